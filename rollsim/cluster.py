@@ -1,0 +1,338 @@
+"""Nodes, taints, tolerations and DaemonSet node eligibility.
+
+Models the scheduling-relevant slice of the Kubernetes API (node labels and taints,
+pod tolerations, ``nodeSelector`` and required node affinity) and the DaemonSet
+controller's decision of which nodes should run a daemon pod: ``NodeShouldRunDaemonPod``
+in ``pkg/controller/daemon/daemon_controller.go``. Resources, host ports,
+``spec.unschedulable`` and node readiness are deliberately not checked, as upstream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = [
+    "CONTROL_PLANE_LABEL", "DAEMON_POD_TOLERATIONS", "NO_EXECUTE", "NO_SCHEDULE",
+    "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement", "NodeSelectorTerm",
+    "PodPlacement", "Taint", "Toleration", "add_daemon_pod_tolerations",
+    "control_plane_node", "node_matches_affinity", "node_should_run_daemon_pod",
+    "uniform_nodes",
+]
+
+NO_SCHEDULE = "NoSchedule"
+PREFER_NO_SCHEDULE = "PreferNoSchedule"
+NO_EXECUTE = "NoExecute"
+_EFFECTS = frozenset({NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE})
+_LABEL_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"})
+_FIELD_NODE_NAME = "metadata.name"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+_INT64 = re.compile(r"[+-]?[0-9]+")
+
+
+class _FrozenMap(Mapping[str, str]):
+    """A read-only, hashable copy of a ``str -> str`` mapping (labels, nodeSelector)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, str], what: str) -> None:
+        self._data = dict(data)
+        self._hash: int | None = None
+        for k, v in self._data.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise ValueError(f"{what} must map str to str, got {k!r}: {v!r}")
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._data == dict(other.items())
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+def _freeze(obj: object, name: str, values: object, kind: type) -> None:
+    """Store ``values`` on the frozen ``obj`` as a tuple of ``kind``, rejecting bare strings."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a sequence of {kind.__name__}, got {values!r}")
+    items = tuple(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise ValueError(f"{name} must contain only {kind.__name__}, got {item!r}")
+    object.__setattr__(obj, name, items)
+
+
+def _parse_int64(text: str) -> int | None:
+    """Mirrors ``strconv.ParseInt(text, 10, 64)``: an int64, or None on a parse error."""
+    if not _INT64.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    """A node taint (``v1.Taint``); effect NoSchedule, PreferNoSchedule or NoExecute."""
+
+    key: str
+    value: str = ""
+    effect: str = NO_SCHEDULE
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("taint key must not be empty")
+        if self.effect not in _EFFECTS:
+            raise ValueError(f"taint effect must be one of {sorted(_EFFECTS)}, got {self.effect!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    """A pod toleration (``v1.Toleration``), validated as by ``ValidateTolerations``.
+
+    An empty ``effect`` matches every effect; an empty ``key`` (only with ``Exists``)
+    matches every key. An empty operator is accepted and means ``Equal``, as in the API.
+    """
+
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+
+    def __post_init__(self) -> None:
+        if self.operator == "":
+            object.__setattr__(self, "operator", "Equal")
+        if self.operator not in ("Equal", "Exists"):
+            raise ValueError(f"toleration operator must be Equal or Exists, got {self.operator!r}")
+        if self.operator == "Exists" and self.value:
+            raise ValueError(f"toleration value must be empty when operator is Exists, got {self.value!r}")
+        if not self.key and self.operator != "Exists":
+            raise ValueError("toleration with an empty key must use operator Exists")
+        if self.effect and self.effect not in _EFFECTS:
+            raise ValueError(f"toleration effect must be empty or one of {sorted(_EFFECTS)}, got {self.effect!r}")
+
+    def tolerates(self, taint: Taint) -> bool:
+        """Mirrors ``Toleration.ToleratesTaint`` in k8s.io/api/core/v1/toleration.go."""
+        if self.effect and self.effect != taint.effect:
+            return False
+        if self.key and self.key != taint.key:
+            return False
+        return self.operator == "Exists" or self.value == taint.value
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSelectorRequirement:
+    """One ``matchExpressions``/``matchFields`` entry, validated as by ``labels.NewRequirement``."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "values", self.values, str)
+        if not self.key:
+            raise ValueError("node selector requirement key must not be empty")
+        op, n = self.operator, len(self.values)
+        if op not in _LABEL_OPERATORS:
+            raise ValueError(f"node selector operator must be one of {sorted(_LABEL_OPERATORS)}, got {op!r}")
+        if op in ("In", "NotIn") and n == 0:
+            raise ValueError(f"operator {op} needs at least one value (key {self.key!r})")
+        if op in ("Exists", "DoesNotExist") and n:
+            raise ValueError(f"operator {op} takes no values, got {self.values!r} (key {self.key!r})")
+        if op in ("Gt", "Lt") and (n != 1 or _parse_int64(self.values[0]) is None):
+            raise ValueError(f"operator {op} needs exactly one integer value, got {self.values!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSelectorTerm:
+    """A ``NodeSelectorTerm``: its requirements are ANDed; with none at all it matches nothing.
+
+    ``match_fields`` supports only ``metadata.name`` with ``In``/``NotIn`` and one value,
+    as ``ValidateNodeFieldSelectorRequirement`` requires.
+    """
+
+    match_expressions: tuple[NodeSelectorRequirement, ...] = ()
+    match_fields: tuple[NodeSelectorRequirement, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "match_expressions", self.match_expressions, NodeSelectorRequirement)
+        _freeze(self, "match_fields", self.match_fields, NodeSelectorRequirement)
+        for req in self.match_fields:
+            if req.key != _FIELD_NODE_NAME:
+                raise ValueError(f"matchFields key must be {_FIELD_NODE_NAME!r}, got {req.key!r}")
+            if req.operator not in ("In", "NotIn") or len(req.values) != 1:
+                raise ValueError(f"matchFields needs operator In or NotIn with one value, got {req!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node: name, labels, taints, and status that eligibility deliberately ignores."""
+
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    ready: bool = True
+    unschedulable: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("node name must not be empty")
+        object.__setattr__(self, "labels", _FrozenMap(self.labels, "node labels"))
+        _freeze(self, "taints", self.taints, Taint)
+        if len({(t.key, t.effect) for t in self.taints}) != len(self.taints):
+            raise ValueError(f"taints must be unique by key and effect on node {self.name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class PodPlacement:
+    """The scheduling-relevant part of a DaemonSet pod template.
+
+    ``required_node_affinity`` holds the ORed ``nodeSelectorTerms`` of
+    ``requiredDuringSchedulingIgnoredDuringExecution``; empty means no constraint.
+    ``node_name`` is the template's ``spec.nodeName``.
+    """
+
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    required_node_affinity: tuple[NodeSelectorTerm, ...] = ()
+    tolerations: tuple[Toleration, ...] = ()
+    host_network: bool = False
+    node_name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node_selector", _FrozenMap(self.node_selector, "node_selector"))
+        _freeze(self, "required_node_affinity", self.required_node_affinity, NodeSelectorTerm)
+        _freeze(self, "tolerations", self.tolerations, Toleration)
+
+
+DAEMON_POD_TOLERATIONS: tuple[Toleration, ...] = (
+    Toleration("node.kubernetes.io/not-ready", "Exists", effect=NO_EXECUTE),
+    Toleration("node.kubernetes.io/unreachable", "Exists", effect=NO_EXECUTE),
+    Toleration("node.kubernetes.io/disk-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/memory-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/pid-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/unschedulable", "Exists", effect=NO_SCHEDULE),
+)
+_NETWORK_UNAVAILABLE = Toleration("node.kubernetes.io/network-unavailable", "Exists", effect=NO_SCHEDULE)
+
+
+def add_daemon_pod_tolerations(tolerations: Iterable[Toleration], host_network: bool) -> tuple[Toleration, ...]:
+    """The template's tolerations plus the DaemonSet defaults, without duplicates.
+
+    Mirrors ``AddOrUpdateDaemonPodTolerations`` in pkg/controller/daemon/util/daemonset_util.go;
+    network-unavailable is added only for ``hostNetwork`` pods. Without tolerationSeconds an
+    identical toleration already present is left as is (``AddOrUpdateTolerationInPodSpec``).
+    """
+    return _effective_tolerations(tuple(tolerations), bool(host_network))
+
+
+@lru_cache(maxsize=256)
+def _effective_tolerations(tolerations: tuple[Toleration, ...], host_network: bool) -> tuple[Toleration, ...]:
+    defaults = DAEMON_POD_TOLERATIONS + ((_NETWORK_UNAVAILABLE,) if host_network else ())
+    return tolerations + tuple(t for t in defaults if t not in tolerations)
+
+
+def _requirement_matches(req: NodeSelectorRequirement, labels: Mapping[str, str]) -> bool:
+    """Mirrors ``labels.Requirement.Matches`` in k8s.io/apimachinery/pkg/labels/selector.go."""
+    op, value = req.operator, labels.get(req.key)
+    if op == "In":
+        return value is not None and value in req.values
+    if op == "NotIn":
+        return value is None or value not in req.values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    have = None if value is None else _parse_int64(value)
+    if have is None:
+        return False
+    want = int(req.values[0])  # validated as an int64 by NodeSelectorRequirement
+    return have > want if op == "Gt" else have < want
+
+
+def _term_matches(term: NodeSelectorTerm, node: Node) -> bool:
+    """Mirrors ``nodeSelectorTerm.match`` in k8s.io/component-helpers/.../nodeaffinity."""
+    if not term.match_expressions and not term.match_fields:
+        return False
+    if not all(_requirement_matches(r, node.labels) for r in term.match_expressions):
+        return False
+    return all((node.name == r.values[0]) == (r.operator == "In") for r in term.match_fields)
+
+
+def node_matches_affinity(node: Node, placement: PodPlacement) -> bool:
+    """``nodeSelector`` AND (any required node-affinity term).
+
+    Mirrors ``nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`` in
+    k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go.
+    """
+    labels = node.labels
+    for key, value in placement.node_selector.items():
+        if labels.get(key) != value:
+            return False
+    terms = placement.required_node_affinity
+    return not terms or any(_term_matches(term, node) for term in terms)
+
+
+def _find_matching_untolerated_taint(
+    taints: tuple[Taint, ...], tolerations: tuple[Toleration, ...], effects: frozenset[str]
+) -> Taint | None:
+    """Mirrors ``v1helper.FindMatchingUntoleratedTaint``, filtered to the given effects."""
+    for taint in taints:
+        if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
+            return taint
+    return None
+
+
+_BLOCKING = frozenset({NO_SCHEDULE, NO_EXECUTE})
+_EVICTING = frozenset({NO_EXECUTE})
+
+
+def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[bool, bool]:
+    """``(shouldRun, shouldContinueRunning)`` for a daemon pod on ``node``.
+
+    Mirrors ``NodeShouldRunDaemonPod`` in pkg/controller/daemon/daemon_controller.go: a
+    template nodeName naming another node or an affinity mismatch gives (False, False); an
+    untolerated NoSchedule taint gives (False, True), an untolerated NoExecute one (False,
+    False). Resources, ports, ``unschedulable`` and readiness are not checked.
+    """
+    if placement.node_name and placement.node_name != node.name:
+        return False, False
+    if not node_matches_affinity(node, placement):
+        return False, False
+    if not node.taints:
+        return True, True
+    tolerations = _effective_tolerations(placement.tolerations, placement.host_network)
+    if _find_matching_untolerated_taint(node.taints, tolerations, _BLOCKING) is None:
+        return True, True
+    return False, _find_matching_untolerated_taint(node.taints, tolerations, _EVICTING) is None
+
+
+def control_plane_node(name: str) -> Node:
+    """A control-plane node labelled and tainted (NoSchedule) the way kubeadm does it."""
+    return Node(name, {CONTROL_PLANE_LABEL: ""}, (Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE),))
+
+
+def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:
+    """``count`` ready, untainted, unlabelled nodes named ``prefix`` + a zero-padded index."""
+    if int(count) != count or count < 0:
+        raise ValueError(f"node count must be a non-negative integer, got {count!r}")
+    width = max(1, len(str(count - 1)))
+    return tuple(Node(f"{prefix}{i:0{width}d}") for i in range(int(count)))

@@ -1,0 +1,85 @@
+"""The pod object as the API server holds it and as the controller's informer caches it."""
+
+from __future__ import annotations
+
+__all__ = ["Pod", "PENDING", "RUNNING", "FAILED", "SUCCEEDED", "pod_sort_key", "is_pod_available"]
+
+PENDING = "Pending"
+RUNNING = "Running"
+FAILED = "Failed"
+SUCCEEDED = "Succeeded"
+
+
+class Pod:
+    """One DaemonSet pod: the fields of a v1.Pod the DaemonSet controller reads.
+
+    ``revision`` stands for both the ``controller-revision-hash`` and the
+    ``pod-template-generation`` labels (``IsPodUpdated``): rollsim gives every template
+    change a new revision number, so the two labels always agree.
+    ``scheduled`` is ``spec.nodeName != ""``; ``deleting`` is ``deletionTimestamp != nil``.
+    """
+
+    __slots__ = (
+        "uid", "node", "revision", "created_at", "scheduled", "phase",
+        "ready", "ready_since", "deleting",
+    )
+
+    def __init__(
+        self,
+        uid: int,
+        node: int,
+        revision: int,
+        created_at: float,
+        *,
+        scheduled: bool = False,
+        phase: str = PENDING,
+        ready: bool = False,
+        ready_since: float = 0.0,
+        deleting: bool = False,
+    ) -> None:
+        self.uid = uid
+        self.node = node
+        self.revision = revision
+        self.created_at = created_at
+        self.scheduled = scheduled
+        self.phase = phase
+        self.ready = ready
+        self.ready_since = ready_since
+        self.deleting = deleting
+
+    def copy(self) -> Pod:
+        return Pod(
+            self.uid, self.node, self.revision, self.created_at,
+            scheduled=self.scheduled, phase=self.phase, ready=self.ready,
+            ready_since=self.ready_since, deleting=self.deleting,
+        )
+
+    def assign(self, other: Pod) -> None:
+        """Take every field of ``other`` (an informer delivering an update)."""
+        for name in Pod.__slots__:
+            setattr(self, name, getattr(other, name))
+
+    @property
+    def terminal(self) -> bool:
+        return self.phase in (FAILED, SUCCEEDED)
+
+    def __repr__(self) -> str:
+        flags = "".join(
+            flag for flag, on in (("S", self.scheduled), ("R", self.ready), ("D", self.deleting)) if on
+        )
+        return f"Pod(uid={self.uid}, node={self.node}, rev={self.revision}, {self.phase}, {flags or '-'})"
+
+
+def pod_sort_key(pod: Pod) -> tuple[bool, float, int]:
+    """Mirrors ``podByCreationTimestampAndPhase``: scheduled first, then oldest, then name."""
+    return (not pod.scheduled, pod.created_at, pod.uid)
+
+
+def is_pod_available(pod: Pod, min_ready_seconds: float, now: float) -> bool:
+    """Mirrors ``podutil.IsPodAvailable``: Ready, and Ready for longer than minReadySeconds.
+
+    The comparison is strict (``readySince + minReadySeconds < now``), as in most releases.
+    """
+    if not pod.ready:
+        return False
+    return min_ready_seconds == 0 or pod.ready_since + min_ready_seconds < now

@@ -1,0 +1,247 @@
+"""A scenario: the cluster, the DaemonSet, the pod timings and the controller's settings.
+
+Frozen, slotted dataclasses validated in ``__post_init__``; vary them with
+``dataclasses.replace``. ``build_scenario`` makes one from flat options named like the
+``rollsim simulate`` flags, with the precedence flag > file > default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent, validate_rolling_update
+from rollsim.cluster import Node, PodPlacement, uniform_nodes
+from rollsim.deleters import DeleterSpec, parse_deleter
+from rollsim.distributions import Distribution, parse_distribution
+
+__all__ = [
+    "UpdateStrategy",
+    "ReadinessProbe",
+    "DaemonSetSpec",
+    "Timings",
+    "ControllerSettings",
+    "Scenario",
+    "build_scenario",
+    "ROLLING_UPDATE",
+    "ON_DELETE",
+    "IDEAL",
+    "REALISTIC",
+]
+
+ROLLING_UPDATE = "RollingUpdate"
+ON_DELETE = "OnDelete"
+IDEAL = "ideal"
+REALISTIC = "realistic"
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0:  # also rejects NaN
+        raise ValueError(f"{name} must not be negative, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStrategy:
+    """``spec.updateStrategy``, defaulted as ``SetDefaults_DaemonSet`` does (maxUnavailable 1, maxSurge 0)."""
+
+    type: str = ROLLING_UPDATE
+    max_unavailable: IntOrPercent = 1
+    max_surge: IntOrPercent = 0
+
+    def __post_init__(self) -> None:
+        if self.type not in (ROLLING_UPDATE, ON_DELETE):
+            raise ValueError(f"strategy must be RollingUpdate or OnDelete, got {self.type!r}")
+        if self.type == ROLLING_UPDATE:
+            mu, ms = validate_rolling_update(self.max_unavailable, self.max_surge)
+        else:
+            mu = parse_int_or_percent(self.max_unavailable, "maxUnavailable")
+            ms = parse_int_or_percent(self.max_surge, "maxSurge")
+        _set(self, "max_unavailable", mu)
+        _set(self, "max_surge", ms)
+
+    @property
+    def rolling(self) -> bool:
+        return self.type == ROLLING_UPDATE
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessProbe:
+    """A container's ``readinessProbe`` timing. ``period_seconds = 0`` means Ready exactly when the app is.
+
+    Kubernetes defaults periodSeconds to 10 and initialDelaySeconds to 0.
+    """
+
+    initial_delay_seconds: float = 0.0
+    period_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        _non_negative("initialDelaySeconds", self.initial_delay_seconds)
+        _non_negative("periodSeconds (probe period)", self.period_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSetSpec:
+    """The parts of a DaemonSet that shape its rollout."""
+
+    name: str = "fluentd-elasticsearch"
+    namespace: str = "kube-system"
+    strategy: UpdateStrategy = field(default_factory=UpdateStrategy)
+    min_ready_seconds: float = 0.0
+    termination_grace_period_seconds: float = 30.0
+    placement: PodPlacement = field(default_factory=PodPlacement)
+    readiness_probe: ReadinessProbe = field(default_factory=ReadinessProbe)
+
+    def __post_init__(self) -> None:
+        _non_negative("minReadySeconds", self.min_ready_seconds)
+        _non_negative("terminationGracePeriodSeconds", self.termination_grace_period_seconds)
+
+
+# Defaults from published measurements. Pod start-up without an image pull is p50 ≈ 1.1 s,
+# p99 ≈ 2 s in the upstream 5,000-node scalability tests (kubernetes.io blog, "Scalability
+# updates in Kubernetes 1.6: 5,000 node and 150,000 pod clusters", 2017); the upstream SLO
+# is p99 ≤ 5 s (sig-scalability/slos/pod_startup_latency.md). rollsim splits it into a bind
+# of ≈ 0.1 s and a container start of ≈ 1 s (sum p50 ≈ 1.1 s, p99 ≈ 2 s).
+DEFAULT_SCHEDULE = "lognormal(median=0.1, p95=0.3)"
+DEFAULT_START = "lognormal(median=1.0, p95=1.6)"
+# Image pulls from a nearby registry: 100 MB ≈ 1.7 s and 1 GB ≈ 8 s (AWS containers blog,
+# "Reducing container image pull times", measured on EKS with ECR in-region). A ~200 MB
+# fluentd image interpolates to ≈ 2.4 s.
+DEFAULT_PULL = "lognormal(median=2.4, p95=5)"
+# Log-shipping agents (fluentd, fluent-bit with buffers) take tens of seconds to become
+# Ready: plugin load, buffer recovery and the first flush to the backend.
+DEFAULT_READY = "lognormal(median=20, p95=45)"
+# Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
+# (Kubernetes default 30 s).
+DEFAULT_TERMINATE = "lognormal(median=5, p95=25)"
+# The informer's watch delay and the API call latency in a healthy control plane: tens of
+# milliseconds (the upstream SLO bounds mutating API calls at p99 ≤ 1 s:
+# sig-scalability/slos/api_call_latency.md).
+DEFAULT_WATCH_DELAY = "lognormal(median=0.05, p95=0.25)"
+DEFAULT_API_LATENCY = "lognormal(median=0.02, p95=0.1)"
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Distributions of the pod lifecycle phases, in seconds (spec strings are parsed)."""
+
+    schedule: Distribution = DEFAULT_SCHEDULE  # type: ignore[assignment]
+    pull: Distribution = DEFAULT_PULL  # type: ignore[assignment]
+    start: Distribution = DEFAULT_START  # type: ignore[assignment]
+    ready: Distribution = DEFAULT_READY  # type: ignore[assignment]
+    terminate: Distribution = DEFAULT_TERMINATE  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        for name in ("schedule", "pull", "start", "ready", "terminate"):
+            _set(self, name, parse_distribution(getattr(self, name)))
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerSettings:
+    """How the DaemonSet controller runs.
+
+    ``ideal``: writes observed at once, no API limits, syncs take no time.
+    ``realistic``: the kube-controller-manager defaults (``--concurrent-daemonset-syncs`` 2,
+    ``KubeAPIQPS`` 20, ``KubeAPIBurst`` 30, ``BurstReplicas`` 250,
+    ``SlowStartInitialBatchSize`` 1, ``ExpectationsTimeout`` 5 min) with an informer delay.
+    """
+
+    mode: str = REALISTIC
+    workers: int = 2
+    kube_api_qps: float = 20.0
+    kube_api_burst: int = 30
+    burst_replicas: int = 250
+    slow_start_initial_batch_size: int = 1
+    expectations_timeout: float = 300.0
+    watch_delay: Distribution = DEFAULT_WATCH_DELAY  # type: ignore[assignment]
+    api_latency: Distribution = DEFAULT_API_LATENCY  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.mode not in (IDEAL, REALISTIC):
+            raise ValueError(f"controller must be ideal or realistic, got {self.mode!r}")
+        for name in ("workers", "kube_api_burst", "burst_replicas", "slow_start_initial_batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.kube_api_qps > 0:
+            raise ValueError(f"kube_api_qps must be positive, got {self.kube_api_qps}")
+        _non_negative("expectations_timeout", self.expectations_timeout)
+        _set(self, "watch_delay", parse_distribution(self.watch_delay))
+        _set(self, "api_latency", parse_distribution(self.api_latency))
+
+    @property
+    def ideal(self) -> bool:
+        return self.mode == IDEAL
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One rollout to simulate: ``nodes`` may be given as a count of identical nodes."""
+
+    nodes: tuple[Node, ...] = 1000  # type: ignore[assignment]
+    daemonset: DaemonSetSpec = field(default_factory=DaemonSetSpec)
+    timings: Timings = field(default_factory=Timings)
+    controller: ControllerSettings = field(default_factory=ControllerSettings)
+    deleter: DeleterSpec = "none"  # type: ignore[assignment]
+    horizon_s: float | None = None
+
+    def __post_init__(self) -> None:
+        nodes = self.nodes
+        if isinstance(nodes, bool):
+            raise ValueError(f"nodes must be a count or a list of nodes, got {nodes!r}")
+        if isinstance(nodes, int):
+            if nodes < 0:
+                raise ValueError(f"nodes must not be negative, got {nodes}")
+            nodes = uniform_nodes(nodes)
+        nodes = tuple(nodes)
+        names = {n.name for n in nodes}
+        if len(names) != len(nodes):
+            raise ValueError("node names must be unique")
+        _set(self, "nodes", nodes)
+        _set(self, "deleter", parse_deleter(self.deleter))
+        if self.horizon_s is not None and not self.horizon_s > 0:
+            raise ValueError(f"horizon must be positive, got {self.horizon_s}")
+
+
+def build_scenario(**options: Any) -> Scenario:
+    """A scenario from flat options named like the CLI flags (``None`` keeps the default).
+
+    Keys: nodes, strategy, max_unavailable, max_surge, min_ready_seconds,
+    termination_grace_period_seconds, schedule, pull, start, ready, terminate,
+    probe_period, probe_initial_delay, controller, deleter, horizon.
+    """
+    o = {k: v for k, v in options.items() if v is not None}
+    known = {
+        "nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
+        "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
+        "probe_period", "probe_initial_delay", "controller", "deleter", "horizon",
+    }
+    unknown = sorted(set(o) - known)
+    if unknown:
+        raise ValueError(f"unknown scenario option(s): {', '.join(unknown)}")
+    strategy_type = o.get("strategy", ROLLING_UPDATE)
+    max_surge = o.get("max_surge", 0)
+    # Giving only a non-zero maxSurge implies maxUnavailable 0 (the API would reject 1 + surge).
+    surge_only = "max_unavailable" not in o and not is_zero(parse_int_or_percent(max_surge, "maxSurge"))
+    strategy = UpdateStrategy(strategy_type, o.get("max_unavailable", 0 if surge_only else 1), max_surge)
+    daemonset = DaemonSetSpec(
+        strategy=strategy,
+        min_ready_seconds=float(o.get("min_ready_seconds", 0.0)),
+        termination_grace_period_seconds=float(o.get("termination_grace_period_seconds", 30.0)),
+        readiness_probe=ReadinessProbe(
+            initial_delay_seconds=float(o.get("probe_initial_delay", 0.0)),
+            period_seconds=float(o.get("probe_period", 10.0)),
+        ),
+    )
+    timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
+    controller = ControllerSettings(mode=o.get("controller", REALISTIC))
+    return Scenario(
+        nodes=o.get("nodes", 1000),
+        daemonset=daemonset,
+        timings=timings,
+        controller=controller,
+        deleter=o.get("deleter", "none"),
+        horizon_s=o.get("horizon"),
+    )
