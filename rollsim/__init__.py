@@ -1,0 +1,25 @@
+"""rollsim: a discrete-event simulator of Kubernetes DaemonSet updates."""
+
+from rollsim.scenario import (
+    ControllerSettings,
+    DaemonSetSpec,
+    ReadinessProbe,
+    Scenario,
+    Timings,
+    UpdateStrategy,
+    build_scenario,
+)
+from rollsim.simulation import RunResult, simulate
+
+__all__ = [
+    "simulate",
+    "RunResult",
+    "Scenario",
+    "DaemonSetSpec",
+    "UpdateStrategy",
+    "ReadinessProbe",
+    "Timings",
+    "ControllerSettings",
+    "build_scenario",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""The pod lifecycle on a node, as SimPy processes: what the scheduler and the kubelet do.
+
+create → bind (``schedule``) → image pull (``pull``) → container start (``start``) →
+Ready on a readiness-probe tick once the app is ready (``ready``) → available after
+``minReadySeconds``. Delete → not Ready at once → gone after the container's shutdown
+time, capped at ``terminationGracePeriodSeconds``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from rollsim.distributions import Distribution
+from rollsim.pods import RUNNING, Pod
+
+if TYPE_CHECKING:
+    from rollsim.apiserver import ApiServer
+    from rollsim.scenario import Scenario
+
+__all__ = ["Sampler", "readiness_delay", "Kubelet"]
+
+
+class Sampler:
+    """Draws from one distribution with its own stream, a block at a time (one numpy call per block)."""
+
+    __slots__ = ("dist", "rng", "block", "_buf", "_pos")
+
+    def __init__(self, dist: Distribution, rng: np.random.Generator, block: int = 1024) -> None:
+        self.dist, self.rng, self.block = dist, rng, block
+        self._buf: list[float] = []
+        self._pos = 0
+
+    def __call__(self) -> float:
+        if self._pos >= len(self._buf):
+            self._buf = np.asarray(self.dist.sample(self.rng, self.block), dtype=float).tolist()
+            self._pos = 0
+        value = self._buf[self._pos]
+        self._pos += 1
+        return value
+
+
+def readiness_delay(app_ready: float, initial_delay: float, period: float) -> float:
+    """Seconds from container start until the Ready condition turns true.
+
+    The probe first runs ``initial_delay`` after the container starts and then every
+    ``period`` seconds; the pod turns Ready on the first tick at or after the app is
+    ready (successThreshold 1). ``period == 0`` means exactly when the app is ready.
+    The kubelet anchors its ticks at the probe worker's start, shortly before the
+    container starts; rollsim anchors them at the container start.
+    """
+    if period <= 0:
+        return max(app_ready, initial_delay)
+    ticks = max(0, math.ceil((app_ready - initial_delay) / period - 1e-12))
+    return initial_delay + ticks * period
+
+
+class Kubelet:
+    """Runs every pod's lifecycle against the API server (the truth, not the controller's cache)."""
+
+    def __init__(self, env: simpy.Environment, api: ApiServer, scenario: Scenario, streams) -> None:
+        self.env = env
+        self.api = api
+        t = scenario.timings
+        self.schedule = Sampler(t.schedule, streams["schedule"])
+        self.pull = Sampler(t.pull, streams["pull"])
+        self.start = Sampler(t.start, streams["start"])
+        self.ready = Sampler(t.ready, streams["ready"])
+        self.terminate = Sampler(t.terminate, streams["terminate"])
+        ds = scenario.daemonset
+        self.probe = ds.readiness_probe
+        self.grace = ds.termination_grace_period_seconds
+        self.min_ready = ds.min_ready_seconds
+
+    def run_pod(self, pod: Pod) -> None:
+        self.env.process(self._start_up(pod))
+
+    def stop_pod(self, pod: Pod) -> None:
+        self.env.process(self._terminate(pod))
+
+    def _start_up(self, pod: Pod) -> Generator[simpy.Event, object, None]:
+        env, api = self.env, self.api
+        yield env.timeout(self.schedule())
+        if pod.deleting:
+            return
+        pod.scheduled = True
+        api.pod_status_changed(pod)
+        yield env.timeout(self.pull() + self.start())
+        if pod.deleting:
+            return
+        pod.phase = RUNNING
+        api.pod_status_changed(pod)
+        yield env.timeout(readiness_delay(self.ready(), self.probe.initial_delay_seconds, self.probe.period_seconds))
+        if pod.deleting:
+            return
+        pod.ready, pod.ready_since = True, env.now
+        api.pod_status_changed(pod)
+        if self.min_ready > 0:
+            yield env.timeout(self.min_ready)
+            if not pod.deleting:
+                api.pod_became_available(pod)
+
+    def _terminate(self, pod: Pod) -> Generator[simpy.Event, object, None]:
+        # A pod whose container never started has nothing to shut down.
+        if pod.phase == RUNNING:
+            yield self.env.timeout(min(self.terminate(), self.grace))
+        self.api.remove_pod(pod)

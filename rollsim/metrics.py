@@ -1,0 +1,51 @@
+"""Summary metrics: pure functions over the frames of one run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["unavailable_node_seconds", "summarize", "SUMMARY_KEYS"]
+
+SUMMARY_KEYS = (
+    "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
+    "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
+    "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
+)
+
+
+def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
+    """The integral over time of desired nodes without an available pod, up to ``end``."""
+    if timeline.empty:
+        return 0.0
+    times = timeline["time_s"].to_numpy(dtype=float)
+    widths = np.diff(np.append(times, max(end, times[-1])))
+    return float(np.dot(timeline["unavailable"].to_numpy(dtype=float), widths))
+
+
+def _percentile(values: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(values, q)) if len(values) else None
+
+
+def summarize(
+    timeline: pd.DataFrame, nodes: pd.DataFrame, completed_at: float | None, end: float
+) -> dict[str, object]:
+    """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped."""
+    desired = int(nodes["desired"].sum())
+    min_available = int(timeline["available"].min()) if not timeline.empty else desired
+    downtime = nodes.loc[nodes["desired"], "downtime_s"].to_numpy(dtype=float)
+    return {
+        "nodes": desired,
+        "completed": completed_at is not None,
+        "duration_s": None if completed_at is None else float(completed_at),
+        "updated": int(timeline["updated"].iloc[-1]) if not timeline.empty else 0,
+        "min_available": min_available,
+        "min_available_fraction": min_available / desired if desired else 1.0,
+        "max_unavailable_observed": int(timeline["unavailable"].max()) if not timeline.empty else 0,
+        "unavailable_node_seconds": unavailable_node_seconds(timeline, end),
+        "max_surge_observed": int(timeline["surge"].max()) if not timeline.empty else 0,
+        "node_downtime_p50_s": _percentile(downtime, 50),
+        "node_downtime_p95_s": _percentile(downtime, 95),
+        "node_downtime_max_s": float(downtime.max()) if len(downtime) else None,
+    }
+

@@ -1,0 +1,203 @@
+"""What happened on the nodes, recorded as it happens and turned into DataFrames once.
+
+The recorder watches the API server's pods (the truth, not the controller's delayed
+view). Per node it keeps a small summary; the cluster levels (available nodes, nodes
+with two pods, ...) are stored only when they change, one row per instant.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from rollsim.pods import Pod
+
+__all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
+
+TIMELINE_COLUMNS = (
+    "time_s", "desired", "available", "unavailable", "updated", "surge", "terminating", "pending",
+)
+NODE_COLUMNS = (
+    "node", "desired", "old_deleted_at_s", "new_created_at_s", "new_ready_at_s",
+    "new_available_at_s", "downtime_s",
+)
+_LEVELS = ("available", "updated", "surge", "terminating", "pending")
+_NAN = math.nan
+
+
+class Recorder:
+    """Keeps per-node summaries and cluster levels; ``to_frames`` builds the DataFrames."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        node_names: Sequence[str],
+        desired: Sequence[bool],
+        min_ready_seconds: float,
+        revision: Callable[[], int],
+    ) -> None:
+        n = len(node_names)
+        self.env = env
+        self.names = list(node_names)
+        self.desired = list(desired)
+        self.desired_count = sum(self.desired)
+        self.min_ready = min_ready_seconds
+        self.revision = revision
+        # per node: (available, updated, surge, terminating pods, pending pods)
+        self._state: list[tuple[int, int, int, int, int]] = [(0, 0, 0, 0, 0)] * n
+        self.levels = dict.fromkeys(_LEVELS, 0)
+        self._cols = {c: array("d") for c in ("time_s", *_LEVELS)}
+        self.old_deleted_at = [_NAN] * n
+        self.new_created_at = [_NAN] * n
+        self.new_ready_at = [_NAN] * n
+        self.new_available_at = [_NAN] * n
+        self.downtime = [0.0] * n
+        self._lost_at = [0.0] * n
+        self._waiters: dict[int, list[simpy.Event]] = {}
+        self.status_log: list[tuple[float, dict[str, int]]] = []
+        self.completed_at: float | None = None
+        self.done = env.event()
+
+    # -- pods ------------------------------------------------------------------------
+
+    def pod_created(self, pod: Pod, revision: int) -> None:
+        if pod.revision == revision and math.isnan(self.new_created_at[pod.node]):
+            self.new_created_at[pod.node] = self.env.now
+
+    def pod_deleting(self, pod: Pod, revision: int) -> None:
+        if pod.revision != revision and math.isnan(self.old_deleted_at[pod.node]):
+            self.old_deleted_at[pod.node] = self.env.now
+
+    def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
+        now, rev, min_ready = self.env.now, self.revision(), self.min_ready
+        live = new_live = old_live = terminating = pending = 0
+        available = new_ready = new_available = False
+        for p in pods:
+            if p.deleting:
+                terminating += 1
+                continue
+            live += 1
+            is_new = p.revision == rev
+            if is_new:
+                new_live += 1
+            else:
+                old_live += 1
+            if p.ready:
+                if is_new:
+                    new_ready = True
+                if min_ready == 0 or p.ready_since + min_ready <= now:
+                    available = True
+                    new_available = new_available or is_new
+            else:
+                pending += 1
+        if new_ready and math.isnan(self.new_ready_at[node]):
+            self.new_ready_at[node] = now
+        if new_available and math.isnan(self.new_available_at[node]):
+            self.new_available_at[node] = now
+            for event in self._waiters.pop(node, ()):
+                event.succeed()
+        desired = self.desired[node]
+        state = (
+            int(available and desired),
+            int(new_live > 0 and old_live == 0 and desired),
+            int(live >= 2 and desired),
+            terminating,
+            pending,
+        )
+        old = self._state[node]
+        if state == old:
+            return
+        self._state[node] = state
+        if desired and state[0] != old[0]:
+            if state[0]:
+                self.downtime[node] += now - self._lost_at[node]
+            else:
+                self._lost_at[node] = now
+        for name, before, after in zip(_LEVELS, old, state):
+            if before != after:
+                self.levels[name] += after - before
+        self._row(now)
+
+    def start(self, pods_by_node: Sequence[Sequence[Pod]]) -> None:
+        """Summarise the initial pods and write the first row (time 0)."""
+        for node, pods in enumerate(pods_by_node):
+            self.node_changed(node, pods)
+        for node, desired in enumerate(self.desired):
+            if desired and not self._state[node][0]:
+                self._lost_at[node] = self.env.now
+        self._row(self.env.now)
+
+    def _row(self, now: float) -> None:
+        cols = self._cols
+        times = cols["time_s"]
+        if times and times[-1] == now:
+            for name in _LEVELS:
+                cols[name][-1] = self.levels[name]
+        else:
+            times.append(now)
+            for name in _LEVELS:
+                cols[name].append(self.levels[name])
+
+    def new_pod_available(self, node: int) -> simpy.Event:
+        event = self.env.event()
+        if not math.isnan(self.new_available_at[node]):
+            event.succeed()
+        else:
+            self._waiters.setdefault(node, []).append(event)
+        return event
+
+    # -- the DaemonSet status, as `kubectl rollout status` reads it ---------------------
+
+    def status_written(self, now: float, status: dict[str, int]) -> None:
+        """Mirrors ``daemonSetStatusViewer.Status``: done when the observed generation is current
+        and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled."""
+        self.status_log.append((now, status))
+        if (
+            self.completed_at is None
+            and status["observed_generation"] >= status["generation"]
+            and status["updated"] >= status["desired"]
+            and status["available"] >= status["desired"]
+        ):
+            self.completed_at = now
+            self.done.succeed()
+
+    # -- frames --------------------------------------------------------------------------
+
+    def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(timeline, nodes, status) DataFrames; downtime still running is counted up to ``end``."""
+        downtime = list(self.downtime)
+        for node, state in enumerate(self._state):
+            if self.desired[node] and not state[0]:
+                downtime[node] += end - self._lost_at[node]
+        cols = {name: np.frombuffer(self._cols[name], dtype=float) for name in ("time_s", *_LEVELS)}
+        n_rows = len(cols["time_s"])
+        timeline = pd.DataFrame({
+            "time_s": cols["time_s"].copy(),
+            "desired": np.full(n_rows, self.desired_count, dtype=np.int64),
+            "available": cols["available"].astype(np.int64),
+            "unavailable": (self.desired_count - cols["available"]).astype(np.int64),
+            "updated": cols["updated"].astype(np.int64),
+            "surge": cols["surge"].astype(np.int64),
+            "terminating": cols["terminating"].astype(np.int64),
+            "pending": cols["pending"].astype(np.int64),
+        })
+        nodes = pd.DataFrame({
+            "node": self.names,
+            "desired": self.desired,
+            "old_deleted_at_s": self.old_deleted_at,
+            "new_created_at_s": self.new_created_at,
+            "new_ready_at_s": self.new_ready_at,
+            "new_available_at_s": self.new_available_at,
+            "downtime_s": downtime,
+        })
+        status = pd.DataFrame(
+            [{"time_s": t, **s} for t, s in self.status_log],
+            columns=["time_s", "desired", "current", "ready", "available", "updated",
+                     "misscheduled", "unavailable", "observed_generation", "generation"],
+        )
+        return timeline, nodes, status

@@ -1,0 +1,172 @@
+"""``simulate(scenario, seed) -> RunResult``: one DaemonSet rollout, in virtual time.
+
+Every desired node starts with a Ready pod of the old revision; at time 0 the pod
+template changes (an image update) and the run ends when ``kubectl rollout status``
+would report success, when nothing is left to happen, or at the horizon. Pure: no
+printing, no files, no global state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from rollsim.apiserver import ApiPodControl, ApiServer
+from rollsim.controller import DaemonSetController
+from rollsim.decisions import daemonset_status
+from rollsim.deleters import run_deleter
+from rollsim.informer import Informer
+from rollsim.kubelet import Kubelet, Sampler
+from rollsim.metrics import summarize
+from rollsim.ratelimit import TokenBucket
+from rollsim.records import Recorder
+from rollsim.scenario import ON_DELETE, Scenario
+from rollsim.streams import Streams
+from rollsim.workqueue import WorkQueue
+
+__all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
+
+DEFAULT_HORIZON_S = 30 * 24 * 3600.0  # give up after 30 simulated days
+_KEY = "daemonset"
+_LONG_AGO = -1e6
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run: ``timeline`` and ``nodes`` frames and the ``summary`` dict."""
+
+    timeline: pd.DataFrame
+    nodes: pd.DataFrame
+    summary: dict[str, Any]
+    status: pd.DataFrame = field(repr=False)
+    scenario: Scenario = field(repr=False)
+    seed: int = 0
+
+
+class _DeleterView:
+    """What an OnDelete deleter sees: the API server's pods."""
+
+    def __init__(self, api: ApiServer, recorder: Recorder) -> None:
+        self.api, self.recorder = api, recorder
+
+    def old_pod_nodes(self) -> list[int]:
+        rev = self.api.revision
+        return [
+            node for node, pods in enumerate(self.api.pods_by_node)
+            if any(p.revision != rev and not p.deleting for p in pods)
+        ]
+
+    def delete_old_pod(self, node: int) -> None:
+        for pod in list(self.api.pods_by_node[node]):
+            if pod.revision != self.api.revision and not pod.deleting:
+                self.api.delete_pod(pod.uid)
+
+    def new_pod_available(self, node: int) -> simpy.Event:
+        return self.recorder.new_pod_available(node)
+
+
+def _worker(env: simpy.Environment, queue: WorkQueue, controller: DaemonSetController, counters: dict):
+    """A controller worker: ``processNextWorkItem`` in a loop."""
+    while True:
+        key = yield queue.get()
+        counters["syncs"] += 1
+        sync = controller.sync()
+        try:
+            wait = next(sync)
+            while True:
+                yield env.timeout(wait)
+                wait = sync.send(None)
+        except StopIteration as stop:
+            error = stop.value
+        if error is None:
+            queue.forget(key)
+        else:
+            counters["sync_errors"] += 1
+            queue.add_rate_limited(key)
+        queue.done(key)
+
+
+def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
+    """Simulate one rollout of ``scenario`` with root seed ``seed``.
+
+    ``reference=True`` makes the controller rescan every node on every sync (the plain
+    reference) instead of using its incremental index; both decide identically.
+    """
+    env = simpy.Environment()
+    streams = Streams(seed)
+    ds = scenario.daemonset
+    settings = scenario.controller
+    nodes = scenario.nodes
+    rank = streams["map_order"].random(len(nodes)).tolist()
+
+    api: ApiServer
+    recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
+                        lambda: api.revision)
+    api = ApiServer(env, len(nodes), recorder)
+    api.kubelet = Kubelet(env, api, scenario, streams)
+    queue = WorkQueue(env)
+    ideal = settings.ideal
+    pod_control = ApiPodControl(
+        env, api,
+        None if ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst),
+        None if ideal else Sampler(settings.api_latency, streams["api_latency"]),
+        recorder.status_written,
+    )
+    controller = DaemonSetController(
+        nodes=nodes,
+        placement=ds.placement,
+        strategy=ds.strategy,
+        min_ready_seconds=ds.min_ready_seconds,
+        pod_control=pod_control,
+        clock=lambda: env.now,
+        requeue=lambda delay: queue.add_after(_KEY, delay),
+        rank=rank,
+        burst_replicas=settings.burst_replicas,
+        slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
+        expectations_timeout=settings.expectations_timeout,
+        reference=reference,
+    )
+    recorder.desired = list(controller.should_run)
+    recorder.desired_count = sum(recorder.desired)
+
+    # Before time 0: one Ready old pod on every node that should run one, in every cache.
+    for node, should_run in enumerate(controller.should_run):
+        if should_run:
+            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO).copy())
+    controller.expectations.clear()
+    controller.status = {**daemonset_status(controller.aggregate()),
+                         "observed_generation": controller.generation, "generation": controller.generation}
+    recorder.start(api.pods_by_node)
+    api.informer = Informer(env, controller, None if ideal else Sampler(settings.watch_delay, streams["watch_delay"]))
+
+    # Time 0: the template changes in the API; the controller sees it after a watch delay.
+    api.revision = 1
+    if ideal:
+        controller.change_template()
+    else:
+        env.timeout(api.informer.delay()).callbacks.append(lambda _e: controller.change_template())
+    counters = {"syncs": 0, "sync_errors": 0}
+    for _ in range(settings.workers):
+        env.process(_worker(env, queue, controller, counters))
+    if ds.strategy.type == ON_DELETE:
+        env.process(run_deleter(env, scenario.deleter, _DeleterView(api, recorder), streams["deleter"]))
+
+    horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
+    events = 0
+    done = recorder.done
+    while not done.triggered:
+        if env.peek() > horizon:
+            break
+        env.step()
+        events += 1
+    end = recorder.completed_at if done.triggered else min(env.now if math.isinf(env.peek()) else horizon, horizon)
+
+    timeline, node_frame, status = recorder.to_frames(end)
+    summary = summarize(timeline, node_frame, recorder.completed_at, end)
+    summary.update(end_s=float(end), events=events, syncs=counters["syncs"],
+                   sync_errors=counters["sync_errors"], api_writes=pod_control.writes)
+    return RunResult(timeline, node_frame, summary, status, scenario, seed)
