@@ -140,11 +140,11 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     controller.expectations.clear()
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
+    api.revision = 1  # time 0: the template changes in the API
     recorder.start(api.pods_by_node)
     api.informer = Informer(env, controller, None if ideal else Sampler(settings.watch_delay, streams["watch_delay"]))
 
-    # Time 0: the template changes in the API; the controller sees it after a watch delay.
-    api.revision = 1
+    # The controller sees the new template after a watch delay.
     if ideal:
         controller.change_template()
     else:

@@ -1,0 +1,5 @@
+import sys
+
+from rollsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,211 @@
+"""The ``rollsim`` command line: each subcommand parses, calls one library function, prints.
+
+Bad input gets one line naming the flag and the rule broken, exit code 2, no traceback,
+and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rollsim.budget import parse_int_or_percent, scaled_value, updated_desired_node_counts
+from rollsim.deleters import parse_deleter
+from rollsim.distributions import parse_distribution
+from rollsim.scenario import ON_DELETE, ROLLING_UPDATE, build_scenario
+from rollsim.simulation import RunResult, simulate
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad flag value: the message names the flag and the rule."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Wrap a converter so that its ValueError becomes argparse's 'invalid value' message."""
+
+    def convert(text: str) -> Any:
+        try:
+            return rule(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = rule.__name__
+    return convert
+
+
+def _number(minimum: float, strict: bool = False) -> Callable[[str], float]:
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}, got {text!r}")
+        return value
+
+    return number
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
+def _int_or_percent(text: str) -> int | str:
+    value = parse_int_or_percent(text, "value")
+    if isinstance(value, str) and int(value[:-1]) > 100:
+        raise ValueError(f"a percent must not be greater than 100%, got {text!r}")
+    return value
+
+
+def _output_path(text: str) -> Path:
+    path = Path(text)
+    if not path.parent.is_dir():
+        raise ValueError(f"directory {str(path.parent)!r} does not exist")
+    return path
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.")
+    parser.add_argument("--version", action="version", version="rollsim 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sim = sub.add_parser("simulate", help="run one rollout and print its summary")
+    dist = _checked(parse_distribution)
+    sim.add_argument("--nodes", type=_checked(_count), help="number of identical nodes (default 1000)")
+    sim.add_argument("--strategy", choices=(ROLLING_UPDATE, ON_DELETE), help="update strategy (default RollingUpdate)")
+    sim.add_argument("--max-unavailable", type=_checked(_int_or_percent), metavar="X", help="int or percent (default 1)")
+    sim.add_argument("--max-surge", type=_checked(_int_or_percent), metavar="X", help="int or percent (default 0)")
+    sim.add_argument("--min-ready-seconds", type=_checked(_number(0)), metavar="S")
+    sim.add_argument("--termination-grace-period-seconds", type=_checked(_number(0)), metavar="S")
+    for phase, text in (
+        ("schedule", "bind latency"), ("pull", "image pull"), ("start", "container start"),
+        ("ready", "container start until the app is ready"), ("terminate", "container shutdown"),
+    ):
+        sim.add_argument(f"--{phase}", type=dist, metavar="DIST", help=f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'")
+    sim.add_argument("--probe-period", type=_checked(_number(0)), metavar="S",
+                     help="readiness probe period; 0 = Ready exactly when the app is (default 10)")
+    sim.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
+    sim.add_argument("--deleter", type=_checked(parse_deleter), metavar="none|batch:K[:PAUSE]|rate:S",
+                     help="who deletes old pods under OnDelete (default none)")
+    sim.add_argument("--seed", type=_checked(_count), default=0, help="root seed (default 0)")
+    sim.add_argument("--horizon", type=_checked(_number(0, strict=True)), metavar="S",
+                     help="give up after S simulated seconds (default 30 days)")
+    sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
+    sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def _scenario_from(args: argparse.Namespace):
+    if args.deleter is not None and args.deleter.kind != "none" and args.strategy != ON_DELETE:
+        raise UsageError("argument --deleter: applies only with --strategy OnDelete")
+    options = {
+        key: getattr(args, key) for key in (
+            "nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
+            "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
+            "probe_period", "controller", "deleter", "horizon",
+        )
+    }
+    try:
+        return build_scenario(**options)
+    except ValueError as exc:  # the rules that tie two flags together
+        raise UsageError(f"arguments --max-unavailable/--max-surge: {exc}") from None
+
+
+def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _seconds(s: float) -> str:
+    h, rem = divmod(int(round(s)), 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
+
+
+def format_summary(result: RunResult, wall: float) -> str:
+    """The human-readable summary of one run."""
+    s, sc = result.summary, result.scenario
+    strategy = sc.daemonset.strategy
+    n = s["nodes"]
+    if strategy.rolling:
+        b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
+        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable}), "
+               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n)})")
+    else:
+        how = f"OnDelete, deleter {sc.deleter}"
+    downtime = ("none" if s["node_downtime_max_s"] is None else
+                f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
+                f"max {s['node_downtime_max_s']:.1f} s")
+    done = (f"yes, in {_seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
+            else f"no (stopped at {s['end_s']:.1f} s)")
+    lines = [
+        f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
+        f"  completed          {done}",
+        f"  updated            {s['updated']} / {n} nodes",
+        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
+        f"  max unavailable    {s['max_unavailable_observed']} nodes",
+        f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
+        f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
+        f"  max surge          {s['max_surge_observed']} nodes with two pods",
+        f"  node downtime      {downtime}",
+        f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
+        f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    scenario = _scenario_from(args)
+    started = time.perf_counter()
+    result = simulate(scenario, seed=args.seed)
+    wall = time.perf_counter() - started
+    if args.timeline is not None:
+        _write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
+    if args.json:
+        print(json.dumps({k: _clean(v) for k, v in result.summary.items()}, indent=2))
+    else:
+        print(format_summary(result, wall))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rollsim`` console script."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return {"simulate": _cmd_simulate}[args.command](args)
+    except UsageError as exc:
+        print(f"rollsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
