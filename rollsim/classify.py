@@ -117,8 +117,9 @@ def classify_node(
     deletes: list[Pod] = []
     failed: list[Pod] = []
     if not exists:
-        # getUnscheduledPodsWithoutNode; pods bound to a deleted node are left to PodGC.
-        deletes = [p for p in pods if not p.scheduled and not p.deleting]
+        # getUnscheduledPodsWithoutNode (no deletionTimestamp check upstream); pods bound
+        # to a deleted node are left to PodGC.
+        deletes = [p for p in pods if not p.scheduled]
     elif should_run and not pods:
         create = True
     elif should_continue:

@@ -95,8 +95,8 @@ class DaemonSetController:
         """Any spec change: eligibility and classes of every node may differ."""
         self.generation += 1
         elig = [node_should_run_daemon_pod(n, self.placement) for n in self.nodes]
-        self.should_run = [e[0] for e in elig]
-        self.should_continue = [e[1] for e in elig]
+        self.should_run = [e[0] and ok for e, ok in zip(elig, self.exists)]
+        self.should_continue = [e[1] and ok for e, ok in zip(elig, self.exists)]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
