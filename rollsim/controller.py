@@ -131,13 +131,14 @@ class DaemonSetController:
     # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
 
     def pod_added(self, pod: Pod) -> None:
+        if pod.uid in self.pods:  # the cache already holds it (a relist): an update
+            self.pod_updated(pod)
+            return
+        self.pods[pod.uid] = pod
+        self.pods_by_node[pod.node].append(pod)
         if pod.deleting:  # a pod that arrives with a deletionTimestamp is a delete
-            self.pods[pod.uid] = pod
-            self.pods_by_node[pod.node].append(pod)
             self.expectations.deletion_observed()
         else:
-            self.pods[pod.uid] = pod
-            self.pods_by_node[pod.node].append(pod)
             self.expectations.creation_observed()
         self.index.mark(pod.node)
         self.requeue(0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import simpy
@@ -17,11 +18,13 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 class Informer:
     """Delivers watch events to the controller's handlers, each after ``delay()`` seconds.
 
-    Events of one object keep their order (a later event is never delivered before an
-    earlier one), as a watch stream guarantees. ``delay=None`` delivers at once.
+    Events of one object keep their order, as a watch stream guarantees: each object has
+    a FIFO of pending events, no event is due before the one ahead of it, and every timer
+    that fires delivers the oldest pending event of its object (so float rounding of the
+    timers can never swap two events). ``delay=None`` delivers at once.
     """
 
-    __slots__ = ("env", "controller", "delay", "_last")
+    __slots__ = ("env", "controller", "delay", "_pending")
 
     def __init__(
         self, env: simpy.Environment, controller: DaemonSetController, delay: Callable[[], float] | None
@@ -29,7 +32,7 @@ class Informer:
         self.env = env
         self.controller = controller
         self.delay = delay
-        self._last: dict[int, float] = {}
+        self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
 
     def notify(self, kind: str, pod: Pod) -> None:
         snapshot = pod.copy()
@@ -37,9 +40,19 @@ class Informer:
             self._deliver(kind, snapshot)
             return
         now = self.env.now
-        at = max(now + self.delay(), self._last.get(pod.uid, now))
-        self._last[pod.uid] = at
-        self.env.timeout(at - now).callbacks.append(lambda _e: self._deliver(kind, snapshot))
+        queue = self._pending.setdefault(pod.uid, deque())
+        due = now + self.delay()
+        if queue:
+            due = max(due, queue[-1][0])
+        queue.append((due, kind, snapshot))
+        self.env.timeout(due - now).callbacks.append(lambda _e: self._next(snapshot.uid))
+
+    def _next(self, uid: int) -> None:
+        queue = self._pending[uid]
+        _due, kind, snapshot = queue.popleft()
+        if not queue:
+            del self._pending[uid]
+        self._deliver(kind, snapshot)
 
     def _deliver(self, kind: str, pod: Pod) -> None:
         c = self.controller
@@ -48,5 +61,4 @@ class Informer:
         elif kind == MODIFIED:
             c.pod_updated(pod)
         else:
-            self._last.pop(pod.uid, None)
             c.pod_deleted(pod.uid)

@@ -1,0 +1,107 @@
+"""The kubelet's timing pieces: when a readiness probe turns a pod Ready, and block sampling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rollsim.distributions import Constant, LogNormal, Uniform
+from rollsim.kubelet import Sampler, readiness_delay
+
+
+class TestReadinessDelay:
+    """Ready on the first probe tick at or after the app is ready; ticks at delay + i × period."""
+
+    @pytest.mark.parametrize(
+        ("app_ready", "initial_delay", "expected"),
+        [(4.0, 0.0, 4.0), (0.0, 0.0, 0.0), (4.0, 6.0, 6.0), (6.0, 4.0, 6.0), (37.25, 0.0, 37.25)],
+    )
+    def test_period_zero_means_ready_when_the_app_is(self, app_ready, initial_delay, expected) -> None:
+        assert readiness_delay(app_ready, initial_delay, 0.0) == expected
+
+    @pytest.mark.parametrize(
+        ("app_ready", "initial_delay", "period", "expected"),
+        [
+            (4.0, 0.0, 10.0, 10.0),    # first tick after the app is ready
+            (0.5, 0.0, 10.0, 10.0),
+            (25.0, 0.0, 10.0, 30.0),
+            (4.0, 2.0, 10.0, 12.0),    # ticks at 2, 12, 22, ...
+            (13.0, 2.0, 10.0, 22.0),
+            (1.0, 2.0, 10.0, 2.0),     # app ready before the first probe: Ready at the first probe
+            (0.0, 5.0, 3.0, 5.0),
+        ],
+    )
+    def test_ticks_with_initial_delay(self, app_ready, initial_delay, period, expected) -> None:
+        assert readiness_delay(app_ready, initial_delay, period) == pytest.approx(expected, abs=1e-12)
+
+    @pytest.mark.parametrize(
+        ("app_ready", "initial_delay", "period"),
+        [(0.0, 0.0, 10.0), (10.0, 0.0, 10.0), (20.0, 0.0, 10.0), (12.0, 2.0, 10.0), (2.0, 2.0, 10.0)],
+    )
+    def test_exact_tick_boundary_is_that_tick(self, app_ready, initial_delay, period) -> None:
+        # A probe that runs at the very instant the app is ready succeeds (not one period later).
+        assert readiness_delay(app_ready, initial_delay, period) == pytest.approx(app_ready, abs=1e-12)
+
+    def test_boundary_survives_float_rounding(self) -> None:
+        # (0.3 - 0.1) / 0.1 is 2.0000000000000004 in floating point: still the tick at 0.3.
+        assert readiness_delay(0.3, 0.1, 0.1) == pytest.approx(0.3, abs=1e-9)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        app_ready=st.floats(0, 500, allow_nan=False),
+        initial_delay=st.floats(0, 100, allow_nan=False),
+        period=st.floats(0.1, 60, allow_nan=False),
+    )
+    def test_is_the_first_tick_not_before_the_app(self, app_ready, initial_delay, period) -> None:
+        ready = readiness_delay(app_ready, initial_delay, period)
+        assert ready >= initial_delay
+        assert ready >= app_ready - 1e-9 * max(1.0, app_ready)
+        ticks = (ready - initial_delay) / period
+        assert ticks == pytest.approx(round(ticks), abs=1e-6)
+        # The tick before it (if any) is strictly before the app is ready.
+        if round(ticks) >= 1:
+            assert ready - period < app_ready
+
+
+class TestSampler:
+    def test_same_stream_same_values(self) -> None:
+        dist = LogNormal(2.0, 5.0)
+        a = Sampler(dist, np.random.default_rng(11), block=8)
+        b = Sampler(dist, np.random.default_rng(11), block=8)
+        assert [a() for _ in range(30)] == [b() for _ in range(30)]
+
+    def test_values_are_the_blocks_drawn_in_turn(self) -> None:
+        dist = Uniform(1.0, 9.0)
+        sampler = Sampler(dist, np.random.default_rng(5), block=4)
+        rng = np.random.default_rng(5)
+        expected = np.concatenate([dist.sample(rng, 4) for _ in range(3)]).tolist()
+        assert [sampler() for _ in range(10)] == expected[:10]
+
+    def test_refills_only_when_the_block_is_used_up(self) -> None:
+        rng = np.random.default_rng(3)
+        sampler = Sampler(Uniform(0.0, 1.0), rng, block=5)
+        states = []
+        for _ in range(11):
+            sampler()
+            states.append(rng.bit_generator.state["state"]["state"])
+        # Draws 1-5 come from the first block, 6-10 from the second, 11 from the third.
+        assert len(set(states[0:5])) == 1
+        assert len(set(states[5:10])) == 1
+        assert states[0] != states[5] != states[10]
+
+    def test_values_are_python_floats(self) -> None:
+        sampler = Sampler(Constant(2.5), np.random.default_rng(0), block=3)
+        values = [sampler() for _ in range(7)]
+        assert values == [2.5] * 7
+        assert all(type(v) is float for v in values)
+
+    def test_different_streams_differ(self) -> None:
+        dist = LogNormal(1.0, 3.0)
+        a = Sampler(dist, np.random.default_rng(1))
+        b = Sampler(dist, np.random.default_rng(2))
+        assert [a() for _ in range(5)] != [b() for _ in range(5)]
+        assert all(math.isfinite(a()) for _ in range(2000))  # crosses a block boundary

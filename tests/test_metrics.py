@@ -1,0 +1,299 @@
+"""Summary metrics over hand-written frames, and the recorder that produces those frames."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import simpy
+
+from rollsim.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
+from rollsim.pods import RUNNING, Pod
+from rollsim.records import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
+
+NAN = math.nan
+
+
+def timeline(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of (time_s, available, updated, surge) for 4 desired nodes."""
+    frame = pd.DataFrame(rows, columns=["time_s", "available", "updated", "surge"])
+    frame["desired"] = 4
+    frame["unavailable"] = 4 - frame["available"]
+    frame["terminating"] = 0
+    frame["pending"] = 0
+    return frame[list(TIMELINE_COLUMNS)]
+
+
+def nodes(downtimes: list[float], desired: list[bool]) -> pd.DataFrame:
+    n = len(downtimes)
+    return pd.DataFrame({
+        "node": [f"node-{i}" for i in range(n)],
+        "desired": desired,
+        "old_deleted_at_s": [NAN] * n,
+        "new_created_at_s": [NAN] * n,
+        "new_ready_at_s": [NAN] * n,
+        "new_available_at_s": [NAN] * n,
+        "downtime_s": downtimes,
+    })
+
+
+# time, available, updated, surge  (4 desired nodes)
+FIVE_ROWS = timeline([
+    (0.0, 4, 0, 0),
+    (10.0, 2, 1, 1),
+    (15.0, 3, 2, 2),
+    (30.0, 3, 3, 0),
+    (40.0, 4, 4, 0),
+])
+
+
+class TestUnavailableNodeSeconds:
+    def test_five_rows(self) -> None:
+        # unavailable 0,2,1,1,0 on [0,10), [10,15), [15,30), [30,40), [40,50)
+        assert unavailable_node_seconds(FIVE_ROWS, 50.0) == 0 * 10 + 2 * 5 + 1 * 15 + 1 * 10 + 0 * 10
+        assert unavailable_node_seconds(FIVE_ROWS, 50.0) == 35.0
+
+    def test_end_at_the_last_row(self) -> None:
+        assert unavailable_node_seconds(FIVE_ROWS, 40.0) == 35.0
+
+    def test_end_before_the_last_row_counts_nothing_after_it(self) -> None:
+        # The last level has zero width; earlier intervals are counted in full.
+        assert unavailable_node_seconds(FIVE_ROWS, 35.0) == 35.0
+
+    def test_last_level_runs_until_end(self) -> None:
+        tl = timeline([(0.0, 4, 0, 0), (10.0, 1, 0, 0)])
+        assert unavailable_node_seconds(tl, 25.0) == 3 * 15
+
+    def test_single_row(self) -> None:
+        assert unavailable_node_seconds(timeline([(0.0, 1, 0, 0)]), 7.5) == 3 * 7.5
+        assert unavailable_node_seconds(timeline([(0.0, 1, 0, 0)]), 0.0) == 0.0
+
+    def test_empty(self) -> None:
+        assert unavailable_node_seconds(timeline([]), 100.0) == 0.0
+
+    def test_starts_later_than_zero(self) -> None:
+        tl = timeline([(5.0, 2, 0, 0), (9.0, 4, 0, 0)])
+        assert unavailable_node_seconds(tl, 20.0) == 2 * 4
+
+
+class TestSummarize:
+    def test_five_rows(self) -> None:
+        nf = nodes([10.0, 20.0, 30.0, 40.0, 999.0], [True, True, True, True, False])
+        s = summarize(FIVE_ROWS, nf, completed_at=40.0, end=40.0)
+        assert tuple(s) == SUMMARY_KEYS
+        assert s == {
+            "nodes": 4,
+            "completed": True,
+            "duration_s": 40.0,
+            "updated": 4,
+            "min_available": 2,
+            "min_available_fraction": 0.5,
+            "max_unavailable_observed": 2,
+            "unavailable_node_seconds": 35.0,
+            "max_surge_observed": 2,
+            "node_downtime_p50_s": 25.0,
+            "node_downtime_p95_s": pytest.approx(38.5),  # linear interpolation, not-desired excluded
+            "node_downtime_max_s": 40.0,
+        }
+
+    def test_not_completed(self) -> None:
+        nf = nodes([10.0, 20.0, 30.0, 40.0], [True] * 4)
+        s = summarize(FIVE_ROWS.iloc[:3], nf, completed_at=None, end=100.0)
+        assert s["completed"] is False
+        assert s["duration_s"] is None
+        assert s["updated"] == 2  # the last row, not the maximum
+        assert s["unavailable_node_seconds"] == 10 + 85
+
+    def test_types_are_plain_python(self) -> None:
+        s = summarize(FIVE_ROWS, nodes([1.0, 2.0, 3.0, 4.0], [True] * 4), 40.0, 40.0)
+        for key in ("nodes", "updated", "min_available", "max_unavailable_observed", "max_surge_observed"):
+            assert type(s[key]) is int, key
+        for key in ("duration_s", "unavailable_node_seconds", "node_downtime_p50_s", "node_downtime_max_s"):
+            assert type(s[key]) is float, key
+
+    def test_no_desired_nodes(self) -> None:
+        tl = pd.DataFrame({c: [0] for c in TIMELINE_COLUMNS}).astype({"time_s": float})
+        nf = nodes([0.0, 0.0], [False, False])
+        s = summarize(tl, nf, completed_at=0.0, end=0.0)
+        assert s["nodes"] == 0
+        assert s["min_available_fraction"] == 1.0
+        assert s["node_downtime_p50_s"] is None
+        assert s["node_downtime_p95_s"] is None
+        assert s["node_downtime_max_s"] is None
+        assert s["unavailable_node_seconds"] == 0.0
+
+    def test_empty_frames(self) -> None:
+        tl = timeline([])
+        nf = nodes([], [])
+        s = summarize(tl, nf, completed_at=None, end=10.0)
+        assert s["nodes"] == 0
+        assert s["updated"] == 0
+        assert s["min_available"] == 0
+        assert s["max_unavailable_observed"] == 0
+        assert s["max_surge_observed"] == 0
+        assert s["unavailable_node_seconds"] == 0.0
+        assert s["node_downtime_max_s"] is None
+
+    def test_empty_timeline_uses_desired_as_min_available(self) -> None:
+        s = summarize(timeline([]), nodes([0.0, 0.0, 0.0], [True, True, False]), None, 0.0)
+        assert s["min_available"] == 2
+        assert s["min_available_fraction"] == 1.0
+
+
+# -- the recorder, driven by hand ------------------------------------------------------------
+
+
+def old_pod(uid: int, node: int) -> Pod:
+    return Pod(uid, node, 0, -100.0, scheduled=True, phase=RUNNING, ready=True, ready_since=-100.0)
+
+
+class Driver:
+    """A recorder on 3 nodes (the third not desired) with revision 1 current from the start."""
+
+    def __init__(self, min_ready: float = 0.0) -> None:
+        self.env = simpy.Environment()
+        self.rec = Recorder(self.env, ["a", "b", "c"], [True, True, False], min_ready, lambda: 1)
+        self.pods: list[list[Pod]] = [[old_pod(1, 0)], [old_pod(2, 1)], []]
+        self.rec.start(self.pods)
+        self._uid = 10
+
+    def at(self, t: float) -> None:
+        self.env.run(until=t)
+
+    def changed(self, node: int) -> None:
+        self.rec.node_changed(node, self.pods[node])
+
+    def delete(self, node: int) -> None:
+        pod = next(p for p in self.pods[node] if not p.deleting)
+        pod.deleting, pod.ready = True, False
+        self.rec.pod_deleting(pod, 1)
+        self.changed(node)
+
+    def remove_terminating(self, node: int) -> None:
+        self.pods[node] = [p for p in self.pods[node] if not p.deleting]
+        self.changed(node)
+
+    def create(self, node: int) -> Pod:
+        self._uid += 1
+        pod = Pod(self._uid, node, 1, self.env.now)
+        self.pods[node].append(pod)
+        self.rec.pod_created(pod, 1)
+        self.changed(node)
+        return pod
+
+    def ready(self, pod: Pod) -> None:
+        pod.scheduled, pod.phase, pod.ready, pod.ready_since = True, RUNNING, True, self.env.now
+        self.changed(pod.node)
+
+
+class TestRecorder:
+    def test_downtime_and_levels(self) -> None:
+        d = Driver()
+        d.at(5)
+        d.delete(0)
+        d.at(8)
+        d.remove_terminating(0)
+        new = d.create(0)  # same instant: one row
+        d.at(12)
+        d.ready(new)
+        d.at(15)
+        d.delete(1)
+        tl, nf, _ = d.rec.to_frames(20.0)
+
+        assert list(tl.columns) == list(TIMELINE_COLUMNS)
+        assert tl["time_s"].tolist() == [0.0, 5.0, 8.0, 12.0, 15.0]
+        assert tl["desired"].tolist() == [2] * 5
+        assert tl["available"].tolist() == [2, 1, 1, 2, 1]
+        assert tl["unavailable"].tolist() == [0, 1, 1, 0, 1]
+        assert tl["updated"].tolist() == [0, 0, 1, 1, 1]
+        assert tl["terminating"].tolist() == [0, 1, 0, 0, 1]
+        assert tl["pending"].tolist() == [0, 0, 1, 0, 0]
+
+        assert list(nf.columns) == list(NODE_COLUMNS)
+        assert nf["node"].tolist() == ["a", "b", "c"]
+        assert nf["desired"].tolist() == [True, True, False]
+        a, b, c = (nf.iloc[i] for i in range(3))
+        assert (a.old_deleted_at_s, a.new_created_at_s, a.new_ready_at_s, a.new_available_at_s) == (5, 8, 12, 12)
+        assert a.downtime_s == 7.0
+        assert b.old_deleted_at_s == 15.0 and math.isnan(b.new_created_at_s)
+        assert b.downtime_s == 5.0  # still down at the end: counted up to end
+        assert c.downtime_s == 0.0 and math.isnan(c.old_deleted_at_s)
+
+        # The two views agree: node downtime adds up to the integral of unavailability.
+        assert nf["downtime_s"].sum() == unavailable_node_seconds(tl, 20.0) == 12.0
+
+    def test_min_ready_seconds_delays_availability(self) -> None:
+        d = Driver(min_ready=3.0)
+        d.at(5)
+        d.delete(0)
+        d.at(8)
+        d.remove_terminating(0)
+        new = d.create(0)
+        d.at(12)
+        d.ready(new)
+        d.at(15)
+        d.changed(0)  # the kubelet's minReadySeconds timer fires
+        tl, nf, _ = d.rec.to_frames(15.0)
+        assert tl["available"].tolist() == [2, 1, 1, 1, 2]
+        assert nf.loc[0, "new_ready_at_s"] == 12.0
+        assert nf.loc[0, "new_available_at_s"] == 15.0
+        assert nf.loc[0, "downtime_s"] == 10.0
+
+    def test_surge_level(self) -> None:
+        d = Driver()
+        d.at(2)
+        new = d.create(1)  # old and new together
+        d.at(9)
+        d.ready(new)
+        d.at(10)
+        d.delete(1)
+        tl, nf, _ = d.rec.to_frames(10.0)
+        assert tl["surge"].tolist() == [0, 1, 1, 0]
+        assert tl["available"].tolist() == [2, 2, 2, 2]
+        assert tl["updated"].tolist() == [0, 0, 0, 1]
+        assert nf.loc[1, "downtime_s"] == 0.0
+
+    def test_undesired_node_pods_do_not_count(self) -> None:
+        d = Driver()
+        d.at(3)
+        pod = d.create(2)
+        d.at(4)
+        d.ready(pod)
+        tl, nf, _ = d.rec.to_frames(4.0)
+        assert tl["available"].tolist() == [2, 2, 2]  # desired levels ignore the node
+        assert tl["updated"].tolist() == [0, 0, 0]
+        assert tl["surge"].tolist() == [0, 0, 0]
+        assert tl["pending"].tolist() == [0, 1, 0]  # pending/terminating count every pod
+        assert nf.loc[2, "new_created_at_s"] == 3.0
+
+    def test_new_pod_available_event(self) -> None:
+        d = Driver()
+        event = d.rec.new_pod_available(0)
+        assert not event.triggered
+        d.at(1)
+        d.delete(0)
+        d.remove_terminating(0)
+        new = d.create(0)
+        assert not event.triggered
+        d.at(6)
+        d.ready(new)
+        assert event.triggered
+        assert d.rec.new_pod_available(0).triggered  # already available: at once
+
+    def test_completion_needs_the_observed_generation(self) -> None:
+        d = Driver()
+        status = dict(desired=2, current=2, ready=2, available=2, updated=2, misscheduled=0,
+                      unavailable=0, observed_generation=2, generation=3)
+        d.rec.status_written(1.0, status)
+        assert d.rec.completed_at is None and not d.rec.done.triggered
+        d.rec.status_written(2.0, {**status, "available": 1})
+        assert d.rec.completed_at is None
+        d.rec.status_written(3.0, {**status, "observed_generation": 3})
+        assert d.rec.completed_at == 3.0 and d.rec.done.triggered
+        d.rec.status_written(4.0, {**status, "observed_generation": 3})
+        assert d.rec.completed_at == 3.0
+        _, _, st = d.rec.to_frames(4.0)
+        assert st["time_s"].tolist() == [1.0, 2.0, 3.0, 4.0]
+        assert np.array_equal(st["available"].to_numpy(), [2, 1, 2, 2])
