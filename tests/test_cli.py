@@ -1,0 +1,100 @@
+"""``rollsim simulate``: output, JSON, timeline file, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from rollsim import build_scenario, simulate
+from rollsim.cli import main
+
+IDEAL = ["--controller", "ideal", "--schedule", "1", "--pull", "2", "--start", "3", "--ready", "4",
+         "--terminate", "5", "--probe-period", "0"]
+
+
+def test_prints_a_readable_summary(capsys) -> None:
+    assert main(["simulate", "--nodes", "20", "--max-unavailable", "5", *IDEAL]) == 0
+    out = capsys.readouterr().out
+    assert "20-node DaemonSet rollout" in out
+    assert "maxUnavailable 5 (= 5)" in out
+    assert "yes, in 1m00s (60.0 s)" in out  # ceil(20/5) x (5+1+2+3+4) s
+    assert "min available      15 nodes (75.0%)" in out
+
+
+def test_json_is_the_summary_dict(capsys) -> None:
+    assert main(["simulate", "--nodes", "20", "--max-unavailable", "25%", "--json", *IDEAL]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    expected = simulate(build_scenario(
+        nodes=20, max_unavailable="25%", controller="ideal", schedule=1, pull=2, start=3, ready=4,
+        terminate=5, probe_period=0)).summary
+    assert summary == json.loads(json.dumps(expected))
+    assert summary["duration_s"] == 60.0 and summary["completed"] is True
+
+
+def test_on_delete_without_deleter_reports_not_completed(capsys) -> None:
+    assert main(["simulate", "--nodes", "5", "--strategy", "OnDelete", "--json", *IDEAL]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["completed"] is False and summary["duration_s"] is None and summary["updated"] == 0
+
+
+def test_timeline_csv_is_written(tmp_path, capsys) -> None:
+    path = tmp_path / "timeline.csv"
+    assert main(["simulate", "--nodes", "10", "--seed", "3", "--timeline", str(path)]) == 0
+    written = pd.read_csv(path)
+    expected = simulate(build_scenario(nodes=10), seed=3).timeline
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["timeline.csv"]  # no temporary left
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "rule"),
+    [
+        (["--max-unavailable", "0"], "--max-unavailable/--max-surge", "cannot be 0 when maxSurge is 0"),
+        (["--max-unavailable", "0%", "--max-surge", "0"], "--max-unavailable/--max-surge", "cannot be 0"),
+        (["--max-unavailable", "2", "--max-surge", "1"], "--max-unavailable/--max-surge", "may not be set"),
+        (["--max-surge", "150%"], "--max-surge", "greater than 100%"),
+        (["--max-unavailable", "-1"], "--max-unavailable", "integer or a percent"),
+        (["--max-unavailable", "ten"], "--max-unavailable", "integer or a percent"),
+        (["--min-ready-seconds", "-3"], "--min-ready-seconds", "at least 0"),
+        (["--termination-grace-period-seconds", "x"], "--termination-grace-period-seconds", "must be a number"),
+        (["--probe-period", "-1"], "--probe-period", "at least 0"),
+        (["--nodes", "-5"], "--nodes", "non-negative integer"),
+        (["--seed", "1.5"], "--seed", "non-negative integer"),
+        (["--horizon", "0"], "--horizon", "greater than 0"),
+        (["--pull", "normal(3)"], "--pull", "unknown distribution 'normal'"),
+        (["--ready", "lognormal(median=5, p95=1)"], "--ready", "p95"),
+        (["--terminate", "__import__('os')"], "--terminate", ""),
+        (["--strategy", "Recreate"], "--strategy", "invalid choice"),
+        (["--controller", "fast"], "--controller", "invalid choice"),
+        (["--deleter", "sometimes"], "--deleter", "none, batch:K"),
+        (["--deleter", "batch:3"], "--deleter", "only with --strategy OnDelete"),
+        (["--bogus"], "--bogus", "unrecognized"),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) -> None:
+    timeline = tmp_path / "t.csv"
+    assert main(["simulate", *args, "--timeline", str(timeline)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("rollsim: error: ") and flag in lines[0] and rule in lines[0]
+    assert not timeline.exists()
+
+
+def test_missing_timeline_directory_is_a_usage_error(capsys, tmp_path) -> None:
+    assert main(["simulate", "--nodes", "3", "--timeline", str(tmp_path / "no" / "t.csv")]) == 2
+    assert "--timeline" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_without_traceback() -> None:
+    ok = subprocess.run([sys.executable, "-m", "rollsim", "simulate", "--nodes", "5", "--json"],
+                        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["nodes"] == 5
+    bad = subprocess.run([sys.executable, "-m", "rollsim", "simulate", "--max-surge", "200%"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
