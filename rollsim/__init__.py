@@ -7,8 +7,8 @@ from rollsim.scenario import (
     Scenario,
     Timings,
     UpdateStrategy,
-    build_scenario,
 )
+from rollsim.options import build_scenario
 from rollsim.simulation import RunResult, simulate
 
 __all__ = [

@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rollsim.budget import parse_int_or_percent, scaled_value, updated_desired_node_counts
-from rollsim.deleters import parse_deleter
-from rollsim.distributions import parse_distribution
-from rollsim.scenario import ON_DELETE, ROLLING_UPDATE, build_scenario
+from rollsim.budget import scaled_value, updated_desired_node_counts
+from rollsim.options import RULES, OptionError, build_scenario, non_negative_integer
+from rollsim.scenario import ON_DELETE, ROLLING_UPDATE
 from rollsim.simulation import RunResult, simulate
 
 __all__ = ["main"]
@@ -50,32 +49,6 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
-def _number(minimum: float, strict: bool = False) -> Callable[[str], float]:
-    def number(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}, got {text!r}")
-        return value
-
-    return number
-
-
-def _count(text: str) -> int:
-    if not text.strip().isdigit():
-        raise ValueError(f"must be a non-negative integer, got {text!r}")
-    return int(text)
-
-
-def _int_or_percent(text: str) -> int | str:
-    value = parse_int_or_percent(text, "value")
-    if isinstance(value, str) and int(value[:-1]) > 100:
-        raise ValueError(f"a percent must not be greater than 100%, got {text!r}")
-    return value
-
-
 def _output_path(text: str) -> Path:
     path = Path(text)
     if not path.parent.is_dir():
@@ -88,45 +61,50 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="rollsim 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sim = sub.add_parser("simulate", help="run one rollout and print its summary")
-    dist = _checked(parse_distribution)
-    sim.add_argument("--nodes", type=_checked(_count), help="number of identical nodes (default 1000)")
+
+    def option(name: str, help: str, metavar: str | None = None, **kw: Any) -> None:
+        flag = "--" + name.replace("_", "-")
+        sim.add_argument(flag, type=_checked(RULES[name]), metavar=metavar, help=help, **kw)
+
+    option("nodes", "number of identical worker nodes (default 1000)", "N")
+    option("control_plane_nodes", "control-plane nodes, tainted NoSchedule as kubeadm does (default 0)", "M")
     sim.add_argument("--strategy", choices=(ROLLING_UPDATE, ON_DELETE), help="update strategy (default RollingUpdate)")
-    sim.add_argument("--max-unavailable", type=_checked(_int_or_percent), metavar="X", help="int or percent (default 1)")
-    sim.add_argument("--max-surge", type=_checked(_int_or_percent), metavar="X", help="int or percent (default 0)")
-    sim.add_argument("--min-ready-seconds", type=_checked(_number(0)), metavar="S")
-    sim.add_argument("--termination-grace-period-seconds", type=_checked(_number(0)), metavar="S")
+    option("max_unavailable", "int or percent (default 1)", "X")
+    option("max_surge", "int or percent (default 0)", "X")
+    option("min_ready_seconds", "spec.minReadySeconds (default 0)", "S")
+    option("termination_grace_period_seconds", "caps the shutdown time (default 30)", "S")
     for phase, text in (
         ("schedule", "bind latency"), ("pull", "image pull"), ("start", "container start"),
         ("ready", "container start until the app is ready"), ("terminate", "container shutdown"),
     ):
-        sim.add_argument(f"--{phase}", type=dist, metavar="DIST", help=f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'")
-    sim.add_argument("--probe-period", type=_checked(_number(0)), metavar="S",
-                     help="readiness probe period; 0 = Ready exactly when the app is (default 10)")
+        option(phase, f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'", "DIST")
+    option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
     sim.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
-    sim.add_argument("--deleter", type=_checked(parse_deleter), metavar="none|batch:K[:PAUSE]|rate:S",
-                     help="who deletes old pods under OnDelete (default none)")
-    sim.add_argument("--seed", type=_checked(_count), default=0, help="root seed (default 0)")
-    sim.add_argument("--horizon", type=_checked(_number(0, strict=True)), metavar="S",
-                     help="give up after S simulated seconds (default 30 days)")
+    option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
+    sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
+    option("horizon", "give up after S simulated seconds (default 30 days)", "S")
     sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
 
+_SCENARIO_OPTIONS = (
+    "nodes", "control_plane_nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
+    "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
+    "probe_period", "controller", "deleter", "horizon",
+)
+
+
+def _flags(names: tuple[str, ...]) -> str:
+    return "/".join("--" + n.replace("_", "-") for n in names)
+
+
 def _scenario_from(args: argparse.Namespace):
-    if args.deleter is not None and args.deleter.kind != "none" and args.strategy != ON_DELETE:
-        raise UsageError("argument --deleter: applies only with --strategy OnDelete")
-    options = {
-        key: getattr(args, key) for key in (
-            "nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
-            "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
-            "probe_period", "controller", "deleter", "horizon",
-        )
-    }
     try:
-        return build_scenario(**options)
-    except ValueError as exc:  # the rules that tie two flags together
-        raise UsageError(f"arguments --max-unavailable/--max-surge: {exc}") from None
+        return build_scenario(**{name: getattr(args, name) for name in _SCENARIO_OPTIONS})
+    except OptionError as exc:  # the rules that tie two flags together
+        plural = "s" if len(exc.options) > 1 else ""
+        raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
 
 
 def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:

@@ -1,16 +1,14 @@
 """A scenario: the cluster, the DaemonSet, the pod timings and the controller's settings.
 
 Frozen, slotted dataclasses validated in ``__post_init__``; vary them with
-``dataclasses.replace``. ``build_scenario`` makes one from flat options named like the
-``rollsim simulate`` flags, with the precedence flag > file > default.
+``dataclasses.replace``. ``rollsim.options.build_scenario`` makes one from flat options
+named like the ``rollsim simulate`` flags.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent, validate_rolling_update
+from rollsim.budget import IntOrPercent, parse_int_or_percent, validate_rolling_update
 from rollsim.cluster import Node, PodPlacement, uniform_nodes
 from rollsim.deleters import DeleterSpec, parse_deleter
 from rollsim.distributions import Distribution, parse_distribution
@@ -22,7 +20,6 @@ __all__ = [
     "Timings",
     "ControllerSettings",
     "Scenario",
-    "build_scenario",
     "ROLLING_UPDATE",
     "ON_DELETE",
     "IDEAL",
@@ -202,45 +199,3 @@ class Scenario:
         _set(self, "deleter", parse_deleter(self.deleter))
         if self.horizon_s is not None and not self.horizon_s > 0:
             raise ValueError(f"horizon must be positive, got {self.horizon_s}")
-
-
-def build_scenario(**options: Any) -> Scenario:
-    """A scenario from flat options named like the CLI flags (``None`` keeps the default).
-
-    Keys: nodes, strategy, max_unavailable, max_surge, min_ready_seconds,
-    termination_grace_period_seconds, schedule, pull, start, ready, terminate,
-    probe_period, probe_initial_delay, controller, deleter, horizon.
-    """
-    o = {k: v for k, v in options.items() if v is not None}
-    known = {
-        "nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
-        "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
-        "probe_period", "probe_initial_delay", "controller", "deleter", "horizon",
-    }
-    unknown = sorted(set(o) - known)
-    if unknown:
-        raise ValueError(f"unknown scenario option(s): {', '.join(unknown)}")
-    strategy_type = o.get("strategy", ROLLING_UPDATE)
-    max_surge = o.get("max_surge", 0)
-    # Giving only a non-zero maxSurge implies maxUnavailable 0 (the API would reject 1 + surge).
-    surge_only = "max_unavailable" not in o and not is_zero(parse_int_or_percent(max_surge, "maxSurge"))
-    strategy = UpdateStrategy(strategy_type, o.get("max_unavailable", 0 if surge_only else 1), max_surge)
-    daemonset = DaemonSetSpec(
-        strategy=strategy,
-        min_ready_seconds=float(o.get("min_ready_seconds", 0.0)),
-        termination_grace_period_seconds=float(o.get("termination_grace_period_seconds", 30.0)),
-        readiness_probe=ReadinessProbe(
-            initial_delay_seconds=float(o.get("probe_initial_delay", 0.0)),
-            period_seconds=float(o.get("probe_period", 10.0)),
-        ),
-    )
-    timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
-    controller = ControllerSettings(mode=o.get("controller", REALISTIC))
-    return Scenario(
-        nodes=o.get("nodes", 1000),
-        daemonset=daemonset,
-        timings=timings,
-        controller=controller,
-        deleter=o.get("deleter", "none"),
-        horizon_s=o.get("horizon"),
-    )

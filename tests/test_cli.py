@@ -71,7 +71,7 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--strategy", "Recreate"], "--strategy", "invalid choice"),
         (["--controller", "fast"], "--controller", "invalid choice"),
         (["--deleter", "sometimes"], "--deleter", "none, batch:K"),
-        (["--deleter", "batch:3"], "--deleter", "only with --strategy OnDelete"),
+        (["--deleter", "batch:3"], "--deleter", "only with strategy OnDelete"),
         (["--bogus"], "--bogus", "unrecognized"),
     ],
 )

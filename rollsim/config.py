@@ -1,0 +1,146 @@
+"""Configuration files: YAML read safely with line numbers, and the scenario section.
+
+Every error names the file, the line and the key path and says which rule was broken
+(``experiments/x.yaml:12: scenario.strategy.max_unavailable: must not be greater than
+100%``). YAML is loaded with ``yaml.SafeLoader``: no tags, no code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rollsim.options import OPTIONS, OptionError, build_scenario, option_for_path, option_path
+from rollsim.scenario import Scenario
+
+__all__ = ["ConfigError", "Document", "load_yaml", "scenario_options", "scenario_from_mapping"]
+
+class ConfigError(ValueError):
+    """A bad configuration value: where it is and the rule it breaks."""
+
+    def __init__(self, message: str, path: str = "", file: str | None = None, line: int | None = None):
+        self.message, self.path, self.file, self.line = message, path, file, line
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        super().__init__(": ".join(p for p in (where, path, message) if p))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its data and the line of every key path (``a.b[2].c``)."""
+
+    data: Any
+    file: str
+    lines: Mapping[str, int]
+
+    def line(self, path: str) -> int | None:
+        """The line of ``path``, or of its nearest enclosing key that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+        return None
+
+    def error(self, path: str, message: str) -> ConfigError:
+        return ConfigError(message, path, self.file, self.line(path))
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in out:
+                raise ConfigError(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _walk(value_node, child, lines, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            child = f"{path}[{i}]"
+            lines[child] = item.start_mark.line + 1
+            items.append(_walk(item, child, lines, loader))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(path: str | Path) -> Document:
+    """Read a YAML file safely, keeping the line of every key; errors name file and line."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines: dict[str, int] = {}
+        data = {} if root is None else _walk(root, "", lines, yaml.SafeLoader(""))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        cause = exc.problem or exc.context or "invalid YAML"
+        if "\t" in text and mark is not None and "\t" in text.splitlines()[mark.line][: mark.column + 1]:
+            cause += " (a tab character is used for indentation; YAML needs spaces)"
+        raise ConfigError(
+            f"YAML syntax error: {cause}" + (f" (column {mark.column + 1})" if mark else ""),
+            file=file, line=mark.line + 1 if mark else None,
+        ) from None
+    except ConfigError as exc:
+        raise ConfigError(exc.message, exc.path, file, exc.line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", file=file) from None
+    return Document(data, file, lines)
+
+
+# section -> its keys, from the option table
+_SECTIONS: dict[str, set[str]] = {}
+for _name, (_path, _rule) in OPTIONS.items():
+    _section_name, _, _key = _path.partition(".")
+    _SECTIONS.setdefault(_section_name, set()).add(_key)
+
+
+def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[str, Any]:
+    """The flat options a nested ``scenario`` section sets, after checking its shape.
+
+    Unknown sections and keys are errors; values are checked later by ``build_scenario``.
+    """
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise doc.error(path, f"must be a mapping, got {type(data).__name__}")
+    options: dict[str, Any] = {}
+    for section, value in data.items():
+        keys = _SECTIONS.get(section)
+        where = f"{path}.{section}"
+        if keys is None:
+            raise doc.error(where, f"unknown key; expected one of {', '.join(sorted(_SECTIONS))}")
+        if keys == {""}:  # a top-level option such as deleter or horizon_s
+            options[option_for_path(section)] = value
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise doc.error(where, f"must be a mapping, got {type(value).__name__}")
+        for key, item in value.items():
+            name = option_for_path(f"{section}.{key}")
+            if name is None:
+                raise doc.error(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(keys))}")
+            options[name] = item
+    return options
+
+
+def scenario_from_mapping(doc: Document, data: Any, path: str = "scenario", **overrides: Any) -> Scenario:
+    """Build the ``Scenario`` of a ``scenario`` section; ``overrides`` (flat options) win.
+
+    An error names the file, the line and the key path of the offending option.
+    """
+    options = {**scenario_options(doc, data, path), **overrides}
+    try:
+        return build_scenario(**options)
+    except OptionError as exc:
+        keys = " and ".join(f"{path}.{option_path(o)}" for o in exc.options if o in OPTIONS)
+        raise doc.error(keys, exc.message) from None

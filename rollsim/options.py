@@ -1,0 +1,207 @@
+"""Scenario options: one rule per option, shared by the CLI flags and the config files.
+
+An option has a flat name (the CLI flag without dashes: ``max_unavailable``) and a key
+path in an experiment's ``scenario`` section (``strategy.max_unavailable``). Each rule
+turns a value (text from a flag, or a YAML value) into what the scenario needs, or
+raises ``OptionError`` naming the option and the rule. ``build_scenario`` applies the
+rules, then the rules that tie two options together, then builds the ``Scenario``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent
+from rollsim.cluster import PodPlacement, Toleration, control_plane_node, uniform_nodes
+from rollsim.deleters import parse_deleter
+from rollsim.distributions import parse_distribution
+from rollsim.scenario import (
+    IDEAL,
+    ON_DELETE,
+    REALISTIC,
+    ROLLING_UPDATE,
+    ControllerSettings,
+    DaemonSetSpec,
+    ReadinessProbe,
+    Scenario,
+    Timings,
+    UpdateStrategy,
+)
+
+__all__ = [
+    "OptionError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
+    "non_negative_integer",
+]
+
+
+class OptionError(ValueError):
+    """A bad option value; ``options`` names the option(s) whose rule it breaks."""
+
+    def __init__(self, options: str | tuple[str, ...], message: str) -> None:
+        self.options = (options,) if isinstance(options, str) else options
+        self.message = message
+        super().__init__(message)
+
+
+def _number(value: Any, minimum: float, strict: bool = False) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < minimum or (strict and number == minimum):
+        raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}, got {value!r}")
+    return number
+
+
+def _integer(value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        raise ValueError(f"must be {'a non-negative' if minimum == 0 else 'a positive'} integer, got {value!r}")
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"must be at least {minimum}, got {value!r}")
+    return number
+
+
+def non_negative_integer(value: Any) -> int:
+    """A count or a seed: a non-negative integer (an int, or digits as text)."""
+    return _integer(value, 0)
+
+
+def _int_or_percent(value: Any) -> IntOrPercent:
+    parsed = parse_int_or_percent(value, "value")
+    if isinstance(parsed, str) and int(parsed[:-1]) > 100:
+        raise ValueError(f"a percent must not be greater than 100%, got {value!r}")
+    return parsed
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def choose(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return choose
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _tolerations(value: Any) -> tuple[Toleration, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of tolerations (key, operator, value, effect)")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Toleration):
+            out.append(item)
+            continue
+        if not isinstance(item, Mapping) or set(item) - {"key", "operator", "value", "effect"}:
+            raise ValueError(f"item {i} must be a mapping of key, operator, value and effect, got {item!r}")
+        try:
+            out.append(Toleration(str(item.get("key", "")), str(item.get("operator", "Equal")),
+                                  str(item.get("value", "")), str(item.get("effect", ""))))
+        except ValueError as exc:
+            raise ValueError(f"item {i}: {exc}") from None
+    return tuple(out)
+
+
+# option -> (key path in an experiment's scenario section, rule)
+OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "nodes": ("cluster.nodes", non_negative_integer),
+    "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
+    "name": ("daemonset.name", _text),
+    "namespace": ("daemonset.namespace", _text),
+    "tolerations": ("daemonset.tolerations", _tolerations),
+    "host_network": ("daemonset.host_network", _flag),
+    "strategy": ("strategy.type", _choice(ROLLING_UPDATE, ON_DELETE)),
+    "max_unavailable": ("strategy.max_unavailable", _int_or_percent),
+    "max_surge": ("strategy.max_surge", _int_or_percent),
+    "min_ready_seconds": ("strategy.min_ready_seconds", lambda v: _number(v, 0)),
+    **{phase: (f"timings.{phase}", parse_distribution)
+       for phase in ("schedule", "pull", "start", "ready", "terminate")},
+    "probe_period": ("timings.probe_period", lambda v: _number(v, 0)),
+    "probe_initial_delay": ("timings.probe_initial_delay", lambda v: _number(v, 0)),
+    "termination_grace_period_seconds": ("timings.termination_grace_period_seconds", lambda v: _number(v, 0)),
+    "controller": ("controller.mode", _choice(IDEAL, REALISTIC)),
+    "workers": ("controller.workers", lambda v: _integer(v, 1)),
+    "kube_api_qps": ("controller.kube_api_qps", lambda v: _number(v, 0, strict=True)),
+    "kube_api_burst": ("controller.kube_api_burst", lambda v: _integer(v, 1)),
+    "burst_replicas": ("controller.burst_replicas", lambda v: _integer(v, 1)),
+    "slow_start_initial_batch_size": ("controller.slow_start_initial_batch_size", lambda v: _integer(v, 1)),
+    "expectations_timeout": ("controller.expectations_timeout", lambda v: _number(v, 0)),
+    "watch_delay": ("controller.watch_delay", parse_distribution),
+    "api_latency": ("controller.api_latency", parse_distribution),
+    "deleter": ("deleter", parse_deleter),
+    "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
+}
+RULES = {name: rule for name, (_path, rule) in OPTIONS.items()}
+_BY_PATH = {path: name for name, (path, _rule) in OPTIONS.items()}
+
+
+def option_path(name: str) -> str:
+    """The key path of option ``name`` in a ``scenario`` section."""
+    return OPTIONS[name][0]
+
+
+def option_for_path(path: str) -> str | None:
+    """The option a ``scenario`` key path sets, if any."""
+    return _BY_PATH.get(path)
+
+
+def build_scenario(**options: Any) -> Scenario:
+    """A scenario from flat options named like the CLI flags; ``None`` keeps the default.
+
+    Precedence is the caller's (flag > file > default); missing options take the
+    defaults of ``rollsim simulate``. Raises ``OptionError``.
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(given) - set(OPTIONS))
+    if unknown:
+        raise OptionError(tuple(unknown), f"unknown scenario option(s): {', '.join(unknown)}")
+    o: dict[str, Any] = {}
+    for name, value in given.items():
+        try:
+            o[name] = RULES[name](value)
+        except ValueError as exc:
+            raise OptionError(name, str(exc)) from None
+
+    max_surge = o.get("max_surge", 0)
+    # Giving only a non-zero maxSurge implies maxUnavailable 0 (the API would reject 1 + surge).
+    max_unavailable = o.get("max_unavailable", 0 if not is_zero(max_surge) else 1)
+    try:
+        strategy = UpdateStrategy(o.get("strategy", ROLLING_UPDATE), max_unavailable, max_surge)
+    except ValueError as exc:
+        raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
+    if o.get("deleter") is not None and o["deleter"].kind != "none" and strategy.rolling:
+        raise OptionError("deleter", "applies only with strategy OnDelete")
+
+    nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(o.get("control_plane_nodes", 0)))
+    nodes += uniform_nodes(o.get("nodes", 1000))
+    daemonset = DaemonSetSpec(
+        name=o.get("name", "fluentd-elasticsearch"),
+        namespace=o.get("namespace", "kube-system"),
+        strategy=strategy,
+        min_ready_seconds=o.get("min_ready_seconds", 0.0),
+        termination_grace_period_seconds=o.get("termination_grace_period_seconds", 30.0),
+        placement=PodPlacement(tolerations=o.get("tolerations", ()), host_network=o.get("host_network", False)),
+        readiness_probe=ReadinessProbe(o.get("probe_initial_delay", 0.0), o.get("probe_period", 10.0)),
+    )
+    timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
+    settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
+                                  "slow_start_initial_batch_size", "expectations_timeout",
+                                  "watch_delay", "api_latency") if k in o}
+    controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
+    return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
+                    deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"))

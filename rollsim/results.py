@@ -1,0 +1,90 @@
+"""The results folder of an experiment: its layout, atomic writes, and loading it back.
+
+``results/<name>/``::
+
+    experiment.yaml        the resolved experiment (configurations, seeds, SLO)
+    manifest.json          versions, seed, start and end time, executor, wall time
+    runs/<run_id>.json     one finished run: its spec and summary (written as it finishes)
+    runs/<run_id>.parquet  that run's timeline and per-node downtimes (large; not in git)
+    runs.csv               one row per run: configuration, swept keys, replication, seed, metrics
+    summary.csv            one row per configuration: statistics of each metric, SLO verdict
+    timelines.parquet      the timelines of all runs (config, replication, then timeline columns)
+    downtime.parquet       per-node downtime of all runs (config, replication, node, downtime_s)
+    figures/*.png, report.md, report.html
+
+Plots and reports read only these files (``load_results``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import yaml
+
+__all__ = ["Results", "load_results", "write_atomically", "write_text", "write_json", "ResultsError"]
+
+
+class ResultsError(ValueError):
+    """A results folder that is missing or incomplete."""
+
+
+def write_atomically(path: Path, write: Callable[[IO[Any]], None], binary: bool = False) -> None:
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"newline": "", "encoding": "utf-8"})) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_atomically(path, lambda f: f.write(text))
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@dataclass(frozen=True)
+class Results:
+    """A results folder, loaded: every table the plots and the report need."""
+
+    path: Path
+    experiment: dict[str, Any]
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    timelines: pd.DataFrame | None
+    downtime: pd.DataFrame | None
+
+    @property
+    def name(self) -> str:
+        return str(self.experiment["name"])
+
+
+def load_results(path: str | Path) -> Results:
+    """Load a results folder written by ``rollsim run``; parquet files are optional."""
+    root = Path(path)
+    needed = ("experiment.yaml", "manifest.json", "runs.csv", "summary.csv")
+    missing = [n for n in needed if not (root / n).is_file()]
+    if missing:
+        raise ResultsError(f"{root}: not a finished results folder (missing {', '.join(missing)})")
+    experiment = yaml.safe_load((root / "experiment.yaml").read_text(encoding="utf-8"))
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    parquet = {n: pd.read_parquet(root / f"{n}.parquet") if (root / f"{n}.parquet").is_file() else None
+               for n in ("timelines", "downtime")}
+    return Results(root, experiment, manifest, pd.read_csv(root / "runs.csv"),
+                   pd.read_csv(root / "summary.csv"), parquet["timelines"], parquet["downtime"])
