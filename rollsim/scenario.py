@@ -24,6 +24,7 @@ __all__ = [
     "ON_DELETE",
     "IDEAL",
     "REALISTIC",
+    "describe_scenario",
 ]
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -199,3 +200,36 @@ class Scenario:
         _set(self, "deleter", parse_deleter(self.deleter))
         if self.horizon_s is not None and not self.horizon_s > 0:
             raise ValueError(f"horizon must be positive, got {self.horizon_s}")
+
+
+def describe_scenario(scenario: Scenario) -> dict[str, object]:
+    """A plain, YAML-friendly description of a scenario, for results files and reports."""
+    from rollsim.cluster import node_should_run_daemon_pod  # local: cluster is light, avoid cycles
+
+    ds, t, c = scenario.daemonset, scenario.timings, scenario.controller
+    placement = ds.placement
+    desired = sum(node_should_run_daemon_pod(n, placement)[0] for n in scenario.nodes)
+    return {
+        "nodes": len(scenario.nodes),
+        "desired_nodes": desired,
+        "daemonset": f"{ds.namespace}/{ds.name}",
+        "tolerations": [f"{x.key or '*'}:{x.operator}:{x.effect or '*'}" for x in placement.tolerations],
+        "strategy": ds.strategy.type,
+        "max_unavailable": ds.strategy.max_unavailable,
+        "max_surge": ds.strategy.max_surge,
+        "min_ready_seconds": ds.min_ready_seconds,
+        "termination_grace_period_seconds": ds.termination_grace_period_seconds,
+        "probe_period": ds.readiness_probe.period_seconds,
+        "probe_initial_delay": ds.readiness_probe.initial_delay_seconds,
+        "schedule": str(t.schedule),
+        "pull": str(t.pull),
+        "start": str(t.start),
+        "ready": str(t.ready),
+        "terminate": str(t.terminate),
+        "controller": c.mode,
+        "kube_api_qps": c.kube_api_qps,
+        "kube_api_burst": c.kube_api_burst,
+        "workers": c.workers,
+        "deleter": str(scenario.deleter),
+        "horizon_s": scenario.horizon_s,
+    }
