@@ -14,10 +14,9 @@ from typing import Any
 
 import yaml
 
-from rollsim.options import OPTIONS, OptionError, build_scenario, option_for_path, option_path
-from rollsim.scenario import Scenario
+from rollsim.options import OPTIONS, option_for_path
 
-__all__ = ["ConfigError", "Document", "load_yaml", "scenario_options", "scenario_from_mapping"]
+__all__ = ["ConfigError", "Document", "load_yaml", "scenario_options"]
 
 class ConfigError(ValueError):
     """A bad configuration value: where it is and the rule it breaks."""
@@ -48,7 +47,12 @@ class Document:
         return ConfigError(message, path, self.file, self.line(path))
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise ConfigError(f"YAML tag {node.tag!r} is not allowed", path, line=node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -131,16 +135,3 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
                 raise doc.error(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(keys))}")
             options[name] = item
     return options
-
-
-def scenario_from_mapping(doc: Document, data: Any, path: str = "scenario", **overrides: Any) -> Scenario:
-    """Build the ``Scenario`` of a ``scenario`` section; ``overrides`` (flat options) win.
-
-    An error names the file, the line and the key path of the offending option.
-    """
-    options = {**scenario_options(doc, data, path), **overrides}
-    try:
-        return build_scenario(**options)
-    except OptionError as exc:
-        keys = " and ".join(f"{path}.{option_path(o)}" for o in exc.options if o in OPTIONS)
-        raise doc.error(keys, exc.message) from None

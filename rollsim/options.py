@@ -58,12 +58,11 @@ def _number(value: Any, minimum: float, strict: bool = False) -> float:
 
 
 def _integer(value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-        raise ValueError(f"must be {'a non-negative' if minimum == 0 else 'a positive'} integer, got {value!r}")
-    number = int(value)
-    if number < minimum:
-        raise ValueError(f"must be at least {minimum}, got {value!r}")
-    return number
+    kind = "a non-negative" if minimum == 0 else "a positive" if minimum == 1 else f"an integer ≥ {minimum}:"
+    text_digits = isinstance(value, str) and value.strip().isdigit()
+    if isinstance(value, bool) or not (isinstance(value, int) or text_digits) or int(value) < minimum:
+        raise ValueError(f"must be {kind} integer, got {value!r}")
+    return int(value)
 
 
 def non_negative_integer(value: Any) -> int:

@@ -1,0 +1,157 @@
+"""Experiment files: grid expansion, variants, seeds, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rollsim.config import ConfigError, load_yaml
+from rollsim.experiment import expand_grid, load_experiment, replication_seed
+
+TINY = """\
+name: tiny
+description: two strategies on a small cluster
+scenario:
+  cluster:
+    nodes: 20
+    control_plane_nodes: 3
+  daemonset:
+    tolerations:
+      - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}
+  controller:
+    mode: ideal
+variants:
+  - name: surge 2
+    strategy.max_surge: 2
+    strategy.max_unavailable: 0
+  - name: OnDelete
+    strategy.type: OnDelete
+    deleter: batch:5
+grid:
+  strategy.min_ready_seconds: [0, 5]
+replications: 3
+seed: 7
+slo:
+  min_available_fraction: 0.95
+  max_duration_s: {limit: 600, statistic: p95}
+"""
+
+
+def write(tmp_path, text, name="exp.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_grid_is_the_product_in_file_order() -> None:
+    assert expand_grid({"a": [1, 2], "b": ["x", "y"]}) == [
+        {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]
+
+
+def test_strings_and_scalars_are_single_values() -> None:
+    assert expand_grid({"a": "10%", "b": 3}) == [{"a": "10%", "b": 3}]
+    assert expand_grid({}) == [{}]
+
+
+def test_empty_list_is_an_error() -> None:
+    with pytest.raises(ValueError, match="b: an empty list"):
+        expand_grid({"a": [1], "b": []})
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=3), st.lists(st.integers(), min_size=1, max_size=3), max_size=4))
+def test_grid_size_is_the_product_of_list_lengths(grid) -> None:
+    expected = 1
+    for values in grid.values():
+        expected *= len(values)
+    points = expand_grid(grid)
+    assert len(points) == expected
+    assert all(set(p) == set(grid) for p in points)
+
+
+def test_variants_times_grid_times_replications(tmp_path) -> None:
+    exp = load_experiment(write(tmp_path, TINY))
+    assert exp.name == "tiny" and exp.replications == 3 and exp.seed == 7
+    assert [c.label for c in exp.configurations] == [
+        "surge 2, min_ready_seconds=0", "surge 2, min_ready_seconds=5",
+        "OnDelete, min_ready_seconds=0", "OnDelete, min_ready_seconds=5"]
+    assert len(exp.runs()) == 12
+    surge = exp.configurations[1].scenario
+    assert surge.daemonset.strategy.max_surge == 2 and surge.daemonset.strategy.max_unavailable == 0
+    assert surge.daemonset.min_ready_seconds == 5
+    assert len(surge.nodes) == 23  # 3 control-plane nodes, tolerated
+    ondelete = exp.configurations[2].scenario
+    assert ondelete.daemonset.strategy.type == "OnDelete" and str(ondelete.deleter) == "batch:5"
+    assert "strategy.min_ready_seconds" in exp.swept and "deleter" in exp.swept
+
+
+def test_seeds_depend_on_the_replication_only(tmp_path) -> None:
+    runs = load_experiment(write(tmp_path, TINY)).runs()
+    by_rep = {}
+    for r in runs:
+        by_rep.setdefault(r.replication, set()).add(r.seed)
+    assert all(len(seeds) == 1 for seeds in by_rep.values())  # common random numbers
+    assert len({next(iter(s)) for s in by_rep.values()}) == 3
+    assert runs[0].seed == replication_seed(7, 0) != replication_seed(8, 0)
+
+
+def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
+    first = [r.run_id for r in load_experiment(write(tmp_path, TINY)).runs()]
+    again = [r.run_id for r in load_experiment(write(tmp_path, TINY)).runs()]
+    changed = [r.run_id for r in load_experiment(write(tmp_path, TINY.replace("nodes: 20", "nodes: 21"))).runs()]
+    assert first == again and len(set(first)) == 12
+    assert not set(first) & set(changed)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "rule"),
+    [
+        ("name: x\nbogus: 1\n", ":2: bogus", "unknown key"),
+        ("name: x\nscenario:\n  strategy:\n    max_unavailabel: 1\n", ":4: scenario.strategy.max_unavailabel", "unknown key"),
+        ("name: x\nscenario:\n  clusters: {}\n", ":3: scenario.clusters", "unknown key"),
+        ("name: x\nscenario:\n  cluster:\n    nodes: -3\n", ":4: scenario.cluster.nodes", "non-negative integer"),
+        ("name: x\nscenario:\n  strategy:\n    max_unavailable: 150%\n", ":4: scenario.strategy.max_unavailable", "100%"),
+        ("name: x\nscenario:\n  strategy:\n    max_unavailable: 2\n    max_surge: 1\n",
+         "scenario.strategy.max_unavailable and scenario.strategy.max_surge", "may not be set"),
+        ("name: x\nscenario:\n  timings:\n    pull: normal(3)\n", ":4: scenario.timings.pull", "unknown distribution"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [1, 150%]\n", ":3: grid.strategy.max_unavailable[1]", "100%"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: []\n", ":3: grid.strategy.max_unavailable", "empty list"),
+        ("name: x\ngrid:\n  strategy.speed: [1]\n", ":3: grid.strategy.speed", "not a scenario key"),
+        ("name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 2}\n",
+         "variants[0].strategy.max_unavailable and variants[0].strategy.max_surge", "may not be set"),
+        ("name: x\nreplications: 0\n", ":2: replications", "positive integer"),
+        ("name: x\nseed: -1\n", ":2: seed", "non-negative integer"),
+        ("name: x\nslo:\n  max_speed: 3\n", ":3: slo.max_speed", "unknown metric"),
+        ("name: x\nslo:\n  min_available_fraction: {limit: 0.9, statistic: p99}\n", ":3: slo.min_available_fraction", "statistic"),
+        ("name: a/b\n", ":1: name", "usable as a folder"),
+        ("name: x\nscenario:\n\tcluster: {}\n", ":3: ", "tab character"),
+        ("name: x\nscenario: [1\n", ": ", "YAML syntax error"),
+        ("name: x\nname: y\n", ":2: name", "duplicate key"),
+        ("- 1\n- 2\n", ":1: ", "must be a mapping"),
+        ("name: x\nscenario:\n  deleter: batch:3\n", "scenario.deleter", "only with strategy OnDelete"),
+    ],
+)
+def test_errors_name_file_line_and_key(tmp_path, text, where, rule) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    assert where in message and rule in message, message
+    assert "\n" not in message
+
+
+def test_yaml_is_loaded_safely(tmp_path) -> None:
+    path = write(tmp_path, "name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ConfigError, match="YAML tag .*python/object/apply:os.system.* is not allowed"):
+        load_yaml(path)
+    scalar = write(tmp_path, "name: !!python/name:os.system\n", "scalar.yaml")
+    with pytest.raises(ConfigError, match="could not determine a constructor"):
+        load_yaml(scalar)
+
+
+def test_missing_file_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_experiment(tmp_path / "nope.yaml")

@@ -1,0 +1,85 @@
+"""SLO constraints, their statistics and verdicts, and the recommendation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rollsim.slo import Constraint, judge, parse_slo, recommend, statistic
+
+
+def test_keys_name_metric_and_bound() -> None:
+    slo = parse_slo({"max_duration_s": 1800, "min_available_fraction": 0.95,
+                     "max_unavailable_node_seconds": {"limit": 5e4, "statistic": "mean"}})
+    assert slo == (
+        Constraint("duration_s", "max", 1800.0, "worst"),
+        Constraint("min_available_fraction", "min", 0.95, "worst"),
+        Constraint("unavailable_node_seconds", "max", 5e4, "mean"),
+    )
+    assert [c.key for c in slo] == ["max_duration_s", "min_available_fraction", "max_unavailable_node_seconds"]
+
+
+def test_default_statistic_applies_to_plain_limits() -> None:
+    (c,) = parse_slo({"statistic": "p95", "max_duration_s": 10})
+    assert c.statistic == "p95"
+
+
+@pytest.mark.parametrize("bad", [{"max_speed": 1}, {"duration_s": 1}, {"max_duration_s": "fast"},
+                                 {"max_duration_s": {"limit": 1, "stat": "p95"}}, {"statistic": "p99"}])
+def test_bad_slo_is_rejected(bad) -> None:
+    with pytest.raises(ValueError):
+        parse_slo(bad)
+
+
+def test_statistics_count_in_the_direction_that_hurts() -> None:
+    values = list(range(1, 101))  # 1..100
+    assert statistic(values, "worst", "max") == 100 and statistic(values, "worst", "min") == 1
+    assert statistic(values, "p95", "max") == pytest.approx(95.05)
+    assert statistic(values, "p95", "min") == pytest.approx(5.95)
+    assert statistic(values, "mean", "max") == 50.5 and statistic(values, "p50", "min") == 50.5
+
+
+def test_a_run_that_never_completed_has_infinite_duration() -> None:
+    assert statistic([100.0, None], "mean", "max") == math.inf
+    assert statistic([100.0, 110.0, None], "p50", "max") == 110.0
+    verdict = judge([Constraint("duration_s", "max", 1e9)], {"duration_s": [5.0, None]})
+    assert verdict == {"ok": False, "failed": ["max_duration_s"], "values": {"max_duration_s": math.inf}}
+
+
+def test_judge_lists_every_failed_constraint() -> None:
+    slo = parse_slo({"max_duration_s": 100, "min_available_fraction": 0.95})
+    assert judge(slo, {"duration_s": [90, 95], "min_available_fraction": [0.96, 0.97]})["ok"]
+    bad = judge(slo, {"duration_s": [90, 120], "min_available_fraction": [0.96, 0.90]})
+    assert bad["failed"] == ["max_duration_s", "min_available_fraction"]
+    assert bad["values"] == {"max_duration_s": 120, "min_available_fraction": 0.90}
+
+
+def test_recommend_picks_the_fastest_passing_configuration() -> None:
+    slo = parse_slo({"min_available_fraction": 0.95})
+    configs = [
+        {"label": "maxUnavailable 1", "ok": True, "failed": [], "duration_s_mean": 40000.0},
+        {"label": "maxUnavailable 10%", "ok": False, "failed": ["min_available_fraction"], "duration_s_mean": 500.0},
+        {"label": "surge 10%", "ok": True, "failed": [], "duration_s_mean": 600.0},
+    ]
+    rec = recommend(configs, slo)
+    assert rec.label == "surge 10%" and "fastest" in rec.reason and "600" in rec.reason
+
+
+def test_recommend_says_plainly_when_nothing_passes() -> None:
+    slo = parse_slo({"min_available_fraction": 0.99, "max_duration_s": 100})
+    configs = [
+        {"label": "a", "ok": False, "failed": ["min_available_fraction"], "duration_s_mean": 50.0},
+        {"label": "b", "ok": False, "failed": ["min_available_fraction", "max_duration_s"], "duration_s_mean": 500.0},
+    ]
+    rec = recommend(configs, slo)
+    assert rec.label is None
+    assert rec.reason.startswith("no configuration meets the SLO")
+    assert "min_available_fraction ≥ 0.99 (worst over replications) fails in 2 of 2" in rec.reason
+    assert "duration_s ≤ 100" in rec.reason
+
+
+def test_without_slo_the_fastest_completed_configuration_wins() -> None:
+    configs = [{"label": "a", "ok": True, "failed": [], "duration_s_mean": math.nan},
+               {"label": "b", "ok": True, "failed": [], "duration_s_mean": 70.0}]
+    assert recommend(configs, ()).label == "b"
