@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any, NoReturn
 from rollsim.budget import scaled_value, updated_desired_node_counts
 from rollsim.options import RULES, OptionError, build_scenario, non_negative_integer
 from rollsim.scenario import ON_DELETE, ROLLING_UPDATE
+from rollsim.results import write_atomically
 from rollsim.simulation import RunResult, simulate
 
 __all__ = ["main"]
@@ -107,17 +106,6 @@ def _scenario_from(args: argparse.Namespace):
         raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
 
 
-def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _clean(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
@@ -166,7 +154,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     result = simulate(scenario, seed=args.seed)
     wall = time.perf_counter() - started
     if args.timeline is not None:
-        _write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
+        write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
     if args.json:
         print(json.dumps({k: _clean(v) for k, v in result.summary.items()}, indent=2))
     else:
