@@ -16,14 +16,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The default experiment suite: results, figures and reports under results/.
+EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml
+
 run: $(VENV)/.installed
-	$(ROLLSIM) simulate --nodes 1000 --max-unavailable 10%
+	$(ROLLSIM) run $(EXPERIMENTS)
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/sweep.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -84,6 +84,20 @@ def _build_parser() -> argparse.ArgumentParser:
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
     sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
+    run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="results folder (default results/<name>; with several files, DIR/<name>)")
+    run.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
+                     help="local worker processes (default all cores; 1 runs in this process)")
+    run.add_argument("--executor", choices=("serial", "processes", "dask"),
+                     help="dask starts a local Dask cluster")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
+    for name, text in (("plot", "redraw the figures of a results folder"),
+                       ("report", "write report.md and report.html of a results folder")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("results", type=Path, metavar="RESULTS_DIR")
     return parser
 
 
@@ -162,15 +176,102 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # the CLI alone picks the backend: files, never windows
+
+
+def _load(path: Path):
+    from rollsim.results import load_results
+
+    return load_results(path)
+
+
+def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
+    """A short table of configurations, the recommendation and where the files are."""
+    from rollsim.report import recommendation_for
+
+    summary = results.summary
+    width = max(len(str(label)) for label in summary["label"])
+    lines = [f"{results.name}: {note}", f"  {'configuration':<{width}}  duration (mean)  min available  SLO"]
+    # min available: the worst replication
+    for _, row in summary.iterrows():
+        duration = row.get("duration_s_mean")
+        shown = "not completed" if duration != duration or duration == math.inf else _seconds(duration)
+        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
+        worst = row.get("min_available_fraction_min", math.nan) * 100
+        lines.append(f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%  {verdict}")
+    lines.append(f"  recommendation: {recommendation_for(results).reason}")
+    lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rollsim.experiment import load_experiment
+    from rollsim.report import write_report
+    from rollsim.runner import run_experiment
+
+    _use_agg()
+    experiments = [load_experiment(path) for path in args.experiments]  # all checked before any run
+    names = [e.name for e in experiments]
+    if len(set(names)) != len(names):
+        raise UsageError("two experiment files have the same name; their results would collide")
+    for experiment in experiments:
+        if args.out is None:
+            out = Path("results") / experiment.name
+        else:
+            out = args.out / experiment.name if len(experiments) > 1 else args.out
+        report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
+                                scheduler=args.scheduler, force=args.force)
+        results = _load(out)
+        paths = write_report(results)
+        note = (f"{report.runs_run} runs simulated, {report.runs_reused} reused "
+                f"({report.executor}, {report.workers} workers, {report.wall_s:.1f} s)")
+        print(format_run(results, paths, note))
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from rollsim.plots import save_figures
+
+    _use_agg()
+    for path in save_figures(_load(args.results)):
+        print(path)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rollsim.report import write_report
+
+    _use_agg()
+    md, html = write_report(_load(args.results))
+    print(md)
+    print(html)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script."""
+    from rollsim.config import ConfigError
+    from rollsim.executors import ExecutorError
+    from rollsim.results import ResultsError
+    from rollsim.runner import RunError, RunInterrupted
+
     parser = _build_parser()
+    commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report}
     try:
         args = parser.parse_args(argv)
-        return {"simulate": _cmd_simulate}[args.command](args)
-    except UsageError as exc:
+        return commands[args.command](args)
+    except (UsageError, ConfigError, ExecutorError, ResultsError) as exc:
         print(f"rollsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RunInterrupted as exc:
+        print(f"rollsim: {exc}", file=sys.stderr)
+        return 130
+    except RunError as exc:
+        print(f"rollsim: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

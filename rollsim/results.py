@@ -4,8 +4,9 @@
 
     experiment.yaml        the resolved experiment (configurations, seeds, SLO)
     manifest.json          versions, seed, start and end time, executor, wall time
-    runs/<run_id>.json     one finished run: its spec and summary (written as it finishes)
-    runs/<run_id>.parquet  that run's timeline and per-node downtimes (large; not in git)
+    runs/<run_id>.json     one finished run: its spec and summary (written last, as it finishes)
+    runs/<run_id>.timeline.parquet, runs/<run_id>.downtime.parquet
+                           that run's timeline and per-node downtimes (large; not in git)
     runs.csv               one row per run: configuration, swept keys, replication, seed, metrics
     summary.csv            one row per configuration: statistics of each metric, SLO verdict
     timelines.parquet      the timelines of all runs (config, replication, then timeline columns)

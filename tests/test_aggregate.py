@@ -1,0 +1,171 @@
+"""runs.csv and summary.csv tables, built from hand-written run records."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rollsim.aggregate import (
+    METRICS,
+    RUN_COLUMNS,
+    RUN_KEYS,
+    STATISTICS,
+    confidence_interval,
+    metric_statistics,
+    runs_frame,
+    slo_columns,
+    stack_runs,
+    summary_frame,
+)
+from rollsim.metrics import SUMMARY_KEYS
+from rollsim.slo import parse_slo
+
+SWEPT = ["strategy.max_unavailable"]
+
+
+def record(config: int, replication: int, duration: float | None, *, available: int = 9,
+           max_unavailable: object = 1) -> dict:
+    """A run record as ``runs/<run_id>.json`` holds it, for a 10-node rollout."""
+    summary = dict.fromkeys(RUN_KEYS, 0)
+    summary.update(nodes=10, completed=duration is not None, duration_s=duration, updated=10,
+                   min_available=available, min_available_fraction=available / 10,
+                   node_downtime_p50_s=None if duration is None else duration / 4)
+    return {"run_id": f"c{config:03d}-r{replication:03d}-x", "config": config, "label": f"max_unavailable={max_unavailable}",
+            "params": {"strategy.max_unavailable": max_unavailable, "strategy.type": "RollingUpdate"},
+            "replication": replication, "seed": 100 + replication, "summary": summary}
+
+
+# Two configurations, deliberately out of order: c1 = "10%" (one run never finished), c0 = 1.
+RECORDS = [
+    record(1, 1, None, available=8, max_unavailable="10%"),
+    record(0, 2, 300.0),
+    record(1, 0, 100.0, available=8, max_unavailable="10%"),
+    record(0, 0, 100.0),
+    record(0, 1, 200.0),
+]
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+class TestRunsFrame:
+    def test_columns_in_order(self) -> None:
+        frame = runs_frame(RECORDS, SWEPT)
+        assert list(frame.columns) == [*RUN_COLUMNS, *SWEPT, *RUN_KEYS]
+        assert list(RUN_KEYS[:len(SUMMARY_KEYS)]) == list(SUMMARY_KEYS)
+        assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes")
+
+    def test_rows_sorted_by_config_then_replication(self) -> None:
+        frame = runs_frame(RECORDS, SWEPT)
+        assert list(zip(frame["config"], frame["replication"])) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+
+    def test_swept_values_as_written_and_missing_duration_empty(self) -> None:
+        lines = to_csv(runs_frame(RECORDS, SWEPT)).splitlines()
+        header = lines[0].split(",")
+        row0, row4 = lines[1].split(","), lines[5].split(",")
+        column = header.index("strategy.max_unavailable")
+        assert row0[column] == "1" and row4[column] == "10%"
+        assert row0[header.index("duration_s")] == "100.0"
+        assert row4[header.index("duration_s")] == ""
+        assert row4[header.index("completed")] == "False"
+
+    def test_a_list_value_is_written_as_json(self) -> None:
+        r = record(0, 0, 1.0, max_unavailable=[1, 2])
+        assert runs_frame([r], SWEPT)["strategy.max_unavailable"][0] == "[1, 2]"
+
+    def test_no_swept_keys(self) -> None:
+        assert list(runs_frame(RECORDS[:1], []).columns) == [*RUN_COLUMNS, *RUN_KEYS]
+
+
+class TestStatistics:
+    def test_t_interval_by_hand(self) -> None:
+        # mean 2, sample sd 1, n 3: t(0.975, 2) = 4.30265273 (tables)
+        low, high = confidence_interval([1.0, 2.0, 3.0])
+        half = 4.30265273 / math.sqrt(3)
+        assert (low, high) == pytest.approx((2 - half, 2 + half), rel=1e-8)
+
+    def test_interval_needs_two_values(self) -> None:
+        assert all(math.isnan(v) for v in confidence_interval([5.0]))
+        assert all(math.isnan(v) for v in confidence_interval([5.0, None]))
+
+    def test_equal_values_give_a_point(self) -> None:
+        assert confidence_interval([4.0, 4.0, 4.0]) == (4.0, 4.0)
+
+    def test_statistics_skip_missing_values(self) -> None:
+        s = metric_statistics([100.0, None, 300.0, math.nan, 200.0])
+        assert list(s) == list(STATISTICS)
+        assert s["mean"] == 200.0 and s["p50"] == 200.0 and s["max"] == 300.0
+        assert s["p95"] == pytest.approx(290.0)  # linear interpolation, as numpy
+        assert s["ci_low"] < 200.0 < s["ci_high"]
+
+    def test_statistics_of_nothing_are_nan(self) -> None:
+        assert all(math.isnan(v) for v in metric_statistics([None, None]).values())
+
+
+class TestSummaryFrame:
+    def test_columns(self) -> None:
+        slo = parse_slo({"max_duration_s": 250, "min_available_fraction": 0.85})
+        frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo)
+        expected = ["config", "label", *SWEPT, "runs", "completed_fraction",
+                    *(f"{m}_{s}" for m in METRICS for s in STATISTICS),
+                    "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
+        assert list(frame.columns) == expected
+
+    def test_one_row_per_configuration(self) -> None:
+        frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, ())
+        assert list(frame["config"]) == [0, 1]
+        assert list(frame["runs"]) == [3, 2]
+        assert list(frame["completed_fraction"]) == [1.0, 0.5]
+        assert list(frame["strategy.max_unavailable"]) == [1, "10%"]
+        c0, c1 = frame.iloc[0], frame.iloc[1]
+        assert (c0["duration_s_mean"], c0["duration_s_p50"], c0["duration_s_max"]) == (200.0, 200.0, 300.0)
+        assert c1["duration_s_mean"] == 100.0 and math.isnan(c1["duration_s_ci_low"])  # one value present
+        assert c0["min_available_fraction_mean"] == pytest.approx(0.9)
+
+    def test_no_slo_holds(self) -> None:
+        frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, ())
+        assert list(frame["slo_ok"]) == [True, True] and list(frame["slo_failed"]) == ["", ""]
+        assert not [c for c in frame.columns if c.startswith("slo_") and c not in ("slo_ok", "slo_failed")]
+
+    def test_slo_verdicts(self) -> None:
+        slo = parse_slo({"max_duration_s": 250, "min_available_fraction": 0.85})
+        frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo)
+        c0, c1 = frame.iloc[0], frame.iloc[1]
+        # c0: worst duration 300 > 250 fails; min available 0.9 holds.
+        assert not c0["slo_ok"] and c0["slo_failed"] == "max_duration_s"
+        assert c0["slo_max_duration_s"] == 300.0 and c0["slo_min_available_fraction"] == 0.9
+        # c1: a run that never finished has an infinite duration; 0.8 available fails too.
+        assert c1["slo_failed"] == "max_duration_s;min_available_fraction"
+        assert math.isinf(c1["slo_max_duration_s"])
+
+    def test_slo_columns_on_mean(self) -> None:
+        runs = runs_frame(RECORDS, SWEPT)
+        verdict = slo_columns(runs[runs["config"] == 0], parse_slo({"statistic": "mean", "max_duration_s": 250}))
+        assert verdict == {"slo_ok": True, "slo_failed": "", "slo_max_duration_s": 200.0}
+
+    def test_order_of_records_does_not_change_a_byte(self) -> None:
+        slo = parse_slo({"max_duration_s": 250})
+        forward = to_csv(summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo))
+        backward = to_csv(summary_frame(runs_frame(RECORDS[::-1], SWEPT), SWEPT, slo))
+        assert forward == backward
+        assert to_csv(runs_frame(RECORDS, SWEPT)) == to_csv(runs_frame(RECORDS[::-1], SWEPT))
+
+
+def test_stack_runs_puts_config_and_replication_first_in_run_order() -> None:
+    a = pd.DataFrame({"time_s": [0.0, 1.0], "available": [3, 2]})
+    b = pd.DataFrame({"time_s": [0.0], "available": [3]})
+    stacked = stack_runs([(1, 0, b), (0, 1, a), (0, 0, b)], ["time_s", "available"])
+    assert list(stacked.columns) == ["config", "replication", "time_s", "available"]
+    assert stacked[["config", "replication"]].values.tolist() == [[0, 0], [0, 1], [0, 1], [1, 0]]
+    assert stacked["available"].dtype == np.int64
+
+
+def test_stack_runs_of_nothing_has_the_columns() -> None:
+    assert list(stack_runs([], ["node", "downtime_s"]).columns) == ["config", "replication", "node", "downtime_s"]

@@ -1,0 +1,103 @@
+"""``rollsim run``, ``plot`` and ``report`` end to end, through the CLI, into a temporary folder."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+
+from rollsim.cli import main
+
+TINY = """\
+name: tiny
+description: surge against delete-first on a small cluster <b>&</b>
+scenario:
+  cluster: {nodes: 12}
+  controller: {mode: ideal}
+  timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+variants:
+  - {name: maxUnavailable 3, strategy.max_unavailable: 3}
+  - {name: maxSurge 3, strategy.max_surge: 3, strategy.max_unavailable: 0}
+replications: 2
+seed: 1
+slo:
+  min_available_fraction: 0.9
+"""
+
+
+@pytest.fixture
+def experiment(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def test_run_writes_tables_figures_and_report(experiment, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "4 runs simulated, 0 reused" in printed
+    assert "recommendation: maxSurge 3 is the fastest configuration" in printed
+    for name in ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml",
+                 "manifest.json", "report.md", "report.html"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "availability.png", "downtime.png", "duration.png", "tradeoff.png"]
+    summary = pd.read_csv(out / "summary.csv")
+    # ideal mode, constant timings: ceil(12/3) x (5+1+2+3+4) s without surge
+    assert summary.loc[0, "duration_s_mean"] == 60.0
+    assert list(summary["slo_ok"]) == [False, True]  # 9/12 = 0.75 < 0.9; surge keeps 100%
+    html = (out / "report.html").read_text()
+    assert "<b>&</b>" not in html and "&lt;b&gt;&amp;&lt;/b&gt;" in html
+
+
+def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    before = (out / "summary.csv").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["run", str(experiment), "--out", str(out)]) == 0
+    assert "0 runs simulated, 4 reused" in capsys.readouterr().out
+    assert (out / "summary.csv").stat().st_mtime_ns == before
+
+
+def test_plot_and_report_redraw_from_saved_results(experiment, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    for png in (out / "figures").iterdir():
+        png.unlink()
+    (out / "report.md").unlink()
+    (out / "runs").rename(tmp_path / "moved")  # plots and reports need only the saved tables
+    assert main(["plot", str(out)]) == 0
+    assert len(list((out / "figures").iterdir())) == 4
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.md").read_text().startswith("# rollsim report: tiny")
+
+
+def test_bad_experiment_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: bad
+        grid:
+          strategy.max_unavailable: [1, 200%]
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"rollsim: error: {path}:3: grid.strategy.max_unavailable[1]: "
+                   "a percent must not be greater than 100%, got '200%'"]
+    assert not out.exists()
+
+
+def test_contradictory_executor_options_are_rejected(experiment, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "2",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "scheduler" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_report_of_a_folder_that_is_not_results(tmp_path, capsys) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a finished results folder" in capsys.readouterr().err

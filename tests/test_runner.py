@@ -1,0 +1,330 @@
+"""``run_experiment``: the results folder, identical results on every executor, resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from rollsim import runner
+from rollsim.aggregate import RUN_COLUMNS, RUN_KEYS
+from rollsim.executors import ExecutorError, choose_executor, open_executor
+from rollsim.experiment import load_experiment
+from rollsim.results import ResultsError, load_results
+from rollsim.runner import RunError, RunInterrupted, run_experiment
+
+EXPERIMENT = """\
+name: tiny
+description: Four configurations of a 20-node rollout.
+scenario: {cluster: {nodes: 20}}
+grid:
+  strategy.max_unavailable: [1, "25%"]
+  strategy.min_ready_seconds: [0, 5]
+replications: 2
+seed: 11
+slo: {max_duration_s: 600, min_available_fraction: 0.9}
+"""
+SWEPT = ["strategy.max_unavailable", "strategy.min_ready_seconds"]
+TABLES = ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml", "manifest.json")
+
+
+def write(tmp_path: Path, text: str = EXPERIMENT, name: str = "tiny.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def experiment_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write(tmp_path_factory.mktemp("experiment"))
+
+
+@pytest.fixture(scope="module")
+def serial(experiment_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The experiment run in this process: the reference every other executor must match."""
+    out = tmp_path_factory.mktemp("serial") / "tiny"
+    run_experiment(load_experiment(experiment_file), out, workers=1)
+    return out
+
+
+def same_results(a: Path, b: Path) -> None:
+    for name in ("runs.csv", "summary.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    for name in ("timelines.parquet", "downtime.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(b / name))
+
+
+class Counting:
+    """A stand-in for ``run_one`` that counts calls and can fail or be interrupted on one."""
+
+    def __init__(self, fail_on: int | None = None, error: BaseException | None = None) -> None:
+        self.calls, self.fail_on, self.error = 0, fail_on, error
+        self.real = runner.run_one
+
+    def __call__(self, scenario, seed):
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise self.error
+        return self.real(scenario, seed)
+
+
+# -- the results folder ----------------------------------------------------------------------
+
+
+def test_the_folder_has_every_file(serial: Path) -> None:
+    assert {p.name for p in serial.iterdir()} == {*TABLES, "runs"}
+    runs = sorted(p.name for p in (serial / "runs").iterdir())
+    assert len(runs) == 8 * 3 and not [n for n in runs if n.startswith(".")]
+    assert len([n for n in runs if n.endswith(".timeline.parquet")]) == 8
+
+
+def test_run_json(serial: Path, experiment_file: Path) -> None:
+    spec = load_experiment(experiment_file).runs()[7]  # configuration 3, replication 1
+    data = json.loads((serial / "runs" / f"{spec.run_id}.json").read_text())
+    assert set(data) == {"run_id", "config", "label", "params", "replication", "seed", "summary"}
+    assert (data["config"], data["replication"], data["seed"]) == (spec.config, spec.replication, spec.seed)
+    assert data["params"] == {"strategy.max_unavailable": "25%", "strategy.min_ready_seconds": 5}
+    assert list(data["summary"]) == sorted(RUN_KEYS)
+    downtime = pd.read_parquet(serial / "runs" / f"{spec.run_id}.downtime.parquet")
+    assert list(downtime.columns) == ["node", "downtime_s"] and len(downtime) == 20
+
+
+def test_runs_csv(serial: Path) -> None:
+    runs = pd.read_csv(serial / "runs.csv")
+    assert list(runs.columns) == [*RUN_COLUMNS, *SWEPT, *RUN_KEYS]
+    assert list(zip(runs["config"], runs["replication"])) == [(c, r) for c in range(4) for r in range(2)]
+    assert list(runs["strategy.max_unavailable"]) == ["1", "1", "1", "1", "25%", "25%", "25%", "25%"]
+    assert runs["completed"].all() and (runs["nodes"] == 20).all()
+    # Common random numbers: replication r has the same seed in every configuration.
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()
+
+
+def test_summary_csv(serial: Path) -> None:
+    summary = pd.read_csv(serial / "summary.csv", keep_default_na=False, na_values=[""])
+    assert list(summary["config"]) == [0, 1, 2, 3] and (summary["runs"] == 2).all()
+    assert list(summary.columns[:6]) == ["config", "label", *SWEPT, "runs", "completed_fraction"]
+    assert list(summary.columns[-4:]) == ["slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
+    runs = pd.read_csv(serial / "runs.csv")
+    c2 = runs[runs["config"] == 2]["duration_s"]
+    assert summary.loc[2, "duration_s_mean"] == pytest.approx(c2.mean())
+    assert summary.loc[2, "duration_s_max"] == c2.max()
+    assert summary.loc[2, "slo_max_duration_s"] == c2.max()  # judged on the worst replication
+
+
+def test_experiment_yaml_and_manifest(serial: Path, experiment_file: Path) -> None:
+    doc = yaml.safe_load((serial / "experiment.yaml").read_text(encoding="utf-8"))
+    assert list(doc) == ["name", "description", "source", "replications", "seed", "swept", "slo", "configurations"]
+    assert (doc["name"], doc["source"], doc["replications"], doc["seed"]) == ("tiny", str(experiment_file), 2, 11)
+    assert doc["swept"] == SWEPT
+    assert doc["slo"][0] == {"key": "max_duration_s", "metric": "duration_s", "bound": "max", "limit": 600.0,
+                             "statistic": "worst", "text": "duration_s ≤ 600 (worst over replications)"}
+    assert doc["configurations"][3]["params"] == {"strategy.max_unavailable": "25%", "strategy.min_ready_seconds": 5}
+    assert doc["configurations"][3]["scenario"]["max_unavailable"] == "25%"
+    manifest = json.loads((serial / "manifest.json").read_text())
+    assert {"rollsim", "python", "simpy", "numpy", "pandas", "seed", "started_at", "finished_at"} <= set(manifest)
+    assert (manifest["executor"], manifest["workers"]) == ("serial", 1)
+    assert (manifest["runs_total"], manifest["runs_run"], manifest["runs_reused"]) == (8, 8, 0)
+    assert manifest["finished_at"].endswith("+00:00")
+
+
+def test_load_results_reads_the_folder(serial: Path) -> None:
+    results = load_results(serial)
+    assert results.name == "tiny" and len(results.runs) == 8 and len(results.summary) == 4
+    assert list(results.timelines.columns[:3]) == ["config", "replication", "time_s"]
+    assert list(results.downtime.columns) == ["config", "replication", "node", "downtime_s"]
+    assert len(results.downtime) == 8 * 20
+
+
+def test_unfinished_runs_have_no_duration_and_fail_a_duration_bound(tmp_path: Path) -> None:
+    text = "name: stuck\nscenario: {cluster: {nodes: 20}, horizon_s: 30}\nreplications: 2\nslo: {max_duration_s: 1000000}\n"
+    out = tmp_path / "stuck"
+    run_experiment(load_experiment(write(tmp_path, text)), out, workers=1)
+    header, *rows = (out / "runs.csv").read_text().splitlines()
+    columns = header.split(",")
+    assert [dict(zip(columns, row.split(",")))["duration_s"] for row in rows] == ["", ""]
+    assert [dict(zip(columns, row.split(",")))["completed"] for row in rows] == ["False", "False"]
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "completed_fraction"] == 0.0 and math.isnan(summary.loc[0, "duration_s_mean"])
+    assert not summary.loc[0, "slo_ok"] and math.isinf(summary.loc[0, "slo_max_duration_s"])
+
+
+# -- identical results on every executor -----------------------------------------------------
+
+
+def test_two_local_processes_give_the_same_bytes(serial: Path, experiment_file: Path, tmp_path: Path) -> None:
+    report = run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=2)
+    assert (report.executor, report.workers, report.runs_run) == ("processes", 2, 8)
+    same_results(serial, tmp_path / "tiny")
+
+
+def test_a_dask_cluster_gives_the_same_bytes(serial: Path, experiment_file: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(experiment_file)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        report = run_experiment(experiment, tmp_path / "remote", scheduler=cluster.scheduler_address)
+    assert report.executor == f"dask:{cluster.scheduler_address}" and report.workers == 2
+    same_results(serial, tmp_path / "remote")
+    report = run_experiment(experiment, tmp_path / "local", executor="dask", workers=2)
+    assert (report.executor, report.workers) == ("dask-local", 2)
+    same_results(serial, tmp_path / "local")
+
+
+# -- resume, re-run, force -------------------------------------------------------------------
+
+
+def test_resume_after_an_interruption(serial: Path, experiment_file: Path, tmp_path: Path, monkeypatch) -> None:
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+
+    def interrupt_after_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as caught:
+        run_experiment(experiment, out, workers=1, progress=interrupt_after_three)
+    assert (caught.value.finished, caught.value.total) == (3, 8)
+    assert "3 of 8 runs are saved" in str(caught.value)
+    assert len(list((out / "runs").glob("*.json"))) == 3
+    assert not [n for n in TABLES if (out / n).exists()]  # not a finished folder yet
+
+    counting = Counting()
+    monkeypatch.setattr(runner, "run_one", counting)
+    report = run_experiment(experiment, out, workers=1)
+    assert counting.calls == 5 and (report.runs_run, report.runs_reused) == (5, 3)
+    assert json.loads((out / "manifest.json").read_text())["runs_reused"] == 3
+    same_results(serial, out)
+
+
+def test_interrupted_inside_a_run_keeps_the_runs_before_it(experiment_file: Path, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    monkeypatch.setattr(runner, "run_one", Counting(fail_on=3, error=KeyboardInterrupt()))
+    with pytest.raises(RunInterrupted) as caught:
+        run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
+    assert caught.value.finished == 2
+    assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 2
+
+
+def test_interrupting_a_process_pool(experiment_file: Path, tmp_path: Path) -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as caught:
+        run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=2, progress=interrupt)
+    assert caught.value.finished == 1
+    assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 1
+
+
+def test_a_finished_experiment_does_no_work(serial: Path, experiment_file: Path, monkeypatch) -> None:
+    before = {n: (serial / n).stat().st_mtime_ns for n in TABLES}
+    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    report = run_experiment(load_experiment(experiment_file), serial, workers=1)
+    assert (report.runs_run, report.runs_reused, report.wrote) == (0, 8, False)
+    assert {n: (serial / n).stat().st_mtime_ns for n in TABLES} == before
+
+
+def test_a_changed_slo_rebuilds_the_tables_without_running(serial: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "tiny"
+    experiment = load_experiment(write(tmp_path, EXPERIMENT))
+    run_experiment(experiment, out, workers=1)
+    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    changed = load_experiment(write(tmp_path, EXPERIMENT.replace("max_duration_s: 600", "max_duration_s: 1")))
+    report = run_experiment(changed, out, workers=1)
+    assert (report.runs_run, report.wrote, report.executor) == (0, True, "none")
+    assert not pd.read_csv(out / "summary.csv")["slo_ok"].any()
+    assert (out / "runs.csv").read_bytes() == (serial / "runs.csv").read_bytes()
+
+
+def test_force_runs_everything_again(experiment_file: Path, tmp_path: Path, monkeypatch) -> None:
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+    run_experiment(experiment, out, workers=1)
+    counting = Counting()
+    monkeypatch.setattr(runner, "run_one", counting)
+    report = run_experiment(experiment, out, workers=1, force=True)
+    assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 0)
+
+
+def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    monkeypatch.setattr(runner, "run_one", Counting(fail_on=4, error=ValueError("boom")))
+    with pytest.raises(RunError, match=r"run c001-r001-\w+ \(max_unavailable=1, min_ready_seconds=5, "
+                                       r"replication 1, seed \d+\) failed: boom"):
+        run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
+    assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 3
+
+
+def test_a_folder_of_another_experiment_is_refused(serial: Path, tmp_path: Path) -> None:
+    other = load_experiment(write(tmp_path, EXPERIMENT.replace("name: tiny", "name: other")))
+    with pytest.raises(ResultsError, match="holds the results of experiment 'tiny'"):
+        run_experiment(other, serial, workers=1)
+
+
+# -- progress --------------------------------------------------------------------------------
+
+
+def test_progress_is_quiet_off_a_terminal(experiment_file: Path, tmp_path: Path, capsys) -> None:
+    run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_shows_runs_rate_and_time_left(experiment_file: Path, tmp_path: Path, capsys) -> None:
+    run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "8/8" in err and "run/s" in err and "<00:00" in err
+
+
+# -- executors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ((1, None, None), ("serial", 1)),
+    ((None, "serial", None), ("serial", 1)),
+    ((3, None, None), ("processes", 3)),
+    ((1, "processes", None), ("processes", 1)),
+    ((2, "dask", None), ("dask-local", 2)),
+    ((None, None, "tcp://10.0.0.1:8786"), ("dask", "tcp://10.0.0.1:8786")),
+    ((None, "dask", "tcp://10.0.0.1:8786"), ("dask", "tcp://10.0.0.1:8786")),
+])
+def test_choose_executor(options, expected) -> None:
+    assert choose_executor(*options) == expected
+
+
+def test_all_cores_by_default() -> None:
+    kind, workers = choose_executor(None, None, None)
+    assert kind == ("serial" if workers == 1 else "processes") and workers >= 1
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ((0, None, None), "workers must be a positive integer, got 0"),
+    ((True, None, None), "workers must be a positive integer"),
+    ((None, "threads", None), "executor must be one of serial, processes, dask"),
+    ((2, "serial", None), "serial executor has one worker"),
+    ((None, "processes", "tcp://x:1"), "does not go with executor 'processes'"),
+    ((2, None, "tcp://x:1"), "workers does not go with scheduler"),
+])
+def test_bad_executor_options(options, message) -> None:
+    with pytest.raises(ExecutorError, match=message):
+        choose_executor(*options)
+
+
+def test_bad_options_touch_no_file(experiment_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(ExecutorError):
+        run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=0)
+    assert not (tmp_path / "tiny").exists()
+
+
+def test_dask_missing_names_the_extra(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(ExecutorError, match=r"optional 'dask' extra: pip install 'rollsim\[dask\]'"), \
+            open_executor(2, "dask", None):
+        pass
+
+
+def test_serial_executor_keeps_errors_in_the_future() -> None:
+    with open_executor(1, None, None) as backend:
+        assert backend.inline and backend.submit(pow, 2, 10).result() == 1024
+        assert isinstance(backend.submit(int, "x").exception(), ValueError)
