@@ -146,8 +146,7 @@ def recommend(
     if passing:
         best = min(passing, key=lambda c: (c[speed], c["label"]))
         why = ("meets every SLO constraint" if constraints else "no SLO given")
-        return Recommendation(best["label"], f"{best['label']} is the fastest configuration that {why} "
-                                             f"(mean {speed_metric} {best[speed]:.0f} s)")
+        return Recommendation(best["label"], f"{best['label']} is the fastest configuration that {why}")
     if not configs:
         return Recommendation(None, "no configuration was run")
     counts: dict[str, int] = {}

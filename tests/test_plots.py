@@ -1,0 +1,276 @@
+"""Figures drawn from a hand-made results folder (``conftest.build_results``), and their pure helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+
+from rollsim.plotmath import (
+    log_start,
+    log_time_ticks,
+    short_duration,
+    spread_labels,
+    wants_log,
+)
+from rollsim.plots import (
+    bin_minimum,
+    pareto_front,
+    plot_availability,
+    plot_downtime,
+    plot_duration,
+    plot_tradeoff,
+    save_figures,
+    sweep_axis,
+    time_unit,
+)
+from rollsim.render import format_duration
+from rollsim.results import load_results
+
+PNG = b"\x89PNG\r\n\x1a\n"
+NAN = math.nan
+
+
+def texts(ax) -> str:
+    return "\n".join(t.get_text() for t in ax.texts)
+
+
+def legend(ax) -> str:
+    return "\n".join(t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_pareto_front_keeps_points_nothing_beats_in_both() -> None:
+    points = [(1, 5), (2, 3), (3, 4), (4, 1), (2, 3), (NAN, 0), (5, 5), (0.5, math.inf)]
+    assert pareto_front(points) == [0, 1, 4, 3]  # (3,4) and (5,5) are beaten by (2,3); NaN and inf never count
+    assert pareto_front([]) == []
+    assert pareto_front([(3, 3)]) == [0]
+    assert pareto_front([(1, 2), (1, 3)]) == [0]  # equal x, worse y: dominated
+
+
+def test_bin_minimum_keeps_dips_shorter_than_a_bin() -> None:
+    times, values = np.array([0.0, 10.0, 10.5, 20.0]), np.array([5.0, 3.0, 5.0, 4.0])
+    grid = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 25.0])
+    assert list(bin_minimum(times, values, grid)) == [5, 5, 3, 5, 4, 4]  # the 0.5 s dip at 10 s is kept
+    # a dip strictly inside the first bin, and a run that holds its last value after it ends
+    assert list(bin_minimum(np.array([0.0, 1.0, 2.0]), np.array([5.0, 3.0, 5.0]), np.array([0.0, 5, 10]))) == [3, 5, 5]
+    # a row exactly on a bin edge belongs to the next bin
+    assert list(bin_minimum(np.array([0.0, 5.0]), np.array([5.0, 1.0]), np.array([0.0, 5, 10]))) == [5, 1, 1]
+
+
+def test_time_unit_switches_to_minutes_and_hours() -> None:
+    assert time_unit(120) == (1.0, "s")
+    assert time_unit(1800) == (60.0, "min")
+    assert time_unit(6 * 3600) == (3600.0, "h")
+
+
+@pytest.mark.parametrize(("column", "kind"), [
+    (["10%", "25%", "10%"], "pct"), ([1, 2, 1], "num"), (["1", "10%", "1"], "cat"), (["a", "b", "a"], None),
+])
+def test_sweep_axis_classifies_values(column, kind) -> None:
+    summary = pd.DataFrame({"k": column, "other": [0, 0, 30]})
+    key, got = sweep_axis(summary, ["k", "other"])
+    if kind is None:  # not numeric: the other key (two values) is the axis
+        assert (key, got) == ("other", "num")
+    else:
+        assert (key, got) == ("k", kind)
+    assert sweep_axis(summary, []) == (None, "cat")
+
+
+def test_availability_draws_a_median_and_band_per_configuration(fake_results) -> None:
+    ax = plot_availability(load_results(fake_results))
+    labels = [line.get_label() for line in ax.lines]
+    assert len(ax.lines) == 4 + 1 and len(ax.collections) == 4  # 4 medians, the SLO floor; 4 bands
+    assert labels[-1].startswith("SLO floor: 160 nodes")
+    assert ax.lines[-1].get_ydata()[0] == pytest.approx(160)
+    assert "did not complete" in labels[3]
+    assert "(min)" in ax.get_xlabel()  # the completed runs last up to ~10 min
+    assert ax.get_xscale() == "linear"  # ~2 to ~10 min: within a factor of ten
+    median = ax.lines[2].get_ydata()  # 25% maxUnavailable: 150 of 200 at worst
+    assert median.min() == 150 and median.max() == 200
+
+
+def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
+    ax = plot_duration(load_results(fake_results))
+    assert [c.get_label() for c in ax.containers] == ["min_ready_seconds=0", "min_ready_seconds=30"]
+    lines = [c.lines[0] for c in ax.containers]
+    assert [int(np.isfinite(line.get_ydata()).sum()) for line in lines] == [2, 1]  # 25%/30 s never completed
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "25%"]
+    assert "did not\ncomplete" in texts(ax)
+    # the 30 min SLO is far above runs of a few minutes: drawing it would squash them
+    assert "SLO: duration ≤ 30 min (beyond the plotted range)" in legend(ax)
+    assert not any(line.get_label().startswith("SLO") for line in ax.lines)
+
+
+def test_duration_with_mixed_int_and_percent_is_categorical_in_file_order(make_results) -> None:
+    ax = plot_duration(load_results(make_results(values=(1, "10%"))))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "10%"]
+    assert list(ax.containers[0].lines[0].get_xdata()) == [0, 1]
+    assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
+    # one node at a time takes ~1.5 h, 10% ~4 min: a log duration axis, ticks in time units
+    assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
+    assert {"5 min", "30 min", "1 h"} <= set(tick_labels(ax.yaxis))
+
+
+def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) -> None:
+    results = load_results(fake_results)
+    results = dataclasses.replace(results, experiment={**results.experiment, "swept": []})
+    ax = plot_duration(results)
+    (container,) = ax.containers
+    assert len(container.lines[0].get_xdata()) == 4
+    assert next(t.get_text() for t in ax.get_yticklabels()) == "max_unavailable=10%, min_ready_seconds=0"
+    # each completed configuration is marked with its mean duration
+    means = results.summary["duration_s_mean"].dropna()
+    assert [t.get_text() for t in ax.texts][:3] == [format_duration(m) for m in means]
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0
+
+
+def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
+    slo = [{"key": "max_unavailable_node_seconds", "metric": "unavailable_node_seconds", "bound": "max",
+            "limit": 8000.0, "statistic": "mean", "text": "unavailable_node_seconds ≤ 8000 (mean)"}]
+    ax = plot_tradeoff(load_results(make_results(slo=slo)))
+    assert len(ax.collections[0].get_offsets()) == 3  # the configuration that never completed is not placed
+    front, limit = ax.lines
+    assert front.get_label().startswith("Pareto front") and len(front.get_xdata()) == 2
+    assert limit.get_xdata()[0] == 8000 and limit.get_label().startswith("SLO: unavailable ≤ 8,000")
+    assert "not shown (did not complete): max_unavailable=25%, min_ready_seconds=30" in legend(ax)
+
+
+def test_downtime_draws_one_ecdf_per_configuration(fake_results) -> None:
+    ax = plot_downtime(load_results(fake_results))
+    assert len(ax.lines) == 4
+    for line in ax.lines:
+        y = line.get_ydata()
+        assert y[0] == 0 and y[-1] == 1 and np.all(np.diff(y) >= 0)
+    assert ax.get_xscale() == "log"  # the stuck nodes wait an hour, the others seconds
+    assert {"1 min", "10 min", "1 h"} <= set(tick_labels(ax.xaxis))
+
+
+def test_plots_without_parquet_files_say_so(make_results) -> None:
+    results = load_results(make_results(timelines=False, downtime=False))
+    for plot in (plot_availability, plot_downtime):
+        ax = plot(results)
+        assert not ax.lines and ".parquet" in texts(ax)
+
+
+def test_save_figures_writes_four_pngs_atomically(fake_results) -> None:
+    paths = save_figures(load_results(fake_results))
+    assert [p.name for p in paths] == ["availability.png", "duration.png", "tradeoff.png", "downtime.png"]
+    for p in paths:
+        assert p.parent == fake_results / "figures" and p.read_bytes().startswith(PNG) and p.stat().st_size > 10_000
+    assert sorted(p.name for p in (fake_results / "figures").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_save_figures_skips_figures_whose_data_is_absent(make_results, tmp_path) -> None:
+    paths = save_figures(load_results(make_results(timelines=False, downtime=False)), tmp_path / "out")
+    assert [p.name for p in paths] == ["duration.png", "tradeoff.png"]
+    assert all(p.parent == tmp_path / "out" / "figures" for p in paths)
+
+
+def test_modules_leave_pyplot_and_the_backend_alone() -> None:
+    code = ("import sys, matplotlib; import rollsim.plots, rollsim.report, rollsim.render, rollsim.plotmath; "
+            "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "None"]
+
+
+def test_availability_of_different_cluster_sizes_is_a_percentage(fake_results) -> None:
+    results = load_results(fake_results)
+    tl = results.timelines.copy()
+    small = tl["config"] == 0  # pretend configuration 0 ran on a 100-node cluster: half of every count
+    tl.loc[small, ["desired", "available"]] = tl.loc[small, ["desired", "available"]] // 2
+    ax = plot_availability(dataclasses.replace(results, timelines=tl))
+    assert ax.get_ylabel().startswith("% of desired nodes")
+    assert ax.lines[0].get_ydata().min() == 90 and ax.lines[-1].get_ydata()[0] == pytest.approx(80)
+
+
+def tick_labels(axis) -> list[str]:
+    axis.axes.figure.draw_without_rendering()
+    return [t.get_text() for t in axis.get_ticklabels()]
+
+
+def boxes_overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_wants_log_and_log_start() -> None:
+    assert wants_log(39000, 245) and not wants_log(1000, 100) and wants_log(1001, 100)
+    assert not wants_log(math.inf, 10) and not wants_log(100, 0) and not wants_log(NAN, 1)
+    assert log_start(245) == 1.0 and log_start(5000) == 1.0 and log_start(5) == pytest.approx(0.01)
+
+
+def test_log_time_ticks_are_round_times() -> None:
+    major, minor = log_time_ticks(1, 40000)  # 1 s to 11 h: powers of ten, in s, min and h
+    assert [short_duration(t) for t in major] == ["1 s", "10 s", "1 min", "10 min", "1 h", "10 h"]
+    assert 30 in minor and 1800 in minor and not set(major) & set(minor)
+    major, _ = log_time_ticks(175, 55000)  # 3 min to 15 h: the coarse series has too few ticks
+    assert [short_duration(t) for t in major] == ["5 min", "10 min", "30 min", "1 h", "5 h", "10 h"]
+    major, _ = log_time_ticks(50, 400)  # less than a decade: the densest series
+    assert [short_duration(t) for t in major] == ["1 min", "2 min", "5 min"]
+
+
+def test_short_duration_picks_the_largest_unit() -> None:
+    assert [short_duration(s) for s in (0.5, 30, 300, 5400, 36000, 2 * 86400)] == [
+        "0.5 s", "30 s", "5 min", "1.5 h", "10 h", "2 d"]
+
+
+def test_spread_labels_moves_only_what_overlaps() -> None:
+    boxes = [(0, 0, 10, 4), (0, 1, 10, 5), (0, 2, 10, 6), (20, 0, 30, 4)]
+    shifts = spread_labels(boxes, gap=0)
+    assert shifts[0] == 0 and shifts[3] == 0  # the first placed, and one that overlaps nothing, stay
+    moved = [(x0, y0 + d, x1, y1 + d) for (x0, y0, x1, y1), d in zip(boxes, shifts)]
+    for i in range(4):
+        for j in range(i):
+            a, b = moved[i], moved[j]
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (i, j)
+    # a marker to keep clear, and bounds that forbid moving up: the label goes down
+    (shift,) = spread_labels([(0, 10, 10, 14)], keep_clear=[(4, 9, 6, 11)], bounds=(0, 0, 100, 14), gap=0)
+    assert shift <= -3
+
+
+def test_availability_uses_a_log_time_axis_when_one_configuration_is_much_slower(make_results) -> None:
+    ax = plot_availability(load_results(make_results(values=(1, "25%"))))  # ~1.5 h against ~2 min
+    assert ax.get_xscale() == "log" and ax.get_xlim()[0] == 1.0 and "log scale" in ax.get_xlabel()
+    assert {"10 s", "1 min", "10 min", "1 h"} <= set(tick_labels(ax.xaxis))
+    medians = ax.lines[:4]
+    assert all(line.get_zorder() > band.get_zorder() for line in medians for band in ax.collections)
+    assert medians[2].get_ydata().min() == 150  # the 25% dip is still there on the log grid
+    assert all(line.get_xdata()[0] == 1.0 for line in medians)
+
+
+def test_duration_by_label_uses_a_log_axis_for_a_wide_range(make_results) -> None:
+    results = load_results(make_results(values=(1, "25%")))
+    results = dataclasses.replace(results, experiment={**results.experiment, "swept": []})
+    ax = plot_duration(results)
+    assert ax.get_xscale() == "log"
+    left, right = ax.get_xlim()
+    means = results.summary["duration_s_mean"].dropna().to_numpy()
+    assert left < means.min() and right > means.max()  # on a log axis in seconds
+    assert [t.get_text() for t in ax.texts][:3] == [format_duration(m) for m in means]
+    assert {"1 min", "1 h"} <= set(tick_labels(ax.xaxis))
+
+
+def test_tradeoff_uses_a_log_duration_axis_for_a_wide_range(make_results) -> None:
+    ax = plot_tradeoff(load_results(make_results(values=(1, "25%"))))
+    assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
+    assert ax.get_ylim()[0] > 0 and {"1 h"} <= set(tick_labels(ax.yaxis))
+    assert len(ax.texts) == 3
+
+
+def test_tradeoff_labels_of_close_points_do_not_overlap(fake_results) -> None:
+    results = load_results(fake_results)
+    s = results.summary.copy()  # four configurations almost on top of each other
+    s["duration_s_mean"] = [300.0, 310.0, 305.0, 315.0]
+    s["unavailable_node_seconds_mean"] = [40000.0, 40100.0, 40050.0, 39900.0]
+    ax = plot_tradeoff(dataclasses.replace(results, summary=s))
+    assert ax.get_yscale() == "linear" and len(ax.texts) == 4
+    ax.figure.draw_without_rendering()
+    extents = [Text.get_window_extent(t) for t in ax.texts]  # the text alone, not its leader line
+    assert not any(boxes_overlap(extents[i], extents[j]) for i in range(4) for j in range(i))
+    assert all(ax.bbox.y0 <= e.y0 and e.y1 <= ax.bbox.y1 for e in extents)
+    assert any(t.arrow_patch is not None for t in ax.texts)  # a moved label points back to its point

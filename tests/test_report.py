@@ -1,0 +1,170 @@
+"""The report: formatting helpers, report.md's content and report.html's self-containment and escaping."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import re
+
+import pytest
+
+import rollsim.render
+import rollsim.report
+from rollsim.render import format_value, render_html, render_markdown
+from rollsim.report import (
+    format_duration,
+    format_number,
+    format_percent,
+    md_cell,
+    recommendation_for,
+    report_blocks,
+    write_report,
+)
+from rollsim.results import load_results
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (427, "7m07s"), (59.6, "1m00s"), (42, "42s"), (4.24, "4.2s"), (0, "0s"), (3723, "1h02m03s"),
+    (2 * 86400 + 3 * 3600 + 4 * 60, "2d03h04m"), (None, "—"), (math.nan, "—"), (math.inf, "∞"), (-90, "-1m30s"),
+])
+def test_format_duration(seconds, text) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_format_number_and_percent() -> None:
+    assert format_number(12345.6) == "12,346"
+    assert format_number(1234567.891, 1) == "1,234,567.9"
+    assert format_number(None) == format_number(math.nan) == "—"
+    assert format_percent(0.93) == "93.0%" and format_percent(1) == "100.0%" and format_percent(None) == "—"
+
+
+def test_md_cell_escapes_pipes_newlines_and_tags() -> None:
+    assert md_cell("a|b\nc") == "a\\|b c"
+    assert md_cell("<b>x</b>") == "&lt;b>x&lt;/b>"
+
+
+@pytest.fixture
+def report(fake_results):
+    md, page = write_report(load_results(fake_results))
+    return md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+
+
+def test_markdown_has_the_table_and_the_recommendation(report, fake_results) -> None:
+    md, _ = report
+    assert "| max_unavailable=10%, min_ready_seconds=0 | 10% | 0 | 3/3 | " in md
+    row = next(line for line in md.splitlines() if line.startswith("| max_unavailable=25%, min_ready_seconds=30 |"))
+    assert "| 0/3 | did not complete |" in row and "✗ max_duration_s: did not complete" in row
+    assert "min_available_fraction: 75% (limit ≥ 80%)" in row  # fractions read as percentages
+    assert md.count(" | ✓ |") == 2
+    assert ("**Use max_unavailable=10%, min_ready_seconds=0.** max_unavailable=10%, min_ready_seconds=0 is the "
+            "fastest configuration that meets every SLO constraint") in md
+    assert "At worst 90.0% of nodes kept an available pod" in md
+    assert "&lt;script>alert(1)&lt;/script> & more" in md  # no raw HTML tag gets into the Markdown
+    for name in ("availability", "duration", "tradeoff", "downtime"):
+        assert f"](figures/{name}.png)" in md and (fake_results / "figures" / f"{name}.png").is_file()
+    assert "4 configurations × 3 replications of a DaemonSet update on 200 nodes (200 run the DaemonSet)" in md
+    assert "| controller model | realistic |" in md and "| app ready time (s) | lognormal(median=20, p95=45) |" in md
+    assert "\n| maxUnavailable |" not in md  # swept: a column of the results table, not a common setting
+    assert "Varied across configurations: maxUnavailable, minReadySeconds (s)" in md
+    assert "20 QPS / burst 30 (the kube-controller-manager defaults)" in md
+    assert "ready lognormal(median=20, p95=45) (default)" in md
+    assert "| runs | 12 (12 run, 0 reused from an earlier run) |" in md and "| executor | processes with 4 workers |" in md
+
+
+def test_html_is_self_contained_and_escapes_user_text(report) -> None:
+    _, page = report
+    assert "http" not in page and "href" not in page and "<link" not in page
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', page)
+    assert len(sources) == 4
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG)
+    assert "<style>" in page and "<td>✗ min_available_fraction: 75% (limit ≥ 80%)</td>" in page
+
+
+def test_labels_are_escaped_in_both_formats(make_results) -> None:
+    labels = ["a|b", "<i>x</i>", "c & d", "plain"]
+    md, page = write_report(load_results(make_results(labels=labels)))
+    md, page = md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+    assert "| a\\|b | 10% |" in md and "| &lt;i>x&lt;/i> |" in md
+    assert "<td>a|b</td>" in page and "<td>&lt;i&gt;x&lt;/i&gt;</td>" in page and "<td>c &amp; d</td>" in page
+
+
+def test_when_nothing_passes_the_report_names_the_failing_constraint(make_results) -> None:
+    slo = [{"key": "max_duration_s", "metric": "duration_s", "bound": "max", "limit": 60.0, "statistic": "worst",
+            "text": "duration_s ≤ 60 (worst over replications)"}]
+    md, _ = write_report(load_results(make_results(slo=slo)))
+    md = md.read_text(encoding="utf-8")
+    assert ("**No configuration to recommend.** No configuration meets the SLO: duration_s ≤ 60 "
+            "(worst over replications) fails in 4 of 4") in md
+    assert "Use " not in md
+
+
+def test_without_an_slo_the_fastest_completed_configuration_is_recommended(make_results) -> None:
+    md, _ = write_report(load_results(make_results(slo=[])))
+    md = md.read_text(encoding="utf-8")
+    assert "**Use max_unavailable=25%, min_ready_seconds=0.**" in md and "no SLO given" in md
+    assert "| SLO |" not in md
+
+
+def test_without_parquet_files_the_report_notes_the_missing_figures(make_results, tmp_path) -> None:
+    results = load_results(make_results(timelines=False, downtime=False))
+    md, page = write_report(results, tmp_path / "elsewhere")
+    assert md.parent == page.parent == tmp_path / "elsewhere"
+    assert sorted(p.name for p in (tmp_path / "elsewhere" / "figures").iterdir()) == ["duration.png", "tradeoff.png"]
+    md, page = md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+    assert "Not drawn: timelines.parquet is not in this results folder." in md
+    assert "Not drawn: downtime.parquet is not in this results folder." in md
+    assert page.count("<img ") == 2 and "figures/availability.png" not in md
+    assert not list((tmp_path / "elsewhere").glob(".*.tmp"))  # atomic writes leave no temporary behind
+
+
+def test_formatting_and_rendering_live_in_render_and_are_re_exported() -> None:
+    for name in ("format_duration", "format_number", "format_percent", "md_cell", "md_text", "render_markdown",
+                 "render_html"):
+        assert getattr(rollsim.report, name) is getattr(rollsim.render, name)
+    assert format_value(1003) == "1,003" and format_value(20.0) == "20" and format_value(0.5) == "0.5"
+    assert format_value(["a", "b"]) == "a, b" and format_value([]) == "none" and format_value(None) == "—"
+    assert format_value(True) == "True"
+
+
+def test_render_writes_each_kind_of_block_in_both_formats() -> None:
+    blocks = [("h", 1, "T <x>"), ("p", [("b", "Bold "), ("", "a & b"), ("code", "c")]), ("note", "n"),
+              ("table", ["k", "v"], [["a|b", "1"]]), ("ul", [[("", "one")], [("b", "two")]]),
+              ("img", "duration", "Rollout duration", "caption <i>")]
+    md = render_markdown(blocks)
+    assert md.startswith("# T &lt;x>\n\n**Bold** a & b`c`\n\n*n*\n\n| k | v |\n|---|---|\n| a\\|b | 1 |")
+    assert "- one\n- **two**" in md and "![Rollout duration](figures/duration.png)\n\ncaption &lt;i>" in md
+    page = render_html(blocks, {"duration": b"\x89PNG"}, "title & more")
+    assert "<title>title &amp; more</title>" in page and "<h1>T &lt;x&gt;</h1>" in page
+    assert "<p><strong>Bold </strong>a &amp; b<code>c</code></p>" in page and '<p class="note">n</p>' in page
+    assert '<div class="scroll"><table><thead><tr><th>k</th><th>v</th></tr></thead>' in page
+    assert "<figcaption>caption &lt;i&gt;</figcaption>" in page and "data:image/png;base64,iVBORw==" in page
+
+
+def test_the_report_opens_with_the_recommendation(fake_results) -> None:
+    results = load_results(fake_results)
+    blocks = report_blocks(results, ["availability", "duration", "tradeoff", "downtime"])
+    headings = [b[2] for b in blocks if b[0] == "h" and b[1] == 2]
+    assert headings == ["Recommendation", "Results", "Figures", "What was simulated", "Assumptions that matter most",
+                        "Run facts"]
+    assert blocks[3] == ("p", [("b", f"Use {recommendation_for(results).label}. "),
+                               ("", recommendation_for(results).reason + ".")])
+    header = next(b[1] for b in blocks if b[0] == "table")
+    assert "duration: mean (95% CI)" in header and "max surge (pods)" in header
+
+
+def test_a_failing_fraction_just_below_its_limit_shows_more_digits(make_results) -> None:
+    slo = [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9,
+            "statistic": "worst", "text": "min_available_fraction ≥ 0.9 (worst over replications)"}]
+    results = load_results(make_results(slo=slo))
+    summary = results.summary.copy()
+    summary["slo_min_available_fraction"] = 0.8996
+    summary["slo_ok"], summary["slo_failed"] = False, "min_available_fraction"
+    md = render_markdown(report_blocks(dataclasses.replace(results, summary=summary), []))
+    assert "min_available_fraction: 89.96% (limit ≥ 90%)" in md
