@@ -203,7 +203,9 @@ def _recommendation(results: Results) -> list[tuple]:
         reason = rec.reason[:1].upper() + rec.reason[1:] + "."
         blocks: list[tuple] = [("p", [("b", "No configuration to recommend. "), ("", reason)])]
     else:  # the reason starts with the label, which keeps its own spelling
-        blocks = [("p", [("b", f"Use {rec.label}. "), ("", rec.reason + ".")])]
+        # without an SLO there is nothing to recommend against: name the fastest, do not advise it
+        lead = f"Use {rec.label}. " if _constraints(results) else f"Fastest: {rec.label}. "
+        blocks = [("p", [("b", lead), ("", rec.reason + ".")])]
         best = s[s["label"].astype(str) == rec.label].iloc[0]
         mine = runs[runs["config"] == best["config"]] if "config" in runs else pd.DataFrame()
         worst = (f" At worst {format_percent(mine['min_available_fraction'].min())} of nodes kept an available "

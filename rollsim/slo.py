@@ -145,8 +145,10 @@ def recommend(
     passing = [c for c in configs if c["ok"] and c.get(speed) is not None and math.isfinite(c[speed])]
     if passing:
         best = min(passing, key=lambda c: (c[speed], c["label"]))
-        why = ("meets every SLO constraint" if constraints else "no SLO given")
-        return Recommendation(best["label"], f"{best['label']} is the fastest configuration that {why}")
+        if constraints:
+            return Recommendation(best["label"], f"{best['label']} is the fastest configuration that meets "
+                                                 "every SLO constraint")
+        return Recommendation(best["label"], f"{best['label']} is the fastest configuration (no SLO given)")
     if not configs:
         return Recommendation(None, "no configuration was run")
     counts: dict[str, int] = {}

@@ -83,4 +83,5 @@ def test_recommend_says_plainly_when_nothing_passes() -> None:
 def test_without_slo_the_fastest_completed_configuration_wins() -> None:
     configs = [{"label": "a", "ok": True, "failed": [], "duration_s_mean": math.nan},
                {"label": "b", "ok": True, "failed": [], "duration_s_mean": 70.0}]
-    assert recommend(configs, ()).label == "b"
+    rec = recommend(configs, ())
+    assert rec.label == "b" and rec.reason == "b is the fastest configuration (no SLO given)"
