@@ -185,17 +185,27 @@ class NodeSelectorTerm:
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A node: name, labels, taints, and status that eligibility deliberately ignores."""
+    """A node: name, labels, taints, and status that eligibility deliberately ignores.
+
+    ``allocatable_cpu_millis`` and ``allocatable_memory_bytes`` are ``status.allocatable``
+    (``None``: unknown, never a constraint); the scheduler, not the controller, uses them.
+    """
 
     name: str
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     ready: bool = True
     unschedulable: bool = False
+    allocatable_cpu_millis: int | None = None
+    allocatable_memory_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("node name must not be empty")
+        for name in ("allocatable_cpu_millis", "allocatable_memory_bytes"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"{name} must be a non-negative integer or None, got {value!r}")
         object.__setattr__(self, "labels", _FrozenMap(self.labels, "node labels"))
         _freeze(self, "taints", self.taints, Taint)
         if len({(t.key, t.effect) for t in self.taints}) != len(self.taints):

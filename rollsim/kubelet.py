@@ -84,17 +84,24 @@ class Kubelet:
 
     def _start_up(self, pod: Pod) -> Generator[simpy.Event, object, None]:
         env, api = self.env, self.api
+        record = api.recorder.lifecycle
         yield env.timeout(self.schedule())
         if pod.deleting:
             return
         pod.scheduled = True
+        record(pod, "scheduled")
         api.pod_status_changed(pod)
-        yield env.timeout(self.pull() + self.start())
+        yield env.timeout(self.pull())
+        if pod.deleting:
+            return
+        record(pod, "pulled")
+        yield env.timeout(self.start())
         if pod.deleting:
             return
         pod.phase = RUNNING
+        record(pod, "started")
         api.pod_status_changed(pod)
-        yield env.timeout(readiness_delay(self.ready(), self.probe.initial_delay_seconds, self.probe.period_seconds))
+        yield env.timeout(self.probe.ready_after(self.ready()))
         if pod.deleting:
             return
         pod.ready, pod.ready_since = True, env.now

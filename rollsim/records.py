@@ -23,9 +23,10 @@ TIMELINE_COLUMNS = (
     "time_s", "desired", "available", "unavailable", "updated", "surge", "terminating", "pending",
 )
 NODE_COLUMNS = (
-    "node", "desired", "old_deleted_at_s", "new_created_at_s", "new_ready_at_s",
-    "new_available_at_s", "downtime_s",
+    "node", "desired", "old_deleted_at_s", "new_created_at_s", "new_scheduled_at_s", "new_pulled_at_s",
+    "new_started_at_s", "new_ready_at_s", "new_available_at_s", "downtime_s",
 )
+LIFECYCLE = ("scheduled", "pulled", "started")
 _LEVELS = ("available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
 
@@ -54,6 +55,7 @@ class Recorder:
         self._cols = {c: array("d") for c in ("time_s", *_LEVELS)}
         self.old_deleted_at = [_NAN] * n
         self.new_created_at = [_NAN] * n
+        self.new_lifecycle = {event: [_NAN] * n for event in LIFECYCLE}
         self.new_ready_at = [_NAN] * n
         self.new_available_at = [_NAN] * n
         self.downtime = [0.0] * n
@@ -68,6 +70,13 @@ class Recorder:
     def pod_created(self, pod: Pod, revision: int) -> None:
         if pod.revision == revision and math.isnan(self.new_created_at[pod.node]):
             self.new_created_at[pod.node] = self.env.now
+
+    def lifecycle(self, pod: Pod, event: str) -> None:
+        """The kubelet reached ``event`` (scheduled, pulled, started) for ``pod``: the first
+        new-revision pod of each node is recorded (what ``kubectl get pods`` would show)."""
+        times = self.new_lifecycle[event]
+        if pod.revision == self.revision() and math.isnan(times[pod.node]):
+            times[pod.node] = self.env.now
 
     def pod_deleting(self, pod: Pod, revision: int) -> None:
         if pod.revision != revision and math.isnan(self.old_deleted_at[pod.node]):
@@ -191,6 +200,7 @@ class Recorder:
             "desired": self.desired,
             "old_deleted_at_s": self.old_deleted_at,
             "new_created_at_s": self.new_created_at,
+            **{f"new_{event}_at_s": self.new_lifecycle[event] for event in LIFECYCLE},
             "new_ready_at_s": self.new_ready_at,
             "new_available_at_s": self.new_available_at,
             "downtime_s": downtime,

@@ -75,10 +75,23 @@ class ReadinessProbe:
 
     initial_delay_seconds: float = 0.0
     period_seconds: float = 10.0
+    success_threshold: int = 1
+    failure_threshold: int = 3
 
     def __post_init__(self) -> None:
         _non_negative("initialDelaySeconds", self.initial_delay_seconds)
         _non_negative("periodSeconds (probe period)", self.period_seconds)
+        for name in ("success_threshold", "failure_threshold"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+    def ready_after(self, app_ready: float) -> float:
+        """Seconds from container start until Ready: ``successThreshold`` passing probes in a row."""
+        from rollsim.kubelet import readiness_delay
+
+        first = readiness_delay(app_ready, self.initial_delay_seconds, self.period_seconds)
+        return first + (self.success_threshold - 1) * self.period_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +105,23 @@ class DaemonSetSpec:
     termination_grace_period_seconds: float = 30.0
     placement: PodPlacement = field(default_factory=PodPlacement)
     readiness_probe: ReadinessProbe = field(default_factory=ReadinessProbe)
+    labels: tuple[tuple[str, str], ...] = ()
+    requests_cpu_millis: int = 0
+    requests_memory_bytes: int = 0
+    host_ports: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         _non_negative("minReadySeconds", self.min_ready_seconds)
         _non_negative("terminationGracePeriodSeconds", self.termination_grace_period_seconds)
+        _set(self, "labels", tuple(sorted(dict(self.labels).items())))
+        _set(self, "host_ports", tuple(self.host_ports))
+        for name in ("requests_cpu_millis", "requests_memory_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        for port in self.host_ports:
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                raise ValueError(f"hostPort must be between 1 and 65535, got {port!r}")
 
 
 # Defaults from published measurements. Pod start-up without an image pull: p50 ≈ 1.1 s and
