@@ -9,12 +9,13 @@ rules, then the rules that tie two options together, then builds the ``Scenario`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent
-from rollsim.cluster import PodPlacement, Toleration, control_plane_node, uniform_nodes
+from rollsim.cluster import Node, Toleration, control_plane_node, uniform_nodes
 from rollsim.deleters import parse_deleter
 from rollsim.distributions import parse_distribution
 from rollsim.scenario import (
@@ -24,7 +25,6 @@ from rollsim.scenario import (
     ROLLING_UPDATE,
     ControllerSettings,
     DaemonSetSpec,
-    ReadinessProbe,
     Scenario,
     Timings,
     UpdateStrategy,
@@ -159,11 +159,16 @@ def option_for_path(path: str) -> str | None:
     return _BY_PATH.get(path)
 
 
-def build_scenario(**options: Any) -> Scenario:
+def build_scenario(
+    *, daemonset_spec: DaemonSetSpec | None = None, node_list: tuple[Node, ...] | None = None, **options: Any
+) -> Scenario:
     """A scenario from flat options named like the CLI flags; ``None`` keeps the default.
 
-    Precedence is the caller's (flag > file > default); missing options take the
-    defaults of ``rollsim simulate``. Raises ``OptionError``.
+    ``daemonset_spec`` (a DaemonSet read from a manifest) is the base that options
+    override field by field; ``node_list`` (nodes read from a node list or built from
+    pools) replaces the identical nodes of ``nodes``/``control_plane_nodes``. Precedence
+    is the caller's (flag > file > default); anything missing takes the defaults of
+    ``rollsim simulate``. Raises ``OptionError``.
     """
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - set(OPTIONS))
@@ -176,26 +181,36 @@ def build_scenario(**options: Any) -> Scenario:
         except ValueError as exc:
             raise OptionError(name, str(exc)) from None
 
-    max_surge = o.get("max_surge", 0)
-    # Giving only a non-zero maxSurge implies maxUnavailable 0 (the API would reject 1 + surge).
-    max_unavailable = o.get("max_unavailable", 0 if not is_zero(max_surge) else 1)
-    try:
-        strategy = UpdateStrategy(o.get("strategy", ROLLING_UPDATE), max_unavailable, max_surge)
-    except ValueError as exc:
-        raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
+    base = daemonset_spec if daemonset_spec is not None else DaemonSetSpec()
+    strategy = _strategy(o, base.strategy)
     if o.get("deleter") is not None and o["deleter"].kind != "none" and strategy.rolling:
         raise OptionError("deleter", "applies only with strategy OnDelete")
 
-    nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(o.get("control_plane_nodes", 0)))
-    nodes += uniform_nodes(o.get("nodes", 1000))
-    daemonset = DaemonSetSpec(
-        name=o.get("name", "fluentd-elasticsearch"),
-        namespace=o.get("namespace", "kube-system"),
+    if node_list is not None:
+        clash = [k for k in ("nodes", "control_plane_nodes") if k in o]
+        if clash:
+            raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
+        nodes = node_list
+    else:
+        nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(o.get("control_plane_nodes", 0)))
+        nodes += uniform_nodes(o.get("nodes", 1000))
+    placement = base.placement
+    if "tolerations" in o or "host_network" in o:
+        placement = dataclasses.replace(placement, tolerations=o.get("tolerations", placement.tolerations),
+                                        host_network=o.get("host_network", placement.host_network))
+    probe = base.readiness_probe
+    probe = dataclasses.replace(probe, initial_delay_seconds=o.get("probe_initial_delay", probe.initial_delay_seconds),
+                                period_seconds=o.get("probe_period", probe.period_seconds))
+    daemonset = dataclasses.replace(
+        base,
+        name=o.get("name", base.name),
+        namespace=o.get("namespace", base.namespace),
         strategy=strategy,
-        min_ready_seconds=o.get("min_ready_seconds", 0.0),
-        termination_grace_period_seconds=o.get("termination_grace_period_seconds", 30.0),
-        placement=PodPlacement(tolerations=o.get("tolerations", ()), host_network=o.get("host_network", False)),
-        readiness_probe=ReadinessProbe(o.get("probe_initial_delay", 0.0), o.get("probe_period", 10.0)),
+        min_ready_seconds=o.get("min_ready_seconds", base.min_ready_seconds),
+        termination_grace_period_seconds=o.get("termination_grace_period_seconds",
+                                               base.termination_grace_period_seconds),
+        placement=placement,
+        readiness_probe=probe,
     )
     timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
     settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
@@ -204,3 +219,23 @@ def build_scenario(**options: Any) -> Scenario:
     controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
     return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
                     deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"))
+
+
+def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
+    """The update strategy: options over the base (a manifest's, or the API defaults).
+
+    Setting only one of the pair makes the other fit, since the API rejects both non-zero:
+    a non-zero maxSurge alone sets maxUnavailable to 0, a non-zero maxUnavailable alone sets
+    maxSurge to 0; a zero one alone keeps the base's other value (1 for maxUnavailable).
+    """
+    mu, ms = o.get("max_unavailable"), o.get("max_surge")
+    if mu is None and ms is not None:
+        mu = 0 if not is_zero(ms) else (base.max_unavailable if not is_zero(base.max_unavailable) else 1)
+    elif ms is None and mu is not None:
+        ms = 0 if not is_zero(mu) else base.max_surge
+    elif mu is None:
+        mu, ms = base.max_unavailable, base.max_surge
+    try:
+        return UpdateStrategy(o.get("strategy", base.type), mu, ms)
+    except ValueError as exc:
+        raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
