@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from rollsim.options import OPTIONS, option_for_path
+from rollsim.inputs import FILE_OPTIONS
+from rollsim.options import OPTIONS
 
 __all__ = ["ConfigError", "Document", "load_yaml", "scenario_options"]
 
@@ -100,11 +101,17 @@ def load_yaml(path: str | Path) -> Document:
     return Document(data, file, lines)
 
 
-# section -> its keys, from the option table
+# section -> its keys, from the option tables (scenario options and file inputs)
 _SECTIONS: dict[str, set[str]] = {}
-for _name, (_path, _rule) in OPTIONS.items():
+_BY_PATH: dict[str, str] = {}
+for _name, _path in [*((n, p) for n, (p, _rule) in OPTIONS.items()), *FILE_OPTIONS.items()]:
     _section_name, _, _key = _path.partition(".")
-    _SECTIONS.setdefault(_section_name, set()).add(_key)
+    if _key:
+        _SECTIONS.setdefault(_section_name, set()).add(_key)
+        _BY_PATH[_path] = _name
+    elif _section_name not in _SECTIONS:  # a top-level option such as deleter or horizon_s
+        _SECTIONS[_section_name] = {""}
+        _BY_PATH[_section_name] = _name
 
 
 def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[str, Any]:
@@ -123,14 +130,17 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
         if keys is None:
             raise doc.error(where, f"unknown key; expected one of {', '.join(sorted(_SECTIONS))}")
         if keys == {""}:  # a top-level option such as deleter or horizon_s
-            options[option_for_path(section)] = value
+            options[_BY_PATH[section]] = value
             continue
         if value is None:
+            continue
+        if section == "timings" and isinstance(value, str):  # a timing profile (rollsim calibrate)
+            options["timings_file"] = value
             continue
         if not isinstance(value, dict):
             raise doc.error(where, f"must be a mapping, got {type(value).__name__}")
         for key, item in value.items():
-            name = option_for_path(f"{section}.{key}")
+            name = _BY_PATH.get(f"{section}.{key}")
             if name is None:
                 raise doc.error(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(keys))}")
             options[name] = item

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from rollsim.config import ConfigError, Document, load_yaml, scenario_options
+from rollsim.inputs import FILE_OPTIONS, Inputs, load_inputs, split_file_options
 from rollsim.options import OptionError, build_scenario, option_for_path, option_path
 from rollsim.scenario import Scenario
 from rollsim.slo import Constraint, parse_slo
@@ -98,6 +99,7 @@ class Experiment:
     seed: int
     slo: tuple[Constraint, ...]
     document: Document = field(repr=False)
+    warnings: tuple[str, ...] = ()
 
     def runs(self) -> list[RunSpec]:
         out = []
@@ -128,17 +130,25 @@ def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, A
     """Check that every key of ``mapping`` is a scenario option's dotted path; return flat options."""
     out = {}
     for key, value in mapping.items():
-        name = option_for_path(str(key))
+        name = _option_name(str(key))
         if name is None:
             raise doc.error(f"{path}.{key}", "not a scenario key (use dotted paths such as strategy.max_unavailable)")
         out[name] = value
     return out
 
 
+_FILE_BY_PATH = {path: name for name, path in FILE_OPTIONS.items()}
+
+
+def _option_name(path: str) -> str | None:
+    """The option a dotted key sets: a scenario option or a file input."""
+    return option_for_path(path) or _FILE_BY_PATH.get(path)
+
+
 def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
             variant: Mapping[str, Any], where: str) -> str:
     """The key path that set option ``name`` for a configuration: grid item, variant or scenario."""
-    path = option_path(name)
+    path = FILE_OPTIONS[name] if name in FILE_OPTIONS else option_path(name)
     if path in point:
         values = grid[path]
         if isinstance(values, list) and point[path] in values:
@@ -191,6 +201,8 @@ def load_experiment(path: str | Path) -> Experiment:
         raise doc.error(f"grid.{key}", message) from None
 
     configurations = []
+    cache: dict[str, Inputs] = {}
+    warnings: dict[str, None] = {}  # ordered, without repeats
     for v_index, variant in enumerate(variants):
         where = f"variants[{v_index}]"
         if not isinstance(variant, dict):
@@ -200,15 +212,49 @@ def load_experiment(path: str | Path) -> Experiment:
         v_options = _dotted(doc, where, variant)
         for point in points:
             params = {**variant, **point}
-            options = {**base, **v_options, **{option_for_path(k): v for k, v in point.items()}}
+            options = {**base, **v_options, **{_option_name(k): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
+            options, files = split_file_options(options)
+            inputs = _inputs(doc, files, options.get("name"), cache)
+            warnings.update(inputs.warnings)
             try:
-                scenario = build_scenario(**options)
+                scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
+                                          **{**(inputs.timings or {}), **options})
             except OptionError as exc:
                 sources = [_source(name, point, grid, v_options, where) for name in exc.options]
                 raise doc.error(" and ".join(sources), exc.message) from None
+            options = {**options, **files, **_digest(doc, files)}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
     labels = [c.label for c in configurations]
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
-    return Experiment(name.strip(), description, tuple(configurations), replications, seed, slo, doc)
+    return Experiment(name.strip(), description, tuple(configurations), replications, seed, slo, doc,
+                      tuple(warnings))
+
+
+def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
+    """A digest of the input files' bytes (empty without files)."""
+    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files]
+    if not paths:
+        return {}
+    digest = hashlib.sha256()
+    for value in paths:
+        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
+        digest.update(path.read_bytes())
+    return {"input_digest": digest.hexdigest()[:16]}
+
+
+def _inputs(doc: Document, files: dict[str, Any], name: str | None, cache: dict[str, Inputs]) -> Inputs:
+    """Read a configuration's input files once per distinct set, relative to the experiment file."""
+    if not files:
+        return Inputs()
+    key = json.dumps([files, name], sort_keys=True, default=str)
+    if key not in cache:
+        try:
+            cache[key] = load_inputs(files, name=name, base_dir=Path(doc.file).parent)
+        except ValueError as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            path, _, message = str(exc).partition(": ")
+            raise doc.error(f"scenario.{path}", message) from None
+    return cache[key]
