@@ -82,6 +82,12 @@ def _build_parser() -> argparse.ArgumentParser:
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
+    files = sim.add_argument_group("inputs from files (flags above override them)")
+    files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
+    files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
+    files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
+    files.add_argument("--nodes-file", metavar="NODES.json", help="kubectl get nodes -o json (replaces --nodes)")
+    files.add_argument("--timings", metavar="TIMINGS.yaml", help="a timing profile written by rollsim calibrate")
     sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
@@ -112,9 +118,32 @@ def _flags(names: tuple[str, ...]) -> str:
     return "/".join("--" + n.replace("_", "-") for n in names)
 
 
+_FILE_FLAGS = {"manifest": "--manifest", "strict": "--strict", "nodes_file": "--nodes-file",
+               "timings_file": "--timings"}
+
+
 def _scenario_from(args: argparse.Namespace):
+    from rollsim.inputs import FILE_OPTIONS, load_inputs
+
+    files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
+             "strict": True if args.strict else None}
+    files = {k: v for k, v in files.items() if v is not None}
+    if args.daemonset is not None and "manifest" not in files:
+        raise UsageError("argument --daemonset: applies only with --manifest")
     try:
-        return build_scenario(**{name: getattr(args, name) for name in _SCENARIO_OPTIONS})
+        inputs = load_inputs(files, name=args.daemonset)
+    except ValueError as exc:
+        if hasattr(exc, "file"):  # a ConfigError names its own file and line
+            raise
+        key, _, message = str(exc).partition(": ")
+        flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
+        raise UsageError(f"argument {flag}: {message}") from None
+    for warning in inputs.warnings:
+        print(f"rollsim: warning: {warning}", file=sys.stderr)
+    options = {name: getattr(args, name) for name in _SCENARIO_OPTIONS}
+    options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
+    try:
+        return build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     except OptionError as exc:  # the rules that tie two flags together
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
