@@ -600,3 +600,17 @@ class TestRankedSet:
         members = {k for k in range(500) if k % 7 == 0 or k % 3 == 0}
         assert s.smallest(40) == _expected(rank, members, 40)
         assert s.smallest(len(members)) == _expected(rank, members, len(members))
+
+
+def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path) -> None:
+    import os
+
+    from rollsim.results import write_text
+
+    umask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "f.txt", "x")
+        assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+        assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+    finally:
+        os.umask(umask)
