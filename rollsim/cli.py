@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -90,6 +91,16 @@ def _build_parser() -> argparse.ArgumentParser:
     files.add_argument("--timings", metavar="TIMINGS.yaml", help="a timing profile written by rollsim calibrate")
     sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+    make = sub.add_parser("make-nodes", help="write a realistic `kubectl get nodes -o json` for N nodes")
+    make.add_argument("count", type=_checked(non_negative_integer), metavar="N", help="nodes in all")
+    make.add_argument("-o", "--output", type=_checked(_output_path), metavar="NODES.json",
+                      help="file to write (default: standard output)")
+    make.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="S")
+    for flag, text in (("--control-plane", "control-plane nodes, tainted NoSchedule (default 3)"),
+                       ("--not-ready", "NotReady nodes, tainted as the node lifecycle controller does (default 0)"),
+                       ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
+                       ("--zones", "availability zones (default 3)")):
+        make.add_argument(flag, type=_checked(non_negative_integer), metavar="M", help=text)
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
     run.add_argument("--out", type=Path, metavar="DIR",
@@ -159,6 +170,17 @@ def _seconds(s: float) -> str:
     return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
 
 
+def _eligibility(scenario) -> str:
+    """Which nodes run the DaemonSet, and why the others do not (one line)."""
+    from rollsim.eligibility import eligibility_report
+
+    report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
+    line = f"{report.eligible} of {report.total} run the DaemonSet"
+    if report.reasons:
+        line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
+    return line
+
+
 def format_summary(result: RunResult, wall: float) -> str:
     """The human-readable summary of one run."""
     s, sc = result.summary, result.scenario
@@ -177,6 +199,7 @@ def format_summary(result: RunResult, wall: float) -> str:
             else f"no (stopped at {s['end_s']:.1f} s)")
     lines = [
         f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
+        f"  nodes              {_eligibility(sc)}",
         f"  completed          {done}",
         f"  updated            {s['updated']} / {n} nodes",
         f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
@@ -261,6 +284,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_make_nodes(args: argparse.Namespace) -> int:
+    from rollsim.nodes import make_nodes, nodes_json
+
+    options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
+               if getattr(args, k) is not None}
+    try:
+        text = nodes_json(make_nodes(args.count, seed=args.seed, **options))
+    except ValueError as exc:  # the message starts with the option's name
+        name, _, rule = str(exc).partition(" ")
+        raise UsageError(f"argument --{name.replace('_', '-')}: {name} {rule}") from None
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.output, lambda f: f.write(text))
+    return 0
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.plots import save_figures
 
@@ -288,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rollsim.runner import RunError, RunInterrupted
 
     parser = _build_parser()
-    commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report}
+    commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
+                "make-nodes": _cmd_make_nodes}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)
@@ -301,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunError as exc:
         print(f"rollsim: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

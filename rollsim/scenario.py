@@ -230,14 +230,15 @@ class Scenario:
 
 def describe_scenario(scenario: Scenario) -> dict[str, object]:
     """A plain, YAML-friendly description of a scenario, for results files and reports."""
-    from rollsim.cluster import node_should_run_daemon_pod  # local: cluster is light, avoid cycles
-
     ds, t, c = scenario.daemonset, scenario.timings, scenario.controller
     placement = ds.placement
-    desired = sum(node_should_run_daemon_pod(n, placement)[0] for n in scenario.nodes)
+    from rollsim.eligibility import eligibility_report
+
+    report = eligibility_report(scenario.nodes, placement)
     return {
         "nodes": len(scenario.nodes),
-        "desired_nodes": desired,
+        "desired_nodes": report.eligible,
+        "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
         "daemonset": f"{ds.namespace}/{ds.name}",
         "tolerations": [f"{x.key or '*'}:{x.operator}:{x.effect or '*'}" for x in placement.tolerations],
         "strategy": ds.strategy.type,
