@@ -101,6 +101,11 @@ def _build_parser() -> argparse.ArgumentParser:
                        ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
                        ("--zones", "availability zones (default 3)")):
         make.add_argument(flag, type=_checked(non_negative_integer), metavar="M", help=text)
+    cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`")
+    cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json")
+    cal.add_argument("--events", metavar="EVENTS.json", help="kubectl get events -o json (exact pull times)")
+    cal.add_argument("-o", "--output", type=_checked(_output_path), metavar="TIMINGS.yaml",
+                     help="write the timing profile (use it with --timings or scenario.timings)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
     run.add_argument("--out", type=Path, metavar="DIR",
@@ -301,6 +306,17 @@ def _cmd_make_nodes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from rollsim.calibrate import calibrate, format_table, write_timings
+
+    calibration = calibrate(args.pods, args.events)
+    print(format_table(calibration))
+    if args.output is not None:
+        write_timings(calibration, args.output)
+        print(f"timing profile: {args.output}")
+    return 0
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.plots import save_figures
 
@@ -329,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
-                "make-nodes": _cmd_make_nodes}
+                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

@@ -1,0 +1,141 @@
+"""Inputs from files wired through experiments and the CLI: manifest, node list, pools, timings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rollsim.cli import main
+from rollsim.config import ConfigError
+from rollsim.experiment import load_experiment
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+NODES = ROOT / "experiments" / "nodes" / "sample-300.json"
+
+
+@pytest.fixture
+def study(tmp_path):
+    """An experiment folder with a manifest, a node list and a timing profile beside it."""
+    (tmp_path / "manifests").mkdir()
+    shutil.copy(MANIFEST, tmp_path / "manifests" / "ds.yaml")
+    shutil.copy(NODES, tmp_path / "nodes.json")
+    (tmp_path / "timings.yaml").write_text(textwrap.dedent("""\
+        timings:
+          schedule: "1"
+          pull: "2"
+          start: "3"
+          ready: "4"
+        """))
+    return tmp_path
+
+
+def write(folder, text, name="exp.yaml"):
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_experiment_reads_files_relative_to_itself(study) -> None:
+    exp = load_experiment(write(study, """\
+        name: inputs
+        scenario:
+          cluster: {nodes_file: nodes.json}
+          daemonset: {manifest: manifests/ds.yaml}
+          timings: timings.yaml
+        variants:
+          - {name: default}
+          - {name: surge, strategy.max_surge: 10%}
+        """))
+    default, surge = (c.scenario for c in exp.configurations)
+    assert len(default.nodes) == 300
+    ds = default.daemonset
+    assert (ds.name, ds.namespace) == ("fluentd-elasticsearch", "kube-system")
+    assert ds.requests_cpu_millis == 100 and ds.requests_memory_bytes == 200 * 2**20
+    assert ds.readiness_probe.initial_delay_seconds == 5 and ds.readiness_probe.period_seconds == 10
+    assert (ds.strategy.max_unavailable, ds.strategy.max_surge) == (1, 0)  # from the manifest
+    assert (surge.daemonset.strategy.max_unavailable, surge.daemonset.strategy.max_surge) == (0, "10%")
+    assert str(default.timings.pull) == "constant(2)"  # the profile
+    assert str(default.timings.terminate) != "constant(2)"  # not in the profile: the default
+
+
+def test_run_ids_follow_the_manifest_contents(study) -> None:
+    text = "name: inputs\nscenario:\n  daemonset: {manifest: manifests/ds.yaml}\n  cluster: {nodes: 5}\n"
+    before = [r.run_id for r in load_experiment(write(study, text)).runs()]
+    ds = study / "manifests" / "ds.yaml"
+    ds.write_text(ds.read_text().replace("periodSeconds: 10", "periodSeconds: 5"))
+    after = [r.run_id for r in load_experiment(write(study, text)).runs()]
+    assert before != after
+
+
+def test_pools_build_the_cluster(study) -> None:
+    exp = load_experiment(write(study, """\
+        name: pools
+        scenario:
+          cluster:
+            pools:
+              - {name: general, count: 8, labels: {pool: general}}
+              - {name: gpu, count: 2, taints: [{key: nvidia.com/gpu, effect: NoSchedule}]}
+        """))
+    scenario = exp.configurations[0].scenario
+    assert len(scenario.nodes) == 10
+    assert sum(1 for n in scenario.nodes if n.taints) == 2
+
+
+@pytest.mark.parametrize(
+    ("scenario", "where"),
+    [
+        ("  daemonset: {manifest: missing.yaml}\n", "missing.yaml"),
+        ("  cluster: {nodes_file: nodes.json, nodes: 5}\n", "scenario.cluster.nodes"),
+        ("  cluster:\n    pools:\n      - {name: a, count: -1}\n", ":5: scenario.cluster.pools[0].count"),
+        ("  daemonset: {strict: true}\n", "scenario.daemonset.strict"),
+    ],
+)
+def test_input_errors_point_at_the_file_or_key(study, scenario, where) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_experiment(write(study, "name: bad\nscenario:\n" + scenario))
+    assert where in str(info.value) and "\n" not in str(info.value)
+
+
+def test_simulate_with_manifest_and_nodes_file(study, capsys) -> None:
+    code = main(["simulate", "--manifest", str(study / "manifests" / "ds.yaml"), "--nodes-file",
+                 str(study / "nodes.json"), "--controller", "ideal", "--timings", str(study / "timings.yaml"),
+                 "--max-unavailable", "10%", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    # the manifest tolerates control-plane:NoSchedule; the 2 NotReady nodes carry not-ready:NoSchedule
+    assert summary["nodes"] == 298 and summary["completed"] is True
+
+
+def test_flags_override_the_manifest(study, capsys) -> None:
+    assert main(["simulate", "--manifest", str(study / "manifests" / "ds.yaml"), "--nodes", "10",
+                 "--max-surge", "2"]) == 0
+    assert "maxUnavailable 0 (= 0), maxSurge 2 (= 2)" in capsys.readouterr().out
+
+
+def test_unknown_manifest_fields_warn_or_fail_with_strict(study, capsys) -> None:
+    ds = study / "manifests" / "ds.yaml"
+    ds.write_text(ds.read_text().replace("path: /var/log\n", "path: /var/log\n          sspath: /x\n"))
+    assert main(["simulate", "--manifest", str(ds), "--nodes", "3", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "spec.template.spec.volumes[0].hostPath.sspath" in err
+    assert main(["simulate", "--manifest", str(ds), "--nodes", "3", "--strict"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "spec.template.spec.volumes[0].hostPath.sspath" in err[0]
+
+
+def test_daemonset_flag_needs_a_manifest(capsys) -> None:
+    assert main(["simulate", "--daemonset", "x"]) == 2
+    assert "--daemonset" in capsys.readouterr().err
+
+
+def test_make_nodes_writes_a_node_list_that_loads(tmp_path, capsys) -> None:
+    out = tmp_path / "n.json"
+    assert main(["make-nodes", "20", "--control-plane", "2", "--not-ready", "1", "-o", str(out)]) == 0
+    assert main(["simulate", "--nodes-file", str(out), "--json", "--controller", "ideal"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["nodes"] == 17  # 20 − 2 control-plane − 1 NotReady (not-ready:NoSchedule)
