@@ -91,14 +91,12 @@ class Kubelet:
         pod.scheduled = True
         record(pod, "scheduled")
         api.pod_status_changed(pod)
-        yield env.timeout(self.pull())
-        if pod.deleting:
-            return
-        record(pod, "pulled")
-        yield env.timeout(self.start())
+        start = self.start()
+        yield env.timeout(self.pull() + start)  # one event: nothing else happens when the pull ends
         if pod.deleting:
             return
         pod.phase = RUNNING
+        record(pod, "pulled", env.now - start)
         record(pod, "started")
         api.pod_status_changed(pod)
         yield env.timeout(self.probe.ready_after(self.ready()))

@@ -71,12 +71,12 @@ class Recorder:
         if pod.revision == revision and math.isnan(self.new_created_at[pod.node]):
             self.new_created_at[pod.node] = self.env.now
 
-    def lifecycle(self, pod: Pod, event: str) -> None:
-        """The kubelet reached ``event`` (scheduled, pulled, started) for ``pod``: the first
-        new-revision pod of each node is recorded (what ``kubectl get pods`` would show)."""
+    def lifecycle(self, pod: Pod, event: str, at: float | None = None) -> None:
+        """The kubelet reached ``event`` (scheduled, pulled, started) for ``pod`` at ``at``
+        (default now): the first new-revision pod of each node is recorded."""
         times = self.new_lifecycle[event]
         if pod.revision == self.revision() and math.isnan(times[pod.node]):
-            times[pod.node] = self.env.now
+            times[pod.node] = self.env.now if at is None else at
 
     def pod_deleting(self, pod: Pod, revision: int) -> None:
         if pod.revision != revision and math.isnan(self.old_deleted_at[pod.node]):

@@ -57,7 +57,7 @@ __all__ = [
 # describe_scenario key -> how the report names it (units in the name, so values stay plain)
 SETTINGS = {
     "nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
-    "not_eligible": "nodes that do not run it, and why", "daemonset": "DaemonSet",
+    "not_eligible": "nodes that do not run it, and why", "daemonset": "DaemonSet", "labels": "DaemonSet labels",
     "tolerations": "tolerations", "strategy": "update strategy", "max_unavailable": "maxUnavailable",
     "max_surge": "maxSurge", "min_ready_seconds": "minReadySeconds (s)",
     "termination_grace_period_seconds": "terminationGracePeriodSeconds (s)",

@@ -240,6 +240,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "desired_nodes": report.eligible,
         "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
         "daemonset": f"{ds.namespace}/{ds.name}",
+        "labels": [f"{k}={v}" for k, v in ds.labels],
         "tolerations": [f"{x.key or '*'}:{x.operator}:{x.effect or '*'}" for x in placement.tolerations],
         "strategy": ds.strategy.type,
         "max_unavailable": ds.strategy.max_unavailable,

@@ -395,3 +395,16 @@ def test_horizon_stops_an_unfinished_rollout() -> None:
     scenario = dataclasses.replace(mixed_cluster(), horizon_s=10.0)
     s = simulate(scenario).summary
     assert s["completed"] is False and s["duration_s"] is None and s["end_s"] == 10.0
+
+
+def test_lifecycle_timestamps_follow_the_phases_exactly() -> None:
+    """Ideal mode, constant phases: each node's new pod is created when its old pod is gone,
+    then scheduled, pulled, started and Ready after exactly the phase durations."""
+    result = simulate(build_scenario(nodes=4, max_unavailable=2, controller="ideal", schedule=1, pull=2,
+                                     start=3, ready=4, terminate=5, probe_period=0))
+    n = result.nodes
+    assert (n["new_created_at_s"] - n["old_deleted_at_s"] == 5).all()
+    assert (n["new_scheduled_at_s"] - n["new_created_at_s"] == 1).all()
+    assert (n["new_pulled_at_s"] - n["new_scheduled_at_s"] == 2).all()
+    assert (n["new_started_at_s"] - n["new_pulled_at_s"] == 3).all()
+    assert (n["new_ready_at_s"] - n["new_started_at_s"] == 4).all()
