@@ -83,6 +83,9 @@ def _build_parser() -> argparse.ArgumentParser:
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
+    option("new_pods", "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
+           "KIND[:F]")
+    option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
     files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
@@ -126,7 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
 _SCENARIO_OPTIONS = (
     "nodes", "control_plane_nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
     "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
-    "probe_period", "controller", "deleter", "horizon",
+    "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after",
 )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from rollsim.distributions import Distribution
+from rollsim.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, kubelet_backoff
 from rollsim.pods import RUNNING, Pod
 
 if TYPE_CHECKING:
@@ -75,6 +76,17 @@ class Kubelet:
         self.probe = ds.readiness_probe
         self.grace = ds.termination_grace_period_seconds
         self.min_ready = ds.min_ready_seconds
+        self.faults = scenario.new_pods
+        self._fault_rng = streams["faults"]
+        self.pulls: list[tuple[float, float]] = []  # (start, end) of every successful pull of the new image
+
+    def _fault(self, pod: Pod) -> str:
+        """Whether this pod of the new revision is faulty (old pods never are)."""
+        if pod.revision == 0 or not self.faults.any:
+            return HEALTHY
+        if self.faults.fraction < 1.0 and self._fault_rng.random() >= self.faults.fraction:
+            return HEALTHY
+        return self.faults.kind
 
     def run_pod(self, pod: Pod) -> None:
         self.env.process(self._start_up(pod))
@@ -91,14 +103,38 @@ class Kubelet:
         pod.scheduled = True
         record(pod, "scheduled")
         api.pod_status_changed(pod)
-        start = self.start()
-        yield env.timeout(self.pull() + start)  # one event: nothing else happens when the pull ends
+        fault = self._fault(pod)
+        failures = 0
+        while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
+            yield env.timeout(self.pull())
+            failures += 1
+            if not pod.deleting:
+                api.pod_status_changed(pod)
+                yield env.timeout(kubelet_backoff(failures))
+            if pod.deleting:
+                return
+        pull, start = self.pull(), self.start()
+        yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
         if pod.deleting:
             return
         pod.phase = RUNNING
+        if pod.revision != 0:
+            self.pulls.append((env.now - start - pull, env.now - start))
         record(pod, "pulled", env.now - start)
         record(pod, "started")
         api.pod_status_changed(pod)
+        if fault == NEVER_READY:
+            return
+        while fault == CRASHLOOP:  # exits before it is ever Ready; restarted after CrashLoopBackOff
+            yield env.timeout(self.faults.crash_after)
+            if pod.deleting:
+                return
+            failures += 1
+            api.pod_status_changed(pod)
+            yield env.timeout(kubelet_backoff(failures) + self.start())
+            if pod.deleting:
+                return
+            api.pod_status_changed(pod)
         yield env.timeout(self.probe.ready_after(self.ready()))
         if pod.deleting:
             return

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["unavailable_node_seconds", "summarize", "SUMMARY_KEYS"]
+__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "SUMMARY_KEYS"]
 
 SUMMARY_KEYS = (
     "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
     "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
+    "stalled", "stalled_at_s", "nodes_without_pod_at_end", "peak_concurrent_pulls", "mean_pull_s",
 )
 
 
@@ -23,14 +24,34 @@ def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
     return float(np.dot(timeline["unavailable"].to_numpy(dtype=float), widths))
 
 
+def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals ``[start, end)`` open at one instant (an end at t frees before a start at t)."""
+    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    peak = level = 0
+    for _, step in edges:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
 def _percentile(values: np.ndarray, q: float) -> float | None:
     return float(np.percentile(values, q)) if len(values) else None
 
 
 def summarize(
-    timeline: pd.DataFrame, nodes: pd.DataFrame, completed_at: float | None, end: float
+    timeline: pd.DataFrame,
+    nodes: pd.DataFrame,
+    completed_at: float | None,
+    end: float,
+    stalled_at: float | None = None,
+    pulls: list[tuple[float, float]] | None = None,
 ) -> dict[str, object]:
-    """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped."""
+    """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
+
+    ``stalled_at`` is when a rollout that stopped for lack of progress made its last
+    progress; ``pulls`` are the (start, end) times of the new image's pulls.
+    """
+    pulls = pulls or []
     desired = int(nodes["desired"].sum())
     min_available = int(timeline["available"].min()) if not timeline.empty else desired
     downtime = nodes.loc[nodes["desired"], "downtime_s"].to_numpy(dtype=float)
@@ -47,5 +68,10 @@ def summarize(
         "node_downtime_p50_s": _percentile(downtime, 50),
         "node_downtime_p95_s": _percentile(downtime, 95),
         "node_downtime_max_s": float(downtime.max()) if len(downtime) else None,
+        "stalled": stalled_at is not None,
+        "stalled_at_s": None if stalled_at is None else float(stalled_at),
+        "nodes_without_pod_at_end": int(timeline["unavailable"].iloc[-1]) if not timeline.empty else 0,
+        "peak_concurrent_pulls": peak_overlap(pulls),
+        "mean_pull_s": float(np.mean([end - start for start, end in pulls])) if pulls else None,
     }
 

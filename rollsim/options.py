@@ -18,6 +18,7 @@ from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent
 from rollsim.cluster import Node, Toleration, control_plane_node, uniform_nodes
 from rollsim.deleters import parse_deleter
 from rollsim.distributions import parse_distribution
+from rollsim.faults import parse_new_pods
 from rollsim.scenario import (
     IDEAL,
     ON_DELETE,
@@ -144,6 +145,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "api_latency": ("controller.api_latency", parse_distribution),
     "deleter": ("deleter", parse_deleter),
     "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
+    "new_pods": ("faults.new_pods", parse_new_pods),
+    "stall_after": ("stall_after_s", lambda v: _number(v, 0, strict=True)),
 }
 RULES = {name: rule for name, (_path, rule) in OPTIONS.items()}
 _BY_PATH = {path: name for name, (path, _rule) in OPTIONS.items()}
@@ -218,7 +221,8 @@ def build_scenario(
                                   "watch_delay", "api_latency") if k in o}
     controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
     return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
-                    deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"))
+                    deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"),
+                    new_pods=o.get("new_pods", "healthy"), stall_after_s=o.get("stall_after", 1800.0))
 
 
 def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:

@@ -63,6 +63,7 @@ class Recorder:
         self._waiters: dict[int, list[simpy.Event]] = {}
         self.status_log: list[tuple[float, dict[str, int]]] = []
         self.completed_at: float | None = None
+        self.last_progress = 0.0  # when a node last got its first available new pod
         self.done = env.event()
 
     # -- pods ------------------------------------------------------------------------
@@ -108,6 +109,7 @@ class Recorder:
             self.new_ready_at[node] = now
         if new_available and math.isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
+            self.last_progress = now
             for event in self._waiters.pop(node, ()):
                 event.succeed()
         desired = self.desired[node]

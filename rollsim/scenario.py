@@ -12,6 +12,7 @@ from rollsim.budget import IntOrPercent, parse_int_or_percent, validate_rolling_
 from rollsim.cluster import Node, PodPlacement, uniform_nodes
 from rollsim.deleters import DeleterSpec, parse_deleter
 from rollsim.distributions import Distribution, parse_distribution
+from rollsim.faults import NewPodFaults, parse_new_pods
 
 __all__ = [
     "UpdateStrategy",
@@ -209,6 +210,8 @@ class Scenario:
     controller: ControllerSettings = field(default_factory=ControllerSettings)
     deleter: DeleterSpec = "none"  # type: ignore[assignment]
     horizon_s: float | None = None
+    new_pods: NewPodFaults = "healthy"  # type: ignore[assignment]
+    stall_after_s: float = 1800.0
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -224,6 +227,9 @@ class Scenario:
             raise ValueError("node names must be unique")
         _set(self, "nodes", nodes)
         _set(self, "deleter", parse_deleter(self.deleter))
+        _set(self, "new_pods", parse_new_pods(self.new_pods))
+        if not self.stall_after_s > 0:
+            raise ValueError(f"stall_after must be positive, got {self.stall_after_s}")
         if self.horizon_s is not None and not self.horizon_s > 0:
             raise ValueError(f"horizon must be positive, got {self.horizon_s}")
 
@@ -260,4 +266,6 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "workers": c.workers,
         "deleter": str(scenario.deleter),
         "horizon_s": scenario.horizon_s,
+        "new_pods": str(scenario.new_pods),
+        "stall_after_s": scenario.stall_after_s,
     }

@@ -8,7 +8,6 @@ printing, no files, no global state.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +89,29 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controller: DaemonSetContr
         queue.done(key)
 
 
+def _run(env: simpy.Environment, recorder: Recorder, horizon: float, stall_after: float) -> tuple[float, float | None, int]:
+    """Step until the rollout completes, stalls, runs out of events or reaches the horizon.
+
+    Returns (end, stalled_at, events): a rollout stalls when no node has gained an
+    available new pod for ``stall_after`` seconds, whether or not anything else still
+    happens (a crash loop keeps restarting; a pod that never gets Ready is quiet). It then
+    ends at last progress + stall_after, as an operator watching it would give up;
+    ``stalled_at`` is its last progress.
+    """
+    events = 0
+    done = recorder.done
+    while not done.triggered:
+        nxt = env.peek()
+        deadline = recorder.last_progress + stall_after
+        if nxt > deadline and deadline <= horizon:
+            return max(deadline, env.now), recorder.last_progress, events
+        if nxt > horizon:
+            return horizon, None, events
+        env.step()
+        events += 1
+    return recorder.completed_at, None, events
+
+
 def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
     """Simulate one rollout of ``scenario`` with root seed ``seed``.
 
@@ -156,17 +178,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         env.process(run_deleter(env, scenario.deleter, _DeleterView(api, recorder), streams["deleter"]))
 
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
-    events = 0
-    done = recorder.done
-    while not done.triggered:
-        if env.peek() > horizon:
-            break
-        env.step()
-        events += 1
-    end = recorder.completed_at if done.triggered else min(env.now if math.isinf(env.peek()) else horizon, horizon)
-
+    end, stalled_at, events = _run(env, recorder, horizon, scenario.stall_after_s)
     timeline, node_frame, status = recorder.to_frames(end)
-    summary = summarize(timeline, node_frame, recorder.completed_at, end)
+    summary = summarize(timeline, node_frame, recorder.completed_at, end, stalled_at, api.kubelet.pulls)
     summary.update(end_s=float(end), events=events, syncs=counters["syncs"],
                    sync_errors=counters["sync_errors"], api_writes=pod_control.writes)
     return RunResult(timeline, node_frame, summary, status, scenario, seed)

@@ -96,7 +96,19 @@ class TestSummarize:
             "node_downtime_p50_s": 25.0,
             "node_downtime_p95_s": pytest.approx(38.5),  # linear interpolation, not-desired excluded
             "node_downtime_max_s": 40.0,
+            "stalled": False,
+            "stalled_at_s": None,
+            "nodes_without_pod_at_end": int(FIVE_ROWS["unavailable"].iloc[-1]),
+            "peak_concurrent_pulls": 0,
+            "mean_pull_s": None,
         }
+
+    def test_stall_and_pulls(self) -> None:
+        nf = nodes([10.0, 20.0, 30.0, 40.0], [True] * 4)
+        s = summarize(FIVE_ROWS, nf, None, 100.0, stalled_at=30.0, pulls=[(0.0, 4.0), (1.0, 3.0), (3.0, 5.0)])
+        assert (s["stalled"], s["stalled_at_s"]) == (True, 30.0)
+        assert s["peak_concurrent_pulls"] == 2  # the pull ending at 3 frees before the one starting at 3
+        assert s["mean_pull_s"] == pytest.approx((4 + 2 + 2) / 3)
 
     def test_not_completed(self) -> None:
         nf = nodes([10.0, 20.0, 30.0, 40.0], [True] * 4)

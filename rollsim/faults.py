@@ -1,0 +1,77 @@
+"""A new revision that does not work: crash loops, image pull errors, readiness that never passes.
+
+``--new-pods crashloop|pull-error|never-ready[:FRACTION]``: each pod of the new revision
+is faulty with probability FRACTION (default 1), drawn from its own stream; old pods
+are healthy. What the kubelet does with a faulty pod:
+
+* ``crashloop``: the container starts, runs ``crash_after`` seconds, exits, and is
+  restarted after the kubelet's back-off (10 s doubling to 5 min: ``CrashLoopBackOff``).
+  The pod stays Running and never Ready (restartPolicy Always: it never turns Failed).
+* ``pull-error``: every pull fails after ``pull`` seconds and is retried after the image
+  back-off (10 s doubling to 5 min: ``ErrImagePull`` then ``ImagePullBackOff``). The pod
+  stays Pending.
+* ``never-ready``: the container runs but its readiness probe never passes.
+
+Without surge, each such pod holds one unit of the maxUnavailable budget for ever, so a
+rollout stalls with exactly maxUnavailable nodes lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "NewPodFaults", "parse_new_pods", "kubelet_backoff",
+]
+
+HEALTHY = "healthy"
+CRASHLOOP = "crashloop"
+PULL_ERROR = "pull-error"
+NEVER_READY = "never-ready"
+_KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY)
+_SPEC = re.compile(r"(healthy|crashloop|pull-error|never-ready)(?::([0-9]*\.?[0-9]+))?")
+
+# pkg/kubelet: MaxContainerBackOff = 300 s, initial 10 s (kuberuntime backOffPeriod);
+# the image pull back-off (pkg/kubelet/images) uses the same 10 s to 300 s.
+BACKOFF_INITIAL_S = 10.0
+BACKOFF_MAX_S = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class NewPodFaults:
+    """How pods of the new revision fail: ``kind`` for a ``fraction`` of them."""
+
+    kind: str = HEALTHY
+    fraction: float = 1.0
+    crash_after: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"new pods must be one of {', '.join(_KINDS)}, got {self.kind!r}")
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError(f"the faulty fraction must be between 0 and 1, got {self.fraction!r}")
+        if not self.crash_after >= 0:
+            raise ValueError(f"crash_after must not be negative, got {self.crash_after!r}")
+
+    @property
+    def any(self) -> bool:
+        return self.kind != HEALTHY and self.fraction > 0
+
+    def __str__(self) -> str:
+        return self.kind if self.fraction == 1.0 or self.kind == HEALTHY else f"{self.kind}:{self.fraction:g}"
+
+
+def parse_new_pods(spec: str | NewPodFaults) -> NewPodFaults:
+    """Parse ``crashloop``, ``pull-error:0.1``, ``never-ready:1``, ``healthy``."""
+    if isinstance(spec, NewPodFaults):
+        return spec
+    m = _SPEC.fullmatch(str(spec).strip().lower())
+    if not m:
+        raise ValueError(f"must be crashloop, pull-error or never-ready, optionally :FRACTION, got {spec!r}")
+    return NewPodFaults(m.group(1), float(m.group(2)) if m.group(2) else 1.0)
+
+
+def kubelet_backoff(failures: int) -> float:
+    """Seconds the kubelet waits after the ``failures``-th failure (1-based): 10 s doubling to 300 s."""
+    return min(BACKOFF_INITIAL_S * 2 ** max(0, failures - 1), BACKOFF_MAX_S)

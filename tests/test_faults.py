@@ -1,0 +1,76 @@
+"""A new revision that fails: crash loops, pull errors, readiness that never passes; stalls."""
+
+from __future__ import annotations
+
+import pytest
+
+from rollsim import build_scenario, simulate
+from rollsim.faults import NewPodFaults, kubelet_backoff, parse_new_pods
+
+CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
+
+
+def test_backoff_doubles_from_10_s_to_5_min() -> None:
+    assert [kubelet_backoff(n) for n in range(1, 8)] == [10, 20, 40, 80, 160, 300, 300]
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("crashloop", NewPodFaults("crashloop", 1.0)), ("pull-error:0.25", NewPodFaults("pull-error", 0.25)),
+    ("NEVER-READY:1", NewPodFaults("never-ready", 1.0)), ("healthy", NewPodFaults()),
+])
+def test_parse(spec, expected) -> None:
+    assert parse_new_pods(spec) == expected
+    assert parse_new_pods(str(expected)) == expected
+
+
+@pytest.mark.parametrize("bad", ["crash", "crashloop:2", "pull-error:-0.1", "never-ready:x", ""])
+def test_parse_rejects(bad) -> None:
+    with pytest.raises(ValueError):
+        parse_new_pods(bad)
+
+
+@pytest.mark.parametrize("kind", ["crashloop", "pull-error", "never-ready"])
+@pytest.mark.parametrize("controller", ["ideal", "realistic"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_bad_image_stalls_with_exactly_max_unavailable_nodes_lost(kind, controller, k) -> None:
+    s = simulate(build_scenario(nodes=20, max_unavailable=k, new_pods=kind, controller=controller,
+                                stall_after=600, **CONSTANT), seed=1).summary
+    assert s["completed"] is False and s["stalled"] is True
+    assert s["nodes_without_pod_at_end"] == k
+    assert s["max_unavailable_observed"] == k and s["min_available"] == 20 - k
+    assert s["updated"] == k  # a Pending pod of the new revision counts as updated, as upstream
+    # the k pods were lost within the first cycle; nothing progressed afterwards
+    assert s["stalled_at_s"] == 0.0
+    assert s["end_s"] == pytest.approx(600.0)
+
+
+def test_surge_holds_the_bad_pods_beside_the_old_ones() -> None:
+    s = simulate(build_scenario(nodes=20, max_surge=3, new_pods="crashloop", controller="ideal",
+                                stall_after=600, **CONSTANT)).summary
+    assert s["stalled"] is True and s["min_available"] == 20  # every node keeps its old pod
+    assert s["max_surge_observed"] == 3 and s["nodes_without_pod_at_end"] == 0
+
+
+def test_a_faulty_fraction_stalls_later() -> None:
+    s = simulate(build_scenario(nodes=200, max_unavailable=5, new_pods="crashloop:0.02", controller="ideal",
+                                stall_after=900, **CONSTANT), seed=3).summary
+    assert s["stalled"] is True
+    assert 0 < s["stalled_at_s"] and s["updated"] > 5  # some healthy waves first
+    assert 0 < s["nodes_without_pod_at_end"] <= 5  # at most the budget: each bad pod holds one unit
+
+
+def test_healthy_rollouts_do_not_stall() -> None:
+    s = simulate(build_scenario(nodes=50, max_unavailable="10%"), seed=2).summary
+    assert s["completed"] is True and s["stalled"] is False and s["stalled_at_s"] is None
+    assert s["peak_concurrent_pulls"] >= 1 and s["mean_pull_s"] > 0
+
+
+def test_on_delete_without_a_deleter_is_stalled_from_the_start() -> None:
+    s = simulate(build_scenario(nodes=5, strategy="OnDelete", **CONSTANT)).summary
+    assert s["stalled"] is True and s["stalled_at_s"] == 0.0 and s["updated"] == 0
+
+
+def test_pulls_overlap_as_the_budget_allows() -> None:
+    """Ideal mode, constant timings: exactly maxUnavailable pulls run at once, each 2 s long."""
+    s = simulate(build_scenario(nodes=20, max_unavailable=4, controller="ideal", **CONSTANT)).summary
+    assert s["peak_concurrent_pulls"] == 4 and s["mean_pull_s"] == pytest.approx(2.0)
