@@ -85,6 +85,12 @@ def _build_parser() -> argparse.ArgumentParser:
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
     option("new_pods", "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
            "KIND[:F]")
+    option("image_size", "the new image's size, e.g. 300MB: pulls then share the registry's bandwidth", "SIZE")
+    option("image_cached", "fraction of nodes that already have the new image (default 0)", "F")
+    sim.add_argument("--image-pull-policy", choices=("IfNotPresent", "Always"), help="default IfNotPresent")
+    option("node_bandwidth", "each node's download bandwidth, e.g. 100MB/s (default unlimited)", "RATE")
+    option("registry_bandwidth", "the registry's total bandwidth, e.g. 1GB/s (default unlimited)", "RATE")
+    option("registry_pull_rate", "pulls the registry admits per second, e.g. 10/s (default unlimited)", "N/s")
     option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
@@ -129,7 +135,8 @@ def _build_parser() -> argparse.ArgumentParser:
 _SCENARIO_OPTIONS = (
     "nodes", "control_plane_nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
     "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
-    "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after",
+    "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after", "image_size", "image_cached",
+    "image_pull_policy", "node_bandwidth", "registry_bandwidth", "registry_pull_rate",
 )
 
 

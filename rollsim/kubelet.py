@@ -17,6 +17,8 @@ import simpy
 
 from rollsim.distributions import Distribution
 from rollsim.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, kubelet_backoff
+from rollsim.image import IF_NOT_PRESENT
+from rollsim.registry import Registry
 from rollsim.pods import RUNNING, Pod
 
 if TYPE_CHECKING:
@@ -79,6 +81,9 @@ class Kubelet:
         self.faults = scenario.new_pods
         self._fault_rng = streams["faults"]
         self.pulls: list[tuple[float, float]] = []  # (start, end) of every successful pull of the new image
+        self.image = scenario.image
+        self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
+        self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
 
     def _fault(self, pod: Pod) -> str:
         """Whether this pod of the new revision is faulty (old pods never are)."""
@@ -113,14 +118,21 @@ class Kubelet:
                 yield env.timeout(kubelet_backoff(failures))
             if pod.deleting:
                 return
-        pull, start = self.pull(), self.start()
-        yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
+        start = self.start()
+        if self.registry is None:
+            pull = self.pull()
+            yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
+            pulled_at = env.now - start
+        else:
+            pull = yield from self._pull_from_registry(pod)
+            pulled_at = env.now
+            yield env.timeout(start)
         if pod.deleting:
             return
         pod.phase = RUNNING
-        if pod.revision != 0:
-            self.pulls.append((env.now - start - pull, env.now - start))
-        record(pod, "pulled", env.now - start)
+        if pod.revision != 0 and pull is not None:
+            self.pulls.append((pulled_at - pull, pulled_at))
+        record(pod, "pulled", pulled_at)
         record(pod, "started")
         api.pod_status_changed(pod)
         if fault == NEVER_READY:
@@ -144,6 +156,15 @@ class Kubelet:
             yield env.timeout(self.min_ready)
             if not pod.deleting:
                 api.pod_became_available(pod)
+
+    def _pull_from_registry(self, pod: Pod) -> Generator[simpy.Event, object, float | None]:
+        """The pull under contention: ``None`` when a cached image needs no registry at all."""
+        cached = self._cached[pod.node]
+        if cached and self.image.pull_policy == IF_NOT_PRESENT:
+            return None
+        size = 0.0 if cached else self.image.size_bytes
+        duration = yield self.registry.pull(size, self.image.node_bandwidth)
+        return float(duration)
 
     def _terminate(self, pod: Pod) -> Generator[simpy.Event, object, None]:
         # A pod whose container never started has nothing to shut down.

@@ -19,6 +19,8 @@ from rollsim.cluster import Node, Toleration, control_plane_node, uniform_nodes
 from rollsim.deleters import parse_deleter
 from rollsim.distributions import parse_distribution
 from rollsim.faults import parse_new_pods
+from rollsim.image import ALWAYS, IF_NOT_PRESENT, ImageSpec, parse_pull_rate, parse_rate, parse_size
+from rollsim.registry import RegistrySpec
 from rollsim.scenario import (
     IDEAL,
     ON_DELETE,
@@ -76,6 +78,13 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     if isinstance(parsed, str) and int(parsed[:-1]) > 100:
         raise ValueError(f"a percent must not be greater than 100%, got {value!r}")
     return parsed
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value, 0)
+    if number > 1:
+        raise ValueError(f"must be a fraction between 0 and 1, got {value!r}")
+    return number
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -146,6 +155,13 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "deleter": ("deleter", parse_deleter),
     "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
     "new_pods": ("faults.new_pods", parse_new_pods),
+    "image_size": ("image.size", parse_size),
+    "image_cached": ("image.cached", lambda v: _fraction(v)),
+    "image_pull_policy": ("image.pull_policy", _choice(IF_NOT_PRESENT, ALWAYS)),
+    "node_bandwidth": ("image.node_bandwidth", parse_rate),
+    "registry_bandwidth": ("registry.bandwidth", parse_rate),
+    "registry_pull_rate": ("registry.pull_rate", parse_pull_rate),
+    "registry_latency": ("registry.latency", lambda v: _number(v, 0)),
     "stall_after": ("stall_after_s", lambda v: _number(v, 0, strict=True)),
 }
 RULES = {name: rule for name, (_path, rule) in OPTIONS.items()}
@@ -222,7 +238,11 @@ def build_scenario(
     controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
     return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
                     deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"),
-                    new_pods=o.get("new_pods", "healthy"), stall_after_s=o.get("stall_after", 1800.0))
+                    new_pods=o.get("new_pods", "healthy"), stall_after_s=o.get("stall_after", 1800.0),
+                    image=ImageSpec(o.get("image_size"), o.get("image_cached", 0.0),
+                                    o.get("image_pull_policy", IF_NOT_PRESENT), o.get("node_bandwidth")),
+                    registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
+                                          o.get("registry_latency", 0.0)))
 
 
 def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:

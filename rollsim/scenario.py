@@ -13,6 +13,8 @@ from rollsim.cluster import Node, PodPlacement, uniform_nodes
 from rollsim.deleters import DeleterSpec, parse_deleter
 from rollsim.distributions import Distribution, parse_distribution
 from rollsim.faults import NewPodFaults, parse_new_pods
+from rollsim.image import ImageSpec
+from rollsim.registry import RegistrySpec
 
 __all__ = [
     "UpdateStrategy",
@@ -212,6 +214,8 @@ class Scenario:
     horizon_s: float | None = None
     new_pods: NewPodFaults = "healthy"  # type: ignore[assignment]
     stall_after_s: float = 1800.0
+    image: ImageSpec = field(default_factory=ImageSpec)
+    registry: RegistrySpec = field(default_factory=RegistrySpec)
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -268,4 +272,10 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "horizon_s": scenario.horizon_s,
         "new_pods": str(scenario.new_pods),
         "stall_after_s": scenario.stall_after_s,
+        "image_size_bytes": scenario.image.size_bytes,
+        "image_cached": scenario.image.cached,
+        "image_pull_policy": scenario.image.pull_policy,
+        "node_bandwidth": scenario.image.node_bandwidth,
+        "registry_bandwidth": scenario.registry.bandwidth,
+        "registry_pull_rate": scenario.registry.pull_rate,
     }

@@ -180,7 +180,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
     end, stalled_at, events = _run(env, recorder, horizon, scenario.stall_after_s)
     timeline, node_frame, status = recorder.to_frames(end)
-    summary = summarize(timeline, node_frame, recorder.completed_at, end, stalled_at, api.kubelet.pulls)
+    kubelet = api.kubelet
+    summary = summarize(timeline, node_frame, recorder.completed_at, end, stalled_at, kubelet.pulls,
+                        None if kubelet.registry is None else kubelet.registry.bytes_served)
     summary.update(end_s=float(end), events=events, syncs=counters["syncs"],
                    sync_errors=counters["sync_errors"], api_writes=pod_control.writes)
     return RunResult(timeline, node_frame, summary, status, scenario, seed)

@@ -101,6 +101,7 @@ class TestSummarize:
             "nodes_without_pod_at_end": int(FIVE_ROWS["unavailable"].iloc[-1]),
             "peak_concurrent_pulls": 0,
             "mean_pull_s": None,
+            "registry_bytes_served": None,
         }
 
     def test_stall_and_pulls(self) -> None:
