@@ -34,6 +34,7 @@ class ApiServer:
         self.pods_by_node: list[list[Pod]] = [[] for _ in range(node_count)]
         self.revision = 0
         self.kubelet: Kubelet | None = None
+        self.node_ready = [True] * node_count  # a NotReady node's kubelet does nothing
         self.informer: Informer | None = None
         self._uid = 0
 
@@ -42,10 +43,11 @@ class ApiServer:
         if self.informer is not None:
             self.informer.notify(kind, pod)
 
-    def seed_pod(self, node: int, revision: int, since: float) -> Pod:
-        """A running, Ready pod that existed before the simulation starts."""
+    def seed_pod(self, node: int, revision: int, since: float, ready: bool = True) -> Pod:
+        """A running pod that existed before the simulation starts (not Ready on a NotReady
+        node: the node lifecycle controller marks its pods so)."""
         self._uid += 1
-        pod = Pod(self._uid, node, revision, since, scheduled=True, phase=RUNNING, ready=True, ready_since=since)
+        pod = Pod(self._uid, node, revision, since, scheduled=True, phase=RUNNING, ready=ready, ready_since=since)
         self.pods[pod.uid] = pod
         self.pods_by_node[node].append(pod)
         return pod

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement", "NodeSelectorTerm",
     "PodPlacement", "Taint", "Toleration", "add_daemon_pod_tolerations",
     "control_plane_node", "node_matches_affinity", "node_should_run_daemon_pod",
-    "uniform_nodes",
+    "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS",
 ]
 
 NO_SCHEDULE = "NoSchedule"
@@ -338,6 +338,24 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 def control_plane_node(name: str) -> Node:
     """A control-plane node labelled and tainted (NoSchedule) the way kubeadm does it."""
     return Node(name, {CONTROL_PLANE_LABEL: ""}, (Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE),))
+
+
+NOT_READY_TAINTS = (
+    Taint("node.kubernetes.io/not-ready", "", NO_EXECUTE),
+    Taint("node.kubernetes.io/not-ready", "", NO_SCHEDULE),
+)
+
+
+def not_ready_node(node: Node) -> Node:
+    """``node`` gone NotReady: the node lifecycle controller's ``not-ready`` taints
+    (NoExecute, which DaemonSet pods tolerate, and NoSchedule, which they do not)."""
+    taints = tuple(t for t in node.taints if t.key != NOT_READY_TAINTS[0].key) + NOT_READY_TAINTS
+    return replace(node, ready=False, taints=taints)
+
+
+def ready_node(node: Node) -> Node:
+    """``node`` as it was before it went NotReady (its ``not-ready`` taints removed)."""
+    return replace(node, ready=True, taints=tuple(t for t in node.taints if t.key != NOT_READY_TAINTS[0].key))
 
 
 def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:

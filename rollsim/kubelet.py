@@ -101,6 +101,8 @@ class Kubelet:
 
     def _start_up(self, pod: Pod) -> Generator[simpy.Event, object, None]:
         env, api = self.env, self.api
+        if not api.node_ready[pod.node]:
+            return  # no kubelet to start it
         record = api.recorder.lifecycle
         yield env.timeout(self.schedule())
         if pod.deleting:
@@ -167,6 +169,8 @@ class Kubelet:
         return float(duration)
 
     def _terminate(self, pod: Pod) -> Generator[simpy.Event, object, None]:
+        if not self.api.node_ready[pod.node]:
+            return  # no kubelet to confirm the deletion: the pod stays terminating
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
             yield self.env.timeout(min(self.terminate(), self.grace))

@@ -130,6 +130,7 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
 OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nodes": ("cluster.nodes", non_negative_integer),
     "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
+    "not_ready_nodes": ("cluster.not_ready_nodes", non_negative_integer),
     "name": ("daemonset.name", _text),
     "namespace": ("daemonset.namespace", _text),
     "tolerations": ("daemonset.tolerations", _tolerations),
@@ -242,7 +243,15 @@ def build_scenario(
                     image=ImageSpec(o.get("image_size"), o.get("image_cached", 0.0),
                                     o.get("image_pull_policy", IF_NOT_PRESENT), o.get("node_bandwidth")),
                     registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
-                                          o.get("registry_latency", 0.0)))
+                                          o.get("registry_latency", 0.0)),
+                    not_ready_nodes=_not_ready(o, nodes))
+
+
+def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
+    count = o.get("not_ready_nodes", 0)
+    if count > len(nodes):
+        raise OptionError("not_ready_nodes", f"must not exceed the {len(nodes)} nodes, got {count}")
+    return count
 
 
 def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:

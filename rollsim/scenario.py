@@ -216,6 +216,7 @@ class Scenario:
     stall_after_s: float = 1800.0
     image: ImageSpec = field(default_factory=ImageSpec)
     registry: RegistrySpec = field(default_factory=RegistrySpec)
+    not_ready_nodes: int = 0
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -232,6 +233,8 @@ class Scenario:
         _set(self, "nodes", nodes)
         _set(self, "deleter", parse_deleter(self.deleter))
         _set(self, "new_pods", parse_new_pods(self.new_pods))
+        if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
+            raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
         if not self.stall_after_s > 0:
             raise ValueError(f"stall_after must be positive, got {self.stall_after_s}")
         if self.horizon_s is not None and not self.horizon_s > 0:
@@ -278,4 +281,5 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "node_bandwidth": scenario.image.node_bandwidth,
         "registry_bandwidth": scenario.registry.bandwidth,
         "registry_pull_rate": scenario.registry.pull_rate,
+        "not_ready_nodes": scenario.not_ready_nodes,
     }

@@ -15,6 +15,7 @@ import pandas as pd
 import simpy
 
 from rollsim.apiserver import ApiPodControl, ApiServer
+from rollsim.cluster import Node, node_should_run_daemon_pod, not_ready_node, ready_node
 from rollsim.controller import DaemonSetController
 from rollsim.decisions import daemonset_status
 from rollsim.deleters import run_deleter
@@ -66,6 +67,20 @@ class _DeleterView:
 
     def new_pod_available(self, node: int) -> simpy.Event:
         return self.recorder.new_pod_available(node)
+
+
+def _with_not_ready(nodes: tuple[Node, ...], count: int, rng) -> tuple[Node, ...]:
+    """``count`` nodes, chosen at random, gone NotReady before the rollout."""
+    if not count:
+        return nodes
+    chosen = set(rng.choice(len(nodes), size=count, replace=False).tolist())
+    return tuple(not_ready_node(n) if i in chosen else n for i, n in enumerate(nodes))
+
+
+def _had_pod(nodes: tuple[Node, ...], placement) -> list[bool]:
+    """Which nodes ran the old pod before time 0: those that should run it, and NotReady
+    nodes that should run it were they Ready (their pod was placed before they failed)."""
+    return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
 
 
 def _worker(env: simpy.Environment, queue: WorkQueue, controller: DaemonSetController, counters: dict):
@@ -122,13 +137,14 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     streams = Streams(seed)
     ds = scenario.daemonset
     settings = scenario.controller
-    nodes = scenario.nodes
+    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
     rank = streams["map_order"].random(len(nodes)).tolist()
 
     api: ApiServer
     recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
                         lambda: api.revision)
     api = ApiServer(env, len(nodes), recorder)
+    api.node_ready = [n.ready for n in nodes]
     api.kubelet = Kubelet(env, api, scenario, streams)
     queue = WorkQueue(env)
     ideal = settings.ideal
@@ -156,9 +172,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     recorder.desired_count = sum(recorder.desired)
 
     # Before time 0: one Ready old pod on every node that should run one, in every cache.
-    for node, should_run in enumerate(controller.should_run):
-        if should_run:
-            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO).copy())
+    for node, had_pod in enumerate(_had_pod(nodes, ds.placement)):
+        if had_pod:
+            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO, ready=nodes[node].ready).copy())
     controller.expectations.clear()
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
