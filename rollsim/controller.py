@@ -126,7 +126,17 @@ class DaemonSetController:
         self.should_continue.append(should_continue and exists)
         node_id = len(self.nodes) - 1
         self.index.mark(node_id)
+        self.requeue(0.0)
         return node_id
+
+    def remove_node(self, node: int) -> None:
+        """The node left the node list (there is no node-delete handler upstream: its pods stay
+        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs)."""
+        self.exists[node] = False
+        self.should_run[node] = False
+        self.should_continue[node] = False
+        self.index.mark(node)
+        self.requeue(0.0)
 
     # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
 

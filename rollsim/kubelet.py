@@ -85,6 +85,10 @@ class Kubelet:
         self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
         self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
 
+    def add_node(self, rng) -> None:
+        """A node joined: whether it already has the new image is drawn like the others'."""
+        self._cached.append(bool(rng.random() < self.image.cached))
+
     def _fault(self, pod: Pod) -> str:
         """Whether this pod of the new revision is faulty (old pods never are)."""
         if pod.revision == 0 or not self.faults.any:

@@ -35,6 +35,14 @@ def peak_overlap(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
+def _min_fraction(timeline: pd.DataFrame) -> float:
+    """The lowest share of desired nodes with an available pod at any time (desired may change)."""
+    rows = timeline[timeline["desired"] > 0]
+    if rows.empty:
+        return 1.0
+    return float((rows["available"] / rows["desired"]).min())
+
+
 def _percentile(values: np.ndarray, q: float) -> float | None:
     return float(np.percentile(values, q)) if len(values) else None
 
@@ -63,7 +71,7 @@ def summarize(
         "duration_s": None if completed_at is None else float(completed_at),
         "updated": int(timeline["updated"].iloc[-1]) if not timeline.empty else 0,
         "min_available": min_available,
-        "min_available_fraction": min_available / desired if desired else 1.0,
+        "min_available_fraction": _min_fraction(timeline),
         "max_unavailable_observed": int(timeline["unavailable"].max()) if not timeline.empty else 0,
         "unavailable_node_seconds": unavailable_node_seconds(timeline, end),
         "max_surge_observed": int(timeline["surge"].max()) if not timeline.empty else 0,

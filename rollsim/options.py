@@ -18,6 +18,7 @@ from rollsim.budget import IntOrPercent, is_zero, parse_int_or_percent
 from rollsim.cluster import Node, Toleration, control_plane_node, uniform_nodes
 from rollsim.deleters import parse_deleter
 from rollsim.distributions import parse_distribution
+from rollsim.churn import NodeChange, parse_node_change
 from rollsim.faults import parse_new_pods
 from rollsim.image import ALWAYS, IF_NOT_PRESENT, ImageSpec, parse_pull_rate, parse_rate, parse_size
 from rollsim.registry import RegistrySpec
@@ -80,6 +81,12 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     return parsed
 
 
+def _changes(kind: str, value: Any) -> tuple[NodeChange, ...]:
+    """``N@T[+D]``, or a list of them."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return tuple(parse_node_change(kind, item) for item in items)
+
+
 def _fraction(value: Any) -> float:
     number = _number(value, 0)
     if number > 1:
@@ -131,6 +138,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nodes": ("cluster.nodes", non_negative_integer),
     "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
     "not_ready_nodes": ("cluster.not_ready_nodes", non_negative_integer),
+    "add_nodes": ("cluster.add_nodes", lambda v: _changes("add", v)),
+    "remove_nodes": ("cluster.remove_nodes", lambda v: _changes("remove", v)),
     "name": ("daemonset.name", _text),
     "namespace": ("daemonset.namespace", _text),
     "tolerations": ("daemonset.tolerations", _tolerations),
@@ -244,7 +253,8 @@ def build_scenario(
                                     o.get("image_pull_policy", IF_NOT_PRESENT), o.get("node_bandwidth")),
                     registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
                                           o.get("registry_latency", 0.0)),
-                    not_ready_nodes=_not_ready(o, nodes))
+                    not_ready_nodes=_not_ready(o, nodes),
+                    node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ()))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

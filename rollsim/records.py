@@ -27,7 +27,7 @@ NODE_COLUMNS = (
     "new_started_at_s", "new_ready_at_s", "new_available_at_s", "downtime_s",
 )
 LIFECYCLE = ("scheduled", "pulled", "started")
-_LEVELS = ("available", "updated", "surge", "terminating", "pending")
+_LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
 
 
@@ -46,11 +46,10 @@ class Recorder:
         self.env = env
         self.names = list(node_names)
         self.desired = list(desired)
-        self.desired_count = sum(self.desired)
         self.min_ready = min_ready_seconds
         self.revision = revision
-        # per node: (available, updated, surge, terminating pods, pending pods)
-        self._state: list[tuple[int, int, int, int, int]] = [(0, 0, 0, 0, 0)] * n
+        # per node: (desired, available, updated, surge, terminating pods, pending pods)
+        self._state: list[tuple[int, ...]] = [(0,) * len(_LEVELS)] * n
         self.levels = dict.fromkeys(_LEVELS, 0)
         self._cols = {c: array("d") for c in ("time_s", *_LEVELS)}
         self.old_deleted_at = [_NAN] * n
@@ -114,6 +113,7 @@ class Recorder:
                 event.succeed()
         desired = self.desired[node]
         state = (
+            int(desired),
             int(available and desired),
             int(new_live > 0 and old_live == 0 and desired),
             int(live >= 2 and desired),
@@ -124,11 +124,11 @@ class Recorder:
         if state == old:
             return
         self._state[node] = state
-        if desired and state[0] != old[0]:
-            if state[0]:
-                self.downtime[node] += now - self._lost_at[node]
-            else:
-                self._lost_at[node] = now
+        was_down, is_down = old[0] and not old[1], state[0] and not state[1]
+        if was_down and not is_down:
+            self.downtime[node] += now - self._lost_at[node]
+        elif is_down and not was_down:
+            self._lost_at[node] = now
         for name, before, after in zip(_LEVELS, old, state):
             if before != after:
                 self.levels[name] += after - before
@@ -138,10 +138,24 @@ class Recorder:
         """Summarise the initial pods and write the first row (time 0)."""
         for node, pods in enumerate(pods_by_node):
             self.node_changed(node, pods)
-        for node, desired in enumerate(self.desired):
-            if desired and not self._state[node][0]:
-                self._lost_at[node] = self.env.now
         self._row(self.env.now)
+
+    def add_node(self, name: str) -> int:
+        """A node joins the cluster (not yet desired: ``set_desired`` says whether it is)."""
+        self.names.append(name)
+        self.desired.append(False)
+        self._state.append((0,) * len(_LEVELS))
+        for column in (self.old_deleted_at, self.new_created_at, self.new_ready_at, self.new_available_at,
+                       *self.new_lifecycle.values()):
+            column.append(_NAN)
+        self.downtime.append(0.0)
+        self._lost_at.append(0.0)
+        return len(self.names) - 1
+
+    def set_desired(self, node: int, desired: bool, pods: Sequence[Pod]) -> None:
+        """Whether ``node`` should run the DaemonSet changed (added, removed, tainted)."""
+        self.desired[node] = desired
+        self.node_changed(node, pods)
 
     def _row(self, now: float) -> None:
         cols = self._cols
@@ -183,15 +197,14 @@ class Recorder:
         """(timeline, nodes, status) DataFrames; downtime still running is counted up to ``end``."""
         downtime = list(self.downtime)
         for node, state in enumerate(self._state):
-            if self.desired[node] and not state[0]:
+            if state[0] and not state[1]:
                 downtime[node] += end - self._lost_at[node]
         cols = {name: np.frombuffer(self._cols[name], dtype=float) for name in ("time_s", *_LEVELS)}
-        n_rows = len(cols["time_s"])
         timeline = pd.DataFrame({
             "time_s": cols["time_s"].copy(),
-            "desired": np.full(n_rows, self.desired_count, dtype=np.int64),
+            "desired": cols["desired"].astype(np.int64),
             "available": cols["available"].astype(np.int64),
-            "unavailable": (self.desired_count - cols["available"]).astype(np.int64),
+            "unavailable": (cols["desired"] - cols["available"]).astype(np.int64),
             "updated": cols["updated"].astype(np.int64),
             "surge": cols["surge"].astype(np.int64),
             "terminating": cols["terminating"].astype(np.int64),

@@ -13,6 +13,7 @@ from rollsim.cluster import Node, PodPlacement, uniform_nodes
 from rollsim.deleters import DeleterSpec, parse_deleter
 from rollsim.distributions import Distribution, parse_distribution
 from rollsim.faults import NewPodFaults, parse_new_pods
+from rollsim.churn import NodeChange
 from rollsim.image import ImageSpec
 from rollsim.registry import RegistrySpec
 
@@ -217,6 +218,7 @@ class Scenario:
     image: ImageSpec = field(default_factory=ImageSpec)
     registry: RegistrySpec = field(default_factory=RegistrySpec)
     not_ready_nodes: int = 0
+    node_changes: tuple[NodeChange, ...] = ()
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -235,6 +237,7 @@ class Scenario:
         _set(self, "new_pods", parse_new_pods(self.new_pods))
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
+        _set(self, "node_changes", tuple(self.node_changes))
         if not self.stall_after_s > 0:
             raise ValueError(f"stall_after must be positive, got {self.stall_after_s}")
         if self.horizon_s is not None and not self.horizon_s > 0:
@@ -282,4 +285,5 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "registry_bandwidth": scenario.registry.bandwidth,
         "registry_pull_rate": scenario.registry.pull_rate,
         "not_ready_nodes": scenario.not_ready_nodes,
+        "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
     }

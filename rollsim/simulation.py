@@ -22,6 +22,7 @@ from rollsim.deleters import run_deleter
 from rollsim.informer import Informer
 from rollsim.kubelet import Kubelet, Sampler
 from rollsim.metrics import summarize
+from rollsim.nodeevents import Cluster, run_node_changes
 from rollsim.ratelimit import TokenBucket
 from rollsim.records import Recorder
 from rollsim.scenario import ON_DELETE, Scenario
@@ -169,7 +170,6 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         reference=reference,
     )
     recorder.desired = list(controller.should_run)
-    recorder.desired_count = sum(recorder.desired)
 
     # Before time 0: one Ready old pod on every node that should run one, in every cache.
     for node, had_pod in enumerate(_had_pod(nodes, ds.placement)):
@@ -190,6 +190,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     counters = {"syncs": 0, "sync_errors": 0}
     for _ in range(settings.workers):
         env.process(_worker(env, queue, controller, counters))
+    if scenario.node_changes:
+        cluster = Cluster(env, api, recorder, controller, rank, streams["churn"])
+        env.process(run_node_changes(cluster, scenario.node_changes))
     if ds.strategy.type == ON_DELETE:
         env.process(run_deleter(env, scenario.deleter, _DeleterView(api, recorder), streams["deleter"]))
 
