@@ -35,6 +35,7 @@ class ApiServer:
         self.revision = 0
         self.kubelet: Kubelet | None = None
         self.node_ready = [True] * node_count  # a NotReady node's kubelet does nothing
+        self.nodes: list = []  # the Node objects, by id (the scheduler reads their allocatable)
         self.informer: Informer | None = None
         self._uid = 0
 

@@ -69,6 +69,10 @@ def _build_parser() -> argparse.ArgumentParser:
     option("nodes", "number of identical worker nodes (default 1000)", "N")
     option("control_plane_nodes", "control-plane nodes, tainted NoSchedule as kubeadm does (default 0)", "M")
     option("not_ready_nodes", "nodes (chosen at random) NotReady before the rollout starts (default 0)", "N")
+    option("node_utilization", "share of each node's allocatable CPU and memory other pods request (default 0)", "F")
+    option("requests_cpu", "the daemon pod's CPU request, e.g. 100m (default: the manifest's, or 0)", "CPU")
+    option("requests_memory", "the daemon pod's memory request, e.g. 200Mi", "MEM")
+    option("host_ports", "the daemon pod's host ports, e.g. 9100 or 24224,24220", "PORTS")
     option("add_nodes", "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120", "N@T[+D]")
     option("remove_nodes", "N nodes (chosen at random) leave at second T (+D: spread over D s)", "N@T[+D]")
     sim.add_argument("--strategy", choices=(ROLLING_UPDATE, ON_DELETE), help="update strategy (default RollingUpdate)")
@@ -136,7 +140,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 _SCENARIO_OPTIONS = (
-    "nodes", "control_plane_nodes", "not_ready_nodes", "add_nodes", "remove_nodes", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
+    "nodes", "control_plane_nodes", "not_ready_nodes", "add_nodes", "remove_nodes", "node_utilization",
+    "requests_cpu", "requests_memory", "host_ports", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
     "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
     "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after", "image_size", "image_cached",
     "image_pull_policy", "node_bandwidth", "registry_bandwidth", "registry_pull_rate",

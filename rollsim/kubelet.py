@@ -19,6 +19,7 @@ from rollsim.distributions import Distribution
 from rollsim.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, kubelet_backoff
 from rollsim.image import IF_NOT_PRESENT
 from rollsim.registry import Registry
+from rollsim.scheduling import scheduler_backoff, unschedulable_reason
 from rollsim.pods import RUNNING, Pod
 
 if TYPE_CHECKING:
@@ -81,9 +82,18 @@ class Kubelet:
         self.faults = scenario.new_pods
         self._fault_rng = streams["faults"]
         self.pulls: list[tuple[float, float]] = []  # (start, end) of every successful pull of the new image
+        self.requests = (ds.requests_cpu_millis, ds.requests_memory_bytes)
+        self.host_ports = ds.host_ports
+        self.utilization = scenario.node_utilization
+        self.unschedulable: set[int] = set()  # pods Pending because they do not fit their node
         self.image = scenario.image
         self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
         self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
+
+    def _unschedulable(self, pod: Pod) -> str | None:
+        bound = sum(1 for p in self.api.pods_by_node[pod.node] if p.scheduled and p is not pod)
+        return unschedulable_reason(self.api.nodes[pod.node], bound, self.requests[0], self.requests[1],
+                                    self.host_ports, self.utilization)
 
     def add_node(self, rng) -> None:
         """A node joined: whether it already has the new image is drawn like the others'."""
@@ -109,6 +119,12 @@ class Kubelet:
             return  # no kubelet to start it
         record = api.recorder.lifecycle
         yield env.timeout(self.schedule())
+        attempts = 0
+        while not pod.deleting and self._unschedulable(pod):  # Pending: retried with back-off
+            attempts += 1
+            self.unschedulable.add(pod.uid)
+            yield env.timeout(scheduler_backoff(attempts))
+        self.unschedulable.discard(pod.uid)
         if pod.deleting:
             return
         pod.scheduled = True

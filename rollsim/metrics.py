@@ -12,7 +12,7 @@ SUMMARY_KEYS = (
     "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
     "stalled", "stalled_at_s", "nodes_without_pod_at_end", "peak_concurrent_pulls", "mean_pull_s",
-    "registry_bytes_served",
+    "registry_bytes_served", "unschedulable_pods",
 )
 
 
@@ -55,6 +55,7 @@ def summarize(
     stalled_at: float | None = None,
     pulls: list[tuple[float, float]] | None = None,
     registry_bytes: float | None = None,
+    unschedulable: int = 0,
 ) -> dict[str, object]:
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
@@ -84,5 +85,6 @@ def summarize(
         "peak_concurrent_pulls": peak_overlap(pulls),
         "mean_pull_s": float(np.mean([end - start for start, end in pulls])) if pulls else None,
         "registry_bytes_served": registry_bytes,
+        "unschedulable_pods": unschedulable,
     }
 

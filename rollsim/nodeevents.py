@@ -39,6 +39,7 @@ class Cluster:
     def add_node(self, node: Node) -> None:
         self.api.pods_by_node.append([])
         self.api.node_ready.append(node.ready)
+        self.api.nodes.append(node)
         self.recorder.add_node(node.name)
         self.api.kubelet.add_node(self.rng)
         self.rank.append(float(self.rng.random()))

@@ -20,6 +20,7 @@ from rollsim.deleters import parse_deleter
 from rollsim.distributions import parse_distribution
 from rollsim.churn import NodeChange, parse_node_change
 from rollsim.faults import parse_new_pods
+from rollsim.quantity import cpu_millis, memory_bytes
 from rollsim.image import ALWAYS, IF_NOT_PRESENT, ImageSpec, parse_pull_rate, parse_rate, parse_size
 from rollsim.registry import RegistrySpec
 from rollsim.scenario import (
@@ -81,6 +82,11 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     return parsed
 
 
+def _ports(value: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
+
+
 def _changes(kind: str, value: Any) -> tuple[NodeChange, ...]:
     """``N@T[+D]``, or a list of them."""
     items = value if isinstance(value, (list, tuple)) else [value]
@@ -138,12 +144,16 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nodes": ("cluster.nodes", non_negative_integer),
     "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
     "not_ready_nodes": ("cluster.not_ready_nodes", non_negative_integer),
+    "node_utilization": ("cluster.node_utilization", lambda v: _fraction(v)),
     "add_nodes": ("cluster.add_nodes", lambda v: _changes("add", v)),
     "remove_nodes": ("cluster.remove_nodes", lambda v: _changes("remove", v)),
     "name": ("daemonset.name", _text),
     "namespace": ("daemonset.namespace", _text),
     "tolerations": ("daemonset.tolerations", _tolerations),
     "host_network": ("daemonset.host_network", _flag),
+    "requests_cpu": ("daemonset.requests_cpu", cpu_millis),
+    "requests_memory": ("daemonset.requests_memory", memory_bytes),
+    "host_ports": ("daemonset.host_ports", lambda v: _ports(v)),
     "strategy": ("strategy.type", _choice(ROLLING_UPDATE, ON_DELETE)),
     "max_unavailable": ("strategy.max_unavailable", _int_or_percent),
     "max_surge": ("strategy.max_surge", _int_or_percent),
@@ -240,6 +250,9 @@ def build_scenario(
                                                base.termination_grace_period_seconds),
         placement=placement,
         readiness_probe=probe,
+        requests_cpu_millis=o.get("requests_cpu", base.requests_cpu_millis),
+        requests_memory_bytes=o.get("requests_memory", base.requests_memory_bytes),
+        host_ports=o.get("host_ports", base.host_ports),
     )
     timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
     settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
@@ -254,7 +267,8 @@ def build_scenario(
                     registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
                                           o.get("registry_latency", 0.0)),
                     not_ready_nodes=_not_ready(o, nodes),
-                    node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ()))
+                    node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ()),
+                    node_utilization=o.get("node_utilization", 0.0))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

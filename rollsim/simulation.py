@@ -146,6 +146,7 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
                         lambda: api.revision)
     api = ApiServer(env, len(nodes), recorder)
     api.node_ready = [n.ready for n in nodes]
+    api.nodes = list(nodes)
     api.kubelet = Kubelet(env, api, scenario, streams)
     queue = WorkQueue(env)
     ideal = settings.ideal
@@ -201,7 +202,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     timeline, node_frame, status = recorder.to_frames(end)
     kubelet = api.kubelet
     summary = summarize(timeline, node_frame, recorder.completed_at, end, stalled_at, kubelet.pulls,
-                        None if kubelet.registry is None else kubelet.registry.bytes_served)
+                        None if kubelet.registry is None else kubelet.registry.bytes_served,
+                        len(kubelet.unschedulable))
     summary.update(end_s=float(end), events=events, syncs=counters["syncs"],
                    sync_errors=counters["sync_errors"], api_writes=pod_control.writes)
     return RunResult(timeline, node_frame, summary, status, scenario, seed)

@@ -102,6 +102,7 @@ class TestSummarize:
             "peak_concurrent_pulls": 0,
             "mean_pull_s": None,
             "registry_bytes_served": None,
+            "unschedulable_pods": 0,
         }
 
     def test_stall_and_pulls(self) -> None:
