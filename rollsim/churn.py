@@ -1,4 +1,5 @@
-"""Nodes that come and go during a rollout: ``--add-nodes N@T[+D]``, ``--remove-nodes N@T[+D]``.
+"""Nodes that come, go and fail during a rollout: ``--add-nodes N@T[+D]``,
+``--remove-nodes N@T[+D]``, ``--not-ready-nodes N@T[+D]``.
 
 ``N@T`` changes N nodes at simulated second T; ``N@T+D`` spreads them evenly over the D
 seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minutes).
@@ -12,6 +13,12 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
   (``pkg/controller/podgc``). Until then the controller still counts them (rollingUpdate
   iterates every node that has pods). Removed nodes are chosen at random among the nodes
   that exist at that moment.
+* A node that goes NotReady gets the node lifecycle controller's ``not-ready`` taints
+  (NoExecute, tolerated by DaemonSet pods, and NoSchedule, which is not: the node keeps
+  its pod but leaves ``desired``), its pods are marked not Ready, and its kubelet stops:
+  nothing it was starting or shutting down completes, so a pod deleted there stays
+  terminating and blocks its replacement. The lifecycle controller's grace period
+  (``node-monitor-grace-period``, 40 s) is taken as already passed at T.
 """
 
 from __future__ import annotations
@@ -36,8 +43,8 @@ class NodeChange:
     over: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("add", "remove"):
-            raise ValueError(f"a node change is add or remove, got {self.kind!r}")
+        if self.kind not in ("add", "remove", "not-ready"):
+            raise ValueError(f"a node change is add, remove or not-ready, got {self.kind!r}")
         if self.count < 1 or self.at < 0 or self.over < 0:
             raise ValueError(f"a node change needs a positive count and non-negative times, got {self}")
 

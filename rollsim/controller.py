@@ -129,6 +129,15 @@ class DaemonSetController:
         self.requeue(0.0)
         return node_id
 
+    def update_node(self, node: int, updated: Node) -> None:
+        """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
+        self.nodes[node] = updated
+        should_run, should_continue = node_should_run_daemon_pod(updated, self.placement)
+        self.should_run[node] = should_run and self.exists[node]
+        self.should_continue[node] = should_continue and self.exists[node]
+        self.index.mark(node)
+        self.requeue(0.0)
+
     def remove_node(self, node: int) -> None:
         """The node left the node list (there is no node-delete handler upstream: its pods stay
         in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs)."""

@@ -90,6 +90,10 @@ class Kubelet:
         self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
         self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
 
+    def _gone(self, pod: Pod) -> bool:
+        """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
+        return pod.deleting or not self.api.node_ready[pod.node]
+
     def _unschedulable(self, pod: Pod) -> str | None:
         bound = sum(1 for p in self.api.pods_by_node[pod.node] if p.scheduled and p is not pod)
         return unschedulable_reason(self.api.nodes[pod.node], bound, self.requests[0], self.requests[1],
@@ -115,17 +119,17 @@ class Kubelet:
 
     def _start_up(self, pod: Pod) -> Generator[simpy.Event, object, None]:
         env, api = self.env, self.api
-        if not api.node_ready[pod.node]:
+        if self._gone(pod):
             return  # no kubelet to start it
         record = api.recorder.lifecycle
         yield env.timeout(self.schedule())
         attempts = 0
-        while not pod.deleting and self._unschedulable(pod):  # Pending: retried with back-off
+        while not self._gone(pod) and self._unschedulable(pod):  # Pending: retried with back-off
             attempts += 1
             self.unschedulable.add(pod.uid)
             yield env.timeout(scheduler_backoff(attempts))
         self.unschedulable.discard(pod.uid)
-        if pod.deleting:
+        if self._gone(pod):
             return
         pod.scheduled = True
         record(pod, "scheduled")
@@ -135,10 +139,10 @@ class Kubelet:
         while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
             yield env.timeout(self.pull())
             failures += 1
-            if not pod.deleting:
+            if not self._gone(pod):
                 api.pod_status_changed(pod)
                 yield env.timeout(kubelet_backoff(failures))
-            if pod.deleting:
+            if self._gone(pod):
                 return
         start = self.start()
         if self.registry is None:
@@ -149,7 +153,7 @@ class Kubelet:
             pull = yield from self._pull_from_registry(pod)
             pulled_at = env.now
             yield env.timeout(start)
-        if pod.deleting:
+        if self._gone(pod):
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
@@ -161,22 +165,22 @@ class Kubelet:
             return
         while fault == CRASHLOOP:  # exits before it is ever Ready; restarted after CrashLoopBackOff
             yield env.timeout(self.faults.crash_after)
-            if pod.deleting:
+            if self._gone(pod):
                 return
             failures += 1
             api.pod_status_changed(pod)
             yield env.timeout(kubelet_backoff(failures) + self.start())
-            if pod.deleting:
+            if self._gone(pod):
                 return
             api.pod_status_changed(pod)
         yield env.timeout(self.probe.ready_after(self.ready()))
-        if pod.deleting:
+        if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, env.now
         api.pod_status_changed(pod)
         if self.min_ready > 0:
             yield env.timeout(self.min_ready)
-            if not pod.deleting:
+            if not self._gone(pod):
                 api.pod_became_available(pod)
 
     def _pull_from_registry(self, pod: Pod) -> Generator[simpy.Event, object, float | None]:
@@ -194,4 +198,5 @@ class Kubelet:
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
             yield self.env.timeout(min(self.terminate(), self.grace))
-        self.api.remove_pod(pod)
+        if self.api.node_ready[pod.node]:  # a kubelet that died meanwhile never confirms it
+            self.api.remove_pod(pod)

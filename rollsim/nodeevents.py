@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from rollsim.churn import PODGC_PERIOD_S, PODGC_QUARANTINE_S, NodeChange, change_times
-from rollsim.cluster import Node
+from rollsim.cluster import Node, not_ready_node
 
 if TYPE_CHECKING:
     from rollsim.apiserver import ApiServer
@@ -57,6 +57,24 @@ class Cluster:
         return node
 
 
+    def fail_random_node(self) -> int | None:
+        """A Ready node goes NotReady (see ``rollsim.churn``)."""
+        ready = [i for i, exists in enumerate(self.controller.exists) if exists and self.api.node_ready[i]]
+        if not ready:
+            return None
+        node = ready[int(self.rng.integers(len(ready)))]
+        api = self.api
+        api.node_ready[node] = False
+        api.nodes[node] = not_ready_node(api.nodes[node])
+        self.controller.update_node(node, api.nodes[node])
+        for pod in api.pods_by_node[node]:
+            if pod.ready:  # MarkPodsNotReady
+                pod.ready = False
+                api.pod_status_changed(pod)
+        self.recorder.set_desired(node, self.controller.should_run[node], api.pods_by_node[node])
+        return node
+
+
 def run_node_changes(cluster: Cluster, changes: tuple[NodeChange, ...]) -> Generator[simpy.Event, object, None]:
     """Apply every add and remove at its time, then collect the removed nodes' pods."""
     env = cluster.env
@@ -69,6 +87,8 @@ def run_node_changes(cluster: Cluster, changes: tuple[NodeChange, ...]) -> Gener
         if kind == "add":
             added += 1
             cluster.add_node(Node(f"added-{added:05d}"))
+        elif kind == "not-ready":
+            cluster.fail_random_node()
         else:
             node = cluster.remove_random_node()
             if node is not None:

@@ -82,6 +82,13 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     return parsed
 
 
+def _not_ready_spec(value: Any) -> int | tuple[NodeChange, ...]:
+    """``N`` nodes NotReady before the rollout, or ``N@T[+D]`` (or a list) during it."""
+    if isinstance(value, (list, tuple)) or "@" in str(value):
+        return _changes("not-ready", value)
+    return non_negative_integer(value)
+
+
 def _ports(value: Any) -> tuple[int, ...]:
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
     return tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
@@ -143,7 +150,7 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
 OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nodes": ("cluster.nodes", non_negative_integer),
     "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
-    "not_ready_nodes": ("cluster.not_ready_nodes", non_negative_integer),
+    "not_ready_nodes": ("cluster.not_ready_nodes", lambda v: _not_ready_spec(v)),
     "node_utilization": ("cluster.node_utilization", lambda v: _fraction(v)),
     "add_nodes": ("cluster.add_nodes", lambda v: _changes("add", v)),
     "remove_nodes": ("cluster.remove_nodes", lambda v: _changes("remove", v)),
@@ -267,12 +274,15 @@ def build_scenario(
                     registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
                                           o.get("registry_latency", 0.0)),
                     not_ready_nodes=_not_ready(o, nodes),
-                    node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ()),
+                    node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ())
+                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ()),
                     node_utilization=o.get("node_utilization", 0.0))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
     count = o.get("not_ready_nodes", 0)
+    if isinstance(count, tuple):  # during the rollout: a node change
+        return 0
     if count > len(nodes):
         raise OptionError("not_ready_nodes", f"must not exceed the {len(nodes)} nodes, got {count}")
     return count

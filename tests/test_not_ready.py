@@ -48,3 +48,22 @@ def test_the_not_ready_nodes_pods_stay_terminating() -> None:
 def test_not_ready_count_is_checked() -> None:
     with pytest.raises(ValueError):
         build_scenario(nodes=3, not_ready_nodes=4)
+
+
+@pytest.mark.parametrize("controller", ["ideal", "realistic"])
+def test_nodes_failing_during_the_rollout_hold_budget(controller) -> None:
+    common = dict(nodes=40, max_unavailable=4, controller=controller, stall_after=600, **CONSTANT)
+    healthy = simulate(build_scenario(**common), seed=3).summary
+    two = simulate(build_scenario(not_ready_nodes="2@20", **common), seed=3).summary
+    six = simulate(build_scenario(not_ready_nodes="6@20", **common), seed=3).summary
+    assert healthy["completed"] and two["completed"] and two["nodes"] == 38
+    assert two["duration_s"] > healthy["duration_s"]  # two units of the budget held by stuck pods
+    assert six["stalled"] is True and six["nodes"] == 34 and six["updated"] < 34  # more stuck than the budget
+
+
+def test_a_pod_being_replaced_on_a_node_that_fails_stays_terminating() -> None:
+    """All 10 nodes fail at t = 2 while the first wave's old pods shut down (5 s): those
+    deletions never complete, so the pods stay terminating for good."""
+    r = simulate(build_scenario(nodes=10, max_unavailable=3, not_ready_nodes="10@2", stall_after=300, **CONSTANT))
+    assert r.timeline["terminating"].iloc[-1] == 3
+    assert r.summary["nodes"] == 0 and r.summary["updated"] == 0
