@@ -18,6 +18,7 @@ import simpy
 from rollsim.distributions import Distribution
 from rollsim.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, kubelet_backoff
 from rollsim.image import IF_NOT_PRESENT
+from rollsim.ratelimit import TokenBucket
 from rollsim.registry import Registry
 from rollsim.scheduling import scheduler_backoff, unschedulable_reason
 from rollsim.pods import RUNNING, Pod
@@ -86,6 +87,8 @@ class Kubelet:
         self.host_ports = ds.host_ports
         self.utilization = scenario.node_utilization
         self.unschedulable: set[int] = set()  # pods Pending because they do not fit their node
+        rate = scenario.scheduler_throughput
+        self.scheduler = None if rate is None else TokenBucket(rate, 1)
         self.image = scenario.image
         self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
         self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
@@ -122,7 +125,9 @@ class Kubelet:
         if self._gone(pod):
             return  # no kubelet to start it
         record = api.recorder.lifecycle
-        yield env.timeout(self.schedule())
+        # the scheduler takes pods one at a time at its throughput (FIFO), each with its latency
+        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
+        yield env.timeout(queued + self.schedule())
         attempts = 0
         while not self._gone(pod) and self._unschedulable(pod):  # Pending: retried with back-off
             attempts += 1

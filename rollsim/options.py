@@ -189,6 +189,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "registry_bandwidth": ("registry.bandwidth", parse_rate),
     "registry_pull_rate": ("registry.pull_rate", parse_pull_rate),
     "registry_latency": ("registry.latency", lambda v: _number(v, 0)),
+    "scheduler_throughput": ("scheduler.throughput", parse_pull_rate),
     "stall_after": ("stall_after_s", lambda v: _number(v, 0, strict=True)),
 }
 RULES = {name: rule for name, (_path, rule) in OPTIONS.items()}
@@ -276,7 +277,8 @@ def build_scenario(
                     not_ready_nodes=_not_ready(o, nodes),
                     node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ())
                     + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ()),
-                    node_utilization=o.get("node_utilization", 0.0))
+                    node_utilization=o.get("node_utilization", 0.0),
+                    scheduler_throughput=o.get("scheduler_throughput"))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

@@ -220,6 +220,7 @@ class Scenario:
     not_ready_nodes: int = 0
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
+    scheduler_throughput: float | None = None
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -239,6 +240,8 @@ class Scenario:
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
         _set(self, "node_changes", tuple(self.node_changes))
+        if self.scheduler_throughput is not None and not self.scheduler_throughput > 0:
+            raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:
             raise ValueError(f"node_utilization must be between 0 and 1, got {self.node_utilization}")
         if not self.stall_after_s > 0:
@@ -290,6 +293,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "not_ready_nodes": scenario.not_ready_nodes,
         "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
         "node_utilization": scenario.node_utilization,
+        "scheduler_throughput": scenario.scheduler_throughput,
         "requests_cpu_millis": ds.requests_cpu_millis,
         "requests_memory_bytes": ds.requests_memory_bytes,
         "host_ports": list(ds.host_ports),

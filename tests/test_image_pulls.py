@@ -85,3 +85,10 @@ def test_rates_and_errors() -> None:
         parse_pull_rate("0/s")
     with pytest.raises(ValueError):
         ImageSpec(cached=1.5)
+
+
+def test_the_schedulers_throughput_spaces_the_binds() -> None:
+    """A wave of 10 pods at 2 binds/s: the last is bound 4.5 s after the first (FIFO, burst 1)."""
+    r = simulate(build_scenario(nodes=10, max_unavailable=10, scheduler_throughput="2/s", pull=2, **BASE))
+    bound = sorted(r.nodes["new_scheduled_at_s"])
+    assert bound[0] == pytest.approx(5 + 1) and bound[-1] - bound[0] == pytest.approx(4.5)
