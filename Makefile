@@ -17,7 +17,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 # The default experiment suite: results, figures and reports under results/.
-EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml
+EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml \
+               experiments/image-pulls.yaml experiments/bad-image.yaml experiments/not-ready-deadlock.yaml \
+               experiments/node-churn.yaml experiments/surge-fit.yaml
 
 run: $(VENV)/.installed
 	$(ROLLSIM) run $(EXPERIMENTS)

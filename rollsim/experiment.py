@@ -40,7 +40,7 @@ from rollsim.streams import stream_key
 
 __all__ = ["Experiment", "Configuration", "RunSpec", "load_experiment", "expand_grid", "replication_seed"]
 
-_TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo")
+_TOP_KEYS = ("name", "description", "reading", "scenario", "variants", "grid", "replications", "seed", "slo")
 
 
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -100,6 +100,7 @@ class Experiment:
     slo: tuple[Constraint, ...]
     document: Document = field(repr=False)
     warnings: tuple[str, ...] = ()
+    reading: str = ""
 
     def runs(self) -> list[RunSpec]:
         out = []
@@ -174,6 +175,9 @@ def load_experiment(path: str | Path) -> Experiment:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise doc.error("description", "must be text")
+    reading = data.get("reading", "")
+    if not isinstance(reading, str):
+        raise doc.error("reading", "must be text")
     replications = data.get("replications", 1)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise doc.error("replications", f"must be a positive integer, got {replications!r}")
@@ -229,7 +233,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
     return Experiment(name.strip(), description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings))
+                      tuple(warnings), reading)
 
 
 def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:

@@ -325,6 +325,8 @@ def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
     if e.get("description"):
         blocks.append(("p", [("", str(e["description"]))]))
     blocks += [("h", 2, "Recommendation"), *_recommendation(results)]
+    if e.get("reading"):  # the study's own reading of what its figures show
+        blocks += [("h", 2, "Reading"), ("p", [("", str(e["reading"]))])]
     header, rows = _results_table(results, varying)
     blocks += [("h", 2, "Results"), ("table", header, rows), ("h", 2, "Figures")]
     for name, (_, needs) in FIGURES.items():

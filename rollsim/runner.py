@@ -27,7 +27,7 @@ import simpy
 import yaml
 
 from rollsim import __version__
-from rollsim.aggregate import runs_frame, stack_runs, summary_frame
+from rollsim.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
 from rollsim.executors import Backend, choose_executor, open_executor
 from rollsim.experiment import Experiment, RunSpec
 from rollsim.results import ResultsError, write_atomically, write_json, write_text
@@ -103,6 +103,7 @@ def describe_experiment(experiment: Experiment) -> dict[str, Any]:
     return _plain({
         "name": experiment.name,
         "description": experiment.description,
+        "reading": experiment.reading,
         "source": experiment.document.file,
         "replications": experiment.replications,
         "seed": experiment.seed,
@@ -121,7 +122,16 @@ def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
 
 
 def _finished(out: Path, run_id: str) -> bool:
-    return all(p.is_file() for p in _paths(out, run_id))
+    """A run is finished when its files exist and its summary has the keys this rollsim writes
+    (a run saved by an older rollsim, with other summary keys, is simulated again)."""
+    paths = _paths(out, run_id)
+    if not all(p.is_file() for p in paths):
+        return False
+    try:
+        summary = json.loads(paths[2].read_text(encoding="utf-8"))["summary"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(summary, dict) and set(RUN_KEYS) <= set(summary)
 
 
 def _parquet(path: Path, frame: pd.DataFrame) -> None:

@@ -118,7 +118,8 @@ def test_summary_csv(serial: Path) -> None:
 
 def test_experiment_yaml_and_manifest(serial: Path, experiment_file: Path) -> None:
     doc = yaml.safe_load((serial / "experiment.yaml").read_text(encoding="utf-8"))
-    assert list(doc) == ["name", "description", "source", "replications", "seed", "swept", "slo", "configurations"]
+    assert list(doc) == ["name", "description", "reading", "source", "replications", "seed", "swept", "slo",
+                         "configurations"]
     assert (doc["name"], doc["source"], doc["replications"], doc["seed"]) == ("tiny", str(experiment_file), 2, 11)
     assert doc["swept"] == SWEPT
     assert doc["slo"][0] == {"key": "max_duration_s", "metric": "duration_s", "bound": "max", "limit": 600.0,
@@ -328,3 +329,23 @@ def test_serial_executor_keeps_errors_in_the_future() -> None:
     with open_executor(1, None, None) as backend:
         assert backend.inline and backend.submit(pow, 2, 10).result() == 1024
         assert isinstance(backend.submit(int, "x").exception(), ValueError)
+
+
+def test_runs_saved_by_an_older_rollsim_are_simulated_again(tmp_path) -> None:
+    """A saved run whose summary lacks keys this rollsim writes is not reused."""
+    import json as _json
+
+    from rollsim.experiment import load_experiment
+    from rollsim.runner import run_experiment
+
+    path = tmp_path / "e.yaml"
+    path.write_text("name: e\nscenario: {cluster: {nodes: 5}, controller: {mode: ideal}}\nreplications: 2\n")
+    out = tmp_path / "out"
+    first = run_experiment(load_experiment(path), out, workers=1, progress=False)
+    assert first.runs_run == 2
+    record = sorted((out / "runs").glob("*.json"))[0]
+    data = _json.loads(record.read_text())
+    del data["summary"]["stalled"]  # as written before the key existed
+    record.write_text(_json.dumps(data))
+    again = run_experiment(load_experiment(path), out, workers=1, progress=False)
+    assert (again.runs_run, again.runs_reused) == (1, 1)
