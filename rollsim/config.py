@@ -17,7 +17,7 @@ import yaml
 from rollsim.inputs import FILE_OPTIONS
 from rollsim.options import OPTIONS
 
-__all__ = ["ConfigError", "Document", "load_yaml", "scenario_options"]
+__all__ = ["ConfigError", "Document", "load_yaml", "read_text", "scenario_options"]
 
 class ConfigError(ValueError):
     """A bad configuration value: where it is and the rule it breaks."""
@@ -74,13 +74,26 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLo
     return loader.construct_object(node, deep=True)
 
 
+def read_text(path: str | Path) -> str:
+    """A file's UTF-8 text (a byte-order mark is dropped); ``ConfigError`` naming the file,
+    and the line of the first byte that is not UTF-8, when it cannot be read as text."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ConfigError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=file) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x})", file=file,
+                          line=line) from None
+
+
 def load_yaml(path: str | Path) -> Document:
     """Read a YAML file safely, keeping the line of every key; errors name file and line."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    text = read_text(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         lines: dict[str, int] = {}

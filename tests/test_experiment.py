@@ -155,3 +155,11 @@ def test_yaml_is_loaded_safely(tmp_path) -> None:
 def test_missing_file_is_a_config_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_experiment(tmp_path / "nope.yaml")
+
+
+def test_a_file_that_is_not_text_is_a_config_error(tmp_path) -> None:
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"name: x\n\xff\xfe\n")
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    assert str(info.value) == f"{path}:2: not UTF-8 text (byte 9 is 0xff)"

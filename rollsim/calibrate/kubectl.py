@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rollsim.config import ConfigError
+from rollsim.config import ConfigError, read_text
 
 __all__ = [
     "PullMessage",
@@ -30,12 +30,7 @@ __all__ = [
 def read_json(path: str | Path) -> Any:
     """The parsed JSON of a file; ConfigError naming the file (and the line) if it is not JSON."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+    text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from rollsim.config import ConfigError, read_text
 from rollsim.manifest.errors import ManifestError
 
 __all__ = ["Document", "read_documents"]
@@ -132,15 +133,9 @@ def _parse(text: str, file: str) -> list[Document]:
 
 def _read(path: str | Path, file: str) -> str:
     try:
-        raw = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise ManifestError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=file) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ManifestError(f"not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x})", file=file,
-                            line=line) from None
+        return read_text(path)
+    except ConfigError as exc:
+        raise ManifestError(exc.message, file=file, line=exc.line) from None
 
 
 def read_documents(path: str | Path) -> list[Document]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from rollsim.cluster import Node
-from rollsim.config import ConfigError
+from rollsim.config import ConfigError, read_text
 from rollsim.nodes.fields import (
     Invalid,
     Parts,
@@ -41,12 +41,7 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
     ignored. Raises ``ConfigError`` naming the file, line and field path.
     """
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+    text = read_text(path)
     data = _parse(text, file)
     try:
         return _nodes_of(data)
