@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
-RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes")
+RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s")
 METRICS = (
     "duration_s", "unavailable_node_seconds", "min_available", "min_available_fraction",
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
@@ -47,12 +47,16 @@ def runs_frame(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> pd
     """One row per run record (``run_id, config, label, params, replication, seed, summary``).
 
     Columns: ``RUN_COLUMNS``, one per swept dotted key (values as written, so ``"10%"``
-    stays text and ``1`` stays an integer), then ``RUN_KEYS``; a missing metric is empty.
+    stays text and ``1`` stays an integer), then ``RUN_KEYS``, then any further summary keys
+    (the other DaemonSets of a run, ``<name>.duration_s`` and so on) sorted; a missing
+    metric is empty.
     """
     ordered = sorted(records, key=lambda r: (r["config"], r["replication"]))
+    extra = sorted({k for r in ordered for k in r["summary"]} - set(RUN_KEYS))
     frame = pd.DataFrame(
-        [{**{k: r[k] for k in RUN_COLUMNS}, **{k: r["summary"].get(k) for k in RUN_KEYS}} for r in ordered],
-        columns=[*RUN_COLUMNS, *RUN_KEYS],
+        [{**{k: r[k] for k in RUN_COLUMNS}, **{k: r["summary"].get(k) for k in (*RUN_KEYS, *extra)}}
+         for r in ordered],
+        columns=[*RUN_COLUMNS, *RUN_KEYS, *extra],
     )
     for i, key in enumerate(swept):
         values = [_param(r["params"].get(key)) for r in ordered]

@@ -33,6 +33,7 @@ from rollsim.scenario import (
     Scenario,
     Timings,
     UpdateStrategy,
+    Workload,
 )
 
 __all__ = [
@@ -80,6 +81,35 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     if isinstance(parsed, str) and int(parsed[:-1]) > 100:
         raise ValueError(f"a percent must not be greater than 100%, got {value!r}")
     return parsed
+
+
+_WORKLOAD_OPTIONS = {
+    "name", "namespace", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
+    "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate", "probe_period",
+    "probe_initial_delay", "tolerations", "host_network",
+}
+
+
+def _workloads(value: Any) -> tuple[Workload, ...]:
+    """Other DaemonSets updated at the same time: a list of mappings of the options above."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of DaemonSets, each a mapping such as {name: calico-node, ready: 5}")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Workload):
+            out.append(item)
+            continue
+        if not isinstance(item, Mapping) or "name" not in item:
+            raise ValueError(f"item {i} must be a mapping with at least a name, got {item!r}")
+        unknown = sorted(set(item) - _WORKLOAD_OPTIONS)
+        if unknown:
+            raise ValueError(f"item {i}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(_WORKLOAD_OPTIONS))}")
+        try:
+            built = build_scenario(nodes=0, **item)
+        except OptionError as exc:
+            raise ValueError(f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}") from None
+        out.append(Workload(built.daemonset, built.timings))
+    return tuple(out)
 
 
 def _not_ready_spec(value: Any) -> int | tuple[NodeChange, ...]:
@@ -190,6 +220,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "registry_pull_rate": ("registry.pull_rate", parse_pull_rate),
     "registry_latency": ("registry.latency", lambda v: _number(v, 0)),
     "scheduler_throughput": ("scheduler.throughput", parse_pull_rate),
+    "also": ("also", lambda v: _workloads(v)),
     "stall_after": ("stall_after_s", lambda v: _number(v, 0, strict=True)),
 }
 RULES = {name: rule for name, (_path, rule) in OPTIONS.items()}
@@ -278,7 +309,8 @@ def build_scenario(
                     node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ())
                     + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ()),
                     node_utilization=o.get("node_utilization", 0.0),
-                    scheduler_throughput=o.get("scheduler_throughput"))
+                    scheduler_throughput=o.get("scheduler_throughput"),
+                    also=o.get("also", ()))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

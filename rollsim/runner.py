@@ -76,12 +76,19 @@ class RunnerReport:
     wrote: bool
 
 
+_OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
+               "stalled", "queue_wait_s", "syncs", "api_writes")
+
+
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
     """Simulate one run; top-level so that process pools and Dask can ship it by name."""
     result = simulate(scenario, seed)
     nodes = result.nodes
     downtime = nodes.loc[nodes["desired"].astype(bool), ["node", "downtime_s"]].reset_index(drop=True)
-    summary = {k: v.item() if isinstance(v, np.generic) else v for k, v in result.summary.items()}
+    summary = dict(result.summary)
+    for name, other in result.others.items():  # the other DaemonSets of the run, by name
+        summary.update({f"{name}.{k}": other[k] for k in _OTHER_KEYS})
+    summary = {k: v.item() if isinstance(v, np.generic) else v for k, v in summary.items()}
     return RunOutput(summary, result.timeline, downtime)
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "IDEAL",
     "REALISTIC",
     "describe_scenario",
+    "Workload",
 ]
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -204,6 +205,14 @@ class ControllerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Workload:
+    """Another DaemonSet updated at the same time: its spec and its pods' timings."""
+
+    daemonset: DaemonSetSpec
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """One rollout to simulate: ``nodes`` may be given as a count of identical nodes."""
 
@@ -221,6 +230,7 @@ class Scenario:
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
     scheduler_throughput: float | None = None
+    also: tuple[Workload, ...] = ()
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -240,6 +250,13 @@ class Scenario:
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
         _set(self, "node_changes", tuple(self.node_changes))
+        _set(self, "also", tuple(self.also))
+        names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
+        if len(set(names)) != len(names):
+            raise ValueError(f"DaemonSets updated together need distinct names, got {names}")
+        if self.also and any(c.kind != "add" for c in self.node_changes):
+            raise ValueError("removing nodes or failing them during a rollout of several DaemonSets "
+                             "is not modelled yet")
         if self.scheduler_throughput is not None and not self.scheduler_throughput > 0:
             raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:
@@ -294,6 +311,9 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
         "node_utilization": scenario.node_utilization,
         "scheduler_throughput": scenario.scheduler_throughput,
+        "also": [f"{w.daemonset.namespace}/{w.daemonset.name} ({w.daemonset.strategy.type}, maxUnavailable "
+                 f"{w.daemonset.strategy.max_unavailable}, maxSurge {w.daemonset.strategy.max_surge}, "
+                 f"ready {w.timings.ready})" for w in scenario.also],
         "requests_cpu_millis": ds.requests_cpu_millis,
         "requests_memory_bytes": ds.requests_memory_bytes,
         "host_ports": list(ds.host_ports),

@@ -8,7 +8,8 @@ printing, no files, no global state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,7 @@ from rollsim.cluster import Node, node_should_run_daemon_pod, not_ready_node, re
 from rollsim.controller import DaemonSetController
 from rollsim.decisions import daemonset_status
 from rollsim.deleters import run_deleter
+from rollsim.image import ImageSpec
 from rollsim.informer import Informer
 from rollsim.kubelet import Kubelet, Sampler
 from rollsim.metrics import summarize
@@ -32,7 +34,6 @@ from rollsim.workqueue import WorkQueue
 __all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
 
 DEFAULT_HORIZON_S = 30 * 24 * 3600.0  # give up after 30 simulated days
-_KEY = "daemonset"
 _LONG_AGO = -1e6
 
 
@@ -46,6 +47,7 @@ class RunResult:
     status: pd.DataFrame = field(repr=False)
     scenario: Scenario = field(repr=False)
     seed: int = 0
+    others: dict[str, dict[str, Any]] = field(default_factory=dict)  # the summaries of ``scenario.also``
 
 
 class _DeleterView:
@@ -84,12 +86,12 @@ def _had_pod(nodes: tuple[Node, ...], placement) -> list[bool]:
     return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
 
 
-def _worker(env: simpy.Environment, queue: WorkQueue, controller: DaemonSetController, counters: dict):
-    """A controller worker: ``processNextWorkItem`` in a loop."""
+def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController], counters: dict):
+    """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes."""
     while True:
         key = yield queue.get()
-        counters["syncs"] += 1
-        sync = controller.sync()
+        counters["syncs"][key] += 1
+        sync = controllers[key].sync()
         try:
             wait = next(sync)
             while True:
@@ -100,32 +102,108 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controller: DaemonSetContr
         if error is None:
             queue.forget(key)
         else:
-            counters["sync_errors"] += 1
+            counters["sync_errors"][key] += 1
             queue.add_rate_limited(key)
         queue.done(key)
 
 
-def _run(env: simpy.Environment, recorder: Recorder, horizon: float, stall_after: float) -> tuple[float, float | None, int]:
-    """Step until the rollout completes, stalls, runs out of events or reaches the horizon.
+def _run(env: simpy.Environment, recorders: list[Recorder], horizon: float,
+         stall_after: float) -> tuple[float, float | None, int]:
+    """Step until every rollout completes, they stall, or the horizon is reached.
 
-    Returns (end, stalled_at, events): a rollout stalls when no node has gained an
-    available new pod for ``stall_after`` seconds, whether or not anything else still
-    happens (a crash loop keeps restarting; a pod that never gets Ready is quiet). It then
-    ends at last progress + stall_after, as an operator watching it would give up;
-    ``stalled_at`` is its last progress.
+    Returns (end, stalled_at, events): the rollouts stall when no node has gained an
+    available new pod of any DaemonSet for ``stall_after`` seconds, whether or not anything
+    else still happens (a crash loop keeps restarting; a pod that never gets Ready is
+    quiet). The run then ends at last progress + stall_after, as an operator watching it
+    would give up; ``stalled_at`` is the last progress.
     """
     events = 0
-    done = recorder.done
-    while not done.triggered:
+    while not all(r.done.triggered for r in recorders):
         nxt = env.peek()
-        deadline = recorder.last_progress + stall_after
+        last_progress = max(r.last_progress for r in recorders)
+        deadline = last_progress + stall_after
         if nxt > deadline and deadline <= horizon:
-            return max(deadline, env.now), recorder.last_progress, events
+            return max(deadline, env.now), last_progress, events
         if nxt > horizon:
             return horizon, None, events
         env.step()
         events += 1
-    return recorder.completed_at, None, events
+    return max(r.completed_at for r in recorders), None, events
+
+
+@dataclass
+class _World:
+    """One DaemonSet's share of a run: its pods in the API, its recorder, its controller."""
+
+    name: str
+    scenario: Scenario
+    api: ApiServer
+    recorder: Recorder
+    controller: DaemonSetController
+    pod_control: ApiPodControl
+
+
+def _build_world(env: simpy.Environment, scenario: Scenario, nodes: tuple[Node, ...], rank: list[float],
+                 streams: Streams, queue: WorkQueue, bucket: TokenBucket | None, reference: bool) -> _World:
+    """Wire one DaemonSet: API store, kubelet, recorder, informer and controller, with its old
+    pods in place and its template change under way at time 0."""
+    ds, settings = scenario.daemonset, scenario.controller
+    ideal = settings.ideal
+    key = ds.name
+    api: ApiServer
+    recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
+                        lambda: api.revision)
+    api = ApiServer(env, len(nodes), recorder)
+    api.node_ready = [n.ready for n in nodes]
+    api.nodes = list(nodes)
+    api.kubelet = Kubelet(env, api, scenario, streams)
+    pod_control = ApiPodControl(
+        env, api, bucket, None if ideal else Sampler(settings.api_latency, streams["api_latency"]),
+        recorder.status_written,
+    )
+    controller = DaemonSetController(
+        nodes=nodes,
+        placement=ds.placement,
+        strategy=ds.strategy,
+        min_ready_seconds=ds.min_ready_seconds,
+        pod_control=pod_control,
+        clock=lambda: env.now,
+        requeue=lambda delay: queue.add_after(key, delay),
+        rank=rank,
+        burst_replicas=settings.burst_replicas,
+        slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
+        expectations_timeout=settings.expectations_timeout,
+        reference=reference,
+    )
+    recorder.desired = list(controller.should_run)
+
+    # Before time 0: an old pod on every node that ran one, in every cache.
+    for node, had_pod in enumerate(_had_pod(nodes, ds.placement)):
+        if had_pod:
+            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO, ready=nodes[node].ready).copy())
+    controller.expectations.clear()
+    controller.status = {**daemonset_status(controller.aggregate()),
+                         "observed_generation": controller.generation, "generation": controller.generation}
+    api.revision = 1  # time 0: the template changes in the API
+    recorder.start(api.pods_by_node)
+    api.informer = Informer(env, controller, None if ideal else Sampler(settings.watch_delay, streams["watch_delay"]))
+    # The controller sees the new template after a watch delay.
+    if ideal:
+        controller.change_template()
+    else:
+        env.timeout(api.informer.delay()).callbacks.append(lambda _e: controller.change_template())
+    return _World(key, scenario, api, recorder, controller, pod_control)
+
+
+def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQueue, counters: dict) -> dict:
+    timeline, node_frame, _ = world.recorder.to_frames(end)
+    kubelet = world.api.kubelet
+    summary = summarize(timeline, node_frame, world.recorder.completed_at, end, stalled_at, kubelet.pulls,
+                        None if kubelet.registry is None else kubelet.registry.bytes_served,
+                        len(kubelet.unschedulable))
+    summary.update(syncs=counters["syncs"][world.name], sync_errors=counters["sync_errors"][world.name],
+                   api_writes=world.pod_control.writes, queue_wait_s=queue.waited.get(world.name, 0.0))
+    return summary
 
 
 def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
@@ -140,70 +218,30 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     settings = scenario.controller
     nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
     rank = streams["map_order"].random(len(nodes)).tolist()
-
-    api: ApiServer
-    recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
-                        lambda: api.revision)
-    api = ApiServer(env, len(nodes), recorder)
-    api.node_ready = [n.ready for n in nodes]
-    api.nodes = list(nodes)
-    api.kubelet = Kubelet(env, api, scenario, streams)
     queue = WorkQueue(env)
-    ideal = settings.ideal
-    pod_control = ApiPodControl(
-        env, api,
-        None if ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst),
-        None if ideal else Sampler(settings.api_latency, streams["api_latency"]),
-        recorder.status_written,
-    )
-    controller = DaemonSetController(
-        nodes=nodes,
-        placement=ds.placement,
-        strategy=ds.strategy,
-        min_ready_seconds=ds.min_ready_seconds,
-        pod_control=pod_control,
-        clock=lambda: env.now,
-        requeue=lambda delay: queue.add_after(_KEY, delay),
-        rank=rank,
-        burst_replicas=settings.burst_replicas,
-        slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
-        expectations_timeout=settings.expectations_timeout,
-        reference=reference,
-    )
-    recorder.desired = list(controller.should_run)
-
-    # Before time 0: one Ready old pod on every node that should run one, in every cache.
-    for node, had_pod in enumerate(_had_pod(nodes, ds.placement)):
-        if had_pod:
-            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO, ready=nodes[node].ready).copy())
-    controller.expectations.clear()
-    controller.status = {**daemonset_status(controller.aggregate()),
-                         "observed_generation": controller.generation, "generation": controller.generation}
-    api.revision = 1  # time 0: the template changes in the API
-    recorder.start(api.pods_by_node)
-    api.informer = Informer(env, controller, None if ideal else Sampler(settings.watch_delay, streams["watch_delay"]))
-
-    # The controller sees the new template after a watch delay.
-    if ideal:
-        controller.change_template()
-    else:
-        env.timeout(api.informer.delay()).callbacks.append(lambda _e: controller.change_template())
-    counters = {"syncs": 0, "sync_errors": 0}
+    # one API client for the DaemonSet controller: every DaemonSet's writes share its bucket
+    bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
+    worlds = [_build_world(env, scenario, nodes, rank, streams, queue, bucket, reference)]
+    for other in scenario.also:
+        own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods="healthy",
+                      image=ImageSpec(), also=(), node_changes=())
+        worlds.append(_build_world(env, own, nodes, rank, streams.child(other.daemonset.name), queue, bucket,
+                                   reference))
+    main = worlds[0]
+    controllers = {w.name: w.controller for w in worlds}
+    counters = {"syncs": Counter(), "sync_errors": Counter()}
     for _ in range(settings.workers):
-        env.process(_worker(env, queue, controller, counters))
+        env.process(_worker(env, queue, controllers, counters))
     if scenario.node_changes:
-        cluster = Cluster(env, api, recorder, controller, rank, streams["churn"])
+        cluster = Cluster(env, main.api, main.recorder, main.controller, rank, streams["churn"])
         env.process(run_node_changes(cluster, scenario.node_changes))
     if ds.strategy.type == ON_DELETE:
-        env.process(run_deleter(env, scenario.deleter, _DeleterView(api, recorder), streams["deleter"]))
+        env.process(run_deleter(env, scenario.deleter, _DeleterView(main.api, main.recorder), streams["deleter"]))
 
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
-    end, stalled_at, events = _run(env, recorder, horizon, scenario.stall_after_s)
-    timeline, node_frame, status = recorder.to_frames(end)
-    kubelet = api.kubelet
-    summary = summarize(timeline, node_frame, recorder.completed_at, end, stalled_at, kubelet.pulls,
-                        None if kubelet.registry is None else kubelet.registry.bytes_served,
-                        len(kubelet.unschedulable))
-    summary.update(end_s=float(end), events=events, syncs=counters["syncs"],
-                   sync_errors=counters["sync_errors"], api_writes=pod_control.writes)
-    return RunResult(timeline, node_frame, summary, status, scenario, seed)
+    end, stalled_at, events = _run(env, [w.recorder for w in worlds], horizon, scenario.stall_after_s)
+    timeline, node_frame, status = main.recorder.to_frames(end)
+    summary = _summary(main, end, stalled_at, queue, counters)
+    summary.update(end_s=float(end), events=events)
+    others = {w.name: _summary(w, end, stalled_at, queue, counters) for w in worlds[1:]}
+    return RunResult(timeline, node_frame, summary, status, scenario, seed, others)

@@ -29,17 +29,22 @@ class Streams:
     True
     """
 
-    __slots__ = ("seed", "_cache")
+    __slots__ = ("seed", "prefix", "_cache")
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, prefix: str = "") -> None:
         if int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
+        self.prefix = prefix
         self._cache: dict[str, np.random.Generator] = {}
+
+    def child(self, name: str) -> Streams:
+        """Streams of the same seed whose names all start with ``name/`` (one per DaemonSet)."""
+        return Streams(self.seed, f"{self.prefix}{name}/")
 
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._cache.get(name)
         if gen is None:
-            seq = np.random.SeedSequence(self.seed, spawn_key=stream_key(name))
+            seq = np.random.SeedSequence(self.seed, spawn_key=stream_key(self.prefix + name))
             gen = self._cache[name] = np.random.Generator(np.random.PCG64(seq))
         return gen

@@ -18,7 +18,7 @@ __all__ = ["WorkQueue"]
 
 
 class WorkQueue:
-    __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures")
+    __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
@@ -27,6 +27,8 @@ class WorkQueue:
         self._processing: set[Hashable] = set()
         self._getters: deque[simpy.Event] = deque()
         self._failures: dict[Hashable, int] = {}
+        self._queued_at: dict[Hashable, float] = {}
+        self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
 
     def add(self, key: Hashable) -> None:
         if key in self._dirty:
@@ -34,8 +36,7 @@ class WorkQueue:
         self._dirty.add(key)
         if key in self._processing:
             return
-        self._queue.append(key)
-        self._hand_out()
+        self._enqueue(key)
 
     def add_after(self, key: Hashable, delay: float) -> None:
         if delay <= 0:
@@ -60,12 +61,17 @@ class WorkQueue:
     def done(self, key: Hashable) -> None:
         self._processing.discard(key)
         if key in self._dirty:
-            self._queue.append(key)
-            self._hand_out()
+            self._enqueue(key)
+
+    def _enqueue(self, key: Hashable) -> None:
+        self._queue.append(key)
+        self._queued_at[key] = self.env.now
+        self._hand_out()
 
     def _hand_out(self) -> None:
         while self._queue and self._getters:
             key = self._queue.popleft()
+            self.waited[key] = self.waited.get(key, 0.0) + self.env.now - self._queued_at.pop(key)
             self._dirty.discard(key)
             self._processing.add(key)
             self._getters.popleft().succeed(key)

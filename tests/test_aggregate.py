@@ -60,7 +60,15 @@ class TestRunsFrame:
         frame = runs_frame(RECORDS, SWEPT)
         assert list(frame.columns) == [*RUN_COLUMNS, *SWEPT, *RUN_KEYS]
         assert list(RUN_KEYS[:len(SUMMARY_KEYS)]) == list(SUMMARY_KEYS)
-        assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes")
+        assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes",
+                                                 "queue_wait_s")
+
+    def test_other_daemonsets_columns_follow_sorted(self) -> None:
+        records = [{**RECORDS[0], "summary": {**RECORDS[0]["summary"], "zeta.duration_s": 5.0,
+                                               "calico.duration_s": 7.0}}]
+        frame = runs_frame(records, SWEPT)
+        assert list(frame.columns)[-2:] == ["calico.duration_s", "zeta.duration_s"]
+        assert frame.loc[0, "calico.duration_s"] == 7.0
 
     def test_rows_sorted_by_config_then_replication(self) -> None:
         frame = runs_frame(RECORDS, SWEPT)
