@@ -19,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # The default experiment suite: results, figures and reports under results/.
 EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml \
                experiments/image-pulls.yaml experiments/bad-image.yaml experiments/not-ready-deadlock.yaml \
-               experiments/node-churn.yaml experiments/surge-fit.yaml
+               experiments/node-churn.yaml experiments/surge-fit.yaml experiments/control-plane-load.yaml
 
 run: $(VENV)/.installed
 	$(ROLLSIM) run $(EXPERIMENTS)

@@ -312,6 +312,32 @@ def _setting(v: Any) -> str:
     return "default" if v is None else format_value(v)
 
 
+def _daemonsets(results: Results) -> list[tuple]:
+    """When several DaemonSets were updated at once: each one's duration and time queued.
+
+    ``runs.csv`` carries the other DaemonSets' figures as ``<name>.duration_s`` and so on;
+    the queue wait is how long a DaemonSet's key waited for one of the controller's workers.
+    """
+    runs = results.runs
+    names = sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+    if not names:
+        return []
+    main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
+    rows = []
+    for label, group in runs.groupby("label", sort=False):
+        rows.append([str(label), f"{main} (the study's)", format_duration(_num(group["duration_s"].mean())),
+                     format_duration(_num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
+        for name in names:
+            if group[f"{name}.duration_s"].notna().any():
+                rows.append(["", name, format_duration(_num(group[f"{name}.duration_s"].mean())),
+                             format_duration(_num(group[f"{name}.queue_wait_s"].mean()))])
+    return [("h", 2, "DaemonSets updated together"),
+            ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
+                        "for a worker (means over replications): the longest wait is the one the shared "
+                        "workers and API budget held back most.")]),
+            ("table", ["configuration", "DaemonSet", "duration (mean)", "queued for a worker (mean)"], rows)]
+
+
 def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
     """The report's content; ``images`` names the figures that exist (``figures/<name>.png``).
 
@@ -328,7 +354,7 @@ def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
     if e.get("reading"):  # the study's own reading of what its figures show
         blocks += [("h", 2, "Reading"), ("p", [("", str(e["reading"]))])]
     header, rows = _results_table(results, varying)
-    blocks += [("h", 2, "Results"), ("table", header, rows), ("h", 2, "Figures")]
+    blocks += [("h", 2, "Results"), ("table", header, rows), *_daemonsets(results), ("h", 2, "Figures")]
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
         if name in images:

@@ -101,3 +101,21 @@ def test_contradictory_executor_options_are_rejected(experiment, tmp_path, capsy
 def test_report_of_a_folder_that_is_not_results(tmp_path, capsys) -> None:
     assert main(["report", str(tmp_path)]) == 2
     assert "not a finished results folder" in capsys.readouterr().err
+
+
+def test_daemonsets_updated_together_in_the_report(tmp_path, capsys) -> None:
+    path = tmp_path / "cp.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: cp
+        scenario: {cluster: {nodes: 30}, strategy: {max_unavailable: 20%}}
+        variants:
+          - {name: alone}
+          - {name: together, also: [{name: calico-node, max_unavailable: 20%}]}
+        replications: 1
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs["calico-node.duration_s"].isna().tolist() == [True, False]
+    report = (out / "report.md").read_text()
+    assert "## DaemonSets updated together" in report and "| calico-node |" in report
