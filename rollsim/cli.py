@@ -100,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     option("registry_bandwidth", "the registry's total bandwidth, e.g. 1GB/s (default unlimited)", "RATE")
     option("registry_pull_rate", "pulls the registry admits per second, e.g. 10/s (default unlimited)", "N/s")
     option("scheduler_throughput", "pods the scheduler binds per second, e.g. 100/s (default unlimited)", "N/s")
+    option("rollback_after", "the operator rolls back S seconds after the stall is detected (default: never)", "S")
     option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
@@ -147,6 +148,7 @@ _SCENARIO_OPTIONS = (
     "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
     "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after", "image_size", "image_cached",
     "image_pull_policy", "node_bandwidth", "registry_bandwidth", "registry_pull_rate", "scheduler_throughput",
+    "rollback_after",
 )
 
 

@@ -101,9 +101,11 @@ class DaemonSetController:
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
 
-    def change_template(self, placement: PodPlacement | None = None) -> None:
-        """A new pod template (``constructHistory`` creates a new ControllerRevision)."""
-        self.revision += 1
+    def change_template(self, placement: PodPlacement | None = None, revision: int | None = None) -> None:
+        """A new pod template (``constructHistory`` creates a new ControllerRevision), or with
+        ``revision`` a return to an earlier one: ``constructHistory`` finds the existing
+        ControllerRevision, so pods with its hash count as updated again (a rollback)."""
+        self.revision = self.revision + 1 if revision is None else revision
         if placement is not None:
             self.placement = placement
         self._spec_changed()

@@ -12,7 +12,7 @@ SUMMARY_KEYS = (
     "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
     "stalled", "stalled_at_s", "nodes_without_pod_at_end", "peak_concurrent_pulls", "mean_pull_s",
-    "registry_bytes_served", "unschedulable_pods",
+    "registry_bytes_served", "unschedulable_pods", "rolled_back", "rollback_done_s",
 )
 
 
@@ -56,6 +56,7 @@ def summarize(
     pulls: list[tuple[float, float]] | None = None,
     registry_bytes: float | None = None,
     unschedulable: int = 0,
+    rolled_back_at: float | None = None,
 ) -> dict[str, object]:
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
@@ -63,6 +64,10 @@ def summarize(
     progress; ``pulls`` are the (start, end) times of the new image's pulls.
     """
     pulls = pulls or []
+    # After a rollback, the rollout that completes is the undo: the update itself did not.
+    rollback_done = completed_at if rolled_back_at is not None else None
+    if rolled_back_at is not None:
+        completed_at = None
     desired = int(nodes["desired"].sum())
     min_available = int(timeline["available"].min()) if not timeline.empty else desired
     downtime = nodes.loc[nodes["desired"], "downtime_s"].to_numpy(dtype=float)
@@ -86,5 +91,7 @@ def summarize(
         "mean_pull_s": float(np.mean([end - start for start, end in pulls])) if pulls else None,
         "registry_bytes_served": registry_bytes,
         "unschedulable_pods": unschedulable,
+        "rolled_back": rolled_back_at is not None,
+        "rollback_done_s": None if rollback_done is None else float(rollback_done),
     }
 

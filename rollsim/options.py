@@ -212,6 +212,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "deleter": ("deleter", parse_deleter),
     "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
     "new_pods": ("faults.new_pods", parse_new_pods),
+    "rollback_after": ("faults.rollback_after", lambda v: _number(v, 0)),
     "image_size": ("image.size", parse_size),
     "image_cached": ("image.cached", lambda v: _fraction(v)),
     "image_pull_policy": ("image.pull_policy", _choice(IF_NOT_PRESENT, ALWAYS)),
@@ -310,7 +311,7 @@ def build_scenario(
                     + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ()),
                     node_utilization=o.get("node_utilization", 0.0),
                     scheduler_throughput=o.get("scheduler_throughput"),
-                    also=o.get("also", ()))
+                    also=o.get("also", ()), rollback_after_s=o.get("rollback_after"))
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

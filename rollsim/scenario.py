@@ -231,6 +231,7 @@ class Scenario:
     node_utilization: float = 0.0
     scheduler_throughput: float | None = None
     also: tuple[Workload, ...] = ()
+    rollback_after_s: float | None = None
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -250,6 +251,8 @@ class Scenario:
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
         _set(self, "node_changes", tuple(self.node_changes))
+        if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
+            raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
         _set(self, "also", tuple(self.also))
         names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
         if len(set(names)) != len(names):
@@ -311,6 +314,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
         "node_utilization": scenario.node_utilization,
         "scheduler_throughput": scenario.scheduler_throughput,
+        "rollback_after_s": scenario.rollback_after_s,
         "also": [f"{w.daemonset.namespace}/{w.daemonset.name} ({w.daemonset.strategy.type}, maxUnavailable "
                  f"{w.daemonset.strategy.max_unavailable}, maxSurge {w.daemonset.strategy.max_surge}, "
                  f"ready {w.timings.ready})" for w in scenario.also],

@@ -9,6 +9,7 @@ printing, no files, no global state.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -107,28 +108,61 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, Dae
         queue.done(key)
 
 
-def _run(env: simpy.Environment, recorders: list[Recorder], horizon: float,
-         stall_after: float) -> tuple[float, float | None, int]:
+def _run(env: simpy.Environment, recorders: list[Recorder], horizon: float, stall_after: float,
+         on_stall: Callable[[float], float] | None = None) -> tuple[float, float | None, int]:
     """Step until every rollout completes, they stall, or the horizon is reached.
 
     Returns (end, stalled_at, events): the rollouts stall when no node has gained an
     available new pod of any DaemonSet for ``stall_after`` seconds, whether or not anything
     else still happens (a crash loop keeps restarting; a pod that never gets Ready is
     quiet). The run then ends at last progress + stall_after, as an operator watching it
-    would give up; ``stalled_at`` is the last progress.
+    would give up; ``stalled_at`` is the last progress. With ``on_stall`` (an operator who
+    rolls back), the first stall instead schedules the rollback, which returns when it
+    happens; the stall clock restarts there and the run goes on until the rollback is done.
     """
     events = 0
+    stalled_at = None
     while not all(r.done.triggered for r in recorders):
         nxt = env.peek()
         last_progress = max(r.last_progress for r in recorders)
         deadline = last_progress + stall_after
         if nxt > deadline and deadline <= horizon:
-            return max(deadline, env.now), last_progress, events
+            if on_stall is None:
+                return max(deadline, env.now), last_progress if stalled_at is None else stalled_at, events
+            stalled_at = last_progress
+            resume = on_stall(max(deadline, env.now))
+            on_stall = None
+            for r in recorders:
+                r.last_progress = resume
+            continue
         if nxt > horizon:
-            return horizon, None, events
+            return horizon, stalled_at, events
         env.step()
         events += 1
-    return max(r.completed_at for r in recorders), None, events
+    return max(r.completed_at for r in recorders), stalled_at, events
+
+
+def _rollback(env: simpy.Environment, world: _World, delay: float, ideal: bool, log: dict) -> Callable[[float], float]:
+    """The operator's rollback, ``delay`` seconds after the stall is detected: the template goes
+    back to revision 0 (``kubectl rollout undo``), whose ControllerRevision still exists."""
+
+    def undo(_event: simpy.Event) -> None:
+        log["rolled_back_at"] = env.now
+        world.api.revision = 0
+        for node, pods in enumerate(world.api.pods_by_node):  # old pods count as updated again
+            world.recorder.node_changed(node, pods)
+        if ideal:
+            world.controller.change_template(revision=0)
+        else:
+            env.timeout(world.api.informer.delay()).callbacks.append(
+                lambda _e: world.controller.change_template(revision=0))
+
+    def on_stall(detected: float) -> float:
+        log["detected_at"] = detected
+        env.timeout(detected + delay - env.now).callbacks.append(undo)
+        return detected + delay
+
+    return on_stall
 
 
 @dataclass
@@ -195,12 +229,13 @@ def _build_world(env: simpy.Environment, scenario: Scenario, nodes: tuple[Node, 
     return _World(key, scenario, api, recorder, controller, pod_control)
 
 
-def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQueue, counters: dict) -> dict:
+def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQueue, counters: dict,
+             rolled_back_at: float | None = None) -> dict:
     timeline, node_frame, _ = world.recorder.to_frames(end)
     kubelet = world.api.kubelet
     summary = summarize(timeline, node_frame, world.recorder.completed_at, end, stalled_at, kubelet.pulls,
                         None if kubelet.registry is None else kubelet.registry.bytes_served,
-                        len(kubelet.unschedulable))
+                        len(kubelet.unschedulable), rolled_back_at)
     summary.update(syncs=counters["syncs"][world.name], sync_errors=counters["sync_errors"][world.name],
                    api_writes=world.pod_control.writes, queue_wait_s=queue.waited.get(world.name, 0.0))
     return summary
@@ -239,9 +274,12 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         env.process(run_deleter(env, scenario.deleter, _DeleterView(main.api, main.recorder), streams["deleter"]))
 
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
-    end, stalled_at, events = _run(env, [w.recorder for w in worlds], horizon, scenario.stall_after_s)
+    log: dict[str, float] = {}
+    on_stall = (None if scenario.rollback_after_s is None else
+                _rollback(env, main, scenario.rollback_after_s, settings.ideal, log))
+    end, stalled_at, events = _run(env, [w.recorder for w in worlds], horizon, scenario.stall_after_s, on_stall)
     timeline, node_frame, status = main.recorder.to_frames(end)
-    summary = _summary(main, end, stalled_at, queue, counters)
+    summary = _summary(main, end, stalled_at, queue, counters, log.get("rolled_back_at"))
     summary.update(end_s=float(end), events=events)
     others = {w.name: _summary(w, end, stalled_at, queue, counters) for w in worlds[1:]}
     return RunResult(timeline, node_frame, summary, status, scenario, seed, others)

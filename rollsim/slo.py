@@ -23,7 +23,7 @@ from rollsim.metrics import SUMMARY_KEYS
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend"]
 
 STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
-_NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled"))
+_NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled", "rolled_back"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,3 +74,28 @@ def test_pulls_overlap_as_the_budget_allows() -> None:
     """Ideal mode, constant timings: exactly maxUnavailable pulls run at once, each 2 s long."""
     s = simulate(build_scenario(nodes=20, max_unavailable=4, controller="ideal", **CONSTANT)).summary
     assert s["peak_concurrent_pulls"] == 4 and s["mean_pull_s"] == pytest.approx(2.0)
+
+
+def test_an_operator_rollback_and_its_cost_in_closed_form() -> None:
+    """Ideal mode: k = 3 crash-looping pods from t = 0, the stall is detected at 300 s, the
+    rollback at 360 s restores the old revision (old pods count as updated again) and
+    replaces the 3 bad pods in one 15 s cycle; each of the 3 nodes was down 375 s."""
+    s = simulate(build_scenario(nodes=20, max_unavailable=3, new_pods="crashloop", stall_after=300,
+                                rollback_after=60, controller="ideal", **CONSTANT)).summary
+    assert s["rolled_back"] is True and s["completed"] is False and s["duration_s"] is None
+    assert s["stalled_at_s"] == 0.0 and s["rollback_done_s"] == pytest.approx(375.0)
+    assert s["nodes_without_pod_at_end"] == 0 and s["updated"] == 20
+    assert s["unavailable_node_seconds"] == pytest.approx(3 * 375.0)
+
+
+def test_a_realistic_rollback_recovers_every_node() -> None:
+    s = simulate(build_scenario(nodes=200, max_unavailable="10%", new_pods="crashloop", stall_after=600,
+                                rollback_after=120), seed=1).summary
+    assert s["rolled_back"] is True and s["rollback_done_s"] > 600 + 120
+    assert s["nodes_without_pod_at_end"] == 0
+
+
+def test_without_a_stall_there_is_no_rollback() -> None:
+    s = simulate(build_scenario(nodes=20, max_unavailable=3, rollback_after=60, controller="ideal",
+                                **CONSTANT)).summary
+    assert s["completed"] is True and s["rolled_back"] is False and s["rollback_done_s"] is None

@@ -103,6 +103,8 @@ class TestSummarize:
             "mean_pull_s": None,
             "registry_bytes_served": None,
             "unschedulable_pods": 0,
+            "rolled_back": False,
+            "rollback_done_s": None,
         }
 
     def test_stall_and_pulls(self) -> None:
