@@ -87,6 +87,7 @@ class Kubelet:
         self.host_ports = ds.host_ports
         self.utilization = scenario.node_utilization
         self.unschedulable: set[int] = set()  # pods Pending because they do not fit their node
+        self._checks_fit = bool(ds.host_ports or ds.requests_cpu_millis or ds.requests_memory_bytes)
         rate = scenario.scheduler_throughput
         self.scheduler = None if rate is None else TokenBucket(rate, 1)
         self.image = scenario.image
@@ -129,7 +130,7 @@ class Kubelet:
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
         yield env.timeout(queued + self.schedule())
         attempts = 0
-        while not self._gone(pod) and self._unschedulable(pod):  # Pending: retried with back-off
+        while self._checks_fit and not self._gone(pod) and self._unschedulable(pod):  # Pending, retried
             attempts += 1
             self.unschedulable.add(pod.uid)
             yield env.timeout(scheduler_backoff(attempts))
