@@ -7,11 +7,12 @@ controller's informer (which may deliver it later).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import simpy
 
+from rollsim.cluster import Node
 from rollsim.informer import ADDED, DELETED, MODIFIED
 from rollsim.pods import RUNNING, Pod
 from rollsim.ratelimit import TokenBucket
@@ -27,15 +28,15 @@ __all__ = ["ApiServer", "ApiPodControl"]
 class ApiServer:
     """The pods as etcd holds them. ``revision`` is the DaemonSet's current template revision."""
 
-    def __init__(self, env: simpy.Environment, node_count: int, recorder: Recorder) -> None:
+    def __init__(self, env: simpy.Environment, nodes: Sequence[Node], recorder: Recorder) -> None:
         self.env = env
         self.recorder = recorder
         self.pods: dict[int, Pod] = {}
-        self.pods_by_node: list[list[Pod]] = [[] for _ in range(node_count)]
+        self.nodes = list(nodes)  # by id (the scheduler reads their allocatable)
+        self.node_ready = [n.ready for n in nodes]  # a NotReady or removed node's kubelet does nothing
+        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
         self.revision = 0
         self.kubelet: Kubelet | None = None
-        self.node_ready = [True] * node_count  # a NotReady node's kubelet does nothing
-        self.nodes: list = []  # the Node objects, by id (the scheduler reads their allocatable)
         self.informer: Informer | None = None
         self._uid = 0
 
@@ -43,6 +44,12 @@ class ApiServer:
         self.recorder.node_changed(pod.node, self.pods_by_node[pod.node])
         if self.informer is not None:
             self.informer.notify(kind, pod)
+
+    def add_node(self, node: Node) -> None:
+        """A node joins the cluster (its id is the next one)."""
+        self.nodes.append(node)
+        self.node_ready.append(node.ready)
+        self.pods_by_node.append([])
 
     def seed_pod(self, node: int, revision: int, since: float, ready: bool = True) -> Pod:
         """A running pod that existed before the simulation starts (not Ready on a NotReady

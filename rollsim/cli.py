@@ -62,9 +62,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sim = sub.add_parser("simulate", help="run one rollout and print its summary")
 
-    def option(name: str, help: str, metavar: str | None = None, **kw: Any) -> None:
+    scenario_options: list[str] = []  # the flags that set scenario options, as declared below
+
+    def option(name: str, help: str, metavar: str | None = None, choices: tuple[str, ...] | None = None) -> None:
         flag = "--" + name.replace("_", "-")
-        sim.add_argument(flag, type=_checked(RULES[name]), metavar=metavar, help=help, **kw)
+        if choices:
+            sim.add_argument(flag, choices=choices, help=help)
+        else:
+            sim.add_argument(flag, type=_checked(RULES[name]), metavar=metavar, help=help)
+        scenario_options.append(name)
 
     option("nodes", "number of identical worker nodes (default 1000)", "N")
     option("control_plane_nodes", "control-plane nodes, tainted NoSchedule as kubeadm does (default 0)", "M")
@@ -76,7 +82,7 @@ def _build_parser() -> argparse.ArgumentParser:
     option("host_ports", "the daemon pod's host ports, e.g. 9100 or 24224,24220", "PORTS")
     option("add_nodes", "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120", "N@T[+D]")
     option("remove_nodes", "N nodes (chosen at random) leave at second T (+D: spread over D s)", "N@T[+D]")
-    sim.add_argument("--strategy", choices=(ROLLING_UPDATE, ON_DELETE), help="update strategy (default RollingUpdate)")
+    option("strategy", "update strategy (default RollingUpdate)", choices=(ROLLING_UPDATE, ON_DELETE))
     option("max_unavailable", "int or percent (default 1)", "X")
     option("max_surge", "int or percent (default 0)", "X")
     option("min_ready_seconds", "spec.minReadySeconds (default 0)", "S")
@@ -87,7 +93,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ):
         option(phase, f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'", "DIST")
     option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
-    sim.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
+    option("controller", "controller model (default realistic)", choices=("ideal", "realistic"))
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
@@ -95,13 +101,15 @@ def _build_parser() -> argparse.ArgumentParser:
            "KIND[:F]")
     option("image_size", "the new image's size, e.g. 300MB: pulls then share the registry's bandwidth", "SIZE")
     option("image_cached", "fraction of nodes that already have the new image (default 0)", "F")
-    sim.add_argument("--image-pull-policy", choices=("IfNotPresent", "Always"), help="default IfNotPresent")
+    option("image_pull_policy", "the kubelet's imagePullPolicy (default IfNotPresent)",
+           choices=("IfNotPresent", "Always"))
     option("node_bandwidth", "each node's download bandwidth, e.g. 100MB/s (default unlimited)", "RATE")
     option("registry_bandwidth", "the registry's total bandwidth, e.g. 1GB/s (default unlimited)", "RATE")
     option("registry_pull_rate", "pulls the registry admits per second, e.g. 10/s (default unlimited)", "N/s")
     option("scheduler_throughput", "pods the scheduler binds per second, e.g. 100/s (default unlimited)", "N/s")
     option("rollback_after", "the operator rolls back S seconds after the stall is detected (default: never)", "S")
     option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
+    sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
     files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
@@ -142,14 +150,6 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SCENARIO_OPTIONS = (
-    "nodes", "control_plane_nodes", "not_ready_nodes", "add_nodes", "remove_nodes", "node_utilization",
-    "requests_cpu", "requests_memory", "host_ports", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
-    "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate",
-    "probe_period", "controller", "deleter", "horizon", "new_pods", "stall_after", "image_size", "image_cached",
-    "image_pull_policy", "node_bandwidth", "registry_bandwidth", "registry_pull_rate", "scheduler_throughput",
-    "rollback_after",
-)
 
 
 def _flags(names: tuple[str, ...]) -> str:
@@ -178,7 +178,7 @@ def _scenario_from(args: argparse.Namespace):
         raise UsageError(f"argument {flag}: {message}") from None
     for warning in inputs.warnings:
         print(f"rollsim: warning: {warning}", file=sys.stderr)
-    options = {name: getattr(args, name) for name in _SCENARIO_OPTIONS}
+    options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
     try:
         return build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)

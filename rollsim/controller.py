@@ -94,12 +94,18 @@ class DaemonSetController:
     def _spec_changed(self) -> None:
         """Any spec change: eligibility and classes of every node may differ."""
         self.generation += 1
-        elig = [node_should_run_daemon_pod(n, self.placement) for n in self.nodes]
-        self.should_run = [e[0] and ok for e, ok in zip(elig, self.exists)]
-        self.should_continue = [e[1] and ok for e, ok in zip(elig, self.exists)]
+        eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
+        self.should_run = [run for run, _ in eligibility]
+        self.should_continue = [keep for _, keep in eligibility]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
+
+    def _eligibility(self, node: int) -> tuple[bool, bool]:
+        """``NodeShouldRunDaemonPod`` for node ``node``; a node that is gone runs nothing."""
+        if not self.exists[node]:
+            return False, False
+        return node_should_run_daemon_pod(self.nodes[node], self.placement)
 
     def change_template(self, placement: PodPlacement | None = None, revision: int | None = None) -> None:
         """A new pod template (``constructHistory`` creates a new ControllerRevision), or with
@@ -123,10 +129,10 @@ class DaemonSetController:
         self.nodes.append(node)
         self.pods_by_node.append([])
         self.exists.append(exists)
-        should_run, should_continue = node_should_run_daemon_pod(node, self.placement)
-        self.should_run.append(should_run and exists)
-        self.should_continue.append(should_continue and exists)
         node_id = len(self.nodes) - 1
+        should_run, should_continue = self._eligibility(node_id)
+        self.should_run.append(should_run)
+        self.should_continue.append(should_continue)
         self.index.mark(node_id)
         self.requeue(0.0)
         return node_id
@@ -134,9 +140,7 @@ class DaemonSetController:
     def update_node(self, node: int, updated: Node) -> None:
         """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
         self.nodes[node] = updated
-        should_run, should_continue = node_should_run_daemon_pod(updated, self.placement)
-        self.should_run[node] = should_run and self.exists[node]
-        self.should_continue[node] = should_continue and self.exists[node]
+        self.should_run[node], self.should_continue[node] = self._eligibility(node)
         self.index.mark(node)
         self.requeue(0.0)
 

@@ -205,7 +205,7 @@ def load_experiment(path: str | Path) -> Experiment:
         raise doc.error(f"grid.{key}", message) from None
 
     configurations = []
-    cache: dict[str, Inputs] = {}
+    cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
     warnings: dict[str, None] = {}  # ordered, without repeats
     for v_index, variant in enumerate(variants):
         where = f"variants[{v_index}]"
@@ -219,7 +219,7 @@ def load_experiment(path: str | Path) -> Experiment:
             options = {**base, **v_options, **{_option_name(k): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
-            inputs = _inputs(doc, files, options.get("name"), cache)
+            inputs, digest = _inputs(doc, files, options.get("name"), cache)
             warnings.update(inputs.warnings)
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
@@ -227,7 +227,7 @@ def load_experiment(path: str | Path) -> Experiment:
             except OptionError as exc:
                 sources = [_source(name, point, grid, v_options, where) for name in exc.options]
                 raise doc.error(" and ".join(sources), exc.message) from None
-            options = {**options, **files, **_digest(doc, files)}  # run ids change with file contents
+            options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
     labels = [c.label for c in configurations]
     if len(set(labels)) != len(labels):
@@ -248,17 +248,20 @@ def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
     return {"input_digest": digest.hexdigest()[:16]}
 
 
-def _inputs(doc: Document, files: dict[str, Any], name: str | None, cache: dict[str, Inputs]) -> Inputs:
-    """Read a configuration's input files once per distinct set, relative to the experiment file."""
+def _inputs(doc: Document, files: dict[str, Any], name: str | None,
+            cache: dict[str, tuple[Inputs, dict[str, str]]]) -> tuple[Inputs, dict[str, str]]:
+    """A configuration's input files, read (and digested) once per distinct set, relative to
+    the experiment file."""
     if not files:
-        return Inputs()
+        return Inputs(), {}
     key = json.dumps([files, name], sort_keys=True, default=str)
     if key not in cache:
         try:
-            cache[key] = load_inputs(files, name=name, base_dir=Path(doc.file).parent)
+            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise
             path, _, message = str(exc).partition(": ")
             raise doc.error(f"scenario.{path}", message) from None
+        cache[key] = inputs, _digest(doc, files)
     return cache[key]

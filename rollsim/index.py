@@ -164,9 +164,7 @@ class NodeIndex:
     def _reclassify(self, node: int) -> None:
         old = self._classes.get(node, EMPTY)
         new = self._classify(node)
-        if new == old:
-            pass
-        else:
+        if new != old:
             totals, sets = self.aggregate.totals, self.aggregate.sets
             for name, i in zip(TOTALS, _TOTAL_FIELDS):
                 delta = new[i] - old[i]

@@ -25,9 +25,9 @@ from rollsim.pods import RUNNING, Pod
 
 if TYPE_CHECKING:
     from rollsim.apiserver import ApiServer
-    from rollsim.scenario import Scenario
+    from rollsim.scenario import ReadinessProbe, Scenario
 
-__all__ = ["Sampler", "readiness_delay", "Kubelet"]
+__all__ = ["Sampler", "readiness_delay", "ready_after", "Kubelet"]
 
 
 class Sampler:
@@ -47,6 +47,12 @@ class Sampler:
         value = self._buf[self._pos]
         self._pos += 1
         return value
+
+
+def ready_after(app_ready: float, probe: ReadinessProbe) -> float:
+    """Seconds from container start until Ready: ``successThreshold`` passing probes in a row."""
+    first = readiness_delay(app_ready, probe.initial_delay_seconds, probe.period_seconds)
+    return first + (probe.success_threshold - 1) * probe.period_seconds
 
 
 def readiness_delay(app_ready: float, initial_delay: float, period: float) -> float:
@@ -179,7 +185,7 @@ class Kubelet:
             if self._gone(pod):
                 return
             api.pod_status_changed(pod)
-        yield env.timeout(self.probe.ready_after(self.ready()))
+        yield env.timeout(ready_after(self.ready(), self.probe))
         if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, env.now

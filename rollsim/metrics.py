@@ -52,6 +52,7 @@ def summarize(
     nodes: pd.DataFrame,
     completed_at: float | None,
     end: float,
+    *,
     stalled_at: float | None = None,
     pulls: list[tuple[float, float]] | None = None,
     registry_bytes: float | None = None,

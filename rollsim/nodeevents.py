@@ -37,9 +37,7 @@ class Cluster:
     rng: np.random.Generator
 
     def add_node(self, node: Node) -> None:
-        self.api.pods_by_node.append([])
-        self.api.node_ready.append(node.ready)
-        self.api.nodes.append(node)
+        self.api.add_node(node)
         self.recorder.add_node(node.name)
         self.api.kubelet.add_node(self.rng)
         self.rank.append(float(self.rng.random()))

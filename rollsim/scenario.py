@@ -91,12 +91,6 @@ class ReadinessProbe:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
-    def ready_after(self, app_ready: float) -> float:
-        """Seconds from container start until Ready: ``successThreshold`` passing probes in a row."""
-        from rollsim.kubelet import readiness_delay
-
-        first = readiness_delay(app_ready, self.initial_delay_seconds, self.period_seconds)
-        return first + (self.success_threshold - 1) * self.period_seconds
 
 
 @dataclass(frozen=True, slots=True)

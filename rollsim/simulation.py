@@ -187,9 +187,7 @@ def _build_world(env: simpy.Environment, scenario: Scenario, nodes: tuple[Node, 
     api: ApiServer
     recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
                         lambda: api.revision)
-    api = ApiServer(env, len(nodes), recorder)
-    api.node_ready = [n.ready for n in nodes]
-    api.nodes = list(nodes)
+    api = ApiServer(env, nodes, recorder)
     api.kubelet = Kubelet(env, api, scenario, streams)
     pod_control = ApiPodControl(
         env, api, bucket, None if ideal else Sampler(settings.api_latency, streams["api_latency"]),
@@ -233,9 +231,10 @@ def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQue
              rolled_back_at: float | None = None) -> dict:
     timeline, node_frame, _ = world.recorder.to_frames(end)
     kubelet = world.api.kubelet
-    summary = summarize(timeline, node_frame, world.recorder.completed_at, end, stalled_at, kubelet.pulls,
-                        None if kubelet.registry is None else kubelet.registry.bytes_served,
-                        len(kubelet.unschedulable), rolled_back_at)
+    summary = summarize(timeline, node_frame, world.recorder.completed_at, end, stalled_at=stalled_at,
+                        pulls=kubelet.pulls,
+                        registry_bytes=None if kubelet.registry is None else kubelet.registry.bytes_served,
+                        unschedulable=len(kubelet.unschedulable), rolled_back_at=rolled_back_at)
     summary.update(syncs=counters["syncs"][world.name], sync_errors=counters["sync_errors"][world.name],
                    api_writes=world.pod_control.writes, queue_wait_s=queue.waited.get(world.name, 0.0))
     return summary
