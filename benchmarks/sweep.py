@@ -37,8 +37,8 @@ seed: 1
 
 def measure(experiment_file: Path, out: Path, repeats: int, **options) -> dict:
     """Median wall time of ``repeats`` full sweeps with ``options``; the last one's report."""
-    from rollsim.experiment import load_experiment
-    from rollsim.runner import run_experiment
+    from rollsim.sweep.experiment import load_experiment
+    from rollsim.sweep.runner import run_experiment
 
     experiment = load_experiment(experiment_file)
     walls = []

@@ -1,6 +1,6 @@
 """rollsim: a discrete-event simulator of Kubernetes DaemonSet updates."""
 
-from rollsim.scenario import (
+from rollsim.spec.scenario import (
     ControllerSettings,
     DaemonSetSpec,
     ReadinessProbe,
@@ -8,7 +8,7 @@ from rollsim.scenario import (
     Timings,
     UpdateStrategy,
 )
-from rollsim.options import build_scenario
+from rollsim.spec.options import build_scenario
 from rollsim.simulation import RunResult, simulate
 
 __all__ = [

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rollsim.budget import scaled_value, updated_desired_node_counts
-from rollsim.options import RULES, OptionError, build_scenario, non_negative_integer
-from rollsim.scenario import ON_DELETE, ROLLING_UPDATE
-from rollsim.results import write_atomically
+from rollsim.spec.budget import scaled_value, updated_desired_node_counts
+from rollsim.spec.options import RULES, OptionError, build_scenario, non_negative_integer
+from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE
+from rollsim.io.atomic import write_atomically
 from rollsim.simulation import RunResult, simulate
 
 __all__ = ["main"]
@@ -161,7 +161,7 @@ _FILE_FLAGS = {"manifest": "--manifest", "strict": "--strict", "nodes_file": "--
 
 
 def _scenario_from(args: argparse.Namespace):
-    from rollsim.inputs import FILE_OPTIONS, load_inputs
+    from rollsim.io.inputs import FILE_OPTIONS, load_inputs
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
@@ -199,7 +199,7 @@ def _seconds(s: float) -> str:
 
 def _eligibility(scenario) -> str:
     """Which nodes run the DaemonSet, and why the others do not (one line)."""
-    from rollsim.eligibility import eligibility_report
+    from rollsim.spec.eligibility import eligibility_report
 
     report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
     line = f"{report.eligible} of {report.total} run the DaemonSet"
@@ -262,14 +262,14 @@ def _use_agg() -> None:
 
 
 def _load(path: Path):
-    from rollsim.results import load_results
+    from rollsim.sweep.results import load_results
 
     return load_results(path)
 
 
 def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
     """A short table of configurations, the recommendation and where the files are."""
-    from rollsim.report import recommendation_for
+    from rollsim.present.report import recommendation_for
 
     summary = results.summary
     width = max(len(str(label)) for label in summary["label"])
@@ -287,9 +287,9 @@ def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rollsim.experiment import load_experiment
-    from rollsim.report import write_report
-    from rollsim.runner import run_experiment
+    from rollsim.sweep.experiment import load_experiment
+    from rollsim.present.report import write_report
+    from rollsim.sweep.runner import run_experiment
 
     _use_agg()
     experiments = [load_experiment(path) for path in args.experiments]  # all checked before any run
@@ -312,7 +312,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
-    from rollsim.nodes import make_nodes, nodes_json
+    from rollsim.io.nodes import make_nodes, nodes_json
 
     options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
                if getattr(args, k) is not None}
@@ -329,7 +329,7 @@ def _cmd_make_nodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from rollsim.calibrate import calibrate, format_table, write_timings
+    from rollsim.io.calibrate import calibrate, format_table, write_timings
 
     calibration = calibrate(args.pods, args.events)
     print(format_table(calibration))
@@ -340,7 +340,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from rollsim.plots import save_figures
+    from rollsim.present.plots import save_figures
 
     _use_agg()
     for path in save_figures(_load(args.results)):
@@ -349,7 +349,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from rollsim.report import write_report
+    from rollsim.present.report import write_report
 
     _use_agg()
     md, html = write_report(_load(args.results))
@@ -360,10 +360,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script."""
-    from rollsim.config import ConfigError
-    from rollsim.executors import ExecutorError
-    from rollsim.results import ResultsError
-    from rollsim.runner import RunError, RunInterrupted
+    from rollsim.io.yamldoc import ConfigError
+    from rollsim.sweep.executors import ExecutorError
+    from rollsim.sweep.results import ResultsError
+    from rollsim.sweep.runner import RunError, RunInterrupted
 
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,

@@ -16,21 +16,21 @@ from typing import Any
 import pandas as pd
 import simpy
 
-from rollsim.apiserver import ApiPodControl, ApiServer
-from rollsim.cluster import Node, node_should_run_daemon_pod, not_ready_node, ready_node
-from rollsim.controller import DaemonSetController
-from rollsim.decisions import daemonset_status
-from rollsim.deleters import run_deleter
-from rollsim.image import ImageSpec
-from rollsim.informer import Informer
-from rollsim.kubelet import Kubelet, Sampler
-from rollsim.metrics import summarize
-from rollsim.nodeevents import Cluster, run_node_changes
-from rollsim.ratelimit import TokenBucket
-from rollsim.records import Recorder
-from rollsim.scenario import ON_DELETE, Scenario
-from rollsim.streams import Streams
-from rollsim.workqueue import WorkQueue
+from rollsim.cluster.apiserver import ApiPodControl, ApiServer
+from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
+from rollsim.controller.daemon import DaemonSetController
+from rollsim.controller.decisions import daemonset_status
+from rollsim.cluster.operators import run_deleter
+from rollsim.spec.image import ImageSpec
+from rollsim.cluster.informer import Informer
+from rollsim.cluster.kubelet import Kubelet, Sampler
+from rollsim.observe.metrics import summarize
+from rollsim.cluster.churn import Cluster, run_node_changes
+from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.observe.recorder import Recorder
+from rollsim.spec.scenario import ON_DELETE, Scenario
+from rollsim.spec.streams import Streams
+from rollsim.cluster.workqueue import WorkQueue
 
 __all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
 

@@ -1,4 +1,4 @@
-"""A results folder fabricated by hand, in the layout ``rollsim run`` writes (``rollsim.results``).
+"""A results folder fabricated by hand, in the layout ``rollsim run`` writes (``rollsim.sweep.results``).
 
 Four configurations of a 200-node rollout (maxUnavailable 10% / 25% × minReadySeconds 0 / 30),
 three replications each. Each run is a clean batch rollout: batches of ⌈pct × 200⌉ nodes, each
@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from rollsim.slo import Constraint, judge  # noqa: E402
+from rollsim.sweep.slo import Constraint, judge  # noqa: E402
 
 NODES = 200
 HORIZON = 3600.0

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rollsim.aggregate import (
+from rollsim.sweep.aggregate import (
     METRICS,
     RUN_COLUMNS,
     RUN_KEYS,
@@ -21,8 +21,8 @@ from rollsim.aggregate import (
     stack_runs,
     summary_frame,
 )
-from rollsim.metrics import SUMMARY_KEYS
-from rollsim.slo import parse_slo
+from rollsim.observe.metrics import SUMMARY_KEYS
+from rollsim.sweep.slo import parse_slo
 
 SWEPT = ["strategy.max_unavailable"]
 

@@ -1,4 +1,4 @@
-"""Budget arithmetic (``rollsim.budget``): int-or-percent parsing, scaling, validation, and
+"""Budget arithmetic (``rollsim.spec.budget``): int-or-percent parsing, scaling, validation, and
 upstream ``TestGetUnavailableNumbers`` (pkg/controller/daemon/update_test.go)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.budget import (
+from rollsim.spec.budget import (
     Budgets, allows_surge, is_zero, parse_int_or_percent, scaled_value, updated_desired_node_counts,
     validate_rolling_update,
 )

@@ -1,4 +1,4 @@
-"""Tests for rollsim.calibrate and rollsim.kubeexport: kubectl output in, timing profile out.
+"""Tests for rollsim.io.calibrate and rollsim.kubeexport: kubectl output in, timing profile out.
 
 The round trip simulates a rollout with known phase distributions, exports it as kubectl
 would print it (whole-second times), calibrates it back and checks that the inputs are
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from rollsim import build_scenario, simulate
-from rollsim.calibrate import (
+from rollsim.io.calibrate import (
     Calibration,
     calibrate,
     fit_phase,
@@ -35,15 +35,15 @@ from rollsim.calibrate import (
     pod_phases,
     write_timings,
 )
-from rollsim.config import ConfigError
-from rollsim.distributions import (
+from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.distributions import (
     Constant,
     Empirical,
     Gamma,
     LogNormal,
     parse_distribution,
 )
-from rollsim.kubeexport import export_events, export_pods, go_duration
+from kubeexport import export_events, export_pods, go_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "pods"

@@ -6,8 +6,8 @@ import simpy
 import pytest
 
 from rollsim import build_scenario, simulate
-from rollsim.churn import NodeChange, change_times, parse_node_change
-from rollsim.nodeevents import _pod_gc
+from rollsim.spec.churn import NodeChange, change_times, parse_node_change
+from rollsim.cluster.churn import _pod_gc
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.cluster import (
+from rollsim.spec.node import (
     CONTROL_PLANE_LABEL, DAEMON_POD_TOLERATIONS, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE,
     Node, NodeSelectorRequirement as Req, NodeSelectorTerm as Term, PodPlacement, Taint,
     Toleration, add_daemon_pod_tolerations, control_plane_node, node_matches_affinity,

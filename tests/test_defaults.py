@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rollsim.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Timings, UpdateStrategy
+from rollsim.spec.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Timings, UpdateStrategy
 
 
 def _draws(dist, n=200_000, seed=1):

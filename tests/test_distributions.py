@@ -1,4 +1,4 @@
-"""Tests for rollsim.distributions: parsing, canonical strings, moments, quantiles."""
+"""Tests for rollsim.spec.distributions: parsing, canonical strings, moments, quantiles."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.distributions import (
+from rollsim.spec.distributions import (
     Constant,
     Distribution,
     DistributionError,

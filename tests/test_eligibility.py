@@ -1,4 +1,4 @@
-"""Eligibility reports: which nodes get a daemon pod and why the others do not (``rollsim.eligibility``)."""
+"""Eligibility reports: which nodes get a daemon pod and why the others do not (``rollsim.spec.eligibility``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.cluster import (
+from rollsim.spec.node import (
     CONTROL_PLANE_LABEL,
     NO_EXECUTE,
     NO_SCHEDULE,
@@ -20,20 +20,20 @@ from rollsim.cluster import (
     Toleration,
     node_should_run_daemon_pod,
 )
-from rollsim.cluster import (
+from rollsim.spec.node import (
     NodeSelectorRequirement as Req,
 )
-from rollsim.cluster import (
+from rollsim.spec.node import (
     NodeSelectorTerm as Term,
 )
-from rollsim.eligibility import (
+from rollsim.spec.eligibility import (
     KEPT_ONLY,
     EligibilityReport,
     eligibility_report,
     format_report,
     why_not_eligible,
 )
-from rollsim.nodes import load_nodes, make_nodes, nodes_json
+from rollsim.io.nodes import load_nodes, make_nodes, nodes_json
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "experiments" / "nodes" / "sample-300.json"

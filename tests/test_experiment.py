@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rollsim.config import ConfigError, load_yaml
-from rollsim.experiment import expand_grid, load_experiment, replication_seed
+from rollsim.io.yamldoc import ConfigError, load_yaml
+from rollsim.sweep.experiment import expand_grid, load_experiment, replication_seed
 
 TINY = """\
 name: tiny

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rollsim import build_scenario, simulate
-from rollsim.faults import NewPodFaults, kubelet_backoff, parse_new_pods
+from rollsim.spec.faults import NewPodFaults, kubelet_backoff, parse_new_pods
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 

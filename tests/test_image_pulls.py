@@ -7,7 +7,7 @@ import math
 import pytest
 
 from rollsim import build_scenario, simulate
-from rollsim.image import ImageSpec, parse_pull_rate, parse_rate, parse_size
+from rollsim.spec.image import ImageSpec, parse_pull_rate, parse_rate, parse_size
 
 BASE = dict(controller="ideal", schedule=1, start=3, ready=4, terminate=5, probe_period=0)
 

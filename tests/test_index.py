@@ -12,12 +12,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from rollsim.budget import updated_desired_node_counts
-from rollsim.cluster import Taint
-from rollsim.decisions import SyncError, manage_plan, rolling_update_plan
-from rollsim.index import scan
-from rollsim.pods import FAILED, SUCCEEDED
-from rollsim.testing import ControllerHarness
+from rollsim.spec.budget import updated_desired_node_counts
+from rollsim.spec.node import Taint
+from rollsim.controller.decisions import SyncError, manage_plan, rolling_update_plan
+from rollsim.controller.index import scan
+from rollsim.controller.pods import FAILED, SUCCEEDED
+from harness import ControllerHarness
 
 NODES = [
     {"name": f"node-{i}", "taints": [{"key": "dedicated", "effect": effect}] if effect else []}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from rollsim.cli import main
-from rollsim.config import ConfigError
-from rollsim.experiment import load_experiment
+from rollsim.io.yamldoc import ConfigError
+from rollsim.sweep.experiment import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"

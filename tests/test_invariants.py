@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 
 import rollsim.simulation
 from rollsim import build_scenario, simulate
-from rollsim.records import Recorder
+from rollsim.observe.recorder import Recorder
 
 # Derandomized: the same examples every run, so a failure is reproducible and the suite is
 # not flaky; widen the search locally with e.g. max_examples=500, derandomize=False.

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.distributions import Constant, LogNormal, Uniform
-from rollsim.kubelet import Sampler, readiness_delay
+from rollsim.spec.distributions import Constant, LogNormal, Uniform
+from rollsim.cluster.kubelet import Sampler, readiness_delay
 
 
 class TestReadinessDelay:

@@ -11,15 +11,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollsim.cluster import (
+from rollsim.spec.node import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
     PodPlacement,
     Toleration,
 )
-from rollsim.config import ConfigError
-from rollsim.manifest import LoadedDaemonSet, ManifestError, load_daemonset
-from rollsim.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
+from rollsim.io.yamldoc import ConfigError
+from rollsim.io.manifest import LoadedDaemonSet, ManifestError, load_daemonset
+from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "manifests"

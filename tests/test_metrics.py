@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import simpy
 
-from rollsim.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
-from rollsim.pods import RUNNING, Pod
-from rollsim.records import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
+from rollsim.observe.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
+from rollsim.controller.pods import RUNNING, Pod
+from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
 
 NAN = math.nan
 

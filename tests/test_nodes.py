@@ -1,4 +1,4 @@
-"""Node lists: reading kubectl output, the realistic generator, and node pools (``rollsim.nodes``)."""
+"""Node lists: reading kubectl output, the realistic generator, and node pools (``rollsim.io.nodes``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollsim.cluster import (
+from rollsim.spec.node import (
     CONTROL_PLANE_LABEL,
     NO_EXECUTE,
     NO_SCHEDULE,
@@ -24,8 +24,8 @@ from rollsim.cluster import (
     Node,
     Taint,
 )
-from rollsim.config import ConfigError
-from rollsim.nodes import (
+from rollsim.io.yamldoc import ConfigError
+from rollsim.io.nodes import (
     PoolError,
     load_nodes,
     make_nodes,

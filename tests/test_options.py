@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rollsim.cluster import Node, PodPlacement, Toleration
-from rollsim.options import OPTIONS, OptionError, build_scenario, option_for_path, option_path
-from rollsim.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
+from rollsim.spec.node import Node, PodPlacement, Toleration
+from rollsim.spec.options import OPTIONS, OptionError, build_scenario, option_for_path, option_path
+from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
 
 MANIFEST = DaemonSetSpec(
     name="node-exporter", namespace="monitoring",

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 
-from rollsim.plotmath import (
+from rollsim.present.plotmath import (
     log_start,
     log_time_ticks,
     short_duration,
     spread_labels,
     wants_log,
 )
-from rollsim.plots import (
+from rollsim.present.plots import (
     bin_minimum,
     pareto_front,
     plot_availability,
@@ -30,8 +30,8 @@ from rollsim.plots import (
     sweep_axis,
     time_unit,
 )
-from rollsim.render import format_duration
-from rollsim.results import load_results
+from rollsim.present.render import format_duration
+from rollsim.sweep.results import load_results
 
 PNG = b"\x89PNG\r\n\x1a\n"
 NAN = math.nan
@@ -173,7 +173,7 @@ def test_save_figures_skips_figures_whose_data_is_absent(make_results, tmp_path)
 
 
 def test_modules_leave_pyplot_and_the_backend_alone() -> None:
-    code = ("import sys, matplotlib; import rollsim.plots, rollsim.report, rollsim.render, rollsim.plotmath; "
+    code = ("import sys, matplotlib; import rollsim.present.plots, rollsim.present.report, rollsim.present.render, rollsim.present.plotmath; "
             "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "None"]

@@ -14,14 +14,14 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.deleters import DeleterSpec, parse_deleter
-from rollsim.expectations import EXPECTATIONS_TIMEOUT, Expectations
-from rollsim.index import RankedSet
-from rollsim.informer import ADDED, DELETED, MODIFIED, Informer
-from rollsim.pods import Pod
-from rollsim.ratelimit import Backoff, TokenBucket
-from rollsim.streams import Streams, stream_key
-from rollsim.workqueue import WorkQueue
+from rollsim.spec.deleters import DeleterSpec, parse_deleter
+from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from rollsim.controller.index import RankedSet
+from rollsim.cluster.informer import ADDED, DELETED, MODIFIED, Informer
+from rollsim.controller.pods import Pod
+from rollsim.controller.flowcontrol import Backoff, TokenBucket
+from rollsim.spec.streams import Streams, stream_key
+from rollsim.cluster.workqueue import WorkQueue
 
 # -- TokenBucket ---------------------------------------------------------------------------
 
@@ -469,7 +469,7 @@ class TestStreams:
         assert stream_key("pull") != stream_key("pulL")
 
     def test_not_salted_by_python_hash(self) -> None:
-        code = "from rollsim.streams import Streams; print(Streams(5)['pull'].random(3).tolist())"
+        code = "from rollsim.spec.streams import Streams; print(Streams(5)['pull'].random(3).tolist())"
         out = set()
         for hashseed in ("1", "2"):
             env = {**os.environ, "PYTHONHASHSEED": hashseed}
@@ -605,7 +605,7 @@ class TestRankedSet:
 def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path) -> None:
     import os
 
-    from rollsim.results import write_text
+    from rollsim.io.atomic import write_text
 
     umask = os.umask(0o022)
     try:

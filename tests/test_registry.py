@@ -10,7 +10,8 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollsim.registry import Registry, RegistrySpec, max_min_rates
+from rollsim.cluster.registry import Registry
+from rollsim.spec.registry import RegistrySpec, max_min_rates
 
 MB = 1e6
 

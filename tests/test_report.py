@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-import rollsim.render
-import rollsim.report
-from rollsim.render import format_value, render_html, render_markdown
-from rollsim.report import (
+import rollsim.present.render
+import rollsim.present.report
+from rollsim.present.render import format_value, render_html, render_markdown
+from rollsim.present.report import (
     format_duration,
     format_number,
     format_percent,
@@ -21,7 +21,7 @@ from rollsim.report import (
     report_blocks,
     write_report,
 )
-from rollsim.results import load_results
+from rollsim.sweep.results import load_results
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -128,7 +128,7 @@ def test_without_parquet_files_the_report_notes_the_missing_figures(make_results
 def test_formatting_and_rendering_live_in_render_and_are_re_exported() -> None:
     for name in ("format_duration", "format_number", "format_percent", "md_cell", "md_text", "render_markdown",
                  "render_html"):
-        assert getattr(rollsim.report, name) is getattr(rollsim.render, name)
+        assert getattr(rollsim.present.report, name) is getattr(rollsim.present.render, name)
     assert format_value(1003) == "1,003" and format_value(20.0) == "20" and format_value(0.5) == "0.5"
     assert format_value(["a", "b"]) == "a, b" and format_value([]) == "none" and format_value(None) == "—"
     assert format_value(True) == "True"

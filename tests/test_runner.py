@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from rollsim import runner
-from rollsim.aggregate import RUN_COLUMNS, RUN_KEYS
-from rollsim.executors import ExecutorError, choose_executor, open_executor
-from rollsim.experiment import load_experiment
-from rollsim.results import ResultsError, load_results
-from rollsim.runner import RunError, RunInterrupted, run_experiment
+from rollsim.sweep import runner
+from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
+from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor
+from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.results import ResultsError, load_results
+from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 
 EXPERIMENT = """\
 name: tiny
@@ -335,8 +335,8 @@ def test_runs_saved_by_an_older_rollsim_are_simulated_again(tmp_path) -> None:
     """A saved run whose summary lacks keys this rollsim writes is not reused."""
     import json as _json
 
-    from rollsim.experiment import load_experiment
-    from rollsim.runner import run_experiment
+    from rollsim.sweep.experiment import load_experiment
+    from rollsim.sweep.runner import run_experiment
 
     path = tmp_path / "e.yaml"
     path.write_text("name: e\nscenario: {cluster: {nodes: 5}, controller: {mode: ideal}}\nreplications: 2\n")

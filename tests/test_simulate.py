@@ -17,13 +17,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from rollsim import build_scenario, simulate
-from rollsim.budget import scaled_value
-from rollsim.cluster import (
+from rollsim.spec.budget import scaled_value
+from rollsim.spec.node import (
     CONTROL_PLANE_LABEL, NO_SCHEDULE, PodPlacement, Toleration, control_plane_node, uniform_nodes,
 )
-from rollsim.metrics import SUMMARY_KEYS
-from rollsim.records import NODE_COLUMNS, TIMELINE_COLUMNS
-from rollsim.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Scenario, Timings
+from rollsim.observe.metrics import SUMMARY_KEYS
+from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS
+from rollsim.spec.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Scenario, Timings
 
 SCHEDULE, PULL, START, READY, TERMINATE = 1.0, 2.0, 3.0, 4.0, 5.0
 STARTUP = SCHEDULE + PULL + START + READY  # create -> Ready

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rollsim.slo import Constraint, judge, parse_slo, recommend, statistic
+from rollsim.sweep.slo import Constraint, judge, parse_slo, recommend, statistic
 
 
 def test_keys_name_metric_and_bound() -> None:

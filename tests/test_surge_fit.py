@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rollsim import build_scenario, simulate
-from rollsim.cluster import Node
-from rollsim.scheduling import scheduler_backoff, unschedulable_reason
+from rollsim.spec.node import Node
+from rollsim.cluster.scheduling import scheduler_backoff, unschedulable_reason
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
 GIB = 2**30
@@ -42,7 +42,7 @@ def test_without_surge_the_host_port_is_free_once_the_old_pod_is_gone() -> None:
 
 
 def test_a_surge_pod_that_does_not_fit_the_nodes_resources_stalls(tmp_path) -> None:
-    from rollsim.nodes import nodes_from_pools
+    from rollsim.io.nodes import nodes_from_pools
 
     nodes = nodes_from_pools([{"name": "small", "count": 10, "allocatable": {"cpu": "2", "memory": "8Gi"}}])
     fits = simulate(build_scenario(node_list=nodes, max_surge=2, requests_cpu="500m", node_utilization=0.5,

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import pytest
 
-from rollsim.cluster import (
+from rollsim.spec.node import (
     Node, NodeSelectorRequirement, NodeSelectorTerm, PodPlacement, Toleration,
     node_should_run_daemon_pod,
 )
-from rollsim.pods import FAILED
-from rollsim.testing import ControllerHarness
+from rollsim.controller.pods import FAILED
+from harness import ControllerHarness
 
 STRATEGIES = ["OnDelete", "RollingUpdate"]
 

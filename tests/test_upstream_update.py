@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from rollsim.cluster import Toleration
-from rollsim.testing import ControllerHarness
+from rollsim.spec.node import Toleration
+from harness import ControllerHarness
 
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 

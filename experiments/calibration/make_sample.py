@@ -26,10 +26,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE.parent.parent / "tests"))  # kubeexport: test-only code, kept out of the package
 
 from rollsim import build_scenario, simulate
-from rollsim.calibrate import calibrate, format_table, write_timings
-from rollsim.kubeexport import DEFAULT_IMAGE, export_events, export_pods
+from rollsim.io.calibrate import calibrate, format_table, write_timings
+from kubeexport import DEFAULT_IMAGE, export_events, export_pods
 
 SCENARIO = {
     "nodes": 300, "max_unavailable": "10%", "probe_period": 10, "controller": "realistic",

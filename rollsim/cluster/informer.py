@@ -1,0 +1,64 @@
+"""The controller's pod informer: API changes reach the controller's cache after a watch delay."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import simpy
+
+from rollsim.controller.daemon import DaemonSetController
+from rollsim.controller.pods import Pod
+
+__all__ = ["Informer", "ADDED", "MODIFIED", "DELETED"]
+
+ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+
+
+class Informer:
+    """Delivers watch events to the controller's handlers, each after ``delay()`` seconds.
+
+    Events of one object keep their order, as a watch stream guarantees: each object has
+    a FIFO of pending events, no event is due before the one ahead of it, and every timer
+    that fires delivers the oldest pending event of its object (so float rounding of the
+    timers can never swap two events). ``delay=None`` delivers at once.
+    """
+
+    __slots__ = ("env", "controller", "delay", "_pending")
+
+    def __init__(
+        self, env: simpy.Environment, controller: DaemonSetController, delay: Callable[[], float] | None
+    ) -> None:
+        self.env = env
+        self.controller = controller
+        self.delay = delay
+        self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
+
+    def notify(self, kind: str, pod: Pod) -> None:
+        snapshot = pod.copy()
+        if self.delay is None:
+            self._deliver(kind, snapshot)
+            return
+        now = self.env.now
+        queue = self._pending.setdefault(pod.uid, deque())
+        due = now + self.delay()
+        if queue:
+            due = max(due, queue[-1][0])
+        queue.append((due, kind, snapshot))
+        self.env.timeout(due - now).callbacks.append(lambda _e: self._next(snapshot.uid))
+
+    def _next(self, uid: int) -> None:
+        queue = self._pending[uid]
+        _due, kind, snapshot = queue.popleft()
+        if not queue:
+            del self._pending[uid]
+        self._deliver(kind, snapshot)
+
+    def _deliver(self, kind: str, pod: Pod) -> None:
+        c = self.controller
+        if kind == ADDED:
+            c.pod_added(pod)
+        elif kind == MODIFIED:
+            c.pod_updated(pod)
+        else:
+            c.pod_deleted(pod.uid)

@@ -1,0 +1,136 @@
+"""The image registry the kubelets pull from during a rollout, shared under contention.
+
+On a large cluster a DaemonSet update makes many kubelets pull the new image at once. The
+registry has a finite egress bandwidth and often a pull-rate limit (Docker Hub, ECR and GCR all
+throttle), so a pull's duration follows from its bytes and the bandwidth it gets while others
+pull: a processor-sharing model with max-min fairness, not a fixed delay.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+
+import simpy
+
+from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.spec.registry import RegistrySpec, max_min_rates
+
+__all__ = ["Registry"]
+
+# A transfer whose remaining bytes fall below this fraction of its size is done (float error).
+_DONE_FRACTION = 1e-9
+
+
+@dataclass(slots=True)
+class _Transfer:
+    """One image's bytes in flight to one node."""
+
+    size: float
+    cap: float | None
+    done: simpy.Event
+    remaining: float
+    rate: float = 0.0
+
+
+class Registry:
+    """A registry serving image pulls to kubelets, as the kubelet's image puller sees it.
+
+    A pull waits for a pull-rate token (FIFO), then ``latency``, then transfers its bytes.
+    Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link; the
+    shares are recomputed whenever a transfer starts or finishes, and one timeout is kept
+    pending for the earliest finish (older ones are invalidated by a version counter).
+    """
+
+    def __init__(self, env: simpy.Environment, spec: RegistrySpec) -> None:
+        self.env = env
+        self.spec = spec
+        self._bucket = (None if spec.pull_rate is None
+                        else TokenBucket(spec.pull_rate, max(1.0, spec.pull_rate)))
+        self._active: dict[int, _Transfer] = {}
+        self._next_id = 0
+        self._version = 0
+        self._last = env.now
+        self.peak_concurrent = 0
+        self.bytes_served = 0.0
+        self.pulls = 0
+        self.total_pull_seconds = 0.0
+        # Debug hook called at every recompute with (caps, rates) of the active transfers.
+        self.on_recompute: Callable[[list[float | None], list[float]], None] | None = None
+
+    @property
+    def mean_pull_s(self) -> float | None:
+        return self.total_pull_seconds / self.pulls if self.pulls else None
+
+    def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:
+        """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s.
+
+        The returned event succeeds with the pull's duration (seconds from this call). A
+        cached image under ``imagePullPolicy: Always`` is ``size_bytes == 0``: it still takes a
+        token and the latency (the manifest check) but no bandwidth.
+        """
+        if not size_bytes >= 0:
+            raise ValueError(f"size_bytes must be non-negative, got {size_bytes}")
+        if node_bandwidth is not None and not node_bandwidth > 0:
+            raise ValueError(f"node_bandwidth must be positive or None, got {node_bandwidth}")
+        return self.env.process(self._pulling(float(size_bytes), node_bandwidth))
+
+    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float]:
+        start = self.env.now
+        grant = start if self._bucket is None else self._bucket.reserve(start)
+        wait = grant - start + self.spec.latency
+        if wait > 0:
+            yield self.env.timeout(wait)
+        if size > 0:
+            yield self._start_transfer(size, cap)
+        duration = self.env.now - start
+        self.pulls += 1
+        self.bytes_served += size
+        self.total_pull_seconds += duration
+        return duration
+
+    def _start_transfer(self, size: float, cap: float | None) -> simpy.Event:
+        self._advance()
+        done = self.env.event()
+        self._active[self._next_id] = _Transfer(size, cap, done, size)
+        self._next_id += 1
+        self.peak_concurrent = max(self.peak_concurrent, len(self._active))
+        self._replan()
+        return done
+
+    def _advance(self, due: int | None = None) -> None:
+        """Drain every transfer at its current rate up to now; finish those that are done."""
+        elapsed = self.env.now - self._last
+        self._last = self.env.now
+        for key, t in list(self._active.items()):
+            if key == due or math.isinf(t.rate):
+                t.remaining = 0.0  # the transfer this timeout was planned for: no float residue
+            else:
+                t.remaining -= t.rate * elapsed
+            if t.remaining <= _DONE_FRACTION * t.size:
+                del self._active[key]
+                t.done.succeed()
+
+    def _replan(self) -> None:
+        """Recompute the fair shares and keep one timeout pending for the earliest finish."""
+        self._version += 1
+        if not self._active:
+            return
+        transfers = list(self._active.items())
+        caps = [t.cap for _, t in transfers]
+        rates = max_min_rates(caps, self.spec.bandwidth)
+        for (_, t), rate in zip(transfers, rates):
+            t.rate = rate
+        if self.on_recompute is not None:
+            self.on_recompute(caps, rates)
+        delay, due = min((t.remaining / t.rate if t.rate > 0 else math.inf, key)
+                         for key, t in transfers)
+        version = self._version
+        self.env.timeout(delay).callbacks.append(lambda _: self._tick(version, due))
+
+    def _tick(self, version: int, due: int) -> None:
+        if version != self._version:
+            return  # stale: a start or finish since has replanned
+        self._advance(due)
+        self._replan()

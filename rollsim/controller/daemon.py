@@ -1,0 +1,312 @@
+"""The DaemonSet controller for one DaemonSet: its informer cache and ``syncDaemonSet``.
+
+``sync()`` is a generator that yields how long to wait (the API writes of ``syncNodes``
+and the status update take time in ``realistic`` mode). The SimPy worker turns each
+yielded duration into a timeout; the test harness, whose writes complete at once, just
+runs it through. The decisions themselves are in ``rollsim.controller.classify`` (per node),
+``rollsim.controller.index`` (adding up) and ``rollsim.controller.decisions`` (what to do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from typing import Protocol
+
+from rollsim.spec.budget import allows_surge, updated_desired_node_counts
+from rollsim.controller.classify import NodeClass, classify_node
+from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
+from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
+from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from rollsim.controller.index import Aggregate, NodeIndex, scan
+from rollsim.controller.pods import Pod
+from rollsim.controller.flowcontrol import Backoff
+from rollsim.spec.scenario import UpdateStrategy
+
+__all__ = ["PodControl", "DaemonSetController", "BURST_REPLICAS"]
+
+BURST_REPLICAS = 250
+
+Waits = Generator[float, None, SyncError | None]
+
+
+class PodControl(Protocol):
+    """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
+
+    def create(self, node: int, revision: int) -> float | None: ...
+
+    def delete(self, pod: Pod) -> float | None: ...
+
+    def write_status(self, status: dict[str, int]) -> float: ...
+
+
+class DaemonSetController:
+    """One DaemonSet as the controller sees it through its informers, and its sync.
+
+    Node ids are indexes into ``nodes``; a node removed from the cluster keeps its id
+    with ``exists`` False, so pods still bound to it are counted as upstream does.
+    """
+
+    def __init__(
+        self,
+        *,
+        nodes: Sequence[Node],
+        placement: PodPlacement,
+        strategy: UpdateStrategy,
+        min_ready_seconds: float,
+        pod_control: PodControl,
+        clock: Callable[[], float],
+        requeue: Callable[[float], None],
+        rank: Sequence[float],
+        backoff: Backoff | None = None,
+        burst_replicas: int = BURST_REPLICAS,
+        slow_start_initial_batch_size: int = 1,
+        expectations_timeout: float = EXPECTATIONS_TIMEOUT,
+        reference: bool = False,
+    ) -> None:
+        self.nodes = list(nodes)
+        self.placement = placement
+        self.strategy = strategy
+        self.min_ready_seconds = float(min_ready_seconds)
+        self.pod_control = pod_control
+        self.clock = clock
+        self.requeue = requeue
+        self.rank = rank
+        self.backoff = backoff if backoff is not None else Backoff()
+        self.burst_replicas = burst_replicas
+        self.slow_start_initial_batch_size = slow_start_initial_batch_size
+        self.expectations = Expectations(expectations_timeout)
+        self.reference = reference
+        self.revision = 0
+        self.generation = 1
+        self.status: dict[str, int] = {}
+        self.pods: dict[int, Pod] = {}
+        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
+        self.exists = [True] * len(self.nodes)
+        self.should_run: list[bool] = []
+        self.should_continue: list[bool] = []
+        self._surge = False
+        self._now = 0.0
+        self.index = NodeIndex(self._classify, rank)
+        self._spec_changed()
+
+    # -- the DaemonSet spec ---------------------------------------------------------------
+
+    def _spec_changed(self) -> None:
+        """Any spec change: eligibility and classes of every node may differ."""
+        self.generation += 1
+        eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
+        self.should_run = [run for run, _ in eligibility]
+        self.should_continue = [keep for _, keep in eligibility]
+        self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
+        self.index.mark_all(range(len(self.nodes)))
+        self.requeue(0.0)
+
+    def _eligibility(self, node: int) -> tuple[bool, bool]:
+        """``NodeShouldRunDaemonPod`` for node ``node``; a node that is gone runs nothing."""
+        if not self.exists[node]:
+            return False, False
+        return node_should_run_daemon_pod(self.nodes[node], self.placement)
+
+    def change_template(self, placement: PodPlacement | None = None, revision: int | None = None) -> None:
+        """A new pod template (``constructHistory`` creates a new ControllerRevision), or with
+        ``revision`` a return to an earlier one: ``constructHistory`` finds the existing
+        ControllerRevision, so pods with its hash count as updated again (a rollback)."""
+        self.revision = self.revision + 1 if revision is None else revision
+        if placement is not None:
+            self.placement = placement
+        self._spec_changed()
+
+    def set_update_strategy(self, strategy: UpdateStrategy) -> None:
+        self.strategy = strategy
+        self._spec_changed()
+
+    def set_min_ready_seconds(self, seconds: float) -> None:
+        self.min_ready_seconds = float(seconds)
+        self._spec_changed()
+
+    def add_node_slot(self, node: Node, exists: bool = True) -> int:
+        """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
+        self.nodes.append(node)
+        self.pods_by_node.append([])
+        self.exists.append(exists)
+        node_id = len(self.nodes) - 1
+        should_run, should_continue = self._eligibility(node_id)
+        self.should_run.append(should_run)
+        self.should_continue.append(should_continue)
+        self.index.mark(node_id)
+        self.requeue(0.0)
+        return node_id
+
+    def update_node(self, node: int, updated: Node) -> None:
+        """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
+        self.nodes[node] = updated
+        self.should_run[node], self.should_continue[node] = self._eligibility(node)
+        self.index.mark(node)
+        self.requeue(0.0)
+
+    def remove_node(self, node: int) -> None:
+        """The node left the node list (there is no node-delete handler upstream: its pods stay
+        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs)."""
+        self.exists[node] = False
+        self.should_run[node] = False
+        self.should_continue[node] = False
+        self.index.mark(node)
+        self.requeue(0.0)
+
+    # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
+
+    def pod_added(self, pod: Pod) -> None:
+        if pod.uid in self.pods:  # the cache already holds it (a relist): an update
+            self.pod_updated(pod)
+            return
+        self.pods[pod.uid] = pod
+        self.pods_by_node[pod.node].append(pod)
+        if pod.deleting:  # a pod that arrives with a deletionTimestamp is a delete
+            self.expectations.deletion_observed()
+        else:
+            self.expectations.creation_observed()
+        self.index.mark(pod.node)
+        self.requeue(0.0)
+
+    def pod_updated(self, snapshot: Pod) -> None:
+        cached = self.pods.get(snapshot.uid)
+        if cached is None:
+            self.pod_added(snapshot)
+            return
+        became_deleting = snapshot.deleting and not cached.deleting
+        became_ready = snapshot.ready and not cached.ready
+        cached.assign(snapshot)
+        if became_deleting:
+            self.expectations.deletion_observed()
+        if became_ready and self.min_ready_seconds > 0:
+            self.requeue(self.min_ready_seconds + 1.0)
+        self.index.mark(cached.node)
+        self.requeue(0.0)
+
+    def pod_deleted(self, uid: int) -> None:
+        pod = self.pods.pop(uid, None)
+        if pod is None:
+            return
+        self.pods_by_node[pod.node].remove(pod)
+        self.expectations.deletion_observed()
+        self.index.mark(pod.node)
+        self.requeue(0.0)
+
+    # -- the sync --------------------------------------------------------------------------
+
+    def _classify(self, node: int) -> NodeClass:
+        pods = [p for p in self.pods_by_node[node] if not (p.deleting and p.terminal)]
+        return classify_node(
+            pods, self.should_run[node], self.should_continue[node], self.exists[node],
+            self.revision, self.min_ready_seconds, self._surge, self._now,
+        )
+
+    def aggregate(self) -> Aggregate:
+        """The node contributions now: the plain scan (reference) or the incremental index."""
+        self._now = self.clock()
+        if self.reference:
+            return scan(self._classify, range(len(self.nodes)), self.rank)
+        return self.index.refresh(self._now)
+
+    def sync(self) -> Waits:
+        """Mirrors ``syncDaemonSet``; returns the error that makes the key requeue, if any."""
+        if not self.expectations.satisfied(self.clock()):
+            yield from self._update_status(observed=False)
+            return None
+        error = None
+        try:
+            yield from self._manage()
+            if self.strategy.rolling and self.expectations.satisfied(self.clock()):
+                yield from self._rolling_update()
+        except SyncError as exc:
+            error = exc
+        yield from self._update_status(observed=True)
+        return error
+
+    def _manage(self) -> Generator[float, None, None]:
+        """Mirrors ``manage``: creates and deletions whatever the strategy."""
+        agg = self.aggregate()
+        plan = manage_plan(agg, self.burst_replicas)
+        deletes = plan.deletes + self._failed_pods_to_delete(agg)
+        yield from self._sync_nodes(deletes, plan.creates)
+
+    def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
+        """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
+        out: list[Pod] = []
+        now = self._now
+        observed = self.status.get("observed_generation", 0)
+        for node in agg.sets["failed"].smallest(len(agg.sets["failed"])):
+            key = f"{observed}/{node}"
+            for pod in agg.classes(node).failed:
+                if self.backoff.in_backoff_since_update(key, now):
+                    self.requeue(self.backoff.get(key))
+                    continue
+                self.backoff.next(key, now)
+                out.append(pod)
+        return out
+
+    def _rolling_update(self) -> Generator[float, None, None]:
+        """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``."""
+        agg = self.aggregate()
+        budgets = updated_desired_node_counts(
+            agg.totals["desired"], self.strategy.max_unavailable, self.strategy.max_surge
+        )
+        plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
+        yield from self._sync_nodes(plan.deletes, plan.creates)
+
+    def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
+        """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
+        batches of 1, 2, 4, ... (each batch in parallel, waited for); then all deletes at once."""
+        if not deletes and not creates:
+            return
+        creates = creates[: self.burst_replicas]
+        deletes = deletes[: self.burst_replicas]
+        c, d = len(creates), len(deletes)
+        self.expectations.set(c, d, self.clock())
+        failed = False
+        pos, batch = 0, min(c, self.slow_start_initial_batch_size)
+        while pos < c:
+            done, errors = self.clock(), 0
+            for node in creates[pos : pos + batch]:
+                finished = self.pod_control.create(node, self.revision)
+                if finished is None:
+                    self.expectations.creation_observed()
+                    errors += 1
+                else:
+                    done = max(done, finished)
+            if done > self.clock():
+                yield done - self.clock()
+            skipped = c - (pos + batch)
+            if errors:
+                failed = True
+                if skipped > 0:
+                    self.expectations.lower(add=skipped)
+                    break
+            pos += batch
+            batch = min(2 * batch, c - pos)
+        done = self.clock()
+        for pod in deletes:
+            finished = self.pod_control.delete(pod)
+            if finished is None:
+                self.expectations.deletion_observed()
+            else:
+                done = max(done, finished)
+        if done > self.clock():
+            yield done - self.clock()
+        if failed:
+            raise SyncError("pod creation failed")
+
+    def _update_status(self, observed: bool) -> Generator[float, None, None]:
+        """Mirrors ``updateDaemonSetStatus``: write only on change; re-check minReadySeconds."""
+        status = daemonset_status(self.aggregate())
+        status["observed_generation"] = (
+            self.generation if observed else self.status.get("observed_generation", 0)
+        )
+        status["generation"] = self.generation
+        if status != self.status:
+            self.status = status
+            finished = self.pod_control.write_status(dict(status))
+            if finished > self.clock():
+                yield finished - self.clock()
+        if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
+            self.requeue(self.min_ready_seconds)

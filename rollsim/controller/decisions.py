@@ -1,0 +1,93 @@
+"""What a sync decides, from the added-up node contributions (``rollsim.controller.index.Aggregate``).
+
+Every function here is pure: the same aggregate gives the same lists. Lists are cut at
+``limit`` (``BurstReplicas``) exactly where ``syncNodes`` would cut them, so entries
+past the cap are never even chosen.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rollsim.controller.index import Aggregate
+from rollsim.controller.pods import Pod
+
+__all__ = [
+    "Plan",
+    "SyncError",
+    "manage_plan",
+    "rolling_update_plan",
+    "daemonset_status",
+]
+
+
+class SyncError(Exception):
+    """A sync that fails and is requeued with rate limiting (``AddRateLimited``)."""
+
+
+class Plan(NamedTuple):
+    """The arguments of one ``syncNodes`` call: nodes to create a pod on, pods to delete."""
+
+    creates: list[int]
+    deletes: list[Pod]
+
+    def __bool__(self) -> bool:
+        return bool(self.creates or self.deletes)
+
+
+def _pods(agg: Aggregate, set_name: str, field: str, limit: int) -> list[Pod]:
+    """The pods named by ``field`` of the lowest-ranked nodes of ``set_name``, at most ``limit``."""
+    out: list[Pod] = []
+    for node in agg.sets[set_name].smallest(limit):
+        value = getattr(agg.classes(node), field)
+        out.extend(value if isinstance(value, tuple) else (value,))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def manage_plan(agg: Aggregate, limit: int) -> Plan:
+    """Mirrors ``manage`` without failed pods: creates on desired nodes with no pod, and the
+    deletions of ``podsShouldBeOnNode`` (excess, succeeded, surge pruning, no-longer-eligible)
+    plus ``getUnscheduledPodsWithoutNode``. Failed pods go through the backoff in the controller.
+    """
+    return Plan(agg.sets["create"].smallest(limit), _pods(agg, "deletes", "deletes", limit))
+
+
+def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, limit: int) -> Plan:
+    """Mirrors ``rollingUpdate``: path A (delete first) when maxSurge is 0, else path B (surge)."""
+    totals, sets = agg.totals, agg.sets
+    if max_surge == 0:
+        # Old pods that are not available are always deleted, and count against the budget.
+        must = _pods(agg, "a_must_replace", "a_must_replace", limit)
+        candidates = sets["a_candidate"]
+        budget = max(0, min(max_unavailable - totals["a_unavailable"], len(candidates)))
+        chosen = candidates.smallest(min(budget, limit - len(must)))
+        return Plan([], must + [agg.classes(n).a_candidate for n in chosen])
+
+    if totals["b_error"]:
+        raise SyncError("an old pod is bound to a node that no longer exists (nodeLister.Get failed)")
+    deletes = _pods(agg, "b_delete_now", "b_delete_now", limit)
+    excess = totals["b_available"] - totals["desired"]
+    if excess > 0 and len(deletes) < limit:
+        k = min(excess, len(sets["b_not_wanted"]), limit - len(deletes))
+        deletes += _pods(agg, "b_not_wanted", "b_not_wanted", k)
+    allowed = sets["b_allowed"].smallest(limit)
+    candidates = sets["b_candidate"]
+    budget = max(0, min(max_surge - totals["b_surge"], len(candidates)))
+    creates = allowed + candidates.smallest(min(budget, limit - len(allowed)))
+    return Plan(creates, deletes)
+
+
+def daemonset_status(agg: Aggregate) -> dict[str, int]:
+    """Mirrors ``updateDaemonSetStatus``'s counts (the oldest pod of each node speaks for it)."""
+    t = agg.totals
+    return {
+        "desired": t["desired"],
+        "current": t["current"],
+        "ready": t["ready"],
+        "available": t["available"],
+        "updated": t["updated"],
+        "misscheduled": t["misscheduled"],
+        "unavailable": t["desired"] - t["available"],
+    }

@@ -1,0 +1,185 @@
+"""Adding up node contributions: the reference scan and the incremental fast path.
+
+Go iterates ``nodeToDaemonPods`` in random map order, and where a budget admits only some
+of the candidates the first ones in that order win. rollsim draws one random rank per
+node at the start of a run and takes candidates in rank order. At every sync the
+chosen set is then a uniformly random subset of the candidates, as in Go; the order
+is fixed for the run rather than redrawn each sync (a departure that does not change
+the distribution of which nodes go first). Both aggregators pick by the same ranks, so
+they make identical choices.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rollsim.controller.classify import EMPTY, NodeClass
+
+__all__ = ["RankedSet", "Aggregate", "scan", "NodeIndex", "TOTALS", "SETS"]
+
+TOTALS = (
+    "desired", "current", "ready", "available", "updated", "misscheduled",
+    "a_unavailable", "b_surge", "b_available", "b_error",
+)
+# set name -> the NodeClass field that puts a node in it
+SETS = {
+    "create": "create",
+    "deletes": "deletes",
+    "failed": "failed",
+    "a_must_replace": "a_must_replace",
+    "a_candidate": "a_candidate",
+    "b_delete_now": "b_delete_now",
+    "b_allowed": "b_allowed",
+    "b_not_wanted": "b_not_wanted",
+    "b_candidate": "b_candidate",
+}
+_SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
+_TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
+
+
+class RankedSet:
+    """A set of node ids that yields its members in rank order (a heap with lazy deletion)."""
+
+    __slots__ = ("_rank", "_members", "_heap")
+
+    def __init__(self, rank: Sequence[float], members: Iterable[int] = ()) -> None:
+        self._rank = rank
+        self._members: set[int] = set(members)
+        self._heap = [(rank[k], k) for k in self._members]
+        heapq.heapify(self._heap)
+
+    def add(self, key: int) -> None:
+        if key not in self._members:
+            self._members.add(key)
+            heapq.heappush(self._heap, (self._rank[key], key))
+
+    def discard(self, key: int) -> None:
+        self._members.discard(key)
+        if len(self._heap) > 64 and len(self._heap) > 4 * len(self._members):
+            self._heap = [(self._rank[k], k) for k in self._members]
+            heapq.heapify(self._heap)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._members
+
+    def __iter__(self):
+        return iter(self._members)
+
+    def smallest(self, k: int) -> list[int]:
+        """The ``k`` lowest-ranked members, in rank order."""
+        if k <= 0 or not self._members:
+            return []
+        if k >= len(self._members):
+            return sorted(self._members, key=lambda m: (self._rank[m], m))
+        heap, out, seen = self._heap, [], set()
+        while len(out) < k:
+            entry = heapq.heappop(heap)
+            key = entry[1]
+            if key in self._members and key not in seen:
+                seen.add(key)
+                out.append(entry)
+        for entry in out:
+            heapq.heappush(heap, entry)
+        return [key for _, key in out]
+
+
+@dataclass(slots=True)
+class Aggregate:
+    """The node contributions of one sync, added up: totals and the sets of actionable nodes."""
+
+    totals: dict[str, int]
+    sets: dict[str, RankedSet]
+    classes: Callable[[int], NodeClass] = field(repr=False, default=lambda _: EMPTY)
+
+    def key(self) -> tuple:
+        """Everything a decision depends on, for comparing aggregators."""
+        return (
+            tuple(self.totals[t] for t in TOTALS),
+            tuple(frozenset(self.sets[s]) for s in SETS),
+        )
+
+
+def scan(classify: Callable[[int], NodeClass], nodes: Iterable[int], rank: Sequence[float]) -> Aggregate:
+    """The reference: classify every node, as ``syncDaemonSet`` rescans every node each sync."""
+    totals = dict.fromkeys(TOTALS, 0)
+    members: dict[str, list[int]] = {s: [] for s in SETS}
+    classes: dict[int, NodeClass] = {}
+    for node in nodes:
+        cls = classify(node)
+        if cls is EMPTY:
+            continue
+        classes[node] = cls
+        for name, i in zip(TOTALS, _TOTAL_FIELDS):
+            totals[name] += cls[i]
+        for name, i in _SET_FIELDS:
+            if cls[i]:
+                members[name].append(node)
+    sets = {s: RankedSet(rank, m) for s, m in members.items()}
+    return Aggregate(totals, sets, lambda n: classes.get(n, EMPTY))
+
+
+class NodeIndex:
+    """The fast path: per-node classes kept current by reclassifying only changed nodes.
+
+    ``mark(node)`` is called whenever a node's cached pods or eligibility change;
+    ``refresh(now)`` reclassifies the marked nodes and those whose minReadySeconds
+    window has just passed, and keeps the totals and sets in step.
+    """
+
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate")
+
+    def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float]) -> None:
+        self._classify = classify
+        self._rank = rank
+        self._classes: dict[int, NodeClass] = {}
+        self._dirty: set[int] = set()
+        self._timers: list[tuple[float, int]] = []
+        self.aggregate = Aggregate(
+            dict.fromkeys(TOTALS, 0),
+            {s: RankedSet(rank) for s in SETS},
+            lambda n: self._classes.get(n, EMPTY),
+        )
+
+    def mark(self, node: int) -> None:
+        self._dirty.add(node)
+
+    def mark_all(self, nodes: Iterable[int]) -> None:
+        self._dirty.update(nodes)
+
+    def refresh(self, now: float) -> Aggregate:
+        timers = self._timers
+        while timers and timers[0][0] < now:
+            self._dirty.add(heapq.heappop(timers)[1])
+        if self._dirty:
+            dirty, self._dirty = self._dirty, set()
+            for node in dirty:
+                self._reclassify(node)
+        return self.aggregate
+
+    def _reclassify(self, node: int) -> None:
+        old = self._classes.get(node, EMPTY)
+        new = self._classify(node)
+        if new != old:
+            totals, sets = self.aggregate.totals, self.aggregate.sets
+            for name, i in zip(TOTALS, _TOTAL_FIELDS):
+                delta = new[i] - old[i]
+                if delta:
+                    totals[name] += delta
+            for name, i in _SET_FIELDS:
+                was, now_in = bool(old[i]), bool(new[i])
+                if was != now_in:
+                    if now_in:
+                        sets[name].add(node)
+                    else:
+                        sets[name].discard(node)
+            if new is EMPTY:
+                self._classes.pop(node, None)
+            else:
+                self._classes[node] = new
+        if new.next_change is not None:
+            heapq.heappush(self._timers, (new.next_change, node))

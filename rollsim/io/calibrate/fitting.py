@@ -1,0 +1,177 @@
+"""Fitting a phase: parametric families fitted to the values as measured, tested, one chosen.
+
+Lognormal and gamma are fitted by maximum likelihood of the values *as measured* (see
+``measurement``), started from quantiles and moments; exponential by its mean, which
+rounding leaves intact. The family with the smallest KS statistic is chosen, or the
+empirical distribution if every family is rejected. A phase whose median is below the
+timestamp resolution is reported but not fitted: its shape cannot be seen at 1 s, so the
+simulator's default is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from rollsim.io.calibrate.measurement import EXACT, GRID, OFFSET, RESOLUTION_S, infer_kinds, ks_test, log_likelihood
+from rollsim.spec.distributions import (
+    Constant,
+    Distribution,
+    DistributionError,
+    Empirical,
+    Exponential,
+    Gamma,
+    LogNormal,
+)
+from rollsim.spec.distributions.families import Z95
+
+__all__ = ["ALPHA", "MIN_VALUES", "FamilyFit", "PhaseFit", "fit_phase", "significant"]
+
+ALPHA = 0.01  # below this KS p-value a family is rejected
+MIN_VALUES = 10  # fewer values than this get no parametric fit
+_SIG = 4  # significant digits of fitted parameters
+
+
+@dataclass(frozen=True)
+class FamilyFit:
+    """One parametric family fitted to a phase: the distribution (None if it cannot fit) and its KS test."""
+
+    family: str
+    distribution: Distribution | None
+    ks_statistic: float = math.nan
+    p_value: float = math.nan
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PhaseFit:
+    """A fitted phase: sample statistics, the chosen distribution and every family tried."""
+
+    name: str
+    count: int
+    mean: float
+    median: float
+    p95: float
+    resolution: float
+    chosen: Distribution | None
+    ks_statistic: float
+    p_value: float
+    empirical: Empirical | None
+    families: tuple[FamilyFit, ...] = ()
+    note: str = ""
+
+    @property
+    def spec(self) -> str | None:
+        """The chosen distribution as a spec string, or None if the phase is not fitted."""
+        return None if self.chosen is None else str(self.chosen)
+
+
+def significant(x: float) -> float:
+    """``x`` rounded to the significant digits a fitted parameter is given with."""
+    return float(f"{x:.{_SIG}g}")
+
+
+def _spread(x: np.ndarray, kinds: Sequence[str], r: float) -> np.ndarray:
+    """The values with the copies of each grid value spread evenly over its ±r/2 cell (the ogive)."""
+    out = x.copy()
+    grid = np.array([k == GRID for k in kinds])
+    for value in np.unique(x[grid]):
+        at = np.flatnonzero(grid & (x == value))
+        out[at] = value - r / 2 + r * (np.arange(len(at)) + 0.5) / len(at)
+    return out
+
+
+def _mle(start: np.ndarray, build: Callable[[np.ndarray], Any], x: np.ndarray, kinds: np.ndarray, r: float
+         ) -> np.ndarray:
+    """Parameters maximising the likelihood as measured, from ``start`` (kept if it cannot improve)."""
+    def cost(theta: np.ndarray) -> float:
+        return -log_likelihood(build(theta), x, kinds, r) if np.all(np.abs(theta) < 50) else math.inf
+
+    if not math.isfinite(cost(start)):
+        return start
+    found = optimize.minimize(cost, start, method="Nelder-Mead", options={"xatol": 1e-5, "fatol": 1e-7})
+    return found.x if math.isfinite(found.fun) and found.fun <= cost(start) else start
+
+
+def _fits(x: np.ndarray, kinds: Sequence[str], r: float, var: float) -> list[tuple[str, Callable[[], Distribution]]]:
+    """Each family's constructor: exponential by its mean; lognormal and gamma by maximum
+    likelihood of the values as measured, started from quantiles and moments."""
+    mean, k = float(np.mean(x)), np.asarray(kinds)
+
+    def lognormal() -> Distribution:
+        median, p95 = np.quantile(_spread(x, kinds, r), [0.5, 0.95])
+        if median <= 0:
+            raise DistributionError("the median is not positive")
+        start = np.array([math.log(median), math.log(max(math.log(p95 / median) / Z95, 0.01))])
+        mu, log_sigma = _mle(start, lambda t: stats.lognorm(s=math.exp(t[1]), scale=math.exp(t[0])), x, k, r)
+        return LogNormal(significant(math.exp(mu)), significant(math.exp(mu + Z95 * math.exp(log_sigma))))
+
+    def gamma() -> Distribution:
+        shape = mean * mean / var
+        start = np.array([math.log(shape), math.log(mean / shape)])
+        log_a, log_scale = _mle(start, lambda t: stats.gamma(a=math.exp(t[0]), scale=math.exp(t[1])), x, k, r)
+        return Gamma(significant(math.exp(log_a + log_scale)), significant(math.exp(-log_a / 2)))
+
+    return [("lognormal", lognormal), ("gamma", gamma), ("exponential", lambda: Exponential(significant(mean)))]
+
+
+def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name: str = "phase",
+              kinds: Sequence[str] | None = None) -> PhaseFit:
+    """Fit ``values`` (seconds) measured at ``resolution`` (0: exact; see ``measurement``).
+
+    ``kinds`` says how each value was measured (``pod_phases`` knows; inferred if None).
+    Lognormal and gamma are fitted by maximum likelihood as measured, exponential by the
+    mean; the family with the smallest KS statistic is chosen, or the empirical
+    distribution if even that one is rejected at ``ALPHA``. A median below the resolution
+    or fewer than ``MIN_VALUES`` values gives no fit.
+    """
+    x = np.asarray(values, dtype=float).reshape(-1)
+    n = len(x)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: values must be finite numbers")
+    kinds = list(kinds) if kinds is not None else infer_kinds(x, resolution)
+    if len(kinds) != n or not set(kinds) <= {EXACT, GRID, OFFSET}:
+        raise ValueError(f"{name}: kinds must give exact, grid or offset for each of the {n} values")
+    r = resolution if any(k != EXACT for k in kinds) else 0.0
+    if n == 0:
+        return PhaseFit(name, 0, math.nan, math.nan, math.nan, r, None, math.nan, math.nan, None, (), "no values")
+    empirical = Empirical(tuple(float(v) for v in np.maximum(np.round(x, 3), 0.0)))
+    mean, median, p95 = float(np.mean(x)), float(np.median(x)), float(np.quantile(x, 0.95))
+
+    def result(chosen: Distribution | None, d: float, p: float, families: tuple = (), note: str = "") -> PhaseFit:
+        return PhaseFit(name, n, mean, median, p95, r, chosen, d, p, empirical, families, note)
+
+    if r > 0 and median < r:
+        return result(None, math.nan, math.nan, note=f"median below the {r:g} s timestamp resolution: not "
+                      f"fitted, the default is kept (the mean, {mean:.2f} s, is unbiased)")
+    if n < MIN_VALUES:
+        return result(None, math.nan, math.nan, note=f"only {n} values: not fitted, the default is kept")
+    if r == 0 and np.all(x == x[0]):
+        return result(Constant(significant(max(float(x[0]), 0.0))), 0.0, 1.0, note="all values equal")
+    var = float(np.var(x, ddof=1)) - sum(k != EXACT for k in kinds) / n * r * r / 6
+    families = []
+    for family, make in _fits(x, kinds, r, var):
+        if not (math.isfinite(mean) and math.isfinite(var) and mean > 0 and (var > 0 or family == "exponential")):
+            families.append(FamilyFit(family, None, note="mean or spread (after rounding) not positive"))
+            continue
+        try:
+            dist = make()
+        except (DistributionError, ValueError, OverflowError) as exc:
+            families.append(FamilyFit(family, None, note=str(exc)))
+            continue
+        d, p = ks_test(x, dist, r, kinds)
+        families.append(FamilyFit(family, dist, d, p))
+    fitted = [f for f in families if f.distribution is not None and math.isfinite(f.ks_statistic)]
+    if not fitted:
+        return result(empirical, math.nan, math.nan, tuple(families), "no family could be fitted: empirical")
+    best = min(fitted, key=lambda f: f.ks_statistic)
+    if best.p_value < ALPHA:
+        return result(empirical, math.nan, math.nan, tuple(families),
+                      f"every family rejected (best {best.family}: D={best.ks_statistic:.3f}, "
+                      f"p={best.p_value:.2g}): empirical")
+    return result(best.distribution, best.ks_statistic, best.p_value, tuple(families))

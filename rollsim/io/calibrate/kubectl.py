@@ -1,0 +1,149 @@
+"""How ``kubectl get pods/events -o json`` prints things: lists of objects, RFC 3339 times,
+Go durations and the kubelet's Pulled messages, as read by the rest of the package."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from rollsim.io.yamldoc import ConfigError, read_text
+
+__all__ = [
+    "PullMessage",
+    "expect",
+    "items",
+    "parse_go_duration",
+    "parse_pulled_message",
+    "parse_time",
+    "pod_key",
+    "pulling_image",
+    "read_json",
+]
+
+
+# -- files and lists ----------------------------------------------------------------------
+
+def read_json(path: str | Path) -> Any:
+    """The parsed JSON of a file; ConfigError naming the file (and the line) if it is not JSON."""
+    file = str(path)
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    except RecursionError:
+        raise ConfigError("not JSON: nested too deeply", file=file) from None
+
+
+def expect(value: Any, kind: type, where: str, what: str) -> Any:
+    """``value`` if it is a ``kind`` (``what`` says which), an empty one if absent; else ConfigError at ``where``."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise ConfigError(f"must be {what}, got {type(value).__name__}", where)
+    return value
+
+
+def items(doc: Any, kind: str, hint: str) -> list[tuple[str, dict]]:
+    """The objects of ``kind`` in a ``kubectl get -o json`` document, with their key paths."""
+    if not isinstance(doc, dict):
+        raise ConfigError(f"expected a {kind} list from kubectl get -o json, got {type(doc).__name__}")
+    if doc.get("kind") == kind:
+        return [("", doc)]
+    if "items" not in doc or doc.get("kind") not in (None, "List", f"{kind}List"):
+        raise ConfigError(f"expected a {kind} list (kind List with items), got kind {doc.get('kind')!r}{hint}")
+    out = []
+    for i, item in enumerate(expect(doc["items"], list, "items", "a list")):
+        where = f"items[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"must be a {kind} object, got {type(item).__name__}", where)
+        if item.get("kind", kind) != kind:
+            raise ConfigError(f"expected kind {kind}, got {item.get('kind')!r}{hint}", f"{where}.kind")
+        out.append((where, item))
+    return out
+
+
+def pod_key(obj: dict) -> tuple[str, str] | None:
+    """``(namespace, name)`` of a pod or an event's involvedObject, if it names one."""
+    ns, name = obj.get("namespace"), obj.get("name")
+    return (ns if isinstance(ns, str) else "", name) if isinstance(name, str) else None
+
+
+# -- timestamps, durations and messages ---------------------------------------------------
+
+_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?(?:[Zz]|([+-])(\d\d):(\d\d))\Z")
+
+
+def parse_time(value: Any) -> tuple[float, bool] | None:
+    """An RFC 3339 time as ``(unix seconds, has a fraction)``, or ``None`` if it is not one."""
+    m = _TIME.match(value) if isinstance(value, str) else None
+    if m is None:
+        return None
+    try:
+        t = datetime(*(int(g) for g in m.groups()[:6]), tzinfo=UTC).timestamp()
+    except ValueError:  # month 13, February 30, ...
+        return None
+    if m[8]:
+        t -= (1 if m[8] == "+" else -1) * (int(m[9]) * 3600 + int(m[10]) * 60)
+    return t + (float(m[7]) if m[7] else 0.0), bool(m[7])
+
+
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z")
+_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_go_duration(text: str) -> float | None:
+    """Seconds in a Go ``time.Duration`` string (``6.071s``, ``812ms``, ``1m2.5s``, ``0s``), or None."""
+    text = text.strip().rstrip(".")
+    if text == "0":
+        return 0.0
+    if not _GO_DURATION.match(text):
+        return None
+    seconds = math.fsum(float(n) * _GO_UNITS[u] for n, u in _GO_PART.findall(text))
+    return seconds if math.isfinite(seconds) else None
+
+
+class PullMessage(NamedTuple):
+    """What a kubelet Pulled event says: the image, the seconds (None if not given), a cache hit."""
+
+    image: str
+    seconds: float | None
+    cached: bool
+
+
+_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+_PULLED = re.compile(r"Successfully pulled image " + _QUOTED
+                     + r"(?: in ([^\s(]+)(?: \(([^\s)]+) including waiting\))?)?")
+_PRESENT = re.compile(r"Container image " + _QUOTED + r" already present on machine")
+
+
+def parse_pulled_message(message: Any) -> PullMessage | None:
+    """Read a Pulled event's message; ``None`` if it is not one.
+
+    Kubelet versions differ: ``Successfully pulled image "x"`` (old, no duration),
+    ``... in 6.07s`` (Go duration), ``... in 6.07s (6.2s including waiting)`` and the same
+    with ``. Image size: N bytes.``; ``Container image "x" already present on machine`` is
+    a cache hit (0 s). The duration including the wait in the kubelet's serial pull
+    queue is preferred: the pod waits for it too.
+    """
+    if not isinstance(message, str):
+        return None
+    m = _PRESENT.search(message)
+    if m:
+        return PullMessage(m[1], 0.0, True)
+    m = _PULLED.search(message)
+    if m is None:
+        return None
+    text = m[3] or m[2]
+    return PullMessage(m[1], None if text is None else parse_go_duration(text), False)
+
+
+def pulling_image(message: Any) -> str:
+    """The image a Pulling event's message names (``Pulling image "x"``), or "" if none."""
+    m = re.search(_QUOTED, message) if isinstance(message, str) else None
+    return m[1] if m else ""

@@ -1,0 +1,204 @@
+"""The calibration of a pod list: its fitted phases, the printed table and the timing profile.
+
+``calibrate`` reads the kubectl files, measures (``phases``) and fits (``fitting``) every
+phase; ``format_table`` is what ``rollsim calibrate`` prints; ``write_timings`` writes the
+profile that ``scenario.timings: PATH`` reads back with ``load_timings``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
+from rollsim.io.calibrate.kubectl import read_json
+from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
+from rollsim.io.yamldoc import ConfigError, load_yaml
+from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
+from rollsim.io.atomic import write_text
+
+__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "format_table", "load_timings", "write_timings"]
+
+PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fitted phases of a pod list, what was skipped and why, and notes."""
+
+    phases: dict[str, PhaseFit]
+    skipped: dict[str, dict[str, int]]
+    resolution: float
+    pods: int
+    notes: tuple[str, ...] = ()
+    source: dict[str, str | None] = field(default_factory=dict)
+
+    def timings(self) -> dict[str, str]:
+        """The profile: phase -> spec for every fitted phase (``pull_start`` becomes start, pull 0).
+
+        With ``ready``, also ``probe_period: "0"``: the measured Ready delay already includes
+        the readiness probe's period, which the simulator would otherwise add again.
+        """
+        out = {}
+        for name, fit in self.phases.items():
+            if fit.spec is None:
+                continue
+            if name == PULL_START:
+                out["pull"], out["start"] = "constant(0)", fit.spec
+            elif name == "pull" and PULL_START in self.phases:
+                continue  # already inside pull_start
+            else:
+                out[name] = fit.spec
+        profile = {p: out[p] for p in PHASES if p in out}
+        if "ready" in profile:  # measured Ready already waited for the probe: do not wait twice
+            profile["probe_period"] = "0"
+        return profile
+
+
+def _lattice(values: Sequence[float]) -> int:
+    """The whole-second period every value is a multiple of (a probe period), or 0 if under 2 s."""
+    if len(values) < MIN_VALUES or any(v != int(v) for v in values):
+        return 0
+    period = math.gcd(*(int(v) for v in values))
+    return period if period >= 2 else 0
+
+
+def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> Calibration:
+    """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files."""
+    pods_doc = read_json(pods_path)
+    events_doc = None if events_path is None else read_json(events_path)
+    try:
+        samples = pod_phases(pods_doc, events_doc)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, exc.path, str(events_path if exc.file == "events" else pods_path)) from None
+    phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
+              for name, s in samples.phases.items()}
+    notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
+    ready = samples.phases.get("ready")
+    lattice = _lattice(ready.values) if ready and samples.resolution else 0
+    if lattice:
+        notes.append(f"ready: every value is a multiple of {lattice} s, the readiness probe's periodSeconds; "
+                     "the profile sets probe_period 0 so that the simulator does not add it again")
+    notes += samples.notes
+    source = {"pods": str(pods_path), "events": None if events_path is None else str(events_path)}
+    return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source)
+
+
+def _num(x: float, digits: int = 1) -> str:
+    return "—" if not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def format_table(calibration: Calibration) -> str:
+    """The phases as a table (count, median, p95, chosen fit, KS D, p-value), skips and notes."""
+    rows = [("phase", "n", "median s", "p95 s", "fit", "KS D", "p-value")]
+    for name, f in calibration.phases.items():
+        shown = (f"empirical ({len(f.chosen.values)} values)" if isinstance(f.chosen, Empirical)
+                 else f.spec or "— (default kept)")
+        rows.append((name, str(f.count), _num(f.median), _num(f.p95), shown,
+                     _num(f.ks_statistic, 3), "—" if not math.isfinite(f.p_value) else f"{f.p_value:.2g}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"rollsim calibrate: {calibration.pods} pods from {calibration.source.get('pods', '?')}"
+             + (f" with events from {calibration.source['events']}" if calibration.source.get("events") else "")]
+    for r in rows:
+        cells = [c.ljust(w) if i in (0, 4) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  " + "  ".join(cells).rstrip())
+    res = calibration.resolution
+    lines.append(f"  resolution: {'whole-second timestamps (1 s)' if res else 'fractional timestamps'}; "
+                 "fits corrected for rounding; KS D against the fit as measured")
+    tried = []
+    for name, f in calibration.phases.items():
+        parts = [f"{x.family} D={x.ks_statistic:.3f} p={x.p_value:.2g}" if x.distribution else f"{x.family} —"
+                 for x in f.families]
+        if parts:
+            tried.append(f"    {name}: " + ", ".join(parts))
+    if tried:
+        lines += ["  families tried:", *tried]
+    skips = [f"    {name}: " + ", ".join(f"{reason} {count}" for reason, count in reasons.items())
+             for name, reasons in calibration.skipped.items() if reasons]
+    lines += ["  skipped pods:", *(skips or ["    none"])]
+    lines += ["  notes:", *(f"    - {note}" for note in calibration.notes)]
+    return "\n".join(lines)
+
+
+def _clean(x: float) -> float | None:
+    return significant(x) if math.isfinite(x) else None
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, flow lists: the empirical values stay compact."""
+
+
+_Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def write_timings(calibration: Calibration, path: str | Path) -> None:
+    """Write the timing profile (YAML, atomically): ``timings`` for ``scenario.timings: PATH``,
+    then how each phase was fitted, the counts, skips, notes and the empirical values."""
+    fits = {name: {"count": f.count, "mean_s": _clean(f.mean), "median_s": _clean(f.median), "p95_s": _clean(f.p95),
+                   "fit": f"empirical: the {name} values below" if isinstance(f.chosen, Empirical) else f.spec,
+                   "ks_statistic": _clean(f.ks_statistic), "p_value": _clean(f.p_value),
+                   "families": {x.family: ({"spec": str(x.distribution), "ks_statistic": _clean(x.ks_statistic),
+                                            "p_value": _clean(x.p_value)} if x.distribution else x.note)
+                                for x in f.families},
+                   **({"note": f.note} if f.note else {})}
+            for name, f in calibration.phases.items()}
+    timings: dict[str, Any] = calibration.timings()
+    if "probe_period" in timings:
+        timings["probe_period"] = float(timings["probe_period"])
+    doc = {
+        "timings": timings,
+        "source": {**calibration.source, "pods_listed": calibration.pods,
+                   "resolution_s": calibration.resolution},
+        "counts": {name: f.count for name, f in calibration.phases.items()},
+        "fits": fits,
+        "skipped": calibration.skipped,
+        "notes": list(calibration.notes),
+        "empirical": {name: list(f.empirical.values) if f.empirical else [] for name, f in calibration.phases.items()},
+    }
+    header = ("# A timing profile written by rollsim calibrate. Use it with `scenario.timings: PATH`\n"
+              "# or `rollsim simulate --timings PATH`; only the `timings` mapping is read.\n")
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    write_text(Path(path), header + text)
+
+
+def load_timings(path: str | Path) -> dict[str, str]:
+    """The ``timings`` mapping of a profile: phase -> canonical spec, and ``probe_period`` -> seconds.
+
+    The keys are scenario option names (schedule, pull, start, ready, terminate,
+    probe_period) and the values their text, ready for ``build_scenario``. A bad file
+    is a ConfigError naming the file, the line and the key.
+    """
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict) or "timings" not in doc.data:
+        raise doc.error("timings", "not a timing profile: no 'timings' mapping")
+    timings = doc.data["timings"]
+    if timings is None:
+        return {}
+    if not isinstance(timings, dict):
+        raise doc.error("timings", f"must be a mapping of phase to distribution, got {type(timings).__name__}")
+    out = {}
+    for phase, spec in timings.items():
+        where = f"timings.{phase}"
+        if phase not in PROFILE_KEYS:
+            raise doc.error(where, f"unknown phase; expected one of {', '.join(PROFILE_KEYS)}")
+        if phase == "probe_period":
+            number = spec if isinstance(spec, (int, float)) and not isinstance(spec, bool) else None
+            if isinstance(spec, str):
+                try:
+                    number = float(spec)
+                except ValueError:
+                    pass
+            if number is None or not math.isfinite(number) or number < 0:
+                raise doc.error(where, f"must be a non-negative number of seconds, got {spec!r}")
+            out[phase] = f"{number:g}"
+            continue
+        try:
+            out[phase] = str(parse_distribution(spec))
+        except DistributionError as exc:
+            raise doc.error(where, str(exc)) from None
+    return out

@@ -1,0 +1,89 @@
+"""Inputs read from files: a DaemonSet manifest, a node list or node pools, a timing profile.
+
+The CLI flags (``--manifest``, ``--daemonset``, ``--strict``, ``--nodes-file``) and the
+experiment keys (``daemonset.manifest``, ``daemonset.strict``, ``cluster.nodes_file``,
+``cluster.pools``, and ``timings`` given as a path) come here. ``load_inputs`` reads
+them once and hands ``build_scenario`` objects: the manifest's DaemonSet as the base,
+the node list, and the profile's timings to be used below any explicit timing.
+Relative paths are taken from ``base_dir`` (the experiment file's folder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rollsim.spec.node import Node
+from rollsim.spec.scenario import DaemonSetSpec
+
+__all__ = ["FILE_OPTIONS", "Inputs", "load_inputs", "split_file_options"]
+
+# option -> its key path in a scenario section ("timings" given as a string is a profile)
+FILE_OPTIONS = {
+    "manifest": "daemonset.manifest",
+    "strict": "daemonset.strict",
+    "nodes_file": "cluster.nodes_file",
+    "pools": "cluster.pools",
+    "timings_file": "timings",
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the files said: a base DaemonSet, a node list, profile timings, and warnings."""
+
+    daemonset_spec: DaemonSetSpec | None = None
+    node_list: tuple[Node, ...] | None = None
+    timings: dict[str, str] | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def split_file_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(scenario options, file options)`` from one flat mapping."""
+    files = {k: v for k, v in options.items() if k in FILE_OPTIONS and v is not None}
+    rest = {k: v for k, v in options.items() if k not in FILE_OPTIONS}
+    return rest, files
+
+
+def _path(value: Any, base_dir: Path, key: str) -> Path:
+    if not isinstance(value, (str, Path)) or not str(value):
+        raise ValueError(f"{key}: must be a file path, got {value!r}")
+    path = Path(value)
+    return path if path.is_absolute() else base_dir / path
+
+
+def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path(".")) -> Inputs:
+    """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
+
+    File errors are ``ConfigError``s naming their own file and line; a bad value of the
+    options themselves is a ``ValueError`` starting with the option's key path.
+    """
+    spec = node_list = timings = None
+    warnings: list[str] = []
+    if "manifest" in files:
+        from rollsim.io.manifest import load_daemonset
+
+        strict = files.get("strict", False)
+        if not isinstance(strict, bool):
+            raise ValueError(f"{FILE_OPTIONS['strict']}: must be true or false, got {strict!r}")
+        loaded = load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name,
+                                strict=strict)
+        spec, warnings = loaded.spec, list(loaded.warnings)
+    elif "strict" in files:
+        raise ValueError(f"{FILE_OPTIONS['strict']}: applies only with a manifest")
+    if "nodes_file" in files and "pools" in files:
+        raise ValueError(f"{FILE_OPTIONS['pools']}: give either a nodes file or pools, not both")
+    if "nodes_file" in files:
+        from rollsim.io.nodes import load_nodes
+
+        node_list = load_nodes(_path(files["nodes_file"], base_dir, FILE_OPTIONS["nodes_file"]))
+    elif "pools" in files:
+        from rollsim.io.nodes import nodes_from_pools
+
+        node_list = nodes_from_pools(files["pools"], where=FILE_OPTIONS["pools"])
+    if "timings_file" in files:
+        from rollsim.io.calibrate import load_timings
+
+        timings = load_timings(_path(files["timings_file"], base_dir, "timings"))
+    return Inputs(spec, node_list, timings, tuple(warnings))

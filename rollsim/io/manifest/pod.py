@@ -1,0 +1,212 @@
+"""The API server's rules on a DaemonSet's pod template, and what rollsim reads from it.
+
+The template rules a DaemonSet adds (restartPolicy Always, no activeDeadlineSeconds), the
+containers' names, images, readiness probes (``SetDefaults_Probe``), resource requests
+(defaulted from limits) and host ports (``hostNetwork`` defaults), and the placement:
+nodeSelector, required node affinity and tolerations (``ValidateTolerations``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollsim.spec.node import (
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodPlacement,
+    Toleration,
+)
+from rollsim.io.manifest.errors import Where, show
+from rollsim.io.manifest.validation import (
+    DNS_LABEL,
+    as_int,
+    as_list,
+    as_map,
+    as_text,
+    non_negative,
+)
+from rollsim.spec.quantity import Quantity, parse_quantity
+from rollsim.spec.scenario import ReadinessProbe
+
+__all__ = ["host_ports", "placement", "pod_template", "readiness_probe", "requests"]
+
+_PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+# (field, API default); a zero is defaulted too, as SetDefaults_Probe does
+_PROBE_FIELDS = (("initialDelaySeconds", 0), ("periodSeconds", 10), ("successThreshold", 1),
+                 ("failureThreshold", 3), ("timeoutSeconds", 1))
+
+
+def pod_template(where: Where, pod: dict[str, Any]) -> float:
+    """The DaemonSet's rules on the pod template; returns terminationGracePeriodSeconds (default 30)."""
+    containers = as_list(pod.get("containers"))
+    if not containers:
+        raise where.error("spec.template.spec.containers", "required: a pod template needs at least one container")
+    seen: set[str] = set()
+    for i, c in enumerate(containers):
+        c, path = as_map(c), f"spec.template.spec.containers[{i}]"
+        name = c.get("name")
+        if not name:
+            raise where.error(f"{path}.name", "required: every container needs a name")
+        if len(name) > 63 or not DNS_LABEL.fullmatch(name):
+            raise where.error(f"{path}.name", f"invalid name {show(name)}: a lowercase RFC 1123 label must consist of "
+                                              "lower case alphanumeric characters or '-' (at most 63)")
+        if name in seen:
+            raise where.error(f"{path}.name", f"duplicate container name {show(name)}")
+        seen.add(name)
+        if not c.get("image"):
+            raise where.error(f"{path}.image", "required: every container needs an image")
+    restart = pod.get("restartPolicy") or "Always"
+    if restart != "Always":
+        raise where.error("spec.template.spec.restartPolicy", f"must be Always in a DaemonSet, got {show(restart)}")
+    if pod.get("activeDeadlineSeconds") is not None:
+        raise where.error("spec.template.spec.activeDeadlineSeconds",
+                          "must not be set: activeDeadlineSeconds is not supported in a DaemonSet")
+    grace = pod.get("terminationGracePeriodSeconds")
+    non_negative(where, grace, "spec.template.spec.terminationGracePeriodSeconds")
+    return float(as_int(grace, 30))
+
+
+# placement ------------------------------------------------------------------------------
+def placement(where: Where, pod: dict[str, Any]) -> PodPlacement:
+    base = "spec.template.spec"
+    tolerations = tuple(_toleration(where, as_map(t), f"{base}.tolerations[{i}]")
+                        for i, t in enumerate(as_list(pod.get("tolerations"))))
+    node_selector = {k: as_text(v) for k, v in as_map(pod.get("nodeSelector")).items()}
+    affinity = as_map(as_map(pod.get("affinity")).get("nodeAffinity"))
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    terms: tuple[NodeSelectorTerm, ...] = ()
+    if required is not None:
+        path = f"{base}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+        raw_terms = as_list(as_map(required).get("nodeSelectorTerms"))
+        if not raw_terms:
+            raise where.error(path, "must have at least one node selector term")
+        terms = tuple(_node_selector_term(where, as_map(t), f"{path}[{j}]") for j, t in enumerate(raw_terms))
+    return PodPlacement(node_selector=node_selector, required_node_affinity=terms, tolerations=tolerations,
+                        host_network=bool(pod.get("hostNetwork")), node_name=as_text(pod.get("nodeName")))
+
+
+def _toleration(where: Where, t: dict[str, Any], path: str) -> Toleration:
+    """``ValidateTolerations``; tolerationSeconds is checked and otherwise ignored."""
+    key, op, value, effect = (as_text(t.get(k)) for k in ("key", "operator", "value", "effect"))
+    if op not in ("", "Equal", "Exists"):
+        raise where.error(f"{path}.operator", f"must be Equal or Exists, got {show(op)}")
+    if not key and op != "Exists":
+        raise where.error(f"{path}.operator", "must be Exists when `key` is empty, which means \"match all "
+                                              "values and all keys\"")
+    if op == "Exists" and value:
+        raise where.error(f"{path}.value", "must be empty when `operator` is 'Exists'")
+    if effect not in ("", "NoSchedule", "PreferNoSchedule", "NoExecute"):
+        raise where.error(f"{path}.effect", f"must be NoSchedule, PreferNoSchedule or NoExecute, got {show(effect)}")
+    if t.get("tolerationSeconds") is not None and effect != "NoExecute":
+        raise where.error(f"{path}.effect", "must be 'NoExecute' when `tolerationSeconds` is set")
+    return Toleration(key, op or "Equal", value, effect)
+
+
+def _node_selector_term(where: Where, term: dict[str, Any], path: str) -> NodeSelectorTerm:
+    parts: dict[str, tuple[NodeSelectorRequirement, ...]] = {}
+    for name in ("matchExpressions", "matchFields"):
+        reqs = []
+        for i, r in enumerate(as_list(term.get(name))):
+            r = as_map(r)
+            values = tuple(as_text(v) for v in as_list(r.get("values")))
+            try:
+                reqs.append(NodeSelectorRequirement(as_text(r.get("key")), as_text(r.get("operator")), values))
+            except ValueError as exc:
+                raise where.error(f"{path}.{name}[{i}]", str(exc)) from None
+        parts[name] = tuple(reqs)
+    try:
+        return NodeSelectorTerm(parts["matchExpressions"], parts["matchFields"])
+    except ValueError as exc:
+        raise where.error(f"{path}.matchFields", str(exc)) from None
+
+
+# containers -----------------------------------------------------------------------------
+def readiness_probe(where: Where, containers: list[Any]) -> ReadinessProbe | None:
+    """The containers' readiness probes, defaulted and checked, combined into one.
+
+    A pod is Ready when its last container is. With several probes rollsim takes each
+    timing's maximum over them (initialDelaySeconds, periodSeconds, successThreshold,
+    failureThreshold): a pessimistic stand-in for the slowest container, exact when one
+    container has a probe. None when no container has one.
+    """
+    probes = []
+    for i, c in enumerate(containers):
+        probe = as_map(c).get("readinessProbe")
+        if probe is None:
+            continue
+        path = f"spec.template.spec.containers[{i}].readinessProbe"
+        handlers = [h for h in _PROBE_HANDLERS if probe.get(h) is not None]
+        if not handlers:
+            raise where.error(path, "must specify a handler type (exec, httpGet, tcpSocket or grpc)")
+        if len(handlers) > 1:
+            raise where.error(f"{path}.{handlers[1]}", "may not specify more than 1 handler type")
+        values = {}
+        for name, default in _PROBE_FIELDS:
+            non_negative(where, probe.get(name), f"{path}.{name}")
+            values[name] = as_int(probe.get(name), 0) or default
+        probes.append(values)
+    if not probes:
+        return None
+    top = {name: max(p[name] for p in probes) for name, _ in _PROBE_FIELDS}
+    return ReadinessProbe(float(top["initialDelaySeconds"]), float(top["periodSeconds"]),
+                          top["successThreshold"], top["failureThreshold"])
+
+
+def requests(where: Where, containers: list[Any]) -> tuple[int, int]:
+    """Summed cpu (millicores) and memory (bytes) requests of the containers.
+
+    A limit stands in for an absent request, as the API server defaults it. Init
+    containers and pod overhead are not counted (they do not change a rollout).
+    """
+    total = {"cpu": 0, "memory": 0}
+    for i, c in enumerate(containers):
+        path = f"spec.template.spec.containers[{i}].resources"
+        resources = as_map(as_map(c).get("resources"))
+        parsed: dict[str, dict[str, Quantity]] = {}
+        for section in ("requests", "limits"):
+            parsed[section] = {}
+            for name, raw in as_map(resources.get(section)).items():
+                q = Quantity(0) if raw is None else parse_quantity(raw)  # syntax checked already
+                if q.nanos < 0:
+                    raise where.error(f"{path}.{section}[{name}]", f"must be greater than or equal to 0, got {raw}",
+                                      f"{path}.{section}.{name}")
+                parsed[section][name] = q
+        requested, limits = parsed["requests"], parsed["limits"]
+        for name in total:
+            if name in requested and name in limits and requested[name].nanos > limits[name].nanos:
+                limit = as_map(resources.get("limits")).get(name)
+                request = as_map(resources.get("requests")).get(name)
+                raise where.error(f"{path}.requests[{name}]", f"must be less than or equal to {name} limit of "
+                                                              f"{limit}, got {request}", f"{path}.requests.{name}")
+            q = requested.get(name, limits.get(name))  # the API server defaults requests to limits
+            total[name] += q.nanos if q is not None else 0
+    return Quantity(total["cpu"]).millis, Quantity(total["memory"]).value
+
+
+def host_ports(where: Where, pod: dict[str, Any], containers: list[Any]) -> tuple[int, ...]:
+    """Host ports, with hostNetwork's default (hostPort = containerPort); duplicates are rejected."""
+    host_network = bool(pod.get("hostNetwork"))
+    seen: set[tuple[int, str, str]] = set()
+    ports: list[int] = []
+    for i, c in enumerate(containers):
+        for j, port in enumerate(as_list(as_map(c).get("ports"))):
+            port, path = as_map(port), f"spec.template.spec.containers[{i}].ports[{j}]"
+            container_port, host_port = as_int(port.get("containerPort"), 0), as_int(port.get("hostPort"), 0)
+            if not 0 < container_port < 65536:
+                raise where.error(f"{path}.containerPort", f"must be between 1 and 65535, inclusive, got "
+                                                           f"{container_port}")
+            if host_network and host_port == 0:
+                host_port = container_port
+            elif host_network and host_port != container_port:
+                raise where.error(f"{path}.hostPort", "must match `containerPort` when `hostNetwork` is true")
+            if host_port == 0:
+                continue
+            if not 0 < host_port < 65536:
+                raise where.error(f"{path}.hostPort", f"must be between 1 and 65535, inclusive, got {host_port}")
+            key = (host_port, as_text(port.get("protocol")) or "TCP", as_text(port.get("hostIP")))
+            if key in seen:
+                raise where.error(f"{path}.hostPort", f"duplicate host port {host_port}/{key[1]}")
+            seen.add(key)
+            if host_port not in ports:
+                ports.append(host_port)
+    return tuple(ports)

@@ -1,0 +1,130 @@
+"""What a Node object and a pool description share: labels, taints, allocatable, and their messages.
+
+Problems are raised as ``Invalid`` with the key path as parts (``("items", 3, "spec")``); the
+caller turns that into its own error (``ConfigError`` with a line, or ``PoolError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
+from rollsim.spec.quantity import cpu_millis, memory_bytes
+
+__all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "dotted", "kind_of",
+           "known_keys", "mapping", "show", "string_map", "taints"]
+
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+_EFFECTS = (NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE)
+_EFFECT_RULE = "must be NoSchedule, PreferNoSchedule or NoExecute"
+_MAX_INT64 = 2**63 - 1  # the scheduler keeps allocatable cpu millis and memory bytes as int64
+_KINDS = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+          float: "a number", type(None): "null"}
+
+Parts = tuple[str | int, ...]
+
+
+class Invalid(Exception):
+    """A rule broken at the key path ``parts``."""
+
+    def __init__(self, parts: Parts, message: str) -> None:
+        super().__init__(message)
+        self.parts, self.message = parts, message
+
+
+# --- messages ---------------------------------------------------------------------------------
+def kind_of(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def show(value: Any) -> str:
+    """``repr`` on one line, shortened: for messages that must stay one line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _not_a_string(value: Any) -> str:
+    hint = " (quote it in YAML)" if isinstance(value, (bool, int, float)) else ""
+    return f"must be a string, got {kind_of(value)} {show(value)}{hint}"
+
+
+def dotted(parts: Sequence[str | int]) -> str:
+    """``items[3].spec.taints[0].effect``: keys joined by dots, as ``rollsim.io.yamldoc`` records them."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+# --- fields -----------------------------------------------------------------------------------
+def mapping(parent: Mapping, key: str, at: Parts, required: bool = False) -> Mapping:
+    value = parent.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping):
+        raise Invalid(at + (key,), f"must be a mapping, got {kind_of(value)}")
+    return value
+
+
+def known_keys(data: Mapping, keys: tuple[str, ...], at: Parts) -> None:
+    for key in data:
+        if key not in keys:
+            raise Invalid(at + (str(key),), f"unknown key; expected one of {', '.join(keys)}")
+
+
+def string_map(data: Mapping, at: Parts) -> Mapping[str, str]:
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise Invalid(at, f"keys must be strings, got {show(key)}")
+        if not isinstance(value, str):
+            raise Invalid(at + (key,), _not_a_string(value))
+    return data
+
+
+def allocatable(data: Mapping, at: Parts) -> tuple[int | None, int | None]:
+    """Allocatable (cpu millis, memory bytes), rounded up as ``MilliValue``/``Value`` do; None where not given."""
+    out: list[int | None] = []
+    for key, parse, unit in (("cpu", cpu_millis, "millicores"), ("memory", memory_bytes, "bytes")):
+        raw = data.get(key)
+        if raw is None:
+            out.append(None)
+            continue
+        try:
+            amount = parse(raw)
+        except ValueError as exc:
+            raise Invalid(at + (key,), str(exc)) from None
+        if amount < 0:
+            raise Invalid(at + (key,), f"must not be negative, got {show(raw)}")
+        if amount > _MAX_INT64:
+            raise Invalid(at + (key,), f"must be at most 2^63-1 {unit}, got {show(raw)}")
+        out.append(amount)
+    return out[0], out[1]
+
+
+def taints(data: Any, at: Parts, strict: bool = False) -> tuple[Taint, ...]:
+    """``spec.taints``; ``strict`` rejects keys other than key, value and effect (not timeAdded)."""
+    if data is None:
+        return ()
+    if not isinstance(data, (list, tuple)):
+        raise Invalid(at, f"must be a list, got {kind_of(data)}")
+    out: list[Taint] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, t in enumerate(data):
+        if not isinstance(t, Mapping):
+            raise Invalid(at + (i,), f"must be a mapping with key and effect, got {kind_of(t)}")
+        if strict:
+            known_keys(t, ("key", "value", "effect"), at + (i,))
+        key, value, effect = t.get("key"), t.get("value", ""), t.get("effect")
+        if not isinstance(key, str) or not key:
+            raise Invalid(at + (i, "key"), f"must be a non-empty string, got {show(key)}")
+        if value is not None and not isinstance(value, str):
+            raise Invalid(at + (i, "value"), _not_a_string(value))
+        if effect not in _EFFECTS:
+            raise Invalid(at + (i, "effect"), f"{_EFFECT_RULE}, got {show(effect)}")
+        if (key, effect) in seen:
+            raise Invalid(at + (i,), f"duplicate taint {key}:{effect} (also {dotted(at + (seen[key, effect],))})")
+        seen[key, effect] = i
+        out.append(Taint(key, value or "", effect))
+    return tuple(out)

@@ -1,0 +1,162 @@
+"""``load_nodes``: a real cluster's nodes, as ``kubectl get nodes -o json`` (or ``-o yaml``) prints them.
+
+Only what the DaemonSet controller and the scheduler read is kept: name, labels, taints,
+``spec.unschedulable``, the Ready condition and allocatable cpu/memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rollsim.spec.node import Node
+from rollsim.io.yamldoc import ConfigError, read_text
+from rollsim.io.nodes.fields import (
+    Invalid,
+    Parts,
+    allocatable,
+    dotted,
+    kind_of,
+    mapping,
+    show,
+    string_map,
+    taints,
+)
+
+__all__ = ["load_nodes"]
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_nodes(path: str | Path) -> tuple[Node, ...]:
+    """The nodes of ``kubectl get nodes -o json`` (or ``-o yaml``) output: a List/NodeList or one Node.
+
+    Reads name, labels, taints (``timeAdded`` ignored), ``spec.unschedulable``, allocatable
+    cpu/memory and the Ready condition: ready only if its status is "True"; a node without a
+    Ready condition is not ready, as kubectl shows it (``Unknown``). Everything else is
+    ignored. Raises ``ConfigError`` naming the file, line and field path.
+    """
+    file = str(path)
+    text = read_text(path)
+    data = _parse(text, file)
+    try:
+        return _nodes_of(data)
+    except Invalid as exc:
+        raise ConfigError(exc.message, dotted(exc.parts), file, _line_of(text, exc.parts)) from None
+
+
+def _parse(text: str, file: str) -> Any:
+    start = text.lstrip()[:1]
+    if not start:
+        raise ConfigError("empty file; expected the output of kubectl get nodes -o json", file=file)
+    try:
+        if start in "{[":
+            return json.loads(text)
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"JSON syntax error: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}{where}",
+                          file=file, line=mark.line + 1 if mark else None) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise ConfigError(f"cannot parse: {' '.join(str(exc).split())[:120]}", file=file) from None
+
+
+def _line_of(text: str, parts: Parts) -> int | None:
+    """The line of the deepest part of ``parts`` present in ``text`` (JSON is read as YAML here)."""
+    try:
+        node = yaml.compose(text, Loader=_YAML_LOADER)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    line = None if node is None else node.start_mark.line + 1
+    for part in parts:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    line, child = key.start_mark.line + 1, value
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def _nodes_of(data: Any) -> tuple[Node, ...]:
+    if not isinstance(data, dict):
+        raise Invalid((), f"expected a NodeList, List or Node (kubectl get nodes -o json), got {kind_of(data)}")
+    kind = data.get("kind")
+    if kind == "Node":
+        entries: list[tuple[Parts, Any]] = [((), data)]
+    elif kind in ("List", "NodeList"):
+        items = data.get("items")
+        if not isinstance(items, list):
+            raise Invalid(("items",), f"must be a list of Node objects, got {kind_of(items)}")
+        if not items:
+            raise Invalid(("items",), "is empty: the file lists no nodes")
+        entries = [(("items", i), item) for i, item in enumerate(items)]
+    else:
+        found = kind if isinstance(kind, str) else "no kind" if kind is None else kind_of(kind)
+        raise Invalid(("kind",), f"expected kind NodeList/List of Node, found {found}")
+    nodes: list[Node] = []
+    seen: dict[str, Parts] = {}
+    for at, item in entries:
+        node = _node(item, at)
+        if node.name in seen:
+            raise Invalid(at + ("metadata", "name"), f"duplicate node name {show(node.name)} "
+                                                     f"(also {dotted(seen[node.name])})")
+        seen[node.name] = at
+        nodes.append(node)
+    return tuple(nodes)
+
+
+def _node(item: Any, at: Parts) -> Node:
+    if not isinstance(item, dict):
+        raise Invalid(at, f"must be a Node object, got {kind_of(item)}")
+    if "kind" in item and item["kind"] != "Node":
+        found = item["kind"] if isinstance(item["kind"], str) else kind_of(item["kind"])
+        raise Invalid(at + ("kind",), f"expected kind Node, found {found}")
+    meta = mapping(item, "metadata", at, required=True)
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise Invalid(at + ("metadata", "name"), f"must be a non-empty string, got {show(name)}")
+    try:
+        return _node_fields(item, meta, name, at)
+    except Invalid as exc:
+        raise Invalid(exc.parts, f"{exc.message} (node {show(name)})") from None
+
+
+def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
+    labels = string_map(mapping(meta, "labels", at + ("metadata",)), at + ("metadata", "labels"))
+    spec = mapping(item, "spec", at)
+    node_taints = taints(spec.get("taints"), at + ("spec", "taints"))
+    unschedulable = spec.get("unschedulable")
+    if unschedulable is not None and not isinstance(unschedulable, bool):
+        raise Invalid(at + ("spec", "unschedulable"), f"must be true or false, got {show(unschedulable)}")
+    status = mapping(item, "status", at)
+    cpu, memory = allocatable(mapping(status, "allocatable", at + ("status",)), at + ("status", "allocatable"))
+    return Node(name, labels, node_taints, _ready(status.get("conditions"), at + ("status", "conditions")),
+                bool(unschedulable), cpu, memory)
+
+
+def _ready(conditions: Any, at: Parts) -> bool:
+    if conditions is None:
+        return False
+    if not isinstance(conditions, list):
+        raise Invalid(at, f"must be a list, got {kind_of(conditions)}")
+    for i, c in enumerate(conditions):
+        if not isinstance(c, dict):
+            raise Invalid(at + (i,), f"must be a mapping with type and status, got {kind_of(c)}")
+        if c.get("type") == "Ready":
+            if c.get("status") not in ("True", "False", "Unknown"):
+                raise Invalid(at + (i, "status"), f"must be True, False or Unknown, got {show(c.get('status'))}")
+            return c["status"] == "True"
+    return False

@@ -1,0 +1,114 @@
+"""YAML files read safely with line numbers, and the one error type for bad input files.
+
+Every error names the file, the line and the key path and says which rule was broken
+(``experiments/x.yaml:12: scenario.strategy.max_unavailable: must not be greater than
+100%``). YAML is loaded with ``yaml.SafeLoader``: no tags, no code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["ConfigError", "Document", "load_yaml", "read_text"]
+
+class ConfigError(ValueError):
+    """A bad configuration value: where it is and the rule it breaks."""
+
+    def __init__(self, message: str, path: str = "", file: str | None = None, line: int | None = None):
+        self.message, self.path, self.file, self.line = message, path, file, line
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        super().__init__(": ".join(p for p in (where, path, message) if p))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its data and the line of every key path (``a.b[2].c``)."""
+
+    data: Any
+    file: str
+    lines: Mapping[str, int]
+
+    def line(self, path: str) -> int | None:
+        """The line of ``path``, or of its nearest enclosing key that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+        return None
+
+    def error(self, path: str, message: str) -> ConfigError:
+        return ConfigError(message, path, self.file, self.line(path))
+
+
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise ConfigError(f"YAML tag {node.tag!r} is not allowed", path, line=node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in out:
+                raise ConfigError(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _walk(value_node, child, lines, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            child = f"{path}[{i}]"
+            lines[child] = item.start_mark.line + 1
+            items.append(_walk(item, child, lines, loader))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def read_text(path: str | Path) -> str:
+    """A file's UTF-8 text (a byte-order mark is dropped); ``ConfigError`` naming the file,
+    and the line of the first byte that is not UTF-8, when it cannot be read as text."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ConfigError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=file) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x})", file=file,
+                          line=line) from None
+
+
+def load_yaml(path: str | Path) -> Document:
+    """Read a YAML file safely, keeping the line of every key; errors name file and line."""
+    file = str(path)
+    text = read_text(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines: dict[str, int] = {}
+        data = {} if root is None else _walk(root, "", lines, yaml.SafeLoader(""))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        cause = exc.problem or exc.context or "invalid YAML"
+        if "\t" in text and mark is not None and "\t" in text.splitlines()[mark.line][: mark.column + 1]:
+            cause += " (a tab character is used for indentation; YAML needs spaces)"
+        raise ConfigError(
+            f"YAML syntax error: {cause}" + (f" (column {mark.column + 1})" if mark else ""),
+            file=file, line=mark.line + 1 if mark else None,
+        ) from None
+    except ConfigError as exc:
+        raise ConfigError(exc.message, exc.path, file, exc.line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", file=file) from None
+    return Document(data, file, lines)
+
+
+# section -> its keys, from the option tables (scenario options and file inputs)

@@ -1,0 +1,195 @@
+"""The arithmetic behind the figures (``rollsim.present.plots``): no matplotlib here.
+
+Time units and logarithmic time ticks, the binning of step functions, the Pareto front,
+the choice of the swept parameter for an axis, and the placement of point labels.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "LOG_RATIO",
+    "bin_minimum",
+    "display",
+    "log_start",
+    "log_time_ticks",
+    "pareto_front",
+    "short_duration",
+    "spread_labels",
+    "sweep_axis",
+    "sweep_value",
+    "time_unit",
+    "wants_log",
+]
+
+# Times that differ by more than this factor go on a logarithmic axis: on a linear one
+# everything but the longest would be squashed against zero.
+LOG_RATIO = 10.0
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_MIN, _HOUR, _DAY = 60.0, 3600.0, 86400.0
+# Tick positions (seconds) for logarithmic time axes, from sparse to dense.
+_TIERS = (
+    (0.1, 1, 10, _MIN, 10 * _MIN, _HOUR, 10 * _HOUR, _DAY, 10 * _DAY),
+    (0.1, 0.5, 1, 5, 10, 30, _MIN, 5 * _MIN, 10 * _MIN, 30 * _MIN, _HOUR, 5 * _HOUR, 10 * _HOUR, _DAY, 5 * _DAY,
+     10 * _DAY),
+    (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, _MIN, 2 * _MIN, 5 * _MIN, 10 * _MIN, 20 * _MIN, 30 * _MIN, _HOUR,
+     2 * _HOUR, 5 * _HOUR, 10 * _HOUR, 20 * _HOUR, _DAY, 2 * _DAY, 5 * _DAY, 10 * _DAY),
+)
+
+
+def time_unit(longest_s: float) -> tuple[float, str]:
+    """The (divisor, unit) to show times up to ``longest_s``: seconds, minutes past 5 min, hours past 5 h."""
+    if longest_s > 5 * _HOUR:
+        return _HOUR, "h"
+    if longest_s > 300:
+        return _MIN, "min"
+    return 1.0, "s"
+
+
+def wants_log(longest: float, shortest: float) -> bool:
+    """Whether times from ``shortest`` to ``longest`` need a logarithmic axis (more than ``LOG_RATIO`` apart)."""
+    return bool(math.isfinite(longest) and math.isfinite(shortest) and shortest > 0
+                and longest > LOG_RATIO * shortest)
+
+
+def log_start(shortest: float) -> float:
+    """Where a logarithmic time axis that starts at the update begins: 1 s, or a power of ten
+    at least a hundred times below ``shortest`` when that is under 100 s."""
+    if not math.isfinite(shortest) or shortest <= 0:
+        return 1.0
+    return min(1.0, 10.0 ** math.floor(math.log10(shortest / 100)))
+
+
+def log_time_ticks(lo: float, hi: float, at_least: int = 4) -> tuple[list[float], list[float]]:
+    """Major and minor tick positions (seconds) between ``lo`` and ``hi`` on a logarithmic time axis.
+
+    Majors come from the sparsest of the series 1 s · 10 s · 1 min · 10 min · 1 h · 10 h · 1 d,
+    then 1 · 5 · 10 · 30 s · 1 · 5 · 10 · 30 min · …, then 1 · 2 · 5 · 10 · 20 · 30 …, that puts
+    ``at_least`` ticks in the range; minors are the densest series' other values.
+    """
+    lo, hi = min(lo, hi), max(lo, hi)
+    inside = [[t for t in tier if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)] for tier in _TIERS]
+    major = next((ticks for ticks in inside if len(ticks) >= at_least), inside[-1])
+    return major, [t for t in inside[-1] if t not in major]
+
+
+def short_duration(seconds: float) -> str:
+    """A tick label: ``30 s``, ``5 min``, ``1.5 h``, ``2 d`` (the largest unit that is at least 1)."""
+    for size, unit in ((_DAY, "d"), (_HOUR, "h"), (_MIN, "min")):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def bin_minimum(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """A step function resampled on ``grid``: the lowest level it takes in each ``[g_i, g_i+1)``.
+
+    Each value holds until the next time (the first from before it, the last for ever). The
+    minimum rather than the level at ``g_i``: sampling would miss a dip shorter than a bin,
+    and the dips are what an availability SLO is about. The last point takes its own level.
+    """
+    last = len(values) - 1
+    start = np.clip(np.searchsorted(times, grid, side="right") - 1, 0, last)
+    end = np.clip(np.searchsorted(times, grid[1:], side="left") - 1, start[:-1], last)
+    out = values[start].astype(float)
+    # reduceat covers start[i] .. start[i+1]-1; end[i] adds the row that began inside bin i
+    out[:-1] = np.minimum(np.minimum.reduceat(values, start)[:-1], values[end])
+    return out
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats in both coordinates (lower is better), by x.
+
+    A point is dominated when another is ≤ in both coordinates and < in one; points with a
+    NaN or infinite coordinate are never on the front. Equal points are all kept.
+    """
+    finite = [i for i, (x, y) in enumerate(points) if math.isfinite(x) and math.isfinite(y)]
+    front = []
+    for i in finite:
+        xi, yi = points[i]
+        if not any(points[j][0] <= xi and points[j][1] <= yi and (points[j][0] < xi or points[j][1] < yi)
+                   for j in finite):
+            front.append(i)
+    return sorted(front, key=lambda i: (points[i][0], points[i][1], i))
+
+
+def sweep_value(v: Any) -> tuple[str, float | None]:
+    """Classify one swept value: ("num", x), ("pct", x) or ("cat", None)."""
+    if isinstance(v, bool) or v is None or (isinstance(v, float) and math.isnan(v)):
+        return "cat", None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return "num", float(v)
+    m = _PERCENT.match(str(v))
+    if m:
+        return "pct", float(m.group(1))
+    try:
+        return "num", float(str(v))
+    except ValueError:
+        return "cat", None
+
+
+def display(v: Any) -> str:
+    """A swept value as a legend shows it (absent: ``default``)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "default"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None, str]:
+    """The swept key to put on the x axis and its kind: ``num``, ``pct`` or ``cat`` (categorical).
+
+    Keys whose values are all numbers or percents qualify (a mix of both is categorical, in
+    file order); among them the one with the most distinct values, then the first.
+    """
+    best: tuple[int, int, str, str] | None = None
+    for order, key in enumerate(k for k in swept if k in summary.columns):
+        kinds = {sweep_value(v)[0] for v in summary[key]}
+        if "cat" in kinds:
+            continue
+        kind = kinds.pop() if len(kinds) == 1 else "cat"
+        rank = (summary[key].astype(str).nunique(), -order, key, kind)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return (best[2], best[3]) if best else (None, "cat")
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlap(a: Box, b: Box, gap: float) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def spread_labels(boxes: Sequence[Box], keep_clear: Sequence[Box] = (), bounds: Box | None = None,
+                  gap: float = 2.0, tries: int = 40) -> list[float]:
+    """Vertical shifts that keep label boxes apart (greedy; display units, y up).
+
+    Labels are placed bottom to top; each moves up or down (whichever is nearer, in steps
+    of a quarter of its height) to the first spot that overlaps neither a label placed
+    before it nor a ``keep_clear`` box (the markers), staying inside ``bounds`` if given.
+    A label that finds no free spot within ``tries`` steps each way keeps its place.
+    """
+    placed: list[Box] = []
+    shifts = [0.0] * len(boxes)
+    for i in sorted(range(len(boxes)), key=lambda i: (boxes[i][1], i)):
+        x0, y0, x1, y1 = boxes[i]
+        step = max((y1 - y0) / 4, 1e-9)
+        candidates = [0.0] + [s * k * step for k in range(1, tries + 1) for s in (1, -1)]
+        for dy in candidates:
+            box = (x0, y0 + dy, x1, y1 + dy)
+            if bounds is not None and (box[1] < bounds[1] or box[3] > bounds[3]):
+                continue
+            if not any(_overlap(box, other, gap) for other in [*placed, *keep_clear]):
+                shifts[i] = dy
+                break
+        placed.append((x0, y0 + shifts[i], x1, y1 + shifts[i]))
+    return shifts

@@ -1,0 +1,460 @@
+"""Figures of an experiment, drawn from its saved results folder alone (``load_results``).
+
+Each ``plot_*`` takes a ``Results`` and an optional Axes, draws on it and returns it; none
+calls ``show()`` or touches pyplot state, and the module picks no backend (the CLI picks
+Agg), so they work headless and inside notebooks alike. ``save_figures`` writes the PNGs.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, Locator, NullFormatter
+
+from rollsim.present.plotmath import (
+    bin_minimum,
+    display,
+    log_start,
+    log_time_ticks,
+    pareto_front,
+    short_duration,
+    spread_labels,
+    sweep_axis,
+    sweep_value,
+    time_unit,
+    wants_log,
+)
+from rollsim.present.render import format_duration
+from rollsim.io.atomic import write_atomically
+from rollsim.sweep.results import Results
+
+# pareto_front, bin_minimum, sweep_axis and time_unit live in rollsim.present.plotmath; re-exported
+__all__ = [
+    "FIGURES",
+    "bin_minimum",
+    "pareto_front",
+    "plot_availability",
+    "plot_downtime",
+    "plot_duration",
+    "plot_tradeoff",
+    "render_figures",
+    "save_figures",
+    "sweep_axis",
+    "time_unit",
+]
+
+GRID_POINTS = 400
+LOG_GRID_POINTS = 800  # a log axis shows late bins narrower than the rollout's batches at 400
+DPI = 110
+# name -> (figure size in inches, the parquet table it needs or None)
+FIGURES = {
+    "availability": ((10.0, 5.5), "timelines"),
+    "duration": ((9.0, 5.5), None),
+    "tradeoff": ((9.0, 6.0), None),
+    "downtime": ((9.0, 5.5), "downtime"),
+}
+
+
+class _TimeTicks(Locator):
+    """Ticks of a logarithmic time axis in seconds, at 1 s · 10 s · 1 min · … (``log_time_ticks``)."""
+
+    def __init__(self, minor: bool = False) -> None:
+        self.minor = minor
+
+    def __call__(self) -> list[float]:
+        return self.tick_values(*self.axis.get_view_interval())
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        major, minor = log_time_ticks(max(vmin, 1e-3), max(vmax, 1e-3))
+        return minor if self.minor else major
+
+
+def _log_time(ax: Axes, which: str) -> None:
+    """Make the ``x`` or ``y`` axis a logarithmic time axis in seconds, labelled 30 s, 5 min, 1 h."""
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_locator(_TimeTicks())
+    axis.set_minor_locator(_TimeTicks(minor=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: short_duration(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def _colors(results: Results) -> dict[int, Any]:
+    """One colour per configuration, the same in every figure."""
+    configs = list(results.summary["config"])
+    cmap = colormaps["tab10" if len(configs) <= 10 else "tab20"]
+    return {c: cmap(i % cmap.N) for i, c in enumerate(configs)}
+
+
+def _labels(results: Results) -> dict[int, str]:
+    return dict(zip(results.summary["config"], results.summary["label"].astype(str)))
+
+
+def _constraints(results: Results) -> list[dict[str, Any]]:
+    return list(results.experiment.get("slo") or [])
+
+
+def _legend_below(ax: Axes, title: str | None = None, extra: Sequence[Line2D] = ()) -> None:
+    """A legend under the plot (below the x label), so that it never covers data.
+
+    ``extra`` are proxy entries that are not drawn on the axes: notes such as an SLO limit
+    beyond the plotted range, or configurations that could not be placed.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = handles + list(extra), labels + [h.get_label() for h in extra]
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncols=2 if len(handles) > 3 else 1, fontsize="small", title=title, title_fontsize="small",
+                  frameon=False)
+
+
+def _legend_note(text: str, **style: Any) -> Line2D:
+    """A legend entry for something not drawn (style gives it a line, else it is text only)."""
+    return Line2D([], [], **({"color": "black", **style} if style else {"linestyle": "none"}), label=text)
+
+
+def _note(ax: Axes, text: str) -> Axes:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _run_ends(results: Results) -> dict[tuple[int, int], tuple[float, bool]]:
+    runs = results.runs
+    return {(int(c), int(r)): (float(e), bool(done)) for c, r, e, done in
+            zip(runs["config"], runs["replication"], runs["end_s"], runs["completed"]) if pd.notna(e)}
+
+
+def plot_availability(results: Results, ax: Axes | None = None) -> Axes:
+    """Nodes with an available daemon pod over time: per configuration the median over
+    replications and a p5–p95 band; the SLO's availability floor as a dashed line.
+
+    When the longest completed run lasts more than ten times the fastest configuration's
+    median, the time axis is logarithmic from about 1 s: on a linear one every rollout but
+    the slowest would be squashed against the start.
+    """
+    ax = _new_axes(ax, FIGURES["availability"][0])
+    tl = results.timelines
+    if tl is None or tl.empty:
+        return _note(ax, "no timelines in this results folder (timelines.parquet)")
+    ends, colors, labels = _run_ends(results), _colors(results), _labels(results)
+    # Configurations of different cluster sizes are compared as a percentage of desired nodes.
+    percent = tl.groupby("config")["desired"].max().nunique() > 1
+    level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
+    runs: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
+    for (config, rep), run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
+            ["config", "replication"]):
+        t = run["time_s"].to_numpy(dtype=float)
+        end = ends.get((int(config), int(rep)), (t[-1], True))[0]
+        runs.setdefault(int(config), []).append((t, run["level"].to_numpy(dtype=float), max(end, t[-1])))
+    # A run that never completed goes on to its horizon; show the span the completed runs need.
+    done: dict[int, list[float]] = {}
+    for (config, _), (end, ok) in ends.items():
+        if ok:
+            done.setdefault(config, []).append(end)
+    longest = max((e for es in done.values() for e in es), default=max(r[2] for rs in runs.values() for r in rs))
+    shortest = min((float(np.median(es)) for es in done.values()), default=longest)
+    log = wants_log(longest, shortest)
+    view, start = (longest * 1.3, log_start(shortest)) if log else (longest * 1.05, 0.0)
+    div, unit = (1.0, "log scale") if log else time_unit(view)
+    incomplete = {c for (c, _), (_, ok) in ends.items() if not ok}
+    medians = []
+    for config, rs in runs.items():
+        end = max(min(max(r[2] for r in rs), view), 2 * start)
+        grid = np.geomspace(start, end, LOG_GRID_POINTS) if log else np.linspace(0.0, end, GRID_POINTS)
+        edges = np.r_[0.0, grid[1:]]  # on a log axis the first bin reaches back to the start of the update
+        levels = np.vstack([bin_minimum(t, v, edges) for t, v, _ in rs])
+        p5, p50, p95 = np.percentile(levels, [5, 50, 95], axis=0)
+        label = labels.get(config, str(config)) + (" (did not complete)" if config in incomplete else "")
+        ax.fill_between(grid / div, p5, p95, color=colors.get(config), alpha=0.12, linewidth=0, step="post")
+        medians.append((grid / div, p50, config, label))
+    for x, p50, config, label in medians:  # every median above every band
+        ax.plot(x, p50, color=colors.get(config), label=label, drawstyle="steps-post", linewidth=1.5, zorder=3)
+    desired = float(tl["desired"].max())
+    for c in _constraints(results):
+        if c["metric"] == "min_available_fraction":
+            floor = c["limit"] * (100 if percent else desired)
+        elif c["metric"] == "min_available" and not percent:
+            floor = c["limit"]
+        else:
+            continue
+        what = f"{floor:g}%" if percent else f"{floor:,.0f} nodes"
+        ax.axhline(floor, color="black", linestyle="--", linewidth=1.2, zorder=4,
+                   label=f"SLO floor: {what} ({c['metric']} ≥ {c['limit']:g})")
+    if log:
+        _log_time(ax, "x")
+    ax.set_xlim(start, view / div)
+    ax.set_xlabel(f"time since the update started ({unit})")
+    ax.set_ylabel("% of desired nodes with an available pod" if percent else
+                  f"nodes with an available pod (of {desired:,.0f} desired)")
+    ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")
+    ax.grid(True, alpha=0.3)
+    _legend_below(ax, "configuration")
+    return ax
+
+
+def _short(key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+def _slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: bool = False,
+              style: str = "--") -> list[Line2D]:
+    """Draw an SLO limit, unless it lies far beyond the data: then only the legend mentions it
+    (drawing it would squash the data into a corner)."""
+    if value <= 2.0 * data_top or data_top <= 0:
+        (ax.axvline if vertical else ax.axhline)(value, color="black", linestyle=style, linewidth=1.2, label=label)
+        return []
+    return [_legend_note(f"{label} (beyond the plotted range)", linestyle=style)]
+
+
+def plot_duration(results: Results, ax: Axes | None = None) -> Axes:
+    """Mean rollout duration with its confidence interval against the swept parameter, one
+    line per combination of the other swept parameters (by label if none is numeric, each
+    point marked with its mean). The time axis is logarithmic when the means differ more than tenfold."""
+    ax = _new_axes(ax, FIGURES["duration"][0])
+    s = results.summary.reset_index(drop=True)
+    swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
+    mean = s["duration_s_mean"].astype(float).to_numpy()
+    lo, hi = (s[f"duration_s_ci_{b}"].astype(float).to_numpy() if f"duration_s_ci_{b}" in s else mean
+              for b in ("low", "high"))
+    lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
+    ok = np.isfinite(mean)
+    log = bool(ok.any()) and wants_log(float(mean[ok].max()), float(mean[ok].min()))
+    lo = np.where(lo > 0, lo, mean) if log else lo  # a log axis has no room for a CI reaching below zero
+    top = float(hi[np.isfinite(hi)].max()) if np.isfinite(hi).any() else 0.0
+    bottom = float(lo[ok].min()) if ok.any() else 1.0
+    div, unit = (1.0, "log scale") if log else time_unit(top)
+    limit = next((c["limit"] for c in _constraints(results) if c["metric"] == "duration_s" and c["bound"] == "max"),
+                 None)
+    slo_label = f"SLO: duration ≤ {_when(limit, div, unit, log)}" if limit is not None else ""
+    err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
+    stuck = [i for i in range(len(s)) if not math.isfinite(mean[i])]
+    key, kind = sweep_axis(s, swept)
+    notes: list[Line2D] = []
+    if key is None:  # no numeric parameter: one point per configuration, by label
+        y = np.arange(len(s))[::-1]
+        ax.errorbar(mean / div, y, xerr=err, fmt="o", color="C0", capsize=4, label="mean with CI")
+        ax.set_yticks(y, s["label"].astype(str))
+        for i in np.flatnonzero(ok):
+            ax.annotate(format_duration(mean[i]), (mean[i] / div, y[i]), xytext=(0, 6), textcoords="offset points",
+                        ha="center", va="bottom", fontsize="small")
+        for i in stuck:
+            ax.annotate("did not complete", xy=(0.01, y[i]), xycoords=("axes fraction", "data"), va="center",
+                        color="C3", fontsize="small")
+        if limit is not None:
+            notes += _slo_line(ax, limit / div, top / div, slo_label, vertical=True)
+        _time_limits(ax, "x", log, bottom, max(top, limit if limit is not None and not notes else 0) / div)
+        ax.set_ylim(-0.7, len(s) - 0.3)
+        ax.set_xlabel(f"rollout duration ({unit}): mean with CI over replications")
+        ax.set_title("Rollout duration by configuration")
+    else:
+        if kind == "cat":
+            order = list(dict.fromkeys(s[key].astype(str)))
+            x = np.array([order.index(v) for v in s[key].astype(str)], dtype=float)
+            ax.set_xticks(range(len(order)), order)
+            ax.set_xlim(-0.5, len(order) - 0.5)
+        else:
+            x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
+            ticks = np.unique(x)
+            if len(ticks) <= 12:
+                ax.set_xticks(ticks, [f"{_g(v)}%" if kind == "pct" else _g(v) for v in ticks])
+        others = [k for k in swept if k != key]
+        groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
+        color = {}
+        for n, (values, g) in enumerate(groups):
+            idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
+            values = values if isinstance(values, tuple) else (values,)
+            label = ", ".join(f"{_short(k)}={v}" for k, v in zip(others, values)) or "mean duration"
+            ax.errorbar(x[idx], mean[idx] / div, yerr=err[:, idx], fmt="-o", capsize=4, color=f"C{n}", label=label)
+            color.update(dict.fromkeys(idx, f"C{n}"))
+        for i in stuck:
+            ax.annotate("↑ did not\ncomplete", xy=(x[i], 0.98), xycoords=("data", "axes fraction"), ha="center",
+                        va="top", color=color[i], fontsize="small", fontweight="bold")
+        if limit is not None:
+            notes += _slo_line(ax, limit / div, top / div, slo_label)
+        _time_limits(ax, "y", log, bottom, max(top, limit if limit is not None and not notes else 0) / div,
+                     room=1.2)
+        ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
+        ax.set_ylabel(f"rollout duration ({unit}): mean with CI")
+        ax.set_title(f"Rollout duration against {_short(key)}")
+    ax.grid(True, alpha=0.3)
+    _legend_below(ax, extra=notes)
+    return ax
+
+
+def _when(seconds: float, div: float, unit: str, log: bool) -> str:
+    """A time in an SLO's legend entry, in the axis' own terms."""
+    return short_duration(seconds) if log else f"{_g(seconds / div)} {unit}"
+
+
+def _time_limits(ax: Axes, which: str, log: bool, low: float, high: float, room: float = 1.1) -> None:
+    """Fit a time axis to data from ``low`` to ``high``: from zero on a linear axis, with a
+    margin of a factor 1.6 each way on a logarithmic one (``_log_time``)."""
+    set_lim = getattr(ax, f"set_{which}lim")
+    current = getattr(ax, f"get_{which}lim")()
+    if log:
+        _log_time(ax, which)
+        set_lim(low / 1.6, high * 1.6)
+    else:
+        set_lim(0, max(current[1], high * room))
+
+
+def _g(v: float) -> str:
+    return f"{v:,.4g}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def _node_seconds_unit(largest: float) -> tuple[float, str]:
+    return (3600.0, "node-hours") if largest >= 36000 else (1.0, "node-seconds")
+
+
+def plot_tradeoff(results: Results, ax: Axes | None = None) -> Axes:
+    """Speed against disruption: mean duration against mean unavailable node-time per
+    configuration, the Pareto front (nothing else is both faster and less disruptive) and the
+    SLO limits. The duration axis is logarithmic when the durations differ more than tenfold."""
+    ax = _new_axes(ax, FIGURES["tradeoff"][0])
+    s = results.summary.reset_index(drop=True)
+    dur = s["duration_s_mean"].astype(float).to_numpy()
+    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
+    ok = np.isfinite(dur) & np.isfinite(loss)
+    limits = {c["metric"]: c["limit"] for c in _constraints(results) if c["bound"] == "max"}
+    log = bool(ok.any()) and wants_log(float(dur[ok].max()), float(dur[ok].min()))
+    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[ok].max()) if ok.any() else 0.0)
+    ndiv, nunit = _node_seconds_unit(float(loss[ok].max()) if ok.any() else 0.0)
+    colors = _colors(results)
+    ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
+               edgecolors="black", linewidths=0.5)
+    front = pareto_front(list(zip(loss, dur)))
+    if front:
+        ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
+                markerfacecolor="none", label="Pareto front (nothing both faster and less disruptive)", zorder=2)
+    xmax, ymax = (float(loss[ok].max()) / ndiv, float(dur[ok].max()) / tdiv) if ok.any() else (1.0, 1.0)
+    notes: list[Line2D] = []
+    if "duration_s" in limits:
+        drawn = _slo_line(ax, limits["duration_s"] / tdiv, ymax,
+                          f"SLO: duration ≤ {_when(limits['duration_s'], tdiv, tunit, log)}")
+        ymax = ymax if drawn else max(ymax, limits["duration_s"] / tdiv)
+        notes += drawn
+    if "unavailable_node_seconds" in limits:
+        notes += _slo_line(ax, limits["unavailable_node_seconds"] / ndiv, xmax,
+                  f"SLO: unavailable ≤ {_g(limits['unavailable_node_seconds'] / ndiv)} {nunit}", True, "-.")
+    right = max(ax.get_xlim()[1], xmax * 1.15)
+    ax.set_xlim(-0.03 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
+    ymin = float(dur[ok].min()) / tdiv if ok.any() else 1.0
+    _time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.15)
+    _label_points(ax, loss[ok] / ndiv, dur[ok] / tdiv, [str(v) for v in s["label"][ok]])
+    notes += [_legend_note(f"not shown (did not complete): {s['label'][i]}") for i in np.flatnonzero(~ok)]
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    ax.set_xlabel(f"unavailable {nunit} (mean over replications)")
+    ax.set_ylabel(f"rollout duration ({tunit}, mean over replications)" if not log else
+                  "rollout duration (mean over replications, log scale)")
+    ax.set_title("Speed against disruption (lower left is better)")
+    ax.grid(True, alpha=0.3)
+    _legend_below(ax, extra=notes)
+    return ax
+
+
+def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]) -> None:
+    """Label each point beside it (leaning away from the right edge), nudged up or down where
+    labels would overlap each other or a point; a label moved far gets a leader line.
+
+    The overlaps are measured in display coordinates after a layout pass, so the figure must
+    have its final size and limits before this is called.
+    """
+    style = {"textcoords": "offset points", "fontsize": "small", "va": "bottom",
+             "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}}
+    to_axes = ax.transData + ax.transAxes.inverted()
+    sides = [-1 if to_axes.transform((x, y))[0] > 0.6 else 1 for x, y in zip(xs, ys)]
+    first = [ax.annotate(t, (x, y), xytext=(9 * side, 4), ha="right" if side < 0 else "left", **style)
+             for x, y, t, side in zip(xs, ys, texts, sides)]
+    if not first:
+        return
+    root = ax.figure.figure  # the Figure itself, also for an Axes of a SubFigure
+    root.draw_without_rendering()  # lay the figure out, so that extents are final
+    scale = root.dpi / 72  # display pixels per point
+    boxes = [tuple(a.get_window_extent().extents) for a in first]
+    dots = [(px - 5 * scale, py - 5 * scale, px + 5 * scale, py + 5 * scale)
+            for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
+    shifts = spread_labels(boxes, dots, tuple(ax.bbox.extents), gap=2 * scale)
+    for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
+        a.remove()
+        far = abs(dy) > 4 * scale
+        ax.annotate(t, (x, y), xytext=(9 * side, 4 + dy / scale), ha="right" if side < 0 else "left",
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5}
+                    if far else None, **style)
+
+
+def plot_downtime(results: Results, ax: Axes | None = None) -> Axes:
+    """Per-node downtime (how long each node went without an available daemon pod), pooled
+    over replications: one empirical CDF per configuration."""
+    ax = _new_axes(ax, FIGURES["downtime"][0])
+    d = results.downtime
+    if d is None or d.empty:
+        return _note(ax, "no per-node downtimes in this results folder (downtime.parquet)")
+    colors, labels = _colors(results), _labels(results)
+    values = d["downtime_s"].to_numpy(dtype=float)
+    # a few stuck nodes would squeeze everyone else into one corner: then a log axis
+    log = values.max() > 20 * max(float(np.median(values)), 1e-9) and values.min() > 0
+    div, unit = (1.0, "log scale") if log else time_unit(float(np.percentile(values, 90)))
+    for config, g in d.groupby("config", sort=True):
+        x = np.sort(g["downtime_s"].to_numpy(dtype=float)) / div
+        y = np.arange(1, len(x) + 1) / len(x)
+        ax.plot(np.r_[x[0], x], np.r_[0.0, y], drawstyle="steps-post", color=colors.get(config),
+                label=labels.get(int(config), str(config)), linewidth=1.8)
+    for c in _constraints(results):
+        if c["metric"].startswith("node_downtime_") and c["bound"] == "max":
+            ax.axvline(c["limit"] / div, color="black", linestyle="--",
+                       label=f"SLO: {c['metric']} ≤ {_when(c['limit'], div, unit, log)}")
+    if log:
+        _log_time(ax, "x")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"time a node went without an available pod ({unit})")
+    ax.set_ylabel("fraction of nodes with at most this downtime")
+    ax.set_title("Per-node downtime (empirical CDF, all replications pooled)")
+    ax.grid(True, alpha=0.3, which="both")
+    _legend_below(ax, "configuration")
+    return ax
+
+
+PLOTS = {"availability": plot_availability, "duration": plot_duration, "tradeoff": plot_tradeoff,
+         "downtime": plot_downtime}
+
+
+def render_figures(results: Results) -> dict[str, bytes]:
+    """PNG bytes of every figure the results can support (a figure whose parquet file is absent is skipped)."""
+    out = {}
+    for name, (size, needs) in FIGURES.items():
+        if needs is not None and getattr(results, needs) is None:
+            continue
+        ax = PLOTS[name](results, Figure(figsize=size, layout="constrained").add_subplot())
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=DPI)
+        out[name] = buf.getvalue()
+    return out
+
+
+def save_figures(results: Results, out_dir: str | Path | None = None) -> list[Path]:
+    """Write ``figures/<name>.png`` under ``out_dir`` (default: the results folder), atomically."""
+    folder = Path(out_dir if out_dir is not None else results.path) / "figures"
+    paths = []
+    for name, png in render_figures(results).items():
+        path = folder / f"{name}.png"
+        write_atomically(path, lambda f, png=png: f.write(png), binary=True)
+        paths.append(path)
+    return paths

@@ -1,0 +1,173 @@
+"""How the report is written: values as text, and report blocks as Markdown or HTML.
+
+``rollsim.present.report`` decides what the report says, as a list of blocks; this module only
+decides how it looks. Blocks are tuples:
+
+* ``("h", level, text)`` a heading,
+* ``("p", spans)`` a paragraph of ``(style, text)`` spans, style ``""``, ``"b"`` (bold) or ``"code"``,
+* ``("table", header, rows)`` (an all-empty header renders as a table without one),
+* ``("ul", [spans, ...])`` a bullet list,
+* ``("img", name, title, caption)`` the figure ``figures/<name>.png``,
+* ``("note", text)`` a remark in italics.
+
+Every piece of text is escaped for the format it lands in: no raw HTML gets into either file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "DASH",
+    "format_duration",
+    "format_number",
+    "format_percent",
+    "format_value",
+    "md_cell",
+    "md_text",
+    "render_html",
+    "render_markdown",
+]
+
+DASH = "—"
+
+
+def format_duration(seconds: float | None) -> str:
+    """``427`` → ``7m07s``; under a minute ``42s`` (``4.2s`` under 10 s); ``1h02m03s``; ``2d03h04m``."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return DASH
+    if math.isinf(seconds):
+        return "∞" if seconds > 0 else "-∞"
+    sign, s = ("-" if seconds < 0 else ""), abs(float(seconds))
+    if s < 10 and round(s, 1) < 10:
+        return f"{sign}{s:.1f}s".replace(".0s", "s")
+    total = round(s)
+    d, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    if d:
+        return f"{sign}{d}d{h:02d}h{m:02d}m"
+    if h:
+        return f"{sign}{h}h{m:02d}m{sec:02d}s"
+    return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
+
+
+def format_number(x: float | None, decimals: int = 0) -> str:
+    """``12345.6`` → ``12,346`` (thousands separators); ``None``/NaN → ``—``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return DASH
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.{decimals}f}"
+
+
+def format_percent(fraction: float | None, decimals: int = 1) -> str:
+    """``0.93`` → ``93.0%``."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return DASH
+    return f"{100 * fraction:.{decimals}f}%"
+
+
+def format_value(v: Any) -> str:
+    """A setting as the report shows it: lists comma-separated, integers with thousands separators."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return DASH
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v)) or "none"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:g}"
+    return str(v)
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+def md_cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell: ``|`` escaped, one line, no raw HTML."""
+    return md_text(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def md_text(text: Any) -> str:
+    """Text safe in Markdown prose: ``<`` becomes ``&lt;``, so no raw HTML tag gets through."""
+    return str(text).replace("<", "&lt;")
+
+
+def _md_spans(spans: Sequence[tuple[str, str]]) -> str:
+    marks = {"": "{}", "b": "**{}**", "code": "`{}`"}
+    out = []
+    for style, text in spans:  # emphasis must not end in a space, or CommonMark ignores it
+        core = text.rstrip() if style else text
+        out.append(marks[style].format(md_text(core)) + text[len(core):])
+    return "".join(out)
+
+
+def render_markdown(blocks: Sequence[tuple]) -> str:
+    """The blocks as one Markdown document (figures linked as ``figures/<name>.png``)."""
+    out = []
+    for b in blocks:
+        if b[0] == "h":
+            out.append("#" * b[1] + " " + md_text(b[2]).replace("\n", " "))
+        elif b[0] == "p":
+            out.append(_md_spans(b[1]))
+        elif b[0] == "note":
+            out.append(f"*{md_text(b[1])}*")
+        elif b[0] == "table":
+            lines = ["| " + " | ".join(md_cell(h) for h in b[1]) + " |", "|" + "---|" * len(b[1])]
+            lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in b[2]]
+            out.append("\n".join(lines))
+        elif b[0] == "ul":
+            out.append("\n".join("- " + _md_spans(item) for item in b[1]))
+        elif b[0] == "img":
+            out.append(f"### {md_text(b[2])}\n\n![{md_text(b[2])}](figures/{b[1]}.png)\n\n{md_text(b[3])}")
+    return "\n\n".join(out) + "\n"
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+def _html_spans(spans: Sequence[tuple[str, str]]) -> str:
+    tags = {"": "{}", "b": "<strong>{}</strong>", "code": "<code>{}</code>"}
+    return "".join(tags[style].format(html.escape(text)) for style, text in spans)
+
+
+CSS = """body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#fafafa}
+main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}
+h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;
+text-align:left;vertical-align:top}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
+figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
+.note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}"""
+
+
+def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str) -> str:
+    """One HTML file with inline CSS and the figures as data URIs: nothing is fetched from anywhere."""
+    e = html.escape
+    out = []
+    for b in blocks:
+        if b[0] == "h":
+            out.append(f"<h{b[1]}>{e(b[2])}</h{b[1]}>")
+        elif b[0] == "p":
+            out.append(f"<p>{_html_spans(b[1])}</p>")
+        elif b[0] == "note":
+            out.append(f'<p class="note">{e(b[1])}</p>')
+        elif b[0] == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in b[1])
+            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in b[2])
+            out.append('<div class="scroll">' + (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                       if any(b[1]) else f"<table><tbody>{body}</tbody></table>") + "</div>")
+        elif b[0] == "ul":
+            out.append("<ul>" + "".join(f"<li>{_html_spans(item)}</li>" for item in b[1]) + "</ul>")
+        elif b[0] == "img":
+            data = base64.b64encode(images[b[1]]).decode("ascii")
+            out.append(f'<h3>{e(b[2])}</h3><figure><img alt="{e(b[2])}" src="data:image/png;base64,{data}">'
+                       f"<figcaption>{e(b[3])}</figcaption></figure>")
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{e(title)}</title>\n'
+            f"<style>\n{CSS}\n</style>\n</head>\n<body>\n<main>\n" + "\n".join(out) + "\n</main>\n</body>\n</html>\n")

@@ -1,0 +1,71 @@
+"""External deleters for the OnDelete strategy: their specification (the process is ``rollsim.cluster.operators``).
+
+Under OnDelete the controller never deletes a healthy old pod (the strategy's case in
+``updateDaemonSet`` is empty); it only recreates pods that have gone. Someone else
+deletes the old pods: an operator, a script, a node-rotation tool. rollsim models three:
+
+* ``none``: nobody; the rollout never progresses.
+* ``batch:K`` or ``batch:K:PAUSE``: delete K old pods, wait until every one of those
+  nodes has an available new pod, wait PAUSE seconds, repeat.
+* ``rate:S``: delete one old pod every S seconds.
+
+The deleter picks old pods in a random order from its own named stream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+__all__ = ["DeleterSpec", "parse_deleter"]
+
+_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+_SPECS = {
+    "none": re.compile(r"none"),
+    "batch": re.compile(rf"batch:(\d+)(?::{_NUMBER})?"),
+    "rate": re.compile(rf"rate:{_NUMBER}"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeleterSpec:
+    """``kind`` is none, batch or rate; ``count`` and ``pause`` for batch; ``interval`` for rate."""
+
+    kind: str = "none"
+    count: int = 0
+    pause: float = 0.0
+    interval: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in _SPECS:
+            raise ValueError(f"deleter must be none, batch:K[:PAUSE] or rate:S, got {self.kind!r}")
+        if self.kind == "batch" and self.count < 1:
+            raise ValueError(f"deleter batch size must be at least 1, got {self.count}")
+        if self.kind == "rate" and not self.interval > 0:
+            raise ValueError(f"deleter rate interval must be positive, got {self.interval}")
+        if self.pause < 0:
+            raise ValueError(f"deleter pause must not be negative, got {self.pause}")
+
+    def __str__(self) -> str:
+        if self.kind == "batch":
+            return f"batch:{self.count}" + (f":{self.pause:g}" if self.pause else "")
+        if self.kind == "rate":
+            return f"rate:{self.interval:g}"
+        return "none"
+
+
+def parse_deleter(spec: str | DeleterSpec) -> DeleterSpec:
+    """Parse ``none``, ``batch:K``, ``batch:K:PAUSE`` or ``rate:S``."""
+    if isinstance(spec, DeleterSpec):
+        return spec
+    text = str(spec).strip().lower()
+    for kind, pattern in _SPECS.items():
+        m = pattern.fullmatch(text)
+        if m:
+            if kind == "batch":
+                return DeleterSpec("batch", count=int(m.group(1)), pause=float(m.group(2) or 0))
+            if kind == "rate":
+                return DeleterSpec("rate", interval=float(m.group(1)))
+            return DeleterSpec()
+    raise ValueError(f"deleter must be none, batch:K[:PAUSE] or rate:S, got {spec!r}")

@@ -1,0 +1,361 @@
+"""Durations of pod lifecycle phases, as small value objects parsed from spec strings.
+
+How long the kubelet takes to pull an image, how long a container takes to become
+Ready, how long termination takes: each is a non-negative random duration in
+seconds, written in a scenario as a spec string such as ``"2"``,
+``"exponential(mean=3)"`` or ``"lognormal(median=1.1, p95=1.7)"``.
+
+Each distribution knows its exact mean, variance and quantiles, so simulations
+can be checked against theory, and ``str(d)`` is a canonical spec that
+``parse_distribution`` reads back to an equal object. Sampling uses only the
+generator passed in, never global random state.
+
+Specs are read by ``rollsim.spec.distributions.spec.parse_distribution``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+from scipy.special import gammaincinv
+from numpy.typing import NDArray
+
+__all__ = [
+    "Constant",
+    "Distribution",
+    "DistributionError",
+    "Empirical",
+    "Exponential",
+    "Gamma",
+    "LogNormal",
+    "Uniform",
+]
+
+#: Standard normal 95th percentile: ``p95 = median * exp(sigma * Z95)``.
+Z95 = 1.6448536269514722
+#: Below this cv a gamma's spread is under float resolution: it is its mean.
+_TINY_CV = 1e-16
+
+
+class DistributionError(ValueError):
+    """A distribution spec or parameter is invalid; the message says what and where."""
+
+
+def _fmt(x: float) -> str:
+    """Shortest text that parses back to exactly ``x`` (integers without ``.0``)."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+def _real(family: str, name: str, x: Any) -> float:
+    """``x`` as a finite, non-negative float, or a DistributionError naming it."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise DistributionError(f"{family}: {name} must be a number, got {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise DistributionError(f"{family}: {name} ({x}) must be a finite number")
+    if x < 0:
+        raise DistributionError(f"{family}: {name} ({_fmt(x)}) must be >= 0")
+    return x + 0.0  # turns -0.0 into 0.0
+
+
+def _exp(x: float) -> float:
+    """``math.exp`` that overflows to ``inf`` instead of raising."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _check_q(q: float) -> float:
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile level q must be in [0, 1], got {q!r}")
+    return float(q)
+
+
+class Distribution(ABC):
+    """A non-negative duration in seconds with exact moments and quantiles."""
+
+    __slots__ = ()
+
+    @property
+    @abstractmethod
+    def mean(self) -> float:
+        """The exact mean."""
+
+    @property
+    @abstractmethod
+    def variance(self) -> float:
+        """The exact variance."""
+
+    @abstractmethod
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        """One draw as a float (``size=None``) or a float64 array of ``size`` draws."""
+
+    @abstractmethod
+    def quantile(self, q: float) -> float:
+        """The value below which a fraction ``q`` of draws fall."""
+
+    @abstractmethod
+    def __str__(self) -> str:
+        """Canonical spec string, parsed back to an equal object."""
+
+
+@dataclass(frozen=True, slots=True)
+class Constant(Distribution):
+    """Always ``value`` seconds."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _real("constant", "value", self.value))
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        return self.value if size is None else np.full(size, self.value, dtype=np.float64)
+
+    def quantile(self, q: float) -> float:
+        _check_q(q)
+        return self.value
+
+    def __str__(self) -> str:
+        return f"constant({_fmt(self.value)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Exponential(Distribution):
+    """Memoryless duration with the given ``mean`` (0 means always 0)."""
+
+    # field() keeps dataclass from taking the base's abstract ``mean`` as a default
+    mean: float = field()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _real("exponential", "mean", self.mean))
+
+    @property
+    def variance(self) -> float:
+        return self.mean * self.mean
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        draw = rng.exponential(self.mean, size)
+        return float(draw) if size is None else draw
+
+    def quantile(self, q: float) -> float:
+        q = _check_q(q)
+        if self.mean == 0.0:
+            return 0.0
+        return math.inf if q == 1.0 else -self.mean * math.log1p(-q)
+
+    def __str__(self) -> str:
+        return f"exponential(mean={_fmt(self.mean)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Uniform(Distribution):
+    """Equally likely anywhere in ``[low, high]``."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "low", _real("uniform", "low", self.low))
+        object.__setattr__(self, "high", _real("uniform", "high", self.high))
+        if self.low > self.high:
+            raise DistributionError(
+                f"uniform: low ({_fmt(self.low)}) must be <= high ({_fmt(self.high)})"
+            )
+
+    @property
+    def mean(self) -> float:
+        return self.low + (self.high - self.low) / 2.0
+
+    @property
+    def variance(self) -> float:
+        width = self.high - self.low
+        return width * width / 12.0
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        draw = rng.uniform(self.low, self.high, size)
+        return float(draw) if size is None else draw
+
+    def quantile(self, q: float) -> float:
+        return min(self.high, self.low + _check_q(q) * (self.high - self.low))
+
+    def __str__(self) -> str:
+        return f"uniform(low={_fmt(self.low)}, high={_fmt(self.high)})"
+
+
+@dataclass(frozen=True, slots=True)
+class LogNormal(Distribution):
+    """Right-skewed duration given by its ``median`` and 95th percentile ``p95``.
+
+    ``p95 == median`` is allowed and gives sigma 0 (always the median).
+    """
+
+    median: float
+    p95: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "median", _real("lognormal", "median", self.median))
+        object.__setattr__(self, "p95", _real("lognormal", "p95", self.p95))
+        if self.median <= 0.0:
+            raise DistributionError(f"lognormal: median ({_fmt(self.median)}) must be > 0")
+        if self.p95 < self.median:
+            raise DistributionError(
+                f"lognormal: p95 ({_fmt(self.p95)}) must be >= median ({_fmt(self.median)})"
+            )
+
+    @property
+    def sigma(self) -> float:
+        """Standard deviation of the log of the duration."""
+        return (math.log(self.p95) - math.log(self.median)) / Z95
+
+    @property
+    def mean(self) -> float:
+        return self.median * _exp(self.sigma**2 / 2.0)
+
+    @property
+    def variance(self) -> float:
+        s2 = self.sigma**2
+        if s2 == 0.0:
+            return 0.0
+        # median**2 * exp(s2) * (exp(s2) - 1), in logs so no factor overflows alone
+        return _exp(2.0 * math.log(self.median) + 2.0 * s2 + math.log(-math.expm1(-s2)))
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        draw = rng.lognormal(math.log(self.median), self.sigma, size)
+        return float(draw) if size is None else draw
+
+    def quantile(self, q: float) -> float:
+        q = _check_q(q)
+        if self.sigma == 0.0 or q == 0.5:
+            return self.median
+        if q == 0.0:
+            return 0.0
+        if q == 1.0:
+            return math.inf
+        return self.median * _exp(self.sigma * NormalDist().inv_cdf(q))
+
+    def __str__(self) -> str:
+        return f"lognormal(median={_fmt(self.median)}, p95={_fmt(self.p95)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Gamma(Distribution):
+    """Duration with the given ``mean`` and coefficient of variation ``cv``.
+
+    Shape ``k = 1/cv**2`` and scale ``mean/k``; ``cv=1`` is the exponential.
+    Quantiles invert the regularized incomplete gamma function (``scipy.special.gammaincinv``).
+    """
+
+    mean: float = field()  # see Exponential
+    cv: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _real("gamma", "mean", self.mean))
+        object.__setattr__(self, "cv", _real("gamma", "cv", self.cv))
+        if self.mean <= 0.0:
+            raise DistributionError(f"gamma: mean ({_fmt(self.mean)}) must be > 0")
+        if self.cv <= 0.0:
+            raise DistributionError(f"gamma: cv ({_fmt(self.cv)}) must be > 0")
+        if self.shape == 0.0 or math.isinf(self.scale):
+            raise DistributionError(
+                f"gamma: cv ({_fmt(self.cv)}) is too large for mean ({_fmt(self.mean)}); "
+                "shape 1/cv**2 or scale mean*cv**2 leaves the float range"
+            )
+
+    @property
+    def shape(self) -> float:
+        """Shape parameter ``k``."""
+        return 1.0 / self.cv / self.cv
+
+    @property
+    def scale(self) -> float:
+        """Scale parameter ``theta``; ``mean = k * theta``."""
+        return self.mean * self.cv * self.cv
+
+    @property
+    def variance(self) -> float:
+        sd = self.mean * self.cv
+        return sd * sd
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        if self.cv < _TINY_CV:  # the shape would overflow; the spread is invisible anyway
+            return Constant(self.mean).sample(rng, size)
+        draw = rng.gamma(self.shape, self.scale, size)
+        return float(draw) if size is None else draw
+
+    def quantile(self, q: float) -> float:
+        q = _check_q(q)
+        if self.cv < _TINY_CV:
+            return self.mean
+        return float(gammaincinv(self.shape, q)) * self.scale
+
+    def __str__(self) -> str:
+        return f"gamma(mean={_fmt(self.mean)}, cv={_fmt(self.cv)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Empirical(Distribution):
+    """Resamples uniformly from observed ``values`` (e.g. measured pull times)."""
+
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.values, (str, bytes)) or not hasattr(self.values, "__iter__"):
+            raise DistributionError(f"empirical: values must be a sequence, got {self.values!r}")
+        values = tuple(_real("empirical", "value", v) for v in self.values)
+        if not values:
+            raise DistributionError("empirical: needs at least one value")
+        object.__setattr__(self, "values", values)
+
+    @property
+    def mean(self) -> float:
+        n = len(self.values)
+        try:
+            return math.fsum(self.values) / n
+        except OverflowError:
+            return math.fsum(v / n for v in self.values)
+
+    @property
+    def variance(self) -> float:
+        m = self.mean
+        return math.fsum((v - m) * (v - m) for v in self.values) / len(self.values)
+
+    def sample(
+        self, rng: np.random.Generator, size: int | None = None
+    ) -> float | NDArray[np.float64]:
+        index = rng.integers(len(self.values), size=size)
+        if size is None:
+            return self.values[int(index)]
+        return np.asarray(self.values, dtype=np.float64)[index]
+
+    def quantile(self, q: float) -> float:
+        return float(np.quantile(np.asarray(self.values, dtype=np.float64), _check_q(q)))
+
+    def __str__(self) -> str:
+        return f"empirical({', '.join(_fmt(v) for v in self.values)})"

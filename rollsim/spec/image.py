@@ -1,0 +1,92 @@
+"""The new image: its size, which nodes already have it, the pull policy, and units.
+
+With a ``size``, a pull is a transfer through ``rollsim.cluster.registry``: its time follows from
+the bytes and the bandwidth it gets while other nodes pull (the ``pull`` distribution is
+then not used). Without one, pulls take the ``pull`` distribution's time.
+
+A node has the image cached with probability ``cached`` (pre-pulled, or left from an
+earlier rollout). The kubelet's ``imagePullPolicy``: ``IfNotPresent`` skips a cached pull
+entirely; ``Always`` still asks the registry (a manifest check: a pull-rate token and the
+registry latency, but no bytes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["ImageSpec", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT", "ALWAYS"]
+
+IF_NOT_PRESENT = "IfNotPresent"
+ALWAYS = "Always"
+_UNITS = {
+    "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+    "ki": 2**10, "kib": 2**10, "mi": 2**20, "mib": 2**20, "gi": 2**30, "gib": 2**30, "ti": 2**40, "tib": 2**40,
+}
+_SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*")
+
+
+def parse_size(text: str | float) -> float:
+    """Bytes from ``300MB``, ``1.2GB``, ``500Mi``, ``2GiB`` or a plain number (decimal and binary units)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        m = _SIZE.fullmatch(str(text))
+        if not m or m.group(2).lower() not in _UNITS:
+            raise ValueError(f"must be a size such as 300MB, 1.2GB or 500Mi, got {text!r}")
+        value, unit = float(m.group(1)), m.group(2).lower()
+    if value < 0:
+        raise ValueError(f"must not be negative, got {text!r}")
+    return value * _UNITS[unit]
+
+
+def parse_rate(text: str | float) -> float:
+    """Bytes per second from ``100MB/s``, ``1GB/s`` or a plain number of bytes per second."""
+    body = str(text).strip()
+    if body.endswith("/s"):
+        body = body[:-2]
+    try:
+        rate = parse_size(body if isinstance(text, str) else text)
+    except ValueError:
+        raise ValueError(f"must be a rate such as 100MB/s or 1GB/s, got {text!r}") from None
+    if rate <= 0:
+        raise ValueError(f"must be positive, got {text!r}")
+    return rate
+
+
+def parse_pull_rate(text: str | float) -> float:
+    """Pulls per second from ``10/s``, ``0.5/s`` or a plain number."""
+    body = str(text).strip()
+    body = body[:-2] if body.endswith("/s") else body
+    try:
+        rate = float(body)
+    except ValueError:
+        raise ValueError(f"must be a rate of pulls such as 10/s, got {text!r}") from None
+    if not rate > 0 or rate == float("inf"):
+        raise ValueError(f"must be positive, got {text!r}")
+    return rate
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSpec:
+    """The new image as the nodes pull it."""
+
+    size_bytes: float | None = None
+    cached: float = 0.0
+    pull_policy: str = IF_NOT_PRESENT
+    node_bandwidth: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.size_bytes is not None and self.size_bytes < 0:
+            raise ValueError(f"image size must not be negative, got {self.size_bytes}")
+        if not 0.0 <= self.cached <= 1.0:
+            raise ValueError(f"the cached fraction must be between 0 and 1, got {self.cached}")
+        if self.pull_policy not in (IF_NOT_PRESENT, ALWAYS):
+            raise ValueError(f"imagePullPolicy must be IfNotPresent or Always, got {self.pull_policy!r}")
+        if self.node_bandwidth is not None and not self.node_bandwidth > 0:
+            raise ValueError(f"node bandwidth must be positive, got {self.node_bandwidth}")
+
+    @property
+    def modelled(self) -> bool:
+        """Whether pulls go through the registry model (a size is given)."""
+        return self.size_bytes is not None

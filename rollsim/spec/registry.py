@@ -1,0 +1,51 @@
+"""A registry's capacity and the max-min fair sharing of its bandwidth (pure arithmetic).
+
+The SimPy registry that applies them is ``rollsim.cluster.registry``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["RegistrySpec", "max_min_rates"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySpec:
+    """A registry's capacity: total egress ``bandwidth`` (bytes/s), admitted ``pull_rate``
+    (pulls/s, token bucket with burst ``max(1, pull_rate)``) and a fixed per-pull ``latency``
+    (manifest round trips before bytes flow). ``None`` means unlimited."""
+
+    bandwidth: float | None = None
+    pull_rate: float | None = None
+    latency: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("bandwidth", "pull_rate"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be positive or None, got {value}")
+        if not self.latency >= 0:
+            raise ValueError(f"latency must be non-negative, got {self.latency}")
+
+
+def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[float]:
+    """Max-min fair (water-filling) shares of ``total`` among transfers capped at ``caps``.
+
+    Transfers are served in order of increasing cap; each gets ``min(cap, remaining / left)``,
+    so capped transfers take what they can use and the rest is split evenly. ``None`` is
+    unlimited: an uncapped transfer of an unlimited registry gets an infinite rate.
+    """
+    rates = [0.0] * len(caps)
+    order = sorted(range(len(caps)), key=lambda i: math.inf if caps[i] is None else caps[i])
+    remaining = math.inf if total is None else float(total)
+    for left, i in zip(range(len(caps), 0, -1), order):
+        cap = caps[i]
+        share = remaining / left
+        rate = share if cap is None else min(float(cap), share)
+        rates[i] = rate
+        if total is not None:
+            remaining = max(0.0, remaining - rate)
+    return rates

@@ -1,0 +1,268 @@
+"""Experiment files: a base scenario, variants, a grid, replications, seeds and an SLO.
+
+.. code-block:: yaml
+
+    name: fluentd-1000
+    description: Which strategy keeps 95% of nodes covered?
+    scenario: {cluster: {nodes: 1000}, strategy: {max_unavailable: 1}}
+    variants:                       # optional: named configurations (dotted keys)
+      - {name: surge 10%, strategy.max_surge: 10%, strategy.max_unavailable: 0}
+    grid:                           # optional: dotted keys -> lists; the runs are the product
+      strategy.min_ready_seconds: [0, 30]
+    replications: 5
+    seed: 1
+    slo: {min_available_fraction: 0.95}
+
+The runs are variants × grid product × replications. Replication r of every
+configuration uses the same seed, derived from ``seed`` and r alone (common random
+numbers: configurations are compared on the same random draws), so results do not
+depend on worker count or run order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rollsim.io.yamldoc import ConfigError, Document, load_yaml
+from rollsim.sweep.config import scenario_options
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, load_inputs, split_file_options
+from rollsim.spec.options import OptionError, build_scenario, option_for_path, option_path
+from rollsim.spec.scenario import Scenario
+from rollsim.sweep.slo import Constraint, parse_slo
+from rollsim.spec.streams import stream_key
+
+__all__ = ["Experiment", "Configuration", "RunSpec", "load_experiment", "expand_grid", "replication_seed"]
+
+_TOP_KEYS = ("name", "description", "reading", "scenario", "variants", "grid", "replications", "seed", "slo")
+
+
+def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The product of a grid's lists, in file order; a string or scalar is a single value.
+
+    >>> expand_grid({"a": [1, 2], "b": "x"})
+    [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'x'}]
+    """
+    keys, lists = [], []
+    for key, values in grid.items():
+        if isinstance(values, (list, tuple)):
+            if not values:
+                raise ValueError(f"{key}: an empty list gives no runs")
+            lists.append(list(values))
+        else:
+            lists.append([values])
+        keys.append(key)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
+
+
+def replication_seed(root: int, replication: int) -> int:
+    """The seed of replication ``replication``: a stable function of the root seed and r."""
+    seq = np.random.SeedSequence(root, spawn_key=stream_key(f"replication/{replication}"))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One point of the sweep: a label, the dotted keys it sets, and its scenario."""
+
+    index: int
+    label: str
+    params: dict[str, Any]
+    options: dict[str, Any] = field(repr=False)
+    scenario: Scenario = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a configuration and a replication. ``run_id`` changes when either does."""
+
+    config: int
+    label: str
+    params: dict[str, Any]
+    replication: int
+    seed: int
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    configurations: tuple[Configuration, ...]
+    replications: int
+    seed: int
+    slo: tuple[Constraint, ...]
+    document: Document = field(repr=False)
+    warnings: tuple[str, ...] = ()
+    reading: str = ""
+
+    def runs(self) -> list[RunSpec]:
+        out = []
+        for c in self.configurations:
+            for r in range(self.replications):
+                seed = replication_seed(self.seed, r)
+                key = json.dumps([c.label, c.params, c.options, r, seed], sort_keys=True, default=str)
+                run_id = f"c{c.index:03d}-r{r:03d}-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+                out.append(RunSpec(c.index, c.label, c.params, r, seed, run_id))
+        return out
+
+    @property
+    def swept(self) -> list[str]:
+        """The dotted keys that vary across configurations, in file order."""
+        keys: list[str] = []
+        for c in self.configurations:
+            keys += [k for k in c.params if k not in keys]
+        return [k for k in keys if len({json.dumps(c.params.get(k), default=str) for c in self.configurations}) > 1]
+
+
+def _label(params: Mapping[str, Any], variant: str | None) -> str:
+    parts = [variant] if variant else []
+    parts += [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in params.items()]
+    return ", ".join(parts) or "base"
+
+
+def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Check that every key of ``mapping`` is a scenario option's dotted path; return flat options."""
+    out = {}
+    for key, value in mapping.items():
+        name = _option_name(str(key))
+        if name is None:
+            raise doc.error(f"{path}.{key}", "not a scenario key (use dotted paths such as strategy.max_unavailable)")
+        out[name] = value
+    return out
+
+
+_FILE_BY_PATH = {path: name for name, path in FILE_OPTIONS.items()}
+
+
+def _option_name(path: str) -> str | None:
+    """The option a dotted key sets: a scenario option or a file input."""
+    return option_for_path(path) or _FILE_BY_PATH.get(path)
+
+
+def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
+            variant: Mapping[str, Any], where: str) -> str:
+    """The key path that set option ``name`` for a configuration: grid item, variant or scenario."""
+    path = FILE_OPTIONS[name] if name in FILE_OPTIONS else option_path(name)
+    if path in point:
+        values = grid[path]
+        if isinstance(values, list) and point[path] in values:
+            return f"grid.{path}[{values.index(point[path])}]"
+        return f"grid.{path}"
+    if name in variant:
+        return f"{where}.{path}"
+    return f"scenario.{path}"
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and check an experiment file; every configuration's scenario is built (and checked) here."""
+    doc = load_yaml(path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise doc.error(str(key), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
+        raise doc.error("name", f"must be a non-empty name usable as a folder, got {name!r}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise doc.error("description", "must be text")
+    reading = data.get("reading", "")
+    if not isinstance(reading, str):
+        raise doc.error("reading", "must be text")
+    replications = data.get("replications", 1)
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise doc.error("replications", f"must be a positive integer, got {replications!r}")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise doc.error("seed", f"must be a non-negative integer, got {seed!r}")
+    try:
+        slo = parse_slo(data.get("slo"))
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise doc.error(f"slo.{key}" if key else "slo", message) from None
+
+    base = scenario_options(doc, data.get("scenario"))
+    variants = data.get("variants") or [{}]
+    if not isinstance(variants, list):
+        raise doc.error("variants", "must be a list of mappings of dotted keys")
+    grid = data.get("grid") or {}
+    if not isinstance(grid, dict):
+        raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
+    _dotted(doc, "grid", grid)
+    try:
+        points = expand_grid(grid)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise doc.error(f"grid.{key}", message) from None
+
+    configurations = []
+    cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
+    warnings: dict[str, None] = {}  # ordered, without repeats
+    for v_index, variant in enumerate(variants):
+        where = f"variants[{v_index}]"
+        if not isinstance(variant, dict):
+            raise doc.error(where, "must be a mapping of dotted keys (and an optional name)")
+        variant = dict(variant)
+        v_name = variant.pop("name", None)
+        v_options = _dotted(doc, where, variant)
+        for point in points:
+            params = {**variant, **point}
+            options = {**base, **v_options, **{_option_name(k): v for k, v in point.items()}}
+            label = _label(point, v_name or (_label(variant, None) if variant else None))
+            options, files = split_file_options(options)
+            inputs, digest = _inputs(doc, files, options.get("name"), cache)
+            warnings.update(inputs.warnings)
+            try:
+                scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
+                                          **{**(inputs.timings or {}), **options})
+            except OptionError as exc:
+                sources = [_source(name, point, grid, v_options, where) for name in exc.options]
+                raise doc.error(" and ".join(sources), exc.message) from None
+            options = {**options, **files, **digest}  # run ids change with file contents
+            configurations.append(Configuration(len(configurations), label, params, options, scenario))
+    labels = [c.label for c in configurations]
+    if len(set(labels)) != len(labels):
+        raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
+    return Experiment(name.strip(), description, tuple(configurations), replications, seed, slo, doc,
+                      tuple(warnings), reading)
+
+
+def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
+    """A digest of the input files' bytes (empty without files)."""
+    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files]
+    if not paths:
+        return {}
+    digest = hashlib.sha256()
+    for value in paths:
+        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
+        digest.update(path.read_bytes())
+    return {"input_digest": digest.hexdigest()[:16]}
+
+
+def _inputs(doc: Document, files: dict[str, Any], name: str | None,
+            cache: dict[str, tuple[Inputs, dict[str, str]]]) -> tuple[Inputs, dict[str, str]]:
+    """A configuration's input files, read (and digested) once per distinct set, relative to
+    the experiment file."""
+    if not files:
+        return Inputs(), {}
+    key = json.dumps([files, name], sort_keys=True, default=str)
+    if key not in cache:
+        try:
+            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent)
+        except ValueError as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            path, _, message = str(exc).partition(": ")
+            raise doc.error(f"scenario.{path}", message) from None
+        cache[key] = inputs, _digest(doc, files)
+    return cache[key]

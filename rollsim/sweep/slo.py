@@ -1,0 +1,164 @@
+"""Service-level objectives of a rollout, their verdicts and the recommendation.
+
+An SLO constraint bounds one summary metric: ``max_duration_s: 1800`` (at most),
+``min_available_fraction: 0.95`` (at least). Each is judged on a statistic over the
+replications of a configuration: ``mean``, ``p50``, ``p95``, ``max`` or ``min``. The
+percentiles count in the direction that hurts: ``p95`` of a ``max_`` constraint is the
+95th percentile, of a ``min_`` constraint the 5th (the value 95% of runs do at least as
+well as). By default a constraint is judged on the worst replication. A run that did not
+complete has an infinite duration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rollsim.observe.metrics import SUMMARY_KEYS
+
+__all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend"]
+
+STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
+_NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled", "rolled_back"))
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """``metric`` must be ≤ ``limit`` (``bound='max'``) or ≥ it (``'min'``), judged on ``statistic``."""
+
+    metric: str
+    bound: str
+    limit: float
+    statistic: str = "worst"
+
+    def __post_init__(self) -> None:
+        if self.metric not in _NUMERIC:
+            raise ValueError(f"unknown metric {self.metric!r}; expected one of {', '.join(_NUMERIC)}")
+        if self.bound not in ("max", "min"):
+            raise ValueError(f"bound must be max or min, got {self.bound!r}")
+        if self.statistic not in STATISTICS:
+            raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}, got {self.statistic!r}")
+        if not math.isfinite(self.limit):
+            raise ValueError(f"limit must be a finite number, got {self.limit!r}")
+
+    @property
+    def key(self) -> str:
+        prefix = f"{self.bound}_"
+        return self.metric if self.metric.startswith(prefix) else prefix + self.metric
+
+    def describe(self) -> str:
+        sign = "≤" if self.bound == "max" else "≥"
+        return f"{self.metric} {sign} {self.limit:g} ({self.statistic} over replications)"
+
+    def holds(self, value: float) -> bool:
+        return value <= self.limit if self.bound == "max" else value >= self.limit
+
+
+def parse_slo(data: Any) -> tuple[Constraint, ...]:
+    """Constraints from an ``slo`` mapping; raises ``ValueError`` naming the bad key (``key: message``).
+
+    ``{statistic: p95, max_duration_s: 1800, min_available_fraction: {limit: 0.95, statistic: min}}``
+    """
+    if data is None:
+        return ()
+    if not isinstance(data, Mapping):
+        raise ValueError(f": must be a mapping, got {type(data).__name__}")
+    default = data.get("statistic", "worst")
+    if default not in STATISTICS:
+        raise ValueError(f"statistic: must be one of {', '.join(STATISTICS)}, got {default!r}")
+    out = []
+    for key, value in data.items():
+        if key == "statistic":
+            continue
+        bound, _, metric = str(key).partition("_")
+        if bound not in ("max", "min") or not metric:
+            raise ValueError(f"{key}: an SLO key is max_<metric> or min_<metric>")
+        if metric not in _NUMERIC and key in _NUMERIC:
+            metric = str(key)  # min_available_fraction: a metric whose name carries its bound
+        stat = default
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"limit", "statistic"}
+            if unknown or "limit" not in value:
+                raise ValueError(f"{key}: give a number, or a mapping with limit and statistic")
+            stat, value = value.get("statistic", default), value["limit"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{key}: the limit must be a number, got {value!r}")
+        try:
+            out.append(Constraint(metric, bound, float(value), stat))
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    return tuple(out)
+
+
+def statistic(values: Sequence[float], name: str, bound: str) -> float:
+    """The statistic ``name`` of ``values`` (None counts as +inf), in the direction that hurts."""
+    x = np.array([math.inf if v is None else float(v) for v in values], dtype=float)
+    if len(x) == 0:
+        return math.nan
+    worst_high = bound == "max"
+    if name == "worst":
+        name = "max" if worst_high else "min"
+    if name == "mean":
+        return float(np.mean(x))
+    if name == "max":
+        return float(np.max(x))
+    if name == "min":
+        return float(np.min(x))
+    q = 50.0 if name == "p50" else (95.0 if worst_high else 5.0)
+    if np.isinf(x).any():  # percentile with inf: take the order statistic instead of interpolating
+        return float(np.percentile(x, q, method="higher" if worst_high else "lower"))
+    return float(np.percentile(x, q))
+
+
+def judge(constraints: Sequence[Constraint], runs: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """The verdict of one configuration: ``{"ok": bool, "failed": [...], "values": {key: v}}``."""
+    values, failed = {}, []
+    for c in constraints:
+        v = statistic(runs[c.metric], c.statistic, c.bound)
+        values[c.key] = v
+        if not c.holds(v):
+            failed.append(c.key)
+    return {"ok": not failed, "failed": failed, "values": values}
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """The fastest configuration that meets the SLO, or why none does."""
+
+    label: str | None
+    reason: str
+
+
+def recommend(
+    configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], speed_metric: str = "duration_s"
+) -> Recommendation:
+    """Pick the fastest configuration (lowest mean ``speed_metric``) whose verdict is ok.
+
+    Each config is ``{"label", "ok", "failed": [keys], "<speed_metric>_mean"}``. With no
+    SLO every completed configuration qualifies.
+    """
+    speed = f"{speed_metric}_mean"
+    passing = [c for c in configs if c["ok"] and c.get(speed) is not None and math.isfinite(c[speed])]
+    if passing:
+        best = min(passing, key=lambda c: (c[speed], c["label"]))
+        if constraints:
+            return Recommendation(best["label"], f"{best['label']} is the fastest configuration that meets "
+                                                 "every SLO constraint")
+        return Recommendation(best["label"], f"{best['label']} is the fastest configuration (no SLO given)")
+    if not configs:
+        return Recommendation(None, "no configuration was run")
+    counts: dict[str, int] = {}
+    for c in configs:
+        for key in c["failed"]:
+            counts[key] = counts.get(key, 0) + 1
+    by_key = {c.key: c for c in constraints}
+    if not counts:
+        return Recommendation(None, "no configuration completed its rollout")
+    worst = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = [f"{by_key[k].describe()} fails in {n} of {len(configs)}" if k in by_key else f"{k} fails in {n}"
+             for k, n in worst]
+    return Recommendation(None, "no configuration meets the SLO: " + "; ".join(parts))
