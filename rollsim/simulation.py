@@ -1,41 +1,47 @@
-"""``simulate(scenario, seed) -> RunResult``: one DaemonSet rollout, in virtual time.
+"""``simulate(scenario, seed) -> RunResult``: DaemonSet rollouts in one simulated cluster, in virtual time.
 
-Every desired node starts with a Ready pod of the old revision; at time 0 the pod
-template changes (an image update) and the run ends when ``kubectl rollout status``
-would report success, when nothing is left to happen, or at the horizon. Pure: no
-printing, no files, no global state.
+One world: one node store and API server, one scheduler and image registry, one
+kube-controller-manager (a work queue, its workers and one API client) and a controller per
+DaemonSet. Every desired node starts with a Ready pod of each DaemonSet's old revision; at
+time 0 each DaemonSet's pod template changes (an image update). The run ends when
+``kubectl rollout status`` would report success for every DaemonSet, when the rollouts
+stall, or at the horizon. Pure: no printing, no files, no global state.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import simpy
 
 from rollsim.cluster.apiserver import ApiPodControl, ApiServer
-from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
+from rollsim.cluster.churn import Churn, run_node_changes
+from rollsim.cluster.informer import Informer
+from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
+from rollsim.cluster.nodestore import NodeStore
+from rollsim.cluster.operators import KubectlView, run_deleter
+from rollsim.cluster.registry import Registry
+from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.decisions import daemonset_status
-from rollsim.cluster.operators import run_deleter
-from rollsim.spec.image import ImageSpec
-from rollsim.cluster.informer import Informer
-from rollsim.cluster.kubelet import Kubelet, Sampler
-from rollsim.observe.metrics import summarize
-from rollsim.cluster.churn import Cluster, run_node_changes
 from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
+from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
+from rollsim.spec.image import ImageSpec
+from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams
-from rollsim.cluster.workqueue import WorkQueue
 
 __all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
 
 DEFAULT_HORIZON_S = 30 * 24 * 3600.0  # give up after 30 simulated days
-_LONG_AGO = -1e6
+_LONG_AGO = -1e6  # old pods have been Ready since long before the rollout
 
 
 @dataclass(frozen=True)
@@ -51,26 +57,49 @@ class RunResult:
     others: dict[str, dict[str, Any]] = field(default_factory=dict)  # the summaries of ``scenario.also``
 
 
-class _DeleterView:
-    """What an OnDelete deleter sees: the API server's pods."""
+class _Environment(simpy.Environment):
+    """SimPy's environment, counting the events it processes."""
 
-    def __init__(self, api: ApiServer, recorder: Recorder) -> None:
-        self.api, self.recorder = api, recorder
+    def __init__(self) -> None:
+        super().__init__()
+        self.processed = 0
 
-    def old_pod_nodes(self) -> list[int]:
-        rev = self.api.revision
-        return [
-            node for node, pods in enumerate(self.api.pods_by_node)
-            if any(p.revision != rev and not p.deleting for p in pods)
-        ]
+    def step(self) -> None:
+        self.processed += 1
+        super().step()
 
-    def delete_old_pod(self, node: int) -> None:
-        for pod in list(self.api.pods_by_node[node]):
-            if pod.revision != self.api.revision and not pod.deleting:
-                self.api.delete_pod(pod.uid)
 
-    def new_pod_available(self, node: int) -> simpy.Event:
-        return self.recorder.new_pod_available(node)
+@dataclass
+class _DaemonSet:
+    """One DaemonSet in the world: its controller and what watches it."""
+
+    name: str
+    scenario: Scenario  # the scenario as this DaemonSet sees it (its spec, timings, faults, image)
+    controller: DaemonSetController
+    pod_control: ApiPodControl
+    recorder: Recorder
+    runtime: PodRuntime
+    rollout: RolloutStatus
+
+
+@dataclass
+class _World:
+    """The cluster of one run and the parts every DaemonSet shares."""
+
+    env: _Environment
+    scenario: Scenario
+    streams: Streams
+    api: ApiServer
+    kubelet: Kubelet
+    queue: WorkQueue
+    bucket: TokenBucket | None
+    rank: list[float]
+    reference: bool
+    daemonsets: list[_DaemonSet] = field(default_factory=list)
+    counters: dict[str, Counter[str]] = field(default_factory=lambda: {"syncs": Counter(), "sync_errors": Counter()})
+    log: dict[str, float] = field(default_factory=dict)
+    stop: UrgentEvent | None = None
+    deleter: tuple[KubectlView, np.random.Generator] | None = None
 
 
 def _with_not_ready(nodes: tuple[Node, ...], count: int, rng) -> tuple[Node, ...]:
@@ -81,13 +110,14 @@ def _with_not_ready(nodes: tuple[Node, ...], count: int, rng) -> tuple[Node, ...
     return tuple(not_ready_node(n) if i in chosen else n for i, n in enumerate(nodes))
 
 
-def _had_pod(nodes: tuple[Node, ...], placement) -> list[bool]:
+def _had_pod(nodes: list[Node], placement) -> list[bool]:
     """Which nodes ran the old pod before time 0: those that should run it, and NotReady
     nodes that should run it were they Ready (their pod was placed before they failed)."""
     return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
 
 
-def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController], counters: dict):
+def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController],
+            counters: dict[str, Counter[str]]) -> Generator[simpy.Event, object, None]:
     """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes."""
     while True:
         key = yield queue.get()
@@ -108,177 +138,142 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, Dae
         queue.done(key)
 
 
-def _run(env: simpy.Environment, recorders: list[Recorder], horizon: float, stall_after: float,
-         on_stall: Callable[[float], float] | None = None) -> tuple[float, float | None, int]:
-    """Step until every rollout completes, they stall, or the horizon is reached.
-
-    Returns (end, stalled_at, events): the rollouts stall when no node has gained an
-    available new pod of any DaemonSet for ``stall_after`` seconds, whether or not anything
-    else still happens (a crash loop keeps restarting; a pod that never gets Ready is
-    quiet). The run then ends at last progress + stall_after, as an operator watching it
-    would give up; ``stalled_at`` is the last progress. With ``on_stall`` (an operator who
-    rolls back), the first stall instead schedules the rollback, which returns when it
-    happens; the stall clock restarts there and the run goes on until the rollback is done.
-    """
-    events = 0
-    stalled_at = None
-    while not all(r.done.triggered for r in recorders):
-        nxt = env.peek()
-        last_progress = max(r.last_progress for r in recorders)
-        deadline = last_progress + stall_after
-        if nxt > deadline and deadline <= horizon:
-            if on_stall is None:
-                return max(deadline, env.now), last_progress if stalled_at is None else stalled_at, events
-            stalled_at = last_progress
-            resume = on_stall(max(deadline, env.now))
-            on_stall = None
-            for r in recorders:
-                r.last_progress = resume
-            continue
-        if nxt > horizon:
-            return horizon, stalled_at, events
-        env.step()
-        events += 1
-    return max(r.completed_at for r in recorders), stalled_at, events
+def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
+    """The cluster before time 0: nodes (some NotReady), the API server, the scheduler and kubelets
+    with the registry, and the controller-manager's work queue and API client."""
+    env = _Environment()
+    streams = Streams(seed)
+    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
+    rank = streams["map_order"].random(len(nodes)).tolist()
+    api = ApiServer(env, NodeStore(nodes))
+    images = [scenario.image, *(w.image for w in scenario.also)]
+    registry = Registry(env, scenario.registry) if any(i.modelled for i in images) else None
+    kubelet = Kubelet(env, api, utilization=scenario.node_utilization,
+                      scheduler_throughput=scenario.scheduler_throughput, registry=registry)
+    settings = scenario.controller
+    # one API client for the controller-manager: every DaemonSet's writes share its bucket
+    bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
+    return _World(env, scenario, streams, api, kubelet, WorkQueue(env), bucket, rank, reference)
 
 
-def _rollback(env: simpy.Environment, world: _World, delay: float, ideal: bool, log: dict) -> Callable[[float], float]:
-    """The operator's rollback, ``delay`` seconds after the stall is detected: the template goes
-    back to revision 0 (``kubectl rollout undo``), whose ControllerRevision still exists."""
+def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _DaemonSet:
+    """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
+    status, and its template change under way at time 0."""
+    env, api, ds, settings = world.env, world.api, scenario.daemonset, scenario.controller
+    name = ds.name
+    api.add_daemonset(name)
+    runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, len(api.nodes))
+    world.kubelet.add_daemonset(runtime)
+    pod_control = ApiPodControl(env, api, name, world.bucket,
+                                None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
+    controller = DaemonSetController(
+        nodes=api.nodes.nodes, placement=ds.placement, strategy=ds.strategy, min_ready_seconds=ds.min_ready_seconds,
+        pod_control=pod_control, clock=lambda: env.now, requeue=lambda delay: world.queue.add_after(name, delay),
+        rank=world.rank, burst_replicas=settings.burst_replicas,
+        slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
+        expectations_timeout=settings.expectations_timeout, reference=world.reference,
+    )
+    # Before time 0: an old pod on every node that ran one, in every cache. Ready since long
+    # enough ago that it is available whatever minReadySeconds is.
+    since = _LONG_AGO - ds.min_ready_seconds
+    for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)):
+        if had_pod:
+            controller.pod_added(api.seed_pod(name, node, 0, since, ready=api.nodes.ready[node]).copy())
+    controller.expectations.clear()
+    controller.status = {**daemonset_status(controller.aggregate()),
+                         "observed_generation": controller.generation, "generation": controller.generation}
+    recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds)
+    recorder.watch()
+    if ds.strategy.type == ON_DELETE and name == world.scenario.daemonset.name:  # the operator's kubectl
+        world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])
+    Informer(env, controller, None if settings.ideal else Sampler(settings.watch_delay, streams["watch_delay"])
+             ).watch(api, name)
+    rollout = RolloutStatus(env, api, name, on_done=lambda: _one_done(world))
+    api.set_revision(name, 1)  # time 0: the template changes in the API
+    daemonset = _DaemonSet(name, scenario, controller, pod_control, recorder, runtime, rollout)
+    world.daemonsets.append(daemonset)
+    return daemonset
+
+
+def _one_done(world: _World) -> None:
+    """A DaemonSet's rollout completed: the run stops when they all have."""
+    if world.stop is not None and all(d.rollout.completed_at is not None for d in world.daemonsets):
+        world.stop.succeed_now(("completed", world.env.now))
+
+
+def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
+    """The operator's rollback, ``delay`` seconds after the stall is detected: the first
+    DaemonSet's template goes back to revision 0 (``kubectl rollout undo``), whose
+    ControllerRevision still exists."""
+    env, name = world.env, world.daemonsets[0].name
 
     def undo(_event: simpy.Event) -> None:
-        log["rolled_back_at"] = env.now
-        world.api.revision = 0
-        for node, pods in enumerate(world.api.pods_by_node):  # old pods count as updated again
-            world.recorder.node_changed(node, pods)
-        if ideal:
-            world.controller.change_template(revision=0)
-        else:
-            env.timeout(world.api.informer.delay()).callbacks.append(
-                lambda _e: world.controller.change_template(revision=0))
+        world.log["rolled_back_at"] = env.now
+        world.api.set_revision(name, 0)
 
-    def on_stall(detected: float) -> float:
-        log["detected_at"] = detected
+    def on_stall(detected: float, last_progress: float) -> float:
+        world.log["detected_at"], world.log["stalled_at"] = detected, last_progress
         env.timeout(detected + delay - env.now).callbacks.append(undo)
         return detected + delay
 
     return on_stall
 
 
-@dataclass
-class _World:
-    """One DaemonSet's share of a run: its pods in the API, its recorder, its controller."""
-
-    name: str
-    scenario: Scenario
-    api: ApiServer
-    recorder: Recorder
-    controller: DaemonSetController
-    pod_control: ApiPodControl
-
-
-def _build_world(env: simpy.Environment, scenario: Scenario, nodes: tuple[Node, ...], rank: list[float],
-                 streams: Streams, queue: WorkQueue, bucket: TokenBucket | None, reference: bool) -> _World:
-    """Wire one DaemonSet: API store, kubelet, recorder, informer and controller, with its old
-    pods in place and its template change under way at time 0."""
-    ds, settings = scenario.daemonset, scenario.controller
-    ideal = settings.ideal
-    key = ds.name
-    api: ApiServer
-    recorder = Recorder(env, [n.name for n in nodes], [False] * len(nodes), ds.min_ready_seconds,
-                        lambda: api.revision)
-    api = ApiServer(env, nodes, recorder)
-    api.kubelet = Kubelet(env, api, scenario, streams)
-    pod_control = ApiPodControl(
-        env, api, bucket, None if ideal else Sampler(settings.api_latency, streams["api_latency"]),
-        recorder.status_written,
-    )
-    controller = DaemonSetController(
-        nodes=nodes,
-        placement=ds.placement,
-        strategy=ds.strategy,
-        min_ready_seconds=ds.min_ready_seconds,
-        pod_control=pod_control,
-        clock=lambda: env.now,
-        requeue=lambda delay: queue.add_after(key, delay),
-        rank=rank,
-        burst_replicas=settings.burst_replicas,
-        slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
-        expectations_timeout=settings.expectations_timeout,
-        reference=reference,
-    )
-    recorder.desired = list(controller.should_run)
-
-    # Before time 0: an old pod on every node that ran one, in every cache.
-    for node, had_pod in enumerate(_had_pod(nodes, ds.placement)):
-        if had_pod:
-            controller.pod_added(api.seed_pod(node, 0, _LONG_AGO, ready=nodes[node].ready).copy())
-    controller.expectations.clear()
-    controller.status = {**daemonset_status(controller.aggregate()),
-                         "observed_generation": controller.generation, "generation": controller.generation}
-    api.revision = 1  # time 0: the template changes in the API
-    recorder.start(api.pods_by_node)
-    api.informer = Informer(env, controller, None if ideal else Sampler(settings.watch_delay, streams["watch_delay"]))
-    # The controller sees the new template after a watch delay.
-    if ideal:
-        controller.change_template()
-    else:
-        env.timeout(api.informer.delay()).callbacks.append(lambda _e: controller.change_template())
-    return _World(key, scenario, api, recorder, controller, pod_control)
+def _start(world: _World) -> UrgentEvent:
+    """The controller's workers, node churn, and what ends the run: every rollout done, a
+    stall, or the horizon. Returns the event that stops the run."""
+    env, scenario = world.env, world.scenario
+    world.stop = stop = UrgentEvent(env)
+    controllers = {d.name: d.controller for d in world.daemonsets}
+    for _ in range(scenario.controller.workers):
+        env.process(_worker(env, world.queue, controllers, world.counters))
+    if scenario.node_changes:
+        churn = Churn(env, world.api, world.rank, world.streams["churn"])
+        env.process(run_node_changes(churn, scenario.node_changes))
+    if world.deleter is not None:
+        view, rng = world.deleter
+        env.process(run_deleter(env, scenario.deleter, view, rng))
+    recorders = [d.recorder for d in world.daemonsets]
+    on_stall = None if scenario.rollback_after_s is None else _rollback(world, scenario.rollback_after_s)
+    env.process(watch_for_stall(env, lambda: max(r.last_progress for r in recorders), scenario.stall_after_s,
+                                stop, on_stall))
+    horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
+    LateTimeout(env, horizon).callbacks.append(lambda _e: stop.succeed_now(("horizon", horizon)))
+    _one_done(world)  # nothing to do (no DaemonSet, or all complete at once)
+    return stop
 
 
-def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQueue, counters: dict,
-             rolled_back_at: float | None = None) -> dict:
-    timeline, node_frame, _ = world.recorder.to_frames(end)
-    kubelet = world.api.kubelet
-    summary = summarize(timeline, node_frame, world.recorder.completed_at, end, stalled_at=stalled_at,
-                        pulls=kubelet.pulls,
-                        registry_bytes=None if kubelet.registry is None else kubelet.registry.bytes_served,
-                        unschedulable=len(kubelet.unschedulable), rolled_back_at=rolled_back_at)
-    summary.update(syncs=counters["syncs"][world.name], sync_errors=counters["sync_errors"][world.name],
-                   api_writes=world.pod_control.writes, queue_wait_s=queue.waited.get(world.name, 0.0))
+def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None) -> dict[str, Any]:
+    timeline, node_frame = d.recorder.to_frames(end)
+    summary = summarize(timeline, node_frame, d.rollout.completed_at, end, stalled_at=stalled_at,
+                        pulls=d.runtime.pulls,
+                        registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
+                        else d.runtime.bytes_pulled,
+                        unschedulable=len(d.runtime.unschedulable),
+                        rolled_back_at=world.log.get("rolled_back_at") if d is world.daemonsets[0] else None)
+    summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
+                   api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
     return summary
 
 
 def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
-    """Simulate one rollout of ``scenario`` with root seed ``seed``.
+    """Simulate one rollout of ``scenario`` (and of ``scenario.also``) with root seed ``seed``.
 
-    ``reference=True`` makes the controller rescan every node on every sync (the plain
+    ``reference=True`` makes every controller rescan every node on every sync (the plain
     reference) instead of using its incremental index; both decide identically.
     """
-    env = simpy.Environment()
-    streams = Streams(seed)
-    ds = scenario.daemonset
-    settings = scenario.controller
-    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
-    rank = streams["map_order"].random(len(nodes)).tolist()
-    queue = WorkQueue(env)
-    # one API client for the DaemonSet controller: every DaemonSet's writes share its bucket
-    bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
-    worlds = [_build_world(env, scenario, nodes, rank, streams, queue, bucket, reference)]
+    world = _build_world(scenario, seed, reference)
+    main = _add_daemonset(world, scenario, world.streams)
     for other in scenario.also:
         own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods="healthy",
-                      image=ImageSpec(), also=(), node_changes=())
-        worlds.append(_build_world(env, own, nodes, rank, streams.child(other.daemonset.name), queue, bucket,
-                                   reference))
-    main = worlds[0]
-    controllers = {w.name: w.controller for w in worlds}
-    counters = {"syncs": Counter(), "sync_errors": Counter()}
-    for _ in range(settings.workers):
-        env.process(_worker(env, queue, controllers, counters))
-    if scenario.node_changes:
-        cluster = Cluster(env, main.api, main.recorder, main.controller, rank, streams["churn"])
-        env.process(run_node_changes(cluster, scenario.node_changes))
-    if ds.strategy.type == ON_DELETE:
-        env.process(run_deleter(env, scenario.deleter, _DeleterView(main.api, main.recorder), streams["deleter"]))
-
-    horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
-    log: dict[str, float] = {}
-    on_stall = (None if scenario.rollback_after_s is None else
-                _rollback(env, main, scenario.rollback_after_s, settings.ideal, log))
-    end, stalled_at, events = _run(env, [w.recorder for w in worlds], horizon, scenario.stall_after_s, on_stall)
-    timeline, node_frame, status = main.recorder.to_frames(end)
-    summary = _summary(main, end, stalled_at, queue, counters, log.get("rolled_back_at"))
-    summary.update(end_s=float(end), events=events)
-    others = {w.name: _summary(w, end, stalled_at, queue, counters) for w in worlds[1:]}
-    return RunResult(timeline, node_frame, summary, status, scenario, seed, others)
+                      image=other.image, also=(), node_changes=())
+        _add_daemonset(world, own, world.streams.child(other.daemonset.name))
+    stop = _start(world)
+    how, at = world.env.run(until=stop)
+    end = float(max(d.rollout.completed_at for d in world.daemonsets)) if how == "completed" else world.env.now
+    stalled_at = at if how == "stalled" else world.log.get("stalled_at")
+    summary = _summary(world, main, end, stalled_at)
+    summary.update(end_s=end, events=world.env.processed)
+    timeline, node_frame = main.recorder.to_frames(end)
+    others = {d.name: _summary(world, d, end, stalled_at) for d in world.daemonsets[1:]}
+    return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

@@ -90,7 +90,7 @@ class SurgeTracker(Recorder):
 
     def node_changed(self, node, pods) -> None:
         super().node_changed(node, pods)
-        now, rev = self.env.now, self.revision()
+        now, rev = self.env.now, self.daemonset.revision
         live = [p for p in pods if not p.deleting]
         has_old = any(p.revision != rev for p in live)
         waiting_new = any(

@@ -12,6 +12,11 @@ import simpy
 from rollsim.observe.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
 from rollsim.controller.pods import RUNNING, Pod
 from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
+from rollsim.observe.rollout import RolloutStatus
+from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.nodestore import NodeStore
+from rollsim.cluster.operators import KubectlView
+from rollsim.spec.node import Node, PodPlacement
 
 NAN = math.nan
 
@@ -161,47 +166,46 @@ class TestSummarize:
 # -- the recorder, driven by hand ------------------------------------------------------------
 
 
-def old_pod(uid: int, node: int) -> Pod:
-    return Pod(uid, node, 0, -100.0, scheduled=True, phase=RUNNING, ready=True, ready_since=-100.0)
-
-
 class Driver:
-    """A recorder on 3 nodes (the third not desired) with revision 1 current from the start."""
+    """A recorder on 3 nodes (the third not desired: it lacks the DaemonSet's node selector),
+    driven through a real API server, with revision 1 current from the start."""
 
     def __init__(self, min_ready: float = 0.0) -> None:
         self.env = simpy.Environment()
-        self.rec = Recorder(self.env, ["a", "b", "c"], [True, True, False], min_ready, lambda: 1)
-        self.pods: list[list[Pod]] = [[old_pod(1, 0)], [old_pod(2, 1)], []]
-        self.rec.start(self.pods)
-        self._uid = 10
+        pool = {"pool": "agents"}
+        nodes = NodeStore([Node("a", labels=pool), Node("b", labels=pool), Node("c")])
+        self.api = ApiServer(self.env, nodes)
+        ds = self.api.add_daemonset("agent")
+        for node in (0, 1):
+            self.api.seed_pod("agent", node, 0, -100.0)
+        self.rec = Recorder(self.env, self.api, ds, PodPlacement(node_selector=pool), min_ready)
+        self.rec.watch()
+        self.api.set_revision("agent", 1)
+
+    def pods(self, node: int) -> list[Pod]:
+        return self.api.pods_by_node[node]
 
     def at(self, t: float) -> None:
         self.env.run(until=t)
 
-    def changed(self, node: int) -> None:
-        self.rec.node_changed(node, self.pods[node])
-
     def delete(self, node: int) -> None:
-        pod = next(p for p in self.pods[node] if not p.deleting)
-        pod.deleting, pod.ready = True, False
-        self.rec.pod_deleting(pod, 1)
-        self.changed(node)
+        pod = next(p for p in self.pods(node) if not p.deleting)
+        self.api.delete_pod(pod.uid)
 
     def remove_terminating(self, node: int) -> None:
-        self.pods[node] = [p for p in self.pods[node] if not p.deleting]
-        self.changed(node)
+        for pod in [p for p in self.pods(node) if p.deleting]:
+            self.api.remove_pod(pod)
 
     def create(self, node: int) -> Pod:
-        self._uid += 1
-        pod = Pod(self._uid, node, 1, self.env.now)
-        self.pods[node].append(pod)
-        self.rec.pod_created(pod, 1)
-        self.changed(node)
-        return pod
+        return self.api.create_pod("agent", node, 1)
 
     def ready(self, pod: Pod) -> None:
         pod.scheduled, pod.phase, pod.ready, pod.ready_since = True, RUNNING, True, self.env.now
-        self.changed(pod.node)
+        self.api.pod_status_changed(pod)
+
+    def available(self, pod: Pod) -> None:
+        """The kubelet's minReadySeconds timer fires."""
+        self.api.pod_became_available(pod)
 
 
 class TestRecorder:
@@ -216,7 +220,7 @@ class TestRecorder:
         d.ready(new)
         d.at(15)
         d.delete(1)
-        tl, nf, _ = d.rec.to_frames(20.0)
+        tl, nf = d.rec.to_frames(20.0)
 
         assert list(tl.columns) == list(TIMELINE_COLUMNS)
         assert tl["time_s"].tolist() == [0.0, 5.0, 8.0, 12.0, 15.0]
@@ -250,8 +254,8 @@ class TestRecorder:
         d.at(12)
         d.ready(new)
         d.at(15)
-        d.changed(0)  # the kubelet's minReadySeconds timer fires
-        tl, nf, _ = d.rec.to_frames(15.0)
+        d.available(new)
+        tl, nf = d.rec.to_frames(15.0)
         assert tl["available"].tolist() == [2, 1, 1, 1, 2]
         assert nf.loc[0, "new_ready_at_s"] == 12.0
         assert nf.loc[0, "new_available_at_s"] == 15.0
@@ -265,7 +269,7 @@ class TestRecorder:
         d.ready(new)
         d.at(10)
         d.delete(1)
-        tl, nf, _ = d.rec.to_frames(10.0)
+        tl, nf = d.rec.to_frames(10.0)
         assert tl["surge"].tolist() == [0, 1, 1, 0]
         assert tl["available"].tolist() == [2, 2, 2, 2]
         assert tl["updated"].tolist() == [0, 0, 0, 1]
@@ -277,39 +281,43 @@ class TestRecorder:
         pod = d.create(2)
         d.at(4)
         d.ready(pod)
-        tl, nf, _ = d.rec.to_frames(4.0)
+        tl, nf = d.rec.to_frames(4.0)
         assert tl["available"].tolist() == [2, 2, 2]  # desired levels ignore the node
         assert tl["updated"].tolist() == [0, 0, 0]
         assert tl["surge"].tolist() == [0, 0, 0]
         assert tl["pending"].tolist() == [0, 1, 0]  # pending/terminating count every pod
         assert nf.loc[2, "new_created_at_s"] == 3.0
 
-    def test_new_pod_available_event(self) -> None:
+    def test_kubectl_view_waits_for_the_new_pod(self) -> None:
         d = Driver()
-        event = d.rec.new_pod_available(0)
+        view = KubectlView(d.env, d.api, "agent", 0.0)
+        event = view.new_pod_available(0)
         assert not event.triggered
+        assert view.old_pod_nodes() == [0, 1]
         d.at(1)
-        d.delete(0)
+        view.delete_old_pod(0)
+        assert view.old_pod_nodes() == [1]
         d.remove_terminating(0)
         new = d.create(0)
         assert not event.triggered
         d.at(6)
         d.ready(new)
         assert event.triggered
-        assert d.rec.new_pod_available(0).triggered  # already available: at once
+        assert view.new_pod_available(0).triggered  # already available: at once
 
     def test_completion_needs_the_observed_generation(self) -> None:
         d = Driver()
+        done: list[float] = []
+        rollout = RolloutStatus(d.env, d.api, "agent", on_done=lambda: done.append(d.env.now))
         status = dict(desired=2, current=2, ready=2, available=2, updated=2, misscheduled=0,
                       unavailable=0, observed_generation=2, generation=3)
-        d.rec.status_written(1.0, status)
-        assert d.rec.completed_at is None and not d.rec.done.triggered
-        d.rec.status_written(2.0, {**status, "available": 1})
-        assert d.rec.completed_at is None
-        d.rec.status_written(3.0, {**status, "observed_generation": 3})
-        assert d.rec.completed_at == 3.0 and d.rec.done.triggered
-        d.rec.status_written(4.0, {**status, "observed_generation": 3})
-        assert d.rec.completed_at == 3.0
-        _, _, st = d.rec.to_frames(4.0)
+        for t, written in ((1.0, status), (2.0, {**status, "available": 1}),
+                           (3.0, {**status, "observed_generation": 3}), (4.0, {**status, "observed_generation": 3})):
+            d.at(t)
+            d.api.write_status("agent", written)
+            if t < 3.0:
+                assert rollout.completed_at is None and not done
+        assert rollout.completed_at == 3.0 and done == [3.0]
+        st = rollout.frame()
         assert st["time_s"].tolist() == [1.0, 2.0, 3.0, 4.0]
         assert np.array_equal(st["available"].to_numpy(), [2, 1, 2, 2])

@@ -408,3 +408,11 @@ def test_lifecycle_timestamps_follow_the_phases_exactly() -> None:
     assert (n["new_pulled_at_s"] - n["new_scheduled_at_s"] == 2).all()
     assert (n["new_started_at_s"] - n["new_pulled_at_s"] == 3).all()
     assert (n["new_ready_at_s"] - n["new_started_at_s"] == 4).all()
+
+
+def test_the_largest_min_ready_seconds_kubernetes_accepts_keeps_old_pods_available() -> None:
+    """minReadySeconds up to 2147483647 (int32) is valid; the old pods were available long before
+    (they were seeded Ready at -1e6 s, so 20 nodes looked unavailable at once with 1e6 or more)."""
+    r = simulate(build_scenario(nodes=20, min_ready_seconds=2147483647, horizon=600), seed=0)
+    assert r.timeline["unavailable"].iloc[0] == 0
+    assert r.summary["max_unavailable_observed"] == 1

@@ -1,73 +1,126 @@
-"""The API server's pods (the truth), and the controller's writes to it.
+"""The API server: the truth about nodes, pods and DaemonSets, and the watch streams on it.
 
-The kubelet and the controller change pods here; every change is reported to the
-recorder at once (metrics are about what really happened on the nodes) and to the
-controller's informer (which may deliver it later).
+One API server per simulated cluster, shared by every DaemonSet. It holds one node store,
+every DaemonSet's pods and each DaemonSet's template revision and status, and publishes
+every change to its watchers, as a real API server's watch does: the kubelets watch all
+pods, each DaemonSet's informer and recorder watch that DaemonSet's pods (the informer may
+deliver them later), ``kubectl rollout status`` watches each DaemonSet's status. Watchers
+are called in the order they subscribed, the DaemonSet's own before the cluster-wide ones.
+
+Besides the real ``ADDED``, ``MODIFIED`` and ``DELETED`` pod events, observers may watch
+``AVAILABLE``: a pod's minReadySeconds have passed. Nothing changes in the API then, so no
+informer receives it; it lets an observer record availability when it happens instead of
+polling for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import simpy
 
-from rollsim.spec.node import Node
-from rollsim.cluster.informer import ADDED, DELETED, MODIFIED
-from rollsim.controller.pods import RUNNING, Pod
+from rollsim.cluster.nodestore import NodeStore
 from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.controller.pods import RUNNING, Pod
 
-if TYPE_CHECKING:
-    from rollsim.cluster.informer import Informer
-    from rollsim.cluster.kubelet import Kubelet
-    from rollsim.observe.recorder import Recorder
+__all__ = [
+    "ApiServer", "ApiPodControl", "DaemonSetObject", "PodWatcher", "DaemonSetWatcher",
+    "ADDED", "MODIFIED", "DELETED", "AVAILABLE", "TEMPLATE", "STATUS",
+]
 
-__all__ = ["ApiServer", "ApiPodControl"]
+ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+AVAILABLE = "AVAILABLE"  # not an API change: minReadySeconds have passed (observers only)
+TEMPLATE, STATUS = "TEMPLATE", "STATUS"  # a DaemonSet's template revision, its status
+
+PodWatcher = Callable[[str, Pod], None]
+DaemonSetWatcher = Callable[[str, "DaemonSetObject"], None]
+
+
+@dataclass
+class DaemonSetObject:
+    """A DaemonSet as the API server holds it: the template's revision and the last status
+    the controller wrote (``updateDaemonSetStatus``)."""
+
+    name: str
+    revision: int = 0
+    status: dict[str, int] = field(default_factory=dict)
+    watchers: list[DaemonSetWatcher] = field(default_factory=list)
 
 
 class ApiServer:
-    """The pods as etcd holds them. ``revision`` is the DaemonSet's current template revision."""
+    """Nodes, pods and DaemonSets as etcd holds them, and their watch streams."""
 
-    def __init__(self, env: simpy.Environment, nodes: Sequence[Node], recorder: Recorder) -> None:
+    def __init__(self, env: simpy.Environment, nodes: NodeStore) -> None:
         self.env = env
-        self.recorder = recorder
+        self.nodes = nodes
         self.pods: dict[int, Pod] = {}
-        self.nodes = list(nodes)  # by id (the scheduler reads their allocatable)
-        self.node_ready = [n.ready for n in nodes]  # a NotReady or removed node's kubelet does nothing
-        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
-        self.revision = 0
-        self.kubelet: Kubelet | None = None
-        self.informer: Informer | None = None
+        self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]  # every DaemonSet's
+        self.daemonsets: dict[str, DaemonSetObject] = {}
+        self._owned: dict[str, list[PodWatcher]] = {}
+        self._everyone: list[PodWatcher] = []
         self._uid = 0
+        nodes.watch(self._node_changed)
 
-    def _changed(self, kind: str, pod: Pod) -> None:
-        self.recorder.node_changed(pod.node, self.pods_by_node[pod.node])
-        if self.informer is not None:
-            self.informer.notify(kind, pod)
+    # -- watches ---------------------------------------------------------------------------
 
-    def add_node(self, node: Node) -> None:
-        """A node joins the cluster (its id is the next one)."""
-        self.nodes.append(node)
-        self.node_ready.append(node.ready)
-        self.pods_by_node.append([])
+    def add_daemonset(self, name: str) -> DaemonSetObject:
+        ds = self.daemonsets[name] = DaemonSetObject(name)
+        self._owned[name] = []
+        return ds
 
-    def seed_pod(self, node: int, revision: int, since: float, ready: bool = True) -> Pod:
+    def watch_pods(self, watcher: PodWatcher, owner: str | None = None) -> None:
+        """Call ``watcher(kind, pod)`` on every change to ``owner``'s pods (every pod: None)."""
+        (self._everyone if owner is None else self._owned[owner]).append(watcher)
+
+    def watch_daemonset(self, name: str, watcher: DaemonSetWatcher) -> None:
+        """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes."""
+        self.daemonsets[name].watchers.append(watcher)
+
+    def _publish(self, kind: str, pod: Pod) -> None:
+        for watcher in self._owned[pod.owner]:
+            watcher(kind, pod)
+        for watcher in self._everyone:
+            watcher(kind, pod)
+
+    def _node_changed(self, kind: str, node_id: int) -> None:
+        if node_id == len(self.pods_by_node):
+            self.pods_by_node.append([])
+
+    # -- DaemonSets ------------------------------------------------------------------------
+
+    def set_revision(self, name: str, revision: int) -> None:
+        """The DaemonSet's pod template changes (an update, or ``kubectl rollout undo``)."""
+        ds = self.daemonsets[name]
+        ds.revision = revision
+        for watcher in ds.watchers:
+            watcher(TEMPLATE, ds)
+
+    def write_status(self, name: str, status: dict[str, int]) -> None:
+        """``UpdateStatus`` of the DaemonSet."""
+        ds = self.daemonsets[name]
+        ds.status = status
+        for watcher in ds.watchers:
+            watcher(STATUS, ds)
+
+    # -- pods ------------------------------------------------------------------------------
+
+    def seed_pod(self, owner: str, node: int, revision: int, since: float, ready: bool = True) -> Pod:
         """A running pod that existed before the simulation starts (not Ready on a NotReady
-        node: the node lifecycle controller marks its pods so)."""
+        node: the node lifecycle controller marks its pods so). Nobody is told."""
         self._uid += 1
-        pod = Pod(self._uid, node, revision, since, scheduled=True, phase=RUNNING, ready=ready, ready_since=since)
+        pod = Pod(self._uid, node, revision, since, scheduled=True, phase=RUNNING, ready=ready,
+                  ready_since=since, owner=owner)
         self.pods[pod.uid] = pod
         self.pods_by_node[node].append(pod)
         return pod
 
-    def create_pod(self, node: int, revision: int) -> Pod:
+    def create_pod(self, owner: str, node: int, revision: int) -> Pod:
         self._uid += 1
-        pod = Pod(self._uid, node, revision, self.env.now)
+        pod = Pod(self._uid, node, revision, self.env.now, owner=owner)
         self.pods[pod.uid] = pod
         self.pods_by_node[node].append(pod)
-        self.recorder.pod_created(pod, self.revision)
-        self._changed(ADDED, pod)
-        self.kubelet.run_pod(pod)
+        self._publish(ADDED, pod)
         return pod
 
     def delete_pod(self, uid: int) -> bool:
@@ -76,46 +129,46 @@ class ApiServer:
         if pod is None or pod.deleting:
             return False  # NotFound, or already terminating
         pod.deleting, pod.ready = True, False
-        self.recorder.pod_deleting(pod, self.revision)
-        self._changed(MODIFIED, pod)
-        self.kubelet.stop_pod(pod)
+        self._publish(MODIFIED, pod)
         return True
 
     def remove_pod(self, pod: Pod) -> None:
-        """The kubelet has confirmed termination: the object is gone."""
+        """The kubelet has confirmed termination (or PodGC force-deleted it): the object is gone."""
         if self.pods.pop(pod.uid, None) is None:
             return
         self.pods_by_node[pod.node].remove(pod)
-        self._changed(DELETED, pod)
+        self._publish(DELETED, pod)
 
     def pod_status_changed(self, pod: Pod) -> None:
-        """The kubelet (or the scheduler's binding) updated the pod."""
-        self._changed(MODIFIED, pod)
+        """The kubelet, the scheduler's binding or the node lifecycle controller updated the pod."""
+        self._publish(MODIFIED, pod)
 
     def pod_became_available(self, pod: Pod) -> None:
-        """minReadySeconds have passed: nothing changes in the API, only availability."""
-        self.recorder.node_changed(pod.node, self.pods_by_node[pod.node])
+        """minReadySeconds have passed: nothing changes in the API; observers are told."""
+        self._publish(AVAILABLE, pod)
 
 
 class ApiPodControl:
-    """The controller's writes, through the client's token bucket, each taking ``latency()``.
+    """One DaemonSet controller's writes, through the client's token bucket, each taking ``latency()``.
 
-    With no bucket and no latency (``ideal``) a write lands before the call returns.
+    Every DaemonSet's controller runs in one kube-controller-manager with one API client, so
+    they share ``bucket``. With no bucket and no latency (``ideal``) a write lands before the
+    call returns.
     """
 
     def __init__(
         self,
         env: simpy.Environment,
         api: ApiServer,
+        owner: str,
         bucket: TokenBucket | None,
         latency: Callable[[], float] | None,
-        on_status: Callable[[float, dict[str, int]], None],
     ) -> None:
         self.env = env
         self.api = api
+        self.owner = owner
         self.bucket = bucket
         self.latency = latency
-        self.on_status = on_status
         self.writes = 0
 
     def _at(self, action: Callable[[], object]) -> float:
@@ -129,10 +182,10 @@ class ApiPodControl:
         return done
 
     def create(self, node: int, revision: int) -> float | None:
-        return self._at(lambda: self.api.create_pod(node, revision))
+        return self._at(lambda: self.api.create_pod(self.owner, node, revision))
 
     def delete(self, pod: Pod) -> float | None:
         return self._at(lambda: self.api.delete_pod(pod.uid))
 
     def write_status(self, status: dict[str, int]) -> float:
-        return self._at(lambda: self.on_status(self.env.now, status))
+        return self._at(lambda: self.api.write_status(self.owner, status))

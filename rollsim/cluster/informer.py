@@ -1,4 +1,8 @@
-"""The controller's pod informer: API changes reach the controller's cache after a watch delay."""
+"""A DaemonSet controller's informers: API changes reach the controller's cache after a watch delay.
+
+The pod and DaemonSet informers deliver each watch event after ``delay()`` seconds; the node
+informer delivers at once (its delay is not modelled).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from collections.abc import Callable
 
 import simpy
 
+from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
+from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
 
 __all__ = ["Informer", "ADDED", "MODIFIED", "DELETED"]
-
-ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
 
 class Informer:
@@ -34,7 +38,37 @@ class Informer:
         self.delay = delay
         self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
 
+    def watch(self, api: ApiServer, owner: str) -> None:
+        """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
+        api.watch_pods(self.notify, owner)
+        api.watch_daemonset(owner, self.daemonset_changed)
+        nodes = api.nodes
+        nodes.watch(lambda kind, node_id: self.node_changed(nodes, kind, node_id))
+
+    def daemonset_changed(self, kind: str, ds: DaemonSetObject) -> None:
+        """A new template revision reaches the controller after a watch delay (``updateDaemonset``)."""
+        if kind != TEMPLATE:
+            return
+        revision = ds.revision
+        if self.delay is None:
+            self.controller.change_template(revision=revision)
+        else:
+            self.env.timeout(self.delay()).callbacks.append(
+                lambda _e: self.controller.change_template(revision=revision))
+
+    def node_changed(self, nodes: NodeStore, kind: str, node_id: int) -> None:
+        """``addNode``, ``updateNode``; a deleted node leaves the node list."""
+        c = self.controller
+        if kind == NODE_ADDED:
+            c.add_node_slot(nodes.nodes[node_id])
+        elif kind == NODE_DELETED:
+            c.remove_node(node_id)
+        else:
+            c.update_node(node_id, nodes.nodes[node_id])
+
     def notify(self, kind: str, pod: Pod) -> None:
+        if kind == AVAILABLE:
+            return  # not an API change: informers never see it
         snapshot = pod.copy()
         if self.delay is None:
             self._deliver(kind, snapshot)

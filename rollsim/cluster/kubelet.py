@@ -1,33 +1,38 @@
-"""The pod lifecycle on a node, as SimPy processes: what the scheduler and the kubelet do.
+"""The pod lifecycle on a node, as SimPy processes: what the scheduler and the kubelets do.
 
 create → bind (``schedule``) → image pull (``pull``) → container start (``start``) →
 Ready on a readiness-probe tick once the app is ready (``ready``) → available after
 ``minReadySeconds``. Delete → not Ready at once → gone after the container's shutdown
 time, capped at ``terminationGracePeriodSeconds``.
+
+One ``Kubelet`` stands for every node's kubelet and the scheduler of one cluster: it watches
+every pod in the API server, so the pods of all DaemonSets share the scheduler's throughput,
+each node's allocatable resources and host ports, and the image registry's bandwidth. Each
+DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
-from rollsim.spec.distributions import Distribution
-from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, kubelet_backoff
-from rollsim.spec.image import IF_NOT_PRESENT
-from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
+from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
-from rollsim.cluster.scheduling import scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import RUNNING, Pod
+from rollsim.spec.distributions import Distribution
+from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, NewPodFaults, kubelet_backoff
+from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
+from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
+from rollsim.spec.streams import Streams
 
-if TYPE_CHECKING:
-    from rollsim.cluster.apiserver import ApiServer
-    from rollsim.spec.scenario import ReadinessProbe, Scenario
-
-__all__ = ["Sampler", "readiness_delay", "ready_after", "Kubelet"]
+__all__ = ["Sampler", "readiness_delay", "ready_after", "PodRuntime", "Kubelet"]
 
 
 class Sampler:
@@ -70,145 +75,193 @@ def readiness_delay(app_ready: float, initial_delay: float, period: float) -> fl
     return initial_delay + ticks * period
 
 
-class Kubelet:
-    """Runs every pod's lifecycle against the API server (the truth, not the controller's cache)."""
+@dataclass
+class PodRuntime:
+    """One DaemonSet's pods on the nodes: their phase timings, probe, faults and image, and
+    what happened to them (pulls, pods Pending because they do not fit)."""
 
-    def __init__(self, env: simpy.Environment, api: ApiServer, scenario: Scenario, streams) -> None:
-        self.env = env
-        self.api = api
-        t = scenario.timings
-        self.schedule = Sampler(t.schedule, streams["schedule"])
-        self.pull = Sampler(t.pull, streams["pull"])
-        self.start = Sampler(t.start, streams["start"])
-        self.ready = Sampler(t.ready, streams["ready"])
-        self.terminate = Sampler(t.terminate, streams["terminate"])
-        ds = scenario.daemonset
-        self.probe = ds.readiness_probe
-        self.grace = ds.termination_grace_period_seconds
-        self.min_ready = ds.min_ready_seconds
-        self.faults = scenario.new_pods
-        self._fault_rng = streams["faults"]
-        self.pulls: list[tuple[float, float]] = []  # (start, end) of every successful pull of the new image
-        self.requests = (ds.requests_cpu_millis, ds.requests_memory_bytes)
-        self.host_ports = ds.host_ports
-        self.utilization = scenario.node_utilization
-        self.unschedulable: set[int] = set()  # pods Pending because they do not fit their node
-        self._checks_fit = bool(ds.host_ports or ds.requests_cpu_millis or ds.requests_memory_bytes)
-        rate = scenario.scheduler_throughput
-        self.scheduler = None if rate is None else TokenBucket(rate, 1)
-        self.image = scenario.image
-        self.registry = Registry(env, scenario.registry) if scenario.image.modelled else None
-        self._cached = (streams["image_cache"].random(len(scenario.nodes)) < scenario.image.cached).tolist()
+    ds: DaemonSetSpec
+    timings: Timings
+    faults: NewPodFaults
+    image: ImageSpec
+    streams: Streams  # this DaemonSet's named streams
+    node_count: int
+    schedule: Sampler = field(init=False)
+    pull: Sampler = field(init=False)
+    start: Sampler = field(init=False)
+    ready: Sampler = field(init=False)
+    terminate: Sampler = field(init=False)
+    requests: PodRequests = field(init=False)
+    pulls: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each new-image pull
+    bytes_pulled: float = 0.0
+    unschedulable: set[int] = field(default_factory=set)
 
-    def _gone(self, pod: Pod) -> bool:
-        """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
-        return pod.deleting or not self.api.node_ready[pod.node]
+    def __post_init__(self) -> None:
+        s, t = self.streams, self.timings
+        self.schedule = Sampler(t.schedule, s["schedule"])
+        self.pull = Sampler(t.pull, s["pull"])
+        self.start = Sampler(t.start, s["start"])
+        self.ready = Sampler(t.ready, s["ready"])
+        self.terminate = Sampler(t.terminate, s["terminate"])
+        self._fault_rng: np.random.Generator = s["faults"]
+        self._cache_rng: np.random.Generator = s["image_cache"]
+        self.cached: list[bool] = (self._cache_rng.random(self.node_count) < self.image.cached).tolist()
+        ds = self.ds
+        self.requests = PodRequests(ds.requests_cpu_millis, ds.requests_memory_bytes, ds.host_ports)
 
-    def _unschedulable(self, pod: Pod) -> str | None:
-        bound = sum(1 for p in self.api.pods_by_node[pod.node] if p.scheduled and p is not pod)
-        return unschedulable_reason(self.api.nodes[pod.node], bound, self.requests[0], self.requests[1],
-                                    self.host_ports, self.utilization)
-
-    def add_node(self, rng) -> None:
+    def node_added(self) -> None:
         """A node joined: whether it already has the new image is drawn like the others'."""
-        self._cached.append(bool(rng.random() < self.image.cached))
+        self.cached.append(bool(self._cache_rng.random() < self.image.cached))
 
-    def _fault(self, pod: Pod) -> str:
-        """Whether this pod of the new revision is faulty (old pods never are)."""
+    def fault(self, pod: Pod) -> str:
+        """Whether this pod of a new revision is faulty (pods of revision 0 never are)."""
         if pod.revision == 0 or not self.faults.any:
             return HEALTHY
         if self.faults.fraction < 1.0 and self._fault_rng.random() >= self.faults.fraction:
             return HEALTHY
         return self.faults.kind
 
-    def run_pod(self, pod: Pod) -> None:
-        self.env.process(self._start_up(pod))
 
-    def stop_pod(self, pod: Pod) -> None:
-        self.env.process(self._terminate(pod))
+class Kubelet:
+    """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
-    def _start_up(self, pod: Pod) -> Generator[simpy.Event, object, None]:
+    def __init__(self, env: simpy.Environment, api: ApiServer, *, utilization: float = 0.0,
+                 scheduler_throughput: float | None = None, registry: Registry | None = None) -> None:
+        self.env = env
+        self.api = api
+        self.utilization = utilization
+        self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
+        self.registry = registry
+        self.runtimes: dict[str, PodRuntime] = {}
+        self._stopping: set[int] = set()
+        api.watch_pods(self._pod_changed)
+        api.nodes.watch(self._node_changed)
+
+    def add_daemonset(self, runtime: PodRuntime) -> None:
+        self.runtimes[runtime.ds.name] = runtime
+
+    def _pod_changed(self, kind: str, pod: Pod) -> None:
+        """The kubelet's pod watch: start a pod bound here, stop one being deleted."""
+        if kind == ADDED:
+            self.env.process(self._start_up(pod, self.runtimes[pod.owner]))
+        elif kind == MODIFIED and pod.deleting and pod.uid not in self._stopping:
+            self._stopping.add(pod.uid)
+            self.env.process(self._terminate(pod, self.runtimes[pod.owner]))
+        elif kind == DELETED:
+            self._stopping.discard(pod.uid)
+
+    def _node_changed(self, kind: str, node_id: int) -> None:
+        if kind == NODE_ADDED:
+            for runtime in self.runtimes.values():
+                runtime.node_added()
+
+    def _gone(self, pod: Pod) -> bool:
+        """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
+        return pod.deleting or not self.api.nodes.ready[pod.node]
+
+    def _unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
+        bound = (self.runtimes[p.owner].requests for p in self.api.pods_by_node[pod.node]
+                 if p.scheduled and p is not pod)
+        return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
+
+    def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, bool]:
+        """The scheduler: FIFO at its throughput, then its latency; Pending with back-off while
+        the pod does not fit. Returns whether the pod was bound."""
+        env = self.env
+        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
+        yield env.timeout(queued + rt.schedule())
+        attempts = 0
+        checks_fit = rt.requests.any
+        while checks_fit and not self._gone(pod) and self._unschedulable(pod, rt):  # Pending, retried
+            attempts += 1
+            rt.unschedulable.add(pod.uid)
+            yield env.timeout(scheduler_backoff(attempts))
+        rt.unschedulable.discard(pod.uid)
+        if self._gone(pod):
+            return False
+        pod.scheduled, pod.scheduled_at = True, env.now
+        self.api.pod_status_changed(pod)
+        return True
+
+    def _start_up(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
         env, api = self.env, self.api
         if self._gone(pod):
             return  # no kubelet to start it
-        record = api.recorder.lifecycle
-        # the scheduler takes pods one at a time at its throughput (FIFO), each with its latency
-        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
-        yield env.timeout(queued + self.schedule())
-        attempts = 0
-        while self._checks_fit and not self._gone(pod) and self._unschedulable(pod):  # Pending, retried
-            attempts += 1
-            self.unschedulable.add(pod.uid)
-            yield env.timeout(scheduler_backoff(attempts))
-        self.unschedulable.discard(pod.uid)
-        if self._gone(pod):
+        if not (yield from self._bind(pod, rt)):
             return
-        pod.scheduled = True
-        record(pod, "scheduled")
-        api.pod_status_changed(pod)
-        fault = self._fault(pod)
+        fault = rt.fault(pod)
         failures = 0
         while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
-            yield env.timeout(self.pull())
+            yield env.timeout(rt.pull())
             failures += 1
             if not self._gone(pod):
                 api.pod_status_changed(pod)
                 yield env.timeout(kubelet_backoff(failures))
             if self._gone(pod):
                 return
-        start = self.start()
-        if self.registry is None:
-            pull = self.pull()
+        start = rt.start()
+        if self.registry is None or not rt.image.modelled:
+            pull: float | None = rt.pull()
             yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
             pulled_at = env.now - start
         else:
-            pull = yield from self._pull_from_registry(pod)
+            pull = yield from self._pull_from_registry(pod, rt)
             pulled_at = env.now
             yield env.timeout(start)
         if self._gone(pod):
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
-            self.pulls.append((pulled_at - pull, pulled_at))
-        record(pod, "pulled", pulled_at)
-        record(pod, "started")
+            rt.pulls.append((pulled_at - pull, pulled_at))
+        pod.pulled_at, pod.started_at = pulled_at, env.now
         api.pod_status_changed(pod)
         if fault == NEVER_READY:
             return
-        while fault == CRASHLOOP:  # exits before it is ever Ready; restarted after CrashLoopBackOff
-            yield env.timeout(self.faults.crash_after)
-            if self._gone(pod):
-                return
-            failures += 1
-            api.pod_status_changed(pod)
-            yield env.timeout(kubelet_backoff(failures) + self.start())
-            if self._gone(pod):
-                return
-            api.pod_status_changed(pod)
-        yield env.timeout(ready_after(self.ready(), self.probe))
+        if fault == CRASHLOOP and not (yield from self._crash_loop(pod, rt, failures)):
+            return
+        yield env.timeout(ready_after(rt.ready(), rt.ds.readiness_probe))
         if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, env.now
         api.pod_status_changed(pod)
-        if self.min_ready > 0:
-            yield env.timeout(self.min_ready)
+        min_ready = rt.ds.min_ready_seconds
+        if min_ready > 0:
+            yield env.timeout(min_ready)
             if not self._gone(pod):
                 api.pod_became_available(pod)
 
-    def _pull_from_registry(self, pod: Pod) -> Generator[simpy.Event, object, float | None]:
-        """The pull under contention: ``None`` when a cached image needs no registry at all."""
-        cached = self._cached[pod.node]
-        if cached and self.image.pull_policy == IF_NOT_PRESENT:
-            return None
-        size = 0.0 if cached else self.image.size_bytes
-        duration = yield self.registry.pull(size, self.image.node_bandwidth)
-        return float(duration)
+    def _crash_loop(self, pod: Pod, rt: PodRuntime, failures: int) -> Generator[simpy.Event, object, bool]:
+        """The container exits before it is ever Ready and is restarted after CrashLoopBackOff,
+        for ever; returns only when the pod is gone (False)."""
+        env, api = self.env, self.api
+        while True:
+            yield env.timeout(rt.faults.crash_after)
+            if self._gone(pod):
+                return False
+            failures += 1
+            api.pod_status_changed(pod)
+            yield env.timeout(kubelet_backoff(failures) + rt.start())
+            if self._gone(pod):
+                return False
+            api.pod_status_changed(pod)
 
-    def _terminate(self, pod: Pod) -> Generator[simpy.Event, object, None]:
-        if not self.api.node_ready[pod.node]:
+    def _pull_from_registry(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, float | None]:
+        """The pull under contention: ``None`` when a cached image needs no registry at all."""
+        cached = rt.cached[pod.node]
+        if cached and rt.image.pull_policy == IF_NOT_PRESENT:
+            return None
+        size = 0.0 if cached else rt.image.size_bytes
+        assert self.registry is not None
+        duration = yield self.registry.pull(size, rt.image.node_bandwidth)
+        rt.bytes_pulled += size
+        return float(duration)  # type: ignore[arg-type]
+
+    def _terminate(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
+        ready = self.api.nodes.ready
+        if not ready[pod.node]:
             return  # no kubelet to confirm the deletion: the pod stays terminating
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
-            yield self.env.timeout(min(self.terminate(), self.grace))
-        if self.api.node_ready[pod.node]:  # a kubelet that died meanwhile never confirms it
+            yield self.env.timeout(min(rt.terminate(), rt.ds.termination_grace_period_seconds))
+        if ready[pod.node]:  # a kubelet that died meanwhile never confirms it
             self.api.remove_pod(pod)

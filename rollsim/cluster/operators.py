@@ -12,9 +12,11 @@ from typing import Protocol
 import numpy as np
 import simpy
 
+from rollsim.cluster.apiserver import ApiServer
+from rollsim.controller.pods import Pod
 from rollsim.spec.deleters import DeleterSpec
 
-__all__ = ["OnDeleteCluster", "run_deleter"]
+__all__ = ["OnDeleteCluster", "run_deleter", "KubectlView"]
 
 
 class OnDeleteCluster(Protocol):
@@ -50,3 +52,49 @@ def run_deleter(
                 yield env.timeout(spec.pause)
         else:
             yield env.timeout(spec.interval)
+
+
+class KubectlView:
+    """``OnDeleteCluster`` over the API server, for one DaemonSet's pods: what an operator with
+    ``kubectl`` sees and does. It watches the DaemonSet's pods to know when a node's new pod
+    is available (Ready for minReadySeconds)."""
+
+    def __init__(self, env: simpy.Environment, api: ApiServer, name: str, min_ready_seconds: float) -> None:
+        self.env, self.api, self.name = env, api, name
+        self.min_ready = min_ready_seconds
+        self._waiters: dict[int, list[simpy.Event]] = {}
+        api.watch_pods(self._changed, name)
+
+    def _revision(self) -> int:
+        return self.api.daemonsets[self.name].revision
+
+    def _old_pods(self, node: int) -> list[Pod]:
+        rev, name = self._revision(), self.name
+        return [p for p in self.api.pods_by_node[node] if p.owner == name and p.revision != rev and not p.deleting]
+
+    def old_pod_nodes(self) -> list[int]:
+        return [node for node in range(len(self.api.pods_by_node)) if self._old_pods(node)]
+
+    def delete_old_pod(self, node: int) -> None:
+        for pod in self._old_pods(node):
+            self.api.delete_pod(pod.uid)
+
+    def _has_available_new_pod(self, node: int) -> bool:
+        rev, name, now, min_ready = self._revision(), self.name, self.env.now, self.min_ready
+        return any(p.owner == name and p.revision == rev and not p.deleting and p.ready
+                   and (min_ready == 0 or p.ready_since + min_ready <= now)
+                   for p in self.api.pods_by_node[node])
+
+    def new_pod_available(self, node: int) -> simpy.Event:
+        event = self.env.event()
+        if self._has_available_new_pod(node):
+            event.succeed()
+        else:
+            self._waiters.setdefault(node, []).append(event)
+        return event
+
+    def _changed(self, kind: str, pod: Pod) -> None:
+        node = pod.node
+        if node in self._waiters and self._has_available_new_pod(node):
+            for event in self._waiters.pop(node):
+                event.succeed()

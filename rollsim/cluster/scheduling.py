@@ -11,23 +11,44 @@ back-off, 1 s doubling to 10 s (``podInitialBackoffDuration``, ``podMaxBackoffDu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from rollsim.spec.node import Node
 
-__all__ = ["unschedulable_reason", "scheduler_backoff"]
+__all__ = ["PodRequests", "unschedulable_reason", "scheduler_backoff"]
+
+
+@dataclass(frozen=True, slots=True)
+class PodRequests:
+    """What one DaemonSet's pod asks of its node: summed container requests and host ports."""
+
+    cpu_millis: int = 0
+    memory_bytes: int = 0
+    host_ports: tuple[int, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        """Whether the scheduler's fit filters can reject it at all."""
+        return bool(self.cpu_millis or self.memory_bytes or self.host_ports)
 
 
 def unschedulable_reason(
-    node: Node, bound_pods: int, requests_cpu_millis: int, requests_memory_bytes: int,
-    host_ports: tuple[int, ...], utilization: float = 0.0,
+    node: Node, bound: Iterable[PodRequests], pod: PodRequests, utilization: float = 0.0,
 ) -> str | None:
-    """``None`` if a daemon pod fits beside ``bound_pods`` daemon pods already on ``node``,
-    else the scheduler's reason. Every daemon pod requests the same resources and ports."""
-    if host_ports and bound_pods:
+    """``None`` if ``pod`` fits beside the ``bound`` daemon pods already on ``node`` (of any
+    DaemonSet, terminating ones included), else the scheduler's reason."""
+    cpu = memory = 0
+    ports: set[int] = set()
+    for other in bound:
+        cpu += other.cpu_millis
+        memory += other.memory_bytes
+        ports.update(other.host_ports)
+    if ports.intersection(pod.host_ports):
         return "node(s) didn't have free ports for the requested pod ports"
-    pods = bound_pods + 1
-    for name, allocatable, request in (("cpu", node.allocatable_cpu_millis, requests_cpu_millis),
-                                       ("memory", node.allocatable_memory_bytes, requests_memory_bytes)):
-        if allocatable is not None and request and utilization * allocatable + pods * request > allocatable:
+    for name, allocatable, used, request in (("cpu", node.allocatable_cpu_millis, cpu, pod.cpu_millis),
+                                             ("memory", node.allocatable_memory_bytes, memory, pod.memory_bytes)):
+        if allocatable is not None and request and utilization * allocatable + used + request > allocatable:
             return f"Insufficient {name}"
     return None
 

@@ -17,11 +17,14 @@ class Pod:
     ``pod-template-generation`` labels (``IsPodUpdated``): rollsim gives every template
     change a new revision number, so the two labels always agree.
     ``scheduled`` is ``spec.nodeName != ""``; ``deleting`` is ``deletionTimestamp != nil``.
+    ``owner`` is the DaemonSet of its ``ownerReferences``. ``scheduled_at`` (the PodScheduled
+    condition's time), ``pulled_at`` (the kubelet's Pulled event) and ``started_at`` (the
+    container's ``startedAt``) are what the kubelet reports; the controller reads none of them.
     """
 
     __slots__ = (
         "uid", "node", "revision", "created_at", "scheduled", "phase",
-        "ready", "ready_since", "deleting",
+        "ready", "ready_since", "deleting", "owner", "scheduled_at", "pulled_at", "started_at",
     )
 
     def __init__(
@@ -36,6 +39,7 @@ class Pod:
         ready: bool = False,
         ready_since: float = 0.0,
         deleting: bool = False,
+        owner: str = "",
     ) -> None:
         self.uid = uid
         self.node = node
@@ -46,13 +50,19 @@ class Pod:
         self.ready = ready
         self.ready_since = ready_since
         self.deleting = deleting
+        self.owner = owner
+        self.scheduled_at: float | None = None
+        self.pulled_at: float | None = None
+        self.started_at: float | None = None
 
     def copy(self) -> Pod:
-        return Pod(
+        pod = Pod(
             self.uid, self.node, self.revision, self.created_at,
             scheduled=self.scheduled, phase=self.phase, ready=self.ready,
-            ready_since=self.ready_since, deleting=self.deleting,
+            ready_since=self.ready_since, deleting=self.deleting, owner=self.owner,
         )
+        pod.scheduled_at, pod.pulled_at, pod.started_at = self.scheduled_at, self.pulled_at, self.started_at
+        return pod
 
     def assign(self, other: Pod) -> None:
         """Take every field of ``other`` (an informer delivering an update)."""

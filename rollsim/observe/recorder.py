@@ -1,21 +1,26 @@
 """What happened on the nodes, recorded as it happens and turned into DataFrames once.
 
-The recorder watches the API server's pods (the truth, not the controller's delayed
-view). Per node it keeps a small summary; the cluster levels (available nodes, nodes
-with two pods, ...) are stored only when they change, one row per instant.
+A recorder watches one DaemonSet's pods and the nodes in the API server (the truth, not the
+controller's delayed view), as Ciw's trackers do: it only records, and nothing reads it
+while the run goes on but the stall watchdog (``rollsim.observe.rollout``). Per node it
+keeps a small summary; the cluster levels (available nodes, nodes with two pods, ...) are
+stored only when they change, one row per instant.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import simpy
 
+from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
+from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
+from rollsim.spec.node import PodPlacement, node_should_run_daemon_pod
 
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
 
@@ -34,20 +39,17 @@ _NAN = math.nan
 class Recorder:
     """Keeps per-node summaries and cluster levels; ``to_frames`` builds the DataFrames."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        node_names: Sequence[str],
-        desired: Sequence[bool],
-        min_ready_seconds: float,
-        revision: Callable[[], int],
-    ) -> None:
-        n = len(node_names)
+    def __init__(self, env: simpy.Environment, api: ApiServer, daemonset: DaemonSetObject,
+                 placement: PodPlacement, min_ready_seconds: float) -> None:
+        nodes = api.nodes
+        n = len(nodes)
         self.env = env
-        self.names = list(node_names)
-        self.desired = list(desired)
+        self.api = api
+        self.daemonset = daemonset
+        self.placement = placement
+        self.names = [node.name for node in nodes.nodes]
+        self.desired = [self._desired(nodes, i) for i in range(n)]
         self.min_ready = min_ready_seconds
-        self.revision = revision
         # per node: (desired, available, updated, surge, terminating pods, pending pods)
         self._state: list[tuple[int, ...]] = [(0,) * len(_LEVELS)] * n
         self.levels = dict.fromkeys(_LEVELS, 0)
@@ -59,31 +61,66 @@ class Recorder:
         self.new_available_at = [_NAN] * n
         self.downtime = [0.0] * n
         self._lost_at = [0.0] * n
-        self._waiters: dict[int, list[simpy.Event]] = {}
-        self.status_log: list[tuple[float, dict[str, int]]] = []
-        self.completed_at: float | None = None
         self.last_progress = 0.0  # when a node last got its first available new pod
-        self.done = env.event()
+
+    def _desired(self, nodes: NodeStore, node: int) -> bool:
+        """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
+        return nodes.exists[node] and node_should_run_daemon_pod(nodes.nodes[node], self.placement)[0]
+
+    def watch(self) -> None:
+        """Subscribe to the DaemonSet's pods, its template and the nodes. The first template
+        change (time 0) records the first row."""
+        api, name = self.api, self.daemonset.name
+        api.watch_pods(self._pod_event, name)
+        api.watch_daemonset(name, self._daemonset_event)
+        api.nodes.watch(self._node_event)
+
+    def _own(self, pods: Sequence[Pod]) -> Sequence[Pod]:
+        """This DaemonSet's pods among a node's (all of them when it is the only DaemonSet)."""
+        if len(self.api.daemonsets) == 1:
+            return pods
+        name = self.daemonset.name
+        return [p for p in pods if p.owner == name]
+
+    def _pod_event(self, kind: str, pod: Pod) -> None:
+        node = pod.node
+        if kind == ADDED:
+            if pod.revision == self.daemonset.revision and math.isnan(self.new_created_at[node]):
+                self.new_created_at[node] = self.env.now
+        elif kind == MODIFIED:
+            self._status_times(pod)
+        self.node_changed(node, self._own(self.api.pods_by_node[node]))
+
+    def _status_times(self, pod: Pod) -> None:
+        """First deletion of an old pod, and the scheduled/pulled/started times of the first new pod."""
+        node = pod.node
+        if pod.revision != self.daemonset.revision:
+            if pod.deleting and math.isnan(self.old_deleted_at[node]):
+                self.old_deleted_at[node] = self.env.now
+            return
+        for event, at in (("scheduled", pod.scheduled_at), ("pulled", pod.pulled_at), ("started", pod.started_at)):
+            times = self.new_lifecycle[event]
+            if at is not None and math.isnan(times[node]):
+                times[node] = at
+
+    def _daemonset_event(self, kind: str, ds: DaemonSetObject) -> None:
+        if kind == TEMPLATE:  # the update (or a rollback): which pods count as updated changed everywhere
+            for node, pods in enumerate(self.api.pods_by_node):
+                self.node_changed(node, self._own(pods))
+            if not self._cols["time_s"]:
+                self._row(self.env.now)
+
+    def _node_event(self, kind: str, node: int) -> None:
+        nodes = self.api.nodes
+        if kind == NODE_ADDED:
+            self.add_node(nodes.nodes[node].name)
+        self.desired[node] = self._desired(nodes, node)
+        self.node_changed(node, self._own(self.api.pods_by_node[node]))
 
     # -- pods ------------------------------------------------------------------------
 
-    def pod_created(self, pod: Pod, revision: int) -> None:
-        if pod.revision == revision and math.isnan(self.new_created_at[pod.node]):
-            self.new_created_at[pod.node] = self.env.now
-
-    def lifecycle(self, pod: Pod, event: str, at: float | None = None) -> None:
-        """The kubelet reached ``event`` (scheduled, pulled, started) for ``pod`` at ``at``
-        (default now): the first new-revision pod of each node is recorded."""
-        times = self.new_lifecycle[event]
-        if pod.revision == self.revision() and math.isnan(times[pod.node]):
-            times[pod.node] = self.env.now if at is None else at
-
-    def pod_deleting(self, pod: Pod, revision: int) -> None:
-        if pod.revision != revision and math.isnan(self.old_deleted_at[pod.node]):
-            self.old_deleted_at[pod.node] = self.env.now
-
     def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
-        now, rev, min_ready = self.env.now, self.revision(), self.min_ready
+        now, rev, min_ready = self.env.now, self.daemonset.revision, self.min_ready
         live = new_live = old_live = terminating = pending = 0
         available = new_ready = new_available = False
         for p in pods:
@@ -109,8 +146,6 @@ class Recorder:
         if new_available and math.isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-            for event in self._waiters.pop(node, ()):
-                event.succeed()
         desired = self.desired[node]
         state = (
             int(desired),
@@ -134,12 +169,6 @@ class Recorder:
                 self.levels[name] += after - before
         self._row(now)
 
-    def start(self, pods_by_node: Sequence[Sequence[Pod]]) -> None:
-        """Summarise the initial pods and write the first row (time 0)."""
-        for node, pods in enumerate(pods_by_node):
-            self.node_changed(node, pods)
-        self._row(self.env.now)
-
     def add_node(self, name: str) -> int:
         """A node joins the cluster (not yet desired: ``set_desired`` says whether it is)."""
         self.names.append(name)
@@ -152,11 +181,6 @@ class Recorder:
         self._lost_at.append(0.0)
         return len(self.names) - 1
 
-    def set_desired(self, node: int, desired: bool, pods: Sequence[Pod]) -> None:
-        """Whether ``node`` should run the DaemonSet changed (added, removed, tainted)."""
-        self.desired[node] = desired
-        self.node_changed(node, pods)
-
     def _row(self, now: float) -> None:
         cols = self._cols
         times = cols["time_s"]
@@ -168,33 +192,10 @@ class Recorder:
             for name in _LEVELS:
                 cols[name].append(self.levels[name])
 
-    def new_pod_available(self, node: int) -> simpy.Event:
-        event = self.env.event()
-        if not math.isnan(self.new_available_at[node]):
-            event.succeed()
-        else:
-            self._waiters.setdefault(node, []).append(event)
-        return event
-
-    # -- the DaemonSet status, as `kubectl rollout status` reads it ---------------------
-
-    def status_written(self, now: float, status: dict[str, int]) -> None:
-        """Mirrors ``daemonSetStatusViewer.Status``: done when the observed generation is current
-        and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled."""
-        self.status_log.append((now, status))
-        if (
-            self.completed_at is None
-            and status["observed_generation"] >= status["generation"]
-            and status["updated"] >= status["desired"]
-            and status["available"] >= status["desired"]
-        ):
-            self.completed_at = now
-            self.done.succeed()
-
     # -- frames --------------------------------------------------------------------------
 
-    def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """(timeline, nodes, status) DataFrames; downtime still running is counted up to ``end``."""
+    def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``."""
         downtime = list(self.downtime)
         for node, state in enumerate(self._state):
             if state[0] and not state[1]:
@@ -220,9 +221,4 @@ class Recorder:
             "new_available_at_s": self.new_available_at,
             "downtime_s": downtime,
         })
-        status = pd.DataFrame(
-            [{"time_s": t, **s} for t, s in self.status_log],
-            columns=["time_s", "desired", "current", "ready", "available", "updated",
-                     "misscheduled", "unavailable", "observed_generation", "generation"],
-        )
-        return timeline, nodes, status
+        return timeline, nodes

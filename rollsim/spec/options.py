@@ -86,7 +86,8 @@ def _int_or_percent(value: Any) -> IntOrPercent:
 _WORKLOAD_OPTIONS = {
     "name", "namespace", "strategy", "max_unavailable", "max_surge", "min_ready_seconds",
     "termination_grace_period_seconds", "schedule", "pull", "start", "ready", "terminate", "probe_period",
-    "probe_initial_delay", "tolerations", "host_network",
+    "probe_initial_delay", "tolerations", "host_network", "requests_cpu", "requests_memory", "host_ports",
+    "image_size", "image_cached", "image_pull_policy", "node_bandwidth",
 }
 
 
@@ -108,7 +109,7 @@ def _workloads(value: Any) -> tuple[Workload, ...]:
             built = build_scenario(nodes=0, **item)
         except OptionError as exc:
             raise ValueError(f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}") from None
-        out.append(Workload(built.daemonset, built.timings))
+        out.append(Workload(built.daemonset, built.timings, built.image))
     return tuple(out)
 
 

@@ -200,10 +200,12 @@ class ControllerSettings:
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """Another DaemonSet updated at the same time: its spec and its pods' timings."""
+    """Another DaemonSet updated at the same time: its spec, its pods' timings and its new image
+    (pulled through the cluster's one registry when its size is given)."""
 
     daemonset: DaemonSetSpec
     timings: Timings = field(default_factory=Timings)
+    image: ImageSpec = field(default_factory=ImageSpec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +253,6 @@ class Scenario:
         names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
         if len(set(names)) != len(names):
             raise ValueError(f"DaemonSets updated together need distinct names, got {names}")
-        if self.also and any(c.kind != "add" for c in self.node_changes):
-            raise ValueError("removing nodes or failing them during a rollout of several DaemonSets "
-                             "is not modelled yet")
         if self.scheduler_throughput is not None and not self.scheduler_throughput > 0:
             raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:
