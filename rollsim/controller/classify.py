@@ -7,16 +7,20 @@ aggregator (``rollsim.controller.index.scan``) calls it for every node; the fast
 (``rollsim.controller.index.NodeIndex``) calls it only for nodes whose pods changed. Both feed the
 same planning functions in ``rollsim.controller.decisions``, so they make the same decisions.
 
-Each branch below names the line of ``pkg/controller/daemon`` it mirrors.
+Each function below names the part of ``pkg/controller/daemon`` it mirrors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, is_pod_available, pod_sort_key
 
-__all__ = ["NodeClass", "classify_node", "find_updated_pods_on_node", "EMPTY"]
+__all__ = [
+    "NodeClass", "classify_node", "find_updated_pods_on_node", "EMPTY", "node_status", "pods_should_be_on_node",
+    "rolling_update_without_surge", "rolling_update_with_surge", "next_availability_change",
+]
 
 
 class NodeClass(NamedTuple):
@@ -90,14 +94,38 @@ def classify_node(
     def available(pod: Pod) -> bool:
         return is_pod_available(pod, min_ready_seconds, now)
 
+    status = node_status(pods, should_run, exists, revision, available)
+    create, deletes, failed = pods_should_be_on_node(pods, should_run, should_continue, exists, revision,
+                                                     surge, available)
+    # rollingUpdate: node_to_pods holds nodes with pods plus desired nodes without any.
+    new, old, ok = find_updated_pods_on_node(pods, revision)
+    return NodeClass(
+        *status, create, tuple(deletes), tuple(failed),
+        *rolling_update_without_surge(new, old, ok, available),
+        *rolling_update_with_surge(new, old, ok, should_run, exists, available),
+        next_availability_change(pods, min_ready_seconds, available),
+    )
+
+
+Available = Callable[[Pod], bool]
+
+
+def next_availability_change(pods: list[Pod], min_ready_seconds: float, available: Available) -> float | None:
+    """The earliest time a Ready pod turns available (``updateDaemonSetStatus``'s requeue after
+    minReadySeconds), if any."""
     next_change = None
     if min_ready_seconds > 0:
         for pod in pods:
             if pod.ready and not available(pod):
                 flip = pod.ready_since + min_ready_seconds
                 next_change = flip if next_change is None else min(next_change, flip)
+    return next_change
 
-    # updateDaemonSetStatus: the first pod after sorting speaks for the node.
+
+def node_status(pods: list[Pod], should_run: bool, exists: bool, revision: int,
+                available: Available) -> tuple[int, int, int, int, int, int]:
+    """Mirrors ``updateDaemonSetStatus``'s per-node counts (desired, current, ready, available,
+    updated, misscheduled): the first pod after sorting speaks for the node."""
     desired = current = ready = avail = updated = misscheduled = 0
     if exists:
         if should_run:
@@ -111,98 +139,101 @@ def classify_node(
                 updated = int(first.revision == revision)
         elif pods:
             misscheduled = 1
+    return desired, current, ready, avail, updated, misscheduled
 
-    # manage -> podsShouldBeOnNode
-    create = False
-    deletes: list[Pod] = []
-    failed: list[Pod] = []
+
+def pods_should_be_on_node(
+    pods: list[Pod], should_run: bool, should_continue: bool, exists: bool, revision: int, surge: bool,
+    available: Available,
+) -> tuple[bool, list[Pod], list[Pod]]:
+    """Mirrors ``manage`` → ``podsShouldBeOnNode``: (create a pod, pods to delete, failed pods)."""
     if not exists:
         # getUnscheduledPodsWithoutNode (no deletionTimestamp check upstream); pods bound
         # to a deleted node are left to PodGC.
-        deletes = [p for p in pods if not p.scheduled]
-    elif should_run and not pods:
-        create = True
-    elif should_continue:
-        running = []
-        for pod in pods:
-            if pod.deleting:
-                continue
-            if pod.phase == FAILED:
-                failed.append(pod)
-            elif pod.phase == SUCCEEDED:
-                deletes.append(pod)
-            else:
-                running.append(pod)
-        if not surge:
-            if len(running) > 1:
-                running.sort(key=pod_sort_key)
-                deletes.extend(running[1:])
-        elif not running and should_run:
-            create = True
+        return False, [p for p in pods if not p.scheduled], []
+    if should_run and not pods:
+        return True, [], []
+    if not should_continue:
+        return False, [p for p in pods if not p.deleting], []
+    deletes: list[Pod] = []
+    failed: list[Pod] = []
+    running = []
+    for pod in pods:
+        if pod.deleting:
+            continue
+        if pod.phase == FAILED:
+            failed.append(pod)
+        elif pod.phase == SUCCEEDED:
+            deletes.append(pod)
         else:
+            running.append(pod)
+    if not surge:
+        if len(running) > 1:
             running.sort(key=pod_sort_key)
-            oldest_new = oldest_old = None
-            for pod in running:
-                if pod.revision == revision:
-                    if oldest_new is None:
-                        oldest_new = pod
-                        continue
-                elif oldest_old is None:
-                    oldest_old = pod
-                    continue
-                deletes.append(pod)
-            if oldest_new is not None and oldest_old is not None:
-                if not oldest_old.ready or available(oldest_new):
-                    deletes.append(oldest_old)
-    elif pods:
-        deletes = [p for p in pods if not p.deleting]
+            deletes.extend(running[1:])
+        return False, deletes, failed
+    if not running and should_run:
+        return True, deletes, failed
+    deletes.extend(_surplus_with_surge(running, revision, available))
+    return False, deletes, failed
 
-    # rollingUpdate: node_to_pods holds nodes with pods plus desired nodes without any.
-    new, old, ok = find_updated_pods_on_node(pods, revision)
 
-    a_unavailable = 0
-    a_must = a_cand = None
+def _surplus_with_surge(running: list[Pod], revision: int, available: Available) -> list[Pod]:
+    """With surge, keep the oldest new and the oldest old pod; the old one goes once the new
+    one is available (or the old one is not Ready)."""
+    running.sort(key=pod_sort_key)
+    deletes = []
+    oldest_new = oldest_old = None
+    for pod in running:
+        if pod.revision == revision:
+            if oldest_new is None:
+                oldest_new = pod
+                continue
+        elif oldest_old is None:
+            oldest_old = pod
+            continue
+        deletes.append(pod)
+    if oldest_new is not None and oldest_old is not None:
+        if not oldest_old.ready or available(oldest_new):
+            deletes.append(oldest_old)
+    return deletes
+
+
+def rolling_update_without_surge(
+    new: Pod | None, old: Pod | None, ok: bool, available: Available,
+) -> tuple[int, Pod | None, Pod | None]:
+    """Mirrors ``rollingUpdate``'s ``maxSurge == 0`` loop: (counts as unavailable, an old pod
+    that must be replaced now, an old pod that is a candidate for deletion)."""
     if not ok or (new is None and old is None) or (new is not None and old is not None):
-        a_unavailable = 1
-    elif new is not None:
-        a_unavailable = int(not available(new))
-    elif not available(old):
-        a_must, a_unavailable = old, 1
-    else:
-        a_cand = old
+        return 1, None, None
+    if new is not None:
+        return int(not available(new)), None, None
+    assert old is not None
+    if not available(old):
+        return 1, old, None
+    return 0, None, old
 
-    b_surge = b_available = 0
-    b_delete = b_not_wanted = b_cand = None
-    b_allowed = b_error = False
+
+def rolling_update_with_surge(
+    new: Pod | None, old: Pod | None, ok: bool, should_run: bool, exists: bool, available: Available,
+) -> tuple[int, int, Pod | None, bool, Pod | None, Pod | None, bool]:
+    """Mirrors ``rollingUpdate``'s ``maxSurge > 0`` loop: (using surge, available, old pod to
+    delete now, may surge, old pod not wanted, old pod that is a surge candidate, sync error)."""
     if not ok:
-        b_surge = 1
-    else:
-        if old is not None:
-            b_available = int(available(old))
-        elif new is not None:
-            b_available = int(available(new))
-        if old is not None:
-            if new is None:
-                if not exists:
-                    b_error = True  # nodeLister.Get fails: the whole sync errors
-                elif not available(old):
-                    if should_run:
-                        b_allowed = True
-                    else:
-                        b_delete = old
-                elif not should_run:
-                    b_not_wanted = old
-                else:
-                    b_cand = old
-            elif not available(new):
-                b_surge = 1
-            else:
-                b_delete = old
-
-    return NodeClass(
-        desired, current, ready, avail, updated, misscheduled,
-        create, tuple(deletes), tuple(failed),
-        a_unavailable, a_must, a_cand,
-        b_surge, b_available, b_delete, b_allowed, b_not_wanted, b_cand, b_error,
-        next_change,
-    )
+        return 1, 0, None, False, None, None, False
+    b_available = int(available(old)) if old is not None else int(available(new)) if new is not None else 0
+    if old is None:
+        return 0, b_available, None, False, None, None, False
+    if new is not None:
+        if not available(new):
+            return 1, b_available, None, False, None, None, False
+        return 0, b_available, old, False, None, None, False
+    if not exists:
+        return 0, b_available, None, False, None, None, True  # nodeLister.Get fails: the whole sync errors
+    if not available(old):
+        if should_run:
+            return 0, b_available, None, True, None, None, False
+        return 0, b_available, old, False, None, None, False
+    if not should_run:
+        return 0, b_available, None, False, old, None, False
+    return 0, b_available, None, False, None, old, False

@@ -10,6 +10,8 @@ configuration and replication, so they are identical whatever the executor.
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import json
 import platform
 import sys
@@ -26,7 +28,6 @@ import pandas as pd
 import simpy
 import yaml
 
-from rollsim import __version__
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
@@ -313,7 +314,7 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
     write_text(out / "experiment.yaml", resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished
-        "rollsim": __version__, "python": platform.python_version(), "simpy": simpy.__version__,
+        "rollsim": importlib.metadata.version("rollsim"), "python": platform.python_version(), "simpy": simpy.__version__,
         "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
         "started_at": started_at, "finished_at": _utc_now(), "executor": name, "workers": n_workers,
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
