@@ -106,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="dask starts a local Dask cluster")
     run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
+    sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
         cmd = sub.add_parser(name, help=text)
@@ -321,6 +322,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from rollsim.sweep.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script."""
     from rollsim.io.yamldoc import ConfigError
@@ -330,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
-                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
+                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)
