@@ -115,9 +115,25 @@ def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _node_digest(nodes: tuple[Node, ...]) -> str:
+    """A digest of every field of every node; the plain form of equal labels or taints is made once."""
+    names = _field_names(Node) or ()
+    memo: dict[Any, str] = {}
     digest = hashlib.sha256()
     for node in nodes:
-        digest.update(repr(plain(node)).encode())
+        parts = []
+        for name in names:
+            value = getattr(node, name)
+            if value is None or isinstance(value, (bool, int, float, str)):
+                parts.append(repr(value))
+            else:
+                try:
+                    text = memo.get(value)
+                except TypeError:  # unhashable: written out each time
+                    text = repr(plain(value))
+                if text is None:
+                    text = memo[value] = repr(plain(value))
+                parts.append(text)
+        digest.update("\x1f".join(parts).encode() + b"\x1e")
     return "sha256:" + digest.hexdigest()[:16]
 
 
