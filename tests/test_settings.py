@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rollsim.cli import _build_parser
+from rollsim.cli import main
 from rollsim.spec.churn import NodeChange
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.describe import DESCRIPTION_LABELS, describe_scenario, leaf_fields
@@ -51,33 +51,34 @@ def test_build_scenario_defaults_are_the_declared_defaults() -> None:
     assert len(built.nodes) == field_default("nodes") == 1000
 
 
-def test_a_flag_sets_its_field() -> None:
-    """One value per kind that differs from the default: the flag's value reaches the field."""
+def test_each_option_sets_its_field() -> None:
+    """A value other than the default, for every setting: it reaches the setting's field."""
     samples = {"N": "7", "S": "3.5", "F": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5", "CPU": "250m",
                "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s",
-               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "none", "TEXT": "x"}
+               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x"}
+    extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}
     for s in SETTINGS:
-        if not s.flag or s.field is None or s.name in ("nodes", "not_ready_nodes"):
+        if s.field is None or s.name in ("nodes", "not_ready_nodes", "also"):
             continue
-        text = s.kind.choices[-1] if s.kind.choices else samples[s.kind.metavar]
-        if s.name == "max_unavailable":
-            text = "3"
-        options = {s.name: text, "nodes": 10}
-        if s.name == "max_surge":
-            options["max_unavailable"] = 0
-        built = build_scenario(**options)
-        assert _at(built, s.field) == s.kind.rule(text), s.name
+        if s.kind.choices:
+            value: Any = next(c for c in s.kind.choices if c != s.default)
+        else:
+            value = {"tolerations": [{"operator": "Exists"}], "host_network": True}.get(s.name) \
+                or samples[s.kind.metavar]
+        built = build_scenario(nodes=10, **{s.name: value, **extra.get(s.name, {})})
+        assert _at(built, s.field) == s.kind.rule(value) != _at(build_scenario(nodes=10), s.field), s.name
 
 
-def test_every_flagged_setting_is_a_simulate_flag_with_its_default_in_the_help() -> None:
-    parser = _build_parser()
-    sim = next(a for a in parser._subparsers._group_actions[0].choices.values() if a.prog.endswith("simulate"))
-    flags = {flag: action for action in sim._actions for flag in action.option_strings}
+def test_every_flagged_setting_is_a_simulate_flag_with_its_default_in_the_help(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "2000")  # one line per flag
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
     for s in SETTINGS:
-        assert (s.flag_name in flags) == s.flag, s.name
-        if s.flag and s.field is not None and s.default not in (None, ()):
-            assert "(default " in flags[s.flag_name].help, s.name
-    assert "lognormal(median=20, p95=45)" in flags["--ready"].help
+        assert (f"{s.flag_name} " in text) == s.flag, s.name
+        if s.flag:
+            assert s.help_text() in text, s.name
+    assert "(default lognormal(median=20, p95=45))" in text and "(default 1000)" in text
 
 
 # -- describe_scenario: every field ------------------------------------------------------------------
