@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from rollsim.spec.budget import scaled_value, updated_desired_node_counts
 from rollsim.spec.options import RULES, OptionError, build_scenario, non_negative_integer
-from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE
+from rollsim.spec.settings import SETTINGS
 from rollsim.io.atomic import write_atomically
 from rollsim.simulation import RunResult, simulate
 
@@ -62,53 +62,16 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sim = sub.add_parser("simulate", help="run one rollout and print its summary")
 
-    scenario_options: list[str] = []  # the flags that set scenario options, as declared below
-
-    def option(name: str, help: str, metavar: str | None = None, choices: tuple[str, ...] | None = None) -> None:
-        flag = "--" + name.replace("_", "-")
-        if choices:
-            sim.add_argument(flag, choices=choices, help=help)
+    for setting in SETTINGS:  # one flag per declared setting (rollsim.spec.settings)
+        if not setting.flag:
+            continue
+        if setting.kind.choices:
+            sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
         else:
-            sim.add_argument(flag, type=_checked(RULES[name]), metavar=metavar, help=help)
-        scenario_options.append(name)
-
-    option("nodes", "number of identical worker nodes (default 1000)", "N")
-    option("control_plane_nodes", "control-plane nodes, tainted NoSchedule as kubeadm does (default 0)", "M")
-    option("not_ready_nodes", "N nodes (chosen at random) NotReady before the rollout, or N@T[+D] during it",
-           "N[@T[+D]]")
-    option("node_utilization", "share of each node's allocatable CPU and memory other pods request (default 0)", "F")
-    option("requests_cpu", "the daemon pod's CPU request, e.g. 100m (default: the manifest's, or 0)", "CPU")
-    option("requests_memory", "the daemon pod's memory request, e.g. 200Mi", "MEM")
-    option("host_ports", "the daemon pod's host ports, e.g. 9100 or 24224,24220", "PORTS")
-    option("add_nodes", "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120", "N@T[+D]")
-    option("remove_nodes", "N nodes (chosen at random) leave at second T (+D: spread over D s)", "N@T[+D]")
-    option("strategy", "update strategy (default RollingUpdate)", choices=(ROLLING_UPDATE, ON_DELETE))
-    option("max_unavailable", "int or percent (default 1)", "X")
-    option("max_surge", "int or percent (default 0)", "X")
-    option("min_ready_seconds", "spec.minReadySeconds (default 0)", "S")
-    option("termination_grace_period_seconds", "caps the shutdown time (default 30)", "S")
-    for phase, text in (
-        ("schedule", "bind latency"), ("pull", "image pull"), ("start", "container start"),
-        ("ready", "container start until the app is ready"), ("terminate", "container shutdown"),
-    ):
-        option(phase, f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'", "DIST")
-    option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
-    option("controller", "controller model (default realistic)", choices=("ideal", "realistic"))
-    option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
+            sim.add_argument(setting.flag_name, type=_checked(setting.kind.rule), metavar=setting.kind.metavar,
+                             help=setting.help_text())
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
-    option("horizon", "give up after S simulated seconds (default 30 days)", "S")
-    option("new_pods", "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
-           "KIND[:F]")
-    option("image_size", "the new image's size, e.g. 300MB: pulls then share the registry's bandwidth", "SIZE")
-    option("image_cached", "fraction of nodes that already have the new image (default 0)", "F")
-    option("image_pull_policy", "the kubelet's imagePullPolicy (default IfNotPresent)",
-           choices=("IfNotPresent", "Always"))
-    option("node_bandwidth", "each node's download bandwidth, e.g. 100MB/s (default unlimited)", "RATE")
-    option("registry_bandwidth", "the registry's total bandwidth, e.g. 1GB/s (default unlimited)", "RATE")
-    option("registry_pull_rate", "pulls the registry admits per second, e.g. 10/s (default unlimited)", "N/s")
-    option("scheduler_throughput", "pods the scheduler binds per second, e.g. 100/s (default unlimited)", "N/s")
-    option("rollback_after", "the operator rolls back S seconds after the stall is detected (default: never)", "S")
-    option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
+    scenario_options = [setting.name for setting in SETTINGS if setting.flag]
     sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
@@ -143,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="dask starts a local Dask cluster")
     run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
+    sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
         cmd = sub.add_parser(name, help=text)
@@ -358,6 +322,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from rollsim.sweep.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script."""
     from rollsim.io.yamldoc import ConfigError
@@ -367,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
-                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
+                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

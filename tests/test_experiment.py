@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rollsim.io.yamldoc import ConfigError, load_yaml
+from rollsim.spec import model_version
 from rollsim.sweep.experiment import expand_grid, load_experiment, replication_seed
 
 TINY = """\
@@ -163,3 +164,13 @@ def test_a_file_that_is_not_text_is_a_config_error(tmp_path) -> None:
     with pytest.raises(ConfigError) as info:
         load_experiment(path)
     assert str(info.value) == f"{path}:2: not UTF-8 text (byte 9 is 0xff)"
+
+
+def test_a_newer_model_never_reuses_an_older_ones_runs(monkeypatch, tmp_path) -> None:
+    experiment = load_experiment(write(tmp_path, TINY))
+    before = experiment.runs()
+    assert [r.run_id for r in experiment.runs()] == [r.run_id for r in before]  # stable
+    monkeypatch.setattr(model_version, "MODEL_VERSION", model_version.MODEL_VERSION + 1)
+    after = experiment.runs()
+    assert not {r.run_id for r in before} & {r.run_id for r in after}
+    assert [r.seed for r in after] == [r.seed for r in before]  # same draws: only the id changes

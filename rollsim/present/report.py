@@ -32,13 +32,8 @@ from rollsim.present.render import (
 )
 from rollsim.io.atomic import write_text
 from rollsim.sweep.results import Results
-from rollsim.spec.scenario import (
-    DEFAULT_PULL,
-    DEFAULT_READY,
-    DEFAULT_SCHEDULE,
-    DEFAULT_START,
-    DEFAULT_TERMINATE,
-)
+from rollsim.spec.describe import DESCRIPTION_LABELS
+from rollsim.spec.settings import BY_NAME
 from rollsim.sweep.slo import Constraint, Recommendation, recommend
 
 # format_* and md_* are re-exported: they used to live here
@@ -56,20 +51,8 @@ __all__ = [
 ]
 
 # describe_scenario key -> how the report names it (units in the name, so values stay plain)
-SETTINGS = {
-    "nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
-    "not_eligible": "nodes that do not run it, and why", "daemonset": "DaemonSet", "labels": "DaemonSet labels",
-    "tolerations": "tolerations", "strategy": "update strategy", "max_unavailable": "maxUnavailable",
-    "max_surge": "maxSurge", "min_ready_seconds": "minReadySeconds (s)",
-    "termination_grace_period_seconds": "terminationGracePeriodSeconds (s)",
-    "probe_period": "readiness probe period (s)", "probe_initial_delay": "readiness probe initial delay (s)",
-    "schedule": "scheduling time (s)", "pull": "image pull time (s)", "start": "container start time (s)",
-    "ready": "app ready time (s)", "terminate": "shutdown time (s)", "controller": "controller model",
-    "kube_api_qps": "API client QPS", "kube_api_burst": "API client burst", "workers": "controller workers",
-    "deleter": "OnDelete deleter", "horizon_s": "horizon (s)",
-}
-PHASES = {"schedule": DEFAULT_SCHEDULE, "pull": DEFAULT_PULL, "start": DEFAULT_START, "ready": DEFAULT_READY,
-          "terminate": DEFAULT_TERMINATE}
+SETTINGS = DESCRIPTION_LABELS
+PHASES = {phase: BY_NAME[phase].default for phase in ("schedule", "pull", "start", "ready", "terminate")}
 LOG_NOTE = "Time axes turn logarithmic when the rollouts' durations differ more than tenfold."
 CAPTIONS = {
     "availability": ("Available nodes over time",

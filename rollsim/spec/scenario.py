@@ -2,7 +2,9 @@
 
 Frozen, slotted dataclasses validated in ``__post_init__``; vary them with
 ``dataclasses.replace``. ``rollsim.spec.options.build_scenario`` makes one from flat options
-named like the ``rollsim simulate`` flags.
+named like the ``rollsim simulate`` flags; ``rollsim.spec.settings`` declares those options,
+and ``rollsim.spec.describe.describe_scenario`` describes a scenario for results and reports.
+The defaults written here are the settings' defaults.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ __all__ = [
     "ON_DELETE",
     "IDEAL",
     "REALISTIC",
-    "describe_scenario",
     "Workload",
 ]
 
@@ -262,56 +263,3 @@ class Scenario:
         if self.horizon_s is not None and not self.horizon_s > 0:
             raise ValueError(f"horizon must be positive, got {self.horizon_s}")
 
-
-def describe_scenario(scenario: Scenario) -> dict[str, object]:
-    """A plain, YAML-friendly description of a scenario, for results files and reports."""
-    ds, t, c = scenario.daemonset, scenario.timings, scenario.controller
-    placement = ds.placement
-    from rollsim.spec.eligibility import eligibility_report
-
-    report = eligibility_report(scenario.nodes, placement)
-    return {
-        "nodes": len(scenario.nodes),
-        "desired_nodes": report.eligible,
-        "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
-        "daemonset": f"{ds.namespace}/{ds.name}",
-        "labels": [f"{k}={v}" for k, v in ds.labels],
-        "tolerations": [f"{x.key or '*'}:{x.operator}:{x.effect or '*'}" for x in placement.tolerations],
-        "strategy": ds.strategy.type,
-        "max_unavailable": ds.strategy.max_unavailable,
-        "max_surge": ds.strategy.max_surge,
-        "min_ready_seconds": ds.min_ready_seconds,
-        "termination_grace_period_seconds": ds.termination_grace_period_seconds,
-        "probe_period": ds.readiness_probe.period_seconds,
-        "probe_initial_delay": ds.readiness_probe.initial_delay_seconds,
-        "schedule": str(t.schedule),
-        "pull": str(t.pull),
-        "start": str(t.start),
-        "ready": str(t.ready),
-        "terminate": str(t.terminate),
-        "controller": c.mode,
-        "kube_api_qps": c.kube_api_qps,
-        "kube_api_burst": c.kube_api_burst,
-        "workers": c.workers,
-        "deleter": str(scenario.deleter),
-        "horizon_s": scenario.horizon_s,
-        "new_pods": str(scenario.new_pods),
-        "stall_after_s": scenario.stall_after_s,
-        "image_size_bytes": scenario.image.size_bytes,
-        "image_cached": scenario.image.cached,
-        "image_pull_policy": scenario.image.pull_policy,
-        "node_bandwidth": scenario.image.node_bandwidth,
-        "registry_bandwidth": scenario.registry.bandwidth,
-        "registry_pull_rate": scenario.registry.pull_rate,
-        "not_ready_nodes": scenario.not_ready_nodes,
-        "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
-        "node_utilization": scenario.node_utilization,
-        "scheduler_throughput": scenario.scheduler_throughput,
-        "rollback_after_s": scenario.rollback_after_s,
-        "also": [f"{w.daemonset.namespace}/{w.daemonset.name} ({w.daemonset.strategy.type}, maxUnavailable "
-                 f"{w.daemonset.strategy.max_unavailable}, maxSurge {w.daemonset.strategy.max_surge}, "
-                 f"ready {w.timings.ready})" for w in scenario.also],
-        "requests_cpu_millis": ds.requests_cpu_millis,
-        "requests_memory_bytes": ds.requests_memory_bytes,
-        "host_ports": list(ds.host_ports),
-    }

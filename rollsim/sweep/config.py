@@ -1,7 +1,7 @@
 """The ``scenario`` section of an experiment file: its sections and keys, checked for shape.
 
-Values are checked later by ``build_scenario``; every key comes from the option
-declarations (``rollsim.spec.options.OPTIONS``) and the input files (``FILE_OPTIONS``).
+Values are checked later by ``build_scenario``; every key comes from the setting
+declarations (``rollsim.spec.settings.SETTINGS``) and the input files (``FILE_OPTIONS``).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import Any
 
 from rollsim.io.inputs import FILE_OPTIONS
 from rollsim.io.yamldoc import Document
-from rollsim.spec.options import OPTIONS
+from rollsim.spec.settings import SETTINGS
 
 __all__ = ["scenario_options"]
 
 _SECTIONS: dict[str, set[str]] = {}
 _BY_PATH: dict[str, str] = {}
-for _name, _path in [*((n, p) for n, (p, _rule) in OPTIONS.items()), *FILE_OPTIONS.items()]:
+for _name, _path in [*((s.name, s.key) for s in SETTINGS), *FILE_OPTIONS.items()]:
     _section_name, _, _key = _path.partition(".")
     if _key:
         _SECTIONS.setdefault(_section_name, set()).add(_key)

@@ -34,6 +34,7 @@ import numpy as np
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.sweep.config import scenario_options
 from rollsim.io.inputs import FILE_OPTIONS, Inputs, load_inputs, split_file_options
+from rollsim.spec import model_version
 from rollsim.spec.options import OptionError, build_scenario, option_for_path, option_path
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.slo import Constraint, parse_slo
@@ -81,7 +82,8 @@ class Configuration:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a configuration and a replication. ``run_id`` changes when either does."""
+    """One run: a configuration and a replication. ``run_id`` changes when either does, and
+    with the model's version (``rollsim.spec.model_version.MODEL_VERSION``)."""
 
     config: int
     label: str
@@ -108,7 +110,8 @@ class Experiment:
         for c in self.configurations:
             for r in range(self.replications):
                 seed = replication_seed(self.seed, r)
-                key = json.dumps([c.label, c.params, c.options, r, seed], sort_keys=True, default=str)
+                key = json.dumps([model_version.MODEL_VERSION, c.label, c.params, c.options, r, seed],
+                                 sort_keys=True, default=str)
                 run_id = f"c{c.index:03d}-r{r:03d}-" + hashlib.sha256(key.encode()).hexdigest()[:10]
                 out.append(RunSpec(c.index, c.label, c.params, r, seed, run_id))
         return out

@@ -33,7 +33,8 @@ from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.io.atomic import write_atomically, write_json, write_text
 from rollsim.sweep.results import ResultsError
-from rollsim.spec.scenario import Scenario, describe_scenario
+from rollsim.spec.describe import describe_scenario
+from rollsim.spec.scenario import Scenario
 from rollsim.simulation import simulate
 
 __all__ = ["run_experiment", "run_one", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",

@@ -1,0 +1,174 @@
+"""The description of a scenario in results files and reports: every field, found by walking.
+
+``describe_scenario`` walks the ``Scenario`` dataclasses field by field (``dataclasses.fields``,
+recursively), so a field added later is described without anyone listing it: a field a
+setting sets is named by the setting (``rollsim.spec.settings``), a few others by ``FIELDS``,
+and any other by its attribute path. Values are plain YAML data; a value object is written
+as its spec text (``lognormal(median=2, p95=5)``, ``batch:3``) only when that text parses
+back to an equal object, and field by field otherwise, so two scenarios that differ in any
+field describe differently. The node list, too large to write out, is given by its size,
+its eligibility and a digest of every node's fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import fields, is_dataclass
+from functools import cache
+from typing import Any
+
+from rollsim.spec.churn import NodeChange, parse_node_change
+from rollsim.spec.deleters import DeleterSpec, parse_deleter
+from rollsim.spec.distributions import Distribution
+from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.faults import NewPodFaults, parse_new_pods
+from rollsim.spec.node import Node, Toleration
+from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
+from rollsim.spec.settings import BY_FIELD, SETTINGS
+
+__all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS"]
+
+# fields no setting sets: attribute path -> (description key, how reports name it)
+FIELDS: dict[str, tuple[str, str]] = {
+    "daemonset.labels": ("labels", "DaemonSet labels"),
+    "daemonset.placement.node_selector": ("node_selector", "nodeSelector"),
+    "daemonset.placement.required_node_affinity": ("required_node_affinity", "required node affinity"),
+    "daemonset.placement.node_name": ("node_name", "spec.nodeName"),
+    "daemonset.readiness_probe.success_threshold": ("probe_success_threshold", "readiness probe successThreshold"),
+    "daemonset.readiness_probe.failure_threshold": ("probe_failure_threshold", "readiness probe failureThreshold"),
+    "node_changes": ("node_changes", "node changes during the rollout"),
+}
+# description keys computed from several fields, and how reports name them
+_DERIVED = {"nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
+            "not_eligible": "nodes that do not run it, and why", "node_list": "node list (digest)",
+            "daemonset": "DaemonSet"}
+DESCRIPTION_LABELS: dict[str, str] = {
+    **{s.description_key: s.description_label for s in SETTINGS
+       if s.field not in (None, "daemonset.name", "daemonset.namespace")},
+    **{key: label for key, label in FIELDS.values()}, **_DERIVED,
+}
+
+
+def _toleration(t: Toleration) -> str:
+    key = (t.key or "*") + (f"={t.value}" if t.value else "")
+    return f"{key}:{t.operator}:{t.effect or '*'}"
+
+
+def _change(text: str) -> NodeChange:
+    kind, _, spec = text.partition(" ")
+    return parse_node_change(kind, spec)
+
+
+# value objects written as text: (type, text, parser that must give the object back, or None)
+_TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...] = (
+    (Distribution, str, None),  # str is canonical: it parses back to an equal object
+    (DeleterSpec, str, parse_deleter),
+    (NewPodFaults, str, parse_new_pods),
+    (NodeChange, lambda c: f"{c.kind} {c}", _change),
+    (Toleration, _toleration, None),
+)
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type to walk into; None for a value object (written as text)."""
+    if not is_dataclass(cls) or any(issubclass(cls, text_cls) for text_cls, _, _ in _TEXT):
+        return None
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain YAML data (None, bool, int, float, str, lists and mappings)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return [f"{k}={v}" for k, v in sorted(value.items())]
+    for cls, text, parse in _TEXT:
+        if isinstance(value, cls):
+            written = text(value)
+            if parse is None or parse(written) == value:
+                return written
+            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    return str(value)
+
+
+def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(attribute path, value)`` of every leaf field of a dataclass, recursively.
+
+    A leaf is a field whose value is not itself a dataclass to walk into: a number, a
+    string, a tuple, a mapping or a value object written as text.
+    """
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        path = prefix + f.name
+        if _field_names(type(value)) is not None:
+            yield from leaf_fields(value, path + ".")
+        else:
+            yield path, value
+
+
+def _node_digest(nodes: tuple[Node, ...]) -> str:
+    """A digest of every field of every node; the plain form of equal labels or taints is made once."""
+    names = _field_names(Node) or ()
+    memo: dict[Any, str] = {}
+    digest = hashlib.sha256()
+    for node in nodes:
+        parts = []
+        for name in names:
+            value = getattr(node, name)
+            if value is None or isinstance(value, (bool, int, float, str)):
+                parts.append(repr(value))
+            else:
+                try:
+                    text = memo.get(value)
+                except TypeError:  # unhashable: written out each time
+                    text = repr(plain(value))
+                if text is None:
+                    text = memo[value] = repr(plain(value))
+                parts.append(text)
+        digest.update("\x1f".join(parts).encode() + b"\x1e")
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in leaf_fields(obj):
+        if path == "nodes":
+            assert isinstance(obj, Scenario)
+            report = eligibility_report(value, obj.daemonset.placement)
+            out.update({"nodes": len(value), "desired_nodes": report.eligible,
+                        "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
+                        "node_list": _node_digest(value)})
+        elif path == "daemonset.name":
+            out["daemonset"] = f"{obj.daemonset.namespace}/{value}"
+        elif path == "daemonset.namespace":
+            continue  # in "daemonset"
+        elif path == "daemonset.labels":
+            out["labels"] = [f"{k}={v}" for k, v in value]
+        elif path == "also":
+            out["also"] = [_workload(w) for w in value]
+        elif path in BY_FIELD:
+            out[BY_FIELD[path].description_key] = plain(value)
+        else:
+            out[FIELDS[path][0] if path in FIELDS else path] = plain(value)
+    return out
+
+
+def _workload(w: Workload) -> str:
+    """Another DaemonSet as one line: its name and every setting that differs from the defaults."""
+    mine = _describe_fields(w)
+    usual = _describe_fields(Workload(DaemonSetSpec(name=w.daemonset.name, namespace=w.daemonset.namespace)))
+    changed = [f"{k} {v if isinstance(v, str) else json.dumps(v)}" for k, v in mine.items() if usual.get(k) != v]
+    return f"{mine['daemonset']} ({'; '.join(changed) or 'defaults'})"
+
+
+def describe_scenario(scenario: Scenario) -> dict[str, object]:
+    """A plain, YAML-friendly description of every field of a scenario, for results files and reports."""
+    return _describe_fields(scenario)

@@ -1,0 +1,213 @@
+"""Kinds of setting values: the rule that checks a value, its JSON Schema and its CLI metavar.
+
+A rule turns a value (text from a CLI flag, or a YAML value from an experiment file) into
+what the scenario needs, or raises ``ValueError`` saying which rule it breaks. The JSON
+Schema fragment describes the same values for editors (draft 2020-12); it is checked
+against the shipped experiments, and the rule stays the authority (``Kind.rule``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rollsim.spec.budget import IntOrPercent, parse_int_or_percent
+from rollsim.spec.churn import NodeChange, parse_node_change
+from rollsim.spec.deleters import parse_deleter
+from rollsim.spec.distributions import parse_distribution
+from rollsim.spec.faults import parse_new_pods
+from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
+from rollsim.spec.node import Toleration
+from rollsim.spec.quantity import cpu_millis, memory_bytes
+
+__all__ = [
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION",
+    "INT_OR_PERCENT", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU", "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE",
+    "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "choice",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of value: ``rule`` checks and converts it, ``schema`` describes it for editors."""
+
+    rule: Callable[[Any], Any]
+    schema: Mapping[str, Any]
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _number(value: Any, minimum: float, strict: bool = False) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < minimum or (strict and number == minimum):
+        raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}, got {value!r}")
+    return number
+
+
+def _integer(value: Any, minimum: int) -> int:
+    kind = "a non-negative" if minimum == 0 else "a positive" if minimum == 1 else f"an integer ≥ {minimum}:"
+    text_digits = isinstance(value, str) and value.strip().isdigit()
+    if isinstance(value, bool) or not (isinstance(value, int) or text_digits) or int(value) < minimum:
+        raise ValueError(f"must be {kind} integer, got {value!r}")
+    return int(value)
+
+
+def non_negative_integer(value: Any) -> int:
+    """A count or a seed: a non-negative integer (an int, or digits as text)."""
+    return _integer(value, 0)
+
+
+def _positive_integer(value: Any) -> int:
+    return _integer(value, 1)
+
+
+def _seconds(value: Any) -> float:
+    return _number(value, 0)
+
+
+def _positive_seconds(value: Any) -> float:
+    return _number(value, 0, strict=True)
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value, 0)
+    if number > 1:
+        raise ValueError(f"must be a fraction between 0 and 1, got {value!r}")
+    return number
+
+
+def _int_or_percent(value: Any) -> IntOrPercent:
+    parsed = parse_int_or_percent(value, "value")
+    if isinstance(parsed, str) and int(parsed[:-1]) > 100:
+        raise ValueError(f"a percent must not be greater than 100%, got {value!r}")
+    return parsed
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _ports(value: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
+
+
+def _changes(kind: str) -> Callable[[Any], tuple[NodeChange, ...]]:
+    """``N@T[+D]``, or a list of them."""
+
+    def changes(value: Any) -> tuple[NodeChange, ...]:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return tuple(parse_node_change(kind, item) for item in items)
+
+    changes.__name__ = f"{kind.replace('-', '_')}_changes"
+    return changes
+
+
+def _not_ready(value: Any) -> int | tuple[NodeChange, ...]:
+    """``N`` nodes NotReady before the rollout, or ``N@T[+D]`` (or a list) during it."""
+    if isinstance(value, (list, tuple)) or "@" in str(value):
+        return _changes("not-ready")(value)
+    return non_negative_integer(value)
+
+
+def _tolerations(value: Any) -> tuple[Toleration, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of tolerations (key, operator, value, effect)")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Toleration):
+            out.append(item)
+            continue
+        if not isinstance(item, Mapping) or set(item) - {"key", "operator", "value", "effect"}:
+            raise ValueError(f"item {i} must be a mapping of key, operator, value and effect, got {item!r}")
+        try:
+            out.append(Toleration(str(item.get("key", "")), str(item.get("operator", "Equal")),
+                                  str(item.get("value", "")), str(item.get("effect", ""))))
+        except ValueError as exc:
+            raise ValueError(f"item {i}: {exc}") from None
+    return tuple(out)
+
+
+def choice(*allowed: str) -> Kind:
+    """One of ``allowed``, as written."""
+
+    def choose(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return Kind(choose, {"enum": list(allowed)}, choices=allowed)
+
+
+def _pattern(regex: str, description: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": regex, "description": description}
+
+
+_NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_FRACTION = r"(?:0*\.[0-9]+|0+|0*1(?:\.0+)?)"
+_CHANGE = rf"^\s*[0-9]+@{_NUM}(?:\+{_NUM})?\s*$"
+_CHANGES = {"anyOf": [_pattern(_CHANGE, "N@T[+D]: N nodes at second T, spread over D seconds"),
+                      {"type": "array", "items": _pattern(_CHANGE, "N@T[+D]")}]}
+_POSITIVE = r"(?=[0-9.]*[1-9])"  # a number with a non-zero digit before any exponent
+_SIZE = rf"{_NUM}(?:[eE][+-]?[0-9]+)?\s*(?:[bB]|[kKmMgGtT][iI]?[bB]?)?"
+_QUANTITY = r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?\s*$"
+
+COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")
+POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N")
+SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
+POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
+FRACTION = Kind(_fraction, {"type": "number", "minimum": 0, "maximum": 1}, "F")
+INT_OR_PERCENT = Kind(_int_or_percent, {"anyOf": [
+    {"type": "integer", "minimum": 0},
+    _pattern(r"^\s*(?:[0-9]+|(?:100|[1-9]?[0-9])%)\s*$", "an integer or a percent such as 10%")]}, "X")
+_FAMILY = r"(?:constant|exponential|uniform|lognormal|gamma|empirical)\s*\(.*\)"
+DISTRIBUTION = Kind(parse_distribution, {"anyOf": [
+    {"type": "number", "minimum": 0},
+    _pattern(rf"^\s*(?:{_NUM}(?:[eE][+-]?[0-9]+)?|{_FAMILY})\s*$",
+             "seconds, or a distribution such as lognormal(median=2, p95=5)")]}, "DIST")
+TEXT = Kind(_text, {"type": "string", "minLength": 1}, "TEXT")
+BOOLEAN = Kind(_boolean, {"type": "boolean"})
+CPU = Kind(cpu_millis, {"anyOf": [{"type": "number", "minimum": 0},
+                                  _pattern(_QUANTITY, "a CPU quantity such as 100m or 0.5")]}, "CPU")
+MEMORY = Kind(memory_bytes, {"anyOf": [{"type": "number", "minimum": 0},
+                                       _pattern(_QUANTITY, "a memory quantity such as 200Mi or 1G")]}, "MEM")
+PORTS = Kind(_ports, {"anyOf": [
+    {"type": "integer", "minimum": 1, "maximum": 65535},
+    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}},
+    _pattern(r"^\s*0*[1-9][0-9]*(?:\s*,\s*0*[1-9][0-9]*)*\s*$",
+             "ports separated by commas, e.g. 24224,24220")]}, "PORTS")
+SIZE = Kind(parse_size, {"anyOf": [{"type": "number", "minimum": 0},
+                                   _pattern(rf"^\s*{_SIZE}\s*$", "a size such as 300MB, 1.2GB or 500Mi")]}, "SIZE")
+RATE = Kind(parse_rate, {"anyOf": [
+    {"type": "number", "exclusiveMinimum": 0},
+    _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s")]}, "RATE")
+PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
+    {"type": "number", "exclusiveMinimum": 0},
+    _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:/s)?\s*$", "a rate such as 10/s")]}, "N/s")
+NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]")
+NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]")
+NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]")
+TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
+    "type": "object", "additionalProperties": False,
+    "properties": {"key": {"type": "string"}, "operator": {"enum": ["Equal", "Exists"]},
+                   "value": {"type": "string"}, "effect": {"type": "string"}}}})
+DELETER = Kind(parse_deleter, _pattern(rf"^\s*(?:none|batch:0*[1-9][0-9]*(?::{_NUM})?|rate:{_POSITIVE}{_NUM})\s*$",
+                                       "none, batch:K[:PAUSE] or rate:S"), "none|batch:K[:PAUSE]|rate:S")
+NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:healthy|crashloop|pull-error|never-ready)(?::{_FRACTION})?\s*$",
+                                         "healthy, crashloop, pull-error or never-ready, optionally :FRACTION"),
+                "KIND[:F]")

@@ -1,0 +1,18 @@
+"""The version of the model: what a saved run's results depend on besides its scenario and seed.
+
+``MODEL_VERSION`` is part of every run id (``rollsim.sweep.experiment``), so a results folder
+written by an older rollsim is simulated again rather than silently reused.
+
+The rule: bump it (by one) in any change after which the same scenario and seed can give
+different results: a changed default, a new draw from a random stream or a changed order
+of draws, a fix to the controller, kubelet, scheduler or registry model, a changed metric
+or summary key. Refactors that keep every result identical (the upstream scenarios and the
+benchmarks' figures unchanged) keep it. The package version (``rollsim.__version__``) is
+separate: it names releases, this names results.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MODEL_VERSION"]
+
+MODEL_VERSION = 1

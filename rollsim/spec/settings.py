@@ -1,0 +1,254 @@
+"""Scenario settings, each declared once.
+
+A ``Setting`` names one thing a user can set: its flat name (the ``rollsim simulate`` flag
+without dashes), its key path in an experiment's ``scenario`` section, the kind of value
+(rule, JSON Schema, metavar), the help text, the unit, how results and reports name it,
+and the ``Scenario`` field it sets. Everything else derives from ``SETTINGS``:
+``build_scenario``'s checks and defaults (``rollsim.spec.options``), the CLI flags and their
+help (``rollsim.cli``), the experiment keys (``rollsim.sweep.config``), the JSON Schema of
+experiment files (``rollsim.sweep.schema``) and the description in results and reports
+(``rollsim.spec.describe``). A setting's default is its ``Scenario`` field's default, so the
+dataclasses in ``rollsim.spec.scenario`` (where the defaults' sources are cited) stay the
+one place a default is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
+
+from rollsim.spec import kinds as k
+from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
+from rollsim.spec.kinds import Kind
+from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
+
+__all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "WORKLOAD_OPTIONS", "field_default"]
+
+_FROM_FIELD: Any = object()
+
+
+def field_default(path: str) -> Any:
+    """The default of a ``Scenario`` field given by its attribute path (``daemonset.strategy.type``)."""
+    obj: Any = Scenario
+    for part in path.split("."):
+        f = {f.name: f for f in dataclasses.fields(obj)}[part]
+        obj = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    return obj
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One scenario setting: where it is written, how it is checked, what it sets, how it is shown.
+
+    ``field`` is the ``Scenario`` attribute path it sets (its default comes from there);
+    settings that ``build_scenario`` combines (node counts and changes) have none and give
+    ``default``. ``shown_default`` is how help text shows a default that is not a plain value
+    (``None`` meaning unlimited, or a manifest's value). ``flag`` is false for settings that
+    only experiment files give (lists of mappings, names from manifests); ``per_daemonset``
+    marks those an ``also`` item may set for its own DaemonSet.
+    """
+
+    name: str
+    key: str
+    kind: Kind
+    help: str
+    field: str | None = None
+    default: Any = _FROM_FIELD
+    shown_default: str | None = None
+    unit: str = ""
+    label: str = ""
+    describe_as: str | None = None
+    flag: bool = True
+    per_daemonset: bool = False
+
+    def __post_init__(self) -> None:
+        if self.field is not None:
+            if self.default is not _FROM_FIELD:
+                raise ValueError(f"setting {self.name}: the default of a field-backed setting is the field's")
+            object.__setattr__(self, "default", field_default(self.field))
+        elif self.default is _FROM_FIELD:
+            raise ValueError(f"setting {self.name}: give a field or a default")
+
+    @property
+    def flag_name(self) -> str:
+        """The ``rollsim simulate`` flag: ``--max-unavailable``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def description_key(self) -> str:
+        """Its key in ``describe_scenario`` (and so in ``experiment.yaml`` and reports)."""
+        return self.describe_as or self.name
+
+    @property
+    def description_label(self) -> str:
+        """How reports name it, with its unit, so values stay plain numbers."""
+        label = self.label or self.name.replace("_", " ")
+        return f"{label} ({self.unit})" if self.unit else label
+
+    def help_text(self) -> str:
+        """The help line: the text and the default."""
+        if self.shown_default is not None:
+            shown = self.shown_default
+        elif self.default is None or self.default == ():
+            return self.help
+        elif isinstance(self.default, float):
+            shown = f"{self.default:g}"
+        else:
+            shown = str(self.default)
+        return f"{self.help} (default {shown})"
+
+
+def _phase(name: str, help: str, label: str) -> Setting:
+    return Setting(name, f"timings.{name}", k.DISTRIBUTION, f"{help} distribution",
+                   field=f"timings.{name}", unit="s", label=label, per_daemonset=True)
+
+
+_OWN: tuple[Setting, ...] = (
+    # the cluster
+    Setting("nodes", "cluster.nodes", k.COUNT, "number of identical worker nodes", field="nodes",
+            label="nodes in the cluster"),
+    Setting("control_plane_nodes", "cluster.control_plane_nodes", k.COUNT,
+            "control-plane nodes, tainted NoSchedule as kubeadm does", default=0, label="control-plane nodes"),
+    Setting("not_ready_nodes", "cluster.not_ready_nodes", k.NOT_READY,
+            "N nodes (chosen at random) NotReady before the rollout, or N@T[+D] during it",
+            field="not_ready_nodes", label="nodes NotReady before the rollout"),
+    Setting("node_utilization", "cluster.node_utilization", k.FRACTION,
+            "share of each node's allocatable CPU and memory other pods request", field="node_utilization",
+            label="node utilization by other pods"),
+    Setting("add_nodes", "cluster.add_nodes", k.NODE_CHANGES_ADD,
+            "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120", default=()),
+    Setting("remove_nodes", "cluster.remove_nodes", k.NODE_CHANGES_REMOVE,
+            "N nodes (chosen at random) leave at second T (+D: spread over D s)", default=()),
+    # the DaemonSet
+    Setting("name", "daemonset.name", k.TEXT, "the DaemonSet's name", field="daemonset.name", flag=False,
+            per_daemonset=True),
+    Setting("namespace", "daemonset.namespace", k.TEXT, "the DaemonSet's namespace", field="daemonset.namespace",
+            flag=False, per_daemonset=True),
+    Setting("tolerations", "daemonset.tolerations", k.TOLERATIONS, "the pod's tolerations",
+            field="daemonset.placement.tolerations", flag=False, per_daemonset=True),
+    Setting("host_network", "daemonset.host_network", k.BOOLEAN, "the pod uses the host's network",
+            field="daemonset.placement.host_network", flag=False, per_daemonset=True, label="hostNetwork"),
+    Setting("requests_cpu", "daemonset.requests_cpu", k.CPU, "the daemon pod's CPU request, e.g. 100m",
+            field="daemonset.requests_cpu_millis", shown_default="the manifest's, or 0", unit="millicores",
+            label="CPU request", describe_as="requests_cpu_millis", per_daemonset=True),
+    Setting("requests_memory", "daemonset.requests_memory", k.MEMORY, "the daemon pod's memory request, e.g. 200Mi",
+            field="daemonset.requests_memory_bytes", shown_default="the manifest's, or 0", unit="bytes",
+            label="memory request", describe_as="requests_memory_bytes", per_daemonset=True),
+    Setting("host_ports", "daemonset.host_ports", k.PORTS, "the daemon pod's host ports, e.g. 9100 or 24224,24220",
+            field="daemonset.host_ports", label="host ports", per_daemonset=True),
+    # the update strategy
+    Setting("strategy", "strategy.type", k.choice(ROLLING_UPDATE, ON_DELETE), "update strategy",
+            field="daemonset.strategy.type", label="update strategy", per_daemonset=True),
+    Setting("max_unavailable", "strategy.max_unavailable", k.INT_OR_PERCENT, "int or percent",
+            field="daemonset.strategy.max_unavailable", label="maxUnavailable", per_daemonset=True),
+    Setting("max_surge", "strategy.max_surge", k.INT_OR_PERCENT, "int or percent",
+            field="daemonset.strategy.max_surge", label="maxSurge", per_daemonset=True),
+    Setting("min_ready_seconds", "strategy.min_ready_seconds", k.SECONDS, "spec.minReadySeconds",
+            field="daemonset.min_ready_seconds", unit="s", label="minReadySeconds", per_daemonset=True),
+    # the pods' timings
+    _phase("schedule", "bind latency", "scheduling time"),
+    _phase("pull", "image pull", "image pull time"),
+    _phase("start", "container start", "container start time"),
+    _phase("ready", "container start until the app is ready", "app ready time"),
+    _phase("terminate", "container shutdown", "shutdown time"),
+    Setting("probe_period", "timings.probe_period", k.SECONDS,
+            "readiness probe period; 0 = Ready exactly when the app is",
+            field="daemonset.readiness_probe.period_seconds",
+            unit="s", label="readiness probe period", per_daemonset=True),
+    Setting("probe_initial_delay", "timings.probe_initial_delay", k.SECONDS, "readiness probe initialDelaySeconds",
+            field="daemonset.readiness_probe.initial_delay_seconds", unit="s", label="readiness probe initial delay",
+            per_daemonset=True),
+    Setting("termination_grace_period_seconds", "timings.termination_grace_period_seconds", k.SECONDS,
+            "caps the shutdown time", field="daemonset.termination_grace_period_seconds", unit="s",
+            label="terminationGracePeriodSeconds", per_daemonset=True),
+    # the controller
+    Setting("controller", "controller.mode", k.choice(IDEAL, REALISTIC), "controller model", field="controller.mode",
+            label="controller model"),
+    Setting("workers", "controller.workers", k.POSITIVE_INTEGER,
+            "the controller's sync workers (--concurrent-daemonset-syncs)", field="controller.workers",
+            label="controller workers"),
+    Setting("kube_api_qps", "controller.kube_api_qps", dataclasses.replace(k.POSITIVE_SECONDS, metavar="QPS"),
+            "the controller's API client QPS", field="controller.kube_api_qps", label="API client QPS"),
+    Setting("kube_api_burst", "controller.kube_api_burst", k.POSITIVE_INTEGER, "the controller's API client burst",
+            field="controller.kube_api_burst", label="API client burst"),
+    Setting("burst_replicas", "controller.burst_replicas", k.POSITIVE_INTEGER,
+            "pods created or deleted per sync at most (BurstReplicas)", field="controller.burst_replicas",
+            label="BurstReplicas"),
+    Setting("slow_start_initial_batch_size", "controller.slow_start_initial_batch_size", k.POSITIVE_INTEGER,
+            "the first batch of slow-start pod creation", field="controller.slow_start_initial_batch_size",
+            label="slow-start initial batch"),
+    Setting("expectations_timeout", "controller.expectations_timeout", k.SECONDS,
+            "how long the controller waits for watch events it expects", field="controller.expectations_timeout",
+            unit="s", label="expectations timeout"),
+    Setting("watch_delay", "controller.watch_delay", k.DISTRIBUTION, "informer watch delay distribution",
+            field="controller.watch_delay", unit="s", label="informer watch delay"),
+    Setting("api_latency", "controller.api_latency", k.DISTRIBUTION, "API call latency distribution",
+            field="controller.api_latency", unit="s", label="API call latency"),
+    Setting("deleter", "deleter", k.DELETER, "who deletes old pods under OnDelete", field="deleter",
+            label="OnDelete deleter"),
+    # faults and limits of the run
+    Setting("horizon", "horizon_s", k.POSITIVE_SECONDS, "give up after S simulated seconds", field="horizon_s",
+            shown_default="30 days", unit="s", label="horizon", describe_as="horizon_s"),
+    Setting("new_pods", "faults.new_pods", k.NEW_PODS,
+            "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
+            field="new_pods", label="new pods"),
+    Setting("rollback_after", "faults.rollback_after", k.SECONDS,
+            "the operator rolls back S seconds after the stall is detected", field="rollback_after_s",
+            shown_default="never", unit="s", label="rollback after a stall", describe_as="rollback_after_s"),
+    Setting("stall_after", "stall_after_s", k.POSITIVE_SECONDS,
+            "a rollout with no progress for S seconds is stalled and the run ends", field="stall_after_s", unit="s",
+            label="stalled after no progress for", describe_as="stall_after_s"),
+    # image pulls and the scheduler
+    Setting("image_size", "image.size", k.SIZE, "the new image's size, e.g. 300MB: pulls then share the registry's "
+            "bandwidth", field="image.size_bytes", unit="bytes", label="image size", describe_as="image_size_bytes", per_daemonset=True),
+    Setting("image_cached", "image.cached", k.FRACTION, "fraction of nodes that already have the new image",
+            field="image.cached", label="nodes with the image cached (fraction)", per_daemonset=True),
+    Setting("image_pull_policy", "image.pull_policy", k.choice(IF_NOT_PRESENT, ALWAYS), "the kubelet's imagePullPolicy",
+            field="image.pull_policy", label="imagePullPolicy", per_daemonset=True),
+    Setting("node_bandwidth", "image.node_bandwidth", k.RATE, "each node's download bandwidth, e.g. 100MB/s",
+            field="image.node_bandwidth", shown_default="unlimited", unit="bytes/s", label="node bandwidth",
+            per_daemonset=True),
+    Setting("registry_bandwidth", "registry.bandwidth", k.RATE, "the registry's total bandwidth, e.g. 1GB/s",
+            field="registry.bandwidth", shown_default="unlimited", unit="bytes/s", label="registry bandwidth"),
+    Setting("registry_pull_rate", "registry.pull_rate", k.PULL_RATE,
+            "pulls the registry admits per second, e.g. 10/s", field="registry.pull_rate", shown_default="unlimited",
+            unit="pulls/s", label="registry pull rate"),
+    Setting("registry_latency", "registry.latency", k.SECONDS, "the registry's fixed latency per pull",
+            field="registry.latency", unit="s", label="registry latency"),
+    Setting("scheduler_throughput", "scheduler.throughput", k.PULL_RATE,
+            "pods the scheduler binds per second, e.g. 100/s", field="scheduler_throughput",
+            shown_default="unlimited", unit="pods/s", label="scheduler throughput"),
+)
+
+
+def _workload_items(value: Any) -> tuple[Any, ...]:
+    """Other DaemonSets updated at the same time: a list of mappings of the per-DaemonSet settings.
+
+    Only the shape is checked here; ``build_scenario`` builds (and checks) each one.
+    """
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of DaemonSets, each a mapping such as {name: calico-node, ready: 5}")
+    for i, item in enumerate(value):
+        if isinstance(item, Workload):
+            continue
+        if not isinstance(item, Mapping) or "name" not in item:
+            raise ValueError(f"item {i} must be a mapping with at least a name, got {item!r}")
+        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS))
+        if unknown:
+            raise ValueError(f"item {i}: unknown key(s) {', '.join(unknown)}; "
+                             f"expected {', '.join(sorted(WORKLOAD_OPTIONS))}")
+    return tuple(value)
+
+
+WORKLOAD_OPTIONS = tuple(s.name for s in _OWN if s.per_daemonset)
+_ALSO = Kind(_workload_items, {"type": "array", "items": {
+    "type": "object", "required": ["name"], "additionalProperties": False,
+    "properties": {s.name: {**s.kind.schema, "description": s.help} for s in _OWN if s.per_daemonset}}})
+SETTINGS: tuple[Setting, ...] = (*_OWN, Setting(
+    "also", "also", _ALSO, "other DaemonSets updated at the same time, each a mapping of "
+    + ", ".join(WORKLOAD_OPTIONS), field="also", flag=False, label="DaemonSets updated at the same time"))
+BY_NAME = {s.name: s for s in SETTINGS}
+BY_KEY = {s.key: s for s in SETTINGS}
+BY_FIELD = {s.field: s for s in SETTINGS if s.field is not None}
