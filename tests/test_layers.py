@@ -96,3 +96,20 @@ def test_there_is_no_import_cycle() -> None:
 def test_every_folder_is_a_known_layer() -> None:
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert folders <= set(ALLOWED), folders - set(ALLOWED)
+
+
+MODEL = ("spec", "controller", "cluster", "observe", "simulation")
+
+
+def test_no_function_of_the_model_is_longer_than_60_lines() -> None:
+    """The model reads like the upstream controller: small functions named for what they decide."""
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        if layer(module_name(path)) not in MODEL:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 60:
+                    long.append(f"{module_name(path)}.{node.name}: {lines} lines")
+    assert not long, "\n".join(long)
