@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
-from rollsim.spec.image import ImageSpec
+from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams
@@ -120,7 +120,7 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, Dae
             counters: dict[str, Counter[str]]) -> Generator[simpy.Event, object, None]:
     """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes."""
     while True:
-        key = yield queue.get()
+        key = cast(str, (yield queue.get()))
         counters["syncs"][key] += 1
         sync = controllers[key].sync()
         try:
@@ -265,12 +265,12 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     world = _build_world(scenario, seed, reference)
     main = _add_daemonset(world, scenario, world.streams)
     for other in scenario.also:
-        own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods="healthy",
+        own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
                       image=other.image, also=(), node_changes=())
         _add_daemonset(world, own, world.streams.child(other.daemonset.name))
     stop = _start(world)
-    how, at = world.env.run(until=stop)
-    end = float(max(d.rollout.completed_at for d in world.daemonsets)) if how == "completed" else world.env.now
+    how, at = cast(tuple[str, float], world.env.run(until=stop))
+    end = at if how == "completed" else world.env.now
     stalled_at = at if how == "stalled" else world.log.get("stalled_at")
     summary = _summary(world, main, end, stalled_at)
     summary.update(end_s=end, events=world.env.processed)

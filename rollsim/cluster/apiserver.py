@@ -172,13 +172,14 @@ class ApiPodControl:
         self.writes = 0
 
     def _at(self, action: Callable[[], object]) -> float:
+        """Take a token, then do ``action`` once the call's latency has passed; returns when."""
         self.writes += 1
         now = self.env.now
         if self.bucket is None:
             action()
             return now
         done = self.bucket.reserve(now) + (self.latency() if self.latency else 0.0)
-        self.env.timeout(done - now).callbacks.append(lambda _e: action())
+        self.env.timeout(done - now).callbacks.append(lambda _e: None if action() else None)
         return done
 
     def create(self, node: int, revision: int) -> float | None:

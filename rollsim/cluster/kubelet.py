@@ -200,8 +200,9 @@ class Kubelet:
             if self._gone(pod):
                 return
         start = rt.start()
+        pull: float | None
         if self.registry is None or not rt.image.modelled:
-            pull: float | None = rt.pull()
+            pull = rt.pull()
             yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
             pulled_at = env.now - start
         else:
@@ -250,11 +251,11 @@ class Kubelet:
         cached = rt.cached[pod.node]
         if cached and rt.image.pull_policy == IF_NOT_PRESENT:
             return None
-        size = 0.0 if cached else rt.image.size_bytes
+        size = 0.0 if cached or rt.image.size_bytes is None else rt.image.size_bytes
         assert self.registry is not None
         duration = yield self.registry.pull(size, rt.image.node_bandwidth)
         rt.bytes_pulled += size
-        return float(duration)  # type: ignore[arg-type]
+        return float(duration)  # type: ignore[arg-type]  # the pull event's value is its duration
 
     def _terminate(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
         ready = self.api.nodes.ready

@@ -99,12 +99,12 @@ def classify_node(
                                                      surge, available)
     # rollingUpdate: node_to_pods holds nodes with pods plus desired nodes without any.
     new, old, ok = find_updated_pods_on_node(pods, revision)
-    return NodeClass(
+    return NodeClass._make((
         *status, create, tuple(deletes), tuple(failed),
         *rolling_update_without_surge(new, old, ok, available),
         *rolling_update_with_surge(new, old, ok, should_run, exists, available),
         next_availability_change(pods, min_ready_seconds, available),
-    )
+    ))
 
 
 Available = Callable[[Pod], bool]

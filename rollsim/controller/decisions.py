@@ -63,7 +63,7 @@ def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, li
         candidates = sets["a_candidate"]
         budget = max(0, min(max_unavailable - totals["a_unavailable"], len(candidates)))
         chosen = candidates.smallest(min(budget, limit - len(must)))
-        return Plan([], must + [agg.classes(n).a_candidate for n in chosen])
+        return Plan([], must + [pod for n in chosen if (pod := agg.classes(n).a_candidate) is not None])
 
     if totals["b_error"]:
         raise SyncError("an old pod is bound to a node that no longer exists (nodeLister.Get failed)")

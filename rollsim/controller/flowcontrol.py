@@ -15,7 +15,7 @@ class TokenBucket:
 
     __slots__ = ("qps", "burst", "_tokens", "_last")
 
-    def __init__(self, qps: float, burst: int) -> None:
+    def __init__(self, qps: float, burst: float) -> None:
         if qps <= 0:
             raise ValueError(f"qps must be positive, got {qps}")
         if burst < 1:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator
 
 import pandas as pd
 import simpy
-from simpy.events import URGENT
+from simpy.events import URGENT, EventPriority
 
 from rollsim.cluster.apiserver import STATUS, ApiServer, DaemonSetObject
 
@@ -21,7 +21,7 @@ __all__ = ["RolloutStatus", "STATUS_COLUMNS", "watch_for_stall", "LateTimeout", 
 STATUS_COLUMNS = ["time_s", "desired", "current", "ready", "available", "updated",
                   "misscheduled", "unavailable", "observed_generation", "generation"]
 
-LATE = 2  # an event priority after SimPy's NORMAL: every other event of the same instant happens first
+LATE = EventPriority(2)  # an event priority after SimPy's NORMAL: every other event of the same instant happens first
 
 
 class LateTimeout(simpy.Event):

@@ -83,7 +83,7 @@ def plain(value: Any) -> Any:
     """``value`` as plain YAML data (None, bool, int, float, str, lists and mappings)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    names = _field_names(type(value))
+    names = _field_names(type(value))  # type: ignore[arg-type]
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
@@ -95,7 +95,7 @@ def plain(value: Any) -> Any:
             written = text(value)
             if parse is None or parse(written) == value:
                 return written
-            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}  # type: ignore[arg-type]
     return str(value)
 
 
@@ -108,7 +108,7 @@ def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     for f in fields(obj):
         value = getattr(obj, f.name)
         path = prefix + f.name
-        if _field_names(type(value)) is not None:
+        if _field_names(type(value)) is not None:  # type: ignore[arg-type]
             yield from leaf_fields(value, path + ".")
         else:
             yield path, value

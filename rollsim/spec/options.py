@@ -157,6 +157,7 @@ def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
         ms = 0 if not is_zero(mu) else base.max_surge
     elif mu is None:
         mu, ms = base.max_unavailable, base.max_surge
+    assert mu is not None and ms is not None
     try:
         return UpdateStrategy(o.get("strategy", base.type), mu, ms)
     except ValueError as exc:

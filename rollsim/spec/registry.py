@@ -39,7 +39,7 @@ def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[flo
     unlimited: an uncapped transfer of an unlimited registry gets an infinite rate.
     """
     rates = [0.0] * len(caps)
-    order = sorted(range(len(caps)), key=lambda i: math.inf if caps[i] is None else caps[i])
+    order = sorted(range(len(caps)), key=lambda i: math.inf if (cap := caps[i]) is None else cap)
     remaining = math.inf if total is None else float(total)
     for left, i in zip(range(len(caps), 0, -1), order):
         cap = caps[i]

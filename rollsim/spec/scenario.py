@@ -251,9 +251,9 @@ class Scenario:
         if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
         _set(self, "also", tuple(self.also))
-        names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
-        if len(set(names)) != len(names):
-            raise ValueError(f"DaemonSets updated together need distinct names, got {names}")
+        ds_names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
+        if len(set(ds_names)) != len(ds_names):
+            raise ValueError(f"DaemonSets updated together need distinct names, got {ds_names}")
         if self.scheduler_throughput is not None and not self.scheduler_throughput > 0:
             raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:

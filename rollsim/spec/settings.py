@@ -34,7 +34,8 @@ def field_default(path: str) -> Any:
     obj: Any = Scenario
     for part in path.split("."):
         f = {f.name: f for f in dataclasses.fields(obj)}[part]
-        obj = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        factory: Any = f.default_factory
+        obj = f.default if f.default is not dataclasses.MISSING else factory()
     return obj
 
 

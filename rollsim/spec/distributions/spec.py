@@ -105,7 +105,8 @@ class _Parser:
         if self.peek().kind == "end":
             raise DistributionError(f"empty distribution spec {self.spec!r}")
         if self.peek().kind == "number":
-            family, positional, keywords = "constant", [self.number()], {}
+            keywords: dict[str, float] = {}
+            family, positional = "constant", [self.number()]
         else:
             family = self.take("name").text.lower()
             if family not in _FAMILIES:
@@ -189,7 +190,7 @@ def parse_distribution(spec: str | int | float | Distribution) -> Distribution:
     if isinstance(spec, Distribution):
         return spec
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
-        return Constant(spec)  # type: ignore[arg-type]
+        return Constant(float(spec))
     if not isinstance(spec, str):
         raise DistributionError(
             f"expected a distribution spec or a number, got {type(spec).__name__} {spec!r}"
