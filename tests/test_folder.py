@@ -30,6 +30,16 @@ seed: 5
 """
 
 
+HOLDER = """\
+import sys
+from pathlib import Path
+from rollsim.sweep.folder import locked
+with locked(Path(sys.argv[1])):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
 def experiment(tmp_path: Path, name: str):
     path = tmp_path / f"{name}.yaml"
     path.write_text(EXPERIMENT.format(name=name), encoding="utf-8")
@@ -125,20 +135,15 @@ def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None
 
 def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: Path, capsys) -> None:
     """Another process's sweep holds the folder: the second `rollsim run` says who, exit 1."""
-    out = tmp_path / "out"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom rollsim.sweep.folder import locked\n"
-         "with locked(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n", str(out)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True)
-    try:
+    out, path = tmp_path / "out", tmp_path / "first.yaml"
+    path.write_text(EXPERIMENT.format(name="first"), encoding="utf-8")
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(out)], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
         assert holder.stdout.readline().strip() == "locked"
-        path = tmp_path / "first.yaml"
-        path.write_text(EXPERIMENT.format(name="first"), encoding="utf-8")
-        assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 1
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1
-        assert f"is in use by another rollsim run (pid {holder.pid} on " in err
-        assert not (out / "runs").exists()
-    finally:
-        holder.kill()
-        holder.wait()
+        code = main(["run", str(path), "--out", str(out), "--workers", "1"])
+        holder.stdin.close()  # it lets go
+        assert holder.wait(timeout=30) == 0
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert f"is in use by another rollsim run (pid {holder.pid} on " in err
+    assert not (out / "runs").exists()

@@ -65,7 +65,7 @@ def rollsim_run(experiment_file: Path, out: Path, tag: str, *extra: str) -> subp
     """`python -m rollsim run` in a child process whose descendants all carry ``tag`` in their environment."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ROLLSIM_TEST_TAG": tag}
     return subprocess.Popen([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out", str(out), *extra],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def tagged(tag: str) -> list:
@@ -189,13 +189,15 @@ def test_a_sweep_killed_at_random_moments_resumes_to_the_same_bytes(experiment_f
     for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT):
         target = saved(out) + int(rng.integers(0, (20 - saved(out)) // 2 + 1))
         sweep = rollsim_run(experiment_file, out, tag, "--workers", "2")
-        wait_until(lambda: saved(out) >= target or sweep.poll() is not None, 120, f"{target} saved runs")
+        wait_until(lambda s=sweep, t=target: saved(out) >= t or s.poll() is not None, 120, f"{target} saved runs")
         time.sleep(float(rng.uniform(0.0, 0.5)))
         sweep.send_signal(sig)
         sweep.wait(timeout=60)
         wait_until(lambda: not tagged(tag), 30, "the killed sweep's processes to end")
-    resumed = rollsim_run(experiment_file, out, tag, "--workers", "2")
-    assert resumed.wait(timeout=300) == 0, resumed.stderr.read()
+    resumed = subprocess.run([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out", str(out),
+                              "--workers", "2"], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                             text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
     for name in ("runs.csv", "summary.csv"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     assert saved(out) == 20

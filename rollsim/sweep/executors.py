@@ -266,7 +266,7 @@ def _dask_trouble(client: Any, scheduler: str) -> Callable[[], str | None]:
             return f"{scheduler} lost"
         try:
             identity = client.sync(client.scheduler.identity, n_workers=0, callback_timeout=_ASK_S)
-        except Exception:  # OSError, CommClosedError, TimeoutError: it did not answer
+        except Exception:  # noqa: BLE001 - OSError, CommClosedError, TimeoutError...: it did not answer
             return f"{scheduler} lost"
         if not identity.get("n_workers"):
             return f"every worker of the {scheduler} lost"
@@ -279,5 +279,5 @@ def _close(client: Any) -> None:
     """Close a Dask client within ``_CLOSE_S``, even when its scheduler is gone."""
     try:
         client.close(timeout=_CLOSE_S)
-    except Exception:  # a scheduler that is gone cannot be told goodbye
+    except Exception:  # noqa: BLE001, S110 - a scheduler that is gone cannot be told goodbye
         pass

@@ -28,8 +28,8 @@ import simpy
 import yaml
 
 from rollsim import __version__
-from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
 from rollsim.sweep import executors
+from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
@@ -195,10 +195,10 @@ def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Back
                 break
             completed, _ = wait(in_flight, timeout=POLL_S, return_when=FIRST_COMPLETED)
             if not completed:
-                trouble = backend.trouble()
-                now = time.monotonic()
-                trouble_since = None if trouble is None else trouble_since or now
-                if trouble is not None and now - trouble_since >= lost_after_s:
+                trouble, now = backend.trouble(), time.monotonic()
+                if trouble is None:
+                    trouble_since = None
+                elif now - (trouble_since := trouble_since or now) >= lost_after_s:
                     raise _lost(f"{trouble} for {lost_after_s:g} s", out, reused + done, reused + len(todo))
                 continue
             trouble_since = None
