@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +161,12 @@ def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: 
             dask_cluster.lose_scheduler() if fault == "scheduler" else dask_cluster.lose_workers()
 
     monkeypatch.setattr(runner, "_save_run", save_then_fail)
-    code = main(["run", str(experiment_file), "--out", str(out), "--scheduler", dask_cluster.address])
+    pool = ThreadPoolExecutor(1)  # a sweep that would wait forever fails here instead of hanging CI
+    try:
+        code = pool.submit(main, ["run", str(experiment_file), "--out", str(out), "--scheduler",
+                                  dask_cluster.address]).result(timeout=180)
+    finally:
+        pool.shutdown(wait=False)  # a hung sweep ends when the fixture takes the cluster down
     elapsed = time.monotonic() - killed[0]
     err = capfd.readouterr().err
     assert code == 1
