@@ -1,10 +1,10 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (`make test-slow`: the fault tests).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 ROLLSIM := $(VENV)/bin/rollsim
 
-.PHONY: run test bench clean
+.PHONY: run test test-slow bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+
+# Tests marked slow: real processes killed mid-sweep, Dask clusters that go away.
+test-slow: $(VENV)/.installed-test
+	$(PY) -m pytest -m slow
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py

@@ -321,3 +321,45 @@ class TestRecorder:
         st = rollout.frame()
         assert st["time_s"].tolist() == [1.0, 2.0, 3.0, 4.0]
         assert np.array_equal(st["available"].to_numpy(), [2, 1, 2, 2])
+
+
+# -- sums in an order the code fixes, not BLAS's ---------------------------------------------
+
+_LONG_TIMELINE = """
+import numpy as np, pandas as pd
+from rollsim.observe.metrics import unavailable_node_seconds
+rng = np.random.default_rng(9)
+n = 200_000
+frame = pd.DataFrame({"time_s": np.cumsum(rng.exponential(0.7, n)),
+                      "unavailable": rng.integers(0, 5000, n)})
+print(repr(unavailable_node_seconds(frame, float(frame["time_s"].iloc[-1]) + 1.0)))
+"""
+
+
+def test_unavailable_node_seconds_is_the_exact_sum_of_its_products() -> None:
+    """Not BLAS's dot product, whose order of additions is the library's (it differed here)."""
+    rng = np.random.default_rng(9)
+    times = np.cumsum(rng.exponential(0.7, 200_000))
+    levels = rng.integers(0, 5000, len(times)).astype(float)
+    frame = pd.DataFrame({"time_s": times, "unavailable": levels})
+    end = float(times[-1]) + 1.0
+    widths = np.diff(np.append(times, end))
+    assert unavailable_node_seconds(frame, end) == math.fsum((levels * widths).tolist())
+
+
+def test_unavailable_node_seconds_does_not_depend_on_blas_threads() -> None:
+    """A Dask nanny runs OpenBLAS with one thread; a laptop with all cores: same digits."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    values = set()
+    for threads in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads,
+               "MKL_NUM_THREADS": threads}
+        done = subprocess.run([sys.executable, "-c", _LONG_TIMELINE], env=env, capture_output=True, text=True,
+                              timeout=120, check=True)
+        values.add(done.stdout.strip())
+    assert len(values) == 1, values

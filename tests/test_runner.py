@@ -191,7 +191,9 @@ def test_resume_after_an_interruption(serial: Path, experiment_file: Path, tmp_p
     assert (caught.value.finished, caught.value.total) == (3, 8)
     assert "3 of 8 runs are saved" in str(caught.value)
     assert len(list((out / "runs").glob("*.json"))) == 3
-    assert not [n for n in TABLES if (out / n).exists()]  # not a finished folder yet
+    assert [n for n in TABLES if (out / n).exists()] == ["experiment.yaml"]  # its identity, not finished yet
+    with pytest.raises(ResultsError, match="not a finished results folder"):
+        load_results(out)
 
     counting = Counting()
     monkeypatch.setattr(runner, "run_one", counting)

@@ -1,6 +1,15 @@
-"""Summary metrics: pure functions over the frames of one run."""
+"""Summary metrics: pure functions over the frames of one run.
+
+Every figure is summed in an order this code fixes, never BLAS's: ``np.dot`` adds in an
+order that depends on the BLAS build and its thread count (OpenBLAS with one thread, as
+a Dask nanny sets it, and with several gave different last digits), so a Dask cluster
+and a laptop would disagree. ``math.fsum`` is exactly rounded, whatever the order;
+``np.mean``/``np.sum`` are numpy's own pairwise sums, whose order is fixed by numpy.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,12 +26,16 @@ SUMMARY_KEYS = (
 
 
 def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
-    """The integral over time of desired nodes without an available pod, up to ``end``."""
+    """The integral over time of desired nodes without an available pod, up to ``end``.
+
+    The step function's area: each level times how long it lasted, summed exactly
+    (``math.fsum``), so the value does not depend on BLAS or its threads.
+    """
     if timeline.empty:
         return 0.0
     times = timeline["time_s"].to_numpy(dtype=float)
     widths = np.diff(np.append(times, max(end, times[-1])))
-    return float(np.dot(timeline["unavailable"].to_numpy(dtype=float), widths))
+    return math.fsum((timeline["unavailable"].to_numpy(dtype=float) * widths).tolist())
 
 
 def peak_overlap(intervals: list[tuple[float, float]]) -> int:

@@ -5,28 +5,48 @@ The one place that picks the executor. Every choice yields a ``Backend`` whose
 ``concurrent.futures.Future``; the runner needs nothing else, and sorts results by
 configuration and replication, so the choice never changes an output. Dask is
 imported only when asked for, with an error that names the missing extra.
+
+Local worker processes die with the process that started them, SIGKILL included: each
+watches a pipe whose only writer is that process, and exits when the kernel closes it.
+A Dask backend reports a lost scheduler or an empty cluster through ``Backend.trouble``;
+the runner gives up when the trouble lasts ``LOST_AFTER_S`` seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
-           "available_cores"]
+           "available_cores", "LOST_AFTER_S"]
 
 EXECUTORS = ("serial", "processes", "dask")
 _DASK_EXTRA = "pip install 'rollsim[dask]' (or dask[distributed])"
+# How long a Dask scheduler may stay unreachable, or a cluster without workers, before the
+# sweep gives up (a nanny restarts a dead worker in seconds; an autoscaler may take longer).
+LOST_AFTER_S = 60.0
+_ASK_S = 10.0  # the longest one question to the scheduler may take
+_CLOSE_S = 10.0  # closing a client whose scheduler is gone must not wait Dask's 60 s
+# Dask's client logs every failed reconnection with a traceback; the runner says it in a line.
+_DASK_LOGGERS = ("distributed.client", "distributed.core", "distributed.comm", "distributed.batched",
+                 "distributed.utils")
 
 
 class ExecutorError(ValueError):
     """Executor options that do not fit together, a missing extra, or an unreachable cluster."""
+
+
+def _healthy() -> str | None:
+    return None
 
 
 class SerialExecutor(Executor):
@@ -53,13 +73,15 @@ class Backend:
 
     ``name`` is ``serial``, ``processes``, ``dask-local`` or ``dask:<address>``;
     ``workers`` how many runs can go at once; ``inline`` that ``submit`` runs the call
-    before it returns (so a caller should submit one run at a time).
+    before it returns (so a caller should submit one run at a time); ``trouble`` says
+    what is wrong with the executor right now ("dask scheduler at X lost"), or None.
     """
 
     executor: Executor
     name: str
     workers: int
     inline: bool = False
+    trouble: Callable[[], str | None] = _healthy
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self.executor.submit(fn, *args, **kwargs)
@@ -104,9 +126,27 @@ def choose_executor(workers: int | None, executor: str | None, scheduler: str | 
     return "processes", n
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which cancels the sweep and stops them."""
+def _start_worker(parent: Connection) -> None:
+    """A pool worker: leave Ctrl-C to the parent (which cancels the sweep and stops the
+    workers), and exit when the parent is gone.
+
+    ``parent`` is the reading end of a pipe whose one writer is the sweep's process: when
+    that process ends, however it ends (SIGKILL and SIGTERM included), the kernel closes
+    the writer and the read ends. Only then the worker exits, mid-run if need be; the
+    forkserver and the resource tracker, which live while a worker does, follow. A pipe
+    works with every start method and OS, unlike Linux's PR_SET_PDEATHSIG, which would
+    also name the forkserver, not the sweep, as the parent.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_closed, args=(parent,), name="rollsim-parent-watch", daemon=True).start()
+
+
+def _exit_when_closed(parent: Connection) -> None:
+    try:
+        parent.recv_bytes()  # nothing is ever sent: this returns only at end of file
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
@@ -157,33 +197,87 @@ def open_executor(workers: int | None = None, executor: str | None = None,
         return
     if kind == "processes":
         n = int(arg)
-        pool = ProcessPoolExecutor(n, mp_context=_process_context(), initializer=_ignore_sigint)
+        context = _process_context()
+        reader, writer = context.Pipe(duplex=False)  # the workers' lifeline: see _start_worker
         try:
-            yield Backend(pool, "processes", n)
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
+            pool = ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker, initargs=(reader,))
+            try:
+                yield Backend(pool, "processes", n)
+            except BaseException:
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
+        finally:
+            writer.close()
+            reader.close()
         return
     distributed = _dask()
-    if kind == "dask-local":
-        import dask
+    with _quiet(_DASK_LOGGERS):
+        if kind == "dask-local":
+            import dask
 
-        n = int(arg)
-        # One single-threaded worker process per core, on loopback. No dashboard, and no
-        # statistical profiler: it samples the running task every 10 ms, which slowed a
-        # pure-Python simulation by about a fifth in our measurements.
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               host="127.0.0.1", dashboard_address=None)
-        with cluster, distributed.Client(cluster) as client:
-            yield Backend(client.get_executor(pure=False), "dask-local", n)
-        return
-    address = str(arg)
+            n = int(arg)
+            # One single-threaded worker process per core, on loopback. No dashboard, and no
+            # statistical profiler: it samples the running task every 10 ms, which slowed a
+            # pure-Python simulation by about a fifth in our measurements.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                   host="127.0.0.1", dashboard_address=None)
+            with cluster:
+                client = distributed.Client(cluster)
+                try:
+                    yield Backend(client.get_executor(pure=False), "dask-local", n,
+                                  trouble=_dask_trouble(client, f"local dask scheduler at {cluster.scheduler_address}"))
+                finally:
+                    _close(client)
+            return
+        address = str(arg)
+        try:
+            client = distributed.Client(address)
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        try:
+            n = sum(client.nthreads().values())  # runs that can go at once
+            yield Backend(client.get_executor(pure=False), f"dask:{address}", n,
+                          trouble=_dask_trouble(client, f"dask scheduler at {address}"))
+        finally:
+            _close(client)
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """Only critical records from these loggers while the block runs."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
-        client = distributed.Client(address)
-    except (OSError, TimeoutError) as exc:
-        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    with client:
-        n = sum(client.nthreads().values())  # runs that can go at once
-        yield Backend(client.get_executor(pure=False), f"dask:{address}", n)
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _dask_trouble(client: Any, scheduler: str) -> Callable[[], str | None]:
+    """What is wrong with a Dask cluster now: its scheduler gone, or no worker left."""
+
+    def trouble() -> str | None:
+        if client.status != "running":  # "connecting" while the client retries, then "closed"
+            return f"{scheduler} lost"
+        try:
+            identity = client.sync(client.scheduler.identity, n_workers=0, callback_timeout=_ASK_S)
+        except Exception:  # noqa: BLE001 - OSError, CommClosedError, TimeoutError...: it did not answer
+            return f"{scheduler} lost"
+        if not identity.get("n_workers"):
+            return f"every worker of the {scheduler} lost"
+        return None
+
+    return trouble
+
+
+def _close(client: Any) -> None:
+    """Close a Dask client within ``_CLOSE_S``, even when its scheduler is gone."""
+    try:
+        client.close(timeout=_CLOSE_S)
+    except Exception:  # noqa: BLE001, S110 - a scheduler that is gone cannot be told goodbye
+        pass

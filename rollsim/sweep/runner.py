@@ -10,8 +10,8 @@ configuration and replication, so they are identical whatever the executor.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
-
 import json
 import platform
 import sys
@@ -28,20 +28,21 @@ import pandas as pd
 import simpy
 import yaml
 
+from rollsim.sweep import executors
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
+from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
+from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
 from rollsim.io.atomic import write_atomically, write_json, write_text
-from rollsim.sweep.results import ResultsError
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.scenario import Scenario
 from rollsim.simulation import simulate
 
 __all__ = ["run_experiment", "run_one", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
-           "describe_experiment", "AGGREGATES"]
+           "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
 
-RUNS = "runs"
-AGGREGATES = ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml", "manifest.json")
+POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether it is still there
 Progress = bool | None | Callable[[int, int], None]
 
 
@@ -51,10 +52,6 @@ class RunOutput(NamedTuple):
     summary: dict[str, Any]
     timeline: pd.DataFrame
     downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
-
-
-class RunError(RuntimeError):
-    """A run raised; the runs finished before it are saved."""
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -171,29 +168,50 @@ def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[A
     return bar, callback
 
 
+def _lost(trouble: str, out: Path, saved: int, total: int) -> ExecutorLost:
+    return ExecutorLost(f"{trouble}; {saved} of {total} runs saved in {out}; rerun to resume")
+
+
 def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Backend,
-           progress: Progress, reused: int) -> None:
-    """Run ``todo`` on ``backend``, a few runs ahead of the workers, saving each as it completes."""
+           progress: Progress, reused: int, lost_after_s: float) -> None:
+    """Run ``todo`` on ``backend``, a few runs ahead of the workers, saving each as it completes.
+
+    While it waits, it asks the backend every ``POLL_S`` whether it is still there; a
+    trouble that lasts ``lost_after_s`` (a Dask scheduler unreachable, no Dask worker
+    left) ends the sweep with ``ExecutorLost``, as does a run that fails while the
+    backend is in trouble (Dask cancels every run when its scheduler goes).
+    """
     scenarios = {c.index: c.scenario for c in experiment.configurations}
     window = 1 if backend.inline else max(2, 2 * backend.workers)
     queue = iter(todo)
     in_flight: dict[Future, RunSpec] = {}
     bar, callback = _progress(progress, len(todo), reused, experiment.name)
     done = 0
+    trouble_since: float | None = None
     try:
         while True:
             while len(in_flight) < window and (spec := next(queue, None)) is not None:
                 in_flight[backend.submit(run_one, scenarios[spec.config], spec.seed)] = spec
             if not in_flight:
                 break
-            completed, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            completed, _ = wait(in_flight, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            if not completed:
+                trouble, now = backend.trouble(), time.monotonic()
+                if trouble is None:
+                    trouble_since = None
+                elif now - (trouble_since := trouble_since or now) >= lost_after_s:
+                    raise _lost(f"{trouble} for {lost_after_s:g} s", out, reused + done, reused + len(todo))
+                continue
+            trouble_since = None
             for future in sorted(completed, key=lambda f: in_flight[f].run_id):
                 spec = in_flight.pop(future)
                 try:
                     output = future.result()
-                except Exception as exc:
+                except (Exception, asyncio.CancelledError) as exc:
+                    if (trouble := backend.trouble()) is not None:
+                        raise _lost(trouble, out, reused + done, reused + len(todo)) from None
                     raise RunError(f"run {spec.run_id} ({spec.label}, replication {spec.replication}, "
-                                   f"seed {spec.seed}) failed: {exc}") from exc
+                                   f"seed {spec.seed}) failed: {exc or type(exc).__name__}") from exc
                 _save_run(out, spec, output)
                 done += 1
                 if bar is not None:
@@ -241,40 +259,13 @@ def _dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
-def _check_folder(out: Path, name: str) -> None:
-    if out.exists() and not out.is_dir():
-        raise ResultsError(f"{out} is not a folder")
-    saved = out / "experiment.yaml"
-    if saved.is_file():
-        other = (yaml.safe_load(saved.read_text(encoding="utf-8")) or {}).get("name")
-        if other != name:
-            raise ResultsError(f"{out} holds the results of experiment {other!r}, not {name!r}; "
-                             "choose another folder or use --force")
-
-
-def _clear(out: Path) -> None:
-    """--force: forget the saved runs and tables (figures and reports are left alone)."""
-    runs = out / RUNS
-    if runs.is_dir():
-        for path in runs.iterdir():
-            if path.is_file():
-                path.unlink()
-    _forget_tables(out)
-
-
-def _forget_tables(out: Path) -> None:
-    """Remove the tables before they are rebuilt: a folder mid-sweep must not pass for a finished one."""
-    for name in AGGREGATES:
-        (out / name).unlink(missing_ok=True)
-
-
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int | None = None,
                    executor: str | None = None, scheduler: str | None = None, force: bool = False,
-                   progress: Progress = None) -> RunnerReport:
+                   progress: Progress = None, lost_after_s: float | None = None) -> RunnerReport:
     """Run every configuration × replication of ``experiment`` and write its results folder.
 
     ``out_dir`` is the experiment's own folder (``results/<name>``). Finished runs found
@@ -282,37 +273,50 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
     experiment, nothing is done and nothing is written. ``workers``/``executor``/
     ``scheduler`` choose where runs go (``rollsim.sweep.executors.choose_executor``).
     ``progress``: None shows a bar when stderr is a terminal, True/False force it, a
-    callable gets ``(done, total)`` after each saved run.
+    callable gets ``(done, total)`` after each saved run. ``lost_after_s`` (default
+    ``executors.LOST_AFTER_S``) bounds how long a sweep waits on a Dask cluster that has
+    lost its scheduler or every worker.
+
+    The folder is locked while this runs (``rollsim.sweep.folder``), and its
+    ``experiment.yaml`` is written before the first run and kept if the sweep stops.
 
     Raises ``ExecutorError`` (bad executor options, Dask missing or unreachable),
-    ``ResultsError`` (``out_dir`` holds another experiment), ``RunError`` (a run raised)
-    and, on Ctrl-C, ``RunInterrupted``; in every case the finished runs stay saved.
+    ``ResultsError`` (``out_dir`` holds another experiment, ``force`` or not),
+    ``FolderBusy`` (another sweep holds the folder), ``ExecutorLost`` (the Dask cluster
+    went away), ``RunError`` (a run raised) and, on Ctrl-C, ``RunInterrupted``; in every
+    case the finished runs stay saved.
     """
     choose_executor(workers, executor, scheduler)  # bad options fail before any file is touched
     out = Path(out_dir)
+    check_identity(out, experiment.name, force)  # before the folder is made or locked: nothing written
+    with locked(out):
+        check_identity(out, experiment.name, force)  # again, now that no one else can change it
+        return _run_locked(experiment, out, workers, executor, scheduler, force, progress,
+                           executors.LOST_AFTER_S if lost_after_s is None else lost_after_s)
+
+
+def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | None,
+                scheduler: str | None, force: bool, progress: Progress, lost_after_s: float) -> RunnerReport:
     started_at, clock = _utc_now(), time.perf_counter()
     if force:
-        _clear(out)
-    else:
-        _check_folder(out, experiment.name)
+        clear(out)
     specs = experiment.runs()
     todo = [s for s in specs if not _finished(out, s.run_id)]
     resolved = _dump_yaml(describe_experiment(experiment))
-    current = (out / "experiment.yaml").is_file() and (out / "experiment.yaml").read_text(encoding="utf-8") == resolved
+    current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and current and all((out / name).is_file() for name in AGGREGATES):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False)
 
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
+    forget_tables(out, keep_identity=True)
     if todo:
         with open_executor(workers, executor, scheduler) as backend:
             name, n_workers = backend.name, backend.workers
-            _forget_tables(out)
+            write_text(out / IDENTITY, resolved)  # the folder's identity, before the first run
             (out / RUNS).mkdir(parents=True, exist_ok=True)
-            _sweep(experiment, out, todo, backend, progress, len(specs) - len(todo))
-    else:
-        _forget_tables(out)
+            _sweep(experiment, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
     _write_tables(experiment, out, specs)
-    write_text(out / "experiment.yaml", resolved)
+    write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished
         "rollsim": importlib.metadata.version("rollsim"), "python": platform.python_version(), "simpy": simpy.__version__,

@@ -1,0 +1,155 @@
+"""The guards of a results folder: one sweep at a time, one experiment per folder.
+
+``locked`` holds an advisory lock (``fcntl.flock``) on ``.rollsim.lock`` inside the folder
+for as long as a sweep writes there; the file says who holds it (pid, host, start time).
+The kernel drops the lock when its holder ends, SIGKILL included, so a killed sweep
+never leaves the folder locked: the next one finds the stale file and takes it over.
+
+``experiment.yaml`` is the folder's identity: it is written before the first run and
+kept through an interruption, so another experiment cannot run into a folder that holds
+this one's saved runs, and ``--force`` discards only runs of the same experiment.
+``manifest.json``, written last, marks a finished folder, so it goes first when a
+sweep starts over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from rollsim.sweep.errors import FolderBusy
+from rollsim.sweep.results import ResultsError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: sweeps run without a lock
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["RUNS", "AGGREGATES", "LOCK", "IDENTITY", "locked", "check_identity", "clear", "forget_tables"]
+
+RUNS = "runs"
+IDENTITY = "experiment.yaml"
+LOCK = ".rollsim.lock"
+AGGREGATES = ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", IDENTITY, "manifest.json")
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as its file says."""
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        return f"pid {info['pid']} on {info['host']}, since {info['started_at']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a process that is starting"
+
+
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Create ``out`` if need be and hold its lock while the block runs.
+
+    Raises ``FolderBusy`` at once, naming the holder, when another process holds it. A
+    folder this made and nothing filled is removed again.
+    """
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if fcntl is None:
+            yield
+        else:
+            with _flocked(out):
+                yield
+    finally:
+        if created and not any(out.iterdir()):
+            out.rmdir()
+
+
+@contextmanager
+def _flocked(out: Path) -> Iterator[None]:
+    path = out / LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise FolderBusy(f"{out} is in use by another rollsim run ({holder}); "
+                             "wait for it to end, or stop it") from None
+        try:  # the holder we waited for may have removed the file as it let go: lock the one there
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                  "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # still locked: no one can take this file between the two lines
+        os.close(fd)
+
+
+def _saved_runs(out: Path) -> int:
+    runs = out / RUNS
+    return sum(1 for _ in runs.glob("*.json")) if runs.is_dir() else 0
+
+
+def _identity(out: Path) -> tuple[bool, str | None]:
+    """Whether the folder has an identity, and the experiment's name in it (None if unreadable)."""
+    saved = out / IDENTITY
+    if not saved.is_file():
+        return False, None
+    try:
+        data = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return True, None
+    name = data.get("name") if isinstance(data, dict) else None
+    return True, name if isinstance(name, str) else None
+
+
+def check_identity(out: Path, name: str, force: bool) -> None:
+    """Refuse a folder that holds another experiment, with or without ``force``.
+
+    ``force`` discards the saved runs of the same experiment only: another experiment's
+    runs are the user's to delete, and the message says what they would lose.
+    """
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"{out} is not a folder")
+    has, other = _identity(out)
+    if not has or other == name:
+        return
+    runs = _saved_runs(out)
+    state = "finished" if (out / "manifest.json").is_file() else "not finished"
+    saved = f"{runs} saved run{'s' if runs != 1 else ''}"
+    held = (f"the results of experiment {other!r} ({saved}, {state})" if other is not None
+            else f"an unreadable {IDENTITY} and {saved}")
+    if force:
+        raise ResultsError(f"{out} holds {held}; --force would discard them for {name!r}: "
+                           "delete that folder yourself or choose another --out")
+    raise ResultsError(f"{out} holds {held}, not {name!r}; choose another folder")
+
+
+def clear(out: Path) -> None:
+    """--force: forget the saved runs and tables (figures and reports are left alone)."""
+    forget_tables(out)
+    runs = out / RUNS
+    if runs.is_dir():
+        for path in runs.iterdir():
+            if path.is_file():
+                path.unlink()
+
+
+def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
+    """Remove the tables before they are rebuilt, the finish mark first: a folder mid-sweep
+    must not pass for a finished one. ``keep_identity`` keeps ``experiment.yaml``."""
+    for name in ("manifest.json", *AGGREGATES):
+        if not (keep_identity and name == IDENTITY):
+            (out / name).unlink(missing_ok=True)

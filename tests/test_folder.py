@@ -1,0 +1,149 @@
+"""The results folder's guards: its identity survives an interrupted sweep, and one sweep
+at a time holds its lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rollsim.cli import main
+from rollsim.sweep.errors import FolderBusy
+from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.folder import LOCK, locked
+from rollsim.sweep.results import ResultsError
+from rollsim.sweep.runner import RunInterrupted, run_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = """\
+name: {name}
+scenario: {{cluster: {{nodes: 12}}, controller: {{mode: ideal}}}}
+grid:
+  strategy.max_unavailable: [1, 3]
+replications: 2
+seed: 5
+"""
+
+
+HOLDER = """\
+import sys
+from pathlib import Path
+from rollsim.sweep.folder import locked
+with locked(Path(sys.argv[1])):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+def experiment(tmp_path: Path, name: str):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(EXPERIMENT.format(name=name), encoding="utf-8")
+    return load_experiment(path)
+
+
+def interrupted(tmp_path: Path, name: str, after: int) -> Path:
+    """A sweep of ``name`` stopped by Ctrl-C after ``after`` saved runs."""
+    out = tmp_path / "out"
+
+    def stop(done: int, total: int) -> None:
+        if done == after:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_experiment(experiment(tmp_path, name), out, workers=1, progress=stop)
+    return out
+
+
+def saved(out: Path) -> int:
+    return len(list((out / "runs").glob("*.json")))
+
+
+# -- identity --------------------------------------------------------------------------------
+
+
+def test_an_interrupted_folder_keeps_its_identity(tmp_path: Path) -> None:
+    out = interrupted(tmp_path, "first", after=2)
+    assert "name: first" in (out / "experiment.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"holds the results of experiment 'first' \(2 saved runs, "
+                                           r"not finished\), not 'second'; choose another folder"):
+        run_experiment(experiment(tmp_path, "second"), out, workers=1)
+    assert saved(out) == 2
+    report = run_experiment(experiment(tmp_path, "first"), out, workers=1)  # the first one resumes
+    assert (report.runs_reused, report.runs_run) == (2, 2)
+
+
+def test_force_does_not_discard_another_experiments_runs(tmp_path: Path) -> None:
+    out = interrupted(tmp_path, "first", after=3)
+    with pytest.raises(ResultsError, match=r"holds the results of experiment 'first' \(3 saved runs, not finished\); "
+                                           r"--force would discard them for 'second'"):
+        run_experiment(experiment(tmp_path, "second"), out, workers=1, force=True)
+    assert saved(out) == 3
+
+
+def test_force_discards_the_same_experiments_runs(tmp_path: Path) -> None:
+    out = interrupted(tmp_path, "first", after=3)
+    report = run_experiment(experiment(tmp_path, "first"), out, workers=1, force=True)
+    assert (report.runs_reused, report.runs_run) == (0, 4)
+
+
+def test_force_into_another_finished_experiment_says_what_it_would_discard(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    run_experiment(experiment(tmp_path, "first"), out, workers=1)
+    path = tmp_path / "second.yaml"
+    path.write_text(EXPERIMENT.format(name="second"), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(out), "--force", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "experiment 'first' (4 saved runs, finished); --force would discard" in err
+    assert saved(out) == 4
+
+
+def test_a_refused_folder_is_not_created(tmp_path: Path) -> None:
+    out = tmp_path / "file"
+    out.write_text("not a folder")
+    with pytest.raises(ResultsError, match="is not a folder"):
+        run_experiment(experiment(tmp_path, "first"), out, workers=1)
+
+
+# -- the lock --------------------------------------------------------------------------------
+
+
+def test_a_locked_folder_is_refused_at_once_naming_the_holder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with locked(out):
+        holder = json.loads((out / LOCK).read_text(encoding="utf-8"))
+        assert holder["pid"] == os.getpid() and holder["host"] and holder["started_at"]
+        started = time.monotonic()
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run \(pid {os.getpid()} on "):
+            run_experiment(experiment(tmp_path, "first"), out, workers=1)
+        assert time.monotonic() - started < 5
+    assert not (out / LOCK).exists()  # let go, and the file with it
+    run_experiment(experiment(tmp_path, "first"), out, workers=1)
+
+
+def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK).write_text('{"pid": 999999, "host": "gone", "started_at": "then"}', encoding="utf-8")
+    report = run_experiment(experiment(tmp_path, "first"), out, workers=1)
+    assert report.runs_run == 4 and not (out / LOCK).exists()
+
+
+def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: Path, capsys) -> None:
+    """Another process's sweep holds the folder: the second `rollsim run` says who, exit 1."""
+    out, path = tmp_path / "out", tmp_path / "first.yaml"
+    path.write_text(EXPERIMENT.format(name="first"), encoding="utf-8")
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(out)], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
+        assert holder.stdout.readline().strip() == "locked"
+        code = main(["run", str(path), "--out", str(out), "--workers", "1"])
+        holder.stdin.close()  # it lets go
+        assert holder.wait(timeout=30) == 0
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert f"is in use by another rollsim run (pid {holder.pid} on " in err
+    assert not (out / "runs").exists()

@@ -1,0 +1,209 @@
+"""Faults injected into real sweeps: a killed `rollsim run` leaves no process behind and
+resumes to the same bytes, and a Dask cluster that goes away ends the run in one line.
+
+These start Python processes and Dask clusters on loopback, so they are marked slow
+(`make test-slow`; CI runs them after the default suite).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rollsim.cli import main
+from rollsim.sweep import executors, runner
+from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.runner import run_experiment
+
+psutil = pytest.importorskip("psutil")
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = """\
+name: faults
+scenario: {cluster: {nodes: 50}}
+grid:
+  strategy.max_unavailable: [1, 2, 5, "10%"]
+replications: 5
+seed: 3
+slo: {max_duration_s: 1500}
+"""
+
+
+@pytest.fixture
+def experiment_file(tmp_path: Path) -> Path:
+    path = tmp_path / "faults.yaml"
+    path.write_text(EXPERIMENT, encoding="utf-8")
+    return path
+
+
+def saved(out: Path) -> int:
+    runs = out / "runs"
+    return len(list(runs.glob("*.json"))) if runs.is_dir() else 0
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def rollsim_run(experiment_file: Path, out: Path, tag: str, *extra: str) -> subprocess.Popen:
+    """`python -m rollsim run` in a child process whose descendants all carry ``tag`` in their environment."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROLLSIM_TEST_TAG": tag}
+    return subprocess.Popen([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out", str(out), *extra],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def tagged(tag: str) -> list:
+    """Every live process started under ``tag`` (orphans included: they keep their environment)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("ROLLSIM_TEST_TAG") == tag and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+# -- no process left behind ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_sweep_leaves_no_process_behind(experiment_file: Path, tmp_path: Path, sig) -> None:
+    tag, out = uuid.uuid4().hex, tmp_path / "out"
+    sweep = rollsim_run(experiment_file, out, tag, "--workers", "2")
+    try:
+        wait_until(lambda: saved(out) >= 1, 120, "the first saved run")
+        assert len(tagged(tag)) >= 4  # rollsim, forkserver, resource tracker, workers
+        sweep.send_signal(sig)
+        sweep.wait(timeout=30)
+        deadline = time.monotonic() + 20  # the workers exit at once; the rest follow them
+        while (left := tagged(tag)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not left, [" ".join(p.cmdline())[:120] for p in left]
+    finally:
+        for process in tagged(tag):
+            process.kill()
+
+
+# -- a Dask cluster that goes away -----------------------------------------------------------
+
+
+class DaskCluster:
+    """A scheduler and a worker process (two single-threaded workers under a nanny) on loopback."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        file = tmp_path / "scheduler.json"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env, "start_new_session": True}
+        self.scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                                           "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+                                           str(file)], **quiet)
+        self.workers = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--nworkers", "2",
+                                         "--nthreads", "1", "--no-dashboard", "--scheduler-file", str(file)], **quiet)
+        wait_until(lambda: file.is_file() and file.stat().st_size > 0, 60, "the Dask scheduler")
+        self.address = json.loads(file.read_text())["address"]
+        import distributed
+
+        with distributed.Client(self.address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+
+    def lose_scheduler(self) -> None:
+        self.scheduler.kill()
+
+    def lose_workers(self) -> None:
+        os.killpg(self.workers.pid, signal.SIGKILL)  # the nanny and both workers
+
+    def close(self) -> None:
+        for process in (self.workers, self.scheduler):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[DaskCluster]:
+    pytest.importorskip("distributed")
+    cluster = DaskCluster(tmp_path)
+    yield cluster
+    cluster.close()
+
+
+@pytest.mark.parametrize("fault", ["scheduler", "workers"])
+def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: DaskCluster, experiment_file: Path,
+                                                       tmp_path: Path, monkeypatch, capfd) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr(executors, "LOST_AFTER_S", 3.0)
+    save, killed = runner._save_run, []
+
+    def save_then_fail(*args) -> None:
+        save(*args)
+        if not killed:
+            killed.append(time.monotonic())
+            dask_cluster.lose_scheduler() if fault == "scheduler" else dask_cluster.lose_workers()
+
+    monkeypatch.setattr(runner, "_save_run", save_then_fail)
+    pool = ThreadPoolExecutor(1)  # a sweep that would wait forever fails here instead of hanging CI
+    try:
+        code = pool.submit(main, ["run", str(experiment_file), "--out", str(out), "--scheduler",
+                                  dask_cluster.address]).result(timeout=180)
+    finally:
+        pool.shutdown(wait=False)  # a hung sweep ends when the fixture takes the cluster down
+    elapsed = time.monotonic() - killed[0]
+    err = capfd.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1, err
+    lost = ("dask scheduler at {a} lost" if fault == "scheduler" else
+            "every worker of the dask scheduler at {a} lost for 3 s").format(a=re.escape(dask_cluster.address))
+    match = re.fullmatch(rf"rollsim: error: {lost}; (\d+) of 20 runs saved in {re.escape(str(out))}; "
+                         r"rerun to resume\n", err)
+    assert match, err
+    assert int(match.group(1)) == saved(out) >= 1
+    assert elapsed < 30  # the bound: LOST_AFTER_S, plus a poll and one question to the scheduler
+
+
+# -- kill at random moments, resume, same bytes ----------------------------------------------
+
+
+def test_a_sweep_killed_at_random_moments_resumes_to_the_same_bytes(experiment_file: Path, tmp_path: Path) -> None:
+    """Four kills (SIGKILL and Ctrl-C's SIGINT, two each), each at a seeded random moment:
+    after a random number of the remaining runs is saved, plus a random fraction of a
+    second (so inside a run, between two, or while the tables are written)."""
+    reference = tmp_path / "reference"
+    run_experiment(load_experiment(experiment_file), reference, workers=1)
+
+    rng = np.random.default_rng(20261201)
+    out, tag = tmp_path / "killed", uuid.uuid4().hex
+    for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT):
+        target = saved(out) + int(rng.integers(0, (20 - saved(out)) // 2 + 1))
+        sweep = rollsim_run(experiment_file, out, tag, "--workers", "2")
+        wait_until(lambda s=sweep, t=target: saved(out) >= t or s.poll() is not None, 120, f"{target} saved runs")
+        time.sleep(float(rng.uniform(0.0, 0.5)))
+        sweep.send_signal(sig)
+        sweep.wait(timeout=60)
+        wait_until(lambda: not tagged(tag), 30, "the killed sweep's processes to end")
+    resumed = subprocess.run([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out", str(out),
+                              "--workers", "2"], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                             text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    for name in ("runs.csv", "summary.csv"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+    assert saved(out) == 20
