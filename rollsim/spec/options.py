@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rollsim.spec.budget import IntOrPercent, is_zero, parse_int_or_percent
@@ -20,7 +20,8 @@ from rollsim.spec.deleters import parse_deleter
 from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.churn import NodeChange, parse_node_change
 from rollsim.spec.faults import parse_new_pods
-from rollsim.spec.quantity import cpu_millis, memory_bytes
+from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.quantity import int64_amount
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT, ImageSpec, parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.scenario import (
@@ -38,7 +39,7 @@ from rollsim.spec.scenario import (
 
 __all__ = [
     "OptionError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
-    "non_negative_integer",
+    "non_negative_integer", "ignored_options", "IGNORED_NOTE",
 ]
 
 
@@ -76,6 +77,18 @@ def non_negative_integer(value: Any) -> int:
     return _integer(value, 0)
 
 
+def _request(unit: str) -> Callable[[Any], int]:
+    """A resource request: a quantity ``>= 0`` (``ValidateResourceRequirements``) that fits an int64."""
+
+    def request(value: Any) -> int:
+        amount = int64_amount(value, unit)
+        if amount < 0:
+            raise ValueError(f"must be greater than or equal to 0, got {value!r}")
+        return amount
+
+    return request
+
+
 def _int_or_percent(value: Any) -> IntOrPercent:
     parsed = parse_int_or_percent(value, "value")
     if isinstance(parsed, str) and int(parsed[:-1]) > 100:
@@ -94,6 +107,7 @@ def _workloads(value: Any) -> tuple[Workload, ...]:
     """Other DaemonSets updated at the same time: a list of mappings of the options above."""
     if not isinstance(value, (list, tuple)):
         raise ValueError("must be a list of DaemonSets, each a mapping such as {name: calico-node, ready: 5}")
+    check_limit("daemonsets", 1 + len(value))
     out = []
     for i, item in enumerate(value):
         if isinstance(item, Workload):
@@ -188,8 +202,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "namespace": ("daemonset.namespace", _text),
     "tolerations": ("daemonset.tolerations", _tolerations),
     "host_network": ("daemonset.host_network", _flag),
-    "requests_cpu": ("daemonset.requests_cpu", cpu_millis),
-    "requests_memory": ("daemonset.requests_memory", memory_bytes),
+    "requests_cpu": ("daemonset.requests_cpu", _request("millicores")),
+    "requests_memory": ("daemonset.requests_memory", _request("bytes")),
     "host_ports": ("daemonset.host_ports", lambda v: _ports(v)),
     "strategy": ("strategy.type", _choice(ROLLING_UPDATE, ON_DELETE)),
     "max_unavailable": ("strategy.max_unavailable", _int_or_percent),
@@ -269,6 +283,8 @@ def build_scenario(
         clash = [k for k in ("nodes", "control_plane_nodes") if k in o]
         if clash:
             raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
+    _check_node_counts(o, node_list)
+    if node_list is not None:
         nodes = node_list
     else:
         nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(o.get("control_plane_nodes", 0)))
@@ -314,6 +330,26 @@ def build_scenario(
                     also=o.get("also", ()), rollback_after_s=o.get("rollback_after"))
 
 
+def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
+    """Every node the run will ever hold within the ``nodes`` limit; no more removals than nodes.
+
+    Checked before a single node is built, so ``--nodes 10000000`` fails at once. A removal
+    of more nodes than the cluster ever has (its nodes plus every added one) cannot happen.
+    """
+    initial_names = ("nodes", "control_plane_nodes") if node_list is None else ()
+    initial = len(node_list) if node_list is not None else o.get("nodes", 1000) + o.get("control_plane_nodes", 0)
+    added = sum(c.count for c in o.get("add_nodes", ()))
+    names = tuple(n for n in (*initial_names, "add_nodes") if n in o) or ("nodes",)
+    try:
+        check_limit("nodes", initial + added)
+    except LimitError as exc:
+        raise OptionError(names, str(exc)) from None
+    removed = sum(c.count for c in o.get("remove_nodes", ()))
+    if removed > initial + added:
+        raise OptionError("remove_nodes", f"removes {removed:,} nodes but the cluster has only {initial:,}"
+                          + (f" plus {added:,} added" if added else ""))
+
+
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
     count = o.get("not_ready_nodes", 0)
     if isinstance(count, tuple):  # during the rollout: a node change
@@ -341,3 +377,19 @@ def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
         return UpdateStrategy(o.get("strategy", base.type), mu, ms)
     except ValueError as exc:
         raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
+
+
+IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "
+                "and the controller never reads it)")
+
+
+def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[str, ...]:
+    """The options in ``given`` that ``scenario`` ignores: maxUnavailable/maxSurge under OnDelete.
+
+    The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
+    (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
+    controller never reads it, so rollsim accepts it too, and the caller warns.
+    """
+    if scenario.daemonset.strategy.rolling:
+        return ()
+    return tuple(name for name in ("max_unavailable", "max_surge") if name in given)
