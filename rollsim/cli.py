@@ -7,9 +7,11 @@ and nothing written.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +19,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from rollsim.spec.budget import scaled_value, updated_desired_node_counts
-from rollsim.spec.options import RULES, OptionError, build_scenario, non_negative_integer
+from rollsim.io.outputs import output_path
+from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.options import IGNORED_NOTE, RULES, OptionError, build_scenario, ignored_options, non_negative_integer
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE
 from rollsim.io.atomic import write_atomically
 from rollsim.simulation import RunResult, simulate
@@ -32,6 +36,12 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
+        # value, not an unknown option, so that the flag's rule says what is wrong with it.
+        self._negative_number_matcher = re.compile(r"^-[0-9.]")
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
@@ -50,10 +60,28 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def _output_path(text: str) -> Path:
-    path = Path(text)
-    if not path.parent.is_dir():
-        raise ValueError(f"directory {str(path.parent)!r} does not exist")
-    return path
+    return output_path(text)
+
+
+def _output_folder(text: str) -> Path:
+    return output_path(text, folder=True)
+
+
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
+
+
+def _scheduler_address(text: str) -> str:
+    """A Dask scheduler address, ``[scheme://]host[:port]``, checked before anything is loaded."""
+    m = _ADDRESS.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
+    if m["scheme"] is not None and m["scheme"] not in _SCHEMES:
+        raise ValueError(f"unknown scheme {m['scheme']!r}; use {', '.join(_SCHEMES)}, got {text!r}")
+    port = m["port"]
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
+    return text.strip()
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -69,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
         if choices:
             sim.add_argument(flag, choices=choices, help=help)
         else:
-            sim.add_argument(flag, type=_checked(RULES[name]), metavar=metavar, help=help)
+            sim.add_argument(flag, metavar=metavar, help=help)  # text: build_scenario converts it, once
         scenario_options.append(name)
 
     option("nodes", "number of identical worker nodes (default 1000)", "N")
@@ -135,13 +163,13 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="write the timing profile (use it with --timings or scenario.timings)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
-    run.add_argument("--out", type=Path, metavar="DIR",
+    run.add_argument("--out", type=_checked(_output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
     run.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
                      help="local worker processes (default all cores; 1 runs in this process)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
@@ -181,10 +209,13 @@ def _scenario_from(args: argparse.Namespace):
     options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
     try:
-        return build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
-    except OptionError as exc:  # the rules that tie two flags together
+        scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
+    except OptionError as exc:  # every flag's rule, and the rules that tie two flags together
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
+    for name in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
+        print(f"rollsim: warning: argument {_flags((name,))}: {IGNORED_NOTE}", file=sys.stderr)
+    return scenario
 
 
 def _clean(value: Any) -> Any:
@@ -297,10 +328,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise UsageError("two experiment files have the same name; their results would collide")
     for experiment in experiments:
-        if args.out is None:
-            out = Path("results") / experiment.name
-        else:
-            out = args.out / experiment.name if len(experiments) > 1 else args.out
+        for warning in experiment.warnings:
+            print(f"rollsim: warning: {warning}", file=sys.stderr)
+    outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    for experiment, out in zip(experiments, outs):
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
                                 scheduler=args.scheduler, force=args.force)
         results = _load(out)
@@ -311,11 +342,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _results_folder(out: Path | None, name: str, count: int) -> Path:
+    """``results/<name>``, ``--out`` itself for one experiment, or ``--out/<name>`` for several."""
+    try:
+        if out is None:
+            return output_path("results", name)
+        return output_path(out, name) if count > 1 else output_path(out, folder=True)
+    except ValueError as exc:
+        raise UsageError(f"argument --out: {exc}") from None
+
+
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
     from rollsim.io.nodes import make_nodes, nodes_json
 
     options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
                if getattr(args, k) is not None}
+    try:
+        check_limit("nodes", args.count)
+    except LimitError as exc:
+        raise UsageError(f"argument N: {exc}") from None
     try:
         text = nodes_json(make_nodes(args.count, seed=args.seed, **options))
     except ValueError as exc:  # the message starts with the option's name
@@ -339,11 +384,23 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _presenting(results_dir: Path, draw: Callable[[Any], list[Path]]) -> list[Path]:
+    """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
+    from rollsim.sweep.results import ResultsError
+
+    results = _load(results_dir)
+    try:
+        return draw(results)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise ResultsError(f"{results_dir}: damaged results folder: the tables do not hold what rollsim run "
+                           f"writes ({type(exc).__name__}: {_one_line(exc)}); run the experiment again") from None
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
-    for path in save_figures(_load(args.results)):
+    for path in _presenting(args.results, save_figures):
         print(path)
     return 0
 
@@ -352,14 +409,38 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
-    md, html = write_report(_load(args.results))
-    print(md)
-    print(html)
+    for path in _presenting(args.results, lambda results: list(write_report(results))):
+        print(path)
     return 0
 
 
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line, control characters escaped, at most 300 characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _os_error(exc: OSError) -> str:
+    """``cannot write results/x/runs.csv: No space left on device``: the file and the system's reason."""
+    names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    reason = exc.strerror or _one_line(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason += " (free some space and run again)"
+    return _one_line(f"{' -> '.join(names)}: {reason}" if names else reason)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rollsim`` console script."""
+    """Entry point of the ``rollsim`` console script.
+
+    The one place where what went wrong becomes one line on standard error and an exit code:
+    2 for bad input (flags, files, a damaged results folder, an input nested too deeply or
+    beyond a limit), 1 for a run that failed (a simulation error, a file that could not be
+    written, no memory), 130 for an interrupt. ``ROLLSIM_TRACEBACK=1`` re-raises instead.
+    """
     from rollsim.io.yamldoc import ConfigError
     from rollsim.sweep.executors import ExecutorError
     from rollsim.sweep.results import ResultsError
@@ -368,21 +449,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
                 "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
+
+    def say(message: str, code: int) -> int:
+        if os.environ.get("ROLLSIM_TRACEBACK"):
+            raise  # noqa: PLE0704 - re-raise the exception being handled
+        print(f"rollsim: {message}", file=sys.stderr)
+        return code
+
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)
-    except (UsageError, ConfigError, ExecutorError, ResultsError) as exc:
-        print(f"rollsim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except (UsageError, ConfigError, ExecutorError, ResultsError, LimitError) as exc:
+        return say(f"error: {_one_line(exc)}", EXIT_USAGE)
     except RunInterrupted as exc:
-        print(f"rollsim: {exc}", file=sys.stderr)
-        return 130
+        return say(_one_line(exc), EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        return say("interrupted; nothing half-written is left (files are written whole or not at all)",
+                   EXIT_INTERRUPTED)
     except RunError as exc:
-        print(f"rollsim: error: {exc}", file=sys.stderr)
-        return 1
+        return say(f"error: {_one_line(exc)}", EXIT_FAILED)
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        return say(f"error: {_os_error(exc)}", EXIT_FAILED)
+    except RecursionError:
+        return say("error: an input is nested too deeply to read", EXIT_USAGE)
+    except MemoryError:
+        return say("error: out of memory; use fewer nodes, runs or workers", EXIT_FAILED)
+    except Exception as exc:  # a bug: still one line, and how to see the traceback
+        return say(f"internal error: {type(exc).__name__}: {_one_line(exc)} "
+                   "(set ROLLSIM_TRACEBACK=1 for the traceback, and please report it)", EXIT_FAILED)
 
 
 if __name__ == "__main__":
