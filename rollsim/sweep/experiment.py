@@ -226,6 +226,9 @@ def load_experiment(path: str | Path) -> Experiment:
             raise doc.error(where, "must be a mapping of dotted keys (and an optional name)")
         variant = dict(variant)
         v_name = variant.pop("name", None)
+        if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
+            raise doc.error(f"{where}.name", f"must be text, got {type(v_name).__name__}")
+        v_name = None if v_name is None else str(v_name)
         v_options = _dotted(doc, where, variant)
         for point in points:
             params = {**variant, **point}
