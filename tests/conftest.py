@@ -38,7 +38,7 @@ from rollsim.sweep.slo import Constraint, judge  # noqa: E402
 # database is read or written, so a landing sees the same cases every time; elsewhere the
 # exploration is random and remembers its failures, which is where new cases are found.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", deadline=None, derandomize=False)
 
 
 def hypothesis_profile(env: Mapping[str, str]) -> str:
