@@ -7,9 +7,7 @@ and nothing written.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
-import math
 import os
 import re
 import sys
@@ -18,22 +16,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rollsim.spec.budget import scaled_value, updated_desired_node_counts
+from rollsim.exits import UsageError, exit_for, one_line
 from rollsim.io.outputs import output_path
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import IGNORED_NOTE, RULES, OptionError, build_scenario, ignored_options, non_negative_integer
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE
 from rollsim.io.atomic import write_atomically
-from rollsim.simulation import RunResult, simulate
+from rollsim.present.summary import clean, format_run, format_summary
+from rollsim.simulation import simulate
 
 __all__ = ["main"]
-
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A bad flag value: the message names the flag and the rule."""
-
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -218,60 +210,6 @@ def _scenario_from(args: argparse.Namespace):
     return scenario
 
 
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
-def _seconds(s: float) -> str:
-    h, rem = divmod(int(round(s)), 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
-
-
-def _eligibility(scenario) -> str:
-    """Which nodes run the DaemonSet, and why the others do not (one line)."""
-    from rollsim.spec.eligibility import eligibility_report
-
-    report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
-    line = f"{report.eligible} of {report.total} run the DaemonSet"
-    if report.reasons:
-        line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
-    return line
-
-
-def format_summary(result: RunResult, wall: float) -> str:
-    """The human-readable summary of one run."""
-    s, sc = result.summary, result.scenario
-    strategy = sc.daemonset.strategy
-    n = s["nodes"]
-    if strategy.rolling:
-        b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
-        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable}), "
-               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n)})")
-    else:
-        how = f"OnDelete, deleter {sc.deleter}"
-    downtime = ("none" if s["node_downtime_max_s"] is None else
-                f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
-                f"max {s['node_downtime_max_s']:.1f} s")
-    done = (f"yes, in {_seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
-            else f"no (stopped at {s['end_s']:.1f} s)")
-    lines = [
-        f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
-        f"  nodes              {_eligibility(sc)}",
-        f"  completed          {done}",
-        f"  updated            {s['updated']} / {n} nodes",
-        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
-        f"  max unavailable    {s['max_unavailable_observed']} nodes",
-        f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
-        f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
-        f"  max surge          {s['max_surge_observed']} nodes with two pods",
-        f"  node downtime      {downtime}",
-        f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
-        f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
-    ]
-    return "\n".join(lines)
-
-
 def _cmd_simulate(args: argparse.Namespace) -> int:
     scenario = _scenario_from(args)
     started = time.perf_counter()
@@ -280,7 +218,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.timeline is not None:
         write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
     if args.json:
-        print(json.dumps({k: _clean(v) for k, v in result.summary.items()}, indent=2))
+        print(json.dumps({k: clean(v) for k, v in result.summary.items()}, indent=2))
     else:
         print(format_summary(result, wall))
     return 0
@@ -296,25 +234,6 @@ def _load(path: Path):
     from rollsim.sweep.results import load_results
 
     return load_results(path)
-
-
-def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
-    """A short table of configurations, the recommendation and where the files are."""
-    from rollsim.present.report import recommendation_for
-
-    summary = results.summary
-    width = max(len(str(label)) for label in summary["label"])
-    lines = [f"{results.name}: {note}", f"  {'configuration':<{width}}  duration (mean)  min available  SLO"]
-    # min available: the worst replication
-    for _, row in summary.iterrows():
-        duration = row.get("duration_s_mean")
-        shown = "not completed" if duration != duration or duration == math.inf else _seconds(duration)
-        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
-        worst = row.get("min_available_fraction_min", math.nan) * 100
-        lines.append(f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%  {verdict}")
-    lines.append(f"  recommendation: {recommendation_for(results).reason}")
-    lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
-    return "\n".join(lines)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -393,7 +312,7 @@ def _presenting(results_dir: Path, draw: Callable[[Any], list[Path]]) -> list[Pa
         return draw(results)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise ResultsError(f"{results_dir}: damaged results folder: the tables do not hold what rollsim run "
-                           f"writes ({type(exc).__name__}: {_one_line(exc)}); run the experiment again") from None
+                           f"writes ({type(exc).__name__}: {one_line(exc)}); run the experiment again") from None
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
@@ -414,72 +333,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
-
-
-def _one_line(exc: BaseException) -> str:
-    """An exception's message on one line, control characters escaped, at most 300 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _os_error(exc: OSError) -> str:
-    """``cannot write results/x/runs.csv: No space left on device``: the file and the system's reason."""
-    names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
-    reason = exc.strerror or _one_line(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        reason += " (free some space and run again)"
-    return _one_line(f"{' -> '.join(names)}: {reason}" if names else reason)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script.
 
-    The one place where what went wrong becomes one line on standard error and an exit code:
-    2 for bad input (flags, files, a damaged results folder, an input nested too deeply or
-    beyond a limit), 1 for a run that failed (a simulation error, a file that could not be
-    written, no memory), 130 for an interrupt. ``ROLLSIM_TRACEBACK=1`` re-raises instead.
+    The one place where whatever went wrong becomes one line on standard error and an exit
+    code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
     """
-    from rollsim.io.yamldoc import ConfigError
-    from rollsim.sweep.executors import ExecutorError
-    from rollsim.sweep.results import ResultsError
-    from rollsim.sweep.runner import RunError, RunInterrupted
-
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
                 "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
-
-    def say(message: str, code: int) -> int:
-        if os.environ.get("ROLLSIM_TRACEBACK"):
-            raise  # noqa: PLE0704 - re-raise the exception being handled
-        print(f"rollsim: {message}", file=sys.stderr)
-        return code
-
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)
-    except (UsageError, ConfigError, ExecutorError, ResultsError, LimitError) as exc:
-        return say(f"error: {_one_line(exc)}", EXIT_USAGE)
-    except RunInterrupted as exc:
-        return say(_one_line(exc), EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        return say("interrupted; nothing half-written is left (files are written whole or not at all)",
-                   EXIT_INTERRUPTED)
-    except RunError as exc:
-        return say(f"error: {_one_line(exc)}", EXIT_FAILED)
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as exc:
-        return say(f"error: {_os_error(exc)}", EXIT_FAILED)
-    except RecursionError:
-        return say("error: an input is nested too deeply to read", EXIT_USAGE)
-    except MemoryError:
-        return say("error: out of memory; use fewer nodes, runs or workers", EXIT_FAILED)
-    except Exception as exc:  # a bug: still one line, and how to see the traceback
-        return say(f"internal error: {type(exc).__name__}: {_one_line(exc)} "
-                   "(set ROLLSIM_TRACEBACK=1 for the traceback, and please report it)", EXIT_FAILED)
+    except BaseException as exc:
+        said = exit_for(exc)
+        if said is None or os.environ.get("ROLLSIM_TRACEBACK"):
+            raise
+        print(f"rollsim: {said[0]}", file=sys.stderr)
+        return said[1]
 
 
 if __name__ == "__main__":

@@ -340,3 +340,21 @@ def test_calibrate_on_an_empty_pod_list_writes_nothing(tmp_path, capsys) -> None
     assert main(["calibrate", str(pods), "-o", str(out)]) == 2
     one_error_line(capsys, str(pods), "no pods")
     assert not out.exists()
+
+
+def test_every_exception_maps_to_one_line_and_a_code() -> None:
+    from rollsim.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
+    from rollsim.io.yamldoc import ConfigError
+    from rollsim.spec.limits import LimitError
+    from rollsim.sweep.results import ResultsError
+    from rollsim.sweep.runner import RunError
+
+    cases = [(UsageError("argument --x: bad"), EXIT_USAGE), (ConfigError("bad", "a.b", "f.yaml", 3), EXIT_USAGE),
+             (ResultsError("r: damaged"), EXIT_USAGE), (LimitError("too many"), EXIT_USAGE),
+             (RecursionError(), EXIT_USAGE), (RunError("run c000 failed"), EXIT_FAILED),
+             (OSError(errno.ENOSPC, "No space left on device", "x"), EXIT_FAILED), (MemoryError(), EXIT_FAILED),
+             (KeyError("\x00odd\nkey"), EXIT_FAILED), (KeyboardInterrupt(), EXIT_INTERRUPTED)]
+    for exc, code in cases:
+        line, got = exit_for(exc)
+        assert got == code and "\n" not in line and "\x00" not in line, (exc, line)
+    assert exit_for(SystemExit(0)) is None and exit_for(BrokenPipeError()) is None
