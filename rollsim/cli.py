@@ -19,7 +19,14 @@ from typing import Any, NoReturn
 from rollsim.exits import UsageError, exit_for, one_line
 from rollsim.io.outputs import output_path
 from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.options import IGNORED_NOTE, RULES, OptionError, build_scenario, ignored_options, non_negative_integer
+from rollsim.spec.options import (
+    IGNORED_NOTE,
+    RULES,
+    OptionError,
+    build_scenario,
+    ignored_options,
+    non_negative_integer,
+)
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE
 from rollsim.io.atomic import write_atomically
 from rollsim.present.summary import clean, format_run, format_summary
@@ -32,6 +39,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
         # value, not an unknown option, so that the flag's rule says what is wrong with it.
+        # argparse reads this (private, stable since Python 3.2) pattern for that decision.
         self._negative_number_matcher = re.compile(r"^-[0-9.]")
 
     def error(self, message: str) -> NoReturn:
@@ -161,7 +169,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="local worker processes (default all cores; 1 runs in this process)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")
-    run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS",
+                     help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
