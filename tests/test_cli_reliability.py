@@ -358,3 +358,19 @@ def test_every_exception_maps_to_one_line_and_a_code() -> None:
         line, got = exit_for(exc)
         assert got == code and "\n" not in line and "\x00" not in line, (exc, line)
     assert exit_for(SystemExit(0)) is None and exit_for(BrokenPipeError()) is None
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["simulate", "--nodes", "3", "--timeline", "{dir}/t.csv"], "--timeline"),
+    (["make-nodes", "3", "-o", "{dir}/n.json"], "--output"),
+    (["run", "{dir}/exp.yaml", "--out", "{dir}/out"], "--out"),
+])
+def test_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys, argv, flag) -> None:
+    import os
+
+    _experiment(tmp_path, "ok")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == tmp_path else real(p, mode, **kw))
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
+    one_error_line(capsys, flag, "not writable")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
