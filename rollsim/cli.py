@@ -8,30 +8,40 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rollsim.spec.budget import scaled_value, updated_desired_node_counts
-from rollsim.spec.options import RULES, OptionError, build_scenario, non_negative_integer
+from rollsim.exits import UsageError, exit_for, one_line
+from rollsim.io.outputs import output_path
+from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.options import (
+    IGNORED_NOTE,
+    RULES,
+    OptionError,
+    build_scenario,
+    ignored_options,
+    non_negative_integer,
+)
 from rollsim.spec.settings import SETTINGS
 from rollsim.io.atomic import write_atomically
-from rollsim.simulation import RunResult, simulate
+from rollsim.present.summary import clean, format_run, format_summary
+from rollsim.simulation import simulate
 
 __all__ = ["main"]
 
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A bad flag value: the message names the flag and the rule."""
-
-
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
+        # value, not an unknown option, so that the flag's rule says what is wrong with it.
+        # argparse reads this (private, stable since Python 3.2) pattern for that decision.
+        self._negative_number_matcher = re.compile(r"^-[0-9.]")
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
@@ -50,10 +60,28 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def _output_path(text: str) -> Path:
-    path = Path(text)
-    if not path.parent.is_dir():
-        raise ValueError(f"directory {str(path.parent)!r} does not exist")
-    return path
+    return output_path(text)
+
+
+def _output_folder(text: str) -> Path:
+    return output_path(text, folder=True)
+
+
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
+
+
+def _scheduler_address(text: str) -> str:
+    """A Dask scheduler address, ``[scheme://]host[:port]``, checked before anything is loaded."""
+    m = _ADDRESS.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
+    if m["scheme"] is not None and m["scheme"] not in _SCHEMES:
+        raise ValueError(f"unknown scheme {m['scheme']!r}; use {', '.join(_SCHEMES)}, got {text!r}")
+    port = m["port"]
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
+    return text.strip()
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -68,8 +96,8 @@ def _build_parser() -> argparse.ArgumentParser:
         if setting.kind.choices:
             sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
         else:
-            sim.add_argument(setting.flag_name, type=_checked(setting.kind.rule), metavar=setting.kind.metavar,
-                             help=setting.help_text())
+            # text: build_scenario converts it, once, with the rule an experiment file's value meets
+            sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, help=setting.help_text())
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
     scenario_options = [setting.name for setting in SETTINGS if setting.flag]
     sim.set_defaults(scenario_options=tuple(scenario_options))
@@ -98,13 +126,14 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="write the timing profile (use it with --timings or scenario.timings)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
-    run.add_argument("--out", type=Path, metavar="DIR",
+    run.add_argument("--out", type=_checked(_output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
     run.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
                      help="local worker processes (default all cores; 1 runs in this process)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS",
+                     help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
     sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
@@ -145,64 +174,13 @@ def _scenario_from(args: argparse.Namespace):
     options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
     try:
-        return build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
-    except OptionError as exc:  # the rules that tie two flags together
+        scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
+    except OptionError as exc:  # every flag's rule, and the rules that tie two flags together
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
-
-
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
-def _seconds(s: float) -> str:
-    h, rem = divmod(int(round(s)), 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
-
-
-def _eligibility(scenario) -> str:
-    """Which nodes run the DaemonSet, and why the others do not (one line)."""
-    from rollsim.spec.eligibility import eligibility_report
-
-    report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
-    line = f"{report.eligible} of {report.total} run the DaemonSet"
-    if report.reasons:
-        line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
-    return line
-
-
-def format_summary(result: RunResult, wall: float) -> str:
-    """The human-readable summary of one run."""
-    s, sc = result.summary, result.scenario
-    strategy = sc.daemonset.strategy
-    n = s["nodes"]
-    if strategy.rolling:
-        b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
-        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable}), "
-               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n)})")
-    else:
-        how = f"OnDelete, deleter {sc.deleter}"
-    downtime = ("none" if s["node_downtime_max_s"] is None else
-                f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
-                f"max {s['node_downtime_max_s']:.1f} s")
-    done = (f"yes, in {_seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
-            else f"no (stopped at {s['end_s']:.1f} s)")
-    lines = [
-        f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
-        f"  nodes              {_eligibility(sc)}",
-        f"  completed          {done}",
-        f"  updated            {s['updated']} / {n} nodes",
-        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
-        f"  max unavailable    {s['max_unavailable_observed']} nodes",
-        f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
-        f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
-        f"  max surge          {s['max_surge_observed']} nodes with two pods",
-        f"  node downtime      {downtime}",
-        f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
-        f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
-    ]
-    return "\n".join(lines)
+    for name in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
+        print(f"rollsim: warning: argument {_flags((name,))}: {IGNORED_NOTE}", file=sys.stderr)
+    return scenario
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -213,7 +191,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.timeline is not None:
         write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
     if args.json:
-        print(json.dumps({k: _clean(v) for k, v in result.summary.items()}, indent=2))
+        print(json.dumps({k: clean(v) for k, v in result.summary.items()}, indent=2))
     else:
         print(format_summary(result, wall))
     return 0
@@ -231,25 +209,6 @@ def _load(path: Path):
     return load_results(path)
 
 
-def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
-    """A short table of configurations, the recommendation and where the files are."""
-    from rollsim.present.report import recommendation_for
-
-    summary = results.summary
-    width = max(len(str(label)) for label in summary["label"])
-    lines = [f"{results.name}: {note}", f"  {'configuration':<{width}}  duration (mean)  min available  SLO"]
-    # min available: the worst replication
-    for _, row in summary.iterrows():
-        duration = row.get("duration_s_mean")
-        shown = "not completed" if duration != duration or duration == math.inf else _seconds(duration)
-        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
-        worst = row.get("min_available_fraction_min", math.nan) * 100
-        lines.append(f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%  {verdict}")
-    lines.append(f"  recommendation: {recommendation_for(results).reason}")
-    lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
-    return "\n".join(lines)
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from rollsim.sweep.experiment import load_experiment
     from rollsim.present.report import write_report
@@ -261,10 +220,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise UsageError("two experiment files have the same name; their results would collide")
     for experiment in experiments:
-        if args.out is None:
-            out = Path("results") / experiment.name
-        else:
-            out = args.out / experiment.name if len(experiments) > 1 else args.out
+        for warning in experiment.warnings:
+            print(f"rollsim: warning: {warning}", file=sys.stderr)
+    outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    for experiment, out in zip(experiments, outs):
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
                                 scheduler=args.scheduler, force=args.force)
         results = _load(out)
@@ -275,11 +234,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _results_folder(out: Path | None, name: str, count: int) -> Path:
+    """``results/<name>``, ``--out`` itself for one experiment, or ``--out/<name>`` for several."""
+    try:
+        if out is None:
+            return output_path("results", name)
+        return output_path(out, name) if count > 1 else output_path(out, folder=True)
+    except ValueError as exc:
+        raise UsageError(f"argument --out: {exc}") from None
+
+
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
     from rollsim.io.nodes import make_nodes, nodes_json
 
     options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
                if getattr(args, k) is not None}
+    try:
+        check_limit("nodes", args.count)
+    except LimitError as exc:
+        raise UsageError(f"argument N: {exc}") from None
     try:
         text = nodes_json(make_nodes(args.count, seed=args.seed, **options))
     except ValueError as exc:  # the message starts with the option's name
@@ -303,11 +276,23 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _presenting(results_dir: Path, draw: Callable[[Any], list[Path]]) -> list[Path]:
+    """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
+    from rollsim.sweep.results import ResultsError
+
+    results = _load(results_dir)
+    try:
+        return draw(results)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise ResultsError(f"{results_dir}: damaged results folder: the tables do not hold what rollsim run "
+                           f"writes ({type(exc).__name__}: {one_line(exc)}); run the experiment again") from None
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
-    for path in save_figures(_load(args.results)):
+    for path in _presenting(args.results, save_figures):
         print(path)
     return 0
 
@@ -316,9 +301,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
-    md, html = write_report(_load(args.results))
-    print(md)
-    print(html)
+    for path in _presenting(args.results, lambda results: list(write_report(results))):
+        print(path)
     return 0
 
 
@@ -330,30 +314,26 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rollsim`` console script."""
-    from rollsim.io.yamldoc import ConfigError
-    from rollsim.sweep.executors import ExecutorError
-    from rollsim.sweep.results import ResultsError
-    from rollsim.sweep.runner import RunError, RunInterrupted
+    """Entry point of the ``rollsim`` console script.
 
+    The one place where whatever went wrong becomes one line on standard error and an exit
+    code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
+    """
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
                 "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)
-    except (UsageError, ConfigError, ExecutorError, ResultsError) as exc:
-        print(f"rollsim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except RunInterrupted as exc:
-        print(f"rollsim: {exc}", file=sys.stderr)
-        return 130
-    except RunError as exc:
-        print(f"rollsim: error: {exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except BaseException as exc:
+        said = exit_for(exc)
+        if said is None or os.environ.get("ROLLSIM_TRACEBACK"):
+            raise
+        print(f"rollsim: {said[0]}", file=sys.stderr)
+        return said[1]
 
 
 if __name__ == "__main__":

@@ -572,3 +572,20 @@ def test_shipped_sample_output_is_current(monkeypatch, tmp_path):
     timings = load_timings(SAMPLE / "timings.yaml")
     assert timings["probe_period"] == "0" and "schedule" not in timings
     build_scenario(**timings)
+
+
+def test_go_zero_time_is_a_counted_skip_not_a_63_billion_second_phase():
+    pods = [_pod("zero", created="0001-01-01T00:00:00Z"), _pod("ok")]
+    samples = pod_phases({"kind": "List", "items": pods})
+    assert samples.phases["schedule"].values == (1.0,)
+    assert samples.skipped["schedule"] == {"no or bad creationTimestamp": 1}
+    assert parse_time("0001-01-01T00:00:00Z") is None and parse_time("1969-12-31T23:59:59Z") is None
+    assert parse_time("1970-01-01T00:00:00Z") == (0.0, False)
+
+
+def test_calibrate_refuses_pods_that_give_no_phase(tmp_path):
+    pods = tmp_path / "pods.json"
+    pods.write_text(json.dumps({"kind": "List", "items": [_pod("waiting", started=None, scheduled=None,
+                                                                created=None)]}))
+    with pytest.raises(ConfigError, match="no pod gave a single phase duration"):
+        calibrate(pods)

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rollsim.spec.distributions import (
@@ -394,16 +394,25 @@ def test_gamma_quantile_matches_closed_forms() -> None:
     assert Gamma(3, 1e-300).quantile(0.01) == 3  # spread below float resolution
 
 
+# scipy's gammaincinv is monotone only to within its own rounding: at cv 0.1081509 the
+# quantile of 0.0001 exceeds that of the next float up by 2 ulp. The property is what the
+# library guarantees: monotone up to a relative 1e-12 (thousands of ulp, far below any
+# duration that matters).
+GAMMA_RTOL = 1e-12
+
+
 @settings(max_examples=50)
 @given(
     st.floats(min_value=0.01, max_value=20.0),
     st.floats(min_value=1e-4, max_value=1 - 1e-4),
     st.floats(min_value=1e-4, max_value=1 - 1e-4),
 )
+@example(0.10815089999999998, 0.0001, 0.00010000000000000002)  # the case that failed a CI run by chance
+@example(0.10815089999999998, 0.0001, 0.0001)
 def test_gamma_quantile_is_monotone(cv: float, q1: float, q2: float) -> None:
     d = Gamma(1.0, cv)
     lo, hi = sorted((q1, q2))
-    assert 0 <= d.quantile(lo) <= d.quantile(hi) < math.inf
+    assert 0 <= d.quantile(lo) <= d.quantile(hi) * (1 + GAMMA_RTOL) < math.inf
 
 
 def test_empirical_samples_only_given_values_uniformly() -> None:

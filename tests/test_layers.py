@@ -19,7 +19,7 @@ ALLOWED = {
     "io": {"spec"},
     "sweep": {"spec", "controller", "observe", "simulation", "io"},
     "plan": {"spec", "controller", "observe", "simulation", "io", "sweep", "present"},
-    "present": {"spec", "observe", "io", "sweep"},
+    "present": {"spec", "observe", "simulation", "io", "sweep"},
     "cli": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present", "api"},
     "api": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present"},
 }
@@ -34,7 +34,7 @@ def layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) == 1:
         return "api"  # the package's own __init__: the public API
-    return "cli" if parts[1] == "__main__" else parts[1]
+    return "cli" if parts[1] in ("__main__", "exits") else parts[1]  # exits: the CLI's error-to-exit-code map
 
 
 def imports(path: Path) -> set[str]:

@@ -545,3 +545,15 @@ class TestPools:
         """)
         assert nodes_from_pools(pools)[1] == Node("ssd-1", {"disktype": "ssd"}, (Taint("dedicated", "logging", NO_EXECUTE),),
                                                   True, False, 3920, 16318976 * KI)
+
+
+@pytest.mark.parametrize(("key", "raw", "unit"), [
+    ("memory", "99999999999999999999999999Ei", "bytes"),  # the API server caps this at 2^63-1 while parsing
+    ("cpu", "1e400", "millicores"),  # ... and overflows on this one when the scheduler reads it
+    ("memory", "1e400", "bytes"),
+    ("cpu", "9999999999999999999Ki", "millicores"),
+])
+def test_allocatable_beyond_int64_is_refused_alike(tmp_path: Path, key: str, raw: str, unit: str) -> None:
+    doc = node_list(node_doc("n1", status={"allocatable": {key: raw}}))
+    with pytest.raises(ConfigError, match=re.escape(f"must be at most 2^63-1 {unit}")):
+        load_nodes(write(tmp_path, doc))

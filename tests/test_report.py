@@ -169,3 +169,28 @@ def test_a_failing_fraction_just_below_its_limit_shows_more_digits(make_results)
     summary["slo_ok"], summary["slo_failed"] = False, "min_available_fraction"
     md = render_markdown(report_blocks(dataclasses.replace(results, summary=summary), []))
     assert "min_available_fraction: 89.96% (limit ≥ 90%)" in md
+
+
+@pytest.mark.parametrize("hostile", [
+    "[click me](javascript:alert(1))",
+    "![pixel](https://tracker.example/p.png)",
+    "<javascript:alert(1)>",
+    "\\[x](javascript:alert(1))",
+    "[a]: javascript:alert(1)\n\n[a]",
+    "[x][a]\n\n[a]: https://tracker.example/p.png",
+])
+def test_markdown_has_no_link_or_image_from_user_text(make_results, hostile) -> None:
+    folder = make_results(description=hostile, labels=[hostile, "b", "c", "d"])
+    md_path, _ = write_report(load_results(folder))
+    md = md_path.read_text(encoding="utf-8")
+    import markdown_it
+
+    parser = markdown_it.MarkdownIt("commonmark")
+    parser.validateLink = lambda url: True  # some renderers let javascript: through: count every link formed
+    tokens = parser.parse(md)
+    inline = [child for t in tokens if t.children for child in t.children]
+    links = [c.attrGet("href") for c in inline if c.type == "link_open"]
+    images = [c.attrGet("src") for c in inline if c.type == "image"]
+    assert not [h for h in links if h and ("javascript" in h or "tracker" in h)], links
+    assert all(src.startswith("figures/") for src in images), images
+    assert not [c for c in inline if c.type == "html_inline"]

@@ -14,12 +14,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ConfigError", "Document", "load_yaml", "read_text"]
+from rollsim.spec.limits import LimitError, check_limit, limit
+
+__all__ = ["Budget", "ConfigError", "Document", "load_yaml", "read_text"]
 
 class ConfigError(ValueError):
     """A bad configuration value: where it is and the rule it breaks."""
 
     def __init__(self, message: str, path: str = "", file: str | None = None, line: int | None = None):
+        path = "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)  # keys are user data
         self.message, self.path, self.file, self.line = message, path, file, line
         where = ":".join(str(p) for p in (file, line) if p is not None)
         super().__init__(": ".join(p for p in (where, path, message) if p))
@@ -48,25 +51,83 @@ class Document:
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
+class Budget:
+    """What one YAML file may cost once its aliases are expanded: values, depth, no cycles.
+
+    Every walker of composed YAML (this module's and the manifest reader's) asks ``enter``
+    before it turns a node into data, so an alias bomb, recursive data or a very deep
+    nesting is refused at once, with the limit (``rollsim.spec.limits``) in the message.
+    """
+
+    def __init__(self) -> None:
+        self.values, self.depth = 0, 0
+        self.max_values, self.max_depth = limit("yaml_values"), limit("yaml_depth")
+        self.active: set[int] = set()
+
+    def enter(self, node: yaml.Node) -> str | None:
+        """Count ``node`` and go one level down; the reason to refuse it, or None."""
+        self.values += 1
+        if self.values > self.max_values:
+            return _over("yaml_values", self.values)
+        if isinstance(node, yaml.ScalarNode):
+            return None
+        if id(node) in self.active:
+            return "a YAML alias refers to a collection that contains it (recursive data)"
+        if self.depth >= self.max_depth:
+            return _over("yaml_depth", self.depth + 1)
+        self.active.add(id(node))
+        self.depth += 1
+        return None
+
+    def leave(self, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.active.discard(id(node))
+            self.depth -= 1
+
+
+def _over(name: str, value: int) -> str:
+    try:
+        check_limit(name, value)
+    except LimitError as exc:
+        return str(exc)
+    return ""  # pragma: no cover - only called past the limit
+
+
+TOO_DEEP = "nested too deeply for the YAML parser"
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader, budget: Budget) -> Any:
+    refused = budget.enter(node)
+    if refused:
+        raise ConfigError(refused, path, line=node.start_mark.line + 1)
+    try:
+        return _walk_node(node, path, lines, loader, budget)
+    finally:
+        budget.leave(node)
+
+
+def _walk_node(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader, budget: Budget) -> Any:
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         raise ConfigError(f"YAML tag {node.tag!r} is not allowed", path, line=node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError("a mapping key must be a plain string, not a collection", path,
+                                  line=key_node.start_mark.line + 1)
             key = str(key_node.value)
             child = f"{path}.{key}" if path else key
             if key in out:
                 raise ConfigError(f"duplicate key {key!r}", child, line=key_node.start_mark.line + 1)
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _walk(value_node, child, lines, loader)
+            out[key] = _walk(value_node, child, lines, loader, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
             lines[child] = item.start_mark.line + 1
-            items.append(_walk(item, child, lines, loader))
+            items.append(_walk(item, child, lines, loader, budget))
         return items
     return loader.construct_object(node, deep=True)
 
@@ -94,7 +155,7 @@ def load_yaml(path: str | Path) -> Document:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         lines: dict[str, int] = {}
-        data = {} if root is None else _walk(root, "", lines, yaml.SafeLoader(""))
+        data = {} if root is None else _walk(root, "", lines, yaml.SafeLoader(""), Budget())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         cause = exc.problem or exc.context or "invalid YAML"
@@ -107,7 +168,11 @@ def load_yaml(path: str | Path) -> Document:
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, file, exc.line) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", file=file) from None
+        raise ConfigError(f"YAML error: {' '.join(str(exc).split())}", file=file) from None
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=file) from None
+    except (ValueError, OverflowError) as exc:  # a scalar the safe constructor cannot build (2024-13-45)
+        raise ConfigError(f"YAML value error: {' '.join(str(exc).split())}", file=file) from None
     return Document(data, file, lines)
 
 

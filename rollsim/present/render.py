@@ -94,9 +94,18 @@ def md_cell(text: Any) -> str:
     return md_text(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
+_MD_ESCAPES = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;"})
+
+
 def md_text(text: Any) -> str:
-    """Text safe in Markdown prose: ``<`` becomes ``&lt;``, so no raw HTML tag gets through."""
-    return str(text).replace("<", "&lt;")
+    """Text safe in Markdown prose: no raw HTML, no link, no image.
+
+    ``<`` becomes ``&lt;`` (no HTML tag, no ``<javascript:...>`` autolink) and ``[``, ``]``
+    and ``\\`` are backslash-escaped, so user text (a name, a description) can never form
+    ``[text](javascript:...)`` or ``![](https://tracker.example/pixel.png)``: every link and
+    image syntax of CommonMark needs an unescaped ``[``.
+    """
+    return str(text).translate(_MD_ESCAPES)
 
 
 def _md_spans(spans: Sequence[tuple[str, str]]) -> str:

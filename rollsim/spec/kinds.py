@@ -20,7 +20,7 @@ from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.node import Toleration
-from rollsim.spec.quantity import cpu_millis, memory_bytes
+from rollsim.spec.quantity import int64_amount
 
 __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION",
@@ -165,7 +165,7 @@ _CHANGES = {"anyOf": [_pattern(_CHANGE, "N@T[+D]: N nodes at second T, spread ov
                       {"type": "array", "items": _pattern(_CHANGE, "N@T[+D]")}]}
 _POSITIVE = r"(?=[0-9.]*[1-9])"  # a number with a non-zero digit before any exponent
 _SIZE = rf"{_NUM}(?:[eE][+-]?[0-9]+)?\s*(?:[bB]|[kKmMgGtT][iI]?[bB]?)?"
-_QUANTITY = r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?\s*$"
+_QUANTITY = r"^\s*[+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?\s*$"
 
 COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")
 POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N")
@@ -182,9 +182,21 @@ DISTRIBUTION = Kind(parse_distribution, {"anyOf": [
              "seconds, or a distribution such as lognormal(median=2, p95=5)")]}, "DIST")
 TEXT = Kind(_text, {"type": "string", "minLength": 1}, "TEXT")
 BOOLEAN = Kind(_boolean, {"type": "boolean"})
-CPU = Kind(cpu_millis, {"anyOf": [{"type": "number", "minimum": 0},
+def _request(unit: str) -> Callable[[Any], int]:
+    """A resource request: a quantity ``>= 0`` (``ValidateResourceRequirements``) that fits an int64."""
+
+    def request(value: Any) -> int:
+        amount = int64_amount(value, unit)
+        if amount < 0:
+            raise ValueError(f"must be greater than or equal to 0, got {value!r}")
+        return amount
+
+    return request
+
+
+CPU = Kind(_request("millicores"), {"anyOf": [{"type": "number", "minimum": 0},
                                   _pattern(_QUANTITY, "a CPU quantity such as 100m or 0.5")]}, "CPU")
-MEMORY = Kind(memory_bytes, {"anyOf": [{"type": "number", "minimum": 0},
+MEMORY = Kind(_request("bytes"), {"anyOf": [{"type": "number", "minimum": 0},
                                        _pattern(_QUANTITY, "a memory quantity such as 200Mi or 1G")]}, "MEM")
 PORTS = Kind(_ports, {"anyOf": [
     {"type": "integer", "minimum": 1, "maximum": 65535},

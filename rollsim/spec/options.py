@@ -11,18 +11,19 @@ the field's default.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rollsim.spec.budget import is_zero
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
 from rollsim.spec.kinds import non_negative_integer
+from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
     "OptionError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
-    "non_negative_integer",
+    "non_negative_integer", "ignored_options", "IGNORED_NOTE",
 ]
 
 
@@ -86,7 +87,8 @@ def build_scenario(
         if clash:
             raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
         nodes = node_list
-    else:
+    _check_node_counts(o, node_list)
+    if node_list is None:
         nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(_given(o, "control_plane_nodes")))
         nodes += uniform_nodes(_given(o, "nodes"))
     fields: dict[str, Any] = {BY_NAME[name].field: value for name, value in o.items()  # type: ignore[misc]
@@ -162,3 +164,40 @@ def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
         return UpdateStrategy(o.get("strategy", base.type), mu, ms)
     except ValueError as exc:
         raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
+
+
+def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
+    """Every node the run will ever hold within the ``nodes`` limit; no more removals than nodes.
+
+    Checked before a single node is built, so ``--nodes 10000000`` fails at once. A removal
+    of more nodes than the cluster ever has (its nodes plus every added one) cannot happen.
+    """
+    initial_names = ("nodes", "control_plane_nodes") if node_list is None else ()
+    initial = (len(node_list) if node_list is not None
+               else _given(o, "nodes") + _given(o, "control_plane_nodes"))
+    added = sum(c.count for c in o.get("add_nodes", ()))
+    names = tuple(n for n in (*initial_names, "add_nodes") if n in o) or ("nodes",)
+    try:
+        check_limit("nodes", initial + added)
+    except LimitError as exc:
+        raise OptionError(names, str(exc)) from None
+    removed = sum(c.count for c in o.get("remove_nodes", ()))
+    if removed > initial + added:
+        raise OptionError("remove_nodes", f"removes {removed:,} nodes but the cluster has only {initial:,}"
+                          + (f" plus {added:,} added" if added else ""))
+
+
+IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "
+                "and the controller never reads it)")
+
+
+def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[str, ...]:
+    """The options in ``given`` that ``scenario`` ignores: maxUnavailable/maxSurge under OnDelete.
+
+    The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
+    (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
+    controller never reads it, so rollsim accepts it too, and the caller warns.
+    """
+    if scenario.daemonset.strategy.rolling:
+        return ()
+    return tuple(name for name in ("max_unavailable", "max_surge") if name in given)

@@ -14,9 +14,9 @@ and ``MilliValue()`` do. One deliberate difference: exponents beyond ±10000 are
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "cpu_millis", "memory_bytes", "parse_quantity"]
+__all__ = ["Quantity", "cpu_millis", "int64_amount", "memory_bytes", "parse_quantity"]
 
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"
@@ -40,6 +40,7 @@ class Quantity:
 
     nanos: int
     format: str = DECIMAL_SI
+    capped: bool = field(default=False, compare=False)  # a binary value saturated at 2^63-1, as the API server does
 
     def scaled_value(self, scale: int) -> int:
         """``ceil(value / 10^scale)``, rounding away from zero, as ``Quantity.ScaledValue`` does."""
@@ -151,8 +152,6 @@ def _exact_nanos(s: _Scanned, text: str, base: int, exponent: int) -> int:
         nanos = 1  # less than one nano: rounded up to the smallest representable value
     else:
         nanos = -(-numerator // 10**-shift)
-    if base == 2:
-        nanos = min(nanos, _MAX_INT64 * _NANO)
     return nanos if s.positive else -nanos
 
 
@@ -186,7 +185,10 @@ def parse_quantity(value: object) -> Quantity:
         if magnitude <= _MAX_INT64:
             nanos = magnitude * 10 ** (scale + 9)
             return Quantity(nanos if s.positive else -nanos, fmt)
-    return Quantity(_exact_nanos(s, text, base, exponent), fmt)
+    nanos = _exact_nanos(s, text, base, exponent)
+    if base == 2 and abs(nanos) > _MAX_INT64 * _NANO:  # the slow path's cap on binary values
+        return Quantity(_MAX_INT64 * _NANO * (1 if nanos > 0 else -1), fmt, capped=True)
+    return Quantity(nanos, fmt)
 
 
 def cpu_millis(value: object) -> int:
@@ -197,3 +199,17 @@ def cpu_millis(value: object) -> int:
 def memory_bytes(value: object) -> int:
     """A memory quantity in bytes, rounded up ("200Mi" → 209715200, "1G" → 10^9)."""
     return parse_quantity(value).value
+
+
+def int64_amount(value: object, unit: str) -> int:
+    """Millicores (``unit="millicores"``) or bytes (``"bytes"``) as the scheduler keeps them, in an int64.
+
+    A value beyond 2^63-1 is refused the same way whatever its suffix: ``1e400`` CPU and
+    ``99999999999999999999999999Ei`` memory alike (the API server caps the second at
+    2^63-1 while parsing and overflows on the first when the scheduler reads it).
+    """
+    q = parse_quantity(value)
+    amount = q.millis if unit == "millicores" else q.value
+    if q.capped or abs(amount) > _MAX_INT64:
+        raise ValueError(f"must be at most 2^63-1 {unit}, got {value!r}")
+    return amount

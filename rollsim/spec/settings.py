@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
+from rollsim.spec.limits import check_limit
 from rollsim.spec import kinds as k
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
@@ -231,6 +232,7 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
     """
     if not isinstance(value, (list, tuple)):
         raise ValueError("must be a list of DaemonSets, each a mapping such as {name: calico-node, ready: 5}")
+    check_limit("daemonsets", 1 + len(value))
     for i, item in enumerate(value):
         if isinstance(item, Workload):
             continue

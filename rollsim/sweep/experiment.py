@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +32,20 @@ from typing import Any
 
 import numpy as np
 
+from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.sweep.config import scenario_options
 from rollsim.io.inputs import FILE_OPTIONS, Inputs, load_inputs, split_file_options
 from rollsim.spec import model_version
-from rollsim.spec.options import OptionError, build_scenario, option_for_path, option_path
+from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.options import (
+    IGNORED_NOTE,
+    OptionError,
+    build_scenario,
+    ignored_options,
+    option_for_path,
+    option_path,
+)
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.slo import Constraint, parse_slo
 from rollsim.spec.streams import stream_key
@@ -173,9 +183,10 @@ def load_experiment(path: str | Path) -> Experiment:
     for key in data:
         if key not in _TOP_KEYS:
             raise doc.error(str(key), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
-        raise doc.error("name", f"must be a non-empty name usable as a folder, got {name!r}")
+    try:
+        name = folder_name(data.get("name"))  # the results folder's name: checked after stripping
+    except ValueError as exc:
+        raise doc.error("name", str(exc)) from None
     description = data.get("description", "")
     if not isinstance(description, str):
         raise doc.error("description", "must be text")
@@ -202,6 +213,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if not isinstance(grid, dict):
         raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
     _dotted(doc, "grid", grid)
+    _check_size(doc, len(variants), grid, replications)
     try:
         points = expand_grid(grid)
     except ValueError as exc:
@@ -217,6 +229,9 @@ def load_experiment(path: str | Path) -> Experiment:
             raise doc.error(where, "must be a mapping of dotted keys (and an optional name)")
         variant = dict(variant)
         v_name = variant.pop("name", None)
+        if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
+            raise doc.error(f"{where}.name", f"must be text, got {type(v_name).__name__}")
+        v_name = None if v_name is None else str(v_name)
         v_options = _dotted(doc, where, variant)
         for point in points:
             params = {**variant, **point}
@@ -231,13 +246,28 @@ def load_experiment(path: str | Path) -> Experiment:
             except OptionError as exc:
                 sources = [_source(name, point, grid, v_options, where) for name in exc.options]
                 raise doc.error(" and ".join(sources), exc.message) from None
+            for ignored in ignored_options(scenario, options):
+                warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {IGNORED_NOTE}"] = None
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
     labels = [c.label for c in configurations]
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
-    return Experiment(name.strip(), description, tuple(configurations), replications, seed, slo, doc,
+    return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
                       tuple(warnings), reading)
+
+
+def _check_size(doc: Document, variants: int, grid: Mapping[str, Any], replications: int) -> None:
+    """Configurations and runs within their limits, counted before any is built."""
+    configurations = variants * math.prod(len(v) if isinstance(v, (list, tuple)) else 1 for v in grid.values())
+    try:
+        check_limit("configurations", configurations)
+    except LimitError as exc:
+        raise doc.error("grid" if grid else "variants", str(exc)) from None
+    try:
+        check_limit("runs", configurations * replications)
+    except LimitError as exc:
+        raise doc.error("replications", str(exc)) from None
 
 
 def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:

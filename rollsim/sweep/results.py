@@ -50,16 +50,87 @@ class Results:
         return str(self.experiment["name"])
 
 
+def _damaged(file: Path, why: str) -> ResultsError:
+    return ResultsError(f"{file}: damaged results file: {why}; run the experiment again (rollsim run --force)")
+
+
+def _text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _damaged(file, f"not UTF-8 text (byte {exc.start + 1})") from None
+
+
+def _experiment(file: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(_text(file))
+    except yaml.YAMLError as exc:
+        raise _damaged(file, f"not YAML ({' '.join(str(exc).split())[:80]})") from None
+    except RecursionError:
+        raise _damaged(file, "nested too deeply") from None
+    if not isinstance(data, dict):
+        raise _damaged(file, f"expected a mapping, got {type(data).__name__}")
+    if not isinstance(data.get("name"), str):
+        raise _damaged(file, "no experiment name")
+    for key, kind in (("configurations", list), ("slo", list), ("swept", list)):
+        if data.get(key) is not None and not isinstance(data[key], kind):
+            raise _damaged(file, f"{key} must be a {kind.__name__}, got {type(data[key]).__name__}")
+    for i, c in enumerate(data.get("configurations") or []):
+        if not isinstance(c, dict) or not isinstance(c.get("scenario", {}), dict):
+            raise _damaged(file, f"configurations[{i}] must be a mapping with a scenario mapping")
+    for i, c in enumerate(data.get("slo") or []):
+        if not isinstance(c, dict):
+            raise _damaged(file, f"slo[{i}] must be a mapping")
+    return data
+
+
+def _manifest(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_text(file))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _damaged(file, f"not JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
+    if not isinstance(data, dict):
+        raise _damaged(file, f"expected a mapping, got {type(data).__name__}")
+    return data
+
+
+def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+        # an empty or truncated CSV (EmptyDataError, ParserError); a truncated parquet (ArrowInvalid)
+        raise _damaged(file, f"unreadable ({type(exc).__name__}: {' '.join(str(exc).split())[:80]})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise _damaged(file, f"no column {', '.join(missing)}")
+    if file.suffix == ".csv" and frame.empty:
+        raise _damaged(file, "no rows")
+    return frame
+
+
+_COLUMNS = {
+    "runs.csv": ("config", "label", "replication"),
+    "summary.csv": ("config", "label"),
+    "timelines.parquet": ("config", "replication", "time_s"),
+    "downtime.parquet": ("config", "replication", "downtime_s"),
+}
+
+
 def load_results(path: str | Path) -> Results:
-    """Load a results folder written by ``rollsim run``; parquet files are optional."""
+    """Load a results folder written by ``rollsim run``; parquet files are optional.
+
+    A folder that is missing a file, or whose files are damaged (truncated, empty, not the
+    shape ``rollsim run`` writes), is a one-line ``ResultsError`` naming the file.
+    """
     root = Path(path)
+    if not root.is_dir():
+        raise ResultsError(f"{root}: not a folder" if root.exists() else f"{root}: no such folder")
     needed = ("experiment.yaml", "manifest.json", "runs.csv", "summary.csv")
     missing = [n for n in needed if not (root / n).is_file()]
     if missing:
         raise ResultsError(f"{root}: not a finished results folder (missing {', '.join(missing)})")
-    experiment = yaml.safe_load((root / "experiment.yaml").read_text(encoding="utf-8"))
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    parquet = {n: pd.read_parquet(root / f"{n}.parquet") if (root / f"{n}.parquet").is_file() else None
-               for n in ("timelines", "downtime")}
-    return Results(root, experiment, manifest, pd.read_csv(root / "runs.csv"),
-                   pd.read_csv(root / "summary.csv"), parquet["timelines"], parquet["downtime"])
+    experiment = _experiment(root / "experiment.yaml")
+    manifest = _manifest(root / "manifest.json")
+    tables = {n: _table(root / n, _COLUMNS[n]) if (root / n).is_file() else None for n in _COLUMNS}
+    return Results(root, experiment, manifest, tables["runs.csv"], tables["summary.csv"],
+                   tables["timelines.parquet"], tables["downtime.parquet"])

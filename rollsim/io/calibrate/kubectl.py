@@ -79,7 +79,11 @@ _TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?(
 
 
 def parse_time(value: Any) -> tuple[float, bool] | None:
-    """An RFC 3339 time as ``(unix seconds, has a fraction)``, or ``None`` if it is not one."""
+    """An RFC 3339 time as ``(unix seconds, has a fraction)``, or ``None`` if it is not one.
+
+    Times before 1970 are ``None`` too: Go writes an unset ``metav1.Time`` as 0001-01-01,
+    which would otherwise become a phase of 63 billion seconds.
+    """
     m = _TIME.match(value) if isinstance(value, str) else None
     if m is None:
         return None
@@ -89,6 +93,8 @@ def parse_time(value: Any) -> tuple[float, bool] | None:
         return None
     if m[8]:
         t -= (1 if m[8] == "+" else -1) * (int(m[9]) * 3600 + int(m[10]) * 60)
+    if t < 0:  # not a time an API server wrote: 0001-01-01T00:00:00Z is Go's zero (unset) time
+        return None
     return t + (float(m[7]) if m[7] else 0.0), bool(m[7])
 
 

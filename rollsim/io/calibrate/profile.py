@@ -76,6 +76,13 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
         samples = pod_phases(pods_doc, events_doc)
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, str(events_path if exc.file == "events" else pods_path)) from None
+    if samples.pods == 0:  # a profile of nothing would silently keep every default
+        raise ConfigError("lists no pods; expected kubectl get pods -o json of a finished rollout's pods",
+                          file=str(pods_path))
+    if not any(s.values for s in samples.phases.values()):
+        reasons = sorted({r for counts in samples.skipped.values() for r in counts})
+        raise ConfigError(f"no pod gave a single phase duration (skipped: {', '.join(reasons) or 'all'})",
+                          file=str(pods_path))
     phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
               for name, s in samples.phases.items()}
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]

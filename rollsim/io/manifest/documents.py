@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from rollsim.io.yamldoc import ConfigError, read_text
+from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text
 from rollsim.io.manifest.errors import ManifestError
 
 __all__ = ["Document", "read_documents"]
@@ -22,7 +22,6 @@ Document = tuple[Any, dict[str, int], int]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_MAX_NODES = 200_000
 
 
 class _Walker:
@@ -34,29 +33,25 @@ class _Walker:
 
     def __init__(self, file: str, lines: dict[str, int]) -> None:
         self.file, self.lines, self.loader = file, lines, yaml.SafeLoader("")
-        self.active: set[int] = set()
-        self.count = 0
+        self.budget = Budget()
 
     def fail(self, node: yaml.Node, path: str, message: str) -> ManifestError:
         return ManifestError(message, path, self.file, node.start_mark.line + 1)
 
     def walk(self, node: yaml.Node, path: str) -> Any:
-        self.count += 1
-        if self.count > _MAX_NODES:
-            raise self.fail(node, path, f"more than {_MAX_NODES:,} YAML values after expanding aliases")
-        if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _TIMESTAMP_TAG else self.loader.construct_object(node, deep=True)
-        if node.tag not in _PLAIN_TAGS:
-            raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
-        if id(node) in self.active:
-            raise self.fail(node, path, "a YAML alias refers to a collection that contains it (recursive data)")
-        self.active.add(id(node))
+        refused = self.budget.enter(node)
+        if refused:
+            raise self.fail(node, path, refused)
         try:
+            if isinstance(node, yaml.ScalarNode):
+                return node.value if node.tag == _TIMESTAMP_TAG else self.loader.construct_object(node, deep=True)
+            if node.tag not in _PLAIN_TAGS:
+                raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
             if isinstance(node, yaml.SequenceNode):
                 return [self.walk(item, self._item(path, i, item)) for i, item in enumerate(node.value)]
             return self._mapping(node, path)
         finally:
-            self.active.discard(id(node))
+            self.budget.leave(node)
 
     def _item(self, path: str, i: int, item: yaml.Node) -> str:
         child = f"{path}[{i}]"
@@ -154,3 +149,9 @@ def read_documents(path: str | Path) -> list[Document]:
                             "allowed in YAML", file=file, line=line) from None
     except yaml.YAMLError as exc:
         raise ManifestError(f"YAML error: {' '.join(str(exc).split())}", file=file, line=1) from None
+    except RecursionError:
+        raise ManifestError(TOO_DEEP, file=file, line=1) from None
+    except ValueError as exc:  # a scalar the safe constructor cannot build (2024-13-45)
+        if isinstance(exc, ConfigError):
+            raise
+        raise ManifestError(f"YAML value error: {' '.join(str(exc).split())}", file=file, line=1) from None

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
-from rollsim.spec.quantity import cpu_millis, memory_bytes
+from rollsim.spec.quantity import int64_amount
 
 __all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "dotted", "kind_of",
            "known_keys", "mapping", "show", "string_map", "taints"]
@@ -19,7 +19,6 @@ NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 _EFFECTS = (NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE)
 _EFFECT_RULE = "must be NoSchedule, PreferNoSchedule or NoExecute"
-_MAX_INT64 = 2**63 - 1  # the scheduler keeps allocatable cpu millis and memory bytes as int64
 _KINDS = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
           float: "a number", type(None): "null"}
 
@@ -86,19 +85,20 @@ def string_map(data: Mapping, at: Parts) -> Mapping[str, str]:
 def allocatable(data: Mapping, at: Parts) -> tuple[int | None, int | None]:
     """Allocatable (cpu millis, memory bytes), rounded up as ``MilliValue``/``Value`` do; None where not given."""
     out: list[int | None] = []
-    for key, parse, unit in (("cpu", cpu_millis, "millicores"), ("memory", memory_bytes, "bytes")):
+    for key, unit in (("cpu", "millicores"), ("memory", "bytes")):
         raw = data.get(key)
         if raw is None:
             out.append(None)
             continue
         try:
-            amount = parse(raw)
+            amount = int64_amount(raw, unit)
         except ValueError as exc:
-            raise Invalid(at + (key,), str(exc)) from None
+            message = str(exc)
+            if message.startswith("must be at most"):
+                message = f"must be at most 2^63-1 {unit}, got {show(raw)}"
+            raise Invalid(at + (key,), message) from None
         if amount < 0:
             raise Invalid(at + (key,), f"must not be negative, got {show(raw)}")
-        if amount > _MAX_INT64:
-            raise Invalid(at + (key,), f"must be at most 2^63-1 {unit}, got {show(raw)}")
         out.append(amount)
     return out[0], out[1]
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, Taint
 from rollsim.io.nodes.fields import (
     NOT_READY_TAINT,
@@ -62,6 +63,10 @@ def read_pools(pools: Any, where: str) -> list[Pool]:
             out.append(_pool(pool, (i,)))
             if any(p.name == out[-1].name for p in out[:-1]):
                 raise Invalid((i, "name"), f"duplicate pool name {out[-1].name!r}")
+        try:
+            check_limit("nodes", sum(p.count for p in out))  # before a single node is built
+        except LimitError as exc:
+            raise Invalid((), str(exc)) from None
         return out
     except Invalid as exc:
         raise PoolError(dotted((where, *exc.parts)), exc.message) from None

@@ -1,0 +1,96 @@
+"""Where rollsim writes: one function makes and checks every output path.
+
+``output_path`` is the only way a command turns what a user typed (``--timeline``,
+``make-nodes -o``, ``calibrate -o``, ``run --out``, an experiment's ``name``) into a
+place to write. It refuses, before anything runs, a path that is empty, holds a NUL or
+another control character, has a component longer than the filesystem allows, names a
+folder where a file is expected (or a file where a folder is), sits in a folder that does
+not exist or cannot be written; and a results folder named after an experiment is always
+one new component below its base, never ``.``, ``..`` or a hidden name, so it cannot
+escape the base or land on it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["NAME_MAX", "folder_name", "output_path"]
+
+NAME_MAX = 255  # bytes in one path component (Linux, macOS and Windows filesystems)
+PATH_MAX = 4096
+
+
+def _control(text: str) -> str | None:
+    bad = next((c for c in text if ord(c) < 32 or ord(c) == 0x7F), None)
+    return None if bad is None else repr(bad)
+
+
+def folder_name(name: object) -> str:
+    """``name`` stripped, if it can be a folder of its own: one component, not hidden.
+
+    Raises ``ValueError`` saying why not (``' ..'``, ``'a/b'``, a NUL, 300 characters...).
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"must be a non-empty name usable as a folder, got {name!r}")
+    stripped = name.strip()
+    why = None
+    if "/" in stripped or "\\" in stripped:
+        why = "one folder, no '/' or '\\'"
+    elif stripped.startswith("."):
+        why = "not '.', '..' or hidden: no leading '.'"
+    elif _control(stripped):
+        why = f"no control characters such as {_control(stripped)}"
+    elif len(stripped.encode("utf-8")) > NAME_MAX:
+        why = f"at most {NAME_MAX} bytes, got {len(stripped.encode('utf-8'))}"
+    if why:
+        raise ValueError(f"must be a name usable as a folder ({why}), got {name!r}")
+    return stripped
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(".")
+
+
+def output_path(base: str | Path, name: str | None = None, *, folder: bool = False) -> Path:
+    """The path to write: ``base``, or the folder ``base/name`` (``name`` checked by ``folder_name``).
+
+    ``folder`` says whether the path is a folder (created later, with its parents) or a
+    file (its folder must exist). Raises ``ValueError`` with the rule broken; nothing is
+    created here.
+    """
+    text = os.fspath(base)
+    if not text:
+        raise ValueError("must not be empty (an empty path would write into the current folder)")
+    bad = _control(text)
+    if bad:
+        raise ValueError(f"must not contain control characters such as {bad}, got {text!r}")
+    if len(text.encode("utf-8")) > PATH_MAX:
+        raise ValueError(f"must be at most {PATH_MAX} bytes long")
+    long = next((p for p in Path(text).parts if len(p.encode("utf-8")) > NAME_MAX), None)
+    if long is not None:
+        raise ValueError(f"has a component longer than {NAME_MAX} bytes ({long[:20]}...)")
+    path = Path(text)
+    if name is not None:
+        path = path / folder_name(name)
+        if path.parent != Path(text):  # pragma: no cover - folder_name allows no separator
+            raise ValueError(f"{name!r} would leave {text!r}")
+        folder = True
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{str(path)!r} exists and is not a folder")
+        existing = _nearest_existing(path)
+        if not existing.is_dir():
+            raise ValueError(f"{str(existing)!r} is not a folder, so {str(path)!r} cannot be made")
+    else:
+        if path.is_dir():
+            raise ValueError(f"{str(path)!r} is a folder; give a file name")
+        existing = path.parent
+        if not existing.is_dir():
+            raise ValueError(f"directory {str(existing)!r} does not exist")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"folder {str(existing)!r} is not writable")
+    return path

@@ -1,0 +1,376 @@
+"""Issue 9, the input side: one conversion of every flag, output paths that cannot escape,
+limits on inputs that multiply work, and one line with the right exit code for everything
+that reaches ``main``."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pytest
+
+import rollsim.cli as cli
+from rollsim import build_scenario
+from rollsim.cli import main
+
+FAST = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
+        "--terminate", "1", "--probe-period", "0"]
+
+
+def one_error_line(capsys, *needles: str) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def captured_scenario(monkeypatch, argv: list[str]):
+    """The scenario ``rollsim simulate argv`` hands to the simulator."""
+    seen = []
+    real = cli.simulate
+
+    def spy(scenario, seed=0):
+        seen.append(scenario)
+        return real(scenario, seed=seed)
+
+    monkeypatch.setattr(cli, "simulate", spy)
+    assert main(["simulate", *argv, "--json"]) == 0
+    return seen[0]
+
+
+# -- 1. one conversion of every quantity ------------------------------------------------------
+
+@pytest.mark.parametrize(("flag", "text", "field", "expected"), [
+    ("--requests-cpu", "100m", "requests_cpu_millis", 100),
+    ("--requests-cpu", "2", "requests_cpu_millis", 2000),
+    ("--requests-memory", "200Mi", "requests_memory_bytes", 200 * 2**20),
+    ("--requests-memory", "1", "requests_memory_bytes", 1),
+])
+def test_a_quantity_flag_is_converted_once(monkeypatch, capsys, flag, text, field, expected) -> None:
+    scenario = captured_scenario(monkeypatch, ["--nodes", "3", flag, text, *FAST])
+    assert getattr(scenario.daemonset, field) == expected
+
+
+def test_every_flag_gives_the_scenario_an_experiment_file_would(monkeypatch, capsys) -> None:
+    argv = ["--nodes", "7", "--requests-cpu", "250m", "--requests-memory", "64Mi", "--max-surge", "10%",
+            "--min-ready-seconds", "5", "--image-size", "300MB", "--node-bandwidth", "100MB/s",
+            "--registry-pull-rate", "10/s", "--add-nodes", "2@30", "--host-ports", "9100", *FAST]
+    from_flags = captured_scenario(monkeypatch, argv)
+    options = {a[2:].replace("-", "_"): b for a, b in zip(argv[::2], argv[1::2])}
+    assert from_flags == build_scenario(**options)
+
+
+def test_a_negative_request_is_one_line(capsys) -> None:
+    assert main(["simulate", "--nodes", "3", "--requests-cpu", "-1"]) == 2
+    one_error_line(capsys, "--requests-cpu", "greater than or equal to 0")
+
+
+@pytest.mark.parametrize(("flag", "value"), [
+    ("--max-unavailable", "-10%"), ("--max-surge", "-1"), ("--requests-memory", "-1Gi"),
+    ("--min-ready-seconds", "-.5"), ("--nodes", "-3"), ("--requests-cpu", "-100m"),
+])
+def test_negative_values_reach_the_rule(capsys, flag, value) -> None:
+    assert main(["simulate", flag, value]) == 2
+    line = one_error_line(capsys, flag)
+    assert "expected one argument" not in line
+
+
+# -- 2. output paths ----------------------------------------------------------------------------
+
+def _experiment(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / "exp.yaml"
+    path.write_text(json.dumps({"name": name, "scenario": {"cluster": {"nodes": 3}}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", [" ..", " .", "..", ".", "a\x00b", "x" * 300, "a/b", "a\\b", " ", "\t..",
+                                  "é" * 130])
+def test_an_experiment_name_cannot_leave_or_land_on_results(tmp_path, monkeypatch, capsys, name) -> None:
+    monkeypatch.chdir(tmp_path)
+    exp = _experiment(tmp_path, name)
+    assert main(["run", str(exp), "--workers", "1"]) == 2
+    one_error_line(capsys, "name", "folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+def test_empty_out_is_refused(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    exp = _experiment(tmp_path, "ok")
+    assert main(["run", str(exp), "--workers", "1", "--out", ""]) == 2
+    one_error_line(capsys, "--out", "empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["simulate", "--nodes", "3", "--timeline", "{dir}"], "--timeline"),
+    (["simulate", "--nodes", "3", "--timeline", "{dir}/file/t.csv"], "--timeline"),
+    (["simulate", "--nodes", "3", "--timeline", ""], "--timeline"),
+    (["simulate", "--nodes", "3", "--timeline", "{dir}/" + "t" * 300], "--timeline"),
+    (["simulate", "--nodes", "3", "--timeline", "{dir}/a\x00b"], "--timeline"),
+    (["make-nodes", "3", "-o", "{dir}"], "--output"),
+    (["make-nodes", "3", "-o", ""], "--output"),
+    (["calibrate", "{dir}/pods.json", "-o", "{dir}"], "--output"),
+    (["run", "{dir}/exp.yaml", "--out", "{dir}/file"], "--out"),
+    (["run", "{dir}/exp.yaml", "--out", "{dir}/file/sub"], "--out"),
+])
+def test_every_output_path_is_checked_before_work(tmp_path, capsys, argv, flag) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    (tmp_path / "pods.json").write_text('{"kind": "List", "items": []}', encoding="utf-8")
+    _experiment(tmp_path, "ok")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
+    one_error_line(capsys, flag)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_output_path_keeps_a_results_folder_below_its_base(tmp_path) -> None:
+    from rollsim.io.outputs import output_path
+
+    assert output_path(tmp_path, " fluentd ") == tmp_path / "fluentd"
+    assert output_path(tmp_path / "new" / "deeper", folder=True) == tmp_path / "new" / "deeper"
+    for bad in ("..", " ..", ".", "a/../..", ""):
+        with pytest.raises(ValueError):
+            output_path(tmp_path, bad)
+
+
+# -- 3. limits ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["simulate", "--nodes", "10000000"], "ROLLSIM_MAX_NODES"),
+    (["simulate", "--nodes", "1" + "0" * 30], "ROLLSIM_MAX_NODES"),
+    (["simulate", "--nodes", "10**30"], "--nodes"),
+    (["simulate", "--nodes", "5", "--add-nodes", "1000000000000@1"], "ROLLSIM_MAX_NODES"),
+    (["make-nodes", "100000000"], "ROLLSIM_MAX_NODES"),
+])
+def test_node_counts_are_limited_at_once(capsys, argv, needle) -> None:
+    assert main(argv) == 2
+    one_error_line(capsys, needle)
+
+
+def test_the_node_limit_can_be_raised_or_lowered(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ROLLSIM_MAX_NODES", "4")
+    assert main(["simulate", "--nodes", "5"]) == 2
+    one_error_line(capsys, "limit of 4 nodes")
+    monkeypatch.setenv("ROLLSIM_MAX_NODES", "5")
+    assert main(["simulate", "--nodes", "5", "--json", *FAST]) == 0
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("name: x\nreplications: 1000000000\n", "ROLLSIM_MAX_RUNS"),
+    ("name: x\ngrid:\n" + "".join(f"  strategy.{k}: [{', '.join(map(str, range(1, 101)))}]\n"
+                                  for k in ("min_ready_seconds",))
+     + "  timings.probe_period: [" + ", ".join(map(str, range(100))) + "]\n"
+     + "  cluster.nodes: [" + ", ".join(map(str, range(1, 101))) + "]\n", "ROLLSIM_MAX_CONFIGURATIONS"),
+    ("name: x\nscenario:\n  cluster: {nodes: 3}\n  also: [" + ", ".join(f"{{name: d{i}}}" for i in range(200))
+     + "]\n", "ROLLSIM_MAX_DAEMONSETS"),
+])
+def test_experiment_sizes_are_limited_before_any_scenario_is_built(tmp_path, capsys, text, needle) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, needle, str(path))
+    assert not (tmp_path / "out").exists()
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("body", [
+    "name: x\nscenario:\n  cluster: {nodes: 3}\n" + _alias_bomb(),  # 9^9 values once expanded
+    "name: x\ndescription: " + "[" * 5000 + "]" * 5000 + "\n",  # deeper than the YAML parser's recursion
+    "name: x\ndescription: " + "[" * 100 + "]" * 100 + "\n",  # deeper than the depth limit
+    "name: x\nscenario: &s {cluster: *s}\n",  # recursive data
+    "name: x\nseed: 2024-13-45\n",  # a timestamp that is no date
+])
+def test_yaml_that_explodes_is_one_line(tmp_path, capsys, body) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text(body, encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, str(path))
+
+
+def test_timing_profiles_share_the_yaml_limits(tmp_path, capsys) -> None:
+    path = tmp_path / "timings.yaml"
+    path.write_text("timings: {ready: 3}\n" + _alias_bomb(), encoding="utf-8")
+    assert main(["simulate", "--nodes", "3", "--timings", str(path)]) == 2
+    one_error_line(capsys, "ROLLSIM_MAX_YAML_VALUES")
+
+
+# -- 4. one line and the right exit code for whatever reaches main ------------------------------
+
+@pytest.mark.parametrize(("exc", "code", "needle"), [
+    (OSError(errno.ENOSPC, "No space left on device", "t.csv"), 1, "No space left on device"),
+    (PermissionError(errno.EACCES, "Permission denied", "t.csv"), 1, "Permission denied"),
+    (OSError(errno.EROFS, "Read-only file system", "t.csv"), 1, "Read-only file system"),
+    (KeyboardInterrupt(), 130, "interrupted"),
+    (RecursionError("maximum recursion depth exceeded"), 2, "nested too deeply"),
+    (MemoryError(), 1, "out of memory"),
+    (RuntimeError("boom\nsecond line"), 1, "internal error: RuntimeError: boom second line"),
+])
+def test_whatever_reaches_main_is_one_line_and_its_exit_code(tmp_path, monkeypatch, capsys, exc, code,
+                                                               needle) -> None:
+    def fail(*_args, **_kwargs):
+        raise exc
+
+    monkeypatch.setattr(cli, "write_atomically", fail)
+    assert main(["simulate", "--nodes", "3", *FAST, "--timeline", str(tmp_path / "t.csv")]) == code
+    one_error_line(capsys, needle)
+
+
+def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "simulate", interrupted)
+    assert main(["simulate", "--nodes", "3"]) == 130
+    one_error_line(capsys, "interrupted")
+
+
+@pytest.mark.parametrize("address", ["foo:bar", "tcp://host:99999", "http://host:8786", "", "a b"])
+def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address) -> None:
+    exp = _experiment(tmp_path, "ok")
+    assert main(["run", str(exp), "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, "--scheduler")
+    assert not (tmp_path / "out").exists()
+
+
+def _damage(folder: Path, kind: str) -> None:
+    import pandas as pd
+
+    if kind == "experiment is a list":
+        (folder / "experiment.yaml").write_text("- 1\n- 2\n", encoding="utf-8")
+    elif kind == "experiment is not yaml":
+        (folder / "experiment.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    elif kind == "experiment without name":
+        (folder / "experiment.yaml").write_text("description: x\n", encoding="utf-8")
+    elif kind == "configurations not a list":
+        (folder / "experiment.yaml").write_text("name: x\nconfigurations: 3\n", encoding="utf-8")
+    elif kind == "configuration not a mapping":
+        (folder / "experiment.yaml").write_text("name: x\nconfigurations: [1, 2]\n", encoding="utf-8")
+    elif kind == "slo not a list":
+        (folder / "experiment.yaml").write_text("name: x\nslo: {a: 1}\n", encoding="utf-8")
+    elif kind == "experiment not utf-8":
+        (folder / "experiment.yaml").write_bytes(b"name: \xff\xfe\n")
+    elif kind == "manifest is a list":
+        (folder / "manifest.json").write_text("[]", encoding="utf-8")
+    elif kind == "manifest not json":
+        (folder / "manifest.json").write_text("{", encoding="utf-8")
+    elif kind == "empty runs.csv":
+        (folder / "runs.csv").write_text("", encoding="utf-8")
+    elif kind == "runs.csv header only":
+        (folder / "runs.csv").write_text("config,label,replication\n", encoding="utf-8")
+    elif kind == "summary.csv without label":
+        pd.read_csv(folder / "summary.csv").drop(columns=["label"]).to_csv(folder / "summary.csv", index=False)
+    elif kind == "truncated timelines":
+        data = (folder / "timelines.parquet").read_bytes()
+        (folder / "timelines.parquet").write_bytes(data[: len(data) // 2])
+    elif kind == "downtime is text":
+        (folder / "downtime.parquet").write_text("not parquet", encoding="utf-8")
+    elif kind == "summary.csv is garbage":
+        (folder / "summary.csv").write_bytes(b'"unclosed\n\x00\x01')
+    elif kind == "runs.csv wrong types":
+        frame = pd.read_csv(folder / "runs.csv")
+        frame["min_available_fraction"] = "lots"
+        frame.to_csv(folder / "runs.csv", index=False)
+    elif kind == "runs.csv is a folder":
+        (folder / "runs.csv").unlink()
+        (folder / "runs.csv").mkdir()
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+DAMAGES = ["experiment is a list", "experiment is not yaml", "experiment without name", "configurations not a list",
+           "configuration not a mapping", "slo not a list", "experiment not utf-8", "manifest is a list",
+           "manifest not json", "empty runs.csv", "runs.csv header only", "summary.csv without label",
+           "truncated timelines", "downtime is text", "summary.csv is garbage", "runs.csv wrong types",
+           "runs.csv is a folder"]
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_a_damaged_results_folder_is_one_line_exit_2(make_results, capsys, command, kind) -> None:
+    folder = make_results()
+    _damage(folder, kind)
+    code = main([command, str(folder)])
+    if command == "plot" and kind == "runs.csv wrong types" and code == 0:  # the figures never read that column
+        return
+    assert code == 2
+    one_error_line(capsys, str(folder))
+    assert not (folder / "report.md").exists()
+
+
+# -- 8. accepted when it should be refused --------------------------------------------------------
+
+def test_removing_more_nodes_than_the_cluster_has_is_refused(capsys) -> None:
+    assert main(["simulate", "--nodes", "20", "--remove-nodes", "50@10"]) == 2
+    one_error_line(capsys, "--remove-nodes", "only 20")
+    assert main(["simulate", "--nodes", "20", "--add-nodes", "40@5", "--remove-nodes", "50@10", "--json",
+                 *FAST]) == 0
+
+
+def test_rolling_update_fields_under_on_delete_are_warned_about(capsys) -> None:
+    assert main(["simulate", "--nodes", "3", "--strategy", "OnDelete", "--max-surge", "3", "--json", *FAST]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "warning" in err[0] and "--max-surge" in err[0] and "OnDelete" in err[0]
+    assert main(["simulate", "--nodes", "3", "--strategy", "OnDelete", "--json", *FAST]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_rolling_update_fields_under_on_delete_in_an_experiment_are_warned_about(tmp_path, capsys) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: x\nscenario:\n  cluster: {nodes: 3}\n  strategy: {type: OnDelete, max_surge: 2}\n"
+                    "  controller: {mode: ideal}\n", encoding="utf-8")
+    assert main(["run", str(path), "--workers", "1", "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "scenario.strategy.max_surge" in err and "OnDelete" in err
+
+
+def test_calibrate_on_an_empty_pod_list_writes_nothing(tmp_path, capsys) -> None:
+    pods = tmp_path / "pods.json"
+    pods.write_text('{"apiVersion": "v1", "kind": "List", "items": []}', encoding="utf-8")
+    out = tmp_path / "timings.yaml"
+    assert main(["calibrate", str(pods), "-o", str(out)]) == 2
+    one_error_line(capsys, str(pods), "no pods")
+    assert not out.exists()
+
+
+def test_every_exception_maps_to_one_line_and_a_code() -> None:
+    from rollsim.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
+    from rollsim.io.yamldoc import ConfigError
+    from rollsim.spec.limits import LimitError
+    from rollsim.sweep.results import ResultsError
+    from rollsim.sweep.runner import RunError
+
+    cases = [(UsageError("argument --x: bad"), EXIT_USAGE), (ConfigError("bad", "a.b", "f.yaml", 3), EXIT_USAGE),
+             (ResultsError("r: damaged"), EXIT_USAGE), (LimitError("too many"), EXIT_USAGE),
+             (RecursionError(), EXIT_USAGE), (RunError("run c000 failed"), EXIT_FAILED),
+             (OSError(errno.ENOSPC, "No space left on device", "x"), EXIT_FAILED), (MemoryError(), EXIT_FAILED),
+             (KeyError("\x00odd\nkey"), EXIT_FAILED), (KeyboardInterrupt(), EXIT_INTERRUPTED)]
+    for exc, code in cases:
+        line, got = exit_for(exc)
+        assert got == code and "\n" not in line and "\x00" not in line, (exc, line)
+    assert exit_for(SystemExit(0)) is None and exit_for(BrokenPipeError()) is None
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["simulate", "--nodes", "3", "--timeline", "{dir}/t.csv"], "--timeline"),
+    (["make-nodes", "3", "-o", "{dir}/n.json"], "--output"),
+    (["run", "{dir}/exp.yaml", "--out", "{dir}/out"], "--out"),
+])
+def test_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys, argv, flag) -> None:
+    import os
+
+    _experiment(tmp_path, "ok")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == tmp_path else real(p, mode, **kw))
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
+    one_error_line(capsys, flag, "not writable")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
