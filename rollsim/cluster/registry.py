@@ -61,6 +61,7 @@ class Registry:
 
     @property
     def mean_pull_s(self) -> float | None:
+        """Mean seconds per pull so far, waits included; None before the first pull."""
         return self.total_pull_seconds / self.pulls if self.pulls else None
 
     def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:

@@ -36,6 +36,7 @@ class SerialExecutor(Executor):
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; a future already done with its result or exception."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
         try:
@@ -62,6 +63,7 @@ class Backend:
     inline: bool = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Submit ``fn(*args, **kwargs)`` to the executor."""
         return self.executor.submit(fn, *args, **kwargs)
 
 
