@@ -33,7 +33,6 @@ from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
-from rollsim.spec.image import ImageSpec
 from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams

@@ -146,7 +146,7 @@ class ApiServer:
         self._publish(MODIFIED, pod)
 
     def pod_became_available(self, pod: Pod) -> None:
-        """minReadySeconds have passed: nothing changes in the API; observers are told."""
+        """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""
         self._publish(AVAILABLE, pod)
 
 

@@ -9,7 +9,7 @@ pull: a processor-sharing model with max-min fairness, not a fixed delay.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import simpy

@@ -112,7 +112,7 @@ def _ignore_sigint() -> None:
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one (as Python 3.14 defaults to), else spawn.
+    """``forkserver`` where there is one (as Python 3.14 defaults to), else spawn.
 
     Not fork: the parent may already run threads (a progress bar, a Dask client), and
     fork() from a threaded process can deadlock. The server imports rollsim once, so
