@@ -1,10 +1,10 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (and `make lint`: ruff and mypy).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 ROLLSIM := $(VENV)/bin/rollsim
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check rollsim tests benchmarks experiments
+	$(PY) -m mypy
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py
