@@ -1,10 +1,10 @@
-# The two commands of the README: `make run` and `make test` (`make test-slow`: the fault tests).
+# The two commands of the README: `make run` and `make test` (`make test-slow`: the fault tests; `make lint`).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 ROLLSIM := $(VENV)/bin/rollsim
 
-.PHONY: run test test-slow bench clean
+.PHONY: run test test-slow lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(VENV)/.installed-test
 # Tests marked slow: real processes killed mid-sweep, Dask clusters that go away.
 test-slow: $(VENV)/.installed-test
 	$(PY) -m pytest -m slow
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check rollsim tests benchmarks experiments
+	$(PY) -m mypy
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py

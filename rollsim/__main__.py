@@ -1,3 +1,5 @@
+"""``python -m rollsim``: the command line (``rollsim.cli.main``)."""
+
 import sys
 
 from rollsim.cli import main

@@ -98,7 +98,8 @@ def _build_parser() -> argparse.ArgumentParser:
         else:
             # text: build_scenario converts it, once, with the rule an experiment file's value meets
             sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, help=setting.help_text())
-    sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
+    sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N",
+                     help="root seed (default 0)")
     scenario_options = [setting.name for setting in SETTINGS if setting.flag]
     sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")

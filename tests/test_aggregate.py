@@ -34,7 +34,8 @@ def record(config: int, replication: int, duration: float | None, *, available: 
     summary.update(nodes=10, completed=duration is not None, duration_s=duration, updated=10,
                    min_available=available, min_available_fraction=available / 10,
                    node_downtime_p50_s=None if duration is None else duration / 4)
-    return {"run_id": f"c{config:03d}-r{replication:03d}-x", "config": config, "label": f"max_unavailable={max_unavailable}",
+    return {"run_id": f"c{config:03d}-r{replication:03d}-x", "config": config,
+            "label": f"max_unavailable={max_unavailable}",
             "params": {"strategy.max_unavailable": max_unavailable, "strategy.type": "RollingUpdate"},
             "replication": replication, "seed": 100 + replication, "summary": summary}
 

@@ -308,7 +308,8 @@ _nodes = st.builds(
 _placements = st.builds(
     PodPlacement,
     st.dictionaries(st.sampled_from(["a", "b"]), _values, max_size=1),
-    st.lists(st.builds(Term, st.lists(st.builds(Req, st.sampled_from(["a", "b"]), st.just("Exists")), max_size=2).map(tuple)), max_size=2).map(tuple),
+    st.lists(st.builds(Term, st.lists(st.builds(Req, st.sampled_from(["a", "b"]), st.just("Exists")),
+                                      max_size=2).map(tuple)), max_size=2).map(tuple),
     st.lists(_tolerations, max_size=3).map(tuple),
     st.booleans(),
     st.sampled_from(["", "n0"]),

@@ -40,7 +40,8 @@ SAMPLE = ROOT / "experiments" / "nodes" / "sample-300.json"
 EXCERPT = ROOT / "tests" / "data" / "nodes" / "kubectl-get-nodes.json"
 TOLERATE_CONTROL_PLANE = Toleration(CONTROL_PLANE_LABEL, "Exists", effect=NO_SCHEDULE)
 CP_REASON = f"{KEPT_ONLY}untolerated taint node-role.kubernetes.io/control-plane:NoSchedule"
-NOT_READY_REASON = "kept only (existing pods stay, no new pod): untolerated taint node.kubernetes.io/not-ready:NoSchedule"
+NOT_READY_REASON = ("kept only (existing pods stay, no new pod): "
+                    "untolerated taint node.kubernetes.io/not-ready:NoSchedule")
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +167,8 @@ class TestReport:
         nodes += [Node("ok")]
         report = eligibility_report(iter(nodes), PodPlacement())
         assert (report.total, report.eligible, report.kept_only, report.excluded) == (8, 1, 5, 2)
-        assert report.reasons == ((f"{KEPT_ONLY}untolerated taint t:NoSchedule", 5), ("untolerated taint e:NoExecute", 2))
+        assert report.reasons == ((f"{KEPT_ONLY}untolerated taint t:NoSchedule", 5),
+                                  ("untolerated taint e:NoExecute", 2))
         assert report.examples == ((f"{KEPT_ONLY}untolerated taint t:NoSchedule", ("n0", "n1", "n2")),
                                    ("untolerated taint e:NoExecute", ("m0", "m1")))
 
@@ -214,7 +216,8 @@ _placements = st.builds(
     st.lists(st.builds(Term, st.lists(st.builds(Req, st.sampled_from(["a", "b"]), st.sampled_from(["Exists",
                                                                                                   "DoesNotExist"])),
                                       max_size=2).map(tuple)), max_size=2).map(tuple),
-    st.lists(st.builds(Toleration, _keys, st.just("Exists"), st.just(""), _effects | st.just("")), max_size=2).map(tuple),
+    st.lists(st.builds(Toleration, _keys, st.just("Exists"), st.just(""), _effects | st.just("")),
+             max_size=2).map(tuple),
     st.booleans(), st.sampled_from(["", "n0"]),
 )
 

@@ -32,7 +32,9 @@ def _plans(agg, strategy):
         rolling = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, 250)
     except SyncError:
         rolling = "error"
-    as_ids = lambda plan: plan if plan == "error" else (plan.creates, [p.uid for p in plan.deletes])
+    def as_ids(plan):
+        return plan if plan == "error" else (plan.creates, [p.uid for p in plan.deletes])
+
     return as_ids(manage), as_ids(rolling)
 
 
@@ -59,7 +61,8 @@ class IndexMatchesScan(RuleBasedStateMachine):
     def change_template(self, tolerate) -> None:
         self.h.change_template(tolerations=[{"key": "dedicated", "operator": "Exists"}] if tolerate else [])
 
-    @rule(kind=st.sampled_from(["unavailable:1", "unavailable:3", "unavailable:50%", "surge:1", "surge:2", "surge:25%", "ondelete"]))
+    @rule(kind=st.sampled_from(["unavailable:1", "unavailable:3", "unavailable:50%", "surge:1", "surge:2", "surge:25%",
+                                "ondelete"]))
     def strategy(self, kind) -> None:
         if kind == "ondelete":
             self.h.set_update_strategy("OnDelete")

@@ -286,8 +286,8 @@ CASES = [
     ("toleration-empty-key", [(POD_SPEC, ("    spec:\n      tolerations:\n      - operator: Equal  # <-\n"
                                          "      containers:\n"))],
      "spec.template.spec.tolerations[0].operator", "must be Exists when `key` is empty"),
-    ("toleration-operator", [(POD_SPEC, ("    spec:\n      tolerations:\n      - key: a\n        operator: Exist  # <-\n"
-                                        "      containers:\n"))],
+    ("toleration-operator", [(POD_SPEC, ("    spec:\n      tolerations:\n      - key: a\n"
+                                        "        operator: Exist  # <-\n      containers:\n"))],
      "spec.template.spec.tolerations[0].operator", "must be Equal or Exists, got 'Exist'"),
     ("no-terms", [(POD_SPEC, ("    spec:\n      affinity:\n        nodeAffinity:\n"
                              "          requiredDuringSchedulingIgnoredDuringExecution:\n"
@@ -310,7 +310,8 @@ CASES = [
                                                     "          tcpSocket: {port: 80}  # <-\n")],
      "spec.template.spec.containers[0].readinessProbe.tcpSocket", "may not specify more than 1 handler type"),
     ("requests-over-limits", [(CONTAINER, CONTAINER + "        resources:\n          requests:\n"
-                                                      "            cpu: 2  # <-\n          limits:\n            cpu: 1\n")],
+                                                      "            cpu: 2  # <-\n"
+                                                      "          limits:\n            cpu: 1\n")],
      "spec.template.spec.containers[0].resources.requests[cpu]", "must be less than or equal to cpu limit"),
     ("bad-quantity", [(CONTAINER, CONTAINER + "        resources:\n          requests:\n"
                                               "            memory: 200MB  # <-\n")],
@@ -377,7 +378,8 @@ def test_unknown_fields_are_warnings_by_default_and_errors_when_strict() -> None
 
 def test_unknown_fields_are_not_checked_further(tmp_path: Path) -> None:
     text = edit(("  name: agent\n", "  name: agent\n  extra: {labels: {a: 1}}\n"))
-    assert load_daemonset(write(tmp_path, text)).warnings == (f"{tmp_path / 'ds.yaml'}:5: metadata.extra: unknown field",)
+    warnings = load_daemonset(write(tmp_path, text)).warnings
+    assert warnings == (f"{tmp_path / 'ds.yaml'}:5: metadata.extra: unknown field",)
 
 
 def test_a_tab_used_for_indentation_is_named() -> None:

@@ -36,7 +36,8 @@ from rollsim.io.nodes import (
 
 DATA = Path(__file__).parent / "data" / "nodes"
 SAMPLE = Path(__file__).parent.parent / "experiments" / "nodes" / "sample-300.json"
-NOT_READY = (Taint("node.kubernetes.io/not-ready", "", NO_SCHEDULE), Taint("node.kubernetes.io/not-ready", "", NO_EXECUTE))
+NOT_READY = (Taint("node.kubernetes.io/not-ready", "", NO_SCHEDULE),
+             Taint("node.kubernetes.io/not-ready", "", NO_EXECUTE))
 CORDONED = Taint("node.kubernetes.io/unschedulable", "", NO_SCHEDULE)
 CONTROL_PLANE = Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE)
 KI, MI, GI = 2**10, 2**20, 2**30
@@ -202,7 +203,8 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "message"), ERRORS, ids=[f"{p}={'<deleted>' if v is _DELETE else repr(v)}"[:60] for p, v, _ in ERRORS])
+@pytest.mark.parametrize(("path", "value", "message"), ERRORS,
+                         ids=[f"{p}={'<deleted>' if v is _DELETE else repr(v)}"[:60] for p, v, _ in ERRORS])
 def test_errors_name_the_file_line_and_path(tmp_path: Path, path: str, value: Any, message: str) -> None:
     doc = _base()
     _set(path, value)(doc)
@@ -269,7 +271,8 @@ def test_not_a_node_list(tmp_path: Path, content: str | bytes, message: str) -> 
 
 
 def test_pod_list_is_rejected(tmp_path: Path) -> None:
-    pods = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}]}
+    pods = {"apiVersion": "v1", "kind": "List",
+            "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}]}
     with pytest.raises(ConfigError, match=r"items\[0\].kind: expected kind Node, found Pod"):
         load_nodes(write(tmp_path, pods))
     with pytest.raises(ConfigError, match="kind: expected kind NodeList/List of Node, found PodList"):
@@ -418,8 +421,9 @@ class TestMakeNodes:
         by_group: dict[str, list] = {}
         for item in doc["items"]:
             by_group.setdefault(item["metadata"]["labels"]["kops.k8s.io/instancegroup"], []).append(item)
-        assert {g: len(v) for g, v in by_group.items()} == {"general": 6, "gpu": 2, "broken": 1, "control-plane-us-east-1a": 1,
-                                                            "control-plane-us-east-1b": 1, "control-plane-us-east-1c": 1}
+        assert {g: len(v) for g, v in by_group.items()} == {
+            "general": 6, "gpu": 2, "broken": 1,
+            "control-plane-us-east-1a": 1, "control-plane-us-east-1b": 1, "control-plane-us-east-1c": 1}
         gpu = by_group["gpu"][0]
         assert gpu["metadata"]["labels"]["gpu"] == "a10g"
         assert gpu["spec"]["taints"] == [{"effect": NO_SCHEDULE, "key": "nvidia.com/gpu", "value": "present"}]
@@ -430,10 +434,12 @@ class TestMakeNodes:
         ({"count": -1}, "count must be a non-negative integer"),
         ({"count": True}, "count must be a non-negative integer"),
         ({"count": 2}, r"control_plane \(3\) must not exceed count \(2\)"),
-        ({"count": 5, "not_ready": 2, "cordoned": 1}, r"not_ready \+ cordoned \(3\) must not exceed the ready workers \(2\)"),
+        ({"count": 5, "not_ready": 2, "cordoned": 1},
+         r"not_ready \+ cordoned \(3\) must not exceed the ready workers \(2\)"),
         ({"count": 5, "zones": 0}, "zones must be between 1 and 6"),
         ({"count": 10**6}, "count must be at most 16000"),
-        ({"count": 5, "pools": [{"name": "a", "count": 1}]}, "pool counts add up to 1, expected count - control_plane = 2"),
+        ({"count": 5, "pools": [{"name": "a", "count": 1}]},
+         "pool counts add up to 1, expected count - control_plane = 2"),
         ({"count": 5, "pools": [{"name": "a"}]}, r"pools\[0\].count: must be a non-negative integer"),
     ])
     def test_invalid(self, kwargs: dict[str, Any], message: str) -> None:
@@ -460,7 +466,8 @@ def test_sample_file_is_current_small_and_as_documented() -> None:
 class TestPools:
     def test_counts_names_labels_taints(self) -> None:
         nodes = nodes_from_pools([
-            {"name": "general", "count": 3, "labels": {"pool": "general"}, "allocatable": {"cpu": "4", "memory": "16Gi"}},
+            {"name": "general", "count": 3, "labels": {"pool": "general"},
+             "allocatable": {"cpu": "4", "memory": "16Gi"}},
             {"name": "gpu", "count": 12, "labels": {"gpu": "a10g"},
              "taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": NO_SCHEDULE}]},
             {"name": "empty", "count": 0},
@@ -482,7 +489,8 @@ class TestPools:
         assert with_timings == nodes_from_pools([{"name": "a", "count": 2}])
 
     def test_names_never_collide(self) -> None:
-        nodes = nodes_from_pools([{"name": "a", "count": 11}, {"name": "a-1", "count": 2}, {"name": "a-10", "count": 1}])
+        nodes = nodes_from_pools([{"name": "a", "count": 11}, {"name": "a-1", "count": 2},
+                                  {"name": "a-10", "count": 1}])
         assert len({n.name for n in nodes}) == 14
 
     @pytest.mark.parametrize(("pools", "path", "rule"), [
@@ -504,7 +512,8 @@ class TestPools:
         ([{"name": "a", "count": 1, "labels": {"gpu": True}}], "cluster.pools[0].labels.gpu",
          "must be a string, got a boolean True (quote it in YAML)"),
         ([{"name": "a", "count": 1, "labels": {"zone": 1}}], "cluster.pools[0].labels.zone", "got a number 1"),
-        ([{"name": "a", "count": 1, "taints": {"key": "k"}}], "cluster.pools[0].taints", "must be a list, got a mapping"),
+        ([{"name": "a", "count": 1, "taints": {"key": "k"}}], "cluster.pools[0].taints",
+         "must be a list, got a mapping"),
         ([{"name": "a", "count": 1, "taints": [{"key": "k", "effect": "NoScheduled"}]}],
          "cluster.pools[0].taints[0].effect", "must be NoSchedule, PreferNoSchedule or NoExecute, got 'NoScheduled'"),
         ([{"name": "a", "count": 1, "taints": [{"key": "k"}]}], "cluster.pools[0].taints[0].effect", "got None"),
@@ -543,7 +552,8 @@ class TestPools:
               taints: [{key: dedicated, value: logging, effect: NoExecute}]
               allocatable: {cpu: 3920m, memory: 16318976Ki}
         """)
-        assert nodes_from_pools(pools)[1] == Node("ssd-1", {"disktype": "ssd"}, (Taint("dedicated", "logging", NO_EXECUTE),),
+        assert nodes_from_pools(pools)[1] == Node("ssd-1", {"disktype": "ssd"},
+                                                  (Taint("dedicated", "logging", NO_EXECUTE),),
                                                   True, False, 3920, 16318976 * KI)
 
 

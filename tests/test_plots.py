@@ -173,7 +173,8 @@ def test_save_figures_skips_figures_whose_data_is_absent(make_results, tmp_path)
 
 
 def test_modules_leave_pyplot_and_the_backend_alone() -> None:
-    code = ("import sys, matplotlib; import rollsim.present.plots, rollsim.present.report, rollsim.present.render, rollsim.present.plotmath; "
+    code = ("import sys, matplotlib; "
+            "import rollsim.present.plots, rollsim.present.report, rollsim.present.render, rollsim.present.plotmath; "
             "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "None"]

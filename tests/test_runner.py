@@ -142,7 +142,8 @@ def test_load_results_reads_the_folder(serial: Path) -> None:
 
 
 def test_unfinished_runs_have_no_duration_and_fail_a_duration_bound(tmp_path: Path) -> None:
-    text = "name: stuck\nscenario: {cluster: {nodes: 20}, horizon_s: 30}\nreplications: 2\nslo: {max_duration_s: 1000000}\n"
+    text = ("name: stuck\nscenario: {cluster: {nodes: 20}, horizon_s: 30}\nreplications: 2\n"
+            "slo: {max_duration_s: 1000000}\n")
     out = tmp_path / "stuck"
     run_experiment(load_experiment(write(tmp_path, text)), out, workers=1)
     header, *rows = (out / "runs.csv").read_text().splitlines()

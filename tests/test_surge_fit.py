@@ -14,14 +14,19 @@ GIB = 2**30
 
 def test_fit_rules() -> None:
     node = Node("a", allocatable_cpu_millis=1000, allocatable_memory_bytes=4 * GIB)
-    assert unschedulable_reason(node, [PodRequests(500, GIB, ())] * 0, PodRequests(500, GIB, ())) is None
-    assert unschedulable_reason(node, [PodRequests(500, GIB, ())] * 1, PodRequests(500, GIB, ())) is None           # 2 × 500m = 1000m fits exactly
-    assert unschedulable_reason(node, [PodRequests(600, GIB, ())] * 1, PodRequests(600, GIB, ())) == "Insufficient cpu"
-    assert unschedulable_reason(node, [PodRequests(100, 3 * GIB, ())] * 1, PodRequests(100, 3 * GIB, ())) == "Insufficient memory"
-    assert unschedulable_reason(node, [PodRequests(100, GIB, ())] * 1, PodRequests(100, GIB, ()), utilization=0.85) == "Insufficient cpu"
-    assert unschedulable_reason(node, [PodRequests(0, 0, (9100,))] * 1, PodRequests(0, 0, (9100,))) == "node(s) didn't have free ports for the requested pod ports"
-    assert unschedulable_reason(node, [PodRequests(0, 0, (9100,))] * 0, PodRequests(0, 0, (9100,))) is None
-    assert unschedulable_reason(Node("b"), [PodRequests(10**6, 10**12, ())] * 5, PodRequests(10**6, 10**12, ())) is None  # unknown allocatable: no limit
+    reason = unschedulable_reason
+    assert reason(node, [PodRequests(500, GIB, ())] * 0, PodRequests(500, GIB, ())) is None
+    # 2 × 500m = 1000m fits exactly
+    assert reason(node, [PodRequests(500, GIB, ())] * 1, PodRequests(500, GIB, ())) is None
+    assert reason(node, [PodRequests(600, GIB, ())] * 1, PodRequests(600, GIB, ())) == "Insufficient cpu"
+    assert reason(node, [PodRequests(100, 3 * GIB, ())] * 1, PodRequests(100, 3 * GIB, ())) == "Insufficient memory"
+    assert (reason(node, [PodRequests(100, GIB, ())] * 1, PodRequests(100, GIB, ()), utilization=0.85)
+            == "Insufficient cpu")
+    assert (reason(node, [PodRequests(0, 0, (9100,))] * 1, PodRequests(0, 0, (9100,)))
+            == "node(s) didn't have free ports for the requested pod ports")
+    assert reason(node, [PodRequests(0, 0, (9100,))] * 0, PodRequests(0, 0, (9100,))) is None
+    # unknown allocatable: no limit
+    assert reason(Node("b"), [PodRequests(10**6, 10**12, ())] * 5, PodRequests(10**6, 10**12, ())) is None
 
 
 def test_scheduler_backoff() -> None:

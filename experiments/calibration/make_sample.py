@@ -28,9 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE.parent.parent / "tests"))  # kubeexport: test-only code, kept out of the package
 
-from rollsim import build_scenario, simulate
-from rollsim.io.calibrate import calibrate, format_table, write_timings
-from kubeexport import DEFAULT_IMAGE, export_events, export_pods
+# after the sys.path lines above, which make the checkout and tests/ importable
+from rollsim import build_scenario, simulate  # noqa: E402
+from rollsim.io.calibrate import calibrate, format_table, write_timings  # noqa: E402
+from kubeexport import DEFAULT_IMAGE, export_events, export_pods  # noqa: E402
 
 SCENARIO = {
     "nodes": 300, "max_unavailable": "10%", "probe_period": 10, "controller": "realistic",

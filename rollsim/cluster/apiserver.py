@@ -65,6 +65,7 @@ class ApiServer:
     # -- watches ---------------------------------------------------------------------------
 
     def add_daemonset(self, name: str) -> DaemonSetObject:
+        """Create the DaemonSet object (``kubectl apply``), with no watchers and no status yet."""
         ds = self.daemonsets[name] = DaemonSetObject(name)
         self._owned[name] = []
         return ds
@@ -116,6 +117,7 @@ class ApiServer:
         return pod
 
     def create_pod(self, owner: str, node: int, revision: int) -> Pod:
+        """Create a pod of ``owner`` for ``node`` (the controller's ``CreatePods``; not yet bound) and publish ADDED."""
         self._uid += 1
         pod = Pod(self._uid, node, revision, self.env.now, owner=owner)
         self.pods[pod.uid] = pod
@@ -144,7 +146,7 @@ class ApiServer:
         self._publish(MODIFIED, pod)
 
     def pod_became_available(self, pod: Pod) -> None:
-        """minReadySeconds have passed: nothing changes in the API; observers are told."""
+        """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""
         self._publish(AVAILABLE, pod)
 
 
@@ -183,10 +185,13 @@ class ApiPodControl:
         return done
 
     def create(self, node: int, revision: int) -> float | None:
+        """``CreatePods`` for one node: the pod exists when the returned time comes."""
         return self._at(lambda: self.api.create_pod(self.owner, node, revision))
 
     def delete(self, pod: Pod) -> float | None:
+        """``DeletePod``: the pod starts terminating when the returned time comes."""
         return self._at(lambda: self.api.delete_pod(pod.uid))
 
     def write_status(self, status: dict[str, int]) -> float:
+        """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
         return self._at(lambda: self.api.write_status(self.owner, status))

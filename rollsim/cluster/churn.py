@@ -31,10 +31,12 @@ class Churn:
     rng: np.random.Generator
 
     def add_node(self, node: Node) -> None:
+        """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
         self.rank.append(float(self.rng.random()))
         self.api.nodes.add(node)
 
     def remove_random_node(self) -> int | None:
+        """A random node is deleted from the cluster (``kubectl delete node``); None when none is left."""
         present = self.api.nodes.present()
         if not present:
             return None

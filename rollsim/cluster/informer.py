@@ -67,6 +67,7 @@ class Informer:
             c.update_node(node_id, nodes.nodes[node_id])
 
     def notify(self, kind: str, pod: Pod) -> None:
+        """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay."""
         if kind == AVAILABLE:
             return  # not an API change: informers never see it
         snapshot = pod.copy()

@@ -46,6 +46,7 @@ class Sampler:
         self._pos = 0
 
     def __call__(self) -> float:
+        """The next draw of the distribution, refilling the block when it runs out."""
         if self._pos >= len(self._buf):
             self._buf = np.asarray(self.dist.sample(self.rng, self.block), dtype=float).tolist()
             self._pos = 0
@@ -138,6 +139,7 @@ class Kubelet:
         api.nodes.watch(self._node_changed)
 
     def add_daemonset(self, runtime: PodRuntime) -> None:
+        """Register a DaemonSet's pod runtime, so the kubelets can run its pods."""
         self.runtimes[runtime.ds.name] = runtime
 
     def _pod_changed(self, kind: str, pod: Pod) -> None:

@@ -73,9 +73,11 @@ class KubectlView:
         return [p for p in self.api.pods_by_node[node] if p.owner == name and p.revision != rev and not p.deleting]
 
     def old_pod_nodes(self) -> list[int]:
+        """Nodes that still hold a non-terminating pod of an old revision, as ``kubectl get pods`` shows."""
         return [node for node in range(len(self.api.pods_by_node)) if self._old_pods(node)]
 
     def delete_old_pod(self, node: int) -> None:
+        """``kubectl delete pod`` on each old pod of ``node``."""
         for pod in self._old_pods(node):
             self.api.delete_pod(pod.uid)
 
@@ -86,6 +88,7 @@ class KubectlView:
                    for p in self.api.pods_by_node[node])
 
     def new_pod_available(self, node: int) -> simpy.Event:
+        """An event that fires once ``node`` holds a new pod Ready for minReadySeconds."""
         event = self.env.event()
         if self._has_available_new_pod(node):
             event.succeed()

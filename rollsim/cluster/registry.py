@@ -9,7 +9,7 @@ pull: a processor-sharing model with max-min fairness, not a fixed delay.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import simpy
@@ -61,6 +61,7 @@ class Registry:
 
     @property
     def mean_pull_s(self) -> float | None:
+        """Mean seconds per pull so far, waits included; None before the first pull."""
         return self.total_pull_seconds / self.pulls if self.pulls else None
 
     def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:

@@ -18,6 +18,8 @@ __all__ = ["WorkQueue"]
 
 
 class WorkQueue:
+    """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
+
     __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited")
 
     def __init__(self, env: simpy.Environment) -> None:
@@ -31,6 +33,7 @@ class WorkQueue:
         self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
 
     def add(self, key: Hashable) -> None:
+        """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
         if key in self._dirty:
             return
         self._dirty.add(key)
@@ -39,26 +42,31 @@ class WorkQueue:
         self._enqueue(key)
 
     def add_after(self, key: Hashable, delay: float) -> None:
+        """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
             self.add(key)
         else:
             self.env.timeout(delay).callbacks.append(lambda _event: self.add(key))
 
     def add_rate_limited(self, key: Hashable) -> None:
+        """Mirrors ``AddRateLimited``: re-add after the key's exponential failure delay (5 ms doubling to 1000 s)."""
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
         self.add_after(key, min(0.005 * 2**failures, 1000.0))
 
     def forget(self, key: Hashable) -> None:
+        """Mirrors ``Forget``: the key's failure count starts again from zero."""
         self._failures.pop(key, None)
 
     def get(self) -> simpy.Event:
+        """Mirrors ``Get``: an event that succeeds with the next key once one is queued."""
         event = self.env.event()
         self._getters.append(event)
         self._hand_out()
         return event
 
     def done(self, key: Hashable) -> None:
+        """Mirrors ``Done``: the worker is finished with ``key``; queue it again if it was added meanwhile."""
         self._processing.discard(key)
         if key in self._dirty:
             self._enqueue(key)

@@ -32,11 +32,14 @@ Waits = Generator[float, None, SyncError | None]
 class PodControl(Protocol):
     """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
 
-    def create(self, node: int, revision: int) -> float | None: ...
+    def create(self, node: int, revision: int) -> float | None:
+        """Mirrors ``PodControlInterface.CreatePods`` for one pod on ``node``."""
 
-    def delete(self, pod: Pod) -> float | None: ...
+    def delete(self, pod: Pod) -> float | None:
+        """Mirrors ``PodControlInterface.DeletePod``."""
 
-    def write_status(self, status: dict[str, int]) -> float: ...
+    def write_status(self, status: dict[str, int]) -> float:
+        """Mirrors ``storeDaemonSetStatus``: ``UpdateStatus`` of the DaemonSet."""
 
 
 class DaemonSetController:
@@ -117,10 +120,12 @@ class DaemonSetController:
         self._spec_changed()
 
     def set_update_strategy(self, strategy: UpdateStrategy) -> None:
+        """The DaemonSet's ``spec.updateStrategy`` changed (``updateDaemonset``)."""
         self.strategy = strategy
         self._spec_changed()
 
     def set_min_ready_seconds(self, seconds: float) -> None:
+        """The DaemonSet's ``spec.minReadySeconds`` changed (``updateDaemonset``)."""
         self.min_ready_seconds = float(seconds)
         self._spec_changed()
 
@@ -156,6 +161,7 @@ class DaemonSetController:
     # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
 
     def pod_added(self, pod: Pod) -> None:
+        """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
         if pod.uid in self.pods:  # the cache already holds it (a relist): an update
             self.pod_updated(pod)
             return
@@ -169,6 +175,7 @@ class DaemonSetController:
         self.requeue(0.0)
 
     def pod_updated(self, snapshot: Pod) -> None:
+        """Mirrors ``updatePod``: update the cached pod; a new deletionTimestamp is an observed deletion."""
         cached = self.pods.get(snapshot.uid)
         if cached is None:
             self.pod_added(snapshot)
@@ -184,6 +191,7 @@ class DaemonSetController:
         self.requeue(0.0)
 
     def pod_deleted(self, uid: int) -> None:
+        """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion."""
         pod = self.pods.pop(uid, None)
         if pod is None:
             return

@@ -23,22 +23,28 @@ class Expectations:
         self._set_at: float | None = None
 
     def set(self, add: int, delete: int, now: float) -> None:
+        """Mirrors ``SetExpectations``: expect ``add`` creations and ``delete`` deletions from ``now``."""
         self._add, self._del, self._set_at = add, delete, now
 
     def clear(self) -> None:
+        """Mirrors ``DeleteExpectations``: forget the record."""
         self._add, self._del, self._set_at = 0, 0, None
 
     def creation_observed(self) -> None:
+        """Mirrors ``CreationObserved``: one expected creation was seen."""
         self._add -= 1
 
     def deletion_observed(self) -> None:
+        """Mirrors ``DeletionObserved``: one expected deletion was seen."""
         self._del -= 1
 
     def lower(self, add: int = 0, delete: int = 0) -> None:
+        """Mirrors ``LowerExpectations``: creations or deletions that failed will never be seen."""
         self._add -= add
         self._del -= delete
 
     def satisfied(self, now: float) -> bool:
+        """Mirrors ``SatisfiedExpectations``: whether a sync may manage pods now."""
         if self._set_at is None:
             return True
         if self._add <= 0 and self._del <= 0:
@@ -47,4 +53,5 @@ class Expectations:
 
     @property
     def pending(self) -> tuple[int, int]:
+        """Mirrors ``GetExpectations``: the creations and deletions still expected."""
         return self._add, self._del

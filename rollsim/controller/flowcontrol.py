@@ -26,6 +26,7 @@ class TokenBucket:
         self._last = 0.0
 
     def reserve(self, now: float) -> float:
+        """Take one token at ``now``; the time at which the call may go out."""
         if now > self._last:
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
             self._last = now
@@ -50,10 +51,12 @@ class Backoff:
         self._entries: dict[str, tuple[float, float]] = {}
 
     def get(self, key: str) -> float:
+        """Mirrors ``Backoff.Get``: the key's current delay (0 when it has none)."""
         entry = self._entries.get(key)
         return entry[0] if entry else 0.0
 
     def next(self, key: str, now: float) -> None:
+        """Mirrors ``Backoff.Next``: double the key's delay (or start it) at ``now``."""
         entry = self._entries.get(key)
         if entry is None or now - entry[1] > 2 * self.maximum:
             delay = self.initial

@@ -58,11 +58,13 @@ class RankedSet:
         heapq.heapify(self._heap)
 
     def add(self, key: int) -> None:
+        """Add ``key``, at its rank."""
         if key not in self._members:
             self._members.add(key)
             heapq.heappush(self._heap, (self._rank[key], key))
 
     def discard(self, key: int) -> None:
+        """Remove ``key`` if present; the heap is rebuilt when mostly stale."""
         self._members.discard(key)
         if len(self._heap) > 64 and len(self._heap) > 4 * len(self._members):
             self._heap = [(self._rank[k], k) for k in self._members]
@@ -155,12 +157,15 @@ class NodeIndex:
         )
 
     def mark(self, node: int) -> None:
+        """``node``'s cached pods or eligibility changed: reclassify it at the next ``refresh``."""
         self._dirty.add(node)
 
     def mark_all(self, nodes: Iterable[int]) -> None:
+        """Mark every node of ``nodes`` (a DaemonSet spec change)."""
         self._dirty.update(nodes)
 
     def refresh(self, now: float) -> Aggregate:
+        """Reclassify the marked nodes and those whose minReadySeconds passed; the totals and sets at ``now``."""
         timers = self._timers
         while timers and timers[0][0] < now:
             self._dirty.add(heapq.heappop(timers)[1])

@@ -56,6 +56,7 @@ class Pod:
         self.started_at: float | None = None
 
     def copy(self) -> Pod:
+        """An independent copy: what an informer's cache holds of the pod at this moment."""
         pod = Pod(
             self.uid, self.node, self.revision, self.created_at,
             scheduled=self.scheduled, phase=self.phase, ready=self.ready,
@@ -71,6 +72,7 @@ class Pod:
 
     @property
     def terminal(self) -> bool:
+        """Whether the pod has finished: phase Failed or Succeeded."""
         return self.phase in (FAILED, SUCCEEDED)
 
     def __repr__(self) -> str:

@@ -34,8 +34,10 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], None], binary: bool 
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, in UTF-8."""
     write_atomically(path, lambda f: f.write(text))
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically as indented JSON with sorted keys."""
     write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

@@ -45,6 +45,7 @@ class Document:
         return None
 
     def error(self, path: str, message: str) -> ConfigError:
+        """A ``ConfigError`` at ``path``, with the line it is on."""
         return ConfigError(message, path, self.file, self.line(path))
 
 

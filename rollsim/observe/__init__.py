@@ -1,0 +1,1 @@
+"""Watching a run: the recorder, ``kubectl rollout status``, the stall watchdog, and the metrics."""

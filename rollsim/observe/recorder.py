@@ -120,6 +120,7 @@ class Recorder:
     # -- pods ------------------------------------------------------------------------
 
     def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
+        """Recompute ``node``'s summary from its pods (of this DaemonSet) and record the levels it changes."""
         now, rev, min_ready = self.env.now, self.daemonset.revision, self.min_ready
         live = new_live = old_live = terminating = pending = 0
         available = new_ready = new_available = False

@@ -40,6 +40,7 @@ class UrgentEvent(simpy.Event):
     the run stops right after the step that decided it."""
 
     def succeed_now(self, value: object = None) -> None:
+        """Succeed (once) and schedule the event as URGENT, ahead of everything else at this instant."""
         if not self.triggered:
             self._ok = True
             self._value = value

@@ -1,0 +1,1 @@
+"""Saved results presented: the plots, their arithmetic and the HTML report."""

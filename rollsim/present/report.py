@@ -234,16 +234,18 @@ def _assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list
         qps, burst, workers = one("kube_api_qps"), one("kube_api_burst"), one("workers")
         usual = "the kube-controller-manager defaults" if (qps, burst) == (20.0, 30) else \
             "not the kube-controller-manager defaults of 20 QPS / burst 30"
-        items.append([("b", "Realistic controller: "), ("", (f"one API client token bucket of {format_value(qps)} QPS / "
-                      f"burst {format_value(burst)} ({usual}) shared by every pod create, delete and status write; "
-                      f"{format_value(workers)} workers; informer watch delay and API latency. On large clusters the "
-                      "token bucket, not the pods, can set the pace."))])
+        items.append([("b", "Realistic controller: "), ("", (
+            f"one API client token bucket of {format_value(qps)} QPS / "
+            f"burst {format_value(burst)} ({usual}) shared by every pod create, delete and status write; "
+            f"{format_value(workers)} workers; informer watch delay and API latency. On large clusters the "
+            "token bucket, not the pods, can set the pace."))])
     else:
         items.append([("", "Controller model varies by configuration (see the table).")])
     period = one("probe_period")
     if period is not None:
-        items.append([("", f"Readiness probe period {format_value(period)} s: a pod turns Ready on the first probe tick "
-                           f"after its app is ready, adding up to {format_value(period)} s to each node's downtime."
+        items.append([("", f"Readiness probe period {format_value(period)} s: a pod turns Ready on the first "
+                           f"probe tick after its app is ready, adding up to {format_value(period)} s to each "
+                           "node's downtime."
                       if _num(period) > 0 else "Readiness probe period 0: pods are Ready the moment the app is.")])
     items.append([("", ("Go's random map order decides which nodes go first when the budget admits only some; "
                        "rollsim draws a random node order per run (fixed within the run)."))])

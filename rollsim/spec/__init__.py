@@ -1,0 +1,1 @@
+"""The SimPy-free scenario: settings, budgets, quantities, nodes and eligibility, distributions, streams."""

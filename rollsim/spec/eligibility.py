@@ -58,7 +58,7 @@ class EligibilityReport:
 
 
 def _taint_text(taint: Taint) -> str:
-    """kubectl's notation: ``key=value:Effect``, or ``key:Effect`` without a value."""
+    """``kubectl``'s notation: ``key=value:Effect``, or ``key:Effect`` without a value."""
     return f"{taint.key}={taint.value}:{taint.effect}" if taint.value else f"{taint.key}:{taint.effect}"
 
 

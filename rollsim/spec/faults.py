@@ -56,6 +56,7 @@ class NewPodFaults:
 
     @property
     def any(self) -> bool:
+        """Whether any new pod is faulty."""
         return self.kind != HEALTHY and self.fraction > 0
 
     def __str__(self) -> str:

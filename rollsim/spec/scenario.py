@@ -69,6 +69,7 @@ class UpdateStrategy:
 
     @property
     def rolling(self) -> bool:
+        """Whether the strategy is ``RollingUpdate`` (not ``OnDelete``)."""
         return self.type == ROLLING_UPDATE
 
 
@@ -196,6 +197,7 @@ class ControllerSettings:
 
     @property
     def ideal(self) -> bool:
+        """Whether the controller runs ``ideal`` (writes at once, no limits, no sync time)."""
         return self.mode == IDEAL
 
 

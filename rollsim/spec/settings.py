@@ -204,7 +204,8 @@ _OWN: tuple[Setting, ...] = (
             label="stalled after no progress for", describe_as="stall_after_s"),
     # image pulls and the scheduler
     Setting("image_size", "image.size", k.SIZE, "the new image's size, e.g. 300MB: pulls then share the registry's "
-            "bandwidth", field="image.size_bytes", unit="bytes", label="image size", describe_as="image_size_bytes", per_daemonset=True),
+            "bandwidth", field="image.size_bytes", unit="bytes", label="image size", describe_as="image_size_bytes",
+            per_daemonset=True),
     Setting("image_cached", "image.cached", k.FRACTION, "fraction of nodes that already have the new image",
             field="image.cached", label="nodes with the image cached (fraction)", per_daemonset=True),
     Setting("image_pull_policy", "image.pull_policy", k.choice(IF_NOT_PRESENT, ALWAYS), "the kubelet's imagePullPolicy",

@@ -56,6 +56,7 @@ class SerialExecutor(Executor):
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; a future already done with its result or exception."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
         try:
@@ -84,6 +85,7 @@ class Backend:
     trouble: Callable[[], str | None] = _healthy
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Submit ``fn(*args, **kwargs)`` to the executor."""
         return self.executor.submit(fn, *args, **kwargs)
 
 
@@ -150,7 +152,7 @@ def _exit_when_closed(parent: Connection) -> None:
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one (as Python 3.14 defaults to), else spawn.
+    """``forkserver`` where there is one (as Python 3.14 defaults to), else spawn.
 
     Not fork: the parent may already run threads (a progress bar, a Dask client), and
     fork() from a threaded process can deadlock. The server imports rollsim once, so

@@ -105,6 +105,8 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Experiment:
+    """An experiment file, loaded: its configurations, replications, root seed and SLO."""
+
     name: str
     description: str
     configurations: tuple[Configuration, ...]
@@ -116,6 +118,7 @@ class Experiment:
     reading: str = ""
 
     def runs(self) -> list[RunSpec]:
+        """Every run, configuration by configuration, each with its replication seed and run id."""
         out = []
         for c in self.configurations:
             for r in range(self.replications):

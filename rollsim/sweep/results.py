@@ -47,6 +47,7 @@ class Results:
 
     @property
     def name(self) -> str:
+        """The experiment's name."""
         return str(self.experiment["name"])
 
 

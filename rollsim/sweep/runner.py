@@ -319,8 +319,8 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished
-        "rollsim": importlib.metadata.version("rollsim"), "python": platform.python_version(), "simpy": simpy.__version__,
-        "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
+        "rollsim": importlib.metadata.version("rollsim"), "python": platform.python_version(),
+        "simpy": simpy.__version__, "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
         "started_at": started_at, "finished_at": _utc_now(), "executor": name, "workers": n_workers,
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
         "wall_s": round(wall, 3),

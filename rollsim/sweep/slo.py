@@ -47,14 +47,17 @@ class Constraint:
 
     @property
     def key(self) -> str:
+        """The metric's column in the summary: ``max_``/``min_`` and the metric, as ``bound`` says."""
         prefix = f"{self.bound}_"
         return self.metric if self.metric.startswith(prefix) else prefix + self.metric
 
     def describe(self) -> str:
+        """The constraint in words, for the report: ``duration_s ≤ 1800 (p95 over replications)``."""
         sign = "≤" if self.bound == "max" else "≥"
         return f"{self.metric} {sign} {self.limit:g} ({self.statistic} over replications)"
 
     def holds(self, value: float) -> bool:
+        """Whether ``value`` meets the constraint."""
         return value <= self.limit if self.bound == "max" else value >= self.limit
 
 

@@ -32,6 +32,7 @@ class Where:
         self.file, self.lines, self.prefix, self.start = file, lines, prefix, start
 
     def line(self, at: str) -> int:
+        """The line of the key path ``at``, or of its nearest enclosing key that has one."""
         key = join(self.prefix, at)
         while key:
             if key in self.lines:
@@ -59,6 +60,7 @@ def show(value: Any) -> str:
 
 
 def describe(value: Any) -> str:
+    """A value as a message names its kind: ``a mapping``, ``the number 3``, ``the string 'x'``."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

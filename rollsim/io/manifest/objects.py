@@ -26,6 +26,7 @@ class ManifestObject:
 
     @property
     def name(self) -> str:
+        """The object's ``metadata.name``, or ``<unnamed>``."""
         meta = self.data.get("metadata")
         name = meta.get("name") if isinstance(meta, dict) else None
         return name if isinstance(name, str) and name else "<unnamed>"

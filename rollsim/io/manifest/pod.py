@@ -68,6 +68,7 @@ def pod_template(where: Where, pod: dict[str, Any]) -> float:
 
 # placement ------------------------------------------------------------------------------
 def placement(where: Where, pod: dict[str, Any]) -> PodPlacement:
+    """The pod template's tolerations, nodeSelector, required node affinity, hostNetwork and nodeName."""
     base = "spec.template.spec"
     tolerations = tuple(_toleration(where, as_map(t), f"{base}.tolerations[{i}]")
                         for i, t in enumerate(as_list(pod.get("tolerations"))))

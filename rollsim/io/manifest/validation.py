@@ -25,10 +25,12 @@ _SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
 def as_map(value: Any) -> dict[str, Any]:
+    """A mapping field (already type-checked): empty when unset."""
     return value if isinstance(value, dict) else {}
 
 
 def as_list(value: Any) -> list[Any]:
+    """A list field (already type-checked): empty when unset."""
     return value if isinstance(value, list) else []
 
 
@@ -38,10 +40,12 @@ def as_int(value: Any, default: int) -> int:
 
 
 def as_text(value: Any) -> str:
+    """A string field (already type-checked): empty when unset."""
     return "" if value is None else str(value)
 
 
 def non_negative(where: Where, value: Any, path: str) -> None:
+    """The API server's ``ValidateNonnegativeField``: ``value``, when set, must be >= 0."""
     if value is not None and value < 0:
         raise where.error(path, f"must be greater than or equal to 0, got {value}")
 

@@ -35,6 +35,7 @@ class Invalid(Exception):
 
 # --- messages ---------------------------------------------------------------------------------
 def kind_of(value: Any) -> str:
+    """What a value is, for a message: ``a mapping``, ``a string``, ``null``."""
     return _KINDS.get(type(value), type(value).__name__)
 
 
@@ -59,6 +60,7 @@ def dotted(parts: Sequence[str | int]) -> str:
 
 # --- fields -----------------------------------------------------------------------------------
 def mapping(parent: Mapping, key: str, at: Parts, required: bool = False) -> Mapping:
+    """``parent[key]`` as a mapping (empty when unset and not ``required``), else ``Invalid``."""
     value = parent.get(key)
     if value is None and not required:
         return {}
@@ -68,12 +70,14 @@ def mapping(parent: Mapping, key: str, at: Parts, required: bool = False) -> Map
 
 
 def known_keys(data: Mapping, keys: tuple[str, ...], at: Parts) -> None:
+    """Raise ``Invalid`` on the first key of ``data`` not in ``keys``."""
     for key in data:
         if key not in keys:
             raise Invalid(at + (str(key),), f"unknown key; expected one of {', '.join(keys)}")
 
 
 def string_map(data: Mapping, at: Parts) -> Mapping[str, str]:
+    """``data`` checked as a string-to-string mapping, as Node labels are."""
     for key, value in data.items():
         if not isinstance(key, str):
             raise Invalid(at, f"keys must be strings, got {show(key)}")

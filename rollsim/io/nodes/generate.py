@@ -34,7 +34,8 @@ _READY_MESSAGES = {
     "PIDPressure": ("KubeletHasSufficientPID", "kubelet has sufficient PID available"),
 }
 _NOT_READY = ("KubeletNotReady", ("container runtime network not ready: NetworkReady=false reason:"
-                                  "NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"))
+                                  "NetworkPluginNotReady message:Network plugin returns error: "
+                                  "cni plugin not initialized"))
 
 
 def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequence[Mapping[str, Any]] | None = None,

@@ -119,18 +119,22 @@ class Constant(Distribution):
 
     @property
     def mean(self) -> float:
+        """The mean: ``value``."""
         return self.value
 
     @property
     def variance(self) -> float:
+        """No spread: 0."""
         return 0.0
 
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """``value`` (a float, or ``size`` copies)."""
         return self.value if size is None else np.full(size, self.value, dtype=np.float64)
 
     def quantile(self, q: float) -> float:
+        """``value`` at every level."""
         _check_q(q)
         return self.value
 
@@ -150,15 +154,18 @@ class Exponential(Distribution):
 
     @property
     def variance(self) -> float:
+        """The exponential's variance, ``mean**2``."""
         return self.mean * self.mean
 
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """Draws from ``rng.exponential``."""
         draw = rng.exponential(self.mean, size)
         return float(draw) if size is None else draw
 
     def quantile(self, q: float) -> float:
+        """The inverse CDF, ``-mean * log(1 - q)``."""
         q = _check_q(q)
         if self.mean == 0.0:
             return 0.0
@@ -185,20 +192,24 @@ class Uniform(Distribution):
 
     @property
     def mean(self) -> float:
+        """The midpoint of ``[low, high]``."""
         return self.low + (self.high - self.low) / 2.0
 
     @property
     def variance(self) -> float:
+        """``(high - low)**2 / 12``."""
         width = self.high - self.low
         return width * width / 12.0
 
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """Draws from ``rng.uniform``."""
         draw = rng.uniform(self.low, self.high, size)
         return float(draw) if size is None else draw
 
     def quantile(self, q: float) -> float:
+        """``low + q * (high - low)``."""
         return min(self.high, self.low + _check_q(q) * (self.high - self.low))
 
     def __str__(self) -> str:
@@ -232,10 +243,12 @@ class LogNormal(Distribution):
 
     @property
     def mean(self) -> float:
+        """``median * exp(sigma**2 / 2)``."""
         return self.median * _exp(self.sigma**2 / 2.0)
 
     @property
     def variance(self) -> float:
+        """``median**2 * exp(sigma**2) * (exp(sigma**2) - 1)``, computed in logs."""
         s2 = self.sigma**2
         if s2 == 0.0:
             return 0.0
@@ -245,10 +258,12 @@ class LogNormal(Distribution):
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """Draws from ``rng.lognormal`` with ``log(median)`` and ``sigma``."""
         draw = rng.lognormal(math.log(self.median), self.sigma, size)
         return float(draw) if size is None else draw
 
     def quantile(self, q: float) -> float:
+        """``median * exp(sigma * z_q)``."""
         q = _check_q(q)
         if self.sigma == 0.0 or q == 0.5:
             return self.median
@@ -298,18 +313,21 @@ class Gamma(Distribution):
 
     @property
     def variance(self) -> float:
+        """``(mean * cv)**2``."""
         sd = self.mean * self.cv
         return sd * sd
 
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """Draws from ``rng.gamma`` with ``shape`` and ``scale`` (the mean when cv is negligible)."""
         if self.cv < _TINY_CV:  # the shape would overflow; the spread is invisible anyway
             return Constant(self.mean).sample(rng, size)
         draw = rng.gamma(self.shape, self.scale, size)
         return float(draw) if size is None else draw
 
     def quantile(self, q: float) -> float:
+        """The inverse regularized incomplete gamma function, times ``scale``."""
         q = _check_q(q)
         if self.cv < _TINY_CV:
             return self.mean
@@ -335,6 +353,7 @@ class Empirical(Distribution):
 
     @property
     def mean(self) -> float:
+        """The mean of ``values``."""
         n = len(self.values)
         try:
             return math.fsum(self.values) / n
@@ -343,18 +362,21 @@ class Empirical(Distribution):
 
     @property
     def variance(self) -> float:
+        """The population variance of ``values``."""
         m = self.mean
         return math.fsum((v - m) * (v - m) for v in self.values) / len(self.values)
 
     def sample(
         self, rng: np.random.Generator, size: int | None = None
     ) -> float | NDArray[np.float64]:
+        """Draws uniformly from ``values``, with replacement."""
         index = rng.integers(len(self.values), size=size)
         if size is None:
             return self.values[int(index)]
         return np.asarray(self.values, dtype=np.float64)[index]
 
     def quantile(self, q: float) -> float:
+        """The ``q`` quantile of ``values`` (numpy's linear interpolation)."""
         return float(np.quantile(np.asarray(self.values, dtype=np.float64), _check_q(q)))
 
     def __str__(self) -> str:
