@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import yaml
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Results", "load_results", "ResultsError"]
 
@@ -52,6 +52,9 @@ class Results:
 
 def load_results(path: str | Path) -> Results:
     """Load a results folder written by ``rollsim run``; parquet files are optional."""
+    import pandas as pd  # here, not at import: the CLI catches ResultsError without loading pandas
+    import yaml
+
     root = Path(path)
     needed = ("experiment.yaml", "manifest.json", "runs.csv", "summary.csv")
     missing = [n for n in needed if not (root / n).is_file()]

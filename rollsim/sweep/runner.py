@@ -28,6 +28,7 @@ import yaml
 
 from rollsim import __version__
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
+from rollsim.sweep.errors import RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.io.atomic import write_atomically, write_json, write_text
@@ -49,18 +50,6 @@ class RunOutput(NamedTuple):
     summary: dict[str, Any]
     timeline: pd.DataFrame
     downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
-
-
-class RunError(RuntimeError):
-    """A run raised; the runs finished before it are saved."""
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them."""
-
-    def __init__(self, out_dir: Path, finished: int, total: int) -> None:
-        self.out_dir, self.finished, self.total = out_dir, finished, total
-        super().__init__(f"interrupted: {finished} of {total} runs are saved in {out_dir}; run again to resume")
 
 
 @dataclass(frozen=True)
