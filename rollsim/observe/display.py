@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["availability_sparkline", "duration_text", "run_repr", "run_repr_html", "show_run_results",
-           "summary_rows"]
+__all__ = ["availability_sparkline", "duration_text", "html_table", "results_html", "run_repr", "run_repr_html",
+           "show_run_results", "summary_rows"]
 
 SPARK_BINS = 120
 
@@ -116,6 +116,33 @@ def run_repr_html(result: Any) -> str:
     spark = availability_sparkline(result.timeline, end=result.summary.get("end_s"))
     return (f"<div><strong>rollsim run</strong>: {html.escape(_headline(result))}<br/>{spark}"
             f"{html_table(summary_rows(result.summary))}</div>")
+
+
+def results_html(results: Any) -> str:
+    """A results folder (``rollsim.sweep.results.Results``): per configuration the mean
+    duration, the worst availability, the SLO verdict and the first replication's
+    availability sparkline, all on one time scale."""
+    tl, summary = results.timelines, results.summary
+    first = None
+    if tl is not None and len(tl):
+        first = tl[tl["replication"] == tl.groupby("config")["replication"].transform("min")]
+    end = float(first["time_s"].max()) if first is not None and len(first) else None
+    rows = []
+    for record in summary.to_dict("records"):
+        run = first[first["config"] == record["config"]] if first is not None else None
+        spark = availability_sparkline(run, width=120, height=20, end=end) if run is not None else ""
+        slo = "ok" if str(record.get("slo_ok")) == "True" else f"fails {record.get('slo_failed') or ''}"
+        worst = record.get("min_available_fraction_min")
+        cells = [str(record.get("label")), duration_text(record.get("duration_s_mean")),
+                 f"{100 * worst:.1f}%" if isinstance(worst, float) and math.isfinite(worst) else "—", slo]
+        rows.append("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in cells)
+                    + f"<td>{spark}</td></tr>")
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
+                   ("configuration", "duration (mean)", "min available (worst)", "SLO",
+                    "available nodes (replication 0)"))
+    return (f"<div><strong>rollsim results</strong>: {html.escape(results.name)} "
+            f"({len(results.runs)} runs, <code>{html.escape(str(results.path))}</code>)"
+            f"<table><tr>{head}</tr>{''.join(rows)}</table></div>")
 
 
 def show_run_results(cls: type) -> None:

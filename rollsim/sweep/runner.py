@@ -27,7 +27,7 @@ import simpy
 import yaml
 
 from rollsim import __version__
-from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
+from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
 from rollsim.sweep.errors import RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
@@ -40,7 +40,8 @@ __all__ = ["run_experiment", "run_one", "RunOutput", "RunnerReport", "RunInterru
            "describe_experiment", "AGGREGATES"]
 
 RUNS = "runs"
-AGGREGATES = ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml", "manifest.json")
+AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet",
+              "experiment.yaml", "manifest.json")
 Progress = bool | None | Callable[[int, int], None]
 
 
@@ -218,7 +219,9 @@ def _write_tables(experiment: Experiment, out: Path, specs: list[RunSpec]) -> No
     records, timelines, downtimes = _read_runs(out, specs)
     runs = runs_frame(records, experiment.swept)
     _csv(out / "runs.csv", runs)
-    _csv(out / "summary.csv", summary_frame(runs, experiment.swept, experiment.slo))
+    summary = summary_frame(runs, experiment.swept, experiment.slo)
+    _csv(out / "summary.csv", summary)
+    _csv(out / "summary_long.csv", summary_long(summary))
     columns = list(timelines[0][2].columns) if timelines else []
     _parquet(out / "timelines.parquet", stack_runs(timelines, columns))
     _parquet(out / "downtime.parquet", stack_runs(downtimes, ["node", "downtime_s"]))
