@@ -48,37 +48,41 @@ class _TopParser(_Parser):
         return super().parse_args(argv, namespace)
 
 
+def _convert(rule: Callable[[str], Any], text: str) -> Any:
+    try:
+        return rule(text)
+    except ValueError as exc:  # argparse's "argument --flag: <the rule>"
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
     """Wrap a converter so that its ValueError becomes argparse's 'invalid value' message."""
 
     def convert(text: str) -> Any:
-        try:
-            return rule(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        return _convert(rule, text)
 
     convert.__name__ = rule.__name__
     return convert
 
 
-def _rule(name: str, rules: str = "RULES") -> Callable[[str], Any]:
-    """The converter of option ``name`` (``rollsim.spec.options``), imported when a value is
-    converted: building the parser imports neither numpy nor SciPy."""
+def _rule(name: str) -> Callable[[str], Any]:
+    """The converter of scenario option ``name`` (``rollsim.spec.options.RULES``), imported
+    when a value is converted: building the parser imports neither NumPy nor SciPy."""
 
     def convert(text: str) -> Any:
-        from rollsim.spec import options
+        from rollsim.spec.options import RULES
 
-        rule = options.RULES[name] if rules == "RULES" else getattr(options, name)
-        try:
-            return rule(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        return _convert(RULES[name], text)
 
-    convert.__name__ = name  # argparse names it in "invalid <name> value"
+    convert.__name__ = name
     return convert
 
 
-_COUNT = "non_negative_integer"
+def _count(text: str) -> int:
+    """A count or a seed (``rollsim.spec.options.non_negative_integer``, imported when used)."""
+    from rollsim.spec.options import non_negative_integer
+
+    return _convert(non_negative_integer, text)
 
 
 def _output_path(text: str) -> Path:
@@ -93,6 +97,7 @@ def _common() -> argparse.ArgumentParser:
     from rollsim.present.console import FORMATS
 
     common = argparse.ArgumentParser(add_help=False)
+
     def output_format(text: str) -> str:
         if text not in FORMATS:
             hint = "; files are written with --out-file" if "." in text or "/" in text else ""
@@ -148,7 +153,7 @@ def _build_parser() -> argparse.ArgumentParser:
     option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
     option("controller", "controller model (default realistic)", choices=("ideal", "realistic"))
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
-    sim.add_argument("--seed", type=_rule(_COUNT, "function"), default=0, metavar="N", help="root seed (default 0)")
+    sim.add_argument("--seed", type=_count, default=0, metavar="N", help="root seed (default 0)")
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
     option("new_pods", "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
            "KIND[:F]")
@@ -181,15 +186,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="the same as -o json (deprecated)")
     make = sub.add_parser("make-nodes", help="write a realistic `kubectl get nodes -o json` for N nodes",
                           parents=common)
-    make.add_argument("count", type=_rule(_COUNT, "function"), metavar="N", help="nodes in all")
+    make.add_argument("count", type=_count, metavar="N", help="nodes in all")
     make.add_argument("--out-file", type=_checked(_output_path), metavar="NODES.json",
                       help="write the node list (JSON) to this file instead of standard output")
-    make.add_argument("--seed", type=_rule(_COUNT, "function"), default=0, metavar="S")
+    make.add_argument("--seed", type=_count, default=0, metavar="S")
     for flag, text in (("--control-plane", "control-plane nodes, tainted NoSchedule (default 3)"),
                        ("--not-ready", "NotReady nodes, tainted as the node lifecycle controller does (default 0)"),
                        ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
                        ("--zones", "availability zones (default 3)")):
-        make.add_argument(flag, type=_rule(_COUNT, "function"), metavar="M", help=text)
+        make.add_argument(flag, type=_count, metavar="M", help=text)
     cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
     cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json; - reads standard input")
     cal.add_argument("--events", metavar="EVENTS.json",
