@@ -6,14 +6,13 @@ ROLLSIM := $(VENV)/bin/rollsim
 
 .PHONY: run test test-slow lint bench clean
 
+# tools/venv.sh fills the environment with uv where it can (much faster on a fresh machine), else pip.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	sh tools/venv.sh $(VENV) $(PYTHON) -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	sh tools/venv.sh $(VENV) $(PYTHON) -e '.[test]'
 	touch $@
 
 # The default experiment suite: results, figures and reports under results/.

@@ -1,13 +1,20 @@
 """The ``rollsim`` command line: each subcommand parses, calls one library function, prints.
 
 Bad input gets one line naming the flag and the rule broken, exit code 2, no traceback,
-and nothing written.
+and nothing written. Every command that prints a result takes ``-o json|yaml|wide|name``
+(``rollsim.present.console``) and ``-q``; ``-`` reads a file from standard input. Only
+argparse and the package's version are imported to build the parser, so ``--help``,
+``--version`` and shell completion start fast; each command imports what it needs.
+
+Exit codes: 0 success; 1 a run failed; 2 bad usage or bad input (also a bare ``rollsim``,
+which prints the help); 130 interrupted.
 """
+
+# PYTHON_ARGCOMPLETE_OK
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -16,25 +23,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from rollsim import __version__
 from rollsim.exits import UsageError, exit_for, one_line
 from rollsim.io.outputs import output_path
-from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.options import (
-    IGNORED_NOTE,
-    RULES,
-    OptionError,
-    build_scenario,
-    ignored_options,
-    non_negative_integer,
-)
-from rollsim.spec.settings import SETTINGS
-from rollsim.io.atomic import write_atomically
-from rollsim.present.summary import clean, format_run, format_summary
-from rollsim.simulation import simulate
 
 __all__ = ["main"]
 
+
 class _Parser(argparse.ArgumentParser):
+    """argparse, with errors raised as ``UsageError`` (one line, exit code 2)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
@@ -46,17 +44,51 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _TopParser(_Parser):
+    """A bare ``rollsim`` is a usage error that shows the whole help (exit code 2)."""
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        argv = sys.argv[1:] if args is None else list(args)
+        if not argv:
+            raise UsageError("no command given\n\n" + self.format_help().rstrip())
+        return super().parse_args(argv, namespace)
+
+
+def _convert(rule: Callable[[str], Any], text: str) -> Any:
+    try:
+        return rule(text)
+    except ValueError as exc:  # argparse's "argument --flag: <the rule>"
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
     """Wrap a converter so that its ValueError becomes argparse's 'invalid value' message."""
 
     def convert(text: str) -> Any:
-        try:
-            return rule(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        return _convert(rule, text)
 
     convert.__name__ = rule.__name__
     return convert
+
+
+def _rule(name: str) -> Callable[[str], Any]:
+    """The converter of scenario option ``name`` (``rollsim.spec.options.RULES``), imported
+    when a value is converted: building the parser imports neither NumPy nor SciPy."""
+
+    def convert(text: str) -> Any:
+        from rollsim.spec.options import RULES
+
+        return _convert(RULES[name], text)
+
+    convert.__name__ = name
+    return convert
+
+
+def _count(text: str) -> int:
+    """A count or a seed (``rollsim.spec.options.non_negative_integer``, imported when used)."""
+    from rollsim.spec.options import non_negative_integer
+
+    return _convert(non_negative_integer, text)
 
 
 def _output_path(text: str) -> Path:
@@ -84,13 +116,41 @@ def _scheduler_address(text: str) -> str:
     return text.strip()
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.")
-    parser.add_argument("--version", action="version", version="rollsim 0.1.0")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sim = sub.add_parser("simulate", help="run one rollout and print its summary")
+def _common() -> argparse.ArgumentParser:
+    """``-o`` and ``-q``, the same on every command that prints a result."""
+    from rollsim.present.console import FORMATS
 
-    for setting in SETTINGS:  # one flag per declared setting (rollsim.spec.settings)
+    common = argparse.ArgumentParser(add_help=False)
+
+    def output_format(text: str) -> str:
+        if text not in FORMATS:
+            hint = "; files are written with --out-file" if "." in text or "/" in text else ""
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(FORMATS)}, got {text!r}{hint}")
+        return text
+
+    common.add_argument("-o", "--output", type=output_format, metavar="|".join(FORMATS),
+                        help="print the result as json, yaml, wide (more columns) or name (names only)")
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors (no warnings, no progress) unless -o asks for output")
+    return common
+
+
+def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; ``scenario_flags=False`` leaves out simulate's scenario flags, whose
+    declarations import NumPy (``rollsim --help`` and ``--version`` do not show them)."""
+    parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
+                        epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 130 interrupted. "
+                               "A file argument of - reads standard input.")
+    parser.add_argument("--version", action="version", version=f"rollsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    common = [_common()]
+    sim = sub.add_parser("simulate", help="run one rollout and print its summary", parents=common)
+
+    settings: tuple[Any, ...] = ()
+    if scenario_flags:
+        from rollsim.spec.settings import SETTINGS as settings  # the declarations (no SciPy, no pandas)
+
+    for setting in settings:  # one flag per declared setting
         if not setting.flag:
             continue
         if setting.kind.choices:
@@ -98,38 +158,49 @@ def _build_parser() -> argparse.ArgumentParser:
         else:
             # text: build_scenario converts it, once, with the rule an experiment file's value meets
             sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, help=setting.help_text())
-    sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N",
-                     help="root seed (default 0)")
-    scenario_options = [setting.name for setting in SETTINGS if setting.flag]
+    sim.add_argument("--seed", type=_count, default=0, metavar="N", help="root seed (default 0)")
+    scenario_options = [setting.name for setting in settings if setting.flag]
     sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")
-    files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
+    files.add_argument("--manifest", metavar="DS.yaml",
+                       help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml); - reads standard input")
     files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
     files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
-    files.add_argument("--nodes-file", metavar="NODES.json", help="kubectl get nodes -o json (replaces --nodes)")
-    files.add_argument("--timings", metavar="TIMINGS.yaml", help="a timing profile written by rollsim calibrate")
-    sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH.csv", help="write the timeline as CSV")
-    sim.add_argument("--json", action="store_true", help="print the summary as JSON")
-    make = sub.add_parser("make-nodes", help="write a realistic `kubectl get nodes -o json` for N nodes")
-    make.add_argument("count", type=_checked(non_negative_integer), metavar="N", help="nodes in all")
-    make.add_argument("-o", "--output", type=_checked(_output_path), metavar="NODES.json",
-                      help="file to write (default: standard output)")
-    make.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="S")
+    files.add_argument("--nodes-file", metavar="NODES.json",
+                       help="kubectl get nodes -o json (replaces --nodes); - reads standard input")
+    files.add_argument("--timings", metavar="TIMINGS.yaml",
+                       help="a timing profile written by rollsim calibrate; - reads standard input")
+    sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH",
+                     help="write the timeline: PATH.prom in the Prometheus text format (timestamps in ms), "
+                          "PATH.om in OpenMetrics (for promtool backfilling), anything else as CSV")
+    sim.add_argument("--timeline-start", type=_checked(_epoch_seconds), default=0.0, metavar="TIME",
+                     help="the wall-clock time of the update's start in --timeline's .prom/.om samples: "
+                          "ISO 8601 (2024-06-01T12:00:00Z) or Unix seconds (default 0)")
+    sim.add_argument("--json", action="store_true", help="the same as -o json (deprecated)")
+    make = sub.add_parser("make-nodes", help="write a realistic `kubectl get nodes -o json` for N nodes",
+                          parents=common)
+    make.add_argument("count", type=_count, metavar="N", help="nodes in all")
+    make.add_argument("--out-file", type=_checked(_output_path), metavar="NODES.json",
+                      help="write the node list (JSON) to this file instead of standard output")
+    make.add_argument("--seed", type=_count, default=0, metavar="S")
     for flag, text in (("--control-plane", "control-plane nodes, tainted NoSchedule (default 3)"),
                        ("--not-ready", "NotReady nodes, tainted as the node lifecycle controller does (default 0)"),
                        ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
                        ("--zones", "availability zones (default 3)")):
-        make.add_argument(flag, type=_checked(non_negative_integer), metavar="M", help=text)
-    cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`")
-    cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json")
-    cal.add_argument("--events", metavar="EVENTS.json", help="kubectl get events -o json (exact pull times)")
-    cal.add_argument("-o", "--output", type=_checked(_output_path), metavar="TIMINGS.yaml",
-                     help="write the timing profile (use it with --timings or scenario.timings)")
-    run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
-    run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
-    run.add_argument("--out", type=_checked(_output_folder), metavar="DIR",
+        make.add_argument(flag, type=_count, metavar="M", help=text)
+    cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
+    cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json; - reads standard input")
+    cal.add_argument("--events", metavar="EVENTS.json",
+                     help="kubectl get events -o json (exact pull times); - reads standard input")
+    cal.add_argument("--out-file", type=_checked(_output_path), metavar="TIMINGS.yaml",
+                     help="write the timing profile (use it with --timings or scenario.timings); "
+                          "-o yaml prints the same profile")
+    run = sub.add_parser("run", help="run experiment files and write results, figures and reports", parents=common)
+    run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml", help="experiment files; - reads one "
+                     "from standard input")
+    run.add_argument("--out-dir", "--out", dest="out", type=_checked(_output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
-    run.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
+    run.add_argument("--workers", type=_rule("workers"), metavar="N",
                      help="local worker processes (default all cores; 1 runs in this process)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")
@@ -139,11 +210,33 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
-        cmd = sub.add_parser(name, help=text)
+        cmd = sub.add_parser(name, help=text, parents=common)
         cmd.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    completion = sub.add_parser("completion", help="print the shell completion script: "
+                                "eval \"$(rollsim completion bash)\" (also zsh, fish)")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh"))
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: answer and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     return parser
 
 
+
+
+def _epoch_seconds(text: str) -> float:
+    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _flags(names: tuple[str, ...]) -> str:
@@ -154,14 +247,46 @@ _FILE_FLAGS = {"manifest": "--manifest", "strict": "--strict", "nodes_file": "--
                "timings_file": "--timings"}
 
 
+def _one_stdin(**inputs: Any) -> None:
+    """Standard input can be read once: at most one input may be ``-``."""
+    dashes = [flag for flag, value in inputs.items() if value == "-"]
+    if len(dashes) > 1:
+        raise UsageError(f"arguments {'/'.join(dashes)}: only one input can be read from standard input (-)")
+
+
+def _say(args: argparse.Namespace, text: str, file: Any = None) -> None:
+    """Print a note (a warning, a path written) unless --quiet."""
+    if not args.quiet:
+        print(text, file=file or sys.stdout)
+
+
+def _show(args: argparse.Namespace, text: str | None = None, data: Any = None, wide: str | None = None,
+          names: str | None = None) -> None:
+    """Print a command's result in the format ``-o`` asks for (text when none and not --quiet)."""
+    from rollsim.present.console import render_data
+
+    fmt = args.output
+    if fmt in ("json", "yaml"):
+        sys.stdout.write(render_data(data, fmt))
+    elif fmt == "wide":
+        out = wide if wide is not None else text or ""
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    elif fmt == "name":
+        sys.stdout.write(names or "")
+    elif not args.quiet and text is not None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
 def _scenario_from(args: argparse.Namespace):
     from rollsim.io.inputs import FILE_OPTIONS, load_inputs
+    from rollsim.spec.options import IGNORED_NOTE, OptionError, build_scenario, ignored_options
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
     files = {k: v for k, v in files.items() if v is not None}
     if args.daemonset is not None and "manifest" not in files:
         raise UsageError("argument --daemonset: applies only with --manifest")
+    _one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
     try:
         inputs = load_inputs(files, name=args.daemonset)
     except ValueError as exc:
@@ -171,7 +296,7 @@ def _scenario_from(args: argparse.Namespace):
         flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
         raise UsageError(f"argument {flag}: {message}") from None
     for warning in inputs.warnings:
-        print(f"rollsim: warning: {warning}", file=sys.stderr)
+        _say(args, f"rollsim: warning: {warning}", sys.stderr)
     options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
     try:
@@ -180,21 +305,47 @@ def _scenario_from(args: argparse.Namespace):
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {_flags(exc.options)}: {exc.message}") from None
     for name in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
-        print(f"rollsim: warning: argument {_flags((name,))}: {IGNORED_NOTE}", file=sys.stderr)
+        _say(args, f"rollsim: warning: argument {_flags((name,))}: {IGNORED_NOTE}", sys.stderr)
     return scenario
 
 
+def format_summary(result: Any, wall: float) -> str:
+    """The human-readable summary of one run (``rollsim.present.console.format_summary``)."""
+    from rollsim.present.console import format_summary as summary
+
+    return summary(result, wall)
+
+
+def _write_timeline(args: argparse.Namespace, result: Any) -> None:
+    from rollsim.io.atomic import write_atomically
+
+    path: Path = args.timeline
+    if path.suffix in (".prom", ".om"):
+        from rollsim.io.openmetrics import timeline_exposition
+
+        ds = result.scenario.daemonset
+        text = timeline_exposition(result.timeline, start_s=args.timeline_start, openmetrics=path.suffix == ".om",
+                                   labels={"namespace": ds.namespace, "daemonset": ds.name, "seed": str(result.seed)})
+        write_atomically(path, lambda h: h.write(text))
+    else:
+        write_atomically(path, lambda h: result.timeline.to_csv(h, index=False))
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from rollsim.present.console import format_summary_wide, simulate_document
+    from rollsim.simulation import simulate
+
+    if args.json:  # the old spelling of -o json
+        args.output = args.output or "json"
     scenario = _scenario_from(args)
     started = time.perf_counter()
     result = simulate(scenario, seed=args.seed)
     wall = time.perf_counter() - started
     if args.timeline is not None:
-        write_atomically(args.timeline, lambda h: result.timeline.to_csv(h, index=False))
-    if args.json:
-        print(json.dumps({k: clean(v) for k, v in result.summary.items()}, indent=2))
-    else:
-        print(format_summary(result, wall))
+        _write_timeline(args, result)
+    ds = scenario.daemonset
+    _show(args, format_summary(result, wall), simulate_document(result), format_summary_wide(result, wall),
+          f"daemonset.apps/{ds.name}\n")
     return 0
 
 
@@ -210,28 +361,45 @@ def _load(path: Path):
     return load_results(path)
 
 
+def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
+    """A short table of configurations, the recommendation and where the files are."""
+    from rollsim.present.console import format_run as table
+
+    return table(results, report_paths, note)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rollsim.sweep.experiment import load_experiment
+    from rollsim.present.console import format_run as table, run_document
     from rollsim.present.report import write_report
+    from rollsim.sweep.experiment import load_experiment
     from rollsim.sweep.runner import run_experiment
 
     _use_agg()
+    _one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
     experiments = [load_experiment(path) for path in args.experiments]  # all checked before any run
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise UsageError("two experiment files have the same name; their results would collide")
     for experiment in experiments:
         for warning in experiment.warnings:
-            print(f"rollsim: warning: {warning}", file=sys.stderr)
+            _say(args, f"rollsim: warning: {warning}", sys.stderr)
     outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    documents, texts, wides = [], [], []
     for experiment, out in zip(experiments, outs):
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
-                                scheduler=args.scheduler, force=args.force)
+                                scheduler=args.scheduler, force=args.force, progress=False if args.quiet else None)
         results = _load(out)
         paths = write_report(results)
         note = (f"{report.runs_run} runs simulated, {report.runs_reused} reused "
                 f"({report.executor}, {report.workers} workers, {report.wall_s:.1f} s)")
-        print(format_run(results, paths, note))
+        documents.append(run_document(results, paths, report))
+        texts.append(table(results, paths, note))
+        wides.append(table(results, paths, note, wide=True))
+        if args.output is None and not args.quiet:  # text as each experiment finishes
+            print(texts[-1], flush=True)
+    if args.output is not None:
+        _show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
+              "".join(f"{d['path']}\n" for d in documents))
     return 0
 
 
@@ -246,7 +414,11 @@ def _results_folder(out: Path | None, name: str, count: int) -> Path:
 
 
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
+    from rollsim.io.atomic import write_atomically
     from rollsim.io.nodes import make_nodes, nodes_json
+    from rollsim.present.console import node_names, nodes_table
+
+    from rollsim.spec.limits import LimitError, check_limit
 
     options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
                if getattr(args, k) is not None}
@@ -255,35 +427,51 @@ def _cmd_make_nodes(args: argparse.Namespace) -> int:
     except LimitError as exc:
         raise UsageError(f"argument N: {exc}") from None
     try:
-        text = nodes_json(make_nodes(args.count, seed=args.seed, **options))
+        document = make_nodes(args.count, seed=args.seed, **options)
     except ValueError as exc:  # the message starts with the option's name
         name, _, rule = str(exc).partition(" ")
         raise UsageError(f"argument --{name.replace('_', '-')}: {name} {rule}") from None
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomically(args.output, lambda f: f.write(text))
+    text = nodes_json(document)
+    if args.out_file is not None:
+        write_atomically(args.out_file, lambda f: f.write(text))
+    if args.output is not None or args.out_file is None:
+        _show(args, text, document, nodes_table(document), node_names(document))
     return 0
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from rollsim.io.calibrate import calibrate, format_table, write_timings
+    from rollsim.io.calibrate import calibrate, format_table, profile_document, write_timings
+    from rollsim.present.console import calibration_wide
 
+    _one_stdin(**{"PODS.json": args.pods, "--events": args.events})
     calibration = calibrate(args.pods, args.events)
-    print(format_table(calibration))
-    if args.output is not None:
-        write_timings(calibration, args.output)
-        print(f"timing profile: {args.output}")
+    if args.output == "yaml":  # the profile exactly as --out-file writes it: it can be piped to --timings -
+        from rollsim.io.calibrate import profile_text
+
+        sys.stdout.write(profile_text(calibration))
+    else:
+        _show(args, format_table(calibration), profile_document(calibration), calibration_wide(calibration),
+              "".join(f"phase/{name}\n" for name in calibration.phases))
+    if args.out_file is not None:
+        write_timings(calibration, args.out_file)
+        _say(args, f"timing profile: {args.out_file}", sys.stderr if args.output else sys.stdout)
     return 0
 
 
-def _presenting(results_dir: Path, draw: Callable[[Any], list[Path]]) -> list[Path]:
+def _show_paths(args: argparse.Namespace, key: str, paths: Sequence[Path]) -> None:
+    from rollsim.present.console import paths_wide
+
+    listing = "".join(f"{p}\n" for p in paths)
+    _show(args, listing, {key: [str(p) for p in paths]}, paths_wide(paths), listing)
+
+
+def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]]) -> list[Path]:
     """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
     from rollsim.sweep.results import ResultsError
 
     results = _load(results_dir)
     try:
-        return draw(results)
+        return list(draw(results))
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise ResultsError(f"{results_dir}: damaged results folder: the tables do not hold what rollsim run "
                            f"writes ({type(exc).__name__}: {one_line(exc)}); run the experiment again") from None
@@ -293,8 +481,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
-    for path in _presenting(args.results, save_figures):
-        print(path)
+    _show_paths(args, "figures", _presenting(args.results, save_figures))
     return 0
 
 
@@ -302,8 +489,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
-    for path in _presenting(args.results, lambda results: list(write_report(results))):
-        print(path)
+    _show_paths(args, "reports", _presenting(args.results, write_report))
     return 0
 
 
@@ -314,15 +500,24 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_completion(args: argparse.Namespace) -> int:
+    import argcomplete
+
+    sys.stdout.write(argcomplete.shellcode(["rollsim"], shell=args.shell))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script.
 
     The one place where whatever went wrong becomes one line on standard error and an exit
     code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
     """
-    parser = _build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser(scenario_flags="simulate" in words or "_ARGCOMPLETE" in os.environ)
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
-                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema}
+                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema,
+                "completion": _cmd_completion}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

@@ -42,7 +42,7 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
     from rollsim.spec.limits import LimitError
     from rollsim.sweep.executors import ExecutorError
     from rollsim.sweep.results import ResultsError
-    from rollsim.sweep.runner import RunError, RunInterrupted
+    from rollsim.sweep.errors import RunError, RunInterrupted
 
     if isinstance(exc, (UsageError, ConfigError, ExecutorError, ResultsError, LimitError)):
         return f"error: {one_line(exc)}", EXIT_USAGE

@@ -56,6 +56,18 @@ class RunResult:
     seed: int = 0
     others: dict[str, dict[str, Any]] = field(default_factory=dict)  # the summaries of ``scenario.also``
 
+    def __repr__(self) -> str:
+        """One line: the outcome, not the frames."""
+        from rollsim.observe.display import run_repr
+
+        return run_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the summary and an availability sparkline."""
+        from rollsim.observe.display import run_repr_html
+
+        return run_repr_html(self)
+
 
 class _Environment(simpy.Environment):
     """SimPy's environment, counting the events it processes."""

@@ -31,13 +31,15 @@ def one_error_line(capsys, *needles: str) -> str:
 def captured_scenario(monkeypatch, argv: list[str]):
     """The scenario ``rollsim simulate argv`` hands to the simulator."""
     seen = []
-    real = cli.simulate
+    import rollsim.simulation
+
+    real = rollsim.simulation.simulate
 
     def spy(scenario, seed=0):
         seen.append(scenario)
         return real(scenario, seed=seed)
 
-    monkeypatch.setattr(cli, "simulate", spy)
+    monkeypatch.setattr(rollsim.simulation, "simulate", spy)  # the CLI imports it when it runs
     assert main(["simulate", *argv, "--json"]) == 0
     return seen[0]
 
@@ -111,9 +113,9 @@ def test_empty_out_is_refused(tmp_path, monkeypatch, capsys) -> None:
     (["simulate", "--nodes", "3", "--timeline", ""], "--timeline"),
     (["simulate", "--nodes", "3", "--timeline", "{dir}/" + "t" * 300], "--timeline"),
     (["simulate", "--nodes", "3", "--timeline", "{dir}/a\x00b"], "--timeline"),
-    (["make-nodes", "3", "-o", "{dir}"], "--output"),
-    (["make-nodes", "3", "-o", ""], "--output"),
-    (["calibrate", "{dir}/pods.json", "-o", "{dir}"], "--output"),
+    (["make-nodes", "3", "--out-file", "{dir}"], "--out-file"),
+    (["make-nodes", "3", "--out-file", ""], "--out-file"),
+    (["calibrate", "{dir}/pods.json", "--out-file", "{dir}"], "--out-file"),
     (["run", "{dir}/exp.yaml", "--out", "{dir}/file"], "--out"),
     (["run", "{dir}/exp.yaml", "--out", "{dir}/file/sub"], "--out"),
 ])
@@ -220,7 +222,9 @@ def test_whatever_reaches_main_is_one_line_and_its_exit_code(tmp_path, monkeypat
     def fail(*_args, **_kwargs):
         raise exc
 
-    monkeypatch.setattr(cli, "write_atomically", fail)
+    import rollsim.io.atomic
+
+    monkeypatch.setattr(rollsim.io.atomic, "write_atomically", fail)  # the CLI imports it when it writes
     assert main(["simulate", "--nodes", "3", *FAST, "--timeline", str(tmp_path / "t.csv")]) == code
     one_error_line(capsys, needle)
 
@@ -229,7 +233,9 @@ def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "simulate", interrupted)
+    import rollsim.simulation
+
+    monkeypatch.setattr(rollsim.simulation, "simulate", interrupted)
     assert main(["simulate", "--nodes", "3"]) == 130
     one_error_line(capsys, "interrupted")
 
@@ -337,7 +343,7 @@ def test_calibrate_on_an_empty_pod_list_writes_nothing(tmp_path, capsys) -> None
     pods = tmp_path / "pods.json"
     pods.write_text('{"apiVersion": "v1", "kind": "List", "items": []}', encoding="utf-8")
     out = tmp_path / "timings.yaml"
-    assert main(["calibrate", str(pods), "-o", str(out)]) == 2
+    assert main(["calibrate", str(pods), "--out-file", str(out)]) == 2
     one_error_line(capsys, str(pods), "no pods")
     assert not out.exists()
 
@@ -362,7 +368,7 @@ def test_every_exception_maps_to_one_line_and_a_code() -> None:
 
 @pytest.mark.parametrize(("argv", "flag"), [
     (["simulate", "--nodes", "3", "--timeline", "{dir}/t.csv"], "--timeline"),
-    (["make-nodes", "3", "-o", "{dir}/n.json"], "--output"),
+    (["make-nodes", "3", "--out-file", "{dir}/n.json"], "--out-file"),
     (["run", "{dir}/exp.yaml", "--out", "{dir}/out"], "--out"),
 ])
 def test_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys, argv, flag) -> None:

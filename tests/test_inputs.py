@@ -135,7 +135,7 @@ def test_daemonset_flag_needs_a_manifest(capsys) -> None:
 
 def test_make_nodes_writes_a_node_list_that_loads(tmp_path, capsys) -> None:
     out = tmp_path / "n.json"
-    assert main(["make-nodes", "20", "--control-plane", "2", "--not-ready", "1", "-o", str(out)]) == 0
+    assert main(["make-nodes", "20", "--control-plane", "2", "--not-ready", "1", "--out-file", str(out)]) == 0
     assert main(["simulate", "--nodes-file", str(out), "--json", "--controller", "ideal"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["nodes"] == 17  # 20 − 2 control-plane − 1 NotReady (not-ready:NoSchedule)

@@ -30,7 +30,8 @@ seed: 11
 slo: {max_duration_s: 600, min_available_fraction: 0.9}
 """
 SWEPT = ["strategy.max_unavailable", "strategy.min_ready_seconds"]
-TABLES = ("runs.csv", "summary.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml", "manifest.json")
+TABLES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", "experiment.yaml",
+          "manifest.json")
 
 
 def write(tmp_path: Path, text: str = EXPERIMENT, name: str = "tiny.yaml") -> Path:

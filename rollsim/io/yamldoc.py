@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import yaml
 
 from rollsim.spec.limits import LimitError, check_limit, limit
 
-__all__ = ["Budget", "ConfigError", "Document", "load_yaml", "read_text"]
+__all__ = ["Budget", "ConfigError", "Document", "STDIN", "load_yaml", "read_text", "source_name"]
+
+STDIN = "-"  # as a path: read standard input (``kubectl get nodes -o json | rollsim ... --nodes-file -``)
 
 class ConfigError(ValueError):
     """A bad configuration value: where it is and the rule it breaks."""
@@ -133,13 +136,27 @@ def _walk_node(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.S
     return loader.construct_object(node, deep=True)
 
 
+def source_name(path: str | Path) -> str:
+    """How errors name an input: its path, or ``<stdin>`` for ``-``."""
+    return "<stdin>" if str(path) == STDIN else str(path)
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ConfigError("standard input is a terminal; pipe the file in (... | rollsim ... -)", file="<stdin>")
+    return sys.stdin.buffer.read()
+
+
 def read_text(path: str | Path) -> str:
-    """A file's UTF-8 text (a byte-order mark is dropped); ``ConfigError`` naming the file,
-    and the line of the first byte that is not UTF-8, when it cannot be read as text."""
-    file = str(path)
+    """A file's UTF-8 text (a byte-order mark is dropped), or standard input's for ``-``;
+    ``ConfigError`` naming the file, and the line of the first byte that is not UTF-8,
+    when it cannot be read as text."""
+    file = source_name(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = _read_stdin() if str(path) == STDIN else Path(path).read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        if isinstance(exc, ConfigError):
+            raise
         raise ConfigError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=file) from None
     try:
         return raw.decode("utf-8-sig")
@@ -150,8 +167,9 @@ def read_text(path: str | Path) -> str:
 
 
 def load_yaml(path: str | Path) -> Document:
-    """Read a YAML file safely, keeping the line of every key; errors name file and line."""
-    file = str(path)
+    """Read a YAML file (``-``: standard input) safely, keeping the line of every key; errors
+    name file and line."""
+    file = source_name(path)
     text = read_text(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

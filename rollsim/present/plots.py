@@ -1,6 +1,7 @@
 """Figures of an experiment, drawn from its saved results folder alone (``load_results``).
 
-Each ``plot_*`` takes a ``Results`` and an optional Axes, draws on it and returns it; none
+Each ``plot_*`` takes a ``Results`` (or just the DataFrame it draws, or a ``RunResult``:
+``rollsim.present.plotdata.as_results``) and an optional Axes, draws on it and returns it; none
 calls ``show()`` or touches pyplot state, and the module picks no backend (the CLI picks
 Agg), so they work headless and inside notebooks alike. ``save_figures`` writes the PNGs.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from rollsim.present.plotmath import (
     time_unit,
     wants_log,
 )
+from rollsim.present.plotdata import as_results
 from rollsim.present.render import format_duration
 from rollsim.io.atomic import write_atomically
 from rollsim.sweep.results import Results
@@ -90,8 +93,13 @@ def _log_time(ax: Axes, which: str) -> None:
 
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    """``ax``, or a new figure's: a pyplot figure when the caller uses pyplot (a notebook
+    then shows it under the cell), else a bare ``Figure`` that touches no global state."""
     if ax is not None:
         return ax
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        return pyplot.figure(figsize=size, layout="constrained").add_subplot()
     return Figure(figsize=size, layout="constrained").add_subplot()
 
 
@@ -142,7 +150,7 @@ def _run_ends(results: Results) -> dict[tuple[int, int], tuple[float, bool]]:
             zip(runs["config"], runs["replication"], runs["end_s"], runs["completed"]) if pd.notna(e)}
 
 
-def plot_availability(results: Results, ax: Axes | None = None) -> Axes:
+def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Nodes with an available daemon pod over time: per configuration the median over
     replications and a p5–p95 band; the SLO's availability floor as a dashed line.
 
@@ -150,6 +158,7 @@ def plot_availability(results: Results, ax: Axes | None = None) -> Axes:
     median, the time axis is logarithmic from about 1 s: on a linear one every rollout but
     the slowest would be squashed against the start.
     """
+    results = as_results(results, "timelines")
     ax = _new_axes(ax, FIGURES["availability"][0])
     tl = results.timelines
     if tl is None or tl.empty:
@@ -224,10 +233,11 @@ def _slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: boo
     return [_legend_note(f"{label} (beyond the plotted range)", linestyle=style)]
 
 
-def plot_duration(results: Results, ax: Axes | None = None) -> Axes:
+def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Mean rollout duration with its confidence interval against the swept parameter, one
     line per combination of the other swept parameters (by label if none is numeric, each
     point marked with its mean). The time axis is logarithmic when the means differ more than tenfold."""
+    results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["duration"][0])
     s = results.summary.reset_index(drop=True)
     swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
@@ -324,10 +334,11 @@ def _node_seconds_unit(largest: float) -> tuple[float, str]:
     return (3600.0, "node-hours") if largest >= 36000 else (1.0, "node-seconds")
 
 
-def plot_tradeoff(results: Results, ax: Axes | None = None) -> Axes:
+def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Speed against disruption: mean duration against mean unavailable node-time per
     configuration, the Pareto front (nothing else is both faster and less disruptive) and the
     SLO limits. The duration axis is logarithmic when the durations differ more than tenfold."""
+    results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["tradeoff"][0])
     s = results.summary.reset_index(drop=True)
     dur = s["duration_s_mean"].astype(float).to_numpy()
@@ -400,9 +411,10 @@ def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
                     if far else None, **style)
 
 
-def plot_downtime(results: Results, ax: Axes | None = None) -> Axes:
+def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Per-node downtime (how long each node went without an available daemon pod), pooled
     over replications: one empirical CDF per configuration."""
+    results = as_results(results, "downtime")
     ax = _new_axes(ax, FIGURES["downtime"][0])
     d = results.downtime
     if d is None or d.empty:

@@ -23,7 +23,8 @@ from rollsim.sweep.slo import Constraint, judge
 
 __all__ = [
     "RUN_COLUMNS", "RUN_KEYS", "METRICS", "STATISTICS",
-    "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "summary_frame", "stack_runs",
+    "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "summary_frame", "summary_long",
+    "stack_runs",
 ]
 
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
@@ -127,6 +128,24 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
     for key in swept:
         frame[key] = frame[key].astype(object)
     return frame
+
+
+def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
+    """The ``summary_frame`` in long (tidy) form: one row per configuration × metric × statistic.
+
+    Columns ``config, label, metric, statistic, value``, sorted by configuration, then
+    metrics and statistics in ``METRICS`` × ``STATISTICS`` order; ``completed_fraction``
+    is the metric ``completed`` with the statistic ``mean``. What DuckDB, Grafana or a
+    ``groupby("metric")`` read; the swept parameters join from ``summary.csv`` on ``config``.
+    """
+    pairs = [("completed", "mean", "completed_fraction"),
+             *((m, st, f"{m}_{st}") for m in METRICS for st in STATISTICS)]
+    pairs = [p for p in pairs if p[2] in summary.columns]
+    rows = [{"config": int(row["config"]), "label": row["label"], "metric": metric, "statistic": statistic,
+             "value": float(row[column]) if pd.notna(row[column]) else math.nan}
+            for row in summary.sort_values("config", kind="stable").to_dict("records")
+            for metric, statistic, column in pairs]
+    return pd.DataFrame(rows, columns=["config", "label", "metric", "statistic", "value"])
 
 
 def stack_runs(parts: Iterable[tuple[int, int, pd.DataFrame]], columns: Sequence[str]) -> pd.DataFrame:

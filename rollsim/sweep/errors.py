@@ -1,4 +1,6 @@
-"""Why a sweep stopped: errors that leave the finished runs saved (``rollsim run`` exits 1).
+"""Why a sweep stopped: errors that leave the finished runs saved (``rollsim run`` exits 1, or
+130 on Ctrl-C), in a module that imports nothing heavy, so the command line catches them
+without loading pandas or SimPy (``rollsim --help`` and ``--version`` start fast).
 
 They share one base, ``RunError``, so that the command line turns each into one line
 and exit code 1 without knowing them one by one.
@@ -6,7 +8,9 @@ and exit code 1 without knowing them one by one.
 
 from __future__ import annotations
 
-__all__ = ["RunError", "ExecutorLost", "FolderBusy"]
+from pathlib import Path
+
+__all__ = ["RunError", "ExecutorLost", "FolderBusy", "RunInterrupted"]
 
 
 class RunError(RuntimeError):
@@ -19,3 +23,11 @@ class ExecutorLost(RunError):
 
 class FolderBusy(RunError):
     """Another ``rollsim run`` holds the results folder's lock."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them."""
+
+    def __init__(self, out_dir: Path, finished: int, total: int) -> None:
+        self.out_dir, self.finished, self.total = out_dir, finished, total
+        super().__init__(f"interrupted: {finished} of {total} runs are saved in {out_dir}; run again to resume")

@@ -1,6 +1,7 @@
 """Where runs execute: in this process, in local processes, or on a Dask cluster.
 
-The one place that picks the executor. Every choice yields a ``Backend`` whose
+The one place that picks the executor: by name, or any ``concurrent.futures.Executor`` the
+caller made (and keeps open). Every choice yields a ``Backend`` whose
 ``submit`` is ``concurrent.futures.Executor.submit`` and returns a
 ``concurrent.futures.Future``; the runner needs nothing else, and sorts results by
 configuration and replication, so the choice never changes an output. Dask is
@@ -97,8 +98,12 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def choose_executor(workers: int | None, executor: str | None, scheduler: str | None) -> tuple[str, int | str]:
+def choose_executor(workers: int | None, executor: str | Executor | None,
+                    scheduler: str | None) -> tuple[str, int | str]:
     """Check the options and decide: ``(kind, workers or address)``.
+
+    An ``Executor`` instance is the caller's own: ``("given", workers)``, where ``workers``
+    (default: the cores here) only sets how many runs are kept in flight.
 
     ``kind`` is ``serial`` (one worker: in this process), ``processes`` (a local process
     pool; all cores by default), ``dask-local`` (a Dask cluster started here) or
@@ -106,6 +111,10 @@ def choose_executor(workers: int | None, executor: str | None, scheduler: str | 
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ExecutorError(f"workers must be a positive integer, got {workers!r}")
+    if isinstance(executor, Executor):
+        if scheduler is not None:
+            raise ExecutorError("scheduler does not go with an executor object: the object already chose")
+        return "given", workers if workers is not None else available_cores()
     if executor is not None and executor not in EXECUTORS:
         raise ExecutorError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if scheduler is not None:
@@ -186,14 +195,20 @@ def _dask() -> Any:
 
 
 @contextmanager
-def open_executor(workers: int | None = None, executor: str | None = None,
+def open_executor(workers: int | None = None, executor: str | Executor | None = None,
                   scheduler: str | None = None) -> Iterator[Backend]:
     """Open the executor the options ask for (see ``choose_executor``) and close it after.
 
     Leaving the block by an exception (Ctrl-C included) cancels the calls that have not
-    started and stops local workers at once.
+    started and stops local workers at once. An executor object passed in is used as it
+    is and left open: whoever made it shuts it down.
     """
     kind, arg = choose_executor(workers, executor, scheduler)
+    if kind == "given":
+        assert isinstance(executor, Executor)
+        inline = isinstance(executor, SerialExecutor)
+        yield Backend(executor, type(executor).__name__, 1 if inline else int(arg), inline=inline)
+        return
     if kind == "serial":
         yield Backend(SerialExecutor(), "serial", 1, inline=True)
         return

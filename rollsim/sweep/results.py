@@ -9,11 +9,13 @@
                            that run's timeline and per-node downtimes (large; not in git)
     runs.csv               one row per run: configuration, swept keys, replication, seed, metrics
     summary.csv            one row per configuration: statistics of each metric, SLO verdict
+    summary_long.csv       the same statistics in long form: config, label, metric, statistic, value
     timelines.parquet      the timelines of all runs (config, replication, then timeline columns)
     downtime.parquet       per-node downtime of all runs (config, replication, node, downtime_s)
     figures/*.png, report.md, report.html
 
-Plots and reports read only these files (``load_results``).
+Plots and reports read only these files (``load_results``). In a notebook a ``Results``
+shows its summary and one availability sparkline per configuration.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import yaml
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Results", "load_results", "ResultsError"]
 
@@ -50,6 +52,26 @@ class Results:
         """The experiment's name."""
         return str(self.experiment["name"])
 
+    @property
+    def summary_long(self) -> pd.DataFrame:
+        """The summary in long form (``config, label, metric, statistic, value``), as
+        ``summary_long.csv`` holds it (computed from ``summary`` for older folders)."""
+        from rollsim.sweep.aggregate import summary_long
+
+        return summary_long(self.summary)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        replications = self.experiment.get("replications", "?")
+        return (f"Results({self.name!r}: {len(s)} configurations × {replications} replications, "
+                f"{len(self.runs)} runs, {sum(str(v) == 'True' for v in s.get('slo_ok', []))} meet the SLO; "
+                f"{str(self.path)!r})")
+
+    def _repr_html_(self) -> str:
+        from rollsim.observe.display import results_html
+
+        return results_html(self)
+
 
 def _damaged(file: Path, why: str) -> ResultsError:
     return ResultsError(f"{file}: damaged results file: {why}; run the experiment again (rollsim run --force)")
@@ -63,6 +85,8 @@ def _text(file: Path) -> str:
 
 
 def _experiment(file: Path) -> dict[str, Any]:
+    import yaml
+
     try:
         data = yaml.safe_load(_text(file))
     except yaml.YAMLError as exc:
@@ -96,6 +120,8 @@ def _manifest(file: Path) -> dict[str, Any]:
 
 
 def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:

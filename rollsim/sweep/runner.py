@@ -29,8 +29,8 @@ import simpy
 import yaml
 
 from rollsim.sweep import executors
-from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame
-from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError
+from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
+from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
@@ -52,14 +52,6 @@ class RunOutput(NamedTuple):
     summary: dict[str, Any]
     timeline: pd.DataFrame
     downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them."""
-
-    def __init__(self, out_dir: Path, finished: int, total: int) -> None:
-        self.out_dir, self.finished, self.total = out_dir, finished, total
-        super().__init__(f"interrupted: {finished} of {total} runs are saved in {out_dir}; run again to resume")
 
 
 @dataclass(frozen=True)
@@ -249,7 +241,9 @@ def _write_tables(experiment: Experiment, out: Path, specs: list[RunSpec]) -> No
     records, timelines, downtimes = _read_runs(out, specs)
     runs = runs_frame(records, experiment.swept)
     _csv(out / "runs.csv", runs)
-    _csv(out / "summary.csv", summary_frame(runs, experiment.swept, experiment.slo))
+    summary = summary_frame(runs, experiment.swept, experiment.slo)
+    _csv(out / "summary.csv", summary)
+    _csv(out / "summary_long.csv", summary_long(summary))
     columns = list(timelines[0][2].columns) if timelines else []
     _parquet(out / "timelines.parquet", stack_runs(timelines, columns))
     _parquet(out / "downtime.parquet", stack_runs(downtimes, ["node", "downtime_s"]))

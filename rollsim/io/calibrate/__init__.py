@@ -35,7 +35,15 @@ from rollsim.io.calibrate.fitting import ALPHA, FamilyFit, PhaseFit, fit_phase
 from rollsim.io.calibrate.kubectl import PullMessage, parse_go_duration, parse_pulled_message, parse_time
 from rollsim.io.calibrate.measurement import ks_test
 from rollsim.io.calibrate.phases import PHASES, PhaseSample, PhaseSamples, pod_phases
-from rollsim.io.calibrate.profile import Calibration, calibrate, format_table, load_timings, write_timings
+from rollsim.io.calibrate.profile import (
+    Calibration,
+    calibrate,
+    format_table,
+    load_timings,
+    profile_document,
+    profile_text,
+    write_timings,
+)
 
 __all__ = [
     "ALPHA",
@@ -55,5 +63,7 @@ __all__ = [
     "parse_pulled_message",
     "parse_time",
     "pod_phases",
+    "profile_document",
+    "profile_text",
     "write_timings",
 ]

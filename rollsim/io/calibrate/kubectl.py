@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rollsim.io.yamldoc import ConfigError, read_text
+from rollsim.io.yamldoc import ConfigError, read_text, source_name
 
 __all__ = [
     "PullMessage",
@@ -29,7 +29,7 @@ __all__ = [
 
 def read_json(path: str | Path) -> Any:
     """The parsed JSON of a file; ConfigError naming the file (and the line) if it is not JSON."""
-    file = str(path)
+    file = source_name(path)
     text = read_text(path)
     try:
         return json.loads(text)

@@ -18,11 +18,12 @@ import yaml
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
 from rollsim.io.calibrate.kubectl import read_json
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
-from rollsim.io.yamldoc import ConfigError, load_yaml
+from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
 from rollsim.io.atomic import write_text
 
-__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "format_table", "load_timings", "write_timings"]
+__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "format_table", "load_timings", "profile_document",
+           "profile_text", "write_timings"]
 
 PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
 
@@ -75,14 +76,15 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
     try:
         samples = pod_phases(pods_doc, events_doc)
     except ConfigError as exc:
-        raise ConfigError(exc.message, exc.path, str(events_path if exc.file == "events" else pods_path)) from None
+        raise ConfigError(exc.message, exc.path,
+                          source_name(events_path if exc.file == "events" and events_path else pods_path)) from None
     if samples.pods == 0:  # a profile of nothing would silently keep every default
         raise ConfigError("lists no pods; expected kubectl get pods -o json of a finished rollout's pods",
-                          file=str(pods_path))
+                          file=source_name(pods_path))
     if not any(s.values for s in samples.phases.values()):
         reasons = sorted({r for counts in samples.skipped.values() for r in counts})
         raise ConfigError(f"no pod gave a single phase duration (skipped: {', '.join(reasons) or 'all'})",
-                          file=str(pods_path))
+                          file=source_name(pods_path))
     phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
               for name, s in samples.phases.items()}
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
@@ -92,7 +94,7 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
         notes.append(f"ready: every value is a multiple of {lattice} s, the readiness probe's periodSeconds; "
                      "the profile sets probe_period 0 so that the simulator does not add it again")
     notes += samples.notes
-    source = {"pods": str(pods_path), "events": None if events_path is None else str(events_path)}
+    source = {"pods": source_name(pods_path), "events": None if events_path is None else source_name(events_path)}
     return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source)
 
 
@@ -143,9 +145,9 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 
 
-def write_timings(calibration: Calibration, path: str | Path) -> None:
-    """Write the timing profile (YAML, atomically): ``timings`` for ``scenario.timings: PATH``,
-    then how each phase was fitted, the counts, skips, notes and the empirical values."""
+def profile_document(calibration: Calibration) -> dict[str, Any]:
+    """The timing profile as plain data: ``timings`` (what ``load_timings`` reads), then how
+    each phase was fitted, the counts, skips, notes and the empirical values."""
     fits = {name: {"count": f.count, "mean_s": _clean(f.mean), "median_s": _clean(f.median), "p95_s": _clean(f.p95),
                    "fit": f"empirical: the {name} values below" if isinstance(f.chosen, Empirical) else f.spec,
                    "ks_statistic": _clean(f.ks_statistic), "p_value": _clean(f.p_value),
@@ -167,10 +169,20 @@ def write_timings(calibration: Calibration, path: str | Path) -> None:
         "notes": list(calibration.notes),
         "empirical": {name: list(f.empirical.values) if f.empirical else [] for name, f in calibration.phases.items()},
     }
+    return doc
+
+
+def profile_text(calibration: Calibration) -> str:
+    """The timing profile as the YAML file ``write_timings`` writes (``rollsim calibrate -o yaml``)."""
     header = ("# A timing profile written by rollsim calibrate. Use it with `scenario.timings: PATH`\n"
               "# or `rollsim simulate --timings PATH`; only the `timings` mapping is read.\n")
-    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    write_text(Path(path), header + text)
+    return header + yaml.dump(profile_document(calibration), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                              width=100)
+
+
+def write_timings(calibration: Calibration, path: str | Path) -> None:
+    """Write the timing profile (``profile_text``) atomically: use it as ``scenario.timings: PATH``."""
+    write_text(Path(path), profile_text(calibration))
 
 
 def load_timings(path: str | Path) -> dict[str, str]:

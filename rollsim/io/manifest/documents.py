@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text
+from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text, source_name
 from rollsim.io.manifest.errors import ManifestError
 
 __all__ = ["Document", "read_documents"]
@@ -135,7 +135,7 @@ def _read(path: str | Path, file: str) -> str:
 
 def read_documents(path: str | Path) -> list[Document]:
     """Every document of the file at ``path``; any YAML problem is a one-line ``ManifestError``."""
-    file = str(path)
+    file = source_name(path)
     text = _read(path, file)
     try:
         return _parse(text, file)

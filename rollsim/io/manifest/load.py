@@ -11,6 +11,7 @@ from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.manifest.fields import check_fields
 from rollsim.io.manifest.objects import check_api_version, objects, select
 from rollsim.io.manifest.spec import daemonset_spec
+from rollsim.io.yamldoc import source_name
 from rollsim.spec.scenario import DaemonSetSpec
 
 __all__ = ["LoadedDaemonSet", "load_daemonset"]
@@ -40,7 +41,7 @@ def load_daemonset(path: str | Path, name: str | None = None, strict: bool = Fal
     are collected as warnings, or with ``strict=True`` the first is an error. Raises
     ``ManifestError`` (a ``ConfigError``) whose text is ``file:line: field.path: rule``.
     """
-    file = str(path)
+    file = source_name(path)
     try:
         obj = select(objects(read_documents(path), file), name, file)
         check_api_version(obj)

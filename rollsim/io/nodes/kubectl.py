@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from rollsim.spec.node import Node
-from rollsim.io.yamldoc import ConfigError, read_text
+from rollsim.io.yamldoc import ConfigError, read_text, source_name
 from rollsim.io.nodes.fields import (
     Invalid,
     Parts,
@@ -40,7 +40,7 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
     Ready condition is not ready, as kubectl shows it (``Unknown``). Everything else is
     ignored. Raises ``ConfigError`` naming the file, line and field path.
     """
-    file = str(path)
+    file = source_name(path)
     text = read_text(path)
     data = _parse(text, file)
     try:

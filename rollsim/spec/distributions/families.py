@@ -23,7 +23,6 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaincinv
 from numpy.typing import NDArray
 
 __all__ = [
@@ -331,6 +330,8 @@ class Gamma(Distribution):
         q = _check_q(q)
         if self.cv < _TINY_CV:
             return self.mean
+        from scipy.special import gammaincinv  # here: scipy costs 0.2 s to import, and few runs need it
+
         return float(gammaincinv(self.shape, q)) * self.scale
 
     def __str__(self) -> str:

@@ -1,0 +1,83 @@
+"""A run's timeline as Prometheus text: a Grafana panel of the simulated rollout beside the real one.
+
+Each timeline column becomes a gauge named after the kube-state-metrics series it
+mirrors, so a dashboard query can put them side by side:
+
+=====================================  ====================================================
+rollsim series                          kube-state-metrics series of a real rollout
+=====================================  ====================================================
+rollsim_daemonset_desired_nodes         kube_daemonset_status_desired_number_scheduled
+rollsim_daemonset_available_nodes       kube_daemonset_status_number_available
+rollsim_daemonset_unavailable_nodes     kube_daemonset_status_number_unavailable
+rollsim_daemonset_updated_nodes         kube_daemonset_status_updated_number_scheduled
+rollsim_daemonset_surge_nodes           (nodes running an old and a new pod at once)
+rollsim_daemonset_terminating_pods      (old pods shutting down)
+rollsim_daemonset_pending_pods          (new pods created but not yet running)
+=====================================  ====================================================
+
+Two flavours of one format: the Prometheus text exposition format 0.0.4 (timestamps in
+milliseconds; ``.prom``) and OpenMetrics 1.0 (timestamps in seconds, ``# EOF``; ``.om``,
+what ``promtool tsdb create-blocks-from openmetrics`` backfills). The timeline is a step
+function stored where it changes; samples are those change points, timestamped at
+``start_s`` plus the simulated time, one per millisecond at most (the last state in it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+__all__ = ["SERIES", "timeline_exposition"]
+
+# timeline column -> (metric name, help text)
+SERIES = {
+    "desired": ("rollsim_daemonset_desired_nodes", "Nodes that should run the daemon pod."),
+    "available": ("rollsim_daemonset_available_nodes", "Desired nodes with an available daemon pod."),
+    "unavailable": ("rollsim_daemonset_unavailable_nodes", "Desired nodes without an available daemon pod."),
+    "updated": ("rollsim_daemonset_updated_nodes", "Nodes running a pod of the new revision."),
+    "surge": ("rollsim_daemonset_surge_nodes", "Nodes running an old and a new pod at once."),
+    "terminating": ("rollsim_daemonset_terminating_pods", "Old pods shutting down."),
+    "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),
+}
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+
+
+def _label_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(labels: Mapping[str, str]) -> str:
+    for name in labels:
+        if not _LABEL_NAME.match(name) or name.startswith("__"):
+            raise ValueError(f"not a Prometheus label name: {name!r}")
+    return "{" + ",".join(f'{k}="{_label_value(str(v))}"' for k, v in labels.items()) + "}" if labels else ""
+
+
+def timeline_exposition(timeline: pd.DataFrame, *, start_s: float = 0.0, labels: Mapping[str, str] | None = None,
+                        openmetrics: bool = False) -> str:
+    """The timeline's gauges (``SERIES``, those of its columns present) as exposition text.
+
+    ``start_s`` is the wall-clock time (Unix seconds) of the update's start; ``labels``
+    go on every sample (``namespace``, ``daemonset``, ``seed``...).
+    """
+    if not math.isfinite(start_s):
+        raise ValueError(f"start_s must be finite, got {start_s!r}")
+    ms = (start_s * 1000 + timeline["time_s"].to_numpy(dtype=float) * 1000).round().astype("int64")
+    # several changes at one instant, or within one millisecond: the state after the last
+    last = pd.Series(range(len(ms))).groupby(ms).max().to_numpy() if len(ms) else []
+    label_text = _labels(labels or {})
+    lines = []
+    for column, (name, text) in SERIES.items():
+        if column not in timeline:
+            continue
+        values = timeline[column].to_numpy()
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge"]
+        for i in last:
+            stamp = f"{ms[i] / 1000:.3f}" if openmetrics else str(ms[i])
+            lines.append(f"{name}{label_text} {int(values[i])} {stamp}")
+    if openmetrics:
+        lines.append("# EOF")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,244 @@
+"""What the command line prints: each command's result as text, or as ``-o json|yaml|wide|name``.
+
+As ``kubectl get -o``: ``json`` and ``yaml`` are the whole result as data (parse them
+with ``jq``/``yq`` or ``json.loads``), ``wide`` is the text with more columns, ``name``
+one name per line for the next command of a pipe. Every function here is pure: it takes
+what the command computed and returns the text; the command prints it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
+           "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide",
+           "seconds"]
+
+FORMATS = ("json", "yaml", "wide", "name")
+
+
+def _plain(value: Any) -> Any:
+    """JSON- and YAML-safe data: NaN and infinities become null, numpy scalars Python ones."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def render_data(data: Any, fmt: str) -> str:
+    """``data`` as JSON (indented by 2) or YAML (block style, keys in order), ending in a newline."""
+    data = _plain(data)
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    raise ValueError(f"not a data format: {fmt!r}")
+
+
+def seconds(s: float) -> str:
+    """``427`` -> ``7m07s``; ``3723`` -> ``1h02m03s``."""
+    h, rem = divmod(int(round(s)), 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
+
+
+# --- simulate -----------------------------------------------------------------------------
+
+def simulate_document(result: Any) -> dict[str, Any]:
+    """``rollsim simulate -o json``: the run's summary dict (``rollsim.observe.metrics.summarize``),
+    with the summaries of the run's other DaemonSets under ``others`` when it has any."""
+    document = dict(result.summary)
+    if result.others:
+        document["others"] = {name: dict(s) for name, s in result.others.items()}
+    return document
+
+
+def _eligibility(scenario: Any) -> str:
+    """Which nodes run the DaemonSet, and why the others do not (one line)."""
+    from rollsim.spec.eligibility import eligibility_report
+
+    report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
+    line = f"{report.eligible} of {report.total} run the DaemonSet"
+    if report.reasons:
+        line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
+    return line
+
+
+def format_summary(result: Any, wall: float) -> str:
+    """The human-readable summary of one run."""
+    from rollsim.spec.budget import scaled_value, updated_desired_node_counts
+
+    s, sc = result.summary, result.scenario
+    strategy = sc.daemonset.strategy
+    n = s["nodes"]
+    if strategy.rolling:
+        b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
+        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable}), "
+               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n)})")
+    else:
+        how = f"OnDelete, deleter {sc.deleter}"
+    downtime = ("none" if s["node_downtime_max_s"] is None else
+                f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
+                f"max {s['node_downtime_max_s']:.1f} s")
+    done = (f"yes, in {seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
+            else f"no (stopped at {s['end_s']:.1f} s)")
+    lines = [
+        f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
+        f"  nodes              {_eligibility(sc)}",
+        f"  completed          {done}",
+        f"  updated            {s['updated']} / {n} nodes",
+        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
+        f"  max unavailable    {s['max_unavailable_observed']} nodes",
+        f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
+        f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
+        f"  max surge          {s['max_surge_observed']} nodes with two pods",
+        f"  node downtime      {downtime}",
+        f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
+        f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
+    ]
+    return "\n".join(lines)
+
+
+_SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
+          "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed", "node_downtime_p50_s",
+          "node_downtime_p95_s", "node_downtime_max_s", "events", "syncs", "api_writes", "end_s"}
+
+
+def format_summary_wide(result: Any, wall: float) -> str:
+    """``-o wide``: the summary, then every other summary key (pulls, stalls, rollback, queue waits)."""
+    rest = [(k, v) for k, v in simulate_document(result).items() if k not in _SHOWN and k != "others"]
+    width = max((len(k) for k, _ in rest), default=0)
+    lines = [format_summary(result, wall)] + [f"  {k:<{width}}  {_plain(v)}" for k, v in rest]
+    for name, other in (result.others or {}).items():
+        lines.append(f"  {name}: completed {other.get('completed')}, duration_s {_plain(other.get('duration_s'))}, "
+                     f"min_available {other.get('min_available')}")
+    return "\n".join(lines)
+
+
+# --- run ----------------------------------------------------------------------------------
+
+def _config_rows(summary: Any) -> list[dict[str, Any]]:
+    keep = ("config", "label", "runs", "completed_fraction", "duration_s_mean", "duration_s_p95",
+            "min_available_fraction_min", "unavailable_node_seconds_mean", "max_surge_observed_max",
+            "slo_ok", "slo_failed")
+    rows = []
+    for record in summary.to_dict("records"):
+        row = {k: record.get(k) for k in keep if k in record}
+        if "slo_ok" in row:
+            row["slo_ok"] = str(row["slo_ok"]) == "True"
+        if isinstance(row.get("slo_failed"), float):  # an empty cell read back from CSV
+            row["slo_failed"] = ""
+        rows.append(row)
+    return rows
+
+
+def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> dict[str, Any]:
+    """``rollsim run -o json``: one experiment's results folder, how it ran, its recommendation
+    and per configuration the headline statistics (all of them are in ``summary.csv``)."""
+    from rollsim.present.report import recommendation_for
+
+    return {
+        "name": results.name, "path": str(results.path),
+        "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused},
+        "executor": report.executor, "workers": report.workers, "wall_s": round(report.wall_s, 3),
+        "recommendation": recommendation_for(results).reason,
+        "report": {"markdown": str(report_paths[0]), "html": str(report_paths[1])},
+        "configurations": _config_rows(results.summary),
+    }
+
+
+def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:
+    """A short table of configurations, the recommendation and where the files are
+    (``wide``: also the p95 duration, unavailable node-seconds and max surge)."""
+    from rollsim.present.report import recommendation_for
+
+    summary = results.summary
+    width = max(len(str(label)) for label in summary["label"])
+    head = f"  {'configuration':<{width}}  duration (mean)  min available"
+    if wide:
+        head += "  duration (p95)  unavailable node-s  max surge"
+    lines = [f"{results.name}: {note}", head + "  SLO"]
+    for _, row in summary.iterrows():
+        shown = _duration(row.get("duration_s_mean"))
+        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
+        worst = row.get("min_available_fraction_min", math.nan) * 100  # the worst replication
+        line = f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%"
+        if wide:
+            line += (f"  {_duration(row.get('duration_s_p95')):>14}  "
+                     f"{row.get('unavailable_node_seconds_mean', math.nan):>18,.0f}  "
+                     f"{row.get('max_surge_observed_max', math.nan):>9.0f}")
+        lines.append(f"{line}  {verdict}")
+    lines.append(f"  recommendation: {recommendation_for(results).reason}")
+    lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
+    return "\n".join(lines)
+
+
+def _duration(value: Any) -> str:
+    if value is None or value != value or value == math.inf:
+        return "not completed"
+    return seconds(float(value))
+
+
+# --- make-nodes -------------------------------------------------------------------------
+
+def node_names(document: Mapping[str, Any]) -> str:
+    """``-o name``: ``node/<name>`` per line, as ``kubectl get nodes -o name``."""
+    return "".join(f"node/{item['metadata']['name']}\n" for item in document.get("items", []))
+
+
+def nodes_table(document: Mapping[str, Any]) -> str:
+    """``-o wide``: the columns of ``kubectl get nodes -o wide`` that rollsim reads."""
+    rows = [("NAME", "STATUS", "ROLES", "ZONE", "CPU", "MEMORY", "TAINTS")]
+    for item in document.get("items", []):
+        meta, spec, status = item["metadata"], item.get("spec", {}), item.get("status", {})
+        labels = meta.get("labels", {})
+        ready = next((c.get("status") for c in status.get("conditions", []) if c.get("type") == "Ready"), "Unknown")
+        state = "Ready" if ready == "True" else "NotReady"
+        if spec.get("unschedulable"):
+            state += ",SchedulingDisabled"
+        roles = ",".join(sorted(k.rsplit("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")))
+        taints = ",".join(f"{t['key']}:{t['effect']}" for t in spec.get("taints", []))
+        alloc = status.get("allocatable", {})
+        rows.append((meta["name"], state, roles or "<none>", labels.get("topology.kubernetes.io/zone", "<none>"),
+                     str(alloc.get("cpu", "")), str(alloc.get("memory", "")), taints or "<none>"))
+    return _table(rows)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join("   ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n" for r in rows)
+
+
+# --- calibrate, plot, report -------------------------------------------------------------
+
+def calibration_wide(calibration: Any) -> str:
+    """``-o wide``: the table, then each phase's families with their KS statistic and p-value."""
+    from rollsim.io.calibrate import format_table
+
+    rows = [("PHASE", "FAMILY", "FIT", "KS D", "P-VALUE")]
+    for name, fit in calibration.phases.items():
+        for family in fit.families:
+            if family.distribution is None:
+                rows.append((name, family.family, f"— ({family.note})", "—", "—"))
+            else:
+                rows.append((name, family.family, str(family.distribution), f"{family.ks_statistic:.3f}",
+                             f"{family.p_value:.2g}"))
+    return format_table(calibration) + "\n\n" + _table(rows).rstrip("\n")
+
+
+def paths_wide(paths: Sequence[Path]) -> str:
+    """``-o wide``: each file written with its size."""
+    return "".join(f"{p}\t{p.stat().st_size:,} bytes\n" for p in paths)

@@ -1,0 +1,185 @@
+"""rollsim as a library: the public API, notebook reprs, frame-level plots, the long-form summary
+and the Prometheus/OpenMetrics export of a timeline."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
+from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
+
+import rollsim
+from rollsim.io.openmetrics import SERIES, timeline_exposition
+from rollsim.present.plots import plot_availability, plot_downtime, plot_duration, plot_tradeoff
+from rollsim.sweep.aggregate import METRICS, STATISTICS, summary_long
+
+DATA = Path(__file__).parent / "data"
+EXPERIMENT = """\
+name: lib
+scenario:
+  cluster: {nodes: 10}
+  controller: {mode: ideal}
+  timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+grid:
+  strategy.max_unavailable: [1, 5]
+replications: 2
+seed: 4
+"""
+
+
+@pytest.fixture(scope="module")
+def run() -> rollsim.RunResult:
+    return rollsim.simulate(rollsim.build_scenario(nodes=30, max_unavailable="10%"), seed=1)
+
+
+# -- the public API ----------------------------------------------------------------------------
+
+def test_all_names_resolve() -> None:
+    for name in rollsim.__all__:
+        assert getattr(rollsim, name) is not None, name
+    with pytest.raises(AttributeError):
+        rollsim.no_such_thing  # noqa: B018
+
+
+def test_load_daemonset_and_nodes_feed_build_scenario() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = rollsim.load_daemonset(DATA / "manifests" / "unknown-fields.yaml")
+    assert caught and "unknown" in str(caught[0].message)
+    nodes = rollsim.load_nodes(next((DATA / "nodes").glob("*.json")))
+    scenario = rollsim.build_scenario(daemonset_spec=spec, node_list=nodes)
+    assert scenario.daemonset.name == spec.name and len(scenario.nodes) == len(nodes)
+
+
+def test_run_experiment_takes_any_executor_and_gives_the_same_results(tmp_path) -> None:
+    path = tmp_path / "lib.yaml"
+    path.write_text(EXPERIMENT)
+    serial = rollsim.run_experiment(path, "serial", out_dir=tmp_path / "serial", progress=False)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = rollsim.run_experiment(rollsim.load_experiment(path), pool, out_dir=tmp_path / "threads",
+                                          progress=False)
+    assert threaded.manifest["executor"] == "ThreadPoolExecutor"
+    for name in ("runs.csv", "summary.csv", "summary_long.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "threads" / name).read_bytes(), name
+    assert list(serial.summary["label"]) == list(threaded.summary["label"])
+
+
+def test_run_experiment_writes_to_results_name_by_default(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lib.yaml").write_text(EXPERIMENT)
+    results = rollsim.run_experiment("lib.yaml", "serial", progress=False)
+    assert results.path == Path("results") / "lib" and (tmp_path / "results" / "lib" / "summary.csv").is_file()
+
+
+# -- reprs ------------------------------------------------------------------------------------
+
+def test_run_result_repr_is_one_short_line(run) -> None:
+    text = repr(run)
+    assert "\n" not in text and len(text) < 250
+    assert text.startswith("RunResult(30 nodes, RollingUpdate maxUnavailable=10%") and "completed yes" in text
+
+
+def test_run_result_html_has_the_summary_and_a_sparkline(run) -> None:
+    page = run._repr_html_()
+    assert page.count("<svg") == 1 and "<polyline" in page and "min available" in page
+    assert "27 nodes (90.0%)" in page  # 10% of 30 down at a time
+    assert len(page) < 3000 and "time_s" not in page  # no frame dumped
+
+
+def test_results_show_a_table_and_sparklines(tmp_path) -> None:
+    path = tmp_path / "lib.yaml"
+    path.write_text(EXPERIMENT)
+    results = rollsim.run_experiment(path, "serial", out_dir=tmp_path / "out", progress=False)
+    assert repr(results).startswith("Results('lib': 2 configurations × 2 replications, 4 runs")
+    page = results._repr_html_()
+    assert page.count("<svg") == 2 and "max_unavailable=5" in page
+
+
+# -- tidy frames --------------------------------------------------------------------------------
+
+def test_summary_long_has_one_row_per_config_metric_and_statistic() -> None:
+    wide = pd.DataFrame([{"config": 1, "label": "b", "x": 2, "runs": 3, "completed_fraction": 1.0,
+                          **{f"{m}_{s}": 10.0 for m in METRICS for s in STATISTICS}},
+                         {"config": 0, "label": "a", "x": 1, "runs": 3, "completed_fraction": 0.5,
+                          **{f"{m}_{s}": math.nan for m in METRICS for s in STATISTICS}}])
+    wide.loc[0, "duration_s_p95"] = 42.0
+    long = summary_long(wide)
+    assert list(long.columns) == ["config", "label", "metric", "statistic", "value"]
+    assert len(long) == 2 * (1 + len(METRICS) * len(STATISTICS))
+    assert list(long["config"].unique()) == [0, 1]  # sorted by configuration
+    row = long[(long["config"] == 1) & (long["metric"] == "duration_s") & (long["statistic"] == "p95")]
+    assert row["value"].tolist() == [42.0]
+    completed = long[long["metric"] == "completed"]
+    assert completed["value"].tolist() == [0.5, 1.0] and set(completed["statistic"]) == {"mean"}
+
+
+# -- plots from frames ----------------------------------------------------------------------------
+
+def test_plots_take_frames_and_a_run(run, tmp_path) -> None:
+    ax = plot_availability(run.timeline)
+    assert isinstance(ax, Axes) and ax.get_lines()
+    assert plot_availability(run).get_lines()  # a RunResult
+    assert plot_downtime(run).get_lines()
+    fig = Figure()
+    given = fig.add_subplot()
+    assert plot_availability(run.timeline, ax=given) is given
+    path = tmp_path / "lib.yaml"
+    path.write_text(EXPERIMENT)
+    results = rollsim.run_experiment(path, "serial", out_dir=tmp_path / "out", progress=False)
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    ax = plot_duration(summary)
+    assert ax.get_xlabel().startswith("strategy.max_unavailable")  # the swept key, found in the frame
+    assert plot_tradeoff(summary).collections
+    one = results.timelines[results.timelines["config"] == 0]
+    assert len(plot_availability(one).get_lines()) == 1
+    with pytest.raises(ValueError, match="missing available"):
+        plot_availability(pd.DataFrame({"time_s": [0.0], "desired": [1]}))
+
+
+# -- Prometheus and OpenMetrics text ----------------------------------------------------------------
+
+TIMELINE = pd.DataFrame({"time_s": [0.0, 5.0, 5.0, 12.3456], "desired": [3, 3, 3, 3], "available": [3, 2, 1, 3],
+                         "unavailable": [0, 1, 2, 0], "updated": [0, 0, 1, 3]})
+
+
+def test_prometheus_text_parses_with_millisecond_timestamps() -> None:
+    text = timeline_exposition(TIMELINE, start_s=1_700_000_000, labels={"daemonset": 'fluent"bit', "seed": "0"})
+    families = {f.name: f for f in parse_prometheus(text)}
+    assert set(families) == {SERIES[c][0] for c in ("desired", "available", "unavailable", "updated")}
+    available = families["rollsim_daemonset_available_nodes"]
+    assert available.type == "gauge"
+    # the parser reads the milliseconds of the text as seconds; the last state at 5 s is kept
+    assert [(s.timestamp, s.value) for s in available.samples] == [
+        (1_700_000_000.0, 3.0), (1_700_000_005.0, 1.0), (1_700_000_012.346, 3.0)]
+    assert '{daemonset="fluent\\"bit",seed="0"} 1 1700000005000\n' in text
+    assert available.samples[0].labels == {"daemonset": 'fluent"bit', "seed": "0"}
+    assert text.count("rollsim_daemonset_available_nodes{") == 3
+
+
+def test_openmetrics_text_parses_with_second_timestamps() -> None:
+    text = timeline_exposition(TIMELINE, start_s=1_700_000_000, openmetrics=True)
+    assert text.endswith("# EOF\n")
+    families = {f.name: f for f in parse_openmetrics(text)}
+    stamps = [float(s.timestamp) for s in families["rollsim_daemonset_updated_nodes"].samples]
+    assert stamps == [1_700_000_000.0, 1_700_000_005.0, 1_700_000_012.346]
+
+
+def test_simulate_writes_a_timeline_by_extension(tmp_path, run) -> None:
+    from rollsim.cli import main
+
+    prom, om = tmp_path / "t.prom", tmp_path / "t.om"
+    assert main(["simulate", "--nodes", "8", "-q", "--timeline", str(prom), "--timeline-start",
+                 "2024-06-01T12:00:00Z"]) == 0
+    samples = [s for f in parse_prometheus(prom.read_text()) for s in f.samples]
+    assert samples[0].timestamp == 1_717_243_200.0 and samples[0].labels["daemonset"] == "fluentd-elasticsearch"
+    assert main(["simulate", "--nodes", "8", "-q", "--timeline", str(om)]) == 0
+    assert list(parse_openmetrics(om.read_text()))
+    with pytest.raises(ValueError, match="label name"):
+        timeline_exposition(TIMELINE, labels={"bad-name": "x"})
