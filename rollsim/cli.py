@@ -94,10 +94,11 @@ def _build_parser() -> argparse.ArgumentParser:
         option(phase, f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'", "DIST")
     option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
     option("controller", "controller model (default realistic)", choices=("ideal", "realistic"))
+    option("kubernetes_version", "the controller's Kubernetes minor, 1.33 to 1.36 (default 1.36)", "1.MM")
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")
     option("horizon", "give up after S simulated seconds (default 30 days)", "S")
-    option("new_pods", "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
+    option("new_pods", "a new revision that fails: crashloop, pull-error, never-ready or rejected, optionally :F",
            "KIND[:F]")
     option("image_size", "the new image's size, e.g. 300MB: pulls then share the registry's bandwidth", "SIZE")
     option("image_cached", "fraction of nodes that already have the new image (default 0)", "F")

@@ -23,6 +23,7 @@ from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.quantity import cpu_millis, memory_bytes
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT, ImageSpec, parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.registry import RegistrySpec
+from rollsim.spec.versions import parse_version
 from rollsim.spec.scenario import (
     IDEAL,
     ON_DELETE,
@@ -210,6 +211,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "expectations_timeout": ("controller.expectations_timeout", lambda v: _number(v, 0)),
     "watch_delay": ("controller.watch_delay", parse_distribution),
     "api_latency": ("controller.api_latency", parse_distribution),
+    "kubernetes_version": ("controller.kubernetes_version", parse_version),
     "deleter": ("deleter", parse_deleter),
     "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
     "new_pods": ("faults.new_pods", parse_new_pods),
@@ -298,7 +300,7 @@ def build_scenario(
     timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
     settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
                                   "slow_start_initial_batch_size", "expectations_timeout",
-                                  "watch_delay", "api_latency") if k in o}
+                                  "watch_delay", "api_latency", "kubernetes_version") if k in o}
     controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
     return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
                     deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"),

@@ -16,6 +16,7 @@ from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.churn import NodeChange
 from rollsim.spec.image import ImageSpec
 from rollsim.spec.registry import RegistrySpec
+from rollsim.spec.versions import DEFAULT_VERSION, VersionRules, parse_version, rules_for
 
 __all__ = [
     "UpdateStrategy",
@@ -169,6 +170,21 @@ class ControllerSettings:
     ``realistic``: the kube-controller-manager defaults (``--concurrent-daemonset-syncs`` 2,
     ``KubeAPIQPS`` 20, ``KubeAPIBurst`` 30, ``BurstReplicas`` 250,
     ``SlowStartInitialBatchSize`` 1, ``ExpectationsTimeout`` 5 min) with an informer delay.
+
+    ``kubernetes_version`` selects the version-dependent rules (``rollsim.spec.versions``) in
+    both modes. The rest apply in ``realistic`` mode only, each as the real control plane does:
+
+    * ``queue_dedup``: client-go's delaying queue keeps one waiting entry per key, with the
+      earliest due time (``delaying_queue.go`` ``insert``: "update the time only if it would
+      cause the item to be queued sooner"); ``False`` fires every ``AddAfter`` timer.
+    * ``status_requeue``: the controller's own status write comes back through the DaemonSet
+      informer and ``updateDaemonset`` enqueues the key again (it enqueues on every update).
+    * ``node_watch_delay``: the node informer's watch delay (the pod informer's by default);
+      node updates pass ``shouldIgnoreNodeUpdate`` (only label or taint changes enqueue).
+    * ``whole_second_timestamps``: ``creationTimestamp`` and the Ready condition's
+      ``lastTransitionTime`` are ``metav1.Time``, serialized in whole seconds (RFC 3339), so
+      the controller sees a pod Ready since the start of its second: availability moves up to
+      1 s earlier.
     """
 
     mode: str = REALISTIC
@@ -180,8 +196,16 @@ class ControllerSettings:
     expectations_timeout: float = 300.0
     watch_delay: Distribution = DEFAULT_WATCH_DELAY  # type: ignore[assignment]
     api_latency: Distribution = DEFAULT_API_LATENCY  # type: ignore[assignment]
+    kubernetes_version: str = DEFAULT_VERSION
+    queue_dedup: bool = True
+    status_requeue: bool = True
+    node_watch_delay: Distribution | None = None  # None: the pod informer's watch_delay
+    whole_second_timestamps: bool = True
 
     def __post_init__(self) -> None:
+        _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
+        if self.node_watch_delay is not None:
+            _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
         if self.mode not in (IDEAL, REALISTIC):
             raise ValueError(f"controller must be ideal or realistic, got {self.mode!r}")
         for name in ("workers", "kube_api_burst", "burst_replicas", "slow_start_initial_batch_size"):
@@ -196,6 +220,11 @@ class ControllerSettings:
     @property
     def ideal(self) -> bool:
         return self.mode == IDEAL
+
+    @property
+    def rules(self) -> VersionRules:
+        """The controller rules of ``kubernetes_version``."""
+        return rules_for(self.kubernetes_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +319,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "ready": str(t.ready),
         "terminate": str(t.terminate),
         "controller": c.mode,
+        "kubernetes_version": c.kubernetes_version,
         "kube_api_qps": c.kube_api_qps,
         "kube_api_burst": c.kube_api_burst,
         "workers": c.workers,
