@@ -76,6 +76,8 @@ def _build_parser() -> argparse.ArgumentParser:
     option("control_plane_nodes", "control-plane nodes, tainted NoSchedule as kubeadm does (default 0)", "M")
     option("not_ready_nodes", "N nodes (chosen at random) NotReady before the rollout, or N@T[+D] during it",
            "N[@T[+D]]")
+    option("not_ready_condition", "their Ready condition: Unknown (kubelet gone; default) or False (kubelet alive)",
+           choices=("Unknown", "False"))
     option("node_utilization", "share of each node's allocatable CPU and memory other pods request (default 0)", "F")
     option("requests_cpu", "the daemon pod's CPU request, e.g. 100m (default: the manifest's, or 0)", "CPU")
     option("requests_memory", "the daemon pod's memory request, e.g. 200Mi", "MEM")

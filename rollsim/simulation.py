@@ -35,7 +35,7 @@ from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.spec.image import ImageSpec
-from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
+from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams
 
@@ -103,12 +103,18 @@ class _World:
     deleter: tuple[KubectlView, np.random.Generator] | None = None
 
 
-def _with_not_ready(nodes: tuple[Node, ...], count: int, rng) -> tuple[Node, ...]:
+def _failed(condition: str) -> Callable[[Node], Node]:
+    """How a NotReady node looks: Ready=Unknown (unreachable) or Ready=False (kubelet alive)."""
+    return unreachable_node if condition == "Unknown" else not_ready_node
+
+
+def _with_not_ready(nodes: tuple[Node, ...], count: int, rng, condition: str) -> tuple[Node, ...]:
     """``count`` nodes, chosen at random, gone NotReady before the rollout."""
     if not count:
         return nodes
     chosen = set(rng.choice(len(nodes), size=count, replace=False).tolist())
-    return tuple(not_ready_node(n) if i in chosen else n for i, n in enumerate(nodes))
+    fail = _failed(condition)
+    return tuple(fail(n) if i in chosen else n for i, n in enumerate(nodes))
 
 
 def _had_pod(nodes: list[Node], placement) -> list[bool]:
@@ -145,7 +151,8 @@ def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
     with the registry, and the controller-manager's work queue and API client."""
     env = _Environment()
     streams = Streams(seed)
-    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
+    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
+                            scenario.not_ready_condition)
     rank = streams["map_order"].random(len(nodes)).tolist()
     settings = scenario.controller
     realistic = not settings.ideal
@@ -239,7 +246,7 @@ def _start(world: _World) -> UrgentEvent:
     for _ in range(scenario.controller.workers):
         env.process(_worker(env, world.queue, controllers, world.counters))
     if scenario.node_changes:
-        churn = Churn(env, world.api, world.rank, world.streams["churn"])
+        churn = Churn(env, world.api, world.rank, world.streams["churn"], _failed(scenario.not_ready_condition))
         env.process(run_node_changes(churn, scenario.node_changes))
     if world.deleter is not None:
         view, rng = world.deleter

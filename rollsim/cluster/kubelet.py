@@ -261,11 +261,11 @@ class Kubelet:
         return float(duration)  # type: ignore[arg-type]
 
     def _terminate(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
-        ready = self.api.nodes.ready
-        if not ready[pod.node]:
-            return  # no kubelet to confirm the deletion: the pod stays terminating
+        alive = self.api.nodes.alive  # a kubelet reporting NotReady itself still kills pods
+        if not alive[pod.node]:
+            return  # no kubelet to confirm the deletion (unreachable): the pod stays terminating
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
             yield self.env.timeout(min(rt.terminate(), rt.ds.termination_grace_period_seconds))
-        if ready[pod.node]:  # a kubelet that died meanwhile never confirms it
+        if alive[pod.node]:  # a kubelet that died meanwhile never confirms it
             self.api.remove_pod(pod)

@@ -183,6 +183,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nodes": ("cluster.nodes", non_negative_integer),
     "control_plane_nodes": ("cluster.control_plane_nodes", non_negative_integer),
     "not_ready_nodes": ("cluster.not_ready_nodes", lambda v: _not_ready_spec(v)),
+    "not_ready_condition": ("cluster.not_ready_condition", _choice("Unknown", "False")),
     "node_utilization": ("cluster.node_utilization", lambda v: _fraction(v)),
     "add_nodes": ("cluster.add_nodes", lambda v: _changes("add", v)),
     "remove_nodes": ("cluster.remove_nodes", lambda v: _changes("remove", v)),
@@ -309,7 +310,7 @@ def build_scenario(
                                     o.get("image_pull_policy", IF_NOT_PRESENT), o.get("node_bandwidth")),
                     registry=RegistrySpec(o.get("registry_bandwidth"), o.get("registry_pull_rate"),
                                           o.get("registry_latency", 0.0)),
-                    not_ready_nodes=_not_ready(o, nodes),
+                    not_ready_nodes=_not_ready(o, nodes), not_ready_condition=o.get("not_ready_condition", "Unknown"),
                     node_changes=o.get("add_nodes", ()) + o.get("remove_nodes", ())
                     + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ()),
                     node_utilization=o.get("node_utilization", 0.0),

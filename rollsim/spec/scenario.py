@@ -37,6 +37,10 @@ ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
 IDEAL = "ideal"
 REALISTIC = "realistic"
+# A NotReady node's Ready condition: Unknown (its kubelet is gone: the lifecycle controller's
+# unreachable taints, nothing confirms a deletion; the usual case, test-infra #31706) or False
+# (the kubelet reports NotReady itself and still kills pods: not-ready taints).
+NOT_READY_CONDITIONS = ("Unknown", "False")
 
 
 def _set(obj: object, name: str, value: object) -> None:
@@ -252,6 +256,7 @@ class Scenario:
     image: ImageSpec = field(default_factory=ImageSpec)
     registry: RegistrySpec = field(default_factory=RegistrySpec)
     not_ready_nodes: int = 0
+    not_ready_condition: str = "Unknown"
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
     scheduler_throughput: float | None = None
@@ -275,6 +280,8 @@ class Scenario:
         _set(self, "new_pods", parse_new_pods(self.new_pods))
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
+        if self.not_ready_condition not in NOT_READY_CONDITIONS:
+            raise ValueError(f"not_ready_condition must be Unknown or False, got {self.not_ready_condition!r}")
         _set(self, "node_changes", tuple(self.node_changes))
         if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
@@ -334,6 +341,7 @@ def describe_scenario(scenario: Scenario) -> dict[str, object]:
         "registry_bandwidth": scenario.registry.bandwidth,
         "registry_pull_rate": scenario.registry.pull_rate,
         "not_ready_nodes": scenario.not_ready_nodes,
+        "not_ready_condition": scenario.not_ready_condition,
         "node_changes": [f"{c.kind} {c}" for c in scenario.node_changes],
         "node_utilization": scenario.node_utilization,
         "scheduler_throughput": scenario.scheduler_throughput,
