@@ -96,6 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
         option(phase, f"{text} distribution, e.g. 'lognormal(median=2, p95=5)'", "DIST")
     option("probe_period", "readiness probe period; 0 = Ready exactly when the app is (default 10)", "S")
     option("controller", "controller model (default realistic)", choices=("ideal", "realistic"))
+    option("node_watch_delay", "the node informer's watch delay (default: the pod informer's)", "DIST")
     option("kubernetes_version", "the controller's Kubernetes minor, 1.33 to 1.36 (default 1.36)", "1.MM")
     option("deleter", "who deletes old pods under OnDelete (default none)", "none|batch:K[:PAUSE]|rate:S")
     sim.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N", help="root seed (default 0)")

@@ -213,6 +213,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "watch_delay": ("controller.watch_delay", parse_distribution),
     "api_latency": ("controller.api_latency", parse_distribution),
     "kubernetes_version": ("controller.kubernetes_version", parse_version),
+    "node_watch_delay": ("controller.node_watch_delay", parse_distribution),
     "deleter": ("deleter", parse_deleter),
     "horizon": ("horizon_s", lambda v: _number(v, 0, strict=True)),
     "new_pods": ("faults.new_pods", parse_new_pods),
@@ -301,7 +302,7 @@ def build_scenario(
     timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
     settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
                                   "slow_start_initial_batch_size", "expectations_timeout",
-                                  "watch_delay", "api_latency", "kubernetes_version") if k in o}
+                                  "watch_delay", "api_latency", "kubernetes_version", "node_watch_delay") if k in o}
     controller = ControllerSettings(mode=o.get("controller", REALISTIC), **settings)
     return Scenario(nodes=nodes, daemonset=daemonset, timings=timings, controller=controller,
                     deleter=o.get("deleter", "none"), horizon_s=o.get("horizon"),
