@@ -137,6 +137,10 @@ def _build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--events", metavar="EVENTS.json", help="kubectl get events -o json (exact pull times)")
     cal.add_argument("-o", "--output", type=_checked(_output_path), metavar="TIMINGS.yaml",
                      help="write the timing profile (use it with --timings or scenario.timings)")
+    val = sub.add_parser("validate", help="predicted against reported durations: upstream measurements, field studies")
+    val.add_argument("studies", nargs="*", metavar="FIELD.yaml", help="field studies (default experiments/field-*.yaml)")
+    val.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
+                     help="replay every case with this version's controller (default: each case's own)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports")
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml")
     run.add_argument("--out", type=Path, metavar="DIR",
@@ -315,6 +319,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from rollsim.sweep.validate import format_rows, validate
+
+    studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
+    print(format_rows(validate(studies, args.kubernetes_version)))
+    return 0
+
+
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
     from rollsim.io.nodes import make_nodes, nodes_json
 
@@ -371,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = _build_parser()
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
-                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate}
+                "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "validate": _cmd_validate}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

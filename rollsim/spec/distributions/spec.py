@@ -14,6 +14,7 @@ import numbers
 import re
 from typing import NamedTuple
 
+from rollsim.spec.distributions.stragglers import Stragglers
 from rollsim.spec.distributions.families import (
     Constant,
     Distribution,
@@ -34,6 +35,7 @@ _FAMILIES: dict[str, tuple[type[Distribution], tuple[str, ...]]] = {
     "lognormal": (LogNormal, ("median", "p95")),
     "gamma": (Gamma, ("mean", "cv")),
     "empirical": (Empirical, ()),
+    "stragglers": (Stragglers, ("median", "p95", "fraction", "tail")),
 }
 
 _TOKEN = re.compile(
