@@ -36,6 +36,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/modes.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

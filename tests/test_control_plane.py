@@ -93,6 +93,13 @@ def test_the_status_write_comes_back_and_enqueues_the_daemonset(status_requeue) 
     assert controller.requeued == ([(0.5, 0.0)] if status_requeue else [])
 
 
+@pytest.mark.parametrize("switch", ["status_requeue", "queue_dedup", "whole_second_timestamps"])
+def test_each_mechanism_can_be_turned_off_and_the_rollout_still_completes(switch) -> None:
+    scenario = build_scenario(nodes=30, max_unavailable=3, min_ready_seconds=2, **CONSTANT)
+    off = dataclasses.replace(scenario, controller=dataclasses.replace(scenario.controller, **{switch: False}))
+    assert simulate(off, seed=1).summary["completed"]
+
+
 def test_should_ignore_node_update_compares_labels_and_taints_only() -> None:
     node = Node("a", {"zone": "a"})
     assert should_ignore_node_update(node, dataclasses.replace(node, allocatable_cpu_millis=4000))

@@ -65,17 +65,17 @@ class Informer:
     def daemonset_changed(self, kind: str, ds: DaemonSetObject) -> None:
         """``updateDaemonset``: a new template revision, or (``status_requeue``) a status write,
         reaches the controller after a watch delay and enqueues the key."""
-        if kind != TEMPLATE and not self.status_requeue:
-            return
         revision, rv = ds.revision, ds.resource_version
+        if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
+            return  # nothing reads the status update
 
         def deliver(_event: object = None) -> None:
             c = self.controller
-            if self._consistency is not None:
+            if self._consistency is not None:  # the informer sees every update, enqueuing or not
                 self._consistency.read_at(DAEMONSETS, rv)
             if kind == TEMPLATE:
                 c.change_template(revision=revision)
-            else:
+            elif self.status_requeue:
                 c.requeue(0.0)
 
         if self.delay is None:
