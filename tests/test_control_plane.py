@@ -198,3 +198,28 @@ def test_a_kubelet_reporting_not_ready_still_kills_pods_so_no_deadlock() -> None
     false = simulate(build_scenario(not_ready_condition="False", **common), seed=1).summary
     assert unknown["stalled"] and unknown["updated"] == 0
     assert false["completed"] and false["updated"] == 268
+
+
+# -- a terminating pod's updates (updatePod -> deletePod on every update) ------------------------
+
+def test_each_update_of_a_terminating_pod_counts_as_an_observed_deletion() -> None:
+    from rollsim.controller.daemon import DaemonSetController
+    from rollsim.controller.pods import RUNNING, Pod
+    from rollsim.spec.node import PodPlacement
+    from rollsim.spec.scenario import UpdateStrategy
+
+    c = DaemonSetController(nodes=uniform_nodes(2), placement=PodPlacement(), strategy=UpdateStrategy(),
+                            min_ready_seconds=0, pod_control=None, clock=lambda: 0.0,  # type: ignore[arg-type]
+                            requeue=lambda _d: None, rank=[0.0, 1.0])
+    pods = [Pod(i + 1, i, 0, 0.0, scheduled=True, phase=RUNNING, ready=True) for i in range(2)]
+    for pod in pods:
+        c.pod_added(pod.copy())
+    c.expectations.set(0, 2, 0.0)  # both old pods deleted in one sync
+    terminating = pods[0].copy()
+    terminating.deleting, terminating.ready = True, False
+    c.pod_updated(terminating)
+    assert not c.expectations.satisfied(0.0)  # pod 2's deletion is not seen yet
+    again = terminating.copy()
+    again.resource_version += 1  # e.g. the kubelet's status update while it shuts down
+    c.pod_updated(again)
+    assert c.expectations.satisfied(0.0)  # upstream counts it twice

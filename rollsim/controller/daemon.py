@@ -184,12 +184,15 @@ class DaemonSetController:
         if cached is None:
             self.pod_added(snapshot)
             return
-        became_deleting = snapshot.deleting and not cached.deleting
         became_ready = snapshot.ready and not cached.ready
         cached.assign(snapshot)
-        if became_deleting:
+        if snapshot.deleting:
+            # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
+            # one counts as an observed deletion (expectations are counters, not UIDs): a
+            # terminating pod updated again (say, marked not Ready when its node fails) can
+            # satisfy expectations that another pod's deletion was meant to.
             self.expectations.deletion_observed()
-        if became_ready and self.min_ready_seconds > 0:
+        elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
         self.index.mark(cached.node)
         self.requeue(0.0)
