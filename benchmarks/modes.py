@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from rollsim import build_scenario, simulate  # noqa: E402
+from rollsim import build_scenario, simulate
 
 TARGET = 1.5
 

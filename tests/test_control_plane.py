@@ -18,7 +18,15 @@ from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.informer import Informer, should_ignore_node_update
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.workqueue import WorkQueue
-from rollsim.spec.node import Node, Taint, kubelet_alive, not_ready_node, ready_node, unreachable_node, uniform_nodes
+from rollsim.spec.node import (
+    Node,
+    Taint,
+    kubelet_alive,
+    not_ready_node,
+    ready_node,
+    uniform_nodes,
+    unreachable_node,
+)
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 

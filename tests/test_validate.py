@@ -82,7 +82,8 @@ def test_stragglers_moments_and_round_trip() -> None:
     assert draws.mean() == pytest.approx(d.mean, rel=0.02)
     assert draws.std() == pytest.approx(math.sqrt(d.variance), rel=0.03)
     assert np.quantile(draws, 0.99) == pytest.approx(d.quantile(0.99), rel=0.03)
-    assert d.quantile(0.5) < 20 < 600 < d.quantile(0.99)
+    assert d.quantile(0.5) < 20
+    assert d.quantile(0.99) > 600
     none = parse_distribution("stragglers(median=15, p95=25, fraction=0, tail=700)")
     assert none.mean == pytest.approx(parse_distribution("lognormal(median=15, p95=25)").mean)
 

@@ -25,7 +25,12 @@ from rollsim.controller.pods import RUNNING, Pod, is_pod_available
 from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.options import OptionError
 from rollsim.spec.scenario import ControllerSettings, UpdateStrategy
-from rollsim.spec.versions import SUPPORTED_VERSIONS, VersionRules, parse_version, rules_for
+from rollsim.spec.versions import (
+    SUPPORTED_VERSIONS,
+    VersionRules,
+    parse_version,
+    rules_for,
+)
 
 CYCLE = 15.0  # delete -> Ready on the same node: the app is ready 15 s after its start
 CONSTANT = dict(schedule=0, pull=0, start=0, ready=CYCLE, terminate=0, probe_period=0)
@@ -190,3 +195,16 @@ def test_settings_realistic_switches_default_on() -> None:
     c = ControllerSettings()
     assert (c.queue_dedup, c.status_requeue, c.whole_second_timestamps, c.node_watch_delay) == (True, True, True, None)
     assert dataclasses.replace(c, node_watch_delay="constant(2)").node_watch_delay.mean == 2.0
+
+
+def test_the_strict_rule_matters_only_with_min_ready_seconds() -> None:
+    common = dict(nodes=30, max_unavailable=3, controller="ideal", **CONSTANT)
+    old = simulate(build_scenario(kubernetes_version="1.33", **common)).summary
+    new = simulate(build_scenario(kubernetes_version="1.34", **common)).summary
+    assert old == new
+
+
+def test_the_gate_is_invisible_when_writes_are_observed_at_once() -> None:
+    common = dict(nodes=30, max_unavailable=3, min_ready_seconds=5, controller="ideal", **CONSTANT)
+    assert (simulate(build_scenario(kubernetes_version="1.35", **common)).summary
+            == simulate(build_scenario(kubernetes_version="1.36", **common)).summary)

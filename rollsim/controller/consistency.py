@@ -14,7 +14,7 @@ resource, as ``resourceversion.CompareResourceVersion`` does.
 
 from __future__ import annotations
 
-__all__ = ["ConsistencyStore", "PODS", "DAEMONSETS"]
+__all__ = ["DAEMONSETS", "PODS", "ConsistencyStore"]
 
 PODS, DAEMONSETS = "pods", "daemonsets"
 
@@ -22,7 +22,7 @@ PODS, DAEMONSETS = "pods", "daemonsets"
 class ConsistencyStore:
     """One DaemonSet's record of its writes, and its informers' read high-water marks."""
 
-    __slots__ = ("_written", "_read", "skips")
+    __slots__ = ("_read", "_written", "skips")
 
     def __init__(self) -> None:
         self._written: dict[str, int] = {}

@@ -27,6 +27,7 @@ from rollsim.spec.versions import VersionRules
 __all__ = ["PodControl", "DaemonSetController", "BURST_REPLICAS", "StaleCacheError"]
 
 BURST_REPLICAS = 250
+LATEST_RULES = VersionRules()  # the newest modelled version's rules
 
 Waits = Generator[float, None, SyncError | None]
 
@@ -68,7 +69,7 @@ class DaemonSetController:
         slow_start_initial_batch_size: int = 1,
         expectations_timeout: float = EXPECTATIONS_TIMEOUT,
         reference: bool = False,
-        rules: VersionRules = VersionRules(),
+        rules: VersionRules = LATEST_RULES,
         consistency: ConsistencyStore | None = None,
     ) -> None:
         self.nodes = list(nodes)

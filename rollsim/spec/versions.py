@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SUPPORTED_VERSIONS", "DEFAULT_VERSION", "VersionRules", "rules_for", "parse_version"]
+__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "parse_version", "rules_for"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
 DEFAULT_VERSION = "1.36"

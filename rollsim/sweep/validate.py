@@ -20,15 +20,16 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rollsim.simulation import simulate
 from rollsim.spec.options import build_scenario
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.experiment import load_experiment, replication_seed
 
-__all__ = ["Row", "upstream_cases", "field_rows", "validate", "format_rows"]
+__all__ = ["Row", "field_rows", "format_rows", "upstream_cases", "validate"]
 
-_CYCLE = dict(schedule=0, pull=0, start=0, ready=15, terminate=0, probe_period=0)
+_CYCLE: dict[str, Any] = {"schedule": 0, "pull": 0, "start": 0, "ready": 15, "terminate": 0, "probe_period": 0}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import numbers
 import re
 from typing import NamedTuple
 
-from rollsim.spec.distributions.stragglers import Stragglers
 from rollsim.spec.distributions.families import (
     Constant,
     Distribution,
@@ -25,6 +24,7 @@ from rollsim.spec.distributions.families import (
     LogNormal,
     Uniform,
 )
+from rollsim.spec.distributions.stragglers import Stragglers
 
 __all__ = ["parse_distribution"]
 
@@ -72,7 +72,7 @@ def _tokenize(spec: str) -> list[_Token]:
 class _Parser:
     """Recursive-descent parser over the token list of one spec."""
 
-    __slots__ = ("spec", "tokens", "i")
+    __slots__ = ("i", "spec", "tokens")
 
     def __init__(self, spec: str) -> None:
         self.spec, self.tokens, self.i = spec, _tokenize(spec), 0

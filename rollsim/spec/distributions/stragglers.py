@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rollsim.spec.distributions.families import Distribution, DistributionError, LogNormal, _check_q, _fmt, _real
+from rollsim.spec.distributions.families import (
+    Distribution,
+    DistributionError,
+    LogNormal,
+    _check_q,
+    _fmt,
+    _real,
+)
 
 __all__ = ["Stragglers"]
 
