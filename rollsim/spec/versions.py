@@ -14,8 +14,11 @@ maps a version to its rules, so the version switch changes exactly these and not
   kubernetes/kubernetes#134937, feature gate ``StaleControllerConsistencyDaemonSet``, beta and
   on by default in v1.36): ``syncDaemonSet`` first asks its ``ConsistencyStore``
   (``pkg/controller/daemon/util/consistency.go``) whether the informers have observed the
-  resource versions of the controller's own last writes; if not, the sync returns an error and
-  the key is requeued with the rate limiter.
+  resource versions of the controller's own last writes; if not, the sync takes no action
+  ("Kubernetes v1.36: staleness mitigation for controllers", kubernetes.io blog, 2026-04-28;
+  metric ``daemonset_controller_stale_sync_skips_total``). rollsim returns an error, so the key
+  is requeued with the rate limiter; the informer event that catches the cache up enqueues it
+  too, so the sync goes ahead when that event arrives either way.
 
 Not modelled as a version rule: the node-update queue of kubernetes/kubernetes#130514 (node
 events processed on their own queue) changes the controller's cost under node-update storms,
