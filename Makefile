@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROLLSIM := $(VENV)/bin/rollsim
 
-.PHONY: run test test-slow lint bench clean
+.PHONY: run test test-slow lint bench clean validate
 
 # tools/venv.sh fills the environment with uv where it can (much faster on a fresh machine), else pip.
 $(VENV)/.installed: pyproject.toml
@@ -18,7 +18,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # The default experiment suite: results, figures and reports under results/.
 EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml \
                experiments/image-pulls.yaml experiments/bad-image.yaml experiments/not-ready-deadlock.yaml \
-               experiments/node-churn.yaml experiments/surge-fit.yaml experiments/control-plane-load.yaml
+               experiments/node-churn.yaml experiments/surge-fit.yaml experiments/control-plane-load.yaml \
+               experiments/field-openshift-854.yaml experiments/field-kube-prometheus-661.yaml \
+               experiments/field-neco-1910.yaml
+
+# Predicted against reported durations (upstream measurements and the field studies).
+validate: $(VENV)/.installed
+	$(ROLLSIM) validate
 
 run: $(VENV)/.installed
 	$(ROLLSIM) run $(EXPERIMENTS)
@@ -36,6 +42,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/modes.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -195,6 +195,10 @@ def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
     cal.add_argument("--out-file", type=_checked(_output_path), metavar="TIMINGS.yaml",
                      help="write the timing profile (use it with --timings or scenario.timings); "
                           "-o yaml prints the same profile")
+    val = sub.add_parser("validate", help="predicted against reported durations: upstream measurements, field studies")
+    val.add_argument("studies", nargs="*", metavar="FIELD.yaml", help="field studies (default experiments/field-*.yaml)")
+    val.add_argument("--kubernetes-version", type=_rule("kubernetes_version"), metavar="1.MM",
+                     help="replay every case with this version's controller (default: each case's own)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports", parents=common)
     run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml", help="experiment files; - reads one "
                      "from standard input")
@@ -413,6 +417,14 @@ def _results_folder(out: Path | None, name: str, count: int) -> Path:
         raise UsageError(f"argument --out: {exc}") from None
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from rollsim.sweep.validate import format_rows, validate
+
+    studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
+    print(format_rows(validate(studies, args.kubernetes_version)))
+    return 0
+
+
 def _cmd_make_nodes(args: argparse.Namespace) -> int:
     from rollsim.io.atomic import write_atomically
     from rollsim.io.nodes import make_nodes, nodes_json
@@ -517,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser(scenario_flags="simulate" in words or "_ARGCOMPLETE" in os.environ)
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
                 "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema,
-                "completion": _cmd_completion}
+                "completion": _cmd_completion, "validate": _cmd_validate}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

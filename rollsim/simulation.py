@@ -27,14 +27,15 @@ from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.workqueue import WorkQueue
-from rollsim.controller.daemon import DaemonSetController
+from rollsim.controller.consistency import ConsistencyStore
+from rollsim.controller.daemon import DaemonSetController, StaleCacheError
 from rollsim.controller.decisions import daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.spec.faults import NewPodFaults
-from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node
+from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams
 
@@ -114,12 +115,18 @@ class _World:
     deleter: tuple[KubectlView, np.random.Generator] | None = None
 
 
-def _with_not_ready(nodes: tuple[Node, ...], count: int, rng) -> tuple[Node, ...]:
+def _failed(condition: str) -> Callable[[Node], Node]:
+    """How a NotReady node looks: Ready=Unknown (unreachable) or Ready=False (kubelet alive)."""
+    return unreachable_node if condition == "Unknown" else not_ready_node
+
+
+def _with_not_ready(nodes: tuple[Node, ...], count: int, rng, condition: str) -> tuple[Node, ...]:
     """``count`` nodes, chosen at random, gone NotReady before the rollout."""
     if not count:
         return nodes
     chosen = set(rng.choice(len(nodes), size=count, replace=False).tolist())
-    return tuple(not_ready_node(n) if i in chosen else n for i, n in enumerate(nodes))
+    fail = _failed(condition)
+    return tuple(fail(n) if i in chosen else n for i, n in enumerate(nodes))
 
 
 def _had_pod(nodes: list[Node], placement) -> list[bool]:
@@ -145,7 +152,8 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, Dae
         if error is None:
             queue.forget(key)
         else:
-            counters["sync_errors"][key] += 1
+            if not isinstance(error, StaleCacheError):  # those are counted as stale_sync_skips
+                counters["sync_errors"][key] += 1
             queue.add_rate_limited(key)
         queue.done(key)
 
@@ -155,17 +163,20 @@ def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
     with the registry, and the controller-manager's work queue and API client."""
     env = _Environment()
     streams = Streams(seed)
-    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"])
+    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
+                            scenario.not_ready_condition)
     rank = streams["map_order"].random(len(nodes)).tolist()
-    api = ApiServer(env, NodeStore(nodes))
+    settings = scenario.controller
+    realistic = not settings.ideal
+    api = ApiServer(env, NodeStore(nodes), whole_seconds=realistic and settings.whole_second_timestamps)
     images = [scenario.image, *(w.image for w in scenario.also)]
     registry = Registry(env, scenario.registry) if any(i.modelled for i in images) else None
     kubelet = Kubelet(env, api, utilization=scenario.node_utilization,
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry)
-    settings = scenario.controller
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
-    return _World(env, scenario, streams, api, kubelet, WorkQueue(env), bucket, rank, reference)
+    queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)
+    return _World(env, scenario, streams, api, kubelet, queue, bucket, rank, reference)
 
 
 def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _DaemonSet:
@@ -184,7 +195,9 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
         rank=world.rank, burst_replicas=settings.burst_replicas,
         slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
         expectations_timeout=settings.expectations_timeout, reference=world.reference,
+        rules=settings.rules, consistency=None if settings.ideal else ConsistencyStore(),
     )
+    pod_control.consistency = controller.consistency
     # Before time 0: an old pod on every node that ran one, in every cache. Ready since long
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds
@@ -198,8 +211,13 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     recorder.watch()
     if ds.strategy.type == ON_DELETE and name == world.scenario.daemonset.name:  # the operator's kubectl
         world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])
-    Informer(env, controller, None if settings.ideal else Sampler(settings.watch_delay, streams["watch_delay"])
-             ).watch(api, name)
+    if settings.ideal:
+        Informer(env, controller, None).watch(api, name)
+    else:
+        node_delay = settings.node_watch_delay if settings.node_watch_delay is not None else settings.watch_delay
+        Informer(env, controller, Sampler(settings.watch_delay, streams["watch_delay"]),
+                 node_delay=Sampler(node_delay, streams["node_watch_delay"]),
+                 status_requeue=settings.status_requeue).watch(api, name)
     rollout = RolloutStatus(env, api, name, on_done=lambda: _one_done(world))
     api.set_revision(name, 1)  # time 0: the template changes in the API
     daemonset = _DaemonSet(name, scenario, controller, pod_control, recorder, runtime, rollout)
@@ -240,7 +258,7 @@ def _start(world: _World) -> UrgentEvent:
     for _ in range(scenario.controller.workers):
         env.process(_worker(env, world.queue, controllers, world.counters))
     if scenario.node_changes:
-        churn = Churn(env, world.api, world.rank, world.streams["churn"])
+        churn = Churn(env, world.api, world.rank, world.streams["churn"], _failed(scenario.not_ready_condition))
         env.process(run_node_changes(churn, scenario.node_changes))
     if world.deleter is not None:
         view, rng = world.deleter
@@ -263,7 +281,9 @@ def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None)
                         else d.runtime.bytes_pulled,
                         unschedulable=len(d.runtime.unschedulable),
                         rolled_back_at=world.log.get("rolled_back_at") if d is world.daemonsets[0] else None)
+    consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
+                   stale_sync_skips=0 if consistency is None else consistency.skips,
                    api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
     return summary
 

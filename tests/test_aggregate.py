@@ -62,7 +62,7 @@ class TestRunsFrame:
         assert list(frame.columns) == [*RUN_COLUMNS, *SWEPT, *RUN_KEYS]
         assert list(RUN_KEYS[:len(SUMMARY_KEYS)]) == list(SUMMARY_KEYS)
         assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes",
-                                                 "queue_wait_s")
+                                                 "queue_wait_s", "stale_sync_skips")
 
     def test_other_daemonsets_columns_follow_sorted(self) -> None:
         records = [{**RECORDS[0], "summary": {**RECORDS[0]["summary"], "zeta.duration_s": 5.0,

@@ -63,7 +63,10 @@ def test_nodes_failing_during_the_rollout_hold_budget(controller) -> None:
 
 def test_a_pod_being_replaced_on_a_node_that_fails_stays_terminating() -> None:
     """All 10 nodes fail at t = 2 while the first wave's old pods shut down (5 s): those
-    deletions never complete, so the pods stay terminating for good."""
+    deletions never complete, so the pods stay terminating for good. (With the node informer's
+    own watch delay, the pods marked not Ready may reach the controller before their nodes'
+    taints; they are then old unavailable pods, deleted at once as must-replace, and stay
+    terminating too.)"""
     r = simulate(build_scenario(nodes=10, max_unavailable=3, not_ready_nodes="10@2", stall_after=300, **CONSTANT))
-    assert r.timeline["terminating"].iloc[-1] == 3
+    assert 3 <= r.timeline["terminating"].iloc[-1] <= 10
     assert r.summary["nodes"] == 0 and r.summary["updated"] == 0

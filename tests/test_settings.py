@@ -63,8 +63,9 @@ def test_each_option_sets_its_field() -> None:
         if s.kind.choices:
             value: Any = next(c for c in s.kind.choices if c != s.default)
         else:
-            value = {"tolerations": [{"operator": "Exists"}], "host_network": True}.get(s.name) \
-                or samples[s.kind.metavar]
+            given = {"tolerations": [{"operator": "Exists"}], "host_network": True, "queue_dedup": False,
+                     "status_requeue": False, "whole_second_timestamps": False}
+            value = given[s.name] if s.name in given else samples[s.kind.metavar]
         built = build_scenario(nodes=10, **{s.name: value, **extra.get(s.name, {})})
         assert _at(built, s.field) == s.kind.rule(value) != _at(build_scenario(nodes=10), s.field), s.name
 
@@ -96,6 +97,8 @@ _OTHER: dict[str, Any] = {
     "deleter": DeleterSpec("batch", count=2), "new_pods": NewPodFaults("crashloop"),
     "node_changes": (NodeChange("add", 1, 5.0),), "also": (Workload(DaemonSetSpec(name="w")),),
     "nodes": (Node("node-0", {"zone": "a"}), Node("node-1"), Node("node-2"), Node("node-3")),
+    "controller.kubernetes_version": "1.33", "not_ready_condition": "False",
+    "controller.node_watch_delay": "constant(3)",
 }
 
 

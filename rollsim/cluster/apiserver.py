@@ -11,16 +11,24 @@ Besides the real ``ADDED``, ``MODIFIED`` and ``DELETED`` pod events, observers m
 ``AVAILABLE``: a pod's minReadySeconds have passed. Nothing changes in the API then, so no
 informer receives it; it lets an observer record availability when it happens instead of
 polling for it.
+
+Every change gets the next resource version (etcd's revision: one counter for all objects),
+which the controller's consistency store compares (``StaleControllerConsistencyDaemonSet``).
+With ``whole_seconds`` the timestamps the API server and the kubelet write
+(``creationTimestamp``, the Ready condition's ``lastTransitionTime``) are whole seconds, as
+``metav1.Time`` serializes them (RFC 3339, no fraction).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
 
 from rollsim.cluster.nodestore import NodeStore
+from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import RUNNING, Pod
 
@@ -46,14 +54,17 @@ class DaemonSetObject:
     revision: int = 0
     status: dict[str, int] = field(default_factory=dict)
     watchers: list[DaemonSetWatcher] = field(default_factory=list)
+    resource_version: int = 0
 
 
 class ApiServer:
     """Nodes, pods and DaemonSets as etcd holds them, and their watch streams."""
 
-    def __init__(self, env: simpy.Environment, nodes: NodeStore) -> None:
+    def __init__(self, env: simpy.Environment, nodes: NodeStore, whole_seconds: bool = False) -> None:
         self.env = env
         self.nodes = nodes
+        self.whole_seconds = whole_seconds
+        self.resource_version = 0
         self.pods: dict[int, Pod] = {}
         self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]  # every DaemonSet's
         self.daemonsets: dict[str, DaemonSetObject] = {}
@@ -78,7 +89,17 @@ class ApiServer:
         """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes."""
         self.daemonsets[name].watchers.append(watcher)
 
+    def timestamp(self) -> float:
+        """Now, as a ``metav1.Time`` written to an object holds it."""
+        return float(math.floor(self.env.now)) if self.whole_seconds else self.env.now
+
+    def _next_version(self) -> int:
+        self.resource_version += 1
+        return self.resource_version
+
     def _publish(self, kind: str, pod: Pod) -> None:
+        if kind != AVAILABLE:
+            pod.resource_version = self._next_version()
         for watcher in self._owned[pod.owner]:
             watcher(kind, pod)
         for watcher in self._everyone:
@@ -94,6 +115,7 @@ class ApiServer:
         """The DaemonSet's pod template changes (an update, or ``kubectl rollout undo``)."""
         ds = self.daemonsets[name]
         ds.revision = revision
+        ds.resource_version = self._next_version()
         for watcher in ds.watchers:
             watcher(TEMPLATE, ds)
 
@@ -101,6 +123,7 @@ class ApiServer:
         """``UpdateStatus`` of the DaemonSet."""
         ds = self.daemonsets[name]
         ds.status = status
+        ds.resource_version = self._next_version()
         for watcher in ds.watchers:
             watcher(STATUS, ds)
 
@@ -119,20 +142,21 @@ class ApiServer:
     def create_pod(self, owner: str, node: int, revision: int) -> Pod:
         """Create a pod of ``owner`` for ``node`` (the controller's ``CreatePods``; not yet bound) and publish ADDED."""
         self._uid += 1
-        pod = Pod(self._uid, node, revision, self.env.now, owner=owner)
+        pod = Pod(self._uid, node, revision, self.timestamp(), owner=owner)
         self.pods[pod.uid] = pod
         self.pods_by_node[node].append(pod)
         self._publish(ADDED, pod)
         return pod
 
-    def delete_pod(self, uid: int) -> bool:
-        """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once."""
+    def delete_pod(self, uid: int) -> Pod | None:
+        """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once.
+        Returns the pod (None: NotFound, or already terminating, so nothing changed)."""
         pod = self.pods.get(uid)
         if pod is None or pod.deleting:
-            return False  # NotFound, or already terminating
+            return None
         pod.deleting, pod.ready = True, False
         self._publish(MODIFIED, pod)
-        return True
+        return pod
 
     def remove_pod(self, pod: Pod) -> None:
         """The kubelet has confirmed termination (or PodGC force-deleted it): the object is gone."""
@@ -155,7 +179,8 @@ class ApiPodControl:
 
     Every DaemonSet's controller runs in one kube-controller-manager with one API client, so
     they share ``bucket``. With no bucket and no latency (``ideal``) a write lands before the
-    call returns.
+    call returns. When a write lands, the version the API server gave it is recorded in
+    ``consistency`` (``WroteAt``), if the controller keeps one.
     """
 
     def __init__(
@@ -172,6 +197,7 @@ class ApiPodControl:
         self.bucket = bucket
         self.latency = latency
         self.writes = 0
+        self.consistency: ConsistencyStore | None = None
 
     def _at(self, action: Callable[[], object]) -> float:
         """Take a token, then do ``action`` once the call's latency has passed; returns when."""
@@ -184,14 +210,24 @@ class ApiPodControl:
         self.env.timeout(done - now).callbacks.append(lambda _e: None if action() else None)
         return done
 
+    def _wrote(self, resource: str, rv: int | None) -> None:
+        if self.consistency is not None and rv is not None:
+            self.consistency.wrote_at(resource, rv)
+
     def create(self, node: int, revision: int) -> float | None:
         """``CreatePods`` for one node: the pod exists when the returned time comes."""
-        return self._at(lambda: self.api.create_pod(self.owner, node, revision))
+        return self._at(lambda: self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version))
 
     def delete(self, pod: Pod) -> float | None:
         """``DeletePod``: the pod starts terminating when the returned time comes."""
-        return self._at(lambda: self.api.delete_pod(pod.uid))
+        def delete() -> None:
+            deleted = self.api.delete_pod(pod.uid)
+            self._wrote(PODS, None if deleted is None else deleted.resource_version)
+        return self._at(delete)
 
     def write_status(self, status: dict[str, int]) -> float:
         """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
-        return self._at(lambda: self.api.write_status(self.owner, status))
+        def write() -> None:
+            self.api.write_status(self.owner, status)
+            self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
+        return self._at(write)

@@ -7,7 +7,7 @@ change, and to the pods of every DaemonSet on the node.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,7 @@ import simpy
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.spec.churn import PODGC_PERIOD_S, PODGC_QUARANTINE_S, NodeChange, change_times
-from rollsim.spec.node import Node, not_ready_node
+from rollsim.spec.node import Node, unreachable_node
 
 __all__ = ["Churn", "run_node_changes"]
 
@@ -29,6 +29,7 @@ class Churn:
     api: ApiServer
     rank: list[float]
     rng: np.random.Generator
+    fail: Callable[[Node], Node] = unreachable_node  # how a failing node looks (Ready=Unknown or False)
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -45,14 +46,15 @@ class Churn:
         return node
 
     def fail_random_node(self) -> int | None:
-        """A Ready node goes NotReady (see ``rollsim.spec.churn``): the node lifecycle controller
-        taints it and marks its pods not Ready (``MarkPodsNotReady``)."""
+        """A Ready node goes NotReady (see ``rollsim.spec.churn``): unreachable (Ready=Unknown) or
+        Ready=False, as ``fail`` makes it; the node lifecycle controller taints it and marks its
+        pods not Ready (``MarkPodsNotReady``: for any Ready condition other than True)."""
         nodes = self.api.nodes
         ready = nodes.present_and_ready()
         if not ready:
             return None
         node = ready[int(self.rng.integers(len(ready)))]
-        nodes.update(node, not_ready_node(nodes.nodes[node]))
+        nodes.update(node, self.fail(nodes.nodes[node]))
         for pod in self.api.pods_by_node[node]:
             if pod.ready:
                 pod.ready = False

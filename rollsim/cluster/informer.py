@@ -1,7 +1,14 @@
 """A DaemonSet controller's informers: API changes reach the controller's cache after a watch delay.
 
-The pod and DaemonSet informers deliver each watch event after ``delay()`` seconds; the node
-informer delivers at once (its delay is not modelled).
+The pod and DaemonSet informers deliver each watch event after ``delay()`` seconds, the node
+informer after ``node_delay()`` (its own watch; ``None``: at once). Every delivered event
+raises the read high-water mark of the controller's consistency store (``ReadAt``).
+
+* DaemonSet events: a template change, and (``status_requeue``) the controller's own status
+  write coming back: ``updateDaemonset`` enqueues the key on every update.
+* Node events: ``addNode`` and ``updateNode``; an update that changes neither labels nor
+  taints is dropped (``shouldIgnoreNodeUpdate``, kubernetes/kubernetes#121642). There is no
+  node-delete handler upstream; rollsim's node list drops a deleted node when its event arrives.
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
+from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
+from rollsim.spec.node import Node
 
-__all__ = ["Informer", "ADDED", "MODIFIED", "DELETED"]
+__all__ = ["Informer", "ADDED", "MODIFIED", "DELETED", "should_ignore_node_update"]
 
 
 class Informer:
@@ -28,43 +37,75 @@ class Informer:
     timers can never swap two events). ``delay=None`` delivers at once.
     """
 
-    __slots__ = ("env", "controller", "delay", "_pending")
+    __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
+                 "_nodes_seen", "_consistency")
 
     def __init__(
-        self, env: simpy.Environment, controller: DaemonSetController, delay: Callable[[], float] | None
+        self, env: simpy.Environment, controller: DaemonSetController, delay: Callable[[], float] | None,
+        node_delay: Callable[[], float] | None = None, status_requeue: bool = False,
     ) -> None:
         self.env = env
         self.controller = controller
+        self._consistency = getattr(controller, "consistency", None)  # ReadAt, when the gate is on
         self.delay = delay
+        self.node_delay = node_delay
+        self.status_requeue = status_requeue
         self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
+        self._node_due = 0.0  # the node watch is one stream: its events keep their order
+        self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
 
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
         api.watch_pods(self.notify, owner)
         api.watch_daemonset(owner, self.daemonset_changed)
         nodes = api.nodes
+        self._nodes_seen = list(nodes.nodes)
         nodes.watch(lambda kind, node_id: self.node_changed(nodes, kind, node_id))
 
     def daemonset_changed(self, kind: str, ds: DaemonSetObject) -> None:
-        """A new template revision reaches the controller after a watch delay (``updateDaemonset``)."""
-        if kind != TEMPLATE:
-            return
-        revision = ds.revision
+        """``updateDaemonset``: a new template revision, or (``status_requeue``) a status write,
+        reaches the controller after a watch delay and enqueues the key."""
+        revision, rv = ds.revision, ds.resource_version
+        if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
+            return  # nothing reads the status update
+
+        def deliver(_event: object = None) -> None:
+            c = self.controller
+            if self._consistency is not None:  # the informer sees every update, enqueuing or not
+                self._consistency.read_at(DAEMONSETS, rv)
+            if kind == TEMPLATE:
+                c.change_template(revision=revision)
+            elif self.status_requeue:
+                c.requeue(0.0)
+
         if self.delay is None:
-            self.controller.change_template(revision=revision)
+            deliver()
         else:
-            self.env.timeout(self.delay()).callbacks.append(
-                lambda _e: self.controller.change_template(revision=revision))
+            self.env.timeout(self.delay()).callbacks.append(deliver)
 
     def node_changed(self, nodes: NodeStore, kind: str, node_id: int) -> None:
-        """``addNode``, ``updateNode``; a deleted node leaves the node list."""
-        c = self.controller
+        """The node watch: each event reaches the handlers after the node informer's delay, in order."""
+        node = nodes.nodes[node_id]
+        if self.node_delay is None:
+            self._node_event(kind, node_id, node)
+            return
+        now = self.env.now
+        self._node_due = due = max(now + self.node_delay(), self._node_due)
+        self.env.timeout(due - now).callbacks.append(lambda _e: self._node_event(kind, node_id, node))
+
+    def _node_event(self, kind: str, node_id: int, node: Node) -> None:
+        """``addNode``, ``updateNode`` (through ``shouldIgnoreNodeUpdate``); a deleted node leaves
+        the node list."""
+        c, seen = self.controller, self._nodes_seen
         if kind == NODE_ADDED:
-            c.add_node_slot(nodes.nodes[node_id])
+            seen.append(node)
+            c.add_node_slot(node)
         elif kind == NODE_DELETED:
             c.remove_node(node_id)
         else:
-            c.update_node(node_id, nodes.nodes[node_id])
+            old, seen[node_id] = seen[node_id], node
+            if not should_ignore_node_update(old, node):
+                c.update_node(node_id, node)
 
     def notify(self, kind: str, pod: Pod) -> None:
         """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay."""
@@ -91,9 +132,17 @@ class Informer:
 
     def _deliver(self, kind: str, pod: Pod) -> None:
         c = self.controller
+        if self._consistency is not None:
+            self._consistency.read_at(PODS, pod.resource_version)
         if kind == ADDED:
             c.pod_added(pod)
         elif kind == MODIFIED:
             c.pod_updated(pod)
         else:
             c.pod_deleted(pod.uid)
+
+
+def should_ignore_node_update(old: Node, new: Node) -> bool:
+    """Mirrors ``shouldIgnoreNodeUpdate``: only a change of labels or taints matters to the
+    DaemonSet controller (kubernetes/kubernetes#121642, after the node-update storm of #121474)."""
+    return old.labels == new.labels and old.taints == new.taints

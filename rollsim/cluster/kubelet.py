@@ -25,9 +25,9 @@ from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
 from rollsim.controller.flowcontrol import TokenBucket
-from rollsim.controller.pods import RUNNING, Pod
+from rollsim.controller.pods import FAILED, RUNNING, Pod
 from rollsim.spec.distributions import Distribution
-from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, NewPodFaults, kubelet_backoff
+from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, REJECTED, NewPodFaults, kubelet_backoff
 from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
 from rollsim.spec.streams import Streams
@@ -192,6 +192,10 @@ class Kubelet:
         if not (yield from self._bind(pod, rt)):
             return
         fault = rt.fault(pod)
+        if fault == REJECTED:  # the kubelet's admission (canAdmitPod) rejects it: phase Failed
+            pod.phase = FAILED
+            api.pod_status_changed(pod)
+            return
         failures = 0
         while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
             yield env.timeout(rt.pull())
@@ -225,11 +229,11 @@ class Kubelet:
         yield env.timeout(ready_after(rt.ready(), rt.ds.readiness_probe))
         if self._gone(pod):
             return
-        pod.ready, pod.ready_since = True, env.now
+        pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds
         if min_ready > 0:
-            yield env.timeout(min_ready)
+            yield env.timeout(max(0.0, pod.ready_since + min_ready - env.now))
             if not self._gone(pod):
                 api.pod_became_available(pod)
 
@@ -260,11 +264,11 @@ class Kubelet:
         return float(duration)  # type: ignore[arg-type]  # the pull event's value is its duration
 
     def _terminate(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
-        ready = self.api.nodes.ready
-        if not ready[pod.node]:
-            return  # no kubelet to confirm the deletion: the pod stays terminating
+        alive = self.api.nodes.alive  # a kubelet reporting NotReady itself still kills pods
+        if not alive[pod.node]:
+            return  # no kubelet to confirm the deletion (unreachable): the pod stays terminating
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
             yield self.env.timeout(min(rt.terminate(), rt.ds.termination_grace_period_seconds))
-        if ready[pod.node]:  # a kubelet that died meanwhile never confirms it
+        if alive[pod.node]:  # a kubelet that died meanwhile never confirms it
             self.api.remove_pod(pod)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rollsim.spec.node import Node
+from rollsim.spec.node import Node, kubelet_alive
 
 __all__ = ["NodeStore", "NodeWatcher", "NODE_ADDED", "NODE_MODIFIED", "NODE_DELETED"]
 
@@ -24,15 +24,17 @@ NodeWatcher = Callable[[str, int], None]
 
 
 class NodeStore:
-    """``nodes[i]`` is node ``i`` as the API server holds it; ``ready`` is whether its kubelet
-    is alive (a NotReady or deleted node's kubelet does nothing); ``exists`` is False once the
-    Node object is deleted."""
+    """``nodes[i]`` is node ``i`` as the API server holds it; ``ready`` is its Ready condition
+    (a NotReady, unreachable or deleted node's kubelet starts nothing); ``alive`` is whether its
+    kubelet still confirms deletions (``kubelet_alive``: not on an unreachable or deleted node);
+    ``exists`` is False once the Node object is deleted."""
 
-    __slots__ = ("nodes", "ready", "exists", "_watchers")
+    __slots__ = ("nodes", "ready", "alive", "exists", "_watchers")
 
     def __init__(self, nodes: Sequence[Node]) -> None:
         self.nodes = list(nodes)
         self.ready = [n.ready for n in self.nodes]
+        self.alive = [kubelet_alive(n) for n in self.nodes]
         self.exists = [True] * len(self.nodes)
         self._watchers: list[NodeWatcher] = []
 
@@ -51,6 +53,7 @@ class NodeStore:
         """A node joins the cluster; returns its id."""
         self.nodes.append(node)
         self.ready.append(node.ready)
+        self.alive.append(kubelet_alive(node))
         self.exists.append(True)
         node_id = len(self.nodes) - 1
         self._publish(NODE_ADDED, node_id)
@@ -60,11 +63,12 @@ class NodeStore:
         """The node's status or spec changed (Ready condition, taints, labels)."""
         self.nodes[node_id] = node
         self.ready[node_id] = node.ready
+        self.alive[node_id] = kubelet_alive(node)
         self._publish(NODE_MODIFIED, node_id)
 
     def delete(self, node_id: int) -> None:
         """The Node object is deleted (the machine is gone, and its kubelet with it)."""
-        self.ready[node_id] = False
+        self.ready[node_id] = self.alive[node_id] = False
         self.exists[node_id] = False
         self._publish(NODE_DELETED, node_id)
 

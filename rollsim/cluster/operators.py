@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
-from rollsim.controller.pods import Pod
+from rollsim.controller.pods import Pod, is_pod_available
 from rollsim.spec.deleters import DeleterSpec
 
 __all__ = ["OnDeleteCluster", "run_deleter", "KubectlView"]
@@ -83,8 +83,8 @@ class KubectlView:
 
     def _has_available_new_pod(self, node: int) -> bool:
         rev, name, now, min_ready = self._revision(), self.name, self.env.now, self.min_ready
-        return any(p.owner == name and p.revision == rev and not p.deleting and p.ready
-                   and (min_ready == 0 or p.ready_since + min_ready <= now)
+        return any(p.owner == name and p.revision == rev and not p.deleting
+                   and is_pod_available(p, min_ready, now)  # woken by the kubelet's AVAILABLE event
                    for p in self.api.pods_by_node[node])
 
     def new_pod_available(self, node: int) -> simpy.Event:

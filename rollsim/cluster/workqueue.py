@@ -5,6 +5,11 @@ while it is being processed is marked dirty and queued again when the worker cal
 ``done``. Failed syncs are re-added after a per-key exponential delay (5 ms doubling,
 capped at 1000 s); ``forget`` resets it. The overall 10 qps / burst 100 bucket of the
 default controller rate limiter is not modelled: one DaemonSet never reaches it.
+
+With ``dedup`` (a real client-go queue) ``add_after`` keeps at most one waiting entry per
+key, due at the earliest time asked for: ``delaying_queue.go``'s ``insert`` "update[s] the
+time only if it would cause the item to be queued sooner", and a later ``AddAfter`` of a
+key already waiting is dropped. Without it every timer fires (rollsim before issue 11).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ __all__ = ["WorkQueue"]
 class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
 
-    __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited")
+    __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited",
+                 "dedup", "_waiting")
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(self, env: simpy.Environment, dedup: bool = False) -> None:
         self.env = env
+        self.dedup = dedup
+        self._waiting: dict[Hashable, float] = {}  # key -> due time of its one waiting entry
         self._queue: deque[Hashable] = deque()
         self._dirty: set[Hashable] = set()
         self._processing: set[Hashable] = set()
@@ -45,8 +53,22 @@ class WorkQueue:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
             self.add(key)
-        else:
+        elif not self.dedup:
             self.env.timeout(delay).callbacks.append(lambda _event: self.add(key))
+        else:
+            due = self.env.now + delay
+            waiting = self._waiting.get(key)
+            if waiting is not None and waiting <= due:
+                return  # already waiting, due sooner: this AddAfter is dropped
+            self._waiting[key] = due
+            self.env.timeout(delay).callbacks.append(lambda _event: self._due(key, due))
+
+    def _due(self, key: Hashable, due: float) -> None:
+        """A waiting entry's timer fired: add the key, unless an earlier entry replaced this one."""
+        if self._waiting.get(key) != due:
+            return
+        del self._waiting[key]
+        self.add(key)
 
     def add_rate_limited(self, key: Hashable) -> None:
         """Mirrors ``AddRateLimited``: re-add after the key's exponential failure delay (5 ms doubling to 1000 s)."""

@@ -82,17 +82,19 @@ def classify_node(
     min_ready_seconds: float,
     surge: bool,
     now: float,
+    inclusive: bool = True,
 ) -> NodeClass:
     """Classify one node from its cached pods (terminal pods with a deletionTimestamp excluded).
 
     ``surge`` is ``AllowsSurge(ds)`` (manage's branch); rollingUpdate picks its path from the
     scaled maxSurge at plan time, so both paths' contributions are always computed.
+    ``inclusive`` selects ``IsPodAvailable``'s comparison by Kubernetes version (``<=`` from v1.34).
     """
     if not pods and not (should_run and exists):
         return EMPTY
 
     def available(pod: Pod) -> bool:
-        return is_pod_available(pod, min_ready_seconds, now)
+        return is_pod_available(pod, min_ready_seconds, now, inclusive)
 
     status = node_status(pods, should_run, exists, revision, available)
     create, deletes, failed = pods_should_be_on_node(pods, should_run, should_continue, exists, revision,

@@ -16,17 +16,24 @@ from rollsim.spec.budget import allows_surge, updated_desired_node_counts
 from rollsim.controller.classify import NodeClass, classify_node
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
+from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.spec.scenario import UpdateStrategy
+from rollsim.spec.versions import VersionRules
 
-__all__ = ["PodControl", "DaemonSetController", "BURST_REPLICAS"]
+__all__ = ["PodControl", "DaemonSetController", "BURST_REPLICAS", "StaleCacheError"]
 
 BURST_REPLICAS = 250
+LATEST_RULES = VersionRules()  # the newest modelled version's rules
 
 Waits = Generator[float, None, SyncError | None]
+
+
+class StaleCacheError(SyncError):
+    """``syncDaemonSet`` refused to act on a cache older than its own writes (v1.36+)."""
 
 
 class PodControl(Protocol):
@@ -65,6 +72,8 @@ class DaemonSetController:
         slow_start_initial_batch_size: int = 1,
         expectations_timeout: float = EXPECTATIONS_TIMEOUT,
         reference: bool = False,
+        rules: VersionRules = LATEST_RULES,
+        consistency: ConsistencyStore | None = None,
     ) -> None:
         self.nodes = list(nodes)
         self.placement = placement
@@ -79,6 +88,9 @@ class DaemonSetController:
         self.slow_start_initial_batch_size = slow_start_initial_batch_size
         self.expectations = Expectations(expectations_timeout)
         self.reference = reference
+        self.rules = rules
+        # the StaleControllerConsistencyDaemonSet gate (v1.36+): None when off
+        self.consistency = consistency if rules.stale_consistency_gate else None
         self.revision = 0
         self.generation = 1
         self.status: dict[str, int] = {}
@@ -89,7 +101,7 @@ class DaemonSetController:
         self.should_continue: list[bool] = []
         self._surge = False
         self._now = 0.0
-        self.index = NodeIndex(self._classify, rank)
+        self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
     # -- the DaemonSet spec ---------------------------------------------------------------
@@ -180,12 +192,15 @@ class DaemonSetController:
         if cached is None:
             self.pod_added(snapshot)
             return
-        became_deleting = snapshot.deleting and not cached.deleting
         became_ready = snapshot.ready and not cached.ready
         cached.assign(snapshot)
-        if became_deleting:
+        if snapshot.deleting:
+            # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
+            # one counts as an observed deletion (expectations are counters, not UIDs): a
+            # terminating pod updated again (say, marked not Ready when its node fails) can
+            # satisfy expectations that another pod's deletion was meant to.
             self.expectations.deletion_observed()
-        if became_ready and self.min_ready_seconds > 0:
+        elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
         self.index.mark(cached.node)
         self.requeue(0.0)
@@ -206,7 +221,7 @@ class DaemonSetController:
         pods = [p for p in self.pods_by_node[node] if not (p.deleting and p.terminal)]
         return classify_node(
             pods, self.should_run[node], self.should_continue[node], self.exists[node],
-            self.revision, self.min_ready_seconds, self._surge, self._now,
+            self.revision, self.min_ready_seconds, self._surge, self._now, self.rules.inclusive_availability,
         )
 
     def aggregate(self) -> Aggregate:
@@ -217,7 +232,14 @@ class DaemonSetController:
         return self.index.refresh(self._now)
 
     def sync(self) -> Waits:
-        """Mirrors ``syncDaemonSet``; returns the error that makes the key requeue, if any."""
+        """Mirrors ``syncDaemonSet``; returns the error that makes the key requeue, if any.
+
+        From v1.36 (``StaleControllerConsistencyDaemonSet``, kubernetes/kubernetes#134937) a
+        sync whose informers have not yet observed the controller's own last writes stops at
+        once with an error (no status update): the worker requeues the key rate-limited.
+        """
+        if self.consistency is not None and not self.consistency.is_ready():
+            return StaleCacheError("informer has not observed this controller's writes")
         if not self.expectations.satisfied(self.clock()):
             yield from self._update_status(observed=False)
             return None

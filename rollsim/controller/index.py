@@ -139,12 +139,15 @@ class NodeIndex:
 
     ``mark(node)`` is called whenever a node's cached pods or eligibility change;
     ``refresh(now)`` reclassifies the marked nodes and those whose minReadySeconds
-    window has just passed, and keeps the totals and sets in step.
+    window has just passed, and keeps the totals and sets in step. A window "has passed"
+    by the same comparison as ``IsPodAvailable``: at ``readySince + minReadySeconds`` itself
+    when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive")
 
-    def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float]) -> None:
+    def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
+        self.inclusive = inclusive
         self._classify = classify
         self._rank = rank
         self._classes: dict[int, NodeClass] = {}
@@ -167,8 +170,12 @@ class NodeIndex:
     def refresh(self, now: float) -> Aggregate:
         """Reclassify the marked nodes and those whose minReadySeconds passed; the totals and sets at ``now``."""
         timers = self._timers
-        while timers and timers[0][0] < now:
-            self._dirty.add(heapq.heappop(timers)[1])
+        if self.inclusive:
+            while timers and timers[0][0] <= now:
+                self._dirty.add(heapq.heappop(timers)[1])
+        else:
+            while timers and timers[0][0] < now:
+                self._dirty.add(heapq.heappop(timers)[1])
         if self._dirty:
             dirty, self._dirty = self._dirty, set()
             for node in dirty:

@@ -17,7 +17,8 @@ class Pod:
     ``pod-template-generation`` labels (``IsPodUpdated``): rollsim gives every template
     change a new revision number, so the two labels always agree.
     ``scheduled`` is ``spec.nodeName != ""``; ``deleting`` is ``deletionTimestamp != nil``.
-    ``owner`` is the DaemonSet of its ``ownerReferences``. ``scheduled_at`` (the PodScheduled
+    ``owner`` is the DaemonSet of its ``ownerReferences``; ``resource_version`` is
+    ``metadata.resourceVersion`` (the API server's revision of its last change). ``scheduled_at`` (the PodScheduled
     condition's time), ``pulled_at`` (the kubelet's Pulled event) and ``started_at`` (the
     container's ``startedAt``) are what the kubelet reports; the controller reads none of them.
     """
@@ -25,6 +26,7 @@ class Pod:
     __slots__ = (
         "uid", "node", "revision", "created_at", "scheduled", "phase",
         "ready", "ready_since", "deleting", "owner", "scheduled_at", "pulled_at", "started_at",
+        "resource_version",
     )
 
     def __init__(
@@ -54,6 +56,7 @@ class Pod:
         self.scheduled_at: float | None = None
         self.pulled_at: float | None = None
         self.started_at: float | None = None
+        self.resource_version = 0
 
     def copy(self) -> Pod:
         """An independent copy: what an informer's cache holds of the pod at this moment."""
@@ -63,6 +66,7 @@ class Pod:
             ready_since=self.ready_since, deleting=self.deleting, owner=self.owner,
         )
         pod.scheduled_at, pod.pulled_at, pod.started_at = self.scheduled_at, self.pulled_at, self.started_at
+        pod.resource_version = self.resource_version
         return pod
 
     def assign(self, other: Pod) -> None:
@@ -87,11 +91,17 @@ def pod_sort_key(pod: Pod) -> tuple[bool, float, int]:
     return (not pod.scheduled, pod.created_at, pod.uid)
 
 
-def is_pod_available(pod: Pod, min_ready_seconds: float, now: float) -> bool:
-    """Mirrors ``podutil.IsPodAvailable``: Ready, and Ready for longer than minReadySeconds.
+def is_pod_available(pod: Pod, min_ready_seconds: float, now: float, inclusive: bool = True) -> bool:
+    """Mirrors ``podutil.IsPodAvailable``: Ready, and Ready for at least minReadySeconds.
 
-    The comparison is strict (``readySince + minReadySeconds < now``), as in most releases.
+    ``inclusive`` (v1.34 and later, kubernetes/kubernetes#132122): available once
+    ``lastTransitionTime + minReadySeconds <= now``. Before v1.34 the comparison was strict
+    (``lastTransitionTime.Add(minReadySeconds).Before(now)``): a pod is not yet available at
+    exactly ``readySince + minReadySeconds``.
     """
     if not pod.ready:
         return False
-    return min_ready_seconds == 0 or pod.ready_since + min_ready_seconds < now
+    if min_ready_seconds == 0:
+        return True
+    due = pod.ready_since + min_ready_seconds
+    return due <= now if inclusive else due < now

@@ -19,7 +19,7 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
-from rollsim.controller.pods import Pod
+from rollsim.controller.pods import Pod, is_pod_available
 from rollsim.spec.node import PodPlacement, node_should_run_daemon_pod
 
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
@@ -137,7 +137,10 @@ class Recorder:
             if p.ready:
                 if is_new:
                     new_ready = True
-                if min_ready == 0 or p.ready_since + min_ready <= now:
+                # The instant the minReadySeconds window ends (the kubelet's AVAILABLE event): under
+                # the inclusive rule (v1.34+, kubernetes/kubernetes#132122) the pod is available
+                # then; under the strict one at every instant after it, so it is the time to record.
+                if is_pod_available(p, min_ready, now, inclusive=True):
                     available = True
                     new_available = new_available or is_new
             else:

@@ -11,6 +11,12 @@ are healthy. What the kubelet does with a faulty pod:
   back-off (10 s doubling to 5 min: ``ErrImagePull`` then ``ImagePullBackOff``). The pod
   stays Pending.
 * ``never-ready``: the container runs but its readiness probe never passes.
+* ``rejected``: the kubelet's admission rejects the pod once it is bound (``OutOfcpu``,
+  ``OutOfmemory``, ``NodeAffinity``: the kubelet's own view of the node disagrees with the
+  scheduler's, ``pkg/kubelet/lifecycle/predicate.go``) and sets its phase to Failed. Unlike a
+  crash loop, this is the case the DaemonSet controller's failed-pod backoff exists for: manage
+  deletes the Failed pod (1 s doubling to 15 min per node, ``failedPodsBackoff``) and creates a
+  new one, which is rejected again with the same probability.
 
 Without surge, each such pod holds one unit of the maxUnavailable budget for ever, so a
 rollout stalls with exactly maxUnavailable nodes lost.
@@ -22,15 +28,16 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "NewPodFaults", "parse_new_pods", "kubelet_backoff",
+    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "NewPodFaults", "parse_new_pods", "kubelet_backoff",
 ]
 
 HEALTHY = "healthy"
 CRASHLOOP = "crashloop"
 PULL_ERROR = "pull-error"
 NEVER_READY = "never-ready"
-_KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY)
-_SPEC = re.compile(r"(healthy|crashloop|pull-error|never-ready)(?::([0-9]*\.?[0-9]+))?")
+REJECTED = "rejected"
+_KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY, REJECTED)
+_SPEC = re.compile(r"(healthy|crashloop|pull-error|never-ready|rejected)(?::([0-9]*\.?[0-9]+))?")
 
 # pkg/kubelet: MaxContainerBackOff = 300 s, initial 10 s (kuberuntime backOffPeriod);
 # the image pull back-off (pkg/kubelet/images) uses the same 10 s to 300 s.
@@ -69,7 +76,8 @@ def parse_new_pods(spec: str | NewPodFaults) -> NewPodFaults:
         return spec
     m = _SPEC.fullmatch(str(spec).strip().lower())
     if not m:
-        raise ValueError(f"must be crashloop, pull-error or never-ready, optionally :FRACTION, got {spec!r}")
+        raise ValueError(f"must be crashloop, pull-error, never-ready or rejected, optionally :FRACTION, "
+                         f"got {spec!r}")
     return NewPodFaults(m.group(1), float(m.group(2)) if m.group(2) else 1.0)
 
 

@@ -175,7 +175,7 @@ FRACTION = Kind(_fraction, {"type": "number", "minimum": 0, "maximum": 1}, "F")
 INT_OR_PERCENT = Kind(_int_or_percent, {"anyOf": [
     {"type": "integer", "minimum": 0},
     _pattern(r"^\s*(?:[0-9]+|(?:100|[1-9]?[0-9])%)\s*$", "an integer or a percent such as 10%")]}, "X")
-_FAMILY = r"(?:constant|exponential|uniform|lognormal|gamma|empirical)\s*\(.*\)"
+_FAMILY = r"(?:constant|exponential|uniform|lognormal|gamma|empirical|stragglers)\s*\(.*\)"
 DISTRIBUTION = Kind(parse_distribution, {"anyOf": [
     {"type": "number", "minimum": 0},
     _pattern(rf"^\s*(?:{_NUM}(?:[eE][+-]?[0-9]+)?|{_FAMILY})\s*$",

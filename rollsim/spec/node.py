@@ -19,7 +19,8 @@ __all__ = [
     "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement", "NodeSelectorTerm",
     "PodPlacement", "Taint", "Toleration", "add_daemon_pod_tolerations",
     "control_plane_node", "node_matches_affinity", "node_should_run_daemon_pod",
-    "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS",
+    "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node", "UNREACHABLE_TAINTS",
+    "kubelet_alive",
 ]
 
 NO_SCHEDULE = "NoSchedule"
@@ -346,16 +347,41 @@ NOT_READY_TAINTS = (
 )
 
 
+UNREACHABLE_TAINTS = (
+    Taint("node.kubernetes.io/unreachable", "", NO_EXECUTE),
+    Taint("node.kubernetes.io/unreachable", "", NO_SCHEDULE),
+)
+_CONDITION_TAINT_KEYS = (NOT_READY_TAINTS[0].key, UNREACHABLE_TAINTS[0].key)
+
+
+def _with_condition_taints(node: Node, taints: tuple[Taint, ...]) -> Node:
+    kept = tuple(t for t in node.taints if t.key not in _CONDITION_TAINT_KEYS)
+    return replace(node, ready=not taints, taints=kept + taints)
+
+
 def not_ready_node(node: Node) -> Node:
-    """``node`` gone NotReady: the node lifecycle controller's ``not-ready`` taints
-    (NoExecute, which DaemonSet pods tolerate, and NoSchedule, which they do not)."""
-    taints = tuple(t for t in node.taints if t.key != NOT_READY_TAINTS[0].key) + NOT_READY_TAINTS
-    return replace(node, ready=False, taints=taints)
+    """``node`` reporting Ready=False (its kubelet alive: container runtime or network plugin
+    down): the node lifecycle controller's ``not-ready`` taints (NoExecute, which DaemonSet pods
+    tolerate, and NoSchedule, which they do not: ``TaintNodesByCondition``)."""
+    return _with_condition_taints(node, NOT_READY_TAINTS)
+
+
+def unreachable_node(node: Node) -> Node:
+    """``node`` whose kubelet stopped posting status: after ``--node-monitor-grace-period`` the
+    node lifecycle controller sets Ready=Unknown and the ``unreachable`` taints (NoExecute,
+    tolerated by DaemonSet pods; NoSchedule, not). kubectl shows it NotReady too."""
+    return _with_condition_taints(node, UNREACHABLE_TAINTS)
 
 
 def ready_node(node: Node) -> Node:
-    """``node`` as it was before it went NotReady (its ``not-ready`` taints removed)."""
-    return replace(node, ready=True, taints=tuple(t for t in node.taints if t.key != NOT_READY_TAINTS[0].key))
+    """``node`` as it was before it went NotReady or unreachable (the condition taints removed)."""
+    return _with_condition_taints(node, ())
+
+
+def kubelet_alive(node: Node) -> bool:
+    """Whether the node's kubelet still acts: Ready, or reporting Ready=False itself. On an
+    unreachable node (Ready=Unknown) nothing confirms a pod's deletion, so it stays terminating."""
+    return node.ready or not any(t.key == UNREACHABLE_TAINTS[0].key for t in node.taints)
 
 
 def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:

@@ -181,10 +181,14 @@ def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None)
         check_limit("nodes", initial + added)
     except LimitError as exc:
         raise OptionError(names, str(exc)) from None
+    have = f"the cluster has only {initial:,}" + (f" plus {added:,} added" if added else "")
     removed = sum(c.count for c in o.get("remove_nodes", ()))
     if removed > initial + added:
-        raise OptionError("remove_nodes", f"removes {removed:,} nodes but the cluster has only {initial:,}"
-                          + (f" plus {added:,} added" if added else ""))
+        raise OptionError("remove_nodes", f"removes {removed:,} nodes but {have}")
+    failing = o.get("not_ready_nodes", ())
+    failed = sum(c.count for c in failing) if isinstance(failing, tuple) else 0
+    if failed > initial + added:
+        raise OptionError("not_ready_nodes", f"fails {failed:,} nodes but {have}")
 
 
 IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "

@@ -18,6 +18,7 @@ from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.churn import NodeChange
 from rollsim.spec.image import ImageSpec
 from rollsim.spec.registry import RegistrySpec
+from rollsim.spec.versions import DEFAULT_VERSION, VersionRules, parse_version, rules_for
 
 __all__ = [
     "UpdateStrategy",
@@ -37,6 +38,10 @@ ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
 IDEAL = "ideal"
 REALISTIC = "realistic"
+# A NotReady node's Ready condition: Unknown (its kubelet is gone: the lifecycle controller's
+# unreachable taints, nothing confirms a deletion; the usual case, test-infra #31706) or False
+# (the kubelet reports NotReady itself and still kills pods: not-ready taints).
+NOT_READY_CONDITIONS = ("Unknown", "False")
 
 
 def _set(obj: object, name: str, value: object) -> None:
@@ -171,6 +176,21 @@ class ControllerSettings:
     ``realistic``: the kube-controller-manager defaults (``--concurrent-daemonset-syncs`` 2,
     ``KubeAPIQPS`` 20, ``KubeAPIBurst`` 30, ``BurstReplicas`` 250,
     ``SlowStartInitialBatchSize`` 1, ``ExpectationsTimeout`` 5 min) with an informer delay.
+
+    ``kubernetes_version`` selects the version-dependent rules (``rollsim.spec.versions``) in
+    both modes. The rest apply in ``realistic`` mode only, each as the real control plane does:
+
+    * ``queue_dedup``: client-go's delaying queue keeps one waiting entry per key, with the
+      earliest due time (``delaying_queue.go`` ``insert``: "update the time only if it would
+      cause the item to be queued sooner"); ``False`` fires every ``AddAfter`` timer.
+    * ``status_requeue``: the controller's own status write comes back through the DaemonSet
+      informer and ``updateDaemonset`` enqueues the key again (it enqueues on every update).
+    * ``node_watch_delay``: the node informer's watch delay (the pod informer's by default);
+      node updates pass ``shouldIgnoreNodeUpdate`` (only label or taint changes enqueue).
+    * ``whole_second_timestamps``: ``creationTimestamp`` and the Ready condition's
+      ``lastTransitionTime`` are ``metav1.Time``, serialized in whole seconds (RFC 3339), so
+      the controller sees a pod Ready since the start of its second: availability moves up to
+      1 s earlier.
     """
 
     mode: str = REALISTIC
@@ -182,8 +202,16 @@ class ControllerSettings:
     expectations_timeout: float = 300.0
     watch_delay: Distribution = DEFAULT_WATCH_DELAY  # type: ignore[assignment]
     api_latency: Distribution = DEFAULT_API_LATENCY  # type: ignore[assignment]
+    kubernetes_version: str = DEFAULT_VERSION
+    queue_dedup: bool = True
+    status_requeue: bool = True
+    node_watch_delay: Distribution | None = None  # None: the pod informer's watch_delay
+    whole_second_timestamps: bool = True
 
     def __post_init__(self) -> None:
+        _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
+        if self.node_watch_delay is not None:
+            _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
         if self.mode not in (IDEAL, REALISTIC):
             raise ValueError(f"controller must be ideal or realistic, got {self.mode!r}")
         for name in ("workers", "kube_api_burst", "burst_replicas", "slow_start_initial_batch_size"):
@@ -199,6 +227,11 @@ class ControllerSettings:
     def ideal(self) -> bool:
         """Whether the controller runs ``ideal`` (writes at once, no limits, no sync time)."""
         return self.mode == IDEAL
+
+    @property
+    def rules(self) -> VersionRules:
+        """The controller rules of ``kubernetes_version``."""
+        return rules_for(self.kubernetes_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +259,7 @@ class Scenario:
     image: ImageSpec = field(default_factory=ImageSpec)
     registry: RegistrySpec = field(default_factory=RegistrySpec)
     not_ready_nodes: int = 0
+    not_ready_condition: str = "Unknown"
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
     scheduler_throughput: float | None = None
@@ -249,6 +283,8 @@ class Scenario:
         _set(self, "new_pods", parse_new_pods(self.new_pods))
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
+        if self.not_ready_condition not in NOT_READY_CONDITIONS:
+            raise ValueError(f"not_ready_condition must be Unknown or False, got {self.not_ready_condition!r}")
         _set(self, "node_changes", tuple(self.node_changes))
         if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
+from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
 from rollsim.spec.limits import check_limit
 from rollsim.spec import kinds as k
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
@@ -116,6 +117,9 @@ _OWN: tuple[Setting, ...] = (
     Setting("not_ready_nodes", "cluster.not_ready_nodes", k.NOT_READY,
             "N nodes (chosen at random) NotReady before the rollout, or N@T[+D] during it",
             field="not_ready_nodes", label="nodes NotReady before the rollout"),
+    Setting("not_ready_condition", "cluster.not_ready_condition", k.choice("Unknown", "False"),
+            "a NotReady node's Ready condition: Unknown (kubelet gone, unreachable taints) or False",
+            field="not_ready_condition", label="NotReady nodes' Ready condition"),
     Setting("node_utilization", "cluster.node_utilization", k.FRACTION,
             "share of each node's allocatable CPU and memory other pods request", field="node_utilization",
             label="node utilization by other pods"),
@@ -188,6 +192,23 @@ _OWN: tuple[Setting, ...] = (
             field="controller.watch_delay", unit="s", label="informer watch delay"),
     Setting("api_latency", "controller.api_latency", k.DISTRIBUTION, "API call latency distribution",
             field="controller.api_latency", unit="s", label="API call latency"),
+    Setting("kubernetes_version", "controller.kubernetes_version", k.Kind(parse_version, {
+            "enum": [*SUPPORTED_VERSIONS, *(float(v) for v in SUPPORTED_VERSIONS if v[-1] != "0")],
+            "description": "a minor version: " + ", ".join(SUPPORTED_VERSIONS)}, "1.MINOR", SUPPORTED_VERSIONS),
+            "the Kubernetes minor version whose controller rules apply (" + ", ".join(SUPPORTED_VERSIONS) + ")",
+            field="controller.kubernetes_version", label="Kubernetes version"),
+    Setting("queue_dedup", "controller.queue_dedup", k.BOOLEAN,
+            "the delaying queue keeps one waiting entry per key, the earliest (client-go)",
+            field="controller.queue_dedup", flag=False, label="work queue keeps the earliest AddAfter"),
+    Setting("status_requeue", "controller.status_requeue", k.BOOLEAN,
+            "the controller's own status write comes back through the informer and enqueues a sync",
+            field="controller.status_requeue", flag=False, label="status write enqueues a sync"),
+    Setting("whole_second_timestamps", "controller.whole_second_timestamps", k.BOOLEAN,
+            "creationTimestamp and lastTransitionTime in whole seconds, as the API serializes them",
+            field="controller.whole_second_timestamps", flag=False, label="whole-second API timestamps"),
+    Setting("node_watch_delay", "controller.node_watch_delay", k.DISTRIBUTION,
+            "the node informer's watch delay distribution", field="controller.node_watch_delay",
+            shown_default="the pod informer's", unit="s", label="node informer watch delay"),
     Setting("deleter", "deleter", k.DELETER, "who deletes old pods under OnDelete", field="deleter",
             label="OnDelete deleter"),
     # faults and limits of the run

@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
-RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s")
+RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s",
+            "stale_sync_skips")
 METRICS = (
     "duration_s", "unavailable_node_seconds", "min_available", "min_available_fraction",
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",

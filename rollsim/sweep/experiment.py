@@ -12,6 +12,8 @@
     replications: 5
     seed: 1
     slo: {min_available_fraction: 0.95}
+    reported:                       # optional: durations a real cluster showed (rollsim validate)
+      - {strategy.max_unavailable: 1, duration_s: 9000, source: openshift/enhancements#854}
 
 The runs are variants × grid product × replications. Replication r of every
 configuration uses the same seed, derived from ``seed`` and r alone (common random
@@ -50,9 +52,10 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.slo import Constraint, parse_slo
 from rollsim.spec.streams import stream_key
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "load_experiment", "expand_grid", "replication_seed"]
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "load_experiment", "expand_grid", "replication_seed"]
 
-_TOP_KEYS = ("name", "description", "reading", "scenario", "variants", "grid", "replications", "seed", "slo")
+_TOP_KEYS = ("name", "description", "reading", "scenario", "variants", "grid", "replications", "seed", "slo",
+             "reported")
 
 
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -104,6 +107,18 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """A duration a real cluster showed for the configurations whose keys match ``where``."""
+
+    where: dict[str, Any]
+    duration_s: float
+    source: str
+
+    def matches(self, params: Mapping[str, Any]) -> bool:
+        return all(k in params and str(params[k]) == str(v) for k, v in self.where.items())
+
+
+@dataclass(frozen=True)
 class Experiment:
     """An experiment file, loaded: its configurations, replications, root seed and SLO."""
 
@@ -116,6 +131,7 @@ class Experiment:
     document: Document = field(repr=False)
     warnings: tuple[str, ...] = ()
     reading: str = ""
+    reported: tuple[Reported, ...] = ()
 
     def runs(self) -> list[RunSpec]:
         """Every run, configuration by configuration, each with its replication seed and run id."""
@@ -257,7 +273,29 @@ def load_experiment(path: str | Path) -> Experiment:
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), reading)
+                      tuple(warnings), reading, _reported(doc, data.get("reported")))
+
+
+def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
+    """The ``reported`` list: each item dotted keys, ``duration_s`` (seconds) and ``source``."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise doc.error("reported", "must be a list of {dotted keys..., duration_s, source}")
+    out = []
+    for i, item in enumerate(value):
+        where = f"reported[{i}]"
+        if not isinstance(item, dict):
+            raise doc.error(where, "must be a mapping of dotted keys, duration_s and source")
+        item = dict(item)
+        duration, source = item.pop("duration_s", None), item.pop("source", "")
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+            raise doc.error(f"{where}.duration_s", f"must be a positive number of seconds, got {duration!r}")
+        if not isinstance(source, str) or not source.strip():
+            raise doc.error(f"{where}.source", "must name where the figure comes from")
+        _dotted(doc, where, item)
+        out.append(Reported(item, float(duration), source.strip()))
+    return tuple(out)
 
 
 def _check_size(doc: Document, variants: int, grid: Mapping[str, Any], replications: int) -> None:

@@ -11,6 +11,7 @@ from rollsim.spec.distributions.families import (
     Uniform,
 )
 from rollsim.spec.distributions.spec import parse_distribution
+from rollsim.spec.distributions.stragglers import Stragglers
 
 __all__ = [
     "Constant",
@@ -20,6 +21,7 @@ __all__ = [
     "Exponential",
     "Gamma",
     "LogNormal",
+    "Stragglers",
     "Uniform",
     "parse_distribution",
 ]

@@ -24,6 +24,7 @@ from rollsim.spec.distributions.families import (
     LogNormal,
     Uniform,
 )
+from rollsim.spec.distributions.stragglers import Stragglers
 
 __all__ = ["parse_distribution"]
 
@@ -34,6 +35,7 @@ _FAMILIES: dict[str, tuple[type[Distribution], tuple[str, ...]]] = {
     "lognormal": (LogNormal, ("median", "p95")),
     "gamma": (Gamma, ("mean", "cv")),
     "empirical": (Empirical, ()),
+    "stragglers": (Stragglers, ("median", "p95", "fraction", "tail")),
 }
 
 _TOKEN = re.compile(
@@ -70,7 +72,7 @@ def _tokenize(spec: str) -> list[_Token]:
 class _Parser:
     """Recursive-descent parser over the token list of one spec."""
 
-    __slots__ = ("spec", "tokens", "i")
+    __slots__ = ("i", "spec", "tokens")
 
     def __init__(self, spec: str) -> None:
         self.spec, self.tokens, self.i = spec, _tokenize(spec), 0

@@ -1,0 +1,53 @@
+"""Mirrors ``pkg/controller/daemon/util/consistency.go``: has the informer seen our own writes?
+
+KEP-5647 ("stale controller handling"), kubernetes/kubernetes#134937, feature gate
+``StaleControllerConsistencyDaemonSet`` (beta, on by default from v1.36). Each write the
+controller makes records the resource version the API server returned for it (``WroteAt``,
+per resource: pods, daemonsets); each event an informer delivers raises that resource's
+read high-water mark (``ReadAt``). ``syncDaemonSet`` first calls ``IsReady``: ready when, for
+every resource written, the informer has read at least that version; once ready the record is
+cleared. Not ready: the sync returns an error and the key is requeued with the rate limiter.
+
+Resource versions are etcd revisions: one counter for the whole API server, compared per
+resource, as ``resourceversion.CompareResourceVersion`` does.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DAEMONSETS", "PODS", "ConsistencyStore"]
+
+PODS, DAEMONSETS = "pods", "daemonsets"
+
+
+class ConsistencyStore:
+    """One DaemonSet's record of its writes, and its informers' read high-water marks."""
+
+    __slots__ = ("_read", "_written", "skips")
+
+    def __init__(self) -> None:
+        self._written: dict[str, int] = {}
+        self._read: dict[str, int] = {}
+        self.skips = 0  # syncs refused (daemonset_controller_stale_requeue_skips_total)
+
+    def wrote_at(self, resource: str, rv: int) -> None:
+        """``WroteAt``: the API server accepted our write of ``resource`` at version ``rv``."""
+        if rv > self._written.get(resource, -1):
+            self._written[resource] = rv
+
+    def read_at(self, resource: str, rv: int) -> None:
+        """``ReadAt``: an informer delivered an event of ``resource`` at version ``rv``."""
+        if rv > self._read.get(resource, -1):
+            self._read[resource] = rv
+
+    def is_ready(self) -> bool:
+        """``IsReady``: every resource written has been read at least at its written version."""
+        written = self._written
+        if not written:
+            return True
+        read = self._read
+        for resource, rv in written.items():
+            if read.get(resource, -1) < rv:
+                self.skips += 1
+                return False
+        written.clear()
+        return True

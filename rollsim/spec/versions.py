@@ -1,0 +1,69 @@
+"""The Kubernetes minor versions rollsim models, and the controller rules that differ between them.
+
+Every rule that changed between the versions below is one field of ``VersionRules``, named
+with the upstream change that introduced it; ``rules_for(version)`` is the only place that
+maps a version to its rules, so the version switch changes exactly these and nothing else.
+
+* ``inclusive_availability`` (v1.34, kubernetes/kubernetes#132122): ``podutil.IsPodAvailable``
+  treats a pod as available once ``lastTransitionTime + minReadySeconds <= now``; before, the
+  comparison was strict (``Before``). With the inclusive rule the re-check that
+  ``updateDaemonSetStatus`` schedules after exactly ``minReadySeconds`` finds the pod
+  available; with the strict one, an ideal controller waits for ``updatePod``'s
+  ``minReadySeconds + 1 s`` requeue.
+* ``stale_consistency_gate`` (v1.36, KEP-5647 "stale controller handling",
+  kubernetes/kubernetes#134937, feature gate ``StaleControllerConsistencyDaemonSet``, beta and
+  on by default in v1.36): ``syncDaemonSet`` first asks its ``ConsistencyStore``
+  (``pkg/controller/daemon/util/consistency.go``) whether the informers have observed the
+  resource versions of the controller's own last writes; if not, the sync takes no action
+  ("Kubernetes v1.36: staleness mitigation for controllers", kubernetes.io blog, 2026-04-28;
+  metric ``daemonset_controller_stale_sync_skips_total``). rollsim returns an error, so the key
+  is requeued with the rate limiter; the informer event that catches the cache up enqueues it
+  too, so the sync goes ahead when that event arrives either way.
+
+Not modelled as a version rule: the node-update queue of kubernetes/kubernetes#130514 (node
+events processed on their own queue) changes the controller's cost under node-update storms,
+not which DaemonSets are synced or what a sync decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "parse_version", "rules_for"]
+
+SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
+DEFAULT_VERSION = "1.36"
+
+
+def parse_version(value: object) -> str:
+    """``"1.36"`` (or ``1.36``, ``v1.36``, ``1.36.2``) → ``"1.36"``; only the modelled minors."""
+    text = str(value).strip().lstrip("v")
+    parts = text.split(".")
+    minor = ".".join(parts[:2]) if len(parts) >= 2 else text
+    if isinstance(value, float):  # a YAML number: 1.36
+        minor = f"{value:.2f}"
+    if minor not in SUPPORTED_VERSIONS:
+        raise ValueError(f"must be one of the modelled Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}, "
+                         f"got {value!r}")
+    return minor
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRules:
+    """The controller rules that depend on the Kubernetes version (see the module docstring)."""
+
+    inclusive_availability: bool = True
+    stale_consistency_gate: bool = True
+
+
+def _minor(version: str) -> int:
+    return int(version.split(".")[1])
+
+
+def rules_for(version: str) -> VersionRules:
+    """The rules of ``version`` (one of ``SUPPORTED_VERSIONS``)."""
+    minor = _minor(parse_version(version))
+    return VersionRules(
+        inclusive_availability=minor >= 34,  # kubernetes/kubernetes#132122
+        stale_consistency_gate=minor >= 36,  # KEP-5647, kubernetes/kubernetes#134937
+    )

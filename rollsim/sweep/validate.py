@@ -1,0 +1,111 @@
+"""``rollsim validate``: rollsim's predictions against durations real clusters showed.
+
+Two kinds of case, each replayed for the Kubernetes version asked for:
+
+* **upstream**: rollouts measured against the real v1.36 controller with constant pod timings
+  (issue 11: 10 nodes, maxUnavailable 1, minReadySeconds 10 and a 15 s cycle took 250 s; 100
+  nodes with maxUnavailable 3 took 850 s). Predicted by both controller modes.
+* **field**: the ``reported`` figures of field studies (``experiments/field-*.yaml``), each
+  against every configuration it matches: one row per mechanism that could explain it.
+
+A row gives the median predicted duration over the study's replications, the reported one
+and the relative error. Reported field figures are estimates written by the people who ran
+the clusters ("about 20 minutes"), so an error of tens of percent is within their precision;
+the speed-up between two settings is the figure a mechanism has to reproduce.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rollsim.simulation import simulate
+from rollsim.spec.options import build_scenario
+from rollsim.spec.scenario import Scenario
+from rollsim.sweep.experiment import load_experiment, replication_seed
+
+__all__ = ["Row", "field_rows", "format_rows", "upstream_cases", "validate"]
+
+_CYCLE: dict[str, Any] = {"schedule": 0, "pull": 0, "start": 0, "ready": 15, "terminate": 0, "probe_period": 0}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case: what rollsim predicts against what was reported."""
+
+    case: str
+    configuration: str
+    source: str
+    reported_s: float
+    predicted_s: float
+
+    @property
+    def error(self) -> float:
+        """(predicted − reported) / reported."""
+        return (self.predicted_s - self.reported_s) / self.reported_s
+
+
+def _with_version(scenario: Scenario, version: str | None) -> Scenario:
+    if version is None:
+        return scenario
+    return replace(scenario, controller=replace(scenario.controller, kubernetes_version=version))
+
+
+def upstream_cases(version: str | None = None) -> list[Row]:
+    """The two measurements against the real v1.36 controller, in ideal and realistic mode."""
+    rows = []
+    for nodes, k, reported in ((10, 1, 250.0), (100, 3, 850.0)):
+        for mode in ("ideal", "realistic"):
+            scenario = build_scenario(nodes=nodes, max_unavailable=k, min_ready_seconds=10, controller=mode, **_CYCLE)
+            scenario = _with_version(scenario, version)
+            predicted = simulate(scenario, seed=0).summary["duration_s"]
+            rows.append(Row("upstream v1.36 controller", f"{nodes} nodes, maxUnavailable {k}, minReadySeconds 10, "
+                            f"15 s cycle, {mode}", "issue 11 (measured)", reported, float(predicted)))
+    return rows
+
+
+def field_rows(path: str | Path, version: str | None = None) -> list[Row]:
+    """Every configuration of a field study that a reported figure matches, predicted as the
+    median duration over the study's replications."""
+    experiment = load_experiment(path)
+    rows = []
+    for config in experiment.configurations:
+        figures = [r for r in experiment.reported if r.matches(config.params)]
+        if not figures:
+            continue
+        scenario = _with_version(config.scenario, version)
+        durations = [simulate(scenario, seed=replication_seed(experiment.seed, r)).summary["duration_s"]
+                     for r in range(experiment.replications)]
+        predicted = float(statistics.median(durations))
+        rows += [Row(experiment.name, config.label, f.source, f.duration_s, predicted) for f in figures]
+    return rows
+
+
+def validate(paths: Iterable[str | Path], version: str | None = None) -> list[Row]:
+    """The upstream cases, then each field study's rows."""
+    rows = upstream_cases(version)
+    for path in paths:
+        rows += field_rows(path, version)
+    return rows
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.2f} h"
+    if seconds >= 600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.0f} s"
+
+
+def format_rows(rows: Sequence[Row]) -> str:
+    """A plain table: case, configuration, reported, predicted, error."""
+    header = ("case", "configuration", "reported", "predicted", "error", "source")
+    table = [header] + [(r.case, r.configuration, _duration(r.reported_s), _duration(r.predicted_s),
+                         f"{r.error:+.0%}", r.source) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

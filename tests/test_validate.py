@@ -1,0 +1,96 @@
+"""``rollsim validate``, the field studies' ``reported`` figures and the straggler distribution."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rollsim.cli import main
+from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.distributions import Stragglers, parse_distribution
+from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.validate import Row, field_rows, format_rows, upstream_cases
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+FIELD = sorted(EXPERIMENTS.glob("field-*.yaml"))
+
+STUDY = """
+name: tiny
+scenario:
+  cluster: {nodes: 6}
+  timings: {schedule: 0, pull: 0, start: 0, ready: 10, terminate: 0, probe_period: 0}
+  controller: {mode: ideal}
+grid:
+  strategy.max_unavailable: [1, 2]
+reported:
+  - {strategy.max_unavailable: 1, duration_s: 50, source: a test}
+"""
+
+
+def test_upstream_cases_reproduce_the_v136_measurements_in_ideal_mode() -> None:
+    rows = {r.configuration: r for r in upstream_cases("1.36")}
+    ideal = [r for name, r in rows.items() if name.endswith("ideal")]
+    assert [r.predicted_s for r in ideal] == [250.0, 850.0] == [r.reported_s for r in ideal]
+    old = [r for r in upstream_cases("1.33") if r.configuration.endswith("ideal")]
+    assert [r.predicted_s for r in old] == [260.0, 884.0]
+
+
+def test_a_reported_figure_is_matched_to_its_configurations(tmp_path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(STUDY)
+    (row,) = field_rows(path)
+    assert row.configuration == "max_unavailable=1" and row.predicted_s == 60.0 and row.reported_s == 50.0
+    assert row.error == pytest.approx(0.2)
+    assert "+20%" in format_rows([row])
+
+
+def test_validate_prints_predicted_against_reported(tmp_path, capsys) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(STUDY)
+    assert main(["validate", str(path), "--kubernetes-version", "1.33"]) == 0
+    out = capsys.readouterr().out
+    assert "upstream v1.36 controller" in out and "tiny" in out and "a test" in out
+
+
+@pytest.mark.parametrize("bad", ["duration_s: -1, source: x", "duration_s: 5", "duration_s: 5, source: x, nope.key: 1"])
+def test_bad_reported_entries_are_one_line_errors(tmp_path, bad) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(STUDY.replace("duration_s: 50, source: a test", bad))
+    with pytest.raises(ConfigError):
+        load_experiment(path)
+
+
+@pytest.mark.parametrize("path", FIELD, ids=[p.stem for p in FIELD])
+def test_field_studies_load_and_report_figures(path) -> None:
+    experiment = load_experiment(path)
+    assert experiment.reported and experiment.reading
+    for figure in experiment.reported:
+        assert any(figure.matches(c.params) for c in experiment.configurations)
+
+
+def test_row_error_sign() -> None:
+    assert Row("c", "x", "s", 100.0, 80.0).error == pytest.approx(-0.2)
+
+
+def test_stragglers_moments_and_round_trip() -> None:
+    d = parse_distribution("stragglers(median=15, p95=25, fraction=0.03, tail=700)")
+    assert isinstance(d, Stragglers) and str(parse_distribution(str(d))) == str(d)
+    draws = d.sample(np.random.default_rng(0), 400_000)
+    assert draws.mean() == pytest.approx(d.mean, rel=0.02)
+    assert draws.std() == pytest.approx(math.sqrt(d.variance), rel=0.03)
+    assert np.quantile(draws, 0.99) == pytest.approx(d.quantile(0.99), rel=0.03)
+    assert d.quantile(0.5) < 20
+    assert d.quantile(0.99) > 600
+    none = parse_distribution("stragglers(median=15, p95=25, fraction=0, tail=700)")
+    assert none.mean == pytest.approx(parse_distribution("lognormal(median=15, p95=25)").mean)
+
+
+@pytest.mark.parametrize("bad", ["stragglers(median=15, p95=25, fraction=1.5, tail=700)",
+                                 "stragglers(median=15, p95=25, fraction=0.1, tail=5)",
+                                 "stragglers(median=15, p95=10, fraction=0.1, tail=700)"])
+def test_bad_stragglers(bad) -> None:
+    with pytest.raises(ValueError):
+        parse_distribution(bad)

@@ -1,0 +1,210 @@
+"""The Kubernetes version switch: each version-dependent rule, both sides, and nothing else.
+
+* Inclusive availability from v1.34 (kubernetes/kubernetes#132122), in ``is_pod_available``,
+  the index's timers and so in the rollout's closed form. The issue's measurements against the
+  real v1.36 controller (10 nodes, maxUnavailable 1, minReadySeconds 10, a 15 s cycle: 250 s;
+  100 nodes, maxUnavailable 3: 850 s) are the closed form ``ceil(N / k) * (cycle + M)``; up to
+  v1.33 it is ``ceil(N / k) * (cycle + M + 1)`` (260 s and 884 s).
+* The ``StaleControllerConsistencyDaemonSet`` gate from v1.36 (KEP-5647,
+  kubernetes/kubernetes#134937): no sync acts before the informers have read its own writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from rollsim import build_scenario, simulate
+from rollsim.controller.classify import classify_node
+from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
+from rollsim.controller.daemon import DaemonSetController, StaleCacheError
+from rollsim.controller.index import NodeIndex
+from rollsim.controller.pods import RUNNING, Pod, is_pod_available
+from rollsim.spec.node import Node, PodPlacement
+from rollsim.spec.options import OptionError
+from rollsim.spec.scenario import ControllerSettings, UpdateStrategy
+from rollsim.spec.versions import (
+    SUPPORTED_VERSIONS,
+    VersionRules,
+    parse_version,
+    rules_for,
+)
+
+CYCLE = 15.0  # delete -> Ready on the same node: the app is ready 15 s after its start
+CONSTANT = dict(schedule=0, pull=0, start=0, ready=CYCLE, terminate=0, probe_period=0)
+
+
+# -- the switch ------------------------------------------------------------------------------
+
+def test_rules_by_version() -> None:
+    assert rules_for("1.33") == VersionRules(inclusive_availability=False, stale_consistency_gate=False)
+    assert rules_for("1.34") == rules_for("1.35") == VersionRules(True, False)
+    assert rules_for("1.36") == VersionRules(True, True)
+    assert ControllerSettings().kubernetes_version == "1.36" == SUPPORTED_VERSIONS[-1]
+
+
+@pytest.mark.parametrize("given", ["1.36", 1.36, "v1.36", "1.36.2"])
+def test_version_spellings(given) -> None:
+    assert parse_version(given) == "1.36"
+
+
+@pytest.mark.parametrize("bad", ["1.32", "1.37", "2.0", "latest", 1.3])
+def test_unmodelled_versions_are_rejected(bad) -> None:
+    with pytest.raises(OptionError) as err:
+        build_scenario(kubernetes_version=bad)
+    assert err.value.options == ("kubernetes_version",)
+
+
+def test_versions_with_the_same_rules_give_the_same_run() -> None:
+    """The switch changes exactly the rules it names: 1.34 and 1.35 share theirs."""
+    common = dict(nodes=40, max_unavailable=3, min_ready_seconds=3)
+    a = simulate(build_scenario(kubernetes_version="1.34", **common), seed=4)
+    b = simulate(build_scenario(kubernetes_version="1.35", **common), seed=4)
+    assert a.summary == b.summary
+
+
+# -- inclusive availability (v1.34, kubernetes/kubernetes#132122) ----------------------------
+
+def ready_pod(since: float) -> Pod:
+    return Pod(1, 0, 1, 0.0, scheduled=True, phase=RUNNING, ready=True, ready_since=since)
+
+
+def test_is_pod_available_at_exactly_min_ready_seconds() -> None:
+    """Upstream ``TestIsPodAvailable``'s boundary case, both sides of the change."""
+    pod = ready_pod(since=100.0)
+    assert is_pod_available(pod, 10, 110.0, inclusive=True)
+    assert not is_pod_available(pod, 10, 110.0, inclusive=False)
+    assert is_pod_available(pod, 10, 110.5, inclusive=False)
+    assert not is_pod_available(pod, 10, 109.9, inclusive=True)
+    assert is_pod_available(pod, 0, 100.0, inclusive=False)  # minReadySeconds 0: Ready is enough
+
+
+@pytest.mark.parametrize(("inclusive", "available_at_flip"), [(True, 1), (False, 0)])
+def test_index_timer_fires_at_the_flip_by_the_same_comparison(inclusive, available_at_flip) -> None:
+    pod, now = ready_pod(since=0.0), [0.0]
+    index = NodeIndex(lambda _n: classify_node([pod], True, True, True, 1, 10.0, False, now[0], inclusive),
+                      [0.0], inclusive)
+    index.mark(0)
+    assert index.refresh(5.0).totals["available"] == 0
+    now[0] = 10.0
+    assert index.refresh(10.0).totals["available"] == available_at_flip
+    now[0] = 10.5
+    assert index.refresh(10.5).totals["available"] == 1
+
+
+@pytest.mark.parametrize(("nodes", "k", "v136", "v133"), [(10, 1, 250.0, 260.0), (100, 3, 850.0, 884.0)])
+@pytest.mark.parametrize("reference", [False, True])
+def test_the_issue_figures_in_closed_form(nodes, k, v136, v133, reference) -> None:
+    """ceil(N / k) rounds of (cycle + M) from v1.34, of (cycle + M + 1) before."""
+    m, rounds = 10.0, math.ceil(nodes / k)
+    common = dict(nodes=nodes, max_unavailable=k, min_ready_seconds=m, controller="ideal", **CONSTANT)
+    for version, expected in (("1.36", v136), ("1.35", v136), ("1.34", v136), ("1.33", v133)):
+        s = simulate(build_scenario(kubernetes_version=version, **common), reference=reference).summary
+        assert s["completed"]
+        assert s["duration_s"] == pytest.approx(expected)
+    assert v136 == rounds * (CYCLE + m) and v133 == rounds * (CYCLE + m + 1)
+
+
+def test_realistic_v136_is_within_a_second_per_round_of_the_measured_figure() -> None:
+    """Realistic mode (watch delays, API latency, whole-second timestamps, the consistency gate)
+    against the issue's 250 s: a round costs the cycle plus M plus a few watch delays, less the
+    up to 1 s that whole-second lastTransitionTimes give back."""
+    s = simulate(build_scenario(nodes=10, max_unavailable=1, min_ready_seconds=10, **CONSTANT), seed=0).summary
+    assert 10 * (CYCLE + 10 - 1) <= s["duration_s"] < 10 * (CYCLE + 10 + 1)
+
+
+# -- the consistency gate (v1.36, KEP-5647, kubernetes/kubernetes#134937) ---------------------
+
+def test_consistency_store_mirrors_is_ready() -> None:
+    store = ConsistencyStore()
+    assert store.is_ready()  # nothing written
+    store.wrote_at(PODS, 5)
+    store.wrote_at(DAEMONSETS, 6)
+    store.read_at(PODS, 7)
+    assert not store.is_ready()  # the status write (6) is not read yet
+    store.read_at(DAEMONSETS, 6)
+    assert store.is_ready() and store.skips == 1
+    store.wrote_at(PODS, 9)
+    store.read_at(PODS, 8)
+    assert not store.is_ready()
+
+
+class _Writes:
+    """Pod control for one node: each write gets the next resource version, recorded as WroteAt."""
+
+    def __init__(self, store: ConsistencyStore) -> None:
+        self.store, self.rv, self.creates = store, 0, 0
+
+    def _next(self, resource: str) -> float:
+        self.rv += 1
+        self.store.wrote_at(resource, self.rv)
+        return 0.0
+
+    def create(self, node: int, revision: int) -> float:
+        self.creates += 1
+        return self._next(PODS)
+
+    def delete(self, pod: Pod) -> float:
+        return self._next(PODS)
+
+    def write_status(self, status: dict[str, int]) -> float:
+        return self._next(DAEMONSETS)
+
+
+def _run(sync):
+    try:
+        while True:
+            next(sync)
+    except StopIteration as stop:
+        return stop.value
+
+
+@pytest.mark.parametrize("version", ["1.36", "1.35"])
+def test_a_sync_waits_until_the_informer_has_read_its_own_writes(version) -> None:
+    store = ConsistencyStore()
+    writes = _Writes(store)
+    c = DaemonSetController(nodes=[Node("a"), Node("b")], placement=PodPlacement(), strategy=UpdateStrategy(),
+                            min_ready_seconds=0, pod_control=writes, clock=lambda: 0.0, requeue=lambda _d: None,
+                            rank=[0.0, 1.0], rules=rules_for(version), consistency=store)
+    assert _run(c.sync()) is None and writes.creates == 2  # two creates (rv 1, 2) and a status (rv 3)
+    for uid, node in ((1, 0), (2, 1)):  # the pod informer delivers both creates
+        store.read_at(PODS, uid)
+        c.pod_added(Pod(uid, node, 0, 0.0))
+    c.pod_deleted(1)  # someone else removed a pod: a sync would create it again at once
+    if version == "1.36":
+        assert isinstance(_run(c.sync()), StaleCacheError)  # the status write (rv 3) is unread
+        assert writes.creates == 2
+        store.read_at(DAEMONSETS, 3)
+    assert _run(c.sync()) is None and writes.creates == 3
+
+
+def test_the_gate_shows_in_realistic_runs_only_from_v136() -> None:
+    common = dict(nodes=30, max_unavailable=2, min_ready_seconds=2)
+    on = simulate(build_scenario(kubernetes_version="1.36", **common), seed=1).summary
+    off = simulate(build_scenario(kubernetes_version="1.35", **common), seed=1).summary
+    assert on["completed"] and off["completed"]
+    assert on["stale_sync_skips"] > 0 and off["stale_sync_skips"] == 0
+    assert on["sync_errors"] == off["sync_errors"] == 0
+    ideal = simulate(build_scenario(controller="ideal", **common)).summary
+    assert ideal["stale_sync_skips"] == 0  # writes are observed at once: never stale
+
+
+def test_settings_realistic_switches_default_on() -> None:
+    c = ControllerSettings()
+    assert (c.queue_dedup, c.status_requeue, c.whole_second_timestamps, c.node_watch_delay) == (True, True, True, None)
+    assert dataclasses.replace(c, node_watch_delay="constant(2)").node_watch_delay.mean == 2.0
+
+
+def test_the_strict_rule_matters_only_with_min_ready_seconds() -> None:
+    common = dict(nodes=30, max_unavailable=3, controller="ideal", **CONSTANT)
+    old = simulate(build_scenario(kubernetes_version="1.33", **common)).summary
+    new = simulate(build_scenario(kubernetes_version="1.34", **common)).summary
+    assert old == new
+
+
+def test_the_gate_is_invisible_when_writes_are_observed_at_once() -> None:
+    common = dict(nodes=30, max_unavailable=3, min_ready_seconds=5, controller="ideal", **CONSTANT)
+    assert (simulate(build_scenario(kubernetes_version="1.35", **common)).summary
+            == simulate(build_scenario(kubernetes_version="1.36", **common)).summary)
