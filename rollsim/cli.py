@@ -109,6 +109,9 @@ def _build_parser() -> argparse.ArgumentParser:
     option("scheduler_throughput", "pods the scheduler binds per second, e.g. 100/s (default unlimited)", "N/s")
     option("rollback_after", "the operator rolls back S seconds after the stall is detected (default: never)", "S")
     option("stall_after", "a rollout with no progress for S seconds is stalled and the run ends (default 1800)", "S")
+    sim.add_argument("--allow-no-nodes", action="store_const", const=True, default=None,
+                     help="accept a DaemonSet that matches no node (by default an error naming what excluded them)")
+    scenario_options.append("allow_no_nodes")
     sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml)")
@@ -208,6 +211,13 @@ def _eligibility(scenario) -> str:
     return line
 
 
+def _percent(fraction: float) -> str:
+    """A share as a percentage, never rounded up to 100% nor down to 0% when it is not."""
+    from rollsim.present.render import format_percent_exact
+
+    return format_percent_exact(fraction)
+
+
 def format_summary(result: RunResult, wall: float) -> str:
     """The human-readable summary of one run."""
     s, sc = result.summary, result.scenario
@@ -224,12 +234,19 @@ def format_summary(result: RunResult, wall: float) -> str:
                 f"max {s['node_downtime_max_s']:.1f} s")
     done = (f"yes, in {_seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
             else f"no (stopped at {s['end_s']:.1f} s)")
+    healthy = s.get("healthy_done_s")
     lines = [
         f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
         f"  nodes              {_eligibility(sc)}",
         f"  completed          {done}",
+    ]
+    if not s["completed"]:
+        lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
+                  "  healthy nodes      " + (f"all updated by {_seconds(healthy)} ({healthy:.1f} s)" if healthy is not None
+                                             else "not all updated")]
+    lines += [
         f"  updated            {s['updated']} / {n} nodes",
-        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
+        f"  min available      {s['min_available']} nodes ({_percent(s['min_available_fraction'])})",
         f"  max unavailable    {s['max_unavailable_observed']} nodes",
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
@@ -268,19 +285,35 @@ def _load(path: Path):
 
 
 def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
-    """A short table of configurations, the recommendation and where the files are."""
+    """A short table of configurations (completed k/n, duration over the runs that completed, the
+    worst moment's availability, the SLO verdict when there is an SLO), why runs stopped, the
+    recommendation and where the files are."""
+    from rollsim.present.render import format_percent_exact
     from rollsim.present.report import recommendation_for
 
     summary = results.summary
+    slo = results.experiment.get("slo") or []
+    limits = [float(c["limit"]) for c in slo if c.get("metric") == "min_available_fraction"]
     width = max(len(str(label)) for label in summary["label"])
-    lines = [f"{results.name}: {note}", f"  {'configuration':<{width}}  duration (mean)  min available  SLO"]
-    # min available: the worst replication
+    lines = [f"{results.name}: {note}",
+             f"  {'configuration':<{width}}  completed  duration (mean)  min available" + ("  SLO" if slo else "")]
+    stops = []
     for _, row in summary.iterrows():
         duration = row.get("duration_s_mean")
-        shown = "not completed" if duration != duration or duration == math.inf else _seconds(duration)
-        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
-        worst = row.get("min_available_fraction_min", math.nan) * 100
-        lines.append(f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%  {verdict}")
+        shown = "—" if duration != duration or duration == math.inf else _seconds(duration)
+        runs = int(row.get("runs", 0))
+        done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
+            round(float(row.get("completed_fraction", 0)) * runs)
+        worst = format_percent_exact(row.get("min_available_fraction_min", math.nan), limits)
+        line = f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {shown:>15}  {worst:>13}"
+        if slo:
+            line += "  " + ("ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}")
+        lines.append(line)
+        detail = row.get("stop_detail")
+        if done < runs and isinstance(detail, str) and detail:
+            stops.append(f"  {row['label']}: {detail}")
+    if stops:
+        lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
     lines.append(f"  recommendation: {recommendation_for(results).reason}")
     lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
     return "\n".join(lines)

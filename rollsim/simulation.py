@@ -240,6 +240,50 @@ def _summary(world: _World, end: float, stalled_at: float | None, queue: WorkQue
     return summary
 
 
+def _stop_summary(world: _World, node_frame: pd.DataFrame, summary: dict, horizon_reached: bool) -> dict:
+    """``stop_cause``, ``stop_detail`` and ``healthy_done_s`` from the world at the end of the run
+    (``rollsim.observe.stopcause``). The state of a new pod that is neither Pending nor Ready is
+    the scenario's fault kind (the kubelet does not keep which pods it made faulty), else starting."""
+    from rollsim.cluster.scheduling import unschedulable_reason
+    from rollsim.observe import stopcause as sc
+
+    api, kubelet, scenario = world.api, world.api.kubelet, world.scenario
+    fault = scenario.new_pods.kind if scenario.new_pods.any else None
+    failing = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-error": sc.IMAGE_PULL_ERROR}
+
+    def new_state(pod) -> str:
+        if pod.uid in kubelet.unschedulable:
+            bound = sum(1 for p in api.pods_by_node[pod.node] if p.scheduled and p is not pod)
+            why = unschedulable_reason(api.nodes[pod.node], bound, *kubelet.requests, kubelet.host_ports,
+                                       kubelet.utilization) or ""
+            return sc.PENDING_HOST_PORT if "ports" in why else sc.PENDING_RESOURCES
+        if pod.ready:
+            available = pod.ready_since + scenario.daemonset.min_ready_seconds <= api.env.now  # as the recorder
+            return sc.AVAILABLE if available else sc.READY_NOT_AVAILABLE
+        if fault == "pull-error" and pod.phase != "Running" and pod.scheduled:
+            return sc.IMAGE_PULL_ERROR
+        if fault in ("crashloop", "never-ready") and pod.phase == "Running":
+            return failing[fault]
+        return sc.STARTING
+
+    ends = []
+    for node, pods in enumerate(api.pods_by_node):
+        desired = bool(world.recorder.desired[node])
+        if not desired and not pods:
+            continue
+        old = [p for p in pods if p.revision != api.revision]
+        new = [p for p in pods if p.revision == api.revision and not p.deleting]
+        ends.append(sc.NodeEnd(api.nodes[node].name, desired, bool(api.node_ready[node]),
+                               "none" if not old else ("running" if any(not p.deleting for p in old)
+                                                       else "terminating"),
+                               new_state(new[0]) if new else sc.NONE))
+    state = sc.EndState(tuple(ends), scenario.daemonset.strategy.type, scenario.deleter.kind, horizon_reached,
+                        bool(summary["completed"]), bool(summary.get("rolled_back")))
+    cause = sc.stop_cause(state)
+    return {"stop_cause": cause.cause, "stop_detail": cause.sentence,
+            "healthy_done_s": sc.healthy_done_s(node_frame, sc.stuck_nodes(state))}
+
+
 def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
     """Simulate one rollout of ``scenario`` with root seed ``seed``.
 
@@ -280,5 +324,6 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     timeline, node_frame, status = main.recorder.to_frames(end)
     summary = _summary(main, end, stalled_at, queue, counters, log.get("rolled_back_at"))
     summary.update(end_s=float(end), events=events)
+    summary.update(_stop_summary(main, node_frame, summary, end >= horizon))
     others = {w.name: _summary(w, end, stalled_at, queue, counters) for w in worlds[1:]}
     return RunResult(timeline, node_frame, summary, status, scenario, seed, others)

@@ -26,6 +26,7 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_percent",
+    "format_percent_exact",
     "format_value",
     "md_cell",
     "md_text",
@@ -70,6 +71,22 @@ def format_percent(fraction: float | None, decimals: int = 1) -> str:
     if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
         return DASH
     return f"{100 * fraction:.{decimals}f}%"
+
+
+def format_percent_exact(fraction: float | None, limits: Sequence[float] = (), decimals: int = 1) -> str:
+    """``fraction`` as a percentage with as many decimals (from ``decimals``, at most 4) as it
+    takes for the shown number to agree with every verdict against ``limits``: 0.9496 against
+    a 0.95 limit is ``94.96%``, not ``95.0%``; a share below 1 never shows as 100% (nor one
+    above 0 as 0%).
+    """
+    if fraction is None or (isinstance(fraction, float) and (math.isnan(fraction) or math.isinf(fraction))):
+        return DASH
+    x = float(fraction)
+    for d in range(decimals, 5):
+        shown = round(100 * x, d) / 100
+        if all((shown < lim) == (x < lim) and (shown > lim) == (x > lim) for lim in (*limits, 0.0, 1.0)):
+            break
+    return f"{100 * x:.{d}f}%"
 
 
 def format_value(v: Any) -> str:

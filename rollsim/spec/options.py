@@ -191,6 +191,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "requests_cpu": ("daemonset.requests_cpu", cpu_millis),
     "requests_memory": ("daemonset.requests_memory", memory_bytes),
     "host_ports": ("daemonset.host_ports", lambda v: _ports(v)),
+    "allow_no_nodes": ("daemonset.allow_no_nodes", _flag),
     "strategy": ("strategy.type", _choice(ROLLING_UPDATE, ON_DELETE)),
     "max_unavailable": ("strategy.max_unavailable", _int_or_percent),
     "max_surge": ("strategy.max_surge", _int_or_percent),
@@ -294,6 +295,8 @@ def build_scenario(
         requests_memory_bytes=o.get("requests_memory", base.requests_memory_bytes),
         host_ports=o.get("host_ports", base.host_ports),
     )
+    if not o.get("allow_no_nodes") and not o.get("add_nodes"):
+        _check_matches_some_node(nodes, placement)
     timings = Timings(**{k: o[k] for k in ("schedule", "pull", "start", "ready", "terminate") if k in o})
     settings = {k: o[k] for k in ("workers", "kube_api_qps", "kube_api_burst", "burst_replicas",
                                   "slow_start_initial_batch_size", "expectations_timeout",
@@ -312,6 +315,24 @@ def build_scenario(
                     node_utilization=o.get("node_utilization", 0.0),
                     scheduler_throughput=o.get("scheduler_throughput"),
                     also=o.get("also", ()), rollback_after_s=o.get("rollback_after"))
+
+
+def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any) -> None:
+    """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
+    nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
+    naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended."""
+    from rollsim.spec.eligibility import eligibility_report
+
+    if not nodes:
+        return  # an empty cluster is asked for explicitly (and the other DaemonSets of ``also`` get none here)
+    report = eligibility_report(nodes, placement)
+    if report.eligible:
+        return
+    examples = dict(report.examples)
+    why = "; ".join(f"{count} of {len(nodes)}: {reason} (e.g. {', '.join(examples.get(reason, ()))})"
+                    for reason, count in report.reasons)
+    raise OptionError("allow_no_nodes", f"the DaemonSet matches no node ({why}); fix the selector, affinity or "
+                                        "tolerations, or set daemonset.allow_no_nodes: true (--allow-no-nodes) if that is intended")
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
