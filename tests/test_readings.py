@@ -24,6 +24,8 @@ def test_completion_counts_and_groups_the_causes() -> None:
                {"label": "c", "completed": 2, "stop_cause": "never-ready", "stop_detail": "..."}])
     lines = completion(s)
     assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
+    assert completion(s.iloc[1:2])[0] == ("None of the 1 configurations completed in every replication. They stopped "
+                                          "because of:")
     assert lines[1] == "NotReady or unreachable nodes hold the budget: b (0/3)."
     assert lines[2] == "New pods never Ready: c (2/3)."
     assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
@@ -34,6 +36,8 @@ def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:
     s = frame([{"label": "lucky", "completed": 2, "duration_s_mean": 10.0},
                {"label": "slow", "duration_s_mean": 600.0}, {"label": "fast", "duration_s_mean": 300.0}])
     assert fastest(s) == ["Fastest: fast, 5m00s on average; slowest: slow, 10m00s (2.0× as long)."]
+    # a study that varies no decision names no "fastest": the cluster size is not a choice
+    assert fastest(s, decided=False) == ["Mean durations range from 5m00s (fast) to 10m00s (slow)."]
     assert fastest(s.iloc[:1]) == ["No configuration completed in every replication, so none has a duration to "
                                    "compare."]
 

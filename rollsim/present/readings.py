@@ -82,17 +82,23 @@ def completion(summary: pd.DataFrame) -> list[str]:
     for cause, labels in by_cause.items():
         shown = "; ".join(labels[:_MAX_LINES]) + ("; …" if len(labels) > _MAX_LINES else "")
         parts.append(f"{CAUSE_TEXT.get(cause, cause)}: {shown}")
-    return [f"{head}. The others stopped because of " + " — ".join(parts) + "."] if len(parts) == 1 else \
-        [f"{head}. The others stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
+    others = "They" if len(partial) == len(rows) else "The others"
+    return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
 
 
-def fastest(summary: pd.DataFrame) -> list[str]:
-    """The fastest and the slowest configuration among those that always completed."""
+def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
+    """The fastest and the slowest configuration among those that always completed. When the
+    study varies no decision (``decided`` false) there is nothing to pick: only the range."""
     rows = [r for r in summary.to_dict("records") if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (_num(r["duration_s_mean"]), str(r["label"])))
     best, worst = rows[0], rows[-1]
+    if not decided:
+        if len(rows) == 1:
+            return [f"Mean duration {format_duration(_num(best['duration_s_mean']))} ({best['label']})."]
+        return [f"Mean durations range from {format_duration(_num(best['duration_s_mean']))} ({best['label']}) to "
+                f"{format_duration(_num(worst['duration_s_mean']))} ({worst['label']})."]
     line = f"Fastest: {best['label']}, {format_duration(_num(best['duration_s_mean']))} on average"
     if len(rows) > 1 and worst is not best:
         ratio = _num(worst["duration_s_mean"]) / max(_num(best["duration_s_mean"]), 1e-9)
@@ -136,7 +142,7 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         h, bh = _num(r.get("unavailable_node_seconds_mean")), _num(base.get("unavailable_node_seconds_mean"))
         sign = "+" if d >= b else "−"
         pct = f", {sign}{abs(d / b - 1):.0%}" if b > 0 else ""
-        hsign = "+" if h >= bh else "−"
+        hsign = "±" if round(abs(h - bh) / 3600, 1) == 0 else ("+" if h >= bh else "−")
         out.append(f"{what} against {against}{same}: {format_duration(d)} against {format_duration(b)} "
                    f"({sign}{format_duration(abs(d - b))}{pct}) and {_hours(h)} against {_hours(bh)} unavailable "
                    f"node-hours ({hsign}{_hours(abs(h - bh))}).")
@@ -233,5 +239,6 @@ def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], sw
              decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
     """Every finding of a study, in the reader's order."""
     conditions = [k for k in swept if k not in decisions]
-    return [*completion(summary), *fastest(summary), *condition_costs(summary, conditions, decisions),
+    decided = len(conditions) < len(swept) or not swept
+    return [*completion(summary), *fastest(summary, decided), *condition_costs(summary, conditions, decisions),
             *slo_breaks(summary, constraints, swept), *surge_costs(summary, scenarios)]

@@ -154,11 +154,12 @@ def _html_spans(spans: Sequence[tuple[str, str]]) -> str:
 
 
 CSS = """body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#fafafa}
-main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}
+main{max-width:1400px;margin:0 auto;padding:1.5em 2em;background:#fff;box-sizing:border-box}
+p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;
-text-align:left;vertical-align:top}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
+table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
+text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
 .note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}"""
 

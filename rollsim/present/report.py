@@ -205,8 +205,29 @@ def _decisions(results: Results) -> tuple[list[str], list[str]]:
     return [k for k in swept if k in decisions], [k for k in swept if k not in decisions]
 
 
+def _resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]:
+    """The summary and each configuration's params with the swept keys a configuration does not
+    set filled in from its scenario (a variant that leaves ``faults.new_pods`` alone runs the
+    base scenario's ``crashloop``, not a "default")."""
+    e = results.experiment
+    swept = list(e.get("swept") or [])
+    params: dict[Any, dict[str, Any]] = {}
+    for c in e.get("configurations") or []:
+        own, scen = dict(c.get("params") or {}), c.get("scenario") or {}
+        for key in swept:
+            if own.get(key) is None and scen.get(key.rsplit(".", 1)[-1]) is not None:
+                own[key] = scen[key.rsplit(".", 1)[-1]]
+        params[c.get("index")] = own
+    summary = results.summary.copy()
+    for key in swept:
+        if key in summary:
+            summary[key] = [v if not (v is None or (isinstance(v, float) and math.isnan(v)))
+                            else params.get(c, {}).get(key, v) for c, v in zip(summary["config"], summary[key])]
+    return summary, params
+
+
 def _config_rows(results: Results) -> list[dict[str, Any]]:
-    params = {c.get("index"): c.get("params") or {} for c in results.experiment.get("configurations") or []}
+    _, params = _resolved(results)
     return [{"label": str(r["label"]), "ok": _ok(r), "failed": _failed(r),
              **_counts(r),
              "duration_s_mean": _num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
@@ -327,7 +348,7 @@ def _findings(results: Results) -> list[tuple]:
 
     e = results.experiment
     scenarios = {c.get("index"): c.get("scenario") or {} for c in e.get("configurations") or []}
-    lines = readings(results.summary, list(e.get("slo") or []), list(e.get("swept") or []),
+    lines = readings(_resolved(results)[0], list(e.get("slo") or []), list(e.get("swept") or []),
                      list(e.get("decisions") or DEFAULT_DECISIONS), scenarios)
     return [("ul", [[("", line)] for line in lines])] if lines else []
 
