@@ -24,9 +24,9 @@ def test_completion_counts_and_groups_the_causes() -> None:
                {"label": "c", "completed": 2, "stop_cause": "never-ready", "stop_detail": "..."}])
     lines = completion(s)
     assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
-    assert completion(s.iloc[1:2])[0] == ("None of the 1 configurations completed in every replication. They stopped "
-                                          "because of:")
-    assert lines[1] == "NotReady or unreachable nodes hold the budget: b (0/3)."
+    assert completion(s.iloc[1:2]) == ["None of the 1 configurations completed in every replication. They stopped "
+                                       "because of NotReady or unreachable nodes holding the budget: b (0/3)."]
+    assert lines[1] == "NotReady or unreachable nodes holding the budget: b (0/3)."
     assert lines[2] == "New pods never Ready: c (2/3)."
     assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
         "All 1 configurations completed in every replication."]
@@ -52,6 +52,8 @@ def test_a_fault_costs_time_and_node_hours_against_its_baseline() -> None:
     assert lines[0] == ("new_pods=x against new_pods=default (2% NotReady): 8m04s against 7m44s (+20s, +4%) and "
                         "10.4 against 10.0 unavailable node-hours (+0.4).")
     assert lines[1] == "new_pods=y against new_pods=default (all bad): completed 0/3 against 3/3."
+    s.loc[1, "faults.new_pods"] = "[{\"name\": \"calico-node\", \"ready\": \"lognormal(median=3, p95=6)\"}]"
+    assert condition_costs(s, ["faults.new_pods"], [])[0].startswith("2% NotReady against steady: 8m04s")
 
 
 def test_the_baseline_keeps_the_same_decisions() -> None:
@@ -82,10 +84,10 @@ def test_surge_states_its_extra_pods_requests_and_the_overlap() -> None:
     scen = {0: {"max_surge": "10%", "desired_nodes": 1003, "requests_cpu_millis": 100,
                 "requests_memory_bytes": 200 * 2**20, "host_ports": []},
             1: {"max_surge": 0, "desired_nodes": 1003}}
-    (line,) = surge_costs(s, scen)
-    assert line.startswith("maxSurge 10%: up to 104 nodes ran two agents at once (maxSurge 10% = 101 pods), "
-                           "requesting 10.4 CPU (104 × 100m) and 20.3 GiB (104 × 200Mi) more than delete-first.")
-    assert "3 more than the budget" in line and "Surge overlap in realistic mode" in line
+    line, why = surge_costs(s, scen)
+    assert line == ("maxSurge 10%: up to 104 nodes ran two agents at once (maxSurge 10% = 101 pods; 3 over the "
+                    "budget), requesting 10.4 CPU (104 × 100m) and 20.3 GiB (104 × 200Mi) more than delete-first.")
+    assert why.startswith("Max surge can exceed the budget by a few pods") and "Surge overlap in realistic mode" in why
 
 
 def test_readings_strings_the_rules_together() -> None:

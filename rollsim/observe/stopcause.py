@@ -57,15 +57,15 @@ CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
     COMPLETED: "completed",
-    "rolled-back": "rolled back by the operator",
+    "rolled-back": "a rollback by the operator",
     CRASH_LOOPING: "new pods crash-looping",
     IMAGE_PULL_ERROR: "new pods failing to pull their image",
     NEVER_READY: "new pods never Ready",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
     PENDING_HOST_PORT: "new pods Pending: the old pod holds the host port (NodePorts)",
-    "not-ready-nodes": "NotReady or unreachable nodes hold the budget",
-    "on-delete-idle": "OnDelete and nothing deletes old pods",
-    "horizon": "the horizon was reached",
+    "not-ready-nodes": "NotReady or unreachable nodes holding the budget",
+    "on-delete-idle": "OnDelete with nothing deleting old pods",
+    "horizon": "the horizon reached",
     "stalled": "no progress",
 }
 

@@ -83,6 +83,8 @@ def completion(summary: pd.DataFrame) -> list[str]:
         shown = "; ".join(labels[:_MAX_LINES]) + ("; …" if len(labels) > _MAX_LINES else "")
         parts.append(f"{CAUSE_TEXT.get(cause, cause)}: {shown}")
     others = "They" if len(partial) == len(rows) else "The others"
+    if len(parts) == 1:
+        return [f"{head}. {others} stopped because of {parts[0]}."]
     return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
 
 
@@ -133,6 +135,8 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         against = ", ".join(label_of(k, base.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
         same = _without(str(r["label"]), conditions, r)
         same = f" ({same})" if same else ""
+        if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
+            what, against, same = str(r["label"]), str(base["label"]), ""
         if not _complete(r) and not _complete(base):
             continue  # nothing completes either way: the completion finding says so
         if not _complete(r) or not _complete(base):
@@ -198,34 +202,41 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
 def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
     """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
     their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few."""
-    out = []
+    out, over, free = [], False, False
     for r in summary.to_dict("records"):
         sc = scenarios.get(int(r["config"])) or {}
         surge = _num(r.get("max_surge_observed_max"))
         if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not _complete(r):
             continue  # a surge that never completed costs what the completion finding says
-        desired = _num(sc.get("desired_nodes"))
-        budget = _surge_budget(sc.get("max_surge"), desired)
+        budget = _surge_budget(sc.get("max_surge"), _num(sc.get("desired_nodes")))
         cpu, mem = _num(sc.get("requests_cpu_millis")), _num(sc.get("requests_memory_bytes"))
         cost = []
         if cpu > 0:
             cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")
         if mem > 0:
             cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
+        extra = f"; {int(surge - budget)} over the budget" if budget is not None and surge > budget else ""
+        over = over or bool(extra)
         line = (f"{r['label']}: up to {int(surge)} nodes ran two agents at once (maxSurge {sc.get('max_surge')}"
-                + (f" = {int(budget)} pods" if budget is not None else "") + ")")
-        line += (", requesting " + " and ".join(cost) + " more than delete-first") if cost else \
-            " (the pod requests nothing, so the extra pods cost no scheduled resources)"
+                + (f" = {int(budget)} pods" if budget is not None else "") + extra + ")")
+        if cost:
+            line += ", requesting " + " and ".join(cost) + " more than delete-first"
+        else:
+            free = True
         ports = sc.get("host_ports") or []
         if ports:
             line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
                      "scheduled beside it")
-        if budget is not None and surge > budget:
-            line += (f". {int(surge - budget)} more than the budget: the controller sends a sync's creates before "
-                     "its deletes, so for one API round trip a node whose new pod is available still holds its old "
-                     "pod (README, “Surge overlap in realistic mode”)")
         out.append(line + ".")
-    return out[:_MAX_LINES]
+    out = out[:_MAX_LINES]
+    if free:
+        out.append("Where the pod requests no CPU or memory, the surge pods cost no scheduled resources, but each "
+                   "is a second agent running on its node.")
+    if over:
+        out.append("Max surge can exceed the budget by a few pods: the controller sends a sync's creates before its "
+                   "deletes, so for one API round trip a node whose new pod is available still holds its old pod "
+                   "(README, “Surge overlap in realistic mode”).")
+    return out
 
 
 def _surge_budget(value: Any, desired: float) -> float | None:
