@@ -300,7 +300,7 @@ def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
     stops = []
     for _, row in summary.iterrows():
         duration = row.get("duration_s_mean")
-        shown = "—" if duration != duration or duration == math.inf else _seconds(duration)
+        shown = "—" if not math.isfinite(float(duration)) else _seconds(duration)
         runs = int(row.get("runs", 0))
         done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
             round(float(row.get("completed_fraction", 0)) * runs)

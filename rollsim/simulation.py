@@ -248,6 +248,7 @@ def _stop_summary(world: _World, node_frame: pd.DataFrame, summary: dict, horizo
     from rollsim.observe import stopcause as sc
 
     api, kubelet, scenario = world.api, world.api.kubelet, world.scenario
+    assert kubelet is not None
     fault = scenario.new_pods.kind if scenario.new_pods.any else None
     failing = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-error": sc.IMAGE_PULL_ERROR}
 

@@ -135,7 +135,7 @@ def page_problems(page: Path, width: int = 1400) -> list[str]:
                probe.as_uri()]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         shutil.rmtree(Path(tmp) / "profile", ignore_errors=True)
-    found = re.search(r'<pre id="rollsim-check">(.*?)</pre>', done.stdout, re.S)
+    found = re.search(r'<pre id="rollsim-check">(.*?)</pre>', done.stdout, re.DOTALL)
     if found is None:
         return [f"{page}: Chromium gave no result (exit {done.returncode}): {done.stderr[-300:]}"]
     return [f"{page.parent.name}: {p}" for p in json.loads(html.unescape(found.group(1)))]

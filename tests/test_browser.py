@@ -12,9 +12,9 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from figcheck import CHROMIUM, figure_problems, page_problems
 from matplotlib.figure import Figure
 
-from figcheck import CHROMIUM, figure_problems, page_problems
 from rollsim.present.plots import FIGURES, draw_figure
 from rollsim.present.report import write_report
 from rollsim.sweep.results import load_results

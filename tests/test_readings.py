@@ -6,7 +6,14 @@ import math
 
 import pandas as pd
 
-from rollsim.present.readings import completion, condition_costs, fastest, readings, slo_breaks, surge_costs
+from rollsim.present.readings import (
+    completion,
+    condition_costs,
+    fastest,
+    readings,
+    slo_breaks,
+    surge_costs,
+)
 
 NAN = math.nan
 

@@ -28,10 +28,24 @@ from dataclasses import dataclass
 import pandas as pd
 
 __all__ = [
-    "NodeEnd", "EndState", "StopCause", "stop_cause", "healthy_done_s", "stuck_nodes",
-    "NEW_STATES", "CAUSES", "CAUSE_TEXT",
-    "NONE", "PENDING_RESOURCES", "PENDING_HOST_PORT", "IMAGE_PULL_ERROR", "CRASH_LOOPING", "NEVER_READY",
-    "STARTING", "READY_NOT_AVAILABLE", "AVAILABLE",
+    "AVAILABLE",
+    "CAUSES",
+    "CAUSE_TEXT",
+    "CRASH_LOOPING",
+    "IMAGE_PULL_ERROR",
+    "NEVER_READY",
+    "NEW_STATES",
+    "NONE",
+    "PENDING_HOST_PORT",
+    "PENDING_RESOURCES",
+    "READY_NOT_AVAILABLE",
+    "STARTING",
+    "EndState",
+    "NodeEnd",
+    "StopCause",
+    "healthy_done_s",
+    "stop_cause",
+    "stuck_nodes",
 ]
 
 # the state of a node's pod of the new revision at the end of the run

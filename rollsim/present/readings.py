@@ -20,7 +20,7 @@ from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
 
-__all__ = ["completion", "fastest", "condition_costs", "slo_breaks", "surge_costs", "readings", "label_of"]
+__all__ = ["completion", "condition_costs", "fastest", "label_of", "readings", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
 
