@@ -140,3 +140,25 @@ def test_bad_decisions_and_typed_readings_are_errors(tmp_path, text: str, where:
     with pytest.raises(ConfigError) as err:
         experiment(tmp_path, "name: e\nscenario: {cluster: {nodes: 10}}\n" + text)
     assert err.value.path == where
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+def test_the_report_says_per_configuration_why_runs_stopped(make_results) -> None:
+    import dataclasses
+
+    from rollsim.present.render import render_markdown
+    from rollsim.present.report import report_blocks
+    from rollsim.sweep.results import load_results
+
+    results = load_results(make_results(slo=[]))
+    stuck = results.summary["config"] == 3  # the fabricated configuration that never completes
+    summary = results.summary.assign(stop_cause=["" if not x else "never-ready" for x in stuck],
+                                     stop_detail=["" if not x else "new pods running but never Ready on 50 nodes"
+                                                  for x in stuck])
+    runs = results.runs.assign(healthy_done_s=[None if c == 3 else 60.0 for c in results.runs["config"]])
+    md = render_markdown(report_blocks(dataclasses.replace(results, summary=summary, runs=runs), []))
+    assert "## Why runs stopped" in md
+    assert ("| max_unavailable=25%, min_ready_seconds=30 | 0/3 | new pods running but never Ready on 50 nodes | "
+            "not all (3 of 3 runs) |") in md
+    assert "The others stopped because of new pods never Ready: max_unavailable=25%, min_ready_seconds=30 (0/3)." in md

@@ -363,10 +363,9 @@ def _stops(results: Results) -> list[tuple]:
     for r in s.to_dict("records"):
         if _complete_row(r):
             continue
-        healthy = _num(r.get("healthy_done_s_max"))
         rows.append([str(r["label"]), _done(r),
                      str(r.get("stop_detail") or DASH) if isinstance(r.get("stop_detail"), str) else DASH,
-                     format_duration(healthy) if math.isfinite(healthy) else "not all"])
+                     _healthy(results.runs, r["config"])])
     if not rows:
         return []
     return [("h", 2, "Why runs stopped"),
@@ -374,6 +373,20 @@ def _stops(results: Results) -> list[tuple]:
                         "from the model's state when the run ended, and when every node that could be updated "
                         "was (worst replication; “not all” when healthy nodes were left too).")]),
             ("table", ["configuration", "completed", "why it stopped", "healthy nodes done by"], rows)]
+
+
+def _healthy(runs: pd.DataFrame, config: Any) -> str:
+    """When every node that could be updated was, in the worst replication; "not all" when in
+    some replication healthy nodes were left too."""
+    if "healthy_done_s" not in runs or "config" not in runs:
+        return DASH
+    values = pd.to_numeric(runs.loc[runs["config"] == config, "healthy_done_s"], errors="coerce")
+    if values.empty:
+        return DASH
+    left = int(values.isna().sum())
+    if left:
+        return f"not all ({left} of {len(values)} runs)"
+    return format_duration(float(values.max()))
 
 
 def _complete_row(r: Mapping[str, Any]) -> bool:
