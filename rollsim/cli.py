@@ -148,12 +148,16 @@ def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
 
     settings: tuple[Any, ...] = ()
     if scenario_flags:
+        from rollsim.spec.kinds import BOOLEAN
         from rollsim.spec.settings import SETTINGS as settings  # the declarations (no SciPy, no pandas)
 
     for setting in settings:  # one flag per declared setting
         if not setting.flag:
             continue
-        if setting.kind.choices:
+        if setting.kind is BOOLEAN:  # a switch: given, it is true
+            sim.add_argument(setting.flag_name, action="store_const", const=True, default=None,
+                             help=setting.help_text())
+        elif setting.kind.choices:
             sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
         else:
             # text: build_scenario converts it, once, with the rule an experiment file's value meets

@@ -31,8 +31,10 @@ from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.daemon import DaemonSetController, StaleCacheError
 from rollsim.controller.decisions import daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
+from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
+from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node, unreachable_node
@@ -273,7 +275,9 @@ def _start(world: _World) -> UrgentEvent:
     return stop
 
 
-def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None) -> dict[str, Any]:
+def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None,
+             horizon_reached: bool) -> dict[str, Any]:
+    """One DaemonSet's summary: its metrics, its share of the controller, and why it stopped."""
     timeline, node_frame = d.recorder.to_frames(end)
     summary = summarize(timeline, node_frame, d.rollout.completed_at, end, stalled_at=stalled_at,
                         pulls=d.runtime.pulls,
@@ -285,6 +289,12 @@ def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None)
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,
                    api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
+    state = end_state(world.api, world.kubelet, d.runtime, d.recorder, d.scenario.deleter.kind,
+                      horizon_reached=horizon_reached, completed=bool(summary["completed"]),
+                      rolled_back=bool(summary.get("rolled_back")))
+    cause = stop_cause(state)
+    summary.update(stop_cause=cause.cause, stop_detail=cause.sentence,
+                   healthy_done_s=healthy_done_s(node_frame, stuck_nodes(state)))
     return summary
 
 
@@ -304,8 +314,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     how, at = cast(tuple[str, float], world.env.run(until=stop))
     end = at if how == "completed" else world.env.now
     stalled_at = at if how == "stalled" else world.log.get("stalled_at")
-    summary = _summary(world, main, end, stalled_at)
+    summary = _summary(world, main, end, stalled_at, how == "horizon")
     summary.update(end_s=end, events=world.env.processed)
     timeline, node_frame = main.recorder.to_frames(end)
-    others = {d.name: _summary(world, d, end, stalled_at) for d in world.daemonsets[1:]}
+    others = {d.name: _summary(world, d, end, stalled_at, how == "horizon") for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

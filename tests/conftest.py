@@ -146,7 +146,8 @@ def build_results(
                                                                                   range(NODES)],
                                        "downtime_s": down}))
         frame = pd.DataFrame(rows_of_config)
-        row = {"config": index, "label": label, **params, "runs": 3, "completed_fraction": frame["completed"].mean()}
+        row = {"config": index, "label": label, **params, "runs": 3, "completed": int(frame["completed"].sum()),
+               "completed_fraction": frame["completed"].mean()}
         for m in METRICS:
             row.update({f"{m}_{k}": v for k, v in _stats(frame[m]).items()})
         verdict = judge(constraints, {c.metric: list(frame[c.metric].where(frame[c.metric].notna(), None))

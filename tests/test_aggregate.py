@@ -62,7 +62,8 @@ class TestRunsFrame:
         assert list(frame.columns) == [*RUN_COLUMNS, *SWEPT, *RUN_KEYS]
         assert list(RUN_KEYS[:len(SUMMARY_KEYS)]) == list(SUMMARY_KEYS)
         assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes",
-                                                 "queue_wait_s", "stale_sync_skips")
+                                                 "queue_wait_s", "stale_sync_skips", "stop_cause", "stop_detail",
+                                                 "healthy_done_s")
 
     def test_other_daemonsets_columns_follow_sorted(self) -> None:
         records = [{**RECORDS[0], "summary": {**RECORDS[0]["summary"], "zeta.duration_s": 5.0,
@@ -122,8 +123,8 @@ class TestSummaryFrame:
     def test_columns(self) -> None:
         slo = parse_slo({"max_duration_s": 250, "min_available_fraction": 0.85})
         frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo)
-        expected = ["config", "label", *SWEPT, "runs", "completed_fraction",
-                    *(f"{m}_{s}" for m in METRICS for s in STATISTICS),
+        expected = ["config", "label", *SWEPT, "runs", "completed", "completed_fraction",
+                    *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                     "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
         assert list(frame.columns) == expected
 

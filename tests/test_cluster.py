@@ -101,7 +101,8 @@ class TestNodeShouldRunDaemonPod:
 
     def test_control_plane(self) -> None:
         node = control_plane_node("cp-0")
-        assert node.labels == {CONTROL_PLANE_LABEL: ""}
+        assert node.labels == {CONTROL_PLANE_LABEL: "", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                               "kubernetes.io/hostname": "cp-0"}
         assert node.taints == (Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE),)
         assert should(node) == KEEP
         tol = Toleration(key=CONTROL_PLANE_LABEL, operator="Exists", effect="NoSchedule")
@@ -288,7 +289,11 @@ class TestValueObjects:
         names = [n.name for n in uniform_nodes(11, prefix="w")]
         assert names[0] == "w00" and names[-1] == "w10"
         assert uniform_nodes(0) == ()
-        assert all(n.ready and not n.taints and not n.labels for n in uniform_nodes(5))
+        assert all(n.ready and not n.taints for n in uniform_nodes(5))
+        # the labels a kubelet sets, so that `nodeSelector: {kubernetes.io/os: linux}` matches
+        assert uniform_nodes(2)[1].labels == {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                                              "kubernetes.io/hostname": "node-1"}
+        assert not any(k.startswith("node-role.kubernetes.io/") for k in uniform_nodes(1)[0].labels)
 
 
 _effects = st.sampled_from([NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE])

@@ -23,6 +23,7 @@ from rollsim.spec.node import (
     PREFER_NO_SCHEDULE,
     Node,
     Taint,
+    kubelet_labels,
 )
 from rollsim.io.yamldoc import ConfigError
 from rollsim.io.nodes import (
@@ -474,12 +475,15 @@ class TestPools:
         ])
         assert [n.name for n in nodes[:4]] == ["general-0", "general-1", "general-2", "gpu-00"]
         assert nodes[-1].name == "gpu-11" and len(nodes) == 15
-        assert nodes[0] == Node("general-0", {"pool": "general"}, (), True, False, 4000, 16 * GI)
-        assert nodes[3] == Node("gpu-00", {"gpu": "a10g"}, (Taint("nvidia.com/gpu", "present", NO_SCHEDULE),))
+        assert nodes[0] == Node("general-0", {**kubelet_labels("general-0"), "pool": "general"}, (), True, False, 4000,
+                                16 * GI)
+        assert nodes[3] == Node("gpu-00", {**kubelet_labels("gpu-00"), "gpu": "a10g"},
+                                (Taint("nvidia.com/gpu", "present", NO_SCHEDULE),))
+        assert nodes[3].labels["kubernetes.io/os"] == "linux" and nodes[3].labels["kubernetes.io/hostname"] == "gpu-00"
 
     def test_not_ready_pool_gets_the_lifecycle_controllers_taints(self) -> None:
         (node,) = nodes_from_pools([{"name": "down", "count": 1, "ready": False}])
-        assert node == Node("down-0", {}, NOT_READY, ready=False)
+        assert node == Node("down-0", kubelet_labels("down-0"), NOT_READY, ready=False)
         (node,) = nodes_from_pools([{"name": "down", "count": 1, "ready": False, "taints": [
             {"key": "node.kubernetes.io/not-ready", "effect": NO_EXECUTE}]}])
         assert node.taints == (NOT_READY[1], NOT_READY[0])
@@ -552,7 +556,7 @@ class TestPools:
               taints: [{key: dedicated, value: logging, effect: NoExecute}]
               allocatable: {cpu: 3920m, memory: 16318976Ki}
         """)
-        assert nodes_from_pools(pools)[1] == Node("ssd-1", {"disktype": "ssd"},
+        assert nodes_from_pools(pools)[1] == Node("ssd-1", {**kubelet_labels("ssd-1"), "disktype": "ssd"},
                                                   (Taint("dedicated", "logging", NO_EXECUTE),),
                                                   True, False, 3920, 16318976 * KI)
 

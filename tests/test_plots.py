@@ -101,20 +101,24 @@ def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
     lines = [c.lines[0] for c in ax.containers]
     assert [int(np.isfinite(line.get_ydata()).sum()) for line in lines] == [2, 1]  # 25%/30 s never completed
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "25%"]
-    assert "did not\ncomplete" in texts(ax)
-    # the 30 min SLO is far above runs of a few minutes: drawing it would squash them
-    assert "SLO: duration ≤ 30 min (beyond the plotted range)" in legend(ax)
-    assert not any(line.get_label().startswith("SLO") for line in ax.lines)
+    # the configuration that never completed is a hollow marker at when its runs stopped, labelled
+    assert "stopped at 1h00m00s, 0/3\ncompleted" in texts(ax)
+    assert "did not always complete: when its runs stopped" in legend(ax)
+    # the runs that stopped after an hour are on the axis, so the 30 min SLO line is drawn
+    assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
 
 
-def test_duration_with_mixed_int_and_percent_is_categorical_in_file_order(make_results) -> None:
-    ax = plot_duration(load_results(make_results(values=(1, "10%"))))
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "10%"]
-    assert list(ax.containers[0].lines[0].get_xdata()) == [0, 1]
+def test_duration_with_mixed_int_and_percent_is_one_row_per_configuration(make_results) -> None:
+    # named variants are categories: no line drawn over "1 → 10%"
+    results = load_results(make_results(values=(1, "10%")))
+    ax = plot_duration(results)
+    shown = {t.get_position()[1]: t.get_text().replace("\n", " ") for t in ax.get_yticklabels()}
+    assert [shown[y] for y in sorted(shown, reverse=True)] == list(results.summary["label"])  # top down
+    assert all(line.get_linestyle() in ("None", "none", "") for c in ax.containers for line in c.lines[:1])
     assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
     # one node at a time takes ~1.5 h, 10% ~4 min: a log duration axis, ticks in time units
-    assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
-    assert {"5 min", "30 min", "1 h"} <= set(tick_labels(ax.yaxis))
+    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
+    assert {"5 min", "30 min", "1 h"} <= set(tick_labels(ax.xaxis))
 
 
 def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) -> None:
@@ -122,23 +126,28 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     results = dataclasses.replace(results, experiment={**results.experiment, "swept": []})
     ax = plot_duration(results)
     (container,) = ax.containers
-    assert len(container.lines[0].get_xdata()) == 4
-    assert next(t.get_text() for t in ax.get_yticklabels()) == "max_unavailable=10%, min_ready_seconds=0"
-    # each completed configuration is marked with its mean duration
+    assert len(container.lines[0].get_xdata()) == 3  # the three that completed every time
+    (hollow,) = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow.get_xdata()) == 1  # the one that did not: where its runs stopped
+    assert "max_unavailable=10%, min_ready_seconds=0" in [t.get_text() for t in ax.get_yticklabels()]
+    # each completed configuration is marked with its mean duration, the other with when it stopped
     means = results.summary["duration_s_mean"].dropna()
-    assert [t.get_text() for t in ax.texts][:3] == [format_duration(m) for m in means]
-    assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0
+    assert [t.get_text() for t in ax.texts] == [format_duration(m) for m in means] + ["stopped at 1h00m00s, 0/3 completed"]
+    assert ax.get_xscale() == "log"  # minutes and an hour
 
 
 def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     slo = [{"key": "max_unavailable_node_seconds", "metric": "unavailable_node_seconds", "bound": "max",
             "limit": 8000.0, "statistic": "mean", "text": "unavailable_node_seconds ≤ 8000 (mean)"}]
     ax = plot_tradeoff(load_results(make_results(slo=slo)))
-    assert len(ax.collections[0].get_offsets()) == 3  # the configuration that never completed is not placed
+    assert len(ax.collections[0].get_offsets()) == 3  # the configurations that completed every time
+    assert len(ax.collections[1].get_offsets()) == 1  # the one that did not, hollow, where its runs stopped
     front, limit = ax.lines
     assert front.get_label().startswith("Pareto front") and len(front.get_xdata()) == 2
-    assert limit.get_xdata()[0] == 8000 and limit.get_label().startswith("SLO: unavailable ≤ 8,000")
-    assert "not shown (did not complete): max_unavailable=25%, min_ready_seconds=30" in legend(ax)
+    assert limit.get_xdata()[0] == pytest.approx(8000 / 3600)  # node-hours, as the results table counts them
+    assert limit.get_label().startswith("SLO: unavailable ≤ 2.22 node-hours")
+    assert "did not always complete: when its runs stopped" in legend(ax)
+    assert "unavailable node-hours" in ax.get_xlabel()
 
 
 def test_downtime_draws_one_ecdf_per_configuration(fake_results) -> None:
@@ -260,7 +269,7 @@ def test_tradeoff_uses_a_log_duration_axis_for_a_wide_range(make_results) -> Non
     ax = plot_tradeoff(load_results(make_results(values=(1, "25%"))))
     assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
     assert ax.get_ylim()[0] > 0 and {"1 h"} <= set(tick_labels(ax.yaxis))
-    assert len(ax.texts) == 3
+    assert len(ax.texts) == 4 and any("(0/3 completed)" in t.get_text().replace("\n", " ") for t in ax.texts)
 
 
 def test_tradeoff_labels_of_close_points_do_not_overlap(fake_results) -> None:
@@ -268,7 +277,8 @@ def test_tradeoff_labels_of_close_points_do_not_overlap(fake_results) -> None:
     s = results.summary.copy()  # four configurations almost on top of each other
     s["duration_s_mean"] = [300.0, 310.0, 305.0, 315.0]
     s["unavailable_node_seconds_mean"] = [40000.0, 40100.0, 40050.0, 39900.0]
-    ax = plot_tradeoff(dataclasses.replace(results, summary=s))
+    runs = results.runs.assign(completed=True)  # all completed: each is placed at its mean duration
+    ax = plot_tradeoff(dataclasses.replace(results, summary=s, runs=runs))
     assert ax.get_yscale() == "linear" and len(ax.texts) == 4
     ax.figure.draw_without_rendering()
     extents = [Text.get_window_extent(t) for t in ax.texts]  # the text alone, not its leader line

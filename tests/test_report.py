@@ -60,7 +60,7 @@ def test_markdown_has_the_table_and_the_recommendation(report, fake_results) -> 
     assert "min_available_fraction: 75% (limit ≥ 80%)" in row  # fractions read as percentages
     assert md.count(" | ✓ |") == 2
     assert ("**Use max_unavailable=10%, min_ready_seconds=0.** max_unavailable=10%, min_ready_seconds=0 is the "
-            "fastest configuration that meets every SLO constraint") in md
+            "fastest configuration that completed in every replication and met every SLO constraint") in md
     assert "At worst 90.0% of nodes kept an available pod" in md
     assert "&lt;script>alert(1)&lt;/script> & more" in md  # no raw HTML tag gets into the Markdown
     for name in ("availability", "duration", "tradeoff", "downtime"):
@@ -101,7 +101,8 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
             "text": "duration_s ≤ 60 (worst over replications)"}]
     md, _ = write_report(load_results(make_results(slo=slo)))
     md = md.read_text(encoding="utf-8")
-    assert ("**No configuration to recommend.** No configuration meets the SLO: duration_s ≤ 60 "
+    assert ("**No configuration to recommend.** No configuration is safe to recommend: 1 of 4 did not complete in "
+            "every replication (max_unavailable=25%, min_ready_seconds=30 0/3); duration_s ≤ 60 "
             "(worst over replications) fails in 4 of 4") in md
     assert "Use " not in md
 
@@ -109,7 +110,7 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
 def test_without_an_slo_the_fastest_completed_configuration_is_recommended(make_results) -> None:
     md, _ = write_report(load_results(make_results(slo=[])))
     md = md.read_text(encoding="utf-8")
-    assert "**Fastest: max_unavailable=25%, min_ready_seconds=0.**" in md and "no SLO given" in md
+    assert "**Fastest safe: max_unavailable=25%, min_ready_seconds=0.**" in md and "no SLO given" in md
     assert "**Use " not in md
     assert "| SLO |" not in md
 
@@ -153,7 +154,7 @@ def test_the_report_opens_with_the_recommendation(fake_results) -> None:
     results = load_results(fake_results)
     blocks = report_blocks(results, ["availability", "duration", "tradeoff", "downtime"])
     headings = [b[2] for b in blocks if b[0] == "h" and b[1] == 2]
-    assert headings == ["Recommendation", "Results", "Figures", "What was simulated", "Assumptions that matter most",
+    assert headings == ["Recommendation", "Findings", "Results", "Figures", "What was simulated", "Assumptions that matter most",
                         "Run facts"]
     assert blocks[3] == ("p", [("b", f"Use {recommendation_for(results).label}. "),
                                ("", recommendation_for(results).reason + ".")])

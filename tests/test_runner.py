@@ -108,7 +108,8 @@ def test_runs_csv(serial: Path) -> None:
 def test_summary_csv(serial: Path) -> None:
     summary = pd.read_csv(serial / "summary.csv", keep_default_na=False, na_values=[""])
     assert list(summary["config"]) == [0, 1, 2, 3] and (summary["runs"] == 2).all()
-    assert list(summary.columns[:6]) == ["config", "label", *SWEPT, "runs", "completed_fraction"]
+    assert list(summary.columns[:7]) == ["config", "label", *SWEPT, "runs", "completed", "completed_fraction"]
+    assert (summary["completed"] == 2).all()
     assert list(summary.columns[-4:]) == ["slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
     runs = pd.read_csv(serial / "runs.csv")
     c2 = runs[runs["config"] == 2]["duration_s"]
@@ -119,7 +120,7 @@ def test_summary_csv(serial: Path) -> None:
 
 def test_experiment_yaml_and_manifest(serial: Path, experiment_file: Path) -> None:
     doc = yaml.safe_load((serial / "experiment.yaml").read_text(encoding="utf-8"))
-    assert list(doc) == ["name", "description", "reading", "source", "replications", "seed", "swept", "slo",
+    assert list(doc) == ["name", "description", "source", "replications", "seed", "swept", "decisions", "slo",
                          "configurations"]
     assert (doc["name"], doc["source"], doc["replications"], doc["seed"]) == ("tiny", str(experiment_file), 2, 11)
     assert doc["swept"] == SWEPT

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rollsim.sweep.slo import Constraint, judge, parse_slo, recommend, statistic
+from rollsim.sweep.slo import Constraint, judge, parse_slo, recommend, recommend_by_condition, statistic
 
 
 def test_keys_name_metric_and_bound() -> None:
@@ -64,7 +64,8 @@ def test_recommend_picks_the_fastest_passing_configuration() -> None:
     ]
     rec = recommend(configs, slo)
     assert rec.label == "surge 10%"
-    assert rec.reason == "surge 10% is the fastest configuration that meets every SLO constraint"
+    assert rec.reason == ("surge 10% is the fastest configuration that completed in every replication and met every "
+                          "SLO constraint")
 
 
 def test_recommend_says_plainly_when_nothing_passes() -> None:
@@ -75,7 +76,7 @@ def test_recommend_says_plainly_when_nothing_passes() -> None:
     ]
     rec = recommend(configs, slo)
     assert rec.label is None
-    assert rec.reason.startswith("no configuration meets the SLO")
+    assert rec.reason.startswith("no configuration is safe to recommend")
     assert "min_available_fraction ≥ 0.99 (worst over replications) fails in 2 of 2" in rec.reason
     assert "duration_s ≤ 100" in rec.reason
 
@@ -84,4 +85,47 @@ def test_without_slo_the_fastest_completed_configuration_wins() -> None:
     configs = [{"label": "a", "ok": True, "failed": [], "duration_s_mean": math.nan},
                {"label": "b", "ok": True, "failed": [], "duration_s_mean": 70.0}]
     rec = recommend(configs, ())
-    assert rec.label == "b" and rec.reason == "b is the fastest configuration (no SLO given)"
+    assert rec.label == "b"
+    assert rec.reason == "b is the fastest configuration that completed in every replication (no SLO given)"
+
+
+def test_a_configuration_that_did_not_always_complete_is_never_recommended() -> None:
+    # never-ready:0.001 completed in 2 of 5: its mean is over the 2 lucky runs, so it looks fastest
+    slo = parse_slo({"min_available_fraction": 0.95})
+    configs = [{"label": "lucky", "ok": True, "failed": [], "runs": 5, "completed": 2, "duration_s_mean": 100.0},
+               {"label": "steady", "ok": True, "failed": [], "runs": 5, "completed": 5, "duration_s_mean": 900.0}]
+    assert recommend(configs, slo).label == "steady"
+    rec = recommend(configs[:1], slo)
+    assert rec.label is None and "lucky 2/5" in rec.reason and "did not complete in every replication" in rec.reason
+
+
+def test_meeting_the_slo_without_completing_is_not_enough() -> None:
+    # bad-image: some configurations pass the availability SLO but none completes
+    slo = parse_slo({"min_available_fraction": 0.98})
+    configs = [{"label": "surge", "ok": True, "failed": [], "runs": 3, "completed": 0, "duration_s_mean": math.nan},
+               {"label": "10%", "ok": False, "failed": ["min_available_fraction"], "runs": 3, "completed": 0,
+                "duration_s_mean": math.nan}]
+    rec = recommend(configs, slo)
+    assert rec.label is None
+    assert "2 of 2 did not complete in every replication (surge 0/3, 10% 0/3)" in rec.reason
+    assert "min_available_fraction ≥ 0.98 (worst over replications) fails in 1 of 2" in rec.reason
+
+
+def test_one_recommendation_per_condition_the_user_does_not_choose() -> None:
+    configs = [
+        {"label": "surge, u=0.5", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 300.0,
+         "params": {"cluster.node_utilization": 0.5}},
+        {"label": "mu, u=0.5", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 400.0,
+         "params": {"cluster.node_utilization": 0.5}},
+        {"label": "surge, u=0.7", "ok": True, "failed": [], "runs": 2, "completed": 0, "duration_s_mean": math.nan,
+         "params": {"cluster.node_utilization": 0.7}},
+        {"label": "mu, u=0.7", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 410.0,
+         "params": {"cluster.node_utilization": 0.7}},
+        {"label": "alone", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 10.0,
+         "params": {"cluster.node_utilization": 0.9}},
+    ]
+    recs = recommend_by_condition(configs, (), ["cluster.node_utilization"])
+    assert [(r.condition, r.label) for r in recs] == [("node_utilization=0.5", "surge, u=0.5"),
+                                                      ("node_utilization=0.7", "mu, u=0.7"),
+                                                      ("node_utilization=0.9", None)]
+    assert "nothing to choose from" in recs[2].reason

@@ -161,7 +161,8 @@ class Kubelet:
         """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
         return pod.deleting or not self.api.nodes.ready[pod.node]
 
-    def _unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
+    def unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
+        """The scheduler's reason why ``pod`` does not fit its node beside the pods bound there, or None."""
         bound = (self.runtimes[p.owner].requests for p in self.api.pods_by_node[pod.node]
                  if p.scheduled and p is not pod)
         return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
@@ -174,7 +175,7 @@ class Kubelet:
         yield env.timeout(queued + rt.schedule())
         attempts = 0
         checks_fit = rt.requests.any
-        while checks_fit and not self._gone(pod) and self._unschedulable(pod, rt):  # Pending, retried
+        while checks_fit and not self._gone(pod) and self.unschedulable(pod, rt):  # Pending, retried
             attempts += 1
             rt.unschedulable.add(pod.uid)
             yield env.timeout(scheduler_backoff(attempts))

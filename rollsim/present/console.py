@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rollsim.present.render import format_percent_exact
+
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
            "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide",
            "seconds"]
@@ -95,12 +97,19 @@ def format_summary(result: Any, wall: float) -> str:
                 f"max {s['node_downtime_max_s']:.1f} s")
     done = (f"yes, in {seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
             else f"no (stopped at {s['end_s']:.1f} s)")
+    healthy = s.get("healthy_done_s")
     lines = [
         f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
         f"  nodes              {_eligibility(sc)}",
         f"  completed          {done}",
+    ]
+    if not s["completed"]:
+        lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
+                  "  healthy nodes      " + (f"all updated by {seconds(healthy)} ({healthy:.1f} s)"
+                                             if healthy is not None else "not all updated")]
+    lines += [
         f"  updated            {s['updated']} / {n} nodes",
-        f"  min available      {s['min_available']} nodes ({100 * s['min_available_fraction']:.1f}%)",
+        f"  min available      {s['min_available']} nodes ({format_percent_exact(s['min_available_fraction'])})",
         f"  max unavailable    {s['max_unavailable_observed']} nodes",
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
@@ -161,26 +170,40 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
 
 
 def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:
-    """A short table of configurations, the recommendation and where the files are
-    (``wide``: also the p95 duration, unavailable node-seconds and max surge)."""
+    """A short table of configurations (completed k/n, duration over the runs that completed, the
+    worst moment's availability with the precision its SLO check uses, the SLO verdict when there
+    is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
+    p95 duration, unavailable node-seconds and max surge)."""
     from rollsim.present.report import recommendation_for
 
     summary = results.summary
+    slo = results.experiment.get("slo") or []
+    limits = [float(c["limit"]) for c in slo if c.get("metric") == "min_available_fraction"]
     width = max(len(str(label)) for label in summary["label"])
-    head = f"  {'configuration':<{width}}  duration (mean)  min available"
+    head = f"  {'configuration':<{width}}  completed  duration (mean)  min available"
     if wide:
         head += "  duration (p95)  unavailable node-s  max surge"
-    lines = [f"{results.name}: {note}", head + "  SLO"]
+    lines = [f"{results.name}: {note}", head + ("  SLO" if slo else "")]
+    stops = []
     for _, row in summary.iterrows():
         shown = _duration(row.get("duration_s_mean"))
-        verdict = "ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}"
-        worst = row.get("min_available_fraction_min", math.nan) * 100  # the worst replication
-        line = f"  {row['label']:<{width}}  {shown:>15}  {worst:>12.1f}%"
+        runs = int(row.get("runs", 0))
+        done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
+            round(float(row.get("completed_fraction", 0)) * runs)
+        worst = format_percent_exact(row.get("min_available_fraction_min", math.nan), limits)
+        line = f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {shown:>15}  {worst:>13}"
         if wide:
             line += (f"  {_duration(row.get('duration_s_p95')):>14}  "
                      f"{row.get('unavailable_node_seconds_mean', math.nan):>18,.0f}  "
                      f"{row.get('max_surge_observed_max', math.nan):>9.0f}")
-        lines.append(f"{line}  {verdict}")
+        if slo:
+            line += "  " + ("ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}")
+        lines.append(line)
+        detail = row.get("stop_detail")
+        if done < runs and isinstance(detail, str) and detail:
+            stops.append(f"  {row['label']}: {detail}")
+    if stops:
+        lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
     lines.append(f"  recommendation: {recommendation_for(results).reason}")
     lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
     return "\n".join(lines)
@@ -188,7 +211,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
 
 def _duration(value: Any) -> str:
     if value is None or value != value or value == math.inf:
-        return "not completed"
+        return "—"
     return seconds(float(value))
 
 

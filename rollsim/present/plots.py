@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, NullFormatter
+from matplotlib.transforms import offset_copy
 
 from rollsim.present.plotmath import (
     bin_minimum,
@@ -45,6 +46,7 @@ from rollsim.sweep.results import Results
 __all__ = [
     "FIGURES",
     "bin_minimum",
+    "draw_figure",
     "pareto_front",
     "plot_availability",
     "plot_downtime",
@@ -125,11 +127,15 @@ def _legend_below(ax: Axes, title: str | None = None, extra: Sequence[Line2D] = 
     beyond the plotted range, or configurations that could not be placed.
     """
     handles, labels = ax.get_legend_handles_labels()
-    handles, labels = handles + list(extra), labels + [h.get_label() for h in extra]
+    handles, labels = handles + list(extra), [_wrap(t, 55) for t in labels + [h.get_label() for h in extra]]
     if handles:
-        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncols=2 if len(handles) > 3 else 1, fontsize="small", title=title, title_fontsize="small",
-                  frameon=False)
+        wide = max(len(line) for t in labels for line in t.split("\n")) > 45
+        # anchored a fixed distance under the axes (below the tick labels and the x label), not a
+        # share of the axes' height, which would put it on the x label in a short axes
+        below = offset_copy(ax.transAxes, fig=ax.figure.figure, y=-36, units="points")
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below,
+                  ncols=2 if len(handles) > 3 and not wide else 1, fontsize="small", title=title,
+                  title_fontsize="small", frameon=False)
 
 
 def _legend_note(text: str, **style: Any) -> Line2D:
@@ -233,80 +239,169 @@ def _slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: boo
     return [_legend_note(f"{label} (beyond the plotted range)", linestyle=style)]
 
 
+def _reached(results: Results) -> dict[int, tuple[float, str]]:
+    """Per configuration whose runs did not all complete: when those runs stopped (mean over them)
+    and a label, ``stopped at 15m00s, 0/3 completed`` (the report's "Why runs stopped" says why)."""
+    runs = results.runs
+    if "completed" not in runs or "end_s" not in runs:
+        return {}
+    out = {}
+    for config, g in runs.groupby("config", sort=True):
+        short = g[~g["completed"].astype(bool)]
+        if short.empty:
+            continue
+        end = float(short["end_s"].astype(float).mean())
+        out[int(config)] = (end, f"stopped at {format_duration(end)}, {len(g) - len(short)}/{len(g)} completed")
+    return out
+
+
+def _inside(ax: Axes, x: float, y: float) -> tuple[str, int]:
+    """Which side of a point its label goes (``ha`` and the x offset in points), so that it stays
+    inside the axes: to the right of points in the left 60%, else to the left."""
+    to_axes = ax.transData + ax.transAxes.inverted()
+    return ("right", -8) if to_axes.transform((x, y))[0] > 0.6 else ("left", 8)
+
+
+def _keep_inside(ax: Axes, labels: Sequence[Any]) -> None:
+    """Flip a point's label to the other side of its point where it would cross the axes' edge
+    (measured after a layout pass, so the figure must have its final size and limits)."""
+    if not labels:
+        return
+    root = ax.figure.figure
+    root.draw_without_rendering()
+    box = ax.bbox
+    for a in labels:
+        extent = a.get_window_extent()
+        x, y = a.xyann
+        if extent.x1 > box.x1 and a.get_ha() == "left":
+            a.set_ha("right")
+            a.xyann = (-abs(x), y)
+        elif extent.x0 < box.x0 and a.get_ha() == "right":
+            a.set_ha("left")
+            a.xyann = (abs(x), y)
+        elif a.get_ha() == "center" and (extent.x1 > box.x1 or extent.x0 < box.x0):
+            a.set_ha("right" if extent.x1 > box.x1 else "left")
+
+
+def group_labels(labels: Sequence[str], drop: Sequence[str]) -> str:
+    """The part the configuration labels of one line share, without the parts naming the x-axis
+    key (``drop``): the legend then says what the results table says (``crashloop``, not
+    ``new_pods=default``)."""
+    parts = [[p for p in str(label).split(", ") if p not in drop] for label in labels]
+    common = [p for p in parts[0] if all(p in q for q in parts[1:])] if parts else []
+    return ", ".join(common)
+
+
 def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
-    """Mean rollout duration with its confidence interval against the swept parameter, one
-    line per combination of the other swept parameters (by label if none is numeric, each
-    point marked with its mean). The time axis is logarithmic when the means differ more than tenfold."""
+    """Mean rollout duration with its confidence interval, per configuration that completed in
+    every replication; a configuration whose runs did not all complete is a hollow marker at
+    the time its runs stopped, labelled with what they reached. Against the swept parameter when
+    one is numeric (one line per combination of the others, named as the table names them),
+    else one row per configuration. The time axis is logarithmic when the times differ more
+    than tenfold; a linear one has one unit, chosen from the data."""
     results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["duration"][0])
     s = results.summary.reset_index(drop=True)
     swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
-    mean = s["duration_s_mean"].astype(float).to_numpy()
+    reached = _reached(results)
+    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
+    partial = np.array([int(c) in reached for c in s["config"]])
+    mean = np.where(partial, math.nan, s["duration_s_mean"].astype(float).to_numpy())
     lo, hi = (s[f"duration_s_ci_{b}"].astype(float).to_numpy() if f"duration_s_ci_{b}" in s else mean
               for b in ("low", "high"))
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
     ok = np.isfinite(mean)
-    log = bool(ok.any()) and wants_log(float(mean[ok].max()), float(mean[ok].min()))
+    shown = np.where(ok, mean, stopped)  # where each configuration's marker goes
+    there = np.isfinite(shown) & (shown > 0)
+    log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
     lo = np.where(lo > 0, lo, mean) if log else lo  # a log axis has no room for a CI reaching below zero
-    top = float(hi[np.isfinite(hi)].max()) if np.isfinite(hi).any() else 0.0
-    bottom = float(lo[ok].min()) if ok.any() else 1.0
+    tops = np.r_[hi[np.isfinite(hi)], shown[np.isfinite(shown)]]
+    top = float(tops.max()) if len(tops) else 1.0
+    bottom = float(np.nanmin(np.r_[lo[ok], shown[there]])) if there.any() else 1.0
     div, unit = (1.0, "log scale") if log else time_unit(top)
     limit = next((c["limit"] for c in _constraints(results) if c["metric"] == "duration_s" and c["bound"] == "max"),
                  None)
     slo_label = f"SLO: duration ≤ {_when(limit, div, unit, log)}" if limit is not None else ""
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
-    stuck = [i for i in range(len(s)) if not math.isfinite(mean[i])]
     key, kind = sweep_axis(s, swept)
     notes: list[Line2D] = []
-    if key is None:  # no numeric parameter: one point per configuration, by label
-        y = np.arange(len(s))[::-1]
-        ax.errorbar(mean / div, y, xerr=err, fmt="o", color="C0", capsize=4, label="mean with CI")
-        ax.set_yticks(y, s["label"].astype(str))
-        for i in np.flatnonzero(ok):
-            ax.annotate(format_duration(mean[i]), (mean[i] / div, y[i]), xytext=(0, 6), textcoords="offset points",
-                        ha="center", va="bottom", fontsize="small")
-        for i in stuck:
-            ax.annotate("did not complete", xy=(0.01, y[i]), xycoords=("axes fraction", "data"), va="center",
-                        color="C3", fontsize="small")
+    hollow = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5, "linestyle": "none"}
+    if key is None or kind == "cat":  # named variants: one row per configuration, by label
+        y = np.arange(len(s))[::-1].astype(float)
+        if ok.any():
+            ax.errorbar(mean[ok] / div, y[ok], xerr=err[:, ok], fmt="o", color="C0", capsize=4,
+                        label="mean with 95% CI (completed every replication)")
+        if partial.any():
+            ax.plot(stopped[partial] / div, y[partial], color="C3", label="did not always complete: when its runs "
+                    "stopped (mean)", **hollow)
+        ax.set_yticks(y, [_wrap(v, 40) for v in s["label"].astype(str)])
         if limit is not None:
             notes += _slo_line(ax, limit / div, top / div, slo_label, vertical=True)
-        _time_limits(ax, "x", log, bottom, max(top, limit if limit is not None and not notes else 0) / div)
+        _time_limits(ax, "x", log, bottom, max(top, limit if limit is not None and not notes else 0) / div,
+                     room=1.15)
         ax.set_ylim(-0.7, len(s) - 0.3)
-        ax.set_xlabel(f"rollout duration ({unit}): mean with CI over replications")
+        ax.set_xlabel(f"rollout duration ({unit})")
         ax.set_title("Rollout duration by configuration")
+        ax.grid(True, alpha=0.3)
+        _legend_below(ax, extra=notes)
+        notes = []
+        marks = []
+        for i in range(len(s)):
+            if not np.isfinite(shown[i]):
+                continue
+            text = format_duration(mean[i]) if ok[i] else reached[int(s["config"][i])][1]
+            ha, dx = _inside(ax, shown[i] / div, y[i])
+            marks.append(ax.annotate(text, (shown[i] / div, y[i]), xytext=(dx if not ok[i] else 0, 7),
+                                     textcoords="offset points", ha=ha if not ok[i] else "center", va="bottom",
+                                     fontsize="small", color="C3" if not ok[i] else "black"))
+        _keep_inside(ax, marks)
     else:
-        if kind == "cat":
-            order = list(dict.fromkeys(s[key].astype(str)))
-            x = np.array([order.index(v) for v in s[key].astype(str)], dtype=float)
-            ax.set_xticks(range(len(order)), order)
-            ax.set_xlim(-0.5, len(order) - 0.5)
-        else:
-            x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
-            ticks = np.unique(x)
-            if len(ticks) <= 12:
-                ax.set_xticks(ticks, [f"{_g(v)}%" if kind == "pct" else _g(v) for v in ticks])
+        x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
+        ticks = np.unique(x)
+        if len(ticks) <= 12:
+            ax.set_xticks(ticks, [f"{_g(v)}%" if kind == "pct" else _g(v) for v in ticks])
+        span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
+        ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
         others = [k for k in swept if k != key]
         groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
-        color = {}
-        for n, (values, g) in enumerate(groups):
+        drop = [f"{_short(key)}={display(v)}" for v in s[key]]
+        for n, (_values, g) in enumerate(groups):
             idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
-            values = values if isinstance(values, tuple) else (values,)
-            label = ", ".join(f"{_short(k)}={v}" for k, v in zip(others, values)) or "mean duration"
-            ax.errorbar(x[idx], mean[idx] / div, yerr=err[:, idx], fmt="-o", capsize=4, color=f"C{n}", label=label)
-            color.update(dict.fromkeys(idx, f"C{n}"))
-        for i in stuck:
-            ax.annotate("↑ did not\ncomplete", xy=(x[i], 0.98), xycoords=("data", "axes fraction"), ha="center",
-                        va="top", color=color[i], fontsize="small", fontweight="bold")
+            label = group_labels(list(s["label"][idx]), drop) or "mean duration"
+            done = idx[ok[idx]]
+            ax.errorbar(x[done], mean[done] / div, yerr=err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+                        label=_wrap(label, 60))
+            short = idx[partial[idx]]
+            if len(short):
+                ax.plot(x[short], stopped[short] / div, color=f"C{n}", **hollow)
+        if partial.any():
+            notes.append(Line2D([], [], color="0.3", **hollow, label="did not always complete: when its runs stopped"))
         if limit is not None:
             notes += _slo_line(ax, limit / div, top / div, slo_label)
         _time_limits(ax, "y", log, bottom, max(top, limit if limit is not None and not notes else 0) / div,
                      room=1.2)
         ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
-        ax.set_ylabel(f"rollout duration ({unit}): mean with CI")
+        ax.set_ylabel(f"rollout duration ({unit})")
         ax.set_title(f"Rollout duration against {_short(key)}")
-    ax.grid(True, alpha=0.3)
-    _legend_below(ax, extra=notes)
+        ax.grid(True, alpha=0.3)
+        _legend_below(ax, extra=notes)
+        notes = []
+        marks = []
+        for i in np.flatnonzero(partial):
+            if np.isfinite(stopped[i]):
+                ha, dx = _inside(ax, x[i], stopped[i] / div)
+                marks.append(ax.annotate(_wrap(reached[int(s["config"][i])][1], 28), (x[i], stopped[i] / div),
+                                         xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
+                                         fontsize="small", color="C3"))
+        _keep_inside(ax, marks)
     return ax
+
+
+def _wrap(text: str, width: int) -> str:
+    """Long labels over several lines, so that tick labels and legends fit the figure."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
 def _when(seconds: float, div: float, unit: str, log: bool) -> str:
@@ -330,33 +425,43 @@ def _g(v: float) -> str:
     return f"{v:,.4g}" if abs(v) >= 1000 else f"{v:.3g}"
 
 
-def _node_seconds_unit(largest: float) -> tuple[float, str]:
-    return (3600.0, "node-hours") if largest >= 36000 else (1.0, "node-seconds")
-
-
 def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
-    """Speed against disruption: mean duration against mean unavailable node-time per
-    configuration, the Pareto front (nothing else is both faster and less disruptive) and the
-    SLO limits. The duration axis is logarithmic when the durations differ more than tenfold."""
+    """Speed against disruption: mean duration against mean unavailable node-hours per
+    configuration, the Pareto front among those that completed in every replication (nothing
+    else is both faster and less disruptive) and the SLO limits. A configuration whose runs did
+    not all complete is a hollow marker at when they stopped, with the node-hours lost until
+    then. The duration axis is logarithmic when the times differ more than tenfold."""
     results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["tradeoff"][0])
     s = results.summary.reset_index(drop=True)
-    dur = s["duration_s_mean"].astype(float).to_numpy()
+    reached = _reached(results)
+    partial = np.array([int(c) in reached for c in s["config"]])
+    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
+    dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
     loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
-    ok = np.isfinite(dur) & np.isfinite(loss)
+    shown = np.isfinite(dur) & np.isfinite(loss)
+    ok = shown & ~partial
     limits = {c["metric"]: c["limit"] for c in _constraints(results) if c["bound"] == "max"}
-    log = bool(ok.any()) and wants_log(float(dur[ok].max()), float(dur[ok].min()))
-    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[ok].max()) if ok.any() else 0.0)
-    ndiv, nunit = _node_seconds_unit(float(loss[ok].max()) if ok.any() else 0.0)
+    positive = shown & (dur > 0)
+    log = bool(positive.any()) and wants_log(float(dur[positive].max()), float(dur[positive].min()))
+    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[shown].max()) if shown.any() else 0.0)
+    ndiv, nunit = 3600.0, "node-hours"  # as the results table counts them
     colors = _colors(results)
-    ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
-               edgecolors="black", linewidths=0.5)
-    front = pareto_front(list(zip(loss, dur)))
+    if ok.any():
+        ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
+                   edgecolors="black", linewidths=0.5, label="completed in every replication (mean)")
+    if (shown & partial).any():
+        ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
+                   edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
+    front = [i for i in pareto_front(list(zip(np.where(ok, loss, np.nan), np.where(ok, dur, np.nan))))]
     if front:
         ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
-                markerfacecolor="none", label="Pareto front (nothing both faster and less disruptive)", zorder=2)
-    xmax, ymax = (float(loss[ok].max()) / ndiv, float(dur[ok].max()) / tdiv) if ok.any() else (1.0, 1.0)
+                markerfacecolor="none", label="Pareto front", zorder=2)
+    xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
     notes: list[Line2D] = []
+    if (shown & partial).any():
+        notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
+                            markeredgewidth=1.5, linestyle="none", label="did not always complete: when its runs stopped"))
     if "duration_s" in limits:
         drawn = _slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {_when(limits['duration_s'], tdiv, tunit, log)}")
@@ -365,12 +470,10 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if "unavailable_node_seconds" in limits:
         notes += _slo_line(ax, limits["unavailable_node_seconds"] / ndiv, xmax,
                   f"SLO: unavailable ≤ {_g(limits['unavailable_node_seconds'] / ndiv)} {nunit}", True, "-.")
-    right = max(ax.get_xlim()[1], xmax * 1.15)
-    ax.set_xlim(-0.03 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
-    ymin = float(dur[ok].min()) / tdiv if ok.any() else 1.0
-    _time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.15)
-    _label_points(ax, loss[ok] / ndiv, dur[ok] / tdiv, [str(v) for v in s["label"][ok]])
-    notes += [_legend_note(f"not shown (did not complete): {s['label'][i]}") for i in np.flatnonzero(~ok)]
+    right = max(ax.get_xlim()[1], xmax * 1.25, 0.1)
+    ax.set_xlim(-0.04 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
+    ymin = float(dur[positive].min()) / tdiv if positive.any() else 1.0
+    _time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.2)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
     ax.set_xlabel(f"unavailable {nunit} (mean over replications)")
     ax.set_ylabel(f"rollout duration ({tunit}, mean over replications)" if not log else
@@ -378,7 +481,30 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax.set_title("Speed against disruption (lower left is better)")
     ax.grid(True, alpha=0.3)
     _legend_below(ax, extra=notes)
+    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else "")
+             for v, c in zip(s["label"], s["config"])]
+    xs, ys, names = _merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
+    _label_points(ax, xs, ys, names)
     return ax
+
+
+def _merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Points drawn on top of each other (within 4 pixels) get one label listing them all, one per
+    line; a single label is wrapped to a narrow block."""
+    if not len(xs):
+        return xs, ys, list(texts)
+    px = ax.transData.transform(np.column_stack([xs, ys]))
+    groups: list[list[int]] = []
+    for i, p in enumerate(px):
+        for g in groups:
+            if np.hypot(*(px[g[0]] - p)) <= 4:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    names = ["\n".join(texts[i] for i in g) if len(g) > 1 else _wrap(texts[g[0]], 32) for g in groups]
+    return xs[[g[0] for g in groups]], ys[[g[0] for g in groups]], names
 
 
 def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]) -> None:
@@ -448,13 +574,33 @@ PLOTS = {"availability": plot_availability, "duration": plot_duration, "tradeoff
          "downtime": plot_downtime}
 
 
+def _room_for_legend(ax: Axes, size: tuple[float, float]) -> None:
+    """Make the figure taller by its legend's height, so that a long legend under the plot does
+    not squash the plot itself (at most doubling the height)."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    fig = ax.figure.figure
+    fig.draw_without_rendering()
+    height = legend.get_window_extent().height / fig.dpi
+    fig.set_size_inches(size[0], size[1] + min(height, size[1]))
+
+
+def draw_figure(results: Results, name: str) -> Figure:
+    """Figure ``name`` of ``FIGURES`` as ``render_figures`` saves it (taller for a long legend)."""
+    size = FIGURES[name][0]
+    ax = PLOTS[name](results, Figure(figsize=size, layout="constrained").add_subplot())
+    _room_for_legend(ax, size)
+    return ax.figure.figure
+
+
 def render_figures(results: Results) -> dict[str, bytes]:
     """PNG bytes of every figure the results can support (a figure whose parquet file is absent is skipped)."""
     out = {}
-    for name, (size, needs) in FIGURES.items():
+    for name, (_size, needs) in FIGURES.items():
         if needs is not None and getattr(results, needs) is None:
             continue
-        ax = PLOTS[name](results, Figure(figsize=size, layout="constrained").add_subplot())
+        ax = draw_figure(results, name).axes[0]
         buf = io.BytesIO()
         ax.figure.savefig(buf, format="png", dpi=DPI)
         out[name] = buf.getvalue()

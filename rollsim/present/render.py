@@ -26,6 +26,7 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_percent",
+    "format_percent_exact",
     "format_value",
     "md_cell",
     "md_text",
@@ -70,6 +71,22 @@ def format_percent(fraction: float | None, decimals: int = 1) -> str:
     if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
         return DASH
     return f"{100 * fraction:.{decimals}f}%"
+
+
+def format_percent_exact(fraction: float | None, limits: Sequence[float] = (), decimals: int = 1) -> str:
+    """``fraction`` as a percentage with as many decimals (from ``decimals``, at most 4) as it
+    takes for the shown number to agree with every verdict against ``limits``: 0.9496 against
+    a 0.95 limit is ``94.96%``, not ``95.0%``; a share below 1 never shows as 100% (nor one
+    above 0 as 0%).
+    """
+    if fraction is None or (isinstance(fraction, float) and (math.isnan(fraction) or math.isinf(fraction))):
+        return DASH
+    x = float(fraction)
+    for d in range(decimals, 5):
+        shown = round(100 * x, d) / 100
+        if all((shown < lim) == (x < lim) and (shown > lim) == (x > lim) for lim in (*limits, 0.0, 1.0)):
+            break
+    return f"{100 * x:.{d}f}%"
 
 
 def format_value(v: Any) -> str:
@@ -146,11 +163,12 @@ def _html_spans(spans: Sequence[tuple[str, str]]) -> str:
 
 
 CSS = """body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#fafafa}
-main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}
+main{max-width:1400px;margin:0 auto;padding:1.5em 2em;background:#fff;box-sizing:border-box}
+p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;
-text-align:left;vertical-align:top}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
+table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
+text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
 .note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}"""
 

@@ -24,6 +24,7 @@ from rollsim.present.render import (
     format_duration,
     format_number,
     format_percent,
+    format_percent_exact,
     format_value,
     md_cell,
     md_text,
@@ -34,7 +35,7 @@ from rollsim.io.atomic import write_text
 from rollsim.sweep.results import Results
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.settings import BY_NAME
-from rollsim.sweep.slo import Constraint, Recommendation, recommend
+from rollsim.sweep.slo import Constraint, Recommendation, recommend, recommend_by_condition
 
 # format_* and md_* are re-exported: they used to live here
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "md_cell",
     "md_text",
     "recommendation_for",
+    "recommendations_for",
     "render_html",
     "render_markdown",
     "report_blocks",
@@ -114,13 +116,13 @@ def _failed(row: Mapping[str, Any]) -> list[str]:
     return [k for k in str(text).split(";") if k] if isinstance(text, str) else []
 
 
-def _judged(metric: str, value: float, decimals: int = 1) -> str:
+def _judged(metric: str, value: float, decimals: int = 1, limits: Sequence[float] = ()) -> str:
     if metric == "duration_s" and math.isinf(value):
         return "did not complete"
     if metric.endswith("_s"):
         return format_duration(value)
-    if metric.endswith("_fraction"):  # 0.949 -> 94.9%, 0.95 -> 95%
-        return format_percent(value, decimals).replace(".0%", "%") if decimals == 1 else format_percent(value, 2)
+    if metric.endswith("_fraction"):  # the precision the verdict needs: 0.9496 against 0.95 is 94.96%
+        return format_percent_exact(value, limits, decimals).replace(".0%", "%")
     return f"{value:.3g}" if abs(value) < 1000 else format_number(value)
 
 
@@ -137,15 +139,16 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
         else:
             sign = "≤" if spec["bound"] == "max" else "≥"
             limit = _judged(spec["metric"], float(spec["limit"]))
-            shown = _judged(spec["metric"], value)
+            shown = _judged(spec["metric"], value, limits=[float(spec["limit"])])
             if shown == limit:  # it failed, so it differs: show more digits
-                shown = _judged(spec["metric"], value, 2)
+                shown = _judged(spec["metric"], value, 2, [float(spec["limit"])])
             parts.append(f"{key}: {shown} (limit {sign} {limit})")
     return "✗ " + "; ".join(parts)
 
 
 def _results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
     s, runs, slo = results.summary, results.runs, _constraints(results)
+    limits = _fraction_limits(results)
     by_config = runs.groupby("config") if "config" in runs else None
     scen = {c.get("index"): c.get("scenario") or {} for c in results.experiment.get("configurations") or []}
     header = ["configuration", *[SETTINGS.get(k, k) for k in varying], "completed", "duration: mean (95% CI)",
@@ -161,7 +164,8 @@ def _results_table(results: Results, varying: list[str]) -> tuple[list[str], lis
         duration = ("did not complete" if math.isnan(mean) else
                     f"{format_duration(mean)} ({format_duration(_num(row.get('duration_s_ci_low')))}–"
                     f"{format_duration(_num(row.get('duration_s_ci_high')))})")
-        worst = (f"{format_percent(g['min_available_fraction'].min())} ({format_number(g['min_available'].min())})"
+        worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)} "
+                 f"({format_number(g['min_available'].min())})"
                  if "min_available_fraction" in g and len(g) else DASH)
         rows.append([
             str(row["label"]), *[format_value(scen.get(row["config"], {}).get(k)) for k in varying],
@@ -174,42 +178,203 @@ def _results_table(results: Results, varying: list[str]) -> tuple[list[str], lis
     return header, rows
 
 
+def _decisions(results: Results) -> tuple[list[str], list[str]]:
+    """The swept keys the user decides, and the swept conditions (swept keys that are not decisions)."""
+    from rollsim.sweep.experiment import DEFAULT_DECISIONS
+
+    e = results.experiment
+    decisions = list(e.get("decisions") or DEFAULT_DECISIONS)
+    swept = list(e.get("swept") or [])
+    return [k for k in swept if k in decisions], [k for k in swept if k not in decisions]
+
+
+def _resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]:
+    """The summary and each configuration's params with the swept keys a configuration does not
+    set filled in from its scenario (a variant that leaves ``faults.new_pods`` alone runs the
+    base scenario's ``crashloop``, not a "default")."""
+    e = results.experiment
+    swept = list(e.get("swept") or [])
+    params: dict[Any, dict[str, Any]] = {}
+    for c in e.get("configurations") or []:
+        own, scen = dict(c.get("params") or {}), c.get("scenario") or {}
+        for key in swept:
+            if own.get(key) is None and scen.get(key.rsplit(".", 1)[-1]) is not None:
+                own[key] = scen[key.rsplit(".", 1)[-1]]
+        params[c.get("index")] = own
+    summary = results.summary.copy()
+    for key in swept:
+        if key in summary:
+            summary[key] = [v if not (v is None or (isinstance(v, float) and math.isnan(v)))
+                            else params.get(c, {}).get(key, v) for c, v in zip(summary["config"], summary[key])]
+    return summary, params
+
+
+def _config_rows(results: Results) -> list[dict[str, Any]]:
+    _, params = _resolved(results)
+    return [{"label": str(r["label"]), "ok": _ok(r), "failed": _failed(r),
+             **_counts(r),
+             "duration_s_mean": _num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
+            for r in results.summary.to_dict("records")]
+
+
+def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
+    done = _done(row)
+    return {} if done == DASH else {"completed": int(done.split("/")[0]), "runs": int(done.split("/")[1])}
+
+
+def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
+    """What the study concludes: ``("recommend", [one])`` when it varies only decisions,
+    ``("by-condition", [one per condition])`` when it also varies conditions the user does not
+    choose (cluster, faults, load), ``("findings", [])`` when it varies no decision."""
+    decided, conditions = _decisions(results)
+    constraints = [c for _, c in _constraints(results) if c is not None]
+    configs = _config_rows(results)
+    if not decided:
+        return "findings", []
+    if not conditions:
+        return "recommend", [recommend(configs, constraints)]
+    return "by-condition", recommend_by_condition(configs, constraints, conditions)
+
+
 def recommendation_for(results: Results) -> Recommendation:
-    """The recommendation of a results folder (``rollsim.sweep.slo.recommend`` on its summary)."""
-    configs = [{"label": str(r["label"]), "ok": _ok(r), "failed": _failed(r),
-                "duration_s_mean": _num(r.get("duration_s_mean"))} for r in results.summary.to_dict("records")]
-    return recommend(configs, [c for _, c in _constraints(results) if c is not None])
+    """The study's conclusion as one line (the CLI prints it)."""
+    kind, recs = recommendations_for(results)
+    if kind == "recommend":
+        return recs[0]
+    _, conditions = _decisions(results)
+    if kind == "findings":
+        return Recommendation(None, "no recommendation: the study varies only what the user does not choose ("
+                                    + ", ".join(conditions) + "); see the findings")
+    return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
+                                          for r in recs))
+
+
+def _best_facts(results: Results, label: str) -> tuple:
+    s, runs = results.summary, results.runs
+    best = s[s["label"].astype(str) == label].iloc[0]
+    mine = runs[runs["config"] == best["config"]] if "config" in runs else pd.DataFrame()
+    limits = _fraction_limits(results)
+    worst = (f" At worst {format_percent_exact(mine['min_available_fraction'].min(), limits)} of nodes kept an "
+             "available pod (the lowest moment over all replications)." if "min_available_fraction" in mine
+             and len(mine) else "")
+    return ("p", [("", (f"{label}: mean duration {format_duration(_num(best.get('duration_s_mean')))} "
+                        f"(p95 {format_duration(_num(best.get('duration_s_p95')))}), "
+                        f"{format_number(_num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
+                        f"unavailable node-hours on average, completed {_done(best)}." + worst))])
+
+
+def _done(row: Mapping[str, Any]) -> str:
+    """``k/n``: how many of a configuration's runs completed (older summaries: from the fraction)."""
+    runs, done = _num(row.get("runs")), _num(row.get("completed"))
+    if math.isnan(done) and not math.isnan(runs):
+        done = round(_num(row.get("completed_fraction")) * runs) if "completed_fraction" in row else math.nan
+    return DASH if math.isnan(runs) or math.isnan(done) else f"{int(done)}/{int(runs)}"
 
 
 def _recommendation(results: Results) -> list[tuple]:
-    s, runs = results.summary, results.runs
-    rec = recommendation_for(results)
-    if rec.label is None:
-        reason = rec.reason[:1].upper() + rec.reason[1:] + "."
-        blocks: list[tuple] = [("p", [("b", "No configuration to recommend. "), ("", reason)])]
-    else:  # the reason starts with the label, which keeps its own spelling
-        # without an SLO there is nothing to recommend against: name the fastest, do not advise it
-        lead = f"Use {rec.label}. " if _constraints(results) else f"Fastest: {rec.label}. "
-        blocks = [("p", [("b", lead), ("", rec.reason + ".")])]
-        best = s[s["label"].astype(str) == rec.label].iloc[0]
-        mine = runs[runs["config"] == best["config"]] if "config" in runs else pd.DataFrame()
-        worst = (f" At worst {format_percent(mine['min_available_fraction'].min())} of nodes kept an available "
-                 "pod (the lowest moment over all replications)." if "min_available_fraction" in mine and len(mine)
-                 else "")
-        blocks.append(("p", [("", (f"Its mean duration is {format_duration(_num(best.get('duration_s_mean')))} "
-                              f"(p95 {format_duration(_num(best.get('duration_s_p95')))}), with "
-                              f"{format_number(_num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
-                              "unavailable node-hours on average." + worst))]))
+    s = results.summary
+    kind, recs = recommendations_for(results)
     slo = _constraints(results)
+    decided, conditions = _decisions(results)
+    blocks: list[tuple] = []
+    if kind == "findings":
+        blocks.append(("p", [("b", "No recommendation. "),
+                             ("", "This study varies " + ", ".join(conditions or ["nothing"]) + ", which the user does "
+                                  "not choose (the decisions are " + ", ".join(_decision_names(results)) +
+                                  "); it ends in findings. Declare a key under decisions: if it is a choice.")]))
+    elif kind == "recommend":
+        rec = recs[0]
+        if rec.label is None:
+            reason = rec.reason[:1].upper() + rec.reason[1:] + "."
+            blocks.append(("p", [("b", "No configuration to recommend. "), ("", reason)]))
+        else:  # the reason starts with the label, which keeps its own spelling
+            lead = f"Use {rec.label}. " if slo else f"Fastest safe: {rec.label}. "
+            blocks += [("p", [("b", lead), ("", rec.reason + ".")]), _best_facts(results, rec.label)]
+    else:
+        blocks.append(("p", [("", "This study varies " + ", ".join(conditions) + ", which the user does not "
+                                  "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
+                                  "per condition.")]))
+        items = []
+        for rec in recs:
+            if rec.label is None:
+                items.append([("b", f"Where {rec.condition}: "), ("", "none. " + rec.reason[:1].upper()
+                                                                   + rec.reason[1:] + ".")])
+            else:
+                items.append([("b", f"Where {rec.condition}: use {rec.label}. "), ("", rec.reason + ".")])
+        blocks.append(("ul", items))
     if slo:
         blocks.append(("p", [("b", "SLO: "), ("", "; ".join(str(c.get("text") or (k.describe() if k else c))
                                                            for c, k in slo) + ".")]))
-    points = list(zip(s["unavailable_node_seconds_mean"].map(_num), s["duration_s_mean"].map(_num)))
-    front = [str(s["label"].iloc[i]) for i in pareto_front(points)]
-    if front:
-        blocks.append(("p", [("", "Pareto front (no other configuration is both faster and has fewer unavailable "
-                                  "node-hours): " + "; ".join(front) + ".")]))
+    if kind != "findings":
+        points = list(zip(s["unavailable_node_seconds_mean"].map(_num), s["duration_s_mean"].map(_num)))
+        front = [str(s["label"].iloc[i]) for i in pareto_front(points)]
+        if front:
+            blocks.append(("p", [("", "Pareto front (no other configuration is both faster and has fewer "
+                                      "unavailable node-hours): " + "; ".join(front) + ".")]))
     return blocks
+
+
+def _decision_names(results: Results) -> list[str]:
+    from rollsim.sweep.experiment import DEFAULT_DECISIONS
+
+    return list(results.experiment.get("decisions") or DEFAULT_DECISIONS)
+
+
+def _fraction_limits(results: Results) -> list[float]:
+    return [float(c["limit"]) for c, _ in _constraints(results) if c.get("metric") == "min_available_fraction"]
+
+
+def _findings(results: Results) -> list[tuple]:
+    """The study's findings (``rollsim.present.readings``), computed from its tables."""
+    from rollsim.present.readings import readings
+    from rollsim.sweep.experiment import DEFAULT_DECISIONS
+
+    e = results.experiment
+    scenarios = {c.get("index"): c.get("scenario") or {} for c in e.get("configurations") or []}
+    lines = readings(_resolved(results)[0], list(e.get("slo") or []), list(e.get("swept") or []),
+                     list(e.get("decisions") or DEFAULT_DECISIONS), scenarios)
+    return [("ul", [[("", line)] for line in lines])] if lines else []
+
+
+def _stops(results: Results) -> list[tuple]:
+    """Per configuration whose runs did not all complete: why they stopped (computed from the
+    model's state at the end of each run) and when the nodes that could be updated were."""
+    s = results.summary
+    if "stop_cause" not in s:
+        return []
+    rows = []
+    for r in s.to_dict("records"):
+        if _complete_row(r):
+            continue
+        rows.append([str(r["label"]), _done(r),
+                     str(r.get("stop_detail") or DASH) if isinstance(r.get("stop_detail"), str) else DASH,
+                     _healthy(results.runs, r["config"])])
+    if not rows:
+        return []
+    return [("h", 2, "Why runs stopped"),
+            ("p", [("", "For each configuration whose runs did not all complete: the most frequent cause, read "
+                        "from the model's state when the run ended, and when every node that could be updated "
+                        "was (worst replication; “not all” when healthy nodes were left too).")]),
+            ("table", ["configuration", "completed", "why it stopped", "healthy nodes done by"], rows)]
+
+
+def _healthy(runs: pd.DataFrame, config: Any) -> str:
+    """When every node that could be updated was, in the worst replication; "not all" when in
+    some replication healthy nodes were left too."""
+    if "healthy_done_s" not in runs or "config" not in runs:
+        return DASH
+    values = pd.to_numeric(runs.loc[runs["config"] == config, "healthy_done_s"], errors="coerce")
+    if values.empty:
+        return DASH
+    left = int(values.isna().sum())
+    if left:
+        return f"not all ({left} of {len(values)} runs)"
+    return format_duration(float(values.max()))
+
+
+def _complete_row(r: Mapping[str, Any]) -> bool:
+    done = _done(r)
+    return done != DASH and done.split("/")[0] == done.split("/")[1]
 
 
 def _assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[tuple[str, str]]]:
@@ -336,11 +501,10 @@ def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
     blocks: list[tuple] = [("h", 1, f"rollsim report: {results.name}")]
     if e.get("description"):
         blocks.append(("p", [("", str(e["description"]))]))
-    blocks += [("h", 2, "Recommendation"), *_recommendation(results)]
-    if e.get("reading"):  # the study's own reading of what its figures show
-        blocks += [("h", 2, "Reading"), ("p", [("", str(e["reading"]))])]
+    blocks += [("h", 2, "Recommendation"), *_recommendation(results), ("h", 2, "Findings"), *_findings(results)]
     header, rows = _results_table(results, varying)
-    blocks += [("h", 2, "Results"), ("table", header, rows), *_daemonsets(results), ("h", 2, "Figures")]
+    blocks += [("h", 2, "Results"), ("table", header, rows), *_stops(results), *_daemonsets(results),
+               ("h", 2, "Figures")]
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
         if name in images:

@@ -18,7 +18,7 @@ __all__ = [
     "CONTROL_PLANE_LABEL", "DAEMON_POD_TOLERATIONS", "NO_EXECUTE", "NO_SCHEDULE",
     "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement", "NodeSelectorTerm",
     "PodPlacement", "Taint", "Toleration", "add_daemon_pod_tolerations",
-    "control_plane_node", "node_matches_affinity", "node_should_run_daemon_pod",
+    "control_plane_node", "kubelet_labels", "node_matches_affinity", "node_should_run_daemon_pod",
     "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node", "UNREACHABLE_TAINTS",
     "kubelet_alive",
 ]
@@ -336,9 +336,17 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
     return False, _find_matching_untolerated_taint(node.taints, tolerations, _EVICTING) is None
 
 
+def kubelet_labels(name: str, os: str = "linux", arch: str = "amd64") -> dict[str, str]:
+    """The labels a kubelet sets on its Node (``kubernetes.io/os``, ``kubernetes.io/arch``,
+    ``kubernetes.io/hostname``: ``pkg/kubelet/kubelet_node_status.go``), so that the
+    everyday node selectors (``kubernetes.io/os: linux``) match synthetic nodes."""
+    return {"kubernetes.io/arch": arch, "kubernetes.io/hostname": name, "kubernetes.io/os": os}
+
+
 def control_plane_node(name: str) -> Node:
     """A control-plane node labelled and tainted (NoSchedule) the way kubeadm does it."""
-    return Node(name, {CONTROL_PLANE_LABEL: ""}, (Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE),))
+    return Node(name, {**kubelet_labels(name), CONTROL_PLANE_LABEL: ""},
+                (Taint(CONTROL_PLANE_LABEL, "", NO_SCHEDULE),))
 
 
 NOT_READY_TAINTS = (
@@ -385,8 +393,10 @@ def kubelet_alive(node: Node) -> bool:
 
 
 def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:
-    """``count`` ready, untainted, unlabelled nodes named ``prefix`` + a zero-padded index."""
+    """``count`` ready, untainted worker nodes named ``prefix`` + a zero-padded index, with the
+    kubelet's labels (``kubelet_labels``) and no role label (kubeadm sets none on workers)."""
     if int(count) != count or count < 0:
         raise ValueError(f"node count must be a non-negative integer, got {count!r}")
     width = max(1, len(str(count - 1)))
-    return tuple(Node(f"{prefix}{i:0{width}d}") for i in range(int(count)))
+    names = (f"{prefix}{i:0{width}d}" for i in range(int(count)))
+    return tuple(Node(name, kubelet_labels(name)) for name in names)

@@ -41,7 +41,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {s.name: (s.key, s.kind.r
 RULES = {s.name: s.kind.rule for s in SETTINGS}
 # options that build_scenario combines instead of setting their field as given
 _COMBINED = frozenset({"nodes", "control_plane_nodes", "not_ready_nodes", "add_nodes", "remove_nodes",
-                       "strategy", "max_unavailable", "max_surge", "also"})
+                       "strategy", "max_unavailable", "max_surge", "also", "allow_no_nodes"})
 
 
 def option_path(name: str) -> str:
@@ -98,7 +98,29 @@ def build_scenario(
                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ())})
     if "also" in o:
         fields["also"] = _workloads(o["also"])
-    return _with_fields(Scenario(nodes=(), daemonset=base), fields)
+    scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
+    if not o.get("allow_no_nodes") and not o.get("add_nodes"):
+        _check_matches_some_node(scenario.nodes, scenario.daemonset.placement)
+    return scenario
+
+
+def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any) -> None:
+    """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
+    nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
+    naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended."""
+    from rollsim.spec.eligibility import eligibility_report
+
+    if not nodes:
+        return  # an empty cluster is asked for explicitly (and the other DaemonSets of ``also`` get none here)
+    report = eligibility_report(nodes, placement)
+    if report.eligible:
+        return
+    examples = dict(report.examples)
+    why = "; ".join(f"{count} of {len(nodes)}: {reason} (e.g. {', '.join(examples.get(reason, ()))})"
+                    for reason, count in report.reasons)
+    raise OptionError("allow_no_nodes", f"the DaemonSet matches no node ({why}); fix the selector, affinity or "
+                                        "tolerations, or set daemonset.allow_no_nodes: true (--allow-no-nodes) "
+                                        "if that is intended")
 
 
 def _given(o: Mapping[str, Any], name: str) -> Any:

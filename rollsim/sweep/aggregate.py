@@ -23,17 +23,18 @@ from rollsim.sweep.slo import Constraint, judge
 
 __all__ = [
     "RUN_COLUMNS", "RUN_KEYS", "METRICS", "STATISTICS",
-    "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "summary_frame", "summary_long",
+    "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns", "summary_frame",
+    "summary_long",
     "stack_runs",
 ]
 
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
 RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s",
-            "stale_sync_skips")
+            "stale_sync_skips", "stop_cause", "stop_detail", "healthy_done_s")
 METRICS = (
     "duration_s", "unavailable_node_seconds", "min_available", "min_available_fraction",
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
-    "node_downtime_max_s", "updated",
+    "node_downtime_max_s", "updated", "healthy_done_s",
 )
 STATISTICS = ("mean", "p50", "p95", "min", "max", "ci_low", "ci_high")
 
@@ -107,23 +108,43 @@ def slo_columns(runs: pd.DataFrame, constraints: Sequence[Constraint]) -> dict[s
             **{f"slo_{key}": value for key, value in verdict["values"].items()}}
 
 
+def stop_columns(runs: pd.DataFrame) -> dict[str, Any]:
+    """Why one configuration's runs that did not complete stopped: the most frequent
+    ``stop_cause`` among them (ties: the first run's), its ``stop_detail`` (of the first run with
+    that cause) and ``stopped_like`` (how many runs stopped so); empty when every run completed."""
+    if "stop_cause" not in runs:
+        return {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
+    short = runs[~runs["completed"].astype(bool) & runs["stop_cause"].notna()]
+    if short.empty:
+        return {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
+    counts = short["stop_cause"].value_counts(sort=False)
+    cause = max(counts.index, key=lambda c: (counts[c], -list(short["stop_cause"]).index(c)))
+    first = short[short["stop_cause"] == cause].iloc[0]
+    return {"stop_cause": str(cause), "stop_detail": str(first.get("stop_detail") or ""),
+            "stopped_like": int(counts[cause])}
+
+
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
     """One row per configuration of a ``runs_frame``, sorted by ``config``.
 
-    Columns: config, label, the swept keys, runs, completed_fraction, ``<metric>_<stat>``
-    for each of ``METRICS`` × ``STATISTICS``, then the SLO columns (``slo_ok`` is True when
-    there is no SLO).
+    Columns: config, label, the swept keys, runs, completed (how many runs completed),
+    completed_fraction, ``<metric>_<stat>`` for each of ``METRICS`` × ``STATISTICS`` (over the
+    runs where the metric exists: a duration only over the runs that completed), why the
+    others stopped (``stop_columns``), then the SLO columns (``slo_ok`` is True when there
+    is no SLO).
     """
     rows = []
     for config, group in runs.sort_values(["config", "replication"], kind="stable").groupby("config", sort=True):
         first = group.iloc[0]
         row: dict[str, Any] = {"config": int(config), "label": first["label"], **{k: first[k] for k in swept},
-                               "runs": len(group), "completed_fraction": float(group["completed"].astype(float).mean())}
+                               "runs": len(group), "completed": int(group["completed"].astype(bool).sum()),
+                               "completed_fraction": float(group["completed"].astype(float).mean())}
         for metric in METRICS:
-            row.update({f"{metric}_{name}": v for name, v in metric_statistics(group[metric]).items()})
-        rows.append({**row, **slo_columns(group, constraints)})
-    columns = ["config", "label", *swept, "runs", "completed_fraction",
-               *(f"{m}_{s}" for m in METRICS for s in STATISTICS),
+            values = group[metric] if metric in group else [None] * len(group)
+            row.update({f"{metric}_{name}": v for name, v in metric_statistics(values).items()})
+        rows.append({**row, **stop_columns(group), **slo_columns(group, constraints)})
+    columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
+               *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
     frame = pd.DataFrame(rows, columns=columns)
     for key in swept:

@@ -14,6 +14,11 @@
     slo: {min_available_fraction: 0.95}
     reported:                       # optional: durations a real cluster showed (rollsim validate)
       - {strategy.max_unavailable: 1, duration_s: 9000, source: openshift/enhancements#854}
+    decisions: [strategy.max_surge]  # optional: the keys the user chooses (default DEFAULT_DECISIONS)
+
+A study recommends a configuration only among values of its decision keys: a key it sweeps
+that is not a decision (the cluster, faults, load) is a condition the user does not choose,
+and the report gives findings for it, or one recommendation per condition.
 
 The runs are variants × grid product × replications. Replication r of every
 configuration uses the same seed, derived from ``seed`` and r alone (common random
@@ -52,10 +57,15 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.slo import Constraint, parse_slo
 from rollsim.spec.streams import stream_key
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "load_experiment", "expand_grid", "replication_seed"]
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "load_experiment", "expand_grid",
+           "replication_seed", "DEFAULT_DECISIONS"]
 
-_TOP_KEYS = ("name", "description", "reading", "scenario", "variants", "grid", "replications", "seed", "slo",
+_TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
              "reported")
+# what an operator chooses when updating a DaemonSet: its update strategy, minReadySeconds and,
+# under OnDelete, who deletes the old pods
+DEFAULT_DECISIONS = ("strategy.type", "strategy.max_unavailable", "strategy.max_surge", "strategy.min_ready_seconds",
+                     "deleter")
 
 
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -130,7 +140,7 @@ class Experiment:
     slo: tuple[Constraint, ...]
     document: Document = field(repr=False)
     warnings: tuple[str, ...] = ()
-    reading: str = ""
+    decisions: tuple[str, ...] = DEFAULT_DECISIONS
     reported: tuple[Reported, ...] = ()
 
     def runs(self) -> list[RunSpec]:
@@ -152,6 +162,11 @@ class Experiment:
         for c in self.configurations:
             keys += [k for k in c.params if k not in keys]
         return [k for k in keys if len({json.dumps(c.params.get(k), default=str) for c in self.configurations}) > 1]
+
+    @property
+    def conditions(self) -> list[str]:
+        """The swept keys that are not decisions: what the study varies but the user does not choose."""
+        return [k for k in self.swept if k not in self.decisions]
 
 
 def _label(params: Mapping[str, Any], variant: str | None) -> str:
@@ -199,6 +214,8 @@ def load_experiment(path: str | Path) -> Experiment:
     data = doc.data
     if not isinstance(data, dict):
         raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
+    if "reading" in data:
+        raise doc.error("reading", "the report's findings are computed from the results now; remove this key")
     for key in data:
         if key not in _TOP_KEYS:
             raise doc.error(str(key), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
@@ -209,9 +226,7 @@ def load_experiment(path: str | Path) -> Experiment:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise doc.error("description", "must be text")
-    reading = data.get("reading", "")
-    if not isinstance(reading, str):
-        raise doc.error("reading", "must be text")
+    decisions = _decisions(doc, data.get("decisions"))
     replications = data.get("replications", 1)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise doc.error("replications", f"must be a positive integer, got {replications!r}")
@@ -273,7 +288,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), reading, _reported(doc, data.get("reported")))
+                      tuple(warnings), decisions, _reported(doc, data.get("reported")))
 
 
 def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
@@ -309,6 +324,19 @@ def _check_size(doc: Document, variants: int, grid: Mapping[str, Any], replicati
         check_limit("runs", configurations * replications)
     except LimitError as exc:
         raise doc.error("replications", str(exc)) from None
+
+
+def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
+    """The ``decisions`` key: a list of dotted scenario keys (default ``DEFAULT_DECISIONS``)."""
+    if value is None:
+        return DEFAULT_DECISIONS
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise doc.error("decisions", "must be a list of dotted scenario keys, such as strategy.max_surge")
+    for i, key in enumerate(value):
+        if _option_name(key) is None:
+            raise doc.error(f"decisions[{i}]", f"{key!r} is not a scenario key (use dotted paths such as "
+                                               "strategy.max_unavailable)")
+    return tuple(dict.fromkeys(value))
 
 
 def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:

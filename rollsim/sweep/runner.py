@@ -102,11 +102,11 @@ def describe_experiment(experiment: Experiment) -> dict[str, Any]:
     return _plain({
         "name": experiment.name,
         "description": experiment.description,
-        "reading": experiment.reading,
         "source": experiment.document.file,
         "replications": experiment.replications,
         "seed": experiment.seed,
         "swept": experiment.swept,
+        "decisions": list(experiment.decisions),
         "slo": [{"key": c.key, "metric": c.metric, "bound": c.bound, "limit": c.limit, "statistic": c.statistic,
                  "text": c.describe()} for c in experiment.slo],
         "configurations": [{"index": c.index, "label": c.label, "params": c.params,

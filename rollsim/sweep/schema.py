@@ -95,7 +95,9 @@ def experiment_schema() -> dict[str, Any]:
             "name": {"type": "string", "pattern": r"^[^/.][^/]*$",
                      "description": "the results folder's name (results/NAME)"},
             "description": {"type": "string", "description": "what the study asks, shown in the report"},
-            "reading": {"type": "string", "description": "what the results show, shown after the recommendation"},
+            "decisions": {"type": "array", "items": {"type": "string"}, "description":
+                          "the dotted keys the user chooses (default: the strategy's fields, minReadySeconds "
+                          "and the deleter); other swept keys are conditions that get findings"},
             "scenario": _scenario(values),
             "variants": {"type": ["array", "null"], "description": "named configurations of dotted keys",
                          "items": {"type": "object", "additionalProperties": False,

@@ -1,5 +1,9 @@
 """Service-level objectives of a rollout, their verdicts and the recommendation.
 
+A configuration is recommended only if it completed in every replication and met every
+constraint; a study that sweeps conditions the user does not choose gets one
+recommendation per condition (``recommend_by_condition``).
+
 An SLO constraint bounds one summary metric: ``max_duration_s: 1800`` (at most),
 ``min_available_fraction: 0.95`` (at least). Each is judged on a statistic over the
 replications of a configuration: ``mean``, ``p50``, ``p95``, ``max`` or ``min``. The
@@ -20,7 +24,8 @@ import numpy as np
 
 from rollsim.observe.metrics import SUMMARY_KEYS
 
-__all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend"]
+__all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
+           "recommend_by_condition"]
 
 STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
 _NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled", "rolled_back"))
@@ -130,38 +135,91 @@ def judge(constraints: Sequence[Constraint], runs: Mapping[str, Sequence[float]]
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """The fastest configuration that meets the SLO, or why none does."""
+    """The fastest safe configuration, or why none is; ``condition`` names the values of the
+    keys the user does not choose that it holds for (empty: the whole study)."""
 
     label: str | None
     reason: str
+    condition: str = ""
+
+
+def _complete(c: Mapping[str, Any]) -> bool:
+    """Completed in every replication (a config without counts: when it has a finite duration)."""
+    runs, done = c.get("runs"), c.get("completed")
+    if runs is None or done is None:
+        return True
+    return int(done) == int(runs) and int(runs) > 0
 
 
 def recommend(
     configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], speed_metric: str = "duration_s"
 ) -> Recommendation:
-    """Pick the fastest configuration (lowest mean ``speed_metric``) whose verdict is ok.
+    """Pick the fastest safe configuration: lowest mean ``speed_metric`` among those that
+    completed in every replication and met every SLO constraint.
 
-    Each config is ``{"label", "ok", "failed": [keys], "<speed_metric>_mean"}``. With no
-    SLO every completed configuration qualifies.
+    Each config is ``{"label", "ok", "failed": [keys], "runs", "completed", "<speed_metric>_mean"}``
+    (``runs``/``completed``: how many replications ran and completed). A configuration that
+    completed in only some replications is never recommended: its mean is over the lucky ones.
+    With no SLO every configuration that always completed qualifies.
     """
     speed = f"{speed_metric}_mean"
-    passing = [c for c in configs if c["ok"] and c.get(speed) is not None and math.isfinite(c[speed])]
-    if passing:
-        best = min(passing, key=lambda c: (c[speed], c["label"]))
+    safe = [c for c in configs if c["ok"] and _complete(c) and c.get(speed) is not None and math.isfinite(c[speed])]
+    if safe:
+        best = min(safe, key=lambda c: (c[speed], c["label"]))
         if constraints:
-            return Recommendation(best["label"], f"{best['label']} is the fastest configuration that meets "
-                                                 "every SLO constraint")
-        return Recommendation(best["label"], f"{best['label']} is the fastest configuration (no SLO given)")
+            return Recommendation(best["label"], f"{best['label']} is the fastest configuration that completed in "
+                                                 "every replication and met every SLO constraint")
+        return Recommendation(best["label"], f"{best['label']} is the fastest configuration that completed in every "
+                                             "replication (no SLO given)")
     if not configs:
         return Recommendation(None, "no configuration was run")
+    n = len(configs)
+    parts = []
+    partial = [c for c in configs if not _complete(c)]
+    if partial:
+        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}" for c in partial[:4])
+        more = ", …" if len(partial) > 4 else ""
+        parts.append(f"{len(partial)} of {n} did not complete in every replication ({shown}{more})")
     counts: dict[str, int] = {}
     for c in configs:
         for key in c["failed"]:
             counts[key] = counts.get(key, 0) + 1
     by_key = {c.key: c for c in constraints}
-    if not counts:
-        return Recommendation(None, "no configuration completed its rollout")
-    worst = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts = [f"{by_key[k].describe()} fails in {n} of {len(configs)}" if k in by_key else f"{k} fails in {n}"
-             for k, n in worst]
-    return Recommendation(None, "no configuration meets the SLO: " + "; ".join(parts))
+    for k, m in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        parts.append(f"{by_key[k].describe()} fails in {m} of {n}" if k in by_key else f"{k} fails in {m} of {n}")
+    if not parts:
+        parts.append("no configuration completed its rollout")
+    return Recommendation(None, "no configuration is safe to recommend: " + "; ".join(parts))
+
+
+def _shown(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "default"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def recommend_by_condition(
+    configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
+    speed_metric: str = "duration_s",
+) -> list[Recommendation]:
+    """One ``recommend`` per combination of the ``conditions`` (swept keys the user does not
+    choose; each config carries them in ``params``), in the order they first appear. A
+    condition under which only one configuration ran has nothing to choose from: its
+    recommendation names none."""
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for c in configs:
+        key = tuple(_shown((c.get("params") or {}).get(k)) for k in conditions)
+        groups.setdefault(key, []).append(c)
+    out = []
+    for key, group in groups.items():
+        where = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(conditions, key))
+        if len(group) == 1:
+            only = group[0]
+            out.append(Recommendation(None, f"only {only['label']} ran under this condition: nothing to choose "
+                                            "from", where))
+            continue
+        rec = recommend(group, constraints, speed_metric)
+        out.append(Recommendation(rec.label, rec.reason, where))
+    return out

@@ -128,8 +128,8 @@ def _node_object(rng: np.random.Generator, host: str, ip: str, k: int, pool: Poo
     if pool is None:
         labels.update({CONTROL_PLANE_LABEL: "", "node.kubernetes.io/exclude-from-external-load-balancers": ""})
         taints.append({"effect": NO_SCHEDULE, "key": CONTROL_PLANE_LABEL})
-    else:
-        labels.update(pool.labels)
+    else:  # kOps labels its workers with their role, as kubeadm labels its control plane
+        labels.update({"node-role.kubernetes.io/node": "", **pool.labels})
         taints += [{"effect": t.effect, "key": t.key, **({"value": t.value} if t.value else {})} for t in pool.taints]
     if not ready:
         since = _stamp(now - timedelta(seconds=int(rng.integers(60, 3600))))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, Taint
+from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, Taint, kubelet_labels
 from rollsim.io.nodes.fields import (
     NOT_READY_TAINT,
     Invalid,
@@ -102,8 +102,9 @@ def _with_not_ready_taints(existing: tuple[Taint, ...]) -> tuple[Taint, ...]:
 def nodes_from_pools(pools: Sequence[Mapping[str, Any]], where: str = "cluster.pools") -> tuple[Node, ...]:
     """Nodes from pool descriptions: ``{name, count, labels, taints, allocatable, ready, timings}``.
 
-    Pool ``name`` prefixes its nodes' names (``gpu-00`` ... ``gpu-11``); ``labels`` and
-    ``taints`` (``{key, value, effect}``) are set on each node as given; ``allocatable``
+    Pool ``name`` prefixes its nodes' names (``gpu-00`` ... ``gpu-11``); each node carries the
+    kubelet's labels (``kubernetes.io/os=linux``, ``arch=amd64``, ``hostname=<name>``), then
+    ``labels`` (which may override them) and ``taints`` (``{key, value, effect}``) as given; ``allocatable``
     takes cpu and memory quantities ("4", "16Gi"). ``ready: false`` models nodes whose
     kubelet reports NotReady: they also get the node lifecycle controller's
     ``node.kubernetes.io/not-ready`` NoSchedule and NoExecute taints. ``timings`` is
@@ -114,6 +115,7 @@ def nodes_from_pools(pools: Sequence[Mapping[str, Any]], where: str = "cluster.p
     for pool in read_pools(pools, where):
         width = max(1, len(str(pool.count - 1)))
         node_taints = pool.taints if pool.ready else _with_not_ready_taints(pool.taints)
-        nodes.extend(Node(f"{pool.name}-{i:0{width}d}", pool.labels, node_taints, pool.ready, False,
-                          pool.cpu_millis, pool.memory_bytes) for i in range(pool.count))
+        names = [f"{pool.name}-{i:0{width}d}" for i in range(pool.count)]
+        nodes.extend(Node(name, {**kubelet_labels(name), **pool.labels}, node_taints, pool.ready, False,
+                          pool.cpu_millis, pool.memory_bytes) for name in names)
     return tuple(nodes)

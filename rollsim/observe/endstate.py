@@ -1,0 +1,54 @@
+"""The end of a run as ``rollsim.observe.stopcause`` reads it: each node's old and new pod.
+
+Read from the API server and the kubelet when the run stops. The state of a new pod that is
+neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not keep which pods
+it made faulty), else starting.
+"""
+
+from __future__ import annotations
+
+from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.kubelet import Kubelet, PodRuntime
+from rollsim.controller.pods import RUNNING, Pod
+from rollsim.observe import stopcause as sc
+from rollsim.observe.recorder import Recorder
+
+__all__ = ["end_state"]
+
+_FAILING = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-error": sc.IMAGE_PULL_ERROR}
+
+
+def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) -> str:
+    """What the new-revision pod on a node is doing at the end of the run."""
+    fault = runtime.faults.kind if runtime.faults.any else None
+    if pod.uid in runtime.unschedulable:
+        why = kubelet.unschedulable(pod, runtime) or ""
+        return sc.PENDING_HOST_PORT if "ports" in why else sc.PENDING_RESOURCES
+    if pod.ready:
+        available = pod.ready_since + runtime.ds.min_ready_seconds <= api.env.now  # as the recorder
+        return sc.AVAILABLE if available else sc.READY_NOT_AVAILABLE
+    if fault == "pull-error" and pod.phase != RUNNING and pod.scheduled:
+        return sc.IMAGE_PULL_ERROR
+    if fault in ("crashloop", "never-ready") and pod.phase == RUNNING:
+        return _FAILING[fault]
+    return sc.STARTING
+
+
+def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: Recorder, deleter: str, *,
+              horizon_reached: bool, completed: bool, rolled_back: bool) -> sc.EndState:
+    """One DaemonSet's nodes at the end of the run: desired ones, and any other holding its pod."""
+    name = runtime.ds.name
+    revision = api.daemonsets[name].revision
+    ends = []
+    for node, all_pods in enumerate(api.pods_by_node):
+        pods = [p for p in all_pods if p.owner == name]
+        desired = bool(recorder.desired[node])
+        if not desired and not pods:
+            continue
+        old = [p for p in pods if p.revision != revision]
+        new = [p for p in pods if p.revision == revision and not p.deleting]
+        ends.append(sc.NodeEnd(api.nodes.nodes[node].name, desired, bool(api.nodes.ready[node]),
+                               "none" if not old else ("running" if any(not p.deleting for p in old)
+                                                       else "terminating"),
+                               _new_state(new[0], api, kubelet, runtime) if new else sc.NONE))
+    return sc.EndState(tuple(ends), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back)

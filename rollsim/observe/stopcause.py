@@ -1,0 +1,220 @@
+"""Why a rollout stopped: a cause computed from the model's own state at the end of a run.
+
+``stop_cause`` reads plain data (``EndState``: per node, whether it is Ready, whether it
+still holds an old pod and in what state its new pod is) and names what a person running
+``kubectl rollout status`` would have to fix, in the order an SRE checks it:
+
+* the new revision does not work (pods crash-looping, failing to pull, never Ready): the
+  budget (``maxUnavailable``) or the surge slots are held by pods that will never be
+  available;
+* new pods Pending because the scheduler's filter rejects them (``NodeResourcesFit``:
+  the old pod's requests still count; ``NodePorts``: the old pod holds the host port);
+* nodes NotReady or unreachable holding the budget (their pods, deleted, stay terminating
+  on a kubelet that never confirms; ``rollingUpdate`` counts them as unavailable);
+* ``OnDelete`` with nobody deleting old pods (the controller never does);
+* the horizon reached while the rollout was still moving.
+
+Pure: no SimPy here. ``healthy_done_s`` says when every node that could be updated was
+(the others are the ones the cause names), from the run's ``nodes`` frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "AVAILABLE",
+    "CAUSES",
+    "CAUSE_TEXT",
+    "CRASH_LOOPING",
+    "IMAGE_PULL_ERROR",
+    "NEVER_READY",
+    "NEW_STATES",
+    "NONE",
+    "PENDING_HOST_PORT",
+    "PENDING_RESOURCES",
+    "READY_NOT_AVAILABLE",
+    "STARTING",
+    "EndState",
+    "NodeEnd",
+    "StopCause",
+    "healthy_done_s",
+    "stop_cause",
+    "stuck_nodes",
+]
+
+# the state of a node's pod of the new revision at the end of the run
+NONE = "none"
+PENDING_RESOURCES = "pending-resources"  # unschedulable: NodeResourcesFit (Insufficient cpu/memory)
+PENDING_HOST_PORT = "pending-host-port"  # unschedulable: NodePorts (the old pod holds the port)
+IMAGE_PULL_ERROR = "image-pull-error"  # ErrImagePull / ImagePullBackOff
+CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
+NEVER_READY = "never-ready"  # running, its readiness probe never passes
+STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failure
+READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
+AVAILABLE = "available"
+NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, STARTING,
+              READY_NOT_AVAILABLE, AVAILABLE)
+_FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY)
+_PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
+OLD_STATES = ("none", "running", "terminating")
+
+# the causes, in the order they are checked when several apply
+COMPLETED = "completed"
+CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", "horizon", "stalled")
+
+# each cause in a few words (the report groups configurations by cause)
+CAUSE_TEXT = {
+    COMPLETED: "completed",
+    "rolled-back": "a rollback by the operator",
+    CRASH_LOOPING: "new pods crash-looping",
+    IMAGE_PULL_ERROR: "new pods failing to pull their image",
+    NEVER_READY: "new pods never Ready",
+    PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
+    PENDING_HOST_PORT: "new pods Pending: the old pod holds the host port (NodePorts)",
+    "not-ready-nodes": "NotReady or unreachable nodes holding the budget",
+    "on-delete-idle": "OnDelete with nothing deleting old pods",
+    "horizon": "the horizon reached",
+    "stalled": "no progress",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEnd:
+    """One node at the end of a run: ``desired`` (should run the DaemonSet), ``ready`` (the
+    node's Ready condition), ``old`` (its old-revision pod: none, running or terminating) and
+    ``new`` (its new-revision pod, one of ``NEW_STATES``)."""
+
+    name: str
+    desired: bool = True
+    ready: bool = True
+    old: str = "running"
+    new: str = NONE
+
+    def __post_init__(self) -> None:
+        if self.old not in OLD_STATES:
+            raise ValueError(f"old must be one of {', '.join(OLD_STATES)}, got {self.old!r}")
+        if self.new not in NEW_STATES:
+            raise ValueError(f"new must be one of {', '.join(NEW_STATES)}, got {self.new!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class EndState:
+    """What ``stop_cause`` reads: the nodes (desired ones, and any other still holding a daemon
+    pod), the update strategy (``RollingUpdate``/``OnDelete``), the OnDelete deleter's kind
+    (``none``, ``batch``, ``rate``), whether the run ended at its horizon and whether the
+    rollout completed (``rolled_back``: an operator rolled it back, so the "new" revision is the
+    old one again)."""
+
+    nodes: tuple[NodeEnd, ...]
+    strategy: str = "RollingUpdate"
+    deleter: str = "none"
+    horizon_reached: bool = False
+    completed: bool = False
+    rolled_back: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+
+
+@dataclass(frozen=True, slots=True)
+class StopCause:
+    """``cause`` (one of ``CAUSES``), the node counts behind it and a one-line ``sentence``."""
+
+    cause: str
+    counts: tuple[tuple[str, int], ...]
+    sentence: str
+
+    @property
+    def detail(self) -> str:
+        """The counts as ``key=n`` pairs (what ``runs.csv`` holds in ``stop_detail``)."""
+        return ";".join(f"{k}={n}" for k, n in self.counts)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _holds_not_ready(node: NodeEnd) -> bool:
+    """A NotReady node that still counts against the budget: a pod stuck terminating on its dead
+    kubelet, or a desired node without an available pod."""
+    return not node.ready and (node.old == "terminating" or (node.desired and node.new != AVAILABLE))
+
+
+def stuck_nodes(state: EndState) -> list[str]:
+    """The nodes that could not be updated: NotReady, or whose new pod fails or cannot be scheduled."""
+    return [n.name for n in state.nodes if not n.ready or n.new in (*_FAILING, *_PENDING)]
+
+
+def stop_cause(state: EndState) -> StopCause:
+    """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
+    desired = [n for n in state.nodes if n.desired]
+    total = len(desired)
+    done = sum(n.new == AVAILABLE and n.old == "none" for n in desired)
+    new = Counter(n.new for n in state.nodes if n.desired or n.new != NONE)
+    not_ready = sum(_holds_not_ready(n) for n in state.nodes)
+    waiting = sum(n.ready and n.old == "running" and n.new == NONE for n in desired)
+    counts = [("desired", total), ("updated", done)]
+    counts += [(k, new[k]) for k in (*_FAILING, *_PENDING) if new[k]]
+    if not_ready:
+        counts.append(("not_ready", not_ready))
+    if waiting:
+        counts.append(("old_only", waiting))
+    left = f"{_plural(done, 'node')} of {total} updated"
+
+    def result(cause: str, sentence: str) -> StopCause:
+        return StopCause(cause, tuple(counts), sentence)
+
+    if state.completed:
+        return result(COMPLETED, f"completed: {left}")
+    if state.rolled_back:
+        return result("rolled-back", f"rolled back by the operator after the rollout stalled; {_plural(done, 'node')} "
+                                     f"of {total} back on the old revision")
+    failing = [k for k in _FAILING if new[k]]
+    if failing:
+        kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
+        what = {CRASH_LOOPING: "crash-looping (CrashLoopBackOff)", IMAGE_PULL_ERROR: "failing to pull their image "
+                "(ImagePullBackOff)", NEVER_READY: "running but never Ready"}[kind]
+        more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
+        return result(kind, f"new pods {what} on {_plural(new[kind], 'node')} hold the budget (maxUnavailable, or "
+                                 f"maxSurge's slots); {left}{more}")
+    pending = [k for k in _PENDING if new[k]]
+    if pending:
+        kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
+        why = ("NodeResourcesFit: Insufficient cpu or memory beside the old pod"
+               if kind == PENDING_RESOURCES else "NodePorts: the old pod holds the host port")
+        more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
+        return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
+    if not_ready:
+        return result("not-ready-nodes", f"{_plural(not_ready, 'NotReady or unreachable node')} hold the budget "
+                                         f"(their pods stay terminating on a dead kubelet); {left}")
+    if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
+        return result("on-delete-idle", f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still "
+                                        f"run the old revision; {left}")
+    if state.horizon_reached:
+        return result("horizon", f"the horizon was reached while the rollout was still moving; {left}")
+    return result("stalled", f"no progress; {left}")
+
+
+def healthy_done_s(nodes: pd.DataFrame, stuck: Collection[str] = ()) -> float | None:
+    """When every desired node that could be updated (not in ``stuck``) had an available new pod:
+    the latest ``new_available_at_s`` among them, ``None`` if one of them never got one.
+
+    ``nodes`` is a run's nodes frame (``node``, ``desired``, ``new_available_at_s``); with no
+    such node at all it is 0 (nothing had to be done).
+    """
+    if nodes.empty:
+        return 0.0
+    stuck = set(stuck)
+    mine = nodes[nodes["desired"].astype(bool) & ~nodes["node"].isin(stuck)]
+    times = mine["new_available_at_s"].to_numpy(dtype=float)
+    if len(times) == 0:
+        return 0.0
+    if any(math.isnan(t) for t in times):
+        return None
+    return float(times.max())

@@ -1,0 +1,255 @@
+"""The findings of a study, computed from its saved tables by small rules (never typed prose).
+
+Each rule reads the summary frame (one row per configuration: ``rollsim.sweep.aggregate``)
+and returns sentences: which configurations completed and why the others stopped, which is
+fastest, what each condition the user does not choose (a fault, the cluster, the load) costs
+in time and unavailable node-hours against its baseline, where the SLO breaks, and what
+surge costs in extra pods and requests. ``readings`` strings them together for the report.
+They re-run whenever the results change, so they cannot go stale as a typed reading did.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from rollsim.observe.stopcause import CAUSE_TEXT
+from rollsim.present.plotmath import display, sweep_axis, sweep_value
+from rollsim.present.render import format_duration, format_number
+
+__all__ = ["completion", "condition_costs", "fastest", "label_of", "readings", "slo_breaks", "surge_costs"]
+
+_MAX_LINES = 8
+
+
+def _num(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def _counts(row: Mapping[str, Any]) -> tuple[float, float]:
+    """(completed, runs) of a summary row; an older summary has only ``completed_fraction``."""
+    runs, done = _num(row.get("runs")), _num(row.get("completed"))
+    if math.isnan(done) and not math.isnan(runs):
+        done = round(_num(row.get("completed_fraction")) * runs)
+    return done, runs
+
+
+def _complete(row: Mapping[str, Any]) -> bool:
+    done, runs = _counts(row)
+    if math.isnan(runs) or math.isnan(done):
+        return math.isfinite(_num(row.get("duration_s_mean")))
+    return done == runs and runs > 0
+
+
+def _count(row: Mapping[str, Any]) -> str:
+    done, runs = _counts(row)
+    return "—" if math.isnan(done) or math.isnan(runs) else f"{int(done)}/{int(runs)}"
+
+
+def _hours(seconds: float) -> str:
+    return format_number(seconds / 3600, 1)
+
+
+def label_of(key: str, value: Any) -> str:
+    """A swept key and value as the tables show them: ``max_unavailable=10%``, absent ``default``."""
+    return f"{key.rsplit('.', 1)[-1]}={display(value)}"
+
+
+def completion(summary: pd.DataFrame) -> list[str]:
+    """Which configurations completed in every replication, and why the others stopped, grouped
+    by cause (the report's "Why runs stopped" table has each configuration's own counts)."""
+    rows = summary.to_dict("records")
+    if not rows:
+        return []
+    partial = [r for r in rows if not _complete(r)]
+    if not partial:
+        return [f"All {len(rows)} configurations completed in every replication."]
+    head = (f"{len(rows) - len(partial)} of {len(rows)} configurations completed in every replication"
+            if len(partial) < len(rows) else f"None of the {len(rows)} configurations completed in every replication")
+    by_cause: dict[str, list[str]] = {}
+    for r in partial:
+        cause = r.get("stop_cause")
+        cause = cause if isinstance(cause, str) and cause else "unknown"
+        by_cause.setdefault(cause, []).append(f"{r['label']} ({_count(r)})")
+    parts = []
+    for cause, labels in by_cause.items():
+        shown = "; ".join(labels[:_MAX_LINES]) + ("; …" if len(labels) > _MAX_LINES else "")
+        parts.append(f"{CAUSE_TEXT.get(cause, cause)}: {shown}")
+    others = "They" if len(partial) == len(rows) else "The others"
+    if len(parts) == 1:
+        return [f"{head}. {others} stopped because of {parts[0]}."]
+    return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
+
+
+def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
+    """The fastest and the slowest configuration among those that always completed. When the
+    study varies no decision (``decided`` false) there is nothing to pick: only the range."""
+    rows = [r for r in summary.to_dict("records") if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
+    if not rows:
+        return ["No configuration completed in every replication, so none has a duration to compare."]
+    rows.sort(key=lambda r: (_num(r["duration_s_mean"]), str(r["label"])))
+    best, worst = rows[0], rows[-1]
+    if not decided:
+        if len(rows) == 1:
+            return [f"Mean duration {format_duration(_num(best['duration_s_mean']))} ({best['label']})."]
+        return [f"Mean durations range from {format_duration(_num(best['duration_s_mean']))} ({best['label']}) to "
+                f"{format_duration(_num(worst['duration_s_mean']))} ({worst['label']})."]
+    line = f"Fastest: {best['label']}, {format_duration(_num(best['duration_s_mean']))} on average"
+    if len(rows) > 1 and worst is not best:
+        ratio = _num(worst["duration_s_mean"]) / max(_num(best["duration_s_mean"]), 1e-9)
+        line += (f"; slowest: {worst['label']}, {format_duration(_num(worst['duration_s_mean']))} "
+                 f"({ratio:.1f}× as long)")
+    return [line + "."]
+
+
+def _key(row: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...]:
+    return tuple(display(row.get(k)) for k in keys)
+
+
+def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions: Sequence[str]) -> list[str]:
+    """What each condition (a swept key the user does not choose) costs, against the baseline
+    with the same decisions and the conditions of the first configuration: the difference in
+    mean duration and in mean unavailable node-hours."""
+    conditions = [k for k in conditions if k in summary.columns]
+    decisions = [k for k in decisions if k in summary.columns]
+    rows = summary.to_dict("records")
+    if not conditions or not rows:
+        return []
+    base_cond = _key(rows[0], conditions)
+    baselines = {_key(r, decisions): r for r in rows if _key(r, conditions) == base_cond}
+    out = []
+    for r in rows:
+        if _key(r, conditions) == base_cond:
+            continue
+        base = baselines.get(_key(r, decisions))
+        if base is None:
+            continue
+        what = ", ".join(label_of(k, r.get(k)) for k, b in zip(conditions, base_cond) if display(r.get(k)) != b)
+        against = ", ".join(label_of(k, base.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
+        same = _without(str(r["label"]), conditions, r)
+        same = f" ({same})" if same else ""
+        if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
+            what, against, same = str(r["label"]), str(base["label"]), ""
+        if not _complete(r) and not _complete(base):
+            continue  # nothing completes either way: the completion finding says so
+        if not _complete(r) or not _complete(base):
+            out.append(f"{what} against {against}{same}: completed {_count(r)} against {_count(base)}.")
+            continue
+        d, b = _num(r.get("duration_s_mean")), _num(base.get("duration_s_mean"))
+        h, bh = _num(r.get("unavailable_node_seconds_mean")), _num(base.get("unavailable_node_seconds_mean"))
+        sign = "+" if d >= b else "−"
+        pct = f", {sign}{abs(d / b - 1):.0%}" if b > 0 else ""
+        hsign = "±" if round(abs(h - bh) / 3600, 1) == 0 else ("+" if h >= bh else "−")
+        out.append(f"{what} against {against}{same}: {format_duration(d)} against {format_duration(b)} "
+                   f"({sign}{format_duration(abs(d - b))}{pct}) and {_hours(h)} against {_hours(bh)} unavailable "
+                   f"node-hours ({hsign}{_hours(abs(h - bh))}).")
+    if len(out) > _MAX_LINES:
+        out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more (see the results table)."]
+    return out
+
+
+def _without(label: str, conditions: Sequence[str], row: Mapping[str, Any]) -> str:
+    """A configuration's label without the parts that name its conditions (``nodes=100``)."""
+    drop = {label_of(k, row.get(k)) for k in conditions}
+    return ", ".join(p for p in label.split(", ") if p not in drop)
+
+
+def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> list[str]:
+    """Which configurations meet the SLO, and along a numeric swept key, the value where it breaks."""
+    if not constraints or summary.empty:
+        return []
+    ok = summary["slo_ok"].map(lambda v: str(v).strip().lower() in ("true", "1")) if "slo_ok" in summary else None
+    if ok is None:
+        return []
+    met = [str(label) for label, o in zip(summary["label"], ok) if o]
+    out = []
+    if len(met) == len(summary):
+        out.append("Every configuration meets the SLO.")
+    elif not met:
+        out.append("No configuration meets the SLO.")
+    else:
+        out.append(f"The SLO is met by {len(met)} of {len(summary)}: {'; '.join(met[:_MAX_LINES])}"
+                   + (", …" if len(met) > _MAX_LINES else "") + ".")
+    key, kind = sweep_axis(summary, [k for k in swept if k in summary.columns])
+    if key is None or kind == "cat":
+        return out
+    others = [k for k in swept if k != key and k in summary.columns]
+    frame = summary.assign(_ok=ok.to_numpy(), _x=[sweep_value(v)[1] for v in summary[key]])
+    groups = frame.groupby([frame[k].map(display) for k in others], sort=False) if others else [((), frame)]
+    for values, g in groups:
+        g = g.sort_values("_x", kind="stable")
+        flags = list(g["_ok"])
+        if all(flags) or not any(flags):
+            continue
+        where = ", ".join(label_of(k, v) for k, v in zip(others, values if isinstance(values, tuple) else (values,)))
+        first_bad = next(i for i, f in enumerate(flags) if not f)
+        row = g.iloc[first_bad]
+        if first_bad > 0 and all(flags[:first_bad]) and not any(flags[first_bad:]):
+            failed = str(row.get("slo_failed") or "").replace(";", ", ")
+            out.append(f"{('With ' + where + ', the') if where else 'The'} SLO holds up to "
+                       f"{label_of(key, g.iloc[first_bad - 1][key])} and breaks from {label_of(key, row[key])}"
+                       + (f" ({failed})" if failed else "") + ".")
+    return out
+
+
+def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
+    their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few."""
+    out, over, free = [], False, False
+    for r in summary.to_dict("records"):
+        sc = scenarios.get(int(r["config"])) or {}
+        surge = _num(r.get("max_surge_observed_max"))
+        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not _complete(r):
+            continue  # a surge that never completed costs what the completion finding says
+        budget = _surge_budget(sc.get("max_surge"), _num(sc.get("desired_nodes")))
+        cpu, mem = _num(sc.get("requests_cpu_millis")), _num(sc.get("requests_memory_bytes"))
+        cost = []
+        if cpu > 0:
+            cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")
+        if mem > 0:
+            cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
+        extra = f"; {int(surge - budget)} over the budget" if budget is not None and surge > budget else ""
+        over = over or bool(extra)
+        line = (f"{r['label']}: up to {int(surge)} nodes ran two agents at once (maxSurge {sc.get('max_surge')}"
+                + (f" = {int(budget)} pods" if budget is not None else "") + extra + ")")
+        if cost:
+            line += ", requesting " + " and ".join(cost) + " more than delete-first"
+        else:
+            free = True
+        ports = sc.get("host_ports") or []
+        if ports:
+            line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
+                     "scheduled beside it")
+        out.append(line + ".")
+    out = out[:_MAX_LINES]
+    if free:
+        out.append("Where the pod requests no CPU or memory, the surge pods cost no scheduled resources, but each "
+                   "is a second agent running on its node.")
+    if over:
+        out.append("Max surge can exceed the budget by a few pods: the controller sends a sync's creates before its "
+                   "deletes, so for one API round trip a node whose new pod is available still holds its old pod "
+                   "(README, “Surge overlap in realistic mode”).")
+    return out
+
+
+def _surge_budget(value: Any, desired: float) -> float | None:
+    kind, x = sweep_value(value)
+    if x is None or math.isnan(desired):
+        return None
+    return math.ceil(x / 100 * desired) if kind == "pct" else x
+
+
+def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
+             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    """Every finding of a study, in the reader's order."""
+    conditions = [k for k in swept if k not in decisions]
+    decided = len(conditions) < len(swept) or not swept
+    return [*completion(summary), *fastest(summary, decided), *condition_costs(summary, conditions, decisions),
+            *slo_breaks(summary, constraints, swept), *surge_costs(summary, scenarios)]

@@ -1,0 +1,164 @@
+"""Answers an SRE can act on: why a run stopped, no silent empty DaemonSet, decisions and conditions."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from rollsim import build_scenario, simulate
+from rollsim.cli import main
+from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.options import OptionError
+from rollsim.sweep.experiment import DEFAULT_DECISIONS, load_experiment
+
+FAST = {"schedule": 1, "pull": 2, "start": 3, "ready": 4, "terminate": 5, "probe_period": 0}
+SSD_ONLY = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter}
+spec:
+  selector: {matchLabels: {app: ne}}
+  template:
+    metadata: {labels: {app: ne}}
+    spec:
+      nodeSelector: {%s}
+      containers: [{name: ne, image: quay.io/prometheus/node-exporter:v1.8.0}]
+"""
+
+
+def test_not_ready_nodes_holding_the_budget_are_named_with_their_count() -> None:
+    result = simulate(build_scenario(nodes=60, not_ready_nodes=3, max_unavailable=3, stall_after=600, **FAST))
+    s = result.summary
+    assert not s["completed"] and s["stop_cause"] == "not-ready-nodes"
+    assert s["stop_detail"].startswith("3 NotReady or unreachable nodes hold the budget")
+    assert s["healthy_done_s"] is None  # the healthy nodes could not be updated either
+
+
+def test_a_completed_run_says_so_and_healthy_done_is_its_last_node() -> None:
+    s = simulate(build_scenario(nodes=20, max_unavailable=5, controller="ideal", **FAST)).summary
+    assert s["completed"] and s["stop_cause"] == "completed"
+    assert s["healthy_done_s"] == pytest.approx(s["duration_s"])
+
+
+def test_a_few_bad_pods_leave_the_healthy_nodes_done() -> None:
+    s = simulate(build_scenario(nodes=100, max_unavailable="10%", new_pods="pull-error:0.05", stall_after=600,
+                                **FAST), seed=3).summary
+    assert s["stop_cause"] == "image-pull-error"
+    assert s["healthy_done_s"] is not None and s["healthy_done_s"] < s["end_s"]
+
+
+def test_surge_pods_pending_on_a_host_port() -> None:
+    s = simulate(build_scenario(nodes=30, max_surge=3, host_ports="9100", stall_after=600, **FAST)).summary
+    assert s["stop_cause"] == "pending-host-port" and "NodePorts" in s["stop_detail"]
+
+
+def test_simulate_prints_the_cause_in_one_line(capsys) -> None:
+    assert main(["simulate", "--nodes", "10", "--strategy", "OnDelete", "--controller", "ideal"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("stopped because"))
+    assert "OnDelete and nothing deletes old pods: 10 nodes still run the old revision" in line
+    assert "healthy nodes      not all updated" in out
+
+
+# --- a DaemonSet that matches no node ---------------------------------------------------------------
+
+def test_synthetic_nodes_match_the_everyday_os_selector(tmp_path, capsys) -> None:
+    manifest = tmp_path / "ne.yaml"
+    manifest.write_text(SSD_ONLY % "kubernetes.io/os: linux", encoding="utf-8")
+    assert main(["simulate", "--nodes", "10", "--manifest", str(manifest), "--json", "--controller", "ideal"]) == 0
+    assert json.loads(capsys.readouterr().out)["nodes"] == 10
+
+
+def test_no_matching_node_is_an_error_naming_the_selector(tmp_path, capsys) -> None:
+    manifest = tmp_path / "ne.yaml"
+    manifest.write_text(SSD_ONLY % "disktype: ssd", encoding="utf-8")
+    assert main(["simulate", "--nodes", "10", "--manifest", str(manifest)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "matches no node" in err and "nodeSelector disktype=ssd does not match" in err
+    assert "--allow-no-nodes" in err
+    assert main(["simulate", "--nodes", "10", "--manifest", str(manifest), "--allow-no-nodes"]) == 0
+
+
+def test_an_untolerated_taint_is_named() -> None:
+    with pytest.raises(OptionError, match="untolerated taint node-role.kubernetes.io/control-plane:NoSchedule"):
+        build_scenario(nodes=0, control_plane_nodes=3)
+    assert build_scenario(nodes=0, control_plane_nodes=3, allow_no_nodes=True).nodes
+
+
+def experiment(tmp_path, text: str):
+    path = tmp_path / "e.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return load_experiment(path)
+
+
+def test_an_experiment_whose_daemonset_matches_no_node_fails_with_file_and_line(tmp_path) -> None:
+    (tmp_path / "ne.yaml").write_text(SSD_ONLY % "disktype: ssd", encoding="utf-8")
+    text = """\
+        name: e
+        scenario:
+          cluster: {nodes: 10}
+          daemonset: {manifest: ne.yaml}
+        grid:
+          strategy.max_unavailable: [1, 2]
+        """
+    with pytest.raises(ConfigError, match="nodeSelector disktype=ssd does not match") as err:
+        experiment(tmp_path, text)
+    assert err.value.file.endswith("e.yaml") and err.value.line is not None
+    ok = experiment(tmp_path, text.replace("manifest: ne.yaml}", "manifest: ne.yaml, allow_no_nodes: true}"))
+    assert len(ok.configurations) == 2
+
+
+# --- decisions ---------------------------------------------------------------------------------------
+
+def test_decisions_default_and_conditions(tmp_path) -> None:
+    e = experiment(tmp_path, """\
+        name: e
+        scenario: {cluster: {nodes: 10}}
+        grid:
+          cluster.nodes: [10, 20]
+          strategy.max_unavailable: [1, 2]
+        """)
+    assert e.decisions == DEFAULT_DECISIONS
+    assert e.conditions == ["cluster.nodes"]
+    e = experiment(tmp_path, """\
+        name: e
+        scenario: {cluster: {nodes: 10}}
+        decisions: [cluster.nodes]
+        grid: {cluster.nodes: [10, 20]}
+        """)
+    assert e.decisions == ("cluster.nodes",) and e.conditions == []
+
+
+@pytest.mark.parametrize("text, where", [
+    ("decisions: strategy.max_surge\n", "decisions"),
+    ("decisions: [strategy.bogus]\n", "decisions[0]"),
+    ("reading: typed prose\n", "reading"),
+])
+def test_bad_decisions_and_typed_readings_are_errors(tmp_path, text: str, where: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        experiment(tmp_path, "name: e\nscenario: {cluster: {nodes: 10}}\n" + text)
+    assert err.value.path == where
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+def test_the_report_says_per_configuration_why_runs_stopped(make_results) -> None:
+    import dataclasses
+
+    from rollsim.present.render import render_markdown
+    from rollsim.present.report import report_blocks
+    from rollsim.sweep.results import load_results
+
+    results = load_results(make_results(slo=[]))
+    stuck = results.summary["config"] == 3  # the fabricated configuration that never completes
+    summary = results.summary.assign(stop_cause=["" if not x else "never-ready" for x in stuck],
+                                     stop_detail=["" if not x else "new pods running but never Ready on 50 nodes"
+                                                  for x in stuck])
+    runs = results.runs.assign(healthy_done_s=[None if c == 3 else 60.0 for c in results.runs["config"]])
+    md = render_markdown(report_blocks(dataclasses.replace(results, summary=summary, runs=runs), []))
+    assert "## Why runs stopped" in md
+    assert ("| max_unavailable=25%, min_ready_seconds=30 | 0/3 | new pods running but never Ready on 50 nodes | "
+            "not all (3 of 3 runs) |") in md
+    assert "The others stopped because of new pods never Ready: max_unavailable=25%, min_ready_seconds=30 (0/3)." in md

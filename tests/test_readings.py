@@ -1,0 +1,105 @@
+"""The findings of a study, computed from small hand-made summary frames."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from rollsim.present.readings import (
+    completion,
+    condition_costs,
+    fastest,
+    readings,
+    slo_breaks,
+    surge_costs,
+)
+
+NAN = math.nan
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    base = {"runs": 3, "completed": 3, "duration_s_mean": NAN, "unavailable_node_seconds_mean": 0.0,
+            "max_surge_observed_max": 0, "stop_cause": "", "stop_detail": "", "stopped_like": 0, "slo_ok": True,
+            "slo_failed": ""}
+    return pd.DataFrame([{"config": i, **base, **r} for i, r in enumerate(rows)])
+
+
+def test_completion_counts_and_groups_the_causes() -> None:
+    s = frame([{"label": "a", "duration_s_mean": 100.0},
+               {"label": "b", "completed": 0, "stop_cause": "not-ready-nodes", "stop_detail": "14 NotReady ..."},
+               {"label": "c", "completed": 2, "stop_cause": "never-ready", "stop_detail": "..."}])
+    lines = completion(s)
+    assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
+    assert completion(s.iloc[1:2]) == ["None of the 1 configurations completed in every replication. They stopped "
+                                       "because of NotReady or unreachable nodes holding the budget: b (0/3)."]
+    assert lines[1] == "NotReady or unreachable nodes holding the budget: b (0/3)."
+    assert lines[2] == "New pods never Ready: c (2/3)."
+    assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
+        "All 1 configurations completed in every replication."]
+
+
+def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:
+    s = frame([{"label": "lucky", "completed": 2, "duration_s_mean": 10.0},
+               {"label": "slow", "duration_s_mean": 600.0}, {"label": "fast", "duration_s_mean": 300.0}])
+    assert fastest(s) == ["Fastest: fast, 5m00s on average; slowest: slow, 10m00s (2.0× as long)."]
+    # a study that varies no decision names no "fastest": the cluster size is not a choice
+    assert fastest(s, decided=False) == ["Mean durations range from 5m00s (fast) to 10m00s (slow)."]
+    assert fastest(s.iloc[:1]) == ["No configuration completed in every replication, so none has a duration to "
+                                   "compare."]
+
+
+def test_a_fault_costs_time_and_node_hours_against_its_baseline() -> None:
+    s = frame([{"label": "steady", "faults.new_pods": NAN, "duration_s_mean": 464.0,
+                "unavailable_node_seconds_mean": 36000.0},
+               {"label": "2% NotReady", "faults.new_pods": "x", "duration_s_mean": 484.0,
+                "unavailable_node_seconds_mean": 37440.0},
+               {"label": "all bad", "faults.new_pods": "y", "completed": 0}])
+    lines = condition_costs(s, ["faults.new_pods"], [])
+    assert lines[0] == ("new_pods=x against new_pods=default (2% NotReady): 8m04s against 7m44s (+20s, +4%) and "
+                        "10.4 against 10.0 unavailable node-hours (+0.4).")
+    assert lines[1] == "new_pods=y against new_pods=default (all bad): completed 0/3 against 3/3."
+    s.loc[1, "faults.new_pods"] = "[{\"name\": \"calico-node\", \"ready\": \"lognormal(median=3, p95=6)\"}]"
+    assert condition_costs(s, ["faults.new_pods"], [])[0].startswith("2% NotReady against steady: 8m04s")
+
+
+def test_the_baseline_keeps_the_same_decisions() -> None:
+    s = frame([{"label": "mu 1, n=100", "strategy.max_unavailable": 1, "cluster.nodes": 100, "duration_s_mean": 100.0},
+               {"label": "mu 2, n=100", "strategy.max_unavailable": 2, "cluster.nodes": 100, "duration_s_mean": 50.0},
+               {"label": "mu 1, n=200", "strategy.max_unavailable": 1, "cluster.nodes": 200, "duration_s_mean": 200.0},
+               {"label": "mu 2, n=200", "strategy.max_unavailable": 2, "cluster.nodes": 200, "duration_s_mean": 100.0}])
+    lines = condition_costs(s, ["cluster.nodes"], ["strategy.max_unavailable"])
+    assert len(lines) == 2
+    assert lines[0].startswith("nodes=200 against nodes=100 (mu 1, n=200): 3m20s against 1m40s (+1m40s, +100%)")
+    assert lines[1].startswith("nodes=200 against nodes=100 (mu 2, n=200): 1m40s against 50s")
+
+
+def test_where_the_slo_breaks_along_a_numeric_key() -> None:
+    slo = [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9}]
+    s = frame([{"label": f"mu {v}", "strategy.max_unavailable": v, "slo_ok": v <= 10,
+                "slo_failed": "" if v <= 10 else "min_available_fraction"} for v in (1, 5, 10, 25)])
+    lines = slo_breaks(s, slo, ["strategy.max_unavailable"])
+    assert lines[0] == "The SLO is met by 3 of 4: mu 1; mu 5; mu 10."
+    assert lines[1] == ("The SLO holds up to max_unavailable=10 and breaks from max_unavailable=25 "
+                        "(min_available_fraction).")
+    assert slo_breaks(s, [], ["strategy.max_unavailable"]) == []
+
+
+def test_surge_states_its_extra_pods_requests_and_the_overlap() -> None:
+    s = frame([{"label": "maxSurge 10%", "max_surge_observed_max": 104, "duration_s_mean": 500.0},
+               {"label": "maxUnavailable 1", "duration_s_mean": 9000.0}])
+    scen = {0: {"max_surge": "10%", "desired_nodes": 1003, "requests_cpu_millis": 100,
+                "requests_memory_bytes": 200 * 2**20, "host_ports": []},
+            1: {"max_surge": 0, "desired_nodes": 1003}}
+    line, why = surge_costs(s, scen)
+    assert line == ("maxSurge 10%: up to 104 nodes ran two agents at once (maxSurge 10% = 101 pods; 3 over the "
+                    "budget), requesting 10.4 CPU (104 × 100m) and 20.3 GiB (104 × 200Mi) more than delete-first.")
+    assert why.startswith("Max surge can exceed the budget by a few pods") and "Surge overlap in realistic mode" in why
+
+
+def test_readings_strings_the_rules_together() -> None:
+    s = frame([{"label": "a", "strategy.max_unavailable": 1, "duration_s_mean": 100.0},
+               {"label": "b", "strategy.max_unavailable": 2, "duration_s_mean": 50.0}])
+    lines = readings(s, [], ["strategy.max_unavailable"], ["strategy.max_unavailable"], {})
+    assert lines == ["All 2 configurations completed in every replication.",
+                     "Fastest: b, 50s on average; slowest: a, 1m40s (2.0× as long)."]

@@ -1,0 +1,157 @@
+"""Why a rollout stopped: ``stop_cause`` and ``healthy_done_s`` on hand-written end states."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pandas as pd
+import pytest
+
+from rollsim.observe.stopcause import (
+    AVAILABLE,
+    CAUSE_TEXT,
+    CAUSES,
+    CRASH_LOOPING,
+    IMAGE_PULL_ERROR,
+    NEVER_READY,
+    NEW_STATES,
+    NONE,
+    PENDING_HOST_PORT,
+    PENDING_RESOURCES,
+    READY_NOT_AVAILABLE,
+    STARTING,
+    EndState,
+    NodeEnd,
+    healthy_done_s,
+    stop_cause,
+    stuck_nodes,
+)
+
+
+def done(name: str) -> NodeEnd:
+    return NodeEnd(name, old="none", new=AVAILABLE)
+
+
+def old(name: str) -> NodeEnd:
+    return NodeEnd(name, old="running", new=NONE)
+
+
+def counts(cause) -> dict[str, int]:
+    return dict(cause.counts)
+
+
+def test_a_completed_rollout_has_no_stop_cause() -> None:
+    cause = stop_cause(EndState(tuple(done(f"n{i}") for i in range(3)), completed=True))
+    assert cause.cause == "completed" and counts(cause) == {"desired": 3, "updated": 3}
+
+
+def test_not_ready_nodes_holding_the_budget() -> None:
+    # not-ready-deadlock: 14 NotReady nodes (not desired: their NoSchedule taint is not tolerated)
+    # whose pods, deleted, stay terminating; every healthy node still runs the old pod
+    nodes = [NodeEnd(f"bad{i}", desired=False, ready=False, old="terminating") for i in range(14)]
+    nodes += [old(f"n{i}") for i in range(274)]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == "not-ready-nodes"
+    assert counts(cause) == {"desired": 274, "updated": 0, "not_ready": 14, "old_only": 274}
+    assert cause.sentence.startswith("14 NotReady or unreachable nodes hold the budget")
+    assert "0 nodes of 274 updated" in cause.sentence
+
+
+def test_all_healthy_nodes_done_and_not_ready_ones_hold_the_rest() -> None:
+    nodes = [done(f"n{i}") for i in range(295)] + [NodeEnd(f"bad{i}", ready=False, old="terminating")
+                                                    for i in range(5)]
+    state = EndState(tuple(nodes))
+    cause = stop_cause(state)
+    assert cause.cause == "not-ready-nodes" and "295 nodes of 300 updated" in cause.sentence
+    assert stuck_nodes(state) == [f"bad{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize("kind, words", [(CRASH_LOOPING, "crash-looping"), (IMAGE_PULL_ERROR, "failing to pull"),
+                                         (NEVER_READY, "never Ready")])
+def test_failing_new_pods_hold_the_budget(kind: str, words: str) -> None:
+    nodes = [NodeEnd(f"b{i}", old="none", new=kind) for i in range(50)] + [old(f"n{i}") for i in range(450)]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == kind and words in cause.sentence and "on 50 nodes" in cause.sentence
+    assert counts(cause)[kind] == 50 and counts(cause)["old_only"] == 450
+
+
+def test_with_surge_failing_pods_sit_beside_running_old_ones() -> None:
+    nodes = [NodeEnd(f"b{i}", old="running", new=CRASH_LOOPING) for i in range(25)] + [old("x")]
+    assert stop_cause(EndState(tuple(nodes))).cause == CRASH_LOOPING
+
+
+def test_the_most_frequent_failure_names_the_cause_and_not_ready_nodes_are_mentioned() -> None:
+    nodes = [NodeEnd("a", old="none", new=CRASH_LOOPING), NodeEnd("b", old="none", new=IMAGE_PULL_ERROR),
+             NodeEnd("c", old="none", new=IMAGE_PULL_ERROR), NodeEnd("d", ready=False, old="terminating")]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == IMAGE_PULL_ERROR and "1 NotReady node also hold" in cause.sentence
+
+
+@pytest.mark.parametrize("kind, words", [(PENDING_RESOURCES, "NodeResourcesFit"), (PENDING_HOST_PORT, "NodePorts")])
+def test_surge_pods_pending_name_the_scheduler_filter(kind: str, words: str) -> None:
+    nodes = [NodeEnd(f"s{i}", old="running", new=kind) for i in range(20)] + [old(f"n{i}") for i in range(180)]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == kind and words in cause.sentence and cause.sentence.startswith("20 new pods Pending")
+
+
+def test_on_delete_with_nothing_deleting() -> None:
+    nodes = tuple(old(f"n{i}") for i in range(100))
+    assert stop_cause(EndState(nodes, strategy="OnDelete", deleter="none")).cause == "on-delete-idle"
+    # a deleter at work that ran out of time is the horizon, not an idle OnDelete
+    assert stop_cause(EndState(nodes, strategy="OnDelete", deleter="batch", horizon_reached=True)).cause == "horizon"
+
+
+def test_the_horizon_reached_while_moving() -> None:
+    nodes = (done("a"), NodeEnd("b", old="terminating", new=NONE), NodeEnd("c", old="none", new=STARTING), old("d"))
+    cause = stop_cause(EndState(nodes, horizon_reached=True))
+    assert cause.cause == "horizon" and "1 node of 4 updated" in cause.sentence
+    assert stop_cause(EndState(nodes)).cause == "stalled"
+
+
+def test_rolled_back() -> None:
+    cause = stop_cause(EndState((done("a"), done("b")), rolled_back=True))
+    assert cause.cause == "rolled-back" and "2 nodes of 2 back on the old revision" in cause.sentence
+
+
+def test_ready_but_not_yet_available_is_not_a_failure() -> None:
+    nodes = (NodeEnd("a", old="none", new=READY_NOT_AVAILABLE), old("b"))
+    assert stop_cause(EndState(nodes, horizon_reached=True)).cause == "horizon"
+
+
+def test_every_combination_gives_a_known_cause_and_one_line() -> None:
+    """Exhaustive over small states: two nodes, every readiness, old and new state, strategy."""
+    singles = [NodeEnd("x", desired=d, ready=r, old=o, new=n) for d, r, o, n in
+               itertools.product((True, False), (True, False), ("none", "running", "terminating"), NEW_STATES)]
+    for a, b in itertools.product(singles, repeat=2):
+        for strategy, deleter, horizon in (("RollingUpdate", "none", False), ("OnDelete", "none", True),
+                                           ("OnDelete", "rate", False)):
+            state = EndState((a, NodeEnd("y", a.desired, b.ready, b.old, b.new)), strategy, deleter, horizon)
+            cause = stop_cause(state)
+            assert cause.cause in CAUSES and cause.cause in CAUSE_TEXT
+            assert cause.sentence and "\n" not in cause.sentence
+            news = {a.new, b.new}
+            failing = news & {CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY}
+            if failing:  # a broken revision always comes first
+                assert cause.cause in failing
+            elif news & {PENDING_RESOURCES, PENDING_HOST_PORT}:
+                assert cause.cause in (PENDING_RESOURCES, PENDING_HOST_PORT)
+
+
+def test_bad_states_are_rejected() -> None:
+    with pytest.raises(ValueError, match="new must be one of"):
+        NodeEnd("a", new="weird")
+    with pytest.raises(ValueError, match="old must be one of"):
+        NodeEnd("a", old="gone")
+
+
+def nodes_frame(rows: list[tuple[str, bool, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["node", "desired", "new_available_at_s"])
+
+
+def test_healthy_done_is_the_last_updatable_node() -> None:
+    frame = nodes_frame([("a", True, 100.0), ("b", True, 441.5), ("c", True, math.nan), ("d", False, math.nan)])
+    assert healthy_done_s(frame, ["c"]) == 441.5
+    assert healthy_done_s(frame) is None  # c could have been updated and was not
+    assert healthy_done_s(frame, ["a", "b", "c"]) == 0.0
+    assert healthy_done_s(nodes_frame([])) == 0.0
