@@ -21,5 +21,10 @@ __all__ = [
     "Timings",
     "ControllerSettings",
     "build_scenario",
+    "plan",
 ]
 __version__ = "0.1.0"
+
+# ``rollsim.plan(...)`` is the plan function; it shadows the subpackage's name on purpose
+# (the subpackage stays importable as ``rollsim.plan.<module>``).
+from rollsim.plan import plan  # noqa: E402

@@ -35,7 +35,7 @@ from rollsim.io.calibrate.fitting import ALPHA, FamilyFit, PhaseFit, fit_phase
 from rollsim.io.calibrate.kubectl import PullMessage, parse_go_duration, parse_pulled_message, parse_time
 from rollsim.io.calibrate.measurement import ks_test
 from rollsim.io.calibrate.phases import PHASES, PhaseSample, PhaseSamples, pod_phases
-from rollsim.io.calibrate.profile import Calibration, calibrate, format_table, load_timings, write_timings
+from rollsim.io.calibrate.profile import Calibration, calibrate, calibrate_documents, format_table, load_timings, write_timings
 
 __all__ = [
     "ALPHA",
@@ -47,6 +47,7 @@ __all__ = [
     "PhaseSamples",
     "PullMessage",
     "calibrate",
+    "calibrate_documents",
     "fit_phase",
     "format_table",
     "ks_test",

@@ -22,7 +22,7 @@ from rollsim.io.yamldoc import ConfigError, load_yaml
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
 from rollsim.io.atomic import write_text
 
-__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "format_table", "load_timings", "write_timings"]
+__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table", "load_timings", "write_timings"]
 
 PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
 
@@ -72,10 +72,16 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
     """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files."""
     pods_doc = read_json(pods_path)
     events_doc = None if events_path is None else read_json(events_path)
+    return calibrate_documents(pods_doc, events_doc, str(pods_path), None if events_path is None else str(events_path))
+
+
+def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str = "pods",
+                        events_source: str | None = None) -> Calibration:
+    """As ``calibrate``, for parsed pod and event lists (an API server's answers); errors name the sources."""
     try:
         samples = pod_phases(pods_doc, events_doc)
     except ConfigError as exc:
-        raise ConfigError(exc.message, exc.path, str(events_path if exc.file == "events" else pods_path)) from None
+        raise ConfigError(exc.message, exc.path, str(events_source if exc.file == "events" else pods_source)) from None
     phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
               for name, s in samples.phases.items()}
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
@@ -85,7 +91,7 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
         notes.append(f"ready: every value is a multiple of {lattice} s, the readiness probe's periodSeconds; "
                      "the profile sets probe_period 0 so that the simulator does not add it again")
     notes += samples.notes
-    source = {"pods": str(pods_path), "events": None if events_path is None else str(events_path)}
+    source = {"pods": pods_source, "events": events_source}
     return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source)
 
 
