@@ -91,7 +91,8 @@ def format_plan(result: PlanResult) -> str:
         lines.append(f"  no setting fits; binding constraint: {doc['binding']}")
         for r in doc["relaxations"]:
             lines.append(f"    relax {r['text']}")
-    ruled = result.candidates[result.candidates["verdict"] != "chosen"].head(6)
+    ruled = result.candidates[result.candidates["verdict"] != "chosen"]
+    ruled = ruled.sort_values("replications", ascending=False, kind="stable").head(6)
     if len(ruled):
         lines.append("  ruled out (a few):")
         for _, row in ruled.iterrows():
