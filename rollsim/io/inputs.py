@@ -38,6 +38,7 @@ class Inputs:
     node_list: tuple[Node, ...] | None = None
     timings: dict[str, str] | None = None
     warnings: tuple[str, ...] = ()
+    source: Mapping[str, Any] | None = None  # where a live cluster's inputs came from (context, server, ...)
 
 
 def split_file_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -70,7 +71,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     naming their own file and line; a bad value of the options themselves is a
     ``ValueError`` starting with the option's key path.
     """
-    spec = node_list = timings = None
+    spec = node_list = timings = source = None
     warnings: list[str] = []
     live_nodes = "nodes_file" not in files and "pools" not in files
     if is_live(files.get("manifest")) or (live and live_nodes):
@@ -83,6 +84,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
                             nodes=live_nodes, calibrate=bool(live.get("calibrate")))
             spec, warnings, node_list, timings = got.daemonset.spec, list(got.daemonset.warnings), got.node_list, \
                 got.timings
+            source = got.source
             files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
         else:
             node_list = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
@@ -111,4 +113,4 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
         from rollsim.io.calibrate import load_timings
 
         timings = {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir, "timings"))}
-    return Inputs(spec, node_list, timings, tuple(warnings))
+    return Inputs(spec, node_list, timings, tuple(warnings), source)

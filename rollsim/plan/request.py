@@ -47,7 +47,7 @@ def plan_scenario(request: PlanRequest):
     options = {**(inputs.timings or {}), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     source = {**{k: str(v) for k, v in request.files.items()},
-              **{k: v for k, v in (request.live or {}).items() if v is not None},
+              **{k: v for k, v in (request.live or {}).items() if v is not None}, **(inputs.source or {}),
               **({"calibrated_timings": inputs.timings} if (request.live or {}).get("calibrate") else {})}
     return scenario, inputs.warnings, source
 
