@@ -402,7 +402,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from rollsim.plan.constraints import Constraints
     from rollsim.plan.request import PlanRequest, format_plan, run_request
 
+    from rollsim.io.inputs import is_live
+
     _use_agg()
+    if args.calibrate and not is_live(args.manifest):
+        raise UsageError("argument --calibrate: applies only with --manifest ds/NAME (a live cluster)")
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
     try:

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from rollsim import build_scenario
 from rollsim.plan.answer import choose, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, tolerance_bound

@@ -49,7 +49,7 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tol
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.2f}%".replace(".00%", "%")
+    return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, tolerance: float,

@@ -62,7 +62,7 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%".replace(".00%", "%")
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def format_plan(result: PlanResult) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rollsim.plan.bisect import largest_true, smallest_true
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
+from rollsim.plan.candidates import UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence

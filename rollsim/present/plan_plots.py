@@ -10,7 +10,6 @@ points screened with few replications hollow. Both take ``ax=None`` and return t
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping
 from typing import Any
 

@@ -44,7 +44,7 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 
 def _pct(x: Any) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.2f}%".replace(".00%", "%")
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def _d(x: Any) -> str:
@@ -85,7 +85,8 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
 
     def rows(frame: pd.DataFrame) -> list[list[str]]:
         return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
-                 _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])), str(r["verdict"])]
+                 _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])),
+                 str(r["verdict"]).split("): ", 1)[-1] if str(r["verdict"]).startswith("screened") else str(r["verdict"])]
                 for _, r in frame.iterrows()]
 
     confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]
