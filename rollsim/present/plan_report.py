@@ -109,9 +109,11 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
                       + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or
              "built-in defaults"]]
-    timings = sc.get("timings") if isinstance(sc, Mapping) else None
-    if isinstance(timings, Mapping):
-        rows.append(["timings", ", ".join(f"{k} {v}" for k, v in timings.items())])
+    phases = [k for k in ("schedule", "pull", "start", "ready", "terminate", "probe_period") if k in sc]
+    if phases:
+        rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases)])
+    if "calibrated_timings" in plan["source"]:
+        rows.append(["calibrated from the cluster", "yes: " + ", ".join(sorted(plan["source"]["calibrated_timings"]))])
     controller = sc.get("controller") if isinstance(sc, Mapping) else None
     if controller is not None:
         rows.append(["controller", json.dumps(controller) if not isinstance(controller, str) else controller])
@@ -122,9 +124,11 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
             f"{s['wall_s']:.1f} s wall on {s['workers']} {s['executor']} workers, {s['cpu_s_runs']:.1f} s of CPU in "
-            f"the runs). Every setting ran replication r with the same seed (common random numbers). Each search "
-            f"screened with {s['screen_replications']} replications and confirmed its answer and that answer's "
-            f"neighbour with {s['replications']} (up to {s['max_replications']} when a window verdict was unclear). "
+            f"the runs). Every setting ran replication r with the same seed (common random numbers). The search for "
+            f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
+            f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
+            f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window verdict was "
+            "unclear). "
             f"Settings within {100 * s['tolerance']:g}% of the fastest mean count as as fast; among those the one "
             f"that keeps the most nodes available, then needs the least extra capacity, then the smallest budget "
             f"wins. Counts are found to within {100 * s['resolution']:g}%.")
