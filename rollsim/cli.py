@@ -145,7 +145,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
     _live_flags(run)
-    _plan_parser(sub)
+    from rollsim.plan.flags import add_plan_arguments
+
+    add_plan_arguments(sub.add_parser("plan", help="find the fastest update setting that fits a window, a floor and a "
+                                                   "surge budget"), _live_flags)
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
         cmd = sub.add_parser(name, help=text)
@@ -166,67 +169,6 @@ def _live(args: argparse.Namespace) -> dict[str, Any] | None:
     live = {k: getattr(args, k, None) for k in ("context", "kubeconfig", "namespace", "calibrate")}
     live = {k: v for k, v in live.items() if v}
     return live or None
-
-
-def _plan_parser(sub) -> None:
-    from rollsim.plan.constraints import parse_duration, parse_fraction, parse_probability
-
-    p = sub.add_parser("plan", help="find the fastest update setting that fits a window, a floor and a surge budget")
-    inputs = p.add_argument_group("the DaemonSet and the cluster (files, or live with ds/NAME and --context)")
-    inputs.add_argument("--manifest", metavar="DS.yaml|ds/NAME", help="a DaemonSet manifest, or ds/NAME in the cluster")
-    inputs.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
-    inputs.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
-    inputs.add_argument("--nodes-file", metavar="NODES.json", help="kubectl get nodes -o json")
-    inputs.add_argument("--nodes", type=_checked(RULES["nodes"]), metavar="N", help="N identical nodes instead")
-    inputs.add_argument("--timings", metavar="TIMINGS.yaml", help="a timing profile written by rollsim calibrate")
-    _live_flags(inputs)
-    inputs.add_argument("--calibrate", action="store_true", help="fit timings from the live pods and their events")
-    inputs.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
-    c = p.add_argument_group("constraints")
-    c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
-                   help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")
-    c.add_argument("--window", type=_checked(parse_duration), metavar="T", help="maintenance window, e.g. 30m")
-    c.add_argument("--window-probability", type=_checked(parse_probability), default=0.95, metavar="P",
-                   help="finish within the window with this probability (default 0.95: duration p95 ≤ T)")
-    c.add_argument("--confidence", type=_checked(parse_probability), default=0.95, metavar="C",
-                   help="confidence of the window verdict (default 0.95)")
-    c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
-    c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")
-    c.add_argument("--surge-memory", type=_checked(RULES["requests_memory"]), metavar="MEM",
-                   help="extra memory at once, e.g. 8Gi")
-    c.add_argument("--no-surge", action="store_true", help="do not consider maxSurge")
-    c.add_argument("--min-ready-seconds", type=_checked(_seconds_list), metavar="S[,S...]",
-                   help="minReadySeconds values the plan may choose (default: the DaemonSet's)")
-    s = p.add_argument_group("search")
-    s.add_argument("--replications", type=_checked(RULES["workers"]), default=5, metavar="N",
-                   help="replications per setting, more when a verdict is unclear (default 5)")
-    s.add_argument("--max-replications", type=_checked(RULES["workers"]), default=40, metavar="N")
-    s.add_argument("--tolerance", type=_checked(_tolerance), default=0.02, metavar="F",
-                   help="settings within this share of the fastest count as as fast (default 0.02)")
-    s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
-    s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
-    s.add_argument("--executor", choices=("serial", "processes", "dask"))
-    s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
-    s.add_argument("--out", type=Path, metavar="DIR", help="plan folder (default results/plan-<daemonset>)")
-
-
-def _seconds_list(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"must be seconds such as 0,10,30, got {text!r}") from None
-    if any(not math.isfinite(v) or v < 0 for v in values):
-        raise ValueError(f"must be seconds ≥ 0, got {text!r}")
-    return values
-
-
-def _tolerance(text: str) -> float:
-    from rollsim.plan.constraints import parse_fraction
-
-    value = parse_fraction(text)
-    if value >= 1:
-        raise ValueError(f"must be less than 1, got {text!r}")
-    return value
 
 
 def _flags(names: tuple[str, ...]) -> str:
@@ -388,37 +330,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_settings(args: argparse.Namespace):
-    from rollsim.plan.search import SearchSettings
-
-    try:
-        return SearchSettings(args.replications, max(args.replications, args.max_replications), args.tolerance,
-                              args.seed)
-    except ValueError as exc:
-        raise UsageError(f"argument --replications: {exc}") from None
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from rollsim.plan.constraints import Constraints
-    from rollsim.plan.request import PlanRequest, format_plan, run_request
-
-    from rollsim.io.inputs import is_live
+    from rollsim.plan.flags import FlagError, request_from_args
+    from rollsim.plan.request import format_plan, run_request
 
     _use_agg()
-    if args.calibrate and not is_live(args.manifest):
-        raise UsageError("argument --calibrate: applies only with --manifest ds/NAME (a live cluster)")
-    files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
-             "strict": True if args.strict else None}
     try:
-        request = PlanRequest(
-            constraints=Constraints(args.floor, args.window, args.window_probability, args.surge_pods,
-                                    args.surge_cpu, args.surge_memory, not args.no_surge, args.min_ready_seconds,
-                                    args.confidence),
-            settings=_search_settings(args),
-            files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=_live(args),
-            options={"nodes": args.nodes, "controller": args.controller}, out=args.out, workers=args.workers,
-            executor=args.executor, scheduler=args.scheduler)
-        result, warnings = run_request(request)
+        result, warnings = run_request(request_from_args(args, _live(args)))
+    except FlagError as exc:
+        raise UsageError(str(exc)) from None
     except OptionError as exc:
         raise UsageError(f"argument {_flags(exc.options)}: {exc.message}") from None
     for warning in warnings:

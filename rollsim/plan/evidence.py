@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from rollsim.plan.candidates import Setting
 from rollsim.plan.constraints import Constraints
@@ -33,6 +32,8 @@ def tolerance_bound(values: Sequence[float], probability: float, confidence: flo
     sd = float(np.std(x, ddof=1))
     if sd == 0:
         return float(x[0])
+    from scipy import stats  # imported here: scipy.stats takes seconds to import, and ``import rollsim`` loads this
+
     n = len(x)
     k = float(stats.nct.ppf(confidence, df=n - 1, nc=stats.norm.ppf(probability) * math.sqrt(n))) / math.sqrt(n)
     return float(np.mean(x)) + k * sd
