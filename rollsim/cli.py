@@ -379,6 +379,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
+    if (args.results / "plan.json").is_file():  # a plan folder: its figures come with its report
+        return _cmd_report(args)
     for path in save_figures(_load(args.results)):
         print(path)
     return 0
@@ -388,7 +390,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
-    md, html = write_report(_load(args.results))
+    if (args.results / "plan.json").is_file():  # a folder written by rollsim plan
+        from rollsim.present.plan_report import write_plan_report
+
+        md, html = write_plan_report(args.results)
+    else:
+        md, html = write_report(_load(args.results))
     print(md)
     print(html)
     return 0

@@ -43,6 +43,8 @@ def test_report_is_rebuilt_from_the_folder_alone(tmp_path):
     md, html = write_plan_report(out)
     assert md.is_file() and "maxSurge not considered: surge not allowed" in md.read_text()
     assert "<img" in html.read_text()
+    (out / "report.md").unlink()
+    assert main(["report", str(out)]) == 0 and (out / "report.md").is_file()  # rollsim report knows a plan folder
 
 
 @pytest.mark.parametrize("argv, flag", [

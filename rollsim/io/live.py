@@ -23,7 +23,8 @@ from typing import Any
 
 from rollsim.io.yamldoc import ConfigError
 
-__all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live", "read_live_nodes"]
+__all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
+           "read_live_nodes"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
@@ -192,7 +193,8 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     if nodes:
         from rollsim.io.nodes import nodes_from_document
 
-        node_list = nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
+        nodes_doc = list_all(conn, "list nodes", core.list_node, page_size)
+        node_list = nodes_from_document(nodes_doc, f"{conn.context}:nodes")
     calibration = None
     if calibrate:
         from rollsim.io.calibrate import calibrate_documents

@@ -121,8 +121,9 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
             out.append(Relaxation("surge capacity", f"allow {pods} extra pod ({cpu}m CPU, {mem / 2**20:,.0f}Mi)", e))
         return "availability floor", out
     fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
-    out.append(Relaxation("window", f"allow {format_duration(fastest.window_bound(c))} "
-                                    f"(p{100 * c.window_probability:g} at {100 * c.confidence:g}% confidence)", fastest))
+    needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
+              f"{100 * c.confidence:g}% confidence)")
+    out.append(Relaxation("window", needed, fastest))
     probe = lambda fam: lambda counts: search.evidence([fam.at(n) for n in counts])  # noqa: E731
     for family in families:
         if family.min_ready_seconds != mrs:

@@ -118,11 +118,13 @@ class Constraints:
         if surge_memory is not None:
             given["surge_memory_bytes"] = memory_bytes(surge_memory)
         if min_ready_seconds is not None:
-            items = min_ready_seconds if isinstance(min_ready_seconds, (list, tuple)) else str(min_ready_seconds).split(",")
+            items = (min_ready_seconds if isinstance(min_ready_seconds, (list, tuple))
+                     else str(min_ready_seconds).split(","))
             try:
                 given["min_ready_seconds"] = tuple(float(str(v).strip()) for v in items)
             except ValueError:
-                raise ValueError(f"min_ready_seconds must be seconds such as 0,10,30, got {min_ready_seconds!r}") from None
+                raise ValueError(f"min_ready_seconds must be seconds such as 0,10,30, got "
+                                 f"{min_ready_seconds!r}") from None
         return cls(**given)
 
     def describe(self) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from rollsim.plan.constraints import Constraints
 __all__ = ["Evidence", "tolerance_bound", "quantile_interval"]
 
 
-def tolerance_bound(values: Sequence[float], probability: float, confidence: float) -> float:
+def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, confidence: float) -> float:
     """Upper bound U with P(P(D ≤ U) ≥ probability) = confidence, D normal; inf if any is inf."""
     x = np.asarray(values, dtype=float)
     if len(x) == 0 or not np.all(np.isfinite(x)):
@@ -39,7 +39,7 @@ def tolerance_bound(values: Sequence[float], probability: float, confidence: flo
     return float(np.mean(x)) + k * sd
 
 
-def quantile_interval(values: Sequence[float], q: float, level: float = 0.95, seed: int = 0,
+def quantile_interval(values: Sequence[float] | np.ndarray, q: float, level: float = 0.95, seed: int = 0,
                       resamples: int = 2000) -> tuple[float, float]:
     """A percentile-bootstrap interval of the ``q`` quantile (NaN with fewer than 3 values)."""
     x = np.asarray(values, dtype=float)

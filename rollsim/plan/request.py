@@ -62,7 +62,9 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def format_plan(result: PlanResult) -> str:

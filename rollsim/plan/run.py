@@ -175,7 +175,8 @@ def plan(scenario: Scenario, constraints: Constraints = Constraints(), *, settin
         backend_name, n_workers = backend.name, backend.workers
     evidence = evaluator.evaluated()
     run = {"runs": evaluator.total_runs, "executor": backend_name, "workers": n_workers,
-           "wall_s": round(time.perf_counter() - started, 3), "cpu_s_this_process": round(time.process_time() - cpu0, 3),
+           "wall_s": round(time.perf_counter() - started, 3),
+           "cpu_s_this_process": round(time.process_time() - cpu0, 3),
            "cpu_s_runs": round(evaluator.cpu_s, 3),
            "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
     document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run, source or {})

@@ -5,7 +5,8 @@ For each family (``maxUnavailable`` or ``maxSurge`` at one allowed ``minReadySec
 The top's search screens with few replications (``screen_replications``), then confirms
 its answer and the answer's neighbour with the full ones (the screened runs are kept:
 replication r has the same seed either way); the knee's runs all have the full ones.
-Counts are found to within ``resolution`` of themselves (0: exactly). Runs longer than ``4 ×`` the window are cut at that horizon.
+Counts are found to within ``resolution`` of themselves (0: exactly). Runs longer than
+``4 ×`` the window are cut at that horizon.
 
 1. **Top**: the largest count that keeps the availability floor in every replication
    (``largest_true``, guessed from the floor: ``⌊(1 − floor) × desired⌋`` unavailable

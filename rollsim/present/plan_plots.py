@@ -60,7 +60,7 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
                                      (right, "extra_pods", "extra pods at once (surge)", True)):
         scale = 100.0 if column == "worst_availability" else 1.0
         for kind, group in c.groupby("kind"):
-            ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(kind, "0.5"),
+            ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(str(kind), "0.5"),
                        alpha=0.8, label=kind, zorder=3)
         if len(c):
             _front(ax, c["duration_p95_s"].to_numpy(float), c[column].to_numpy(float) * scale, lower)
@@ -91,7 +91,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     c = candidates[np.isfinite(candidates["duration_mean_s"].astype(float))]
     for (kind, mrs), group in c.groupby(["kind", "min_ready_seconds"]):
         group = group.sort_values("count")
-        color = _COLORS.get(kind, "0.5")
+        color = _COLORS.get(str(kind), "0.5")
         label = f"{kind} (minReadySeconds {mrs:g})"
         confirmed = group[group["replications"] >= full]
         ax.plot(confirmed["count"], confirmed["duration_mean_s"], "o-", color=color, ms=5, lw=1, label=label)
@@ -104,7 +104,8 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     if answer is not None:
         ax.plot([answer["count"]], [answer["duration_mean_s"]], "*", ms=20, color="#2ca02c", mec="black", zorder=5,
                 label=f"chosen: {answer['setting']}")
-    ax.plot([], [], "o", mfc="none", color="0.4", label=f"screened ({plan['search']['screen_replications']} replications)")
+    screened_label = f"screened ({plan['search']['screen_replications']} replications)"
+    ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
     _log_time(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
@@ -120,8 +121,8 @@ def render_plan_figures(plan: Mapping[str, Any], candidates: pd.DataFrame) -> di
     out = {}
     for name, draw in (("pareto", plot_pareto), ("search", plot_search)):
         drawn = draw(plan, candidates)
-        fig = (drawn[0] if isinstance(drawn, tuple) else drawn).figure
+        fig = (drawn[0] if isinstance(drawn, tuple) else drawn).get_figure(root=True)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI)
+        fig.savefig(buf, format="png", dpi=DPI)  # type: ignore[union-attr]
         out[name] = buf.getvalue()
     return out

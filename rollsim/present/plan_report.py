@@ -44,7 +44,9 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 
 def _pct(x: Any) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.2f}".rstrip("0").rstrip(".") + "%"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{100 * float(x):.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def _d(x: Any) -> str:
@@ -79,6 +81,11 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
             ("p", [("code", a["patch"])]), ("table", ["", ""], rows)]
 
 
+def _verdict(text: str) -> str:
+    """A verdict without the "screened (n replications): " its table's heading already says."""
+    return text.split("): ", 1)[-1] if text.startswith("screened") else text
+
+
 def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     full = int(plan["search"]["replications"])
     header = ["setting", "replications", "p50", "p95", "window bound", "worst availability", "extra pods", "verdict"]
@@ -86,7 +93,7 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     def rows(frame: pd.DataFrame) -> list[list[str]]:
         return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
                  _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])),
-                 str(r["verdict"]).split("): ", 1)[-1] if str(r["verdict"]).startswith("screened") else str(r["verdict"])]
+                 _verdict(str(r["verdict"]))]
                 for _, r in frame.iterrows()]
 
     confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]
@@ -133,7 +140,8 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             f"that keeps the most nodes available, then needs the least extra capacity, then the smallest budget "
             f"wins. Counts are found to within {100 * s['resolution']:g}%.")
     rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
-    blocks: list[tuple] = [("p", [("", text)]), ("table", ["family", "top (largest safe count)", "knee (smallest as fast)"], rows)]
+    header = ["family", "top (largest safe count)", "knee (smallest as fast)"]
+    blocks: list[tuple] = [("p", [("", text)]), ("table", header, rows)]
     if s.get("no_surge"):
         blocks.append(("note", f"maxSurge not considered: {s['no_surge']}."))
     return blocks
@@ -160,7 +168,8 @@ def write_plan_report(path: str | Path) -> tuple[Path, Path]:
     plan, candidates = load_plan(root)
     images = render_plan_figures(plan, candidates)
     for name, png in images.items():
-        write_atomically(root / "figures" / f"{name}.png", lambda f, png=png: f.write(png), binary=True)
+        write_atomically(root / "figures" / f"{name}.png", lambda f, png=png: f.write(png),  # type: ignore[misc]
+                         binary=True)
     blocks = plan_report_blocks(plan, candidates, list(images))
     md, page = root / "report.md", root / "report.html"
     title = f"rollsim plan: {plan['daemonset']['namespace']}/{plan['daemonset']['name']}"
