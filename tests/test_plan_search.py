@@ -22,7 +22,7 @@ from rollsim.sweep.executors import Backend, SerialExecutor
 
 # -- bisection -------------------------------------------------------------------------------
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(n=st.integers(1, 400), data=st.data(), gallop=st.booleans(), resolution=st.sampled_from([0.0, 0.02, 0.1]))
 def test_bisection_finds_the_boundary_within_its_resolution(n, data, gallop, resolution):
     t = data.draw(st.integers(0, n), label="last true")

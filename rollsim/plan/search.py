@@ -183,7 +183,7 @@ class Search:
 
         def fast_enough(n: int) -> bool:
             e = self.one(family.at(n))
-            return e.as_fast_as(best, self.s.tolerance) and (self.n < self.s.replications or e.meets_window(self.c))
+            return e.as_fast_as(best, self.s.tolerance) and e.meets_window(self.c)
 
         # Not screened: "as fast as the best, within 2%" is decided on small differences, and a
         # screened answer on a flat stretch of the curve can land far from the full one.
