@@ -33,8 +33,9 @@ def kubeconfig(api, tmp_path):
 
 
 def test_reads_the_daemonset_and_every_node_page_by_page(api, kubeconfig):
-    live = read_live("ds/fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5)
+    live = read_live("ds/fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5, strict=True)
     assert live.daemonset.spec == load_daemonset(MANIFEST).spec  # the same DaemonSet as the file, read the same way
+    assert live.daemonset.warnings == ()  # every server-written field is known to the API models
     assert len(live.node_list) == 12
     assert sum(not n.ready for n in live.node_list) == 1
     node_calls = [q for _, path, q in api.api.requests if path == "/api/v1/nodes"]
@@ -129,3 +130,11 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
     assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n kube-system -p '")
     assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
+
+
+def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig, capsys):
+    api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = "150%"
+    code = main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "recorded:ds/kube-system/fluentd-elasticsearch" in err and "maxUnavailable" in err and "100%" in err
