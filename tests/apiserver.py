@@ -3,8 +3,9 @@
 Serves the JSON in ``tests/data/live`` exactly as an API server sends it: lists cut into
 pages by ``limit`` with an opaque ``continue`` token and ``remainingItemCount`` (the last
 page has neither), ``labelSelector``/``fieldSelector`` recorded for the test to check, a
-``Status`` with code 404 for a DaemonSet that is not there, and a 403 ``Status`` for any
-path in ``forbidden``. Only GET is answered; any other method is a test failure (405).
+``Status`` with code 404 for a DaemonSet that is not there, a 403 ``Status`` for any
+path in ``forbidden``, and a 410 ``Status`` (an expired ``continue`` token) for the next
+``expire_continue`` continued list requests. Only GET is answered; any other method is a test failure (405).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class RecordedApi:
                       "/api/v1/namespaces/kube-system/pods": _load("pods.json"),
                       "/api/v1/namespaces/kube-system/events": _load("events.json")}
         self.forbidden: set[str] = set()
+        self.expire_continue = 0  # answer this many continued list requests with 410 Gone
         self.requests: list[tuple[str, str, dict]] = []  # method, path, query
 
     def answer(self, method: str, url: str) -> tuple[int, dict]:
@@ -54,6 +56,11 @@ class RecordedApi:
             status["details"]["name"] = name
             return 404, status
         if path in self.lists:
+            if "continue" in query and self.expire_continue:
+                self.expire_continue -= 1
+                return 410, self._status(410, "Expired", "The provided continue parameter is too old to display a "
+                                                         "consistent list result. You can start a new list without "
+                                                         "the continue parameter.")
             return 200, self._page(self.lists[path], query)
         return 404, self._status(404, "NotFound", "the server could not find the requested resource")
 

@@ -138,3 +138,10 @@ def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig,
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "recorded:ds/kube-system/fluentd-elasticsearch" in err and "maxUnavailable" in err and "100%" in err
+
+
+def test_an_expired_continue_token_starts_the_list_again_once(api, kubeconfig):
+    api.api.expire_continue = 1
+    assert len(read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5).node_list) == 12
+    api.api.expire_continue = 2
+    assert "HTTP 410" in _error(name="fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5)

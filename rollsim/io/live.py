@@ -31,7 +31,11 @@ _TIMEOUT = (5, 60)  # connect, read (seconds)
 
 
 class LiveError(ConfigError):
-    """The cluster could not be read: one line saying why."""
+    """The cluster could not be read: one line saying why (``status``: the HTTP status, if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _call(conn: Connection, what: str, fn: Callable[..., Any], **kwargs: Any) ->
             raise LiveError(f"{conn.where()}: unauthorized to {what}: the credentials were refused") from None
         if exc.status == 404:
             raise LiveError(f"{conn.where()}: cannot {what}: not found ({message or 'HTTP 404'})") from None
-        raise LiveError(f"{conn.where()}: cannot {what}: HTTP {exc.status} {message}".rstrip()) from None
+        raise LiveError(f"{conn.where()}: cannot {what}: HTTP {exc.status} {message}".rstrip(), exc.status) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         cause = getattr(exc, "reason", None) or exc
         raise LiveError(f"{conn.where()}: cannot reach the API server to {what}: {_one_line(cause)}") from None
@@ -124,12 +128,23 @@ def _call(conn: Connection, what: str, fn: Callable[..., Any], **kwargs: Any) ->
 
 def list_all(conn: Connection, what: str, fn: Callable[..., Any], page_size: int = PAGE_SIZE,
              **kwargs: Any) -> dict[str, Any]:
-    """Every item of a list call, page by page (``limit`` and ``continue``), as one List document."""
+    """Every item of a list call, page by page (``limit`` and ``continue``), as one List document.
+
+    A ``continue`` token that expired (410 Gone, after about five minutes between pages)
+    starts the list again, once, as client-go's pager falls back to a fresh list.
+    """
     items: list[Any] = []
     token: str | None = None
     first: dict[str, Any] | None = None
+    restarted = False
     while True:
-        page = _call(conn, what, fn, limit=page_size, **({"_continue": token} if token else {}), **kwargs)
+        try:
+            page = _call(conn, what, fn, limit=page_size, **({"_continue": token} if token else {}), **kwargs)
+        except LiveError as exc:
+            if exc.status != 410 or not token or restarted:
+                raise
+            items, token, first, restarted = [], None, None, True
+            continue
         if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
             raise LiveError(f"{conn.where()}: cannot {what}: the answer is not a list")
         first = first or page
