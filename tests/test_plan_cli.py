@@ -73,3 +73,18 @@ def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
     assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
     assert "binding constraint: availability floor" in text
     assert "availability floor: lower it to 97.5%" in plan["relaxations"][0]["text"]  # one node of 40 at a time
+
+
+@pytest.mark.slow
+def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
+    """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few dozen runs, not a grid of 30,000."""
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "3000", "-o", str(nodes)]) == 0
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--window", "30m", "--floor", "95%",
+                 "--workers", "2", "--out", str(out)]) == 0
+    plan, candidates = load_plan(out)
+    assert plan["search"]["tops"]["maxUnavailable, minReadySeconds 0"] == 150  # 5%: the most the floor allows
+    assert plan["search"]["runs"] <= 100 and plan["search"]["settings_simulated"] <= 20
+    answer = plan["answer"]
+    assert answer["window_bound_s"] <= 1800 and answer["worst_availability"] >= 0.95
