@@ -9,6 +9,7 @@ with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,12 +53,21 @@ def plan_scenario(request: PlanRequest):
     return scenario, inputs.warnings, source
 
 
+def _progress_line(done: int, submitted: int) -> None:
+    """A one-line counter on a terminal's standard error (nothing when it is not a terminal)."""
+    sys.stderr.write(f"\rrollsim plan: {done} runs simulated")
+    sys.stderr.flush()
+
+
 def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
     scenario, warnings, source = plan_scenario(request)
     out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
+    on_run = _progress_line if sys.stderr.isatty() else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
-                  executor=request.executor, scheduler=request.scheduler, source=source)
+                  executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run)
+    if on_run is not None:
+        sys.stderr.write("\r\033[K")
     return result, warnings
 
 
