@@ -48,6 +48,12 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tol
     return min(near, key=lambda e: preference(e, capacity))
 
 
+def _capacity(pods: int, cpu: int, mem: int) -> str:
+    """``12 extra pods (1,200m CPU, 2,400Mi)``; requests of zero are left out."""
+    parts = [p for p in (f"{cpu:,}m CPU" if cpu else "", f"{mem / 2**20:,.0f}Mi" if mem else "") if p]
+    return f"{pods} extra pod{'s' if pods != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
@@ -117,8 +123,7 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
             out.append(Relaxation("availability floor", f"lower it to {_pct(one.worst_availability)}", one))
         if any(f.kind == SURGE for f in families):
             e = search.one(Family(SURGE, mrs).at(1))
-            pods, cpu, mem = cap.of(e.setting)
-            out.append(Relaxation("surge capacity", f"allow {pods} extra pod ({cpu}m CPU, {mem / 2**20:,.0f}Mi)", e))
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
         return "availability floor", out
     fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
     needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
@@ -140,8 +145,7 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
         if family.kind == UNAVAILABLE:
             out.append(Relaxation("availability floor", f"lower it to {_pct(e.worst_availability)}", e))
         else:
-            pods, cpu, mem = cap.of(e.setting)
-            out.append(Relaxation("surge capacity", f"allow {pods} extra pods ({cpu:,}m CPU, {mem / 2**20:,.0f}Mi)", e))
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
     return "window", out
 
 
