@@ -46,7 +46,7 @@ class SearchSettings:
     tolerance: float = 0.02
     seed: int = 0
     screen_replications: int = 2
-    resolution: float = 0.02
+    resolution: float = 0.0
 
     def __post_init__(self) -> None:
         if not 2 <= self.replications <= self.max_replications:
