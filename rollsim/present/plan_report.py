@@ -138,7 +138,8 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             "unclear). "
             f"Settings within {100 * s['tolerance']:g}% of the fastest mean count as as fast; among those the one "
             f"that keeps the most nodes available, then needs the least extra capacity, then the smallest budget "
-            f"wins. Counts are found to within {100 * s['resolution']:g}%.")
+            + ("wins. Counts are exact." if not s["resolution"] else
+               f"wins. Counts are found to within {100 * s['resolution']:g}%."))
     rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
     header = ["family", "top (largest safe count)", "knee (smallest as fast)"]
     blocks: list[tuple] = [("p", [("", text)]), ("table", header, rows)]
