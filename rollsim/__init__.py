@@ -44,6 +44,7 @@ _EXPORTS = {
     "load_results": "rollsim.api",
     "Results": "rollsim.sweep.results",
     "Experiment": "rollsim.sweep.experiment",
+    "plan": "rollsim.plan",  # the function; it shadows the subpackage's name (rollsim.plan.<module> still imports)
 }
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "ReadinessProbe",
     "Timings",
     "ControllerSettings",
+    "plan",
     "__version__",
 ]
 

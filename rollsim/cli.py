@@ -135,7 +135,7 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
+def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argparse.ArgumentParser:
     """The whole parser; ``scenario_flags=False`` leaves out simulate's scenario flags, whose
     declarations import NumPy (``rollsim --help`` and ``--version`` do not show them)."""
     parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
@@ -174,6 +174,7 @@ def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
                        help="kubectl get nodes -o json (replaces --nodes); - reads standard input")
     files.add_argument("--timings", metavar="TIMINGS.yaml",
                        help="a timing profile written by rollsim calibrate; - reads standard input")
+    _live_flags(files)
     sim.add_argument("--timeline", type=_checked(_output_path), metavar="PATH",
                      help="write the timeline: PATH.prom in the Prometheus text format (timestamps in ms), "
                           "PATH.om in OpenMetrics (for promtool backfilling), anything else as CSV")
@@ -215,6 +216,14 @@ def _build_parser(scenario_flags: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS",
                      help="run on an existing Dask cluster (tcp://host:8786)")
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
+    _live_flags(run)
+    plan_help = "find the fastest update setting that fits a window, a floor and a surge budget"
+    if plan_flags:  # its flags import the planner (NumPy, SimPy): only when asked for
+        from rollsim.plan.flags import add_plan_arguments
+
+        add_plan_arguments(sub.add_parser("plan", help=plan_help, parents=common), _live_flags)
+    else:
+        sub.add_parser("plan", help=plan_help, parents=common)
     sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
@@ -245,6 +254,19 @@ def _epoch_seconds(text: str) -> float:
     except ValueError:
         raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _live_flags(group) -> None:
+    """--context/--kubeconfig/--namespace: read ``ds/NAME`` (and the nodes) from a live cluster."""
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster (with ds/NAME)")
+    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+    group.add_argument("-n", "--namespace", metavar="NS", help="namespace of ds/NAME (default: the context's)")
+
+
+def _live(args: argparse.Namespace) -> dict[str, Any] | None:
+    live = {k: getattr(args, k, None) for k in ("context", "kubeconfig", "namespace", "calibrate")}
+    live = {k: v for k, v in live.items() if v}
+    return live or None
 
 
 def _flags(names: tuple[str, ...]) -> str:
@@ -296,7 +318,7 @@ def _scenario_from(args: argparse.Namespace):
         raise UsageError("argument --daemonset: applies only with --manifest")
     _one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
     try:
-        inputs = load_inputs(files, name=args.daemonset)
+        inputs = load_inputs(files, name=args.daemonset, live=_live(args))
     except ValueError as exc:
         if hasattr(exc, "file"):  # a ConfigError names its own file and line
             raise
@@ -384,7 +406,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     _use_agg()
     _one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
-    experiments = [load_experiment(path) for path in args.experiments]  # all checked before any run
+    experiments = [load_experiment(path, live=_live(args)) for path in args.experiments]  # all checked first
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise UsageError("two experiment files have the same name; their results would collide")
@@ -426,6 +448,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
     print(format_rows(validate(studies, args.kubernetes_version)))
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from rollsim.plan.flags import FlagError, request_from_args
+    from rollsim.plan.request import format_plan, run_request
+    from rollsim.spec.options import OptionError
+
+    _use_agg()
+    try:
+        result, warnings = run_request(request_from_args(args, _live(args)))
+    except FlagError as exc:
+        raise UsageError(str(exc)) from None
+    except OptionError as exc:
+        raise UsageError(f"argument {_flags(exc.options)}: {exc.message}") from None
+    for warning in warnings:
+        print(f"rollsim: warning: {warning}", file=sys.stderr)
+    print(format_plan(result))
     return 0
 
 
@@ -497,6 +537,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
+    if (args.results / "plan.json").is_file():  # a plan folder: its figures come with its report
+        return _cmd_report(args)
     _show_paths(args, "figures", _presenting(args.results, save_figures))
     return 0
 
@@ -505,6 +547,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
+    if (args.results / "plan.json").is_file():  # a folder written by rollsim plan
+        from rollsim.present.plan_report import write_plan_report
+
+        _show_paths(args, "reports", list(write_plan_report(args.results)))
+        return 0
     _show_paths(args, "reports", _presenting(args.results, write_report))
     return 0
 
@@ -530,10 +577,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
     """
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = _build_parser(scenario_flags="simulate" in words or "_ARGCOMPLETE" in os.environ)
+    completing = "_ARGCOMPLETE" in os.environ
+    parser = _build_parser(scenario_flags="simulate" in words or completing, plan_flags="plan" in words or completing)
     commands = {"simulate": _cmd_simulate, "run": _cmd_run, "plot": _cmd_plot, "report": _cmd_report,
                 "make-nodes": _cmd_make_nodes, "calibrate": _cmd_calibrate, "schema": _cmd_schema,
-                "completion": _cmd_completion, "validate": _cmd_validate}
+                "completion": _cmd_completion, "validate": _cmd_validate, "plan": _cmd_plan}
     try:
         args = parser.parse_args(argv)
         return commands[args.command](args)

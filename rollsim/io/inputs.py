@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from collections.abc import Mapping
 
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
 
-__all__ = ["FILE_OPTIONS", "Inputs", "load_inputs", "split_file_options"]
+__all__ = ["FILE_OPTIONS", "Inputs", "is_live", "load_inputs", "split_file_options"]
 
 # option -> its key path in a scenario section ("timings" given as a string is a profile)
 FILE_OPTIONS = {
@@ -37,6 +38,7 @@ class Inputs:
     node_list: tuple[Node, ...] | None = None
     timings: dict[str, str] | None = None
     warnings: tuple[str, ...] = ()
+    source: Mapping[str, Any] | None = None  # where a live cluster's inputs came from (context, server, ...)
 
 
 def split_file_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -53,14 +55,40 @@ def _path(value: Any, base_dir: Path, key: str) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path(".")) -> Inputs:
+def is_live(manifest: Any) -> bool:
+    """``ds/NAME`` (or ``daemonset/NAME``) names a DaemonSet in a live cluster, not a file."""
+    return isinstance(manifest, str) and manifest.startswith(("ds/", "daemonset/", "daemonsets/"))
+
+
+def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
+                live: Mapping[str, Any] | None = None) -> Inputs:
     """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
 
-    File errors are ``ConfigError``s naming their own file and line; a bad value of the
-    options themselves is a ``ValueError`` starting with the option's key path.
+    A manifest ``ds/NAME`` is read from a live cluster (``rollsim.io.live``) with the
+    ``live`` settings (``context``, ``kubeconfig``, ``namespace``, ``calibrate``), and so
+    are the nodes unless a node list or pools are given; with ``live`` settings and no
+    node list, a context or kubeconfig named means the nodes come from the cluster too. File errors are ``ConfigError``s
+    naming their own file and line; a bad value of the options themselves is a
+    ``ValueError`` starting with the option's key path.
     """
-    spec = node_list = timings = None
+    spec = node_list = timings = source = None
     warnings: list[str] = []
+    live_nodes = "nodes_file" not in files and "pools" not in files
+    cluster_named = bool(live) and any(live.get(k) for k in ("context", "kubeconfig"))
+    if is_live(files.get("manifest")) or (cluster_named and live_nodes):
+        from rollsim.io.live import read_live, read_live_nodes
+
+        live = dict(live or {})
+        if is_live(files.get("manifest")):
+            got = read_live(files["manifest"], live.get("namespace"), context=live.get("context"),
+                            kubeconfig=live.get("kubeconfig"), strict=bool(files.get("strict", False)),
+                            nodes=live_nodes, calibrate=bool(live.get("calibrate")))
+            spec, warnings, node_list, timings = got.daemonset.spec, list(got.daemonset.warnings), got.node_list, \
+                got.timings
+            source = got.source
+            files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
+        else:
+            node_list = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
     if "manifest" in files:
         from rollsim.io.manifest import load_daemonset
 
@@ -70,7 +98,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
         loaded = load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name,
                                 strict=strict)
         spec, warnings = loaded.spec, list(loaded.warnings)
-    elif "strict" in files:
+    elif "strict" in files and spec is None:
         raise ValueError(f"{FILE_OPTIONS['strict']}: applies only with a manifest")
     if "nodes_file" in files and "pools" in files:
         raise ValueError(f"{FILE_OPTIONS['pools']}: give either a nodes file or pools, not both")
@@ -85,5 +113,5 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     if "timings_file" in files:
         from rollsim.io.calibrate import load_timings
 
-        timings = load_timings(_path(files["timings_file"], base_dir, "timings"))
-    return Inputs(spec, node_list, timings, tuple(warnings))
+        timings = {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir, "timings"))}
+    return Inputs(spec, node_list, timings, tuple(warnings), source)

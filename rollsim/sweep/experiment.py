@@ -42,7 +42,7 @@ import numpy as np
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.sweep.config import scenario_options
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, load_inputs, split_file_options
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
 from rollsim.spec import model_version
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
@@ -208,8 +208,12 @@ def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
     return f"scenario.{path}"
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and check an experiment file; every configuration's scenario is built (and checked) here."""
+def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> Experiment:
+    """Read and check an experiment file; every configuration's scenario is built (and checked) here.
+
+    ``live`` (``context``, ``kubeconfig``, ``namespace``) is how ``daemonset.manifest: ds/NAME``
+    is read from a cluster (``rollsim.io.inputs.load_inputs``).
+    """
     doc = load_yaml(path)
     data = doc.data
     if not isinstance(data, dict):
@@ -272,7 +276,7 @@ def load_experiment(path: str | Path) -> Experiment:
             options = {**base, **v_options, **{_option_name(k): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
-            inputs, digest = _inputs(doc, files, options.get("name"), cache)
+            inputs, digest = _inputs(doc, files, options.get("name"), cache, live)
             warnings.update(inputs.warnings)
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
@@ -341,7 +345,7 @@ def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
 
 def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
     """A digest of the input files' bytes (empty without files)."""
-    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files]
+    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
     if not paths:
         return {}
     digest = hashlib.sha256()
@@ -352,7 +356,8 @@ def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _inputs(doc: Document, files: dict[str, Any], name: str | None,
-            cache: dict[str, tuple[Inputs, dict[str, str]]]) -> tuple[Inputs, dict[str, str]]:
+            cache: dict[str, tuple[Inputs, dict[str, str]]],
+            live: Mapping[str, Any] | None = None) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read (and digested) once per distinct set, relative to
     the experiment file."""
     if not files:
@@ -360,7 +365,7 @@ def _inputs(doc: Document, files: dict[str, Any], name: str | None,
     key = json.dumps([files, name], sort_keys=True, default=str)
     if key not in cache:
         try:
-            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent)
+            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise

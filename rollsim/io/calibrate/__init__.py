@@ -38,6 +38,7 @@ from rollsim.io.calibrate.phases import PHASES, PhaseSample, PhaseSamples, pod_p
 from rollsim.io.calibrate.profile import (
     Calibration,
     calibrate,
+    calibrate_documents,
     format_table,
     load_timings,
     profile_document,
@@ -55,6 +56,7 @@ __all__ = [
     "PhaseSamples",
     "PullMessage",
     "calibrate",
+    "calibrate_documents",
     "fit_phase",
     "format_table",
     "ks_test",

@@ -22,8 +22,8 @@ from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
 from rollsim.io.atomic import write_text
 
-__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "format_table", "load_timings", "profile_document",
-           "profile_text", "write_timings"]
+__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table", "load_timings",
+           "profile_document", "profile_text", "write_timings"]
 
 PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
 
@@ -73,18 +73,25 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
     """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files."""
     pods_doc = read_json(pods_path)
     events_doc = None if events_path is None else read_json(events_path)
+    return calibrate_documents(pods_doc, events_doc, source_name(pods_path),
+                               None if events_path is None else source_name(events_path))
+
+
+def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str = "pods",
+                        events_source: str | None = None) -> Calibration:
+    """As ``calibrate``, for parsed pod and event lists (an API server's answers); errors name the sources."""
     try:
         samples = pod_phases(pods_doc, events_doc)
     except ConfigError as exc:
-        raise ConfigError(exc.message, exc.path,
-                          source_name(events_path if exc.file == "events" and events_path else pods_path)) from None
+        raise ConfigError(exc.message, exc.path, str(events_source if exc.file == "events" and events_source
+                                                      else pods_source)) from None
     if samples.pods == 0:  # a profile of nothing would silently keep every default
         raise ConfigError("lists no pods; expected kubectl get pods -o json of a finished rollout's pods",
-                          file=source_name(pods_path))
+                          file=pods_source)
     if not any(s.values for s in samples.phases.values()):
         reasons = sorted({r for counts in samples.skipped.values() for r in counts})
         raise ConfigError(f"no pod gave a single phase duration (skipped: {', '.join(reasons) or 'all'})",
-                          file=source_name(pods_path))
+                          file=pods_source)
     phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
               for name, s in samples.phases.items()}
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
@@ -94,7 +101,7 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> C
         notes.append(f"ready: every value is a multiple of {lattice} s, the readiness probe's periodSeconds; "
                      "the profile sets probe_period 0 so that the simulator does not add it again")
     notes += samples.notes
-    source = {"pods": source_name(pods_path), "events": None if events_path is None else source_name(events_path)}
+    source = {"pods": pods_source, "events": events_source}
     return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source)
 
 

@@ -19,6 +19,6 @@ each stopping at the first error, and every error is one line, ``file:line: fiel
 """
 
 from rollsim.io.manifest.errors import ManifestError
-from rollsim.io.manifest.load import LoadedDaemonSet, load_daemonset
+from rollsim.io.manifest.load import LoadedDaemonSet, load_daemonset, load_daemonset_text
 
-__all__ = ["LoadedDaemonSet", "ManifestError", "load_daemonset"]
+__all__ = ["LoadedDaemonSet", "ManifestError", "load_daemonset", "load_daemonset_text"]

@@ -14,7 +14,7 @@ import yaml
 from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text, source_name
 from rollsim.io.manifest.errors import ManifestError
 
-__all__ = ["Document", "read_documents"]
+__all__ = ["Document", "parse_documents", "read_documents"]
 
 # One document: its data, the line of every key path, and its first line.
 Document = tuple[Any, dict[str, int], int]
@@ -136,7 +136,11 @@ def _read(path: str | Path, file: str) -> str:
 def read_documents(path: str | Path) -> list[Document]:
     """Every document of the file at ``path``; any YAML problem is a one-line ``ManifestError``."""
     file = source_name(path)
-    text = _read(path, file)
+    return parse_documents(_read(path, file), file)
+
+
+def parse_documents(text: str, file: str) -> list[Document]:
+    """Every document of ``text`` (read from ``file``: a path, or where the text came from)."""
     try:
         return _parse(text, file)
     except yaml.MarkedYAMLError as exc:  # a constructor error while walking (an unknown tag...)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rollsim.io.manifest.documents import read_documents
+from rollsim.io.manifest.documents import parse_documents, read_documents
 from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.manifest.fields import check_fields
 from rollsim.io.manifest.objects import check_api_version, objects, select
@@ -14,7 +14,7 @@ from rollsim.io.manifest.spec import daemonset_spec
 from rollsim.io.yamldoc import source_name
 from rollsim.spec.scenario import DaemonSetSpec
 
-__all__ = ["LoadedDaemonSet", "load_daemonset"]
+__all__ = ["LoadedDaemonSet", "load_daemonset", "load_daemonset_text"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,18 @@ def load_daemonset(path: str | Path, name: str | None = None, strict: bool = Fal
     ``ManifestError`` (a ``ConfigError``) whose text is ``file:line: field.path: rule``.
     """
     file = source_name(path)
+    return _load(lambda: read_documents(path), file, name, strict)
+
+
+def load_daemonset_text(text: str, source: str, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
+    """As ``load_daemonset``, for YAML or JSON text from ``source`` (an API server's answer, say);
+    errors name ``source`` and the line of ``text``."""
+    return _load(lambda: parse_documents(text, source), source, name, strict)
+
+
+def _load(documents, file: str, name: str | None, strict: bool) -> LoadedDaemonSet:
     try:
-        obj = select(objects(read_documents(path), file), name, file)
+        obj = select(objects(documents(), file), name, file)
         check_api_version(obj)
         warnings = check_fields(obj.data, obj.where, strict)
         spec, labels, has_probe = daemonset_spec(obj)

@@ -27,7 +27,7 @@ from rollsim.io.nodes.fields import (
     taints,
 )
 
-__all__ = ["load_nodes"]
+__all__ = ["load_nodes", "nodes_from_document"]
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -47,6 +47,14 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
         return _nodes_of(data)
     except Invalid as exc:
         raise ConfigError(exc.message, dotted(exc.parts), file, _line_of(text, exc.parts)) from None
+
+
+def nodes_from_document(data: Any, source: str) -> tuple[Node, ...]:
+    """As ``load_nodes``, for an already parsed NodeList (an API server's answer): errors name ``source``."""
+    try:
+        return _nodes_of(data)
+    except Invalid as exc:
+        raise ConfigError(exc.message, dotted(exc.parts), source) from None
 
 
 def _parse(text: str, file: str) -> Any:

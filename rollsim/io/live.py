@@ -1,0 +1,253 @@
+"""A live cluster in: the DaemonSet, the nodes, and the DaemonSet's pods and events, read from the API.
+
+``--context NAME`` / ``--kubeconfig PATH`` with ``ds/NAME`` read through the ``kubernetes``
+client, with read-only calls only (``get`` and ``list``, never a write). Lists are read in
+pages (``limit`` and the ``continue`` token, as ``kubectl get --chunk-size`` does) and kept
+as raw JSON (``_preload_content=False``): the very documents ``kubectl get -o json``
+prints, handed to the same loaders as the files (``rollsim.io.manifest``,
+``rollsim.io.nodes``, ``rollsim.io.calibrate``), so validation and eligibility are the
+same. Calibration reads the pods the DaemonSet's selector matches and their events.
+
+Every failure is one line (a ``LiveError``, a ``ConfigError``): a kubeconfig or context
+that is not there, a server that cannot be reached, an RBAC denial (403), a DaemonSet
+that is not found (404).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rollsim.io.yamldoc import ConfigError
+
+__all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
+           "read_live_nodes"]
+
+PAGE_SIZE = 500  # kubectl's default --chunk-size
+_TIMEOUT = (5, 60)  # connect, read (seconds)
+
+
+class LiveError(ConfigError):
+    """The cluster could not be read: one line saying why (``status``: the HTTP status, if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An API client for one kubeconfig context."""
+
+    api_client: Any = field(repr=False)
+    context: str
+    server: str
+    namespace: str
+
+    def where(self) -> str:
+        return f"context {self.context!r} ({self.server})"
+
+
+def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
+    import os
+
+    from kubernetes.config.kube_config import KUBE_CONFIG_DEFAULT_LOCATION
+
+    path = str(kubeconfig) if kubeconfig else os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or \
+        os.path.expanduser(KUBE_CONFIG_DEFAULT_LOCATION)
+    if not Path(path).is_file():
+        raise LiveError(f"kubeconfig {path}: no such file (give --kubeconfig PATH or set KUBECONFIG)")
+    return path
+
+
+def connect(context: str | None = None, kubeconfig: str | Path | None = None) -> Connection:
+    """An API client for ``context`` (default: the kubeconfig's current context)."""
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    path = _kubeconfig_path(kubeconfig)
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=path)
+    except (ConfigException, ValueError, TypeError, OSError) as exc:
+        raise LiveError(f"kubeconfig {path}: {_one_line(exc)}") from None
+    names = [c.get("name") for c in contexts or []]
+    name = context if context is not None else (current or {}).get("name")
+    if name is None:
+        raise LiveError(f"kubeconfig {path}: no current context; give --context (one of {', '.join(names)})")
+    if name not in names:
+        raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {', '.join(names) or 'none'})")
+    chosen = next(c for c in contexts if c.get("name") == name)
+    try:
+        api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False)
+    except (ConfigException, ValueError, TypeError, OSError) as exc:
+        raise LiveError(f"kubeconfig {path}: context {name!r}: {_one_line(exc)}") from None
+    api_client.configuration.retries = 1
+    namespace = (chosen.get("context") or {}).get("namespace") or "default"
+    return Connection(api_client, name, api_client.configuration.host, namespace)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+def _status_message(body: Any) -> str:
+    try:
+        status = json.loads(body)
+    except (TypeError, ValueError):
+        return ""
+    return str(status.get("message", "")) if isinstance(status, dict) else ""
+
+
+def _call(conn: Connection, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call one read-only API function for raw JSON; failures become one ``LiveError`` line."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        response = fn(_preload_content=False, _request_timeout=_TIMEOUT, **kwargs)
+        return json.loads(response.data)
+    except ApiException as exc:
+        message = _status_message(exc.body) or exc.reason or ""
+        if exc.status == 403:
+            raise LiveError(f"{conn.where()}: forbidden to {what} (RBAC): {message}; rollsim needs get/list on "
+                            "daemonsets, nodes, pods and events") from None
+        if exc.status == 401:
+            raise LiveError(f"{conn.where()}: unauthorized to {what}: the credentials were refused") from None
+        if exc.status == 404:
+            raise LiveError(f"{conn.where()}: cannot {what}: not found ({message or 'HTTP 404'})") from None
+        raise LiveError(f"{conn.where()}: cannot {what}: HTTP {exc.status} {message}".rstrip(), exc.status) from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        cause = getattr(exc, "reason", None) or exc
+        raise LiveError(f"{conn.where()}: cannot reach the API server to {what}: {_one_line(cause)}") from None
+    except ValueError as exc:
+        raise LiveError(f"{conn.where()}: cannot {what}: the answer is not JSON ({_one_line(exc)})") from None
+
+
+def list_all(conn: Connection, what: str, fn: Callable[..., Any], page_size: int = PAGE_SIZE,
+             **kwargs: Any) -> dict[str, Any]:
+    """Every item of a list call, page by page (``limit`` and ``continue``), as one List document.
+
+    A ``continue`` token that expired (410 Gone, after about five minutes between pages)
+    starts the list again, once, as client-go's pager falls back to a fresh list.
+    """
+    items: list[Any] = []
+    token: str | None = None
+    first: dict[str, Any] | None = None
+    restarted = False
+    while True:
+        try:
+            page = _call(conn, what, fn, limit=page_size, **({"_continue": token} if token else {}), **kwargs)
+        except LiveError as exc:
+            if exc.status != 410 or not token or restarted:
+                raise
+            items, token, first, restarted = [], None, None, True
+            continue
+        if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
+            raise LiveError(f"{conn.where()}: cannot {what}: the answer is not a list")
+        first = first or page
+        items += page.get("items") or []
+        token = (page.get("metadata") or {}).get("continue")
+        if not token:
+            break
+    return {"apiVersion": first.get("apiVersion", "v1"), "kind": first.get("kind", "List"),
+            "metadata": {"resourceVersion": (first.get("metadata") or {}).get("resourceVersion", "")},
+            "items": items}
+
+
+def label_selector(selector: Mapping[str, Any] | None) -> str:
+    """A ``metav1.LabelSelector`` as the ``labelSelector`` query string (``LabelSelectorAsSelector``)."""
+    selector = selector or {}
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e.get("key"), e.get("operator"), sorted(e.get("values") or [])
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(str(key))
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class LiveInputs:
+    """What the cluster said: the DaemonSet (as ``load_daemonset`` reads it), nodes, timings."""
+
+    daemonset: Any  # rollsim.io.manifest.LoadedDaemonSet
+    node_list: tuple[Any, ...] | None
+    calibration: Any = None  # rollsim.io.calibrate.Calibration
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def timings(self) -> dict[str, str] | None:
+        return None if self.calibration is None else self.calibration.timings()
+
+
+def read_live(name: str, namespace: str | None = None, *, context: str | None = None,
+              kubeconfig: str | Path | None = None, strict: bool = False, nodes: bool = True,
+              calibrate: bool = False, page_size: int = PAGE_SIZE) -> LiveInputs:
+    """Read DaemonSet ``name`` (``ds/NAME`` also accepted), the nodes and, with ``calibrate``, fit timings."""
+    from kubernetes import client
+
+    from rollsim.io.manifest import load_daemonset_text
+
+    name = name[3:] if name.startswith(("ds/", "daemonset/", "daemonsets/")) else name
+    name = name.split("/", 1)[1] if "/" in name else name
+    conn = connect(context, kubeconfig)
+    ns = namespace or conn.namespace
+    apps, core = client.AppsV1Api(conn.api_client), client.CoreV1Api(conn.api_client)
+    ds = _call(conn, f"get daemonset {ns}/{name}", apps.read_namespaced_daemon_set, name=name, namespace=ns)
+    where = f"{conn.context}:ds/{ns}/{name}"
+    loaded = load_daemonset_text(json.dumps(ds, indent=2), where, strict=strict)
+    node_list = None
+    if nodes:
+        from rollsim.io.nodes import nodes_from_document
+
+        nodes_doc = list_all(conn, "list nodes", core.list_node, page_size)
+        node_list = nodes_from_document(nodes_doc, f"{conn.context}:nodes")
+    calibration = None
+    if calibrate:
+        from rollsim.io.calibrate import calibrate_documents
+
+        selector = label_selector((ds.get("spec") or {}).get("selector"))
+        pods = list_all(conn, f"list pods in {ns}", core.list_namespaced_pod, page_size, namespace=ns,
+                        label_selector=selector)
+        pods["items"] = [p for p in pods["items"] if _owned_by(p, ds)]
+        names = {(p.get("metadata") or {}).get("name") for p in pods["items"]}
+        events = list_all(conn, f"list events in {ns}", core.list_namespaced_event, page_size, namespace=ns,
+                          field_selector="involvedObject.kind=Pod")
+        events["items"] = [e for e in events["items"] if (e.get("involvedObject") or {}).get("name") in names]
+        calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
+                                          f"{conn.context}:events/{ns}")
+    source = {"context": conn.context, "server": conn.server, "daemonset": f"{ns}/{name}",
+              "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
+    return LiveInputs(loaded, node_list, calibration, source)
+
+
+def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None,
+                    page_size: int = PAGE_SIZE) -> tuple[Any, ...]:
+    """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them."""
+    from kubernetes import client
+
+    from rollsim.io.nodes import nodes_from_document
+
+    conn = connect(context, kubeconfig)
+    core = client.CoreV1Api(conn.api_client)
+    return nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
+
+
+def _owned_by(pod: Mapping[str, Any], ds: Mapping[str, Any]) -> bool:
+    """The pod's controller is this DaemonSet (``metav1.IsControlledBy``), by uid when both have one."""
+    uid = (ds.get("metadata") or {}).get("uid")
+    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
+    owner = next((r for r in refs if r.get("controller")), None)
+    if owner is None:
+        return False
+    if uid and owner.get("uid"):
+        return owner["uid"] == uid
+    return owner.get("kind") == "DaemonSet" and owner.get("name") == (ds.get("metadata") or {}).get("name")

@@ -1,0 +1,22 @@
+"""``rollsim plan``: the fastest safe update setting for a DaemonSet, searched by simulation.
+
+The question before ``kubectl set image``: which maxUnavailable / maxSurge /
+minReadySeconds finishes within the maintenance window without dropping below the
+availability floor or beyond the spare capacity, and how sure is that? The modules, in
+the order a plan uses them:
+
+* ``constraints``: the floor, the window, the surge budget, the allowed minReadySeconds;
+* ``candidates``: a setting, its percent form and its ``kubectl patch``;
+* ``evaluate``: replications of settings with common random numbers on an executor;
+* ``evidence``: a setting's statistics and verdicts (the window's tolerance bound);
+* ``bisect`` and ``search``: the monotone search over budgets;
+* ``answer``: the one choice rule, why the others lost, what relaxing gives;
+* ``run``: ``plan``, which ties them together and writes the plan folder.
+"""
+
+from rollsim.plan.candidates import Setting
+from rollsim.plan.constraints import Constraints
+from rollsim.plan.run import PlanResult, plan
+from rollsim.plan.search import SearchSettings
+
+__all__ = ["Constraints", "PlanResult", "SearchSettings", "Setting", "plan"]

@@ -1,0 +1,150 @@
+"""What a rollout must respect: an availability floor, a window, a surge capacity budget.
+
+``Constraints`` is the question an SRE asks before ``kubectl set image``: keep at least
+``min_available_fraction`` of the DaemonSet's nodes with an available pod at every
+moment (``status.numberAvailable / desiredNumberScheduled``), finish within
+``window_s`` with probability ``window_probability`` (the same as "duration p95 ≤ T"
+for 0.95), and request at most so many extra pods, CPU and memory at once for surge
+pods (``maxSurge``). ``allow_surge=False`` rules surge out (host ports, hostNetwork).
+``min_ready_seconds`` lists the ``spec.minReadySeconds`` values the search may pick
+(``None``: keep the DaemonSet's own).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rollsim.spec.quantity import cpu_millis, memory_bytes
+
+__all__ = ["Constraints", "parse_duration", "parse_fraction", "parse_probability"]
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``1800``, ``"1800s"``, ``"30m"``, ``"1h30m"``; positive and finite."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a duration such as 30m or 1800s, got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match or not any(match.groups()):
+            raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}")
+        h, m, s = (float(g) if g else 0.0 for g in match.groups())
+        seconds = 3600 * h + 60 * m + s
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"must be a positive duration, got {value!r}")
+    return seconds
+
+
+def parse_fraction(value: Any) -> float:
+    """A share in [0, 1] from ``0.95`` or ``"95%"``."""
+    text = str(value).strip()
+    try:
+        x = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"must be a fraction such as 0.95 or 95%, got {value!r}") from None
+    if isinstance(value, bool) or not 0 <= x <= 1:
+        raise ValueError(f"must be a fraction between 0 and 1 (0% to 100%), got {value!r}")
+    return x
+
+
+def parse_probability(value: Any) -> float:
+    """A probability strictly between 0 and 1, from ``0.95`` or ``"95%"``."""
+    x = parse_fraction(value)
+    if not 0 < x < 1:
+        raise ValueError(f"must be strictly between 0 and 1, got {value!r}")
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """The limits a recommended setting must respect (see the module docstring)."""
+
+    min_available_fraction: float = 0.95
+    window_s: float | None = None
+    window_probability: float = 0.95
+    surge_pods: int | None = None
+    surge_cpu_millis: int | None = None
+    surge_memory_bytes: int | None = None
+    allow_surge: bool = True
+    min_ready_seconds: tuple[float, ...] | None = None
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_available_fraction <= 1:
+            raise ValueError(f"min_available_fraction must be between 0 and 1, got {self.min_available_fraction!r}")
+        if self.window_s is not None and not (math.isfinite(self.window_s) and self.window_s > 0):
+            raise ValueError(f"window must be a positive number of seconds, got {self.window_s!r}")
+        for name in ("window_probability", "confidence"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must be strictly between 0 and 1, got {getattr(self, name)!r}")
+        for name in ("surge_pods", "surge_cpu_millis", "surge_memory_bytes"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
+        if self.min_ready_seconds is not None:
+            values = tuple(self.min_ready_seconds)
+            if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or not
+                                 math.isfinite(v) for v in values):
+                raise ValueError(f"min_ready_seconds must be a non-empty list of seconds ≥ 0, got {values!r}")
+            object.__setattr__(self, "min_ready_seconds", tuple(sorted(set(float(v) for v in values))))
+
+    @classmethod
+    def from_text(cls, *, floor: Any = None, window: Any = None, window_probability: Any = None,
+                  surge_pods: Any = None, surge_cpu: Any = None, surge_memory: Any = None,
+                  allow_surge: bool = True, min_ready_seconds: Any = None, confidence: Any = None) -> Constraints:
+        """Constraints from text as flags give them (``95%``, ``30m``, ``4``, ``2000m``, ``8Gi``, ``0,10,30``)."""
+        given: dict[str, Any] = {"allow_surge": allow_surge}
+        if floor is not None:
+            given["min_available_fraction"] = parse_fraction(floor)
+        if window is not None:
+            given["window_s"] = parse_duration(window)
+        if window_probability is not None:
+            given["window_probability"] = parse_probability(window_probability)
+        if confidence is not None:
+            given["confidence"] = parse_probability(confidence)
+        if surge_pods is not None:
+            text = str(surge_pods).strip()
+            if not text.isdigit():
+                raise ValueError(f"surge pods must be a non-negative integer, got {surge_pods!r}")
+            given["surge_pods"] = int(text)
+        if surge_cpu is not None:
+            given["surge_cpu_millis"] = cpu_millis(surge_cpu)
+        if surge_memory is not None:
+            given["surge_memory_bytes"] = memory_bytes(surge_memory)
+        if min_ready_seconds is not None:
+            items = (min_ready_seconds if isinstance(min_ready_seconds, (list, tuple))
+                     else str(min_ready_seconds).split(","))
+            try:
+                given["min_ready_seconds"] = tuple(float(str(v).strip()) for v in items)
+            except ValueError:
+                raise ValueError(f"min_ready_seconds must be seconds such as 0,10,30, got "
+                                 f"{min_ready_seconds!r}") from None
+        return cls(**given)
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(constraint, value) rows as the report and the CLI show them."""
+        from rollsim.present.render import format_duration
+
+        rows = [("availability floor", f"≥ {100 * self.min_available_fraction:g}% of the DaemonSet's nodes "
+                                       "with an available pod at every moment")]
+        rows.append(("window", "none" if self.window_s is None else
+                     f"finishes within {format_duration(self.window_s)} with probability "
+                     f"≥ {100 * self.window_probability:g}% (duration p{100 * self.window_probability:g} ≤ "
+                     f"{format_duration(self.window_s)}), judged at {100 * self.confidence:g}% confidence"))
+        if not self.allow_surge:
+            surge = "not allowed"
+        else:
+            parts = [f"{self.surge_pods} pods" if self.surge_pods is not None else "",
+                     f"{self.surge_cpu_millis}m CPU" if self.surge_cpu_millis is not None else "",
+                     f"{self.surge_memory_bytes / 2**20:,.0f}Mi memory" if self.surge_memory_bytes is not None else ""]
+            surge = ", ".join(p for p in parts if p) or "no limit given"
+        rows.append(("surge capacity at once", surge))
+        rows.append(("minReadySeconds", "the DaemonSet's own" if self.min_ready_seconds is None else
+                     ", ".join(f"{v:g}" for v in self.min_ready_seconds)))
+        return rows

@@ -1,0 +1,99 @@
+"""Simulating candidate settings: replications with common random numbers, run on any executor.
+
+Every setting runs replication r with the same seed (``replication_seed(seed, r)``), so
+two settings are compared on the same node ranks and the same drawn phase times: the
+difference between them is the setting's, not the dice's (common random numbers).
+Runs go to an injected ``Backend`` (``rollsim.sweep.executors``); results are stored by
+setting and replication, so neither completion order nor worker count changes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from rollsim.plan.candidates import Setting
+from rollsim.plan.evidence import Evidence
+from rollsim.simulation import simulate
+from rollsim.spec.scenario import ROLLING_UPDATE, Scenario, UpdateStrategy
+from rollsim.sweep.executors import Backend
+from rollsim.sweep.experiment import replication_seed
+
+__all__ = ["Evaluator", "scenario_for", "simulate_summary"]
+
+
+def scenario_for(base: Scenario, setting: Setting) -> Scenario:
+    """``base`` with the setting's ``spec.updateStrategy`` and ``spec.minReadySeconds``."""
+    o = setting.options()
+    strategy = UpdateStrategy(ROLLING_UPDATE, o["max_unavailable"], o["max_surge"])
+    daemonset = dataclasses.replace(base.daemonset, strategy=strategy, min_ready_seconds=o["min_ready_seconds"])
+    return dataclasses.replace(base, daemonset=daemonset)
+
+
+def simulate_summary(scenario: Scenario, seed: int) -> dict[str, Any]:
+    """One run's summary as plain data, with the CPU seconds the run took (``cpu_s``);
+    top-level so that process pools and Dask can ship it."""
+    started = time.process_time()
+    summary = simulate(scenario, seed).summary
+    out = {k: v.item() if isinstance(v, np.generic) else v for k, v in summary.items()}
+    out["cpu_s"] = time.process_time() - started
+    return out
+
+
+class Evaluator:
+    """Runs settings on ``backend`` and keeps every replication it ran, by setting.
+
+    ``on_run`` is called after each finished run with (runs done, runs submitted).
+    """
+
+    def __init__(self, base: Scenario, backend: Backend, seed: int = 0,
+                 on_run: Callable[[int, int], None] | None = None) -> None:
+        self.base, self.backend, self.seed = base, backend, seed
+        self.runs: dict[Setting, dict[int, dict[str, Any]]] = {}
+        self.order: list[Setting] = []  # settings in the order the search first asked for them
+        self.on_run = on_run
+        self.done = self.submitted = 0
+
+    def seed_of(self, replication: int) -> int:
+        return replication_seed(self.seed, replication)
+
+    def evaluate(self, settings: Iterable[Setting], replications: int) -> list[Evidence]:
+        """Make sure each setting has at least ``replications`` runs; their evidence, in order."""
+        wanted = list(dict.fromkeys(settings))
+        futures = []
+        for s in wanted:
+            if s not in self.runs:
+                self.runs[s] = {}
+                self.order.append(s)
+            scenario = None
+            for r in range(replications):
+                if r not in self.runs[s]:
+                    scenario = scenario or scenario_for(self.base, s)
+                    futures.append((s, r, self.backend.submit(simulate_summary, scenario, self.seed_of(r))))
+        self.submitted += len(futures)
+        for s, r, future in futures:
+            self.runs[s][r] = future.result()
+            self.done += 1
+            if self.on_run is not None:
+                self.on_run(self.done, self.submitted)
+        return [self.evidence(s) for s in wanted]
+
+    def evidence(self, setting: Setting) -> Evidence:
+        runs = self.runs[setting]
+        return Evidence(setting, tuple(runs[r] for r in sorted(runs)))
+
+    def evaluated(self) -> list[Evidence]:
+        return [self.evidence(s) for s in self.order]
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the runs took, wherever they ran."""
+        return sum(float(r.get("cpu_s", 0.0)) for runs in self.runs.values() for r in runs.values())
+
+    @property
+    def total_runs(self) -> int:
+        return sum(len(r) for r in self.runs.values())

@@ -1,0 +1,121 @@
+"""The flags of ``rollsim plan``, and the ``PlanRequest`` they make.
+
+Kept beside the plan (not in ``rollsim.cli``) so that the command line stays a thin layer:
+``add_plan_arguments`` declares the flags, ``request_from_args`` turns parsed flags into a
+``PlanRequest``. A bad value is an ``argparse.ArgumentTypeError`` naming the rule (argparse
+adds the flag), or a ``FlagError`` naming the flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
+from rollsim.plan.request import PlanRequest
+from rollsim.plan.search import SearchSettings
+from rollsim.spec.options import RULES, non_negative_integer
+
+__all__ = ["FlagError", "add_plan_arguments", "request_from_args"]
+
+
+class FlagError(ValueError):
+    """A flag that does not fit the others: the message names it."""
+
+
+def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return rule(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = getattr(rule, "__name__", "value")
+    return convert
+
+
+def _seconds_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"must be seconds such as 0,10,30, got {text!r}") from None
+    if any(not math.isfinite(v) or v < 0 for v in values):
+        raise ValueError(f"must be seconds ≥ 0, got {text!r}")
+    return values
+
+
+def _tolerance(text: str) -> float:
+    value = parse_fraction(text)
+    if value >= 1:
+        raise ValueError(f"must be less than 1, got {text!r}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = non_negative_integer(text)
+    if value < 2:
+        raise ValueError(f"must be at least 2 (a spread needs two runs), got {text!r}")
+    return value
+
+
+def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], None]) -> None:
+    """Declare the flags of ``rollsim plan`` on ``p``; ``live_flags`` adds --context/--kubeconfig/-n."""
+    inputs = p.add_argument_group("the DaemonSet and the cluster (files, or live with ds/NAME and --context)")
+    inputs.add_argument("--manifest", metavar="DS.yaml|ds/NAME", help="a DaemonSet manifest, or ds/NAME in the cluster")
+    inputs.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
+    inputs.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
+    inputs.add_argument("--nodes-file", metavar="NODES.json", help="kubectl get nodes -o json")
+    inputs.add_argument("--nodes", type=_checked(RULES["nodes"]), metavar="N", help="N identical nodes instead")
+    inputs.add_argument("--timings", metavar="TIMINGS.yaml", help="a timing profile written by rollsim calibrate")
+    live_flags(inputs)
+    inputs.add_argument("--calibrate", action="store_true", help="fit timings from the live pods and their events")
+    inputs.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
+    c = p.add_argument_group("constraints")
+    c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
+                   help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")
+    c.add_argument("--window", type=_checked(parse_duration), metavar="T", help="maintenance window, e.g. 30m")
+    c.add_argument("--window-probability", type=_checked(parse_probability), default=0.95, metavar="P",
+                   help="finish within the window with this probability (default 0.95: duration p95 ≤ T)")
+    c.add_argument("--confidence", type=_checked(parse_probability), default=0.95, metavar="C",
+                   help="confidence of the window verdict (default 0.95)")
+    c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
+    c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")
+    c.add_argument("--surge-memory", type=_checked(RULES["requests_memory"]), metavar="MEM",
+                   help="extra memory at once, e.g. 8Gi")
+    c.add_argument("--no-surge", action="store_true", help="do not consider maxSurge")
+    c.add_argument("--min-ready-seconds", type=_checked(_seconds_list), metavar="S[,S...]",
+                   help="minReadySeconds values the plan may choose (default: the DaemonSet's)")
+    s = p.add_argument_group("search")
+    s.add_argument("--replications", type=_checked(_at_least_two), default=5, metavar="N",
+                   help="replications per setting, more when a window verdict is unclear (default 5)")
+    s.add_argument("--max-replications", type=_checked(_at_least_two), default=40, metavar="N")
+    s.add_argument("--tolerance", type=_checked(_tolerance), default=0.02, metavar="F",
+                   help="settings within this share of the fastest count as as fast (default 0.02)")
+    s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
+    s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
+    s.add_argument("--executor", choices=("serial", "processes", "dask"))
+    s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
+    s.add_argument("--out", type=Path, metavar="DIR", help="plan folder (default results/plan-<daemonset>)")
+
+
+def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> PlanRequest:
+    """The ``PlanRequest`` of parsed flags; ``live`` is the --context/--kubeconfig/-n/--calibrate settings."""
+    from rollsim.io.inputs import is_live
+
+    if args.calibrate and not is_live(args.manifest):
+        raise FlagError("argument --calibrate: applies only with --manifest ds/NAME (a live cluster)")
+    if args.daemonset is not None and args.manifest is None:
+        raise FlagError("argument --daemonset: applies only with --manifest")
+    files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
+             "strict": True if args.strict else None}
+    constraints = Constraints(args.floor, args.window, args.window_probability, args.surge_pods, args.surge_cpu,
+                              args.surge_memory, not args.no_surge, args.min_ready_seconds, args.confidence)
+    settings = SearchSettings(args.replications, max(args.replications, args.max_replications), args.tolerance,
+                              args.seed)
+    return PlanRequest(constraints=constraints, settings=settings,
+                       files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,
+                       options={"nodes": args.nodes, "controller": args.controller}, out=args.out,
+                       workers=args.workers, executor=args.executor, scheduler=args.scheduler)

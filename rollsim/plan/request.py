@@ -1,0 +1,114 @@
+"""``rollsim plan`` as one call: inputs (files or a live cluster), constraints, search, output.
+
+``PlanRequest`` holds what the command line gives; ``run_request`` reads the inputs with
+``rollsim.io.inputs.load_inputs`` (so a manifest ``ds/NAME`` and ``--context`` read the
+cluster, with ``calibrate`` fitting timings from its pods and events), builds the scenario
+with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command prints.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rollsim.plan.constraints import Constraints
+from rollsim.plan.run import PlanResult, plan
+from rollsim.plan.search import SearchSettings
+from rollsim.present.render import format_duration
+
+__all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A plan as the command line asks for it (``files``: see ``rollsim.io.inputs.FILE_OPTIONS``)."""
+
+    constraints: Constraints = field(default_factory=Constraints)
+    settings: SearchSettings = field(default_factory=SearchSettings)
+    files: Mapping[str, Any] = field(default_factory=dict)
+    daemonset: str | None = None
+    live: Mapping[str, Any] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    out: Path | None = None
+    workers: int | None = None
+    executor: str | None = None
+    scheduler: str | None = None
+
+
+def plan_scenario(request: PlanRequest):
+    """The scenario to plan for, its warnings, and where its inputs came from."""
+    from rollsim.io.inputs import load_inputs
+    from rollsim.spec.options import build_scenario
+
+    inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live)
+    options = {**(inputs.timings or {}), **{k: v for k, v in request.options.items() if v is not None}}
+    scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
+    source = {**{k: str(v) for k, v in request.files.items()},
+              **{k: v for k, v in (request.live or {}).items() if v is not None}, **(inputs.source or {}),
+              **({"calibrated_timings": inputs.timings} if (request.live or {}).get("calibrate") else {})}
+    return scenario, inputs.warnings, source
+
+
+def _progress_line(done: int, submitted: int) -> None:
+    """A one-line counter on a terminal's standard error (nothing when it is not a terminal)."""
+    sys.stderr.write(f"\rrollsim plan: {done} runs simulated")
+    sys.stderr.flush()
+
+
+def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
+    """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
+    scenario, warnings, source = plan_scenario(request)
+    out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
+    on_run = _progress_line if sys.stderr.isatty() else None
+    result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
+                  executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run)
+    if on_run is not None:
+        sys.stderr.write("\r\033[K")
+    return result, warnings
+
+
+def _pct(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def format_plan(result: PlanResult) -> str:
+    """The answer in a few lines: the setting, its evidence, the patch, the runner-ups, the files."""
+    doc = result.document
+    ds, cluster, run = doc["daemonset"], doc["cluster"], doc["search"]
+    lines = [f"rollsim plan: {ds['namespace']}/{ds['name']} on {cluster['desired']:,} of {cluster['nodes']:,} nodes "
+             f"({run['settings_simulated']} settings of {run['grid_size']:,} simulated, {run['runs']} runs, "
+             f"{run['wall_s']:.1f} s on {run['workers']} {run['executor']} workers)"]
+    for name, text in doc["constraints"]["text"]:
+        lines.append(f"  {name:<24}{text}")
+    a = doc["answer"]
+    if a is not None:
+        lines += [
+            f"  recommended             {a['setting']}",
+            f"  duration                p50 {format_duration(a['duration_p50_s'])} "
+            f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
+            f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
+            f"({a['replications']} replications)",
+            f"  worst availability      {_pct(a['worst_availability'])}",
+            f"  extra capacity          {a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
+            f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once",
+            f"  apply with              {a['patch']}",
+        ]
+    else:
+        lines.append(f"  no setting fits; binding constraint: {doc['binding']}")
+        for r in doc["relaxations"]:
+            lines.append(f"    relax {r['text']}")
+    ruled = result.candidates[result.candidates["verdict"] != "chosen"]
+    ruled = ruled.sort_values("replications", ascending=False, kind="stable").head(6)
+    if len(ruled):
+        lines.append("  ruled out (a few):")
+        for _, row in ruled.iterrows():
+            lines.append(f"    {row['setting']}: {row['verdict']}")
+    if result.report is not None:
+        lines.append(f"  report: {result.report[0]} and {result.report[1].name}")
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""``plan``: search, answer, and write the plan folder (plan.json, candidates.csv, figures, report).
+
+``rollsim.plan.plan(scenario, constraints)`` is the Python entry point and what ``rollsim
+plan`` calls. The scenario's own update strategy is ignored: the plan chooses it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import dataclasses
+import math
+import platform
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rollsim.spec.model_version import MODEL_VERSION
+from rollsim.io.atomic import write_atomically, write_json
+from rollsim.io.yamldoc import ConfigError
+from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, as_int_or_percent, patch_command
+from rollsim.plan.constraints import Constraints
+from rollsim.plan.evaluate import Evaluator
+from rollsim.plan.evidence import Evidence
+from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.describe import describe_scenario
+from rollsim.spec.scenario import Scenario
+from rollsim.sweep.executors import open_executor
+
+__all__ = ["HORIZON_WINDOWS", "PlanResult", "families_of", "plan", "plan_document", "with_horizon"]
+
+HORIZON_WINDOWS = 4
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What ``plan`` found: ``document`` is plan.json's content; ``out_dir`` where it was written."""
+
+    document: dict[str, Any]
+    candidates: pd.DataFrame
+    chosen: Evidence | None
+    relaxations: tuple[Relaxation, ...] = ()
+    out_dir: Path | None = None
+    report: tuple[Path, Path] | None = None
+    evidence: tuple[Evidence, ...] = field(default=(), repr=False)
+
+
+def _confirmed(evidence: list[Evidence], settings: SearchSettings) -> list[Evidence]:
+    """The settings run with the full replications (the others were only screened)."""
+    return [e for e in evidence if e.replications >= settings.replications]
+
+
+def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
+    """Runs that outlast ``HORIZON_WINDOWS`` windows are cut there: they cannot fit, and a
+    budget of one pod on thousands of nodes would otherwise simulate for days."""
+    if constraints.window_s is None:
+        return scenario
+    horizon = HORIZON_WINDOWS * constraints.window_s
+    if scenario.horizon_s is not None and scenario.horizon_s <= horizon:
+        return scenario
+    return dataclasses.replace(scenario, horizon_s=horizon)
+
+
+def families_of(scenario: Scenario, constraints: Constraints) -> tuple[list[Family], str | None]:
+    """The families to search, and why surge is out (or None)."""
+    mrs = constraints.min_ready_seconds or (float(scenario.daemonset.min_ready_seconds),)
+    no_surge = no_surge_reason(scenario.daemonset, constraints)
+    kinds = [UNAVAILABLE] if no_surge else [UNAVAILABLE, SURGE]
+    return [Family(k, m) for m in mrs for k in kinds], no_surge
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, desired: int,
+                    seed: int) -> pd.DataFrame:
+    rows = []
+    full = search.s.replications
+    best = fastest(_confirmed(evidence, search.s), search.c, search.capacity)
+    for e in evidence:
+        s = e.setting
+        role = []
+        if search.tops.get(s.family) == s.count:
+            role.append("top")
+        if search.knees.get(s.family) == s.count:
+            role.append("knee")
+        pods, cpu, mem = search.capacity.of(s)
+        rows.append({
+            "setting": s.label(desired), "kind": s.kind, "count": s.count,
+            "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
+            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
+            **e.row(search.c, seed), "role": "+".join(role),
+            "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
+                        + ruled_out(e, chosen, search.c, search.capacity, search.s.tolerance, best)),
+        })
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
+
+
+def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
+                  binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
+                  run: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """plan.json: the question, the answer and how it was found (plain data)."""
+    ds, d = scenario.daemonset, search.desired
+    report = eligibility_report(scenario.nodes, ds.placement)
+    answer: dict[str, Any] | None = None
+    if chosen is not None:
+        s = chosen.setting
+        pods, cpu, mem = search.capacity.of(s)
+        answer = {
+            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": as_int_or_percent(s.count, d),
+            "max_unavailable": as_int_or_percent(s.count, d) if s.kind == UNAVAILABLE else 0,
+            "max_surge": as_int_or_percent(s.count, d) if s.kind == SURGE else 0,
+            "min_ready_seconds": s.min_ready_seconds,
+            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
+            "patch": patch_command(s, d, ds.name, ds.namespace),
+            **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
+        }
+    return {
+        "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION,
+        "daemonset": {"name": ds.name, "namespace": ds.namespace, "current_strategy": {
+            "type": ds.strategy.type, "max_unavailable": ds.strategy.max_unavailable,
+            "max_surge": ds.strategy.max_surge}, "min_ready_seconds": ds.min_ready_seconds,
+            "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
+            "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
+        "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
+                    "not_running": [list(r) for r in report.reasons]},
+        "source": dict(source),
+        "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},
+        "search": {**asdict(search.s), "families": [f.label() for f in search.families],
+                   "no_surge": no_surge,
+                   "tops": {f.label(): t for f, t in search.tops.items()},
+                   "knees": {f.label(): k for f, k in search.knees.items()},
+                   "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   "grid_size": len(search.families) * d, **run},
+        "scenario": describe_scenario(scenario),
+        "answer": answer,
+        "binding": binding,
+        "relaxations": [{"constraint": r.constraint, "needed": r.needed, "text": r.describe(d),
+                         "setting": None if r.evidence is None else r.evidence.setting.label(d)}
+                        for r in relaxations],
+    }
+
+
+def plan(scenario: Scenario, constraints: Constraints = Constraints(), *, settings: SearchSettings = SearchSettings(),
+         out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
+         scheduler: str | None = None, source: Mapping[str, Any] | None = None,
+         on_run: Callable[[int, int], None] | None = None, report: bool = True) -> PlanResult:
+    """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
+
+    Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
+    writes plan.json, candidates.csv, figures and report.md/report.html there.
+    """
+    started, cpu0 = time.perf_counter(), time.process_time()
+    desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
+    if desired < 1:
+        raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
+    scenario = with_horizon(scenario, constraints)
+    families, no_surge = families_of(scenario, constraints)
+    ds = scenario.daemonset
+    capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
+    with open_executor(workers, executor, scheduler) as backend:
+        evaluator = Evaluator(scenario, backend, settings.seed, on_run)
+        search = Search(evaluator, constraints, desired, capacity, families, settings)
+        search.run()
+        chosen = choose(_confirmed(evaluator.evaluated(), settings), constraints, capacity, settings.tolerance)
+        binding, relaxations = (None, []) if chosen is not None else diagnose(search)
+        backend_name, n_workers = backend.name, backend.workers
+    evidence = evaluator.evaluated()
+    run = {"runs": evaluator.total_runs, "executor": backend_name, "workers": n_workers,
+           "wall_s": round(time.perf_counter() - started, 3),
+           "cpu_s_this_process": round(time.process_time() - cpu0, 3),
+           "cpu_s_runs": round(evaluator.cpu_s, 3),
+           "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
+    document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run, source or {})
+    candidates = _candidate_rows(evidence, chosen, search, desired, settings.seed)
+    paths = None
+    if out is not None:
+        out_dir = Path(out)
+        write_atomically(out_dir / "candidates.csv", lambda f: candidates.to_csv(f, index=False))
+        write_json(out_dir / "plan.json", document)
+        if report:
+            from rollsim.present.plan_report import write_plan_report
+
+            paths = write_plan_report(out_dir)
+    return PlanResult(document, candidates, chosen, tuple(relaxations), None if out is None else Path(out), paths,
+                      tuple(evidence))

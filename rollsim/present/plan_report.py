@@ -1,0 +1,179 @@
+"""The report of a plan: report.md and report.html, written from the plan folder alone.
+
+The order is the reader's: the answer and the patch first, then the constraints it was
+held to, the evidence (every setting simulated and why it lost), the figures, what was
+simulated and how the search went. Rendering is ``rollsim.present.render``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rollsim.io.atomic import write_atomically, write_text
+from rollsim.present.plan_plots import render_plan_figures
+from rollsim.present.render import format_duration, render_html, render_markdown
+from rollsim.sweep.results import ResultsError
+
+__all__ = ["load_plan", "plan_report_blocks", "write_plan_report"]
+
+CAPTIONS = {
+    "pareto": ("Pareto front and the chosen setting",
+               "Each point is a setting simulated with the full replications: its duration p95 against the worst "
+               "availability seen (left) and the extra pods it requests at once (right). The dashed steps are the "
+               "Pareto fronts; the star is the recommendation; the lines are the constraints."),
+    "search": ("How the search went",
+               "Mean duration against the budget for each family of settings. Filled points were simulated with the "
+               "full replications, hollow ones only screened. A larger budget is never slower: the search bisects "
+               "on that instead of simulating every count."),
+}
+
+
+def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """plan.json and candidates.csv of a plan folder."""
+    root = Path(path)
+    missing = [n for n in ("plan.json", "candidates.csv") if not (root / n).is_file()]
+    if missing:
+        raise ResultsError(f"{root}: not a plan folder (missing {', '.join(missing)})")
+    return json.loads((root / "plan.json").read_text(encoding="utf-8")), pd.read_csv(root / "candidates.csv")
+
+
+def _pct(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{100 * float(x):.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _d(x: Any) -> str:
+    return format_duration(None if x is None else float(x))
+
+
+def _mib(b: Any) -> str:
+    return f"{float(b) / 2**20:,.0f}Mi"
+
+
+def _answer(plan: Mapping[str, Any]) -> list[tuple]:
+    a, cons = plan["answer"], plan["constraints"]
+    if a is None:
+        blocks: list[tuple] = [("p", [("b", "No setting meets every constraint. "),
+                                      ("", f"The binding constraint is the {plan['binding']}. What relaxing each "
+                                           "constraint would give:")])]
+        blocks.append(("ul", [[("", r["text"])] for r in plan["relaxations"]] or [[("", "nothing found")]]))
+        return blocks
+    q = f"p{100 * cons['window_probability']:g}"
+    rows = [
+        ["setting", f"{a['setting']}"],
+        ["duration p50", f"{_d(a['duration_p50_s'])} (95% CI {_d(a['duration_p50_ci_low_s'])} – "
+                         f"{_d(a['duration_p50_ci_high_s'])})"],
+        ["duration p95", f"{_d(a['duration_p95_s'])} (95% CI {_d(a['duration_p95_ci_low_s'])} – "
+                         f"{_d(a['duration_p95_ci_high_s'])})"],
+        [f"{q} bound judged against the window", f"{_d(a['window_bound_s'])} (tolerance bound at "
+                                                 f"{100 * cons['confidence']:g}% confidence, {a['replications']} replications)"],
+        ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes (floor {_pct(cons['min_available_fraction'])})"],
+        ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, {_mib(a['extra_memory_bytes'])} memory"],
+    ]
+    return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
+            ("p", [("code", a["patch"])]), ("table", ["", ""], rows)]
+
+
+def _verdict(text: str) -> str:
+    """A verdict without the "screened (n replications): " its table's heading already says."""
+    return text.split("): ", 1)[-1] if text.startswith("screened") else text
+
+
+def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
+    full = int(plan["search"]["replications"])
+    header = ["setting", "replications", "p50", "p95", "window bound", "worst availability", "extra pods", "verdict"]
+
+    def rows(frame: pd.DataFrame) -> list[list[str]]:
+        return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
+                 _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])),
+                 _verdict(str(r["verdict"]))]
+                for _, r in frame.iterrows()]
+
+    confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]
+    blocks: list[tuple] = [("table", header, rows(confirmed))]
+    if len(screened):
+        blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
+                   ("table", header, rows(screened))]
+    return blocks
+
+
+def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
+    ds, cl, sc = plan["daemonset"], plan["cluster"], plan.get("scenario", {})
+    cur = ds["current_strategy"]
+    rows = [["DaemonSet", f"{ds['namespace']}/{ds['name']}"],
+            ["current strategy", f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, maxSurge {cur['max_surge']}, "
+                                 f"minReadySeconds {ds['min_ready_seconds']:g}"],
+            ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
+            ["host ports / hostNetwork", f"{', '.join(map(str, ds['host_ports'])) or 'none'} / {ds['host_network']}"],
+            ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
+                      + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
+            ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or
+             "built-in defaults"]]
+    phases = [k for k in ("schedule", "pull", "start", "ready", "terminate", "probe_period") if k in sc]
+    if phases:
+        rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases)])
+    if "calibrated_timings" in plan["source"]:
+        rows.append(["calibrated from the cluster", "yes: " + ", ".join(sorted(plan["source"]["calibrated_timings"]))])
+    controller = sc.get("controller") if isinstance(sc, Mapping) else None
+    if controller is not None:
+        rows.append(["controller", json.dumps(controller) if not isinstance(controller, str) else controller])
+    return [("table", ["", ""], rows)]
+
+
+def _search(plan: Mapping[str, Any]) -> list[tuple]:
+    s = plan["search"]
+    text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
+            f"{s['wall_s']:.1f} s wall on {s['workers']} {s['executor']} workers, {s['cpu_s_runs']:.1f} s of CPU in "
+            f"the runs). Every setting ran replication r with the same seed (common random numbers). The search for "
+            f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
+            f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
+            f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window verdict was "
+            "unclear). "
+            f"Settings within {100 * s['tolerance']:g}% of the fastest mean count as as fast; among those the one "
+            f"that keeps the most nodes available, then needs the least extra capacity, then the smallest budget "
+            + ("wins. Counts are exact." if not s["resolution"] else
+               f"wins. Counts are found to within {100 * s['resolution']:g}%."))
+    rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
+    header = ["family", "top (largest safe count)", "knee (smallest as fast)"]
+    blocks: list[tuple] = [("p", [("", text)]), ("table", header, rows)]
+    if s.get("no_surge"):
+        blocks.append(("note", f"maxSurge not considered: {s['no_surge']}."))
+    return blocks
+
+
+def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images: list[str]) -> list[tuple]:
+    """The report's content; ``images`` names the figures that exist."""
+    ds = plan["daemonset"]
+    blocks: list[tuple] = [("h", 1, f"rollsim plan: {ds['namespace']}/{ds['name']}"),
+                           ("h", 2, "Answer"), *_answer(plan),
+                           ("h", 2, "Constraints"), ("table", ["constraint", "value"], plan["constraints"]["text"]),
+                           ("h", 2, "Evidence: every setting simulated"), *_evidence(plan, candidates),
+                           ("h", 2, "Figures")]
+    for name in images:
+        title, caption = CAPTIONS[name]
+        blocks.append(("img", name, title, caption))
+    blocks += [("h", 2, "What was simulated"), *_simulated(plan), ("h", 2, "How it was searched"), *_search(plan)]
+    return blocks
+
+
+def write_plan_report(path: str | Path) -> tuple[Path, Path]:
+    """Write figures/*.png, report.md and report.html of the plan folder at ``path``."""
+    root = Path(path)
+    plan, candidates = load_plan(root)
+    images = render_plan_figures(plan, candidates)
+    for name, png in images.items():
+        write_atomically(root / "figures" / f"{name}.png", lambda f, png=png: f.write(png),  # type: ignore[misc]
+                         binary=True)
+    blocks = plan_report_blocks(plan, candidates, list(images))
+    md, page = root / "report.md", root / "report.html"
+    title = f"rollsim plan: {plan['daemonset']['namespace']}/{plan['daemonset']['name']}"
+    write_text(md, render_markdown(blocks))
+    write_text(page, render_html(blocks, images, title))
+    return md, page

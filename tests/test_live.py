@@ -1,0 +1,147 @@
+"""Live cluster in: the real ``kubernetes`` client against recorded API answers on 127.0.0.1.
+
+``tests/apiserver.py`` serves the recorded JSON over real HTTP; a kubeconfig written here
+points at it. Nothing of the client is mocked: requests, pagination, error Status bodies
+and all go through ``kubernetes.client`` and urllib3.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from apiserver import ApiServer, write_kubeconfig
+from rollsim.cli import main
+from rollsim.io.live import LiveError, label_selector, read_live
+from rollsim.io.manifest import load_daemonset
+
+MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+
+
+@pytest.fixture
+def api():
+    with ApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def kubeconfig(api, tmp_path):
+    return write_kubeconfig(tmp_path / "kubeconfig", api.url)
+
+
+def test_reads_the_daemonset_and_every_node_page_by_page(api, kubeconfig):
+    live = read_live("ds/fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5, strict=True)
+    assert live.daemonset.spec == load_daemonset(MANIFEST).spec  # the same DaemonSet as the file, read the same way
+    assert live.daemonset.warnings == ()  # every server-written field is known to the API models
+    assert len(live.node_list) == 12
+    assert sum(not n.ready for n in live.node_list) == 1
+    node_calls = [q for _, path, q in api.api.requests if path == "/api/v1/nodes"]
+    assert [q.get("limit") for q in node_calls] == ["5", "5", "5"]
+    assert "continue" not in node_calls[0] and all("continue" in q for q in node_calls[1:])
+    assert {m for m, _, _ in api.api.requests} == {"GET"}  # read-only
+    assert live.source["daemonset_resource_version"] == "1002871" and live.source["context"] == "recorded"
+    assert live.calibration is None
+
+
+def test_calibrates_from_the_daemonsets_own_pods_and_their_events(api, kubeconfig):
+    live = read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, calibrate=True, page_size=7)
+    assert live.calibration.pods == 60  # the fluent-bit pod the selector also matched is not this DaemonSet's
+    assert set(live.timings) >= {"pull", "start", "ready", "probe_period"}
+    pods = [q for _, path, q in api.api.requests if path.endswith("/pods")]
+    events = [q for _, path, q in api.api.requests if path.endswith("/events")]
+    assert pods[0]["labelSelector"] == "name=fluentd-elasticsearch" and len(pods) == 9  # 61 pods, 7 a page
+    assert events[0]["fieldSelector"] == "involvedObject.kind=Pod" and len(events) > 1
+
+
+def test_label_selector_is_written_as_the_api_server_reads_it():
+    assert label_selector({"matchLabels": {"b": "2", "a": "1"}, "matchExpressions": [
+        {"key": "tier", "operator": "In", "values": ["x", "w"]}, {"key": "gpu", "operator": "DoesNotExist"},
+        {"key": "zone", "operator": "Exists"}, {"key": "os", "operator": "NotIn", "values": ["win"]}]}) == \
+        "a=1,b=2,tier in (w,x),!gpu,zone,os notin (win)"
+
+
+def _error(**kwargs) -> str:
+    with pytest.raises(LiveError) as info:
+        read_live(**kwargs)
+    text = str(info.value)
+    assert "\n" not in text
+    return text
+
+
+def test_each_failure_is_one_clear_line(api, kubeconfig, tmp_path):
+    assert "DaemonSet" not in (t := _error(name="ds/fluent-bit", kubeconfig=kubeconfig)) and \
+        'not found (daemonsets.apps "fluent-bit" not found)' in t
+    assert "context 'prod' not found (contexts: recorded, elsewhere)" in _error(name="x", context="prod",
+                                                                              kubeconfig=kubeconfig)
+    api.api.forbidden.add("/api/v1/nodes")
+    t = _error(name="fluentd-elasticsearch", kubeconfig=kubeconfig)
+    assert "forbidden to list nodes (RBAC)" in t and 'cannot list resource "nodes"' in t
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    closed = write_kubeconfig(tmp_path / "closed", f"http://127.0.0.1:{port}")
+    assert "cannot reach the API server" in _error(name="fluentd-elasticsearch", kubeconfig=closed)
+    assert "no such file" in _error(name="x", kubeconfig=tmp_path / "missing")
+
+
+def test_namespace_comes_from_the_flag_or_the_context(api, kubeconfig):
+    # context "elsewhere" has no namespace: the DaemonSet is looked for in "default"
+    assert "default/fluentd-elasticsearch" in _error(name="fluentd-elasticsearch", context="elsewhere",
+                                                     kubeconfig=kubeconfig)
+    live = read_live("fluentd-elasticsearch", "kube-system", context="elsewhere", kubeconfig=kubeconfig, nodes=False)
+    assert live.node_list is None and live.daemonset.spec.name == "fluentd-elasticsearch"
+
+
+def test_simulate_takes_ds_name_and_a_context(api, kubeconfig, capsys):
+    code = main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                 "--context", "recorded", "--controller", "ideal", "--max-unavailable", "3", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["nodes"] == 11 and summary["completed"]  # 12 nodes, the NotReady one gets no new pod
+
+
+def test_cli_errors_are_one_line_and_exit_2(api, kubeconfig, capsys):
+    code = main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "not found" in err and "Traceback" not in err
+
+
+def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_path, capsys):
+    experiment = tmp_path / "live.yaml"
+    experiment.write_text("name: live\nreplications: 1\nscenario:\n  daemonset:\n    manifest: ds/fluentd-elasticsearch\n"
+                          "  controller:\n    mode: ideal\ngrid:\n  strategy.max_unavailable: [1, 3]\n", encoding="utf-8")
+    code = main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out",
+                 str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "summary.csv").is_file()
+
+
+def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys):
+    out = tmp_path / "plan"
+    code = main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--calibrate",
+                 "--controller", "ideal", "--window", "30m", "--floor", "80%", "--surge-pods", "2",
+                 "--replications", "3", "--workers", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
+    assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n kube-system -p '")
+    assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
+
+
+def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig, capsys):
+    api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = "150%"
+    code = main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "recorded:ds/kube-system/fluentd-elasticsearch" in err and "maxUnavailable" in err and "100%" in err
+
+
+def test_an_expired_continue_token_starts_the_list_again_once(api, kubeconfig):
+    api.api.expire_continue = 1
+    assert len(read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5).node_list) == 12
+    api.api.expire_continue = 2
+    assert "HTTP 410" in _error(name="fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5)

@@ -1,0 +1,90 @@
+"""``rollsim plan`` from files: the answer printed, the plan folder, and bad flags."""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+import pytest
+
+from rollsim.cli import main
+from rollsim.present.plan_report import load_plan, write_plan_report
+
+MANIFEST = str(Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
+
+
+def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
+    out = tmp_path / "plan"
+    code = main(["plan", "--manifest", MANIFEST, "--nodes", "40", "--controller", "ideal", "--window", "30m",
+                 "--floor", "90%", "--surge-pods", "3", "--replications", "3", "--workers", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    plan, candidates = load_plan(out)
+    answer = plan["answer"]
+    assert answer["kind"] in ("maxUnavailable", "maxSurge") and answer["worst_availability"] >= 0.9
+    assert answer["extra_pods"] <= 3 and f"recommended             {answer['setting']}" in text
+    assert answer["patch"] in text
+    chosen = candidates[candidates["verdict"] == "chosen"]
+    assert len(chosen) == 1 and chosen.iloc[0]["setting"] == answer["setting"]
+    assert (candidates["verdict"] != "chosen").sum() >= 1  # the runner-ups, each with its reason
+    for name in ("report.md", "report.html", "figures/pareto.png", "figures/search.png"):
+        assert (out / name).is_file()
+    md = (out / "report.md").read_text()
+    for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;")):
+        assert part in md
+
+
+def test_report_is_rebuilt_from_the_folder_alone(tmp_path):
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "30", "--controller", "ideal", "--window", "1h", "--no-surge",
+                 "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
+    (out / "report.md").unlink()
+    md, html = write_plan_report(out)
+    assert md.is_file() and "maxSurge not considered: surge not allowed" in md.read_text()
+    assert "<img" in html.read_text()
+    (out / "report.md").unlink()
+    assert main(["report", str(out)]) == 0 and (out / "report.md").is_file()  # rollsim report knows a plan folder
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--floor", "120%"], "--floor"),
+    (["--window", "soon"], "--window"),
+    (["--window-probability", "1"], "--window-probability"),
+    (["--surge-cpu", "lots"], "--surge-cpu"),
+    (["--min-ready-seconds", "0,-5"], "--min-ready-seconds"),
+    (["--replications", "1"], "--replications"),
+    (["--calibrate"], "--calibrate"),
+    (["--nodes", "20", "--nodes-file", str(Path(__file__).parent / "data" / "nodes" / "kubectl-get-nodes.json")],
+     "--nodes"),
+])
+def test_bad_flags_are_one_line_exit_2_and_nothing_written(tmp_path, capsys, argv, flag):
+    code = main(["plan", "--out", str(tmp_path / "plan"), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and flag in err and "Traceback" not in err
+    assert not (tmp_path / "plan").exists()
+
+
+def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
+    code = main(["plan", "--nodes", "40", "--controller", "ideal", "--floor", "100%", "--no-surge",
+                 "--replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")])
+    text = capsys.readouterr().out
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
+    assert "binding constraint: availability floor" in text
+    assert "availability floor: lower it to 97.5%" in plan["relaxations"][0]["text"]  # one node of 40 at a time
+
+
+@pytest.mark.slow
+def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
+    """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few dozen runs, not a grid of 30,000."""
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "3000", "-o", str(nodes)]) == 0
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--window", "30m", "--floor", "95%",
+                 "--workers", "2", "--out", str(out)]) == 0
+    plan, candidates = load_plan(out)
+    assert plan["search"]["tops"]["maxUnavailable, minReadySeconds 0"] == 150  # 5%: the most the floor allows
+    assert plan["search"]["runs"] <= 100 and plan["search"]["settings_simulated"] <= 20
+    answer = plan["answer"]
+    assert answer["window_bound_s"] <= 1800 and answer["worst_availability"] >= 0.95

@@ -1,0 +1,183 @@
+"""The plan's search: monotone bisection, the choice rule, and agreement with a full grid."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from rollsim import build_scenario
+from rollsim.plan.answer import choose, ruled_out
+from rollsim.plan.bisect import largest_true, smallest_true
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command
+from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
+from rollsim.plan.evaluate import Evaluator
+from rollsim.plan.evidence import Evidence, tolerance_bound
+from rollsim.plan.run import families_of, plan, with_horizon
+from rollsim.plan.search import Capacity, Search, SearchSettings
+from rollsim.sweep.executors import Backend, SerialExecutor
+
+
+# -- bisection -------------------------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(1, 400), data=st.data(), gallop=st.booleans(), resolution=st.sampled_from([0.0, 0.02, 0.1]))
+def test_bisection_finds_the_boundary_within_its_resolution(n, data, gallop, resolution):
+    t = data.draw(st.integers(0, n), label="last true")
+    guess = data.draw(st.integers(-3, n + 3), label="guess")
+    tested: list[int] = []
+
+    def test(c: int) -> bool:
+        assert 1 <= c <= n, "tested outside the range"
+        tested.append(c)
+        return c <= t
+
+    found = largest_true(test, 1, n, guess, gallop=gallop, resolution=resolution)
+    if t == 0:
+        assert found is None
+    else:
+        assert found is not None and found <= t and t - found <= resolution * found
+    assert len(set(tested)) <= 2 * math.ceil(math.log2(n + 1)) + 4  # never a scan
+
+    first_true = t + 1
+    found = smallest_true(lambda c: c >= first_true, 1, n, guess, gallop=gallop, resolution=resolution)
+    if first_true > n:
+        assert found is None
+    else:
+        assert found is not None and found >= first_true and found - first_true <= resolution * found
+
+
+def test_a_right_guess_costs_one_round_and_checks_its_neighbour():
+    probes: list[list[int]] = []
+    assert largest_true(lambda c: c <= 150, 1, 3000, 150, probes.append) == 150
+    assert probes == [[150, 151]]
+    probes.clear()
+    assert smallest_true(lambda c: c >= 20, 1, 3000, 20, probes.append) == 20
+    assert probes == [[20, 19]]
+
+
+# -- constraints, candidates, evidence -------------------------------------------------------
+
+def test_constraint_text_is_read_as_flags_give_it():
+    assert parse_duration("30m") == 1800 and parse_duration("1h30m") == 5400 and parse_duration(90) == 90
+    assert parse_fraction("95%") == 0.95 and parse_fraction("0.9") == 0.9
+    for bad in ("soon", "-5m", "0"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        parse_fraction("120%")
+    c = Constraints.from_text(floor="99%", window="45m", surge_pods="10", surge_cpu="2", surge_memory="1Gi",
+                              min_ready_seconds="30,0,10")
+    assert (c.min_available_fraction, c.window_s, c.surge_pods, c.surge_cpu_millis) == (0.99, 2700, 10, 2000)
+    assert c.surge_memory_bytes == 2**30 and c.min_ready_seconds == (0.0, 10.0, 30.0)
+    with pytest.raises(ValueError, match="window_probability"):
+        Constraints(window_probability=1.0)
+
+
+def test_percent_form_resolves_to_the_same_count_as_the_controller_rounds():
+    assert as_int_or_percent(150, 3000) == "5%"
+    assert as_int_or_percent(151, 3000) == 151  # no whole percent rounds up to 151 of 3,000
+    assert as_int_or_percent(1, 3000) == "1%" or as_int_or_percent(1, 3000) == 1
+    for desired in (7, 60, 1000, 2999):
+        for count in range(1, desired + 1, max(1, desired // 37)):
+            value = as_int_or_percent(count, desired)
+            if isinstance(value, str):
+                assert math.ceil(int(value[:-1]) * desired / 100) == count
+
+
+def test_the_patch_sets_one_budget_and_zeroes_the_other():
+    cmd = patch_command(Setting(SURGE, 300, 10.0), 3000, "fluentd", "logging")
+    assert cmd == ("kubectl patch ds fluentd -n logging -p '{\"spec\":{\"minReadySeconds\":10,\"updateStrategy\":"
+                   "{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":0,\"maxSurge\":\"10%\"}}}}'")
+
+
+def test_tolerance_bound_is_above_the_quantile_and_tightens_with_more_runs():
+    rng = np.random.default_rng(1)
+    few, many = rng.normal(600, 30, 5), rng.normal(600, 30, 40)
+    assert tolerance_bound(few, 0.95, 0.95) > np.quantile(few, 0.95)
+    assert tolerance_bound(few, 0.95, 0.95) - np.mean(few) > tolerance_bound(many, 0.95, 0.95) - np.mean(many)
+    assert tolerance_bound([300.0, 300.0], 0.95, 0.95) == 300.0
+    assert tolerance_bound([300.0, math.inf], 0.95, 0.95) == math.inf
+
+
+def _evidence(kind: str, count: int, durations: list[float], availability: float) -> Evidence:
+    return Evidence(Setting(kind, count, 0.0), tuple({"completed": True, "duration_s": d, "stalled": False,
+                                                      "min_available_fraction": availability, "max_surge_observed": 0,
+                                                      "unavailable_node_seconds": 0.0} for d in durations))
+
+
+def test_choice_prefers_availability_then_less_capacity_among_the_equally_fast():
+    c = Constraints(min_available_fraction=0.9, window_s=1000)
+    cap = Capacity(100, 0, c)
+    fast_mu = _evidence(UNAVAILABLE, 10, [500, 502, 501], 0.9)
+    fast_ms = _evidence(SURGE, 12, [505, 503, 506], 1.0)
+    faster_big_ms = _evidence(SURGE, 40, [420, 421, 419], 1.0)
+    unsafe = _evidence(UNAVAILABLE, 20, [300, 301, 302], 0.8)
+    late = _evidence(UNAVAILABLE, 2, [1500, 1510, 1490], 0.98)
+    assert choose([fast_mu, fast_ms, unsafe, late], c, cap, 0.02) is fast_ms
+    assert choose([fast_mu, fast_ms, faster_big_ms], c, cap, 0.02) is faster_big_ms
+    budget = Constraints(min_available_fraction=0.9, window_s=1000, surge_cpu_millis=2000)  # 20 pods of 100m
+    assert choose([fast_mu, fast_ms, faster_big_ms], budget, Capacity(100, 0, budget), 0.02) is fast_ms
+    assert "floor 90%" in ruled_out(unsafe, fast_ms, c, cap, 0.02)
+    assert "window" in ruled_out(late, fast_ms, c, cap, 0.02)
+    assert "surge budget" in ruled_out(faster_big_ms, fast_ms, budget, Capacity(100, 0, budget), 0.02)
+    assert choose([unsafe, late], c, cap, 0.02) is None
+
+
+# -- the search against a full grid -------------------------------------------------------------
+
+def _grid_and_search(scenario, constraints, settings):
+    backend = Backend(SerialExecutor(), "serial", 1, inline=True)
+    scenario = with_horizon(scenario, constraints)
+    families, _ = families_of(scenario, constraints)
+    desired = len(scenario.nodes)
+    capacity = Capacity(scenario.daemonset.requests_cpu_millis, scenario.daemonset.requests_memory_bytes, constraints)
+    searched = Evaluator(scenario, backend, settings.seed)
+    search = Search(searched, constraints, desired, capacity, families, settings)
+    search.run()
+    confirmed = [e for e in searched.evaluated() if e.replications >= settings.replications]
+    found = choose(confirmed, constraints, capacity, settings.tolerance)
+    grid = Evaluator(scenario, backend, settings.seed)
+    everything = grid.evaluate([f.at(n) for f in families for n in range(1, desired + 1)], settings.replications)
+    best = choose(everything, constraints, capacity, settings.tolerance)
+    return found, best, searched.total_runs, grid.total_runs
+
+
+@pytest.mark.parametrize("constraints", [
+    Constraints(min_available_fraction=0.9, window_s=1800, surge_pods=3),
+    Constraints(min_available_fraction=0.9, window_s=1800, allow_surge=False),
+    pytest.param(Constraints(min_available_fraction=0.8, window_s=1200, surge_pods=0, min_ready_seconds=(0, 20)),
+                 marks=pytest.mark.slow),
+], ids=["surge-budget", "no-surge", "two-min-ready"])
+def test_search_finds_the_grids_best_setting_on_a_small_cluster(constraints):
+    scenario = build_scenario(nodes=30, controller="ideal", requests_cpu="100m", requests_memory="64Mi")
+    settings = SearchSettings(replications=3, seed=7, resolution=0.0)
+    found, best, searched, grid = _grid_and_search(scenario, constraints, settings)
+    assert best is not None and found is not None
+    assert found.setting == best.setting
+    assert searched < grid / 3  # and it got there simulating a fraction of the grid
+
+
+@pytest.mark.slow
+def test_search_finds_the_grids_best_setting_realistic_controller():
+    scenario = build_scenario(nodes=120, controller="realistic", requests_cpu="100m", requests_memory="64Mi",
+                              schedule="0.5", pull="lognormal(median=3, p95=6)", start="1", ready="lognormal(median=8, p95=15)",
+                              terminate="lognormal(median=3, p95=8)", probe_period=0)
+    constraints = Constraints(min_available_fraction=0.9, window_s=1800, surge_pods=10)
+    found, best, searched, grid = _grid_and_search(scenario, constraints, SearchSettings(replications=4, seed=3,
+                                                                                         resolution=0.0))
+    assert found is not None and found.setting == best.setting, (found.setting, best.setting)
+
+
+def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_path):
+    scenario = build_scenario(nodes=40, controller="ideal")
+    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=300, allow_surge=False),
+                  settings=SearchSettings(replications=3, resolution=0.0), workers=1, out=tmp_path, report=False)
+    doc = result.document
+    assert doc["answer"] is None and doc["binding"] == "window"
+    relaxed = {r["constraint"]: r for r in doc["relaxations"]}
+    assert set(relaxed) == {"window", "availability floor"}
+    assert relaxed["window"]["setting"].startswith("maxUnavailable 3% (= 2)")  # the fastest within the floor
+    assert (tmp_path / "plan.json").is_file() and (tmp_path / "candidates.csv").is_file()
