@@ -41,7 +41,8 @@ def load_daemonset(path: str | Path, name: str | None = None, *, strict: bool = 
 def load_nodes(path: str | Path) -> tuple[Node, ...]:
     """The nodes of ``kubectl get nodes -o json`` (or ``-o yaml``) output, for
     ``build_scenario(node_list=...)``: names, labels, taints, cordons, readiness and
-    allocatable CPU and memory (what the DaemonSet controller and scheduler read)."""
+    allocatable CPU and memory (what the DaemonSet controller and scheduler read).
+    """
     from rollsim.io.nodes import load_nodes as load
 
     return load(path)

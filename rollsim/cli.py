@@ -73,7 +73,8 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
 def _rule(name: str) -> Callable[[str], Any]:
     """The converter of scenario option ``name`` (``rollsim.spec.options.RULES``), imported
-    when a value is converted: building the parser imports neither NumPy nor SciPy."""
+    when a value is converted: building the parser imports neither NumPy nor SciPy.
+    """
 
     def convert(text: str) -> Any:
         from rollsim.spec.options import RULES
@@ -137,7 +138,8 @@ def _common() -> argparse.ArgumentParser:
 
 def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argparse.ArgumentParser:
     """The whole parser; ``scenario_flags=False`` leaves out simulate's scenario flags, whose
-    declarations import NumPy (``rollsim --help`` and ``--version`` do not show them)."""
+    declarations import NumPy (``rollsim --help`` and ``--version`` do not show them).
+    """
     parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
                         epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 130 interrupted. "
                                "A file argument of - reads standard input.")
@@ -399,7 +401,8 @@ def format_run(results, report_paths: tuple[Path, Path], note: str) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rollsim.present.console import format_run as table, run_document
+    from rollsim.present.console import format_run as table
+    from rollsim.present.console import run_document
     from rollsim.present.report import write_report
     from rollsim.sweep.experiment import load_experiment
     from rollsim.sweep.runner import run_experiment
@@ -473,7 +476,6 @@ def _cmd_make_nodes(args: argparse.Namespace) -> int:
     from rollsim.io.atomic import write_atomically
     from rollsim.io.nodes import make_nodes, nodes_json
     from rollsim.present.console import node_names, nodes_table
-
     from rollsim.spec.limits import LimitError, check_limit
 
     options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")

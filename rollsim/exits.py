@@ -37,12 +37,13 @@ def _os_error(exc: OSError) -> str:
 
 def exit_for(exc: BaseException) -> tuple[str, int] | None:
     """``(line, exit code)`` for ``exc``, or ``None`` when it is not the CLI's to report
-    (``SystemExit``, a broken pipe: the caller handles those)."""
+    (``SystemExit``, a broken pipe: the caller handles those).
+    """
     from rollsim.io.yamldoc import ConfigError
     from rollsim.spec.limits import LimitError
+    from rollsim.sweep.errors import RunError, RunInterrupted
     from rollsim.sweep.executors import ExecutorError
     from rollsim.sweep.results import ResultsError
-    from rollsim.sweep.errors import RunError, RunInterrupted
 
     if isinstance(exc, (UsageError, ConfigError, ExecutorError, ResultsError, LimitError)):
         return f"error: {one_line(exc)}", EXIT_USAGE

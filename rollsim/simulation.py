@@ -34,8 +34,8 @@ from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
 from rollsim.observe.recorder import Recorder
-from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
+from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
@@ -133,7 +133,8 @@ def _with_not_ready(nodes: tuple[Node, ...], count: int, rng, condition: str) ->
 
 def _had_pod(nodes: list[Node], placement) -> list[bool]:
     """Which nodes ran the old pod before time 0: those that should run it, and NotReady
-    nodes that should run it were they Ready (their pod was placed before they failed)."""
+    nodes that should run it were they Ready (their pod was placed before they failed).
+    """
     return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
 
 
@@ -162,7 +163,8 @@ def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, Dae
 
 def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
     """The cluster before time 0: nodes (some NotReady), the API server, the scheduler and kubelets
-    with the registry, and the controller-manager's work queue and API client."""
+    with the registry, and the controller-manager's work queue and API client.
+    """
     env = _Environment()
     streams = Streams(seed)
     nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
@@ -183,7 +185,8 @@ def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
 
 def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _DaemonSet:
     """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
-    status, and its template change under way at time 0."""
+    status, and its template change under way at time 0.
+    """
     env, api, ds, settings = world.env, world.api, scenario.daemonset, scenario.controller
     name = ds.name
     api.add_daemonset(name)
@@ -236,7 +239,8 @@ def _one_done(world: _World) -> None:
 def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
     """The operator's rollback, ``delay`` seconds after the stall is detected: the first
     DaemonSet's template goes back to revision 0 (``kubectl rollout undo``), whose
-    ControllerRevision still exists."""
+    ControllerRevision still exists.
+    """
     env, name = world.env, world.daemonsets[0].name
 
     def undo(_event: simpy.Event) -> None:
@@ -253,7 +257,8 @@ def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
 
 def _start(world: _World) -> UrgentEvent:
     """The controller's workers, node churn, and what ends the run: every rollout done, a
-    stall, or the horizon. Returns the event that stops the run."""
+    stall, or the horizon. Returns the event that stops the run.
+    """
     env, scenario = world.env, world.scenario
     world.stop = stop = UrgentEvent(env)
     controllers = {d.name: d.controller for d in world.daemonsets}

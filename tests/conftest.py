@@ -28,9 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-
 from hypothesis import settings  # noqa: E402
-
 from rollsim.sweep.slo import Constraint, judge  # noqa: E402
 
 # Hypothesis: CI must not fail by luck. With CI=true (as GitHub Actions and most CI systems

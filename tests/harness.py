@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rollsim.spec.node import Node, PodPlacement, Taint, Toleration, uniform_nodes
 from rollsim.controller.daemon import DaemonSetController
-from rollsim.controller.pods import PENDING, RUNNING, Pod
 from rollsim.controller.flowcontrol import Backoff
+from rollsim.controller.pods import PENDING, RUNNING, Pod
+from rollsim.spec.node import Node, PodPlacement, Taint, Toleration, uniform_nodes
 from rollsim.spec.scenario import ON_DELETE, UpdateStrategy
 
 __all__ = ["ControllerHarness"]

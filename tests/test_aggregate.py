@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
+from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.aggregate import (
     METRICS,
     RUN_COLUMNS,
@@ -21,7 +21,6 @@ from rollsim.sweep.aggregate import (
     stack_runs,
     summary_frame,
 )
-from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.slo import parse_slo
 
 SWEPT = ["strategy.max_unavailable"]

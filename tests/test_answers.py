@@ -6,7 +6,6 @@ import json
 import textwrap
 
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from figcheck import CHROMIUM, figure_problems, page_problems
 from matplotlib.figure import Figure
-
 from rollsim.present.plots import FIGURES, draw_figure
 from rollsim.present.report import write_report
 from rollsim.sweep.results import load_results
+
+from figcheck import CHROMIUM, figure_problems, page_problems
 
 matplotlib.use("Agg")
 SHIPPED = sorted(p.parent for p in (Path(__file__).parent.parent / "results").glob("*/summary.csv"))

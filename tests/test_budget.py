@@ -8,12 +8,15 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from rollsim.spec.budget import (
-    Budgets, allows_surge, is_zero, parse_int_or_percent, scaled_value, updated_desired_node_counts,
+    Budgets,
+    allows_surge,
+    is_zero,
+    parse_int_or_percent,
+    scaled_value,
+    updated_desired_node_counts,
     validate_rolling_update,
 )
-
 
 # -- TestGetUnavailableNumbers -------------------------------------------------------------
 

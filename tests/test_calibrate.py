@@ -19,8 +19,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
-
 from rollsim import build_scenario, simulate
 from rollsim.io.calibrate import (
     Calibration,
@@ -43,6 +41,8 @@ from rollsim.spec.distributions import (
     LogNormal,
     parse_distribution,
 )
+from scipy import stats
+
 from kubeexport import export_events, export_pods, go_duration
 
 ROOT = Path(__file__).resolve().parent.parent

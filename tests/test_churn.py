@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import simpy
 import pytest
-
+import simpy
 from rollsim import build_scenario, simulate
-from rollsim.spec.churn import NodeChange, change_times, parse_node_change
 from rollsim.cluster.churn import _pod_gc
+from rollsim.spec.churn import NodeChange, change_times, parse_node_change
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
 

@@ -8,7 +8,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from kubeexport import export_events, export_pods
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
+
+from kubeexport import export_events, export_pods
 
 ROOT = Path(__file__).resolve().parents[1]
 IDEAL = ["--controller", "ideal", "--schedule", "1", "--pull", "2", "--start", "3", "--ready", "4",

@@ -9,8 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-import rollsim.cli as cli
 from rollsim import build_scenario
 from rollsim.cli import main
 

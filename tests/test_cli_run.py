@@ -6,7 +6,6 @@ import textwrap
 
 import pandas as pd
 import pytest
-
 from rollsim.cli import main
 
 TINY = """\

@@ -8,12 +8,27 @@ import pickle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from rollsim.spec.node import (
-    CONTROL_PLANE_LABEL, DAEMON_POD_TOLERATIONS, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE,
-    Node, NodeSelectorRequirement as Req, NodeSelectorTerm as Term, PodPlacement, Taint,
-    Toleration, add_daemon_pod_tolerations, control_plane_node, node_matches_affinity,
-    node_should_run_daemon_pod, uniform_nodes,
+    CONTROL_PLANE_LABEL,
+    DAEMON_POD_TOLERATIONS,
+    NO_EXECUTE,
+    NO_SCHEDULE,
+    PREFER_NO_SCHEDULE,
+    Node,
+    PodPlacement,
+    Taint,
+    Toleration,
+    add_daemon_pod_tolerations,
+    control_plane_node,
+    node_matches_affinity,
+    node_should_run_daemon_pod,
+    uniform_nodes,
+)
+from rollsim.spec.node import (
+    NodeSelectorRequirement as Req,
+)
+from rollsim.spec.node import (
+    NodeSelectorTerm as Term,
 )
 
 RUN, KEEP, GONE = (True, True), (False, True), (False, False)

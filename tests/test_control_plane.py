@@ -12,7 +12,6 @@ import dataclasses
 
 import pytest
 import simpy
-
 from rollsim import build_scenario, simulate
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.informer import Informer, should_ignore_node_update

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from rollsim.spec.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Timings, UpdateStrategy
 
 

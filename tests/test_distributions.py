@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
 from rollsim.spec.distributions import (
     Constant,
     Distribution,

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
+from rollsim.io.nodes import load_nodes, make_nodes, nodes_json
+from rollsim.spec.eligibility import (
+    KEPT_ONLY,
+    EligibilityReport,
+    eligibility_report,
+    format_report,
+    why_not_eligible,
+)
 from rollsim.spec.node import (
     CONTROL_PLANE_LABEL,
     NO_EXECUTE,
@@ -26,14 +33,6 @@ from rollsim.spec.node import (
 from rollsim.spec.node import (
     NodeSelectorTerm as Term,
 )
-from rollsim.spec.eligibility import (
-    KEPT_ONLY,
-    EligibilityReport,
-    eligibility_report,
-    format_report,
-    why_not_eligible,
-)
-from rollsim.io.nodes import load_nodes, make_nodes, nodes_json
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "experiments" / "nodes" / "sample-300.json"

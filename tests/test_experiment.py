@@ -7,7 +7,6 @@ import textwrap
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from rollsim.io.yamldoc import ConfigError, load_yaml
 from rollsim.spec import model_version
 from rollsim.sweep.experiment import expand_grid, load_experiment, replication_seed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.spec.faults import NewPodFaults, kubelet_backoff, parse_new_pods
 

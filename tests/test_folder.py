@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from rollsim.cli import main
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.experiment import load_experiment

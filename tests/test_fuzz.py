@@ -24,7 +24,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
 from rollsim.cli import main
 from rollsim.io.calibrate import calibrate, load_timings
 from rollsim.io.manifest import load_daemonset

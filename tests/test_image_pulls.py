@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.spec.image import ImageSpec, parse_pull_rate, parse_rate, parse_size
 

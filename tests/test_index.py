@@ -11,12 +11,12 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-
-from rollsim.spec.budget import updated_desired_node_counts
-from rollsim.spec.node import Taint
 from rollsim.controller.decisions import SyncError, manage_plan, rolling_update_plan
 from rollsim.controller.index import scan
 from rollsim.controller.pods import FAILED, SUCCEEDED
+from rollsim.spec.budget import updated_desired_node_counts
+from rollsim.spec.node import Taint
+
 from harness import ControllerHarness
 
 NODES = [

@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
 from rollsim.sweep.experiment import load_experiment

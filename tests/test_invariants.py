@@ -9,11 +9,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from unittest import mock
 
+import rollsim.simulation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
-
-import rollsim.simulation
 from rollsim import build_scenario, simulate
 from rollsim.observe.recorder import Recorder
 

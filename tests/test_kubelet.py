@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from rollsim.spec.distributions import Constant, LogNormal, Uniform
 from rollsim.cluster.kubelet import Sampler, readiness_delay
+from rollsim.spec.distributions import Constant, LogNormal, Uniform
 
 
 class TestReadinessDelay:

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import rollsim
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
-
-import rollsim
 from rollsim.io.openmetrics import SERIES, timeline_exposition
 from rollsim.present.plots import plot_availability, plot_downtime, plot_duration, plot_tradeoff
 from rollsim.sweep.aggregate import METRICS, STATISTICS, summary_long

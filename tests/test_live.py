@@ -12,11 +12,11 @@ import socket
 from pathlib import Path
 
 import pytest
-
-from apiserver import ApiServer, write_kubeconfig
 from rollsim.cli import main
 from rollsim.io.live import LiveError, label_selector, read_live
 from rollsim.io.manifest import load_daemonset
+
+from apiserver import ApiServer, write_kubeconfig
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 

@@ -10,15 +10,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
+from rollsim.io.manifest import LoadedDaemonSet, ManifestError, load_daemonset
+from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.node import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
     PodPlacement,
     Toleration,
 )
-from rollsim.io.yamldoc import ConfigError
-from rollsim.io.manifest import LoadedDaemonSet, ManifestError, load_daemonset
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
-
-from rollsim.observe.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
-from rollsim.controller.pods import RUNNING, Pod
-from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
-from rollsim.observe.rollout import RolloutStatus
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
+from rollsim.controller.pods import RUNNING, Pod
+from rollsim.observe.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
+from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
+from rollsim.observe.rollout import RolloutStatus
 from rollsim.spec.node import Node, PodPlacement
 
 NAN = math.nan

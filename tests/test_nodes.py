@@ -15,7 +15,15 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
+from rollsim.io.nodes import (
+    PoolError,
+    load_nodes,
+    make_nodes,
+    nodes_from_pools,
+    nodes_json,
+    write_nodes_json,
+)
+from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.node import (
     CONTROL_PLANE_LABEL,
     NO_EXECUTE,
@@ -24,15 +32,6 @@ from rollsim.spec.node import (
     Node,
     Taint,
     kubelet_labels,
-)
-from rollsim.io.yamldoc import ConfigError
-from rollsim.io.nodes import (
-    PoolError,
-    load_nodes,
-    make_nodes,
-    nodes_from_pools,
-    nodes_json,
-    write_nodes_json,
 )
 
 DATA = Path(__file__).parent / "data" / "nodes"

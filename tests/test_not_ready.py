@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod, not_ready_node, ready_node
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rollsim.spec.node import Node, PodPlacement, Toleration
 from rollsim.spec.options import OPTIONS, OptionError, build_scenario, option_for_path, option_path
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy

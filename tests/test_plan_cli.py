@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest
-
 from rollsim.cli import main
 from rollsim.present.plan_report import load_plan, write_plan_report
 

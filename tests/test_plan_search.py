@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rollsim import build_scenario
 from rollsim.plan.answer import choose, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
@@ -18,7 +18,6 @@ from rollsim.plan.evidence import Evidence, tolerance_bound
 from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings
 from rollsim.sweep.executors import Backend, SerialExecutor
-
 
 # -- bisection -------------------------------------------------------------------------------
 

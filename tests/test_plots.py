@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.text import Text
-
 from rollsim.present.plotmath import (
     log_start,
     log_time_ticks,

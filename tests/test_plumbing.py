@@ -13,15 +13,14 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from rollsim.spec.deleters import DeleterSpec, parse_deleter
-from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
-from rollsim.controller.index import RankedSet
 from rollsim.cluster.informer import ADDED, DELETED, MODIFIED, Informer
-from rollsim.controller.pods import Pod
-from rollsim.controller.flowcontrol import Backoff, TokenBucket
-from rollsim.spec.streams import Streams, stream_key
 from rollsim.cluster.workqueue import WorkQueue
+from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from rollsim.controller.flowcontrol import Backoff, TokenBucket
+from rollsim.controller.index import RankedSet
+from rollsim.controller.pods import Pod
+from rollsim.spec.deleters import DeleterSpec, parse_deleter
+from rollsim.spec.streams import Streams, stream_key
 
 # -- TokenBucket ---------------------------------------------------------------------------
 

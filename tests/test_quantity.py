@@ -7,7 +7,6 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from rollsim.spec.quantity import Quantity, cpu_millis, memory_bytes, parse_quantity
 
 MI, GI = 2**20, 2**30

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
 from rollsim.present.readings import (
     completion,
     condition_costs,

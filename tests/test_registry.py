@@ -9,7 +9,6 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from rollsim.cluster.registry import Registry
 from rollsim.spec.registry import RegistrySpec, max_min_rates
 

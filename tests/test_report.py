@@ -8,7 +8,6 @@ import math
 import re
 
 import pytest
-
 import rollsim.present.render
 import rollsim.present.report
 from rollsim.present.render import format_value, render_html, render_markdown

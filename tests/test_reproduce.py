@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rollsim.sweep.experiment import load_experiment
 from rollsim.sweep.runner import run_experiment
 

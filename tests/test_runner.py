@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from rollsim.sweep import runner
 from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
 from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor

@@ -7,7 +7,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from rollsim.cli import main
 from rollsim.spec.settings import SETTINGS
 from rollsim.sweep.experiment import load_experiment

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-
 from rollsim.cli import main
 from rollsim.spec.churn import NodeChange
 from rollsim.spec.deleters import DeleterSpec

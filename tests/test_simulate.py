@@ -15,14 +15,18 @@ import math
 import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
-
 from rollsim import build_scenario, simulate
-from rollsim.spec.budget import scaled_value
-from rollsim.spec.node import (
-    CONTROL_PLANE_LABEL, NO_SCHEDULE, PodPlacement, Toleration, control_plane_node, uniform_nodes,
-)
 from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS
+from rollsim.spec.budget import scaled_value
+from rollsim.spec.node import (
+    CONTROL_PLANE_LABEL,
+    NO_SCHEDULE,
+    PodPlacement,
+    Toleration,
+    control_plane_node,
+    uniform_nodes,
+)
 from rollsim.spec.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Scenario, Timings
 
 SCHEDULE, PULL, START, READY, TERMINATE = 1.0, 2.0, 3.0, 4.0, 5.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from rollsim.sweep.slo import Constraint, judge, parse_slo, recommend, recommend_by_condition, statistic
 
 

@@ -7,7 +7,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from rollsim.observe.stopcause import (
     AVAILABLE,
     CAUSE_TEXT,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from rollsim import build_scenario, simulate
-from rollsim.spec.node import Node
 from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.spec.node import Node
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
 GIB = 2**30

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from rollsim.cli import main
 from rollsim.sweep import executors, runner
 from rollsim.sweep.experiment import load_experiment

@@ -16,12 +16,16 @@ upstream variants that differ only in those collapse to the plain case.
 from __future__ import annotations
 
 import pytest
-
+from rollsim.controller.pods import FAILED
 from rollsim.spec.node import (
-    Node, NodeSelectorRequirement, NodeSelectorTerm, PodPlacement, Toleration,
+    Node,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodPlacement,
+    Toleration,
     node_should_run_daemon_pod,
 )
-from rollsim.controller.pods import FAILED
+
 from harness import ControllerHarness
 
 STRATEGIES = ["OnDelete", "RollingUpdate"]

@@ -10,8 +10,8 @@ DaemonSet starts with the OnDelete strategy, and ``sync()`` ends with ``clearExp
 from __future__ import annotations
 
 import pytest
-
 from rollsim.spec.node import Toleration
+
 from harness import ControllerHarness
 
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.distributions import Stragglers, parse_distribution

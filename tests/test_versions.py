@@ -15,7 +15,6 @@ import dataclasses
 import math
 
 import pytest
-
 from rollsim import build_scenario, simulate
 from rollsim.controller.classify import classify_node
 from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore

@@ -31,6 +31,7 @@ sys.path.insert(0, str(HERE.parent.parent / "tests"))  # kubeexport: test-only c
 # after the sys.path lines above, which make the checkout and tests/ importable
 from rollsim import build_scenario, simulate  # noqa: E402
 from rollsim.io.calibrate import calibrate, format_table, write_timings  # noqa: E402
+
 from kubeexport import DEFAULT_IMAGE, export_events, export_pods  # noqa: E402
 
 SCENARIO = {

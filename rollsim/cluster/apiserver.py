@@ -48,7 +48,8 @@ DaemonSetWatcher = Callable[[str, "DaemonSetObject"], None]
 @dataclass
 class DaemonSetObject:
     """A DaemonSet as the API server holds it: the template's revision and the last status
-    the controller wrote (``updateDaemonSetStatus``)."""
+    the controller wrote (``updateDaemonSetStatus``).
+    """
 
     name: str
     revision: int = 0
@@ -131,7 +132,8 @@ class ApiServer:
 
     def seed_pod(self, owner: str, node: int, revision: int, since: float, ready: bool = True) -> Pod:
         """A running pod that existed before the simulation starts (not Ready on a NotReady
-        node: the node lifecycle controller marks its pods so). Nobody is told."""
+        node: the node lifecycle controller marks its pods so). Nobody is told.
+        """
         self._uid += 1
         pod = Pod(self._uid, node, revision, since, scheduled=True, phase=RUNNING, ready=ready,
                   ready_since=since, owner=owner)
@@ -150,7 +152,8 @@ class ApiServer:
 
     def delete_pod(self, uid: int) -> Pod | None:
         """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once.
-        Returns the pod (None: NotFound, or already terminating, so nothing changed)."""
+        Returns the pod (None: NotFound, or already terminating, so nothing changed).
+        """
         pod = self.pods.get(uid)
         if pod is None or pod.deleting:
             return None

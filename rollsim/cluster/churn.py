@@ -23,7 +23,8 @@ __all__ = ["Churn", "run_node_changes"]
 @dataclass
 class Churn:
     """Node changes applied to the API server; ``rank`` is the controllers' map order, one
-    random rank per node, drawn here for the nodes that join."""
+    random rank per node, drawn here for the nodes that join.
+    """
 
     env: simpy.Environment
     api: ApiServer
@@ -48,7 +49,8 @@ class Churn:
     def fail_random_node(self) -> int | None:
         """A Ready node goes NotReady (see ``rollsim.spec.churn``): unreachable (Ready=Unknown) or
         Ready=False, as ``fail`` makes it; the node lifecycle controller taints it and marks its
-        pods not Ready (``MarkPodsNotReady``: for any Ready condition other than True)."""
+        pods not Ready (``MarkPodsNotReady``: for any Ready condition other than True).
+        """
         nodes = self.api.nodes
         ready = nodes.present_and_ready()
         if not ready:
@@ -86,7 +88,8 @@ def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator
 
 def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, object, None]:
     """Mirrors PodGC's ``gcOrphaned``: every 20 s, force-delete the pods bound to a node that
-    has been gone for the 40 s quarantine."""
+    has been gone for the 40 s quarantine.
+    """
     env, api = churn.env, churn.api
     while removed:
         yield env.timeout(PODGC_PERIOD_S - env.now % PODGC_PERIOD_S)

@@ -64,7 +64,8 @@ class Informer:
 
     def daemonset_changed(self, kind: str, ds: DaemonSetObject) -> None:
         """``updateDaemonset``: a new template revision, or (``status_requeue``) a status write,
-        reaches the controller after a watch delay and enqueues the key."""
+        reaches the controller after a watch delay and enqueues the key.
+        """
         revision, rv = ds.revision, ds.resource_version
         if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
             return  # nothing reads the status update
@@ -95,7 +96,8 @@ class Informer:
 
     def _node_event(self, kind: str, node_id: int, node: Node) -> None:
         """``addNode``, ``updateNode`` (through ``shouldIgnoreNodeUpdate``); a deleted node leaves
-        the node list."""
+        the node list.
+        """
         c, seen = self.controller, self._nodes_seen
         if kind == NODE_ADDED:
             seen.append(node)
@@ -144,5 +146,6 @@ class Informer:
 
 def should_ignore_node_update(old: Node, new: Node) -> bool:
     """Mirrors ``shouldIgnoreNodeUpdate``: only a change of labels or taints matters to the
-    DaemonSet controller (kubernetes/kubernetes#121642, after the node-update storm of #121474)."""
+    DaemonSet controller (kubernetes/kubernetes#121642, after the node-update storm of #121474).
+    """
     return old.labels == new.labels and old.taints == new.taints

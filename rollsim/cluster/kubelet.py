@@ -79,7 +79,8 @@ def readiness_delay(app_ready: float, initial_delay: float, period: float) -> fl
 @dataclass
 class PodRuntime:
     """One DaemonSet's pods on the nodes: their phase timings, probe, faults and image, and
-    what happened to them (pulls, pods Pending because they do not fit)."""
+    what happened to them (pulls, pods Pending because they do not fit).
+    """
 
     ds: DaemonSetSpec
     timings: Timings
@@ -169,7 +170,8 @@ class Kubelet:
 
     def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, bool]:
         """The scheduler: FIFO at its throughput, then its latency; Pending with back-off while
-        the pod does not fit. Returns whether the pod was bound."""
+        the pod does not fit. Returns whether the pod was bound.
+        """
         env = self.env
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
         yield env.timeout(queued + rt.schedule())
@@ -240,7 +242,8 @@ class Kubelet:
 
     def _crash_loop(self, pod: Pod, rt: PodRuntime, failures: int) -> Generator[simpy.Event, object, bool]:
         """The container exits before it is ever Ready and is restarted after CrashLoopBackOff,
-        for ever; returns only when the pod is gone (False)."""
+        for ever; returns only when the pod is gone (False).
+        """
         env, api = self.env, self.api
         while True:
             yield env.timeout(rt.faults.crash_after)

@@ -27,7 +27,8 @@ class NodeStore:
     """``nodes[i]`` is node ``i`` as the API server holds it; ``ready`` is its Ready condition
     (a NotReady, unreachable or deleted node's kubelet starts nothing); ``alive`` is whether its
     kubelet still confirms deletions (``kubelet_alive``: not on an unreachable or deleted node);
-    ``exists`` is False once the Node object is deleted."""
+    ``exists`` is False once the Node object is deleted.
+    """
 
     __slots__ = ("nodes", "ready", "alive", "exists", "_watchers")
 

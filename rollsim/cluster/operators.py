@@ -57,7 +57,8 @@ def run_deleter(
 class KubectlView:
     """``OnDeleteCluster`` over the API server, for one DaemonSet's pods: what an operator with
     ``kubectl`` sees and does. It watches the DaemonSet's pods to know when a node's new pod
-    is available (Ready for minReadySeconds)."""
+    is available (Ready for minReadySeconds).
+    """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, name: str, min_ready_seconds: float) -> None:
         self.env, self.api, self.name = env, api, name

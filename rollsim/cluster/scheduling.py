@@ -37,7 +37,8 @@ def unschedulable_reason(
     node: Node, bound: Iterable[PodRequests], pod: PodRequests, utilization: float = 0.0,
 ) -> str | None:
     """``None`` if ``pod`` fits beside the ``bound`` daemon pods already on ``node`` (of any
-    DaemonSet, terminating ones included), else the scheduler's reason."""
+    DaemonSet, terminating ones included), else the scheduler's reason.
+    """
     cpu = memory = 0
     ports: set[int] = set()
     for other in bound:

@@ -114,7 +114,8 @@ Available = Callable[[Pod], bool]
 
 def next_availability_change(pods: list[Pod], min_ready_seconds: float, available: Available) -> float | None:
     """The earliest time a Ready pod turns available (``updateDaemonSetStatus``'s requeue after
-    minReadySeconds), if any."""
+    minReadySeconds), if any.
+    """
     next_change = None
     if min_ready_seconds > 0:
         for pod in pods:
@@ -127,7 +128,8 @@ def next_availability_change(pods: list[Pod], min_ready_seconds: float, availabl
 def node_status(pods: list[Pod], should_run: bool, exists: bool, revision: int,
                 available: Available) -> tuple[int, int, int, int, int, int]:
     """Mirrors ``updateDaemonSetStatus``'s per-node counts (desired, current, ready, available,
-    updated, misscheduled): the first pod after sorting speaks for the node."""
+    updated, misscheduled): the first pod after sorting speaks for the node.
+    """
     desired = current = ready = avail = updated = misscheduled = 0
     if exists:
         if should_run:
@@ -182,7 +184,8 @@ def pods_should_be_on_node(
 
 def _surplus_with_surge(running: list[Pod], revision: int, available: Available) -> list[Pod]:
     """With surge, keep the oldest new and the oldest old pod; the old one goes once the new
-    one is available (or the old one is not Ready)."""
+    one is available (or the old one is not Ready).
+    """
     running.sort(key=pod_sort_key)
     deletes = []
     oldest_new = oldest_old = None
@@ -205,7 +208,8 @@ def rolling_update_without_surge(
     new: Pod | None, old: Pod | None, ok: bool, available: Available,
 ) -> tuple[int, Pod | None, Pod | None]:
     """Mirrors ``rollingUpdate``'s ``maxSurge == 0`` loop: (counts as unavailable, an old pod
-    that must be replaced now, an old pod that is a candidate for deletion)."""
+    that must be replaced now, an old pod that is a candidate for deletion).
+    """
     if not ok or (new is None and old is None) or (new is not None and old is not None):
         return 1, None, None
     if new is not None:
@@ -220,7 +224,8 @@ def rolling_update_with_surge(
     new: Pod | None, old: Pod | None, ok: bool, should_run: bool, exists: bool, available: Available,
 ) -> tuple[int, int, Pod | None, bool, Pod | None, Pod | None, bool]:
     """Mirrors ``rollingUpdate``'s ``maxSurge > 0`` loop: (using surge, available, old pod to
-    delete now, may surge, old pod not wanted, old pod that is a surge candidate, sync error)."""
+    delete now, may surge, old pod not wanted, old pod that is a surge candidate, sync error).
+    """
     if not ok:
         return 1, 0, None, False, None, None, False
     b_available = int(available(old)) if old is not None else int(available(new)) if new is not None else 0

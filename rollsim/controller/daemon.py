@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import Protocol
 
-from rollsim.spec.budget import allows_surge, updated_desired_node_counts
 from rollsim.controller.classify import NodeClass, classify_node
-from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
-from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
 from rollsim.controller.consistency import ConsistencyStore
+from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
+from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
-from rollsim.controller.flowcontrol import Backoff
+from rollsim.spec.budget import allows_surge, updated_desired_node_counts
+from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
 from rollsim.spec.versions import VersionRules
 
@@ -125,7 +125,8 @@ class DaemonSetController:
     def change_template(self, placement: PodPlacement | None = None, revision: int | None = None) -> None:
         """A new pod template (``constructHistory`` creates a new ControllerRevision), or with
         ``revision`` a return to an earlier one: ``constructHistory`` finds the existing
-        ControllerRevision, so pods with its hash count as updated again (a rollback)."""
+        ControllerRevision, so pods with its hash count as updated again (a rollback).
+        """
         self.revision = self.revision + 1 if revision is None else revision
         if placement is not None:
             self.placement = placement
@@ -163,7 +164,8 @@ class DaemonSetController:
 
     def remove_node(self, node: int) -> None:
         """The node left the node list (there is no node-delete handler upstream: its pods stay
-        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs)."""
+        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs).
+        """
         self.exists[node] = False
         self.should_run[node] = False
         self.should_continue[node] = False
@@ -286,7 +288,8 @@ class DaemonSetController:
 
     def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
         """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
-        batches of 1, 2, 4, ... (each batch in parallel, waited for); then all deletes at once."""
+        batches of 1, 2, 4, ... (each batch in parallel, waited for); then all deletes at once.
+        """
         if not deletes and not creates:
             return
         creates = creates[: self.burst_replicas]

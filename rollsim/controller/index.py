@@ -42,7 +42,8 @@ _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
     """The class as a plain tuple: the fields at ``_TOTAL_FIELDS`` are 0/1 counts (read by
-    position, which is faster than by name in the hot loop)."""
+    position, which is faster than by name in the hot loop).
+    """
     return cast("tuple[int, ...]", cls)
 
 

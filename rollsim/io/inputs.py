@@ -10,10 +10,10 @@ Relative paths are taken from ``base_dir`` (the experiment file's folder).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec

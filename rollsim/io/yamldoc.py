@@ -7,9 +7,9 @@ Every error names the file, the line and the key path and says which rule was br
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,8 @@ def _read_stdin() -> bytes:
 def read_text(path: str | Path) -> str:
     """A file's UTF-8 text (a byte-order mark is dropped), or standard input's for ``-``;
     ``ConfigError`` naming the file, and the line of the first byte that is not UTF-8,
-    when it cannot be read as text."""
+    when it cannot be read as text.
+    """
     file = source_name(path)
     try:
         raw = _read_stdin() if str(path) == STDIN else Path(path).read_bytes()
@@ -168,7 +169,8 @@ def read_text(path: str | Path) -> str:
 
 def load_yaml(path: str | Path) -> Document:
     """Read a YAML file (``-``: standard input) safely, keeping the line of every key; errors
-    name file and line."""
+    name file and line.
+    """
     file = source_name(path)
     text = read_text(path)
     try:

@@ -34,7 +34,8 @@ def duration_text(seconds: Any) -> str:
 
 def _lowest_per_bin(t: np.ndarray, v: np.ndarray, end: float, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """The lowest level in force in each of ``bins`` equal time bins up to ``end`` (a step
-    function that changes at ``t``): a dip shorter than a bin still shows."""
+    function that changes at ``t``): a dip shorter than a bin still shows.
+    """
     edges = np.linspace(0.0, end, bins + 1)
     first = np.clip(np.searchsorted(t, edges[:-1], side="right") - 1, 0, len(t) - 1)
     last = np.clip(np.searchsorted(t, edges[1:], side="left") - 1, 0, len(t) - 1)
@@ -45,7 +46,8 @@ def _lowest_per_bin(t: np.ndarray, v: np.ndarray, end: float, bins: int) -> tupl
 def availability_sparkline(timeline: Any, width: int = 160, height: int = 28, end: float | None = None,
                            title: str = "") -> str:
     """An inline ``<svg>`` of the nodes with an available pod over time (lowest per bin),
-    scaled from 0 to the desired count; a run with no timeline gives an empty string."""
+    scaled from 0 to the desired count; a run with no timeline gives an empty string.
+    """
     if timeline is None or len(timeline) == 0:
         return ""
     t = timeline["time_s"].to_numpy(dtype=float)
@@ -121,7 +123,8 @@ def run_repr_html(result: Any) -> str:
 def results_html(results: Any) -> str:
     """A results folder (``rollsim.sweep.results.Results``): per configuration the mean
     duration, the worst availability, the SLO verdict and the first replication's
-    availability sparkline, all on one time scale."""
+    availability sparkline, all on one time scale.
+    """
     tl, summary = results.timelines, results.summary
     first = None
     if tl is not None and len(tl):

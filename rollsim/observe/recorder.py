@@ -69,7 +69,8 @@ class Recorder:
 
     def watch(self) -> None:
         """Subscribe to the DaemonSet's pods, its template and the nodes. The first template
-        change (time 0) records the first row."""
+        change (time 0) records the first row.
+        """
         api, name = self.api, self.daemonset.name
         api.watch_pods(self._pod_event, name)
         api.watch_daemonset(name, self._daemonset_event)

@@ -26,7 +26,8 @@ LATE = EventPriority(2)  # an event priority after SimPy's NORMAL: every other e
 
 class LateTimeout(simpy.Event):
     """A timeout processed after every ordinary event of its instant (as ``simpy.Timeout``
-    is built, with priority ``LATE``)."""
+    is built, with priority ``LATE``).
+    """
 
     def __init__(self, env: simpy.Environment, delay: float, value: object = None) -> None:
         super().__init__(env)
@@ -37,7 +38,8 @@ class LateTimeout(simpy.Event):
 
 class UrgentEvent(simpy.Event):
     """An event that, once succeeded, is processed before any ordinary event of its instant:
-    the run stops right after the step that decided it."""
+    the run stops right after the step that decided it.
+    """
 
     def succeed_now(self, value: object = None) -> None:
         """Succeed (once) and schedule the event as URGENT, ahead of everything else at this instant."""
@@ -49,7 +51,8 @@ class UrgentEvent(simpy.Event):
 
 class RolloutStatus:
     """Mirrors ``daemonSetStatusViewer.Status``: done when the observed generation is current
-    and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled."""
+    and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled.
+    """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, name: str,
                  on_done: Callable[[], None] = lambda: None) -> None:

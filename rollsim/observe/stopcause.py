@@ -88,7 +88,8 @@ CAUSE_TEXT = {
 class NodeEnd:
     """One node at the end of a run: ``desired`` (should run the DaemonSet), ``ready`` (the
     node's Ready condition), ``old`` (its old-revision pod: none, running or terminating) and
-    ``new`` (its new-revision pod, one of ``NEW_STATES``)."""
+    ``new`` (its new-revision pod, one of ``NEW_STATES``).
+    """
 
     name: str
     desired: bool = True
@@ -109,7 +110,8 @@ class EndState:
     pod), the update strategy (``RollingUpdate``/``OnDelete``), the OnDelete deleter's kind
     (``none``, ``batch``, ``rate``), whether the run ended at its horizon and whether the
     rollout completed (``rolled_back``: an operator rolled it back, so the "new" revision is the
-    old one again)."""
+    old one again).
+    """
 
     nodes: tuple[NodeEnd, ...]
     strategy: str = "RollingUpdate"
@@ -142,7 +144,8 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 def _holds_not_ready(node: NodeEnd) -> bool:
     """A NotReady node that still counts against the budget: a pod stuck terminating on its dead
-    kubelet, or a desired node without an available pod."""
+    kubelet, or a desired node without an available pod.
+    """
     return not node.ready and (node.old == "terminating" or (node.desired and node.new != AVAILABLE))
 
 

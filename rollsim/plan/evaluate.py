@@ -36,7 +36,8 @@ def scenario_for(base: Scenario, setting: Setting) -> Scenario:
 
 def simulate_summary(scenario: Scenario, seed: int) -> dict[str, Any]:
     """One run's summary as plain data, with the CPU seconds the run took (``cpu_s``);
-    top-level so that process pools and Dask can ship it."""
+    top-level so that process pools and Dask can ship it.
+    """
     started = time.process_time()
     summary = simulate(scenario, seed).summary
     out = {k: v.item() if isinstance(v, np.generic) else v for k, v in summary.items()}

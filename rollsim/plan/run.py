@@ -6,9 +6,8 @@ plan`` calls. The scenario's own update strategy is ignored: the plan chooses it
 
 from __future__ import annotations
 
-import importlib.metadata
-
 import dataclasses
+import importlib.metadata
 import math
 import platform
 import time
@@ -20,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
 from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
@@ -29,8 +27,9 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
-from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.describe import describe_scenario
+from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.executors import open_executor
 
@@ -59,7 +58,8 @@ def _confirmed(evidence: list[Evidence], settings: SearchSettings) -> list[Evide
 
 def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
     """Runs that outlast ``HORIZON_WINDOWS`` windows are cut there: they cannot fit, and a
-    budget of one pod on thousands of nodes would otherwise simulate for days."""
+    budget of one pod on thousands of nodes would otherwise simulate for days.
+    """
     if constraints.window_s is None:
         return scenario
     horizon = HORIZON_WINDOWS * constraints.window_s

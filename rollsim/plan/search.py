@@ -132,7 +132,8 @@ class Search:
 
     def evidence(self, settings: Iterable[Setting]) -> list[Evidence]:
         """Evaluate with the current replications (screening or full), then, at full
-        replications, add replications while a window verdict is unclear."""
+        replications, add replications while a window verdict is unclear.
+        """
         out = self.ev.evaluate(settings, self.n)
         if self.n < self.s.replications:
             return [self.ev.evidence(e.setting) for e in out]

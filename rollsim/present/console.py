@@ -61,7 +61,8 @@ def seconds(s: float) -> str:
 
 def simulate_document(result: Any) -> dict[str, Any]:
     """``rollsim simulate -o json``: the run's summary dict (``rollsim.observe.metrics.summarize``),
-    with the summaries of the run's other DaemonSets under ``others`` when it has any."""
+    with the summaries of the run's other DaemonSets under ``others`` when it has any.
+    """
     document = dict(result.summary)
     if result.others:
         document["others"] = {name: dict(s) for name, s in result.others.items()}
@@ -156,7 +157,8 @@ def _config_rows(summary: Any) -> list[dict[str, Any]]:
 
 def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> dict[str, Any]:
     """``rollsim run -o json``: one experiment's results folder, how it ran, its recommendation
-    and per configuration the headline statistics (all of them are in ``summary.csv``)."""
+    and per configuration the headline statistics (all of them are in ``summary.csv``).
+    """
     from rollsim.present.report import recommendation_for
 
     return {
@@ -173,7 +175,8 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     """A short table of configurations (completed k/n, duration over the runs that completed, the
     worst moment's availability with the precision its SLO check uses, the SLO verdict when there
     is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
-    p95 duration, unavailable node-seconds and max surge)."""
+    p95 duration, unavailable node-seconds and max surge).
+    """
     from rollsim.present.report import recommendation_for
 
     summary = results.summary

@@ -61,7 +61,8 @@ def wants_log(longest: float, shortest: float) -> bool:
 
 def log_start(shortest: float) -> float:
     """Where a logarithmic time axis that starts at the update begins: 1 s, or a power of ten
-    at least a hundred times below ``shortest`` when that is under 100 s."""
+    at least a hundred times below ``shortest`` when that is under 100 s.
+    """
     if not math.isfinite(shortest) or shortest <= 0:
         return 1.0
     return min(1.0, 10.0 ** math.floor(math.log10(shortest / 100)))

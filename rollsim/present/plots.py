@@ -24,6 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, NullFormatter
 from matplotlib.transforms import offset_copy
 
+from rollsim.io.atomic import write_atomically
+from rollsim.present.plotdata import as_results
 from rollsim.present.plotmath import (
     bin_minimum,
     display,
@@ -37,9 +39,7 @@ from rollsim.present.plotmath import (
     time_unit,
     wants_log,
 )
-from rollsim.present.plotdata import as_results
 from rollsim.present.render import format_duration
-from rollsim.io.atomic import write_atomically
 from rollsim.sweep.results import Results
 
 # pareto_front, bin_minimum, sweep_axis and time_unit live in rollsim.present.plotmath; re-exported
@@ -96,7 +96,8 @@ def _log_time(ax: Axes, which: str) -> None:
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     """``ax``, or a new figure's: a pyplot figure when the caller uses pyplot (a notebook
-    then shows it under the cell), else a bare ``Figure`` that touches no global state."""
+    then shows it under the cell), else a bare ``Figure`` that touches no global state.
+    """
     if ax is not None:
         return ax
     pyplot = sys.modules.get("matplotlib.pyplot")
@@ -232,7 +233,8 @@ def _short(key: str) -> str:
 def _slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: bool = False,
               style: str = "--") -> list[Line2D]:
     """Draw an SLO limit, unless it lies far beyond the data: then only the legend mentions it
-    (drawing it would squash the data into a corner)."""
+    (drawing it would squash the data into a corner).
+    """
     if value <= 2.0 * data_top or data_top <= 0:
         (ax.axvline if vertical else ax.axhline)(value, color="black", linestyle=style, linewidth=1.2, label=label)
         return []
@@ -241,7 +243,8 @@ def _slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: boo
 
 def _reached(results: Results) -> dict[int, tuple[float, str]]:
     """Per configuration whose runs did not all complete: when those runs stopped (mean over them)
-    and a label, ``stopped at 15m00s, 0/3 completed`` (the report's "Why runs stopped" says why)."""
+    and a label, ``stopped at 15m00s, 0/3 completed`` (the report's "Why runs stopped" says why).
+    """
     runs = results.runs
     if "completed" not in runs or "end_s" not in runs:
         return {}
@@ -257,14 +260,16 @@ def _reached(results: Results) -> dict[int, tuple[float, str]]:
 
 def _inside(ax: Axes, x: float, y: float) -> tuple[str, int]:
     """Which side of a point its label goes (``ha`` and the x offset in points), so that it stays
-    inside the axes: to the right of points in the left 60%, else to the left."""
+    inside the axes: to the right of points in the left 60%, else to the left.
+    """
     to_axes = ax.transData + ax.transAxes.inverted()
     return ("right", -8) if to_axes.transform((x, y))[0] > 0.6 else ("left", 8)
 
 
 def _keep_inside(ax: Axes, labels: Sequence[Any]) -> None:
     """Flip a point's label to the other side of its point where it would cross the axes' edge
-    (measured after a layout pass, so the figure must have its final size and limits)."""
+    (measured after a layout pass, so the figure must have its final size and limits).
+    """
     if not labels:
         return
     root = ax.figure.figure
@@ -286,7 +291,8 @@ def _keep_inside(ax: Axes, labels: Sequence[Any]) -> None:
 def group_labels(labels: Sequence[str], drop: Sequence[str]) -> str:
     """The part the configuration labels of one line share, without the parts naming the x-axis
     key (``drop``): the legend then says what the results table says (``crashloop``, not
-    ``new_pods=default``)."""
+    ``new_pods=default``).
+    """
     parts = [[p for p in str(label).split(", ") if p not in drop] for label in labels]
     common = [p for p in parts[0] if all(p in q for q in parts[1:])] if parts else []
     return ", ".join(common)
@@ -298,7 +304,8 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     the time its runs stopped, labelled with what they reached. Against the swept parameter when
     one is numeric (one line per combination of the others, named as the table names them),
     else one row per configuration. The time axis is logarithmic when the times differ more
-    than tenfold; a linear one has one unit, chosen from the data."""
+    than tenfold; a linear one has one unit, chosen from the data.
+    """
     results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["duration"][0])
     s = results.summary.reset_index(drop=True)
@@ -411,7 +418,8 @@ def _when(seconds: float, div: float, unit: str, log: bool) -> str:
 
 def _time_limits(ax: Axes, which: str, log: bool, low: float, high: float, room: float = 1.1) -> None:
     """Fit a time axis to data from ``low`` to ``high``: from zero on a linear axis, with a
-    margin of a factor 1.6 each way on a logarithmic one (``_log_time``)."""
+    margin of a factor 1.6 each way on a logarithmic one (``_log_time``).
+    """
     set_lim = getattr(ax, f"set_{which}lim")
     current = getattr(ax, f"get_{which}lim")()
     if log:
@@ -430,7 +438,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     configuration, the Pareto front among those that completed in every replication (nothing
     else is both faster and less disruptive) and the SLO limits. A configuration whose runs did
     not all complete is a hollow marker at when they stopped, with the node-hours lost until
-    then. The duration axis is logarithmic when the times differ more than tenfold."""
+    then. The duration axis is logarithmic when the times differ more than tenfold.
+    """
     results = as_results(results, "summary")
     ax = _new_axes(ax, FIGURES["tradeoff"][0])
     s = results.summary.reset_index(drop=True)
@@ -491,7 +500,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
 def _merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
                       ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Points drawn on top of each other (within 4 pixels) get one label listing them all, one per
-    line; a single label is wrapped to a narrow block."""
+    line; a single label is wrapped to a narrow block.
+    """
     if not len(xs):
         return xs, ys, list(texts)
     px = ax.transData.transform(np.column_stack([xs, ys]))
@@ -539,7 +549,8 @@ def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
 
 def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Per-node downtime (how long each node went without an available daemon pod), pooled
-    over replications: one empirical CDF per configuration."""
+    over replications: one empirical CDF per configuration.
+    """
     results = as_results(results, "downtime")
     ax = _new_axes(ax, FIGURES["downtime"][0])
     d = results.downtime
@@ -576,7 +587,8 @@ PLOTS = {"availability": plot_availability, "duration": plot_duration, "tradeoff
 
 def _room_for_legend(ax: Axes, size: tuple[float, float]) -> None:
     """Make the figure taller by its legend's height, so that a long legend under the plot does
-    not squash the plot itself (at most doubling the height)."""
+    not squash the plot itself (at most doubling the height).
+    """
     legend = ax.get_legend()
     if legend is None:
         return

@@ -64,7 +64,8 @@ def label_of(key: str, value: Any) -> str:
 
 def completion(summary: pd.DataFrame) -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
-    by cause (the report's "Why runs stopped" table has each configuration's own counts)."""
+    by cause (the report's "Why runs stopped" table has each configuration's own counts).
+    """
     rows = summary.to_dict("records")
     if not rows:
         return []
@@ -90,7 +91,8 @@ def completion(summary: pd.DataFrame) -> list[str]:
 
 def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
     """The fastest and the slowest configuration among those that always completed. When the
-    study varies no decision (``decided`` false) there is nothing to pick: only the range."""
+    study varies no decision (``decided`` false) there is nothing to pick: only the range.
+    """
     rows = [r for r in summary.to_dict("records") if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
@@ -116,7 +118,8 @@ def _key(row: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...]:
 def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions: Sequence[str]) -> list[str]:
     """What each condition (a swept key the user does not choose) costs, against the baseline
     with the same decisions and the conditions of the first configuration: the difference in
-    mean duration and in mean unavailable node-hours."""
+    mean duration and in mean unavailable node-hours.
+    """
     conditions = [k for k in conditions if k in summary.columns]
     decisions = [k for k in decisions if k in summary.columns]
     rows = summary.to_dict("records")
@@ -201,7 +204,8 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
 
 def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
     """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
-    their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few."""
+    their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few.
+    """
     out, over, free = [], False, False
     for r in summary.to_dict("records"):
         sc = scenarios.get(int(r["config"])) or {}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.spec.distributions import parse_distribution
+from rollsim.io.atomic import write_text
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.plots import FIGURES, save_figures
 from rollsim.present.render import (
@@ -31,10 +31,10 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
-from rollsim.io.atomic import write_text
-from rollsim.sweep.results import Results
 from rollsim.spec.describe import DESCRIPTION_LABELS
+from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.settings import BY_NAME
+from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint, Recommendation, recommend, recommend_by_condition
 
 # format_* and md_* are re-exported: they used to live here
@@ -191,7 +191,8 @@ def _decisions(results: Results) -> tuple[list[str], list[str]]:
 def _resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]:
     """The summary and each configuration's params with the swept keys a configuration does not
     set filled in from its scenario (a variant that leaves ``faults.new_pods`` alone runs the
-    base scenario's ``crashloop``, not a "default")."""
+    base scenario's ``crashloop``, not a "default").
+    """
     e = results.experiment
     swept = list(e.get("swept") or [])
     params: dict[Any, dict[str, Any]] = {}
@@ -225,7 +226,8 @@ def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
 def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
     """What the study concludes: ``("recommend", [one])`` when it varies only decisions,
     ``("by-condition", [one per condition])`` when it also varies conditions the user does not
-    choose (cluster, faults, load), ``("findings", [])`` when it varies no decision."""
+    choose (cluster, faults, load), ``("findings", [])`` when it varies no decision.
+    """
     decided, conditions = _decisions(results)
     constraints = [c for _, c in _constraints(results) if c is not None]
     configs = _config_rows(results)
@@ -338,7 +340,8 @@ def _findings(results: Results) -> list[tuple]:
 
 def _stops(results: Results) -> list[tuple]:
     """Per configuration whose runs did not all complete: why they stopped (computed from the
-    model's state at the end of each run) and when the nodes that could be updated were."""
+    model's state at the end of each run) and when the nodes that could be updated were.
+    """
     s = results.summary
     if "stop_cause" not in s:
         return []
@@ -360,7 +363,8 @@ def _stops(results: Results) -> list[tuple]:
 
 def _healthy(runs: pd.DataFrame, config: Any) -> str:
     """When every node that could be updated was, in the worst replication; "not all" when in
-    some replication healthy nodes were left too."""
+    some replication healthy nodes were left too.
+    """
     if "healthy_done_s" not in runs or "config" not in runs:
         return DASH
     values = pd.to_numeric(runs.loc[runs["config"] == config, "healthy_done_s"], errors="coerce")

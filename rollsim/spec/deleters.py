@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 __all__ = ["DeleterSpec", "parse_deleter"]
 
 _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"

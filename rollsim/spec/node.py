@@ -339,7 +339,8 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 def kubelet_labels(name: str, os: str = "linux", arch: str = "amd64") -> dict[str, str]:
     """The labels a kubelet sets on its Node (``kubernetes.io/os``, ``kubernetes.io/arch``,
     ``kubernetes.io/hostname``: ``pkg/kubelet/kubelet_node_status.go``), so that the
-    everyday node selectors (``kubernetes.io/os: linux``) match synthetic nodes."""
+    everyday node selectors (``kubernetes.io/os: linux``) match synthetic nodes.
+    """
     return {"kubernetes.io/arch": arch, "kubernetes.io/hostname": name, "kubernetes.io/os": os}
 
 
@@ -370,14 +371,16 @@ def _with_condition_taints(node: Node, taints: tuple[Taint, ...]) -> Node:
 def not_ready_node(node: Node) -> Node:
     """``node`` reporting Ready=False (its kubelet alive: container runtime or network plugin
     down): the node lifecycle controller's ``not-ready`` taints (NoExecute, which DaemonSet pods
-    tolerate, and NoSchedule, which they do not: ``TaintNodesByCondition``)."""
+    tolerate, and NoSchedule, which they do not: ``TaintNodesByCondition``).
+    """
     return _with_condition_taints(node, NOT_READY_TAINTS)
 
 
 def unreachable_node(node: Node) -> Node:
     """``node`` whose kubelet stopped posting status: after ``--node-monitor-grace-period`` the
     node lifecycle controller sets Ready=Unknown and the ``unreachable`` taints (NoExecute,
-    tolerated by DaemonSet pods; NoSchedule, not). kubectl shows it NotReady too."""
+    tolerated by DaemonSet pods; NoSchedule, not). kubectl shows it NotReady too.
+    """
     return _with_condition_taints(node, UNREACHABLE_TAINTS)
 
 
@@ -388,13 +391,15 @@ def ready_node(node: Node) -> Node:
 
 def kubelet_alive(node: Node) -> bool:
     """Whether the node's kubelet still acts: Ready, or reporting Ready=False itself. On an
-    unreachable node (Ready=Unknown) nothing confirms a pod's deletion, so it stays terminating."""
+    unreachable node (Ready=Unknown) nothing confirms a pod's deletion, so it stays terminating.
+    """
     return node.ready or not any(t.key == UNREACHABLE_TAINTS[0].key for t in node.taints)
 
 
 def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:
     """``count`` ready, untainted worker nodes named ``prefix`` + a zero-padded index, with the
-    kubelet's labels (``kubelet_labels``) and no role label (kubeadm sets none on workers)."""
+    kubelet's labels (``kubelet_labels``) and no role label (kubeadm sets none on workers).
+    """
     if int(count) != count or count < 0:
         raise ValueError(f"node count must be a non-negative integer, got {count!r}")
     width = max(1, len(str(count - 1)))

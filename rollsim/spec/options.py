@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rollsim.spec.budget import is_zero
-from rollsim.spec.node import Node, control_plane_node, uniform_nodes
 from rollsim.spec.kinds import non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.node import Node, control_plane_node, uniform_nodes
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
@@ -107,7 +107,8 @@ def build_scenario(
 def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any) -> None:
     """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
     nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
-    naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended."""
+    naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended.
+    """
     from rollsim.spec.eligibility import eligibility_report
 
     if not nodes:

@@ -16,7 +16,8 @@ __all__ = ["RegistrySpec", "max_min_rates"]
 class RegistrySpec:
     """A registry's capacity: total egress ``bandwidth`` (bytes/s), admitted ``pull_rate``
     (pulls/s, token bucket with burst ``max(1, pull_rate)``) and a fixed per-pull ``latency``
-    (manifest round trips before bytes flow). ``None`` means unlimited."""
+    (manifest round trips before bytes flow). ``None`` means unlimited.
+    """
 
     bandwidth: float | None = None
     pull_rate: float | None = None

@@ -10,13 +10,14 @@ The defaults written here are the settings' defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent, validate_rolling_update
-from rollsim.spec.node import Node, PodPlacement, uniform_nodes
+from rollsim.spec.churn import NodeChange
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
-from rollsim.spec.churn import NodeChange
 from rollsim.spec.image import ImageSpec
+from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.versions import DEFAULT_VERSION, VersionRules, parse_version, rules_for
 
@@ -237,7 +238,8 @@ class ControllerSettings:
 @dataclass(frozen=True, slots=True)
 class Workload:
     """Another DaemonSet updated at the same time: its spec, its pods' timings and its new image
-    (pulled through the cluster's one registry when its size is given)."""
+    (pulled through the cluster's one registry when its size is given).
+    """
 
     daemonset: DaemonSetSpec
     timings: Timings = field(default_factory=Timings)

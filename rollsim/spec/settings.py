@@ -15,16 +15,16 @@ one place a default is written.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
-from rollsim.spec.limits import check_limit
 from rollsim.spec import kinds as k
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
+from rollsim.spec.limits import check_limit
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
+from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
 
 __all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "WORKLOAD_OPTIONS", "field_default"]
 

@@ -111,7 +111,8 @@ def slo_columns(runs: pd.DataFrame, constraints: Sequence[Constraint]) -> dict[s
 def stop_columns(runs: pd.DataFrame) -> dict[str, Any]:
     """Why one configuration's runs that did not complete stopped: the most frequent
     ``stop_cause`` among them (ties: the first run's), its ``stop_detail`` (of the first run with
-    that cause) and ``stopped_like`` (how many runs stopped so); empty when every run completed."""
+    that cause) and ``stopped_like`` (how many runs stopped so); empty when every run completed.
+    """
     if "stop_cause" not in runs:
         return {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
     short = runs[~runs["completed"].astype(bool) & runs["stop_cause"].notna()]

@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
-from rollsim.sweep.config import scenario_options
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
 from rollsim.spec import model_version
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
@@ -54,8 +53,9 @@ from rollsim.spec.options import (
     option_path,
 )
 from rollsim.spec.scenario import Scenario
-from rollsim.sweep.slo import Constraint, parse_slo
 from rollsim.spec.streams import stream_key
+from rollsim.sweep.config import scenario_options
+from rollsim.sweep.slo import Constraint, parse_slo
 
 __all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "load_experiment", "expand_grid",
            "replication_seed", "DEFAULT_DECISIONS"]
@@ -106,7 +106,8 @@ class Configuration:
 @dataclass(frozen=True)
 class RunSpec:
     """One run: a configuration and a replication. ``run_id`` changes when either does, and
-    with the model's version (``rollsim.spec.model_version.MODEL_VERSION``)."""
+    with the model's version (``rollsim.spec.model_version.MODEL_VERSION``).
+    """
 
     config: int
     label: str
@@ -359,7 +360,8 @@ def _inputs(doc: Document, files: dict[str, Any], name: str | None,
             cache: dict[str, tuple[Inputs, dict[str, str]]],
             live: Mapping[str, Any] | None = None) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read (and digested) once per distinct set, relative to
-    the experiment file."""
+    the experiment file.
+    """
     if not files:
         return Inputs(), {}
     key = json.dumps([files, name], sort_keys=True, default=str)

@@ -149,7 +149,8 @@ def clear(out: Path) -> None:
 
 def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
     """Remove the tables before they are rebuilt, the finish mark first: a folder mid-sweep
-    must not pass for a finished one. ``keep_identity`` keeps ``experiment.yaml``."""
+    must not pass for a finished one. ``keep_identity`` keeps ``experiment.yaml``.
+    """
     for name in ("manifest.json", *AGGREGATES):
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)

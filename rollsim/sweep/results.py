@@ -55,7 +55,8 @@ class Results:
     @property
     def summary_long(self) -> pd.DataFrame:
         """The summary in long form (``config, label, metric, statistic, value``), as
-        ``summary_long.csv`` holds it (computed from ``summary`` for older folders)."""
+        ``summary_long.csv`` holds it (computed from ``summary`` for older folders).
+        """
         from rollsim.sweep.aggregate import summary_long
 
         return summary_long(self.summary)

@@ -28,16 +28,16 @@ import pandas as pd
 import simpy
 import yaml
 
+from rollsim.io.atomic import write_atomically, write_json, write_text
+from rollsim.simulation import simulate
+from rollsim.spec.describe import describe_scenario
+from rollsim.spec.scenario import Scenario
 from rollsim.sweep import executors
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
-from rollsim.io.atomic import write_atomically, write_json, write_text
-from rollsim.spec.describe import describe_scenario
-from rollsim.spec.scenario import Scenario
-from rollsim.simulation import simulate
 
 __all__ = ["run_experiment", "run_one", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
            "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
@@ -122,7 +122,8 @@ def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
 
 def _finished(out: Path, run_id: str) -> bool:
     """A run is finished when its files exist and its summary has the keys this rollsim writes
-    (a run saved by an older rollsim, with other summary keys, is simulated again)."""
+    (a run saved by an older rollsim, with other summary keys, is simulated again).
+    """
     paths = _paths(out, run_id)
     if not all(p.is_file() for p in paths):
         return False

@@ -136,7 +136,8 @@ def judge(constraints: Sequence[Constraint], runs: Mapping[str, Sequence[float]]
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     """The fastest safe configuration, or why none is; ``condition`` names the values of the
-    keys the user does not choose that it holds for (empty: the whole study)."""
+    keys the user does not choose that it holds for (empty: the whole study).
+    """
 
     label: str | None
     reason: str
@@ -207,7 +208,8 @@ def recommend_by_condition(
     """One ``recommend`` per combination of the ``conditions`` (swept keys the user does not
     choose; each config carries them in ``params``), in the order they first appear. A
     condition under which only one configuration ran has nothing to choose from: its
-    recommendation names none."""
+    recommendation names none.
+    """
     groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for c in configs:
         key = tuple(_shown((c.get("params") or {}).get(k)) for k in conditions)

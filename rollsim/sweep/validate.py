@@ -69,7 +69,8 @@ def upstream_cases(version: str | None = None) -> list[Row]:
 
 def field_rows(path: str | Path, version: str | None = None) -> list[Row]:
     """Every configuration of a field study that a reported figure matches, predicted as the
-    median duration over the study's replications."""
+    median duration over the study's replications.
+    """
     experiment = load_experiment(path)
     rows = []
     for config in experiment.configurations:

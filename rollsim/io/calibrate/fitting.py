@@ -100,7 +100,8 @@ def _mle(start: np.ndarray, build: Callable[[np.ndarray], Any], x: np.ndarray, k
 
 def _fits(x: np.ndarray, kinds: Sequence[str], r: float, var: float) -> list[tuple[str, Callable[[], Distribution]]]:
     """Each family's constructor: exponential by its mean; lognormal and gamma by maximum
-    likelihood of the values as measured, started from quantiles and moments."""
+    likelihood of the values as measured, started from quantiles and moments.
+    """
     mean, k = float(np.mean(x)), np.asarray(kinds)
 
     def lognormal() -> Distribution:

@@ -1,5 +1,6 @@
 """How ``kubectl get pods/events -o json`` prints things: lists of objects, RFC 3339 times,
-Go durations and the kubelet's Pulled messages, as read by the rest of the package."""
+Go durations and the kubelet's Pulled messages, as read by the rest of the package.
+"""
 
 from __future__ import annotations
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 
+from rollsim.io.atomic import write_text
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
 from rollsim.io.calibrate.kubectl import read_json
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
 from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
-from rollsim.io.atomic import write_text
 
 __all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table", "load_timings",
            "profile_document", "profile_text", "write_timings"]
@@ -154,7 +154,8 @@ _Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,20
 
 def profile_document(calibration: Calibration) -> dict[str, Any]:
     """The timing profile as plain data: ``timings`` (what ``load_timings`` reads), then how
-    each phase was fitted, the counts, skips, notes and the empirical values."""
+    each phase was fitted, the counts, skips, notes and the empirical values.
+    """
     fits = {name: {"count": f.count, "mean_s": _clean(f.mean), "median_s": _clean(f.median), "p95_s": _clean(f.p95),
                    "fit": f"empirical: the {name} values below" if isinstance(f.chosen, Empirical) else f.spec,
                    "ks_statistic": _clean(f.ks_statistic), "p_value": _clean(f.p_value),

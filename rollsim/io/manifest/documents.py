@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text, source_name
 from rollsim.io.manifest.errors import ManifestError
+from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text, source_name
 
 __all__ = ["Document", "parse_documents", "read_documents"]
 

@@ -47,7 +47,8 @@ def load_daemonset(path: str | Path, name: str | None = None, strict: bool = Fal
 
 def load_daemonset_text(text: str, source: str, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
     """As ``load_daemonset``, for YAML or JSON text from ``source`` (an API server's answer, say);
-    errors name ``source`` and the line of ``text``."""
+    errors name ``source`` and the line of ``text``.
+    """
     return _load(lambda: parse_documents(text, source), source, name, strict)
 
 

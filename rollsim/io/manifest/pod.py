@@ -10,12 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollsim.spec.node import (
-    NodeSelectorRequirement,
-    NodeSelectorTerm,
-    PodPlacement,
-    Toleration,
-)
 from rollsim.io.manifest.errors import Where, show
 from rollsim.io.manifest.validation import (
     DNS_LABEL,
@@ -24,6 +18,12 @@ from rollsim.io.manifest.validation import (
     as_map,
     as_text,
     non_negative,
+)
+from rollsim.spec.node import (
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodPlacement,
+    Toleration,
 )
 from rollsim.spec.quantity import Quantity, parse_quantity
 from rollsim.spec.scenario import ReadinessProbe

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rollsim.spec.budget import IntOrPercent, validate_rolling_update
 from rollsim.io.manifest.errors import Where, describe, show
+from rollsim.spec.budget import IntOrPercent, validate_rolling_update
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
 __all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta", "selector",

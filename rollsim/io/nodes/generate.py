@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from rollsim.spec.node import CONTROL_PLANE_LABEL, NO_EXECUTE, NO_SCHEDULE
+from rollsim.io.atomic import write_text
 from rollsim.io.nodes.fields import NOT_READY_TAINT, UNSCHEDULABLE_TAINT
 from rollsim.io.nodes.pools import Pool, read_pools
-from rollsim.io.atomic import write_text
+from rollsim.spec.node import CONTROL_PLANE_LABEL, NO_EXECUTE, NO_SCHEDULE
 
 __all__ = ["make_nodes", "nodes_json", "write_nodes_json"]
 

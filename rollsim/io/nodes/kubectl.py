@@ -13,8 +13,6 @@ from typing import Any
 
 import yaml
 
-from rollsim.spec.node import Node
-from rollsim.io.yamldoc import ConfigError, read_text, source_name
 from rollsim.io.nodes.fields import (
     Invalid,
     Parts,
@@ -26,6 +24,8 @@ from rollsim.io.nodes.fields import (
     string_map,
     taints,
 )
+from rollsim.io.yamldoc import ConfigError, read_text, source_name
+from rollsim.spec.node import Node
 
 __all__ = ["load_nodes", "nodes_from_document"]
 

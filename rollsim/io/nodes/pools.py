@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, Taint, kubelet_labels
 from rollsim.io.nodes.fields import (
     NOT_READY_TAINT,
     Invalid,
@@ -22,6 +20,8 @@ from rollsim.io.nodes.fields import (
     string_map,
     taints,
 )
+from rollsim.spec.limits import LimitError, check_limit
+from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, Taint, kubelet_labels
 
 __all__ = ["Pool", "PoolError", "nodes_from_pools", "read_pools"]
 
