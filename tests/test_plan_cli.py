@@ -77,7 +77,7 @@ def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
 def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
     """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few dozen runs, not a grid of 30,000."""
     nodes = tmp_path / "nodes.json"
-    assert main(["make-nodes", "3000", "-o", str(nodes)]) == 0
+    assert main(["make-nodes", "3000", "--out-file", str(nodes)]) == 0
     out = tmp_path / "plan"
     assert main(["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--window", "30m", "--floor", "95%",
                  "--workers", "2", "--out", str(out)]) == 0
