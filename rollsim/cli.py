@@ -145,7 +145,7 @@ def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpa
                                "A file argument of - reads standard input.")
     parser.add_argument("--version", action="version", version=f"rollsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    common = [_common()]
+    common: list[Any] = [_common()]  # parents only lend their arguments; stubs want the _Parser class
     sim = sub.add_parser("simulate", help="run one rollout and print its summary", parents=common)
 
     settings: tuple[Any, ...] = ()

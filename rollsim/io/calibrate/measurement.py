@@ -100,7 +100,7 @@ def _measured_cdf(dist: Distribution, x: np.ndarray, weights: Mapping[str, float
     return h, h_left
 
 
-def ks_test(values: Sequence[float], dist: Distribution, resolution: float = RESOLUTION_S,
+def ks_test(values: Sequence[float] | np.ndarray, dist: Distribution, resolution: float = RESOLUTION_S,
             kinds: Sequence[str] | None = None) -> tuple[float, float]:
     """Kolmogorov–Smirnov ``(D, p-value)`` of ``values`` against ``dist`` as measured.
 
