@@ -335,7 +335,8 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
     key, kind = sweep_axis(s, swept)
     notes: list[Line2D] = []
-    hollow: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5, "linestyle": "none"}
+    hollow: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
+                              "linestyle": "none"}
     if key is None or kind == "cat":  # named variants: one row per configuration, by label
         y = np.arange(len(s))[::-1].astype(float)
         if ok.any():
@@ -473,7 +474,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     notes: list[Line2D] = []
     if (shown & partial).any():
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
-                            markeredgewidth=1.5, linestyle="none", label="did not always complete: when its runs stopped"))
+                            markeredgewidth=1.5, linestyle="none",
+                            label="did not always complete: when its runs stopped"))
     if "duration_s" in limits:
         drawn = _slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {_when(limits['duration_s'], tdiv, tunit, log)}")

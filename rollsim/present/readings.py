@@ -93,7 +93,8 @@ def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
     """The fastest and the slowest configuration among those that always completed. When the
     study varies no decision (``decided`` false) there is nothing to pick: only the range.
     """
-    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
+    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
+            if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (_num(r["duration_s_mean"]), str(r["label"])))

@@ -262,7 +262,8 @@ def _best_facts(results: Results, label: str) -> tuple:
     return ("p", [("", (f"{label}: mean duration {format_duration(_num(best.get('duration_s_mean')))} "
                         f"(p95 {format_duration(_num(best.get('duration_s_p95')))}), "
                         f"{format_number(_num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
-                        f"unavailable node-hours on average, completed {_done(cast(Mapping[str, Any], best))}." + worst))])
+                        f"unavailable node-hours on average, "
+                        f"completed {_done(cast(Mapping[str, Any], best))}." + worst))])
 
 
 def _done(row: Mapping[str, Any]) -> str:

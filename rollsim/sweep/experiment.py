@@ -126,6 +126,7 @@ class Reported:
     source: str
 
     def matches(self, params: Mapping[str, Any]) -> bool:
+        """Whether every key of ``where`` is in ``params`` with the same value (compared as text)."""
         return all(k in params and str(params[k]) == str(v) for k, v in self.where.items())
 
 

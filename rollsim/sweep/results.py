@@ -160,6 +160,7 @@ def load_results(path: str | Path) -> Results:
     experiment = _experiment(root / "experiment.yaml")
     manifest = _manifest(root / "manifest.json")
     tables = {n: _table(root / n, _COLUMNS[n]) if (root / n).is_file() else None for n in _COLUMNS}
-    runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])  # needed above
+    # runs.csv and summary.csv are in ``needed``, so present
+    runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])
     return Results(root, experiment, manifest, runs, summary,
                    tables["timelines.parquet"], tables["downtime.parquet"])
