@@ -145,7 +145,7 @@ def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpa
                                "A file argument of - reads standard input.")
     parser.add_argument("--version", action="version", version=f"rollsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    common = [_common()]
+    common: list[Any] = [_common()]  # parents only lend their arguments; stubs want the _Parser class
     sim = sub.add_parser("simulate", help="run one rollout and print its summary", parents=common)
 
     settings: tuple[Any, ...] = ()
@@ -203,7 +203,8 @@ def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpa
                      help="write the timing profile (use it with --timings or scenario.timings); "
                           "-o yaml prints the same profile")
     val = sub.add_parser("validate", help="predicted against reported durations: upstream measurements, field studies")
-    val.add_argument("studies", nargs="*", metavar="FIELD.yaml", help="field studies (default experiments/field-*.yaml)")
+    val.add_argument("studies", nargs="*", metavar="FIELD.yaml",
+                     help="field studies (default experiments/field-*.yaml)")
     val.add_argument("--kubernetes-version", type=_rule("kubernetes_version"), metavar="1.MM",
                      help="replay every case with this version's controller (default: each case's own)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports", parents=common)

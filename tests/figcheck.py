@@ -108,10 +108,12 @@ _PROBE = """<script>
 window.addEventListener("load", function () {
   var out = [];
   document.querySelectorAll(".scroll").forEach(function (d, i) {
-    if (d.scrollWidth > d.clientWidth + 1) out.push("table " + i + " needs a scroll bar: " + d.scrollWidth + " px in " + d.clientWidth);
+    if (d.scrollWidth > d.clientWidth + 1) out.push("table " + i + " needs a scroll bar: " + \
+d.scrollWidth + " px in " + d.clientWidth);
   });
   var root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth + 1) out.push("the page is " + root.scrollWidth + " px wide in a " + root.clientWidth + " px window");
+  if (root.scrollWidth > root.clientWidth + 1) out.push("the page is " + root.scrollWidth + \
+" px wide in a " + root.clientWidth + " px window");
   document.querySelectorAll("img").forEach(function (im, i) {
     if (!im.complete || im.naturalWidth === 0) out.push("image " + i + " did not load");
   });

@@ -176,3 +176,21 @@ def test_a_newer_model_never_reuses_an_older_ones_runs(monkeypatch, tmp_path) ->
     after = experiment.runs()
     assert not {r.run_id for r in before} & {r.run_id for r in after}
     assert [r.seed for r in after] == [r.seed for r in before]  # same draws: only the id changes
+
+
+def test_manifest_warnings_reach_the_experiment_once(tmp_path) -> None:
+    """Unknown manifest fields are warnings of the experiment, each once, not a crash."""
+    from pathlib import Path
+
+    manifest = Path(__file__).resolve().parent / "data" / "manifests" / "unknown-fields.yaml"
+    (tmp_path / "ds.yaml").write_text(manifest.read_text())
+    path = write(tmp_path, """\
+        name: w
+        scenario:
+          daemonset: {manifest: ds.yaml}
+          cluster: {nodes: 5}
+        variants: [{name: a}, {name: b}]
+        """)
+    warnings = load_experiment(path).warnings
+    assert len(warnings) == 3 and len(set(warnings)) == 3
+    assert all("unknown field" in w for w in warnings)

@@ -111,8 +111,10 @@ def test_cli_errors_are_one_line_and_exit_2(api, kubeconfig, capsys):
 
 def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_path, capsys):
     experiment = tmp_path / "live.yaml"
-    experiment.write_text("name: live\nreplications: 1\nscenario:\n  daemonset:\n    manifest: ds/fluentd-elasticsearch\n"
-                          "  controller:\n    mode: ideal\ngrid:\n  strategy.max_unavailable: [1, 3]\n", encoding="utf-8")
+    experiment.write_text("name: live\nreplications: 1\nscenario:\n  daemonset:\n"
+                          "    manifest: ds/fluentd-elasticsearch\n"
+                          "  controller:\n    mode: ideal\ngrid:\n  strategy.max_unavailable: [1, 3]\n",
+                          encoding="utf-8")
     code = main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out",
                  str(tmp_path / "out")])
     assert code == 0, capsys.readouterr().err

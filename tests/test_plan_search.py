@@ -162,7 +162,8 @@ def test_search_finds_the_grids_best_setting_on_a_small_cluster(constraints):
 @pytest.mark.slow
 def test_search_finds_the_grids_best_setting_realistic_controller():
     scenario = build_scenario(nodes=120, controller="realistic", requests_cpu="100m", requests_memory="64Mi",
-                              schedule="0.5", pull="lognormal(median=3, p95=6)", start="1", ready="lognormal(median=8, p95=15)",
+                              schedule="0.5", pull="lognormal(median=3, p95=6)", start="1",
+                              ready="lognormal(median=8, p95=15)",
                               terminate="lognormal(median=3, p95=8)", probe_period=0)
     constraints = Constraints(min_available_fraction=0.9, window_s=1800, surge_pods=10)
     found, best, searched, grid = _grid_and_search(scenario, constraints, SearchSettings(replications=4, seed=3,

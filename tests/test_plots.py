@@ -131,7 +131,8 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     assert "max_unavailable=10%, min_ready_seconds=0" in [t.get_text() for t in ax.get_yticklabels()]
     # each completed configuration is marked with its mean duration, the other with when it stopped
     means = results.summary["duration_s_mean"].dropna()
-    assert [t.get_text() for t in ax.texts] == [format_duration(m) for m in means] + ["stopped at 1h00m00s, 0/3 completed"]
+    assert [t.get_text() for t in ax.texts] == ([format_duration(m) for m in means]
+                                                + ["stopped at 1h00m00s, 0/3 completed"])
     assert ax.get_xscale() == "log"  # minutes and an hour
 
 

@@ -153,8 +153,8 @@ def test_the_report_opens_with_the_recommendation(fake_results) -> None:
     results = load_results(fake_results)
     blocks = report_blocks(results, ["availability", "duration", "tradeoff", "downtime"])
     headings = [b[2] for b in blocks if b[0] == "h" and b[1] == 2]
-    assert headings == ["Recommendation", "Findings", "Results", "Figures", "What was simulated", "Assumptions that matter most",
-                        "Run facts"]
+    assert headings == ["Recommendation", "Findings", "Results", "Figures", "What was simulated",
+                        "Assumptions that matter most", "Run facts"]
     assert blocks[3] == ("p", [("b", f"Use {recommendation_for(results).label}. "),
                                ("", recommendation_for(results).reason + ".")])
     header = next(b[1] for b in blocks if b[0] == "table")

@@ -1,4 +1,4 @@
-"""Mirrors ``pkg/controller/daemon/util/consistency.go``: has the informer seen our own writes?
+"""Mirrors ``pkg/controller/daemon/util/consistency.go``: whether the informer has seen our own writes.
 
 KEP-5647 ("stale controller handling"), kubernetes/kubernetes#134937, feature gate
 ``StaleControllerConsistencyDaemonSet`` (beta, on by default from v1.36). Each write the

@@ -15,7 +15,7 @@ from typing import IO, Any
 __all__ = ["write_atomically", "write_text", "write_json"]
 
 
-def write_atomically(path: Path, write: Callable[[IO[Any]], None], binary: bool = False) -> None:
+def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:
     """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -23,7 +23,7 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], None], binary: bool 
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the mode a plain open() would
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"newline": "", "encoding": "utf-8"})) as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

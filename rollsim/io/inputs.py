@@ -74,7 +74,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     spec = node_list = timings = source = None
     warnings: list[str] = []
     live_nodes = "nodes_file" not in files and "pools" not in files
-    cluster_named = bool(live) and any(live.get(k) for k in ("context", "kubeconfig"))
+    cluster_named = live is not None and bool(live) and any(live.get(k) for k in ("context", "kubeconfig"))
     if is_live(files.get("manifest")) or (cluster_named and live_nodes):
         from rollsim.io.live import read_live, read_live_nodes
 

@@ -185,6 +185,7 @@ class LiveInputs:
 
     @property
     def timings(self) -> dict[str, str] | None:
+        """Profile timings from the cluster's calibration, or None without one."""
         return None if self.calibration is None else self.calibration.timings()
 
 

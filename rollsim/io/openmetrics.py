@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["SERIES", "timeline_exposition"]
@@ -67,7 +68,7 @@ def timeline_exposition(timeline: pd.DataFrame, *, start_s: float = 0.0, labels:
         raise ValueError(f"start_s must be finite, got {start_s!r}")
     ms = (start_s * 1000 + timeline["time_s"].to_numpy(dtype=float) * 1000).round().astype("int64")
     # several changes at one instant, or within one millisecond: the state after the last
-    last = pd.Series(range(len(ms))).groupby(ms).max().to_numpy() if len(ms) else []
+    last: np.ndarray | list[int] = pd.Series(range(len(ms))).groupby(ms).max().to_numpy() if len(ms) else []
     label_text = _labels(labels or {})
     lines = []
     for column, (name, text) in SERIES.items():

@@ -84,6 +84,7 @@ class Budget:
         return None
 
     def leave(self, node: yaml.Node) -> None:
+        """Go back up one level after ``node``'s children (scalars never went down)."""
         if not isinstance(node, yaml.ScalarNode):
             self.active.discard(id(node))
             self.depth -= 1

@@ -108,6 +108,7 @@ def run_repr(result: Any) -> str:
 
 
 def html_table(rows: Sequence[tuple[str, str]]) -> str:
+    """An HTML table of ``(name, value)`` rows, escaped, left-aligned."""
     cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
                     f"{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"

@@ -102,6 +102,7 @@ class Relaxation:
     evidence: Evidence | None
 
     def describe(self, desired: int) -> str:
+        """One line: the constraint, the limit it would need, and the setting that then fits."""
         if self.evidence is None:
             return f"{self.constraint}: {self.needed}"
         e = self.evidence

@@ -30,9 +30,11 @@ class Family:
     min_ready_seconds: float
 
     def at(self, count: int) -> Setting:
+        """The setting of this family with ``count`` pods."""
         return Setting(self.kind, count, self.min_ready_seconds)
 
     def label(self) -> str:
+        """The family for people: its kind and minReadySeconds."""
         return f"{self.kind}, minReadySeconds {self.min_ready_seconds:g}"
 
 
@@ -46,10 +48,12 @@ class Setting:
 
     @property
     def family(self) -> Family:
+        """The family (kind and minReadySeconds) of this setting."""
         return Family(self.kind, self.min_ready_seconds)
 
     @property
     def surge(self) -> int:
+        """Surge pods this setting allows (``maxSurge``; 0 for a maxUnavailable setting)."""
         return self.count if self.kind == SURGE else 0
 
     def options(self) -> dict[str, Any]:
@@ -58,11 +62,13 @@ class Setting:
         return {"max_unavailable": mu, "max_surge": ms, "min_ready_seconds": self.min_ready_seconds}
 
     def label(self, desired: int | None = None) -> str:
+        """The setting for people, the count also as a percent of ``desired`` when given."""
         value = self.count if desired is None else as_int_or_percent(self.count, desired)
         shown = f"{value}" if value == self.count else f"{value} (= {self.count})"
         return f"{self.kind} {shown}, minReadySeconds {self.min_ready_seconds:g}"
 
     def key(self) -> str:
+        """A short key naming this setting: its kind, count and minReadySeconds."""
         return f"{'mu' if self.kind == UNAVAILABLE else 'ms'}={self.count},mrs={self.min_ready_seconds:g}"
 
 

@@ -60,6 +60,7 @@ class Evaluator:
         self.done = self.submitted = 0
 
     def seed_of(self, replication: int) -> int:
+        """The seed of replication ``replication``, as an experiment's runs get it."""
         return replication_seed(self.seed, replication)
 
     def evaluate(self, settings: Iterable[Setting], replications: int) -> list[Evidence]:
@@ -84,10 +85,12 @@ class Evaluator:
         return [self.evidence(s) for s in wanted]
 
     def evidence(self, setting: Setting) -> Evidence:
+        """The evidence so far for ``setting``, its runs in replication order."""
         runs = self.runs[setting]
         return Evidence(setting, tuple(runs[r] for r in sorted(runs)))
 
     def evaluated(self) -> list[Evidence]:
+        """The evidence of every setting run so far, in the order first asked for."""
         return [self.evidence(s) for s in self.order]
 
     @property
@@ -97,4 +100,5 @@ class Evaluator:
 
     @property
     def total_runs(self) -> int:
+        """How many runs have been made."""
         return sum(len(r) for r in self.runs.values())

@@ -65,18 +65,22 @@ class Evidence:
 
     @property
     def replications(self) -> int:
+        """How many replications were run."""
         return len(self.summaries)
 
     @property
     def durations(self) -> np.ndarray:
+        """The rollout duration of each replication (inf where it did not finish)."""
         return np.array([_duration(s) for s in self.summaries], dtype=float)
 
     @property
     def completed(self) -> bool:
+        """Whether every replication's rollout finished."""
         return all(bool(s.get("completed")) for s in self.summaries)
 
     @property
     def mean(self) -> float:
+        """The mean duration over all replications (inf if one did not finish)."""
         return self.mean_over(self.replications)
 
     def mean_over(self, n: int) -> float:
@@ -90,18 +94,22 @@ class Evidence:
         return self.mean_over(n) <= other.mean_over(n) * (1 + tolerance)
 
     def quantile(self, q: float) -> float:
+        """The ``q`` quantile of the durations (inf if one did not finish)."""
         d = self.durations
         return float(np.quantile(d, q)) if np.all(np.isfinite(d)) else math.inf
 
     @property
     def worst_availability(self) -> float:
+        """The lowest available fraction any replication reached."""
         return min(float(s["min_available_fraction"]) for s in self.summaries)
 
     @property
     def max_surge_observed(self) -> int:
+        """The most surge pods any replication had at once."""
         return max(int(s.get("max_surge_observed") or 0) for s in self.summaries)
 
     def window_bound(self, c: Constraints) -> float:
+        """The tolerance bound on the duration for the window's probability and confidence."""
         return tolerance_bound(self.durations, c.window_probability, c.confidence)
 
     def meets_floor(self, c: Constraints) -> bool:
@@ -109,6 +117,7 @@ class Evidence:
         return self.completed and self.worst_availability >= c.min_available_fraction - 1e-12
 
     def meets_window(self, c: Constraints) -> bool:
+        """The window bound fits the maintenance window (or there is no window)."""
         return c.window_s is None or self.window_bound(c) <= c.window_s
 
     def window_unclear(self, c: Constraints) -> bool:

@@ -36,6 +36,8 @@ from rollsim.sweep.executors import open_executor
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "families_of", "plan", "plan_document", "with_horizon"]
 
 HORIZON_WINDOWS = 4
+_DEFAULT_CONSTRAINTS = Constraints()  # frozen: one shared default is safe
+_DEFAULT_SETTINGS = SearchSettings()
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
     }
 
 
-def plan(scenario: Scenario, constraints: Constraints = Constraints(), *, settings: SearchSettings = SearchSettings(),
+def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
+         settings: SearchSettings = _DEFAULT_SETTINGS,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
          on_run: Callable[[int, int], None] | None = None, report: bool = True) -> PlanResult:

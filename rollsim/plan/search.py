@@ -70,6 +70,7 @@ class Capacity:
     constraints: Constraints
 
     def of(self, setting: Setting) -> tuple[int, int, int]:
+        """Surge pods, CPU millis and memory bytes that ``setting`` requests at once."""
         s = setting.surge
         return s, s * self.cpu_millis, s * self.memory_bytes
 
@@ -146,6 +147,7 @@ class Search:
         return out
 
     def one(self, setting: Setting) -> Evidence:
+        """The evidence for one setting."""
         return self.evidence([setting])[0]
 
     def screened(self, search: Callable[..., int | None], guess: int) -> int | None:
@@ -165,11 +167,13 @@ class Search:
         return lambda counts: self.evidence([family.at(c) for c in counts])
 
     def upper(self, family: Family) -> int:
+        """The largest count worth searching for ``family`` (desired nodes, or what surge capacity allows)."""
         return self.desired if family.kind == UNAVAILABLE else min(self.desired, self.capacity.largest(self.desired))
 
     # -- the phases --------------------------------------------------------------------------
 
     def top(self, family: Family) -> int | None:
+        """The largest count of ``family`` that keeps the availability floor, or None."""
         hi = self.upper(family)
         if hi < 1:
             return None

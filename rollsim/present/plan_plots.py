@@ -52,7 +52,7 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
     """Duration p95 against worst availability and against extra pods, fronts and the choice."""
     if axes is None:
         fig = Figure(figsize=PLAN_FIGURES["pareto"], layout="constrained")
-        axes = tuple(fig.subplots(1, 2))  # type: ignore[assignment]
+        axes = tuple(fig.subplots(1, 2))
     left, right = axes
     c = _full(candidates, plan)
     cons, answer = plan["constraints"], plan["answer"]

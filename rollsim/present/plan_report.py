@@ -73,9 +73,12 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         ["duration p95", f"{_d(a['duration_p95_s'])} (95% CI {_d(a['duration_p95_ci_low_s'])} – "
                          f"{_d(a['duration_p95_ci_high_s'])})"],
         [f"{q} bound judged against the window", f"{_d(a['window_bound_s'])} (tolerance bound at "
-                                                 f"{100 * cons['confidence']:g}% confidence, {a['replications']} replications)"],
-        ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes (floor {_pct(cons['min_available_fraction'])})"],
-        ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, {_mib(a['extra_memory_bytes'])} memory"],
+                                                 f"{100 * cons['confidence']:g}% confidence, "
+                                                 f"{a['replications']} replications)"],
+        ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes "
+                               f"(floor {_pct(cons['min_available_fraction'])})"],
+        ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
+                                   f"{_mib(a['extra_memory_bytes'])} memory"],
     ]
     return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
             ("p", [("code", a["patch"])]), ("table", ["", ""], rows)]
@@ -108,8 +111,8 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
     ds, cl, sc = plan["daemonset"], plan["cluster"], plan.get("scenario", {})
     cur = ds["current_strategy"]
     rows = [["DaemonSet", f"{ds['namespace']}/{ds['name']}"],
-            ["current strategy", f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, maxSurge {cur['max_surge']}, "
-                                 f"minReadySeconds {ds['min_ready_seconds']:g}"],
+            ["current strategy", f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, "
+                                 f"maxSurge {cur['max_surge']}, minReadySeconds {ds['min_ready_seconds']:g}"],
             ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
             ["host ports / hostNetwork", f"{', '.join(map(str, ds['host_ports'])) or 'none'} / {ds['host_network']}"],
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"

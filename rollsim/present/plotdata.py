@@ -56,7 +56,7 @@ def _wrap(timelines: pd.DataFrame | None = None, downtime: pd.DataFrame | None =
     if runs is None:
         if timelines is not None:
             runs = (timelines.groupby(["config", "replication"], as_index=False)["time_s"].max()
-                    .rename(columns={"time_s": "end_s"}).assign(completed=True))
+                    .rename(columns={"time_s": "end_s"}).assign(completed=True))  # type: ignore[call-overload]  # as_index=False gives a DataFrame
         else:
             runs = pd.DataFrame(columns=["config", "replication", "end_s", "completed"])
     experiment = {"name": name, "swept": _swept(summary), "slo": []}

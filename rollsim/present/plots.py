@@ -12,8 +12,9 @@ import io
 import math
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ class _TimeTicks(Locator):
         self.minor = minor
 
     def __call__(self) -> list[float]:
-        return self.tick_values(*self.axis.get_view_interval())
+        return self.tick_values(*self.axis.get_view_interval())  # type: ignore[union-attr]  # matplotlib sets axis before calling
 
     def tick_values(self, vmin: float, vmax: float) -> list[float]:
         major, minor = log_time_ticks(max(vmin, 1e-3), max(vmax, 1e-3))
@@ -175,8 +176,9 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     percent = tl.groupby("config")["desired"].max().nunique() > 1
     level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
     runs: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
-    for (config, rep), run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
+    for key, run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
             ["config", "replication"]):
+        config, rep = cast(tuple[int, int], key)  # pandas-stubs type a group key as Hashable
         t = run["time_s"].to_numpy(dtype=float)
         end = ends.get((int(config), int(rep)), (t[-1], True))[0]
         runs.setdefault(int(config), []).append((t, run["level"].to_numpy(dtype=float), max(end, t[-1])))
@@ -249,7 +251,8 @@ def _reached(results: Results) -> dict[int, tuple[float, str]]:
     if "completed" not in runs or "end_s" not in runs:
         return {}
     out = {}
-    for config, g in runs.groupby("config", sort=True):
+    for key, g in runs.groupby("config", sort=True):
+        config = cast(int, key)  # pandas-stubs type a group key as any Scalar
         short = g[~g["completed"].astype(bool)]
         if short.empty:
             continue
@@ -332,7 +335,8 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
     key, kind = sweep_axis(s, swept)
     notes: list[Line2D] = []
-    hollow = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5, "linestyle": "none"}
+    hollow: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
+                              "linestyle": "none"}
     if key is None or kind == "cat":  # named variants: one row per configuration, by label
         y = np.arange(len(s))[::-1].astype(float)
         if ok.any():
@@ -394,10 +398,10 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         _legend_below(ax, extra=notes)
         notes = []
         marks = []
-        for i in np.flatnonzero(partial):
-            if np.isfinite(stopped[i]):
-                ha, dx = _inside(ax, x[i], stopped[i] / div)
-                marks.append(ax.annotate(_wrap(reached[int(s["config"][i])][1], 28), (x[i], stopped[i] / div),
+        for j in np.flatnonzero(partial):
+            if np.isfinite(stopped[j]):
+                ha, dx = _inside(ax, x[j], stopped[j] / div)
+                marks.append(ax.annotate(_wrap(reached[int(s["config"][j])][1], 28), (x[j], stopped[j] / div),
                                          xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
                                          fontsize="small", color="C3"))
         _keep_inside(ax, marks)
@@ -470,7 +474,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     notes: list[Line2D] = []
     if (shown & partial).any():
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
-                            markeredgewidth=1.5, linestyle="none", label="did not always complete: when its runs stopped"))
+                            markeredgewidth=1.5, linestyle="none",
+                            label="did not always complete: when its runs stopped"))
     if "duration_s" in limits:
         drawn = _slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {_when(limits['duration_s'], tdiv, tunit, log)}")
@@ -524,7 +529,7 @@ def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
     The overlaps are measured in display coordinates after a layout pass, so the figure must
     have its final size and limits before this is called.
     """
-    style = {"textcoords": "offset points", "fontsize": "small", "va": "bottom",
+    style: dict[str, Any] = {"textcoords": "offset points", "fontsize": "small", "va": "bottom",
              "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}}
     to_axes = ax.transData + ax.transAxes.inverted()
     sides = [-1 if to_axes.transform((x, y))[0] > 0.6 else 1 for x, y in zip(xs, ys)]
@@ -535,10 +540,10 @@ def _label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
     root = ax.figure.figure  # the Figure itself, also for an Axes of a SubFigure
     root.draw_without_rendering()  # lay the figure out, so that extents are final
     scale = root.dpi / 72  # display pixels per point
-    boxes = [tuple(a.get_window_extent().extents) for a in first]
+    boxes = [cast(tuple[float, float, float, float], tuple(a.get_window_extent().extents)) for a in first]
     dots = [(px - 5 * scale, py - 5 * scale, px + 5 * scale, py + 5 * scale)
             for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
-    shifts = spread_labels(boxes, dots, tuple(ax.bbox.extents), gap=2 * scale)
+    shifts = spread_labels(boxes, dots, cast(tuple[float, float, float, float], tuple(ax.bbox.extents)), gap=2 * scale)
     for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
         a.remove()
         far = abs(dy) > 4 * scale
@@ -561,7 +566,8 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     # a few stuck nodes would squeeze everyone else into one corner: then a log axis
     log = values.max() > 20 * max(float(np.median(values)), 1e-9) and values.min() > 0
     div, unit = (1.0, "log scale") if log else time_unit(float(np.percentile(values, 90)))
-    for config, g in d.groupby("config", sort=True):
+    for key, g in d.groupby("config", sort=True):
+        config = cast(int, key)  # pandas-stubs type a group key as any Scalar
         x = np.sort(g["downtime_s"].to_numpy(dtype=float)) / div
         y = np.arange(1, len(x) + 1) / len(x)
         ax.plot(np.r_[x[0], x], np.r_[0.0, y], drawstyle="steps-post", color=colors.get(config),
@@ -614,9 +620,14 @@ def render_figures(results: Results) -> dict[str, bytes]:
             continue
         ax = draw_figure(results, name).axes[0]
         buf = io.BytesIO()
-        ax.figure.savefig(buf, format="png", dpi=DPI)
+        cast(Figure, ax.figure).savefig(buf, format="png", dpi=DPI)  # draw_figure makes a Figure, no SubFigure
         out[name] = buf.getvalue()
     return out
+
+
+def _write_bytes(data: bytes, f: IO[Any]) -> None:
+    """Write ``data`` to the open file ``f``."""
+    f.write(data)
 
 
 def save_figures(results: Results, out_dir: str | Path | None = None) -> list[Path]:
@@ -625,6 +636,6 @@ def save_figures(results: Results, out_dir: str | Path | None = None) -> list[Pa
     paths = []
     for name, png in render_figures(results).items():
         path = folder / f"{name}.png"
-        write_atomically(path, lambda f, png=png: f.write(png), binary=True)
+        write_atomically(path, partial(_write_bytes, png), binary=True)
         paths.append(path)
     return paths

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -66,7 +66,7 @@ def completion(summary: pd.DataFrame) -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
     by cause (the report's "Why runs stopped" table has each configuration's own counts).
     """
-    rows = summary.to_dict("records")
+    rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not rows:
         return []
     partial = [r for r in rows if not _complete(r)]
@@ -93,7 +93,8 @@ def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
     """The fastest and the slowest configuration among those that always completed. When the
     study varies no decision (``decided`` false) there is nothing to pick: only the range.
     """
-    rows = [r for r in summary.to_dict("records") if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
+    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
+            if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (_num(r["duration_s_mean"]), str(r["label"])))
@@ -122,7 +123,7 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
     """
     conditions = [k for k in conditions if k in summary.columns]
     decisions = [k for k in decisions if k in summary.columns]
-    rows = summary.to_dict("records")
+    rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not conditions or not rows:
         return []
     base_cond = _key(rows[0], conditions)
@@ -184,7 +185,7 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     if key is None or kind == "cat":
         return out
     others = [k for k in swept if k != key and k in summary.columns]
-    frame = summary.assign(_ok=ok.to_numpy(), _x=[sweep_value(v)[1] for v in summary[key]])
+    frame = summary.assign(_ok=ok.to_numpy(), _x=[sweep_value(v)[1] for v in summary[key]])  # type: ignore[misc]  # stubs reject None items
     groups = frame.groupby([frame[k].map(display) for k in others], sort=False) if others else [((), frame)]
     for values, g in groups:
         g = g.sort_values("_x", kind="stable")
@@ -207,7 +208,7 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
     their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few.
     """
     out, over, free = [], False, False
-    for r in summary.to_dict("records"):
+    for r in cast(list[dict[str, Any]], summary.to_dict("records")):
         sc = scenarios.get(int(r["config"])) or {}
         surge = _num(r.get("max_surge_observed_max"))
         if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not _complete(r):

@@ -115,10 +115,10 @@ _MD_ESCAPES = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;"})
 
 
 def md_text(text: Any) -> str:
-    """Text safe in Markdown prose: no raw HTML, no link, no image.
+    r"""Text safe in Markdown prose: no raw HTML, no link, no image.
 
     ``<`` becomes ``&lt;`` (no HTML tag, no ``<javascript:...>`` autolink) and ``[``, ``]``
-    and ``\\`` are backslash-escaped, so user text (a name, a description) can never form
+    and ``\`` are backslash-escaped, so user text (a name, a description) can never form
     ``[text](javascript:...)`` or ``![](https://tracker.example/pixel.png)``: every link and
     image syntax of CommonMark needs an unescaped ``[``.
     """
@@ -168,7 +168,8 @@ p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
-text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
+text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}\
+th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
 .note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}"""
 

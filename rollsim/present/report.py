@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -94,7 +94,7 @@ def _varying(scenarios: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[st
 
 
 def _constraints(results: Results) -> list[tuple[dict[str, Any], Constraint | None]]:
-    out = []
+    out: list[tuple[dict[str, Any], Constraint | None]] = []
     for c in results.experiment.get("slo") or []:
         try:
             out.append((c, Constraint(c["metric"], c["bound"], float(c["limit"]), c.get("statistic", "worst"))))
@@ -155,7 +155,7 @@ def _results_table(results: Results, varying: list[str]) -> tuple[list[str], lis
               "duration p95", "min available: % (nodes), worst run", "unavailable node-hours (mean)",
               "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
-    for row in s.to_dict("records"):
+    for row in cast(list[dict[str, Any]], s.to_dict("records")):
         g = by_config.get_group(row["config"]) if by_config is not None and row["config"] in by_config.groups \
             else pd.DataFrame()
         mean = _num(row.get("duration_s_mean"))
@@ -215,7 +215,7 @@ def _config_rows(results: Results) -> list[dict[str, Any]]:
     return [{"label": str(r["label"]), "ok": _ok(r), "failed": _failed(r),
              **_counts(r),
              "duration_s_mean": _num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
-            for r in results.summary.to_dict("records")]
+            for r in cast(list[dict[str, Any]], results.summary.to_dict("records"))]
 
 
 def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -262,7 +262,8 @@ def _best_facts(results: Results, label: str) -> tuple:
     return ("p", [("", (f"{label}: mean duration {format_duration(_num(best.get('duration_s_mean')))} "
                         f"(p95 {format_duration(_num(best.get('duration_s_p95')))}), "
                         f"{format_number(_num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
-                        f"unavailable node-hours on average, completed {_done(best)}." + worst))])
+                        f"unavailable node-hours on average, "
+                        f"completed {_done(cast(Mapping[str, Any], best))}." + worst))])
 
 
 def _done(row: Mapping[str, Any]) -> str:
@@ -346,7 +347,7 @@ def _stops(results: Results) -> list[tuple]:
     if "stop_cause" not in s:
         return []
     rows = []
-    for r in s.to_dict("records"):
+    for r in cast(list[dict[str, Any]], s.to_dict("records")):
         if _complete_row(r):
             continue
         rows.append([str(r["label"]), _done(r),

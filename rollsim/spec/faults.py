@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "NewPodFaults", "parse_new_pods", "kubelet_backoff",
+    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "NewPodFaults", "parse_new_pods",
+    "kubelet_backoff",
 ]
 
 HEALTHY = "healthy"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -135,7 +135,8 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
     is no SLO).
     """
     rows = []
-    for config, group in runs.sort_values(["config", "replication"], kind="stable").groupby("config", sort=True):
+    for key, group in runs.sort_values(["config", "replication"], kind="stable").groupby("config", sort=True):
+        config = cast(int, key)  # pandas-stubs type a group key as any Scalar
         first = group.iloc[0]
         row: dict[str, Any] = {"config": int(config), "label": first["label"], **{k: first[k] for k in swept},
                                "runs": len(group), "completed": int(group["completed"].astype(bool).sum()),

@@ -35,7 +35,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -126,6 +126,7 @@ class Reported:
     source: str
 
     def matches(self, params: Mapping[str, Any]) -> bool:
+        """Whether every key of ``where`` is in ``params`` with the same value (compared as text)."""
         return all(k in params and str(params[k]) == str(v) for k, v in self.where.items())
 
 
@@ -259,7 +260,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
         key, _, message = str(exc).partition(": ")
         raise doc.error(f"grid.{key}", message) from None
 
-    configurations = []
+    configurations: list[Configuration] = []
     cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
     warnings: dict[str, None] = {}  # ordered, without repeats
     for v_index, variant in enumerate(variants):
@@ -274,11 +275,11 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
         v_options = _dotted(doc, where, variant)
         for point in points:
             params = {**variant, **point}
-            options = {**base, **v_options, **{_option_name(k): v for k, v in point.items()}}
+            options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
             inputs, digest = _inputs(doc, files, options.get("name"), cache, live)
-            warnings.update(inputs.warnings)
+            warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
                                           **{**(inputs.timings or {}), **options})

@@ -37,7 +37,8 @@ __all__ = ["RUNS", "AGGREGATES", "LOCK", "IDENTITY", "locked", "check_identity",
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
 LOCK = ".rollsim.lock"
-AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY, "manifest.json")
+AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY,
+              "manifest.json")
 
 
 def _holder(fd: int) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,5 +160,7 @@ def load_results(path: str | Path) -> Results:
     experiment = _experiment(root / "experiment.yaml")
     manifest = _manifest(root / "manifest.json")
     tables = {n: _table(root / n, _COLUMNS[n]) if (root / n).is_file() else None for n in _COLUMNS}
-    return Results(root, experiment, manifest, tables["runs.csv"], tables["summary.csv"],
+    # runs.csv and summary.csv are in ``needed``, so present
+    runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])
+    return Results(root, experiment, manifest, runs, summary,
                    tables["timelines.parquet"], tables["downtime.parquet"])

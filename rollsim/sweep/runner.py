@@ -17,7 +17,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,7 +259,7 @@ def _utc_now() -> str:
 
 
 def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int | None = None,
-                   executor: str | None = None, scheduler: str | None = None, force: bool = False,
+                   executor: str | Executor | None = None, scheduler: str | None = None, force: bool = False,
                    progress: Progress = None, lost_after_s: float | None = None) -> RunnerReport:
     """Run every configuration × replication of ``experiment`` and write its results folder.
 
@@ -290,7 +290,7 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
                            executors.LOST_AFTER_S if lost_after_s is None else lost_after_s)
 
 
-def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | None,
+def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | Executor | None,
                 scheduler: str | None, force: bool, progress: Progress, lost_after_s: float) -> RunnerReport:
     started_at, clock = _utc_now(), time.perf_counter()
     if force:

@@ -102,7 +102,7 @@ def parse_slo(data: Any) -> tuple[Constraint, ...]:
     return tuple(out)
 
 
-def statistic(values: Sequence[float], name: str, bound: str) -> float:
+def statistic(values: Sequence[float | None], name: str, bound: str) -> float:
     """The statistic ``name`` of ``values`` (None counts as +inf), in the direction that hurts."""
     x = np.array([math.inf if v is None else float(v) for v in values], dtype=float)
     if len(x) == 0:
@@ -122,7 +122,7 @@ def statistic(values: Sequence[float], name: str, bound: str) -> float:
     return float(np.percentile(x, q))
 
 
-def judge(constraints: Sequence[Constraint], runs: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+def judge(constraints: Sequence[Constraint], runs: Mapping[str, Sequence[float | None]]) -> dict[str, Any]:
     """The verdict of one configuration: ``{"ok": bool, "failed": [...], "values": {key: v}}``."""
     values, failed = {}, []
     for c in constraints:

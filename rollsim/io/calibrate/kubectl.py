@@ -89,7 +89,8 @@ def parse_time(value: Any) -> tuple[float, bool] | None:
     if m is None:
         return None
     try:
-        t = datetime(*(int(g) for g in m.groups()[:6]), tzinfo=UTC).timestamp()
+        year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+        t = datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
     except ValueError:  # month 13, February 30, ...
         return None
     if m[8]:

@@ -100,7 +100,7 @@ def _measured_cdf(dist: Distribution, x: np.ndarray, weights: Mapping[str, float
     return h, h_left
 
 
-def ks_test(values: Sequence[float], dist: Distribution, resolution: float = RESOLUTION_S,
+def ks_test(values: Sequence[float] | np.ndarray, dist: Distribution, resolution: float = RESOLUTION_S,
             kinds: Sequence[str] | None = None) -> tuple[float, float]:
     """Kolmogorov–Smirnov ``(D, p-value)`` of ``values`` against ``dist`` as measured.
 
@@ -127,7 +127,8 @@ def log_likelihood(frozen: Any, x: np.ndarray, kinds: np.ndarray, r: float) -> f
     """Log-likelihood of the values as measured: exact, grid (a whole-second difference) or offset."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         total = float(np.sum(frozen.logpdf(x[kinds == EXACT])))
-        k, count = np.unique(np.round(x[kinds == GRID] / r), return_counts=True) if r > 0 else ([], [])
+        k, count = (np.unique(np.round(x[kinds == GRID] / r), return_counts=True) if r > 0
+                    else (np.empty(0), np.empty(0)))
         if len(k):  # P(obs = k) = G(k) - G(k - 1), G(k) = E[F((k + 1 - U) r)]
             edges = frozen.cdf((np.append(k - 1, k)[:, None] + 1 - _U[None, :]) * r).mean(axis=1)
             total += float(np.sum(count * np.log(edges[len(k):] - edges[:len(k)])))

@@ -7,7 +7,7 @@ recursive aliases and alias bombs are refused.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -49,7 +49,7 @@ class _Walker:
                 raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed")
             if isinstance(node, yaml.SequenceNode):
                 return [self.walk(item, self._item(path, i, item)) for i, item in enumerate(node.value)]
-            return self._mapping(node, path)
+            return self._mapping(cast(yaml.MappingNode, node), path)  # the one node kind left
         finally:
             self.budget.leave(node)
 

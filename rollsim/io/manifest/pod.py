@@ -179,8 +179,8 @@ def requests(where: Where, containers: list[Any]) -> tuple[int, int]:
                 request = as_map(resources.get("requests")).get(name)
                 raise where.error(f"{path}.requests[{name}]", f"must be less than or equal to {name} limit of "
                                                               f"{limit}, got {request}", f"{path}.requests.{name}")
-            q = requested.get(name, limits.get(name))  # the API server defaults requests to limits
-            total[name] += q.nanos if q is not None else 0
+            got = requested.get(name, limits.get(name))  # the API server defaults requests to limits
+            total[name] += got.nanos if got is not None else 0
     return Quantity(total["cpu"]).millis, Quantity(total["memory"]).value
 
 

@@ -9,7 +9,7 @@ Every function takes the data after ``rollsim.io.manifest.fields`` has checked i
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from rollsim.io.manifest.errors import Where, describe, show
 from rollsim.spec.budget import IntOrPercent, validate_rolling_update
@@ -115,7 +115,7 @@ def _selector_mismatch(match_labels: dict[str, Any], expressions: list[Any], lab
         values = [as_text(v) for v in as_list(expr.get("values"))]
         have = labels.get(key)
         ok = {"In": have is not None and have in values, "NotIn": have is None or have not in values,
-              "Exists": have is not None, "DoesNotExist": have is None}[op]
+              "Exists": have is not None, "DoesNotExist": have is None}[cast(str, op)]
         if not ok:
             got = "no such label" if have is None else f"{key}={have}"
             return f"matchExpressions needs {key} {op} {values or ''}".rstrip() + f", the template has {got}"

@@ -18,4 +18,5 @@ from rollsim.io.nodes.generate import make_nodes, nodes_json, write_nodes_json
 from rollsim.io.nodes.kubectl import load_nodes, nodes_from_document
 from rollsim.io.nodes.pools import PoolError, nodes_from_pools
 
-__all__ = ["PoolError", "load_nodes", "make_nodes", "nodes_from_document", "nodes_from_pools", "nodes_json", "write_nodes_json"]
+__all__ = ["PoolError", "load_nodes", "make_nodes", "nodes_from_document", "nodes_from_pools", "nodes_json",
+           "write_nodes_json"]

@@ -52,17 +52,20 @@ class Stragglers(Distribution):
 
     @property
     def mean(self) -> float:
+        """The mixture's mean."""
         body, slow = self._parts()
         return (1.0 - self.fraction) * body.mean + self.fraction * slow.mean
 
     @property
     def variance(self) -> float:
+        """The mixture's variance."""
         body, slow = self._parts()
         second = ((1.0 - self.fraction) * (body.variance + body.mean**2)
                   + self.fraction * (slow.variance + slow.mean**2))
         return max(0.0, second - self.mean**2)
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> float | NDArray[np.float64]:
+        """Draw ``size`` values (one float when ``size`` is None), each a straggler with probability ``fraction``."""
         body, slow = self._parts()
         n = 1 if size is None else size
         straggles = rng.random(n) < self.fraction
@@ -80,6 +83,7 @@ class Stragglers(Distribution):
         return 0.0 if x <= 0 else (1.0 - self.fraction) * cdf(body) + self.fraction * cdf(slow)
 
     def quantile(self, q: float) -> float:
+        """The mixture's ``q`` quantile."""
         q = _check_q(q)
         if q == 0.0:
             return 0.0
