@@ -29,12 +29,16 @@ validate: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(ROLLSIM) run $(EXPERIMENTS)
 
+# ruff and mypy first: a lint error fails the tests as a failing test would.
 test: $(VENV)/.installed-test
+	$(PY) -m ruff check rollsim tests benchmarks experiments
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # Tests marked slow: real processes killed mid-sweep, Dask clusters that go away.
 test-slow: $(VENV)/.installed-test
 	$(PY) -m pytest -m slow
+
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check rollsim tests benchmarks experiments
 	$(PY) -m mypy

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import resource
 import statistics
@@ -25,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+os.environ.setdefault("ROLLSIM_MAX_NODES", "10000000")  # measuring size is the point: lift the input limit
 
 DEFAULT_SIZES = (1000, 5000, 20000, 100000)
 MIB = 1024  # ru_maxrss is in KiB on Linux
