@@ -7,7 +7,8 @@ changed (``MODIFIED``), the Node object deleted (``DELETED``). Node ids are inde
 never reused: a deleted node keeps its id with ``exists`` False, so pods still bound to it
 (until PodGC removes them) point at something.
 
-The node informer's delay is not modelled: watchers hear of a change at once.
+The store tells its watchers at once; a controller's node informer adds its own watch delay
+(``rollsim.cluster.informer``, ``ControllerSettings.node_watch_delay``).
 """
 
 from __future__ import annotations
