@@ -128,3 +128,14 @@ def test_one_recommendation_per_condition_the_user_does_not_choose() -> None:
                                                       ("node_utilization=0.7", "mu, u=0.7"),
                                                       ("node_utilization=0.9", None)]
     assert "nothing to choose from" in recs[2].reason
+
+
+def test_a_long_condition_is_named_as_its_configurations_are() -> None:
+    from rollsim.sweep.slo import recommend_by_condition
+
+    also = [{"name": f"ds-{i}", "ready": "lognormal(median=10, p95=20)"} for i in range(5)]
+    configs = [{"label": f"ten DaemonSets at once, max_unavailable={m}", "params": {"also": also}, "ok": True,
+                "failed": [], "runs": 2, "completed": 2, "duration_s_mean": d}
+               for m, d in (("1", 900.0), ("10%", 90.0))]
+    (rec,) = recommend_by_condition(configs, (), ["also"])
+    assert rec.condition == "ten DaemonSets at once"  # not the whole list of ten DaemonSets

@@ -201,6 +201,16 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+_LONG_CONDITION = 100  # characters
+
+
+def _shared_label(labels: Sequence[str]) -> str:
+    """The parts (``, ``-separated) every label of a group shares: ``stragglers 2% at +500 s`` for
+    ``stragglers 2% at +500 s, max_unavailable=1`` and ``..., max_unavailable=10%``."""
+    parts = [label.split(", ") for label in labels]
+    return ", ".join(p for p in parts[0] if all(p in q for q in parts[1:])) if parts else ""
+
+
 def recommend_by_condition(
     configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
     speed_metric: str = "duration_s",
@@ -217,6 +227,8 @@ def recommend_by_condition(
     out = []
     for key, group in groups.items():
         where = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(conditions, key))
+        if len(where) > _LONG_CONDITION:  # values no reader can take in: name it as its configurations do
+            where = _shared_label([str(c["label"]) for c in group]) or where
         if len(group) == 1:
             only = group[0]
             out.append(Recommendation(None, f"only {only['label']} ran under this condition: nothing to choose "
