@@ -206,7 +206,8 @@ _LONG_CONDITION = 100  # characters
 
 def _shared_label(labels: Sequence[str]) -> str:
     """The parts (``, ``-separated) every label of a group shares: ``stragglers 2% at +500 s`` for
-    ``stragglers 2% at +500 s, max_unavailable=1`` and ``..., max_unavailable=10%``."""
+    ``stragglers 2% at +500 s, max_unavailable=1`` and ``..., max_unavailable=10%``.
+    """
     parts = [label.split(", ") for label in labels]
     return ", ".join(p for p in parts[0] if all(p in q for q in parts[1:])) if parts else ""
 
