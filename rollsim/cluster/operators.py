@@ -85,7 +85,7 @@ class KubectlView:
     def _has_available_new_pod(self, node: int) -> bool:
         rev, name, now, min_ready = self._revision(), self.name, self.env.now, self.min_ready
         return any(p.owner == name and p.revision == rev and not p.deleting
-                   and is_pod_available(p, min_ready, now)  # woken by the kubelet's AVAILABLE event
+                   and is_pod_available(p, min_ready, now, inclusive=True)  # as the recorder; woken by AVAILABLE
                    for p in self.api.pods_by_node[node])
 
     def new_pod_available(self, node: int) -> simpy.Event:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from rollsim.spec.node import Node
 
-__all__ = ["PodRequests", "unschedulable_reason", "scheduler_backoff"]
+__all__ = ["PodRequests", "unschedulable_reason", "scheduler_backoff", "NODE_PORTS_REASON"]
+
+NODE_PORTS_REASON = "node(s) didn't have free ports for the requested pod ports"  # the NodePorts filter's
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ def unschedulable_reason(
         memory += other.memory_bytes
         ports.update(other.host_ports)
     if ports.intersection(pod.host_ports):
-        return "node(s) didn't have free ports for the requested pod ports"
+        return NODE_PORTS_REASON
     for name, allocatable, used, request in (("cpu", node.allocatable_cpu_millis, cpu, pod.cpu_millis),
                                              ("memory", node.allocatable_memory_bytes, memory, pod.memory_bytes)):
         if allocatable is not None and request and utilization * allocatable + used + request > allocatable:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime
-from rollsim.controller.pods import RUNNING, Pod
+from rollsim.cluster.scheduling import NODE_PORTS_REASON
+from rollsim.controller.pods import RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
 
@@ -22,10 +23,10 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
     """What the new-revision pod on a node is doing at the end of the run."""
     fault = runtime.faults.kind if runtime.faults.any else None
     if pod.uid in runtime.unschedulable:
-        why = kubelet.unschedulable(pod, runtime) or ""
-        return sc.PENDING_HOST_PORT if "ports" in why else sc.PENDING_RESOURCES
-    if pod.ready:
-        available = pod.ready_since + runtime.ds.min_ready_seconds <= api.env.now  # as the recorder
+        why = kubelet.unschedulable(pod, runtime)
+        return sc.PENDING_HOST_PORT if why == NODE_PORTS_REASON else sc.PENDING_RESOURCES
+    if pod.ready:  # available as the recorder counts it
+        available = is_pod_available(pod, runtime.ds.min_ready_seconds, api.env.now, inclusive=True)
         return sc.AVAILABLE if available else sc.READY_NOT_AVAILABLE
     if fault == "pull-error" and pod.phase != RUNNING and pod.scheduled:
         return sc.IMAGE_PULL_ERROR
