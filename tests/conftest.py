@@ -58,7 +58,7 @@ SCENARIO = {
     "strategy": "RollingUpdate", "max_unavailable": 1, "max_surge": 0, "min_ready_seconds": 0.0,
     "termination_grace_period_seconds": 30.0, "probe_period": 10.0, "probe_initial_delay": 0.0,
     "schedule": "lognormal(median=0.1, p95=0.3)", "pull": "lognormal(median=2.4, p95=5)",
-    "start": "lognormal(median=1, p95=1.6)", "ready": "lognormal(median=20, p95=45)",
+    "start": "lognormal(median=1, p95=1.6)", "ready": "stragglers(median=20, p95=45, fraction=0.02, tail=400)",
     "terminate": "lognormal(median=5, p95=25)", "controller": "realistic", "kube_api_qps": 20.0,
     "kube_api_burst": 30, "workers": 2, "deleter": "none", "horizon_s": HORIZON,
 }

@@ -80,7 +80,7 @@ def test_every_flagged_setting_is_a_simulate_flag_with_its_default_in_the_help(c
         assert (f"{s.flag_name} " in text) == s.flag, s.name
         if s.flag:
             assert s.help_text() in text, s.name
-    assert "(default lognormal(median=20, p95=45))" in text and "(default 1000)" in text
+    assert "(default stragglers(median=20, p95=45, fraction=0.02, tail=400))" in text and "(default 1000)" in text
 
 
 # -- describe_scenario: every field ------------------------------------------------------------------
