@@ -23,6 +23,7 @@ from rollsim.cluster.apiserver import ApiPodControl, ApiServer
 from rollsim.cluster.churn import Churn, run_node_changes
 from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
+from rollsim.cluster.lifecycle import NodeLifecycle
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.cluster.registry import Registry
@@ -265,7 +266,8 @@ def _start(world: _World) -> UrgentEvent:
     for _ in range(scenario.controller.workers):
         env.process(_worker(env, world.queue, controllers, world.counters))
     if scenario.node_changes:
-        churn = Churn(env, world.api, world.rank, world.streams["churn"], _failed(scenario.not_ready_condition))
+        lifecycle = NodeLifecycle(env, world.api, scenario.controller.node_lifecycle, world.streams["node_lifecycle"])
+        churn = Churn(env, world.api, world.rank, world.streams["churn"], lifecycle, scenario.not_ready_condition)
         env.process(run_node_changes(churn, scenario.node_changes))
     if world.deleter is not None:
         view, rng = world.deleter
