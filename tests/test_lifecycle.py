@@ -23,7 +23,7 @@ from rollsim.spec.lifecycle import (
     zone_key,
     zone_state,
 )
-from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, kubelet_alive, unreachable_node, uniform_nodes
+from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, kubelet_alive, uniform_nodes, unreachable_node
 from rollsim.spec.scenario import ControllerSettings
 from rollsim.spec.versions import SUPPORTED_VERSIONS, rules_for
 
@@ -151,7 +151,8 @@ def test_no_execute_taints_come_at_the_eviction_rate() -> None:
         lifecycle.node_failed(node, UNKNOWN)
     env.run(until=100)
     firsts = sorted(times.values())
-    assert len(firsts) == 3 and firsts[1] - firsts[0] == pytest.approx(10) and firsts[2] - firsts[1] == pytest.approx(10)
+    assert len(firsts) == 3
+    assert firsts[1] - firsts[0] == pytest.approx(10) and firsts[2] - firsts[1] == pytest.approx(10)
     assert max(lifecycle.detected_at.values()) <= 15  # each at its own heartbeat's pass, NoSchedule at once
 
 

@@ -41,9 +41,10 @@ adds (``gcTerminating``), or once the Node object is gone (``gcOrphaned``: every
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from rollsim.spec.node import NO_EXECUTE, NOT_READY_TAINTS, UNREACHABLE_TAINTS, Node, ready_node
+from rollsim.spec.node import NO_EXECUTE, NOT_READY_TAINTS, UNREACHABLE_TAINTS, Node, Taint, ready_node
 
 __all__ = [
     "NodeLifecycleTiming", "grace_period_for", "next_tick", "unknown_at", "kubelet_posts_at", "zone_key",
@@ -114,11 +115,10 @@ def kubelet_posts_at(failed_at: float, since_update: float, timing: NodeLifecycl
     return failed_at - since_update + timing.heartbeat_interval
 
 
-def zone_key(labels: dict[str, str] | object) -> str:
+def zone_key(labels: Mapping[str, str]) -> str:
     """``nodetopology.GetZoneKey``: region and zone from the topology labels ("" without them)."""
-    get = getattr(labels, "get")
-    region = next((get(k) for k in _ZONE_LABELS[0] if get(k)), "") or ""
-    zone = next((get(k) for k in _ZONE_LABELS[1] if get(k)), "") or ""
+    region = next((labels[k] for k in _ZONE_LABELS[0] if labels.get(k)), "")
+    zone = next((labels[k] for k in _ZONE_LABELS[1] if labels.get(k)), "")
     return f"{region}:\x00:{zone}" if region or zone else ""
 
 
@@ -152,7 +152,7 @@ def failed_node(node: Node, condition: str, no_execute: bool = True) -> Node:
     ``no_execute`` (the two are added by different passes, ``doNoScheduleTaintingPass`` and the
     rate-limited ``doNoExecuteTaintingPass``).
     """
-    taints = UNREACHABLE_TAINTS if condition == "Unknown" else NOT_READY_TAINTS
+    taints: tuple[Taint, ...] = UNREACHABLE_TAINTS if condition == "Unknown" else NOT_READY_TAINTS
     if not no_execute:
         taints = tuple(t for t in taints if t.effect != NO_EXECUTE)
     base = ready_node(node)

@@ -226,7 +226,7 @@ class ControllerSettings:
 
     def __post_init__(self) -> None:
         _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
-        self.node_lifecycle  # validates the node lifecycle settings
+        self._lifecycle_timing()  # validates the node lifecycle settings in either mode
         if self.node_watch_delay is not None:
             _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
         if self.mode not in (IDEAL, REALISTIC):
@@ -245,17 +245,19 @@ class ControllerSettings:
         """Whether the controller runs ``ideal`` (writes at once, no limits, no sync time)."""
         return self.mode == IDEAL
 
-    @property
-    def node_lifecycle(self) -> NodeLifecycleTiming | None:
-        """The node lifecycle controller's timing (``None`` in ideal mode: failures seen at once)."""
+    def _lifecycle_timing(self) -> NodeLifecycleTiming:
         grace = self.node_monitor_grace_period
-        timing = NodeLifecycleTiming(
+        return NodeLifecycleTiming(
             grace_period=self.rules.node_monitor_grace_period if grace is None else grace,
             monitor_period=self.node_monitor_period, eviction_rate=self.node_eviction_rate,
             secondary_eviction_rate=self.secondary_node_eviction_rate,
             large_cluster_size_threshold=self.large_cluster_size_threshold,
             unhealthy_zone_threshold=self.unhealthy_zone_threshold)
-        return None if self.ideal else timing
+
+    @property
+    def node_lifecycle(self) -> NodeLifecycleTiming | None:
+        """The node lifecycle controller's timing (``None`` in ideal mode: failures seen at once)."""
+        return None if self.ideal else self._lifecycle_timing()
 
     @property
     def rules(self) -> VersionRules:
