@@ -15,10 +15,13 @@ import simpy
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
+from rollsim.cluster.outofservice import OutOfService
 from rollsim.spec.churn import PODGC_PERIOD_S, PODGC_QUARANTINE_S, NodeChange, change_times
 from rollsim.spec.node import Node
+from rollsim.spec.scenario import Scenario
+from rollsim.spec.streams import Streams
 
-__all__ = ["Churn", "run_node_changes"]
+__all__ = ["Churn", "run_node_changes", "start_node_changes"]
 
 
 @dataclass
@@ -96,3 +99,16 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
                 for pod in list(api.pods_by_node[node]):
                     api.remove_pod(pod)
                 del removed[node]
+
+
+def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
+                       scenario: Scenario) -> None:
+    """Start what happens to the nodes during the run: joins, removals and failures (with the
+    node lifecycle controller), and the operator's ``out-of-service`` taint with PodGC.
+    """
+    lifecycle = NodeLifecycle(env, api, scenario.controller.node_lifecycle, streams["node_lifecycle"])
+    if scenario.out_of_service_after_s is not None:
+        OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
+    if scenario.node_changes:
+        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition)
+        env.process(run_node_changes(churn, scenario.node_changes))

@@ -63,6 +63,7 @@ class NodeLifecycle:
         self.phase = 0.0 if timing is None else float(rng.random()) * timing.monitor_period
         self._next_token: dict[str, float] = {}  # per zone: when the NoExecute tainter next has a token
         self.detected_at: dict[int, float] = {}  # node -> when its Ready condition changed in the API
+        self.on_condition_changed: list[Callable[[int], None]] = []  # told the node, when it shows NotReady
 
     def _later(self, at: float, action: Callable[[], None]) -> None:
         self.env.timeout(max(0.0, at - self.env.now)).callbacks.append(lambda _event: action())
@@ -96,6 +97,8 @@ class NodeLifecycle:
                 if pod.ready:
                     pod.ready = False
                     api.pod_status_changed(pod)
+        for listener in self.on_condition_changed:
+            listener(node_id)
         if self.timing is None:
             return
         if all(s == FULL_DISRUPTION for s in self._zone_states()[0].values()):

@@ -297,6 +297,7 @@ class Scenario:
     scheduler_throughput: float | None = None
     also: tuple[Workload, ...] = ()
     rollback_after_s: float | None = None
+    out_of_service_after_s: float | None = None
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -320,6 +321,8 @@ class Scenario:
         _set(self, "node_changes", tuple(self.node_changes))
         if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
+        if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
+            raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
         _set(self, "also", tuple(self.also))
         ds_names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
         if len(set(ds_names)) != len(ds_names):

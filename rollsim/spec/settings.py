@@ -123,6 +123,11 @@ _OWN: tuple[Setting, ...] = (
     Setting("node_utilization", "cluster.node_utilization", k.FRACTION,
             "share of each node's allocatable CPU and memory other pods request", field="node_utilization",
             label="node utilization by other pods"),
+    Setting("out_of_service_after", "cluster.out_of_service_after", k.SECONDS,
+            "an operator taints each NotReady node node.kubernetes.io/out-of-service:NoExecute S seconds after "
+            "it shows NotReady; PodGC then force-deletes its terminating pods", field="out_of_service_after_s",
+            shown_default="never", unit="s", label="out-of-service taint after NotReady",
+            describe_as="out_of_service_after_s"),
     Setting("add_nodes", "cluster.add_nodes", k.NODE_CHANGES_ADD,
             "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120", default=()),
     Setting("remove_nodes", "cluster.remove_nodes", k.NODE_CHANGES_REMOVE,
