@@ -64,6 +64,26 @@ class NodeLifecycle:
         self._next_token: dict[str, float] = {}  # per zone: when the NoExecute tainter next has a token
         self.detected_at: dict[int, float] = {}  # node -> when its Ready condition changed in the API
         self.on_condition_changed: list[Callable[[int], None]] = []  # told the node, when it shows NotReady
+        # per zone [Ready, not Ready] counts of the present nodes, kept up to date from the node watch
+        self._counts: dict[str, list[int]] = {}
+        self._seen: dict[int, tuple[str, bool]] = {}
+        if timing is not None:
+            for i in api.nodes.present():
+                self._count(i)
+            api.nodes.watch(self._node_event)
+
+    def _count(self, node_id: int) -> None:
+        nodes = self.api.nodes
+        old = self._seen.pop(node_id, None)
+        if old is not None:
+            self._counts[old[0]][0 if old[1] else 1] -= 1
+        if nodes.exists[node_id]:
+            node = nodes.nodes[node_id]
+            seen = self._seen[node_id] = (zone_key(node.labels), node.ready)
+            self._counts.setdefault(seen[0], [0, 0])[0 if seen[1] else 1] += 1
+
+    def _node_event(self, _kind: str, node_id: int) -> None:
+        self._count(node_id)
 
     def _later(self, at: float, action: Callable[[], None]) -> None:
         self.env.timeout(max(0.0, at - self.env.now)).callbacks.append(lambda _event: action())
@@ -141,12 +161,7 @@ class NodeLifecycle:
     def _zone_states(self) -> tuple[dict[str, str], dict[str, int]]:
         """Every zone's state (``ComputeZoneState`` over the API's Ready conditions) and size."""
         assert self.timing is not None
-        nodes = self.api.nodes
-        counts: dict[str, list[int]] = {}
-        for i in nodes.present():
-            node = nodes.nodes[i]
-            ready_not_ready = counts.setdefault(zone_key(node.labels), [0, 0])
-            ready_not_ready[0 if node.ready else 1] += 1
+        counts = {z: c for z, c in self._counts.items() if c[0] + c[1] > 0}
         return ({z: zone_state(r, n, self.timing) for z, (r, n) in counts.items()},
                 {z: r + n for z, (r, n) in counts.items()})
 
