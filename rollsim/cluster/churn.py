@@ -7,30 +7,36 @@ change, and to the pods of every DaemonSet on the node.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
+from rollsim.cluster.outofservice import OutOfService
 from rollsim.spec.churn import PODGC_PERIOD_S, PODGC_QUARANTINE_S, NodeChange, change_times
-from rollsim.spec.node import Node, unreachable_node
+from rollsim.spec.node import Node
+from rollsim.spec.scenario import Scenario
+from rollsim.spec.streams import Streams
 
-__all__ = ["Churn", "run_node_changes"]
+__all__ = ["Churn", "run_node_changes", "start_node_changes"]
 
 
 @dataclass
 class Churn:
     """Node changes applied to the API server; ``rank`` is the controllers' map order, one
-    random rank per node, drawn here for the nodes that join.
+    random rank per node, drawn here for the nodes that join. A failing node's kubelet stops and
+    ``lifecycle`` shows it in the API, Ready=``condition`` (Unknown or False).
     """
 
     env: simpy.Environment
     api: ApiServer
     rank: list[float]
     rng: np.random.Generator
-    fail: Callable[[Node], Node] = unreachable_node  # how a failing node looks (Ready=Unknown or False)
+    lifecycle: NodeLifecycle
+    condition: str = UNKNOWN
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -47,20 +53,15 @@ class Churn:
         return node
 
     def fail_random_node(self) -> int | None:
-        """A Ready node goes NotReady (see ``rollsim.spec.churn``): unreachable (Ready=Unknown) or
-        Ready=False, as ``fail`` makes it; the node lifecycle controller taints it and marks its
-        pods not Ready (``MarkPodsNotReady``: for any Ready condition other than True).
+        """A node whose kubelet still runs fails (see ``rollsim.spec.churn``): unreachable
+        (Ready=Unknown) or Ready=False, which the node lifecycle controller and the kubelet show
+        in the API when they would (``rollsim.cluster.lifecycle``).
         """
-        nodes = self.api.nodes
-        ready = nodes.present_and_ready()
+        ready = self.api.nodes.present_and_ready()
         if not ready:
             return None
         node = ready[int(self.rng.integers(len(ready)))]
-        nodes.update(node, self.fail(nodes.nodes[node]))
-        for pod in self.api.pods_by_node[node]:
-            if pod.ready:
-                pod.ready = False
-                self.api.pod_status_changed(pod)
+        self.lifecycle.node_failed(node, self.condition)
         return node
 
 
@@ -98,3 +99,16 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
                 for pod in list(api.pods_by_node[node]):
                     api.remove_pod(pod)
                 del removed[node]
+
+
+def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
+                       scenario: Scenario) -> None:
+    """Start what happens to the nodes during the run: joins, removals and failures (with the
+    node lifecycle controller), and the operator's ``out-of-service`` taint with PodGC.
+    """
+    lifecycle = NodeLifecycle(env, api, scenario.controller.node_lifecycle, streams["node_lifecycle"])
+    if scenario.out_of_service_after_s is not None:
+        OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
+    if scenario.node_changes:
+        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition)
+        env.process(run_node_changes(churn, scenario.node_changes))

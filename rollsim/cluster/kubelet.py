@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
@@ -135,6 +136,7 @@ class Kubelet:
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
         self.runtimes: dict[str, PodRuntime] = {}
+        self.admission = KubeletAdmission(api, self.runtimes, utilization)
         self._stopping: set[int] = set()
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
@@ -164,8 +166,7 @@ class Kubelet:
 
     def unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
         """The scheduler's reason why ``pod`` does not fit its node beside the pods bound there, or None."""
-        bound = (self.runtimes[p.owner].requests for p in self.api.pods_by_node[pod.node]
-                 if p.scheduled and p is not pod)
+        bound = active_requests(self.api, self.runtimes, pod)
         return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
 
     def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, bool]:
@@ -195,7 +196,8 @@ class Kubelet:
         if not (yield from self._bind(pod, rt)):
             return
         fault = rt.fault(pod)
-        if fault == REJECTED:  # the kubelet's admission (canAdmitPod) rejects it: phase Failed
+        # the kubelet's admission (canAdmitPod, rollsim.cluster.admission) rejects it: phase Failed
+        if fault == REJECTED or self.admission.reject_reason(pod, rt.ds.placement) is not None:
             pod.phase = FAILED
             api.pod_status_changed(pod)
             return

@@ -25,8 +25,9 @@ NodeWatcher = Callable[[str, int], None]
 
 
 class NodeStore:
-    """``nodes[i]`` is node ``i`` as the API server holds it; ``ready`` is its Ready condition
-    (a NotReady, unreachable or deleted node's kubelet starts nothing); ``alive`` is whether its
+    """``nodes[i]`` is node ``i`` as the API server holds it; ``ready`` is whether its kubelet
+    starts pods (not on a NotReady, unreachable or deleted node, nor on one whose kubelet has
+    stopped but which the node lifecycle controller still shows Ready); ``alive`` is whether its
     kubelet still confirms deletions (``kubelet_alive``: not on an unreachable or deleted node);
     ``exists`` is False once the Node object is deleted.
     """
@@ -67,6 +68,14 @@ class NodeStore:
         self.ready[node_id] = node.ready
         self.alive[node_id] = kubelet_alive(node)
         self._publish(NODE_MODIFIED, node_id)
+
+    def kubelet_stopped(self, node_id: int, confirms_deletions: bool) -> None:
+        """The node's kubelet stops starting pods (and, unless ``confirms_deletions``, stops
+        altogether) before the API shows it: nothing is published, as the Node object has not
+        changed (``rollsim.cluster.lifecycle`` posts the condition later).
+        """
+        self.ready[node_id] = False
+        self.alive[node_id] = self.alive[node_id] and confirms_deletions
 
     def delete(self, node_id: int) -> None:
         """The Node object is deleted (the machine is gone, and its kubelet with it)."""

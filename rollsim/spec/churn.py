@@ -13,12 +13,16 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
   (``pkg/controller/podgc``). Until then the controller still counts them (rollingUpdate
   iterates every node that has pods). Removed nodes are chosen at random among the nodes
   that exist at that moment.
-* A node that goes NotReady gets the node lifecycle controller's ``not-ready`` taints
-  (NoExecute, tolerated by DaemonSet pods, and NoSchedule, which is not: the node keeps
-  its pod but leaves ``desired``), its pods are marked not Ready, and its kubelet stops:
-  nothing it was starting or shutting down completes, so a pod deleted there stays
-  terminating and blocks its replacement. The lifecycle controller's grace period
-  (``node-monitor-grace-period``, 40 s) is taken as already passed at T.
+* A node that goes NotReady loses its kubelet at T: nothing it was starting completes, and
+  on an unreachable node (Ready=Unknown, the default) nothing it was shutting down either, so
+  a pod deleted there stays terminating and blocks its replacement. The API shows it later,
+  as the node lifecycle controller and the kubelet would (``rollsim.spec.lifecycle``): Ready
+  stays True for the grace period (``--node-monitor-grace-period``, 50 s) while the controller
+  may still delete the node's pod; then Ready=Unknown, its pods marked not Ready, and the
+  ``unreachable`` taints (NoSchedule, which DaemonSet pods do not tolerate: the node keeps its
+  pod but leaves ``desired``; NoExecute, which they do). Ready=False is posted by the kubelet
+  within 10 s, with the ``not-ready`` taints, and its pods keep their readiness. In ideal
+  mode all of it happens at T.
 """
 
 from __future__ import annotations

@@ -16,7 +16,11 @@ are healthy. What the kubelet does with a faulty pod:
   scheduler's, ``pkg/kubelet/lifecycle/predicate.go``) and sets its phase to Failed. Unlike a
   crash loop, this is the case the DaemonSet controller's failed-pod backoff exists for: manage
   deletes the Failed pod (1 s doubling to 15 min per node, ``failedPodsBackoff``) and creates a
-  new one, which is rejected again with the same probability.
+  new one, which is rejected again with the same probability. The kubelet's real admission
+  check runs as well (``rollsim.cluster.admission``), but the causes that make it reject a pod
+  the scheduler placed (allocatable that shrank, device plugins not re-registered, static
+  pods, other schedulers) are not modelled, so it never fires in a run: this fault is the
+  fallback that stands for them.
 
 Without surge, each such pod holds one unit of the maxUnavailable budget for ever, so a
 rollout stalls with exactly maxUnavailable nodes lost.

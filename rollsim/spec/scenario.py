@@ -17,6 +17,7 @@ from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.image import ImageSpec
+from rollsim.spec.lifecycle import NodeLifecycleTiming
 from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.versions import DEFAULT_VERSION, VersionRules, parse_version, rules_for
@@ -198,6 +199,14 @@ class ControllerSettings:
       ``lastTransitionTime`` are ``metav1.Time``, serialized in whole seconds (RFC 3339), so
       the controller sees a pod Ready since the start of its second: availability moves up to
       1 s earlier.
+    * the node lifecycle controller's timing for nodes that fail during the run
+      (``rollsim.spec.lifecycle``): ``node_monitor_grace_period`` (``None``: the version's
+      default, 50 s from v1.32, kubernetes/kubernetes#126287), ``node_monitor_period`` (5 s),
+      and the NoExecute tainter's ``node_eviction_rate`` (0.1/s),
+      ``secondary_node_eviction_rate`` (0.01/s), ``large_cluster_size_threshold`` (50) and
+      ``unhealthy_zone_threshold`` (0.55), the kube-controller-manager flags' defaults
+      (``cmd/kube-controller-manager/app/options/nodelifecyclecontroller.go``). In ``ideal``
+      mode a failed node is detected and tainted at once.
     """
 
     mode: str = REALISTIC
@@ -214,9 +223,16 @@ class ControllerSettings:
     status_requeue: bool = True
     node_watch_delay: Distribution | None = None  # None: the pod informer's watch_delay
     whole_second_timestamps: bool = True
+    node_monitor_grace_period: float | None = None  # None: the version's default
+    node_monitor_period: float = 5.0
+    node_eviction_rate: float = 0.1
+    secondary_node_eviction_rate: float = 0.01
+    large_cluster_size_threshold: int = 50
+    unhealthy_zone_threshold: float = 0.55
 
     def __post_init__(self) -> None:
         _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
+        self._lifecycle_timing()  # validates the node lifecycle settings in either mode
         if self.node_watch_delay is not None:
             _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
         if self.mode not in (IDEAL, REALISTIC):
@@ -234,6 +250,20 @@ class ControllerSettings:
     def ideal(self) -> bool:
         """Whether the controller runs ``ideal`` (writes at once, no limits, no sync time)."""
         return self.mode == IDEAL
+
+    def _lifecycle_timing(self) -> NodeLifecycleTiming:
+        grace = self.node_monitor_grace_period
+        return NodeLifecycleTiming(
+            grace_period=self.rules.node_monitor_grace_period if grace is None else grace,
+            monitor_period=self.node_monitor_period, eviction_rate=self.node_eviction_rate,
+            secondary_eviction_rate=self.secondary_node_eviction_rate,
+            large_cluster_size_threshold=self.large_cluster_size_threshold,
+            unhealthy_zone_threshold=self.unhealthy_zone_threshold)
+
+    @property
+    def node_lifecycle(self) -> NodeLifecycleTiming | None:
+        """The node lifecycle controller's timing (``None`` in ideal mode: failures seen at once)."""
+        return None if self.ideal else self._lifecycle_timing()
 
     @property
     def rules(self) -> VersionRules:
@@ -273,6 +303,7 @@ class Scenario:
     scheduler_throughput: float | None = None
     also: tuple[Workload, ...] = ()
     rollback_after_s: float | None = None
+    out_of_service_after_s: float | None = None
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -296,6 +327,8 @@ class Scenario:
         _set(self, "node_changes", tuple(self.node_changes))
         if self.rollback_after_s is not None and not self.rollback_after_s >= 0:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
+        if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
+            raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
         _set(self, "also", tuple(self.also))
         ds_names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
         if len(set(ds_names)) != len(ds_names):

@@ -20,6 +20,11 @@ maps a version to its rules, so the version switch changes exactly these and not
   is requeued with the rate limiter; the informer event that catches the cache up enqueues it
   too, so the sync goes ahead when that event arrives either way.
 
+* ``node_monitor_grace_period`` (v1.32, kubernetes/kubernetes#126287): the node lifecycle
+  controller's ``--node-monitor-grace-period`` default, 40 s before and 50 s since (a kubelet
+  that stops posting keeps Ready=True that long; ``rollsim.spec.lifecycle``). Every modelled
+  version has 50 s; the rule is kept here so that the default follows the version.
+
 Not modelled as a version rule: the node-update queue of kubernetes/kubernetes#130514 (node
 events processed on their own queue) changes the controller's cost under node-update storms,
 not which DaemonSets are synced or what a sync decides.
@@ -28,6 +33,8 @@ not which DaemonSets are synced or what a sync decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from rollsim.spec.lifecycle import grace_period_for
 
 __all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "parse_version", "rules_for"]
 
@@ -54,6 +61,7 @@ class VersionRules:
 
     inclusive_availability: bool = True
     stale_consistency_gate: bool = True
+    node_monitor_grace_period: float = 50.0
 
 
 def _minor(version: str) -> int:
@@ -66,4 +74,5 @@ def rules_for(version: str) -> VersionRules:
     return VersionRules(
         inclusive_availability=minor >= 34,  # kubernetes/kubernetes#132122
         stale_consistency_gate=minor >= 36,  # KEP-5647, kubernetes/kubernetes#134937
+        node_monitor_grace_period=grace_period_for(minor),  # kubernetes/kubernetes#126287 (v1.32)
     )

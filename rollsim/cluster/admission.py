@@ -1,0 +1,105 @@
+"""The kubelet's admission of a bound pod, as the kubelet checks it.
+
+``HandlePodAdditions`` → ``canAdmitPod`` → ``lifecycle.NewPredicateAdmitHandler`` →
+``generalFilter`` (``pkg/kubelet/lifecycle/predicate.go``): ``scheduler.AdmissionCheck`` runs
+the scheduler's ``NodeResourcesFit`` (reason ``OutOfcpu``, ``OutOfmemory``),
+``NodeAffinity`` (the pod's ``nodeSelector``, and its required node affinity, which the
+DaemonSet controller replaced by ``matchFields metadata.name In [node]``), ``NodeName`` and
+``NodePorts``, against the node as the kubelet sees it and the pods it has admitted that are
+still active (``filterOutInactivePods``: not terminal, or terminal but still being torn down;
+a terminating pod counts until its containers have stopped); then, for all but static pods, an
+untolerated NoExecute taint (``TaintToleration``; the kubelet ignores NoSchedule). The first
+failing reason becomes the pod's status reason, and the pod turns Failed (``rejectPod``).
+
+In a real cluster the kubelet's view differs from the scheduler's when the node's allocatable
+shrank after the scheduler's decision (a kubelet restarted with more reserved, a device plugin
+not yet re-registered: extended resources at 0), when a pod reached the node without the
+default scheduler's accounting (a static pod before its mirror pod exists, a pod bound by
+another scheduler or with ``spec.nodeName`` set), or when a NoExecute taint the pod does not
+tolerate arrived between binding and admission. Where the views differ the other way (the
+kubelet has not seen a pod the scheduler already assumed, or drops a terminated pod the
+scheduler still counts until its API object is gone), the kubelet is the more lenient.
+
+In rollsim none of the stricter cases exists: allocatable never changes, every pod goes through
+the one scheduler, whose check (``rollsim.cluster.scheduling``) counts the same pods at the
+moment of binding, and the kubelet admits at that same moment; DaemonSet pods tolerate every
+NoExecute taint rollsim sets. So this check never rejects a pod in a run: it is the kubelet's
+own check, kept so that an inconsistency between the two views would show as a Failed pod
+(tests construct one). ``--new-pods rejected[:F]`` stays the way to model rejections whose
+causes rollsim does not model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.scheduling import PodRequests
+from rollsim.controller.pods import Pod
+from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement, add_daemon_pod_tolerations
+
+__all__ = ["KubeletAdmission", "active_requests", "admission_failure", "OUT_OF_CPU", "OUT_OF_MEMORY",
+           "NODE_AFFINITY", "NODE_PORTS", "TAINT_TOLERATION"]
+
+OUT_OF_CPU, OUT_OF_MEMORY = "OutOfcpu", "OutOfmemory"  # "OutOf" + the resource name (InsufficientResourceError)
+NODE_AFFINITY, NODE_PORTS, TAINT_TOLERATION = "NodeAffinity", "NodePorts", "TaintToleration"  # plugin names
+
+
+class _Runtime(Protocol):
+    requests: PodRequests
+
+
+def active_requests(api: ApiServer, runtimes: Mapping[str, _Runtime], pod: Pod) -> list[PodRequests]:
+    """The requests of the other pods on ``pod``'s node that count against it: bound and not
+    terminal (Failed or Succeeded), terminating ones included. The scheduler's cache (its pod
+    informer skips terminal pods) and the kubelet's active pods agree on this set in rollsim.
+    """
+    return [runtimes[p.owner].requests for p in api.pods_by_node[pod.node]
+            if p.scheduled and p is not pod and not p.terminal]
+
+
+def admission_failure(node: Node, others: Iterable[PodRequests], pod: PodRequests, placement: PodPlacement,
+                      utilization: float = 0.0) -> str | None:
+    """``generalFilter``'s first reason for rejecting ``pod`` on ``node`` beside the ``others``
+    the kubelet has admitted, or None. ``utilization`` is the share of allocatable CPU and
+    memory other workloads request.
+    """
+    cpu = memory = 0
+    ports: set[int] = set()
+    for other in others:
+        cpu += other.cpu_millis
+        memory += other.memory_bytes
+        ports.update(other.host_ports)
+    for reason, allocatable, used, request in ((OUT_OF_CPU, node.allocatable_cpu_millis, cpu, pod.cpu_millis),
+                                               (OUT_OF_MEMORY, node.allocatable_memory_bytes, memory,
+                                                pod.memory_bytes)):
+        if allocatable is not None and request and utilization * allocatable + used + request > allocatable:
+            return reason
+    if any(node.labels.get(key) != value for key, value in placement.node_selector.items()):
+        return NODE_AFFINITY
+    if ports.intersection(pod.host_ports):
+        return NODE_PORTS
+    tolerations = add_daemon_pod_tolerations(placement.tolerations, placement.host_network)
+    if any(t.effect == NO_EXECUTE and not any(tol.tolerates(t) for tol in tolerations) for t in node.taints):
+        return TAINT_TOLERATION
+    return None
+
+
+class KubeletAdmission:
+    """The kubelets' admission handler: ``reject_reason`` for a pod just bound to its node,
+    counting each rejection by reason in ``rejected``.
+    """
+
+    def __init__(self, api: ApiServer, runtimes: Mapping[str, _Runtime], utilization: float = 0.0) -> None:
+        self.api, self.runtimes, self.utilization = api, runtimes, utilization
+        self.rejected: Counter[str] = Counter()
+
+    def reject_reason(self, pod: Pod, placement: PodPlacement) -> str | None:
+        """Why the kubelet would not admit ``pod`` now, or None."""
+        reason = admission_failure(self.api.nodes.nodes[pod.node], active_requests(self.api, self.runtimes, pod),
+                                   self.runtimes[pod.owner].requests, placement, self.utilization)
+        if reason is not None:
+            self.rejected[reason] += 1
+        return reason
