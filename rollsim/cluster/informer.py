@@ -20,6 +20,7 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
+from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
@@ -70,7 +71,7 @@ class Informer:
         if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
             return  # nothing reads the status update
 
-        def deliver(_event: object = None) -> None:
+        def deliver() -> None:
             c = self.controller
             if self._consistency is not None:  # the informer sees every update, enqueuing or not
                 self._consistency.read_at(DAEMONSETS, rv)
@@ -82,7 +83,7 @@ class Informer:
         if self.delay is None:
             deliver()
         else:
-            self.env.timeout(self.delay()).callbacks.append(deliver)
+            call_later(self.env, self.delay(), deliver)
 
     def node_changed(self, nodes: NodeStore, kind: str, node_id: int) -> None:
         """The node watch: each event reaches the handlers after the node informer's delay, in order."""
@@ -92,7 +93,7 @@ class Informer:
             return
         now = self.env.now
         self._node_due = due = max(now + self.node_delay(), self._node_due)
-        self.env.timeout(due - now).callbacks.append(lambda _e: self._node_event(kind, node_id, node))
+        call_later(self.env, due - now, self._node_event, kind, node_id, node)
 
     def _node_event(self, kind: str, node_id: int, node: Node) -> None:
         """``addNode``, ``updateNode`` (through ``shouldIgnoreNodeUpdate``); a deleted node leaves
@@ -123,7 +124,7 @@ class Informer:
         if queue:
             due = max(due, queue[-1][0])
         queue.append((due, kind, snapshot))
-        self.env.timeout(due - now).callbacks.append(lambda _e: self._next(snapshot.uid))
+        call_later(self.env, due - now, self._next, snapshot.uid)
 
     def _next(self, uid: int) -> None:
         queue = self._pending[uid]

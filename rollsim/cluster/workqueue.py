@@ -19,6 +19,8 @@ from collections.abc import Hashable
 
 import simpy
 
+from rollsim.cluster.timers import call_later
+
 __all__ = ["WorkQueue"]
 
 
@@ -54,14 +56,14 @@ class WorkQueue:
         if delay <= 0:
             self.add(key)
         elif not self.dedup:
-            self.env.timeout(delay).callbacks.append(lambda _event: self.add(key))
+            call_later(self.env, delay, self.add, key)
         else:
             due = self.env.now + delay
             waiting = self._waiting.get(key)
             if waiting is not None and waiting <= due:
                 return  # already waiting, due sooner: this AddAfter is dropped
             self._waiting[key] = due
-            self.env.timeout(delay).callbacks.append(lambda _event: self._due(key, due))
+            call_later(self.env, delay, self._due, key, due)
 
     def _due(self, key: Hashable, due: float) -> None:
         """A waiting entry's timer fired: add the key, unless an earlier entry replaced this one."""
