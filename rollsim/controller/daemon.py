@@ -36,6 +36,20 @@ class StaleCacheError(SyncError):
     """``syncDaemonSet`` refused to act on a cache older than its own writes (v1.36+)."""
 
 
+def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
+    """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
+    reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
+    several pods or on a node that no longer exists (``alone``: neither applies). Used only to
+    skip reclassifying a node; the reference scan classifies every node anyway.
+    """
+    return (
+        old.ready == new.ready and old.ready_since == new.ready_since and old.deleting == new.deleting
+        and old.created_at == new.created_at and old.revision == new.revision
+        and (old.phase == new.phase or not (old.terminal or new.terminal))
+        and (old.scheduled == new.scheduled or alone)
+    )
+
+
 class PodControl(Protocol):
     """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
 
@@ -189,13 +203,18 @@ class DaemonSetController:
         self.requeue(0.0)
 
     def pod_updated(self, snapshot: Pod) -> None:
-        """Mirrors ``updatePod``: update the cached pod; a new deletionTimestamp is an observed deletion."""
+        """Mirrors ``updatePod``: the snapshot replaces the cached pod (as the informer's store
+        replaces the object); a new deletionTimestamp is an observed deletion.
+        """
         cached = self.pods.get(snapshot.uid)
         if cached is None:
             self.pod_added(snapshot)
             return
         became_ready = snapshot.ready and not cached.ready
-        cached.assign(snapshot)
+        node = cached.node
+        self.pods[snapshot.uid] = snapshot
+        on_node = self.pods_by_node[node]
+        on_node[on_node.index(cached)] = snapshot
         if snapshot.deleting:
             # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
             # one counts as an observed deletion (expectations are counters, not UIDs): a
@@ -204,7 +223,8 @@ class DaemonSetController:
             self.expectations.deletion_observed()
         elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
-        self.index.mark(cached.node)
+        if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
+            self.index.mark(node)
         self.requeue(0.0)
 
     def pod_deleted(self, uid: int) -> None:

@@ -38,6 +38,8 @@ SETS = {
 }
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
+_TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
+_SET_ITEMS = _SET_FIELDS
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -184,25 +186,27 @@ class NodeIndex:
         return self.aggregate
 
     def _reclassify(self, node: int) -> None:
-        old = self._classes.get(node, EMPTY)
+        classes = self._classes
+        old = classes.get(node, EMPTY)
         new = self._classify(node)
         if new != old:
-            totals, sets = self.aggregate.totals, self.aggregate.sets
+            totals = self.aggregate.totals
             new_counts, old_counts = _counts(new), _counts(old)
-            for name, i in zip(TOTALS, _TOTAL_FIELDS):
+            for name, i in _TOTAL_ITEMS:
                 delta = new_counts[i] - old_counts[i]
                 if delta:
                     totals[name] += delta
-            for name, i in _SET_FIELDS:
-                was, now_in = bool(old[i]), bool(new[i])
-                if was != now_in:
+            sets = self.aggregate.sets
+            for name, i in _SET_ITEMS:
+                now_in = not not new[i]
+                if (not old[i]) is now_in:  # membership changed
                     if now_in:
                         sets[name].add(node)
                     else:
                         sets[name].discard(node)
             if new is EMPTY:
-                self._classes.pop(node, None)
+                classes.pop(node, None)
             else:
-                self._classes[node] = new
+                classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))
