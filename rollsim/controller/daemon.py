@@ -115,6 +115,8 @@ class DaemonSetController:
         self.should_continue: list[bool] = []
         self._surge = False
         self._now = 0.0
+        self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
+        self._wrote_pods = False
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
@@ -263,17 +265,33 @@ class DaemonSetController:
         if self.consistency is not None and not self.consistency.is_ready():
             return StaleCacheError("informer has not observed this controller's writes")
         if not self.expectations.satisfied(self.clock()):
+            self._quiet = None
             yield from self._update_status(observed=False)
             return None
-        error = None
+        state = self._state()
+        if state is not None and state == self._quiet:  # the last sync on this state did nothing: so would this one
+            self._requeue_for_availability(self.status)
+            return None
+        error, self._wrote_pods = None, False
         try:
             yield from self._manage()
             if self.strategy.rolling and self.expectations.satisfied(self.clock()):
                 yield from self._rolling_update()
         except SyncError as exc:
             error = exc
+        self._quiet = state if error is None and not self._wrote_pods else None
         yield from self._update_status(observed=True)
         return error
+
+    def _state(self) -> tuple[int, int] | None:
+        """What a sync's decisions depend on besides the clock, as (the index's version, the
+        DaemonSet's generation); None when that is not all: the reference scan keeps no
+        version, and failed pods are deleted on a per-node backoff clock.
+        """
+        if self.reference:
+            return None
+        agg = self.aggregate()
+        return None if agg.sets["failed"] else (self.index.version, self.generation)
 
     def _manage(self) -> Generator[float, None, None]:
         """Mirrors ``manage``: creates and deletions whatever the strategy."""
@@ -315,6 +333,7 @@ class DaemonSetController:
         creates = creates[: self.burst_replicas]
         deletes = deletes[: self.burst_replicas]
         c, d = len(creates), len(deletes)
+        self._wrote_pods = True
         self.expectations.set(c, d, self.clock())
         failed = False
         pos, batch = 0, min(c, self.slow_start_initial_batch_size)
@@ -361,5 +380,9 @@ class DaemonSetController:
             finished = self.pod_control.write_status(dict(status))
             if finished > self.clock():
                 yield finished - self.clock()
+        self._requeue_for_availability(status)
+
+    def _requeue_for_availability(self, status: dict[str, int]) -> None:
+        """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""
         if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
             self.requeue(self.min_ready_seconds)

@@ -142,15 +142,17 @@ class NodeIndex:
 
     ``mark(node)`` is called whenever a node's cached pods or eligibility change;
     ``refresh(now)`` reclassifies the marked nodes and those whose minReadySeconds
-    window has just passed, and keeps the totals and sets in step. A window "has passed"
+    window has just passed, and keeps the totals and sets in step; ``version`` changes
+    whenever they do. A window "has passed"
     by the same comparison as ``IsPodAvailable``: at ``readySince + minReadySeconds`` itself
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
+        self.version = 0  # counts the changes of any node's class: the aggregate is the same while it is
         self._classify = classify
         self._rank = rank
         self._classes: dict[int, NodeClass] = {}
@@ -190,6 +192,7 @@ class NodeIndex:
         old = classes.get(node, EMPTY)
         new = self._classify(node)
         if new != old:
+            self.version += 1
             totals = self.aggregate.totals
             new_counts, old_counts = _counts(new), _counts(old)
             for name, i in _TOTAL_ITEMS:
