@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field, replace
@@ -29,11 +29,11 @@ from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.cluster.registry import Registry
-from rollsim.cluster.timers import Steps, run_steps
+from rollsim.cluster.timers import call_later, call_soon
 from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.consistency import ConsistencyStore
-from rollsim.controller.daemon import DaemonSetController, StaleCacheError
-from rollsim.controller.decisions import daemonset_status
+from rollsim.controller.daemon import DaemonSetController, StaleCacheError, Waits
+from rollsim.controller.decisions import SyncError, daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
@@ -160,27 +160,45 @@ def _had_pod(nodes: list[Node], placement) -> list[bool]:
     return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
 
 
-def _worker(env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController],
-            counters: dict[str, Counter[str]]) -> Steps:
-    """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes."""
-    while True:
-        key = cast(str, (yield queue.get()))
-        counters["syncs"][key] += 1
-        sync = controllers[key].sync()
+class _Worker:
+    """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes.
+    A process in all but name: each step is a scheduled call where the process would resume.
+    """
+
+    __slots__ = ("env", "queue", "controllers", "counters")
+
+    def __init__(self, env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController],
+                 counters: dict[str, Counter[str]]) -> None:
+        self.env, self.queue, self.controllers, self.counters = env, queue, controllers, counters
+        call_soon(env, self._next)  # where env.process would take its first step
+
+    def _next(self) -> None:
+        self.queue.get_then(self._sync)
+
+    def _sync(self, key: Hashable) -> None:
+        name = cast(str, key)
+        self.counters["syncs"][name] += 1
+        self._step(name, self.controllers[name].sync())
+
+    def _step(self, key: str, sync: Waits) -> None:
+        """Run the sync to its next wait (its API writes) or its end."""
         try:
             wait = next(sync)
-            while True:
-                yield wait
-                wait = sync.send(None)
         except StopIteration as stop:
-            error = stop.value
+            self._finish(key, stop.value)
+            return
+        call_later(self.env, wait, self._step, key, sync)
+
+    def _finish(self, key: str, error: SyncError | None) -> None:
+        queue = self.queue
         if error is None:
             queue.forget(key)
         else:
             if not isinstance(error, StaleCacheError):  # those are counted as stale_sync_skips
-                counters["sync_errors"][key] += 1
+                self.counters["sync_errors"][key] += 1
             queue.add_rate_limited(key)
         queue.done(key)
+        self._next()
 
 
 def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
@@ -285,7 +303,7 @@ def _start(world: _World) -> UrgentEvent:
     world.stop = stop = UrgentEvent(env)
     controllers = {d.name: d.controller for d in world.daemonsets}
     for _ in range(scenario.controller.workers):
-        run_steps(env, _worker(env, world.queue, controllers, world.counters))
+        _Worker(env, world.queue, controllers, world.counters)
     if scenario.node_changes:
         churn = Churn(env, world.api, world.rank, world.streams["churn"], _failed(scenario.not_ready_condition))
         env.process(run_node_changes(churn, scenario.node_changes))
