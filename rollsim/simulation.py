@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -234,9 +235,10 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     world.kubelet.add_daemonset(runtime)
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
+    # the clock reads env.now without its property: the controller asks it several times a sync
     controller = DaemonSetController(
         nodes=api.nodes.nodes, placement=ds.placement, strategy=ds.strategy, min_ready_seconds=ds.min_ready_seconds,
-        pod_control=pod_control, clock=lambda: env.now, requeue=lambda delay: world.queue.add_after(name, delay),
+        pod_control=pod_control, clock=partial(getattr, env, "_now"), requeue=partial(world.queue.add_after, name),
         rank=world.rank, burst_replicas=settings.burst_replicas,
         slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
         expectations_timeout=settings.expectations_timeout, reference=world.reference,

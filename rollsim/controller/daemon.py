@@ -19,7 +19,7 @@ from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
-from rollsim.spec.budget import allows_surge, updated_desired_node_counts
+from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
 from rollsim.spec.versions import VersionRules
@@ -129,6 +129,7 @@ class DaemonSetController:
         self.should_run = [run for run, _ in eligibility]
         self.should_continue = [keep for _, keep in eligibility]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
+        self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
 
@@ -297,8 +298,9 @@ class DaemonSetController:
         """Mirrors ``manage``: creates and deletions whatever the strategy."""
         agg = self.aggregate()
         plan = manage_plan(agg, self.burst_replicas)
-        deletes = plan.deletes + self._failed_pods_to_delete(agg)
-        yield from self._sync_nodes(deletes, plan.creates)
+        deletes = plan.deletes + self._failed_pods_to_delete(agg) if agg.sets["failed"] else plan.deletes
+        if deletes or plan.creates:
+            yield from self._sync_nodes(deletes, plan.creates)
 
     def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
         """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
@@ -318,11 +320,18 @@ class DaemonSetController:
     def _rolling_update(self) -> Generator[float, None, None]:
         """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``."""
         agg = self.aggregate()
-        budgets = updated_desired_node_counts(
-            agg.totals["desired"], self.strategy.max_unavailable, self.strategy.max_surge
-        )
+        budgets = self._budgets(agg.totals["desired"])
         plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-        yield from self._sync_nodes(plan.deletes, plan.creates)
+        if plan:
+            yield from self._sync_nodes(plan.deletes, plan.creates)
+
+    def _budgets(self, desired: int) -> Budgets:
+        """``updatedDesiredNodeCounts`` for this many desired nodes (kept per count until the strategy changes)."""
+        budgets = self._budget_cache.get(desired)
+        if budgets is None:
+            budgets = self._budget_cache[desired] = updated_desired_node_counts(
+                desired, self.strategy.max_unavailable, self.strategy.max_surge)
+        return budgets
 
     def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
         """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
