@@ -89,18 +89,24 @@ class _Environment(simpy.Environment):
 
 
 @contextmanager
-def _collector_out_of_the_way() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of the event loop: the world built before the run
-    lives until its end, so it is frozen out of every collection (``gc.freeze``), and young
-    collections come every 50,000 allocations instead of 700 (the run allocates events and pod
-    snapshots by the million, few of them in cycles). Both are undone afterwards.
+def _collector_out_of_the_way() -> Iterator[Callable[[], None]]:
+    """Keep the cyclic garbage collector out of the simulation: young collections come every
+    50,000 allocations instead of 700 (a run allocates events and pod snapshots by the million,
+    few of them in cycles), and the world, once built, is frozen out of every collection by the
+    function this yields (``gc.freeze``): it lives until the run ends. Both are undone afterwards;
+    nothing is frozen if the caller had frozen objects already.
     """
-    thresholds, froze = gc.get_threshold(), gc.get_freeze_count() == 0
-    if froze:
-        gc.freeze()
+    thresholds, frozen_before = gc.get_threshold(), gc.get_freeze_count() > 0
+    froze: list[bool] = []
+
+    def freeze() -> None:
+        if not frozen_before:
+            gc.freeze()
+            froze.append(True)
+
     gc.set_threshold(50_000, 20, 100)
     try:
-        yield
+        yield freeze
     finally:
         gc.set_threshold(*thresholds)
         if froze:
@@ -351,19 +357,20 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     ``reference=True`` makes every controller rescan every node on every sync (the plain
     reference) instead of using its incremental index; both decide identically.
     """
-    world = _build_world(scenario, seed, reference)
-    main = _add_daemonset(world, scenario, world.streams)
-    for other in scenario.also:
-        own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
-                      image=other.image, also=(), node_changes=())
-        _add_daemonset(world, own, world.streams.child(other.daemonset.name))
-    stop = _start(world)
-    with _collector_out_of_the_way():
+    with _collector_out_of_the_way() as freeze_world:
+        world = _build_world(scenario, seed, reference)
+        main = _add_daemonset(world, scenario, world.streams)
+        for other in scenario.also:
+            own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
+                          image=other.image, also=(), node_changes=())
+            _add_daemonset(world, own, world.streams.child(other.daemonset.name))
+        stop = _start(world)
+        freeze_world()
         how, at = cast(tuple[str, float], world.env.run(until=stop))
-    end = at if how == "completed" else world.env.now
-    stalled_at = at if how == "stalled" else world.log.get("stalled_at")
-    summary = _summary(world, main, end, stalled_at, how == "horizon")
-    summary.update(end_s=end, events=world.env.processed)
-    timeline, node_frame = main.recorder.to_frames(end)
-    others = {d.name: _summary(world, d, end, stalled_at, how == "horizon") for d in world.daemonsets[1:]}
+        end = at if how == "completed" else world.env.now
+        stalled_at = at if how == "stalled" else world.log.get("stalled_at")
+        summary = _summary(world, main, end, stalled_at, how == "horizon")
+        summary.update(end_s=end, events=world.env.processed)
+        timeline, node_frame = main.recorder.to_frames(end)
+        others = {d.name: _summary(world, d, end, stalled_at, how == "horizon") for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)
