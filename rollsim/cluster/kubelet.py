@@ -1,4 +1,4 @@
-"""The pod lifecycle on a node, as SimPy processes: what the scheduler and the kubelets do.
+"""The pod lifecycle on a node, in SimPy time: what the scheduler and the kubelets do.
 
 create → bind (``schedule``) → image pull (``pull``) → container start (``start``) →
 Ready on a readiness-probe tick once the app is ready (``ready``) → available after
@@ -9,6 +9,9 @@ One ``Kubelet`` stands for every node's kubelet and the scheduler of one cluster
 every pod in the API server, so the pods of all DaemonSets share the scheduler's throughput,
 each node's allocatable resources and host ports, and the image registry's bandwidth. Each
 DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
+
+Each pod's start-up and termination is a generator that yields the seconds it waits, run by
+``rollsim.cluster.timers.run_steps`` where a SimPy process would run (no ``Process`` per pod).
 """
 
 from __future__ import annotations
