@@ -13,7 +13,6 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 import simpy
@@ -51,7 +50,7 @@ class Informer:
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
-        self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
+        self._pending: dict[int, list[tuple[float, str, Pod]]] = {}
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
 
@@ -119,16 +118,18 @@ class Informer:
             self._deliver(kind, snapshot)
             return
         now = self.env.now
-        queue = self._pending.setdefault(pod.uid, deque())
         due = now + self.delay()
-        if queue:
+        queue = self._pending.get(pod.uid)
+        if queue is None:  # nothing of this pod in flight (the usual case)
+            self._pending[pod.uid] = [(due, kind, snapshot)]
+        else:
             due = max(due, queue[-1][0])
-        queue.append((due, kind, snapshot))
+            queue.append((due, kind, snapshot))
         call_later(self.env, due - now, self._next, snapshot.uid)
 
     def _next(self, uid: int) -> None:
         queue = self._pending[uid]
-        _due, kind, snapshot = queue.popleft()
+        _due, kind, snapshot = queue.pop(0)  # a pod has one or two events in flight
         if not queue:
             del self._pending[uid]
         self._deliver(kind, snapshot)

@@ -243,7 +243,11 @@ class DaemonSetController:
     # -- the sync --------------------------------------------------------------------------
 
     def _classify(self, node: int) -> NodeClass:
-        pods = [p for p in self.pods_by_node[node] if not (p.deleting and p.terminal)]
+        pods = self.pods_by_node[node]  # read, never changed, by classify_node
+        for p in pods:
+            if p.deleting and p.terminal:
+                pods = [p for p in pods if not (p.deleting and p.terminal)]
+                break
         return classify_node(
             pods, self.should_run[node], self.should_continue[node], self.exists[node],
             self.revision, self.min_ready_seconds, self._surge, self._now, self.rules.inclusive_availability,
