@@ -88,7 +88,13 @@ class RankedSet:
             return []
         if k >= len(self._members):
             return sorted(self._members, key=lambda m: (self._rank[m], m))
-        heap, seen = self._heap, set()
+        heap = self._heap
+        if k == 1:  # the lowest-ranked member is on top once the stale entries above it are gone
+            members = self._members
+            while heap[0][1] not in members:
+                heapq.heappop(heap)
+            return [heap[0][1]]
+        seen: set[int] = set()
         out: list[tuple[float, int]] = []
         while len(out) < k:
             entry = heapq.heappop(heap)
