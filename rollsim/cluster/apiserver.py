@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from rollsim.cluster.nodestore import NodeStore
+from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import RUNNING, Pod
@@ -210,7 +211,7 @@ class ApiPodControl:
             action()
             return now
         done = self.bucket.reserve(now) + (self.latency() if self.latency else 0.0)
-        self.env.timeout(done - now).callbacks.append(lambda _e: None if action() else None)
+        call_later(self.env, done - now, action)
         return done
 
     def _wrote(self, resource: str, rv: int | None) -> None:

@@ -13,13 +13,13 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 import simpy
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
+from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
@@ -50,7 +50,7 @@ class Informer:
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
-        self._pending: dict[int, deque[tuple[float, str, Pod]]] = {}
+        self._pending: dict[int, list[tuple[float, str, Pod]]] = {}
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
 
@@ -70,7 +70,7 @@ class Informer:
         if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
             return  # nothing reads the status update
 
-        def deliver(_event: object = None) -> None:
+        def deliver() -> None:
             c = self.controller
             if self._consistency is not None:  # the informer sees every update, enqueuing or not
                 self._consistency.read_at(DAEMONSETS, rv)
@@ -82,7 +82,7 @@ class Informer:
         if self.delay is None:
             deliver()
         else:
-            self.env.timeout(self.delay()).callbacks.append(deliver)
+            call_later(self.env, self.delay(), deliver)
 
     def node_changed(self, nodes: NodeStore, kind: str, node_id: int) -> None:
         """The node watch: each event reaches the handlers after the node informer's delay, in order."""
@@ -92,7 +92,7 @@ class Informer:
             return
         now = self.env.now
         self._node_due = due = max(now + self.node_delay(), self._node_due)
-        self.env.timeout(due - now).callbacks.append(lambda _e: self._node_event(kind, node_id, node))
+        call_later(self.env, due - now, self._node_event, kind, node_id, node)
 
     def _node_event(self, kind: str, node_id: int, node: Node) -> None:
         """``addNode``, ``updateNode`` (through ``shouldIgnoreNodeUpdate``); a deleted node leaves
@@ -118,16 +118,18 @@ class Informer:
             self._deliver(kind, snapshot)
             return
         now = self.env.now
-        queue = self._pending.setdefault(pod.uid, deque())
         due = now + self.delay()
-        if queue:
+        queue = self._pending.get(pod.uid)
+        if queue is None:  # nothing of this pod in flight (the usual case)
+            self._pending[pod.uid] = [(due, kind, snapshot)]
+        else:
             due = max(due, queue[-1][0])
-        queue.append((due, kind, snapshot))
-        self.env.timeout(due - now).callbacks.append(lambda _e: self._next(snapshot.uid))
+            queue.append((due, kind, snapshot))
+        call_later(self.env, due - now, self._next, snapshot.uid)
 
     def _next(self, uid: int) -> None:
         queue = self._pending[uid]
-        _due, kind, snapshot = queue.popleft()
+        _due, kind, snapshot = queue.pop(0)  # a pod has one or two events in flight
         if not queue:
             del self._pending[uid]
         self._deliver(kind, snapshot)

@@ -1,4 +1,4 @@
-"""The pod lifecycle on a node, as SimPy processes: what the scheduler and the kubelets do.
+"""The pod lifecycle on a node, in SimPy time: what the scheduler and the kubelets do.
 
 create → bind (``schedule``) → image pull (``pull``) → container start (``start``) →
 Ready on a readiness-probe tick once the app is ready (``ready``) → available after
@@ -9,6 +9,9 @@ One ``Kubelet`` stands for every node's kubelet and the scheduler of one cluster
 every pod in the API server, so the pods of all DaemonSets share the scheduler's throughput,
 each node's allocatable resources and host ports, and the image registry's bandwidth. Each
 DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
+
+Each pod's start-up and termination is a generator that yields the seconds it waits, run by
+``rollsim.cluster.timers.run_steps`` where a SimPy process would run (no ``Process`` per pod).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.timers import Steps, run_steps
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
 from rollsim.spec.distributions import Distribution
@@ -148,10 +152,10 @@ class Kubelet:
     def _pod_changed(self, kind: str, pod: Pod) -> None:
         """The kubelet's pod watch: start a pod bound here, stop one being deleted."""
         if kind == ADDED:
-            self.env.process(self._start_up(pod, self.runtimes[pod.owner]))
+            run_steps(self.env, self._start_up(pod, self.runtimes[pod.owner]))
         elif kind == MODIFIED and pod.deleting and pod.uid not in self._stopping:
             self._stopping.add(pod.uid)
-            self.env.process(self._terminate(pod, self.runtimes[pod.owner]))
+            run_steps(self.env, self._terminate(pod, self.runtimes[pod.owner]))
         elif kind == DELETED:
             self._stopping.discard(pod.uid)
 
@@ -169,19 +173,19 @@ class Kubelet:
         bound = active_requests(self.api, self.runtimes, pod)
         return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
 
-    def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, bool]:
+    def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[float | simpy.Event, object, bool]:
         """The scheduler: FIFO at its throughput, then its latency; Pending with back-off while
         the pod does not fit. Returns whether the pod was bound.
         """
         env = self.env
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
-        yield env.timeout(queued + rt.schedule())
+        yield queued + rt.schedule()
         attempts = 0
         checks_fit = rt.requests.any
         while checks_fit and not self._gone(pod) and self.unschedulable(pod, rt):  # Pending, retried
             attempts += 1
             rt.unschedulable.add(pod.uid)
-            yield env.timeout(scheduler_backoff(attempts))
+            yield scheduler_backoff(attempts)
         rt.unschedulable.discard(pod.uid)
         if self._gone(pod):
             return False
@@ -189,7 +193,7 @@ class Kubelet:
         self.api.pod_status_changed(pod)
         return True
 
-    def _start_up(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
+    def _start_up(self, pod: Pod, rt: PodRuntime) -> Steps:
         env, api = self.env, self.api
         if self._gone(pod):
             return  # no kubelet to start it
@@ -203,23 +207,23 @@ class Kubelet:
             return
         failures = 0
         while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
-            yield env.timeout(rt.pull())
+            yield rt.pull()
             failures += 1
             if not self._gone(pod):
                 api.pod_status_changed(pod)
-                yield env.timeout(kubelet_backoff(failures))
+                yield kubelet_backoff(failures)
             if self._gone(pod):
                 return
         start = rt.start()
         pull: float | None
         if self.registry is None or not rt.image.modelled:
             pull = rt.pull()
-            yield env.timeout(pull + start)  # one event: nothing else happens when the pull ends
+            yield pull + start  # one event: nothing else happens when the pull ends
             pulled_at = env.now - start
         else:
             pull = yield from self._pull_from_registry(pod, rt)
             pulled_at = env.now
-            yield env.timeout(start)
+            yield start
         if self._gone(pod):
             return
         pod.phase = RUNNING
@@ -231,34 +235,34 @@ class Kubelet:
             return
         if fault == CRASHLOOP and not (yield from self._crash_loop(pod, rt, failures)):
             return
-        yield env.timeout(ready_after(rt.ready(), rt.ds.readiness_probe))
+        yield ready_after(rt.ready(), rt.ds.readiness_probe)
         if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds
         if min_ready > 0:
-            yield env.timeout(max(0.0, pod.ready_since + min_ready - env.now))
+            yield max(0.0, pod.ready_since + min_ready - env.now)
             if not self._gone(pod):
                 api.pod_became_available(pod)
 
-    def _crash_loop(self, pod: Pod, rt: PodRuntime, failures: int) -> Generator[simpy.Event, object, bool]:
+    def _crash_loop(self, pod: Pod, rt: PodRuntime, failures: int) -> Generator[float | simpy.Event, object, bool]:
         """The container exits before it is ever Ready and is restarted after CrashLoopBackOff,
         for ever; returns only when the pod is gone (False).
         """
-        env, api = self.env, self.api
+        api = self.api
         while True:
-            yield env.timeout(rt.faults.crash_after)
+            yield rt.faults.crash_after
             if self._gone(pod):
                 return False
             failures += 1
             api.pod_status_changed(pod)
-            yield env.timeout(kubelet_backoff(failures) + rt.start())
+            yield kubelet_backoff(failures) + rt.start()
             if self._gone(pod):
                 return False
             api.pod_status_changed(pod)
 
-    def _pull_from_registry(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, float | None]:
+    def _pull_from_registry(self, pod: Pod, rt: PodRuntime) -> Generator[float | simpy.Event, object, float | None]:
         """The pull under contention: ``None`` when a cached image needs no registry at all."""
         cached = rt.cached[pod.node]
         if cached and rt.image.pull_policy == IF_NOT_PRESENT:
@@ -269,12 +273,12 @@ class Kubelet:
         rt.bytes_pulled += size
         return float(duration)  # type: ignore[arg-type]  # the pull event's value is its duration
 
-    def _terminate(self, pod: Pod, rt: PodRuntime) -> Generator[simpy.Event, object, None]:
+    def _terminate(self, pod: Pod, rt: PodRuntime) -> Steps:
         alive = self.api.nodes.alive  # a kubelet reporting NotReady itself still kills pods
         if not alive[pod.node]:
             return  # no kubelet to confirm the deletion (unreachable): the pod stays terminating
         # A pod whose container never started has nothing to shut down.
         if pod.phase == RUNNING:
-            yield self.env.timeout(min(rt.terminate(), rt.ds.termination_grace_period_seconds))
+            yield min(rt.terminate(), rt.ds.termination_grace_period_seconds)
         if alive[pod.node]:  # a kubelet that died meanwhile never confirms it
             self.api.remove_pod(pod)

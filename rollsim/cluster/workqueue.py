@@ -15,9 +15,11 @@ key already waiting is dropped. Without it every timer fires (rollsim before iss
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 import simpy
+
+from rollsim.cluster.timers import call_later
 
 __all__ = ["WorkQueue"]
 
@@ -35,7 +37,7 @@ class WorkQueue:
         self._queue: deque[Hashable] = deque()
         self._dirty: set[Hashable] = set()
         self._processing: set[Hashable] = set()
-        self._getters: deque[simpy.Event] = deque()
+        self._getters: deque[simpy.Event | Callable[[Hashable], object]] = deque()
         self._failures: dict[Hashable, int] = {}
         self._queued_at: dict[Hashable, float] = {}
         self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
@@ -54,14 +56,14 @@ class WorkQueue:
         if delay <= 0:
             self.add(key)
         elif not self.dedup:
-            self.env.timeout(delay).callbacks.append(lambda _event: self.add(key))
+            call_later(self.env, delay, self.add, key)
         else:
             due = self.env.now + delay
             waiting = self._waiting.get(key)
             if waiting is not None and waiting <= due:
                 return  # already waiting, due sooner: this AddAfter is dropped
             self._waiting[key] = due
-            self.env.timeout(delay).callbacks.append(lambda _event: self._due(key, due))
+            call_later(self.env, delay, self._due, key, due)
 
     def _due(self, key: Hashable, due: float) -> None:
         """A waiting entry's timer fired: add the key, unless an earlier entry replaced this one."""
@@ -87,6 +89,11 @@ class WorkQueue:
         self._hand_out()
         return event
 
+    def get_then(self, taker: Callable[[Hashable], object]) -> None:
+        """``get``, calling ``taker(key)`` where a process waiting on ``get()`` would resume."""
+        self._getters.append(taker)
+        self._hand_out()
+
     def done(self, key: Hashable) -> None:
         """Mirrors ``Done``: the worker is finished with ``key``; queue it again if it was added meanwhile."""
         self._processing.discard(key)
@@ -104,7 +111,11 @@ class WorkQueue:
             self.waited[key] = self.waited.get(key, 0.0) + self.env.now - self._queued_at.pop(key)
             self._dirty.discard(key)
             self._processing.add(key)
-            self._getters.popleft().succeed(key)
+            getter = self._getters.popleft()
+            if isinstance(getter, simpy.Event):
+                getter.succeed(key)
+            else:
+                call_later(self.env, 0.0, getter, key)
 
     def __len__(self) -> int:
         return len(self._queue)

@@ -18,7 +18,8 @@ from typing import NamedTuple
 from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, is_pod_available, pod_sort_key
 
 __all__ = [
-    "NodeClass", "classify_node", "find_updated_pods_on_node", "EMPTY", "node_status", "pods_should_be_on_node",
+    "NodeClass", "classify_node", "classify_any", "find_updated_pods_on_node", "EMPTY", "WANTS_POD", "node_status",
+    "pods_should_be_on_node",
     "rolling_update_without_surge", "rolling_update_with_surge", "next_availability_change",
 ]
 
@@ -90,6 +91,31 @@ def classify_node(
     scaled maxSurge at plan time, so both paths' contributions are always computed.
     ``inclusive`` selects ``IsPodAvailable``'s comparison by Kubernetes version (``<=`` from v1.34).
     """
+    if should_run and exists:
+        if not pods:
+            return WANTS_POD
+        if len(pods) == 1 and should_continue:
+            return _one_pod(pods[0], revision, min_ready_seconds, surge, now, inclusive)
+    elif not pods:
+        return EMPTY
+    return classify_any(pods, should_run, should_continue, exists, revision, min_ready_seconds, surge, now,
+                        inclusive)
+
+
+def classify_any(
+    pods: list[Pod],
+    should_run: bool,
+    should_continue: bool,
+    exists: bool,
+    revision: int,
+    min_ready_seconds: float,
+    surge: bool,
+    now: float,
+    inclusive: bool = True,
+) -> NodeClass:
+    """``classify_node`` for any node, through each mirrored function in turn (the fast paths
+    for the common nodes must agree with it: tests check they do).
+    """
     if not pods and not (should_run and exists):
         return EMPTY
 
@@ -110,6 +136,38 @@ def classify_node(
 
 
 Available = Callable[[Pod], bool]
+
+# A node that should run the pod and has none: manage creates one, and it counts as desired
+# and unavailable on both rollingUpdate paths (what classify_any gives for it, computed once).
+WANTS_POD = NodeClass(desired=1, create=True, a_unavailable=1)
+
+
+def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now: float,
+             inclusive: bool) -> NodeClass:
+    """``classify_node`` for a node that should run and keep running the pod and has one:
+    ``updateDaemonSetStatus``'s counts, ``podsShouldBeOnNode`` and both ``rollingUpdate`` loops
+    worked out for that one pod (most nodes, most of the time).
+    """
+    available = is_pod_available(pod, min_ready_seconds, now, inclusive)
+    ready, avail, updated = int(pod.ready), int(available), int(pod.revision == revision)
+    next_change = (pod.ready_since + min_ready_seconds
+                   if min_ready_seconds > 0 and pod.ready and not available else None)
+    phase = pod.phase
+    if pod.deleting:  # findUpdatedPodsOnNode skips it: no new pod, no old one
+        return NodeClass(1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
+                         0, 0, None, False, None, None, False, next_change)
+    gone = phase == FAILED or phase == SUCCEEDED  # manage deletes it (with surge, creates beside it)
+    create = surge and gone
+    failed: tuple[Pod, ...] = (pod,) if phase == FAILED else ()
+    deletes: tuple[Pod, ...] = (pod,) if phase == SUCCEEDED else ()
+    if updated:
+        return NodeClass(1, 1, ready, avail, 1, 0, create, deletes, failed, 1 - avail, None, None,
+                         0, avail, None, False, None, None, False, next_change)
+    if available:
+        return NodeClass(1, 1, ready, 1, 0, 0, create, deletes, failed, 0, None, pod,
+                         0, 1, None, False, None, pod, False, next_change)
+    return NodeClass(1, 1, ready, 0, 0, 0, create, deletes, failed, 1, pod, None,
+                     0, 0, None, True, None, None, False, next_change)
 
 
 def next_availability_change(pods: list[Pod], min_ready_seconds: float, available: Available) -> float | None:

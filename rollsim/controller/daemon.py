@@ -19,7 +19,7 @@ from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
-from rollsim.spec.budget import allows_surge, updated_desired_node_counts
+from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
 from rollsim.spec.versions import VersionRules
@@ -34,6 +34,20 @@ Waits = Generator[float, None, SyncError | None]
 
 class StaleCacheError(SyncError):
     """``syncDaemonSet`` refused to act on a cache older than its own writes (v1.36+)."""
+
+
+def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
+    """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
+    reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
+    several pods or on a node that no longer exists (``alone``: neither applies). Used only to
+    skip reclassifying a node; the reference scan classifies every node anyway.
+    """
+    return (
+        old.ready == new.ready and old.ready_since == new.ready_since and old.deleting == new.deleting
+        and old.created_at == new.created_at and old.revision == new.revision
+        and (old.phase == new.phase or not (old.terminal or new.terminal))
+        and (old.scheduled == new.scheduled or alone)
+    )
 
 
 class PodControl(Protocol):
@@ -101,6 +115,8 @@ class DaemonSetController:
         self.should_continue: list[bool] = []
         self._surge = False
         self._now = 0.0
+        self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
+        self._wrote_pods = False
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
@@ -113,6 +129,7 @@ class DaemonSetController:
         self.should_run = [run for run, _ in eligibility]
         self.should_continue = [keep for _, keep in eligibility]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
+        self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
 
@@ -189,13 +206,18 @@ class DaemonSetController:
         self.requeue(0.0)
 
     def pod_updated(self, snapshot: Pod) -> None:
-        """Mirrors ``updatePod``: update the cached pod; a new deletionTimestamp is an observed deletion."""
+        """Mirrors ``updatePod``: the snapshot replaces the cached pod (as the informer's store
+        replaces the object); a new deletionTimestamp is an observed deletion.
+        """
         cached = self.pods.get(snapshot.uid)
         if cached is None:
             self.pod_added(snapshot)
             return
         became_ready = snapshot.ready and not cached.ready
-        cached.assign(snapshot)
+        node = cached.node
+        self.pods[snapshot.uid] = snapshot
+        on_node = self.pods_by_node[node]
+        on_node[on_node.index(cached)] = snapshot
         if snapshot.deleting:
             # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
             # one counts as an observed deletion (expectations are counters, not UIDs): a
@@ -204,7 +226,8 @@ class DaemonSetController:
             self.expectations.deletion_observed()
         elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
-        self.index.mark(cached.node)
+        if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
+            self.index.mark(node)
         self.requeue(0.0)
 
     def pod_deleted(self, uid: int) -> None:
@@ -220,7 +243,11 @@ class DaemonSetController:
     # -- the sync --------------------------------------------------------------------------
 
     def _classify(self, node: int) -> NodeClass:
-        pods = [p for p in self.pods_by_node[node] if not (p.deleting and p.terminal)]
+        pods = self.pods_by_node[node]  # read, never changed, by classify_node
+        for p in pods:
+            if p.deleting and p.terminal:
+                pods = [p for p in pods if not (p.deleting and p.terminal)]
+                break
         return classify_node(
             pods, self.should_run[node], self.should_continue[node], self.exists[node],
             self.revision, self.min_ready_seconds, self._surge, self._now, self.rules.inclusive_availability,
@@ -243,24 +270,41 @@ class DaemonSetController:
         if self.consistency is not None and not self.consistency.is_ready():
             return StaleCacheError("informer has not observed this controller's writes")
         if not self.expectations.satisfied(self.clock()):
+            self._quiet = None
             yield from self._update_status(observed=False)
             return None
-        error = None
+        state = self._state()
+        if state is not None and state == self._quiet:  # the last sync on this state did nothing: so would this one
+            self._requeue_for_availability(self.status)
+            return None
+        error, self._wrote_pods = None, False
         try:
             yield from self._manage()
             if self.strategy.rolling and self.expectations.satisfied(self.clock()):
                 yield from self._rolling_update()
         except SyncError as exc:
             error = exc
+        self._quiet = state if error is None and not self._wrote_pods else None
         yield from self._update_status(observed=True)
         return error
+
+    def _state(self) -> tuple[int, int] | None:
+        """What a sync's decisions depend on besides the clock, as (the index's version, the
+        DaemonSet's generation); None when that is not all: the reference scan keeps no
+        version, and failed pods are deleted on a per-node backoff clock.
+        """
+        if self.reference:
+            return None
+        agg = self.aggregate()
+        return None if agg.sets["failed"] else (self.index.version, self.generation)
 
     def _manage(self) -> Generator[float, None, None]:
         """Mirrors ``manage``: creates and deletions whatever the strategy."""
         agg = self.aggregate()
         plan = manage_plan(agg, self.burst_replicas)
-        deletes = plan.deletes + self._failed_pods_to_delete(agg)
-        yield from self._sync_nodes(deletes, plan.creates)
+        deletes = plan.deletes + self._failed_pods_to_delete(agg) if agg.sets["failed"] else plan.deletes
+        if deletes or plan.creates:
+            yield from self._sync_nodes(deletes, plan.creates)
 
     def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
         """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
@@ -280,11 +324,18 @@ class DaemonSetController:
     def _rolling_update(self) -> Generator[float, None, None]:
         """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``."""
         agg = self.aggregate()
-        budgets = updated_desired_node_counts(
-            agg.totals["desired"], self.strategy.max_unavailable, self.strategy.max_surge
-        )
+        budgets = self._budgets(agg.totals["desired"])
         plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-        yield from self._sync_nodes(plan.deletes, plan.creates)
+        if plan:
+            yield from self._sync_nodes(plan.deletes, plan.creates)
+
+    def _budgets(self, desired: int) -> Budgets:
+        """``updatedDesiredNodeCounts`` for this many desired nodes (kept per count until the strategy changes)."""
+        budgets = self._budget_cache.get(desired)
+        if budgets is None:
+            budgets = self._budget_cache[desired] = updated_desired_node_counts(
+                desired, self.strategy.max_unavailable, self.strategy.max_surge)
+        return budgets
 
     def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
         """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
@@ -295,6 +346,7 @@ class DaemonSetController:
         creates = creates[: self.burst_replicas]
         deletes = deletes[: self.burst_replicas]
         c, d = len(creates), len(deletes)
+        self._wrote_pods = True
         self.expectations.set(c, d, self.clock())
         failed = False
         pos, batch = 0, min(c, self.slow_start_initial_batch_size)
@@ -341,5 +393,9 @@ class DaemonSetController:
             finished = self.pod_control.write_status(dict(status))
             if finished > self.clock():
                 yield finished - self.clock()
+        self._requeue_for_availability(status)
+
+    def _requeue_for_availability(self, status: dict[str, int]) -> None:
+        """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""
         if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
             self.requeue(self.min_ready_seconds)

@@ -38,6 +38,8 @@ SETS = {
 }
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
+_TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
+_SET_ITEMS = _SET_FIELDS
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -86,7 +88,13 @@ class RankedSet:
             return []
         if k >= len(self._members):
             return sorted(self._members, key=lambda m: (self._rank[m], m))
-        heap, seen = self._heap, set()
+        heap = self._heap
+        if k == 1:  # the lowest-ranked member is on top once the stale entries above it are gone
+            members = self._members
+            while heap[0][1] not in members:
+                heapq.heappop(heap)
+            return [heap[0][1]]
+        seen: set[int] = set()
         out: list[tuple[float, int]] = []
         while len(out) < k:
             entry = heapq.heappop(heap)
@@ -140,15 +148,17 @@ class NodeIndex:
 
     ``mark(node)`` is called whenever a node's cached pods or eligibility change;
     ``refresh(now)`` reclassifies the marked nodes and those whose minReadySeconds
-    window has just passed, and keeps the totals and sets in step. A window "has passed"
+    window has just passed, and keeps the totals and sets in step; ``version`` changes
+    whenever they do. A window "has passed"
     by the same comparison as ``IsPodAvailable``: at ``readySince + minReadySeconds`` itself
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
+        self.version = 0  # counts the changes of any node's class: the aggregate is the same while it is
         self._classify = classify
         self._rank = rank
         self._classes: dict[int, NodeClass] = {}
@@ -184,25 +194,28 @@ class NodeIndex:
         return self.aggregate
 
     def _reclassify(self, node: int) -> None:
-        old = self._classes.get(node, EMPTY)
+        classes = self._classes
+        old = classes.get(node, EMPTY)
         new = self._classify(node)
         if new != old:
-            totals, sets = self.aggregate.totals, self.aggregate.sets
+            self.version += 1
+            totals = self.aggregate.totals
             new_counts, old_counts = _counts(new), _counts(old)
-            for name, i in zip(TOTALS, _TOTAL_FIELDS):
+            for name, i in _TOTAL_ITEMS:
                 delta = new_counts[i] - old_counts[i]
                 if delta:
                     totals[name] += delta
-            for name, i in _SET_FIELDS:
-                was, now_in = bool(old[i]), bool(new[i])
-                if was != now_in:
+            sets = self.aggregate.sets
+            for name, i in _SET_ITEMS:
+                now_in = not not new[i]
+                if (not old[i]) is now_in:  # membership changed
                     if now_in:
                         sets[name].add(node)
                     else:
                         sets[name].discard(node)
             if new is EMPTY:
-                self._classes.pop(node, None)
+                classes.pop(node, None)
             else:
-                self._classes[node] = new
+                classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))

@@ -60,13 +60,11 @@ class Pod:
 
     def copy(self) -> Pod:
         """An independent copy: what an informer's cache holds of the pod at this moment."""
-        pod = Pod(
-            self.uid, self.node, self.revision, self.created_at,
-            scheduled=self.scheduled, phase=self.phase, ready=self.ready,
-            ready_since=self.ready_since, deleting=self.deleting, owner=self.owner,
-        )
+        pod = Pod.__new__(Pod)  # every slot set here, without __init__'s keyword handling (a copy per watch event)
+        pod.uid, pod.node, pod.revision, pod.created_at = self.uid, self.node, self.revision, self.created_at
+        pod.scheduled, pod.phase, pod.ready, pod.ready_since = self.scheduled, self.phase, self.ready, self.ready_since
+        pod.deleting, pod.owner, pod.resource_version = self.deleting, self.owner, self.resource_version
         pod.scheduled_at, pod.pulled_at, pod.started_at = self.scheduled_at, self.pulled_at, self.started_at
-        pod.resource_version = self.resource_version
         return pod
 
     def assign(self, other: Pod) -> None:

@@ -1,0 +1,82 @@
+"""Scheduled calls: a function called at a later instant, as cheaply as SimPy allows.
+
+The cluster's components (informers, API writes, kubelets, work queue, workers) wait only
+to call something later. A ``simpy.Timeout`` with a callback, or a process resumed by one,
+does that with an ``Event`` (attribute dictionary, callback list, value) and, for a
+process, a generator resumed through ``Process._resume`` and an extra event when it ends.
+``call_later`` puts a small slotted object straight on the environment's queue instead,
+with the same key a ``Timeout`` of the same delay created at the same moment would get
+(time, ``NORMAL`` priority, the next event id), so it is processed at exactly the same
+place among the other events: replacing a timeout by a call changes no event's order.
+``call_soon`` is the same at ``URGENT`` priority, where ``env.process`` starts a process
+(its ``Initialize`` event), so a process turned into calls starts at the same place too.
+``Environment.step`` reads only ``callbacks`` and ``_ok`` of what it pops.
+
+``run_steps`` runs a generator that yields the seconds to wait (or, rarely, an event to wait
+for) on such calls: a process without the ``Process`` machinery, resumed at the same
+places as ``env.process`` would resume it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from heapq import heappush
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL, URGENT
+
+__all__ = ["call_later", "call_soon", "Call", "run_steps", "Steps"]
+
+Steps = Generator["float | simpy.Event", object, None]  # yields seconds to wait, or an event
+
+
+class Call:
+    """One scheduled call of ``fn(*args)``: an entry of the event queue, not a SimPy ``Event``."""
+
+    __slots__ = ("callbacks", "fn", "args")
+    _ok = True  # read by Environment.step: a call never fails
+
+    def __init__(self, fn: Callable[..., object], args: tuple[object, ...]) -> None:
+        self.fn = fn
+        self.args = args
+        self.callbacks: tuple[Callable[[Call], None], ...] | None = (_run,)
+
+
+def _run(call: Call) -> None:
+    call.fn(*call.args)
+
+
+def call_later(env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
+    """Call ``fn(*args)`` ``delay`` seconds from now, where ``env.timeout(delay)`` made now would fire."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    queue: list[Any] = env._queue  # a Call stands where an Event would
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(fn, args)))
+
+
+def call_soon(env: simpy.Environment, fn: Callable[..., object], *args: object) -> None:
+    """Call ``fn(*args)`` now, where a process started now (``env.process``) would take its first step."""
+    queue: list[Any] = env._queue
+    heappush(queue, (env._now, URGENT, next(env._eid), Call(fn, args)))
+
+
+def run_steps(env: simpy.Environment, steps: Steps) -> None:
+    """Run ``steps`` from now on, taking its first step where ``env.process(steps)`` would."""
+    call_soon(env, _resume, env, steps, None)
+
+
+def _resume(env: simpy.Environment, steps: Steps, value: object) -> None:
+    """One step of ``steps``: send ``value``, then wait for what it yields (it ends: nothing more)."""
+    while True:
+        try:
+            wait = steps.send(value)
+        except StopIteration:
+            return
+        if not isinstance(wait, simpy.Event):
+            call_later(env, wait, _resume, env, steps, None)
+            return
+        if wait.callbacks is not None:  # not processed yet: resume when it is
+            wait.callbacks.append(lambda event: _resume(env, steps, event._value))
+            return
+        value = wait._value  # already processed: go on at once, as a process does
