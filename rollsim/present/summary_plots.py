@@ -8,6 +8,7 @@ Each ``plot_*`` takes a ``Results`` (or just the summary frame it draws:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,18 +42,30 @@ DURATION_SIZE = (9.0, 5.5)  # inches
 TRADEOFF_SIZE = (9.0, 6.0)
 
 
-def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
-    """Mean rollout duration with its confidence interval, per configuration that completed in
-    every replication; a configuration whose runs did not all complete is a hollow marker at
-    the time its runs stopped, labelled with what they reached. Against the swept parameter when
-    one is numeric (one line per combination of the others, named as the table names them),
-    else one row per configuration. The time axis is logarithmic when the times differ more
-    than tenfold; a linear one has one unit, chosen from the data.
-    """
-    results = as_results(results, "summary")
-    ax = new_axes(ax, DURATION_SIZE)
+@dataclass(frozen=True)
+class _Durations:
+    """What the duration figure shows per configuration (a row of ``summary``), in seconds."""
+
+    summary: pd.DataFrame
+    reached: dict[int, tuple[float, str]]  # incomplete_runs: when runs that did not all complete stopped
+    stopped: np.ndarray  # when those runs stopped (NaN for a configuration that always completed)
+    partial: np.ndarray  # whether the configuration's runs did not all complete
+    mean: np.ndarray  # mean duration, NaN where partial
+    err: np.ndarray  # the CI below and above the mean, in axis units
+    ok: np.ndarray  # a finite mean
+    shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
+    log: bool
+    top: float
+    bottom: float
+    div: float
+    unit: str
+    limit: float | None  # the SLO's duration limit
+    slo_label: str
+
+
+def _durations(results: Results) -> _Durations:
+    """The duration figure's numbers and axis scale, from the summary and the runs."""
     s = results.summary.reset_index(drop=True)
-    swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
     reached = incomplete_runs(results)
     stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
     partial = np.array([int(c) in reached for c in s["config"]])
@@ -61,7 +74,7 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
               for b in ("low", "high"))
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
     ok = np.isfinite(mean)
-    shown = np.where(ok, mean, stopped)  # where each configuration's marker goes
+    shown = np.where(ok, mean, stopped)
     there = np.isfinite(shown) & (shown > 0)
     log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
     lo = np.where(lo > 0, lo, mean) if log else lo  # a log axis has no room for a CI reaching below zero
@@ -73,80 +86,109 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                  None)
     slo_label = f"SLO: duration ≤ {when(limit, div, unit, log)}" if limit is not None else ""
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
-    key, kind = sweep_axis(s, swept)
-    notes: list[Line2D] = []
-    hollow: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
-                              "linestyle": "none"}
-    if key is None or kind == "cat":  # named variants: one row per configuration, by label
-        y = np.arange(len(s))[::-1].astype(float)
-        if ok.any():
-            ax.errorbar(mean[ok] / div, y[ok], xerr=err[:, ok], fmt="o", color="C0", capsize=4,
-                        label="mean with 95% CI (completed every replication)")
-        if partial.any():
-            ax.plot(stopped[partial] / div, y[partial], color="C3", label="did not always complete: when its runs "
-                    "stopped (mean)", **hollow)
-        ax.set_yticks(y, [wrap(v, 40) for v in s["label"].astype(str)])
-        if limit is not None:
-            notes += slo_line(ax, limit / div, top / div, slo_label, vertical=True)
-        time_limits(ax, "x", log, bottom, max(top, limit if limit is not None and not notes else 0) / div,
-                     room=1.15)
-        ax.set_ylim(-0.7, len(s) - 0.3)
-        ax.set_xlabel(f"rollout duration ({unit})")
-        ax.set_title("Rollout duration by configuration")
-        ax.grid(True, alpha=0.3)
-        legend_below(ax, extra=notes)
-        notes = []
-        marks = []
-        for i in range(len(s)):
-            if not np.isfinite(shown[i]):
-                continue
-            text = format_duration(mean[i]) if ok[i] else reached[int(s["config"][i])][1]
-            ha, dx = label_side(ax, shown[i] / div, y[i])
-            marks.append(ax.annotate(text, (shown[i] / div, y[i]), xytext=(dx if not ok[i] else 0, 7),
-                                     textcoords="offset points", ha=ha if not ok[i] else "center", va="bottom",
-                                     fontsize="small", color="C3" if not ok[i] else "black"))
-        keep_inside(ax, marks)
-    else:
-        x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
-        ticks = np.unique(x)
-        if len(ticks) <= 12:
-            ax.set_xticks(ticks, [f"{short_number(v)}%" if kind == "pct" else short_number(v) for v in ticks])
-        span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
-        ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
-        others = [k for k in swept if k != key]
-        groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
-        drop = [label_of(key, v) for v in s[key]]
-        for n, (_values, g) in enumerate(groups):
-            idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
-            label = group_labels(list(s["label"][idx]), drop) or "mean duration"
-            done = idx[ok[idx]]
-            ax.errorbar(x[done], mean[done] / div, yerr=err[:, done], fmt="-o", capsize=4, color=f"C{n}",
-                        label=wrap(label, 60))
-            short = idx[partial[idx]]
-            if len(short):
-                ax.plot(x[short], stopped[short] / div, color=f"C{n}", **hollow)
-        if partial.any():
-            notes.append(Line2D([], [], color="0.3", **hollow, label="did not always complete: when its runs stopped"))
-        if limit is not None:
-            notes += slo_line(ax, limit / div, top / div, slo_label)
-        time_limits(ax, "y", log, bottom, max(top, limit if limit is not None and not notes else 0) / div,
-                     room=1.2)
-        ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
-        ax.set_ylabel(f"rollout duration ({unit})")
-        ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
-        ax.grid(True, alpha=0.3)
-        legend_below(ax, extra=notes)
-        notes = []
-        marks = []
-        for j in np.flatnonzero(partial):
-            if np.isfinite(stopped[j]):
-                ha, dx = label_side(ax, x[j], stopped[j] / div)
-                marks.append(ax.annotate(wrap(reached[int(s["config"][j])][1], 28), (x[j], stopped[j] / div),
-                                         xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
-                                         fontsize="small", color="C3"))
-        keep_inside(ax, marks)
-    return ax
+    return _Durations(s, reached, stopped, partial, mean, err, ok, shown, log, top, bottom, div, unit, limit,
+                      slo_label)
 
+
+_HOLLOW: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
+                           "linestyle": "none"}
+
+
+def _by_configuration(ax: Axes, d: _Durations) -> None:
+    """Named variants: one row per configuration, by label, each marker labelled with its time."""
+    s, div = d.summary, d.div
+    notes: list[Line2D] = []
+    y = np.arange(len(s))[::-1].astype(float)
+    if d.ok.any():
+        ax.errorbar(d.mean[d.ok] / div, y[d.ok], xerr=d.err[:, d.ok], fmt="o", color="C0", capsize=4,
+                    label="mean with 95% CI (completed every replication)")
+    if d.partial.any():
+        ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
+                "stopped (mean)", **_HOLLOW)
+    ax.set_yticks(y, [wrap(v, 40) for v in s["label"].astype(str)])
+    if d.limit is not None:
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label, vertical=True)
+    time_limits(ax, "x", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
+                room=1.15)
+    ax.set_ylim(-0.7, len(s) - 0.3)
+    ax.set_xlabel(f"rollout duration ({d.unit})")
+    ax.set_title("Rollout duration by configuration")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    marks = []
+    for i in range(len(s)):
+        if not np.isfinite(d.shown[i]):
+            continue
+        ok = d.ok[i]
+        text = format_duration(d.mean[i]) if ok else d.reached[int(s["config"][i])][1]
+        ha, dx = label_side(ax, d.shown[i] / div, y[i])
+        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if not ok else 0, 7),
+                                 textcoords="offset points", ha=ha if not ok else "center", va="bottom",
+                                 fontsize="small", color="C3" if not ok else "black"))
+    keep_inside(ax, marks)
+
+
+def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
+    """Against the numeric swept ``key``: one line per combination of the other swept keys."""
+    s, div = d.summary, d.div
+    notes: list[Line2D] = []
+    x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
+    ticks = np.unique(x)
+    if len(ticks) <= 12:
+        ax.set_xticks(ticks, [f"{short_number(v)}%" if kind == "pct" else short_number(v) for v in ticks])
+    span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
+    ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
+    others = [k for k in swept if k != key]
+    groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
+    drop = [label_of(key, v) for v in s[key]]
+    for n, (_values, g) in enumerate(groups):
+        idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
+        label = group_labels(list(s["label"][idx]), drop) or "mean duration"
+        done = idx[d.ok[idx]]
+        ax.errorbar(x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+                    label=wrap(label, 60))
+        short = idx[d.partial[idx]]
+        if len(short):
+            ax.plot(x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+    if d.partial.any():
+        notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
+    if d.limit is not None:
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label)
+    time_limits(ax, "y", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
+                room=1.2)
+    ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
+    ax.set_ylabel(f"rollout duration ({d.unit})")
+    ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    marks = []
+    for j in np.flatnonzero(d.partial):
+        if np.isfinite(d.stopped[j]):
+            ha, dx = label_side(ax, x[j], d.stopped[j] / div)
+            marks.append(ax.annotate(wrap(d.reached[int(s["config"][j])][1], 28), (x[j], d.stopped[j] / div),
+                                     xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
+                                     fontsize="small", color="C3"))
+    keep_inside(ax, marks)
+
+
+def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
+    """Mean rollout duration with its confidence interval, per configuration that completed in
+    every replication; a configuration whose runs did not all complete is a hollow marker at
+    the time its runs stopped, labelled with what they reached. Against the swept parameter when
+    one is numeric (one line per combination of the others, named as the table names them),
+    else one row per configuration. The time axis is logarithmic when the times differ more
+    than tenfold; a linear one has one unit, chosen from the data.
+    """
+    results = as_results(results, "summary")
+    ax = new_axes(ax, DURATION_SIZE)
+    d = _durations(results)
+    swept = [k for k in results.experiment.get("swept") or [] if k in d.summary.columns]
+    key, kind = sweep_axis(d.summary, swept)
+    if key is None or kind == "cat":
+        _by_configuration(ax, d)
+    else:
+        _against(ax, d, key, kind, swept)
+    return ax
 
 
 def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
