@@ -27,6 +27,53 @@ GRID_POINTS = 400
 LOG_GRID_POINTS = 800  # a log axis shows late bins narrower than the rollout's batches at 400
 
 
+_Run = tuple[np.ndarray, np.ndarray, float]  # times, levels, when the run ended
+
+
+def _runs(tl: pd.DataFrame, level: pd.Series, ends: dict[tuple[int, int], tuple[float, bool]]
+          ) -> dict[int, list[_Run]]:
+    """Per configuration, each replication's step function of ``level`` and when it ended."""
+    runs: dict[int, list[_Run]] = {}
+    for key, run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
+            ["config", "replication"]):
+        config, rep = cast(tuple[int, int], key)  # pandas-stubs type a group key as Hashable
+        t = run["time_s"].to_numpy(dtype=float)
+        end = ends.get((int(config), int(rep)), (t[-1], True))[0]
+        runs.setdefault(int(config), []).append((t, run["level"].to_numpy(dtype=float), max(end, t[-1])))
+    return runs
+
+
+def _span(runs: dict[int, list[_Run]], ends: dict[tuple[int, int], tuple[float, bool]]
+          ) -> tuple[bool, float, float]:
+    """Whether the time axis is logarithmic, where it starts and how far it goes (seconds).
+
+    A run that never completed goes on to its horizon; the axis shows the span the completed runs need.
+    """
+    done: dict[int, list[float]] = {}
+    for (config, _), (end, ok) in ends.items():
+        if ok:
+            done.setdefault(config, []).append(end)
+    longest = max((e for es in done.values() for e in es), default=max(r[2] for rs in runs.values() for r in rs))
+    shortest = min((float(np.median(es)) for es in done.values()), default=longest)
+    log = wants_log(longest, shortest)
+    view, start = (longest * 1.3, log_start(shortest)) if log else (longest * 1.05, 0.0)
+    return log, start, view
+
+
+def _slo_floors(ax: Axes, results: Results, percent: bool, desired: float) -> None:
+    """The SLO's availability floors as dashed lines (a floor in nodes only when the axis counts nodes)."""
+    for c in slo_specs(results):
+        if c["metric"] == "min_available_fraction":
+            floor = c["limit"] * (100 if percent else desired)
+        elif c["metric"] == "min_available" and not percent:
+            floor = c["limit"]
+        else:
+            continue
+        what = f"{floor:g}%" if percent else f"{floor:,.0f} nodes"
+        ax.axhline(floor, color="black", linestyle="--", linewidth=1.2, zorder=4,
+                   label=f"SLO floor: {what} ({c['metric']} ≥ {c['limit']:g})")
+
+
 def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Nodes with an available daemon pod over time: per configuration the median over
     replications and a p5–p95 band; the SLO's availability floor as a dashed line.
@@ -44,22 +91,8 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     # Configurations of different cluster sizes are compared as a percentage of desired nodes.
     percent = tl.groupby("config")["desired"].max().nunique() > 1
     level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
-    runs: dict[int, list[tuple[np.ndarray, np.ndarray, float]]] = {}
-    for key, run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
-            ["config", "replication"]):
-        config, rep = cast(tuple[int, int], key)  # pandas-stubs type a group key as Hashable
-        t = run["time_s"].to_numpy(dtype=float)
-        end = ends.get((int(config), int(rep)), (t[-1], True))[0]
-        runs.setdefault(int(config), []).append((t, run["level"].to_numpy(dtype=float), max(end, t[-1])))
-    # A run that never completed goes on to its horizon; show the span the completed runs need.
-    done: dict[int, list[float]] = {}
-    for (config, _), (end, ok) in ends.items():
-        if ok:
-            done.setdefault(config, []).append(end)
-    longest = max((e for es in done.values() for e in es), default=max(r[2] for rs in runs.values() for r in rs))
-    shortest = min((float(np.median(es)) for es in done.values()), default=longest)
-    log = wants_log(longest, shortest)
-    view, start = (longest * 1.3, log_start(shortest)) if log else (longest * 1.05, 0.0)
+    runs = _runs(tl, level, ends)
+    log, start, view = _span(runs, ends)
     div, unit = (1.0, "log scale") if log else time_unit(view)
     incomplete = {c for (c, _), (_, ok) in ends.items() if not ok}
     medians = []
@@ -75,16 +108,7 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     for x, p50, config, label in medians:  # every median above every band
         ax.plot(x, p50, color=colors.get(config), label=label, drawstyle="steps-post", linewidth=1.5, zorder=3)
     desired = float(tl["desired"].max())
-    for c in slo_specs(results):
-        if c["metric"] == "min_available_fraction":
-            floor = c["limit"] * (100 if percent else desired)
-        elif c["metric"] == "min_available" and not percent:
-            floor = c["limit"]
-        else:
-            continue
-        what = f"{floor:g}%" if percent else f"{floor:,.0f} nodes"
-        ax.axhline(floor, color="black", linestyle="--", linewidth=1.2, zorder=4,
-                   label=f"SLO floor: {what} ({c['metric']} ≥ {c['limit']:g})")
+    _slo_floors(ax, results, percent, desired)
     if log:
         log_time_axis(ax, "x")
     ax.set_xlim(start, view / div)
@@ -95,7 +119,6 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     ax.grid(True, alpha=0.3)
     legend_below(ax, "configuration")
     return ax
-
 
 
 def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
