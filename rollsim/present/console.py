@@ -159,7 +159,7 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     """``rollsim run -o json``: one experiment's results folder, how it ran, its recommendation
     and per configuration the headline statistics (all of them are in ``summary.csv``).
     """
-    from rollsim.present.report import recommendation_for
+    from rollsim.present.report_verdict import recommendation_for
 
     return {
         "name": results.name, "path": str(results.path),
@@ -177,11 +177,12 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
     p95 duration, unavailable node-seconds and max surge).
     """
-    from rollsim.present.report import recommendation_for
+    from rollsim.present.report_verdict import recommendation_for
+    from rollsim.present.study import fraction_limits, slo_specs
 
     summary = results.summary
-    slo = results.experiment.get("slo") or []
-    limits = [float(c["limit"]) for c in slo if c.get("metric") == "min_available_fraction"]
+    slo = slo_specs(results)
+    limits = fraction_limits(results)
     width = max(len(str(label)) for label in summary["label"])
     head = f"  {'configuration':<{width}}  completed  duration (mean)  min available"
     if wide:

@@ -9,21 +9,20 @@ points screened with few replications hollow. Both take ``ax=None`` and return t
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from rollsim.present.output import png_bytes
+from rollsim.present.plotaxes import log_time_axis
 from rollsim.present.plotmath import pareto_front, short_duration
-from rollsim.present.plots import _log_time  # the log time axis of the experiment figures
 
 __all__ = ["PLAN_FIGURES", "plot_pareto", "plot_search", "render_plan_figures"]
 
-DPI = 110
 PLAN_FIGURES = {"pareto": (12.0, 5.2), "search": (10.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
 
@@ -73,7 +72,7 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
             ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
         if answer is not None:
             _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
-        _log_time(ax, "x")
+        log_time_axis(ax, "x")
         ax.set_xlabel("duration p95 (log scale)")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
@@ -107,7 +106,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"
     ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
-    _log_time(ax, "y")
+    log_time_axis(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
     ax.set_ylabel("mean duration (log scale)")
     ax.set_title(f"The search: {len(c)} settings simulated of {plan['search']['grid_size']:,} possible")
@@ -122,7 +121,5 @@ def render_plan_figures(plan: Mapping[str, Any], candidates: pd.DataFrame) -> di
     for name, draw in (("pareto", plot_pareto), ("search", plot_search)):
         drawn = draw(plan, candidates)
         fig = (drawn[0] if isinstance(drawn, tuple) else drawn).get_figure(root=True)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI)  # type: ignore[union-attr]
-        out[name] = buf.getvalue()
+        out[name] = png_bytes(cast(Figure, fig))  # drawn on a Figure of its own
     return out

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.io.atomic import write_atomically, write_text
+from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plan_plots import render_plan_figures
-from rollsim.present.render import format_duration, render_html, render_markdown
+from rollsim.present.render import format_duration
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["load_plan", "plan_report_blocks", "write_plan_report"]
@@ -171,12 +171,7 @@ def write_plan_report(path: str | Path) -> tuple[Path, Path]:
     root = Path(path)
     plan, candidates = load_plan(root)
     images = render_plan_figures(plan, candidates)
-    for name, png in images.items():
-        write_atomically(root / "figures" / f"{name}.png", lambda f, png=png: f.write(png),  # type: ignore[misc]
-                         binary=True)
+    write_pngs(root / "figures", images)
     blocks = plan_report_blocks(plan, candidates, list(images))
-    md, page = root / "report.md", root / "report.html"
     title = f"rollsim plan: {plan['daemonset']['namespace']}/{plan['daemonset']['name']}"
-    write_text(md, render_markdown(blocks))
-    write_text(page, render_html(blocks, images, title))
-    return md, page
+    return write_report_files(root, blocks, images, title)

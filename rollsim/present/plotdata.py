@@ -4,19 +4,23 @@ The ``plot_*`` functions of ``rollsim.present.plots`` draw from a ``Results`` (a
 results folder, with its SLO and swept keys). In a notebook one often has only a frame:
 ``result.timeline`` of one ``simulate`` call, ``results.timelines`` filtered to a few
 configurations, a ``summary`` read back from ``summary.csv``. ``as_results`` wraps such a
-frame (or a ``RunResult``) in a minimal ``Results`` so that every plot takes either.
+frame (or a ``RunResult``) in a minimal ``Results`` so that every plot takes either. The
+rest reads what every figure takes from a ``Results``: each configuration's colour and
+label, and when its runs ended.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
+from matplotlib import colormaps
 
+from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["as_results"]
+__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "run_ends"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -92,3 +96,42 @@ def as_results(data: Any, kind: str) -> Results:
         return _wrap(summary=data.reset_index(drop=True))
     frame = _runs_of(data)
     return _wrap(timelines=frame) if kind == "timelines" else _wrap(downtime=frame)
+
+
+# --- what every figure reads from the results -------------------------------------------------
+
+def config_colors(results: Results) -> dict[int, Any]:
+    """One colour per configuration, the same in every figure."""
+    configs = list(results.summary["config"])
+    cmap = colormaps["tab10" if len(configs) <= 10 else "tab20"]
+    return {c: cmap(i % cmap.N) for i, c in enumerate(configs)}
+
+
+def config_labels(results: Results) -> dict[int, str]:
+    """Each configuration's label, as the results table names it."""
+    return dict(zip(results.summary["config"], results.summary["label"].astype(str)))
+
+
+def run_ends(results: Results) -> dict[tuple[int, int], tuple[float, bool]]:
+    """(configuration, replication) -> when the run ended and whether it completed."""
+    runs = results.runs
+    return {(int(c), int(r)): (float(e), bool(done)) for c, r, e, done in
+            zip(runs["config"], runs["replication"], runs["end_s"], runs["completed"]) if pd.notna(e)}
+
+
+def incomplete_runs(results: Results) -> dict[int, tuple[float, str]]:
+    """Per configuration whose runs did not all complete: when those runs stopped (mean over them)
+    and a label, ``stopped at 15m00s, 0/3 completed`` (the report's "Why runs stopped" says why).
+    """
+    runs = results.runs
+    if "completed" not in runs or "end_s" not in runs:
+        return {}
+    out = {}
+    for key, g in runs.groupby("config", sort=True):
+        config = cast(int, key)  # pandas-stubs type a group key as any Scalar
+        short = g[~g["completed"].astype(bool)]
+        if short.empty:
+            continue
+        end = float(short["end_s"].astype(float).mean())
+        out[int(config)] = (end, f"stopped at {format_duration(end)}, {len(g) - len(short)}/{len(g)} completed")
+    return out

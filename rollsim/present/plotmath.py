@@ -1,7 +1,8 @@
 """The arithmetic behind the figures (``rollsim.present.plots``): no matplotlib here.
 
 Time units and logarithmic time ticks, the binning of step functions, the Pareto front,
-the choice of the swept parameter for an axis, and the placement of point labels.
+the choice of the swept parameter for an axis and the names of its values, numbers as
+ticks and legends show them, and the placement of point labels.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ __all__ = [
     "LOG_RATIO",
     "bin_minimum",
     "display",
+    "group_labels",
+    "label_of",
     "log_start",
     "log_time_ticks",
     "pareto_front",
     "short_duration",
+    "short_number",
     "spread_labels",
     "sweep_axis",
     "sweep_value",
     "time_unit",
     "wants_log",
+    "when",
 ]
 
 # Times that differ by more than this factor go on a logarithmic axis: on a linear one
@@ -143,6 +148,31 @@ def display(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+def label_of(key: str, value: Any) -> str:
+    """A swept key and value as the tables show them: ``max_unavailable=10%``, absent ``default``."""
+    return f"{key.rsplit('.', 1)[-1]}={display(value)}"
+
+
+def group_labels(labels: Sequence[str], drop: Sequence[str]) -> str:
+    """The part the configuration labels of one line share, without the parts naming the x-axis
+    key (``drop``): the legend then says what the results table says (``crashloop``, not
+    ``new_pods=default``).
+    """
+    parts = [[p for p in str(label).split(", ") if p not in drop] for label in labels]
+    common = [p for p in parts[0] if all(p in q for q in parts[1:])] if parts else []
+    return ", ".join(common)
+
+
+def short_number(v: float) -> str:
+    """A number on a tick or in a legend: four significant digits with separators from 1,000, else three."""
+    return f"{v:,.4g}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def when(seconds: float, div: float, unit: str, log: bool) -> str:
+    """A time in an SLO's legend entry, in the axis' own terms (``div`` and ``unit`` of ``time_unit``)."""
+    return short_duration(seconds) if log else f"{short_number(seconds / div)} {unit}"
 
 
 def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None, str]:

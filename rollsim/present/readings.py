@@ -17,49 +17,24 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.observe.stopcause import CAUSE_TEXT
-from rollsim.present.plotmath import display, sweep_axis, sweep_value
+from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
+from rollsim.present.summary_rows import completed_counts, completed_text, num
 
 __all__ = ["completion", "condition_costs", "fastest", "label_of", "readings", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
 
 
-def _num(v: Any) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return x
-
-
-def _counts(row: Mapping[str, Any]) -> tuple[float, float]:
-    """(completed, runs) of a summary row; an older summary has only ``completed_fraction``."""
-    runs, done = _num(row.get("runs")), _num(row.get("completed"))
-    if math.isnan(done) and not math.isnan(runs):
-        done = round(_num(row.get("completed_fraction")) * runs)
-    return done, runs
-
-
 def _complete(row: Mapping[str, Any]) -> bool:
-    done, runs = _counts(row)
+    done, runs = completed_counts(row)
     if math.isnan(runs) or math.isnan(done):
-        return math.isfinite(_num(row.get("duration_s_mean")))
+        return math.isfinite(num(row.get("duration_s_mean")))
     return done == runs and runs > 0
-
-
-def _count(row: Mapping[str, Any]) -> str:
-    done, runs = _counts(row)
-    return "—" if math.isnan(done) or math.isnan(runs) else f"{int(done)}/{int(runs)}"
 
 
 def _hours(seconds: float) -> str:
     return format_number(seconds / 3600, 1)
-
-
-def label_of(key: str, value: Any) -> str:
-    """A swept key and value as the tables show them: ``max_unavailable=10%``, absent ``default``."""
-    return f"{key.rsplit('.', 1)[-1]}={display(value)}"
 
 
 def completion(summary: pd.DataFrame) -> list[str]:
@@ -78,7 +53,7 @@ def completion(summary: pd.DataFrame) -> list[str]:
     for r in partial:
         cause = r.get("stop_cause")
         cause = cause if isinstance(cause, str) and cause else "unknown"
-        by_cause.setdefault(cause, []).append(f"{r['label']} ({_count(r)})")
+        by_cause.setdefault(cause, []).append(f"{r['label']} ({completed_text(r)})")
     parts = []
     for cause, labels in by_cause.items():
         shown = "; ".join(labels[:_MAX_LINES]) + ("; …" if len(labels) > _MAX_LINES else "")
@@ -94,20 +69,20 @@ def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
     study varies no decision (``decided`` false) there is nothing to pick: only the range.
     """
     rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
-            if _complete(r) and math.isfinite(_num(r.get("duration_s_mean")))]
+            if _complete(r) and math.isfinite(num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
-    rows.sort(key=lambda r: (_num(r["duration_s_mean"]), str(r["label"])))
+    rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
     best, worst = rows[0], rows[-1]
     if not decided:
         if len(rows) == 1:
-            return [f"Mean duration {format_duration(_num(best['duration_s_mean']))} ({best['label']})."]
-        return [f"Mean durations range from {format_duration(_num(best['duration_s_mean']))} ({best['label']}) to "
-                f"{format_duration(_num(worst['duration_s_mean']))} ({worst['label']})."]
-    line = f"Fastest: {best['label']}, {format_duration(_num(best['duration_s_mean']))} on average"
+            return [f"Mean duration {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
+        return [f"Mean durations range from {format_duration(num(best['duration_s_mean']))} ({best['label']}) to "
+                f"{format_duration(num(worst['duration_s_mean']))} ({worst['label']})."]
+    line = f"Fastest: {best['label']}, {format_duration(num(best['duration_s_mean']))} on average"
     if len(rows) > 1 and worst is not best:
-        ratio = _num(worst["duration_s_mean"]) / max(_num(best["duration_s_mean"]), 1e-9)
-        line += (f"; slowest: {worst['label']}, {format_duration(_num(worst['duration_s_mean']))} "
+        ratio = num(worst["duration_s_mean"]) / max(num(best["duration_s_mean"]), 1e-9)
+        line += (f"; slowest: {worst['label']}, {format_duration(num(worst['duration_s_mean']))} "
                  f"({ratio:.1f}× as long)")
     return [line + "."]
 
@@ -144,10 +119,10 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         if not _complete(r) and not _complete(base):
             continue  # nothing completes either way: the completion finding says so
         if not _complete(r) or not _complete(base):
-            out.append(f"{what} against {against}{same}: completed {_count(r)} against {_count(base)}.")
+            out.append(f"{what} against {against}{same}: completed {completed_text(r)} against {completed_text(base)}.")
             continue
-        d, b = _num(r.get("duration_s_mean")), _num(base.get("duration_s_mean"))
-        h, bh = _num(r.get("unavailable_node_seconds_mean")), _num(base.get("unavailable_node_seconds_mean"))
+        d, b = num(r.get("duration_s_mean")), num(base.get("duration_s_mean"))
+        h, bh = num(r.get("unavailable_node_seconds_mean")), num(base.get("unavailable_node_seconds_mean"))
         sign = "+" if d >= b else "−"
         pct = f", {sign}{abs(d / b - 1):.0%}" if b > 0 else ""
         hsign = "±" if round(abs(h - bh) / 3600, 1) == 0 else ("+" if h >= bh else "−")
@@ -210,11 +185,11 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
     out, over, free = [], False, False
     for r in cast(list[dict[str, Any]], summary.to_dict("records")):
         sc = scenarios.get(int(r["config"])) or {}
-        surge = _num(r.get("max_surge_observed_max"))
+        surge = num(r.get("max_surge_observed_max"))
         if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not _complete(r):
             continue  # a surge that never completed costs what the completion finding says
-        budget = _surge_budget(sc.get("max_surge"), _num(sc.get("desired_nodes")))
-        cpu, mem = _num(sc.get("requests_cpu_millis")), _num(sc.get("requests_memory_bytes"))
+        budget = _surge_budget(sc.get("max_surge"), num(sc.get("desired_nodes")))
+        cpu, mem = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
         cost = []
         if cpu > 0:
             cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")

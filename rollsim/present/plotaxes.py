@@ -1,0 +1,142 @@
+"""The axes every figure shares: a new Axes when none is given, logarithmic time axes and
+their limits, the legend under the plot, SLO lines and notes in place of data.
+
+Used by the experiment figures (``rollsim.present.plots``) and the plan's
+(``rollsim.present.plan_plots``); nothing here touches pyplot state or picks a backend.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, Locator, NullFormatter
+from matplotlib.transforms import offset_copy
+
+from rollsim.present.plotmath import log_time_ticks, short_duration
+
+__all__ = [
+    "legend_below",
+    "legend_note",
+    "log_time_axis",
+    "new_axes",
+    "note",
+    "room_for_legend",
+    "slo_line",
+    "time_limits",
+    "wrap",
+]
+
+
+class _TimeTicks(Locator):
+    """Ticks of a logarithmic time axis in seconds, at 1 s · 10 s · 1 min · … (``log_time_ticks``)."""
+
+    def __init__(self, minor: bool = False) -> None:
+        self.minor = minor
+
+    def __call__(self) -> list[float]:
+        return self.tick_values(*self.axis.get_view_interval())  # type: ignore[union-attr]  # matplotlib sets axis before calling
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        major, minor = log_time_ticks(max(vmin, 1e-3), max(vmax, 1e-3))
+        return minor if self.minor else major
+
+
+def log_time_axis(ax: Axes, which: str) -> None:
+    """Make the ``x`` or ``y`` axis a logarithmic time axis in seconds, labelled 30 s, 5 min, 1 h."""
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_locator(_TimeTicks())
+    axis.set_minor_locator(_TimeTicks(minor=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: short_duration(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def time_limits(ax: Axes, which: str, log: bool, low: float, high: float, room: float = 1.1) -> None:
+    """Fit a time axis to data from ``low`` to ``high``: from zero on a linear axis, with a
+    margin of a factor 1.6 each way on a logarithmic one (``log_time_axis``).
+    """
+    set_lim = getattr(ax, f"set_{which}lim")
+    current = getattr(ax, f"get_{which}lim")()
+    if log:
+        log_time_axis(ax, which)
+        set_lim(low / 1.6, high * 1.6)
+    else:
+        set_lim(0, max(current[1], high * room))
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    """``ax``, or a new figure's: a pyplot figure when the caller uses pyplot (a notebook
+    then shows it under the cell), else a bare ``Figure`` that touches no global state.
+    """
+    if ax is not None:
+        return ax
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        return pyplot.figure(figsize=size, layout="constrained").add_subplot()
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def note(ax: Axes, text: str) -> Axes:
+    """``text`` in the middle of an empty Axes, in place of data that is not there."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def wrap(text: str, width: int) -> str:
+    """Long labels over several lines, so that tick labels and legends fit the figure."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def legend_below(ax: Axes, title: str | None = None, extra: Sequence[Line2D] = ()) -> None:
+    """A legend under the plot (below the x label), so that it never covers data.
+
+    ``extra`` are proxy entries that are not drawn on the axes: notes such as an SLO limit
+    beyond the plotted range, or configurations that could not be placed.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = handles + list(extra), [wrap(t, 55) for t in labels + [h.get_label() for h in extra]]
+    if handles:
+        wide = max(len(line) for t in labels for line in t.split("\n")) > 45
+        # anchored a fixed distance under the axes (below the tick labels and the x label), not a
+        # share of the axes' height, which would put it on the x label in a short axes
+        below = offset_copy(ax.transAxes, fig=ax.figure.figure, y=-36, units="points")
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below,
+                  ncols=2 if len(handles) > 3 and not wide else 1, fontsize="small", title=title,
+                  title_fontsize="small", frameon=False)
+
+
+def legend_note(text: str, **style: Any) -> Line2D:
+    """A legend entry for something not drawn (style gives it a line, else it is text only)."""
+    return Line2D([], [], **({"color": "black", **style} if style else {"linestyle": "none"}), label=text)
+
+
+def room_for_legend(ax: Axes, size: tuple[float, float]) -> None:
+    """Make the figure taller by its legend's height, so that a long legend under the plot does
+    not squash the plot itself (at most doubling the height).
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    fig = ax.figure.figure
+    fig.draw_without_rendering()
+    height = legend.get_window_extent().height / fig.dpi
+    fig.set_size_inches(size[0], size[1] + min(height, size[1]))
+
+
+def slo_line(ax: Axes, value: float, data_top: float, label: str, vertical: bool = False,
+             style: str = "--") -> list[Line2D]:
+    """Draw an SLO limit, unless it lies far beyond the data: then only the legend mentions it
+    (drawing it would squash the data into a corner).
+    """
+    if value <= 2.0 * data_top or data_top <= 0:
+        (ax.axvline if vertical else ax.axhline)(value, color="black", linestyle=style, linewidth=1.2, label=label)
+        return []
+    return [legend_note(f"{label} (beyond the plotted range)", linestyle=style)]

@@ -1,0 +1,98 @@
+"""Labels beside points that stay inside the axes and clear of each other.
+
+The placement is measured in display coordinates after a layout pass, so a figure must have
+its final size and limits before these are called; the arithmetic of moving labels apart is
+``rollsim.present.plotmath.spread_labels``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from rollsim.present.plotaxes import wrap
+from rollsim.present.plotmath import spread_labels
+
+__all__ = ["keep_inside", "label_points", "label_side", "merge_coincident"]
+
+
+def label_side(ax: Axes, x: float, y: float) -> tuple[str, int]:
+    """Which side of a point its label goes (``ha`` and the x offset in points), so that it stays
+    inside the axes: to the right of points in the left 60%, else to the left.
+    """
+    to_axes = ax.transData + ax.transAxes.inverted()
+    return ("right", -8) if to_axes.transform((x, y))[0] > 0.6 else ("left", 8)
+
+
+def keep_inside(ax: Axes, labels: Sequence[Any]) -> None:
+    """Flip a point's label to the other side of its point where it would cross the axes' edge
+    (measured after a layout pass, so the figure must have its final size and limits).
+    """
+    if not labels:
+        return
+    root = ax.figure.figure
+    root.draw_without_rendering()
+    box = ax.bbox
+    for a in labels:
+        extent = a.get_window_extent()
+        x, y = a.xyann
+        if extent.x1 > box.x1 and a.get_ha() == "left":
+            a.set_ha("right")
+            a.xyann = (-abs(x), y)
+        elif extent.x0 < box.x0 and a.get_ha() == "right":
+            a.set_ha("left")
+            a.xyann = (abs(x), y)
+        elif a.get_ha() == "center" and (extent.x1 > box.x1 or extent.x0 < box.x0):
+            a.set_ha("right" if extent.x1 > box.x1 else "left")
+
+
+def merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]
+                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Points drawn on top of each other (within 4 pixels) get one label listing them all, one per
+    line; a single label is wrapped to a narrow block.
+    """
+    if not len(xs):
+        return xs, ys, list(texts)
+    px = ax.transData.transform(np.column_stack([xs, ys]))
+    groups: list[list[int]] = []
+    for i, p in enumerate(px):
+        for g in groups:
+            if np.hypot(*(px[g[0]] - p)) <= 4:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    names = ["\n".join(texts[i] for i in g) if len(g) > 1 else wrap(texts[g[0]], 32) for g in groups]
+    return xs[[g[0] for g in groups]], ys[[g[0] for g in groups]], names
+
+
+def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]) -> None:
+    """Label each point beside it (leaning away from the right edge), nudged up or down where
+    labels would overlap each other or a point; a label moved far gets a leader line.
+
+    The overlaps are measured in display coordinates after a layout pass, so the figure must
+    have its final size and limits before this is called.
+    """
+    style: dict[str, Any] = {"textcoords": "offset points", "fontsize": "small", "va": "bottom",
+             "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}}
+    sides = [-1 if label_side(ax, x, y)[1] < 0 else 1 for x, y in zip(xs, ys)]
+    first = [ax.annotate(t, (x, y), xytext=(9 * side, 4), ha="right" if side < 0 else "left", **style)
+             for x, y, t, side in zip(xs, ys, texts, sides)]
+    if not first:
+        return
+    root = ax.figure.figure  # the Figure itself, also for an Axes of a SubFigure
+    root.draw_without_rendering()  # lay the figure out, so that extents are final
+    scale = root.dpi / 72  # display pixels per point
+    boxes = [cast(tuple[float, float, float, float], tuple(a.get_window_extent().extents)) for a in first]
+    dots = [(px - 5 * scale, py - 5 * scale, px + 5 * scale, py + 5 * scale)
+            for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
+    shifts = spread_labels(boxes, dots, cast(tuple[float, float, float, float], tuple(ax.bbox.extents)), gap=2 * scale)
+    for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
+        a.remove()
+        far = abs(dy) > 4 * scale
+        ax.annotate(t, (x, y), xytext=(9 * side, 4 + dy / scale), ha="right" if side < 0 else "left",
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5}
+                    if far else None, **style)

@@ -1,0 +1,117 @@
+"""The report's account of what was simulated and how: the settings common to every
+configuration and those that vary, the assumptions that matter most, and the run's facts
+(``manifest.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rollsim.present.render import DASH, format_duration, format_number, format_value
+from rollsim.present.study import same_and_varying
+from rollsim.present.summary_rows import num
+from rollsim.spec.describe import DESCRIPTION_LABELS
+from rollsim.spec.distributions import parse_distribution
+from rollsim.spec.settings import BY_NAME
+from rollsim.sweep.results import Results
+
+__all__ = ["PHASES", "SETTINGS", "assumptions", "run_facts", "simulated_section"]
+
+# describe_scenario key -> how the report names it (units in the name, so values stay plain)
+SETTINGS = DESCRIPTION_LABELS
+PHASES = {phase: BY_NAME[phase].default for phase in ("schedule", "pull", "start", "ready", "terminate")}
+
+
+def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list[tuple]:
+    """The report's "What was simulated": the cluster, the settings common to all configurations
+    and the ones that vary.
+    """
+    e, s = results.experiment, results.summary
+    same, varying = same_and_varying(scenarios)
+    first = scenarios[0] if scenarios else {}
+    cluster = ("clusters of different sizes" if {"nodes", "desired_nodes"} & set(varying) else
+               f"{format_number(num(first.get('nodes')))} nodes "
+               f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)")
+    blocks: list[tuple] = [("p", [("", f"{len(s)} configurations × {format_value(e.get('replications'))} "
+                                       f"replications of a DaemonSet update on {cluster}." +
+                                       (" Settings common to all configurations:" if same else ""))])]
+    if same:
+        blocks.append(("table", ["setting", "value"],
+                       [[SETTINGS.get(k, k), _setting(first.get(k))] for k in same]))
+    if varying:
+        blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
+                              + " (columns of the results table).")]))
+    return blocks
+
+
+def _setting(v: Any) -> str:
+    return "default" if v is None else format_value(v)
+
+
+def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[tuple[str, str]]]:
+    """The report's "Assumptions that matter most", one list item each: the phase durations, the
+    controller model, the probe period, node order and replications.
+    """
+    def one(key: str) -> Any:
+        values = {json.dumps(s.get(key), default=str) for s in scenarios}
+        return scenarios[0].get(key) if len(values) == 1 and scenarios else None
+
+    phases = []
+    for phase, default in PHASES.items():
+        v = one(phase)
+        given = "varies by configuration" if v is None else (
+            "default" if str(v) == str(parse_distribution(default)) else "given")
+        phases.append(f"{phase} {format_value(v) if v is not None else ''} ({given})".replace("  ", " "))
+    items = [[("", "Phase durations in seconds, drawn independently for each pod: " + "; ".join(phases) +
+               ". The defaults come from published measurements cited in rollsim/scenario.py; the results are "
+               "only as good as these distributions are for your agent and image.")]]
+    mode = one("controller")
+    if mode == "ideal":
+        items.append([("b", "Ideal controller: "), ("", ("writes are observed at once, there is no API rate limit "
+                                                         "and syncs take no time; durations are lower bounds."))])
+    elif mode == "realistic":
+        qps, burst, workers = one("kube_api_qps"), one("kube_api_burst"), one("workers")
+        usual = "the kube-controller-manager defaults" if (qps, burst) == (20.0, 30) else \
+            "not the kube-controller-manager defaults of 20 QPS / burst 30"
+        items.append([("b", "Realistic controller: "), ("", (
+            f"one API client token bucket of {format_value(qps)} QPS / "
+            f"burst {format_value(burst)} ({usual}) shared by every pod create, delete and status write; "
+            f"{format_value(workers)} workers; informer watch delay and API latency. On large clusters the "
+            "token bucket, not the pods, can set the pace."))])
+    else:
+        items.append([("", "Controller model varies by configuration (see the table).")])
+    period = one("probe_period")
+    if period is not None:
+        items.append([("", f"Readiness probe period {format_value(period)} s: a pod turns Ready on the first "
+                           f"probe tick after its app is ready, adding up to {format_value(period)} s to each "
+                           "node's downtime."
+                      if num(period) > 0 else "Readiness probe period 0: pods are Ready the moment the app is.")])
+    items.append([("", ("Go's random map order decides which nodes go first when the budget admits only some; "
+                       "rollsim draws a random node order per run (fixed within the run)."))])
+    items.append([("", ("Other places where rollsim departs from the real controller are listed in the README, "
+                       "section “Where rollsim departs from the real controller”."))])
+    reps = results.experiment.get("replications")
+    items.append([("", (f"{reps} replications per configuration with common random numbers (replication r draws "
+                       "the same random numbers in every configuration); confidence intervals from few "
+                       "replications are wide."))])
+    return items
+
+
+def run_facts(results: Results) -> list[list[str]]:
+    """The report's "Run facts" table: the experiment file, runs, executor, times, seed and versions."""
+    m, e = results.manifest, results.experiment
+    workers = f" with {m['workers']} workers" if m.get("workers") else ""
+    versions = ", ".join(f"{k} {m[k]}" for k in ("rollsim", "python", "simpy", "numpy", "pandas") if k in m)
+    wall = num(m.get("wall_s"))
+    return [
+        ["experiment file", format_value(e.get("source"))],
+        ["runs", (f"{format_value(m.get('runs_total'))} ({format_value(m.get('runs_run'))} run, "
+                 f"{format_value(m.get('runs_reused'))} reused from an earlier run)")],
+        ["executor", f"{format_value(m.get('executor'))}{workers}"],
+        ["wall time", format_duration(wall) if not math.isnan(wall) else DASH],
+        ["started / finished", f"{format_value(m.get('started_at'))} / {format_value(m.get('finished_at'))}"],
+        ["root seed", str(m.get("seed", e.get("seed")))],
+        ["versions", versions or DASH],
+    ]

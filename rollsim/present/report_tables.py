@@ -1,0 +1,152 @@
+"""The report's tables of results: one row per configuration with its SLO verdict, why runs
+stopped, and the DaemonSets updated together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import pandas as pd
+
+from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_value
+from rollsim.present.study import fraction_limits, scenarios_by_config, slo_constraints
+from rollsim.present.summary_rows import completed_counts, completed_text, num, slo_failed, slo_ok
+from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
+from rollsim.sweep.results import Results
+from rollsim.sweep.slo import Constraint
+
+__all__ = ["daemonsets_section", "results_table", "stops_section"]
+
+
+def results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
+    """The results table: one row per configuration, with the scenario keys that ``varying`` names."""
+    s, runs, slo = results.summary, results.runs, slo_constraints(results)
+    limits = fraction_limits(results)
+    by_config = runs.groupby("config") if "config" in runs else None
+    scen = scenarios_by_config(results)
+    header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying], "completed", "duration: mean (95% CI)",
+              "duration p95", "min available: % (nodes), worst run", "unavailable node-hours (mean)",
+              "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
+    rows = []
+    for row in cast(list[dict[str, Any]], s.to_dict("records")):
+        g = by_config.get_group(row["config"]) if by_config is not None and row["config"] in by_config.groups \
+            else pd.DataFrame()
+        mean = num(row.get("duration_s_mean"))
+        done = int(g["completed"].astype(bool).sum()) if "completed" in g else None
+        n = int(row.get("runs") or len(g))
+        duration = ("did not complete" if math.isnan(mean) else
+                    f"{format_duration(mean)} ({format_duration(num(row.get('duration_s_ci_low')))}–"
+                    f"{format_duration(num(row.get('duration_s_ci_high')))})")
+        worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)} "
+                 f"({format_number(g['min_available'].min())})"
+                 if "min_available_fraction" in g and len(g) else DASH)
+        rows.append([
+            str(row["label"]), *[format_value(scen.get(row["config"], {}).get(k)) for k in varying],
+            f"{done}/{n}" if done is not None else DASH, duration,
+            format_duration(num(row.get("duration_s_p95"))), worst,
+            format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
+            format_number(num(row.get("max_surge_observed_max"))),
+            format_duration(num(row.get("node_downtime_p95_s_mean"))),
+        ] + ([_slo_cell(row, slo)] if slo else []))
+    return header, rows
+
+
+def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> str:
+    failed = slo_failed(row)
+    if not failed and slo_ok(row):
+        return "✓"
+    parts = []
+    for key in failed:
+        spec = next((c for c, _ in slo if c.get("key") == key), None)
+        value = num(row.get(f"slo_{key}"))
+        if spec is None or math.isnan(value):
+            parts.append(key)
+        else:
+            sign = "≤" if spec["bound"] == "max" else "≥"
+            limit = _judged(spec["metric"], float(spec["limit"]))
+            shown = _judged(spec["metric"], value, limits=[float(spec["limit"])])
+            if shown == limit:  # it failed, so it differs: show more digits
+                shown = _judged(spec["metric"], value, 2, [float(spec["limit"])])
+            parts.append(f"{key}: {shown} (limit {sign} {limit})")
+    return "✗ " + "; ".join(parts)
+
+
+def _judged(metric: str, value: float, decimals: int = 1, limits: Sequence[float] = ()) -> str:
+    if metric == "duration_s" and math.isinf(value):
+        return "did not complete"
+    if metric.endswith("_s"):
+        return format_duration(value)
+    if metric.endswith("_fraction"):  # the precision the verdict needs: 0.9496 against 0.95 is 94.96%
+        return format_percent_exact(value, limits, decimals).replace(".0%", "%")
+    return f"{value:.3g}" if abs(value) < 1000 else format_number(value)
+
+
+def stops_section(results: Results) -> list[tuple]:
+    """Per configuration whose runs did not all complete: why they stopped (computed from the
+    model's state at the end of each run) and when the nodes that could be updated were.
+    """
+    s = results.summary
+    if "stop_cause" not in s:
+        return []
+    rows = []
+    for r in cast(list[dict[str, Any]], s.to_dict("records")):
+        if _complete_row(r):
+            continue
+        rows.append([str(r["label"]), completed_text(r),
+                     str(r.get("stop_detail") or DASH) if isinstance(r.get("stop_detail"), str) else DASH,
+                     _healthy(results.runs, r["config"])])
+    if not rows:
+        return []
+    return [("h", 2, "Why runs stopped"),
+            ("p", [("", "For each configuration whose runs did not all complete: the most frequent cause, read "
+                        "from the model's state when the run ended, and when every node that could be updated "
+                        "was (worst replication; “not all” when healthy nodes were left too).")]),
+            ("table", ["configuration", "completed", "why it stopped", "healthy nodes done by"], rows)]
+
+
+def _healthy(runs: pd.DataFrame, config: Any) -> str:
+    """When every node that could be updated was, in the worst replication; "not all" when in
+    some replication healthy nodes were left too.
+    """
+    if "healthy_done_s" not in runs or "config" not in runs:
+        return DASH
+    values = pd.to_numeric(runs.loc[runs["config"] == config, "healthy_done_s"], errors="coerce")
+    if values.empty:
+        return DASH
+    left = int(values.isna().sum())
+    if left:
+        return f"not all ({left} of {len(values)} runs)"
+    return format_duration(float(values.max()))
+
+
+def _complete_row(r: Mapping[str, Any]) -> bool:
+    done, runs = completed_counts(r)
+    return not (math.isnan(done) or math.isnan(runs)) and int(done) == int(runs)
+
+
+def daemonsets_section(results: Results) -> list[tuple]:
+    """When several DaemonSets were updated at once: each one's duration and time queued.
+
+    ``runs.csv`` carries the other DaemonSets' figures as ``<name>.duration_s`` and so on;
+    the queue wait is how long a DaemonSet's key waited for one of the controller's workers.
+    """
+    runs = results.runs
+    names = sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+    if not names:
+        return []
+    main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
+    rows = []
+    for label, group in runs.groupby("label", sort=False):
+        rows.append([str(label), f"{main} (the study's)", format_duration(num(group["duration_s"].mean())),
+                     format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
+        for name in names:
+            if group[f"{name}.duration_s"].notna().any():
+                rows.append(["", name, format_duration(num(group[f"{name}.duration_s"].mean())),
+                             format_duration(num(group[f"{name}.queue_wait_s"].mean()))])
+    return [("h", 2, "DaemonSets updated together"),
+            ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
+                        "for a worker (means over replications): the longest wait is the one the shared "
+                        "workers and API budget held back most.")]),
+            ("table", ["configuration", "DaemonSet", "duration (mean)", "queued for a worker (mean)"], rows)]

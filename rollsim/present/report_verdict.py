@@ -1,0 +1,143 @@
+"""What a study concludes, and the report's sections that say it: the recommendation (one, or
+one per condition the user does not choose) and the findings computed from the tables.
+
+The choice itself is ``rollsim.sweep.slo``'s (``recommend``, ``recommend_by_condition``);
+this module feeds it the summary rows and writes its answer as report blocks
+(``rollsim.present.render``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, cast
+
+import pandas as pd
+
+from rollsim.present.plotmath import pareto_front
+from rollsim.present.render import format_duration, format_number, format_percent_exact
+from rollsim.present.study import (
+    decision_names,
+    fraction_limits,
+    resolved,
+    scenarios_by_config,
+    slo_constraints,
+    slo_specs,
+    swept_decisions,
+)
+from rollsim.present.summary_rows import completed_counts, completed_text, num, slo_failed, slo_ok
+from rollsim.sweep.results import Results
+from rollsim.sweep.slo import Recommendation, recommend, recommend_by_condition
+
+__all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for"]
+
+
+def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
+    """What the study concludes: ``("recommend", [one])`` when it varies only decisions,
+    ``("by-condition", [one per condition])`` when it also varies conditions the user does not
+    choose (cluster, faults, load), ``("findings", [])`` when it varies no decision.
+    """
+    decided, conditions = swept_decisions(results)
+    constraints = [c for _, c in slo_constraints(results) if c is not None]
+    configs = _config_rows(results)
+    if not decided:
+        return "findings", []
+    if not conditions:
+        return "recommend", [recommend(configs, constraints)]
+    return "by-condition", recommend_by_condition(configs, constraints, conditions)
+
+
+def recommendation_for(results: Results) -> Recommendation:
+    """The study's conclusion as one line (the CLI prints it)."""
+    kind, recs = recommendations_for(results)
+    if kind == "recommend":
+        return recs[0]
+    _, conditions = swept_decisions(results)
+    if kind == "findings":
+        return Recommendation(None, "no recommendation: the study varies only what the user does not choose ("
+                                    + ", ".join(conditions) + "); see the findings")
+    return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
+                                          for r in recs))
+
+
+def _config_rows(results: Results) -> list[dict[str, Any]]:
+    _, params = resolved(results)
+    return [{"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r),
+             **_counts(r),
+             "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
+            for r in cast(list[dict[str, Any]], results.summary.to_dict("records"))]
+
+
+def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
+    done, runs = completed_counts(row)
+    return {} if math.isnan(done) or math.isnan(runs) else {"completed": int(done), "runs": int(runs)}
+
+
+def recommendation_section(results: Results) -> list[tuple]:
+    """The report's "Recommendation": the verdict, the facts of the recommended configuration,
+    the SLO and the Pareto front (a study that varies no decision ends in findings instead).
+    """
+    s = results.summary
+    kind, recs = recommendations_for(results)
+    slo = slo_constraints(results)
+    decided, conditions = swept_decisions(results)
+    blocks: list[tuple] = []
+    if kind == "findings":
+        blocks.append(("p", [("b", "No recommendation. "),
+                             ("", "This study varies " + ", ".join(conditions or ["nothing"]) + ", which the user does "
+                                  "not choose (the decisions are " + ", ".join(decision_names(results)) +
+                                  "); it ends in findings. Declare a key under decisions: if it is a choice.")]))
+    elif kind == "recommend":
+        rec = recs[0]
+        if rec.label is None:
+            reason = rec.reason[:1].upper() + rec.reason[1:] + "."
+            blocks.append(("p", [("b", "No configuration to recommend. "), ("", reason)]))
+        else:  # the reason starts with the label, which keeps its own spelling
+            lead = f"Use {rec.label}. " if slo else f"Fastest safe: {rec.label}. "
+            blocks += [("p", [("b", lead), ("", rec.reason + ".")]), _best_facts(results, rec.label)]
+    else:
+        blocks.append(("p", [("", "This study varies " + ", ".join(conditions) + ", which the user does not "
+                                  "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
+                                  "per condition.")]))
+        items = []
+        for rec in recs:
+            if rec.label is None:
+                items.append([("b", f"Where {rec.condition}: "), ("", "none. " + rec.reason[:1].upper()
+                                                                   + rec.reason[1:] + ".")])
+            else:
+                items.append([("b", f"Where {rec.condition}: use {rec.label}. "), ("", rec.reason + ".")])
+        blocks.append(("ul", items))
+    if slo:
+        blocks.append(("p", [("b", "SLO: "), ("", "; ".join(str(c.get("text") or (k.describe() if k else c))
+                                                           for c, k in slo) + ".")]))
+    if kind != "findings":
+        points = list(zip(s["unavailable_node_seconds_mean"].map(num), s["duration_s_mean"].map(num)))
+        front = [str(s["label"].iloc[i]) for i in pareto_front(points)]
+        if front:
+            blocks.append(("p", [("", "Pareto front (no other configuration is both faster and has fewer "
+                                      "unavailable node-hours): " + "; ".join(front) + ".")]))
+    return blocks
+
+
+def _best_facts(results: Results, label: str) -> tuple:
+    s, runs = results.summary, results.runs
+    best = s[s["label"].astype(str) == label].iloc[0]
+    mine = runs[runs["config"] == best["config"]] if "config" in runs else pd.DataFrame()
+    limits = fraction_limits(results)
+    worst = (f" At worst {format_percent_exact(mine['min_available_fraction'].min(), limits)} of nodes kept an "
+             "available pod (the lowest moment over all replications)." if "min_available_fraction" in mine
+             and len(mine) else "")
+    return ("p", [("", (f"{label}: mean duration {format_duration(num(best.get('duration_s_mean')))} "
+                        f"(p95 {format_duration(num(best.get('duration_s_p95')))}), "
+                        f"{format_number(num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
+                        f"unavailable node-hours on average, "
+                        f"completed {completed_text(cast(Mapping[str, Any], best))}." + worst))])
+
+
+def findings_section(results: Results) -> list[tuple]:
+    """The study's findings (``rollsim.present.readings``), computed from its tables."""
+    from rollsim.present.readings import readings
+
+    lines = readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
+                     decision_names(results), scenarios_by_config(results))
+    return [("ul", [[("", line)] for line in lines])] if lines else []

@@ -1,0 +1,102 @@
+"""What the figures and the report read from a study beyond its tables: the configurations'
+scenarios, the SLO, which swept keys are decisions and which are conditions, and the
+parameters each configuration ran with (``experiment.yaml`` of a saved results folder).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from rollsim.sweep.results import Results
+from rollsim.sweep.slo import Constraint
+
+__all__ = [
+    "config_scenarios",
+    "decision_names",
+    "fraction_limits",
+    "resolved",
+    "same_and_varying",
+    "scenarios_by_config",
+    "slo_constraints",
+    "slo_specs",
+    "swept_decisions",
+]
+
+
+def config_scenarios(results: Results) -> list[dict[str, Any]]:
+    """Each configuration's scenario, as ``describe_scenario`` wrote it, in order."""
+    return [dict(c.get("scenario") or {}) for c in results.experiment.get("configurations") or []]
+
+
+def scenarios_by_config(results: Results) -> dict[Any, dict[str, Any]]:
+    """Configuration index -> its scenario."""
+    return {c.get("index"): c.get("scenario") or {} for c in results.experiment.get("configurations") or []}
+
+
+def same_and_varying(scenarios: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+    """Scenario keys that are the same in every configuration, and those that vary."""
+    keys = list(dict.fromkeys(k for s in scenarios for k in s))
+    same = [k for k in keys if len({json.dumps(s.get(k), sort_keys=True, default=str) for s in scenarios}) == 1]
+    return same, [k for k in keys if k not in same]
+
+
+def slo_specs(results: Results) -> list[dict[str, Any]]:
+    """The SLO's constraints as the experiment file gives them (``metric``, ``bound``, ``limit``, ...)."""
+    return list(results.experiment.get("slo") or [])
+
+
+def slo_constraints(results: Results) -> list[tuple[dict[str, Any], Constraint | None]]:
+    """Each SLO constraint as given, with its ``Constraint`` (None where it does not parse)."""
+    out: list[tuple[dict[str, Any], Constraint | None]] = []
+    for c in slo_specs(results):
+        try:
+            out.append((c, Constraint(c["metric"], c["bound"], float(c["limit"]), c.get("statistic", "worst"))))
+        except (KeyError, TypeError, ValueError):
+            out.append((c, None))
+    return out
+
+
+def fraction_limits(results: Results) -> list[float]:
+    """The SLO's limits on ``min_available_fraction``: a percentage is shown precisely enough to agree with them."""
+    return [float(c["limit"]) for c, _ in slo_constraints(results) if c.get("metric") == "min_available_fraction"]
+
+
+def decision_names(results: Results) -> list[str]:
+    """The keys the user decides (``decisions:`` of the experiment, else the default ones)."""
+    from rollsim.sweep.experiment import DEFAULT_DECISIONS
+
+    return list(results.experiment.get("decisions") or DEFAULT_DECISIONS)
+
+
+def swept_decisions(results: Results) -> tuple[list[str], list[str]]:
+    """The swept keys the user decides, and the swept conditions (swept keys that are not decisions)."""
+    names = decision_names(results)
+    swept = list(results.experiment.get("swept") or [])
+    return [k for k in swept if k in names], [k for k in swept if k not in names]
+
+
+def resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]:
+    """The summary and each configuration's params with the swept keys a configuration does not
+    set filled in from its scenario (a variant that leaves ``faults.new_pods`` alone runs the
+    base scenario's ``crashloop``, not a "default").
+    """
+    e = results.experiment
+    swept = list(e.get("swept") or [])
+    params: dict[Any, dict[str, Any]] = {}
+    for c in e.get("configurations") or []:
+        own, scen = dict(c.get("params") or {}), c.get("scenario") or {}
+        for key in swept:
+            if own.get(key) is None and scen.get(key.rsplit(".", 1)[-1]) is not None:
+                own[key] = scen[key.rsplit(".", 1)[-1]]
+        params[c.get("index")] = own
+    summary = results.summary.copy()
+    for key in swept:
+        if key in summary:
+            summary[key] = [v if not (v is None or (isinstance(v, float) and math.isnan(v)))
+                            else params.get(c, {}).get(key, v) for c, v in zip(summary["config"], summary[key])]
+    return summary, params

@@ -1,0 +1,257 @@
+"""The figures of a study's summary: rollout duration per configuration or against the swept
+parameter, and speed against disruption with its Pareto front (``summary.csv``).
+
+Each ``plot_*`` takes a ``Results`` (or just the summary frame it draws:
+``rollsim.present.plotdata.as_results``) and an optional Axes, draws on it and returns it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
+from rollsim.present.plotdata import as_results, config_colors, incomplete_runs
+from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
+from rollsim.present.plotmath import (
+    display,
+    group_labels,
+    label_of,
+    pareto_front,
+    short_number,
+    sweep_axis,
+    sweep_value,
+    time_unit,
+    wants_log,
+    when,
+)
+from rollsim.present.render import format_duration
+from rollsim.present.study import slo_specs
+from rollsim.sweep.results import Results
+
+__all__ = ["DURATION_SIZE", "TRADEOFF_SIZE", "plot_duration", "plot_tradeoff"]
+
+DURATION_SIZE = (9.0, 5.5)  # inches
+TRADEOFF_SIZE = (9.0, 6.0)
+
+
+@dataclass(frozen=True)
+class _Durations:
+    """What the duration figure shows per configuration (a row of ``summary``), in seconds."""
+
+    summary: pd.DataFrame
+    reached: dict[int, tuple[float, str]]  # incomplete_runs: when runs that did not all complete stopped
+    stopped: np.ndarray  # when those runs stopped (NaN for a configuration that always completed)
+    partial: np.ndarray  # whether the configuration's runs did not all complete
+    mean: np.ndarray  # mean duration, NaN where partial
+    err: np.ndarray  # the CI below and above the mean, in axis units
+    ok: np.ndarray  # a finite mean
+    shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
+    log: bool
+    top: float
+    bottom: float
+    div: float
+    unit: str
+    limit: float | None  # the SLO's duration limit
+    slo_label: str
+
+
+def _durations(results: Results) -> _Durations:
+    """The duration figure's numbers and axis scale, from the summary and the runs."""
+    s = results.summary.reset_index(drop=True)
+    reached = incomplete_runs(results)
+    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
+    partial = np.array([int(c) in reached for c in s["config"]])
+    mean = np.where(partial, math.nan, s["duration_s_mean"].astype(float).to_numpy())
+    lo, hi = (s[f"duration_s_ci_{b}"].astype(float).to_numpy() if f"duration_s_ci_{b}" in s else mean
+              for b in ("low", "high"))
+    lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
+    ok = np.isfinite(mean)
+    shown = np.where(ok, mean, stopped)
+    there = np.isfinite(shown) & (shown > 0)
+    log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
+    lo = np.where(lo > 0, lo, mean) if log else lo  # a log axis has no room for a CI reaching below zero
+    tops = np.r_[hi[np.isfinite(hi)], shown[np.isfinite(shown)]]
+    top = float(tops.max()) if len(tops) else 1.0
+    bottom = float(np.nanmin(np.r_[lo[ok], shown[there]])) if there.any() else 1.0
+    div, unit = (1.0, "log scale") if log else time_unit(top)
+    limit = next((c["limit"] for c in slo_specs(results) if c["metric"] == "duration_s" and c["bound"] == "max"),
+                 None)
+    slo_label = f"SLO: duration ≤ {when(limit, div, unit, log)}" if limit is not None else ""
+    err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
+    return _Durations(s, reached, stopped, partial, mean, err, ok, shown, log, top, bottom, div, unit, limit,
+                      slo_label)
+
+
+_HOLLOW: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
+                           "linestyle": "none"}
+
+
+def _by_configuration(ax: Axes, d: _Durations) -> None:
+    """Named variants: one row per configuration, by label, each marker labelled with its time."""
+    s, div = d.summary, d.div
+    notes: list[Line2D] = []
+    y = np.arange(len(s))[::-1].astype(float)
+    if d.ok.any():
+        ax.errorbar(d.mean[d.ok] / div, y[d.ok], xerr=d.err[:, d.ok], fmt="o", color="C0", capsize=4,
+                    label="mean with 95% CI (completed every replication)")
+    if d.partial.any():
+        ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
+                "stopped (mean)", **_HOLLOW)
+    ax.set_yticks(y, [wrap(v, 40) for v in s["label"].astype(str)])
+    if d.limit is not None:
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label, vertical=True)
+    time_limits(ax, "x", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
+                room=1.15)
+    ax.set_ylim(-0.7, len(s) - 0.3)
+    ax.set_xlabel(f"rollout duration ({d.unit})")
+    ax.set_title("Rollout duration by configuration")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    marks = []
+    for i in range(len(s)):
+        if not np.isfinite(d.shown[i]):
+            continue
+        ok = d.ok[i]
+        text = format_duration(d.mean[i]) if ok else d.reached[int(s["config"][i])][1]
+        ha, dx = label_side(ax, d.shown[i] / div, y[i])
+        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if not ok else 0, 7),
+                                 textcoords="offset points", ha=ha if not ok else "center", va="bottom",
+                                 fontsize="small", color="C3" if not ok else "black"))
+    keep_inside(ax, marks)
+
+
+def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
+    """Against the numeric swept ``key``: one line per combination of the other swept keys."""
+    s, div = d.summary, d.div
+    notes: list[Line2D] = []
+    x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
+    ticks = np.unique(x)
+    if len(ticks) <= 12:
+        ax.set_xticks(ticks, [f"{short_number(v)}%" if kind == "pct" else short_number(v) for v in ticks])
+    span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
+    ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
+    others = [k for k in swept if k != key]
+    groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
+    drop = [label_of(key, v) for v in s[key]]
+    for n, (_values, g) in enumerate(groups):
+        idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
+        label = group_labels(list(s["label"][idx]), drop) or "mean duration"
+        done = idx[d.ok[idx]]
+        ax.errorbar(x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+                    label=wrap(label, 60))
+        short = idx[d.partial[idx]]
+        if len(short):
+            ax.plot(x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+    if d.partial.any():
+        notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
+    if d.limit is not None:
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label)
+    time_limits(ax, "y", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
+                room=1.2)
+    ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
+    ax.set_ylabel(f"rollout duration ({d.unit})")
+    ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    marks = []
+    for j in np.flatnonzero(d.partial):
+        if np.isfinite(d.stopped[j]):
+            ha, dx = label_side(ax, x[j], d.stopped[j] / div)
+            marks.append(ax.annotate(wrap(d.reached[int(s["config"][j])][1], 28), (x[j], d.stopped[j] / div),
+                                     xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
+                                     fontsize="small", color="C3"))
+    keep_inside(ax, marks)
+
+
+def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
+    """Mean rollout duration with its confidence interval, per configuration that completed in
+    every replication; a configuration whose runs did not all complete is a hollow marker at
+    the time its runs stopped, labelled with what they reached. Against the swept parameter when
+    one is numeric (one line per combination of the others, named as the table names them),
+    else one row per configuration. The time axis is logarithmic when the times differ more
+    than tenfold; a linear one has one unit, chosen from the data.
+    """
+    results = as_results(results, "summary")
+    ax = new_axes(ax, DURATION_SIZE)
+    d = _durations(results)
+    swept = [k for k in results.experiment.get("swept") or [] if k in d.summary.columns]
+    key, kind = sweep_axis(d.summary, swept)
+    if key is None or kind == "cat":
+        _by_configuration(ax, d)
+    else:
+        _against(ax, d, key, kind, swept)
+    return ax
+
+
+def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
+    """Speed against disruption: mean duration against mean unavailable node-hours per
+    configuration, the Pareto front among those that completed in every replication (nothing
+    else is both faster and less disruptive) and the SLO limits. A configuration whose runs did
+    not all complete is a hollow marker at when they stopped, with the node-hours lost until
+    then. The duration axis is logarithmic when the times differ more than tenfold.
+    """
+    results = as_results(results, "summary")
+    ax = new_axes(ax, TRADEOFF_SIZE)
+    s = results.summary.reset_index(drop=True)
+    reached = incomplete_runs(results)
+    partial = np.array([int(c) in reached for c in s["config"]])
+    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
+    dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
+    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
+    shown = np.isfinite(dur) & np.isfinite(loss)
+    ok = shown & ~partial
+    limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
+    positive = shown & (dur > 0)
+    log = bool(positive.any()) and wants_log(float(dur[positive].max()), float(dur[positive].min()))
+    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[shown].max()) if shown.any() else 0.0)
+    ndiv, nunit = 3600.0, "node-hours"  # as the results table counts them
+    colors = config_colors(results)
+    if ok.any():
+        ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
+                   edgecolors="black", linewidths=0.5, label="completed in every replication (mean)")
+    if (shown & partial).any():
+        ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
+                   edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
+    front = [i for i in pareto_front(list(zip(np.where(ok, loss, np.nan), np.where(ok, dur, np.nan))))]
+    if front:
+        ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
+                markerfacecolor="none", label="Pareto front", zorder=2)
+    xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
+    notes: list[Line2D] = []
+    if (shown & partial).any():
+        notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
+                            markeredgewidth=1.5, linestyle="none",
+                            label="did not always complete: when its runs stopped"))
+    if "duration_s" in limits:
+        drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
+                          f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")
+        ymax = ymax if drawn else max(ymax, limits["duration_s"] / tdiv)
+        notes += drawn
+    if "unavailable_node_seconds" in limits:
+        notes += slo_line(ax, limits["unavailable_node_seconds"] / ndiv, xmax,
+                  f"SLO: unavailable ≤ {short_number(limits['unavailable_node_seconds'] / ndiv)} {nunit}", True, "-.")
+    right = max(ax.get_xlim()[1], xmax * 1.25, 0.1)
+    ax.set_xlim(-0.04 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
+    ymin = float(dur[positive].min()) / tdiv if positive.any() else 1.0
+    time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    ax.set_xlabel(f"unavailable {nunit} (mean over replications)")
+    ax.set_ylabel(f"rollout duration ({tunit}, mean over replications)" if not log else
+                  "rollout duration (mean over replications, log scale)")
+    ax.set_title("Speed against disruption (lower left is better)")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else "")
+             for v, c in zip(s["label"], s["config"])]
+    xs, ys, names = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
+    label_points(ax, xs, ys, names)
+    return ax
+

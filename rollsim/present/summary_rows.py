@@ -1,0 +1,52 @@
+"""One row of a study's summary (one configuration: ``rollsim.sweep.aggregate``) as the report
+and the findings read it: numbers that may be absent, how many runs completed, the SLO verdict.
+
+A summary read back from ``summary.csv`` gives empty cells as NaN and booleans as text, and
+an older one has only ``completed_fraction``: these functions take all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from rollsim.present.render import DASH
+
+__all__ = ["completed_counts", "completed_text", "num", "slo_failed", "slo_ok"]
+
+
+def num(v: Any) -> float:
+    """``v`` as a float; NaN when it is absent or not a number."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def completed_counts(row: Mapping[str, Any]) -> tuple[float, float]:
+    """(completed, runs) of a summary row, NaN where unknown (an older summary: from ``completed_fraction``)."""
+    runs, done = num(row.get("runs")), num(row.get("completed"))
+    if math.isnan(done) and not math.isnan(runs):
+        done = round(num(row.get("completed_fraction")) * runs) if "completed_fraction" in row else math.nan
+    return done, runs
+
+
+def completed_text(row: Mapping[str, Any]) -> str:
+    """``k/n``: how many of a configuration's runs completed (``—`` when the row does not say)."""
+    done, runs = completed_counts(row)
+    return DASH if math.isnan(runs) or math.isnan(done) else f"{int(done)}/{int(runs)}"
+
+
+def slo_ok(row: Mapping[str, Any]) -> bool:
+    """The SLO verdict of a summary row (a CSV may give it as a bool, a number or text; absent is ok)."""
+    v = row.get("slo_ok", True)
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes")
+    return True if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)
+
+
+def slo_failed(row: Mapping[str, Any]) -> list[str]:
+    """The keys of the SLO constraints a summary row fails."""
+    text = row.get("slo_failed")
+    return [k for k in str(text).split(";") if k] if isinstance(text, str) else []
