@@ -536,11 +536,21 @@ def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]]) -> lis
                            f"writes ({type(exc).__name__}: {one_line(exc)}); run the experiment again") from None
 
 
+def _is_plan(results_dir: Path) -> bool:
+    """Whether ``results_dir`` was written by ``rollsim plan``; a path the system refuses (a name
+    too long, a file where a folder should be) is bad input, as a missing folder is.
+    """
+    try:
+        return (results_dir / "plan.json").is_file()
+    except OSError as exc:
+        raise UsageError(f"not a results folder ({exc.strerror or one_line(exc)}): {results_dir}") from None
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
-    if (args.results / "plan.json").is_file():  # a plan folder: its figures come with its report
+    if _is_plan(args.results):  # a plan folder: its figures come with its report
         return _cmd_report(args)
     _show_paths(args, "figures", _presenting(args.results, save_figures))
     return 0
@@ -550,7 +560,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()
-    if (args.results / "plan.json").is_file():  # a folder written by rollsim plan
+    if _is_plan(args.results):  # a folder written by rollsim plan
         from rollsim.present.plan_report import write_plan_report
 
         _show_paths(args, "reports", list(write_plan_report(args.results)))

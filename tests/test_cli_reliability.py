@@ -378,3 +378,10 @@ def test_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys
     assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
     one_error_line(capsys, flag, "not writable")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_results_path_the_system_refuses_is_bad_input(tmp_path, capsys, command) -> None:
+    too_long = str(tmp_path / ("a" * 300))  # ENAMETOOLONG: found by tests/test_fuzz.py
+    assert main([command, too_long]) == 2
+    assert "not a results folder (File name too long)" in one_error_line(capsys)
