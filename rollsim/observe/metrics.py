@@ -45,12 +45,13 @@ def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
 
 def peak_overlap(intervals: list[tuple[float, float]]) -> int:
     """The most intervals ``[start, end)`` open at one instant (an end at t frees before a start at t)."""
-    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
-    peak = level = 0
-    for _, step in edges:
-        level += step
-        peak = max(peak, level)
-    return peak
+    if not intervals:
+        return 0
+    bounds = np.asarray(intervals, dtype=float)
+    times = np.concatenate((bounds[:, 0], bounds[:, 1]))
+    steps = np.concatenate((np.ones(len(bounds), dtype=np.int64), np.full(len(bounds), -1, dtype=np.int64)))
+    levels = np.cumsum(steps[np.lexsort((steps, times))])  # by time, an end (-1) before a start (+1)
+    return max(0, int(levels.max()))
 
 
 def _min_fraction(timeline: pd.DataFrame) -> float:
@@ -60,6 +61,14 @@ def _min_fraction(timeline: pd.DataFrame) -> float:
     if not some.any():
         return 1.0
     return float((timeline["available"].to_numpy()[some] / desired[some]).min())
+
+
+def _mean_duration(intervals: list[tuple[float, float]]) -> float | None:
+    """The mean of ``end - start`` (numpy's pairwise sum), None without intervals."""
+    if not intervals:
+        return None
+    bounds = np.asarray(intervals, dtype=float)
+    return float(np.mean(bounds[:, 1] - bounds[:, 0]))
 
 
 def _percentile(values: np.ndarray, q: float) -> float | None:
@@ -108,7 +117,7 @@ def summarize(
         "stalled_at_s": None if stalled_at is None else float(stalled_at),
         "nodes_without_pod_at_end": int(timeline["unavailable"].iloc[-1]) if not timeline.empty else 0,
         "peak_concurrent_pulls": peak_overlap(pulls),
-        "mean_pull_s": float(np.mean([end - start for start, end in pulls])) if pulls else None,
+        "mean_pull_s": _mean_duration(pulls),
         "registry_bytes_served": registry_bytes,
         "unschedulable_pods": unschedulable,
         "rolled_back": rolled_back_at is not None,
