@@ -36,8 +36,10 @@ def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
     if timeline.empty:
         return 0.0
     times = timeline["time_s"].to_numpy(dtype=float)
-    widths = np.diff(np.append(times, max(end, times[-1])))
-    areas = timeline["unavailable"].to_numpy(dtype=float) * widths
+    areas = np.empty_like(times)  # one array for the widths, then the areas, in place
+    np.subtract(times[1:], times[:-1], out=areas[:-1])
+    areas[-1] = max(end, times[-1]) - times[-1]
+    np.multiply(areas, timeline["unavailable"].to_numpy(), out=areas)
     # fsum is exact whatever the order, so feeding it in slices gives the same sum without a
     # Python float per row at once (millions of rows at a million nodes)
     return math.fsum(chain.from_iterable(areas[i:i + _SLICE].tolist() for i in range(0, len(areas), _SLICE)))
@@ -60,7 +62,8 @@ def _min_fraction(timeline: pd.DataFrame) -> float:
     some = desired > 0
     if not some.any():
         return 1.0
-    return float((timeline["available"].to_numpy()[some] / desired[some]).min())
+    shares = np.divide(timeline["available"].to_numpy(), desired, out=np.full(len(desired), np.inf), where=some)
+    return float(shares.min())
 
 
 def _mean_duration(intervals: list[tuple[float, float]]) -> float | None:
