@@ -67,6 +67,12 @@ def test_growth_worse_than_linear_fails() -> None:
     assert line.startswith("FAIL") and "2.00×" in line
 
 
+def test_growth_names_the_bare_models_growth() -> None:
+    rows = [{**_row(10000, 1.0), "m2_cpu_s": 0.1}, {**_row(100000, 10.0), "m2_cpu_s": 1.5}, _row(1000000, 100.0)]
+    line = bench.growth_line(rows)
+    assert line.startswith("PASS") and "1.00×" in line and "bare model 2: 1.50× from 10,000 to 100,000" in line
+
+
 def test_sweep_speedup_is_two_processes_over_one_worker() -> None:
     rows = [{"executor": "serial", "workers": 1, "runs_per_s": 2.0},
             {"executor": "process", "workers": 2, "runs_per_s": 3.6},
