@@ -60,10 +60,11 @@ class Recorder:
         # distinct tuples are shared (``_interned``), so a node costs one reference, not a tuple
         self._state: list[tuple[int, ...]] = [_ZERO_STATE] * n
         self._interned: dict[tuple[int, ...], tuple[int, ...]] = {_ZERO_STATE: _ZERO_STATE}
-        self.levels = dict.fromkeys(_LEVELS, 0)
+        self._levels = [0] * len(_LEVELS)  # the cluster's current levels, in _LEVELS order
         # columns as C arrays (8 bytes a value, no float objects): a million nodes' worth is small
         self._times = array("d")
         self._cols = {c: array("q") for c in _LEVELS}
+        self._level_columns = [self._cols[c] for c in _LEVELS]
         self.old_deleted_at = _column(_NAN, n)
         self.new_created_at = _column(_NAN, n)
         self.new_lifecycle = {event: _column(_NAN, n) for event in LIFECYCLE}
@@ -109,8 +110,9 @@ class Recorder:
             if pod.deleting and math.isnan(self.old_deleted_at[node]):
                 self.old_deleted_at[node] = self.env.now
             return
-        for event, at in (("scheduled", pod.scheduled_at), ("pulled", pod.pulled_at), ("started", pod.started_at)):
-            times = self.new_lifecycle[event]
+        lifecycle = self.new_lifecycle
+        for times, at in ((lifecycle["scheduled"], pod.scheduled_at), (lifecycle["pulled"], pod.pulled_at),
+                          (lifecycle["started"], pod.started_at)):
             if at is not None and math.isnan(times[node]):
                 times[node] = at
 
@@ -161,12 +163,12 @@ class Recorder:
         if new_available and math.isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-        desired = self.desired[node]
+        desired = 1 if self.desired[node] else 0
         state = (
-            int(desired),
-            int(available and desired),
-            int(new_live > 0 and old_live == 0 and desired),
-            int(live >= 2 and desired),
+            desired,
+            desired if available else 0,
+            desired if new_live and not old_live else 0,
+            desired if live >= 2 else 0,
             terminating,
             pending,
         )
@@ -179,9 +181,10 @@ class Recorder:
             self.downtime[node] += now - self._lost_at[node]
         elif is_down and not was_down:
             self._lost_at[node] = now
-        for name, before, after in zip(_LEVELS, old, state):
+        levels = self._levels
+        for i, (before, after) in enumerate(zip(old, state)):
             if before != after:
-                self.levels[name] += after - before
+                levels[i] += after - before
         self._row(now)
 
     def add_node(self, name: str) -> int:
@@ -197,14 +200,14 @@ class Recorder:
         return len(self.names) - 1
 
     def _row(self, now: float) -> None:
-        cols, times = self._cols, self._times
+        times = self._times
         if times and times[-1] == now:
-            for name in _LEVELS:
-                cols[name][-1] = self.levels[name]
+            for column, level in zip(self._level_columns, self._levels):
+                column[-1] = level
         else:
             times.append(now)
-            for name in _LEVELS:
-                cols[name].append(self.levels[name])
+            for column, level in zip(self._level_columns, self._levels):
+                column.append(level)
 
     # -- frames --------------------------------------------------------------------------
 
