@@ -43,9 +43,11 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check rollsim tests benchmarks experiments
 	$(PY) -m mypy
 
+# Issue 12's figures and goals in one run (the 1M-node rollout alone takes minutes);
+# a quick run: make bench SIZES=1000,10000
+SIZES ?=
 bench: $(VENV)/.installed
-	$(PY) benchmarks/scale.py
-	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES))
 	$(PY) benchmarks/modes.py
 
 clean:

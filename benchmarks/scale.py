@@ -1,150 +1,128 @@
-"""How rollsim's wall time and memory scale with the number of nodes.
+"""How rollsim's CPU time and memory scale with the number of nodes, against bare SimPy.
 
 For each size, one rollout with the realistic controller, maxUnavailable 10% and the
-default lognormal timings (``rollsim.build_scenario``) is timed in a fresh child process,
-followed in the same child by a bare-SimPy baseline: plain processes chaining
-``yield env.timeout(...)`` until they have produced the same number of SimPy events.
-The ratio of the two wall times cancels most of the machine's noise.
+default lognormal timings (``rollsim.build_scenario``) runs in a fresh child process; then,
+in the same child, the two bare SimPy models of ``baselines.py`` update the same number of
+nodes. Times are CPU seconds (``time.process_time``: the machine is shared, wall time is
+noise), the best of the repeats; peak RSS is the child's ``ru_maxrss`` after the rollouts,
+before the models run.
 
-    python3 benchmarks/scale.py [--sizes 1000,5000,20000,100000] [--repeats N]
-                                [--seed S] [--json PATH]
+    python3 benchmarks/scale.py [--sizes 1000,10000,100000] [--repeats N] [--seed S]
+                                [--baseline-max 100000] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
-import math
 import os
-import random
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing
-os.environ.setdefault("ROLLSIM_MAX_NODES", "10000000")  # measuring size is the point: lift the input limit
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-DEFAULT_SIZES = (1000, 5000, 20000, 100000)
+DEFAULT_SIZES = (1000, 10000, 100000)
 MIB = 1024  # ru_maxrss is in KiB on Linux
 
 
-def peak_rss_kib() -> int:
-    """This process's peak resident set size so far, in KiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
 
 
-def time_rollout(nodes: int, seed: int) -> tuple[float, dict]:
-    """Wall time of ``simulate`` (scenario built outside the clock) and its summary."""
+def default_repeats(nodes: int) -> int:
+    """Best of 3 up to 10,000 nodes (cheap, noisy), one run above."""
+    return 3 if nodes <= 10000 else 1
+
+
+def time_rollout(nodes: int, seed: int) -> tuple[float, float, dict]:
+    """CPU and wall seconds of ``simulate`` (scenario built outside the clock), and its summary."""
     import rollsim
 
     scenario = rollsim.build_scenario(nodes=nodes, max_unavailable="10%")
-    start = time.perf_counter()
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
     result = rollsim.simulate(scenario, seed=seed)
-    return time.perf_counter() - start, result.summary
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu, wall, result.summary
 
 
-def _chain(env, steps: int, draw):
-    """A plain SimPy process: ``steps`` timeouts with random delays."""
-    for _ in range(steps):
-        yield env.timeout(draw())
-
-
-def time_bare_simpy(events: int, processes: int, seed: int) -> float:
-    """Wall time for plain processes to produce ``events`` SimPy events.
-
-    Stepped by the same peek/step/count loop as ``rollsim.simulate``, stopping at exactly
-    ``events`` events (each process has room for more than its share).
-    """
-    import simpy
-
-    draw = random.Random(seed).expovariate
-    start = time.perf_counter()
-    env = simpy.Environment()
-    steps = math.ceil(events / processes)
-    for _ in range(processes):
-        env.process(_chain(env, steps, lambda: draw(1.0)))
-    done = 0
-    while done < events and env.peek() < math.inf:
-        env.step()
-        done += 1
-    return time.perf_counter() - start
-
-
-def measure_one(nodes: int, repeats: int, seed: int) -> dict:
+def measure_one(nodes: int, repeats: int, seed: int, baselines: bool) -> dict:
     """One row, measured in the current (fresh) process."""
-    import rollsim  # noqa: F401 -- count the imports in the baseline RSS
+    os.environ.setdefault("ROLLSIM_MAX_NODES", "10000000")  # measuring size is the point: lift the input limit
+    import rollsim.simulation  # noqa: F401 -- imports are not the rollout's cost
     import simpy  # noqa: F401
 
-    base_kib = peak_rss_kib()
-    walls, summary = [], {}
-    for _ in range(repeats):
-        wall, summary = time_rollout(nodes, seed)
-        walls.append(wall)
-    peak_kib = peak_rss_kib()
-    events = summary["events"]
-    bare = statistics.median(time_bare_simpy(events, nodes, seed) for _ in range(repeats))
-    wall = statistics.median(walls)
-    return {
-        "nodes": nodes, "repeats": repeats, "wall_s": wall, "events": events,
-        "events_per_s": events / wall, "syncs": summary["syncs"],
-        "completed": summary["completed"],
-        "peak_rss_mib": peak_kib / MIB, "rss_increment_mib": (peak_kib - base_kib) / MIB,
-        "us_per_node": wall / nodes * 1e6,
-        "baseline_wall_s": bare, "baseline_events_per_s": events / bare,
-        "ratio_vs_baseline": wall / bare,
+    runs = [time_rollout(nodes, seed) for _ in range(repeats)]
+    cpu, wall, summary = min(runs, key=lambda run: run[0])
+    row: dict = {
+        "nodes": nodes, "repeats": repeats, "cpu_s": cpu, "wall_s": wall, "events": summary["events"],
+        "syncs": summary["syncs"], "completed": summary["completed"], "peak_rss_mib": peak_rss_mib(),
     }
+    del runs, summary
+    gc.collect()
+    if baselines:
+        from baselines import MODELS
+
+        for key, model in zip(("m1", "m2"), MODELS.values()):
+            events, m_cpu, m_wall = min((model(nodes, seed) for _ in range(repeats)), key=lambda r: r[1])
+            row.update({f"{key}_events": events, f"{key}_cpu_s": m_cpu, f"{key}_wall_s": m_wall})
+    return row
 
 
-def measure_in_child(nodes: int, repeats: int, seed: int) -> dict:
+def measure_in_child(nodes: int, repeats: int, seed: int, baselines: bool) -> dict:
     """Run ``measure_one`` in a fresh interpreter so peak RSS belongs to this size alone."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(nodes),
-           "--repeats", str(repeats), "--seed", str(seed)]
+           "--repeats", str(repeats), "--seed", str(seed)] + ([] if baselines else ["--no-baselines"])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _ratio(row: dict, key: str) -> str:
+    return f"{row['cpu_s'] / row[key]:.1f}×" if row.get(key) else "—"
+
+
+def _cpu(row: dict, key: str) -> str:
+    return f"{row[key]:.2f}" if key in row else "—"
+
+
+def _per_node(row: dict, key: str) -> str:
+    return f"{row[key] / row['nodes']:.1f}" if key in row else "—"
+
+
 def markdown_table(rows: list[dict]) -> str:
-    """The rows as a Markdown table."""
-    head = ("| nodes | wall s | events | events/s | syncs | peak RSS MiB | +RSS MiB "
-            "| µs/node | bare SimPy events/s | ratio vs bare |")
+    """The rows as a Markdown table: rollsim, then each bare model and rollsim's ratio to it."""
+    head = ("| nodes | rollsim CPU s | wall s | peak RSS MiB | µs/node | events/node "
+            "| model 1 CPU s | ratio vs model 1 | model 2 CPU s | ratio vs model 2 "
+            "| model 1 / model 2 events/node |")
     lines = [head, "|" + "---:|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
-            f"| {r['nodes']:,} | {r['wall_s']:.2f} | {r['events']:,} | {r['events_per_s']:,.0f} "
-            f"| {r['syncs']:,} | {r['peak_rss_mib']:.0f} | {r['rss_increment_mib']:.0f} "
-            f"| {r['us_per_node']:.0f} | {r['baseline_events_per_s']:,.0f} "
-            f"| {r['ratio_vs_baseline']:.1f}× |")
+            f"| {r['nodes']:,} | {r['cpu_s']:.2f} | {r['wall_s']:.2f} | {r['peak_rss_mib']:.0f} "
+            f"| {r['cpu_s'] / r['nodes'] * 1e6:.0f} | {r['events'] / r['nodes']:.1f} "
+            f"| {_cpu(r, 'm1_cpu_s')} | {_ratio(r, 'm1_cpu_s')} | {_cpu(r, 'm2_cpu_s')} "
+            f"| {_ratio(r, 'm2_cpu_s')} | {_per_node(r, 'm1_events')} / {_per_node(r, 'm2_events')} |")
     return "\n".join(lines)
 
 
-def check(label: str, ok: bool | None, detail: str) -> str:
-    """One target line; ``ok=None`` means not measured."""
-    verdict = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
-    return f"{verdict}  {label}: {detail}"
+def measure(sizes: list[int], repeats: int | None, seed: int, baseline_max: int) -> list[dict]:
+    """One row per size, each from its own child process."""
+    rows = []
+    for nodes in sizes:
+        n = repeats or default_repeats(nodes)
+        print(f"measuring {nodes:,} nodes × {n} ...", file=sys.stderr, flush=True)
+        rows.append(measure_in_child(nodes, n, seed, nodes <= baseline_max))
+    return rows
 
 
-def target_lines(rows: list[dict]) -> list[str]:
-    """PASS/FAIL lines for the targets; SKIP when the size was not measured."""
-    by = {r["nodes"]: r for r in rows}
-    lines = []
-    r5 = by.get(5000)
-    lines.append(check("5,000 nodes < 1 s", r5 and r5["wall_s"] < 1.0,
-                       f"{r5['wall_s']:.2f} s" if r5 else "not measured"))
-    r100 = by.get(100000)
-    lines.append(check("100,000 nodes < 30 s", r100 and r100["wall_s"] < 30.0,
-                       f"{r100['wall_s']:.2f} s" if r100 else "not measured"))
-    lines.append(check("100,000 nodes < 2 GiB peak", r100 and r100["peak_rss_mib"] < 2048,
-                       f"{r100['peak_rss_mib']:.0f} MiB" if r100 else "not measured"))
-    small, large = rows[0], rows[-1]
-    growth = large["us_per_node"] / small["us_per_node"]
-    lines.append(check("per-node time growth ≤ 2×", growth <= 2.0 if len(rows) > 1 else None,
-                       f"{growth:.2f}× from {small['nodes']:,} to {large['nodes']:,} nodes "
-                       "(≤ ~1.5 is linear)"))
-    return lines
+def parse_sizes(text: str) -> list[int]:
+    """``"1000,10_000"`` -> ``[1000, 10000]``, sorted."""
+    return sorted(int(s.replace("_", "")) for s in text.split(",") if s.strip())
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -152,27 +130,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                    help="comma-separated node counts (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=None,
-                   help="runs per size, wall time is the median (default: 3 up to 5k nodes, 1 above)")
+                   help="runs per size, the best CPU time counts (default: 3 up to 10k nodes, 1 above)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
+    p.add_argument("--baseline-max", type=int, default=100000,
+                   help="run the bare models up to this size (default: %(default)s)")
     p.add_argument("--json", type=Path, default=None, help="also write the rows to this file")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-baselines", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:  # child mode: print one JSON row
-        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed)))
+        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed, not args.no_baselines)))
         return 0
-    sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
-    rows = []
-    for nodes in sizes:
-        repeats = args.repeats or (3 if nodes <= 5000 else 1)
-        print(f"measuring {nodes:,} nodes × {repeats} ...", file=sys.stderr, flush=True)
-        rows.append(measure_in_child(nodes, repeats, args.seed))
+    rows = measure(parse_sizes(args.sizes), args.repeats, args.seed, args.baseline_max)
     print(markdown_table(rows))
-    print()
-    print("\n".join(target_lines(rows)))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0

@@ -329,10 +329,10 @@ def _start(world: _World) -> UrgentEvent:
     return stop
 
 
-def _summary(world: _World, d: _DaemonSet, end: float, stalled_at: float | None,
-             horizon_reached: bool) -> dict[str, Any]:
-    """One DaemonSet's summary: its metrics, its share of the controller, and why it stopped."""
-    timeline, node_frame = d.recorder.to_frames(end)
+def _summary(world: _World, d: _DaemonSet, frames: tuple[pd.DataFrame, pd.DataFrame], end: float,
+             stalled_at: float | None, horizon_reached: bool) -> dict[str, Any]:
+    """One DaemonSet's summary from its frames: its metrics, its share of the controller, and why it stopped."""
+    timeline, node_frame = frames
     summary = summarize(timeline, node_frame, d.rollout.completed_at, end, stalled_at=stalled_at,
                         pulls=d.runtime.pulls,
                         registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
@@ -370,8 +370,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         how, at = cast(tuple[str, float], world.env.run(until=stop))
         end = at if how == "completed" else world.env.now
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
-        summary = _summary(world, main, end, stalled_at, how == "horizon")
+        timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too
+        summary = _summary(world, main, (timeline, node_frame), end, stalled_at, how == "horizon")
         summary.update(end_s=end, events=world.env.processed)
-        timeline, node_frame = main.recorder.to_frames(end)
-        others = {d.name: _summary(world, d, end, stalled_at, how == "horizon") for d in world.daemonsets[1:]}
+        others = {d.name: _summary(world, d, d.recorder.to_frames(end), end, stalled_at, how == "horizon")
+                  for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

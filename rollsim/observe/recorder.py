@@ -34,6 +34,12 @@ NODE_COLUMNS = (
 LIFECYCLE = ("scheduled", "pulled", "started")
 _LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
+_ZERO_STATE = (0,) * len(_LEVELS)
+
+
+def _column(value: float, n: int) -> array[float]:
+    """``n`` copies of ``value`` as a C array of doubles."""
+    return array("d", [value]) * n
 
 
 class Recorder:
@@ -50,17 +56,22 @@ class Recorder:
         self.names = [node.name for node in nodes.nodes]
         self.desired = [self._desired(nodes, i) for i in range(n)]
         self.min_ready = min_ready_seconds
-        # per node: (desired, available, updated, surge, terminating pods, pending pods)
-        self._state: list[tuple[int, ...]] = [(0,) * len(_LEVELS)] * n
-        self.levels = dict.fromkeys(_LEVELS, 0)
-        self._cols = {c: array("d") for c in ("time_s", *_LEVELS)}
-        self.old_deleted_at = [_NAN] * n
-        self.new_created_at = [_NAN] * n
-        self.new_lifecycle = {event: [_NAN] * n for event in LIFECYCLE}
-        self.new_ready_at = [_NAN] * n
-        self.new_available_at = [_NAN] * n
-        self.downtime = [0.0] * n
-        self._lost_at = [0.0] * n
+        # per node: (desired, available, updated, surge, terminating pods, pending pods); the few
+        # distinct tuples are shared (``_interned``), so a node costs one reference, not a tuple
+        self._state: list[tuple[int, ...]] = [_ZERO_STATE] * n
+        self._interned: dict[tuple[int, ...], tuple[int, ...]] = {_ZERO_STATE: _ZERO_STATE}
+        self._levels = [0] * len(_LEVELS)  # the cluster's current levels, in _LEVELS order
+        # columns as C arrays (8 bytes a value, no float objects): a million nodes' worth is small
+        self._times = array("d")
+        self._cols = {c: array("q") for c in _LEVELS}
+        self._level_columns = [self._cols[c] for c in _LEVELS]
+        self.old_deleted_at = _column(_NAN, n)
+        self.new_created_at = _column(_NAN, n)
+        self.new_lifecycle = {event: _column(_NAN, n) for event in LIFECYCLE}
+        self.new_ready_at = _column(_NAN, n)
+        self.new_available_at = _column(_NAN, n)
+        self.downtime = _column(0.0, n)
+        self._lost_at = _column(0.0, n)
         self.last_progress = 0.0  # when a node last got its first available new pod
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
@@ -99,8 +110,9 @@ class Recorder:
             if pod.deleting and math.isnan(self.old_deleted_at[node]):
                 self.old_deleted_at[node] = self.env.now
             return
-        for event, at in (("scheduled", pod.scheduled_at), ("pulled", pod.pulled_at), ("started", pod.started_at)):
-            times = self.new_lifecycle[event]
+        lifecycle = self.new_lifecycle
+        for times, at in ((lifecycle["scheduled"], pod.scheduled_at), (lifecycle["pulled"], pod.pulled_at),
+                          (lifecycle["started"], pod.started_at)):
             if at is not None and math.isnan(times[node]):
                 times[node] = at
 
@@ -108,7 +120,7 @@ class Recorder:
         if kind == TEMPLATE:  # the update (or a rollback): which pods count as updated changed everywhere
             for node, pods in enumerate(self.api.pods_by_node):
                 self.node_changed(node, self._own(pods))
-            if not self._cols["time_s"]:
+            if not self._times:
                 self._row(self.env.now)
 
     def _node_event(self, kind: str, node: int) -> None:
@@ -151,34 +163,35 @@ class Recorder:
         if new_available and math.isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-        desired = self.desired[node]
+        desired = 1 if self.desired[node] else 0
         state = (
-            int(desired),
-            int(available and desired),
-            int(new_live > 0 and old_live == 0 and desired),
-            int(live >= 2 and desired),
+            desired,
+            desired if available else 0,
+            desired if new_live and not old_live else 0,
+            desired if live >= 2 else 0,
             terminating,
             pending,
         )
         old = self._state[node]
         if state == old:
             return
-        self._state[node] = state
+        self._state[node] = self._interned.setdefault(state, state)
         was_down, is_down = old[0] and not old[1], state[0] and not state[1]
         if was_down and not is_down:
             self.downtime[node] += now - self._lost_at[node]
         elif is_down and not was_down:
             self._lost_at[node] = now
-        for name, before, after in zip(_LEVELS, old, state):
+        levels = self._levels
+        for i, (before, after) in enumerate(zip(old, state)):
             if before != after:
-                self.levels[name] += after - before
+                levels[i] += after - before
         self._row(now)
 
     def add_node(self, name: str) -> int:
         """A node joins the cluster (not yet desired: ``set_desired`` says whether it is)."""
         self.names.append(name)
         self.desired.append(False)
-        self._state.append((0,) * len(_LEVELS))
+        self._state.append(_ZERO_STATE)
         for column in (self.old_deleted_at, self.new_created_at, self.new_ready_at, self.new_available_at,
                        *self.new_lifecycle.values()):
             column.append(_NAN)
@@ -187,43 +200,51 @@ class Recorder:
         return len(self.names) - 1
 
     def _row(self, now: float) -> None:
-        cols = self._cols
-        times = cols["time_s"]
+        times = self._times
         if times and times[-1] == now:
-            for name in _LEVELS:
-                cols[name][-1] = self.levels[name]
+            for column, level in zip(self._level_columns, self._levels):
+                column[-1] = level
         else:
             times.append(now)
-            for name in _LEVELS:
-                cols[name].append(self.levels[name])
+            for column, level in zip(self._level_columns, self._levels):
+                column.append(level)
 
     # -- frames --------------------------------------------------------------------------
 
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``."""
-        downtime = list(self.downtime)
+        """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``.
+
+        The columns are views of the recorder's arrays, not copies (at a million nodes a copy
+        is hundreds of MiB): build the frames once, when the run is over.
+        """
+        downtime = np.array(self.downtime, dtype=float)
         for node, state in enumerate(self._state):
             if state[0] and not state[1]:
                 downtime[node] += end - self._lost_at[node]
-        cols = {name: np.frombuffer(self._cols[name], dtype=float) for name in ("time_s", *_LEVELS)}
+        levels = {name: np.frombuffer(self._cols[name], dtype=np.int64) for name in _LEVELS}
         timeline = pd.DataFrame({
-            "time_s": cols["time_s"].copy(),
-            "desired": cols["desired"].astype(np.int64),
-            "available": cols["available"].astype(np.int64),
-            "unavailable": (cols["desired"] - cols["available"]).astype(np.int64),
-            "updated": cols["updated"].astype(np.int64),
-            "surge": cols["surge"].astype(np.int64),
-            "terminating": cols["terminating"].astype(np.int64),
-            "pending": cols["pending"].astype(np.int64),
-        })
+            "time_s": np.frombuffer(self._times, dtype=float),
+            "desired": levels["desired"],
+            "available": levels["available"],
+            "unavailable": levels["desired"] - levels["available"],
+            "updated": levels["updated"],
+            "surge": levels["surge"],
+            "terminating": levels["terminating"],
+            "pending": levels["pending"],
+        }, copy=False)
         nodes = pd.DataFrame({
             "node": self.names,
-            "desired": self.desired,
-            "old_deleted_at_s": self.old_deleted_at,
-            "new_created_at_s": self.new_created_at,
-            **{f"new_{event}_at_s": self.new_lifecycle[event] for event in LIFECYCLE},
-            "new_ready_at_s": self.new_ready_at,
-            "new_available_at_s": self.new_available_at,
+            "desired": np.array(self.desired, dtype=bool),
+            "old_deleted_at_s": _view(self.old_deleted_at),
+            "new_created_at_s": _view(self.new_created_at),
+            **{f"new_{event}_at_s": _view(self.new_lifecycle[event]) for event in LIFECYCLE},
+            "new_ready_at_s": _view(self.new_ready_at),
+            "new_available_at_s": _view(self.new_available_at),
             "downtime_s": downtime,
-        })
+        }, copy=False)
         return timeline, nodes
+
+
+def _view(column: array[float]) -> np.ndarray:
+    """A float64 array over ``column``'s memory (no copy)."""
+    return np.frombuffer(column, dtype=float)

@@ -20,11 +20,11 @@ Pure: no SimPy here. ``healthy_done_s`` says when every node that could be updat
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -213,11 +213,12 @@ def healthy_done_s(nodes: pd.DataFrame, stuck: Collection[str] = ()) -> float | 
     """
     if nodes.empty:
         return 0.0
-    stuck = set(stuck)
-    mine = nodes[nodes["desired"].astype(bool) & ~nodes["node"].isin(stuck)]
-    times = mine["new_available_at_s"].to_numpy(dtype=float)
+    mine = nodes["desired"].to_numpy(dtype=bool)
+    if stuck:
+        mine = mine & ~nodes["node"].isin(set(stuck)).to_numpy(dtype=bool)
+    times = nodes["new_available_at_s"].to_numpy(dtype=float)[mine]  # one column, not the frame
     if len(times) == 0:
         return 0.0
-    if any(math.isnan(t) for t in times):
+    if np.isnan(times).any():
         return None
     return float(times.max())

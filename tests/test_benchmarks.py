@@ -1,0 +1,81 @@
+"""``make bench`` in its quick mode: it runs, prints its tables and judges the goals.
+
+The benchmarks print figures, they are not timed tests: nothing here depends on how fast
+the machine is. Tiny sizes keep the run to a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import baselines  # noqa: E402
+import bench  # noqa: E402
+
+
+@pytest.mark.parametrize("nodes", [1, 25, 200])
+def test_the_bare_models_update_every_node(nodes) -> None:
+    # model 1: start, request, 5 timeouts, release, end; model 2: start, 5 timeouts, end
+    assert baselines.resource_model(nodes)[0] == 9 * nodes
+    assert baselines.chain_model(nodes)[0] == 7 * nodes
+
+
+def test_quick_bench_prints_its_table_and_goals(tmp_path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), "--sizes", "60,30", "--repeats", "1",
+         "--no-startup", "--no-sweep", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "| nodes | rollsim CPU s |" in text and "ratio vs model 1" in text and "ratio vs model 2" in text
+    rows = [line for line in text.splitlines() if line.startswith(("| 30 |", "| 60 |"))]
+    assert [r.split("|")[1].strip() for r in rows] == ["30", "60"]  # sorted, one row per size
+    goals = [line for line in text.splitlines() if line.startswith(("PASS", "FAIL", "SKIP"))]
+    assert len(goals) == 7
+    assert all(line.startswith("SKIP") for line in goals)  # no goal size, no start-up, no sweep measured
+    scale = json.loads(out.read_text())["scale"]
+    assert [r["nodes"] for r in scale] == [30, 60]
+    assert all(r["completed"] and r["events"] > 0 and r["m1_events"] == 9 * r["nodes"] for r in scale)
+
+
+def _row(nodes: int, cpu: float, rss: float = 100.0, m1: float | None = None) -> dict:
+    row = {"nodes": nodes, "cpu_s": cpu, "peak_rss_mib": rss}
+    return row if m1 is None else {**row, "m1_cpu_s": m1}
+
+
+def test_goal_lines_judge_each_goal() -> None:
+    rows = [_row(10000, 0.9, m1=0.5), _row(100000, 11.0, 500), _row(1000000, 100.0, 2100)]
+    starts = [{"command": "rollsim --help", "cpu_s": 0.2}, {"command": "rollsim simulate --nodes 10", "cpu_s": 1.5}]
+    lines = bench.goal_lines(rows, starts, speedup=1.8, swept=True)
+    verdicts = [line.split()[0] for line in lines]
+    # 10k: 1.8x model 1 and 0.9 s; 100k: CPU over; 1M: RSS over; help ok; simulate over; sweep ok;
+    # growth: 100 us/node against 90 us/node, 1.11x
+    assert verdicts == ["PASS", "FAIL", "FAIL", "PASS", "FAIL", "PASS", "PASS"]
+
+
+def test_growth_worse_than_linear_fails() -> None:
+    line = bench.growth_line([_row(10000, 1.0), _row(1000000, 200.0)])
+    assert line.startswith("FAIL") and "2.00×" in line
+
+
+def test_growth_names_the_bare_models_growth() -> None:
+    rows = [{**_row(10000, 1.0), "m2_cpu_s": 0.1}, {**_row(100000, 10.0), "m2_cpu_s": 1.5}, _row(1000000, 100.0)]
+    line = bench.growth_line(rows)
+    assert line.startswith("PASS") and "1.00×" in line and "bare model 2: 1.50× from 10,000 to 100,000" in line
+
+
+def test_sweep_speedup_is_two_processes_over_one_worker() -> None:
+    rows = [{"executor": "serial", "workers": 1, "runs_per_s": 2.0},
+            {"executor": "process", "workers": 2, "runs_per_s": 3.6},
+            {"executor": "dask", "workers": 2, "runs_per_s": 5.0}]
+    assert bench.sweep_speedup(rows) == pytest.approx(1.8)
+    assert bench.sweep_speedup(rows[:1]) is None
