@@ -7,7 +7,11 @@ time is the whole ``run_experiment`` call: starting the executor, the runs, savi
 run, writing the tables. The CPU time is the sweep process's and every process it started
 (workers, forkserver, Dask scheduler and workers), over the same call. Each repeat runs
 every executor once, one after the other, and its speed-ups are ratios against that
-repeat's 1-worker sweep; the table gives the median and the range over the repeats. The
+repeat's 1-worker sweep; the table gives the median and the range over the repeats.
+"cores used" is CPU ÷ wall: about 1 for one worker and 2 for two on an idle 2-core
+machine. On a shared one it shows what the scheduler granted: Linux's autogroup gives
+each session an equal share of a busy machine, so a sweep's two workers may get no more
+CPU than one would, and the wall-clock speed-up then measures the neighbours. The
 ``processes, forkserver`` row starts the same pool the way rollsim did before (a
 forkserver that imports rollsim first), for comparison. The benchmark also checks that
 every executor wrote byte-identical runs.csv and summary.csv.
@@ -108,8 +112,8 @@ def table(rows: dict[str, list[dict]], nodes: int) -> str:
     lines = [f"{runs} runs of {nodes:,} nodes; {len(serial)} repeat(s): medians, ranges over the repeats",
              "",
              "| executor | workers | wall s | wall range | speed-up vs 1 worker | speed-up range | CPU s "
-             "| CPU ms/run | CPU vs 1 worker |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| CPU ms/run | CPU vs 1 worker | cores used |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for case, measured in rows.items():
         walls = [r["wall_s"] for r in measured]
         speedups = sorted(s["wall_s"] / r["wall_s"] for s, r in zip(serial, measured))
@@ -117,7 +121,8 @@ def table(rows: dict[str, list[dict]], nodes: int) -> str:
         lines.append(f"| {CASES[case][0]} | {measured[0]['workers']} | {statistics.median(walls):.2f} "
                      f"| {_rng(sorted(walls), '.2f')} | {statistics.median(speedups):.2f}× "
                      f"| {_rng(speedups, '.2f')}× | {cpu:.2f} | {1000 * cpu / runs:.0f} "
-                     f"| {cpu / runs / serial_cpu:.2f}× |")
+                     f"| {cpu / runs / serial_cpu:.2f}× "
+                     f"| {statistics.median(r['cpu_s'] / r['wall_s'] for r in measured):.2f} |")
     if "processes" in rows:
         speedups = sorted(s["wall_s"] / r["wall_s"] for s, r in zip(serial, rows["processes"]))
         verdict = "PASS" if statistics.median(speedups) >= GOAL else "FAIL"
@@ -162,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         experiment_file.write_text(EXPERIMENT.format(nodes=args.nodes, replications=replications))
         for repeat in range(repeats):
             for case in cases:
-                rows[case].append(_in_child(case, experiment_file, root / f"{case}-{repeat}"))
+                load_before = os.getloadavg()[0]
+                rows[case].append({**_in_child(case, experiment_file, root / f"{case}-{repeat}"), "load": load_before})
         outputs = [root / f"{case}-{repeat}" for case in cases for repeat in range(repeats)]
         identical = all((outputs[0] / f).read_bytes() == (o / f).read_bytes()
                         for o in outputs[1:] for f in ("runs.csv", "summary.csv"))

@@ -19,6 +19,7 @@ from rollsim.sweep import executors, pool, runner, schedule
 from rollsim.sweep.executors import choose_executor, max_workers
 from rollsim.sweep.experiment import load_experiment
 from rollsim.sweep.folder import LOCK, locked
+from rollsim.sweep.results import load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 from rollsim.sweep.schedule import BATCH_COST, TASKS_PER_WORKER, batches, largest_first, pack, run_cost, unpack
 
@@ -235,3 +236,19 @@ def test_sigterm_interrupts_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back when the sweep ends
     report = run_experiment(experiment, out, workers=1)
     assert (report.runs_run, report.runs_reused) == (17, 3)
+
+
+def test_a_sweep_starts_its_largest_runs_first(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, "name: sizes\nscenario: {controller: {mode: ideal}}\n"
+                           "grid: {cluster.nodes: [3, 12, 6]}\nreplications: 2\nseed: 1\n")
+    sizes: list[int] = []
+    real = runner.run_one
+
+    def record(scenario, seed):
+        sizes.append(len(scenario.nodes))
+        return real(scenario, seed)
+
+    monkeypatch.setattr(runner, "run_one", record)
+    run_experiment(load_experiment(path), tmp_path / "out", workers=1)
+    assert sizes == [12, 12, 6, 6, 3, 3]
+    assert list(load_results(tmp_path / "out").runs["cluster.nodes"]) == [3, 3, 12, 12, 6, 6]  # tables: file order
