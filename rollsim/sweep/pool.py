@@ -91,21 +91,22 @@ def _exit_when_closed(parent: Connection) -> None:
 def _warm(pool: ProcessPoolExecutor, workers: int, method: str) -> None:
     """Start every worker now, while the sweep prepares, rather than at the first run.
 
-    With fork, the first submit forks them all in this thread; the objects alive here
-    are frozen for the fork. Python 3.12+ warns about forking a process with native
-    threads: see the module docstring for why that is safe here.
+    With fork, the first submit forks them all, in this thread, before the pool starts its
+    manager thread; the objects alive here are frozen for the fork. Python 3.12+ warns
+    about forking a process with native threads: see the module docstring for why that
+    is safe here (and the warning filter is changed only while no other thread runs).
     """
-    frozen = method == "fork"
-    if frozen:
-        gc.freeze()
+    if method != "fork":
+        for _ in range(workers):  # a forkserver's or spawn's workers start one per call
+            pool.submit(os.getpid)
+        return
+    gc.freeze()
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", r".*multi-threaded, use of fork\(\)", DeprecationWarning)
-            for _ in range(workers):  # a forkserver's workers start one per call
-                pool.submit(os.getpid)
+            pool.submit(os.getpid)
     finally:
-        if frozen:
-            gc.unfreeze()
+        gc.unfreeze()
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
