@@ -12,6 +12,8 @@ repeat's 1-worker sweep; the table gives the median and the range over the repea
 machine. On a shared one it shows what the scheduler granted: Linux's autogroup gives
 each session an equal share of a busy machine, so a sweep's two workers may get no more
 CPU than one would, and the wall-clock speed-up then measures the neighbours. The
+speed-up is exactly (cores used ÷ the serial sweep's) ÷ (CPU vs 1 worker): the first
+factor is the machine's, the second the executor's overhead. The
 ``processes, forkserver`` row starts the same pool the way rollsim did before (a
 forkserver that imports rollsim first), for comparison. The benchmark also checks that
 every executor wrote byte-identical runs.csv and summary.csv.
