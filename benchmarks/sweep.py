@@ -1,20 +1,35 @@
-"""Sweep throughput: runs per second of ``run_experiment`` on 1 and 2 workers, and Dask.
+"""Sweep throughput: one sweep on 1 worker, on 2 local processes and on a local Dask cluster.
 
 A fixed experiment — 1,000 nodes, maxUnavailable 5% / 10% / 20% × minReadySeconds 0 / 10,
-4 replications: 24 runs — is run from scratch (``force``) on each executor. The wall time
-is the whole ``run_experiment`` call: starting the executor (the forkserver and its
-workers, or the Dask cluster), the runs, saving each run, and writing the tables. The
-benchmark also checks that every executor wrote byte-identical runs.csv and summary.csv.
+4 replications: 24 runs — is run from scratch on each executor, each sweep in a fresh
+Python process (so that no executor inherits another's threads or warm caches). The wall
+time is the whole ``run_experiment`` call: starting the executor, the runs, saving each
+run, writing the tables. The CPU time is the sweep process's and every process it started
+(workers, forkserver, Dask scheduler and workers), over the same call. Each repeat runs
+every executor once, one after the other, and its speed-ups are ratios against that
+repeat's 1-worker sweep; the table gives the median and the range over the repeats.
+"cores used" is CPU ÷ wall: about 1 for one worker and 2 for two on an idle 2-core
+machine. On a shared one it shows what the scheduler granted: Linux's autogroup gives
+each session an equal share of a busy machine, so a sweep's two workers may get no more
+CPU than one would, and the wall-clock speed-up then measures the neighbours. The
+speed-up is exactly (cores used ÷ the serial sweep's) ÷ (CPU vs 1 worker): the first
+factor is the machine's, the second the executor's overhead. The
+``processes, forkserver`` row starts the same pool the way rollsim did before (a
+forkserver that imports rollsim first), for comparison. The benchmark also checks that
+every executor wrote byte-identical runs.csv and summary.csv.
 
-    python3 benchmarks/sweep.py [--nodes 1000] [--replications 4] [--repeats 1]
-                                [--no-dask] [--json PATH]
+    python benchmarks/sweep.py [--quick] [--repeats 3] [--nodes 1000] [--replications 4]
+                               [--no-dask] [--no-forkserver] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,60 +48,136 @@ grid:
 replications: {replications}
 seed: 1
 """
+# name, run_experiment options, environment
+CASES = {
+    "serial": ("1 worker (serial)", {"workers": 1}, {}),
+    "processes": ("2 processes", {"workers": 2}, {}),
+    "forkserver": ("2 processes, forkserver (before)", {"workers": 2}, {"ROLLSIM_START_METHOD": "forkserver"}),
+    "dask": ("Dask local, 2 workers", {"workers": 2, "executor": "dask"}, {}),
+}
+GOAL = 1.7  # issue 12: 2 processes at least 1.7 times as fast as 1 worker
 
 
-def measure(experiment_file: Path, out: Path, repeats: int, **options) -> dict:
-    """Median wall time of ``repeats`` full sweeps with ``options``; the last one's report."""
+def _descendants_cpu() -> float:
+    """CPU seconds of this process's live descendants and of the children they reaped
+    (a forkserver outlives the sweep; its workers are its children, not ours).
+    """
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure_one(case: str, experiment_file: Path, out: Path) -> dict:
+    """One sweep in this process: wall and CPU seconds of the ``run_experiment`` call."""
     from rollsim.sweep.experiment import load_experiment
     from rollsim.sweep.runner import run_experiment
 
     experiment = load_experiment(experiment_file)
-    walls = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        report = run_experiment(experiment, out, force=True, progress=False, **options)
-        walls.append(time.perf_counter() - start)
-    wall = statistics.median(walls)
-    return {"executor": report.executor.split(":")[0], "workers": report.workers, "runs": report.runs_run,
-            "wall_s": wall, "runs_per_s": report.runs_run / wall}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start, cpu = time.perf_counter(), time.process_time()
+    report = run_experiment(experiment, out, force=True, progress=False, **CASES[case][1])
+    wall = time.perf_counter() - start
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (time.process_time() - cpu + reaped.ru_utime - children.ru_utime + reaped.ru_stime - children.ru_stime
+           + _descendants_cpu())
+    return {"case": case, "executor": report.executor, "workers": report.workers, "runs": report.runs_run,
+            "wall_s": wall, "cpu_s": cpu}
+
+
+def _in_child(case: str, experiment_file: Path, out: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **CASES[case][2]}
+    done = subprocess.run([sys.executable, __file__, "--measure", case, "--experiment", str(experiment_file),
+                           "--out", str(out)], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the {case} sweep failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _rng(values: list[float], fmt: str) -> str:
+    return format(values[0], fmt) if len(values) == 1 else f"{min(values):{fmt}}–{max(values):{fmt}}"
+
+
+def table(rows: dict[str, list[dict]], nodes: int) -> str:
+    """The markdown table, speed-ups per repeat against that repeat's serial sweep."""
+    serial = rows["serial"]
+    runs = serial[0]["runs"]
+    serial_cpu = statistics.median(r["cpu_s"] for r in serial) / runs
+    lines = [f"{runs} runs of {nodes:,} nodes; {len(serial)} repeat(s): medians, ranges over the repeats",
+             "",
+             "| executor | workers | wall s | wall range | speed-up vs 1 worker | speed-up range | CPU s "
+             "| CPU ms/run | CPU vs 1 worker | cores used |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for case, measured in rows.items():
+        walls = [r["wall_s"] for r in measured]
+        speedups = sorted(s["wall_s"] / r["wall_s"] for s, r in zip(serial, measured))
+        cpu = statistics.median(r["cpu_s"] for r in measured)
+        lines.append(f"| {CASES[case][0]} | {measured[0]['workers']} | {statistics.median(walls):.2f} "
+                     f"| {_rng(sorted(walls), '.2f')} | {statistics.median(speedups):.2f}× "
+                     f"| {_rng(speedups, '.2f')}× | {cpu:.2f} | {1000 * cpu / runs:.0f} "
+                     f"| {cpu / runs / serial_cpu:.2f}× "
+                     f"| {statistics.median(r['cpu_s'] / r['wall_s'] for r in measured):.2f} |")
+    if "processes" in rows:
+        speedups = sorted(s["wall_s"] / r["wall_s"] for s, r in zip(serial, rows["processes"]))
+        verdict = "PASS" if statistics.median(speedups) >= GOAL else "FAIL"
+        lines += ["", f"{verdict}  2 processes ≥ {GOAL}× 1 worker (wall): median {statistics.median(speedups):.2f}×, "
+                      f"range {_rng(speedups, '.2f')}×"]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat of 12 runs; no Dask, no forkserver row")
     parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--replications", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=1, help="sweeps per executor; the median is shown")
+    parser.add_argument("--replications", type=int, help="per configuration (default 4; 2 with --quick)")
+    parser.add_argument("--repeats", type=int, help="sweeps per executor (default 3; 1 with --quick)")
     parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
-    parser.add_argument("--json", type=Path, help="also write the rows as JSON")
+    parser.add_argument("--no-forkserver", action="store_true", help="skip the forkserver comparison row")
+    parser.add_argument("--json", type=Path, help="also write every measurement as JSON")
+    parser.add_argument("--measure", choices=tuple(CASES), help=argparse.SUPPRESS)  # one sweep, in a child
+    parser.add_argument("--experiment", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure_one(args.measure, args.experiment, args.out)))
+        return 0
+    repeats = args.repeats or (1 if args.quick else 3)
+    replications = args.replications or (2 if args.quick else 4)
+    cases = ["serial", "processes"]
+    if not (args.quick or args.no_forkserver):
+        cases.append("forkserver")
+    if not (args.quick or args.no_dask):
+        try:
+            import distributed  # noqa: F401
+            cases.append("dask")
+        except ImportError:
+            print("Dask not installed: skipping the Dask row", file=sys.stderr)
 
+    load = os.getloadavg()[0]
+    rows: dict[str, list[dict]] = {case: [] for case in cases}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         experiment_file = root / "sweep.yaml"
-        experiment_file.write_text(EXPERIMENT.format(nodes=args.nodes, replications=args.replications))
-        cases = [("1 worker", {"workers": 1}), ("2 processes", {"workers": 2})]
-        if not args.no_dask:
-            try:
-                import distributed  # noqa: F401
-                cases.append(("Dask local, 2 workers", {"workers": 2, "executor": "dask"}))
-            except ImportError:
-                print("Dask not installed: skipping the Dask row", file=sys.stderr)
-        rows, outputs = [], []
-        for name, options in cases:
-            out = root / f"out{len(rows)}"
-            rows.append({"case": name, **measure(experiment_file, out, args.repeats, **options)})
-            outputs.append(out)
+        experiment_file.write_text(EXPERIMENT.format(nodes=args.nodes, replications=replications))
+        for repeat in range(repeats):
+            for case in cases:
+                load_before = os.getloadavg()[0]
+                rows[case].append({**_in_child(case, experiment_file, root / f"{case}-{repeat}"), "load": load_before})
+        outputs = [root / f"{case}-{repeat}" for case in cases for repeat in range(repeats)]
         identical = all((outputs[0] / f).read_bytes() == (o / f).read_bytes()
                         for o in outputs[1:] for f in ("runs.csv", "summary.csv"))
 
-    base = rows[0]["runs_per_s"]
-    print(f"{rows[0]['runs']} runs of {args.nodes:,} nodes, median of {args.repeats} sweep(s)\n")
-    print("| executor | workers | runs | wall s | runs/s | speed-up vs 1 worker |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['case']} ({r['executor']}) | {r['workers']} | {r['runs']} | {r['wall_s']:.2f} | "
-              f"{r['runs_per_s']:.2f} | {r['runs_per_s'] / base:.2f}× |")
-    print(f"\nruns.csv and summary.csv identical across executors: {'yes' if identical else 'NO'}")
+    print(table(rows, args.nodes))
+    print(f"\nruns.csv and summary.csv identical across executors and repeats: {'yes' if identical else 'NO'}")
+    print(f"load average (1 min) before and after: {load:.1f}, {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if identical else 1

@@ -85,6 +85,16 @@ def _rule(name: str) -> Callable[[str], Any]:
     return convert
 
 
+def _workers(text: str) -> int:
+    """``run --workers``: a positive integer within the local worker limit
+    (``rollsim.sweep.executors.check_workers``, imported when a value is converted).
+    """
+    from rollsim.spec.options import RULES
+    from rollsim.sweep.executors import check_workers
+
+    return _convert(lambda t: check_workers(RULES["workers"](t)), text)
+
+
 def _count(text: str) -> int:
     """A count or a seed (``rollsim.spec.options.non_negative_integer``, imported when used)."""
     from rollsim.spec.options import non_negative_integer
@@ -212,8 +222,9 @@ def _build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpa
                      "from standard input")
     run.add_argument("--out-dir", "--out", dest="out", type=_checked(_output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
-    run.add_argument("--workers", type=_rule("workers"), metavar="N",
-                     help="local worker processes (default all cores; 1 runs in this process)")
+    run.add_argument("--workers", type=_workers, metavar="N",
+                     help="local worker processes (default all cores; 1 runs in this process; "
+                          "at most 4 per core unless ROLLSIM_MAX_WORKERS says otherwise)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")
     run.add_argument("--scheduler", type=_checked(_scheduler_address), metavar="ADDRESS",

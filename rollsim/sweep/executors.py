@@ -7,31 +7,36 @@ caller made (and keeps open). Every choice yields a ``Backend`` whose
 configuration and replication, so the choice never changes an output. Dask is
 imported only when asked for, with an error that names the missing extra.
 
-Local worker processes die with the process that started them, SIGKILL included: each
-watches a pipe whose only writer is that process, and exits when the kernel closes it.
-A Dask backend reports a lost scheduler or an empty cluster through ``Backend.trouble``;
-the runner gives up when the trouble lasts ``LOST_AFTER_S`` seconds.
+Local worker processes (``rollsim.sweep.pool``) are forked warm where that is safe and
+die with the process that started them, SIGKILL included. No more workers start than
+there are runs to do, and one run goes in this process unless an executor is named.
+``--workers`` is capped at ``WORKERS_PER_CORE`` per core (``ROLLSIM_MAX_WORKERS`` moves
+the cap): more processes than that only share the same cores. A Dask backend reports a
+lost scheduler or an empty cluster through ``Backend.trouble``; the runner gives up when
+the trouble lasts ``LOST_AFTER_S`` seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
+from rollsim.spec.limits import LimitError
+from rollsim.sweep.pool import open_pool
+
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
-           "available_cores", "LOST_AFTER_S"]
+           "available_cores", "check_workers", "max_workers", "LOST_AFTER_S", "WORKERS_PER_CORE"]
 
 EXECUTORS = ("serial", "processes", "dask")
 _DASK_EXTRA = "pip install 'rollsim[dask]' (or dask[distributed])"
+# Local workers beyond a few per core only share the same cores (and memory: ~150 MiB each).
+WORKERS_PER_CORE = 4
+_MAX_WORKERS_ENV = "ROLLSIM_MAX_WORKERS"
 # How long a Dask scheduler may stay unreachable, or a cluster without workers, before the
 # sweep gives up (a nanny restarts a dead worker in seconds; an autoscaler may take longer).
 LOST_AFTER_S = 60.0
@@ -98,8 +103,31 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def max_workers() -> int:
+    """The most local workers a sweep may start: ``ROLLSIM_MAX_WORKERS`` if set, else
+    ``WORKERS_PER_CORE`` per core.
+    """
+    text = os.environ.get(_MAX_WORKERS_ENV, "").strip()
+    if not text:
+        return WORKERS_PER_CORE * available_cores()
+    if not text.isdigit() or int(text) < 1:
+        raise LimitError(f"{_MAX_WORKERS_ENV} must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def check_workers(workers: int) -> int:
+    """``workers`` if within ``max_workers()``; else ``LimitError`` stating the cap and how to move it."""
+    bound = max_workers()
+    if workers > bound:
+        source = (f"set by {_MAX_WORKERS_ENV}" if os.environ.get(_MAX_WORKERS_ENV, "").strip()
+                  else f"{WORKERS_PER_CORE} per core, {available_cores()} here")
+        raise LimitError(f"{workers:,} workers exceed the limit of {bound:,} local workers ({source}); "
+                         f"set {_MAX_WORKERS_ENV} to raise it")
+    return workers
+
+
 def choose_executor(workers: int | None, executor: str | Executor | None,
-                    scheduler: str | None) -> tuple[str, int | str]:
+                    scheduler: str | None, runs: int | None = None) -> tuple[str, int | str]:
     """Check the options and decide: ``(kind, workers or address)``.
 
     An ``Executor`` instance is the caller's own: ``("given", workers)``, where ``workers``
@@ -108,6 +136,9 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     ``kind`` is ``serial`` (one worker: in this process), ``processes`` (a local process
     pool; all cores by default), ``dask-local`` (a Dask cluster started here) or
     ``dask`` (an existing cluster at ``scheduler``, which sets its own worker count).
+    ``runs``, when known, is how many runs (or tasks) there are: no more local workers
+    start than that, and a single one runs in this process unless an executor is named.
+    Local workers are capped by ``max_workers()`` (``LimitError``).
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ExecutorError(f"workers must be a positive integer, got {workers!r}")
@@ -129,61 +160,14 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
         if workers not in (None, 1):
             raise ExecutorError(f"the serial executor has one worker, got workers={workers}")
         return "serial", 1
-    n = workers if workers is not None else available_cores()
+    n = check_workers(workers) if workers is not None else available_cores()
+    if runs is not None:
+        n = max(1, min(n, runs))
     if executor == "dask":
         return "dask-local", n
     if executor is None and n == 1:
         return "serial", 1
     return "processes", n
-
-
-def _start_worker(parent: Connection) -> None:
-    """A pool worker: leave Ctrl-C to the parent (which cancels the sweep and stops the
-    workers), and exit when the parent is gone.
-
-    ``parent`` is the reading end of a pipe whose one writer is the sweep's process: when
-    that process ends, however it ends (SIGKILL and SIGTERM included), the kernel closes
-    the writer and the read ends. Only then the worker exits, mid-run if need be; the
-    forkserver and the resource tracker, which live while a worker does, follow. A pipe
-    works with every start method and OS, unlike Linux's PR_SET_PDEATHSIG, which would
-    also name the forkserver, not the sweep, as the parent.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_when_closed, args=(parent,), name="rollsim-parent-watch", daemon=True).start()
-
-
-def _exit_when_closed(parent: Connection) -> None:
-    try:
-        parent.recv_bytes()  # nothing is ever sent: this returns only at end of file
-    except (EOFError, OSError):
-        pass
-    os._exit(1)
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """``forkserver`` where there is one (as Python 3.14 defaults to), else spawn.
-
-    Not fork: the parent may already run threads (a progress bar, a Dask client), and
-    fork() from a threaded process can deadlock. The server imports rollsim once, so
-    each worker forks from it ready to run; as with spawn, a script that starts a sweep
-    needs the ``if __name__ == "__main__":`` guard.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["rollsim.sweep.runner"])
-    return context
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now, without waiting for their runs."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
 
 
 def _dask() -> Any:
@@ -196,14 +180,14 @@ def _dask() -> Any:
 
 @contextmanager
 def open_executor(workers: int | None = None, executor: str | Executor | None = None,
-                  scheduler: str | None = None) -> Iterator[Backend]:
+                  scheduler: str | None = None, runs: int | None = None) -> Iterator[Backend]:
     """Open the executor the options ask for (see ``choose_executor``) and close it after.
 
     Leaving the block by an exception (Ctrl-C included) cancels the calls that have not
     started and stops local workers at once. An executor object passed in is used as it
     is and left open: whoever made it shuts it down.
     """
-    kind, arg = choose_executor(workers, executor, scheduler)
+    kind, arg = choose_executor(workers, executor, scheduler, runs)
     if kind == "given":
         assert isinstance(executor, Executor)
         inline = isinstance(executor, SerialExecutor)
@@ -213,20 +197,8 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
         yield Backend(SerialExecutor(), "serial", 1, inline=True)
         return
     if kind == "processes":
-        n = int(arg)
-        context = _process_context()
-        reader, writer = context.Pipe(duplex=False)  # the workers' lifeline: see _start_worker
-        try:
-            pool = ProcessPoolExecutor(n, mp_context=context, initializer=_start_worker, initargs=(reader,))
-            try:
-                yield Backend(pool, "processes", n)
-            except BaseException:
-                _stop_pool(pool)
-                raise
-            pool.shutdown(wait=True)
-        finally:
-            writer.close()
-            reader.close()
+        with open_pool(int(arg)) as pool:
+            yield Backend(pool, "processes", int(arg))
         return
     distributed = _dask()
     with _quiet(_DASK_LOGGERS):

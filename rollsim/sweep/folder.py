@@ -4,6 +4,8 @@
 for as long as a sweep writes there; the file says who holds it (pid, host, start time).
 The kernel drops the lock when its holder ends, SIGKILL included, so a killed sweep
 never leaves the folder locked: the next one finds the stale file and takes it over.
+A worker forked while the lock is held closes its copy of the lock's descriptor at once,
+so the lock is the sweep's alone and goes when it goes.
 
 ``experiment.yaml`` is the folder's identity: it is written before the first run and
 kept through an interruption, so another experiment cannot run into a folder that holds
@@ -39,6 +41,20 @@ IDENTITY = "experiment.yaml"
 LOCK = ".rollsim.lock"
 AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY,
               "manifest.json")
+
+
+_held: set[int] = set()  # descriptors of the locks this process holds
+_forgets: list[bool] = []  # whether forked children are told to close them (registered once)
+
+
+def _forget_held() -> None:
+    """In a forked child: close the inherited lock descriptors (the parent keeps the lock)."""
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
 
 
 def _holder(fd: int) -> str:
@@ -88,6 +104,10 @@ def _flocked(out: Path) -> Iterator[None]:
         except FileNotFoundError:
             pass
         os.close(fd)
+    if not _forgets and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_forget_held)
+        _forgets.append(True)
+    _held.add(fd)
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
@@ -95,6 +115,7 @@ def _flocked(out: Path) -> Iterator[None]:
         yield
     finally:
         path.unlink(missing_ok=True)  # still locked: no one can take this file between the two lines
+        _held.discard(fd)
         os.close(fd)
 
 

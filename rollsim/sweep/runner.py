@@ -1,57 +1,53 @@
 """``run_experiment``: every configuration × replication of an experiment, saved as it finishes.
 
 Workers only compute (``run_one`` returns plain data and writes nothing, so a Dask worker
-needs no shared filesystem); this process saves each run atomically as it completes —
-its parquet files first, its JSON last, and a run is finished when its JSON is there.
-An interrupted sweep resumes without redoing finished runs. The tables of the results
-folder (``rollsim.sweep.results``) are then built from the saved runs alone, sorted by
-configuration and replication, so they are identical whatever the executor.
+needs no shared filesystem); this process saves each run atomically as it completes
+(``rollsim.sweep.store``), and a saved run is never run again. An interrupted sweep
+(Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without redoing finished runs.
+Runs go out largest first, small ones in batches (``rollsim.sweep.schedule``). The tables
+of the results folder are then built from the saved runs alone, sorted by configuration
+and replication, so they are identical whatever the executor and the order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.metadata
-import json
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterable
+import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 import yaml
 
-from rollsim.io.atomic import write_atomically, write_json, write_text
+from rollsim.io.atomic import write_json, write_text
 from rollsim.simulation import simulate
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep import executors
-from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
+from rollsim.sweep.interrupt import terminate_as_interrupt
+from rollsim.sweep.schedule import Packed, batches, largest_first, pack, run_cost, unpack
+from rollsim.sweep.store import RunOutput, finished, write_tables
+from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
-__all__ = ["run_experiment", "run_one", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
+__all__ = ["run_experiment", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
            "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
 
 POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether it is still there
 Progress = bool | None | Callable[[int, int], None]
-
-
-class RunOutput(NamedTuple):
-    """What a worker sends back for one run: plain data, no files."""
-
-    summary: dict[str, Any]
-    timeline: pd.DataFrame
-    downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
 
 
 @dataclass(frozen=True)
@@ -84,6 +80,23 @@ def run_one(scenario: Scenario, seed: int) -> RunOutput:
     return RunOutput(summary, result.timeline, downtime)
 
 
+def run_batch(jobs: Sequence[tuple[Scenario | Packed, int]]) -> tuple[list[RunOutput], Exception | None]:
+    """Simulate ``(scenario, seed)`` jobs one after another: the outputs of those done and,
+    if one failed, its error (the jobs after it are not run). A task of one job that fails
+    raises, as ``run_one`` does; a later job's error carries its traceback as a note.
+    """
+    outputs: list[RunOutput] = []
+    for scenario, seed in jobs:
+        try:
+            outputs.append(run_one(unpack(scenario), seed))
+        except Exception as exc:
+            if not outputs:
+                raise
+            exc.add_note("".join(traceback.format_exception(exc)).rstrip())
+            return outputs, exc
+    return outputs, None
+
+
 def _plain(value: Any) -> Any:
     """YAML-safe plain data: mappings, lists, str, int, float, bool, None."""
     if isinstance(value, dict):
@@ -114,39 +127,6 @@ def describe_experiment(experiment: Experiment) -> dict[str, Any]:
     })
 
 
-def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
-    """A run's timeline and downtime parquet files, and its JSON record."""
-    runs = out / RUNS
-    return runs / f"{run_id}.timeline.parquet", runs / f"{run_id}.downtime.parquet", runs / f"{run_id}.json"
-
-
-def _finished(out: Path, run_id: str) -> bool:
-    """A run is finished when its files exist and its summary has the keys this rollsim writes
-    (a run saved by an older rollsim, with other summary keys, is simulated again).
-    """
-    paths = _paths(out, run_id)
-    if not all(p.is_file() for p in paths):
-        return False
-    try:
-        summary = json.loads(paths[2].read_text(encoding="utf-8"))["summary"]
-    except (ValueError, KeyError, TypeError):
-        return False
-    return isinstance(summary, dict) and set(RUN_KEYS) <= set(summary)
-
-
-def _parquet(path: Path, frame: pd.DataFrame) -> None:
-    write_atomically(path, lambda f: frame.to_parquet(f, index=False), binary=True)
-
-
-def _save_run(out: Path, spec: RunSpec, output: RunOutput) -> None:
-    """Save one finished run: the parquet files first, the JSON (which marks it finished) last."""
-    timeline, downtime, record = _paths(out, spec.run_id)
-    _parquet(timeline, output.timeline)
-    _parquet(downtime, output.downtime)
-    write_json(record, {"run_id": spec.run_id, "config": spec.config, "label": spec.label, "params": spec.params,
-                        "replication": spec.replication, "seed": spec.seed, "summary": output.summary})
-
-
 def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[Any, Callable[[int, int], None]]:
     """A tqdm bar on stderr (on a terminal, unless ``progress`` says otherwise) and a callback."""
     callback = progress if callable(progress) else (lambda done, total: None)
@@ -165,9 +145,22 @@ def _lost(trouble: str, out: Path, saved: int, total: int) -> ExecutorLost:
     return ExecutorLost(f"{trouble}; {saved} of {total} runs saved in {out}; rerun to resume")
 
 
+def _tasks(experiment: Experiment, todo: list[RunSpec], backend: Backend) -> list[list[RunSpec]]:
+    """``todo`` largest first, in batches of small runs (one run per task in this process)."""
+    costs = {c.index: run_cost(c.scenario) for c in experiment.configurations}
+    ordered = largest_first(todo, lambda s: costs[s.config])
+    return [[s] for s in ordered] if backend.inline else batches(ordered, lambda s: costs[s.config], backend.workers)
+
+
+def _failed(spec: RunSpec, exc: BaseException, batch: int = 1) -> RunError:
+    within = f" (in a task of {batch} runs)" if batch > 1 else ""
+    return RunError(f"run {spec.run_id} ({spec.label}, replication {spec.replication}, "
+                    f"seed {spec.seed}) failed{within}: {exc or type(exc).__name__}")
+
+
 def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Backend,
            progress: Progress, reused: int, lost_after_s: float) -> None:
-    """Run ``todo`` on ``backend``, a few runs ahead of the workers, saving each as it completes.
+    """Run ``todo`` on ``backend``, a few tasks ahead of the workers, saving each run as its task completes.
 
     While it waits, it asks the backend every ``POLL_S`` whether it is still there; a
     trouble that lasts ``lost_after_s`` (a Dask scheduler unreachable, no Dask worker
@@ -175,16 +168,25 @@ def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Back
     backend is in trouble (Dask cancels every run when its scheduler goes).
     """
     scenarios = {c.index: c.scenario for c in experiment.configurations}
+    packed: dict[int, Packed] = {}  # each scenario pickled once, when first sent
+
+    def job(spec: RunSpec) -> tuple[Scenario | Packed, int]:
+        if backend.inline:
+            return scenarios[spec.config], spec.seed
+        if spec.config not in packed:
+            packed[spec.config] = pack(scenarios[spec.config])
+        return packed[spec.config], spec.seed
+
     window = 1 if backend.inline else max(2, 2 * backend.workers)
-    queue = iter(todo)
-    in_flight: dict[Future, RunSpec] = {}
+    queue = iter(_tasks(experiment, todo, backend))
+    in_flight: dict[Future, list[RunSpec]] = {}
     bar, callback = _progress(progress, len(todo), reused, experiment.name)
     done = 0
     trouble_since: float | None = None
     try:
         while True:
-            while len(in_flight) < window and (spec := next(queue, None)) is not None:
-                in_flight[backend.submit(run_one, scenarios[spec.config], spec.seed)] = spec
+            while len(in_flight) < window and (task := next(queue, None)) is not None:
+                in_flight[backend.submit(run_batch, [job(spec) for spec in task])] = task
             if not in_flight:
                 break
             completed, _ = wait(in_flight, timeout=POLL_S, return_when=FIRST_COMPLETED)
@@ -196,20 +198,22 @@ def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Back
                     raise _lost(f"{trouble} for {lost_after_s:g} s", out, reused + done, reused + len(todo))
                 continue
             trouble_since = None
-            for future in sorted(completed, key=lambda f: in_flight[f].run_id):
-                spec = in_flight.pop(future)
+            for future in sorted(completed, key=lambda f: in_flight[f][0].run_id):
+                task = in_flight.pop(future)
                 try:
-                    output = future.result()
+                    outputs, failure = future.result()
                 except (Exception, asyncio.CancelledError) as exc:
                     if (trouble := backend.trouble()) is not None:
                         raise _lost(trouble, out, reused + done, reused + len(todo)) from None
-                    raise RunError(f"run {spec.run_id} ({spec.label}, replication {spec.replication}, "
-                                   f"seed {spec.seed}) failed: {exc or type(exc).__name__}") from exc
-                _save_run(out, spec, output)
-                done += 1
-                if bar is not None:
-                    bar.update(1)
-                callback(done, len(todo))
+                    raise _failed(task[0], exc, len(task)) from exc
+                for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
+                    _save_run(out, spec, output)
+                    done += 1
+                    if bar is not None:
+                        bar.update(1)
+                    callback(done, len(todo))
+                if failure is not None:
+                    raise _failed(task[len(outputs)], failure) from failure
     except KeyboardInterrupt:
         for future in in_flight:
             future.cancel()
@@ -221,33 +225,6 @@ def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Back
     finally:
         if bar is not None:
             bar.close()
-
-
-def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list, list]:
-    records, timelines, downtimes = [], [], []
-    for s in specs:
-        timeline, downtime, record = _paths(out, s.run_id)
-        records.append(json.loads(record.read_text(encoding="utf-8")))
-        timelines.append((s.config, s.replication, pd.read_parquet(timeline)))
-        downtimes.append((s.config, s.replication, pd.read_parquet(downtime)))
-    return records, timelines, downtimes
-
-
-def _csv(path: Path, frame: pd.DataFrame) -> None:
-    write_atomically(path, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
-
-
-def _write_tables(experiment: Experiment, out: Path, specs: list[RunSpec]) -> None:
-    """runs.csv, summary.csv and the two parquet files, from the saved runs alone."""
-    records, timelines, downtimes = _read_runs(out, specs)
-    runs = runs_frame(records, experiment.swept)
-    _csv(out / "runs.csv", runs)
-    summary = summary_frame(runs, experiment.swept, experiment.slo)
-    _csv(out / "summary.csv", summary)
-    _csv(out / "summary_long.csv", summary_long(summary))
-    columns = list(timelines[0][2].columns) if timelines else []
-    _parquet(out / "timelines.parquet", stack_runs(timelines, columns))
-    _parquet(out / "downtime.parquet", stack_runs(downtimes, ["node", "downtime_s"]))
 
 
 def _dump_yaml(data: Any) -> str:
@@ -278,13 +255,14 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
     Raises ``ExecutorError`` (bad executor options, Dask missing or unreachable),
     ``ResultsError`` (``out_dir`` holds another experiment, ``force`` or not),
     ``FolderBusy`` (another sweep holds the folder), ``ExecutorLost`` (the Dask cluster
-    went away), ``RunError`` (a run raised) and, on Ctrl-C, ``RunInterrupted``; in every
-    case the finished runs stay saved.
+    went away), ``RunError`` (a run raised) and, on Ctrl-C or SIGTERM, ``RunInterrupted``;
+    in every case the finished runs stay saved. No more local workers start than there are
+    runs to do, and a single run goes in this process unless ``executor`` names one.
     """
     choose_executor(workers, executor, scheduler)  # bad options fail before any file is touched
     out = Path(out_dir)
     check_identity(out, experiment.name, force)  # before the folder is made or locked: nothing written
-    with locked(out):
+    with terminate_as_interrupt(), locked(out):
         check_identity(out, experiment.name, force)  # again, now that no one else can change it
         return _run_locked(experiment, out, workers, executor, scheduler, force, progress,
                            executors.LOST_AFTER_S if lost_after_s is None else lost_after_s)
@@ -296,7 +274,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     if force:
         clear(out)
     specs = experiment.runs()
-    todo = [s for s in specs if not _finished(out, s.run_id)]
+    todo = [s for s in specs if not finished(out, s.run_id)]
     resolved = _dump_yaml(describe_experiment(experiment))
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and current and all((out / name).is_file() for name in AGGREGATES):
@@ -305,12 +283,12 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
     if todo:
-        with open_executor(workers, executor, scheduler) as backend:
+        with open_executor(workers, executor, scheduler, runs=len(todo)) as backend:
             name, n_workers = backend.name, backend.workers
             write_text(out / IDENTITY, resolved)  # the folder's identity, before the first run
             (out / RUNS).mkdir(parents=True, exist_ok=True)
             _sweep(experiment, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
-    _write_tables(experiment, out, specs)
+    write_tables(experiment, out, specs)
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished

@@ -1,0 +1,92 @@
+"""A results folder's runs: where each is saved, whether it is finished, and the tables built from them.
+
+This process saves each run atomically as it completes — its parquet files first, its
+JSON last, and a run is finished when its JSON is there (with the summary keys this
+rollsim writes). The tables (runs.csv, summary.csv, summary_long.csv and the two parquet
+files) are built from the saved runs alone, in the experiment's order of configuration
+and replication, so they are identical whatever executor ran the runs, in whatever order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from rollsim.io.atomic import write_atomically, write_json
+from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
+from rollsim.sweep.experiment import Experiment, RunSpec
+from rollsim.sweep.folder import RUNS
+
+__all__ = ["RunOutput", "finished", "save_run", "write_tables"]
+
+
+class RunOutput(NamedTuple):
+    """What a worker sends back for one run: plain data, no files."""
+
+    summary: dict[str, Any]
+    timeline: pd.DataFrame
+    downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
+
+
+def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
+    """A run's timeline and downtime parquet files, and its JSON record."""
+    runs = out / RUNS
+    return runs / f"{run_id}.timeline.parquet", runs / f"{run_id}.downtime.parquet", runs / f"{run_id}.json"
+
+
+def finished(out: Path, run_id: str) -> bool:
+    """A run is finished when its files exist and its summary has the keys this rollsim writes
+    (a run saved by an older rollsim, with other summary keys, is simulated again).
+    """
+    paths = _paths(out, run_id)
+    if not all(p.is_file() for p in paths):
+        return False
+    try:
+        summary = json.loads(paths[2].read_text(encoding="utf-8"))["summary"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(summary, dict) and set(RUN_KEYS) <= set(summary)
+
+
+def _parquet(path: Path, frame: pd.DataFrame) -> None:
+    write_atomically(path, lambda f: frame.to_parquet(f, index=False), binary=True)
+
+
+def save_run(out: Path, spec: RunSpec, output: RunOutput) -> None:
+    """Save one finished run: the parquet files first, the JSON (which marks it finished) last."""
+    timeline, downtime, record = _paths(out, spec.run_id)
+    _parquet(timeline, output.timeline)
+    _parquet(downtime, output.downtime)
+    write_json(record, {"run_id": spec.run_id, "config": spec.config, "label": spec.label, "params": spec.params,
+                        "replication": spec.replication, "seed": spec.seed, "summary": output.summary})
+
+
+def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list, list]:
+    records, timelines, downtimes = [], [], []
+    for s in specs:
+        timeline, downtime, record = _paths(out, s.run_id)
+        records.append(json.loads(record.read_text(encoding="utf-8")))
+        timelines.append((s.config, s.replication, pd.read_parquet(timeline)))
+        downtimes.append((s.config, s.replication, pd.read_parquet(downtime)))
+    return records, timelines, downtimes
+
+
+def _csv(path: Path, frame: pd.DataFrame) -> None:
+    write_atomically(path, lambda f: frame.to_csv(f, index=False, lineterminator="\n"))
+
+
+def write_tables(experiment: Experiment, out: Path, specs: list[RunSpec]) -> None:
+    """runs.csv, summary.csv and the two parquet files, from the saved runs alone."""
+    records, timelines, downtimes = _read_runs(out, specs)
+    runs = runs_frame(records, experiment.swept)
+    _csv(out / "runs.csv", runs)
+    summary = summary_frame(runs, experiment.swept, experiment.slo)
+    _csv(out / "summary.csv", summary)
+    _csv(out / "summary_long.csv", summary_long(summary))
+    columns = list(timelines[0][2].columns) if timelines else []
+    _parquet(out / "timelines.parquet", stack_runs(timelines, columns))
+    _parquet(out / "downtime.parquet", stack_runs(downtimes, ["node", "downtime_s"]))
