@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from rollsim.cluster.apiserver import ApiServer
-from rollsim.cluster.scheduling import PodRequests
+from rollsim.cluster.scheduling import PodRequests, requested
 from rollsim.controller.pods import Pod
 from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement, add_daemon_pod_tolerations
 
@@ -66,12 +66,7 @@ def admission_failure(node: Node, others: Iterable[PodRequests], pod: PodRequest
     the kubelet has admitted, or None. ``utilization`` is the share of allocatable CPU and
     memory other workloads request.
     """
-    cpu = memory = 0
-    ports: set[int] = set()
-    for other in others:
-        cpu += other.cpu_millis
-        memory += other.memory_bytes
-        ports.update(other.host_ports)
+    cpu, memory, ports = requested(others)
     for reason, allocatable, used, request in ((OUT_OF_CPU, node.allocatable_cpu_millis, cpu, pod.cpu_millis),
                                                (OUT_OF_MEMORY, node.allocatable_memory_bytes, memory,
                                                 pod.memory_bytes)):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rollsim.spec.node import Node
 
-__all__ = ["PodRequests", "unschedulable_reason", "scheduler_backoff", "NODE_PORTS_REASON"]
+__all__ = ["PodRequests", "requested", "unschedulable_reason", "scheduler_backoff", "NODE_PORTS_REASON"]
 
 NODE_PORTS_REASON = "node(s) didn't have free ports for the requested pod ports"  # the NodePorts filter's
 
@@ -35,18 +35,26 @@ class PodRequests:
         return bool(self.cpu_millis or self.memory_bytes or self.host_ports)
 
 
+def requested(pods: Iterable[PodRequests]) -> tuple[int, int, set[int]]:
+    """The CPU (millicores), memory (bytes) and host ports ``pods`` request together: what
+    ``NodeResourcesFit`` and ``NodePorts`` (and the kubelet's ``generalFilter``) count as used.
+    """
+    cpu = memory = 0
+    ports: set[int] = set()
+    for other in pods:
+        cpu += other.cpu_millis
+        memory += other.memory_bytes
+        ports.update(other.host_ports)
+    return cpu, memory, ports
+
+
 def unschedulable_reason(
     node: Node, bound: Iterable[PodRequests], pod: PodRequests, utilization: float = 0.0,
 ) -> str | None:
     """``None`` if ``pod`` fits beside the ``bound`` daemon pods already on ``node`` (of any
     DaemonSet, terminating ones included), else the scheduler's reason.
     """
-    cpu = memory = 0
-    ports: set[int] = set()
-    for other in bound:
-        cpu += other.cpu_millis
-        memory += other.memory_bytes
-        ports.update(other.host_ports)
+    cpu, memory, ports = requested(bound)
     if ports.intersection(pod.host_ports):
         return NODE_PORTS_REASON
     for name, allocatable, used, request in (("cpu", node.allocatable_cpu_millis, cpu, pod.cpu_millis),
