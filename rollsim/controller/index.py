@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter, truth
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -38,8 +39,9 @@ SETS = {
 }
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
-_TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
-_SET_ITEMS = _SET_FIELDS
+_SET_NAMES = tuple(SETS)
+_totals_of = itemgetter(*_TOTAL_FIELDS)  # a class's counts, in TOTALS order, read in one C call
+_members_of = itemgetter(*(i for _, i in _SET_FIELDS))  # what puts a node in each set, in SETS order
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -199,20 +201,22 @@ class NodeIndex:
         new = self._classify(node)
         if new != old:
             self.version += 1
-            totals = self.aggregate.totals
-            new_counts, old_counts = _counts(new), _counts(old)
-            for name, i in _TOTAL_ITEMS:
-                delta = new_counts[i] - old_counts[i]
-                if delta:
-                    totals[name] += delta
-            sets = self.aggregate.sets
-            for name, i in _SET_ITEMS:
-                now_in = not not new[i]
-                if (not old[i]) is now_in:  # membership changed
-                    if now_in:
-                        sets[name].add(node)
-                    else:
-                        sets[name].discard(node)
+            new_counts, old_counts = _totals_of(new), _totals_of(old)
+            if new_counts != old_counts:  # only the counts that moved are touched
+                totals = self.aggregate.totals
+                for name, n, o in zip(TOTALS, new_counts, old_counts):
+                    if n != o:
+                        totals[name] += n - o
+            new_in = tuple(map(truth, _members_of(new)))
+            old_in = tuple(map(truth, _members_of(old)))
+            if new_in != old_in:  # membership changed in some set
+                sets = self.aggregate.sets
+                for name, now_in, was_in in zip(_SET_NAMES, new_in, old_in):
+                    if now_in is not was_in:
+                        if now_in:
+                            sets[name].add(node)
+                        else:
+                            sets[name].discard(node)
             if new is EMPTY:
                 classes.pop(node, None)
             else:
