@@ -42,6 +42,15 @@ _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
 _SET_NAMES = tuple(SETS)
 _totals_of = itemgetter(*_TOTAL_FIELDS)  # a class's counts, in TOTALS order, read in one C call
 _members_of = itemgetter(*(i for _, i in _SET_FIELDS))  # what puts a node in each set, in SETS order
+_Shape = tuple[tuple[int, ...], tuple[bool, ...]]
+
+
+def _shape(cls: NodeClass) -> _Shape:
+    """What a class adds to the aggregate: its counts (TOTALS order) and set memberships (SETS order)."""
+    return _totals_of(cls), tuple(map(truth, _members_of(cls)))
+
+
+_EMPTY_SHAPE = _shape(EMPTY)
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -156,7 +165,8 @@ class NodeIndex:
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
+    __slots__ = ("_classify", "_rank", "_classes", "_shapes", "_dirty", "_timers", "aggregate", "inclusive",
+                 "version")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
@@ -164,6 +174,7 @@ class NodeIndex:
         self._classify = classify
         self._rank = rank
         self._classes: dict[int, NodeClass] = {}
+        self._shapes: dict[int, _Shape] = {}  # each classed node's counts and set memberships
         self._dirty: set[int] = set()
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
@@ -197,18 +208,17 @@ class NodeIndex:
 
     def _reclassify(self, node: int) -> None:
         classes = self._classes
-        old = classes.get(node, EMPTY)
         new = self._classify(node)
-        if new != old:
+        if new != classes.get(node, EMPTY):
             self.version += 1
-            new_counts, old_counts = _totals_of(new), _totals_of(old)
+            shapes = self._shapes
+            new_counts, new_in = shape = _shape(new)
+            old_counts, old_in = shapes.get(node, _EMPTY_SHAPE)
             if new_counts != old_counts:  # only the counts that moved are touched
                 totals = self.aggregate.totals
                 for name, n, o in zip(TOTALS, new_counts, old_counts):
                     if n != o:
                         totals[name] += n - o
-            new_in = tuple(map(truth, _members_of(new)))
-            old_in = tuple(map(truth, _members_of(old)))
             if new_in != old_in:  # membership changed in some set
                 sets = self.aggregate.sets
                 for name, now_in, was_in in zip(_SET_NAMES, new_in, old_in):
@@ -218,8 +228,8 @@ class NodeIndex:
                         else:
                             sets[name].discard(node)
             if new is EMPTY:
-                classes.pop(node, None)
+                del classes[node], shapes[node]
             else:
-                classes[node] = new
+                classes[node], shapes[node] = new, shape
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))
