@@ -173,14 +173,15 @@ class NodeIndex:
         self.version = 0  # counts the changes of any node's class: the aggregate is the same while it is
         self._classify = classify
         self._rank = rank
-        self._classes: dict[int, NodeClass] = {}
-        self._shapes: dict[int, _Shape] = {}  # each classed node's counts and set memberships
+        # by node id (ids are dense): each node's class, and its counts and set memberships
+        self._classes: list[NodeClass] = []
+        self._shapes: list[_Shape] = []
         self._dirty: set[int] = set()
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
             dict.fromkeys(TOTALS, 0),
             {s: RankedSet(rank) for s in SETS},
-            lambda n: self._classes.get(n, EMPTY),
+            self._class_of,
         )
 
     def mark(self, node: int) -> None:
@@ -206,14 +207,22 @@ class NodeIndex:
                 self._reclassify(node)
         return self.aggregate
 
+    def _class_of(self, node: int) -> NodeClass:
+        classes = self._classes
+        return classes[node] if node < len(classes) else EMPTY
+
     def _reclassify(self, node: int) -> None:
         classes = self._classes
+        if node >= len(classes):  # a node added since: room for it (and any before it)
+            grow = node + 1 - len(classes)
+            classes.extend([EMPTY] * grow)
+            self._shapes.extend([_EMPTY_SHAPE] * grow)
         new = self._classify(node)
-        if new != classes.get(node, EMPTY):
+        if new != classes[node]:
             self.version += 1
             shapes = self._shapes
-            new_counts, new_in = shape = _shape(new)
-            old_counts, old_in = shapes.get(node, _EMPTY_SHAPE)
+            new_counts, new_in = shape = _totals_of(new), tuple(map(truth, _members_of(new)))  # _shape(new)
+            old_counts, old_in = shapes[node]
             if new_counts != old_counts:  # only the counts that moved are touched
                 totals = self.aggregate.totals
                 for name, n, o in zip(TOTALS, new_counts, old_counts):
@@ -227,9 +236,6 @@ class NodeIndex:
                             sets[name].add(node)
                         else:
                             sets[name].discard(node)
-            if new is EMPTY:
-                del classes[node], shapes[node]
-            else:
-                classes[node], shapes[node] = new, shape
+            classes[node], shapes[node] = new, shape
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))
