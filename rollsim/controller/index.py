@@ -14,7 +14,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter, truth
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -39,18 +38,7 @@ SETS = {
 }
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
-_SET_NAMES = tuple(SETS)
-_totals_of = itemgetter(*_TOTAL_FIELDS)  # a class's counts, in TOTALS order, read in one C call
-_members_of = itemgetter(*(i for _, i in _SET_FIELDS))  # what puts a node in each set, in SETS order
-_Shape = tuple[tuple[int, ...], tuple[bool, ...]]
-
-
-def _shape(cls: NodeClass) -> _Shape:
-    """What a class adds to the aggregate: its counts (TOTALS order) and set memberships (SETS order)."""
-    return _totals_of(cls), tuple(map(truth, _members_of(cls)))
-
-
-_EMPTY_SHAPE = _shape(EMPTY)
+_TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -165,17 +153,14 @@ class NodeIndex:
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_shapes", "_dirty", "_timers", "aggregate", "inclusive",
-                 "version")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
         self.version = 0  # counts the changes of any node's class: the aggregate is the same while it is
         self._classify = classify
         self._rank = rank
-        # by node id (ids are dense): each node's class, and its counts and set memberships
-        self._classes: list[NodeClass] = []
-        self._shapes: list[_Shape] = []
+        self._classes: list[NodeClass] = []  # by node id (ids are dense; a list is faster than a dict)
         self._dirty: set[int] = set()
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
@@ -214,28 +199,26 @@ class NodeIndex:
     def _reclassify(self, node: int) -> None:
         classes = self._classes
         if node >= len(classes):  # a node added since: room for it (and any before it)
-            grow = node + 1 - len(classes)
-            classes.extend([EMPTY] * grow)
-            self._shapes.extend([_EMPTY_SHAPE] * grow)
+            classes.extend([EMPTY] * (node + 1 - len(classes)))
+        old = classes[node]
         new = self._classify(node)
-        if new != classes[node]:
+        if new != old:
             self.version += 1
-            shapes = self._shapes
-            new_counts, new_in = shape = _totals_of(new), tuple(map(truth, _members_of(new)))  # _shape(new)
-            old_counts, old_in = shapes[node]
-            if new_counts != old_counts:  # only the counts that moved are touched
-                totals = self.aggregate.totals
-                for name, n, o in zip(TOTALS, new_counts, old_counts):
-                    if n != o:
-                        totals[name] += n - o
-            if new_in != old_in:  # membership changed in some set
-                sets = self.aggregate.sets
-                for name, now_in, was_in in zip(_SET_NAMES, new_in, old_in):
-                    if now_in is not was_in:
-                        if now_in:
-                            sets[name].add(node)
-                        else:
-                            sets[name].discard(node)
-            classes[node], shapes[node] = new, shape
+            new_fields: tuple[Any, ...] = new  # read by position: faster than by name in the hot loop
+            old_fields: tuple[Any, ...] = old
+            totals = self.aggregate.totals
+            for name, i in _TOTAL_ITEMS:
+                delta = new_fields[i] - old_fields[i]
+                if delta:
+                    totals[name] += delta
+            sets = self.aggregate.sets
+            for name, i in _SET_FIELDS:
+                now_in = not not new_fields[i]
+                if (not old_fields[i]) is now_in:  # membership changed
+                    if now_in:
+                        sets[name].add(node)
+                    else:
+                        sets[name].discard(node)
+            classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))
