@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -55,6 +55,7 @@ class Sampler(partial[float]):
     block: int
 
     def __new__(cls, dist: Distribution, rng: np.random.Generator, block: int = 1024) -> Sampler:
+        """A sampler of ``dist`` drawing from ``rng``, ``block`` draws at a time."""
         sampler = super().__new__(cls, next, chain.from_iterable(_blocks(dist, rng, block)))
         sampler.dist, sampler.rng, sampler.block = dist, rng, block
         return sampler
@@ -183,8 +184,8 @@ class Kubelet:
         """The scheduler: FIFO at its throughput, then its latency; Pending with back-off while
         the pod does not fit. Returns whether the pod was bound.
         """
-        env = self.env
-        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
+        env = self.env  # read as env._now below: the clock without its property
+        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env._now) - env._now
         yield queued + rt.schedule()
         attempts = 0
         checks_fit = rt.requests.any
@@ -195,7 +196,7 @@ class Kubelet:
         rt.unschedulable.discard(pod.uid)
         if self._gone(pod):
             return False
-        pod.scheduled, pod.scheduled_at = True, env.now
+        pod.scheduled, pod.scheduled_at = True, env._now
         self.api.pod_status_changed(pod)
         return True
 
@@ -225,17 +226,17 @@ class Kubelet:
         if self.registry is None or not rt.image.modelled:
             pull = rt.pull()
             yield pull + start  # one event: nothing else happens when the pull ends
-            pulled_at = env.now - start
+            pulled_at = env._now - start
         else:
             pull = yield from self._pull_from_registry(pod, rt)
-            pulled_at = env.now
+            pulled_at = env._now
             yield start
         if self._gone(pod):
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
             rt.pulls.append((pulled_at - pull, pulled_at))
-        pod.pulled_at, pod.started_at = pulled_at, env.now
+        pod.pulled_at, pod.started_at = pulled_at, env._now
         api.pod_status_changed(pod)
         if fault == NEVER_READY:
             return
@@ -248,7 +249,7 @@ class Kubelet:
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds
         if min_ready > 0:
-            yield max(0.0, pod.ready_since + min_ready - env.now)
+            yield max(0.0, pod.ready_since + min_ready - env._now)
             if not self._gone(pod):
                 api.pod_became_available(pod)
 
