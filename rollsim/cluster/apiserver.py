@@ -101,8 +101,9 @@ class ApiServer:
         return self.resource_version
 
     def _publish(self, kind: str, pod: Pod) -> None:
-        if kind != AVAILABLE:
-            pod.resource_version = self._next_version()
+        if kind != AVAILABLE:  # _next_version, inline: every pod event passes here
+            self.resource_version += 1
+            pod.resource_version = self.resource_version
         for watcher in self._owned[pod.owner]:
             watcher(kind, pod)
         for watcher in self._everyone:
