@@ -54,7 +54,8 @@ class WorkQueue:
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
-            self.add(key)
+            if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
+                self.add(key)
         elif not self.dedup:
             call_later(self.env, delay, self.add, key)
         else:
