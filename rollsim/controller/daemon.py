@@ -122,12 +122,15 @@ class DaemonSetController:
 
     # -- the DaemonSet spec ---------------------------------------------------------------
 
-    def _spec_changed(self) -> None:
-        """Any spec change: eligibility and classes of every node may differ."""
+    def _spec_changed(self, placement: bool = True) -> None:
+        """Any spec change: the classes of every node may differ, and their eligibility when the
+        ``placement`` changed (the node handlers keep it current otherwise).
+        """
         self.generation += 1
-        eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
-        self.should_run = [run for run, _ in eligibility]
-        self.should_continue = [keep for _, keep in eligibility]
+        if placement:
+            eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
+            self.should_run = [run for run, _ in eligibility]
+            self.should_continue = [keep for _, keep in eligibility]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
         self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
@@ -147,17 +150,17 @@ class DaemonSetController:
         self.revision = self.revision + 1 if revision is None else revision
         if placement is not None:
             self.placement = placement
-        self._spec_changed()
+        self._spec_changed(placement=placement is not None)
 
     def set_update_strategy(self, strategy: UpdateStrategy) -> None:
         """The DaemonSet's ``spec.updateStrategy`` changed (``updateDaemonset``)."""
         self.strategy = strategy
-        self._spec_changed()
+        self._spec_changed(placement=False)
 
     def set_min_ready_seconds(self, seconds: float) -> None:
         """The DaemonSet's ``spec.minReadySeconds`` changed (``updateDaemonset``)."""
         self.min_ready_seconds = float(seconds)
-        self._spec_changed()
+        self._spec_changed(placement=False)
 
     def add_node_slot(self, node: Node, exists: bool = True) -> int:
         """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
