@@ -17,10 +17,7 @@ one per wait, started where a SimPy process would start: no ``Process`` and no g
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import chain
 
 import numpy as np
 import simpy
@@ -29,42 +26,17 @@ from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
+from rollsim.cluster.sampler import Sampler
 from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
-from rollsim.spec.distributions import Distribution
 from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, REJECTED, NewPodFaults, kubelet_backoff
 from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
 from rollsim.spec.streams import Streams
 
 __all__ = ["Sampler", "readiness_delay", "ready_after", "PodRuntime", "Kubelet"]
-
-
-class Sampler(partial[float]):
-    """Draws from one distribution with its own stream, a block at a time (one numpy call per block).
-
-    Calling it is ``next`` on a chain of the blocks: a call in C, without a Python frame, except
-    the one in 1,024 that draws the next block (then, not before: the stream is read at the
-    same moments as when each call checked whether its block was used up).
-    """
-
-    dist: Distribution
-    rng: np.random.Generator
-    block: int
-
-    def __new__(cls, dist: Distribution, rng: np.random.Generator, block: int = 1024) -> Sampler:
-        """A sampler of ``dist`` drawing from ``rng``, ``block`` draws at a time."""
-        sampler = super().__new__(cls, next, chain.from_iterable(_blocks(dist, rng, block)))
-        sampler.dist, sampler.rng, sampler.block = dist, rng, block
-        return sampler
-
-
-def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[list[float]]:
-    """Blocks of draws, each drawn when the one before is used up."""
-    while True:
-        yield np.asarray(dist.sample(rng, block), dtype=float).tolist()
 
 
 def ready_after(app_ready: float, probe: ReadinessProbe) -> float:
