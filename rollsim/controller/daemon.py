@@ -116,6 +116,7 @@ class DaemonSetController:
         self._surge = False
         self._now = 0.0
         self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
+        self._status_key: tuple[int, int, int] | None = None  # (version, generation, observed) of ``status``
         self._wrote_pods = False
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
@@ -386,11 +387,17 @@ class DaemonSetController:
 
     def _update_status(self, observed: bool) -> Generator[float, None, None]:
         """Mirrors ``updateDaemonSetStatus``: write only on change; re-check minReadySeconds."""
-        status = daemonset_status(self.aggregate())
-        status["observed_generation"] = (
-            self.generation if observed else self.status.get("observed_generation", 0)
-        )
+        agg = self.aggregate()
+        observed_generation = self.generation if observed else self.status.get("observed_generation", 0)
+        # the counts change only with some node's class (the index's version): same key, same status
+        key = None if self.reference else (self.index.version, self.generation, observed_generation)
+        if key is not None and key == self._status_key:
+            self._requeue_for_availability(self.status)
+            return
+        status = daemonset_status(agg)
+        status["observed_generation"] = observed_generation
         status["generation"] = self.generation
+        self._status_key = key
         if status != self.status:
             self.status = status
             finished = self.pod_control.write_status(dict(status))
