@@ -207,7 +207,7 @@ class _Worker:
                 self.counters["sync_errors"][key] += 1
             queue.add_rate_limited(key)
         queue.done(key)
-        self._next()
+        queue.get_then(self._sync)  # _next, inline: once per sync
 
 
 def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:

@@ -93,8 +93,11 @@ class KubeletAdmission:
 
     def reject_reason(self, pod: Pod, placement: PodPlacement) -> str | None:
         """Why the kubelet would not admit ``pod`` now, or None."""
-        reason = admission_failure(self.api.nodes.nodes[pod.node], active_requests(self.api, self.runtimes, pod),
-                                   self.runtimes[pod.owner].requests, placement, self.utilization)
+        node, requests = self.api.nodes.nodes[pod.node], self.runtimes[pod.owner].requests
+        if not (requests.any or placement.node_selector or node.taints):
+            return None  # no filter of generalFilter can fail: nothing requested, selected or tainted
+        reason = admission_failure(node, active_requests(self.api, self.runtimes, pod), requests, placement,
+                                   self.utilization)
         if reason is not None:
             self.rejected[reason] += 1
         return reason

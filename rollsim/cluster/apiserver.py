@@ -93,15 +93,17 @@ class ApiServer:
 
     def timestamp(self) -> float:
         """Now, as a ``metav1.Time`` written to an object holds it."""
-        return float(math.floor(self.env.now)) if self.whole_seconds else self.env.now
+        now = self.env._now  # without the property: read on every write
+        return float(math.floor(now)) if self.whole_seconds else now
 
     def _next_version(self) -> int:
         self.resource_version += 1
         return self.resource_version
 
     def _publish(self, kind: str, pod: Pod) -> None:
-        if kind != AVAILABLE:
-            pod.resource_version = self._next_version()
+        if kind != AVAILABLE:  # _next_version, inline: every pod event passes here
+            self.resource_version += 1
+            pod.resource_version = self.resource_version
         for watcher in self._owned[pod.owner]:
             watcher(kind, pod)
         for watcher in self._everyone:
@@ -206,7 +208,7 @@ class ApiPodControl:
     def _at(self, action: Callable[[], object]) -> float:
         """Take a token, then do ``action`` once the call's latency has passed; returns when."""
         self.writes += 1
-        now = self.env.now
+        now = self.env._now
         if self.bucket is None:
             action()
             return now

@@ -90,7 +90,7 @@ class Informer:
         if self.node_delay is None:
             self._node_event(kind, node_id, node)
             return
-        now = self.env.now
+        now = self.env._now
         self._node_due = due = max(now + self.node_delay(), self._node_due)
         call_later(self.env, due - now, self._node_event, kind, node_id, node)
 
@@ -117,7 +117,7 @@ class Informer:
         if self.delay is None:
             self._deliver(kind, snapshot)
             return
-        now = self.env.now
+        now = self.env._now
         due = now + self.delay()
         queue = self._pending.get(pod.uid)
         if queue is None:  # nothing of this pod in flight (the usual case)

@@ -10,14 +10,13 @@ every pod in the API server, so the pods of all DaemonSets share the scheduler's
 each node's allocatable resources and host ports, and the image registry's bandwidth. Each
 DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
 
-Each pod's start-up and termination is a generator that yields the seconds it waits, run by
-``rollsim.cluster.timers.run_steps`` where a SimPy process would run (no ``Process`` per pod).
+Each pod's start-up and termination is a chain of scheduled calls (``rollsim.cluster.timers``),
+one per wait, started where a SimPy process would start: no ``Process`` and no generator per pod.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,37 +26,17 @@ from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.registry import Registry
+from rollsim.cluster.sampler import Sampler
 from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
-from rollsim.cluster.timers import Steps, run_steps
+from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
-from rollsim.spec.distributions import Distribution
 from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, REJECTED, NewPodFaults, kubelet_backoff
 from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
 from rollsim.spec.streams import Streams
 
 __all__ = ["Sampler", "readiness_delay", "ready_after", "PodRuntime", "Kubelet"]
-
-
-class Sampler:
-    """Draws from one distribution with its own stream, a block at a time (one numpy call per block)."""
-
-    __slots__ = ("dist", "rng", "block", "_buf", "_pos")
-
-    def __init__(self, dist: Distribution, rng: np.random.Generator, block: int = 1024) -> None:
-        self.dist, self.rng, self.block = dist, rng, block
-        self._buf: list[float] = []
-        self._pos = 0
-
-    def __call__(self) -> float:
-        """The next draw of the distribution, refilling the block when it runs out."""
-        if self._pos >= len(self._buf):
-            self._buf = np.asarray(self.dist.sample(self.rng, self.block), dtype=float).tolist()
-            self._pos = 0
-        value = self._buf[self._pos]
-        self._pos += 1
-        return value
 
 
 def ready_after(app_ready: float, probe: ReadinessProbe) -> float:
@@ -152,10 +131,10 @@ class Kubelet:
     def _pod_changed(self, kind: str, pod: Pod) -> None:
         """The kubelet's pod watch: start a pod bound here, stop one being deleted."""
         if kind == ADDED:
-            run_steps(self.env, self._start_up(pod, self.runtimes[pod.owner]))
+            call_soon(self.env, self._start_up, pod, self.runtimes[pod.owner])  # where a process would start
         elif kind == MODIFIED and pod.deleting and pod.uid not in self._stopping:
             self._stopping.add(pod.uid)
-            run_steps(self.env, self._terminate(pod, self.runtimes[pod.owner]))
+            call_soon(self.env, self._terminate, pod, self.runtimes[pod.owner])
         elif kind == DELETED:
             self._stopping.discard(pod.uid)
 
@@ -173,112 +152,140 @@ class Kubelet:
         bound = active_requests(self.api, self.runtimes, pod)
         return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
 
-    def _bind(self, pod: Pod, rt: PodRuntime) -> Generator[float | simpy.Event, object, bool]:
-        """The scheduler: FIFO at its throughput, then its latency; Pending with back-off while
-        the pod does not fit. Returns whether the pod was bound.
-        """
-        env = self.env
-        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(env.now) - env.now
-        yield queued + rt.schedule()
-        attempts = 0
-        checks_fit = rt.requests.any
-        while checks_fit and not self._gone(pod) and self.unschedulable(pod, rt):  # Pending, retried
-            attempts += 1
-            rt.unschedulable.add(pod.uid)
-            yield scheduler_backoff(attempts)
-        rt.unschedulable.discard(pod.uid)
-        if self._gone(pod):
-            return False
-        pod.scheduled, pod.scheduled_at = True, env.now
-        self.api.pod_status_changed(pod)
-        return True
+    # Each pod's start-up and termination is a chain of scheduled calls, one per wait: each
+    # call_later below is where the generator this replaced yielded (same delay, drawn at the
+    # same moment), so the events and the draws are the same as theirs.
 
-    def _start_up(self, pod: Pod, rt: PodRuntime) -> Steps:
-        env, api = self.env, self.api
+    def _start_up(self, pod: Pod, rt: PodRuntime) -> None:
+        """The scheduler takes the pod: FIFO at its throughput, then its latency (``_bind`` next)."""
         if self._gone(pod):
             return  # no kubelet to start it
-        if not (yield from self._bind(pod, rt)):
+        now = self.env._now  # the clock without its property
+        queued = 0.0 if self.scheduler is None else self.scheduler.reserve(now) - now
+        call_later(self.env, queued + rt.schedule(), self._bind, pod, rt, 0)
+
+    def _bind(self, pod: Pod, rt: PodRuntime, attempts: int) -> None:
+        """The scheduler binds the pod, or keeps it Pending with back-off while it does not fit;
+        then the kubelet admits it (``_admit``).
+        """
+        if rt.requests.any and not self._gone(pod) and self.unschedulable(pod, rt):  # Pending, retried
+            rt.unschedulable.add(pod.uid)
+            call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
             return
+        rt.unschedulable.discard(pod.uid)
+        if self._gone(pod):
+            return
+        pod.scheduled, pod.scheduled_at = True, self.env._now
+        self.api.pod_status_changed(pod)
+        self._admit(pod, rt)
+
+    def _admit(self, pod: Pod, rt: PodRuntime) -> None:
+        """``HandlePodAdditions``: the kubelet's admission (``canAdmitPod``, rollsim.cluster.admission)
+        rejects it (phase Failed), or the image pull starts.
+        """
         fault = rt.fault(pod)
-        # the kubelet's admission (canAdmitPod, rollsim.cluster.admission) rejects it: phase Failed
         if fault == REJECTED or self.admission.reject_reason(pod, rt.ds.placement) is not None:
             pod.phase = FAILED
-            api.pod_status_changed(pod)
+            self.api.pod_status_changed(pod)
+        elif fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
+            call_later(self.env, rt.pull(), self._pull_failed, pod, rt, 0)
+        else:
+            self._pull(pod, rt, fault)
+
+    def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
+        """A pull failed (ErrImagePull): the image pull back-off, then the next attempt."""
+        if self._gone(pod):
             return
-        failures = 0
-        while fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
-            yield rt.pull()
-            failures += 1
-            if not self._gone(pod):
-                api.pod_status_changed(pod)
-                yield kubelet_backoff(failures)
-            if self._gone(pod):
-                return
+        self.api.pod_status_changed(pod)
+        call_later(self.env, kubelet_backoff(failures + 1), self._pull_again, pod, rt, failures + 1)
+
+    def _pull_again(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
+        if not self._gone(pod):
+            call_later(self.env, rt.pull(), self._pull_failed, pod, rt, failures)
+
+    def _pull(self, pod: Pod, rt: PodRuntime, fault: str) -> None:
+        """The image pull, then the container start (``_started``)."""
         start = rt.start()
-        pull: float | None
         if self.registry is None or not rt.image.modelled:
             pull = rt.pull()
-            yield pull + start  # one event: nothing else happens when the pull ends
-            pulled_at = env.now - start
-        else:
-            pull = yield from self._pull_from_registry(pod, rt)
-            pulled_at = env.now
-            yield start
+            # one event: nothing else happens when the pull ends
+            call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
+            return
+        cached = rt.cached[pod.node]
+        if cached and rt.image.pull_policy == IF_NOT_PRESENT:  # no registry at all
+            call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
+            return
+        size = 0.0 if cached or rt.image.size_bytes is None else rt.image.size_bytes
+        pulling = self.registry.pull(size, rt.image.node_bandwidth)  # the pull under contention
+
+        def pulled(event: simpy.Event) -> None:
+            rt.bytes_pulled += size
+            duration = float(event._value)  # the pull event's value is its duration
+            call_later(self.env, start, self._started, pod, rt, fault, duration, self.env._now)
+
+        if pulling.callbacks is not None:
+            pulling.callbacks.append(pulled)
+        else:  # already processed: go on at once
+            pulled(pulling)
+
+    def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
+        self._started(pod, rt, fault, pull, self.env._now - start)
+
+    def _started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float | None, pulled_at: float) -> None:
+        """The container started (phase Running); then Ready once the probe passes (``_ready``)."""
         if self._gone(pod):
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
             rt.pulls.append((pulled_at - pull, pulled_at))
-        pod.pulled_at, pod.started_at = pulled_at, env.now
-        api.pod_status_changed(pod)
+        pod.pulled_at, pod.started_at = pulled_at, self.env._now
+        self.api.pod_status_changed(pod)
         if fault == NEVER_READY:
             return
-        if fault == CRASHLOOP and not (yield from self._crash_loop(pod, rt, failures)):
+        if fault == CRASHLOOP:
+            call_later(self.env, rt.faults.crash_after, self._crashed, pod, rt, 0)
             return
-        yield ready_after(rt.ready(), rt.ds.readiness_probe)
+        call_later(self.env, ready_after(rt.ready(), rt.ds.readiness_probe), self._ready, pod, rt)
+
+    def _ready(self, pod: Pod, rt: PodRuntime) -> None:
+        """The readiness probe passed: Ready, and available ``minReadySeconds`` later."""
         if self._gone(pod):
             return
+        api = self.api
         pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds
         if min_ready > 0:
-            yield max(0.0, pod.ready_since + min_ready - env.now)
-            if not self._gone(pod):
-                api.pod_became_available(pod)
+            call_later(self.env, max(0.0, pod.ready_since + min_ready - self.env._now), self._available, pod)
 
-    def _crash_loop(self, pod: Pod, rt: PodRuntime, failures: int) -> Generator[float | simpy.Event, object, bool]:
+    def _available(self, pod: Pod) -> None:
+        if not self._gone(pod):
+            self.api.pod_became_available(pod)
+
+    def _crashed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """The container exits before it is ever Ready and is restarted after CrashLoopBackOff,
-        for ever; returns only when the pod is gone (False).
+        for ever (until the pod is gone).
         """
-        api = self.api
-        while True:
-            yield rt.faults.crash_after
-            if self._gone(pod):
-                return False
-            failures += 1
-            api.pod_status_changed(pod)
-            yield kubelet_backoff(failures) + rt.start()
-            if self._gone(pod):
-                return False
-            api.pod_status_changed(pod)
+        if self._gone(pod):
+            return
+        self.api.pod_status_changed(pod)
+        call_later(self.env, kubelet_backoff(failures + 1) + rt.start(), self._restarted, pod, rt, failures + 1)
 
-    def _pull_from_registry(self, pod: Pod, rt: PodRuntime) -> Generator[float | simpy.Event, object, float | None]:
-        """The pull under contention: ``None`` when a cached image needs no registry at all."""
-        cached = rt.cached[pod.node]
-        if cached and rt.image.pull_policy == IF_NOT_PRESENT:
-            return None
-        size = 0.0 if cached or rt.image.size_bytes is None else rt.image.size_bytes
-        assert self.registry is not None
-        duration = yield self.registry.pull(size, rt.image.node_bandwidth)
-        rt.bytes_pulled += size
-        return float(duration)  # type: ignore[arg-type]  # the pull event's value is its duration
+    def _restarted(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
+        if self._gone(pod):
+            return
+        self.api.pod_status_changed(pod)
+        call_later(self.env, rt.faults.crash_after, self._crashed, pod, rt, failures)
 
-    def _terminate(self, pod: Pod, rt: PodRuntime) -> Steps:
-        alive = self.api.nodes.alive  # a kubelet reporting NotReady itself still kills pods
-        if not alive[pod.node]:
+    def _terminate(self, pod: Pod, rt: PodRuntime) -> None:
+        """``killPod``: the container stops within its grace period; then the kubelet confirms the deletion."""
+        if not self.api.nodes.alive[pod.node]:  # a kubelet reporting NotReady itself still kills pods
             return  # no kubelet to confirm the deletion (unreachable): the pod stays terminating
-        # A pod whose container never started has nothing to shut down.
-        if pod.phase == RUNNING:
-            yield min(rt.terminate(), rt.ds.termination_grace_period_seconds)
-        if alive[pod.node]:  # a kubelet that died meanwhile never confirms it
+        if pod.phase == RUNNING:  # a pod whose container never started has nothing to shut down
+            call_later(self.env, min(rt.terminate(), rt.ds.termination_grace_period_seconds), self._terminated, pod)
+        else:
+            self._terminated(pod)
+
+    def _terminated(self, pod: Pod) -> None:
+        if self.api.nodes.alive[pod.node]:  # a kubelet that died meanwhile never confirms it
             self.api.remove_pod(pod)

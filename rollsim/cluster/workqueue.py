@@ -54,11 +54,12 @@ class WorkQueue:
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
-            self.add(key)
+            if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
+                self.add(key)
         elif not self.dedup:
             call_later(self.env, delay, self.add, key)
         else:
-            due = self.env.now + delay
+            due = self.env._now + delay
             waiting = self._waiting.get(key)
             if waiting is not None and waiting <= due:
                 return  # already waiting, due sooner: this AddAfter is dropped
@@ -102,13 +103,13 @@ class WorkQueue:
 
     def _enqueue(self, key: Hashable) -> None:
         self._queue.append(key)
-        self._queued_at[key] = self.env.now
+        self._queued_at[key] = self.env._now
         self._hand_out()
 
     def _hand_out(self) -> None:
         while self._queue and self._getters:
             key = self._queue.popleft()
-            self.waited[key] = self.waited.get(key, 0.0) + self.env.now - self._queued_at.pop(key)
+            self.waited[key] = self.waited.get(key, 0.0) + self.env._now - self._queued_at.pop(key)
             self._dirty.discard(key)
             self._processing.add(key)
             getter = self._getters.popleft()

@@ -55,6 +55,9 @@ class NodeClass(NamedTuple):
 
 
 EMPTY = NodeClass()
+# ``_new_class(NodeClass, fields)`` builds a class as ``NodeClass(*fields)`` does, without the Python-level
+# ``__new__`` namedtuple generates: ``_one_pod`` builds one per reclassified node.
+_new_class = tuple.__new__
 
 
 def find_updated_pods_on_node(pods: list[Pod], revision: int) -> tuple[Pod | None, Pod | None, bool]:
@@ -154,20 +157,20 @@ def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now
                    if min_ready_seconds > 0 and pod.ready and not available else None)
     phase = pod.phase
     if pod.deleting:  # findUpdatedPodsOnNode skips it: no new pod, no old one
-        return NodeClass(1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
-                         0, 0, None, False, None, None, False, next_change)
+        return _new_class(NodeClass, (1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
+                         0, 0, None, False, None, None, False, next_change))
     gone = phase == FAILED or phase == SUCCEEDED  # manage deletes it (with surge, creates beside it)
     create = surge and gone
     failed: tuple[Pod, ...] = (pod,) if phase == FAILED else ()
     deletes: tuple[Pod, ...] = (pod,) if phase == SUCCEEDED else ()
     if updated:
-        return NodeClass(1, 1, ready, avail, 1, 0, create, deletes, failed, 1 - avail, None, None,
-                         0, avail, None, False, None, None, False, next_change)
+        return _new_class(NodeClass, (1, 1, ready, avail, 1, 0, create, deletes, failed, 1 - avail, None, None,
+                         0, avail, None, False, None, None, False, next_change))
     if available:
-        return NodeClass(1, 1, ready, 1, 0, 0, create, deletes, failed, 0, None, pod,
-                         0, 1, None, False, None, pod, False, next_change)
-    return NodeClass(1, 1, ready, 0, 0, 0, create, deletes, failed, 1, pod, None,
-                     0, 0, None, True, None, None, False, next_change)
+        return _new_class(NodeClass, (1, 1, ready, 1, 0, 0, create, deletes, failed, 0, None, pod,
+                         0, 1, None, False, None, pod, False, next_change))
+    return _new_class(NodeClass, (1, 1, ready, 0, 0, 0, create, deletes, failed, 1, pod, None,
+                     0, 0, None, True, None, None, False, next_change))
 
 
 def next_availability_change(pods: list[Pod], min_ready_seconds: float, available: Available) -> float | None:

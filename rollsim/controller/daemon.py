@@ -116,18 +116,22 @@ class DaemonSetController:
         self._surge = False
         self._now = 0.0
         self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
+        self._status_key: tuple[int, int, int] | None = None  # (version, generation, observed) of ``status``
         self._wrote_pods = False
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
     # -- the DaemonSet spec ---------------------------------------------------------------
 
-    def _spec_changed(self) -> None:
-        """Any spec change: eligibility and classes of every node may differ."""
+    def _spec_changed(self, placement: bool = True) -> None:
+        """Any spec change: the classes of every node may differ, and their eligibility when the
+        ``placement`` changed (the node handlers keep it current otherwise).
+        """
         self.generation += 1
-        eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
-        self.should_run = [run for run, _ in eligibility]
-        self.should_continue = [keep for _, keep in eligibility]
+        if placement:
+            eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
+            self.should_run = [run for run, _ in eligibility]
+            self.should_continue = [keep for _, keep in eligibility]
         self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
         self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
@@ -147,17 +151,17 @@ class DaemonSetController:
         self.revision = self.revision + 1 if revision is None else revision
         if placement is not None:
             self.placement = placement
-        self._spec_changed()
+        self._spec_changed(placement=placement is not None)
 
     def set_update_strategy(self, strategy: UpdateStrategy) -> None:
         """The DaemonSet's ``spec.updateStrategy`` changed (``updateDaemonset``)."""
         self.strategy = strategy
-        self._spec_changed()
+        self._spec_changed(placement=False)
 
     def set_min_ready_seconds(self, seconds: float) -> None:
         """The DaemonSet's ``spec.minReadySeconds`` changed (``updateDaemonset``)."""
         self.min_ready_seconds = float(seconds)
-        self._spec_changed()
+        self._spec_changed(placement=False)
 
     def add_node_slot(self, node: Node, exists: bool = True) -> int:
         """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
@@ -383,11 +387,17 @@ class DaemonSetController:
 
     def _update_status(self, observed: bool) -> Generator[float, None, None]:
         """Mirrors ``updateDaemonSetStatus``: write only on change; re-check minReadySeconds."""
-        status = daemonset_status(self.aggregate())
-        status["observed_generation"] = (
-            self.generation if observed else self.status.get("observed_generation", 0)
-        )
+        agg = self.aggregate()
+        observed_generation = self.generation if observed else self.status.get("observed_generation", 0)
+        # the counts change only with some node's class (the index's version): same key, same status
+        key = None if self.reference else (self.index.version, self.generation, observed_generation)
+        if key is not None and key == self._status_key:
+            self._requeue_for_availability(self.status)
+            return
+        status = daemonset_status(agg)
+        status["observed_generation"] = observed_generation
         status["generation"] = self.generation
+        self._status_key = key
         if status != self.status:
             self.status = status
             finished = self.pod_control.write_status(dict(status))

@@ -11,6 +11,7 @@ they make identical choices.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,6 @@ SETS = {
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
 _TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
-_SET_ITEMS = _SET_FIELDS
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -50,21 +50,33 @@ def _counts(cls: NodeClass) -> tuple[int, ...]:
 
 
 class RankedSet:
-    """A set of node ids that yields its members in rank order (a heap with lazy deletion)."""
+    """A set of node ids that yields its members in rank order.
 
-    __slots__ = ("_rank", "_members", "_heap")
+    A heap with lazy deletion, and in front of it the entries ``smallest`` last took off it,
+    sorted: every entry in front ranks before every entry in the heap, so the next call
+    starts from them instead of popping and pushing them again (a budget of a few hundred
+    nodes asks for the same candidates sync after sync).
+    """
+
+    __slots__ = ("_rank", "_members", "_heap", "_front")
 
     def __init__(self, rank: Sequence[float], members: Iterable[int] = ()) -> None:
         self._rank = rank
         self._members: set[int] = set(members)
         self._heap = [(rank[k], k) for k in self._members]
         heapq.heapify(self._heap)
+        self._front: list[tuple[float, int]] = []
 
     def add(self, key: int) -> None:
         """Add ``key``, at its rank."""
         if key not in self._members:
             self._members.add(key)
-            heapq.heappush(self._heap, (self._rank[key], key))
+            entry = (self._rank[key], key)
+            front = self._front
+            if front and entry < front[-1]:
+                bisect.insort(front, entry)
+            else:
+                heapq.heappush(self._heap, entry)
 
     def discard(self, key: int) -> None:
         """Remove ``key`` if present; the heap is rebuilt when mostly stale."""
@@ -72,6 +84,7 @@ class RankedSet:
         if len(self._heap) > 64 and len(self._heap) > 4 * len(self._members):
             self._heap = [(self._rank[k], k) for k in self._members]
             heapq.heapify(self._heap)
+            self._front = []
 
     def __len__(self) -> int:
         return len(self._members)
@@ -84,27 +97,31 @@ class RankedSet:
 
     def smallest(self, k: int) -> list[int]:
         """The ``k`` lowest-ranked members, in rank order."""
-        if k <= 0 or not self._members:
+        members = self._members
+        if k <= 0 or not members:
             return []
-        if k >= len(self._members):
-            return sorted(self._members, key=lambda m: (self._rank[m], m))
+        if k >= len(members):
+            return sorted(members, key=lambda m: (self._rank[m], m))
         heap = self._heap
-        if k == 1:  # the lowest-ranked member is on top once the stale entries above it are gone
-            members = self._members
+        if k == 1 and not self._front:  # the lowest-ranked member is on top once the stale entries above it are gone
             while heap[0][1] not in members:
                 heapq.heappop(heap)
             return [heap[0][1]]
         seen: set[int] = set()
-        out: list[tuple[float, int]] = []
-        while len(out) < k:
+        front: list[tuple[float, int]] = []
+        for entry in self._front:  # drop what left the set (and a second entry of a key)
+            key = entry[1]
+            if key in members and key not in seen:
+                seen.add(key)
+                front.append(entry)
+        while len(front) < k:
             entry = heapq.heappop(heap)
             key = entry[1]
-            if key in self._members and key not in seen:
+            if key in members and key not in seen:
                 seen.add(key)
-                out.append(entry)
-        for entry in out:
-            heapq.heappush(heap, entry)
-        return [key for _, key in out]
+                front.append(entry)
+        self._front = front
+        return [key for _, key in front[:k]]
 
 
 @dataclass(slots=True)
@@ -161,13 +178,13 @@ class NodeIndex:
         self.version = 0  # counts the changes of any node's class: the aggregate is the same while it is
         self._classify = classify
         self._rank = rank
-        self._classes: dict[int, NodeClass] = {}
+        self._classes: list[NodeClass] = []  # by node id (ids are dense; a list is faster than a dict)
         self._dirty: set[int] = set()
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
             dict.fromkeys(TOTALS, 0),
             {s: RankedSet(rank) for s in SETS},
-            lambda n: self._classes.get(n, EMPTY),
+            self._class_of,
         )
 
     def mark(self, node: int) -> None:
@@ -193,29 +210,33 @@ class NodeIndex:
                 self._reclassify(node)
         return self.aggregate
 
+    def _class_of(self, node: int) -> NodeClass:
+        classes = self._classes
+        return classes[node] if node < len(classes) else EMPTY
+
     def _reclassify(self, node: int) -> None:
         classes = self._classes
-        old = classes.get(node, EMPTY)
+        if node >= len(classes):  # a node added since: room for it (and any before it)
+            classes.extend([EMPTY] * (node + 1 - len(classes)))
+        old = classes[node]
         new = self._classify(node)
         if new != old:
             self.version += 1
+            new_fields: tuple[Any, ...] = new  # read by position: faster than by name in the hot loop
+            old_fields: tuple[Any, ...] = old
             totals = self.aggregate.totals
-            new_counts, old_counts = _counts(new), _counts(old)
             for name, i in _TOTAL_ITEMS:
-                delta = new_counts[i] - old_counts[i]
+                delta = new_fields[i] - old_fields[i]
                 if delta:
                     totals[name] += delta
             sets = self.aggregate.sets
-            for name, i in _SET_ITEMS:
-                now_in = not not new[i]
-                if (not old[i]) is now_in:  # membership changed
+            for name, i in _SET_FIELDS:
+                now_in = not not new_fields[i]
+                if (not old_fields[i]) is now_in:  # membership changed
                     if now_in:
                         sets[name].add(node)
                     else:
                         sets[name].discard(node)
-            if new is EMPTY:
-                classes.pop(node, None)
-            else:
-                classes[node] = new
+            classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))
