@@ -12,23 +12,21 @@ place among the other events: replacing a timeout by a call changes no event's o
 (its ``Initialize`` event), so a process turned into calls starts at the same place too.
 ``Environment.step`` reads only ``callbacks`` and ``_ok`` of what it pops.
 
-``run_steps`` runs a generator that yields the seconds to wait (or, rarely, an event to wait
-for) on such calls: a process without the ``Process`` machinery, resumed at the same
-places as ``env.process`` would resume it.
+A process turned into calls is a chain of them, one per wait (the kubelet's pod phases,
+``rollsim/cluster/kubelet.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from heapq import heappush
 from typing import Any
 
 import simpy
 from simpy.events import NORMAL, URGENT
 
-__all__ = ["call_later", "call_soon", "Call", "run_steps", "Steps"]
+__all__ = ["call_later", "call_soon", "Call"]
 
-Steps = Generator["float | simpy.Event", object, None]  # yields seconds to wait, or an event
 
 
 class Call:
@@ -59,24 +57,3 @@ def call_soon(env: simpy.Environment, fn: Callable[..., object], *args: object) 
     """Call ``fn(*args)`` now, where a process started now (``env.process``) would take its first step."""
     queue: list[Any] = env._queue
     heappush(queue, (env._now, URGENT, next(env._eid), Call(fn, args)))
-
-
-def run_steps(env: simpy.Environment, steps: Steps) -> None:
-    """Run ``steps`` from now on, taking its first step where ``env.process(steps)`` would."""
-    call_soon(env, _resume, env, steps, None)
-
-
-def _resume(env: simpy.Environment, steps: Steps, value: object) -> None:
-    """One step of ``steps``: send ``value``, then wait for what it yields (it ends: nothing more)."""
-    while True:
-        try:
-            wait = steps.send(value)
-        except StopIteration:
-            return
-        if not isinstance(wait, simpy.Event):
-            call_later(env, wait, _resume, env, steps, None)
-            return
-        if wait.callbacks is not None:  # not processed yet: resume when it is
-            wait.callbacks.append(lambda event: _resume(env, steps, event._value))
-            return
-        value = wait._value  # already processed: go on at once, as a process does
