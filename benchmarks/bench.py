@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,24 +32,25 @@ DEFAULT_SIZES = (1000, 10000, 100000, 1000000)
 GIB = 1024  # MiB
 
 
-def run_sweep() -> tuple[str, list[dict]]:
-    """``sweep.py``'s printed table and its rows (empty if it wrote none)."""
+def run_sweep() -> tuple[str, dict[str, list[dict]]]:
+    """``sweep.py``'s printed table and its measurements: per executor, one row per repeat."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sweep.json"
         proc = subprocess.run([sys.executable, str(HERE / "sweep.py"), "--json", str(out)],
                               capture_output=True, text=True)
-        rows = json.loads(out.read_text()) if out.exists() else []
+        rows = json.loads(out.read_text()) if out.exists() else {}
     text = proc.stdout.strip() or f"sweep.py failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}"
     return text, rows
 
 
-def sweep_speedup(rows: list[dict]) -> float | None:
-    """Runs/s on 2 local processes over runs/s on 1 worker (None if either is missing)."""
-    one = next((r for r in rows if r.get("workers") == 1), None)
-    two = next((r for r in rows if r.get("workers") == 2 and "dask" not in str(r.get("executor", "")).lower()), None)
-    if not one or not two or not one.get("runs_per_s"):
-        return None
-    return float(two["runs_per_s"]) / float(one["runs_per_s"])
+def sweep_speedup(rows: dict[str, list[dict]]) -> float | None:
+    """2 local processes against 1 worker: the median over repeats of the serial sweep's wall
+    time over the same repeat's 2-process wall time (``sweep.py``'s own figure); None if either
+    is missing.
+    """
+    serial, two = rows.get("serial") or [], rows.get("processes") or []
+    ratios = sorted(s["wall_s"] / p["wall_s"] for s, p in zip(serial, two) if p.get("wall_s"))
+    return statistics.median(ratios) if ratios else None
 
 
 def check(label: str, ok: bool | None, detail: str) -> str:
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         starts = startup.measure()
         print("\n## Start-up\n")
         print(startup.markdown_table(starts))
-    speedup, sweep_rows = None, []
+    speedup, sweep_rows = None, {}
     if not args.no_sweep:
         print("measuring sweeps ...", file=sys.stderr, flush=True)
         text, sweep_rows = run_sweep()

@@ -73,9 +73,11 @@ def test_growth_names_the_bare_models_growth() -> None:
     assert line.startswith("PASS") and "1.00×" in line and "bare model 2: 1.50× from 10,000 to 100,000" in line
 
 
-def test_sweep_speedup_is_two_processes_over_one_worker() -> None:
-    rows = [{"executor": "serial", "workers": 1, "runs_per_s": 2.0},
-            {"executor": "process", "workers": 2, "runs_per_s": 3.6},
-            {"executor": "dask", "workers": 2, "runs_per_s": 5.0}]
-    assert bench.sweep_speedup(rows) == pytest.approx(1.8)
-    assert bench.sweep_speedup(rows[:1]) is None
+def test_sweep_speedup_reads_what_sweep_py_writes() -> None:
+    # sweep.py --json: per executor, one row per repeat (the same repeat's rows pair up)
+    rows = {"serial": [{"workers": 1, "wall_s": 10.0}, {"workers": 1, "wall_s": 12.0}, {"workers": 1, "wall_s": 9.0}],
+            "processes": [{"workers": 2, "wall_s": 5.0}, {"workers": 2, "wall_s": 8.0}, {"workers": 2, "wall_s": 6.0}],
+            "dask": [{"workers": 2, "wall_s": 2.0}] * 3}
+    assert bench.sweep_speedup(rows) == pytest.approx(1.5)  # median of 2.0, 1.5, 1.5; Dask is not the figure
+    assert bench.sweep_speedup({"serial": rows["serial"]}) is None
+    assert bench.sweep_speedup({}) is None
