@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,6 @@ from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.sweep import executors, pool, runner, schedule
 from rollsim.sweep.executors import choose_executor, max_workers
 from rollsim.sweep.experiment import load_experiment
-from rollsim.sweep.folder import LOCK, locked
 from rollsim.sweep.results import load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 from rollsim.sweep.schedule import BATCH_COST, TASKS_PER_WORKER, batches, largest_first, pack, run_cost, unpack
@@ -177,9 +177,9 @@ linux = pytest.mark.skipif(sys.platform != "linux", reason="fork is chosen on Li
 @linux
 def test_fork_only_while_no_other_python_thread_runs(monkeypatch) -> None:
     monkeypatch.delenv("ROLLSIM_START_METHOD", raising=False)
-    if threading.active_count() > 1:
-        pytest.skip("another thread already runs in this test process")
-    assert pool.start_method() == "fork"
+    with monkeypatch.context() as alone:  # as in a sweep's process: the suite itself may run threads
+        alone.setattr(pool.threading, "active_count", lambda: 1)
+        assert pool.start_method() == "fork"
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
@@ -195,7 +195,14 @@ def test_fork_only_while_no_other_python_thread_runs(monkeypatch) -> None:
         pool.start_method()
 
 
-def _worker_state() -> tuple[int, bool, bool, bool, list[str]]:
+_WORKER_STATE = """
+import os, signal, sys
+from pathlib import Path
+import rollsim.sweep.runner  # noqa: F401 -- what a sweep's process has imported
+from rollsim.sweep import pool
+from rollsim.sweep.folder import LOCK, locked
+
+def state():
     fds = []
     for fd in os.listdir("/proc/self/fd"):
         try:
@@ -203,18 +210,25 @@ def _worker_state() -> tuple[int, bool, bool, bool, list[str]]:
         except OSError:
             pass
     return (os.getppid(), "rollsim.simulation" in sys.modules, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
-            signal.getsignal(signal.SIGTERM) == signal.SIG_IGN, fds)
+            signal.getsignal(signal.SIGTERM) == signal.SIG_IGN, [f for f in fds if f.endswith(LOCK)])
+
+assert pool.start_method() == "fork"
+with locked(Path(sys.argv[1])), pool.open_pool(1) as workers:
+    parent, warm, no_int, no_term, locks = workers.submit(state).result(timeout=60)
+assert parent == os.getpid() and warm and no_int and no_term, (parent, warm, no_int, no_term)
+assert not locks, locks  # the sweep's lock is the sweep's alone
+print("ok")
+"""
 
 
 @linux
-def test_forked_workers_are_warm_and_hold_no_lock(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.delenv("ROLLSIM_START_METHOD", raising=False)
-    if threading.active_count() > 1:
-        pytest.skip("another thread already runs in this test process")
-    with locked(tmp_path), pool.open_pool(1) as workers:
-        parent, warm, no_int, no_term, fds = workers.submit(_worker_state).result(timeout=60)
-    assert parent == os.getpid() and warm and no_int and no_term
-    assert not [f for f in fds if f.endswith(LOCK)]  # the sweep's lock is the sweep's alone
+def test_forked_workers_are_warm_and_hold_no_lock(tmp_path: Path) -> None:
+    # in a fresh interpreter, as a sweep runs: no other thread, so the pool forks
+    env = {k: v for k, v in os.environ.items() if k != "ROLLSIM_START_METHOD"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run([sys.executable, "-c", _WORKER_STATE, str(tmp_path)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 # -- SIGTERM ---------------------------------------------------------------------------------
