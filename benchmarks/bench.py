@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import scale  # noqa: E402 -- after the path: benchmarks/ is not a package
 import startup  # noqa: E402
+import sweep  # noqa: E402
 
 DEFAULT_SIZES = (1000, 10000, 100000, 1000000)
 GIB = 1024  # MiB
@@ -48,8 +49,7 @@ def sweep_speedup(rows: dict[str, list[dict]]) -> float | None:
     time over the same repeat's 2-process wall time (``sweep.py``'s own figure); None if either
     is missing.
     """
-    serial, two = rows.get("serial") or [], rows.get("processes") or []
-    ratios = sorted(s["wall_s"] / p["wall_s"] for s, p in zip(serial, two) if p.get("wall_s"))
+    ratios = sweep.speedups(rows, "processes")
     return statistics.median(ratios) if ratios else None
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rollsim.sweep.slo import display
+
 __all__ = [
     "LOG_RATIO",
     "bin_minimum",
@@ -139,15 +141,6 @@ def sweep_value(v: Any) -> tuple[str, float | None]:
         return "num", float(str(v))
     except ValueError:
         return "cat", None
-
-
-def display(v: Any) -> str:
-    """A swept value as a legend shows it (absent: ``default``)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "default"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def label_of(key: str, value: Any) -> str:

@@ -193,7 +193,8 @@ def recommend(
     return Recommendation(None, "no configuration is safe to recommend: " + "; ".join(parts))
 
 
-def _shown(v: Any) -> str:
+def display(v: Any) -> str:
+    """A swept value as a condition, a legend or a finding shows it (absent: ``default``)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "default"
     if isinstance(v, float) and v.is_integer():
@@ -223,7 +224,7 @@ def recommend_by_condition(
     """
     groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for c in configs:
-        key = tuple(_shown((c.get("params") or {}).get(k)) for k in conditions)
+        key = tuple(display((c.get("params") or {}).get(k)) for k in conditions)
         groups.setdefault(key, []).append(c)
     out = []
     for key, group in groups.items():
