@@ -66,6 +66,7 @@ class ApiServer:
         self.env = env
         self.nodes = nodes
         self.whole_seconds = whole_seconds
+        self._second, self._stamp = 0, 0.0  # the last whole-second timestamp, as an int and as written
         self.resource_version = 0
         self.pods: dict[int, Pod] = {}
         self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]  # every DaemonSet's
@@ -94,7 +95,12 @@ class ApiServer:
     def timestamp(self) -> float:
         """Now, as a ``metav1.Time`` written to an object holds it."""
         now = self.env._now  # without the property: read on every write
-        return float(math.floor(now)) if self.whole_seconds else now
+        if not self.whole_seconds:
+            return now
+        second = math.floor(now)
+        if second != self._second:  # the pods stamped in one second share one float (a million pods)
+            self._second, self._stamp = second, float(second)
+        return self._stamp
 
     def _next_version(self) -> int:
         self.resource_version += 1

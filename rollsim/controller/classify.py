@@ -145,6 +145,16 @@ Available = Callable[[Pod], bool]
 WANTS_POD = NodeClass(desired=1, create=True, a_unavailable=1)
 
 
+# What ``_one_pod`` gives for an updated pod that is neither Failed nor Succeeded nor waiting out
+# minReadySeconds, by ``2 * ready + available``: such a class holds no pod, so the nodes share one
+# tuple instead of each keeping its own (at a million updated nodes, 200 MB).
+_UPDATED = tuple(
+    _new_class(NodeClass, (1, 1, ready, avail, 1, 0, False, (), (), 1 - avail, None, None,
+                           0, avail, None, False, None, None, False, None))
+    for ready in (0, 1) for avail in (0, 1)
+)
+
+
 def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now: float,
              inclusive: bool) -> NodeClass:
     """``classify_node`` for a node that should run and keep running the pod and has one:
@@ -160,6 +170,8 @@ def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now
         return _new_class(NodeClass, (1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
                          0, 0, None, False, None, None, False, next_change))
     gone = phase == FAILED or phase == SUCCEEDED  # manage deletes it (with surge, creates beside it)
+    if updated and not gone and next_change is None:
+        return _UPDATED[ready + ready + avail]  # holds no pod: shared (most nodes, once updated)
     create = surge and gone
     failed: tuple[Pod, ...] = (pod,) if phase == FAILED else ()
     deletes: tuple[Pod, ...] = (pod,) if phase == SUCCEEDED else ()

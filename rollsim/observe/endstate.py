@@ -7,6 +7,8 @@ it made faulty), else starting.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime
 from rollsim.cluster.scheduling import NODE_PORTS_REASON
@@ -37,19 +39,37 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
 
 def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: Recorder, deleter: str, *,
               horizon_reached: bool, completed: bool, rolled_back: bool) -> sc.EndState:
-    """One DaemonSet's nodes at the end of the run: desired ones, and any other holding its pod."""
+    """One DaemonSet's nodes at the end of the run: desired ones, and any other holding its pod.
+
+    The nodes that are stuck (``stopcause.is_stuck``) are listed by name; the others, whose names
+    nothing reads, are counted by state (``EndState.alike``).
+    """
     name = runtime.ds.name
     revision = api.daemonsets[name].revision
-    ends = []
+    nodes, desired_nodes = api.nodes, recorder.desired
+    alone = len(api.daemonsets) == 1  # then every pod is this DaemonSet's
+    stuck: list[sc.NodeEnd] = []
+    alike: Counter[tuple[bool, bool, str, str]] = Counter()
     for node, all_pods in enumerate(api.pods_by_node):
-        pods = [p for p in all_pods if p.owner == name]
-        desired = bool(recorder.desired[node])
+        pods = all_pods if alone else [p for p in all_pods if p.owner == name]
+        desired = bool(desired_nodes[node])
         if not desired and not pods:
             continue
-        old = [p for p in pods if p.revision != revision]
-        new = [p for p in pods if p.revision == revision and not p.deleting]
-        ends.append(sc.NodeEnd(api.nodes.nodes[node].name, desired, bool(api.nodes.ready[node]),
-                               "none" if not old else ("running" if any(not p.deleting for p in old)
-                                                       else "terminating"),
-                               _new_state(new[0], api, kubelet, runtime) if new else sc.NONE))
-    return sc.EndState(tuple(ends), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back)
+        if len(pods) == 1:  # most nodes: the one pod is the old one or the new one
+            pod = pods[0]
+            if pod.revision != revision:
+                old, new = "terminating" if pod.deleting else "running", sc.NONE
+            else:
+                old, new = "none", sc.NONE if pod.deleting else _new_state(pod, api, kubelet, runtime)
+        else:
+            olds = [p for p in pods if p.revision != revision]
+            news = [p for p in pods if p.revision == revision and not p.deleting]
+            old = "none" if not olds else ("running" if any(not p.deleting for p in olds) else "terminating")
+            new = _new_state(news[0], api, kubelet, runtime) if news else sc.NONE
+        ready = bool(nodes.ready[node])
+        if sc.is_stuck(ready, new):
+            stuck.append(sc.NodeEnd(nodes.nodes[node].name, desired, ready, old, new))
+        else:
+            alike[desired, ready, old, new] += 1
+    return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
+                       alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()))

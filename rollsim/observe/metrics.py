@@ -10,6 +10,7 @@ and a laptop would disagree. ``math.fsum`` is exactly rounded, whatever the orde
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import chain
 
 import numpy as np
@@ -25,6 +26,8 @@ SUMMARY_KEYS = (
     "registry_bytes_served", "unschedulable_pods", "rolled_back", "rollback_done_s",
 )
 _SLICE = 1 << 16
+# (start, end) pairs, or the same numbers flat: start0, end0, start1, end1, ...
+Intervals = Sequence[tuple[float, float]] | Sequence[float] | np.ndarray
 
 
 def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
@@ -45,11 +48,18 @@ def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
     return math.fsum(chain.from_iterable(areas[i:i + _SLICE].tolist() for i in range(0, len(areas), _SLICE)))
 
 
-def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+def _bounds(intervals: Intervals) -> np.ndarray:
+    """``intervals`` as an (n, 2) array of (start, end): from pairs, or from a flat sequence
+    ``start0, end0, start1, end1, ...`` (a C array of doubles, as the kubelet keeps its pulls).
+    """
+    return np.asarray(intervals, dtype=float).reshape(-1, 2)
+
+
+def peak_overlap(intervals: Intervals) -> int:
     """The most intervals ``[start, end)`` open at one instant (an end at t frees before a start at t)."""
-    if not intervals:
+    if not len(intervals):
         return 0
-    bounds = np.asarray(intervals, dtype=float)
+    bounds = _bounds(intervals)
     times = np.concatenate((bounds[:, 0], bounds[:, 1]))
     steps = np.concatenate((np.ones(len(bounds), dtype=np.int64), np.full(len(bounds), -1, dtype=np.int64)))
     levels = np.cumsum(steps[np.lexsort((steps, times))])  # by time, an end (-1) before a start (+1)
@@ -66,11 +76,11 @@ def _min_fraction(timeline: pd.DataFrame) -> float:
     return float(shares.min())
 
 
-def _mean_duration(intervals: list[tuple[float, float]]) -> float | None:
+def _mean_duration(intervals: Intervals) -> float | None:
     """The mean of ``end - start`` (numpy's pairwise sum), None without intervals."""
-    if not intervals:
+    if not len(intervals):
         return None
-    bounds = np.asarray(intervals, dtype=float)
+    bounds = _bounds(intervals)
     return float(np.mean(bounds[:, 1] - bounds[:, 0]))
 
 
@@ -85,7 +95,7 @@ def summarize(
     end: float,
     *,
     stalled_at: float | None = None,
-    pulls: list[tuple[float, float]] | None = None,
+    pulls: Intervals | None = None,
     registry_bytes: float | None = None,
     unschedulable: int = 0,
     rolled_back_at: float | None = None,
@@ -93,9 +103,9 @@ def summarize(
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
-    progress; ``pulls`` are the (start, end) times of the new image's pulls.
+    progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
     """
-    pulls = pulls or []
+    pulls = pulls if pulls is not None else ()
     # After a rollback, the rollout that completes is the undo: the update itself did not.
     rollback_done = completed_at if rolled_back_at is not None else None
     if rolled_back_at is not None:

@@ -21,7 +21,7 @@ Pure: no SimPy here. ``healthy_done_s`` says when every node that could be updat
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,7 @@ __all__ = [
     "NodeEnd",
     "StopCause",
     "healthy_done_s",
+    "is_stuck",
     "stop_cause",
     "stuck_nodes",
 ]
@@ -111,6 +112,11 @@ class EndState:
     (``none``, ``batch``, ``rate``), whether the run ended at its horizon and whether the
     rollout completed (``rolled_back``: an operator rolled it back, so the "new" revision is the
     old one again).
+
+    ``alike`` holds more nodes, counted rather than listed: each ``(node, count)`` stands for
+    ``count`` nodes in ``node``'s state (its name is empty). Only nodes that are not stuck
+    (``is_stuck``) may be counted so, since their names are never read: a run's end state at a
+    million nodes is then a few entries, not a million objects.
     """
 
     nodes: tuple[NodeEnd, ...]
@@ -119,9 +125,21 @@ class EndState:
     horizon_reached: bool = False
     completed: bool = False
     rolled_back: bool = False
+    alike: tuple[tuple[NodeEnd, int], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "alike", tuple(self.alike))
+        for node, count in self.alike:
+            if is_stuck(node.ready, node.new) or count < 0:
+                raise ValueError(f"alike holds only nodes that are not stuck, a non-negative count each, got {node!r}: "
+                                 f"{count!r}")
+
+    def weighted(self) -> Iterator[tuple[NodeEnd, int]]:
+        """Every node with its weight: each of ``nodes`` once, then ``alike``."""
+        for node in self.nodes:
+            yield node, 1
+        yield from self.alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +167,36 @@ def _holds_not_ready(node: NodeEnd) -> bool:
     return not node.ready and (node.old == "terminating" or (node.desired and node.new != AVAILABLE))
 
 
+_STUCK_NEW = frozenset((*_FAILING, *_PENDING))
+
+
+def is_stuck(ready: bool, new: str) -> bool:
+    """Whether a node could not be updated: NotReady, or its new pod (state ``new``) fails or
+    cannot be scheduled.
+    """
+    return not ready or new in _STUCK_NEW
+
+
 def stuck_nodes(state: EndState) -> list[str]:
     """The nodes that could not be updated: NotReady, or whose new pod fails or cannot be scheduled."""
-    return [n.name for n in state.nodes if not n.ready or n.new in (*_FAILING, *_PENDING)]
+    return [n.name for n in state.nodes if is_stuck(n.ready, n.new)]
 
 
 def stop_cause(state: EndState) -> StopCause:
     """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
-    desired = [n for n in state.nodes if n.desired]
-    total = len(desired)
-    done = sum(n.new == AVAILABLE and n.old == "none" for n in desired)
-    new = Counter(n.new for n in state.nodes if n.desired or n.new != NONE)
-    not_ready = sum(_holds_not_ready(n) for n in state.nodes)
-    waiting = sum(n.ready and n.old == "running" and n.new == NONE for n in desired)
+    total = done = not_ready = waiting = 0
+    new: Counter[str] = Counter()
+    for n, weight in state.weighted():
+        if n.desired:
+            total += weight
+            if n.new == AVAILABLE and n.old == "none":
+                done += weight
+            if n.ready and n.old == "running" and n.new == NONE:
+                waiting += weight
+        if n.desired or n.new != NONE:
+            new[n.new] += weight
+        if _holds_not_ready(n):
+            not_ready += weight
     counts = [("desired", total), ("updated", done)]
     counts += [(k, new[k]) for k in (*_FAILING, *_PENDING) if new[k]]
     if not_ready:
