@@ -38,3 +38,13 @@ def test_a_node_without_pods_is_the_general_classification(state: tuple) -> None
 def test_the_constant_classes_are_what_they_say() -> None:
     assert classify_any([], True, True, True, 1, 0.0, False, 0.0) == WANTS_POD
     assert classify_any([], False, False, True, 1, 0.0, False, 0.0) is EMPTY
+
+
+def test_updated_nodes_share_one_class() -> None:
+    """A node whose one pod is updated, running and not waiting out minReadySeconds holds no pod
+    in its class: every such node gets the same tuple (a million updated nodes, one object).
+    """
+    first, second = (Pod(uid, uid, 1, 0.0, scheduled=True, phase=RUNNING, ready=True) for uid in (1, 2))
+    a, b = (classify_node([pod], True, True, True, 1, 0.0, True, 50.0) for pod in (first, second))
+    assert a is b and a == classify_any([first], True, True, True, 1, 0.0, True, 50.0)
+    assert a.updated == a.available == 1 and first not in a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,17 @@ class TestSummarize:
         assert (s["stalled"], s["stalled_at_s"]) == (True, 30.0)
         assert s["peak_concurrent_pulls"] == 2  # the pull ending at 3 frees before the one starting at 3
         assert s["mean_pull_s"] == pytest.approx((4 + 2 + 2) / 3)
+
+    def test_pulls_as_the_kubelet_keeps_them(self) -> None:
+        """A flat C array ``start0, end0, start1, ...`` (the kubelet's) reads as the pairs do."""
+        nf = nodes([10.0, 20.0, 30.0, 40.0], [True] * 4)
+        pairs = [(0.0, 4.0), (1.0, 3.0), (3.0, 5.0), (3.5, 4.5)]
+        flat = array("d", [t for pair in pairs for t in pair])
+        by_pairs, by_flat = (summarize(FIVE_ROWS, nf, None, 100.0, pulls=p) for p in (pairs, flat))
+        assert (by_flat["peak_concurrent_pulls"], by_flat["mean_pull_s"]) == (3, 2.25)
+        assert by_flat == by_pairs
+        empty = summarize(FIVE_ROWS, nf, None, 100.0, pulls=array("d"))
+        assert (empty["peak_concurrent_pulls"], empty["mean_pull_s"]) == (0, None)
 
     def test_not_completed(self) -> None:
         nf = nodes([10.0, 20.0, 30.0, 40.0], [True] * 4)
@@ -362,3 +374,18 @@ def test_unavailable_node_seconds_does_not_depend_on_blas_threads() -> None:
                               timeout=120, check=True)
         values.add(done.stdout.strip())
     assert len(values) == 1, values
+
+
+def test_min_available_fraction_over_a_long_timeline() -> None:
+    """Read slice by slice: the lowest share anywhere, rows without desired nodes skipped."""
+    n = 200_000
+    desired = np.full(n, 100)
+    desired[:70_000] = 0  # no desired node at all in the first slice
+    available = np.full(n, 90)
+    available[150_001] = 37
+    frame = pd.DataFrame({"time_s": np.arange(n, dtype=float), "desired": desired, "available": available,
+                          "unavailable": desired - np.minimum(available, desired), "updated": 0, "surge": 0})
+    nf = pd.DataFrame({"node": ["a"], "desired": [True], "downtime_s": [0.0], "new_available_at_s": [1.0]})
+    assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 0.37
+    frame["desired"] = 0
+    assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 1.0

@@ -23,6 +23,7 @@ from rollsim.observe.stopcause import (
     EndState,
     NodeEnd,
     healthy_done_s,
+    is_stuck,
     stop_cause,
     stuck_nodes,
 )
@@ -135,6 +136,38 @@ def test_every_combination_gives_a_known_cause_and_one_line() -> None:
                 assert cause.cause in failing
             elif news & {PENDING_RESOURCES, PENDING_HOST_PORT}:
                 assert cause.cause in (PENDING_RESOURCES, PENDING_HOST_PORT)
+
+
+def counted(nodes: list[NodeEnd]) -> EndState:
+    """``nodes`` as ``end_state`` gives them: the stuck ones listed, the others counted by state."""
+    listed = [n for n in nodes if is_stuck(n.ready, n.new)]
+    alike: dict[NodeEnd, int] = {}
+    for n in nodes:
+        if not is_stuck(n.ready, n.new):
+            key = NodeEnd("", n.desired, n.ready, n.old, n.new)
+            alike[key] = alike.get(key, 0) + 1
+    return EndState(tuple(listed), alike=tuple(alike.items()))
+
+
+def test_counted_nodes_give_the_cause_and_stuck_nodes_of_listed_ones() -> None:
+    """Exhaustive over pairs of nodes beside two updated ones: counting the nodes that are not stuck
+    (as ``end_state`` does) changes neither the cause nor the stuck nodes.
+    """
+    singles = [NodeEnd(f"n{i}", desired=d, ready=r, old=o, new=n) for i, (d, r, o, n) in
+               enumerate(itertools.product((True, False), (True, False), ("none", "running", "terminating"),
+                                           NEW_STATES))]
+    for pair in itertools.combinations_with_replacement(singles, 2):
+        nodes = [*pair, done("d1"), done("d2")]
+        listed, state = EndState(tuple(nodes)), counted(nodes)
+        assert stop_cause(state) == stop_cause(listed)
+        assert stuck_nodes(state) == stuck_nodes(listed)
+
+
+def test_only_nodes_that_are_not_stuck_may_be_counted() -> None:
+    with pytest.raises(ValueError, match="not stuck"):
+        EndState((), alike=((NodeEnd("", new=CRASH_LOOPING), 3),))
+    with pytest.raises(ValueError, match="not stuck"):
+        EndState((), alike=((NodeEnd("", ready=False), 1),))
 
 
 def test_bad_states_are_rejected() -> None:

@@ -39,13 +39,18 @@ def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
     if timeline.empty:
         return 0.0
     times = timeline["time_s"].to_numpy(dtype=float)
-    areas = np.empty_like(times)  # one array for the widths, then the areas, in place
-    np.subtract(times[1:], times[:-1], out=areas[:-1])
-    areas[-1] = max(end, times[-1]) - times[-1]
-    np.multiply(areas, timeline["unavailable"].to_numpy(), out=areas)
-    # fsum is exact whatever the order, so feeding it in slices gives the same sum without a
-    # Python float per row at once (millions of rows at a million nodes)
-    return math.fsum(chain.from_iterable(areas[i:i + _SLICE].tolist() for i in range(0, len(areas), _SLICE)))
+    levels = timeline["unavailable"].to_numpy()
+    last = len(times) - 1
+    # each level until the next row's time, the last one until ``end``; fsum is exact whatever
+    # the order, so summing slice by slice gives the same sum with no array of millions of
+    # areas nor a Python float per row at once (millions of rows at a million nodes)
+    def areas(i: int) -> list[float]:
+        j = min(i + _SLICE, last)
+        return ((times[i + 1:j + 1] - times[i:j]) * levels[i:j]).tolist()
+
+    slices = (areas(i) for i in range(0, last, _SLICE))
+    tail = np.float64(max(end, times[-1]) - times[-1]) * levels[-1]
+    return math.fsum(chain(chain.from_iterable(slices), (float(tail),)))
 
 
 def _bounds(intervals: Intervals) -> np.ndarray:
@@ -68,12 +73,15 @@ def peak_overlap(intervals: Intervals) -> int:
 
 def _min_fraction(timeline: pd.DataFrame) -> float:
     """The lowest share of desired nodes with an available pod at any time (desired may change)."""
-    desired = timeline["desired"].to_numpy()
-    some = desired > 0
-    if not some.any():
-        return 1.0
-    shares = np.divide(timeline["available"].to_numpy(), desired, out=np.full(len(desired), np.inf), where=some)
-    return float(shares.min())
+    desired, available = timeline["desired"].to_numpy(), timeline["available"].to_numpy()
+    lowest = math.inf
+    for i in range(0, len(desired), _SLICE):  # slice by slice: no temporary arrays of millions of rows
+        part = desired[i:i + _SLICE]
+        some = part > 0
+        if some.any():
+            shares = np.divide(available[i:i + _SLICE], part, out=np.full(len(part), np.inf), where=some)
+            lowest = min(lowest, float(shares.min()))
+    return 1.0 if lowest == math.inf else lowest
 
 
 def _mean_duration(intervals: Intervals) -> float | None:
@@ -112,7 +120,7 @@ def summarize(
         completed_at = None
     desired = int(nodes["desired"].sum())
     min_available = int(timeline["available"].min()) if not timeline.empty else desired
-    downtime = nodes.loc[nodes["desired"], "downtime_s"].to_numpy(dtype=float)
+    downtime = nodes["downtime_s"].to_numpy(dtype=float)[nodes["desired"].to_numpy(dtype=bool)]
     return {
         "nodes": desired,
         "completed": completed_at is not None,

@@ -10,9 +10,11 @@ in ``pkg/controller/daemon/daemon_controller.go``. Resources, host ports,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+from rollsim.spec.labelmap import HOSTNAME_LABEL, frozen_map
 
 __all__ = [
     "CONTROL_PLANE_LABEL", "DAEMON_POD_TOLERATIONS", "NO_EXECUTE", "NO_SCHEDULE",
@@ -31,74 +33,6 @@ _LABEL_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt
 _FIELD_NODE_NAME = "metadata.name"
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 _INT64 = re.compile(r"[+-]?[0-9]+")
-
-
-class _FrozenMap(Mapping[str, str]):
-    """A read-only, hashable copy of a ``str -> str`` mapping (labels, nodeSelector).
-
-    Maps with the same keys in the same order (every synthetic node's kubelet labels) share
-    one key index, so each holds only a tuple of its values: a million nodes' labels take a
-    third of what a million dicts would.
-    """
-
-    __slots__ = ("_index", "_values", "_hash")
-
-    def __init__(self, data: Mapping[str, str], what: str) -> None:
-        for k, v in data.items():
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise ValueError(f"{what} must map str to str, got {k!r}: {v!r}")
-        self._index = _key_index(tuple(data))
-        self._values = tuple(data.values())
-        self._hash: int | None = None
-
-    def __getitem__(self, key: str) -> str:
-        return self._values[self._index[key]]
-
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        i = self._index.get(key)
-        return default if i is None else self._values[i]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._index
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def _dict(self) -> dict[str, str]:
-        return dict(zip(self._index, self._values))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and self._dict() == dict(other.items())
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(zip(self._index, self._values)))
-        return self._hash
-
-    def __repr__(self) -> str:
-        return repr(self._dict())
-
-
-_KEY_INDEXES: dict[tuple[str, ...], dict[str, int]] = {}
-_MAX_KEY_INDEXES = 4096  # distinct key sets kept for sharing (a bound, not a limit on maps)
-
-
-def _key_index(keys: tuple[str, ...]) -> dict[str, int]:
-    """``{key: position}`` for ``keys``, the same dict for every map with these keys."""
-    index = _KEY_INDEXES.get(keys)
-    if index is None:
-        index = {k: i for i, k in enumerate(keys)}
-        if len(_KEY_INDEXES) < _MAX_KEY_INDEXES:
-            _KEY_INDEXES[keys] = index
-    return index
-
-
-def _frozen(data: Mapping[str, str], what: str) -> _FrozenMap:
-    """``data`` as a ``_FrozenMap`` (one already frozen is kept: it cannot change)."""
-    return data if isinstance(data, _FrozenMap) else _FrozenMap(data, what)
 
 
 def _freeze(obj: object, name: str, values: object, kind: type) -> None:
@@ -236,7 +170,7 @@ class Node:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ValueError(f"{name} must be a non-negative integer or None, got {value!r}")
-        object.__setattr__(self, "labels", _frozen(self.labels, "node labels"))
+        object.__setattr__(self, "labels", frozen_map(self.labels, "node labels"))
         _freeze(self, "taints", self.taints, Taint)
         if len({(t.key, t.effect) for t in self.taints}) != len(self.taints):
             raise ValueError(f"taints must be unique by key and effect on node {self.name!r}")
@@ -258,7 +192,7 @@ class PodPlacement:
     node_name: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "node_selector", _frozen(self.node_selector, "node_selector"))
+        object.__setattr__(self, "node_selector", frozen_map(self.node_selector, "node_selector"))
         _freeze(self, "required_node_affinity", self.required_node_affinity, NodeSelectorTerm)
         _freeze(self, "tolerations", self.tolerations, Toleration)
 
@@ -370,7 +304,7 @@ def kubelet_labels(name: str, os: str = "linux", arch: str = "amd64") -> dict[st
     ``kubernetes.io/hostname``: ``pkg/kubelet/kubelet_node_status.go``), so that the
     everyday node selectors (``kubernetes.io/os: linux``) match synthetic nodes.
     """
-    return {"kubernetes.io/arch": arch, "kubernetes.io/hostname": name, "kubernetes.io/os": os}
+    return {"kubernetes.io/arch": arch, HOSTNAME_LABEL: name, "kubernetes.io/os": os}
 
 
 def control_plane_node(name: str) -> Node:
