@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
 from rollsim.controller.pods import RUNNING, Pod
-from rollsim.observe.metrics import SUMMARY_KEYS, summarize, unavailable_node_seconds
+from rollsim.observe.metrics import SUMMARY_KEYS, peak_overlap, summarize, unavailable_node_seconds
 from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
 from rollsim.observe.rollout import RolloutStatus
 from rollsim.spec.node import Node, PodPlacement
@@ -389,3 +391,21 @@ def test_min_available_fraction_over_a_long_timeline() -> None:
     assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 0.37
     frame["desired"] = 0
     assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 1.0
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 6)), max_size=40))
+def test_peak_overlap_is_the_most_intervals_open_at_once(pairs: list[tuple[int, int]]) -> None:
+    """Against the definition: at the instant of each start, the intervals with start <= t < end."""
+    intervals = [(float(s), float(s + d)) for s, d in pairs]
+    most = max((sum(a <= t < b for a, b in intervals) for t, _ in intervals), default=0)
+    assert peak_overlap(intervals) == most
+
+
+def test_peak_overlap_of_many_pulls_reads_them_slice_by_slice() -> None:
+    rng = np.random.default_rng(3)
+    starts = rng.random(150_000) * 1000.0
+    intervals = np.column_stack((starts, starts + rng.random(150_000) * 5.0))
+    times = np.concatenate((intervals[:, 0], intervals[:, 1]))
+    steps = np.concatenate((np.ones(len(starts), dtype=np.int64), -np.ones(len(starts), dtype=np.int64)))
+    assert peak_overlap(intervals) == int(np.cumsum(steps[np.lexsort((steps, times))]).max())
