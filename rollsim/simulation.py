@@ -371,6 +371,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         stop = _start(world)
         freeze_world()
         how, at = cast(tuple[str, float], run_until(world.env, stop))
+        for d in world.daemonsets:  # the run is over: the frames may reuse the controllers' memory
+            d.controller.shut_down()
         end = at if how == "completed" else world.env.now
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
         timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too

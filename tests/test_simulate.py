@@ -29,6 +29,8 @@ from rollsim.spec.node import (
 )
 from rollsim.spec.scenario import ControllerSettings, DaemonSetSpec, ReadinessProbe, Scenario, Timings
 
+from harness import ControllerHarness
+
 SCHEDULE, PULL, START, READY, TERMINATE = 1.0, 2.0, 3.0, 4.0, 5.0
 STARTUP = SCHEDULE + PULL + START + READY  # create -> Ready
 CYCLE = TERMINATE + STARTUP  # delete -> Ready on the same node
@@ -436,3 +438,16 @@ def test_the_collector_is_left_as_found_with_the_runs_objects_out_of_the_young_g
     assert gc.isenabled() and gc.get_freeze_count() == 0
     assert result.summary["completed"]
     assert len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1)) < 5000
+
+
+def test_a_shut_down_controller_holds_no_pod() -> None:
+    """At the end of a run the controller drops its informer cache and node index (the frames
+    reuse that memory): no pod and no node class is left in it.
+    """
+    h = ControllerHarness(nodes=5)
+    assert h.sync() == (5, 0)
+    c = h.controller
+    assert len(c.pods) == 5 and c.aggregate().totals["desired"] == 5
+    c.shut_down()
+    assert not c.pods and not c.pods_by_node
+    assert c.index.aggregate.totals["desired"] == 0 and not any(c.index.aggregate.sets.values())

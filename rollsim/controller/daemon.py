@@ -409,3 +409,12 @@ class DaemonSetController:
         """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""
         if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
             self.requeue(self.min_ready_seconds)
+
+    # -- the end of a run ------------------------------------------------------------------
+
+    def shut_down(self) -> None:
+        """The controller-manager stops: its informer cache (a copy of every pod) and its node
+        index are dropped, and nothing may sync again. A run's summary reads none of them.
+        """
+        self.pods, self.pods_by_node = {}, []
+        self.index = NodeIndex(self._classify, self.rank, self.rules.inclusive_availability)
