@@ -14,7 +14,14 @@ from typing import Protocol
 
 from rollsim.controller.classify import NodeClass, classify_node
 from rollsim.controller.consistency import ConsistencyStore
-from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
+from rollsim.controller.decisions import (
+    SyncError,
+    daemonset_status,
+    idle,
+    manage_plan,
+    rolling_update_plan,
+    status_counts,
+)
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
@@ -113,11 +120,10 @@ class DaemonSetController:
         self.exists = [True] * len(self.nodes)
         self.should_run: list[bool] = []
         self.should_continue: list[bool] = []
-        self._surge = False
+        self._surge = self._rolling = False
+        self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._now = 0.0
-        self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
-        self._status_key: tuple[int, int, int] | None = None  # (version, generation, observed) of ``status``
-        self._wrote_pods = False
+        self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
@@ -132,7 +138,8 @@ class DaemonSetController:
             eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
             self.should_run = [run for run, _ in eligibility]
             self.should_continue = [keep for _, keep in eligibility]
-        self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
+        self._rolling = self.strategy.rolling
+        self._surge = allows_surge(self.strategy.max_surge, self._rolling)
         self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
@@ -271,36 +278,67 @@ class DaemonSetController:
         sync whose informers have not yet observed the controller's own last writes stops at
         once with an error (no status update): the worker requeues the key rate-limited.
         """
+        started = self.start_sync()
+        if started is None or isinstance(started, SyncError):
+            return started
+        return (yield from started)
+
+    def start_sync(self) -> SyncError | None | Waits:
+        """``sync`` without a generator where it need not wait: its result when it writes no
+        pod and its status write, if any, lands at once (most syncs of ``ideal`` mode), else a
+        generator of the whole sync. ``manage`` and ``rollingUpdate`` run only when their
+        plans are not empty (``decisions.idle``); skipping them otherwise changes nothing.
+        """
         if self.consistency is not None and not self.consistency.is_ready():
             return StaleCacheError("informer has not observed this controller's writes")
-        if not self.expectations.satisfied(self.clock()):
-            self._quiet = None
-            yield from self._update_status(observed=False)
-            return None
-        state = self._state()
-        if state is not None and state == self._quiet:  # the last sync on this state did nothing: so would this one
-            self._requeue_for_availability(self.status)
-            return None
-        error, self._wrote_pods = None, False
+        now = self._now = self.clock()
+        observed = self.expectations.satisfied(now)
+        agg = self.aggregate() if self.reference else self.index.refresh(now)  # aggregate(), inline
+        if observed and (self.reference or not self._idle(agg)):
+            return self._manage_and_update()
+        landed = self._update_status(observed, agg)
+        if landed > self._now:
+            return self._status_landing(landed)
+        self._requeue_for_availability()
+        return None
+
+    def _manage_and_update(self) -> Waits:
+        """The rest of a sync that has pods to write: ``manage``, ``rollingUpdate``, the status."""
+        error = None
         try:
             yield from self._manage()
-            if self.strategy.rolling and self.expectations.satisfied(self.clock()):
+            if self._rolling and self.expectations.satisfied(self.clock()):
                 yield from self._rolling_update()
         except SyncError as exc:
             error = exc
-        self._quiet = state if error is None and not self._wrote_pods else None
-        yield from self._update_status(observed=True)
+        landed = self._update_status(True, self.aggregate())  # the writes' own events may have changed it
+        if landed > self._now:
+            yield landed - self._now
+        self._requeue_for_availability()
         return error
 
-    def _state(self) -> tuple[int, int] | None:
-        """What a sync's decisions depend on besides the clock, as (the index's version, the
-        DaemonSet's generation); None when that is not all: the reference scan keeps no
-        version, and failed pods are deleted on a per-node backoff clock.
+    def _status_landing(self, landed: float) -> Waits:
+        """The rest of a sync that wrote only its status: wait for the write to land."""
+        yield landed - self._now
+        self._requeue_for_availability()
+        return None
+
+    def _idle(self, agg: Aggregate) -> bool:
+        """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
+        (``decisions.idle``). The aggregate changes only with the index's version, the budgets
+        only with the spec (the generation): an idle state is remembered by that pair.
         """
-        if self.reference:
-            return None
-        agg = self.aggregate()
-        return None if agg.sets["failed"] else (self.index.version, self.generation)
+        state = (self.index.version, self.generation)
+        if state == self._idle_state:
+            return True
+        if self._rolling:
+            desired = agg.totals["desired"]
+            quiet = idle(agg, self._budget_cache.get(desired) or self._budgets(desired))
+        else:
+            quiet = idle(agg, None)
+        if quiet:
+            self._idle_state = state
+        return quiet
 
     def _manage(self) -> Generator[float, None, None]:
         """Mirrors ``manage``: creates and deletions whatever the strategy."""
@@ -350,7 +388,6 @@ class DaemonSetController:
         creates = creates[: self.burst_replicas]
         deletes = deletes[: self.burst_replicas]
         c, d = len(creates), len(deletes)
-        self._wrote_pods = True
         self.expectations.set(c, d, self.clock())
         failed = False
         pos, batch = 0, min(c, self.slow_start_initial_batch_size)
@@ -385,27 +422,27 @@ class DaemonSetController:
         if failed:
             raise SyncError("pod creation failed")
 
-    def _update_status(self, observed: bool) -> Generator[float, None, None]:
-        """Mirrors ``updateDaemonSetStatus``: write only on change; re-check minReadySeconds."""
-        agg = self.aggregate()
+    def _update_status(self, observed: bool, agg: Aggregate) -> float:
+        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now: write only on
+        change; returns when the write lands (now when nothing is written). The status is a
+        function of a few totals and the generations: the same ones give the same status,
+        without recounting or comparing.
+        """
         observed_generation = self.generation if observed else self.status.get("observed_generation", 0)
-        # the counts change only with some node's class (the index's version): same key, same status
-        key = None if self.reference else (self.index.version, self.generation, observed_generation)
-        if key is not None and key == self._status_key:
-            self._requeue_for_availability(self.status)
-            return
+        key = (status_counts(agg), self.generation, observed_generation)
+        if key == self._status_key and not self.reference:
+            return self._now
         status = daemonset_status(agg)
         status["observed_generation"] = observed_generation
         status["generation"] = self.generation
         self._status_key = key
-        if status != self.status:
-            self.status = status
-            finished = self.pod_control.write_status(dict(status))
-            if finished > self.clock():
-                yield finished - self.clock()
-        self._requeue_for_availability(status)
+        if status == self.status:
+            return self._now
+        self.status = status
+        return self.pod_control.write_status(dict(status))
 
-    def _requeue_for_availability(self, status: dict[str, int]) -> None:
+    def _requeue_for_availability(self) -> None:
         """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""
+        status = self.status
         if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
             self.requeue(self.min_ready_seconds)

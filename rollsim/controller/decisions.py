@@ -7,17 +7,21 @@ past the cap are never even chosen.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 from rollsim.controller.index import Aggregate
 from rollsim.controller.pods import Pod
+from rollsim.spec.budget import Budgets
 
 __all__ = [
     "Plan",
     "SyncError",
     "manage_plan",
     "rolling_update_plan",
+    "idle",
     "daemonset_status",
+    "status_counts",
 ]
 
 
@@ -77,6 +81,39 @@ def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, li
     budget = max(0, min(max_surge - totals["b_surge"], len(candidates)))
     creates = allowed + candidates.smallest(min(budget, limit - len(allowed)))
     return Plan(creates, deletes)
+
+
+def idle(agg: Aggregate, budgets: Budgets | None) -> bool:
+    """Whether ``manage`` (failed pods included) and, with ``budgets`` (a RollingUpdate
+    strategy), ``rollingUpdate`` would write nothing and raise nothing: every list
+    ``manage_plan`` and ``rolling_update_plan`` would build is empty, whichever nodes the sets
+    hold, because each set they take from is empty or its budget is used up. Reads only set
+    sizes and totals, so a sync can skip building the plans; True only when both plans are
+    empty (checked against them in tests/test_decisions_idle.py).
+    """
+    sets = agg.sets
+    if sets["create"] or sets["deletes"] or sets["failed"]:
+        return False
+    if budgets is None:
+        return True
+    totals = agg.totals
+    if budgets.max_surge == 0:
+        return not sets["a_must_replace"] and (
+            budgets.max_unavailable <= totals["a_unavailable"] or not sets["a_candidate"])
+    return (
+        not totals["b_error"] and not sets["b_delete_now"] and not sets["b_allowed"]
+        and (totals["b_available"] <= totals["desired"] or not sets["b_not_wanted"])
+        and (budgets.max_surge <= totals["b_surge"] or not sets["b_candidate"])
+    )
+
+
+_STATUS_TOTALS = ("desired", "current", "ready", "available", "updated", "misscheduled")
+_status_counts = itemgetter(*_STATUS_TOTALS)
+
+
+def status_counts(agg: Aggregate) -> tuple[int, ...]:
+    """The totals ``daemonset_status`` reads, in one tuple: equal tuples, equal counts."""
+    return _status_counts(agg.totals)
 
 
 def daemonset_status(agg: Aggregate) -> dict[str, int]:
