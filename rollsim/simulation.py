@@ -30,7 +30,7 @@ from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.cluster.registry import Registry
-from rollsim.cluster.timers import call_later, call_soon
+from rollsim.cluster.timers import call_later, call_soon, run_until
 from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.daemon import DaemonSetController, StaleCacheError, Waits
@@ -371,7 +371,7 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
             _add_daemonset(world, own, world.streams.child(other.daemonset.name))
         stop = _start(world)
         freeze_world()
-        how, at = cast(tuple[str, float], world.env.run(until=stop))
+        how, at = cast(tuple[str, float], run_until(world.env, stop))
         end = at if how == "completed" else world.env.now
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
         timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too

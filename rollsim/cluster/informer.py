@@ -14,12 +14,15 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
+from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
-from rollsim.cluster.timers import call_later
+from rollsim.cluster.timers import Call, call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
@@ -117,21 +120,28 @@ class Informer:
         if self.delay is None:
             self._deliver(kind, snapshot)
             return
-        now = self.env._now
+        env = self.env
+        now = env._now
         due = now + self.delay()
-        queue = self._pending.get(pod.uid)
+        uid = snapshot.uid
+        queue = self._pending.get(uid)
         if queue is None:  # nothing of this pod in flight (the usual case)
-            self._pending[pod.uid] = [(due, kind, snapshot)]
+            self._pending[uid] = [(due, kind, snapshot)]
         else:
             due = max(due, queue[-1][0])
             queue.append((due, kind, snapshot))
-        call_later(self.env, due - now, self._next, snapshot.uid)
+        # call_later(env, due - now, self._next, uid), inline: once per watch event
+        events: list[Any] = env._queue  # a Call stands where an Event would
+        heappush(events, (now + (due - now), NORMAL, next(env._eid), Call(self._next, (uid,))))
 
     def _next(self, uid: int) -> None:
-        queue = self._pending[uid]
-        _due, kind, snapshot = queue.pop(0)  # a pod has one or two events in flight
-        if not queue:
-            del self._pending[uid]
+        pending = self._pending
+        queue = pending[uid]
+        if len(queue) == 1:  # a pod has one or two events in flight
+            del pending[uid]
+            _due, kind, snapshot = queue[0]
+        else:
+            _due, kind, snapshot = queue.pop(0)
         self._deliver(kind, snapshot)
 
     def _deliver(self, kind: str, pod: Pod) -> None:

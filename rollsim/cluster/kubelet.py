@@ -11,7 +11,15 @@ each node's allocatable resources and host ports, and the image registry's bandw
 DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
 
 Each pod's start-up and termination is a chain of scheduled calls (``rollsim.cluster.timers``),
-one per wait, started where a SimPy process would start: no ``Process`` and no generator per pod.
+one per wait: no ``Process`` and no generator per pod. The chain starts in the watch handler
+itself, where a process would only have been started (its first step an urgent event right
+after the API write): the first wait is drawn at the same instant and in the same order as
+that step drew it, and nothing can happen to the pod in between; only the event id of the
+first wait is taken a little earlier, which could reorder it only against an event of exactly
+the same time scheduled later in the same write (``tests/test_identical_results.py`` holds
+constant-timing runs, where instants tie, to the results of the process-started chains). A pod
+whose container never started is removed by an urgent call after the write, as before: its
+DELETED event must not overtake the deletion the write returns.
 """
 
 from __future__ import annotations
@@ -131,10 +139,10 @@ class Kubelet:
     def _pod_changed(self, kind: str, pod: Pod) -> None:
         """The kubelet's pod watch: start a pod bound here, stop one being deleted."""
         if kind == ADDED:
-            call_soon(self.env, self._start_up, pod, self.runtimes[pod.owner])  # where a process would start
+            self._start_up(pod, self.runtimes[pod.owner])
         elif kind == MODIFIED and pod.deleting and pod.uid not in self._stopping:
             self._stopping.add(pod.uid)
-            call_soon(self.env, self._terminate, pod, self.runtimes[pod.owner])
+            self._terminate(pod, self.runtimes[pod.owner])
         elif kind == DELETED:
             self._stopping.discard(pod.uid)
 
@@ -283,8 +291,8 @@ class Kubelet:
             return  # no kubelet to confirm the deletion (unreachable): the pod stays terminating
         if pod.phase == RUNNING:  # a pod whose container never started has nothing to shut down
             call_later(self.env, min(rt.terminate(), rt.ds.termination_grace_period_seconds), self._terminated, pod)
-        else:
-            self._terminated(pod)
+        else:  # gone at once, once the deletion's own write has returned
+            call_soon(self.env, self._terminated, pod)
 
     def _terminated(self, pod: Pod) -> None:
         if self.api.nodes.alive[pod.node]:  # a kubelet that died meanwhile never confirms it

@@ -14,19 +14,23 @@ place among the other events: replacing a timeout by a call changes no event's o
 
 A process turned into calls is a chain of them, one per wait (the kubelet's pod phases,
 ``rollsim/cluster/kubelet.py``).
+
+``run_until`` is ``Environment.run(until=event)`` with the stepping inlined: a ``Call`` is
+called straight from the loop (no callback list, no ``step`` frame); every other event is
+processed as ``Environment.step`` processes it. The order of events is the queue's, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import NORMAL, URGENT
 
-__all__ = ["call_later", "call_soon", "Call"]
-
+__all__ = ["call_later", "call_soon", "Call", "run_until"]
 
 
 class Call:
@@ -57,3 +61,32 @@ def call_soon(env: simpy.Environment, fn: Callable[..., object], *args: object) 
     """Call ``fn(*args)`` now, where a process started now (``env.process``) would take its first step."""
     queue: list[Any] = env._queue
     heappush(queue, (env._now, URGENT, next(env._eid), Call(fn, args)))
+
+
+def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
+    """``env.run(until=until)``, stepping inline: returns ``until``'s value once it is processed.
+
+    Mirrors ``Environment.run`` and ``Environment.step`` (simpy/core.py) for everything but a
+    ``Call``, which is called directly. A run that empties the queue before ``until`` is
+    processed raises ``RuntimeError``, as SimPy's does.
+    """
+    if until.callbacks is None:
+        return until.value
+    until.callbacks.append(StopSimulation.callback)
+    queue: list[Any] = env._queue
+    try:
+        while queue:
+            env._now, _, _, event = heappop(queue)
+            if event.__class__ is Call:
+                event.fn(*event.args)
+                continue
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in step
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+    except StopSimulation as stop:
+        return stop.args[0]
+    raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')

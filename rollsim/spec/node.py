@@ -323,10 +323,11 @@ def node_matches_affinity(node: Node, placement: PodPlacement) -> bool:
     Mirrors ``nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`` in
     k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go.
     """
-    labels = node.labels
-    for key, value in placement.node_selector.items():
-        if labels.get(key) != value:
-            return False
+    labels, selector = node.labels, placement.node_selector
+    if selector:  # most DaemonSets select no labels: skip the Mapping's Python-level items()
+        for key, value in selector.items():
+            if labels.get(key) != value:
+                return False
     terms = placement.required_node_affinity
     return not terms or any(_term_matches(term, node) for term in terms)
 
