@@ -15,6 +15,7 @@ from typing import Protocol
 from rollsim.controller.classify import NodeClass, classify_node
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.decisions import (
+    Plan,
     SyncError,
     daemonset_status,
     idle,
@@ -287,40 +288,60 @@ class DaemonSetController:
         """``sync`` without a generator where it need not wait: its result when it writes no
         pod and its status write, if any, lands at once (most syncs of ``ideal`` mode), else a
         generator of the whole sync. ``manage`` and ``rollingUpdate`` run only when their
-        plans are not empty (``decisions.idle``); skipping them otherwise changes nothing.
+        plans may not be empty (``decisions.idle``); skipping them otherwise changes nothing.
         """
         if self.consistency is not None and not self.consistency.is_ready():
             return StaleCacheError("informer has not observed this controller's writes")
         now = self._now = self.clock()
         observed = self.expectations.satisfied(now)
-        agg = self.aggregate() if self.reference else self.index.refresh(now)  # aggregate(), inline
-        if observed and (self.reference or not self._idle(agg)):
-            return self._manage_and_update()
-        landed = self._update_status(observed, agg)
-        if landed > self._now:
-            return self._status_landing(landed)
-        self._requeue_for_availability()
+        if self.reference:
+            agg = self.aggregate()
+            if observed:
+                return self._manage_and_update()
+        else:
+            agg = self.index.refresh(now)  # aggregate(), inline
+            if observed and (self.index.version, self.generation) != self._idle_state and not self._idle(agg):
+                return self._manage_and_update()
+        generation = self.generation
+        key = (status_counts(agg.totals), generation,
+               generation if observed else self.status.get("observed_generation", 0))
+        if key != self._status_key or self.reference:
+            landed = self._update_status(key, agg)
+            if landed > now:
+                return self._status_landing(landed)
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return None
 
     def _manage_and_update(self) -> Waits:
-        """The rest of a sync that has pods to write: ``manage``, ``rollingUpdate``, the status."""
+        """The rest of a sync that may write pods: ``manage``, ``rollingUpdate``, the status."""
         error = None
         try:
-            yield from self._manage()
+            creates, deletes = self._manage(self.aggregate())
+            if deletes or creates:
+                yield from self._sync_nodes(deletes, creates)
             if self._rolling and self.expectations.satisfied(self.clock()):
-                yield from self._rolling_update()
+                creates, deletes = self._rolling_update(self.aggregate())
+                if deletes or creates:
+                    yield from self._sync_nodes(deletes, creates)
         except SyncError as exc:
             error = exc
-        landed = self._update_status(True, self.aggregate())  # the writes' own events may have changed it
-        if landed > self._now:
-            yield landed - self._now
-        self._requeue_for_availability()
+        agg = self.aggregate()  # the writes' own events may have changed it
+        generation = self.generation
+        key = (status_counts(agg.totals), generation, generation)
+        if key != self._status_key or self.reference:
+            landed = self._update_status(key, agg)
+            if landed > self._now:
+                yield landed - self._now
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return error
 
     def _status_landing(self, landed: float) -> Waits:
         """The rest of a sync that wrote only its status: wait for the write to land."""
         yield landed - self._now
-        self._requeue_for_availability()
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return None
 
     def _idle(self, agg: Aggregate) -> bool:
@@ -328,25 +349,21 @@ class DaemonSetController:
         (``decisions.idle``). The aggregate changes only with the index's version, the budgets
         only with the spec (the generation): an idle state is remembered by that pair.
         """
-        state = (self.index.version, self.generation)
-        if state == self._idle_state:
-            return True
         if self._rolling:
             desired = agg.totals["desired"]
             quiet = idle(agg, self._budget_cache.get(desired) or self._budgets(desired))
         else:
             quiet = idle(agg, None)
         if quiet:
-            self._idle_state = state
+            self._idle_state = (self.index.version, self.generation)
         return quiet
 
-    def _manage(self) -> Generator[float, None, None]:
-        """Mirrors ``manage``: creates and deletions whatever the strategy."""
-        agg = self.aggregate()
+    def _manage(self, agg: Aggregate) -> Plan:
+        """Mirrors ``manage``: the creates and deletions it hands ``syncNodes``, whatever the strategy."""
         plan = manage_plan(agg, self.burst_replicas)
-        deletes = plan.deletes + self._failed_pods_to_delete(agg) if agg.sets["failed"] else plan.deletes
-        if deletes or plan.creates:
-            yield from self._sync_nodes(deletes, plan.creates)
+        if agg.sets["failed"]:
+            return Plan(plan.creates, plan.deletes + self._failed_pods_to_delete(agg))
+        return plan
 
     def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
         """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
@@ -363,13 +380,10 @@ class DaemonSetController:
                 out.append(pod)
         return out
 
-    def _rolling_update(self) -> Generator[float, None, None]:
-        """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``."""
-        agg = self.aggregate()
+    def _rolling_update(self, agg: Aggregate) -> Plan:
+        """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``: what it hands ``syncNodes``."""
         budgets = self._budgets(agg.totals["desired"])
-        plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-        if plan:
-            yield from self._sync_nodes(plan.deletes, plan.creates)
+        return rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
 
     def _budgets(self, desired: int) -> Budgets:
         """``updatedDesiredNodeCounts`` for this many desired nodes (kept per count until the strategy changes)."""
@@ -422,19 +436,15 @@ class DaemonSetController:
         if failed:
             raise SyncError("pod creation failed")
 
-    def _update_status(self, observed: bool, agg: Aggregate) -> float:
-        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now: write only on
-        change; returns when the write lands (now when nothing is written). The status is a
-        function of a few totals and the generations: the same ones give the same status,
-        without recounting or comparing.
+    def _update_status(self, key: tuple[object, int, int], agg: Aggregate) -> float:
+        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now, ``key`` being its
+        status counts (``decisions.status_counts``), the generation and the observed generation:
+        writes only on change; returns when the write lands (now when nothing is written).
+        The status is a function of that key: while it stays the same the sync skips this.
         """
-        observed_generation = self.generation if observed else self.status.get("observed_generation", 0)
-        key = (status_counts(agg), self.generation, observed_generation)
-        if key == self._status_key and not self.reference:
-            return self._now
         status = daemonset_status(agg)
-        status["observed_generation"] = observed_generation
-        status["generation"] = self.generation
+        status["observed_generation"] = key[2]
+        status["generation"] = key[1]
         self._status_key = key
         if status == self.status:
             return self._now

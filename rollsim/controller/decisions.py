@@ -108,12 +108,8 @@ def idle(agg: Aggregate, budgets: Budgets | None) -> bool:
 
 
 _STATUS_TOTALS = ("desired", "current", "ready", "available", "updated", "misscheduled")
-_status_counts = itemgetter(*_STATUS_TOTALS)
-
-
-def status_counts(agg: Aggregate) -> tuple[int, ...]:
-    """The totals ``daemonset_status`` reads, in one tuple: equal tuples, equal counts."""
-    return _status_counts(agg.totals)
+# ``status_counts(agg.totals)``: the totals ``daemonset_status`` reads, as one tuple (equal tuples, equal counts)
+status_counts = itemgetter(*_STATUS_TOTALS)
 
 
 def daemonset_status(agg: Aggregate) -> dict[str, int]:
