@@ -1,16 +1,17 @@
 """The DaemonSet controller for one DaemonSet: its informer cache and ``syncDaemonSet``.
 
 ``sync()`` is a generator that yields how long to wait (the API writes of ``syncNodes``
-and the status update take time in ``realistic`` mode). The SimPy worker turns each
-yielded duration into a timeout; the test harness, whose writes complete at once, just
-runs it through. The decisions themselves are in ``rollsim.controller.classify`` (per node),
-``rollsim.controller.index`` (adding up) and ``rollsim.controller.decisions`` (what to do).
+and the status update take time in ``realistic`` mode); the test harness, whose writes
+complete at once, just runs it through. The SimPy workers call ``start_sync()``, the same
+sync with no generator for the syncs that need not wait (most of them in ``ideal`` mode),
+and turn each yielded duration into a scheduled call. The decisions themselves are in
+``rollsim.controller.classify`` (per node), ``rollsim.controller.index`` (adding up) and
+``rollsim.controller.decisions`` (what to do); the writes in ``rollsim.controller.syncnodes``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from typing import Protocol
 
 from rollsim.controller.classify import NodeClass, classify_node
 from rollsim.controller.consistency import ConsistencyStore
@@ -27,6 +28,7 @@ from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
+from rollsim.controller.syncnodes import PodControl, sync_nodes
 from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
@@ -56,19 +58,6 @@ def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
         and (old.phase == new.phase or not (old.terminal or new.terminal))
         and (old.scheduled == new.scheduled or alone)
     )
-
-
-class PodControl(Protocol):
-    """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
-
-    def create(self, node: int, revision: int) -> float | None:
-        """Mirrors ``PodControlInterface.CreatePods`` for one pod on ``node``."""
-
-    def delete(self, pod: Pod) -> float | None:
-        """Mirrors ``PodControlInterface.DeletePod``."""
-
-    def write_status(self, status: dict[str, int]) -> float:
-        """Mirrors ``storeDaemonSetStatus``: ``UpdateStatus`` of the DaemonSet."""
 
 
 class DaemonSetController:
@@ -319,11 +308,11 @@ class DaemonSetController:
         try:
             creates, deletes = self._manage(self.aggregate())
             if deletes or creates:
-                yield from self._sync_nodes(deletes, creates)
+                yield from sync_nodes(self, deletes, creates)
             if self._rolling and self.expectations.satisfied(self.clock()):
                 creates, deletes = self._rolling_update(self.aggregate())
                 if deletes or creates:
-                    yield from self._sync_nodes(deletes, creates)
+                    yield from sync_nodes(self, deletes, creates)
         except SyncError as exc:
             error = exc
         agg = self.aggregate()  # the writes' own events may have changed it
@@ -392,49 +381,6 @@ class DaemonSetController:
             budgets = self._budget_cache[desired] = updated_desired_node_counts(
                 desired, self.strategy.max_unavailable, self.strategy.max_surge)
         return budgets
-
-    def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
-        """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
-        batches of 1, 2, 4, ... (each batch in parallel, waited for); then all deletes at once.
-        """
-        if not deletes and not creates:
-            return
-        creates = creates[: self.burst_replicas]
-        deletes = deletes[: self.burst_replicas]
-        c, d = len(creates), len(deletes)
-        self.expectations.set(c, d, self.clock())
-        failed = False
-        pos, batch = 0, min(c, self.slow_start_initial_batch_size)
-        while pos < c:
-            done, errors = self.clock(), 0
-            for node in creates[pos : pos + batch]:
-                finished = self.pod_control.create(node, self.revision)
-                if finished is None:
-                    self.expectations.creation_observed()
-                    errors += 1
-                else:
-                    done = max(done, finished)
-            if done > self.clock():
-                yield done - self.clock()
-            skipped = c - (pos + batch)
-            if errors:
-                failed = True
-                if skipped > 0:
-                    self.expectations.lower(add=skipped)
-                    break
-            pos += batch
-            batch = min(2 * batch, c - pos)
-        done = self.clock()
-        for pod in deletes:
-            finished = self.pod_control.delete(pod)
-            if finished is None:
-                self.expectations.deletion_observed()
-            else:
-                done = max(done, finished)
-        if done > self.clock():
-            yield done - self.clock()
-        if failed:
-            raise SyncError("pod creation failed")
 
     def _update_status(self, key: tuple[object, int, int], agg: Aggregate) -> float:
         """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now, ``key`` being its
