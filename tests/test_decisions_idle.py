@@ -1,10 +1,11 @@
-"""``decisions.idle`` (the sync's shortcut) against the plans it lets a sync skip.
+"""``decisions.manage_idle`` and ``rolling_update_idle`` (the sync's shortcuts) against the
+plans they let a sync skip.
 
-A sync skips ``manage_plan`` and ``rolling_update_plan`` when ``idle`` says both would be
-empty; that is only identical if ``idle`` is never True where a plan would write or
-``rollingUpdate`` would fail. Random node contributions, added up by the reference scan,
-check that ``idle`` is True exactly when both plans are empty, nothing raises, and no
-failed pod waits for the controller's backoff.
+A sync skips ``manage_plan`` when ``manage_idle`` says it would write nothing, and
+``rolling_update_plan`` when ``rolling_update_idle`` does; that is only identical if neither
+is ever True where its plan would write or ``rollingUpdate`` would fail. Random node
+contributions, added up by the reference scan, check that each is True exactly when its
+plan is empty, nothing raises and (for manage) no failed pod waits for the backoff.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from rollsim.controller.classify import NodeClass
 from rollsim.controller.decisions import (
     SyncError,
     daemonset_status,
-    idle,
+    manage_idle,
     manage_plan,
+    rolling_update_idle,
     rolling_update_plan,
     status_counts,
 )
@@ -55,11 +57,11 @@ def _node(draw) -> NodeClass:
     return NodeClass(**fields)  # type: ignore[arg-type]
 
 
-def _empty_and_fine(agg, budgets: Budgets | None, limit: int) -> bool:
-    if agg.sets["failed"] or manage_plan(agg, limit):
-        return False
-    if budgets is None:
-        return True
+def _manage_empty(agg, limit: int) -> bool:
+    return not agg.sets["failed"] and not manage_plan(agg, limit)
+
+
+def _rolling_empty(agg, budgets: Budgets, limit: int) -> bool:
     try:
         return not rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, limit)
     except SyncError:
@@ -69,16 +71,16 @@ def _empty_and_fine(agg, budgets: Budgets | None, limit: int) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(
     nodes=st.lists(_node(), max_size=8),
-    rolling=st.booleans(),
     max_unavailable=st.integers(0, 4),
     max_surge=st.integers(0, 4),
     limit=st.sampled_from([1, 2, 250]),
 )
-def test_idle_exactly_when_both_plans_are_empty(nodes, rolling, max_unavailable, max_surge, limit) -> None:
+def test_idle_exactly_when_the_plan_is_empty(nodes, max_unavailable, max_surge, limit) -> None:
     classes = dict(enumerate(nodes))
     agg = scan(classes.__getitem__, range(len(nodes)), [float(i) for i in range(len(nodes))])
-    budgets = Budgets(max_surge, max_unavailable, agg.totals["desired"]) if rolling else None
-    assert idle(agg, budgets) == _empty_and_fine(agg, budgets, limit)
+    budgets = Budgets(max_surge, max_unavailable, agg.totals["desired"])
+    assert manage_idle(agg) == _manage_empty(agg, limit)
+    assert rolling_update_idle(agg, budgets) == _rolling_empty(agg, budgets, limit)
 
 
 @settings(max_examples=100, deadline=None)

@@ -19,8 +19,9 @@ from rollsim.controller.decisions import (
     Plan,
     SyncError,
     daemonset_status,
-    idle,
+    manage_idle,
     manage_plan,
+    rolling_update_idle,
     rolling_update_plan,
     status_counts,
 )
@@ -286,11 +287,11 @@ class DaemonSetController:
         if self.reference:
             agg = self.aggregate()
             if observed:
-                return self._manage_and_update()
+                return self._manage_and_update(agg)
         else:
             agg = self.index.refresh(now)  # aggregate(), inline
             if observed and (self.index.version, self.generation) != self._idle_state and not self._idle(agg):
-                return self._manage_and_update()
+                return self._manage_and_update(agg)
         generation = self.generation
         key = (status_counts(agg.totals), generation,
                generation if observed else self.status.get("observed_generation", 0))
@@ -302,17 +303,27 @@ class DaemonSetController:
             self._requeue_for_availability()
         return None
 
-    def _manage_and_update(self) -> Waits:
-        """The rest of a sync that may write pods: ``manage``, ``rollingUpdate``, the status."""
+    def _manage_and_update(self, agg: Aggregate) -> Waits:
+        """The rest of a sync that may write pods, from its aggregate ``agg``: ``manage`` and
+        ``rollingUpdate`` (each skipped when it would write nothing), then the status.
+        """
         error = None
         try:
-            creates, deletes = self._manage(self.aggregate())
-            if deletes or creates:
-                yield from sync_nodes(self, deletes, creates)
-            if self._rolling and self.expectations.satisfied(self.clock()):
-                creates, deletes = self._rolling_update(self.aggregate())
+            wrote = False
+            if self.reference or not manage_idle(agg):
+                creates, deletes = self._manage(agg)
                 if deletes or creates:
                     yield from sync_nodes(self, deletes, creates)
+                    wrote = True
+            if self._rolling and self.expectations.satisfied(self.clock()):
+                if wrote:
+                    agg = self.aggregate()  # the writes' own events may have changed it
+                budgets = self._budgets(agg.totals["desired"])
+                if self.reference or not rolling_update_idle(agg, budgets):
+                    creates, deletes = rolling_update_plan(
+                        agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
+                    if deletes or creates:
+                        yield from sync_nodes(self, deletes, creates)
         except SyncError as exc:
             error = exc
         agg = self.aggregate()  # the writes' own events may have changed it
@@ -335,17 +346,18 @@ class DaemonSetController:
 
     def _idle(self, agg: Aggregate) -> bool:
         """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
-        (``decisions.idle``). The aggregate changes only with the index's version, the budgets
-        only with the spec (the generation): an idle state is remembered by that pair.
+        (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
+        with the index's version, the budgets only with the spec (the generation): an idle state
+        is remembered by that pair.
         """
+        if not manage_idle(agg):
+            return False
         if self._rolling:
             desired = agg.totals["desired"]
-            quiet = idle(agg, self._budget_cache.get(desired) or self._budgets(desired))
-        else:
-            quiet = idle(agg, None)
-        if quiet:
-            self._idle_state = (self.index.version, self.generation)
-        return quiet
+            if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
+                return False
+        self._idle_state = (self.index.version, self.generation)
+        return True
 
     def _manage(self, agg: Aggregate) -> Plan:
         """Mirrors ``manage``: the creates and deletions it hands ``syncNodes``, whatever the strategy."""
@@ -368,11 +380,6 @@ class DaemonSetController:
                 self.backoff.next(key, now)
                 out.append(pod)
         return out
-
-    def _rolling_update(self, agg: Aggregate) -> Plan:
-        """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``: what it hands ``syncNodes``."""
-        budgets = self._budgets(agg.totals["desired"])
-        return rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
 
     def _budgets(self, desired: int) -> Budgets:
         """``updatedDesiredNodeCounts`` for this many desired nodes (kept per count until the strategy changes)."""

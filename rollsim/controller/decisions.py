@@ -19,7 +19,8 @@ __all__ = [
     "SyncError",
     "manage_plan",
     "rolling_update_plan",
-    "idle",
+    "manage_idle",
+    "rolling_update_idle",
     "daemonset_status",
     "status_counts",
 ]
@@ -83,20 +84,22 @@ def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, li
     return Plan(creates, deletes)
 
 
-def idle(agg: Aggregate, budgets: Budgets | None) -> bool:
-    """Whether ``manage`` (failed pods included) and, with ``budgets`` (a RollingUpdate
-    strategy), ``rollingUpdate`` would write nothing and raise nothing: every list
-    ``manage_plan`` and ``rolling_update_plan`` would build is empty, whichever nodes the sets
-    hold, because each set they take from is empty or its budget is used up. Reads only set
-    sizes and totals, so a sync can skip building the plans; True only when both plans are
-    empty (checked against them in tests/test_decisions_idle.py).
+def manage_idle(agg: Aggregate) -> bool:
+    """Whether ``manage`` (failed pods included) would write nothing: the sets ``manage_plan``
+    and the failed-pod backoff take from are empty. Reads only set sizes, so a sync can skip
+    building the plan (checked against ``manage_plan`` in tests/test_decisions_idle.py).
     """
     sets = agg.sets
-    if sets["create"] or sets["deletes"] or sets["failed"]:
-        return False
-    if budgets is None:
-        return True
-    totals = agg.totals
+    return not (sets["create"] or sets["deletes"] or sets["failed"])
+
+
+def rolling_update_idle(agg: Aggregate, budgets: Budgets) -> bool:
+    """Whether ``rollingUpdate`` with ``budgets`` would write nothing and raise nothing: every
+    list ``rolling_update_plan`` would build is empty, whichever nodes the sets hold, because
+    each set it takes from is empty or its budget is used up. Reads only set sizes and
+    totals (checked against ``rolling_update_plan`` in tests/test_decisions_idle.py).
+    """
+    sets, totals = agg.sets, agg.totals
     if budgets.max_surge == 0:
         return not sets["a_must_replace"] and (
             budgets.max_unavailable <= totals["a_unavailable"] or not sets["a_candidate"])
