@@ -55,7 +55,10 @@ class WorkQueue:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
-                self.add(key)
+                if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
+                    self._dirty.add(key)
+                else:
+                    self._enqueue(key)
         elif not self.dedup:
             call_later(self.env, delay, self.add, key)
         else:
