@@ -55,15 +55,17 @@ class Recorder:
         n = len(nodes)
         self.env = env
         self.api = api
+        self._pods_by_node, self._daemonsets = api.pods_by_node, api.daemonsets  # one lookup less per event
         self.daemonset = daemonset
         self.placement = placement
         self.names = [node.name for node in nodes.nodes]
         self.desired = [self._desired(nodes, i) for i in range(n)]
         self.min_ready = min_ready_seconds
         # A node's summary, (desired, available, updated, surge, terminating pods, pending pods),
-        # is kept as a small code: the index of that tuple in ``_summaries`` (a few dozen at most).
+        # is kept as a small code: the index of that tuple in ``_summaries`` (a few dozen at most),
+        # found from the summary packed in one int (its key, see ``_code``), cheaper than a tuple.
         self._summaries: list[tuple[int, ...]] = [_ZERO_STATE]
-        self._codes = {_ZERO_STATE: 0}
+        self._codes = {0: 0}  # key -> code
         self._down = [False]  # per code: desired and not available
         self._state = [0] * n  # per node: its summary's code
         # the log of summary changes, as C arrays (8 bytes a value): its instant, its two codes
@@ -72,6 +74,7 @@ class Recorder:
         self.old_deleted_at = _column(_NAN, n)
         self.new_created_at = _column(_NAN, n)
         self.new_lifecycle = {event: _column(_NAN, n) for event in LIFECYCLE}
+        self._scheduled_at, self._pulled_at, self._started_at = self.new_lifecycle.values()
         self.new_ready_at = _column(_NAN, n)
         self.new_available_at = _column(_NAN, n)
         self.downtime = _column(0.0, n)
@@ -107,22 +110,20 @@ class Recorder:
                 if pod.deleting and _isnan(self.old_deleted_at[node]):
                     self.old_deleted_at[node] = self.env._now
             else:
-                lifecycle = self.new_lifecycle
                 at = pod.scheduled_at
-                if at is not None and _isnan((times := lifecycle["scheduled"])[node]):
+                if at is not None and _isnan((times := self._scheduled_at)[node]):
                     times[node] = at
                 at = pod.pulled_at
-                if at is not None and _isnan((times := lifecycle["pulled"])[node]):
+                if at is not None and _isnan((times := self._pulled_at)[node]):
                     times[node] = at
                 at = pod.started_at
-                if at is not None and _isnan((times := lifecycle["started"])[node]):
+                if at is not None and _isnan((times := self._started_at)[node]):
                     times[node] = at
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
-        api = self.api
-        pods = api.pods_by_node[node]
-        if len(api.daemonsets) != 1:
+        pods = self._pods_by_node[node]
+        if len(self._daemonsets) != 1:
             name = self.daemonset.name
             pods = [p for p in pods if p.owner == name]
         self.node_changed(node, pods)
@@ -178,18 +179,18 @@ class Recorder:
         if new_available and _isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-        desired = 1 if self.desired[node] else 0
-        summary = (
-            desired,
-            desired if available else 0,
-            desired if new_live and new_live == live else 0,  # new pods only
-            desired if live >= 2 else 0,
-            terminating,
-            pending,
-        )
-        code = self._codes.get(summary)
+        key = terminating << 4 | pending << 36  # the summary's key (see _code)
+        if self.desired[node]:
+            key |= 1
+            if available:
+                key |= 2
+            if new_live and new_live == live:  # new pods only
+                key |= 4
+            if live >= 2:
+                key |= 8
+        code = self._codes.get(key)
         if code is None:
-            code = self._code(summary)
+            code = self._code(key)
         old = self._state[node]
         if code == old:
             return
@@ -203,11 +204,16 @@ class Recorder:
         self._times.append(now)  # _log, inline
         self._changes.append(old << _BITS | code)
 
-    def _code(self, summary: tuple[int, ...]) -> int:
-        """A new summary's code (the next index of ``_summaries``)."""
-        code = self._codes[summary] = len(self._summaries)
+    def _code(self, key: int) -> int:
+        """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
+        desired, available, updated, surge (all 0 if not desired), bits 4-35 count terminating
+        pods (fewer than 2**32 on a node), the bits above pending pods.
+        """
+        desired = key & 1
+        summary = (desired, key >> 1 & 1, key >> 2 & 1, key >> 3 & 1, key >> 4 & 0xFFFFFFFF, key >> 36)
+        code = self._codes[key] = len(self._summaries)
         self._summaries.append(summary)
-        self._down.append(bool(summary[0] and not summary[1]))
+        self._down.append(bool(desired and not summary[1]))
         return code
 
     def _log(self, now: float, old: int, new: int) -> None:
