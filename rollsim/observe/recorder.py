@@ -37,7 +37,6 @@ LIFECYCLE = ("scheduled", "pulled", "started")
 _LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
 _ZERO_STATE = (0,) * len(_LEVELS)
-_BITS = 32  # a logged change is (code before) << _BITS | (code after)
 _isnan = math.isnan
 
 
@@ -68,9 +67,9 @@ class Recorder:
         self._codes = {0: 0}  # key -> code
         self._down = [False]  # per code: desired and not available
         self._state = [0] * n  # per node: its summary's code
-        # the log of summary changes, as C arrays (8 bytes a value): its instant, its two codes
+        # the log of summary changes, as C arrays (16 bytes a change): its instant, its two codes
         self._times = array("d")
-        self._changes = array("q")
+        self._before, self._after = array("i"), array("i")
         self.old_deleted_at = _column(_NAN, n)
         self.new_created_at = _column(_NAN, n)
         self.new_lifecycle = {event: _column(_NAN, n) for event in LIFECYCLE}
@@ -202,7 +201,8 @@ class Recorder:
             else:
                 self._lost_at[node] = now
         self._times.append(now)  # _log, inline
-        self._changes.append(old << _BITS | code)
+        self._before.append(old)
+        self._after.append(code)
 
     def _code(self, key: int) -> int:
         """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
@@ -218,7 +218,8 @@ class Recorder:
 
     def _log(self, now: float, old: int, new: int) -> None:
         self._times.append(now)
-        self._changes.append(old << _BITS | new)
+        self._before.append(old)
+        self._after.append(new)
 
     def add_node(self, name: str) -> int:
         """A node joins the cluster (not yet desired: ``set_desired`` says whether it is)."""
@@ -243,9 +244,8 @@ class Recorder:
         down = np.array(self._down, dtype=bool)[np.array(self._state, dtype=np.intp)]
         downtime = np.array(self.downtime, dtype=float)
         downtime[down] += end - _view(self._lost_at)[down]
-        changes = np.frombuffer(self._changes, dtype=np.int64)
-        times, columns = level_rows(_view(self._times), changes >> _BITS, changes & ((1 << _BITS) - 1),
-                                    np.array(self._summaries, dtype=np.int64))
+        before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
+        times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
         levels = dict(zip(_LEVELS, columns))
         timeline = pd.DataFrame({
             "time_s": times,
