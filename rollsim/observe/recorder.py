@@ -129,11 +129,11 @@ class Recorder:
 
     def _daemonset_event(self, kind: str, ds: DaemonSetObject) -> None:
         if kind == TEMPLATE:  # the update (or a rollback): which pods count as updated changed everywhere
-            if len(self.api.daemonsets) == 1:  # _own for every node, decided once
-                for node, pods in enumerate(self.api.pods_by_node):
+            if len(self._daemonsets) == 1:  # _own for every node, decided once
+                for node, pods in enumerate(self._pods_by_node):
                     self.node_changed(node, pods)
             else:
-                for node, pods in enumerate(self.api.pods_by_node):
+                for node, pods in enumerate(self._pods_by_node):
                     self.node_changed(node, self._own(pods))
             if not self._times:  # nothing changed: still a first row, of the levels as they are
                 self._log(self.env._now, 0, 0)
@@ -217,6 +217,7 @@ class Recorder:
         return code
 
     def _log(self, now: float, old: int, new: int) -> None:
+        """A node's summary changed from code ``old`` to ``new`` (node_changed does this inline)."""
         self._times.append(now)
         self._before.append(old)
         self._after.append(new)
