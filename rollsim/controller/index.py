@@ -15,6 +15,8 @@ import bisect
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -165,8 +167,8 @@ class NodeIndex:
 
     ``mark(node)`` is called whenever a node's cached pods or eligibility change;
     ``refresh(now)`` reclassifies the marked nodes and those whose minReadySeconds
-    window has just passed, and keeps the totals and sets in step; ``version`` changes
-    whenever they do. A window "has passed"
+    window has just passed, and keeps the totals and sets in step (node by node, or, when
+    most nodes are marked, by adding every class up anew); ``version`` changes whenever they do. A window "has passed"
     by the same comparison as ``IsPodAvailable``: at ``readySince + minReadySeconds`` itself
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
@@ -206,9 +208,39 @@ class NodeIndex:
                 self._dirty.add(heapq.heappop(timers)[1])
         if self._dirty:
             dirty, self._dirty = self._dirty, set()
-            for node in dirty:
-                self._reclassify(node)
+            if 2 * len(dirty) >= len(self._classes):  # most nodes (a spec change): add up anew
+                self._rebuild(dirty)
+            else:
+                for node in dirty:
+                    self._reclassify(node)
         return self.aggregate
+
+    def _rebuild(self, dirty: set[int]) -> None:
+        """Reclassify ``dirty`` and add every class up again: cheaper than updating the totals and
+        sets node by node when most nodes change (the first sync, a template change). The same
+        totals and members as ``_reclassify`` gives; ``version`` changes if any class did.
+        """
+        classes = self._classes
+        top = max(dirty) + 1
+        if top > len(classes):
+            classes.extend([EMPTY] * (top - len(classes)))
+        changed = False
+        for node in dirty:
+            new = self._classify(node)
+            if new != classes[node]:
+                classes[node] = new
+                changed = True
+            if new.next_change is not None:
+                heapq.heappush(self._timers, (new.next_change, node))
+        if not changed:
+            return
+        self.version += 1
+        totals, sets = self.aggregate.totals, self.aggregate.sets
+        for name, i in _TOTAL_ITEMS:
+            totals[name] = sum(map(itemgetter(i), classes))
+        ids = range(len(classes))
+        for name, i in _SET_FIELDS:
+            sets[name] = RankedSet(self._rank, compress(ids, map(itemgetter(i), classes)))
 
     def _class_of(self, node: int) -> NodeClass:
         classes = self._classes
