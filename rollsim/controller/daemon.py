@@ -47,6 +47,9 @@ class StaleCacheError(SyncError):
     """``syncDaemonSet`` refused to act on a cache older than its own writes (v1.36+)."""
 
 
+_STALE = StaleCacheError("informer has not observed this controller's writes")
+
+
 def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
     """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
     reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
@@ -281,7 +284,7 @@ class DaemonSetController:
         plans may not be empty (``decisions.idle``); skipping them otherwise changes nothing.
         """
         if self.consistency is not None and not self.consistency.is_ready():
-            return StaleCacheError("informer has not observed this controller's writes")
+            return _STALE  # returned, never raised: one instance serves every refused sync
         now = self._now = self.clock()
         observed = self.expectations.satisfied(now)
         if self.reference:
