@@ -177,23 +177,31 @@ class _Worker:
     A process in all but name: each step is a scheduled call where the process would resume.
     """
 
-    __slots__ = ("env", "queue", "controllers", "counters")
+    __slots__ = ("env", "queue", "controllers", "syncs", "errors", "_take")
 
     def __init__(self, env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController],
                  counters: dict[str, Counter[str]]) -> None:
-        self.env, self.queue, self.controllers, self.counters = env, queue, controllers, counters
+        self.env, self.queue, self.controllers = env, queue, controllers
+        self.syncs, self.errors = counters["syncs"], counters["sync_errors"]
+        self._take: Callable[[Hashable], None] = self._sync  # one bound method for every get
         call_soon(env, self._next)  # where env.process would take its first step
 
     def _next(self) -> None:
-        self.queue.get_then(self._sync)
+        self.queue.get_then(self._take)
 
     def _sync(self, key: Hashable) -> None:
-        name = cast(str, key)
-        self.counters["syncs"][name] += 1
-        self._step(name, self.controllers[name].sync())
+        """A key handed out: count the sync and run it to its first wait (its API writes) or its end."""
+        self.syncs[key] += 1  # type: ignore[index]  # the keys are DaemonSet names
+        started = self.controllers[key].start_sync()  # type: ignore[index]
+        if started is None:  # done without waiting, no error: the usual case
+            self.queue.finish_then_get(key, True, self._take)
+        elif isinstance(started, SyncError):
+            self._finish(key, started)
+        else:
+            self._step(key, started)
 
-    def _step(self, key: str, sync: Waits) -> None:
-        """Run the sync to its next wait (its API writes) or its end."""
+    def _step(self, key: Hashable, sync: Waits) -> None:
+        """Run the sync to its next wait or its end."""
         try:
             wait = next(sync)
         except StopIteration as stop:
@@ -201,16 +209,12 @@ class _Worker:
             return
         call_later(self.env, wait, self._step, key, sync)
 
-    def _finish(self, key: str, error: SyncError | None) -> None:
-        queue = self.queue
-        if error is None:
-            queue.forget(key)
-        else:
+    def _finish(self, key: Hashable, error: SyncError | None) -> None:
+        if error is not None:
             if not isinstance(error, StaleCacheError):  # those are counted as stale_sync_skips
-                self.counters["sync_errors"][key] += 1
-            queue.add_rate_limited(key)
-        queue.done(key)
-        queue.get_then(self._sync)  # _next, inline: once per sync
+                self.errors[key] += 1  # type: ignore[index]
+            self.queue.add_rate_limited(key)
+        self.queue.finish_then_get(key, error is None, self._take)
 
 
 def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:

@@ -46,16 +46,19 @@ class WorkQueue:
         """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
         if key in self._dirty:
             return
-        self._dirty.add(key)
         if key in self._processing:
-            return
-        self._enqueue(key)
+            self._dirty.add(key)
+        else:
+            self._enqueue(key)
 
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
-                self.add(key)
+                if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
+                    self._dirty.add(key)
+                else:
+                    self._enqueue(key)
         elif not self.dedup:
             call_later(self.env, delay, self.add, key)
         else:
@@ -93,18 +96,49 @@ class WorkQueue:
     def get_then(self, taker: Callable[[Hashable], object]) -> None:
         """``get``, calling ``taker(key)`` where a process waiting on ``get()`` would resume."""
         self._getters.append(taker)
-        self._hand_out()
+        if self._queue:
+            self._hand_out()
 
     def done(self, key: Hashable) -> None:
         """Mirrors ``Done``: the worker is finished with ``key``; queue it again if it was added meanwhile."""
         self._processing.discard(key)
         if key in self._dirty:
+            self._dirty.discard(key)
             self._enqueue(key)
 
+    def finish_then_get(self, key: Hashable, forget: bool, taker: Callable[[Hashable], object]) -> None:
+        """A worker's turn from one key to the next, in one call: ``Forget`` (when ``forget``),
+        ``Done`` and ``get_then(taker)``.
+        """
+        if forget and self._failures:
+            self._failures.pop(key, None)
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._dirty.discard(key)
+            self._enqueue(key)
+        self._getters.append(taker)
+        if self._queue:
+            self._hand_out()
+
     def _enqueue(self, key: Hashable) -> None:
-        self._queue.append(key)
-        self._queued_at[key] = self.env._now
-        self._hand_out()
+        """Queue ``key`` (not dirty, not processing), or hand it straight to a waiting worker."""
+        now = self.env._now
+        getters = self._getters
+        if self._queue or not getters:
+            self._dirty.add(key)
+            self._queue.append(key)
+            self._queued_at[key] = now
+            self._hand_out()
+            return
+        # a worker is waiting and no key is ahead: queued and handed out in the same instant
+        # (the usual case), as _hand_out would do it, with the same arithmetic for the time waited
+        self.waited[key] = self.waited.get(key, 0.0) + now - now
+        self._processing.add(key)
+        getter = getters.popleft()
+        if isinstance(getter, simpy.Event):
+            getter.succeed(key)
+        else:
+            call_later(self.env, 0.0, getter, key)
 
     def _hand_out(self) -> None:
         while self._queue and self._getters:

@@ -1,24 +1,35 @@
 """The DaemonSet controller for one DaemonSet: its informer cache and ``syncDaemonSet``.
 
 ``sync()`` is a generator that yields how long to wait (the API writes of ``syncNodes``
-and the status update take time in ``realistic`` mode). The SimPy worker turns each
-yielded duration into a timeout; the test harness, whose writes complete at once, just
-runs it through. The decisions themselves are in ``rollsim.controller.classify`` (per node),
-``rollsim.controller.index`` (adding up) and ``rollsim.controller.decisions`` (what to do).
+and the status update take time in ``realistic`` mode); the test harness, whose writes
+complete at once, just runs it through. The SimPy workers call ``start_sync()``, the same
+sync with no generator for the syncs that need not wait (most of them in ``ideal`` mode),
+and turn each yielded duration into a scheduled call. The decisions themselves are in
+``rollsim.controller.classify`` (per node), ``rollsim.controller.index`` (adding up) and
+``rollsim.controller.decisions`` (what to do); the writes in ``rollsim.controller.syncnodes``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from typing import Protocol
 
 from rollsim.controller.classify import NodeClass, classify_node
 from rollsim.controller.consistency import ConsistencyStore
-from rollsim.controller.decisions import SyncError, daemonset_status, manage_plan, rolling_update_plan
+from rollsim.controller.decisions import (
+    Plan,
+    SyncError,
+    daemonset_status,
+    manage_idle,
+    manage_plan,
+    rolling_update_idle,
+    rolling_update_plan,
+    status_counts,
+)
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
+from rollsim.controller.syncnodes import PodControl, sync_nodes
 from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
@@ -36,6 +47,9 @@ class StaleCacheError(SyncError):
     """``syncDaemonSet`` refused to act on a cache older than its own writes (v1.36+)."""
 
 
+_STALE = StaleCacheError("informer has not observed this controller's writes")
+
+
 def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
     """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
     reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
@@ -48,19 +62,6 @@ def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
         and (old.phase == new.phase or not (old.terminal or new.terminal))
         and (old.scheduled == new.scheduled or alone)
     )
-
-
-class PodControl(Protocol):
-    """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
-
-    def create(self, node: int, revision: int) -> float | None:
-        """Mirrors ``PodControlInterface.CreatePods`` for one pod on ``node``."""
-
-    def delete(self, pod: Pod) -> float | None:
-        """Mirrors ``PodControlInterface.DeletePod``."""
-
-    def write_status(self, status: dict[str, int]) -> float:
-        """Mirrors ``storeDaemonSetStatus``: ``UpdateStatus`` of the DaemonSet."""
 
 
 class DaemonSetController:
@@ -113,11 +114,10 @@ class DaemonSetController:
         self.exists = [True] * len(self.nodes)
         self.should_run: list[bool] = []
         self.should_continue: list[bool] = []
-        self._surge = False
+        self._surge = self._rolling = False
+        self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._now = 0.0
-        self._quiet: tuple[int, int] | None = None  # the state of the last sync that did nothing
-        self._status_key: tuple[int, int, int] | None = None  # (version, generation, observed) of ``status``
-        self._wrote_pods = False
+        self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
         self._spec_changed()
 
@@ -132,7 +132,8 @@ class DaemonSetController:
             eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
             self.should_run = [run for run, _ in eligibility]
             self.should_continue = [keep for _, keep in eligibility]
-        self._surge = allows_surge(self.strategy.max_surge, self.strategy.rolling)
+        self._rolling = self.strategy.rolling
+        self._surge = allows_surge(self.strategy.max_surge, self._rolling)
         self._budget_cache: dict[int, Budgets] = {}
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
@@ -271,44 +272,102 @@ class DaemonSetController:
         sync whose informers have not yet observed the controller's own last writes stops at
         once with an error (no status update): the worker requeues the key rate-limited.
         """
+        started = self.start_sync()
+        if started is None or isinstance(started, SyncError):
+            return started
+        return (yield from started)
+
+    def start_sync(self) -> SyncError | None | Waits:
+        """``sync`` without a generator where it need not wait: its result when it writes no
+        pod and its status write, if any, lands at once (most syncs of ``ideal`` mode), else a
+        generator of the whole sync. ``manage`` and ``rollingUpdate`` run only when their
+        plans may not be empty (``decisions.idle``); skipping them otherwise changes nothing.
+        """
         if self.consistency is not None and not self.consistency.is_ready():
-            return StaleCacheError("informer has not observed this controller's writes")
-        if not self.expectations.satisfied(self.clock()):
-            self._quiet = None
-            yield from self._update_status(observed=False)
-            return None
-        state = self._state()
-        if state is not None and state == self._quiet:  # the last sync on this state did nothing: so would this one
-            self._requeue_for_availability(self.status)
-            return None
-        error, self._wrote_pods = None, False
+            return _STALE  # returned, never raised: one instance serves every refused sync
+        now = self._now = self.clock()
+        observed = self.expectations.satisfied(now)
+        if self.reference:
+            agg = self.aggregate()
+            if observed:
+                return self._manage_and_update(agg)
+        else:
+            agg = self.index.refresh(now)  # aggregate(), inline
+            if observed and (self.index.version, self.generation) != self._idle_state and not self._idle(agg):
+                return self._manage_and_update(agg)
+        generation = self.generation
+        key = (status_counts(agg.totals), generation,
+               generation if observed else self.status.get("observed_generation", 0))
+        if key != self._status_key or self.reference:
+            landed = self._update_status(key, agg)
+            if landed > now:
+                return self._status_landing(landed)
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
+        return None
+
+    def _manage_and_update(self, agg: Aggregate) -> Waits:
+        """The rest of a sync that may write pods, from its aggregate ``agg``: ``manage`` and
+        ``rollingUpdate`` (each skipped when it would write nothing), then the status.
+        """
+        error = None
         try:
-            yield from self._manage()
-            if self.strategy.rolling and self.expectations.satisfied(self.clock()):
-                yield from self._rolling_update()
+            wrote = False
+            if self.reference or not manage_idle(agg):
+                creates, deletes = self._manage(agg)
+                if deletes or creates:
+                    yield from sync_nodes(self, deletes, creates)
+                    wrote = True
+            if self._rolling and self.expectations.satisfied(self.clock()):
+                if wrote:
+                    agg = self.aggregate()  # the writes' own events may have changed it
+                budgets = self._budgets(agg.totals["desired"])
+                if self.reference or not rolling_update_idle(agg, budgets):
+                    creates, deletes = rolling_update_plan(
+                        agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
+                    if deletes or creates:
+                        yield from sync_nodes(self, deletes, creates)
         except SyncError as exc:
             error = exc
-        self._quiet = state if error is None and not self._wrote_pods else None
-        yield from self._update_status(observed=True)
+        agg = self.aggregate()  # the writes' own events may have changed it
+        generation = self.generation
+        key = (status_counts(agg.totals), generation, generation)
+        if key != self._status_key or self.reference:
+            landed = self._update_status(key, agg)
+            if landed > self._now:
+                yield landed - self._now
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return error
 
-    def _state(self) -> tuple[int, int] | None:
-        """What a sync's decisions depend on besides the clock, as (the index's version, the
-        DaemonSet's generation); None when that is not all: the reference scan keeps no
-        version, and failed pods are deleted on a per-node backoff clock.
-        """
-        if self.reference:
-            return None
-        agg = self.aggregate()
-        return None if agg.sets["failed"] else (self.index.version, self.generation)
+    def _status_landing(self, landed: float) -> Waits:
+        """The rest of a sync that wrote only its status: wait for the write to land."""
+        yield landed - self._now
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
+        return None
 
-    def _manage(self) -> Generator[float, None, None]:
-        """Mirrors ``manage``: creates and deletions whatever the strategy."""
-        agg = self.aggregate()
+    def _idle(self, agg: Aggregate) -> bool:
+        """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
+        (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
+        with the index's version, the budgets only with the spec (the generation): an idle state
+        is remembered by that pair.
+        """
+        if not manage_idle(agg):
+            return False
+        if self._rolling:
+            desired = agg.totals["desired"]
+            if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
+                return False
+        self._idle_state = (self.index.version, self.generation)
+        return True
+
+    def _manage(self, agg: Aggregate) -> Plan:
+        """Mirrors ``manage``: the creates and deletions it hands ``syncNodes``, whatever the strategy."""
         plan = manage_plan(agg, self.burst_replicas)
-        deletes = plan.deletes + self._failed_pods_to_delete(agg) if agg.sets["failed"] else plan.deletes
-        if deletes or plan.creates:
-            yield from self._sync_nodes(deletes, plan.creates)
+        if agg.sets["failed"]:
+            return Plan(plan.creates, plan.deletes + self._failed_pods_to_delete(agg))
+        return plan
 
     def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
         """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
@@ -325,14 +384,6 @@ class DaemonSetController:
                 out.append(pod)
         return out
 
-    def _rolling_update(self) -> Generator[float, None, None]:
-        """Mirrors ``rollingUpdate`` with budgets from ``updatedDesiredNodeCounts``."""
-        agg = self.aggregate()
-        budgets = self._budgets(agg.totals["desired"])
-        plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-        if plan:
-            yield from self._sync_nodes(plan.deletes, plan.creates)
-
     def _budgets(self, desired: int) -> Budgets:
         """``updatedDesiredNodeCounts`` for this many desired nodes (kept per count until the strategy changes)."""
         budgets = self._budget_cache.get(desired)
@@ -341,72 +392,24 @@ class DaemonSetController:
                 desired, self.strategy.max_unavailable, self.strategy.max_surge)
         return budgets
 
-    def _sync_nodes(self, deletes: list[Pod], creates: list[int]) -> Generator[float, None, None]:
-        """Mirrors ``syncNodes``: at most ``BurstReplicas`` of each; creates in slow-start
-        batches of 1, 2, 4, ... (each batch in parallel, waited for); then all deletes at once.
+    def _update_status(self, key: tuple[object, int, int], agg: Aggregate) -> float:
+        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now, ``key`` being its
+        status counts (``decisions.status_counts``), the generation and the observed generation:
+        writes only on change; returns when the write lands (now when nothing is written).
+        The status is a function of that key: while it stays the same the sync skips this.
         """
-        if not deletes and not creates:
-            return
-        creates = creates[: self.burst_replicas]
-        deletes = deletes[: self.burst_replicas]
-        c, d = len(creates), len(deletes)
-        self._wrote_pods = True
-        self.expectations.set(c, d, self.clock())
-        failed = False
-        pos, batch = 0, min(c, self.slow_start_initial_batch_size)
-        while pos < c:
-            done, errors = self.clock(), 0
-            for node in creates[pos : pos + batch]:
-                finished = self.pod_control.create(node, self.revision)
-                if finished is None:
-                    self.expectations.creation_observed()
-                    errors += 1
-                else:
-                    done = max(done, finished)
-            if done > self.clock():
-                yield done - self.clock()
-            skipped = c - (pos + batch)
-            if errors:
-                failed = True
-                if skipped > 0:
-                    self.expectations.lower(add=skipped)
-                    break
-            pos += batch
-            batch = min(2 * batch, c - pos)
-        done = self.clock()
-        for pod in deletes:
-            finished = self.pod_control.delete(pod)
-            if finished is None:
-                self.expectations.deletion_observed()
-            else:
-                done = max(done, finished)
-        if done > self.clock():
-            yield done - self.clock()
-        if failed:
-            raise SyncError("pod creation failed")
-
-    def _update_status(self, observed: bool) -> Generator[float, None, None]:
-        """Mirrors ``updateDaemonSetStatus``: write only on change; re-check minReadySeconds."""
-        agg = self.aggregate()
-        observed_generation = self.generation if observed else self.status.get("observed_generation", 0)
-        # the counts change only with some node's class (the index's version): same key, same status
-        key = None if self.reference else (self.index.version, self.generation, observed_generation)
-        if key is not None and key == self._status_key:
-            self._requeue_for_availability(self.status)
-            return
         status = daemonset_status(agg)
-        status["observed_generation"] = observed_generation
-        status["generation"] = self.generation
+        status["observed_generation"] = key[2]
+        status["generation"] = key[1]
         self._status_key = key
-        if status != self.status:
-            self.status = status
-            finished = self.pod_control.write_status(dict(status))
-            if finished > self.clock():
-                yield finished - self.clock()
-        self._requeue_for_availability(status)
+        if status == self.status:
+            return self._now
+        self.status = status
+        return self.pod_control.write_status(dict(status))
 
-    def _requeue_for_availability(self, status: dict[str, int]) -> None:
+    def _requeue_for_availability(self) -> None:
         """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""
+        status = self.status
         if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
             self.requeue(self.min_ready_seconds)
 

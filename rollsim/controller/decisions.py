@@ -7,17 +7,22 @@ past the cap are never even chosen.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 from rollsim.controller.index import Aggregate
 from rollsim.controller.pods import Pod
+from rollsim.spec.budget import Budgets
 
 __all__ = [
     "Plan",
     "SyncError",
     "manage_plan",
     "rolling_update_plan",
+    "manage_idle",
+    "rolling_update_idle",
     "daemonset_status",
+    "status_counts",
 ]
 
 
@@ -77,6 +82,37 @@ def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, li
     budget = max(0, min(max_surge - totals["b_surge"], len(candidates)))
     creates = allowed + candidates.smallest(min(budget, limit - len(allowed)))
     return Plan(creates, deletes)
+
+
+def manage_idle(agg: Aggregate) -> bool:
+    """Whether ``manage`` (failed pods included) would write nothing: the sets ``manage_plan``
+    and the failed-pod backoff take from are empty. Reads only set sizes, so a sync can skip
+    building the plan (checked against ``manage_plan`` in tests/test_decisions_idle.py).
+    """
+    sets = agg.sets
+    return not (sets["create"] or sets["deletes"] or sets["failed"])
+
+
+def rolling_update_idle(agg: Aggregate, budgets: Budgets) -> bool:
+    """Whether ``rollingUpdate`` with ``budgets`` would write nothing and raise nothing: every
+    list ``rolling_update_plan`` would build is empty, whichever nodes the sets hold, because
+    each set it takes from is empty or its budget is used up. Reads only set sizes and
+    totals (checked against ``rolling_update_plan`` in tests/test_decisions_idle.py).
+    """
+    sets, totals = agg.sets, agg.totals
+    if budgets.max_surge == 0:
+        return not sets["a_must_replace"] and (
+            budgets.max_unavailable <= totals["a_unavailable"] or not sets["a_candidate"])
+    return (
+        not totals["b_error"] and not sets["b_delete_now"] and not sets["b_allowed"]
+        and (totals["b_available"] <= totals["desired"] or not sets["b_not_wanted"])
+        and (budgets.max_surge <= totals["b_surge"] or not sets["b_candidate"])
+    )
+
+
+_STATUS_TOTALS = ("desired", "current", "ready", "available", "updated", "misscheduled")
+# ``status_counts(agg.totals)``: the totals ``daemonset_status`` reads, as one tuple (equal tuples, equal counts)
+status_counts = itemgetter(*_STATUS_TOTALS)
 
 
 def daemonset_status(agg: Aggregate) -> dict[str, int]:

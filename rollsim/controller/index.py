@@ -51,28 +51,33 @@ def _counts(cls: NodeClass) -> tuple[int, ...]:
     return cast("tuple[int, ...]", cls)
 
 
-class RankedSet:
+class RankedSet(set[int]):
     """A set of node ids that yields its members in rank order.
 
     A heap with lazy deletion, and in front of it the entries ``smallest`` last took off it,
     sorted: every entry in front ranks before every entry in the heap, so the next call
     starts from them instead of popping and pushing them again (a budget of a few hundred
-    nodes asks for the same candidates sync after sync).
+    nodes asks for the same candidates sync after sync). The members are the set itself, so
+    ``len``, ``in`` and iteration cost what a set's do (the plans ask sizes many times a sync).
     """
 
-    __slots__ = ("_rank", "_members", "_heap", "_front")
+    __slots__ = ("_rank", "_heap", "_front")
+
+    def __new__(cls, rank: Sequence[float], members: Iterable[int] = ()) -> RankedSet:
+        """An empty set (``__init__`` fills it): ``set.__new__`` takes no rank."""
+        return super().__new__(cls)
 
     def __init__(self, rank: Sequence[float], members: Iterable[int] = ()) -> None:
+        super().__init__(members)
         self._rank = rank
-        self._members: set[int] = set(members)
-        self._heap = [(rank[k], k) for k in self._members]
+        self._heap = [(rank[k], k) for k in self]
         heapq.heapify(self._heap)
         self._front: list[tuple[float, int]] = []
 
     def add(self, key: int) -> None:
         """Add ``key``, at its rank."""
-        if key not in self._members:
-            self._members.add(key)
+        if key not in self:
+            set.add(self, key)
             entry = (self._rank[key], key)
             front = self._front
             if front and entry < front[-1]:
@@ -80,26 +85,17 @@ class RankedSet:
             else:
                 heapq.heappush(self._heap, entry)
 
-    def discard(self, key: int) -> None:
+    def discard(self, key: object) -> None:
         """Remove ``key`` if present; the heap is rebuilt when mostly stale."""
-        self._members.discard(key)
-        if len(self._heap) > 64 and len(self._heap) > 4 * len(self._members):
-            self._heap = [(self._rank[k], k) for k in self._members]
+        set.discard(self, key)
+        if len(self._heap) > 64 and len(self._heap) > 4 * len(self):
+            self._heap = [(self._rank[k], k) for k in self]
             heapq.heapify(self._heap)
             self._front = []
 
-    def __len__(self) -> int:
-        return len(self._members)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._members
-
-    def __iter__(self):
-        return iter(self._members)
-
     def smallest(self, k: int) -> list[int]:
         """The ``k`` lowest-ranked members, in rank order."""
-        members = self._members
+        members = self
         if k <= 0 or not members:
             return []
         if k >= len(members):

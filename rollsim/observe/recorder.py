@@ -3,8 +3,9 @@
 A recorder watches one DaemonSet's pods and the nodes in the API server (the truth, not the
 controller's delayed view), as Ciw's trackers do: it only records, and nothing reads it
 while the run goes on but the stall watchdog (``rollsim.observe.rollout``). Per node it
-keeps a small summary; the cluster levels (available nodes, nodes with two pods, ...) are
-stored only when they change, one row per instant.
+keeps a small summary (its share of the cluster levels: available nodes, nodes with two
+pods, ...) and logs each change of it; ``to_frames`` sums that log into the levels
+(``rollsim.observe.levels``), one row per instant at which they change.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
-from rollsim.controller.pods import Pod, is_pod_available
+from rollsim.controller.pods import Pod
+from rollsim.observe.levels import level_rows
 from rollsim.spec.node import PodPlacement, node_should_run_daemon_pod
 
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
@@ -35,6 +37,7 @@ LIFECYCLE = ("scheduled", "pulled", "started")
 _LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
 _ZERO_STATE = (0,) * len(_LEVELS)
+_isnan = math.isnan
 
 
 def _column(value: float, n: int) -> array[float]:
@@ -43,7 +46,7 @@ def _column(value: float, n: int) -> array[float]:
 
 
 class Recorder:
-    """Keeps per-node summaries and cluster levels; ``to_frames`` builds the DataFrames."""
+    """Keeps per-node summaries and their changes; ``to_frames`` builds the DataFrames."""
 
     def __init__(self, env: simpy.Environment, api: ApiServer, daemonset: DaemonSetObject,
                  placement: PodPlacement, min_ready_seconds: float) -> None:
@@ -51,23 +54,26 @@ class Recorder:
         n = len(nodes)
         self.env = env
         self.api = api
+        self._pods_by_node, self._daemonsets = api.pods_by_node, api.daemonsets  # one lookup less per event
         self.daemonset = daemonset
         self.placement = placement
         self.names = [node.name for node in nodes.nodes]
         self.desired = [self._desired(nodes, i) for i in range(n)]
         self.min_ready = min_ready_seconds
-        # per node: (desired, available, updated, surge, terminating pods, pending pods); the few
-        # distinct tuples are shared (``_interned``), so a node costs one reference, not a tuple
-        self._state: list[tuple[int, ...]] = [_ZERO_STATE] * n
-        self._interned: dict[tuple[int, ...], tuple[int, ...]] = {_ZERO_STATE: _ZERO_STATE}
-        self._levels = [0] * len(_LEVELS)  # the cluster's current levels, in _LEVELS order
-        # columns as C arrays (8 bytes a value, no float objects): a million nodes' worth is small
+        # A node's summary, (desired, available, updated, surge, terminating pods, pending pods),
+        # is kept as a small code: the index of that tuple in ``_summaries`` (a few dozen at most),
+        # found from the summary packed in one int (its key, see ``_code``), cheaper than a tuple.
+        self._summaries: list[tuple[int, ...]] = [_ZERO_STATE]
+        self._codes = {0: 0}  # key -> code
+        self._down = [False]  # per code: desired and not available
+        self._state = [0] * n  # per node: its summary's code
+        # the log of summary changes, as C arrays (16 bytes a change): its instant, its two codes
         self._times = array("d")
-        self._cols = {c: array("q") for c in _LEVELS}
-        self._level_columns = [self._cols[c] for c in _LEVELS]
+        self._before, self._after = array("i"), array("i")
         self.old_deleted_at = _column(_NAN, n)
         self.new_created_at = _column(_NAN, n)
         self.new_lifecycle = {event: _column(_NAN, n) for event in LIFECYCLE}
+        self._scheduled_at, self._pulled_at, self._started_at = self.new_lifecycle.values()
         self.new_ready_at = _column(_NAN, n)
         self.new_available_at = _column(_NAN, n)
         self.downtime = _column(0.0, n)
@@ -95,33 +101,42 @@ class Recorder:
         return [p for p in pods if p.owner == name]
 
     def _pod_event(self, kind: str, pod: Pod) -> None:
+        # Every pod event passes here, so ``_own`` and the status times are inline, one test per
+        # field: the first deletion of an old pod, the scheduled/pulled/started times of the first new one.
         node = pod.node
-        if kind == ADDED:
-            if pod.revision == self.daemonset.revision and math.isnan(self.new_created_at[node]):
-                self.new_created_at[node] = self.env.now
-        elif kind == MODIFIED:
-            self._status_times(pod)
-        self.node_changed(node, self._own(self.api.pods_by_node[node]))
-
-    def _status_times(self, pod: Pod) -> None:
-        """First deletion of an old pod, and the scheduled/pulled/started times of the first new pod."""
-        node = pod.node
-        if pod.revision != self.daemonset.revision:
-            if pod.deleting and math.isnan(self.old_deleted_at[node]):
-                self.old_deleted_at[node] = self.env.now
-            return
-        lifecycle = self.new_lifecycle
-        for times, at in ((lifecycle["scheduled"], pod.scheduled_at), (lifecycle["pulled"], pod.pulled_at),
-                          (lifecycle["started"], pod.started_at)):
-            if at is not None and math.isnan(times[node]):
-                times[node] = at
+        if kind == MODIFIED:
+            if pod.revision != self.daemonset.revision:
+                if pod.deleting and _isnan(self.old_deleted_at[node]):
+                    self.old_deleted_at[node] = self.env._now
+            else:
+                at = pod.scheduled_at
+                if at is not None and _isnan((times := self._scheduled_at)[node]):
+                    times[node] = at
+                at = pod.pulled_at
+                if at is not None and _isnan((times := self._pulled_at)[node]):
+                    times[node] = at
+                at = pod.started_at
+                if at is not None and _isnan((times := self._started_at)[node]):
+                    times[node] = at
+        elif kind == ADDED:
+            if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
+                self.new_created_at[node] = self.env._now
+        pods = self._pods_by_node[node]
+        if len(self._daemonsets) != 1:
+            name = self.daemonset.name
+            pods = [p for p in pods if p.owner == name]
+        self.node_changed(node, pods)
 
     def _daemonset_event(self, kind: str, ds: DaemonSetObject) -> None:
         if kind == TEMPLATE:  # the update (or a rollback): which pods count as updated changed everywhere
-            for node, pods in enumerate(self.api.pods_by_node):
-                self.node_changed(node, self._own(pods))
-            if not self._times:
-                self._row(self.env.now)
+            if len(self._daemonsets) == 1:  # _own for every node, decided once
+                for node, pods in enumerate(self._pods_by_node):
+                    self.node_changed(node, pods)
+            else:
+                for node, pods in enumerate(self._pods_by_node):
+                    self.node_changed(node, self._own(pods))
+            if not self._times:  # nothing changed: still a first row, of the levels as they are
+                self._log(self.env._now, 0, 0)
 
     def _node_event(self, kind: str, node: int) -> None:
         nodes = self.api.nodes
@@ -133,9 +148,9 @@ class Recorder:
     # -- pods ------------------------------------------------------------------------
 
     def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
-        """Recompute ``node``'s summary from its pods (of this DaemonSet) and record the levels it changes."""
-        now, rev, min_ready = self.env.now, self.daemonset.revision, self.min_ready
-        live = new_live = old_live = terminating = pending = 0
+        """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
+        now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
+        live = new_live = terminating = pending = 0
         available = new_ready = new_available = False
         for p in pods:
             if p.deleting:
@@ -145,53 +160,73 @@ class Recorder:
             is_new = p.revision == rev
             if is_new:
                 new_live += 1
-            else:
-                old_live += 1
             if p.ready:
                 if is_new:
                     new_ready = True
-                # The instant the minReadySeconds window ends (the kubelet's AVAILABLE event): under
-                # the inclusive rule (v1.34+, kubernetes/kubernetes#132122) the pod is available
-                # then; under the strict one at every instant after it, so it is the time to record.
-                if is_pod_available(p, min_ready, now, inclusive=True):
+                # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
+                # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
+                # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
+                # strict one at every instant after it, so it is the time to record.
+                if min_ready == 0 or p.ready_since + min_ready <= now:
                     available = True
-                    new_available = new_available or is_new
+                    if is_new:
+                        new_available = True
             else:
                 pending += 1
-        if new_ready and math.isnan(self.new_ready_at[node]):
+        if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
-        if new_available and math.isnan(self.new_available_at[node]):
+        if new_available and _isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-        desired = 1 if self.desired[node] else 0
-        state = (
-            desired,
-            desired if available else 0,
-            desired if new_live and not old_live else 0,
-            desired if live >= 2 else 0,
-            terminating,
-            pending,
-        )
+        key = terminating << 4 | pending << 36  # the summary's key (see _code)
+        if self.desired[node]:
+            key |= 1
+            if available:
+                key |= 2
+            if new_live and new_live == live:  # new pods only
+                key |= 4
+            if live >= 2:
+                key |= 8
+        code = self._codes.get(key)
+        if code is None:
+            code = self._code(key)
         old = self._state[node]
-        if state == old:
+        if code == old:
             return
-        self._state[node] = self._interned.setdefault(state, state)
-        was_down, is_down = old[0] and not old[1], state[0] and not state[1]
-        if was_down and not is_down:
-            self.downtime[node] += now - self._lost_at[node]
-        elif is_down and not was_down:
-            self._lost_at[node] = now
-        levels = self._levels
-        for i, (before, after) in enumerate(zip(old, state)):
-            if before != after:
-                levels[i] += after - before
-        self._row(now)
+        self._state[node] = code
+        down = self._down
+        if down[old] != down[code]:
+            if down[old]:
+                self.downtime[node] += now - self._lost_at[node]
+            else:
+                self._lost_at[node] = now
+        self._times.append(now)  # _log, inline
+        self._before.append(old)
+        self._after.append(code)
+
+    def _code(self, key: int) -> int:
+        """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
+        desired, available, updated, surge (all 0 if not desired), bits 4-35 count terminating
+        pods (fewer than 2**32 on a node), the bits above pending pods.
+        """
+        desired = key & 1
+        summary = (desired, key >> 1 & 1, key >> 2 & 1, key >> 3 & 1, key >> 4 & 0xFFFFFFFF, key >> 36)
+        code = self._codes[key] = len(self._summaries)
+        self._summaries.append(summary)
+        self._down.append(bool(desired and not summary[1]))
+        return code
+
+    def _log(self, now: float, old: int, new: int) -> None:
+        """A node's summary changed from code ``old`` to ``new`` (node_changed does this inline)."""
+        self._times.append(now)
+        self._before.append(old)
+        self._after.append(new)
 
     def add_node(self, name: str) -> int:
         """A node joins the cluster (not yet desired: ``set_desired`` says whether it is)."""
         self.names.append(name)
         self.desired.append(False)
-        self._state.append(_ZERO_STATE)
+        self._state.append(0)
         for column in (self.old_deleted_at, self.new_created_at, self.new_ready_at, self.new_available_at,
                        *self.new_lifecycle.values()):
             column.append(_NAN)
@@ -199,31 +234,22 @@ class Recorder:
         self._lost_at.append(0.0)
         return len(self.names) - 1
 
-    def _row(self, now: float) -> None:
-        times = self._times
-        if times and times[-1] == now:
-            for column, level in zip(self._level_columns, self._levels):
-                column[-1] = level
-        else:
-            times.append(now)
-            for column, level in zip(self._level_columns, self._levels):
-                column.append(level)
-
     # -- frames --------------------------------------------------------------------------
 
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``.
 
-        The columns are views of the recorder's arrays, not copies (at a million nodes a copy
-        is hundreds of MiB): build the frames once, when the run is over.
+        The node columns are views of the recorder's arrays, not copies (at a million nodes a
+        copy is hundreds of MiB): build the frames once, when the run is over.
         """
+        down = np.array(self._down, dtype=bool)[np.array(self._state, dtype=np.intp)]
         downtime = np.array(self.downtime, dtype=float)
-        for node, state in enumerate(self._state):
-            if state[0] and not state[1]:
-                downtime[node] += end - self._lost_at[node]
-        levels = {name: np.frombuffer(self._cols[name], dtype=np.int64) for name in _LEVELS}
+        downtime[down] += end - _view(self._lost_at)[down]
+        before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
+        times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
+        levels = dict(zip(_LEVELS, columns))
         timeline = pd.DataFrame({
-            "time_s": np.frombuffer(self._times, dtype=float),
+            "time_s": times,
             "desired": levels["desired"],
             "available": levels["available"],
             "unavailable": levels["desired"] - levels["available"],
