@@ -281,7 +281,8 @@ class DaemonSetController:
         """``sync`` without a generator where it need not wait: its result when it writes no
         pod and its status write, if any, lands at once (most syncs of ``ideal`` mode), else a
         generator of the whole sync. ``manage`` and ``rollingUpdate`` run only when their
-        plans may not be empty (``decisions.idle``); skipping them otherwise changes nothing.
+        plans may not be empty (``decisions.manage_idle``, ``decisions.rolling_update_idle``);
+        skipping them otherwise changes nothing.
         """
         if self.consistency is not None and not self.consistency.is_ready():
             return _STALE  # returned, never raised: one instance serves every refused sync
