@@ -447,3 +447,16 @@ def test_the_collector_is_left_as_found_with_the_runs_objects_out_of_the_young_g
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_shut_down_controller_holds_no_pod() -> None:
+    """At the end of a run the controller drops its informer cache and node index (the frames
+    reuse that memory): no pod and no node class is left in it.
+    """
+    h = ControllerHarness(nodes=5)
+    assert h.sync() == (5, 0)
+    c = h.controller
+    assert len(c.pods) == 5 and c.aggregate().totals["desired"] == 5
+    c.shut_down()
+    assert not c.pods and not c.pods_by_node
+    assert c.index.aggregate.totals["desired"] == 0 and not any(c.index.aggregate.sets.values())
