@@ -14,15 +14,12 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
-from typing import Any
 
 import simpy
-from simpy.events import NORMAL
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
-from rollsim.cluster.timers import Call, call_later
+from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
@@ -130,9 +127,7 @@ class Informer:
         else:
             due = max(due, queue[-1][0])
             queue.append((due, kind, snapshot))
-        # call_later(env, due - now, self._next, uid), inline: once per watch event
-        events: list[Any] = env._queue  # a Call stands where an Event would
-        heappush(events, (now + (due - now), NORMAL, next(env._eid), Call(self._next, (uid,))))
+        call_later(env, due - now, self._next, uid)
 
     def _next(self, uid: int) -> None:
         pending = self._pending

@@ -107,50 +107,41 @@ class WorkQueue:
             self._enqueue(key)
 
     def finish_then_get(self, key: Hashable, forget: bool, taker: Callable[[Hashable], object]) -> None:
-        """A worker's turn from one key to the next, in one call: ``Forget`` (when ``forget``),
-        ``Done`` and ``get_then(taker)``.
+        """A worker's turn from one key to the next: ``Forget`` (when ``forget``), ``Done`` and
+        ``get_then(taker)`` (``Forget`` and ``get_then`` inline: once per sync).
         """
         if forget and self._failures:
             self._failures.pop(key, None)
-        self._processing.discard(key)
-        if key in self._dirty:
-            self._dirty.discard(key)
-            self._enqueue(key)
+        self.done(key)
         self._getters.append(taker)
         if self._queue:
             self._hand_out()
 
     def _enqueue(self, key: Hashable) -> None:
         """Queue ``key`` (not dirty, not processing), or hand it straight to a waiting worker."""
-        now = self.env._now
-        getters = self._getters
-        if self._queue or not getters:
+        if self._queue or not self._getters:
             self._dirty.add(key)
             self._queue.append(key)
-            self._queued_at[key] = now
+            self._queued_at[key] = self.env._now
             self._hand_out()
-            return
-        # a worker is waiting and no key is ahead: queued and handed out in the same instant
-        # (the usual case), as _hand_out would do it, with the same arithmetic for the time waited
-        self.waited[key] = self.waited.get(key, 0.0) + now - now
-        self._processing.add(key)
-        getter = getters.popleft()
-        if isinstance(getter, simpy.Event):
-            getter.succeed(key)
-        else:
-            call_later(self.env, 0.0, getter, key)
+        else:  # a worker is waiting and no key is ahead: queued and handed out in the same instant
+            self._give(key, self.env._now)
 
     def _hand_out(self) -> None:
         while self._queue and self._getters:
             key = self._queue.popleft()
-            self.waited[key] = self.waited.get(key, 0.0) + self.env._now - self._queued_at.pop(key)
             self._dirty.discard(key)
-            self._processing.add(key)
-            getter = self._getters.popleft()
-            if isinstance(getter, simpy.Event):
-                getter.succeed(key)
-            else:
-                call_later(self.env, 0.0, getter, key)
+            self._give(key, self._queued_at.pop(key))
+
+    def _give(self, key: Hashable, queued_at: float) -> None:
+        """Hand ``key``, queued since ``queued_at``, to the longest-waiting worker."""
+        self.waited[key] = self.waited.get(key, 0.0) + self.env._now - queued_at
+        self._processing.add(key)
+        getter = self._getters.popleft()
+        if isinstance(getter, simpy.Event):
+            getter.succeed(key)
+        else:
+            call_later(self.env, 0.0, getter, key)
 
     def __len__(self) -> int:
         return len(self._queue)

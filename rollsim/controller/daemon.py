@@ -296,15 +296,10 @@ class DaemonSetController:
             agg = self.index.refresh(now)  # aggregate(), inline
             if observed and (self.index.version, self.generation) != self._idle_state and not self._idle(agg):
                 return self._manage_and_update(agg)
-        generation = self.generation
-        key = (status_counts(agg.totals), generation,
-               generation if observed else self.status.get("observed_generation", 0))
-        if key != self._status_key or self.reference:
-            landed = self._update_status(key, agg)
-            if landed > now:
-                return self._status_landing(landed)
-        if self.min_ready_seconds > 0:
-            self._requeue_for_availability()
+        landed = self._update_status(agg, self.generation if observed else self.status.get("observed_generation", 0))
+        if landed > now:
+            return self._status_landing(landed)
+        self._requeue_for_availability()
         return None
 
     def _manage_and_update(self, agg: Aggregate) -> Waits:
@@ -330,22 +325,16 @@ class DaemonSetController:
                         yield from sync_nodes(self, deletes, creates)
         except SyncError as exc:
             error = exc
-        agg = self.aggregate()  # the writes' own events may have changed it
-        generation = self.generation
-        key = (status_counts(agg.totals), generation, generation)
-        if key != self._status_key or self.reference:
-            landed = self._update_status(key, agg)
-            if landed > self._now:
-                yield landed - self._now
-        if self.min_ready_seconds > 0:
-            self._requeue_for_availability()
+        landed = self._update_status(self.aggregate(), self.generation)  # the writes' own events may have changed it
+        if landed > self._now:
+            yield landed - self._now
+        self._requeue_for_availability()
         return error
 
     def _status_landing(self, landed: float) -> Waits:
         """The rest of a sync that wrote only its status: wait for the write to land."""
         yield landed - self._now
-        if self.min_ready_seconds > 0:
-            self._requeue_for_availability()
+        self._requeue_for_availability()
         return None
 
     def _idle(self, agg: Aggregate) -> bool:
@@ -393,15 +382,18 @@ class DaemonSetController:
                 desired, self.strategy.max_unavailable, self.strategy.max_surge)
         return budgets
 
-    def _update_status(self, key: tuple[object, int, int], agg: Aggregate) -> float:
-        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now, ``key`` being its
-        status counts (``decisions.status_counts``), the generation and the observed generation:
-        writes only on change; returns when the write lands (now when nothing is written).
-        The status is a function of that key: while it stays the same the sync skips this.
+    def _update_status(self, agg: Aggregate, observed_generation: int) -> float:
+        """Mirrors ``updateDaemonSetStatus`` with the aggregate ``agg`` of now: writes only on
+        change; returns when the write lands (now when nothing is written). The status is a
+        function of its counts (``decisions.status_counts``), the generation and the observed
+        generation: while that key stays the same the status is not rebuilt.
         """
+        key = (status_counts(agg.totals), self.generation, observed_generation)
+        if key == self._status_key and not self.reference:
+            return self._now
         status = daemonset_status(agg)
-        status["observed_generation"] = key[2]
-        status["generation"] = key[1]
+        status["observed_generation"] = observed_generation
+        status["generation"] = self.generation
         self._status_key = key
         if status == self.status:
             return self._now
