@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent
@@ -23,9 +23,10 @@ from rollsim.spec.node import Toleration
 from rollsim.spec.quantity import int64_amount
 
 __all__ = [
-    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION",
-    "INT_OR_PERCENT", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU", "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE",
-    "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "choice",
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION", "QPS",
+    "POSITIVE_QPS", "INT_OR_PERCENT", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU", "MEMORY", "PORTS", "SIZE", "RATE",
+    "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS",
+    "choice",
 ]
 
 
@@ -171,6 +172,8 @@ COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")
 POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N")
 SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
+QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds are (not negative)
+POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")
 FRACTION = Kind(_fraction, {"type": "number", "minimum": 0, "maximum": 1}, "F")
 INT_OR_PERCENT = Kind(_int_or_percent, {"anyOf": [
     {"type": "integer", "minimum": 0},
