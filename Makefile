@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROLLSIM := $(VENV)/bin/rollsim
 
-.PHONY: run test test-slow lint bench clean validate
+.PHONY: run test test-slow test-native lint bench native clean validate
 
 # tools/venv.sh fills the environment with uv where it can (much faster on a fresh machine), else pip.
 $(VENV)/.installed: pyproject.toml
@@ -14,6 +14,19 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	sh tools/venv.sh $(VENV) $(PYTHON) -e '.[test]'
 	touch $@
+
+$(VENV)/.installed-native: $(VENV)/.installed
+	sh tools/venv.sh $(VENV) $(PYTHON) -e '.[native]'
+	touch $@
+
+# The simulation core compiled to C with mypyc (about 2 minutes, needs gcc): build/native, a
+# copy of the package; run against it with PYTHONPATH=build/native. Rebuilt when a source changes.
+NATIVE := build/native
+$(NATIVE)/.built: $(VENV)/.installed-native $(shell find rollsim -name '*.py')
+	$(PY) tools/native.py --dest $(NATIVE)
+	touch $@
+
+native: $(NATIVE)/.built
 
 # The default experiment suite: results, figures and reports under results/.
 EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiments/min-ready-seconds.yaml \
@@ -31,16 +44,21 @@ run: $(VENV)/.installed
 
 # ruff and mypy first: a lint error fails the tests as a failing test would.
 test: $(VENV)/.installed-test
-	$(PY) -m ruff check rollsim tests benchmarks experiments
+	$(PY) -m ruff check rollsim tests benchmarks experiments tools
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+# The suite against the native build (every test but those that patch or subclass a compiled
+# module, marked pure); the pytest script, not `python -m`, so the source tree is not first on the path.
+test-native: $(VENV)/.installed-test $(NATIVE)/.built
+	ROLLSIM_NATIVE_EXPECTED=1 PYTHONPATH=$(NATIVE) $(VENV)/bin/pytest -m 'not slow and not pure'
 
 # Tests marked slow: real processes killed mid-sweep, Dask clusters that go away.
 test-slow: $(VENV)/.installed-test
 	$(PY) -m pytest -m slow
 
 lint: $(VENV)/.installed-test
-	$(PY) -m ruff check rollsim tests benchmarks experiments
+	$(PY) -m ruff check rollsim tests benchmarks experiments tools
 	$(PY) -m mypy
 
 # Issue 12's figures and goals in one run (the 1M-node rollout alone takes minutes);

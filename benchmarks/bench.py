@@ -8,8 +8,12 @@
 3. Sweeps (``sweep.py``, run as it is): runs/s of a 24-run sweep on 1 worker, 2 processes
    and local Dask, and the speed-up.
 
+With ``--native DIR`` (``make bench`` passes build/native, built by ``make native``) the scale
+table is measured a second time against the native build, with its speed-up over the
+pure-Python package and the scale goals judged for each.
+
     python3 benchmarks/bench.py [--sizes 1000,10000,100000,1000000] [--no-startup]
-                                [--no-sweep] [--json PATH]
+                                [--no-sweep] [--native DIR] [--json PATH]
 """
 
 from __future__ import annotations
@@ -66,19 +70,29 @@ def _both(row: dict | None, cpu_max: float, rss_max_mib: float) -> tuple[bool | 
     return ok, f"{row['cpu_s']:.2f} s CPU, {row['peak_rss_mib']:.0f} MiB peak RSS"
 
 
-def goal_lines(rows: list[dict], starts: list[dict] | None, speedup: float | None, swept: bool) -> list[str]:
-    """PASS/FAIL (or SKIP) for each of issue 12's goals."""
+def scale_goal_lines(rows: list[dict], build: str = "") -> list[str]:
+    """PASS/FAIL (or SKIP) for the goals the scale table measures; ``build`` names the build."""
     by = {r["nodes"]: r for r in rows}
+    suffix = f" ({build} build)" if build else ""
     lines = []
     r10 = by.get(10000)
+    label = "10,000 nodes ≤ 2× bare model 1 and ≤ 1 s CPU" + suffix
     if r10 and r10.get("m1_cpu_s"):
         ratio = r10["cpu_s"] / r10["m1_cpu_s"]
-        lines.append(check("10,000 nodes ≤ 2× bare model 1 and ≤ 1 s CPU", ratio <= 2 and r10["cpu_s"] <= 1,
-                           f"{ratio:.1f}× model 1, {r10['cpu_s']:.2f} s CPU"))
+        lines.append(check(label, ratio <= 2 and r10["cpu_s"] <= 1, f"{ratio:.1f}× model 1, {r10['cpu_s']:.2f} s CPU"))
     else:
-        lines.append(check("10,000 nodes ≤ 2× bare model 1 and ≤ 1 s CPU", None, "not measured"))
-    lines.append(check("100,000 nodes ≤ 10 s CPU and ≤ 600 MiB", *_both(by.get(100000), 10, 600)))
-    lines.append(check("1,000,000 nodes ≤ 120 s CPU and ≤ 2 GiB", *_both(by.get(1000000), 120, 2 * GIB)))
+        lines.append(check(label, None, "not measured"))
+    lines.append(check("100,000 nodes ≤ 10 s CPU and ≤ 600 MiB" + suffix, *_both(by.get(100000), 10, 600)))
+    lines.append(check("1,000,000 nodes ≤ 120 s CPU and ≤ 2 GiB" + suffix, *_both(by.get(1000000), 120, 2 * GIB)))
+    lines.append(growth_line(rows, suffix))
+    return lines
+
+
+def goal_lines(rows: list[dict], starts: list[dict] | None, speedup: float | None, swept: bool,
+               native_rows: list[dict] | None = None) -> list[str]:
+    """PASS/FAIL (or SKIP) for each of issue 12's goals (the scale goals once more for the native build)."""
+    scale_lines = scale_goal_lines(rows)
+    lines = scale_lines[:3]
     limits = {"rollsim --help": 0.3, "rollsim simulate --nodes 10": 1.0}
     for command, limit in limits.items():
         row = next((s for s in starts or [] if s["command"] == command), None)
@@ -87,13 +101,28 @@ def goal_lines(rows: list[dict], starts: list[dict] | None, speedup: float | Non
     lines.append(check("24-run sweep on 2 processes ≥ 1.7× one worker",
                        None if speedup is None else speedup >= 1.7,
                        f"{speedup:.2f}×" if speedup is not None else ("no result" if swept else "not measured")))
-    lines.append(growth_line(rows))
+    lines.append(scale_lines[3])
+    if native_rows is not None:
+        lines += scale_goal_lines(native_rows, "native")
     return lines
 
 
-def growth_line(rows: list[dict]) -> str:
+def speedup_table(pure: list[dict], native: list[dict]) -> str:
+    """Per size: the pure package's CPU, the native build's, and the ratio (same seed, same results)."""
+    by = {r["nodes"]: r for r in native}
+    lines = ["| nodes | pure CPU s | native CPU s | speed-up | same events |", "|---:|---:|---:|---:|:---:|"]
+    for r in pure:
+        n = by.get(r["nodes"])
+        if n:
+            same = "yes" if n["events"] == r["events"] and n["syncs"] == r["syncs"] else "NO"
+            ratio = r["cpu_s"] / n["cpu_s"]
+            lines.append(f"| {r['nodes']:,} | {r['cpu_s']:.2f} | {n['cpu_s']:.2f} | {ratio:.2f}× | {same} |")
+    return "\n".join(lines)
+
+
+def growth_line(rows: list[dict], suffix: str = "") -> str:
     """CPU per node at the largest size over that at 10,000 nodes (or the smallest size above it)."""
-    label = "growth from 10k to the largest size no worse than linear (CPU/node ≤ 1.25×)"
+    label = "growth from 10k to the largest size no worse than linear (CPU/node ≤ 1.25×)" + suffix
     start = next((r for r in rows if r["nodes"] >= 10000), None)
     end = rows[-1] if rows else None
     if start is None or end is None or end["nodes"] <= start["nodes"]:
@@ -116,6 +145,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     p.add_argument("--no-sweep", action="store_true", help="skip the sweep benchmark")
+    p.add_argument("--native", type=Path, default=None, metavar="DIR",
+                   help="also measure the native build in DIR (make native: build/native)")
     p.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
     return p.parse_args(argv)
 
@@ -127,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     print(scale.markdown_table(rows))
     print("\nratio = rollsim CPU ÷ the bare model's CPU, measured in the same child process; "
           "model 1: N processes over a Resource of 10% slots; model 2: 10% chains, no queue.")
+    native_rows = None
+    if args.native is not None:
+        native_rows = scale.measure(scale.parse_sizes(args.sizes), args.repeats, args.seed, baseline_max=100000,
+                                    native=args.native)
+        print(f"\n## Scale: the native build ({args.native}, the core compiled with mypyc)\n")
+        print(scale.markdown_table(native_rows))
+        print("\n" + speedup_table(rows, native_rows))
     starts = None
     if not args.no_startup:
         print("measuring start-up ...", file=sys.stderr, flush=True)
@@ -141,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## Sweeps (benchmarks/sweep.py)\n")
         print(text)
     print("\n## Goals (issue 12)\n")
-    print("\n".join(goal_lines(rows, starts, speedup, not args.no_sweep)))
+    print("\n".join(goal_lines(rows, starts, speedup, not args.no_sweep, native_rows)))
     if args.json:
-        args.json.write_text(json.dumps({"scale": rows, "startup": starts, "sweep": sweep_rows}, indent=2) + "\n")
+        figures = {"scale": rows, "native": native_rows, "startup": starts, "sweep": sweep_rows}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

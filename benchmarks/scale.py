@@ -8,7 +8,10 @@ noise), the best of the repeats; peak RSS is the child's ``ru_maxrss`` after the
 before the models run.
 
     python3 benchmarks/scale.py [--sizes 1000,10000,100000] [--repeats N] [--seed S]
-                                [--baseline-max 100000] [--json PATH]
+                                [--baseline-max 100000] [--native DIR] [--json PATH]
+
+``--native DIR`` measures the native build in DIR (``make native``: build/native) instead of
+the pure-Python package; a child refuses a build that is not compiled.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
+if "--native" in sys.argv[:-1]:  # a child measuring the native build: it comes first on the path
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--native") + 1]).resolve()))
 
 DEFAULT_SIZES = (1000, 10000, 100000)
 MIB = 1024  # ru_maxrss is in KiB on Linux
@@ -52,17 +57,27 @@ def time_rollout(nodes: int, seed: int) -> tuple[float, float, dict]:
     return cpu, wall, result.summary
 
 
-def measure_one(nodes: int, repeats: int, seed: int, baselines: bool) -> dict:
+def build_of(module_file: str | None) -> str:
+    """``"native"`` when the module was loaded from a compiled extension, else ``"pure"``."""
+    return "native" if module_file and module_file.endswith((".so", ".pyd")) else "pure"
+
+
+def measure_one(nodes: int, repeats: int, seed: int, baselines: bool, native: bool = False) -> dict:
     """One row, measured in the current (fresh) process."""
     os.environ.setdefault("ROLLSIM_MAX_NODES", "10000000")  # measuring size is the point: lift the input limit
-    import rollsim.simulation  # noqa: F401 -- imports are not the rollout's cost
+    import rollsim.simulation  # -- imports are not the rollout's cost
     import simpy  # noqa: F401
+
+    build = build_of(rollsim.simulation.__file__)
+    if native and build != "native":
+        raise SystemExit(f"scale.py: --native: {rollsim.simulation.__file__} is not compiled; run `make native`")
 
     runs = [time_rollout(nodes, seed) for _ in range(repeats)]
     cpu, wall, summary = min(runs, key=lambda run: run[0])
     row: dict = {
         "nodes": nodes, "repeats": repeats, "cpu_s": cpu, "wall_s": wall, "events": summary["events"],
         "syncs": summary["syncs"], "completed": summary["completed"], "peak_rss_mib": peak_rss_mib(),
+        "build": build,
     }
     del runs, summary
     gc.collect()
@@ -75,10 +90,12 @@ def measure_one(nodes: int, repeats: int, seed: int, baselines: bool) -> dict:
     return row
 
 
-def measure_in_child(nodes: int, repeats: int, seed: int, baselines: bool) -> dict:
+def measure_in_child(nodes: int, repeats: int, seed: int, baselines: bool, native: Path | None = None) -> dict:
     """Run ``measure_one`` in a fresh interpreter so peak RSS belongs to this size alone."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(nodes),
            "--repeats", str(repeats), "--seed", str(seed)] + ([] if baselines else ["--no-baselines"])
+    if native is not None:
+        cmd += ["--native", str(native)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -110,13 +127,14 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def measure(sizes: list[int], repeats: int | None, seed: int, baseline_max: int) -> list[dict]:
-    """One row per size, each from its own child process."""
+def measure(sizes: list[int], repeats: int | None, seed: int, baseline_max: int,
+            native: Path | None = None) -> list[dict]:
+    """One row per size, each from its own child process (of the native build in ``native``)."""
     rows = []
     for nodes in sizes:
         n = repeats or default_repeats(nodes)
-        print(f"measuring {nodes:,} nodes × {n} ...", file=sys.stderr, flush=True)
-        rows.append(measure_in_child(nodes, n, seed, nodes <= baseline_max))
+        print(f"measuring {nodes:,} nodes × {n}{' (native build)' if native else ''} ...", file=sys.stderr, flush=True)
+        rows.append(measure_in_child(nodes, n, seed, nodes <= baseline_max, native))
     return rows
 
 
@@ -134,6 +152,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     p.add_argument("--baseline-max", type=int, default=100000,
                    help="run the bare models up to this size (default: %(default)s)")
+    p.add_argument("--native", type=Path, default=None, metavar="DIR",
+                   help="measure the native build in DIR (make native: build/native)")
     p.add_argument("--json", type=Path, default=None, help="also write the rows to this file")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--no-baselines", action="store_true", help=argparse.SUPPRESS)
@@ -143,9 +163,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:  # child mode: print one JSON row
-        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed, not args.no_baselines)))
+        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed, not args.no_baselines,
+                                     args.native is not None)))
         return 0
-    rows = measure(parse_sizes(args.sizes), args.repeats, args.seed, args.baseline_max)
+    rows = measure(parse_sizes(args.sizes), args.repeats, args.seed, args.baseline_max, args.native)
     print(markdown_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

@@ -84,6 +84,7 @@ def _nodes(n: int) -> tuple[Node, ...]:
     return tuple(Node(f"n{i}", allocatable_cpu_millis=1000, allocatable_memory_bytes=2**30) for i in range(n))
 
 
+@pytest.mark.pure
 def test_in_rollsim_the_scheduler_keeps_such_a_pod_pending_so_admission_never_fires(monkeypatch) -> None:
     reasons = _spy(monkeypatch)
     s = simulate(build_scenario(node_list=_nodes(5), **{k: v for k, v in SURGE_THAT_DOES_NOT_FIT.items()
@@ -91,6 +92,7 @@ def test_in_rollsim_the_scheduler_keeps_such_a_pod_pending_so_admission_never_fi
     assert reasons == [] and s["unschedulable_pods"] >= 1 and not s["completed"]
 
 
+@pytest.mark.pure
 def test_a_pod_bound_without_the_schedulers_accounting_is_rejected_out_of_cpu(monkeypatch) -> None:
     """A constructed inconsistency: a scheduler that binds without checking fit (as a pod with
     spec.nodeName, or one bound by another scheduler, reaches the kubelet). The kubelet's own

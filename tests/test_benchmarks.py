@@ -62,6 +62,27 @@ def test_goal_lines_judge_each_goal() -> None:
     assert verdicts == ["PASS", "FAIL", "FAIL", "PASS", "FAIL", "PASS", "PASS"]
 
 
+def test_the_native_build_gets_its_own_scale_goals_and_speedups() -> None:
+    pure = [{**_row(10000, 1.2, m1=0.3), "events": 129, "syncs": 4},
+            {**_row(100000, 14.0, 320), "events": 9, "syncs": 1}]
+    native = [{**_row(10000, 0.8, m1=0.3), "events": 129, "syncs": 4},
+              {**_row(100000, 9.5, 300), "events": 8, "syncs": 1}]
+    lines = bench.goal_lines(pure, None, None, swept=False, native_rows=native)
+    assert len(lines) == 11
+    extra = lines[7:]
+    assert [line.split()[0] for line in extra] == ["FAIL", "PASS", "SKIP", "PASS"]  # 2.7x model 1; 9.5 s; no 1M
+    assert all("(native build)" in line for line in extra) and not any("native" in line for line in lines[:7])
+    table = bench.speedup_table(pure, native).splitlines()
+    assert table[2] == "| 10,000 | 1.20 | 0.80 | 1.50× | yes |"
+    assert table[3].endswith("| NO |")  # a build whose run differs is flagged, not averaged in
+
+
+def test_scale_refuses_a_native_run_of_the_pure_package(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "scale.py"), "--one", "20", "--no-baselines",
+                           "--native", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "make native" in proc.stderr
+
+
 def test_growth_worse_than_linear_fails() -> None:
     line = bench.growth_line([_row(10000, 1.0), _row(1000000, 200.0)])
     assert line.startswith("FAIL") and "2.00×" in line

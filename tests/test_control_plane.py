@@ -54,12 +54,14 @@ def _adds(dedup: bool, delays: list[float]) -> list[float]:
     return queue.added
 
 
+@pytest.mark.pure
 def test_delaying_queue_keeps_only_the_earliest_due_time() -> None:
     """``insert``: a key already waiting moves only sooner; a later AddAfter is dropped."""
     assert _adds(True, [10.0, 11.0, 5.0]) == [5.0]
     assert _adds(False, [10.0, 11.0, 5.0]) == [5.0, 10.0, 11.0]
 
 
+@pytest.mark.pure
 def test_a_key_may_wait_again_once_its_entry_fired() -> None:
     env = simpy.Environment()
     queue = _Counting(env, True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from unittest import mock
 
+import pytest
 import rollsim.simulation
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -144,6 +145,7 @@ def test_min_available_without_surge(case, seed) -> None:
     assert abs(total - s["unavailable_node_seconds"]) <= 1e-6 * max(1.0, total)
 
 
+@pytest.mark.pure
 @SETTINGS
 @given(case=scenarios(surge=True), seed=seeds)
 def test_surge_never_exceeds_max_surge(case, seed) -> None:

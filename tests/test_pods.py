@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rollsim.controller.pods import RUNNING, Pod
 
 
@@ -11,6 +12,7 @@ def _pod() -> Pod:
     return pod
 
 
+@pytest.mark.pure
 def test_copy_and_assign_take_every_field() -> None:
     pod = _pod()
     for other in (pod.copy(), Pod(0, 0, 0, 0.0)):

@@ -14,6 +14,7 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import simpy
 
@@ -21,11 +22,41 @@ from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPL
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
 from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS
-from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.pods import Pod
 from rollsim.spec.node import Node
 
-__all__ = ["Informer", "ADDED", "MODIFIED", "DELETED", "should_ignore_node_update"]
+__all__ = ["Informer", "Handlers", "ADDED", "MODIFIED", "DELETED", "should_ignore_node_update"]
+
+
+class Handlers(Protocol):
+    """What the informers call: the event handlers ``DaemonSetsController`` registers
+    (``addPod``, ``updatePod``, ``deletePod``, ``updateDaemonset``, ``addNode``, ``updateNode``).
+    ``DaemonSetController`` is one; tests stand in for it.
+    """
+
+    def pod_added(self, pod: Pod) -> None:
+        """``addPod``."""
+
+    def pod_updated(self, snapshot: Pod) -> None:
+        """``updatePod``."""
+
+    def pod_deleted(self, uid: int) -> None:
+        """``deletePod``."""
+
+    def change_template(self, *, revision: int) -> None:
+        """``updateDaemonset`` with a new template revision."""
+
+    def requeue(self, delay: float) -> None:
+        """``enqueueDaemonSetAfter`` (``updateDaemonset`` of a status write: after 0 s)."""
+
+    def add_node_slot(self, node: Node, exists: bool = True) -> int:
+        """``addNode``."""
+
+    def update_node(self, node: int, updated: Node) -> None:
+        """``updateNode`` (once ``shouldIgnoreNodeUpdate`` let it through)."""
+
+    def remove_node(self, node: int) -> None:
+        """A deleted node leaves the node list (no handler upstream)."""
 
 
 class Informer:
@@ -41,7 +72,7 @@ class Informer:
                  "_nodes_seen", "_consistency")
 
     def __init__(
-        self, env: simpy.Environment, controller: DaemonSetController, delay: Callable[[], float] | None,
+        self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
         node_delay: Callable[[], float] | None = None, status_requeue: bool = False,
     ) -> None:
         self.env = env

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, cast
 
 import simpy
 from simpy.core import StopSimulation
@@ -70,9 +70,10 @@ def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
     ``Call``, which is called directly. A run that empties the queue before ``until`` is
     processed raises ``RuntimeError``, as SimPy's does.
     """
-    if until.callbacks is None:
+    callbacks = cast(Any, until).callbacks  # None once processed, though SimPy types it a list (mypyc checks that)
+    if callbacks is None:
         return until.value
-    until.callbacks.append(StopSimulation.callback)
+    callbacks.append(StopSimulation.callback)
     queue: list[Any] = env._queue
     try:
         while queue:

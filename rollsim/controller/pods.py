@@ -60,7 +60,7 @@ class Pod:
 
     def copy(self) -> Pod:
         """An independent copy: what an informer's cache holds of the pod at this moment."""
-        pod = Pod.__new__(Pod)  # without __init__'s keyword handling: a copy per watch event
+        pod = Pod(self.uid, self.node, self.revision, self.created_at)
         pod.assign(self)
         return pod
 
