@@ -50,8 +50,9 @@ test: $(VENV)/.installed-test
 
 # The suite against the native build (every test but those that patch or subclass a compiled
 # module, marked pure); the pytest script, not `python -m`, so the source tree is not first on the path.
+NATIVE_TESTS ?=
 test-native: $(VENV)/.installed-test $(NATIVE)/.built
-	ROLLSIM_NATIVE_EXPECTED=1 PYTHONPATH=$(NATIVE) $(VENV)/bin/pytest -m 'not slow and not pure'
+	ROLLSIM_NATIVE_EXPECTED=1 PYTHONPATH=$(NATIVE) $(VENV)/bin/pytest -m 'not slow and not pure' $(NATIVE_TESTS)
 
 # Tests marked slow: real processes killed mid-sweep, Dask clusters that go away.
 test-slow: $(VENV)/.installed-test
@@ -61,11 +62,11 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check rollsim tests benchmarks experiments tools
 	$(PY) -m mypy
 
-# Issue 12's figures and goals in one run (the 1M-node rollout alone takes minutes);
-# a quick run: make bench SIZES=1000,10000
+# Issue 12's figures and goals in one run, the pure package and the native build side by side
+# (the 1M-node rollouts alone take minutes); a quick run: make bench SIZES=1000,10000
 SIZES ?=
-bench: $(VENV)/.installed
-	$(PY) benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES))
+bench: $(VENV)/.installed $(NATIVE)/.built
+	$(PY) benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES)) --native $(NATIVE)
 	$(PY) benchmarks/modes.py
 
 clean:

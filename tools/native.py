@@ -15,8 +15,9 @@ source is newer). The build goes to a temporary folder and replaces the old one 
 when it succeeded.
 
 Modules that stay interpreted in the build: everything outside the core (the CLI, I/O,
-sweeps, plots) and two core modules mypyc cannot compile, ``controller/rankedset.py``
-(subclasses ``set``) and ``cluster/sampler.py`` (subclasses ``functools.partial``).
+sweeps, plots, the scenario's specification) and two modules the core calls that mypyc
+cannot build: ``cluster/sampler.py`` (``Sampler`` subclasses ``functools.partial``) and
+``spec/node.py`` (mypyc 2.4's C for ``uniform_nodes`` fails gcc's ``-Werror``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEST = ROOT / "build" / "native"
 MANIFEST = "_native.json"
 
-# The simulation core: what runs once per event (cProfile at 10,000 and 100,000 nodes).
+# The simulation core: what runs once per event or per node (cProfile at 10,000 and 100,000 nodes).
 MODULES = (
     "rollsim/cluster/admission.py",
     "rollsim/cluster/apiserver.py",
@@ -42,6 +43,7 @@ MODULES = (
     "rollsim/cluster/kubelet.py",
     "rollsim/cluster/lifecycle.py",
     "rollsim/cluster/nodestore.py",
+    "rollsim/cluster/scheduling.py",
     "rollsim/cluster/timers.py",
     "rollsim/cluster/workqueue.py",
     "rollsim/controller/classify.py",
@@ -52,11 +54,13 @@ MODULES = (
     "rollsim/controller/flowcontrol.py",
     "rollsim/controller/index.py",
     "rollsim/controller/pods.py",
+    "rollsim/controller/rankedset.py",
     "rollsim/controller/syncnodes.py",
     "rollsim/observe/endstate.py",
     "rollsim/observe/levels.py",
     "rollsim/observe/recorder.py",
     "rollsim/simulation.py",
+    "rollsim/spec/faults.py",
 )
 
 # mypy's settings for the build: the project's own (pyproject.toml [tool.mypy]).

@@ -355,7 +355,7 @@ class DaemonSetController:
     def _manage(self, agg: Aggregate) -> Plan:
         """Mirrors ``manage``: the creates and deletions it hands ``syncNodes``, whatever the strategy."""
         plan = manage_plan(agg, self.burst_replicas)
-        if agg.sets["failed"]:
+        if agg.sets["failed"].members:
             return Plan(plan.creates, plan.deletes + self._failed_pods_to_delete(agg))
         return plan
 

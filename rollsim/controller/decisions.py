@@ -90,7 +90,7 @@ def manage_idle(agg: Aggregate) -> bool:
     building the plan (checked against ``manage_plan`` in tests/test_decisions_idle.py).
     """
     sets = agg.sets
-    return not (sets["create"] or sets["deletes"] or sets["failed"])
+    return not (sets["create"].members or sets["deletes"].members or sets["failed"].members)
 
 
 def rolling_update_idle(agg: Aggregate, budgets: Budgets) -> bool:
@@ -101,12 +101,12 @@ def rolling_update_idle(agg: Aggregate, budgets: Budgets) -> bool:
     """
     sets, totals = agg.sets, agg.totals
     if budgets.max_surge == 0:
-        return not sets["a_must_replace"] and (
-            budgets.max_unavailable <= totals["a_unavailable"] or not sets["a_candidate"])
+        return not sets["a_must_replace"].members and (
+            budgets.max_unavailable <= totals["a_unavailable"] or not sets["a_candidate"].members)
     return (
-        not totals["b_error"] and not sets["b_delete_now"] and not sets["b_allowed"]
-        and (totals["b_available"] <= totals["desired"] or not sets["b_not_wanted"])
-        and (budgets.max_surge <= totals["b_surge"] or not sets["b_candidate"])
+        not totals["b_error"] and not sets["b_delete_now"].members and not sets["b_allowed"].members
+        and (totals["b_available"] <= totals["desired"] or not sets["b_not_wanted"].members)
+        and (budgets.max_surge <= totals["b_surge"] or not sets["b_candidate"].members)
     )
 
 

@@ -1,46 +1,55 @@
 """A set of node ids that yields its members in rank order: the candidates a budget admits.
 
-A module of its own because it subclasses ``set``: the native build (``make native``,
-tools/native.py) compiles the index around it but leaves this class interpreted, since
-mypyc cannot compile a subclass of a built-in type.
+A module of its own: one concept, used by the node index and read by the decisions.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = ["RankedSet"]
 
 
-class RankedSet(set[int]):
+class RankedSet:
     """A set of node ids that yields its members in rank order.
 
     A heap with lazy deletion, and in front of it the entries ``smallest`` last took off it,
     sorted: every entry in front ranks before every entry in the heap, so the next call
     starts from them instead of popping and pushing them again (a budget of a few hundred
-    nodes asks for the same candidates sync after sync). The members are the set itself, so
-    ``len``, ``in`` and iteration cost what a set's do (the plans ask sizes many times a sync).
+    nodes asks for the same candidates sync after sync). ``members`` is the set itself: the
+    hot checks read sizes from it (``len(s.members)``) rather than through ``len(s)``, which
+    costs an interpreted call in the pure package. Not a subclass of ``set``: mypyc compiles
+    this class only as a class of its own.
     """
 
-    __slots__ = ("_rank", "_heap", "_front")
-
-    def __new__(cls, rank: Sequence[float], members: Iterable[int] = ()) -> RankedSet:
-        """An empty set (``__init__`` fills it): ``set.__new__`` takes no rank."""
-        return super().__new__(cls)
+    __slots__ = ("members", "_rank", "_heap", "_front")
 
     def __init__(self, rank: Sequence[float], members: Iterable[int] = ()) -> None:
-        super().__init__(members)
+        self.members = set(members)
         self._rank = rank
-        self._heap = [(rank[k], k) for k in self]
+        self._heap = [(rank[k], k) for k in self.members]
         heapq.heapify(self._heap)
         self._front: list[tuple[float, int]] = []
 
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __bool__(self) -> bool:
+        return bool(self.members)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.members
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.members)
+
     def add(self, key: int) -> None:
         """Add ``key``, at its rank."""
-        if key not in self:
-            set.add(self, key)
+        members = self.members
+        if key not in members:
+            members.add(key)
             entry = (self._rank[key], key)
             front = self._front
             if front and entry < front[-1]:
@@ -48,17 +57,18 @@ class RankedSet(set[int]):
             else:
                 heapq.heappush(self._heap, entry)
 
-    def discard(self, key: object) -> None:
+    def discard(self, key: int) -> None:
         """Remove ``key`` if present; the heap is rebuilt when mostly stale."""
-        set.discard(self, key)
-        if len(self._heap) > 64 and len(self._heap) > 4 * len(self):
-            self._heap = [(self._rank[k], k) for k in self]
+        members = self.members
+        members.discard(key)
+        if len(self._heap) > 64 and len(self._heap) > 4 * len(members):
+            self._heap = [(self._rank[k], k) for k in members]
             heapq.heapify(self._heap)
             self._front = []
 
     def smallest(self, k: int) -> list[int]:
         """The ``k`` lowest-ranked members, in rank order."""
-        members = self
+        members = self.members
         if k <= 0 or not members:
             return []
         if k >= len(members):
