@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from rollsim.controller.pods import RUNNING, Pod
 
@@ -10,6 +12,12 @@ def _pod() -> Pod:
     pod = Pod(7, 3, 2, 1.5, scheduled=True, phase=RUNNING, ready=True, ready_since=4.0, deleting=True, owner="ds")
     pod.scheduled_at, pod.pulled_at, pod.started_at, pod.resource_version = 2.0, 3.0, 3.5, 11
     return pod
+
+
+@pytest.mark.pure
+def test_init_takes_every_field_in_slot_order() -> None:
+    """``copy`` passes every field to ``__init__`` by position."""
+    assert tuple(inspect.signature(Pod).parameters) == Pod.__slots__
 
 
 @pytest.mark.pure
