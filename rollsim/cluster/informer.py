@@ -50,7 +50,7 @@ class Informer:
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
-        self._pending: dict[int, list[tuple[float, str, Pod]]] = {}
+        self._pending: dict[int, list[tuple[float, str, Pod, int]]] = {}  # uid -> (due, kind, pod, version)
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
 
@@ -110,23 +110,28 @@ class Informer:
                 c.update_node(node_id, node)
 
     def notify(self, kind: str, pod: Pod) -> None:
-        """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay."""
+        """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay.
+
+        ``deletePod`` reads only the pod's uid, and ``ReadAt`` its resource version as of the
+        event: a DELETED event carries the API server's object and that version, not a copy.
+        """
         if kind == AVAILABLE:
             return  # not an API change: informers never see it
-        snapshot = pod.copy()
+        rv = pod.resource_version
+        snapshot = pod if kind == DELETED else pod.copy()
         if self.delay is None:
-            self._deliver(kind, snapshot)
+            self._deliver(kind, snapshot, rv)
             return
         env = self.env
         now = env._now
         due = now + self.delay()
-        uid = snapshot.uid
+        uid = pod.uid
         queue = self._pending.get(uid)
         if queue is None:  # nothing of this pod in flight (the usual case)
-            self._pending[uid] = [(due, kind, snapshot)]
+            self._pending[uid] = [(due, kind, snapshot, rv)]
         else:
             due = max(due, queue[-1][0])
-            queue.append((due, kind, snapshot))
+            queue.append((due, kind, snapshot, rv))
         call_later(env, due - now, self._next, uid)
 
     def _next(self, uid: int) -> None:
@@ -134,15 +139,15 @@ class Informer:
         queue = pending[uid]
         if len(queue) == 1:  # a pod has one or two events in flight
             del pending[uid]
-            _due, kind, snapshot = queue[0]
+            _due, kind, pod, rv = queue[0]
         else:
-            _due, kind, snapshot = queue.pop(0)
-        self._deliver(kind, snapshot)
+            _due, kind, pod, rv = queue.pop(0)
+        self._deliver(kind, pod, rv)
 
-    def _deliver(self, kind: str, pod: Pod) -> None:
+    def _deliver(self, kind: str, pod: Pod, rv: int) -> None:
         c = self.controller
         if self._consistency is not None:
-            self._consistency.read_at(PODS, pod.resource_version)
+            self._consistency.read_at(PODS, rv)
         if kind == ADDED:
             c.pod_added(pod)
         elif kind == MODIFIED:

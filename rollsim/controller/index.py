@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -42,6 +42,10 @@ SETS = {
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
 _TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
+# every field a total or a set reads, in field order: (field index, its total's or set's name, a total?)
+_FIELD_ITEMS = tuple(sorted(
+    [(i, name, True) for name, i in _TOTAL_ITEMS] + [(i, name, False) for name, i in _SET_FIELDS]))
+assert [i for i, _, _ in _FIELD_ITEMS] == list(range(len(_FIELD_ITEMS)))  # next_change, last, is neither
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -252,19 +256,17 @@ class NodeIndex:
             self.version += 1
             new_fields: tuple[Any, ...] = new  # read by position: faster than by name in the hot loop
             old_fields: tuple[Any, ...] = old
-            totals = self.aggregate.totals
-            for name, i in _TOTAL_ITEMS:
-                delta = new_fields[i] - old_fields[i]
-                if delta:
-                    totals[name] += delta
-            sets = self.aggregate.sets
-            for name, i in _SET_FIELDS:
-                now_in = not not new_fields[i]
-                if (not old_fields[i]) is now_in:  # membership changed
-                    if now_in:
+            totals, sets = self.aggregate.totals, self.aggregate.sets
+            # Only the fields that differ, found in C (next_change, past the last item, is not
+            # compared). A set field that changes from one pod to another keeps the node in its set.
+            for i, name, total in compress(_FIELD_ITEMS, map(ne, new_fields, old_fields)):
+                if total:
+                    totals[name] += new_fields[i] - old_fields[i]
+                elif not old_fields[i]:
+                    if new_fields[i]:
                         sets[name].add(node)
-                    else:
-                        sets[name].discard(node)
+                elif not new_fields[i]:
+                    sets[name].discard(node)
             classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))

@@ -61,7 +61,12 @@ class Pod:
     def copy(self) -> Pod:
         """An independent copy: what an informer's cache holds of the pod at this moment."""
         pod = Pod.__new__(Pod)  # without __init__'s keyword handling: a copy per watch event
-        pod.assign(self)
+        # assign's statements, inline (one call less per watch event)
+        pod.uid, pod.node, pod.revision, pod.created_at = self.uid, self.node, self.revision, self.created_at
+        pod.scheduled, pod.phase, pod.ready, pod.ready_since = (
+            self.scheduled, self.phase, self.ready, self.ready_since)
+        pod.deleting, pod.owner, pod.resource_version = self.deleting, self.owner, self.resource_version
+        pod.scheduled_at, pod.pulled_at, pod.started_at = self.scheduled_at, self.pulled_at, self.started_at
         return pod
 
     def assign(self, other: Pod) -> None:
