@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
+from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
 from rollsim.observe.levels import level_rows
@@ -79,6 +79,11 @@ class Recorder:
         self.downtime = _column(0.0, n)
         self._lost_at = _column(0.0, n)
         self.last_progress = 0.0  # when a node last got its first available new pod
+        # Without minReadySeconds a node's summary reads of each pod only whether it is Ready and
+        # whether it is terminating (and its revision, which never changes): the pods last seen
+        # neither Ready nor terminating, whose next update (bound, started) changes neither, need
+        # not be summed up again. None with minReadySeconds: a summary then changes with time.
+        self._quiet: set[int] | None = set() if min_ready_seconds == 0 else None
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
@@ -118,9 +123,21 @@ class Recorder:
                 at = pod.started_at
                 if at is not None and _isnan((times := self._started_at)[node]):
                     times[node] = at
+            quiet = self._quiet
+            if quiet is not None:
+                if pod.ready or pod.deleting:
+                    quiet.discard(pod.uid)
+                elif pod.uid in quiet:
+                    return  # bound, started, ...: nothing the node's summary reads has changed
+                else:
+                    quiet.add(pod.uid)
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
+            if self._quiet is not None and not (pod.ready or pod.deleting):
+                self._quiet.add(pod.uid)
+        elif kind == DELETED and self._quiet is not None:
+            self._quiet.discard(pod.uid)
         pods = self._pods_by_node[node]
         if len(self._daemonsets) != 1:
             name = self.daemonset.name
