@@ -161,10 +161,18 @@ def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now
     ``updateDaemonSetStatus``'s counts, ``podsShouldBeOnNode`` and both ``rollingUpdate`` loops
     worked out for that one pod (most nodes, most of the time).
     """
-    available = is_pod_available(pod, min_ready_seconds, now, inclusive)
-    ready, avail, updated = int(pod.ready), int(available), int(pod.revision == revision)
-    next_change = (pod.ready_since + min_ready_seconds
-                   if min_ready_seconds > 0 and pod.ready and not available else None)
+    # is_pod_available(pod, min_ready_seconds, now, inclusive), inline, and when it will flip
+    next_change: float | None = None
+    if not pod.ready:
+        ready = avail = 0
+    elif min_ready_seconds == 0:
+        ready = avail = 1
+    else:
+        ready, due = 1, pod.ready_since + min_ready_seconds
+        avail = int(due <= now if inclusive else due < now)
+        if not avail:
+            next_change = due
+    updated = int(pod.revision == revision)
     phase = pod.phase
     if pod.deleting:  # findUpdatedPodsOnNode skips it: no new pod, no old one
         return _new_class(NodeClass, (1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
@@ -178,7 +186,7 @@ def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now
     if updated:
         return _new_class(NodeClass, (1, 1, ready, avail, 1, 0, create, deletes, failed, 1 - avail, None, None,
                          0, avail, None, False, None, None, False, next_change))
-    if available:
+    if avail:
         return _new_class(NodeClass, (1, 1, ready, 1, 0, 0, create, deletes, failed, 0, None, pod,
                          0, 1, None, False, None, pod, False, next_change))
     return _new_class(NodeClass, (1, 1, ready, 0, 0, 0, create, deletes, failed, 1, pod, None,
