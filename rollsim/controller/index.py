@@ -173,7 +173,7 @@ class NodeIndex:
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version", "mark")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
@@ -182,16 +182,15 @@ class NodeIndex:
         self._rank = rank
         self._classes: list[NodeClass] = []  # by node id (ids are dense; a list is faster than a dict)
         self._dirty: set[int] = set()
+        # ``mark(node)``: ``node``'s cached pods or eligibility changed, reclassify it at the next
+        # ``refresh``. The dirty set's own ``add`` (a call in C: every pod event marks a node).
+        self.mark: Callable[[int], None] = self._dirty.add
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
             dict.fromkeys(TOTALS, 0),
             {s: RankedSet(rank) for s in SETS},
             self._class_of,
         )
-
-    def mark(self, node: int) -> None:
-        """``node``'s cached pods or eligibility changed: reclassify it at the next ``refresh``."""
-        self._dirty.add(node)
 
     def mark_all(self, nodes: Iterable[int]) -> None:
         """Mark every node of ``nodes`` (a DaemonSet spec change)."""
@@ -208,6 +207,7 @@ class NodeIndex:
                 self._dirty.add(heapq.heappop(timers)[1])
         if self._dirty:
             dirty, self._dirty = self._dirty, set()
+            self.mark = self._dirty.add
             if 2 * len(dirty) >= len(self._classes):  # most nodes (a spec change): add up anew
                 self._rebuild(dirty)
             else:
