@@ -15,9 +15,9 @@ place among the other events: replacing a timeout by a call changes no event's o
 A process turned into calls is a chain of them, one per wait (the kubelet's pod phases,
 ``rollsim/cluster/kubelet.py``).
 
-``run_until`` is ``Environment.run(until=event)`` with the stepping inlined: a ``Call`` is
-called straight from the loop (no callback list, no ``step`` frame); every other event is
-processed as ``Environment.step`` processes it. The order of events is the queue's, as before.
+``run_until`` is ``Environment.run(until=event)`` with the stepping inlined: a ``call_later``
+call is called straight from the loop (no callback list, no ``step`` frame); every other event
+(a ``call_soon`` call too: a few a run) is processed as ``Environment.step`` processes it. The order of events is the queue's, as before.
 """
 
 from __future__ import annotations
@@ -34,33 +34,49 @@ __all__ = ["call_later", "call_soon", "Call", "run_until"]
 
 
 class Call:
-    """One scheduled call of ``fn(*args)``: an entry of the event queue, not a SimPy ``Event``."""
+    """``fn(*args)`` called ``delay`` seconds from now: an entry of the event queue, not a SimPy
+    ``Event``. Making one schedules it (as a SimPy ``Timeout`` schedules itself): ``call_later``
+    is the class itself, so a scheduled call costs one Python call, not two.
+    """
 
     __slots__ = ("callbacks", "fn", "args")
     _ok = True  # read by Environment.step: a call never fails
 
-    def __init__(self, fn: Callable[..., object], args: tuple[object, ...]) -> None:
+    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
         self.fn = fn
         self.args = args
-        self.callbacks: tuple[Callable[[Call], None], ...] | None = (_run,)
+        self.callbacks: tuple[Callable[[Call], None], ...] | None = _CALLBACKS
+        queue: list[Any] = env._queue  # a Call stands where an Event would
+        heappush(queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+
+class _SoonCall(Call):
+    """``fn(*args)`` called now, at ``URGENT`` priority (``call_soon``); run through its callbacks."""
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, fn: Callable[..., object], *args: object) -> None:
+        self.fn = fn
+        self.args = args
+        self.callbacks = _CALLBACKS
+        queue: list[Any] = env._queue
+        heappush(queue, (env._now, URGENT, next(env._eid), self))
 
 
 def _run(call: Call) -> None:
     call.fn(*call.args)
 
 
-def call_later(env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
-    """Call ``fn(*args)`` ``delay`` seconds from now, where ``env.timeout(delay)`` made now would fire."""
-    if delay < 0:
-        raise ValueError(f"Negative delay {delay}")
-    queue: list[Any] = env._queue  # a Call stands where an Event would
-    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(fn, args)))
+_CALLBACKS = (_run,)  # every call's callbacks, for Environment.step (run_until calls a Call directly)
 
-
-def call_soon(env: simpy.Environment, fn: Callable[..., object], *args: object) -> None:
-    """Call ``fn(*args)`` now, where a process started now (``env.process``) would take its first step."""
-    queue: list[Any] = env._queue
-    heappush(queue, (env._now, URGENT, next(env._eid), Call(fn, args)))
+# ``call_later(env, delay, fn, *args)``: call ``fn(*args)`` ``delay`` seconds from now, where
+# ``env.timeout(delay)`` made now would fire.
+call_later = Call
+# ``call_soon(env, fn, *args)``: call ``fn(*args)`` now, where a process started now
+# (``env.process``) would take its first step.
+call_soon = _SoonCall
 
 
 def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
