@@ -15,9 +15,9 @@ place among the other events: replacing a timeout by a call changes no event's o
 A process turned into calls is a chain of them, one per wait (the kubelet's pod phases,
 ``rollsim/cluster/kubelet.py``).
 
-``run_until`` is ``Environment.run(until=event)`` with the stepping inlined: a ``call_later``
-call is called straight from the loop (no callback list, no ``step`` frame); every other event
-(a ``call_soon`` call too: a few a run) is processed as ``Environment.step`` processes it. The order of events is the queue's, as before.
+``run_until`` is ``Environment.run(until=event)`` with the stepping inlined: a ``Call`` is
+called straight from the loop (no callback list, no ``step`` frame); every other event is
+processed as ``Environment.step`` processes it. The order of events is the queue's, as before.
 """
 
 from __future__ import annotations
@@ -34,26 +34,37 @@ __all__ = ["call_later", "call_soon", "Call", "run_until"]
 
 
 class Call:
-    """``fn(*args)`` called ``delay`` seconds from now: an entry of the event queue, not a SimPy
-    ``Event``. Making one schedules it (as a SimPy ``Timeout`` schedules itself): ``call_later``
-    is the class itself, so a scheduled call costs one Python call, not two.
-    """
+    """One scheduled call of ``fn(*args)``: an entry of the event queue, not a SimPy ``Event``."""
 
     __slots__ = ("callbacks", "fn", "args")
     _ok = True  # read by Environment.step: a call never fails
+
+    def __init__(self, fn: Callable[..., object], args: tuple[object, ...]) -> None:
+        self.fn = fn
+        self.args = args
+        self.callbacks: tuple[Callable[[Call], None], ...] | None = _CALLBACKS
+
+
+class _Later(Call):
+    """A ``Call`` that puts itself on the queue when made, ``delay`` seconds from now (as a SimPy
+    ``Timeout`` schedules itself): ``call_later`` is this class, so a scheduled call costs one
+    Python call, not two.
+    """
+
+    __slots__ = ()
 
     def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
         self.fn = fn
         self.args = args
-        self.callbacks: tuple[Callable[[Call], None], ...] | None = _CALLBACKS
+        self.callbacks = _CALLBACKS
         queue: list[Any] = env._queue  # a Call stands where an Event would
         heappush(queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
-class _SoonCall(Call):
-    """``fn(*args)`` called now, at ``URGENT`` priority (``call_soon``); run through its callbacks."""
+class _Soon(Call):
+    """A ``Call`` that puts itself on the queue when made, now, at ``URGENT`` priority: ``call_soon``."""
 
     __slots__ = ()
 
@@ -69,14 +80,14 @@ def _run(call: Call) -> None:
     call.fn(*call.args)
 
 
-_CALLBACKS = (_run,)  # every call's callbacks, for Environment.step (run_until calls a Call directly)
+_CALLBACKS = (_run,)  # every call's callbacks, for Environment.step (run_until calls a call directly)
 
 # ``call_later(env, delay, fn, *args)``: call ``fn(*args)`` ``delay`` seconds from now, where
 # ``env.timeout(delay)`` made now would fire.
-call_later = Call
+call_later = _Later
 # ``call_soon(env, fn, *args)``: call ``fn(*args)`` now, where a process started now
 # (``env.process``) would take its first step.
-call_soon = _SoonCall
+call_soon = _Soon
 
 
 def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
@@ -93,7 +104,8 @@ def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
     try:
         while queue:
             env._now, _, _, event = heappop(queue)
-            if event.__class__ is Call:
+            kind = event.__class__
+            if kind is _Later or kind is Call or kind is _Soon:
                 event.fn(*event.args)
                 continue
             callbacks, event.callbacks = event.callbacks, None
