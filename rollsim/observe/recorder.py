@@ -167,43 +167,63 @@ class Recorder:
     def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
-        live = new_live = terminating = pending = 0
-        available = new_ready = new_available = False
-        for p in pods:
+        new_ready = new_available = False
+        if len(pods) == 1:  # most nodes: the key the loop below works out, for one pod
+            p = pods[0]
             if p.deleting:
-                terminating += 1
-                continue
-            live += 1
-            is_new = p.revision == rev
-            if is_new:
-                new_live += 1
-            if p.ready:
-                if is_new:
+                key = 1 << 4  # one terminating pod, none live
+            elif p.ready:
+                key = 0
+                if p.revision == rev:
                     new_ready = True
-                # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
-                # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
-                # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
-                # strict one at every instant after it, so it is the time to record.
-                if min_ready == 0 or p.ready_since + min_ready <= now:
-                    available = True
-                    if is_new:
-                        new_available = True
+                    key = 4  # new pods only
+                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as below
+                    key |= 2
+                    new_available = new_ready
             else:
-                pending += 1
+                key = 1 << 36 | 4 if p.revision == rev else 1 << 36  # one pending pod, new or not
+            if self.desired[node]:
+                key |= 1
+            else:
+                key &= ~15
+        else:
+            live = new_live = terminating = pending = 0
+            available = False
+            for p in pods:
+                if p.deleting:
+                    terminating += 1
+                    continue
+                live += 1
+                is_new = p.revision == rev
+                if is_new:
+                    new_live += 1
+                if p.ready:
+                    if is_new:
+                        new_ready = True
+                    # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
+                    # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
+                    # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
+                    # strict one at every instant after it, so it is the time to record.
+                    if min_ready == 0 or p.ready_since + min_ready <= now:
+                        available = True
+                        if is_new:
+                            new_available = True
+                else:
+                    pending += 1
+            key = terminating << 4 | pending << 36  # the summary's key (see _code)
+            if self.desired[node]:
+                key |= 1
+                if available:
+                    key |= 2
+                if new_live and new_live == live:  # new pods only
+                    key |= 4
+                if live >= 2:
+                    key |= 8
         if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
         if new_available and _isnan(self.new_available_at[node]):
             self.new_available_at[node] = now
             self.last_progress = now
-        key = terminating << 4 | pending << 36  # the summary's key (see _code)
-        if self.desired[node]:
-            key |= 1
-            if available:
-                key |= 2
-            if new_live and new_live == live:  # new pods only
-                key |= 4
-            if live >= 2:
-                key |= 8
         code = self._codes.get(key)
         if code is None:
             code = self._code(key)
