@@ -168,7 +168,7 @@ class Recorder:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
         new_ready = new_available = False
-        if len(pods) == 1:  # most nodes: the key the loop below works out, for one pod
+        if len(pods) == 1:  # most nodes: the key ``_key`` works out, for one pod, without its loop
             p = pods[0]
             if p.deleting:
                 key = 1 << 4  # one terminating pod, none live
@@ -177,7 +177,7 @@ class Recorder:
                 if p.revision == rev:
                     new_ready = True
                     key = 4  # new pods only
-                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as below
+                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as in ``_key``
                     key |= 2
                     new_available = new_ready
             else:
@@ -187,38 +187,7 @@ class Recorder:
             else:
                 key &= ~15
         else:
-            live = new_live = terminating = pending = 0
-            available = False
-            for p in pods:
-                if p.deleting:
-                    terminating += 1
-                    continue
-                live += 1
-                is_new = p.revision == rev
-                if is_new:
-                    new_live += 1
-                if p.ready:
-                    if is_new:
-                        new_ready = True
-                    # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
-                    # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
-                    # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
-                    # strict one at every instant after it, so it is the time to record.
-                    if min_ready == 0 or p.ready_since + min_ready <= now:
-                        available = True
-                        if is_new:
-                            new_available = True
-                else:
-                    pending += 1
-            key = terminating << 4 | pending << 36  # the summary's key (see _code)
-            if self.desired[node]:
-                key |= 1
-                if available:
-                    key |= 2
-                if new_live and new_live == live:  # new pods only
-                    key |= 4
-                if live >= 2:
-                    key |= 8
+            key, new_ready, new_available = self._key(node, pods, now)
         if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
         if new_available and _isnan(self.new_available_at[node]):
@@ -240,6 +209,46 @@ class Recorder:
         self._times.append(now)  # _log, inline
         self._before.append(old)
         self._after.append(code)
+
+    def _key(self, node: int, pods: Sequence[Pod], now: float) -> tuple[int, bool, bool]:
+        """The key of ``node``'s summary from any number of pods (see ``_code``), and whether a new
+        pod is Ready and whether one is available.
+        """
+        rev, min_ready = self.daemonset.revision, self.min_ready
+        new_ready = new_available = False
+        live = new_live = terminating = pending = 0
+        available = False
+        for p in pods:
+            if p.deleting:
+                terminating += 1
+                continue
+            live += 1
+            is_new = p.revision == rev
+            if is_new:
+                new_live += 1
+            if p.ready:
+                if is_new:
+                    new_ready = True
+                # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
+                # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
+                # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
+                # strict one at every instant after it, so it is the time to record.
+                if min_ready == 0 or p.ready_since + min_ready <= now:
+                    available = True
+                    if is_new:
+                        new_available = True
+            else:
+                pending += 1
+        key = terminating << 4 | pending << 36  # the summary's key (see _code)
+        if self.desired[node]:
+            key |= 1
+            if available:
+                key |= 2
+            if new_live and new_live == live:  # new pods only
+                key |= 4
+            if live >= 2:
+                key |= 8
+        return key, new_ready, new_available
 
     def _code(self, key: int) -> int:
         """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
