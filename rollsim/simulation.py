@@ -250,10 +250,15 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     world.kubelet.add_daemonset(runtime)
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
+    add_after = world.queue.add_after
+
+    def requeue(delay: float) -> None:  # every pod event requeues: a plain function is cheaper to call than a partial
+        add_after(name, delay)
+
     # the clock reads env.now without its property: the controller asks it several times a sync
     controller = DaemonSetController(
         nodes=api.nodes.nodes, placement=ds.placement, strategy=ds.strategy, min_ready_seconds=ds.min_ready_seconds,
-        pod_control=pod_control, clock=partial(getattr, env, "_now"), requeue=partial(world.queue.add_after, name),
+        pod_control=pod_control, clock=partial(getattr, env, "_now"), requeue=requeue,
         rank=world.rank, burst_replicas=settings.burst_replicas,
         slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
         expectations_timeout=settings.expectations_timeout, reference=world.reference,

@@ -75,6 +75,7 @@ class ApiServer:
         self.daemonsets: dict[str, DaemonSetObject] = {}
         self._owned: dict[str, list[PodWatcher]] = {}
         self._everyone: list[PodWatcher] = []
+        self._watchers: dict[str, list[PodWatcher]] = {}  # per owner: its own watchers, then everyone's
         self._uid = 0
         nodes.watch(self._node_changed)
 
@@ -84,11 +85,13 @@ class ApiServer:
         """Create the DaemonSet object (``kubectl apply``), with no watchers and no status yet."""
         ds = self.daemonsets[name] = DaemonSetObject(name)
         self._owned[name] = []
+        self._watchers[name] = [*self._everyone]
         return ds
 
     def watch_pods(self, watcher: PodWatcher, owner: str | None = None) -> None:
         """Call ``watcher(kind, pod)`` on every change to ``owner``'s pods (every pod: None)."""
         (self._everyone if owner is None else self._owned[owner]).append(watcher)
+        self._watchers = {name: [*owned, *self._everyone] for name, owned in self._owned.items()}
 
     def watch_daemonset(self, name: str, watcher: DaemonSetWatcher) -> None:
         """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes."""
@@ -112,9 +115,7 @@ class ApiServer:
         if kind != AVAILABLE:  # _next_version, inline: every pod event passes here
             self.resource_version += 1
             pod.resource_version = self.resource_version
-        for watcher in self._owned[pod.owner]:
-            watcher(kind, pod)
-        for watcher in self._everyone:
+        for watcher in self._watchers[pod.owner]:
             watcher(kind, pod)
 
     def _node_changed(self, kind: str, node_id: int) -> None:
@@ -170,7 +171,8 @@ class ApiServer:
         """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once.
         Returns the pod (None: NotFound, or already terminating, so nothing changed).
         """
-        pod = self.pod(uid)
+        pods = self.pods
+        pod = pods[uid] if 0 < uid < len(pods) else None  # self.pod(uid), inline
         if pod is None or pod.deleting:
             return None
         pod.deleting, pod.ready = True, False
@@ -187,7 +189,10 @@ class ApiServer:
 
     def pod_status_changed(self, pod: Pod) -> None:
         """The kubelet, the scheduler's binding or the node lifecycle controller updated the pod."""
-        self._publish(MODIFIED, pod)
+        self.resource_version += 1  # _publish(MODIFIED, pod), inline: most pod events are these
+        pod.resource_version = self.resource_version
+        for watcher in self._watchers[pod.owner]:
+            watcher(MODIFIED, pod)
 
     def pod_became_available(self, pod: Pod) -> None:
         """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""

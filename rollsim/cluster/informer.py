@@ -69,7 +69,7 @@ class Informer:
     """
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
-                 "_nodes_seen", "_consistency")
+                 "_nodes_seen", "_consistency", "_fire")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -81,9 +81,10 @@ class Informer:
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
-        self._pending: dict[int, list[tuple[float, str, Pod]]] = {}
+        self._pending: dict[int, list[tuple[float, str, Pod, int]]] = {}  # uid -> (due, kind, pod, version)
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
+        self._fire: Callable[[int], None] = self._next  # one bound method for every delivery's timer
 
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
@@ -141,39 +142,53 @@ class Informer:
                 c.update_node(node_id, node)
 
     def notify(self, kind: str, pod: Pod) -> None:
-        """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay."""
+        """The pod informer's handler: deliver a snapshot to ``addPod``/``updatePod``/``deletePod`` after the delay.
+
+        ``deletePod`` reads only the pod's uid, and ``ReadAt`` its resource version as of the
+        event: a DELETED event carries the API server's object and that version, not a copy.
+        """
         if kind == AVAILABLE:
             return  # not an API change: informers never see it
-        snapshot = pod.copy()
+        rv = pod.resource_version
+        snapshot = pod if kind == DELETED else pod.copy()
         if self.delay is None:
-            self._deliver(kind, snapshot)
+            self._deliver(kind, snapshot, rv)
             return
         env = self.env
         now = env._now
         due = now + self.delay()
-        uid = snapshot.uid
+        uid = pod.uid
         queue = self._pending.get(uid)
         if queue is None:  # nothing of this pod in flight (the usual case)
-            self._pending[uid] = [(due, kind, snapshot)]
+            self._pending[uid] = [(due, kind, snapshot, rv)]
         else:
             due = max(due, queue[-1][0])
-            queue.append((due, kind, snapshot))
-        call_later(env, due - now, self._next, uid)
+            queue.append((due, kind, snapshot, rv))
+        call_later(env, due - now, self._fire, uid)
 
     def _next(self, uid: int) -> None:
         pending = self._pending
         queue = pending[uid]
         if len(queue) == 1:  # a pod has one or two events in flight
             del pending[uid]
-            _due, kind, snapshot = queue[0]
+            _due, kind, pod, rv = queue[0]
         else:
-            _due, kind, snapshot = queue.pop(0)
-        self._deliver(kind, snapshot)
-
-    def _deliver(self, kind: str, pod: Pod) -> None:
+            _due, kind, pod, rv = queue.pop(0)
+        # _deliver, inline: every pod event of realistic mode comes here
         c = self.controller
         if self._consistency is not None:
-            self._consistency.read_at(PODS, pod.resource_version)
+            self._consistency.read_at(PODS, rv)
+        if kind == ADDED:
+            c.pod_added(pod)
+        elif kind == MODIFIED:
+            c.pod_updated(pod)
+        else:
+            c.pod_deleted(pod.uid)
+
+    def _deliver(self, kind: str, pod: Pod, rv: int) -> None:
+        c = self.controller
+        if self._consistency is not None:
+            self._consistency.read_at(PODS, rv)
         if kind == ADDED:
             c.pod_added(pod)
         elif kind == MODIFIED:

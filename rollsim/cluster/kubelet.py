@@ -87,6 +87,8 @@ class PodRuntime:
     ready: Sampler = field(init=False)
     terminate: Sampler = field(init=False)
     requests: PodRequests = field(init=False)
+    may_not_fit: bool = field(init=False)  # requests.any: the scheduler's fit filters can reject a pod
+    faulty: bool = field(init=False)  # faults.any: some new pod is faulty
     # start and end of each new-image pull, in pairs: a C array of doubles (16 bytes a pull, where a
     # list of tuples of floats took 100: a million pulls at a million nodes)
     pulls: array[float] = field(default_factory=lambda: array("d"))
@@ -106,6 +108,7 @@ class PodRuntime:
         self.cached = bytearray((self._cache_rng.random(self.node_count) < self.image.cached).tobytes())
         ds = self.ds
         self.requests = PodRequests(ds.requests_cpu_millis, ds.requests_memory_bytes, ds.host_ports)
+        self.may_not_fit, self.faulty = self.requests.any, self.faults.any  # read once, not per pod
 
     def node_added(self) -> None:
         """A node joined: whether it already has the new image is drawn like the others'."""
@@ -113,7 +116,7 @@ class PodRuntime:
 
     def fault(self, pod: Pod) -> str:
         """Whether this pod of a new revision is faulty (pods of revision 0 never are)."""
-        if pod.revision == 0 or not self.faults.any:
+        if pod.revision == 0 or not self.faulty:
             return HEALTHY
         if self.faults.fraction < 1.0 and self._fault_rng.random() >= self.faults.fraction:
             return HEALTHY
@@ -170,7 +173,7 @@ class Kubelet:
 
     def _start_up(self, pod: Pod, rt: PodRuntime) -> None:
         """The scheduler takes the pod: FIFO at its throughput, then its latency (``_bind`` next)."""
-        if self._gone(pod):
+        if pod.deleting or not self.api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
             return  # no kubelet to start it
         now = self.env._now  # the clock without its property
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(now) - now
@@ -180,12 +183,14 @@ class Kubelet:
         """The scheduler binds the pod, or keeps it Pending with back-off while it does not fit;
         then the kubelet admits it (``_admit``).
         """
-        if rt.requests.any and not self._gone(pod) and self.unschedulable(pod, rt):  # Pending, retried
-            rt.unschedulable.add(pod.uid)
-            call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
-            return
-        rt.unschedulable.discard(pod.uid)
-        if self._gone(pod):
+        gone = pod.deleting or not self.api.nodes.ready[pod.node]  # _gone, inline: every pod comes here
+        if rt.may_not_fit:
+            if not gone and self.unschedulable(pod, rt):  # Pending, retried
+                rt.unschedulable.add(pod.uid)
+                call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
+                return
+            rt.unschedulable.discard(pod.uid)
+        if gone:
             return
         pod.scheduled, pod.scheduled_at = True, self.env._now
         self.api.pod_status_changed(pod)
@@ -245,7 +250,7 @@ class Kubelet:
 
     def _started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float | None, pulled_at: float) -> None:
         """The container started (phase Running); then Ready once the probe passes (``_ready``)."""
-        if self._gone(pod):
+        if pod.deleting or not self.api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
@@ -261,9 +266,9 @@ class Kubelet:
 
     def _ready(self, pod: Pod, rt: PodRuntime) -> None:
         """The readiness probe passed: Ready, and available ``minReadySeconds`` later."""
-        if self._gone(pod):
-            return
         api = self.api
+        if pod.deleting or not api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
+            return
         pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds

@@ -42,25 +42,52 @@ class Call:
     def __init__(self, fn: Callable[..., object], args: tuple[object, ...]) -> None:
         self.fn = fn
         self.args = args
-        self.callbacks: tuple[Callable[[Call], None], ...] | None = (_run,)
+        self.callbacks: tuple[Callable[[Call], None], ...] | None = _CALLBACKS
+
+
+class _Later(Call):
+    """A ``Call`` that puts itself on the queue when made, ``delay`` seconds from now (as a SimPy
+    ``Timeout`` schedules itself): ``call_later`` is this class, so a scheduled call costs one
+    Python call, not two.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.fn = fn
+        self.args = args
+        self.callbacks = _CALLBACKS
+        queue: list[Any] = env._queue  # a Call stands where an Event would
+        heappush(queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+
+class _Soon(Call):
+    """A ``Call`` that puts itself on the queue when made, now, at ``URGENT`` priority: ``call_soon``."""
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, fn: Callable[..., object], *args: object) -> None:
+        self.fn = fn
+        self.args = args
+        self.callbacks = _CALLBACKS
+        queue: list[Any] = env._queue
+        heappush(queue, (env._now, URGENT, next(env._eid), self))
 
 
 def _run(call: Call) -> None:
     call.fn(*call.args)
 
 
-def call_later(env: simpy.Environment, delay: float, fn: Callable[..., object], *args: object) -> None:
-    """Call ``fn(*args)`` ``delay`` seconds from now, where ``env.timeout(delay)`` made now would fire."""
-    if delay < 0:
-        raise ValueError(f"Negative delay {delay}")
-    queue: list[Any] = env._queue  # a Call stands where an Event would
-    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(fn, args)))
+_CALLBACKS = (_run,)  # every call's callbacks, for Environment.step (run_until calls a call directly)
 
-
-def call_soon(env: simpy.Environment, fn: Callable[..., object], *args: object) -> None:
-    """Call ``fn(*args)`` now, where a process started now (``env.process``) would take its first step."""
-    queue: list[Any] = env._queue
-    heappush(queue, (env._now, URGENT, next(env._eid), Call(fn, args)))
+# ``call_later(env, delay, fn, *args)``: call ``fn(*args)`` ``delay`` seconds from now, where
+# ``env.timeout(delay)`` made now would fire.
+call_later = _Later
+# ``call_soon(env, fn, *args)``: call ``fn(*args)`` now, where a process started now
+# (``env.process``) would take its first step.
+call_soon = _Soon
 
 
 def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
@@ -78,7 +105,8 @@ def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
     try:
         while queue:
             env._now, _, _, event = heappop(queue)
-            if event.__class__ is Call:
+            kind = event.__class__
+            if kind is _Later or kind is Call or kind is _Soon:
                 event.fn(*event.args)
                 continue
             callbacks, event.callbacks = event.callbacks, None

@@ -18,8 +18,8 @@ from typing import NamedTuple
 from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, is_pod_available, pod_sort_key
 
 __all__ = [
-    "NodeClass", "classify_node", "classify_any", "find_updated_pods_on_node", "EMPTY", "WANTS_POD", "node_status",
-    "pods_should_be_on_node",
+    "NodeClass", "classify_node", "classify_one_pod", "classify_any", "find_updated_pods_on_node", "EMPTY",
+    "WANTS_POD", "node_status", "pods_should_be_on_node",
     "rolling_update_without_surge", "rolling_update_with_surge", "next_availability_change",
 ]
 
@@ -56,7 +56,7 @@ class NodeClass(NamedTuple):
 
 EMPTY = NodeClass()
 # ``_new_class(NodeClass, fields)`` builds a class as ``NodeClass(*fields)`` does, without the Python-level
-# ``__new__`` namedtuple generates: ``_one_pod`` builds one per reclassified node.
+# ``__new__`` namedtuple generates: ``classify_one_pod`` builds one per reclassified node.
 _new_class = tuple.__new__
 
 
@@ -98,7 +98,7 @@ def classify_node(
         if not pods:
             return WANTS_POD
         if len(pods) == 1 and should_continue:
-            return _one_pod(pods[0], revision, min_ready_seconds, surge, now, inclusive)
+            return classify_one_pod(pods[0], revision, min_ready_seconds, surge, now, inclusive)
     elif not pods:
         return EMPTY
     return classify_any(pods, should_run, should_continue, exists, revision, min_ready_seconds, surge, now,
@@ -145,7 +145,7 @@ Available = Callable[[Pod], bool]
 WANTS_POD = NodeClass(desired=1, create=True, a_unavailable=1)
 
 
-# What ``_one_pod`` gives for an updated pod that is neither Failed nor Succeeded nor waiting out
+# What ``classify_one_pod`` gives for an updated pod that is neither Failed nor Succeeded nor waiting out
 # minReadySeconds, by ``2 * ready + available``: such a class holds no pod, so the nodes share one
 # tuple instead of each keeping its own (at a million updated nodes, 200 MB).
 _UPDATED = tuple(
@@ -155,16 +155,25 @@ _UPDATED = tuple(
 )
 
 
-def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now: float,
+def classify_one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now: float,
              inclusive: bool) -> NodeClass:
-    """``classify_node`` for a node that should run and keep running the pod and has one:
+    """``classify_node`` for a node that should run and keep running the pod and has one (that is
+    not both terminating and terminal):
     ``updateDaemonSetStatus``'s counts, ``podsShouldBeOnNode`` and both ``rollingUpdate`` loops
     worked out for that one pod (most nodes, most of the time).
     """
-    available = is_pod_available(pod, min_ready_seconds, now, inclusive)
-    ready, avail, updated = int(pod.ready), int(available), int(pod.revision == revision)
-    next_change = (pod.ready_since + min_ready_seconds
-                   if min_ready_seconds > 0 and pod.ready and not available else None)
+    # is_pod_available(pod, min_ready_seconds, now, inclusive), inline, and when it will flip
+    next_change: float | None = None
+    if not pod.ready:
+        ready = avail = 0
+    elif min_ready_seconds == 0:
+        ready = avail = 1
+    else:
+        ready, due = 1, pod.ready_since + min_ready_seconds
+        avail = int(due <= now if inclusive else due < now)
+        if not avail:
+            next_change = due
+    updated = int(pod.revision == revision)
     phase = pod.phase
     if pod.deleting:  # findUpdatedPodsOnNode skips it: no new pod, no old one
         return _new_class(NodeClass, (1, 1, ready, avail, updated, 0, surge, (), (), 1, None, None,
@@ -178,7 +187,7 @@ def _one_pod(pod: Pod, revision: int, min_ready_seconds: float, surge: bool, now
     if updated:
         return _new_class(NodeClass, (1, 1, ready, avail, 1, 0, create, deletes, failed, 1 - avail, None, None,
                          0, avail, None, False, None, None, False, next_change))
-    if available:
+    if avail:
         return _new_class(NodeClass, (1, 1, ready, 1, 0, 0, create, deletes, failed, 0, None, pod,
                          0, 1, None, False, None, pod, False, next_change))
     return _new_class(NodeClass, (1, 1, ready, 0, 0, 0, create, deletes, failed, 1, pod, None,

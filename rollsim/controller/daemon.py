@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 
-from rollsim.controller.classify import NodeClass, classify_node
+from rollsim.controller.classify import NodeClass, classify_node, classify_one_pod
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.decisions import (
     Plan,
@@ -249,6 +249,11 @@ class DaemonSetController:
 
     def _classify(self, node: int) -> NodeClass:
         pods = self.pods_by_node[node]  # read, never changed, by classify_node
+        if len(pods) == 1 and self.should_run[node] and self.should_continue[node] and self.exists[node]:
+            pod = pods[0]
+            if not (pod.deleting and pod.terminal):  # classify_node's fast path, without its dispatch
+                return classify_one_pod(pod, self.revision, self.min_ready_seconds, self._surge, self._now,
+                                        self.rules.inclusive_availability)
         for p in pods:
             if p.deleting and p.terminal:
                 pods = [p for p in pods if not (p.deleting and p.terminal)]

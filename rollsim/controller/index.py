@@ -15,7 +15,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -42,6 +42,10 @@ SETS = {
 _SET_FIELDS = tuple((name, NodeClass._fields.index(f)) for name, f in SETS.items())
 _TOTAL_FIELDS = tuple(NodeClass._fields.index(f) for f in TOTALS)
 _TOTAL_ITEMS = tuple(zip(TOTALS, _TOTAL_FIELDS))
+# every field a total or a set reads, in field order: (field index, its total's or set's name, a total?)
+_FIELD_ITEMS = tuple(sorted(
+    [(i, name, True) for name, i in _TOTAL_ITEMS] + [(i, name, False) for name, i in _SET_FIELDS]))
+assert [i for i, _, _ in _FIELD_ITEMS] == list(range(len(_FIELD_ITEMS)))  # next_change, last, is neither
 
 
 def _counts(cls: NodeClass) -> tuple[int, ...]:
@@ -98,7 +102,7 @@ class NodeIndex:
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version")
+    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version", "mark")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
@@ -107,16 +111,15 @@ class NodeIndex:
         self._rank = rank
         self._classes: list[NodeClass] = []  # by node id (ids are dense; a list is faster than a dict)
         self._dirty: set[int] = set()
+        # ``mark(node)``: ``node``'s cached pods or eligibility changed, reclassify it at the next
+        # ``refresh``. The dirty set's own ``add`` (a call in C: every pod event marks a node).
+        self.mark: Callable[[int], None] = self._dirty.add
         self._timers: list[tuple[float, int]] = []
         self.aggregate = Aggregate(
             dict.fromkeys(TOTALS, 0),
             {s: RankedSet(rank) for s in SETS},
             self._class_of,
         )
-
-    def mark(self, node: int) -> None:
-        """``node``'s cached pods or eligibility changed: reclassify it at the next ``refresh``."""
-        self._dirty.add(node)
 
     def mark_all(self, nodes: Iterable[int]) -> None:
         """Mark every node of ``nodes`` (a DaemonSet spec change)."""
@@ -133,6 +136,7 @@ class NodeIndex:
                 self._dirty.add(heapq.heappop(timers)[1])
         if self._dirty:
             dirty, self._dirty = self._dirty, set()
+            self.mark = self._dirty.add
             if 2 * len(dirty) >= len(self._classes):  # most nodes (a spec change): add up anew
                 self._rebuild(dirty)
             else:
@@ -181,19 +185,17 @@ class NodeIndex:
             self.version += 1
             new_fields: tuple[Any, ...] = new  # read by position: faster than by name in the hot loop
             old_fields: tuple[Any, ...] = old
-            totals = self.aggregate.totals
-            for name, i in _TOTAL_ITEMS:
-                delta = new_fields[i] - old_fields[i]
-                if delta:
-                    totals[name] += delta
-            sets = self.aggregate.sets
-            for name, i in _SET_FIELDS:
-                now_in = not not new_fields[i]
-                if (not old_fields[i]) is now_in:  # membership changed
-                    if now_in:
+            totals, sets = self.aggregate.totals, self.aggregate.sets
+            # Only the fields that differ, found in C (next_change, past the last item, is not
+            # compared). A set field that changes from one pod to another keeps the node in its set.
+            for i, name, total in compress(_FIELD_ITEMS, map(ne, new_fields, old_fields)):
+                if total:
+                    totals[name] += new_fields[i] - old_fields[i]
+                elif not old_fields[i]:
+                    if new_fields[i]:
                         sets[name].add(node)
-                    else:
-                        sets[name].discard(node)
+                elif not new_fields[i]:
+                    sets[name].discard(node)
             classes[node] = new
         if new.next_change is not None:
             heapq.heappush(self._timers, (new.next_change, node))

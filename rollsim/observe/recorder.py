@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
+from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
 from rollsim.observe.levels import level_rows
@@ -79,6 +79,11 @@ class Recorder:
         self.downtime = _column(0.0, n)
         self._lost_at = _column(0.0, n)
         self.last_progress = 0.0  # when a node last got its first available new pod
+        # Without minReadySeconds a node's summary reads of each pod only whether it is Ready and
+        # whether it is terminating (and its revision, which never changes): the pods last seen
+        # neither Ready nor terminating, whose next update (bound, started) changes neither, need
+        # not be summed up again. None with minReadySeconds: a summary then changes with time.
+        self._quiet: set[int] | None = set() if min_ready_seconds == 0 else None
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
@@ -118,9 +123,21 @@ class Recorder:
                 at = pod.started_at
                 if at is not None and _isnan((times := self._started_at)[node]):
                     times[node] = at
+            quiet = self._quiet
+            if quiet is not None:
+                if pod.ready or pod.deleting:
+                    quiet.discard(pod.uid)
+                elif pod.uid in quiet:
+                    return  # bound, started, ...: nothing the node's summary reads has changed
+                else:
+                    quiet.add(pod.uid)
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
+            if self._quiet is not None and not (pod.ready or pod.deleting):
+                self._quiet.add(pod.uid)
+        elif kind == DELETED and self._quiet is not None:
+            self._quiet.discard(pod.uid)
         pods = self._pods_by_node[node]
         if len(self._daemonsets) != 1:
             name = self.daemonset.name
@@ -150,8 +167,57 @@ class Recorder:
     def node_changed(self, node: int, pods: Sequence[Pod]) -> None:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
+        new_ready = new_available = False
+        if len(pods) == 1:  # most nodes: the key ``_key`` works out, for one pod, without its loop
+            p = pods[0]
+            if p.deleting:
+                key = 1 << 4  # one terminating pod, none live
+            elif p.ready:
+                key = 0
+                if p.revision == rev:
+                    new_ready = True
+                    key = 4  # new pods only
+                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as in ``_key``
+                    key |= 2
+                    new_available = new_ready
+            else:
+                key = 1 << 36 | 4 if p.revision == rev else 1 << 36  # one pending pod, new or not
+            if self.desired[node]:
+                key |= 1
+            else:
+                key &= ~15
+        else:
+            key, new_ready, new_available = self._key(node, pods, now)
+        if new_ready and _isnan(self.new_ready_at[node]):
+            self.new_ready_at[node] = now
+        if new_available and _isnan(self.new_available_at[node]):
+            self.new_available_at[node] = now
+            self.last_progress = now
+        code = self._codes.get(key)
+        if code is None:
+            code = self._code(key)
+        old = self._state[node]
+        if code == old:
+            return
+        self._state[node] = code
+        down = self._down
+        if down[old] != down[code]:
+            if down[old]:
+                self.downtime[node] += now - self._lost_at[node]
+            else:
+                self._lost_at[node] = now
+        self._times.append(now)  # _log, inline
+        self._before.append(old)
+        self._after.append(code)
+
+    def _key(self, node: int, pods: Sequence[Pod], now: float) -> tuple[int, bool, bool]:
+        """The key of ``node``'s summary from any number of pods (see ``_code``), and whether a new
+        pod is Ready and whether one is available.
+        """
+        rev, min_ready = self.daemonset.revision, self.min_ready
+        new_ready = new_available = False
         live = new_live = terminating = pending = 0
-        available = new_ready = new_available = False
+        available = False
         for p in pods:
             if p.deleting:
                 terminating += 1
@@ -173,11 +239,6 @@ class Recorder:
                         new_available = True
             else:
                 pending += 1
-        if new_ready and _isnan(self.new_ready_at[node]):
-            self.new_ready_at[node] = now
-        if new_available and _isnan(self.new_available_at[node]):
-            self.new_available_at[node] = now
-            self.last_progress = now
         key = terminating << 4 | pending << 36  # the summary's key (see _code)
         if self.desired[node]:
             key |= 1
@@ -187,22 +248,7 @@ class Recorder:
                 key |= 4
             if live >= 2:
                 key |= 8
-        code = self._codes.get(key)
-        if code is None:
-            code = self._code(key)
-        old = self._state[node]
-        if code == old:
-            return
-        self._state[node] = code
-        down = self._down
-        if down[old] != down[code]:
-            if down[old]:
-                self.downtime[node] += now - self._lost_at[node]
-            else:
-                self._lost_at[node] = now
-        self._times.append(now)  # _log, inline
-        self._before.append(old)
-        self._after.append(code)
+        return key, new_ready, new_available
 
     def _code(self, key: int) -> int:
         """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
