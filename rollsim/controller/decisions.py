@@ -42,8 +42,11 @@ class Plan(NamedTuple):
 
 def _pods(agg: Aggregate, set_name: str, field: str, limit: int) -> list[Pod]:
     """The pods named by ``field`` of the lowest-ranked nodes of ``set_name``, at most ``limit``."""
+    members = agg.sets[set_name]
+    if not members:  # the usual case: no set to take from
+        return []
     out: list[Pod] = []
-    for node in agg.sets[set_name].smallest(limit):
+    for node in members.smallest(limit):
         value = getattr(agg.classes(node), field)
         out.extend(value if isinstance(value, tuple) else (value,))
         if len(out) >= limit:

@@ -99,10 +99,14 @@ class RankedSet(set[int]):
         if k <= 0 or not members:
             return []
         if k >= len(members):
-            return sorted(members, key=lambda m: (self._rank[m], m))
+            return [*members] if len(members) == 1 else sorted(members, key=lambda m: (self._rank[m], m))
         heap = self._heap
-        if k == 1 and not self._front:  # the lowest-ranked member is on top once the stale entries above it are gone
-            while heap[0][1] not in members:
+        if k == 1:  # a budget of one (ideal mode, sync after sync): the first member in front, else the heap's
+            for entry in self._front:
+                if entry[1] in members:
+                    return [entry[1]]
+            self._front = []  # every entry in it is stale
+            while heap[0][1] not in members:  # the lowest-ranked member is on top once the stale entries are gone
                 heapq.heappop(heap)
             return [heap[0][1]]
         seen: set[int] = set()
@@ -192,6 +196,13 @@ class NodeIndex:
     def mark_all(self, nodes: Iterable[int]) -> None:
         """Mark every node of ``nodes`` (a DaemonSet spec change)."""
         self._dirty.update(nodes)
+
+    def pending(self, now: float) -> bool:
+        """Whether ``refresh(now)`` would reclassify a node: one is marked, or a window has passed."""
+        timers = self._timers
+        if self._dirty:
+            return True
+        return bool(timers) and (timers[0][0] <= now if self.inclusive else timers[0][0] < now)
 
     def refresh(self, now: float) -> Aggregate:
         """Reclassify the marked nodes and those whose minReadySeconds passed; the totals and sets at ``now``."""
