@@ -176,6 +176,8 @@ def _had_pod(nodes: list[Node], placement) -> list[bool]:
 class _Worker:
     """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes.
     A process in all but name: each step is a scheduled call where the process would resume.
+    In ideal mode the work queue counts, instead of handing them over, the syncs that would do
+    nothing at all (``WorkQueue.skip_idle_syncs``, ``DaemonSetController.sync_would_idle``).
     """
 
     __slots__ = ("env", "queue", "controllers", "syncs", "errors", "_take")

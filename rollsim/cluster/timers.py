@@ -106,8 +106,14 @@ def run_until(env: simpy.Environment, until: simpy.Event, cursor: Cursor | None 
                 if event.__class__ is Call:
                     event.fn(*event.args)
                     continue  # (a loop that ends in an if/else here costs CPython 3.11 far more per event)
-                _process(event)
-        else:
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in step
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        else:  # the same loop, keeping the entry (ideal mode's work queue reads it: skipped syncs)
             while queue:
                 cursor.entry = entry = heappop(queue)
                 env._now = entry[0]

@@ -10,6 +10,10 @@ With ``dedup`` (a real client-go queue) ``add_after`` keeps at most one waiting 
 key, due at the earliest time asked for: ``delaying_queue.go``'s ``insert`` "update[s] the
 time only if it would cause the item to be queued sooner", and a later ``AddAfter`` of a
 key already waiting is dropped. Without it every timer fires (rollsim before issue 11).
+
+In ideal mode most syncs (one per pod event) would do nothing; ``skip_idle_syncs`` lets the
+queue count such a sync at its place in the event order instead of running it, with the
+same outcome (no write, no status change, no timer) and every other event where it was.
 """
 
 from __future__ import annotations
