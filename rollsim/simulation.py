@@ -392,7 +392,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
         timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too
         summary = _summary(world, main, (timeline, node_frame), end, stalled_at, how == "horizon")
-        summary.update(end_s=end, events=world.env.processed)
+        # a skipped sync took its event's id: the ones the run did not reach are still "queued"
+        summary.update(end_s=end, events=world.env.processed - world.queue.unreached())
         others = {d.name: _summary(world, d, d.recorder.to_frames(end), end, stalled_at, how == "horizon")
                   for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

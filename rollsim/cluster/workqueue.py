@@ -87,6 +87,12 @@ class WorkQueue:
             self._processing.discard(key)  # Done: the key cannot be dirty (an add would have made it run)
             self._getters.append(worker)
 
+    def unreached(self) -> int:
+        """Skipped syncs whose turn has not come (after ``settle`` at the end of a run: those the
+        run stopped before); the event queue would still hold their calls.
+        """
+        return len(self._skipped)
+
     def _unskip(self, key: Hashable) -> None:
         """A skipped sync of ``key`` whose turn has not come must run after all: its call goes on
         the queue at its place.
