@@ -222,13 +222,13 @@ class WorkQueue:
         if isinstance(getter, simpy.Event):
             getter.succeed(key)
         else:  # call_later(env, 0, getter, key), unless the sync would do nothing (skip_idle_syncs)
-            slot = (now, NORMAL, next(env._eid))
+            eid = next(env._eid)  # taken first: the place is the call's whether it is skipped or not
             idle = self._idle.get(key)
             if idle is not None and not self._queue and idle():
-                self._skipped[key] = (slot, getter)
+                self._skipped[key] = ((now, NORMAL, eid), getter)
             else:
                 queue: list[Any] = env._queue
-                heappush(queue, (*slot, Call(getter, (key,))))
+                heappush(queue, (now, NORMAL, eid, Call(getter, (key,))))
 
     def __len__(self) -> int:
         return len(self._queue)
