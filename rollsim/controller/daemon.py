@@ -117,6 +117,7 @@ class DaemonSetController:
         self._surge = self._rolling = False
         self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._busy_state: tuple[int, int] | None = None  # and last found not idle
+        self._busy_manage = False  # whether manage (else rollingUpdate) was what made that state not idle
         self._now = 0.0
         self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
@@ -345,9 +346,11 @@ class DaemonSetController:
         ``rollingUpdate`` (each skipped when it would write nothing), then the status.
         """
         error = None
+        # what _idle found for this very aggregate (start_sync comes here only for a state found not idle)
+        known = not self.reference and self._busy_state == (self.index.version, self.generation)
         try:
             wrote = False
-            if self.reference or not manage_idle(agg):
+            if self.reference or (self._busy_manage if known else not manage_idle(agg)):
                 creates, deletes = self._manage(agg)
                 if deletes or creates:
                     yield from sync_nodes(self, deletes, creates)
@@ -358,7 +361,9 @@ class DaemonSetController:
                     agg = self.aggregate()  # the writes' own events may have changed it
                 desired = agg.totals["desired"]
                 budgets = self._budget_cache.get(desired) or self._budgets(desired)
-                if self.reference or not rolling_update_idle(agg, budgets):
+                # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
+                if (self.reference or (known and not wrote and not self._busy_manage)
+                        or not rolling_update_idle(agg, budgets)):
                     creates, deletes = rolling_update_plan(
                         agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
                     if deletes or creates:
@@ -383,15 +388,16 @@ class DaemonSetController:
         (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
         with the index's version, the budgets only with the spec (the generation): an idle state
         is remembered by that pair, and so is a state found not idle (``start_sync`` and
-        ``sync_would_idle`` may both ask in one instant).
+        ``sync_would_idle`` may both ask in one instant), with which of the two was not idle
+        (``_manage_and_update`` then does not ask again).
         """
         if not manage_idle(agg):
-            self._busy_state = (self.index.version, self.generation)
+            self._busy_state, self._busy_manage = (self.index.version, self.generation), True
             return False
         if self._rolling:
             desired = agg.totals["desired"]
             if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
-                self._busy_state = (self.index.version, self.generation)
+                self._busy_state, self._busy_manage = (self.index.version, self.generation), False
                 return False
         self._idle_state = (self.index.version, self.generation)
         return True
