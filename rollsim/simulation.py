@@ -30,7 +30,7 @@ from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.cluster.registry import Registry
-from rollsim.cluster.timers import call_later, call_soon, run_until
+from rollsim.cluster.timers import Cursor, call_later, call_soon, run_until
 from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.daemon import DaemonSetController, StaleCacheError, Waits
@@ -149,6 +149,7 @@ class _World:
     log: dict[str, float] = field(default_factory=dict)
     stop: UrgentEvent | None = None
     deleter: tuple[KubectlView, np.random.Generator] | None = None
+    cursor: Cursor = field(default_factory=Cursor)  # the event being processed (timers.run_until)
 
 
 def _failed(condition: str) -> Callable[[Node], Node]:
@@ -175,6 +176,8 @@ def _had_pod(nodes: list[Node], placement) -> list[bool]:
 class _Worker:
     """A controller worker: ``processNextWorkItem`` in a loop, for whichever DaemonSet's key comes.
     A process in all but name: each step is a scheduled call where the process would resume.
+    In ideal mode the work queue counts, instead of handing them over, the syncs that would do
+    nothing at all (``WorkQueue.skip_idle_syncs``, ``DaemonSetController.sync_would_idle``).
     """
 
     __slots__ = ("env", "queue", "controllers", "syncs", "errors", "_take")
@@ -205,7 +208,10 @@ class _Worker:
         try:
             wait = next(sync)
         except StopIteration as stop:
-            self._finish(key, stop.value)
+            if stop.value is None:  # _finish, inline for the usual case
+                self.queue.finish_then_get(key, True, self._take)
+            else:
+                self._finish(key, stop.value)
             return
         call_later(self.env, wait, self._step, key, sync)
 
@@ -326,6 +332,9 @@ def _start(world: _World) -> UrgentEvent:
     controllers = {d.name: d.controller for d in world.daemonsets}
     for _ in range(scenario.controller.workers):
         _Worker(env, world.queue, controllers, world.counters)
+    if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue
+        idle: dict[Hashable, Callable[[], bool]] = {name: c.sync_would_idle for name, c in controllers.items()}
+        world.queue.skip_idle_syncs(world.cursor, idle, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario)
     if world.deleter is not None:
@@ -379,14 +388,17 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
             _add_daemonset(world, own, world.streams.child(other.daemonset.name))
         stop = _start(world)
         freeze_world()
-        how, at = cast(tuple[str, float], run_until(world.env, stop))
+        skipping = scenario.controller.ideal  # the work queue skips idle syncs: it reads the cursor
+        how, at = cast(tuple[str, float], run_until(world.env, stop, world.cursor if skipping else None))
+        world.queue.settle()  # the syncs left off the event queue that the run reached
         for d in world.daemonsets:  # the run is over: the frames may reuse the controllers' memory
             d.controller.shut_down()
         end = at if how == "completed" else world.env.now
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
         timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too
         summary = _summary(world, main, (timeline, node_frame), end, stalled_at, how == "horizon")
-        summary.update(end_s=end, events=world.env.processed)
+        # a skipped sync took its event's id: the ones the run did not reach are still "queued"
+        summary.update(end_s=end, events=world.env.processed - world.queue.unreached())
         others = {d.name: _summary(world, d, d.recorder.to_frames(end), end, stalled_at, how == "horizon")
                   for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

@@ -22,6 +22,7 @@ processed as ``Environment.step`` processes it. The order of events is the queue
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any, cast
@@ -30,7 +31,7 @@ import simpy
 from simpy.core import StopSimulation
 from simpy.events import NORMAL, URGENT
 
-__all__ = ["call_later", "call_soon", "Call", "run_until"]
+__all__ = ["call_later", "call_soon", "Call", "Cursor", "run_until"]
 
 
 class Call:
@@ -90,12 +91,36 @@ call_later = _Later
 call_soon = _Soon
 
 
-def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
+class Cursor:
+    """Where a run is: the queue entry (time, priority, id, event) being processed, so that
+    a component can tell whether an entry it left off the queue would have had its turn yet
+    (``rollsim/cluster/workqueue.py``: syncs that would do nothing).
+    """
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
+        self.entry: tuple[Any, ...] = (-math.inf,)  # before the run: before every entry
+
+
+def _process(event: Any) -> None:
+    """Process a SimPy event as ``Environment.step`` does: its callbacks, then a failure crashes the run."""
+    callbacks, event.callbacks = event.callbacks, None
+    for callback in callbacks:
+        callback(event)
+    if not event._ok and not hasattr(event, "_defused"):
+        exc = type(event._value)(*event._value.args)
+        exc.__cause__ = event._value
+        raise exc
+
+
+def run_until(env: simpy.Environment, until: simpy.Event, cursor: Cursor | None = None) -> Any:
     """``env.run(until=until)``, stepping inline: returns ``until``'s value once it is processed.
 
     Mirrors ``Environment.run`` and ``Environment.step`` (simpy/core.py) for everything but a
     ``Call``, which is called directly. A run that empties the queue before ``until`` is
-    processed raises ``RuntimeError``, as SimPy's does.
+    processed raises ``RuntimeError``, as SimPy's does. With a ``cursor``, the entry being
+    processed is kept in it (a loop of its own: the run without one pays nothing for it).
     """
     callbacks = cast(Any, until).callbacks  # None once processed, though SimPy types it a list (mypyc checks that)
     if callbacks is None:
@@ -103,19 +128,30 @@ def run_until(env: simpy.Environment, until: simpy.Event) -> Any:
     callbacks.append(StopSimulation.callback)
     queue: list[Any] = env._queue
     try:
-        while queue:
-            env._now, _, _, event = heappop(queue)
-            kind = event.__class__
-            if kind is _Later or kind is Call or kind is _Soon:
-                event.fn(*event.args)
-                continue
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in step
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+        if cursor is None:
+            while queue:
+                env._now, _, _, event = heappop(queue)
+                kind = event.__class__
+                if kind is _Later or kind is Call or kind is _Soon:
+                    event.fn(*event.args)
+                    continue  # (a loop that ends in an if/else here costs CPython 3.11 far more per event)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in step
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        else:  # the same loop, keeping the entry (ideal mode's work queue reads it: skipped syncs)
+            while queue:
+                cursor.entry = entry = heappop(queue)
+                env._now = entry[0]
+                event = entry[3]
+                kind = event.__class__
+                if kind is _Later or kind is Call or kind is _Soon:
+                    event.fn(*event.args)
+                    continue
+                _process(event)
     except StopSimulation as stop:
         return stop.args[0]
     raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')

@@ -10,16 +10,23 @@ With ``dedup`` (a real client-go queue) ``add_after`` keeps at most one waiting 
 key, due at the earliest time asked for: ``delaying_queue.go``'s ``insert`` "update[s] the
 time only if it would cause the item to be queued sooner", and a later ``AddAfter`` of a
 key already waiting is dropped. Without it every timer fires (rollsim before issue 11).
+
+In ideal mode most syncs (one per pod event) would do nothing; ``skip_idle_syncs`` lets the
+queue count such a sync at its place in the event order instead of running it, with the
+same outcome (no write, no status change, no timer) and every other event where it was.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable
+from heapq import heappush
+from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
-from rollsim.cluster.timers import call_later
+from rollsim.cluster.timers import Call, Cursor, call_later
 
 __all__ = ["WorkQueue"]
 
@@ -28,7 +35,7 @@ class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
 
     __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited",
-                 "dedup", "_waiting")
+                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped")
 
     def __init__(self, env: simpy.Environment, dedup: bool = False) -> None:
         self.env = env
@@ -41,9 +48,65 @@ class WorkQueue:
         self._failures: dict[Hashable, int] = {}
         self._queued_at: dict[Hashable, float] = {}
         self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
+        # syncs that would do nothing (skip_idle_syncs): key -> (its entry on the event queue, its worker)
+        self._skipped: dict[Hashable, tuple[tuple[float, int, int], Callable[[Hashable], object]]] = {}
+        self._cursor = Cursor()
+        self._idle: dict[Hashable, Callable[[], bool]] = {}
+        self._count: Counter[Hashable] = Counter()
+
+    def skip_idle_syncs(self, cursor: Cursor, idle: dict[Hashable, Callable[[], bool]],
+                        count: Counter[Hashable]) -> None:
+        """Leave off the event queue the syncs that would do nothing but be counted.
+
+        When a key is handed to a waiting worker and ``idle[key]()`` says a sync of it now would
+        write nothing, change no status and set no timer, the worker's call is not put on the
+        event queue: the key keeps its place there (the entry id it would have had) and the
+        worker stays busy with it. If the key is added again before that entry's turn (a
+        handler changed what the sync reads: nothing else can), the call is put on the queue
+        after all, at that very place, and the sync runs as it would have; so it is too when
+        another key must wait for a worker. Otherwise, once the ``cursor`` of the run (
+        ``timers.run_until``) is past its place, the sync is over: ``count[key]`` counts it and
+        the worker is free again, as ``finish_then_get`` would have left them. The order of
+        every event, and so every result, is what it is without skipping.
+        """
+        self._cursor, self._idle, self._count = cursor, idle, count
+
+    def settle(self) -> None:
+        """Finish the skipped syncs whose turn has come (and the run's end: those it reached)."""
+        skipped = self._skipped
+        at = self._cursor.entry
+        while skipped:
+            key = next(iter(skipped))  # in the order of their places: ids increase
+            slot, worker = skipped[key]
+            if at < slot:
+                return
+            del skipped[key]
+            self._count[key] += 1
+            if self._failures:  # Forget: the sync succeeded
+                self._failures.pop(key, None)
+            self._processing.discard(key)  # Done: the key cannot be dirty (an add would have made it run)
+            self._getters.append(worker)
+
+    def unreached(self) -> int:
+        """Skipped syncs whose turn has not come (after ``settle`` at the end of a run: those the
+        run stopped before); the event queue would still hold their calls.
+        """
+        return len(self._skipped)
+
+    def _unskip(self, key: Hashable) -> None:
+        """A skipped sync of ``key`` whose turn has not come must run after all: its call goes on
+        the queue at its place.
+        """
+        slot, worker = self._skipped.pop(key)
+        queue: list[Any] = self.env._queue
+        heappush(queue, (*slot, Call(worker, (key,))))
 
     def add(self, key: Hashable) -> None:
         """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
+        if self._skipped:
+            self.settle()
+            if key in self._skipped:
+                self._unskip(key)
         if key in self._dirty:
             return
         if key in self._processing:
@@ -54,11 +117,17 @@ class WorkQueue:
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
+            if self._skipped:
+                self.settle()
+                if key in self._skipped:
+                    self._unskip(key)
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
                 if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
                     self._dirty.add(key)
-                else:
+                elif self._queue or not self._getters:
                     self._enqueue(key)
+                else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead
+                    self._give(key, self.env._now)
         elif not self.dedup:
             call_later(self.env, delay, self.add, key)
         else:
@@ -88,6 +157,8 @@ class WorkQueue:
 
     def get(self) -> simpy.Event:
         """Mirrors ``Get``: an event that succeeds with the next key once one is queued."""
+        if self._skipped:
+            self.settle()
         event = self.env.event()
         self._getters.append(event)
         self._hand_out()
@@ -95,12 +166,16 @@ class WorkQueue:
 
     def get_then(self, taker: Callable[[Hashable], object]) -> None:
         """``get``, calling ``taker(key)`` where a process waiting on ``get()`` would resume."""
+        if self._skipped:
+            self.settle()
         self._getters.append(taker)
         if self._queue:
             self._hand_out()
 
     def done(self, key: Hashable) -> None:
         """Mirrors ``Done``: the worker is finished with ``key``; queue it again if it was added meanwhile."""
+        if self._skipped:
+            self.settle()
         self._processing.discard(key)
         if key in self._dirty:
             self._dirty.discard(key)
@@ -120,6 +195,8 @@ class WorkQueue:
     def _enqueue(self, key: Hashable) -> None:
         """Queue ``key`` (not dirty, not processing), or hand it straight to a waiting worker."""
         if self._queue or not self._getters:
+            for skipped in list(self._skipped):  # a key must wait: the skipped syncs run after all,
+                self._unskip(skipped)  # so that each frees its worker in turn
             self._dirty.add(key)
             self._queue.append(key)
             self._queued_at[key] = self.env._now
@@ -134,14 +211,24 @@ class WorkQueue:
             self._give(key, self._queued_at.pop(key))
 
     def _give(self, key: Hashable, queued_at: float) -> None:
-        """Hand ``key``, queued since ``queued_at``, to the longest-waiting worker."""
-        self.waited[key] = self.waited.get(key, 0.0) + self.env._now - queued_at
+        """Hand ``key``, queued since ``queued_at``, to the longest-waiting worker: a ``get()`` event
+        succeeds, a ``get_then`` taker is called where ``call_later(env, 0, taker, key)`` would call it.
+        """
+        env = self.env
+        now = env._now
+        self.waited[key] = self.waited.get(key, 0.0) + now - queued_at
         self._processing.add(key)
         getter = self._getters.popleft()
         if isinstance(getter, simpy.Event):
             getter.succeed(key)
-        else:
-            call_later(self.env, 0.0, getter, key)
+        else:  # call_later(env, 0, getter, key), unless the sync would do nothing (skip_idle_syncs)
+            eid = next(env._eid)  # taken first: the place is the call's whether it is skipped or not
+            idle = self._idle.get(key)
+            if idle is not None and not self._queue and idle():
+                self._skipped[key] = ((now, NORMAL, eid), getter)
+            else:
+                queue: list[Any] = env._queue
+                heappush(queue, (now, NORMAL, eid, Call(getter, (key,))))
 
     def __len__(self) -> int:
         return len(self._queue)

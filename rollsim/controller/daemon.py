@@ -116,6 +116,8 @@ class DaemonSetController:
         self.should_continue: list[bool] = []
         self._surge = self._rolling = False
         self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
+        self._busy_state: tuple[int, int] | None = None  # and last found not idle
+        self._busy_manage = False  # whether manage (else rollingUpdate) was what made that state not idle
         self._now = 0.0
         self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
@@ -299,31 +301,74 @@ class DaemonSetController:
                 return self._manage_and_update(agg)
         else:
             agg = self.index.refresh(now)  # aggregate(), inline
-            if observed and (self.index.version, self.generation) != self._idle_state and not self._idle(agg):
-                return self._manage_and_update(agg)
-        landed = self._update_status(agg, self.generation if observed else self.status.get("observed_generation", 0))
-        if landed > now:
-            return self._status_landing(landed)
-        self._requeue_for_availability()
+            if observed:
+                state = (self.index.version, self.generation)
+                if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
+                    return self._manage_and_update(agg)
+        # _update_status, its key compared inline: most syncs of ideal mode find it unchanged
+        generation = self.generation
+        key = (status_counts(agg.totals), generation,
+               generation if observed else self.status.get("observed_generation", 0))
+        if key != self._status_key or self.reference:
+            landed = self._store_status(agg, key)
+            if landed > now:
+                return self._status_landing(landed)
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return None
+
+    def sync_would_idle(self) -> bool:
+        """Whether a sync starting now would do nothing but end: ``start_sync`` would find
+        ``manage`` and ``rollingUpdate`` idle (or the expectations unmet), the status key
+        unchanged (so no write) and no pod waiting for minReadySeconds (so no requeue). The
+        index must have nothing to reclassify (else the answer is no, and the sync at its turn
+        does the work). Never true with the consistency gate on or in the reference mode, where
+        a sync is more than that.
+        The work queue leaves such a sync off the event queue (``WorkQueue.skip_idle_syncs``).
+        """
+        if self.consistency is not None or self.reference:
+            return False
+        now = self.clock()
+        index = self.index
+        if index.pending(now):  # a node's class may have changed: left to the sync (most such syncs act)
+            return False
+        observed = self.expectations.satisfied(now)
+        agg = index.aggregate  # as refresh(now) would return it: nothing to reclassify
+        generation = self.generation
+        if observed:
+            state = (self.index.version, generation)
+            if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
+                return False
+        key = (status_counts(agg.totals), generation,
+               generation if observed else self.status.get("observed_generation", 0))
+        if key != self._status_key:
+            return False
+        status = self.status
+        return self.min_ready_seconds <= 0 or status["ready"] == status["available"]
 
     def _manage_and_update(self, agg: Aggregate) -> Waits:
         """The rest of a sync that may write pods, from its aggregate ``agg``: ``manage`` and
         ``rollingUpdate`` (each skipped when it would write nothing), then the status.
         """
         error = None
+        # what _idle found for this very aggregate (start_sync comes here only for a state found not idle)
+        known = not self.reference and self._busy_state == (self.index.version, self.generation)
         try:
             wrote = False
-            if self.reference or not manage_idle(agg):
+            if self.reference or (self._busy_manage if known else not manage_idle(agg)):
                 creates, deletes = self._manage(agg)
                 if deletes or creates:
                     yield from sync_nodes(self, deletes, creates)
                     wrote = True
-            if self._rolling and self.expectations.satisfied(self.clock()):
+            # with no write the clock and the expectations are those this sync found satisfied
+            if self._rolling and (not wrote or self.expectations.satisfied(self.clock())):
                 if wrote:
                     agg = self.aggregate()  # the writes' own events may have changed it
-                budgets = self._budgets(agg.totals["desired"])
-                if self.reference or not rolling_update_idle(agg, budgets):
+                desired = agg.totals["desired"]
+                budgets = self._budget_cache.get(desired) or self._budgets(desired)
+                # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
+                if (self.reference or (known and not wrote and not self._busy_manage)
+                        or not rolling_update_idle(agg, budgets)):
                     creates, deletes = rolling_update_plan(
                         agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
                     if deletes or creates:
@@ -333,7 +378,8 @@ class DaemonSetController:
         landed = self._update_status(self.aggregate(), self.generation)  # the writes' own events may have changed it
         if landed > self._now:
             yield landed - self._now
-        self._requeue_for_availability()
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
         return error
 
     def _status_landing(self, landed: float) -> Waits:
@@ -346,13 +392,17 @@ class DaemonSetController:
         """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
         (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
         with the index's version, the budgets only with the spec (the generation): an idle state
-        is remembered by that pair.
+        is remembered by that pair, and so is a state found not idle (``start_sync`` and
+        ``sync_would_idle`` may both ask in one instant), with which of the two was not idle
+        (``_manage_and_update`` then does not ask again).
         """
         if not manage_idle(agg):
+            self._busy_state, self._busy_manage = (self.index.version, self.generation), True
             return False
         if self._rolling:
             desired = agg.totals["desired"]
             if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
+                self._busy_state, self._busy_manage = (self.index.version, self.generation), False
                 return False
         self._idle_state = (self.index.version, self.generation)
         return True
@@ -396,9 +446,15 @@ class DaemonSetController:
         key = (status_counts(agg.totals), self.generation, observed_generation)
         if key == self._status_key and not self.reference:
             return self._now
+        return self._store_status(agg, key)
+
+    def _store_status(self, agg: Aggregate, key: tuple[object, int, int]) -> float:
+        """``_update_status`` once its ``key`` (counts, generation, observed generation) may have
+        changed: the status is rebuilt and written if it differs; returns when the write lands.
+        """
         status = daemonset_status(agg)
-        status["observed_generation"] = observed_generation
-        status["generation"] = self.generation
+        status["observed_generation"] = key[2]
+        status["generation"] = key[1]
         self._status_key = key
         if status == self.status:
             return self._now

@@ -40,10 +40,18 @@ class Plan(NamedTuple):
         return bool(self.creates or self.deletes)
 
 
+# ``_new_plan(Plan, (creates, deletes))`` builds a plan as ``Plan(creates, deletes)`` does, without the
+# Python-level ``__new__`` namedtuple generates (a plan per acting sync: two per node in ideal mode)
+_new_plan = tuple.__new__
+
+
 def _pods(agg: Aggregate, set_name: str, field: str, limit: int) -> list[Pod]:
     """The pods named by ``field`` of the lowest-ranked nodes of ``set_name``, at most ``limit``."""
+    ranked = agg.sets[set_name]
+    if not ranked.members:  # the usual case: no set to take from
+        return []
     out: list[Pod] = []
-    for node in agg.sets[set_name].smallest(limit):
+    for node in ranked.smallest(limit):
         value = getattr(agg.classes(node), field)
         out.extend(value if isinstance(value, tuple) else (value,))
         if len(out) >= limit:
@@ -56,7 +64,9 @@ def manage_plan(agg: Aggregate, limit: int) -> Plan:
     deletions of ``podsShouldBeOnNode`` (excess, succeeded, surge pruning, no-longer-eligible)
     plus ``getUnscheduledPodsWithoutNode``. Failed pods go through the backoff in the controller.
     """
-    return Plan(agg.sets["create"].smallest(limit), _pods(agg, "deletes", "deletes", limit))
+    sets = agg.sets
+    return _new_plan(Plan, (sets["create"].smallest(limit),
+                            _pods(agg, "deletes", "deletes", limit) if sets["deletes"].members else []))
 
 
 def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, limit: int) -> Plan:
@@ -64,18 +74,18 @@ def rolling_update_plan(agg: Aggregate, max_unavailable: int, max_surge: int, li
     totals, sets = agg.totals, agg.sets
     if max_surge == 0:
         # Old pods that are not available are always deleted, and count against the budget.
-        must = _pods(agg, "a_must_replace", "a_must_replace", limit)
+        must = _pods(agg, "a_must_replace", "a_must_replace", limit) if sets["a_must_replace"].members else []
         candidates = sets["a_candidate"]
         budget = max(0, min(max_unavailable - totals["a_unavailable"], len(candidates)))
         chosen = candidates.smallest(min(budget, limit - len(must)))
-        return Plan([], must + [pod for n in chosen if (pod := agg.classes(n).a_candidate) is not None])
+        return _new_plan(Plan, ([], must + [pod for n in chosen if (pod := agg.classes(n).a_candidate) is not None]))
 
     if totals["b_error"]:
         raise SyncError("an old pod is bound to a node that no longer exists (nodeLister.Get failed)")
     deletes = _pods(agg, "b_delete_now", "b_delete_now", limit)
     excess = totals["b_available"] - totals["desired"]
     if excess > 0 and len(deletes) < limit:
-        k = min(excess, len(sets["b_not_wanted"]), limit - len(deletes))
+        k = min(excess, len(sets["b_not_wanted"].members), limit - len(deletes))
         deletes += _pods(agg, "b_not_wanted", "b_not_wanted", k)
     allowed = sets["b_allowed"].smallest(limit)
     candidates = sets["b_candidate"]

@@ -125,6 +125,13 @@ class NodeIndex:
         """Mark every node of ``nodes`` (a DaemonSet spec change)."""
         self._dirty.update(nodes)
 
+    def pending(self, now: float) -> bool:
+        """Whether ``refresh(now)`` would reclassify a node: one is marked, or a window has passed."""
+        timers = self._timers
+        if self._dirty:
+            return True
+        return bool(timers) and (timers[0][0] <= now if self.inclusive else timers[0][0] < now)
+
     def refresh(self, now: float) -> Aggregate:
         """Reclassify the marked nodes and those whose minReadySeconds passed; the totals and sets at ``now``."""
         timers = self._timers

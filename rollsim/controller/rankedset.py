@@ -72,10 +72,14 @@ class RankedSet:
         if k <= 0 or not members:
             return []
         if k >= len(members):
-            return sorted(members, key=lambda m: (self._rank[m], m))
+            return [*members] if len(members) == 1 else sorted(members, key=lambda m: (self._rank[m], m))
         heap = self._heap
-        if k == 1 and not self._front:  # the lowest-ranked member is on top once the stale entries above it are gone
-            while heap[0][1] not in members:
+        if k == 1:  # a budget of one (ideal mode, sync after sync): the first member in front, else the heap's
+            for entry in self._front:
+                if entry[1] in members:
+                    return [entry[1]]
+            self._front = []  # every entry in it is stale
+            while heap[0][1] not in members:  # the lowest-ranked member is on top once the stale entries are gone
                 heapq.heappop(heap)
             return [heap[0][1]]
         seen: set[int] = set()
