@@ -227,7 +227,7 @@ def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
     """The cluster before time 0: nodes (some NotReady), the API server, the scheduler and kubelets
     with the registry, and the controller-manager's work queue and API client.
     """
-    env = _Environment()
+    env = _Environment(0.0)  # a float clock from the start: every recorded time is a float, as compiled code makes it
     streams = Streams(seed)
     nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
                             scenario.not_ready_condition)
