@@ -136,6 +136,20 @@ def growth_line(rows: list[dict], suffix: str = "") -> str:
     return check(label, growth <= 1.25, detail)
 
 
+def measure_scale(sizes: list[int], repeats: int | None, seed: int,
+                  native: Path | None) -> tuple[list[dict], list[dict] | None]:
+    """The scale rows of the pure package and (``native``) of the native build, size by size
+    in turns, so that the machine's drift (a third from hour to hour) falls on both alike.
+    """
+    rows: list[dict] = []
+    native_rows: list[dict] | None = None if native is None else []
+    for nodes in sizes:
+        rows += scale.measure([nodes], repeats, seed, baseline_max=100000)
+        if native_rows is not None:
+            native_rows += scale.measure([nodes], repeats, seed, baseline_max=100000, native=native)
+    return rows, native_rows
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -153,15 +167,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    rows = scale.measure(scale.parse_sizes(args.sizes), args.repeats, args.seed, baseline_max=100000)
+    rows, native_rows = measure_scale(scale.parse_sizes(args.sizes), args.repeats, args.seed, args.native)
     print("## Scale: rollsim against bare SimPy (CPU seconds, best of the repeats)\n")
     print(scale.markdown_table(rows))
     print("\nratio = rollsim CPU ÷ the bare model's CPU, measured in the same child process; "
           "model 1: N processes over a Resource of 10% slots; model 2: 10% chains, no queue.")
-    native_rows = None
-    if args.native is not None:
-        native_rows = scale.measure(scale.parse_sizes(args.sizes), args.repeats, args.seed, baseline_max=100000,
-                                    native=args.native)
+    if native_rows is not None:
         print(f"\n## Scale: the native build ({args.native}, the core compiled with mypyc)\n")
         print(scale.markdown_table(native_rows))
         print("\n" + speedup_table(rows, native_rows))
