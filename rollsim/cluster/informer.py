@@ -174,16 +174,7 @@ class Informer:
             _due, kind, pod, rv = queue[0]
         else:
             _due, kind, pod, rv = queue.pop(0)
-        # _deliver, inline: every pod event of realistic mode comes here
-        c = self.controller
-        if self._consistency is not None:
-            self._consistency.read_at(PODS, rv)
-        if kind == ADDED:
-            c.pod_added(pod)
-        elif kind == MODIFIED:
-            c.pod_updated(pod)
-        else:
-            c.pod_deleted(pod.uid)
+        self._deliver(kind, pod, rv)
 
     def _deliver(self, kind: str, pod: Pod, rv: int) -> None:
         c = self.controller
