@@ -171,8 +171,7 @@ class ApiServer:
         """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once.
         Returns the pod (None: NotFound, or already terminating, so nothing changed).
         """
-        pods = self.pods
-        pod = pods[uid] if 0 < uid < len(pods) else None  # self.pod(uid), inline
+        pod = self.pod(uid)
         if pod is None or pod.deleting:
             return None
         pod.deleting, pod.ready = True, False
@@ -189,10 +188,7 @@ class ApiServer:
 
     def pod_status_changed(self, pod: Pod) -> None:
         """The kubelet, the scheduler's binding or the node lifecycle controller updated the pod."""
-        self.resource_version += 1  # _publish(MODIFIED, pod), inline: most pod events are these
-        pod.resource_version = self.resource_version
-        for watcher in self._watchers[pod.owner]:
-            watcher(MODIFIED, pod)
+        self._publish(MODIFIED, pod)
 
     def pod_became_available(self, pod: Pod) -> None:
         """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""

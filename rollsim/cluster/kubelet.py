@@ -173,7 +173,7 @@ class Kubelet:
 
     def _start_up(self, pod: Pod, rt: PodRuntime) -> None:
         """The scheduler takes the pod: FIFO at its throughput, then its latency (``_bind`` next)."""
-        if pod.deleting or not self.api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
+        if self._gone(pod):
             return  # no kubelet to start it
         now = self.env._now  # the clock without its property
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(now) - now
@@ -183,7 +183,7 @@ class Kubelet:
         """The scheduler binds the pod, or keeps it Pending with back-off while it does not fit;
         then the kubelet admits it (``_admit``).
         """
-        gone = pod.deleting or not self.api.nodes.ready[pod.node]  # _gone, inline: every pod comes here
+        gone = self._gone(pod)
         if rt.may_not_fit:
             if not gone and self.unschedulable(pod, rt):  # Pending, retried
                 rt.unschedulable.add(pod.uid)
@@ -250,7 +250,7 @@ class Kubelet:
 
     def _started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float | None, pulled_at: float) -> None:
         """The container started (phase Running); then Ready once the probe passes (``_ready``)."""
-        if pod.deleting or not self.api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
+        if self._gone(pod):
             return
         pod.phase = RUNNING
         if pod.revision != 0 and pull is not None:
@@ -267,7 +267,7 @@ class Kubelet:
     def _ready(self, pod: Pod, rt: PodRuntime) -> None:
         """The readiness probe passed: Ready, and available ``minReadySeconds`` later."""
         api = self.api
-        if pod.deleting or not api.nodes.ready[pod.node]:  # _gone, inline: every pod comes here
+        if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
         api.pod_status_changed(pod)

@@ -135,13 +135,7 @@ def run_until(env: simpy.Environment, until: simpy.Event, cursor: Cursor | None 
                 if kind is _Later or kind is Call or kind is _Soon:
                     event.fn(*event.args)
                     continue  # (a loop that ends in an if/else here costs CPython 3.11 far more per event)
-                callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
-                if not event._ok and not hasattr(event, "_defused"):  # a failed event crashes the run, as in step
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+                _process(event)  # a SimPy event (rare: nearly every entry is a call)
         else:  # the same loop, keeping the entry (ideal mode's work queue reads it: skipped syncs)
             while queue:
                 cursor.entry = entry = heappop(queue)

@@ -93,6 +93,14 @@ class WorkQueue:
         """
         return len(self._skipped)
 
+    def _catch_up(self, key: Hashable) -> None:
+        """Before ``key`` is added: finish the skipped syncs whose turn has come, and run the one
+        of ``key`` after all if its turn has not (the add changed what it would read).
+        """
+        self.settle()
+        if key in self._skipped:
+            self._unskip(key)
+
     def _unskip(self, key: Hashable) -> None:
         """A skipped sync of ``key`` whose turn has not come must run after all: its call goes on
         the queue at its place.
@@ -104,9 +112,7 @@ class WorkQueue:
     def add(self, key: Hashable) -> None:
         """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
         if self._skipped:
-            self.settle()
-            if key in self._skipped:
-                self._unskip(key)
+            self._catch_up(key)
         if key in self._dirty:
             return
         if key in self._processing:
@@ -118,9 +124,7 @@ class WorkQueue:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
             if self._skipped:
-                self.settle()
-                if key in self._skipped:
-                    self._unskip(key)
+                self._catch_up(key)
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
                 if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
                     self._dirty.add(key)
