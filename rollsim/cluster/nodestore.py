@@ -7,13 +7,24 @@ changed (``MODIFIED``), the Node object deleted (``DELETED``). Node ids are inde
 never reused: a deleted node keeps its id with ``exists`` False, so pods still bound to it
 (until PodGC removes them) point at something.
 
+The ids need not follow the scenario's list of nodes: the simulation numbers the nodes in the
+controllers' map order (``rollsim.simulation.in_map_order``), so that the nodes a rollout takes one
+after the other sit side by side in every per-node list and array (a million nodes do not fit
+in a processor's cache: taken in random order, every node costs a cache miss per list). What
+reads the nodes as a list, as a person or the API's list calls see it (the nodes frame, a
+random node picked by the churn, kubectl's choice of pods), goes through ``listing``, the ids
+in the scenario's order, and the nodes that joined after them in joining order.
+
 The store tells its watchers at once; a controller's node informer adds its own watch delay
 (``rollsim.cluster.informer``, ``ControllerSettings.node_watch_delay``).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from rollsim.spec.node import Node, kubelet_alive
 
@@ -32,10 +43,16 @@ class NodeStore:
     ``exists`` is False once the Node object is deleted.
     """
 
-    __slots__ = ("nodes", "ready", "alive", "exists", "_watchers")
+    __slots__ = ("nodes", "ready", "alive", "exists", "listing", "_watchers")
 
-    def __init__(self, nodes: Sequence[Node]) -> None:
+    def __init__(self, nodes: Sequence[Node], listing: Sequence[int] | None = None) -> None:
+        """``listing``: the ids in the order the scenario lists the nodes (default: id order),
+        kept as a C array (8 bytes a node, where a list of ints takes 36).
+        """
         self.nodes = list(nodes)
+        self.listing = array("q", range(len(self.nodes)) if listing is None else listing)
+        if len(self.listing) != len(self.nodes):
+            raise ValueError("listing must hold every node id once")
         self.ready = [n.ready for n in self.nodes]
         self.alive = [kubelet_alive(n) for n in self.nodes]
         self.exists = [True] * len(self.nodes)
@@ -59,6 +76,7 @@ class NodeStore:
         self.alive.append(kubelet_alive(node))
         self.exists.append(True)
         node_id = len(self.nodes) - 1
+        self.listing.append(node_id)
         self._publish(NODE_ADDED, node_id)
         return node_id
 
@@ -83,10 +101,19 @@ class NodeStore:
         self.exists[node_id] = False
         self._publish(NODE_DELETED, node_id)
 
+    def positions(self) -> np.ndarray:
+        """Each id's place in ``listing`` (its inverse)."""
+        listing = np.frombuffer(self.listing, dtype=np.int64)
+        places = np.empty(len(listing), dtype=np.intp)
+        places[listing] = np.arange(len(listing))
+        return places
+
     def present(self) -> list[int]:
-        """Ids of the nodes that still exist, in id order."""
-        return [i for i, exists in enumerate(self.exists) if exists]
+        """Ids of the nodes that still exist, in list order."""
+        exists = self.exists
+        return [i for i in self.listing if exists[i]]
 
     def present_and_ready(self) -> list[int]:
-        """Ids of the nodes that exist and whose kubelet is alive, in id order."""
-        return [i for i, (exists, ready) in enumerate(zip(self.exists, self.ready)) if exists and ready]
+        """Ids of the nodes that exist and whose kubelet is alive, in list order."""
+        exists, ready = self.exists, self.ready
+        return [i for i in self.listing if exists[i] and ready[i]]

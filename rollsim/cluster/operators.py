@@ -75,7 +75,7 @@ class KubectlView:
 
     def old_pod_nodes(self) -> list[int]:
         """Nodes that still hold a non-terminating pod of an old revision, as ``kubectl get pods`` shows."""
-        return [node for node in range(len(self.api.pods_by_node)) if self._old_pods(node)]
+        return [node for node in self.api.nodes.listing if self._old_pods(node)]  # in list order
 
     def delete_old_pod(self, node: int) -> None:
         """``kubectl delete pod`` on each old pod of ``node``."""

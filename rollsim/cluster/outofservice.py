@@ -45,8 +45,8 @@ class OutOfService:
         self.env, self.api, self.after = env, api, after
         self.tainted: set[int] = set()
         self._gc_running = False
-        for node_id, node in enumerate(api.nodes.nodes):
-            if not node.ready:  # NotReady before the rollout
+        for node_id in api.nodes.listing:
+            if not api.nodes.nodes[node_id].ready:  # NotReady before the rollout
                 self._later(after, node_id)
         if lifecycle is not None:
             lifecycle.on_condition_changed.append(lambda node_id: self._later(env.now + after, node_id))
@@ -73,7 +73,7 @@ class OutOfService:
         env, api = self.env, self.api
         while self.tainted:
             yield env.timeout(PODGC_PERIOD_S - env.now % PODGC_PERIOD_S)
-            for node_id in sorted(self.tainted):
+            for node_id in [i for i in api.nodes.listing if i in self.tainted]:  # in list order
                 node = api.nodes.nodes[node_id]
                 if api.nodes.exists[node_id] and not node.ready and OUT_OF_SERVICE_TAINT in node.taints:
                     for pod in [p for p in api.pods_by_node[node_id] if p.deleting]:

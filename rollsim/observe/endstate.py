@@ -50,7 +50,9 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     alone = len(api.daemonsets) == 1  # then every pod is this DaemonSet's
     stuck: list[sc.NodeEnd] = []
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
-    for node, all_pods in enumerate(api.pods_by_node):
+    pods_by_node = api.pods_by_node
+    for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
+        all_pods = pods_by_node[node]
         pods = all_pods if alone else [p for p in all_pods if p.owner == name]
         desired = bool(desired_nodes[node])
         if not desired and not pods:

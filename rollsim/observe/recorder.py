@@ -285,9 +285,10 @@ class Recorder:
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``.
 
-        The node columns are views of the recorder's arrays, not copies (at a million nodes a
-        copy is hundreds of MiB): build the frames once, when the run is over.
+        The nodes are in the order the scenario lists them (``NodeStore.listing``), whatever
+        their ids: each node column is the recorder's array taken in that order, one copy.
         """
+        pick = np.frombuffer(self.api.nodes.listing, dtype=np.int64)
         down = np.array(self._down, dtype=bool)[np.array(self._state, dtype=np.intp)]
         downtime = np.array(self.downtime, dtype=float)
         downtime[down] += end - _view(self._lost_at)[down]
@@ -304,15 +305,16 @@ class Recorder:
             "terminating": levels["terminating"],
             "pending": levels["pending"],
         }, copy=False)
+        names = self.names
         nodes = pd.DataFrame({
-            "node": self.names,
-            "desired": np.array(self.desired, dtype=bool),
-            "old_deleted_at_s": _view(self.old_deleted_at),
-            "new_created_at_s": _view(self.new_created_at),
-            **{f"new_{event}_at_s": _view(self.new_lifecycle[event]) for event in LIFECYCLE},
-            "new_ready_at_s": _view(self.new_ready_at),
-            "new_available_at_s": _view(self.new_available_at),
-            "downtime_s": downtime,
+            "node": [names[i] for i in pick.tolist()],
+            "desired": np.array(self.desired, dtype=bool)[pick],
+            "old_deleted_at_s": _view(self.old_deleted_at)[pick],
+            "new_created_at_s": _view(self.new_created_at)[pick],
+            **{f"new_{event}_at_s": _view(self.new_lifecycle[event])[pick] for event in LIFECYCLE},
+            "new_ready_at_s": _view(self.new_ready_at)[pick],
+            "new_available_at_s": _view(self.new_available_at)[pick],
+            "downtime_s": downtime[pick],
         }, copy=False)
         return timeline, nodes
 
