@@ -176,7 +176,9 @@ def in_map_order(listed: Sequence[Node], rank: np.ndarray) -> tuple[list[Node], 
     the nodes taken one after the other are neighbours in every per-node list. Nothing decides
     by an id itself (ties between ranks are broken in list order either way), so the run is the
     same as with ids in list order, only its memory is read in order (at 100,000 nodes about
-    30% less CPU time).
+    a quarter less CPU time). The old pods are made, and their uids numbered, in id order too:
+    a uid (a pod name's stand-in) decides only between pods of one DaemonSet on one node
+    created at the same instant (``pod_sort_key``), and each node has one old pod.
     """
     order = np.argsort(rank, kind="stable")
     listing = np.empty(len(order), dtype=np.int64)
@@ -292,9 +294,10 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     # Before time 0: an old pod on every node that ran one, in every cache. Ready since long
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds
-    had_pod = _had_pod(api.nodes.nodes, ds.placement)
-    for pod in api.seed_pods(name, [node for node in api.nodes.listing if had_pod[node]], 0, since):
-        controller.pod_added(pod.copy())
+    ready = api.nodes.ready
+    for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)):  # in id order: side by side in memory
+        if had_pod:
+            controller.pod_added(api.seed_pod(name, node, 0, since, ready=ready[node]).copy())
     controller.expectations.clear()
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}

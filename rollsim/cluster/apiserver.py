@@ -22,7 +22,7 @@ With ``whole_seconds`` the timestamps the API server and the kubelet write
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -152,27 +152,6 @@ class ApiServer:
         self.pods.append(pod)
         self.pods_by_node[node].append(pod)
         return pod
-
-    def seed_pods(self, owner: str, nodes: Sequence[int], revision: int, since: float) -> list[Pod]:
-        """``seed_pod`` on each of ``nodes``: the uids follow the order of ``nodes`` (the scenario's
-        list), the pods are made in id order (map order: see ``NodeStore``), side by side in memory
-        in the order a rollout reaches them. Returns them in id order.
-        """
-        uids = [0] * len(self.pods_by_node)
-        for uid, node in enumerate(nodes, start=self._uid + 1):
-            uids[node] = uid
-        self._uid += len(nodes)
-        self.pods.extend([None] * len(nodes))
-        pods, by_node, ready = self.pods, self.pods_by_node, self.nodes.ready
-        made = []
-        for node, uid in enumerate(uids):
-            if uid:
-                pod = Pod(uid, node, revision, since, scheduled=True, phase=RUNNING, ready=ready[node],
-                          ready_since=since, owner=owner)
-                pods[uid] = pod
-                by_node[node].append(pod)
-                made.append(pod)
-        return made
 
     def create_pod(self, owner: str, node: int, revision: int) -> Pod:
         """Create a pod of ``owner`` for ``node`` (the controller's ``CreatePods``; not yet bound) and publish ADDED."""
