@@ -78,6 +78,7 @@ class Recorder:
         self.new_available_at = _column(_NAN, n)
         self.downtime = _column(0.0, n)
         self._lost_at = _column(0.0, n)
+        self.framed = False  # to_frames has put the node columns in list order: the recording is over
         self.last_progress = 0.0  # when a node last got its first available new pod
         # Without minReadySeconds a node's summary reads of each pod only whether it is Ready and
         # whether it is terminating (and its revision, which never changes): the pods last seen
@@ -285,12 +286,16 @@ class Recorder:
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``.
 
-        The nodes are in the order the scenario lists them (``NodeStore.listing``), whatever
-        their ids: each node column is the recorder's array taken in that order, one copy.
+        The recording ends here, and a recorder makes its frames once: the node columns are the
+        recorder's own arrays (at a million nodes a copy is 80 MiB), put in the order the scenario
+        lists the nodes (``NodeStore.listing``) in place, whatever the nodes' ids.
         """
+        if self.framed:
+            raise RuntimeError("a recorder makes its frames once")
+        self.framed = True
         pick = np.frombuffer(self.api.nodes.listing, dtype=np.int64)
         down = np.array(self._down, dtype=bool)[np.array(self._state, dtype=np.intp)]
-        downtime = np.array(self.downtime, dtype=float)
+        downtime = _view(self.downtime)
         downtime[down] += end - _view(self._lost_at)[down]
         before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
         times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
@@ -308,13 +313,13 @@ class Recorder:
         names = self.names
         nodes = pd.DataFrame({
             "node": [names[i] for i in pick.tolist()],
-            "desired": np.array(self.desired, dtype=bool)[pick],
-            "old_deleted_at_s": _view(self.old_deleted_at)[pick],
-            "new_created_at_s": _view(self.new_created_at)[pick],
-            **{f"new_{event}_at_s": _view(self.new_lifecycle[event])[pick] for event in LIFECYCLE},
-            "new_ready_at_s": _view(self.new_ready_at)[pick],
-            "new_available_at_s": _view(self.new_available_at)[pick],
-            "downtime_s": downtime[pick],
+            "desired": np.array(self.desired, dtype=bool)[pick],  # a copy: end_state reads ``desired`` by id
+            "old_deleted_at_s": _in_order(self.old_deleted_at, pick),
+            "new_created_at_s": _in_order(self.new_created_at, pick),
+            **{f"new_{event}_at_s": _in_order(self.new_lifecycle[event], pick) for event in LIFECYCLE},
+            "new_ready_at_s": _in_order(self.new_ready_at, pick),
+            "new_available_at_s": _in_order(self.new_available_at, pick),
+            "downtime_s": _in_order(self.downtime, pick),
         }, copy=False)
         return timeline, nodes
 
@@ -322,3 +327,10 @@ class Recorder:
 def _view(column: array[float]) -> np.ndarray:
     """A float64 array over ``column``'s memory (no copy)."""
     return np.frombuffer(column, dtype=float)
+
+
+def _in_order(column: array[float], pick: np.ndarray) -> np.ndarray:
+    """``column``'s values put in the order ``pick`` (ids) says, in ``column``'s own memory."""
+    view = _view(column)
+    view[:] = view[pick]
+    return view
