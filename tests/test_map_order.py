@@ -8,12 +8,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 from rollsim import build_scenario, simulate
 from rollsim import simulation as sim
+from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
-from rollsim.spec.node import Node
+from rollsim.observe.recorder import Recorder
+from rollsim.spec.node import Node, PodPlacement
 
 
 @given(st.lists(st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9]), max_size=40))
@@ -72,3 +75,21 @@ def test_the_nodes_frame_lists_nodes_as_the_scenario_does() -> None:
     scenario = build_scenario(nodes=50, max_unavailable="10%", not_ready_nodes=2)
     frame = simulate(scenario, seed=1).nodes
     assert frame["node"].tolist() == [n.name for n in scenario.nodes]
+
+
+def test_the_recorder_lists_nodes_in_list_order_once() -> None:
+    env = simpy.Environment()
+    api = ApiServer(env, NodeStore([Node("b"), Node("c"), Node("a")], listing=[2, 0, 1]))
+    ds = api.add_daemonset("agent")
+    api.seed_pod("agent", 0, 0, -100.0)  # node b only
+    recorder = Recorder(env, api, ds, PodPlacement(), 0.0)
+    recorder.watch()
+    api.set_revision("agent", 1)
+    env.run(until=5)
+    api.delete_pod(api.pods_by_node[0][0].uid)
+    _, nodes = recorder.to_frames(10.0)
+    assert nodes["node"].tolist() == ["a", "b", "c"]
+    assert nodes["old_deleted_at_s"].fillna(-1).tolist() == [-1, 5.0, -1]
+    assert nodes["downtime_s"].tolist() == [10.0, 5.0, 10.0]  # a and c never had a pod
+    with pytest.raises(RuntimeError, match="once"):
+        recorder.to_frames(10.0)
