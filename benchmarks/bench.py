@@ -155,7 +155,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                    help="comma-separated node counts (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=None,
-                   help="rollouts per size, best CPU time (default: 3 up to 10k nodes, 1 above)")
+                   help="rollouts per size, best CPU time (default: 5 up to 10k nodes, 1 above)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     p.add_argument("--no-sweep", action="store_true", help="skip the sweep benchmark")

@@ -1,11 +1,11 @@
 """How rollsim's CPU time and memory scale with the number of nodes, against bare SimPy.
 
-For each size, one rollout with the realistic controller, maxUnavailable 10% and the
-default lognormal timings (``rollsim.build_scenario``) runs in a fresh child process; then,
-in the same child, the two bare SimPy models of ``baselines.py`` update the same number of
-nodes. Times are CPU seconds (``time.process_time``: the machine is shared, wall time is
-noise), the best of the repeats; peak RSS is the child's ``ru_maxrss`` after the rollouts,
-before the models run.
+For each size, rollouts with the realistic controller, maxUnavailable 10% and the
+default lognormal timings (``rollsim.build_scenario``) run in a fresh child process, each
+followed, in the same child, by the two bare SimPy models of ``baselines.py`` updating the
+same number of nodes (in turns: the machine's speed drifts). Times are CPU seconds
+(``time.process_time``: the machine is shared, wall time is noise), the best of the repeats;
+peak RSS is the child's ``ru_maxrss`` after the rollouts (the models are smaller).
 
     python3 benchmarks/scale.py [--sizes 1000,10000,100000] [--repeats N] [--seed S]
                                 [--baseline-max 100000] [--native DIR] [--json PATH]
@@ -41,8 +41,8 @@ def peak_rss_mib() -> float:
 
 
 def default_repeats(nodes: int) -> int:
-    """Best of 3 up to 10,000 nodes (cheap, noisy), one run above."""
-    return 3 if nodes <= 10000 else 1
+    """Best of 5 up to 10,000 nodes (cheap, noisy), one run above."""
+    return 5 if nodes <= 10000 else 1
 
 
 def time_rollout(nodes: int, seed: int) -> tuple[float, float, dict]:
@@ -72,20 +72,29 @@ def measure_one(nodes: int, repeats: int, seed: int, baselines: bool, native: bo
     if native and build != "native":
         raise SystemExit(f"scale.py: --native: {rollsim.simulation.__file__} is not compiled; run `make native`")
 
-    runs = [time_rollout(nodes, seed) for _ in range(repeats)]
+    from baselines import MODELS
+
+    # rollsim and the bare models in turns, repeat by repeat: the machine's speed drifts, and a
+    # ratio is only fair between runs made in the same minutes
+    runs: list[tuple[float, float, dict]] = []
+    bare: dict[str, list[tuple[int, float, float]]] = {key: [] for key in ("m1", "m2")}
+    peak = 0.0
+    for _ in range(repeats):
+        runs.append(time_rollout(nodes, seed))
+        peak = max(peak, peak_rss_mib())  # rollsim's peak: the bare models, run after it, are smaller
+        gc.collect()
+        if baselines:
+            for key, model in zip(bare, MODELS.values()):
+                bare[key].append(model(nodes, seed))
     cpu, wall, summary = min(runs, key=lambda run: run[0])
     row: dict = {
         "nodes": nodes, "repeats": repeats, "cpu_s": cpu, "wall_s": wall, "events": summary["events"],
-        "syncs": summary["syncs"], "completed": summary["completed"], "peak_rss_mib": peak_rss_mib(),
+        "syncs": summary["syncs"], "completed": summary["completed"], "peak_rss_mib": peak,
         "build": build,
     }
-    del runs, summary
-    gc.collect()
-    if baselines:
-        from baselines import MODELS
-
-        for key, model in zip(("m1", "m2"), MODELS.values()):
-            events, m_cpu, m_wall = min((model(nodes, seed) for _ in range(repeats)), key=lambda r: r[1])
+    for key, measured in bare.items():
+        if measured:
+            events, m_cpu, m_wall = min(measured, key=lambda r: r[1])
             row.update({f"{key}_events": events, f"{key}_cpu_s": m_cpu, f"{key}_wall_s": m_wall})
     return row
 
@@ -148,7 +157,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                    help="comma-separated node counts (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=None,
-                   help="runs per size, the best CPU time counts (default: 3 up to 10k nodes, 1 above)")
+                   help="runs per size, the best CPU time counts (default: 5 up to 10k nodes, 1 above)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     p.add_argument("--baseline-max", type=int, default=100000,
                    help="run the bare models up to this size (default: %(default)s)")
