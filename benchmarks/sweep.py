@@ -78,7 +78,7 @@ def _descendants_cpu() -> float:
 
 def measure_one(case: str, experiment_file: Path, out: Path) -> dict:
     """One sweep in this process: wall and CPU seconds of the ``run_experiment`` call."""
-    from rollsim.sweep.experiment import load_experiment
+    from rollsim.sweep.experiment_file import load_experiment
     from rollsim.sweep.runner import run_experiment
 
     experiment = load_experiment(experiment_file)

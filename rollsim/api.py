@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
-from rollsim.sweep.experiment import Experiment, load_experiment
+from rollsim.sweep.experiment import Experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import Results, load_results
 
 __all__ = ["load_daemonset", "load_nodes", "load_experiment", "run_experiment", "load_results",

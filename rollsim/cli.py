@@ -416,7 +416,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from rollsim.present.console import format_run as table
     from rollsim.present.console import run_document
     from rollsim.present.report import write_report
-    from rollsim.sweep.experiment import load_experiment
+    from rollsim.sweep.experiment_file import load_experiment
     from rollsim.sweep.runner import run_experiment
 
     _use_agg()

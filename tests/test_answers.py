@@ -10,7 +10,8 @@ from rollsim import build_scenario, simulate
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.options import OptionError
-from rollsim.sweep.experiment import DEFAULT_DECISIONS, load_experiment
+from rollsim.sweep.experiment import DEFAULT_DECISIONS
+from rollsim.sweep.experiment_file import load_experiment
 
 FAST = {"schedule": 1, "pull": 2, "start": 3, "ready": 4, "terminate": 5, "probe_period": 0}
 SSD_ONLY = """\

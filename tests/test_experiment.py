@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rollsim.io.yamldoc import ConfigError, load_yaml
 from rollsim.spec import model_version
-from rollsim.sweep.experiment import expand_grid, load_experiment, replication_seed
+from rollsim.sweep.experiment import expand_grid, replication_seed
+from rollsim.sweep.experiment_file import load_experiment
 
 TINY = """\
 name: tiny

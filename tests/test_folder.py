@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rollsim.cli import main
 from rollsim.sweep.errors import FolderBusy
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.folder import LOCK, locked
 from rollsim.sweep.results import ResultsError
 from rollsim.sweep.runner import RunInterrupted, run_experiment

@@ -29,7 +29,7 @@ from rollsim.io.calibrate import calibrate, load_timings
 from rollsim.io.manifest import load_daemonset
 from rollsim.io.nodes import load_nodes, make_nodes
 from rollsim.io.yamldoc import ConfigError
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 
 DATA = Path(__file__).parent / "data"
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.runner import run_experiment
 
 ROOT = Path(__file__).parent.parent

@@ -13,7 +13,7 @@ import yaml
 from rollsim.sweep import runner
 from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
 from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import ResultsError, load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 
@@ -339,7 +339,7 @@ def test_runs_saved_by_an_older_rollsim_are_simulated_again(tmp_path) -> None:
     """A saved run whose summary lacks keys this rollsim writes is not reused."""
     import json as _json
 
-    from rollsim.sweep.experiment import load_experiment
+    from rollsim.sweep.experiment_file import load_experiment
     from rollsim.sweep.runner import run_experiment
 
     path = tmp_path / "e.yaml"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from rollsim.cli import main
 from rollsim.spec.settings import SETTINGS
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.schema import experiment_schema, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from rollsim.cli import main
 from rollsim.sweep import executors, runner
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.runner import run_experiment
 
 psutil = pytest.importorskip("psutil")

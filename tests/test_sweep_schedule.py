@@ -18,7 +18,7 @@ from rollsim.spec.limits import LimitError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.sweep import executors, pool, runner, schedule
 from rollsim.sweep.executors import choose_executor, max_workers
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 from rollsim.sweep.schedule import BATCH_COST, TASKS_PER_WORKER, batches, largest_first, pack, run_cost, unpack

@@ -10,7 +10,7 @@ import pytest
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.distributions import Stragglers, parse_distribution
-from rollsim.sweep.experiment import load_experiment
+from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.validate import Row, field_rows, format_rows, upstream_cases
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"

@@ -20,6 +20,8 @@ A study recommends a configuration only among values of its decision keys: a key
 that is not a decision (the cluster, faults, load) is a condition the user does not choose,
 and the report gives findings for it, or one recommendation per condition.
 
+An experiment file is read by ``rollsim.sweep.experiment_file.load_experiment``.
+
 The runs are variants × grid product × replications. Replication r of every
 configuration uses the same seed, derived from ``seed`` and r alone (common random
 numbers: configurations are compared on the same random draws), so results do not
@@ -31,36 +33,22 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
-from rollsim.io.outputs import folder_name
-from rollsim.io.yamldoc import ConfigError, Document, load_yaml
+from rollsim.io.yamldoc import Document
 from rollsim.spec import model_version
-from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.options import (
-    IGNORED_NOTE,
-    OptionError,
-    build_scenario,
-    ignored_options,
-    option_for_path,
-    option_path,
-)
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
-from rollsim.sweep.config import scenario_options
-from rollsim.sweep.slo import Constraint, parse_slo
+from rollsim.sweep.slo import Constraint
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "load_experiment", "expand_grid",
-           "replication_seed", "DEFAULT_DECISIONS"]
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid", "replication_seed",
+           "DEFAULT_DECISIONS", "TOP_KEYS"]
 
-_TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
+TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
              "reported")
 # what an operator chooses when updating a DaemonSet: its update strategy, minReadySeconds and,
 # under OnDelete, who deletes the old pods
@@ -169,210 +157,3 @@ class Experiment:
     def conditions(self) -> list[str]:
         """The swept keys that are not decisions: what the study varies but the user does not choose."""
         return [k for k in self.swept if k not in self.decisions]
-
-
-def _label(params: Mapping[str, Any], variant: str | None) -> str:
-    parts = [variant] if variant else []
-    parts += [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in params.items()]
-    return ", ".join(parts) or "base"
-
-
-def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """Check that every key of ``mapping`` is a scenario option's dotted path; return flat options."""
-    out = {}
-    for key, value in mapping.items():
-        name = _option_name(str(key))
-        if name is None:
-            raise doc.error(f"{path}.{key}", "not a scenario key (use dotted paths such as strategy.max_unavailable)")
-        out[name] = value
-    return out
-
-
-_FILE_BY_PATH = {path: name for name, path in FILE_OPTIONS.items()}
-
-
-def _option_name(path: str) -> str | None:
-    """The option a dotted key sets: a scenario option or a file input."""
-    return option_for_path(path) or _FILE_BY_PATH.get(path)
-
-
-def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
-            variant: Mapping[str, Any], where: str) -> str:
-    """The key path that set option ``name`` for a configuration: grid item, variant or scenario."""
-    path = FILE_OPTIONS[name] if name in FILE_OPTIONS else option_path(name)
-    if path in point:
-        values = grid[path]
-        if isinstance(values, list) and point[path] in values:
-            return f"grid.{path}[{values.index(point[path])}]"
-        return f"grid.{path}"
-    if name in variant:
-        return f"{where}.{path}"
-    return f"scenario.{path}"
-
-
-def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> Experiment:
-    """Read and check an experiment file; every configuration's scenario is built (and checked) here.
-
-    ``live`` (``context``, ``kubeconfig``, ``namespace``) is how ``daemonset.manifest: ds/NAME``
-    is read from a cluster (``rollsim.io.inputs.load_inputs``).
-    """
-    doc = load_yaml(path)
-    data = doc.data
-    if not isinstance(data, dict):
-        raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
-    if "reading" in data:
-        raise doc.error("reading", "the report's findings are computed from the results now; remove this key")
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise doc.error(str(key), f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    try:
-        name = folder_name(data.get("name"))  # the results folder's name: checked after stripping
-    except ValueError as exc:
-        raise doc.error("name", str(exc)) from None
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise doc.error("description", "must be text")
-    decisions = _decisions(doc, data.get("decisions"))
-    replications = data.get("replications", 1)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise doc.error("replications", f"must be a positive integer, got {replications!r}")
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise doc.error("seed", f"must be a non-negative integer, got {seed!r}")
-    try:
-        slo = parse_slo(data.get("slo"))
-    except ValueError as exc:
-        key, _, message = str(exc).partition(": ")
-        raise doc.error(f"slo.{key}" if key else "slo", message) from None
-
-    base = scenario_options(doc, data.get("scenario"))
-    variants = data.get("variants") or [{}]
-    if not isinstance(variants, list):
-        raise doc.error("variants", "must be a list of mappings of dotted keys")
-    grid = data.get("grid") or {}
-    if not isinstance(grid, dict):
-        raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
-    _dotted(doc, "grid", grid)
-    _check_size(doc, len(variants), grid, replications)
-    try:
-        points = expand_grid(grid)
-    except ValueError as exc:
-        key, _, message = str(exc).partition(": ")
-        raise doc.error(f"grid.{key}", message) from None
-
-    configurations: list[Configuration] = []
-    cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
-    warnings: dict[str, None] = {}  # ordered, without repeats
-    for v_index, variant in enumerate(variants):
-        where = f"variants[{v_index}]"
-        if not isinstance(variant, dict):
-            raise doc.error(where, "must be a mapping of dotted keys (and an optional name)")
-        variant = dict(variant)
-        v_name = variant.pop("name", None)
-        if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
-            raise doc.error(f"{where}.name", f"must be text, got {type(v_name).__name__}")
-        v_name = None if v_name is None else str(v_name)
-        v_options = _dotted(doc, where, variant)
-        for point in points:
-            params = {**variant, **point}
-            options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
-            label = _label(point, v_name or (_label(variant, None) if variant else None))
-            options, files = split_file_options(options)
-            inputs, digest = _inputs(doc, files, options.get("name"), cache, live)
-            warnings.update(dict.fromkeys(inputs.warnings))
-            try:
-                scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
-                                          **{**(inputs.timings or {}), **options})
-            except OptionError as exc:
-                sources = [_source(name, point, grid, v_options, where) for name in exc.options]
-                raise doc.error(" and ".join(sources), exc.message) from None
-            for ignored in ignored_options(scenario, options):
-                warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {IGNORED_NOTE}"] = None
-            options = {**options, **files, **digest}  # run ids change with file contents
-            configurations.append(Configuration(len(configurations), label, params, options, scenario))
-    labels = [c.label for c in configurations]
-    if len(set(labels)) != len(labels):
-        raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
-    return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), decisions, _reported(doc, data.get("reported")))
-
-
-def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
-    """The ``reported`` list: each item dotted keys, ``duration_s`` (seconds) and ``source``."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise doc.error("reported", "must be a list of {dotted keys..., duration_s, source}")
-    out = []
-    for i, item in enumerate(value):
-        where = f"reported[{i}]"
-        if not isinstance(item, dict):
-            raise doc.error(where, "must be a mapping of dotted keys, duration_s and source")
-        item = dict(item)
-        duration, source = item.pop("duration_s", None), item.pop("source", "")
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise doc.error(f"{where}.duration_s", f"must be a positive number of seconds, got {duration!r}")
-        if not isinstance(source, str) or not source.strip():
-            raise doc.error(f"{where}.source", "must name where the figure comes from")
-        _dotted(doc, where, item)
-        out.append(Reported(item, float(duration), source.strip()))
-    return tuple(out)
-
-
-def _check_size(doc: Document, variants: int, grid: Mapping[str, Any], replications: int) -> None:
-    """Configurations and runs within their limits, counted before any is built."""
-    configurations = variants * math.prod(len(v) if isinstance(v, (list, tuple)) else 1 for v in grid.values())
-    try:
-        check_limit("configurations", configurations)
-    except LimitError as exc:
-        raise doc.error("grid" if grid else "variants", str(exc)) from None
-    try:
-        check_limit("runs", configurations * replications)
-    except LimitError as exc:
-        raise doc.error("replications", str(exc)) from None
-
-
-def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
-    """The ``decisions`` key: a list of dotted scenario keys (default ``DEFAULT_DECISIONS``)."""
-    if value is None:
-        return DEFAULT_DECISIONS
-    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise doc.error("decisions", "must be a list of dotted scenario keys, such as strategy.max_surge")
-    for i, key in enumerate(value):
-        if _option_name(key) is None:
-            raise doc.error(f"decisions[{i}]", f"{key!r} is not a scenario key (use dotted paths such as "
-                                               "strategy.max_unavailable)")
-    return tuple(dict.fromkeys(value))
-
-
-def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
-    """A digest of the input files' bytes (empty without files)."""
-    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
-    if not paths:
-        return {}
-    digest = hashlib.sha256()
-    for value in paths:
-        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
-        digest.update(path.read_bytes())
-    return {"input_digest": digest.hexdigest()[:16]}
-
-
-def _inputs(doc: Document, files: dict[str, Any], name: str | None,
-            cache: dict[str, tuple[Inputs, dict[str, str]]],
-            live: Mapping[str, Any] | None = None) -> tuple[Inputs, dict[str, str]]:
-    """A configuration's input files, read (and digested) once per distinct set, relative to
-    the experiment file.
-    """
-    if not files:
-        return Inputs(), {}
-    key = json.dumps([files, name], sort_keys=True, default=str)
-    if key not in cache:
-        try:
-            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live)
-        except ValueError as exc:
-            if isinstance(exc, ConfigError):
-                raise
-            path, _, message = str(exc).partition(": ")
-            raise doc.error(f"scenario.{path}", message) from None
-        cache[key] = inputs, _digest(doc, files)
-    return cache[key]

@@ -2,7 +2,7 @@
 
 Editors use it to complete keys, show each key's help and flag wrong types while a file
 is written (``experiments/experiment.schema.json``; see ``experiments/README.md``).
-``rollsim schema`` prints it. The loader (``rollsim.sweep.experiment.load_experiment``)
+``rollsim schema`` prints it. The loader (``rollsim.sweep.experiment_file.load_experiment``)
 stays the authority: it checks everything the schema checks, and the rules that tie
 several values together.
 """

@@ -25,7 +25,8 @@ from typing import Any
 from rollsim.simulation import simulate
 from rollsim.spec.options import build_scenario
 from rollsim.spec.scenario import Scenario
-from rollsim.sweep.experiment import load_experiment, replication_seed
+from rollsim.sweep.experiment import replication_seed
+from rollsim.sweep.experiment_file import load_experiment
 
 __all__ = ["Row", "field_rows", "format_rows", "upstream_cases", "validate"]
 
