@@ -240,6 +240,7 @@ class ApiPodControl:
         self.latency = latency
         self.writes = 0
         self.consistency: ConsistencyStore | None = None
+        self.at_once = bucket is None  # every write lands before its call returns (``_at``)
 
     def _at(self, action: Callable[[], object]) -> float:
         """Take a token, then do ``action`` once the call's latency has passed; returns when."""

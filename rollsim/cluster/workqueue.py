@@ -123,8 +123,21 @@ class WorkQueue:
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
-            if self._skipped:
-                self._catch_up(key)
+            skipped = self._skipped
+            if skipped:
+                if len(skipped) == 1 and key in skipped:  # _catch_up, inline for one key's own skipped sync
+                    slot, worker = skipped[key]
+                    if self._cursor.entry < slot:
+                        self._unskip(key)
+                    else:  # settle(): its turn has come, the sync is over
+                        del skipped[key]
+                        self._count[key] += 1
+                        if self._failures:
+                            self._failures.pop(key, None)
+                        self._processing.discard(key)
+                        self._getters.append(worker)
+                else:
+                    self._catch_up(key)
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
                 if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
                     self._dirty.add(key)

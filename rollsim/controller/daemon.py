@@ -29,7 +29,7 @@ from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
-from rollsim.controller.syncnodes import PodControl, sync_nodes
+from rollsim.controller.syncnodes import PodControl, sync_nodes, sync_nodes_at_once
 from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
@@ -95,6 +95,8 @@ class DaemonSetController:
         self.strategy = strategy
         self.min_ready_seconds = float(min_ready_seconds)
         self.pod_control = pod_control
+        # whether every write lands before its call returns (ideal mode): an acting sync needs no generator
+        self._at_once = bool(getattr(pod_control, "at_once", False))
         self.clock = clock
         self.requeue = requeue
         self.rank = rank
@@ -304,7 +306,7 @@ class DaemonSetController:
             if observed:
                 state = (self.index.version, self.generation)
                 if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
-                    return self._manage_and_update(agg)
+                    return self._act_at_once(agg) if self._at_once else self._manage_and_update(agg)
         # _update_status, its key compared inline: most syncs of ideal mode find it unchanged
         generation = self.generation
         key = (status_counts(agg.totals), generation,
@@ -354,25 +356,12 @@ class DaemonSetController:
         # what _idle found for this very aggregate (start_sync comes here only for a state found not idle)
         known = not self.reference and self._busy_state == (self.index.version, self.generation)
         try:
-            wrote = False
-            if self.reference or (self._busy_manage if known else not manage_idle(agg)):
-                creates, deletes = self._manage(agg)
-                if deletes or creates:
-                    yield from sync_nodes(self, deletes, creates)
-                    wrote = True
-            # with no write the clock and the expectations are those this sync found satisfied
-            if self._rolling and (not wrote or self.expectations.satisfied(self.clock())):
-                if wrote:
-                    agg = self.aggregate()  # the writes' own events may have changed it
-                desired = agg.totals["desired"]
-                budgets = self._budget_cache.get(desired) or self._budgets(desired)
-                # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
-                if (self.reference or (known and not wrote and not self._busy_manage)
-                        or not rolling_update_idle(agg, budgets)):
-                    creates, deletes = rolling_update_plan(
-                        agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-                    if deletes or creates:
-                        yield from sync_nodes(self, deletes, creates)
+            plan = self._manage_writes(agg, known)
+            if plan is not None:
+                yield from sync_nodes(self, plan.deletes, plan.creates)
+            plan = self._rolling_writes(agg, known, plan is not None)
+            if plan is not None:
+                yield from sync_nodes(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
         landed = self._update_status(self.aggregate(), self.generation)  # the writes' own events may have changed it
@@ -381,6 +370,50 @@ class DaemonSetController:
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return error
+
+    def _act_at_once(self, agg: Aggregate) -> SyncError | None:
+        """``_manage_and_update`` when every write lands before its call returns (``PodControl``
+        ``at_once``, ideal mode): the same writes, status and requeue, with no generator.
+        """
+        error = None
+        known = self._busy_state == (self.index.version, self.generation)  # as in _manage_and_update
+        try:
+            plan = self._manage_writes(agg, known)
+            if plan is not None:
+                sync_nodes_at_once(self, plan.deletes, plan.creates)
+            plan = self._rolling_writes(agg, known, plan is not None)
+            if plan is not None:
+                sync_nodes_at_once(self, plan.deletes, plan.creates)
+        except SyncError as exc:
+            error = exc
+        self._update_status(self.aggregate(), self.generation)  # lands at once
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
+        return error
+
+    def _manage_writes(self, agg: Aggregate, known: bool) -> Plan | None:
+        """``manage``'s plan, unless it is idle or empty (``known``: ``_idle`` found this aggregate not idle)."""
+        if self.reference or (self._busy_manage if known else not manage_idle(agg)):
+            plan = self._manage(agg)
+            if plan.deletes or plan.creates:
+                return plan
+        return None
+
+    def _rolling_writes(self, agg: Aggregate, known: bool, wrote: bool) -> Plan | None:
+        """``rollingUpdate``'s plan after ``manage`` (which ``wrote`` or not), unless it is idle or empty."""
+        # with no write the clock and the expectations are those this sync found satisfied
+        if self._rolling and (not wrote or self.expectations.satisfied(self.clock())):
+            if wrote:
+                agg = self.aggregate()  # the writes' own events may have changed it
+            desired = agg.totals["desired"]
+            budgets = self._budget_cache.get(desired) or self._budgets(desired)
+            # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
+            if (self.reference or (known and not wrote and not self._busy_manage)
+                    or not rolling_update_idle(agg, budgets)):
+                plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
+                if plan.deletes or plan.creates:
+                    return plan
+        return None
 
     def _status_landing(self, landed: float) -> Waits:
         """The rest of a sync that wrote only its status: wait for the write to land."""
