@@ -200,11 +200,16 @@ class WorkQueue:
 
     def finish_then_get(self, key: Hashable, forget: bool, taker: Callable[[Hashable], object]) -> None:
         """A worker's turn from one key to the next: ``Forget`` (when ``forget``), ``Done`` and
-        ``get_then(taker)`` (``Forget`` and ``get_then`` inline: once per sync).
+        ``get_then(taker)`` (all three inline: once per sync).
         """
         if forget and self._failures:
             self._failures.pop(key, None)
-        self.done(key)
+        if self._skipped:  # done(key), inline
+            self.settle()
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._dirty.discard(key)
+            self._enqueue(key)
         self._getters.append(taker)
         if self._queue:
             self._hand_out()

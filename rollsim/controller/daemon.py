@@ -332,13 +332,18 @@ class DaemonSetController:
             return False
         now = self.clock()
         index = self.index
-        if index.pending(now):  # a node's class may have changed: left to the sync (most such syncs act)
+        # index.pending(now), inline: a node's class may have changed: left to the sync (most such syncs act)
+        if index._dirty:
             return False
-        observed = self.expectations.satisfied(now)
+        timers = index._timers
+        if timers and (timers[0][0] <= now if index.inclusive else timers[0][0] < now):
+            return False
+        e = self.expectations  # e.satisfied(now), inline
+        observed = e._set_at is None or (e._add <= 0 and e._del <= 0) or now - e._set_at > e.timeout
         agg = index.aggregate  # as refresh(now) would return it: nothing to reclassify
         generation = self.generation
         if observed:
-            state = (self.index.version, generation)
+            state = (index.version, generation)
             if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
                 return False
         key = (status_counts(agg.totals), generation,
@@ -386,7 +391,13 @@ class DaemonSetController:
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
-        self._update_status(self.aggregate(), self.generation)  # lands at once
+        # _update_status(self.aggregate(), self.generation), inline; the write lands at once
+        now = self._now = self.clock()
+        agg = self.index.refresh(now)  # the writes' own events may have changed it
+        generation = self.generation
+        key = (status_counts(agg.totals), generation, generation)
+        if key != self._status_key:
+            self._store_status(agg, key)
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return error
