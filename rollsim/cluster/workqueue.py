@@ -30,6 +30,8 @@ from rollsim.cluster.timers import Call, Cursor, call_later
 
 __all__ = ["WorkQueue"]
 
+_Event = simpy.Event  # read once per hand-out
+
 
 class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
@@ -241,7 +243,7 @@ class WorkQueue:
         self.waited[key] = self.waited.get(key, 0.0) + now - queued_at
         self._processing.add(key)
         getter = self._getters.popleft()
-        if isinstance(getter, simpy.Event):
+        if isinstance(getter, _Event):
             getter.succeed(key)
         else:  # call_later(env, 0, getter, key), unless the sync would do nothing (skip_idle_syncs)
             eid = next(env._eid)  # taken first: the place is the call's whether it is skipped or not

@@ -120,6 +120,7 @@ class DaemonSetController:
         self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._busy_state: tuple[int, int] | None = None  # and last found not idle
         self._busy_manage = False  # whether manage (else rollingUpdate) was what made that state not idle
+        self._quiet_version = -1  # the index version sync_would_idle last found idle at, satisfied (-1: none since)
         self._now = 0.0
         self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
@@ -132,6 +133,7 @@ class DaemonSetController:
         ``placement`` changed (the node handlers keep it current otherwise).
         """
         self.generation += 1
+        self._quiet_version = -1
         if placement:
             eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
             self.should_run = [run for run, _ in eligibility]
@@ -338,6 +340,8 @@ class DaemonSetController:
         timers = index._timers
         if timers and (timers[0][0] <= now if index.inclusive else timers[0][0] < now):
             return False
+        if self._quiet_version == index.version:  # found idle since the last sync, satisfied: nothing read changed
+            return True
         e = self.expectations  # e.satisfied(now), inline
         observed = e._set_at is None or (e._add <= 0 and e._del <= 0) or now - e._set_at > e.timeout
         agg = index.aggregate  # as refresh(now) would return it: nothing to reclassify
@@ -351,13 +355,20 @@ class DaemonSetController:
         if key != self._status_key:
             return False
         status = self.status
-        return self.min_ready_seconds <= 0 or status["ready"] == status["available"]
+        if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
+            return False
+        if observed:
+            # Until a sync acts or writes the status (or the spec changes), only the index and the clock
+            # can change what this reads: the expectations, once satisfied, stay so (a sync sets them)
+            self._quiet_version = index.version
+        return True
 
     def _manage_and_update(self, agg: Aggregate) -> Waits:
         """The rest of a sync that may write pods, from its aggregate ``agg``: ``manage`` and
         ``rollingUpdate`` (each skipped when it would write nothing), then the status.
         """
         error = None
+        self._quiet_version = -1
         # what _idle found for this very aggregate (start_sync comes here only for a state found not idle)
         known = not self.reference and self._busy_state == (self.index.version, self.generation)
         try:
@@ -381,6 +392,7 @@ class DaemonSetController:
         ``at_once``, ideal mode): the same writes, status and requeue, with no generator.
         """
         error = None
+        self._quiet_version = -1
         known = self._busy_state == (self.index.version, self.generation)  # as in _manage_and_update
         try:
             plan = self._manage_writes(agg, known)
@@ -500,6 +512,7 @@ class DaemonSetController:
         status["observed_generation"] = key[2]
         status["generation"] = key[1]
         self._status_key = key
+        self._quiet_version = -1
         if status == self.status:
             return self._now
         self.status = status

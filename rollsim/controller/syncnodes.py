@@ -100,9 +100,11 @@ def sync_nodes_at_once(dsc: SyncTarget, deletes: list[Pod], creates: list[int]) 
     """
     if not deletes and not creates:
         return
-    control, expectations = dsc.pod_control, dsc.expectations
-    creates = creates[: dsc.burst_replicas]
-    deletes = deletes[: dsc.burst_replicas]
+    control, expectations, burst = dsc.pod_control, dsc.expectations, dsc.burst_replicas
+    if len(creates) > burst:
+        creates = creates[:burst]
+    if len(deletes) > burst:
+        deletes = deletes[:burst]
     c = len(creates)
     expectations.set(c, len(deletes), dsc.clock())
     failed = False
