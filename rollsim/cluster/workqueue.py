@@ -136,8 +136,11 @@ class WorkQueue:
                         self._count[key] += 1
                         if self._failures:
                             self._failures.pop(key, None)
-                        self._processing.discard(key)
                         self._getters.append(worker)
+                        if not self._queue:  # add: the key (not dirty) goes to the longest-waiting worker
+                            self._give(key, self.env._now)  # (it stays in _processing: Done, then Get)
+                            return
+                        self._processing.discard(key)
                 else:
                     self._catch_up(key)
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
