@@ -214,7 +214,10 @@ class WorkQueue:
         self._processing.discard(key)
         if key in self._dirty:
             self._dirty.discard(key)
-            self._enqueue(key)
+            if self._queue or not self._getters:
+                self._enqueue(key)
+            else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead
+                self._give(key, self.env._now)
         self._getters.append(taker)
         if self._queue:
             self._hand_out()

@@ -393,12 +393,12 @@ class DaemonSetController:
         """
         error = None
         self._quiet_version = -1
-        known = self._busy_state == (self.index.version, self.generation)  # as in _manage_and_update
+        # start_sync comes here only for a state _idle found not idle: what it found is known
         try:
-            plan = self._manage_writes(agg, known)
+            plan = self._manage_writes(agg, True)
             if plan is not None:
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
-            plan = self._rolling_writes(agg, known, plan is not None)
+            plan = self._rolling_writes(agg, True, plan is not None)
             if plan is not None:
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
         except SyncError as exc:
