@@ -270,24 +270,30 @@ class ApiPodControl:
 
     def delete(self, pod: Pod) -> float | None:
         """``DeletePod``: the pod starts terminating when the returned time comes."""
+        if self.at_once:  # _at, inline
+            self.writes += 1
+            now = self.env._now
+            deleted = self.api.delete_pod(pod.uid)
+            if self.consistency is not None:
+                self._wrote(PODS, None if deleted is None else deleted.resource_version)
+            return now
+
         def delete() -> None:
             deleted = self.api.delete_pod(pod.uid)
             self._wrote(PODS, None if deleted is None else deleted.resource_version)
-        if not self.at_once:
-            return self._at(delete)
-        self.writes += 1  # _at, inline
-        now = self.env._now
-        delete()
-        return now
+        return self._at(delete)
 
     def write_status(self, status: dict[str, int]) -> float:
         """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
+        if self.at_once:  # _at, inline
+            self.writes += 1
+            now = self.env._now
+            self.api.write_status(self.owner, status)
+            if self.consistency is not None:
+                self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
+            return now
+
         def write() -> None:
             self.api.write_status(self.owner, status)
             self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
-        if not self.at_once:
-            return self._at(write)
-        self.writes += 1  # _at, inline
-        now = self.env._now
-        write()
-        return now
+        return self._at(write)
