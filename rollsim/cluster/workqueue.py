@@ -50,8 +50,9 @@ class WorkQueue:
         self._failures: dict[Hashable, int] = {}
         self._queued_at: dict[Hashable, float] = {}
         self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
-        # syncs that would do nothing (skip_idle_syncs): key -> (its entry on the event queue, its worker)
-        self._skipped: dict[Hashable, tuple[tuple[float, int, int], Callable[[Hashable], object]]] = {}
+        # syncs that would do nothing (skip_idle_syncs): key -> its place on the event queue (time, priority,
+        # id) and its worker, in one tuple (compared with an entry, it is decided by the ids, which differ)
+        self._skipped: dict[Hashable, tuple[float, int, int, Callable[[Hashable], object]]] = {}
         self._cursor = Cursor()
         self._idle: dict[Hashable, Callable[[], bool]] = {}
         self._count: Counter[Hashable] = Counter()
@@ -79,7 +80,7 @@ class WorkQueue:
         at = self._cursor.entry
         while skipped:
             key = next(iter(skipped))  # in the order of their places: ids increase
-            slot, worker = skipped[key]
+            slot = skipped[key]
             if at < slot:
                 return
             del skipped[key]
@@ -87,7 +88,7 @@ class WorkQueue:
             if self._failures:  # Forget: the sync succeeded
                 self._failures.pop(key, None)
             self._processing.discard(key)  # Done: the key cannot be dirty (an add would have made it run)
-            self._getters.append(worker)
+            self._getters.append(slot[3])
 
     def unreached(self) -> int:
         """Skipped syncs whose turn has not come (after ``settle`` at the end of a run: those the
@@ -107,9 +108,9 @@ class WorkQueue:
         """A skipped sync of ``key`` whose turn has not come must run after all: its call goes on
         the queue at its place.
         """
-        slot, worker = self._skipped.pop(key)
+        time, priority, eid, worker = self._skipped.pop(key)
         queue: list[Any] = self.env._queue
-        heappush(queue, (*slot, Call(worker, (key,))))
+        heappush(queue, (time, priority, eid, Call(worker, (key,))))
 
     def add(self, key: Hashable) -> None:
         """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
@@ -128,7 +129,7 @@ class WorkQueue:
             skipped = self._skipped
             if skipped:
                 if len(skipped) == 1 and key in skipped:  # _catch_up, inline for one key's own skipped sync
-                    slot, worker = skipped[key]
+                    slot = skipped[key]
                     if self._cursor.entry < slot:
                         self._unskip(key)
                     else:  # settle(): its turn has come, the sync is over
@@ -136,7 +137,7 @@ class WorkQueue:
                         self._count[key] += 1
                         if self._failures:
                             self._failures.pop(key, None)
-                        self._getters.append(worker)
+                        self._getters.append(slot[3])
                         if not self._queue:  # add: the key (not dirty) goes to the longest-waiting worker
                             self._give(key, self.env._now)  # (it stays in _processing: Done, then Get)
                             return
@@ -255,7 +256,7 @@ class WorkQueue:
             eid = next(env._eid)  # taken first: the place is the call's whether it is skipped or not
             idle = self._idle.get(key)
             if idle is not None and not self._queue and idle():
-                self._skipped[key] = ((now, NORMAL, eid), getter)
+                self._skipped[key] = (now, NORMAL, eid, getter)
             else:
                 queue: list[Any] = env._queue
                 heappush(queue, (now, NORMAL, eid, Call(getter, (key,))))
