@@ -307,7 +307,7 @@ class DaemonSetController:
             agg = self.index.refresh(now)  # aggregate(), inline
             if observed:
                 state = (self.index.version, self.generation)
-                if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
+                if state != self._idle_state and (state == self._busy_state or not self._idle(agg, state)):
                     return self._act_at_once(agg) if self._at_once else self._manage_and_update(agg)
         # _update_status, its key compared inline: most syncs of ideal mode find it unchanged
         generation = self.generation
@@ -348,7 +348,7 @@ class DaemonSetController:
         generation = self.generation
         if observed:
             state = (index.version, generation)
-            if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
+            if state != self._idle_state and (state == self._busy_state or not self._idle(agg, state)):
                 return False
         key = (status_counts(agg.totals), generation,
                generation if observed else self.status.get("observed_generation", 0))
@@ -444,23 +444,23 @@ class DaemonSetController:
         self._requeue_for_availability()
         return None
 
-    def _idle(self, agg: Aggregate) -> bool:
+    def _idle(self, agg: Aggregate, state: tuple[int, int]) -> bool:
         """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
         (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
         with the index's version, the budgets only with the spec (the generation): an idle state
-        is remembered by that pair, and so is a state found not idle (``start_sync`` and
+        is remembered by that pair (``state``, the caller's), and so is a state found not idle (``start_sync`` and
         ``sync_would_idle`` may both ask in one instant), with which of the two was not idle
         (``_manage_and_update`` then does not ask again).
         """
         if not manage_idle(agg):
-            self._busy_state, self._busy_manage = (self.index.version, self.generation), True
+            self._busy_state, self._busy_manage = state, True
             return False
         if self._rolling:
             desired = agg.totals["desired"]
             if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
-                self._busy_state, self._busy_manage = (self.index.version, self.generation), False
+                self._busy_state, self._busy_manage = state, False
                 return False
-        self._idle_state = (self.index.version, self.generation)
+        self._idle_state = state
         return True
 
     def _manage(self, agg: Aggregate) -> Plan:
