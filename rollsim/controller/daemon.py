@@ -330,13 +330,11 @@ class DaemonSetController:
         a sync is more than that.
         The work queue leaves such a sync off the event queue (``WorkQueue.skip_idle_syncs``).
         """
-        if self.consistency is not None or self.reference:
-            return False
-        now = self.clock()
         index = self.index
         # index.pending(now), inline: a node's class may have changed: left to the sync (most such syncs act)
-        if index._dirty:
+        if index._dirty or self.consistency is not None or self.reference:
             return False
+        now = self.clock()
         timers = index._timers
         if timers and (timers[0][0] <= now if index.inclusive else timers[0][0] < now):
             return False
