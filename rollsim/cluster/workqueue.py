@@ -30,6 +30,8 @@ from rollsim.cluster.timers import Call, Cursor, call_later
 
 __all__ = ["WorkQueue"]
 
+_Event = simpy.Event  # read once per hand-out
+
 
 class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
@@ -48,8 +50,9 @@ class WorkQueue:
         self._failures: dict[Hashable, int] = {}
         self._queued_at: dict[Hashable, float] = {}
         self.waited: dict[Hashable, float] = {}  # seconds each key spent queued, waiting for a worker
-        # syncs that would do nothing (skip_idle_syncs): key -> (its entry on the event queue, its worker)
-        self._skipped: dict[Hashable, tuple[tuple[float, int, int], Callable[[Hashable], object]]] = {}
+        # syncs that would do nothing (skip_idle_syncs): key -> its place on the event queue (time, priority,
+        # id) and its worker, in one tuple (compared with an entry, it is decided by the ids, which differ)
+        self._skipped: dict[Hashable, tuple[float, int, int, Callable[[Hashable], object]]] = {}
         self._cursor = Cursor()
         self._idle: dict[Hashable, Callable[[], bool]] = {}
         self._count: Counter[Hashable] = Counter()
@@ -77,7 +80,7 @@ class WorkQueue:
         at = self._cursor.entry
         while skipped:
             key = next(iter(skipped))  # in the order of their places: ids increase
-            slot, worker = skipped[key]
+            slot = skipped[key]
             if at < slot:
                 return
             del skipped[key]
@@ -85,7 +88,7 @@ class WorkQueue:
             if self._failures:  # Forget: the sync succeeded
                 self._failures.pop(key, None)
             self._processing.discard(key)  # Done: the key cannot be dirty (an add would have made it run)
-            self._getters.append(worker)
+            self._getters.append(slot[3])
 
     def unreached(self) -> int:
         """Skipped syncs whose turn has not come (after ``settle`` at the end of a run: those the
@@ -105,9 +108,9 @@ class WorkQueue:
         """A skipped sync of ``key`` whose turn has not come must run after all: its call goes on
         the queue at its place.
         """
-        slot, worker = self._skipped.pop(key)
+        time, priority, eid, worker = self._skipped.pop(key)
         queue: list[Any] = self.env._queue
-        heappush(queue, (*slot, Call(worker, (key,))))
+        heappush(queue, (time, priority, eid, Call(worker, (key,))))
 
     def add(self, key: Hashable) -> None:
         """Mirrors ``Add``: queue ``key`` unless already queued; mark it dirty if a worker holds it."""
@@ -123,8 +126,24 @@ class WorkQueue:
     def add_after(self, key: Hashable, delay: float) -> None:
         """Mirrors ``AddAfter``: ``add`` the key once ``delay`` seconds have passed."""
         if delay <= 0:
-            if self._skipped:
-                self._catch_up(key)
+            skipped = self._skipped
+            if skipped:
+                if len(skipped) == 1 and key in skipped:  # _catch_up, inline for one key's own skipped sync
+                    slot = skipped[key]
+                    if self._cursor.entry < slot:
+                        self._unskip(key)
+                    else:  # settle(): its turn has come, the sync is over
+                        del skipped[key]
+                        self._count[key] += 1
+                        if self._failures:
+                            self._failures.pop(key, None)
+                        self._getters.append(slot[3])
+                        if not self._queue:  # add: the key (not dirty) goes to the longest-waiting worker
+                            self._give(key, self.env._now)  # (it stays in _processing: Done, then Get)
+                            return
+                        self._processing.discard(key)
+                else:
+                    self._catch_up(key)
             if key not in self._dirty:  # else already queued, or to be: add would do nothing (the usual case)
                 if key in self._processing:  # add, inline (every pod event of ideal mode comes here)
                     self._dirty.add(key)
@@ -187,11 +206,19 @@ class WorkQueue:
 
     def finish_then_get(self, key: Hashable, forget: bool, taker: Callable[[Hashable], object]) -> None:
         """A worker's turn from one key to the next: ``Forget`` (when ``forget``), ``Done`` and
-        ``get_then(taker)`` (``Forget`` and ``get_then`` inline: once per sync).
+        ``get_then(taker)`` (all three inline: once per sync).
         """
         if forget and self._failures:
             self._failures.pop(key, None)
-        self.done(key)
+        if self._skipped:  # done(key), inline
+            self.settle()
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._dirty.discard(key)
+            if self._queue or not self._getters:
+                self._enqueue(key)
+            else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead
+                self._give(key, self.env._now)
         self._getters.append(taker)
         if self._queue:
             self._hand_out()
@@ -223,13 +250,13 @@ class WorkQueue:
         self.waited[key] = self.waited.get(key, 0.0) + now - queued_at
         self._processing.add(key)
         getter = self._getters.popleft()
-        if isinstance(getter, simpy.Event):
+        if isinstance(getter, _Event):
             getter.succeed(key)
         else:  # call_later(env, 0, getter, key), unless the sync would do nothing (skip_idle_syncs)
             eid = next(env._eid)  # taken first: the place is the call's whether it is skipped or not
             idle = self._idle.get(key)
             if idle is not None and not self._queue and idle():
-                self._skipped[key] = ((now, NORMAL, eid), getter)
+                self._skipped[key] = (now, NORMAL, eid, getter)
             else:
                 queue: list[Any] = env._queue
                 heappush(queue, (now, NORMAL, eid, Call(getter, (key,))))

@@ -29,7 +29,7 @@ from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff
 from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
-from rollsim.controller.syncnodes import PodControl, sync_nodes
+from rollsim.controller.syncnodes import PodControl, sync_nodes, sync_nodes_at_once
 from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
 from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
 from rollsim.spec.scenario import UpdateStrategy
@@ -95,6 +95,8 @@ class DaemonSetController:
         self.strategy = strategy
         self.min_ready_seconds = float(min_ready_seconds)
         self.pod_control = pod_control
+        # whether every write lands before its call returns (ideal mode): an acting sync needs no generator
+        self._at_once = bool(getattr(pod_control, "at_once", False))
         self.clock = clock
         self.requeue = requeue
         self.rank = rank
@@ -118,6 +120,7 @@ class DaemonSetController:
         self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._busy_state: tuple[int, int] | None = None  # and last found not idle
         self._busy_manage = False  # whether manage (else rollingUpdate) was what made that state not idle
+        self._quiet_version = -1  # the index version sync_would_idle last found idle at, satisfied (-1: none since)
         self._now = 0.0
         self._status_key: tuple[object, int, int] | None = None  # (counts, generation, observed) of ``status``
         self.index = NodeIndex(self._classify, rank, rules.inclusive_availability)
@@ -130,6 +133,7 @@ class DaemonSetController:
         ``placement`` changed (the node handlers keep it current otherwise).
         """
         self.generation += 1
+        self._quiet_version = -1
         if placement:
             eligibility = [self._eligibility(i) for i in range(len(self.nodes))]
             self.should_run = [run for run, _ in eligibility]
@@ -303,8 +307,8 @@ class DaemonSetController:
             agg = self.index.refresh(now)  # aggregate(), inline
             if observed:
                 state = (self.index.version, self.generation)
-                if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
-                    return self._manage_and_update(agg)
+                if state != self._idle_state and (state == self._busy_state or not self._idle(agg, state)):
+                    return self._act_at_once(agg) if self._at_once else self._manage_and_update(agg)
         # _update_status, its key compared inline: most syncs of ideal mode find it unchanged
         generation = self.generation
         key = (status_counts(agg.totals), generation,
@@ -326,53 +330,52 @@ class DaemonSetController:
         a sync is more than that.
         The work queue leaves such a sync off the event queue (``WorkQueue.skip_idle_syncs``).
         """
-        if self.consistency is not None or self.reference:
+        index = self.index
+        # index.pending(now), inline: a node's class may have changed: left to the sync (most such syncs act)
+        if index._dirty or self.consistency is not None or self.reference:
             return False
         now = self.clock()
-        index = self.index
-        if index.pending(now):  # a node's class may have changed: left to the sync (most such syncs act)
+        timers = index._timers
+        if timers and (timers[0][0] <= now if index.inclusive else timers[0][0] < now):
             return False
-        observed = self.expectations.satisfied(now)
+        if self._quiet_version == index.version:  # found idle since the last sync, satisfied: nothing read changed
+            return True
+        e = self.expectations  # e.satisfied(now), inline
+        observed = e._set_at is None or (e._add <= 0 and e._del <= 0) or now - e._set_at > e.timeout
         agg = index.aggregate  # as refresh(now) would return it: nothing to reclassify
         generation = self.generation
         if observed:
-            state = (self.index.version, generation)
-            if state != self._idle_state and (state == self._busy_state or not self._idle(agg)):
+            state = (index.version, generation)
+            if state != self._idle_state and (state == self._busy_state or not self._idle(agg, state)):
                 return False
         key = (status_counts(agg.totals), generation,
                generation if observed else self.status.get("observed_generation", 0))
         if key != self._status_key:
             return False
         status = self.status
-        return self.min_ready_seconds <= 0 or status["ready"] == status["available"]
+        if self.min_ready_seconds > 0 and status["ready"] != status["available"]:
+            return False
+        if observed:
+            # Until a sync acts or writes the status (or the spec changes), only the index and the clock
+            # can change what this reads: the expectations, once satisfied, stay so (a sync sets them)
+            self._quiet_version = index.version
+        return True
 
     def _manage_and_update(self, agg: Aggregate) -> Waits:
         """The rest of a sync that may write pods, from its aggregate ``agg``: ``manage`` and
         ``rollingUpdate`` (each skipped when it would write nothing), then the status.
         """
         error = None
+        self._quiet_version = -1
         # what _idle found for this very aggregate (start_sync comes here only for a state found not idle)
         known = not self.reference and self._busy_state == (self.index.version, self.generation)
         try:
-            wrote = False
-            if self.reference or (self._busy_manage if known else not manage_idle(agg)):
-                creates, deletes = self._manage(agg)
-                if deletes or creates:
-                    yield from sync_nodes(self, deletes, creates)
-                    wrote = True
-            # with no write the clock and the expectations are those this sync found satisfied
-            if self._rolling and (not wrote or self.expectations.satisfied(self.clock())):
-                if wrote:
-                    agg = self.aggregate()  # the writes' own events may have changed it
-                desired = agg.totals["desired"]
-                budgets = self._budget_cache.get(desired) or self._budgets(desired)
-                # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
-                if (self.reference or (known and not wrote and not self._busy_manage)
-                        or not rolling_update_idle(agg, budgets)):
-                    creates, deletes = rolling_update_plan(
-                        agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
-                    if deletes or creates:
-                        yield from sync_nodes(self, deletes, creates)
+            plan = self._manage_writes(agg, known)
+            if plan is not None:
+                yield from sync_nodes(self, plan.deletes, plan.creates)
+            plan = self._rolling_writes(agg, known, plan is not None)
+            if plan is not None:
+                yield from sync_nodes(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
         landed = self._update_status(self.aggregate(), self.generation)  # the writes' own events may have changed it
@@ -382,29 +385,80 @@ class DaemonSetController:
             self._requeue_for_availability()
         return error
 
+    def _act_at_once(self, agg: Aggregate) -> SyncError | None:
+        """``_manage_and_update`` when every write lands before its call returns (``PodControl``
+        ``at_once``, ideal mode): the same writes, status and requeue, with no generator.
+        """
+        error = None
+        self._quiet_version = -1
+        # start_sync comes here only for a state _idle found not idle: what it found is known
+        try:
+            plan = self._manage_writes(agg, True)
+            if plan is not None:
+                sync_nodes_at_once(self, plan.deletes, plan.creates)
+            plan = self._rolling_writes(agg, True, plan is not None)
+            if plan is not None:
+                sync_nodes_at_once(self, plan.deletes, plan.creates)
+        except SyncError as exc:
+            error = exc
+        # _update_status(self.aggregate(), self.generation), inline; the write lands at once
+        now = self._now = self.clock()
+        agg = self.index.refresh(now)  # the writes' own events may have changed it
+        generation = self.generation
+        key = (status_counts(agg.totals), generation, generation)
+        if key != self._status_key:
+            self._store_status(agg, key)
+        if self.min_ready_seconds > 0:
+            self._requeue_for_availability()
+        return error
+
+    def _manage_writes(self, agg: Aggregate, known: bool) -> Plan | None:
+        """``manage``'s plan, unless it is idle or empty (``known``: ``_idle`` found this aggregate not idle)."""
+        if self.reference or (self._busy_manage if known else not manage_idle(agg)):
+            plan = self._manage(agg)
+            if plan.deletes or plan.creates:
+                return plan
+        return None
+
+    def _rolling_writes(self, agg: Aggregate, known: bool, wrote: bool) -> Plan | None:
+        """``rollingUpdate``'s plan after ``manage`` (which ``wrote`` or not), unless it is idle or empty."""
+        # with no write the clock and the expectations are those this sync found satisfied
+        if self._rolling and (not wrote or self.expectations.satisfied(self.clock())):
+            if wrote:
+                agg = self.aggregate()  # the writes' own events may have changed it
+            desired = agg.totals["desired"]
+            budgets = self._budget_cache.get(desired) or self._budgets(desired)
+            # rollingUpdate is known not idle when the aggregate is the one _idle found so, manage aside
+            if (self.reference or (known and not wrote and not self._busy_manage)
+                    or not rolling_update_idle(agg, budgets)):
+                plan = rolling_update_plan(agg, budgets.max_unavailable, budgets.max_surge, self.burst_replicas)
+                if plan.deletes or plan.creates:
+                    return plan
+        return None
+
     def _status_landing(self, landed: float) -> Waits:
         """The rest of a sync that wrote only its status: wait for the write to land."""
         yield landed - self._now
         self._requeue_for_availability()
         return None
 
-    def _idle(self, agg: Aggregate) -> bool:
+    def _idle(self, agg: Aggregate, state: tuple[int, int]) -> bool:
         """Whether ``manage`` and ``rollingUpdate`` would issue no write and raise no error now
         (``decisions.manage_idle``, ``decisions.rolling_update_idle``). The aggregate changes only
         with the index's version, the budgets only with the spec (the generation): an idle state
-        is remembered by that pair, and so is a state found not idle (``start_sync`` and
+        is remembered by that pair (``state``, the caller's), and so is a state found not idle (``start_sync`` and
         ``sync_would_idle`` may both ask in one instant), with which of the two was not idle
         (``_manage_and_update`` then does not ask again).
         """
         if not manage_idle(agg):
-            self._busy_state, self._busy_manage = (self.index.version, self.generation), True
+            self._busy_state, self._busy_manage = state, True
             return False
         if self._rolling:
             desired = agg.totals["desired"]
             if not rolling_update_idle(agg, self._budget_cache.get(desired) or self._budgets(desired)):
-                self._busy_state, self._busy_manage = (self.index.version, self.generation), False
+                self._busy_state, self._busy_manage = state, False
                 return False
-        self._idle_state = (self.index.version, self.generation)
+        self._idle_state = state
         return True
 
     def _manage(self, agg: Aggregate) -> Plan:
@@ -456,6 +510,7 @@ class DaemonSetController:
         status["observed_generation"] = key[2]
         status["generation"] = key[1]
         self._status_key = key
+        self._quiet_version = -1
         if status == self.status:
             return self._now
         self.status = status

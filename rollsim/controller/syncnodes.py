@@ -17,11 +17,14 @@ from rollsim.controller.decisions import SyncError
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.pods import Pod
 
-__all__ = ["PodControl", "SyncTarget", "sync_nodes"]
+__all__ = ["PodControl", "SyncTarget", "sync_nodes", "sync_nodes_at_once"]
 
 
 class PodControl(Protocol):
-    """The controller's API writes. Each returns when the write completes (``None``: it failed)."""
+    """The controller's API writes. Each returns when the write completes (``None``: it failed).
+    One whose writes all land before they return may say so with ``at_once = True``: the
+    controller then writes through ``sync_nodes_at_once``.
+    """
 
     def create(self, node: int, revision: int) -> float | None:
         """Mirrors ``PodControlInterface.CreatePods`` for one pod on ``node``."""
@@ -87,5 +90,46 @@ def sync_nodes(dsc: SyncTarget, deletes: list[Pod], creates: list[int]) -> Gener
             done = max(done, finished)
     if done > clock():
         yield done - clock()
+    if failed:
+        raise SyncError("pod creation failed")
+
+
+def sync_nodes_at_once(dsc: SyncTarget, deletes: list[Pod], creates: list[int]) -> None:
+    """``sync_nodes`` for a ``PodControl`` whose writes land before they return (``at_once``: ideal
+    mode): the same expectations and writes in the same order, with no wait, so no generator.
+    """
+    if not deletes and not creates:
+        return
+    control, expectations, burst = dsc.pod_control, dsc.expectations, dsc.burst_replicas
+    if len(creates) > burst:
+        creates = creates[:burst]
+    if len(deletes) > burst:
+        deletes = deletes[:burst]
+    if not creates:  # deletions only (rollingUpdate without surge): no slow start
+        expectations.set(0, len(deletes), dsc.clock())
+        for pod in deletes:
+            if control.delete(pod) is None:
+                expectations.deletion_observed()
+        return
+    c = len(creates)
+    expectations.set(c, len(deletes), dsc.clock())
+    failed = False
+    pos, batch = 0, min(c, dsc.slow_start_initial_batch_size)
+    while pos < c:
+        errors = 0
+        for node in creates[pos : pos + batch]:
+            if control.create(node, dsc.revision) is None:
+                expectations.creation_observed()
+                errors += 1
+        if errors:
+            failed = True
+            if c - (pos + batch) > 0:
+                expectations.lower(add=c - (pos + batch))
+                break
+        pos += batch
+        batch = min(2 * batch, c - pos)
+    for pod in deletes:
+        if control.delete(pod) is None:
+            expectations.deletion_observed()
     if failed:
         raise SyncError("pod creation failed")
