@@ -235,8 +235,10 @@ class _Worker:
 
     def _finish(self, key: Hashable, error: SyncError | None) -> None:
         if error is not None:
-            if not isinstance(error, StaleCacheError):  # those are counted as stale_sync_skips
-                self.errors[key] += 1  # type: ignore[index]
+            if isinstance(error, StaleCacheError):  # refused by the consistency gate: a stale_sync_skip
+                self.queue.requeue_refused(key, self._take)  # add_rate_limited and finish_then_get
+                return
+            self.errors[key] += 1  # type: ignore[index]
             self.queue.add_rate_limited(key)
         self.queue.finish_then_get(key, error is None, self._take)
 
@@ -353,6 +355,10 @@ def _start(world: _World) -> UrgentEvent:
     if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue
         idle: dict[Hashable, Callable[[], bool]] = {name: c.sync_would_idle for name, c in controllers.items()}
         world.queue.skip_idle_syncs(world.cursor, idle, cast("Counter[Hashable]", world.counters["syncs"]))
+    gated: dict[Hashable, Callable[[], bool]] = {name: c.sync_refused for name, c in controllers.items()
+                                                 if c.consistency is not None}
+    if gated:  # most refused syncs are retries refused again: counted without a trip through the event queue
+        world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario)
     if world.deleter is not None:

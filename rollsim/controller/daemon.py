@@ -317,6 +317,14 @@ class DaemonSetController:
             self._requeue_for_availability()
         return None
 
+    def sync_refused(self) -> bool:
+        """``start_sync``'s first lines alone: ``syncDaemonSet``'s consistency check (``IsReady``,
+        KEP-5647) refuses a sync starting now, and the store counts the refusal. A sync that the
+        work queue counts this way (``WorkQueue.refuse_stale_syncs``) is one ``start_sync`` would
+        have ended with ``_STALE``.
+        """
+        return self.consistency is not None and not self.consistency.is_ready()
+
     def sync_would_idle(self) -> bool:
         """Whether a sync starting now would do nothing but end: ``start_sync`` would find
         ``manage`` and ``rollingUpdate`` idle (or the expectations unmet), the status key
