@@ -216,6 +216,8 @@ class _Worker:
         started = self.controllers[key].start_sync()  # type: ignore[index]
         if started is None:  # done without waiting, no error: the usual case
             self.queue.finish_then_get(key, True, self._take)
+        elif isinstance(started, StaleCacheError):  # refused by the consistency gate: _finish, inline
+            self.queue.requeue_refused(key, self._take)
         elif isinstance(started, SyncError):
             self._finish(key, started)
         else:
@@ -355,7 +357,8 @@ def _start(world: _World) -> UrgentEvent:
     if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue
         idle: dict[Hashable, Callable[[], bool]] = {name: c.sync_would_idle for name, c in controllers.items()}
         world.queue.skip_idle_syncs(world.cursor, idle, cast("Counter[Hashable]", world.counters["syncs"]))
-    gated: dict[Hashable, Callable[[], bool]] = {name: c.sync_refused for name, c in controllers.items()
+    # start_sync's first lines, syncDaemonSet's consistency check (IsReady), for each gated DaemonSet
+    gated: dict[Hashable, Callable[[], bool]] = {name: c.consistency.refuses for name, c in controllers.items()
                                                  if c.consistency is not None}
     if gated:  # most refused syncs are retries refused again: counted without a trip through the event queue
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))

@@ -292,7 +292,9 @@ class DaemonSetController:
         skipping them otherwise changes nothing.
         """
         if self.consistency is not None and not self.consistency.is_ready():
-            return _STALE  # returned, never raised: one instance serves every refused sync
+            # returned, never raised: one instance serves every refused sync (most refusals of
+            # retries are counted by the work queue instead: WorkQueue.refuse_stale_syncs)
+            return _STALE
         now = self._now = self.clock()
         observed = self.expectations.satisfied(now)
         if self.reference:
@@ -316,14 +318,6 @@ class DaemonSetController:
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return None
-
-    def sync_refused(self) -> bool:
-        """``start_sync``'s first lines alone: ``syncDaemonSet``'s consistency check (``IsReady``,
-        KEP-5647) refuses a sync starting now, and the store counts the refusal. A sync that the
-        work queue counts this way (``WorkQueue.refuse_stale_syncs``) is one ``start_sync`` would
-        have ended with ``_STALE``.
-        """
-        return self.consistency is not None and not self.consistency.is_ready()
 
     def sync_would_idle(self) -> bool:
         """Whether a sync starting now would do nothing but end: ``start_sync`` would find
