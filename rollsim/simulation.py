@@ -345,6 +345,11 @@ def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
     return on_stall
 
 
+# False: every sync the consistency gate refuses goes through the event queue (the plain path,
+# which tests/test_stale_refusals.py compares with; a module global, so the native build reads it too)
+COUNT_REFUSALS = True
+
+
 def _start(world: _World) -> UrgentEvent:
     """The controller's workers, node churn, and what ends the run: every rollout done, a
     stall, or the horizon. Returns the event that stops the run.
@@ -360,7 +365,7 @@ def _start(world: _World) -> UrgentEvent:
     # start_sync's first lines, syncDaemonSet's consistency check (IsReady), for each gated DaemonSet
     gated: dict[Hashable, Callable[[], bool]] = {name: c.consistency.refuses for name, c in controllers.items()
                                                  if c.consistency is not None}
-    if gated:  # most refused syncs are retries refused again: counted without a trip through the event queue
+    if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted without a trip through the event queue
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario)

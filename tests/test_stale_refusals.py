@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import simpy
-from rollsim import build_scenario, simulate
+from rollsim import build_scenario, simulate, simulation
 from rollsim.cluster.timers import run_until
 from rollsim.cluster.workqueue import WorkQueue
 
@@ -41,7 +41,7 @@ CASES: dict[str, dict[str, Any]] = {
 
 def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every refused sync goes through the event queue, as before ``refuse_stale_syncs``."""
-    monkeypatch.setattr(WorkQueue, "refuse_stale_syncs", lambda self, refuses, count: None)
+    monkeypatch.setattr(simulation, "COUNT_REFUSALS", False)
 
 
 def _same(a: Any, b: Any) -> None:
