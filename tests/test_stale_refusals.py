@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import simpy
 from rollsim import build_scenario, simulate, simulation
-from rollsim.cluster.timers import run_until
+from rollsim.cluster.timers import call_later, run_until
 from rollsim.cluster.workqueue import WorkQueue
 
 SLOW = dict(watch_delay="lognormal(median=0.3, p95=2)", api_latency="lognormal(median=0.1, p95=0.6)")
@@ -129,3 +130,50 @@ def test_a_gate_opened_by_an_event_between_retries(dedup: bool) -> None:
     # refused at 1.0, 1.005, 1.015, 1.035, 1.075, 1.155 and 1.315 s; the retry at 1.635 s syncs
     assert refusals == 7 and syncs == {"k": 8}
     assert log == [(pytest.approx(1.635), "synced")] and failures == {}
+
+
+class _Mixed(_Gate):
+    """``_Gate`` with a second, ungated key ``o`` that always syncs."""
+
+    def sync(self, key: Hashable) -> None:
+        if key == "k":
+            super().sync(key)
+            return
+        self.syncs[key] += 1
+        self.log.append((self.env.now, "o"))
+        self.queue.finish_then_get(key, True, self.sync)
+
+
+def _random_run(seed: int, shortcut: bool, dedup: bool, grid: bool) -> tuple[Any, ...]:
+    """Adds of both keys, now and after 5 ms doubling delays (the retries' own), and the gate
+    opening and closing, at random instants: on a grid, many share an instant, and timers made at
+    one instant with the retries' delays fire at the very instants of the retries.
+    """
+    rng = np.random.default_rng(seed)
+    g = _Mixed(shortcut, dedup)
+    for _ in range(60):
+        when = float(rng.integers(0, 100)) * 0.02 if grid else float(rng.uniform(0, 2))
+        kind = int(rng.integers(0, 6))
+        delay = 0.005 * 2 ** int(rng.integers(0, 7))
+        if kind == 0:
+            g.at(when, lambda g=g: g.queue.add("k"))
+        elif kind == 1:
+            g.at(when, lambda g=g, d=delay: g.queue.add_after("k", d))
+        elif kind == 2:
+            g.at(when, lambda g=g: g.queue.add("o"))
+        elif kind == 3:
+            g.at(when, lambda g=g, d=delay: g.queue.add_after("o", d))
+        else:  # the gate closes or opens after the delay
+            g.at(when, lambda g=g, c=kind == 4, d=delay: call_later(g.env, d, setattr, g, "closed", c))
+    return g.run(30.0)
+
+
+@pytest.mark.parametrize("grid", [False, True])  # on a 5 ms grid: retries and other events at the same instants
+@pytest.mark.parametrize("dedup", [True, False])
+def test_random_adds_and_gate_changes_give_the_same_syncs(dedup: bool, grid: bool) -> None:
+    refused = 0
+    for seed in range(25):
+        fast, plain = _random_run(seed, True, dedup, grid), _random_run(seed, False, dedup, grid)
+        assert fast == plain
+        refused += plain[2]
+    assert refused > 100
