@@ -365,7 +365,7 @@ def _start(world: _World) -> UrgentEvent:
     # start_sync's first lines, syncDaemonSet's consistency check (IsReady), for each gated DaemonSet
     gated: dict[Hashable, Callable[[], bool]] = {name: c.consistency.refuses for name, c in controllers.items()
                                                  if c.consistency is not None}
-    if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted without a trip through the event queue
+    if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted, not queued
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario)

@@ -14,6 +14,12 @@ key already waiting is dropped. Without it every timer fires (rollsim before iss
 In ideal mode most syncs (one per pod event) would do nothing; ``skip_idle_syncs`` lets the
 queue count such a sync at its place in the event order instead of running it, with the
 same outcome (no write, no status change, no timer) and every other event where it was.
+
+In realistic mode from v1.36 most syncs are refused by the consistency gate (KEP-5647,
+``pkg/controller/daemon/util/consistency.go``) while the informer catches up, and each is
+retried rate-limited; ``refuse_stale_syncs`` lets the queue count the retries whose refusal
+is certain (nothing else can happen before them) instead of running them, with the same
+outcome (a counted sync and skip, ``AddRateLimited``) and every other event where it was.
 """
 
 from __future__ import annotations
@@ -77,13 +83,16 @@ class WorkQueue:
     def refuse_stale_syncs(self, refuses: dict[Hashable, Callable[[], bool]], count: Counter[Hashable]) -> None:
         """Count at once the retries that the consistency gate refuses, instead of handing them out.
 
-        When a waiting entry's timer fires (``AddAfter``, ``AddRateLimited``) and the key would go
-        straight to a waiting worker whose sync would be the very next event, ``refuses[key]()``
-        is asked first: it is the gate's check as ``syncDaemonSet`` makes it, and when it refuses
-        (counting the refusal) the worker's whole round is done here, as it would have ended:
-        ``count[key]`` counts the sync, the key is re-added rate-limited and the worker goes back
-        to the end of the line. The sync's call is never put on the event queue; nothing else
-        could have run between the timer and it, so every other event keeps its order.
+        ``refuses[key]()`` is ``syncDaemonSet``'s first check (``IsReady`` negated, counting the
+        refusal: ``ConsistencyStore.refuses``). When a waiting entry's timer fires (``AddAfter``,
+        ``AddRateLimited``) and the key would go straight to a waiting worker whose sync would be
+        the very next event, it is asked first, and when it refuses the worker's whole round is
+        done in the timer's step, as it would have ended: ``count[key]`` counts the sync, the
+        worker goes back to the end of the line and the key is re-added rate-limited. Retries due
+        before every event already queued are refused in turn and counted at once
+        (``_retry_refused``); a worker's own refused sync (``requeue_refused``) goes the same way.
+        No sync call is put on the event queue for them; nothing else could have run between
+        the timer and such a sync, so every other event keeps its order (entry ids break ties).
         """
         self._refuses, self._refused = refuses, count
 
