@@ -218,6 +218,8 @@ class _Worker:
         started = self.controllers[key].start_sync()  # type: ignore[index]
         if started is None:  # done without waiting, no error: the usual case
             self.queue.finish_then_get(key, True, self._take)
+        elif isinstance(started, StaleCacheError):  # refused by the consistency gate: _finish, inline
+            self.queue.requeue_refused(key, self._take)
         elif isinstance(started, SyncError):
             self._finish(key, started)
         else:
@@ -237,8 +239,10 @@ class _Worker:
 
     def _finish(self, key: Hashable, error: SyncError | None) -> None:
         if error is not None:
-            if not isinstance(error, StaleCacheError):  # those are counted as stale_sync_skips
-                self.errors[key] += 1  # type: ignore[index]
+            if isinstance(error, StaleCacheError):  # refused by the consistency gate: a stale_sync_skip
+                self.queue.requeue_refused(key, self._take)  # add_rate_limited and finish_then_get
+                return
+            self.errors[key] += 1  # type: ignore[index]
             self.queue.add_rate_limited(key)
         self.queue.finish_then_get(key, error is None, self._take)
 
@@ -344,6 +348,11 @@ def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
     return on_stall
 
 
+# False: every sync the consistency gate refuses goes through the event queue (the plain path,
+# which tests/test_stale_refusals.py compares with; a module global, so the native build reads it too)
+COUNT_REFUSALS = True
+
+
 def _start(world: _World) -> UrgentEvent:
     """The controller's workers, node churn, and what ends the run: every rollout done, a
     stall, or the horizon. Returns the event that stops the run.
@@ -356,6 +365,11 @@ def _start(world: _World) -> UrgentEvent:
     if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue
         idle: dict[Hashable, Callable[[], bool]] = {name: c.sync_would_idle for name, c in controllers.items()}
         world.queue.skip_idle_syncs(world.cursor, idle, cast("Counter[Hashable]", world.counters["syncs"]))
+    # start_sync's first lines, syncDaemonSet's consistency check (IsReady), for each gated DaemonSet
+    gated: dict[Hashable, Callable[[], bool]] = {name: c.consistency.refuses for name, c in controllers.items()
+                                                 if c.consistency is not None}
+    if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted, not queued
+        world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario)
     if world.deleter is not None:

@@ -14,10 +14,17 @@ key already waiting is dropped. Without it every timer fires (rollsim before iss
 In ideal mode most syncs (one per pod event) would do nothing; ``skip_idle_syncs`` lets the
 queue count such a sync at its place in the event order instead of running it, with the
 same outcome (no write, no status change, no timer) and every other event where it was.
+
+In realistic mode from v1.36 most syncs are refused by the consistency gate (KEP-5647,
+``pkg/controller/daemon/util/consistency.go``) while the informer catches up, and each is
+retried rate-limited; ``refuse_stale_syncs`` lets the queue count the retries whose refusal
+is certain (nothing else can happen before them) instead of running them, with the same
+outcome (a counted sync and skip, ``AddRateLimited``) and every other event where it was.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Callable, Hashable
 from heapq import heappush
@@ -37,7 +44,7 @@ class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
 
     __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited",
-                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped")
+                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped", "_refuses", "_refused")
 
     def __init__(self, env: simpy.Environment, dedup: bool = False) -> None:
         self.env = env
@@ -56,6 +63,8 @@ class WorkQueue:
         self._cursor = Cursor()
         self._idle: dict[Hashable, Callable[[], bool]] = {}
         self._count: Counter[Hashable] = Counter()
+        self._refuses: dict[Hashable, Callable[[], bool]] = {}  # refuse_stale_syncs: key -> its gate's check
+        self._refused: Counter[Hashable] = Counter()
 
     def skip_idle_syncs(self, cursor: Cursor, idle: dict[Hashable, Callable[[], bool]],
                         count: Counter[Hashable]) -> None:
@@ -73,6 +82,22 @@ class WorkQueue:
         every event, and so every result, is what it is without skipping.
         """
         self._cursor, self._idle, self._count = cursor, idle, count
+
+    def refuse_stale_syncs(self, refuses: dict[Hashable, Callable[[], bool]], count: Counter[Hashable]) -> None:
+        """Count at once the retries that the consistency gate refuses, instead of handing them out.
+
+        ``refuses[key]()`` is ``syncDaemonSet``'s first check (``IsReady`` negated, counting the
+        refusal: ``ConsistencyStore.refuses``). When a waiting entry's timer fires (``AddAfter``,
+        ``AddRateLimited``) and the key would go straight to a waiting worker whose sync would be
+        the very next event, it is asked first, and when it refuses the worker's whole round is
+        done in the timer's step, as it would have ended: ``count[key]`` counts the sync, the
+        worker goes back to the end of the line and the key is re-added rate-limited. Retries due
+        before every event already queued are refused in turn and counted at once
+        (``_retry_refused``); a worker's own refused sync (``requeue_refused``) goes the same way.
+        No sync call is put on the event queue for them; nothing else could have run between
+        the timer and such a sync, so every other event keeps its order (entry ids break ties).
+        """
+        self._refuses, self._refused = refuses, count
 
     def settle(self) -> None:
         """Finish the skipped syncs whose turn has come (and the run's end: those it reached)."""
@@ -152,7 +177,7 @@ class WorkQueue:
                 else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead
                     self._give(key, self.env._now)
         elif not self.dedup:
-            call_later(self.env, delay, self.add, key)
+            call_later(self.env, delay, self._fire if self._refuses else self.add, key)
         else:
             due = self.env._now + delay
             waiting = self._waiting.get(key)
@@ -166,7 +191,91 @@ class WorkQueue:
         if self._waiting.get(key) != due:
             return
         del self._waiting[key]
-        self.add(key)
+        if not self._refuses or not self._refused_now(key):
+            self.add(key)
+
+    def _fire(self, key: Hashable) -> None:
+        """An ``AddAfter`` timer fired (without ``dedup``): add the key, unless the gate refuses its sync at once."""
+        if not self._refused_now(key):
+            self.add(key)
+
+    def _refused_now(self, key: Hashable) -> bool:
+        """``add(key)`` from a timer, when the sync it would start is refused by the consistency
+        gate: that sync done at once (``refuse_stale_syncs``). False, having changed nothing,
+        whenever the sync would not be the next event or would not be refused.
+        """
+        getters = self._getters
+        if self._queue or not getters or key in self._processing or key in self._dirty or self._skipped:
+            return False  # the key would wait, or only be marked dirty
+        env = self.env
+        queue: list[Any] = env._queue
+        if queue and queue[0][0] <= env._now:
+            return False  # another event at this instant: the sync keeps its place among them
+        refuses = self._refuses.get(key)
+        if refuses is None or isinstance(getters[0], simpy.Event) or not refuses():
+            return False
+        self._refused[key] += 1  # the worker's count of the sync (_Worker._sync)
+        getters.rotate(-1)  # the worker took the key, and is back at the end of the line (finish_then_get)
+        if key not in self.waited:
+            self.waited[key] = 0.0  # it waited for no worker
+        self._retry_refused(key, refuses)  # _Worker._finish: the refusal is an error, the key retried later
+        return True
+
+    def requeue_refused(self, key: Hashable, taker: Callable[[Hashable], object]) -> None:
+        """A worker's sync of ``key`` was refused by the consistency gate: ``AddRateLimited``,
+        ``Done`` and ``get_then(taker)``, as ``_Worker._finish`` does for any error, in one call.
+        """
+        refuses = self._refuses.get(key)
+        if refuses is None or key in self._dirty or self._queue or self._skipped:
+            self.add_rate_limited(key)
+            self.finish_then_get(key, False, taker)
+            return
+        self._processing.discard(key)  # done, getting: the key is not dirty and no other key waits
+        self._getters.append(taker)
+        self._retry_refused(key, refuses)
+
+    def _retry_refused(self, key: Hashable, refuses: Callable[[], bool]) -> None:
+        """``AddRateLimited`` of a key whose sync the gate has just refused, no other key queued
+        and a worker free. While the retry would come before every event already on the event
+        queue, nothing can happen before it to open the gate or hand the key elsewhere: the
+        retry is refused again, and is counted here as its round would have gone (timer, hand-out
+        to the first worker, refusal, ``AddRateLimited``). The first retry at or after the next
+        event's time is put on the queue; its entry id, taken now, orders it among the other
+        entries as the one the last counted retry would have taken, since nothing else takes
+        one in between.
+        """
+        env = self.env
+        queue: list[Any] = env._queue
+        next_at = queue[0][0] if queue else -math.inf  # an empty queue: no retry is counted ahead
+        now = env._now
+        failures = self._failures.get(key, 0)
+        dedup, waiting = self.dedup, self._waiting
+        if isinstance(self._getters[0], simpy.Event):
+            next_at = -math.inf  # the first getter is not a worker's: no retry is counted ahead
+        while True:
+            failures += 1
+            due = now + min(0.005 * 2**(failures - 1), 1000.0)  # add_after's now + delay
+            if dedup:
+                earlier = waiting.get(key)
+                if earlier is not None and earlier <= due:  # this AddAfter is dropped
+                    self._failures[key] = failures
+                    return
+            if due >= next_at:
+                break
+            # the retry's timer fires next: the key goes to the first worker, which is refused again
+            if not refuses():
+                raise AssertionError("the consistency gate opened with no event")  # nothing ran to open it
+            self._refused[key] += 1
+            self._getters.rotate(-1)
+            if dedup:
+                waiting.pop(key, None)  # _due: the entry is taken
+            now = due
+        self._failures[key] = failures
+        if dedup:
+            waiting[key] = due
+            heappush(queue, (due, NORMAL, next(env._eid), Call(self._due, (key, due))))
+        else:
+            heappush(queue, (due, NORMAL, next(env._eid), Call(self._fire, (key,))))
 
     def add_rate_limited(self, key: Hashable) -> None:
         """Mirrors ``AddRateLimited``: re-add after the key's exponential failure delay (5 ms doubling to 1000 s)."""

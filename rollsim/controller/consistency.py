@@ -51,3 +51,18 @@ class ConsistencyStore:
                 return False
         written.clear()
         return True
+
+    def refuses(self) -> bool:
+        """``not IsReady()``, in one call (the work queue asks it for every retry it counts:
+        ``WorkQueue.refuse_stale_syncs``): a refusal is counted, a ready store cleared, as there.
+        """
+        written = self._written
+        if not written:
+            return False
+        read = self._read
+        for resource, rv in written.items():
+            if read.get(resource, -1) < rv:
+                self.skips += 1
+                return True
+        written.clear()
+        return False

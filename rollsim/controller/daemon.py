@@ -296,7 +296,9 @@ class DaemonSetController:
         skipping them otherwise changes nothing.
         """
         if self.consistency is not None and not self.consistency.is_ready():
-            return _STALE  # returned, never raised: one instance serves every refused sync
+            # returned, never raised: one instance serves every refused sync (most refusals of
+            # retries are counted by the work queue instead: WorkQueue.refuse_stale_syncs)
+            return _STALE
         now = self._now = self.clock()
         observed = self.expectations.satisfied(now)
         if self.reference:
