@@ -148,3 +148,20 @@ def test_skipping_changes_no_result(name: str) -> None:
     index does (tests/test_invariants.py): a run that skips must match it, event count included.
     """
     assert _result(name, reference=False) == _result(name, reference=True)
+
+
+@pytest.mark.parametrize("keys", [("a",), ("a", "b"), ("a", "b", "c")])
+def test_add_after_zero_skips_and_runs_as_add_does(keys: tuple[str, ...]) -> None:
+    def outcome(zero_delay: bool) -> tuple[object, ...]:
+        w = _World({k: k != "b" for k in keys})
+        add: Callable[[Hashable], None] = (lambda k: w.queue.add_after(k, 0.0)) if zero_delay else w.queue.add
+        for i in range(30):
+            key = keys[i % len(keys)]
+            at = float(i // 4)
+            call_later(w.env, at, add, key)
+            if i % 5 == 0:  # a second add in the same step
+                call_later(w.env, at, lambda k=key: (add(k), add(k)))
+        w.run(20.0)
+        return w.ran, dict(w.counted), next(w.env._eid), len(w.env._queue), dict(w.queue.waited)
+
+    assert outcome(True) == outcome(False)

@@ -8,13 +8,9 @@ runs syncs exactly as ``add`` does.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 import pytest
-import simpy
-from rollsim.cluster.timers import Cursor, call_later, run_until
-from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.decisions import SyncError
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.pods import Pod
@@ -100,42 +96,3 @@ def test_a_remembered_idle_answer_is_the_fresh_one() -> None:
         h.now += 3.0
         h.mark_pods_ready(revision="current", count=1)
     assert True in answers and False in answers
-
-
-class _Queue:
-    """A work queue with two takers; ``add`` is the queue's ``add`` or ``add_after(key, 0)``."""
-
-    def __init__(self, idle: dict[Hashable, bool], zero_delay: bool) -> None:
-        self.env = simpy.Environment()
-        self.cursor = Cursor()
-        self.queue = WorkQueue(self.env)
-        self.ran: list[tuple[float, Hashable]] = []
-        self.counted: Counter[Hashable] = Counter()
-        checks: dict[Hashable, Callable[[], bool]] = {k: (lambda k=k: idle[k]) for k in idle}
-        self.queue.skip_idle_syncs(self.cursor, checks, self.counted)
-        self.add: Callable[[Hashable], None] = ((lambda k: self.queue.add_after(k, 0.0)) if zero_delay
-                                                else self.queue.add)
-        for _ in range(2):
-            self.queue.get_then(self.sync)
-
-    def sync(self, key: Hashable) -> None:
-        self.ran.append((self.env.now, key))
-        self.counted[key] += 1
-        self.queue.finish_then_get(key, True, self.sync)
-
-
-@pytest.mark.parametrize("keys", [("a",), ("a", "b"), ("a", "b", "c")])
-def test_add_after_zero_skips_and_runs_as_add_does(keys: tuple[str, ...]) -> None:
-    def outcome(zero_delay: bool) -> tuple[object, ...]:
-        w = _Queue({k: k != "b" for k in keys}, zero_delay)
-        for i in range(30):
-            key = keys[i % len(keys)]
-            at = float(i // 4)
-            call_later(w.env, at, w.add, key)
-            if i % 5 == 0:  # a second add in the same step
-                call_later(w.env, at, lambda k=key: (w.add(k), w.add(k)))
-        run_until(w.env, w.env.timeout(20.0), w.cursor)
-        w.queue.settle()
-        return w.ran, dict(w.counted), next(w.env._eid), len(w.env._queue), dict(w.queue.waited)
-
-    assert outcome(True) == outcome(False)

@@ -40,21 +40,15 @@ class ConsistencyStore:
             self._read[resource] = rv
 
     def is_ready(self) -> bool:
-        """``IsReady``: every resource written has been read at least at its written version."""
-        written = self._written
-        if not written:
-            return True
-        read = self._read
-        for resource, rv in written.items():
-            if read.get(resource, -1) < rv:
-                self.skips += 1
-                return False
-        written.clear()
-        return True
+        """``IsReady``: every resource written has been read at least at its written version
+        (a refusal is counted; a ready store is cleared).
+        """
+        return not self.refuses()
 
     def refuses(self) -> bool:
-        """``not IsReady()``, in one call (the work queue asks it for every retry it counts:
-        ``WorkQueue.refuse_stale_syncs``): a refusal is counted, a ready store cleared, as there.
+        """``not IsReady()``: some resource written has not been read at its written version yet
+        (the refusal is counted, ``skips``); once none is, the record is cleared. The work queue
+        asks it for every retry it counts (``WorkQueue.refuse_stale_syncs``), the sync first thing.
         """
         written = self._written
         if not written:

@@ -295,7 +295,7 @@ class DaemonSetController:
         plans may not be empty (``decisions.manage_idle``, ``decisions.rolling_update_idle``);
         skipping them otherwise changes nothing.
         """
-        if self.consistency is not None and not self.consistency.is_ready():
+        if self.consistency is not None and self.consistency.refuses():  # not IsReady
             # returned, never raised: one instance serves every refused sync (most refusals of
             # retries are counted by the work queue instead: WorkQueue.refuse_stale_syncs)
             return _STALE
