@@ -50,6 +50,9 @@ CASES: dict[str, dict[str, Any]] = {
     "churn-surge": dict(nodes=150, max_surge="10%", add_nodes="15@20+40", remove_nodes="8@30+80",
                         image_cached=0.5, image_size="500MB"),
     "ondelete-not-ready": dict(nodes=120, strategy="OnDelete", deleter="batch:10:5", not_ready_nodes=4),
+    "three-daemonsets": dict(nodes=200, max_unavailable="10%", also=[
+        {"name": "calico-node", "max_unavailable": "10%", "ready": "lognormal(median=3, p95=6)"},
+        {"name": "node-exporter", "max_unavailable": "10%", "ready": "lognormal(median=2, p95=4)"}]),
 }
 
 

@@ -36,6 +36,13 @@ CASES: dict[str, dict[str, Any]] = {
     "also": dict(nodes=150, max_unavailable=2, also=[{"name": "a", "max_unavailable": 1},
                                                      {"name": "b", "max_surge": 2}], **SLOW),
     "one-worker": dict(nodes=150, max_unavailable=2, workers=1, **SLOW),
+    # three DaemonSets queueing for 2 workers at default timings (experiments/control-plane-load.yaml):
+    # their keys wait, and the queue's sum of waits rounds at every hand-out, counted or not
+    "control-plane-load": dict(nodes=300, max_unavailable="10%", also=[
+        {"name": "calico-node", "max_unavailable": "10%", "ready": "lognormal(median=3, p95=6)",
+         "pull": "lognormal(median=1.5, p95=3)"},
+        {"name": "node-exporter", "max_unavailable": "10%", "ready": "lognormal(median=2, p95=4)",
+         "pull": "lognormal(median=1, p95=2)"}]),
     "faults": dict(nodes=200, max_unavailable=3, new_pods="crashloop:0.1", not_ready_nodes=3, **SLOW),
 }
 

@@ -216,8 +216,8 @@ class WorkQueue:
             return False
         self._refused[key] += 1  # the worker's count of the sync (_Worker._sync)
         getters.rotate(-1)  # the worker took the key, and is back at the end of the line (finish_then_get)
-        if key not in self.waited:
-            self.waited[key] = 0.0  # it waited for no worker
+        now = env._now  # _give's sum for a key handed out the instant it is queued (it rounds: not a no-op)
+        self.waited[key] = self.waited.get(key, 0.0) + now - now
         self._retry_refused(key, refuses)  # _Worker._finish: the refusal is an error, the key retried later
         return True
 
@@ -267,6 +267,7 @@ class WorkQueue:
                 raise AssertionError("the consistency gate opened with no event")  # nothing ran to open it
             self._refused[key] += 1
             self._getters.rotate(-1)
+            self.waited[key] = self.waited.get(key, 0.0) + due - due  # _give's sum, as above
             if dedup:
                 waiting.pop(key, None)  # _due: the entry is taken
             now = due
