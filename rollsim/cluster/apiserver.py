@@ -238,41 +238,20 @@ class ApiPodControl:
 
     def create(self, node: int, revision: int) -> float | None:
         """``CreatePods`` for one node: the pod exists when the returned time comes."""
-        if self.at_once:  # _at, inline for a write that lands at once (ideal mode: every acting sync writes)
-            self.writes += 1
-            now = self.env._now
-            created = self.api.create_pod(self.owner, node, revision)
-            if self.consistency is not None:
-                self._wrote(PODS, created.resource_version)
-            return now
         return self._at(lambda: self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version))
 
     def delete(self, pod: Pod) -> float | None:
         """``DeletePod``: the pod starts terminating when the returned time comes."""
-        if self.at_once:  # _at, inline
-            self.writes += 1
-            now = self.env._now
-            deleted = self.api.delete_pod(pod.uid)
-            if self.consistency is not None:
-                self._wrote(PODS, None if deleted is None else deleted.resource_version)
-            return now
-
         def delete() -> None:
             deleted = self.api.delete_pod(pod.uid)
             self._wrote(PODS, None if deleted is None else deleted.resource_version)
+
         return self._at(delete)
 
     def write_status(self, status: dict[str, int]) -> float:
         """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
-        if self.at_once:  # _at, inline
-            self.writes += 1
-            now = self.env._now
-            self.api.write_status(self.owner, status)
-            if self.consistency is not None:
-                self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
-            return now
-
         def write() -> None:
             self.api.write_status(self.owner, status)
             self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
+
         return self._at(write)

@@ -40,6 +40,13 @@ __all__ = ["WorkQueue"]
 _Event = simpy.Event  # read once per hand-out
 
 
+def _failure_delay(failures: int) -> float:
+    """The per-key exponential limiter's delay after ``failures`` earlier failures
+    (``ItemExponentialFailureRateLimiter``: 5 ms doubling, capped at 1000 s).
+    """
+    return min(0.005 * 2**failures, 1000.0)
+
+
 class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
 
@@ -254,7 +261,7 @@ class WorkQueue:
             next_at = -math.inf  # the first getter is not a worker's: no retry is counted ahead
         while True:
             failures += 1
-            due = now + min(0.005 * 2**(failures - 1), 1000.0)  # add_after's now + delay
+            due = now + _failure_delay(failures - 1)  # add_after's now + delay
             if dedup:
                 earlier = waiting.get(key)
                 if earlier is not None and earlier <= due:  # this AddAfter is dropped
@@ -282,7 +289,7 @@ class WorkQueue:
         """Mirrors ``AddRateLimited``: re-add after the key's exponential failure delay (5 ms doubling to 1000 s)."""
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
-        self.add_after(key, min(0.005 * 2**failures, 1000.0))
+        self.add_after(key, _failure_delay(failures))
 
     def forget(self, key: Hashable) -> None:
         """Mirrors ``Forget``: the key's failure count starts again from zero."""

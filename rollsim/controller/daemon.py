@@ -332,18 +332,15 @@ class DaemonSetController:
         a sync is more than that.
         The work queue leaves such a sync off the event queue (``WorkQueue.skip_idle_syncs``).
         """
-        index = self.index
-        # index.pending(now), inline: a node's class may have changed: left to the sync (most such syncs act)
-        if index._dirty or self.consistency is not None or self.reference:
+        if self.consistency is not None or self.reference:
             return False
         now = self.clock()
-        timers = index._timers
-        if timers and (timers[0][0] <= now if index.inclusive else timers[0][0] < now):
+        index = self.index
+        if index.pending(now):  # a node's class may have changed: left to the sync (most such syncs act)
             return False
         if self._quiet_version == index.version:  # found idle since the last sync, satisfied: nothing read changed
             return True
-        e = self.expectations  # e.satisfied(now), inline
-        observed = e._set_at is None or (e._add <= 0 and e._del <= 0) or now - e._set_at > e.timeout
+        observed = self.expectations.satisfied(now)
         agg = index.aggregate  # as refresh(now) would return it: nothing to reclassify
         generation = self.generation
         if observed:
@@ -403,13 +400,8 @@ class DaemonSetController:
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
-        # _update_status(self.aggregate(), self.generation), inline; the write lands at once
-        now = self._now = self.clock()
-        agg = self.index.refresh(now)  # the writes' own events may have changed it
-        generation = self.generation
-        key = (status_counts(agg.totals), generation, generation)
-        if key != self._status_key:
-            self._store_status(agg, key)
+        # the writes' own events may have changed the aggregate; the status write lands at once
+        self._update_status(self.aggregate(), self.generation)
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return error
