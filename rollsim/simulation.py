@@ -130,6 +130,7 @@ class _DaemonSet:
     recorder: Recorder
     runtime: PodRuntime
     rollout: RolloutStatus
+    informer: Informer
 
 
 @dataclass
@@ -200,11 +201,11 @@ class _Worker:
     nothing at all (``WorkQueue.skip_idle_syncs``, ``DaemonSetController.sync_would_idle``).
     """
 
-    __slots__ = ("env", "queue", "controllers", "syncs", "errors", "_take")
+    __slots__ = ("env", "queue", "controllers", "catch_up", "syncs", "errors", "_take")
 
     def __init__(self, env: simpy.Environment, queue: WorkQueue, controllers: dict[str, DaemonSetController],
-                 counters: dict[str, Counter[str]]) -> None:
-        self.env, self.queue, self.controllers = env, queue, controllers
+                 catch_up: dict[str, Callable[[], None]], counters: dict[str, Counter[str]]) -> None:
+        self.env, self.queue, self.controllers, self.catch_up = env, queue, controllers, catch_up
         self.syncs, self.errors = counters["syncs"], counters["sync_errors"]
         self._take: Callable[[Hashable], None] = self._sync  # one bound method for every get
         call_soon(env, self._next)  # where env.process would take its first step
@@ -215,6 +216,7 @@ class _Worker:
     def _sync(self, key: Hashable) -> None:
         """A key handed out: count the sync and run it to its first wait (its API writes) or its end."""
         self.syncs[key] += 1  # type: ignore[index]  # the keys are DaemonSet names
+        self.catch_up[key]()  # type: ignore[index]  # the informer's kept deliveries before the sync reads
         started = self.controllers[key].start_sync()  # type: ignore[index]
         if started is None:  # done without waiting, no error: the usual case
             self.queue.finish_then_get(key, True, self._take)
@@ -227,6 +229,7 @@ class _Worker:
 
     def _step(self, key: Hashable, sync: Waits) -> None:
         """Run the sync to its next wait or its end."""
+        self.catch_up[key]()  # type: ignore[index]  # the informer's kept deliveries before the sync reads on
         try:
             wait = next(sync)
         except StopIteration as stop:
@@ -310,15 +313,19 @@ def _add_daemonset(world: _World, scenario: Scenario, streams: Streams) -> _Daem
     if ds.strategy.type == ON_DELETE and name == world.scenario.daemonset.name:  # the operator's kubectl
         world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])
     if settings.ideal:
-        Informer(env, controller, None).watch(api, name)
+        informer = Informer(env, controller, None)
     else:
         node_delay = settings.node_watch_delay if settings.node_watch_delay is not None else settings.watch_delay
-        Informer(env, controller, Sampler(settings.watch_delay, streams["watch_delay"]),
-                 node_delay=Sampler(node_delay, streams["node_watch_delay"]),
-                 status_requeue=settings.status_requeue).watch(api, name)
+        informer = Informer(env, controller, Sampler(settings.watch_delay, streams["watch_delay"]),
+                            node_delay=Sampler(node_delay, streams["node_watch_delay"]),
+                            status_requeue=settings.status_requeue)
+        if DEFER_DELIVERIES:  # most pod events reach a key already queued: kept off the event queue
+            informer.defer_while_dirty(world.queue, name, world.cursor,
+                                       partial(getattr, controller, "min_ready_seconds"))
+    informer.watch(api, name)
     rollout = RolloutStatus(env, api, name, on_done=lambda: _one_done(world))
     api.set_revision(name, 1)  # time 0: the template changes in the API
-    daemonset = _DaemonSet(name, scenario, controller, pod_control, recorder, runtime, rollout)
+    daemonset = _DaemonSet(name, scenario, controller, pod_control, recorder, runtime, rollout, informer)
     world.daemonsets.append(daemonset)
     return daemonset
 
@@ -351,6 +358,9 @@ def _rollback(world: _World, delay: float) -> Callable[[float, float], float]:
 # False: every sync the consistency gate refuses goes through the event queue (the plain path,
 # which tests/test_stale_refusals.py compares with; a module global, so the native build reads it too)
 COUNT_REFUSALS = True
+# False: every pod watch event reaches the controller through a timer of its own (the plain path,
+# which tests/test_deferred_deliveries.py compares with)
+DEFER_DELIVERIES = True
 
 
 def _start(world: _World) -> UrgentEvent:
@@ -360,8 +370,9 @@ def _start(world: _World) -> UrgentEvent:
     env, scenario = world.env, world.scenario
     world.stop = stop = UrgentEvent(env)
     controllers = {d.name: d.controller for d in world.daemonsets}
+    catch_up = {d.name: d.informer.catch_up for d in world.daemonsets}
     for _ in range(scenario.controller.workers):
-        _Worker(env, world.queue, controllers, world.counters)
+        _Worker(env, world.queue, controllers, catch_up, world.counters)
     if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue
         idle: dict[Hashable, Callable[[], bool]] = {name: c.sync_would_idle for name, c in controllers.items()}
         world.queue.skip_idle_syncs(world.cursor, idle, cast("Counter[Hashable]", world.counters["syncs"]))
@@ -423,8 +434,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
             _add_daemonset(world, own, world.streams.child(other.daemonset.name))
         stop = _start(world)
         freeze_world()
-        skipping = scenario.controller.ideal  # the work queue skips idle syncs: it reads the cursor
-        how, at = cast(tuple[str, float], run_until(world.env, stop, world.cursor if skipping else None))
+        # the work queue's skipped syncs (ideal) and the informers' kept deliveries (realistic) read the cursor
+        tracked = scenario.controller.ideal or DEFER_DELIVERIES
+        how, at = cast(tuple[str, float], run_until(world.env, stop, world.cursor if tracked else None))
         world.queue.settle()  # the syncs left off the event queue that the run reached
         for d in world.daemonsets:  # the run is over: the frames may reuse the controllers' memory
             d.controller.shut_down()
@@ -432,8 +444,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
         timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too
         summary = _summary(world, main, (timeline, node_frame), end, stalled_at, how == "horizon")
-        # a skipped sync took its event's id: the ones the run did not reach are still "queued"
-        summary.update(end_s=end, events=world.env.processed - world.queue.unreached())
+        # a skipped sync or a kept delivery took its event's id: those the run did not reach are still "queued"
+        unreached = world.queue.unreached() + sum(d.informer.unreached() for d in world.daemonsets)
+        summary.update(end_s=end, events=world.env.processed - unreached)
         others = {d.name: _summary(world, d, d.recorder.to_frames(end), end, stalled_at, how == "horizon")
                   for d in world.daemonsets[1:]}
     return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)

@@ -9,18 +9,26 @@ raises the read high-water mark of the controller's consistency store (``ReadAt`
 * Node events: ``addNode`` and ``updateNode``; an update that changes neither labels nor
   taints is dropped (``shouldIgnoreNodeUpdate``, kubernetes/kubernetes#121642). There is no
   node-delete handler upstream; rollsim's node list drops a deleted node when its event arrives.
+
+Most pod events reach the controller while its key is already queued (or marked to be queued
+again: ``dirty``), so their handlers change only what the next sync reads. With
+``defer_while_dirty`` such deliveries need no timer: they wait, in order, and are delivered
+just before anything reads what they change (``catch_up``), with the outcome of their timers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Hashable
+from heapq import heappop, heappush
+from typing import Any, Protocol
 
 import simpy
+from simpy.events import NORMAL
 
 from rollsim.cluster.apiserver import ADDED, AVAILABLE, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NODE_DELETED, NodeStore
-from rollsim.cluster.timers import call_later
+from rollsim.cluster.timers import Call, Cursor, call_later
+from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.consistency import DAEMONSETS, PODS
 from rollsim.controller.pods import Pod
 from rollsim.spec.node import Node
@@ -69,7 +77,7 @@ class Informer:
     """
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
-                 "_nodes_seen", "_consistency", "_fire")
+                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_min_ready")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -85,6 +93,69 @@ class Informer:
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
         self._fire: Callable[[int], None] = self._next  # one bound method for every delivery's timer
+        # defer_while_dirty: the deliveries left off the event queue, as the entries their timers would
+        # have been (time, priority, id, uid); the run's cursor, the work queue's test and the key
+        self._deferred: list[tuple[float, int, int, int]] = []
+        self._cursor = Cursor()
+        self._dirty: Callable[[Hashable], bool] | None = None
+        self._key: Hashable = None
+        self._min_ready: Callable[[], float] = lambda: 0.0
+
+    def defer_while_dirty(self, queue: WorkQueue, key: Hashable, cursor: Cursor,
+                          min_ready_seconds: Callable[[], float]) -> None:
+        """Leave off the event queue the pod deliveries that can only update the cache.
+
+        A pod handler changes the controller's cache, node index, expectations and read
+        high-water mark, and enqueues ``key``, which does nothing while the key is dirty in
+        ``queue`` (queued, or held by a worker and marked to be queued again). A delivery notified
+        while the key is dirty is therefore kept here, with the place its timer would have had
+        on the event queue (``cursor`` says where the run is), unless its handler may set a timer
+        (a pod Ready with ``min_ready_seconds()`` > 0: ``updatePod``'s ``AddAfter``). Kept
+        deliveries are delivered in their order, before whatever reads or changes what they
+        change: a worker's sync or its next step, this informer's other deliveries, and the key
+        leaving the dirty set (``WorkQueue.before_clean``, registered here). Then the first kept
+        delivery still to come goes on the event queue, at its place: while the key is not dirty,
+        one always is, so every kept delivery finds the key dirty at its turn, as its timer would
+        have. The order of every handler call, and so every result, is what it is with timers.
+        """
+        self._cursor, self._key, self._min_ready = cursor, key, min_ready_seconds
+        self._dirty = queue.before_clean(key, self._before_clean)
+        self._fire = self._fire_after_catching_up
+
+    def catch_up(self) -> None:
+        """Deliver the kept pod events whose timers' turn has come (``defer_while_dirty``)."""
+        deferred = self._deferred
+        at = self._cursor.entry
+        while deferred and deferred[0] < at:  # (time, priority, id): ids differ, the uids are never compared
+            self._next(heappop(deferred)[3])
+
+    def _before_clean(self) -> None:
+        """The key is about to leave the dirty set: the deliveries before now first (their enqueues
+        do nothing), then the next kept one goes on the event queue (it will find the key clean).
+        """
+        self.catch_up()
+        if self._deferred:
+            self._arm()
+
+    def _arm(self) -> None:
+        """The first kept delivery goes on the event queue, at the place its timer would have had."""
+        time, priority, eid, uid = heappop(self._deferred)
+        queue: list[Any] = self.env._queue
+        heappush(queue, (time, priority, eid, Call(self._fire, (uid,))))
+
+    def _fire_after_catching_up(self, uid: int) -> None:
+        """A delivery's timer (``defer_while_dirty``): the kept deliveries before it first."""
+        deferred = self._deferred
+        if deferred:
+            self.catch_up()
+        self._next(uid)
+        if deferred and not self._dirty(self._key):  # type: ignore[misc]  # the key is clean: one must be queued
+            self._arm()
+
+    def unreached(self) -> int:
+        """Kept deliveries whose turn the run has not reached (their timers would still be queued)."""
+        at = self._cursor.entry
+        return sum(1 for entry in self._deferred if entry > at)
 
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
@@ -103,6 +174,7 @@ class Informer:
             return  # nothing reads the status update
 
         def deliver() -> None:
+            self.catch_up()  # the pod deliveries before it first (nothing kept: no-op)
             c = self.controller
             if self._consistency is not None:  # the informer sees every update, enqueuing or not
                 self._consistency.read_at(DAEMONSETS, rv)
@@ -130,6 +202,7 @@ class Informer:
         """``addNode``, ``updateNode`` (through ``shouldIgnoreNodeUpdate``); a deleted node leaves
         the node list.
         """
+        self.catch_up()  # the pod deliveries before it first
         c, seen = self.controller, self._nodes_seen
         if kind == NODE_ADDED:
             seen.append(node)
@@ -164,7 +237,17 @@ class Informer:
         else:
             due = max(due, queue[-1][0])
             queue.append((due, kind, snapshot, rv))
-        call_later(env, due - now, self._fire, uid)
+        dirty = self._dirty
+        if dirty is None:
+            call_later(env, due - now, self._fire, uid)
+            return
+        # call_later's entry, made here: kept (defer_while_dirty) or queued
+        at, eid = now + (due - now), next(env._eid)
+        if dirty(self._key) and (kind == DELETED or not snapshot.ready or self._min_ready() == 0):
+            heappush(self._deferred, (at, NORMAL, eid, uid))
+        else:
+            events: list[Any] = env._queue
+            heappush(events, (at, NORMAL, eid, Call(self._fire, (uid,))))
 
     def _next(self, uid: int) -> None:
         pending = self._pending

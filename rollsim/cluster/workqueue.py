@@ -51,7 +51,7 @@ class WorkQueue:
     """Mirrors client-go's ``RateLimitingInterface`` work queue, with only its per-key exponential limiter."""
 
     __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited",
-                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped", "_refuses", "_refused")
+                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped", "_refuses", "_refused", "_cleaning")
 
     def __init__(self, env: simpy.Environment, dedup: bool = False) -> None:
         self.env = env
@@ -72,6 +72,7 @@ class WorkQueue:
         self._count: Counter[Hashable] = Counter()
         self._refuses: dict[Hashable, Callable[[], bool]] = {}  # refuse_stale_syncs: key -> its gate's check
         self._refused: Counter[Hashable] = Counter()
+        self._cleaning: dict[Hashable, Callable[[], None]] = {}  # before_clean: key -> its hook
 
     def skip_idle_syncs(self, cursor: Cursor, idle: dict[Hashable, Callable[[], bool]],
                         count: Counter[Hashable]) -> None:
@@ -105,6 +106,22 @@ class WorkQueue:
         the timer and such a sync, so every other event keeps its order (entry ids break ties).
         """
         self._refuses, self._refused = refuses, count
+
+    def before_clean(self, key: Hashable, hook: Callable[[], None]) -> Callable[[Hashable], bool]:
+        """Call ``hook()`` whenever ``key`` is about to leave the dirty set (it is handed to a
+        worker, or queued again by ``Done``: the instants a handler's ``Add`` of it stops being a
+        no-op); returns the test of whether a key is dirty (queued, or to be queued again by
+        ``Done``). The informer's kept deliveries (``Informer.defer_while_dirty``) use both.
+        """
+        self._cleaning[key] = hook
+        return self._dirty.__contains__
+
+    def _clean(self, key: Hashable) -> None:
+        """``key`` leaves the dirty set, its ``before_clean`` hook first."""
+        hook = self._cleaning.get(key)
+        if hook is not None:
+            hook()
+        self._dirty.discard(key)
 
     def settle(self) -> None:
         """Finish the skipped syncs whose turn has come (and the run's end: those it reached)."""
@@ -318,7 +335,7 @@ class WorkQueue:
             self.settle()
         self._processing.discard(key)
         if key in self._dirty:
-            self._dirty.discard(key)
+            self._clean(key)
             self._enqueue(key)
 
     def finish_then_get(self, key: Hashable, forget: bool, taker: Callable[[Hashable], object]) -> None:
@@ -331,7 +348,7 @@ class WorkQueue:
             self.settle()
         self._processing.discard(key)
         if key in self._dirty:
-            self._dirty.discard(key)
+            self._clean(key)
             if self._queue or not self._getters:
                 self._enqueue(key)
             else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead
@@ -355,7 +372,7 @@ class WorkQueue:
     def _hand_out(self) -> None:
         while self._queue and self._getters:
             key = self._queue.popleft()
-            self._dirty.discard(key)
+            self._clean(key)
             self._give(key, self._queued_at.pop(key))
 
     def _give(self, key: Hashable, queued_at: float) -> None:
