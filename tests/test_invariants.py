@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
-import rollsim.simulation
+import rollsim.world
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
@@ -107,7 +107,7 @@ class SurgeTracker(Recorder):
 
 @contextmanager
 def tracking_surge():
-    with mock.patch.object(rollsim.simulation, "Recorder", SurgeTracker):
+    with mock.patch.object(rollsim.world, "Recorder", SurgeTracker):
         yield
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "rollsim"
 
 # What each layer may import, besides itself. Reading up the list: the scenario spec, the
-# pkg/controller/daemon mirror, the SimPy cluster, observers, the simulate entry point, input
+# pkg/controller/daemon mirror, the SimPy cluster, observers, the world of one run, the simulate
+# entry point, input
 # parsers, sweeps, planning, presentation, and the command line on top.
 ALLOWED = {
     "spec": set(),
     "controller": {"spec"},
     "cluster": {"spec", "controller"},
     "observe": {"spec", "controller", "cluster"},
-    "simulation": {"spec", "controller", "cluster", "observe"},
+    "world": {"spec", "controller", "cluster", "observe"},
+    "simulation": {"spec", "controller", "cluster", "observe", "world"},
     "io": {"spec"},
     "sweep": {"spec", "controller", "observe", "simulation", "io"},
     "plan": {"spec", "controller", "observe", "simulation", "io", "sweep", "present"},
@@ -98,7 +100,7 @@ def test_every_folder_is_a_known_layer() -> None:
     assert folders <= set(ALLOWED), folders - set(ALLOWED)
 
 
-MODEL = ("spec", "controller", "cluster", "observe", "simulation")
+MODEL = ("spec", "controller", "cluster", "observe", "world", "simulation")
 
 
 def test_no_function_of_the_model_is_longer_than_60_lines() -> None:

@@ -1,4 +1,4 @@
-"""The world numbers its nodes in the controllers' map order (``simulation.in_map_order``): the
+"""The world numbers its nodes in the controllers' map order (``world.in_map_order``): the
 numbering is invisible in every result, and whatever lists nodes lists them as the scenario does.
 """
 
@@ -11,8 +11,7 @@ import pytest
 import simpy
 from hypothesis import given
 from hypothesis import strategies as st
-from rollsim import build_scenario, simulate
-from rollsim import simulation as sim
+from rollsim import build_scenario, simulate, world
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.observe.recorder import Recorder
@@ -22,7 +21,7 @@ from rollsim.spec.node import Node, PodPlacement
 @given(st.lists(st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9]), max_size=40))
 def test_ids_follow_the_ranks_with_ties_in_list_order(ranks: list[float]) -> None:
     listed = [Node(f"n{i}") for i in range(len(ranks))]
-    nodes, rank, listing = sim.in_map_order(listed, np.array(ranks))
+    nodes, rank, listing = world.in_map_order(listed, np.array(ranks))
     assert rank == sorted(ranks)
     assert [nodes[i] for i in listing] == listed  # listing: the new ids in list order
     assert [rank[i] for i in listing] == ranks
@@ -59,12 +58,12 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.pure  # replaces a function of the (compiled) simulation module
+@pytest.mark.pure  # replaces a function of the (compiled) world module
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_numbering_changes_no_result(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = build_scenario(**CASES[name])
     ours = simulate(scenario, seed=3)
-    monkeypatch.setattr(sim, "in_map_order", _identity)
+    monkeypatch.setattr(world, "in_map_order", _identity)
     before = simulate(scenario, seed=3)
     assert ours.summary == before.summary and ours.others == before.others
     for frame in ("timeline", "nodes", "status"):

@@ -45,6 +45,7 @@ MODULES = (
     "rollsim/cluster/lifecycle.py",
     "rollsim/cluster/nodestore.py",
     "rollsim/cluster/timers.py",
+    "rollsim/cluster/workers.py",
     "rollsim/cluster/workqueue.py",
     "rollsim/controller/classify.py",
     "rollsim/controller/consistency.py",
@@ -60,6 +61,7 @@ MODULES = (
     "rollsim/observe/levels.py",
     "rollsim/observe/recorder.py",
     "rollsim/simulation.py",
+    "rollsim/world.py",
 )
 
 # mypy's settings for the build: the project's own (pyproject.toml [tool.mypy]).

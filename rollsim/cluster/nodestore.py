@@ -8,7 +8,7 @@ never reused: a deleted node keeps its id with ``exists`` False, so pods still b
 (until PodGC removes them) point at something.
 
 The ids need not follow the scenario's list of nodes: the simulation numbers the nodes in the
-controllers' map order (``rollsim.simulation.in_map_order``), so that the nodes a rollout takes one
+controllers' map order (``rollsim.world.in_map_order``), so that the nodes a rollout takes one
 after the other sit side by side in every per-node list and array (a million nodes do not fit
 in a processor's cache: taken in random order, every node costs a cache miss per list). What
 reads the nodes as a list, as a person or the API's list calls see it (the nodes frame, a

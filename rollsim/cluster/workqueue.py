@@ -238,16 +238,16 @@ class WorkQueue:
         refuses = self._refuses.get(key)
         if refuses is None or isinstance(getters[0], simpy.Event) or not refuses():
             return False
-        self._refused[key] += 1  # the worker's count of the sync (_Worker._sync)
+        self._refused[key] += 1  # the worker's count of the sync (Worker._sync)
         getters.rotate(-1)  # the worker took the key, and is back at the end of the line (finish_then_get)
         now = env._now  # _give's sum for a key handed out the instant it is queued (it rounds: not a no-op)
         self.waited[key] = self.waited.get(key, 0.0) + now - now
-        self._retry_refused(key, refuses)  # _Worker._finish: the refusal is an error, the key retried later
+        self._retry_refused(key, refuses)  # Worker._finish: the refusal is an error, the key retried later
         return True
 
     def requeue_refused(self, key: Hashable, taker: Callable[[Hashable], object]) -> None:
         """A worker's sync of ``key`` was refused by the consistency gate: ``AddRateLimited``,
-        ``Done`` and ``get_then(taker)``, as ``_Worker._finish`` does for any error, in one call.
+        ``Done`` and ``get_then(taker)``, as ``Worker._finish`` does for any error, in one call.
         """
         refuses = self._refuses.get(key)
         if refuses is None or key in self._dirty or self._queue or self._skipped:
