@@ -47,6 +47,7 @@ MODULES = (
     "rollsim/cluster/timers.py",
     "rollsim/cluster/workers.py",
     "rollsim/cluster/workqueue.py",
+    "rollsim/controller/cache.py",
     "rollsim/controller/classify.py",
     "rollsim/controller/consistency.py",
     "rollsim/controller/daemon.py",

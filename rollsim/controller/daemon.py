@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 
+from rollsim.controller.cache import InformerCache
 from rollsim.controller.classify import NodeClass, classify_node, classify_one_pod
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.decisions import (
@@ -31,7 +32,7 @@ from rollsim.controller.index import Aggregate, NodeIndex, scan
 from rollsim.controller.pods import Pod
 from rollsim.controller.syncnodes import PodControl, sync_nodes, sync_nodes_at_once
 from rollsim.spec.budget import Budgets, allows_surge, updated_desired_node_counts
-from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
+from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.scenario import UpdateStrategy
 from rollsim.spec.versions import VersionRules
 
@@ -50,25 +51,9 @@ class StaleCacheError(SyncError):
 _STALE = StaleCacheError("informer has not observed this controller's writes")
 
 
-def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
-    """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
-    reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
-    several pods or on a node that no longer exists (``alone``: neither applies). Used only to
-    skip reclassifying a node; the reference scan classifies every node anyway.
-    """
-    return (
-        old.ready == new.ready and old.ready_since == new.ready_since and old.deleting == new.deleting
-        and old.created_at == new.created_at and old.revision == new.revision
-        and (old.phase == new.phase or not (old.terminal or new.terminal))
-        and (old.scheduled == new.scheduled or alone)
-    )
-
-
-class DaemonSetController:
-    """One DaemonSet as the controller sees it through its informers, and its sync.
-
-    Node ids are indexes into ``nodes``; a node removed from the cluster keeps its id
-    with ``exists`` False, so pods still bound to it are counted as upstream does.
+class DaemonSetController(InformerCache):
+    """One DaemonSet as the controller sees it through its informers (``InformerCache``, with
+    their handlers), the DaemonSet's spec, and ``syncDaemonSet``.
     """
 
     def __init__(
@@ -90,20 +75,16 @@ class DaemonSetController:
         rules: VersionRules = LATEST_RULES,
         consistency: ConsistencyStore | None = None,
     ) -> None:
-        self.nodes = list(nodes)
-        self.placement = placement
+        super().__init__(nodes, placement, min_ready_seconds, requeue, Expectations(expectations_timeout))
         self.strategy = strategy
-        self.min_ready_seconds = float(min_ready_seconds)
         self.pod_control = pod_control
         # whether every write lands before its call returns (ideal mode): an acting sync needs no generator
         self._at_once = bool(getattr(pod_control, "at_once", False))
         self.clock = clock
-        self.requeue = requeue
         self.rank = rank
         self.backoff = backoff if backoff is not None else Backoff()
         self.burst_replicas = burst_replicas
         self.slow_start_initial_batch_size = slow_start_initial_batch_size
-        self.expectations = Expectations(expectations_timeout)
         self.reference = reference
         self.rules = rules
         # the StaleControllerConsistencyDaemonSet gate (v1.36+): None when off
@@ -111,11 +92,6 @@ class DaemonSetController:
         self.revision = 0
         self.generation = 1
         self.status: dict[str, int] = {}
-        self.pods: dict[int, Pod] = {}
-        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
-        self.exists = [True] * len(self.nodes)
-        self.should_run: list[bool] = []
-        self.should_continue: list[bool] = []
         self._surge = self._rolling = False
         self._idle_state: tuple[int, int] | None = None  # (index version, generation) last found idle
         self._busy_state: tuple[int, int] | None = None  # and last found not idle
@@ -144,12 +120,6 @@ class DaemonSetController:
         self.index.mark_all(range(len(self.nodes)))
         self.requeue(0.0)
 
-    def _eligibility(self, node: int) -> tuple[bool, bool]:
-        """``NodeShouldRunDaemonPod`` for node ``node``; a node that is gone runs nothing."""
-        if not self.exists[node]:
-            return False, False
-        return node_should_run_daemon_pod(self.nodes[node], self.placement)
-
     def change_template(self, placement: PodPlacement | None = None, revision: int | None = None) -> None:
         """A new pod template (``constructHistory`` creates a new ControllerRevision), or with
         ``revision`` a return to an earlier one: ``constructHistory`` finds the existing
@@ -169,87 +139,6 @@ class DaemonSetController:
         """The DaemonSet's ``spec.minReadySeconds`` changed (``updateDaemonset``)."""
         self.min_ready_seconds = float(seconds)
         self._spec_changed(placement=False)
-
-    def add_node_slot(self, node: Node, exists: bool = True) -> int:
-        """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
-        self.nodes.append(node)
-        self.pods_by_node.append([])
-        self.exists.append(exists)
-        node_id = len(self.nodes) - 1
-        should_run, should_continue = self._eligibility(node_id)
-        self.should_run.append(should_run)
-        self.should_continue.append(should_continue)
-        self.index.mark(node_id)
-        self.requeue(0.0)
-        return node_id
-
-    def update_node(self, node: int, updated: Node) -> None:
-        """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
-        self.nodes[node] = updated
-        self.should_run[node], self.should_continue[node] = self._eligibility(node)
-        self.index.mark(node)
-        self.requeue(0.0)
-
-    def remove_node(self, node: int) -> None:
-        """The node left the node list (there is no node-delete handler upstream: its pods stay
-        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs).
-        """
-        self.exists[node] = False
-        self.should_run[node] = False
-        self.should_continue[node] = False
-        self.index.mark(node)
-        self.requeue(0.0)
-
-    # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
-
-    def pod_added(self, pod: Pod) -> None:
-        """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
-        if pod.uid in self.pods:  # the cache already holds it (a relist): an update
-            self.pod_updated(pod)
-            return
-        self.pods[pod.uid] = pod
-        self.pods_by_node[pod.node].append(pod)
-        if pod.deleting:  # a pod that arrives with a deletionTimestamp is a delete
-            self.expectations.deletion_observed()
-        else:
-            self.expectations.creation_observed()
-        self.index.mark(pod.node)
-        self.requeue(0.0)
-
-    def pod_updated(self, snapshot: Pod) -> None:
-        """Mirrors ``updatePod``: the snapshot replaces the cached pod (as the informer's store
-        replaces the object); a new deletionTimestamp is an observed deletion.
-        """
-        cached = self.pods.get(snapshot.uid)
-        if cached is None:
-            self.pod_added(snapshot)
-            return
-        became_ready = snapshot.ready and not cached.ready
-        node = cached.node
-        self.pods[snapshot.uid] = snapshot
-        on_node = self.pods_by_node[node]
-        on_node[on_node.index(cached)] = snapshot
-        if snapshot.deleting:
-            # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
-            # one counts as an observed deletion (expectations are counters, not UIDs): a
-            # terminating pod updated again (say, marked not Ready when its node fails) can
-            # satisfy expectations that another pod's deletion was meant to.
-            self.expectations.deletion_observed()
-        elif became_ready and self.min_ready_seconds > 0:
-            self.requeue(self.min_ready_seconds + 1.0)
-        if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
-            self.index.mark(node)
-        self.requeue(0.0)
-
-    def pod_deleted(self, uid: int) -> None:
-        """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion."""
-        pod = self.pods.pop(uid, None)
-        if pod is None:
-            return
-        self.pods_by_node[pod.node].remove(pod)
-        self.expectations.deletion_observed()
-        self.index.mark(pod.node)
-        self.requeue(0.0)
 
     # -- the sync --------------------------------------------------------------------------
 

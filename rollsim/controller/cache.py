@@ -1,0 +1,145 @@
+"""What a DaemonSet controller's informers keep, and their event handlers.
+
+The pods by uid and by node, and the nodes with each one's eligibility
+(``NodeShouldRunDaemonPod``), as ``DaemonSetsController``'s pod and node listers see them;
+``addPod``, ``updatePod`` and ``deletePod`` (which also observe the expectations) and
+``addNode`` and ``updateNode``. Every handler marks the node it touched in the controller's
+node index and enqueues the DaemonSet's key. Node ids are indexes into ``nodes``; a node
+removed from the cluster keeps its id with ``exists`` False, so pods still bound to it are
+counted as upstream does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rollsim.controller.expectations import Expectations
+from rollsim.controller.index import NodeIndex
+from rollsim.controller.pods import Pod
+from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
+
+__all__ = ["InformerCache"]
+
+
+def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
+    """Whether ``classify_node`` reads nothing that differs between two versions of a pod: it
+    reads the phase only as Failed, Succeeded or neither, and ``spec.nodeName`` only to order
+    several pods or on a node that no longer exists (``alone``: neither applies). Used only to
+    skip reclassifying a node; the reference scan classifies every node anyway.
+    """
+    return (
+        old.ready == new.ready and old.ready_since == new.ready_since and old.deleting == new.deleting
+        and old.created_at == new.created_at and old.revision == new.revision
+        and (old.phase == new.phase or not (old.terminal or new.terminal))
+        and (old.scheduled == new.scheduled or alone)
+    )
+
+
+class InformerCache:
+    """One DaemonSet's informer cache and handlers; ``DaemonSetController`` builds its sync on it
+    and gives it the node ``index`` the handlers mark.
+    """
+
+    index: NodeIndex
+
+    def __init__(self, nodes: Sequence[Node], placement: PodPlacement, min_ready_seconds: float,
+                 requeue: Callable[[float], None], expectations: Expectations) -> None:
+        self.nodes = list(nodes)
+        self.placement = placement
+        self.min_ready_seconds = float(min_ready_seconds)
+        self.requeue = requeue
+        self.expectations = expectations
+        self.pods: dict[int, Pod] = {}
+        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
+        self.exists = [True] * len(self.nodes)
+        self.should_run: list[bool] = []
+        self.should_continue: list[bool] = []
+
+    def _eligibility(self, node: int) -> tuple[bool, bool]:
+        """``NodeShouldRunDaemonPod`` for node ``node``; a node that is gone runs nothing."""
+        if not self.exists[node]:
+            return False, False
+        return node_should_run_daemon_pod(self.nodes[node], self.placement)
+
+    # -- node event handlers (addNode, updateNode) ----------------------------------------
+
+    def add_node_slot(self, node: Node, exists: bool = True) -> int:
+        """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
+        self.nodes.append(node)
+        self.pods_by_node.append([])
+        self.exists.append(exists)
+        node_id = len(self.nodes) - 1
+        should_run, should_continue = self._eligibility(node_id)
+        self.should_run.append(should_run)
+        self.should_continue.append(should_continue)
+        self.index.mark(node_id)
+        self.requeue(0.0)
+        return node_id
+
+    def update_node(self, node: int, updated: Node) -> None:
+        """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
+        self.nodes[node] = updated
+        self.should_run[node], self.should_continue[node] = self._eligibility(node)
+        self.index.mark(node)
+        self.requeue(0.0)
+
+    def remove_node(self, node: int) -> None:
+        """The node left the node list (there is no node-delete handler upstream: its pods stay
+        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs).
+        """
+        self.exists[node] = False
+        self.should_run[node] = False
+        self.should_continue[node] = False
+        self.index.mark(node)
+        self.requeue(0.0)
+
+    # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
+
+    def pod_added(self, pod: Pod) -> None:
+        """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
+        if pod.uid in self.pods:  # the cache already holds it (a relist): an update
+            self.pod_updated(pod)
+            return
+        self.pods[pod.uid] = pod
+        self.pods_by_node[pod.node].append(pod)
+        if pod.deleting:  # a pod that arrives with a deletionTimestamp is a delete
+            self.expectations.deletion_observed()
+        else:
+            self.expectations.creation_observed()
+        self.index.mark(pod.node)
+        self.requeue(0.0)
+
+    def pod_updated(self, snapshot: Pod) -> None:
+        """Mirrors ``updatePod``: the snapshot replaces the cached pod (as the informer's store
+        replaces the object); a new deletionTimestamp is an observed deletion.
+        """
+        cached = self.pods.get(snapshot.uid)
+        if cached is None:
+            self.pod_added(snapshot)
+            return
+        became_ready = snapshot.ready and not cached.ready
+        node = cached.node
+        self.pods[snapshot.uid] = snapshot
+        on_node = self.pods_by_node[node]
+        on_node[on_node.index(cached)] = snapshot
+        if snapshot.deleting:
+            # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
+            # one counts as an observed deletion (expectations are counters, not UIDs): a
+            # terminating pod updated again (say, marked not Ready when its node fails) can
+            # satisfy expectations that another pod's deletion was meant to.
+            self.expectations.deletion_observed()
+        elif became_ready and self.min_ready_seconds > 0:
+            self.requeue(self.min_ready_seconds + 1.0)
+        if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
+            self.index.mark(node)
+        self.requeue(0.0)
+
+    def pod_deleted(self, uid: int) -> None:
+        """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion."""
+        pod = self.pods.pop(uid, None)
+        if pod is None:
+            return
+        self.pods_by_node[pod.node].remove(pod)
+        self.expectations.deletion_observed()
+        self.index.mark(pod.node)
+        self.requeue(0.0)
