@@ -46,10 +46,11 @@ class Call:
         self.callbacks: tuple[Callable[[Call], None], ...] | None = _CALLBACKS
 
 
-class _Later(Call):
-    """A ``Call`` that puts itself on the queue when made, ``delay`` seconds from now (as a SimPy
-    ``Timeout`` schedules itself): ``call_later`` is this class, so a scheduled call costs one
-    Python call, not two.
+class call_later(Call):  # lowercase: named for what calling it does
+    """``call_later(env, delay, fn, *args)``: call ``fn(*args)`` ``delay`` seconds from now, where
+    ``env.timeout(delay)`` made now would fire. A ``Call`` that puts itself on the queue when made
+    (as a SimPy ``Timeout`` schedules itself), so a scheduled call costs one call, not two; and
+    compiled, a call of the class by its own name is a direct call of its constructor.
     """
 
     __slots__ = ()
@@ -64,8 +65,11 @@ class _Later(Call):
         heappush(queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
-class _Soon(Call):
-    """A ``Call`` that puts itself on the queue when made, now, at ``URGENT`` priority: ``call_soon``."""
+class call_soon(Call):  # lowercase, as call_later
+    """``call_soon(env, fn, *args)``: call ``fn(*args)`` now, where a process started now
+    (``env.process``) would take its first step: a ``Call`` that puts itself on the queue when
+    made, now, at ``URGENT`` priority.
+    """
 
     __slots__ = ()
 
@@ -82,13 +86,6 @@ def _run(call: Call) -> None:
 
 
 _CALLBACKS = (_run,)  # every call's callbacks, for Environment.step (run_until calls a call directly)
-
-# ``call_later(env, delay, fn, *args)``: call ``fn(*args)`` ``delay`` seconds from now, where
-# ``env.timeout(delay)`` made now would fire.
-call_later = _Later
-# ``call_soon(env, fn, *args)``: call ``fn(*args)`` now, where a process started now
-# (``env.process``) would take its first step.
-call_soon = _Soon
 
 
 class Cursor:
@@ -132,7 +129,7 @@ def run_until(env: simpy.Environment, until: simpy.Event, cursor: Cursor | None 
             while queue:
                 env._now, _, _, event = heappop(queue)
                 kind = event.__class__
-                if kind is _Later or kind is Call or kind is _Soon:
+                if kind is call_later or kind is Call or kind is call_soon:
                     event.fn(*event.args)
                     continue  # (a loop that ends in an if/else here costs CPython 3.11 far more per event)
                 _process(event)  # a SimPy event (rare: nearly every entry is a call)
@@ -142,7 +139,7 @@ def run_until(env: simpy.Environment, until: simpy.Event, cursor: Cursor | None 
                 env._now = entry[0]
                 event = entry[3]
                 kind = event.__class__
-                if kind is _Later or kind is Call or kind is _Soon:
+                if kind is call_later or kind is Call or kind is call_soon:
                     event.fn(*event.args)
                     continue
                 _process(event)
