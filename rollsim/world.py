@@ -33,7 +33,8 @@ from rollsim.controller.decisions import daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import RolloutStatus, UrgentEvent
-from rollsim.spec.node import Node, node_should_run_daemon_pod, not_ready_node, ready_node, unreachable_node
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import Node, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, Scenario
 from rollsim.spec.streams import Streams
 

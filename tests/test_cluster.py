@@ -8,9 +8,14 @@ import pickle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rollsim.spec.eligibility import (
+    DAEMON_POD_TOLERATIONS,
+    add_daemon_pod_tolerations,
+    node_matches_affinity,
+    node_should_run_daemon_pod,
+)
 from rollsim.spec.node import (
     CONTROL_PLANE_LABEL,
-    DAEMON_POD_TOLERATIONS,
     NO_EXECUTE,
     NO_SCHEDULE,
     PREFER_NO_SCHEDULE,
@@ -18,10 +23,7 @@ from rollsim.spec.node import (
     PodPlacement,
     Taint,
     Toleration,
-    add_daemon_pod_tolerations,
     control_plane_node,
-    node_matches_affinity,
-    node_should_run_daemon_pod,
     uniform_nodes,
 )
 from rollsim.spec.node import (

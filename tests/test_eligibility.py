@@ -14,6 +14,7 @@ from rollsim.spec.eligibility import (
     EligibilityReport,
     eligibility_report,
     format_report,
+    node_should_run_daemon_pod,
     why_not_eligible,
 )
 from rollsim.spec.node import (
@@ -25,7 +26,6 @@ from rollsim.spec.node import (
     PodPlacement,
     Taint,
     Toleration,
-    node_should_run_daemon_pod,
 )
 from rollsim.spec.node import (
     NodeSelectorRequirement as Req,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod, not_ready_node, ready_node
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import Node, PodPlacement, not_ready_node, ready_node
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 

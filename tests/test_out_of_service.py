@@ -10,7 +10,8 @@ from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.outofservice import OUT_OF_SERVICE_TAINT, OutOfService
-from rollsim.spec.node import PodPlacement, node_should_run_daemon_pod, uniform_nodes, unreachable_node
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import PodPlacement, uniform_nodes, unreachable_node
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 

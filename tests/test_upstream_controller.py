@@ -17,14 +17,8 @@ from __future__ import annotations
 
 import pytest
 from rollsim.controller.pods import FAILED
-from rollsim.spec.node import (
-    Node,
-    NodeSelectorRequirement,
-    NodeSelectorTerm,
-    PodPlacement,
-    Toleration,
-    node_should_run_daemon_pod,
-)
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import Node, NodeSelectorRequirement, NodeSelectorTerm, PodPlacement, Toleration
 
 from harness import ControllerHarness
 

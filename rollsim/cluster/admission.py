@@ -38,7 +38,8 @@ from typing import Protocol
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.scheduling import PodRequests, requested
 from rollsim.controller.pods import Pod
-from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement, add_daemon_pod_tolerations
+from rollsim.spec.eligibility import add_daemon_pod_tolerations
+from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement
 
 __all__ = ["KubeletAdmission", "active_requests", "admission_failure", "OUT_OF_CPU", "OUT_OF_MEMORY",
            "NODE_AFFINITY", "NODE_PORTS", "TAINT_TOLERATION"]

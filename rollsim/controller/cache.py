@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.index import NodeIndex
 from rollsim.controller.pods import Pod
-from rollsim.spec.node import Node, PodPlacement, node_should_run_daemon_pod
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import Node, PodPlacement
 
 __all__ = ["InformerCache"]
 

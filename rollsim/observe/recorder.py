@@ -22,7 +22,8 @@ from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiSer
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
 from rollsim.observe.levels import level_rows
-from rollsim.spec.node import PodPlacement, node_should_run_daemon_pod
+from rollsim.spec.eligibility import node_should_run_daemon_pod
+from rollsim.spec.node import PodPlacement
 
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
 

@@ -1,31 +1,143 @@
-"""Which nodes a DaemonSet runs on, and why the others are left out.
+"""Which nodes a DaemonSet runs on (``NodeShouldRunDaemonPod``), and why the others are left out.
 
-Counts the nodes by the DaemonSet controller's ``NodeShouldRunDaemonPod`` decision
-(``rollsim.spec.node.node_should_run_daemon_pod``) and names, for each node that should not
-run a new pod, the first rule that stops it, in the controller's order: the template's
-``nodeName``, then ``nodeSelector`` and required node affinity, then taints not tolerated
-by the template's tolerations plus the controller's defaults (``add_daemon_pod_tolerations``).
-As upstream, readiness, ``spec.unschedulable`` and resources are not rules; the report only
-notes how many eligible nodes are NotReady or cordoned.
+``node_should_run_daemon_pod`` mirrors the DaemonSet controller's rule, in its order: the
+template's ``nodeName``, then ``nodeSelector`` and required node affinity, then taints not
+tolerated by the template's tolerations plus the controller's defaults
+(``add_daemon_pod_tolerations``). As upstream, readiness, ``spec.unschedulable`` and
+resources are not rules. The report counts the nodes by that decision and names, for each
+node that should not run a new pod, the first rule that stops it; it only notes how many
+eligible nodes are NotReady or cordoned.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rollsim.spec.node import (
     NO_EXECUTE,
     NO_SCHEDULE,
     Node,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
     PodPlacement,
     Taint,
-    add_daemon_pod_tolerations,
-    node_matches_affinity,
+    Toleration,
+    parse_int64,
 )
 
-__all__ = ["KEPT_ONLY", "EligibilityReport", "eligibility_report", "format_report", "why_not_eligible"]
+__all__ = ["DAEMON_POD_TOLERATIONS", "KEPT_ONLY", "EligibilityReport", "add_daemon_pod_tolerations",
+           "eligibility_report", "format_report", "node_matches_affinity", "node_should_run_daemon_pod",
+           "why_not_eligible"]
+
+# -- NodeShouldRunDaemonPod ------------------------------------------------------------
+
+DAEMON_POD_TOLERATIONS: tuple[Toleration, ...] = (
+    Toleration("node.kubernetes.io/not-ready", "Exists", effect=NO_EXECUTE),
+    Toleration("node.kubernetes.io/unreachable", "Exists", effect=NO_EXECUTE),
+    Toleration("node.kubernetes.io/disk-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/memory-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/pid-pressure", "Exists", effect=NO_SCHEDULE),
+    Toleration("node.kubernetes.io/unschedulable", "Exists", effect=NO_SCHEDULE),
+)
+_NETWORK_UNAVAILABLE = Toleration("node.kubernetes.io/network-unavailable", "Exists", effect=NO_SCHEDULE)
+
+
+def add_daemon_pod_tolerations(tolerations: Iterable[Toleration], host_network: bool) -> tuple[Toleration, ...]:
+    """The template's tolerations plus the DaemonSet defaults, without duplicates.
+
+    Mirrors ``AddOrUpdateDaemonPodTolerations`` in pkg/controller/daemon/util/daemonset_util.go;
+    network-unavailable is added only for ``hostNetwork`` pods. Without tolerationSeconds an
+    identical toleration already present is left as is (``AddOrUpdateTolerationInPodSpec``).
+    """
+    return _effective_tolerations(tuple(tolerations), bool(host_network))
+
+
+@lru_cache(maxsize=256)
+def _effective_tolerations(tolerations: tuple[Toleration, ...], host_network: bool) -> tuple[Toleration, ...]:
+    defaults = DAEMON_POD_TOLERATIONS + ((_NETWORK_UNAVAILABLE,) if host_network else ())
+    return tolerations + tuple(t for t in defaults if t not in tolerations)
+
+
+def _requirement_matches(req: NodeSelectorRequirement, labels: Mapping[str, str]) -> bool:
+    """Mirrors ``labels.Requirement.Matches`` in k8s.io/apimachinery/pkg/labels/selector.go."""
+    op, value = req.operator, labels.get(req.key)
+    if op == "In":
+        return value is not None and value in req.values
+    if op == "NotIn":
+        return value is None or value not in req.values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    have = None if value is None else parse_int64(value)
+    if have is None:
+        return False
+    want = int(req.values[0])  # validated as an int64 by NodeSelectorRequirement
+    return have > want if op == "Gt" else have < want
+
+
+def _term_matches(term: NodeSelectorTerm, node: Node) -> bool:
+    """Mirrors ``nodeSelectorTerm.match`` in k8s.io/component-helpers/.../nodeaffinity."""
+    if not term.match_expressions and not term.match_fields:
+        return False
+    if not all(_requirement_matches(r, node.labels) for r in term.match_expressions):
+        return False
+    return all((node.name == r.values[0]) == (r.operator == "In") for r in term.match_fields)
+
+
+def node_matches_affinity(node: Node, placement: PodPlacement) -> bool:
+    """``nodeSelector`` AND (any required node-affinity term).
+
+    Mirrors ``nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`` in
+    k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go.
+    """
+    labels, selector = node.labels, placement.node_selector
+    if selector:  # most DaemonSets select no labels: skip the Mapping's Python-level items()
+        for key, value in selector.items():
+            if labels.get(key) != value:
+                return False
+    terms = placement.required_node_affinity
+    return not terms or any(_term_matches(term, node) for term in terms)
+
+
+def _find_matching_untolerated_taint(
+    taints: tuple[Taint, ...], tolerations: tuple[Toleration, ...], effects: frozenset[str]
+) -> Taint | None:
+    """Mirrors ``v1helper.FindMatchingUntoleratedTaint``, filtered to the given effects."""
+    for taint in taints:
+        if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
+            return taint
+    return None
+
+
+_BLOCKING = frozenset({NO_SCHEDULE, NO_EXECUTE})
+_EVICTING = frozenset({NO_EXECUTE})
+
+
+def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[bool, bool]:
+    """``(shouldRun, shouldContinueRunning)`` for a daemon pod on ``node``.
+
+    Mirrors ``NodeShouldRunDaemonPod`` in pkg/controller/daemon/daemon_controller.go: a
+    template nodeName naming another node or an affinity mismatch gives (False, False); an
+    untolerated NoSchedule taint gives (False, True), an untolerated NoExecute one (False,
+    False). Resources, ports, ``unschedulable`` and readiness are not checked.
+    """
+    if placement.node_name and placement.node_name != node.name:
+        return False, False
+    if not node_matches_affinity(node, placement):
+        return False, False
+    if not node.taints:
+        return True, True
+    tolerations = _effective_tolerations(placement.tolerations, placement.host_network)
+    if _find_matching_untolerated_taint(node.taints, tolerations, _BLOCKING) is None:
+        return True, True
+    return False, _find_matching_untolerated_taint(node.taints, tolerations, _EVICTING) is None
+
+
+# -- the report ----------------------------------------------------------------------
 
 KEPT_ONLY = "kept only (existing pods stay, no new pod): "
 _EXAMPLES = 3

@@ -1,10 +1,10 @@
-"""Nodes, taints, tolerations and DaemonSet node eligibility.
+"""Nodes, taints, tolerations and a DaemonSet's placement, as data.
 
-Models the scheduling-relevant slice of the Kubernetes API (node labels and taints,
-pod tolerations, ``nodeSelector`` and required node affinity) and the DaemonSet
-controller's decision of which nodes should run a daemon pod: ``NodeShouldRunDaemonPod``
-in ``pkg/controller/daemon/daemon_controller.go``. Resources, host ports,
-``spec.unschedulable`` and node readiness are deliberately not checked, as upstream.
+Models the scheduling-relevant slice of the Kubernetes API: node labels, taints and
+conditions, pod tolerations, ``nodeSelector`` and required node affinity (validated as the
+API server validates them), and the NotReady and unreachable nodes the node lifecycle
+controller taints. The DaemonSet controller's decision of which nodes should run a daemon
+pod (``NodeShouldRunDaemonPod``) is ``rollsim.spec.eligibility``.
 """
 
 from __future__ import annotations
@@ -12,17 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from rollsim.spec.labelmap import HOSTNAME_LABEL, frozen_map
 
 __all__ = [
-    "CONTROL_PLANE_LABEL", "DAEMON_POD_TOLERATIONS", "NO_EXECUTE", "NO_SCHEDULE",
-    "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement", "NodeSelectorTerm",
-    "PodPlacement", "Taint", "Toleration", "add_daemon_pod_tolerations",
-    "control_plane_node", "kubelet_labels", "node_matches_affinity", "node_should_run_daemon_pod",
-    "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node", "UNREACHABLE_TAINTS",
-    "kubelet_alive",
+    "CONTROL_PLANE_LABEL", "NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
+    "NodeSelectorTerm", "PodPlacement", "Taint", "Toleration", "control_plane_node", "kubelet_labels",
+    "parse_int64", "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node",
+    "UNREACHABLE_TAINTS", "kubelet_alive",
 ]
 
 NO_SCHEDULE = "NoSchedule"
@@ -46,7 +43,7 @@ def _freeze(obj: object, name: str, values: object, kind: type) -> None:
     object.__setattr__(obj, name, items)
 
 
-def _parse_int64(text: str) -> int | None:
+def parse_int64(text: str) -> int | None:
     """Mirrors ``strconv.ParseInt(text, 10, 64)``: an int64, or None on a parse error."""
     if not _INT64.fullmatch(text):
         return None
@@ -122,7 +119,7 @@ class NodeSelectorRequirement:
             raise ValueError(f"operator {op} needs at least one value (key {self.key!r})")
         if op in ("Exists", "DoesNotExist") and n:
             raise ValueError(f"operator {op} takes no values, got {self.values!r} (key {self.key!r})")
-        if op in ("Gt", "Lt") and (n != 1 or _parse_int64(self.values[0]) is None):
+        if op in ("Gt", "Lt") and (n != 1 or parse_int64(self.values[0]) is None):
             raise ValueError(f"operator {op} needs exactly one integer value, got {self.values!r}")
 
 
@@ -195,109 +192,6 @@ class PodPlacement:
         object.__setattr__(self, "node_selector", frozen_map(self.node_selector, "node_selector"))
         _freeze(self, "required_node_affinity", self.required_node_affinity, NodeSelectorTerm)
         _freeze(self, "tolerations", self.tolerations, Toleration)
-
-
-DAEMON_POD_TOLERATIONS: tuple[Toleration, ...] = (
-    Toleration("node.kubernetes.io/not-ready", "Exists", effect=NO_EXECUTE),
-    Toleration("node.kubernetes.io/unreachable", "Exists", effect=NO_EXECUTE),
-    Toleration("node.kubernetes.io/disk-pressure", "Exists", effect=NO_SCHEDULE),
-    Toleration("node.kubernetes.io/memory-pressure", "Exists", effect=NO_SCHEDULE),
-    Toleration("node.kubernetes.io/pid-pressure", "Exists", effect=NO_SCHEDULE),
-    Toleration("node.kubernetes.io/unschedulable", "Exists", effect=NO_SCHEDULE),
-)
-_NETWORK_UNAVAILABLE = Toleration("node.kubernetes.io/network-unavailable", "Exists", effect=NO_SCHEDULE)
-
-
-def add_daemon_pod_tolerations(tolerations: Iterable[Toleration], host_network: bool) -> tuple[Toleration, ...]:
-    """The template's tolerations plus the DaemonSet defaults, without duplicates.
-
-    Mirrors ``AddOrUpdateDaemonPodTolerations`` in pkg/controller/daemon/util/daemonset_util.go;
-    network-unavailable is added only for ``hostNetwork`` pods. Without tolerationSeconds an
-    identical toleration already present is left as is (``AddOrUpdateTolerationInPodSpec``).
-    """
-    return _effective_tolerations(tuple(tolerations), bool(host_network))
-
-
-@lru_cache(maxsize=256)
-def _effective_tolerations(tolerations: tuple[Toleration, ...], host_network: bool) -> tuple[Toleration, ...]:
-    defaults = DAEMON_POD_TOLERATIONS + ((_NETWORK_UNAVAILABLE,) if host_network else ())
-    return tolerations + tuple(t for t in defaults if t not in tolerations)
-
-
-def _requirement_matches(req: NodeSelectorRequirement, labels: Mapping[str, str]) -> bool:
-    """Mirrors ``labels.Requirement.Matches`` in k8s.io/apimachinery/pkg/labels/selector.go."""
-    op, value = req.operator, labels.get(req.key)
-    if op == "In":
-        return value is not None and value in req.values
-    if op == "NotIn":
-        return value is None or value not in req.values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    have = None if value is None else _parse_int64(value)
-    if have is None:
-        return False
-    want = int(req.values[0])  # validated as an int64 by NodeSelectorRequirement
-    return have > want if op == "Gt" else have < want
-
-
-def _term_matches(term: NodeSelectorTerm, node: Node) -> bool:
-    """Mirrors ``nodeSelectorTerm.match`` in k8s.io/component-helpers/.../nodeaffinity."""
-    if not term.match_expressions and not term.match_fields:
-        return False
-    if not all(_requirement_matches(r, node.labels) for r in term.match_expressions):
-        return False
-    return all((node.name == r.values[0]) == (r.operator == "In") for r in term.match_fields)
-
-
-def node_matches_affinity(node: Node, placement: PodPlacement) -> bool:
-    """``nodeSelector`` AND (any required node-affinity term).
-
-    Mirrors ``nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`` in
-    k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go.
-    """
-    labels, selector = node.labels, placement.node_selector
-    if selector:  # most DaemonSets select no labels: skip the Mapping's Python-level items()
-        for key, value in selector.items():
-            if labels.get(key) != value:
-                return False
-    terms = placement.required_node_affinity
-    return not terms or any(_term_matches(term, node) for term in terms)
-
-
-def _find_matching_untolerated_taint(
-    taints: tuple[Taint, ...], tolerations: tuple[Toleration, ...], effects: frozenset[str]
-) -> Taint | None:
-    """Mirrors ``v1helper.FindMatchingUntoleratedTaint``, filtered to the given effects."""
-    for taint in taints:
-        if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
-            return taint
-    return None
-
-
-_BLOCKING = frozenset({NO_SCHEDULE, NO_EXECUTE})
-_EVICTING = frozenset({NO_EXECUTE})
-
-
-def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[bool, bool]:
-    """``(shouldRun, shouldContinueRunning)`` for a daemon pod on ``node``.
-
-    Mirrors ``NodeShouldRunDaemonPod`` in pkg/controller/daemon/daemon_controller.go: a
-    template nodeName naming another node or an affinity mismatch gives (False, False); an
-    untolerated NoSchedule taint gives (False, True), an untolerated NoExecute one (False,
-    False). Resources, ports, ``unschedulable`` and readiness are not checked.
-    """
-    if placement.node_name and placement.node_name != node.name:
-        return False, False
-    if not node_matches_affinity(node, placement):
-        return False, False
-    if not node.taints:
-        return True, True
-    tolerations = _effective_tolerations(placement.tolerations, placement.host_network)
-    if _find_matching_untolerated_taint(node.taints, tolerations, _BLOCKING) is None:
-        return True, True
-    return False, _find_matching_untolerated_taint(node.taints, tolerations, _EVICTING) is None
 
 
 def kubelet_labels(name: str, os: str = "linux", arch: str = "amd64") -> dict[str, str]:
