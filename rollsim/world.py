@@ -187,10 +187,8 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds
     ready = api.nodes.ready
-    for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)):  # in id order: side by side in memory
-        if had_pod:
-            controller.pod_added(api.seed_pod(name, node, 0, since, ready=ready[node]).copy())
-    controller.expectations.clear()
+    controller.seed_pods([api.seed_pod(name, node, 0, since, ready=ready[node]).copy()  # in id order: side by side
+                          for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)) if had_pod])
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
     recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds)

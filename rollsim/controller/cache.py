@@ -96,6 +96,20 @@ class InformerCache:
 
     # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
 
+    def seed_pods(self, pods: list[Pod]) -> None:
+        """The pod informer's initial list, before the controller runs: every pod cached and its
+        node marked, as ``addPod`` does for each, with one enqueue (the key is queued by the
+        first: the others' do nothing) and no expectations observed (a new controller has none
+        to observe: ``addPod``'s would be cleared).
+        """
+        cached, by_node, mark = self.pods, self.pods_by_node, self.index.mark
+        for pod in pods:
+            cached[pod.uid] = pod
+            by_node[pod.node].append(pod)
+            mark(pod.node)
+        if pods:
+            self.requeue(0.0)
+
     def pod_added(self, pod: Pod) -> None:
         """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
         if pod.uid in self.pods:  # the cache already holds it (a relist): an update
