@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any, cast
 
 import pandas as pd
@@ -129,8 +128,7 @@ def _start(world: World) -> UrgentEvent:
     controllers = {d.name: d.controller for d in world.daemonsets}
     if not scenario.controller.ideal and DEFER_DELIVERIES:  # most pod events reach a key already queued
         for d in world.daemonsets:
-            d.informer.defer_while_dirty(world.queue, d.name, world.cursor,
-                                         partial(getattr, d.controller, "min_ready_seconds"))
+            d.informer.defer_while_dirty(world.queue, d.name, world.cursor)
     catch_up = {d.name: d.informer.catch_up for d in world.daemonsets}
     for _ in range(scenario.controller.workers):
         Worker(env, world.queue, controllers, catch_up, world.counters)

@@ -122,7 +122,7 @@ def _scripted_run(defer: bool, delays: list[float], events: list[tuple[float, st
     informer = Informer(env, cache, lambda: next(scripted))  # type: ignore[arg-type]
     cursor = Cursor()
     if defer:
-        informer.defer_while_dirty(queue, "ds", cursor, lambda: 0.0)
+        informer.defer_while_dirty(queue, "ds", cursor)
     pods = {uid: Pod(uid, 0, 1, 0.0) for _, _, uid in events}
     for at, kind, uid in events:
         call_later(env, at, informer.notify, kind, pods[uid])

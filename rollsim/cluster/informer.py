@@ -42,6 +42,8 @@ class Handlers(Protocol):
     ``DaemonSetController`` is one; tests stand in for it.
     """
 
+    min_ready_seconds: float  # the DaemonSet's spec.minReadySeconds (updatePod's AddAfter)
+
     def pod_added(self, pod: Pod) -> None:
         """``addPod``."""
 
@@ -77,7 +79,7 @@ class Informer:
     """
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
-                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_min_ready")
+                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -99,10 +101,8 @@ class Informer:
         self._cursor = Cursor()
         self._dirty: Callable[[Hashable], bool] | None = None
         self._key: Hashable = None
-        self._min_ready: Callable[[], float] = lambda: 0.0
 
-    def defer_while_dirty(self, queue: WorkQueue, key: Hashable, cursor: Cursor,
-                          min_ready_seconds: Callable[[], float]) -> None:
+    def defer_while_dirty(self, queue: WorkQueue, key: Hashable, cursor: Cursor) -> None:
         """Leave off the event queue the pod deliveries that can only update the cache.
 
         A pod handler changes the controller's cache, node index, expectations and read
@@ -110,7 +110,7 @@ class Informer:
         ``queue`` (queued, or held by a worker and marked to be queued again). A delivery notified
         while the key is dirty is therefore kept here, with the place its timer would have had
         on the event queue (``cursor`` says where the run is), unless its handler may set a timer
-        (a pod Ready with ``min_ready_seconds()`` > 0: ``updatePod``'s ``AddAfter``). Kept
+        (a pod Ready while the controller's ``min_ready_seconds`` > 0: ``updatePod``'s ``AddAfter``). Kept
         deliveries are delivered in their order, before whatever reads or changes what they
         change: a worker's sync or its next step, this informer's other deliveries, and the key
         leaving the dirty set (``WorkQueue.before_clean``, registered here). Then the first kept
@@ -118,7 +118,7 @@ class Informer:
         one always is, so every kept delivery finds the key dirty at its turn, as its timer would
         have. The order of every handler call, and so every result, is what it is with timers.
         """
-        self._cursor, self._key, self._min_ready = cursor, key, min_ready_seconds
+        self._cursor, self._key = cursor, key
         self._dirty = queue.before_clean(key, self._before_clean)
         self._fire = self._fire_after_catching_up
 
@@ -243,7 +243,7 @@ class Informer:
             return
         # call_later's entry, made here: kept (defer_while_dirty) or queued
         at, eid = now + (due - now), next(env._eid)
-        if dirty(self._key) and (kind == DELETED or not snapshot.ready or self._min_ready() == 0):
+        if dirty(self._key) and (kind == DELETED or not snapshot.ready or self.controller.min_ready_seconds == 0):
             heappush(self._deferred, (at, NORMAL, eid, uid))
         else:
             events: list[Any] = env._queue

@@ -52,11 +52,15 @@ class Worker:
         elif isinstance(started, SyncError):
             self._finish(key, started)
         else:
-            self._step(key, started)
+            self._advance(key, started)  # its deliveries were caught up with just above
 
     def _step(self, key: Hashable, sync: Waits) -> None:
+        """A sync's wait is over: the informer's kept deliveries first, as the sync reads on."""
+        self.catch_up[key]()  # type: ignore[index]
+        self._advance(key, sync)
+
+    def _advance(self, key: Hashable, sync: Waits) -> None:
         """Run the sync to its next wait or its end."""
-        self.catch_up[key]()  # type: ignore[index]  # the informer's kept deliveries before the sync reads on
         try:
             wait = next(sync)
         except StopIteration as stop:

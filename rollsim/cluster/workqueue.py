@@ -236,7 +236,7 @@ class WorkQueue:
         if queue and queue[0][0] <= env._now:
             return False  # another event at this instant: the sync keeps its place among them
         refuses = self._refuses.get(key)
-        if refuses is None or isinstance(getters[0], simpy.Event) or not refuses():
+        if refuses is None or isinstance(getters[0], _Event) or not refuses():
             return False
         self._refused[key] += 1  # the worker's count of the sync (Worker._sync)
         getters.rotate(-1)  # the worker took the key, and is back at the end of the line (finish_then_get)
@@ -274,7 +274,7 @@ class WorkQueue:
         now = env._now
         failures = self._failures.get(key, 0)
         dedup, waiting = self.dedup, self._waiting
-        if isinstance(self._getters[0], simpy.Event):
+        if isinstance(self._getters[0], _Event):
             next_at = -math.inf  # the first getter is not a worker's: no retry is counted ahead
         while True:
             failures += 1

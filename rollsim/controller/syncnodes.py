@@ -105,12 +105,6 @@ def sync_nodes_at_once(dsc: SyncTarget, deletes: list[Pod], creates: list[int]) 
         creates = creates[:burst]
     if len(deletes) > burst:
         deletes = deletes[:burst]
-    if not creates:  # deletions only (rollingUpdate without surge): no slow start
-        expectations.set(0, len(deletes), dsc.clock())
-        for pod in deletes:
-            if control.delete(pod) is None:
-                expectations.deletion_observed()
-        return
     c = len(creates)
     expectations.set(c, len(deletes), dsc.clock())
     failed = False
