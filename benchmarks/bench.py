@@ -1,7 +1,8 @@
 """``make bench``: everything issue 12 measures, in one run, with PASS/FAIL for its goals.
 
 1. Scale (``scale.py``): rollsim at each size in a fresh child process, against the two
-   bare SimPy models of ``baselines.py`` measured in the same child (up to 100,000 nodes);
+   bare SimPy models of ``baselines.py`` measured in the same child (both up to 100,000
+   nodes, model 2 alone above);
    CPU seconds, wall seconds, peak RSS, µs/node, events/node, and the ratios.
 2. Start-up (``startup.py``): ``rollsim --help`` and ``rollsim simulate --nodes 10``, CPU
    seconds of fresh processes.
@@ -133,6 +134,8 @@ def growth_line(rows: list[dict], suffix: str = "") -> str:
     if len(bare) > 1:  # SimPy's own per-event cost grows with its heap: the yardstick's growth
         m2 = (bare[-1]["m2_cpu_s"] / bare[-1]["nodes"]) / (bare[0]["m2_cpu_s"] / bare[0]["nodes"])
         detail += f"; bare model 2: {m2:.2f}× from {bare[0]['nodes']:,} to {bare[-1]['nodes']:,}"
+        if bare[-1] is end and bare[0] is start:  # over the same sizes: what rollsim adds to SimPy's growth
+            detail += f" (rollsim's growth ÷ model 2's: {growth / m2:.2f}×)"
     return check(label, growth <= 1.25, detail)
 
 

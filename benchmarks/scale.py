@@ -32,6 +32,7 @@ if "--native" in sys.argv[:-1]:  # a child measuring the native build: it comes 
     sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--native") + 1]).resolve()))
 
 DEFAULT_SIZES = (1000, 10000, 100000)
+BARE = ("m1", "m2")  # the bare models of baselines.MODELS, in its order
 MIB = 1024  # ru_maxrss is in KiB on Linux
 
 
@@ -62,8 +63,8 @@ def build_of(module_file: str | None) -> str:
     return "native" if module_file and module_file.endswith((".so", ".pyd")) else "pure"
 
 
-def measure_one(nodes: int, repeats: int, seed: int, baselines: bool, native: bool = False) -> dict:
-    """One row, measured in the current (fresh) process."""
+def measure_one(nodes: int, repeats: int, seed: int, baselines: tuple[str, ...], native: bool = False) -> dict:
+    """One row, measured in the current (fresh) process, with the bare models named in ``baselines``."""
     os.environ.setdefault("ROLLSIM_MAX_NODES", "10000000")  # measuring size is the point: lift the input limit
     import rollsim.simulation  # -- imports are not the rollout's cost
     import simpy  # noqa: F401
@@ -77,14 +78,14 @@ def measure_one(nodes: int, repeats: int, seed: int, baselines: bool, native: bo
     # rollsim and the bare models in turns, repeat by repeat: the machine's speed drifts, and a
     # ratio is only fair between runs made in the same minutes
     runs: list[tuple[float, float, dict]] = []
-    bare: dict[str, list[tuple[int, float, float]]] = {key: [] for key in ("m1", "m2")}
+    bare: dict[str, list[tuple[int, float, float]]] = {key: [] for key in BARE}
     peak = 0.0
     for _ in range(repeats):
         runs.append(time_rollout(nodes, seed))
         peak = max(peak, peak_rss_mib())  # rollsim's peak: the bare models, run after it, are smaller
         gc.collect()
-        if baselines:
-            for key, model in zip(bare, MODELS.values()):
+        for key, model in zip(BARE, MODELS.values()):
+            if key in baselines:
                 bare[key].append(model(nodes, seed))
     cpu, wall, summary = min(runs, key=lambda run: run[0])
     row: dict = {
@@ -99,10 +100,11 @@ def measure_one(nodes: int, repeats: int, seed: int, baselines: bool, native: bo
     return row
 
 
-def measure_in_child(nodes: int, repeats: int, seed: int, baselines: bool, native: Path | None = None) -> dict:
+def measure_in_child(nodes: int, repeats: int, seed: int, baselines: tuple[str, ...],
+                     native: Path | None = None) -> dict:
     """Run ``measure_one`` in a fresh interpreter so peak RSS belongs to this size alone."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(nodes),
-           "--repeats", str(repeats), "--seed", str(seed)] + ([] if baselines else ["--no-baselines"])
+           "--repeats", str(repeats), "--seed", str(seed), "--baselines", ",".join(baselines)]
     if native is not None:
         cmd += ["--native", str(native)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -143,8 +145,16 @@ def measure(sizes: list[int], repeats: int | None, seed: int, baseline_max: int,
     for nodes in sizes:
         n = repeats or default_repeats(nodes)
         print(f"measuring {nodes:,} nodes × {n}{' (native build)' if native else ''} ...", file=sys.stderr, flush=True)
-        rows.append(measure_in_child(nodes, n, seed, nodes <= baseline_max, native))
+        rows.append(measure_in_child(nodes, n, seed, baselines_for(nodes, baseline_max), native))
     return rows
+
+
+def baselines_for(nodes: int, baseline_max: int) -> tuple[str, ...]:
+    """Both bare models up to ``baseline_max`` nodes; above it model 2 alone (model 1 is
+    super-linear and would take longer than the rollout; model 2 stays the yardstick of
+    SimPy's own growth at the largest sizes).
+    """
+    return BARE if nodes <= baseline_max else ("m2",)
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -160,20 +170,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="runs per size, the best CPU time counts (default: 5 up to 10k nodes, 1 above)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
     p.add_argument("--baseline-max", type=int, default=100000,
-                   help="run the bare models up to this size (default: %(default)s)")
+                   help="run both bare models up to this size, model 2 alone above it (default: %(default)s)")
     p.add_argument("--native", type=Path, default=None, metavar="DIR",
                    help="measure the native build in DIR (make native: build/native)")
     p.add_argument("--json", type=Path, default=None, help="also write the rows to this file")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--no-baselines", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--baselines", default=",".join(BARE), help=argparse.SUPPRESS)  # child: the bare models to run
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:  # child mode: print one JSON row
-        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed, not args.no_baselines,
-                                     args.native is not None)))
+        chosen = tuple(key for key in args.baselines.split(",") if key)
+        print(json.dumps(measure_one(args.one, args.repeats or 1, args.seed, chosen, args.native is not None)))
         return 0
     rows = measure(parse_sizes(args.sizes), args.repeats, args.seed, args.baseline_max, args.native)
     print(markdown_table(rows))

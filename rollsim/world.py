@@ -127,11 +127,13 @@ def in_map_order(listed: Sequence[Node], rank: np.ndarray) -> tuple[list[Node], 
     return [listed[i] for i in order.tolist()], rank[order].tolist(), array("q", listing.tobytes())
 
 
-def _had_pod(nodes: list[Node], placement) -> list[bool]:
-    """Which nodes ran the old pod before time 0: those that should run it, and NotReady
-    nodes that should run it were they Ready (their pod was placed before they failed).
+def _had_pod(nodes: list[Node], placement, should_run: list[bool]) -> list[bool]:
+    """Which nodes ran the old pod before time 0: those that should run it (``should_run``, of
+    the nodes as they are), and NotReady nodes that should run it were they Ready (their pod was
+    placed before they failed).
     """
-    return [node_should_run_daemon_pod(n if n.ready else ready_node(n), placement)[0] for n in nodes]
+    return [run if n.ready else node_should_run_daemon_pod(ready_node(n), placement)[0]
+            for n, run in zip(nodes, should_run)]
 
 
 def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
@@ -188,10 +190,13 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     since = _LONG_AGO - ds.min_ready_seconds
     ready = api.nodes.ready
     controller.seed_pods([api.seed_pod(name, node, 0, since, ready=ready[node]).copy()  # in id order: side by side
-                          for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement)) if had_pod])
+                          for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement, controller.should_run))
+                          if had_pod])
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
-    recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds)
+    # each node's eligibility computed once, by the controller (NodeShouldRunDaemonPod), for all three
+    recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds,
+                        desired=controller.should_run)
     recorder.watch()
     if ds.strategy.type == ON_DELETE and name == world.scenario.daemonset.name:  # the operator's kubectl
         world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])

@@ -18,6 +18,7 @@ sys.path.insert(0, str(BENCH))
 
 import baselines  # noqa: E402
 import bench  # noqa: E402
+import scale  # noqa: E402
 
 
 @pytest.mark.parametrize("nodes", [1, 25, 200])
@@ -78,7 +79,7 @@ def test_the_native_build_gets_its_own_scale_goals_and_speedups() -> None:
 
 
 def test_scale_refuses_a_native_run_of_the_pure_package(tmp_path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH / "scale.py"), "--one", "20", "--no-baselines",
+    proc = subprocess.run([sys.executable, str(BENCH / "scale.py"), "--one", "20", "--baselines", "",
                            "--native", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "make native" in proc.stderr
 
@@ -102,3 +103,15 @@ def test_sweep_speedup_reads_what_sweep_py_writes() -> None:
     assert bench.sweep_speedup(rows) == pytest.approx(1.5)  # median of 2.0, 1.5, 1.5; Dask is not the figure
     assert bench.sweep_speedup({"serial": rows["serial"]}) is None
     assert bench.sweep_speedup({}) is None
+
+
+def test_growth_over_the_same_sizes_divides_by_model_2s_growth() -> None:
+    rows = [{**_row(10000, 1.0), "m2_cpu_s": 0.1}, {**_row(1000000, 150.0), "m2_cpu_s": 12.0}]
+    line = bench.growth_line(rows)
+    assert line.startswith("FAIL") and "1.50×" in line and "bare model 2: 1.20×" in line
+    assert "rollsim's growth ÷ model 2's: 1.25×" in line
+
+
+def test_model_2_alone_above_the_baseline_limit() -> None:
+    assert scale.baselines_for(100000, 100000) == ("m1", "m2")
+    assert scale.baselines_for(1000000, 100000) == ("m2",)

@@ -50,7 +50,10 @@ class Recorder:
     """Keeps per-node summaries and their changes; ``to_frames`` builds the DataFrames."""
 
     def __init__(self, env: simpy.Environment, api: ApiServer, daemonset: DaemonSetObject,
-                 placement: PodPlacement, min_ready_seconds: float) -> None:
+                 placement: PodPlacement, min_ready_seconds: float, desired: Sequence[bool] | None = None) -> None:
+        """``desired``: which nodes should run the DaemonSet now, when the caller knows it (the
+        controller's ``should_run``, computed once); else each node's eligibility is computed here.
+        """
         nodes = api.nodes
         n = len(nodes)
         self.env = env
@@ -59,7 +62,7 @@ class Recorder:
         self.daemonset = daemonset
         self.placement = placement
         self.names = [node.name for node in nodes.nodes]
-        self.desired = [self._desired(nodes, i) for i in range(n)]
+        self.desired = list(desired) if desired is not None else [self._desired(nodes, i) for i in range(n)]
         self.min_ready = min_ready_seconds
         # A node's summary, (desired, available, updated, surge, terminating pods, pending pods),
         # is kept as a small code: the index of that tuple in ``_summaries`` (a few dozen at most),
