@@ -3,7 +3,9 @@
 Each command runs in a fresh interpreter (``python -m rollsim``, this checkout first on the
 path); its CPU time (user + system) is read from ``getrusage(RUSAGE_CHILDREN)`` before and
 after, so the figure is the whole process: the interpreter, every import, the work. Best
-of ``--repeats``.
+of ``--repeats``. The children may write their bytecode cache (``PYTHONDONTWRITEBYTECODE``
+is dropped from their environment): the figure is a start as any start after the first
+has it, not one that compiles rollsim's modules from source again.
 
     python3 benchmarks/startup.py [--repeats 3] [--json PATH]
 """
@@ -29,6 +31,7 @@ COMMANDS = {
 def child_cpu_seconds(args: list[str]) -> float:
     """CPU seconds (user + system) of ``python -m rollsim ARGS`` in a fresh process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a cached start (see the module docstring)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "rollsim", *args], check=True, env=env, cwd=ROOT,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
