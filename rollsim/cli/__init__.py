@@ -1,0 +1,65 @@
+# PYTHON_ARGCOMPLETE_OK
+"""The ``rollsim`` command line: each subcommand parses, calls one library function, prints.
+
+Bad input gets one line naming the flag and the rule broken, exit code 2, no traceback,
+and nothing written. Every command that prints a result takes ``-o json|yaml|wide|name``
+(``rollsim.present.console``) and ``-q``; ``-`` reads a file from standard input. Only
+argparse and the package's version are imported to build the parser, so ``--help``,
+``--version`` and shell completion start fast; each command imports what it needs.
+
+Exit codes: 0 success; 1 a run failed; 2 bad usage or bad input (also a bare ``rollsim``,
+which prints the help); 130 interrupted.
+
+This module is ``main`` and the dispatch; ``parser`` declares the commands and their flags,
+``values`` converts flag values, ``inputs`` reads a scenario from flags and files, ``show``
+prints results, and ``commands`` holds one handler per subcommand.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from rollsim.cli.commands import (
+    cmd_calibrate,
+    cmd_completion,
+    cmd_make_nodes,
+    cmd_plan,
+    cmd_plot,
+    cmd_report,
+    cmd_run,
+    cmd_schema,
+    cmd_simulate,
+    cmd_validate,
+)
+from rollsim.cli.parser import build_parser
+from rollsim.exits import exit_for
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rollsim`` console script.
+
+    The one place where whatever went wrong becomes one line on standard error and an exit
+    code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
+    """
+    words = sys.argv[1:] if argv is None else list(argv)
+    completing = "_ARGCOMPLETE" in os.environ
+    parser = build_parser(scenario_flags="simulate" in words or completing, plan_flags="plan" in words or completing)
+    commands = {"simulate": cmd_simulate, "run": cmd_run, "plot": cmd_plot, "report": cmd_report,
+                "make-nodes": cmd_make_nodes, "calibrate": cmd_calibrate, "schema": cmd_schema,
+                "completion": cmd_completion, "validate": cmd_validate, "plan": cmd_plan}
+    try:
+        args = parser.parse_args(argv)
+        return commands[args.command](args)
+    except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except BaseException as exc:
+        said = exit_for(exc)
+        if said is None or os.environ.get("ROLLSIM_TRACEBACK"):
+            raise
+        print(f"rollsim: {said[0]}", file=sys.stderr)
+        return said[1]

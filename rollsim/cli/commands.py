@@ -1,0 +1,255 @@
+"""The command handlers: each subcommand's parsed flags go to one library function, and its result is printed.
+
+A handler takes the parsed ``argparse.Namespace`` and returns the exit code; whatever goes
+wrong is raised and becomes one line in ``rollsim.cli.main``. Every library module, and
+pandas, matplotlib, SciPy, the sweep runner and Dask behind them, is imported inside the
+handler that uses it, so that one command never pays for another's imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rollsim.cli.inputs import flag_names, live, one_stdin, scenario_from
+from rollsim.cli.show import say, show, show_paths
+from rollsim.exits import UsageError, one_line
+from rollsim.io.outputs import output_path
+
+__all__ = ["cmd_calibrate", "cmd_completion", "cmd_make_nodes", "cmd_plan", "cmd_plot", "cmd_report", "cmd_run",
+           "cmd_schema", "cmd_simulate", "cmd_validate"]
+
+
+def _write_timeline(args: argparse.Namespace, result: Any) -> None:
+    from rollsim.io.atomic import write_atomically
+
+    path: Path = args.timeline
+    if path.suffix in (".prom", ".om"):
+        from rollsim.io.openmetrics import timeline_exposition
+
+        ds = result.scenario.daemonset
+        text = timeline_exposition(result.timeline, start_s=args.timeline_start, openmetrics=path.suffix == ".om",
+                                   labels={"namespace": ds.namespace, "daemonset": ds.name, "seed": str(result.seed)})
+        write_atomically(path, lambda h: h.write(text))
+    else:
+        write_atomically(path, lambda h: result.timeline.to_csv(h, index=False))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``rollsim simulate``: one rollout of the scenario its flags and files describe, and its summary."""
+    from rollsim.present.console import format_summary, format_summary_wide, simulate_document
+    from rollsim.simulation import simulate
+
+    if args.json:  # the old spelling of -o json
+        args.output = args.output or "json"
+    scenario = scenario_from(args)
+    started = time.perf_counter()
+    result = simulate(scenario, seed=args.seed)
+    wall = time.perf_counter() - started
+    if args.timeline is not None:
+        _write_timeline(args, result)
+    ds = scenario.daemonset
+    show(args, format_summary(result, wall), simulate_document(result), format_summary_wide(result, wall),
+         f"daemonset.apps/{ds.name}\n")
+    return 0
+
+
+def _use_agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # the CLI alone picks the backend: files, never windows
+
+
+def _load(path: Path):
+    from rollsim.sweep.results import load_results
+
+    return load_results(path)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``rollsim run``: every experiment file's sweep, then its results, figures and report."""
+    from rollsim.present.console import format_run as table
+    from rollsim.present.console import run_document
+    from rollsim.present.report import write_report
+    from rollsim.sweep.experiment_file import load_experiment
+    from rollsim.sweep.runner import run_experiment
+
+    _use_agg()
+    one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
+    experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
+    names = [e.name for e in experiments]
+    if len(set(names)) != len(names):
+        raise UsageError("two experiment files have the same name; their results would collide")
+    for experiment in experiments:
+        for warning in experiment.warnings:
+            say(args, f"rollsim: warning: {warning}", sys.stderr)
+    outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    documents, texts, wides = [], [], []
+    for experiment, out in zip(experiments, outs):
+        report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
+                                scheduler=args.scheduler, force=args.force, progress=False if args.quiet else None)
+        results = _load(out)
+        paths = write_report(results)
+        note = (f"{report.runs_run} runs simulated, {report.runs_reused} reused "
+                f"({report.executor}, {report.workers} workers, {report.wall_s:.1f} s)")
+        documents.append(run_document(results, paths, report))
+        texts.append(table(results, paths, note))
+        wides.append(table(results, paths, note, wide=True))
+        if args.output is None and not args.quiet:  # text as each experiment finishes
+            print(texts[-1], flush=True)
+    if args.output is not None:
+        show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
+             "".join(f"{d['path']}\n" for d in documents))
+    return 0
+
+
+def _results_folder(out: Path | None, name: str, count: int) -> Path:
+    """``results/<name>``, ``--out`` itself for one experiment, or ``--out/<name>`` for several."""
+    try:
+        if out is None:
+            return output_path("results", name)
+        return output_path(out, name) if count > 1 else output_path(out, folder=True)
+    except ValueError as exc:
+        raise UsageError(f"argument --out: {exc}") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``rollsim validate``: predicted against reported durations (upstream measurements, field studies)."""
+    from rollsim.sweep.validate import format_rows, validate
+
+    studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
+    print(format_rows(validate(studies, args.kubernetes_version)))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``rollsim plan``: the fastest update setting that fits the constraints."""
+    from rollsim.plan.flags import FlagError, request_from_args
+    from rollsim.plan.request import format_plan, run_request
+    from rollsim.spec.options import OptionError
+
+    _use_agg()
+    try:
+        result, warnings = run_request(request_from_args(args, live(args)))
+    except FlagError as exc:
+        raise UsageError(str(exc)) from None
+    except OptionError as exc:
+        raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
+    for warning in warnings:
+        print(f"rollsim: warning: {warning}", file=sys.stderr)
+    print(format_plan(result))
+    return 0
+
+
+def cmd_make_nodes(args: argparse.Namespace) -> int:
+    """``rollsim make-nodes``: a realistic ``kubectl get nodes -o json`` for N nodes."""
+    from rollsim.io.atomic import write_atomically
+    from rollsim.io.nodes import make_nodes, nodes_json
+    from rollsim.present.console import node_names, nodes_table
+    from rollsim.spec.limits import LimitError, check_limit
+
+    options = {k: getattr(args, k) for k in ("control_plane", "not_ready", "cordoned", "zones")
+               if getattr(args, k) is not None}
+    try:
+        check_limit("nodes", args.count)
+    except LimitError as exc:
+        raise UsageError(f"argument N: {exc}") from None
+    try:
+        document = make_nodes(args.count, seed=args.seed, **options)
+    except ValueError as exc:  # the message starts with the option's name
+        name, _, rule = str(exc).partition(" ")
+        raise UsageError(f"argument --{name.replace('_', '-')}: {name} {rule}") from None
+    text = nodes_json(document)
+    if args.out_file is not None:
+        write_atomically(args.out_file, lambda f: f.write(text))
+    if args.output is not None or args.out_file is None:
+        show(args, text, document, nodes_table(document), node_names(document))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``rollsim calibrate``: pod phase timings fitted from ``kubectl get pods -o json``."""
+    from rollsim.io.calibrate import calibrate, format_table, profile_document, write_timings
+    from rollsim.present.console import calibration_wide
+
+    one_stdin(**{"PODS.json": args.pods, "--events": args.events})
+    calibration = calibrate(args.pods, args.events)
+    if args.output == "yaml":  # the profile exactly as --out-file writes it: it can be piped to --timings -
+        from rollsim.io.calibrate import profile_text
+
+        sys.stdout.write(profile_text(calibration))
+    else:
+        show(args, format_table(calibration), profile_document(calibration), calibration_wide(calibration),
+             "".join(f"phase/{name}\n" for name in calibration.phases))
+    if args.out_file is not None:
+        write_timings(calibration, args.out_file)
+        say(args, f"timing profile: {args.out_file}", sys.stderr if args.output else sys.stdout)
+    return 0
+
+
+def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]]) -> list[Path]:
+    """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
+    from rollsim.sweep.results import ResultsError
+
+    results = _load(results_dir)
+    try:
+        return list(draw(results))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise ResultsError(f"{results_dir}: damaged results folder: the tables do not hold what rollsim run "
+                           f"writes ({type(exc).__name__}: {one_line(exc)}); run the experiment again") from None
+
+
+def _is_plan(results_dir: Path) -> bool:
+    """Whether ``results_dir`` was written by ``rollsim plan``; a path the system refuses (a name
+    too long, a file where a folder should be) is bad input, as a missing folder is.
+    """
+    try:
+        return (results_dir / "plan.json").is_file()
+    except OSError as exc:
+        raise UsageError(f"not a results folder ({exc.strerror or one_line(exc)}): {results_dir}") from None
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``rollsim plot``: the figures of a results folder, drawn again from its saved tables."""
+    from rollsim.present.plots import save_figures
+
+    _use_agg()
+    if _is_plan(args.results):  # a plan folder: its figures come with its report
+        return cmd_report(args)
+    show_paths(args, "figures", _presenting(args.results, save_figures))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``rollsim report``: report.md and report.html of a results folder (or a plan's folder)."""
+    from rollsim.present.report import write_report
+
+    _use_agg()
+    if _is_plan(args.results):  # a folder written by rollsim plan
+        from rollsim.present.plan_report import write_plan_report
+
+        show_paths(args, "reports", list(write_plan_report(args.results)))
+        return 0
+    show_paths(args, "reports", _presenting(args.results, write_report))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """``rollsim schema``: the JSON Schema of experiment files."""
+    from rollsim.sweep.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    """``rollsim completion``: the shell's completion script (argcomplete)."""
+    import argcomplete
+
+    sys.stdout.write(argcomplete.shellcode(["rollsim"], shell=args.shell))
+    return 0
+

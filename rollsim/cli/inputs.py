@@ -1,0 +1,73 @@
+"""What a command reads: the scenario from flags and files, a live cluster's flags, standard input once.
+
+Flags override files, as an experiment file's keys do (``rollsim.spec.options.build_scenario``).
+An error of the library that names an option or a file key is turned into one naming the
+flag the user typed (``argument --nodes-file: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rollsim.cli.show import say
+from rollsim.exits import UsageError
+
+__all__ = ["flag_names", "live", "one_stdin", "scenario_from"]
+
+
+def live(args: argparse.Namespace) -> dict[str, Any] | None:
+    """--context/--kubeconfig/--namespace (and plan's --calibrate) as given, or None for files only."""
+    given = {k: getattr(args, k, None) for k in ("context", "kubeconfig", "namespace", "calibrate")}
+    given = {k: v for k, v in given.items() if v}
+    return given or None
+
+
+def flag_names(names: tuple[str, ...]) -> str:
+    """``("max_surge", "max_unavailable")`` -> ``--max-surge/--max-unavailable``."""
+    return "/".join("--" + n.replace("_", "-") for n in names)
+
+
+_FILE_FLAGS = {"manifest": "--manifest", "strict": "--strict", "nodes_file": "--nodes-file",
+               "timings_file": "--timings"}
+
+
+def one_stdin(**inputs: Any) -> None:
+    """Standard input can be read once: at most one input may be ``-``."""
+    dashes = [flag for flag, value in inputs.items() if value == "-"]
+    if len(dashes) > 1:
+        raise UsageError(f"arguments {'/'.join(dashes)}: only one input can be read from standard input (-)")
+
+
+def scenario_from(args: argparse.Namespace):
+    """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
+    from rollsim.io.inputs import FILE_OPTIONS, load_inputs
+    from rollsim.spec.options import IGNORED_NOTE, OptionError, build_scenario, ignored_options
+
+    files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
+             "strict": True if args.strict else None}
+    files = {k: v for k, v in files.items() if v is not None}
+    if args.daemonset is not None and "manifest" not in files:
+        raise UsageError("argument --daemonset: applies only with --manifest")
+    one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
+    try:
+        inputs = load_inputs(files, name=args.daemonset, live=live(args))
+    except ValueError as exc:
+        if hasattr(exc, "file"):  # a ConfigError names its own file and line
+            raise
+        key, _, message = str(exc).partition(": ")
+        flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
+        raise UsageError(f"argument {flag}: {message}") from None
+    for warning in inputs.warnings:
+        say(args, f"rollsim: warning: {warning}", sys.stderr)
+    options = {name: getattr(args, name) for name in args.scenario_options}
+    options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
+    try:
+        scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
+    except OptionError as exc:  # every flag's rule, and the rules that tie two flags together
+        plural = "s" if len(exc.options) > 1 else ""
+        raise UsageError(f"argument{plural} {flag_names(exc.options)}: {exc.message}") from None
+    for name in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
+        say(args, f"rollsim: warning: argument {flag_names((name,))}: {IGNORED_NOTE}", sys.stderr)
+    return scenario

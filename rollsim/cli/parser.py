@@ -1,0 +1,189 @@
+"""The command line's parser: every subcommand, its flags and their help texts, declared in one place.
+
+argparse errors become ``UsageError`` (one line, exit code 2). Building it imports argparse,
+the package's version and the output formats, nothing heavy, so ``--help``, ``--version``
+and shell completion start fast: simulate's scenario flags (``rollsim.spec.settings``, which
+imports NumPy) and plan's flags (``rollsim.plan.flags``) are declared only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rollsim import __version__
+from rollsim.cli.values import (
+    checked,
+    count,
+    epoch_seconds,
+    output_file,
+    output_folder,
+    rule,
+    scheduler_address,
+    workers,
+)
+from rollsim.exits import UsageError
+
+__all__ = ["build_parser", "live_flags"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors raised as ``UsageError`` (one line, exit code 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
+        # value, not an unknown option, so that the flag's rule says what is wrong with it.
+        # argparse reads this (private, stable since Python 3.2) pattern for that decision.
+        self._negative_number_matcher = re.compile(r"^-[0-9.]")
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+class _TopParser(_Parser):
+    """A bare ``rollsim`` is a usage error that shows the whole help (exit code 2)."""
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        argv = sys.argv[1:] if args is None else list(args)
+        if not argv:
+            raise UsageError("no command given\n\n" + self.format_help().rstrip())
+        return super().parse_args(argv, namespace)
+
+
+def _common() -> argparse.ArgumentParser:
+    """``-o`` and ``-q``, the same on every command that prints a result."""
+    from rollsim.present.console import FORMATS
+
+    common = argparse.ArgumentParser(add_help=False)
+
+    def output_format(text: str) -> str:
+        if text not in FORMATS:
+            hint = "; files are written with --out-file" if "." in text or "/" in text else ""
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(FORMATS)}, got {text!r}{hint}")
+        return text
+
+    common.add_argument("-o", "--output", type=output_format, metavar="|".join(FORMATS),
+                        help="print the result as json, yaml, wide (more columns) or name (names only)")
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors (no warnings, no progress) unless -o asks for output")
+    return common
+
+
+def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; ``scenario_flags=False`` leaves out simulate's scenario flags, whose
+    declarations import NumPy (``rollsim --help`` and ``--version`` do not show them).
+    """
+    parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
+                        epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 130 interrupted. "
+                               "A file argument of - reads standard input.")
+    parser.add_argument("--version", action="version", version=f"rollsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    common: list[Any] = [_common()]  # parents only lend their arguments; stubs want the _Parser class
+    sim = sub.add_parser("simulate", help="run one rollout and print its summary", parents=common)
+
+    settings: tuple[Any, ...] = ()
+    if scenario_flags:
+        from rollsim.spec.kinds import BOOLEAN
+        from rollsim.spec.settings import SETTINGS as settings  # the declarations (no SciPy, no pandas)
+
+    for setting in settings:  # one flag per declared setting
+        if not setting.flag:
+            continue
+        if setting.kind is BOOLEAN:  # a switch: given, it is true
+            sim.add_argument(setting.flag_name, action="store_const", const=True, default=None,
+                             help=setting.help_text())
+        elif setting.kind.choices:
+            sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
+        else:
+            # text: build_scenario converts it, once, with the rule an experiment file's value meets
+            sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, help=setting.help_text())
+    sim.add_argument("--seed", type=count, default=0, metavar="N", help="root seed (default 0)")
+    scenario_options = [setting.name for setting in settings if setting.flag]
+    sim.set_defaults(scenario_options=tuple(scenario_options))
+    files = sim.add_argument_group("inputs from files (flags above override them)")
+    files.add_argument("--manifest", metavar="DS.yaml",
+                       help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml); - reads standard input")
+    files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
+    files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
+    files.add_argument("--nodes-file", metavar="NODES.json",
+                       help="kubectl get nodes -o json (replaces --nodes); - reads standard input")
+    files.add_argument("--timings", metavar="TIMINGS.yaml",
+                       help="a timing profile written by rollsim calibrate; - reads standard input")
+    live_flags(files)
+    sim.add_argument("--timeline", type=checked(output_file), metavar="PATH",
+                     help="write the timeline: PATH.prom in the Prometheus text format (timestamps in ms), "
+                          "PATH.om in OpenMetrics (for promtool backfilling), anything else as CSV")
+    sim.add_argument("--timeline-start", type=checked(epoch_seconds), default=0.0, metavar="TIME",
+                     help="the wall-clock time of the update's start in --timeline's .prom/.om samples: "
+                          "ISO 8601 (2024-06-01T12:00:00Z) or Unix seconds (default 0)")
+    sim.add_argument("--json", action="store_true", help="the same as -o json (deprecated)")
+    make = sub.add_parser("make-nodes", help="write a realistic `kubectl get nodes -o json` for N nodes",
+                          parents=common)
+    make.add_argument("count", type=count, metavar="N", help="nodes in all")
+    make.add_argument("--out-file", type=checked(output_file), metavar="NODES.json",
+                      help="write the node list (JSON) to this file instead of standard output")
+    make.add_argument("--seed", type=count, default=0, metavar="S")
+    for flag, text in (("--control-plane", "control-plane nodes, tainted NoSchedule (default 3)"),
+                       ("--not-ready", "NotReady nodes, tainted as the node lifecycle controller does (default 0)"),
+                       ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
+                       ("--zones", "availability zones (default 3)")):
+        make.add_argument(flag, type=count, metavar="M", help=text)
+    cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
+    cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json; - reads standard input")
+    cal.add_argument("--events", metavar="EVENTS.json",
+                     help="kubectl get events -o json (exact pull times); - reads standard input")
+    cal.add_argument("--out-file", type=checked(output_file), metavar="TIMINGS.yaml",
+                     help="write the timing profile (use it with --timings or scenario.timings); "
+                          "-o yaml prints the same profile")
+    val = sub.add_parser("validate", help="predicted against reported durations: upstream measurements, field studies")
+    val.add_argument("studies", nargs="*", metavar="FIELD.yaml",
+                     help="field studies (default experiments/field-*.yaml)")
+    val.add_argument("--kubernetes-version", type=rule("kubernetes_version"), metavar="1.MM",
+                     help="replay every case with this version's controller (default: each case's own)")
+    run = sub.add_parser("run", help="run experiment files and write results, figures and reports", parents=common)
+    run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml", help="experiment files; - reads one "
+                     "from standard input")
+    run.add_argument("--out-dir", "--out", dest="out", type=checked(output_folder), metavar="DIR",
+                     help="results folder (default results/<name>; with several files, DIR/<name>)")
+    run.add_argument("--workers", type=workers, metavar="N",
+                     help="local worker processes (default all cores; 1 runs in this process; "
+                          "at most 4 per core unless ROLLSIM_MAX_WORKERS says otherwise)")
+    run.add_argument("--executor", choices=("serial", "processes", "dask"),
+                     help="dask starts a local Dask cluster")
+    run.add_argument("--scheduler", type=checked(scheduler_address), metavar="ADDRESS",
+                     help="run on an existing Dask cluster (tcp://host:8786)")
+    run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
+    live_flags(run)
+    plan_help = "find the fastest update setting that fits a window, a floor and a surge budget"
+    if plan_flags:  # its flags import the planner (NumPy, SimPy): only when asked for
+        from rollsim.plan.flags import add_plan_arguments
+
+        add_plan_arguments(sub.add_parser("plan", help=plan_help, parents=common), live_flags)
+    else:
+        sub.add_parser("plan", help=plan_help, parents=common)
+    sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
+    for name, text in (("plot", "redraw the figures of a results folder"),
+                       ("report", "write report.md and report.html of a results folder")):
+        cmd = sub.add_parser(name, help=text, parents=common)
+        cmd.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    completion = sub.add_parser("completion", help="print the shell completion script: "
+                                "eval \"$(rollsim completion bash)\" (also zsh, fish)")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh"))
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: answer and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    return parser
+
+
+def live_flags(group) -> None:
+    """--context/--kubeconfig/--namespace: read ``ds/NAME`` (and the nodes) from a live cluster."""
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster (with ds/NAME)")
+    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+    group.add_argument("-n", "--namespace", metavar="NS", help="namespace of ds/NAME (default: the context's)")

@@ -1,0 +1,110 @@
+"""The command line's flag values: converters that turn one word into a value or one line saying why not.
+
+Each converter is an argparse ``type=``: a ``ValueError`` from a rule becomes argparse's
+``argument --flag: <the rule>`` (exit code 2). The rules themselves live in the library
+(``rollsim.spec.options``, ``rollsim.sweep.executors``, ``rollsim.io.outputs``) and are
+imported when a value is converted, so building the parser imports neither NumPy nor SciPy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rollsim.io.outputs import output_path
+
+__all__ = ["checked", "count", "epoch_seconds", "output_file", "output_folder", "rule", "scheduler_address",
+           "workers"]
+
+
+def _convert(rule: Callable[[str], Any], text: str) -> Any:
+    try:
+        return rule(text)
+    except ValueError as exc:  # argparse's "argument --flag: <the rule>"
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Wrap a converter so that its ValueError becomes argparse's 'invalid value' message."""
+
+    def convert(text: str) -> Any:
+        return _convert(rule, text)
+
+    convert.__name__ = rule.__name__
+    return convert
+
+
+def rule(name: str) -> Callable[[str], Any]:
+    """The converter of scenario option ``name`` (``rollsim.spec.options.RULES``), imported
+    when a value is converted: building the parser imports neither NumPy nor SciPy.
+    """
+
+    def convert(text: str) -> Any:
+        from rollsim.spec.options import RULES
+
+        return _convert(RULES[name], text)
+
+    convert.__name__ = name
+    return convert
+
+
+def workers(text: str) -> int:
+    """``run --workers``: a positive integer within the local worker limit
+    (``rollsim.sweep.executors.check_workers``, imported when a value is converted).
+    """
+    from rollsim.spec.options import RULES
+    from rollsim.sweep.executors import check_workers
+
+    return _convert(lambda t: check_workers(RULES["workers"](t)), text)
+
+
+def count(text: str) -> int:
+    """A count or a seed (``rollsim.spec.options.non_negative_integer``, imported when used)."""
+    from rollsim.spec.options import non_negative_integer
+
+    return _convert(non_negative_integer, text)
+
+
+def output_file(text: str) -> Path:
+    """A file to write (``rollsim.io.outputs.output_path``)."""
+    return output_path(text)
+
+
+def output_folder(text: str) -> Path:
+    """A folder to write into (``rollsim.io.outputs.output_path``)."""
+    return output_path(text, folder=True)
+
+
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address, ``[scheme://]host[:port]``, checked before anything is loaded."""
+    m = _ADDRESS.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
+    if m["scheme"] is not None and m["scheme"] not in _SCHEMES:
+        raise ValueError(f"unknown scheme {m['scheme']!r}; use {', '.join(_SCHEMES)}, got {text!r}")
+    port = m["port"]
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
+    return text.strip()
+
+
+def epoch_seconds(text: str) -> float:
+    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
