@@ -2,24 +2,27 @@
 
 ``runs_frame`` turns the records of finished runs (the ``runs/<run_id>.json`` files) into
 one DataFrame, once; ``summary_frame`` reduces it to one row per configuration: the
-statistics of each metric over the replications and the SLO verdict. Both sort their
-rows by (configuration, replication), so the order in which runs finished, and so the
-executor and the worker count, never changes a byte of ``runs.csv`` or ``summary.csv``.
+statistics of each metric over the replications (``rollsim.sweep.statistics``, all
+configurations at once) and the SLO verdict. Both sort their rows by (configuration,
+replication), so the order in which runs finished, and so the executor and the worker
+count, never changes a byte of ``runs.csv`` or ``summary.csv``. The statistics and
+``stack_runs`` (``rollsim.sweep.stack``) are importable from here too.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.slo import Constraint, judge
+from rollsim.sweep.stack import stack_runs
+from rollsim.sweep.statistics import STATISTICS, confidence_interval, grouped_statistics, metric_statistics
 
 __all__ = [
     "RUN_COLUMNS", "RUN_KEYS", "METRICS", "STATISTICS",
@@ -36,7 +39,6 @@ METRICS = (
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
     "node_downtime_max_s", "updated", "healthy_done_s",
 )
-STATISTICS = ("mean", "p50", "p95", "min", "max", "ci_low", "ci_high")
 
 
 def _param(value: Any) -> Any:
@@ -67,35 +69,6 @@ def runs_frame(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> pd
     return frame
 
 
-def _present(values: Iterable[Any]) -> np.ndarray:
-    """The values that are there: ``None`` and NaN dropped, as floats."""
-    x = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
-    return x[~np.isnan(x)]
-
-
-def confidence_interval(values: Iterable[Any], level: float = 0.95) -> tuple[float, float]:
-    """The Student-t interval of the mean of ``values``; NaN with fewer than two values.
-
-    Replications are few (often 5 to 30), so the t quantile, not the normal one.
-    """
-    x = _present(values)
-    if len(x) < 2:
-        return math.nan, math.nan
-    mean = float(np.mean(x))
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1)) * float(np.std(x, ddof=1)) / math.sqrt(len(x))
-    return mean - half, mean + half
-
-
-def metric_statistics(values: Iterable[Any]) -> dict[str, float]:
-    """``STATISTICS`` of one metric over the runs where it is present (all NaN if none is)."""
-    x = _present(values)
-    if len(x) == 0:
-        return dict.fromkeys(STATISTICS, math.nan)
-    low, high = confidence_interval(x)
-    return {"mean": float(np.mean(x)), "p50": float(np.percentile(x, 50)), "p95": float(np.percentile(x, 95)),
-            "min": float(np.min(x)), "max": float(np.max(x)), "ci_low": low, "ci_high": high}
-
-
 def slo_columns(runs: pd.DataFrame, constraints: Sequence[Constraint]) -> dict[str, Any]:
     """The SLO verdict of one configuration's runs: ``slo_ok``, ``slo_failed``, ``slo_<key>``.
 
@@ -108,21 +81,37 @@ def slo_columns(runs: pd.DataFrame, constraints: Sequence[Constraint]) -> dict[s
             **{f"slo_{key}": value for key, value in verdict["values"].items()}}
 
 
+_NO_STOP = {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
+
+
+def _stopped(runs: pd.DataFrame) -> np.ndarray:
+    """Which runs did not complete and say why (a ``stop_cause``)."""
+    if "stop_cause" not in runs:
+        return np.zeros(len(runs), dtype=bool)
+    return (~runs["completed"].astype(bool) & runs["stop_cause"].notna()).to_numpy()
+
+
 def stop_columns(runs: pd.DataFrame) -> dict[str, Any]:
     """Why one configuration's runs that did not complete stopped: the most frequent
     ``stop_cause`` among them (ties: the first run's), its ``stop_detail`` (of the first run with
     that cause) and ``stopped_like`` (how many runs stopped so); empty when every run completed.
     """
-    if "stop_cause" not in runs:
-        return {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
-    short = runs[~runs["completed"].astype(bool) & runs["stop_cause"].notna()]
+    short = runs[_stopped(runs)]
     if short.empty:
-        return {"stop_cause": "", "stop_detail": "", "stopped_like": 0}
+        return dict(_NO_STOP)
     counts = short["stop_cause"].value_counts(sort=False)
     cause = max(counts.index, key=lambda c: (counts[c], -list(short["stop_cause"]).index(c)))
     first = short[short["stop_cause"] == cause].iloc[0]
     return {"stop_cause": str(cause), "stop_detail": str(first.get("stop_detail") or ""),
             "stopped_like": int(counts[cause])}
+
+
+def _config_bounds(configs: np.ndarray) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` rows of each configuration in runs sorted by configuration."""
+    if len(configs) == 0:
+        return []
+    edges = [0, *(np.flatnonzero(configs[1:] != configs[:-1]) + 1).tolist(), len(configs)]
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
@@ -134,17 +123,24 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
     others stopped (``stop_columns``), then the SLO columns (``slo_ok`` is True when there
     is no SLO).
     """
+    ordered = runs.sort_values(["config", "replication"], kind="stable")
+    bounds = _config_bounds(ordered["config"].to_numpy())
+    statistics = {m: grouped_statistics(ordered[m] if m in ordered else None, bounds) for m in METRICS}
+    stopped = _stopped(ordered)
+    completed = ordered["completed"].astype(bool).to_numpy()
+    fractions = ordered["completed"].astype(float)
     rows = []
-    for key, group in runs.sort_values(["config", "replication"], kind="stable").groupby("config", sort=True):
-        config = cast(int, key)  # pandas-stubs type a group key as any Scalar
+    for i, (start, stop) in enumerate(bounds):
+        group = ordered.iloc[start:stop]
         first = group.iloc[0]
-        row: dict[str, Any] = {"config": int(config), "label": first["label"], **{k: first[k] for k in swept},
-                               "runs": len(group), "completed": int(group["completed"].astype(bool).sum()),
-                               "completed_fraction": float(group["completed"].astype(float).mean())}
+        row: dict[str, Any] = {"config": int(first["config"]), "label": first["label"],
+                               **{k: first[k] for k in swept},
+                               "runs": len(group), "completed": int(completed[start:stop].sum()),
+                               "completed_fraction": float(fractions.iloc[start:stop].mean())}
         for metric in METRICS:
-            values = group[metric] if metric in group else [None] * len(group)
-            row.update({f"{metric}_{name}": v for name, v in metric_statistics(values).items()})
-        rows.append({**row, **stop_columns(group), **slo_columns(group, constraints)})
+            row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
+        stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
+        rows.append({**row, **stops, **slo_columns(group, constraints)})
     columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
                *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
@@ -165,18 +161,9 @@ def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
     pairs = [("completed", "mean", "completed_fraction"),
              *((m, st, f"{m}_{st}") for m in METRICS for st in STATISTICS)]
     pairs = [p for p in pairs if p[2] in summary.columns]
-    rows = [{"config": int(row["config"]), "label": row["label"], "metric": metric, "statistic": statistic,
-             "value": float(row[column]) if pd.notna(row[column]) else math.nan}
-            for row in summary.sort_values("config", kind="stable").to_dict("records")
-            for metric, statistic, column in pairs]
+    ordered = summary.sort_values("config", kind="stable")
+    values = [[float(v) if pd.notna(v) else math.nan for v in ordered[column].tolist()] for _, _, column in pairs]
+    rows = [(int(config), label, metric, statistic, column[i])
+            for i, (config, label) in enumerate(zip(ordered["config"].tolist(), ordered["label"].tolist()))
+            for (metric, statistic, _), column in zip(pairs, values)]
     return pd.DataFrame(rows, columns=["config", "label", "metric", "statistic", "value"])
-
-
-def stack_runs(parts: Iterable[tuple[int, int, pd.DataFrame]], columns: Sequence[str]) -> pd.DataFrame:
-    """The frames of many runs in one: ``config, replication``, then ``columns``, sorted by run."""
-    frames = [frame.loc[:, list(columns)].assign(config=config, replication=replication)
-              for config, replication, frame in sorted(parts, key=lambda p: (p[0], p[1]))]
-    if not frames:
-        return pd.DataFrame(columns=["config", "replication", *columns])
-    stacked = pd.concat(frames, ignore_index=True)
-    return stacked[["config", "replication", *columns]]

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rollsim.io.atomic import write_atomically, write_json
-from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, stack_runs, summary_frame, summary_long
+from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary_long
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import RUNS
+from rollsim.sweep.stack import stack_runs, stack_tables, stackable
 
 __all__ = ["RunOutput", "finished", "save_run", "write_tables"]
 
@@ -65,14 +68,40 @@ def save_run(out: Path, spec: RunSpec, output: RunOutput) -> None:
                         "replication": spec.replication, "seed": spec.seed, "summary": output.summary})
 
 
-def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list, list]:
+Part = tuple[int, int, Path]  # config, replication, a run's parquet file
+
+
+def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list[Part], list[Part]]:
     records, timelines, downtimes = [], [], []
     for s in specs:
         timeline, downtime, record = _paths(out, s.run_id)
         records.append(json.loads(record.read_text(encoding="utf-8")))
-        timelines.append((s.config, s.replication, pd.read_parquet(timeline)))
-        downtimes.append((s.config, s.replication, pd.read_parquet(downtime)))
+        timelines.append((s.config, s.replication, timeline))
+        downtimes.append((s.config, s.replication, downtime))
     return records, timelines, downtimes
+
+
+def _read_table(path: Path) -> pa.Table:
+    # One thread: a run's file is small, and handing it to Arrow's pool costs more CPU than it saves.
+    with pq.ParquetFile(path) as f:
+        return f.read(use_threads=False)
+
+
+def _write_stacked(path: Path, parts: list[Part], columns: list[str] | None) -> None:
+    """The runs' files stacked in one (``columns``, or the first run's), at the Arrow level when
+    they are ``stackable``, else through pandas (``stack_runs``): the same frame read back.
+    """
+    tables = [(config, replication, _read_table(p)) for config, replication, p in parts]
+    chosen = columns if columns is not None else (tables[0][2].column_names if tables else [])
+    if stackable([t for _, _, t in tables], chosen):
+        stacked = stack_tables(tables, chosen)
+        # Floats (times, downtimes) are nearly all distinct: a dictionary of them is built only
+        # to be dropped. The other columns keep one; the file comes out smaller and sooner.
+        dictionary = [f.name for f in stacked.schema if not pa.types.is_floating(f.type)]
+        write_atomically(path, lambda f: pq.write_table(stacked, f, use_dictionary=dictionary), binary=True)
+    else:
+        _parquet(path, stack_runs([(config, replication, pd.read_parquet(p)) for config, replication, p in parts],
+                                  chosen))
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> None:
@@ -80,13 +109,12 @@ def _csv(path: Path, frame: pd.DataFrame) -> None:
 
 
 def write_tables(experiment: Experiment, out: Path, specs: list[RunSpec]) -> None:
-    """runs.csv, summary.csv and the two parquet files, from the saved runs alone."""
+    """runs.csv, summary.csv, summary_long.csv and the two parquet files, from the saved runs alone."""
     records, timelines, downtimes = _read_runs(out, specs)
     runs = runs_frame(records, experiment.swept)
     _csv(out / "runs.csv", runs)
     summary = summary_frame(runs, experiment.swept, experiment.slo)
     _csv(out / "summary.csv", summary)
     _csv(out / "summary_long.csv", summary_long(summary))
-    columns = list(timelines[0][2].columns) if timelines else []
-    _parquet(out / "timelines.parquet", stack_runs(timelines, columns))
-    _parquet(out / "downtime.parquet", stack_runs(downtimes, ["node", "downtime_s"]))
+    _write_stacked(out / "timelines.parquet", timelines, None)
+    _write_stacked(out / "downtime.parquet", downtimes, ["node", "downtime_s"])
