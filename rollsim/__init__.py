@@ -18,13 +18,20 @@ command line's ``--help`` and ``--version`` load neither pandas nor SimPy.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("rollsim")  # written once, in pyproject.toml
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    """The installed package's version (written once, in pyproject.toml), read on first use:
+    ``importlib.metadata`` costs a start about as much as the rest of ``rollsim --help``.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rollsim")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
 
 # public name -> the module that defines it
 _EXPORTS = {
@@ -71,9 +78,12 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
-    if module is None:
+    if name == "__version__":
+        value: Any = _version()
+    elif module is None:
         raise AttributeError(f"module 'rollsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    else:
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 
@@ -83,6 +93,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above load lazily
+    __version__: str
     from rollsim.api import load_daemonset, load_experiment, load_nodes, load_results, run_experiment
     from rollsim.simulation import RunResult, simulate
     from rollsim.spec.options import build_scenario

@@ -240,6 +240,15 @@ def test_version_and_help_import_nothing_heavy(args, allowed) -> None:
     assert done.stdout.strip().endswith("HEAVY []"), done.stdout + done.stderr
 
 
+def test_help_reads_no_package_metadata() -> None:
+    """``importlib.metadata`` is read for ``--version`` only (it costs ``--help`` a third of its start)."""
+    code = ("import sys\nfrom rollsim.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('META', 'importlib.metadata' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip().endswith("META False"), done.stdout + done.stderr
+
+
 def test_version_is_the_package_metadata_written_once_in_pyproject(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])

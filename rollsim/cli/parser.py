@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rollsim import __version__
 from rollsim.cli.values import (
     checked,
     count,
@@ -56,6 +55,19 @@ class _TopParser(_Parser):
         return super().parse_args(argv, namespace)
 
 
+class _Version(argparse.Action):
+    """``--version``: argparse's version action, the version read only when asked for
+    (``rollsim.__version__`` reads the package metadata, which ``--help`` need not pay for).
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
+                 option_string: str | None = None) -> NoReturn:
+        import rollsim
+
+        print(f"rollsim {rollsim.__version__}")  # on standard output, as argparse's own action prints it
+        parser.exit()
+
+
 def _common() -> argparse.ArgumentParser:
     """``-o`` and ``-q``, the same on every command that prints a result."""
     from rollsim.present.console import FORMATS
@@ -82,7 +94,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
                         epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 130 interrupted. "
                                "A file argument of - reads standard input.")
-    parser.add_argument("--version", action="version", version=f"rollsim {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     common: list[Any] = [_common()]  # parents only lend their arguments; stubs want the _Parser class
     sim = sub.add_parser("simulate", help="run one rollout and print its summary", parents=common)
