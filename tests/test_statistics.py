@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
-from rollsim.sweep.aggregate import METRICS, RUN_KEYS, runs_frame, slo_columns, stop_columns, summary_frame
+from rollsim.sweep.aggregate import (
+    METRICS,
+    RUN_KEYS,
+    runs_frame,
+    slo_columns,
+    stop_columns,
+    summary_frame,
+    summary_table,
+)
 from rollsim.sweep.slo import parse_slo
 from rollsim.sweep.statistics import STATISTICS, _percentiles, grouped_statistics, metric_statistics, t_quantile
 from scipy import stats
@@ -40,13 +48,7 @@ def reference_summary(runs: pd.DataFrame, swept: list[str], constraints: Any) ->
             values = group[metric] if metric in group else [None] * len(group)
             row.update({f"{metric}_{name}": v for name, v in metric_statistics(values).items()})
         rows.append({**row, **stop_columns(group), **slo_columns(group, constraints)})
-    columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
-               *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
-               "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
-    frame = pd.DataFrame(rows, columns=columns)
-    for key in swept:
-        frame[key] = frame[key].astype(object)
-    return frame
+    return summary_table(rows, swept, constraints)
 
 
 def to_csv(frame: pd.DataFrame) -> str:

@@ -27,6 +27,7 @@ from rollsim.sweep.statistics import STATISTICS, confidence_interval, grouped_st
 __all__ = [
     "RUN_COLUMNS", "RUN_KEYS", "METRICS", "STATISTICS",
     "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns", "summary_frame",
+    "summary_table",
     "summary_long",
     "stack_runs",
 ]
@@ -141,6 +142,11 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
             row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
         stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
         rows.append({**row, **stops, **slo_columns(group, constraints)})
+    return summary_table(rows, swept, constraints)
+
+
+def summary_table(rows: list[dict[str, Any]], swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
+    """``summary_frame``'s rows as its DataFrame: its columns in their order, the swept keys as objects."""
     columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
                *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
