@@ -1,9 +1,10 @@
 """The command line's parser: every subcommand, its flags and their help texts, declared in one place.
 
-argparse errors become ``UsageError`` (one line, exit code 2). Building it imports argparse,
-the package's version and the output formats, nothing heavy, so ``--help``, ``--version``
-and shell completion start fast: simulate's scenario flags (``rollsim.spec.settings``, which
-imports NumPy) and plan's flags (``rollsim.plan.flags``) are declared only when asked for.
+argparse errors become ``UsageError`` (one line, exit code 2). Building it imports argparse
+and the output formats, nothing heavy (the package's version is read only for ``--version``),
+so ``--help``, ``--version`` and shell completion start fast: simulate's scenario flags
+(``rollsim.spec.settings``, which imports NumPy) and plan's flags (``rollsim.plan.flags``)
+are declared only when asked for.
 """
 
 from __future__ import annotations
