@@ -194,7 +194,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
                           if had_pod])
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
-    # each node's eligibility computed once, by the controller (NodeShouldRunDaemonPod), for all three
+    # the recorder's desired nodes are the controller's should_run (NodeShouldRunDaemonPod, computed once)
     recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds,
                         desired=controller.should_run)
     recorder.watch()
