@@ -1,10 +1,12 @@
 """What realistic mode costs against ideal mode: CPU seconds of one rollout at 10,000 nodes.
 
 Realistic mode is a real control plane (watch delays, the API token bucket, the delaying
-queue, the status-write requeue, the v1.36 consistency gate): more SimPy events and more
-syncs than ideal mode for the same rollout. Target: at most 1.5× ideal mode's CPU time.
-CPU time is ``time.process_time`` (not wall time: the machine is shared), best of
-``--repeats`` runs.
+queue, the status-write requeue, the v1.36 consistency gate): more SimPy events than ideal
+mode for the same rollout, but syncs that batch their writes, where ideal mode syncs once per
+pod event. Two targets, each judged at every maxUnavailable: realistic at most 1.5× ideal
+mode's CPU time (realistic mode adds little), and ideal mode no slower than realistic
+(issue 12). CPU time is ``time.process_time`` (not wall time: the machine is shared), best
+of ``--repeats`` runs.
 
     python3 benchmarks/modes.py [--nodes 10000] [--repeats 3] [--seed 1]
 """
@@ -20,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from rollsim import build_scenario, simulate
 
-TARGET = 1.5
+TARGET = 1.5  # realistic ≤ 1.5× ideal
 
 
 def cpu_seconds(nodes: int, max_unavailable: str, mode: str, repeats: int, seed: int) -> tuple[float, dict]:
@@ -40,18 +42,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     simulate(build_scenario(nodes=100), seed=0)  # imports and caches warm
-    print("| maxUnavailable | ideal CPU s | realistic CPU s | ratio | ideal syncs | realistic syncs |")
+    print("| maxUnavailable | ideal CPU s | realistic CPU s | realistic ÷ ideal | ideal syncs | realistic syncs |")
     print("|---:|---:|---:|---:|---:|---:|")
-    ok = True
+    ratios = {}
     for mu in ("1%", "10%"):
         ideal, si = cpu_seconds(args.nodes, mu, "ideal", args.repeats, args.seed)
         real, sr = cpu_seconds(args.nodes, mu, "realistic", args.repeats, args.seed)
-        ratio = real / ideal
-        ok &= ratio <= TARGET
-        print(f"| {mu} | {ideal:.2f} | {real:.2f} | {ratio:.2f}× | {si['syncs']:,} | {sr['syncs']:,} |")
+        ratios[mu] = real / ideal
+        print(f"| {mu} | {ideal:.2f} | {real:.2f} | {ratios[mu]:.2f}× | {si['syncs']:,} | {sr['syncs']:,} |")
     print()
-    print(f"{'PASS' if ok else 'FAIL'}  realistic ≤ {TARGET}× ideal CPU at {args.nodes:,} nodes")
-    return 0 if ok else 1
+    lines = goal_lines(ratios, args.nodes)
+    print("\n".join(lines))
+    return 0 if all(line.startswith("PASS") for line in lines) else 1
+
+
+def goal_lines(ratios: dict[str, float], nodes: int) -> list[str]:
+    """PASS/FAIL for both targets, from realistic ÷ ideal CPU per maxUnavailable."""
+    def line(ok: bool, goal: str, worst: float) -> str:
+        at = ", ".join(f"{r:.2f}× at {mu}" for mu, r in ratios.items())
+        return f"{'PASS' if ok else 'FAIL'}  {goal} at {nodes:,} nodes: realistic ÷ ideal {at} (worst {worst:.2f}×)"
+
+    most, least = max(ratios.values()), min(ratios.values())
+    return [line(most <= TARGET, f"realistic ≤ {TARGET}× ideal CPU", most),
+            line(least >= 1.0, "ideal no slower than realistic (issue 12)", least)]
 
 
 if __name__ == "__main__":
