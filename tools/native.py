@@ -40,6 +40,7 @@ MANIFEST = "_native.json"
 MODULES = (
     "rollsim/cluster/admission.py",
     "rollsim/cluster/apiserver.py",
+    "rollsim/cluster/countedsyncs.py",
     "rollsim/cluster/informer.py",
     "rollsim/cluster/kubelet.py",
     "rollsim/cluster/lifecycle.py",
