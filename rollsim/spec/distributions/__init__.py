@@ -1,15 +1,10 @@
-"""Durations of pod lifecycle phases: value objects (``families``) and their spec strings (``spec``)."""
+"""Durations of pod lifecycle phases: value objects (``base``, ``families``, ``empirical``,
+``stragglers``) and their spec strings (``spec``).
+"""
 
-from rollsim.spec.distributions.families import (
-    Constant,
-    Distribution,
-    DistributionError,
-    Empirical,
-    Exponential,
-    Gamma,
-    LogNormal,
-    Uniform,
-)
+from rollsim.spec.distributions.base import Distribution, DistributionError
+from rollsim.spec.distributions.empirical import Empirical
+from rollsim.spec.distributions.families import Constant, Exponential, Gamma, LogNormal, Uniform
 from rollsim.spec.distributions.spec import parse_distribution
 from rollsim.spec.distributions.stragglers import Stragglers
 

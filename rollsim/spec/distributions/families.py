@@ -11,25 +11,23 @@ can be checked against theory, and ``str(d)`` is a canonical spec that
 generator passed in, never global random state.
 
 Specs are read by ``rollsim.spec.distributions.spec.parse_distribution``.
+The common base and its checks are in ``rollsim.spec.distributions.base``; resampling from
+measured values is ``rollsim.spec.distributions.empirical.Empirical``.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from rollsim.spec.distributions.base import Distribution, DistributionError, _check_q, _exp, _fmt, _real
+
 __all__ = [
     "Constant",
-    "Distribution",
-    "DistributionError",
-    "Empirical",
     "Exponential",
     "Gamma",
     "LogNormal",
@@ -40,71 +38,6 @@ __all__ = [
 Z95 = 1.6448536269514722
 #: Below this cv a gamma's spread is under float resolution: it is its mean.
 _TINY_CV = 1e-16
-
-
-class DistributionError(ValueError):
-    """A distribution spec or parameter is invalid; the message says what and where."""
-
-
-def _fmt(x: float) -> str:
-    """Shortest text that parses back to exactly ``x`` (integers without ``.0``)."""
-    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
-
-
-def _real(family: str, name: str, x: Any) -> float:
-    """``x`` as a finite, non-negative float, or a DistributionError naming it."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise DistributionError(f"{family}: {name} must be a number, got {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise DistributionError(f"{family}: {name} ({x}) must be a finite number")
-    if x < 0:
-        raise DistributionError(f"{family}: {name} ({_fmt(x)}) must be >= 0")
-    return x + 0.0  # turns -0.0 into 0.0
-
-
-def _exp(x: float) -> float:
-    """``math.exp`` that overflows to ``inf`` instead of raising."""
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _check_q(q: float) -> float:
-    if not 0.0 <= q <= 1.0:
-        raise ValueError(f"quantile level q must be in [0, 1], got {q!r}")
-    return float(q)
-
-
-class Distribution(ABC):
-    """A non-negative duration in seconds with exact moments and quantiles."""
-
-    __slots__ = ()
-
-    @property
-    @abstractmethod
-    def mean(self) -> float:
-        """The exact mean."""
-
-    @property
-    @abstractmethod
-    def variance(self) -> float:
-        """The exact variance."""
-
-    @abstractmethod
-    def sample(
-        self, rng: np.random.Generator, size: int | None = None
-    ) -> float | NDArray[np.float64]:
-        """One draw as a float (``size=None``) or a float64 array of ``size`` draws."""
-
-    @abstractmethod
-    def quantile(self, q: float) -> float:
-        """The value below which a fraction ``q`` of draws fall."""
-
-    @abstractmethod
-    def __str__(self) -> str:
-        """Canonical spec string, parsed back to an equal object."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,48 +270,3 @@ class Gamma(Distribution):
     def __str__(self) -> str:
         return f"gamma(mean={_fmt(self.mean)}, cv={_fmt(self.cv)})"
 
-
-@dataclass(frozen=True, slots=True)
-class Empirical(Distribution):
-    """Resamples uniformly from observed ``values`` (e.g. measured pull times)."""
-
-    values: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if isinstance(self.values, (str, bytes)) or not hasattr(self.values, "__iter__"):
-            raise DistributionError(f"empirical: values must be a sequence, got {self.values!r}")
-        values = tuple(_real("empirical", "value", v) for v in self.values)
-        if not values:
-            raise DistributionError("empirical: needs at least one value")
-        object.__setattr__(self, "values", values)
-
-    @property
-    def mean(self) -> float:
-        """The mean of ``values``."""
-        n = len(self.values)
-        try:
-            return math.fsum(self.values) / n
-        except OverflowError:
-            return math.fsum(v / n for v in self.values)
-
-    @property
-    def variance(self) -> float:
-        """The population variance of ``values``."""
-        m = self.mean
-        return math.fsum((v - m) * (v - m) for v in self.values) / len(self.values)
-
-    def sample(
-        self, rng: np.random.Generator, size: int | None = None
-    ) -> float | NDArray[np.float64]:
-        """Draws uniformly from ``values``, with replacement."""
-        index = rng.integers(len(self.values), size=size)
-        if size is None:
-            return self.values[int(index)]
-        return np.asarray(self.values, dtype=np.float64)[index]
-
-    def quantile(self, q: float) -> float:
-        """The ``q`` quantile of ``values`` (numpy's linear interpolation)."""
-        return float(np.quantile(np.asarray(self.values, dtype=np.float64), _check_q(q)))
-
-    def __str__(self) -> str:
-        return f"empirical({', '.join(_fmt(v) for v in self.values)})"

@@ -14,16 +14,9 @@ import numbers
 import re
 from typing import NamedTuple
 
-from rollsim.spec.distributions.families import (
-    Constant,
-    Distribution,
-    DistributionError,
-    Empirical,
-    Exponential,
-    Gamma,
-    LogNormal,
-    Uniform,
-)
+from rollsim.spec.distributions.base import Distribution, DistributionError
+from rollsim.spec.distributions.empirical import Empirical
+from rollsim.spec.distributions.families import Constant, Exponential, Gamma, LogNormal, Uniform
 from rollsim.spec.distributions.stragglers import Stragglers
 
 __all__ = ["parse_distribution"]

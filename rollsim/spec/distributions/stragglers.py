@@ -16,14 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rollsim.spec.distributions.families import (
-    Distribution,
-    DistributionError,
-    LogNormal,
-    _check_q,
-    _fmt,
-    _real,
-)
+from rollsim.spec.distributions.base import Distribution, DistributionError, _check_q, _fmt, _real
+from rollsim.spec.distributions.families import LogNormal
 
 __all__ = ["Stragglers"]
 
