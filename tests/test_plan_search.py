@@ -17,7 +17,7 @@ from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, tolerance_bound
 from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings
-from rollsim.sweep.executors import Backend, SerialExecutor
+from rollsim.sweep.executors import Backend, SerialExecutor, open_executor
 
 # -- bisection -------------------------------------------------------------------------------
 
@@ -129,8 +129,18 @@ def test_choice_prefers_availability_then_less_capacity_among_the_equally_fast()
 
 NO_TAIL = "lognormal(median=20, p95=45)"  # the default body without its straggler tail: a 30-node grid stays cheap
 
-def _grid_and_search(scenario, constraints, settings):
-    backend = Backend(SerialExecutor(), "serial", 1, inline=True)
+def _grid_and_search(scenario, constraints, settings, workers=1):
+    """The search's answer and the whole grid's best, each from its own evaluator; with
+    ``workers`` > 1 both simulate on a process pool (the same runs: serial equals parallel).
+    """
+    if workers == 1:
+        return _grid_and_search_on(Backend(SerialExecutor(), "serial", 1, inline=True), scenario, constraints,
+                                   settings)
+    with open_executor(workers=workers) as backend:
+        return _grid_and_search_on(backend, scenario, constraints, settings)
+
+
+def _grid_and_search_on(backend, scenario, constraints, settings):
     scenario = with_horizon(scenario, constraints)
     families, _ = families_of(scenario, constraints)
     desired = len(scenario.nodes)
@@ -169,8 +179,10 @@ def test_search_finds_the_grids_best_setting_realistic_controller():
                               ready="lognormal(median=8, p95=15)",
                               terminate="lognormal(median=3, p95=8)", probe_period=0)
     constraints = Constraints(min_available_fraction=0.9, window_s=1800, surge_pods=10)
+    # the whole grid (every family at every count of 120 nodes, 4 runs each) on two processes: CI runs the
+    # slow tests with its second core free
     found, best, searched, grid = _grid_and_search(scenario, constraints, SearchSettings(replications=4, seed=3,
-                                                                                         resolution=0.0))
+                                                                                         resolution=0.0), workers=2)
     assert found is not None and found.setting == best.setting, (found.setting, best.setting)
 
 
