@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def goal_lines(ratios: dict[str, float], nodes: int) -> list[str]:
     """PASS/FAIL for both targets, from realistic ÷ ideal CPU per maxUnavailable."""
+    at = ", ".join(f"{r:.2f}× at {mu}" for mu, r in ratios.items())
+
     def line(ok: bool, goal: str, worst: float) -> str:
-        at = ", ".join(f"{r:.2f}× at {mu}" for mu, r in ratios.items())
         return f"{'PASS' if ok else 'FAIL'}  {goal} at {nodes:,} nodes: realistic ÷ ideal {at} (worst {worst:.2f}×)"
 
     most, least = max(ratios.values()), min(ratios.values())

@@ -17,11 +17,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["stack_runs", "stackable", "stack_tables"]
+__all__ = ["stack_runs", "stackable", "stack_tables", "NotStackable"]
 
 # Types whose values pandas reads back unchanged after concatenation; an int64 column with
 # nulls is not one (pandas reads it as floats, run by run).
 _PLAIN = (pa.int64(), pa.float64(), pa.string(), pa.large_string())
+
+
+class NotStackable(ValueError):
+    """``stack_tables`` was given runs that are not ``stackable``: ``stack_runs`` stacks them."""
 
 
 def stack_runs(parts: Iterable[tuple[int, int, pd.DataFrame]], columns: Sequence[str]) -> pd.DataFrame:
@@ -63,12 +67,13 @@ def _pandas_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
 
 
 def stack_tables(parts: Iterable[tuple[int, int, pa.Table]], columns: Sequence[str]) -> pa.Table:
-    """``stack_runs`` on Arrow tables (which must be ``stackable``): ``config, replication``, then
-    ``columns``, sorted by run, with the pandas metadata of ``stack_runs``'s frame.
+    """``stack_runs`` on Arrow tables: ``config, replication``, then ``columns``, sorted by run,
+    with the pandas metadata of ``stack_runs``'s frame. Raises ``NotStackable`` unless the runs
+    are ``stackable``.
     """
     ordered = sorted(parts, key=lambda p: (p[0], p[1]))
     if not stackable([table for _, _, table in ordered], columns):
-        raise ValueError("no runs, or runs whose columns differ in type: use stack_runs")
+        raise NotStackable("no runs, or runs whose columns differ in type: use stack_runs")
     names = list(columns)
     tables = [table if table.column_names == names else table.select(names) for _, _, table in ordered]
     rows = [t.num_rows for t in tables]

@@ -22,7 +22,7 @@ from rollsim.io.atomic import write_atomically, write_json
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary_long
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import RUNS
-from rollsim.sweep.stack import stack_runs, stack_tables, stackable
+from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
 
 __all__ = ["RunOutput", "finished", "save_run", "write_tables"]
 
@@ -93,15 +93,16 @@ def _write_stacked(path: Path, parts: list[Part], columns: list[str] | None) -> 
     """
     tables = [(config, replication, _read_table(p)) for config, replication, p in parts]
     chosen = columns if columns is not None else (tables[0][2].column_names if tables else [])
-    if stackable([t for _, _, t in tables], chosen):
+    try:
         stacked = stack_tables(tables, chosen)
-        # Floats (times, downtimes) are nearly all distinct: a dictionary of them is built only
-        # to be dropped. The other columns keep one; the file comes out smaller and sooner.
-        dictionary = [f.name for f in stacked.schema if not pa.types.is_floating(f.type)]
-        write_atomically(path, lambda f: pq.write_table(stacked, f, use_dictionary=dictionary), binary=True)
-    else:
+    except NotStackable:
         _parquet(path, stack_runs([(config, replication, pd.read_parquet(p)) for config, replication, p in parts],
                                   chosen))
+        return
+    # Floats (times, downtimes) are nearly all distinct: a dictionary of them is built only
+    # to be dropped. The other columns keep one; the file comes out smaller and sooner.
+    dictionary = [f.name for f in stacked.schema if not pa.types.is_floating(f.type)]
+    write_atomically(path, lambda f: pq.write_table(stacked, f, use_dictionary=dictionary), binary=True)
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> None:
