@@ -14,18 +14,19 @@ import gc
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, cast
 
-import pandas as pd
 import simpy
 
 from rollsim.cluster.churn import start_node_changes
 from rollsim.cluster.operators import run_deleter
 from rollsim.cluster.timers import run_until
 from rollsim.cluster.workers import Worker
+from rollsim.observe.columns import Columns
 from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
+from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, UrgentEvent, watch_for_stall
 from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
 from rollsim.spec.faults import NewPodFaults
@@ -35,31 +36,6 @@ from rollsim.world import World, WorldDaemonSet, add_daemonset, build_world
 __all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
 
 DEFAULT_HORIZON_S = 30 * 24 * 3600.0  # give up after 30 simulated days
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """The outcome of one run: ``timeline`` and ``nodes`` frames and the ``summary`` dict."""
-
-    timeline: pd.DataFrame
-    nodes: pd.DataFrame
-    summary: dict[str, Any]
-    status: pd.DataFrame = field(repr=False)
-    scenario: Scenario = field(repr=False)
-    seed: int = 0
-    others: dict[str, dict[str, Any]] = field(default_factory=dict)  # the summaries of ``scenario.also``
-
-    def __repr__(self) -> str:
-        """One line: the outcome, not the frames."""
-        from rollsim.observe.display import run_repr
-
-        return run_repr(self)
-
-    def _repr_html_(self) -> str:
-        """A notebook's view: the summary and an availability sparkline."""
-        from rollsim.observe.display import run_repr_html
-
-        return run_repr_html(self)
 
 
 @contextmanager
@@ -155,11 +131,13 @@ def _start(world: World) -> UrgentEvent:
     return stop
 
 
-def _summary(world: World, d: WorldDaemonSet, frames: tuple[pd.DataFrame, pd.DataFrame], end: float,
+def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], end: float,
              stalled_at: float | None, horizon_reached: bool) -> dict[str, Any]:
-    """One DaemonSet's summary from its frames: its metrics, its share of the controller, and why it stopped."""
-    timeline, node_frame = frames
-    summary = summarize(timeline, node_frame, d.rollout.completed_at, end, stalled_at=stalled_at,
+    """One DaemonSet's summary from its tables' columns: its metrics, its share of the controller,
+    and why it stopped.
+    """
+    timeline, node_table = tables
+    summary = summarize(timeline, node_table, d.rollout.completed_at, end, stalled_at=stalled_at,
                         pulls=d.runtime.pulls,
                         registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
                         else d.runtime.bytes_pulled,
@@ -174,7 +152,7 @@ def _summary(world: World, d: WorldDaemonSet, frames: tuple[pd.DataFrame, pd.Dat
                       rolled_back=bool(summary.get("rolled_back")))
     cause = stop_cause(state)
     summary.update(stop_cause=cause.cause, stop_detail=cause.sentence,
-                   healthy_done_s=healthy_done_s(node_frame, stuck_nodes(state)))
+                   healthy_done_s=healthy_done_s(node_table, stuck_nodes(state)))
     return summary
 
 
@@ -201,11 +179,11 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
             d.controller.shut_down()
         end = at if how == "completed" else world.env.now
         stalled_at = at if how == "stalled" else world.log.get("stalled_at")
-        timeline, node_frame = main.recorder.to_frames(end)  # built once: they are the result's too
-        summary = _summary(world, main, (timeline, node_frame), end, stalled_at, how == "horizon")
+        timeline, node_table = main.recorder.to_columns(end)  # built once: they are the result's too
+        summary = _summary(world, main, (timeline, node_table), end, stalled_at, how == "horizon")
         # a skipped sync or a kept delivery took its event's id: those the run did not reach are still "queued"
         unreached = world.queue.unreached() + sum(d.informer.unreached() for d in world.daemonsets)
         summary.update(end_s=end, events=world.env.processed - unreached)
-        others = {d.name: _summary(world, d, d.recorder.to_frames(end), end, stalled_at, how == "horizon")
+        others = {d.name: _summary(world, d, d.recorder.to_columns(end), end, stalled_at, how == "horizon")
                   for d in world.daemonsets[1:]}
-    return RunResult(timeline, node_frame, summary, main.rollout.frame(), scenario, seed, others)
+    return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others)

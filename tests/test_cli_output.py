@@ -229,9 +229,13 @@ HEAVY = ("pandas", "numpy", "scipy", "matplotlib", "simpy")
 
 
 @pytest.mark.parametrize("args, allowed", [(["--version"], ()), (["--help"], ()),
-                                           (["simulate", "--help"], ("numpy",))])
+                                           (["simulate", "--help"], ("numpy",)),
+                                           (["simulate", "--nodes", "10", "-q"], ("numpy", "simpy"))])
 def test_version_and_help_import_nothing_heavy(args, allowed) -> None:
-    """simulate's flags come from the scenario declarations, whose distributions need NumPy."""
+    """simulate's flags come from the scenario declarations, whose distributions need NumPy; a
+    simulation needs SimPy too, but not pandas: its summary is computed from the recorder's
+    columns (``rollsim.observe.columns``), the result's frames built only when read.
+    """
     heavy = tuple(m for m in HEAVY if m not in allowed)
     code = ("import sys\nfrom rollsim.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             f"print('HEAVY', sorted(m for m in {heavy!r} if m in sys.modules))")

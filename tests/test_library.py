@@ -182,3 +182,23 @@ def test_simulate_writes_a_timeline_by_extension(tmp_path, run) -> None:
     assert list(parse_openmetrics(om.read_text()))
     with pytest.raises(ValueError, match="label name"):
         timeline_exposition(TIMELINE, labels={"bad-name": "x"})
+
+
+def test_frames_are_built_once_from_the_columns_the_summary_read(run: rollsim.RunResult) -> None:
+    """The summary comes from the recorder's columns; the frames, built when first read, hold
+    those very arrays, and the summary computed from them is the same."""
+    from rollsim.observe.metrics import summarize
+    from rollsim.observe.stopcause import healthy_done_s
+
+    assert run.timeline is run.timeline and run.nodes is run.nodes and run.status is run.status
+    assert list(run.timeline.columns) == list(run.timeline_columns)
+    assert list(run.nodes.columns) == list(run.node_columns)
+    assert len(run.status) == len(run.status_log) > 0
+    end = run.summary["end_s"]
+    from_columns = summarize(run.timeline_columns, run.node_columns, run.summary["duration_s"], end)
+    from_frames = summarize(run.timeline, run.nodes, run.summary["duration_s"], end)
+    assert from_columns == from_frames
+    assert {k: run.summary[k] for k in from_columns if k not in ("peak_concurrent_pulls", "mean_pull_s")} == \
+        {k: v for k, v in from_columns.items() if k not in ("peak_concurrent_pulls", "mean_pull_s")}
+    stuck = list(run.nodes["node"][:3])
+    assert healthy_done_s(run.node_columns, stuck) == healthy_done_s(run.nodes, stuck)

@@ -1,4 +1,5 @@
-"""Summary metrics: pure functions over the frames of one run.
+"""Summary metrics: pure functions over the tables of one run (frames, or their columns:
+``rollsim.observe.columns``).
 
 Every figure is summed in an order this code fixes, never BLAS's: ``np.dot`` adds in an
 order that depends on the BLAS build and its thread count (OpenBLAS with one thread, as
@@ -12,9 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from rollsim.observe.columns import column, rows
+
+if TYPE_CHECKING:
+    from rollsim.observe.columns import Table
 
 __all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "SUMMARY_KEYS"]
 
@@ -30,16 +36,16 @@ _SLICE = 1 << 16
 Intervals = Sequence[tuple[float, float]] | Sequence[float] | np.ndarray
 
 
-def unavailable_node_seconds(timeline: pd.DataFrame, end: float) -> float:
+def unavailable_node_seconds(timeline: Table, end: float) -> float:
     """The integral over time of desired nodes without an available pod, up to ``end``.
 
     The step function's area: each level times how long it lasted, summed exactly
     (``math.fsum``), so the value does not depend on BLAS or its threads.
     """
-    if timeline.empty:
+    if not rows(timeline):
         return 0.0
-    times = timeline["time_s"].to_numpy(dtype=float)
-    levels = timeline["unavailable"].to_numpy()
+    times = column(timeline, "time_s", float)
+    levels = column(timeline, "unavailable")
     last = len(times) - 1
     # each level until the next row's time, the last one until ``end``; fsum is exact whatever
     # the order, so summing slice by slice gives the same sum with no array of millions of
@@ -77,9 +83,9 @@ def peak_overlap(intervals: Intervals) -> int:
     return peak
 
 
-def _min_fraction(timeline: pd.DataFrame) -> float:
+def _min_fraction(timeline: Table) -> float:
     """The lowest share of desired nodes with an available pod at any time (desired may change)."""
-    desired, available = timeline["desired"].to_numpy(), timeline["available"].to_numpy()
+    desired, available = column(timeline, "desired"), column(timeline, "available")
     lowest = math.inf
     for i in range(0, len(desired), _SLICE):  # slice by slice: no temporary arrays of millions of rows
         part = desired[i:i + _SLICE]
@@ -103,8 +109,8 @@ def _percentile(values: np.ndarray, q: float) -> float | None:
 
 
 def summarize(
-    timeline: pd.DataFrame,
-    nodes: pd.DataFrame,
+    timeline: Table,
+    nodes: Table,
     completed_at: float | None,
     end: float,
     *,
@@ -124,25 +130,28 @@ def summarize(
     rollback_done = completed_at if rolled_back_at is not None else None
     if rolled_back_at is not None:
         completed_at = None
-    desired = int(nodes["desired"].sum())
-    min_available = int(timeline["available"].min()) if not timeline.empty else desired
-    downtime = nodes["downtime_s"].to_numpy(dtype=float)[nodes["desired"].to_numpy(dtype=bool)]
+    desired_nodes = column(nodes, "desired", bool)
+    desired = int(desired_nodes.sum())
+    empty = not rows(timeline)
+    available, unavailable = column(timeline, "available"), column(timeline, "unavailable")
+    min_available = desired if empty else int(available.min())
+    downtime = column(nodes, "downtime_s", float)[desired_nodes]
     return {
         "nodes": desired,
         "completed": completed_at is not None,
         "duration_s": None if completed_at is None else float(completed_at),
-        "updated": int(timeline["updated"].iloc[-1]) if not timeline.empty else 0,
+        "updated": 0 if empty else int(column(timeline, "updated")[-1]),
         "min_available": min_available,
         "min_available_fraction": _min_fraction(timeline),
-        "max_unavailable_observed": int(timeline["unavailable"].max()) if not timeline.empty else 0,
+        "max_unavailable_observed": 0 if empty else int(unavailable.max()),
         "unavailable_node_seconds": unavailable_node_seconds(timeline, end),
-        "max_surge_observed": int(timeline["surge"].max()) if not timeline.empty else 0,
+        "max_surge_observed": 0 if empty else int(column(timeline, "surge").max()),
         "node_downtime_p50_s": _percentile(downtime, 50),
         "node_downtime_p95_s": _percentile(downtime, 95),
         "node_downtime_max_s": float(downtime.max()) if len(downtime) else None,
         "stalled": stalled_at is not None,
         "stalled_at_s": None if stalled_at is None else float(stalled_at),
-        "nodes_without_pod_at_end": int(timeline["unavailable"].iloc[-1]) if not timeline.empty else 0,
+        "nodes_without_pod_at_end": 0 if empty else int(unavailable[-1]),
         "peak_concurrent_pulls": peak_overlap(pulls),
         "mean_pull_s": _mean_duration(pulls),
         "registry_bytes_served": registry_bytes,

@@ -5,7 +5,8 @@ controller's delayed view), as Ciw's trackers do: it only records, and nothing r
 while the run goes on but the stall watchdog (``rollsim.observe.rollout``). Per node it
 keeps a small summary (its share of the cluster levels: available nodes, nodes with two
 pods, ...) and logs each change of it; ``to_frames`` sums that log into the levels
-(``rollsim.observe.levels``), one row per instant at which they change.
+(``rollsim.observe.levels``), one row per instant at which they change; ``to_columns`` hands
+them over as columns (``to_frames`` as DataFrames).
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import simpy
 
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
+from rollsim.observe.columns import Columns
 from rollsim.observe.levels import level_rows
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import PodPlacement
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
 
@@ -288,9 +293,16 @@ class Recorder:
     # -- frames --------------------------------------------------------------------------
 
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(timeline, nodes) DataFrames; downtime still running is counted up to ``end``.
+        """(timeline, nodes) DataFrames of ``to_columns(end)``, which they share."""
+        import pandas as pd
 
-        The recording ends here, and a recorder makes its frames once: the node columns are the
+        timeline, nodes = self.to_columns(end)
+        return pd.DataFrame(timeline, copy=False), pd.DataFrame(nodes, copy=False)
+
+    def to_columns(self, end: float) -> tuple[Columns, Columns]:
+        """The columns of the (timeline, nodes) tables; downtime still running is counted up to ``end``.
+
+        The recording ends here, and a recorder makes its tables once: the node columns are the
         recorder's own arrays (at a million nodes a copy is 80 MiB), put in the order the scenario
         lists the nodes (``NodeStore.listing``) in place, whatever the nodes' ids.
         """
@@ -304,7 +316,7 @@ class Recorder:
         before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
         times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
         levels = dict(zip(_LEVELS, columns))
-        timeline = pd.DataFrame({
+        timeline = {
             "time_s": times,
             "desired": levels["desired"],
             "available": levels["available"],
@@ -313,9 +325,9 @@ class Recorder:
             "surge": levels["surge"],
             "terminating": levels["terminating"],
             "pending": levels["pending"],
-        }, copy=False)
+        }
         names = self.names
-        nodes = pd.DataFrame({
+        nodes = {
             "node": [names[i] for i in pick.tolist()],
             "desired": np.array(self.desired, dtype=bool)[pick],  # a copy: end_state reads ``desired`` by id
             "old_deleted_at_s": _in_order(self.old_deleted_at, pick),
@@ -324,7 +336,7 @@ class Recorder:
             "new_ready_at_s": _in_order(self.new_ready_at, pick),
             "new_available_at_s": _in_order(self.new_available_at, pick),
             "downtime_s": _in_order(self.downtime, pick),
-        }, copy=False)
+        }
         return timeline, nodes
 
 

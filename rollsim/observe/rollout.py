@@ -8,15 +8,18 @@ back) when no node has gained an available new pod for a while. The run itself i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import simpy
 from simpy.events import URGENT, EventPriority
 
 from rollsim.cluster.apiserver import STATUS, ApiServer, DaemonSetObject
 
-__all__ = ["RolloutStatus", "STATUS_COLUMNS", "watch_for_stall", "LateTimeout", "UrgentEvent", "LATE"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["RolloutStatus", "STATUS_COLUMNS", "status_frame", "watch_for_stall", "LateTimeout", "UrgentEvent", "LATE"]
 
 STATUS_COLUMNS = ["time_s", "desired", "current", "ready", "available", "updated",
                   "misscheduled", "unavailable", "observed_generation", "generation"]
@@ -78,7 +81,14 @@ class RolloutStatus:
 
     def frame(self) -> pd.DataFrame:
         """Every status the controller wrote, with its time."""
-        return pd.DataFrame([{"time_s": t, **s} for t, s in self.log], columns=STATUS_COLUMNS)
+        return status_frame(self.log)
+
+
+def status_frame(log: Sequence[tuple[float, dict[str, int]]]) -> pd.DataFrame:
+    """A status log (``RolloutStatus.log``: each status written, with its time) as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame([{"time_s": t, **s} for t, s in log], columns=STATUS_COLUMNS)
 
 
 def watch_for_stall(

@@ -15,7 +15,7 @@ still holds an old pod and in what state its new pod is) and names what a person
 * the horizon reached while the rollout was still moving.
 
 Pure: no SimPy here. ``healthy_done_s`` says when every node that could be updated was
-(the others are the ones the cause names), from the run's ``nodes`` frame.
+(the others are the ones the cause names), from the run's nodes table.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from rollsim.observe.columns import column, rows
+
+if TYPE_CHECKING:
+    from rollsim.observe.columns import Table
 
 __all__ = [
     "AVAILABLE",
@@ -239,19 +244,20 @@ def stop_cause(state: EndState) -> StopCause:
     return result("stalled", f"no progress; {left}")
 
 
-def healthy_done_s(nodes: pd.DataFrame, stuck: Collection[str] = ()) -> float | None:
+def healthy_done_s(nodes: Table, stuck: Collection[str] = ()) -> float | None:
     """When every desired node that could be updated (not in ``stuck``) had an available new pod:
     the latest ``new_available_at_s`` among them, ``None`` if one of them never got one.
 
-    ``nodes`` is a run's nodes frame (``node``, ``desired``, ``new_available_at_s``); with no
-    such node at all it is 0 (nothing had to be done).
+    ``nodes`` is a run's nodes frame, or its columns (``node``, ``desired``,
+    ``new_available_at_s``); with no such node at all it is 0 (nothing had to be done).
     """
-    if nodes.empty:
+    if not rows(nodes):
         return 0.0
-    mine = nodes["desired"].to_numpy(dtype=bool)
+    mine = column(nodes, "desired", bool)
     if stuck:
-        mine = mine & ~nodes["node"].isin(set(stuck)).to_numpy(dtype=bool)
-    times = nodes["new_available_at_s"].to_numpy(dtype=float)[mine]  # one column, not the frame
+        names = set(stuck)
+        mine = mine & ~np.fromiter((name in names for name in nodes["node"]), bool, len(mine))
+    times = column(nodes, "new_available_at_s", float)[mine]  # one column, not the frame
     if len(times) == 0:
         return 0.0
     if np.isnan(times).any():
