@@ -1,4 +1,5 @@
-"""A scenario: the cluster, the DaemonSet, the pod timings and the controller's settings.
+"""A scenario: the cluster, the DaemonSet, the pod timings and the controller's settings
+(``ControllerSettings``, in ``rollsim.spec.controlplane``, and importable from here).
 
 Frozen, slotted dataclasses validated in ``__post_init__``; vary them with
 ``dataclasses.replace``. ``rollsim.spec.options.build_scenario`` makes one from flat options
@@ -13,14 +14,13 @@ from dataclasses import dataclass, field
 
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent, validate_rolling_update
 from rollsim.spec.churn import NodeChange
+from rollsim.spec.controlplane import IDEAL, REALISTIC, ControllerSettings
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.image import ImageSpec
-from rollsim.spec.lifecycle import NodeLifecycleTiming
 from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.registry import RegistrySpec
-from rollsim.spec.versions import DEFAULT_VERSION, VersionRules, parse_version, rules_for
 
 __all__ = [
     "UpdateStrategy",
@@ -38,8 +38,6 @@ __all__ = [
 
 ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
-IDEAL = "ideal"
-REALISTIC = "realistic"
 # A NotReady node's Ready condition: Unknown (its kubelet is gone: the lifecycle controller's
 # unreachable taints, nothing confirms a deletion; the usual case, test-infra #31706) or False
 # (the kubelet reports NotReady itself and still kills pods: not-ready taints).
@@ -154,13 +152,6 @@ DEFAULT_READY = "stragglers(median=20, p95=45, fraction=0.02, tail=400)"
 # Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
 # (Kubernetes default 30 s).
 DEFAULT_TERMINATE = "lognormal(median=5, p95=25)"
-# The informer's watch delay and the API call latency in a healthy control plane: tens of
-# milliseconds (the upstream SLO bounds mutating API calls at p99 ≤ 1 s:
-# sig-scalability/slos/api_call_latency.md).
-DEFAULT_WATCH_DELAY = "lognormal(median=0.05, p95=0.25)"
-DEFAULT_API_LATENCY = "lognormal(median=0.02, p95=0.1)"
-
-
 @dataclass(frozen=True, slots=True)
 class Timings:
     """Distributions of the pod lifecycle phases, in seconds (spec strings are parsed)."""
@@ -174,101 +165,6 @@ class Timings:
     def __post_init__(self) -> None:
         for name in ("schedule", "pull", "start", "ready", "terminate"):
             _set(self, name, parse_distribution(getattr(self, name)))
-
-
-@dataclass(frozen=True, slots=True)
-class ControllerSettings:
-    """How the DaemonSet controller runs.
-
-    ``ideal``: writes observed at once, no API limits, syncs take no time.
-    ``realistic``: the kube-controller-manager defaults (``--concurrent-daemonset-syncs`` 2,
-    ``KubeAPIQPS`` 20, ``KubeAPIBurst`` 30, ``BurstReplicas`` 250,
-    ``SlowStartInitialBatchSize`` 1, ``ExpectationsTimeout`` 5 min) with an informer delay.
-
-    ``kubernetes_version`` selects the version-dependent rules (``rollsim.spec.versions``) in
-    both modes. The rest apply in ``realistic`` mode only, each as the real control plane does:
-
-    * ``queue_dedup``: client-go's delaying queue keeps one waiting entry per key, with the
-      earliest due time (``delaying_queue.go`` ``insert``: "update the time only if it would
-      cause the item to be queued sooner"); ``False`` fires every ``AddAfter`` timer.
-    * ``status_requeue``: the controller's own status write comes back through the DaemonSet
-      informer and ``updateDaemonset`` enqueues the key again (it enqueues on every update).
-    * ``node_watch_delay``: the node informer's watch delay (the pod informer's by default);
-      node updates pass ``shouldIgnoreNodeUpdate`` (only label or taint changes enqueue).
-    * ``whole_second_timestamps``: ``creationTimestamp`` and the Ready condition's
-      ``lastTransitionTime`` are ``metav1.Time``, serialized in whole seconds (RFC 3339), so
-      the controller sees a pod Ready since the start of its second: availability moves up to
-      1 s earlier.
-    * the node lifecycle controller's timing for nodes that fail during the run
-      (``rollsim.spec.lifecycle``): ``node_monitor_grace_period`` (``None``: the version's
-      default, 50 s from v1.32, kubernetes/kubernetes#126287), ``node_monitor_period`` (5 s),
-      and the NoExecute tainter's ``node_eviction_rate`` (0.1/s),
-      ``secondary_node_eviction_rate`` (0.01/s), ``large_cluster_size_threshold`` (50) and
-      ``unhealthy_zone_threshold`` (0.55), the kube-controller-manager flags' defaults
-      (``cmd/kube-controller-manager/app/options/nodelifecyclecontroller.go``). In ``ideal``
-      mode a failed node is detected and tainted at once.
-    """
-
-    mode: str = REALISTIC
-    workers: int = 2
-    kube_api_qps: float = 20.0
-    kube_api_burst: int = 30
-    burst_replicas: int = 250
-    slow_start_initial_batch_size: int = 1
-    expectations_timeout: float = 300.0
-    watch_delay: Distribution = DEFAULT_WATCH_DELAY  # type: ignore[assignment]
-    api_latency: Distribution = DEFAULT_API_LATENCY  # type: ignore[assignment]
-    kubernetes_version: str = DEFAULT_VERSION
-    queue_dedup: bool = True
-    status_requeue: bool = True
-    node_watch_delay: Distribution | None = None  # None: the pod informer's watch_delay
-    whole_second_timestamps: bool = True
-    node_monitor_grace_period: float | None = None  # None: the version's default
-    node_monitor_period: float = 5.0
-    node_eviction_rate: float = 0.1
-    secondary_node_eviction_rate: float = 0.01
-    large_cluster_size_threshold: int = 50
-    unhealthy_zone_threshold: float = 0.55
-
-    def __post_init__(self) -> None:
-        _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
-        self._lifecycle_timing()  # validates the node lifecycle settings in either mode
-        if self.node_watch_delay is not None:
-            _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
-        if self.mode not in (IDEAL, REALISTIC):
-            raise ValueError(f"controller must be ideal or realistic, got {self.mode!r}")
-        for name in ("workers", "kube_api_burst", "burst_replicas", "slow_start_initial_batch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not self.kube_api_qps > 0:
-            raise ValueError(f"kube_api_qps must be positive, got {self.kube_api_qps}")
-        _non_negative("expectations_timeout", self.expectations_timeout)
-        _set(self, "watch_delay", parse_distribution(self.watch_delay))
-        _set(self, "api_latency", parse_distribution(self.api_latency))
-
-    @property
-    def ideal(self) -> bool:
-        """Whether the controller runs ``ideal`` (writes at once, no limits, no sync time)."""
-        return self.mode == IDEAL
-
-    def _lifecycle_timing(self) -> NodeLifecycleTiming:
-        grace = self.node_monitor_grace_period
-        return NodeLifecycleTiming(
-            grace_period=self.rules.node_monitor_grace_period if grace is None else grace,
-            monitor_period=self.node_monitor_period, eviction_rate=self.node_eviction_rate,
-            secondary_eviction_rate=self.secondary_node_eviction_rate,
-            large_cluster_size_threshold=self.large_cluster_size_threshold,
-            unhealthy_zone_threshold=self.unhealthy_zone_threshold)
-
-    @property
-    def node_lifecycle(self) -> NodeLifecycleTiming | None:
-        """The node lifecycle controller's timing (``None`` in ideal mode: failures seen at once)."""
-        return None if self.ideal else self._lifecycle_timing()
-
-    @property
-    def rules(self) -> VersionRules:
-        """The controller rules of ``kubernetes_version``."""
-        return rules_for(self.kubernetes_version)
 
 
 @dataclass(frozen=True, slots=True)
