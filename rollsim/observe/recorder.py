@@ -24,6 +24,7 @@ from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import Pod
 from rollsim.observe.columns import Columns
 from rollsim.observe.levels import level_rows
+from rollsim.observe.nodesummary import LEVELS, summary_key, unpack
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import PodPlacement
 
@@ -40,9 +41,8 @@ NODE_COLUMNS = (
     "new_started_at_s", "new_ready_at_s", "new_available_at_s", "downtime_s",
 )
 LIFECYCLE = ("scheduled", "pulled", "started")
-_LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")
 _NAN = math.nan
-_ZERO_STATE = (0,) * len(_LEVELS)
+_ZERO_STATE = (0,) * len(LEVELS)
 _isnan = math.isnan
 
 
@@ -71,7 +71,7 @@ class Recorder:
         self.min_ready = min_ready_seconds
         # A node's summary, (desired, available, updated, surge, terminating pods, pending pods),
         # is kept as a small code: the index of that tuple in ``_summaries`` (a few dozen at most),
-        # found from the summary packed in one int (its key, see ``_code``), cheaper than a tuple.
+        # found from the summary packed in one int (its key: ``rollsim.observe.nodesummary``), cheaper than a tuple.
         self._summaries: list[tuple[int, ...]] = [_ZERO_STATE]
         self._codes = {0: 0}  # key -> code
         self._down = [False]  # per code: desired and not available
@@ -178,7 +178,7 @@ class Recorder:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
         new_ready = new_available = False
-        if len(pods) == 1:  # most nodes: the key ``_key`` works out, for one pod, without its loop
+        if len(pods) == 1:  # most nodes: the key ``summary_key`` works out, for one pod, without its loop
             p = pods[0]
             if p.deleting:
                 key = 1 << 4  # one terminating pod, none live
@@ -187,7 +187,7 @@ class Recorder:
                 if p.revision == rev:
                     new_ready = True
                     key = 4  # new pods only
-                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as in ``_key``
+                if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as in ``summary_key``
                     key |= 2
                     new_available = new_ready
             else:
@@ -197,7 +197,8 @@ class Recorder:
             else:
                 key &= ~15
         else:
-            key, new_ready, new_available = self._key(node, pods, now)
+            key, new_ready, new_available = summary_key(pods, self.daemonset.revision, min_ready,
+                                                        self.desired[node], now)
         if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
         if new_available and _isnan(self.new_available_at[node]):
@@ -220,56 +221,12 @@ class Recorder:
         self._before.append(old)
         self._after.append(code)
 
-    def _key(self, node: int, pods: Sequence[Pod], now: float) -> tuple[int, bool, bool]:
-        """The key of ``node``'s summary from any number of pods (see ``_code``), and whether a new
-        pod is Ready and whether one is available.
-        """
-        rev, min_ready = self.daemonset.revision, self.min_ready
-        new_ready = new_available = False
-        live = new_live = terminating = pending = 0
-        available = False
-        for p in pods:
-            if p.deleting:
-                terminating += 1
-                continue
-            live += 1
-            is_new = p.revision == rev
-            if is_new:
-                new_live += 1
-            if p.ready:
-                if is_new:
-                    new_ready = True
-                # is_pod_available(p, min_ready, now, inclusive=True), inline. The instant the
-                # minReadySeconds window ends (the kubelet's AVAILABLE event): under the inclusive
-                # rule (v1.34+, kubernetes/kubernetes#132122) the pod is available then; under the
-                # strict one at every instant after it, so it is the time to record.
-                if min_ready == 0 or p.ready_since + min_ready <= now:
-                    available = True
-                    if is_new:
-                        new_available = True
-            else:
-                pending += 1
-        key = terminating << 4 | pending << 36  # the summary's key (see _code)
-        if self.desired[node]:
-            key |= 1
-            if available:
-                key |= 2
-            if new_live and new_live == live:  # new pods only
-                key |= 4
-            if live >= 2:
-                key |= 8
-        return key, new_ready, new_available
-
     def _code(self, key: int) -> int:
-        """A new summary's code (the next index of ``_summaries``), from its key: bits 0-3 say
-        desired, available, updated, surge (all 0 if not desired), bits 4-35 count terminating
-        pods (fewer than 2**32 on a node), the bits above pending pods.
-        """
-        desired = key & 1
-        summary = (desired, key >> 1 & 1, key >> 2 & 1, key >> 3 & 1, key >> 4 & 0xFFFFFFFF, key >> 36)
+        """A new summary's code (the next index of ``_summaries``), from its key (``nodesummary``)."""
+        summary = unpack(key)
         code = self._codes[key] = len(self._summaries)
         self._summaries.append(summary)
-        self._down.append(bool(desired and not summary[1]))
+        self._down.append(bool(summary[0] and not summary[1]))
         return code
 
     def _log(self, now: float, old: int, new: int) -> None:
@@ -315,7 +272,7 @@ class Recorder:
         downtime[down] += end - _view(self._lost_at)[down]
         before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
         times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
-        levels = dict(zip(_LEVELS, columns))
+        levels = dict(zip(LEVELS, columns))
         timeline = {
             "time_s": times,
             "desired": levels["desired"],
