@@ -64,6 +64,23 @@ def test_every_flag_gives_the_scenario_an_experiment_file_would(monkeypatch, cap
     assert from_flags == build_scenario(**options)
 
 
+@pytest.mark.parametrize("ports", ["65536", "80,70000", "0"])
+def test_a_host_port_out_of_range_is_one_line(capsys, tmp_path, ports) -> None:
+    """A flag or an experiment file's ``daemonset.host_ports`` is checked as the manifest's
+    ``hostPort`` is (1 to 65535): exit 2 naming the flag or the file, never an internal error
+    (found by ``tests/test_fuzz.py``: ``--host-ports=65536`` reached the scenario's own check).
+    """
+    assert main(["simulate", "--nodes", "3", f"--host-ports={ports}"]) == 2
+    one_error_line(capsys, "--host-ports")
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(json.dumps({"name": "ports", "scenario": {"cluster": {"nodes": 3},
+                                                             "daemonset": {"host_ports": ports.split(",")}}}),
+                   encoding="utf-8")
+    assert main(["run", str(exp), "--workers", "1", "--out", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, str(exp))
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_negative_request_is_one_line(capsys) -> None:
     assert main(["simulate", "--nodes", "3", "--requests-cpu", "-1"]) == 2
     one_error_line(capsys, "--requests-cpu", "greater than or equal to 0")

@@ -104,8 +104,13 @@ def _boolean(value: Any) -> bool:
 
 
 def _ports(value: Any) -> tuple[int, ...]:
+    """Host ports (``containerPort``'s ``hostPort``: 1 to 65535), as a list or separated by commas."""
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
+    ports = tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
+    for port in ports:
+        if port > 65535:
+            raise ValueError(f"a port must be between 1 and 65535, got {port}")
+    return ports
 
 
 def _changes(kind: str) -> Callable[[Any], tuple[NodeChange, ...]]:
