@@ -364,7 +364,7 @@ def test_calibrate_on_an_empty_pod_list_writes_nothing(tmp_path, capsys) -> None
 
 
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
-    from rollsim.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
+    from rollsim.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
     from rollsim.io.yamldoc import ConfigError
     from rollsim.spec.limits import LimitError
     from rollsim.sweep.results import ResultsError

@@ -36,7 +36,7 @@ def layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) == 1:
         return "api"  # the package's own __init__: the public API
-    return "cli" if parts[1] in ("__main__", "exits") else parts[1]  # exits: the CLI's error-to-exit-code map
+    return "cli" if parts[1] == "__main__" else parts[1]
 
 
 def imports(path: Path) -> set[str]:

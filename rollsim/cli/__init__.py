@@ -33,8 +33,8 @@ from rollsim.cli.commands import (
     cmd_simulate,
     cmd_validate,
 )
+from rollsim.cli.exits import exit_for
 from rollsim.cli.parser import build_parser
-from rollsim.exits import exit_for
 
 __all__ = ["main"]
 
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollsim`` console script.
 
     The one place where whatever went wrong becomes one line on standard error and an exit
-    code (``rollsim.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
+    code (``rollsim.cli.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
     """
     words = sys.argv[1:] if argv is None else list(argv)
     completing = "_ARGCOMPLETE" in os.environ

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rollsim.cli.exits import UsageError, one_line
 from rollsim.cli.inputs import flag_names, live, one_stdin, scenario_from
 from rollsim.cli.show import say, show, show_paths
-from rollsim.exits import UsageError, one_line
 from rollsim.io.outputs import output_path
 
 __all__ = ["cmd_calibrate", "cmd_completion", "cmd_make_nodes", "cmd_plan", "cmd_plot", "cmd_report", "cmd_run",

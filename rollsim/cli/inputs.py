@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
+from rollsim.cli.exits import UsageError
 from rollsim.cli.show import say
-from rollsim.exits import UsageError
 
 __all__ = ["flag_names", "live", "one_stdin", "scenario_from"]
 

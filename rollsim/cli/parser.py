@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from rollsim.cli.exits import UsageError
 from rollsim.cli.values import (
     checked,
     count,
@@ -27,7 +28,6 @@ from rollsim.cli.values import (
     scheduler_address,
     workers,
 )
-from rollsim.exits import UsageError
 
 __all__ = ["build_parser", "live_flags"]
 
