@@ -8,6 +8,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import rollsim
@@ -193,6 +194,8 @@ def test_frames_are_built_once_from_the_columns_the_summary_read(run: rollsim.Ru
     assert run.timeline is run.timeline and run.nodes is run.nodes and run.status is run.status
     assert list(run.timeline.columns) == list(run.timeline_columns)
     assert list(run.nodes.columns) == list(run.node_columns)
+    for frame, columns in ((run.timeline, run.timeline_columns), (run.nodes, run.node_columns)):
+        assert all(np.shares_memory(frame[name].to_numpy(), columns[name]) for name in columns if name != "node")
     assert len(run.status) == len(run.status_log) > 0
     end = run.summary["end_s"]
     from_columns = summarize(run.timeline_columns, run.node_columns, run.summary["duration_s"], end)

@@ -4,9 +4,9 @@ A recorder watches one DaemonSet's pods and the nodes in the API server (the tru
 controller's delayed view), as Ciw's trackers do: it only records, and nothing reads it
 while the run goes on but the stall watchdog (``rollsim.observe.rollout``). Per node it
 keeps a small summary (its share of the cluster levels: available nodes, nodes with two
-pods, ...) and logs each change of it; ``to_frames`` sums that log into the levels
-(``rollsim.observe.levels``), one row per instant at which they change; ``to_columns`` hands
-them over as columns (``to_frames`` as DataFrames).
+pods, ...) and logs each change of it; ``to_columns`` sums that log into the levels
+(``rollsim.observe.levels``), one row per instant at which they change, and hands them over
+as columns (``to_frames`` as DataFrames).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.node import Toleration
 from rollsim.spec.quantity import int64_amount
+from rollsim.spec.scenario import MAX_PORT
 
 __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION", "QPS",
@@ -52,11 +53,14 @@ def _number(value: Any, minimum: float, strict: bool = False) -> float:
     return number
 
 
-def _integer(value: Any, minimum: int) -> int:
-    kind = "a non-negative" if minimum == 0 else "a positive" if minimum == 1 else f"an integer ≥ {minimum}:"
+def _integer(value: Any, minimum: int, maximum: int | None = None) -> int:
+    """An int, or digits as text, of at least ``minimum`` (0 or 1) and, if given, at most ``maximum``."""
+    kind = (f"an integer from {minimum} to {maximum}" if maximum is not None
+            else "a non-negative integer" if minimum == 0 else "a positive integer")
     text_digits = isinstance(value, str) and value.strip().isdigit()
-    if isinstance(value, bool) or not (isinstance(value, int) or text_digits) or int(value) < minimum:
-        raise ValueError(f"must be {kind} integer, got {value!r}")
+    if isinstance(value, bool) or not (isinstance(value, int) or text_digits) or int(value) < minimum or \
+            (maximum is not None and int(value) > maximum):
+        raise ValueError(f"must be {kind}, got {value!r}")
     return int(value)
 
 
@@ -104,13 +108,9 @@ def _boolean(value: Any) -> bool:
 
 
 def _ports(value: Any) -> tuple[int, ...]:
-    """Host ports (``containerPort``'s ``hostPort``: 1 to 65535), as a list or separated by commas."""
+    """Host ports (``containerPort``'s ``hostPort``: 1 to ``MAX_PORT``), as a list or separated by commas."""
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    ports = tuple(_integer(str(item).strip() if isinstance(item, str) else item, 1) for item in items)
-    for port in ports:
-        if port > 65535:
-            raise ValueError(f"a port must be between 1 and 65535, got {port}")
-    return ports
+    return tuple(_integer(item.strip() if isinstance(item, str) else item, 1, MAX_PORT) for item in items)
 
 
 def _changes(kind: str) -> Callable[[Any], tuple[NodeChange, ...]]:
@@ -207,8 +207,8 @@ CPU = Kind(_request("millicores"), {"anyOf": [{"type": "number", "minimum": 0},
 MEMORY = Kind(_request("bytes"), {"anyOf": [{"type": "number", "minimum": 0},
                                        _pattern(_QUANTITY, "a memory quantity such as 200Mi or 1G")]}, "MEM")
 PORTS = Kind(_ports, {"anyOf": [
-    {"type": "integer", "minimum": 1, "maximum": 65535},
-    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}},
+    {"type": "integer", "minimum": 1, "maximum": MAX_PORT},
+    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_PORT}},
     _pattern(r"^\s*0*[1-9][0-9]*(?:\s*,\s*0*[1-9][0-9]*)*\s*$",
              "ports separated by commas, e.g. 24224,24220")]}, "PORTS")
 SIZE = Kind(parse_size, {"anyOf": [{"type": "number", "minimum": 0},

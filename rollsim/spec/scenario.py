@@ -42,6 +42,7 @@ ON_DELETE = "OnDelete"
 # unreachable taints, nothing confirms a deletion; the usual case, test-infra #31706) or False
 # (the kubelet reports NotReady itself and still kills pods: not-ready taints).
 NOT_READY_CONDITIONS = ("Unknown", "False")
+MAX_PORT = 65535  # the largest port number: a containerPort's or hostPort's range is 1 to this
 
 
 def _set(obj: object, name: str, value: object) -> None:
@@ -126,8 +127,8 @@ class DaemonSetSpec:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
         for port in self.host_ports:
-            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-                raise ValueError(f"hostPort must be between 1 and 65535, got {port!r}")
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= MAX_PORT:
+                raise ValueError(f"hostPort must be between 1 and {MAX_PORT}, got {port!r}")
 
 
 # Defaults from published measurements. Pod start-up without an image pull: p50 ≈ 1.1 s and
