@@ -20,6 +20,7 @@ import baselines  # noqa: E402
 import bench  # noqa: E402
 import modes  # noqa: E402
 import scale  # noqa: E402
+import sweep  # noqa: E402
 
 
 @pytest.mark.parametrize("nodes", [1, 25, 200])
@@ -104,6 +105,32 @@ def test_sweep_speedup_reads_what_sweep_py_writes() -> None:
     assert bench.sweep_speedup(rows) == pytest.approx(1.5)  # median of 2.0, 1.5, 1.5; Dask is not the figure
     assert bench.sweep_speedup({"serial": rows["serial"]}) is None
     assert bench.sweep_speedup({}) is None
+
+
+def test_the_sweep_goal_names_the_machines_ceiling() -> None:
+    rows = {sweep.CEILING: [{"speedup": 1.8}, {"speedup": 1.6}, {"speedup": 1.75}]}
+    assert bench.sweep_ceiling(rows) == pytest.approx(1.75)
+    assert bench.sweep_ceiling({}) is None
+    line = bench.goal_lines([], None, 1.4, True, ceiling=1.75)[5]
+    assert line.startswith("FAIL") and "1.40× (the machine's ceiling for two processes: 1.75×; 80% of it)" in line
+
+
+def test_ceiling_lines_pair_each_repeat_with_its_own_ceiling() -> None:
+    measured = [{"speedup": 2.0, "cpu_ratio": 1.1}, {"speedup": 1.5, "cpu_ratio": 1.2}]
+    rows = {"serial": [{"wall_s": 10.0}, {"wall_s": 9.0}], "processes": [{"wall_s": 5.5}, {"wall_s": 6.0}]}
+    ceiling, share = sweep.ceiling_lines(measured, rows)
+    assert "1.75× (1.50–2.00×) one process simulating them all, with 1.15× its CPU" in ceiling
+    assert share == "2 processes reach 95% of the ceiling (91%–100%)"  # 1.82/2.0 and 1.5/1.5
+
+
+def test_the_ceiling_splits_the_runs_between_two_loops(tmp_path) -> None:
+    experiment = tmp_path / "sweep.yaml"
+    experiment.write_text(sweep.EXPERIMENT.format(nodes=10, replications=1))  # 6 runs
+    found = sweep.ceiling(experiment)
+    assert (found["one"]["runs"], found["one"]["workers"]) == (6, 1)
+    assert (found["two"]["runs"], found["two"]["workers"]) == (6, 2)
+    assert found["speedup"] == pytest.approx(found["one"]["wall_s"] / found["two"]["wall_s"])
+    assert sweep.simulate_share(experiment, 1, 2)["runs"] == 3
 
 
 def test_growth_over_the_same_sizes_divides_by_model_2s_growth() -> None:

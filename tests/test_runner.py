@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from rollsim import simulate
 from rollsim.sweep import runner
 from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
 from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor
@@ -92,6 +94,19 @@ def test_run_json(serial: Path, experiment_file: Path) -> None:
     assert list(data["summary"]) == sorted(RUN_KEYS)
     downtime = pd.read_parquet(serial / "runs" / f"{spec.run_id}.downtime.parquet")
     assert list(downtime.columns) == ["node", "downtime_s"] and len(downtime) == 20
+
+
+def test_a_run_comes_back_as_its_files_bytes(serial: Path, experiment_file: Path) -> None:
+    """The worker encodes the parquet files; this process writes those bytes as they came."""
+    spec = load_experiment(experiment_file).runs()[7]
+    scenario = load_experiment(experiment_file).configurations[spec.config].scenario
+    output = runner.run_one(scenario, spec.seed)
+    assert isinstance(output.timeline, bytes) and isinstance(output.downtime, bytes)
+    saved = serial / "runs" / spec.run_id
+    assert Path(f"{saved}.timeline.parquet").read_bytes() == output.timeline
+    assert Path(f"{saved}.downtime.parquet").read_bytes() == output.downtime
+    pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(output.timeline)),
+                                  simulate(scenario, spec.seed).timeline)
 
 
 def test_runs_csv(serial: Path) -> None:

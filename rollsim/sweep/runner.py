@@ -1,8 +1,8 @@
 """``run_experiment``: every configuration × replication of an experiment, saved as it finishes.
 
-Workers only compute (``run_one`` returns plain data and writes nothing, so a Dask worker
-needs no shared filesystem); this process saves each run atomically as it completes
-(``rollsim.sweep.store``), and a saved run is never run again. An interrupted sweep
+Workers only compute (``run_one`` returns plain data and its parquet files' bytes and writes
+nothing, so a Dask worker needs no shared filesystem); this process saves each run
+atomically as it completes (``rollsim.sweep.store``), and a saved run is never run again. An interrupted sweep
 (Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without redoing finished runs.
 Runs go out largest first, small ones in batches (``rollsim.sweep.schedule``). The tables
 of the results folder are then built from the saved runs alone, sorted by configuration
@@ -40,7 +40,7 @@ from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Packed, batches, largest_first, pack, run_cost, unpack
-from rollsim.sweep.store import RunOutput, finished, write_tables
+from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
 __all__ = ["run_experiment", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
@@ -77,7 +77,7 @@ def run_one(scenario: Scenario, seed: int) -> RunOutput:
     for name, other in result.others.items():  # the other DaemonSets of the run, by name
         summary.update({f"{name}.{k}": other[k] for k in _OTHER_KEYS})
     summary = {k: v.item() if isinstance(v, np.generic) else v for k, v in summary.items()}
-    return RunOutput(summary, result.timeline, downtime)
+    return RunOutput(summary, parquet_bytes(result.timeline), parquet_bytes(downtime))
 
 
 def run_batch(jobs: Sequence[tuple[Scenario | Packed, int]]) -> tuple[list[RunOutput], Exception | None]:

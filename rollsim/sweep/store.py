@@ -9,6 +9,7 @@ and replication, so they are identical whatever executor ran the runs, in whatev
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,15 +25,28 @@ from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import RUNS
 from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
 
-__all__ = ["RunOutput", "finished", "save_run", "write_tables"]
+__all__ = ["RunOutput", "finished", "parquet_bytes", "save_run", "write_tables"]
 
 
 class RunOutput(NamedTuple):
-    """What a worker sends back for one run: plain data, no files."""
+    """What a worker sends back for one run: its summary and its two parquet files' bytes, no files.
+
+    The worker encodes the parquet files, so that the sweep's one process only writes bytes
+    to disk: encoding every run there would make it the bottleneck of a sweep with many
+    workers (a Dask cluster). The bytes also travel 5× smaller than the pickled frames
+    (a 1,000-node run's timeline: 52 KB against 257 KB).
+    """
 
     summary: dict[str, Any]
-    timeline: pd.DataFrame
-    downtime: pd.DataFrame  # node, downtime_s, for the nodes that should run the DaemonSet
+    timeline: bytes  # the timeline frame, as parquet_bytes encodes it
+    downtime: bytes  # node, downtime_s, for the nodes that should run the DaemonSet
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the bytes of a run's parquet file (no index): what ``save_run`` writes."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
@@ -59,11 +73,15 @@ def _parquet(path: Path, frame: pd.DataFrame) -> None:
     write_atomically(path, lambda f: frame.to_parquet(f, index=False), binary=True)
 
 
+def _write_bytes(path: Path, data: bytes) -> None:
+    write_atomically(path, lambda f: f.write(data), binary=True)
+
+
 def save_run(out: Path, spec: RunSpec, output: RunOutput) -> None:
     """Save one finished run: the parquet files first, the JSON (which marks it finished) last."""
     timeline, downtime, record = _paths(out, spec.run_id)
-    _parquet(timeline, output.timeline)
-    _parquet(downtime, output.downtime)
+    _write_bytes(timeline, output.timeline)
+    _write_bytes(downtime, output.downtime)
     write_json(record, {"run_id": spec.run_id, "config": spec.config, "label": spec.label, "params": spec.params,
                         "replication": spec.replication, "seed": spec.seed, "summary": output.summary})
 
