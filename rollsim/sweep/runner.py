@@ -2,11 +2,12 @@
 
 Workers only compute (``run_one`` returns plain data and its parquet files' bytes and writes
 nothing, so a Dask worker needs no shared filesystem); this process saves each run
-atomically as it completes (``rollsim.sweep.store``), and a saved run is never run again. An interrupted sweep
-(Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without redoing finished runs.
-Runs go out largest first, small ones in batches (``rollsim.sweep.schedule``). The tables
-of the results folder are then built from the saved runs alone, sorted by configuration
-and replication, so they are identical whatever the executor and the order.
+atomically as it completes (``rollsim.sweep.store``), and a saved run is never run again.
+An interrupted sweep (Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without
+redoing finished runs. Runs go out largest first, small ones in batches
+(``rollsim.sweep.schedule``). The tables of the results folder are then built from the
+saved runs alone, sorted by configuration and replication, so they are identical whatever
+the executor and the order.
 """
 
 from __future__ import annotations
