@@ -86,6 +86,32 @@ def test_a_packed_scenario_is_read_once_per_worker() -> None:
     assert unpack(packed) is not first and len(schedule._read) <= schedule._KEPT
 
 
+def _inherited_nodes(key: int) -> int:
+    """In a worker: the node count of the scenario it holds under ``key``."""
+    return len(unpack(schedule.Inherited(key)).nodes)
+
+
+def test_forked_workers_hold_the_registered_scenarios() -> None:
+    """A worker forked while the scenarios are registered is sent their keys, not their bytes."""
+    scenarios = {0: Scenario(nodes=3), 1: Scenario(nodes=5)}
+    forks = pool.start_method() == "fork"  # before the pool's own threads start
+    with schedule.inheriting(scenarios), executors.open_executor(workers=1, executor="processes") as backend:
+        assert backend.forked == forks
+        if backend.forked:
+            assert [backend.submit(_inherited_nodes, k).result() for k in (1, 0)] == [5, 3]
+    assert unpack(scenarios[0]) is scenarios[0]
+    with pytest.raises(RuntimeError, match="scenario 0 was not registered"):
+        unpack(schedule.Inherited(0))  # the registry is emptied after the block
+
+
+def test_a_forked_worker_freezes_nothing() -> None:
+    """simulate keeps its own objects out of the young collections only where nothing else is frozen."""
+    import gc
+
+    with executors.open_executor(workers=1, executor="processes") as backend:
+        assert backend.submit(gc.get_freeze_count).result() == 0
+
+
 def test_a_failure_inside_a_batch_keeps_the_runs_before_it(monkeypatch) -> None:
     def fail_on_seed_2(scenario, seed):
         if seed == 2:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.limits import LimitError
-from rollsim.sweep.pool import open_pool
+from rollsim.sweep.pool import open_pool, start_method
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
            "available_cores", "check_workers", "max_workers", "LOST_AFTER_S", "WORKERS_PER_CORE"]
@@ -81,7 +81,9 @@ class Backend:
     ``name`` is ``serial``, ``processes``, ``dask-local`` or ``dask:<address>``;
     ``workers`` how many runs can go at once; ``inline`` that ``submit`` runs the call
     before it returns (so a caller should submit one run at a time); ``trouble`` says
-    what is wrong with the executor right now ("dask scheduler at X lost"), or None.
+    what is wrong with the executor right now ("dask scheduler at X lost"), or None;
+    ``forked`` that every worker was forked from this process when the executor opened,
+    so it holds what this process held then (``rollsim.sweep.schedule.inheriting``).
     """
 
     executor: Executor
@@ -89,6 +91,7 @@ class Backend:
     workers: int
     inline: bool = False
     trouble: Callable[[], str | None] = _healthy
+    forked: bool = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         """Submit ``fn(*args, **kwargs)`` to the executor."""
@@ -197,8 +200,9 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
         yield Backend(SerialExecutor(), "serial", 1, inline=True)
         return
     if kind == "processes":
-        with open_pool(int(arg)) as pool:
-            yield Backend(pool, "processes", int(arg))
+        method = start_method()
+        with open_pool(int(arg), method) as pool:
+            yield Backend(pool, "processes", int(arg), forked=method == "fork")
         return
     distributed = _dask()
     with _quiet(_DASK_LOGGERS):

@@ -40,7 +40,7 @@ from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
 from rollsim.sweep.interrupt import terminate_as_interrupt
-from rollsim.sweep.schedule import Packed, batches, largest_first, pack, run_cost, unpack
+from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
@@ -81,7 +81,7 @@ def run_one(scenario: Scenario, seed: int) -> RunOutput:
     return RunOutput(summary, parquet_bytes(result.timeline), parquet_bytes(downtime))
 
 
-def run_batch(jobs: Sequence[tuple[Scenario | Packed, int]]) -> tuple[list[RunOutput], Exception | None]:
+def run_batch(jobs: Sequence[tuple[Scenario | Packed | Inherited, int]]) -> tuple[list[RunOutput], Exception | None]:
     """Simulate ``(scenario, seed)`` jobs one after another: the outputs of those done and,
     if one failed, its error (the jobs after it are not run). A task of one job that fails
     raises, as ``run_one`` does; a later job's error carries its traceback as a note.
@@ -171,9 +171,11 @@ def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Back
     scenarios = {c.index: c.scenario for c in experiment.configurations}
     packed: dict[int, Packed] = {}  # each scenario pickled once, when first sent
 
-    def job(spec: RunSpec) -> tuple[Scenario | Packed, int]:
+    def job(spec: RunSpec) -> tuple[Scenario | Packed | Inherited, int]:
         if backend.inline:
             return scenarios[spec.config], spec.seed
+        if backend.forked:  # the workers hold the scenarios already (_run_locked: inheriting)
+            return Inherited(spec.config), spec.seed
         if spec.config not in packed:
             packed[spec.config] = pack(scenarios[spec.config])
         return packed[spec.config], spec.seed
@@ -284,7 +286,9 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
     if todo:
-        with open_executor(workers, executor, scheduler, runs=len(todo)) as backend:
+        # workers forked as the executor opens start with the scenarios in their memory
+        scenarios = {c.index: c.scenario for c in experiment.configurations}
+        with inheriting(scenarios), open_executor(workers, executor, scheduler, runs=len(todo)) as backend:
             name, n_workers = backend.name, backend.workers
             write_text(out / IDENTITY, resolved)  # the folder's identity, before the first run
             (out / RUNS).mkdir(parents=True, exist_ok=True)

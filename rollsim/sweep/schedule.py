@@ -11,7 +11,10 @@ and builds the tables sorted by configuration and replication.
 
 A scenario crosses to a worker once per configuration, not once per run: ``pack`` pickles
 it once (a 1,000-node scenario is 64 KB and takes 15 ms to pickle, 9 ms to read back, a
-twentieth of its run), and ``unpack`` keeps the last few a worker read.
+twentieth of its run), and ``unpack`` keeps the last few a worker read. Workers forked
+from the sweep's process need not be sent the scenario at all: the sweep registers its
+scenarios before the pool forks (``inheriting``), every worker starts with them in its
+memory, and a task names its scenario (``Inherited``) instead of carrying it.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
 from rollsim.spec.scenario import Scenario
 
-__all__ = ["BATCH_COST", "TASKS_PER_WORKER", "Packed", "batches", "largest_first", "pack", "run_cost", "unpack"]
+__all__ = ["BATCH_COST", "TASKS_PER_WORKER", "Inherited", "Packed", "batches", "inheriting", "largest_first", "pack",
+           "run_cost", "unpack"]
 
 BATCH_COST = 500  # node-DaemonSets in one task: about 0.2 s of simulation
 TASKS_PER_WORKER = 4
@@ -80,12 +85,45 @@ def pack(scenario: Scenario) -> Packed:
     return Packed(hashlib.sha256(data).hexdigest(), data)
 
 
+@dataclass(frozen=True)
+class Inherited:
+    """A scenario that a worker forked from the sweep's process holds already, by its key
+    in the scenarios registered then (``inheriting``).
+    """
+
+    key: int
+
+
+_inherited: Mapping[int, Scenario] = {}  # what a worker forked now would hold (``inheriting``)
+
+
+@contextmanager
+def inheriting(scenarios: Mapping[int, Scenario]) -> Iterator[None]:
+    """While the block runs, ``scenarios`` (key -> scenario) are what a worker forked from
+    this process holds: a task sent to such a worker may name one (``Inherited(key)``).
+    The registry is emptied after the block (the forked workers keep their copy).
+    """
+    global _inherited
+    _inherited = dict(scenarios)
+    try:
+        yield
+    finally:
+        _inherited = {}
+
+
 _read: OrderedDict[str, Scenario] = OrderedDict()
 _reading = threading.Lock()  # a thread pool's workers share one cache
 
 
-def unpack(scenario: Scenario | Packed) -> Scenario:
-    """The scenario of a ``Packed`` (read once per worker, the last ``_KEPT`` kept); a scenario as it is."""
+def unpack(scenario: Scenario | Packed | Inherited) -> Scenario:
+    """The scenario of a ``Packed`` (read once per worker, the last ``_KEPT`` kept) or of an
+    ``Inherited`` key (from this process's memory); a scenario as it is.
+    """
+    if isinstance(scenario, Inherited):
+        found = _inherited.get(scenario.key)
+        if found is None:  # a worker not forked while the scenarios were registered: a bug, not bad input
+            raise RuntimeError(f"scenario {scenario.key} was not registered before this worker was forked")
+        return found
     if not isinstance(scenario, Packed):
         return scenario
     with _reading:
