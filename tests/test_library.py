@@ -4,6 +4,8 @@ and the Prometheus/OpenMetrics export of a timeline."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,6 +48,17 @@ def test_all_names_resolve() -> None:
         assert getattr(rollsim, name) is not None, name
     with pytest.raises(AttributeError):
         rollsim.no_such_thing  # noqa: B018
+
+
+def test_rollsim_plan_is_callable_after_its_package_is_imported() -> None:
+    """The README's order: ``from rollsim.plan import Constraints`` makes ``rollsim.plan`` the package."""
+    code = ("import rollsim\nfrom rollsim.plan import Constraints, PlanResult\n"
+            "result = rollsim.plan(rollsim.build_scenario(nodes=4), Constraints(window_s=3600), workers=1)\n"
+            "assert isinstance(result, PlanResult) and result.chosen is not None\n"
+            "print(result.document['answer']['patch'])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "kubectl patch" in done.stdout
 
 
 def test_load_daemonset_and_nodes_feed_build_scenario() -> None:

@@ -14,9 +14,26 @@ the order a plan uses them:
 * ``run``: ``plan``, which ties them together and writes the plan folder.
 """
 
+import sys
+import types
+from typing import Any
+
 from rollsim.plan.candidates import Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 
 __all__ = ["Constraints", "PlanResult", "SearchSettings", "Setting", "plan"]
+
+
+class _CallablePackage(types.ModuleType):
+    """``rollsim.plan`` names both the function and this package: importing the package
+    (``from rollsim.plan import Constraints``) makes the attribute ``rollsim.plan`` the
+    package, so the package, called, is the function.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> PlanResult:
+        return plan(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
