@@ -17,6 +17,7 @@ from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, tolerance_bound
 from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings
+from rollsim.sweep import schedule
 from rollsim.sweep.executors import Backend, SerialExecutor, open_executor
 
 # -- bisection -------------------------------------------------------------------------------
@@ -126,6 +127,37 @@ def test_choice_prefers_availability_then_less_capacity_among_the_equally_fast()
 
 
 # -- the search against a full grid -------------------------------------------------------------
+
+class _Recording(SerialExecutor):
+    """Runs each call here, and keeps what each call was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.sent.append(args)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_the_base_scenario_crosses_to_the_workers_once() -> None:
+    """Each run carries its setting; the scenario goes as itself in this process, as its key to
+    workers forked while it was registered, else pickled once, and every form gives the same runs.
+    """
+    scenario = build_scenario(nodes=6)
+    settings = [Setting(UNAVAILABLE, 1, 0.0), Setting(SURGE, 2, 0.0)]
+    sent, evidence = {}, {}
+    for form, forked, inline in (("itself", False, True), ("key", True, False), ("bytes", False, False)):
+        executor = _Recording()
+        with schedule.inheriting({0: scenario}):
+            evaluator = Evaluator(scenario, Backend(executor, form, 2, inline=inline, forked=forked), seed=3)
+            evidence[form] = evaluator.evaluate(settings, 2)
+        sent[form] = {type(args[0]) for args in executor.sent}
+        assert [args[1] for args in executor.sent] == [s for s in settings for _ in range(2)]
+    assert sent == {"itself": {type(scenario)}, "key": {schedule.Inherited}, "bytes": {schedule.Packed}}
+    runs = {form: [[{k: v for k, v in run.items() if k != "cpu_s"} for run in e.summaries] for e in found]
+            for form, found in evidence.items()}
+    assert runs["itself"] == runs["key"] == runs["bytes"]
+
 
 NO_TAIL = "lognormal(median=20, p95=45)"  # the default body without its straggler tail: a 30-node grid stays cheap
 

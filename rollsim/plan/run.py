@@ -32,6 +32,7 @@ from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.executors import open_executor
+from rollsim.sweep.schedule import inheriting
 
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "families_of", "plan", "plan_document", "with_horizon"]
 
@@ -172,7 +173,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     families, no_surge = families_of(scenario, constraints)
     ds = scenario.daemonset
     capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
-    with open_executor(workers, executor, scheduler) as backend:
+    # workers forked as the executor opens start with the scenario in their memory (Evaluator)
+    with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
         evaluator = Evaluator(scenario, backend, settings.seed, on_run)
         search = Search(evaluator, constraints, desired, capacity, families, settings)
         search.run()

@@ -30,8 +30,8 @@ from typing import TypeVar
 
 from rollsim.spec.scenario import Scenario
 
-__all__ = ["BATCH_COST", "TASKS_PER_WORKER", "Inherited", "Packed", "batches", "inheriting", "largest_first", "pack",
-           "run_cost", "unpack"]
+__all__ = ["BATCH_COST", "TASKS_PER_WORKER", "Inherited", "Packed", "batches", "inherited", "inheriting",
+           "largest_first", "pack", "run_cost", "unpack"]
 
 BATCH_COST = 500  # node-DaemonSets in one task: about 0.2 s of simulation
 TASKS_PER_WORKER = 4
@@ -109,6 +109,13 @@ def inheriting(scenarios: Mapping[int, Scenario]) -> Iterator[None]:
         yield
     finally:
         _inherited = {}
+
+
+def inherited(scenario: Scenario) -> Inherited | None:
+    """The key under which a worker forked now would hold this very ``scenario`` (registered
+    by ``inheriting``), or None.
+    """
+    return next((Inherited(key) for key, held in _inherited.items() if held is scenario), None)
 
 
 _read: OrderedDict[str, Scenario] = OrderedDict()
