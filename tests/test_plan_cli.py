@@ -18,6 +18,7 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
                  "--floor", "90%", "--surge-pods", "3", "--replications", "3", "--workers", "1", "--out", str(out)])
     text = capsys.readouterr().out
     assert code == 0
+    assert text.splitlines()[0].endswith(" s on 1 worker (serial))")
     plan, candidates = load_plan(out)
     answer = plan["answer"]
     assert answer["kind"] in ("maxUnavailable", "maxSurge") and answer["worst_availability"] >= 0.9

@@ -83,7 +83,8 @@ def format_plan(result: PlanResult) -> str:
     ds, cluster, run = doc["daemonset"], doc["cluster"], doc["search"]
     lines = [f"rollsim plan: {ds['namespace']}/{ds['name']} on {cluster['desired']:,} of {cluster['nodes']:,} nodes "
              f"({run['settings_simulated']} settings of {run['grid_size']:,} simulated, {run['runs']} runs, "
-             f"{run['wall_s']:.1f} s on {run['workers']} {run['executor']} workers)"]
+             f"{run['wall_s']:.1f} s on {run['workers']} worker{'' if run['workers'] == 1 else 's'} "
+             f"({run['executor']}))"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
     a = doc["answer"]
