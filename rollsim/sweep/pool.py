@@ -14,7 +14,9 @@ main thread is the process's one Python thread, so no Python-level lock (stdout 
 logging, a user's lock) can be held by anyone else; CPython resets its own (the GIL, the
 import lock) in the child. The other threads are native pools of libraries that register
 ``pthread_atfork`` handlers for exactly this (OpenBLAS, Arrow and its jemalloc), and a
-worker only simulates: it writes no file and touches no parquet. ``ProcessPoolExecutor``
+worker only simulates and encodes its run's two parquet files in memory (Arrow again: a
+sweep whose process had just run Arrow's thread pools on a 2,000,000-row frame forked
+workers that encoded their runs as usual); it writes no file. ``ProcessPoolExecutor``
 forks every worker before it starts its own manager thread (CPython issue 90622), and a
 broken pool is never refilled. Objects alive at the fork are not frozen (``gc.freeze``),
 as is often advised to spare a worker the pages its collections would copy: a worker
