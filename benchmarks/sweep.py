@@ -20,7 +20,7 @@ every executor wrote byte-identical runs.csv and summary.csv.
 
 **The machine's ceiling.** Two simulations running at once on a 2-core virtual machine
 each run slower than one alone (shared caches, memory bandwidth, the host's other
-tenants): 6–20% more CPU per run in our measurements, with no pool involved. Each
+tenants): 0–20% more CPU per run in our measurements, with no pool involved. Each
 repeat therefore also measures the best any 2-process executor could do here
 (``ceiling``): one process simulating every run of the sweep (``run_one``, no pool, no
 files), against two independent processes started together, each simulating half of
