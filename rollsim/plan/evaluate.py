@@ -8,8 +8,8 @@ setting and replication, so neither completion order nor worker count changes th
 base scenario crosses to the workers once, not once per run: workers forked while it is
 registered (``rollsim.sweep.schedule.inheriting``, as ``plan`` does) hold it already, others
 get it pickled once and keep it (``pack``); each run carries only its setting, and the
-worker applies it (``simulate_setting``). A 3,000-node scenario takes about 45 ms to
-pickle: per run, that was a tenth of the main process's CPU and more.
+worker applies it (``simulate_setting``). Pickled with every run, a 3,000-node scenario
+was most of the main process's CPU: 4.4–4.9 s of a 290-run plan, 0.8 s without it.
 """
 
 from __future__ import annotations
