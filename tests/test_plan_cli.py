@@ -30,7 +30,8 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     for name in ("report.md", "report.html", "figures/pareto.png", "figures/search.png"):
         assert (out / name).is_file()
     md = (out / "report.md").read_text()
-    for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;")):
+    for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;"),
+                 " s wall on 1 worker (serial), "):
         assert part in md
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
-from rollsim.present.render import format_duration
+from rollsim.present.render import format_duration, format_workers
 
 __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
 
@@ -83,8 +83,7 @@ def format_plan(result: PlanResult) -> str:
     ds, cluster, run = doc["daemonset"], doc["cluster"], doc["search"]
     lines = [f"rollsim plan: {ds['namespace']}/{ds['name']} on {cluster['desired']:,} of {cluster['nodes']:,} nodes "
              f"({run['settings_simulated']} settings of {run['grid_size']:,} simulated, {run['runs']} runs, "
-             f"{run['wall_s']:.1f} s on {run['workers']} worker{'' if run['workers'] == 1 else 's'} "
-             f"({run['executor']}))"]
+             f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
     a = doc["answer"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plan_plots import render_plan_figures
-from rollsim.present.render import format_duration
+from rollsim.present.render import format_duration, format_workers
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["load_plan", "plan_report_blocks", "write_plan_report"]
@@ -133,8 +133,9 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
-            f"{s['wall_s']:.1f} s wall on {s['workers']} {s['executor']} workers, {s['cpu_s_runs']:.1f} s of CPU in "
-            f"the runs). Every setting ran replication r with the same seed (common random numbers). The search for "
+            f"{s['wall_s']:.1f} s wall on {format_workers(s['workers'], s['executor'])}, "
+            f"{s['cpu_s_runs']:.1f} s of CPU in the runs). Every setting ran replication r with the same seed "
+            f"(common random numbers). The search for "
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
             f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
             f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window verdict was "

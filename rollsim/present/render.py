@@ -28,6 +28,7 @@ __all__ = [
     "format_percent",
     "format_percent_exact",
     "format_value",
+    "format_workers",
     "md_cell",
     "md_text",
     "render_html",
@@ -105,6 +106,11 @@ def format_value(v: Any) -> str:
 
 
 # --- Markdown ------------------------------------------------------------------------------------
+
+def format_workers(workers: int, executor: str) -> str:
+    """``2 workers (processes)``, ``1 worker (serial)``: how many ran the runs, and where."""
+    return f"{workers} worker{'' if workers == 1 else 's'} ({executor})"
+
 
 def md_cell(text: Any) -> str:
     """Text safe inside a Markdown table cell: ``|`` escaped, one line, no raw HTML."""
