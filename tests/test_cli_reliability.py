@@ -363,6 +363,25 @@ def test_calibrate_on_an_empty_pod_list_writes_nothing(tmp_path, capsys) -> None
     assert not out.exists()
 
 
+def test_a_long_message_keeps_its_end() -> None:
+    """The rule and the variable that moves a limit end a message: a long one loses its middle."""
+    from rollsim.cli.exits import one_line
+
+    path = ".".join(["description[0]"] * 40)
+    folder = "/tmp/" + "d" * 70  # a long file name is kept while a longer word can give way
+    line = one_line(f"{folder}/f.yaml:3: {path}: 65 levels exceed the limit of 64 levels; "
+                    "set ROLLSIM_MAX_YAML_DEPTH to raise it")
+    assert len(line) == 300 and line.startswith(f"{folder}/f.yaml:3: description[0].") and "..." in line
+    assert line.endswith("set ROLLSIM_MAX_YAML_DEPTH to raise it")
+    assert one_line("x" * 400) == "x" * 149 + "..." + "x" * 148  # one long word: its two ends
+
+
+def test_make_nodes_names_its_positional_count(capsys) -> None:
+    assert main(["make-nodes", "20000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rollsim: error: argument N: N must be at most 16000 with 3 zone(s)") and "--count" not in err
+
+
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
     from rollsim.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
     from rollsim.io.yamldoc import ConfigError

@@ -160,9 +160,10 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
         raise UsageError(f"argument N: {exc}") from None
     try:
         document = make_nodes(args.count, seed=args.seed, **options)
-    except ValueError as exc:  # the message starts with the option's name
+    except ValueError as exc:  # the message starts with the option's name (count: the positional N)
         name, _, rule = str(exc).partition(" ")
-        raise UsageError(f"argument --{name.replace('_', '-')}: {name} {rule}") from None
+        flag, name = ("N", "N") if name == "count" else (f"--{name.replace('_', '-')}", name)
+        raise UsageError(f"argument {flag}: {name} {rule}") from None
     text = nodes_json(document)
     if args.out_file is not None:
         write_atomically(args.out_file, lambda f: f.write(text))

@@ -19,11 +19,34 @@ class UsageError(Exception):
     """A bad flag value: the message names the flag and the rule."""
 
 
+_LINE = 300  # characters in an error line at most
+_WORD = 60  # no word is shortened below this
+
+
+def _fit(text: str) -> str:
+    """``text`` within ``_LINE`` characters by shortening its longest words (a deep key path,
+    a long value) in their middles, longest first, none below ``_WORD``.
+    """
+    words = text.split(" ")
+    for i in sorted(range(len(words)), key=lambda i: -len(words[i])):
+        excess = len(" ".join(words)) - _LINE
+        if excess <= 0 or len(words[i]) <= _WORD:
+            break
+        keep = max(_WORD, len(words[i]) - excess) - 3  # characters kept besides the "..."
+        words[i] = words[i][:keep - keep // 2] + "..." + words[i][len(words[i]) - keep // 2:]
+    return " ".join(words)
+
+
 def one_line(exc: BaseException | str) -> str:
-    """A message on one line, control characters escaped, at most 300 characters."""
+    """A message on one line, control characters escaped, at most 300 characters. Its longest
+    words are shortened first (``_fit``), so that the rule broken and the variable that moves
+    a limit, which follow them, stay in the line; only then is the end cut.
+    """
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= 300 else text[:297] + "..."
+    if len(text) > _LINE:
+        text = _fit(text)
+    return text if len(text) <= _LINE else text[:_LINE - 3] + "..."
 
 
 def _os_error(exc: OSError) -> str:

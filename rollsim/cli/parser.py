@@ -51,8 +51,9 @@ class _TopParser(_Parser):
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
         argv = sys.argv[1:] if args is None else list(args)
-        if not argv:
-            raise UsageError("no command given\n\n" + self.format_help().rstrip())
+        if not argv:  # the help, then the one error line (which one_line would fold the help into)
+            self.print_help(sys.stderr)
+            raise UsageError("no command given")
         return super().parse_args(argv, namespace)
 
 
