@@ -86,30 +86,17 @@ def test_a_packed_scenario_is_read_once_per_worker() -> None:
     assert unpack(packed) is not first and len(schedule._read) <= schedule._KEPT
 
 
-def _inherited_nodes(key: int) -> int:
-    """In a worker: the node count of the scenario it holds under ``key``."""
-    return len(unpack(schedule.Inherited(key)).nodes)
-
-
-def test_forked_workers_hold_the_registered_scenarios() -> None:
-    """A worker forked while the scenarios are registered is sent their keys, not their bytes."""
+def test_the_registry_of_inherited_scenarios_lasts_the_block() -> None:
+    """What a forked worker would hold; the pool's side is checked in a fresh interpreter
+    (``test_forked_workers_are_warm_hold_no_lock_freeze_nothing_and_hold_the_scenarios``).
+    """
     scenarios = {0: Scenario(nodes=3), 1: Scenario(nodes=5)}
-    forks = pool.start_method() == "fork"  # before the pool's own threads start
-    with schedule.inheriting(scenarios), executors.open_executor(workers=1, executor="processes") as backend:
-        assert backend.forked == forks
-        if backend.forked:
-            assert [backend.submit(_inherited_nodes, k).result() for k in (1, 0)] == [5, 3]
+    with schedule.inheriting(scenarios):
+        assert unpack(schedule.Inherited(1)) is scenarios[1]
+        assert schedule.inherited(scenarios[0]) == schedule.Inherited(0)
     assert unpack(scenarios[0]) is scenarios[0]
     with pytest.raises(RuntimeError, match="scenario 0 was not registered"):
         unpack(schedule.Inherited(0))  # the registry is emptied after the block
-
-
-def test_a_forked_worker_freezes_nothing() -> None:
-    """simulate keeps its own objects out of the young collections only where nothing else is frozen."""
-    import gc
-
-    with executors.open_executor(workers=1, executor="processes") as backend:
-        assert backend.submit(gc.get_freeze_count).result() == 0
 
 
 def test_a_failure_inside_a_batch_keeps_the_runs_before_it(monkeypatch) -> None:
@@ -222,10 +209,11 @@ def test_fork_only_while_no_other_python_thread_runs(monkeypatch) -> None:
 
 
 _WORKER_STATE = """
-import os, signal, sys
+import gc, os, signal, sys
 from pathlib import Path
 import rollsim.sweep.runner  # noqa: F401 -- what a sweep's process has imported
-from rollsim.sweep import pool
+from rollsim.spec.scenario import Scenario
+from rollsim.sweep import executors, pool, schedule
 from rollsim.sweep.folder import LOCK, locked
 
 def state():
@@ -238,17 +226,28 @@ def state():
     return (os.getppid(), "rollsim.simulation" in sys.modules, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
             signal.getsignal(signal.SIGTERM) == signal.SIG_IGN, [f for f in fds if f.endswith(LOCK)])
 
+def held(key):  # the node count of the scenario a worker holds under key
+    return len(schedule.unpack(schedule.Inherited(key)).nodes)
+
 assert pool.start_method() == "fork"
 with locked(Path(sys.argv[1])), pool.open_pool(1) as workers:
     parent, warm, no_int, no_term, locks = workers.submit(state).result(timeout=60)
+    # simulate keeps its own objects out of the young collections only where nothing else is frozen
+    frozen = workers.submit(gc.get_freeze_count).result(timeout=60)
 assert parent == os.getpid() and warm and no_int and no_term, (parent, warm, no_int, no_term)
 assert not locks, locks  # the sweep's lock is the sweep's alone
+assert frozen == 0, frozen
+# a worker forked while the scenarios are registered is sent their keys, not their bytes
+with schedule.inheriting({0: Scenario(nodes=3), 1: Scenario(nodes=5)}), \
+        executors.open_executor(workers=1, executor="processes") as backend:
+    assert backend.forked
+    assert [backend.submit(held, k).result(timeout=60) for k in (1, 0)] == [5, 3]
 print("ok")
 """
 
 
 @linux
-def test_forked_workers_are_warm_and_hold_no_lock(tmp_path: Path) -> None:
+def test_forked_workers_are_warm_hold_no_lock_freeze_nothing_and_hold_the_scenarios(tmp_path: Path) -> None:
     # in a fresh interpreter, as a sweep runs: no other thread, so the pool forks
     env = {k: v for k, v in os.environ.items() if k != "ROLLSIM_START_METHOD"}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")

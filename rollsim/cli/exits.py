@@ -28,12 +28,14 @@ def _fit(text: str) -> str:
     a long value) in their middles, longest first, none below ``_WORD``.
     """
     words = text.split(" ")
+    excess = len(text) - _LINE
     for i in sorted(range(len(words)), key=lambda i: -len(words[i])):
-        excess = len(" ".join(words)) - _LINE
-        if excess <= 0 or len(words[i]) <= _WORD:
+        word = words[i]
+        if excess <= 0 or len(word) <= _WORD:
             break
-        keep = max(_WORD, len(words[i]) - excess) - 3  # characters kept besides the "..."
-        words[i] = words[i][:keep - keep // 2] + "..." + words[i][len(words[i]) - keep // 2:]
+        keep = max(_WORD, len(word) - excess) - 3  # characters kept besides the "..."
+        words[i] = word[:keep - keep // 2] + "..." + word[len(word) - keep // 2:]
+        excess -= len(word) - len(words[i])
     return " ".join(words)
 
 

@@ -45,6 +45,11 @@ NOT_READY_CONDITIONS = ("Unknown", "False")
 MAX_PORT = 65535  # the largest port number: a containerPort's or hostPort's range is 1 to this
 
 
+def is_port(number: int) -> bool:
+    """Whether ``number`` is a port number (1 to ``MAX_PORT``)."""
+    return 0 < number <= MAX_PORT
+
+
 def _set(obj: object, name: str, value: object) -> None:
     object.__setattr__(obj, name, value)
 
@@ -127,7 +132,7 @@ class DaemonSetSpec:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
         for port in self.host_ports:
-            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= MAX_PORT:
+            if isinstance(port, bool) or not isinstance(port, int) or not is_port(port):
                 raise ValueError(f"hostPort must be between 1 and {MAX_PORT}, got {port!r}")
 
 

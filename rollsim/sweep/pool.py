@@ -20,7 +20,7 @@ workers that encoded their runs as usual); it writes no file. ``ProcessPoolExecu
 forks every worker before it starts its own manager thread (CPython issue 90622), and a
 broken pool is never refilled. Objects alive at the fork are not frozen (``gc.freeze``),
 as is often advised to spare a worker the pages its collections would copy: a worker
-whose inherited objects are frozen ran each 1,000-node simulation 6–9% slower, because
+whose inherited objects are frozen ran each 1,000-node simulation 7–11% slower, because
 ``simulate`` then leaves its own objects to the young collections rather than freeze
 objects a caller froze (``rollsim.simulation``'s ``_collector_out_of_the_way``). The pages
 a collection copies are copied once per worker.

@@ -159,16 +159,16 @@ def _failed(spec: RunSpec, exc: BaseException, batch: int = 1) -> RunError:
                     f"seed {spec.seed}) failed{within}: {exc or type(exc).__name__}")
 
 
-def _sweep(experiment: Experiment, out: Path, todo: list[RunSpec], backend: Backend,
-           progress: Progress, reused: int, lost_after_s: float) -> None:
-    """Run ``todo`` on ``backend``, a few tasks ahead of the workers, saving each run as its task completes.
+def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, todo: list[RunSpec],
+           backend: Backend, progress: Progress, reused: int, lost_after_s: float) -> None:
+    """Run ``todo`` (of ``scenarios``, by configuration) on ``backend``, a few tasks ahead of the
+    workers, saving each run as its task completes.
 
     While it waits, it asks the backend every ``POLL_S`` whether it is still there; a
     trouble that lasts ``lost_after_s`` (a Dask scheduler unreachable, no Dask worker
     left) ends the sweep with ``ExecutorLost``, as does a run that fails while the
     backend is in trouble (Dask cancels every run when its scheduler goes).
     """
-    scenarios = {c.index: c.scenario for c in experiment.configurations}
     packed: dict[int, Packed] = {}  # each scenario pickled once, when first sent
 
     def job(spec: RunSpec) -> tuple[Scenario | Packed | Inherited, int]:
@@ -292,7 +292,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
             name, n_workers = backend.name, backend.workers
             write_text(out / IDENTITY, resolved)  # the folder's identity, before the first run
             (out / RUNS).mkdir(parents=True, exist_ok=True)
-            _sweep(experiment, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
+            _sweep(experiment, scenarios, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
     write_tables(experiment, out, specs)
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock

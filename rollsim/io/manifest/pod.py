@@ -26,7 +26,7 @@ from rollsim.spec.node import (
     Toleration,
 )
 from rollsim.spec.quantity import Quantity, parse_quantity
-from rollsim.spec.scenario import MAX_PORT, ReadinessProbe
+from rollsim.spec.scenario import MAX_PORT, ReadinessProbe, is_port
 
 __all__ = ["host_ports", "placement", "pod_template", "readiness_probe", "requests"]
 
@@ -193,7 +193,7 @@ def host_ports(where: Where, pod: dict[str, Any], containers: list[Any]) -> tupl
         for j, port in enumerate(as_list(as_map(c).get("ports"))):
             port, path = as_map(port), f"spec.template.spec.containers[{i}].ports[{j}]"
             container_port, host_port = as_int(port.get("containerPort"), 0), as_int(port.get("hostPort"), 0)
-            if not 0 < container_port <= MAX_PORT:
+            if not is_port(container_port):
                 raise where.error(f"{path}.containerPort", f"must be between 1 and {MAX_PORT}, inclusive, got "
                                                            f"{container_port}")
             if host_network and host_port == 0:
@@ -202,7 +202,7 @@ def host_ports(where: Where, pod: dict[str, Any], containers: list[Any]) -> tupl
                 raise where.error(f"{path}.hostPort", "must match `containerPort` when `hostNetwork` is true")
             if host_port == 0:
                 continue
-            if not 0 < host_port <= MAX_PORT:
+            if not is_port(host_port):
                 raise where.error(f"{path}.hostPort", f"must be between 1 and {MAX_PORT}, inclusive, got {host_port}")
             key = (host_port, as_text(port.get("protocol")) or "TCP", as_text(port.get("hostIP")))
             if key in seen:
