@@ -77,14 +77,36 @@ def test_no_matching_node_is_an_error_naming_the_selector(tmp_path, capsys) -> N
     assert main(["simulate", "--nodes", "10", "--manifest", str(manifest)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matches no node" in err and "nodeSelector disktype=ssd does not match" in err
-    assert "--allow-no-nodes" in err
+    # the flag named is the input whose selector is at fault; --allow-no-nodes is only the way out
+    assert err.startswith("rollsim: error: argument --manifest: ") and "(--allow-no-nodes)" in err
     assert main(["simulate", "--nodes", "10", "--manifest", str(manifest), "--allow-no-nodes"]) == 0
 
 
 def test_an_untolerated_taint_is_named() -> None:
-    with pytest.raises(OptionError, match="untolerated taint node-role.kubernetes.io/control-plane:NoSchedule"):
+    with pytest.raises(OptionError, match="untolerated taint node-role.kubernetes.io/control-plane:NoSchedule") as err:
         build_scenario(nodes=0, control_plane_nodes=3)
+    assert err.value.options == ("control_plane_nodes",)  # no manifest, no tolerations: the nodes keep it off
     assert build_scenario(nodes=0, control_plane_nodes=3, allow_no_nodes=True).nodes
+
+
+@pytest.mark.parametrize(("given", "named"), [
+    ({"daemonset_spec": "ssd only", "nodes": 3}, ("manifest",)),
+    ({"daemonset_spec": "ssd only", "nodes": 3, "tolerations": []}, ("manifest", "tolerations")),
+    ({"nodes": 0, "control_plane_nodes": 3, "tolerations": []}, ("tolerations",)),
+    ({"node_list": "one tainted node"}, ("nodes_file",)),
+])
+def test_no_matching_node_names_what_placed_the_daemonset(given, named) -> None:
+    from rollsim.spec.node import Node, PodPlacement, Taint
+    from rollsim.spec.scenario import DaemonSetSpec
+
+    options = dict(given)
+    if "daemonset_spec" in options:
+        options["daemonset_spec"] = DaemonSetSpec(placement=PodPlacement(node_selector={"disktype": "ssd"}))
+    if "node_list" in options:
+        options["node_list"] = (Node("n0", taints=(Taint("dedicated", "gpu"),)),)
+    with pytest.raises(OptionError, match="matches no node") as err:
+        build_scenario(**options)
+    assert err.value.options == named  # not allow_no_nodes: that is only the way to say it is meant
 
 
 def experiment(tmp_path, text: str):
@@ -105,9 +127,23 @@ def test_an_experiment_whose_daemonset_matches_no_node_fails_with_file_and_line(
         """
     with pytest.raises(ConfigError, match="nodeSelector disktype=ssd does not match") as err:
         experiment(tmp_path, text)
-    assert err.value.file.endswith("e.yaml") and err.value.line is not None
+    assert err.value.file.endswith("e.yaml") and err.value.line == 4
+    assert "scenario.daemonset.manifest: the DaemonSet matches no node" in str(err.value)
     ok = experiment(tmp_path, text.replace("manifest: ne.yaml}", "manifest: ne.yaml, allow_no_nodes: true}"))
     assert len(ok.configurations) == 2
+
+
+def test_pools_that_keep_the_daemonset_off_are_named(tmp_path) -> None:
+    text = """\
+        name: e
+        scenario:
+          cluster:
+            pools:
+              - {name: gpu, count: 2, taints: [{key: dedicated, value: gpu, effect: NoSchedule}]}
+        """
+    with pytest.raises(ConfigError, match="untolerated taint dedicated=gpu:NoSchedule") as err:
+        experiment(tmp_path, text)
+    assert "scenario.cluster.pools: " in str(err.value) and err.value.line == 4
 
 
 # --- decisions ---------------------------------------------------------------------------------------

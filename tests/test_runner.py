@@ -318,17 +318,55 @@ def test_all_cores_by_default() -> None:
     assert kind == ("serial" if workers == 1 else "processes") and workers >= 1
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ((0, None, None), "workers must be a positive integer, got 0"),
-    ((True, None, None), "workers must be a positive integer"),
-    ((None, "threads", None), "executor must be one of serial, processes, dask"),
-    ((2, "serial", None), "serial executor has one worker"),
-    ((None, "processes", "tcp://x:1"), "does not go with executor 'processes'"),
-    ((2, None, "tcp://x:1"), "workers does not go with scheduler"),
+@pytest.mark.parametrize(("options", "option", "message"), [
+    ((0, None, None), "workers", "workers: must be a positive integer, got 0"),
+    ((True, None, None), "workers", "workers: must be a positive integer"),
+    ((None, "threads", None), "executor", "executor: must be one of serial, processes, dask"),
+    ((2, "serial", None), "workers", "workers: the serial executor has one worker, got 2"),
+    ((None, "processes", "tcp://x:1"), "executor", "executor: processes does not go with a Dask scheduler's address"),
+    ((2, None, "tcp://x:1"), "workers", "workers: does not go with a Dask scheduler's address"),
 ])
-def test_bad_executor_options(options, message) -> None:
-    with pytest.raises(ExecutorError, match=message):
+def test_bad_executor_options(options, option, message) -> None:
+    with pytest.raises(ExecutorError, match=message) as err:
         choose_executor(*options)
+    assert err.value.option == option
+
+
+def test_executor_errors_name_the_flag_on_the_command_line(experiment_file: Path, tmp_path: Path, capsys) -> None:
+    from rollsim.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(experiment_file), "--out", str(out), "--workers", "2", "--scheduler", "tcp://x:1"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("rollsim: error: argument --workers: does not go with a Dask scheduler's address: "
+                   "the Dask cluster has its own workers\n")
+    assert not out.exists()
+
+
+def test_an_unreachable_scheduler_is_named_with_its_flag(experiment_file: Path, tmp_path: Path, capsys,
+                                                         monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as s:  # a loopback port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "1s")
+    import dask
+
+    dask.config.refresh()
+    from rollsim.cli import main
+
+    out = tmp_path / "out"
+    try:
+        assert main(["run", str(experiment_file), "--out", str(out), "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    finally:
+        monkeypatch.undo()
+        dask.config.refresh()
+    err = capsys.readouterr().err
+    where = f"tcp://127.0.0.1:{port}"
+    assert err.startswith(f"rollsim: error: argument --scheduler: no Dask scheduler answers at {where} (")
+    assert err.count("\n") == 1 and not out.exists()
 
 
 def test_bad_options_touch_no_file(experiment_file: Path, tmp_path: Path) -> None:

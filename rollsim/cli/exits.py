@@ -70,6 +70,8 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
     from rollsim.sweep.executors import ExecutorError
     from rollsim.sweep.results import ResultsError
 
+    if isinstance(exc, ExecutorError) and exc.option:  # a parameter is a flag of the same name
+        return f"error: {one_line(f'argument --{exc.option}: {exc.rule}')}", EXIT_USAGE
     if isinstance(exc, (UsageError, ConfigError, ExecutorError, ResultsError, LimitError)):
         return f"error: {one_line(exc)}", EXIT_USAGE
     if isinstance(exc, RunInterrupted):

@@ -100,16 +100,24 @@ def build_scenario(
         fields["also"] = _workloads(o["also"])
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
     if not o.get("allow_no_nodes") and not o.get("add_nodes"):
-        _check_matches_some_node(scenario.nodes, scenario.daemonset.placement)
+        placed_by = tuple(name for name, given in (("manifest", daemonset_spec is not None),
+                                                   ("tolerations", "tolerations" in o)) if given)
+        if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
+            placed_by = ("nodes_file",) if node_list is not None else ("control_plane_nodes",)
+        _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
     return scenario
 
 
-def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any) -> None:
+def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by: tuple[str, ...]) -> None:
     """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
     nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
     naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended.
+
+    The error names the inputs that set the DaemonSet's placement (``placed_by``: its manifest,
+    the ``tolerations`` option) or, when neither is given, the nodes that keep it off; not
+    ``allow_no_nodes``, which is only the way to say an empty rollout is meant.
     """
-    from rollsim.spec.eligibility import eligibility_report
+    from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report
 
     if not nodes:
         return  # an empty cluster is asked for explicitly (and the other DaemonSets of ``also`` get none here)
@@ -117,11 +125,11 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any) -> None:
     if report.eligible:
         return
     examples = dict(report.examples)
-    why = "; ".join(f"{count} of {len(nodes)}: {reason} (e.g. {', '.join(examples.get(reason, ()))})"
+    why = "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
+                    + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
                     for reason, count in report.reasons)
-    raise OptionError("allow_no_nodes", f"the DaemonSet matches no node ({why}); fix the selector, affinity or "
-                                        "tolerations, or set daemonset.allow_no_nodes: true (--allow-no-nodes) "
-                                        "if that is intended")
+    raise OptionError(placed_by, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
+                                 "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
 
 
 def _given(o: Mapping[str, Any], name: str) -> Any:

@@ -48,7 +48,15 @@ _DASK_LOGGERS = ("distributed.client", "distributed.core", "distributed.comm", "
 
 
 class ExecutorError(ValueError):
-    """Executor options that do not fit together, a missing extra, or an unreachable cluster."""
+    """Executor options that do not fit together, a missing extra, or an unreachable cluster.
+
+    ``option`` names the parameter whose value breaks ``rule`` (the CLI's flag of the same
+    name: ``argument --workers: ...``); the message is ``option: rule``, or the rule alone.
+    """
+
+    def __init__(self, rule: str, option: str | None = None) -> None:
+        self.rule, self.option = rule, option
+        super().__init__(f"{option}: {rule}" if option else rule)
 
 
 def _healthy() -> str | None:
@@ -144,24 +152,26 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     Local workers are capped by ``max_workers()`` (``LimitError``).
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ExecutorError(f"workers must be a positive integer, got {workers!r}")
+        raise ExecutorError(f"must be a positive integer, got {workers!r}", "workers")
     if isinstance(executor, Executor):
         if scheduler is not None:
-            raise ExecutorError("scheduler does not go with an executor object: the object already chose")
+            raise ExecutorError("does not go with an executor object: the object already chose", "scheduler")
         return "given", workers if workers is not None else available_cores()
     if executor is not None and executor not in EXECUTORS:
-        raise ExecutorError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+        raise ExecutorError(f"must be one of {', '.join(EXECUTORS)}, got {executor!r}", "executor")
     if scheduler is not None:
         if not isinstance(scheduler, str) or not scheduler.strip():
-            raise ExecutorError(f"scheduler must be the address of a Dask scheduler, got {scheduler!r}")
+            raise ExecutorError(f"must be the address of a Dask scheduler, got {scheduler!r}", "scheduler")
         if executor not in (None, "dask"):
-            raise ExecutorError(f"scheduler is a Dask cluster's address; it does not go with executor {executor!r}")
+            raise ExecutorError(f"{executor} does not go with a Dask scheduler's address (that is the dask "
+                                "executor's)", "executor")
         if workers is not None:
-            raise ExecutorError("workers does not go with scheduler: the Dask cluster has its own workers")
+            raise ExecutorError("does not go with a Dask scheduler's address: the Dask cluster has its own "
+                                "workers", "workers")
         return "dask", scheduler.strip()
     if executor == "serial":
         if workers not in (None, 1):
-            raise ExecutorError(f"the serial executor has one worker, got workers={workers}")
+            raise ExecutorError(f"the serial executor has one worker, got {workers}", "workers")
         return "serial", 1
     n = check_workers(workers) if workers is not None else available_cores()
     if runs is not None:
@@ -228,7 +238,7 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
         try:
             client = distributed.Client(address)
         except (OSError, TimeoutError) as exc:
-            raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            raise ExecutorError(f"no Dask scheduler answers at {address} ({exc})", "scheduler") from None
         try:
             n = sum(client.nthreads().values())  # runs that can go at once
             yield Backend(client.get_executor(pure=False), f"dask:{address}", n,

@@ -150,7 +150,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
                                           **{**(inputs.timings or {}), **options})
             except OptionError as exc:
-                sources = [_source(name, point, grid, v_options, where) for name in exc.options]
+                named = ("pools" if name == "nodes_file" and "pools" in files else name for name in exc.options)
+                sources = [_source(name, point, grid, v_options, where) for name in named]
                 raise doc.error(" and ".join(sources), exc.message) from None
             for ignored in ignored_options(scenario, options):
                 warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {IGNORED_NOTE}"] = None
