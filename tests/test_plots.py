@@ -160,6 +160,22 @@ def test_downtime_draws_one_ecdf_per_configuration(fake_results) -> None:
     assert {"1 min", "10 min", "1 h"} <= set(tick_labels(ax.xaxis))
 
 
+@pytest.mark.parametrize(("surge_zeros", "scale"), [(True, "symlog"), (False, "log")])
+def test_downtime_with_a_long_tail_is_logarithmic_and_draws_nodes_never_down_at_zero(surge_zeros, scale) -> None:
+    body = np.r_[np.linspace(20.0, 60.0, 98), 600.0, 1400.0]  # most nodes under a minute, two stragglers
+    frames = [pd.DataFrame({"config": 0, "label": "maxUnavailable 10%", "downtime_s": body})]
+    if surge_zeros:  # maxSurge: no node is ever down
+        frames.append(pd.DataFrame({"config": 1, "label": "maxSurge 10%", "downtime_s": np.zeros(100)}))
+    ax = plot_downtime(pd.concat(frames, ignore_index=True))
+    assert ax.get_xscale() == scale
+    ticks = tick_labels(ax.xaxis)
+    assert {"1 min", "10 min"} <= set(ticks)
+    assert ("0" in ticks) == surge_zeros  # the tick the surge configuration's CDF rises at
+    if surge_zeros:
+        assert ax.lines[1].get_xdata().max() == 0 and ax.get_xlim()[0] <= 0
+        assert "1 s" not in ticks and "10 s" in ticks  # linear below the least downtime (20 s: from 10 s)
+
+
 def test_plots_without_parquet_files_say_so(make_results) -> None:
     results = load_results(make_results(timelines=False, downtime=False))
     for plot in (plot_availability, plot_downtime):

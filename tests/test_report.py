@@ -133,7 +133,7 @@ def test_formatting_and_rendering_live_in_render_and_are_re_exported() -> None:
         assert getattr(rollsim.present.report, name) is getattr(rollsim.present.render, name)
     assert format_value(1003) == "1,003" and format_value(20.0) == "20" and format_value(0.5) == "0.5"
     assert format_value(["a", "b"]) == "a, b" and format_value([]) == "none" and format_value(None) == "—"
-    assert format_value(True) == "True"
+    assert format_value(True) == "true" and format_value(False) == "false" and format_value("") == "none"
 
 
 def test_render_writes_each_kind_of_block_in_both_formats() -> None:

@@ -34,26 +34,39 @@ __all__ = [
 
 
 class _TimeTicks(Locator):
-    """Ticks of a logarithmic time axis in seconds, at 1 s · 10 s · 1 min · … (``log_time_ticks``)."""
+    """Ticks of a logarithmic time axis in seconds, at 1 s · 10 s · 1 min · … (``log_time_ticks``);
+    with ``zero_below`` (a symlog axis) also 0, and none between 0 and ``zero_below``.
+    """
 
-    def __init__(self, minor: bool = False) -> None:
+    def __init__(self, minor: bool = False, zero_below: float | None = None) -> None:
         self.minor = minor
+        self.zero_below = zero_below
 
     def __call__(self) -> list[float]:
         return self.tick_values(*self.axis.get_view_interval())  # type: ignore[union-attr]  # matplotlib sets axis before calling
 
     def tick_values(self, vmin: float, vmax: float) -> list[float]:
-        major, minor = log_time_ticks(max(vmin, 1e-3), max(vmax, 1e-3))
-        return minor if self.minor else major
+        low = 1e-3 if self.zero_below is None else self.zero_below
+        major, minor = log_time_ticks(max(vmin, low), max(vmax, low))
+        if self.zero_below is None:
+            return minor if self.minor else major
+        return minor if self.minor else [0.0, *major]
 
 
-def log_time_axis(ax: Axes, which: str) -> None:
-    """Make the ``x`` or ``y`` axis a logarithmic time axis in seconds, labelled 30 s, 5 min, 1 h."""
-    getattr(ax, f"set_{which}scale")("log")
+def log_time_axis(ax: Axes, which: str, zero_below: float | None = None) -> None:
+    """Make the ``x`` or ``y`` axis a logarithmic time axis in seconds, labelled 30 s, 5 min, 1 h.
+
+    With ``zero_below`` the axis is symmetric-logarithmic (``symlog``): linear from 0 to
+    ``zero_below`` seconds, so that zeros (a node that was never down) are drawn, at the tick 0.
+    """
+    if zero_below is None:
+        getattr(ax, f"set_{which}scale")("log")
+    else:
+        getattr(ax, f"set_{which}scale")("symlog", linthresh=zero_below, linscale=0.5)
     axis = getattr(ax, f"{which}axis")
-    axis.set_major_locator(_TimeTicks())
-    axis.set_minor_locator(_TimeTicks(minor=True))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: short_duration(v)))
+    axis.set_major_locator(_TimeTicks(zero_below=zero_below))
+    axis.set_minor_locator(_TimeTicks(minor=True, zero_below=zero_below))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: "0" if v == 0 else short_duration(v)))
     axis.set_minor_formatter(NullFormatter())
 
 

@@ -91,13 +91,17 @@ def format_percent_exact(fraction: float | None, limits: Sequence[float] = (), d
 
 
 def format_value(v: Any) -> str:
-    """A setting as the report shows it: lists comma-separated, integers with thousands separators."""
+    """A setting as the report shows it: lists comma-separated, integers with thousands separators,
+    booleans as an experiment file writes them (``true``), nothing given (``""``, ``[]``) as ``none``.
+    """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return DASH
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v)) or "none"
     if isinstance(v, bool):
-        return str(v)
+        return "true" if v else "false"
+    if v == "":
+        return "none"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):

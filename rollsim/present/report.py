@@ -64,7 +64,9 @@ CAPTIONS = {
                  ("Each point is a configuration: mean unavailable node-time against mean duration. Ringed points "
                   "are the Pareto front (no other configuration is both faster and less disruptive). " + LOG_NOTE)),
     "downtime": ("Per-node downtime", ("How long each node went without an available daemon pod, as an empirical "
-                                      "CDF over all nodes of all replications: further left is better.")),
+                                      "CDF over all nodes of all replications: further left is better. A line "
+                                      "hidden under another has the same distribution. When a few nodes were down "
+                                      "far longer than most, the time axis is logarithmic (nodes never down at 0).")),
 }
 
 

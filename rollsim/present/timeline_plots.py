@@ -7,6 +7,7 @@ Each ``plot_*`` takes a ``Results`` (or just the DataFrame it draws, or a ``RunR
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import numpy as np
@@ -132,8 +133,11 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         return note(ax, "no per-node downtimes in this results folder (downtime.parquet)")
     colors, labels = config_colors(results), config_labels(results)
     values = d["downtime_s"].to_numpy(dtype=float)
-    # a few stuck nodes would squeeze everyone else into one corner: then a log axis
-    log = values.max() > 20 * max(float(np.median(values)), 1e-9) and values.min() > 0
+    # a few stuck nodes would squeeze everyone else into one corner: then a log axis, and a
+    # symlog one when some nodes were never down (maxSurge), linear below the least downtime
+    positive = values[values > 0]
+    log = positive.size > 0 and values.max() > 20 * max(float(np.median(values)), 1e-9)
+    zero_below = None if not log or values.min() > 0 else 10.0 ** math.floor(math.log10(positive.min()))
     div, unit = (1.0, "log scale") if log else time_unit(float(np.percentile(values, 90)))
     for key, g in d.groupby("config", sort=True):
         config = cast(int, key)  # pandas-stubs type a group key as any Scalar
@@ -146,7 +150,7 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
             ax.axvline(c["limit"] / div, color="black", linestyle="--",
                        label=f"SLO: {c['metric']} ≤ {when(c['limit'], div, unit, log)}")
     if log:
-        log_time_axis(ax, "x")
+        log_time_axis(ax, "x", zero_below)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"time a node went without an available pod ({unit})")
     ax.set_ylabel("fraction of nodes with at most this downtime")
