@@ -48,9 +48,9 @@ class _TimeTicks(Locator):
     def tick_values(self, vmin: float, vmax: float) -> list[float]:
         low = 1e-3 if self.zero_below is None else self.zero_below
         major, minor = log_time_ticks(max(vmin, low), max(vmax, low))
-        if self.zero_below is None:
-            return minor if self.minor else major
-        return minor if self.minor else [0.0, *major]
+        if self.minor:
+            return minor
+        return major if self.zero_below is None else [0.0, *major]
 
 
 def log_time_axis(ax: Axes, which: str, zero_below: float | None = None) -> None:
