@@ -126,6 +126,17 @@ def test_choice_prefers_availability_then_less_capacity_among_the_equally_fast()
     assert choose([unsafe, late], c, cap, 0.02) is None
 
 
+def test_a_setting_just_over_the_tolerance_does_not_read_as_within_it():
+    c = Constraints(min_available_fraction=0.9, window_s=1000)
+    cap = Capacity(100, 0, c)
+    fastest = _evidence(SURGE, 40, [500.0, 500.0], 1.0)
+    just_over = _evidence(SURGE, 39, [510.1, 510.1], 1.0)  # +2.02%: "+2.0%" would read as on the line
+    assert ruled_out(just_over, fastest, c, cap, 0.02).endswith("(+2.02%, more than the 2% tolerance)")
+    assert ruled_out(just_over, fastest, c, cap, 0.025).startswith("as fast")
+    slower = _evidence(SURGE, 20, [600.0, 600.0], 1.0)
+    assert ruled_out(slower, fastest, c, cap, 0.025).endswith("(+20.0%, more than the 2.5% tolerance)")
+
+
 # -- the search against a full grid -------------------------------------------------------------
 
 class _Recording(SerialExecutor):

@@ -93,7 +93,8 @@ def test_labels_are_escaped_in_both_formats(make_results) -> None:
     md, page = write_report(load_results(make_results(labels=labels)))
     md, page = md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
     assert "| a\\|b | 10% |" in md and "| &lt;i>x&lt;/i> |" in md
-    assert "<td>a|b</td>" in page and "<td>&lt;i&gt;x&lt;/i&gt;</td>" in page and "<td>c &amp; d</td>" in page
+    assert '<td class="w">a|b</td>' in page and '<td class="w">&lt;i&gt;x&lt;/i&gt;</td>' in page
+    assert "<td>c &amp; d</td>" in page
 
 
 def test_when_nothing_passes_the_report_names_the_failing_constraint(make_results) -> None:
@@ -148,6 +149,15 @@ def test_render_writes_each_kind_of_block_in_both_formats() -> None:
     assert "<p><strong>Bold </strong>a &amp; b<code>c</code></p>" in page and '<p class="note">n</p>' in page
     assert '<div class="scroll"><table><thead><tr><th>k</th><th>v</th></tr></thead>' in page
     assert "<figcaption>caption &lt;i&gt;</figcaption>" in page and "data:image/png;base64,iVBORw==" in page
+
+
+def test_short_one_word_cells_are_kept_on_one_line() -> None:
+    """Cells may break anywhere to fit 1,400 px, but a duration must not read "17m55 / s"."""
+    row = ["17m55s", "maxUnavailable 1", "94.96%", "1h49m08s–2h15m17s"]
+    page = render_html([("table", ["a", "b", "c", "d"], [row])], {}, "t")
+    assert ('<td class="w">17m55s</td><td>maxUnavailable 1</td><td class="w">94.96%</td>'
+            "<td>1h49m08s–2h15m17s</td>") in page
+    assert "td.w{white-space:nowrap}" in page
 
 
 def test_the_report_opens_with_the_recommendation(fake_results) -> None:

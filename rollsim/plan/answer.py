@@ -17,7 +17,7 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search
-from rollsim.present.render import format_duration
+from rollsim.present.render import format_duration, format_percent_exact
 
 __all__ = ["Relaxation", "choose", "diagnose", "fastest", "ruled_out", "preference"]
 
@@ -84,7 +84,8 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     best = chosen.mean if not math.isfinite(best) else best
     if e.mean > best * (1 + tolerance):
         return (f"slower: mean {format_duration(e.mean)} vs the fastest {format_duration(best)} "
-                f"(+{e.mean / best - 1:.1%}, more than the {tolerance:.0%} tolerance)")
+                f"(+{format_percent_exact(e.mean / best - 1, (tolerance,))}, more than the "
+                f"{_pct(tolerance)} tolerance)")
     if e.worst_availability < chosen.worst_availability - 1e-9:
         return (f"as fast (mean {format_duration(e.mean)}) but keeps fewer nodes available "
                 f"({_pct(e.worst_availability)} vs {_pct(chosen.worst_availability)})")

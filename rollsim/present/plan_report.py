@@ -17,7 +17,7 @@ import pandas as pd
 
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plan_plots import render_plan_figures
-from rollsim.present.render import format_duration, format_workers
+from rollsim.present.render import format_duration, format_value, format_workers
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["load_plan", "plan_report_blocks", "write_plan_report"]
@@ -114,7 +114,7 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             ["current strategy", f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, "
                                  f"maxSurge {cur['max_surge']}, minReadySeconds {ds['min_ready_seconds']:g}"],
             ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
-            ["host ports / hostNetwork", f"{', '.join(map(str, ds['host_ports'])) or 'none'} / {ds['host_network']}"],
+            ["host ports / hostNetwork", f"{format_value(ds['host_ports'])} / {format_value(ds['host_network'])}"],
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
                       + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or

@@ -181,7 +181,18 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px so
 text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}\
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
-.note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}"""
+.note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}td.w{white-space:nowrap}"""
+
+
+_WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is never broken
+
+
+def _html_cell(text: str) -> str:
+    """A table cell; a short one-word value (a duration, a count) is kept on one line, where the
+    table's cells may otherwise break anywhere to fit the window.
+    """
+    whole = len(text) <= _WHOLE and not any(c.isspace() for c in text)
+    return f'<td class="w">{html.escape(text)}</td>' if whole else f"<td>{html.escape(text)}</td>"
 
 
 def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str) -> str:
@@ -197,7 +208,7 @@ def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str
             out.append(f'<p class="note">{e(b[1])}</p>')
         elif b[0] == "table":
             head = "".join(f"<th>{e(h)}</th>" for h in b[1])
-            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in b[2])
+            body = "".join("<tr>" + "".join(_html_cell(str(c)) for c in row) + "</tr>" for row in b[2])
             out.append('<div class="scroll">' + (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                        if any(b[1]) else f"<table><tbody>{body}</tbody></table>") + "</div>")
         elif b[0] == "ul":
