@@ -132,6 +132,9 @@ def test_wide_adds_columns(results_dir, kubectl_files, capsys) -> None:
     assert main(["simulate", "--nodes", "5", "-o", "wide", *IDEAL]) == 0
     out = capsys.readouterr().out
     assert "min available" in out and "queue_wait_s" in out and "stalled" in out
+    wide = dict(line.split(None, 1) for line in out.splitlines() if line.startswith("  ") and "  " in line.strip())
+    assert wide["stalled"] == "false" and wide["stalled_at_s"] == "<none>"  # kubectl's words, not Python's
+    assert "None" not in out and "False" not in out
     assert main(["make-nodes", "4", "--not-ready", "1", "-o", "wide"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["NAME", "STATUS", "ROLES", "ZONE", "CPU", "MEMORY", "TAINTS"]
@@ -278,3 +281,10 @@ def test_completion_script_and_completions(tmp_path) -> None:
                          "_ARGCOMPLETE_STDOUT_FILENAME": str(answer), "_ARGCOMPLETE_IFS": "\n"})
     assert done.returncode == 0, done.stderr
     assert answer.read_text().split() == ["--max-unavailable"]
+
+
+def test_wide_values_read_as_kubectl_prints_them() -> None:
+    from rollsim.present.console import wide_value
+
+    assert [wide_value(v) for v in (None, float("nan"), True, 1236, 345.204867, 0.0, 0.0123, "completed")] == [
+        "<none>", "<none>", "true", "1,236", "345.2", "0.0", "0.012", "completed"]

@@ -54,6 +54,14 @@ def test_validate_prints_predicted_against_reported(tmp_path, capsys) -> None:
     assert "upstream v1.36 controller" in out and "tiny" in out and "a test" in out
 
 
+def test_validate_away_from_the_checkout_says_the_field_studies_are_missing(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no experiments/field-*.yaml here
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert "upstream v1.36 controller" in out and "field-" not in out
+    assert err.startswith("rollsim: warning: no field studies here") and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("bad", ["duration_s: -1, source: x", "duration_s: 5", "duration_s: 5, source: x, nope.key: 1"])
 def test_bad_reported_entries_are_one_line_errors(tmp_path, bad) -> None:
     path = tmp_path / "bad.yaml"

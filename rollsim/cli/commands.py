@@ -122,6 +122,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from rollsim.sweep.validate import format_rows, validate
 
     studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
+    if not studies:  # run outside the checkout: say why the field studies are missing
+        print("rollsim: warning: no field studies here (experiments/field-*.yaml); only the upstream "
+              "measurements are compared: run from the rollsim checkout or name the studies", file=sys.stderr)
     print(format_rows(validate(studies, args.kubernetes_version)))
     return 0
 

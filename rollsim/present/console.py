@@ -127,14 +127,30 @@ _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_a
           "node_downtime_p95_s", "node_downtime_max_s", "events", "syncs", "api_writes", "end_s"}
 
 
+def wide_value(value: Any) -> str:
+    """A summary value as ``-o wide`` prints it: ``<none>`` for a value that does not exist
+    (as kubectl prints it), ``true``/``false``, thousands separators, a tenth of a second.
+    """
+    value = _plain(value)
+    if value is None:
+        return "<none>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 0.1 or value == 0 else f"{value:.2g}"
+    return str(value)
+
+
 def format_summary_wide(result: Any, wall: float) -> str:
     """``-o wide``: the summary, then every other summary key (pulls, stalls, rollback, queue waits)."""
     rest = [(k, v) for k, v in simulate_document(result).items() if k not in _SHOWN and k != "others"]
     width = max((len(k) for k, _ in rest), default=0)
-    lines = [format_summary(result, wall)] + [f"  {k:<{width}}  {_plain(v)}" for k, v in rest]
+    lines = [format_summary(result, wall)] + [f"  {k:<{width}}  {wide_value(v)}" for k, v in rest]
     for name, other in (result.others or {}).items():
-        lines.append(f"  {name}: completed {other.get('completed')}, duration_s {_plain(other.get('duration_s'))}, "
-                     f"min_available {other.get('min_available')}")
+        lines.append(f"  {name}: completed {wide_value(other.get('completed'))}, duration_s "
+                     f"{wide_value(other.get('duration_s'))}, min_available {wide_value(other.get('min_available'))}")
     return "\n".join(lines)
 
 
