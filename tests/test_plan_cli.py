@@ -35,6 +35,24 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
         assert part in md
 
 
+def test_plan_output_follows_o_and_q_as_the_other_commands_do(tmp_path, capsys):
+    argv = ["plan", "--nodes", "20", "--controller", "ideal", "--window", "30m", "--no-surge", "--replications", "2",
+            "--workers", "1", "--out", str(tmp_path / "plan")]
+    assert main([*argv, "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)  # the whole plan.json, for jq: .answer.patch
+    assert doc == json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert doc["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch ")
+    assert main([*argv, "-o", "name"]) == 0
+    assert capsys.readouterr().out == f"{tmp_path / 'plan'}\n"
+    assert main([*argv, "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main([*argv, "-o", "wide"]) == 0
+    wide = capsys.readouterr().out
+    _, candidates = load_plan(tmp_path / "plan")
+    ruled = [line for line in wide.splitlines() if line.startswith("    max")]
+    assert "  ruled out:" in wide and len(ruled) == (candidates["verdict"] != "chosen").sum()  # every one
+
+
 def test_report_is_rebuilt_from_the_folder_alone(tmp_path):
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "30", "--controller", "ideal", "--window", "1h", "--no-surge",

@@ -229,6 +229,19 @@ def test_search_finds_the_grids_best_setting_realistic_controller():
     assert found is not None and found.setting == best.setting, (found.setting, best.setting)
 
 
+def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
+    """Every run is cut at the horizon (4 windows): the window binds, and no surge budget (there
+    is none) or setting that never finished is offered as the way out.
+    """
+    scenario = build_scenario(nodes=10, controller="ideal", ready=NO_TAIL)
+    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=5),
+                  settings=SearchSettings(replications=2, resolution=0.0), workers=1, out=tmp_path, report=False)
+    doc = result.document
+    assert doc["answer"] is None and doc["binding"] == "window"
+    assert [r["constraint"] for r in doc["relaxations"]] == ["window"]
+    assert doc["relaxations"][0]["text"].startswith("window: allow more than 20s: no setting tried finished")
+
+
 def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_path):
     scenario = build_scenario(nodes=40, controller="ideal", ready=NO_TAIL)
     result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=300, allow_surge=False),

@@ -143,8 +143,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
     for warning in warnings:
-        print(f"rollsim: warning: {warning}", file=sys.stderr)
-    print(format_plan(result))
+        say(args, f"rollsim: warning: {warning}", sys.stderr)
+    folder = [str(result.out_dir)] if result.out_dir is not None else []
+    show(args, format_plan(result), result.document, format_plan(result, ruled_out=None),
+         "".join(f"{f}\n" for f in folder))
     return 0
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
-from rollsim.plan.constraints import Constraints
+from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import format_duration, format_percent_exact
@@ -72,7 +72,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         stalled = sum(1 for s in e.summaries if s.get("stalled"))
         why = "stalled" if stalled else "still running at the horizon"
         reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
-    elif e.worst_availability < c.min_available_fraction - 1e-12:
+    if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {_pct(e.worst_availability)} < floor {_pct(c.min_available_fraction)}")
     if e.completed and not e.meets_window(c):
         reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(e.window_bound(c))} > window "
@@ -119,14 +119,19 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
     tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
-    if not tops:  # even one node at a time breaks the floor, and surge is out
+    if not tops:  # no family has a setting that finishes and keeps the floor
         one = search.one(Setting(UNAVAILABLE, 1, mrs))
-        if one.completed:
+        surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
+        cut = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
+        if cut and c.window_s is not None:  # the window, not the floor, keeps them out
+            horizon = format_duration(HORIZON_WINDOWS * c.window_s)
+            out.append(Relaxation("window", f"allow more than {horizon}: no setting tried finished every run "
+                                  f"within {HORIZON_WINDOWS} windows ({horizon}), where runs are cut", None))
+        if one.completed and one.meets_window(c):
             out.append(Relaxation("availability floor", f"lower it to {_pct(one.worst_availability)}", one))
-        if any(f.kind == SURGE for f in families):
-            e = search.one(Family(SURGE, mrs).at(1))
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
-        return "availability floor", out
+        if surge is not None and surge.meets_floor(c) and surge.meets_window(c):  # kept out by the budget alone
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(surge.setting))}", surge))
+        return ("window" if cut and c.window_s is not None else "availability floor"), out
     fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
     needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
               f"{100 * c.confidence:g}% confidence)")
@@ -149,6 +154,11 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
         else:
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
     return "window", out
+
+
+def _cut_at_horizon(e: Evidence) -> bool:
+    """Some replication was still running when the plan's horizon cut it (not stalled)."""
+    return any(not s.get("completed") and not s.get("stalled") for s in e.summaries)
 
 
 def smallest_true_window(search: Search, family: Family, lo: int, hi: int, probe) -> int | None:

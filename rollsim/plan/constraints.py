@@ -19,7 +19,11 @@ from typing import Any
 
 from rollsim.spec.quantity import cpu_millis, memory_bytes
 
-__all__ = ["Constraints", "parse_duration", "parse_fraction", "parse_probability"]
+__all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction", "parse_probability"]
+
+# A plan's runs are cut at this many windows (``rollsim.plan.run.with_horizon``): a run that
+# long cannot fit the window, and one pod at a time on thousands of nodes would run for days.
+HORIZON_WINDOWS = 4
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 

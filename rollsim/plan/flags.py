@@ -118,4 +118,5 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
     return PlanRequest(constraints=constraints, settings=settings,
                        files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,
                        options={"nodes": args.nodes, "controller": args.controller}, out=args.out,
-                       workers=args.workers, executor=args.executor, scheduler=args.scheduler)
+                       workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                       progress=not args.quiet)

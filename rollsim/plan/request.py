@@ -37,6 +37,7 @@ class PlanRequest:
     workers: int | None = None
     executor: str | None = None
     scheduler: str | None = None
+    progress: bool = True  # a run counter on a terminal's standard error (-q: none)
 
 
 def plan_scenario(request: PlanRequest):
@@ -63,7 +64,7 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
     scenario, warnings, source = plan_scenario(request)
     out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
-    on_run = _progress_line if sys.stderr.isatty() else None
+    on_run = _progress_line if request.progress and sys.stderr.isatty() else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
                   executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run)
     if on_run is not None:
@@ -77,8 +78,10 @@ def _pct(x: float | None) -> str:
     return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def format_plan(result: PlanResult) -> str:
-    """The answer in a few lines: the setting, its evidence, the patch, the runner-ups, the files."""
+def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
+    """The answer in a few lines: the setting, its evidence, the patch, the runner-ups (the
+    ``ruled_out`` with the most replications; None: every one, as ``-o wide``), the files.
+    """
     doc = result.document
     ds, cluster, run = doc["daemonset"], doc["cluster"], doc["search"]
     lines = [f"rollsim plan: {ds['namespace']}/{ds['name']} on {cluster['desired']:,} of {cluster['nodes']:,} nodes "
@@ -104,9 +107,11 @@ def format_plan(result: PlanResult) -> str:
         for r in doc["relaxations"]:
             lines.append(f"    relax {r['text']}")
     ruled = result.candidates[result.candidates["verdict"] != "chosen"]
-    ruled = ruled.sort_values("replications", ascending=False, kind="stable").head(6)
+    ruled = ruled.sort_values("replications", ascending=False, kind="stable")
+    if ruled_out is not None:
+        ruled = ruled.head(ruled_out)
     if len(ruled):
-        lines.append("  ruled out (a few):")
+        lines.append("  ruled out (a few):" if ruled_out is not None else "  ruled out:")
         for _, row in ruled.iterrows():
             lines.append(f"    {row['setting']}: {row['verdict']}")
     if result.report is not None:

@@ -23,7 +23,7 @@ from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
 from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, as_int_or_percent, patch_command
-from rollsim.plan.constraints import Constraints
+from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
@@ -36,7 +36,6 @@ from rollsim.sweep.schedule import inheriting
 
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "families_of", "plan", "plan_document", "with_horizon"]
 
-HORIZON_WINDOWS = 4
 _DEFAULT_CONSTRAINTS = Constraints()  # frozen: one shared default is safe
 _DEFAULT_SETTINGS = SearchSettings()
 
