@@ -240,6 +240,17 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert doc["answer"] is None and doc["binding"] == "window"
     assert [r["constraint"] for r in doc["relaxations"]] == ["window"]
     assert doc["relaxations"][0]["text"].startswith("window: allow more than 20s: no setting tried finished")
+    # the figures show every setting tried, each at the horizon where its runs were cut, not empty axes
+    from figcheck import figure_problems
+    from rollsim.present.plan_plots import plot_pareto, plot_search
+
+    assert doc["search"]["horizon_s"] == 20.0
+    left, right = plot_pareto(doc, result.candidates)
+    search = plot_search(doc, result.candidates)
+    assert figure_problems(left.get_figure(root=True), "pareto") == []
+    assert figure_problems(search.get_figure(root=True), "search") == []
+    marked = sum(len(line.get_xdata()) for line in search.lines if line.get_marker() == "x")
+    assert marked == len(result.candidates) and search.get_title().startswith(f"The search: {marked} settings")
 
 
 def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_path):

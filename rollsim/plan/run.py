@@ -144,6 +144,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    "tops": {f.label(): t for f, t in search.tops.items()},
                    "knees": {f.label(): k for f, k in search.knees.items()},
                    "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
                    "grid_size": len(search.families) * d, **run},
         "scenario": describe_scenario(scenario),
         "answer": answer,

@@ -27,10 +27,34 @@ PLAN_FIGURES = {"pareto": (12.0, 5.2), "search": (10.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
 
 
-def _full(candidates: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
+def _full(candidates: pd.DataFrame, plan: Mapping[str, Any], finished: bool = True) -> pd.DataFrame:
+    """The settings run with the full replications whose duration is known (``finished``), or not."""
     full = int(plan["search"]["replications"])
     c = candidates[(candidates["replications"] >= full)].copy()
-    return c[np.isfinite(c["duration_p95_s"].astype(float))]
+    known = np.isfinite(c["duration_p95_s"].astype(float))
+    return c[known if finished else ~known]
+
+
+def _unfinished(ax: Axes, plan: Mapping[str, Any], frame: pd.DataFrame, x: str | None, y: str | None,
+                scale: float = 1.0) -> None:
+    """Settings some of whose runs the horizon cut: an x at the horizon, on the duration axis
+    (``x`` or ``y`` is None for it), or a note when the horizon is not on record.
+    """
+    horizon = plan["search"].get("horizon_s")
+    if frame.empty:
+        return
+    if horizon is None:
+        ax.text(0.5, 0.5, f"{len(frame)} setting(s) did not finish", transform=ax.transAxes, ha="center",
+                color="0.4")
+        return
+    named = ax.get_legend_handles_labels()[1]
+    for kind, group in frame.groupby("kind"):
+        xs = np.full(len(group), horizon) if x is None else group[x].to_numpy(float) * scale
+        ys = np.full(len(group), horizon) if y is None else group[y].to_numpy(float) * scale
+        shown = any(name.startswith(str(kind)) for name in named)  # its colour is in the legend already
+        ax.plot(xs, ys, "x", ms=8, mew=2, color=_COLORS.get(str(kind), "0.5"), zorder=3,
+                label="_nolegend_" if shown else str(kind))
+    ax.plot([], [], "x", ms=8, mew=2, color="0.4", label=f"did not finish by {short_duration(horizon)} (runs cut there)")
 
 
 def _front(ax: Axes, xs: np.ndarray, ys: np.ndarray, lower_y_better: bool) -> None:
@@ -63,6 +87,7 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
                        alpha=0.8, label=kind, zorder=3)
         if len(c):
             _front(ax, c["duration_p95_s"].to_numpy(float), c[column].to_numpy(float) * scale, lower)
+        _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
         if cons.get("window_s"):
             ax.axvline(cons["window_s"], color="#ff7f0e", lw=1.5, label=f"window {short_duration(cons['window_s'])}")
         if column == "worst_availability":
@@ -87,7 +112,8 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     if ax is None:
         ax = Figure(figsize=PLAN_FIGURES["search"], layout="constrained").add_subplot()
     full = int(plan["search"]["replications"])
-    c = candidates[np.isfinite(candidates["duration_mean_s"].astype(float))]
+    finished = np.isfinite(candidates["duration_mean_s"].astype(float))
+    c = candidates[finished]
     for (kind, mrs), group in c.groupby(["kind", "min_ready_seconds"]):
         group = group.sort_values("count")
         color = _COLORS.get(str(kind), "0.5")
@@ -103,13 +129,14 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     if answer is not None:
         ax.plot([answer["count"]], [answer["duration_mean_s"]], "*", ms=20, color="#2ca02c", mec="black", zorder=5,
                 label=f"chosen: {answer['setting']}")
+    _unfinished(ax, plan, candidates[~finished], "count", None)
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"
     ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
     log_time_axis(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
     ax.set_ylabel("mean duration (log scale)")
-    ax.set_title(f"The search: {len(c)} settings simulated of {plan['search']['grid_size']:,} possible")
+    ax.set_title(f"The search: {len(candidates)} settings simulated of {plan['search']['grid_size']:,} possible")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return ax
