@@ -241,8 +241,9 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert [r["constraint"] for r in doc["relaxations"]] == ["window"]
     assert doc["relaxations"][0]["text"].startswith("window: allow more than 20s: no setting tried finished")
     # the figures show every setting tried, each at the horizon where its runs were cut, not empty axes
-    from figcheck import figure_problems
     from rollsim.present.plan_plots import plot_pareto, plot_search
+
+    from figcheck import figure_problems
 
     assert doc["search"]["horizon_s"] == 20.0
     left, right = plot_pareto(doc, result.candidates)

@@ -54,7 +54,8 @@ def _unfinished(ax: Axes, plan: Mapping[str, Any], frame: pd.DataFrame, x: str |
         shown = any(name.startswith(str(kind)) for name in named)  # its colour is in the legend already
         ax.plot(xs, ys, "x", ms=8, mew=2, color=_COLORS.get(str(kind), "0.5"), zorder=3,
                 label="_nolegend_" if shown else str(kind))
-    ax.plot([], [], "x", ms=8, mew=2, color="0.4", label=f"did not finish by {short_duration(horizon)} (runs cut there)")
+    cut = f"did not finish by {short_duration(horizon)} (runs cut there)"
+    ax.plot([], [], "x", ms=8, mew=2, color="0.4", label=cut)
 
 
 def _front(ax: Axes, xs: np.ndarray, ys: np.ndarray, lower_y_better: bool) -> None:
