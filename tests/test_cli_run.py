@@ -57,8 +57,23 @@ def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
     before = (out / "summary.csv").stat().st_mtime_ns
     capsys.readouterr()
     assert main(["run", str(experiment), "--out", str(out)]) == 0
-    assert "0 runs simulated, 4 reused" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "0 runs simulated, 4 reused from an earlier run (nothing to simulate; --force runs them again)" in out_text
+    assert_columns_line_up(out_text)
     assert (out / "summary.csv").stat().st_mtime_ns == before
+
+
+def assert_columns_line_up(printed: str) -> None:
+    head, *rows = printed.splitlines()[1:4]  # each k/n stands under "completed"
+    start = head.index("completed")
+    assert all(start <= row.index("/") < start + len("completed") for row in rows), printed
+
+
+def test_short_labels_line_up_under_the_header(tmp_path, capsys) -> None:
+    path = tmp_path / "short.yaml"
+    path.write_text(TINY.replace("name: maxUnavailable 3", "name: mu").replace("name: maxSurge 3", "name: ms"))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    assert_columns_line_up(capsys.readouterr().out)
 
 
 def test_plot_and_report_redraw_from_saved_results(experiment, tmp_path, capsys) -> None:

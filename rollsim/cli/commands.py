@@ -74,6 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``rollsim run``: every experiment file's sweep, then its results, figures and report."""
     from rollsim.present.console import format_run as table
     from rollsim.present.console import run_document
+    from rollsim.present.render import format_workers
     from rollsim.present.report import write_report
     from rollsim.sweep.experiment_file import load_experiment
     from rollsim.sweep.runner import run_experiment
@@ -95,7 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = _load(out)
         paths = write_report(results)
         note = (f"{report.runs_run} runs simulated, {report.runs_reused} reused "
-                f"({report.executor}, {report.workers} workers, {report.wall_s:.1f} s)")
+                + (f"({format_workers(report.workers, report.executor)}, {report.wall_s:.1f} s)" if report.runs_run
+                   else "from an earlier run (nothing to simulate; --force runs them again)"))
         documents.append(run_document(results, paths, report))
         texts.append(table(results, paths, note))
         wides.append(table(results, paths, note, wide=True))

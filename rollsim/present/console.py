@@ -199,7 +199,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     summary = results.summary
     slo = slo_specs(results)
     limits = fraction_limits(results)
-    width = max(len(str(label)) for label in summary["label"])
+    width = max(len("configuration"), *(len(str(label)) for label in summary["label"]))  # short labels too
     head = f"  {'configuration':<{width}}  completed  duration (mean)  min available"
     if wide:
         head += "  duration (p95)  unavailable node-s  max surge"

@@ -156,6 +156,13 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     else:
         out.append(f"The SLO is met by {len(met)} of {len(summary)}: {'; '.join(met[:_MAX_LINES])}"
                    + (", …" if len(met) > _MAX_LINES else "") + ".")
+    if "completed_fraction" in summary:  # an SLO read over runs that stopped early holds only so far
+        done = pd.to_numeric(summary["completed_fraction"], errors="coerce").fillna(0.0)
+        partial = [str(label) for label, o, f in zip(summary["label"], ok, done) if o and f < 1]
+        if partial:
+            out.append(f"{'; '.join(partial[:_MAX_LINES])}" + (", …" if len(partial) > _MAX_LINES else "")
+                       + (" meets" if len(partial) == 1 else " meet") + " it only over the part of the rollout "
+                       "that ran: not every run completed.")
     key, kind = sweep_axis(summary, [k for k in swept if k in summary.columns])
     if key is None or kind == "cat":
         return out
