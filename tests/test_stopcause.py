@@ -102,11 +102,36 @@ def test_on_delete_with_nothing_deleting() -> None:
     assert stop_cause(EndState(nodes, strategy="OnDelete", deleter="batch", horizon_reached=True)).cause == "horizon"
 
 
+def test_an_old_pod_kept_beside_an_available_new_one_is_a_lost_wake_up() -> None:
+    """Surge with minReadySeconds: the sync that would delete the old pod never came."""
+    nodes = tuple(done(f"n{i}") for i in range(48)) + tuple(NodeEnd(f"s{i}", old="running", new=AVAILABLE)
+                                                            for i in range(2))
+    cause = stop_cause(EndState(nodes))
+    assert cause.cause == "old-pod-kept" and cause.sentence.startswith("2 nodes keep their old pod beside an available")
+    assert "resync" in cause.sentence and cause.sentence.endswith("48 nodes of 50 updated")
+    assert stop_cause(EndState(nodes, horizon_reached=True)).cause == "horizon"  # cut short, not lost
+
+
+def test_a_surge_rollout_with_min_ready_seconds_that_stalls_names_the_lost_wake_up() -> None:
+    """The whole model: updatePod's AddAfter(minReadySeconds + 1 s) dropped by the de-duplicating
+    queue (client-go keeps a key's earliest wait), and the status requeue counting only the oldest
+    pod, leave an old pod that no sync deletes (seed found by search; without queue_dedup it completes).
+    """
+    from rollsim import build_scenario, simulate
+
+    scenario = dict(nodes=50, max_surge="10%", max_unavailable=0, min_ready_seconds=10)
+    stalled = simulate(build_scenario(**scenario), seed=3).summary
+    assert stalled["stop_cause"] == "old-pod-kept" and not stalled["completed"]
+    assert simulate(build_scenario(**scenario, queue_dedup=False), seed=3).summary["completed"]
+
+
 def test_the_horizon_reached_while_moving() -> None:
     nodes = (done("a"), NodeEnd("b", old="terminating", new=NONE), NodeEnd("c", old="none", new=STARTING), old("d"))
     cause = stop_cause(EndState(nodes, horizon_reached=True))
     assert cause.cause == "horizon" and "1 node of 4 updated" in cause.sentence
-    assert stop_cause(EndState(nodes)).cause == "stalled"
+    stalled = stop_cause(EndState(nodes))
+    assert stalled.cause == "stalled" and "1 new pod still on the way to Ready (a slow straggler" in stalled.sentence
+    assert stop_cause(EndState(nodes[:2] + nodes[3:])).sentence == "no progress; 1 node of 3 updated"
 
 
 def test_rolled_back() -> None:

@@ -12,6 +12,10 @@ still holds an old pod and in what state its new pod is) and names what a person
 * nodes NotReady or unreachable holding the budget (their pods, deleted, stay terminating
   on a kubelet that never confirms; ``rollingUpdate`` counts them as unavailable);
 * ``OnDelete`` with nobody deleting old pods (the controller never does);
+* surge nodes whose old pod stays beside an available new one: the sync that would delete it
+  never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
+  which keeps only a key's earliest wait, and ``updateDaemonSetStatus``'s requeue counting only
+  each node's oldest pod); the real controller resumes at its informers' resync, 12–24 h on;
 * the horizon reached while the rollout was still moving.
 
 Pure: no SimPy here. ``healthy_done_s`` says when every node that could be updated was
@@ -41,6 +45,7 @@ __all__ = [
     "NEVER_READY",
     "NEW_STATES",
     "NONE",
+    "OLD_POD_KEPT",
     "PENDING_HOST_PORT",
     "PENDING_RESOURCES",
     "READY_NOT_AVAILABLE",
@@ -72,7 +77,9 @@ OLD_STATES = ("none", "running", "terminating")
 
 # the causes, in the order they are checked when several apply
 COMPLETED = "completed"
-CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", "horizon", "stalled")
+OLD_POD_KEPT = "old-pod-kept"  # surge: an available new pod whose old pod no sync comes to delete
+CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
+          "horizon", "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -85,6 +92,7 @@ CAUSE_TEXT = {
     PENDING_HOST_PORT: "new pods Pending: the old pod holds the host port (NodePorts)",
     "not-ready-nodes": "NotReady or unreachable nodes holding the budget",
     "on-delete-idle": "OnDelete with nothing deleting old pods",
+    OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
     "horizon": "the horizon reached",
     "stalled": "no progress",
 }
@@ -189,7 +197,7 @@ def stuck_nodes(state: EndState) -> list[str]:
 
 def stop_cause(state: EndState) -> StopCause:
     """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
-    total = done = not_ready = waiting = 0
+    total = done = not_ready = waiting = kept = 0
     new: Counter[str] = Counter()
     for n, weight in state.weighted():
         if n.desired:
@@ -198,6 +206,8 @@ def stop_cause(state: EndState) -> StopCause:
                 done += weight
             if n.ready and n.old == "running" and n.new == NONE:
                 waiting += weight
+            if n.old == "running" and n.new == AVAILABLE:  # surge: nothing left to wait for on this node
+                kept += weight
         if n.desired or n.new != NONE:
             new[n.new] += weight
         if _holds_not_ready(n):
@@ -236,12 +246,25 @@ def stop_cause(state: EndState) -> StopCause:
     if not_ready:
         return result("not-ready-nodes", f"{_plural(not_ready, 'NotReady or unreachable node')} hold the budget "
                                          f"(their pods stay terminating on a dead kubelet); {left}")
+    return result(*_without_failure(state, waiting, kept, new[STARTING], left))
+
+
+def _without_failure(state: EndState, waiting: int, kept: int, starting: int, left: str) -> tuple[str, str]:
+    """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node."""
     if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
-        return result("on-delete-idle", f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still "
-                                        f"run the old revision; {left}")
+        return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
+                                  f"the old revision; {left}")
+    if kept and not state.horizon_reached:
+        return OLD_POD_KEPT, (f"{_plural(kept, 'node')} keep their old pod beside an available new one: the sync "
+                              "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
+                              "by the work queue, which keeps a key's earliest wait only); the real controller "
+                              f"resumes at its informers' resync, 12–24 h on; {left}")
     if state.horizon_reached:
-        return result("horizon", f"the horizon was reached while the rollout was still moving; {left}")
-    return result("stalled", f"no progress; {left}")
+        return "horizon", f"the horizon was reached while the rollout was still moving; {left}"
+    if starting:  # a slow straggler outlasted the stall detector: not a failure of the revision
+        return "stalled", (f"no progress, {_plural(starting, 'new pod')} still on the way to Ready (a slow "
+                           f"straggler: a longer stall_after would wait for it); {left}")
+    return "stalled", f"no progress; {left}"
 
 
 def healthy_done_s(nodes: Table, stuck: Collection[str] = ()) -> float | None:
