@@ -91,3 +91,12 @@ def test_the_schedulers_throughput_spaces_the_binds() -> None:
     r = simulate(build_scenario(nodes=10, max_unavailable=10, scheduler_throughput="2/s", pull=2, **BASE))
     bound = sorted(r.nodes["new_scheduled_at_s"])
     assert bound[0] == pytest.approx(5 + 1) and bound[-1] - bound[0] == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, "1e400", "1e400MB", float("-inf")])
+def test_sizes_and_rates_are_finite(value) -> None:
+    """NaN or an infinite size reached the run before (an internal error, exit 1, a half-written folder)."""
+    with pytest.raises(ValueError, match="must (not )?be"):
+        parse_size(value)
+    with pytest.raises(ValueError, match="must be"):
+        parse_rate(value)

@@ -12,6 +12,7 @@ registry latency, but no bytes).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,10 @@ def parse_size(text: str | float) -> float:
         value, unit = float(m.group(1)), m.group(2).lower()
     if value < 0:
         raise ValueError(f"must not be negative, got {text!r}")
-    return value * _UNITS[unit]
+    size = value * _UNITS[unit]
+    if not math.isfinite(size):  # NaN, infinity, or 1e400 bytes: no image is that big
+        raise ValueError(f"must be a finite size such as 300MB, got {text!r}")
+    return size
 
 
 def parse_rate(text: str | float) -> float:
