@@ -103,6 +103,24 @@ def test_simulate_takes_ds_name_and_a_context(api, kubeconfig, capsys):
     assert summary["nodes"] == 11 and summary["completed"]  # 12 nodes, the NotReady one gets no new pod
 
 
+def test_a_node_count_wins_over_the_clusters_nodes(api, kubeconfig, capsys, tmp_path):
+    """--nodes with a live DaemonSet (or a context named beside a local manifest): a what-if on
+    identical nodes, where "give either a node list or a node count" stopped it before.
+    """
+    code = main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                 "--nodes", "5", "--controller", "ideal", "--max-unavailable", "3", "-o", "json"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["nodes"] == 5
+    experiment = tmp_path / "counted.yaml"
+    experiment.write_text("name: counted\nreplications: 1\nscenario:\n  cluster: {nodes: 4}\n"
+                          "  daemonset: {manifest: ds/fluentd-elasticsearch}\n  controller: {mode: ideal}\n",
+                          encoding="utf-8")
+    code = main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out",
+                 str(tmp_path / "out"), "-o", "json"])
+    assert code == 0, capsys.readouterr().err
+    assert "4 nodes" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
 def test_cli_errors_are_one_line_and_exit_2(api, kubeconfig, capsys):
     code = main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)])
     err = capsys.readouterr().err

@@ -301,3 +301,12 @@ def test_tradeoff_labels_of_close_points_do_not_overlap(fake_results) -> None:
     assert not any(boxes_overlap(extents[i], extents[j]) for i in range(4) for j in range(i))
     assert all(ax.bbox.y0 <= e.y0 and e.y1 <= ax.bbox.y1 for e in extents)
     assert any(t.arrow_patch is not None for t in ax.texts)  # a moved label points back to its point
+
+
+def test_a_plot_takes_a_results_folder_by_its_path(fake_results) -> None:
+    """As the README's Python example says: a DataFrame, a RunResult or a results folder."""
+    for folder in (fake_results, str(fake_results)):
+        ax = plot_downtime(folder)
+        assert len(ax.lines) == 4  # the same ECDFs as from load_results(folder)
+    with pytest.raises(TypeError, match="a results folder"):
+        plot_downtime(42)

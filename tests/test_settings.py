@@ -183,3 +183,10 @@ def test_the_report_names_settings_as_it_did() -> None:
                 "kube_api_qps": "API client QPS", "workers": "controller workers", "horizon_s": "horizon (s)",
                 "deleter": "OnDelete deleter", "daemonset": "DaemonSet", "labels": "DaemonSet labels"}
     assert {k: DESCRIPTION_LABELS[k] for k in expected} == expected
+
+
+def test_an_unquoted_false_is_named_as_the_yaml_boolean_it_became() -> None:
+    from rollsim.spec.options import OptionError, build_scenario
+
+    with pytest.raises(OptionError, match='got the boolean False: quote it, "False"'):
+        build_scenario(nodes=3, not_ready_nodes=1, not_ready_condition=False)

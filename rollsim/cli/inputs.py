@@ -52,7 +52,8 @@ def scenario_from(args: argparse.Namespace):
         raise UsageError("argument --daemonset: applies only with --manifest")
     one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
     try:
-        inputs = load_inputs(files, name=args.daemonset, live=live(args))
+        counted = any(getattr(args, k, None) is not None for k in ("nodes", "control_plane_nodes"))
+        inputs = load_inputs(files, name=args.daemonset, live=live(args), node_count=counted)
     except ValueError as exc:
         if hasattr(exc, "file"):  # a ConfigError names its own file and line
             raise

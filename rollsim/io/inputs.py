@@ -61,19 +61,21 @@ def is_live(manifest: Any) -> bool:
 
 
 def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
-                live: Mapping[str, Any] | None = None) -> Inputs:
+                live: Mapping[str, Any] | None = None, node_count: bool = False) -> Inputs:
     """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
 
     A manifest ``ds/NAME`` is read from a live cluster (``rollsim.io.live``) with the
     ``live`` settings (``context``, ``kubeconfig``, ``namespace``, ``calibrate``), and so
     are the nodes unless a node list or pools are given; with ``live`` settings and no
-    node list, a context or kubeconfig named means the nodes come from the cluster too. File errors are ``ConfigError``s
+    node list, a context or kubeconfig named means the nodes come from the cluster too, unless a
+    node count is given (``node_count``: ``--nodes``, ``cluster.nodes``), which then wins: a
+    what-if on identical nodes, with the live DaemonSet. File errors are ``ConfigError``s
     naming their own file and line; a bad value of the options themselves is a
     ``ValueError`` starting with the option's key path.
     """
     spec = node_list = timings = source = None
     warnings: list[str] = []
-    live_nodes = "nodes_file" not in files and "pools" not in files
+    live_nodes = "nodes_file" not in files and "pools" not in files and not node_count
     cluster_named = live is not None and bool(live) and any(live.get(k) for k in ("context", "kubeconfig"))
     if is_live(files.get("manifest")) or (cluster_named and live_nodes):
         from rollsim.io.live import read_live, read_live_nodes

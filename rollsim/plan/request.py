@@ -45,7 +45,8 @@ def plan_scenario(request: PlanRequest):
     from rollsim.io.inputs import load_inputs
     from rollsim.spec.options import build_scenario
 
-    inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live)
+    inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
+                         node_count=request.options.get("nodes") is not None)
     options = {**(inputs.timings or {}), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     source = {**{k: str(v) for k, v in request.files.items()},

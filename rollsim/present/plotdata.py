@@ -68,14 +68,18 @@ def _wrap(timelines: pd.DataFrame | None = None, downtime: pd.DataFrame | None =
 
 
 def as_results(data: Any, kind: str) -> Results:
-    """``data`` as a ``Results``: a ``Results`` as it is; a ``RunResult`` as one run; a
-    DataFrame as the ``kind`` of table the plot draws (``timelines``, ``downtime`` or
+    """``data`` as a ``Results``: a ``Results`` as it is; a results folder's path loaded; a
+    ``RunResult`` as one run; a DataFrame as the ``kind`` of table the plot draws (``timelines``, ``downtime`` or
     ``summary``), with ``config``/``replication`` columns optional (one run when absent)
     and the configurations labelled by a ``label`` column or by number. A frame carries
     no SLO: SLO lines are drawn from a results folder only.
     """
     if isinstance(data, Results):
         return data
+    if isinstance(data, (str, Path)):  # a results folder
+        from rollsim.sweep.results import load_results
+
+        return load_results(data)
     if hasattr(data, "timeline") and hasattr(data, "summary") and hasattr(data, "nodes"):  # a RunResult
         timeline = _runs_of(data.timeline)
         nodes = data.nodes
@@ -88,7 +92,7 @@ def as_results(data: Any, kind: str) -> Results:
                               "completed": bool(s.get("completed"))}])
         return _wrap(timeline, downtime.dropna(subset=["downtime_s"]), summary, runs, name="run")
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"expected a Results, a RunResult or a DataFrame, got {type(data).__name__}")
+        raise TypeError(f"expected a Results, a results folder, a RunResult or a DataFrame, got {type(data).__name__}")
     missing = [c for c in _NEEDS[kind] if c not in data]
     if missing:
         raise ValueError(f"a {kind} frame needs the columns {', '.join(_NEEDS[kind])}; missing {', '.join(missing)}")

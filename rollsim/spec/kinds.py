@@ -153,6 +153,8 @@ def choice(*allowed: str) -> Kind:
     """One of ``allowed``, as written."""
 
     def choose(value: Any) -> str:
+        if isinstance(value, bool) and str(value) in allowed:  # YAML read an unquoted False as a boolean
+            raise ValueError(f'must be one of {", ".join(allowed)}, got the boolean {value}: quote it, "{value}"')
         if value not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
         return value

@@ -144,7 +144,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
-            inputs, digest = _inputs(doc, files, options.get("name"), cache, live)
+            counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
+            inputs, digest = _inputs(doc, files, options.get("name"), cache, live, counted)
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
@@ -226,16 +227,17 @@ def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
 
 def _inputs(doc: Document, files: dict[str, Any], name: str | None,
             cache: dict[str, tuple[Inputs, dict[str, str]]],
-            live: Mapping[str, Any] | None = None) -> tuple[Inputs, dict[str, str]]:
+            live: Mapping[str, Any] | None = None, node_count: bool = False) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read (and digested) once per distinct set, relative to
-    the experiment file.
+    the experiment file (``node_count``: the configuration counts its nodes, so a cluster named
+    by ``--context`` lends only its DaemonSet).
     """
     if not files:
         return Inputs(), {}
-    key = json.dumps([files, name], sort_keys=True, default=str)
+    key = json.dumps([files, name, node_count], sort_keys=True, default=str)
     if key not in cache:
         try:
-            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live)
+            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live, node_count=node_count)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise
