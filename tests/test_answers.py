@@ -198,3 +198,31 @@ def test_the_report_says_per_configuration_why_runs_stopped(make_results) -> Non
     assert ("| max_unavailable=25%, min_ready_seconds=30 | 0/3 | new pods running but never Ready on 50 nodes | "
             "not all (3 of 3 runs) |") in md
     assert "The others stopped because of new pods never Ready: max_unavailable=25%, min_ready_seconds=30 (0/3)." in md
+
+
+# --- where an input file's error is reported ----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("scenario:\n  cluster: {nodes_file: nope.json}\n", "e.yaml:3: scenario.cluster.nodes_file: no such file"),
+    ("scenario:\n  cluster: {nodes: 3}\nvariants:\n  - {name: a}\n  - {name: b, daemonset.manifest: nope.yaml}\n",
+     "e.yaml:6: variants[1].daemonset.manifest: no such file"),
+    ("scenario:\n  cluster: {nodes: 3}\ngrid:\n  timings: [nope.yaml]\n", "e.yaml:5: grid.timings[0]: no such file"),
+    ("scenario:\n  cluster: {nodes: 3}\nvariants:\n  - {name: a}\n  - {name: b, daemonset.strict: 'yes'}\n",
+     "e.yaml:6: variants[1].daemonset.strict: applies only with a manifest"),
+    ("grid:\n  cluster.pools: [[{name: p, count: 3}], [{name: p, count: x}]]\n",
+     "e.yaml:3: grid.cluster.pools[1][0].count: must be"),
+])
+def test_an_input_files_error_names_the_key_that_set_it(tmp_path, text, where) -> None:
+    """Not always ``scenario.``: a variant or grid item that set the file option is where to look."""
+    with pytest.raises(ConfigError) as err:
+        experiment(tmp_path, "name: e\n" + text)
+    assert where in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("flag", ["--nodes-file", "--manifest", "--timings"])
+def test_a_missing_input_file_names_its_flag(tmp_path, capsys, flag) -> None:
+    argv = ["simulate", flag, str(tmp_path / "nope.yaml")] + ([] if flag == "--nodes-file" else ["--nodes", "3"])
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"rollsim: error: argument {flag}: no such file: {tmp_path / 'nope.yaml'}\n"
+    assert main(["plan", "--window", "30m", *argv[1:]]) == 2
+    assert capsys.readouterr().err.startswith(f"rollsim: error: argument {flag}: no such file")

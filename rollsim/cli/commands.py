@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.cli.exits import UsageError, one_line
-from rollsim.cli.inputs import flag_names, live, one_stdin, scenario_from
+from rollsim.cli.inputs import flag_names, input_flag_error, live, one_stdin, scenario_from
 from rollsim.cli.show import say, show, show_paths
 from rollsim.io.outputs import output_path
 
@@ -133,6 +133,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """``rollsim plan``: the fastest update setting that fits the constraints."""
+    from rollsim.io.inputs import InputError
     from rollsim.plan.flags import FlagError, request_from_args
     from rollsim.plan.request import format_plan, run_request
     from rollsim.spec.options import OptionError
@@ -144,6 +145,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
+    except InputError as exc:
+        raise input_flag_error(exc) from None
     for warning in warnings:
         say(args, f"rollsim: warning: {warning}", sys.stderr)
     folder = [str(result.out_dir)] if result.out_dir is not None else []

@@ -40,9 +40,18 @@ def one_stdin(**inputs: Any) -> None:
         raise UsageError(f"arguments {'/'.join(dashes)}: only one input can be read from standard input (-)")
 
 
+def input_flag_error(exc: ValueError) -> UsageError:
+    """An input option's error (``cluster.nodes_file: no such file: x``) under its flag."""
+    from rollsim.io.inputs import FILE_OPTIONS
+
+    key, _, message = str(exc).partition(": ")
+    flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
+    return UsageError(f"argument {flag}: {message}")
+
+
 def scenario_from(args: argparse.Namespace):
     """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
-    from rollsim.io.inputs import FILE_OPTIONS, load_inputs
+    from rollsim.io.inputs import load_inputs
     from rollsim.spec.options import IGNORED_NOTE, OptionError, build_scenario, ignored_options
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
@@ -57,9 +66,7 @@ def scenario_from(args: argparse.Namespace):
     except ValueError as exc:
         if hasattr(exc, "file"):  # a ConfigError names its own file and line
             raise
-        key, _, message = str(exc).partition(": ")
-        flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
-        raise UsageError(f"argument {flag}: {message}") from None
+        raise input_flag_error(exc) from None
     for warning in inputs.warnings:
         say(args, f"rollsim: warning: {warning}", sys.stderr)
     options = {name: getattr(args, name) for name in args.scenario_options}

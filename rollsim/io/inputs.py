@@ -15,12 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rollsim.io.yamldoc import STDIN
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
 
-__all__ = ["FILE_OPTIONS", "Inputs", "is_live", "load_inputs", "split_file_options"]
+__all__ = ["FILE_OPTIONS", "InputError", "Inputs", "is_live", "load_inputs", "split_file_options"]
 
 # option -> its key path in a scenario section ("timings" given as a string is a profile)
+class InputError(ValueError):
+    """A file option's value breaks a rule: ``key`` (its path, ``cluster.nodes_file``) and the
+    rule, as ``key: rule``; the CLI names the flag, an experiment file the key and line.
+    """
+
+    def __init__(self, key: str, rule: str) -> None:
+        self.key, self.rule = key, rule
+        super().__init__(f"{key}: {rule}")
+
+
 FILE_OPTIONS = {
     "manifest": "daemonset.manifest",
     "strict": "daemonset.strict",
@@ -49,10 +60,16 @@ def split_file_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[st
 
 
 def _path(value: Any, base_dir: Path, key: str) -> Path:
+    """The file ``value`` names, relative to ``base_dir``; a ``ValueError`` under ``key`` when it
+    is not a path or names no file (so the error points at the key that named it).
+    """
     if not isinstance(value, (str, Path)) or not str(value):
-        raise ValueError(f"{key}: must be a file path, got {value!r}")
+        raise InputError(key, f"must be a file path, got {value!r}")
     path = Path(value)
-    return path if path.is_absolute() else base_dir / path
+    path = path if path.is_absolute() else base_dir / path
+    if str(value) != STDIN and not path.exists():
+        raise InputError(key, f"no such file: {path}")
+    return path
 
 
 def is_live(manifest: Any) -> bool:
@@ -96,14 +113,14 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
 
         strict = files.get("strict", False)
         if not isinstance(strict, bool):
-            raise ValueError(f"{FILE_OPTIONS['strict']}: must be true or false, got {strict!r}")
+            raise InputError(FILE_OPTIONS["strict"], f"must be true or false, got {strict!r}")
         loaded = load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name,
                                 strict=strict)
         spec, warnings = loaded.spec, list(loaded.warnings)
     elif "strict" in files and spec is None:
-        raise ValueError(f"{FILE_OPTIONS['strict']}: applies only with a manifest")
+        raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     if "nodes_file" in files and "pools" in files:
-        raise ValueError(f"{FILE_OPTIONS['pools']}: give either a nodes file or pools, not both")
+        raise InputError(FILE_OPTIONS["pools"], "give either a nodes file or pools, not both")
     if "nodes_file" in files:
         from rollsim.io.nodes import load_nodes
 
@@ -115,5 +132,6 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     if "timings_file" in files:
         from rollsim.io.calibrate import load_timings
 
-        timings = {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir, "timings"))}
+        timings = {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir,
+                                                             FILE_OPTIONS["timings_file"]))}
     return Inputs(spec, node_list, timings, tuple(warnings), source)

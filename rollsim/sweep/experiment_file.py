@@ -4,10 +4,11 @@ configuration's scenario built, each error naming the file, the line and the rul
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -145,7 +146,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
-            inputs, digest = _inputs(doc, files, options.get("name"), cache, live, counted)
+            source_of = functools.partial(_source, point=point, grid=grid, variant=v_options, where=where)
+            inputs, digest = _inputs(doc, files, options.get("name"), cache, source_of, live, counted)
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
@@ -225,12 +227,23 @@ def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
     return {"input_digest": digest.hexdigest()[:16]}
 
 
+def _file_key(path: str, source: Callable[[str], str]) -> str:
+    """The experiment's key path for ``path`` (``cluster.pools[0].count``), an error under a file
+    option: that option's own key (scenario, variant or grid item), then the rest of ``path``.
+    """
+    for option, key in FILE_OPTIONS.items():
+        if path == key or path.startswith((key + ".", key + "[")):
+            return source(option) + path[len(key):]
+    return f"scenario.{path}"
+
+
 def _inputs(doc: Document, files: dict[str, Any], name: str | None,
-            cache: dict[str, tuple[Inputs, dict[str, str]]],
+            cache: dict[str, tuple[Inputs, dict[str, str]]], source: Callable[[str], str],
             live: Mapping[str, Any] | None = None, node_count: bool = False) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read (and digested) once per distinct set, relative to
     the experiment file (``node_count``: the configuration counts its nodes, so a cluster named
-    by ``--context`` lends only its DaemonSet).
+    by ``--context`` lends only its DaemonSet). ``source`` names the key that set a file
+    option (``_source``: scenario, variant or grid item), where a bad value is reported.
     """
     if not files:
         return Inputs(), {}
@@ -242,6 +255,6 @@ def _inputs(doc: Document, files: dict[str, Any], name: str | None,
             if isinstance(exc, ConfigError):
                 raise
             path, _, message = str(exc).partition(": ")
-            raise doc.error(f"scenario.{path}", message) from None
+            raise doc.error(_file_key(path, source), message) from None
         cache[key] = inputs, _digest(doc, files)
     return cache[key]
