@@ -487,9 +487,12 @@ class TestPools:
             {"key": "node.kubernetes.io/not-ready", "effect": NO_EXECUTE}]}])
         assert node.taints == (NOT_READY[1], NOT_READY[0])
 
-    def test_timings_are_accepted_and_ignored(self) -> None:
-        with_timings = nodes_from_pools([{"name": "a", "count": 2, "timings": {"pull": "lognormal(median=9, p95=20)"}}])
-        assert with_timings == nodes_from_pools([{"name": "a", "count": 2}])
+    def test_timings_are_refused_not_ignored(self) -> None:
+        """A pool's own timings are not modelled: refused, where they were accepted and ignored."""
+        with pytest.raises(PoolError, match=r"cluster.pools\[0\].timings: per-pool timings are not modelled"):
+            nodes_from_pools([{"name": "a", "count": 2, "timings": {"pull": "lognormal(median=9, p95=20)"}}])
+        assert nodes_from_pools([{"name": "a", "count": 2, "timings": {}}]) == nodes_from_pools([{"name": "a",
+                                                                                              "count": 2}])
 
     def test_names_never_collide(self) -> None:
         nodes = nodes_from_pools([{"name": "a", "count": 11}, {"name": "a-1", "count": 2},

@@ -101,3 +101,24 @@ def test_stragglers_moments_and_round_trip() -> None:
 def test_bad_stragglers(bad) -> None:
     with pytest.raises(ValueError):
         parse_distribution(bad)
+
+
+def test_figures_that_match_no_configuration_are_named_not_dropped(tmp_path, capsys) -> None:
+    path = tmp_path / "rep.yaml"
+    path.write_text("name: rep\nreported:\n  - {strategy.max_unavailable: banana, duration_s: 100, source: x}\n"
+                    "  - {strategy.max_unavailable: 1, duration_s: 100, source: y}\nscenario:\n"
+                    "  cluster: {nodes: 5}\n  controller: {mode: ideal}\ngrid:\n  strategy.max_unavailable: [1, 2]\n")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err == (f"rollsim: warning: {path}:3: reported[0]: matches no configuration (its keys must be keys "
+                   "the variants or grid set, with a value one of them takes); rollsim validate leaves it out\n")
+    assert "  y" in out and "  x" not in out
+    nothing = tmp_path / "none.yaml"
+    nothing.write_text("name: none\nscenario:\n  cluster: {nodes: 5}\n")
+    assert main(["validate", str(nothing)]) == 0
+    assert "no reported figures" in capsys.readouterr().err
+
+
+def test_the_shipped_field_studies_match_every_figure() -> None:
+    for path in FIELD:
+        assert not [w for w in load_experiment(path).warnings if "reported[" in w], path

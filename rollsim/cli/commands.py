@@ -127,7 +127,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not studies:  # run outside the checkout: say why the field studies are missing
         print("rollsim: warning: no field studies here (experiments/field-*.yaml); only the upstream "
               "measurements are compared: run from the rollsim checkout or name the studies", file=sys.stderr)
-    print(format_rows(validate(studies, args.kubernetes_version)))
+    rows = validate(studies, args.kubernetes_version, lambda text: print(f"rollsim: warning: {text}", file=sys.stderr))
+    print(format_rows(rows))
     return 0
 
 

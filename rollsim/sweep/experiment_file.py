@@ -163,8 +163,14 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
     labels = [c.label for c in configurations]
     if len(set(labels)) != len(labels):
         raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
+    reported = _reported(doc, data.get("reported"))
+    for i, figure in enumerate(reported):  # validate would leave it out without a word
+        if not any(figure.matches(c.params) for c in configurations):
+            line = doc.line(f"reported[{i}]")
+            warnings[f"{doc.file}:{line}: reported[{i}]: matches no configuration (its keys must be keys the "
+                     "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), decisions, _reported(doc, data.get("reported")))
+                      tuple(warnings), decisions, reported)
 
 
 def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:

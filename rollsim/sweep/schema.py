@@ -39,7 +39,8 @@ _FILE_SCHEMAS: dict[str, dict[str, Any]] = {
             "allocatable": {"type": "object", "additionalProperties": False,
                             "properties": {"cpu": {"type": ["string", "number"]},
                                            "memory": {"type": ["string", "number"]}}},
-            "ready": {"type": "boolean"}, "timings": {"type": "object"}}}},
+            "ready": {"type": "boolean"}, "timings": {"type": "object", "maxProperties": 0,
+                                                  "description": "per-pool timings are not modelled (empty only)"}}}},
     "timings_file": {"type": "string", "minLength": 1,
                      "description": "a timing profile written by rollsim calibrate, relative to this file"},
 }

@@ -17,7 +17,7 @@ the speed-up between two settings is the figure a mechanism has to reproduce.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -68,11 +68,18 @@ def upstream_cases(version: str | None = None) -> list[Row]:
     return rows
 
 
-def field_rows(path: str | Path, version: str | None = None) -> list[Row]:
+def field_rows(path: str | Path, version: str | None = None, warn: Callable[[str], None] | None = None) -> list[Row]:
     """Every configuration of a field study that a reported figure matches, predicted as the
-    median duration over the study's replications.
+    median duration over the study's replications; ``warn`` hears of figures that match none,
+    and of a study with no figure at all.
     """
     experiment = load_experiment(path)
+    if warn is not None:
+        if not experiment.reported:
+            warn(f"{path}: no reported figures (reported: [...]): nothing to compare")
+        for warning in experiment.warnings:
+            if "reported[" in warning:
+                warn(warning)
     rows = []
     for config in experiment.configurations:
         figures = [r for r in experiment.reported if r.matches(config.params)]
@@ -86,11 +93,12 @@ def field_rows(path: str | Path, version: str | None = None) -> list[Row]:
     return rows
 
 
-def validate(paths: Iterable[str | Path], version: str | None = None) -> list[Row]:
-    """The upstream cases, then each field study's rows."""
+def validate(paths: Iterable[str | Path], version: str | None = None,
+             warn: Callable[[str], None] | None = None) -> list[Row]:
+    """The upstream cases, then each field study's rows (``warn``: see ``field_rows``)."""
     rows = upstream_cases(version)
     for path in paths:
-        rows += field_rows(path, version)
+        rows += field_rows(path, version, warn)
     return rows
 
 

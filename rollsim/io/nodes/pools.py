@@ -89,7 +89,9 @@ def _pool(pool: Any, at: Parts) -> Pool:
     resources = mapping(pool, "allocatable", at)
     known_keys(resources, ("cpu", "memory"), at + ("allocatable",))
     cpu, memory = allocatable(resources, at + ("allocatable",))
-    mapping(pool, "timings", at)  # reserved for per-pool timing overrides: checked, not used yet
+    if mapping(pool, "timings", at):  # silently ignored before: a pool's own timings would be a wrong answer
+        raise Invalid(at + ("timings",), "per-pool timings are not modelled: every node takes the scenario's "
+                                         "timings (set scenario.timings, or run one experiment per pool)")
     return Pool(name, count, dict(labels), pool_taints, dict(resources), cpu, memory, ready)
 
 
@@ -108,7 +110,7 @@ def nodes_from_pools(pools: Sequence[Mapping[str, Any]], where: str = "cluster.p
     takes cpu and memory quantities ("4", "16Gi"). ``ready: false`` models nodes whose
     kubelet reports NotReady: they also get the node lifecycle controller's
     ``node.kubernetes.io/not-ready`` NoSchedule and NoExecute taints. ``timings`` is
-    reserved for per-pool timing overrides (later work): accepted when a mapping, ignored.
+    reserved for per-pool timing overrides, which are not modelled: only an empty mapping passes.
     Raises ``PoolError`` (a ``ValueError``, "<where>[i].<key>: <rule>").
     """
     nodes: list[Node] = []
