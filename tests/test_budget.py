@@ -238,3 +238,9 @@ def test_resolved_budgets_never_both_zero(desired: int, pair) -> None:
             assert got == math.ceil(int(value[:-1]) * desired / 100)
     # a non-zero percent of a positive count is never rounded away
     assert not (budgets.max_unavailable == 0 and budgets.max_surge == 0)
+
+
+@pytest.mark.parametrize("text", ["-1", "-10%", " -3 "])
+def test_a_negative_budget_is_named_as_negative(text) -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        parse_int_or_percent(text, "maxUnavailable")

@@ -56,7 +56,7 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--max-unavailable", "0%", "--max-surge", "0"], "--max-unavailable/--max-surge", "cannot be 0"),
         (["--max-unavailable", "2", "--max-surge", "1"], "--max-unavailable/--max-surge", "may not be set"),
         (["--max-surge", "150%"], "--max-surge", "greater than 100%"),
-        (["--max-unavailable", "-1"], "--max-unavailable", "integer or a percent"),
+        (["--max-unavailable", "-1"], "--max-unavailable", "must not be negative"),
         (["--max-unavailable", "ten"], "--max-unavailable", "integer or a percent"),
         (["--min-ready-seconds", "-3"], "--min-ready-seconds", "at least 0"),
         (["--termination-grace-period-seconds", "x"], "--termination-grace-period-seconds", "must be a number"),

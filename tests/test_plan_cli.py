@@ -37,7 +37,7 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
 
 def test_plan_output_follows_o_and_q_as_the_other_commands_do(tmp_path, capsys):
     argv = ["plan", "--nodes", "20", "--controller", "ideal", "--window", "30m", "--no-surge", "--replications", "2",
-            "--workers", "1", "--out", str(tmp_path / "plan")]
+            "--workers", "1", "--out-dir", str(tmp_path / "plan")]  # --out-dir as run spells it, or --out
     assert main([*argv, "-o", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)  # the whole plan.json, for jq: .answer.patch
     assert doc == json.loads((tmp_path / "plan" / "plan.json").read_text())

@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 scheduler=args.scheduler, force=args.force, progress=False if args.quiet else None)
         results = _load(out)
         paths = write_report(results)
-        note = (f"{report.runs_run} runs simulated, {report.runs_reused} reused "
+        note = (f"{report.runs_run} run{'' if report.runs_run == 1 else 's'} simulated, {report.runs_reused} reused "
                 + (f"({format_workers(report.workers, report.executor)}, {report.wall_s:.1f} s)" if report.runs_run
                    else "from an earlier run (nothing to simulate; --force runs them again)"))
         documents.append(run_document(results, paths, report))

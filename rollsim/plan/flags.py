@@ -98,7 +98,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))
     s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
-    s.add_argument("--out", type=Path, metavar="DIR", help="plan folder (default results/plan-<daemonset>)")
+    s.add_argument("--out", "--out-dir", dest="out", type=Path, metavar="DIR",
+                   help="plan folder (default results/plan-<daemonset>)")
 
 
 def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> PlanRequest:

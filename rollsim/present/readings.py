@@ -204,8 +204,9 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
             cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
         extra = f"; {int(surge - budget)} over the budget" if budget is not None and surge > budget else ""
         over = over or bool(extra)
-        line = (f"{r['label']}: up to {int(surge)} nodes ran two agents at once (maxSurge {sc.get('max_surge')}"
-                + (f" = {int(budget)} pods" if budget is not None else "") + extra + ")")
+        line = (f"{r['label']}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
+                f"(maxSurge {sc.get('max_surge')}"
+                + (f" = {int(budget)} pod{'' if budget == 1 else 's'}" if budget is not None else "") + extra + ")")
         if cost:
             line += ", requesting " + " and ".join(cost) + " more than delete-first"
         else:

@@ -65,7 +65,7 @@ def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[
             "default" if str(v) == str(parse_distribution(default)) else "given")
         phases.append(f"{phase} {format_value(v) if v is not None else ''} ({given})".replace("  ", " "))
     items = [[("", "Phase durations in seconds, drawn independently for each pod: " + "; ".join(phases) +
-               ". The defaults come from published measurements cited in rollsim/scenario.py; the results are "
+               ". The defaults come from published measurements cited in rollsim/spec/scenario.py; the results are "
                "only as good as these distributions are for your agent and image.")]]
     mode = one("controller")
     if mode == "ideal":

@@ -45,6 +45,8 @@ def parse_int_or_percent(value: object, name: str = "value") -> IntOrPercent:
             return int(text)
         if _PERCENT.match(text):
             return text
+        if text.startswith("-") and (text[1:].isdigit() or _PERCENT.match(text[1:])):
+            raise ValueError(f"{name} must not be negative, got {value!r}")
     raise ValueError(f"{name} must be an integer or a percent such as '10%', got {value!r}")
 
 

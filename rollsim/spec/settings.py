@@ -245,7 +245,7 @@ _OWN: tuple[Setting, ...] = (
     Setting("horizon", "horizon_s", k.POSITIVE_SECONDS, "give up after S simulated seconds", field="horizon_s",
             shown_default="30 days", unit="s", label="horizon", describe_as="horizon_s"),
     Setting("new_pods", "faults.new_pods", k.NEW_PODS,
-            "a new revision that fails: crashloop, pull-error or never-ready, optionally :FRACTION",
+            "a new revision that fails: crashloop, pull-error, never-ready or rejected, optionally :FRACTION",
             field="new_pods", label="new pods"),
     Setting("rollback_after", "faults.rollback_after", k.SECONDS,
             "the operator rolls back S seconds after the stall is detected", field="rollback_after_s",
