@@ -66,7 +66,7 @@ def _statistics(x: np.ndarray, percentiles: Any = None) -> dict[str, float]:
         return dict.fromkeys(STATISTICS, math.nan)
     mean = float(np.mean(x))
     low, high = _interval(x, 0.95, mean)
-    p50, p95 = np.percentile(x, [50, 95]) if percentiles is None else percentiles
+    p50, p95 = np.percentile(x, [50, 95]) + 0.0 if percentiles is None else percentiles  # no -0.0 (_percentiles)
     return {"mean": mean, "p50": float(p50), "p95": float(p95),
             "min": float(np.min(x)), "max": float(np.max(x)), "ci_low": low, "ci_high": high}
 
@@ -78,7 +78,8 @@ def metric_statistics(values: Iterable[Any]) -> dict[str, float]:
 
 def _percentiles(samples: Sequence[np.ndarray]) -> list[Any]:
     """``np.percentile(x, [50, 95])`` of each sample, one numpy call per sample size: the rows
-    of a 2-D call are interpolated element by element exactly as a 1-D call does (None if empty).
+    of a 2-D call are interpolated element by element exactly as a 1-D call does (None if
+    empty), but for the sign of a zero, which is always +0.0 here.
     """
     by_size: dict[int, list[int]] = {}
     for i, x in enumerate(samples):
@@ -86,7 +87,8 @@ def _percentiles(samples: Sequence[np.ndarray]) -> list[Any]:
             by_size.setdefault(len(x), []).append(i)
     found: list[Any] = [None] * len(samples)
     for rows in by_size.values():
-        p = np.percentile(np.stack([samples[i] for i in rows]), [50, 95], axis=1)
+        # + 0.0: a zero's sign depends on how numpy partitions, 2-D or 1-D (no -0.0 in a summary)
+        p = np.percentile(np.stack([samples[i] for i in rows]), [50, 95], axis=1) + 0.0
         for j, i in enumerate(rows):
             found[i] = (p[0, j], p[1, j])
     return found
