@@ -90,6 +90,20 @@ def test_force_discards_the_same_experiments_runs(tmp_path: Path) -> None:
     assert (report.runs_reused, report.runs_run) == (0, 4)
 
 
+def test_force_keeps_the_folders_identity_while_it_discards_the_runs(tmp_path: Path) -> None:
+    """An interrupt between --force's clearing and the sweep's first write must not leave a
+    folder without identity, which any other experiment could then take (and mix its runs in).
+    """
+    from rollsim.sweep.folder import check_identity, clear
+
+    out = tmp_path / "out"
+    run_experiment(experiment(tmp_path, "first"), out, workers=1)
+    clear(out)
+    assert (out / "experiment.yaml").is_file() and saved(out) == 0 and not (out / "manifest.json").exists()
+    with pytest.raises(ResultsError, match="holds the results of experiment 'first'"):
+        check_identity(out, "second", force=False)
+
+
 def test_force_into_another_finished_experiment_says_what_it_would_discard(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     run_experiment(experiment(tmp_path, "first"), out, workers=1)

@@ -160,8 +160,11 @@ def check_identity(out: Path, name: str, force: bool) -> None:
 
 
 def clear(out: Path) -> None:
-    """--force: forget the saved runs and tables (figures and reports are left alone)."""
-    forget_tables(out)
+    """--force: forget the saved runs and tables (figures and reports are left alone). The
+    identity stays (``check_identity`` found this experiment's there): a sweep interrupted
+    before it writes its own must still leave a folder no other experiment may take.
+    """
+    forget_tables(out, keep_identity=True)
     runs = out / RUNS
     if runs.is_dir():
         for path in runs.iterdir():
