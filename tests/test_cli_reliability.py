@@ -421,3 +421,22 @@ def test_a_results_path_the_system_refuses_is_bad_input(tmp_path, capsys, comman
     too_long = str(tmp_path / ("a" * 300))  # ENAMETOOLONG: found by tests/test_fuzz.py
     assert main([command, too_long]) == 2
     assert "not a results folder (File name too long)" in one_error_line(capsys)
+
+
+def test_sigterm_at_any_point_of_a_command_is_an_interrupt(monkeypatch, capsys) -> None:
+    """Not only during a sweep: SIGTERM while tables, figures or a plan are written exits 130 with
+    its one line (it was 143 and silent outside the sweep).
+    """
+    import os
+    import signal
+
+    import rollsim.cli as cli
+
+    def terminated(args):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler raises in this thread at once
+        raise AssertionError("SIGTERM did not interrupt")
+
+    monkeypatch.setattr(cli, "cmd_schema", terminated)
+    assert cli.main(["schema"]) == 130
+    assert capsys.readouterr().err.startswith("rollsim: interrupted;")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back when the command ends

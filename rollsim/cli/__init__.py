@@ -35,6 +35,7 @@ from rollsim.cli.commands import (
 )
 from rollsim.cli.exits import exit_for
 from rollsim.cli.parser import build_parser
+from rollsim.sweep.interrupt import terminate_as_interrupt
 
 __all__ = ["main"]
 
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "completion": cmd_completion, "validate": cmd_validate, "plan": cmd_plan}
     try:
         args = parser.parse_args(argv)
-        return commands[args.command](args)
+        with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
+            return commands[args.command](args)
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
