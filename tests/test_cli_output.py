@@ -288,3 +288,8 @@ def test_wide_values_read_as_kubectl_prints_them() -> None:
 
     assert [wide_value(v) for v in (None, float("nan"), True, 1236, 345.204867, 0.0, 0.0123, "completed")] == [
         "<none>", "<none>", "true", "1,236", "345.2", "0.0", "0.012", "completed"]
+
+
+def test_the_old_json_flag_does_not_go_with_another_output(capsys) -> None:
+    assert main(["simulate", "--nodes", "3", "--json", "-o", "yaml"]) == 2
+    assert capsys.readouterr().err == "rollsim: error: argument --json: is -o json; it does not go with -o yaml\n"

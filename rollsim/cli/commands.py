@@ -45,7 +45,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from rollsim.simulation import simulate
 
     if args.json:  # the old spelling of -o json
-        args.output = args.output or "json"
+        if args.output not in (None, "json"):
+            raise UsageError(f"argument --json: is -o json; it does not go with -o {args.output}")
+        args.output = "json"
     scenario = scenario_from(args)
     started = time.perf_counter()
     result = simulate(scenario, seed=args.seed)
