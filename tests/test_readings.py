@@ -86,7 +86,7 @@ def test_where_the_slo_breaks_along_a_numeric_key() -> None:
 
 def test_an_slo_met_by_runs_that_stopped_early_says_so() -> None:
     slo = [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9}]
-    s = frame([{"label": "mu 1", "slo_ok": True, "completed_fraction": 0.0},
+    s = frame([{"label": "mu 1", "slo_ok": True, "completed": 0, "completed_fraction": 0.0},
                {"label": "mu 5", "slo_ok": True, "completed_fraction": 1.0}])
     assert slo_breaks(s, slo, []) == ["Every configuration meets the SLO.",
                                       "mu 1 meets it only over the part of the rollout that ran: not every run "

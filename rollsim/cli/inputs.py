@@ -42,9 +42,12 @@ def one_stdin(**inputs: Any) -> None:
 
 def input_flag_error(exc: ValueError) -> UsageError:
     """An input option's error (``cluster.nodes_file: no such file: x``) under its flag."""
-    from rollsim.io.inputs import FILE_OPTIONS
+    from rollsim.io.inputs import FILE_OPTIONS, InputError
 
-    key, _, message = str(exc).partition(": ")
+    if isinstance(exc, InputError):
+        key, message = exc.key, exc.rule
+    else:  # a pool's or a live read's error, "<key path>: <rule>"
+        key, _, message = str(exc).partition(": ")
     flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
     return UsageError(f"argument {flag}: {message}")
 

@@ -40,9 +40,9 @@ def _unfinished(ax: Axes, plan: Mapping[str, Any], frame: pd.DataFrame, x: str |
     """Settings some of whose runs the horizon cut: an x at the horizon, on the duration axis
     (``x`` or ``y`` is None for it), or a note when the horizon is not on record.
     """
-    horizon = plan["search"].get("horizon_s")
     if frame.empty:
         return
+    horizon = plan["search"].get("horizon_s")
     if horizon is None:
         ax.text(0.5, 0.5, f"{len(frame)} setting(s) did not finish", transform=ax.transAxes, ha="center",
                 color="0.4")

@@ -140,6 +140,12 @@ def _without(label: str, conditions: Sequence[str], row: Mapping[str, Any]) -> s
     return ", ".join(p for p in label.split(", ") if p not in drop)
 
 
+def _stopped_early(row: Mapping[Any, Any]) -> bool:
+    """Whether some of a configuration's runs did not complete."""
+    done, runs = completed_counts(row)
+    return done < runs
+
+
 def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> list[str]:
     """Which configurations meet the SLO, and along a numeric swept key, the value where it breaks."""
     if not constraints or summary.empty:
@@ -156,13 +162,12 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     else:
         out.append(f"The SLO is met by {len(met)} of {len(summary)}: {'; '.join(met[:_MAX_LINES])}"
                    + (", …" if len(met) > _MAX_LINES else "") + ".")
-    if "completed_fraction" in summary:  # an SLO read over runs that stopped early holds only so far
-        done = pd.to_numeric(summary["completed_fraction"], errors="coerce").fillna(0.0)
-        partial = [str(label) for label, o, f in zip(summary["label"], ok, done) if o and f < 1]
-        if partial:
-            out.append(f"{'; '.join(partial[:_MAX_LINES])}" + (", …" if len(partial) > _MAX_LINES else "")
-                       + (" meets" if len(partial) == 1 else " meet") + " it only over the part of the rollout "
-                       "that ran: not every run completed.")
+    # an SLO read over runs that stopped early holds only so far
+    partial = [str(row["label"]) for row, o in zip(summary.to_dict("records"), ok) if o and _stopped_early(row)]
+    if partial:
+        out.append(f"{'; '.join(partial[:_MAX_LINES])}" + (", …" if len(partial) > _MAX_LINES else "")
+                   + (" meets" if len(partial) == 1 else " meet") + " it only over the part of the rollout "
+                   "that ran: not every run completed.")
     key, kind = sweep_axis(summary, [k for k in swept if k in summary.columns])
     if key is None or kind == "cat":
         return out

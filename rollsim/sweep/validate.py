@@ -70,16 +70,15 @@ def upstream_cases(version: str | None = None) -> list[Row]:
 
 def field_rows(path: str | Path, version: str | None = None, warn: Callable[[str], None] | None = None) -> list[Row]:
     """Every configuration of a field study that a reported figure matches, predicted as the
-    median duration over the study's replications; ``warn`` hears of figures that match none,
-    and of a study with no figure at all.
+    median duration over the study's replications; ``warn`` hears the study's warnings (a
+    figure that matches no configuration among them) and of a study with no figure at all.
     """
     experiment = load_experiment(path)
     if warn is not None:
         if not experiment.reported:
             warn(f"{path}: no reported figures (reported: [...]): nothing to compare")
         for warning in experiment.warnings:
-            if "reported[" in warning:
-                warn(warning)
+            warn(warning)
     rows = []
     for config in experiment.configurations:
         figures = [r for r in experiment.reported if r.matches(config.params)]
