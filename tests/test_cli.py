@@ -24,6 +24,13 @@ def test_prints_a_readable_summary(capsys) -> None:
     assert "min available      15 nodes (75.0%)" in out
 
 
+def test_a_run_that_stops_says_when_as_a_completed_one_does(capsys) -> None:
+    """The stop time reads as the duration does (1h00m00s), with its seconds grouped."""
+    argv = ["simulate", "--nodes", "5", "--new-pods", "never-ready", "--stall-after", "3600", *IDEAL]
+    assert main(argv) == 0
+    assert "completed          no (stopped at 1h00m00s, 3,600.0 s)" in capsys.readouterr().out
+
+
 def test_json_is_the_summary_dict(capsys) -> None:
     assert main(["simulate", "--nodes", "20", "--max-unavailable", "25%", "--json", *IDEAL]) == 0
     summary = json.loads(capsys.readouterr().out)

@@ -144,6 +144,26 @@ def test_every_output_path_is_checked_before_work(tmp_path, capsys, argv, flag) 
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+def test_an_output_file_under_a_file_says_it_is_not_a_folder(tmp_path, capsys) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert main(["make-nodes", "3", "--out-file", str(tmp_path / "file" / "n.json")]) == 2
+    assert "is not a folder, so" in one_error_line(capsys, "--out-file")
+
+
+def test_a_write_the_system_refuses_names_the_file_asked_for(tmp_path, monkeypatch, capsys) -> None:
+    import os
+
+    def refuse(src: object, dst: object) -> None:  # what a full disk or a pseudo file system does at the end
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), src)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    target = tmp_path / "n.json"
+    assert main(["make-nodes", "3", "--out-file", str(target)]) == 1
+    line = one_error_line(capsys)
+    assert f"{target}: No space left on device" in line and ".tmp" not in line
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
 def test_output_path_keeps_a_results_folder_below_its_base(tmp_path) -> None:
     from rollsim.io.outputs import output_path
 

@@ -47,8 +47,10 @@ def test_names_must_differ_and_entries_are_checked() -> None:
         build_scenario(nodes=5, also=[{"name": "fluentd-elasticsearch"}])
     with pytest.raises(ValueError, match="item 0 .*max_unavailable"):
         build_scenario(nodes=5, also=[{"name": "x", "max_unavailable": "200%"}])
-    with pytest.raises(ValueError, match="unknown key"):
+    with pytest.raises(ValueError, match="item 0: unknown key colour .*rollsim schema"):
         build_scenario(nodes=5, also=[{"name": "x", "colour": "red"}])
+    with pytest.raises(ValueError, match="item 0: unknown key max_surg; did you mean max_surge"):
+        build_scenario(nodes=5, also=[{"name": "x", "max_surg": 1}])
 
 
 # -- one world: the DaemonSets share the cluster ------------------------------------------------

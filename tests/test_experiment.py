@@ -135,6 +135,14 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
         ("name: x\nname: y\n", ":2: name", "duplicate key"),
         ("- 1\n- 2\n", ":1: ", "must be a mapping"),
         ("name: x\nscenario:\n  deleter: batch:3\n", "scenario.deleter", "only with strategy OnDelete"),
+        # a place inside a list of mappings: its own key path and line, not the list's
+        ("name: x\nscenario:\n  also:\n    - name: a\n    - name: b\n      max_unavailable: 150%\n",
+         ":6: scenario.also[1].max_unavailable", "100%"),
+        ("name: x\nscenario:\n  also:\n    - name: a\n      max_unavailble: 1\n",
+         ":5: scenario.also[0].max_unavailble", "did you mean max_unavailable?"),
+        ("name: x\nscenario:\n  also:\n    - name: a\n    - ready: 3\n", ":5: scenario.also[1]", "at least a name"),
+        ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - {key: a}\n      - {operator: Maybe}\n",
+         ":6: scenario.daemonset.tolerations[1]", "Equal or Exists"),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path, text, where, rule) -> None:
@@ -195,3 +203,26 @@ def test_manifest_warnings_reach_the_experiment_once(tmp_path) -> None:
     warnings = load_experiment(path).warnings
     assert len(warnings) == 3 and len(set(warnings)) == 3
     assert all("unknown field" in w for w in warnings)
+
+
+def test_the_file_format_in_the_experiments_readme_loads_and_shows_every_setting(tmp_path) -> None:
+    """experiments/README.md's format block is a working file (its placeholders filled in), and
+    every scenario setting appears in it, as a key or in the comment beside its section.
+    """
+    import re
+    import shutil
+    from pathlib import Path
+
+    from rollsim.spec.settings import SETTINGS
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "experiments" / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## The file format.*?```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    shutil.copytree(root / "experiments" / "manifests", tmp_path / "manifests")
+    filled = block.group(1).replace('"DIST"', '"constant(1)"').replace("manifests/ds.yaml",
+                                                                        "manifests/fluentd-elasticsearch.yaml")
+    experiment = load_experiment(write(tmp_path, filled))
+    assert len(experiment.configurations) == 2  # one variant × the grid's two values
+    missing = [s.key for s in SETTINGS if not re.search(rf"\b{re.escape(s.key.rsplit('.', 1)[-1])}\b", block.group(1))]
+    assert missing == []

@@ -160,3 +160,28 @@ def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: P
     assert code == 1 and err.count("\n") == 1
     assert f"is in use by another rollsim run (pid {holder.pid} on " in err
     assert not (out / "runs").exists()
+
+
+def test_a_sweep_stopped_before_its_report_leaves_no_old_report(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The report is written after ``manifest.json``; a run stopped in between (Ctrl-C while the
+    figures are drawn) must not leave the previous sweep's report beside the new tables.
+    """
+    import rollsim.present.report
+
+    (tmp_path / "exp.yaml").write_text(EXPERIMENT.format(name="exp"), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(tmp_path / "exp.yaml"), "--out", str(out), "--workers", "1", "-q"]
+    assert main(argv) == 0
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rollsim.present.report, "save_figures", stop)
+    assert main([*argv, "--force"]) == 130
+    assert (out / "manifest.json").is_file()  # the sweep itself finished
+    assert not (out / "report.md").exists() and not (out / "report.html").exists()
+    monkeypatch.undo()
+    assert main(argv) == 0  # nothing to simulate; the report is written again
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()
+    capsys.readouterr()

@@ -165,3 +165,24 @@ def test_an_expired_continue_token_starts_the_list_again_once(api, kubeconfig):
     assert len(read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5).node_list) == 12
     api.api.expire_continue = 2
     assert "HTTP 410" in _error(name="fluentd-elasticsearch", kubeconfig=kubeconfig, page_size=5)
+
+
+def test_kubeconfig_is_a_list_as_kubectl_reads_it(api, kubeconfig, tmp_path, monkeypatch):
+    """``$KUBECONFIG`` lists files: empty entries and missing files are skipped, the rest merged
+    (a context of the second file is found); a list of no existing file is one clear line.
+    """
+    import os
+
+    other = tmp_path / "other"
+    other.write_text(kubeconfig.read_text(encoding="utf-8").replace("name: elsewhere", "name: second-file")
+                     .replace("name: recorded\n  context", "name: only-first\n  context")
+                     .replace("current-context: recorded", "current-context: second-file"), encoding="utf-8")
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join(["", str(tmp_path / "missing"), str(kubeconfig), "",
+                                                      str(other)]))
+    live = read_live("fluentd-elasticsearch", "kube-system", context="second-file", nodes=False)
+    assert live.daemonset is not None
+    live = read_live("fluentd-elasticsearch", nodes=False)  # the first file's current context wins
+    assert live.daemonset is not None
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join(["", str(tmp_path / "missing")]))
+    with pytest.raises(LiveError, match="KUBECONFIG names no file that exists"):
+        read_live("fluentd-elasticsearch", nodes=False)

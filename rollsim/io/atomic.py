@@ -16,9 +16,17 @@ __all__ = ["write_atomically", "write_text", "write_json"]
 
 
 def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:
-    """Write ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    An ``OSError`` about the temporary file (it could not be made, written or renamed) names
+    ``path``, the file the user asked for: the temporary name means nothing to them.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix = f".{path.name}."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    except OSError as exc:
+        raise _naming(exc, path, prefix) from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the mode a plain open() would
@@ -28,9 +36,20 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: boo
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(exc, path, prefix) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path, prefix: str) -> OSError:
+    """``exc`` naming ``path`` where it named the temporary file beside it (``prefix``…``.tmp``)."""
+    name = exc.filename
+    if isinstance(name, str) and os.path.basename(name).startswith(prefix) and name.endswith(".tmp"):
+        return OSError(exc.errno, exc.strerror, str(path))
+    return exc
 
 
 def write_text(path: Path, text: str) -> None:

@@ -52,12 +52,27 @@ class Connection:
 
 
 def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
+    """The kubeconfig to read, as kubectl finds it: ``--kubeconfig`` (one file, which must
+    exist); else ``$KUBECONFIG``, a list of files separated by ``os.pathsep`` whose empty
+    entries and missing files are skipped and whose others are merged, the first file to set
+    a value winning (the client's ``KubeConfigMerger`` merges the list returned joined);
+    else ``~/.kube/config``.
+    """
     import os
 
     from kubernetes.config.kube_config import KUBE_CONFIG_DEFAULT_LOCATION
 
-    path = str(kubeconfig) if kubeconfig else os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or \
-        os.path.expanduser(KUBE_CONFIG_DEFAULT_LOCATION)
+    if kubeconfig:
+        path = str(kubeconfig)
+    elif os.environ.get("KUBECONFIG", "").strip(os.pathsep):
+        listed = [p for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
+        found = [p for p in listed if Path(os.path.expanduser(p)).is_file()]
+        if not found:
+            raise LiveError(f"KUBECONFIG names no file that exists ({', '.join(listed)}); "
+                            "give --kubeconfig PATH or fix KUBECONFIG")
+        return os.pathsep.join(found)
+    else:
+        path = os.path.expanduser(KUBE_CONFIG_DEFAULT_LOCATION)
     if not Path(path).is_file():
         raise LiveError(f"kubeconfig {path}: no such file (give --kubeconfig PATH or set KUBECONFIG)")
     return path
@@ -74,7 +89,7 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     except (ConfigException, ValueError, TypeError, OSError) as exc:
         raise LiveError(f"kubeconfig {path}: {_one_line(exc)}") from None
     names = [c.get("name") for c in contexts or []]
-    name = context if context is not None else (current or {}).get("name")
+    name = context if context is not None else _current_context(path, (current or {}).get("name"))
     if name is None:
         raise LiveError(f"kubeconfig {path}: no current context; give --context (one of {', '.join(names)})")
     if name not in names:
@@ -87,6 +102,27 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     api_client.configuration.retries = 1
     namespace = (chosen.get("context") or {}).get("namespace") or "default"
     return Connection(api_client, name, api_client.configuration.host, namespace)
+
+
+def _current_context(paths: str, merged: str | None) -> str | None:
+    """The current context of a list of kubeconfig files as kubectl takes it: the first file's
+    that sets one (the client's merger keeps the last file's). ``merged``: the client's answer.
+    """
+    import os
+
+    import yaml
+
+    files = paths.split(os.pathsep)
+    if len(files) == 1:
+        return merged
+    for file in files:
+        try:
+            doc = yaml.safe_load(Path(os.path.expanduser(file)).read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            continue  # the client read it already: a file it could not read set nothing
+        if isinstance(doc, dict) and doc.get("current-context"):
+            return str(doc["current-context"])
+    return merged
 
 
 def _one_line(exc: BaseException) -> str:

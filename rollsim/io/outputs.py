@@ -89,6 +89,8 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder; give a file name")
         existing = path.parent
+        if existing.exists() and not existing.is_dir():
+            raise ValueError(f"{str(existing)!r} is not a folder, so {str(path)!r} cannot be written")
         if not existing.is_dir():
             raise ValueError(f"directory {str(existing)!r} does not exist")
     if not os.access(existing, os.W_OK | os.X_OK):

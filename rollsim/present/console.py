@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rollsim.present.render import format_percent_exact
+from rollsim.present.render import format_duration, format_percent_exact
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
-           "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide",
-           "seconds"]
+           "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
 
 FORMATS = ("json", "yaml", "wide", "name")
 
@@ -48,13 +47,6 @@ def render_data(data: Any, fmt: str) -> str:
 
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     raise ValueError(f"not a data format: {fmt!r}")
-
-
-def seconds(s: float) -> str:
-    """``427`` -> ``7m07s``; ``3723`` -> ``1h02m03s``."""
-    h, rem = divmod(int(round(s)), 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}h{m:02d}m{sec:02d}s" if h else f"{m}m{sec:02d}s"
 
 
 # --- simulate -----------------------------------------------------------------------------
@@ -96,8 +88,8 @@ def format_summary(result: Any, wall: float) -> str:
     downtime = ("none" if s["node_downtime_max_s"] is None else
                 f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
                 f"max {s['node_downtime_max_s']:.1f} s")
-    done = (f"yes, in {seconds(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
-            else f"no (stopped at {s['end_s']:.1f} s)")
+    done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
+            else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     healthy = s.get("healthy_done_s")
     lines = [
         f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
@@ -106,7 +98,7 @@ def format_summary(result: Any, wall: float) -> str:
     ]
     if not s["completed"]:
         lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
-                  "  healthy nodes      " + (f"all updated by {seconds(healthy)} ({healthy:.1f} s)"
+                  "  healthy nodes      " + (f"all updated by {format_duration(healthy)} ({healthy:.1f} s)"
                                              if healthy is not None else "not all updated")]
     lines += [
         f"  updated            {s['updated']} / {n} nodes",
@@ -232,7 +224,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
 def _duration(value: Any) -> str:
     if value is None or value != value or value == math.inf:
         return "—"
-    return seconds(float(value))
+    return format_duration(float(value))
 
 
 # --- make-nodes -------------------------------------------------------------------------

@@ -27,8 +27,19 @@ __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION", "QPS",
     "POSITIVE_QPS", "INT_OR_PERCENT", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU", "MEMORY", "PORTS", "SIZE", "RATE",
     "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS",
-    "choice",
+    "choice", "ItemError",
 ]
+
+
+class ItemError(ValueError):
+    """A rule broken by one item of a list of mappings (``tolerations``, ``also``): ``within``
+    is the place inside the value (``[1].operator``), ``rule`` the message about that place
+    alone; the message itself names the item (``item 1: ...``) for a flag's one line.
+    """
+
+    def __init__(self, message: str, within: str, rule: str) -> None:
+        super().__init__(message)
+        self.within, self.rule = within, rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +151,13 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
             out.append(item)
             continue
         if not isinstance(item, Mapping) or set(item) - {"key", "operator", "value", "effect"}:
-            raise ValueError(f"item {i} must be a mapping of key, operator, value and effect, got {item!r}")
+            rule = f"must be a mapping of key, operator, value and effect, got {item!r}"
+            raise ItemError(f"item {i} {rule}", f"[{i}]", rule)
         try:
             out.append(Toleration(str(item.get("key", "")), str(item.get("operator", "Equal")),
                                   str(item.get("value", "")), str(item.get("effect", ""))))
         except ValueError as exc:
-            raise ValueError(f"item {i}: {exc}") from None
+            raise ItemError(f"item {i}: {exc}", f"[{i}]", str(exc)) from None
     return tuple(out)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rollsim.spec.budget import is_zero
-from rollsim.spec.kinds import non_negative_integer
+from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
@@ -28,11 +28,19 @@ __all__ = [
 
 
 class OptionError(ValueError):
-    """A bad option value; ``options`` names the option(s) whose rule it breaks."""
+    """A bad option value; ``options`` names the option(s) whose rule it breaks.
 
-    def __init__(self, options: str | tuple[str, ...], message: str) -> None:
+    ``within`` is where inside the one option's value the broken rule is, when the value is a
+    list of mappings (``also``: ``[0].max_unavailable``), and ``rule`` the message about that
+    place alone: an experiment file names that key and its line instead of the whole list's.
+    """
+
+    def __init__(self, options: str | tuple[str, ...], message: str, within: str = "",
+                 rule: str | None = None) -> None:
         self.options = (options,) if isinstance(options, str) else options
         self.message = message
+        self.within = within
+        self.rule = message if rule is None else rule
         super().__init__(message)
 
 
@@ -74,6 +82,8 @@ def build_scenario(
     for name, value in given.items():
         try:
             o[name] = RULES[name](value)
+        except ItemError as exc:
+            raise OptionError(name, str(exc), exc.within, exc.rule) from None
         except ValueError as exc:
             raise OptionError(name, str(exc)) from None
 
@@ -162,7 +172,9 @@ def _workloads(items: tuple[Any, ...]) -> tuple[Workload, ...]:
         try:
             built = build_scenario(nodes=0, **item)
         except OptionError as exc:
-            raise OptionError("also", f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}") from None
+            within = f"[{i}].{exc.options[0]}{exc.within}" if len(exc.options) == 1 else f"[{i}]"
+            raise OptionError("also", f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}",
+                              within, exc.rule if len(exc.options) == 1 else exc.message) from None
         out.append(Workload(built.daemonset, built.timings, built.image))
     return tuple(out)
 

@@ -15,6 +15,7 @@ one place a default is written.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -289,12 +290,21 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
         if isinstance(item, Workload):
             continue
         if not isinstance(item, Mapping) or "name" not in item:
-            raise ValueError(f"item {i} must be a mapping with at least a name, got {item!r}")
-        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS))
+            rule = f"must be a mapping with at least a name, got {item!r}"
+            raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
+        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
         if unknown:
-            raise ValueError(f"item {i}: unknown key(s) {', '.join(unknown)}; "
-                             f"expected {', '.join(sorted(WORKLOAD_OPTIONS))}")
+            rule = f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}{_guess(unknown[0])}"
+            raise k.ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
     return tuple(value)
+
+
+def _guess(key: object) -> str:
+    """``; did you mean max_unavailable?`` for a misspelt key of a DaemonSet in ``also``, else where
+    the keys are listed.
+    """
+    close = difflib.get_close_matches(str(key), WORKLOAD_OPTIONS, n=1)
+    return f"; did you mean {close[0]}?" if close else " (the keys: rollsim schema, under $defs.also)"
 
 
 WORKLOAD_OPTIONS = tuple(s.name for s in _OWN if s.per_daemonset)

@@ -155,6 +155,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             except OptionError as exc:
                 named = ("pools" if name == "nodes_file" and "pools" in files else name for name in exc.options)
                 sources = [_source(name, point, grid, v_options, where) for name in named]
+                if exc.within and len(sources) == 1:  # a place inside a list of mappings (also): its own line
+                    raise doc.error(sources[0] + exc.within, exc.rule) from None
                 raise doc.error(" and ".join(sources), exc.message) from None
             for ignored in ignored_options(scenario, options):
                 warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {IGNORED_NOTE}"] = None

@@ -11,7 +11,9 @@ so the lock is the sweep's alone and goes when it goes.
 kept through an interruption, so another experiment cannot run into a folder that holds
 this one's saved runs, and ``--force`` discards only runs of the same experiment.
 ``manifest.json``, written last, marks a finished folder, so it goes first when a
-sweep starts over.
+sweep starts over; the report written from the tables (``report.md``, ``report.html``)
+goes with them, so that a sweep stopped before its new report leaves none rather than
+the old one beside new tables.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "LOCK", "IDENTITY", "locked", "check_identity", "clear", "forget_tables"]
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "locked", "check_identity", "clear", "forget_tables"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
 LOCK = ".rollsim.lock"
 AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY,
               "manifest.json")
+REPORTS = ("report.md", "report.html")  # rollsim.present.output.write_report_files
 
 
 _held: set[int] = set()  # descriptors of the locks this process holds
@@ -160,7 +163,7 @@ def check_identity(out: Path, name: str, force: bool) -> None:
 
 
 def clear(out: Path) -> None:
-    """--force: forget the saved runs and tables (figures and reports are left alone). The
+    """--force: forget the saved runs, tables and report (figures are redrawn over). The
     identity stays (``check_identity`` found this experiment's there): a sweep interrupted
     before it writes its own must still leave a folder no other experiment may take.
     """
@@ -174,8 +177,9 @@ def clear(out: Path) -> None:
 
 def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
     """Remove the tables before they are rebuilt, the finish mark first: a folder mid-sweep
-    must not pass for a finished one. ``keep_identity`` keeps ``experiment.yaml``.
+    must not pass for a finished one. The report read them, so it goes too (last).
+    ``keep_identity`` keeps ``experiment.yaml``.
     """
-    for name in ("manifest.json", *AGGREGATES):
+    for name in ("manifest.json", *AGGREGATES, *REPORTS):
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)
