@@ -154,6 +154,13 @@ def test_quiet_prints_nothing_unless_asked(capsys) -> None:
     assert json.loads(capsys.readouterr().out)["nodes"] == 5
 
 
+def test_quiet_keeps_a_node_list_whose_file_is_standard_output(capsys) -> None:
+    """make-nodes | simulate --nodes-file -: without --out-file the list is the output, not a note."""
+    assert main(["make-nodes", "3", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert len(json.loads(out)["items"]) == 3 and err == ""
+
+
 def test_o_takes_a_format_not_a_file(tmp_path, capsys) -> None:
     assert main(["make-nodes", "3", "-o", str(tmp_path / "nodes.json")]) == 2
     err = capsys.readouterr().err
@@ -281,6 +288,11 @@ def test_completion_script_and_completions(tmp_path) -> None:
                          "_ARGCOMPLETE_STDOUT_FILENAME": str(answer), "_ARGCOMPLETE_IFS": "\n"})
     assert done.returncode == 0, done.stderr
     assert answer.read_text().split() == ["--max-unavailable"]
+    line = "rollsim calibrate -o "  # the formats, not the files of the current folder
+    done = _rollsim(env={"_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+                         "_ARGCOMPLETE_STDOUT_FILENAME": str(answer), "_ARGCOMPLETE_IFS": "\n"})
+    assert done.returncode == 0, done.stderr
+    assert answer.read_text().split() == ["json", "yaml", "wide", "name"]
 
 
 def test_wide_values_read_as_kubectl_prints_them() -> None:

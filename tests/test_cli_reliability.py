@@ -324,6 +324,16 @@ def _damage(folder: Path, kind: str) -> None:
     elif kind == "runs.csv is a folder":
         (folder / "runs.csv").unlink()
         (folder / "runs.csv").mkdir()
+    elif kind in ("runs.csv cut in a row", "summary.csv cut in a row"):
+        file = folder / kind.split()[0]
+        data = file.read_bytes()
+        file.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 20])  # 20 bytes into the last row
+    elif kind == "runs.csv short of rows":
+        lines = (folder / "runs.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / "runs.csv").write_text("".join(lines[:-1]), encoding="utf-8")
+    elif kind == "summary.csv short of rows":
+        lines = (folder / "summary.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / "summary.csv").write_text("".join(lines[:-1]), encoding="utf-8")
     else:  # pragma: no cover
         raise AssertionError(kind)
 
@@ -332,7 +342,8 @@ DAMAGES = ["experiment is a list", "experiment is not yaml", "experiment without
            "configuration not a mapping", "slo not a list", "experiment not utf-8", "manifest is a list",
            "manifest not json", "empty runs.csv", "runs.csv header only", "summary.csv without label",
            "truncated timelines", "downtime is text", "summary.csv is garbage", "runs.csv wrong types",
-           "runs.csv is a folder"]
+           "runs.csv is a folder", "runs.csv cut in a row", "summary.csv cut in a row", "runs.csv short of rows",
+           "summary.csv short of rows"]
 
 
 @pytest.mark.parametrize("command", ["report", "plot"])
@@ -399,7 +410,7 @@ def test_a_long_message_keeps_its_end() -> None:
 def test_make_nodes_names_its_positional_count(capsys) -> None:
     assert main(["make-nodes", "20000"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("rollsim: error: argument N: N must be at most 16000 with 3 zone(s)") and "--count" not in err
+    assert err.startswith("rollsim: error: argument N: N must be at most 16,000 with 3 zones") and "--count" not in err
 
 
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
@@ -460,3 +471,21 @@ def test_sigterm_at_any_point_of_a_command_is_an_interrupt(monkeypatch, capsys) 
     assert cli.main(["schema"]) == 130
     assert capsys.readouterr().err.startswith("rollsim: interrupted;")
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back when the command ends
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_figures_file_where_the_folder_should_be_is_a_damaged_folder(make_results, capsys, command) -> None:
+    folder = make_results()
+    (folder / "figures").write_text("not a folder", encoding="utf-8")
+    assert main([command, str(folder)]) == 2
+    one_error_line(capsys, "figures", "damaged results folder")
+    assert not (folder / "report.md").exists()
+
+
+def test_calibrate_refuses_to_write_its_profile_over_its_input(tmp_path, capsys) -> None:
+    pods = tmp_path / "pods.json"
+    original = (Path(__file__).parent / "data" / "pods" / "excerpt-pods.json").read_bytes()
+    pods.write_bytes(original)
+    assert main(["calibrate", str(pods), "--out-file", str(pods)]) == 2
+    one_error_line(capsys, "--out-file", "is the input PODS.json")
+    assert pods.read_bytes() == original

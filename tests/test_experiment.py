@@ -135,6 +135,8 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
         ("name: x\nname: y\n", ":2: name", "duplicate key"),
         ("- 1\n- 2\n", ":1: ", "must be a mapping"),
         ("name: x\nscenario:\n  deleter: batch:3\n", "scenario.deleter", "only with strategy OnDelete"),
+        ("name: x\ngrid: {strategy.max_unavailable: [1]}\nreported:\n  - {strategy.max_unavailable: 1, "
+         "duration_s: .inf, source: x}\n", ":4: reported[0].duration_s", "positive, finite number"),
         # a place inside a list of mappings: its own key path and line, not the list's
         ("name: x\nscenario:\n  also:\n    - name: a\n    - name: b\n      max_unavailable: 150%\n",
          ":6: scenario.also[1].max_unavailable", "100%"),

@@ -437,7 +437,7 @@ class TestMakeNodes:
         ({"count": 5, "not_ready": 2, "cordoned": 1},
          r"not_ready \+ cordoned \(3\) must not exceed the ready workers \(2\)"),
         ({"count": 5, "zones": 0}, "zones must be between 1 and 6"),
-        ({"count": 10**6}, "count must be at most 16000"),
+        ({"count": 10**6}, "count must be at most 16,000"),
         ({"count": 5, "pools": [{"name": "a", "count": 1}]},
          "pool counts add up to 1, expected count - control_plane = 2"),
         ({"count": 5, "pools": [{"name": "a"}]}, r"pools\[0\].count: must be a non-negative integer"),

@@ -73,6 +73,7 @@ def test_report_is_rebuilt_from_the_folder_alone(tmp_path):
     (["--min-ready-seconds", "0,-5"], "--min-ready-seconds"),
     (["--replications", "1"], "--replications"),
     (["--calibrate"], "--calibrate"),
+    (["--replications", "10", "--max-replications", "5"], "--max-replications"),
     (["--nodes", "20", "--nodes-file", str(Path(__file__).parent / "data" / "nodes" / "kubectl-get-nodes.json")],
      "--nodes"),
 ])
@@ -110,3 +111,72 @@ def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
     assert plan["search"]["runs"] <= 100 and plan["search"]["settings_simulated"] <= 20
     answer = plan["answer"]
     assert answer["window_bound_s"] <= 1800 and answer["worst_availability"] >= 0.95
+
+
+@pytest.mark.parametrize("out, needle", [("", "must not be empty"), ("{dir}/file", "is not a folder"),
+                                         ("{dir}/a\tb", "control characters")])
+def test_the_plan_folder_is_checked_before_any_run(tmp_path, capsys, out, needle):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["plan", "--nodes", "20", "--out", out.replace("{dir}", str(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err and needle in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_plan_and_an_experiment_never_share_a_folder(tmp_path, capsys):
+    experiment = tmp_path / "exp.yaml"
+    experiment.write_text("name: exp\nscenario: {cluster: {nodes: 6}, controller: {mode: ideal}}\nreplications: 1\n",
+                          encoding="utf-8")
+    results, plan = tmp_path / "results", tmp_path / "plan"
+    assert main(["run", str(experiment), "--out", str(results), "--workers", "1", "-q"]) == 0
+    report = (results / "report.md").read_text()
+    argv = ["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge", "--replications", "2",
+            "--workers", "1", "-q"]
+    assert main([*argv, "--out", str(results)]) == 2
+    assert "holds the results of experiment 'exp' (1 saved run), not a plan" in capsys.readouterr().err
+    assert (results / "report.md").read_text() == report and not (results / "plan.json").exists()
+    assert main([*argv, "--out", str(plan)]) == 0
+    assert main(["run", str(experiment), "--out", str(plan), "--workers", "1", "-q"]) == 2
+    assert "holds a plan (plan.json), not the results of 'exp'" in capsys.readouterr().err
+    assert not (plan / "experiment.yaml").exists() and not (plan / "runs").exists()
+
+
+@pytest.mark.parametrize("damage", ['{"answer":', "{}", "[]", None, "candidates cut"])
+def test_a_damaged_plan_folder_is_bad_input_and_left_as_it_was(tmp_path, capsys, damage):
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge",
+                 "--replications", "2", "--workers", "1", "-q", "--out", str(out)]) == 0
+    assert main(["plot", str(out), "-o", "json"]) == 0  # the figures, as plot lists them for any folder
+    assert json.loads(capsys.readouterr().out) == {"figures": [str(out / "figures" / "pareto.png"),
+                                                               str(out / "figures" / "search.png")]}
+    if damage is None:  # a plan.json with a field of the wrong type
+        plan = json.loads((out / "plan.json").read_text())
+        plan["answer"] = {"setting": "x", "duration_p50_s": "fast"}
+        damage = json.dumps(plan)
+    if damage == "candidates cut":
+        data = (out / "candidates.csv").read_bytes()
+        (out / "candidates.csv").write_bytes(data[: data.index(b"\n") + 30])  # 30 bytes into the first setting
+    else:
+        (out / "plan.json").write_text(damage, encoding="utf-8")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for command in ("report", "plot"):
+        assert main([command, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "damaged plan folder" in err and "internal error" not in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_daemonset_on_no_node_is_named_without_the_way_out_simulate_has(tmp_path, capsys):
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "4", "--control-plane", "4", "--out-file", str(nodes)]) == 0
+    assert main(["plan", "--nodes-file", str(nodes), "--out", str(tmp_path / "plan")]) == 2
+    err = capsys.readouterr().err
+    assert "argument --nodes-file: the DaemonSet matches no node" in err and "a plan needs nodes" in err
+    assert "--allow-no-nodes" not in err and not (tmp_path / "plan").exists()
+
+
+def test_plan_reads_standard_input_once(tmp_path, capsys):
+    assert main(["plan", "--manifest", "-", "--nodes-file", "-", "--out", str(tmp_path / "plan")]) == 2
+    assert "arguments --manifest/--nodes-file: only one input can be read from standard input" in \
+        capsys.readouterr().err

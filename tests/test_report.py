@@ -128,6 +128,33 @@ def test_without_parquet_files_the_report_notes_the_missing_figures(make_results
     assert not list((tmp_path / "elsewhere").glob(".*.tmp"))  # atomic writes leave no temporary behind
 
 
+def test_a_figure_the_sweep_drew_is_kept_when_its_table_is_not_committed(make_results, tmp_path, capsys) -> None:
+    """A results folder checked out of git has no parquet files (.gitignore), but the figures the
+    sweep drew from them: the report shows those, saying so, and plot says what it did not redraw.
+    """
+    from rollsim.cli import main
+
+    folder = make_results()
+    write_report(load_results(folder))
+    figures = {p.name: p.read_bytes() for p in (folder / "figures").iterdir()}
+    for name in ("timelines.parquet", "downtime.parquet"):
+        (folder / name).unlink()
+    assert main(["plot", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: availability.png not drawn again: timelines.parquet is not in" in err
+    assert "warning: downtime.png not drawn again: downtime.parquet is not in" in err
+    md, page = write_report(load_results(folder))
+    md, page = md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+    assert "Not drawn" not in md and page.count("<img ") == 4
+    assert "(Drawn when the experiment ran: timelines.parquet, the per-run data it is drawn from, is not in" in md
+    assert {p.name: p.read_bytes() for p in (folder / "figures").iterdir()
+            if p.name in ("availability.png", "downtime.png")} == {
+        k: v for k, v in figures.items() if k in ("availability.png", "downtime.png")}
+    md, _ = write_report(load_results(folder), tmp_path / "copy")  # elsewhere: the kept figures go with it
+    assert sorted(p.name for p in (tmp_path / "copy" / "figures").iterdir()) == [
+        "availability.png", "downtime.png", "duration.png", "tradeoff.png"]
+
+
 def test_formatting_and_rendering_live_in_render_and_are_re_exported() -> None:
     for name in ("format_duration", "format_number", "format_percent", "md_cell", "md_text", "render_markdown",
                  "render_html"):

@@ -122,3 +122,9 @@ def test_figures_that_match_no_configuration_are_named_not_dropped(tmp_path, cap
 def test_the_shipped_field_studies_match_every_figure() -> None:
     for path in FIELD:
         assert not [w for w in load_experiment(path).warnings if "reported[" in w], path
+
+
+def test_a_prediction_is_written_in_its_reported_figures_unit() -> None:
+    rows = [Row("c", "x", "s", 600.0, 265.0), Row("c", "y", "s", 9000.0, 8100.0)]
+    table = format_rows(rows).splitlines()
+    assert "10.0 min  4.4 min" in table[2] and "2.50 h    2.25 h" in table[3]

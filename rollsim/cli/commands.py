@@ -139,13 +139,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from rollsim.io.inputs import InputError
     from rollsim.plan.flags import FlagError, request_from_args
     from rollsim.plan.request import format_plan, run_request
-    from rollsim.spec.options import OptionError
+    from rollsim.spec.options import NoNodeError, OptionError
 
     _use_agg()
+    one_stdin(**{"--manifest": args.manifest, "--nodes-file": args.nodes_file, "--timings": args.timings})
     try:
         result, warnings = run_request(request_from_args(args, live(args)))
     except FlagError as exc:
         raise UsageError(str(exc)) from None
+    except NoNodeError as exc:  # nothing to plan: allow_no_nodes, which simulate offers, is no way out here
+        raise UsageError(f"argument {flag_names(exc.options)}: the DaemonSet matches no node ({exc.why}); fix its "
+                         "nodeSelector, affinity or tolerations: a plan needs nodes to roll out on") from None
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
     except InputError as exc:
@@ -180,7 +184,9 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
     text = nodes_json(document)
     if args.out_file is not None:
         write_atomically(args.out_file, lambda f: f.write(text))
-    if args.output is not None or args.out_file is None:
+    if args.output is None and args.out_file is None:  # standard output is the file: -q keeps it
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    elif args.output is not None:
         show(args, text, document, nodes_table(document), node_names(document))
     return 0
 
@@ -191,6 +197,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rollsim.present.console import calibration_wide
 
     one_stdin(**{"PODS.json": args.pods, "--events": args.events})
+    if args.out_file is not None:
+        for name, given in (("PODS.json", args.pods), ("--events", args.events)):
+            if given not in (None, "-") and Path(given).exists() and Path(given).resolve() == args.out_file.resolve():
+                raise UsageError(f"argument --out-file: is the input {name} ({given}); it would be overwritten, "
+                                 "choose another file")
     calibration = calibrate(args.pods, args.events)
     if args.output == "yaml":  # the profile exactly as --out-file writes it: it can be piped to --timings -
         from rollsim.io.calibrate import profile_text
@@ -205,11 +216,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figures_folder(results_dir: Path) -> None:
+    """A results folder whose ``figures`` is not a folder is damaged: nothing can be drawn into it."""
+    from rollsim.sweep.results import ResultsError
+
+    figures = results_dir / "figures"
+    if figures.exists() and not figures.is_dir():
+        raise ResultsError(f"{figures}: damaged results folder: not a folder, so no figure can be written there")
+
+
 def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]]) -> list[Path]:
     """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
     from rollsim.sweep.results import ResultsError
 
     results = _load(results_dir)
+    _figures_folder(results_dir)
     try:
         return list(draw(results))
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -232,9 +253,19 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
-    if _is_plan(args.results):  # a plan folder: its figures come with its report
-        return cmd_report(args)
-    show_paths(args, "figures", _presenting(args.results, save_figures))
+    if _is_plan(args.results):  # a folder written by rollsim plan
+        from rollsim.present.plan_report import write_plan_figures
+
+        _figures_folder(args.results)
+        show_paths(args, "figures", write_plan_figures(args.results))
+        return 0
+    from rollsim.present.report import undrawable
+
+    paths = _presenting(args.results, save_figures)
+    for name, needs in undrawable(_load(args.results)).items():
+        say(args, f"rollsim: warning: {name}.png not drawn again: {needs}.parquet is not in {args.results}",
+            sys.stderr)
+    show_paths(args, "figures", paths)
     return 0
 
 
@@ -246,6 +277,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if _is_plan(args.results):  # a folder written by rollsim plan
         from rollsim.present.plan_report import write_plan_report
 
+        _figures_folder(args.results)
         show_paths(args, "reports", list(write_plan_report(args.results)))
         return 0
     show_paths(args, "reports", _presenting(args.results, write_report))

@@ -82,8 +82,9 @@ def _common() -> argparse.ArgumentParser:
             raise argparse.ArgumentTypeError(f"must be one of {', '.join(FORMATS)}, got {text!r}{hint}")
         return text
 
-    common.add_argument("-o", "--output", type=output_format, metavar="|".join(FORMATS),
-                        help="print the result as json, yaml, wide (more columns) or name (names only)")
+    output = common.add_argument("-o", "--output", type=output_format, metavar="|".join(FORMATS),
+                                 help="print the result as json, yaml, wide (more columns) or name (names only)")
+    output.completer = lambda **_: FORMATS  # type: ignore[attr-defined]  # argcomplete: the formats, not files
     common.add_argument("-q", "--quiet", action="store_true",
                         help="print nothing but errors (no warnings, no progress) unless -o asks for output")
     return common

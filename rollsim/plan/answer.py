@@ -17,7 +17,7 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search
-from rollsim.present.render import format_duration, format_percent_exact
+from rollsim.present.render import count_of, format_duration, format_percent_exact
 
 __all__ = ["Relaxation", "choose", "diagnose", "fastest", "ruled_out", "preference"]
 
@@ -90,7 +90,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         return (f"as fast (mean {format_duration(e.mean)}) but keeps fewer nodes available "
                 f"({_pct(e.worst_availability)} vs {_pct(chosen.worst_availability)})")
     if capacity.of(e.setting) > capacity.of(chosen.setting):
-        return f"as fast (mean {format_duration(e.mean)}) but needs {e.setting.surge} extra pods"
+        return f"as fast (mean {format_duration(e.mean)}) but needs {count_of(e.setting.surge, 'extra pod')}"
     return f"as fast (mean {format_duration(e.mean)}) with a larger budget or minReadySeconds, for no gain"
 
 

@@ -64,7 +64,7 @@ class Setting:
     def label(self, desired: int | None = None) -> str:
         """The setting for people, the count also as a percent of ``desired`` when given."""
         value = self.count if desired is None else as_int_or_percent(self.count, desired)
-        shown = f"{value}" if value == self.count else f"{value} (= {self.count})"
+        shown = f"{value}" if value == self.count else f"{value} (= {self.count:,})"
         return f"{self.kind} {shown}, minReadySeconds {self.min_ready_seconds:g}"
 
     def key(self) -> str:

@@ -133,7 +133,7 @@ class Constraints:
 
     def describe(self) -> list[tuple[str, str]]:
         """(constraint, value) rows as the report and the CLI show them."""
-        from rollsim.present.render import format_duration
+        from rollsim.present.render import count_of, format_duration
 
         rows = [("availability floor", f"≥ {100 * self.min_available_fraction:g}% of the DaemonSet's nodes "
                                        "with an available pod at every moment")]
@@ -144,7 +144,7 @@ class Constraints:
         if not self.allow_surge:
             surge = "not allowed"
         else:
-            parts = [f"{self.surge_pods} pods" if self.surge_pods is not None else "",
+            parts = [count_of(self.surge_pods, "pod") if self.surge_pods is not None else "",
                      f"{self.surge_cpu_millis}m CPU" if self.surge_cpu_millis is not None else "",
                      f"{self.surge_memory_bytes / 2**20:,.0f}Mi memory" if self.surge_memory_bytes is not None else ""]
             surge = ", ".join(p for p in parts if p) or "no limit given"

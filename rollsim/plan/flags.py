@@ -22,6 +22,9 @@ from rollsim.spec.options import RULES, non_negative_integer
 __all__ = ["FlagError", "add_plan_arguments", "request_from_args"]
 
 
+MAX_REPLICATIONS = SearchSettings().max_replications  # --max-replications' default
+
+
 class FlagError(ValueError):
     """A flag that does not fit the others: the message names it."""
 
@@ -35,6 +38,13 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
     convert.__name__ = getattr(rule, "__name__", "value")
     return convert
+
+
+def _folder(text: str) -> Path:
+    """A folder to write the plan into (``rollsim.io.outputs.output_path``), checked before any run."""
+    from rollsim.io.outputs import output_path
+
+    return output_path(text, folder=True)
 
 
 def _seconds_list(text: str) -> tuple[float, ...]:
@@ -91,14 +101,15 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s = p.add_argument_group("search")
     s.add_argument("--replications", type=_checked(_at_least_two), default=5, metavar="N",
                    help="replications per setting, more when a window verdict is unclear (default 5)")
-    s.add_argument("--max-replications", type=_checked(_at_least_two), default=40, metavar="N")
+    s.add_argument("--max-replications", type=_checked(_at_least_two), default=None, metavar="N",
+                   help=f"the most replications a setting gets (default {MAX_REPLICATIONS}, or --replications if more)")
     s.add_argument("--tolerance", type=_checked(_tolerance), default=0.02, metavar="F",
                    help="settings within this share of the fastest count as as fast (default 0.02)")
     s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))
     s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
-    s.add_argument("--out", "--out-dir", dest="out", type=Path, metavar="DIR",
+    s.add_argument("--out", "--out-dir", dest="out", type=_checked(_folder), metavar="DIR",
                    help="plan folder (default results/plan-<daemonset>)")
 
 
@@ -114,8 +125,11 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
              "strict": True if args.strict else None}
     constraints = Constraints(args.floor, args.window, args.window_probability, args.surge_pods, args.surge_cpu,
                               args.surge_memory, not args.no_surge, args.min_ready_seconds, args.confidence)
-    settings = SearchSettings(args.replications, max(args.replications, args.max_replications), args.tolerance,
-                              args.seed)
+    if args.max_replications is not None and args.max_replications < args.replications:
+        raise FlagError(f"argument --max-replications: must be at least --replications ({args.replications}), "
+                        f"got {args.max_replications}")
+    most = args.max_replications if args.max_replications is not None else max(args.replications, MAX_REPLICATIONS)
+    settings = SearchSettings(args.replications, most, args.tolerance, args.seed)
     return PlanRequest(constraints=constraints, settings=settings,
                        files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,
                        options={"nodes": args.nodes, "controller": args.controller}, out=args.out,

@@ -18,7 +18,7 @@ from typing import Any
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
-from rollsim.present.render import format_duration, format_workers
+from rollsim.present.render import count_of, format_duration, format_workers
 
 __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
 
@@ -99,7 +99,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
             f"({a['replications']} replications)",
             f"  worst availability      {_pct(a['worst_availability'])}",
-            f"  extra capacity          {a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
+            f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once",
             f"  apply with              {a['patch']}",
         ]

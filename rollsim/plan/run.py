@@ -32,6 +32,7 @@ from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.executors import open_executor
+from rollsim.sweep.folder import check_plan_folder
 from rollsim.sweep.schedule import inheriting
 
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "families_of", "plan", "plan_document", "with_horizon"]
@@ -166,6 +167,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     writes plan.json, candidates.csv, figures and report.md/report.html there.
     """
     started, cpu0 = time.perf_counter(), time.process_time()
+    if out is not None:
+        check_plan_folder(Path(out))  # before any run: an experiment's folder is refused
     desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
     if desired < 1:
         raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")

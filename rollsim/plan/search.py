@@ -32,6 +32,7 @@ from rollsim.plan.candidates import UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
+from rollsim.present.render import count_of
 from rollsim.spec.scenario import DaemonSetSpec
 
 __all__ = ["Capacity", "SearchSettings", "Search"]
@@ -82,7 +83,7 @@ class Capacity:
         if pods and not c.allow_surge:
             out.append("surge is not allowed")
         if c.surge_pods is not None and pods > c.surge_pods:
-            out.append(f"{pods} extra pods > {c.surge_pods}")
+            out.append(f"{count_of(pods, 'extra pod')} > {c.surge_pods:,}")
         if c.surge_cpu_millis is not None and cpu > c.surge_cpu_millis:
             out.append(f"{cpu}m extra CPU > {c.surge_cpu_millis}m")
         if c.surge_memory_bytes is not None and mem > c.surge_memory_bytes:

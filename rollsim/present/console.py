@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rollsim.present.render import format_duration, format_percent_exact
+from rollsim.present.render import count_of, format_duration, format_percent_exact
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
            "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
@@ -66,7 +66,7 @@ def _eligibility(scenario: Any) -> str:
     from rollsim.spec.eligibility import eligibility_report
 
     report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
-    line = f"{report.eligible} of {report.total} run the DaemonSet"
+    line = f"{report.eligible:,} of {report.total:,} run the DaemonSet"
     if report.reasons:
         line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
     return line
@@ -81,32 +81,33 @@ def format_summary(result: Any, wall: float) -> str:
     n = s["nodes"]
     if strategy.rolling:
         b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
-        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable}), "
-               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n)})")
+        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable:,}), "
+               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n):,})")
     else:
         how = f"OnDelete, deleter {sc.deleter}"
     downtime = ("none" if s["node_downtime_max_s"] is None else
                 f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
                 f"max {s['node_downtime_max_s']:.1f} s")
-    done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:.1f} s)" if s["completed"]
+    done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     healthy = s.get("healthy_done_s")
     lines = [
-        f"rollsim: {n}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
+        f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
         f"  nodes              {_eligibility(sc)}",
         f"  completed          {done}",
     ]
     if not s["completed"]:
         lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
-                  "  healthy nodes      " + (f"all updated by {format_duration(healthy)} ({healthy:.1f} s)"
+                  "  healthy nodes      " + (f"all updated by {format_duration(healthy)} ({healthy:,.1f} s)"
                                              if healthy is not None else "not all updated")]
     lines += [
-        f"  updated            {s['updated']} / {n} nodes",
-        f"  min available      {s['min_available']} nodes ({format_percent_exact(s['min_available_fraction'])})",
-        f"  max unavailable    {s['max_unavailable_observed']} nodes",
+        f"  updated            {s['updated']:,} / {count_of(n, 'node')}",
+        f"  min available      {count_of(s['min_available'], 'node')} "
+        f"({format_percent_exact(s['min_available_fraction'])})",
+        f"  max unavailable    {count_of(s['max_unavailable_observed'], 'node')}",
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
-        f"  max surge          {s['max_surge_observed']} nodes with two pods",
+        f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes, {wall:.2f} s wall",

@@ -18,9 +18,9 @@ import pandas as pd
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plan_plots import render_plan_figures
 from rollsim.present.render import format_duration, format_value, format_workers
-from rollsim.sweep.results import ResultsError
+from rollsim.sweep.results import ResultsError, ends_whole
 
-__all__ = ["load_plan", "plan_report_blocks", "write_plan_report"]
+__all__ = ["load_plan", "plan_report_blocks", "write_plan_figures", "write_plan_report"]
 
 CAPTIONS = {
     "pareto": ("Pareto front and the chosen setting",
@@ -40,7 +40,34 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
     missing = [n for n in ("plan.json", "candidates.csv") if not (root / n).is_file()]
     if missing:
         raise ResultsError(f"{root}: not a plan folder (missing {', '.join(missing)})")
-    return json.loads((root / "plan.json").read_text(encoding="utf-8")), pd.read_csv(root / "candidates.csv")
+    try:
+        plan = json.loads((root / "plan.json").read_text(encoding="utf-8"))
+        candidates = pd.read_csv(root / "candidates.csv")
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, pandas' ParserError, EmptyDataError
+        raise _damaged(root, exc) from None
+    if not isinstance(plan, dict):
+        raise _damaged(root, TypeError(f"plan.json holds a {type(plan).__name__}, not a mapping"))
+    if not ends_whole(root / "candidates.csv"):
+        raise _damaged(root, ValueError("the last row of candidates.csv is cut short"))
+    return plan, candidates
+
+
+def _damaged(root: Path, exc: BaseException) -> ResultsError:
+    """A plan folder whose files do not hold what ``rollsim plan`` writes: bad input, not a bug."""
+    return ResultsError(f"{root}: damaged plan folder: plan.json or candidates.csv do not hold what rollsim plan "
+                        f"writes ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); run the plan again")
+
+
+def _drawn(root: Path) -> tuple[dict[str, Any], pd.DataFrame, dict[str, bytes], list[tuple]]:
+    """The plan, its candidates, its figures (PNG bytes) and its report blocks, all made before
+    anything is written, so that a damaged folder is left as it was.
+    """
+    plan, candidates = load_plan(root)
+    try:
+        images = render_plan_figures(plan, candidates)
+        return plan, candidates, images, plan_report_blocks(plan, candidates, list(images))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise _damaged(root, exc) from None
 
 
 def _pct(x: Any) -> str:
@@ -167,12 +194,17 @@ def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images
     return blocks
 
 
+def write_plan_figures(path: str | Path) -> list[Path]:
+    """Write figures/*.png of the plan folder at ``path`` (``rollsim plot``); their paths."""
+    root = Path(path)
+    _plan, _candidates, images, _blocks = _drawn(root)
+    return write_pngs(root / "figures", images)
+
+
 def write_plan_report(path: str | Path) -> tuple[Path, Path]:
     """Write figures/*.png, report.md and report.html of the plan folder at ``path``."""
     root = Path(path)
-    plan, candidates = load_plan(root)
-    images = render_plan_figures(plan, candidates)
+    plan, _candidates, images, blocks = _drawn(root)
     write_pngs(root / "figures", images)
-    blocks = plan_report_blocks(plan, candidates, list(images))
     title = f"rollsim plan: {plan['daemonset']['namespace']}/{plan['daemonset']['name']}"
     return write_report_files(root, blocks, images, title)

@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "DASH",
+    "count_of",
     "format_duration",
     "format_number",
     "format_percent",
@@ -56,6 +57,11 @@ def format_duration(seconds: float | None) -> str:
     if h:
         return f"{sign}{h}h{m:02d}m{sec:02d}s"
     return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
+
+
+def count_of(n: int, one: str, many: str | None = None) -> str:
+    """``1 pod``, ``2 pods``, ``3,000 nodes``: a count with its noun in the right number."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def format_number(x: float | None, decimals: int = 0) -> str:

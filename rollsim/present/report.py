@@ -11,10 +11,10 @@ values and blocks are written out, and the escaping of user text, live in ``roll
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from rollsim.present.output import write_report_files
+from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plots import FIGURES, save_figures
 from rollsim.present.render import (
     format_duration,
@@ -49,6 +49,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "report_blocks",
+    "undrawable",
     "write_report",
 ]
 
@@ -70,11 +71,16 @@ CAPTIONS = {
 }
 
 
-def _figures(images: Sequence[str]) -> list[tuple]:
-    """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn."""
+def _figures(images: Sequence[str], kept: Collection[str] = ()) -> list[tuple]:
+    """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
+    ``kept`` names those shown as the sweep drew them, their table being absent.
+    """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
+        if name in kept:
+            caption += (f" (Drawn when the experiment ran: {needs}.parquet, the per-run data it is drawn from, is "
+                        "not in this folder to draw it again.)")
         if name in images:
             blocks.append(("img", name, title, caption))
         else:
@@ -83,8 +89,17 @@ def _figures(images: Sequence[str]) -> list[tuple]:
     return blocks
 
 
-def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
-    """The report's content; ``images`` names the figures that exist (``figures/<name>.png``).
+def undrawable(results: Results) -> dict[str, str]:
+    """The figures ``results`` cannot draw, each with the parquet table it lacks (a results folder
+    checked out of git: per-run tables are not committed).
+    """
+    return {name: needs for name, (_, needs) in FIGURES.items()
+            if needs is not None and getattr(results, needs) is None}
+
+
+def report_blocks(results: Results, images: Sequence[str], kept: Collection[str] = ()) -> list[tuple]:
+    """The report's content; ``images`` names the figures that exist (``figures/<name>.png``),
+    ``kept`` those of them the sweep drew that could not be drawn again (``undrawable``).
 
     The order is the reader's: the verdict first (recommendation and SLO), then the table and
     the figures it rests on, then what was simulated and the assumptions, then run facts.
@@ -99,7 +114,7 @@ def report_blocks(results: Results, images: Sequence[str]) -> list[tuple]:
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
     blocks += [("h", 2, "Results"), ("table", header, rows), *stops_section(results), *daemonsets_section(results),
-               ("h", 2, "Figures"), *_figures(images)]
+               ("h", 2, "Figures"), *_figures(images, kept)]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]
@@ -111,7 +126,15 @@ def write_report(results: Results, out_dir: str | Path | None = None) -> tuple[P
 
     ``out_dir`` defaults to the results folder. Figures go to ``figures/`` beside the report
     (the Markdown links them there; the HTML embeds them). Every file is written atomically.
+    A figure whose per-run table is not in the folder (``undrawable``) but which the sweep drew
+    there is shown as it is, and its caption says so.
     """
     out = Path(out_dir if out_dir is not None else results.path)
-    images = {p.stem: p.read_bytes() for p in save_figures(results, out)}
-    return write_report_files(out, report_blocks(results, list(images)), images, f"rollsim report: {results.name}")
+    drawn = {p.stem: p.read_bytes() for p in save_figures(results, out)}
+    found = (Path(results.path) / "figures" / f"{name}.png" for name in undrawable(results))
+    kept = {p.stem: p.read_bytes() for p in found if p.is_file()}
+    if out != Path(results.path):
+        write_pngs(out / "figures", kept)  # beside the report that links them
+    images = {name: (drawn.get(name) or kept[name]) for name in FIGURES if name in drawn or name in kept}
+    return write_report_files(out, report_blocks(results, list(images), kept), images,
+                              f"rollsim report: {results.name}")

@@ -22,7 +22,7 @@ from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workl
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
-    "OptionError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
+    "OptionError", "NoNodeError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
     "non_negative_integer", "ignored_options", "IGNORED_NOTE",
 ]
 
@@ -42,6 +42,18 @@ class OptionError(ValueError):
         self.within = within
         self.rule = message if rule is None else rule
         super().__init__(message)
+
+
+class NoNodeError(OptionError):
+    """The DaemonSet matches no node of a cluster that has some; ``why`` says what keeps it off
+    them. The message offers ``allow_no_nodes``, the way to say an empty rollout is meant
+    (``rollsim plan``, which has nothing to search then, says its own).
+    """
+
+    def __init__(self, options: str | tuple[str, ...], why: str) -> None:
+        self.why = why
+        super().__init__(options, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
+                                  "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
 
 
 # option -> (key path in an experiment's scenario section, rule), derived from the settings
@@ -138,8 +150,7 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by:
     why = "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
                     + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
                     for reason, count in report.reasons)
-    raise OptionError(placed_by, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
-                                 "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
+    raise NoNodeError(placed_by, why)
 
 
 def _given(o: Mapping[str, Any], name: str) -> Any:

@@ -188,8 +188,9 @@ def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
             raise doc.error(where, "must be a mapping of dotted keys, duration_s and source")
         item = dict(item)
         duration, source = item.pop("duration_s", None), item.pop("source", "")
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise doc.error(f"{where}.duration_s", f"must be a positive number of seconds, got {duration!r}")
+        if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0
+                or not math.isfinite(duration)):
+            raise doc.error(f"{where}.duration_s", f"must be a positive, finite number of seconds, got {duration!r}")
         if not isinstance(source, str) or not source.strip():
             raise doc.error(f"{where}.source", "must name where the figure comes from")
         _dotted(doc, where, item)

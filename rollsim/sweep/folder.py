@@ -36,7 +36,8 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "locked", "check_identity", "clear", "forget_tables"]
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_identity",
+           "check_plan_folder", "clear", "forget_tables"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
@@ -44,6 +45,7 @@ LOCK = ".rollsim.lock"
 AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY,
               "manifest.json")
 REPORTS = ("report.md", "report.html")  # rollsim.present.output.write_report_files
+PLAN = "plan.json"  # what marks a folder written by rollsim plan (rollsim.plan.run.plan)
 
 
 _held: set[int] = set()  # descriptors of the locks this process holds
@@ -148,6 +150,8 @@ def check_identity(out: Path, name: str, force: bool) -> None:
     """
     if out.exists() and not out.is_dir():
         raise ResultsError(f"{out} is not a folder")
+    if (out / PLAN).is_file():
+        raise ResultsError(f"{out} holds a plan ({PLAN}), not the results of {name!r}; choose another folder")
     has, other = _identity(out)
     if not has or other == name:
         return
@@ -160,6 +164,20 @@ def check_identity(out: Path, name: str, force: bool) -> None:
         raise ResultsError(f"{out} holds {held}; --force would discard them for {name!r}: "
                            "delete that folder yourself or choose another --out")
     raise ResultsError(f"{out} holds {held}, not {name!r}; choose another folder")
+
+
+def check_plan_folder(out: Path) -> None:
+    """Refuse to write a plan into a folder that holds an experiment's results (its report would
+    be replaced by the plan's, and ``rollsim report`` would then only ever write the plan's).
+    """
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"{out} is not a folder")
+    has, other = _identity(out)
+    runs = _saved_runs(out)
+    if has or runs:
+        held = f"experiment {other!r}" if other is not None else "an experiment"
+        saved = f" ({runs} saved run{'s' if runs != 1 else ''})" if runs else ""
+        raise ResultsError(f"{out} holds the results of {held}{saved}, not a plan; choose another folder")
 
 
 def clear(out: Path) -> None:

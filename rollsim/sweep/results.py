@@ -21,6 +21,7 @@ shows its summary and one availability sparkline per configuration.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Results", "load_results", "ResultsError"]
+__all__ = ["ends_whole", "Results", "load_results", "ResultsError"]
 
 
 class ResultsError(ValueError):
@@ -131,9 +132,38 @@ def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise _damaged(file, f"no column {', '.join(missing)}")
-    if file.suffix == ".csv" and frame.empty:
-        raise _damaged(file, "no rows")
+    if file.suffix == ".csv":
+        if frame.empty:
+            raise _damaged(file, "no rows")
+        if not ends_whole(file):
+            raise _damaged(file, "its last row is cut short")
     return frame
+
+
+def ends_whole(file: Path) -> bool:
+    """Whether a CSV file ends with a newline, as pandas writes every row (a file cut inside its
+    last row does not).
+    """
+    with file.open("rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"
+
+
+def _check_counts(root: Path, experiment: Mapping[str, Any], manifest: Mapping[str, Any],
+                  runs: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """A table with rows missing (cut at a row's end) is as damaged as one cut inside a row: one
+    row per run (``manifest.json``'s ``runs_total``) and per configuration (``experiment.yaml``).
+    """
+    expected = manifest.get("runs_total")
+    if isinstance(expected, int) and len(runs) != expected:
+        raise _damaged(root / "runs.csv", f"{len(runs)} rows for the {expected} runs manifest.json counts")
+    configurations = experiment.get("configurations")
+    if isinstance(configurations, list) and len(summary) != len(configurations):
+        raise _damaged(root / "summary.csv", f"{len(summary)} rows for the {len(configurations)} configurations "
+                                             "experiment.yaml holds")
 
 
 _COLUMNS = {
@@ -162,5 +192,6 @@ def load_results(path: str | Path) -> Results:
     tables = {n: _table(root / n, _COLUMNS[n]) if (root / n).is_file() else None for n in _COLUMNS}
     # runs.csv and summary.csv are in ``needed``, so present
     runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])
+    _check_counts(root, experiment, manifest, runs, summary)
     return Results(root, experiment, manifest, runs, summary,
                    tables["timelines.parquet"], tables["downtime.parquet"])

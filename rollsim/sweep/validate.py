@@ -16,6 +16,7 @@ the speed-up between two settings is the figure a mechanism has to reproduce.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -101,18 +102,29 @@ def validate(paths: Iterable[str | Path], version: str | None = None,
     return rows
 
 
-def _duration(seconds: float) -> str:
+def _unit(seconds: float) -> tuple[float, str, int]:
+    """The unit a duration reads best in: (seconds per unit, its name, decimals)."""
     if seconds >= 3600:
-        return f"{seconds / 3600:.2f} h"
+        return 3600.0, "h", 2
     if seconds >= 600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.0f} s"
+        return 60.0, "min", 1
+    return 1.0, "s", 0
+
+
+def _duration(seconds: float, reported: float | None = None) -> str:
+    """``seconds`` in the unit that suits it, or that suits ``reported`` (a prediction is read
+    beside the figure it predicts: ``10.0 min`` against ``4.4 min``, not ``265 s``).
+    """
+    per, unit, decimals = _unit(seconds if reported is None else reported)
+    if math.isnan(seconds):
+        return "—"
+    return f"{seconds / per:.{decimals}f} {unit}"
 
 
 def format_rows(rows: Sequence[Row]) -> str:
-    """A plain table: case, configuration, reported, predicted, error."""
+    """A plain table: case, configuration, reported, predicted (in the reported figure's unit), error."""
     header = ("case", "configuration", "reported", "predicted", "error", "source")
-    table = [header] + [(r.case, r.configuration, _duration(r.reported_s), _duration(r.predicted_s),
+    table = [header] + [(r.case, r.configuration, _duration(r.reported_s), _duration(r.predicted_s, r.reported_s),
                          f"{r.error:+.0%}", r.source) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]

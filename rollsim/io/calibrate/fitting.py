@@ -151,7 +151,8 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
         return result(None, math.nan, math.nan, note=f"median below the {r:g} s timestamp resolution: not "
                       f"fitted, the default is kept (the mean, {mean:.2f} s, is unbiased)")
     if n < MIN_VALUES:
-        return result(None, math.nan, math.nan, note=f"only {n} values: not fitted, the default is kept")
+        how_many = "1 value" if n == 1 else f"{n} values"
+        return result(None, math.nan, math.nan, note=f"only {how_many}: not fitted, the default is kept")
     if r == 0 and np.all(x == x[0]):
         return result(Constant(significant(max(float(x[0]), 0.0))), 0.0, 1.0, note="all values equal")
     var = float(np.var(x, ddof=1)) - sum(k != EXACT for k in kinds) / n * r * r / 6

@@ -118,7 +118,8 @@ def format_table(calibration: Calibration) -> str:
         rows.append((name, str(f.count), _num(f.median), _num(f.p95), shown,
                      _num(f.ks_statistic, 3), "—" if not math.isfinite(f.p_value) else f"{f.p_value:.2g}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"rollsim calibrate: {calibration.pods} pods from {calibration.source.get('pods', '?')}"
+    lines = [f"rollsim calibrate: {calibration.pods:,} pod{'' if calibration.pods == 1 else 's'} from "
+             f"{calibration.source.get('pods', '?')}"
              + (f" with events from {calibration.source['events']}" if calibration.source.get("events") else "")]
     for r in rows:
         cells = [c.ljust(w) if i in (0, 4) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]

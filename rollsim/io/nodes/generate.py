@@ -61,7 +61,8 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     if control_plane > count:
         raise ValueError(f"control_plane ({control_plane}) must not exceed count ({count})")
     if count > min(8000 * zones, 16000):
-        raise ValueError(f"count must be at most {min(8000 * zones, 16000)} with {zones} zone(s) "
+        most, per = min(8000 * zones, 16000), "1 zone" if zones == 1 else f"{zones} zones"
+        raise ValueError(f"count must be at most {most:,} with {per} "
                          "(a /19 subnet per zone, a /24 pod CIDR per node in 100.64.0.0/10)")
     workers = count - control_plane
     zone_names = [f"{region}{'abcdef'[z]}" for z in range(zones)]
