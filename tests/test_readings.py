@@ -30,12 +30,16 @@ def test_completion_counts_and_groups_the_causes() -> None:
                {"label": "c", "completed": 2, "stop_cause": "never-ready", "stop_detail": "..."}])
     lines = completion(s)
     assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
-    assert completion(s.iloc[1:2]) == ["None of the 1 configurations completed in every replication. They stopped "
+    assert completion(s.iloc[1:2]) == ["The configuration did not complete in every replication. It stopped "
                                        "because of NotReady or unreachable nodes holding the budget: b (0/3)."]
     assert lines[1] == "NotReady or unreachable nodes holding the budget: b (0/3)."
     assert lines[2] == "New pods never Ready: c (2/3)."
     assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
-        "All 1 configurations completed in every replication."]
+        "The configuration completed in every replication."]
+    assert completion(s.iloc[1:3])[0] == ("Neither configuration completed in every replication. They stopped "
+                                          "because of:")
+    assert completion(s.iloc[0:2])[0].endswith("The other stopped because of NotReady or unreachable nodes holding "
+                                               "the budget: b (0/3).")
 
 
 def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:
@@ -109,5 +113,29 @@ def test_readings_strings_the_rules_together() -> None:
     s = frame([{"label": "a", "strategy.max_unavailable": 1, "duration_s_mean": 100.0},
                {"label": "b", "strategy.max_unavailable": 2, "duration_s_mean": 50.0}])
     lines = readings(s, [], ["strategy.max_unavailable"], ["strategy.max_unavailable"], {})
-    assert lines == ["All 2 configurations completed in every replication.",
+    assert lines == ["Both configurations completed in every replication.",
                      "Fastest: b, 50s on average; slowest: a, 1m40s (2.0× as long)."]
+
+
+def test_the_fastest_is_named_within_each_condition_never_across() -> None:
+    """A 61-node cluster is not ranked against a 108-node one: cluster.nodes is a condition."""
+    s = frame([{"label": "big, mu=1", "cluster.nodes": 108, "strategy.max_unavailable": 1, "duration_s_mean": 6000.0},
+               {"label": "big, mu=25%", "cluster.nodes": 108, "strategy.max_unavailable": "25%",
+                "duration_s_mean": 400.0},
+               {"label": "small, mu=1", "cluster.nodes": 61, "strategy.max_unavailable": 1, "duration_s_mean": 4000.0},
+               {"label": "small, mu=25%", "cluster.nodes": 61, "strategy.max_unavailable": "25%",
+                "duration_s_mean": 300.0}])
+    lines = fastest(s, True, ["cluster.nodes"])
+    assert lines == ["Where nodes=108, fastest: big, mu=25%, 6m40s on average; slowest: big, mu=1, 1h40m00s "
+                     "(15.0× as long).",
+                     "Where nodes=61, fastest: small, mu=25%, 5m00s on average; slowest: small, mu=1, 1h06m40s "
+                     "(13.3× as long)."]
+    assert fastest(s, True)[0].startswith("Fastest: small, mu=25%")  # no condition: one ranking
+
+
+def test_node_hours_and_their_difference_read_alike() -> None:
+    from rollsim.present.readings import hours_against
+
+    assert hours_against(13.185 * 3600, 13.248 * 3600) == "13.19 against 13.25 unavailable node-hours (−0.06)"
+    assert hours_against(1.5 * 3600, 1.6 * 3600) == "1.5 against 1.6 unavailable node-hours (−0.1)"
+    assert hours_against(2.4 * 3600, 2.4 * 3600) == "2.4 against 2.4 unavailable node-hours (±0.0)"

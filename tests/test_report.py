@@ -10,6 +10,7 @@ import re
 import pytest
 import rollsim.present.render
 import rollsim.present.report
+import rollsim.present.report_tables
 from rollsim.present.render import format_value, render_html, render_markdown
 from rollsim.present.report import (
     format_duration,
@@ -233,3 +234,60 @@ def test_markdown_has_no_link_or_image_from_user_text(make_results, hostile) -> 
     assert not [h for h in links if h and ("javascript" in h or "tracker" in h)], links
     assert all(src.startswith("figures/") for src in images), images
     assert not [c for c in inline if c.type == "html_inline"]
+
+
+def test_the_floor_is_in_the_caption_only_when_the_slo_draws_one(make_results) -> None:
+    with_floor, _ = write_report(load_results(make_results()))
+    without, _ = write_report(load_results(make_results(slo=[])))
+    assert "The dashed line is the SLO's availability floor." in with_floor.read_text(encoding="utf-8")
+    assert "dashed line" not in without.read_text(encoding="utf-8")
+
+
+def test_the_worst_share_and_the_fewest_nodes_are_each_their_own_lowest(make_results) -> None:
+    """With nodes joining or leaving, the lowest share and the fewest available nodes come at
+    different moments: the cell gives both as what they are, not one as the other's count.
+    """
+    results = load_results(make_results())
+    header, rows = rollsim.present.report_tables.results_table(results, [])
+    column = header.index("min available, worst run (share; fewest nodes)")
+    g = results.runs[results.runs["config"] == 0]
+    assert rows[0][column].endswith(f"; fewest {int(g['min_available'].min()):,}")
+
+
+def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
+    """minReadySeconds made a condition (not a decision): each value gets its own front, and no
+    configuration is set against one under the other condition.
+    """
+    import yaml
+
+    folder = make_results(slo=[])
+    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    experiment["decisions"] = ["strategy.max_unavailable"]
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    md, _ = write_report(load_results(folder))
+    text = md.read_text(encoding="utf-8")
+    assert "unavailable node-hours), within each condition:" in text
+    fronts = re.findall(r"- \*\*Where min_ready_seconds=(\d+):\*\* (.*)", text)
+    # under 30 s only one configuration completed every replication (the fixture's 4th never does): no front
+    assert fronts == [("0", "max_unavailable=10%, min_ready_seconds=0; max_unavailable=25%, min_ready_seconds=0.")]
+    assert "Fastest: " not in text and "Where min_ready_seconds=0, fastest: " in text
+
+
+def test_a_rolled_back_configuration_updated_no_healthy_node(make_results) -> None:
+    """healthy_done_s of a rolled-back run is when the old revision was back everywhere: the
+    "healthy nodes done by" cell says that, not a time at which nodes were updated.
+    """
+    import pandas as pd
+
+    folder = make_results()
+    runs = pd.read_csv(folder / "runs.csv")
+    stuck = runs["config"] == 3
+    runs.loc[stuck, "rolled_back"], runs.loc[stuck, "rollback_done_s"] = True, [1700.0, 1712.0, 1690.0]
+    runs.loc[stuck, "healthy_done_s"] = runs.loc[stuck, "rollback_done_s"]
+    runs.to_csv(folder / "runs.csv", index=False)
+    summary = pd.read_csv(folder / "summary.csv")
+    summary["stop_cause"], summary["stop_detail"] = "rolled-back", "rolled back by the operator"
+    summary.to_csv(folder / "summary.csv", index=False)
+    blocks = rollsim.present.report_tables.stops_section(load_results(folder))
+    table = next(b for b in blocks if b[0] == "table")
+    assert table[2][0][-1] == "none: rolled back by 28m32s"

@@ -212,3 +212,29 @@ def test_healthy_done_is_the_last_updatable_node() -> None:
     assert healthy_done_s(frame) is None  # c could have been updated and was not
     assert healthy_done_s(frame, ["a", "b", "c"]) == 0.0
     assert healthy_done_s(nodes_frame([])) == 0.0
+
+
+def test_failing_pods_that_are_all_that_is_left_do_not_hold_the_budget() -> None:
+    """bad-image at 10% of 500 with 2% bad pods: the budget (50) was never full; the run stopped
+    because the 13 crash-looping nodes were the only ones left.
+    """
+    nodes = [done(f"n{i}") for i in range(487)] + [NodeEnd(f"bad{i}", old="none", new=CRASH_LOOPING)
+                                                   for i in range(13)]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == CRASH_LOOPING and "hold the budget" not in cause.sentence
+    assert cause.sentence.startswith("new pods crash-looping (CrashLoopBackOff) on 13 nodes, the only nodes not "
+                                     "updated: they never become available; 487 nodes of 500 updated")
+    nodes += [old(f"o{i}") for i in range(10)]  # nodes still waiting: the failing ones hold the budget
+    assert "on 13 nodes hold the budget" in stop_cause(EndState(tuple(nodes))).sentence
+
+
+@pytest.mark.parametrize(("olds", "where"), [
+    ("running", "beside the old pod"),
+    ("none", "even with the old pod gone"),
+    ("both", "beside the old pod on 2 of them, even with it gone on the others"),
+])
+def test_a_pod_that_does_not_fit_is_said_to_sit_beside_the_old_pod_only_when_it_does(olds, where) -> None:
+    kinds = ["running", "running", "none"] if olds == "both" else [olds] * 3
+    nodes = [NodeEnd(f"p{i}", old=o, new=PENDING_RESOURCES) for i, o in enumerate(kinds)] + [done("n")]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert f"NodeResourcesFit: Insufficient cpu or memory {where})" in cause.sentence

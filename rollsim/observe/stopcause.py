@@ -199,6 +199,7 @@ def stop_cause(state: EndState) -> StopCause:
     """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
     total = done = not_ready = waiting = kept = 0
     new: Counter[str] = Counter()
+    beside: Counter[str] = Counter()  # new pods by state on nodes that still hold their old pod
     for n, weight in state.weighted():
         if n.desired:
             total += weight
@@ -210,6 +211,8 @@ def stop_cause(state: EndState) -> StopCause:
                 kept += weight
         if n.desired or n.new != NONE:
             new[n.new] += weight
+            if n.old != "none":
+                beside[n.new] += weight
         if _holds_not_ready(n):
             not_ready += weight
     counts = [("desired", total), ("updated", done)]
@@ -234,19 +237,31 @@ def stop_cause(state: EndState) -> StopCause:
         what = {CRASH_LOOPING: "crash-looping (CrashLoopBackOff)", IMAGE_PULL_ERROR: "failing to pull their image "
                 "(ImagePullBackOff)", NEVER_READY: "running but never Ready"}[kind]
         more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
+        if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
+            return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
+                                f"they never become available; {left}{more}")
         return result(kind, f"new pods {what} on {_plural(new[kind], 'node')} hold the budget (maxUnavailable, or "
                                  f"maxSurge's slots); {left}{more}")
     pending = [k for k in _PENDING if new[k]]
     if pending:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
-        why = ("NodeResourcesFit: Insufficient cpu or memory beside the old pod"
-               if kind == PENDING_RESOURCES else "NodePorts: the old pod holds the host port")
+        why = ("NodePorts: the old pod holds the host port" if kind != PENDING_RESOURCES
+               else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind]))
         more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if not_ready:
         return result("not-ready-nodes", f"{_plural(not_ready, 'NotReady or unreachable node')} hold the budget "
                                          f"(their pods stay terminating on a dead kubelet); {left}")
     return result(*_without_failure(state, waiting, kept, new[STARTING], left))
+
+
+def _where_short(beside: int, pending: int) -> str:
+    """Where a new pod does not fit: beside the old pod (surge), or even where it is gone."""
+    if beside == pending:
+        return "beside the old pod"
+    if beside == 0:
+        return "even with the old pod gone"
+    return f"beside the old pod on {beside} of them, even with it gone on the others"
 
 
 def _without_failure(state: EndState, waiting: int, kept: int, starting: int, left: str) -> tuple[str, str]:

@@ -11,7 +11,8 @@ They re-run whenever the results change, so they cannot go stale as a typed read
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, cast
 
 import pandas as pd
@@ -19,22 +20,31 @@ import pandas as pd
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
-from rollsim.present.summary_rows import completed_counts, completed_text, num
+from rollsim.present.summary_rows import completed_counts, completed_every_run, completed_text, num
+from rollsim.sweep.slo import by_condition
 
-__all__ = ["completion", "condition_costs", "fastest", "label_of", "readings", "slo_breaks", "surge_costs"]
+__all__ = ["completion", "condition_costs", "fastest", "hours_against", "label_of", "readings", "slo_breaks",
+           "surge_costs"]
 
 _MAX_LINES = 8
 
 
-def _complete(row: Mapping[str, Any]) -> bool:
-    done, runs = completed_counts(row)
-    if math.isnan(runs) or math.isnan(done):
-        return math.isfinite(num(row.get("duration_s_mean")))
-    return done == runs and runs > 0
-
-
 def _hours(seconds: float) -> str:
     return format_number(seconds / 3600, 1)
+
+
+def hours_against(seconds: float, base: float) -> str:
+    """``13.19 against 13.25 unavailable node-hours (−0.06)``: two amounts of node-hours and their difference, the
+    difference taken from the numbers as written (never ``13.2 against 13.2 (−0.1)``), with a
+    second decimal when one alone would hide a difference.
+    """
+    a, b = seconds / 3600, base / 3600
+    decimals = 1 if round(a, 1) != round(b, 1) or round(a, 2) == round(b, 2) else 2
+    a, b = round(a, decimals), round(b, decimals)
+    diff = round(a - b, decimals)
+    sign = "±" if diff == 0 else ("+" if diff > 0 else "−")
+    return (f"{format_number(a, decimals)} against {format_number(b, decimals)} unavailable node-hours "
+            f"({sign}{format_number(abs(diff), decimals)})")
 
 
 def completion(summary: pd.DataFrame) -> list[str]:
@@ -44,11 +54,14 @@ def completion(summary: pd.DataFrame) -> list[str]:
     rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not rows:
         return []
-    partial = [r for r in rows if not _complete(r)]
+    partial = [r for r in rows if not completed_every_run(r)]
+    every = {1: "The configuration", 2: "Both configurations"}.get(len(rows), f"All {len(rows)} configurations")
     if not partial:
-        return [f"All {len(rows)} configurations completed in every replication."]
+        return [f"{every} completed in every replication."]
+    none = {1: "The configuration did not complete", 2: "Neither configuration completed"}.get(
+        len(rows), f"None of the {len(rows)} configurations completed")
     head = (f"{len(rows) - len(partial)} of {len(rows)} configurations completed in every replication"
-            if len(partial) < len(rows) else f"None of the {len(rows)} configurations completed in every replication")
+            if len(partial) < len(rows) else f"{none} in every replication")
     by_cause: dict[str, list[str]] = {}
     for r in partial:
         cause = r.get("stop_cause")
@@ -58,18 +71,21 @@ def completion(summary: pd.DataFrame) -> list[str]:
     for cause, labels in by_cause.items():
         shown = "; ".join(labels[:_MAX_LINES]) + ("; …" if len(labels) > _MAX_LINES else "")
         parts.append(f"{CAUSE_TEXT.get(cause, cause)}: {shown}")
-    others = "They" if len(partial) == len(rows) else "The others"
+    others = ("It" if len(rows) == 1 else "They") if len(partial) == len(rows) else \
+        ("The other" if len(partial) == 1 else "The others")
     if len(parts) == 1:
         return [f"{head}. {others} stopped because of {parts[0]}."]
     return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
 
 
-def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
-    """The fastest and the slowest configuration among those that always completed. When the
-    study varies no decision (``decided`` false) there is nothing to pick: only the range.
+def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = ()) -> list[str]:
+    """The fastest and the slowest configuration among those that always completed, within each
+    condition (``conditions``: swept keys the user does not choose; a 61-node cluster is never
+    ranked against a 108-node one). When the study varies no decision (``decided`` false)
+    there is nothing to pick: only the range.
     """
     rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
-            if _complete(r) and math.isfinite(num(r.get("duration_s_mean")))]
+            if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
@@ -79,12 +95,40 @@ def fastest(summary: pd.DataFrame, decided: bool = True) -> list[str]:
             return [f"Mean duration {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
         return [f"Mean durations range from {format_duration(num(best['duration_s_mean']))} ({best['label']}) to "
                 f"{format_duration(num(worst['duration_s_mean']))} ({worst['label']})."]
-    line = f"Fastest: {best['label']}, {format_duration(num(best['duration_s_mean']))} on average"
-    if len(rows) > 1 and worst is not best:
+    conditions = [k for k in conditions if k in summary.columns]
+    if not conditions:
+        return [_fastest_line(rows, "Fastest", lambda r: str(r["label"]))]
+    out = []
+    in_order = sorted(rows, key=lambda r: num(r.get("config")))  # the conditions in the study's order
+    for where, group in by_condition(in_order, conditions, lambda r, k: r.get(k)).items():
+        if len(group) > 1:  # one that alone completed has nothing to be ranked against
+            group.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
+            out.append(_fastest_line(group, f"Where {where}, fastest", partial(_within, conditions=conditions,
+                                                                                where=where)))
+    if len(out) > _MAX_LINES:
+        out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more conditions (see the results table)."]
+    return out
+
+
+def _within(row: Mapping[str, Any], conditions: Sequence[str], where: str) -> str:
+    """A configuration's label under its condition's heading ``where``: without the parts that
+    name the condition (``nodes=100``, or the shared label ``where`` itself).
+    """
+    label = str(row["label"])
+    if label.startswith(where + ", "):
+        return label[len(where) + 2:]
+    return _without(label, conditions, row) or label
+
+
+def _fastest_line(rows: Sequence[Mapping[str, Any]], lead: str, name: Callable[[Mapping[str, Any]], str]) -> str:
+    """``Fastest: a, 5m00s on average; slowest: b, 10m00s (2.0× as long).`` of ``rows``, fastest first."""
+    best, worst = rows[0], rows[-1]
+    line = f"{lead}: {name(best)}, {format_duration(num(best['duration_s_mean']))} on average"
+    if len(rows) > 1:
         ratio = num(worst["duration_s_mean"]) / max(num(best["duration_s_mean"]), 1e-9)
-        line += (f"; slowest: {worst['label']}, {format_duration(num(worst['duration_s_mean']))} "
+        line += (f"; slowest: {name(worst)}, {format_duration(num(worst['duration_s_mean']))} "
                  f"({ratio:.1f}× as long)")
-    return [line + "."]
+    return line + "."
 
 
 def _key(row: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...]:
@@ -116,19 +160,17 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         same = f" ({same})" if same else ""
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
             what, against, same = str(r["label"]), str(base["label"]), ""
-        if not _complete(r) and not _complete(base):
+        if not completed_every_run(r) and not completed_every_run(base):
             continue  # nothing completes either way: the completion finding says so
-        if not _complete(r) or not _complete(base):
+        if not completed_every_run(r) or not completed_every_run(base):
             out.append(f"{what} against {against}{same}: completed {completed_text(r)} against {completed_text(base)}.")
             continue
         d, b = num(r.get("duration_s_mean")), num(base.get("duration_s_mean"))
         h, bh = num(r.get("unavailable_node_seconds_mean")), num(base.get("unavailable_node_seconds_mean"))
         sign = "+" if d >= b else "−"
         pct = f", {sign}{abs(d / b - 1):.0%}" if b > 0 else ""
-        hsign = "±" if round(abs(h - bh) / 3600, 1) == 0 else ("+" if h >= bh else "−")
         out.append(f"{what} against {against}{same}: {format_duration(d)} against {format_duration(b)} "
-                   f"({sign}{format_duration(abs(d - b))}{pct}) and {_hours(h)} against {_hours(bh)} unavailable "
-                   f"node-hours ({hsign}{_hours(abs(h - bh))}).")
+                   f"({sign}{format_duration(abs(d - b))}{pct}) and {hours_against(h, bh)}.")
     if len(out) > _MAX_LINES:
         out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more (see the results table)."]
     return out
@@ -198,7 +240,7 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
     for r in cast(list[dict[str, Any]], summary.to_dict("records")):
         sc = scenarios.get(int(r["config"])) or {}
         surge = num(r.get("max_surge_observed_max"))
-        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not _complete(r):
+        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not completed_every_run(r):
             continue  # a surge that never completed costs what the completion finding says
         budget = _surge_budget(sc.get("max_surge"), num(sc.get("desired_nodes")))
         cpu, mem = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
@@ -244,5 +286,6 @@ def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], sw
     """Every finding of a study, in the reader's order."""
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
-    return [*completion(summary), *fastest(summary, decided), *condition_costs(summary, conditions, decisions),
-            *slo_breaks(summary, constraints, swept), *surge_costs(summary, scenarios)]
+    return [*completion(summary), *fastest(summary, decided, conditions),
+            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept),
+            *surge_costs(summary, scenarios)]

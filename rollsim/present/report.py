@@ -33,7 +33,7 @@ from rollsim.present.report_verdict import (
     recommendation_section,
     recommendations_for,
 )
-from rollsim.present.study import config_scenarios, same_and_varying
+from rollsim.present.study import config_scenarios, same_and_varying, slo_specs
 from rollsim.sweep.results import Results
 
 # format_*, md_* and render_* (rollsim.present.render) and recommendation_for(s)
@@ -57,8 +57,7 @@ LOG_NOTE = "Time axes turn logarithmic when the rollouts' durations differ more 
 CAPTIONS = {
     "availability": ("Available nodes over time",
                      ("Nodes with an available daemon pod, lowest level in each time bin: the line is the median "
-                      "over replications, the band p5–p95. The dashed line is the SLO's availability floor. "
-                      + LOG_NOTE)),
+                      "over replications, the band p5–p95. " + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
                                       "the swept parameter. " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
@@ -71,13 +70,19 @@ CAPTIONS = {
 }
 
 
-def _figures(images: Sequence[str], kept: Collection[str] = ()) -> list[tuple]:
+FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+
+
+def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
-    ``kept`` names those shown as the sweep drew them, their table being absent.
+    ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
+    the SLO sets an availability floor, which the availability figure draws.
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
+        if name == "availability" and floor:
+            caption += FLOOR_NOTE
         if name in kept:
             caption += (f" (Drawn when the experiment ran: {needs}.parquet, the per-run data it is drawn from, is "
                         "not in this folder to draw it again.)")
@@ -114,7 +119,9 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
     blocks += [("h", 2, "Results"), ("table", header, rows), *stops_section(results), *daemonsets_section(results),
-               ("h", 2, "Figures"), *_figures(images, kept)]
+               ("h", 2, "Figures"),
+               *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
+                                           for c in slo_specs(results)))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

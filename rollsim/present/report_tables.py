@@ -12,7 +12,7 @@ import pandas as pd
 
 from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_value
 from rollsim.present.study import fraction_limits, scenarios_by_config, slo_constraints
-from rollsim.present.summary_rows import completed_counts, completed_text, num, slo_failed, slo_ok
+from rollsim.present.summary_rows import completed_every_run, completed_text, num, slo_failed, slo_ok
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
@@ -27,7 +27,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     by_config = runs.groupby("config") if "config" in runs else None
     scen = scenarios_by_config(results)
     header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying], "completed", "duration: mean (95% CI)",
-              "duration p95", "min available: % (nodes), worst run", "unavailable node-hours (mean)",
+              "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
               "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
     for row in cast(list[dict[str, Any]], s.to_dict("records")):
@@ -39,8 +39,10 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
         duration = ("did not complete" if math.isnan(mean) else
                     f"{format_duration(mean)} ({format_duration(num(row.get('duration_s_ci_low')))}–"
                     f"{format_duration(num(row.get('duration_s_ci_high')))})")
-        worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)} "
-                 f"({format_number(g['min_available'].min())})"
+        # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
+        # nodes come at different moments, so neither is given as the other's count
+        worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)}; "
+                 f"fewest {format_number(g['min_available'].min())}"
                  if "min_available_fraction" in g and len(g) else DASH)
         rows.append([
             str(row["label"]), *[format_value(scen.get(row["config"], {}).get(k)) for k in varying],
@@ -92,7 +94,7 @@ def stops_section(results: Results) -> list[tuple]:
         return []
     rows = []
     for r in cast(list[dict[str, Any]], s.to_dict("records")):
-        if _complete_row(r):
+        if completed_every_run(r):
             continue
         rows.append([str(r["label"]), completed_text(r),
                      str(r.get("stop_detail") or DASH) if isinstance(r.get("stop_detail"), str) else DASH,
@@ -112,18 +114,17 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
     """
     if "healthy_done_s" not in runs or "config" not in runs:
         return DASH
-    values = pd.to_numeric(runs.loc[runs["config"] == config, "healthy_done_s"], errors="coerce")
+    mine = runs[runs["config"] == config]
+    values = pd.to_numeric(mine["healthy_done_s"], errors="coerce")
     if values.empty:
         return DASH
+    if "rolled_back" in mine and mine["rolled_back"].astype(str).eq("True").all():  # no node kept the new revision
+        back = pd.to_numeric(mine.get("rollback_done_s"), errors="coerce").max()
+        return f"none: rolled back by {format_duration(float(back))}" if math.isfinite(back) else "none: rolled back"
     left = int(values.isna().sum())
     if left:
         return f"not all ({left} of {len(values)} runs)"
     return format_duration(float(values.max()))
-
-
-def _complete_row(r: Mapping[str, Any]) -> bool:
-    done, runs = completed_counts(r)
-    return not (math.isnan(done) or math.isnan(runs)) and int(done) == int(runs)
 
 
 def daemonsets_section(results: Results) -> list[tuple]:

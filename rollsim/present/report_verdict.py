@@ -25,9 +25,16 @@ from rollsim.present.study import (
     slo_specs,
     swept_decisions,
 )
-from rollsim.present.summary_rows import completed_counts, completed_text, num, slo_failed, slo_ok
+from rollsim.present.summary_rows import (
+    completed_counts,
+    completed_every_run,
+    completed_text,
+    num,
+    slo_failed,
+    slo_ok,
+)
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Recommendation, recommend, recommend_by_condition
+from rollsim.sweep.slo import Recommendation, by_condition, recommend, recommend_by_condition
 
 __all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for"]
 
@@ -77,7 +84,6 @@ def recommendation_section(results: Results) -> list[tuple]:
     """The report's "Recommendation": the verdict, the facts of the recommended configuration,
     the SLO and the Pareto front (a study that varies no decision ends in findings instead).
     """
-    s = results.summary
     kind, recs = recommendations_for(results)
     slo = slo_constraints(results)
     decided, conditions = swept_decisions(results)
@@ -111,12 +117,28 @@ def recommendation_section(results: Results) -> list[tuple]:
         blocks.append(("p", [("b", "SLO: "), ("", "; ".join(str(c.get("text") or (k.describe() if k else c))
                                                            for c, k in slo) + ".")]))
     if kind != "findings":
-        points = list(zip(s["unavailable_node_seconds_mean"].map(num), s["duration_s_mean"].map(num)))
-        front = [str(s["label"].iloc[i]) for i in pareto_front(points)]
-        if front:
-            blocks.append(("p", [("", "Pareto front (no other configuration is both faster and has fewer "
-                                      "unavailable node-hours): " + "; ".join(front) + ".")]))
+        blocks += _pareto(resolved(results)[0], conditions if kind == "by-condition" else [])
     return blocks
+
+
+def _pareto(summary: pd.DataFrame, conditions: list[str]) -> list[tuple]:
+    """The Pareto front of the configurations that completed every replication (a mean over
+    the runs that finished flatters one that did not), within each condition when the study
+    varies some: a configuration is never set against one under another condition.
+    """
+    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if completed_every_run(r)]
+    lead = "Pareto front (no other configuration is both faster and has fewer unavailable node-hours)"
+    groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
+    items = []
+    for where, group in groups.items():
+        points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in group]
+        front = [str(group[i]["label"]) for i in pareto_front(points)]
+        if front and not conditions:
+            return [("p", [("", f"{lead}: " + "; ".join(front) + ".")])]
+        if len(group) > 1 and front:
+            items.append([("b", f"Where {where}: "), ("", "; ".join(front) + ".")])
+    return [("p", [("", f"{lead}, within each condition:")]), ("ul", items)] if items else []
+
 
 
 def _best_facts(results: Results, label: str) -> tuple:

@@ -13,7 +13,7 @@ from typing import Any
 
 from rollsim.present.render import DASH
 
-__all__ = ["completed_counts", "completed_text", "num", "slo_failed", "slo_ok"]
+__all__ = ["completed_counts", "completed_every_run", "completed_text", "num", "slo_failed", "slo_ok"]
 
 
 def num(v: Any) -> float:
@@ -30,6 +30,16 @@ def completed_counts(row: Mapping[str, Any]) -> tuple[float, float]:
     if math.isnan(done) and not math.isnan(runs):
         done = round(num(row.get("completed_fraction")) * runs) if "completed_fraction" in row else math.nan
     return done, runs
+
+
+def completed_every_run(row: Mapping[str, Any]) -> bool:
+    """Whether a configuration completed in every replication (a summary written before the
+    counts were kept: whether it has a mean duration).
+    """
+    done, runs = completed_counts(row)
+    if math.isnan(runs) or math.isnan(done):
+        return math.isfinite(num(row.get("duration_s_mean")))
+    return done == runs and runs > 0
 
 
 def completed_text(row: Mapping[str, Any]) -> str:

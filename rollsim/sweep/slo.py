@@ -16,7 +16,7 @@ complete has an infinite duration.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 from rollsim.observe.metrics import SUMMARY_KEYS
 
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
-           "recommend_by_condition"]
+           "recommend_by_condition", "by_condition"]
 
 STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
 _NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled", "rolled_back"))
@@ -213,24 +213,36 @@ def _shared_label(labels: Sequence[str]) -> str:
     return ", ".join(p for p in parts[0] if all(p in q for q in parts[1:])) if parts else ""
 
 
-def recommend_by_condition(
-    configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
-    speed_metric: str = "duration_s",
-) -> list[Recommendation]:
-    """One ``recommend`` per combination of the ``conditions`` (swept keys the user does not
-    choose; each config carries them in ``params``), in the order they first appear. A
-    condition under which only one configuration ran has nothing to choose from: its
-    recommendation names none.
+def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
+                 value: Callable[[Mapping[str, Any], str], Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """``rows`` (configurations, each with a ``label``) grouped by their values of the
+    ``conditions`` (swept keys the user does not choose; ``value(row, key)`` reads one), in
+    the order they first appear, each group named as a reader takes it in: ``nodes=100``, or
+    the label parts its configurations share when the values are too long to read. Whatever
+    is ranked or recommended is ranked within one group: never across conditions.
     """
     groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for c in configs:
-        key = tuple(display((c.get("params") or {}).get(k)) for k in conditions)
-        groups.setdefault(key, []).append(c)
-    out = []
+    for row in rows:
+        groups.setdefault(tuple(display(value(row, k)) for k in conditions), []).append(row)
+    out: dict[str, list[Mapping[str, Any]]] = {}
     for key, group in groups.items():
         where = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(conditions, key))
         if len(where) > _LONG_CONDITION:  # values no reader can take in: name it as its configurations do
             where = _shared_label([str(c["label"]) for c in group]) or where
+        out[where] = group
+    return out
+
+
+def recommend_by_condition(
+    configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
+    speed_metric: str = "duration_s",
+) -> list[Recommendation]:
+    """One ``recommend`` per combination of the ``conditions`` (``by_condition``; each config
+    carries them in ``params``), in the order they first appear. A condition under which only
+    one configuration ran has nothing to choose from: its recommendation names none.
+    """
+    out = []
+    for where, group in by_condition(configs, conditions, lambda c, k: (c.get("params") or {}).get(k)).items():
         if len(group) == 1:
             only = group[0]
             out.append(Recommendation(None, f"only {only['label']} ran under this condition: nothing to choose "
