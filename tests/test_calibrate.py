@@ -589,3 +589,20 @@ def test_calibrate_refuses_pods_that_give_no_phase(tmp_path):
                                                                 created=None)]}))
     with pytest.raises(ConfigError, match="no pod gave a single phase duration"):
         calibrate(pods)
+
+
+def test_a_phase_longer_than_a_week_is_skipped_not_fitted():
+    """One Ready time years ahead (a clock error) would rule an empirical profile and the probe
+    period read off it: the phase is skipped and counted instead.
+    """
+    pods = json.loads((DATA / "excerpt-pods.json").read_text())
+    good = _excerpt(events=False)
+    late = next(p for p in pods["items"] if any(c.get("type") == "Ready" and c.get("status") == "True"
+                                                for c in p["status"].get("conditions", [])))
+    for c in late["status"]["conditions"]:
+        if c["type"] == "Ready":
+            c["lastTransitionTime"] = "2099-01-01T00:00:00Z"
+    s = pod_phases(pods, None)
+    assert s.skipped["ready"]["longer than 7 days (a clock error, or not part of a rollout)"] == 1
+    assert len(s.phases["ready"].values) == len(good.phases["ready"].values) - 1
+    assert max(s.phases["ready"].values) < 7 * 86400

@@ -201,6 +201,12 @@ def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tup
     return out, why
 
 
+# A phase longer than this is no rollout's timing (a clock error, a Ready time years ahead, a
+# pod that sat unscheduled for weeks): it is skipped, and counted, rather than fitted.
+MAX_PHASE_S = 7 * 86400.0
+_TOO_LONG = "longer than 7 days (a clock error, or not part of a rollout)"
+
+
 def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> PhaseSamples:
     """The samples of every phase of the pods, given their image events by pod (None: no events)."""
     times = _Times()
@@ -227,6 +233,8 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> Pha
                 skipped[name]["not measurable"] += 1
             elif not math.isfinite(measured[name][0]):
                 skipped[name]["duration out of range"] += 1
+            elif measured[name][0] > MAX_PHASE_S:  # one such value would rule an empirical profile
+                skipped[name][_TOO_LONG] += 1
             else:
                 values[name].append(measured[name])
 
