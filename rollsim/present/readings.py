@@ -34,9 +34,9 @@ def _hours(seconds: float) -> str:
 
 
 def hours_against(seconds: float, base: float) -> str:
-    """``13.19 against 13.25 unavailable node-hours (−0.06)``: two amounts of node-hours and their difference, the
-    difference taken from the numbers as written (never ``13.2 against 13.2 (−0.1)``), with a
-    second decimal when one alone would hide a difference.
+    """``13.19 against 13.25 unavailable node-hours (−0.06)``: two amounts of node-hours and
+    their difference, taken from the numbers as written (never ``13.2 against 13.2 (−0.1)``),
+    with a second decimal when one alone would hide a difference.
     """
     a, b = seconds / 3600, base / 3600
     decimals = 1 if round(a, 1) != round(b, 1) or round(a, 2) == round(b, 2) else 2
