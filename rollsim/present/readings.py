@@ -29,10 +29,6 @@ __all__ = ["completion", "condition_costs", "fastest", "hours_against", "label_o
 _MAX_LINES = 8
 
 
-def _hours(seconds: float) -> str:
-    return format_number(seconds / 3600, 1)
-
-
 def hours_against(seconds: float, base: float) -> str:
     """``13.19 against 13.25 unavailable node-hours (−0.06)``: two amounts of node-hours and
     their difference, taken from the numbers as written (never ``13.2 against 13.2 (−0.1)``),
