@@ -105,7 +105,8 @@ def _start(world: World) -> UrgentEvent:
     if not scenario.controller.ideal and DEFER_DELIVERIES:  # most pod events reach a key already queued
         for d in world.daemonsets:
             d.informer.defer_while_dirty(world.queue, d.name, world.cursor)
-    catch_up = {d.name: d.informer.catch_up for d in world.daemonsets}
+    # the informers that keep deliveries (catch_up is a no-op for the others: ideal mode's deliver at once)
+    catch_up = {d.name: d.informer.catch_up for d in world.daemonsets if d.informer.defers}
     for _ in range(scenario.controller.workers):
         Worker(env, world.queue, controllers, catch_up, world.counters)
     if scenario.controller.ideal:  # most of its syncs (one per pod event) would do nothing: left off the event queue

@@ -189,9 +189,13 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds
     ready = api.nodes.ready
-    controller.seed_pods([api.seed_pod(name, node, 0, since, ready=ready[node]).copy()  # in id order: side by side
-                          for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement, controller.should_run))
-                          if had_pod])
+    had = [node for node, had_pod in enumerate(_had_pod(api.nodes.nodes, ds.placement, controller.should_run))
+           if had_pod]
+    if settings.ideal:  # every change reaches the cache the instant it is made: it holds the API's objects
+        controller.hold_api_objects()
+        controller.seed_pods([api.seed_pod(name, node, 0, since, ready=ready[node]) for node in had])
+    else:  # snapshots, made in id order: side by side
+        controller.seed_pods([api.seed_pod(name, node, 0, since, ready=ready[node]).copy() for node in had])
     controller.status = {**daemonset_status(controller.aggregate()),
                          "observed_generation": controller.generation, "generation": controller.generation}
     # the recorder's desired nodes are the controller's should_run (NodeShouldRunDaemonPod, computed once)

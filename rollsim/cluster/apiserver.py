@@ -31,15 +31,15 @@ from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
 from rollsim.controller.flowcontrol import TokenBucket
-from rollsim.controller.pods import RUNNING, Pod
+from rollsim.controller.pods import ADDED, AVAILABLE, DELETED, MODIFIED, RUNNING, Pod
 
 __all__ = [
     "ApiServer", "ApiPodControl", "DaemonSetObject", "PodWatcher", "DaemonSetWatcher",
     "ADDED", "MODIFIED", "DELETED", "AVAILABLE", "TEMPLATE", "STATUS",
 ]
 
-ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
-AVAILABLE = "AVAILABLE"  # not an API change: minReadySeconds have passed (observers only)
+# ADDED, MODIFIED, DELETED and AVAILABLE (not an API change: minReadySeconds have passed, for
+# observers only) are the pod events' kinds, from rollsim.controller.pods
 TEMPLATE, STATUS = "TEMPLATE", "STATUS"  # a DaemonSet's template revision, its status
 
 PodWatcher = Callable[[str, Pod], None]
@@ -55,7 +55,8 @@ class DaemonSetObject:
     name: str
     revision: int = 0
     status: dict[str, int] = field(default_factory=dict)
-    watchers: list[DaemonSetWatcher] = field(default_factory=list)
+    watchers: list[DaemonSetWatcher] = field(default_factory=list)  # of its template (TEMPLATE)
+    status_watchers: list[DaemonSetWatcher] = field(default_factory=list)  # of its status (STATUS)
     resource_version: int = 0
 
 
@@ -93,9 +94,16 @@ class ApiServer:
         (self._everyone if owner is None else self._owned[owner]).append(watcher)
         self._watchers = {name: [*owned, *self._everyone] for name, owned in self._owned.items()}
 
-    def watch_daemonset(self, name: str, watcher: DaemonSetWatcher) -> None:
-        """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes."""
-        self.daemonsets[name].watchers.append(watcher)
+    def watch_daemonset(self, name: str, watcher: DaemonSetWatcher, template: bool = True, status: bool = True) -> None:
+        """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes;
+        a watcher that reads only one of the two is not called on the other (a status write per
+        acting sync in ideal mode: the recorder reads only the template).
+        """
+        ds = self.daemonsets[name]
+        if template:
+            ds.watchers.append(watcher)
+        if status:
+            ds.status_watchers.append(watcher)
 
     def timestamp(self) -> float:
         """Now, as a ``metav1.Time`` written to an object holds it."""
@@ -137,7 +145,7 @@ class ApiServer:
         ds = self.daemonsets[name]
         ds.status = status
         ds.resource_version = self._next_version()
-        for watcher in ds.watchers:
+        for watcher in ds.status_watchers:
             watcher(STATUS, ds)
 
     # -- pods ------------------------------------------------------------------------------
@@ -238,10 +246,22 @@ class ApiPodControl:
 
     def create(self, node: int, revision: int) -> float | None:
         """``CreatePods`` for one node: the pod exists when the returned time comes."""
+        if self.at_once:  # _at with no bucket, inline: the write lands now (no closure to make)
+            self.writes += 1
+            now = self.env._now
+            self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version)
+            return now
         return self._at(lambda: self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version))
 
     def delete(self, pod: Pod) -> float | None:
         """``DeletePod``: the pod starts terminating when the returned time comes."""
+        if self.at_once:  # _at with no bucket, inline
+            self.writes += 1
+            now = self.env._now
+            deleted = self.api.delete_pod(pod.uid)
+            self._wrote(PODS, None if deleted is None else deleted.resource_version)
+            return now
+
         def delete() -> None:
             deleted = self.api.delete_pod(pod.uid)
             self._wrote(PODS, None if deleted is None else deleted.resource_version)
@@ -250,6 +270,13 @@ class ApiPodControl:
 
     def write_status(self, status: dict[str, int]) -> float:
         """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
+        if self.at_once:  # _at with no bucket, inline
+            self.writes += 1
+            now = self.env._now
+            self.api.write_status(self.owner, status)
+            self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
+            return now
+
         def write() -> None:
             self.api.write_status(self.owner, status)
             self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)

@@ -79,7 +79,7 @@ class Informer:
     """
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
-                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key")
+                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_live", "defers")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -88,6 +88,11 @@ class Informer:
         self.env = env
         self.controller = controller
         self._consistency = getattr(controller, "consistency", None)  # ReadAt, when the gate is on
+        # every pod delivery at once (no ReadAt), to a cache that holds the API server's objects
+        # (InformerCache.hold_api_objects: ideal mode): nothing to copy or keep, so the cache's own
+        # handler is the pod watcher (live_pod_event; None otherwise)
+        live = delay is None and self._consistency is None and bool(getattr(controller, "live", False))
+        self._live: Callable[[str, Pod], None] | None = controller.live_pod_event if live else None  # type: ignore[attr-defined]
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
@@ -101,6 +106,7 @@ class Informer:
         self._cursor = Cursor()
         self._dirty: Callable[[Hashable], bool] | None = None
         self._key: Hashable = None
+        self.defers = False  # whether deliveries are kept (defer_while_dirty): else catch_up has none to make
 
     def defer_while_dirty(self, queue: WorkQueue, key: Hashable, cursor: Cursor) -> None:
         """Leave off the event queue the pod deliveries that can only update the cache.
@@ -120,6 +126,7 @@ class Informer:
         """
         self._cursor, self._key = cursor, key
         self._dirty = queue.before_clean(key, self._before_clean)
+        self.defers = True
         self._fire = self._fire_after_catching_up
 
     def catch_up(self) -> None:
@@ -159,8 +166,10 @@ class Informer:
 
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
-        api.watch_pods(self.notify, owner)
-        api.watch_daemonset(owner, self.daemonset_changed)
+        api.watch_pods(self.notify if self._live is None else self._live, owner)
+        # a status write is read only to enqueue the key (status_requeue) or for ReadAt (daemonset_changed)
+        api.watch_daemonset(owner, self.daemonset_changed,
+                            status=self.status_requeue or self._consistency is not None)
         nodes = api.nodes
         self._nodes_seen = list(nodes.nodes)
         nodes.watch(lambda kind, node_id: self.node_changed(nodes, kind, node_id))

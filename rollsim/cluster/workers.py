@@ -43,7 +43,8 @@ class Worker:
     def _sync(self, key: Hashable) -> None:
         """A key handed out: count the sync and run it to its first wait (its API writes) or its end."""
         self.syncs[key] += 1  # type: ignore[index]  # the keys are DaemonSet names
-        self.catch_up[key]()  # type: ignore[index]  # the informer's kept deliveries before the sync reads
+        if self.catch_up:  # the informer's kept deliveries before the sync reads (none kept: no informer here)
+            self.catch_up[key]()  # type: ignore[index]
         started = self.controllers[key].start_sync()  # type: ignore[index]
         if started is None:  # done without waiting, no error: the usual case
             self.queue.finish_then_get(key, True, self._take)
@@ -56,7 +57,8 @@ class Worker:
 
     def _step(self, key: Hashable, sync: Waits) -> None:
         """A sync's wait is over: the informer's kept deliveries first, as the sync reads on."""
-        self.catch_up[key]()  # type: ignore[index]
+        if self.catch_up:
+            self.catch_up[key]()  # type: ignore[index]
         self._advance(key, sync)
 
     def _advance(self, key: Hashable, sync: Waits) -> None:

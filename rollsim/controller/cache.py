@@ -7,6 +7,10 @@ The pods by uid and by node, and the nodes with each one's eligibility
 node index and enqueues the DaemonSet's key. Node ids are indexes into ``nodes``; a node
 removed from the cluster keeps its id with ``exists`` False, so pods still bound to it are
 counted as upstream does.
+
+With ``hold_api_objects`` (ideal mode: every API change is delivered the instant it is made) the
+cache holds the API server's pod objects themselves instead of snapshots, and keeps of each
+only what ``classify_node`` reads of it as of its last delivery (``class_inputs``).
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from collections.abc import Callable, Sequence
 
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.index import NodeIndex
-from rollsim.controller.pods import Pod
+from rollsim.controller.pods import AVAILABLE, DELETED, FAILED, MODIFIED, SUCCEEDED, Pod
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, PodPlacement
 
-__all__ = ["InformerCache"]
+__all__ = ["InformerCache", "class_inputs"]
+
+_TERMINAL = (FAILED, SUCCEEDED)
+ClassInputs = tuple[bool, float, bool, float, int, str, bool]
 
 
 def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
@@ -34,6 +41,16 @@ def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
         and (old.phase == new.phase or not (old.terminal or new.terminal))
         and (old.scheduled == new.scheduled or alone)
     )
+
+
+def class_inputs(pod: Pod) -> ClassInputs:
+    """What ``_same_class_inputs`` compares of a pod, as one tuple: two pods have the same class
+    inputs when their tuples are equal, or (``alone``) equal but for the last item (``scheduled``).
+    The phase is kept only as Failed, Succeeded or neither (""), as ``classify_node`` reads it.
+    """
+    phase = pod.phase
+    return (pod.ready, pod.ready_since, pod.deleting, pod.created_at, pod.revision,
+            phase if phase in _TERMINAL else "", pod.scheduled)
 
 
 class InformerCache:
@@ -55,6 +72,20 @@ class InformerCache:
         self.exists = [True] * len(self.nodes)
         self.should_run: list[bool] = []
         self.should_continue: list[bool] = []
+        self.live = False  # hold_api_objects: the cached pods are the API server's own objects
+        self._seen: dict[int, ClassInputs] = {}  # and, by uid, each one's class inputs as last delivered
+
+    def hold_api_objects(self) -> None:
+        """Cache the API server's pod objects themselves, not snapshots (before any pod is cached).
+
+        Only for an informer that delivers every change the instant the API server makes it, before
+        anything else runs (ideal mode): the API object then always reads as the snapshot its last
+        event would have carried, so the controller reads the same pods, at no copy per watch event.
+        What ``updatePod`` compares with the cached object (the class inputs, and Ready for its
+        ``AddAfter``) is kept per pod as of its last delivery (``class_inputs``), since the object
+        itself has changed by then.
+        """
+        self.live = True
 
     def _eligibility(self, node: int) -> tuple[bool, bool]:
         """``NodeShouldRunDaemonPod`` for node ``node``; a node that is gone runs nothing."""
@@ -107,13 +138,18 @@ class InformerCache:
             cached[pod.uid] = pod
             by_node[pod.node].append(pod)
             mark(pod.node)
+        if self.live:
+            self._seen.update((pod.uid, class_inputs(pod)) for pod in pods)
         if pods:
             self.requeue(0.0)
 
     def pod_added(self, pod: Pod) -> None:
         """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
         if pod.uid in self.pods:  # the cache already holds it (a relist): an update
-            self.pod_updated(pod)
+            if self.live:
+                self.live_pod_event(MODIFIED, pod)
+            else:
+                self.pod_updated(pod)
             return
         self.pods[pod.uid] = pod
         self.pods_by_node[pod.node].append(pod)
@@ -147,6 +183,41 @@ class InformerCache:
             self.requeue(self.min_ready_seconds + 1.0)
         if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
             self.index.mark(node)
+        self.requeue(0.0)
+
+    def live_pod_event(self, kind: str, pod: Pod) -> None:
+        """The pod watch itself when the cache holds the API server's objects (``hold_api_objects``:
+        the informer delivers at once, so it subscribes this instead of its own handler): ``addPod``,
+        ``deletePod``, or ``updatePod`` inline. For an update the cached object is ``pod`` itself,
+        already changed; the last delivery's class inputs stand for the replaced snapshot, in the
+        same handler steps as ``pod_updated``.
+        """
+        uid = pod.uid
+        seen = self._seen
+        old = seen.get(uid)
+        if old is None or kind != MODIFIED:
+            if kind == DELETED:
+                seen.pop(uid, None)
+                self.pod_deleted(uid)
+                return
+            if kind == AVAILABLE:
+                return  # not an API change: the informer never delivers it
+            if old is None:  # ADDED, or an update of a pod not cached (pod_updated adds it)
+                seen[uid] = class_inputs(pod)  # (nothing pod_added calls reads it)
+                self.pod_added(pod)
+                return
+            # ADDED of a pod the cache holds (a relist): an update, as pod_added makes it
+        phase = pod.phase  # class_inputs(pod), inline (every pod event of ideal mode comes here)
+        new = seen[uid] = (pod.ready, pod.ready_since, pod.deleting, pod.created_at, pod.revision,
+                           phase if phase in _TERMINAL else "", pod.scheduled)
+        if pod.deleting:
+            self.expectations.deletion_observed()  # as pod_updated (each update of a terminating pod counts)
+        elif new[0] and not old[0] and self.min_ready_seconds > 0:  # became Ready
+            self.requeue(self.min_ready_seconds + 1.0)
+        if new != old:  # not _same_class_inputs: the inputs differ, or only scheduled does and the pod is not alone
+            node = pod.node
+            if new[:6] != old[:6] or not (len(self.pods_by_node[node]) == 1 and self.exists[node]):
+                self.index.mark(node)
         self.requeue(0.0)
 
     def pod_deleted(self, uid: int) -> None:

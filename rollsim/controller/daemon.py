@@ -193,9 +193,10 @@ class DaemonSetController(IdleDetection):
         """
         error = None
         self._quiet_version = -1
-        # start_sync comes here only for a state _idle found not idle: what it found is known
+        # start_sync comes here only for a state _idle found not idle: what it found is known (manage
+        # is idle unless _busy_manage: _manage_writes would return None without reading anything)
         try:
-            plan = self._manage_writes(agg, True)
+            plan = self._manage_writes(agg, True) if self._busy_manage else None
             if plan is not None:
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
             plan = self._rolling_writes(agg, True, plan is not None)
@@ -203,8 +204,14 @@ class DaemonSetController(IdleDetection):
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
-        # the writes' own events may have changed the aggregate; the status write lands at once
-        self._update_status(self.aggregate(), self.generation)
+        # the writes' own events may have changed the aggregate (aggregate(), inline: never the reference
+        # here); the status write lands at once (_update_status, its key compared inline)
+        now = self._now = self.clock()
+        agg = self.index.refresh(now)
+        generation = self.generation
+        key = (status_counts(agg.totals), generation, generation)
+        if key != self._status_key:
+            self._store_status(agg, key)
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return error
@@ -263,9 +270,9 @@ class DaemonSetController(IdleDetection):
     # -- the end of a run ------------------------------------------------------------------
 
     def shut_down(self) -> None:
-        """The controller-manager stops: its informer cache (a copy of every pod) and its node
+        """The controller-manager stops: its informer cache (every pod) and its node
         index are dropped, and nothing may sync again. A run's summary reads none of them.
         """
-        self.pods, self.pods_by_node = {}, []
+        self.pods, self.pods_by_node, self._seen = {}, [], {}
         self.index = NodeIndex(self._classify, self.rank, self.rules.inclusive_availability)
 

@@ -116,7 +116,8 @@ class DaemonSet(InformerCache):
         if status == self.status:
             return self._now
         self.status = status
-        return self.pod_control.write_status(dict(status))
+        # no copy for the API server: a status, once written, is never changed (the next is a new dict)
+        return self.pod_control.write_status(status)
 
     def _requeue_for_availability(self) -> None:
         """``updateDaemonSetStatus``'s ``AddAfter(minReadySeconds)`` while some Ready pod is not yet available."""

@@ -102,7 +102,7 @@ class NodeIndex:
     when ``inclusive`` (v1.34+, kubernetes/kubernetes#132122), only after it before.
     """
 
-    __slots__ = ("_classify", "_rank", "_classes", "_dirty", "_timers", "aggregate", "inclusive", "version", "mark")
+    __slots__ = ("_classify", "_rank", "_classes", "marked", "timers", "aggregate", "inclusive", "version", "mark")
 
     def __init__(self, classify: Callable[[int], NodeClass], rank: Sequence[float], inclusive: bool = True) -> None:
         self.inclusive = inclusive
@@ -110,11 +110,12 @@ class NodeIndex:
         self._classify = classify
         self._rank = rank
         self._classes: list[NodeClass] = []  # by node id (ids are dense; a list is faster than a dict)
-        self._dirty: set[int] = set()
+        # the nodes marked since the last refresh (sync_would_idle reads it, as pending would: no call)
+        self.marked: set[int] = set()
         # ``mark(node)``: ``node``'s cached pods or eligibility changed, reclassify it at the next
-        # ``refresh``. The dirty set's own ``add`` (a call in C: every pod event marks a node).
-        self.mark: Callable[[int], None] = self._dirty.add
-        self._timers: list[tuple[float, int]] = []
+        # ``refresh``. The marked set's own ``add`` (a call in C: every pod event marks a node).
+        self.mark: Callable[[int], None] = self.marked.add
+        self.timers: list[tuple[float, int]] = []  # (time, node): the minReadySeconds windows to pass, a heap
         self.aggregate = Aggregate(
             dict.fromkeys(TOTALS, 0),
             {s: RankedSet(rank) for s in SETS},
@@ -123,27 +124,31 @@ class NodeIndex:
 
     def mark_all(self, nodes: Iterable[int]) -> None:
         """Mark every node of ``nodes`` (a DaemonSet spec change)."""
-        self._dirty.update(nodes)
+        self.marked.update(nodes)
 
     def pending(self, now: float) -> bool:
         """Whether ``refresh(now)`` would reclassify a node: one is marked, or a window has passed."""
-        timers = self._timers
-        if self._dirty:
+        timers = self.timers
+        if self.marked:
             return True
         return bool(timers) and (timers[0][0] <= now if self.inclusive else timers[0][0] < now)
 
     def refresh(self, now: float) -> Aggregate:
         """Reclassify the marked nodes and those whose minReadySeconds passed; the totals and sets at ``now``."""
-        timers = self._timers
+        timers = self.timers
         if self.inclusive:
             while timers and timers[0][0] <= now:
-                self._dirty.add(heapq.heappop(timers)[1])
+                self.marked.add(heapq.heappop(timers)[1])
         else:
             while timers and timers[0][0] < now:
-                self._dirty.add(heapq.heappop(timers)[1])
-        if self._dirty:
-            dirty, self._dirty = self._dirty, set()
-            self.mark = self._dirty.add
+                self.marked.add(heapq.heappop(timers)[1])
+        dirty = self.marked
+        if dirty:
+            if 2 * len(dirty) < len(self._classes) and len(dirty) == 1:  # one node (most syncs of ideal mode)
+                self._reclassify(dirty.pop())  # the set stays, empty again (mark is its add)
+                return self.aggregate
+            self.marked = set()
+            self.mark = self.marked.add
             if 2 * len(dirty) >= len(self._classes):  # most nodes (a spec change): add up anew
                 self._rebuild(dirty)
             else:
@@ -167,7 +172,7 @@ class NodeIndex:
                 classes[node] = new
                 changed = True
             if new.next_change is not None:
-                heapq.heappush(self._timers, (new.next_change, node))
+                heapq.heappush(self.timers, (new.next_change, node))
         if not changed:
             return
         self.version += 1
@@ -205,4 +210,4 @@ class NodeIndex:
                     sets[name].discard(node)
             classes[node] = new
         if new.next_change is not None:
-            heapq.heappush(self._timers, (new.next_change, node))
+            heapq.heappush(self.timers, (new.next_change, node))

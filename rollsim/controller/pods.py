@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["Pod", "PENDING", "RUNNING", "FAILED", "SUCCEEDED", "pod_sort_key", "is_pod_available"]
+__all__ = ["Pod", "PENDING", "RUNNING", "FAILED", "SUCCEEDED", "pod_sort_key", "is_pod_available",
+           "ADDED", "MODIFIED", "DELETED", "AVAILABLE"]
+
+# the kinds of a pod watch event (``rollsim.cluster.apiserver`` publishes them; the controller's
+# cache reads them when it is the watcher itself: ``InformerCache.hold_api_objects``)
+ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+AVAILABLE = "AVAILABLE"  # not an API change: minReadySeconds have passed (observers only)
 
 PENDING = "Pending"
 RUNNING = "Running"

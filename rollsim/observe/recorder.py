@@ -105,7 +105,7 @@ class Recorder:
         """
         api, name = self.api, self.daemonset.name
         api.watch_pods(self._pod_event, name)
-        api.watch_daemonset(name, self._daemonset_event)
+        api.watch_daemonset(name, self._daemonset_event, status=False)  # it reads only the template
         api.nodes.watch(self._node_event)
 
     def _own(self, pods: Sequence[Pod]) -> Sequence[Pod]:

@@ -63,20 +63,21 @@ class RolloutStatus:
         self.log: list[tuple[float, dict[str, int]]] = []
         self.completed_at: float | None = None
         self.on_done = on_done
-        api.watch_daemonset(name, self._changed)
+        api.watch_daemonset(name, self._changed, template=False)  # it reads only the status
 
     def _changed(self, kind: str, ds: DaemonSetObject) -> None:
         if kind != STATUS:
             return
         status = ds.status
-        self.log.append((self.env.now, status))
+        now = self.env._now  # without the property: a status write per acting sync in ideal mode
+        self.log.append((now, status))
         if (
             self.completed_at is None
             and status["observed_generation"] >= status["generation"]
             and status["updated"] >= status["desired"]
             and status["available"] >= status["desired"]
         ):
-            self.completed_at = self.env.now
+            self.completed_at = now
             self.on_done()
 
     def frame(self) -> pd.DataFrame:
