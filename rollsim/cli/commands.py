@@ -261,11 +261,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
         return 0
     from rollsim.present.report import undrawable
 
-    paths = _presenting(args.results, save_figures)
-    for name, needs in undrawable(_load(args.results)).items():
-        say(args, f"rollsim: warning: {name}.png not drawn again: {needs}.parquet is not in {args.results}",
-            sys.stderr)
-    show_paths(args, "figures", paths)
+    def draw(results: Any) -> list[Path]:
+        paths = save_figures(results)
+        for name, needs in undrawable(results).items():
+            say(args, f"rollsim: warning: {name}.png not drawn again: {needs}.parquet is not in {args.results}",
+                sys.stderr)
+        return paths
+
+    show_paths(args, "figures", _presenting(args.results, draw))
     return 0
 
 

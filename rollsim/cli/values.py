@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rollsim.io.outputs import output_path
+from rollsim.io.outputs import output_folder, output_path
 
 __all__ = ["checked", "count", "epoch_seconds", "output_file", "output_folder", "rule", "scheduler_address",
            "workers"]
@@ -71,11 +71,6 @@ def count(text: str) -> int:
 def output_file(text: str) -> Path:
     """A file to write (``rollsim.io.outputs.output_path``)."""
     return output_path(text)
-
-
-def output_folder(text: str) -> Path:
-    """A folder to write into (``rollsim.io.outputs.output_path``)."""
-    return output_path(text, folder=True)
 
 
 _SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")

@@ -229,15 +229,17 @@ class ApiPodControl:
         self.consistency: ConsistencyStore | None = None
         self.at_once = bucket is None  # every write lands before its call returns (``_at``)
 
-    def _at(self, action: Callable[[], object]) -> float:
-        """Take a token, then do ``action`` once the call's latency has passed; returns when."""
+    def _at(self, action: Callable[..., object], *args: object) -> float:
+        """Take a token, then do ``action(*args)`` once the call's latency has passed; returns when
+        (with no bucket, ideal mode: now, the write done before the call returns).
+        """
         self.writes += 1
         now = self.env._now
         if self.bucket is None:
-            action()
+            action(*args)
             return now
         done = self.bucket.reserve(now) + (self.latency() if self.latency else 0.0)
-        call_later(self.env, done - now, action)
+        call_later(self.env, done - now, action, *args)
         return done
 
     def _wrote(self, resource: str, rv: int | None) -> None:
@@ -246,39 +248,25 @@ class ApiPodControl:
 
     def create(self, node: int, revision: int) -> float | None:
         """``CreatePods`` for one node: the pod exists when the returned time comes."""
-        if self.at_once:  # _at with no bucket, inline: the write lands now (no closure to make)
-            self.writes += 1
-            now = self.env._now
-            self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version)
-            return now
-        return self._at(lambda: self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version))
+        return self._at(self._create, node, revision)
 
     def delete(self, pod: Pod) -> float | None:
         """``DeletePod``: the pod starts terminating when the returned time comes."""
-        if self.at_once:  # _at with no bucket, inline
-            self.writes += 1
-            now = self.env._now
-            deleted = self.api.delete_pod(pod.uid)
-            self._wrote(PODS, None if deleted is None else deleted.resource_version)
-            return now
-
-        def delete() -> None:
-            deleted = self.api.delete_pod(pod.uid)
-            self._wrote(PODS, None if deleted is None else deleted.resource_version)
-
-        return self._at(delete)
+        return self._at(self._delete, pod.uid)
 
     def write_status(self, status: dict[str, int]) -> float:
         """``UpdateStatus`` of the DaemonSet (``storeDaemonSetStatus``), landing at the returned time."""
-        if self.at_once:  # _at with no bucket, inline
-            self.writes += 1
-            now = self.env._now
-            self.api.write_status(self.owner, status)
-            self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
-            return now
+        return self._at(self._write_status, status)
 
-        def write() -> None:
-            self.api.write_status(self.owner, status)
-            self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)
+    # the writes as they land (``_at``)
 
-        return self._at(write)
+    def _create(self, node: int, revision: int) -> None:
+        self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version)
+
+    def _delete(self, uid: int) -> None:
+        deleted = self.api.delete_pod(uid)
+        self._wrote(PODS, None if deleted is None else deleted.resource_version)
+
+    def _write_status(self, status: dict[str, int]) -> None:
+        self.api.write_status(self.owner, status)
+        self._wrote(DAEMONSETS, self.api.daemonsets[self.owner].resource_version)

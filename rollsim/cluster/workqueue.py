@@ -159,11 +159,8 @@ class WorkQueue(CountedSyncs):
         if self._skipped:  # done(key), inline
             self.settle()
         self._processing.discard(key)
-        if key in self._dirty:  # (ideal mode: the sync's own writes re-added it)
-            hook = self._cleaning.get(key)  # _clean, inline
-            if hook is not None:
-                hook()
-            self._dirty.discard(key)
+        if key in self._dirty:
+            self._clean(key)
             if self._queue or not self._getters:
                 self._enqueue(key)
             else:  # _enqueue's hand-off, inline: a worker is waiting and no key is ahead

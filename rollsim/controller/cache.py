@@ -19,13 +19,12 @@ from collections.abc import Callable, Sequence
 
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.index import NodeIndex
-from rollsim.controller.pods import AVAILABLE, DELETED, FAILED, MODIFIED, SUCCEEDED, Pod
+from rollsim.controller.pods import AVAILABLE, DELETED, MODIFIED, Pod
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, PodPlacement
 
 __all__ = ["InformerCache", "class_inputs"]
 
-_TERMINAL = (FAILED, SUCCEEDED)
 ClassInputs = tuple[bool, float, bool, float, int, str, bool]
 
 
@@ -43,14 +42,18 @@ def _same_class_inputs(old: Pod, new: Pod, alone: bool) -> bool:
     )
 
 
+def _same_inputs(old: ClassInputs, new: ClassInputs, alone: bool) -> bool:
+    """``_same_class_inputs`` of two pods, from their ``class_inputs``."""
+    return old == new or (alone and old[:6] == new[:6])
+
+
 def class_inputs(pod: Pod) -> ClassInputs:
     """What ``_same_class_inputs`` compares of a pod, as one tuple: two pods have the same class
     inputs when their tuples are equal, or (``alone``) equal but for the last item (``scheduled``).
     The phase is kept only as Failed, Succeeded or neither (""), as ``classify_node`` reads it.
     """
-    phase = pod.phase
     return (pod.ready, pod.ready_since, pod.deleting, pod.created_at, pod.revision,
-            phase if phase in _TERMINAL else "", pod.scheduled)
+            pod.phase if pod.terminal else "", pod.scheduled)
 
 
 class InformerCache:
@@ -192,32 +195,27 @@ class InformerCache:
         already changed; the last delivery's class inputs stand for the replaced snapshot, in the
         same handler steps as ``pod_updated``.
         """
-        uid = pod.uid
-        seen = self._seen
+        uid, seen = pod.uid, self._seen
+        if kind == DELETED:
+            seen.pop(uid, None)
+            self.pod_deleted(uid)
+            return
+        if kind == AVAILABLE:
+            return  # not an API change: the informer never delivers it
         old = seen.get(uid)
-        if old is None or kind != MODIFIED:
-            if kind == DELETED:
-                seen.pop(uid, None)
-                self.pod_deleted(uid)
-                return
-            if kind == AVAILABLE:
-                return  # not an API change: the informer never delivers it
-            if old is None:  # ADDED, or an update of a pod not cached (pod_updated adds it)
-                seen[uid] = class_inputs(pod)  # (nothing pod_added calls reads it)
-                self.pod_added(pod)
-                return
-            # ADDED of a pod the cache holds (a relist): an update, as pod_added makes it
-        phase = pod.phase  # class_inputs(pod), inline (every pod event of ideal mode comes here)
-        new = seen[uid] = (pod.ready, pod.ready_since, pod.deleting, pod.created_at, pod.revision,
-                           phase if phase in _TERMINAL else "", pod.scheduled)
+        if old is None:  # ADDED, or an update of a pod not cached (pod_updated adds it)
+            seen[uid] = class_inputs(pod)
+            self.pod_added(pod)
+            return
+        # MODIFIED, or ADDED of a pod the cache holds (a relist: an update, as pod_added makes it)
+        new = seen[uid] = class_inputs(pod)
         if pod.deleting:
             self.expectations.deletion_observed()  # as pod_updated (each update of a terminating pod counts)
         elif new[0] and not old[0] and self.min_ready_seconds > 0:  # became Ready
             self.requeue(self.min_ready_seconds + 1.0)
-        if new != old:  # not _same_class_inputs: the inputs differ, or only scheduled does and the pod is not alone
-            node = pod.node
-            if new[:6] != old[:6] or not (len(self.pods_by_node[node]) == 1 and self.exists[node]):
-                self.index.mark(node)
+        node = pod.node
+        if new != old and not _same_inputs(old, new, len(self.pods_by_node[node]) == 1 and self.exists[node]):
+            self.index.mark(node)
         self.requeue(0.0)
 
     def pod_deleted(self, uid: int) -> None:

@@ -204,14 +204,8 @@ class DaemonSetController(IdleDetection):
                 sync_nodes_at_once(self, plan.deletes, plan.creates)
         except SyncError as exc:
             error = exc
-        # the writes' own events may have changed the aggregate (aggregate(), inline: never the reference
-        # here); the status write lands at once (_update_status, its key compared inline)
-        now = self._now = self.clock()
-        agg = self.index.refresh(now)
-        generation = self.generation
-        key = (status_counts(agg.totals), generation, generation)
-        if key != self._status_key:
-            self._store_status(agg, key)
+        # the writes' own events may have changed the aggregate; the status write lands at once
+        self._update_status(self.aggregate(), self.generation)
         if self.min_ready_seconds > 0:
             self._requeue_for_availability()
         return error

@@ -52,9 +52,7 @@ class IdleDetection(DaemonSet):
             return False
         now = self.clock()
         index = self.index
-        # a node's class may have changed: left to the sync (most such syncs act). index.pending(now),
-        # called only when it may not be read off the index at once (a node marked, or no window to pass)
-        if index.marked or (index.timers and index.pending(now)):
+        if index.pending(now):  # a node's class may have changed: left to the sync (most such syncs act)
             return False
         if self._quiet_version == index.version:  # found idle since the last sync, satisfied: nothing read changed
             return True

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "folder_name", "output_path"]
+__all__ = ["NAME_MAX", "folder_name", "output_folder", "output_path"]
 
 NAME_MAX = 255  # bytes in one path component (Linux, macOS and Windows filesystems)
 PATH_MAX = 4096
@@ -96,3 +96,8 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"folder {str(existing)!r} is not writable")
     return path
+
+
+def output_folder(text: str) -> Path:
+    """A folder to write into (``output_path`` with ``folder``): a flag's converter."""
+    return output_path(text, folder=True)

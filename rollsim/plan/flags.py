@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from rollsim.io.outputs import output_folder
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
@@ -38,13 +38,6 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
     convert.__name__ = getattr(rule, "__name__", "value")
     return convert
-
-
-def _folder(text: str) -> Path:
-    """A folder to write the plan into (``rollsim.io.outputs.output_path``), checked before any run."""
-    from rollsim.io.outputs import output_path
-
-    return output_path(text, folder=True)
 
 
 def _seconds_list(text: str) -> tuple[float, ...]:
@@ -109,7 +102,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))
     s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
-    s.add_argument("--out", "--out-dir", dest="out", type=_checked(_folder), metavar="DIR",
+    s.add_argument("--out", "--out-dir", dest="out", type=_checked(output_folder), metavar="DIR",
                    help="plan folder (default results/plan-<daemonset>)")
 
 

@@ -9,7 +9,7 @@ this module feeds it the summary rows and writes its answer as report blocks
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -128,17 +128,18 @@ def _pareto(summary: pd.DataFrame, conditions: list[str]) -> list[tuple]:
     """
     rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if completed_every_run(r)]
     lead = "Pareto front (no other configuration is both faster and has fewer unavailable node-hours)"
-    groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
-    items = []
-    for where, group in groups.items():
-        points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in group]
-        front = [str(group[i]["label"]) for i in pareto_front(points)]
-        if front and not conditions:
-            return [("p", [("", f"{lead}: " + "; ".join(front) + ".")])]
-        if len(group) > 1 and front:
-            items.append([("b", f"Where {where}: "), ("", "; ".join(front) + ".")])
+    if not conditions:
+        front = _front(rows)
+        return [("p", [("", f"{lead}: " + "; ".join(front) + ".")])] if front else []
+    items = [[("b", f"Where {where}: "), ("", "; ".join(_front(group)) + ".")]
+             for where, group in by_condition(rows, conditions, lambda r, k: r.get(k)).items() if len(group) > 1]
     return [("p", [("", f"{lead}, within each condition:")]), ("ul", items)] if items else []
 
+
+def _front(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The labels of ``rows`` on the Pareto front of mean unavailable node-seconds against mean duration."""
+    points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in rows]
+    return [str(rows[i]["label"]) for i in pareto_front(points)]
 
 
 def _best_facts(results: Results, label: str) -> tuple:
