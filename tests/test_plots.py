@@ -150,6 +150,47 @@ def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     assert "unavailable node-hours" in ax.get_xlabel()
 
 
+def _deciding(folder, decisions: list[str]):
+    """``folder`` (a results folder) with ``decisions:`` set: the swept keys not in it are conditions."""
+    import yaml
+
+    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    experiment["decisions"] = decisions
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    return load_results(folder)
+
+
+def _fronts(ax) -> list[list[tuple[float, float]]]:
+    """The ringed (Pareto front) lines of a tradeoff figure, each as its points."""
+    return [list(zip(line.get_xdata(), line.get_ydata())) for line in ax.lines if line.get_markersize() == 15]
+
+
+def test_tradeoff_rings_a_front_within_each_condition_never_across(make_results) -> None:
+    """minReadySeconds a condition: the front is that of the two configurations under 0 s (under
+    30 s one never completes, and the other is alone), as the report's text finds it; the figure
+    no longer joins configurations that ran under different conditions.
+    """
+    results = _deciding(make_results(slo=[]), ["strategy.max_unavailable"])
+    s = results.summary.set_index("config")
+    ax = plot_tradeoff(results)
+    under_zero = sorted(s.loc[c, "unavailable_node_seconds_mean"] / 3600 for c in (0, 2))  # 10%, 25% at 0 s
+    assert [sorted(x for x, _ in f) for f in _fronts(ax)] == [pytest.approx(under_zero)]
+    assert [line.get_label() for line in ax.lines if line.get_markersize() == 15] == [
+        "Pareto front within each condition"]
+
+
+def test_tradeoff_rings_nothing_when_the_study_varies_no_decision(make_results) -> None:
+    results = _deciding(make_results(slo=[]), ["deleter"])  # both swept keys are conditions
+    assert _fronts(plot_tradeoff(results)) == []
+    assert len(_fronts(plot_tradeoff(load_results(make_results(slo=[]))))) == 1  # both decisions: one front
+
+
+def test_a_summary_frame_is_one_front() -> None:
+    frame = pd.DataFrame({"config": [0, 1, 2], "label": ["a", "b", "c"], "duration_s_mean": [600.0, 900.0, 1200.0],
+                          "unavailable_node_seconds_mean": [7200.0, 3600.0, 9000.0]})
+    assert [sorted(f) for f in _fronts(plot_tradeoff(frame))] == [[(1.0, 15.0), (2.0, 10.0)]]
+
+
 def test_downtime_draws_one_ecdf_per_configuration(fake_results) -> None:
     ax = plot_downtime(load_results(fake_results))
     assert len(ax.lines) == 4

@@ -271,6 +271,22 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
     # under 30 s only one configuration completed every replication (the fixture's 4th never does): no front
     assert fronts == [("0", "max_unavailable=10%, min_ready_seconds=0; max_unavailable=25%, min_ready_seconds=0.")]
     assert "Fastest: " not in text and "Where min_ready_seconds=0, fastest: " in text
+    assert "joined within each condition the study varies, are that condition's Pareto front" in text
+
+
+def test_the_tradeoff_caption_says_what_is_ringed(make_results) -> None:
+    """Both swept keys decisions: one front; both conditions: no front, and the caption says so."""
+    import yaml
+
+    one, _ = write_report(load_results(make_results(slo=[])))
+    assert "Ringed points are the Pareto front (no other configuration" in one.read_text(encoding="utf-8")
+    folder = make_results(slo=[])
+    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    experiment["decisions"] = ["deleter"]
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    none, _ = write_report(load_results(folder))
+    text = none.read_text(encoding="utf-8")
+    assert "No point is ringed" in text and "Ringed points" not in text and "Pareto front (no" not in text
 
 
 def test_a_rolled_back_configuration_updated_no_healthy_node(make_results) -> None:

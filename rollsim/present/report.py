@@ -33,7 +33,7 @@ from rollsim.present.report_verdict import (
     recommendation_section,
     recommendations_for,
 )
-from rollsim.present.study import config_scenarios, same_and_varying, slo_specs
+from rollsim.present.study import config_scenarios, pareto_fronts, same_and_varying, slo_specs
 from rollsim.sweep.results import Results
 
 # format_*, md_* and render_* (rollsim.present.render) and recommendation_for(s)
@@ -61,8 +61,8 @@ CAPTIONS = {
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
                                       "the swept parameter. " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
-                 ("Each point is a configuration: mean unavailable node-time against mean duration. Ringed points "
-                  "are the Pareto front (no other configuration is both faster and less disruptive). " + LOG_NOTE)),
+                 ("Each point is a configuration: mean unavailable node-time against mean duration. {front} "
+                  + LOG_NOTE)),
     "downtime": ("Per-node downtime", ("How long each node went without an available daemon pod, as an empirical "
                                       "CDF over all nodes of all replications: further left is better. A line "
                                       "hidden under another has the same distribution. When a few nodes were down "
@@ -71,16 +71,33 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+# what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
+FRONT_NOTES = {
+    "one": "Ringed points are the Pareto front (no other configuration is both faster and less disruptive).",
+    "by-condition": ("Ringed points, joined within each condition the study varies, are that condition's Pareto "
+                     "front (no other configuration under the same condition is both faster and less disruptive)."),
+    "none": ("No point is ringed: no two configurations that completed every replication differ only in what the "
+             "user chooses."),
+}
 
 
-def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False) -> list[tuple]:
+def front_kind(results: Results) -> str:
+    """``one``, ``by-condition`` or ``none``: what the speed-against-disruption figure rings."""
+    fronts = pareto_fronts(results)
+    return "none" if not fronts else "one" if list(fronts) == [""] else "by-condition"
+
+
+def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False, front: str = "one"
+             ) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
-    the SLO sets an availability floor, which the availability figure draws.
+    the SLO sets an availability floor, which the availability figure draws; ``front``: what the
+    tradeoff figure rings (``front_kind``).
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
+        caption = caption.replace("{front}", FRONT_NOTES[front])
         if name == "availability" and floor:
             caption += FLOOR_NOTE
         if name in kept:
@@ -121,7 +138,7 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     blocks += [("h", 2, "Results"), ("table", header, rows), *stops_section(results), *daemonsets_section(results),
                ("h", 2, "Figures"),
                *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
-                                           for c in slo_specs(results)))]
+                                           for c in slo_specs(results)), front_kind(results))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

@@ -9,16 +9,16 @@ this module feeds it the summary rows and writes its answer as report blocks
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.plotmath import pareto_front
 from rollsim.present.render import format_duration, format_number, format_percent_exact
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
+    pareto_fronts,
     resolved,
     scenarios_by_config,
     slo_constraints,
@@ -27,14 +27,13 @@ from rollsim.present.study import (
 )
 from rollsim.present.summary_rows import (
     completed_counts,
-    completed_every_run,
     completed_text,
     num,
     slo_failed,
     slo_ok,
 )
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Recommendation, by_condition, recommend, recommend_by_condition
+from rollsim.sweep.slo import Recommendation, recommend, recommend_by_condition
 
 __all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for"]
 
@@ -116,30 +115,19 @@ def recommendation_section(results: Results) -> list[tuple]:
     if slo:
         blocks.append(("p", [("b", "SLO: "), ("", "; ".join(str(c.get("text") or (k.describe() if k else c))
                                                            for c, k in slo) + ".")]))
-    if kind != "findings":
-        blocks += _pareto(resolved(results)[0], conditions if kind == "by-condition" else [])
+    blocks += _pareto(results)  # none when the study varies no decision
     return blocks
 
 
-def _pareto(summary: pd.DataFrame, conditions: list[str]) -> list[tuple]:
-    """The Pareto front of the configurations that completed every replication (a mean over
-    the runs that finished flatters one that did not), within each condition when the study
-    varies some: a configuration is never set against one under another condition.
-    """
-    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if completed_every_run(r)]
+def _pareto(results: Results) -> list[tuple]:
+    """The study's Pareto fronts (``pareto_fronts``: the figure rings the same points)."""
+    labels = resolved(results)[0]["label"].astype(str).tolist()
+    fronts = {where: "; ".join(labels[i] for i in front) + "." for where, front in pareto_fronts(results).items()}
     lead = "Pareto front (no other configuration is both faster and has fewer unavailable node-hours)"
-    if not conditions:
-        front = _front(rows)
-        return [("p", [("", f"{lead}: " + "; ".join(front) + ".")])] if front else []
-    items = [[("b", f"Where {where}: "), ("", "; ".join(_front(group)) + ".")]
-             for where, group in by_condition(rows, conditions, lambda r, k: r.get(k)).items() if len(group) > 1]
+    if list(fronts) == [""]:
+        return [("p", [("", f"{lead}: {fronts['']}")])]
+    items = [[("b", f"Where {where}: "), ("", front)] for where, front in fronts.items()]
     return [("p", [("", f"{lead}, within each condition:")]), ("ul", items)] if items else []
-
-
-def _front(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The labels of ``rows`` on the Pareto front of mean unavailable node-seconds against mean duration."""
-    points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in rows]
-    return [str(rows[i]["label"]) for i in pareto_front(points)]
 
 
 def _best_facts(results: Results, label: str) -> tuple:

@@ -8,17 +8,20 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.plotmath import pareto_front
+from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Constraint
+from rollsim.sweep.slo import Constraint, by_condition
 
 __all__ = [
     "config_scenarios",
     "decision_names",
     "fraction_limits",
+    "pareto_fronts",
     "resolved",
     "same_and_varying",
     "scenarios_by_config",
@@ -100,3 +103,29 @@ def resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]
             summary[key] = [v if not (v is None or (isinstance(v, float) and math.isnan(v)))
                             else params.get(c, {}).get(key, v) for c, v in zip(summary["config"], summary[key])]
     return summary, params
+
+
+def pareto_fronts(results: Results) -> dict[str, list[int]]:
+    """Each Pareto front of the study (no other configuration set against it is both faster and
+    has fewer unavailable node-hours, in means), as positions in ``results.summary``, named as
+    ``by_condition`` names a condition ("" for the one front of a study that varies only
+    decisions). A front is taken among the configurations that completed every replication (a
+    mean over the runs that finished flatters one that did not); within each condition when the
+    study also varies conditions the user does not choose (a configuration is never set against
+    one under another condition); and not at all when it varies no decision (each configuration
+    is then a condition of its own; a bare summary frame, which names no study, is one group).
+    A group of one sets nothing against anything and has no front. The report's text and the
+    speed-against-disruption figure both read this.
+    """
+    decided, conditions = swept_decisions(results)
+    if not decided and (conditions or results.experiment.get("configurations")):
+        return {}  # (a bare summary frame names no study: its rows are set against each other)
+    records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
+    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r)]
+    groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
+    fronts = {}
+    for where, group in groups.items():
+        points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in group]
+        if len(group) > 1:
+            fronts[where] = [int(group[i]["_position"]) for i in pareto_front(points)]
+    return fronts

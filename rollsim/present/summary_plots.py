@@ -24,7 +24,6 @@ from rollsim.present.plotmath import (
     display,
     group_labels,
     label_of,
-    pareto_front,
     short_number,
     sweep_axis,
     sweep_value,
@@ -33,7 +32,7 @@ from rollsim.present.plotmath import (
     when,
 )
 from rollsim.present.render import format_duration
-from rollsim.present.study import slo_specs
+from rollsim.present.study import pareto_fronts, slo_specs
 from rollsim.sweep.results import Results
 
 __all__ = ["DURATION_SIZE", "TRADEOFF_SIZE", "plot_duration", "plot_tradeoff"]
@@ -193,8 +192,9 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
 
 def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Speed against disruption: mean duration against mean unavailable node-hours per
-    configuration, the Pareto front among those that completed in every replication (nothing
-    else is both faster and less disruptive) and the SLO limits. A configuration whose runs did
+    configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
+    every replication, within each condition, none when the study varies no decision) and the
+    SLO limits. A configuration whose runs did
     not all complete is a hollow marker at when they stopped, with the node-hours lost until
     then. The duration axis is logarithmic when the times differ more than tenfold.
     """
@@ -220,10 +220,11 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if (shown & partial).any():
         ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
                    edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
-    front = [i for i in pareto_front(list(zip(np.where(ok, loss, np.nan), np.where(ok, dur, np.nan))))]
-    if front:
+    fronts = pareto_fronts(results)
+    for n, front in enumerate(fronts.values()):  # one per condition: never joined across conditions
         ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
-                markerfacecolor="none", label="Pareto front", zorder=2)
+                markerfacecolor="none", zorder=2,
+                label=None if n else "Pareto front" + (" within each condition" if list(fronts) != [""] else ""))
     xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
     notes: list[Line2D] = []
     if (shown & partial).any():
