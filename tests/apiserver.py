@@ -5,7 +5,9 @@ pages by ``limit`` with an opaque ``continue`` token and ``remainingItemCount`` 
 page has neither), ``labelSelector``/``fieldSelector`` recorded for the test to check, a
 ``Status`` with code 404 for a DaemonSet that is not there, a 403 ``Status`` for any
 path in ``forbidden``, and a 410 ``Status`` (an expired ``continue`` token) for the next
-``expire_continue`` continued list requests. Only GET is answered; any other method is a test failure (405).
+``expire_continue`` continued list requests. ``/version`` answers ``version`` as a v1.37
+API server does (not recorded: set it to another ``gitVersion``, or forbid the path). Only
+GET is answered; any other method is a test failure (405).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class RecordedApi:
                       "/api/v1/namespaces/kube-system/events": _load("events.json")}
         self.forbidden: set[str] = set()
         self.expire_continue = 0  # answer this many continued list requests with 410 Gone
+        self.version = {"major": "1", "minor": "37", "gitVersion": "v1.37.2", "gitCommit": "0" * 40,
+                        "gitTreeState": "clean", "buildDate": "2026-10-14T09:12:40Z", "goVersion": "go1.25.3",
+                        "compiler": "gc", "platform": "linux/amd64"}
         self.requests: list[tuple[str, str, dict]] = []  # method, path, query
 
     def answer(self, method: str, url: str) -> tuple[int, dict]:
@@ -46,6 +51,8 @@ class RecordedApi:
         if path in self.forbidden:
             status = _load("status-403.json")
             return 403, status
+        if path == "/version/":  # the client asks with the trailing slash
+            return 200, self.version
         ds_path = "/apis/apps/v1/namespaces/kube-system/daemonsets/"
         if path.startswith(ds_path):
             name = path[len(ds_path):]

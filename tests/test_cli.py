@@ -31,12 +31,13 @@ def test_a_run_that_stops_says_when_as_a_completed_one_does(capsys) -> None:
     assert "completed          no (stopped at 1h00m00s, 3,600.0 s)" in capsys.readouterr().out
 
 
-def test_json_is_the_summary_dict(capsys) -> None:
+def test_json_is_the_summary_dict_and_the_kubernetes_version(capsys) -> None:
     assert main(["simulate", "--nodes", "20", "--max-unavailable", "25%", "--json", *IDEAL]) == 0
     summary = json.loads(capsys.readouterr().out)
     expected = simulate(build_scenario(
         nodes=20, max_unavailable="25%", controller="ideal", schedule=1, pull=2, start=3, ready=4,
         terminate=5, probe_period=0)).summary
+    assert summary.pop("kubernetes_version") == "1.37"  # whose controller rules the run followed
     assert summary == json.loads(json.dumps(expected))
     assert summary["duration_s"] == 60.0 and summary["completed"] is True
 

@@ -43,6 +43,7 @@ def test_reads_the_daemonset_and_every_node_page_by_page(api, kubeconfig):
     assert "continue" not in node_calls[0] and all("continue" in q for q in node_calls[1:])
     assert {m for m, _, _ in api.api.requests} == {"GET"}  # read-only
     assert live.source["daemonset_resource_version"] == "1002871" and live.source["context"] == "recorded"
+    assert live.source["server_version"] == "v1.37.2"
     assert live.calibration is None
 
 
@@ -103,6 +104,43 @@ def test_simulate_takes_ds_name_and_a_context(api, kubeconfig, capsys):
     assert summary["nodes"] == 11 and summary["completed"]  # 12 nodes, the NotReady one gets no new pod
 
 
+def _simulated_version(args: list[str], capsys) -> tuple[str, str]:
+    """The Kubernetes version ``rollsim simulate`` ran with those arguments, and its standard error."""
+    code = main(["simulate", *args, "--controller", "ideal", "--max-unavailable", "3", "-o", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)["kubernetes_version"], err
+
+
+@pytest.mark.parametrize(("served", "modelled", "warned"), [
+    ("v1.35.3", "1.35", None), ("v1.36.4-eks-5b3f5d1", "1.36", None), ("v1.37.2", "1.37", None),
+    ("v1.29.4", "1.33", "older than the oldest modelled version: the rules of 1.33 apply"),
+    ("v1.38.0", "1.37", "newer than the newest modelled version: the rules of 1.37 apply")])
+def test_the_clusters_version_chooses_the_controllers_rules(api, kubeconfig, capsys, served, modelled, warned):
+    """A live cluster's API server says its version (``GET /version``): its rules apply unless
+    --kubernetes-version says otherwise; an unmodelled one gets the nearest, with a warning.
+    """
+    api.api.version["gitVersion"] = served
+    version, err = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)],
+                                      capsys)
+    assert version == modelled
+    assert (warned is None and "version" not in err) or (warned in err and served in err)
+    # the nodes alone from the cluster (a local manifest, a context named): the same
+    version, _ = _simulated_version(["--manifest", str(MANIFEST), "--kubeconfig", str(kubeconfig)], capsys)
+    assert version == modelled
+    version, _ = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                                     "--kubernetes-version", "1.34"], capsys)
+    assert version == "1.34"  # the flag wins
+
+
+def test_a_server_that_keeps_its_version_gets_the_default_rules(api, kubeconfig, capsys):
+    api.api.forbidden.add("/version/")
+    version, err = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)],
+                                      capsys)
+    assert version == "1.37" and err == ""
+    assert read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, nodes=False).source["server_version"] is None
+
+
 def test_a_node_count_wins_over_the_clusters_nodes(api, kubeconfig, capsys, tmp_path):
     """--nodes with a live DaemonSet (or a context named beside a local manifest): a what-if on
     identical nodes, where "give either a node list or a node count" stopped it before.
@@ -148,6 +186,7 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert code == 0
     plan = json.loads((out / "plan.json").read_text())
     assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
+    assert plan["source"]["server_version"] == "v1.37.2"
     assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n kube-system -p '")
     assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
 

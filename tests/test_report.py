@@ -11,7 +11,7 @@ import pytest
 import rollsim.present.render
 import rollsim.present.report
 import rollsim.present.report_tables
-from rollsim.present.render import format_value, render_html, render_markdown
+from rollsim.present.render import format_setting, format_value, render_html, render_markdown
 from rollsim.present.report import (
     format_duration,
     format_number,
@@ -163,6 +163,19 @@ def test_formatting_and_rendering_live_in_render_and_are_re_exported() -> None:
     assert format_value(1003) == "1,003" and format_value(20.0) == "20" and format_value(0.5) == "0.5"
     assert format_value(["a", "b"]) == "a, b" and format_value([]) == "none" and format_value(None) == "—"
     assert format_value(True) == "true" and format_value(False) == "false" and format_value("") == "none"
+
+
+def test_daemonsets_of_the_same_settings_are_given_once() -> None:
+    """Ten DaemonSets at once (field-openshift-854): nine of the same settings were a cell nine
+    descriptions long; three or more alike are one entry, fewer are listed as they are.
+    """
+    nine = [f"kube-system/ds-{i} (max_unavailable 10%; ready lognormal(median=10, p95=20))" for i in range(1, 10)]
+    assert format_setting("also", nine) == (
+        "9 DaemonSets kube-system/ds-1 … kube-system/ds-9 (each max_unavailable 10%; ready lognormal(median=10, "
+        "p95=20))")
+    assert format_setting("also", ["a (defaults)", "b (max_unavailable 1)", *nine[:2]]) == (
+        "a (defaults), b (max_unavailable 1), " + ", ".join(nine[:2]))
+    assert format_setting("also", []) == "none" and format_setting("nodes", [1, 2]) == "1, 2"
 
 
 def test_render_writes_each_kind_of_block_in_both_formats() -> None:

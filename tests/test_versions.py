@@ -40,8 +40,8 @@ CONSTANT = dict(schedule=0, pull=0, start=0, ready=CYCLE, terminate=0, probe_per
 def test_rules_by_version() -> None:
     assert rules_for("1.33") == VersionRules(inclusive_availability=False, stale_consistency_gate=False)
     assert rules_for("1.34") == rules_for("1.35") == VersionRules(True, False)
-    assert rules_for("1.36") == VersionRules(True, True)
-    assert ControllerSettings().kubernetes_version == "1.36" == SUPPORTED_VERSIONS[-1]
+    assert rules_for("1.36") == rules_for("1.37") == VersionRules(True, True)  # v1.37 changed none of them
+    assert ControllerSettings().kubernetes_version == "1.37" == SUPPORTED_VERSIONS[-1]
 
 
 @pytest.mark.parametrize("given", ["1.36", 1.36, "v1.36", "1.36.2"])
@@ -49,7 +49,7 @@ def test_version_spellings(given) -> None:
     assert parse_version(given) == "1.36"
 
 
-@pytest.mark.parametrize("bad", ["1.32", "1.37", "2.0", "latest", 1.3])
+@pytest.mark.parametrize("bad", ["1.32", "1.38", "2.0", "latest", 1.3])
 def test_unmodelled_versions_are_rejected(bad) -> None:
     with pytest.raises(OptionError) as err:
         build_scenario(kubernetes_version=bad)

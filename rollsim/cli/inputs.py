@@ -73,7 +73,7 @@ def scenario_from(args: argparse.Namespace):
     for warning in inputs.warnings:
         say(args, f"rollsim: warning: {warning}", sys.stderr)
     options = {name: getattr(args, name) for name in args.scenario_options}
-    options = {**(inputs.timings or {}), **{k: v for k, v in options.items() if v is not None}}
+    options = {**inputs.defaults(), **{k: v for k, v in options.items() if v is not None}}
     try:
         scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     except OptionError as exc:  # every flag's rule, and the rules that tie two flags together

@@ -18,6 +18,7 @@ from typing import Any
 from rollsim.io.yamldoc import STDIN
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
+from rollsim.spec.versions import cluster_version
 
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "is_live", "load_inputs", "split_file_options"]
 
@@ -50,6 +51,14 @@ class Inputs:
     timings: dict[str, str] | None = None
     warnings: tuple[str, ...] = ()
     source: Mapping[str, Any] | None = None  # where a live cluster's inputs came from (context, server, ...)
+    kubernetes_version: str | None = None  # the live cluster's, as a modelled minor (cluster_version)
+
+    def defaults(self) -> dict[str, Any]:
+        """The options the inputs set below any explicit one: the profile's timings, and the
+        Kubernetes version of a live cluster.
+        """
+        version = {"kubernetes_version": self.kubernetes_version} if self.kubernetes_version else {}
+        return {**(self.timings or {}), **version}
 
 
 def split_file_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -90,7 +99,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     naming their own file and line; a bad value of the options themselves is a
     ``ValueError`` starting with the option's key path.
     """
-    spec = node_list = timings = source = None
+    spec = node_list = timings = source = version = None
     warnings: list[str] = []
     live_nodes = "nodes_file" not in files and "pools" not in files and not node_count
     cluster_named = live is not None and bool(live) and any(live.get(k) for k in ("context", "kubeconfig"))
@@ -107,7 +116,10 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
             source = got.source
             files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
         else:
-            node_list = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
+            node_list, source = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
+        version, note = cluster_version(source.get("server_version"))
+        if note is not None:
+            warnings.append(f"{note} (--kubernetes-version or controller.kubernetes_version chooses another)")
     if "manifest" in files:
         from rollsim.io.manifest import load_daemonset
 
@@ -134,4 +146,4 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
 
         timings = {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir,
                                                              FILE_OPTIONS["timings_file"]))}
-    return Inputs(spec, node_list, timings, tuple(warnings), source)
+    return Inputs(spec, node_list, timings, tuple(warnings), source, version)

@@ -24,7 +24,7 @@ from typing import Any
 from rollsim.io.yamldoc import ConfigError
 
 __all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
-           "read_live_nodes"]
+           "read_live_nodes", "server_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
@@ -225,6 +225,21 @@ class LiveInputs:
         return None if self.calibration is None else self.calibration.timings()
 
 
+def server_version(conn: Connection) -> str | None:
+    """The API server's ``gitVersion`` (``GET /version``, ``kubectl version``'s "Server Version"),
+    or None when it cannot be read (a server may refuse it): the version decides which
+    controller rules apply (``rollsim.spec.versions.cluster_version``), not whether the inputs can be read.
+    """
+    from kubernetes import client
+
+    try:
+        info = _call(conn, "get the server version", client.VersionApi(conn.api_client).get_code)
+    except LiveError:
+        return None
+    version = info.get("gitVersion") if isinstance(info, dict) else None
+    return version if isinstance(version, str) and version else None
+
+
 def read_live(name: str, namespace: str | None = None, *, context: str | None = None,
               kubeconfig: str | Path | None = None, strict: bool = False, nodes: bool = True,
               calibrate: bool = False, page_size: int = PAGE_SIZE) -> LiveInputs:
@@ -261,21 +276,25 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
         events["items"] = [e for e in events["items"] if (e.get("involvedObject") or {}).get("name") in names]
         calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
                                           f"{conn.context}:events/{ns}")
-    source = {"context": conn.context, "server": conn.server, "daemonset": f"{ns}/{name}",
+    source = {"context": conn.context, "server": conn.server, "server_version": server_version(conn),
+              "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
     return LiveInputs(loaded, node_list, calibration, source)
 
 
 def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None,
-                    page_size: int = PAGE_SIZE) -> tuple[Any, ...]:
-    """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them."""
+                    page_size: int = PAGE_SIZE) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them, and
+    where they came from (context, server and its version, as ``LiveInputs.source``).
+    """
     from kubernetes import client
 
     from rollsim.io.nodes import nodes_from_document
 
     conn = connect(context, kubeconfig)
     core = client.CoreV1Api(conn.api_client)
-    return nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
+    nodes = nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
+    return nodes, {"context": conn.context, "server": conn.server, "server_version": server_version(conn)}
 
 
 def _owned_by(pod: Mapping[str, Any], ds: Mapping[str, Any]) -> bool:

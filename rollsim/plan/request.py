@@ -47,7 +47,7 @@ def plan_scenario(request: PlanRequest):
 
     inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
                          node_count=request.options.get("nodes") is not None)
-    options = {**(inputs.timings or {}), **{k: v for k, v in request.options.items() if v is not None}}
+    options = {**inputs.defaults(), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     source = {**{k: str(v) for k, v in request.files.items()},
               **{k: v for k, v in (request.live or {}).items() if v is not None}, **(inputs.source or {}),

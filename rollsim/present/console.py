@@ -52,10 +52,12 @@ def render_data(data: Any, fmt: str) -> str:
 # --- simulate -----------------------------------------------------------------------------
 
 def simulate_document(result: Any) -> dict[str, Any]:
-    """``rollsim simulate -o json``: the run's summary dict (``rollsim.observe.metrics.summarize``),
-    with the summaries of the run's other DaemonSets under ``others`` when it has any.
+    """``rollsim simulate -o json``: the run's summary dict (``rollsim.observe.metrics.summarize``)
+    and the Kubernetes version whose controller rules it followed, with the summaries of the
+    run's other DaemonSets under ``others`` when it has any.
     """
     document = dict(result.summary)
+    document["kubernetes_version"] = result.scenario.controller.kubernetes_version  # whose rules the run followed
     if result.others:
         document["others"] = {name: dict(s) for name, s in result.others.items()}
     return document
@@ -92,7 +94,8 @@ def format_summary(result: Any, wall: float) -> str:
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     healthy = s.get("healthy_done_s")
     lines = [
-        f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller; seed {result.seed})",
+        f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller, Kubernetes "
+        f"{sc.controller.kubernetes_version}; seed {result.seed})",
         f"  nodes              {_eligibility(sc)}",
         f"  completed          {done}",
     ]

@@ -28,6 +28,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_percent_exact",
+    "format_setting",
     "format_value",
     "format_workers",
     "md_cell",
@@ -113,6 +114,36 @@ def format_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:g}"
     return str(v)
+
+
+def format_setting(key: str, v: Any) -> str:
+    """A scenario setting ``key`` as the report shows it: ``format_value``, but the other
+    DaemonSets (``also``) as ``format_daemonsets`` groups them.
+    """
+    return format_daemonsets(v) if key == "also" and isinstance(v, (list, tuple)) and v else format_value(v)
+
+
+def format_daemonsets(items: Sequence[Any]) -> str:
+    """Other DaemonSets, each described as ``name (settings)`` (``rollsim.spec.describe``), with
+    three or more of the same settings given once: ``9 DaemonSets kube-system/ds-1 …
+    kube-system/ds-9 (each max_unavailable 10%)``, not nine times over.
+    """
+    groups: dict[str, list[str]] = {}
+    for item in map(str, items):
+        name, sep, rest = item.partition(" (")
+        if sep and rest.endswith(")"):
+            groups.setdefault(rest[:-1], []).append(name)
+        else:  # not a described DaemonSet: as it is
+            groups.setdefault(f"\0{item}", []).append(item)
+    parts = []
+    for settings, names in groups.items():
+        if settings.startswith("\0"):
+            parts += names
+        elif len(names) < 3:
+            parts += [f"{name} ({settings})" for name in names]
+        else:
+            parts.append(f"{len(names)} DaemonSets {names[0]} … {names[-1]} (each {settings})")
+    return ", ".join(parts)
 
 
 # --- Markdown ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from rollsim.present.render import DASH, format_duration, format_number, format_value
+from rollsim.present.render import DASH, format_duration, format_number, format_setting, format_value
 from rollsim.present.study import same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
@@ -39,15 +39,15 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                                        (" Settings common to all configurations:" if same else ""))])]
     if same:
         blocks.append(("table", ["setting", "value"],
-                       [[SETTINGS.get(k, k), _setting(first.get(k))] for k in same]))
+                       [[SETTINGS.get(k, k), _setting(k, first.get(k))] for k in same]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
                               + " (columns of the results table).")]))
     return blocks
 
 
-def _setting(v: Any) -> str:
-    return "default" if v is None else format_value(v)
+def _setting(key: str, v: Any) -> str:
+    return "default" if v is None else format_setting(key, v)
 
 
 def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[tuple[str, str]]]:

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_value
+from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
 from rollsim.present.study import fraction_limits, scenarios_by_config, slo_constraints
 from rollsim.present.summary_rows import completed_every_run, completed_text, num, slo_failed, slo_ok
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
@@ -45,7 +45,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
                  f"fewest {format_number(g['min_available'].min())}"
                  if "min_available_fraction" in g and len(g) else DASH)
         rows.append([
-            str(row["label"]), *[format_value(scen.get(row["config"], {}).get(k)) for k in varying],
+            str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
             f"{done}/{n}" if done is not None else DASH, duration,
             format_duration(num(row.get("duration_s_p95"))), worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),

@@ -25,7 +25,7 @@ node (``processPod``). The pods keep the readiness their kubelet reports.
 
 ``--node-monitor-grace-period`` was 40 s until v1.31 and is 50 s from v1.32
 (kubernetes/kubernetes#126287, fixing #121793; CHANGELOG-1.32, v1.32.0-alpha.2). Every
-version rollsim models (1.33 to 1.36) has 50 s.
+version rollsim models (1.33 to 1.37) has 50 s.
 
 DaemonSet pods tolerate the ``not-ready`` and ``unreachable`` NoExecute taints without
 ``tolerationSeconds`` (``AddOrUpdateDaemonPodTolerations``), so the NoExecute taint never

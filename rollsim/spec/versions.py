@@ -25,6 +25,15 @@ maps a version to its rules, so the version switch changes exactly these and not
   that stops posting keeps Ready=True that long; ``rollsim.spec.lifecycle``). Every modelled
   version has 50 s; the rule is kept here so that the default follows the version.
 
+v1.37 changes none of these rules, and adds none: ``StaleControllerConsistencyDaemonSet`` stays
+beta and on by default (KEP-5647's ``kep.yaml``, latest milestone v1.37, extends the pattern to
+other controllers), and the v1.37 release notes list no change to the DaemonSet controller, to
+``IsPodAvailable`` or to ``--node-monitor-grace-period`` (its two DaemonSet entries are API
+validation of image volumes, kubernetes/kubernetes#135989, and a kubeadm patch target, #138090).
+Its node lifecycle controller re-reads an expired-looking Lease from the API server before
+posting Ready=Unknown (kubernetes/kubernetes#138698): a stopped kubelet's Lease is just as old
+there, so the grace period is the same. ``rules_for("1.37")`` is ``rules_for("1.36")``.
+
 Not modelled as a version rule: the node-update queue of kubernetes/kubernetes#130514 (node
 events processed on their own queue) changes the controller's cost under node-update storms,
 not which DaemonSets are synced or what a sync decides.
@@ -32,14 +41,16 @@ not which DaemonSets are synced or what a sync decides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rollsim.spec.lifecycle import grace_period_for
 
-__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "parse_version", "rules_for"]
+__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "cluster_version", "parse_version",
+           "rules_for"]
 
-SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
-DEFAULT_VERSION = "1.36"
+SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
+DEFAULT_VERSION = "1.37"  # the newest release
 
 
 def parse_version(value: object) -> str:
@@ -76,3 +87,26 @@ def rules_for(version: str) -> VersionRules:
         stale_consistency_gate=minor >= 36,  # KEP-5647, kubernetes/kubernetes#134937
         node_monitor_grace_period=grace_period_for(minor),  # kubernetes/kubernetes#126287 (v1.32)
     )
+
+
+def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
+    """The modelled minor whose rules a cluster of ``git_version`` (its API server's
+    ``/version``, as ``kubectl version`` prints it: ``v1.37.2``, ``v1.36.4-eks-5b3f5d1``)
+    runs, and a warning when it is not modelled exactly: a cluster older than the oldest
+    modelled minor gets that one's rules, a newer one the newest's (changes after it are not
+    modelled); a version that does not read as ``v1.MINOR`` gives no minor.
+    """
+    if not git_version:
+        return None, None
+    found = re.match(r"v?1\.(\d+)(?:\.|$|[-+])", git_version.strip())
+    if found is None:
+        return None, f"the cluster's version {git_version!r} is not v1.MINOR: the default {DEFAULT_VERSION} applies"
+    minor, oldest, newest = int(found.group(1)), _minor(SUPPORTED_VERSIONS[0]), _minor(SUPPORTED_VERSIONS[-1])
+    if minor < oldest:
+        return SUPPORTED_VERSIONS[0], (f"the cluster runs {git_version}, older than the oldest modelled version: "
+                                       f"the rules of {SUPPORTED_VERSIONS[0]} apply")
+    if minor > newest:
+        return SUPPORTED_VERSIONS[-1], (f"the cluster runs {git_version}, newer than the newest modelled version: "
+                                        f"the rules of {SUPPORTED_VERSIONS[-1]} apply (later changes are not "
+                                        "modelled)")
+    return f"1.{minor}", None

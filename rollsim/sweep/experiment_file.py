@@ -151,7 +151,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
-                                          **{**(inputs.timings or {}), **options})
+                                          **{**inputs.defaults(), **options})
             except OptionError as exc:
                 named = ("pools" if name == "nodes_file" and "pools" in files else name for name in exc.options)
                 sources = [_source(name, point, grid, v_options, where) for name in named]
