@@ -105,3 +105,17 @@ def test_python_dash_m_runs_without_traceback() -> None:
     bad = subprocess.run([sys.executable, "-m", "rollsim", "simulate", "--max-surge", "200%"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("flags", "rule"), [
+    (["--min-ready-seconds", "1.5"], "argument --min-ready-seconds: must be a whole number of seconds from 0 to "
+                                     "2147483647 (an int32 in the API), got '1.5'"),
+    (["--max-unavailable", "2147483648"], "argument --max-unavailable: must be at most 2147483647 (an int32 in the "
+                                          "API), got '2147483648'"),
+])
+def test_values_the_api_server_refuses_are_refused(flags, rule, capsys) -> None:
+    """spec.minReadySeconds and an IntOrString's integer are int32s: a manifest with 1.5 or 2^31
+    was refused, the same value as a flag was simulated.
+    """
+    assert main(["simulate", "--nodes", "3", *flags]) == 2
+    assert capsys.readouterr().err == f"rollsim: error: {rule}\n"

@@ -64,7 +64,7 @@ def scenarios(draw, surge: bool, max_nodes: int = 60):
         termination_grace_period_seconds=draw(st.sampled_from([0, 5, 30])),
         probe_period=draw(st.sampled_from([0, 1, 10])),
         probe_initial_delay=draw(st.sampled_from([0, 5])),
-        min_ready_seconds=draw(st.sampled_from([0, 0, 0.5, 5])),
+        min_ready_seconds=draw(st.sampled_from([0, 0, 1, 5])),
     )
     if surge:
         options.update(max_surge=value, max_unavailable=0)

@@ -215,6 +215,11 @@ CASES = [
      "spec.updateStrategy.rollingUpdate.maxSurge", "must be an integer or a percent string"),
     ("fraction", [(ROLLING, "      maxUnavailable: 1.5  # <-\n")],
      "spec.updateStrategy.rollingUpdate.maxUnavailable", "must be an integer or a percent string"),
+    # an IntOrString's integer and spec.minReadySeconds are int32s: the API server's decoder refuses more
+    ("int32-count", [(ROLLING, "      maxUnavailable: 2147483648  # <-\n")],
+     "spec.updateStrategy.rollingUpdate.maxUnavailable", "is out of range for an int32, got 2147483648"),
+    ("int32-min-ready", [("spec:\n  selector:", "spec:\n  minReadySeconds: 1099511627776  # <-\n  selector:")],
+     "spec.minReadySeconds", "is out of range for an int32, got 1099511627776"),
     ("strategy-type", [("    type: RollingUpdate\n", "    type: Rolling  # <-\n")],
      "spec.updateStrategy.type", "must be RollingUpdate or OnDelete, got 'Rolling'"),
     # ValidateDaemonSetSpec

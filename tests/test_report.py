@@ -302,6 +302,21 @@ def test_the_tradeoff_caption_says_what_is_ringed(make_results) -> None:
     assert "No point is ringed" in text and "Ringed points" not in text and "Pareto front (no" not in text
 
 
+def test_a_study_that_varies_nothing_says_so(make_results) -> None:
+    """No swept key: not "varies only what the user does not choose ()"."""
+    import yaml
+
+    folder = make_results(slo=[])
+    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    experiment["swept"] = []
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    results = load_results(folder)
+    assert rollsim.present.report.recommendation_for(results).reason == (
+        "no recommendation: the study varies nothing, so there is no choice to make; see the findings")
+    text = write_report(results)[0].read_text(encoding="utf-8")
+    assert "This study varies nothing (one configuration)" in text and "()" not in text
+
+
 def test_a_rolled_back_configuration_updated_no_healthy_node(make_results) -> None:
     """healthy_done_s of a rolled-back run is when the old revision was back everywhere: the
     "healthy nodes done by" cell says that, not a time at which nodes were updated.

@@ -63,7 +63,8 @@ def test_each_option_sets_its_field() -> None:
             value: Any = next(c for c in s.kind.choices if c != s.default)
         else:
             given = {"tolerations": [{"operator": "Exists"}], "host_network": True, "queue_dedup": False,
-                     "status_requeue": False, "whole_second_timestamps": False}
+                     "status_requeue": False, "whole_second_timestamps": False,
+                     "min_ready_seconds": "3"}  # whole seconds (an int32 in the API)
             value = given[s.name] if s.name in given else samples[s.kind.metavar]
         built = build_scenario(nodes=10, **{s.name: value, **extra.get(s.name, {})})
         assert _at(built, s.field) == s.kind.rule(value) != _at(build_scenario(nodes=10), s.field), s.name

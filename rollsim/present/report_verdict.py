@@ -60,8 +60,9 @@ def recommendation_for(results: Results) -> Recommendation:
         return recs[0]
     _, conditions = swept_decisions(results)
     if kind == "findings":
-        return Recommendation(None, "no recommendation: the study varies only what the user does not choose ("
-                                    + ", ".join(conditions) + "); see the findings")
+        varied = (f"varies only what the user does not choose ({', '.join(conditions)})" if conditions else
+                  "varies nothing, so there is no choice to make")
+        return Recommendation(None, f"no recommendation: the study {varied}; see the findings")
     return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
                                           for r in recs))
 
@@ -87,9 +88,13 @@ def recommendation_section(results: Results) -> list[tuple]:
     slo = slo_constraints(results)
     decided, conditions = swept_decisions(results)
     blocks: list[tuple] = []
-    if kind == "findings":
+    if kind == "findings" and not conditions:
         blocks.append(("p", [("b", "No recommendation. "),
-                             ("", "This study varies " + ", ".join(conditions or ["nothing"]) + ", which the user does "
+                             ("", "This study varies nothing (one configuration), so there is no choice to make; it "
+                                  "ends in findings. Vary a decision (variants: or grid:) to compare choices.")]))
+    elif kind == "findings":
+        blocks.append(("p", [("b", "No recommendation. "),
+                             ("", "This study varies " + ", ".join(conditions) + ", which the user does "
                                   "not choose (the decisions are " + ", ".join(decision_names(results)) +
                                   "); it ends in findings. Declare a key under decisions: if it is a choice.")]))
     elif kind == "recommend":

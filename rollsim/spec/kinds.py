@@ -24,10 +24,10 @@ from rollsim.spec.quantity import int64_amount
 from rollsim.spec.scenario import MAX_PORT
 
 __all__ = [
-    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "FRACTION", "QPS",
-    "POSITIVE_QPS", "INT_OR_PERCENT", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU", "MEMORY", "PORTS", "SIZE", "RATE",
-    "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS",
-    "choice", "ItemError",
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "WHOLE_SECONDS",
+    "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
+    "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY",
+    "TOLERATIONS", "DELETER", "NEW_PODS", "choice", "ItemError",
 ]
 
 
@@ -92,6 +92,18 @@ def _positive_seconds(value: Any) -> float:
     return _number(value, 0, strict=True)
 
 
+INT32_MAX = 2**31 - 1  # int32 fields of the API (spec.minReadySeconds, an IntOrString's integer)
+
+
+def _whole_seconds(value: Any) -> float:
+    """``spec.minReadySeconds``: an int32 count of seconds, as the API takes it (``1.5`` is refused)."""
+    number = _number(value, 0)
+    if not number.is_integer() or number > INT32_MAX:
+        raise ValueError(f"must be a whole number of seconds from 0 to {INT32_MAX} (an int32 in the API), "
+                         f"got {value!r}")
+    return number
+
+
 def _fraction(value: Any) -> float:
     number = _number(value, 0)
     if number > 1:
@@ -103,6 +115,8 @@ def _int_or_percent(value: Any) -> IntOrPercent:
     parsed = parse_int_or_percent(value, "value")
     if isinstance(parsed, str) and int(parsed[:-1]) > 100:
         raise ValueError(f"a percent must not be greater than 100%, got {value!r}")
+    if isinstance(parsed, int) and parsed > INT32_MAX:
+        raise ValueError(f"must be at most {INT32_MAX} (an int32 in the API), got {value!r}")
     return parsed
 
 
@@ -193,9 +207,10 @@ SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
 QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds are (not negative)
 POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")
+WHOLE_SECONDS = Kind(_whole_seconds, {"type": "integer", "minimum": 0, "maximum": INT32_MAX}, "S")
 FRACTION = Kind(_fraction, {"type": "number", "minimum": 0, "maximum": 1}, "F")
 INT_OR_PERCENT = Kind(_int_or_percent, {"anyOf": [
-    {"type": "integer", "minimum": 0},
+    {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
     _pattern(r"^\s*(?:[0-9]+|(?:100|[1-9]?[0-9])%)\s*$", "an integer or a percent such as 10%")]}, "X")
 _FAMILY = r"(?:constant|exponential|uniform|lognormal|gamma|empirical|stragglers)\s*\(.*\)"
 DISTRIBUTION = Kind(parse_distribution, {"anyOf": [

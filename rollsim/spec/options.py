@@ -120,6 +120,7 @@ def build_scenario(
                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ())})
     if "also" in o:
         fields["also"] = _workloads(o["also"])
+        _check_distinct_names(fields.get("daemonset.name", base.name), fields["also"])
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
     if not o.get("allow_no_nodes") and not o.get("add_nodes"):
         placed_by = tuple(name for name, given in (("manifest", daemonset_spec is not None),
@@ -188,6 +189,19 @@ def _workloads(items: tuple[Any, ...]) -> tuple[Workload, ...]:
                               within, exc.rule if len(exc.options) == 1 else exc.message) from None
         out.append(Workload(built.daemonset, built.timings, built.image))
     return tuple(out)
+
+
+def _check_distinct_names(name: str, also: tuple[Workload, ...]) -> None:
+    """DaemonSets updated together are objects of one cluster: no two share a name (``Scenario``
+    checks it again; here the error names the item of ``also`` that repeats one).
+    """
+    seen = {name: "the DaemonSet's own name"}
+    for i, workload in enumerate(also):
+        other = workload.daemonset.name
+        if other in seen:
+            rule = f"must differ from {seen[other]} ({other}): DaemonSets updated together need distinct names"
+            raise OptionError("also", f"item {i} ({other}): name: {rule}", f"[{i}].name", rule)
+        seen[other] = f"item {i}'s name"
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

@@ -160,7 +160,7 @@ _OWN: tuple[Setting, ...] = (
             field="daemonset.strategy.max_unavailable", label="maxUnavailable", per_daemonset=True),
     Setting("max_surge", "strategy.max_surge", k.INT_OR_PERCENT, "int or percent",
             field="daemonset.strategy.max_surge", label="maxSurge", per_daemonset=True),
-    Setting("min_ready_seconds", "strategy.min_ready_seconds", k.SECONDS, "spec.minReadySeconds",
+    Setting("min_ready_seconds", "strategy.min_ready_seconds", k.WHOLE_SECONDS, "spec.minReadySeconds",
             field="daemonset.min_ready_seconds", unit="s", label="minReadySeconds", per_daemonset=True),
     # the pods' timings
     _phase("schedule", "bind latency", "scheduling time"),

@@ -49,6 +49,10 @@ class Constraint:
             raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}, got {self.statistic!r}")
         if not math.isfinite(self.limit):
             raise ValueError(f"limit must be a finite number, got {self.limit!r}")
+        if self.metric.endswith("_fraction") and not 0 <= self.limit <= 1:  # no run is ever outside [0, 1]
+            raise ValueError(f"limit must be a fraction between 0 and 1 (0.95 for 95%), got {self.limit:g}")
+        if self.limit < 0:  # every metric counts or times something: never below zero
+            raise ValueError(f"limit must not be negative, got {self.limit:g}")
 
     @property
     def key(self) -> str:

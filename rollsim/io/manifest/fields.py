@@ -22,6 +22,12 @@ _QUANTITY_FIELDS = {("V1ResourceRequirements", "limits"), ("V1ResourceRequiremen
                     ("V1VolumeResourceRequirements", "limits"), ("V1VolumeResourceRequirements", "requests"),
                     ("V1PodSpec", "overhead"), ("V1EmptyDirVolumeSource", "sizeLimit")}
 
+# int32 fields (the client's models say only "int"): what the API server's decoder refuses past 2^31 - 1
+_INT32_FIELDS = {("V1DaemonSetSpec", "minReadySeconds"), ("V1DaemonSetSpec", "revisionHistoryLimit"),
+                 ("V1ContainerPort", "containerPort"), ("V1ContainerPort", "hostPort"),
+                 *(("V1Probe", f) for f in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds",
+                                             "successThreshold", "failureThreshold"))}
+
 
 def check_fields(data: dict[str, Any], where: Where, strict: bool) -> tuple[str, ...]:
     """Check a DaemonSet's fields and types; returns the unknown-field warnings (none if ``strict``)."""
@@ -87,6 +93,8 @@ class _FieldChecker:
                 continue
             if (t, key) in _QUANTITY_FIELDS:
                 field_type = "Dict[str, quantity]" if field_type.startswith("Dict") else "quantity"
+            elif (t, key) in _INT32_FIELDS and field_type == "int":
+                field_type = "int32"
             self.check(item, field_type, child, child_at)
 
 
@@ -97,11 +105,13 @@ def _scalar_problem(value: Any, t: str) -> str | None:
             return None
         quote = " (quote it in YAML)" if isinstance(value, (bool, int, float)) else ""
         return f"must be a string, got {describe(value)}{quote}"
-    if t == "int":
+    if t in ("int", "int32"):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
-            return None if -(2**63) <= value < 2**63 else f"is out of range, got {value}"
+            bits = 32 if t == "int32" else 64
+            return None if -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else \
+                f"is out of range for an int{bits}, got {value}"
         return f"must be an integer, got {describe(value)}"
     if t == "bool":
         return None if isinstance(value, bool) else f"must be true or false, got {describe(value)}"

@@ -160,6 +160,8 @@ def _int_or_percent(where: Where, value: Any, path: str) -> IntOrPercent:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         non_negative(where, value, path)
+        if value >= 2**31:  # IntOrString's IntVal is an int32: the API server's decoder refuses more
+            raise where.error(path, f"is out of range for an int32, got {value}")
         return value
     if isinstance(value, str):
         if _PERCENT.fullmatch(value):
