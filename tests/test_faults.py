@@ -35,7 +35,7 @@ def test_a_bad_image_stalls_with_exactly_max_unavailable_nodes_lost(kind, contro
     s = simulate(build_scenario(nodes=20, max_unavailable=k, new_pods=kind, controller=controller,
                                 stall_after=600, **CONSTANT), seed=1).summary
     assert s["completed"] is False and s["stalled"] is True
-    assert s["nodes_without_pod_at_end"] == k
+    assert s["unavailable_at_end"] == k
     assert s["max_unavailable_observed"] == k and s["min_available"] == 20 - k
     assert s["updated"] == k  # a Pending pod of the new revision counts as updated, as upstream
     # the k pods were lost within the first cycle; nothing progressed afterwards
@@ -47,7 +47,7 @@ def test_surge_holds_the_bad_pods_beside_the_old_ones() -> None:
     s = simulate(build_scenario(nodes=20, max_surge=3, new_pods="crashloop", controller="ideal",
                                 stall_after=600, **CONSTANT)).summary
     assert s["stalled"] is True and s["min_available"] == 20  # every node keeps its old pod
-    assert s["max_surge_observed"] == 3 and s["nodes_without_pod_at_end"] == 0
+    assert s["max_surge_observed"] == 3 and s["unavailable_at_end"] == 0
 
 
 def test_a_faulty_fraction_stalls_later() -> None:
@@ -55,7 +55,7 @@ def test_a_faulty_fraction_stalls_later() -> None:
                                 stall_after=900, **CONSTANT), seed=3).summary
     assert s["stalled"] is True
     assert 0 < s["stalled_at_s"] and s["updated"] > 5  # some healthy waves first
-    assert 0 < s["nodes_without_pod_at_end"] <= 5  # at most the budget: each bad pod holds one unit
+    assert 0 < s["unavailable_at_end"] <= 5  # at most the budget: each bad pod holds one unit
 
 
 def test_healthy_rollouts_do_not_stall() -> None:
@@ -83,7 +83,7 @@ def test_an_operator_rollback_and_its_cost_in_closed_form() -> None:
                                 rollback_after=60, controller="ideal", **CONSTANT)).summary
     assert s["rolled_back"] is True and s["completed"] is False and s["duration_s"] is None
     assert s["stalled_at_s"] == 0.0 and s["rollback_done_s"] == pytest.approx(375.0)
-    assert s["nodes_without_pod_at_end"] == 0 and s["updated"] == 20
+    assert s["unavailable_at_end"] == 0 and s["updated"] == 20
     assert s["unavailable_node_seconds"] == pytest.approx(3 * 375.0)
 
 
@@ -91,7 +91,7 @@ def test_a_realistic_rollback_recovers_every_node() -> None:
     s = simulate(build_scenario(nodes=200, max_unavailable="10%", new_pods="crashloop", stall_after=600,
                                 rollback_after=120), seed=1).summary
     assert s["rolled_back"] is True and s["rollback_done_s"] > 600 + 120
-    assert s["nodes_without_pod_at_end"] == 0
+    assert s["unavailable_at_end"] == 0
 
 
 def test_without_a_stall_there_is_no_rollback() -> None:

@@ -105,7 +105,7 @@ class TestSummarize:
             "node_downtime_max_s": 40.0,
             "stalled": False,
             "stalled_at_s": None,
-            "nodes_without_pod_at_end": int(FIVE_ROWS["unavailable"].iloc[-1]),
+            "unavailable_at_end": int(FIVE_ROWS["unavailable"].iloc[-1]),
             "peak_concurrent_pulls": 0,
             "mean_pull_s": None,
             "registry_bytes_served": None,

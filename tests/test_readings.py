@@ -31,15 +31,14 @@ def test_completion_counts_and_groups_the_causes() -> None:
     lines = completion(s)
     assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
     assert completion(s.iloc[1:2]) == ["The configuration did not complete in every replication. It stopped "
-                                       "because of NotReady or unreachable nodes holding the budget: b (0/3)."]
-    assert lines[1] == "NotReady or unreachable nodes holding the budget: b (0/3)."
+                                       "because of NotReady or unreachable nodes: b (0/3)."]
+    assert lines[1] == "NotReady or unreachable nodes: b (0/3)."
     assert lines[2] == "New pods never Ready: c (2/3)."
     assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
         "The configuration completed in every replication."]
     assert completion(s.iloc[1:3])[0] == ("Neither configuration completed in every replication. They stopped "
                                           "because of:")
-    assert completion(s.iloc[0:2])[0].endswith("The other stopped because of NotReady or unreachable nodes holding "
-                                               "the budget: b (0/3).")
+    assert completion(s.iloc[0:2])[0].endswith("The other stopped because of NotReady or unreachable nodes: b (0/3).")
 
 
 def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:

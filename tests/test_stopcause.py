@@ -85,7 +85,30 @@ def test_the_most_frequent_failure_names_the_cause_and_not_ready_nodes_are_menti
     nodes = [NodeEnd("a", old="none", new=CRASH_LOOPING), NodeEnd("b", old="none", new=IMAGE_PULL_ERROR),
              NodeEnd("c", old="none", new=IMAGE_PULL_ERROR), NodeEnd("d", ready=False, old="terminating")]
     cause = stop_cause(EndState(tuple(nodes)))
-    assert cause.cause == IMAGE_PULL_ERROR and "1 NotReady node also hold" in cause.sentence
+    assert cause.cause == IMAGE_PULL_ERROR
+    assert cause.sentence.endswith("; also 1 NotReady or unreachable node holds the budget (their pods stay "
+                                   "terminating on a dead kubelet)")
+
+
+@pytest.mark.parametrize(("strategy", "deleter"), [("RollingUpdate", "none"), ("OnDelete", "batch")])
+def test_new_pods_a_not_ready_node_never_starts_are_what_it_waits_for(strategy: str, deleter: str) -> None:
+    """A kubelet that reports Ready=False itself deletes the old pod and starts nothing: no pod
+    stays terminating, so nothing "holds the budget on a dead kubelet" (and OnDelete has no
+    budget): the new pods on those nodes never become available.
+    """
+    nodes = [done(f"n{i}") for i in range(48)] + [NodeEnd(f"bad{i}", ready=False, old="none", new=STARTING)
+                                                   for i in range(2)]
+    cause = stop_cause(EndState(tuple(nodes), strategy=strategy, deleter=deleter))
+    assert cause.cause == "not-ready-nodes"
+    assert cause.sentence == ("new pods on 2 NotReady nodes never become available (a NotReady node starts no pod); "
+                              "48 nodes of 50 updated (new pod available)")
+
+
+def test_under_on_delete_terminating_pods_keep_the_rollout_waiting() -> None:
+    nodes = [done("n0"), NodeEnd("bad", ready=False, old="terminating")]
+    sentence = stop_cause(EndState(tuple(nodes), strategy="OnDelete", deleter="batch")).sentence
+    assert sentence.startswith("1 NotReady or unreachable node keeps the rollout waiting (their pods stay "
+                               "terminating on a dead kubelet)") and "budget" not in sentence
 
 
 @pytest.mark.parametrize("kind, words", [(PENDING_RESOURCES, "NodeResourcesFit"), (PENDING_HOST_PORT, "NodePorts")])
@@ -108,7 +131,7 @@ def test_an_old_pod_kept_beside_an_available_new_one_is_a_lost_wake_up() -> None
                                                             for i in range(2))
     cause = stop_cause(EndState(nodes))
     assert cause.cause == "old-pod-kept" and cause.sentence.startswith("2 nodes keep their old pod beside an available")
-    assert "resync" in cause.sentence and cause.sentence.endswith("48 nodes of 50 updated")
+    assert "resync" in cause.sentence and cause.sentence.endswith("48 nodes of 50 updated (new pod available)")
     assert stop_cause(EndState(nodes, horizon_reached=True)).cause == "horizon"  # cut short, not lost
 
 
@@ -131,7 +154,8 @@ def test_the_horizon_reached_while_moving() -> None:
     assert cause.cause == "horizon" and "1 node of 4 updated" in cause.sentence
     stalled = stop_cause(EndState(nodes))
     assert stalled.cause == "stalled" and "1 new pod still on the way to Ready (a slow straggler" in stalled.sentence
-    assert stop_cause(EndState(nodes[:2] + nodes[3:])).sentence == "no progress; 1 node of 3 updated"
+    sentence = stop_cause(EndState(nodes[:2] + nodes[3:])).sentence
+    assert sentence == "no progress; 1 node of 3 updated (new pod available)"
 
 
 def test_rolled_back() -> None:

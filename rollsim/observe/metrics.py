@@ -28,7 +28,7 @@ SUMMARY_KEYS = (
     "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
     "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
-    "stalled", "stalled_at_s", "nodes_without_pod_at_end", "peak_concurrent_pulls", "mean_pull_s",
+    "stalled", "stalled_at_s", "unavailable_at_end", "peak_concurrent_pulls", "mean_pull_s",
     "registry_bytes_served", "unschedulable_pods", "rolled_back", "rollback_done_s",
 )
 _SLICE = 1 << 16
@@ -151,7 +151,7 @@ def summarize(
         "node_downtime_max_s": float(downtime.max()) if len(downtime) else None,
         "stalled": stalled_at is not None,
         "stalled_at_s": None if stalled_at is None else float(stalled_at),
-        "nodes_without_pod_at_end": 0 if empty else int(unavailable[-1]),
+        "unavailable_at_end": 0 if empty else int(unavailable[-1]),
         "peak_concurrent_pulls": peak_overlap(pulls),
         "mean_pull_s": _mean_duration(pulls),
         "registry_bytes_served": registry_bytes,

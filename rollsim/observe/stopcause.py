@@ -9,8 +9,10 @@ still holds an old pod and in what state its new pod is) and names what a person
   available;
 * new pods Pending because the scheduler's filter rejects them (``NodeResourcesFit``:
   the old pod's requests still count; ``NodePorts``: the old pod holds the host port);
-* nodes NotReady or unreachable holding the budget (their pods, deleted, stay terminating
-  on a kubelet that never confirms; ``rollingUpdate`` counts them as unavailable);
+* nodes NotReady or unreachable: their pods, deleted, stay terminating on a kubelet that
+  never confirms (``rollingUpdate`` counts them as unavailable; an ``OnDelete`` deleter waits
+  for them), or, on a kubelet that reports Ready=False itself, the new pod never becomes
+  available;
 * ``OnDelete`` with nobody deleting old pods (the controller never does);
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,7 +92,7 @@ CAUSE_TEXT = {
     NEVER_READY: "new pods never Ready",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
     PENDING_HOST_PORT: "new pods Pending: the old pod holds the host port (NodePorts)",
-    "not-ready-nodes": "NotReady or unreachable nodes holding the budget",
+    "not-ready-nodes": "NotReady or unreachable nodes",
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
     "horizon": "the horizon reached",
@@ -174,10 +176,29 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _holds_not_ready(node: NodeEnd) -> bool:
-    """A NotReady node that still counts against the budget: a pod stuck terminating on its dead
-    kubelet, or a desired node without an available pod.
+    """A NotReady node the rollout waits for: a pod stuck terminating on its dead kubelet, or a
+    desired node without an available pod.
     """
     return not node.ready and (node.old == "terminating" or (node.desired and node.new != AVAILABLE))
+
+
+def _not_ready_sentence(terminating: int, unstarted: int, rolling: bool) -> str:
+    """Why NotReady nodes stop the rollout: old pods stuck terminating on a dead kubelet (held
+    against maxUnavailable under RollingUpdate, waited for by an OnDelete deleter), and new pods
+    that a NotReady node never brings to available (a kubelet that reports Ready=False itself
+    deletes the old pod and starts nothing).
+    """
+    parts = []
+    if terminating:
+        one = terminating == 1
+        held = ("holds the budget" if one else "hold the budget") if rolling else \
+            ("keeps the rollout waiting" if one else "keep the rollout waiting")
+        parts.append(f"{_plural(terminating, 'NotReady or unreachable node')} {held} (their pods stay terminating "
+                     "on a dead kubelet)")
+    if unstarted:
+        parts.append(f"new pods on {_plural(unstarted, 'NotReady node')} never become available (a NotReady node "
+                     "starts no pod)")
+    return "; ".join(parts)
 
 
 _STUCK_NEW = frozenset((*_FAILING, *_PENDING))
@@ -195,33 +216,52 @@ def stuck_nodes(state: EndState) -> list[str]:
     return [n.name for n in state.nodes if is_stuck(n.ready, n.new)]
 
 
-def stop_cause(state: EndState) -> StopCause:
-    """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
-    total = done = not_ready = waiting = kept = 0
-    new: Counter[str] = Counter()
-    beside: Counter[str] = Counter()  # new pods by state on nodes that still hold their old pod
+@dataclass
+class _Tally:
+    """The end state's nodes counted by what ``stop_cause`` asks of them."""
+
+    total: int = 0  # desired nodes
+    done: int = 0  # desired, the new pod available and the old one gone
+    not_ready: int = 0  # NotReady nodes the rollout waits for (_holds_not_ready)
+    terminating: int = 0  # of which an old pod stays terminating on a dead kubelet
+    waiting: int = 0  # Ready, the old pod running and no new one
+    kept: int = 0  # the old pod running beside an available new one (surge)
+    new: Counter[str] = field(default_factory=Counter)  # new pods by state
+    beside: Counter[str] = field(default_factory=Counter)  # new pods by state on nodes that still hold their old pod
+
+
+def _tally(state: EndState) -> _Tally:
+    t = _Tally()
     for n, weight in state.weighted():
         if n.desired:
-            total += weight
-            if n.new == AVAILABLE and n.old == "none":
-                done += weight
-            if n.ready and n.old == "running" and n.new == NONE:
-                waiting += weight
-            if n.old == "running" and n.new == AVAILABLE:  # surge: nothing left to wait for on this node
-                kept += weight
+            t.total += weight
+            t.done += weight if n.new == AVAILABLE and n.old == "none" else 0
+            t.waiting += weight if n.ready and n.old == "running" and n.new == NONE else 0
+            t.kept += weight if n.old == "running" and n.new == AVAILABLE else 0  # surge: nothing left to wait for
         if n.desired or n.new != NONE:
-            new[n.new] += weight
+            t.new[n.new] += weight
             if n.old != "none":
-                beside[n.new] += weight
+                t.beside[n.new] += weight
         if _holds_not_ready(n):
-            not_ready += weight
+            t.not_ready += weight
+            t.terminating += weight if n.old == "terminating" else 0
+    return t
+
+
+def stop_cause(state: EndState) -> StopCause:
+    """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
+    t = _tally(state)
+    total, done, not_ready, terminating, waiting, kept, new, beside = (
+        t.total, t.done, t.not_ready, t.terminating, t.waiting, t.kept, t.new, t.beside)
     counts = [("desired", total), ("updated", done)]
     counts += [(k, new[k]) for k in (*_FAILING, *_PENDING) if new[k]]
     if not_ready:
         counts.append(("not_ready", not_ready))
     if waiting:
         counts.append(("old_only", waiting))
-    left = f"{_plural(done, 'node')} of {total} updated"
+    # "updated" as the rollout counts it done: the new pod available, the old one gone (not kubectl's
+    # UP-TO-DATE, which counts a new pod whatever its state: the summary's "updated")
+    left = f"{_plural(done, 'node')} of {total} updated (new pod available)"
 
     def result(cause: str, sentence: str) -> StopCause:
         return StopCause(cause, tuple(counts), sentence)
@@ -231,12 +271,13 @@ def stop_cause(state: EndState) -> StopCause:
     if state.rolled_back:
         return result("rolled-back", f"rolled back by the operator after the rollout stalled; {_plural(done, 'node')} "
                                      f"of {total} back on the old revision")
+    rolling = state.strategy != "OnDelete"
     failing = [k for k in _FAILING if new[k]]
     if failing:
         kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
         what = {CRASH_LOOPING: "crash-looping (CrashLoopBackOff)", IMAGE_PULL_ERROR: "failing to pull their image "
                 "(ImagePullBackOff)", NEVER_READY: "running but never Ready"}[kind]
-        more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
+        more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
                                 f"they never become available; {left}{more}")
@@ -247,11 +288,11 @@ def stop_cause(state: EndState) -> StopCause:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
         why = ("NodePorts: the old pod holds the host port" if kind != PENDING_RESOURCES
                else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind]))
-        more = f"; {_plural(not_ready, 'NotReady node')} also hold budget" if not_ready else ""
+        more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if not_ready:
-        return result("not-ready-nodes", f"{_plural(not_ready, 'NotReady or unreachable node')} hold the budget "
-                                         f"(their pods stay terminating on a dead kubelet); {left}")
+        sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
+        return result("not-ready-nodes", f"{sentence}; {left}")
     return result(*_without_failure(state, waiting, kept, new[STARTING], left))
 
 

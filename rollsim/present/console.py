@@ -88,8 +88,8 @@ def format_summary(result: Any, wall: float) -> str:
     else:
         how = f"OnDelete, deleter {sc.deleter}"
     downtime = ("none" if s["node_downtime_max_s"] is None else
-                f"p50 {s['node_downtime_p50_s']:.1f} s, p95 {s['node_downtime_p95_s']:.1f} s, "
-                f"max {s['node_downtime_max_s']:.1f} s")
+                f"p50 {s['node_downtime_p50_s']:,.1f} s, p95 {s['node_downtime_p95_s']:,.1f} s, "
+                f"max {s['node_downtime_max_s']:,.1f} s")
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     healthy = s.get("healthy_done_s")
@@ -104,7 +104,8 @@ def format_summary(result: Any, wall: float) -> str:
                   "  healthy nodes      " + (f"all updated by {format_duration(healthy)} ({healthy:,.1f} s)"
                                              if healthy is not None else "not all updated")]
     lines += [
-        f"  updated            {s['updated']:,} / {count_of(n, 'node')}",
+        f"  up-to-date         {s['updated']:,} / {count_of(n, 'node')} with a pod of the new revision "
+        "(kubectl's UP-TO-DATE)",
         f"  min available      {count_of(s['min_available'], 'node')} "
         f"({format_percent_exact(s['min_available_fraction'])})",
         f"  max unavailable    {count_of(s['max_unavailable_observed'], 'node')}",
