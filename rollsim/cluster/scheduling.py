@@ -23,7 +23,7 @@ NODE_PORTS_REASON = "node(s) didn't have free ports for the requested pod ports"
 
 @dataclass(frozen=True, slots=True)
 class PodRequests:
-    """What one DaemonSet's pod asks of its node: summed container requests and host ports."""
+    """What one DaemonSet's pod asks of its node: its effective requests (``PodRequests``) and host ports."""
 
     cpu_millis: int = 0
     memory_bytes: int = 0

@@ -13,7 +13,8 @@ each stopping at the first error, and every error is one line, ``file:line: fiel
    server's decoder rejects it. IntOrString fields accept an int or a string: ``fields``.
 3. Values after the API defaults (``SetDefaults_DaemonSet``, pod defaults), as
    ``ValidateDaemonSetSpec``, ``ValidateRollingUpdateDaemonSet`` and the pod-template rules
-   that matter to a rollout check them: ``validation`` and ``pod``, assembled by ``spec``.
+   that matter to a rollout check them: ``validation``, ``pod`` and ``resources`` (the pod's
+   effective requests, ``PodRequests``), assembled by ``spec``.
 
 ``load`` runs the passes; errors and their one-line form are in ``errors``.
 """

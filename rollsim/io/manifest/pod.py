@@ -1,9 +1,10 @@
 """The API server's rules on a DaemonSet's pod template, and what rollsim reads from it.
 
 The template rules a DaemonSet adds (restartPolicy Always, no activeDeadlineSeconds), the
-containers' names, images, readiness probes (``SetDefaults_Probe``), resource requests
-(defaulted from limits) and host ports (``hostNetwork`` defaults), and the placement:
-nodeSelector, required node affinity and tolerations (``ValidateTolerations``).
+containers' names, images, readiness probes (``SetDefaults_Probe``) and host ports
+(``hostNetwork`` defaults), and the placement: nodeSelector, required node affinity and
+tolerations (``ValidateTolerations``). The pod's resource requests are in
+``rollsim.io.manifest.resources``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from rollsim.spec.node import (
     PodPlacement,
     Toleration,
 )
-from rollsim.spec.quantity import Quantity, parse_quantity
 from rollsim.spec.scenario import MAX_PORT, ReadinessProbe, is_port
 
-__all__ = ["host_ports", "placement", "pod_template", "readiness_probe", "requests"]
+__all__ = ["host_ports", "placement", "pod_template", "readiness_probe"]
 
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 # (field, API default); a zero is defaulted too, as SetDefaults_Probe does
@@ -151,37 +151,6 @@ def readiness_probe(where: Where, containers: list[Any]) -> ReadinessProbe | Non
     top = {name: max(p[name] for p in probes) for name, _ in _PROBE_FIELDS}
     return ReadinessProbe(float(top["initialDelaySeconds"]), float(top["periodSeconds"]),
                           top["successThreshold"], top["failureThreshold"])
-
-
-def requests(where: Where, containers: list[Any]) -> tuple[int, int]:
-    """Summed cpu (millicores) and memory (bytes) requests of the containers.
-
-    A limit stands in for an absent request, as the API server defaults it. Init
-    containers and pod overhead are not counted (they do not change a rollout).
-    """
-    total = {"cpu": 0, "memory": 0}
-    for i, c in enumerate(containers):
-        path = f"spec.template.spec.containers[{i}].resources"
-        resources = as_map(as_map(c).get("resources"))
-        parsed: dict[str, dict[str, Quantity]] = {}
-        for section in ("requests", "limits"):
-            parsed[section] = {}
-            for name, raw in as_map(resources.get(section)).items():
-                q = Quantity(0) if raw is None else parse_quantity(raw)  # syntax checked already
-                if q.nanos < 0:
-                    raise where.error(f"{path}.{section}[{name}]", f"must be greater than or equal to 0, got {raw}",
-                                      f"{path}.{section}.{name}")
-                parsed[section][name] = q
-        requested, limits = parsed["requests"], parsed["limits"]
-        for name in total:
-            if name in requested and name in limits and requested[name].nanos > limits[name].nanos:
-                limit = as_map(resources.get("limits")).get(name)
-                request = as_map(resources.get("requests")).get(name)
-                raise where.error(f"{path}.requests[{name}]", f"must be less than or equal to {name} limit of "
-                                                              f"{limit}, got {request}", f"{path}.requests.{name}")
-            got = requested.get(name, limits.get(name))  # the API server defaults requests to limits
-            total[name] += got.nanos if got is not None else 0
-    return Quantity(total["cpu"]).millis, Quantity(total["memory"]).value
 
 
 def host_ports(where: Where, pod: dict[str, Any], containers: list[Any]) -> tuple[int, ...]:

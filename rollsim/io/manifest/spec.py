@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollsim.io.manifest import pod
+from rollsim.io.manifest import pod, resources
 from rollsim.io.manifest.objects import ManifestObject
 from rollsim.io.manifest.validation import (
     as_int,
@@ -22,9 +22,9 @@ __all__ = ["daemonset_spec"]
 def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], bool]:
     """The spec, the DaemonSet's ``metadata.labels``, and whether any container has a readinessProbe.
 
-    Applies the API server's defaults and value rules (``rollsim.io.manifest.validation`` and
-    ``rollsim.io.manifest.pod``) in the order it reports them; ``obj`` has had its fields and
-    types checked (``rollsim.io.manifest.fields``).
+    Applies the API server's defaults and value rules (``rollsim.io.manifest.validation``,
+    ``rollsim.io.manifest.pod`` and ``rollsim.io.manifest.resources``) in the order it reports
+    them; ``obj`` has had its fields and types checked (``rollsim.io.manifest.fields``).
     """
     where, data = obj.where, obj.data
     meta = as_map(data.get("metadata"))
@@ -39,7 +39,7 @@ def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], 
     placement = pod.placement(where, template)
     containers = as_list(template.get("containers"))
     probe = pod.readiness_probe(where, containers)
-    cpu, memory = pod.requests(where, containers)
+    cpu, memory = resources.pod_requests(where, template)
     ports = pod.host_ports(where, template, containers)
     labels = {k: as_text(val) for k, val in as_map(meta.get("labels")).items()}
     try:

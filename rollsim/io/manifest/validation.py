@@ -2,7 +2,8 @@
 
 ``ValidateObjectMeta`` (name, namespace), ``ValidateLabelSelector`` with the DaemonSet's own
 selector rules, and ``SetDefaults_DaemonSet`` then ``ValidateDaemonSetUpdateStrategy`` /
-``ValidateRollingUpdateDaemonSet``. The pod template's rules are in ``rollsim.io.manifest.pod``.
+``ValidateRollingUpdateDaemonSet``. The pod template's rules are in ``rollsim.io.manifest.pod``
+and ``rollsim.io.manifest.resources``.
 Every function takes the data after ``rollsim.io.manifest.fields`` has checked its types.
 """
 
