@@ -215,7 +215,8 @@ p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
-text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4em}th{overflow-wrap:normal;min-width:0}\
+text-align:left;vertical-align:top;overflow-wrap:break-word;min-width:4em;max-width:24em}\
+th{overflow-wrap:normal;min-width:0}\
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
 .note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}td.w{white-space:nowrap}"""
