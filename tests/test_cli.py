@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -119,3 +120,11 @@ def test_values_the_api_server_refuses_are_refused(flags, rule, capsys) -> None:
     """
     assert main(["simulate", "--nodes", "3", *flags]) == 2
     assert capsys.readouterr().err == f"rollsim: error: {rule}\n"
+
+
+def test_a_namespace_beside_a_manifest_file_is_said_to_be_ignored(capsys) -> None:
+    """``-n`` names the namespace of ``ds/NAME`` in a cluster; beside a file it changes nothing, and says so."""
+    manifest = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "-n", "monitoring", *IDEAL]) == 0
+    assert ("rollsim: warning: --namespace monitoring applies only to a DaemonSet read from a cluster (ds/NAME): "
+            "the manifest's own namespace (kube-system) stands") in capsys.readouterr().err

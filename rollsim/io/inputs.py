@@ -129,6 +129,10 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
         loaded = load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name,
                                 strict=strict)
         spec, warnings = loaded.spec, list(loaded.warnings)
+        namespace = (live or {}).get("namespace")
+        if namespace:  # kubectl -n beside a file: rollsim reads no cluster for it
+            warnings.append(f"--namespace {namespace} applies only to a DaemonSet read from a cluster (ds/NAME): "
+                            f"the manifest's own namespace ({spec.namespace}) stands")
     elif "strict" in files and spec is None:
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     if "nodes_file" in files and "pools" in files:
