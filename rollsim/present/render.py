@@ -226,11 +226,15 @@ _WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is n
 
 
 def _html_cell(text: str) -> str:
-    """A table cell; a short one-word value (a duration, a count) is kept on one line, where the
-    table's cells may otherwise break anywhere to fit the window.
+    """A table cell; a short one-word value (a duration, a count) is kept on one line; others wrap
+    between words, and after the underscores of an identifier (``min_available_fraction``) or
+    the dash of a range (``17m51s–27m37s``).
     """
     whole = len(text) <= _WHOLE and not any(c.isspace() for c in text)
-    return f'<td class="w">{html.escape(text)}</td>' if whole else f"<td>{html.escape(text)}</td>"
+    if whole:
+        return f'<td class="w">{html.escape(text)}</td>'
+    # a long identifier or range may break after its underscores and dashes, not inside a word
+    return "<td>" + html.escape(text).replace("_", "_<wbr>").replace("–", "–<wbr>") + "</td>"
 
 
 def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str) -> str:
