@@ -86,7 +86,7 @@ def test_html_is_self_contained_and_escapes_user_text(report) -> None:
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG)
-    assert "<style>" in page and "<td>✗ min_available_fraction: 75% (limit ≥ 80%)</td>" in page
+    assert "<style>" in page and "<td>✗ min_<wbr>available_<wbr>fraction: 75% (limit ≥ 80%)</td>" in page
 
 
 def test_labels_are_escaped_in_both_formats(make_results) -> None:
