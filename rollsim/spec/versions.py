@@ -27,9 +27,11 @@ maps a version to its rules, so the version switch changes exactly these and not
 
 v1.37 changes none of these rules, and adds none: ``StaleControllerConsistencyDaemonSet`` stays
 beta and on by default (KEP-5647's ``kep.yaml``, latest milestone v1.37, extends the pattern to
-other controllers), and the v1.37 release notes list no change to the DaemonSet controller, to
-``IsPodAvailable`` or to ``--node-monitor-grace-period`` (its two DaemonSet entries are API
-validation of image volumes, kubernetes/kubernetes#135989, and a kubeadm patch target, #138090).
+other controllers), and the v1.37.0-rc.0 release notes (kubernetes/sig-release's draft; the
+final notes and the controller's v1.37 source were not in reach) list no change to the DaemonSet
+controller, to ``IsPodAvailable`` or to ``--node-monitor-grace-period`` (their two DaemonSet
+entries are API validation of image volumes, kubernetes/kubernetes#135989, and a kubeadm patch
+target, #138090).
 Its node lifecycle controller re-reads an expired-looking Lease from the API server before
 posting Ready=Unknown (kubernetes/kubernetes#138698): a stopped kubelet's Lease is just as old
 there, so the grace period is the same. ``rules_for("1.37")`` is ``rules_for("1.36")``.
