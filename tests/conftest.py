@@ -117,8 +117,11 @@ def build_results(
     root: Path, *, values: tuple[Any, Any] = ("10%", "25%"), labels: list[str] | None = None,
     description: str = "Which maxUnavailable keeps 80% of nodes covered? <script>alert(1)</script> & more",
     slo: list[dict] | None = None, timelines: bool = True, downtime: bool = True,
+    experiment_keys: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a results folder under ``root``; ``values`` are the two maxUnavailable values swept."""
+    """Write a results folder under ``root``; ``values`` are the two maxUnavailable values swept;
+    ``experiment_keys`` replace keys of its ``experiment.yaml`` (``decisions``, ``swept``).
+    """
     slo = SLO if slo is None else slo
     constraints = [Constraint(c["metric"], c["bound"], c["limit"], c["statistic"]) for c in slo]
     rng = np.random.default_rng(7)
@@ -159,7 +162,7 @@ def build_results(
     experiment = {"name": "demo", "description": description, "source": "experiments/demo.yaml",
                   "replications": 3, "seed": 1,
                   "swept": ["strategy.max_unavailable", "strategy.min_ready_seconds"], "slo": slo,
-                  "configurations": configs}
+                  "configurations": configs, **(experiment_keys or {})}
     (out / "experiment.yaml").write_text(yaml.safe_dump(experiment, sort_keys=False, allow_unicode=True),
                                          encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps({

@@ -150,16 +150,6 @@ def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     assert "unavailable node-hours" in ax.get_xlabel()
 
 
-def _deciding(folder, decisions: list[str]):
-    """``folder`` (a results folder) with ``decisions:`` set: the swept keys not in it are conditions."""
-    import yaml
-
-    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
-    experiment["decisions"] = decisions
-    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
-    return load_results(folder)
-
-
 def _fronts(ax) -> list[list[tuple[float, float]]]:
     """The ringed (Pareto front) lines of a tradeoff figure, each as its points."""
     return [list(zip(line.get_xdata(), line.get_ydata())) for line in ax.lines if line.get_markersize() == 15]
@@ -170,7 +160,7 @@ def test_tradeoff_rings_a_front_within_each_condition_never_across(make_results)
     30 s one never completes, and the other is alone), as the report's text finds it; the figure
     no longer joins configurations that ran under different conditions.
     """
-    results = _deciding(make_results(slo=[]), ["strategy.max_unavailable"])
+    results = load_results(make_results(slo=[], experiment_keys={"decisions": ["strategy.max_unavailable"]}))
     s = results.summary.set_index("config")
     ax = plot_tradeoff(results)
     under_zero = sorted(s.loc[c, "unavailable_node_seconds_mean"] / 3600 for c in (0, 2))  # 10%, 25% at 0 s
@@ -180,7 +170,7 @@ def test_tradeoff_rings_a_front_within_each_condition_never_across(make_results)
 
 
 def test_tradeoff_rings_nothing_when_the_study_varies_no_decision(make_results) -> None:
-    results = _deciding(make_results(slo=[]), ["deleter"])  # both swept keys are conditions
+    results = load_results(make_results(slo=[], experiment_keys={"decisions": ["deleter"]}))  # both conditions
     assert _fronts(plot_tradeoff(results)) == []
     assert len(_fronts(plot_tradeoff(load_results(make_results(slo=[]))))) == 1  # both decisions: one front
 

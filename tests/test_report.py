@@ -274,12 +274,7 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
     """minReadySeconds made a condition (not a decision): each value gets its own front, and no
     configuration is set against one under the other condition.
     """
-    import yaml
-
-    folder = make_results(slo=[])
-    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
-    experiment["decisions"] = ["strategy.max_unavailable"]
-    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    folder = make_results(slo=[], experiment_keys={"decisions": ["strategy.max_unavailable"]})
     md, _ = write_report(load_results(folder))
     text = md.read_text(encoding="utf-8")
     assert "unavailable node-hours), within each condition:" in text
@@ -292,28 +287,16 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
 
 def test_the_tradeoff_caption_says_what_is_ringed(make_results) -> None:
     """Both swept keys decisions: one front; both conditions: no front, and the caption says so."""
-    import yaml
-
     one, _ = write_report(load_results(make_results(slo=[])))
     assert "Ringed points are the Pareto front (no other configuration" in one.read_text(encoding="utf-8")
-    folder = make_results(slo=[])
-    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
-    experiment["decisions"] = ["deleter"]
-    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
-    none, _ = write_report(load_results(folder))
+    none, _ = write_report(load_results(make_results(slo=[], experiment_keys={"decisions": ["deleter"]})))
     text = none.read_text(encoding="utf-8")
     assert "No point is ringed" in text and "Ringed points" not in text and "Pareto front (no" not in text
 
 
 def test_a_study_that_varies_nothing_says_so(make_results) -> None:
     """No swept key: not "varies only what the user does not choose ()"."""
-    import yaml
-
-    folder = make_results(slo=[])
-    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
-    experiment["swept"] = []
-    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
-    results = load_results(folder)
+    results = load_results(make_results(slo=[], experiment_keys={"swept": []}))
     assert rollsim.present.report.recommendation_for(results).reason == (
         "no recommendation: the study varies nothing, so there is no choice to make; see the findings")
     text = write_report(results)[0].read_text(encoding="utf-8")
