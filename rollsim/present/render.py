@@ -215,7 +215,7 @@ p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
-text-align:left;vertical-align:top;overflow-wrap:break-word;min-width:4em;max-width:24em}\
+text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4.3em}\
 th{overflow-wrap:normal;min-width:0}\
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
@@ -226,9 +226,10 @@ _WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is n
 
 
 def _html_cell(text: str) -> str:
-    """A table cell; a short one-word value (a duration, a count) is kept on one line; others wrap
-    between words, and after the underscores of an identifier (``min_available_fraction``) or
-    the dash of a range (``17m51s–27m37s``).
+    """A table cell; a short one-word value (a duration, a count) is kept on one line. The others
+    may break anywhere, so that a wide table fits a 1,400 px window, but first between words
+    and after the underscores of an identifier (``min_available_fraction``) or the dash of a
+    range (``17m51s–27m37s``).
     """
     whole = len(text) <= _WHOLE and not any(c.isspace() for c in text)
     if whole:
