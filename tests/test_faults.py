@@ -87,6 +87,21 @@ def test_an_operator_rollback_and_its_cost_in_closed_form() -> None:
     assert s["unavailable_node_seconds"] == pytest.approx(3 * 375.0)
 
 
+@pytest.mark.parametrize("stall_after", [100, 1000])
+def test_a_rollback_longer_than_the_stall_detector_runs_to_its_end(stall_after) -> None:
+    """``kubectl rollout undo`` is a rollout of its own: the nodes the update had reached are
+    replaced again, maxUnavailable at a time, and each of them back on the old revision is
+    progress. A 20% crash loop stalls the update; the undo then takes 120 s (eight waves of two
+    15 s cycles), whatever the stall detector's window: before, a node the update had reached
+    counted as progress only once, so a 100 s window stopped the undo at 390 s with 19 of 20 back.
+    """
+    s = simulate(build_scenario(nodes=20, max_unavailable=2, new_pods="crashloop:0.2", rollback_after=10,
+                                stall_after=stall_after, controller="ideal", **CONSTANT), seed=2).summary
+    assert s["rolled_back"] is True and s["rollback_done_s"] is not None
+    assert s["stop_detail"].endswith("20 nodes of 20 back on the old revision")
+    assert s["rollback_done_s"] == pytest.approx(s["stalled_at_s"] + stall_after + 10 + 120)
+
+
 def test_a_realistic_rollback_recovers_every_node() -> None:
     s = simulate(build_scenario(nodes=200, max_unavailable="10%", new_pods="crashloop", stall_after=600,
                                 rollback_after=120), seed=1).summary

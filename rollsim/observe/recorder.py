@@ -89,6 +89,10 @@ class Recorder:
         self._lost_at = _column(0.0, n)
         self.framed = False  # to_frames has put the node columns in list order: the recording is over
         self.last_progress = 0.0  # when a node last got its first available new pod
+        # after a second template change (a rollback, ``kubectl rollout undo``: a rollout of its own), the
+        # nodes available on the current revision since: a node the update had reached is progress again
+        self._rerolled: set[int] | None = None
+        self._templates = 0  # template changes seen
         # Without minReadySeconds a node's summary reads of each pod only whether it is Ready and
         # whether it is terminating (and its revision, which never changes): the pods last seen
         # neither Ready nor terminating, whose next update (bound, started) changes neither, need
@@ -156,6 +160,9 @@ class Recorder:
 
     def _daemonset_event(self, kind: str, ds: DaemonSetObject) -> None:
         if kind == TEMPLATE:  # the update (or a rollback): which pods count as updated changed everywhere
+            self._templates += 1
+            if self._templates > 1:  # a rollback: every node's return to the current revision is progress
+                self._rerolled = set()
             if len(self._daemonsets) == 1:  # _own for every node, decided once
                 for node, pods in enumerate(self._pods_by_node):
                     self.node_changed(node, pods)
@@ -201,9 +208,16 @@ class Recorder:
                                                         self.desired[node], now)
         if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
-        if new_available and _isnan(self.new_available_at[node]):
-            self.new_available_at[node] = now
-            self.last_progress = now
+        if new_available:
+            rerolled = self._rerolled
+            if _isnan(self.new_available_at[node]):
+                self.new_available_at[node] = now
+                self.last_progress = now
+                if rerolled is not None:
+                    rerolled.add(node)
+            elif rerolled is not None and node not in rerolled:  # a node the update had reached, back
+                rerolled.add(node)
+                self.last_progress = now
         code = self._codes.get(key)
         if code is None:
             code = self._code(key)
