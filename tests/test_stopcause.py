@@ -99,9 +99,32 @@ def test_new_pods_a_not_ready_node_never_starts_are_what_it_waits_for(strategy: 
     nodes = [done(f"n{i}") for i in range(48)] + [NodeEnd(f"bad{i}", ready=False, old="none", new=STARTING)
                                                    for i in range(2)]
     cause = stop_cause(EndState(tuple(nodes), strategy=strategy, deleter=deleter))
+    held = "hold the budget" if strategy == "RollingUpdate" else "keep the rollout waiting"
     assert cause.cause == "not-ready-nodes"
-    assert cause.sentence == ("new pods on 2 NotReady nodes never become available (a NotReady node starts no pod); "
-                              "48 nodes of 50 updated (new pod available)")
+    assert cause.sentence == (f"2 NotReady or unreachable nodes {held} (their new pods are not available: a NotReady "
+                              "node's pods are not Ready); 48 nodes of 50 updated (new pod available)")
+
+
+def test_an_unreachable_nodes_unavailable_new_pod_holds_the_budget_too() -> None:
+    """10 nodes become unreachable with a budget of 10: 6 had their old pod deleted (stuck
+    terminating), 4 had an available new pod that MarkPodsNotReady made unavailable. None is
+    desired any more (the unreachable taint), but rollingUpdate counts every node with pods:
+    all 10 hold the budget, which is why it deadlocks (the sentence said 6).
+    """
+    nodes = [NodeEnd(f"t{i}", desired=False, ready=False, old="terminating") for i in range(6)]
+    nodes += [NodeEnd(f"u{i}", desired=False, ready=False, old="none", new=STARTING) for i in range(4)]
+    nodes += [done(f"n{i}") for i in range(66)] + [old(f"o{i}") for i in range(124)]
+    cause = stop_cause(EndState(tuple(nodes)))
+    assert cause.cause == "not-ready-nodes" and counts(cause)["not_ready"] == 10
+    assert cause.sentence.startswith("10 NotReady or unreachable nodes hold the budget (6 with pods stuck terminating "
+                                     "on a dead kubelet, 4 whose new pods are not available)")
+
+
+def test_under_on_delete_failing_pods_keep_the_batch_deleter_waiting() -> None:
+    nodes = [NodeEnd("b", old="none", new=CRASH_LOOPING), done("n0")] + [old(f"o{i}") for i in range(18)]
+    sentence = stop_cause(EndState(tuple(nodes), strategy="OnDelete", deleter="batch")).sentence
+    assert sentence.startswith("new pods crash-looping (CrashLoopBackOff) on 1 node keep the batch deleter waiting")
+    assert "budget" not in sentence
 
 
 def test_under_on_delete_terminating_pods_keep_the_rollout_waiting() -> None:

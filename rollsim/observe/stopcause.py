@@ -176,29 +176,32 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _holds_not_ready(node: NodeEnd) -> bool:
-    """A NotReady node the rollout waits for: a pod stuck terminating on its dead kubelet, or a
-    desired node without an available pod.
+    """A NotReady node the rollout waits for: a pod stuck terminating on its dead kubelet, a new
+    pod that is not available (``rollingUpdate`` counts it unavailable on every node that has
+    pods, desired or not: an unreachable node's taint makes it not desired, and
+    ``MarkPodsNotReady`` its pods not Ready), or a desired node without an available pod.
     """
-    return not node.ready and (node.old == "terminating" or (node.desired and node.new != AVAILABLE))
+    return not node.ready and (node.old == "terminating" or node.new not in (AVAILABLE, NONE)
+                               or (node.desired and node.new != AVAILABLE))
 
 
-def _not_ready_sentence(terminating: int, unstarted: int, rolling: bool) -> str:
-    """Why NotReady nodes stop the rollout: old pods stuck terminating on a dead kubelet (held
-    against maxUnavailable under RollingUpdate, waited for by an OnDelete deleter), and new pods
-    that a NotReady node never brings to available (a kubelet that reports Ready=False itself
-    deletes the old pod and starts nothing).
+def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool) -> str:
+    """Why NotReady nodes stop the rollout, under RollingUpdate holding its budget (maxUnavailable
+    counts them) and under OnDelete keeping the deleter waiting: old pods stuck terminating on a
+    dead kubelet, and new pods a NotReady node does not make available (``MarkPodsNotReady``
+    on an unreachable node; a kubelet that reports Ready=False itself starts nothing).
     """
-    parts = []
-    if terminating:
-        one = terminating == 1
-        held = ("holds the budget" if one else "hold the budget") if rolling else \
-            ("keeps the rollout waiting" if one else "keep the rollout waiting")
-        parts.append(f"{_plural(terminating, 'NotReady or unreachable node')} {held} (their pods stay terminating "
-                     "on a dead kubelet)")
-    if unstarted:
-        parts.append(f"new pods on {_plural(unstarted, 'NotReady node')} never become available (a NotReady node "
-                     "starts no pod)")
-    return "; ".join(parts)
+    one = terminating + unavailable == 1
+    held = ("holds the budget" if one else "hold the budget") if rolling else \
+        ("keeps the rollout waiting" if one else "keep the rollout waiting")
+    if terminating and unavailable:
+        why = (f"{terminating} with pods stuck terminating on a dead kubelet, {unavailable} whose new pods are not "
+               "available")
+    elif terminating:
+        why = "their pods stay terminating on a dead kubelet"
+    else:
+        why = "their new pods are not available: a NotReady node's pods are not Ready"
+    return f"{_plural(terminating + unavailable, 'NotReady or unreachable node')} {held} ({why})"
 
 
 _STUCK_NEW = frozenset((*_FAILING, *_PENDING))
@@ -281,8 +284,10 @@ def stop_cause(state: EndState) -> StopCause:
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
                                 f"they never become available; {left}{more}")
-        return result(kind, f"new pods {what} on {_plural(new[kind], 'node')} hold the budget (maxUnavailable, or "
-                                 f"maxSurge's slots); {left}{more}")
+        held = ("hold the budget (maxUnavailable, or maxSurge's slots)" if rolling else
+                "keep the batch deleter waiting (it deletes the next batch once this one's new pods are available)"
+                if state.deleter == "batch" else "are not available")
+        return result(kind, f"new pods {what} on {_plural(new[kind], 'node')} {held}; {left}{more}")
     pending = [k for k in _PENDING if new[k]]
     if pending:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
