@@ -285,3 +285,13 @@ def test_a_pod_that_does_not_fit_is_said_to_sit_beside_the_old_pod_only_when_it_
     nodes = [NodeEnd(f"p{i}", old=o, new=PENDING_RESOURCES) for i, o in enumerate(kinds)] + [done("n")]
     cause = stop_cause(EndState(tuple(nodes)))
     assert f"NodeResourcesFit: Insufficient cpu or memory {where})" in cause.sentence
+
+
+def test_a_node_whose_old_pod_is_still_terminating_is_done() -> None:
+    """kubectl rollout status counts the available new pods: an old (after a rollback, the bad)
+    pod still terminating beside one does not make the node "not back" (95 of 100, all back).
+    """
+    nodes = [done(f"n{i}") for i in range(95)] + [NodeEnd(f"s{i}", old="terminating", new=AVAILABLE)
+                                                   for i in range(5)]
+    assert stop_cause(EndState(tuple(nodes), rolled_back=True)).sentence.endswith(
+        "100 nodes of 100 back on the old revision")

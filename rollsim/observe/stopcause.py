@@ -224,7 +224,7 @@ class _Tally:
     """The end state's nodes counted by what ``stop_cause`` asks of them."""
 
     total: int = 0  # desired nodes
-    done: int = 0  # desired, the new pod available and the old one gone
+    done: int = 0  # desired, the new pod available and no old one running (kubectl rollout status counts it)
     not_ready: int = 0  # NotReady nodes the rollout waits for (_holds_not_ready)
     terminating: int = 0  # of which an old pod stays terminating on a dead kubelet
     waiting: int = 0  # Ready, the old pod running and no new one
@@ -238,7 +238,7 @@ def _tally(state: EndState) -> _Tally:
     for n, weight in state.weighted():
         if n.desired:
             t.total += weight
-            t.done += weight if n.new == AVAILABLE and n.old == "none" else 0
+            t.done += weight if n.new == AVAILABLE and n.old != "running" else 0  # an old pod still terminating: done
             t.waiting += weight if n.ready and n.old == "running" and n.new == NONE else 0
             t.kept += weight if n.old == "running" and n.new == AVAILABLE else 0  # surge: nothing left to wait for
         if n.desired or n.new != NONE:
