@@ -138,12 +138,15 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     and why it stopped.
     """
     timeline, node_table = tables
+    rolled_back_at = world.log.get("rolled_back_at") if d is world.daemonsets[0] else None
+    # a stall stops the run, not a DaemonSet whose update had completed (another one's stall, with ``also``)
+    stalled_at = stalled_at if d.rollout.completed_at is None or rolled_back_at is not None else None
     summary = summarize(timeline, node_table, d.rollout.completed_at, end, stalled_at=stalled_at,
                         pulls=d.runtime.pulls,
                         registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
                         else d.runtime.bytes_pulled,
                         unschedulable=len(d.runtime.unschedulable),
-                        rolled_back_at=world.log.get("rolled_back_at") if d is world.daemonsets[0] else None)
+                        rolled_back_at=rolled_back_at)
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

@@ -133,3 +133,33 @@ def test_daemonsets_updated_together_in_the_report(tmp_path, capsys) -> None:
     assert runs["calico-node.duration_s"].isna().tolist() == [True, False]
     report = (out / "report.md").read_text()
     assert "## DaemonSets updated together" in report and "| calico-node |" in report
+
+
+def test_another_daemonset_that_never_completes_is_in_the_report(tmp_path) -> None:
+    """``b`` surges with a host port its old pod holds: its new pods stay Pending and the run
+    stops on its stall. The report and runs.csv say so (its row was left out, "completed in
+    every replication" stood alone), and the study's DaemonSet, complete by then, is not "stalled".
+    """
+    path = tmp_path / "mf.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: mf
+        scenario:
+          cluster: {nodes: 20}
+          strategy: {max_unavailable: 10%}
+          controller: {mode: ideal}
+          stall_after_s: 200
+        variants:
+          - {name: alone}
+          - name: two
+            also: [{name: b, max_unavailable: 0, max_surge: 2, host_ports: "9100"}]
+        replications: 1
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1", "-q"]) == 0
+    runs = pd.read_csv(out / "runs.csv").set_index("label")
+    assert runs.loc["two", "b.stop_cause"] == "pending-host-port" and not runs.loc["two", "b.completed"]
+    assert runs.loc["two", "completed"] and not runs.loc["two", "stalled"]
+    report = (out / "report.md").read_text()
+    assert "|  | b | 0/1 | did not complete |" in report
+    assert report.count("b, updated together with two, did not complete in 1 of 1 replications: ") == 2
+    assert "b, updated together with alone" not in report

@@ -17,7 +17,7 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["daemonsets_section", "results_table", "stops_section"]
+__all__ = ["daemonsets_section", "others_incomplete", "results_table", "stops_section"]
 
 
 def results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -127,27 +127,78 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
     return format_duration(float(values.max()))
 
 
+def _other_names(runs: pd.DataFrame) -> list[str]:
+    """The other DaemonSets of a study's runs (``also``): ``runs.csv`` carries ``<name>.duration_s``."""
+    return sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+
+
+def _ran(group: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The runs of ``group`` in which the other DaemonSet ``name`` was updated (none in a
+    configuration without it: its columns are empty there).
+    """
+    column = f"{name}.completed" if f"{name}.completed" in group else f"{name}.duration_s"
+    return group[group[column].notna()]
+
+
+def others_incomplete(results: Results) -> list[str]:
+    """A line per configuration and other DaemonSet (``also``) that did not complete in every
+    replication, with why (its first such run's stop sentence): the study's own table and
+    verdicts are about its DaemonSet, and must not hide the others'.
+    """
+    runs, lines = results.runs, []
+    for name in _other_names(runs):
+        if f"{name}.completed" not in runs:
+            continue
+        for label, group in runs.groupby("label", sort=False):
+            ran = _ran(group, name)
+            done = ran[f"{name}.completed"].astype(bool)
+            if done.all():
+                continue
+            why = (ran.loc[~done, f"{name}.stop_detail"].dropna().astype(str).tolist()
+                   if f"{name}.stop_detail" in ran else [])
+            lines.append(f"{name}, updated together with {label}, did not complete in {int((~done).sum())} of "
+                         f"{len(ran)} replications" + (f": {why[0]}" if why else ""))
+    return lines
+
+
 def daemonsets_section(results: Results) -> list[tuple]:
-    """When several DaemonSets were updated at once: each one's duration and time queued.
+    """When several DaemonSets were updated at once: each one's duration, how many of its runs
+    completed and time queued.
 
     ``runs.csv`` carries the other DaemonSets' figures as ``<name>.duration_s`` and so on;
     the queue wait is how long a DaemonSet's key waited for one of the controller's workers.
+    A duration is a mean over the runs that completed only when all did; else the cell says so.
     """
     runs = results.runs
-    names = sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+    names = _other_names(runs)
     if not names:
         return []
     main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
     rows = []
     for label, group in runs.groupby("label", sort=False):
-        rows.append([str(label), f"{main} (the study's)", format_duration(num(group["duration_s"].mean())),
+        rows.append([str(label), f"{main} (the study's)", *_duration_cells(group, ""),
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         for name in names:
-            if group[f"{name}.duration_s"].notna().any():
-                rows.append(["", name, format_duration(num(group[f"{name}.duration_s"].mean())),
-                             format_duration(num(group[f"{name}.queue_wait_s"].mean()))])
+            ran = _ran(group, name)
+            if len(ran):  # (a configuration without this DaemonSet has no row of it)
+                rows.append(["", name, *_duration_cells(ran, f"{name}."),
+                             format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
+    incomplete = others_incomplete(results)
     return [("h", 2, "DaemonSets updated together"),
             ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
                         "for a worker (means over replications): the longest wait is the one the shared "
                         "workers and API budget held back most.")]),
-            ("table", ["configuration", "DaemonSet", "duration (mean)", "queued for a worker (mean)"], rows)]
+            *([("ul", [[("b", "Did not complete: "), ("", line + ".")] for line in incomplete])] if incomplete else []),
+            ("table", ["configuration", "DaemonSet", "completed", "duration (mean)", "queued for a worker (mean)"],
+             rows)]
+
+
+def _duration_cells(group: pd.DataFrame, prefix: str) -> list[str]:
+    """``k/n`` and the mean duration of one DaemonSet's runs (its columns start with ``prefix``):
+    the mean only when every run completed, as the results table has it.
+    """
+    done = group[f"{prefix}completed"].astype(bool) if f"{prefix}completed" in group else None
+    if done is None:
+        return [DASH, format_duration(num(group[f"{prefix}duration_s"].mean()))]
+    mean = format_duration(num(group[f"{prefix}duration_s"].mean())) if done.all() else "did not complete"
+    return [f"{int(done.sum())}/{len(group)}", mean]

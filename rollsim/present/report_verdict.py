@@ -15,6 +15,7 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.present.render import format_duration, format_number, format_percent_exact
+from rollsim.present.report_tables import others_incomplete
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
@@ -156,4 +157,5 @@ def findings_section(results: Results) -> list[tuple]:
 
     lines = readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                      decision_names(results), scenarios_by_config(results))
+    lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(results)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

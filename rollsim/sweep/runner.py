@@ -66,7 +66,7 @@ class RunnerReport:
 
 
 _OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
-               "stalled", "queue_wait_s", "syncs", "api_writes")
+               "stalled", "queue_wait_s", "syncs", "api_writes", "stop_cause", "stop_detail")
 
 
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
