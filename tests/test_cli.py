@@ -128,3 +128,20 @@ def test_a_namespace_beside_a_manifest_file_is_said_to_be_ignored(capsys) -> Non
     assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "-n", "monitoring", *IDEAL]) == 0
     assert ("rollsim: warning: --namespace monitoring applies only to a DaemonSet read from a cluster (ds/NAME): "
             "the manifest's own namespace (kube-system) stands") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flags", "warned"), [
+    (["--strategy", "OnDelete", "--max-unavailable", "3"],
+     ["argument --max-unavailable: ignored with strategy OnDelete"]),
+    (["--max-surge", "10%", "--node-utilization", "0.9", "--requests-cpu", "2"],
+     ["argument --requests-cpu: ignored: the nodes have no allocatable cpu or memory",
+      "argument --node-utilization: ignored: the nodes have no allocatable cpu or memory"]),
+])
+def test_options_the_scenario_ignores_are_said_to_be(flags, warned, capsys) -> None:
+    """A surge that cannot fit beside the other workloads "completed" on nodes of a count, which
+    have no allocatable resources to fit it to: the flags that would decide it say they did nothing.
+    """
+    assert main(["simulate", "--nodes", "20", *flags, *IDEAL]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == len(warned)
+    assert all(line.startswith(f"rollsim: warning: {w}") for line, w in zip(lines, warned))

@@ -55,7 +55,7 @@ def input_flag_error(exc: ValueError) -> UsageError:
 def scenario_from(args: argparse.Namespace):
     """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
     from rollsim.io.inputs import load_inputs
-    from rollsim.spec.options import IGNORED_NOTE, OptionError, build_scenario, ignored_options
+    from rollsim.spec.options import OptionError, build_scenario, ignored_options
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
@@ -79,6 +79,6 @@ def scenario_from(args: argparse.Namespace):
     except OptionError as exc:  # every flag's rule, and the rules that tie two flags together
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {flag_names(exc.options)}: {exc.message}") from None
-    for name in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
-        say(args, f"rollsim: warning: argument {flag_names((name,))}: {IGNORED_NOTE}", sys.stderr)
+    for name, note in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
+        say(args, f"rollsim: warning: argument {flag_names((name,))}: {note}", sys.stderr)
     return scenario

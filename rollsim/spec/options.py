@@ -23,7 +23,7 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
     "OptionError", "NoNodeError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
-    "non_negative_integer", "ignored_options", "IGNORED_NOTE",
+    "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE",
 ]
 
 
@@ -261,15 +261,24 @@ def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None)
 
 IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "
                 "and the controller never reads it)")
+NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes of a count); a nodes file or pools "
+                   "give them, and only then are pods fitted to nodes")
 
 
-def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[str, ...]:
-    """The options in ``given`` that ``scenario`` ignores: maxUnavailable/maxSurge under OnDelete.
+def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The options in ``given`` that ``scenario`` ignores, each with why: maxUnavailable and
+    maxSurge under OnDelete, and what fits pods to nodes (requests, the other workloads' share)
+    on nodes that have no allocatable resources.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
     controller never reads it, so rollsim accepts it too, and the caller warns.
     """
-    if scenario.daemonset.strategy.rolling:
-        return ()
-    return tuple(name for name in ("max_unavailable", "max_surge") if name in given)
+    given = set(given)
+    out: list[tuple[str, str]] = []
+    if not scenario.daemonset.strategy.rolling:
+        out += [(name, IGNORED_NOTE) for name in ("max_unavailable", "max_surge") if name in given]
+    if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
+        out += [(name, NOT_FITTED_NOTE) for name in ("requests_cpu", "requests_memory", "node_utilization")
+                if name in given]
+    return tuple(out)

@@ -17,7 +17,6 @@ from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
-    IGNORED_NOTE,
     OptionError,
     build_scenario,
     ignored_options,
@@ -158,8 +157,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
                 if exc.within and len(sources) == 1:  # a place inside a list of mappings (also): its own line
                     raise doc.error(sources[0] + exc.within, exc.rule) from None
                 raise doc.error(" and ".join(sources), exc.message) from None
-            for ignored in ignored_options(scenario, options):
-                warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {IGNORED_NOTE}"] = None
+            for ignored, note in ignored_options(scenario, options):
+                warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {note}"] = None
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
     labels = [c.label for c in configurations]
