@@ -10,9 +10,9 @@ still holds an old pod and in what state its new pod is) and names what a person
 * new pods Pending because the scheduler's filter rejects them (``NodeResourcesFit``:
   the old pod's requests still count; ``NodePorts``: the old pod holds the host port);
 * nodes NotReady or unreachable: their pods, deleted, stay terminating on a kubelet that
-  never confirms (``rollingUpdate`` counts them as unavailable; an ``OnDelete`` deleter waits
-  for them), or, on a kubelet that reports Ready=False itself, the new pod never becomes
-  available;
+  never confirms, or their new pods are not available (``MarkPodsNotReady`` on an unreachable
+  node; a kubelet that reports Ready=False itself starts nothing); ``rollingUpdate`` counts
+  both as unavailable, an ``OnDelete`` deleter waits for them;
 * ``OnDelete`` with nobody deleting old pods (the controller never does);
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
@@ -262,7 +262,7 @@ def stop_cause(state: EndState) -> StopCause:
         counts.append(("not_ready", not_ready))
     if waiting:
         counts.append(("old_only", waiting))
-    # "updated" as the rollout counts it done: the new pod available, the old one gone (not kubectl's
+    # "updated" as the rollout counts it done: the new pod available, no old one running (not kubectl's
     # UP-TO-DATE, which counts a new pod whatever its state: the summary's "updated")
     left = f"{_plural(done, 'node')} of {total} updated (new pod available)"
 
