@@ -186,9 +186,24 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert code == 0
     plan = json.loads((out / "plan.json").read_text())
     assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
-    assert plan["source"]["server_version"] == "v1.37.2"
+    assert plan["source"]["server_version"] == "v1.37.2" and plan["scenario"]["kubernetes_version"] == "1.37"
+    assert "| Kubernetes version | the controller rules of 1.37 (the cluster runs v1.37.2) |" in \
+        (out / "report.md").read_text(encoding="utf-8")
     assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n kube-system -p '")
     assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
+
+
+def test_plan_takes_the_clusters_version_or_the_flags(api, kubeconfig, tmp_path, capsys):
+    """The warning for an unmodelled cluster version names --kubernetes-version: plan takes it too."""
+    api.api.version["gitVersion"] = "v1.30.4"
+    out = tmp_path / "plan"
+    args = ["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--controller", "ideal",
+            "--window", "2h", "--replications", "2", "--max-replications", "2", "--workers", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "older than the oldest modelled version: the rules of 1.33 apply" in capsys.readouterr().err
+    assert "the controller rules of 1.33 (the cluster runs v1.30.4)" in (out / "report.md").read_text(encoding="utf-8")
+    assert main([*args, "--out", str(tmp_path / "flag"), "--kubernetes-version", "1.35"]) == 0
+    assert json.loads((tmp_path / "flag" / "plan.json").read_text())["scenario"]["kubernetes_version"] == "1.35"
 
 
 def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig, capsys):

@@ -9,7 +9,6 @@ adds the flag), or a ``FlagError`` naming the flag.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,13 +40,8 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def _seconds_list(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"must be seconds such as 0,10,30, got {text!r}") from None
-    if any(not math.isfinite(v) or v < 0 for v in values):
-        raise ValueError(f"must be seconds ≥ 0, got {text!r}")
-    return values
+    """The minReadySeconds values, each whole seconds as the API's int32 field takes them (``RULES``)."""
+    return tuple(RULES["min_ready_seconds"](v) for v in text.split(","))
 
 
 def _tolerance(text: str) -> float:
@@ -76,6 +70,9 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     live_flags(inputs)
     inputs.add_argument("--calibrate", action="store_true", help="fit timings from the live pods and their events")
     inputs.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
+    inputs.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
+                        help="whose controller rules apply (default: a live cluster's own version, else the newest "
+                             "modelled)")
     c = p.add_argument_group("constraints")
     c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
                    help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")
@@ -125,6 +122,7 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
     settings = SearchSettings(args.replications, most, args.tolerance, args.seed)
     return PlanRequest(constraints=constraints, settings=settings,
                        files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,
-                       options={"nodes": args.nodes, "controller": args.controller}, out=args.out,
+                       options={"nodes": args.nodes, "controller": args.controller,
+                                "kubernetes_version": args.kubernetes_version}, out=args.out,
                        workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                        progress=not args.quiet)

@@ -154,6 +154,11 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
     controller = sc.get("controller") if isinstance(sc, Mapping) else None
     if controller is not None:
         rows.append(["controller", json.dumps(controller) if not isinstance(controller, str) else controller])
+    version = sc.get("kubernetes_version") if isinstance(sc, Mapping) else None
+    if version is not None:
+        served = plan["source"].get("server_version")
+        rows.append(["Kubernetes version", f"the controller rules of {version}"
+                     + (f" (the cluster runs {served})" if served else "")])
     return [("table", ["", ""], rows)]
 
 
