@@ -137,6 +137,21 @@ def test_a_setting_just_over_the_tolerance_does_not_read_as_within_it():
     assert ruled_out(slower, fastest, c, cap, 0.025).endswith("(+20.0%, more than the 2.5% tolerance)")
 
 
+def test_settings_with_more_replications_are_ranked_over_the_seeds_both_ran():
+    """maxSurge 100 ran 5 replications, maxSurge 99 ten; replication r is the r-th common seed.
+    Over the same five seeds 100 is the faster; 99's later, quicker seeds made its ten-run mean
+    look faster, and the plan called 100 "slower +11.5%" and recommended 99.
+    """
+    c = Constraints(min_available_fraction=0.9, window_s=2000)
+    cap = Capacity(100, 0, c)
+    five = [600.0, 610.0, 590.0, 605.0, 595.0]
+    more = _evidence(SURGE, 99, [660.0, 671.0, 649.0, 665.5, 654.5] + [300.0] * 5, 1.0)  # 480 s over ten
+    fewer = _evidence(SURGE, 100, five, 1.0)  # 600 s over its five; 99 takes 660 s over the same five
+    assert choose([more, fewer], c, cap, 0.02) is fewer
+    assert ruled_out(more, fewer, c, cap, 0.02) == ("slower: mean 11m00s vs the fastest 10m00s over the same 5 "
+                                                    "seeds (+10.0%, more than the 2% tolerance)")
+
+
 # -- the search against a full grid -------------------------------------------------------------
 
 class _Recording(SerialExecutor):

@@ -32,19 +32,24 @@ def preference(e: Evidence, capacity: Capacity) -> tuple:
             e.setting.kind)
 
 
-def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) -> float:
-    """The best mean duration among the settings that fit (NaN if none does)."""
-    fitting = [e.mean for e in evidence if _fits(e, c, capacity)]
-    return min(fitting) if fitting else math.nan
+def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) -> Evidence | None:
+    """The fastest setting that fits (None if none does), by mean duration over the replications
+    every fitting setting ran: replication r runs the r-th common seed, so the means are of the
+    same seeds (a setting given more replications is not set against another's fewer).
+    """
+    fitting = [e for e in evidence if _fits(e, c, capacity)]
+    if not fitting:
+        return None
+    common = min(e.replications for e in fitting)
+    return min(fitting, key=lambda e: e.mean_over(common))
 
 
 def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tolerance: float) -> Evidence | None:
     """The recommended setting among ``evidence`` (see the module docstring), or None."""
-    fitting = [e for e in evidence if _fits(e, c, capacity)]
-    if not fitting:
+    best = fastest(evidence, c, capacity)
+    if best is None:
         return None
-    best = min(fitting, key=lambda e: e.mean)
-    near = [e for e in fitting if e.as_fast_as(best, tolerance)]
+    near = [e for e in evidence if _fits(e, c, capacity) and e.as_fast_as(best, tolerance)]
     return min(near, key=lambda e: preference(e, capacity))
 
 
@@ -59,8 +64,10 @@ def _pct(x: float) -> str:
 
 
 def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, tolerance: float,
-              best: float = math.nan) -> str:
-    """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting mean."""
+              best: Evidence | None = None) -> str:
+    """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting
+    setting (``fastest``; ``chosen`` when not given). Durations are compared over the seeds both ran.
+    """
     if chosen is not None and e.setting == chosen.setting:
         return "chosen"
     reasons = []
@@ -81,10 +88,13 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         return "; ".join(reasons)
     if chosen is None:
         return "fits"
-    best = chosen.mean if not math.isfinite(best) else best
-    if e.mean > best * (1 + tolerance):
-        return (f"slower: mean {format_duration(e.mean)} vs the fastest {format_duration(best)} "
-                f"(+{format_percent_exact(e.mean / best - 1, (tolerance,))}, more than the "
+    best = chosen if best is None else best
+    if not e.as_fast_as(best, tolerance):
+        n = min(e.replications, best.replications)
+        mine, theirs = e.mean_over(n), best.mean_over(n)
+        seeds = f" over the same {n} seeds" if e.replications != best.replications else ""
+        return (f"slower: mean {format_duration(mine)} vs the fastest {format_duration(theirs)}{seeds} "
+                f"(+{format_percent_exact(mine / theirs - 1, (tolerance,))}, more than the "
                 f"{_pct(tolerance)} tolerance)")
     if e.worst_availability < chosen.worst_availability - 1e-9:
         return (f"as fast (mean {format_duration(e.mean)}) but keeps fewer nodes available "
