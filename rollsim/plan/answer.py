@@ -89,19 +89,20 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if chosen is None:
         return "fits"
     best = chosen if best is None else best
+    n = min(e.replications, best.replications)
+    mine, theirs = e.mean_over(n), best.mean_over(n)
+    seeds = f" over the same {n} seeds" if e.replications != best.replications else ""
     if not e.as_fast_as(best, tolerance):
-        n = min(e.replications, best.replications)
-        mine, theirs = e.mean_over(n), best.mean_over(n)
-        seeds = f" over the same {n} seeds" if e.replications != best.replications else ""
         return (f"slower: mean {format_duration(mine)} vs the fastest {format_duration(theirs)}{seeds} "
                 f"(+{format_percent_exact(mine / theirs - 1, (tolerance,))}, more than the "
                 f"{_pct(tolerance)} tolerance)")
+    fast = f"as fast (mean {format_duration(mine)}{seeds})"
     if e.worst_availability < chosen.worst_availability - 1e-9:
-        return (f"as fast (mean {format_duration(e.mean)}) but keeps fewer nodes available "
+        return (f"{fast} but keeps fewer nodes available "
                 f"({_pct(e.worst_availability)} vs {_pct(chosen.worst_availability)})")
     if capacity.of(e.setting) > capacity.of(chosen.setting):
-        return f"as fast (mean {format_duration(e.mean)}) but needs {count_of(e.setting.surge, 'extra pod')}"
-    return f"as fast (mean {format_duration(e.mean)}) with a larger budget or minReadySeconds, for no gain"
+        return f"{fast} but needs {count_of(e.setting.surge, 'extra pod')}"
+    return f"{fast} with a larger budget or minReadySeconds, for no gain"
 
 
 @dataclass(frozen=True)
