@@ -152,6 +152,31 @@ def test_settings_with_more_replications_are_ranked_over_the_seeds_both_ran():
                                                     "seeds (+10.0%, more than the 2% tolerance)")
 
 
+class _Runs:
+    """An evaluator that keeps, per setting, as many runs of 600 s as it is asked for."""
+
+    def __init__(self) -> None:
+        self.asked: dict[Setting, int] = {}
+
+    def evaluate(self, settings, n):
+        for setting in settings:
+            self.asked[setting] = max(n, self.asked.get(setting, 0))
+        return [self.evidence(setting) for setting in settings]
+
+    def evidence(self, setting):
+        return _evidence(setting.kind, setting.count, [600.0] * self.asked[setting], 1.0)
+
+
+def test_replications_are_added_up_to_the_most_while_the_window_verdict_is_unclear(monkeypatch):
+    """5, 10, 20, then 40 (``--max-replications``): it stopped after one doubling, at 10."""
+    monkeypatch.setattr(Evidence, "window_unclear", lambda self, c: self.replications < 40)
+    c = Constraints(min_available_fraction=0.9, window_s=1000)
+    search = Search(_Runs(), c, 100, Capacity(100, 0, c), (), SearchSettings(replications=5, max_replications=40))
+    assert search.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 40
+    limited = Search(_Runs(), c, 100, Capacity(100, 0, c), (), SearchSettings(replications=5, max_replications=12))
+    assert limited.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 12
+
+
 # -- the search against a full grid -------------------------------------------------------------
 
 class _Recording(SerialExecutor):

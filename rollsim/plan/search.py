@@ -144,7 +144,8 @@ class Search:
             n = min(self.s.max_replications, 2 * max(e.replications for e in unclear))
             self.ev.evaluate([e.setting for e in unclear], n)
             out = [self.ev.evidence(e.setting) for e in out]
-            unclear = [e for e in out if e.window_unclear(self.c) and e.replications < n]
+            # still unclear: doubled again, up to --max-replications (it stopped after one doubling)
+            unclear = [e for e in out if e.window_unclear(self.c) and e.replications < self.s.max_replications]
         return out
 
     def one(self, setting: Setting) -> Evidence:
