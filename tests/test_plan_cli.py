@@ -180,3 +180,20 @@ def test_plan_reads_standard_input_once(tmp_path, capsys):
     assert main(["plan", "--manifest", "-", "--nodes-file", "-", "--out", str(tmp_path / "plan")]) == 2
     assert "arguments --manifest/--nodes-file: only one input can be read from standard input" in \
         capsys.readouterr().err
+
+
+def test_a_plan_for_an_on_delete_daemonset_says_its_patch_switches_the_strategy(tmp_path, capsys):
+    """The patch sets updateStrategy.type: RollingUpdate. On an OnDelete DaemonSet that starts the
+    controller replacing pods when applied, which it used to do without a word; and the
+    report showed the OnDelete DaemonSet's unused rollingUpdate budgets as its strategy.
+    """
+    manifest = tmp_path / "od.yaml"
+    manifest.write_text(Path(MANIFEST).read_text(encoding="utf-8").replace("type: RollingUpdate", "type: OnDelete"),
+                        encoding="utf-8")
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", str(manifest), "--nodes", "20", "--controller", "ideal", "--window", "5h",
+                 "--replications", "3", "--max-replications", "3", "--workers", "1", "--out", str(out)]) == 0
+    note = "the DaemonSet uses OnDelete: this patch switches it to RollingUpdate"
+    assert f"  note                    {note}" in capsys.readouterr().out
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"**Note:** The{note[3:]}" in report and "| current strategy | OnDelete, minReadySeconds 0 |" in report

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rollsim import build_scenario
-from rollsim.plan.answer import choose, ruled_out
+from rollsim.plan.answer import Relaxation, choose, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
@@ -175,6 +175,11 @@ def test_replications_are_added_up_to_the_most_while_the_window_verdict_is_uncle
     assert search.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 40
     limited = Search(_Runs(), c, 100, Capacity(100, 0, c), (), SearchSettings(replications=5, max_replications=12))
     assert limited.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 12
+
+
+def test_a_relaxation_gives_the_median_as_candidates_csv_does():
+    e = _evidence(UNAVAILABLE, 3, [100.0, 200.0, 300.0, 400.0], 1.0)
+    assert "(p50 4m10s, worst availability 100%)" in Relaxation("window", "allow 30m", e).describe(100)
 
 
 # -- the search against a full grid -------------------------------------------------------------

@@ -103,6 +103,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once",
             f"  apply with              {a['patch']}",
         ]
+        if a.get("note"):
+            lines.append(f"  note                    {a['note']}")
     else:
         lines.append(f"  no setting fits; binding constraint: {doc['binding']}")
         for r in doc["relaxations"]:

@@ -110,6 +110,11 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
     return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
 
 
+# the patch sets updateStrategy.type: what it does to a DaemonSet whose pods an operator replaces
+ON_DELETE_NOTE = ("the DaemonSet uses OnDelete: this patch switches it to RollingUpdate, so the controller replaces "
+                  "its pods itself, starting when the patch is applied")
+
+
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,6 +132,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace),
+            "note": (ON_DELETE_NOTE if not ds.strategy.rolling else None),
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
         }
     return {

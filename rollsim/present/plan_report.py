@@ -107,8 +107,9 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
                                    f"{_mib(a['extra_memory_bytes'])} memory"],
     ]
+    note = [("p", [("b", "Note: "), ("", a["note"][:1].upper() + a["note"][1:] + ".")])] if a.get("note") else []
     return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
-            ("p", [("code", a["patch"])]), ("table", ["", ""], rows)]
+            ("p", [("code", a["patch"])]), *note, ("table", ["", ""], rows)]
 
 
 def _verdict(text: str) -> str:
@@ -138,8 +139,9 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
     ds, cl, sc = plan["daemonset"], plan["cluster"], plan.get("scenario", {})
     cur = ds["current_strategy"]
     rows = [["DaemonSet", f"{ds['namespace']}/{ds['name']}"],
-            ["current strategy", f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, "
-                                 f"maxSurge {cur['max_surge']}, minReadySeconds {ds['min_ready_seconds']:g}"],
+            ["current strategy", (f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, "
+                                  f"maxSurge {cur['max_surge']}" if cur["type"] != "OnDelete" else "OnDelete")
+                                 + f", minReadySeconds {ds['min_ready_seconds']:g}"],
             ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
             ["host ports / hostNetwork", f"{format_value(ds['host_ports'])} / {format_value(ds['host_network'])}"],
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
