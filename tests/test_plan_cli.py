@@ -94,6 +94,24 @@ def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
     assert "availability floor: lower it to 97.5%" in plan["relaxations"][0]["text"]  # one node of 40 at a time
 
 
+def test_a_floor_nothing_keeps_names_the_floor_that_admits_a_setting_within_the_window(tmp_path, capsys):
+    """One node at a time misses the window; before, the floor relaxation was tried at that one
+    count only and the plan offered nothing, though maxUnavailable 3 (floor 97%) fits.
+    """
+    code = main(["plan", "--nodes", "100", "--controller", "ideal", "--floor", "100%", "--no-surge",
+                 "--window", "45m", "--replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")])
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
+    relaxed = plan["relaxations"][0]["text"]
+    assert relaxed.startswith("availability floor: lower it to ") and "→ maxUnavailable " in relaxed
+    floor = float(relaxed.split("lower it to ")[1].split("%")[0]) / 100
+    out = tmp_path / "relaxed"
+    assert main(["plan", "--nodes", "100", "--controller", "ideal", "--floor", f"{floor:.4f}", "--no-surge",
+                 "--window", "45m", "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert json.loads((out / "plan.json").read_text())["answer"] is not None  # the relaxed floor admits one
+    capsys.readouterr()
+
+
 @pytest.mark.slow
 def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
     """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few dozen runs, not a grid of 30,000."""

@@ -130,23 +130,23 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
     tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
-    if not tops:  # no family has a setting that finishes and keeps the floor
+    if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
+        fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
+        needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
+                  f"{100 * c.confidence:g}% confidence)")
+        out.append(Relaxation("window", needed, fastest))
+        binding = "window"
+    else:  # no family has a setting that finishes and keeps the floor
         one = search.one(Setting(UNAVAILABLE, 1, mrs))
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         cut = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
-        if cut and c.window_s is not None:  # the window, not the floor, keeps them out
-            horizon = format_duration(HORIZON_WINDOWS * c.window_s)
+        binding = "window" if cut and c.window_s is not None else "availability floor"
+        if binding == "window":  # the window, not the floor, keeps them out
+            horizon = format_duration(HORIZON_WINDOWS * c.window_s)  # type: ignore[operator]
             out.append(Relaxation("window", f"allow more than {horizon}: no setting tried finished every run "
                                   f"within {HORIZON_WINDOWS} windows ({horizon}), where runs are cut", None))
-        if one.completed and one.meets_window(c):
-            out.append(Relaxation("availability floor", f"lower it to {_pct(one.worst_availability)}", one))
-        if surge is not None and surge.meets_floor(c) and surge.meets_window(c):  # kept out by the budget alone
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(surge.setting))}", surge))
-        return ("window" if cut and c.window_s is not None else "availability floor"), out
-    fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
-    needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
-              f"{100 * c.confidence:g}% confidence)")
-    out.append(Relaxation("window", needed, fastest))
+    # the floor or the surge capacity that admits a setting that meets the window: the smallest such
+    # count of each family above its top (from 1 when no count keeps the floor)
     probe = lambda fam: lambda counts: search.evidence([fam.at(n) for n in counts])  # noqa: E731
     for family in families:
         if family.min_ready_seconds != mrs:
@@ -162,9 +162,9 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
         e = search.one(family.at(n))
         if family.kind == UNAVAILABLE:
             out.append(Relaxation("availability floor", f"lower it to {_pct(e.worst_availability)}", e))
-        else:
+        elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
-    return "window", out
+    return binding, out
 
 
 def _cut_at_horizon(e: Evidence) -> bool:
