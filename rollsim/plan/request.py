@@ -18,6 +18,7 @@ from typing import Any
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
+from rollsim.present.plan_report import overlap_note
 from rollsim.present.render import count_of, format_duration, format_workers
 
 __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
@@ -100,7 +101,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"({a['replications']} replications)",
             f"  worst availability      {_pct(a['worst_availability'])}",
             f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
-            f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once",
+            f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),
             f"  apply with              {a['patch']}",
         ]
         if a.get("note"):

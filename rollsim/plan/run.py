@@ -133,6 +133,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace),
             "note": (ON_DELETE_NOTE if not ds.strategy.rolling else None),
+            # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
+            "extra_pods_observed": max((int(r.get("max_surge_observed") or 0) for r in chosen.summaries), default=0),
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
         }
     return {

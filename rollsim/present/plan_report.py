@@ -20,7 +20,7 @@ from rollsim.present.plan_plots import render_plan_figures
 from rollsim.present.render import format_duration, format_value, format_workers
 from rollsim.sweep.results import ResultsError, ends_whole
 
-__all__ = ["load_plan", "plan_report_blocks", "write_plan_figures", "write_plan_report"]
+__all__ = ["load_plan", "overlap_note", "plan_report_blocks", "write_plan_figures", "write_plan_report"]
 
 CAPTIONS = {
     "pareto": ("Pareto front and the chosen setting",
@@ -105,7 +105,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes "
                                f"(floor {_pct(cons['min_available_fraction'])})"],
         ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
-                                   f"{_mib(a['extra_memory_bytes'])} memory"],
+                                   f"{_mib(a['extra_memory_bytes'])} memory" + overlap_note(a)],
     ]
     note = [("p", [("b", "Note: "), ("", a["note"][:1].upper() + a["note"][1:] + ".")])] if a.get("note") else []
     return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
@@ -133,6 +133,17 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
                    ("table", header, rows(screened))]
     return blocks
+
+
+def overlap_note(answer: Mapping[str, Any]) -> str:
+    """``; the runs showed up to 46 at once ...`` when the answer's runs had more extra pods at once
+    than its maxSurge (the surge budget is judged on maxSurge, as the controller's is), else "".
+    """
+    seen = answer.get("extra_pods_observed") or 0
+    if seen <= answer["extra_pods"]:
+        return ""
+    return (f"; the runs showed up to {seen} at once (a sync's creates can land before its deletes: "
+            "README, \"Surge overlap in realistic mode\")")
 
 
 def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
