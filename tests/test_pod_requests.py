@@ -16,6 +16,8 @@ from rollsim.io.manifest import ManifestError, load_daemonset
 from rollsim.io.nodes import nodes_from_pools
 from rollsim.spec.scenario import DaemonSetSpec
 
+from test_manifest import BASE, marked_line, write
+
 MI = 2**20
 IDEAL = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
 
@@ -103,21 +105,6 @@ def test_a_pod_level_limit_stands_in_only_where_no_container_requests_the_resour
 
 
 # checks -----------------------------------------------------------------------------------
-POD = "    spec:\n      containers:\n      - name: agent\n        image: example.com/agent:1.0\n"
-BASE = """\
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: agent
-spec:
-  selector:
-    matchLabels:
-      app: agent
-  template:
-    metadata:
-      labels:
-        app: agent
-""" + POD
 INIT = "      initContainers:\n      - name: setup\n        image: example.com/setup:1.0\n"
 CASES = [
     ("init-requests-over-limits", INIT + "        resources:\n          requests:\n            cpu: 2  # <-\n"
@@ -144,11 +131,10 @@ def test_init_container_overhead_and_pod_level_resources_are_checked(
     tmp_path: Path, added: str, path: str, rule: str
 ) -> None:
     text = BASE + added
-    file = tmp_path / "ds.yaml"
-    file.write_text(text, encoding="utf-8")
+    file = write(tmp_path, text)
     with pytest.raises(ManifestError) as info:
         load_daemonset(file)
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "# <-" in row)
+    line = marked_line(text)
     assert (info.value.path, info.value.line) == (path, line)
     assert str(info.value).startswith(f"{file}:{line}: {path}: ") and rule in str(info.value)
 

@@ -276,8 +276,7 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
         events["items"] = [e for e in events["items"] if (e.get("involvedObject") or {}).get("name") in names]
         calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
                                           f"{conn.context}:events/{ns}")
-    source = {"context": conn.context, "server": conn.server, "server_version": server_version(conn),
-              "daemonset": f"{ns}/{name}",
+    source = {**_source(conn), "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
     return LiveInputs(loaded, node_list, calibration, source)
 
@@ -294,7 +293,12 @@ def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None
     conn = connect(context, kubeconfig)
     core = client.CoreV1Api(conn.api_client)
     nodes = nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
-    return nodes, {"context": conn.context, "server": conn.server, "server_version": server_version(conn)}
+    return nodes, _source(conn)
+
+
+def _source(conn: Connection) -> dict[str, Any]:
+    """Where live inputs came from: the context, the server and its version."""
+    return {"context": conn.context, "server": conn.server, "server_version": server_version(conn)}
 
 
 def _owned_by(pod: Mapping[str, Any], ds: Mapping[str, Any]) -> bool:

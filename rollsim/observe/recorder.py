@@ -209,14 +209,13 @@ class Recorder:
         if new_ready and _isnan(self.new_ready_at[node]):
             self.new_ready_at[node] = now
         if new_available:
-            rerolled = self._rerolled
             if _isnan(self.new_available_at[node]):
                 self.new_available_at[node] = now
                 self.last_progress = now
-                if rerolled is not None:
-                    rerolled.add(node)
-            elif rerolled is not None and node not in rerolled:  # a node the update had reached, back
-                rerolled.add(node)
+                if self._rerolled is not None:
+                    self._rerolled.add(node)
+            elif self._rerolled is not None and node not in self._rerolled:  # a node the update had reached, back
+                self._rerolled.add(node)
                 self.last_progress = now
         code = self._codes.get(key)
         if code is None:

@@ -140,9 +140,9 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
         one = search.one(Setting(UNAVAILABLE, 1, mrs))
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         cut = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
-        binding = "window" if cut and c.window_s is not None else "availability floor"
-        if binding == "window":  # the window, not the floor, keeps them out
-            horizon = format_duration(HORIZON_WINDOWS * c.window_s)  # type: ignore[operator]
+        binding = "availability floor"
+        if cut and c.window_s is not None:  # the window, not the floor, keeps them out
+            binding, horizon = "window", format_duration(HORIZON_WINDOWS * c.window_s)
             out.append(Relaxation("window", f"allow more than {horizon}: no setting tried finished every run "
                                   f"within {HORIZON_WINDOWS} windows ({horizon}), where runs are cut", None))
     # the floor or the surge capacity that admits a setting that meets the window: the smallest such

@@ -128,21 +128,19 @@ def format_daemonsets(items: Sequence[Any]) -> str:
     three or more of the same settings given once: ``9 DaemonSets kube-system/ds-1 …
     kube-system/ds-9 (each max_unavailable 10%)``, not nine times over.
     """
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[bool, str], list[str]] = {}  # (described, its settings or the item itself) -> names
     for item in map(str, items):
         name, sep, rest = item.partition(" (")
-        if sep and rest.endswith(")"):
-            groups.setdefault(rest[:-1], []).append(name)
-        else:  # not a described DaemonSet: as it is
-            groups.setdefault(f"\0{item}", []).append(item)
+        described = bool(sep) and rest.endswith(")")
+        groups.setdefault((described, rest[:-1] if described else item), []).append(name if described else item)
     parts = []
-    for settings, names in groups.items():
-        if settings.startswith("\0"):
+    for (described, settings), names in groups.items():
+        if not described:
             parts += names
-        elif len(names) < 3:
-            parts += [f"{name} ({settings})" for name in names]
-        else:
+        elif len(names) >= 3:
             parts.append(f"{len(names)} DaemonSets {names[0]} … {names[-1]} (each {settings})")
+        else:
+            parts += [f"{name} ({settings})" for name in names]
     return ", ".join(parts)
 
 
