@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rollsim import build_scenario
 from rollsim.plan.answer import Relaxation, choose, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, tolerance_bound
@@ -175,6 +175,41 @@ def test_replications_are_added_up_to_the_most_while_the_window_verdict_is_uncle
     assert search.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 40
     limited = Search(_Runs(), c, 100, Capacity(100, 0, c), (), SearchSettings(replications=5, max_replications=12))
     assert limited.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 12
+
+
+class _Durations(_Runs):
+    """An evaluator whose runs of a setting take ``durations(setting)[r]`` seconds in replication r."""
+
+    def __init__(self, durations) -> None:
+        super().__init__()
+        self.durations = durations
+
+    def evidence(self, setting):
+        return _evidence(setting.kind, setting.count, self.durations(setting)[:self.asked[setting]], 1.0)
+
+
+def test_the_search_ranks_the_tops_over_the_seeds_both_ran(monkeypatch):
+    """maxSurge's top ran ten replications (its window verdict was unclear at five), maxUnavailable's
+    five. Over the same five seeds maxUnavailable is the faster; maxSurge's ten-run mean (480 s)
+    looked faster, and the search took it as the best, which left maxUnavailable no knee.
+    """
+    unavailable, surge = Family(UNAVAILABLE, 0.0), Family(SURGE, 0.0)
+    slow_then_quick = [660.0, 671.0, 649.0, 665.5, 654.5] + [300.0] * 5
+
+    def durations(setting):
+        if setting.kind == SURGE:
+            return slow_then_quick if setting.count == 100 else [2000.0] * 10
+        return [600.0 * 100 / setting.count] * 10  # maxUnavailable: the larger, the faster
+
+    monkeypatch.setattr(Evidence, "window_unclear",
+                        lambda self, c: self.setting == surge.at(100) and self.replications < 10)
+    c = Constraints(min_available_fraction=0.0, window_s=100_000)
+    search = Search(_Durations(durations), c, 100, Capacity(100, 0, c), (unavailable, surge),
+                    SearchSettings(replications=5, screen_replications=5))
+    search.run()
+    assert search.one(surge.at(100)).replications == 10
+    assert search.best is not None and search.best.setting == unavailable.at(100)
+    assert search.knees == {unavailable: 99}  # 606 s: within 2% of 600 s; 98 is 612 s
 
 
 def test_a_relaxation_gives_the_median_as_candidates_csv_does():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, fastest_paired
 from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_percent_exact
 
@@ -33,15 +33,11 @@ def preference(e: Evidence, capacity: Capacity) -> tuple:
 
 
 def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) -> Evidence | None:
-    """The fastest setting that fits (None if none does), by mean duration over the replications
-    every fitting setting ran: replication r runs the r-th common seed, so the means are of the
-    same seeds (a setting given more replications is not set against another's fewer).
+    """The fastest setting that fits (None if none does), over the seeds every fitting setting ran
+    (``evidence.fastest_paired``).
     """
     fitting = [e for e in evidence if _fits(e, c, capacity)]
-    if not fitting:
-        return None
-    common = min(e.replications for e in fitting)
-    return min(fitting, key=lambda e: e.mean_over(common))
+    return fastest_paired(fitting) if fitting else None
 
 
 def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tolerance: float) -> Evidence | None:
