@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from typing import Any, cast
 
 import simpy
@@ -29,6 +30,7 @@ from rollsim.observe.metrics import summarize
 from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, UrgentEvent, watch_for_stall
 from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
+from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.scenario import Scenario
 from rollsim.world import World, WorldDaemonSet, add_daemonset, build_world
@@ -73,14 +75,14 @@ def _rollback(world: World, delay: float) -> Callable[[float, float], float]:
     DaemonSet's template goes back to revision 0 (``kubectl rollout undo``), whose
     ControllerRevision still exists.
     """
-    env, name = world.env, world.daemonsets[0].name
+    env, main = world.env, world.daemonsets[0]
 
     def undo(_event: simpy.Event) -> None:
         world.log["rolled_back_at"] = env.now
-        world.api.set_revision(name, 0)
+        world.api.set_revision(main.name, 0)
 
     def on_stall(detected: float, last_progress: float) -> float:
-        world.log["detected_at"], world.log["stalled_at"] = detected, last_progress
+        main.stalled_at = last_progress
         env.timeout(detected + delay - env.now).callbacks.append(undo)
         return detected + delay
 
@@ -118,30 +120,38 @@ def _start(world: World) -> UrgentEvent:
     if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted, not queued
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
-        start_node_changes(env, world.api, world.rank, world.streams, scenario)
+        start_node_changes(env, world.api, world.rank, world.streams, scenario, world.other_ranks)
     if world.deleter is not None:
         view, rng = world.deleter
         env.process(run_deleter(env, scenario.deleter, view, rng))
-    recorders = [d.recorder for d in world.daemonsets]
-    on_stall = None if scenario.rollback_after_s is None else _rollback(world, scenario.rollback_after_s)
-    env.process(watch_for_stall(env, lambda: max(r.last_progress for r in recorders), scenario.stall_after_s,
-                                stop, on_stall))
+    # an operator per DaemonSet: each rollout's stall is its own (the study's is rolled back, if asked)
+    for d in world.daemonsets:
+        rollback = d is world.daemonsets[0] and scenario.rollback_after_s is not None
+        env.process(watch_for_stall(env, partial(getattr, d.recorder, "last_progress"), scenario.stall_after_s,
+                                    partial(world.give_up, d),
+                                    _rollback(world, scenario.rollback_after_s) if rollback else None,  # type: ignore[arg-type]
+                                    done=lambda d=d: d.rollout.completed_at is not None))
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
     LateTimeout(env, horizon).callbacks.append(lambda _e: stop.succeed_now(("horizon", horizon)))
     world.rollout_done()  # nothing to do (no DaemonSet, or all complete at once)
     return stop
 
 
+def _end_of(d: WorldDaemonSet, run_end: float) -> float:
+    """Where ``d``'s rollout ended, and its metrics with it: when it completed, when its operator
+    gave it up as stalled, else where the run stopped (the horizon, or a stop with it still going).
+    """
+    return next((t for t in (d.completed_at(), d.given_up_at) if t is not None), run_end)
+
+
 def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], end: float,
-             stalled_at: float | None, horizon_reached: bool) -> dict[str, Any]:
-    """One DaemonSet's summary from its tables' columns: its metrics, its share of the controller,
-    and why it stopped.
+             horizon_reached: bool) -> dict[str, Any]:
+    """One DaemonSet's summary from its tables' columns, up to ``end`` (``_end_of``): its metrics,
+    its share of the controller, and why it stopped.
     """
     timeline, node_table = tables
     rolled_back_at = world.log.get("rolled_back_at") if d is world.daemonsets[0] else None
-    # a stall stops the run, not a DaemonSet whose update had completed (another one's stall, with ``also``)
-    stalled_at = stalled_at if d.rollout.completed_at is None or rolled_back_at is not None else None
-    summary = summarize(timeline, node_table, d.rollout.completed_at, end, stalled_at=stalled_at,
+    summary = summarize(timeline, node_table, d.completed_at(), end, stalled_at=d.stalled_at,
                         pulls=d.runtime.pulls,
                         registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
                         else d.runtime.bytes_pulled,
@@ -152,7 +162,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
                    stale_sync_skips=0 if consistency is None else consistency.skips,
                    api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
     state = end_state(world.api, world.kubelet, d.runtime, d.recorder, d.scenario.deleter.kind,
-                      horizon_reached=horizon_reached, completed=bool(summary["completed"]),
+                      horizon_reached=horizon_reached and not d.over(), completed=bool(summary["completed"]),
                       rolled_back=bool(summary.get("rolled_back")))
     cause = stop_cause(state)
     summary.update(stop_cause=cause.cause, stop_detail=cause.sentence,
@@ -170,24 +180,25 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         world = build_world(scenario, seed, reference)
         main = add_daemonset(world, scenario, world.streams)
         for other in scenario.also:
+            # its own spec and timings; no faults, node changes or operator deleting its pods
             own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
-                          image=other.image, also=(), node_changes=())
+                          image=other.image, also=(), node_changes=(), deleter=DeleterSpec())
             add_daemonset(world, own, world.streams.child(other.daemonset.name))
         stop = _start(world)
         freeze_world()
         # the work queue's skipped syncs (ideal) and the informers' kept deliveries (realistic) read the cursor
         tracked = scenario.controller.ideal or DEFER_DELIVERIES
-        how, at = cast(tuple[str, float], run_until(world.env, stop, world.cursor if tracked else None))
+        how, _at = cast(tuple[str, float], run_until(world.env, stop, world.cursor if tracked else None))
         world.queue.settle()  # the syncs left off the event queue that the run reached
         for d in world.daemonsets:  # the run is over: the frames may reuse the controllers' memory
             d.controller.shut_down()
-        end = at if how == "completed" else world.env.now
-        stalled_at = at if how == "stalled" else world.log.get("stalled_at")
+        run_end, horizon = world.env.now, how == "horizon"
+        end = _end_of(main, run_end)
         timeline, node_table = main.recorder.to_columns(end)  # built once: they are the result's too
-        summary = _summary(world, main, (timeline, node_table), end, stalled_at, how == "horizon")
+        summary = _summary(world, main, (timeline, node_table), end, horizon)
         # a skipped sync or a kept delivery took its event's id: those the run did not reach are still "queued"
         unreached = world.queue.unreached() + sum(d.informer.unreached() for d in world.daemonsets)
         summary.update(end_s=end, events=world.env.processed - unreached)
-        others = {d.name: _summary(world, d, d.recorder.to_columns(end), end, stalled_at, how == "horizon")
+        others = {d.name: _summary(world, d, d.recorder.to_columns(_end_of(d, run_end)), _end_of(d, run_end), horizon)
                   for d in world.daemonsets[1:]}
     return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others)

@@ -66,6 +66,21 @@ class WorldDaemonSet:
     runtime: PodRuntime
     rollout: RolloutStatus
     informer: Informer
+    # its operator's verdict: when its rollout last progressed before a stall (the first, when the
+    # stall was rolled back), and when the operator gave it up as stalled (its metrics end there)
+    stalled_at: float | None = None
+    given_up_at: float | None = None
+
+    def completed_at(self) -> float | None:
+        """When ``kubectl rollout status`` reported it done, unless its operator had given it up
+        as stalled before (the controller goes on; the verdict stands).
+        """
+        done = self.rollout.completed_at
+        return None if done is None or (self.given_up_at is not None and done > self.given_up_at) else done
+
+    def over(self) -> bool:
+        """Completed, or given up as stalled."""
+        return self.rollout.completed_at is not None or self.given_up_at is not None
 
 
 @dataclass
@@ -79,8 +94,11 @@ class World:
     kubelet: Kubelet
     queue: WorkQueue
     bucket: TokenBucket | None
-    rank: list[float]
+    rank: list[float]  # the first DaemonSet's map order, in which the nodes are numbered
     reference: bool
+    # every other DaemonSet's controller ranges over its own map, in an order of its own: its ranks,
+    # and the stream that draws the rank of a node that joins
+    other_ranks: list[tuple[list[float], np.random.Generator]] = field(default_factory=list)
     daemonsets: list[WorldDaemonSet] = field(default_factory=list)
     counters: dict[str, Counter[str]] = field(default_factory=lambda: {"syncs": Counter(), "sync_errors": Counter()})
     log: dict[str, float] = field(default_factory=dict)
@@ -89,9 +107,19 @@ class World:
     cursor: Cursor = field(default_factory=Cursor)  # the event being processed (timers.run_until)
 
     def rollout_done(self) -> None:
-        """A DaemonSet's rollout completed: the run stops when they all have."""
-        if self.stop is not None and all(d.rollout.completed_at is not None for d in self.daemonsets):
-            self.stop.succeed_now(("completed", self.env.now))
+        """A DaemonSet's rollout completed or was given up as stalled: the run stops once every
+        one's has, "completed" if they all completed.
+        """
+        if self.stop is None or not all(d.over() for d in self.daemonsets):
+            return
+        completed = all(d.completed_at() is not None for d in self.daemonsets)
+        self.stop.succeed_now(("completed" if completed else "stalled", self.env.now))
+
+    def give_up(self, daemonset: WorldDaemonSet, last_progress: float) -> None:
+        """The operator gives ``daemonset``'s rollout up as stalled since ``last_progress``."""
+        daemonset.stalled_at = last_progress  # after a rollback, the first stall's (watch_for_stall)
+        daemonset.given_up_at = self.env.now
+        self.rollout_done()
 
 
 def _failed(condition: str) -> Callable[[Node], Node]:
@@ -159,6 +187,19 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     return World(env, scenario, streams, api, kubelet, queue, bucket, rank, reference)
 
 
+def _map_order(world: World, streams: Streams) -> list[float]:
+    """The ranks of the nodes in the next DaemonSet's map order: the world's for the first (the
+    nodes are numbered in it); Go ranges over each DaemonSet's own ``nodeToDaemonPods`` map in a
+    random order of its own, so every other DaemonSet draws its own (``World.other_ranks``).
+    """
+    if not world.daemonsets:
+        return world.rank
+    order = streams["map_order"]
+    rank: list[float] = order.random(len(world.api.nodes)).tolist()
+    world.other_ranks.append((rank, order))
+    return rank
+
+
 def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDaemonSet:
     """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
     status, and its template change under way at time 0.
@@ -171,6 +212,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
     add_after = world.queue.add_after
+    rank = _map_order(world, streams)
 
     def requeue(delay: float) -> None:  # every pod event requeues: a plain function is cheaper to call than a partial
         add_after(name, delay)
@@ -179,7 +221,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     controller = DaemonSetController(
         nodes=api.nodes.nodes, placement=ds.placement, strategy=ds.strategy, min_ready_seconds=ds.min_ready_seconds,
         pod_control=pod_control, clock=partial(getattr, env, "_now"), requeue=requeue,
-        rank=world.rank, burst_replicas=settings.burst_replicas,
+        rank=rank, burst_replicas=settings.burst_replicas,
         slow_start_initial_batch_size=settings.slow_start_initial_batch_size,
         expectations_timeout=settings.expectations_timeout, reference=world.reference,
         rules=settings.rules, consistency=None if settings.ideal else ConsistencyStore(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from rollsim import build_scenario, simulate
+from rollsim.cluster.apiserver import ApiPodControl
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 OTHERS = [
@@ -57,7 +58,8 @@ def test_names_must_differ_and_entries_are_checked() -> None:
 
 from dataclasses import replace  # noqa: E402
 
-from rollsim.spec.node import Node  # noqa: E402
+from rollsim.spec.node import Node, Taint  # noqa: E402
+from rollsim.spec.options import OptionError  # noqa: E402
 
 FAST = dict(schedule=0.01, pull=0.01, start=0.01, ready=0.01, terminate=0.01, probe_period=0)
 
@@ -112,3 +114,99 @@ def test_node_resources_and_host_ports_are_shared() -> None:
     shared = simulate(replace(build_scenario(**main, also=[other]), nodes=nodes))
     assert shared.others["node-exporter"]["completed"]
     assert not shared.summary["completed"] and shared.summary["unschedulable_pods"] >= 1
+    assert shared.summary["stop_detail"].startswith("1 new pod Pending, unschedulable (NodeResourcesFit: Insufficient "
+                                                    "cpu or memory beside the old pod and the other DaemonSets' pods)")
+
+
+def test_two_daemonsets_cannot_hold_one_host_port_on_a_node() -> None:
+    """NodePorts lets one pod hold a host port per node: two DaemonSets with the same host port on
+    the same nodes could not both have been running (the run would start them so); refused, the
+    item named. On nodes apart, they may.
+    """
+    b = {"name": "b", "host_ports": "9100"}
+    with pytest.raises(OptionError, match=r"item 0 \(b\): host_ports: must not repeat the DaemonSet's own host port "
+                                          "9100 on nodes that run both"):
+        build_scenario(nodes=5, host_ports="9100,9101", also=[b])
+    only = lambda pool: [{"key": "pool", "operator": "Equal", "value": pool}]  # noqa: E731
+    nodes = tuple(Node(f"n-{pool}", taints=(Taint("pool", pool),)) for pool in "ab")
+    r = simulate(build_scenario(node_list=nodes, host_ports="9100", tolerations=only("a"),
+                                also=[{**b, "tolerations": only("b")}]))
+    assert r.summary["completed"] and r.others["b"]["completed"] and r.summary["nodes"] == 1
+
+
+# -- each DaemonSet's rollout is its own: its operator, its map order --------------------------
+
+HEALTHY_B = [{"name": "b", "max_unavailable": 1, **CONSTANT}]  # 20 nodes one at a time: done at 300 s
+
+
+def test_a_stall_is_the_daemonsets_own_whatever_another_does() -> None:
+    """A crash-looping rollout makes no progress after time 0: with ``stall_after`` 300 its
+    operator gives up at 300 s, with or without a healthy DaemonSet still moving beside it (a
+    single watchdog over both took the other's last progress for its own: stalled at 300, cut at 600).
+    """
+    common = dict(nodes=20, max_unavailable=1, controller="ideal", new_pods="crashloop", stall_after=300, **CONSTANT)
+    alone = simulate(build_scenario(**common), seed=1).summary
+    beside = simulate(build_scenario(also=HEALTHY_B, **common), seed=1)
+    for summary in (alone, beside.summary):
+        assert (summary["stalled"], summary["stalled_at_s"], summary["end_s"]) == (True, 0.0, 300.0)
+        assert summary["unavailable_node_seconds"] == 300.0  # one node down, from 0 to where it was given up
+    assert beside.others["b"]["completed"] and beside.others["b"]["duration_s"] == 300.0
+    # rolled back 60 s after the stall is detected, whatever the other does
+    rolled = [simulate(build_scenario(rollback_after=60, also=also, **common), seed=1).summary
+              for also in ((), HEALTHY_B)]
+    assert [s["rollback_done_s"] for s in rolled] == [375.0, 375.0]  # 360 s, then one node's 15 s cycle
+
+
+def test_another_daemonsets_stall_is_its_own_and_does_not_stop_a_moving_rollout() -> None:
+    """b's surge pod waits for the host port its old pod holds: b stalls at once, while the main
+    DaemonSet goes on, one node every 15 s, until the horizon.
+    """
+    stuck = [{"name": "b", "max_surge": 1, "max_unavailable": 0, "host_ports": "9100", **CONSTANT}]
+    r = simulate(build_scenario(nodes=40, max_unavailable=1, controller="ideal", stall_after=100, horizon=300,
+                                also=stuck, **CONSTANT), seed=1)
+    assert (r.others["b"]["stalled"], r.others["b"]["stalled_at_s"]) == (True, 0.0)
+    assert r.others["b"]["stop_cause"] == "pending-host-port"
+    assert (r.summary["stalled"], r.summary["stop_cause"], r.summary["end_s"]) == (False, "horizon", 300.0)
+    assert r.summary["updated"] == 20
+
+
+def test_each_daemonset_takes_the_nodes_in_an_order_of_its_own(monkeypatch) -> None:
+    """Go ranges over each DaemonSet's own nodeToDaemonPods map in a random order: two DaemonSets
+    do not replace the same nodes at the same time (one order shared by both did).
+    """
+    created: dict[str, list[int]] = {}
+    create = ApiPodControl.create
+
+    def recording(self, node, revision):
+        created.setdefault(self.owner, []).append(node)
+        return create(self, node, revision)
+
+    monkeypatch.setattr(ApiPodControl, "create", recording)
+    scenario = build_scenario(nodes=30, max_unavailable=1, controller="ideal", also=HEALTHY_B, **CONSTANT)
+    simulate(scenario, seed=3)
+    main, b = created[scenario.daemonset.name], created["b"]
+    assert sorted(main) == sorted(b) == list(range(30)) and main != b
+
+
+def test_an_ondelete_daemonset_beside_one_with_a_deleter_is_left_alone() -> None:
+    """The operator's deleter works on the study's DaemonSet only: an OnDelete DaemonSet beside it
+    waits for somebody to delete its old pods, and says so (not "stalled").
+    """
+    r = simulate(build_scenario(nodes=20, strategy="OnDelete", deleter="batch:5", controller="ideal",
+                                also=[{"name": "b", "strategy": "OnDelete", **CONSTANT}], **CONSTANT), seed=1)
+    assert r.summary["completed"]
+    assert (r.others["b"]["updated"], r.others["b"]["stop_cause"]) == (0, "on-delete-idle")
+
+
+def test_a_node_pulls_one_image_at_a_time() -> None:
+    """The kubelet's image puller is serial by default (``serializeImagePulls: true``): two
+    DaemonSets' 1 GB images at 100 MB/s on one node take 10 s each, one after the other (each
+    pull capped by the link on its own, both ran in 10 s, as if the node had two links).
+    """
+    constant = dict(schedule=1, start=3, ready=4, terminate=5, probe_period=0)
+    image = dict(image_size="1GB", node_bandwidth="100MB/s")
+    r = simulate(build_scenario(nodes=1, controller="ideal", also=[{"name": "b", **constant, **image}],
+                                **constant, **image))
+    # delete at 0, gone at 5, bound at 6; one pull 6–16, the other 16–26; started 3 s and Ready 4 s later
+    assert sorted([r.summary["duration_s"], r.others["b"]["duration_s"]]) == [23.0, 33.0]
+    assert r.summary["mean_pull_s"] == r.others["b"]["mean_pull_s"] == 10.0

@@ -115,7 +115,7 @@ def test_a_list_picks_by_name_and_lists_the_names_otherwise() -> None:
     assert proxy.strategy == UpdateStrategy("RollingUpdate", 0, "25%")
     with pytest.raises(ManifestError) as info:
         load_daemonset(DATA / "list.yaml")
-    assert "2 DaemonSets in this file (kube-proxy, csi-node); choose one by name" in str(info.value)
+    assert "2 DaemonSets in this file (kube-proxy, csi-node); choose one by name (--daemonset NAME" in str(info.value)
 
 
 def test_a_typed_daemonset_list_needs_no_kind_on_its_items(tmp_path: Path) -> None:
@@ -136,7 +136,8 @@ def test_multi_document_files_pick_a_daemonset_by_name() -> None:
 
 
 @pytest.mark.parametrize(("name", "words", "line"), [
-    (None, "2 DaemonSets in this file (fluent-bit, node-problem-detector); choose one by name", 37),
+    (None, "2 DaemonSets in this file (fluent-bit, node-problem-detector); choose one by name (--daemonset NAME, "
+           "or daemonset.name in an experiment)", 37),
     ("fluentd", "no DaemonSet named 'fluentd' in this file; it has: fluent-bit, node-problem-detector", 13),
 ])
 def test_multi_document_errors_list_the_names(name: str | None, words: str, line: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rollsim.cluster.countedsyncs import failure_delay
 from rollsim.cluster.informer import ADDED, DELETED, MODIFIED, Informer
 from rollsim.cluster.workqueue import WorkQueue
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
@@ -293,6 +294,14 @@ class TestWorkQueue:
         assert log[:3] == pytest.approx([0.005, 0.01, 0.02])
         assert max(log) == pytest.approx(1000.0)
         assert env.now == pytest.approx(1000.0)
+
+    def test_rate_limited_delay_after_thousands_of_failures(self) -> None:
+        """A key that fails sync after sync (an old pod on a deleted node, with surge, fails every
+        sync until PodGC removes it: one per pod event in ideal mode) keeps the 1000 s cap: 2**n
+        grew past what a float holds, an OverflowError after about 1,030 failures.
+        """
+        assert failure_delay(5_000) == 1000.0
+        assert [failure_delay(n) for n in (0, 1, 17, 18)] == [0.005, 0.01, 0.005 * 2**17, 1000.0]
 
     @settings(max_examples=30, deadline=None)
     @given(

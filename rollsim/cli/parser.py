@@ -57,6 +57,20 @@ class _TopParser(_Parser):
         return super().parse_args(argv, namespace)
 
 
+class _OneFile(argparse.Action):
+    """A file input that ``simulate`` reads one of: given twice is an error, where argparse would
+    keep the last one silently (two manifests are not two DaemonSets updated together).
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
+                 option_string: str | None = None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            more = (" (DaemonSets updated together are an experiment's `also:`; "
+                    "a file with several chooses one with --daemonset)") if self.dest == "manifest" else ""
+            parser.error(f"{option_string} given twice: simulate reads one{more}")
+        setattr(namespace, self.dest, values)
+
+
 class _Version(argparse.Action):
     """``--version``: argparse's version action, the version read only when asked for
     (``rollsim.__version__`` reads the package metadata, which ``--help`` need not pay for).
@@ -122,13 +136,13 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     scenario_options = [setting.name for setting in settings if setting.flag]
     sim.set_defaults(scenario_options=tuple(scenario_options))
     files = sim.add_argument_group("inputs from files (flags above override them)")
-    files.add_argument("--manifest", metavar="DS.yaml",
+    files.add_argument("--manifest", metavar="DS.yaml", action=_OneFile,
                        help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml); - reads standard input")
     files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
     files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
-    files.add_argument("--nodes-file", metavar="NODES.json",
+    files.add_argument("--nodes-file", metavar="NODES.json", action=_OneFile,
                        help="kubectl get nodes -o json (replaces --nodes); - reads standard input")
-    files.add_argument("--timings", metavar="TIMINGS.yaml",
+    files.add_argument("--timings", metavar="TIMINGS.yaml", action=_OneFile,
                        help="a timing profile written by rollsim calibrate; - reads standard input")
     live_flags(files)
     sim.add_argument("--timeline", type=checked(output_file), metavar="PATH",

@@ -7,7 +7,7 @@ change, and to the pods of every DaemonSet on the node.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +26,9 @@ __all__ = ["Churn", "run_node_changes", "start_node_changes"]
 
 @dataclass
 class Churn:
-    """Node changes applied to the API server; ``rank`` is the controllers' map order, one
-    random rank per node, drawn here for the nodes that join. A failing node's kubelet stops and
+    """Node changes applied to the API server; ``rank`` is the first DaemonSet's controller's map
+    order, one random rank per node, drawn here for the nodes that join (as are the other
+    DaemonSets', ``other_ranks``). A failing node's kubelet stops and
     ``lifecycle`` shows it in the API, Ready=``condition`` (Unknown or False).
     """
 
@@ -37,10 +38,14 @@ class Churn:
     rng: np.random.Generator
     lifecycle: NodeLifecycle
     condition: str = UNKNOWN
+    # the other DaemonSets' map orders (``World.other_ranks``): each draws a joining node's rank from its own stream
+    other_ranks: Sequence[tuple[list[float], np.random.Generator]] = ()
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
         self.rank.append(float(self.rng.random()))
+        for rank, rng in self.other_ranks:
+            rank.append(float(rng.random()))
         self.api.nodes.add(node)
 
     def remove_random_node(self) -> int | None:
@@ -102,7 +107,8 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
 
 
 def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
-                       scenario: Scenario) -> None:
+                       scenario: Scenario,
+                       other_ranks: Sequence[tuple[list[float], np.random.Generator]] = ()) -> None:
     """Start what happens to the nodes during the run: joins, removals and failures (with the
     node lifecycle controller), and the operator's ``out-of-service`` taint with PodGC.
     """
@@ -110,5 +116,5 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
     if scenario.out_of_service_after_s is not None:
         OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
     if scenario.node_changes:
-        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition)
+        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks)
         env.process(run_node_changes(churn, scenario.node_changes))

@@ -38,7 +38,7 @@ def failure_delay(failures: int) -> float:
     """The per-key exponential limiter's delay after ``failures`` earlier failures
     (``ItemExponentialFailureRateLimiter``: 5 ms doubling, capped at 1000 s).
     """
-    return min(0.005 * 2**failures, 1000.0)
+    return min(0.005 * 2.0 ** min(failures, 30), 1000.0)  # capped before 2**n outgrows a float (as client-go)
 
 
 class CountedSyncs:

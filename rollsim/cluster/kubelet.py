@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import deque
+from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 
 import numpy as np
@@ -136,6 +138,7 @@ class Kubelet:
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, utilization)
         self._stopping: set[int] = set()
+        self._pulls_on: dict[int, deque[tuple[float, float | None, Callable[[float], None]]]] = {}  # node -> waiting
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
 
@@ -233,17 +236,37 @@ class Kubelet:
             call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
             return
         size = 0.0 if cached or rt.image.size_bytes is None else rt.image.size_bytes
-        pulling = self.registry.pull(size, rt.image.node_bandwidth)  # the pull under contention
 
-        def pulled(event: simpy.Event) -> None:
+        def pulled(duration: float) -> None:
             rt.bytes_pulled += size
-            duration = float(event._value)  # the pull event's value is its duration
             call_later(self.env, start, self._started, pod, rt, fault, duration, self.env._now)
 
+        self._pull_on_node(pod.node, size, rt.image.node_bandwidth, pulled)
+
+    def _pull_on_node(self, node: int, size: float, bandwidth: float | None,
+                      pulled: Callable[[float], None]) -> None:
+        """One image pull on ``node`` through the registry, ``pulled(duration)`` when it ends. The
+        kubelet's image puller is serial by default (``serializeImagePulls: true``): a pull asked
+        for while another runs on the node (another DaemonSet's image) waits for it, in order.
+        """
+        waiting = self._pulls_on.get(node)
+        if waiting is not None:
+            waiting.append((size, bandwidth, pulled))
+            return
+        self._pulls_on[node] = deque()
+        pulling = self.registry.pull(size, bandwidth)  # type: ignore[union-attr]  # only with a registry
+
+        def done(event: simpy.Event) -> None:
+            pulled(float(event._value))  # the pull event's value is its duration
+            queue = self._pulls_on.pop(node)
+            if queue:
+                self._pull_on_node(node, *queue.popleft())
+                self._pulls_on[node].extend(queue)
+
         if pulling.callbacks is not None:
-            pulling.callbacks.append(pulled)
+            pulling.callbacks.append(done)
         else:  # already processed: go on at once
-            pulled(pulling)
+            done(pulling)
 
     def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
         self._started(pod, rt, fault, pull, self.env._now - start)

@@ -74,4 +74,4 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
         else:
             alike[desired, ready, old, new] += 1
     return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
-                       alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()))
+                       alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone)

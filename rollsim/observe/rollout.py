@@ -2,7 +2,7 @@
 
 ``RolloutStatus`` watches a DaemonSet's status in the API server and decides completion as
 ``kubectl rollout status`` does. ``watch_for_stall`` is the operator who gives up (or rolls
-back) when no node has gained an available new pod for a while. The run itself is SimPy's
+back) when none of a DaemonSet's nodes has gained an available new pod for a while. The run itself is SimPy's
 ``env.run(until=...)`` on the events these trigger.
 """
 
@@ -96,12 +96,15 @@ def watch_for_stall(
     env: simpy.Environment,
     progress: Callable[[], float],
     stall_after: float,
-    stalled: UrgentEvent,
+    stalled: Callable[[float], None],
     on_stall: Callable[[float, float], float] | None = None,
+    done: Callable[[], bool] = lambda: False,
 ) -> Generator[simpy.Event, object, None]:
-    """Trigger ``stalled`` with ("stalled", the time of the last progress) once ``progress()`` (when a node
-    last gained an available new pod) is ``stall_after`` seconds old, whether or not anything
-    else still happens (a crash loop keeps restarting; a pod that never gets Ready is quiet).
+    """The operator watching one DaemonSet's rollout: call ``stalled(last)``, with the time of its
+    last progress, once ``progress()`` (when one of its nodes last gained an available new pod)
+    is ``stall_after`` seconds old, whether or not anything else still happens (a crash loop
+    keeps restarting; a pod that never gets Ready is quiet). It stops watching once ``done()``
+    (the rollout completed).
 
     The check runs after every other event of its instant (priority ``LATE``), so progress made
     exactly at the deadline still counts. With ``on_stall`` (an operator who rolls back), the
@@ -113,11 +116,13 @@ def watch_for_stall(
     while True:
         deadline = max(progress(), since) + stall_after
         yield LateTimeout(env, max(0.0, deadline - env.now))
+        if done():
+            return
         if max(progress(), since) + stall_after > env.now:
             continue  # progress was made meanwhile
         last = max(progress(), since) if stalled_at is None else stalled_at
         if on_stall is None:
-            stalled.succeed_now(("stalled", last))
+            stalled(last)
             return
         stalled_at = last
         since = on_stall(env.now, last)

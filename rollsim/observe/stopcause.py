@@ -91,7 +91,7 @@ CAUSE_TEXT = {
     IMAGE_PULL_ERROR: "new pods failing to pull their image",
     NEVER_READY: "new pods never Ready",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
-    PENDING_HOST_PORT: "new pods Pending: the old pod holds the host port (NodePorts)",
+    PENDING_HOST_PORT: "new pods Pending: another pod holds the host port (NodePorts)",
     "not-ready-nodes": "NotReady or unreachable nodes",
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
@@ -141,6 +141,7 @@ class EndState:
     completed: bool = False
     rolled_back: bool = False
     alike: tuple[tuple[NodeEnd, int], ...] = ()
+    others: bool = False  # other DaemonSets' pods share the nodes (their requests and host ports count too)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -291,14 +292,26 @@ def stop_cause(state: EndState) -> StopCause:
     pending = [k for k in _PENDING if new[k]]
     if pending:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
-        why = ("NodePorts: the old pod holds the host port" if kind != PENDING_RESOURCES
-               else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind]))
+        why = ("NodePorts: " + _port_holder(beside[kind], new[kind]) if kind != PENDING_RESOURCES
+               else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
+               + (" and the other DaemonSets' pods" if state.others else ""))
         more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
     return result(*_without_failure(state, waiting, kept, new[STARTING], left))
+
+
+def _port_holder(beside: int, pending: int) -> str:
+    """Who holds the host port a new pod wants: its old pod (surge), or, where that is gone,
+    another DaemonSet's pod (the only other pods rollsim places).
+    """
+    if beside == pending:
+        return "the old pod holds the host port"
+    if beside == 0:
+        return "another DaemonSet's pod holds the host port"
+    return f"the old pod holds the host port on {beside} of them, another DaemonSet's pod on the others"
 
 
 def _where_short(beside: int, pending: int) -> str:

@@ -15,4 +15,4 @@ from __future__ import annotations
 
 __all__ = ["MODEL_VERSION"]
 
-MODEL_VERSION = 7
+MODEL_VERSION = 8

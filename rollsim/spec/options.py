@@ -122,6 +122,8 @@ def build_scenario(
         fields["also"] = _workloads(o["also"])
         _check_distinct_names(fields.get("daemonset.name", base.name), fields["also"])
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
+    if scenario.also:
+        _check_host_ports(scenario)
     if not o.get("allow_no_nodes") and not o.get("add_nodes"):
         placed_by = tuple(name for name, given in (("manifest", daemonset_spec is not None),
                                                    ("tolerations", "tolerations" in o)) if given)
@@ -199,9 +201,30 @@ def _check_distinct_names(name: str, also: tuple[Workload, ...]) -> None:
     for i, workload in enumerate(also):
         other = workload.daemonset.name
         if other in seen:
-            rule = f"must differ from {seen[other]} ({other}): DaemonSets updated together need distinct names"
+            rule = (f"must differ from {seen[other]} ({other}): DaemonSets updated together need distinct names "
+                    "(rollsim keys them by name alone, even in different namespaces)")
             raise OptionError("also", f"item {i} ({other}): name: {rule}", f"[{i}].name", rule)
         seen[other] = f"item {i}'s name"
+
+
+def _check_host_ports(scenario: Scenario) -> None:
+    """Two DaemonSets updated together cannot both hold a host port on a node that runs both:
+    the scheduler's NodePorts filter keeps the second pod off, so their old pods could not both
+    be running there, as the run would start them (the item of ``also`` that clashes is named).
+    """
+    from rollsim.spec.eligibility import node_should_run_daemon_pod
+
+    specs = [scenario.daemonset, *(w.daemonset for w in scenario.also)]
+    for j in range(1, len(specs)):
+        for i in range(j):
+            shared = sorted(set(specs[i].host_ports) & set(specs[j].host_ports))
+            if shared and any(node_should_run_daemon_pod(n, specs[i].placement)[0]
+                              and node_should_run_daemon_pod(n, specs[j].placement)[0] for n in scenario.nodes):
+                who = "the DaemonSet's own" if i == 0 else f"item {i - 1}'s ({specs[i].name})"
+                rule = (f"must not repeat {who} host port {', '.join(map(str, shared))} on nodes that run both: "
+                        "the NodePorts filter lets one pod hold a host port per node")
+                raise OptionError("also", f"item {j - 1} ({specs[j].name}): host_ports: {rule}",
+                                  f"[{j - 1}].host_ports", rule)
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
