@@ -78,7 +78,10 @@ class _Controller:
     consistency = None
 
     def __init__(self, env: simpy.Environment) -> None:
-        self.env, self.requeued, self.updates = env, [], []
+        self.env, self.requeued, self.updates, self.status = env, [], [], {}
+
+    def status_observed(self, status: dict[str, int]) -> None:
+        self.status = status
 
     def requeue(self, delay: float) -> None:
         self.requeued.append((self.env.now, delay))

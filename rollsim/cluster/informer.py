@@ -5,10 +5,13 @@ informer after ``node_delay()`` (its own watch; ``None``: at once). Every delive
 raises the read high-water mark of the controller's consistency store (``ReadAt``).
 
 * DaemonSet events: a template change, and (``status_requeue``) the controller's own status
-  write coming back: ``updateDaemonset`` enqueues the key on every update.
-* Node events: ``addNode`` and ``updateNode``; an update that changes neither labels nor
-  taints is dropped (``shouldIgnoreNodeUpdate``, kubernetes/kubernetes#121642). There is no
-  node-delete handler upstream; rollsim's node list drops a deleted node when its event arrives.
+  write coming back: ``updateDaemonset`` enqueues the key on every update. A status write the
+  informer delivers becomes the cache's ``ds.Status`` (``status_observed``), which
+  ``syncNodeUpdate`` reads.
+* Node events: ``addNode`` and ``updateNode``, which hand the node to ``syncNodeUpdate``
+  (kubernetes/kubernetes#130514); an update that changes neither labels nor taints is dropped
+  (``shouldIgnoreNodeUpdate``, kubernetes/kubernetes#121642). There is no node-delete handler
+  upstream; rollsim's node list drops a deleted node when its event arrives, enqueuing nothing.
 
 Most pod events reach the controller while its key is already queued (or marked to be queued
 again: ``dirty``), so their handlers change only what the next sync reads. With
@@ -43,6 +46,7 @@ class Handlers(Protocol):
     """
 
     min_ready_seconds: float  # the DaemonSet's spec.minReadySeconds (updatePod's AddAfter)
+    status: dict[str, int]  # the status the controller last wrote (the informer's initial list holds it)
 
     def pod_added(self, pod: Pod) -> None:
         """``addPod``."""
@@ -59,11 +63,14 @@ class Handlers(Protocol):
     def requeue(self, delay: float) -> None:
         """``enqueueDaemonSetAfter`` (``updateDaemonset`` of a status write: after 0 s)."""
 
+    def status_observed(self, status: dict[str, int]) -> None:
+        """A status write reaches the DaemonSet informer's store (``ds.Status`` in its lister)."""
+
     def add_node_slot(self, node: Node, exists: bool = True) -> int:
-        """``addNode``."""
+        """``addNode`` (then ``syncNodeUpdate``)."""
 
     def update_node(self, node: int, updated: Node) -> None:
-        """``updateNode`` (once ``shouldIgnoreNodeUpdate`` let it through)."""
+        """``updateNode`` (once ``shouldIgnoreNodeUpdate`` let it through; then ``syncNodeUpdate``)."""
 
     def remove_node(self, node: int) -> None:
         """A deleted node leaves the node list (no handler upstream)."""
@@ -79,7 +86,8 @@ class Informer:
     """
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
-                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_live", "defers")
+                 "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_live", "defers",
+                 "_status_rv")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -99,6 +107,7 @@ class Informer:
         self._pending: dict[int, list[tuple[float, str, Pod, int]]] = {}  # uid -> (due, kind, pod, version)
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
+        self._status_rv = -1  # the resource version of the newest status delivered (its store holds that one)
         self._fire: Callable[[int], None] = self._next  # one bound method for every delivery's timer
         # defer_while_dirty: the deliveries left off the event queue, as the entries their timers would
         # have been (time, priority, id, uid); the run's cursor, the work queue's test and the key
@@ -167,9 +176,13 @@ class Informer:
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
         api.watch_pods(self.notify if self._live is None else self._live, owner)
-        # a status write is read only to enqueue the key (status_requeue) or for ReadAt (daemonset_changed)
-        api.watch_daemonset(owner, self.daemonset_changed,
-                            status=self.status_requeue or self._consistency is not None)
+        # a status write is read to enqueue the key (status_requeue), for ReadAt and as ds.Status
+        # (daemonset_changed); without either of the first two it is not delivered, and the cache
+        # reads the status it last wrote instead (seen at once: ideal mode)
+        status = self.status_requeue or self._consistency is not None
+        api.watch_daemonset(owner, self.daemonset_changed, status=status)
+        if status:  # the initial list: the DaemonSet with the status written before the run
+            self.controller.status_observed(self.controller.status)
         nodes = api.nodes
         self._nodes_seen = list(nodes.nodes)
         nodes.watch(lambda kind, node_id: self.node_changed(nodes, kind, node_id))
@@ -178,9 +191,9 @@ class Informer:
         """``updateDaemonset``: a new template revision, or (``status_requeue``) a status write,
         reaches the controller after a watch delay and enqueues the key.
         """
-        revision, rv = ds.revision, ds.resource_version
+        revision, rv, status = ds.revision, ds.resource_version, ds.status  # a written status is never changed
         if kind != TEMPLATE and not self.status_requeue and self._consistency is None:
-            return  # nothing reads the status update
+            return  # not delivered (watch subscribes to status writes only with one of the two)
 
         def deliver() -> None:
             self.catch_up()  # the pod deliveries before it first (nothing kept: no-op)
@@ -189,7 +202,11 @@ class Informer:
                 self._consistency.read_at(DAEMONSETS, rv)
             if kind == TEMPLATE:
                 c.change_template(revision=revision)
-            elif self.status_requeue:
+                return
+            if rv > self._status_rv:  # the DaemonSet's events are delayed independently: the store keeps the newest
+                self._status_rv = rv
+                c.status_observed(status)
+            if self.status_requeue:
                 c.requeue(0.0)
 
         if self.delay is None:

@@ -4,9 +4,11 @@ The pods by uid and by node, and the nodes with each one's eligibility
 (``NodeShouldRunDaemonPod``), as ``DaemonSetsController``'s pod and node listers see them;
 ``addPod``, ``updatePod`` and ``deletePod`` (which also observe the expectations) and
 ``addNode`` and ``updateNode``. Every handler marks the node it touched in the controller's
-node index and enqueues the DaemonSet's key. Node ids are indexes into ``nodes``; a node
-removed from the cluster keeps its id with ``exists`` False, so pods still bound to it are
-counted as upstream does.
+node index. The pod handlers enqueue the DaemonSet's key; the node handlers only when
+``syncNodeUpdate`` would (``node_update_enqueues``), and a node's deletion never (there is no
+node-delete handler upstream). Node ids are indexes into ``nodes``; a node removed from the
+cluster keeps its id with ``exists`` False, so pods still bound to it are counted as upstream
+does.
 
 With ``hold_api_objects`` (ideal mode: every API change is delivered the instant it is made) the
 cache holds the API server's pod objects themselves instead of snapshots, and keeps of each
@@ -23,7 +25,7 @@ from rollsim.controller.pods import AVAILABLE, DELETED, MODIFIED, Pod
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, PodPlacement
 
-__all__ = ["InformerCache", "class_inputs"]
+__all__ = ["InformerCache", "class_inputs", "node_update_enqueues"]
 
 ClassInputs = tuple[bool, float, bool, float, int, str, bool]
 
@@ -56,12 +58,26 @@ def class_inputs(pod: Pod) -> ClassInputs:
             pod.phase if pod.terminal else "", pod.scheduled)
 
 
+def node_update_enqueues(should_run: bool, should_continue: bool, scheduled: bool, misscheduled: int) -> bool:
+    """Whether ``syncNodeUpdate`` enqueues the DaemonSet for a node it was handed (``addNode`` and
+    ``updateNode`` put the node's name on the ``nodeUpdateQueue``, kubernetes/kubernetes#130514,
+    v1.33): the node should run the daemon pod and none is bound to it; it must not keep its pod
+    (``shouldContinueRunning`` false) and one is bound; or one is bound and the DaemonSet's
+    ``status.numberMisscheduled``, as its informer holds it, is above zero (the third case from
+    kubernetes/kubernetes#132477, v1.35, cherry-picked to the v1.34 and v1.33 patch releases).
+    ``scheduled``: a pod of the DaemonSet is in the pod informer's ``spec.nodeName`` index
+    for the node (bound to it: a pod not yet scheduled is not), whatever its phase or deletion.
+    """
+    return (should_run and not scheduled) or (scheduled and (not should_continue or misscheduled > 0))
+
+
 class InformerCache:
     """One DaemonSet's informer cache and handlers; ``DaemonSetController`` builds its sync on it
     and gives it the node ``index`` the handlers mark.
     """
 
     index: NodeIndex
+    status: dict[str, int]  # the status the controller last wrote (``DaemonSet``)
 
     def __init__(self, nodes: Sequence[Node], placement: PodPlacement, min_ready_seconds: float,
                  requeue: Callable[[float], None], expectations: Expectations) -> None:
@@ -76,6 +92,10 @@ class InformerCache:
         self.should_run: list[bool] = []
         self.should_continue: list[bool] = []
         self.live = False  # hold_api_objects: the cached pods are the API server's own objects
+        # the DaemonSet's status as its informer last delivered it (ds.Status in the lister), kept once
+        # the informer delivers status writes (status_observed); until then, or when it does not
+        # (ideal mode, where every write is seen the instant it lands), the status last written
+        self.informer_status: dict[str, int] | None = None
         self._seen: dict[int, ClassInputs] = {}  # and, by uid, each one's class inputs as last delivered
 
     def hold_api_objects(self) -> None:
@@ -99,7 +119,9 @@ class InformerCache:
     # -- node event handlers (addNode, updateNode) ----------------------------------------
 
     def add_node_slot(self, node: Node, exists: bool = True) -> int:
-        """Give ``node`` an id (a node added to the cluster, or one only pods still point at)."""
+        """Give ``node`` an id: a node added to the cluster (``addNode``, then ``syncNodeUpdate``),
+        or (``exists`` False) one only pods still point at, which no node event announces.
+        """
         self.nodes.append(node)
         self.pods_by_node.append([])
         self.exists.append(exists)
@@ -108,25 +130,48 @@ class InformerCache:
         self.should_run.append(should_run)
         self.should_continue.append(should_continue)
         self.index.mark(node_id)
-        self.requeue(0.0)
+        if exists:
+            self.sync_node_update(node_id)
         return node_id
 
     def update_node(self, node: int, updated: Node) -> None:
-        """A node's labels or taints changed (``syncNodeUpdate``): its eligibility is recomputed."""
+        """A node's labels or taints changed (``updateNode``, then ``syncNodeUpdate``): its
+        eligibility is recomputed and the node marked; the key is enqueued only as
+        ``syncNodeUpdate`` decides.
+        """
         self.nodes[node] = updated
         self.should_run[node], self.should_continue[node] = self._eligibility(node)
         self.index.mark(node)
-        self.requeue(0.0)
+        self.sync_node_update(node)
 
     def remove_node(self, node: int) -> None:
-        """The node left the node list (there is no node-delete handler upstream: its pods stay
-        in ``nodeToDaemonPods`` until PodGC removes them, and their events re-trigger syncs).
+        """The node left the node list, and nothing is enqueued: there is no node-delete handler
+        upstream (its pods stay in ``nodeToDaemonPods`` until PodGC removes them, and their events
+        re-trigger syncs; a node update queued before is dropped: ``syncNodeUpdate`` finds no node).
         """
         self.exists[node] = False
         self.should_run[node] = False
         self.should_continue[node] = False
         self.index.mark(node)
-        self.requeue(0.0)
+
+    def sync_node_update(self, node: int) -> None:
+        """Mirrors ``syncNodeUpdate`` for this DaemonSet: enqueue its key when
+        ``node_update_enqueues``, from the cache alone: the node's eligibility, the pods bound to
+        it in the pod cache, and ``numberMisscheduled`` of the status the DaemonSet informer holds.
+        """
+        scheduled = False
+        for pod in self.pods_by_node[node]:
+            if pod.scheduled:
+                scheduled = True
+                break
+        status = self.informer_status if self.informer_status is not None else self.status
+        if node_update_enqueues(self.should_run[node], self.should_continue[node], scheduled,
+                                status.get("misscheduled", 0)):
+            self.requeue(0.0)
+
+    def status_observed(self, status: dict[str, int]) -> None:
+        """The DaemonSet informer delivered a status (``updateDaemonset``): ``ds.Status`` in its lister."""
+        self.informer_status = status
 
     # -- informer event handlers (addPod, updatePod, deletePod) ---------------------------
 

@@ -101,7 +101,10 @@ class Pod:
 
 
 def pod_sort_key(pod: Pod) -> tuple[bool, float, int]:
-    """Mirrors ``podByCreationTimestampAndPhase``: scheduled first, then oldest, then name."""
+    """Mirrors ``podByCreationTimestampAndPhase``: scheduled first, then oldest, then (a
+    departure) creation order: upstream breaks a tie of ``creationTimestamp`` (whole seconds in
+    realistic mode) by pod name, whose generated suffix is random; the uid is the creation order.
+    """
     return (not pod.scheduled, pod.created_at, pod.uid)
 
 

@@ -122,6 +122,9 @@ def summarize(
 ) -> dict[str, object]:
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
+    ``duration_s`` is ``completed_at``: when ``kubectl rollout status`` would report success
+    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes.
+
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
     progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
     """

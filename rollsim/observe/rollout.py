@@ -55,6 +55,11 @@ class UrgentEvent(simpy.Event):
 class RolloutStatus:
     """Mirrors ``daemonSetStatusViewer.Status``: done when the observed generation is current
     and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled.
+
+    The same test decides an OnDelete DaemonSet's completion, though ``kubectl rollout status``
+    refuses one ("rollout status is only available for RollingUpdate strategy type",
+    kubectl's ``polymorphichelpers/rollout_status.go``): it is what the columns of ``kubectl get
+    ds`` show once every node runs an available new pod.
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, name: str,

@@ -36,9 +36,18 @@ Its node lifecycle controller re-reads an expired-looking Lease from the API ser
 posting Ready=Unknown (kubernetes/kubernetes#138698): a stopped kubelet's Lease is just as old
 there, so the grace period is the same. ``rules_for("1.37")`` is ``rules_for("1.36")``.
 
-Not modelled as a version rule: the node-update queue of kubernetes/kubernetes#130514 (node
-events processed on their own queue) changes the controller's cost under node-update storms,
-not which DaemonSets are synced or what a sync decides.
+Not a version rule, because every modelled version has it: the node-update queue of
+kubernetes/kubernetes#130514 (v1.33; the regression report kubernetes/kubernetes#132459 dates it
+to the v1.32 to v1.33 upgrade). ``addNode`` and ``updateNode`` only put the node's name on a
+``nodeUpdateQueue``, and ``syncNodeUpdate`` enqueues a DaemonSet only when the node should run
+its pod and none is bound to it, or must not keep (``shouldContinueRunning`` false) a pod bound
+to it, or (kubernetes/kubernetes#132477, v1.35, cherry-picked to release-1.34 and release-1.33 by
+#133749 and #133992) has one bound while the DaemonSet's ``status.numberMisscheduled`` is above
+zero. It changes which node events sync the DaemonSet (``InformerCache.sync_node_update``);
+the first v1.33 and v1.34 patch releases, without the third case, are not modelled. Before
+#130514 (v1.32 and older, not modelled) ``addNode`` enqueued when ``shouldRun`` and
+``updateNode`` when the old and new node's ``(shouldRun, shouldContinueRunning)`` differed. A
+node's deletion never enqueues (the node informer has no delete handler).
 """
 
 from __future__ import annotations
