@@ -93,11 +93,16 @@ def test_the_scheduler_throughput_is_shared() -> None:
 
 
 def test_the_registry_bandwidth_is_shared() -> None:
-    """Two DaemonSets pulling 1 GB images through a 1 GB/s registry at once: each pull gets half."""
-    one = dict(nodes=10, max_unavailable="100%", controller="ideal", image_size="1GB",
-               registry_bandwidth="10GB/s", **FAST)
+    """Two DaemonSets on nodes of their own pulling 1 GB images through a 10 GB/s registry at
+    once: 20 pulls, each gets half of what 10 got.
+    """
+    only = lambda pool: [{"key": "pool", "operator": "Equal", "value": pool}]  # noqa: E731
+    nodes = tuple(Node(f"n-{pool}-{i}", taints=(Taint("pool", pool),)) for pool in "ab" for i in range(10))
+    one = dict(node_list=nodes, max_unavailable="100%", controller="ideal", image_size="1GB",
+               registry_bandwidth="10GB/s", tolerations=only("a"), **FAST)
     alone = simulate(build_scenario(**one)).summary
-    both = simulate(build_scenario(**one, also=[{"name": "b", "max_unavailable": "100%", "image_size": "1GB", **FAST}]))
+    b = {"name": "b", "max_unavailable": "100%", "image_size": "1GB", "tolerations": only("b"), **FAST}
+    both = simulate(build_scenario(**one, also=[b]))
     assert alone["mean_pull_s"] == pytest.approx(1.0)  # 10 pulls of 1 GB share 10 GB/s
     assert both.summary["mean_pull_s"] == pytest.approx(2.0, rel=0.05)
     assert both.others["b"]["mean_pull_s"] == pytest.approx(2.0, rel=0.05)
