@@ -11,13 +11,22 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
-from rollsim.present.study import fraction_limits, scenarios_by_config, slo_constraints
+from rollsim.present.study import (
+    desired_counts,
+    desired_differs,
+    fraction_limits,
+    scenarios_by_config,
+    slo_constraints,
+)
 from rollsim.present.summary_rows import completed_every_run, completed_text, num, slo_failed, slo_ok
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["daemonsets_section", "others_incomplete", "results_table", "stops_section"]
+__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "others_incomplete", "results_table",
+           "stops_section"]
+
+DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
 
 def results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -26,7 +35,9 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     limits = fraction_limits(results)
     by_config = runs.groupby("config") if "config" in runs else None
     scen = scenarios_by_config(results)
-    header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying], "completed", "duration: mean (95% CI)",
+    desired = desired_counts(results) if desired_differs(results) else {}
+    header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying],
+              *([DESIRED_COLUMN] if desired else []), "completed", "duration: mean (95% CI)",
               "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
               "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
@@ -46,6 +57,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
                  if "min_available_fraction" in g and len(g) else DASH)
         rows.append([
             str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
+            *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
             f"{done}/{n}" if done is not None else DASH, duration,
             format_duration(num(row.get("duration_s_p95"))), worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
@@ -53,6 +65,43 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
         ] + ([_slo_cell(row, slo)] if slo else []))
     return header, rows
+
+
+def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -> str:
+    """``274 of 288 (14 NotReady)``: the nodes a configuration's shares are over, of the cluster's
+    nodes; ``1,100 at the end`` when nodes joined or left during the rollout.
+    """
+    if counts is None:
+        return DASH
+    lo, hi = counts
+    shown = format_number(lo) if lo == hi else f"{format_number(lo)}–{format_number(hi)}"
+    if scenario.get("node_changes"):
+        return f"{shown} at the end"
+    total, not_ready = num(scenario.get("nodes")), num(scenario.get("not_ready_nodes"))
+    if math.isnan(total) or hi > total:
+        return shown
+    return f"{shown} of {format_number(total)}" + (f" ({format_number(not_ready)} NotReady)" if not_ready > 0 else "")
+
+
+def desired_note(results: Results) -> list[tuple]:
+    """Under the results table, when the desired nodes are not one count: what the shares,
+    node-hours and downtimes are over, and why a stuck rollout can show none unavailable.
+    """
+    if not desired_differs(results):
+        return []
+    scenarios = scenarios_by_config(results).values()
+    text = ("Shares of available nodes, unavailable node-hours and node downtimes count the nodes that run the "
+            "DaemonSet (desired, as the DaemonSet's desiredNumberScheduled), which differ by configuration: see "
+            f"“{DESIRED_COLUMN}”.")
+    if any(num(s.get("not_ready_nodes")) > 0 for s in scenarios):
+        text += (" A node NotReady before the rollout carries the node.kubernetes.io/not-ready:NoSchedule taint, "
+                 "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "
+                 "started therefore shows every desired node available and no unavailable node-hours, though "
+                 "its NotReady nodes never got the new pod.")
+    if any(s.get("node_changes") for s in scenarios):
+        text += (" Where nodes join or leave during the rollout, each moment's share is of the nodes desired at "
+                 "that moment; the column gives the count at the end of the run.")
+    return [("p", [("", text)])]
 
 
 def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> str:

@@ -20,6 +20,8 @@ from rollsim.sweep.slo import Constraint, by_condition
 __all__ = [
     "config_scenarios",
     "decision_names",
+    "desired_counts",
+    "desired_differs",
     "fraction_limits",
     "pareto_fronts",
     "resolved",
@@ -46,6 +48,28 @@ def same_and_varying(scenarios: Sequence[Mapping[str, Any]]) -> tuple[list[str],
     keys = list(dict.fromkeys(k for s in scenarios for k in s))
     same = [k for k in keys if len({json.dumps(s.get(k), sort_keys=True, default=str) for s in scenarios}) == 1]
     return same, [k for k in keys if k not in same]
+
+
+def desired_counts(results: Results) -> dict[Any, tuple[int, int]]:
+    """Per configuration, the fewest and the most nodes that ran the DaemonSet in its runs
+    (``runs.csv`` ``nodes``: desired at the end of each run, as ``desiredNumberScheduled``,
+    so without the nodes NotReady before the rollout and with those joined during it).
+    """
+    runs = results.runs
+    if "nodes" not in runs or "config" not in runs:
+        return {}
+    counts = pd.to_numeric(runs["nodes"], errors="coerce").groupby(runs["config"]).agg(["min", "max"]).dropna()
+    return {c: (int(lo), int(hi)) for c, (lo, hi) in counts.iterrows()}
+
+
+def desired_differs(results: Results) -> bool:
+    """Whether some configuration's runs had other desired nodes than its scenario's
+    ``desired_nodes`` (nodes NotReady before the rollout, nodes joining or leaving), or differ
+    between its replications: then the scenarios' count is not what the shares are over.
+    """
+    scen = scenarios_by_config(results)
+    return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
+               for c, (lo, hi) in desired_counts(results).items())
 
 
 def slo_specs(results: Results) -> list[dict[str, Any]]:

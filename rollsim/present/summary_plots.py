@@ -17,8 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import as_results, config_colors, incomplete_runs
+from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
+from rollsim.present.plotdata import as_results, config_colors, config_labels, incomplete_runs, never_completed
 from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
 from rollsim.present.plotmath import (
     display,
@@ -196,7 +196,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     every replication, within each condition, none when the study varies no decision) and the
     SLO limits. A configuration whose runs did
     not all complete is a hollow marker at when they stopped, with the node-hours lost until
-    then. The duration axis is logarithmic when the times differ more than tenfold.
+    then; one none of whose runs completed is not drawn (it would read as the best: a rollout
+    that never started loses nothing) and the legend names it. The duration axis is
+    logarithmic when the times differ more than tenfold.
     """
     results = as_results(results, "summary")
     ax = new_axes(ax, TRADEOFF_SIZE)
@@ -206,7 +208,10 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
     dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
     loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
-    shown = np.isfinite(dur) & np.isfinite(loss)
+    # a configuration that never completed lost only what it lost until it stopped (nothing, for
+    # one that never started): drawn, it would look the best at the lower left
+    never = never_completed(results)
+    shown = np.isfinite(dur) & np.isfinite(loss) & ~s["config"].astype(int).isin(never).to_numpy()
     ok = shown & ~partial
     limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
     positive = shown & (dur > 0)
@@ -231,6 +236,10 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",
                             label="did not always complete: when its runs stopped"))
+    if never:
+        labels = config_labels(results)
+        names = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+        notes.append(legend_note(f"not drawn, no run completed: {names}"))
     if "duration_s" in limits:
         drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from rollsim.present.plotaxes import legend_below, log_time_axis, new_axes, note
-from rollsim.present.plotdata import as_results, config_colors, config_labels, run_ends
+from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
+from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, run_ends
 from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_log, when
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
@@ -124,7 +124,9 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
 
 def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Per-node downtime (how long each node went without an available daemon pod), pooled
-    over replications: one empirical CDF per configuration.
+    over replications: one empirical CDF per configuration. A configuration none of whose runs
+    completed is not drawn (its nodes' downtime stops where its runs did: a rollout that never
+    started would be a line at 0, "never down"); the legend names it.
     """
     results = as_results(results, "downtime")
     ax = new_axes(ax, DOWNTIME_SIZE)
@@ -132,6 +134,12 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if d is None or d.empty:
         return note(ax, "no per-node downtimes in this results folder (downtime.parquet)")
     colors, labels = config_colors(results), config_labels(results)
+    never = never_completed(results)
+    d = d[~d["config"].astype(int).isin(never)]
+    extra = [legend_note(f"{labels.get(c, str(c))}: not drawn, no run completed") for c in never]
+    if d.empty:
+        legend_below(ax, "configuration", extra=extra)
+        return note(ax, "no configuration completed a run: no downtime to compare")
     values = d["downtime_s"].to_numpy(dtype=float)
     # a few stuck nodes would squeeze everyone else into one corner: then a log axis, and a
     # symlog one when some nodes were never down (maxSurge), linear below the least downtime
@@ -156,6 +164,6 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax.set_ylabel("fraction of nodes with at most this downtime")
     ax.set_title("Per-node downtime (empirical CDF, all replications pooled)")
     ax.grid(True, alpha=0.3, which="both")
-    legend_below(ax, "configuration")
+    legend_below(ax, "configuration", extra=extra)
     return ax
 
