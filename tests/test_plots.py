@@ -107,6 +107,24 @@ def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
     assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
 
 
+def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is_printed_once(
+        fake_results) -> None:
+    """Three hollow markers at one x sat on top of each other, the label printed three times:
+    lines that share an x are moved a little apart, and one "stopped at" label names them all.
+    """
+    runs = pd.read_csv(fake_results / "runs.csv")
+    runs.loc[runs["config"] == 2, ["completed", "end_s"]] = [False, 3600.0]  # stops when config 3 does
+    runs.to_csv(fake_results / "runs.csv", index=False)
+    ax = plot_duration(load_results(fake_results))
+    first, second = (c.lines[0].get_xdata() for c in ax.containers)
+    assert first[0] < 10 < second[0] and 10 - first[0] == pytest.approx(second[0] - 10)  # dodged about 10%
+    assert abs(first[0] - 10) < 0.1 * 15  # by a small step of the gap between 10% and 25%
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len({float(line.get_xdata()[0]) for line in hollow}) == 2  # the two stopped markers at 25% apart
+    assert texts(ax).count("stopped at 1h00m00s") == 1
+    assert ax.get_xlabel() == "maxUnavailable (% of desired nodes)"
+
+
 def test_duration_with_mixed_int_and_percent_is_one_row_per_configuration(make_results) -> None:
     # named variants are categories: no line drawn over "1 → 10%"
     results = load_results(make_results(values=(1, "10%")))

@@ -21,6 +21,7 @@ from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_li
 from rollsim.present.plotdata import as_results, config_colors, config_labels, incomplete_runs, never_completed
 from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
 from rollsim.present.plotmath import (
+    axis_label,
     display,
     group_labels,
     label_of,
@@ -127,8 +128,25 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     keep_inside(ax, marks)
 
 
+def _dodge(x: np.ndarray, groups: list[np.ndarray]) -> list[float]:
+    """How far each line is moved sideways so that lines sharing an x value sit side by side,
+    not on top of each other (none when no two lines share one): a small step of the closest
+    gap between x values, centred on the true value.
+    """
+    shared = any(len(set(x[a]) & set(x[b])) for i, a in enumerate(groups) for b in groups[:i])
+    if not shared:
+        return [0.0] * len(groups)
+    ticks = np.unique(x)
+    gap = float(np.diff(ticks).min()) if len(ticks) > 1 else 1.0
+    step = 0.07 * gap
+    return [(n - (len(groups) - 1) / 2) * step for n in range(len(groups))]
+
+
 def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
-    """Against the numeric swept ``key``: one line per combination of the other swept keys."""
+    """Against the numeric swept ``key``: one line per combination of the other swept keys;
+    lines that share an x value are moved a little apart (``_dodge``), and a "stopped at"
+    label that several of them would print at one x is printed once.
+    """
     s, div = d.summary, d.div
     notes: list[Line2D] = []
     x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
@@ -138,35 +156,42 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
     ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
     others = [k for k in swept if k != key]
-    groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
+    groups = list(s.groupby([s[k].map(display) for k in others], sort=False)) if others else [((), s)]
+    order = [g.index.to_numpy()[np.argsort(x[g.index], kind="stable")] for _, g in groups]
+    shift = _dodge(x, order)
+    shown_x = x.copy()
     drop = [label_of(key, v) for v in s[key]]
-    for n, (_values, g) in enumerate(groups):
-        idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
+    for n, idx in enumerate(order):
+        shown_x[idx] = x[idx] + shift[n]
         label = group_labels(list(s["label"][idx]), drop) or "mean duration"
         done = idx[d.ok[idx]]
-        ax.errorbar(x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+        ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
                     label=wrap(label, 60))
         short = idx[d.partial[idx]]
         if len(short):
-            ax.plot(x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+            ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
     if d.partial.any():
         notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
     if d.limit is not None:
         notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label)
     time_limits(ax, "y", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
                 room=1.2)
-    ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
+    ax.set_xlabel(axis_label(key) + (" (% of desired nodes)" if kind == "pct" else ""))
     ax.set_ylabel(f"rollout duration ({d.unit})")
     ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
-    marks = []
+    same: dict[tuple[float, str], list[int]] = {}  # one label for the markers that would each print it at one x
     for j in np.flatnonzero(d.partial):
         if np.isfinite(d.stopped[j]):
-            ha, dx = label_side(ax, x[j], d.stopped[j] / div)
-            marks.append(ax.annotate(wrap(d.reached[int(s["config"][j])][1], 28), (x[j], d.stopped[j] / div),
-                                     xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
-                                     fontsize="small", color="C3"))
+            same.setdefault((float(x[j]), d.reached[int(s["config"][j])][1]), []).append(int(j))
+    marks = []
+    for (_, text), js in same.items():
+        y = float(np.mean(d.stopped[js])) / div
+        ha, dx = label_side(ax, float(np.mean(shown_x[js])), y)
+        at = float(shown_x[js].max() if ha == "left" else shown_x[js].min())  # beside the outermost marker
+        marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
+                                 va="center", fontsize="small", color="C3"))
     keep_inside(ax, marks)
 
 
