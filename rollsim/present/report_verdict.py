@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.render import format_duration, format_number, format_percent_exact
 from rollsim.present.report_tables import others_incomplete
 from rollsim.present.study import (
@@ -71,9 +72,15 @@ def recommendation_for(results: Results) -> Recommendation:
 def _config_rows(results: Results) -> list[dict[str, Any]]:
     _, params = resolved(results)
     return [{"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r),
-             **_counts(r),
+             **_counts(r), "stop": _stop(r),
              "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
             for r in cast(list[dict[str, Any]], results.summary.to_dict("records"))]
+
+
+def _stop(row: Mapping[str, Any]) -> str | None:
+    """Why a configuration's runs stopped, in a few words (its most frequent stop cause)."""
+    cause = row.get("stop_cause")
+    return CAUSE_TEXT.get(cause, cause) if isinstance(cause, str) and cause and cause != "completed" else None
 
 
 def _counts(row: Mapping[str, Any]) -> dict[str, Any]:

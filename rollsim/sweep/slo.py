@@ -237,20 +237,35 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     return out
 
 
+def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str:
+    """Why the one configuration run under a condition is not recommended: it did not complete,
+    it failed the SLO, or there was simply nothing to choose from.
+    """
+    lead = f"the only configuration run under this condition, {only['label']},"
+    if not _complete(only):
+        stop = only.get("stop")
+        return (f"{lead} did not complete ({int(only['completed'])}/{int(only['runs'])} replications)"
+                + (f", stopped because of {stop}" if isinstance(stop, str) and stop else ""))
+    if not only.get("ok", True):
+        return f"{lead} does not meet the SLO ({', '.join(map(str, only.get('failed') or [])) or 'failed'})"
+    met = " and met the SLO" if constraints else ""
+    return f"{lead} completed in every replication{met}, but there is nothing to choose from"
+
+
 def recommend_by_condition(
     configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
     speed_metric: str = "duration_s",
 ) -> list[Recommendation]:
     """One ``recommend`` per combination of the ``conditions`` (``by_condition``; each config
     carries them in ``params``), in the order they first appear. A condition under which only
-    one configuration ran has nothing to choose from: its recommendation names none.
+    one configuration ran has nothing to choose from: its recommendation names none, and says
+    whether that one completed (``completed``/``runs``, and why not: ``stop``, if given) and
+    met the SLO.
     """
     out = []
     for where, group in by_condition(configs, conditions, lambda c, k: (c.get("params") or {}).get(k)).items():
         if len(group) == 1:
-            only = group[0]
-            out.append(Recommendation(None, f"only {only['label']} ran under this condition: nothing to choose "
-                                            "from", where))
+            out.append(Recommendation(None, _only_one(group[0], constraints), where))
             continue
         rec = recommend(group, constraints, speed_metric)
         out.append(Recommendation(rec.label, rec.reason, where))
