@@ -111,8 +111,10 @@ def recommendation_section(results: Results) -> list[tuple]:
             reason = rec.reason[:1].upper() + rec.reason[1:] + "."
             blocks.append(("p", [("b", "No configuration to recommend. "), ("", reason)]))
         else:  # the reason starts with the label, which keeps its own spelling
-            lead = f"Use {rec.label}. " if slo else f"Fastest safe: {rec.label}. "
-            blocks += [("p", [("b", lead), ("", rec.reason + ".")]), _best_facts(results, rec.label)]
+            # without an SLO "safe" would claim more than that it completed every replication
+            spans = ([("b", f"Use {rec.label}. "), ("", rec.reason + ".")] if slo else
+                     [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")])
+            blocks += [("p", spans), _best_facts(results, rec.label)]
     else:
         blocks.append(("p", [("", "This study varies " + ", ".join(conditions) + ", which the user does not "
                                   "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
