@@ -353,3 +353,12 @@ def test_the_share_says_what_it_is_over_when_notready_nodes_are_not_desired(make
 def test_no_desired_column_when_every_run_had_its_scenarios_desired_nodes(fake_results) -> None:
     md = write_report(load_results(fake_results))[0].read_text(encoding="utf-8")
     assert "(desired)" not in md and "(200 run the DaemonSet)" in md
+
+
+def test_the_other_daemonsets_are_named_in_words_not_by_their_key(make_results) -> None:
+    """Not "This study varies also, which the user does not choose"."""
+    results = load_results(make_results(slo=[], experiment_keys={"swept": ["also"]}))
+    text = write_report(results)[0].read_text(encoding="utf-8")
+    assert "This study varies the other DaemonSets updated at the same time (also), which the user" in text
+    assert "varies also" not in text
+    assert "(the other DaemonSets updated at the same time (also))" in recommendation_for(results).reason

@@ -21,12 +21,30 @@ from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
 from rollsim.present.summary_rows import completed_counts, completed_every_run, completed_text, num
+from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["completion", "condition_costs", "fastest", "hours_against", "label_of", "readings", "slo_breaks",
-           "surge_costs"]
+__all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of", "readings",
+           "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
+# what a condition left unset means, where "default" would not say it
+_UNSET = {"cluster.add_nodes": "no nodes added", "cluster.remove_nodes": "no nodes removed",
+          "cluster.not_ready_nodes": "no node NotReady", "also": "no other DaemonSet updated at the same time",
+          "daemonset.host_ports": "no host port"}
+
+
+def condition_words(key: str, value: Any) -> str:
+    """A condition's value as a finding names it: ``add_nodes=100@60+120``; unset, what that
+    means (``no nodes added``) or the setting's default (``not_ready_nodes=0``), not ``default``.
+    """
+    if display(value) != "default" and value not in ((), []):
+        return label_of(key, value)
+    if key in _UNSET:
+        return _UNSET[key]
+    setting = BY_KEY.get(key)
+    plain = setting is not None and isinstance(setting.default, (int, float, str)) and setting.default != ""
+    return label_of(key, setting.default if plain else value)
 
 
 def hours_against(seconds: float, base: float) -> str:
@@ -150,8 +168,10 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         base = baselines.get(_key(r, decisions))
         if base is None:
             continue
-        what = ", ".join(label_of(k, r.get(k)) for k, b in zip(conditions, base_cond) if display(r.get(k)) != b)
-        against = ", ".join(label_of(k, base.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
+        what = ", ".join(condition_words(k, r.get(k)) for k, b in zip(conditions, base_cond)
+                         if display(r.get(k)) != b)
+        against = ", ".join(condition_words(k, base.get(k)) for k in conditions
+                            if display(r.get(k)) != display(base.get(k)))
         same = _without(str(r["label"]), conditions, r)
         same = f" ({same})" if same else ""
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it

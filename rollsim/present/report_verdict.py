@@ -20,6 +20,7 @@ from rollsim.present.report_tables import others_incomplete
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
+    key_words,
     pareto_fronts,
     resolved,
     scenarios_by_config,
@@ -62,7 +63,7 @@ def recommendation_for(results: Results) -> Recommendation:
         return recs[0]
     _, conditions = swept_decisions(results)
     if kind == "findings":
-        varied = (f"varies only what the user does not choose ({', '.join(conditions)})" if conditions else
+        varied = (f"varies only what the user does not choose ({key_words(conditions)})" if conditions else
                   "varies nothing, so there is no choice to make")
         return Recommendation(None, f"no recommendation: the study {varied}; see the findings")
     return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
@@ -102,7 +103,7 @@ def recommendation_section(results: Results) -> list[tuple]:
                                   "ends in findings. Vary a decision (variants: or grid:) to compare choices.")]))
     elif kind == "findings":
         blocks.append(("p", [("b", "No recommendation. "),
-                             ("", "This study varies " + ", ".join(conditions) + ", which the user does "
+                             ("", "This study varies " + key_words(conditions) + ", which the user does "
                                   "not choose (the decisions are " + ", ".join(decision_names(results)) +
                                   "); it ends in findings. Declare a key under decisions: if it is a choice.")]))
     elif kind == "recommend":
@@ -116,7 +117,7 @@ def recommendation_section(results: Results) -> list[tuple]:
                      [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")])
             blocks += [("p", spans), _best_facts(results, rec.label)]
     else:
-        blocks.append(("p", [("", "This study varies " + ", ".join(conditions) + ", which the user does not "
+        blocks.append(("p", [("", "This study varies " + key_words(conditions) + ", which the user does not "
                                   "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
                                   "per condition.")]))
         items = []

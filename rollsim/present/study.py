@@ -23,6 +23,7 @@ __all__ = [
     "desired_counts",
     "desired_differs",
     "fraction_limits",
+    "key_words",
     "pareto_fronts",
     "resolved",
     "same_and_varying",
@@ -70,6 +71,17 @@ def desired_differs(results: Results) -> bool:
     scen = scenarios_by_config(results)
     return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
                for c, (lo, hi) in desired_counts(results).items())
+
+
+# swept keys whose name alone says nothing to a reader of the report
+_KEY_WORDS = {"also": "the other DaemonSets updated at the same time (also)"}
+
+
+def key_words(keys: Sequence[str]) -> str:
+    """Swept keys as the report's prose names them: ``also`` in words (its key in parentheses,
+    as ``decisions:`` would name it), the others as the experiment file spells them.
+    """
+    return ", ".join(_KEY_WORDS.get(k, k) for k in keys)
 
 
 def slo_specs(results: Results) -> list[dict[str, Any]]:
