@@ -61,9 +61,10 @@ def hours_against(seconds: float, base: float) -> str:
             f"({sign}{format_number(abs(diff), decimals)})")
 
 
-def completion(summary: pd.DataFrame) -> list[str]:
+def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
-    by cause (the report's "Why runs stopped" table has each configuration's own counts).
+    by cause (the report's "Why runs stopped" table has each configuration's own counts);
+    ``whose`` follows "in every replication" when the count is not of every DaemonSet updated.
     """
     rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not rows:
@@ -71,11 +72,11 @@ def completion(summary: pd.DataFrame) -> list[str]:
     partial = [r for r in rows if not completed_every_run(r)]
     every = {1: "The configuration", 2: "Both configurations"}.get(len(rows), f"All {len(rows)} configurations")
     if not partial:
-        return [f"{every} completed in every replication."]
+        return [f"{every} completed in every replication{whose}."]
     none = {1: "The configuration did not complete", 2: "Neither configuration completed"}.get(
         len(rows), f"None of the {len(rows)} configurations completed")
     head = (f"{len(rows) - len(partial)} of {len(rows)} configurations completed in every replication"
-            if len(partial) < len(rows) else f"{none} in every replication")
+            if len(partial) < len(rows) else f"{none} in every replication") + whose
     by_cause: dict[str, list[str]] = {}
     for r in partial:
         cause = r.get("stop_cause")
@@ -204,8 +205,11 @@ def _stopped_early(row: Mapping[Any, Any]) -> bool:
     return done < runs
 
 
-def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> list[str]:
-    """Which configurations meet the SLO, and along a numeric swept key, the value where it breaks."""
+def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
+               whose: str = "") -> list[str]:
+    """Which configurations meet the SLO, and along a numeric swept key, the value where it
+    breaks; ``whose`` follows "meets the SLO" when it is judged on one DaemonSet of several.
+    """
     if not constraints or summary.empty:
         return []
     ok = summary["slo_ok"].map(lambda v: str(v).strip().lower() in ("true", "1")) if "slo_ok" in summary else None
@@ -214,7 +218,7 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     met = [str(label) for label, o in zip(summary["label"], ok) if o]
     out = []
     if len(met) == len(summary):
-        out.append("Every configuration meets the SLO.")
+        out.append(f"Every configuration meets the SLO{whose}.")
     elif not met:
         out.append("No configuration meets the SLO.")
     else:
@@ -298,10 +302,14 @@ def _surge_budget(value: Any, desired: float) -> float | None:
 
 
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
-             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
-    """Every finding of a study, in the reader's order."""
+             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]], own_only: bool = False
+             ) -> list[str]:
+    """Every finding of a study, in the reader's order; ``own_only``: another DaemonSet updated
+    with the study's did not always complete, so completion and the SLO say whose they are.
+    """
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
-    return [*completion(summary), *fastest(summary, decided, conditions),
-            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept),
+    whose = " (the study's own DaemonSet)" if own_only else ""
+    return [*completion(summary, whose), *fastest(summary, decided, conditions),
+            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept, whose),
             *surge_costs(summary, scenarios)]

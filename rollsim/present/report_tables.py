@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
@@ -23,8 +24,8 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "others_incomplete", "results_table",
-           "stops_section"]
+__all__ = ["DESIRED_COLUMN", "Shortfall", "daemonsets_section", "desired_note", "others_incomplete",
+           "others_shortfalls", "results_table", "stops_section", "whole_update_completed"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
@@ -189,25 +190,66 @@ def _ran(group: pd.DataFrame, name: str) -> pd.DataFrame:
     return group[group[column].notna()]
 
 
-def others_incomplete(results: Results) -> list[str]:
-    """A line per configuration and other DaemonSet (``also``) that did not complete in every
-    replication, with why (its first such run's stop sentence): the study's own table and
-    verdicts are about its DaemonSet, and must not hide the others'.
+@dataclass(frozen=True)
+class Shortfall:
+    """Another DaemonSet (``also``) that did not complete in every replication of a configuration."""
+
+    config: Any
+    label: str
+    name: str
+    failed: int  # replications in which it did not complete
+    ran: int  # replications in which it was updated
+    why: str  # its first such run's stop sentence ("" when runs.csv does not say)
+
+    @property
+    def completed(self) -> str:
+        """``k/n``: in how many replications it completed."""
+        return f"{self.ran - self.failed}/{self.ran}"
+
+
+def others_shortfalls(results: Results) -> list[Shortfall]:
+    """Per configuration and other DaemonSet (``also``) that did not complete in every
+    replication: how often and why (the study's own table and verdicts are about its
+    DaemonSet, and must not hide the others').
     """
-    runs, lines = results.runs, []
+    runs, out = results.runs, []
     for name in _other_names(runs):
         if f"{name}.completed" not in runs:
             continue
-        for label, group in runs.groupby("label", sort=False):
+        for (config, label), group in runs.groupby(["config", "label"], sort=False):
             ran = _ran(group, name)
             done = ran[f"{name}.completed"].astype(bool)
             if done.all():
                 continue
             why = (ran.loc[~done, f"{name}.stop_detail"].dropna().astype(str).tolist()
                    if f"{name}.stop_detail" in ran else [])
-            lines.append(f"{name}, updated together with {label}, did not complete in {int((~done).sum())} of "
-                         f"{len(ran)} replications" + (f": {why[0]}" if why else ""))
-    return lines
+            out.append(Shortfall(config, str(label), name, int((~done).sum()), len(ran), why[0] if why else ""))
+    return out
+
+
+def others_incomplete(results: Results) -> list[str]:
+    """A line per configuration and other DaemonSet (``also``) that did not complete in every
+    replication, with why (``others_shortfalls``).
+    """
+    return [f"{s.name}, updated together with {s.label}, did not complete in {s.failed} of {s.ran} replications"
+            + (f": {s.why}" if s.why else "") for s in others_shortfalls(results)]
+
+
+def whole_update_completed(results: Results) -> dict[Any, int]:
+    """Per configuration whose other DaemonSets (``also``) did not all complete every time: in
+    how many replications every DaemonSet of the update completed, its own and the others'.
+    """
+    runs, configs = results.runs, {s.config for s in others_shortfalls(results)}
+    out = {}
+    for config in configs:
+        mine = runs[runs["config"] == config]
+        done = mine["completed"].astype(bool)
+        for name in _other_names(runs):
+            if f"{name}.completed" in mine:
+                column = mine[f"{name}.completed"]
+                done &= column.isna() | column.astype(str).str.lower().isin(("true", "1"))
+        out[config] = int(done.sum())
+    return out
 
 
 def daemonsets_section(results: Results) -> list[tuple]:

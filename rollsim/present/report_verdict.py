@@ -16,7 +16,7 @@ import pandas as pd
 
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import others_incomplete
+from rollsim.present.report_tables import others_incomplete, others_shortfalls, whole_update_completed
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
@@ -71,11 +71,21 @@ def recommendation_for(results: Results) -> Recommendation:
 
 
 def _config_rows(results: Results) -> list[dict[str, Any]]:
+    """The summary rows as ``recommend`` takes them. A configuration in which another DaemonSet
+    of the update (``also``) did not complete every replication did not complete in those:
+    its count is of the replications in which every DaemonSet of the update completed.
+    """
     _, params = resolved(results)
-    return [{"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r),
-             **_counts(r), "stop": _stop(r),
-             "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
-            for r in cast(list[dict[str, Any]], results.summary.to_dict("records"))]
+    whole = whole_update_completed(results)
+    rows = []
+    for r in cast(list[dict[str, Any]], results.summary.to_dict("records")):
+        counts = _counts(r)
+        if r["config"] in whole and counts:
+            counts = {**counts, "completed": min(counts["completed"], whole[r["config"]]),
+                      "counted": " counting the DaemonSets updated with it"}
+        rows.append({"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r), **counts, "stop": _stop(r),
+                     "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})})
+    return rows
 
 
 def _stop(row: Mapping[str, Any]) -> str | None:
@@ -162,10 +172,23 @@ def _best_facts(results: Results, label: str) -> tuple:
 
 
 def findings_section(results: Results) -> list[tuple]:
-    """The study's findings (``rollsim.present.readings``), computed from its tables."""
+    """The study's findings (``rollsim.present.readings``), computed from its tables. When
+    another DaemonSet of the update (``also``) did not complete every replication, the first
+    line says so: the other findings are about the study's own DaemonSet.
+    """
     from rollsim.present.readings import readings
 
-    lines = readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
-                     decision_names(results), scenarios_by_config(results))
+    shortfalls = others_shortfalls(results)
+    lines = []
+    if shortfalls:
+        by_name: dict[str, list[str]] = {}
+        for f in shortfalls:
+            by_name.setdefault(f.name, []).append(f"{f.label} ({f.completed})")
+        lines.append("Not every DaemonSet of the update completed in every replication: "
+                     + "; ".join(f"{name} did not, updated together with {', '.join(where)}"
+                                 for name, where in by_name.items())
+                     + ".")
+    lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
+                      decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls))
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(results)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

@@ -157,7 +157,10 @@ def pareto_fronts(results: Results) -> dict[str, list[int]]:
     if not decided and (conditions or results.experiment.get("configurations")):
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
-    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r)]
+    from rollsim.present.report_tables import whole_update_completed  # (it reads this module's helpers)
+
+    short = set(whole_update_completed(results))  # another DaemonSet of the update did not always complete
+    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r) and r["config"] not in short]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
     fronts = {}
     for where, group in groups.items():

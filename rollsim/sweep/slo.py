@@ -163,7 +163,8 @@ def recommend(
     completed in every replication and met every SLO constraint.
 
     Each config is ``{"label", "ok", "failed": [keys], "runs", "completed", "<speed_metric>_mean"}``
-    (``runs``/``completed``: how many replications ran and completed). A configuration that
+    (``runs``/``completed``: how many replications ran and completed; an optional ``counted``
+    says what the count counts, when not just the one DaemonSet). A configuration that
     completed in only some replications is never recommended: its mean is over the lucky ones.
     With no SLO every configuration that always completed qualifies.
     """
@@ -182,7 +183,8 @@ def recommend(
     parts = []
     partial = [c for c in configs if not _complete(c)]
     if partial:
-        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}" for c in partial[:4])
+        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}{c.get('counted', '')}"
+                          for c in partial[:4])
         more = ", …" if len(partial) > 4 else ""
         parts.append(f"{len(partial)} of {n} did not complete in every replication ({shown}{more})")
     counts: dict[str, int] = {}
@@ -244,7 +246,8 @@ def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str
     lead = f"the only configuration run under this condition, {only['label']},"
     if not _complete(only):
         stop = only.get("stop")
-        return (f"{lead} did not complete ({int(only['completed'])}/{int(only['runs'])} replications)"
+        return (f"{lead} did not complete ({int(only['completed'])}/{int(only['runs'])} replications"
+                f"{only.get('counted', '')})"
                 + (f", stopped because of {stop}" if isinstance(stop, str) and stop else ""))
     if not only.get("ok", True):
         return f"{lead} does not meet the SLO ({', '.join(map(str, only.get('failed') or [])) or 'failed'})"
