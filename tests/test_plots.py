@@ -293,6 +293,21 @@ def test_modules_leave_pyplot_and_the_backend_alone() -> None:
     assert out.split() == ["False", "None"]
 
 
+def test_a_node_count_axis_has_whole_ticks_and_a_swept_key_its_unit(make_results) -> None:
+    from rollsim.present.plotmath import axis_label
+
+    fake_results = make_results(slo=[])  # no floor far below the data
+    timelines = pd.read_parquet(fake_results / "timelines.parquet")
+    timelines["available"] = timelines["available"].clip(lower=198)  # a dip of two nodes: ticks every half node
+    timelines.to_parquet(fake_results / "timelines.parquet", index=False)
+    ax = plot_availability(load_results(fake_results))
+    ax.figure.draw_without_rendering()
+    assert "nodes with an available pod" in ax.get_ylabel()
+    assert all(float(v).is_integer() for v in ax.get_yticks())  # no tick at 187.5 nodes
+    assert axis_label("strategy.min_ready_seconds") == "minReadySeconds (s)"
+    assert axis_label("not.a.setting") == "not.a.setting"
+
+
 def test_availability_of_different_cluster_sizes_is_a_percentage(fake_results) -> None:
     results = load_results(fake_results)
     tl = results.timelines.copy()

@@ -13,6 +13,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
 from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, run_ends
@@ -116,6 +117,8 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     ax.set_xlabel(f"time since the update started ({unit})")
     ax.set_ylabel("% of desired nodes with an available pod" if percent else
                   f"nodes with an available pod (of {desired:,.0f} desired)")
+    if not percent:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # nodes come whole: no tick at 187.5
     ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")
     ax.grid(True, alpha=0.3)
     legend_below(ax, "configuration")
