@@ -190,7 +190,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
     p95 duration, unavailable node-seconds and max surge).
     """
-    from rollsim.present.report_tables import others_shortfalls
+    from rollsim.present.others import others_shortfalls
     from rollsim.present.report_verdict import recommendation_for
     from rollsim.present.study import fraction_limits, slo_specs
 

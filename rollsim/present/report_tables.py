@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.others import other_names, others_incomplete, runs_with
 from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
 from rollsim.present.study import (
     desired_counts,
@@ -24,8 +24,9 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["DESIRED_COLUMN", "Shortfall", "daemonsets_section", "desired_note", "others_incomplete",
-           "others_shortfalls", "results_table", "stops_section", "whole_update_completed"]
+# others_incomplete (rollsim.present.others) is re-exported: it used to live here
+__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "others_incomplete", "results_table",
+           "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
@@ -177,81 +178,6 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
     return format_duration(float(values.max()))
 
 
-def _other_names(runs: pd.DataFrame) -> list[str]:
-    """The other DaemonSets of a study's runs (``also``): ``runs.csv`` carries ``<name>.duration_s``."""
-    return sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
-
-
-def _ran(group: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The runs of ``group`` in which the other DaemonSet ``name`` was updated (none in a
-    configuration without it: its columns are empty there).
-    """
-    column = f"{name}.completed" if f"{name}.completed" in group else f"{name}.duration_s"
-    return group[group[column].notna()]
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """Another DaemonSet (``also``) that did not complete in every replication of a configuration."""
-
-    config: Any
-    label: str
-    name: str
-    failed: int  # replications in which it did not complete
-    ran: int  # replications in which it was updated
-    why: str  # its first such run's stop sentence ("" when runs.csv does not say)
-
-    @property
-    def completed(self) -> str:
-        """``k/n``: in how many replications it completed."""
-        return f"{self.ran - self.failed}/{self.ran}"
-
-
-def others_shortfalls(results: Results) -> list[Shortfall]:
-    """Per configuration and other DaemonSet (``also``) that did not complete in every
-    replication: how often and why (the study's own table and verdicts are about its
-    DaemonSet, and must not hide the others').
-    """
-    runs, out = results.runs, []
-    for name in _other_names(runs):
-        if f"{name}.completed" not in runs:
-            continue
-        for (config, label), group in runs.groupby(["config", "label"], sort=False):
-            ran = _ran(group, name)
-            done = ran[f"{name}.completed"].astype(bool)
-            if done.all():
-                continue
-            why = (ran.loc[~done, f"{name}.stop_detail"].dropna().astype(str).tolist()
-                   if f"{name}.stop_detail" in ran else [])
-            out.append(Shortfall(config, str(label), name, int((~done).sum()), len(ran), why[0] if why else ""))
-    return out
-
-
-def others_incomplete(results: Results) -> list[str]:
-    """A line per configuration and other DaemonSet (``also``) that did not complete in every
-    replication, with why (``others_shortfalls``).
-    """
-    return [f"{s.name}, updated together with {s.label}, did not complete in {s.failed} of {s.ran} replications"
-            + (f": {s.why}" if s.why else "") for s in others_shortfalls(results)]
-
-
-def whole_update_completed(results: Results) -> dict[Any, int]:
-    """Per configuration whose other DaemonSets (``also``) did not all complete every time: in
-    how many replications every DaemonSet of the update completed, its own and the others'.
-    """
-    runs, configs = results.runs, {s.config for s in others_shortfalls(results)}
-    out = {}
-    for config in configs:
-        mine = runs[runs["config"] == config]
-        done = mine["completed"].astype(bool)
-        for name in _other_names(runs):
-            if f"{name}.completed" in mine:
-                column = mine[f"{name}.completed"]
-                done &= column.isna() | column.astype(str).str.lower().isin(("true", "1"))
-        out[config] = int(done.sum())
-    return out
-
-
 def daemonsets_section(results: Results) -> list[tuple]:
     """When several DaemonSets were updated at once: each one's duration, how many of its runs
     completed and time queued.
@@ -261,7 +187,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
     A duration is a mean over the runs that completed only when all did; else the cell says so.
     """
     runs = results.runs
-    names = _other_names(runs)
+    names = other_names(runs)
     if not names:
         return []
     main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
@@ -270,7 +196,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
         rows.append([str(label), f"{main} (the study's)", *_duration_cells(group, ""),
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         for name in names:
-            ran = _ran(group, name)
+            ran = runs_with(group, name)
             if len(ran):  # (a configuration without this DaemonSet has no row of it)
                 rows.append(["", name, *_duration_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])

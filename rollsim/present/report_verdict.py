@@ -15,8 +15,8 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.observe.stopcause import CAUSE_TEXT
+from rollsim.present.others import others_incomplete, others_shortfalls, whole_update_completed
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import others_incomplete, others_shortfalls, whole_update_completed
 from rollsim.present.study import (
     decision_names,
     fraction_limits,

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.others import whole_update_completed
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.sweep.results import Results
@@ -157,8 +158,6 @@ def pareto_fronts(results: Results) -> dict[str, list[int]]:
     if not decided and (conditions or results.experiment.get("configurations")):
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
-    from rollsim.present.report_tables import whole_update_completed  # (it reads this module's helpers)
-
     short = set(whole_update_completed(results))  # another DaemonSet of the update did not always complete
     rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r) and r["config"] not in short]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
