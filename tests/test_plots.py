@@ -122,6 +122,8 @@ def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is
     hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
     assert len({float(line.get_xdata()[0]) for line in hollow}) == 2  # the two stopped markers at 25% apart
     assert texts(ax).count("stopped at 1h00m00s") == 1
+    low, high = ax.get_xlim()
+    assert all(low < v < high for c in ax.containers for v in c.lines[0].get_xdata())  # each moved one in view
     assert ax.get_xlabel() == "maxUnavailable (% of desired nodes)"
 
 

@@ -128,18 +128,19 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     keep_inside(ax, marks)
 
 
-def _dodge(x: np.ndarray, groups: list[np.ndarray]) -> list[float]:
-    """How far each line is moved sideways so that lines sharing an x value sit side by side,
-    not on top of each other (none when no two lines share one): a small step of the closest
-    gap between x values, centred on the true value.
+def _dodge(x: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """How far each configuration's point is moved sideways so that the lines sharing an x
+    value sit side by side there, centred on the true value, not on top of each other: a small
+    step of the closest gap between x values per line at that x (none where a line is alone).
     """
-    shared = any(len(set(x[a]) & set(x[b])) for i, a in enumerate(groups) for b in groups[:i])
-    if not shared:
-        return [0.0] * len(groups)
+    shift = np.zeros(len(x))
     ticks = np.unique(x)
-    gap = float(np.diff(ticks).min()) if len(ticks) > 1 else 1.0
-    step = 0.07 * gap
-    return [(n - (len(groups) - 1) / 2) * step for n in range(len(groups))]
+    step = 0.07 * (float(np.diff(ticks).min()) if len(ticks) > 1 else 1.0)
+    for value in ticks:
+        here = [g[x[g] == value] for g in groups if (x[g] == value).any()]  # in the lines' order
+        for rank, idx in enumerate(here):
+            shift[idx] = (rank - (len(here) - 1) / 2) * step
+    return shift
 
 
 def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
@@ -158,11 +159,11 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     others = [k for k in swept if k != key]
     groups = list(s.groupby([s[k].map(display) for k in others], sort=False)) if others else [((), s)]
     order = [g.index.to_numpy()[np.argsort(x[g.index], kind="stable")] for _, g in groups]
-    shift = _dodge(x, order)
-    shown_x = x.copy()
+    shown_x = x + _dodge(x, order)
+    low, high = ax.get_xlim()  # room for the moved points too
+    ax.set_xlim(min(low, float(shown_x.min()) - 0.04 * span), max(high, float(shown_x.max()) + 0.04 * span))
     drop = [label_of(key, v) for v in s[key]]
     for n, idx in enumerate(order):
-        shown_x[idx] = x[idx] + shift[n]
         label = group_labels(list(s["label"][idx]), drop) or "mean duration"
         done = idx[d.ok[idx]]
         ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
@@ -261,6 +262,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",
                             label="did not always complete: when its runs stopped"))
+    if never and not shown.any():  # an empty plot must say why it is empty
+        ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
+                va="center", color="0.4")
     if never:
         labels = config_labels(results)
         names = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
