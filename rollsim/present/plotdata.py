@@ -150,4 +150,4 @@ def never_completed(results: Results) -> list[int]:
     if "completed" not in runs or "config" not in runs:
         return []
     done = runs["completed"].astype(str).str.lower().isin(("true", "1")).groupby(runs["config"]).any()
-    return [int(c) for c, any_done in done.items() if not any_done]
+    return [int(cast(int, c)) for c, any_done in done.items() if not any_done]

@@ -42,9 +42,9 @@ def condition_words(key: str, value: Any) -> str:
         return label_of(key, value)
     if key in _UNSET:
         return _UNSET[key]
-    setting = BY_KEY.get(key)
-    plain = setting is not None and isinstance(setting.default, (int, float, str)) and setting.default != ""
-    return label_of(key, setting.default if plain else value)
+    default = getattr(BY_KEY.get(key), "default", None)
+    plain = isinstance(default, (int, float, str)) and default != ""
+    return label_of(key, default if plain else value)
 
 
 def hours_against(seconds: float, base: float) -> str:

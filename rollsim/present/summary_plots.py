@@ -267,8 +267,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                 va="center", color="0.4")
     if never:
         labels = config_labels(results)
-        names = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
-        notes.append(legend_note(f"not drawn, no run completed: {names}"))
+        listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+        notes.append(legend_note(f"not drawn, no run completed: {listed}"))
     if "duration_s" in limits:
         drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")
