@@ -247,7 +247,7 @@ def test_a_configuration_that_never_completed_is_left_out_not_drawn_as_the_best(
     assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
     ax = plot_downtime(results)
     assert len(ax.lines) == 3 and min(line.get_xdata().min() for line in ax.lines) > 0
-    assert "max_unavailable=25%, min_ready_seconds=30: not drawn, no run completed" in legend(ax).replace("\n", " ")
+    assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
 
 
 @pytest.mark.parametrize(("surge_zeros", "scale"), [(True, "symlog"), (False, "log")])

@@ -139,7 +139,8 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     colors, labels = config_colors(results), config_labels(results)
     never = never_completed(results)
     d = d[~d["config"].astype(int).isin(never)]
-    extra = [legend_note(f"{labels.get(c, str(c))}: not drawn, no run completed") for c in never]
+    listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+    extra = [legend_note(f"not drawn, no run completed: {listed}")] if never else []
     if d.empty:
         legend_below(ax, "configuration", extra=extra)
         return note(ax, "no configuration completed a run: no downtime to compare")
