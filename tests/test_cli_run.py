@@ -163,3 +163,35 @@ def test_another_daemonset_that_never_completes_is_in_the_report(tmp_path) -> No
     assert "|  | b | 0/1 | did not complete |" in report
     assert report.count("b, updated together with two, did not complete in 1 of 1 replications: ") == 2
     assert "b, updated together with alone" not in report
+
+
+def test_a_configuration_whose_other_daemonset_did_not_complete_is_not_recommended(tmp_path, capsys) -> None:
+    """The study's DaemonSet completes in both configurations, ``b`` (updated with it) in neither:
+    the console says so per configuration, the findings say so first, and neither configuration
+    is "the fastest configuration that completed in every replication".
+    """
+    path = tmp_path / "mf.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: mf
+        scenario:
+          cluster: {nodes: 20}
+          controller: {mode: ideal}
+          stall_after_s: 200
+          also: [{name: b, max_unavailable: 0, max_surge: 2, host_ports: "9100"}]
+        grid: {strategy.max_unavailable: [1, 10%]}
+        replications: 1
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 0
+    console = capsys.readouterr().out
+    assert "  other DaemonSets updated together that did not complete every run:" in console
+    assert "    max_unavailable=1: b completed 0/1 (" in console
+    assert "    max_unavailable=10%: b completed 0/1 (" in console
+    assert "completed in every replication (no SLO given)" not in console
+    assert "0/1 counting the DaemonSets updated with it" in console
+    report = (out / "report.md").read_text()
+    findings = report.split("## Findings\n\n")[1].splitlines()
+    assert findings[0] == ("- Not every DaemonSet of the update completed in every replication: b did not, updated "
+                           "together with max_unavailable=1 (0/1), max_unavailable=10% (0/1).")
+    assert "completed in every replication (the study's own DaemonSet)" in findings[1]
+    assert "Fastest that completed every run" not in report and "Pareto front (no" not in report

@@ -148,7 +148,7 @@ def test_plots_take_frames_and_a_run(run, tmp_path) -> None:
     results = rollsim.run_experiment(path, "serial", out_dir=tmp_path / "out", progress=False)
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     ax = plot_duration(summary)
-    assert ax.get_xlabel().startswith("strategy.max_unavailable")  # the swept key, found in the frame
+    assert ax.get_xlabel().startswith("maxUnavailable")  # the swept key, found in the frame, as the report names it
     assert plot_tradeoff(summary).collections
     one = results.timelines[results.timelines["config"] == 0]
     assert len(plot_availability(one).get_lines()) == 1

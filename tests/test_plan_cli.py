@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rollsim.cli import main
 from rollsim.present.plan_report import load_plan, write_plan_report
+from rollsim.present.render import format_duration
 
 MANIFEST = str(Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
 
@@ -33,6 +34,16 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;"),
                  " s wall on 1 worker (serial), "):
         assert part in md
+    from rollsim.present.plan_plots import plot_pareto, plot_search
+
+    search = plot_search(plan, candidates)
+    search.get_figure(root=True).draw_without_rendering()
+    shown = [t.get_text() for t in search.get_xticklabels() if t.get_text()]
+    assert shown and all(t.replace(",", "").isdigit() for t in shown)  # node counts as numbers, not 10¹
+    pods = plot_pareto(plan, candidates)[1]
+    assert all(float(v).is_integer() for v in pods.get_yticks())  # no tick at half a pod
+    row = next(line for line in md.splitlines() if line.startswith(f"| {answer['setting']} |"))
+    assert row.endswith(" | chosen: mean " + format_duration(chosen.iloc[0]["duration_mean_s"]) + " |")
 
 
 def test_plan_output_follows_o_and_q_as_the_other_commands_do(tmp_path, capsys):

@@ -107,6 +107,26 @@ def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
     assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
 
 
+def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is_printed_once(
+        fake_results) -> None:
+    """Three hollow markers at one x sat on top of each other, the label printed three times:
+    lines that share an x are moved a little apart, and one "stopped at" label names them all.
+    """
+    runs = pd.read_csv(fake_results / "runs.csv")
+    runs.loc[runs["config"] == 2, ["completed", "end_s"]] = [False, 3600.0]  # stops when config 3 does
+    runs.to_csv(fake_results / "runs.csv", index=False)
+    ax = plot_duration(load_results(fake_results))
+    first, second = (c.lines[0].get_xdata() for c in ax.containers)
+    assert first[0] < 10 < second[0] and 10 - first[0] == pytest.approx(second[0] - 10)  # dodged about 10%
+    assert abs(first[0] - 10) < 0.1 * 15  # by a small step of the gap between 10% and 25%
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len({float(line.get_xdata()[0]) for line in hollow}) == 2  # the two stopped markers at 25% apart
+    assert texts(ax).count("stopped at 1h00m00s") == 1
+    low, high = ax.get_xlim()
+    assert all(low < v < high for c in ax.containers for v in c.lines[0].get_xdata())  # each moved one in view
+    assert ax.get_xlabel() == "maxUnavailable (% of desired nodes)"
+
+
 def test_duration_with_mixed_int_and_percent_is_one_row_per_configuration(make_results) -> None:
     # named variants are categories: no line drawn over "1 → 10%"
     results = load_results(make_results(values=(1, "10%")))
@@ -136,10 +156,23 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     assert ax.get_xscale() == "log"  # minutes and an hour
 
 
+def one_run_completed(folder, config: int = 3):
+    """``folder`` with one replication of ``config`` (the fixture's stuck one) completed: it
+    completed some runs, not none.
+    """
+    runs = pd.read_csv(folder / "runs.csv")
+    runs.loc[(runs["config"] == config) & (runs["replication"] == 0), "completed"] = True
+    runs.to_csv(folder / "runs.csv", index=False)
+    summary = pd.read_csv(folder / "summary.csv")
+    summary.loc[summary["config"] == config, "completed"] = 1
+    summary.to_csv(folder / "summary.csv", index=False)
+    return folder
+
+
 def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     slo = [{"key": "max_unavailable_node_seconds", "metric": "unavailable_node_seconds", "bound": "max",
             "limit": 8000.0, "statistic": "mean", "text": "unavailable_node_seconds ≤ 8000 (mean)"}]
-    ax = plot_tradeoff(load_results(make_results(slo=slo)))
+    ax = plot_tradeoff(load_results(one_run_completed(make_results(slo=slo))))
     assert len(ax.collections[0].get_offsets()) == 3  # the configurations that completed every time
     assert len(ax.collections[1].get_offsets()) == 1  # the one that did not, hollow, where its runs stopped
     front, limit = ax.lines
@@ -182,13 +215,39 @@ def test_a_summary_frame_is_one_front() -> None:
 
 
 def test_downtime_draws_one_ecdf_per_configuration(fake_results) -> None:
-    ax = plot_downtime(load_results(fake_results))
+    ax = plot_downtime(load_results(one_run_completed(fake_results)))
     assert len(ax.lines) == 4
     for line in ax.lines:
         y = line.get_ydata()
         assert y[0] == 0 and y[-1] == 1 and np.all(np.diff(y) >= 0)
     assert ax.get_xscale() == "log"  # the stuck nodes wait an hour, the others seconds
     assert {"1 min", "10 min", "1 h"} <= set(tick_labels(ax.xaxis))
+
+
+def test_a_configuration_that_never_completed_is_left_out_not_drawn_as_the_best(make_results) -> None:
+    """A rollout that never started loses nothing: at 0 node-hours (the lower left) and as a
+    line at 0 s of downtime it would read as the best. The tradeoff and downtime figures leave
+    out a configuration none of whose runs completed, and their legends name it.
+    """
+    folder = make_results()
+    runs = pd.read_csv(folder / "runs.csv")
+    runs.loc[runs["config"] == 3, "unavailable_node_seconds"] = 0.0  # as NotReady nodes make it
+    runs.to_csv(folder / "runs.csv", index=False)
+    summary = pd.read_csv(folder / "summary.csv")
+    summary.loc[summary["config"] == 3, "unavailable_node_seconds_mean"] = 0.0
+    summary.to_csv(folder / "summary.csv", index=False)
+    down = pd.read_parquet(folder / "downtime.parquet")
+    down.loc[down["config"] == 3, "downtime_s"] = 0.0
+    down.to_parquet(folder / "downtime.parquet", index=False)
+    results = load_results(folder)
+    ax = plot_tradeoff(results)
+    points = np.vstack([c.get_offsets() for c in ax.collections])
+    assert len(points) == 3 and points[:, 0].min() > 0  # nothing at 0 node-hours
+    assert "max_unavailable=25%, min_ready_seconds=30" not in texts(ax)
+    assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
+    ax = plot_downtime(results)
+    assert len(ax.lines) == 3 and min(line.get_xdata().min() for line in ax.lines) > 0
+    assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
 
 
 @pytest.mark.parametrize(("surge_zeros", "scale"), [(True, "symlog"), (False, "log")])
@@ -234,6 +293,21 @@ def test_modules_leave_pyplot_and_the_backend_alone() -> None:
             "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "None"]
+
+
+def test_a_node_count_axis_has_whole_ticks_and_a_swept_key_its_unit(make_results) -> None:
+    from rollsim.present.plotmath import axis_label
+
+    fake_results = make_results(slo=[])  # no floor far below the data
+    timelines = pd.read_parquet(fake_results / "timelines.parquet")
+    timelines["available"] = timelines["available"].clip(lower=198)  # a dip of two nodes: ticks every half node
+    timelines.to_parquet(fake_results / "timelines.parquet", index=False)
+    ax = plot_availability(load_results(fake_results))
+    ax.figure.draw_without_rendering()
+    assert "nodes with an available pod" in ax.get_ylabel()
+    assert all(float(v).is_integer() for v in ax.get_yticks())  # no tick at 187.5 nodes
+    assert axis_label("strategy.min_ready_seconds") == "minReadySeconds (s)"
+    assert axis_label("not.a.setting") == "not.a.setting"
 
 
 def test_availability_of_different_cluster_sizes_is_a_percentage(fake_results) -> None:
@@ -313,10 +387,10 @@ def test_duration_by_label_uses_a_log_axis_for_a_wide_range(make_results) -> Non
 
 
 def test_tradeoff_uses_a_log_duration_axis_for_a_wide_range(make_results) -> None:
-    ax = plot_tradeoff(load_results(make_results(values=(1, "25%"))))
+    ax = plot_tradeoff(load_results(one_run_completed(make_results(values=(1, "25%")))))
     assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
     assert ax.get_ylim()[0] > 0 and {"1 h"} <= set(tick_labels(ax.yaxis))
-    assert len(ax.texts) == 4 and any("(0/3 completed)" in t.get_text().replace("\n", " ") for t in ax.texts)
+    assert len(ax.texts) == 4 and any("(1/3 completed)" in t.get_text().replace("\n", " ") for t in ax.texts)
 
 
 def test_tradeoff_labels_of_close_points_do_not_overlap(fake_results) -> None:
@@ -338,6 +412,6 @@ def test_a_plot_takes_a_results_folder_by_its_path(fake_results) -> None:
     """As the README's Python example says: a DataFrame, a RunResult or a results folder."""
     for folder in (fake_results, str(fake_results)):
         ax = plot_downtime(folder)
-        assert len(ax.lines) == 4  # the same ECDFs as from load_results(folder)
+        assert len(ax.lines) == 3  # the same ECDFs as from load_results(folder) (the 4th completed no run)
     with pytest.raises(TypeError, match="a results folder"):
         plot_downtime(42)

@@ -58,9 +58,9 @@ def test_a_fault_costs_time_and_node_hours_against_its_baseline() -> None:
                 "unavailable_node_seconds_mean": 37440.0},
                {"label": "all bad", "faults.new_pods": "y", "completed": 0}])
     lines = condition_costs(s, ["faults.new_pods"], [])
-    assert lines[0] == ("new_pods=x against new_pods=default (2% NotReady): 8m04s against 7m44s (+20s, +4%) and "
+    assert lines[0] == ("new_pods=x against new_pods=healthy (2% NotReady): 8m04s against 7m44s (+20s, +4%) and "
                         "10.4 against 10.0 unavailable node-hours (+0.4).")
-    assert lines[1] == "new_pods=y against new_pods=default (all bad): completed 0/3 against 3/3."
+    assert lines[1] == "new_pods=y against new_pods=healthy (all bad): completed 0/3 against 3/3."
     s.loc[1, "faults.new_pods"] = "[{\"name\": \"calico-node\", \"ready\": \"lognormal(median=3, p95=6)\"}]"
     assert condition_costs(s, ["faults.new_pods"], [])[0].startswith("2% NotReady against steady: 8m04s")
 
@@ -138,3 +138,16 @@ def test_node_hours_and_their_difference_read_alike() -> None:
     assert hours_against(13.185 * 3600, 13.248 * 3600) == "13.19 against 13.25 unavailable node-hours (−0.06)"
     assert hours_against(1.5 * 3600, 1.6 * 3600) == "1.5 against 1.6 unavailable node-hours (−0.1)"
     assert hours_against(2.4 * 3600, 2.4 * 3600) == "2.4 against 2.4 unavailable node-hours (±0.0)"
+
+
+def test_an_unset_condition_is_named_by_what_it_means_not_default() -> None:
+    """node-churn: "add_nodes=100@60+120 against add_nodes=default" meant against no nodes added."""
+    s = frame([{"label": "steady", "duration_s_mean": 1322.0, "unavailable_node_seconds_mean": 47520.0},
+               {"label": "scale-out", "cluster.add_nodes": "100@60+120", "duration_s_mean": 1300.0,
+                "unavailable_node_seconds_mean": 52200.0},
+               {"label": "NotReady", "cluster.not_ready_nodes": "20@300", "duration_s_mean": 1340.0,
+                "unavailable_node_seconds_mean": 47500.0}])
+    lines = condition_costs(s, ["cluster.add_nodes", "cluster.not_ready_nodes"], [])
+    assert lines[0].startswith("add_nodes=100@60+120 against no nodes added (scale-out): 21m40s against 22m02s")
+    assert lines[1].startswith("not_ready_nodes=20@300 against no node NotReady (NotReady): ")
+    assert not any("default" in line for line in lines)

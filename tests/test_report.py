@@ -112,7 +112,8 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
 def test_without_an_slo_the_fastest_completed_configuration_is_recommended(make_results) -> None:
     md, _ = write_report(load_results(make_results(slo=[])))
     md = md.read_text(encoding="utf-8")
-    assert "**Fastest safe: max_unavailable=25%, min_ready_seconds=0.**" in md and "no SLO given" in md
+    assert "**Fastest that completed every run (no SLO given): max_unavailable=25%, min_ready_seconds=0.**\n" in md
+    assert "safe" not in md.split("## Findings")[0]
     assert "**Use " not in md
     assert "| SLO |" not in md
 
@@ -320,3 +321,44 @@ def test_a_rolled_back_configuration_updated_no_healthy_node(make_results) -> No
     blocks = rollsim.present.report_tables.stops_section(load_results(folder))
     table = next(b for b in blocks if b[0] == "table")
     assert table[2][0][-1] == "none: rolled back by 28m32s"
+
+
+def test_the_share_says_what_it_is_over_when_notready_nodes_are_not_desired(make_results) -> None:
+    """NotReady nodes carry the not-ready:NoSchedule taint, which DaemonSet pods do not tolerate:
+    they are not desired (runs.csv ``nodes``), and a rollout stuck on them shows 100% available.
+    The table says over how many nodes each share is, a note says why, and "What was simulated"
+    claims no desired count the configurations do not share.
+    """
+    import pandas as pd
+    import yaml
+
+    folder = make_results()
+    runs = pd.read_csv(folder / "runs.csv")
+    runs.loc[runs["config"] == 3, "nodes"] = 186
+    runs.to_csv(folder / "runs.csv", index=False)
+    experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    for c in experiment["configurations"]:
+        c["scenario"]["not_ready_nodes"] = 14 if c["index"] == 3 else 0
+    (folder / "experiment.yaml").write_text(yaml.safe_dump(experiment, sort_keys=False), encoding="utf-8")
+    md = write_report(load_results(folder))[0].read_text(encoding="utf-8")
+    header = next(line for line in md.splitlines() if line.startswith("| configuration |"))
+    assert "| nodes that run the DaemonSet (desired) |" in header
+    assert "| max_unavailable=25%, min_ready_seconds=30 | 25% | 30 | 14 | 186 of 200 (14 NotReady) | 0/3 |" in md
+    assert "| max_unavailable=10%, min_ready_seconds=0 | 10% | 0 | 0 | 200 of 200 | 3/3 |" in md
+    assert "node.kubernetes.io/not-ready:NoSchedule taint, which DaemonSet pods do not tolerate" in md
+    assert "(200 run the DaemonSet)" not in md and "| nodes that run the DaemonSet | 200 |" not in md
+    assert "| nodes that run the DaemonSet | by configuration (see the results table) |" in md
+
+
+def test_no_desired_column_when_every_run_had_its_scenarios_desired_nodes(fake_results) -> None:
+    md = write_report(load_results(fake_results))[0].read_text(encoding="utf-8")
+    assert "(desired)" not in md and "(200 run the DaemonSet)" in md
+
+
+def test_the_other_daemonsets_are_named_in_words_not_by_their_key(make_results) -> None:
+    """Not "This study varies also, which the user does not choose"."""
+    results = load_results(make_results(slo=[], experiment_keys={"swept": ["also"]}))
+    text = write_report(results)[0].read_text(encoding="utf-8")
+    assert "This study varies the other DaemonSets updated at the same time (also), which the user" in text
+    assert "varies also" not in text
+    assert "(the other DaemonSets updated at the same time (also))" in recommendation_for(results).reason

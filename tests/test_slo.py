@@ -130,6 +130,22 @@ def test_one_recommendation_per_condition_the_user_does_not_choose() -> None:
     assert "nothing to choose from" in recs[2].reason
 
 
+def test_the_only_configuration_of_a_condition_that_did_not_complete_is_named_as_such() -> None:
+    """Not "only X ran under this condition: nothing to choose from" for one that never completed."""
+    configs = [{"label": "surge, hostPort", "ok": True, "failed": [], "runs": 2, "completed": 0,
+                "duration_s_mean": math.nan, "params": {"cluster.node_utilization": 0.5},
+                "stop": "new pods Pending: the old pod holds the host port (NodePorts)"},
+               {"label": "mu", "ok": False, "failed": ["max_duration_s"], "runs": 2, "completed": 2,
+                "duration_s_mean": 900.0, "params": {"cluster.node_utilization": 0.7}}]
+    fails, slow = recommend_by_condition(configs, (Constraint("duration_s", "max", 600.0),),
+                                         ["cluster.node_utilization"])
+    assert fails.label is None and fails.reason == (
+        "the only configuration run under this condition, surge, hostPort, did not complete (0/2 replications), "
+        "stopped because of new pods Pending: the old pod holds the host port (NodePorts)")
+    assert slow.label is None and slow.reason == (
+        "the only configuration run under this condition, mu, does not meet the SLO (max_duration_s)")
+
+
 def test_a_long_condition_is_named_as_its_configurations_are() -> None:
     from rollsim.sweep.slo import recommend_by_condition
 

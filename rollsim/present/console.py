@@ -190,6 +190,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
     p95 duration, unavailable node-seconds and max surge).
     """
+    from rollsim.present.others import others_shortfalls
     from rollsim.present.report_verdict import recommendation_for
     from rollsim.present.study import fraction_limits, slo_specs
 
@@ -221,6 +222,11 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
             stops.append(f"  {row['label']}: {detail}")
     if stops:
         lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
+    others = others_shortfalls(results)
+    if others:
+        lines += ["  other DaemonSets updated together that did not complete every run:",
+                  *(f"    {f.label}: {f.name} completed {f.completed}" + (f" ({f.why})" if f.why else "")
+                    for f in others)]
     lines.append(f"  recommendation: {recommendation_for(results).reason}")
     lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from rollsim.present.output import png_bytes
 from rollsim.present.plotaxes import log_time_axis
@@ -94,8 +95,10 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
         if column == "worst_availability":
             ax.axhline(100 * cons["min_available_fraction"], color="#9467bd", lw=1.5,
                        label=f"floor {100 * cons['min_available_fraction']:g}%")
-        elif cons.get("surge_pods") is not None:
-            ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
+        else:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # pods come whole
+            if cons.get("surge_pods") is not None:
+                ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
         if answer is not None:
             _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
         log_time_axis(ax, "x")
@@ -134,6 +137,9 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"
     ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # node counts as plain numbers, not 10¹
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     log_time_axis(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
     ax.set_ylabel("mean duration (log scale)")

@@ -112,9 +112,14 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
             ("p", [("code", a["patch"])]), *note, ("table", ["", ""], rows)]
 
 
-def _verdict(text: str) -> str:
-    """A verdict without the "screened (n replications): " its table's heading already says."""
-    return text.split("): ", 1)[-1] if text.startswith("screened") else text
+def _verdict(text: str, mean: Any = None) -> str:
+    """A verdict without the "screened (n replications): " its table's heading already says; the
+    chosen setting's with its mean duration, as the rejected ones give theirs.
+    """
+    text = text.split("): ", 1)[-1] if text.startswith("screened") else text
+    if text == "chosen" and mean is not None and math.isfinite(float(mean)):
+        return f"chosen: mean {format_duration(float(mean))}"
+    return text
 
 
 def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
@@ -124,7 +129,7 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     def rows(frame: pd.DataFrame) -> list[list[str]]:
         return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
                  _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])),
-                 _verdict(str(r["verdict"]))]
+                 _verdict(str(r["verdict"]), r.get("duration_mean_s"))]
                 for _, r in frame.iterrows()]
 
     confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]

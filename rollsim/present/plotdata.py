@@ -20,7 +20,7 @@ from matplotlib import colormaps
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "run_ends"]
+__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "never_completed", "run_ends"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -139,3 +139,15 @@ def incomplete_runs(results: Results) -> dict[int, tuple[float, str]]:
         end = float(short["end_s"].astype(float).mean())
         out[int(config)] = (end, f"stopped at {format_duration(end)}, {len(g) - len(short)}/{len(g)} completed")
     return out
+
+
+def never_completed(results: Results) -> list[int]:
+    """The configurations none of whose runs completed, in order: what they lost until they
+    stopped is not a rollout's cost (a rollout that never started loses nothing), so a figure
+    that ranks rollouts leaves them out and says so.
+    """
+    runs = results.runs
+    if "completed" not in runs or "config" not in runs:
+        return []
+    done = runs["completed"].astype(str).str.lower().isin(("true", "1")).groupby(runs["config"]).any()
+    return [int(cast(int, c)) for c, any_done in done.items() if not any_done]

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import display
 
 __all__ = [
     "LOG_RATIO",
+    "axis_label",
     "bin_minimum",
     "display",
     "group_labels",
@@ -146,6 +148,14 @@ def sweep_value(v: Any) -> tuple[str, float | None]:
 def label_of(key: str, value: Any) -> str:
     """A swept key and value as the tables show them: ``max_unavailable=10%``, absent ``default``."""
     return f"{key.rsplit('.', 1)[-1]}={display(value)}"
+
+
+def axis_label(key: str) -> str:
+    """A swept key as an axis names it: as the report names the setting, with its unit
+    (``strategy.min_ready_seconds`` → ``minReadySeconds (s)``); an unknown key as it is.
+    """
+    setting = BY_KEY.get(key)
+    return setting.description_label if setting is not None else key
 
 
 def group_labels(labels: Sequence[str], drop: Sequence[str]) -> str:

@@ -21,12 +21,30 @@ from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
 from rollsim.present.summary_rows import completed_counts, completed_every_run, completed_text, num
+from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["completion", "condition_costs", "fastest", "hours_against", "label_of", "readings", "slo_breaks",
-           "surge_costs"]
+__all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of", "readings",
+           "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
+# what a condition left unset means, where "default" would not say it
+_UNSET = {"cluster.add_nodes": "no nodes added", "cluster.remove_nodes": "no nodes removed",
+          "cluster.not_ready_nodes": "no node NotReady", "also": "no other DaemonSet updated at the same time",
+          "daemonset.host_ports": "no host port"}
+
+
+def condition_words(key: str, value: Any) -> str:
+    """A condition's value as a finding names it: ``add_nodes=100@60+120``; unset, what that
+    means (``no nodes added``) or the setting's default (``not_ready_nodes=0``), not ``default``.
+    """
+    if display(value) != "default" and value not in ((), []):
+        return label_of(key, value)
+    if key in _UNSET:
+        return _UNSET[key]
+    default = getattr(BY_KEY.get(key), "default", None)
+    plain = isinstance(default, (int, float, str)) and default != ""
+    return label_of(key, default if plain else value)
 
 
 def hours_against(seconds: float, base: float) -> str:
@@ -43,9 +61,10 @@ def hours_against(seconds: float, base: float) -> str:
             f"({sign}{format_number(abs(diff), decimals)})")
 
 
-def completion(summary: pd.DataFrame) -> list[str]:
+def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
-    by cause (the report's "Why runs stopped" table has each configuration's own counts).
+    by cause (the report's "Why runs stopped" table has each configuration's own counts);
+    ``whose`` follows "in every replication" when the count is not of every DaemonSet updated.
     """
     rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not rows:
@@ -53,11 +72,11 @@ def completion(summary: pd.DataFrame) -> list[str]:
     partial = [r for r in rows if not completed_every_run(r)]
     every = {1: "The configuration", 2: "Both configurations"}.get(len(rows), f"All {len(rows)} configurations")
     if not partial:
-        return [f"{every} completed in every replication."]
+        return [f"{every} completed in every replication{whose}."]
     none = {1: "The configuration did not complete", 2: "Neither configuration completed"}.get(
         len(rows), f"None of the {len(rows)} configurations completed")
     head = (f"{len(rows) - len(partial)} of {len(rows)} configurations completed in every replication"
-            if len(partial) < len(rows) else f"{none} in every replication")
+            if len(partial) < len(rows) else f"{none} in every replication") + whose
     by_cause: dict[str, list[str]] = {}
     for r in partial:
         cause = r.get("stop_cause")
@@ -150,8 +169,10 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         base = baselines.get(_key(r, decisions))
         if base is None:
             continue
-        what = ", ".join(label_of(k, r.get(k)) for k, b in zip(conditions, base_cond) if display(r.get(k)) != b)
-        against = ", ".join(label_of(k, base.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
+        what = ", ".join(condition_words(k, r.get(k)) for k, b in zip(conditions, base_cond)
+                         if display(r.get(k)) != b)
+        against = ", ".join(condition_words(k, base.get(k)) for k in conditions
+                            if display(r.get(k)) != display(base.get(k)))
         same = _without(str(r["label"]), conditions, r)
         same = f" ({same})" if same else ""
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
@@ -184,8 +205,11 @@ def _stopped_early(row: Mapping[Any, Any]) -> bool:
     return done < runs
 
 
-def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> list[str]:
-    """Which configurations meet the SLO, and along a numeric swept key, the value where it breaks."""
+def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
+               whose: str = "") -> list[str]:
+    """Which configurations meet the SLO, and along a numeric swept key, the value where it
+    breaks; ``whose`` follows "meets the SLO" when it is judged on one DaemonSet of several.
+    """
     if not constraints or summary.empty:
         return []
     ok = summary["slo_ok"].map(lambda v: str(v).strip().lower() in ("true", "1")) if "slo_ok" in summary else None
@@ -194,7 +218,7 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     met = [str(label) for label, o in zip(summary["label"], ok) if o]
     out = []
     if len(met) == len(summary):
-        out.append("Every configuration meets the SLO.")
+        out.append(f"Every configuration meets the SLO{whose}.")
     elif not met:
         out.append("No configuration meets the SLO.")
     else:
@@ -278,10 +302,14 @@ def _surge_budget(value: Any, desired: float) -> float | None:
 
 
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
-             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
-    """Every finding of a study, in the reader's order."""
+             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]], own_only: bool = False
+             ) -> list[str]:
+    """Every finding of a study, in the reader's order; ``own_only``: another DaemonSet updated
+    with the study's did not always complete, so completion and the SLO say whose they are.
+    """
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
-    return [*completion(summary), *fastest(summary, decided, conditions),
-            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept),
+    whose = " (the study's own DaemonSet)" if own_only else ""
+    return [*completion(summary, whose), *fastest(summary, decided, conditions),
+            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept, whose),
             *surge_costs(summary, scenarios)]

@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from rollsim.present.output import write_pngs, write_report_files
+from rollsim.present.plotdata import never_completed
 from rollsim.present.plots import FIGURES, save_figures
 from rollsim.present.render import (
     format_duration,
@@ -26,7 +27,7 @@ from rollsim.present.render import (
     render_markdown,
 )
 from rollsim.present.report_setup import assumptions, run_facts, simulated_section
-from rollsim.present.report_tables import daemonsets_section, results_table, stops_section
+from rollsim.present.report_tables import daemonsets_section, desired_note, results_table, stops_section
 from rollsim.present.report_verdict import (
     findings_section,
     recommendation_for,
@@ -57,7 +58,8 @@ LOG_NOTE = "Time axes turn logarithmic when the rollouts' durations differ more 
 CAPTIONS = {
     "availability": ("Available nodes over time",
                      ("Nodes with an available daemon pod, lowest level in each time bin: the line is the median "
-                      "over replications, the band p5–p95. " + LOG_NOTE)),
+                      "over replications, the band p5–p95. A line hidden under another (or under the SLO floor) "
+                      "has the same levels. " + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
                                       "the swept parameter. " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
@@ -71,6 +73,8 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+NEVER_NOTE = (" A configuration none of whose runs completed is not drawn (the legend names it): what it lost until "
+              "it stopped is no rollout's cost, and one that never started would look the best.")
 # what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
 FRONT_NOTES = {
     "one": "Ringed points are the Pareto front (no other configuration is both faster and less disruptive).",
@@ -87,12 +91,13 @@ def front_kind(results: Results) -> str:
     return "none" if not fronts else "one" if list(fronts) == [""] else "by-condition"
 
 
-def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False, front: str = "one"
-             ) -> list[tuple]:
+def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False, front: str = "one",
+             never: bool = False) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
     the SLO sets an availability floor, which the availability figure draws; ``front``: what the
-    tradeoff figure rings (``front_kind``).
+    tradeoff figure rings (``front_kind``); ``never``: some configuration completed no run, which
+    the tradeoff and downtime figures leave out.
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
@@ -100,6 +105,8 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = Fa
         caption = caption.replace("{front}", FRONT_NOTES[front])
         if name == "availability" and floor:
             caption += FLOOR_NOTE
+        if name in ("tradeoff", "downtime") and never and name not in kept:
+            caption += NEVER_NOTE
         if name in kept:
             caption += (f" (Drawn when the experiment ran: {needs}.parquet, the per-run data it is drawn from, is "
                         "not in this folder to draw it again.)")
@@ -135,10 +142,11 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     blocks += [("h", 2, "Recommendation"), *recommendation_section(results),
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
-    blocks += [("h", 2, "Results"), ("table", header, rows), *stops_section(results), *daemonsets_section(results),
-               ("h", 2, "Figures"),
+    blocks += [("h", 2, "Results"), ("table", header, rows), *desired_note(results), *stops_section(results),
+               *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
-                                           for c in slo_specs(results)), front_kind(results))]
+                                           for c in slo_specs(results)), front_kind(results),
+                        bool(never_completed(results)))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

@@ -10,7 +10,8 @@ import math
 from typing import Any
 
 from rollsim.present.render import DASH, format_duration, format_number, format_setting, format_value
-from rollsim.present.study import same_and_varying
+from rollsim.present.report_tables import DESIRED_COLUMN
+from rollsim.present.study import desired_differs, same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.distributions import parse_distribution
@@ -31,15 +32,19 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
     e, s = results.experiment, results.summary
     same, varying = same_and_varying(scenarios)
     first = scenarios[0] if scenarios else {}
+    differs = desired_differs(results)  # NotReady nodes, churn: the scenarios' count is not the runs'
     cluster = ("clusters of different sizes" if {"nodes", "desired_nodes"} & set(varying) else
                f"{format_number(num(first.get('nodes')))} nodes "
-               f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)")
+               + (f"(how many run the DaemonSet differs by configuration: “{DESIRED_COLUMN}” in the results table)"
+                  if differs else f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
     blocks: list[tuple] = [("p", [("", f"{len(s)} configurations × {format_value(e.get('replications'))} "
                                        f"replications of a DaemonSet update on {cluster}." +
                                        (" Settings common to all configurations:" if same else ""))])]
     if same:
         blocks.append(("table", ["setting", "value"],
-                       [[SETTINGS.get(k, k), _setting(k, first.get(k))] for k in same]))
+                       [[SETTINGS.get(k, k), "by configuration (see the results table)"
+                         if differs and k in ("desired_nodes", "not_eligible") else _setting(k, first.get(k))]
+                        for k in same]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
                               + " (columns of the results table).")]))

@@ -10,14 +10,25 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.others import other_names, others_incomplete, runs_with
 from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
-from rollsim.present.study import fraction_limits, scenarios_by_config, slo_constraints
+from rollsim.present.study import (
+    desired_counts,
+    desired_differs,
+    fraction_limits,
+    scenarios_by_config,
+    slo_constraints,
+)
 from rollsim.present.summary_rows import completed_every_run, completed_text, num, slo_failed, slo_ok
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["daemonsets_section", "others_incomplete", "results_table", "stops_section"]
+# others_incomplete (rollsim.present.others) is re-exported: it used to live here
+__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "others_incomplete", "results_table",
+           "stops_section"]
+
+DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
 
 def results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -26,7 +37,9 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     limits = fraction_limits(results)
     by_config = runs.groupby("config") if "config" in runs else None
     scen = scenarios_by_config(results)
-    header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying], "completed", "duration: mean (95% CI)",
+    desired = desired_counts(results) if desired_differs(results) else {}
+    header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying],
+              *([DESIRED_COLUMN] if desired else []), "completed", "duration: mean (95% CI)",
               "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
               "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
@@ -46,6 +59,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
                  if "min_available_fraction" in g and len(g) else DASH)
         rows.append([
             str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
+            *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
             f"{done}/{n}" if done is not None else DASH, duration,
             format_duration(num(row.get("duration_s_p95"))), worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
@@ -53,6 +67,43 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
         ] + ([_slo_cell(row, slo)] if slo else []))
     return header, rows
+
+
+def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -> str:
+    """``274 of 288 (14 NotReady)``: the nodes a configuration's shares are over, of the cluster's
+    nodes; ``1,100 at the end`` when nodes joined or left during the rollout.
+    """
+    if counts is None:
+        return DASH
+    lo, hi = counts
+    shown = format_number(lo) if lo == hi else f"{format_number(lo)}–{format_number(hi)}"
+    if scenario.get("node_changes"):
+        return f"{shown} at the end"
+    total, not_ready = num(scenario.get("nodes")), num(scenario.get("not_ready_nodes"))
+    if math.isnan(total) or hi > total:
+        return shown
+    return f"{shown} of {format_number(total)}" + (f" ({format_number(not_ready)} NotReady)" if not_ready > 0 else "")
+
+
+def desired_note(results: Results) -> list[tuple]:
+    """Under the results table, when the desired nodes are not one count: what the shares,
+    node-hours and downtimes are over, and why a stuck rollout can show none unavailable.
+    """
+    if not desired_differs(results):
+        return []
+    scenarios = scenarios_by_config(results).values()
+    text = ("Shares of available nodes, unavailable node-hours and node downtimes count the nodes that run the "
+            "DaemonSet (desired, as the DaemonSet's desiredNumberScheduled), which differ by configuration: see "
+            f"“{DESIRED_COLUMN}”.")
+    if any(num(s.get("not_ready_nodes")) > 0 for s in scenarios):
+        text += (" A node NotReady before the rollout carries the node.kubernetes.io/not-ready:NoSchedule taint, "
+                 "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "
+                 "started therefore shows every desired node available and no unavailable node-hours, though "
+                 "its NotReady nodes never got the new pod.")
+    if any(s.get("node_changes") for s in scenarios):
+        text += (" Where nodes join or leave during the rollout, each moment's share is of the nodes desired at "
+                 "that moment; the column gives the count at the end of the run.")
+    return [("p", [("", text)])]
 
 
 def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> str:
@@ -127,40 +178,6 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
     return format_duration(float(values.max()))
 
 
-def _other_names(runs: pd.DataFrame) -> list[str]:
-    """The other DaemonSets of a study's runs (``also``): ``runs.csv`` carries ``<name>.duration_s``."""
-    return sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
-
-
-def _ran(group: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The runs of ``group`` in which the other DaemonSet ``name`` was updated (none in a
-    configuration without it: its columns are empty there).
-    """
-    column = f"{name}.completed" if f"{name}.completed" in group else f"{name}.duration_s"
-    return group[group[column].notna()]
-
-
-def others_incomplete(results: Results) -> list[str]:
-    """A line per configuration and other DaemonSet (``also``) that did not complete in every
-    replication, with why (its first such run's stop sentence): the study's own table and
-    verdicts are about its DaemonSet, and must not hide the others'.
-    """
-    runs, lines = results.runs, []
-    for name in _other_names(runs):
-        if f"{name}.completed" not in runs:
-            continue
-        for label, group in runs.groupby("label", sort=False):
-            ran = _ran(group, name)
-            done = ran[f"{name}.completed"].astype(bool)
-            if done.all():
-                continue
-            why = (ran.loc[~done, f"{name}.stop_detail"].dropna().astype(str).tolist()
-                   if f"{name}.stop_detail" in ran else [])
-            lines.append(f"{name}, updated together with {label}, did not complete in {int((~done).sum())} of "
-                         f"{len(ran)} replications" + (f": {why[0]}" if why else ""))
-    return lines
-
-
 def daemonsets_section(results: Results) -> list[tuple]:
     """When several DaemonSets were updated at once: each one's duration, how many of its runs
     completed and time queued.
@@ -170,7 +187,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
     A duration is a mean over the runs that completed only when all did; else the cell says so.
     """
     runs = results.runs
-    names = _other_names(runs)
+    names = other_names(runs)
     if not names:
         return []
     main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
@@ -179,7 +196,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
         rows.append([str(label), f"{main} (the study's)", *_duration_cells(group, ""),
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         for name in names:
-            ran = _ran(group, name)
+            ran = runs_with(group, name)
             if len(ran):  # (a configuration without this DaemonSet has no row of it)
                 rows.append(["", name, *_duration_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])

@@ -14,11 +14,13 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.observe.stopcause import CAUSE_TEXT
+from rollsim.present.others import others_incomplete, others_shortfalls, whole_update_completed
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import others_incomplete
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
+    key_words,
     pareto_fronts,
     resolved,
     scenarios_by_config,
@@ -61,7 +63,7 @@ def recommendation_for(results: Results) -> Recommendation:
         return recs[0]
     _, conditions = swept_decisions(results)
     if kind == "findings":
-        varied = (f"varies only what the user does not choose ({', '.join(conditions)})" if conditions else
+        varied = (f"varies only what the user does not choose ({key_words(conditions)})" if conditions else
                   "varies nothing, so there is no choice to make")
         return Recommendation(None, f"no recommendation: the study {varied}; see the findings")
     return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
@@ -69,11 +71,27 @@ def recommendation_for(results: Results) -> Recommendation:
 
 
 def _config_rows(results: Results) -> list[dict[str, Any]]:
+    """The summary rows as ``recommend`` takes them. A configuration in which another DaemonSet
+    of the update (``also``) did not complete every replication did not complete in those:
+    its count is of the replications in which every DaemonSet of the update completed.
+    """
     _, params = resolved(results)
-    return [{"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r),
-             **_counts(r),
-             "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})}
-            for r in cast(list[dict[str, Any]], results.summary.to_dict("records"))]
+    whole = whole_update_completed(results)
+    rows = []
+    for r in cast(list[dict[str, Any]], results.summary.to_dict("records")):
+        counts = _counts(r)
+        if r["config"] in whole and counts:
+            counts = {**counts, "completed": min(counts["completed"], whole[r["config"]]),
+                      "counted": " counting the DaemonSets updated with it"}
+        rows.append({"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r), **counts, "stop": _stop(r),
+                     "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})})
+    return rows
+
+
+def _stop(row: Mapping[str, Any]) -> str | None:
+    """Why a configuration's runs stopped, in a few words (its most frequent stop cause)."""
+    cause = row.get("stop_cause")
+    return CAUSE_TEXT.get(cause, cause) if isinstance(cause, str) and cause and cause != "completed" else None
 
 
 def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,7 +113,7 @@ def recommendation_section(results: Results) -> list[tuple]:
                                   "ends in findings. Vary a decision (variants: or grid:) to compare choices.")]))
     elif kind == "findings":
         blocks.append(("p", [("b", "No recommendation. "),
-                             ("", "This study varies " + ", ".join(conditions) + ", which the user does "
+                             ("", "This study varies " + key_words(conditions) + ", which the user does "
                                   "not choose (the decisions are " + ", ".join(decision_names(results)) +
                                   "); it ends in findings. Declare a key under decisions: if it is a choice.")]))
     elif kind == "recommend":
@@ -104,10 +122,12 @@ def recommendation_section(results: Results) -> list[tuple]:
             reason = rec.reason[:1].upper() + rec.reason[1:] + "."
             blocks.append(("p", [("b", "No configuration to recommend. "), ("", reason)]))
         else:  # the reason starts with the label, which keeps its own spelling
-            lead = f"Use {rec.label}. " if slo else f"Fastest safe: {rec.label}. "
-            blocks += [("p", [("b", lead), ("", rec.reason + ".")]), _best_facts(results, rec.label)]
+            # without an SLO "safe" would claim more than that it completed every replication
+            spans = ([("b", f"Use {rec.label}. "), ("", rec.reason + ".")] if slo else
+                     [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")])
+            blocks += [("p", spans), _best_facts(results, rec.label)]
     else:
-        blocks.append(("p", [("", "This study varies " + ", ".join(conditions) + ", which the user does not "
+        blocks.append(("p", [("", "This study varies " + key_words(conditions) + ", which the user does not "
                                   "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
                                   "per condition.")]))
         items = []
@@ -152,10 +172,23 @@ def _best_facts(results: Results, label: str) -> tuple:
 
 
 def findings_section(results: Results) -> list[tuple]:
-    """The study's findings (``rollsim.present.readings``), computed from its tables."""
+    """The study's findings (``rollsim.present.readings``), computed from its tables. When
+    another DaemonSet of the update (``also``) did not complete every replication, the first
+    line says so: the other findings are about the study's own DaemonSet.
+    """
     from rollsim.present.readings import readings
 
-    lines = readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
-                     decision_names(results), scenarios_by_config(results))
+    shortfalls = others_shortfalls(results)
+    lines = []
+    if shortfalls:
+        by_name: dict[str, list[str]] = {}
+        for f in shortfalls:
+            by_name.setdefault(f.name, []).append(f"{f.label} ({f.completed})")
+        lines.append("Not every DaemonSet of the update completed in every replication: "
+                     + "; ".join(f"{name} did not, updated together with {', '.join(where)}"
+                                 for name, where in by_name.items())
+                     + ".")
+    lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
+                      decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls))
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(results)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

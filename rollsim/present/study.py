@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.others import whole_update_completed
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.sweep.results import Results
@@ -20,7 +21,10 @@ from rollsim.sweep.slo import Constraint, by_condition
 __all__ = [
     "config_scenarios",
     "decision_names",
+    "desired_counts",
+    "desired_differs",
     "fraction_limits",
+    "key_words",
     "pareto_fronts",
     "resolved",
     "same_and_varying",
@@ -46,6 +50,39 @@ def same_and_varying(scenarios: Sequence[Mapping[str, Any]]) -> tuple[list[str],
     keys = list(dict.fromkeys(k for s in scenarios for k in s))
     same = [k for k in keys if len({json.dumps(s.get(k), sort_keys=True, default=str) for s in scenarios}) == 1]
     return same, [k for k in keys if k not in same]
+
+
+def desired_counts(results: Results) -> dict[Any, tuple[int, int]]:
+    """Per configuration, the fewest and the most nodes that ran the DaemonSet in its runs
+    (``runs.csv`` ``nodes``: desired at the end of each run, as ``desiredNumberScheduled``,
+    so without the nodes NotReady before the rollout and with those joined during it).
+    """
+    runs = results.runs
+    if "nodes" not in runs or "config" not in runs:
+        return {}
+    counts = pd.to_numeric(runs["nodes"], errors="coerce").groupby(runs["config"]).agg(["min", "max"]).dropna()
+    return {c: (int(lo), int(hi)) for c, (lo, hi) in counts.iterrows()}
+
+
+def desired_differs(results: Results) -> bool:
+    """Whether some configuration's runs had other desired nodes than its scenario's
+    ``desired_nodes`` (nodes NotReady before the rollout, nodes joining or leaving), or differ
+    between its replications: then the scenarios' count is not what the shares are over.
+    """
+    scen = scenarios_by_config(results)
+    return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
+               for c, (lo, hi) in desired_counts(results).items())
+
+
+# swept keys whose name alone says nothing to a reader of the report
+_KEY_WORDS = {"also": "the other DaemonSets updated at the same time (also)"}
+
+
+def key_words(keys: Sequence[str]) -> str:
+    """Swept keys as the report's prose names them: ``also`` in words (its key in parentheses,
+    as ``decisions:`` would name it), the others as the experiment file spells them.
+    """
+    return ", ".join(_KEY_WORDS.get(k, k) for k in keys)
 
 
 def slo_specs(results: Results) -> list[dict[str, Any]]:
@@ -121,7 +158,8 @@ def pareto_fronts(results: Results) -> dict[str, list[int]]:
     if not decided and (conditions or results.experiment.get("configurations")):
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
-    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r)]
+    short = set(whole_update_completed(results))  # another DaemonSet of the update did not always complete
+    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r) and r["config"] not in short]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
     fronts = {}
     for where, group in groups.items():

@@ -17,10 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import as_results, config_colors, incomplete_runs
+from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
+from rollsim.present.plotdata import as_results, config_colors, config_labels, incomplete_runs, never_completed
 from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
 from rollsim.present.plotmath import (
+    axis_label,
     display,
     group_labels,
     label_of,
@@ -127,8 +128,26 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     keep_inside(ax, marks)
 
 
+def _dodge(x: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """How far each configuration's point is moved sideways so that the lines sharing an x
+    value sit side by side there, centred on the true value, not on top of each other: a small
+    step of the closest gap between x values per line at that x (none where a line is alone).
+    """
+    shift = np.zeros(len(x))
+    ticks = np.unique(x)
+    step = 0.07 * (float(np.diff(ticks).min()) if len(ticks) > 1 else 1.0)
+    for value in ticks:
+        here = [g[x[g] == value] for g in groups if (x[g] == value).any()]  # in the lines' order
+        for rank, idx in enumerate(here):
+            shift[idx] = (rank - (len(here) - 1) / 2) * step
+    return shift
+
+
 def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
-    """Against the numeric swept ``key``: one line per combination of the other swept keys."""
+    """Against the numeric swept ``key``: one line per combination of the other swept keys;
+    lines that share an x value are moved a little apart (``_dodge``), and a "stopped at"
+    label that several of them would print at one x is printed once.
+    """
     s, div = d.summary, d.div
     notes: list[Line2D] = []
     x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
@@ -138,35 +157,42 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
     ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
     others = [k for k in swept if k != key]
-    groups = s.groupby([s[k].map(display) for k in others], sort=False) if others else [((), s)]
+    groups = list(s.groupby([s[k].map(display) for k in others], sort=False)) if others else [((), s)]
+    order = [g.index.to_numpy()[np.argsort(x[g.index], kind="stable")] for _, g in groups]
+    shown_x = x + _dodge(x, order)
+    low, high = ax.get_xlim()  # room for the moved points too
+    ax.set_xlim(min(low, float(shown_x.min()) - 0.04 * span), max(high, float(shown_x.max()) + 0.04 * span))
     drop = [label_of(key, v) for v in s[key]]
-    for n, (_values, g) in enumerate(groups):
-        idx = g.index.to_numpy()[np.argsort(x[g.index], kind="stable")]
+    for n, idx in enumerate(order):
         label = group_labels(list(s["label"][idx]), drop) or "mean duration"
         done = idx[d.ok[idx]]
-        ax.errorbar(x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+        ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
                     label=wrap(label, 60))
         short = idx[d.partial[idx]]
         if len(short):
-            ax.plot(x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+            ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
     if d.partial.any():
         notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
     if d.limit is not None:
         notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label)
     time_limits(ax, "y", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
                 room=1.2)
-    ax.set_xlabel(f"{key}" + (" (% of desired nodes)" if kind == "pct" else ""))
+    ax.set_xlabel(axis_label(key) + (" (% of desired nodes)" if kind == "pct" else ""))
     ax.set_ylabel(f"rollout duration ({d.unit})")
     ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
-    marks = []
+    same: dict[tuple[float, str], list[int]] = {}  # one label for the markers that would each print it at one x
     for j in np.flatnonzero(d.partial):
         if np.isfinite(d.stopped[j]):
-            ha, dx = label_side(ax, x[j], d.stopped[j] / div)
-            marks.append(ax.annotate(wrap(d.reached[int(s["config"][j])][1], 28), (x[j], d.stopped[j] / div),
-                                     xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
-                                     fontsize="small", color="C3"))
+            same.setdefault((float(x[j]), d.reached[int(s["config"][j])][1]), []).append(int(j))
+    marks = []
+    for (_, text), js in same.items():
+        y = float(np.mean(d.stopped[js])) / div
+        ha, dx = label_side(ax, float(np.mean(shown_x[js])), y)
+        at = float(shown_x[js].max() if ha == "left" else shown_x[js].min())  # beside the outermost marker
+        marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
+                                 va="center", fontsize="small", color="C3"))
     keep_inside(ax, marks)
 
 
@@ -196,7 +222,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     every replication, within each condition, none when the study varies no decision) and the
     SLO limits. A configuration whose runs did
     not all complete is a hollow marker at when they stopped, with the node-hours lost until
-    then. The duration axis is logarithmic when the times differ more than tenfold.
+    then; one none of whose runs completed is not drawn (it would read as the best: a rollout
+    that never started loses nothing) and the legend names it. The duration axis is
+    logarithmic when the times differ more than tenfold.
     """
     results = as_results(results, "summary")
     ax = new_axes(ax, TRADEOFF_SIZE)
@@ -206,7 +234,10 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
     dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
     loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
-    shown = np.isfinite(dur) & np.isfinite(loss)
+    # a configuration that never completed lost only what it lost until it stopped (nothing, for
+    # one that never started): drawn, it would look the best at the lower left
+    never = never_completed(results)
+    shown = np.isfinite(dur) & np.isfinite(loss) & ~s["config"].astype(int).isin(never).to_numpy()
     ok = shown & ~partial
     limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
     positive = shown & (dur > 0)
@@ -231,6 +262,13 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",
                             label="did not always complete: when its runs stopped"))
+    if never and not shown.any():  # an empty plot must say why it is empty
+        ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
+                va="center", color="0.4")
+    if never:
+        labels = config_labels(results)
+        listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+        notes.append(legend_note(f"not drawn, no run completed: {listed}"))
     if "duration_s" in limits:
         drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")

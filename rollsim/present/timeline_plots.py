@@ -13,9 +13,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
-from rollsim.present.plotaxes import legend_below, log_time_axis, new_axes, note
-from rollsim.present.plotdata import as_results, config_colors, config_labels, run_ends
+from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
+from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, run_ends
 from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_log, when
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
@@ -116,6 +117,8 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     ax.set_xlabel(f"time since the update started ({unit})")
     ax.set_ylabel("% of desired nodes with an available pod" if percent else
                   f"nodes with an available pod (of {desired:,.0f} desired)")
+    if not percent:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # nodes come whole: no tick at 187.5
     ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")
     ax.grid(True, alpha=0.3)
     legend_below(ax, "configuration")
@@ -124,7 +127,9 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
 
 def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Per-node downtime (how long each node went without an available daemon pod), pooled
-    over replications: one empirical CDF per configuration.
+    over replications: one empirical CDF per configuration. A configuration none of whose runs
+    completed is not drawn (its nodes' downtime stops where its runs did: a rollout that never
+    started would be a line at 0, "never down"); the legend names it.
     """
     results = as_results(results, "downtime")
     ax = new_axes(ax, DOWNTIME_SIZE)
@@ -132,6 +137,13 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if d is None or d.empty:
         return note(ax, "no per-node downtimes in this results folder (downtime.parquet)")
     colors, labels = config_colors(results), config_labels(results)
+    never = never_completed(results)
+    d = d[~d["config"].astype(int).isin(never)]
+    listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+    extra = [legend_note(f"not drawn, no run completed: {listed}")] if never else []
+    if d.empty:
+        legend_below(ax, "configuration", extra=extra)
+        return note(ax, "no configuration completed a run: no downtime to compare")
     values = d["downtime_s"].to_numpy(dtype=float)
     # a few stuck nodes would squeeze everyone else into one corner: then a log axis, and a
     # symlog one when some nodes were never down (maxSurge), linear below the least downtime
@@ -156,6 +168,6 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax.set_ylabel("fraction of nodes with at most this downtime")
     ax.set_title("Per-node downtime (empirical CDF, all replications pooled)")
     ax.grid(True, alpha=0.3, which="both")
-    legend_below(ax, "configuration")
+    legend_below(ax, "configuration", extra=extra)
     return ax
 

@@ -163,7 +163,8 @@ def recommend(
     completed in every replication and met every SLO constraint.
 
     Each config is ``{"label", "ok", "failed": [keys], "runs", "completed", "<speed_metric>_mean"}``
-    (``runs``/``completed``: how many replications ran and completed). A configuration that
+    (``runs``/``completed``: how many replications ran and completed; an optional ``counted``
+    says what the count counts, when not just the one DaemonSet). A configuration that
     completed in only some replications is never recommended: its mean is over the lucky ones.
     With no SLO every configuration that always completed qualifies.
     """
@@ -182,7 +183,8 @@ def recommend(
     parts = []
     partial = [c for c in configs if not _complete(c)]
     if partial:
-        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}" for c in partial[:4])
+        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}{c.get('counted', '')}"
+                          for c in partial[:4])
         more = ", …" if len(partial) > 4 else ""
         parts.append(f"{len(partial)} of {n} did not complete in every replication ({shown}{more})")
     counts: dict[str, int] = {}
@@ -237,20 +239,36 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     return out
 
 
+def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str:
+    """Why the one configuration run under a condition is not recommended: it did not complete,
+    it failed the SLO, or there was simply nothing to choose from.
+    """
+    lead = f"the only configuration run under this condition, {only['label']},"
+    if not _complete(only):
+        stop = only.get("stop")
+        return (f"{lead} did not complete ({int(only['completed'])}/{int(only['runs'])} replications"
+                f"{only.get('counted', '')})"
+                + (f", stopped because of {stop}" if isinstance(stop, str) and stop else ""))
+    if not only.get("ok", True):
+        return f"{lead} does not meet the SLO ({', '.join(map(str, only.get('failed') or [])) or 'failed'})"
+    met = " and met the SLO" if constraints else ""
+    return f"{lead} completed in every replication{met}, but there is nothing to choose from"
+
+
 def recommend_by_condition(
     configs: Sequence[Mapping[str, Any]], constraints: Sequence[Constraint], conditions: Sequence[str],
     speed_metric: str = "duration_s",
 ) -> list[Recommendation]:
     """One ``recommend`` per combination of the ``conditions`` (``by_condition``; each config
     carries them in ``params``), in the order they first appear. A condition under which only
-    one configuration ran has nothing to choose from: its recommendation names none.
+    one configuration ran has nothing to choose from: its recommendation names none, and says
+    whether that one completed (``completed``/``runs``, and why not: ``stop``, if given) and
+    met the SLO.
     """
     out = []
     for where, group in by_condition(configs, conditions, lambda c, k: (c.get("params") or {}).get(k)).items():
         if len(group) == 1:
-            only = group[0]
-            out.append(Recommendation(None, f"only {only['label']} ran under this condition: nothing to choose "
-                                            "from", where))
+            out.append(Recommendation(None, _only_one(group[0], constraints), where))
             continue
         rec = recommend(group, constraints, speed_metric)
         out.append(Recommendation(rec.label, rec.reason, where))

@@ -1,0 +1,91 @@
+"""The other DaemonSets of an update (an experiment's ``also``), as ``runs.csv`` records them
+(``<name>.completed``, ``<name>.duration_s``, ...): which did not complete in every
+replication, and in how many replications every DaemonSet of the update did. The study's
+own tables and verdicts are about its DaemonSet, and must not hide the others'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from rollsim.sweep.results import Results
+
+__all__ = ["Shortfall", "other_names", "others_incomplete", "others_shortfalls", "runs_with", "whole_update_completed"]
+
+
+def other_names(runs: pd.DataFrame) -> list[str]:
+    """The other DaemonSets of a study's runs (``also``): ``runs.csv`` carries ``<name>.duration_s``."""
+    return sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+
+
+def runs_with(group: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The runs of ``group`` in which the other DaemonSet ``name`` was updated (none in a
+    configuration without it: its columns are empty there).
+    """
+    column = f"{name}.completed" if f"{name}.completed" in group else f"{name}.duration_s"
+    return group[group[column].notna()]
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Another DaemonSet (``also``) that did not complete in every replication of a configuration."""
+
+    config: Any
+    label: str
+    name: str
+    failed: int  # replications in which it did not complete
+    ran: int  # replications in which it was updated
+    why: str  # its first such run's stop sentence ("" when runs.csv does not say)
+
+    @property
+    def completed(self) -> str:
+        """``k/n``: in how many replications it completed."""
+        return f"{self.ran - self.failed}/{self.ran}"
+
+
+def others_shortfalls(results: Results) -> list[Shortfall]:
+    """Per configuration and other DaemonSet (``also``) that did not complete in every
+    replication: how often and why (the study's own table and verdicts are about its
+    DaemonSet, and must not hide the others').
+    """
+    runs, out = results.runs, []
+    for name in other_names(runs):
+        if f"{name}.completed" not in runs:
+            continue
+        for (config, label), group in runs.groupby(["config", "label"], sort=False):
+            ran = runs_with(group, name)
+            done = ran[f"{name}.completed"].astype(bool)
+            if done.all():
+                continue
+            why = (ran.loc[~done, f"{name}.stop_detail"].dropna().astype(str).tolist()
+                   if f"{name}.stop_detail" in ran else [])
+            out.append(Shortfall(config, str(label), name, int((~done).sum()), len(ran), why[0] if why else ""))
+    return out
+
+
+def others_incomplete(results: Results) -> list[str]:
+    """A line per configuration and other DaemonSet (``also``) that did not complete in every
+    replication, with why (``others_shortfalls``).
+    """
+    return [f"{s.name}, updated together with {s.label}, did not complete in {s.failed} of {s.ran} replications"
+            + (f": {s.why}" if s.why else "") for s in others_shortfalls(results)]
+
+
+def whole_update_completed(results: Results) -> dict[Any, int]:
+    """Per configuration whose other DaemonSets (``also``) did not all complete every time: in
+    how many replications every DaemonSet of the update completed, its own and the others'.
+    """
+    runs, configs = results.runs, {s.config for s in others_shortfalls(results)}
+    out = {}
+    for config in configs:
+        mine = runs[runs["config"] == config]
+        done = mine["completed"].astype(bool)
+        for name in other_names(runs):
+            if f"{name}.completed" in mine:
+                column = mine[f"{name}.completed"]
+                done &= column.isna() | column.astype(str).str.lower().isin(("true", "1"))
+        out[config] = int(done.sum())
+    return out
