@@ -15,7 +15,7 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, tolerance_bound
-from rollsim.plan.run import families_of, plan, with_horizon
+from rollsim.plan.run import families_of, plan, surge_wake_note, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings
 from rollsim.sweep import schedule
 from rollsim.sweep.executors import Backend, SerialExecutor, open_executor
@@ -344,3 +344,23 @@ def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_p
     assert set(relaxed) == {"window", "availability floor"}
     assert relaxed["window"]["setting"].startswith("maxUnavailable 3% (= 2)")  # the fastest within the floor
     assert (tmp_path / "plan.json").is_file() and (tmp_path / "candidates.csv").is_file()
+
+
+def test_a_surge_answer_with_min_ready_seconds_names_the_stall_it_risks():
+    """maxSurge with minReadySeconds can stall the real controller (a dropped re-check leaves an old
+    pod beside its available new one): the answer says so, with how often the plan's runs of
+    that family stalled so; not for maxUnavailable, minReadySeconds 0 or the ideal controller.
+    """
+    chosen = _evidence(SURGE, 5, [600.0] * 5, 1.0)
+    chosen = Evidence(Setting(SURGE, 5, 10.0), chosen.summaries)
+    stalled = Evidence(Setting(SURGE, 4, 10.0), ({"stop_cause": "old-pod-kept", "completed": False},
+                                                 *_evidence(SURGE, 4, [650.0] * 4, 1.0).summaries))
+    other_family = Evidence(Setting(SURGE, 4, 0.0), ({"stop_cause": "old-pod-kept"},))
+    realistic = build_scenario(nodes=10)
+    note = surge_wake_note(chosen, [chosen, stalled, other_family], realistic)
+    assert note is not None and "with maxSurge and minReadySeconds 10 the real controller can stall" in note
+    assert "1 of 10 runs of maxSurge at minReadySeconds 10 stalled so here" in note
+    assert "0 of 5 runs" in surge_wake_note(chosen, [chosen], realistic)
+    assert surge_wake_note(chosen, [chosen], build_scenario(nodes=10, controller="ideal")) is None
+    assert surge_wake_note(Evidence(Setting(SURGE, 5, 0.0), chosen.summaries), [chosen], realistic) is None
+    assert surge_wake_note(Evidence(Setting(UNAVAILABLE, 5, 10.0), chosen.summaries), [chosen], realistic) is None

@@ -11,7 +11,7 @@ import importlib.metadata
 import math
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ import pandas as pd
 
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
+from rollsim.observe.stopcause import OLD_POD_KEPT
 from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, as_int_or_percent, patch_command
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
@@ -115,6 +116,27 @@ ON_DELETE_NOTE = ("the DaemonSet uses OnDelete: this patch switches it to Rollin
                   "its pods itself, starting when the patch is applied")
 
 
+def surge_wake_note(chosen: Evidence, evidence: Sequence[Evidence], scenario: Scenario) -> str | None:
+    """With maxSurge and minReadySeconds a rollout can stall, in the real controller as in
+    realistic mode (README, "With maxSurge and minReadySeconds it can stall a rollout"): a node's
+    old pod stays beside its available new one when the one re-check it asked for was dropped
+    by the delaying queue. The answer's runs all completed, but a few replications bound a rare
+    stall only loosely: say so, with how often the plan's runs of such settings stalled.
+    """
+    s, controller = chosen.setting, scenario.controller
+    if s.kind != SURGE or s.min_ready_seconds <= 0 or controller.ideal or not controller.queue_dedup:
+        return None
+    runs = [r for e in evidence if e.setting.family == s.family for r in e.summaries]
+    kept = sum(1 for r in runs if r.get("stop_cause") == OLD_POD_KEPT)
+    mrs = f"minReadySeconds {s.min_ready_seconds:g}"
+    return (f"with maxSurge and {mrs} the real controller can stall: when the "
+            "re-check a node's new pod asks for is dropped, its old pod stays beside the available new one until "
+            "another event or the informers' resync, 12–24 h on (README, \"With maxSurge and minReadySeconds it can "
+            f"stall\"); {kept} of {len(runs)} runs of maxSurge at {mrs} stalled so here"
+            + ("" if kept else ", which bounds the risk only as far as that many runs can")
+            + "; if a rollout stalls so, deleting the old pod by hand (or any event of the DaemonSet's) lets it finish")
+
+
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,7 +154,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace),
-            "note": (ON_DELETE_NOTE if not ds.strategy.rolling else None),
+            "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
+                                          surge_wake_note(chosen, search.ev.evaluated(), scenario)) if n) or None,
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": max((int(r.get("max_surge_observed") or 0) for r in chosen.summaries), default=0),
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
