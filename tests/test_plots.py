@@ -343,6 +343,8 @@ def test_log_time_ticks_are_round_times() -> None:
     assert [short_duration(t) for t in major] == ["5 min", "10 min", "30 min", "1 h", "5 h", "10 h"]
     major, _ = log_time_ticks(50, 400)  # less than a decade: the densest series
     assert [short_duration(t) for t in major] == ["1 min", "2 min", "5 min"]
+    major, _ = log_time_ticks(200, 10000)  # 3 min to 2.8 h: 5 min … 1 h leaves the top unreadable
+    assert [short_duration(t) for t in major] == ["5 min", "10 min", "20 min", "30 min", "1 h", "2 h"]
 
 
 def test_short_duration_picks_the_largest_unit() -> None:

@@ -43,6 +43,7 @@ __all__ = [
 LOG_RATIO = 10.0
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _MIN, _HOUR, _DAY = 60.0, 3600.0, 86400.0
+_END_GAP = 2.5  # a log time axis has a labelled tick within this factor of each end
 # Tick positions (seconds) for logarithmic time axes, from sparse to dense.
 _TIERS = (
     (0.1, 1, 10, _MIN, 10 * _MIN, _HOUR, 10 * _HOUR, _DAY, 10 * _DAY),
@@ -82,11 +83,13 @@ def log_time_ticks(lo: float, hi: float, at_least: int = 4) -> tuple[list[float]
 
     Majors come from the sparsest of the series 1 s · 10 s · 1 min · 10 min · 1 h · 10 h · 1 d,
     then 1 · 5 · 10 · 30 s · 1 · 5 · 10 · 30 min · …, then 1 · 2 · 5 · 10 · 20 · 30 …, that puts
-    ``at_least`` ticks in the range; minors are the densest series' other values.
+    ``at_least`` ticks in the range and one within a factor ``_END_GAP`` of each end (points
+    at 2 h under a last label of 1 h cannot be read); minors are the densest series' other values.
     """
     lo, hi = min(lo, hi), max(lo, hi)
     inside = [[t for t in tier if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)] for tier in _TIERS]
-    major = next((ticks for ticks in inside if len(ticks) >= at_least), inside[-1])
+    major = next((ticks for ticks in inside
+                  if len(ticks) >= at_least and ticks[0] <= lo * _END_GAP and ticks[-1] * _END_GAP >= hi), inside[-1])
     return major, [t for t in inside[-1] if t not in major]
 
 
