@@ -94,5 +94,8 @@ def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str])
         a.remove()
         far = abs(dy) > 4 * scale
         ax.annotate(t, (x, y), xytext=(9 * side, 4 + dy / scale), ha="right" if side < 0 else "left",
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5}
+                    # the leader starts at the label's end nearest its point, not at its middle (where it
+                    # crossed its own text and lined up with a neighbour's leader)
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5,
+                                "relpos": (1.0, 0.5) if side < 0 else (0.0, 0.5)}
                     if far else None, **style)
