@@ -417,3 +417,23 @@ def test_a_plot_takes_a_results_folder_by_its_path(fake_results) -> None:
         assert len(ax.lines) == 3  # the same ECDFs as from load_results(folder) (the 4th completed no run)
     with pytest.raises(TypeError, match="a results folder"):
         plot_downtime(42)
+
+
+def test_a_leader_line_starts_at_the_labels_end_nearest_its_point() -> None:
+    """Labels pushed apart get leader lines; each starts at the label's end toward its point (the
+    right end of a label set to a point's left), not at the label's middle, where it crossed the
+    label's own text.
+    """
+    from matplotlib.figure import Figure
+    from rollsim.present.plotlabels import label_points
+
+    ax = Figure(figsize=(6, 4)).add_subplot()
+    xs, ys = np.array([10.0, 10.1, 10.2, 10.3]), np.array([5.0, 5.02, 5.04, 5.06])
+    ax.scatter(xs, ys)
+    ax.set_xlim(0, 10.5)
+    ax.set_ylim(0, 10)
+    label_points(ax, xs, ys, ["first label", "second label", "third label", "fourth label"])
+    leaders = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert leaders, "labels this close are pushed apart, with leader lines"
+    for a in leaders:  # near the right edge: every label sits left of its point, right-aligned
+        assert a.get_horizontalalignment() == "right" and a.arrowprops["relpos"] == (1.0, 0.5)
