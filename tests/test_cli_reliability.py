@@ -489,3 +489,42 @@ def test_calibrate_refuses_to_write_its_profile_over_its_input(tmp_path, capsys)
     assert main(["calibrate", str(pods), "--out-file", str(pods)]) == 2
     one_error_line(capsys, "--out-file", "is the input PODS.json")
     assert pods.read_bytes() == original
+
+
+# -- a full disk names the file ---------------------------------------------------------------------
+
+
+def _no_space(*_args) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")  # as write, fsync or close raise it: no file named
+
+
+@pytest.mark.parametrize("where", ["write", "fsync"])
+def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch, where) -> None:
+    import rollsim.io.atomic
+    from rollsim.io.atomic import write_atomically
+
+    path = tmp_path / "t.csv"
+    if where == "fsync":
+        monkeypatch.setattr(rollsim.io.atomic.os, "fsync", _no_space)
+    with pytest.raises(OSError) as caught:
+        write_atomically(path, _no_space if where == "write" else (lambda f: f.write("x")))
+    assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(path))
+    assert list(tmp_path.iterdir()) == []  # no temporary file left, and no file
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "--nodes", "3", *FAST, "--timeline", "{dir}/t.csv"],
+    ["make-nodes", "3", "--out-file", "{dir}/n.json"],
+    ["run", "{dir}/exp.yaml", "--out-dir", "{dir}/y", "--workers", "1", "-q"],
+], ids=["simulate", "make-nodes", "run"])
+def test_no_space_left_names_the_file_on_every_command(tmp_path, monkeypatch, capsys, argv) -> None:
+    import rollsim.io.atomic
+
+    _experiment(tmp_path, "ok")
+    real = rollsim.io.atomic.write_atomically
+    monkeypatch.setattr(rollsim.io.atomic, "write_atomically",  # every write finds the disk full
+                        lambda path, write, binary=False: real(path, _no_space, binary))
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 1
+    line = one_error_line(capsys, "No space left on device (free some space and run again)")
+    assert line.startswith(f"rollsim: error: {tmp_path}/"), line
+

@@ -114,9 +114,12 @@ def _flocked(out: Path) -> Iterator[None]:
         _forgets.append(True)
     _held.add(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                  "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                      "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+        except OSError as exc:  # no space left for the lock file: an error from a descriptor names no file
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         yield
     finally:
         path.unlink(missing_ok=True)  # still locked: no one can take this file between the two lines
