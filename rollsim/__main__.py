@@ -18,13 +18,14 @@ def main() -> int:
     take_over()
     code = 1  # what an exception that escapes (ROLLSIM_TRACEBACK=1) leaves
     try:
-        try:
-            from rollsim.cli import main as command
-        except KeyboardInterrupt:
-            code = 130
-            print(STARTING_LINE, file=sys.stderr, flush=True)
-            return code
-        code = command()
+        from rollsim.cli import main as command
+
+        code = command()  # says an interrupt of the command itself, in one line
+        return code
+    except KeyboardInterrupt:  # as the command line was imported, before it could say it
+        code = 130
+        finishing(code)
+        print(STARTING_LINE, file=sys.stderr, flush=True)
         return code
     except SystemExit as exc:  # argparse: --help, --version, a usage error
         if exc.code is None or isinstance(exc.code, int):

@@ -49,11 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     words = sys.argv[1:] if argv is None else list(argv)
     completing = "_ARGCOMPLETE" in os.environ
-    parser = build_parser(scenario_flags="simulate" in words or completing, plan_flags="plan" in words or completing)
     commands = {"simulate": cmd_simulate, "run": cmd_run, "plot": cmd_plot, "report": cmd_report,
                 "make-nodes": cmd_make_nodes, "calibrate": cmd_calibrate, "schema": cmd_schema,
                 "completion": cmd_completion, "validate": cmd_validate, "plan": cmd_plan}
     try:
+        parser = build_parser(scenario_flags="simulate" in words or completing,
+                              plan_flags="plan" in words or completing)
         args = parser.parse_args(argv)
         with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
             code = commands[args.command](args)

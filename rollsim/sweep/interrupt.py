@@ -9,13 +9,14 @@ Two ways in:
 
 - The ``rollsim`` program (``python -m rollsim``, the console script: ``rollsim.__main__``)
   calls ``take_over`` before it imports anything else, so a signal during start-up is an
-  interrupt too, and ends the process itself once the ``atexit`` callbacks have run
+  interrupt too, and the process ends itself once the ``atexit`` callbacks have run
   (``_exit_last``): Python's own exit puts SIGTERM back to its default action (143,
-  silent) while it tears down its modules, which takes up to a second after a sweep. From ``take_over`` to the end of the
-  process, SIGINT and SIGTERM raise ``KeyboardInterrupt`` once; one that comes while the
-  process already stops (cleaning up after the first, or exiting once ``finishing`` said
-  the command is done) changes nothing but the exit status, which becomes 130, with one
-  line when none was printed. SIGKILL ends a stop that hangs.
+  silent) while it tears down its modules, which takes up to a second after a sweep. From
+  ``take_over`` to the end of the process, SIGINT and SIGTERM raise ``KeyboardInterrupt``
+  once (again only if Python swallowed it, in a garbage collector's callback say). One that
+  comes while the process already stops (cleaning up after the first) is not raised; once
+  ``finishing`` says the command is over, one ends the process at once with exit 130, and
+  a line only when none was printed. SIGKILL ends a stop that hangs.
 - In a library caller (a notebook, a test), ``terminate_as_interrupt`` turns SIGTERM into
   ``KeyboardInterrupt`` while a block runs, in the main thread and only over the default
   action, so a program that handles SIGTERM itself keeps its own handler; the default
