@@ -1,7 +1,42 @@
-"""``python -m rollsim``: the command line (``rollsim.cli.main``)."""
+# PYTHON_ARGCOMPLETE_OK
+"""``python -m rollsim`` and the ``rollsim`` console script: the command line (``rollsim.cli.main``).
+
+SIGINT and SIGTERM are taken over first, before the command line is imported
+(``rollsim.sweep.interrupt.take_over``), so that a signal at any moment, start-up and exit
+included, ends the process with exit 130 and one line, never a traceback or a silent 143.
+"""
 
 import sys
 
-from rollsim.cli import main
+from rollsim.sweep.interrupt import finishing, take_over
 
-sys.exit(main())
+STARTING_LINE = "rollsim: interrupted as it started; nothing was written"
+
+
+def main() -> int:
+    """The ``rollsim`` program: the signals taken over, then ``rollsim.cli.main``; its exit status."""
+    take_over()
+    code = 1  # what an exception that escapes (ROLLSIM_TRACEBACK=1) leaves
+    try:
+        from rollsim.cli import main as command
+
+        code = command()  # says an interrupt of the command itself, in one line
+        return code
+    except KeyboardInterrupt:  # as the command line was imported, before it could say it
+        code = 130
+        finishing(code)
+        print(STARTING_LINE, file=sys.stderr, flush=True)
+        return code
+    except SystemExit as exc:  # argparse: --help, --version, a usage error
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+        return code
+    finally:
+        finishing(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

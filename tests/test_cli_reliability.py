@@ -489,3 +489,164 @@ def test_calibrate_refuses_to_write_its_profile_over_its_input(tmp_path, capsys)
     assert main(["calibrate", str(pods), "--out-file", str(pods)]) == 2
     one_error_line(capsys, "--out-file", "is the input PODS.json")
     assert pods.read_bytes() == original
+
+
+# -- a full disk names the file ---------------------------------------------------------------------
+
+
+def _no_space(*_args) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")  # as write, fsync or close raise it: no file named
+
+
+@pytest.mark.parametrize("where", ["write", "fsync"])
+def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch, where) -> None:
+    import rollsim.io.atomic
+    from rollsim.io.atomic import write_atomically
+
+    path = tmp_path / "t.csv"
+    if where == "fsync":
+        monkeypatch.setattr(rollsim.io.atomic.os, "fsync", _no_space)
+    with pytest.raises(OSError) as caught:
+        write_atomically(path, _no_space if where == "write" else (lambda f: f.write("x")))
+    assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(path))
+    assert list(tmp_path.iterdir()) == []  # no temporary file left, and no file
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "--nodes", "3", *FAST, "--timeline", "{dir}/t.csv"],
+    ["make-nodes", "3", "--out-file", "{dir}/n.json"],
+    ["run", "{dir}/exp.yaml", "--out-dir", "{dir}/y", "--workers", "1", "-q"],
+], ids=["simulate", "make-nodes", "run"])
+def test_no_space_left_names_the_file_on_every_command(tmp_path, monkeypatch, capsys, argv) -> None:
+    import rollsim.io.atomic
+
+    _experiment(tmp_path, "ok")
+    real = rollsim.io.atomic.write_atomically
+    monkeypatch.setattr(rollsim.io.atomic, "write_atomically",  # every write finds the disk full
+                        lambda path, write, binary=False: real(path, _no_space, binary))
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 1
+    line = one_error_line(capsys, "No space left on device (free some space and run again)")
+    assert line.startswith(f"rollsim: error: {tmp_path}/"), line
+
+
+# -- SIGTERM as the program starts and as it exits ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# A signal at a chosen moment, without timing: as the command line is imported, or from an atexit
+# callback (registered after the program's own, so run before it, as a library's is).
+SIGNALLED = """\
+import atexit, os, signal, sys
+when = sys.argv[1]
+class Signal:
+    def find_spec(self, name, path=None, target=None):
+        if when == "start" and name == "rollsim.cli":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+sys.meta_path.insert(0, Signal())
+import rollsim.__main__
+if when == "exit":
+    import rollsim.cli
+    def command(args):
+        print("done", flush=True)
+        atexit.register(os.kill, os.getpid(), signal.SIGTERM)
+        return 0
+    rollsim.cli.cmd_schema = command
+sys.argv = ["rollsim", "schema"]
+sys.exit(rollsim.__main__.main())
+"""
+
+
+def _signalled(when: str):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", SIGNALLED, when], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_sigterm_as_the_program_starts_is_an_interrupt() -> None:
+    """Before the command line is imported (0.05-0.15 s after start) SIGTERM killed the process: 143, silent."""
+    from rollsim.__main__ import STARTING_LINE
+
+    done = _signalled("start")
+    assert (done.returncode, done.stderr, done.stdout) == (130, STARTING_LINE + "\n", "")
+
+
+def test_sigterm_as_the_program_exits_is_an_interrupt() -> None:
+    """After the last line, while the interpreter exits, SIGTERM killed the process: 143, silent
+    (the handler was put back to the default when the command ended)."""
+    from rollsim.sweep.interrupt import EXITING_LINE
+
+    done = _signalled("exit")
+    assert (done.returncode, done.stderr, done.stdout) == (130, EXITING_LINE + "\n", "done\n")
+
+
+def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for argv, code in ((["--version"], 0), (["nosuch"], 2), (["plot", str(tmp_path / "none")], 2)):
+        done = subprocess.run([sys.executable, "-m", "rollsim", *argv], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == code, (argv, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_an_interrupt_before_the_sweep_says_no_run_started(tmp_path, monkeypatch, capsys) -> None:
+    import rollsim.sweep.experiment_file
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rollsim.sweep.experiment_file, "load_experiment", interrupted)
+    assert main(["run", str(_experiment(tmp_path, "ok")), "-q"]) == 130
+    assert one_error_line(capsys) == "rollsim: interrupted before any run started; nothing was written"
+
+
+LOST = """\
+import gc, os, signal
+from rollsim.sweep.interrupt import take_over
+take_over()
+fired = []
+def callback(phase, info):
+    if not fired:
+        fired.append(phase)
+        os.kill(os.getpid(), signal.SIGTERM)  # its KeyboardInterrupt is raised inside the collector's callback
+gc.callbacks.append(callback)
+try:
+    gc.collect()
+    for _ in range(10**7):
+        pass
+    print("lost")
+except KeyboardInterrupt:
+    print("caught")
+"""
+
+
+def test_an_interrupt_raised_inside_a_gc_callback_is_not_lost() -> None:
+    """A SIGTERM that came while Dask's garbage-collector callback ran was "Exception ignored" and the
+    sweep went on to its end; the program raises it again, where it can be caught."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LOST], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert (done.stdout, done.stderr) == ("caught\n", "")
+
+
+def test_a_local_dask_workers_leave_signals_to_the_sweep() -> None:
+    import signal
+
+    from rollsim.sweep.dask_worker import dask_setup
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        dask_setup(None)
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == (signal.SIG_IGN,) * 2
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+        signal.signal(signal.SIGTERM, before[1])

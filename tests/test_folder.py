@@ -185,3 +185,64 @@ def test_a_sweep_stopped_before_its_report_leaves_no_old_report(tmp_path: Path, 
     assert main(argv) == 0  # nothing to simulate; the report is written again
     assert (out / "report.md").is_file() and (out / "report.html").is_file()
     capsys.readouterr()
+
+
+# -- a folder that is not rollsim's ---------------------------------------------------------------
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_users_folder_is_refused_and_left_as_it_was(tmp_path: Path, capsys, monkeypatch) -> None:
+    """`rollsim run x.yaml --out-dir .` in a folder of the user's replaced their report.md and summary.csv."""
+    mine = tmp_path / "mine"
+    (mine / "figures").mkdir(parents=True)
+    for name, text in {"report.md": "# my report\n", "summary.csv": "a,b\n1,2\n", "notes.txt": "notes\n",
+                       "figures/mine.png": "png"}.items():
+        (mine / name).write_text(text, encoding="utf-8")
+    before = _contents(mine)
+    (tmp_path / "exp.yaml").write_text(EXPERIMENT.format(name="exp"), encoding="utf-8")
+    monkeypatch.chdir(mine)
+    for extra in ([], ["--force"]):
+        assert main(["run", str(tmp_path / "exp.yaml"), "--out-dir", ".", "--workers", "1", "-q", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith(f"rollsim: error: {mine} is not empty (figures, notes.txt, report.md and 1 more) and "
+                              "it holds no rollsim results"), err
+        assert "a new or empty folder" in err
+        assert _contents(mine) == before and sorted(p.name for p in mine.iterdir()) == [
+            "figures", "notes.txt", "report.md", "summary.csv"]
+
+
+def test_an_experiment_file_named_like_the_identity_is_not_one(tmp_path: Path) -> None:
+    """The user's experiment.yaml (an experiment file) beside their files does not make a results folder."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "experiment.yaml").write_text(EXPERIMENT.format(name="first"), encoding="utf-8")
+    (folder / "notes.txt").write_text("notes\n", encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"is not empty \(experiment.yaml, notes.txt\) and its experiment.yaml is "
+                                           r"not one rollsim wrote"):
+        run_experiment(load_experiment(folder / "experiment.yaml"), folder, workers=1)
+    assert sorted(p.name for p in folder.iterdir()) == ["experiment.yaml", "notes.txt"]
+
+
+def test_an_empty_folder_is_taken(tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert run_experiment(experiment(tmp_path, "first"), out, workers=1).runs_run == 4
+
+
+def test_force_removes_only_the_files_rollsim_wrote(tmp_path: Path) -> None:
+    """--force deleted every file in runs/, a user's included."""
+    out = interrupted(tmp_path, "first", after=3)
+    (out / "runs" / "mine.json").write_text("{}", encoding="utf-8")
+    (out / "runs" / "notes.txt").write_text("notes\n", encoding="utf-8")
+    (out / "notes.txt").write_text("notes\n", encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"\(3 saved runs, not finished\)"):  # the user's JSON is no saved run
+        run_experiment(experiment(tmp_path, "second"), out, workers=1)
+    report = run_experiment(experiment(tmp_path, "first"), out, workers=1, force=True)
+    assert (report.runs_reused, report.runs_run) == (0, 4)
+    assert (out / "runs" / "mine.json").read_text(encoding="utf-8") == "{}"
+    assert (out / "runs" / "notes.txt").is_file() and (out / "notes.txt").is_file()
+    assert saved(out) == 5  # four runs and the user's mine.json

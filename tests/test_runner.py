@@ -229,6 +229,29 @@ def test_interrupted_inside_a_run_keeps_the_runs_before_it(experiment_file: Path
     assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 2
 
 
+@pytest.mark.parametrize("step", ["open_executor", "write_tables"])
+def test_an_interrupt_outside_the_sweep_says_how_many_runs_are_saved(experiment_file: Path, tmp_path: Path,
+                                                                     monkeypatch, step: str) -> None:
+    """While a Dask cluster starts (seconds) or the tables are written, Ctrl-C or SIGTERM said only
+    "interrupted": the line now counts the saved runs, as it does during the sweep."""
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+
+    def interrupt_after_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_experiment(experiment, out, workers=1, progress=interrupt_after_three)
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, step, interrupted)
+    with pytest.raises(RunInterrupted) as caught:
+        run_experiment(experiment, out, workers=1)
+    assert (caught.value.finished, caught.value.total) == ((3, 8) if step == "open_executor" else (8, 8))
+
+
 def test_interrupting_a_process_pool(experiment_file: Path, tmp_path: Path) -> None:
     def interrupt(done: int, total: int) -> None:
         raise KeyboardInterrupt

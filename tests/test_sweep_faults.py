@@ -124,6 +124,20 @@ def test_sigterm_ends_a_sweep_as_ctrl_c_does(experiment_file: Path, tmp_path: Pa
             process.kill()
 
 
+@pytest.mark.parametrize("delay", [0.05, 0.1, 0.15, 0.3])
+def test_sigterm_as_rollsim_run_starts_is_one_line(experiment_file: Path, tmp_path: Path, delay: float) -> None:
+    """During the imports and the parsing of the flags SIGTERM ended `rollsim run` with 143 and nothing said."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sweep = subprocess.Popen([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out-dir",
+                              str(tmp_path / "out"), "--workers", "1", "-q"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    sweep.send_signal(signal.SIGTERM)
+    _, err = sweep.communicate(timeout=60)
+    assert sweep.returncode == 130, err
+    assert err.count("\n") == 1 and err.startswith("rollsim: interrupted") and "Traceback" not in err, err
+
+
 # -- a Dask cluster that goes away -----------------------------------------------------------
 
 
@@ -200,6 +214,39 @@ def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: 
     assert match, err
     assert int(match.group(1)) == saved(out) >= 1
     assert elapsed < 30  # the bound: LOST_AFTER_S, plus a poll and one question to the scheduler
+
+
+LARGER = EXPERIMENT.replace("nodes: 50", "nodes: 2000")  # runs that last long enough to be interrupted
+
+
+def _new_session_with_default_signals() -> None:  # a shell's background job starts ignoring SIGINT
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("target", ["group", "process"])
+def test_an_interrupted_dask_sweep_says_one_line(tmp_path: Path, sig, target: str) -> None:
+    """The local Dask cluster's workers, nannies and scheduler logged 60-90 lines of broken comms and
+    heartbeats, with tracebacks, before rollsim's line: now only rollsim's line shows."""
+    pytest.importorskip("distributed")
+    path, out, tag = tmp_path / "larger.yaml", tmp_path / "out", uuid.uuid4().hex
+    path.write_text(LARGER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROLLSIM_TEST_TAG": tag}
+    sweep = subprocess.Popen([sys.executable, "-m", "rollsim", "run", str(path), "--out-dir", str(out), "--executor",
+                              "dask", "--workers", "2", "-q"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, preexec_fn=_new_session_with_default_signals)
+    try:
+        wait_until(lambda: saved(out) >= 1, 120, "the first saved run")
+        os.killpg(sweep.pid, sig) if target == "group" else sweep.send_signal(sig)
+        _, err = sweep.communicate(timeout=60)
+        assert sweep.returncode == 130, err
+        assert re.fullmatch(rf"rollsim: interrupted: \d+ of 20 runs are saved in {re.escape(str(out))}; "
+                            r"run again to resume\n", err), err
+        wait_until(lambda: not tagged(tag), 30, "the cluster's processes to end")
+    finally:
+        for process in tagged(tag):
+            process.kill()
 
 
 # -- kill at random moments, resume, same bytes ----------------------------------------------

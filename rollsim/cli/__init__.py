@@ -35,33 +35,39 @@ from rollsim.cli.commands import (
 )
 from rollsim.cli.exits import exit_for
 from rollsim.cli.parser import build_parser
-from rollsim.sweep.interrupt import terminate_as_interrupt
+from rollsim.sweep.interrupt import finishing, terminate_as_interrupt
 
 __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rollsim`` console script.
+    """The command line: ``rollsim.__main__.main`` (the ``rollsim`` program) calls it after taking over
+    SIGINT and SIGTERM; a script or test may call it with ``argv``.
 
     The one place where whatever went wrong becomes one line on standard error and an exit
     code (``rollsim.cli.exits.exit_for``). ``ROLLSIM_TRACEBACK=1`` re-raises instead.
     """
     words = sys.argv[1:] if argv is None else list(argv)
     completing = "_ARGCOMPLETE" in os.environ
-    parser = build_parser(scenario_flags="simulate" in words or completing, plan_flags="plan" in words or completing)
     commands = {"simulate": cmd_simulate, "run": cmd_run, "plot": cmd_plot, "report": cmd_report,
                 "make-nodes": cmd_make_nodes, "calibrate": cmd_calibrate, "schema": cmd_schema,
                 "completion": cmd_completion, "validate": cmd_validate, "plan": cmd_plan}
     try:
+        parser = build_parser(scenario_flags="simulate" in words or completing,
+                              plan_flags="plan" in words or completing)
         args = parser.parse_args(argv)
         with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
-            return commands[args.command](args)
+            code = commands[args.command](args)
+        finishing(code)  # the rollsim program: a signal from here on only makes the exit 130
+        return code
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        finishing(0)
         return 0
     except BaseException as exc:
         said = exit_for(exc)
         if said is None or os.environ.get("ROLLSIM_TRACEBACK"):
             raise
-        print(f"rollsim: {said[0]}", file=sys.stderr)
+        finishing(said[1])  # before the line: a signal now must not add a second one
+        print(f"rollsim: {said[0]}", file=sys.stderr, flush=True)
         return said[1]

@@ -74,16 +74,21 @@ def _load(path: Path):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``rollsim run``: every experiment file's sweep, then its results, figures and report."""
-    from rollsim.present.console import format_run as table
-    from rollsim.present.console import run_document
-    from rollsim.present.render import format_workers
-    from rollsim.present.report import write_report
-    from rollsim.sweep.experiment_file import load_experiment
-    from rollsim.sweep.runner import run_experiment
+    from rollsim.sweep.errors import Interrupted
 
-    _use_agg()
-    one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
-    experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
+    try:  # a second or two of imports and reading: an interrupt here has nothing to report
+        from rollsim.present.console import format_run as table
+        from rollsim.present.console import run_document
+        from rollsim.present.render import format_workers
+        from rollsim.present.report import write_report
+        from rollsim.sweep.experiment_file import load_experiment
+        from rollsim.sweep.runner import run_experiment
+
+        _use_agg()
+        one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
+        experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted before any run started; nothing was written") from None
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise UsageError("two experiment files have the same name; their results would collide")

@@ -66,7 +66,7 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
     """
     from rollsim.io.yamldoc import ConfigError
     from rollsim.spec.limits import LimitError
-    from rollsim.sweep.errors import RunError, RunInterrupted
+    from rollsim.sweep.errors import Interrupted, RunError
     from rollsim.sweep.executors import ExecutorError
     from rollsim.sweep.results import ResultsError
 
@@ -74,7 +74,7 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
         return f"error: {one_line(f'argument --{exc.option}: {exc.rule}')}", EXIT_USAGE
     if isinstance(exc, (UsageError, ConfigError, ExecutorError, ResultsError, LimitError)):
         return f"error: {one_line(exc)}", EXIT_USAGE
-    if isinstance(exc, RunInterrupted):
+    if isinstance(exc, Interrupted):
         return one_line(exc), EXIT_INTERRUPTED
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted; nothing half-written is left (files are written whole or not at all)", EXIT_INTERRUPTED

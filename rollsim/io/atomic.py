@@ -18,8 +18,9 @@ __all__ = ["write_atomically", "write_text", "write_json"]
 def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:
     """Write ``path`` through a temporary file in the same folder and ``os.replace``.
 
-    An ``OSError`` about the temporary file (it could not be made, written or renamed) names
-    ``path``, the file the user asked for: the temporary name means nothing to them.
+    An ``OSError`` about the temporary file (it could not be made, written, synced, closed or
+    renamed) names ``path``, the file the user asked for: the temporary name means nothing to
+    them, and an error from writing names no file at all.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}."
@@ -45,10 +46,16 @@ def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: boo
 
 
 def _naming(exc: OSError, path: Path, prefix: str) -> OSError:
-    """``exc`` naming ``path`` where it named the temporary file beside it (``prefix``…``.tmp``)."""
+    """``exc`` naming ``path`` where it named the temporary file beside it (``prefix``…``.tmp``)
+    or no file at all: a failed ``write``, ``flush``, ``fsync`` or ``close`` (``No space left
+    on device``, a quota, an I/O error) names none, yet it is the file that could not be written.
+    """
     name = exc.filename
-    if isinstance(name, str) and os.path.basename(name).startswith(prefix) and name.endswith(".tmp"):
-        return OSError(exc.errno, exc.strerror, str(path))
+    temporary = isinstance(name, str) and os.path.basename(name).startswith(prefix) and name.endswith(".tmp")
+    if name is None or temporary:
+        named = OSError(exc.errno, exc.strerror or str(exc) or type(exc).__name__, str(path))
+        named.__cause__ = exc.__cause__
+        return named
     return exc
 
 

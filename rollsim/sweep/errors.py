@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["RunError", "ExecutorLost", "FolderBusy", "RunInterrupted"]
+__all__ = ["RunError", "ExecutorLost", "FolderBusy", "Interrupted", "RunInterrupted"]
 
 
 class RunError(RuntimeError):
@@ -25,7 +25,11 @@ class FolderBusy(RunError):
     """Another ``rollsim run`` holds the results folder's lock."""
 
 
-class RunInterrupted(KeyboardInterrupt):
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, with the one line that says what is left (the command line prints it)."""
+
+
+class RunInterrupted(Interrupted):
     """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them."""
 
     def __init__(self, out_dir: Path, finished: int, total: int) -> None:

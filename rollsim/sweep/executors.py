@@ -40,11 +40,17 @@ _MAX_WORKERS_ENV = "ROLLSIM_MAX_WORKERS"
 # How long a Dask scheduler may stay unreachable, or a cluster without workers, before the
 # sweep gives up (a nanny restarts a dead worker in seconds; an autoscaler may take longer).
 LOST_AFTER_S = 60.0
+_WORKER_SETUP = "rollsim.sweep.dask_worker"  # preloaded by a local cluster's workers: they leave signals to the sweep
 _ASK_S = 10.0  # the longest one question to the scheduler may take
 _CLOSE_S = 10.0  # closing a client whose scheduler is gone must not wait Dask's 60 s
-# Dask's client logs every failed reconnection with a traceback; the runner says it in a line.
-_DASK_LOGGERS = ("distributed.client", "distributed.core", "distributed.comm", "distributed.batched",
-                 "distributed.utils")
+# Dask logs every failed reconnection, and every comm and heartbeat that a stopping cluster
+# breaks, with a traceback (and tornado and asyncio what they were left holding); the runner
+# says what happened in one line. These are the loggers of this process (the client, and the
+# scheduler and nannies of a local cluster, whose workers are told by ``silence_logs``);
+# ``distributed`` and ``distributed.client`` have levels of their own (dask's config).
+_DASK_LOGGERS = ("distributed", "distributed.client", "distributed.core", "distributed.comm", "distributed.batched",
+                 "distributed.utils", "distributed.nanny", "distributed.scheduler", "distributed.worker",
+                 "tornado", "tornado.application", "asyncio")
 
 
 class ExecutorError(ValueError):
@@ -225,7 +231,8 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
             # pure-Python simulation by about a fifth in our measurements.
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                   host="127.0.0.1", dashboard_address=None)
+                                                   host="127.0.0.1", dashboard_address=None,
+                                                   silence_logs=logging.CRITICAL, preload=[_WORKER_SETUP])
             with cluster:
                 client = distributed.Client(cluster)
                 try:

@@ -9,7 +9,10 @@ so the lock is the sweep's alone and goes when it goes.
 
 ``experiment.yaml`` is the folder's identity: it is written before the first run and
 kept through an interruption, so another experiment cannot run into a folder that holds
-this one's saved runs, and ``--force`` discards only runs of the same experiment.
+this one's saved runs, and ``--force`` discards only runs of the same experiment, and of
+them only the files rollsim wrote. A folder that is neither empty nor a rollsim results folder
+(an ``experiment.yaml`` rollsim wrote) is refused: rollsim would write over a user's
+``report.md`` or ``summary.csv`` there.
 ``manifest.json``, written last, marks a finished folder, so it goes first when a
 sweep starts over; the report written from the tables (``report.md``, ``report.html``)
 goes with them, so that a sweep stopped before its new report leaves none rather than
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,9 +118,12 @@ def _flocked(out: Path) -> Iterator[None]:
         _forgets.append(True)
     _held.add(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                  "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                      "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+        except OSError as exc:  # no space left for the lock file: an error from a descriptor names no file
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         yield
     finally:
         path.unlink(missing_ok=True)  # still locked: no one can take this file between the two lines
@@ -124,9 +131,20 @@ def _flocked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _saved_runs(out: Path) -> int:
+# The files of a saved run (``rollsim.sweep.store``: c<config>-r<replication>-<hash>), and the
+# temporary files an atomic write killed midway leaves (``rollsim.io.atomic``: .<name>.<random>.tmp).
+_RUN_FILE = re.compile(r"\.?c\d{3,}-r\d{3,}-[0-9a-f]{10}\.(json|timeline\.parquet|downtime\.parquet)(\.[^/]*\.tmp)?")
+_IDENTITY_KEYS = ("name", "source", "configurations")  # what describe_experiment writes, and no experiment file has
+
+
+def _run_files(out: Path) -> list[Path]:
+    """The files of saved runs in ``out/runs`` (and their temporaries): rollsim's, not a user's."""
     runs = out / RUNS
-    return sum(1 for _ in runs.glob("*.json")) if runs.is_dir() else 0
+    return sorted(p for p in runs.iterdir() if p.is_file() and _RUN_FILE.fullmatch(p.name)) if runs.is_dir() else []
+
+
+def _saved_runs(out: Path) -> int:
+    return sum(1 for p in _run_files(out) if p.name.endswith(".json"))
 
 
 def _identity(out: Path) -> tuple[bool, str | None]:
@@ -142,8 +160,46 @@ def _identity(out: Path) -> tuple[bool, str | None]:
     return True, name if isinstance(name, str) else None
 
 
+def _rollsims(out: Path) -> bool:
+    """Whether ``out/experiment.yaml`` is the identity rollsim writes (the resolved experiment, with
+    its source and configurations), not a user's file of that name (an experiment file, say).
+    """
+    try:
+        data = yaml.safe_load((out / IDENTITY).read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and all(k in data for k in _IDENTITY_KEYS) and \
+        isinstance(data["configurations"], list)
+
+
+def _not_ours(out: Path) -> list[str]:
+    """What ``out`` holds besides what a sweep stopped before its identity leaves (its lock file,
+    a temporary file): the user's, if the folder is no rollsim results folder.
+    """
+    return sorted(p.name for p in out.iterdir()
+                  if p.name != LOCK and not (p.name.startswith(f".{IDENTITY}.") and p.name.endswith(".tmp")))
+
+
+def _check_owned(out: Path, name: str) -> None:
+    """Refuse a folder that is neither empty (or new) nor a rollsim results folder: rollsim would
+    write its tables and report over files of the same names (``report.md``, ``summary.csv``) and
+    leave the user's own beside them.
+    """
+    if not out.is_dir() or (out / IDENTITY).is_file() and _rollsims(out):
+        return
+    theirs = _not_ours(out)
+    if not theirs:
+        return
+    shown = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
+    why = (f"its {IDENTITY} is not one rollsim wrote" if IDENTITY in theirs else "it holds no rollsim results")
+    where = out if out.name else out.absolute()  # "." names nothing
+    raise ResultsError(f"{where} is not empty ({shown}) and {why}: rollsim would write its results among those "
+                       f"files; give --out-dir a new or empty folder for {name!r}")
+
+
 def check_identity(out: Path, name: str, force: bool) -> None:
-    """Refuse a folder that holds another experiment, with or without ``force``.
+    """Refuse a folder that holds another experiment, with or without ``force``, and one that is
+    neither empty nor a rollsim results folder (a user's folder: ``_check_owned``).
 
     ``force`` discards the saved runs of the same experiment only: another experiment's
     runs are the user's to delete, and the message says what they would lose.
@@ -152,6 +208,7 @@ def check_identity(out: Path, name: str, force: bool) -> None:
         raise ResultsError(f"{out} is not a folder")
     if (out / PLAN).is_file():
         raise ResultsError(f"{out} holds a plan ({PLAN}), not the results of {name!r}; choose another folder")
+    _check_owned(out, name)
     has, other = _identity(out)
     if not has or other == name:
         return
@@ -181,16 +238,14 @@ def check_plan_folder(out: Path) -> None:
 
 
 def clear(out: Path) -> None:
-    """--force: forget the saved runs, tables and report (figures are redrawn over). The
+    """--force: forget the saved runs (their files alone: a file of the user's in ``runs/`` stays),
+    tables and report (figures are redrawn over). The
     identity stays (``check_identity`` found this experiment's there): a sweep interrupted
     before it writes its own must still leave a folder no other experiment may take.
     """
     forget_tables(out, keep_identity=True)
-    runs = out / RUNS
-    if runs.is_dir():
-        for path in runs.iterdir():
-            if path.is_file():
-                path.unlink()
+    for path in _run_files(out):  # the saved runs only: a file a user put in runs/ stays
+        path.unlink()
 
 
 def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
