@@ -75,6 +75,8 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--horizon", "0"], "--horizon", "greater than 0"),
         (["--pull", "normal(3)"], "--pull", "unknown distribution 'normal'"),
         (["--ready", "lognormal(median=5, p95=1)"], "--ready", "p95"),
+        (["--ready", "stragglers(median=1, p95=2, fraction=1, tail=1e308)"], "--ready",
+         "the stragglers' p95, tail * p95 / median, must be a finite number"),
         (["--terminate", "__import__('os')"], "--terminate", ""),
         (["--strategy", "Recreate"], "--strategy", "invalid choice"),
         (["--controller", "fast"], "--controller", "invalid choice"),
