@@ -83,6 +83,11 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--deleter", "sometimes"], "--deleter", "none, batch:K"),
         (["--deleter", "batch:3"], "--deleter", "only with strategy OnDelete"),
         (["--bogus"], "--bogus", "unrecognized"),
+        (["--timeline-start", "nan"], "--timeline-start", "must be a time from 0001-01-01T00:00:00Z to "
+                                                          "9999-12-31T23:59:59Z"),
+        (["--timeline-start", "inf"], "--timeline-start", "(Unix seconds -62135596800 to 253402300799)"),
+        (["--timeline-start", "1e17"], "--timeline-start", "fit a sample's int64 timestamp; got '1e17'"),
+        (["--timeline-start", "0001-01-01T00:00:00+01:00"], "--timeline-start", "must be a time from"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) -> None:

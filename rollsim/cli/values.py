@@ -90,16 +90,25 @@ def scheduler_address(text: str) -> str:
     return text.strip()
 
 
-def epoch_seconds(text: str) -> float:
-    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    from datetime import UTC, datetime
+# The years ISO 8601 times can name (datetime's 1 to 9999): their milliseconds fit the int64
+# timestamps of .prom/.om samples with room for any run's simulated time.
+_EARLIEST_S, _LATEST_S = -62_135_596_800, 253_402_300_799
 
+
+def epoch_seconds(text: str) -> float:
+    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds, from year 1 to year 9999."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        seconds = float(text)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        from datetime import UTC, datetime
+
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    if not _EARLIEST_S <= seconds <= _LATEST_S:  # also NaN and infinities
+        raise ValueError(f"must be a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (Unix seconds "
+                         f"{_EARLIEST_S} to {_LATEST_S}), whose milliseconds fit a sample's int64 timestamp; "
+                         f"got {text!r}")
+    return seconds
