@@ -275,11 +275,18 @@ def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     one_error_line(capsys, "interrupted")
 
 
-@pytest.mark.parametrize("address", ["foo:bar", "tcp://host:99999", "http://host:8786", "", "a b"])
-def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address) -> None:
+@pytest.mark.parametrize("address", ["foo:bar", "tcp://host:99999", "http://host:8786", "", "a b", "bogus",
+                                     "tcp://bogus", "tcp://[::1", "tcp://[::1]", "inproc://bogus", "tcp://h:\u0663"])
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address, command) -> None:
+    """Refused while the flags are read, by ``run`` and ``plan`` alike: an address without a port
+    was an internal error from Dask, and ``plan`` did not check the address at all.
+    """
     exp = _experiment(tmp_path, "ok")
-    assert main(["run", str(exp), "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
-    one_error_line(capsys, "--scheduler")
+    first = [str(exp)] if command == "run" else ["--nodes", "3"]
+    assert main([command, *first, "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
+    line = one_error_line(capsys, "--scheduler")
+    assert line.startswith("rollsim: error: argument --scheduler: "), line
     assert not (tmp_path / "out").exists()
 
 

@@ -9,7 +9,6 @@ imported when a value is converted, so building the parser imports neither NumPy
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,21 +72,11 @@ def output_file(text: str) -> Path:
     return output_path(text)
 
 
-_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
-_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
-
-
 def scheduler_address(text: str) -> str:
-    """A Dask scheduler address, ``[scheme://]host[:port]``, checked before anything is loaded."""
-    m = _ADDRESS.fullmatch(text.strip())
-    if m is None:
-        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
-    if m["scheme"] is not None and m["scheme"] not in _SCHEMES:
-        raise ValueError(f"unknown scheme {m['scheme']!r}; use {', '.join(_SCHEMES)}, got {text!r}")
-    port = m["port"]
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
-    return text.strip()
+    """A Dask scheduler address (``rollsim.sweep.executors.scheduler_address``, imported when used)."""
+    from rollsim.sweep.executors import scheduler_address as rule
+
+    return rule(text)
 
 
 # The years ISO 8601 times can name (datetime's 1 to 9999): their milliseconds fit the int64

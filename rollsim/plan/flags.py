@@ -17,6 +17,7 @@ from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
 from rollsim.spec.options import RULES, non_negative_integer
+from rollsim.sweep.executors import scheduler_address
 
 __all__ = ["FlagError", "add_plan_arguments", "request_from_args"]
 
@@ -98,7 +99,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))
-    s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
+    s.add_argument("--scheduler", type=_checked(scheduler_address), metavar="ADDRESS",
+                   help="an existing Dask cluster")
     s.add_argument("--out", "--out-dir", dest="out", type=_checked(output_folder), metavar="DIR",
                    help="plan folder (default results/plan-<daemonset>)")
 
