@@ -196,6 +196,39 @@ def test_the_node_limit_can_be_raised_or_lowered(monkeypatch, capsys) -> None:
     assert main(["simulate", "--nodes", "5", "--json", *FAST]) == 0
 
 
+@pytest.mark.parametrize("flag", ["--replications", "--max-replications"])
+def test_a_plans_replications_are_limited_before_any_run(tmp_path, monkeypatch, capsys, flag) -> None:
+    """``plan --replications 2147483648`` had no limit and grew until the OOM killer came."""
+    import rollsim.plan.run
+
+    def no_run(*_args, **_kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(rollsim.plan.run, "open_executor", no_run)
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "3", flag, "2147483648", "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert line == (f"rollsim: error: argument {flag}: 2,147,483,648 replications exceed the limit of 1,000 "
+                    f"replications per setting of a plan; set ROLLSIM_MAX_REPLICATIONS to raise it")
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "3")
+    assert main(["plan", "--nodes", "3", flag, "4", "--out", str(out)]) == 2
+    one_error_line(capsys, f"argument {flag}: 4 replications exceed the limit of 3 replications")
+    assert main(["plan", "--nodes", "3", "--out", str(out)]) == 2  # the default, 40, is beyond it
+    one_error_line(capsys, "argument --max-replications: its default (40) is beyond ROLLSIM_MAX_REPLICATIONS=3")
+    assert not out.exists()
+
+
+def test_a_plan_from_python_checks_the_replications_limit_too(monkeypatch) -> None:
+    from rollsim import build_scenario
+    from rollsim.plan.run import plan
+    from rollsim.plan.search import SearchSettings
+    from rollsim.spec.limits import LimitError
+
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "10")
+    with pytest.raises(LimitError, match="40 replications exceed the limit of 10 replications per setting"):
+        plan(build_scenario(nodes=3), settings=SearchSettings(replications=5, max_replications=40), report=False)
+
+
 @pytest.mark.parametrize(("text", "needle"), [
     ("name: x\nreplications: 1000000000\n", "ROLLSIM_MAX_RUNS"),
     ("name: x\ngrid:\n" + "".join(f"  strategy.{k}: [{', '.join(map(str, range(1, 101)))}]\n"
