@@ -297,6 +297,26 @@ def test_whatever_reaches_main_is_one_line_and_its_exit_code(tmp_path, monkeypat
     one_error_line(capsys, needle)
 
 
+@pytest.mark.parametrize(("value", "shown"), [("0", False), ("false", False), ("no", False), ("", False),
+                                               ("off", False), ("1", True), ("true", True), ("YES", True),
+                                               (" True ", True)])
+def test_rollsim_traceback_is_on_only_for_1_true_or_yes(monkeypatch, capsys, value, shown) -> None:
+    """``ROLLSIM_TRACEBACK=0`` or ``false`` turned the traceback on: any non-empty value did."""
+    def bug(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    import rollsim.simulation
+
+    monkeypatch.setattr(rollsim.simulation, "simulate", bug)
+    monkeypatch.setenv("ROLLSIM_TRACEBACK", value)
+    if shown:
+        with pytest.raises(RuntimeError, match="boom"):
+            main(["simulate", "--nodes", "3"])
+    else:
+        assert main(["simulate", "--nodes", "3"]) == 1
+        one_error_line(capsys, "internal error: RuntimeError: boom")
+
+
 def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
