@@ -177,7 +177,8 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     ``dask`` (an existing cluster at ``scheduler``, which sets its own worker count).
     ``runs``, when known, is how many runs (or tasks) there are: no more local workers
     start than that, and a single one runs in this process unless an executor is named.
-    Local workers are capped by ``max_workers()`` (``LimitError``).
+    Local workers are capped by ``max_workers()`` (``LimitError``); a ``ROLLSIM_START_METHOD``
+    that is no start method here is an ``ExecutorError``.
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ExecutorError(f"must be a positive integer, got {workers!r}", "workers")
@@ -212,6 +213,10 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
         return "dask-local", n
     if executor is None and n == 1:
         return "serial", 1
+    try:
+        start_method()  # ROLLSIM_START_METHOD checked here, before any file is touched
+    except ValueError as exc:
+        raise ExecutorError(str(exc)) from None
     return "processes", n
 
 
