@@ -71,6 +71,8 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--termination-grace-period-seconds", "x"], "--termination-grace-period-seconds", "must be a number"),
         (["--probe-period", "-1"], "--probe-period", "at least 0"),
         (["--nodes", "-5"], "--nodes", "non-negative integer"),
+        (["--nodes", "\u0661\u0660"], "--nodes", "non-negative integer"),  # ASCII digits only, as in Go
+        (["--nodes", "\u00b2"], "--nodes", "must be a non-negative integer, got '\u00b2'"),
         (["--seed", "1.5"], "--seed", "non-negative integer"),
         (["--horizon", "0"], "--horizon", "greater than 0"),
         (["--pull", "normal(3)"], "--pull", "unknown distribution 'normal'"),
