@@ -473,6 +473,17 @@ def test_make_nodes_names_its_positional_count(capsys) -> None:
     assert err.startswith("rollsim: error: argument N: N must be at most 16,000 with 3 zones") and "--count" not in err
 
 
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--cordoned", "101"], "argument --cordoned: cordoned nodes (101)"),
+    (["--not-ready", "98"], "argument --not-ready: NotReady nodes (98)"),
+    (["--not-ready", "50", "--cordoned", "50"], "argument --not-ready/--cordoned: NotReady plus cordoned nodes (100)"),
+])
+def test_make_nodes_blames_the_flag_given(capsys, flags, said) -> None:
+    """``--cordoned 101`` alone was blamed on --not-ready."""
+    assert main(["make-nodes", "100", *flags]) == 2
+    assert capsys.readouterr().err == f"rollsim: error: {said} must not exceed the ready workers (97)\n"
+
+
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
     from rollsim.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
     from rollsim.io.yamldoc import ConfigError
