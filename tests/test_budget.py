@@ -89,6 +89,25 @@ def test_parse_int_or_percent_rejects(value) -> None:
         parse_int_or_percent(value)
 
 
+@pytest.mark.parametrize("value", ["\u0661\u0660%", "\uff11\uff10%", "\u0661\u0660", "\uff11\uff10", "\u00b2",
+                                   "\u00b2%", "-\u0661", "1\u0660"])
+def test_only_ascii_digits_make_an_int_or_percent(value) -> None:
+    """Go's strconv.Atoi (intstr) reads ASCII digits only; "١٠%" was taken as 10% and "²" was
+    "invalid literal for int() with base 10".
+    """
+    with pytest.raises(ValueError, match=r"^maxSurge must be an integer or a percent such as '10%', got "):
+        parse_int_or_percent(value, "maxSurge")
+
+
+@pytest.mark.parametrize("value", ["\u0661\u0660%", "\uff11\uff10%", "\u00b2"])
+def test_the_flag_gives_the_rule_for_non_ascii_digits(value, capsys) -> None:
+    from rollsim.cli import main
+
+    assert main(["simulate", "--nodes", "10", "--max-unavailable", value]) == 2
+    assert capsys.readouterr().err == (f"rollsim: error: argument --max-unavailable: value must be an integer or a "
+                                       f"percent such as '10%', got {value!r}\n")
+
+
 def test_parse_int_or_percent_names_the_field() -> None:
     with pytest.raises(ValueError, match="maxSurge"):
         parse_int_or_percent("bad", "maxSurge")

@@ -71,16 +71,25 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--termination-grace-period-seconds", "x"], "--termination-grace-period-seconds", "must be a number"),
         (["--probe-period", "-1"], "--probe-period", "at least 0"),
         (["--nodes", "-5"], "--nodes", "non-negative integer"),
+        (["--nodes", "\u0661\u0660"], "--nodes", "non-negative integer"),  # ASCII digits only, as in Go
+        (["--nodes", "\u00b2"], "--nodes", "must be a non-negative integer, got '\u00b2'"),
         (["--seed", "1.5"], "--seed", "non-negative integer"),
         (["--horizon", "0"], "--horizon", "greater than 0"),
         (["--pull", "normal(3)"], "--pull", "unknown distribution 'normal'"),
         (["--ready", "lognormal(median=5, p95=1)"], "--ready", "p95"),
+        (["--ready", "stragglers(median=1, p95=2, fraction=1, tail=1e308)"], "--ready",
+         "the stragglers' p95, tail * p95 / median, must be a finite number"),
         (["--terminate", "__import__('os')"], "--terminate", ""),
         (["--strategy", "Recreate"], "--strategy", "invalid choice"),
         (["--controller", "fast"], "--controller", "invalid choice"),
         (["--deleter", "sometimes"], "--deleter", "none, batch:K"),
         (["--deleter", "batch:3"], "--deleter", "only with strategy OnDelete"),
         (["--bogus"], "--bogus", "unrecognized"),
+        (["--timeline-start", "nan"], "--timeline-start", "must be a time from 0001-01-01T00:00:00Z to "
+                                                          "9999-12-31T23:59:59Z"),
+        (["--timeline-start", "inf"], "--timeline-start", "(Unix seconds -62135596800 to 253402300799)"),
+        (["--timeline-start", "1e17"], "--timeline-start", "fit a sample's int64 timestamp; got '1e17'"),
+        (["--timeline-start", "0001-01-01T00:00:00+01:00"], "--timeline-start", "must be a time from"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) -> None:

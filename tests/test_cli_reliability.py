@@ -196,6 +196,39 @@ def test_the_node_limit_can_be_raised_or_lowered(monkeypatch, capsys) -> None:
     assert main(["simulate", "--nodes", "5", "--json", *FAST]) == 0
 
 
+@pytest.mark.parametrize("flag", ["--replications", "--max-replications"])
+def test_a_plans_replications_are_limited_before_any_run(tmp_path, monkeypatch, capsys, flag) -> None:
+    """``plan --replications 2147483648`` had no limit and grew until the OOM killer came."""
+    import rollsim.plan.run
+
+    def no_run(*_args, **_kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(rollsim.plan.run, "open_executor", no_run)
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "3", flag, "2147483648", "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert line == (f"rollsim: error: argument {flag}: 2,147,483,648 replications exceed the limit of 1,000 "
+                    f"replications per setting of a plan; set ROLLSIM_MAX_REPLICATIONS to raise it")
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "3")
+    assert main(["plan", "--nodes", "3", flag, "4", "--out", str(out)]) == 2
+    one_error_line(capsys, f"argument {flag}: 4 replications exceed the limit of 3 replications")
+    assert main(["plan", "--nodes", "3", "--out", str(out)]) == 2  # the default, 40, is beyond it
+    one_error_line(capsys, "argument --max-replications: its default (40) is beyond ROLLSIM_MAX_REPLICATIONS=3")
+    assert not out.exists()
+
+
+def test_a_plan_from_python_checks_the_replications_limit_too(monkeypatch) -> None:
+    from rollsim import build_scenario
+    from rollsim.plan.run import plan
+    from rollsim.plan.search import SearchSettings
+    from rollsim.spec.limits import LimitError
+
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "10")
+    with pytest.raises(LimitError, match="40 replications exceed the limit of 10 replications per setting"):
+        plan(build_scenario(nodes=3), settings=SearchSettings(replications=5, max_replications=40), report=False)
+
+
 @pytest.mark.parametrize(("text", "needle"), [
     ("name: x\nreplications: 1000000000\n", "ROLLSIM_MAX_RUNS"),
     ("name: x\ngrid:\n" + "".join(f"  strategy.{k}: [{', '.join(map(str, range(1, 101)))}]\n"
@@ -264,6 +297,26 @@ def test_whatever_reaches_main_is_one_line_and_its_exit_code(tmp_path, monkeypat
     one_error_line(capsys, needle)
 
 
+@pytest.mark.parametrize(("value", "shown"), [("0", False), ("false", False), ("no", False), ("", False),
+                                               ("off", False), ("1", True), ("true", True), ("YES", True),
+                                               (" True ", True)])
+def test_rollsim_traceback_is_on_only_for_1_true_or_yes(monkeypatch, capsys, value, shown) -> None:
+    """``ROLLSIM_TRACEBACK=0`` or ``false`` turned the traceback on: any non-empty value did."""
+    def bug(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    import rollsim.simulation
+
+    monkeypatch.setattr(rollsim.simulation, "simulate", bug)
+    monkeypatch.setenv("ROLLSIM_TRACEBACK", value)
+    if shown:
+        with pytest.raises(RuntimeError, match="boom"):
+            main(["simulate", "--nodes", "3"])
+    else:
+        assert main(["simulate", "--nodes", "3"]) == 1
+        one_error_line(capsys, "internal error: RuntimeError: boom")
+
+
 def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
@@ -275,11 +328,18 @@ def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     one_error_line(capsys, "interrupted")
 
 
-@pytest.mark.parametrize("address", ["foo:bar", "tcp://host:99999", "http://host:8786", "", "a b"])
-def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address) -> None:
+@pytest.mark.parametrize("address", ["foo:bar", "tcp://host:99999", "http://host:8786", "", "a b", "bogus",
+                                     "tcp://bogus", "tcp://[::1", "tcp://[::1]", "inproc://bogus", "tcp://h:\u0663"])
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address, command) -> None:
+    """Refused while the flags are read, by ``run`` and ``plan`` alike: an address without a port
+    was an internal error from Dask, and ``plan`` did not check the address at all.
+    """
     exp = _experiment(tmp_path, "ok")
-    assert main(["run", str(exp), "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
-    one_error_line(capsys, "--scheduler")
+    first = [str(exp)] if command == "run" else ["--nodes", "3"]
+    assert main([command, *first, "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
+    line = one_error_line(capsys, "--scheduler")
+    assert line.startswith("rollsim: error: argument --scheduler: "), line
     assert not (tmp_path / "out").exists()
 
 
@@ -411,6 +471,17 @@ def test_make_nodes_names_its_positional_count(capsys) -> None:
     assert main(["make-nodes", "20000"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rollsim: error: argument N: N must be at most 16,000 with 3 zones") and "--count" not in err
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--cordoned", "101"], "argument --cordoned: cordoned nodes (101)"),
+    (["--not-ready", "98"], "argument --not-ready: NotReady nodes (98)"),
+    (["--not-ready", "50", "--cordoned", "50"], "argument --not-ready/--cordoned: NotReady plus cordoned nodes (100)"),
+])
+def test_make_nodes_blames_the_flag_given(capsys, flags, said) -> None:
+    """``--cordoned 101`` alone was blamed on --not-ready."""
+    assert main(["make-nodes", "100", *flags]) == 2
+    assert capsys.readouterr().err == f"rollsim: error: {said} must not exceed the ready workers (97)\n"
 
 
 def test_every_exception_maps_to_one_line_and_a_code() -> None:

@@ -240,3 +240,43 @@ def test_kubeconfig_is_a_list_as_kubectl_reads_it(api, kubeconfig, tmp_path, mon
     monkeypatch.setenv("KUBECONFIG", os.pathsep.join(["", str(tmp_path / "missing")]))
     with pytest.raises(LiveError, match="KUBECONFIG names no file that exists"):
         read_live("fluentd-elasticsearch", nodes=False)
+
+
+BROKEN = [  # (change to the recorded kubeconfig, or a whole file), line, what is wrong
+    (("", "garbage: ["), 1, "YAML syntax error: expected the node content, but found '<stream end>' (column 11)"),
+    (("    server: http://127.0.0.1:1", "    server: 12"), 6,
+     "clusters[0].cluster.server: must be a string (the API server's URL), got the number 12"),
+    (("", "- a\n"), None, "must be a mapping with clusters, contexts and users (a kubeconfig), got a list"),
+    (("contexts:\n", "contexts: 5\nx:\n"), 11, "contexts: must be a list of named contexts, got the number 5"),
+    (("- name: elsewhere\n  context:\n", "- 5\n- name: elsewhere\n  context:\n"), 17,
+     "contexts[1]: must be a mapping with a name and a context, got the number 5"),
+    (("    cluster: recorded\n    user: planner\n    namespace", "    cluster: [1]\n    user: planner\n    namespace"),
+     14, "contexts[0].context.cluster: must be a string, got a list"),
+    (("current-context: recorded", "current-context: 5"), 21, "current-context: must be a string, got the number 5"),
+    (("  user:\n    token: not-a-secret", "  user: 3\n    token: x"), 10,
+     "YAML syntax error: mapping values are not allowed here (column 10)"),
+    (("    token: not-a-secret", "    token: not-a-secret\n    exec: {command: [a]}"), 11,
+     "users[0].user.exec.command: must be a string, got a list"),
+    (("- name: planner", "- name: null"), 8,
+     "users[0].name: must be a non-empty string (the user's name), got nothing"),
+]
+
+
+@pytest.mark.parametrize(("change", "line", "rule"), BROKEN)
+def test_a_malformed_kubeconfig_is_one_line_naming_file_line_and_key(tmp_path, monkeypatch, capsys, change, line,
+                                                                      rule):
+    """A YAML error or a field of the wrong type was an internal error (ParserError, AttributeError)
+    or the client's raw Python message ("'int' object is not iterable").
+    """
+    path = write_kubeconfig(tmp_path / "kc", "http://127.0.0.1:1")
+    old, new = change
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1) if old else new, encoding="utf-8")
+    where = f"kubeconfig {path}" + (f":{line}" if line else "")
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    assert main(["simulate", "--manifest", "ds/foo"]) == 2
+    assert capsys.readouterr().err == f"rollsim: error: {where}: {rule}\n"
+    monkeypatch.delenv("KUBECONFIG")
+    assert main(["plan", "--manifest", "ds/foo", "--kubeconfig", str(path), "--out", str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err == f"rollsim: error: {where}: {rule}\n" and not (tmp_path / "p").exists()

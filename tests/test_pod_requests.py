@@ -139,6 +139,52 @@ def test_init_container_overhead_and_pod_level_resources_are_checked(
     assert str(info.value).startswith(f"{file}:{line}: {path}: ") and rule in str(info.value)
 
 
+HUGE = [
+    ("container-cpu", "      - name: big\n        image: example.com/big:1.0\n        resources:\n"
+                      "          requests:\n            cpu: \"1e400\"  # <-\n",
+     "spec.template.spec.containers[1].resources.requests[cpu]", "must be at most 2^63-1 millicores, got '1e400'"),
+    ("memory-no-limit", INIT + "        resources:\n          requests:\n            memory: \"1e400\"  # <-\n",
+     "spec.template.spec.initContainers[0].resources.requests[memory]", "must be at most 2^63-1 bytes, got '1e400'"),
+    ("limit-stands-in", INIT + "        resources:\n          limits:\n            cpu: 1e16  # <-\n",
+     "spec.template.spec.initContainers[0].resources.limits[cpu]", "must be at most 2^63-1 millicores"),
+    ("overhead", "      overhead:\n        memory: 99999999999999999999999999Ei  # <-\n",
+     "spec.template.spec.overhead[memory]", "must be at most 2^63-1 bytes"),
+    ("pod-level", "      resources:\n        requests:\n          cpu: \"1e400\"  # <-\n",
+     "spec.template.spec.resources.requests[cpu]", "must be at most 2^63-1 millicores"),
+    ("sum", "      overhead:\n        cpu: 9e15\n      resources:\n        requests:\n          cpu: 9e15\n",
+     "spec.template.spec", "the pod's cpu request (containers, init containers, overhead and pod-level "
+                           "resources together) must be at most 2^63-1 millicores, got 18000000000000000000"),
+]
+
+
+@pytest.mark.parametrize(("added", "path", "rule"), [c[1:] for c in HUGE], ids=[c[0] for c in HUGE])
+def test_a_cpu_or_memory_beyond_an_int64_is_refused_where_it_is_written(
+    tmp_path: Path, added: str, path: str, rule: str
+) -> None:
+    """The bound ``--requests-cpu`` has: the scheduler keeps millicores and bytes in an int64."""
+    text = BASE + added
+    file = write(tmp_path, text)
+    with pytest.raises(ManifestError) as info:
+        load_daemonset(file)
+    assert info.value.path == path and rule in str(info.value)
+    if "# <-" in text:
+        assert info.value.line == marked_line(text)
+
+
+@pytest.mark.parametrize("flag", [[], ["--nodes-file", "NODES"]])
+def test_the_cli_refuses_a_huge_request_before_it_runs(tmp_path: Path, capsys, flag: list[str]) -> None:
+    manifest = write(tmp_path, BASE + "        resources:\n          requests:\n            cpu: \"1e400\"\n")
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "w0"},
+         "status": {"allocatable": {"cpu": "4", "memory": "15Gi"}}}]}), encoding="utf-8")
+    argv = ["simulate", "--manifest", str(manifest), *[str(nodes) if a == "NODES" else a for a in flag]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (f"rollsim: error: {manifest}:23: spec.template.spec.containers[0].resources.requests[cpu]: "
+                   f"must be at most 2^63-1 millicores, got '1e400'\n")
+
+
 # a rollout --------------------------------------------------------------------------------
 # calico-node: install-cni asks for 2 CPU, calico-node for 250m; nodes of 3,920m allocatable with
 # 1,568m (40%) used by other workloads. A surge pod needs 2,000m beside the old pod's 2,000m.

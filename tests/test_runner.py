@@ -348,6 +348,9 @@ def test_all_cores_by_default() -> None:
     ((2, "serial", None), "workers", "workers: the serial executor has one worker, got 2"),
     ((None, "processes", "tcp://x:1"), "executor", "executor: processes does not go with a Dask scheduler's address"),
     ((2, None, "tcp://x:1"), "workers", "workers: does not go with a Dask scheduler's address"),
+    ((None, None, "tcp://bogus"), "scheduler", "scheduler: the address has no port"),
+    ((None, None, "bogus"), "scheduler", "scheduler: the address has no port"),
+    ((None, None, "inproc://bogus"), "scheduler", "scheduler: an inproc:// address"),
 ])
 def test_bad_executor_options(options, option, message) -> None:
     with pytest.raises(ExecutorError, match=message) as err:

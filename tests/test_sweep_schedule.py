@@ -208,6 +208,25 @@ def test_fork_only_while_no_other_python_thread_runs(monkeypatch) -> None:
         pool.start_method()
 
 
+def test_a_bad_start_method_is_one_line_before_any_file_is_touched(monkeypatch, tmp_path: Path, capsys) -> None:
+    """``ROLLSIM_START_METHOD=bogus`` was an internal error when the pool opened, after ``--force`` had
+    cleared the saved runs; it is exit 2 as ``ROLLSIM_MAX_WORKERS=abc`` is, for run and plan alike.
+    """
+    experiment, out = write(tmp_path, SMALL), tmp_path / "o"
+    assert main(["run", str(experiment), "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    saved = sorted(p.name for p in out.rglob("*"))
+    monkeypatch.setenv("ROLLSIM_START_METHOD", "bogus")
+    message = "rollsim: error: ROLLSIM_START_METHOD must be one of fork, forkserver, spawn, got 'bogus'\n"
+    assert main(["run", str(experiment), "--out-dir", str(out), "--workers", "2", "--force"]) == 2
+    assert capsys.readouterr().err == message
+    assert sorted(p.name for p in out.rglob("*")) == saved
+    assert main(["plan", "--nodes", "3", "--workers", "2", "--out", str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err == message and not (tmp_path / "p").exists()
+    with pytest.raises(executors.ExecutorError, match="ROLLSIM_START_METHOD must be one of"):
+        choose_executor(2, None, None)
+    assert choose_executor(1, None, None) == ("serial", 1)  # no pool, no start method
+
+
 _WORKER_STATE = """
 import gc, os, signal, sys
 from pathlib import Path

@@ -97,10 +97,32 @@ def test_stragglers_moments_and_round_trip() -> None:
 
 @pytest.mark.parametrize("bad", ["stragglers(median=15, p95=25, fraction=1.5, tail=700)",
                                  "stragglers(median=15, p95=25, fraction=0.1, tail=5)",
-                                 "stragglers(median=15, p95=10, fraction=0.1, tail=700)"])
+                                 "stragglers(median=15, p95=10, fraction=0.1, tail=700)",
+                                 "stragglers(median=1, p95=2, fraction=1, tail=1e308)"])
 def test_bad_stragglers(bad) -> None:
     with pytest.raises(ValueError):
         parse_distribution(bad)
+
+
+def test_a_tail_whose_spread_overflows_is_refused_where_it_is_written(tmp_path, capsys) -> None:
+    """The stragglers' own p95 is tail * p95 / median; past the largest float it was an internal error
+    when the run drew it, from --ready, a timing profile, plan --timings or an experiment alike.
+    """
+    bad = "stragglers(median=1, p95=2, fraction=1, tail=1e308)"
+    rule = "stragglers: tail (1e+308) is too large for the body's spread"
+    profile = tmp_path / "t.yaml"
+    profile.write_text(f"timings:\n  ready: {bad}\n", encoding="utf-8")
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text(f"name: e\nscenario:\n  cluster: {{nodes: 3}}\n  timings:\n    ready: {bad}\n",
+                          encoding="utf-8")
+    for argv, where in ((["simulate", "--nodes", "3", "--timings", str(profile)], f"{profile}:2: timings.ready: "),
+                        (["plan", "--nodes", "3", "--timings", str(profile)], f"{profile}:2: timings.ready: "),
+                        (["run", str(experiment), "--out-dir", str(tmp_path / "out")],
+                         f"{experiment}:5: scenario.timings.ready: ")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"rollsim: error: {where}{rule}") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
 
 
 def test_figures_that_match_no_configuration_are_named_not_dropped(tmp_path, capsys) -> None:

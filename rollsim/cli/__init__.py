@@ -66,8 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except BaseException as exc:
         said = exit_for(exc)
-        if said is None or os.environ.get("ROLLSIM_TRACEBACK"):
+        if said is None or _traceback_wanted():
             raise
         finishing(said[1])  # before the line: a signal now must not add a second one
         print(f"rollsim: {said[0]}", file=sys.stderr, flush=True)
         return said[1]
+
+
+def _traceback_wanted() -> bool:
+    """``ROLLSIM_TRACEBACK`` is 1, true or yes (any case): ``0``, ``false`` or ``no`` must not turn it on."""
+    return os.environ.get("ROLLSIM_TRACEBACK", "").strip().lower() in ("1", "true", "yes")

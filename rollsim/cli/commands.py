@@ -185,6 +185,12 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
     except ValueError as exc:  # the message starts with the option's name (count: the positional N)
         name, _, rule = str(exc).partition(" ")
         flag, name = ("N", "N") if name == "count" else (f"--{name.replace('_', '-')}", name)
+        if rule.startswith("+ cordoned"):  # the two together: blame the one given, or both
+            given = [f for f, n in (("--not-ready", "not_ready"), ("--cordoned", "cordoned")) if n in options]
+            flag = "/".join(given) or flag
+            name = {"--not-ready": "NotReady nodes", "--cordoned": "cordoned nodes"}.get(
+                flag, "NotReady plus cordoned nodes")
+            rule = rule.removeprefix("+ cordoned ")
         raise UsageError(f"argument {flag}: {name} {rule}") from None
     text = nodes_json(document)
     if args.out_file is not None:

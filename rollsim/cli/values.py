@@ -9,7 +9,6 @@ imported when a value is converted, so building the parser imports neither NumPy
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,33 +72,32 @@ def output_file(text: str) -> Path:
     return output_path(text)
 
 
-_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
-_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
-
-
 def scheduler_address(text: str) -> str:
-    """A Dask scheduler address, ``[scheme://]host[:port]``, checked before anything is loaded."""
-    m = _ADDRESS.fullmatch(text.strip())
-    if m is None:
-        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
-    if m["scheme"] is not None and m["scheme"] not in _SCHEMES:
-        raise ValueError(f"unknown scheme {m['scheme']!r}; use {', '.join(_SCHEMES)}, got {text!r}")
-    port = m["port"]
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
-    return text.strip()
+    """A Dask scheduler address (``rollsim.sweep.executors.scheduler_address``, imported when used)."""
+    from rollsim.sweep.executors import scheduler_address as rule
+
+    return rule(text)
+
+
+# The years ISO 8601 times can name (datetime's 1 to 9999): their milliseconds fit the int64
+# timestamps of .prom/.om samples with room for any run's simulated time.
+_EARLIEST_S, _LATEST_S = -62_135_596_800, 253_402_300_799
 
 
 def epoch_seconds(text: str) -> float:
-    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds."""
+    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds, from year 1 to year 9999."""
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
-        pass
-    from datetime import UTC, datetime
+        from datetime import UTC, datetime
 
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}") from None
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    if not _EARLIEST_S <= seconds <= _LATEST_S:  # also NaN and infinities
+        raise ValueError(f"must be a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (Unix seconds "
+                         f"{_EARLIEST_S} to {_LATEST_S}), whose milliseconds fit a sample's int64 timestamp; "
+                         f"got {text!r}")
+    return seconds

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rollsim.io.kubeconfig import check_kubeconfig
 from rollsim.io.yamldoc import ConfigError
 
 __all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
@@ -79,14 +80,23 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
 
 
 def connect(context: str | None = None, kubeconfig: str | Path | None = None) -> Connection:
-    """An API client for ``context`` (default: the kubeconfig's current context)."""
+    """An API client for ``context`` (default: the kubeconfig's current context).
+
+    Each kubeconfig file is checked first (``rollsim.io.kubeconfig``): YAML syntax and the types of
+    the fields the client reads, named by file, line and key.
+    """
+    import os
+
+    import yaml
     from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
 
     path = _kubeconfig_path(kubeconfig)
+    for file in path.split(os.pathsep):
+        check_kubeconfig(os.path.expanduser(file))  # its shape, in words, before the client trips on it
     try:
         contexts, current = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, ValueError, TypeError, OSError) as exc:
+    except (ConfigException, ValueError, TypeError, OSError, AttributeError, KeyError, yaml.YAMLError) as exc:
         raise LiveError(f"kubeconfig {path}: {_one_line(exc)}") from None
     names = [c.get("name") for c in contexts or []]
     name = context if context is not None else _current_context(path, (current or {}).get("name"))
@@ -97,7 +107,7 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     chosen = next(c for c in contexts if c.get("name") == name)
     try:
         api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False)
-    except (ConfigException, ValueError, TypeError, OSError) as exc:
+    except (ConfigException, ValueError, TypeError, OSError, AttributeError, KeyError, yaml.YAMLError) as exc:
         raise LiveError(f"kubeconfig {path}: context {name!r}: {_one_line(exc)}") from None
     api_client.configuration.retries = 1
     namespace = (chosen.get("context") or {}).get("namespace") or "default"

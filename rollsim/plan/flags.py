@@ -16,7 +16,9 @@ from rollsim.io.outputs import output_folder
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
+from rollsim.spec.limits import LIMITS, LimitError, check_limit, limit
 from rollsim.spec.options import RULES, non_negative_integer
+from rollsim.sweep.executors import scheduler_address
 
 __all__ = ["FlagError", "add_plan_arguments", "request_from_args"]
 
@@ -55,7 +57,7 @@ def _at_least_two(text: str) -> int:
     value = non_negative_integer(text)
     if value < 2:
         raise ValueError(f"must be at least 2 (a spread needs two runs), got {text!r}")
-    return value
+    return check_limit("replications", value)  # before a run starts: 2^31 of them filled the memory
 
 
 def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], None]) -> None:
@@ -98,7 +100,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))
-    s.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster")
+    s.add_argument("--scheduler", type=_checked(scheduler_address), metavar="ADDRESS",
+                   help="an existing Dask cluster")
     s.add_argument("--out", "--out-dir", dest="out", type=_checked(output_folder), metavar="DIR",
                    help="plan folder (default results/plan-<daemonset>)")
 
@@ -119,6 +122,13 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
         raise FlagError(f"argument --max-replications: must be at least --replications ({args.replications}), "
                         f"got {args.max_replications}")
     most = args.max_replications if args.max_replications is not None else max(args.replications, MAX_REPLICATIONS)
+    if args.max_replications is None:
+        try:
+            check_limit("replications", most)
+        except LimitError:  # the variable lowered below the default
+            bound = LIMITS["replications"]
+            raise FlagError(f"argument --max-replications: its default ({most}) is beyond {bound.env}"
+                            f"={limit('replications')}; give --max-replications N within it") from None
     settings = SearchSettings(args.replications, most, args.tolerance, args.seed)
     return PlanRequest(constraints=constraints, settings=settings,
                        files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,

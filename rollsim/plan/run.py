@@ -30,6 +30,7 @@ from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.limits import check_limit
 from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.executors import open_executor
@@ -198,6 +199,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     writes plan.json, candidates.csv, figures and report.md/report.html there.
     """
     started, cpu0 = time.perf_counter(), time.process_time()
+    check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
     if out is not None:
         check_plan_folder(Path(out))  # before any run: an experiment's folder is refused
     desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible

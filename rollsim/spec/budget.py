@@ -22,14 +22,17 @@ __all__ = [
 
 IntOrPercent = int | str
 
-_PERCENT = re.compile(r"^(\d+)%$")
+# ASCII digits only, as Go's strconv.Atoi reads an IntOrString: str.isdigit() and \d take "١٠"
+# and "１０" (and isdigit() "²", which int() then refuses)
+_DIGITS = re.compile(r"[0-9]+")
+_PERCENT = re.compile(r"[0-9]+%")
 
 
 def parse_int_or_percent(value: object, name: str = "value") -> IntOrPercent:
     """Normalise an int-or-percent (``3``, ``"3"``, ``"10%"``) to an int or a ``"P%"`` string.
 
     Mirrors ``intstr.IntOrString`` as the API server accepts it: a non-negative integer,
-    or a string of digits followed by ``%``.
+    or a string of ASCII digits followed by ``%`` (``"١٠%"`` is no percent, as in Go).
     """
     if isinstance(value, bool):
         raise ValueError(f"{name} must be an integer or a percent such as '10%', got {value!r}")
@@ -41,11 +44,11 @@ def parse_int_or_percent(value: object, name: str = "value") -> IntOrPercent:
         return parse_int_or_percent(int(value), name)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if _DIGITS.fullmatch(text):
             return int(text)
-        if _PERCENT.match(text):
+        if _PERCENT.fullmatch(text):
             return text
-        if text.startswith("-") and (text[1:].isdigit() or _PERCENT.match(text[1:])):
+        if text.startswith("-") and (_DIGITS.fullmatch(text[1:]) or _PERCENT.fullmatch(text[1:])):
             raise ValueError(f"{name} must not be negative, got {value!r}")
     raise ValueError(f"{name} must be an integer or a percent such as '10%', got {value!r}")
 

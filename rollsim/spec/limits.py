@@ -1,4 +1,4 @@
-"""Limits on the inputs that multiply work: nodes, configurations, runs, YAML values and depth.
+"""Limits on the inputs that multiply work: nodes, configurations, runs, a plan's replications, YAML values and depth.
 
 A typo such as ``--nodes 10000000`` or ``replications: 1000000000`` should fail at once
 with the limit and how to raise it, not after minutes with a ``MemoryError``. Each limit
@@ -37,6 +37,8 @@ LIMITS: dict[str, Limit] = {
     "configurations": Limit(1_000, "ROLLSIM_MAX_CONFIGURATIONS", "configurations",
                             "in one experiment (variants × grid product)"),
     "runs": Limit(100_000, "ROLLSIM_MAX_RUNS", "runs", "in one experiment (configurations × replications)"),
+    # a plan gives each setting 5 to 40 replications by default
+    "replications": Limit(1_000, "ROLLSIM_MAX_REPLICATIONS", "replications", "per setting of a plan"),
     # the manifest loader's cap since it was written: an alias bomb stops here
     "yaml_values": Limit(200_000, "ROLLSIM_MAX_YAML_VALUES", "YAML values",
                          "in one file after expanding aliases"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "cpu_millis", "int64_amount", "memory_bytes", "parse_quantity"]
+__all__ = ["MAX_INT64", "Quantity", "cpu_millis", "int64_amount", "memory_bytes", "parse_quantity"]
 
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"
@@ -27,7 +27,7 @@ _BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _BINARY_BY_LOWER = {k.lower(): k for k in _BINARY}
 _DIGITS = frozenset("0123456789")
 _SUFFIX_CHARS = frozenset("eEinumkKMGTP")
-_MAX_INT64 = 2**63 - 1
+MAX_INT64 = 2**63 - 1  # what the API server and scheduler keep millicores and bytes in
 _MAX_EXPONENT = 10_000
 _NANO = 10**9
 _EXAMPLES = "such as 100m, 0.5, 200Mi, 1.5Gi, 1G or 1e3"
@@ -182,12 +182,12 @@ def parse_quantity(value: object) -> Quantity:
         precision, scale = -1, 0
     if precision >= 0 and scale >= -9:
         magnitude = int(s.num + s.denom) * (1 << exponent if base == 2 else 1)
-        if magnitude <= _MAX_INT64:
+        if magnitude <= MAX_INT64:
             nanos = magnitude * 10 ** (scale + 9)
             return Quantity(nanos if s.positive else -nanos, fmt)
     nanos = _exact_nanos(s, text, base, exponent)
-    if base == 2 and abs(nanos) > _MAX_INT64 * _NANO:  # the slow path's cap on binary values
-        return Quantity(_MAX_INT64 * _NANO * (1 if nanos > 0 else -1), fmt, capped=True)
+    if base == 2 and abs(nanos) > MAX_INT64 * _NANO:  # the slow path's cap on binary values
+        return Quantity(MAX_INT64 * _NANO * (1 if nanos > 0 else -1), fmt, capped=True)
     return Quantity(nanos, fmt)
 
 
@@ -210,6 +210,6 @@ def int64_amount(value: object, unit: str) -> int:
     """
     q = parse_quantity(value)
     amount = q.millis if unit == "millicores" else q.value
-    if q.capped or abs(amount) > _MAX_INT64:
+    if q.capped or abs(amount) > MAX_INT64:
         raise ValueError(f"must be at most 2^63-1 {unit}, got {value!r}")
     return amount

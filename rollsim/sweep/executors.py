@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ from rollsim.spec.limits import LimitError
 from rollsim.sweep.pool import open_pool, start_method
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
-           "available_cores", "check_workers", "max_workers", "LOST_AFTER_S", "WORKERS_PER_CORE"]
+           "available_cores", "check_workers", "max_workers", "scheduler_address", "LOST_AFTER_S",
+           "WORKERS_PER_CORE"]
 
 EXECUTORS = ("serial", "processes", "dask")
 _DASK_EXTRA = "pip install 'rollsim[dask]' (or dask[distributed])"
@@ -51,6 +53,32 @@ _CLOSE_S = 10.0  # closing a client whose scheduler is gone must not wait Dask's
 _DASK_LOGGERS = ("distributed", "distributed.client", "distributed.core", "distributed.comm", "distributed.batched",
                  "distributed.utils", "distributed.nanny", "distributed.scheduler", "distributed.worker",
                  "tornado", "tornado.application", "asyncio")
+
+
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+_PORT_NEEDED = ("tcp", "tls", "ucx")  # Dask's parse_host_port has no default port for these; ws has the URL's
+_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::(?P<port>[^/]*))?/?")
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address, ``[scheme://]host:port`` (``ws``/``wss``: the port may be left out),
+    checked before anything is loaded; ``ValueError`` says what is wrong.
+    """
+    m = _ADDRESS.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"must be a Dask scheduler address such as tcp://10.0.0.5:8786, got {text!r}")
+    scheme = m["scheme"] or "tcp"  # Dask's default
+    if scheme == "inproc":
+        raise ValueError(f"an inproc:// address names a scheduler inside one Python process, which a new "
+                         f"process cannot reach; use tcp://HOST:PORT, got {text!r}")
+    if scheme not in _SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; use {', '.join(_SCHEMES)}, got {text!r}")
+    port = m["port"]
+    if port is None and scheme in _PORT_NEEDED:
+        raise ValueError(f"the address has no port: write HOST:PORT, such as tcp://10.0.0.5:8786, got {text!r}")
+    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
+    return text.strip()
 
 
 class ExecutorError(ValueError):
@@ -155,7 +183,8 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     ``dask`` (an existing cluster at ``scheduler``, which sets its own worker count).
     ``runs``, when known, is how many runs (or tasks) there are: no more local workers
     start than that, and a single one runs in this process unless an executor is named.
-    Local workers are capped by ``max_workers()`` (``LimitError``).
+    Local workers are capped by ``max_workers()`` (``LimitError``); a ``ROLLSIM_START_METHOD``
+    that is no start method here is an ``ExecutorError``.
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ExecutorError(f"must be a positive integer, got {workers!r}", "workers")
@@ -168,6 +197,10 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     if scheduler is not None:
         if not isinstance(scheduler, str) or not scheduler.strip():
             raise ExecutorError(f"must be the address of a Dask scheduler, got {scheduler!r}", "scheduler")
+        try:
+            scheduler_address(scheduler)
+        except ValueError as exc:
+            raise ExecutorError(str(exc), "scheduler") from None
         if executor not in (None, "dask"):
             raise ExecutorError(f"{executor} does not go with a Dask scheduler's address (that is the dask "
                                 "executor's)", "executor")
@@ -186,6 +219,10 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
         return "dask-local", n
     if executor is None and n == 1:
         return "serial", 1
+    try:
+        start_method()  # ROLLSIM_START_METHOD checked here, before any file is touched
+    except ValueError as exc:
+        raise ExecutorError(str(exc)) from None
     return "processes", n
 
 
@@ -246,6 +283,8 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
             client = distributed.Client(address)
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(f"no Dask scheduler answers at {address} ({exc})", "scheduler") from None
+        except (ValueError, TypeError) as exc:  # Dask refused the address: TLS without its settings, no ucx
+            raise ExecutorError(f"Dask cannot connect to {address}: {exc}", "scheduler") from None
         try:
             n = sum(client.nthreads().values())  # runs that can go at once
             yield Backend(client.get_executor(pure=False), f"dask:{address}", n,

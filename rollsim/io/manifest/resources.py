@@ -25,12 +25,13 @@ from typing import Any
 
 from rollsim.io.manifest.errors import Where
 from rollsim.io.manifest.validation import as_list, as_map
-from rollsim.spec.quantity import Quantity, parse_quantity
+from rollsim.spec.quantity import MAX_INT64, Quantity, int64_amount, parse_quantity
 
 __all__ = ["aggregate_container_requests", "pod_requests"]
 
 _COUNTED = ("cpu", "memory")  # what rollsim's scheduler and kubelet check
 _BASE = "spec.template.spec"
+_UNITS = {"cpu": "millicores", "memory": "bytes"}  # as the scheduler keeps them, in an int64
 _MI, _GI = 2**20, 2**30
 
 ResourceList = dict[str, int]  # resource name -> nanos, as v1.ResourceList: a name is present or not
@@ -62,7 +63,13 @@ def pod_requests(where: Where, pod: dict[str, Any]) -> tuple[int, int]:
     # limit stands in for it only where no container requests the resource
     total = {**level_limits, **total, **level_requests}
     _add(total, overhead)
-    return Quantity(total.get("cpu", 0)).millis, Quantity(total.get("memory", 0)).value
+    cpu, memory = Quantity(total.get("cpu", 0)).millis, Quantity(total.get("memory", 0)).value
+    for name, amount in (("cpu", cpu), ("memory", memory)):
+        if amount > MAX_INT64:  # each quantity fits, their sum does not
+            raise where.error(_BASE, f"the pod's {name} request (containers, init containers, overhead and "
+                                     f"pod-level resources together) must be at most 2^63-1 {_UNITS[name]}, "
+                                     f"got {amount}")
+    return cpu, memory
 
 
 def aggregate_container_requests(containers: list[ResourceList],
@@ -111,13 +118,23 @@ def _requirements(where: Where, resources: dict[str, Any], path: str) -> tuple[R
 
 
 def _resource_list(where: Where, raw: dict[str, Any], path: str) -> ResourceList:
-    """A ``ResourceList`` in nanos; a negative quantity is an error (``ValidateResourceQuantityValue``)."""
+    """A ``ResourceList`` in nanos; a negative quantity is an error (``ValidateResourceQuantityValue``).
+
+    A cpu or memory quantity must also fit the int64 the scheduler reads it into (millicores, bytes),
+    the bound ``--requests-cpu`` and a node list's allocatable have: the API server stores ``1e400``
+    but the scheduler's ``MilliValue()`` overflows on it.
+    """
     parsed: ResourceList = {}
     for name, value in raw.items():
         nanos = 0 if value is None else parse_quantity(value).nanos  # syntax checked already
         if nanos < 0:
             raise where.error(f"{path}[{name}]", f"must be greater than or equal to 0, got {value}",
                               f"{path}.{name}")
+        if name in _UNITS and value is not None:
+            try:
+                int64_amount(value, _UNITS[name])
+            except ValueError as exc:
+                raise where.error(f"{path}[{name}]", str(exc), f"{path}.{name}") from None
         parsed[name] = nanos
     return parsed
 

@@ -39,6 +39,11 @@ class Stragglers(Distribution):
         if self.tail < self.median:
             raise DistributionError(f"stragglers: tail ({_fmt(self.tail)}) must be >= median ({_fmt(self.median)})")
         LogNormal(self.median, self.p95)  # validates the body
+        slow_p95 = self.tail * self.p95 / self.median  # as _parts computes it
+        if not math.isfinite(slow_p95):
+            raise DistributionError(
+                f"stragglers: tail ({_fmt(self.tail)}) is too large for the body's spread: the stragglers' p95, "
+                f"tail * p95 / median, must be a finite number, got {slow_p95}")
 
     def _parts(self) -> tuple[LogNormal, LogNormal]:
         body = LogNormal(self.median, self.p95)
