@@ -28,7 +28,7 @@ from rollsim.observe.columns import Columns
 from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
 from rollsim.observe.result import RunResult
-from rollsim.observe.rollout import LateTimeout, UrgentEvent, watch_for_stall
+from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
@@ -97,6 +97,11 @@ COUNT_REFUSALS = True
 DEFER_DELIVERIES = True
 
 
+def _completed(rollout: RolloutStatus) -> bool:
+    """Whether ``kubectl rollout status`` has reported the rollout done."""
+    return rollout.completed_at is not None
+
+
 def _start(world: World) -> UrgentEvent:
     """The controller's workers, node churn, and what ends the run: every rollout done, a
     stall, or the horizon. Returns the event that stops the run.
@@ -126,11 +131,10 @@ def _start(world: World) -> UrgentEvent:
         env.process(run_deleter(env, scenario.deleter, view, rng))
     # an operator per DaemonSet: each rollout's stall is its own (the study's is rolled back, if asked)
     for d in world.daemonsets:
-        rollback = d is world.daemonsets[0] and scenario.rollback_after_s is not None
+        after = scenario.rollback_after_s if d is world.daemonsets[0] else None
         env.process(watch_for_stall(env, partial(getattr, d.recorder, "last_progress"), scenario.stall_after_s,
-                                    partial(world.give_up, d),
-                                    _rollback(world, scenario.rollback_after_s) if rollback else None,  # type: ignore[arg-type]
-                                    done=lambda d=d: d.rollout.completed_at is not None))
+                                    partial(world.give_up, d), None if after is None else _rollback(world, after),
+                                    done=partial(_completed, d.rollout)))
     horizon = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
     LateTimeout(env, horizon).callbacks.append(lambda _e: stop.succeed_now(("horizon", horizon)))
     world.rollout_done()  # nothing to do (no DaemonSet, or all complete at once)

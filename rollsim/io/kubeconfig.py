@@ -77,9 +77,10 @@ def _entries(doc: Document, data: dict[str, Any], kind: str) -> None:
                             f"must be a non-empty string (the {kind}'s name), got {_kind(name)}")
         body = entry.get(kind)
         _typed(doc, f"{at}.{kind}", body, "a mapping", lambda v: isinstance(v, dict))
-        for field in _STRINGS[kind] if isinstance(body, dict) else ():
-            _typed(doc, f"{at}.{kind}.{field}", body.get(field), _WHAT.get(field, _STRING),
-                   lambda v: isinstance(v, str))
+        if isinstance(body, dict):
+            for field in _STRINGS[kind]:
+                _typed(doc, f"{at}.{kind}.{field}", body.get(field), _WHAT.get(field, _STRING),
+                       lambda v: isinstance(v, str))
         if kind == "cluster" and isinstance(body, dict):
             _typed(doc, f"{at}.cluster.insecure-skip-tls-verify", body.get("insecure-skip-tls-verify"), _BOOLEAN,
                    lambda v: isinstance(v, bool))
