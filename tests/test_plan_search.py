@@ -364,3 +364,20 @@ def test_a_surge_answer_with_min_ready_seconds_names_the_stall_it_risks():
     assert surge_wake_note(chosen, [chosen], build_scenario(nodes=10, controller="ideal")) is None
     assert surge_wake_note(Evidence(Setting(SURGE, 5, 0.0), chosen.summaries), [chosen], realistic) is None
     assert surge_wake_note(Evidence(Setting(UNAVAILABLE, 5, 10.0), chosen.summaries), [chosen], realistic) is None
+
+
+def test_numbers_in_words_take_ascii_digits_only(monkeypatch):
+    """Python's int(), str.isdigit() and a regex's \\d take "١٠" (Arabic-Indic ten) and "²";
+    Kubernetes and Go read ASCII digits only, and so does every number rollsim reads as text.
+    """
+    from rollsim.spec.limits import LimitError, limit
+    from rollsim.sweep.executors import max_workers
+
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration("\u0661\u0660m")
+    with pytest.raises(ValueError, match="surge pods"):
+        Constraints.from_text(surge_pods="\u0661\u0660")
+    for variable, read in (("ROLLSIM_MAX_NODES", lambda: limit("nodes")), ("ROLLSIM_MAX_WORKERS", max_workers)):
+        monkeypatch.setenv(variable, "\u0661\u0660")
+        with pytest.raises(LimitError, match="must be a positive integer"):
+            read()

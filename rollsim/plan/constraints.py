@@ -25,7 +25,7 @@ __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction",
 # long cannot fit the window, and one pod at a time on thousands of nodes would run for days.
 HORIZON_WINDOWS = 4
 
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$", re.ASCII)
 
 
 def parse_duration(value: Any) -> float:
@@ -114,7 +114,7 @@ class Constraints:
             given["confidence"] = parse_probability(confidence)
         if surge_pods is not None:
             text = str(surge_pods).strip()
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):  # isdigit() alone takes "١٠" and "²"
                 raise ValueError(f"surge pods must be a non-negative integer, got {surge_pods!r}")
             given["surge_pods"] = int(text)
         if surge_cpu is not None:

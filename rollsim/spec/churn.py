@@ -34,7 +34,7 @@ __all__ = ["NodeChange", "parse_node_change", "change_times", "PODGC_PERIOD_S", 
 
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
-_SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?")
+_SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?", re.ASCII)  # \d: ASCII digits only
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ __all__ = ["DeleterSpec", "parse_deleter"]
 _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
 _SPECS = {
     "none": re.compile(r"none"),
-    "batch": re.compile(rf"batch:(\d+)(?::{_NUMBER})?"),
-    "rate": re.compile(rf"rate:{_NUMBER}"),
+    "batch": re.compile(rf"batch:(\d+)(?::{_NUMBER})?", re.ASCII),  # ASCII digits only: \d takes "١٠"
+    "rate": re.compile(rf"rate:{_NUMBER}", re.ASCII),
 }
 
 

@@ -56,7 +56,7 @@ def limit(name: str) -> int:
     text = os.environ.get(spec.env, "").strip()
     if not text:
         return spec.default
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # isdigit() alone takes "١٠" and "²"
         raise LimitError(f"{spec.env} must be a positive integer, got {text!r}")
     return int(text)
 

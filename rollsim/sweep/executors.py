@@ -155,7 +155,7 @@ def max_workers() -> int:
     text = os.environ.get(_MAX_WORKERS_ENV, "").strip()
     if not text:
         return WORKERS_PER_CORE * available_cores()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # isdigit() alone takes "١٠" and "²"
         raise LimitError(f"{_MAX_WORKERS_ENV} must be a positive integer, got {text!r}")
     return int(text)
 
