@@ -377,6 +377,8 @@ def test_numbers_in_words_take_ascii_digits_only(monkeypatch):
         parse_duration("\u0661\u0660m")
     with pytest.raises(ValueError, match="surge pods"):
         Constraints.from_text(surge_pods="\u0661\u0660")
+    with pytest.raises(ValueError, match="must be at most 2\\^63-1 millicores"):  # bounded as --requests-cpu is
+        Constraints.from_text(surge_cpu="1e400")
     for variable, read in (("ROLLSIM_MAX_NODES", lambda: limit("nodes")), ("ROLLSIM_MAX_WORKERS", max_workers)):
         monkeypatch.setenv(variable, "\u0661\u0660")
         with pytest.raises(LimitError, match="must be a positive integer"):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.quantity import cpu_millis, memory_bytes
+from rollsim.spec.quantity import int64_amount
 
 __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction", "parse_probability"]
 
@@ -118,9 +118,9 @@ class Constraints:
                 raise ValueError(f"surge pods must be a non-negative integer, got {surge_pods!r}")
             given["surge_pods"] = int(text)
         if surge_cpu is not None:
-            given["surge_cpu_millis"] = cpu_millis(surge_cpu)
+            given["surge_cpu_millis"] = int64_amount(surge_cpu, "millicores")  # as --requests-cpu is bounded
         if surge_memory is not None:
-            given["surge_memory_bytes"] = memory_bytes(surge_memory)
+            given["surge_memory_bytes"] = int64_amount(surge_memory, "bytes")
         if min_ready_seconds is not None:
             items = (min_ready_seconds if isinstance(min_ready_seconds, (list, tuple))
                      else str(min_ready_seconds).split(","))
