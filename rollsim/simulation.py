@@ -203,6 +203,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         # a skipped sync or a kept delivery took its event's id: those the run did not reach are still "queued"
         unreached = world.queue.unreached() + sum(d.informer.unreached() for d in world.daemonsets)
         summary.update(end_s=end, events=world.env.processed - unreached)
-        others = {d.name: _summary(world, d, d.recorder.to_columns(_end_of(d, run_end)), _end_of(d, run_end), horizon)
-                  for d in world.daemonsets[1:]}
+        others: dict[str, dict[str, Any]] = {}
+        for d in world.daemonsets[1:]:
+            d_end = _end_of(d, run_end)
+            others[d.name] = _summary(world, d, d.recorder.to_columns(d_end), d_end, horizon)
     return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others)

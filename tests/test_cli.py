@@ -84,7 +84,7 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--controller", "fast"], "--controller", "invalid choice"),
         (["--deleter", "sometimes"], "--deleter", "none, batch:K"),
         (["--strategy", "OnDelete", "--deleter", "batch:\u0661\u0660"], "--deleter", "none, batch:K"),  # ASCII digits
-        (["--add-nodes", "\u0661\u0660@60"], "--add-nodes", ""),
+        (["--add-nodes", "\u0661\u0660@60"], "--add-nodes", "must be N@T or N@T+D"),
         (["--deleter", "batch:3"], "--deleter", "only with strategy OnDelete"),
         (["--bogus"], "--bogus", "unrecognized"),
         (["--timeline-start", "nan"], "--timeline-start", "must be a time from 0001-01-01T00:00:00Z to "

@@ -92,12 +92,23 @@ def test_the_scheduler_throughput_is_shared() -> None:
     assert max(both.summary["duration_s"], both.others["b"]["duration_s"]) >= 79
 
 
+def pooled_nodes(per_pool: int) -> tuple[Node, ...]:
+    """Nodes of two pools, a and b, each tainted ``pool=<its name>``: a DaemonSet runs on one pool
+    when it tolerates that taint alone (``only``).
+    """
+    return tuple(Node(f"n-{pool}-{i}", taints=(Taint("pool", pool),)) for pool in "ab" for i in range(per_pool))
+
+
+def only(pool: str) -> list[dict[str, str]]:
+    """Tolerations of ``pool``'s taint alone (``pooled_nodes``)."""
+    return [{"key": "pool", "operator": "Equal", "value": pool}]
+
+
 def test_the_registry_bandwidth_is_shared() -> None:
     """Two DaemonSets on nodes of their own pulling 1 GB images through a 10 GB/s registry at
     once: 20 pulls, each gets half of what 10 got.
     """
-    only = lambda pool: [{"key": "pool", "operator": "Equal", "value": pool}]  # noqa: E731
-    nodes = tuple(Node(f"n-{pool}-{i}", taints=(Taint("pool", pool),)) for pool in "ab" for i in range(10))
+    nodes = pooled_nodes(10)
     one = dict(node_list=nodes, max_unavailable="100%", controller="ideal", image_size="1GB",
                registry_bandwidth="10GB/s", tolerations=only("a"), **FAST)
     alone = simulate(build_scenario(**one)).summary
@@ -132,8 +143,7 @@ def test_two_daemonsets_cannot_hold_one_host_port_on_a_node() -> None:
     with pytest.raises(OptionError, match=r"item 0 \(b\): host_ports: must not repeat the DaemonSet's own host port "
                                           "9100 on nodes that run both"):
         build_scenario(nodes=5, host_ports="9100,9101", also=[b])
-    only = lambda pool: [{"key": "pool", "operator": "Equal", "value": pool}]  # noqa: E731
-    nodes = tuple(Node(f"n-{pool}", taints=(Taint("pool", pool),)) for pool in "ab")
+    nodes = pooled_nodes(1)
     r = simulate(build_scenario(node_list=nodes, host_ports="9100", tolerations=only("a"),
                                 also=[{**b, "tolerations": only("b")}]))
     assert r.summary["completed"] and r.others["b"]["completed"] and r.summary["nodes"] == 1

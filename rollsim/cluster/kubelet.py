@@ -254,14 +254,19 @@ class Kubelet:
             waiting.append((size, bandwidth, pulled))
             return
         self._pulls_on[node] = deque()
+        self._start_pull(node, size, bandwidth, pulled)
+
+    def _start_pull(self, node: int, size: float, bandwidth: float | None, pulled: Callable[[float], None]) -> None:
+        """The registry pull itself; when it ends, the next pull waiting on the node starts."""
         pulling = self.registry.pull(size, bandwidth)  # type: ignore[union-attr]  # only with a registry
 
         def done(event: simpy.Event) -> None:
             pulled(float(event._value))  # the pull event's value is its duration
-            queue = self._pulls_on.pop(node)
-            if queue:
-                self._pull_on_node(node, *queue.popleft())
-                self._pulls_on[node].extend(queue)
+            waiting = self._pulls_on[node]
+            if waiting:
+                self._start_pull(node, *waiting.popleft())
+            else:
+                del self._pulls_on[node]
 
         if pulling.callbacks is not None:
             pulling.callbacks.append(done)

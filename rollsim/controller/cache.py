@@ -159,11 +159,7 @@ class InformerCache:
         ``node_update_enqueues``, from the cache alone: the node's eligibility, the pods bound to
         it in the pod cache, and ``numberMisscheduled`` of the status the DaemonSet informer holds.
         """
-        scheduled = False
-        for pod in self.pods_by_node[node]:
-            if pod.scheduled:
-                scheduled = True
-                break
+        scheduled = any(pod.scheduled for pod in self.pods_by_node[node])
         status = self.informer_status if self.informer_status is not None else self.status
         if node_update_enqueues(self.should_run[node], self.should_continue[node], scheduled,
                                 status.get("misscheduled", 0)):

@@ -22,7 +22,7 @@ from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 __all__ = ["check_kubeconfig"]
 
 _STRING, _BOOLEAN = "a string", "true or false"
-# per entry kind: (list key, entry key, its fields and what each must be)
+# per entry kind (cluster, context, user): the fields of its body that must be strings when given
 _STRINGS = {
     "cluster": ("server", "certificate-authority", "certificate-authority-data", "tls-server-name", "proxy-url"),
     "context": ("cluster", "user", "namespace"),
@@ -37,11 +37,7 @@ def check_kubeconfig(file: str) -> None:
     whose fields the client reads have the types kubectl requires.
     """
     try:
-        doc = load_yaml(file)
-    except ConfigError as exc:
-        raise _named(exc) from None
-    try:
-        _check(doc)
+        _check(load_yaml(file))
     except ConfigError as exc:
         raise _named(exc) from None
 
@@ -77,14 +73,15 @@ def _entries(doc: Document, data: dict[str, Any], kind: str) -> None:
                             f"must be a non-empty string (the {kind}'s name), got {_kind(name)}")
         body = entry.get(kind)
         _typed(doc, f"{at}.{kind}", body, "a mapping", lambda v: isinstance(v, dict))
-        if isinstance(body, dict):
-            for field in _STRINGS[kind]:
-                _typed(doc, f"{at}.{kind}.{field}", body.get(field), _WHAT.get(field, _STRING),
-                       lambda v: isinstance(v, str))
-        if kind == "cluster" and isinstance(body, dict):
+        if not isinstance(body, dict):
+            continue
+        for field in _STRINGS[kind]:
+            _typed(doc, f"{at}.{kind}.{field}", body.get(field), _WHAT.get(field, _STRING),
+                   lambda v: isinstance(v, str))
+        if kind == "cluster":
             _typed(doc, f"{at}.cluster.insecure-skip-tls-verify", body.get("insecure-skip-tls-verify"), _BOOLEAN,
                    lambda v: isinstance(v, bool))
-        if kind == "user" and isinstance(body, dict):
+        elif kind == "user":
             _user(doc, f"{at}.user", body)
 
 

@@ -276,12 +276,13 @@ def stop_cause(state: EndState) -> StopCause:
         return result("rolled-back", f"rolled back by the operator after the rollout stalled; {_plural(done, 'node')} "
                                      f"of {total} back on the old revision")
     rolling = state.strategy != "OnDelete"
+    # NotReady nodes besides what the rollout stopped on: said after it
+    more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
     failing = [k for k in _FAILING if new[k]]
     if failing:
         kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
         what = {CRASH_LOOPING: "crash-looping (CrashLoopBackOff)", IMAGE_PULL_ERROR: "failing to pull their image "
                 "(ImagePullBackOff)", NEVER_READY: "running but never Ready"}[kind]
-        more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
                                 f"they never become available; {left}{more}")
@@ -295,7 +296,6 @@ def stop_cause(state: EndState) -> StopCause:
         why = ("NodePorts: " + _port_holder(beside[kind], new[kind]) if kind != PENDING_RESOURCES
                else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
                + (" and the other DaemonSets' pods" if state.others else ""))
-        more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)

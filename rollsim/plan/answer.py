@@ -42,11 +42,11 @@ def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) ->
 
 def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tolerance: float) -> Evidence | None:
     """The recommended setting among ``evidence`` (see the module docstring), or None."""
-    best = fastest(evidence, c, capacity)
-    if best is None:
+    fitting = [e for e in evidence if _fits(e, c, capacity)]
+    if not fitting:
         return None
-    near = [e for e in evidence if _fits(e, c, capacity) and e.as_fast_as(best, tolerance)]
-    return min(near, key=lambda e: preference(e, capacity))
+    best = fastest_paired(fitting)
+    return min((e for e in fitting if e.as_fast_as(best, tolerance)), key=lambda e: preference(e, capacity))
 
 
 def _capacity(pods: int, cpu: int, mem: int) -> str:

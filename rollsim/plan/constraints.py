@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rollsim.spec.kinds import non_negative_integer
 from rollsim.spec.quantity import int64_amount
 
 __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction", "parse_probability"]
@@ -113,10 +114,10 @@ class Constraints:
         if confidence is not None:
             given["confidence"] = parse_probability(confidence)
         if surge_pods is not None:
-            text = str(surge_pods).strip()
-            if not (text.isascii() and text.isdigit()):  # isdigit() alone takes "١٠" and "²"
-                raise ValueError(f"surge pods must be a non-negative integer, got {surge_pods!r}")
-            given["surge_pods"] = int(text)
+            try:
+                given["surge_pods"] = non_negative_integer(str(surge_pods))
+            except ValueError:
+                raise ValueError(f"surge pods must be a non-negative integer, got {surge_pods!r}") from None
         if surge_cpu is not None:
             given["surge_cpu_millis"] = int64_amount(surge_cpu, "millicores")  # as --requests-cpu is bounded
         if surge_memory is not None:

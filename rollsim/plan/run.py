@@ -158,7 +158,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, search.ev.evaluated(), scenario)) if n) or None,
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
-            "extra_pods_observed": max((int(r.get("max_surge_observed") or 0) for r in chosen.summaries), default=0),
+            "extra_pods_observed": chosen.max_surge_observed,
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
         }
     return {

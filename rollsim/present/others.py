@@ -6,6 +6,7 @@ own tables and verdicts are about its DaemonSet, and must not hide the others'.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +67,12 @@ def others_shortfalls(results: Results) -> list[Shortfall]:
     return out
 
 
-def others_incomplete(results: Results) -> list[str]:
+def others_incomplete(shortfalls: Sequence[Shortfall]) -> list[str]:
     """A line per configuration and other DaemonSet (``also``) that did not complete in every
-    replication, with why (``others_shortfalls``).
+    replication, with why (``shortfalls``: ``others_shortfalls``).
     """
     return [f"{s.name}, updated together with {s.label}, did not complete in {s.failed} of {s.ran} replications"
-            + (f": {s.why}" if s.why else "") for s in others_shortfalls(results)]
+            + (f": {s.why}" if s.why else "") for s in shortfalls]
 
 
 def whole_update_completed(results: Results) -> dict[Any, int]:

@@ -20,7 +20,8 @@ from matplotlib import colormaps
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "never_completed", "run_ends"]
+__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "never_completed", "not_drawn",
+           "run_ends"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -151,3 +152,10 @@ def never_completed(results: Results) -> list[int]:
         return []
     done = runs["completed"].astype(str).str.lower().isin(("true", "1")).groupby(runs["config"]).any()
     return [int(cast(int, c)) for c, any_done in done.items() if not any_done]
+
+
+def not_drawn(results: Results, never: list[int]) -> str:
+    """The legend's note on the configurations ``never_completed`` leaves out of a figure."""
+    labels = config_labels(results)
+    listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
+    return f"not drawn, no run completed: {listed}"

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.others import other_names, others_incomplete, runs_with
+from rollsim.present.others import other_names, others_incomplete, others_shortfalls, runs_with
 from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
 from rollsim.present.study import (
     desired_counts,
@@ -24,9 +24,7 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-# others_incomplete (rollsim.present.others) is re-exported: it used to live here
-__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "others_incomplete", "results_table",
-           "stops_section"]
+__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "results_table", "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
@@ -37,7 +35,8 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     limits = fraction_limits(results)
     by_config = runs.groupby("config") if "config" in runs else None
     scen = scenarios_by_config(results)
-    desired = desired_counts(results) if desired_differs(results) else {}
+    counts = desired_counts(results)
+    desired = counts if desired_differs(results, counts) else {}
     header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying],
               *([DESIRED_COLUMN] if desired else []), "completed", "duration: mean (95% CI)",
               "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
@@ -200,7 +199,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
             if len(ran):  # (a configuration without this DaemonSet has no row of it)
                 rows.append(["", name, *_duration_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
-    incomplete = others_incomplete(results)
+    incomplete = others_incomplete(others_shortfalls(results))
     return [("h", 2, "DaemonSets updated together"),
             ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
                         "for a worker (means over replications): the longest wait is the one the shared "

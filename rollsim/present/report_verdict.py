@@ -190,5 +190,5 @@ def findings_section(results: Results) -> list[tuple]:
                      + ".")
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls))
-    lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(results)]
+    lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.others import whole_update_completed
+from rollsim.present.others import others_shortfalls
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.sweep.results import Results
@@ -64,14 +64,15 @@ def desired_counts(results: Results) -> dict[Any, tuple[int, int]]:
     return {c: (int(lo), int(hi)) for c, (lo, hi) in counts.iterrows()}
 
 
-def desired_differs(results: Results) -> bool:
+def desired_differs(results: Results, counts: Mapping[Any, tuple[int, int]] | None = None) -> bool:
     """Whether some configuration's runs had other desired nodes than its scenario's
     ``desired_nodes`` (nodes NotReady before the rollout, nodes joining or leaving), or differ
     between its replications: then the scenarios' count is not what the shares are over.
+    ``counts``: ``desired_counts(results)``, when the caller has it already.
     """
     scen = scenarios_by_config(results)
     return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
-               for c, (lo, hi) in desired_counts(results).items())
+               for c, (lo, hi) in (desired_counts(results) if counts is None else counts).items())
 
 
 # swept keys whose name alone says nothing to a reader of the report
@@ -158,7 +159,7 @@ def pareto_fronts(results: Results) -> dict[str, list[int]]:
     if not decided and (conditions or results.experiment.get("configurations")):
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
-    short = set(whole_update_completed(results))  # another DaemonSet of the update did not always complete
+    short = {s.config for s in others_shortfalls(results)}  # another DaemonSet of the update did not always complete
     rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r) and r["config"] not in short]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
     fronts = {}

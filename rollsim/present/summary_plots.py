@@ -18,7 +18,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import as_results, config_colors, config_labels, incomplete_runs, never_completed
+from rollsim.present.plotdata import (
+    as_results,
+    config_colors,
+    incomplete_runs,
+    never_completed,
+    not_drawn,
+)
 from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
 from rollsim.present.plotmath import (
     axis_label,
@@ -266,9 +272,7 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
                 va="center", color="0.4")
     if never:
-        labels = config_labels(results)
-        listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
-        notes.append(legend_note(f"not drawn, no run completed: {listed}"))
+        notes.append(legend_note(not_drawn(results, never)))
     if "duration_s" in limits:
         drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
                           f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")

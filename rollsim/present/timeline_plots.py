@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
-from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, run_ends
+from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, not_drawn, run_ends
 from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_log, when
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
@@ -139,8 +139,7 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     colors, labels = config_colors(results), config_labels(results)
     never = never_completed(results)
     d = d[~d["config"].astype(int).isin(never)]
-    listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
-    extra = [legend_note(f"not drawn, no run completed: {listed}")] if never else []
+    extra = [legend_note(not_drawn(results, never))] if never else []
     if d.empty:
         legend_below(ax, "configuration", extra=extra)
         return note(ax, "no configuration completed a run: no downtime to compare")

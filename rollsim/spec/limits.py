@@ -53,11 +53,18 @@ class LimitError(ValueError):
 def limit(name: str) -> int:
     """The limit ``name`` in force: its environment variable if set to a positive integer, else the default."""
     spec = LIMITS[name]
-    text = os.environ.get(spec.env, "").strip()
+    return env_positive_int(spec.env, spec.default)
+
+
+def env_positive_int(variable: str, default: int) -> int:
+    """The environment variable ``variable`` as a positive integer (ASCII digits: ``isdigit()`` alone
+    takes "١٠" and "²"), ``default`` when it is unset or empty; ``LimitError`` otherwise.
+    """
+    text = os.environ.get(variable, "").strip()
     if not text:
-        return spec.default
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # isdigit() alone takes "١٠" and "²"
-        raise LimitError(f"{spec.env} must be a positive integer, got {text!r}")
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise LimitError(f"{variable} must be a positive integer, got {text!r}")
     return int(text)
 
 

@@ -215,11 +215,18 @@ def _check_host_ports(scenario: Scenario) -> None:
     from rollsim.spec.eligibility import node_should_run_daemon_pod
 
     specs = [scenario.daemonset, *(w.daemonset for w in scenario.also)]
+    runs_on: dict[int, set[int]] = {}  # per DaemonSet, the nodes that run it: worked out once, when asked for
+
+    def nodes_of(k: int) -> set[int]:
+        if k not in runs_on:
+            placement = specs[k].placement
+            runs_on[k] = {i for i, n in enumerate(scenario.nodes) if node_should_run_daemon_pod(n, placement)[0]}
+        return runs_on[k]
+
     for j in range(1, len(specs)):
         for i in range(j):
             shared = sorted(set(specs[i].host_ports) & set(specs[j].host_ports))
-            if shared and any(node_should_run_daemon_pod(n, specs[i].placement)[0]
-                              and node_should_run_daemon_pod(n, specs[j].placement)[0] for n in scenario.nodes):
+            if shared and nodes_of(i) & nodes_of(j):
                 who = "the DaemonSet's own" if i == 0 else f"item {i - 1}'s ({specs[i].name})"
                 rule = (f"must not repeat {who} host port {', '.join(map(str, shared))} on nodes that run both: "
                         "the NodePorts filter lets one pod hold a host port per node")

@@ -9,9 +9,10 @@ cluster, which stops them.
 
 from __future__ import annotations
 
-import signal
 import threading
 from typing import Any
+
+from rollsim.sweep.interrupt import ignore_stop_signals
 
 __all__ = ["dask_setup"]
 
@@ -19,5 +20,4 @@ __all__ = ["dask_setup"]
 def dask_setup(worker: Any) -> None:
     """Dask's preload hook, run in the worker's process as it starts."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ignore_stop_signals()

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.limits import LimitError
+from rollsim.spec.limits import LimitError, env_positive_int
 from rollsim.sweep.pool import open_pool, start_method
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
@@ -152,12 +152,7 @@ def max_workers() -> int:
     """The most local workers a sweep may start: ``ROLLSIM_MAX_WORKERS`` if set, else
     ``WORKERS_PER_CORE`` per core.
     """
-    text = os.environ.get(_MAX_WORKERS_ENV, "").strip()
-    if not text:
-        return WORKERS_PER_CORE * available_cores()
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # isdigit() alone takes "١٠" and "²"
-        raise LimitError(f"{_MAX_WORKERS_ENV} must be a positive integer, got {text!r}")
-    return int(text)
+    return env_positive_int(_MAX_WORKERS_ENV, WORKERS_PER_CORE * available_cores())
 
 
 def check_workers(workers: int) -> int:

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["terminate_as_interrupt", "take_over", "finishing", "interrupted", "EXITING_LINE"]
+__all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals", "EXITING_LINE"]
 
 EXITING_LINE = "rollsim: interrupted as it exited; the command had ended (files are written whole or not at all)"
 _STATE: dict[str, bool | int] = {"installed": False, "interrupted": False, "finishing": False, "code": 1,
@@ -118,9 +118,12 @@ def take_over() -> None:
     atexit.register(_exit_last)
 
 
-def interrupted() -> bool:
-    """Whether the program has been interrupted (always False in a library caller)."""
-    return bool(_STATE["interrupted"])
+def ignore_stop_signals() -> None:
+    """SIGINT and SIGTERM ignored: a sweep's worker process (local pool or Dask), which the sweep
+    itself stops once it has saved what is finished.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def finishing(code: int | None = None) -> None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import sys
 import threading
 import warnings
@@ -44,6 +43,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+
+from rollsim.sweep.interrupt import ignore_stop_signals
 
 __all__ = ["START_METHODS", "open_pool", "start_method", "stop_pool"]
 
@@ -80,8 +81,7 @@ def _start_worker(parent: Connection, inherited_writer: int | None) -> None:
     """
     if inherited_writer is not None:
         os.close(inherited_writer)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ignore_stop_signals()
     threading.Thread(target=_exit_when_closed, args=(parent,), name="rollsim-parent-watch", daemon=True).start()
 
 

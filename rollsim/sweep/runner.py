@@ -270,9 +270,9 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
             check_identity(out, experiment.name, force)  # again, now that no one else can change it
             return _run_locked(experiment, out, workers, executor, scheduler, force, progress,
                                executors.LOST_AFTER_S if lost_after_s is None else lost_after_s)
-        except KeyboardInterrupt as exc:  # outside the sweep (a Dask cluster starting, the tables): say what is saved
-            if isinstance(exc, RunInterrupted):
-                raise
+        except RunInterrupted:
+            raise
+        except KeyboardInterrupt:  # outside the sweep (a Dask cluster starting, the tables): say what is saved
             specs = experiment.runs()
             raise RunInterrupted(out, sum(finished(out, s.run_id) for s in specs), len(specs)) from None
 
