@@ -182,12 +182,13 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     """
     with _collector_out_of_the_way() as freeze_world:
         world = build_world(scenario, seed, reference)
-        main = add_daemonset(world, scenario, world.streams)
-        for other in scenario.also:
+        keys = scenario.daemonset_keys()
+        main = add_daemonset(world, scenario, world.streams, keys[0])
+        for other, key in zip(scenario.also, keys[1:]):
             # its own spec and timings; no faults, node changes or operator deleting its pods
             own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
                           image=other.image, also=(), node_changes=(), deleter=DeleterSpec())
-            add_daemonset(world, own, world.streams.child(other.daemonset.name))
+            add_daemonset(world, own, world.streams.child(key), key)
         stop = _start(world)
         freeze_world()
         # the work queue's skipped syncs (ideal) and the informers' kept deliveries (realistic) read the cursor

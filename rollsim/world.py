@@ -200,14 +200,17 @@ def _map_order(world: World, streams: Streams) -> list[float]:
     return rank
 
 
-def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDaemonSet:
+def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str | None = None) -> WorldDaemonSet:
     """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
-    status, and its template change under way at time 0.
+    status, and its template change under way at time 0. ``key``: its key in the run
+    (``Scenario.daemonset_keys``; default its name), by which the API server, the work queue
+    and the kubelets know it.
     """
     env, api, ds, settings = world.env, world.api, scenario.daemonset, scenario.controller
-    name = ds.name
+    name = key or ds.name
     api.add_daemonset(name)
-    runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, api.nodes.positions())
+    runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, api.nodes.positions(),
+                         key=name)
     world.kubelet.add_daemonset(runtime)
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))
@@ -244,7 +247,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams) -> WorldDa
     recorder = Recorder(env, api, api.daemonsets[name], ds.placement, ds.min_ready_seconds,
                         desired=controller.should_run)
     recorder.watch()
-    if ds.strategy.type == ON_DELETE and name == world.scenario.daemonset.name:  # the operator's kubectl
+    if ds.strategy.type == ON_DELETE and not world.daemonsets:  # the operator's kubectl, on the study's own
         world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])
     if settings.ideal:
         informer = Informer(env, controller, None)

@@ -44,14 +44,35 @@ def test_the_same_seed_gives_the_same_results() -> None:
 
 
 def test_names_must_differ_and_entries_are_checked() -> None:
-    with pytest.raises(ValueError, match="distinct names"):
-        build_scenario(nodes=5, also=[{"name": "fluentd-elasticsearch"}])
+    with pytest.raises(ValueError, match="distinct objects of one cluster"):
+        build_scenario(nodes=5, also=[{"name": "fluentd-elasticsearch"}])  # both in kube-system
     with pytest.raises(ValueError, match="item 0 .*max_unavailable"):
         build_scenario(nodes=5, also=[{"name": "x", "max_unavailable": "200%"}])
     with pytest.raises(ValueError, match="item 0: unknown key colour .*rollsim schema"):
         build_scenario(nodes=5, also=[{"name": "x", "colour": "red"}])
     with pytest.raises(ValueError, match="item 0: unknown key max_surg; did you mean max_surge"):
         build_scenario(nodes=5, also=[{"name": "x", "max_surg": 1}])
+
+
+def test_one_name_in_two_namespaces_is_two_daemonsets() -> None:
+    """Upstream a DaemonSet is keyed ``namespace/name``: kube-system/fluentd and logging/fluentd
+    are two objects, each with its own pods, queue key, rollout and results (refused before).
+    The slow one (a 3 s Ready against 1 s) keeps its own closed form in ideal mode.
+    """
+    slow = {"name": "fluentd-elasticsearch", "namespace": "logging", "max_unavailable": 2,
+            **{**FAST_ONE, "ready": 3}}
+    r = simulate(build_scenario(nodes=10, max_unavailable=5, controller="ideal", also=[slow], **FAST_ONE))
+    assert set(r.others) == {"logging/fluentd-elasticsearch"}
+    other = r.others["logging/fluentd-elasticsearch"]
+    assert r.summary["duration_s"] == pytest.approx(2 * 5)  # ceil(10/5) × (1+1+1+1+1)
+    assert other["duration_s"] == pytest.approx(5 * 7)  # ceil(10/2) × (1+1+1+1+3)
+    assert r.summary["updated"] == other["updated"] == 10  # one new pod each on every node: two objects
+    assert r.summary["syncs"] != other["syncs"]  # each synced under its own key
+    with pytest.raises(ValueError, match=r"must differ from item 0's namespace and name \(logging/x\)"):
+        build_scenario(nodes=5, also=[{"name": "x", "namespace": "logging"}, {"name": "x", "namespace": "logging"}])
+
+
+FAST_ONE = dict(schedule=1, pull=1, start=1, ready=1, terminate=1, probe_period=0)
 
 
 # -- one world: the DaemonSets share the cluster ------------------------------------------------

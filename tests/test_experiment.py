@@ -133,10 +133,10 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
          "a fraction between 0 and 1 (0.95 for 95%), got 1.5"),
         ("name: x\nslo:\n  max_duration_s: -60\n", ":3: slo.max_duration_s", "must not be negative"),
         ("name: x\nscenario:\n  also:\n    - name: a\n    - name: a\n", ":5: scenario.also[1].name",
-         "must differ from item 0's name (a): DaemonSets updated together need distinct names "
-         "(rollsim keys them by name alone, even in different namespaces)"),
+         "must differ from item 0's namespace and name (kube-system/a): DaemonSets updated together are "
+         "distinct objects of one cluster"),
         ("name: x\nscenario:\n  daemonset: {name: a}\n  also:\n    - name: a\n", ":5: scenario.also[0].name",
-         "must differ from the DaemonSet's own name (a)"),
+         "must differ from the DaemonSet's own namespace and name (kube-system/a)"),
         ("name: a/b\n", ":1: name", "usable as a folder"),
         ("name: x\nscenario:\n\tcluster: {}\n", ":3: ", "tab character"),
         ("name: x\nscenario: [1\n", ": ", "YAML syntax error"),

@@ -83,6 +83,7 @@ class PodRuntime:
     image: ImageSpec
     streams: Streams  # this DaemonSet's named streams
     positions: InitVar[np.ndarray]  # each node id's place in the scenario's list of nodes (``NodeStore.positions``)
+    key: str = ""  # the run's key of the DaemonSet, its pods' owner (``scenario.daemonset_keys``; default its name)
     schedule: Sampler = field(init=False)
     pull: Sampler = field(init=False)
     start: Sampler = field(init=False)
@@ -98,6 +99,7 @@ class PodRuntime:
     unschedulable: set[int] = field(default_factory=set)
 
     def __post_init__(self, positions: np.ndarray) -> None:
+        self.key = self.key or self.ds.name
         s, t = self.streams, self.timings
         self.schedule = Sampler(t.schedule, s["schedule"])
         self.pull = Sampler(t.pull, s["pull"])
@@ -144,7 +146,7 @@ class Kubelet:
 
     def add_daemonset(self, runtime: PodRuntime) -> None:
         """Register a DaemonSet's pod runtime, so the kubelets can run its pods."""
-        self.runtimes[runtime.ds.name] = runtime
+        self.runtimes[runtime.key] = runtime
 
     def _pod_changed(self, kind: str, pod: Pod) -> None:
         """The kubelet's pod watch: start a pod bound here, stop one being deleted."""

@@ -44,7 +44,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     The nodes that are stuck (``stopcause.is_stuck``) are listed by name; the others, whose names
     nothing reads, are counted by state (``EndState.alike``).
     """
-    name = runtime.ds.name
+    name = runtime.key
     revision = api.daemonsets[name].revision
     nodes, desired_nodes = api.nodes, recorder.desired
     alone = len(api.daemonsets) == 1  # then every pod is this DaemonSet's

@@ -120,7 +120,9 @@ def build_scenario(
                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ())})
     if "also" in o:
         fields["also"] = _workloads(o["also"])
-        _check_distinct_names(fields.get("daemonset.name", base.name), fields["also"])
+        _check_distinct_names(dataclasses.replace(base, name=fields.get("daemonset.name", base.name),
+                                                  namespace=fields.get("daemonset.namespace", base.namespace)),
+                              fields["also"])
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
     if scenario.also:
         _check_host_ports(scenario)
@@ -193,18 +195,21 @@ def _workloads(items: tuple[Any, ...]) -> tuple[Workload, ...]:
     return tuple(out)
 
 
-def _check_distinct_names(name: str, also: tuple[Workload, ...]) -> None:
-    """DaemonSets updated together are objects of one cluster: no two share a name (``Scenario``
-    checks it again; here the error names the item of ``also`` that repeats one).
+def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) -> None:
+    """DaemonSets updated together are objects of one cluster: no two share a namespace and a name
+    (``Scenario`` checks it again; here the error names the item of ``also`` that repeats one).
     """
-    seen = {name: "the DaemonSet's own name"}
+    def key(ds: DaemonSetSpec) -> str:
+        return f"{ds.namespace}/{ds.name}"
+
+    seen = {key(daemonset): "the DaemonSet's own"}
     for i, workload in enumerate(also):
-        other = workload.daemonset.name
+        other = key(workload.daemonset)
         if other in seen:
-            rule = (f"must differ from {seen[other]} ({other}): DaemonSets updated together need distinct names "
-                    "(rollsim keys them by name alone, even in different namespaces)")
-            raise OptionError("also", f"item {i} ({other}): name: {rule}", f"[{i}].name", rule)
-        seen[other] = f"item {i}'s name"
+            rule = (f"must differ from {seen[other]} namespace and name ({other}): DaemonSets updated together "
+                    "are distinct objects of one cluster")
+            raise OptionError("also", f"item {i} ({workload.daemonset.name}): name: {rule}", f"[{i}].name", rule)
+        seen[other] = f"item {i}'s"
 
 
 def _check_host_ports(scenario: Scenario) -> None:

@@ -10,6 +10,7 @@ The defaults written here are the settings' defaults.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent, validate_rolling_update
@@ -232,9 +233,9 @@ class Scenario:
         if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
             raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
         _set(self, "also", tuple(self.also))
-        ds_names = [self.daemonset.name] + [w.daemonset.name for w in self.also]
-        if len(set(ds_names)) != len(ds_names):
-            raise ValueError(f"DaemonSets updated together need distinct names, got {ds_names}")
+        ds_keys = [f"{ds.namespace}/{ds.name}" for ds in self.daemonsets()]
+        if len(set(ds_keys)) != len(ds_keys):
+            raise ValueError(f"DaemonSets updated together need distinct namespaces and names, got {ds_keys}")
         if self.scheduler_throughput is not None and not self.scheduler_throughput > 0:
             raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:
@@ -244,3 +245,18 @@ class Scenario:
         if self.horizon_s is not None and not self.horizon_s > 0:
             raise ValueError(f"horizon must be positive, got {self.horizon_s}")
 
+
+    def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
+        """Every DaemonSet the run updates: the study's own first, then ``also``'s in order."""
+        return (self.daemonset, *(w.daemonset for w in self.also))
+
+    def daemonset_keys(self) -> tuple[str, ...]:
+        """Each DaemonSet's key in the run, in ``daemonsets`` order: its name, or, when another
+        DaemonSet of the run has the same name in another namespace, ``namespace/name`` (the key
+        the controller's work queue has upstream: ``cache.MetaNamespaceKeyFunc``). Keyed so, the
+        pods' owner, the work queue, the streams of ``also`` and ``runs.csv``'s ``<key>.*`` columns
+        tell the two apart, and a run without such a clash keys by name as it always did.
+        """
+        specs = self.daemonsets()
+        names = Counter(ds.name for ds in specs)
+        return tuple(f"{ds.namespace}/{ds.name}" if names[ds.name] > 1 else ds.name for ds in specs)
