@@ -35,7 +35,7 @@ from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import RolloutStatus, UrgentEvent
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, not_ready_node, ready_node, unreachable_node
-from rollsim.spec.scenario import ON_DELETE, Scenario
+from rollsim.spec.scenario import ON_DELETE, ControllerSettings, Scenario
 from rollsim.spec.streams import Streams
 
 __all__ = ["World", "WorldDaemonSet", "CountingEnvironment", "build_world", "add_daemonset", "in_map_order"]
@@ -200,6 +200,16 @@ def _map_order(world: World, streams: Streams) -> list[float]:
     return rank
 
 
+def _informer(env: simpy.Environment, controller: DaemonSetController, settings: ControllerSettings,
+              streams: Streams) -> Informer:
+    """The controller's informers: delivering at once (ideal), or after their watch delays."""
+    if settings.ideal:
+        return Informer(env, controller, None)
+    node_delay = settings.node_watch_delay if settings.node_watch_delay is not None else settings.watch_delay
+    return Informer(env, controller, Sampler(settings.watch_delay, streams["watch_delay"]),
+                    node_delay=Sampler(node_delay, streams["node_watch_delay"]), status_requeue=settings.status_requeue)
+
+
 def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str | None = None) -> WorldDaemonSet:
     """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
     status, and its template change under way at time 0. ``key``: its key in the run
@@ -249,13 +259,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str |
     recorder.watch()
     if ds.strategy.type == ON_DELETE and not world.daemonsets:  # the operator's kubectl, on the study's own
         world.deleter = (KubectlView(env, api, name, ds.min_ready_seconds), streams["deleter"])
-    if settings.ideal:
-        informer = Informer(env, controller, None)
-    else:
-        node_delay = settings.node_watch_delay if settings.node_watch_delay is not None else settings.watch_delay
-        informer = Informer(env, controller, Sampler(settings.watch_delay, streams["watch_delay"]),
-                            node_delay=Sampler(node_delay, streams["node_watch_delay"]),
-                            status_requeue=settings.status_requeue)
+    informer = _informer(env, controller, settings, streams)
     informer.watch(api, name)
     rollout = RolloutStatus(env, api, name, on_done=world.rollout_done)
     api.set_revision(name, 1)  # time 0: the template changes in the API
