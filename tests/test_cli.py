@@ -12,6 +12,8 @@ import pytest
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 
+from helpers import one_error_line
+
 IDEAL = ["--controller", "ideal", "--schedule", "1", "--pull", "2", "--start", "3", "--ready", "4",
          "--terminate", "5", "--probe-period", "0"]
 
@@ -99,9 +101,7 @@ def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) 
     assert main(["simulate", *args, "--timeline", str(timeline)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("rollsim: error: ") and flag in lines[0] and rule in lines[0]
+    assert one_error_line(captured.err, flag, rule).startswith("rollsim: error: ")
     assert not timeline.exists()
 
 

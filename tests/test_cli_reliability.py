@@ -12,18 +12,10 @@ import pytest
 from rollsim import build_scenario
 from rollsim.cli import main
 
+from helpers import one_error_line, python
+
 FAST = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
         "--terminate", "1", "--probe-period", "0"]
-
-
-def one_error_line(capsys, *needles: str) -> str:
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert "Traceback" not in captured.err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def captured_scenario(monkeypatch, argv: list[str]):
@@ -602,7 +594,6 @@ def test_no_space_left_names_the_file_on_every_command(tmp_path, monkeypatch, ca
 
 # -- SIGTERM as the program starts and as it exits ---------------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[1]
 # A signal at a chosen moment, without timing: as the command line is imported, or from an atexit
 # callback (registered after the program's own, so run before it, as a library's is).
 SIGNALLED = """\
@@ -628,12 +619,7 @@ sys.exit(rollsim.__main__.main())
 
 
 def _signalled(when: str):
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-c", SIGNALLED, when], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    return python("-c", SIGNALLED, when)
 
 
 def test_sigterm_as_the_program_starts_is_an_interrupt() -> None:
@@ -654,14 +640,8 @@ def test_sigterm_as_the_program_exits_is_an_interrupt() -> None:
 
 
 def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for argv, code in ((["--version"], 0), (["nosuch"], 2), (["plot", str(tmp_path / "none")], 2)):
-        done = subprocess.run([sys.executable, "-m", "rollsim", *argv], env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = python("-m", "rollsim", *argv)
         assert done.returncode == code, (argv, done.stderr)
         assert "Traceback" not in done.stderr
 
@@ -700,12 +680,7 @@ except KeyboardInterrupt:
 def test_an_interrupt_raised_inside_a_gc_callback_is_not_lost() -> None:
     """A SIGTERM that came while Dask's garbage-collector callback ran was "Exception ignored" and the
     sweep went on to its end; the program raises it again, where it can be caught."""
-    import os
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", LOST], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    done = python("-c", LOST)
     assert (done.stdout, done.stderr) == ("caught\n", "")
 
 

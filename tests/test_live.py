@@ -17,6 +17,7 @@ from rollsim.io.live import LiveError, label_selector, read_live
 from rollsim.io.manifest import load_daemonset
 
 from apiserver import ApiServer, write_kubeconfig
+from helpers import one_error_line
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 
@@ -160,9 +161,8 @@ def test_a_node_count_wins_over_the_clusters_nodes(api, kubeconfig, capsys, tmp_
 
 
 def test_cli_errors_are_one_line_and_exit_2(api, kubeconfig, capsys):
-    code = main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "not found" in err and "Traceback" not in err
+    assert main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)]) == 2
+    one_error_line(capsys, "not found")
 
 
 def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_path, capsys):
