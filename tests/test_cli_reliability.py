@@ -476,6 +476,28 @@ def test_make_nodes_blames_the_flag_given(capsys, flags, said) -> None:
     assert capsys.readouterr().err == f"rollsim: error: {said} must not exceed the ready workers (97)\n"
 
 
+@pytest.mark.parametrize(("options", "flags", "said"), [
+    (("not_ready", "cordoned"), ["--cordoned", "9"], "argument --cordoned: cordoned nodes"),
+    (("not_ready", "cordoned"), [], "argument --not-ready/--cordoned: NotReady plus cordoned nodes"),
+    (("zones",), [], "argument --zones: zones"),
+    (("count",), ["--zones", "1"], "argument N: N"),
+])
+def test_make_nodes_blames_the_options_its_error_names_whatever_its_wording(monkeypatch, capsys, options, flags,
+                                                                           said) -> None:
+    """The flag was picked by the start of the message ("+ cordoned"): the error now says which
+    options it is about (``NodeOptionError.options``), and only those given are blamed.
+    """
+    import rollsim.io.nodes
+    from rollsim.io.nodes import NodeOptionError
+
+    def refused(*_args, **_kwargs):
+        raise NodeOptionError(options, "(9) reworded: no flag's name starts this")
+
+    monkeypatch.setattr(rollsim.io.nodes, "make_nodes", refused)
+    assert main(["make-nodes", "100", *flags]) == 2
+    assert one_error_line(capsys) == f"rollsim: error: {said} (9) reworded: no flag's name starts this"
+
+
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
     from rollsim.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
     from rollsim.io.yamldoc import ConfigError
