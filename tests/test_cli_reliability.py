@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import types
 from pathlib import Path
 
 import pytest
@@ -659,6 +660,45 @@ def test_sigterm_as_the_program_exits_is_an_interrupt() -> None:
 
     done = _signalled("exit")
     assert (done.returncode, done.stderr, done.stdout) == (130, EXITING_LINE + "\n", "done\n")
+
+
+class _Interrupting(types.ModuleType):
+    """``rollsim.cli`` as a signal interrupts its import: ``from rollsim.cli import main`` raises."""
+
+    def __getattr__(self, name: str):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("outcome", "code", "said"), [
+    ("returns", 0, ""), ("exits", 2, ""), ("exits with text", 1, "usage text\n"),
+    ("interrupted as it starts", 130, "rollsim: interrupted as it started; nothing was written\n"),
+])
+def test_the_program_says_it_is_finishing_once_and_before_its_line(monkeypatch, outcome, code, said) -> None:
+    """An interrupt as the command line was imported told ``finishing`` twice (before its line and
+    again on the way out): once, on every path, and before any line the program itself prints.
+    """
+    import io
+    import sys
+
+    import rollsim.__main__ as program
+
+    err = io.StringIO()
+    finished: list[tuple[int | None, str]] = []
+    monkeypatch.setattr(program, "take_over", lambda: None)  # this process keeps its own handlers
+    monkeypatch.setattr(program, "finishing", lambda c=None: finished.append((c, err.getvalue())))
+    monkeypatch.setattr(sys, "stderr", err)
+
+    def command():
+        if outcome == "returns":
+            return 0
+        raise SystemExit(2 if outcome == "exits" else "usage text")
+
+    if outcome == "interrupted as it starts":
+        monkeypatch.setitem(sys.modules, "rollsim.cli", _Interrupting("rollsim.cli"))
+    else:
+        monkeypatch.setattr(sys.modules["rollsim.cli"], "main", command)
+    assert program.main() == code
+    assert finished == [(code, "")] and err.getvalue() == said
 
 
 def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
