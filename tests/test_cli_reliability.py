@@ -13,7 +13,7 @@ import pytest
 from rollsim import build_scenario
 from rollsim.cli import main
 
-from helpers import one_error_line, python
+from helpers import ROOT, one_error_line, python
 
 FAST = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
         "--terminate", "1", "--probe-period", "0"]
@@ -547,14 +547,14 @@ def test_sigterm_at_any_point_of_a_command_is_an_interrupt(monkeypatch, capsys) 
     import os
     import signal
 
-    import rollsim.cli as cli
+    import rollsim.cli.commands
 
     def terminated(args):
         os.kill(os.getpid(), signal.SIGTERM)  # the handler raises in this thread at once
         raise AssertionError("SIGTERM did not interrupt")
 
-    monkeypatch.setattr(cli, "cmd_schema", terminated)
-    assert cli.main(["schema"]) == 130
+    monkeypatch.setattr(rollsim.cli.commands, "cmd_schema", terminated)
+    assert main(["schema"]) == 130
     assert capsys.readouterr().err.startswith("rollsim: interrupted;")
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back when the command ends
 
@@ -630,12 +630,12 @@ class Signal:
 sys.meta_path.insert(0, Signal())
 import rollsim.__main__
 if when == "exit":
-    import rollsim.cli
+    import rollsim.cli.commands
     def command(args):
         print("done", flush=True)
         atexit.register(os.kill, os.getpid(), signal.SIGTERM)
         return 0
-    rollsim.cli.cmd_schema = command
+    rollsim.cli.commands.cmd_schema = command
 sys.argv = ["rollsim", "schema"]
 sys.exit(rollsim.__main__.main())
 """
@@ -699,6 +699,33 @@ def test_the_program_says_it_is_finishing_once_and_before_its_line(monkeypatch, 
         monkeypatch.setattr(sys.modules["rollsim.cli"], "main", command)
     assert program.main() == code
     assert finished == [(code, "")] and err.getvalue() == said
+
+
+# A signal as the command line's parser and handlers are imported, in a real `python -m`: the hook
+# comes in as sitecustomize, before the program's first line.
+AT_IMPORT = """\
+import os, signal, sys
+class Signal:
+    def find_spec(self, name, path=None, target=None):
+        if name == "rollsim.cli.commands":
+            os.kill(os.getpid(), getattr(signal, os.environ["ROLLSIM_TEST_SIGNAL"]))
+        return None
+sys.meta_path.insert(0, Signal())
+"""
+
+
+@pytest.mark.parametrize("program", ["rollsim", "rollsim.cli"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_as_the_command_line_is_imported_is_an_interrupt(tmp_path, program, sig) -> None:
+    """``python -m rollsim.cli`` imported the whole command line with its package, before its
+    ``__main__`` took the signals over: Ctrl-C there was a traceback, SIGTERM a silent 143.
+    """
+    import os
+
+    (tmp_path / "sitecustomize.py").write_text(AT_IMPORT, encoding="utf-8")
+    done = python("-m", program, "schema", PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", ROLLSIM_TEST_SIGNAL=sig)
+    assert (done.returncode, done.stdout) == (130, ""), done.stderr
+    assert one_error_line(done.stderr).startswith("rollsim: interrupted")
 
 
 def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
