@@ -16,26 +16,23 @@ STARTING_LINE = "rollsim: interrupted as it started; nothing was written"
 def main() -> int:
     """The ``rollsim`` program: the signals taken over, then ``rollsim.cli.main``; its exit status."""
     take_over()
-    code = 1  # what an exception that escapes (ROLLSIM_TRACEBACK=1) leaves
+    code, line = 1, None  # what an exception that escapes (ROLLSIM_TRACEBACK=1) leaves
     try:
         from rollsim.cli import main as command
 
         code = command()  # says an interrupt of the command itself, in one line
-        return code
     except KeyboardInterrupt:  # as the command line was imported, before it could say it
-        code = 130
-        finishing(code)
-        print(STARTING_LINE, file=sys.stderr, flush=True)
-        return code
+        code, line = 130, STARTING_LINE
     except SystemExit as exc:  # argparse: --help, --version, a usage error
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
         else:
-            print(exc.code, file=sys.stderr)
-            code = 1
-        return code
+            code, line = 1, str(exc.code)
     finally:
-        finishing(code)
+        finishing(code)  # once, whatever happened; before any line, so that a signal cannot add a second
+    if line is not None:
+        print(line, file=sys.stderr, flush=True)
+    return code
 
 
 if __name__ == "__main__":

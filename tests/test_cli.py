@@ -12,6 +12,8 @@ import pytest
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 
+from helpers import one_error_line
+
 IDEAL = ["--controller", "ideal", "--schedule", "1", "--pull", "2", "--start", "3", "--ready", "4",
          "--terminate", "5", "--probe-period", "0"]
 
@@ -75,6 +77,8 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--nodes", "\u00b2"], "--nodes", "must be a non-negative integer, got '\u00b2'"),
         (["--seed", "1.5"], "--seed", "non-negative integer"),
         (["--horizon", "0"], "--horizon", "greater than 0"),
+        (["--horizon", "1e16"], "--horizon", "at most 1e+15 s (about 31.7 million years, so that every simulated "
+                                             "time fits a timeline's timestamps), got 1e+16"),
         (["--pull", "normal(3)"], "--pull", "unknown distribution 'normal'"),
         (["--ready", "lognormal(median=5, p95=1)"], "--ready", "p95"),
         (["--ready", "stragglers(median=1, p95=2, fraction=1, tail=1e308)"], "--ready",
@@ -99,10 +103,40 @@ def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) 
     assert main(["simulate", *args, "--timeline", str(timeline)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("rollsim: error: ") and flag in lines[0] and rule in lines[0]
+    assert one_error_line(captured.err, flag, rule).startswith("rollsim: error: ")
     assert not timeline.exists()
+
+
+def test_a_horizon_that_would_overflow_a_timelines_timestamps_is_refused(tmp_path, capsys) -> None:
+    """A pod Ready after 1e17 s with a horizon past it: the .prom timestamps overflowed int64
+    (garbage, a RuntimeWarning) and the samples were dropped or disordered. Every run ends at its
+    horizon, so ``simulate``, ``run`` and ``plan`` bound it; at the bound the samples are right.
+    """
+    slow = ["--nodes", "3", "--ready", "1e17", "--stall-after", "1e18", "--controller", "ideal", "--schedule", "1",
+            "--pull", "2", "--start", "3", "--terminate", "5", "--probe-period", "0"]
+    prom = tmp_path / "t.prom"
+    assert main(["simulate", *slow, "--horizon", "1e19", "--timeline", str(prom)]) == 2
+    one_error_line(capsys, "argument --horizon: must be greater than 0 and at most 1e+15 s")
+    assert not prom.exists()
+    experiment = tmp_path / "far.yaml"
+    experiment.write_text("name: far\nscenario:\n  cluster: {nodes: 3}\n  horizon_s: 1e19\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, f"{experiment}:4: scenario.horizon_s: must be greater than 0 and at most 1e+15 s")
+    assert not (tmp_path / "out").exists()
+    from rollsim.plan.constraints import Constraints
+    from rollsim.plan.run import with_horizon
+    from rollsim.spec.scenario import MAX_HORIZON_S
+
+    # plan cuts its runs at 4 windows: at the bound, however long the window
+    assert with_horizon(build_scenario(nodes=3), Constraints(window_s=1e300)).horizon_s == MAX_HORIZON_S
+
+    assert main(["simulate", *slow, "--horizon", "1e15", "--timeline", str(prom), "--timeline-start",
+                 "9999-12-31T23:59:59Z", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    stamps = [int(line.rsplit(" ", 1)[1]) for line in prom.read_text().splitlines()
+              if line.startswith("rollsim_daemonset_updated_nodes")]
+    start_ms = 253_402_300_799_000
+    assert stamps == sorted(stamps) and start_ms == stamps[0] and stamps[-1] <= start_ms + 10**18
 
 
 def test_missing_timeline_directory_is_a_usage_error(capsys, tmp_path) -> None:

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import errno
 import json
+import types
 from pathlib import Path
 
 import pytest
 from rollsim import build_scenario
 from rollsim.cli import main
 
+from helpers import ROOT, one_error_line, python
+
 FAST = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
         "--terminate", "1", "--probe-period", "0"]
-
-
-def one_error_line(capsys, *needles: str) -> str:
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert "Traceback" not in captured.err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def captured_scenario(monkeypatch, argv: list[str]):
@@ -484,6 +477,28 @@ def test_make_nodes_blames_the_flag_given(capsys, flags, said) -> None:
     assert capsys.readouterr().err == f"rollsim: error: {said} must not exceed the ready workers (97)\n"
 
 
+@pytest.mark.parametrize(("options", "flags", "said"), [
+    (("not_ready", "cordoned"), ["--cordoned", "9"], "argument --cordoned: cordoned nodes"),
+    (("not_ready", "cordoned"), [], "argument --not-ready/--cordoned: NotReady plus cordoned nodes"),
+    (("zones",), [], "argument --zones: zones"),
+    (("count",), ["--zones", "1"], "argument N: N"),
+])
+def test_make_nodes_blames_the_options_its_error_names_whatever_its_wording(monkeypatch, capsys, options, flags,
+                                                                           said) -> None:
+    """The flag was picked by the start of the message ("+ cordoned"): the error now says which
+    options it is about (``NodeOptionError.options``), and only those given are blamed.
+    """
+    import rollsim.io.nodes
+    from rollsim.io.nodes import NodeOptionError
+
+    def refused(*_args, **_kwargs):
+        raise NodeOptionError(options, "(9) reworded: no flag's name starts this")
+
+    monkeypatch.setattr(rollsim.io.nodes, "make_nodes", refused)
+    assert main(["make-nodes", "100", *flags]) == 2
+    assert one_error_line(capsys) == f"rollsim: error: {said} (9) reworded: no flag's name starts this"
+
+
 def test_every_exception_maps_to_one_line_and_a_code() -> None:
     from rollsim.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, exit_for
     from rollsim.io.yamldoc import ConfigError
@@ -532,14 +547,14 @@ def test_sigterm_at_any_point_of_a_command_is_an_interrupt(monkeypatch, capsys) 
     import os
     import signal
 
-    import rollsim.cli as cli
+    import rollsim.cli.commands
 
     def terminated(args):
         os.kill(os.getpid(), signal.SIGTERM)  # the handler raises in this thread at once
         raise AssertionError("SIGTERM did not interrupt")
 
-    monkeypatch.setattr(cli, "cmd_schema", terminated)
-    assert cli.main(["schema"]) == 130
+    monkeypatch.setattr(rollsim.cli.commands, "cmd_schema", terminated)
+    assert main(["schema"]) == 130
     assert capsys.readouterr().err.startswith("rollsim: interrupted;")
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back when the command ends
 
@@ -602,7 +617,6 @@ def test_no_space_left_names_the_file_on_every_command(tmp_path, monkeypatch, ca
 
 # -- SIGTERM as the program starts and as it exits ---------------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[1]
 # A signal at a chosen moment, without timing: as the command line is imported, or from an atexit
 # callback (registered after the program's own, so run before it, as a library's is).
 SIGNALLED = """\
@@ -616,24 +630,19 @@ class Signal:
 sys.meta_path.insert(0, Signal())
 import rollsim.__main__
 if when == "exit":
-    import rollsim.cli
+    import rollsim.cli.commands
     def command(args):
         print("done", flush=True)
         atexit.register(os.kill, os.getpid(), signal.SIGTERM)
         return 0
-    rollsim.cli.cmd_schema = command
+    rollsim.cli.commands.cmd_schema = command
 sys.argv = ["rollsim", "schema"]
 sys.exit(rollsim.__main__.main())
 """
 
 
 def _signalled(when: str):
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-c", SIGNALLED, when], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    return python("-c", SIGNALLED, when)
 
 
 def test_sigterm_as_the_program_starts_is_an_interrupt() -> None:
@@ -653,15 +662,75 @@ def test_sigterm_as_the_program_exits_is_an_interrupt() -> None:
     assert (done.returncode, done.stderr, done.stdout) == (130, EXITING_LINE + "\n", "done\n")
 
 
-def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
-    import os
-    import subprocess
+class _Interrupting(types.ModuleType):
+    """``rollsim.cli`` as a signal interrupts its import: ``from rollsim.cli import main`` raises."""
+
+    def __getattr__(self, name: str):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("outcome", "code", "said"), [
+    ("returns", 0, ""), ("exits", 2, ""), ("exits with text", 1, "usage text\n"),
+    ("interrupted as it starts", 130, "rollsim: interrupted as it started; nothing was written\n"),
+])
+def test_the_program_says_it_is_finishing_once_and_before_its_line(monkeypatch, outcome, code, said) -> None:
+    """An interrupt as the command line was imported told ``finishing`` twice (before its line and
+    again on the way out): once, on every path, and before any line the program itself prints.
+    """
+    import io
     import sys
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    import rollsim.__main__ as program
+
+    err = io.StringIO()
+    finished: list[tuple[int | None, str]] = []
+    monkeypatch.setattr(program, "take_over", lambda: None)  # this process keeps its own handlers
+    monkeypatch.setattr(program, "finishing", lambda c=None: finished.append((c, err.getvalue())))
+    monkeypatch.setattr(sys, "stderr", err)
+
+    def command():
+        if outcome == "returns":
+            return 0
+        raise SystemExit(2 if outcome == "exits" else "usage text")
+
+    if outcome == "interrupted as it starts":
+        monkeypatch.setitem(sys.modules, "rollsim.cli", _Interrupting("rollsim.cli"))
+    else:
+        monkeypatch.setattr(sys.modules["rollsim.cli"], "main", command)
+    assert program.main() == code
+    assert finished == [(code, "")] and err.getvalue() == said
+
+
+# A signal as the command line's parser and handlers are imported, in a real `python -m`: the hook
+# comes in as sitecustomize, before the program's first line.
+AT_IMPORT = """\
+import os, signal, sys
+class Signal:
+    def find_spec(self, name, path=None, target=None):
+        if name == "rollsim.cli.commands":
+            os.kill(os.getpid(), getattr(signal, os.environ["ROLLSIM_TEST_SIGNAL"]))
+        return None
+sys.meta_path.insert(0, Signal())
+"""
+
+
+@pytest.mark.parametrize("program", ["rollsim", "rollsim.cli"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_as_the_command_line_is_imported_is_an_interrupt(tmp_path, program, sig) -> None:
+    """``python -m rollsim.cli`` imported the whole command line with its package, before its
+    ``__main__`` took the signals over: Ctrl-C there was a traceback, SIGTERM a silent 143.
+    """
+    import os
+
+    (tmp_path / "sitecustomize.py").write_text(AT_IMPORT, encoding="utf-8")
+    done = python("-m", program, "schema", PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", ROLLSIM_TEST_SIGNAL=sig)
+    assert (done.returncode, done.stdout) == (130, ""), done.stderr
+    assert one_error_line(done.stderr).startswith("rollsim: interrupted")
+
+
+def test_the_program_keeps_the_exit_status_of_its_command(tmp_path) -> None:
     for argv, code in ((["--version"], 0), (["nosuch"], 2), (["plot", str(tmp_path / "none")], 2)):
-        done = subprocess.run([sys.executable, "-m", "rollsim", *argv], env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = python("-m", "rollsim", *argv)
         assert done.returncode == code, (argv, done.stderr)
         assert "Traceback" not in done.stderr
 
@@ -700,12 +769,7 @@ except KeyboardInterrupt:
 def test_an_interrupt_raised_inside_a_gc_callback_is_not_lost() -> None:
     """A SIGTERM that came while Dask's garbage-collector callback ran was "Exception ignored" and the
     sweep went on to its end; the program raises it again, where it can be caught."""
-    import os
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", LOST], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    done = python("-c", LOST)
     assert (done.stdout, done.stderr) == ("caught\n", "")
 
 

@@ -18,6 +18,8 @@ from rollsim.sweep.folder import LOCK, locked
 from rollsim.sweep.results import ResultsError
 from rollsim.sweep.runner import RunInterrupted, run_experiment
 
+from helpers import one_error_line
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = """\
 name: {name}
@@ -206,8 +208,7 @@ def test_a_users_folder_is_refused_and_left_as_it_was(tmp_path: Path, capsys, mo
     monkeypatch.chdir(mine)
     for extra in ([], ["--force"]):
         assert main(["run", str(tmp_path / "exp.yaml"), "--out-dir", ".", "--workers", "1", "-q", *extra]) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "Traceback" not in err
+        err = one_error_line(capsys)
         assert err.startswith(f"rollsim: error: {mine} is not empty (figures, notes.txt, report.md and 1 more) and "
                               "it holds no rollsim results"), err
         assert "a new or empty folder" in err

@@ -198,6 +198,28 @@ def test_simulate_writes_a_timeline_by_extension(tmp_path, run) -> None:
         timeline_exposition(TIMELINE, labels={"bad-name": "x"})
 
 
+def test_a_timeline_whose_timestamps_would_overflow_is_refused() -> None:
+    """Past 2^63 ms (9.2e15 s) the cast to int64 gave a wrong timestamp (int64's minimum) and a
+    RuntimeWarning; a time that is NaN did too."""
+    for time_s, start_s in ((9.3e15, 0.0), (9.2233e15, 253_402_300_799.0), (-9.3e15, 0.0), (math.nan, 0.0)):
+        frame = TIMELINE.assign(time_s=[0.0, 5.0, 5.0, time_s])
+        with pytest.raises(ValueError, match="must fit a sample's int64 timestamp in milliseconds"):
+            timeline_exposition(frame, start_s=start_s)
+    frame = TIMELINE.assign(time_s=[0.0, 5.0, 5.0, 9.2e15])
+    assert timeline_exposition(frame).endswith(" 3 9200000000000000000\n")
+
+
+def test_a_scenarios_horizon_keeps_every_time_inside_a_timelines_timestamps() -> None:
+    from rollsim.spec.scenario import MAX_HORIZON_S, Scenario
+
+    assert (MAX_HORIZON_S + 253_402_300_799) * 1000 < 2**63  # any --timeline-start, the latest included
+    assert MAX_HORIZON_S < 2**53  # float seconds still exact to better than a second
+    assert Scenario(nodes=1, horizon_s=MAX_HORIZON_S).horizon_s == MAX_HORIZON_S
+    for horizon in (1.01 * MAX_HORIZON_S, math.inf, math.nan, 0.0):
+        with pytest.raises(ValueError, match="horizon must be greater than 0 and at most 1e\\+15 s"):
+            Scenario(nodes=1, horizon_s=horizon)
+
+
 def test_frames_are_built_once_from_the_columns_the_summary_read(run: rollsim.RunResult) -> None:
     """The summary comes from the recorder's columns; the frames, built when first read, hold
     those very arrays, and the summary computed from them is the same."""

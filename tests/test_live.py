@@ -15,8 +15,10 @@ import pytest
 from rollsim.cli import main
 from rollsim.io.live import LiveError, label_selector, read_live
 from rollsim.io.manifest import load_daemonset
+from rollsim.io.yamldoc import ConfigError
 
 from apiserver import ApiServer, write_kubeconfig
+from helpers import one_error_line
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 
@@ -160,9 +162,8 @@ def test_a_node_count_wins_over_the_clusters_nodes(api, kubeconfig, capsys, tmp_
 
 
 def test_cli_errors_are_one_line_and_exit_2(api, kubeconfig, capsys):
-    code = main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "not found" in err and "Traceback" not in err
+    assert main(["simulate", "--manifest", "ds/nope", "--kubeconfig", str(kubeconfig)]) == 2
+    one_error_line(capsys, "not found")
 
 
 def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_path, capsys):
@@ -280,3 +281,73 @@ def test_a_malformed_kubeconfig_is_one_line_naming_file_line_and_key(tmp_path, m
     monkeypatch.delenv("KUBECONFIG")
     assert main(["plan", "--manifest", "ds/foo", "--kubeconfig", str(path), "--out", str(tmp_path / "p")]) == 2
     assert capsys.readouterr().err == f"rollsim: error: {where}: {rule}\n" and not (tmp_path / "p").exists()
+
+
+# (change to the recorded kubeconfig), the context asked for, the line and what is wrong
+DANGLING = [
+    (("    cluster: recorded\n    user: planner\n    namespace", "    cluster: gone\n    user: planner\n    namespace"),
+     None, 14, "contexts[0].context.cluster: context 'recorded': cluster 'gone' not found (clusters: recorded)"),
+    (("    user: planner\ncurrent-context", "    user: nobody\ncurrent-context"), "elsewhere", 20,
+     "contexts[1].context.user: context 'elsewhere': user 'nobody' not found (users: planner)"),
+    (("    cluster: recorded\n    user: planner\n    namespace", "    user: planner\n    namespace"), None, 13,
+     "contexts[0].context: context 'recorded' names no cluster (clusters: recorded)"),
+]
+
+
+@pytest.mark.parametrize(("change", "context", "line", "rule"), DANGLING)
+def test_a_context_whose_cluster_or_user_is_missing_is_one_line(tmp_path, capsys, change, context, line, rule):
+    """The client's own words came out ("Invalid kube-config file. Expected object with name gone in
+    kc/clusters list"), and a missing user was not said at all (the client went on without credentials).
+    """
+    path = write_kubeconfig(tmp_path / "kc", "http://127.0.0.1:1")
+    old, new = change
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    argv = ["simulate", "--manifest", "ds/foo", "--kubeconfig", str(path), *(["--context", context] if context else [])]
+    assert main(argv) == 2
+    assert one_error_line(capsys) == f"rollsim: error: kubeconfig {path}:{line}: {rule}"
+
+
+def test_another_context_than_a_broken_current_one_can_be_chosen(tmp_path):
+    """Listing the contexts made the client resolve the current one, so its missing cluster stopped
+    ``--context`` from choosing another."""
+    from rollsim.io.live import connect
+
+    path = write_kubeconfig(tmp_path / "kc", "http://127.0.0.1:1")
+    text = path.read_text(encoding="utf-8").replace("current-context: recorded", "current-context: broken")
+    path.write_text(text.replace("contexts:\n", "contexts:\n- name: broken\n  context:\n    cluster: gone\n", 1),
+                    encoding="utf-8")
+    assert connect("elsewhere", path).context == "elsewhere"
+    with pytest.raises(ConfigError, match="context 'broken': cluster 'gone' not found"):
+        connect(None, path)
+
+
+def test_each_kubeconfig_file_is_read_once(tmp_path, monkeypatch):
+    """Checked, then read again for the current context: each file is read and parsed once by rollsim
+    (the client reads it for itself)."""
+    import os
+    from collections import Counter
+
+    from rollsim.io.live import connect
+
+    first = write_kubeconfig(tmp_path / "first", "http://127.0.0.1:1")
+    second = tmp_path / "second"
+    second.write_text(first.read_text(encoding="utf-8").replace("current-context: recorded",
+                                                                "current-context: elsewhere"), encoding="utf-8")
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(first), str(second)]))
+    reads: Counter[str] = Counter()
+    read_bytes, read_text = Path.read_bytes, Path.read_text
+
+    def counted_bytes(self: Path) -> bytes:
+        reads[str(self)] += 1
+        return read_bytes(self)
+
+    def counted_text(self: Path, *args, **kwargs) -> str:
+        reads[str(self)] += 1
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", counted_bytes)
+    monkeypatch.setattr(Path, "read_text", counted_text)
+    assert connect().context == "recorded"  # the first file's current context, as kubectl takes it
+    assert (reads[str(first)], reads[str(second)]) == (1, 1)

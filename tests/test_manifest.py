@@ -356,6 +356,25 @@ def test_every_rule_gives_one_line_with_file_line_path_and_rule(
     assert rule in message
 
 
+def test_the_int32_bound_is_written_once() -> None:
+    """The flags' kinds, the manifest's IntOrString and its int32 fields (minReadySeconds, ports,
+    probes) are bounded by one constant, ``rollsim.spec.kinds.INT32_MAX`` (it was written three times).
+    """
+    import re
+
+    import rollsim
+    import rollsim.io.manifest.fields
+    import rollsim.io.manifest.validation
+    from rollsim.spec import kinds
+
+    assert rollsim.io.manifest.fields.INT32_MAX is kinds.INT32_MAX
+    assert rollsim.io.manifest.validation.INT32_MAX is kinds.INT32_MAX
+    package = Path(rollsim.__file__).parent
+    written = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if re.search(r"2\s*\*\*\s*31|1\s*<<\s*31|214748364[78]", p.read_text(encoding="utf-8")))
+    assert written == ["spec/kinds.py"]
+
+
 def test_list_items_report_the_line_in_the_file(tmp_path: Path) -> None:
     item = "\n".join("  " + line for line in edit((ROLLING, "      maxUnavailable: 0  # <-\n")).splitlines())
     text = "apiVersion: v1\nkind: List\nitems:\n-" + item[1:] + "\n"

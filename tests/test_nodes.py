@@ -446,6 +446,14 @@ class TestMakeNodes:
         with pytest.raises(ValueError, match=message):
             make_nodes(**kwargs)
 
+    def test_an_invalid_option_says_which_options_it_is_about(self) -> None:
+        from rollsim.io.nodes import NodeOptionError
+
+        with pytest.raises(NodeOptionError) as info:
+            make_nodes(5, not_ready=2, cordoned=1)
+        assert info.value.options == ("not_ready", "cordoned")
+        assert info.value.rule == "(3) must not exceed the ready workers (2)"
+
     def test_empty_and_control_plane_only(self) -> None:
         assert make_nodes(0, control_plane=0)["items"] == []
         assert len(make_nodes(3)["items"]) == 3

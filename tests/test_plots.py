@@ -32,6 +32,8 @@ from rollsim.present.plots import (
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import load_results
 
+from helpers import rewritten
+
 PNG = b"\x89PNG\r\n\x1a\n"
 NAN = math.nan
 
@@ -112,9 +114,8 @@ def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is
     """Three hollow markers at one x sat on top of each other, the label printed three times:
     lines that share an x are moved a little apart, and one "stopped at" label names them all.
     """
-    runs = pd.read_csv(fake_results / "runs.csv")
-    runs.loc[runs["config"] == 2, ["completed", "end_s"]] = [False, 3600.0]  # stops when config 3 does
-    runs.to_csv(fake_results / "runs.csv", index=False)
+    with rewritten(fake_results / "runs.csv") as runs:
+        runs.loc[runs["config"] == 2, ["completed", "end_s"]] = [False, 3600.0]  # stops when config 3 does
     ax = plot_duration(load_results(fake_results))
     first, second = (c.lines[0].get_xdata() for c in ax.containers)
     assert first[0] < 10 < second[0] and 10 - first[0] == pytest.approx(second[0] - 10)  # dodged about 10%
@@ -160,12 +161,10 @@ def one_run_completed(folder, config: int = 3):
     """``folder`` with one replication of ``config`` (the fixture's stuck one) completed: it
     completed some runs, not none.
     """
-    runs = pd.read_csv(folder / "runs.csv")
-    runs.loc[(runs["config"] == config) & (runs["replication"] == 0), "completed"] = True
-    runs.to_csv(folder / "runs.csv", index=False)
-    summary = pd.read_csv(folder / "summary.csv")
-    summary.loc[summary["config"] == config, "completed"] = 1
-    summary.to_csv(folder / "summary.csv", index=False)
+    with rewritten(folder / "runs.csv") as runs:
+        runs.loc[(runs["config"] == config) & (runs["replication"] == 0), "completed"] = True
+    with rewritten(folder / "summary.csv") as summary:
+        summary.loc[summary["config"] == config, "completed"] = 1
     return folder
 
 
@@ -230,15 +229,12 @@ def test_a_configuration_that_never_completed_is_left_out_not_drawn_as_the_best(
     out a configuration none of whose runs completed, and their legends name it.
     """
     folder = make_results()
-    runs = pd.read_csv(folder / "runs.csv")
-    runs.loc[runs["config"] == 3, "unavailable_node_seconds"] = 0.0  # as NotReady nodes make it
-    runs.to_csv(folder / "runs.csv", index=False)
-    summary = pd.read_csv(folder / "summary.csv")
-    summary.loc[summary["config"] == 3, "unavailable_node_seconds_mean"] = 0.0
-    summary.to_csv(folder / "summary.csv", index=False)
-    down = pd.read_parquet(folder / "downtime.parquet")
-    down.loc[down["config"] == 3, "downtime_s"] = 0.0
-    down.to_parquet(folder / "downtime.parquet", index=False)
+    with rewritten(folder / "runs.csv") as runs:
+        runs.loc[runs["config"] == 3, "unavailable_node_seconds"] = 0.0  # as NotReady nodes make it
+    with rewritten(folder / "summary.csv") as summary:
+        summary.loc[summary["config"] == 3, "unavailable_node_seconds_mean"] = 0.0
+    with rewritten(folder / "downtime.parquet") as down:
+        down.loc[down["config"] == 3, "downtime_s"] = 0.0
     results = load_results(folder)
     ax = plot_tradeoff(results)
     points = np.vstack([c.get_offsets() for c in ax.collections])

@@ -174,6 +174,30 @@ def test_a_cpu_or_memory_beyond_an_int64_is_refused_where_it_is_written(
     assert error.line == (marked_line(text) if "# <-" in text else 17)
 
 
+def test_each_request_is_parsed_once(monkeypatch) -> None:
+    """The resources stanzas' quantities were parsed twice, once for their nanos and once more for
+    the int64 bound of a cpu or memory request; the bound now checks the quantity already parsed.
+    """
+    import rollsim.io.manifest.resources as resources
+    import rollsim.spec.quantity as quantity
+    from rollsim.io.manifest.errors import Where
+
+    parsed: list[object] = []
+    real = quantity.parse_quantity
+
+    def counted(value: object) -> quantity.Quantity:
+        parsed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(quantity, "parse_quantity", counted)  # what int64_amount calls
+    monkeypatch.setattr(resources, "parse_quantity", counted)
+    pod = {"containers": [container("main", {"cpu": "250m", "memory": "100Mi"}, {"cpu": "1", "memory": "200Mi"})],
+           "initContainers": [container("init", {"cpu": "2", "ephemeral-storage": "1Gi"})],
+           "overhead": {"cpu": "10m"}}
+    assert resources.pod_requests(Where("ds.yaml", {}, "", 1), pod) == (2010, 100 * MI)
+    assert sorted(map(str, parsed)) == sorted(["250m", "100Mi", "1", "200Mi", "2", "1Gi", "10m"])
+
+
 @pytest.mark.parametrize("flag", [[], ["--nodes-file", "NODES"]])
 def test_the_cli_refuses_a_huge_request_before_it_runs(tmp_path: Path, capsys, flag: list[str]) -> None:
     manifest = write(tmp_path, BASE + "        resources:\n          requests:\n            cpu: \"1e400\"\n")

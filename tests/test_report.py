@@ -23,6 +23,8 @@ from rollsim.present.report import (
 )
 from rollsim.sweep.results import load_results
 
+from helpers import rewritten
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -307,17 +309,13 @@ def test_a_rolled_back_configuration_updated_no_healthy_node(make_results) -> No
     """healthy_done_s of a rolled-back run is when the old revision was back everywhere: the
     "healthy nodes done by" cell says that, not a time at which nodes were updated.
     """
-    import pandas as pd
-
     folder = make_results()
-    runs = pd.read_csv(folder / "runs.csv")
-    stuck = runs["config"] == 3
-    runs.loc[stuck, "rolled_back"], runs.loc[stuck, "rollback_done_s"] = True, [1700.0, 1712.0, 1690.0]
-    runs.loc[stuck, "healthy_done_s"] = runs.loc[stuck, "rollback_done_s"]
-    runs.to_csv(folder / "runs.csv", index=False)
-    summary = pd.read_csv(folder / "summary.csv")
-    summary["stop_cause"], summary["stop_detail"] = "rolled-back", "rolled back by the operator"
-    summary.to_csv(folder / "summary.csv", index=False)
+    with rewritten(folder / "runs.csv") as runs:
+        stuck = runs["config"] == 3
+        runs.loc[stuck, "rolled_back"], runs.loc[stuck, "rollback_done_s"] = True, [1700.0, 1712.0, 1690.0]
+        runs.loc[stuck, "healthy_done_s"] = runs.loc[stuck, "rollback_done_s"]
+    with rewritten(folder / "summary.csv") as summary:
+        summary["stop_cause"], summary["stop_detail"] = "rolled-back", "rolled back by the operator"
     blocks = rollsim.present.report_tables.stops_section(load_results(folder))
     table = next(b for b in blocks if b[0] == "table")
     assert table[2][0][-1] == "none: rolled back by 28m32s"
@@ -329,13 +327,11 @@ def test_the_share_says_what_it_is_over_when_notready_nodes_are_not_desired(make
     The table says over how many nodes each share is, a note says why, and "What was simulated"
     claims no desired count the configurations do not share.
     """
-    import pandas as pd
     import yaml
 
     folder = make_results()
-    runs = pd.read_csv(folder / "runs.csv")
-    runs.loc[runs["config"] == 3, "nodes"] = 186
-    runs.to_csv(folder / "runs.csv", index=False)
+    with rewritten(folder / "runs.csv") as runs:
+        runs.loc[runs["config"] == 3, "nodes"] = 186
     experiment = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
     for c in experiment["configurations"]:
         c["scenario"]["not_ready_nodes"] = 14 if c["index"] == 3 else 0

@@ -12,7 +12,10 @@ which prints the help); 130 interrupted.
 
 This module is ``main`` and the dispatch; ``parser`` declares the commands and their flags,
 ``values`` converts flag values, ``inputs`` reads a scenario from flags and files, ``show``
-prints results, and ``commands`` holds one handler per subcommand.
+prints results, and ``commands`` holds one handler per subcommand. ``main`` imports the parser
+and the handlers when it runs, not this package: ``python -m rollsim.cli`` imports the package
+before its ``__main__`` takes SIGINT and SIGTERM over (``rollsim.__main__.main``), and a signal
+then would be a traceback.
 """
 
 from __future__ import annotations
@@ -21,20 +24,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rollsim.cli.commands import (
-    cmd_calibrate,
-    cmd_completion,
-    cmd_make_nodes,
-    cmd_plan,
-    cmd_plot,
-    cmd_report,
-    cmd_run,
-    cmd_schema,
-    cmd_simulate,
-    cmd_validate,
-)
 from rollsim.cli.exits import exit_for
-from rollsim.cli.parser import build_parser
 from rollsim.sweep.interrupt import finishing, terminate_as_interrupt
 
 __all__ = ["main"]
@@ -49,15 +39,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     words = sys.argv[1:] if argv is None else list(argv)
     completing = "_ARGCOMPLETE" in os.environ
-    commands = {"simulate": cmd_simulate, "run": cmd_run, "plot": cmd_plot, "report": cmd_report,
-                "make-nodes": cmd_make_nodes, "calibrate": cmd_calibrate, "schema": cmd_schema,
-                "completion": cmd_completion, "validate": cmd_validate, "plan": cmd_plan}
     try:
+        from rollsim.cli import commands
+        from rollsim.cli.parser import build_parser
+
+        handlers = {"simulate": commands.cmd_simulate, "run": commands.cmd_run, "plot": commands.cmd_plot,
+                    "report": commands.cmd_report, "make-nodes": commands.cmd_make_nodes,
+                    "calibrate": commands.cmd_calibrate, "schema": commands.cmd_schema,
+                    "completion": commands.cmd_completion, "validate": commands.cmd_validate,
+                    "plan": commands.cmd_plan}
         parser = build_parser(scenario_flags="simulate" in words or completing,
                               plan_flags="plan" in words or completing)
         args = parser.parse_args(argv)
         with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
-            code = commands[args.command](args)
+            code = handlers[args.command](args)
         finishing(code)  # the rollsim program: a signal from here on only makes the exit 130
         return code
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly

@@ -167,10 +167,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+# how a make-nodes error names the options it blames, where not by make_nodes's keyword
+_MAKE_NODES_SUBJECTS = {("count",): "N", ("not_ready",): "NotReady nodes", ("cordoned",): "cordoned nodes",
+                        ("not_ready", "cordoned"): "NotReady plus cordoned nodes"}
+
+
 def cmd_make_nodes(args: argparse.Namespace) -> int:
     """``rollsim make-nodes``: a realistic ``kubectl get nodes -o json`` for N nodes."""
     from rollsim.io.atomic import write_atomically
-    from rollsim.io.nodes import make_nodes, nodes_json
+    from rollsim.io.nodes import NodeOptionError, make_nodes, nodes_json
     from rollsim.present.console import node_names, nodes_table
     from rollsim.spec.limits import LimitError, check_limit
 
@@ -182,16 +187,11 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
         raise UsageError(f"argument N: {exc}") from None
     try:
         document = make_nodes(args.count, seed=args.seed, **options)
-    except ValueError as exc:  # the message starts with the option's name (count: the positional N)
-        name, _, rule = str(exc).partition(" ")
-        flag, name = ("N", "N") if name == "count" else (f"--{name.replace('_', '-')}", name)
-        if rule.startswith("+ cordoned"):  # the two together: blame the one given, or both
-            given = [f for f, n in (("--not-ready", "not_ready"), ("--cordoned", "cordoned")) if n in options]
-            flag = "/".join(given) or flag
-            name = {"--not-ready": "NotReady nodes", "--cordoned": "cordoned nodes"}.get(
-                flag, "NotReady plus cordoned nodes")
-            rule = rule.removeprefix("+ cordoned ")
-        raise UsageError(f"argument {flag}: {name} {rule}") from None
+    except NodeOptionError as exc:  # of the options it is about, blame those given (N always is), else all
+        blamed = tuple(o for o in exc.options if o in options or o == "count") or exc.options
+        flags = "/".join("N" if o == "count" else f"--{o.replace('_', '-')}" for o in blamed)  # argparse's dests
+        subject = _MAKE_NODES_SUBJECTS.get(blamed, " + ".join(blamed))
+        raise UsageError(f"argument {flags}: {subject} {exc.rule}") from None
     text = nodes_json(document)
     if args.out_file is not None:
         write_atomically(args.out_file, lambda f: f.write(text))

@@ -80,7 +80,8 @@ def scheduler_address(text: str) -> str:
 
 
 # The years ISO 8601 times can name (datetime's 1 to 9999): their milliseconds fit the int64
-# timestamps of .prom/.om samples with room for any run's simulated time.
+# timestamps of .prom/.om samples with room for any run's simulated time (at most the horizon's
+# limit, rollsim.spec.scenario.MAX_HORIZON_S).
 _EARLIEST_S, _LATEST_S = -62_135_596_800, 253_402_300_799
 
 

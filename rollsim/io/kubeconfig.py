@@ -8,18 +8,21 @@ line and the key, what is wrong: ``kubeconfig kc:7: clusters[0].cluster.server: 
 (the API server's URL), got the number 12``.
 
 Only the fields the client reads are checked; other keys are left alone, as kubectl leaves
-extensions alone.
+extensions alone. Each file is read and parsed once (``read_kubeconfig``): what was read gives
+the contexts, the current context and the clusters and users a context names, so that a context
+whose cluster or user is not there is one such line too, before the client is asked for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rollsim.io.manifest.errors import describe
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 
-__all__ = ["check_kubeconfig"]
+__all__ = ["Kubeconfig", "read_kubeconfig"]
 
 _STRING, _BOOLEAN = "a string", "true or false"
 # per entry kind (cluster, context, user): the fields of its body that must be strings when given
@@ -32,14 +35,64 @@ _STRINGS = {
 _WHAT = {"server": "a string (the API server's URL)"}
 
 
-def check_kubeconfig(file: str) -> None:
-    """``ConfigError`` (``kubeconfig FILE:LINE: key.path: rule``) unless ``file`` is a kubeconfig
-    whose fields the client reads have the types kubectl requires.
+@dataclass(frozen=True)
+class Kubeconfig:
+    """The kubeconfig files kubectl would read, merged as it merges them: a cluster, context or
+    user is the first file's that names it, and so is the current context (the Python client's
+    merger keeps the last file's current context, so rollsim does not ask it).
     """
-    try:
-        _check(load_yaml(file))
-    except ConfigError as exc:
-        raise _named(exc) from None
+
+    contexts: Mapping[str, tuple[Document, int]]  # name -> its file and its index in that file's contexts
+    clusters: tuple[str, ...]
+    users: tuple[str, ...]
+    current_context: str | None
+
+    def context(self, name: str) -> dict[str, Any]:
+        """The body of context ``name`` (its cluster, user and namespace), checked: ``ConfigError``
+        naming the file, the line and the context when the cluster or the user it names is not
+        defined (``validateContext``'s ``cluster "x" was not found for context "y"``). A context
+        without a user is left to the client, which connects without credentials.
+        """
+        doc, i = self.contexts[name]
+        body = doc.data["contexts"][i].get("context") or {}
+        at = f"contexts[{i}].context"
+        cluster, user = body.get("cluster"), body.get("user")
+        if not cluster:
+            raise _named(doc.error(at, f"context {name!r} names no cluster (clusters: {_listed(self.clusters)})"))
+        if cluster not in self.clusters:
+            raise _named(doc.error(f"{at}.cluster", f"context {name!r}: cluster {cluster!r} not found (clusters: "
+                                                    f"{_listed(self.clusters)})"))
+        if user and user not in self.users:
+            raise _named(doc.error(f"{at}.user", f"context {name!r}: user {user!r} not found (users: "
+                                                 f"{_listed(self.users)})"))
+        return body
+
+
+def read_kubeconfig(files: Sequence[str]) -> Kubeconfig:
+    """``files`` (existing kubeconfig files, in kubectl's order) read and checked, each once:
+    ``ConfigError`` (``kubeconfig FILE:LINE: key.path: rule``) unless each is a kubeconfig whose
+    fields the client reads have the types kubectl requires.
+    """
+    contexts: dict[str, tuple[Document, int]] = {}
+    clusters: dict[str, None] = {}
+    users: dict[str, None] = {}
+    current = None
+    for file in files:
+        try:
+            doc = load_yaml(file)
+            _check(doc)
+        except ConfigError as exc:
+            raise _named(exc) from None
+        for i, entry in enumerate(doc.data.get("contexts") or []):
+            contexts.setdefault(entry["name"], (doc, i))
+        for kind, names in (("clusters", clusters), ("users", users)):
+            names.update((entry["name"], None) for entry in doc.data.get(kind) or [])
+        current = current or doc.data.get("current-context") or None
+    return Kubeconfig(contexts, tuple(clusters), tuple(users), current)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(names) or "none"
 
 
 def _named(exc: ConfigError) -> ConfigError:

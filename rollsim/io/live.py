@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rollsim.io.kubeconfig import check_kubeconfig
+from rollsim.io.kubeconfig import read_kubeconfig
 from rollsim.io.yamldoc import ConfigError
 
 __all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
@@ -82,8 +82,10 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
 def connect(context: str | None = None, kubeconfig: str | Path | None = None) -> Connection:
     """An API client for ``context`` (default: the kubeconfig's current context).
 
-    Each kubeconfig file is checked first (``rollsim.io.kubeconfig``): YAML syntax and the types of
-    the fields the client reads, named by file, line and key.
+    Each kubeconfig file is read and checked once first (``rollsim.io.kubeconfig``): YAML syntax,
+    the types of the fields the client reads and the cluster and user the context names, named
+    by file, line and key. The client then reads the files itself (it resolves a certificate's
+    relative path against the folder of the file that gives it).
     """
     import os
 
@@ -92,47 +94,22 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     from kubernetes.config.config_exception import ConfigException
 
     path = _kubeconfig_path(kubeconfig)
-    for file in path.split(os.pathsep):
-        check_kubeconfig(os.path.expanduser(file))  # its shape, in words, before the client trips on it
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, ValueError, TypeError, OSError, AttributeError, KeyError, yaml.YAMLError) as exc:
-        raise LiveError(f"kubeconfig {path}: {_one_line(exc)}") from None
-    names = [c.get("name") for c in contexts or []]
-    name = context if context is not None else _current_context(path, (current or {}).get("name"))
+    kc = read_kubeconfig([os.path.expanduser(file) for file in path.split(os.pathsep)])
+    names = ", ".join(kc.contexts) or "none"
+    name = context if context is not None else kc.current_context
     if name is None:
-        raise LiveError(f"kubeconfig {path}: no current context; give --context (one of {', '.join(names)})")
-    if name not in names:
-        raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {', '.join(names) or 'none'})")
-    chosen = next(c for c in contexts if c.get("name") == name)
+        raise LiveError(f"kubeconfig {path}: " + (f"no current context; give --context (one of {names})"
+                                                  if kc.contexts else "defines no context"))
+    if name not in kc.contexts:
+        raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {names})")
+    chosen = kc.context(name)  # its cluster and user are there
     try:
         api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False)
     except (ConfigException, ValueError, TypeError, OSError, AttributeError, KeyError, yaml.YAMLError) as exc:
         raise LiveError(f"kubeconfig {path}: context {name!r}: {_one_line(exc)}") from None
     api_client.configuration.retries = 1
-    namespace = (chosen.get("context") or {}).get("namespace") or "default"
+    namespace = chosen.get("namespace") or "default"
     return Connection(api_client, name, api_client.configuration.host, namespace)
-
-
-def _current_context(paths: str, merged: str | None) -> str | None:
-    """The current context of a list of kubeconfig files as kubectl takes it: the first file's
-    that sets one (the client's merger keeps the last file's). ``merged``: the client's answer.
-    """
-    import os
-
-    import yaml
-
-    files = paths.split(os.pathsep)
-    if len(files) == 1:
-        return merged
-    for file in files:
-        try:
-            doc = yaml.safe_load(Path(os.path.expanduser(file)).read_text(encoding="utf-8"))
-        except (OSError, ValueError, yaml.YAMLError):
-            continue  # the client read it already: a file it could not read set nothing
-        if isinstance(doc, dict) and doc.get("current-context"):
-            return str(doc["current-context"])
-    return merged
 
 
 def _one_line(exc: BaseException) -> str:

@@ -43,6 +43,7 @@ SERIES = {
     "terminating": ("rollsim_daemonset_terminating_pods", "Old pods shutting down."),
     "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),
 }
+_INT64_MS_END = 2.0**63  # the first float a sample's int64 millisecond timestamp cannot hold
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
@@ -62,11 +63,19 @@ def timeline_exposition(timeline: pd.DataFrame, *, start_s: float = 0.0, labels:
     """The timeline's gauges (``SERIES``, those of its columns present) as exposition text.
 
     ``start_s`` is the wall-clock time (Unix seconds) of the update's start; ``labels``
-    go on every sample (``namespace``, ``daemonset``, ``seed``...).
+    go on every sample (``namespace``, ``daemonset``, ``seed``...). A sample's timestamp is an
+    int64 of milliseconds: ``ValueError`` if ``start_s`` plus a time of the timeline is not one
+    (a run's horizon, ``rollsim.spec.scenario.MAX_HORIZON_S``, keeps its times well inside).
     """
     if not math.isfinite(start_s):
         raise ValueError(f"start_s must be finite, got {start_s!r}")
-    ms = (start_s * 1000 + timeline["time_s"].to_numpy(dtype=float) * 1000).round().astype("int64")
+    stamps = (start_s * 1000 + timeline["time_s"].to_numpy(dtype=float) * 1000).round()
+    outside = ~(np.abs(stamps) < _INT64_MS_END)  # NaN too
+    if outside.any():
+        raise ValueError(f"start_s plus time_s must fit a sample's int64 timestamp in milliseconds (within "
+                         f"±{_INT64_MS_END / 1000:.4g} s), got {start_s!r} plus "
+                         f"{float(timeline['time_s'].to_numpy(dtype=float)[outside][0])!r}")
+    ms = stamps.astype("int64")
     # several changes at one instant, or within one millisecond: the state after the last
     last: np.ndarray | list[int] = pd.Series(range(len(ms))).groupby(ms).max().to_numpy() if len(ms) else []
     label_text = _labels(labels or {})

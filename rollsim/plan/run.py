@@ -32,7 +32,7 @@ from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import check_limit
 from rollsim.spec.model_version import MODEL_VERSION
-from rollsim.spec.scenario import Scenario
+from rollsim.spec.scenario import MAX_HORIZON_S, Scenario
 from rollsim.sweep.executors import open_executor
 from rollsim.sweep.folder import check_plan_folder
 from rollsim.sweep.schedule import inheriting
@@ -63,11 +63,12 @@ def _confirmed(evidence: list[Evidence], settings: SearchSettings) -> list[Evide
 
 def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
     """Runs that outlast ``HORIZON_WINDOWS`` windows are cut there: they cannot fit, and a
-    budget of one pod on thousands of nodes would otherwise simulate for days.
+    budget of one pod on thousands of nodes would otherwise simulate for days. A horizon is at
+    most ``MAX_HORIZON_S``, however long the window.
     """
     if constraints.window_s is None:
         return scenario
-    horizon = HORIZON_WINDOWS * constraints.window_s
+    horizon = min(HORIZON_WINDOWS * constraints.window_s, MAX_HORIZON_S)
     if scenario.horizon_s is not None and scenario.horizon_s <= horizon:
         return scenario
     return dataclasses.replace(scenario, horizon_s=horizon)

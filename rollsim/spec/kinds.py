@@ -22,10 +22,11 @@ from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.node import Toleration
 from rollsim.spec.quantity import int64_amount
-from rollsim.spec.scenario import MAX_PORT
+from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
-    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "WHOLE_SECONDS",
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
+    "WHOLE_SECONDS",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY",
     "TOLERATIONS", "DELETER", "NEW_PODS", "choice", "ItemError",
@@ -91,6 +92,10 @@ def _seconds(value: Any) -> float:
 
 def _positive_seconds(value: Any) -> float:
     return _number(value, 0, strict=True)
+
+
+def _horizon(value: Any) -> float:
+    return check_horizon(_positive_seconds(value))
 
 
 INT32_MAX = 2**31 - 1  # int32 fields of the API (spec.minReadySeconds, an IntOrString's integer)
@@ -206,6 +211,7 @@ COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")
 POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N")
 SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
+HORIZON = Kind(_horizon, {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_HORIZON_S}, "S")
 QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds are (not negative)
 POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")
 WHOLE_SECONDS = Kind(_whole_seconds, {"type": "integer", "minimum": 0, "maximum": INT32_MAX}, "S")

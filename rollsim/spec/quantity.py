@@ -201,14 +201,15 @@ def memory_bytes(value: object) -> int:
     return parse_quantity(value).value
 
 
-def int64_amount(value: object, unit: str) -> int:
+def int64_amount(value: object, unit: str, parsed: Quantity | None = None) -> int:
     """Millicores (``unit="millicores"``) or bytes (``"bytes"``) as the scheduler keeps them, in an int64.
 
     A value beyond 2^63-1 is refused the same way whatever its suffix: ``1e400`` CPU and
     ``99999999999999999999999999Ei`` memory alike (the API server caps the second at
     2^63-1 while parsing and overflows on the first when the scheduler reads it).
+    ``parsed`` is ``value`` already parsed (``parse_quantity``), so that it is not parsed again.
     """
-    q = parse_quantity(value)
+    q = parse_quantity(value) if parsed is None else parsed
     amount = q.millis if unit == "millicores" else q.value
     if q.capped or abs(amount) > MAX_INT64:
         raise ValueError(f"must be at most 2^63-1 {unit}, got {value!r}")

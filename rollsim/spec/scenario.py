@@ -35,6 +35,8 @@ __all__ = [
     "IDEAL",
     "REALISTIC",
     "Workload",
+    "MAX_HORIZON_S",
+    "check_horizon",
 ]
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -43,6 +45,20 @@ ON_DELETE = "OnDelete"
 # unreachable taints, nothing confirms a deletion; the usual case, test-infra #31706) or False
 # (the kubelet reports NotReady itself and still kills pods: not-ready taints).
 NOT_READY_CONDITIONS = ("Unknown", "False")
+# Every run ends at its horizon, so this bounds every simulated time: 10^15 s (about 31.7 million
+# years) plus any --timeline-start stays inside the int64 millisecond timestamps of .prom/.om
+# samples (2^63 ms is 9.2e15 s), and float seconds stay exact to better than a second (2^53 s is 9.0e15 s).
+MAX_HORIZON_S = 1e15
+
+
+def check_horizon(seconds: float) -> float:
+    """A run's horizon: positive and at most ``MAX_HORIZON_S``, else ``ValueError`` saying so."""
+    if not 0 < seconds <= MAX_HORIZON_S:  # NaN too
+        raise ValueError(f"must be greater than 0 and at most {MAX_HORIZON_S:.0e} s (about 31.7 million years, "
+                         f"so that every simulated time fits a timeline's timestamps), got {seconds!r}")
+    return seconds
+
+
 MAX_PORT = 65535  # the largest port number: a containerPort's or hostPort's range is 1 to this
 
 
@@ -242,8 +258,11 @@ class Scenario:
             raise ValueError(f"node_utilization must be between 0 and 1, got {self.node_utilization}")
         if not self.stall_after_s > 0:
             raise ValueError(f"stall_after must be positive, got {self.stall_after_s}")
-        if self.horizon_s is not None and not self.horizon_s > 0:
-            raise ValueError(f"horizon must be positive, got {self.horizon_s}")
+        if self.horizon_s is not None:
+            try:
+                check_horizon(self.horizon_s)
+            except ValueError as exc:
+                raise ValueError(f"horizon {exc}") from None
 
 
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:

@@ -243,7 +243,7 @@ _OWN: tuple[Setting, ...] = (
     Setting("deleter", "deleter", k.DELETER, "who deletes old pods under OnDelete", field="deleter",
             label="OnDelete deleter"),
     # faults and limits of the run
-    Setting("horizon", "horizon_s", k.POSITIVE_SECONDS, "give up after S simulated seconds", field="horizon_s",
+    Setting("horizon", "horizon_s", k.HORIZON, "give up after S simulated seconds", field="horizon_s",
             shown_default="30 days", unit="s", label="horizon", describe_as="horizon_s"),
     Setting("new_pods", "faults.new_pods", k.NEW_PODS,
             "a new revision that fails: crashloop, pull-error, never-ready or rejected, optionally :FRACTION",

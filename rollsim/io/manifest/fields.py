@@ -13,7 +13,8 @@ from types import ModuleType
 from typing import Any
 
 from rollsim.io.manifest.errors import ManifestError, Where, describe, join
-from rollsim.spec.quantity import parse_quantity
+from rollsim.spec.kinds import INT32_MAX
+from rollsim.spec.quantity import MAX_INT64, parse_quantity
 
 __all__ = ["check_fields"]
 
@@ -109,9 +110,8 @@ def _scalar_problem(value: Any, t: str) -> str | None:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
-            bits = 32 if t == "int32" else 64
-            return None if -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else \
-                f"is out of range for an int{bits}, got {value}"
+            bits, most = (32, INT32_MAX) if t == "int32" else (64, MAX_INT64)
+            return None if -most - 1 <= value <= most else f"is out of range for an int{bits}, got {value}"
         return f"must be an integer, got {describe(value)}"
     if t == "bool":
         return None if isinstance(value, bool) else f"must be true or false, got {describe(value)}"

@@ -126,16 +126,16 @@ def _resource_list(where: Where, raw: dict[str, Any], path: str) -> ResourceList
     """
     parsed: ResourceList = {}
     for name, value in raw.items():
-        nanos = 0 if value is None else parse_quantity(value).nanos  # syntax checked already
-        if nanos < 0:
+        quantity = Quantity(0) if value is None else parse_quantity(value)  # syntax checked already
+        if quantity.nanos < 0:
             raise where.error(f"{path}[{name}]", f"must be greater than or equal to 0, got {value}",
                               f"{path}.{name}")
         if name in _UNITS and value is not None:
             try:
-                int64_amount(value, _UNITS[name])
+                int64_amount(value, _UNITS[name], quantity)
             except ValueError as exc:
                 raise where.error(f"{path}[{name}]", str(exc), f"{path}.{name}") from None
-        parsed[name] = nanos
+        parsed[name] = quantity.nanos
     return parsed
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from rollsim.io.manifest.errors import Where, describe, show
 from rollsim.spec.budget import IntOrPercent, validate_rolling_update
+from rollsim.spec.kinds import INT32_MAX
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
 __all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta", "selector",
@@ -161,7 +162,7 @@ def _int_or_percent(where: Where, value: Any, path: str) -> IntOrPercent:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         non_negative(where, value, path)
-        if value >= 2**31:  # IntOrString's IntVal is an int32: the API server's decoder refuses more
+        if value > INT32_MAX:  # IntOrString's IntVal is an int32: the API server's decoder refuses more
             raise where.error(path, f"is out of range for an int32, got {value}")
         return value
     if isinstance(value, str):

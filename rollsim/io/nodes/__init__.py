@@ -14,9 +14,9 @@ What a Node object and a pool share (labels, taints, allocatable quantities, rea
 ``rollsim.spec.quantity``) is checked in ``fields``.
 """
 
-from rollsim.io.nodes.generate import make_nodes, nodes_json, write_nodes_json
+from rollsim.io.nodes.generate import NodeOptionError, make_nodes, nodes_json, write_nodes_json
 from rollsim.io.nodes.kubectl import load_nodes, nodes_from_document
 from rollsim.io.nodes.pools import PoolError, nodes_from_pools
 
-__all__ = ["PoolError", "load_nodes", "make_nodes", "nodes_from_document", "nodes_from_pools", "nodes_json",
-           "write_nodes_json"]
+__all__ = ["NodeOptionError", "PoolError", "load_nodes", "make_nodes", "nodes_from_document", "nodes_from_pools",
+           "nodes_json", "write_nodes_json"]

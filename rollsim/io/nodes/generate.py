@@ -21,7 +21,7 @@ from rollsim.io.nodes.fields import NOT_READY_TAINT, UNSCHEDULABLE_TAINT
 from rollsim.io.nodes.pools import Pool, read_pools
 from rollsim.spec.node import CONTROL_PLANE_LABEL, NO_EXECUTE, NO_SCHEDULE
 
-__all__ = ["make_nodes", "nodes_json", "write_nodes_json"]
+__all__ = ["NodeOptionError", "make_nodes", "nodes_json", "write_nodes_json"]
 
 # (cpu, memory, allocatable cpu, allocatable memory, pods) as kubelet reports them on EC2
 _INSTANCE_TYPES = {
@@ -36,6 +36,18 @@ _READY_MESSAGES = {
 _NOT_READY = ("KubeletNotReady", ("container runtime network not ready: NetworkReady=false reason:"
                                   "NetworkPluginNotReady message:Network plugin returns error: "
                                   "cni plugin not initialized"))
+
+
+class NodeOptionError(ValueError):
+    """A rule ``make_nodes``'s options break. ``options`` names them (its keywords: ``("zones",)``,
+    ``("not_ready", "cordoned")`` for their sum), ``rule`` says what is wrong; the message is the
+    two together (``zones must be between 1 and 6, got 7``), and a caller that names the options
+    otherwise (the CLI's flags) puts its own names before ``rule``.
+    """
+
+    def __init__(self, options: tuple[str, ...], rule: str) -> None:
+        super().__init__(f"{' + '.join(options)} {rule}")
+        self.options, self.rule = options, rule
 
 
 def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequence[Mapping[str, Any]] | None = None,
@@ -55,15 +67,15 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     for name, value in (("count", count), ("control_plane", control_plane), ("not_ready", not_ready),
                         ("cordoned", cordoned), ("zones", zones)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+            raise NodeOptionError((name,), f"must be a non-negative integer, got {value!r}")
     if not 1 <= zones <= 6:
-        raise ValueError(f"zones must be between 1 and 6, got {zones}")
+        raise NodeOptionError(("zones",), f"must be between 1 and 6, got {zones}")
     if control_plane > count:
-        raise ValueError(f"control_plane ({control_plane}) must not exceed count ({count})")
+        raise NodeOptionError(("control_plane",), f"({control_plane}) must not exceed count ({count})")
     if count > min(8000 * zones, 16000):
         most, per = min(8000 * zones, 16000), "1 zone" if zones == 1 else f"{zones} zones"
-        raise ValueError(f"count must be at most {most:,} with {per} "
-                         "(a /19 subnet per zone, a /24 pod CIDR per node in 100.64.0.0/10)")
+        raise NodeOptionError(("count",), f"must be at most {most:,} with {per} "
+                                          "(a /19 subnet per zone, a /24 pod CIDR per node in 100.64.0.0/10)")
     workers = count - control_plane
     zone_names = [f"{region}{'abcdef'[z]}" for z in range(zones)]
     specs = read_pools(pools, "pools") if pools is not None else [
@@ -80,8 +92,8 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     zone_of = [j % zones for j in range(control_plane)] + zone_of
     ready_workers = [i for i, p in enumerate(members) if p.ready]
     if not_ready + cordoned > len(ready_workers):
-        raise ValueError(f"not_ready + cordoned ({not_ready + cordoned}) must not exceed the ready workers "
-                         f"({len(ready_workers)})")
+        raise NodeOptionError(("not_ready", "cordoned"), f"({not_ready + cordoned}) must not exceed the ready "
+                                                         f"workers ({len(ready_workers)})")
 
     rng = np.random.default_rng(seed)
     chosen = [int(i) for i in rng.choice(ready_workers, not_ready + cordoned, replace=False)]

@@ -1,0 +1,57 @@
+"""What several test files check or do the same way: a refused command's one line, the program
+run in a fresh Python process, and a results table edited in place.
+
+Imported by name (``from helpers import one_error_line``), as ``harness`` and ``figcheck`` are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ROOT", "one_error_line", "python", "rewritten"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def one_error_line(captured: Any, *needles: str) -> str:
+    """The one line a command said on standard error, without its newline: exactly one line,
+    no traceback, and each of ``needles`` in it. ``captured`` is pytest's ``capsys`` (its
+    standard error is read, and so consumed) or standard error's text.
+    """
+    err = captured if isinstance(captured, str) else captured.readouterr().err
+    assert "Traceback" not in err, err
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    line = err[:-1]
+    for needle in needles:
+        assert needle in line, line
+    return line
+
+
+def python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a fresh process that imports rollsim from this tree (``env`` added to
+    the environment), its output captured as text; one minute at most.
+    """
+    return subprocess.run([sys.executable, *args], env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+@contextmanager
+def rewritten(path: Path) -> Iterator[Any]:
+    """A results table (``runs.csv``, ``summary.csv``, ``downtime.parquet``...) as a DataFrame to
+    change in the ``with`` block; written back in place, as ``rollsim run`` writes it (no index).
+    """
+    import pandas as pd
+
+    parquet = path.suffix == ".parquet"
+    frame = pd.read_parquet(path) if parquet else pd.read_csv(path)
+    yield frame
+    if parquet:
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
