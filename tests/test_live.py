@@ -178,6 +178,31 @@ def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_
     assert (tmp_path / "out" / "summary.csv").is_file()
 
 
+def test_a_cluster_that_changed_since_is_not_reused(api, kubeconfig, tmp_path, capsys):
+    """Runs read from a cluster are keyed by what the cluster said: run again after the DaemonSet's
+    strategy or the nodes changed, the saved runs are not reused as if nothing had (before, the
+    resumed folder mixed runs of both states and its report described the new one).
+    """
+    experiment = tmp_path / "live.yaml"
+    experiment.write_text("name: live\nreplications: 2\nscenario:\n  daemonset:\n"
+                          "    manifest: ds/fluentd-elasticsearch\n  controller:\n    mode: ideal\n",
+                          encoding="utf-8")
+    out = tmp_path / "out"
+
+    def run() -> str:
+        code = main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out", str(out)])
+        assert code == 0
+        return capsys.readouterr().out
+
+    assert "2 runs simulated, 0 reused" in run()
+    assert "0 runs simulated, 2 reused" in run()  # the same cluster: resumed
+    api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 3
+    assert "2 runs simulated, 0 reused" in run()
+    nodes = api.api.lists["/api/v1/nodes"]
+    nodes["items"] = nodes["items"][:-1]
+    assert "2 runs simulated, 0 reused" in run()
+
+
 def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys):
     out = tmp_path / "plan"
     code = main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--calibrate",

@@ -28,7 +28,7 @@ from rollsim.spec.node import Node, Toleration
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.spec.settings import BY_FIELD, SETTINGS
 
-__all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS"]
+__all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS", "node_digest"]
 
 # fields no setting sets: attribute path -> (description key, how reports name it)
 FIELDS: dict[str, tuple[str, str]] = {
@@ -114,7 +114,7 @@ def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
-def _node_digest(nodes: tuple[Node, ...]) -> str:
+def node_digest(nodes: tuple[Node, ...]) -> str:
     """A digest of every field of every node; the plain form of equal labels or taints is made once."""
     names = _field_names(Node) or ()
     memo: dict[Any, str] = {}
@@ -145,7 +145,7 @@ def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
             report = eligibility_report(value, obj.daemonset.placement)
             out.update({"nodes": len(value), "desired_nodes": report.eligible,
                         "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
-                        "node_list": _node_digest(value)})
+                        "node_list": node_digest(value)})
         elif path == "daemonset.name":
             out["daemonset"] = f"{obj.daemonset.namespace}/{value}"
         elif path == "daemonset.namespace":

@@ -15,6 +15,7 @@ from typing import Any, cast
 from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
+from rollsim.spec.describe import node_digest
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
     OptionError,
@@ -223,15 +224,22 @@ def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-def _digest(doc: Document, files: Mapping[str, Any]) -> dict[str, str]:
-    """A digest of the input files' bytes (empty without files)."""
+def _digest(doc: Document, files: Mapping[str, Any], inputs: Inputs) -> dict[str, str]:
+    """A digest of what the inputs said (empty without any): the input files' bytes, and what a
+    live cluster gave (its DaemonSet as read, its nodes, calibrated timings and version), so that
+    runs read from a cluster that has changed since are new runs, not ones a resume reuses.
+    """
     paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
-    if not paths:
+    live = inputs.source is not None
+    if not paths and not live:
         return {}
     digest = hashlib.sha256()
     for value in paths:
         path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
         digest.update(path.read_bytes())
+    if live:  # a file's digest is as before: the shipped runs keep their ids
+        nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
+        digest.update(repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes)).encode())
     return {"input_digest": digest.hexdigest()[:16]}
 
 
@@ -264,5 +272,5 @@ def _inputs(doc: Document, files: dict[str, Any], name: str | None,
                 raise
             path, _, message = str(exc).partition(": ")
             raise doc.error(_file_key(path, source), message) from None
-        cache[key] = inputs, _digest(doc, files)
+        cache[key] = inputs, _digest(doc, files, inputs)
     return cache[key]
