@@ -15,4 +15,4 @@ from __future__ import annotations
 
 __all__ = ["MODEL_VERSION"]
 
-MODEL_VERSION = 8
+MODEL_VERSION = 9  # 9: stall_after_s defaults to an hour (it was half an hour)
