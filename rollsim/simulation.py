@@ -180,6 +180,8 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     ``reference=True`` makes every controller rescan every node on every sync (the plain
     reference) instead of using its incremental index; both decide identically.
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"simulate takes a Scenario (rollsim.build_scenario(...)), got {type(scenario).__name__}")
     with _collector_out_of_the_way() as freeze_world:
         world = build_world(scenario, seed, reference)
         keys = scenario.daemonset_keys()

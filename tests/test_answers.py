@@ -239,3 +239,17 @@ def test_a_healthy_rollout_with_the_default_timings_is_not_called_stalled() -> N
     assert s["completed"] and s["duration_s"] > 3600
     cut = simulate(build_scenario(nodes=1000, max_unavailable="10%", stall_after=1800), seed=17).summary
     assert not cut["completed"] and "a slow straggler: a longer stall_after would wait for it" in cut["stop_detail"]
+
+
+def test_an_empty_cluster_is_refused_unless_meant(capsys) -> None:
+    """A cluster of 0 nodes "completed" in 0 s, like a DaemonSet that matches no node: refused,
+    naming the node count, unless allow_no_nodes says it is meant (or nodes join later)."""
+    with pytest.raises(OptionError, match="the cluster has no nodes") as err:
+        build_scenario(nodes=0)
+    assert err.value.options == ("nodes",)
+    assert build_scenario(nodes=0, allow_no_nodes=True).nodes == ()
+    assert build_scenario(nodes=0, add_nodes="5@10").nodes == ()
+    assert main(["simulate", "--nodes", "0"]) == 2
+    err_text = capsys.readouterr().err
+    assert err_text.count("\n") == 1
+    assert err_text.startswith("rollsim: error: argument --nodes: the cluster has no nodes")

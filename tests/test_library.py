@@ -240,3 +240,15 @@ def test_frames_are_built_once_from_the_columns_the_summary_read(run: rollsim.Ru
         {k: v for k, v in from_columns.items() if k not in ("peak_concurrent_pulls", "mean_pull_s")}
     stuck = list(run.nodes["node"][:3])
     assert healthy_done_s(run.node_columns, stuck) == healthy_done_s(run.nodes, stuck)
+
+
+@pytest.mark.parametrize("seed", [None, True, 1.5, float("nan"), "3", -1])
+def test_simulate_refuses_a_seed_that_is_not_a_whole_number(seed) -> None:
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer, got "):
+        rollsim.simulate(rollsim.build_scenario(nodes=5), seed=seed)
+
+
+def test_simulate_says_what_it_takes() -> None:
+    """A mapping of options is not a scenario: the error says what is (it was an AttributeError)."""
+    with pytest.raises(TypeError, match=r"simulate takes a Scenario \(rollsim.build_scenario\(...\)\), got dict"):
+        rollsim.simulate({"nodes": 5})  # type: ignore[arg-type]

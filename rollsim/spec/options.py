@@ -129,6 +129,11 @@ def build_scenario(
     if not o.get("allow_no_nodes") and not o.get("add_nodes"):
         placed_by = tuple(name for name, given in (("manifest", daemonset_spec is not None),
                                                    ("tolerations", "tolerations" in o)) if given)
+        if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
+            raise OptionError("nodes_file" if node_list is not None else "nodes",
+                              "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
+                              "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
+                              "if that is intended")
         if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
             placed_by = ("nodes_file",) if node_list is not None else ("control_plane_nodes",)
         _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
@@ -147,7 +152,7 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by:
     from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report
 
     if not nodes:
-        return  # an empty cluster is asked for explicitly (and the other DaemonSets of ``also`` get none here)
+        return  # an empty cluster: build_scenario has refused it already
     report = eligibility_report(nodes, placement)
     if report.eligible:
         return
@@ -186,7 +191,7 @@ def _workloads(items: tuple[Any, ...]) -> tuple[Workload, ...]:
             out.append(item)
             continue
         try:
-            built = build_scenario(nodes=0, **item)
+            built = build_scenario(**{**item, "nodes": 0, "allow_no_nodes": True})  # its spec alone
         except OptionError as exc:
             within = f"[{i}].{exc.options[0]}{exc.within}" if len(exc.options) == 1 else f"[{i}]"
             raise OptionError("also", f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}",

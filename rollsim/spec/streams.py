@@ -32,7 +32,9 @@ class Streams:
     __slots__ = ("seed", "prefix", "_cache")
 
     def __init__(self, seed: int, prefix: str = "") -> None:
-        if int(seed) != seed or seed < 0:
+        whole = (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)) or \
+            (isinstance(seed, float) and seed.is_integer())
+        if not whole or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self.prefix = prefix
