@@ -32,8 +32,7 @@ class Streams:
     __slots__ = ("seed", "prefix", "_cache")
 
     def __init__(self, seed: int, prefix: str = "") -> None:
-        whole = (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)) or \
-            (isinstance(seed, float) and seed.is_integer())
+        whole = not isinstance(seed, bool) and isinstance(seed, (int, np.integer, float)) and float(seed).is_integer()
         if not whole or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
