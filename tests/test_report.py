@@ -23,7 +23,7 @@ from rollsim.present.report import (
 )
 from rollsim.sweep.results import load_results
 
-from helpers import rewritten
+from helpers import rewritten, with_another_daemonset
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -358,3 +358,16 @@ def test_the_other_daemonsets_are_named_in_words_not_by_their_key(make_results) 
     assert "This study varies the other DaemonSets updated at the same time (also), which the user" in text
     assert "varies also" not in text
     assert "(the other DaemonSets updated at the same time (also))" in recommendation_for(results).reason
+
+
+def test_the_figure_captions_say_a_half_filled_marker_is_an_update_that_did_not_complete(make_results) -> None:
+    """Another DaemonSet updated with the study's did not complete in configuration 2: the
+    captions say what the figures' half-filled markers and legends mean; with none failing they
+    say nothing of it.
+    """
+    text = write_report(load_results(with_another_daemonset(make_results(), {2: 2})))[0].read_text(encoding="utf-8")
+    assert text.count("A half-filled marker is a configuration whose DaemonSet completed every replication") == 2
+    assert "the update did not complete, and it is on no Pareto front." in text
+    assert text.count("The legend says where another DaemonSet updated with this one did not complete.") == 2
+    clean = write_report(load_results(with_another_daemonset(make_results(), {})))[0].read_text(encoding="utf-8")
+    assert "half-filled" not in clean and "The legend says where another DaemonSet" not in clean

@@ -16,11 +16,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import (
-    as_results,
-    incomplete_runs,
-)
+from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
+from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled, incomplete_runs, others_note
 from rollsim.present.plotlabels import keep_inside, label_side
 from rollsim.present.plotmath import (
     axis_label,
@@ -54,6 +51,9 @@ class _Durations:
     mean: np.ndarray  # mean duration, NaN where partial
     err: np.ndarray  # the CI below and above the mean, in axis units
     ok: np.ndarray  # a finite mean
+    others: dict[int, str]  # half_filled: what of the other DaemonSets (also) did not complete
+    other: np.ndarray  # its own DaemonSet completed every time, another of the update did not (half_filled)
+    other_note: str  # the legend's note on those (others_note)
     shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
     log: bool
     top: float
@@ -75,6 +75,9 @@ def _durations(results: Results) -> _Durations:
               for b in ("low", "high"))
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
     ok = np.isfinite(mean)
+    others = half_filled(results)
+    other = ok & np.array([int(c) in others for c in s["config"]], dtype=bool)
+    other_note = others_note(results, others)
     shown = np.where(ok, mean, stopped)
     there = np.isfinite(shown) & (shown > 0)
     log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
@@ -87,8 +90,8 @@ def _durations(results: Results) -> _Durations:
                  None)
     slo_label = f"SLO: duration ≤ {when(limit, div, unit, log)}" if limit is not None else ""
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
-    return _Durations(s, reached, stopped, partial, mean, err, ok, shown, log, top, bottom, div, unit, limit,
-                      slo_label)
+    return _Durations(s, reached, stopped, partial, mean, err, ok, others, other, other_note, shown, log, top, bottom,
+                      div, unit, limit, slo_label)
 
 
 _HOLLOW: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
@@ -100,9 +103,14 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     s, div = d.summary, d.div
     notes: list[Line2D] = []
     y = np.arange(len(s))[::-1].astype(float)
-    if d.ok.any():
-        ax.errorbar(d.mean[d.ok] / div, y[d.ok], xerr=d.err[:, d.ok], fmt="o", color="C0", capsize=4,
+    clean = d.ok & ~d.other
+    if clean.any():
+        ax.errorbar(d.mean[clean] / div, y[clean], xerr=d.err[:, clean], fmt="o", color="C0", capsize=4,
                     label="mean with 95% CI (completed every replication)")
+    if d.other.any():
+        ax.errorbar(d.mean[d.other] / div, y[d.other], xerr=d.err[:, d.other], color="C0", capsize=4,
+                    markersize=8, **HALF_FILLED)
+        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
     if d.partial.any():
         ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
                 "stopped (mean)", **_HOLLOW)
@@ -120,12 +128,15 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     for i in range(len(s)):
         if not np.isfinite(d.shown[i]):
             continue
-        ok = d.ok[i]
+        ok, other = d.ok[i], d.other[i]
         text = format_duration(d.mean[i]) if ok else d.reached[int(s["config"][i])][1]
+        if other:
+            text += f"; {d.others[int(s['config'][i])]}"
         ha, dx = label_side(ax, d.shown[i] / div, y[i])
-        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if not ok else 0, 7),
-                                 textcoords="offset points", ha=ha if not ok else "center", va="bottom",
-                                 fontsize="small", color="C3" if not ok else "black"))
+        aside = not ok or other  # a long label beside its marker, not centred over it
+        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if aside else 0, 7),
+                                 textcoords="offset points", ha=ha if aside else "center", va="bottom",
+                                 fontsize="small", color="C3" if aside else "black"))
     keep_inside(ax, marks)
 
 
@@ -166,12 +177,18 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     drop = [label_of(key, v) for v in s[key]]
     for n, idx in enumerate(order):
         label = group_labels(list(s["label"][idx]), drop) or "mean duration"
-        done = idx[d.ok[idx]]
+        done = idx[d.ok[idx] & ~d.other[idx]]
         ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
                     label=wrap(label, 60))
+        other = idx[d.other[idx]]  # off the line, which joins the updates that completed
+        if len(other):
+            ax.errorbar(shown_x[other], d.mean[other] / div, yerr=d.err[:, other], capsize=4, color=f"C{n}",
+                        markersize=8, **HALF_FILLED)
         short = idx[d.partial[idx]]
         if len(short):
             ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+    if d.other.any():
+        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
     if d.partial.any():
         notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
     if d.limit is not None:
@@ -187,9 +204,11 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     for j in np.flatnonzero(d.partial):
         if np.isfinite(d.stopped[j]):
             same.setdefault((float(x[j]), d.reached[int(s["config"][j])][1]), []).append(int(j))
+    for j in np.flatnonzero(d.other):
+        same.setdefault((float(x[j]), d.others[int(s["config"][j])]), []).append(int(j))
     marks = []
     for (_, text), js in same.items():
-        y = float(np.mean(d.stopped[js])) / div
+        y = float(np.mean(d.shown[js])) / div
         ha, dx = label_side(ax, float(np.mean(shown_x[js])), y)
         at = float(shown_x[js].max() if ha == "left" else shown_x[js].min())  # beside the outermost marker
         marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
@@ -200,7 +219,9 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
 def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Mean rollout duration with its confidence interval, per configuration that completed in
     every replication; a configuration whose runs did not all complete is a hollow marker at
-    the time its runs stopped, labelled with what they reached. Against the swept parameter when
+    the time its runs stopped, labelled with what they reached; one whose DaemonSet completed
+    every replication while another updated with it (``also``) did not is half-filled, off the
+    lines, and labelled with what did not complete. Against the swept parameter when
     one is numeric (one line per combination of the others, named as the table names them),
     else one row per configuration. The time axis is logarithmic when the times differ more
     than tenfold; a linear one has one unit, chosen from the data.

@@ -17,7 +17,16 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits
-from rollsim.present.plotdata import as_results, config_colors, incomplete_runs, never_completed, not_drawn
+from rollsim.present.plotdata import (
+    HALF_FILLED,
+    as_results,
+    config_colors,
+    half_filled,
+    incomplete_runs,
+    never_completed,
+    not_drawn,
+    others_note,
+)
 from rollsim.present.plotlabels import label_points, merge_coincident
 from rollsim.present.plotmath import short_number, time_unit, wants_log, when
 from rollsim.present.study import pareto_fronts, slo_specs
@@ -35,7 +44,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     SLO limits. A configuration whose runs did
     not all complete is a hollow marker at when they stopped, with the node-hours lost until
     then; one none of whose runs completed is not drawn (it would read as the best: a rollout
-    that never started loses nothing) and the legend names it. The duration axis is
+    that never started loses nothing) and the legend names it. One whose DaemonSet completed
+    every replication while another updated with it (``also``) did not is half-filled, on no
+    front, and the legend and its label say what did not complete. The duration axis is
     logarithmic when the times differ more than tenfold.
     """
     results = as_results(results, "summary")
@@ -50,7 +61,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     # one that never started): drawn, it would look the best at the lower left
     never = never_completed(results)
     shown = np.isfinite(dur) & np.isfinite(loss) & ~s["config"].astype(int).isin(never).to_numpy()
-    ok = shown & ~partial
+    others = half_filled(results)
+    other = shown & s["config"].astype(int).isin(list(others)).to_numpy()
+    ok = shown & ~partial & ~other
     limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
     positive = shown & (dur > 0)
     log = bool(positive.any()) and wants_log(float(dur[positive].max()), float(dur[positive].min()))
@@ -63,6 +76,10 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if (shown & partial).any():
         ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
                    edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
+    for i in np.flatnonzero(other):  # one marker each: a half-filled marker takes one colour
+        color = colors[s["config"][i]]
+        ax.plot([loss[i] / ndiv], [dur[i] / tdiv], color=color, markerfacecolor=color, markersize=9, zorder=3,
+                **HALF_FILLED)
     fronts = pareto_fronts(results)
     for n, front in enumerate(fronts.values()):  # one per condition: never joined across conditions
         ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
@@ -70,6 +87,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                 label=None if n else "Pareto front" + (" within each condition" if list(fronts) != [""] else ""))
     xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
     notes: list[Line2D] = []
+    if other.any():
+        notes.append(legend_note(others_note(results, others), color="0.3", markersize=8, **HALF_FILLED))
     if (shown & partial).any():
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",
@@ -98,9 +117,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax.set_title("Speed against disruption (lower left is better)")
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
-    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else "")
+    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else
+                       f" ({others[int(c)]})" if int(c) in others else "")
              for v, c in zip(s["label"], s["config"])]
     xs, ys, names = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
     label_points(ax, xs, ys, names)
     return ax
-
