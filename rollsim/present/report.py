@@ -158,8 +158,9 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     blocks += [("h", 2, "Recommendation"), *recommendation_section(results),
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
-    blocks += [("h", 2, "Results"), ("table", header, rows), *desired_note(results), *stops_section(results),
-               *daemonsets_section(results), ("h", 2, "Figures"),
+    results_start = [header.index("completed")]  # the settings a configuration ran with, then its results
+    blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *desired_note(results),
+               *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
                                            for c in slo_specs(results)), front_kind(results),
                         bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)))]
