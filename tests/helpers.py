@@ -1,5 +1,6 @@
 """What several test files check or do the same way: a refused command's one line, the program
-run in a fresh Python process, and a results table edited in place.
+run in a fresh Python process, a results table edited in place, and another DaemonSet added to a
+results folder's runs.
 
 Imported by name (``from helpers import one_error_line``), as ``harness`` and ``figcheck`` are.
 """
@@ -9,12 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ROOT", "one_error_line", "python", "rewritten"]
+__all__ = ["ROOT", "one_error_line", "python", "rewritten", "with_another_daemonset"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,3 +56,23 @@ def rewritten(path: Path) -> Iterator[Any]:
         frame.to_parquet(path, index=False)
     else:
         frame.to_csv(path, index=False)
+
+
+def with_another_daemonset(folder: Path, failed: Mapping[int, int], name: str = "node-exporter") -> Path:
+    """``folder`` with another DaemonSet, ``name``, updated together with the study's in every
+    configuration (``also``: runs.csv's ``<name>.*`` columns, as a sweep writes them); it did
+    not complete in the first ``failed[config]`` replications of a configuration, and completed
+    in every other run. The study's own columns are left as they are.
+    """
+    import numpy as np
+
+    with rewritten(folder / "runs.csv") as runs:
+        short = np.zeros(len(runs), dtype=bool)
+        for config, n in failed.items():
+            short |= ((runs["config"] == config) & (runs["replication"] < n)).to_numpy()
+        runs[f"{name}.completed"] = ~short
+        runs[f"{name}.duration_s"] = np.where(short, np.nan, 95.0)
+        runs[f"{name}.queue_wait_s"] = 0.5
+        runs[f"{name}.stop_detail"] = np.where(short, "stalled: 3 of 200 nodes wait for their new pod",
+                                               "completed: 200 nodes of 200 updated (new pod available)")
+    return folder

@@ -2,8 +2,9 @@
 
 The figures are laid out by matplotlib and checked for empty axes, labels and legends cut by
 the figure's edge, and annotations or points outside their axes; the HTML report is opened in
-headless Chromium (Debian's ``chromium`` package) 1,400 px wide and checked for tables that
-need a horizontal scroll bar and images that do not load. Slow: run with ``-m slow``.
+headless Chromium (Debian's ``chromium`` package) 1,400 and 900 px wide and checked for tables
+that need a horizontal scroll bar, words broken across lines in a table cell and images that do
+not load. Slow: run with ``-m slow``.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def test_every_shipped_figure_shows_data_and_fits(folder: Path) -> None:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium "
                                                    "(apt-get install chromium)")
 @pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
-def test_every_shipped_report_reads_at_1400_px_in_chromium(folder: Path, tmp_path: Path) -> None:
+def test_every_shipped_report_reads_at_1400_and_900_px_in_chromium(folder: Path, tmp_path: Path) -> None:
     _, page = write_report(load_results(folder), tmp_path)
     assert page_problems(page, 1400) == []
+    assert page_problems(page, 900) == []
 
 
 def test_the_checks_can_fail(tmp_path: Path) -> None:
@@ -65,3 +67,11 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
                         'style="overflow-x:auto"><table><tr><td style="white-space:nowrap">' + "x" * 400 +
                         "</td></tr></table></div></main></body></html>", encoding="utf-8")
         assert any("needs a scroll bar" in p for p in page_problems(page, 1400))
+        # cells that break anywhere, as the report's did: words broken mid-word are found
+        page.write_text('<!DOCTYPE html><html><body><table style="width:1px"><tr><td style="overflow-wrap:anywhere">'
+                        "lognormal(median=24, p95=40)</td><td>kube-system/ds-1</td></tr><tr><td>x</td><td>"
+                        "1,000,000</td></tr></table></body></html>", encoding="utf-8")
+        broken = [p for p in page_problems(page, 1400) if "a word breaks" in p]
+        assert any("lognorm|al" in p for p in broken)
+        assert any("kube-|system" in p for p in broken)  # a name broken at its hyphen is a broken word
+        assert not any("1,0" in p for p in broken)  # a number in a cell that may not break anywhere is whole

@@ -32,7 +32,7 @@ from rollsim.present.plots import (
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import load_results
 
-from helpers import rewritten
+from helpers import rewritten, with_another_daemonset
 
 PNG = b"\x89PNG\r\n\x1a\n"
 NAN = math.nan
@@ -434,3 +434,93 @@ def test_a_leader_line_starts_at_the_labels_end_nearest_its_point() -> None:
     assert leaders, "labels this close are pushed apart, with leader lines"
     for a in leaders:  # near the right edge: every label sits left of its point, right-aligned
         assert a.get_horizontalalignment() == "right" and a.arrowprops["relpos"] == (1.0, 0.5)
+
+
+def half_filled(ax) -> list:
+    """The half-filled markers drawn on ``ax``: configurations whose own DaemonSet completed while
+    another DaemonSet of the update did not.
+    """
+    return [line for line in ax.lines if line.get_fillstyle() == "left" and len(line.get_xdata())]
+
+
+OTHER_FAILED = "max_unavailable=25%, min_ready_seconds=0 (node-exporter did not complete in 2 of 3)"
+
+
+def test_duration_draws_a_configuration_whose_other_daemonset_failed_half_filled_off_the_line(make_results) -> None:
+    """Configuration 2 (25%, 0 s): its own DaemonSet completed every replication, node-exporter,
+    updated with it, did not in 2 of 3. It was drawn on the line as a success; now it is off the
+    line, half-filled at its own mean, and the legend and its label say what did not complete.
+    """
+    results = load_results(with_another_daemonset(make_results(), {2: 2}))
+    ax = plot_duration(results)
+    line = next(c for c in ax.containers if c.get_label() == "min_ready_seconds=0").lines[0]
+    assert int(np.isfinite(line.get_ydata()).sum()) == 1  # only 10%: the line joins completed updates
+    (marker,) = half_filled(ax)
+    mean = float(results.summary.set_index("config").loc[2, "duration_s_mean"])
+    assert marker.get_ydata()[0] == pytest.approx(mean / 60 if "(min)" in ax.get_ylabel() else mean)
+    assert "node-exporter did not complete in 2 of 3" in texts(ax).replace("\n", " ")
+    assert ("its DaemonSet completed every replication, another updated with it did not: " + OTHER_FAILED
+            in legend(ax).replace("\n", " "))
+
+
+def test_duration_by_label_does_not_count_a_configuration_whose_other_daemonset_failed_as_completed(
+        make_results) -> None:
+    results = load_results(with_another_daemonset(make_results(), {2: 2}))
+    results = dataclasses.replace(results, experiment={**results.experiment, "swept": []})
+    ax = plot_duration(results)
+    (clean,) = [c for c in ax.containers if "completed every replication" in str(c.get_label())]
+    assert len(clean.lines[0].get_xdata()) == 2  # of the three whose own DaemonSet completed every time
+    (marker,) = half_filled(ax)
+    row = {t.get_text().replace("\n", " "): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert marker.get_ydata()[0] == row["max_unavailable=25%, min_ready_seconds=0"]
+    mean = float(results.summary.set_index("config").loc[2, "duration_s_mean"])
+    # its own mean duration is given, with what did not complete
+    assert f"{format_duration(mean)}; node-exporter did not complete in 2 of 3" in [t.get_text() for t in ax.texts]
+    assert OTHER_FAILED in legend(ax).replace("\n", " ")
+
+
+def test_tradeoff_draws_a_configuration_whose_other_daemonset_failed_half_filled_and_on_no_front(
+        make_results) -> None:
+    results = load_results(with_another_daemonset(make_results(slo=[]), {2: 2}))
+    s = results.summary.set_index("config")
+    ax = plot_tradeoff(results)
+    filled = ax.collections[0].get_offsets()
+    assert len(filled) == 2 and ax.collections[0].get_label() == "completed in every replication (mean)"
+    (marker,) = half_filled(ax)
+    assert (marker.get_xdata()[0], marker.get_ydata()[0]) not in [tuple(p) for p in filled]
+    assert marker.get_xdata()[0] == pytest.approx(s.loc[2, "unavailable_node_seconds_mean"] / 3600)
+    assert all(marker.get_xdata()[0] not in [x for x, _ in f] for f in _fronts(ax))  # never ringed
+    assert OTHER_FAILED in texts(ax).replace("\n", " ")  # its label beside it
+    assert OTHER_FAILED in legend(ax).replace("\n", " ")
+
+
+def test_line_figures_name_a_configuration_whose_other_daemonset_failed(make_results) -> None:
+    results = load_results(with_another_daemonset(one_run_completed(make_results()), {2: 2, 0: 3, 3: 1}))
+    for plot in (plot_availability, plot_downtime):
+        labels = [line.get_label().replace("\n", " ") for line in plot(results).lines]
+        assert OTHER_FAILED in labels
+        assert "max_unavailable=10%, min_ready_seconds=0 (node-exporter did not complete in 3 of 3)" in labels
+        assert "max_unavailable=10%, min_ready_seconds=30" in labels  # completed: as before
+    # its own DaemonSet did not complete every time either: both are said
+    assert ("max_unavailable=25%, min_ready_seconds=30 (did not complete; node-exporter did not complete in 1 of 3)"
+            in [line.get_label().replace("\n", " ") for line in plot_availability(results).lines])
+
+
+def test_a_configuration_whose_own_daemonset_did_not_complete_stays_hollow(make_results) -> None:
+    """Configuration 3's own runs did not all complete: it is a hollow marker at when they
+    stopped, whether or not another DaemonSet completed; only configuration 2 is half-filled.
+    """
+    results = load_results(with_another_daemonset(one_run_completed(make_results()), {2: 2, 3: 1}))
+    for ax in (plot_duration(results), plot_tradeoff(results)):
+        (marker,) = half_filled(ax)
+        assert "max_unavailable=25%, min_ready_seconds=30 (" not in legend(ax).replace("\n", " ")
+    assert len(plot_tradeoff(results).collections[1].get_offsets()) == 1  # configuration 3, hollow
+
+
+def test_another_daemonset_that_always_completed_changes_no_figure(make_results) -> None:
+    """The other DaemonSets' columns alone change nothing: every figure is the same PNG."""
+    from rollsim.present.plots import render_figures
+
+    plain = render_figures(load_results(make_results()))
+    together = render_figures(load_results(with_another_daemonset(make_results(), {})))
+    assert list(together) == list(plain) and all(together[n] == plain[n] for n in plain)

@@ -23,7 +23,7 @@ from rollsim.present.report import (
 )
 from rollsim.sweep.results import load_results
 
-from helpers import rewritten
+from helpers import rewritten, with_another_daemonset
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -195,15 +195,47 @@ def test_render_writes_each_kind_of_block_in_both_formats() -> None:
     assert "<figcaption>caption &lt;i&gt;</figcaption>" in page and "data:image/png;base64,iVBORw==" in page
 
 
-def test_short_one_word_cells_are_kept_on_one_line() -> None:
-    """Cells may break anywhere to fit 1,400 px (tests/test_browser.py), first between words and
-    after an identifier's underscores, but a duration must not read "17m55 / s".
+def test_cells_break_between_words_only() -> None:
+    """A cell broke anywhere ("lognorm / al(medi / an=24", "2h26m06 / s", "1,000,0 / 00,000"):
+    now only between words (tests/test_tablefit.py), with a <wbr> where words join without a
+    space; a short one-word value is kept on one line, and a word with a hyphen kept whole,
+    where a browser would break it ("kube- / system/ds-1", "ds- / 1").
     """
-    row = ["17m55s", "maxUnavailable 1", "94.96%", "1h49m08s–2h15m17s", "✗ min_available_fraction: 94.9%"]
-    page = render_html([("table", ["a", "b", "c", "d", "e"], [row])], {}, "t")
+    row = ["17m55s", "maxUnavailable 1", "94.96%", "1h49m08s–2h15m17s", "✗ min_available_fraction: 94.9%",
+           "lognormal(median=24, p95=40)", "9 DaemonSets kube-system/ds-1 … kube-system/ds-9"]
+    page = render_html([("table", list("abcdefg"), [row])], {}, "t")
     assert ('<td class="w">17m55s</td><td>maxUnavailable 1</td><td class="w">94.96%</td>'
-            "<td>1h49m08s–<wbr>2h15m17s</td><td>✗ min_<wbr>available_<wbr>fraction: 94.9%</td>") in page
-    assert "td.w{white-space:nowrap}" in page
+            "<td>1h49m08s–<wbr>2h15m17s</td><td>✗ min_<wbr>available_<wbr>fraction: 94.9%</td>"
+            "<td>lognormal(<wbr>median=24, p95=40)</td>"
+            '<td>9 DaemonSets <span class="w">kube-system/ds-1</span> … <span class="w">kube-system/ds-9</span></td>'
+            ) in page
+    assert "td.w,span.w{white-space:nowrap}" in page and "overflow-wrap:normal" in page and "anywhere" not in page
+
+
+def test_a_table_too_wide_for_a_narrow_window_is_split_in_html_with_its_first_column_in_each() -> None:
+    """Fifteen columns of distributions and timings do not fit 900 px without breaking words: the
+    HTML splits the table where the results begin (and a part still too wide evenly), each part
+    naming its rows; Markdown keeps one table.
+    """
+    header = ["configuration", *[f"setting {i}" for i in range(7)], "completed", *[f"result {i}" for i in range(6)]]
+    row = ["stragglers 2% at +500 s, max_unavailable=10%", *["lognormal(median=0.05, p95=0.25)"] * 7, "3/3",
+           *["2h26m06s (2h18m44s–2h33m28s)"] * 6]
+    blocks = [("table", header, [row, row], [8])]
+    page = render_html(blocks, {}, "t")
+    tables = re.findall(r"<table>.*?</table>", page)
+    heads = [re.findall(r"<th>(.*?)</th>", t) for t in tables]
+    assert len(tables) >= 2 and all(h[0] == "configuration" for h in heads)
+    assert [c for h in heads for c in h[1:]] == header[1:]  # every column once, in order
+    assert heads[-1][1:] == header[8:]  # the results apart from the settings
+    assert all(t.count("<tr>") == 3 for t in tables)  # the header row and both rows in each
+    assert render_markdown(blocks).count("| configuration |") == 1
+    narrow = [("table", header[:4], [row[:4]], [2])]
+    assert len(re.findall(r"<table>", render_html(narrow, {}, "t"))) == 1  # a table that fits stays one
+
+
+def test_the_results_table_is_split_between_settings_and_results(fake_results) -> None:
+    (block,) = [b for b in report_blocks(load_results(fake_results), []) if b[0] == "table" and len(b) > 3]
+    assert block[1][block[3][0]] == "completed"
 
 
 def test_the_report_opens_with_the_recommendation(fake_results) -> None:
@@ -358,3 +390,16 @@ def test_the_other_daemonsets_are_named_in_words_not_by_their_key(make_results) 
     assert "This study varies the other DaemonSets updated at the same time (also), which the user" in text
     assert "varies also" not in text
     assert "(the other DaemonSets updated at the same time (also))" in recommendation_for(results).reason
+
+
+def test_the_figure_captions_say_a_half_filled_marker_is_an_update_that_did_not_complete(make_results) -> None:
+    """Another DaemonSet updated with the study's did not complete in configuration 2: the
+    captions say what the figures' half-filled markers and legends mean; with none failing they
+    say nothing of it.
+    """
+    text = write_report(load_results(with_another_daemonset(make_results(), {2: 2})))[0].read_text(encoding="utf-8")
+    assert text.count("A half-filled marker is a configuration whose DaemonSet completed every replication") == 2
+    assert "the update did not complete, and it is on no Pareto front." in text
+    assert text.count("The legend says where another DaemonSet updated with this one did not complete.") == 2
+    clean = write_report(load_results(with_another_daemonset(make_results(), {})))[0].read_text(encoding="utf-8")
+    assert "half-filled" not in clean and "The legend says where another DaemonSet" not in clean

@@ -14,7 +14,8 @@ import pandas as pd
 
 from rollsim.sweep.results import Results
 
-__all__ = ["Shortfall", "other_names", "others_incomplete", "others_shortfalls", "runs_with", "whole_update_completed"]
+__all__ = ["Shortfall", "other_names", "others_incomplete", "others_shortfalls", "runs_with", "shortfall_text",
+           "shortfalls_by_config", "whole_update_completed"]
 
 
 def other_names(runs: pd.DataFrame) -> list[str]:
@@ -73,6 +74,30 @@ def others_incomplete(shortfalls: Sequence[Shortfall]) -> list[str]:
     """
     return [f"{s.name}, updated together with {s.label}, did not complete in {s.failed} of {s.ran} replications"
             + (f": {s.why}" if s.why else "") for s in shortfalls]
+
+
+def shortfalls_by_config(shortfalls: Sequence[Shortfall]) -> dict[int, list[Shortfall]]:
+    """``shortfalls`` (``others_shortfalls``) grouped by configuration, in order."""
+    out: dict[int, list[Shortfall]] = {}
+    for s in shortfalls:
+        out.setdefault(int(s.config), []).append(s)
+    return out
+
+
+def shortfall_text(shortfalls: Sequence[Shortfall]) -> str:
+    """One configuration's other DaemonSets that did not complete every replication, in a few
+    words: ``node-exporter did not complete in 2 of 3``; those that failed as often named together
+    (``ds-1, ds-2 did not complete in 3 of 3; ds-3 in 1 of 3``), more than three as
+    ``9 DaemonSets ds-1 … ds-9``.
+    """
+    groups: dict[tuple[int, int], list[str]] = {}
+    for s in shortfalls:
+        groups.setdefault((s.failed, s.ran), []).append(s.name)
+    parts: list[str] = []
+    for (failed, ran), names in groups.items():
+        who = ", ".join(names) if len(names) <= 3 else f"{len(names)} DaemonSets {names[0]} … {names[-1]}"
+        parts.append(f"{who} {'did not complete ' if not parts else ''}in {failed} of {ran}")
+    return "; ".join(parts)
 
 
 def whole_update_completed(results: Results) -> dict[Any, int]:

@@ -104,8 +104,10 @@ def note(ax: Axes, text: str) -> Axes:
 
 
 def wrap(text: str, width: int) -> str:
-    """Long labels over several lines, so that tick labels and legends fit the figure."""
-    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
+    """Long labels over several lines, so that tick labels and legends fit the figure; a name is
+    never split at its hyphens (``node-exporter``, ``kube-system/ds-1``).
+    """
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def legend_below(ax: Axes, title: str | None = None, extra: Sequence[Line2D] = ()) -> None:

@@ -6,7 +6,7 @@ results folder, with its SLO and swept keys). In a notebook one often has only a
 configurations, a ``summary`` read back from ``summary.csv``. ``as_results`` wraps such a
 frame (or a ``RunResult``) in a minimal ``Results`` so that every plot takes either. The
 rest reads what every figure takes from a ``Results``: each configuration's colour and
-label, and when its runs ended.
+label, when its runs ended, and whether the other DaemonSets updated with it (``also``) completed.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import Any, cast
 import pandas as pd
 from matplotlib import colormaps
 
+from rollsim.present.others import others_shortfalls, shortfall_text, shortfalls_by_config
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["as_results", "config_colors", "config_labels", "incomplete_runs", "never_completed", "not_drawn",
-           "run_ends"]
+__all__ = ["HALF_FILLED", "as_results", "config_colors", "config_labels", "half_filled", "incomplete_runs",
+           "never_completed", "not_drawn", "others_failed", "others_note", "run_ends"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -159,3 +160,38 @@ def not_drawn(results: Results, never: list[int]) -> str:
     labels = config_labels(results)
     listed = "; ".join(labels.get(c, str(c)) for c in never[:6]) + ("; …" if len(never) > 6 else "")
     return f"not drawn, no run completed: {listed}"
+
+
+# a configuration whose own DaemonSet completed while another updated with it did not: a marker
+# half filled (between a filled one, every DaemonSet completed, and a hollow one, its own did not)
+HALF_FILLED: dict[str, Any] = {"marker": "o", "fillstyle": "left", "markerfacecoloralt": "white",
+                               "markeredgewidth": 1.5, "linestyle": "none"}
+
+
+def others_failed(results: Results) -> dict[int, str]:
+    """Per configuration in which another DaemonSet updated with the study's (``also``) did not
+    complete every replication, what did not (``node-exporter did not complete in 2 of 3``). The
+    study's own figures are about its DaemonSet; the report does not call such an update done,
+    and no figure may draw it as a clean success either.
+    """
+    return {c: shortfall_text(s) for c, s in shortfalls_by_config(others_shortfalls(results)).items()}
+
+
+def half_filled(results: Results) -> dict[int, str]:
+    """The configurations the duration and speed-against-disruption figures draw half-filled
+    (``HALF_FILLED``), with what did not complete: those whose own DaemonSet completed every
+    replication while another updated with it did not (``others_failed``; one whose own runs did
+    not all complete is a hollow marker, as it was).
+    """
+    incomplete = incomplete_runs(results)
+    return {c: text for c, text in others_failed(results).items() if c not in incomplete}
+
+
+def others_note(results: Results, failed: dict[int, str]) -> str:
+    """The legend's note on the configurations of ``failed`` (``half_filled``) drawn half-filled:
+    their own DaemonSet completed, another did not; each named with what did not complete.
+    """
+    labels = config_labels(results)
+    items = [f"{labels.get(c, str(c))} ({text})" for c, text in failed.items()]
+    listed = "; ".join(items[:4]) + ("; …" if len(items) > 4 else "")
+    return f"its DaemonSet completed every replication, another updated with it did not: {listed}"

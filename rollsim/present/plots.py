@@ -6,8 +6,8 @@ calls ``show()`` or touches pyplot state, and the module picks no backend (the C
 Agg), so they work headless and inside notebooks alike. ``save_figures`` writes the PNGs.
 
 This module is the registry of the figures (``FIGURES``) and what draws and saves them; the
-figures themselves are drawn in ``rollsim.present.timeline_plots`` (from the per-run tables)
-and ``rollsim.present.summary_plots`` (from the summary).
+figures themselves are drawn in ``rollsim.present.timeline_plots`` (from the per-run tables),
+``rollsim.present.summary_plots`` and ``rollsim.present.tradeoff_plot`` (from the summary).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from matplotlib.figure import Figure
 from rollsim.present.output import png_bytes, write_pngs
 from rollsim.present.plotaxes import room_for_legend
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
-from rollsim.present.summary_plots import DURATION_SIZE, TRADEOFF_SIZE, plot_duration, plot_tradeoff
+from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
 from rollsim.present.timeline_plots import AVAILABILITY_SIZE, DOWNTIME_SIZE, plot_availability, plot_downtime
+from rollsim.present.tradeoff_plot import TRADEOFF_SIZE, plot_tradeoff
 from rollsim.sweep.results import Results
 
 # the plot_* functions and pareto_front, bin_minimum, sweep_axis and time_unit (rollsim.present.plotmath)

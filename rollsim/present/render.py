@@ -5,7 +5,10 @@ decides how it looks. Blocks are tuples:
 
 * ``("h", level, text)`` a heading,
 * ``("p", spans)`` a paragraph of ``(style, text)`` spans, style ``""``, ``"b"`` (bold) or ``"code"``,
-* ``("table", header, rows)`` (an all-empty header renders as a table without one),
+* ``("table", header, rows)`` (an all-empty header renders as a table without one), or
+  ``("table", header, rows, groups)``: ``groups`` are the positions of the columns where a new
+  kind of column begins, where HTML splits a table too wide for a narrow window first
+  (``rollsim.present.tablefit``; Markdown keeps one table),
 * ``("ul", [spans, ...])`` a bullet list,
 * ``("img", name, title, caption)`` the figure ``figures/<name>.png``,
 * ``("note", text)`` a remark in italics.
@@ -18,8 +21,11 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from rollsim.present.tablefit import column_widths, keep_whole, split_columns, word_pieces
 
 __all__ = [
     "DASH",
@@ -207,33 +213,57 @@ def _html_spans(spans: Sequence[tuple[str, str]]) -> str:
     return "".join(tags[style].format(html.escape(text)) for style, text in spans)
 
 
+# Cells break between words only (rollsim.present.tablefit), never inside one; a table too wide
+# for a narrow window is split into tables, which a window under 1,000 px shows in a smaller font
 CSS = """body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0;background:#fafafa}
 main{max-width:1400px;margin:0 auto;padding:1.5em 2em;background:#fff;box-sizing:border-box}
 p,ul,figure{max-width:1100px}
 h1{font-size:1.7em;margin-top:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0;font-size:.85em}th,td{border:1px solid #ddd;padding:.3em .5em;
-text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:4.3em}\
-th{overflow-wrap:normal;min-width:0}\
+text-align:left;vertical-align:top;overflow-wrap:normal;min-width:4.3em}th{min-width:0}\
 th{background:#f2f2f2}tr:nth-child(even) td{background:#fcfcfc}
+@media (max-width:1000px){main{padding:1em 1.2em}table{font-size:.75em}th,td{padding:.3em .4em}}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
-.note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}td.w{white-space:nowrap}"""
+.note{color:#777;font-style:italic}code{background:#f2f2f2;padding:0 .2em}td.w,span.w{white-space:nowrap}"""
 
 
-_WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is never broken
+_WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is kept on one line
 
 
 def _html_cell(text: str) -> str:
     """A table cell; a short one-word value (a duration, a count) is kept on one line. The others
-    may break anywhere, so that a wide table fits a 1,400 px window, but first between words
-    and after the underscores of an identifier (``min_available_fraction``) or the dash of a
-    range (``17m51s–27m37s``).
+    break between words only (``tablefit.word_pieces``): at spaces, after the dash of a range
+    (``17m51s–27m37s``), the parenthesis after a distribution's name (``lognormal(median=24,
+    p95=40)``) and the underscores of a long identifier (``min_available_fraction``); a word with
+    a hyphen (``kube-system/ds-1``) is kept whole, where a browser would break it.
     """
     whole = len(text) <= _WHOLE and not any(c.isspace() for c in text)
     if whole:
         return f'<td class="w">{html.escape(text)}</td>'
-    # a long identifier or range may break after its underscores and dashes, not inside a word
-    return "<td>" + html.escape(text).replace("_", "_<wbr>").replace("–", "–<wbr>") + "</td>"
+    out = []
+    for part in re.split(r"(\s+)", text):
+        if part and not part.isspace():
+            part = (f'<span class="w">{html.escape(part)}</span>' if keep_whole(part) else
+                    "<wbr>".join(html.escape(p) for p in word_pieces(part)))
+        out.append(part)
+    return "<td>" + "".join(out) + "</td>"
+
+
+def _html_tables(header: Sequence[str], rows: Sequence[Sequence[Any]], groups: Sequence[int] = ()) -> str:
+    """A table as HTML: one table when it fits a narrow window, else several that each repeat
+    its first column, split first at ``groups`` (``tablefit.split_columns``).
+    """
+    e = html.escape
+    cells = [[str(c) for c in row] for row in rows]
+    out = []
+    for part in split_columns(column_widths([str(h) for h in header], cells), 1, groups):
+        head = "".join(f"<th>{e(str(header[i]))}</th>" for i in part)
+        body = "".join("<tr>" + "".join(_html_cell(row[i] if i < len(row) else "") for i in part) + "</tr>"
+                       for row in cells)
+        out.append('<div class="scroll">' + (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                   if any(header) else f"<table><tbody>{body}</tbody></table>") + "</div>")
+    return "".join(out)
 
 
 def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str) -> str:
@@ -248,10 +278,7 @@ def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str
         elif b[0] == "note":
             out.append(f'<p class="note">{e(b[1])}</p>')
         elif b[0] == "table":
-            head = "".join(f"<th>{e(h)}</th>" for h in b[1])
-            body = "".join("<tr>" + "".join(_html_cell(str(c)) for c in row) + "</tr>" for row in b[2])
-            out.append('<div class="scroll">' + (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                       if any(b[1]) else f"<table><tbody>{body}</tbody></table>") + "</div>")
+            out.append(_html_tables(b[1], b[2], b[3] if len(b) > 3 else ()))
         elif b[0] == "ul":
             out.append("<ul>" + "".join(f"<li>{_html_spans(item)}</li>" for item in b[1]) + "</ul>")
         elif b[0] == "img":

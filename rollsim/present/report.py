@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from rollsim.present.output import write_pngs, write_report_files
-from rollsim.present.plotdata import never_completed
+from rollsim.present.plotdata import half_filled, never_completed, others_failed
 from rollsim.present.plots import FIGURES, save_figures
 from rollsim.present.render import (
     format_duration,
@@ -73,6 +73,17 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+# where another DaemonSet updated with the study's (also) did not complete every replication
+OTHERS_NOTES = {
+    "duration": (" A half-filled marker is a configuration whose DaemonSet completed every replication while another "
+                 "DaemonSet updated with it did not (its label and the legend say which): the update did not "
+                 "complete."),
+    "tradeoff": (" A half-filled marker is a configuration whose DaemonSet completed every replication while another "
+                 "DaemonSet updated with it did not (its label and the legend say which): the update did not "
+                 "complete, and it is on no Pareto front."),
+    "availability": " The legend says where another DaemonSet updated with this one did not complete.",
+    "downtime": " The legend says where another DaemonSet updated with this one did not complete.",
+}
 NEVER_NOTE = (" A configuration none of whose runs completed is not drawn (the legend names it): what it lost until "
               "it stopped is no rollout's cost, and one that never started would look the best.")
 # what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
@@ -92,12 +103,15 @@ def front_kind(results: Results) -> str:
 
 
 def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False, front: str = "one",
-             never: bool = False) -> list[tuple]:
+             never: bool = False, others: bool = False, half: bool = False) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
     the SLO sets an availability floor, which the availability figure draws; ``front``: what the
     tradeoff figure rings (``front_kind``); ``never``: some configuration completed no run, which
-    the tradeoff and downtime figures leave out.
+    the tradeoff and downtime figures leave out; ``others``: in some configuration another
+    DaemonSet updated with the study's (``also``) did not complete every replication, which the
+    legends of the figures drawn again name; ``half``: the duration and tradeoff figures draw
+    some configuration half-filled for it (``half_filled``).
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
@@ -107,6 +121,8 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = Fa
             caption += FLOOR_NOTE
         if name in ("tradeoff", "downtime") and never and name not in kept:
             caption += NEVER_NOTE
+        if (half if name in ("duration", "tradeoff") else others) and name not in kept:
+            caption += OTHERS_NOTES[name]
         if name in kept:
             caption += (f" (Drawn when the experiment ran: {needs}.parquet, the per-run data it is drawn from, is "
                         "not in this folder to draw it again.)")
@@ -142,11 +158,12 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     blocks += [("h", 2, "Recommendation"), *recommendation_section(results),
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
-    blocks += [("h", 2, "Results"), ("table", header, rows), *desired_note(results), *stops_section(results),
-               *daemonsets_section(results), ("h", 2, "Figures"),
+    results_start = [header.index("completed")]  # the settings a configuration ran with, then its results
+    blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *desired_note(results),
+               *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
                                            for c in slo_specs(results)), front_kind(results),
-                        bool(never_completed(results)))]
+                        bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

@@ -1,7 +1,7 @@
-"""The figures of a study's summary: rollout duration per configuration or against the swept
-parameter, and speed against disruption with its Pareto front (``summary.csv``).
+"""The duration figure of a study's summary (``summary.csv``): rollout duration per configuration
+or against the swept parameter. Speed against disruption is ``rollsim.present.tradeoff_plot``.
 
-Each ``plot_*`` takes a ``Results`` (or just the summary frame it draws:
+``plot_duration`` takes a ``Results`` (or just the summary frame it draws:
 ``rollsim.present.plotdata.as_results``) and an optional Axes, draws on it and returns it.
 """
 
@@ -15,17 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
 
 from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import (
-    as_results,
-    config_colors,
-    incomplete_runs,
-    never_completed,
-    not_drawn,
-)
-from rollsim.present.plotlabels import keep_inside, label_points, label_side, merge_coincident
+from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled, incomplete_runs, others_note
+from rollsim.present.plotlabels import keep_inside, label_side
 from rollsim.present.plotmath import (
     axis_label,
     display,
@@ -39,13 +32,12 @@ from rollsim.present.plotmath import (
     when,
 )
 from rollsim.present.render import format_duration
-from rollsim.present.study import pareto_fronts, slo_specs
+from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
 
-__all__ = ["DURATION_SIZE", "TRADEOFF_SIZE", "plot_duration", "plot_tradeoff"]
+__all__ = ["DURATION_SIZE", "plot_duration"]
 
 DURATION_SIZE = (9.0, 5.5)  # inches
-TRADEOFF_SIZE = (9.0, 6.0)
 
 
 @dataclass(frozen=True)
@@ -59,6 +51,9 @@ class _Durations:
     mean: np.ndarray  # mean duration, NaN where partial
     err: np.ndarray  # the CI below and above the mean, in axis units
     ok: np.ndarray  # a finite mean
+    others: dict[int, str]  # half_filled: what of the other DaemonSets (also) did not complete
+    other: np.ndarray  # its own DaemonSet completed every time, another of the update did not (half_filled)
+    other_note: str  # the legend's note on those (others_note)
     shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
     log: bool
     top: float
@@ -80,6 +75,9 @@ def _durations(results: Results) -> _Durations:
               for b in ("low", "high"))
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
     ok = np.isfinite(mean)
+    others = half_filled(results)
+    other = ok & np.array([int(c) in others for c in s["config"]], dtype=bool)
+    other_note = others_note(results, others)
     shown = np.where(ok, mean, stopped)
     there = np.isfinite(shown) & (shown > 0)
     log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
@@ -92,8 +90,8 @@ def _durations(results: Results) -> _Durations:
                  None)
     slo_label = f"SLO: duration ≤ {when(limit, div, unit, log)}" if limit is not None else ""
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
-    return _Durations(s, reached, stopped, partial, mean, err, ok, shown, log, top, bottom, div, unit, limit,
-                      slo_label)
+    return _Durations(s, reached, stopped, partial, mean, err, ok, others, other, other_note, shown, log, top, bottom,
+                      div, unit, limit, slo_label)
 
 
 _HOLLOW: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
@@ -105,9 +103,14 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     s, div = d.summary, d.div
     notes: list[Line2D] = []
     y = np.arange(len(s))[::-1].astype(float)
-    if d.ok.any():
-        ax.errorbar(d.mean[d.ok] / div, y[d.ok], xerr=d.err[:, d.ok], fmt="o", color="C0", capsize=4,
+    clean = d.ok & ~d.other
+    if clean.any():
+        ax.errorbar(d.mean[clean] / div, y[clean], xerr=d.err[:, clean], fmt="o", color="C0", capsize=4,
                     label="mean with 95% CI (completed every replication)")
+    if d.other.any():
+        ax.errorbar(d.mean[d.other] / div, y[d.other], xerr=d.err[:, d.other], color="C0", capsize=4,
+                    markersize=8, **HALF_FILLED)
+        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
     if d.partial.any():
         ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
                 "stopped (mean)", **_HOLLOW)
@@ -125,12 +128,15 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     for i in range(len(s)):
         if not np.isfinite(d.shown[i]):
             continue
-        ok = d.ok[i]
+        ok, other = d.ok[i], d.other[i]
         text = format_duration(d.mean[i]) if ok else d.reached[int(s["config"][i])][1]
+        if other:
+            text += f"; {d.others[int(s['config'][i])]}"
         ha, dx = label_side(ax, d.shown[i] / div, y[i])
-        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if not ok else 0, 7),
-                                 textcoords="offset points", ha=ha if not ok else "center", va="bottom",
-                                 fontsize="small", color="C3" if not ok else "black"))
+        aside = not ok or other  # a long label beside its marker, not centred over it
+        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if aside else 0, 7),
+                                 textcoords="offset points", ha=ha if aside else "center", va="bottom",
+                                 fontsize="small", color="C3" if aside else "black"))
     keep_inside(ax, marks)
 
 
@@ -171,12 +177,18 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     drop = [label_of(key, v) for v in s[key]]
     for n, idx in enumerate(order):
         label = group_labels(list(s["label"][idx]), drop) or "mean duration"
-        done = idx[d.ok[idx]]
+        done = idx[d.ok[idx] & ~d.other[idx]]
         ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
                     label=wrap(label, 60))
+        other = idx[d.other[idx]]  # off the line, which joins the updates that completed
+        if len(other):
+            ax.errorbar(shown_x[other], d.mean[other] / div, yerr=d.err[:, other], capsize=4, color=f"C{n}",
+                        markersize=8, **HALF_FILLED)
         short = idx[d.partial[idx]]
         if len(short):
             ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
+    if d.other.any():
+        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
     if d.partial.any():
         notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
     if d.limit is not None:
@@ -192,9 +204,11 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     for j in np.flatnonzero(d.partial):
         if np.isfinite(d.stopped[j]):
             same.setdefault((float(x[j]), d.reached[int(s["config"][j])][1]), []).append(int(j))
+    for j in np.flatnonzero(d.other):
+        same.setdefault((float(x[j]), d.others[int(s["config"][j])]), []).append(int(j))
     marks = []
     for (_, text), js in same.items():
-        y = float(np.mean(d.stopped[js])) / div
+        y = float(np.mean(d.shown[js])) / div
         ha, dx = label_side(ax, float(np.mean(shown_x[js])), y)
         at = float(shown_x[js].max() if ha == "left" else shown_x[js].min())  # beside the outermost marker
         marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
@@ -205,7 +219,9 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
 def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Mean rollout duration with its confidence interval, per configuration that completed in
     every replication; a configuration whose runs did not all complete is a hollow marker at
-    the time its runs stopped, labelled with what they reached. Against the swept parameter when
+    the time its runs stopped, labelled with what they reached; one whose DaemonSet completed
+    every replication while another updated with it (``also``) did not is half-filled, off the
+    lines, and labelled with what did not complete. Against the swept parameter when
     one is numeric (one line per combination of the others, named as the table names them),
     else one row per configuration. The time axis is logarithmic when the times differ more
     than tenfold; a linear one has one unit, chosen from the data.
@@ -220,81 +236,3 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     else:
         _against(ax, d, key, kind, swept)
     return ax
-
-
-def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
-    """Speed against disruption: mean duration against mean unavailable node-hours per
-    configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
-    every replication, within each condition, none when the study varies no decision) and the
-    SLO limits. A configuration whose runs did
-    not all complete is a hollow marker at when they stopped, with the node-hours lost until
-    then; one none of whose runs completed is not drawn (it would read as the best: a rollout
-    that never started loses nothing) and the legend names it. The duration axis is
-    logarithmic when the times differ more than tenfold.
-    """
-    results = as_results(results, "summary")
-    ax = new_axes(ax, TRADEOFF_SIZE)
-    s = results.summary.reset_index(drop=True)
-    reached = incomplete_runs(results)
-    partial = np.array([int(c) in reached for c in s["config"]])
-    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
-    dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
-    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
-    # a configuration that never completed lost only what it lost until it stopped (nothing, for
-    # one that never started): drawn, it would look the best at the lower left
-    never = never_completed(results)
-    shown = np.isfinite(dur) & np.isfinite(loss) & ~s["config"].astype(int).isin(never).to_numpy()
-    ok = shown & ~partial
-    limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
-    positive = shown & (dur > 0)
-    log = bool(positive.any()) and wants_log(float(dur[positive].max()), float(dur[positive].min()))
-    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[shown].max()) if shown.any() else 0.0)
-    ndiv, nunit = 3600.0, "node-hours"  # as the results table counts them
-    colors = config_colors(results)
-    if ok.any():
-        ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
-                   edgecolors="black", linewidths=0.5, label="completed in every replication (mean)")
-    if (shown & partial).any():
-        ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
-                   edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
-    fronts = pareto_fronts(results)
-    for n, front in enumerate(fronts.values()):  # one per condition: never joined across conditions
-        ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
-                markerfacecolor="none", zorder=2,
-                label=None if n else "Pareto front" + (" within each condition" if list(fronts) != [""] else ""))
-    xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
-    notes: list[Line2D] = []
-    if (shown & partial).any():
-        notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
-                            markeredgewidth=1.5, linestyle="none",
-                            label="did not always complete: when its runs stopped"))
-    if never and not shown.any():  # an empty plot must say why it is empty
-        ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
-                va="center", color="0.4")
-    if never:
-        notes.append(legend_note(not_drawn(results, never)))
-    if "duration_s" in limits:
-        drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
-                          f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")
-        ymax = ymax if drawn else max(ymax, limits["duration_s"] / tdiv)
-        notes += drawn
-    if "unavailable_node_seconds" in limits:
-        notes += slo_line(ax, limits["unavailable_node_seconds"] / ndiv, xmax,
-                  f"SLO: unavailable ≤ {short_number(limits['unavailable_node_seconds'] / ndiv)} {nunit}", True, "-.")
-    right = max(ax.get_xlim()[1], xmax * 1.25, 0.1)
-    ax.set_xlim(-0.04 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
-    ymin = float(dur[positive].min()) / tdiv if positive.any() else 1.0
-    time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.2)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
-    ax.set_xlabel(f"unavailable {nunit} (mean over replications)")
-    ax.set_ylabel(f"rollout duration ({tunit}, mean over replications)" if not log else
-                  "rollout duration (mean over replications, log scale)")
-    ax.set_title("Speed against disruption (lower left is better)")
-    ax.grid(True, alpha=0.3)
-    legend_below(ax, extra=notes)
-    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else "")
-             for v, c in zip(s["label"], s["config"])]
-    xs, ys, names = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
-    label_points(ax, xs, ys, names)
-    return ax
-

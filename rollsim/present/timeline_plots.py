@@ -16,7 +16,15 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
-from rollsim.present.plotdata import as_results, config_colors, config_labels, never_completed, not_drawn, run_ends
+from rollsim.present.plotdata import (
+    as_results,
+    config_colors,
+    config_labels,
+    never_completed,
+    not_drawn,
+    others_failed,
+    run_ends,
+)
 from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_log, when
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
@@ -78,7 +86,9 @@ def _slo_floors(ax: Axes, results: Results, percent: bool, desired: float) -> No
 
 def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Nodes with an available daemon pod over time: per configuration the median over
-    replications and a p5–p95 band; the SLO's availability floor as a dashed line.
+    replications and a p5–p95 band; the SLO's availability floor as a dashed line. The legend
+    says which configuration did not complete, and in which another DaemonSet updated with it
+    (``also``) did not.
 
     When the longest completed run lasts more than ten times the fastest configuration's
     median, the time axis is logarithmic from about 1 s: on a linear one every rollout but
@@ -97,6 +107,7 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     log, start, view = _span(runs, ends)
     div, unit = (1.0, "log scale") if log else time_unit(view)
     incomplete = {c for (c, _), (_, ok) in ends.items() if not ok}
+    others = others_failed(results)
     medians = []
     for config, rs in runs.items():
         end = max(min(max(r[2] for r in rs), view), 2 * start)
@@ -104,7 +115,9 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
         edges = np.r_[0.0, grid[1:]]  # on a log axis the first bin reaches back to the start of the update
         levels = np.vstack([bin_minimum(t, v, edges) for t, v, _ in rs])
         p5, p50, p95 = np.percentile(levels, [5, 50, 95], axis=0)
-        label = labels.get(config, str(config)) + (" (did not complete)" if config in incomplete else "")
+        why = [text for text, yes in (("did not complete", config in incomplete),
+                                      (others.get(config, ""), config in others)) if yes]
+        label = labels.get(config, str(config)) + (f" ({'; '.join(why)})" if why else "")
         ax.fill_between(grid / div, p5, p95, color=colors.get(config), alpha=0.12, linewidth=0, step="post")
         medians.append((grid / div, p50, config, label))
     for x, p50, config, label in medians:  # every median above every band
@@ -129,7 +142,8 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     """Per-node downtime (how long each node went without an available daemon pod), pooled
     over replications: one empirical CDF per configuration. A configuration none of whose runs
     completed is not drawn (its nodes' downtime stops where its runs did: a rollout that never
-    started would be a line at 0, "never down"); the legend names it.
+    started would be a line at 0, "never down"); the legend names it, and says in which
+    configuration another DaemonSet updated with it (``also``) did not complete.
     """
     results = as_results(results, "downtime")
     ax = new_axes(ax, DOWNTIME_SIZE)
@@ -137,7 +151,7 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if d is None or d.empty:
         return note(ax, "no per-node downtimes in this results folder (downtime.parquet)")
     colors, labels = config_colors(results), config_labels(results)
-    never = never_completed(results)
+    never, others = never_completed(results), others_failed(results)
     d = d[~d["config"].astype(int).isin(never)]
     extra = [legend_note(not_drawn(results, never))] if never else []
     if d.empty:
@@ -155,7 +169,8 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         x = np.sort(g["downtime_s"].to_numpy(dtype=float)) / div
         y = np.arange(1, len(x) + 1) / len(x)
         ax.plot(np.r_[x[0], x], np.r_[0.0, y], drawstyle="steps-post", color=colors.get(config),
-                label=labels.get(int(config), str(config)), linewidth=1.8)
+                label=labels.get(int(config), str(config)) + (f" ({others[int(config)]})" if int(config) in others
+                                                               else ""), linewidth=1.8)
     for c in slo_specs(results):
         if c["metric"].startswith("node_downtime_") and c["bound"] == "max":
             ax.axvline(c["limit"] / div, color="black", linestyle="--",

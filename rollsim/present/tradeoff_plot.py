@@ -1,0 +1,125 @@
+"""The speed-against-disruption figure of a study's summary (``summary.csv``): mean duration
+against mean unavailable node-hours per configuration, with the study's Pareto fronts.
+
+``plot_tradeoff`` takes a ``Results`` (or just the summary frame it draws:
+``rollsim.present.plotdata.as_results``) and an optional Axes, draws on it and returns it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits
+from rollsim.present.plotdata import (
+    HALF_FILLED,
+    as_results,
+    config_colors,
+    half_filled,
+    incomplete_runs,
+    never_completed,
+    not_drawn,
+    others_note,
+)
+from rollsim.present.plotlabels import label_points, merge_coincident
+from rollsim.present.plotmath import short_number, time_unit, wants_log, when
+from rollsim.present.study import pareto_fronts, slo_specs
+from rollsim.sweep.results import Results
+
+__all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
+
+TRADEOFF_SIZE = (9.0, 6.0)  # inches
+
+
+def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
+    """Speed against disruption: mean duration against mean unavailable node-hours per
+    configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
+    every replication, within each condition, none when the study varies no decision) and the
+    SLO limits. A configuration whose runs did
+    not all complete is a hollow marker at when they stopped, with the node-hours lost until
+    then; one none of whose runs completed is not drawn (it would read as the best: a rollout
+    that never started loses nothing) and the legend names it. One whose DaemonSet completed
+    every replication while another updated with it (``also``) did not is half-filled, on no
+    front, and the legend and its label say what did not complete. The duration axis is
+    logarithmic when the times differ more than tenfold.
+    """
+    results = as_results(results, "summary")
+    ax = new_axes(ax, TRADEOFF_SIZE)
+    s = results.summary.reset_index(drop=True)
+    reached = incomplete_runs(results)
+    partial = np.array([int(c) in reached for c in s["config"]])
+    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
+    dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
+    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
+    # a configuration that never completed lost only what it lost until it stopped (nothing, for
+    # one that never started): drawn, it would look the best at the lower left
+    never = never_completed(results)
+    shown = np.isfinite(dur) & np.isfinite(loss) & ~s["config"].astype(int).isin(never).to_numpy()
+    others = half_filled(results)
+    other = shown & s["config"].astype(int).isin(list(others)).to_numpy()
+    ok = shown & ~partial & ~other
+    limits = {c["metric"]: c["limit"] for c in slo_specs(results) if c["bound"] == "max"}
+    positive = shown & (dur > 0)
+    log = bool(positive.any()) and wants_log(float(dur[positive].max()), float(dur[positive].min()))
+    tdiv, tunit = (1.0, "log scale") if log else time_unit(float(dur[shown].max()) if shown.any() else 0.0)
+    ndiv, nunit = 3600.0, "node-hours"  # as the results table counts them
+    colors = config_colors(results)
+    if ok.any():
+        ax.scatter(loss[ok] / ndiv, dur[ok] / tdiv, s=70, c=[colors[c] for c in s["config"][ok]], zorder=3,
+                   edgecolors="black", linewidths=0.5, label="completed in every replication (mean)")
+    if (shown & partial).any():
+        ax.scatter(loss[shown & partial] / ndiv, dur[shown & partial] / tdiv, s=70, facecolors="white", zorder=3,
+                   edgecolors=[colors[c] for c in s["config"][shown & partial]], linewidths=1.5)
+    for i in np.flatnonzero(other):  # one marker each: a half-filled marker takes one colour
+        color = colors[s["config"][i]]
+        ax.plot([loss[i] / ndiv], [dur[i] / tdiv], color=color, markerfacecolor=color, markersize=9, zorder=3,
+                **HALF_FILLED)
+    fronts = pareto_fronts(results)
+    for n, front in enumerate(fronts.values()):  # one per condition: never joined across conditions
+        ax.plot(loss[front] / ndiv, dur[front] / tdiv, color="0.3", linestyle=":", marker="o", markersize=15,
+                markerfacecolor="none", zorder=2,
+                label=None if n else "Pareto front" + (" within each condition" if list(fronts) != [""] else ""))
+    xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
+    notes: list[Line2D] = []
+    if other.any():
+        notes.append(legend_note(others_note(results, others), color="0.3", markersize=8, **HALF_FILLED))
+    if (shown & partial).any():
+        notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
+                            markeredgewidth=1.5, linestyle="none",
+                            label="did not always complete: when its runs stopped"))
+    if never and not shown.any():  # an empty plot must say why it is empty
+        ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
+                va="center", color="0.4")
+    if never:
+        notes.append(legend_note(not_drawn(results, never)))
+    if "duration_s" in limits:
+        drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
+                          f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")
+        ymax = ymax if drawn else max(ymax, limits["duration_s"] / tdiv)
+        notes += drawn
+    if "unavailable_node_seconds" in limits:
+        notes += slo_line(ax, limits["unavailable_node_seconds"] / ndiv, xmax,
+                  f"SLO: unavailable ≤ {short_number(limits['unavailable_node_seconds'] / ndiv)} {nunit}", True, "-.")
+    right = max(ax.get_xlim()[1], xmax * 1.25, 0.1)
+    ax.set_xlim(-0.04 * right, right)  # a little room left of 0: surge can mean no unavailable node at all
+    ymin = float(dur[positive].min()) / tdiv if positive.any() else 1.0
+    time_limits(ax, "y", log, min(ymin, ymax), ymax, room=1.2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    ax.set_xlabel(f"unavailable {nunit} (mean over replications)")
+    ax.set_ylabel(f"rollout duration ({tunit}, mean over replications)" if not log else
+                  "rollout duration (mean over replications, log scale)")
+    ax.set_title("Speed against disruption (lower left is better)")
+    ax.grid(True, alpha=0.3)
+    legend_below(ax, extra=notes)
+    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else
+                       f" ({others[int(c)]})" if int(c) in others else "")
+             for v, c in zip(s["label"], s["config"])]
+    xs, ys, names = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
+    label_points(ax, xs, ys, names)
+    return ax
