@@ -341,7 +341,10 @@ def test_log_time_ticks_are_round_times() -> None:
     major, _ = log_time_ticks(50, 400)  # less than a decade: the densest series
     assert [short_duration(t) for t in major] == ["1 min", "2 min", "5 min"]
     major, _ = log_time_ticks(200, 10000)  # 3 min to 2.8 h: 5 min … 1 h leaves the top unreadable
-    assert [short_duration(t) for t in major] == ["5 min", "10 min", "20 min", "30 min", "1 h", "2 h"]
+    assert [short_duration(t) for t in major] == ["5 min", "10 min", "30 min", "1 h", "2 h"]
+    for lo, hi in ((5, 500), (60, 3600), (100, 4000), (600, 36000), (3600, 4e5)):  # labels that never run together:
+        major, _ = log_time_ticks(lo, hi)  # neighbours at least twice apart (20 min beside 30 min were not)
+        assert all(b >= 2 * a for a, b in zip(major, major[1:])), (lo, hi, major)
 
 
 def test_short_duration_picks_the_largest_unit() -> None:
