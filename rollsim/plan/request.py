@@ -99,6 +99,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
             f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
             f"({a['replications']} replications)",
+            f"  speed                   {a['pace']['text']}",
+            *(f"  unsettled               {u['text']}" for u in a.get("unsettled") or ()),
             f"  worst availability      {_pct(a['worst_availability'])}",
             f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),

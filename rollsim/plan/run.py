@@ -22,12 +22,13 @@ import pandas as pd
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
 from rollsim.observe.stopcause import OLD_POD_KEPT
-from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
+from rollsim.plan.answer import Relaxation, decide, diagnose, fastest, pace_text, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, as_int_or_percent, patch_command
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.present.render import format_duration
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import check_limit
@@ -54,11 +55,6 @@ class PlanResult:
     out_dir: Path | None = None
     report: tuple[Path, Path] | None = None
     evidence: tuple[Evidence, ...] = field(default=(), repr=False)
-
-
-def _confirmed(evidence: list[Evidence], settings: SearchSettings) -> list[Evidence]:
-    """The settings run with the full replications (the others were only screened)."""
-    return [e for e in evidence if e.replications >= settings.replications]
 
 
 def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
@@ -91,7 +87,7 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
                     seed: int) -> pd.DataFrame:
     rows = []
     full = search.s.replications
-    best = fastest(_confirmed(evidence, search.s), search.c, search.capacity)
+    best = fastest(search.confirmed(), search.c, search.capacity)
     for e in evidence:
         s = e.setting
         role = []
@@ -106,7 +102,8 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.c, seed), "role": "+".join(role),
             "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
-                        + ruled_out(e, chosen, search.c, search.capacity, search.s.tolerance, best)),
+                        + ruled_out(e, chosen, search.c, search.capacity, search.rule, best,
+                                    search.s.max_replications)),
         })
     frame = pd.DataFrame(rows)
     return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
@@ -138,6 +135,36 @@ def surge_wake_note(chosen: Evidence, evidence: Sequence[Evidence], scenario: Sc
             + "; if a rollout stalls so, deleting the old pod by hand (or any event of the DaemonSet's) lets it finish")
 
 
+def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
+    """How the answer compares with the fastest setting that fits (plan.json ``answer.pace``)."""
+    best = fastest(search.confirmed(), search.c, search.capacity)
+    assert best is not None  # the answer fits
+    p, rule = search.rule.compare(chosen, best), search.rule
+    if best.setting == chosen.setting:
+        text = f"the fastest setting that fits (mean {format_duration(chosen.mean)}, {chosen.replications} seeds)"
+    else:
+        text = (f"as fast as the fastest, {best.setting.label(desired)}: mean {format_duration(p.mean)} against "
+                f"{format_duration(p.reference_mean)} over the same {p.replications} seeds ({pace_text(p, rule)}, "
+                f"within the {100 * rule.tolerance:g}% tolerance)")
+    return {"fastest": best.setting.label(desired), "replications": p.replications, "slowdown": _finite(p.slowdown),
+            "upper_bound": _finite(p.high), "confidence": rule.confidence, "level": rule.level, "text": text}
+
+
+def _unsettled(search: Search, chosen: Evidence, desired: int) -> list[dict[str, Any]]:
+    """Settings preferred to the answer had they been shown as fast (plan.json ``answer.unsettled``)."""
+    out = []
+    for e, p in unsettled(search, chosen):
+        most = search.s.max_replications
+        why = (f"at --max-replications {most}" if p.replications >= most else
+               f"and {most} seeds would not show it at the spread seen")
+        text = (f"{e.setting.label(desired)}: mean {format_duration(p.mean)} over {p.replications} seeds "
+                f"({pace_text(p, search.rule)}), not shown within the {100 * search.rule.tolerance:g}% tolerance "
+                f"{why}: counted as slower")
+        out.append({"setting": e.setting.label(desired), "replications": p.replications,
+                    "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high), "text": text})
+    return out
+
+
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,6 +184,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "patch": patch_command(s, d, ds.name, ds.namespace),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, search.ev.evaluated(), scenario)) if n) or None,
+            "pace": _pace(search, chosen, d),
+            "unsettled": _unsettled(search, chosen, d),
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
@@ -177,6 +206,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    "tops": {f.label(): t for f, t in search.tops.items()},
                    "knees": {f.label(): k for f, k in search.knees.items()},
                    "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   "looks": len(search.s.ladder), "as_fast_level": search.rule.level,  # rollsim.plan.pace
                    "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
                    "grid_size": len(search.families) * d, **run},
         "scenario": describe_scenario(scenario),
@@ -214,7 +244,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         evaluator = Evaluator(scenario, backend, settings.seed, on_run)
         search = Search(evaluator, constraints, desired, capacity, families, settings)
         search.run()
-        chosen = choose(_confirmed(evaluator.evaluated(), settings), constraints, capacity, settings.tolerance)
+        chosen = decide(search)  # may add replications, to settle what could change the choice
         binding, relaxations = (None, []) if chosen is not None else diagnose(search)
         backend_name, n_workers = backend.name, backend.workers
     evidence = evaluator.evaluated()
