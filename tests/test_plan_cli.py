@@ -25,8 +25,11 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     assert answer["kind"] in ("maxUnavailable", "maxSurge") and answer["worst_availability"] >= 0.9
     assert answer["extra_pods"] <= 3 and f"recommended             {answer['setting']}" in text
     assert answer["patch"] in text
-    # how it was weighed: shown as fast at 95% confidence, with the numbers
+    # how it was weighed: shown as fast at 95% confidence, and its family's stall risk, with the numbers
     assert f"  speed                   {answer['pace']['text']}" in text
+    assert f"  stall risk              {answer['stall_risk']['text']}" in text
+    assert answer["stall_risk"]["text"].startswith(f"{answer['stall_risk']['stalled']} of "
+                                                   f"{answer['stall_risk']['runs']} runs of {answer['kind']}")
     chosen = candidates[candidates["verdict"] == "chosen"]
     assert len(chosen) == 1 and chosen.iloc[0]["setting"] == answer["setting"]
     assert (candidates["verdict"] != "chosen").sum() >= 1  # the runner-ups, each with its reason
@@ -34,7 +37,7 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
         assert (out / name).is_file()
     md = (out / "report.md").read_text()
     for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;"),
-                 " s wall on 1 worker (serial), ", "| speed | "):
+                 " s wall on 1 worker (serial), ", "| stall risk | ", "| speed | "):
         assert part in md
     from rollsim.present.plan_plots import plot_pareto, plot_search
 

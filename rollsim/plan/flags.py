@@ -82,7 +82,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     c.add_argument("--window-probability", type=_checked(parse_probability), default=0.95, metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T)")
     c.add_argument("--confidence", type=_checked(parse_probability), default=0.95, metavar="C",
-                   help="confidence of the window and \"as fast\" verdicts (default 0.95)")
+                   help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
     c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")
     c.add_argument("--surge-memory", type=_checked(RULES["requests_memory"]), metavar="MEM",

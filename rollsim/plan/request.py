@@ -101,6 +101,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"({a['replications']} replications)",
             f"  speed                   {a['pace']['text']}",
             *(f"  unsettled               {u['text']}" for u in a.get("unsettled") or ()),
+            f"  stall risk              {a['stall_risk']['text']}",
             f"  worst availability      {_pct(a['worst_availability'])}",
             f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),

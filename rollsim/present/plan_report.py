@@ -96,6 +96,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     # how the answer was weighed (absent from a plan folder written before plans said so)
     weighed = [["speed", a["pace"]["text"]]] if a.get("pace") else []
     weighed += [["unsettled", u["text"]] for u in a.get("unsettled") or ()]
+    weighed += [["stall risk", a["stall_risk"]["text"]]] if a.get("stall_risk") else []
     rows = [
         ["setting", f"{a['setting']}"],
         ["duration p50", f"{_d(a['duration_p50_s'])} (95% CI {_d(a['duration_p50_ci_low_s'])} – "
@@ -197,8 +198,9 @@ def _as_fast(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
             f"confidence is within it (each of the up to {s['looks']} replication counts a comparison is looked at "
             f"bounds at {100 * s['as_fast_level']:g}%, so that together they keep {confidence}); "
             f"replications are added to both, up to {s['max_replications']}, while that is unclear and more could "
-            "settle it; one still unclear counts as slower. Among those as fast the one "
-            "that keeps the most nodes available, then needs the least extra capacity, then the smallest budget ")
+            "settle it; one still unclear counts as slower. Among those as fast, one of a family in which no run "
+            "stalled is preferred, then the one that keeps the most nodes available, then needs the least extra "
+            "capacity, then the smallest budget ")
 
 
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
