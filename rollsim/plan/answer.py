@@ -117,10 +117,12 @@ def passed_over(search: Search, chosen: Evidence) -> list[Evidence]:
 
 def unsettled(search: Search, chosen: Evidence) -> list[tuple[Evidence, Pace]]:
     """The settings ``choose`` would have preferred to ``chosen`` had they been shown as fast,
-    whose verdict was still unclear when more replications could not settle it: counted as slower.
+    whose verdict was still unclear when more replications could not settle it (counted as
+    slower), the most preferred first.
     """
     risks = stall_risks(search.ev.evaluated(), search.c.confidence)
     best, open_ = _open(search, chosen, risks)
+    open_.sort(key=lambda e: preference(e, search.capacity, risks))
     return [(e, search.rule.compare(e, best)) for e in open_]
 
 
