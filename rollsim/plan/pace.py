@@ -22,9 +22,11 @@ threshold by hundredths of a percent). Against a tolerance τ the verdict is
   curve gave up on counts 40 seeds show as fast: maxSurge 675 answered for 447).
 
 A comparison may be looked at once at each replication count of the doubling ladder
-(5, 10, 20, 40 by default: ``SearchSettings.looks``), and stops at the first clear verdict.
+(5, 10, 20, 40 by default: ``SearchSettings.ladder``), and stops at the first clear verdict.
 Each look is therefore made at level ``1 − (1 − C) / looks``: by the union bound the chance
-that a setting more than τ slower is ever called as fast stays at most ``1 − C``.
+that a setting at least τ slower is ever called as fast stays at most ``1 − C`` (as far as
+the t bound holds: it takes the paired differences as roughly normal;
+``tests/test_plan_pace.py`` measures the rate on simulated plans).
 """
 
 from __future__ import annotations
