@@ -27,6 +27,11 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     assert answer["kind"] in ("maxUnavailable", "maxSurge") and answer["worst_availability"] >= 0.9
     assert answer["extra_pods"] <= 3 and f"recommended             {answer['setting']}" in text
     assert answer["patch"] in text
+    # how it was weighed: shown as fast at 95% confidence, and its family's stall risk, with the numbers
+    assert f"  speed                   {answer['pace']['text']}" in text
+    assert f"  stall risk              {answer['stall_risk']['text']}" in text
+    assert answer["stall_risk"]["text"].startswith(f"{answer['stall_risk']['stalled']} of "
+                                                   f"{answer['stall_risk']['runs']} runs of {answer['kind']}")
     chosen = candidates[candidates["verdict"] == "chosen"]
     assert len(chosen) == 1 and chosen.iloc[0]["setting"] == answer["setting"]
     assert (candidates["verdict"] != "chosen").sum() >= 1  # the runner-ups, each with its reason
@@ -34,7 +39,7 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
         assert (out / name).is_file()
     md = (out / "report.md").read_text()
     for part in ("## Answer", "## Constraints", "## Evidence", "Pareto front", answer["patch"].replace("<", "&lt;"),
-                 " s wall on 1 worker (serial), "):
+                 " s wall on 1 worker (serial), ", "| stall risk | ", "| speed | "):
         assert part in md
     from rollsim.present.plan_plots import plot_pareto, plot_search
 
@@ -127,11 +132,11 @@ def test_a_floor_nothing_keeps_names_the_floor_that_admits_a_setting_within_the_
 
 @pytest.mark.slow
 def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
-    """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few dozen runs, not a grid of 30,000."""
+    """fluentd on 3,000 nodes, a 30-minute window and a 95% floor: a few hundred runs, not a grid of 30,000."""
     nodes = tmp_path / "nodes.json"
     assert main(["make-nodes", "3000", "--out-file", str(nodes)]) == 0
     # the default Ready time without its straggler tail: with the tail, durations near the window
-    # vary more and the search confirms with more replications (290 runs measured, not 100)
+    # vary more and the search confirms with more replications (290 runs measured, not 210)
     timings = tmp_path / "timings.yaml"
     timings.write_text('timings:\n  ready: "lognormal(median=20, p95=45)"\n')
     out = tmp_path / "plan"
@@ -139,9 +144,12 @@ def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
                  "--timings", str(timings), "--workers", "2", "--out", str(out)]) == 0
     plan, candidates = load_plan(out)
     assert plan["search"]["tops"]["maxUnavailable, minReadySeconds 0"] == 150  # 5%: the most the floor allows
-    assert plan["search"]["runs"] <= 100 and plan["search"]["settings_simulated"] <= 20
+    # 210 runs measured: near the knee the slowdown sits within tenths of a percent of the 2%
+    # tolerance, and showing "as fast" at 95% takes up to 40 replications there (75 runs before)
+    assert plan["search"]["runs"] <= 250 and plan["search"]["settings_simulated"] <= 20
     answer = plan["answer"]
     assert answer["window_bound_s"] <= 1800 and answer["worst_availability"] >= 0.95
+    assert answer["pace"]["upper_bound"] <= 0.02 and answer["stall_risk"]["stalled"] == 0
 
 
 @pytest.mark.parametrize("out, needle", [("", "must not be empty"), ("{dir}/file", "is not a folder"),

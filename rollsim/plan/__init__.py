@@ -9,6 +9,8 @@ the order a plan uses them:
 * ``candidates``: a setting, its percent form and its ``kubectl patch``;
 * ``evaluate``: replications of settings with common random numbers on an executor;
 * ``evidence``: a setting's statistics and verdicts (the window's tolerance bound);
+* ``pace``: whether one setting is as fast as another (paired, with a confidence bound);
+* ``stalls``: a family's stall risk, its runs pooled (a Clopper–Pearson bound);
 * ``bisect`` and ``search``: the monotone search over budgets;
 * ``answer``: the one choice rule, why the others lost, what relaxing gives;
 * ``run``: ``plan``, which ties them together and writes the plan folder.

@@ -2,34 +2,50 @@
 
 ``choose`` is the one rule, applied alike to what the search simulated and to a full grid
 (the tests check that both pick the same setting): among the settings that keep the
-floor, meet the window and fit the capacity budget, take those within ``tolerance`` of
-the fastest mean duration, and of those the one that keeps the most nodes available,
-then needs the least extra capacity, then the smallest budget and ``minReadySeconds``.
+floor, meet the window and fit the capacity budget, take those shown within ``tolerance``
+of the fastest mean duration (``rollsim.plan.pace``: paired over the same seeds, with
+confidence; an unclear verdict counts as slower), and of those one of a family in which
+no run stalled if there is one (``rollsim.plan.stalls``), then the one that keeps the most
+nodes available, then needs the least extra capacity, then the smallest budget and
+``minReadySeconds``. ``decide`` first adds replications to the settings that could win
+were their unclear "as fast" verdict settled, then chooses.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evidence import Evidence, fastest_paired
+from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
+from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact
 
-__all__ = ["Relaxation", "choose", "diagnose", "fastest", "ruled_out", "preference"]
+__all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_bound", "pace_text", "passed_over",
+           "preference", "ruled_out", "unsettled"]
+
+Risks = Mapping[Family, StallRisk]
 
 
 def _fits(e: Evidence, c: Constraints, capacity: Capacity) -> bool:
     return e.meets_floor(c) and e.meets_window(c) and not capacity.over(e.setting)
 
 
-def preference(e: Evidence, capacity: Capacity) -> tuple:
-    """Among equally fast settings: most available, least extra capacity, smallest budget."""
-    return (-round(e.worst_availability, 9), capacity.of(e.setting), e.setting.count, e.setting.min_ready_seconds,
-            e.setting.kind)
+def _stalls(e: Evidence, risks: Risks | None) -> int:
+    risk = None if risks is None else risks.get(e.setting.family)
+    return 0 if risk is None else risk.stalled
+
+
+def preference(e: Evidence, capacity: Capacity, risks: Risks | None = None) -> tuple:
+    """Among equally fast settings: a family that never stalled, most available, least extra
+    capacity, smallest budget.
+    """
+    return (_stalls(e, risks) > 0, -round(e.worst_availability, 9), capacity.of(e.setting), e.setting.count,
+            e.setting.min_ready_seconds, e.setting.kind)
 
 
 def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) -> Evidence | None:
@@ -40,13 +56,74 @@ def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) ->
     return fastest_paired(fitting) if fitting else None
 
 
-def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, tolerance: float) -> Evidence | None:
-    """The recommended setting among ``evidence`` (see the module docstring), or None."""
+def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, rule: PaceRule,
+           risks: Risks | None = None) -> Evidence | None:
+    """The recommended setting among ``evidence`` (see the module docstring), or None; ``risks``
+    are the families' stall risks (default: pooled from ``evidence``).
+    """
     fitting = [e for e in evidence if _fits(e, c, capacity)]
     if not fitting:
         return None
+    risks = stall_risks(evidence, c.confidence) if risks is None else risks
     best = fastest_paired(fitting)
-    return min((e for e in fitting if e.as_fast_as(best, tolerance)), key=lambda e: preference(e, capacity))
+    return min((e for e in fitting if rule.compare(e, best).as_fast), key=lambda e: preference(e, capacity, risks))
+
+
+def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, list[Evidence]]:
+    """The fastest fitting setting, and the fitting settings ``choose`` would prefer to ``chosen``
+    whose "as fast" verdict against that fastest one is unclear.
+    """
+    fitting = [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+    best = fastest_paired(fitting)
+    mine = preference(chosen, search.capacity, risks)
+    return best, [e for e in fitting if preference(e, search.capacity, risks) < mine
+                  and search.rule.compare(e, best).unclear]
+
+
+def decide(search: Search) -> Evidence | None:
+    """``choose`` over the settings ``search`` simulated with the full replications, after adding
+    replications (``Search.settle``) to those it would prefer to its choice but whose "as fast"
+    verdict is unclear, until none is or more could not settle it (``Search.worth_more``).
+    """
+    while True:
+        risks = stall_risks(search.ev.evaluated(), search.c.confidence)  # screened runs are rollouts too
+        chosen = choose(search.confirmed(), search.c, search.capacity, search.rule, risks)
+        if chosen is None:
+            return None
+        best, open_ = _open(search, chosen, risks)
+        open_ = [e for e in open_ if search.worth_more(search.rule.compare(e, best))]
+        if not open_:
+            return chosen
+        search.settle([e.setting for e in open_], best.setting)
+
+
+def passed_over(search: Search, chosen: Evidence) -> list[Evidence]:
+    """The settings shown as fast that ``choose`` would have preferred to ``chosen`` but for
+    the stalls of their family: the best of each such family.
+    """
+    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    if _stalls(chosen, risks):
+        return []
+    fitting = [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+    best = fastest_paired(fitting)
+    mine = preference(chosen, search.capacity)[1:]
+    better = sorted((e for e in fitting if _stalls(e, risks) and search.rule.compare(e, best).as_fast
+                     and preference(e, search.capacity)[1:] < mine), key=lambda e: preference(e, search.capacity))
+    first: dict[Family, Evidence] = {}
+    for e in better:
+        first.setdefault(e.setting.family, e)
+    return list(first.values())
+
+
+def unsettled(search: Search, chosen: Evidence) -> list[tuple[Evidence, Pace]]:
+    """The settings ``choose`` would have preferred to ``chosen`` had they been shown as fast,
+    whose verdict was still unclear when more replications could not settle it (counted as
+    slower), the most preferred first.
+    """
+    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    best, open_ = _open(search, chosen, risks)
+    open_.sort(key=lambda e: preference(e, search.capacity, risks))
+    return [(e, search.rule.compare(e, best)) for e in open_]
 
 
 def _capacity(pods: int, cpu: int, mem: int) -> str:
@@ -59,10 +136,37 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, tolerance: float,
-              best: Evidence | None = None) -> str:
+def _signed(x: float, tolerance: float) -> str:
+    return ("+" if x >= 0 else "-") + format_percent_exact(abs(x), (tolerance,))
+
+
+def pace_bound(p: Pace, rule: PaceRule) -> str:
+    """``at most +1.9% at 95% confidence`` (``at least`` for a verdict of slower): the bound that decided."""
+    word, x = ("at least", p.low) if p.verdict == SLOWER else ("at most", p.high)
+    if not math.isfinite(x):
+        return "no bound from so few seeds"
+    return f"{word} {_signed(x, rule.tolerance)} at {100 * rule.confidence:g}% confidence"
+
+
+def pace_text(p: Pace, rule: PaceRule) -> str:
+    """``+1.5%, at most +1.9% at 95% confidence``: the slowdown and the bound that decided."""
+    return f"{_signed(p.slowdown, rule.tolerance)}, {pace_bound(p, rule)}"
+
+
+def _why_unclear(p: Pace, rule: PaceRule, most: int | None) -> str:
+    """Why an unclear verdict was left so: the most replications, or more could not settle it."""
+    if most is not None and p.replications >= most:
+        return f"still unclear at --max-replications {most}"
+    if most is not None and rule.futile(p, most):
+        return f"{most} seeds would not settle it at the spread seen"
+    return "unclear"
+
+
+def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, rule: PaceRule,
+              best: Evidence | None = None, risks: Risks | None = None, most: int | None = None) -> str:
     """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting
-    setting (``fastest``; ``chosen`` when not given). Durations are compared over the seeds both ran.
+    setting (``fastest``; ``chosen`` when not given), ``risks`` the families' stall risks and
+    ``most`` the replications a setting can have. Durations are compared over the seeds both ran.
     """
     if chosen is not None and e.setting == chosen.setting:
         return "chosen"
@@ -85,14 +189,20 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if chosen is None:
         return "fits"
     best = chosen if best is None else best
-    n = min(e.replications, best.replications)
-    mine, theirs = e.mean_over(n), best.mean_over(n)
-    seeds = f" over the same {n} seeds" if e.replications != best.replications else ""
-    if not e.as_fast_as(best, tolerance):
-        return (f"slower: mean {format_duration(mine)} vs the fastest {format_duration(theirs)}{seeds} "
-                f"(+{format_percent_exact(mine / theirs - 1, (tolerance,))}, more than the "
-                f"{_pct(tolerance)} tolerance)")
-    fast = f"as fast (mean {format_duration(mine)}{seeds})"
+    p = rule.compare(e, best)
+    mine, theirs = format_duration(p.mean), format_duration(p.reference_mean)
+    seeds = f" over the same {p.replications} seeds" if e.replications != best.replications else ""
+    tolerance = _pct(rule.tolerance)
+    if p.verdict == SLOWER:
+        return f"slower: mean {mine} vs the fastest {theirs}{seeds} ({pace_text(p, rule)}: more than the {tolerance} " \
+               "tolerance)"
+    if not p.as_fast:
+        return (f"not shown as fast: mean {mine} vs the fastest {theirs}{seeds} ({pace_text(p, rule)}: not shown "
+                f"within the {tolerance} tolerance; {_why_unclear(p, rule, most)}, so counted as slower)")
+    fast = (f"the fastest (mean {mine})" if e.setting == best.setting else
+            f"as fast (mean {mine}{seeds}, {pace_bound(p, rule)})")
+    if risks is not None and _stalls(e, risks) and not _stalls(chosen, risks):
+        return f"{fast} but its family stalled: {risks[e.setting.family].describe()}"
     if e.worst_availability < chosen.worst_availability - 1e-9:
         return (f"{fast} but keeps fewer nodes available "
                 f"({_pct(e.worst_availability)} vs {_pct(chosen.worst_availability)})")

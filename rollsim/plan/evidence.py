@@ -5,6 +5,7 @@ with a one-sided normal tolerance bound: the duration that, with ``confidence``,
 least ``probability`` of rollouts finish within (the noncentral-t factor of Krishnamoorthy
 and Mathew, *Statistical Tolerance Regions*, 2009, §2.2). Few replications make the
 bound wide, which is why the search adds replications when a verdict is not clear.
+Whether one setting is as fast as another is ``rollsim.plan.pace``'s paired comparison.
 """
 
 from __future__ import annotations
@@ -87,11 +88,6 @@ class Evidence:
         """The mean duration of the first ``n`` replications (inf if one did not finish)."""
         d = self.durations[:n]
         return float(np.mean(d)) if len(d) and np.all(np.isfinite(d)) else math.inf
-
-    def as_fast_as(self, other: Evidence, tolerance: float) -> bool:
-        """Mean duration within ``tolerance`` of ``other``'s, over the replications both ran (paired)."""
-        n = min(self.replications, other.replications)
-        return self.mean_over(n) <= other.mean_over(n) * (1 + tolerance)
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile of the durations (inf if one did not finish)."""

@@ -82,7 +82,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     c.add_argument("--window-probability", type=_checked(parse_probability), default=0.95, metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T)")
     c.add_argument("--confidence", type=_checked(parse_probability), default=0.95, metavar="C",
-                   help="confidence of the window verdict (default 0.95)")
+                   help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
     c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")
     c.add_argument("--surge-memory", type=_checked(RULES["requests_memory"]), metavar="MEM",
@@ -92,11 +92,12 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
                    help="minReadySeconds values the plan may choose (default: the DaemonSet's)")
     s = p.add_argument_group("search")
     s.add_argument("--replications", type=_checked(_at_least_two), default=5, metavar="N",
-                   help="replications per setting, more when a window verdict is unclear (default 5)")
+                   help="replications per setting, more when a window or \"as fast\" verdict is unclear (default 5)")
     s.add_argument("--max-replications", type=_checked(_at_least_two), default=None, metavar="N",
                    help=f"the most replications a setting gets (default {MAX_REPLICATIONS}, or --replications if more)")
     s.add_argument("--tolerance", type=_checked(_tolerance), default=0.02, metavar="F",
-                   help="settings within this share of the fastest count as as fast (default 0.02)")
+                   help="settings shown (at --confidence) within this share of the fastest's mean duration count as "
+                        "as fast (default 0.02)")
     s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
     s.add_argument("--executor", choices=("serial", "processes", "dask"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,14 @@ def _pct(x: float | None) -> str:
     return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
 
 
+def _unsettled(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The unsettled setting nearest the answer (the last: the most preferred come first), and how many more."""
+    if not unsettled:
+        return []
+    more = f"; and {len(unsettled) - 1} more the choice would prefer (plan.json, report)" if len(unsettled) > 1 else ""
+    return [f"  unsettled               {unsettled[-1]['text']}{more}"]
+
+
 def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
     """The answer in a few lines: the setting, its evidence, the patch, the runner-ups (the
     ``ruled_out`` with the most replications; None: every one, as ``-o wide``), the files.
@@ -99,6 +107,9 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
             f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
             f"({a['replications']} replications)",
+            f"  speed                   {a['pace']['text']}",
+            *_unsettled(a.get("unsettled") or []),
+            f"  stall risk              {a['stall_risk']['text']}",
             f"  worst availability      {_pct(a['worst_availability'])}",
             f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),

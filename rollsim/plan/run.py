@@ -11,7 +11,7 @@ import importlib.metadata
 import math
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +21,14 @@ import pandas as pd
 
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
-from rollsim.observe.stopcause import OLD_POD_KEPT
-from rollsim.plan.answer import Relaxation, choose, diagnose, fastest, ruled_out
+from rollsim.plan.answer import Relaxation, decide, diagnose, fastest, pace_text, passed_over, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, as_int_or_percent, patch_command
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.plan.stalls import stall_risks
+from rollsim.present.render import format_duration
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import check_limit
@@ -54,11 +55,6 @@ class PlanResult:
     out_dir: Path | None = None
     report: tuple[Path, Path] | None = None
     evidence: tuple[Evidence, ...] = field(default=(), repr=False)
-
-
-def _confirmed(evidence: list[Evidence], settings: SearchSettings) -> list[Evidence]:
-    """The settings run with the full replications (the others were only screened)."""
-    return [e for e in evidence if e.replications >= settings.replications]
 
 
 def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
@@ -92,7 +88,8 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
                     seed: int) -> pd.DataFrame:
     rows = []
     full = search.s.replications
-    best = fastest(_confirmed(evidence, search.s), search.c, search.capacity)
+    best = fastest(search.confirmed(), search.c, search.capacity)
+    risks = stall_risks(evidence, search.c.confidence)
     for e in evidence:
         s = e.setting
         role = []
@@ -107,7 +104,8 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.c, seed), "role": "+".join(role),
             "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
-                        + ruled_out(e, chosen, search.c, search.capacity, search.s.tolerance, best)),
+                        + ruled_out(e, chosen, search.c, search.capacity, search.rule, best, risks,
+                                    search.s.max_replications)),
         })
     frame = pd.DataFrame(rows)
     return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
@@ -118,25 +116,66 @@ ON_DELETE_NOTE = ("the DaemonSet uses OnDelete: this patch switches it to Rollin
                   "its pods itself, starting when the patch is applied")
 
 
-def surge_wake_note(chosen: Evidence, evidence: Sequence[Evidence], scenario: Scenario) -> str | None:
+def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
     """With maxSurge and minReadySeconds a rollout can stall, in the real controller as in
     realistic mode (README, "With maxSurge and minReadySeconds it can stall a rollout"): a node's
     old pod stays beside its available new one when the one re-check it asked for was dropped
-    by the delaying queue. The answer's runs all completed, but a few replications bound a rare
-    stall only loosely: say so, with how often the plan's runs of such settings stalled.
+    by the delaying queue. Say why, and what lets such a rollout finish; how often the family's
+    runs stalled is the answer's stall risk (``rollsim.plan.stalls``).
     """
     s, controller = chosen.setting, scenario.controller
     if s.kind != SURGE or s.min_ready_seconds <= 0 or controller.ideal or not controller.queue_dedup:
         return None
-    runs = [r for e in evidence if e.setting.family == s.family for r in e.summaries]
-    kept = sum(1 for r in runs if r.get("stop_cause") == OLD_POD_KEPT)
-    mrs = f"minReadySeconds {s.min_ready_seconds:g}"
-    return (f"with maxSurge and {mrs} the real controller can stall: when the "
+    return (f"with maxSurge and minReadySeconds {s.min_ready_seconds:g} the real controller can stall: when the "
             "re-check a node's new pod asks for is dropped, its old pod stays beside the available new one until "
             "another event or the informers' resync, 12–24 h on (README, \"With maxSurge and minReadySeconds it can "
-            f"stall\"); {kept} of {len(runs)} runs of maxSurge at {mrs} stalled so here"
-            + ("" if kept else ", which bounds the risk only as far as that many runs can")
-            + "; if a rollout stalls so, deleting the old pod by hand (or any event of the DaemonSet's) lets it finish")
+            "stall\"); if a rollout stalls so, deleting the old pod by hand (or any event of the DaemonSet's) lets "
+            "it finish")
+
+
+def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
+    """How the answer compares with the fastest setting that fits (plan.json ``answer.pace``)."""
+    best = fastest(search.confirmed(), search.c, search.capacity)
+    assert best is not None  # the answer fits
+    p, rule = search.rule.compare(chosen, best), search.rule
+    if best.setting == chosen.setting:
+        text = f"the fastest setting that fits (mean {format_duration(chosen.mean)}, {chosen.replications} seeds)"
+    else:
+        text = (f"as fast as the fastest, {best.setting.label(desired)}: mean {format_duration(p.mean)} against "
+                f"{format_duration(p.reference_mean)} over the same {p.replications} seeds ({pace_text(p, rule)}, "
+                f"within the {100 * rule.tolerance:g}% tolerance)")
+    return {"fastest": best.setting.label(desired), "replications": p.replications, "slowdown": _finite(p.slowdown),
+            "upper_bound": _finite(p.high), "confidence": rule.confidence, "level": rule.level, "text": text}
+
+
+def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
+    """How often the answer's family stalled, pooled over its settings (plan.json ``answer.stall_risk``)."""
+    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    risk = risks[chosen.setting.family]
+    text = risk.describe()
+    if risk.stalled:
+        text += ("; a rollout that stalls misses the window, which the window bound (of the rollouts that finished) "
+                 "does not count")
+    over = [{"setting": e.setting.label(desired), "text": risks[e.setting.family].describe()}
+            for e in passed_over(search, chosen)]
+    for o in over:
+        text += f"; chosen over {o['setting']}, as fast, whose family stalled: {o['text']}"
+    return {**{k: _finite(v) for k, v in risk.as_dict().items()}, "passed_over": over, "text": text}
+
+
+def _unsettled(search: Search, chosen: Evidence, desired: int) -> list[dict[str, Any]]:
+    """Settings preferred to the answer had they been shown as fast (plan.json ``answer.unsettled``)."""
+    out = []
+    for e, p in unsettled(search, chosen):
+        most = search.s.max_replications
+        why = (f"at --max-replications {most}" if p.replications >= most else
+               f"and {most} seeds would not show it at the spread seen")
+        text = (f"{e.setting.label(desired)}: mean {format_duration(p.mean)} over {p.replications} seeds "
+                f"({pace_text(p, search.rule)}), not shown within the {100 * search.rule.tolerance:g}% tolerance "
+                f"{why}: counted as slower")
+        out.append({"setting": e.setting.label(desired), "replications": p.replications,
+                    "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high), "text": text})
+    return out
 
 
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
@@ -157,7 +196,10 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
-                                          surge_wake_note(chosen, search.ev.evaluated(), scenario)) if n) or None,
+                                          surge_wake_note(chosen, scenario)) if n) or None,
+            "pace": _pace(search, chosen, d),
+            "stall_risk": _stall_risk(search, chosen, d),
+            "unsettled": _unsettled(search, chosen, d),
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
             **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
@@ -178,6 +220,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    "tops": {f.label(): t for f, t in search.tops.items()},
                    "knees": {f.label(): k for f, k in search.knees.items()},
                    "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   "looks": len(search.s.ladder), "as_fast_level": search.rule.level,  # rollsim.plan.pace
                    "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
                    "grid_size": len(search.families) * d, **run},
         "scenario": describe_scenario(scenario),
@@ -215,7 +258,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         evaluator = Evaluator(scenario, backend, settings.seed, on_run)
         search = Search(evaluator, constraints, desired, capacity, families, settings)
         search.run()
-        chosen = choose(_confirmed(evaluator.evaluated(), settings), constraints, capacity, settings.tolerance)
+        chosen = decide(search)  # may add replications, to settle what could change the choice
         binding, relaxations = (None, []) if chosen is not None else diagnose(search)
         backend_name, n_workers = backend.name, backend.workers
     evidence = evaluator.evaluated()

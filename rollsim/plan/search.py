@@ -6,7 +6,10 @@ The top's search screens with few replications (``screen_replications``), then c
 its answer and the answer's neighbour with the full ones (the screened runs are kept:
 replication r has the same seed either way); the knee's runs all have the full ones.
 Counts are found to within ``resolution`` of themselves (0: exactly). Runs longer than
-``4 ×`` the window are cut at that horizon.
+``4 ×`` the window are cut at that horizon. Replications are added, doubling up to
+``max_replications``, while a window verdict is unclear (``evidence``) and while an "as
+fast" verdict is (``settle``: to both settings compared, paired over their common seeds;
+see ``rollsim.plan.pace``).
 
 1. **Top**: the largest count that keeps the availability floor in every replication
    (``largest_true``, guessed from the floor: ``⌊(1 − floor) × desired⌋`` unavailable
@@ -14,10 +17,11 @@ Counts are found to within ``resolution`` of themselves (0: exactly). Runs longe
    larger budget is never slower, so the top is the family's fastest safe setting.
 2. **Fastest**: the tops that meet the window; the best mean duration among them, over the
    replications all of them ran (``fastest_paired``: the same seeds).
-3. **Knee**: in each such family, the smallest count that meets the window and is
-   within ``tolerance`` of that best (``smallest_true``, guessed from the ideal
-   batch count ``⌈desired / ⌈desired / top⌉⌉``): as fast, with fewer nodes at risk.
-4. ``choose`` picks among every setting simulated (see ``rollsim.plan.answer``).
+3. **Knee**: in each family whose top is shown as fast as that best, the smallest count
+   that meets the window and is shown within ``tolerance`` of the best (``smallest_true``,
+   guessed from the ideal batch count ``⌈desired / ⌈desired / top⌉⌉``): as fast, with fewer
+   nodes at risk.
+4. ``decide`` picks among every setting simulated (see ``rollsim.plan.answer``).
 
 When no setting fits, ``diagnose`` finds what relaxing each constraint would give.
 """
@@ -33,6 +37,7 @@ from rollsim.plan.candidates import UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, fastest_paired
+from rollsim.plan.pace import Pace, PaceRule
 from rollsim.present.render import count_of
 from rollsim.spec.scenario import DaemonSetSpec
 
@@ -41,7 +46,7 @@ __all__ = ["Capacity", "SearchSettings", "Search"]
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
-    """How hard to look: replications per setting (more when a window verdict is unclear)."""
+    """How hard to look: replications per setting (more when a window or "as fast" verdict is unclear)."""
 
     replications: int = 5
     max_replications: int = 40
@@ -61,6 +66,21 @@ class SearchSettings:
             raise ValueError(f"resolution must be in [0, 1), got {self.resolution!r}")
         if not 0 <= self.tolerance < 1:
             raise ValueError(f"tolerance must be in [0, 1), got {self.tolerance!r}")
+
+    @property
+    def ladder(self) -> tuple[int, ...]:
+        """The replication counts a confirmed setting can have: ``replications`` doubled up to
+        ``max_replications`` (5, 10, 20, 40). Replications are only ever added this way, so two
+        settings are compared over a count of this ladder (``rollsim.plan.pace``: each is a look).
+        """
+        counts = [self.replications]
+        while counts[-1] < self.max_replications:
+            counts.append(min(self.max_replications, 2 * counts[-1]))
+        return tuple(counts)
+
+    def pace_rule(self, confidence: float) -> PaceRule:
+        """What "as fast" means in this search: ``tolerance``, shown at ``confidence`` over the ladder's looks."""
+        return PaceRule(self.tolerance, confidence, len(self.ladder))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +150,15 @@ class Search:
         self.best_mean = math.nan
         self.best: Evidence | None = None
         self.n = settings.replications  # replications the current search asks for
+        self.rule = settings.pace_rule(constraints.confidence)
 
     # -- evidence ---------------------------------------------------------------------------
 
-    def evidence(self, settings: Iterable[Setting]) -> list[Evidence]:
-        """Evaluate with the current replications (screening or full), then, at full
-        replications, add replications while a window verdict is unclear.
+    def evidence(self, settings: Iterable[Setting], at_least: int = 0) -> list[Evidence]:
+        """Evaluate with the current replications (screening or full; ``at_least`` if more), then,
+        at full replications, add replications while a window verdict is unclear.
         """
-        out = self.ev.evaluate(settings, self.n)
+        out = self.ev.evaluate(settings, max(self.n, at_least))
         if self.n < self.s.replications:
             return [self.ev.evidence(e.setting) for e in out]
         unclear = [e for e in out if e.window_unclear(self.c) and e.replications < self.s.max_replications]
@@ -152,6 +173,32 @@ class Search:
     def one(self, setting: Setting) -> Evidence:
         """The evidence for one setting."""
         return self.evidence([setting])[0]
+
+    def confirmed(self) -> list[Evidence]:
+        """Every setting simulated with the full replications (the others were only screened)."""
+        return [e for e in self.ev.evaluated() if e.replications >= self.s.replications]
+
+    def worth_more(self, p: Pace) -> bool:
+        """An unclear "as fast" verdict that more replications, up to ``max_replications``, could settle."""
+        most = self.s.max_replications
+        return p.unclear and p.replications < most and not self.rule.futile(p, most)
+
+    def settle(self, settings: Iterable[Setting], against: Setting) -> dict[Setting, Pace]:
+        """How each of ``settings`` (evaluated) compares with ``against`` (``self.rule``: paired
+        over their common seeds), replications added to both while a verdict is unclear and more
+        could settle it (``worth_more``): the pairs at the fewest common replications doubled
+        together, up to ``max_replications``.
+        """
+        wanted = list(dict.fromkeys(settings))
+        while True:
+            reference = self.ev.evidence(against)
+            paces = {s: self.rule.compare(self.ev.evidence(s), reference) for s in wanted}
+            unclear = [s for s, p in paces.items() if self.worth_more(p)]
+            if not unclear:
+                return paces
+            fewest = min(paces[s].replications for s in unclear)
+            n = min(self.s.max_replications, 2 * fewest)
+            self.evidence([*(s for s in unclear if paces[s].replications == fewest), against], at_least=n)
 
     def screened(self, search: Callable[..., int | None], guess: int) -> int | None:
         """Run a search with few replications, then confirm its answer (and neighbour) at full ones.
@@ -185,17 +232,34 @@ class Search:
         safe = lambda n: self.one(family.at(n)).meets_floor(self.c)  # noqa: E731
         return self.screened(lambda g, **kw: largest_true(safe, 1, hi, g, self._probe(family), **kw), guess)
 
-    def knee(self, family: Family, top: int, best: Evidence) -> int | None:
-        """The smallest count as fast as ``best`` (paired over common replications) within the window."""
+    def knee(self, family: Family, top: int, best: Setting) -> int | None:
+        """The smallest count within the window and shown as fast as ``best`` (``settle``).
+
+        ``smallest_true`` needs a predicate false below some count and true above it. The mean
+        duration does not rise with the count (a larger budget is never slower), and replication
+        r of every count runs the same seed, so the measured slowdowns fall nearly monotonically
+        as the count rises, and the verdict with them: "as fast" above the boundary, "slower"
+        below, "unclear" near it (replications added while they could settle it; else counted
+        as slower). Where noise leaves it not quite monotone, the search may stop at a count
+        above the smallest one that is as fast, never at one that is not: the count it returns
+        was itself tested and shown as fast.
+        """
         guess = math.ceil(self.desired / math.ceil(self.desired / top))
 
+        def settled(counts: Iterable[int]) -> None:  # one parallel round, then the unclear pairs together
+            within = [e.setting for e in self.evidence([family.at(c) for c in counts]) if e.meets_window(self.c)]
+            self.settle(within, best)
+
         def fast_enough(n: int) -> bool:
-            e = self.one(family.at(n))
-            return e.as_fast_as(best, self.s.tolerance) and e.meets_window(self.c)
+            setting = family.at(n)
+            if not self.one(setting).meets_window(self.c):
+                return False
+            # the replications settle adds can move the window verdict too
+            return self.settle([setting], best)[setting].as_fast and self.one(setting).meets_window(self.c)
 
         # Not screened: "as fast as the best, within 2%" is decided on small differences, and a
         # screened answer on a flat stretch of the curve can land far from the full one.
-        return smallest_true(fast_enough, 1, top, guess, self._probe(family), resolution=self.s.resolution)
+        return smallest_true(fast_enough, 1, top, guess, settled, resolution=self.s.resolution)
 
     def run(self) -> None:
         """Phases 1 to 3; afterwards ``self.ev`` holds every setting simulated."""
@@ -207,6 +271,8 @@ class Search:
             return
         self.best = fastest_paired([e for _, e in fitting])
         self.best_mean = self.best.mean
+        paces = self.settle([e.setting for _, e in fitting], self.best.setting)
         for family, e in fitting:
-            if e.as_fast_as(self.best, self.s.tolerance):
-                self.knees[family] = self.knee(family, e.setting.count, self.best)
+            if paces[e.setting].as_fast:
+                self.knees[family] = self.knee(family, e.setting.count, self.best.setting)
+        self.best = self.ev.evidence(self.best.setting)  # with the replications settling added

@@ -93,6 +93,10 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         blocks.append(("ul", [[("", r["text"])] for r in plan["relaxations"]] or [[("", "nothing found")]]))
         return blocks
     q = f"p{100 * cons['window_probability']:g}"
+    # how the answer was weighed (absent from a plan folder written before plans said so)
+    weighed = [["speed", a["pace"]["text"]]] if a.get("pace") else []
+    weighed += [["unsettled", u["text"]] for u in a.get("unsettled") or ()]
+    weighed += [["stall risk", a["stall_risk"]["text"]]] if a.get("stall_risk") else []
     rows = [
         ["setting", f"{a['setting']}"],
         ["duration p50", f"{_d(a['duration_p50_s'])} (95% CI {_d(a['duration_p50_ci_low_s'])} – "
@@ -102,6 +106,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         [f"{q} bound judged against the window", f"{_d(a['window_bound_s'])} (tolerance bound at "
                                                  f"{100 * cons['confidence']:g}% confidence, "
                                                  f"{a['replications']} replications)"],
+        *weighed,
         ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes "
                                f"(floor {_pct(cons['min_available_fraction'])})"],
         ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
@@ -180,6 +185,24 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
     return [("table", ["", ""], rows)]
 
 
+def _as_fast(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
+    """How "as fast" and the preference among the as fast were decided (a plan folder written
+    before plans showed "as fast" with confidence is described by its own rule).
+    """
+    if "as_fast_level" not in s:
+        return (f"Settings within {100 * s['tolerance']:g}% of the fastest mean count as as fast; among those the one "
+                "that keeps the most nodes available, then needs the least extra capacity, then the smallest budget ")
+    confidence = f"{100 * cons['confidence']:g}%"
+    return (f"A setting counts as as fast when it is shown within {100 * s['tolerance']:g}% of the fastest's mean "
+            f"duration: paired over the same seeds, the one-sided bound on its slowdown at {confidence} "
+            f"confidence is within it (each of the up to {s['looks']} replication counts a comparison is looked at "
+            f"bounds at {100 * s['as_fast_level']:g}%, so that together they keep {confidence}); "
+            f"replications are added to both, up to {s['max_replications']}, while that is unclear and more could "
+            "settle it; one still unclear counts as slower. Among those as fast, one of a family in which no run "
+            "stalled is preferred, then the one that keeps the most nodes available, then needs the least extra "
+            "capacity, then the smallest budget ")
+
+
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
@@ -188,10 +211,8 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             f"(common random numbers). The search for "
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
             f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
-            f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window verdict was "
-            "unclear). "
-            f"Settings within {100 * s['tolerance']:g}% of the fastest mean count as as fast; among those the one "
-            f"that keeps the most nodes available, then needs the least extra capacity, then the smallest budget "
+            f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window or \"as fast\" "
+            "verdict was unclear). " + _as_fast(s, plan["constraints"])
             + ("wins. Counts are exact." if not s["resolution"] else
                f"wins. Counts are found to within {100 * s['resolution']:g}%."))
     rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]

@@ -1,0 +1,155 @@
+"""Is one setting as fast as another? A paired comparison over common seeds, with confidence bounds.
+
+Replication r of every setting runs with the same seed (common random numbers), so
+``d_r = a_r − b_r``, setting ``a``'s duration less the reference ``b``'s in replication r,
+is the settings' difference and not the dice's, and spreads far less than either duration.
+The slowdown of ``a`` against ``b`` is ``mean(d) / mean(b)`` over the n seeds both ran; its
+one-sided bounds are ``(mean(d) ± t · sd(d) / √n) / mean(b)``, Student's t with n − 1 degrees
+of freedom (the reference's mean is taken as the known scale: its own error moves a 2%
+threshold by hundredths of a percent). Against a tolerance τ the verdict is
+
+* ``AS_FAST`` when the upper bound is at most τ: with confidence, no more than τ slower;
+* ``SLOWER`` when the lower bound is above τ: with confidence, more than τ slower;
+* ``UNCLEAR`` otherwise. The search adds replications to both settings while it is
+  (``Search.settle``); still unclear at ``max_replications``, it counts as slower, so that
+  "as fast" is claimed only where it was shown. Replications stop sooner when they are
+  unlikely to show it (``futile``: less than a 10% chance that ``max_replications`` seeds
+  would, predicted from the slowdown and spread seen): a setting beyond the tolerance would
+  otherwise take the most replications to end where it started, unclear. Stopping so never
+  calls anything as fast; it can only leave the answer a larger budget than the smallest
+  as fast, which is why the chance is set low (at 50%, stopping when the slowdown seen plus
+  the bound's margin at the most seeds is beyond τ, five seeds on a flat stretch of the
+  curve gave up on counts 40 seeds show as fast: maxSurge 675 answered for 447).
+
+A comparison may be looked at once at each replication count of the doubling ladder
+(5, 10, 20, 40 by default: ``SearchSettings.ladder``), and stops at the first clear verdict.
+Each look is therefore made at level ``1 − (1 − C) / looks``: by the union bound the chance
+that a setting at least τ slower is ever called as fast stays at most ``1 − C`` (as far as
+the t bound holds: it takes the paired differences as roughly normal;
+``tests/test_plan_pace.py`` measures the rate on simulated plans).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rollsim.plan.evidence import Evidence
+
+__all__ = ["AS_FAST", "FUTILE_CHANCE", "SLOWER", "UNCLEAR", "Pace", "PaceRule", "paired_slowdown"]
+
+AS_FAST = "as fast"
+SLOWER = "slower"
+UNCLEAR = "unclear"
+
+# below this predicted chance of being shown as fast with the most replications, none are added
+FUTILE_CHANCE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How a setting's durations compare with a reference's over the ``replications`` seeds both ran.
+
+    ``slowdown`` is the relative difference of the means (0.03: 3% slower), ``low`` and
+    ``high`` its one-sided bounds at ``level``; ``verdict`` is ``AS_FAST``, ``SLOWER`` or
+    ``UNCLEAR`` against the tolerance.
+    """
+
+    replications: int
+    mean: float
+    reference_mean: float
+    slowdown: float
+    low: float
+    high: float
+    level: float
+    verdict: str
+
+    @property
+    def as_fast(self) -> bool:
+        """Shown to be within the tolerance (an unclear verdict is not)."""
+        return self.verdict == AS_FAST
+
+    @property
+    def unclear(self) -> bool:
+        """Neither shown within the tolerance nor shown beyond it."""
+        return self.verdict == UNCLEAR
+
+
+def paired_slowdown(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float, float]:
+    """The slowdown of durations ``a`` against ``b`` (paired, finite, the same length ≥ 1) and its
+    one-sided lower and upper bounds at ``level`` (infinite with one pair and a spread unknown).
+    """
+    d = a - b
+    scale = float(np.mean(b))
+    point = float(np.mean(d)) / scale
+    if len(d) < 2:
+        return point, -math.inf, math.inf
+    sd = float(np.std(d, ddof=1))
+    if sd == 0:
+        return point, point, point
+    from scipy import stats  # imported here: scipy.stats takes seconds to import, and ``import rollsim`` loads this
+
+    half = float(stats.t.ppf(level, df=len(d) - 1)) * sd / math.sqrt(len(d)) / scale
+    return point, point - half, point + half
+
+
+@dataclass(frozen=True, slots=True)
+class PaceRule:
+    """What "as fast" means: within ``tolerance`` of the reference's mean duration, shown with
+    ``confidence`` over a comparison looked at up to ``looks`` times (see the module docstring).
+    """
+
+    tolerance: float = 0.02
+    confidence: float = 0.95
+    looks: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tolerance < 1:
+            raise ValueError(f"tolerance must be in [0, 1), got {self.tolerance!r}")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must be strictly between 0 and 1, got {self.confidence!r}")
+        if self.looks < 1:
+            raise ValueError(f"looks must be positive, got {self.looks!r}")
+
+    @property
+    def level(self) -> float:
+        """The one-sided level of each look's bounds."""
+        return 1 - (1 - self.confidence) / self.looks
+
+    def futile(self, p: Pace, most: int) -> bool:
+        """An unclear verdict with less than ``FUTILE_CHANCE`` of being shown as fast at ``most``
+        seeds: the predictive chance that the slowdown then, plus the bound's margin then, is
+        within the tolerance, given the slowdown and the spread ``s`` of a paired difference seen
+        over n seeds (the slowdown at ``most`` seeds is predicted about the one seen with
+        variance ``s² (1/n − 1/most)``).
+        """
+        n = p.replications
+        if not p.unclear or n < 2 or not math.isfinite(p.high) or n >= most:
+            return False
+        from scipy import stats
+
+        t_now, t_most = (float(stats.t.ppf(self.level, df=k - 1)) for k in (n, most))
+        spread = (p.high - p.slowdown) * math.sqrt(n) / t_now  # of one paired difference, relative
+        margin = t_most * spread / math.sqrt(most)
+        shift = spread * math.sqrt(1 / n - 1 / most)
+        return float(stats.norm.cdf((self.tolerance - margin - p.slowdown) / shift)) < FUTILE_CHANCE
+
+    def compare(self, e: Evidence, reference: Evidence) -> Pace:
+        """How ``e`` compares with ``reference`` over the replications both ran (replication r is
+        the r-th common seed). A run of ``e`` that did not finish makes it slower; one of the
+        reference's alone, as fast.
+        """
+        n = min(e.replications, reference.replications)
+        a, b = e.durations[:n], reference.durations[:n]
+        mine, theirs = (float(np.mean(x)) if n else math.nan for x in (a, b))
+        if n == 0:
+            return Pace(0, mine, theirs, math.nan, -math.inf, math.inf, self.level, UNCLEAR)
+        if not np.all(np.isfinite(a)):
+            return Pace(n, mine, theirs, math.inf, math.inf, math.inf, self.level, SLOWER)
+        if not np.all(np.isfinite(b)):
+            return Pace(n, mine, theirs, -math.inf, -math.inf, -math.inf, self.level, AS_FAST)
+        point, low, high = paired_slowdown(a, b, self.level)
+        verdict = AS_FAST if high <= self.tolerance else SLOWER if low > self.tolerance else UNCLEAR
+        return Pace(n, mine, theirs, point, low, high, self.level, verdict)
