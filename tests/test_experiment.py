@@ -208,7 +208,7 @@ def test_manifest_warnings_reach_the_experiment_once(tmp_path) -> None:
         scenario:
           daemonset: {manifest: ds.yaml}
           cluster: {nodes: 5}
-        variants: [{name: a}, {name: b}]
+        variants: [{name: a}, {name: b, strategy.max_unavailable: 2}]
         """)
     warnings = load_experiment(path).warnings
     assert len(warnings) == 3 and len(set(warnings)) == 3
@@ -236,3 +236,46 @@ def test_the_file_format_in_the_experiments_readme_loads_and_shows_every_setting
     assert len(experiment.configurations) == 2  # one variant × the grid's two values
     missing = [s.key for s in SETTINGS if not re.search(rf"\b{re.escape(s.key.rsplit('.', 1)[-1])}\b", block.group(1))]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "rule"),
+    [
+        # a variant's key the grid sets too: the grid's values replaced the variant's, its name still labelling them
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\ngrid:\n  strategy.max_unavailable: [1, 3]\n",
+         ":5: grid.strategy.max_unavailable and variants[0].strategy.max_unavailable (line 3)",
+         "both set strategy.max_unavailable: each grid value would replace the variant's 2"),
+        # one grid value twice: named by its key and line, not as variants the file does not have
+        ("name: x\ngrid:\n  strategy.max_unavailable: [1, 1]\n", ":3: grid.strategy.max_unavailable",
+         "the value 1 repeats (items 0 and 1), so its configurations would run twice; give each value once"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [2, 1, \"1\"]\n", ":3: grid.strategy.max_unavailable",
+         'the value 1 repeats (items 1 and 2: 1 and "1" read the same in labels)'),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [5, 5.0]\n", ":3: grid.strategy.max_unavailable",
+         "the value 5 repeats (items 0 and 1: 5 and 5.0 are one setting)"),
+        ("name: x\ngrid:\n  strategy.min_ready_seconds: [0, 5]\n  strategy.max_unavailable: [1, 5, 5.0]\n",
+         ":4: grid.strategy.max_unavailable", "the value 5 repeats (items 1 and 2: 5 and 5.0 are one setting)"),
+        # null is no documented value of any key: it ran the default, labelled max_unavailable=None
+        ("name: x\ngrid:\n  strategy.max_unavailable:\n    - 1\n    - null\n", ":5: grid.strategy.max_unavailable[1]",
+         "null is not a value a grid can sweep"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: null\n", ":3: grid.strategy.max_unavailable",
+         "null is not a value a grid can sweep"),
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\n  - {name: b, strategy.max_unavailable: 2}\n",
+         ":4: variants[1]", 'is the same scenario as variants[0] (line 3), so its runs would run twice ("a" and "b")'),
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\n  - {name: a, strategy.max_unavailable: 3}\n",
+         ":4: variants[1]", 'is labelled "a", as variants[0] (line 3) is; give the variants distinct names'),
+    ],
+)
+def test_what_would_run_under_a_wrong_label_is_refused(tmp_path, text, where, rule) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}{where}: "), message
+    assert rule in message, message
+
+
+def test_a_variant_and_a_grid_may_set_different_keys(tmp_path) -> None:
+    path = write(tmp_path, "name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 0}\n"
+                           "  - {name: b}\ngrid:\n  strategy.min_ready_seconds: [0, 5]\n")
+    assert [c.label for c in load_experiment(path).configurations] == [
+        "a, min_ready_seconds=0", "a, min_ready_seconds=5", "b, min_ready_seconds=0", "b, min_ready_seconds=5"]
