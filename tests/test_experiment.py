@@ -153,6 +153,17 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
         ("name: x\nscenario:\n  also:\n    - name: a\n    - ready: 3\n", ":5: scenario.also[1]", "at least a name"),
         ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - {key: a}\n      - {operator: Maybe}\n",
          ":6: scenario.daemonset.tolerations[1]", "Equal or Exists"),
+        # an unquoted distribution in {...}: YAML splits it at its comma, and the tail is a key
+        ("name: x\nscenario:\n  timings: {ready: lognormal(median=20, p95=45)}\n", ":3: scenario.timings.p95=45)",
+         'unknown key; a comma split the value of ready: quote it, ready: "lognormal(median=20, p95=45)"'),
+        ("name: x\nscenario:\n  controller: {mode: ideal, watch_delay: uniform(low=0, high=2), workers: 2}\n",
+         ":3: scenario.controller.high=2)", 'quote it, watch_delay: "uniform(low=0, high=2)"; expected one of'),
+        ("name: x\nvariants:\n  - {name: a, timings.ready: stragglers(median=3, p95=6, fraction=0.1, tail=60)}\n",
+         ":3: variants[0].p95=6", 'not a scenario key; a comma split the value of timings.ready: quote it, '
+         'timings.ready: "stragglers(median=3, p95=6, fraction=0.1, tail=60)"'),
+        ("name: x\nscenario:\n  also:\n    - {name: a, ready: lognormal(median=3, p95=6)}\n",
+         ":4: scenario.also[0].p95=6)", 'unknown key p95=6); a comma split the value of ready: quote it, '
+         'ready: "lognormal(median=3, p95=6)"'),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path, text, where, rule) -> None:

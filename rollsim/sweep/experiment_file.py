@@ -16,6 +16,7 @@ from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.spec.describe import node_digest
+from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
     OptionError,
@@ -51,7 +52,9 @@ def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, A
     for key, value in mapping.items():
         name = _option_name(str(key))
         if name is None:
-            raise doc.error(f"{path}.{key}", "not a scenario key (use dotted paths such as strategy.max_unavailable)")
+            hint = split_spec_hint(key, mapping)
+            raise doc.error(f"{path}.{key}", f"not a scenario key; {hint}" if hint else
+                            "not a scenario key (use dotted paths such as strategy.max_unavailable)")
         out[name] = value
     return out
 
