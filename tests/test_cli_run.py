@@ -104,6 +104,20 @@ def test_bad_experiment_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys) 
     assert not out.exists()
 
 
+def test_two_experiments_of_one_name_are_named_with_their_files(experiment, tmp_path, capsys) -> None:
+    other = tmp_path / "tiny_other.yaml"
+    other.write_text(TINY.replace("seed: 1", "seed: 2"))
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), str(other), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"rollsim: error: {experiment}:1 and {other}:1: name: both experiments are named 'tiny', so their results "
+        "would go to one folder; rename one"]
+    assert main(["run", str(experiment), str(experiment), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"rollsim: error: argument EXPERIMENT.yaml: {experiment} is given twice; give each experiment file once"]
+    assert not out.exists()
+
+
 def test_contradictory_executor_options_are_rejected(experiment, tmp_path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["run", str(experiment), "--out", str(out), "--workers", "2",

@@ -89,9 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
     except KeyboardInterrupt:
         raise Interrupted("interrupted before any run started; nothing was written") from None
-    names = [e.name for e in experiments]
-    if len(set(names)) != len(names):
-        raise UsageError("two experiment files have the same name; their results would collide")
+    _distinct_names(experiments)
     for experiment in experiments:
         for warning in experiment.warnings:
             say(args, f"rollsim: warning: {warning}", sys.stderr)
@@ -114,6 +112,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
              "".join(f"{d['path']}\n" for d in documents))
     return 0
+
+
+def _distinct_names(experiments: Sequence[Any]) -> None:
+    """Refuse two experiments of one name: their results would go to one folder."""
+    first: dict[str, Any] = {}
+    for experiment in experiments:
+        other = first.setdefault(experiment.name, experiment)
+        if other is experiment:
+            continue
+        a, b = other.document, experiment.document
+        if Path(a.file).resolve() == Path(b.file).resolve():
+            raise UsageError(f"argument EXPERIMENT.yaml: {a.file} is given twice; give each experiment file once")
+        raise UsageError(f"{a.file}:{a.line('name')} and {b.file}:{b.line('name')}: name: both experiments are named "
+                         f"{experiment.name!r}, so their results would go to one folder; rename one")
 
 
 def _results_folder(out: Path | None, name: str, count: int) -> Path:
