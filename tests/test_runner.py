@@ -300,6 +300,39 @@ def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, 
     assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 3
 
 
+def test_a_killed_worker_says_how_many_runs_are_saved_and_that_a_rerun_resumes(serial: Path, experiment_file: Path,
+                                                                               tmp_path: Path, monkeypatch) -> None:
+    """A worker SIGKILLed (as the OOM killer does) said only 'run ... failed: A process in the process
+    pool was terminated abruptly...'; it now says what is saved and that running again resumes."""
+    import os
+    import signal
+
+    from rollsim.sweep.experiment import replication_seed
+
+    doomed, real = replication_seed(11, 1), runner.run_one
+
+    def killed_on_one_run(scenario, seed):
+        if seed == doomed and scenario.daemonset.strategy.max_unavailable == "25%" \
+                and scenario.daemonset.min_ready_seconds == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(scenario, seed)
+
+    monkeypatch.setenv("ROLLSIM_START_METHOD", "fork")  # the workers run this module's patched run_one
+    monkeypatch.setattr(runner, "run_one", killed_on_one_run)
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+    with pytest.raises(RunError) as caught:
+        run_experiment(experiment, out, workers=2)
+    saved = len(list((out / "runs").glob("*.json")))
+    message = str(caught.value)
+    assert message.startswith("a worker process died abruptly, killed by a signal (SIGKILL is what the out-of-memory "
+                              "killer sends; fewer --workers use less memory) with run "), message
+    assert message.endswith(f"; {saved} of 8 runs saved in {out}; rerun to resume"), message
+    monkeypatch.undo()
+    report = run_experiment(experiment, out, workers=1)
+    assert (report.runs_run, report.runs_reused) == (8 - saved, saved)
+    same_results(serial, out)
+
+
 def test_a_folder_of_another_experiment_is_refused(serial: Path, tmp_path: Path) -> None:
     other = load_experiment(write(tmp_path, EXPERIMENT.replace("name: tiny", "name: other")))
     with pytest.raises(ResultsError, match="holds the results of experiment 'tiny'"):

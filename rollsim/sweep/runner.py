@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,6 +159,14 @@ def _failed(spec: RunSpec, exc: BaseException, batch: int = 1) -> RunError:
                     f"seed {spec.seed}) failed{within}: {exc or type(exc).__name__}")
 
 
+def _died(spec: RunSpec) -> str:
+    """What a broken process pool says: a worker died mid-run, so no run of its is to blame for
+    certain (the pool fails every run in flight); a signal killed it, the OOM killer's often.
+    """
+    return (f"a worker process died abruptly, killed by a signal (SIGKILL is what the out-of-memory killer sends; "
+            f"fewer --workers use less memory) with run {spec.run_id} ({spec.label}) in flight")
+
+
 def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, todo: list[RunSpec],
            backend: Backend, progress: Progress, reused: int, lost_after_s: float) -> None:
     """Run ``todo`` (of ``scenarios``, by configuration) on ``backend``, a few tasks ahead of the
@@ -208,6 +216,8 @@ def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, to
                 except (Exception, asyncio.CancelledError) as exc:
                     if (trouble := backend.trouble()) is not None:
                         raise _lost(trouble, out, reused + done, reused + len(todo)) from None
+                    if isinstance(exc, BrokenExecutor):  # a worker killed (SIGKILL: the OOM killer), not a run's error
+                        raise _lost(_died(task[0]), out, reused + done, reused + len(todo)) from None
                     raise _failed(task[0], exc, len(task)) from exc
                 for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
                     _save_run(out, spec, output)
