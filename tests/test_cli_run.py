@@ -118,6 +118,27 @@ def test_two_experiments_of_one_name_are_named_with_their_files(experiment, tmp_
     assert not out.exists()
 
 
+def test_every_folder_is_checked_before_the_first_run(experiment, tmp_path, capsys) -> None:
+    """With several experiments, a folder the second may not use was found only after the first had
+    run (and exit 2 says nothing was written): the folders are all checked first."""
+    from rollsim.sweep.folder import locked
+
+    second = tmp_path / "second.yaml"
+    second.write_text(TINY.replace("name: tiny", "name: second"))
+    out = tmp_path / "m"
+    (out / "second").mkdir(parents=True)
+    (out / "second" / "report.md").write_text("mine\n")  # a user's folder
+    assert main(["run", str(experiment), str(second), "--out-dir", str(out), "--workers", "1"]) == 2
+    assert "m/second is not empty (report.md) and it holds no rollsim results" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["second"]  # tiny did not run
+
+    (out / "second" / "report.md").unlink()
+    with locked(out / "second"):  # another sweep holds it
+        assert main(["run", str(experiment), str(second), "--out-dir", str(out), "--workers", "1"]) == 1
+    assert "m/second is in use by another rollsim run (pid" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["second"]
+
+
 def test_contradictory_executor_options_are_rejected(experiment, tmp_path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["run", str(experiment), "--out", str(out), "--workers", "2",

@@ -14,7 +14,7 @@ import pytest
 from rollsim.cli import main
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.experiment_file import load_experiment
-from rollsim.sweep.folder import LOCK, locked
+from rollsim.sweep.folder import LOCK, check_free, locked
 from rollsim.sweep.results import ResultsError
 from rollsim.sweep.runner import RunInterrupted, run_experiment
 
@@ -146,6 +146,20 @@ def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None
     (out / LOCK).write_text('{"pid": 999999, "host": "gone", "started_at": "then"}', encoding="utf-8")
     report = run_experiment(experiment(tmp_path, "first"), out, workers=1)
     assert report.runs_run == 4 and not (out / LOCK).exists()
+
+
+def test_check_free_tries_the_lock_and_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    check_free(out)  # no folder
+    assert not out.exists()
+    with locked(out):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run \(pid {os.getpid()} on "):
+            check_free(out)
+    out.mkdir(exist_ok=True)
+    stale = '{"pid": 999999, "host": "gone", "started_at": "then"}'
+    (out / LOCK).write_text(stale, encoding="utf-8")
+    check_free(out)  # a killed run's file: free, and left for locked to take over
+    assert (out / LOCK).read_text(encoding="utf-8") == stale
 
 
 def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: Path, capsys) -> None:

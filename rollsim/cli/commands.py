@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
         from rollsim.sweep.experiment_file import load_experiment
-        from rollsim.sweep.runner import run_experiment
+        from rollsim.sweep.runner import check_run, run_experiment
 
         _use_agg()
         one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
@@ -94,6 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in experiment.warnings:
             say(args, f"rollsim: warning: {warning}", sys.stderr)
     outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    for experiment, out in zip(experiments, outs):  # every folder before the first run: exit 2 wrote nothing
+        check_run(experiment, out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                  force=args.force)
     documents, texts, wides = [], [], []
     for experiment, out in zip(experiments, outs):
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,

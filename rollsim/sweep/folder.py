@@ -40,7 +40,7 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_identity",
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_free", "check_identity",
            "check_plan_folder", "clear", "forget_tables"]
 
 RUNS = "runs"
@@ -75,6 +75,32 @@ def _holder(fd: int) -> str:
         return "a process that is starting"
 
 
+def _busy(out: Path, fd: int) -> FolderBusy:
+    return FolderBusy(f"{out} is in use by another rollsim run ({_holder(fd)}); wait for it to end, or stop it")
+
+
+def check_free(out: Path) -> None:
+    """Raise ``FolderBusy`` as ``locked`` would when another process holds ``out``'s lock, taking
+    nothing and writing nothing: ``rollsim run`` checks every experiment's folder before its first
+    run. Only a lock file left there is tried (and let go at once): a free folder has none, or a
+    stale one a killed sweep left.
+    """
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(out / LOCK, os.O_RDONLY)
+    except OSError:  # no lock file (or no folder): no one holds it; locked says more, if anything
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(out, fd) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Create ``out`` if need be and hold its lock while the block runs.
@@ -103,10 +129,9 @@ def _flocked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(fd)
+            busy = _busy(out, fd)
             os.close(fd)
-            raise FolderBusy(f"{out} is in use by another rollsim run ({holder}); "
-                             "wait for it to end, or stop it") from None
+            raise busy from None
         try:  # the holder we waited for may have removed the file as it let go: lock the one there
             if os.path.samestat(os.fstat(fd), os.stat(path)):
                 break

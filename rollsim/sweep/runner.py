@@ -38,14 +38,14 @@ from rollsim.sweep import executors
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
+from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_free, check_identity, clear, forget_tables, locked
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
-__all__ = ["run_experiment", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
-           "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
+__all__ = ["run_experiment", "check_run", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted",
+           "RunError", "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
 
 POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether it is still there
 Progress = bool | None | Callable[[int, int], None]
@@ -272,9 +272,8 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
     in every case the finished runs stay saved. No more local workers start than there are
     runs to do, and a single run goes in this process unless ``executor`` names one.
     """
-    choose_executor(workers, executor, scheduler)  # bad options fail before any file is touched
     out = Path(out_dir)
-    check_identity(out, experiment.name, force)  # before the folder is made or locked: nothing written
+    check_run(experiment, out, workers=workers, executor=executor, scheduler=scheduler, force=force)
     with terminate_as_interrupt(), locked(out):
         try:
             check_identity(out, experiment.name, force)  # again, now that no one else can change it
@@ -285,6 +284,19 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
         except KeyboardInterrupt:  # outside the sweep (a Dask cluster starting, the tables): say what is saved
             specs = experiment.runs()
             raise RunInterrupted(out, sum(finished(out, s.run_id) for s in specs), len(specs)) from None
+
+
+def check_run(experiment: Experiment, out_dir: str | Path, *, workers: int | None = None,
+              executor: str | Executor | None = None, scheduler: str | None = None, force: bool = False) -> None:
+    """What ``run_experiment`` checks before it makes or locks the folder, with the same errors,
+    touching no file: the executor options, ``out_dir`` (another experiment's results, a user's
+    files, a plan: ``check_identity``) and whether another sweep holds it (``check_free``).
+    ``rollsim run`` with several experiments checks them all before the first run starts.
+    """
+    choose_executor(workers, executor, scheduler)
+    out = Path(out_dir)
+    check_identity(out, experiment.name, force)
+    check_free(out)
 
 
 def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | Executor | None,
