@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -104,6 +105,21 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
     changed = [r.run_id for r in load_experiment(write(tmp_path, TINY.replace("nodes: 20", "nodes: 21"))).runs()]
     assert first == again and len(set(first)) == 12
     assert not set(first) & set(changed)
+
+
+def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None:
+    """Run ids began with the configuration's index, so a variant inserted first gave every
+    later configuration new ids, and every run was simulated again."""
+    first = load_experiment(write(tmp_path, TINY))
+    inserted = load_experiment(write(tmp_path, TINY.replace(
+        "variants:\n", "variants:\n  - name: surge 1\n    strategy.max_surge: 1\n    strategy.max_unavailable: 0\n")))
+    before = {r.label: r.run_id for r in first.runs() if r.replication == 0}
+    after = {r.label: r.run_id for r in inserted.runs() if r.replication == 0}
+    assert [c.label for c in inserted.configurations][2:] == [c.label for c in first.configurations]
+    assert {k: after[k] for k in before} == before
+    assert all(re.fullmatch(r"k[0-9a-f]{8}-r00\d-[0-9a-f]{10}", r.run_id) for r in inserted.runs())
+    keys = {r.run_id.split("-")[0] for r in first.runs()}
+    assert len(keys) == 4  # one key per configuration, shared by its replications
 
 
 @pytest.mark.parametrize(

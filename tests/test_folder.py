@@ -261,3 +261,19 @@ def test_force_removes_only_the_files_rollsim_wrote(tmp_path: Path) -> None:
     assert (out / "runs" / "mine.json").read_text(encoding="utf-8") == "{}"
     assert (out / "runs" / "notes.txt").is_file() and (out / "notes.txt").is_file()
     assert saved(out) == 5  # four runs and the user's mine.json
+
+
+def test_force_removes_the_runs_of_both_id_schemes_and_nothing_else(tmp_path: Path) -> None:
+    from rollsim.sweep.folder import clear, saved_run_ids
+
+    runs = tmp_path / "out" / "runs"
+    runs.mkdir(parents=True)
+    ours = ["kfdb14892-r000-b04ad1b52f.json", "kfdb14892-r000-b04ad1b52f.timeline.parquet",
+            "c000-r001-39a783b810.json", "c000-r001-39a783b810.downtime.parquet",
+            ".kfdb14892-r001-8a66293b49.json.x1y2.tmp"]
+    theirs = ["k-notes.json", "kFDB14892-r000-b04ad1b52f.json", "c00-r000-39a783b810.json", "notes.txt"]
+    for name in ours + theirs:
+        (runs / name).write_text("{}", encoding="utf-8")
+    assert saved_run_ids(tmp_path / "out") == ["c000-r001-39a783b810", "kfdb14892-r000-b04ad1b52f"]
+    clear(tmp_path / "out")
+    assert sorted(p.name for p in runs.iterdir()) == sorted(theirs)

@@ -40,8 +40,8 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_free", "check_identity",
-           "check_plan_folder", "clear", "forget_tables"]
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "RUN_ID", "locked", "check_free",
+           "check_identity", "check_plan_folder", "clear", "forget_tables", "saved_run_ids"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
@@ -156,9 +156,11 @@ def _flocked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-# The files of a saved run (``rollsim.sweep.store``: c<config>-r<replication>-<hash>), and the
-# temporary files an atomic write killed midway leaves (``rollsim.io.atomic``: .<name>.<random>.tmp).
-_RUN_FILE = re.compile(r"\.?c\d{3,}-r\d{3,}-[0-9a-f]{10}\.(json|timeline\.parquet|downtime\.parquet)(\.[^/]*\.tmp)?")
+# The files of a saved run (``rollsim.sweep.store``: k<configuration key>-r<replication>-<hash>, or
+# c<config index>-r<replication>-<hash> as rollsim wrote them before), and the temporary files an
+# atomic write killed midway leaves (``rollsim.io.atomic``: .<name>.<random>.tmp).
+RUN_ID = re.compile(r"(k[0-9a-f]{8}|c\d{3,})-r\d{3,}-[0-9a-f]{10}")
+_RUN_FILE = re.compile(rf"\.?{RUN_ID.pattern}\.(json|timeline\.parquet|downtime\.parquet)(\.[^/]*\.tmp)?")
 _IDENTITY_KEYS = ("name", "source", "configurations")  # what describe_experiment writes, and no experiment file has
 
 
@@ -168,8 +170,13 @@ def _run_files(out: Path) -> list[Path]:
     return sorted(p for p in runs.iterdir() if p.is_file() and _RUN_FILE.fullmatch(p.name)) if runs.is_dir() else []
 
 
+def saved_run_ids(out: Path) -> list[str]:
+    """The ids of the runs saved in ``out/runs`` (their JSON records), whatever the experiment now."""
+    return [p.name[:-len(".json")] for p in _run_files(out) if p.name.endswith(".json") and not p.name.startswith(".")]
+
+
 def _saved_runs(out: Path) -> int:
-    return sum(1 for p in _run_files(out) if p.name.endswith(".json"))
+    return len(saved_run_ids(out))
 
 
 def _identity(out: Path) -> tuple[bool, str | None]:
