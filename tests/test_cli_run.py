@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pandas as pd
@@ -61,6 +62,28 @@ def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
     assert "0 runs simulated, 4 reused from an earlier run (nothing to simulate; --force runs them again)" in out_text
     assert_columns_line_up(out_text)
     assert (out / "summary.csv").stat().st_mtime_ns == before
+
+
+def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment, tmp_path, capsys) -> None:
+    """After a configuration went, its saved runs stayed in runs/ without a word; now the run says
+    how many there are and what removes them (and keeps them: the configuration may come back)."""
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "-q"]) == 0
+    experiment.write_text(TINY.replace("  - {name: maxSurge 3, strategy.max_surge: 3, strategy.max_unavailable: 0}\n",
+                                       ""))
+    capsys.readouterr()
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "0 runs simulated, 2 reused" in captured.out
+    assert captured.err.splitlines() == [
+        f"rollsim: warning: {out / 'runs'}: 2 saved runs belong to no configuration of 'tiny' now (kept, in case it "
+        "comes back: they are in no table); --force removes them, and simulates every run again"]
+    assert len(list((out / "runs").glob("*.json"))) == 4
+    assert main(["run", str(experiment), "--out", str(out), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"] == {"total": 2, "simulated": 0, "reused": 2, "stale": 2}
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "--force"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert len(list((out / "runs").glob("*.json"))) == 2
 
 
 def assert_columns_line_up(printed: str) -> None:

@@ -78,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
         from rollsim.present.console import format_run as table
-        from rollsim.present.console import run_document
+        from rollsim.present.console import run_document, stale_runs
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
         from rollsim.sweep.experiment_file import load_experiment
@@ -111,6 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         wides.append(table(results, paths, note, wide=True))
         if args.output is None and not args.quiet:  # text as each experiment finishes
             print(texts[-1], flush=True)
+        if report.runs_stale:
+            say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name)}", sys.stderr)
     if args.output is not None:
         show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
              "".join(f"{d['path']}\n" for d in documents))

@@ -17,7 +17,7 @@ from typing import Any
 from rollsim.present.render import count_of, format_duration, format_percent_exact
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
-           "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
+           "run_document", "format_run", "stale_runs", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
 
 FORMATS = ("json", "yaml", "wide", "name")
 
@@ -176,12 +176,22 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
 
     return {
         "name": results.name, "path": str(results.path),
-        "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused},
+        "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused,
+                 "stale": report.runs_stale},
         "executor": report.executor, "workers": report.workers, "wall_s": round(report.wall_s, 3),
         "recommendation": recommendation_for(results).reason,
         "report": {"markdown": str(report_paths[0]), "html": str(report_paths[1])},
         "configurations": _config_rows(results.summary),
     }
+
+
+def stale_runs(count: int, out: Path, name: str) -> str:
+    """The line for runs saved in a results folder that belong to no configuration of the
+    experiment now: kept (a configuration put back reuses them), and how to remove them.
+    """
+    runs = f"{count} saved run{'s' if count != 1 else ''}"
+    return (f"{out / 'runs'}: {runs} belong{'s' if count == 1 else ''} to no configuration of {name!r} now (kept, in "
+            "case it comes back: they are in no table); --force removes them, and simulates every run again")
 
 
 def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:

@@ -38,7 +38,17 @@ from rollsim.sweep import executors
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_free, check_identity, clear, forget_tables, locked
+from rollsim.sweep.folder import (
+    AGGREGATES,
+    IDENTITY,
+    RUNS,
+    check_free,
+    check_identity,
+    clear,
+    forget_tables,
+    locked,
+    saved_run_ids,
+)
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, adopt_indexed_runs, finished, parquet_bytes, write_tables
@@ -53,7 +63,10 @@ Progress = bool | None | Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RunnerReport:
-    """What one ``run_experiment`` call did; ``wrote`` is False when all was up to date."""
+    """What one ``run_experiment`` call did; ``wrote`` is False when all was up to date.
+    ``runs_stale``: runs saved in the folder that belong to no configuration of the experiment
+    now (after its configurations changed); they are kept, and ``force`` removes them.
+    """
 
     out_dir: Path
     runs_total: int
@@ -63,6 +76,7 @@ class RunnerReport:
     workers: int
     wall_s: float
     wrote: bool
+    runs_stale: int = 0
 
 
 _OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
@@ -310,7 +324,8 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     resolved = _dump_yaml(describe_experiment(experiment))
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and not adopted and current and all((out / name).is_file() for name in AGGREGATES):
-        return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False)
+        return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
+                            runs_stale=_stale(out, specs))
 
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
@@ -332,4 +347,10 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
         "wall_s": round(wall, 3),
     })
-    return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True)
+    return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
+                        runs_stale=_stale(out, specs))
+
+
+def _stale(out: Path, specs: list[RunSpec]) -> int:
+    """How many runs saved in ``out`` are of no configuration the experiment has now."""
+    return len(set(saved_run_ids(out)) - {s.run_id for s in specs})
