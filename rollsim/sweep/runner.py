@@ -28,11 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-import yaml
 
 from rollsim.io.atomic import write_json, write_text
 from rollsim.simulation import simulate
-from rollsim.spec.describe import describe_scenario
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep import executors
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
@@ -49,6 +47,7 @@ from rollsim.sweep.folder import (
     locked,
     saved_run_ids,
 )
+from rollsim.sweep.identity import describe_experiment, identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, adopt_indexed_runs, finished, parquet_bytes, write_tables
@@ -110,36 +109,6 @@ def run_batch(jobs: Sequence[tuple[Scenario | Packed | Inherited, int]]) -> tupl
             exc.add_note("".join(traceback.format_exception(exc)).rstrip())
             return outputs, exc
     return outputs, None
-
-
-def _plain(value: Any) -> Any:
-    """YAML-safe plain data: mappings, lists, str, int, float, bool, None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
-def describe_experiment(experiment: Experiment) -> dict[str, Any]:
-    """The resolved experiment, as ``experiment.yaml`` holds it."""
-    return _plain({
-        "name": experiment.name,
-        "description": experiment.description,
-        "source": experiment.document.file,
-        "replications": experiment.replications,
-        "seed": experiment.seed,
-        "swept": experiment.swept,
-        "decisions": list(experiment.decisions),
-        "slo": [{"key": c.key, "metric": c.metric, "bound": c.bound, "limit": c.limit, "statistic": c.statistic,
-                 "text": c.describe()} for c in experiment.slo],
-        "configurations": [{"index": c.index, "label": c.label, "params": c.params,
-                            "scenario": describe_scenario(c.scenario)} for c in experiment.configurations],
-    })
 
 
 def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[Any, Callable[[int, int], None]]:
@@ -254,10 +223,6 @@ def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, to
             bar.close()
 
 
-def _dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
-
-
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -321,7 +286,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     specs = experiment.runs()
     adopted = adopt_indexed_runs(out, specs, experiment.indexed_run_ids())  # runs.csv named the ids of before
     todo = [s for s in specs if not finished(out, s.run_id)]
-    resolved = _dump_yaml(describe_experiment(experiment))
+    resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and not adopted and current and all((out / name).is_file() for name in AGGREGATES):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
