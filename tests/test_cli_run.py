@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pandas as pd
@@ -84,6 +85,43 @@ def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment
     assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "--force"]) == 0
     assert "warning" not in capsys.readouterr().err
     assert len(list((out / "runs").glob("*.json"))) == 2
+
+
+PARTLY = """\
+name: partly
+scenario:
+  cluster: {nodes: 12}
+  controller: {mode: ideal}
+  timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+  stall_after_s: 300
+variants:
+  - {name: flaky, faults.new_pods: "crashloop:0.1"}
+  - {name: healthy}
+replications: 6
+seed: 1
+"""
+
+
+def test_a_duration_over_the_completed_runs_only_is_marked_in_the_console_as_in_the_report(tmp_path, capsys) -> None:
+    """The console's 'duration (mean)' of a configuration that completed 1 run of 6 was that run's,
+    unmarked; the console and the report now mark it, with one note under each table."""
+    path = tmp_path / "partly.yaml"
+    path.write_text(PARTLY)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1", "-o", "wide"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    flaky = next(line for line in lines if line.startswith("  flaky"))
+    healthy = next(line for line in lines if line.startswith("  healthy"))
+    assert "1/6" in flaky and flaky.count("*") == 2  # the mean and the p95
+    assert "6/6" in healthy and "*" not in healthy
+    note = ("* duration over the runs that completed only: a run that did not complete has no duration, so the "
+            "slowest outcomes are left out (such a configuration is never recommended)")
+    assert lines[lines.index(healthy) + 1] == f"  {note}"
+    report = (out / "report.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith("| flaky |"))
+    assert re.search(r"\| 1/6 \| \d+m\d\ds\* \(.*?\) \| \d+m\d\ds\* \|", row), row
+    assert "| healthy |" in report and "*" not in next(x for x in report.splitlines() if x.startswith("| healthy |"))
+    assert "\nDurations marked * are over the runs that completed only: a run that did not complete" in report
 
 
 def assert_columns_line_up(printed: str) -> None:

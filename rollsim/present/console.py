@@ -195,14 +195,16 @@ def stale_runs(count: int, out: Path, name: str) -> str:
 
 
 def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:
-    """A short table of configurations (completed k/n, duration over the runs that completed, the
-    worst moment's availability with the precision its SLO check uses, the SLO verdict when there
-    is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
-    p95 duration, unavailable node-seconds and max surge).
+    """A short table of configurations (completed k/n, duration over the runs that completed, marked
+    ``*`` when others did not, as the report marks it, the worst moment's availability with the
+    precision its SLO check uses, the SLO verdict when there is an SLO), why runs stopped, the
+    recommendation and where the files are (``wide``: also the p95 duration, unavailable
+    node-seconds and max surge).
     """
     from rollsim.present.others import others_shortfalls
     from rollsim.present.report_verdict import recommendation_for
     from rollsim.present.study import fraction_limits, slo_specs
+    from rollsim.present.summary_rows import PARTIAL_MARK, PARTIAL_NOTE, over_completed_only
 
     summary = results.summary
     slo = slo_specs(results)
@@ -213,15 +215,18 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         head += "  duration (p95)  unavailable node-s  max surge"
     lines = [f"{results.name}: {note}", head + ("  SLO" if slo else "")]
     stops = []
+    partial = False
     for _, row in summary.iterrows():
-        shown = _duration(row.get("duration_s_mean"))
+        mark = PARTIAL_MARK if over_completed_only(row) else ""  # as the report marks it
+        partial = partial or bool(mark)
+        shown = _duration(row.get("duration_s_mean")) + mark
         runs = int(row.get("runs", 0))
         done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
             round(float(row.get("completed_fraction", 0)) * runs)
         worst = format_percent_exact(row.get("min_available_fraction_min", math.nan), limits)
         line = f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {shown:>15}  {worst:>13}"
         if wide:
-            line += (f"  {_duration(row.get('duration_s_p95')):>14}  "
+            line += (f"  {_duration(row.get('duration_s_p95')) + mark:>14}  "
                      f"{row.get('unavailable_node_seconds_mean', math.nan):>18,.0f}  "
                      f"{row.get('max_surge_observed_max', math.nan):>9.0f}")
         if slo:
@@ -230,6 +235,8 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         detail = row.get("stop_detail")
         if done < runs and isinstance(detail, str) and detail:
             stops.append(f"  {row['label']}: {detail}")
+    if partial:
+        lines.append(f"  {PARTIAL_MARK} duration {PARTIAL_NOTE}")
     if stops:
         lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
     others = others_shortfalls(results)
