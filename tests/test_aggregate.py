@@ -178,3 +178,24 @@ def test_stack_runs_puts_config_and_replication_first_in_run_order() -> None:
 
 def test_stack_runs_of_nothing_has_the_columns() -> None:
     assert list(stack_runs([], ["node", "downtime_s"]).columns) == ["config", "replication", "node", "downtime_s"]
+
+
+def test_the_columns_of_why_runs_stopped_are_documented() -> None:
+    """summary.csv's stopped_like was in no README: each column of why runs stopped is named in
+    the README's list of summary.csv columns and in the experiment format's."""
+    import re
+    from pathlib import Path
+
+    from rollsim.sweep.aggregate import stop_columns
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    summary = re.search(r"`summary\.csv`\n\((.*?)\), `timelines\.parquet`", readme, re.S)
+    formats = (root / "experiments" / "README.md").read_text(encoding="utf-8")
+    stops = re.search(r"\*\*Why runs stopped\.\*\*(.*?)\n\n", formats, re.S)
+    assert summary is not None and stops is not None
+    columns = stop_columns(pd.DataFrame({"completed": [True], "stop_cause": ["completed"]}))
+    assert set(columns) == {"stop_cause", "stop_detail", "stopped_like"}
+    for column in columns:
+        assert f"`{column}`" in summary.group(1), column
+        assert f"`{column}`" in stops.group(1), column

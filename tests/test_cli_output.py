@@ -100,7 +100,7 @@ def test_run_prints_each_experiment_as_data(fmt, results_dir, capsys) -> None:
     assert main(["run", str(results_dir.parent / "tiny.yaml"), "--out-dir", str(results_dir), "-o", fmt]) == 0
     document = _parse(capsys.readouterr().out, fmt)
     assert document["name"] == "tiny" and document["path"] == str(results_dir)
-    assert document["runs"] == {"total": 4, "simulated": 0, "reused": 4}  # all saved by the fixture
+    assert document["runs"] == {"total": 4, "simulated": 0, "reused": 4, "stale": 0}  # all saved by the fixture
     labels = [c["label"] for c in document["configurations"]]
     assert labels == ["maxUnavailable 3", "maxSurge 3"]
     assert [c["slo_ok"] for c in document["configurations"]] == [False, True]

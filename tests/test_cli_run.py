@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 
 import pandas as pd
@@ -63,6 +65,65 @@ def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
     assert (out / "summary.csv").stat().st_mtime_ns == before
 
 
+def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment, tmp_path, capsys) -> None:
+    """After a configuration went, its saved runs stayed in runs/ without a word; now the run says
+    how many there are and what removes them (and keeps them: the configuration may come back)."""
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "-q"]) == 0
+    experiment.write_text(TINY.replace("  - {name: maxSurge 3, strategy.max_surge: 3, strategy.max_unavailable: 0}\n",
+                                       ""))
+    capsys.readouterr()
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "0 runs simulated, 2 reused" in captured.out
+    assert captured.err.splitlines() == [
+        f"rollsim: warning: {out / 'runs'}: 2 saved runs belong to no configuration of 'tiny' now (kept, in case it "
+        "comes back: they are in no table); --force removes them, and simulates every run again"]
+    assert len(list((out / "runs").glob("*.json"))) == 4
+    assert main(["run", str(experiment), "--out", str(out), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"] == {"total": 2, "simulated": 0, "reused": 2, "stale": 2}
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "--force"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert len(list((out / "runs").glob("*.json"))) == 2
+
+
+PARTLY = """\
+name: partly
+scenario:
+  cluster: {nodes: 12}
+  controller: {mode: ideal}
+  timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+  stall_after_s: 300
+variants:
+  - {name: flaky, faults.new_pods: "crashloop:0.1"}
+  - {name: healthy}
+replications: 6
+seed: 1
+"""
+
+
+def test_a_duration_over_the_completed_runs_only_is_marked_in_the_console_as_in_the_report(tmp_path, capsys) -> None:
+    """The console's 'duration (mean)' of a configuration that completed 1 run of 6 was that run's,
+    unmarked; the console and the report now mark it, with one note under each table."""
+    path = tmp_path / "partly.yaml"
+    path.write_text(PARTLY)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1", "-o", "wide"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    flaky = next(line for line in lines if line.startswith("  flaky"))
+    healthy = next(line for line in lines if line.startswith("  healthy"))
+    assert "1/6" in flaky and flaky.count("*") == 2  # the mean and the p95
+    assert "6/6" in healthy and "*" not in healthy
+    note = ("* duration over the runs that completed only: a run that did not complete has no duration, so the "
+            "slowest outcomes are left out (such a configuration is never recommended)")
+    assert lines[lines.index(healthy) + 1] == f"  {note}"
+    report = (out / "report.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith("| flaky |"))
+    assert re.search(r"\| 1/6 \| \d+m\d\ds\* \(.*?\) \| \d+m\d\ds\* \|", row), row
+    assert "| healthy |" in report and "*" not in next(x for x in report.splitlines() if x.startswith("| healthy |"))
+    assert "\nDurations marked * are over the runs that completed only: a run that did not complete" in report
+
+
 def assert_columns_line_up(printed: str) -> None:
     head, *rows = printed.splitlines()[1:4]  # each k/n stands under "completed"
     start = head.index("completed")
@@ -102,6 +163,41 @@ def test_bad_experiment_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys) 
     assert err == [f"rollsim: error: {path}:3: grid.strategy.max_unavailable[1]: "
                    "a percent must not be greater than 100%, got '200%'"]
     assert not out.exists()
+
+
+def test_two_experiments_of_one_name_are_named_with_their_files(experiment, tmp_path, capsys) -> None:
+    other = tmp_path / "tiny_other.yaml"
+    other.write_text(TINY.replace("seed: 1", "seed: 2"))
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), str(other), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"rollsim: error: {experiment}:1 and {other}:1: name: both experiments are named 'tiny', so their results "
+        "would go to one folder; rename one"]
+    assert main(["run", str(experiment), str(experiment), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"rollsim: error: argument EXPERIMENT.yaml: {experiment} is given twice; give each experiment file once"]
+    assert not out.exists()
+
+
+def test_every_folder_is_checked_before_the_first_run(experiment, tmp_path, capsys) -> None:
+    """With several experiments, a folder the second may not use was found only after the first had
+    run (and exit 2 says nothing was written): the folders are all checked first."""
+    from rollsim.sweep.folder import locked
+
+    second = tmp_path / "second.yaml"
+    second.write_text(TINY.replace("name: tiny", "name: second"))
+    out = tmp_path / "m"
+    (out / "second").mkdir(parents=True)
+    (out / "second" / "report.md").write_text("mine\n")  # a user's folder
+    assert main(["run", str(experiment), str(second), "--out-dir", str(out), "--workers", "1"]) == 2
+    assert "m/second is not empty (report.md) and it holds no rollsim results" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["second"]  # tiny did not run
+
+    (out / "second" / "report.md").unlink()
+    with locked(out / "second"):  # another sweep holds it
+        assert main(["run", str(experiment), str(second), "--out-dir", str(out), "--workers", "1"]) == 1
+    assert "m/second is in use by another rollsim run (pid" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["second"]
 
 
 def test_contradictory_executor_options_are_rejected(experiment, tmp_path, capsys) -> None:

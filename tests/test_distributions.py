@@ -421,3 +421,13 @@ def test_empirical_samples_only_given_values_uniformly() -> None:
     for v, share in [(1.0, 0.25), (2.5, 0.25), (7.0, 0.5)]:
         assert np.mean(x == v) == pytest.approx(share, abs=0.005)
     assert Empirical(values).sample(rng()) in values
+
+
+def test_the_tail_of_a_spec_split_at_its_comma_gets_a_hint() -> None:
+    from rollsim.spec.distributions import split_spec_hint
+
+    split = {"ready": "lognormal(median=20", "p95=45)": None, "pull": 3}
+    assert split_spec_hint("p95=45)", split) == 'a comma split the value of ready: quote it, ready: ' \
+                                                '"lognormal(median=20, p95=45)"'
+    assert split_spec_hint("speed", split) == ""  # an unknown key of another shape: no hint
+    assert split_spec_hint("x=1", {"pull": 3, "x=1": None}).startswith("it looks like the rest of a value")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -106,6 +107,21 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
     assert not set(first) & set(changed)
 
 
+def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None:
+    """Run ids began with the configuration's index, so a variant inserted first gave every
+    later configuration new ids, and every run was simulated again."""
+    first = load_experiment(write(tmp_path, TINY))
+    inserted = load_experiment(write(tmp_path, TINY.replace(
+        "variants:\n", "variants:\n  - name: surge 1\n    strategy.max_surge: 1\n    strategy.max_unavailable: 0\n")))
+    before = {r.label: r.run_id for r in first.runs() if r.replication == 0}
+    after = {r.label: r.run_id for r in inserted.runs() if r.replication == 0}
+    assert [c.label for c in inserted.configurations][2:] == [c.label for c in first.configurations]
+    assert {k: after[k] for k in before} == before
+    assert all(re.fullmatch(r"k[0-9a-f]{8}-r00\d-[0-9a-f]{10}", r.run_id) for r in inserted.runs())
+    keys = {r.run_id.split("-")[0] for r in first.runs()}
+    assert len(keys) == 4  # one key per configuration, shared by its replications
+
+
 @pytest.mark.parametrize(
     ("text", "where", "rule"),
     [
@@ -153,6 +169,17 @@ def test_run_ids_are_stable_and_change_with_the_configuration(tmp_path) -> None:
         ("name: x\nscenario:\n  also:\n    - name: a\n    - ready: 3\n", ":5: scenario.also[1]", "at least a name"),
         ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - {key: a}\n      - {operator: Maybe}\n",
          ":6: scenario.daemonset.tolerations[1]", "Equal or Exists"),
+        # an unquoted distribution in {...}: YAML splits it at its comma, and the tail is a key
+        ("name: x\nscenario:\n  timings: {ready: lognormal(median=20, p95=45)}\n", ":3: scenario.timings.p95=45)",
+         'unknown key; a comma split the value of ready: quote it, ready: "lognormal(median=20, p95=45)"'),
+        ("name: x\nscenario:\n  controller: {mode: ideal, watch_delay: uniform(low=0, high=2), workers: 2}\n",
+         ":3: scenario.controller.high=2)", 'quote it, watch_delay: "uniform(low=0, high=2)"; expected one of'),
+        ("name: x\nvariants:\n  - {name: a, timings.ready: stragglers(median=3, p95=6, fraction=0.1, tail=60)}\n",
+         ":3: variants[0].p95=6", 'not a scenario key; a comma split the value of timings.ready: quote it, '
+         'timings.ready: "stragglers(median=3, p95=6, fraction=0.1, tail=60)"'),
+        ("name: x\nscenario:\n  also:\n    - {name: a, ready: lognormal(median=3, p95=6)}\n",
+         ":4: scenario.also[0].p95=6)", 'unknown key p95=6); a comma split the value of ready: quote it, '
+         'ready: "lognormal(median=3, p95=6)"'),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path, text, where, rule) -> None:
@@ -208,7 +235,7 @@ def test_manifest_warnings_reach_the_experiment_once(tmp_path) -> None:
         scenario:
           daemonset: {manifest: ds.yaml}
           cluster: {nodes: 5}
-        variants: [{name: a}, {name: b}]
+        variants: [{name: a}, {name: b, strategy.max_unavailable: 2}]
         """)
     warnings = load_experiment(path).warnings
     assert len(warnings) == 3 and len(set(warnings)) == 3
@@ -236,3 +263,46 @@ def test_the_file_format_in_the_experiments_readme_loads_and_shows_every_setting
     assert len(experiment.configurations) == 2  # one variant × the grid's two values
     missing = [s.key for s in SETTINGS if not re.search(rf"\b{re.escape(s.key.rsplit('.', 1)[-1])}\b", block.group(1))]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "rule"),
+    [
+        # a variant's key the grid sets too: the grid's values replaced the variant's, its name still labelling them
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\ngrid:\n  strategy.max_unavailable: [1, 3]\n",
+         ":5: grid.strategy.max_unavailable and variants[0].strategy.max_unavailable (line 3)",
+         "both set strategy.max_unavailable: each grid value would replace the variant's 2"),
+        # one grid value twice: named by its key and line, not as variants the file does not have
+        ("name: x\ngrid:\n  strategy.max_unavailable: [1, 1]\n", ":3: grid.strategy.max_unavailable",
+         "the value 1 repeats (items 0 and 1), so its configurations would run twice; give each value once"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [2, 1, \"1\"]\n", ":3: grid.strategy.max_unavailable",
+         'the value 1 repeats (items 1 and 2: 1 and "1" read the same in labels)'),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [5, 5.0]\n", ":3: grid.strategy.max_unavailable",
+         "the value 5 repeats (items 0 and 1: 5 and 5.0 are one setting)"),
+        ("name: x\ngrid:\n  strategy.min_ready_seconds: [0, 5]\n  strategy.max_unavailable: [1, 5, 5.0]\n",
+         ":4: grid.strategy.max_unavailable", "the value 5 repeats (items 1 and 2: 5 and 5.0 are one setting)"),
+        # null is no documented value of any key: it ran the default, labelled max_unavailable=None
+        ("name: x\ngrid:\n  strategy.max_unavailable:\n    - 1\n    - null\n", ":5: grid.strategy.max_unavailable[1]",
+         "null is not a value a grid can sweep"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: null\n", ":3: grid.strategy.max_unavailable",
+         "null is not a value a grid can sweep"),
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\n  - {name: b, strategy.max_unavailable: 2}\n",
+         ":4: variants[1]", 'is the same scenario as variants[0] (line 3), so its runs would run twice ("a" and "b")'),
+        ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\n  - {name: a, strategy.max_unavailable: 3}\n",
+         ":4: variants[1]", 'is labelled "a", as variants[0] (line 3) is; give the variants distinct names'),
+    ],
+)
+def test_what_would_run_under_a_wrong_label_is_refused(tmp_path, text, where, rule) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}{where}: "), message
+    assert rule in message, message
+
+
+def test_a_variant_and_a_grid_may_set_different_keys(tmp_path) -> None:
+    path = write(tmp_path, "name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 0}\n"
+                           "  - {name: b}\ngrid:\n  strategy.min_ready_seconds: [0, 5]\n")
+    assert [c.label for c in load_experiment(path).configurations] == [
+        "a, min_ready_seconds=0", "a, min_ready_seconds=5", "b, min_ready_seconds=0", "b, min_ready_seconds=5"]

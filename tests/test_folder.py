@@ -14,7 +14,7 @@ import pytest
 from rollsim.cli import main
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.experiment_file import load_experiment
-from rollsim.sweep.folder import LOCK, locked
+from rollsim.sweep.folder import LOCK, check_free, locked
 from rollsim.sweep.results import ResultsError
 from rollsim.sweep.runner import RunInterrupted, run_experiment
 
@@ -148,6 +148,20 @@ def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None
     assert report.runs_run == 4 and not (out / LOCK).exists()
 
 
+def test_check_free_tries_the_lock_and_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    check_free(out)  # no folder
+    assert not out.exists()
+    with locked(out):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run \(pid {os.getpid()} on "):
+            check_free(out)
+    out.mkdir(exist_ok=True)
+    stale = '{"pid": 999999, "host": "gone", "started_at": "then"}'
+    (out / LOCK).write_text(stale, encoding="utf-8")
+    check_free(out)  # a killed run's file: free, and left for locked to take over
+    assert (out / LOCK).read_text(encoding="utf-8") == stale
+
+
 def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: Path, capsys) -> None:
     """Another process's sweep holds the folder: the second `rollsim run` says who, exit 1."""
     out, path = tmp_path / "out", tmp_path / "first.yaml"
@@ -247,3 +261,19 @@ def test_force_removes_only_the_files_rollsim_wrote(tmp_path: Path) -> None:
     assert (out / "runs" / "mine.json").read_text(encoding="utf-8") == "{}"
     assert (out / "runs" / "notes.txt").is_file() and (out / "notes.txt").is_file()
     assert saved(out) == 5  # four runs and the user's mine.json
+
+
+def test_force_removes_the_runs_of_both_id_schemes_and_nothing_else(tmp_path: Path) -> None:
+    from rollsim.sweep.folder import clear, saved_run_ids
+
+    runs = tmp_path / "out" / "runs"
+    runs.mkdir(parents=True)
+    ours = ["kfdb14892-r000-b04ad1b52f.json", "kfdb14892-r000-b04ad1b52f.timeline.parquet",
+            "c000-r001-39a783b810.json", "c000-r001-39a783b810.downtime.parquet",
+            ".kfdb14892-r001-8a66293b49.json.x1y2.tmp"]
+    theirs = ["k-notes.json", "kFDB14892-r000-b04ad1b52f.json", "c00-r000-39a783b810.json", "notes.txt"]
+    for name in ours + theirs:
+        (runs / name).write_text("{}", encoding="utf-8")
+    assert saved_run_ids(tmp_path / "out") == ["c000-r001-39a783b810", "kfdb14892-r000-b04ad1b52f"]
+    clear(tmp_path / "out")
+    assert sorted(p.name for p in runs.iterdir()) == sorted(theirs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -291,13 +292,97 @@ def test_force_runs_everything_again(experiment_file: Path, tmp_path: Path, monk
     assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 0)
 
 
+INSERTED = EXPERIMENT.replace("grid:\n", "variants:\n  - {name: slow, timings.ready: 20}\n  - {name: base}\ngrid:\n")
+
+
+def test_a_configuration_inserted_first_reruns_only_its_own_runs(serial: Path, tmp_path: Path, monkeypatch) -> None:
+    """Run ids began with the configuration's index: inserting one first gave every later one new
+    ids, and all were simulated again. Now only the new configuration's runs are, and the tables
+    are those a sweep from scratch writes (each run at its configuration's new position)."""
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    inserted = load_experiment(write(tmp_path, INSERTED))
+    counting = Counting()
+    monkeypatch.setattr(runner, "run_one", counting)
+    report = run_experiment(inserted, out, workers=1)
+    assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 8)
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    run_experiment(inserted, fresh, workers=1)
+    same_results(fresh, out)
+
+
+def _as_before(out: Path, experiment) -> dict[str, str]:
+    """``out``'s runs renamed to the ids rollsim wrote before (``c<index>-r<replication>-<hash>``)."""
+    renamed, former = {}, experiment.indexed_run_ids()
+    for spec in experiment.runs():
+        old = f"c{spec.config:03d}-{former[spec.run_id]}"
+        for suffix in (".timeline.parquet", ".downtime.parquet"):
+            (out / "runs" / f"{spec.run_id}{suffix}").rename(out / "runs" / f"{old}{suffix}")
+        record = json.loads((out / "runs" / f"{spec.run_id}.json").read_text())
+        (out / "runs" / f"{old}.json").write_text(json.dumps({**record, "run_id": old}))
+        (out / "runs" / f"{spec.run_id}.json").unlink()
+        renamed[old] = spec.run_id
+    return renamed
+
+
+def test_runs_saved_under_the_ids_of_before_are_reused(serial: Path, experiment_file: Path, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    """A folder whose runs carry the index-based ids is not simulated again: each run whose hash
+    and replication are a current run's is renamed to its id now, and the tables name those ids."""
+    out, experiment = tmp_path / "tiny", load_experiment(experiment_file)
+    shutil.copytree(serial, out)
+    renamed = _as_before(out, experiment)
+    old = next(iter(renamed))
+    (out / "runs" / f"{old}.timeline.parquet").rename(out / "runs" / f"{renamed[old]}.timeline.parquet")  # cut short
+    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    report = run_experiment(experiment, out, workers=1)
+    assert (report.runs_run, report.runs_reused, report.wrote) == (0, 8, True)  # the tables named the old ids
+    assert sorted(p.stem for p in (out / "runs").glob("*.json")) == sorted(renamed.values())
+    assert len(list((out / "runs").iterdir())) == 24
+    same_results(serial, out)
+
+
 def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, tmp_path: Path,
                                                          monkeypatch) -> None:
     monkeypatch.setattr(runner, "run_one", Counting(fail_on=4, error=ValueError("boom")))
-    with pytest.raises(RunError, match=r"run c001-r001-\w+ \(max_unavailable=1, min_ready_seconds=5, "
+    with pytest.raises(RunError, match=r"run k[0-9a-f]{8}-r001-[0-9a-f]{10} \(max_unavailable=1, min_ready_seconds=5, "
                                        r"replication 1, seed \d+\) failed: boom"):
         run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
     assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 3
+
+
+def test_a_killed_worker_says_how_many_runs_are_saved_and_that_a_rerun_resumes(serial: Path, experiment_file: Path,
+                                                                               tmp_path: Path, monkeypatch) -> None:
+    """A worker SIGKILLed (as the OOM killer does) said only 'run ... failed: A process in the process
+    pool was terminated abruptly...'; it now says what is saved and that running again resumes."""
+    import os
+    import signal
+
+    from rollsim.sweep.experiment import replication_seed
+
+    doomed, real = replication_seed(11, 1), runner.run_one
+
+    def killed_on_one_run(scenario, seed):
+        if seed == doomed and scenario.daemonset.strategy.max_unavailable == "25%" \
+                and scenario.daemonset.min_ready_seconds == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(scenario, seed)
+
+    monkeypatch.setenv("ROLLSIM_START_METHOD", "fork")  # the workers run this module's patched run_one
+    monkeypatch.setattr(runner, "run_one", killed_on_one_run)
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+    with pytest.raises(RunError) as caught:
+        run_experiment(experiment, out, workers=2)
+    saved = len(list((out / "runs").glob("*.json")))
+    message = str(caught.value)
+    assert message.startswith("a worker process died abruptly, killed by a signal (SIGKILL is what the out-of-memory "
+                              "killer sends; fewer --workers use less memory) with run "), message
+    assert message.endswith(f"; {saved} of 8 runs saved in {out}; rerun to resume"), message
+    monkeypatch.undo()
+    report = run_experiment(experiment, out, workers=1)
+    assert (report.runs_run, report.runs_reused) == (8 - saved, saved)
+    same_results(serial, out)
 
 
 def test_a_folder_of_another_experiment_is_refused(serial: Path, tmp_path: Path) -> None:

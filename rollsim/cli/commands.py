@@ -78,24 +78,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
         from rollsim.present.console import format_run as table
-        from rollsim.present.console import run_document
+        from rollsim.present.console import run_document, stale_runs
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
         from rollsim.sweep.experiment_file import load_experiment
-        from rollsim.sweep.runner import run_experiment
+        from rollsim.sweep.runner import check_run, run_experiment
 
         _use_agg()
         one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
         experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
     except KeyboardInterrupt:
         raise Interrupted("interrupted before any run started; nothing was written") from None
-    names = [e.name for e in experiments]
-    if len(set(names)) != len(names):
-        raise UsageError("two experiment files have the same name; their results would collide")
+    _distinct_names(experiments)
     for experiment in experiments:
         for warning in experiment.warnings:
             say(args, f"rollsim: warning: {warning}", sys.stderr)
     outs = [_results_folder(args.out, e.name, len(experiments)) for e in experiments]
+    for experiment, out in zip(experiments, outs):  # every folder before the first run: exit 2 wrote nothing
+        check_run(experiment, out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                  force=args.force)
     documents, texts, wides = [], [], []
     for experiment, out in zip(experiments, outs):
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
@@ -110,10 +111,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         wides.append(table(results, paths, note, wide=True))
         if args.output is None and not args.quiet:  # text as each experiment finishes
             print(texts[-1], flush=True)
+        if report.runs_stale:
+            say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name)}", sys.stderr)
     if args.output is not None:
         show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
              "".join(f"{d['path']}\n" for d in documents))
     return 0
+
+
+def _distinct_names(experiments: Sequence[Any]) -> None:
+    """Refuse two experiments of one name: their results would go to one folder."""
+    first: dict[str, Any] = {}
+    for experiment in experiments:
+        other = first.setdefault(experiment.name, experiment)
+        if other is experiment:
+            continue
+        a, b = other.document, experiment.document
+        if Path(a.file).resolve() == Path(b.file).resolve():
+            raise UsageError(f"argument EXPERIMENT.yaml: {a.file} is given twice; give each experiment file once")
+        raise UsageError(f"{a.file}:{a.line('name')} and {b.file}:{b.line('name')}: name: both experiments are named "
+                         f"{experiment.name!r}, so their results would go to one folder; rename one")
 
 
 def _results_folder(out: Path | None, name: str, count: int) -> Path:

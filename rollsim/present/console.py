@@ -17,7 +17,7 @@ from typing import Any
 from rollsim.present.render import count_of, format_duration, format_percent_exact
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
-           "run_document", "format_run", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
+           "run_document", "format_run", "stale_runs", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
 
 FORMATS = ("json", "yaml", "wide", "name")
 
@@ -176,7 +176,8 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
 
     return {
         "name": results.name, "path": str(results.path),
-        "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused},
+        "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused,
+                 "stale": report.runs_stale},
         "executor": report.executor, "workers": report.workers, "wall_s": round(report.wall_s, 3),
         "recommendation": recommendation_for(results).reason,
         "report": {"markdown": str(report_paths[0]), "html": str(report_paths[1])},
@@ -184,15 +185,26 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     }
 
 
+def stale_runs(count: int, out: Path, name: str) -> str:
+    """The line for runs saved in a results folder that belong to no configuration of the
+    experiment now: kept (a configuration put back reuses them), and how to remove them.
+    """
+    runs = f"{count} saved run{'s' if count != 1 else ''}"
+    return (f"{out / 'runs'}: {runs} belong{'s' if count == 1 else ''} to no configuration of {name!r} now (kept, in "
+            "case it comes back: they are in no table); --force removes them, and simulates every run again")
+
+
 def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:
-    """A short table of configurations (completed k/n, duration over the runs that completed, the
-    worst moment's availability with the precision its SLO check uses, the SLO verdict when there
-    is an SLO), why runs stopped, the recommendation and where the files are (``wide``: also the
-    p95 duration, unavailable node-seconds and max surge).
+    """A short table of configurations (completed k/n, duration over the runs that completed, marked
+    ``*`` when others did not, as the report marks it, the worst moment's availability with the
+    precision its SLO check uses, the SLO verdict when there is an SLO), why runs stopped, the
+    recommendation and where the files are (``wide``: also the p95 duration, unavailable
+    node-seconds and max surge).
     """
     from rollsim.present.others import others_shortfalls
     from rollsim.present.report_verdict import recommendation_for
     from rollsim.present.study import fraction_limits, slo_specs
+    from rollsim.present.summary_rows import PARTIAL_MARK, PARTIAL_NOTE, over_completed_only
 
     summary = results.summary
     slo = slo_specs(results)
@@ -203,15 +215,18 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         head += "  duration (p95)  unavailable node-s  max surge"
     lines = [f"{results.name}: {note}", head + ("  SLO" if slo else "")]
     stops = []
+    partial = False
     for _, row in summary.iterrows():
-        shown = _duration(row.get("duration_s_mean"))
+        mark = PARTIAL_MARK if over_completed_only(row) else ""  # as the report marks it
+        partial = partial or bool(mark)
+        shown = _duration(row.get("duration_s_mean")) + mark
         runs = int(row.get("runs", 0))
         done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
             round(float(row.get("completed_fraction", 0)) * runs)
         worst = format_percent_exact(row.get("min_available_fraction_min", math.nan), limits)
         line = f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {shown:>15}  {worst:>13}"
         if wide:
-            line += (f"  {_duration(row.get('duration_s_p95')):>14}  "
+            line += (f"  {_duration(row.get('duration_s_p95')) + mark:>14}  "
                      f"{row.get('unavailable_node_seconds_mean', math.nan):>18,.0f}  "
                      f"{row.get('max_surge_observed_max', math.nan):>9.0f}")
         if slo:
@@ -220,6 +235,8 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         detail = row.get("stop_detail")
         if done < runs and isinstance(detail, str) and detail:
             stops.append(f"  {row['label']}: {detail}")
+    if partial:
+        lines.append(f"  {PARTIAL_MARK} duration {PARTIAL_NOTE}")
     if stops:
         lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
     others = others_shortfalls(results)

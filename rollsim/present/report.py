@@ -27,7 +27,7 @@ from rollsim.present.render import (
     render_markdown,
 )
 from rollsim.present.report_setup import assumptions, run_facts, simulated_section
-from rollsim.present.report_tables import daemonsets_section, desired_note, results_table, stops_section
+from rollsim.present.report_tables import daemonsets_section, desired_note, partial_note, results_table, stops_section
 from rollsim.present.report_verdict import (
     findings_section,
     recommendation_for,
@@ -159,8 +159,8 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
     results_start = [header.index("completed")]  # the settings a configuration ran with, then its results
-    blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *desired_note(results),
-               *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
+    blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *partial_note(results),
+               *desired_note(results), *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
                                            for c in slo_specs(results)), front_kind(results),
                         bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)))]

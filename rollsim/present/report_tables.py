@@ -19,12 +19,21 @@ from rollsim.present.study import (
     scenarios_by_config,
     slo_constraints,
 )
-from rollsim.present.summary_rows import completed_every_run, completed_text, num, slo_failed, slo_ok
+from rollsim.present.summary_rows import (
+    PARTIAL_MARK,
+    PARTIAL_NOTE,
+    completed_every_run,
+    completed_text,
+    num,
+    over_completed_only,
+    slo_failed,
+    slo_ok,
+)
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "results_table", "stops_section"]
+__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table", "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 
@@ -48,8 +57,9 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
         mean = num(row.get("duration_s_mean"))
         done = int(g["completed"].astype(bool).sum()) if "completed" in g else None
         n = int(row.get("runs") or len(g))
+        mark = PARTIAL_MARK if over_completed_only(row) else ""  # partial_note says what it means
         duration = ("did not complete" if math.isnan(mean) else
-                    f"{format_duration(mean)} ({format_duration(num(row.get('duration_s_ci_low')))}–"
+                    f"{format_duration(mean)}{mark} ({format_duration(num(row.get('duration_s_ci_low')))}–"
                     f"{format_duration(num(row.get('duration_s_ci_high')))})")
         # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
         # nodes come at different moments, so neither is given as the other's count
@@ -60,7 +70,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
             str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
             *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
             f"{done}/{n}" if done is not None else DASH, duration,
-            format_duration(num(row.get("duration_s_p95"))), worst,
+            format_duration(num(row.get("duration_s_p95"))) + mark, worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
             format_number(num(row.get("max_surge_observed_max"))),
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
@@ -82,6 +92,16 @@ def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -
     if math.isnan(total) or hi > total:
         return shown
     return f"{shown} of {format_number(total)}" + (f" ({format_number(not_ready)} NotReady)" if not_ready > 0 else "")
+
+
+def partial_note(results: Results) -> list[tuple]:
+    """Under the results table, when some configuration's runs completed only in part: what its
+    durations, marked ``PARTIAL_MARK``, are over.
+    """
+    rows = cast(list[dict[str, Any]], results.summary.to_dict("records"))
+    if not any(over_completed_only(row) for row in rows):
+        return []
+    return [("p", [("", f"Durations marked {PARTIAL_MARK} are {PARTIAL_NOTE}.")])]  # "* " would start a list
 
 
 def desired_note(results: Results) -> list[tuple]:

@@ -13,7 +13,13 @@ from typing import Any
 
 from rollsim.present.render import DASH
 
-__all__ = ["completed_counts", "completed_every_run", "completed_text", "num", "slo_failed", "slo_ok"]
+__all__ = ["PARTIAL_MARK", "PARTIAL_NOTE", "completed_counts", "completed_every_run", "completed_text", "num",
+           "over_completed_only", "slo_failed", "slo_ok"]
+
+# how the console and the report mark a duration over the runs that completed when others did not
+PARTIAL_MARK = "*"
+PARTIAL_NOTE = ("over the runs that completed only: a run that did not complete has no duration, so the slowest "
+                "outcomes are left out (such a configuration is never recommended)")
 
 
 def num(v: Any) -> float:
@@ -40,6 +46,14 @@ def completed_every_run(row: Mapping[str, Any]) -> bool:
     if math.isnan(runs) or math.isnan(done):
         return math.isfinite(num(row.get("duration_s_mean")))
     return done == runs and runs > 0
+
+
+def over_completed_only(row: Mapping[str, Any]) -> bool:
+    """Whether a summary row's duration statistics leave runs out: some of its runs completed
+    (so there is a duration) and some did not (``duration_s_*`` exist only for the former).
+    """
+    done, runs = completed_counts(row)
+    return 0 < done < runs and math.isfinite(num(row.get("duration_s_mean")))
 
 
 def completed_text(row: Mapping[str, Any]) -> str:

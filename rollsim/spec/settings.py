@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec import kinds as k
+from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
 from rollsim.spec.limits import check_limit
@@ -294,7 +295,8 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
             raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
         unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
         if unknown:
-            rule = f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}{_guess(unknown[0])}"
+            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"
+                    + (f"; {hint}" if (hint := split_spec_hint(unknown[0], item)) else _guess(unknown[0])))
             raise k.ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
     return tuple(value)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from rollsim.io.inputs import FILE_OPTIONS
 from rollsim.io.yamldoc import Document
+from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.settings import SETTINGS
 
 __all__ = ["scenario_options"]
@@ -54,6 +55,8 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
         for key, item in value.items():
             name = _BY_PATH.get(f"{section}.{key}")
             if name is None:
-                raise doc.error(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(keys))}")
+                hint = split_spec_hint(key, value)  # first: the list of keys may be cut from a long line
+                raise doc.error(f"{where}.{key}", f"unknown key; {hint + '; ' if hint else ''}"
+                                                  f"expected one of {', '.join(sorted(keys))}")
             options[name] = item
     return options

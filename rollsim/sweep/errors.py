@@ -18,7 +18,9 @@ class RunError(RuntimeError):
 
 
 class ExecutorLost(RunError):
-    """The Dask scheduler, or every Dask worker, went away during a sweep."""
+    """What ran the runs went away during a sweep: the Dask scheduler or every Dask worker, or a local
+    worker process (killed by a signal, as the out-of-memory killer does).
+    """
 
 
 class FolderBusy(RunError):

@@ -45,8 +45,8 @@ from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid", "replication_seed",
-           "DEFAULT_DECISIONS", "TOP_KEYS"]
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "configuration_key", "expand_grid",
+           "replication_seed", "DEFAULT_DECISIONS", "TOP_KEYS"]
 
 TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
              "reported")
@@ -91,10 +91,26 @@ class Configuration:
     scenario: Scenario = field(repr=False)
 
 
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(list(parts), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def configuration_key(configuration: Configuration) -> str:
+    """The start of its runs' ids: a digest of what the configuration simulates (its options,
+    with its input files' digests, and the model's version), not of where it stands in the file
+    nor of its label, so that inserting, moving or renaming a configuration leaves the other
+    configurations' saved runs theirs.
+    """
+    return "k" + _digest(model_version.MODEL_VERSION, configuration.options)[:8]
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a configuration and a replication. ``run_id`` changes when either does, and
-    with the model's version (``rollsim.spec.model_version.MODEL_VERSION``).
+    """One run: a configuration and a replication. ``run_id`` is
+    ``k<configuration key>-r<replication>-<hash>``: ``configuration_key``, then a hash of the
+    configuration's options, the replication, its seed and the model's version
+    (``rollsim.spec.model_version.MODEL_VERSION``). It changes when the run does, and only then:
+    ``config``, the configuration's position (the order of the tables), and ``label`` are not in it.
     """
 
     config: int
@@ -137,12 +153,24 @@ class Experiment:
         """Every run, configuration by configuration, each with its replication seed and run id."""
         out = []
         for c in self.configurations:
+            key = configuration_key(c)
             for r in range(self.replications):
                 seed = replication_seed(self.seed, r)
-                key = json.dumps([model_version.MODEL_VERSION, c.label, c.params, c.options, r, seed],
-                                 sort_keys=True, default=str)
-                run_id = f"c{c.index:03d}-r{r:03d}-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+                run_id = f"{key}-r{r:03d}-" + _digest(model_version.MODEL_VERSION, c.options, r, seed)[:10]
                 out.append(RunSpec(c.index, c.label, c.params, r, seed, run_id))
+        return out
+
+    def indexed_run_ids(self) -> dict[str, str]:
+        """For each run id, the end of the id it had when ids began with the configuration's
+        position (``c<index>-`` and this: ``r<replication>-<hash>``, a hash of the label, keys,
+        options, replication, seed and model version), by which ``rollsim.sweep.store.
+        adopt_indexed_runs`` finds the runs a folder holds under those ids.
+        """
+        out = {}
+        for spec in self.runs():
+            c = self.configurations[spec.config]
+            former = _digest(model_version.MODEL_VERSION, c.label, c.params, c.options, spec.replication, spec.seed)
+            out[spec.run_id] = f"r{spec.replication:03d}-{former[:10]}"
         return out
 
     @property

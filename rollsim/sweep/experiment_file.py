@@ -16,6 +16,7 @@ from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.spec.describe import node_digest
+from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
     OptionError,
@@ -33,6 +34,7 @@ from rollsim.sweep.experiment import (
     Reported,
     expand_grid,
 )
+from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden, grid_items
 from rollsim.sweep.slo import parse_slo
 
 __all__ = ["load_experiment"]
@@ -50,7 +52,9 @@ def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, A
     for key, value in mapping.items():
         name = _option_name(str(key))
         if name is None:
-            raise doc.error(f"{path}.{key}", "not a scenario key (use dotted paths such as strategy.max_unavailable)")
+            hint = split_spec_hint(key, mapping)
+            raise doc.error(f"{path}.{key}", f"not a scenario key; {hint}" if hint else
+                            "not a scenario key (use dotted paths such as strategy.max_unavailable)")
         out[name] = value
     return out
 
@@ -126,8 +130,10 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise doc.error(f"grid.{key}", message) from None
+    check_grid_values(doc, grid)
 
     configurations: list[Configuration] = []
+    origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
     cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
     warnings: dict[str, None] = {}  # ordered, without repeats
     for v_index, variant in enumerate(variants):
@@ -140,7 +146,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             raise doc.error(f"{where}.name", f"must be text, got {type(v_name).__name__}")
         v_name = None if v_name is None else str(v_name)
         v_options = _dotted(doc, where, variant)
-        for point in points:
+        check_not_overridden(doc, where, variant, grid, _option_name)
+        for point, items in zip(points, grid_items(grid)):
             params = {**variant, **point}
             options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
             label = _label(point, v_name or (_label(variant, None) if variant else None))
@@ -162,9 +169,9 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
                 warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {note}"] = None
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
-    labels = [c.label for c in configurations]
-    if len(set(labels)) != len(labels):
-        raise doc.error("variants", "two configurations have the same label; give the variants distinct names")
+            origins.append((v_index, items))
+    check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid,
+                   named="variants" in data)
     reported = _reported(doc, data.get("reported"))
     for i, figure in enumerate(reported):  # validate would leave it out without a word
         if not any(figure.matches(c.params) for c in configurations):

@@ -40,8 +40,8 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_identity",
-           "check_plan_folder", "clear", "forget_tables"]
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "RUN_ID", "locked", "check_free",
+           "check_identity", "check_plan_folder", "clear", "forget_tables", "saved_run_ids"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
@@ -75,6 +75,32 @@ def _holder(fd: int) -> str:
         return "a process that is starting"
 
 
+def _busy(out: Path, fd: int) -> FolderBusy:
+    return FolderBusy(f"{out} is in use by another rollsim run ({_holder(fd)}); wait for it to end, or stop it")
+
+
+def check_free(out: Path) -> None:
+    """Raise ``FolderBusy`` as ``locked`` would when another process holds ``out``'s lock, taking
+    nothing and writing nothing: ``rollsim run`` checks every experiment's folder before its first
+    run. Only a lock file left there is tried (and let go at once): a free folder has none, or a
+    stale one a killed sweep left.
+    """
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(out / LOCK, os.O_RDONLY)
+    except OSError:  # no lock file (or no folder): no one holds it; locked says more, if anything
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(out, fd) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Create ``out`` if need be and hold its lock while the block runs.
@@ -103,10 +129,9 @@ def _flocked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(fd)
+            busy = _busy(out, fd)
             os.close(fd)
-            raise FolderBusy(f"{out} is in use by another rollsim run ({holder}); "
-                             "wait for it to end, or stop it") from None
+            raise busy from None
         try:  # the holder we waited for may have removed the file as it let go: lock the one there
             if os.path.samestat(os.fstat(fd), os.stat(path)):
                 break
@@ -131,9 +156,11 @@ def _flocked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-# The files of a saved run (``rollsim.sweep.store``: c<config>-r<replication>-<hash>), and the
-# temporary files an atomic write killed midway leaves (``rollsim.io.atomic``: .<name>.<random>.tmp).
-_RUN_FILE = re.compile(r"\.?c\d{3,}-r\d{3,}-[0-9a-f]{10}\.(json|timeline\.parquet|downtime\.parquet)(\.[^/]*\.tmp)?")
+# The files of a saved run (``rollsim.sweep.store``: k<configuration key>-r<replication>-<hash>, or
+# c<config index>-r<replication>-<hash> as rollsim wrote them before), and the temporary files an
+# atomic write killed midway leaves (``rollsim.io.atomic``: .<name>.<random>.tmp).
+RUN_ID = re.compile(r"(k[0-9a-f]{8}|c\d{3,})-r\d{3,}-[0-9a-f]{10}")
+_RUN_FILE = re.compile(rf"\.?{RUN_ID.pattern}\.(json|timeline\.parquet|downtime\.parquet)(\.[^/]*\.tmp)?")
 _IDENTITY_KEYS = ("name", "source", "configurations")  # what describe_experiment writes, and no experiment file has
 
 
@@ -143,8 +170,13 @@ def _run_files(out: Path) -> list[Path]:
     return sorted(p for p in runs.iterdir() if p.is_file() and _RUN_FILE.fullmatch(p.name)) if runs.is_dir() else []
 
 
+def saved_run_ids(out: Path) -> list[str]:
+    """The ids of the runs saved in ``out/runs`` (their JSON records), whatever the experiment now."""
+    return [p.name[:-len(".json")] for p in _run_files(out) if p.name.endswith(".json") and not p.name.startswith(".")]
+
+
 def _saved_runs(out: Path) -> int:
-    return sum(1 for p in _run_files(out) if p.name.endswith(".json"))
+    return len(saved_run_ids(out))
 
 
 def _identity(out: Path) -> tuple[bool, str | None]:

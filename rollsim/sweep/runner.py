@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,24 +28,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-import yaml
 
 from rollsim.io.atomic import write_json, write_text
 from rollsim.simulation import simulate
-from rollsim.spec.describe import describe_scenario
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep import executors
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend, choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.folder import AGGREGATES, IDENTITY, RUNS, check_identity, clear, forget_tables, locked
+from rollsim.sweep.folder import (
+    AGGREGATES,
+    IDENTITY,
+    RUNS,
+    check_free,
+    check_identity,
+    clear,
+    forget_tables,
+    locked,
+    saved_run_ids,
+)
+from rollsim.sweep.identity import describe_experiment, identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
-from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
+from rollsim.sweep.store import RunOutput, adopt_indexed_runs, finished, parquet_bytes, write_tables
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
-__all__ = ["run_experiment", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted", "RunError",
-           "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
+__all__ = ["run_experiment", "check_run", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted",
+           "RunError", "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
 
 POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether it is still there
 Progress = bool | None | Callable[[int, int], None]
@@ -53,7 +62,10 @@ Progress = bool | None | Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RunnerReport:
-    """What one ``run_experiment`` call did; ``wrote`` is False when all was up to date."""
+    """What one ``run_experiment`` call did; ``wrote`` is False when all was up to date.
+    ``runs_stale``: runs saved in the folder that belong to no configuration of the experiment
+    now (after its configurations changed); they are kept, and ``force`` removes them.
+    """
 
     out_dir: Path
     runs_total: int
@@ -63,6 +75,7 @@ class RunnerReport:
     workers: int
     wall_s: float
     wrote: bool
+    runs_stale: int = 0
 
 
 _OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
@@ -98,36 +111,6 @@ def run_batch(jobs: Sequence[tuple[Scenario | Packed | Inherited, int]]) -> tupl
     return outputs, None
 
 
-def _plain(value: Any) -> Any:
-    """YAML-safe plain data: mappings, lists, str, int, float, bool, None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
-def describe_experiment(experiment: Experiment) -> dict[str, Any]:
-    """The resolved experiment, as ``experiment.yaml`` holds it."""
-    return _plain({
-        "name": experiment.name,
-        "description": experiment.description,
-        "source": experiment.document.file,
-        "replications": experiment.replications,
-        "seed": experiment.seed,
-        "swept": experiment.swept,
-        "decisions": list(experiment.decisions),
-        "slo": [{"key": c.key, "metric": c.metric, "bound": c.bound, "limit": c.limit, "statistic": c.statistic,
-                 "text": c.describe()} for c in experiment.slo],
-        "configurations": [{"index": c.index, "label": c.label, "params": c.params,
-                            "scenario": describe_scenario(c.scenario)} for c in experiment.configurations],
-    })
-
-
 def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[Any, Callable[[int, int], None]]:
     """A tqdm bar on stderr (on a terminal, unless ``progress`` says otherwise) and a callback."""
     callback = progress if callable(progress) else (lambda done, total: None)
@@ -157,6 +140,14 @@ def _failed(spec: RunSpec, exc: BaseException, batch: int = 1) -> RunError:
     within = f" (in a task of {batch} runs)" if batch > 1 else ""
     return RunError(f"run {spec.run_id} ({spec.label}, replication {spec.replication}, "
                     f"seed {spec.seed}) failed{within}: {exc or type(exc).__name__}")
+
+
+def _died(spec: RunSpec) -> str:
+    """What a broken process pool says: a worker died mid-run, so no run of its is to blame for
+    certain (the pool fails every run in flight); a signal killed it, the OOM killer's often.
+    """
+    return (f"a worker process died abruptly, killed by a signal (SIGKILL is what the out-of-memory killer sends; "
+            f"fewer --workers use less memory) with run {spec.run_id} ({spec.label}) in flight")
 
 
 def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, todo: list[RunSpec],
@@ -208,6 +199,8 @@ def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, to
                 except (Exception, asyncio.CancelledError) as exc:
                     if (trouble := backend.trouble()) is not None:
                         raise _lost(trouble, out, reused + done, reused + len(todo)) from None
+                    if isinstance(exc, BrokenExecutor):  # a worker killed (SIGKILL: the OOM killer), not a run's error
+                        raise _lost(_died(task[0]), out, reused + done, reused + len(todo)) from None
                     raise _failed(task[0], exc, len(task)) from exc
                 for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
                     _save_run(out, spec, output)
@@ -228,10 +221,6 @@ def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, to
     finally:
         if bar is not None:
             bar.close()
-
-
-def _dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
 def _utc_now() -> str:
@@ -262,9 +251,8 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
     in every case the finished runs stay saved. No more local workers start than there are
     runs to do, and a single run goes in this process unless ``executor`` names one.
     """
-    choose_executor(workers, executor, scheduler)  # bad options fail before any file is touched
     out = Path(out_dir)
-    check_identity(out, experiment.name, force)  # before the folder is made or locked: nothing written
+    check_run(experiment, out, workers=workers, executor=executor, scheduler=scheduler, force=force)
     with terminate_as_interrupt(), locked(out):
         try:
             check_identity(out, experiment.name, force)  # again, now that no one else can change it
@@ -277,17 +265,32 @@ def run_experiment(experiment: Experiment, out_dir: str | Path, *, workers: int 
             raise RunInterrupted(out, sum(finished(out, s.run_id) for s in specs), len(specs)) from None
 
 
+def check_run(experiment: Experiment, out_dir: str | Path, *, workers: int | None = None,
+              executor: str | Executor | None = None, scheduler: str | None = None, force: bool = False) -> None:
+    """What ``run_experiment`` checks before it makes or locks the folder, with the same errors,
+    touching no file: the executor options, ``out_dir`` (another experiment's results, a user's
+    files, a plan: ``check_identity``) and whether another sweep holds it (``check_free``).
+    ``rollsim run`` with several experiments checks them all before the first run starts.
+    """
+    choose_executor(workers, executor, scheduler)
+    out = Path(out_dir)
+    check_identity(out, experiment.name, force)
+    check_free(out)
+
+
 def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | Executor | None,
                 scheduler: str | None, force: bool, progress: Progress, lost_after_s: float) -> RunnerReport:
     started_at, clock = _utc_now(), time.perf_counter()
     if force:
         clear(out)
     specs = experiment.runs()
+    adopted = adopt_indexed_runs(out, specs, experiment.indexed_run_ids())  # runs.csv named the ids of before
     todo = [s for s in specs if not finished(out, s.run_id)]
-    resolved = _dump_yaml(describe_experiment(experiment))
+    resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
-    if not todo and current and all((out / name).is_file() for name in AGGREGATES):
-        return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False)
+    if not todo and not adopted and current and all((out / name).is_file() for name in AGGREGATES):
+        return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
+                            runs_stale=_stale(out, specs))
 
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
@@ -309,4 +312,10 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
         "wall_s": round(wall, 3),
     })
-    return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True)
+    return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
+                        runs_stale=_stale(out, specs))
+
+
+def _stale(out: Path, specs: list[RunSpec]) -> int:
+    """How many runs saved in ``out`` are of no configuration the experiment has now."""
+    return len(set(saved_run_ids(out)) - {s.run_id for s in specs})

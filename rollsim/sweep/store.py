@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+import os
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,10 +24,10 @@ import pyarrow.parquet as pq
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary_long
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.folder import RUNS
+from rollsim.sweep.folder import RUNS, saved_run_ids
 from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
 
-__all__ = ["RunOutput", "finished", "parquet_bytes", "save_run", "write_tables"]
+__all__ = ["RunOutput", "adopt_indexed_runs", "finished", "parquet_bytes", "save_run", "write_tables"]
 
 
 class RunOutput(NamedTuple):
@@ -60,13 +62,51 @@ def finished(out: Path, run_id: str) -> bool:
     (a run saved by an older rollsim, with other summary keys, is simulated again).
     """
     paths = _paths(out, run_id)
-    if not all(p.is_file() for p in paths):
-        return False
+    return all(p.is_file() for p in paths) and _current(paths[2])
+
+
+def _current(record: Path) -> bool:
+    """Whether a run's JSON record holds a summary with the keys this rollsim writes."""
     try:
-        summary = json.loads(paths[2].read_text(encoding="utf-8"))["summary"]
-    except (ValueError, KeyError, TypeError):
+        summary = json.loads(record.read_text(encoding="utf-8"))["summary"]
+    except (OSError, ValueError, KeyError, TypeError):
         return False
     return isinstance(summary, dict) and set(RUN_KEYS) <= set(summary)
+
+
+_INDEXED = re.compile(r"c\d{3,}-(r\d{3,}-[0-9a-f]{10})")  # an id of before: c<config index>-r<replication>-<hash>
+
+
+def adopt_indexed_runs(out: Path, specs: Iterable[RunSpec], former: Mapping[str, str]) -> int:
+    """Give runs saved under the ids rollsim wrote before (``c<index>-r<replication>-<hash>``, which
+    began with the configuration's position in the file) their ids now, and return how many.
+
+    ``former`` gives each run id the end of its id of before (``Experiment.indexed_run_ids``: the
+    replication and a hash of the configuration, replication, seed and model version), so a
+    saved run whose id ends so is that run, wherever its configuration stood. Each is moved as
+    a run is saved: its parquet files first, then its JSON record under the new id, which marks
+    it finished, then the old record goes; a renaming cut short is taken up again by the next
+    sweep. Runs that match no current run, or whose run is saved under its new id already, stay
+    as they are (``--force`` removes them).
+    """
+    by_tail = {former[s.run_id]: s for s in specs}
+    adopted = 0
+    for name in saved_run_ids(out):
+        indexed = _INDEXED.fullmatch(name)
+        spec = by_tail.get(indexed[1]) if indexed else None
+        if spec is None or finished(out, spec.run_id):
+            continue
+        old, new = _paths(out, name), _paths(out, spec.run_id)
+        if not _current(old[2]) or not all(a.is_file() or b.is_file() for a, b in zip(old[:2], new[:2])):
+            continue
+        for a, b in zip(old[:2], new[:2]):
+            if a.is_file():
+                os.replace(a, b)
+        record = json.loads(old[2].read_text(encoding="utf-8"))
+        write_json(new[2], {**record, "run_id": spec.run_id, "config": spec.config})
+        old[2].unlink()
+        adopted += 1
+    return adopted
 
 
 def _parquet(path: Path, frame: pd.DataFrame) -> None:
@@ -93,7 +133,11 @@ def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list[Pa
     records, timelines, downtimes = [], [], []
     for s in specs:
         timeline, downtime, record = _paths(out, s.run_id)
-        records.append(json.loads(record.read_text(encoding="utf-8")))
+        # the configuration's position and label now: a run saved before a configuration was
+        # inserted, moved or renamed is still this run (its id says what it simulates), but its
+        # record has the position and label of then
+        records.append({**json.loads(record.read_text(encoding="utf-8")),
+                        "config": s.config, "label": s.label, "params": s.params})
         timelines.append((s.config, s.replication, timeline))
         downtimes.append((s.config, s.replication, downtime))
     return records, timelines, downtimes

@@ -5,7 +5,7 @@
 from rollsim.spec.distributions.base import Distribution, DistributionError
 from rollsim.spec.distributions.empirical import Empirical
 from rollsim.spec.distributions.families import Constant, Exponential, Gamma, LogNormal, Uniform
-from rollsim.spec.distributions.spec import parse_distribution
+from rollsim.spec.distributions.spec import parse_distribution, split_spec_hint
 from rollsim.spec.distributions.stragglers import Stragglers
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "Stragglers",
     "Uniform",
     "parse_distribution",
+    "split_spec_hint",
 ]

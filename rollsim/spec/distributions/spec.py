@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import numbers
 import re
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from rollsim.spec.distributions.base import Distribution, DistributionError
 from rollsim.spec.distributions.empirical import Empirical
 from rollsim.spec.distributions.families import Constant, Exponential, Gamma, LogNormal, Uniform
 from rollsim.spec.distributions.stragglers import Stragglers
 
-__all__ = ["parse_distribution"]
+__all__ = ["parse_distribution", "split_spec_hint"]
 
 _FAMILIES: dict[str, tuple[type[Distribution], tuple[str, ...]]] = {
     "constant": (Constant, ("value",)),
@@ -191,3 +192,31 @@ def parse_distribution(spec: str | int | float | Distribution) -> Distribution:
             f"expected a distribution spec or a number, got {type(spec).__name__} {spec!r}"
         )
     return _Parser(spec).parse()
+
+
+def split_spec_hint(key: object, mapping: Mapping[Any, Any]) -> str:
+    """A hint for an unknown ``key`` of ``mapping`` that is the tail of a spec YAML split at its
+    comma, else ``""``: unquoted in a flow mapping, ``{ready: lognormal(median=20, p95=45)}``
+    reads as ``ready: "lognormal(median=20"`` and a key ``p95=45)``.
+
+    >>> split_spec_hint("p95=45)", {"ready": "lognormal(median=20", "p95=45)": None})
+    'a comma split the value of ready: quote it, ready: "lognormal(median=20, p95=45)"'
+    """
+    text = str(key)
+    if "=" not in text and ")" not in text:
+        return ""
+    keys = list(mapping)
+    at = keys.index(key) if key in keys else len(keys)
+    for start in range(at - 1, -1, -1):  # the nearest value before it with a parenthesis left open
+        head = mapping[keys[start]]
+        if not isinstance(head, str) or "(" not in head:
+            continue
+        if head.count("(") <= head.count(")"):
+            break
+        parts = [head]
+        for tail in keys[start + 1:]:  # the keys the commas made, up to the one that closes it
+            parts.append(str(tail))
+            if ")" in str(tail) or mapping[tail] is not None:
+                break
+        return f'a comma split the value of {keys[start]}: quote it, {keys[start]}: "{", ".join(parts)}"'
+    return 'it looks like the rest of a value a comma split: quote values with commas, "lognormal(median=20, p95=45)"'
