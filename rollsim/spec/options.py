@@ -127,17 +127,25 @@ def build_scenario(
     if scenario.also:
         _check_host_ports(scenario)
     if not o.get("allow_no_nodes") and not o.get("add_nodes"):
-        placed_by = tuple(name for name, given in (("manifest", daemonset_spec is not None),
-                                                   ("tolerations", "tolerations" in o)) if given)
-        if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
-            raise OptionError("nodes_file" if node_list is not None else "nodes",
-                              "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
-                              "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
-                              "if that is intended")
-        if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
-            placed_by = ("nodes_file",) if node_list is not None else ("control_plane_nodes",)
-        _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
+        _check_runs_somewhere(scenario, o, daemonset_spec is not None, node_list is not None)
     return scenario
+
+
+def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bool, listed: bool) -> None:
+    """The DaemonSet runs on some node at the start (an empty cluster, or one whose nodes all
+    keep it off, is refused; ``allow_no_nodes`` or nodes that join later say that is meant).
+    ``manifest``: a manifest placed it; ``listed``: the nodes came as a list.
+    """
+    placed_by = tuple(name for name, given in (("manifest", manifest),
+                                               ("tolerations", "tolerations" in o)) if given)
+    if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
+        raise OptionError("nodes_file" if listed else "nodes",
+                          "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
+                          "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
+                          "if that is intended")
+    if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
+        placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
+    _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
 
 
 def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by: tuple[str, ...]) -> None:
