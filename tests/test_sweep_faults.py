@@ -296,3 +296,26 @@ def test_a_sweep_killed_at_random_moments_resumes_to_the_same_bytes(experiment_f
     for name in ("runs.csv", "summary.csv"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     assert saved(out) == 20
+
+
+def test_a_local_dask_sweep_says_nothing_when_port_8787_is_taken(experiment_file: Path, tmp_path: Path) -> None:
+    """The local cluster's scheduler starts an HTTP server even without a dashboard, on 8787 by
+    default: a second sweep at once (or anything else on 8787) printed Dask's "Port 8787 is
+    already in use" warning. It listens on a free loopback port now."""
+    pytest.importorskip("distributed")
+    import socket
+
+    holder = socket.socket()
+    try:
+        holder.bind(("", 8787))
+    except OSError:
+        pytest.skip("port 8787 is in use here already")
+    holder.listen()
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out-dir",
+                               str(tmp_path / "out"), "--executor", "dask", "--workers", "2", "-q"],
+                              env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        holder.close()
+    assert done.returncode == 0 and done.stderr == "", done.stderr

@@ -260,10 +260,14 @@ def open_executor(workers: int | None = None, executor: str | Executor | None = 
             n = int(arg)
             # One single-threaded worker process per core, on loopback. No dashboard, and no
             # statistical profiler: it samples the running task every 10 ms, which slowed a
-            # pure-Python simulation by about a fifth in our measurements.
+            # pure-Python simulation by about a fifth in our measurements. The scheduler's HTTP
+            # server starts even without a dashboard, on port 8787 unless told: on a free loopback
+            # port, so that a second sweep at once does not warn that 8787 is taken.
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                    host="127.0.0.1", dashboard_address=None,
+                                                   scheduler_kwargs={"dashboard": False,
+                                                                     "dashboard_address": "127.0.0.1:0"},
                                                    silence_logs=logging.CRITICAL, preload=[_WORKER_SETUP])
             with cluster:
                 client = distributed.Client(cluster)
