@@ -312,37 +312,6 @@ def test_a_configuration_inserted_first_reruns_only_its_own_runs(serial: Path, t
     same_results(fresh, out)
 
 
-def _as_before(out: Path, experiment) -> dict[str, str]:
-    """``out``'s runs renamed to the ids rollsim wrote before (``c<index>-r<replication>-<hash>``)."""
-    renamed, former = {}, experiment.indexed_run_ids()
-    for spec in experiment.runs():
-        old = f"c{spec.config:03d}-{former[spec.run_id]}"
-        for suffix in (".timeline.parquet", ".downtime.parquet"):
-            (out / "runs" / f"{spec.run_id}{suffix}").rename(out / "runs" / f"{old}{suffix}")
-        record = json.loads((out / "runs" / f"{spec.run_id}.json").read_text())
-        (out / "runs" / f"{old}.json").write_text(json.dumps({**record, "run_id": old}))
-        (out / "runs" / f"{spec.run_id}.json").unlink()
-        renamed[old] = spec.run_id
-    return renamed
-
-
-def test_runs_saved_under_the_ids_of_before_are_reused(serial: Path, experiment_file: Path, tmp_path: Path,
-                                                       monkeypatch) -> None:
-    """A folder whose runs carry the index-based ids is not simulated again: each run whose hash
-    and replication are a current run's is renamed to its id now, and the tables name those ids."""
-    out, experiment = tmp_path / "tiny", load_experiment(experiment_file)
-    shutil.copytree(serial, out)
-    renamed = _as_before(out, experiment)
-    old = next(iter(renamed))
-    (out / "runs" / f"{old}.timeline.parquet").rename(out / "runs" / f"{renamed[old]}.timeline.parquet")  # cut short
-    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
-    report = run_experiment(experiment, out, workers=1)
-    assert (report.runs_run, report.runs_reused, report.wrote) == (0, 8, True)  # the tables named the old ids
-    assert sorted(p.stem for p in (out / "runs").glob("*.json")) == sorted(renamed.values())
-    assert len(list((out / "runs").iterdir())) == 24
-    same_results(serial, out)
-
-
 def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, tmp_path: Path,
                                                          monkeypatch) -> None:
     monkeypatch.setattr(runner, "run_one", Counting(fail_on=4, error=ValueError("boom")))

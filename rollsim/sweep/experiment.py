@@ -160,19 +160,6 @@ class Experiment:
                 out.append(RunSpec(c.index, c.label, c.params, r, seed, run_id))
         return out
 
-    def indexed_run_ids(self) -> dict[str, str]:
-        """For each run id, the end of the id it had when ids began with the configuration's
-        position (``c<index>-`` and this: ``r<replication>-<hash>``, a hash of the label, keys,
-        options, replication, seed and model version), by which ``rollsim.sweep.store.
-        adopt_indexed_runs`` finds the runs a folder holds under those ids.
-        """
-        out = {}
-        for spec in self.runs():
-            c = self.configurations[spec.config]
-            former = _digest(model_version.MODEL_VERSION, c.label, c.params, c.options, spec.replication, spec.seed)
-            out[spec.run_id] = f"r{spec.replication:03d}-{former[:10]}"
-        return out
-
     @property
     def swept(self) -> list[str]:
         """The dotted keys that vary across configurations, in file order."""

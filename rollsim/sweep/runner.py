@@ -50,7 +50,7 @@ from rollsim.sweep.folder import (
 from rollsim.sweep.identity import describe_experiment, identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
-from rollsim.sweep.store import RunOutput, adopt_indexed_runs, finished, parquet_bytes, write_tables
+from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
 
 __all__ = ["run_experiment", "check_run", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted",
@@ -284,11 +284,10 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     if force:
         clear(out)
     specs = experiment.runs()
-    adopted = adopt_indexed_runs(out, specs, experiment.indexed_run_ids())  # runs.csv named the ids of before
     todo = [s for s in specs if not finished(out, s.run_id)]
     resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
-    if not todo and not adopted and current and all((out / name).is_file() for name in AGGREGATES):
+    if not todo and current and all((out / name).is_file() for name in AGGREGATES):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
                             runs_stale=_stale(out, specs))
 

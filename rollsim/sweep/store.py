@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,10 +22,10 @@ import pyarrow.parquet as pq
 from rollsim.io.atomic import write_atomically, write_json
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary_long
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.folder import RUNS, saved_run_ids
+from rollsim.sweep.folder import RUNS
 from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
 
-__all__ = ["RunOutput", "adopt_indexed_runs", "finished", "parquet_bytes", "save_run", "write_tables"]
+__all__ = ["RunOutput", "finished", "parquet_bytes", "save_run", "write_tables"]
 
 
 class RunOutput(NamedTuple):
@@ -72,41 +70,6 @@ def _current(record: Path) -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return isinstance(summary, dict) and set(RUN_KEYS) <= set(summary)
-
-
-_INDEXED = re.compile(r"c\d{3,}-(r\d{3,}-[0-9a-f]{10})")  # an id of before: c<config index>-r<replication>-<hash>
-
-
-def adopt_indexed_runs(out: Path, specs: Iterable[RunSpec], former: Mapping[str, str]) -> int:
-    """Give runs saved under the ids rollsim wrote before (``c<index>-r<replication>-<hash>``, which
-    began with the configuration's position in the file) their ids now, and return how many.
-
-    ``former`` gives each run id the end of its id of before (``Experiment.indexed_run_ids``: the
-    replication and a hash of the configuration, replication, seed and model version), so a
-    saved run whose id ends so is that run, wherever its configuration stood. Each is moved as
-    a run is saved: its parquet files first, then its JSON record under the new id, which marks
-    it finished, then the old record goes; a renaming cut short is taken up again by the next
-    sweep. Runs that match no current run, or whose run is saved under its new id already, stay
-    as they are (``--force`` removes them).
-    """
-    by_tail = {former[s.run_id]: s for s in specs}
-    adopted = 0
-    for name in saved_run_ids(out):
-        indexed = _INDEXED.fullmatch(name)
-        spec = by_tail.get(indexed[1]) if indexed else None
-        if spec is None or finished(out, spec.run_id):
-            continue
-        old, new = _paths(out, name), _paths(out, spec.run_id)
-        if not _current(old[2]) or not all(a.is_file() or b.is_file() for a, b in zip(old[:2], new[:2])):
-            continue
-        for a, b in zip(old[:2], new[:2]):
-            if a.is_file():
-                os.replace(a, b)
-        record = json.loads(old[2].read_text(encoding="utf-8"))
-        write_json(new[2], {**record, "run_id": spec.run_id, "config": spec.config})
-        old[2].unlink()
-        adopted += 1
-    return adopted
 
 
 def _parquet(path: Path, frame: pd.DataFrame) -> None:
