@@ -210,17 +210,16 @@ def _informer(env: simpy.Environment, controller: DaemonSetController, settings:
                     node_delay=Sampler(node_delay, streams["node_watch_delay"]), status_requeue=settings.status_requeue)
 
 
-def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str | None = None) -> WorldDaemonSet:
+def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str) -> WorldDaemonSet:
     """One DaemonSet: its old pods in place, its controller, informer, recorder and rollout
     status, and its template change under way at time 0. ``key``: its key in the run
-    (``Scenario.daemonset_keys``; default its name), by which the API server, the work queue
-    and the kubelets know it.
+    (``Scenario.daemonset_keys``), by which the API server, the work queue and the kubelets know it.
     """
     env, api, ds, settings = world.env, world.api, scenario.daemonset, scenario.controller
-    name = key or ds.name
+    name = key
     api.add_daemonset(name)
     runtime = PodRuntime(ds, scenario.timings, scenario.new_pods, scenario.image, streams, api.nodes.positions(),
-                         key=name)
+                         name)
     world.kubelet.add_daemonset(runtime)
     pod_control = ApiPodControl(env, api, name, world.bucket,
                                 None if settings.ideal else Sampler(settings.api_latency, streams["api_latency"]))

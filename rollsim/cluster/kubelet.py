@@ -83,7 +83,7 @@ class PodRuntime:
     image: ImageSpec
     streams: Streams  # this DaemonSet's named streams
     positions: InitVar[np.ndarray]  # each node id's place in the scenario's list of nodes (``NodeStore.positions``)
-    key: str = ""  # the run's key of the DaemonSet, its pods' owner (``scenario.daemonset_keys``; default its name)
+    key: str  # the run's key of the DaemonSet, its pods' owner (``Scenario.daemonset_keys``)
     schedule: Sampler = field(init=False)
     pull: Sampler = field(init=False)
     start: Sampler = field(init=False)
@@ -99,7 +99,6 @@ class PodRuntime:
     unschedulable: set[int] = field(default_factory=set)
 
     def __post_init__(self, positions: np.ndarray) -> None:
-        self.key = self.key or self.ds.name
         s, t = self.streams, self.timings
         self.schedule = Sampler(t.schedule, s["schedule"])
         self.pull = Sampler(t.pull, s["pull"])

@@ -69,11 +69,16 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, rul
     return min((e for e in fitting if rule.compare(e, best).as_fast), key=lambda e: preference(e, capacity, risks))
 
 
+def _fitting(search: Search) -> list[Evidence]:
+    """The settings simulated with the full replications that fit every constraint."""
+    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+
+
 def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, list[Evidence]]:
     """The fastest fitting setting, and the fitting settings ``choose`` would prefer to ``chosen``
     whose "as fast" verdict against that fastest one is unclear.
     """
-    fitting = [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+    fitting = _fitting(search)
     best = fastest_paired(fitting)
     mine = preference(chosen, search.capacity, risks)
     return best, [e for e in fitting if preference(e, search.capacity, risks) < mine
@@ -86,7 +91,7 @@ def decide(search: Search) -> Evidence | None:
     verdict is unclear, until none is or more could not settle it (``Search.worth_more``).
     """
     while True:
-        risks = stall_risks(search.ev.evaluated(), search.c.confidence)  # screened runs are rollouts too
+        risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.rule, risks)
         if chosen is None:
             return None
@@ -101,10 +106,10 @@ def passed_over(search: Search, chosen: Evidence) -> list[Evidence]:
     """The settings shown as fast that ``choose`` would have preferred to ``chosen`` but for
     the stalls of their family: the best of each such family.
     """
-    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    risks = search.stall_risks()
     if _stalls(chosen, risks):
         return []
-    fitting = [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+    fitting = _fitting(search)
     best = fastest_paired(fitting)
     mine = preference(chosen, search.capacity)[1:]
     better = sorted((e for e in fitting if _stalls(e, risks) and search.rule.compare(e, best).as_fast
@@ -120,7 +125,7 @@ def unsettled(search: Search, chosen: Evidence) -> list[tuple[Evidence, Pace]]:
     whose verdict was still unclear when more replications could not settle it (counted as
     slower), the most preferred first.
     """
-    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    risks = search.stall_risks()
     best, open_ = _open(search, chosen, risks)
     open_.sort(key=lambda e: preference(e, search.capacity, risks))
     return [(e, search.rule.compare(e, best)) for e in open_]

@@ -53,7 +53,7 @@ class Pace:
     """How a setting's durations compare with a reference's over the ``replications`` seeds both ran.
 
     ``slowdown`` is the relative difference of the means (0.03: 3% slower), ``low`` and
-    ``high`` its one-sided bounds at ``level``; ``verdict`` is ``AS_FAST``, ``SLOWER`` or
+    ``high`` its one-sided bounds at the rule's level (``PaceRule.level``); ``verdict`` is ``AS_FAST``, ``SLOWER`` or
     ``UNCLEAR`` against the tolerance.
     """
 
@@ -63,7 +63,6 @@ class Pace:
     slowdown: float
     low: float
     high: float
-    level: float
     verdict: str
 
     @property
@@ -145,11 +144,11 @@ class PaceRule:
         a, b = e.durations[:n], reference.durations[:n]
         mine, theirs = (float(np.mean(x)) if n else math.nan for x in (a, b))
         if n == 0:
-            return Pace(0, mine, theirs, math.nan, -math.inf, math.inf, self.level, UNCLEAR)
+            return Pace(0, mine, theirs, math.nan, -math.inf, math.inf, UNCLEAR)
         if not np.all(np.isfinite(a)):
-            return Pace(n, mine, theirs, math.inf, math.inf, math.inf, self.level, SLOWER)
+            return Pace(n, mine, theirs, math.inf, math.inf, math.inf, SLOWER)
         if not np.all(np.isfinite(b)):
-            return Pace(n, mine, theirs, -math.inf, -math.inf, -math.inf, self.level, AS_FAST)
+            return Pace(n, mine, theirs, -math.inf, -math.inf, -math.inf, AS_FAST)
         point, low, high = paired_slowdown(a, b, self.level)
         verdict = AS_FAST if high <= self.tolerance else SLOWER if low > self.tolerance else UNCLEAR
-        return Pace(n, mine, theirs, point, low, high, self.level, verdict)
+        return Pace(n, mine, theirs, point, low, high, verdict)

@@ -27,7 +27,6 @@ from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
-from rollsim.plan.stalls import stall_risks
 from rollsim.present.render import format_duration
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
@@ -89,7 +88,7 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
     rows = []
     full = search.s.replications
     best = fastest(search.confirmed(), search.c, search.capacity)
-    risks = stall_risks(evidence, search.c.confidence)
+    risks = search.stall_risks()
     for e in evidence:
         s = e.setting
         role = []
@@ -150,7 +149,7 @@ def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
 
 def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
     """How often the answer's family stalled, pooled over its settings (plan.json ``answer.stall_risk``)."""
-    risks = stall_risks(search.ev.evaluated(), search.c.confidence)
+    risks = search.stall_risks()
     risk = risks[chosen.setting.family]
     text = risk.describe()
     if risk.stalled:

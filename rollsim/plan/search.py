@@ -38,6 +38,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, fastest_paired
 from rollsim.plan.pace import Pace, PaceRule
+from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of
 from rollsim.spec.scenario import DaemonSetSpec
 
@@ -178,6 +179,10 @@ class Search:
         """Every setting simulated with the full replications (the others were only screened)."""
         return [e for e in self.ev.evaluated() if e.replications >= self.s.replications]
 
+    def stall_risks(self) -> dict[Family, StallRisk]:
+        """Each family's stall risk, pooled over every run simulated (the screened ones are rollouts too)."""
+        return stall_risks(self.ev.evaluated(), self.c.confidence)
+
     def worth_more(self, p: Pace) -> bool:
         """An unclear "as fast" verdict that more replications, up to ``max_replications``, could settle."""
         most = self.s.max_replications
@@ -247,7 +252,7 @@ class Search:
         guess = math.ceil(self.desired / math.ceil(self.desired / top))
 
         def settled(counts: Iterable[int]) -> None:  # one parallel round, then the unclear pairs together
-            within = [e.setting for e in self.evidence([family.at(c) for c in counts]) if e.meets_window(self.c)]
+            within = [e.setting for e in self._probe(family)(counts) if e.meets_window(self.c)]
             self.settle(within, best)
 
         def fast_enough(n: int) -> bool:

@@ -16,13 +16,15 @@ from typing import Any, cast
 
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.lines import Line2D
 
 from rollsim.present.others import others_shortfalls, shortfall_text, shortfalls_by_config
+from rollsim.present.plotaxes import legend_note
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
 __all__ = ["HALF_FILLED", "as_results", "config_colors", "config_labels", "half_filled", "incomplete_runs",
-           "never_completed", "not_drawn", "others_failed", "others_note", "run_ends"]
+           "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -187,11 +189,12 @@ def half_filled(results: Results) -> dict[int, str]:
     return {c: text for c, text in others_failed(results).items() if c not in incomplete}
 
 
-def others_note(results: Results, failed: dict[int, str]) -> str:
-    """The legend's note on the configurations of ``failed`` (``half_filled``) drawn half-filled:
+def half_filled_note(results: Results, failed: dict[int, str]) -> Line2D:
+    """The legend's entry for the configurations of ``failed`` (``half_filled``) drawn half-filled:
     their own DaemonSet completed, another did not; each named with what did not complete.
     """
     labels = config_labels(results)
     items = [f"{labels.get(c, str(c))} ({text})" for c, text in failed.items()]
     listed = "; ".join(items[:4]) + ("; …" if len(items) > 4 else "")
-    return f"its DaemonSet completed every replication, another updated with it did not: {listed}"
+    return legend_note(f"its DaemonSet completed every replication, another updated with it did not: {listed}",
+                       color="0.3", markersize=8, **HALF_FILLED)

@@ -16,8 +16,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled, incomplete_runs, others_note
+from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
+from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled, half_filled_note, incomplete_runs
 from rollsim.present.plotlabels import keep_inside, label_side
 from rollsim.present.plotmath import (
     axis_label,
@@ -53,7 +53,7 @@ class _Durations:
     ok: np.ndarray  # a finite mean
     others: dict[int, str]  # half_filled: what of the other DaemonSets (also) did not complete
     other: np.ndarray  # its own DaemonSet completed every time, another of the update did not (half_filled)
-    other_note: str  # the legend's note on those (others_note)
+    other_note: Line2D  # the legend's entry for those (half_filled_note)
     shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
     log: bool
     top: float
@@ -77,7 +77,7 @@ def _durations(results: Results) -> _Durations:
     ok = np.isfinite(mean)
     others = half_filled(results)
     other = ok & np.array([int(c) in others for c in s["config"]], dtype=bool)
-    other_note = others_note(results, others)
+    other_note = half_filled_note(results, others)
     shown = np.where(ok, mean, stopped)
     there = np.isfinite(shown) & (shown > 0)
     log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
@@ -110,7 +110,7 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     if d.other.any():
         ax.errorbar(d.mean[d.other] / div, y[d.other], xerr=d.err[:, d.other], color="C0", capsize=4,
                     markersize=8, **HALF_FILLED)
-        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
+        notes.append(d.other_note)
     if d.partial.any():
         ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
                 "stopped (mean)", **_HOLLOW)
@@ -188,7 +188,7 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
         if len(short):
             ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
     if d.other.any():
-        notes.append(legend_note(d.other_note, color="0.3", markersize=8, **HALF_FILLED))
+        notes.append(d.other_note)
     if d.partial.any():
         notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
     if d.limit is not None:

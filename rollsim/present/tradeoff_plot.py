@@ -22,10 +22,10 @@ from rollsim.present.plotdata import (
     as_results,
     config_colors,
     half_filled,
+    half_filled_note,
     incomplete_runs,
     never_completed,
     not_drawn,
-    others_note,
 )
 from rollsim.present.plotlabels import label_points, merge_coincident
 from rollsim.present.plotmath import short_number, time_unit, wants_log, when
@@ -88,7 +88,7 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     xmax, ymax = (float(loss[shown].max()) / ndiv, float(dur[shown].max()) / tdiv) if shown.any() else (1.0, 1.0)
     notes: list[Line2D] = []
     if other.any():
-        notes.append(legend_note(others_note(results, others), color="0.3", markersize=8, **HALF_FILLED))
+        notes.append(half_filled_note(results, others))
     if (shown & partial).any():
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",

@@ -136,13 +136,13 @@ def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bo
     keep it off, is refused; ``allow_no_nodes`` or nodes that join later say that is meant).
     ``manifest``: a manifest placed it; ``listed``: the nodes came as a list.
     """
-    placed_by = tuple(name for name, given in (("manifest", manifest),
-                                               ("tolerations", "tolerations" in o)) if given)
     if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
         raise OptionError("nodes_file" if listed else "nodes",
                           "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
                           "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
                           "if that is intended")
+    placed_by = tuple(name for name, given in (("manifest", manifest),
+                                               ("tolerations", "tolerations" in o)) if given)
     if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
         placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
     _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
@@ -159,8 +159,6 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by:
     """
     from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report
 
-    if not nodes:
-        return  # an empty cluster: build_scenario has refused it already
     report = eligibility_report(nodes, placement)
     if report.eligible:
         return
@@ -212,12 +210,9 @@ def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) 
     """DaemonSets updated together are objects of one cluster: no two share a namespace and a name
     (``Scenario`` checks it again; here the error names the item of ``also`` that repeats one).
     """
-    def key(ds: DaemonSetSpec) -> str:
-        return f"{ds.namespace}/{ds.name}"
-
-    seen = {key(daemonset): "the DaemonSet's own"}
+    seen = {daemonset.key: "the DaemonSet's own"}
     for i, workload in enumerate(also):
-        other = key(workload.daemonset)
+        other = workload.daemonset.key
         if other in seen:
             rule = (f"must differ from {seen[other]} namespace and name ({other}): DaemonSets updated together "
                     "are distinct objects of one cluster")
@@ -232,7 +227,7 @@ def _check_host_ports(scenario: Scenario) -> None:
     """
     from rollsim.spec.eligibility import node_should_run_daemon_pod
 
-    specs = [scenario.daemonset, *(w.daemonset for w in scenario.also)]
+    specs = scenario.daemonsets()
     runs_on: dict[int, set[int]] = {}  # per DaemonSet, the nodes that run it: worked out once, when asked for
 
     def nodes_of(k: int) -> set[int]:

@@ -45,7 +45,7 @@ from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "configuration_key", "expand_grid",
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid",
            "replication_seed", "DEFAULT_DECISIONS", "TOP_KEYS"]
 
 TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",

@@ -170,8 +170,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
             origins.append((v_index, items))
-    check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid,
-                   named="variants" in data)
+    check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
     reported = _reported(doc, data.get("reported"))
     for i, figure in enumerate(reported):  # validate would leave it out without a word
         if not any(figure.matches(c.params) for c in configurations):

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -40,7 +41,7 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "RUN_ID", "locked", "check_free",
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_free",
            "check_identity", "check_plan_folder", "clear", "forget_tables", "saved_run_ids"]
 
 RUNS = "runs"
@@ -179,27 +180,27 @@ def _saved_runs(out: Path) -> int:
     return len(saved_run_ids(out))
 
 
-def _identity(out: Path) -> tuple[bool, str | None]:
-    """Whether the folder has an identity, and the experiment's name in it (None if unreadable)."""
+def _identity(out: Path) -> tuple[bool, Any]:
+    """Whether the folder has an identity, and what it holds (None if unreadable), read once."""
     saved = out / IDENTITY
     if not saved.is_file():
         return False, None
     try:
-        data = yaml.safe_load(saved.read_text(encoding="utf-8"))
+        return True, yaml.safe_load(saved.read_text(encoding="utf-8"))
     except (OSError, ValueError, yaml.YAMLError):
         return True, None
+
+
+def _name_in(data: Any) -> str | None:
+    """The experiment's name in an identity (None if it names none)."""
     name = data.get("name") if isinstance(data, dict) else None
-    return True, name if isinstance(name, str) else None
+    return name if isinstance(name, str) else None
 
 
-def _rollsims(out: Path) -> bool:
-    """Whether ``out/experiment.yaml`` is the identity rollsim writes (the resolved experiment, with
-    its source and configurations), not a user's file of that name (an experiment file, say).
+def _rollsims(data: Any) -> bool:
+    """Whether an ``experiment.yaml`` holds the identity rollsim writes (the resolved experiment,
+    with its source and configurations), not a user's file of that name (an experiment file, say).
     """
-    try:
-        data = yaml.safe_load((out / IDENTITY).read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return False
     return isinstance(data, dict) and all(k in data for k in _IDENTITY_KEYS) and \
         isinstance(data["configurations"], list)
 
@@ -212,12 +213,12 @@ def _not_ours(out: Path) -> list[str]:
                   if p.name != LOCK and not (p.name.startswith(f".{IDENTITY}.") and p.name.endswith(".tmp")))
 
 
-def _check_owned(out: Path, name: str) -> None:
+def _check_owned(out: Path, name: str, identity: Any) -> None:
     """Refuse a folder that is neither empty (or new) nor a rollsim results folder: rollsim would
     write its tables and report over files of the same names (``report.md``, ``summary.csv``) and
-    leave the user's own beside them.
+    leave the user's own beside them (``identity``: its ``experiment.yaml`` as read, if any).
     """
-    if not out.is_dir() or (out / IDENTITY).is_file() and _rollsims(out):
+    if not out.is_dir() or _rollsims(identity):
         return
     theirs = _not_ours(out)
     if not theirs:
@@ -240,8 +241,9 @@ def check_identity(out: Path, name: str, force: bool) -> None:
         raise ResultsError(f"{out} is not a folder")
     if (out / PLAN).is_file():
         raise ResultsError(f"{out} holds a plan ({PLAN}), not the results of {name!r}; choose another folder")
-    _check_owned(out, name)
-    has, other = _identity(out)
+    has, identity = _identity(out)
+    _check_owned(out, name, identity)
+    other = _name_in(identity)
     if not has or other == name:
         return
     runs = _saved_runs(out)
@@ -261,7 +263,8 @@ def check_plan_folder(out: Path) -> None:
     """
     if out.exists() and not out.is_dir():
         raise ResultsError(f"{out} is not a folder")
-    has, other = _identity(out)
+    has, identity = _identity(out)
+    other = _name_in(identity)
     runs = _saved_runs(out)
     if has or runs:
         held = f"experiment {other!r}" if other is not None else "an experiment"

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals", "EXITING_LINE"]
+__all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals"]
 
 EXITING_LINE = "rollsim: interrupted as it exited; the command had ended (files are written whole or not at all)"
 _STATE: dict[str, bool | int] = {"installed": False, "interrupted": False, "finishing": False, "code": 1,

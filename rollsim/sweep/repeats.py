@@ -75,23 +75,22 @@ def grid_items(grid: Mapping[str, Any]) -> list[tuple[int | None, ...]]:
 
 
 def check_distinct(doc: Document, labels: Sequence[str], scenarios: Sequence[Scenario],
-                   origins: Sequence[tuple[int, tuple[int | None, ...]]], grid: Mapping[str, Any],
-                   named: bool) -> None:
+                   origins: Sequence[tuple[int, tuple[int | None, ...]]], grid: Mapping[str, Any]) -> None:
     """Refuse two configurations of one scenario (they would run the same runs twice) or of
     one label (their results could not be told apart). ``origins`` gives each configuration's
-    variant index and its grid items (``grid_items``); ``named`` is whether the file has variants.
+    variant index and its grid items (``grid_items``).
     """
     by_scenario: dict[Scenario, int] = {}
     by_label: dict[str, int] = {}
     for i, (label, scenario) in enumerate(zip(labels, scenarios)):
         if (first := by_scenario.setdefault(scenario, i)) != i:
-            raise _clash(doc, labels, origins, grid, first, i, "the same scenario", named)
+            raise _clash(doc, labels, origins, grid, first, i, "the same scenario")
         if (first := by_label.setdefault(label, i)) != i:
-            raise _clash(doc, labels, origins, grid, first, i, "the same label", named)
+            raise _clash(doc, labels, origins, grid, first, i, "the same label")
 
 
 def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tuple[int | None, ...]]],
-           grid: Mapping[str, Any], first: int, second: int, what: str, named: bool) -> ConfigError:
+           grid: Mapping[str, Any], first: int, second: int, what: str) -> ConfigError:
     (va, ia), (vb, ib) = origins[first], origins[second]
     keys = list(grid)
     differ = [k for k, a, b in zip(keys, ia, ib) if a != b]
@@ -101,7 +100,7 @@ def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tu
         assert index_a is not None and index_b is not None
         why = "are one setting" if what == "the same scenario" else "read the same in labels"
         return _repeat(doc, key, index_a, index_b, grid[key][index_a], grid[key][index_b], why)
-    if va != vb and ia == ib and named:  # two variants
+    if va != vb and ia == ib:  # two variants (two variant indexes: the file has variants)
         other = f"variants[{va}] (line {doc.line(f'variants[{va}]')})"
         a, b = _shown(labels[first]), _shown(labels[second])
         rule = (f"is labelled {b}, as {other} is; give the variants distinct names" if what == "the same label" else
