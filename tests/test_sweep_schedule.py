@@ -310,3 +310,27 @@ def test_a_sweep_starts_its_largest_runs_first(tmp_path: Path, monkeypatch) -> N
     run_experiment(load_experiment(path), tmp_path / "out", workers=1)
     assert sizes == [12, 12, 6, 6, 3, 3]
     assert list(load_results(tmp_path / "out").runs["cluster.nodes"]) == [3, 3, 12, 12, 6, 6]  # tables: file order
+
+
+def test_stop_pool_kills_the_workers_and_ends_the_manager_thread() -> None:
+    """stop_pool took the workers after ``shutdown(wait=False)``, which (before Python 3.14) drops
+    the pool's list of them: nothing was killed, and a worker killed later mid-result left the
+    manager thread reading half a message for ever (the interpreter hung at exit, joining it).
+    Now the workers die at once and the manager thread ends."""
+    import time
+    from concurrent.futures import wait as wait_for
+
+    from rollsim.sweep.pool import open_pool, stop_pool
+
+    with open_pool(2) as pool:
+        processes = list(pool._processes.values())
+        futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+        time.sleep(0.2)  # both running
+        manager = pool._executor_manager_thread
+        stop_pool(pool)
+        for process in processes:
+            process.join(timeout=10)
+            assert process.exitcode == -9
+        manager.join(timeout=10)
+        assert not manager.is_alive()
+        wait_for(futures, timeout=10)

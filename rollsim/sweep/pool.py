@@ -113,15 +113,24 @@ def _warm(pool: ProcessPoolExecutor, workers: int, method: str) -> None:
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and kill the workers now, without waiting for their runs.
 
-    SIGKILL, since the workers ignore SIGTERM (they leave it to the sweep).
+    SIGKILL, since the workers ignore SIGTERM (they leave it to the sweep). The workers and the
+    result pipe are taken before ``shutdown``, which drops the pool's references to them
+    (without ``wait``, Python before 3.14 then kills nothing). A worker killed while it sent a
+    run's result leaves half a message in that pipe, and the pool's manager thread, reading the
+    rest, would wait for ever: the interpreter then hung at exit, joining it (seen under load,
+    about once in 40 interrupted sweeps). This process holds the pipe's writing end too; closed
+    once the workers are killed, the read ends, and the manager thread finds the pool broken.
     """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     pool.shutdown(wait=False, cancel_futures=True)
     kill = getattr(pool, "kill_workers", None)  # Python 3.14+
     if kill is not None:
         kill()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         process.kill()
+    if writer is not None:
+        writer.close()
 
 
 @contextmanager
