@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rollsim.io.yamldoc import ConfigError, load_yaml
 from rollsim.spec import model_version
-from rollsim.sweep.experiment import expand_grid, replication_seed
+from rollsim.sweep.experiment import expand_grid, grid_items, replication_seed
 from rollsim.sweep.experiment_file import load_experiment
 
 TINY = """\
@@ -71,6 +71,14 @@ def test_grid_size_is_the_product_of_list_lengths(grid) -> None:
     points = expand_grid(grid)
     assert len(points) == expected
     assert all(set(p) == set(grid) for p in points)
+
+
+def test_grid_items_index_the_points_of_expand_grid() -> None:
+    grid = {"a": [1, 2], "b": "x", "c": (5, 6)}
+    items = grid_items(grid)
+    assert items == [(0, None, 0), (0, None, 1), (1, None, 0), (1, None, 1)]
+    assert expand_grid(grid) == [{k: grid[k] if i is None else grid[k][i] for k, i in zip(grid, point)}
+                                 for point in items]
 
 
 def test_variants_times_grid_times_replications(tmp_path) -> None:

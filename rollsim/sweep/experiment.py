@@ -45,7 +45,7 @@ from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid",
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid", "grid_items",
            "replication_seed", "DEFAULT_DECISIONS", "TOP_KEYS"]
 
 TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
@@ -56,22 +56,29 @@ DEFAULT_DECISIONS = ("strategy.type", "strategy.max_unavailable", "strategy.max_
                      "deleter")
 
 
+def grid_items(grid: Mapping[str, Any]) -> list[tuple[int | None, ...]]:
+    """The product of a grid, in file order, as indexes: for each point, the index of each key's
+    value in that key's list (None for a string or scalar, a single value).
+
+    >>> grid_items({"a": [1, 2], "b": "x"})
+    [(0, None), (1, None)]
+    """
+    ranges = [range(len(v)) if isinstance(v, (list, tuple)) else [None] for v in grid.values()]
+    return list(itertools.product(*ranges))
+
+
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The product of a grid's lists, in file order; a string or scalar is a single value.
+    """The product of a grid's lists, in file order (``grid_items``' points, with their values);
+    a string or scalar is a single value.
 
     >>> expand_grid({"a": [1, 2], "b": "x"})
     [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'x'}]
     """
-    keys, lists = [], []
     for key, values in grid.items():
-        if isinstance(values, (list, tuple)):
-            if not values:
-                raise ValueError(f"{key}: an empty list gives no runs")
-            lists.append(list(values))
-        else:
-            lists.append([values])
-        keys.append(key)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
+        if isinstance(values, (list, tuple)) and not values:
+            raise ValueError(f"{key}: an empty list gives no runs")
+    return [{key: values if i is None else values[i] for (key, values), i in zip(grid.items(), items)}
+            for items in grid_items(grid)]
 
 
 def replication_seed(root: int, replication: int) -> int:

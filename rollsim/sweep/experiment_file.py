@@ -33,8 +33,9 @@ from rollsim.sweep.experiment import (
     Experiment,
     Reported,
     expand_grid,
+    grid_items,
 )
-from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden, grid_items
+from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
 from rollsim.sweep.slo import parse_slo
 
 __all__ = ["load_experiment"]

@@ -9,7 +9,6 @@ default under the label ``=None``. Each is refused with the keys and lines that 
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from rollsim.io.yamldoc import ConfigError, Document
 from rollsim.spec.scenario import Scenario
 
-__all__ = ["check_distinct", "check_grid_values", "check_not_overridden", "grid_items"]
+__all__ = ["check_distinct", "check_grid_values", "check_not_overridden"]
 
 
 def _shown(value: Any) -> str:
@@ -66,19 +65,11 @@ def _repeat(doc: Document, key: str, first: int, second: int, a: Any, b: Any, wh
                                     "configurations would run twice; give each value once")
 
 
-def grid_items(grid: Mapping[str, Any]) -> list[tuple[int | None, ...]]:
-    """For each point of ``expand_grid(grid)``, in its order, the index of each key's value in
-    that key's list (None for a single value).
-    """
-    ranges = [range(len(v)) if isinstance(v, (list, tuple)) else [None] for v in grid.values()]
-    return list(itertools.product(*ranges))
-
-
 def check_distinct(doc: Document, labels: Sequence[str], scenarios: Sequence[Scenario],
                    origins: Sequence[tuple[int, tuple[int | None, ...]]], grid: Mapping[str, Any]) -> None:
     """Refuse two configurations of one scenario (they would run the same runs twice) or of
     one label (their results could not be told apart). ``origins`` gives each configuration's
-    variant index and its grid items (``grid_items``).
+    variant index and its grid items (``rollsim.sweep.experiment.grid_items``).
     """
     by_scenario: dict[Scenario, int] = {}
     by_label: dict[str, int] = {}
