@@ -182,6 +182,15 @@ def test_int_or_percent_values(tmp_path: Path, rolling: str, expected: tuple[obj
     assert (spec.strategy.max_unavailable, spec.strategy.max_surge) == expected
 
 
+@pytest.mark.parametrize(("value", "hint"), [('"3"', True), ('" 3"', True), ('"\u0663"', False), ('"\u00b2"', False)])
+def test_a_quoted_count_is_told_to_lose_its_quotes_only_if_it_is_ascii_digits(tmp_path: Path, value: str,
+                                                                              hint: bool) -> None:
+    """Unquoted, "٣" is still a string to YAML and the API server: no hint would help it."""
+    with pytest.raises(ManifestError) as info:
+        load_daemonset(write(tmp_path, edit(("maxUnavailable: 1", f"maxUnavailable: {value}"))))
+    assert ("without quotes" in str(info.value)) is hint
+
+
 def test_on_delete_ignores_rolling_update_values_the_api_does_not_check(tmp_path: Path) -> None:
     kept = edit(("type: RollingUpdate", "type: OnDelete"), ("maxUnavailable: 1", "maxUnavailable: 20%"))
     assert load_daemonset(write(tmp_path, kept)).spec.strategy == UpdateStrategy("OnDelete", "20%", 0)

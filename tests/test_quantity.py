@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rollsim.spec.quantity import Quantity, cpu_millis, memory_bytes, parse_quantity
+from rollsim.spec.quantity import Quantity, cpu_millis, is_ascii_digits, memory_bytes, parse_quantity
 
 MI, GI = 2**20, 2**30
 
@@ -131,3 +131,16 @@ def test_quantity_shaped_text_parses_or_raises_value_error(text: str) -> None:
         assert str(exc).startswith(("invalid quantity", "a quantity"))
     else:
         assert q.format in ("DecimalSI", "BinarySI", "DecimalExponent")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0", True), ("0123456789", True), ("", False), (" 1", False), ("+1", False), ("1.0", False),
+    ("\u0661\u0660", False), ("\uff11\uff10", False), ("\u00b2", False), ("1\u0660", False)])
+def test_only_ascii_digits_are_digits(text: str, expected: bool) -> None:
+    """The one rule for digits (Go's strconv): str.isdigit() and \\d also take "١٠", "１０" and "²"."""
+    assert is_ascii_digits(text) is expected
+
+
+def test_an_exponent_of_other_digits_is_no_exponent() -> None:
+    with pytest.raises(ValueError, match="^invalid quantity '1e\u0663': expected a number"):
+        parse_quantity("1e\u0663")

@@ -6,13 +6,15 @@ Pure functions, no SimPy. Each mirrors one piece of the real controller or API s
 from __future__ import annotations
 
 import math
-import re
 from typing import NamedTuple
+
+from rollsim.spec.quantity import is_ascii_digits
 
 __all__ = [
     "IntOrPercent",
     "Budgets",
     "allows_surge",
+    "is_percent",
     "is_zero",
     "parse_int_or_percent",
     "scaled_value",
@@ -22,10 +24,13 @@ __all__ = [
 
 IntOrPercent = int | str
 
-# ASCII digits only, as Go's strconv.Atoi reads an IntOrString: str.isdigit() and \d take "١٠"
-# and "１０" (and isdigit() "²", which int() then refuses)
-_DIGITS = re.compile(r"[0-9]+")
-_PERCENT = re.compile(r"[0-9]+%")
+
+
+def is_percent(text: str) -> bool:
+    """Whether ``text`` is a percent as ``IsValidPercent`` reads one: ASCII digits (as Go's
+    ``strconv.Atoi`` reads an IntOrString, ``is_ascii_digits``) followed by ``%``.
+    """
+    return text.endswith("%") and is_ascii_digits(text[:-1])
 
 
 def parse_int_or_percent(value: object, name: str = "value") -> IntOrPercent:
@@ -44,11 +49,11 @@ def parse_int_or_percent(value: object, name: str = "value") -> IntOrPercent:
         return parse_int_or_percent(int(value), name)
     if isinstance(value, str):
         text = value.strip()
-        if _DIGITS.fullmatch(text):
+        if is_ascii_digits(text):
             return int(text)
-        if _PERCENT.fullmatch(text):
+        if is_percent(text):
             return text
-        if text.startswith("-") and (_DIGITS.fullmatch(text[1:]) or _PERCENT.fullmatch(text[1:])):
+        if text.startswith("-") and (is_ascii_digits(text[1:]) or is_percent(text[1:])):
             raise ValueError(f"{name} must not be negative, got {value!r}")
     raise ValueError(f"{name} must be an integer or a percent such as '10%', got {value!r}")
 

@@ -9,7 +9,6 @@ against the shipped experiments, and the rule stays the authority (``Kind.rule``
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,7 +20,7 @@ from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
 from rollsim.spec.node import Toleration
-from rollsim.spec.quantity import int64_amount
+from rollsim.spec.quantity import int64_amount, is_ascii_digits
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
@@ -70,7 +69,7 @@ def _integer(value: Any, minimum: int, maximum: int | None = None) -> int:
     """An int, or digits as text, of at least ``minimum`` (0 or 1) and, if given, at most ``maximum``."""
     kind = (f"an integer from {minimum} to {maximum}" if maximum is not None
             else "a non-negative integer" if minimum == 0 else "a positive integer")
-    text_digits = isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()) is not None  # ASCII only
+    text_digits = isinstance(value, str) and is_ascii_digits(value.strip())
     if isinstance(value, bool) or not (isinstance(value, int) or text_digits) or int(value) < minimum or \
             (maximum is not None and int(value) > maximum):
         raise ValueError(f"must be {kind}, got {value!r}")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from rollsim.spec.quantity import is_ascii_digits
+
 __all__ = ["LIMITS", "Limit", "LimitError", "check_limit", "limit"]
 
 
@@ -57,13 +59,13 @@ def limit(name: str) -> int:
 
 
 def env_positive_int(variable: str, default: int) -> int:
-    """The environment variable ``variable`` as a positive integer (ASCII digits: ``isdigit()`` alone
-    takes "١٠" and "²"), ``default`` when it is unset or empty; ``LimitError`` otherwise.
+    """The environment variable ``variable`` as a positive integer (ASCII digits,
+    ``rollsim.spec.quantity.is_ascii_digits``), ``default`` when it is unset or empty; ``LimitError`` otherwise.
     """
     text = os.environ.get(variable, "").strip()
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+    if not is_ascii_digits(text) or int(text) < 1:
         raise LimitError(f"{variable} must be a positive integer, got {text!r}")
     return int(text)
 

@@ -9,11 +9,11 @@ pod (``NodeShouldRunDaemonPod``) is ``rollsim.spec.eligibility``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from rollsim.spec.labelmap import HOSTNAME_LABEL, frozen_map
+from rollsim.spec.quantity import is_ascii_digits
 
 __all__ = [
     "CONTROL_PLANE_LABEL", "NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
@@ -29,7 +29,6 @@ _EFFECTS = frozenset({NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE})
 _LABEL_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"})
 _FIELD_NODE_NAME = "metadata.name"
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
-_INT64 = re.compile(r"[+-]?[0-9]+")
 
 
 def _freeze(obj: object, name: str, values: object, kind: type) -> None:
@@ -45,7 +44,7 @@ def _freeze(obj: object, name: str, values: object, kind: type) -> None:
 
 def parse_int64(text: str) -> int | None:
     """Mirrors ``strconv.ParseInt(text, 10, 64)``: an int64, or None on a parse error."""
-    if not _INT64.fullmatch(text):
+    if not is_ascii_digits(text[1:] if text[:1] in ("+", "-") else text):
         return None
     value = int(text)
     return value if -(2**63) <= value < 2**63 else None

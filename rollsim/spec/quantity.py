@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_INT64", "Quantity", "cpu_millis", "int64_amount", "memory_bytes", "parse_quantity"]
+__all__ = ["MAX_INT64", "Quantity", "cpu_millis", "int64_amount", "is_ascii_digits", "memory_bytes", "parse_quantity"]
 
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"
@@ -32,6 +32,14 @@ _MAX_EXPONENT = 10_000
 _NANO = 10**9
 _EXAMPLES = "such as 100m, 0.5, 200Mi, 1.5Gi, 1G or 1e3"
 _SUFFIXES = "n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent such as e3"
+
+
+def is_ascii_digits(text: str) -> bool:
+    r"""Whether ``text`` is one or more ASCII digits, the only digits Go's ``strconv`` (and so the
+    API server) reads: ``str.isdigit()`` and ``\d`` also take "١٠" and "１０", and ``isdigit()``
+    takes "²", which ``int()`` then refuses.
+    """
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +128,7 @@ def _interpret(text: str, suffix: str) -> tuple[int, int, str]:
     if suffix in _BINARY:
         return 2, _BINARY[suffix], BINARY_SI
     if len(suffix) > 1 and suffix[0] in "eE":
-        digits = suffix[1:].lstrip("+-")
-        if suffix[1:].count("-") + suffix[1:].count("+") <= 1 and digits and set(digits) <= _DIGITS:
+        if suffix[1:].count("-") + suffix[1:].count("+") <= 1 and is_ascii_digits(suffix[1:].lstrip("+-")):
             exponent = int(suffix[1:])
             if abs(exponent) > _MAX_EXPONENT:
                 raise ValueError(f"invalid quantity {text!r}: exponent {exponent} is out of range "

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.limits import LimitError, env_positive_int
+from rollsim.spec.quantity import is_ascii_digits
 from rollsim.sweep.pool import open_pool, start_method
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
@@ -76,7 +77,7 @@ def scheduler_address(text: str) -> str:
     port = m["port"]
     if port is None and scheme in _PORT_NEEDED:
         raise ValueError(f"the address has no port: write HOST:PORT, such as tcp://10.0.0.5:8786, got {text!r}")
-    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+    if port is not None and not (is_ascii_digits(port) and 0 < int(port) < 65536):
         raise ValueError(f"the port must be a number from 1 to 65535, got {text!r}")
     return text.strip()
 

@@ -13,8 +13,9 @@ import re
 from typing import Any, cast
 
 from rollsim.io.manifest.errors import Where, describe, show
-from rollsim.spec.budget import IntOrPercent, validate_rolling_update
+from rollsim.spec.budget import IntOrPercent, is_percent, validate_rolling_update
 from rollsim.spec.kinds import INT32_MAX
+from rollsim.spec.quantity import is_ascii_digits
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
 __all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta", "selector",
@@ -22,7 +23,6 @@ __all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative"
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_PERCENT = re.compile(r"[0-9]+%")
 _SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
@@ -166,9 +166,9 @@ def _int_or_percent(where: Where, value: Any, path: str) -> IntOrPercent:
             raise where.error(path, f"is out of range for an int32, got {value}")
         return value
     if isinstance(value, str):
-        if _PERCENT.fullmatch(value):
+        if is_percent(value):
             return value
-        hint = f"; for a count, write {value} without quotes" if value.strip().isdigit() else ""
+        hint = f"; for a count, write {value} without quotes" if is_ascii_digits(value.strip()) else ""
         raise where.error(path, f"invalid value {show(value)}: a valid percent string must be a numeric string "
                                 f"followed by an ending '%' (e.g. '1%' or '93%'){hint}")
     raise where.error(path, f"must be an integer or a percent string such as '10%', got {describe(value)}")
