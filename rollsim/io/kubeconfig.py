@@ -17,22 +17,56 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rollsim.io.manifest.errors import describe
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 
 __all__ = ["Kubeconfig", "read_kubeconfig"]
 
-_STRING, _BOOLEAN = "a string", "true or false"
-# per entry kind (cluster, context, user): the fields of its body that must be strings when given
-_STRINGS = {
-    "cluster": ("server", "certificate-authority", "certificate-authority-data", "tls-server-name", "proxy-url"),
-    "context": ("cluster", "user", "namespace"),
-    "user": ("token", "tokenFile", "client-certificate", "client-certificate-data", "client-key",
-             "client-key-data", "username", "password"),
+
+class _Shape(NamedTuple):
+    """What a field must be when given (``what`` in the message, ``ok`` the test), and, for a
+    mapping, the shapes of the fields within it, checked in this order.
+    """
+
+    what: str
+    ok: Callable[[Any], bool]
+    fields: Mapping[str, _Shape] = {}
+
+
+def _is(kind: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, kind)
+
+
+def _strings(*names: str) -> dict[str, _Shape]:
+    return dict.fromkeys(names, _STRING)
+
+
+def _all_strings(values: Any) -> bool:
+    return all(isinstance(value, str) for value in values)
+
+
+_STRING = _Shape("a string", _is(str))
+# the body of each kind of entry, as far as the client reads it
+_BODIES = {
+    "cluster": _Shape("a mapping", _is(dict), {
+        "server": _Shape("a string (the API server's URL)", _is(str)),
+        **_strings("certificate-authority", "certificate-authority-data", "tls-server-name", "proxy-url"),
+        "insecure-skip-tls-verify": _Shape("true or false", _is(bool))}),
+    "context": _Shape("a mapping", _is(dict), _strings("cluster", "user", "namespace")),
+    "user": _Shape("a mapping", _is(dict), {
+        **_strings("token", "tokenFile", "client-certificate", "client-certificate-data", "client-key",
+                   "client-key-data", "username", "password"),
+        "exec": _Shape("a mapping (command, args, env)", _is(dict), {
+            **_strings("command", "apiVersion"),
+            "args": _Shape("a list of strings", lambda v: isinstance(v, list) and _all_strings(v)),
+            "env": _Shape("a list of {name, value} strings", lambda v: isinstance(v, list) and all(
+                isinstance(e, dict) and _all_strings((e.get("name"), e.get("value"))) for e in v))}),
+        "auth-provider": _Shape("a mapping (name, config)", _is(dict), {
+            **_strings("name"),
+            "config": _Shape("a mapping of strings", lambda v: isinstance(v, dict) and _all_strings(v.values()))})}),
 }
-_WHAT = {"server": "a string (the API server's URL)"}
 
 
 @dataclass(frozen=True)
@@ -56,15 +90,12 @@ class Kubeconfig:
         doc, i = self.contexts[name]
         body = doc.data["contexts"][i].get("context") or {}
         at = f"contexts[{i}].context"
-        cluster, user = body.get("cluster"), body.get("user")
-        if not cluster:
+        if not body.get("cluster"):
             raise _named(doc.error(at, f"context {name!r} names no cluster (clusters: {_listed(self.clusters)})"))
-        if cluster not in self.clusters:
-            raise _named(doc.error(f"{at}.cluster", f"context {name!r}: cluster {cluster!r} not found (clusters: "
-                                                    f"{_listed(self.clusters)})"))
-        if user and user not in self.users:
-            raise _named(doc.error(f"{at}.user", f"context {name!r}: user {user!r} not found (users: "
-                                                 f"{_listed(self.users)})"))
+        for key, names in (("cluster", self.clusters), ("user", self.users)):
+            if body.get(key) and body[key] not in names:
+                raise _named(doc.error(f"{at}.{key}", f"context {name!r}: {key} {body[key]!r} not found ({key}s: "
+                                                      f"{_listed(names)})"))
         return body
 
 
@@ -103,7 +134,7 @@ def _check(doc: Document) -> None:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error("", f"must be a mapping with clusters, contexts and users (a kubeconfig), got {_kind(data)}")
-    _typed(doc, "current-context", data.get("current-context"), _STRING, lambda v: isinstance(v, str))
+    _typed(doc, "current-context", data.get("current-context"), _STRING)
     for kind in ("cluster", "context", "user"):
         _entries(doc, data, kind)
 
@@ -124,44 +155,19 @@ def _entries(doc: Document, data: dict[str, Any], kind: str) -> None:
         if not isinstance(name, str) or not name:
             raise doc.error(f"{at}.name" if "name" in entry else at,
                             f"must be a non-empty string (the {kind}'s name), got {_kind(name)}")
-        body = entry.get(kind)
-        _typed(doc, f"{at}.{kind}", body, "a mapping", lambda v: isinstance(v, dict))
-        if not isinstance(body, dict):
-            continue
-        for field in _STRINGS[kind]:
-            _typed(doc, f"{at}.{kind}.{field}", body.get(field), _WHAT.get(field, _STRING),
-                   lambda v: isinstance(v, str))
-        if kind == "cluster":
-            _typed(doc, f"{at}.cluster.insecure-skip-tls-verify", body.get("insecure-skip-tls-verify"), _BOOLEAN,
-                   lambda v: isinstance(v, bool))
-        elif kind == "user":
-            _user(doc, f"{at}.user", body)
+        _typed(doc, f"{at}.{kind}", entry.get(kind), _BODIES[kind])
 
 
-def _user(doc: Document, at: str, user: dict[str, Any]) -> None:
-    """A user's ``exec`` (command, args, env) and ``auth-provider`` (name, config)."""
-    run = user.get("exec")
-    _typed(doc, f"{at}.exec", run, "a mapping (command, args, env)", lambda v: isinstance(v, dict))
-    if isinstance(run, dict):
-        for field in ("command", "apiVersion"):
-            _typed(doc, f"{at}.exec.{field}", run.get(field), _STRING, lambda v: isinstance(v, str))
-        _typed(doc, f"{at}.exec.args", run.get("args"), "a list of strings",
-               lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v))
-        _typed(doc, f"{at}.exec.env", run.get("env"), "a list of {name, value} strings",
-               lambda v: isinstance(v, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str)
-                                                     and isinstance(e.get("value"), str) for e in v))
-    provider = user.get("auth-provider")
-    _typed(doc, f"{at}.auth-provider", provider, "a mapping (name, config)", lambda v: isinstance(v, dict))
-    if isinstance(provider, dict):
-        _typed(doc, f"{at}.auth-provider.name", provider.get("name"), _STRING, lambda v: isinstance(v, str))
-        _typed(doc, f"{at}.auth-provider.config", provider.get("config"), "a mapping of strings",
-               lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()))
-
-
-def _typed(doc: Document, at: str, value: Any, what: str, ok: Callable[[Any], bool]) -> None:
-    """An absent or null field is left to the client's defaults; any other must be ``what``."""
-    if value is not None and not ok(value):
-        raise doc.error(at, f"must be {what}, got {_kind(value)}")
+def _typed(doc: Document, at: str, value: Any, shape: _Shape) -> None:
+    """An absent or null field is left to the client's defaults; any other must be ``shape``,
+    and so must the fields within it.
+    """
+    if value is None:
+        return
+    if not shape.ok(value):
+        raise doc.error(at, f"must be {shape.what}, got {_kind(value)}")
+    for field, inner in shape.fields.items():
+        _typed(doc, f"{at}.{field}", value.get(field), inner)
 
 
 def _kind(value: Any) -> str:
