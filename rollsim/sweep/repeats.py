@@ -69,7 +69,8 @@ def check_distinct(doc: Document, labels: Sequence[str], scenarios: Sequence[Sce
                    origins: Sequence[tuple[int, tuple[int | None, ...]]], grid: Mapping[str, Any]) -> None:
     """Refuse two configurations of one scenario (they would run the same runs twice) or of
     one label (their results could not be told apart). ``origins`` gives each configuration's
-    variant index and its grid items (``rollsim.sweep.experiment.grid_items``).
+    variant index and its grid items (``rollsim.sweep.experiment.grid_items``); the grid has
+    passed ``check_grid_values``.
     """
     by_scenario: dict[Scenario, int] = {}
     by_label: dict[str, int] = {}
@@ -85,12 +86,13 @@ def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tu
     (va, ia), (vb, ib) = origins[first], origins[second]
     keys = list(grid)
     differ = [k for k, a, b in zip(keys, ia, ib) if a != b]
-    if va == vb and len(differ) == 1:  # one grid key's two values are one setting
+    # one grid key's two values are one setting (two that read the same in labels, and so would
+    # give one label, check_grid_values refused first)
+    if what == "the same scenario" and va == vb and len(differ) == 1:
         key = differ[0]
         index_a, index_b = ia[keys.index(key)], ib[keys.index(key)]
         assert index_a is not None and index_b is not None
-        why = "are one setting" if what == "the same scenario" else "read the same in labels"
-        return _repeat(doc, key, index_a, index_b, grid[key][index_a], grid[key][index_b], why)
+        return _repeat(doc, key, index_a, index_b, grid[key][index_a], grid[key][index_b], "are one setting")
     if va != vb and ia == ib:  # two variants (two variant indexes: the file has variants)
         other = f"variants[{va}] (line {doc.line(f'variants[{va}]')})"
         a, b = _shown(labels[first]), _shown(labels[second])
