@@ -215,6 +215,15 @@ def test_a_daemonset_on_no_node_is_named_without_the_way_out_simulate_has(tmp_pa
     assert "--allow-no-nodes" not in err and not (tmp_path / "plan").exists()
 
 
+def test_an_empty_cluster_is_named_without_the_way_out_simulate_has(tmp_path, capsys):
+    """simulate offers --allow-no-nodes for a cluster of 0 nodes; plan has no such flag."""
+    assert main(["plan", "--nodes", "0", "--floor", "95%", "--window", "1h", "--out", str(tmp_path / "plan")]) == 2
+    line = one_error_line(capsys, "argument --nodes: the cluster has no nodes", "a plan needs nodes")
+    assert "allow" not in line and not (tmp_path / "plan").exists()
+    assert main(["simulate", "--nodes", "0"]) == 2  # simulate keeps its way out
+    one_error_line(capsys, "argument --nodes: the cluster has no nodes", "(--allow-no-nodes)")
+
+
 def test_plan_reads_standard_input_once(tmp_path, capsys):
     assert main(["plan", "--manifest", "-", "--nodes-file", "-", "--out", str(tmp_path / "plan")]) == 2
     assert "arguments --manifest/--nodes-file: only one input can be read from standard input" in \

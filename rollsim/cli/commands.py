@@ -161,7 +161,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from rollsim.io.inputs import InputError
     from rollsim.plan.flags import FlagError, request_from_args
     from rollsim.plan.request import format_plan, run_request
-    from rollsim.spec.options import NoNodeError, OptionError
+    from rollsim.spec.options import EmptyClusterError, NoNodeError, OptionError
 
     _use_agg()
     one_stdin(**{"--manifest": args.manifest, "--nodes-file": args.nodes_file, "--timings": args.timings})
@@ -172,6 +172,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except NoNodeError as exc:  # nothing to plan: allow_no_nodes, which simulate offers, is no way out here
         raise UsageError(f"argument {flag_names(exc.options)}: the DaemonSet matches no node ({exc.why}); fix its "
                          "nodeSelector, affinity or tolerations: a plan needs nodes to roll out on") from None
+    except EmptyClusterError as exc:  # likewise: plan has no --allow-no-nodes
+        raise UsageError(f"argument {flag_names(exc.options)}: the cluster has no nodes, so there is no rollout to "
+                         "plan; give it nodes: a plan needs nodes to roll out on") from None
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
     except InputError as exc:

@@ -22,8 +22,8 @@ from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workl
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
-    "OptionError", "NoNodeError", "OPTIONS", "RULES", "build_scenario", "option_path", "option_for_path",
-    "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE",
+    "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
+    "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE",
 ]
 
 
@@ -54,6 +54,18 @@ class NoNodeError(OptionError):
         self.why = why
         super().__init__(options, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
                                   "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
+
+
+class EmptyClusterError(OptionError):
+    """The cluster has no nodes (a count of 0), so the rollout would "complete" at once. The
+    message offers ``allow_no_nodes``, as ``NoNodeError``'s does (``rollsim plan``, which has
+    no such flag and nothing to search then, says its own).
+    """
+
+    def __init__(self, options: str | tuple[str, ...]) -> None:
+        super().__init__(options, "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
+                                  "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
+                                  "if that is intended")
 
 
 # option -> (key path in an experiment's scenario section, rule), derived from the settings
@@ -137,10 +149,7 @@ def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bo
     ``manifest``: a manifest placed it; ``listed``: the nodes came as a list.
     """
     if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
-        raise OptionError("nodes_file" if listed else "nodes",
-                          "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
-                          "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
-                          "if that is intended")
+        raise EmptyClusterError("nodes_file" if listed else "nodes")
     placed_by = tuple(name for name, given in (("manifest", manifest),
                                                ("tolerations", "tolerations" in o)) if given)
     if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
