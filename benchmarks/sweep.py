@@ -108,8 +108,8 @@ def simulate_share(experiment_file: Path, share: int, of: int) -> dict:
     other in this process, with no executor and no file: the loop's start and end (wall
     clock, comparable across processes) and its CPU seconds.
     """
+    from rollsim.sweep.dispatch import run_one
     from rollsim.sweep.experiment_file import load_experiment
-    from rollsim.sweep.runner import run_one
 
     experiment = load_experiment(experiment_file)
     scenarios = {c.index: c.scenario for c in experiment.configurations}

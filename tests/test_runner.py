@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from rollsim import simulate
-from rollsim.sweep import runner
+from rollsim.sweep import dispatch, runner
 from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
 from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor
 from rollsim.sweep.experiment_file import load_experiment
@@ -67,7 +67,7 @@ class Counting:
 
     def __init__(self, fail_on: int | None = None, error: BaseException | None = None) -> None:
         self.calls, self.fail_on, self.error = 0, fail_on, error
-        self.real = runner.run_one
+        self.real = dispatch.run_one
 
     def __call__(self, scenario, seed):
         self.calls += 1
@@ -101,7 +101,7 @@ def test_a_run_comes_back_as_its_files_bytes(serial: Path, experiment_file: Path
     """The worker encodes the parquet files; this process writes those bytes as they came."""
     spec = load_experiment(experiment_file).runs()[7]
     scenario = load_experiment(experiment_file).configurations[spec.config].scenario
-    output = runner.run_one(scenario, spec.seed)
+    output = dispatch.run_one(scenario, spec.seed)
     assert isinstance(output.timeline, bytes) and isinstance(output.downtime, bytes)
     saved = serial / "runs" / spec.run_id
     assert Path(f"{saved}.timeline.parquet").read_bytes() == output.timeline
@@ -214,7 +214,7 @@ def test_resume_after_an_interruption(serial: Path, experiment_file: Path, tmp_p
         load_results(out)
 
     counting = Counting()
-    monkeypatch.setattr(runner, "run_one", counting)
+    monkeypatch.setattr(dispatch, "run_one", counting)
     report = run_experiment(experiment, out, workers=1)
     assert counting.calls == 5 and (report.runs_run, report.runs_reused) == (5, 3)
     assert json.loads((out / "manifest.json").read_text())["runs_reused"] == 3
@@ -223,7 +223,7 @@ def test_resume_after_an_interruption(serial: Path, experiment_file: Path, tmp_p
 
 def test_interrupted_inside_a_run_keeps_the_runs_before_it(experiment_file: Path, tmp_path: Path,
                                                            monkeypatch) -> None:
-    monkeypatch.setattr(runner, "run_one", Counting(fail_on=3, error=KeyboardInterrupt()))
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=3, error=KeyboardInterrupt()))
     with pytest.raises(RunInterrupted) as caught:
         run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
     assert caught.value.finished == 2
@@ -265,7 +265,7 @@ def test_interrupting_a_process_pool(experiment_file: Path, tmp_path: Path) -> N
 
 def test_a_finished_experiment_does_no_work(serial: Path, experiment_file: Path, monkeypatch) -> None:
     before = {n: (serial / n).stat().st_mtime_ns for n in TABLES}
-    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
     report = run_experiment(load_experiment(experiment_file), serial, workers=1)
     assert (report.runs_run, report.runs_reused, report.wrote) == (0, 8, False)
     assert {n: (serial / n).stat().st_mtime_ns for n in TABLES} == before
@@ -275,7 +275,7 @@ def test_a_changed_slo_rebuilds_the_tables_without_running(serial: Path, tmp_pat
     out = tmp_path / "tiny"
     experiment = load_experiment(write(tmp_path, EXPERIMENT))
     run_experiment(experiment, out, workers=1)
-    monkeypatch.setattr(runner, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
     changed = load_experiment(write(tmp_path, EXPERIMENT.replace("max_duration_s: 600", "max_duration_s: 1")))
     report = run_experiment(changed, out, workers=1)
     assert (report.runs_run, report.wrote, report.executor) == (0, True, "none")
@@ -287,7 +287,7 @@ def test_force_runs_everything_again(experiment_file: Path, tmp_path: Path, monk
     experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
     run_experiment(experiment, out, workers=1)
     counting = Counting()
-    monkeypatch.setattr(runner, "run_one", counting)
+    monkeypatch.setattr(dispatch, "run_one", counting)
     report = run_experiment(experiment, out, workers=1, force=True)
     assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 0)
 
@@ -303,7 +303,7 @@ def test_a_configuration_inserted_first_reruns_only_its_own_runs(serial: Path, t
     shutil.copytree(serial, out)
     inserted = load_experiment(write(tmp_path, INSERTED))
     counting = Counting()
-    monkeypatch.setattr(runner, "run_one", counting)
+    monkeypatch.setattr(dispatch, "run_one", counting)
     report = run_experiment(inserted, out, workers=1)
     assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 8)
     monkeypatch.undo()
@@ -314,7 +314,7 @@ def test_a_configuration_inserted_first_reruns_only_its_own_runs(serial: Path, t
 
 def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, tmp_path: Path,
                                                          monkeypatch) -> None:
-    monkeypatch.setattr(runner, "run_one", Counting(fail_on=4, error=ValueError("boom")))
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=4, error=ValueError("boom")))
     with pytest.raises(RunError, match=r"run k[0-9a-f]{8}-r001-[0-9a-f]{10} \(max_unavailable=1, min_ready_seconds=5, "
                                        r"replication 1, seed \d+\) failed: boom"):
         run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
@@ -330,7 +330,7 @@ def test_a_killed_worker_says_how_many_runs_are_saved_and_that_a_rerun_resumes(s
 
     from rollsim.sweep.experiment import replication_seed
 
-    doomed, real = replication_seed(11, 1), runner.run_one
+    doomed, real = replication_seed(11, 1), dispatch.run_one
 
     def killed_on_one_run(scenario, seed):
         if seed == doomed and scenario.daemonset.strategy.max_unavailable == "25%" \
@@ -339,7 +339,7 @@ def test_a_killed_worker_says_how_many_runs_are_saved_and_that_a_rerun_resumes(s
         return real(scenario, seed)
 
     monkeypatch.setenv("ROLLSIM_START_METHOD", "fork")  # the workers run this module's patched run_one
-    monkeypatch.setattr(runner, "run_one", killed_on_one_run)
+    monkeypatch.setattr(dispatch, "run_one", killed_on_one_run)
     experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
     with pytest.raises(RunError) as caught:
         run_experiment(experiment, out, workers=2)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rollsim.cli import main
-from rollsim.sweep import executors, runner
+from rollsim.sweep import dispatch, executors
 from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.runner import run_experiment
 
@@ -208,7 +208,7 @@ def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: 
                                                        tmp_path: Path, monkeypatch, capfd) -> None:
     out = tmp_path / "out"
     monkeypatch.setattr(executors, "LOST_AFTER_S", 3.0)
-    save, killed = runner._save_run, []
+    save, killed = dispatch._save_run, []
 
     def save_then_fail(*args) -> None:
         save(*args)
@@ -216,7 +216,7 @@ def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: 
             killed.append(time.monotonic())
             dask_cluster.lose_scheduler() if fault == "scheduler" else dask_cluster.lose_workers()
 
-    monkeypatch.setattr(runner, "_save_run", save_then_fail)
+    monkeypatch.setattr(dispatch, "_save_run", save_then_fail)
     pool = ThreadPoolExecutor(1)  # a sweep that would wait forever fails here instead of hanging CI
     try:
         code = pool.submit(main, ["run", str(experiment_file), "--out", str(out), "--scheduler",

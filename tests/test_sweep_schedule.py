@@ -16,7 +16,7 @@ from rollsim.cli import main
 from rollsim.spec.churn import NodeChange
 from rollsim.spec.limits import LimitError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
-from rollsim.sweep import executors, pool, runner, schedule
+from rollsim.sweep import dispatch, executors, pool, schedule
 from rollsim.sweep.executors import choose_executor, max_workers
 from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import load_results
@@ -105,12 +105,12 @@ def test_a_failure_inside_a_batch_keeps_the_runs_before_it(monkeypatch) -> None:
             raise ValueError("boom")
         return seed
 
-    monkeypatch.setattr(runner, "run_one", fail_on_seed_2)
+    monkeypatch.setattr(dispatch, "run_one", fail_on_seed_2)
     scenario = pack(Scenario(nodes=3))
-    outputs, error = runner.run_batch([(scenario, 1), (scenario, 2), (scenario, 3)])
+    outputs, error = dispatch.run_batch([(scenario, 1), (scenario, 2), (scenario, 3)])
     assert outputs == [1] and isinstance(error, ValueError) and "Traceback" in error.__notes__[0]
     with pytest.raises(ValueError, match="boom"):  # a task's first run fails as run_one does
-        runner.run_batch([(scenario, 2), (scenario, 3)])
+        dispatch.run_batch([(scenario, 2), (scenario, 3)])
 
 
 def test_batched_runs_are_saved_and_counted_one_by_one(tmp_path: Path, monkeypatch) -> None:
@@ -123,8 +123,8 @@ def test_batched_runs_are_saved_and_counted_one_by_one(tmp_path: Path, monkeypat
             raise ValueError("boom")
         return real(scenario, seed)
 
-    real = runner.run_one
-    monkeypatch.setattr(runner, "run_one", fail_on_the_seventh)
+    real = dispatch.run_one
+    monkeypatch.setattr(dispatch, "run_one", fail_on_the_seventh)
     seen: list[int] = []
     with ThreadPoolExecutor(1) as threads, pytest.raises(RunError, match="failed: boom"):
         # one worker: 20 runs in tasks of 5 (at least 4 tasks), the 7th run fails in the second task
@@ -300,13 +300,13 @@ def test_a_sweep_starts_its_largest_runs_first(tmp_path: Path, monkeypatch) -> N
     path = write(tmp_path, "name: sizes\nscenario: {controller: {mode: ideal}}\n"
                            "grid: {cluster.nodes: [3, 12, 6]}\nreplications: 2\nseed: 1\n")
     sizes: list[int] = []
-    real = runner.run_one
+    real = dispatch.run_one
 
     def record(scenario, seed):
         sizes.append(len(scenario.nodes))
         return real(scenario, seed)
 
-    monkeypatch.setattr(runner, "run_one", record)
+    monkeypatch.setattr(dispatch, "run_one", record)
     run_experiment(load_experiment(path), tmp_path / "out", workers=1)
     assert sizes == [12, 12, 6, 6, 3, 3]
     assert list(load_results(tmp_path / "out").runs["cluster.nodes"]) == [3, 3, 12, 12, 6, 6]  # tables: file order

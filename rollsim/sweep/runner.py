@@ -1,40 +1,31 @@
 """``run_experiment``: every configuration × replication of an experiment, saved as it finishes.
 
-Workers only compute (``run_one`` returns plain data and its parquet files' bytes and writes
-nothing, so a Dask worker needs no shared filesystem); this process saves each run
-atomically as it completes (``rollsim.sweep.store``), and a saved run is never run again.
-An interrupted sweep (Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without
-redoing finished runs. Runs go out largest first, small ones in batches
-(``rollsim.sweep.schedule``). The tables of the results folder are then built from the
-saved runs alone, sorted by configuration and replication, so they are identical whatever
-the executor and the order.
+The runs go to an executor (``rollsim.sweep.dispatch``), which saves each run atomically as it
+completes (``rollsim.sweep.store``); a saved run is never run again, so an interrupted sweep
+(Ctrl-C, or SIGTERM: ``rollsim.sweep.interrupt``) resumes without redoing finished runs. The
+tables of the results folder are then built from the saved runs alone, sorted by
+configuration and replication, so they are identical whatever the executor and the order.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
 import platform
-import sys
 import time
-import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from rollsim.io.atomic import write_json, write_text
-from rollsim.simulation import simulate
-from rollsim.spec.scenario import Scenario
 from rollsim.sweep import executors
+from rollsim.sweep.dispatch import Progress, sweep
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
-from rollsim.sweep.executors import Backend, choose_executor, open_executor
+from rollsim.sweep.executors import choose_executor, open_executor
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import (
     AGGREGATES,
@@ -49,15 +40,11 @@ from rollsim.sweep.folder import (
 )
 from rollsim.sweep.identity import describe_experiment, identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
-from rollsim.sweep.schedule import Inherited, Packed, batches, inheriting, largest_first, pack, run_cost, unpack
-from rollsim.sweep.store import RunOutput, finished, parquet_bytes, write_tables
-from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
+from rollsim.sweep.schedule import inheriting
+from rollsim.sweep.store import finished, write_tables
 
-__all__ = ["run_experiment", "check_run", "run_one", "run_batch", "RunOutput", "RunnerReport", "RunInterrupted",
-           "RunError", "ExecutorLost", "FolderBusy", "describe_experiment", "AGGREGATES"]
-
-POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether it is still there
-Progress = bool | None | Callable[[int, int], None]
+__all__ = ["run_experiment", "check_run", "RunnerReport", "RunInterrupted", "RunError", "ExecutorLost", "FolderBusy",
+           "describe_experiment", "AGGREGATES"]
 
 
 @dataclass(frozen=True)
@@ -76,151 +63,6 @@ class RunnerReport:
     wall_s: float
     wrote: bool
     runs_stale: int = 0
-
-
-_OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
-               "stalled", "queue_wait_s", "syncs", "api_writes", "stop_cause", "stop_detail")
-
-
-def run_one(scenario: Scenario, seed: int) -> RunOutput:
-    """Simulate one run; top-level so that process pools and Dask can ship it by name."""
-    result = simulate(scenario, seed)
-    nodes = result.nodes
-    downtime = nodes.loc[nodes["desired"].astype(bool), ["node", "downtime_s"]].reset_index(drop=True)
-    summary = dict(result.summary)
-    for name, other in result.others.items():  # the other DaemonSets of the run, by name
-        summary.update({f"{name}.{k}": other[k] for k in _OTHER_KEYS})
-    summary = {k: v.item() if isinstance(v, np.generic) else v for k, v in summary.items()}
-    return RunOutput(summary, parquet_bytes(result.timeline), parquet_bytes(downtime))
-
-
-def run_batch(jobs: Sequence[tuple[Scenario | Packed | Inherited, int]]) -> tuple[list[RunOutput], Exception | None]:
-    """Simulate ``(scenario, seed)`` jobs one after another: the outputs of those done and,
-    if one failed, its error (the jobs after it are not run). A task of one job that fails
-    raises, as ``run_one`` does; a later job's error carries its traceback as a note.
-    """
-    outputs: list[RunOutput] = []
-    for scenario, seed in jobs:
-        try:
-            outputs.append(run_one(unpack(scenario), seed))
-        except Exception as exc:
-            if not outputs:
-                raise
-            exc.add_note("".join(traceback.format_exception(exc)).rstrip())
-            return outputs, exc
-    return outputs, None
-
-
-def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[Any, Callable[[int, int], None]]:
-    """A tqdm bar on stderr (on a terminal, unless ``progress`` says otherwise) and a callback."""
-    callback = progress if callable(progress) else (lambda done, total: None)
-    show = sys.stderr.isatty() if progress is None else progress is True
-    if not show:
-        return None, callback
-    from tqdm import tqdm  # only when a bar is shown
-
-    bar = tqdm(total=total, desc=name, unit="run", file=sys.stderr, dynamic_ncols=True)
-    if reused:
-        bar.set_postfix_str(f"{reused} reused", refresh=False)
-    return bar, callback
-
-
-def _lost(trouble: str, out: Path, saved: int, total: int) -> ExecutorLost:
-    return ExecutorLost(f"{trouble}; {saved} of {total} runs saved in {out}; rerun to resume")
-
-
-def _tasks(experiment: Experiment, todo: list[RunSpec], backend: Backend) -> list[list[RunSpec]]:
-    """``todo`` largest first, in batches of small runs (one run per task in this process)."""
-    costs = {c.index: run_cost(c.scenario) for c in experiment.configurations}
-    ordered = largest_first(todo, lambda s: costs[s.config])
-    return [[s] for s in ordered] if backend.inline else batches(ordered, lambda s: costs[s.config], backend.workers)
-
-
-def _failed(spec: RunSpec, exc: BaseException, batch: int = 1) -> RunError:
-    within = f" (in a task of {batch} runs)" if batch > 1 else ""
-    return RunError(f"run {spec.run_id} ({spec.label}, replication {spec.replication}, "
-                    f"seed {spec.seed}) failed{within}: {exc or type(exc).__name__}")
-
-
-def _died(spec: RunSpec) -> str:
-    """What a broken process pool says: a worker died mid-run, so no run of its is to blame for
-    certain (the pool fails every run in flight); a signal killed it, the OOM killer's often.
-    """
-    return (f"a worker process died abruptly, killed by a signal (SIGKILL is what the out-of-memory killer sends; "
-            f"fewer --workers use less memory) with run {spec.run_id} ({spec.label}) in flight")
-
-
-def _sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, todo: list[RunSpec],
-           backend: Backend, progress: Progress, reused: int, lost_after_s: float) -> None:
-    """Run ``todo`` (of ``scenarios``, by configuration) on ``backend``, a few tasks ahead of the
-    workers, saving each run as its task completes.
-
-    While it waits, it asks the backend every ``POLL_S`` whether it is still there; a
-    trouble that lasts ``lost_after_s`` (a Dask scheduler unreachable, no Dask worker
-    left) ends the sweep with ``ExecutorLost``, as does a run that fails while the
-    backend is in trouble (Dask cancels every run when its scheduler goes).
-    """
-    packed: dict[int, Packed] = {}  # each scenario pickled once, when first sent
-
-    def job(spec: RunSpec) -> tuple[Scenario | Packed | Inherited, int]:
-        if backend.inline:
-            return scenarios[spec.config], spec.seed
-        if backend.forked:  # the workers hold the scenarios already (_run_locked: inheriting)
-            return Inherited(spec.config), spec.seed
-        if spec.config not in packed:
-            packed[spec.config] = pack(scenarios[spec.config])
-        return packed[spec.config], spec.seed
-
-    window = 1 if backend.inline else max(2, 2 * backend.workers)
-    queue = iter(_tasks(experiment, todo, backend))
-    in_flight: dict[Future, list[RunSpec]] = {}
-    bar, callback = _progress(progress, len(todo), reused, experiment.name)
-    done = 0
-    trouble_since: float | None = None
-    try:
-        while True:
-            while len(in_flight) < window and (task := next(queue, None)) is not None:
-                in_flight[backend.submit(run_batch, [job(spec) for spec in task])] = task
-            if not in_flight:
-                break
-            completed, _ = wait(in_flight, timeout=POLL_S, return_when=FIRST_COMPLETED)
-            if not completed:
-                trouble, now = backend.trouble(), time.monotonic()
-                if trouble is None:
-                    trouble_since = None
-                elif now - (trouble_since := trouble_since or now) >= lost_after_s:
-                    raise _lost(f"{trouble} for {lost_after_s:g} s", out, reused + done, reused + len(todo))
-                continue
-            trouble_since = None
-            for future in sorted(completed, key=lambda f: in_flight[f][0].run_id):
-                task = in_flight.pop(future)
-                try:
-                    outputs, failure = future.result()
-                except (Exception, asyncio.CancelledError) as exc:
-                    if (trouble := backend.trouble()) is not None:
-                        raise _lost(trouble, out, reused + done, reused + len(todo)) from None
-                    if isinstance(exc, BrokenExecutor):  # a worker killed (SIGKILL: the OOM killer), not a run's error
-                        raise _lost(_died(task[0]), out, reused + done, reused + len(todo)) from None
-                    raise _failed(task[0], exc, len(task)) from exc
-                for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
-                    _save_run(out, spec, output)
-                    done += 1
-                    if bar is not None:
-                        bar.update(1)
-                    callback(done, len(todo))
-                if failure is not None:
-                    raise _failed(task[len(outputs)], failure) from failure
-    except KeyboardInterrupt:
-        for future in in_flight:
-            future.cancel()
-        raise RunInterrupted(out, reused + done, reused + len(todo)) from None
-    except BaseException:
-        for future in in_flight:
-            future.cancel()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _utc_now() -> str:
@@ -300,7 +142,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
             name, n_workers = backend.name, backend.workers
             write_text(out / IDENTITY, resolved)  # the folder's identity, before the first run
             (out / RUNS).mkdir(parents=True, exist_ok=True)
-            _sweep(experiment, scenarios, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
+            sweep(experiment, scenarios, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
     write_tables(experiment, out, specs)
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
