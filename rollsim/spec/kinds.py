@@ -54,7 +54,11 @@ class Kind:
 
 
 def _number(value: Any, minimum: float, strict: bool = False) -> float:
-    if isinstance(value, bool):
+    """A finite number of at least ``minimum`` (above it: ``strict``); text is read as Go's
+    ``strconv.ParseFloat`` reads a decimal, ASCII only and with no ``_`` (``float()`` also takes
+    "١٠" and "1_0").
+    """
+    if isinstance(value, bool) or isinstance(value, str) and (not value.isascii() or "_" in value):
         raise ValueError(f"must be a number, got {value!r}")
     try:
         number = float(value)
