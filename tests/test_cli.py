@@ -95,6 +95,8 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--bogus"], "--bogus", "unrecognized"),
         (["--timeline-start", "nan"], "--timeline-start", "must be a time from 0001-01-01T00:00:00Z to "
                                                           "9999-12-31T23:59:59Z"),
+        (["--timeline-start", "\u0661\u0660\u0660"], "--timeline-start", "not an ISO 8601 time or Unix seconds"),
+        (["--timeline-start", "1_000"], "--timeline-start", "not an ISO 8601 time or Unix seconds"),
         (["--timeline-start", "inf"], "--timeline-start", "(Unix seconds -62135596800 to 253402300799)"),
         (["--timeline-start", "1e17"], "--timeline-start", "fit a sample's int64 timestamp; got '1e17'"),
         (["--timeline-start", "0001-01-01T00:00:00+01:00"], "--timeline-start", "must be a time from"),

@@ -86,7 +86,11 @@ _EARLIEST_S, _LATEST_S = -62_135_596_800, 253_402_300_799
 
 
 def epoch_seconds(text: str) -> float:
-    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds, from year 1 to year 9999."""
+    """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds, from year 1 to year 9999 (ASCII,
+    with no ``_``: ``float()`` also reads "١٠٠" and "1_0").
+    """
+    if not text.isascii() or "_" in text:
+        raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}")
     try:
         seconds = float(text)
     except ValueError:
