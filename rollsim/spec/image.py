@@ -63,6 +63,8 @@ def parse_pull_rate(text: str | float) -> float:
     body = str(text).strip()
     body = body[:-2] if body.endswith("/s") else body
     try:
+        if not body.isascii() or "_" in body:  # float() reads "١٠" and "1_0" too
+            raise ValueError
         rate = float(body)
     except ValueError:
         raise ValueError(f"must be a rate of pulls such as 10/s, got {text!r}") from None
