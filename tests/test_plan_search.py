@@ -219,6 +219,25 @@ def test_the_search_ranks_the_tops_over_the_seeds_both_ran(monkeypatch):
     assert search.knees == {unavailable: 99}  # 606 s: within 2% of 600 s; 98 is 612 s
 
 
+def test_the_best_mean_in_plan_json_is_that_of_the_best_runs_as_saved(tmp_path):
+    """Settling "as fast" verdicts adds replications to the best (20 nodes with the straggler tail:
+    5 runs, then 20); plan.json's best_mean_s was the mean of its first five (243 s against 179 s
+    over the 20 saved in candidates.csv).
+    """
+    from rollsim.present.plan_report import load_plan
+
+    scenario = build_scenario(nodes=20, controller="ideal")
+    settings = SearchSettings(replications=5, max_replications=20)
+    result = plan(scenario, Constraints(min_available_fraction=0.9, window_s=1800), settings=settings, workers=1,
+                  out=tmp_path, report=False)
+    doc, candidates = load_plan(tmp_path)
+    row = candidates[candidates["setting"] == doc["search"]["best"]].iloc[0]
+    assert row["replications"] > settings.replications  # settling added some after the best was chosen
+    best = next(e for e in result.evidence if e.setting.label(20) == doc["search"]["best"])
+    assert doc["search"]["best_mean_s"] == pytest.approx(row["duration_mean_s"], rel=1e-12)
+    assert doc["search"]["best_mean_s"] == pytest.approx(float(np.mean(best.durations)), rel=1e-12)
+
+
 def test_a_relaxation_gives_the_median_as_candidates_csv_does():
     e = _evidence(UNAVAILABLE, 3, [100.0, 200.0, 300.0, 400.0], 1.0)
     assert "(p50 4m10s, worst availability 100%)" in Relaxation("window", "allow 30m", e).describe(100)

@@ -218,6 +218,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    "no_surge": no_surge,
                    "tops": {f.label(): t for f, t in search.tops.items()},
                    "knees": {f.label(): k for f, k in search.knees.items()},
+                   # the fastest top that meets the window, and its mean over every replication it ran
+                   "best": None if search.best_setting is None else search.best_setting.label(d),
                    "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
                    "looks": len(search.s.ladder), "as_fast_level": search.rule.level,  # rollsim.plan.pace
                    "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)

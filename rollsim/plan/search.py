@@ -148,8 +148,7 @@ class Search:
         self.families, self.s = tuple(families), settings
         self.tops: dict[Family, int | None] = {}
         self.knees: dict[Family, int | None] = {}
-        self.best_mean = math.nan
-        self.best: Evidence | None = None
+        self.best_setting: Setting | None = None  # the fastest top that meets the window (``run``)
         self.n = settings.replications  # replications the current search asks for
         self.rule = settings.pace_rule(constraints.confidence)
 
@@ -170,6 +169,21 @@ class Search:
             # still unclear: doubled again, up to --max-replications (it stopped after one doubling)
             unclear = [e for e in out if e.window_unclear(self.c) and e.replications < self.s.max_replications]
         return out
+
+    @property
+    def best(self) -> Evidence | None:
+        """The fastest top that meets the window, with every replication run so far (``settle``
+        and ``decide`` add some after ``run`` chose it), or None before ``run`` found one.
+        """
+        return None if self.best_setting is None else self.ev.evidence(self.best_setting)
+
+    @property
+    def best_mean(self) -> float:
+        """The best's mean duration over all its replications (NaN without a best): plan.json's
+        ``best_mean_s``, read from the runs as they are now, never a copy kept from before more were added.
+        """
+        best = self.best
+        return math.nan if best is None else best.mean
 
     def one(self, setting: Setting) -> Evidence:
         """The evidence for one setting."""
@@ -274,10 +288,8 @@ class Search:
         fitting = [(f, e) for f, e in tops if e.meets_window(self.c)]
         if not fitting:
             return
-        self.best = fastest_paired([e for _, e in fitting])
-        self.best_mean = self.best.mean
-        paces = self.settle([e.setting for _, e in fitting], self.best.setting)
+        best = self.best_setting = fastest_paired([e for _, e in fitting]).setting
+        paces = self.settle([e.setting for _, e in fitting], best)
         for family, e in fitting:
             if paces[e.setting].as_fast:
-                self.knees[family] = self.knee(family, e.setting.count, self.best.setting)
-        self.best = self.ev.evidence(self.best.setting)  # with the replications settling added
+                self.knees[family] = self.knee(family, e.setting.count, best)
