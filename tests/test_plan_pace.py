@@ -10,7 +10,7 @@ from rollsim import build_scenario
 from rollsim.plan.answer import choose, decide, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, Family, Setting
 from rollsim.plan.constraints import Constraints
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import AS_FAST, SLOWER, UNCLEAR, PaceRule
 from rollsim.plan.run import plan
 from rollsim.plan.search import Capacity, Search, SearchSettings
@@ -143,7 +143,7 @@ def test_a_verdict_more_replications_cannot_settle_counts_as_slower_and_says_so(
     [(e, pace)] = unsettled(search, chosen)
     assert e.setting == family.at(95) and pace.verdict == UNCLEAR
     best = search.ev.evidence(family.at(100))
-    text = ruled_out(e, chosen, C, search.capacity, search.rule, best, most=20)
+    text = ruled_out(e, chosen, C, search.capacity, search.window, search.rule, best, most=20)
     assert text.startswith("not shown as fast: mean 10m16s vs the fastest 10m00s (+2.6%, at most +")
     assert text.endswith("not shown within the 2% tolerance; 20 seeds would not settle it at the spread seen, so "
                          "counted as slower)")
@@ -155,8 +155,9 @@ def test_choose_alone_counts_an_unclear_verdict_as_slower():
     fastest = _evidence(Setting(SURGE, 100, 0.0), [600.0] * 5)
     noisy = _evidence(Setting(SURGE, 60, 0.0), [600.0 * (1 + x) for x in _swing(0.0, 0.03, 5)])
     steady = _evidence(Setting(SURGE, 80, 0.0), [606.0] * 5)
-    assert choose([fastest, noisy, steady], C, cap, rule) is steady  # 60 would be preferred, were it shown as fast
-    assert choose([fastest, noisy], C, cap, rule) is fastest
+    window = WindowRule.of(C)
+    assert choose([fastest, noisy, steady], C, cap, window, rule) is steady  # 60 would win, were it shown as fast
+    assert choose([fastest, noisy], C, cap, window, rule) is fastest
 
 
 # -- end to end ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
 from rollsim.plan.evaluate import Evaluator
-from rollsim.plan.evidence import Evidence, tolerance_bound
+from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.run import families_of, plan, surge_wake_note, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings
@@ -120,14 +120,16 @@ def test_choice_prefers_availability_then_less_capacity_among_the_equally_fast()
     faster_big_ms = _evidence(SURGE, 40, [420, 421, 419], 1.0)
     unsafe = _evidence(UNAVAILABLE, 20, [300, 301, 302], 0.8)
     late = _evidence(UNAVAILABLE, 2, [1500, 1510, 1490], 0.98)
-    assert choose([fast_mu, fast_ms, unsafe, late], c, cap, RULE) is fast_ms
-    assert choose([fast_mu, fast_ms, faster_big_ms], c, cap, RULE) is faster_big_ms
+    assert choose([fast_mu, fast_ms, unsafe, late], c, cap, WindowRule.of(c), RULE) is fast_ms
+    assert choose([fast_mu, fast_ms, faster_big_ms], c, cap, WindowRule.of(c), RULE) is faster_big_ms
     budget = Constraints(min_available_fraction=0.9, window_s=1000, surge_cpu_millis=2000)  # 20 pods of 100m
-    assert choose([fast_mu, fast_ms, faster_big_ms], budget, Capacity(100, 0, budget), RULE) is fast_ms
-    assert "floor 90%" in ruled_out(unsafe, fast_ms, c, cap, RULE)
-    assert "window" in ruled_out(late, fast_ms, c, cap, RULE)
-    assert "surge budget" in ruled_out(faster_big_ms, fast_ms, budget, Capacity(100, 0, budget), RULE)
-    assert choose([unsafe, late], c, cap, RULE) is None
+    assert choose([fast_mu, fast_ms, faster_big_ms], budget, Capacity(100, 0, budget), WindowRule.of(budget),
+                  RULE) is fast_ms
+    assert "floor 90%" in ruled_out(unsafe, fast_ms, c, cap, WindowRule.of(c), RULE)
+    assert "window" in ruled_out(late, fast_ms, c, cap, WindowRule.of(c), RULE)
+    assert "surge budget" in ruled_out(faster_big_ms, fast_ms, budget, Capacity(100, 0, budget), WindowRule.of(budget),
+                                      RULE)
+    assert choose([unsafe, late], c, cap, WindowRule.of(c), RULE) is None
 
 
 def test_a_setting_just_over_the_tolerance_does_not_read_as_within_it():
@@ -135,11 +137,11 @@ def test_a_setting_just_over_the_tolerance_does_not_read_as_within_it():
     cap = Capacity(100, 0, c)
     fastest = _evidence(SURGE, 40, [500.0, 500.0], 1.0)
     just_over = _evidence(SURGE, 39, [510.1, 510.1], 1.0)  # +2.02%: "+2.0%" would read as on the line
-    assert ruled_out(just_over, fastest, c, cap, RULE).endswith(
+    assert ruled_out(just_over, fastest, c, cap, WindowRule.of(c), RULE).endswith(
         "(+2.02%, at least +2.02% at 95% confidence: more than the 2% tolerance)")  # the same gap in both seeds
-    assert ruled_out(just_over, fastest, c, cap, PaceRule(0.025)).startswith("as fast")
+    assert ruled_out(just_over, fastest, c, cap, WindowRule.of(c), PaceRule(0.025)).startswith("as fast")
     slower = _evidence(SURGE, 20, [600.0, 600.0], 1.0)
-    assert ruled_out(slower, fastest, c, cap, PaceRule(0.025)).endswith(
+    assert ruled_out(slower, fastest, c, cap, WindowRule.of(c), PaceRule(0.025)).endswith(
         "(+20.0%, at least +20.0% at 95% confidence: more than the 2.5% tolerance)")
 
 
@@ -153,10 +155,10 @@ def test_settings_with_more_replications_are_ranked_over_the_seeds_both_ran():
     five = [600.0, 610.0, 590.0, 605.0, 595.0]
     more = _evidence(SURGE, 99, [660.0, 671.0, 649.0, 665.5, 654.5] + [300.0] * 5, 1.0)  # 480 s over ten
     fewer = _evidence(SURGE, 100, five, 1.0)  # 600 s over its five; 99 takes 660 s over the same five
-    assert choose([more, fewer], c, cap, RULE) is fewer
-    assert ruled_out(more, fewer, c, cap, RULE) == ("slower: mean 11m00s vs the fastest 10m00s over the same 5 "
-                                                    "seeds (+10.0%, at least +9.9% at 95% confidence: more than the "
-                                                    "2% tolerance)")
+    assert choose([more, fewer], c, cap, WindowRule.of(c), RULE) is fewer
+    assert ruled_out(more, fewer, c, cap, WindowRule.of(c), RULE) == (
+        "slower: mean 11m00s vs the fastest 10m00s over the same 5 seeds (+10.0%, at least +9.9% at 95% confidence: "
+        "more than the 2% tolerance)")
 
 
 class _Runs:
@@ -176,7 +178,7 @@ class _Runs:
 
 def test_replications_are_added_up_to_the_most_while_the_window_verdict_is_unclear(monkeypatch):
     """5, 10, 20, then 40 (``--max-replications``): it stopped after one doubling, at 10."""
-    monkeypatch.setattr(Evidence, "window_unclear", lambda self, c: self.replications < 40)
+    monkeypatch.setattr(WindowRule, "unclear", lambda self, e: e.replications < 40)
     c = Constraints(min_available_fraction=0.9, window_s=1000)
     search = Search(_Runs(), c, 100, Capacity(100, 0, c), (), SearchSettings(replications=5, max_replications=40))
     assert search.one(Setting(UNAVAILABLE, 3, 0.0)).replications == 40
@@ -208,8 +210,7 @@ def test_the_search_ranks_the_tops_over_the_seeds_both_ran(monkeypatch):
             return slow_then_quick if setting.count == 100 else [2000.0] * 10
         return [600.0 * 100 / setting.count] * 10  # maxUnavailable: the larger, the faster
 
-    monkeypatch.setattr(Evidence, "window_unclear",
-                        lambda self, c: self.setting == surge.at(100) and self.replications < 10)
+    monkeypatch.setattr(WindowRule, "unclear", lambda self, e: e.setting == surge.at(100) and e.replications < 10)
     c = Constraints(min_available_fraction=0.0, window_s=100_000)
     search = Search(_Durations(durations), c, 100, Capacity(100, 0, c), (unavailable, surge),
                     SearchSettings(replications=5, screen_replications=5))

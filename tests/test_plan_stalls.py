@@ -8,7 +8,7 @@ import pytest
 from rollsim.plan.answer import choose, decide, passed_over, ruled_out
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.run import _stall_risk
 from rollsim.plan.search import Capacity, Search, SearchSettings
@@ -17,6 +17,7 @@ from rollsim.plan.stalls import stall_risks, upper_rate
 C = Constraints(min_available_fraction=0.9, window_s=3600)
 CAP = Capacity(0, 0, C)
 RULE = PaceRule(0.02, 0.95)
+WINDOW = WindowRule.of(C)
 
 
 def _run(duration: float | None, availability: float = 1.0, stalled: bool = False, cause: str = "completed"):
@@ -77,16 +78,16 @@ def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
     beside = _evidence(surge.at(39), [602.0, 611.0, 593.0, 606.0], stalls=1)  # does not fit: it stalled
     mu = _evidence(unavailable.at(5), [603.0, 612.0, 592.0, 607.0, 598.0], availability=0.95)
     slow_mu = _evidence(unavailable.at(2), [900.0, 910.0, 890.0, 905.0, 895.0], availability=0.98)
-    assert choose([ms, mu], C, CAP, RULE) is ms  # nothing stalled: availability decides
-    assert choose([ms, beside, mu], C, CAP, RULE) is mu
+    assert choose([ms, mu], C, CAP, WINDOW, RULE) is ms  # nothing stalled: availability decides
+    assert choose([ms, beside, mu], C, CAP, WINDOW, RULE) is mu
     risks = stall_risks([ms, beside, mu], 0.95)
-    assert ruled_out(ms, mu, C, CAP, RULE, best=ms, risks=risks) == (
+    assert ruled_out(ms, mu, C, CAP, WINDOW, RULE, best=ms, risks=risks) == (
         "the fastest (mean 10m00s) but its family stalled: 1 of 10 runs of maxSurge, minReadySeconds 10 (2 settings) "
         "stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
-    assert ruled_out(_evidence(surge.at(41), [601.0, 611.0, 591.0, 606.0, 596.0]), mu, C, CAP, RULE, best=ms,
+    assert ruled_out(_evidence(surge.at(41), [601.0, 611.0, 591.0, 606.0, 596.0]), mu, C, CAP, WINDOW, RULE, best=ms,
                      risks=risks).startswith("as fast (mean 10m01s, at most +0.2% at 95% confidence) but its family "
                                              "stalled: 1 of 10 runs")
-    assert choose([ms, beside, slow_mu], C, CAP, RULE) is ms  # the stall-free family is not as fast
+    assert choose([ms, beside, slow_mu], C, CAP, WINDOW, RULE) is ms  # the stall-free family is not as fast
 
 
 class _Stored:

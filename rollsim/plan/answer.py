@@ -2,7 +2,8 @@
 
 ``choose`` is the one rule, applied alike to what the search simulated and to a full grid
 (the tests check that both pick the same setting): among the settings that keep the
-floor, meet the window and fit the capacity budget, take those shown within ``tolerance``
+floor, meet the window (``WindowRule``: its bound at the search's per-look level) and fit
+the capacity budget, take those shown within ``tolerance``
 of the fastest mean duration (``rollsim.plan.pace``: paired over the same seeds, with
 confidence; an unclear verdict counts as slower), and of those one of a family in which
 no run stalled if there is one (``rollsim.plan.stalls``), then the one that keeps the most
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
-from rollsim.plan.evidence import Evidence, fastest_paired
+from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
@@ -31,8 +32,8 @@ __all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_bound"
 Risks = Mapping[Family, StallRisk]
 
 
-def _fits(e: Evidence, c: Constraints, capacity: Capacity) -> bool:
-    return e.meets_floor(c) and e.meets_window(c) and not capacity.over(e.setting)
+def _fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule) -> bool:
+    return e.meets_floor(c) and window.meets(e) and not capacity.over(e.setting)
 
 
 def _stalls(e: Evidence, risks: Risks | None) -> int:
@@ -48,20 +49,20 @@ def preference(e: Evidence, capacity: Capacity, risks: Risks | None = None) -> t
             e.setting.min_ready_seconds, e.setting.kind)
 
 
-def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity) -> Evidence | None:
+def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, window: WindowRule) -> Evidence | None:
     """The fastest setting that fits (None if none does), over the seeds every fitting setting ran
     (``evidence.fastest_paired``).
     """
-    fitting = [e for e in evidence if _fits(e, c, capacity)]
+    fitting = [e for e in evidence if _fits(e, c, capacity, window)]
     return fastest_paired(fitting) if fitting else None
 
 
-def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, rule: PaceRule,
+def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, window: WindowRule, rule: PaceRule,
            risks: Risks | None = None) -> Evidence | None:
     """The recommended setting among ``evidence`` (see the module docstring), or None; ``risks``
     are the families' stall risks (default: pooled from ``evidence``).
     """
-    fitting = [e for e in evidence if _fits(e, c, capacity)]
+    fitting = [e for e in evidence if _fits(e, c, capacity, window)]
     if not fitting:
         return None
     risks = stall_risks(evidence, c.confidence) if risks is None else risks
@@ -71,7 +72,7 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, rul
 
 def _fitting(search: Search) -> list[Evidence]:
     """The settings simulated with the full replications that fit every constraint."""
-    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity)]
+    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity, search.window)]
 
 
 def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, list[Evidence]]:
@@ -92,7 +93,7 @@ def decide(search: Search) -> Evidence | None:
     """
     while True:
         risks = search.stall_risks()
-        chosen = choose(search.confirmed(), search.c, search.capacity, search.rule, risks)
+        chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
         if chosen is None:
             return None
         best, open_ = _open(search, chosen, risks)
@@ -167,8 +168,8 @@ def _why_unclear(p: Pace, rule: PaceRule, most: int | None) -> str:
     return "unclear"
 
 
-def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, rule: PaceRule,
-              best: Evidence | None = None, risks: Risks | None = None, most: int | None = None) -> str:
+def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, window: WindowRule,
+              rule: PaceRule, best: Evidence | None = None, risks: Risks | None = None, most: int | None = None) -> str:
     """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting
     setting (``fastest``; ``chosen`` when not given), ``risks`` the families' stall risks and
     ``most`` the replications a setting can have. Durations are compared over the seeds both ran.
@@ -186,8 +187,8 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {_pct(e.worst_availability)} < floor {_pct(c.min_available_fraction)}")
-    if e.completed and not e.meets_window(c):
-        reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(e.window_bound(c))} > window "
+    if e.completed and not window.meets(e):
+        reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))} > window "
                        f"{format_duration(c.window_s)}")
     if reasons:
         return "; ".join(reasons)
@@ -242,8 +243,8 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
     mrs = min(f.min_ready_seconds for f in families)
     tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
     if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
-        fastest = min(tops, key=lambda fe: fe[1].window_bound(c))[1]
-        needed = (f"allow {format_duration(fastest.window_bound(c))} (p{100 * c.window_probability:g} at "
+        fastest = min(tops, key=lambda fe: search.window.bound(fe[1]))[1]
+        needed = (f"allow {format_duration(search.window.bound(fastest))} (p{100 * c.window_probability:g} at "
                   f"{100 * c.confidence:g}% confidence)")
         out.append(Relaxation("window", needed, fastest))
         binding = "window"
@@ -287,4 +288,4 @@ def smallest_true_window(search: Search, family: Family, lo: int, hi: int, probe
     """The smallest count in ``[lo, hi]`` of ``family`` that meets the window (floor ignored)."""
     from rollsim.plan.bisect import smallest_true
 
-    return smallest_true(lambda n: search.one(family.at(n)).meets_window(search.c), lo, hi, lo, probe)
+    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, probe)

@@ -23,10 +23,11 @@ threshold by hundredths of a percent). Against a tolerance τ the verdict is
 
 A comparison may be looked at once at each replication count of the doubling ladder
 (5, 10, 20, 40 by default: ``SearchSettings.ladder``), and stops at the first clear verdict.
-Each look is therefore made at level ``1 − (1 − C) / looks``: by the union bound the chance
-that a setting at least τ slower is ever called as fast stays at most ``1 − C`` (as far as
-the t bound holds: it takes the paired differences as roughly normal;
-``tests/test_plan_pace.py`` measures the rate on simulated plans).
+Each look is therefore made at level ``1 − (1 − C) / looks`` (``rollsim.plan.evidence.look_level``,
+as the window verdict's are): by the union bound the chance that a setting at least τ slower
+is ever called as fast stays at most ``1 − C`` (as far as the t bound holds: it takes the
+paired differences as roughly normal; ``tests/test_plan_pace.py`` measures the rate on
+simulated plans).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, look_level
 
 __all__ = ["AS_FAST", "FUTILE_CHANCE", "SLOWER", "UNCLEAR", "Pace", "PaceRule", "paired_slowdown"]
 
@@ -114,8 +115,8 @@ class PaceRule:
 
     @property
     def level(self) -> float:
-        """The one-sided level of each look's bounds."""
-        return 1 - (1 - self.confidence) / self.looks
+        """The one-sided level of each look's bounds (``look_level``)."""
+        return look_level(self.confidence, self.looks)
 
     def futile(self, p: Pace, most: int) -> bool:
         """An unclear verdict with less than ``FUTILE_CHANCE`` of being shown as fast at ``most``

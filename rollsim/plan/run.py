@@ -87,7 +87,7 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
                     seed: int) -> pd.DataFrame:
     rows = []
     full = search.s.replications
-    best = fastest(search.confirmed(), search.c, search.capacity)
+    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
     risks = search.stall_risks()
     for e in evidence:
         s = e.setting
@@ -101,9 +101,9 @@ def _candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: S
             "setting": s.label(desired), "kind": s.kind, "count": s.count,
             "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
-            **e.row(search.c, seed), "role": "+".join(role),
+            **e.row(search.window, seed), "role": "+".join(role),
             "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
-                        + ruled_out(e, chosen, search.c, search.capacity, search.rule, best, risks,
+                        + ruled_out(e, chosen, search.c, search.capacity, search.window, search.rule, best, risks,
                                     search.s.max_replications)),
         })
     frame = pd.DataFrame(rows)
@@ -134,7 +134,7 @@ def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
 
 def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
     """How the answer compares with the fastest setting that fits (plan.json ``answer.pace``)."""
-    best = fastest(search.confirmed(), search.c, search.capacity)
+    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
     assert best is not None  # the answer fits
     p, rule = search.rule.compare(chosen, best), search.rule
     if best.setting == chosen.setting:
@@ -201,7 +201,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "unsettled": _unsettled(search, chosen, d),
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
-            **{k: _finite(v) for k, v in chosen.row(constraints, search.s.seed).items()},
+            **{k: _finite(v) for k, v in chosen.row(search.window, search.s.seed).items()},
         }
     return {
         "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION,
@@ -221,7 +221,9 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    # the fastest top that meets the window, and its mean over every replication it ran
                    "best": None if search.best_setting is None else search.best_setting.label(d),
                    "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
-                   "looks": len(search.s.ladder), "as_fast_level": search.rule.level,  # rollsim.plan.pace
+                   # each verdict's level a look (rollsim.plan.evidence.look_level)
+                   "looks": len(search.s.ladder), "as_fast_level": search.rule.level,
+                   "window_level": search.window.level,
                    "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
                    "grid_size": len(search.families) * d, **run},
         "scenario": describe_scenario(scenario),

@@ -9,7 +9,9 @@ Counts are found to within ``resolution`` of themselves (0: exactly). Runs longe
 ``4 ×`` the window are cut at that horizon. Replications are added, doubling up to
 ``max_replications``, while a window verdict is unclear (``evidence``) and while an "as
 fast" verdict is (``settle``: to both settings compared, paired over their common seeds;
-see ``rollsim.plan.pace``).
+see ``rollsim.plan.pace``). Either verdict may so be looked at once at each count of the
+ladder (5, 10, 20, 40), and each look is made at a share of the confidence, 98.75% of 95%
+(``window_rule``, ``pace_rule``: ``rollsim.plan.evidence.look_level``).
 
 1. **Top**: the largest count that keeps the availability floor in every replication
    (``largest_true``, guessed from the floor: ``⌊(1 − floor) × desired⌋`` unavailable
@@ -36,7 +38,7 @@ from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evaluate import Evaluator
-from rollsim.plan.evidence import Evidence, fastest_paired
+from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import Pace, PaceRule
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of
@@ -71,8 +73,9 @@ class SearchSettings:
     @property
     def ladder(self) -> tuple[int, ...]:
         """The replication counts a confirmed setting can have: ``replications`` doubled up to
-        ``max_replications`` (5, 10, 20, 40). Replications are only ever added this way, so two
-        settings are compared over a count of this ladder (``rollsim.plan.pace``: each is a look).
+        ``max_replications`` (5, 10, 20, 40). Replications are only ever added this way, so a
+        window verdict is made, and two settings are compared, over a count of this ladder: each
+        is a look (``rollsim.plan.evidence.look_level``).
         """
         counts = [self.replications]
         while counts[-1] < self.max_replications:
@@ -82,6 +85,12 @@ class SearchSettings:
     def pace_rule(self, confidence: float) -> PaceRule:
         """What "as fast" means in this search: ``tolerance``, shown at ``confidence`` over the ladder's looks."""
         return PaceRule(self.tolerance, confidence, len(self.ladder))
+
+    def window_rule(self, constraints: Constraints) -> WindowRule:
+        """What "meets the window" means in this search: the constraints' window, judged at their
+        confidence over the ladder's looks.
+        """
+        return WindowRule.of(constraints, len(self.ladder))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,7 @@ class Search:
         self.best_setting: Setting | None = None  # the fastest top that meets the window (``run``)
         self.n = settings.replications  # replications the current search asks for
         self.rule = settings.pace_rule(constraints.confidence)
+        self.window = settings.window_rule(constraints)
 
     # -- evidence ---------------------------------------------------------------------------
 
@@ -161,13 +171,13 @@ class Search:
         out = self.ev.evaluate(settings, max(self.n, at_least))
         if self.n < self.s.replications:
             return [self.ev.evidence(e.setting) for e in out]
-        unclear = [e for e in out if e.window_unclear(self.c) and e.replications < self.s.max_replications]
+        unclear = [e for e in out if self.window.unclear(e) and e.replications < self.s.max_replications]
         while unclear:
             n = min(self.s.max_replications, 2 * max(e.replications for e in unclear))
             self.ev.evaluate([e.setting for e in unclear], n)
             out = [self.ev.evidence(e.setting) for e in out]
             # still unclear: doubled again, up to --max-replications (it stopped after one doubling)
-            unclear = [e for e in out if e.window_unclear(self.c) and e.replications < self.s.max_replications]
+            unclear = [e for e in out if self.window.unclear(e) and e.replications < self.s.max_replications]
         return out
 
     @property
@@ -266,15 +276,15 @@ class Search:
         guess = math.ceil(self.desired / math.ceil(self.desired / top))
 
         def settled(counts: Iterable[int]) -> None:  # one parallel round, then the unclear pairs together
-            within = [e.setting for e in self._probe(family)(counts) if e.meets_window(self.c)]
+            within = [e.setting for e in self._probe(family)(counts) if self.window.meets(e)]
             self.settle(within, best)
 
         def fast_enough(n: int) -> bool:
             setting = family.at(n)
-            if not self.one(setting).meets_window(self.c):
+            if not self.window.meets(self.one(setting)):
                 return False
             # the replications settle adds can move the window verdict too
-            return self.settle([setting], best)[setting].as_fast and self.one(setting).meets_window(self.c)
+            return self.settle([setting], best)[setting].as_fast and self.window.meets(self.one(setting))
 
         # Not screened: "as fast as the best, within 2%" is decided on small differences, and a
         # screened answer on a flat stretch of the curve can land far from the full one.
@@ -285,7 +295,7 @@ class Search:
         for family in self.families:
             self.tops[family] = self.top(family)
         tops = [(f, self.one(f.at(t))) for f, t in self.tops.items() if t is not None]
-        fitting = [(f, e) for f, e in tops if e.meets_window(self.c)]
+        fitting = [(f, e) for f, e in tops if self.window.meets(e)]
         if not fitting:
             return
         best = self.best_setting = fastest_paired([e for _, e in fitting]).setting

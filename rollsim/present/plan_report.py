@@ -104,7 +104,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         ["duration p95", f"{_d(a['duration_p95_s'])} (95% CI {_d(a['duration_p95_ci_low_s'])} – "
                          f"{_d(a['duration_p95_ci_high_s'])})"],
         [f"{q} bound judged against the window", f"{_d(a['window_bound_s'])} (tolerance bound at "
-                                                 f"{100 * cons['confidence']:g}% confidence, "
+                                                 f"{100 * cons['confidence']:g}% confidence{_window_looks(plan)}, "
                                                  f"{a['replications']} replications)"],
         *weighed,
         ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes "
@@ -115,6 +115,16 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     note = [("p", [("b", "Note: "), ("", a["note"][:1].upper() + a["note"][1:] + ".")])] if a.get("note") else []
     return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
             ("p", [("code", a["patch"])]), *note, ("table", ["", ""], rows)]
+
+
+def _window_looks(plan: Mapping[str, Any]) -> str:
+    """``: 98.75% at each of its up to 4 looks``, the level each window verdict was made at ("" for
+    a plan folder written before the window verdict's looks shared its confidence).
+    """
+    s = plan["search"]
+    if "window_level" not in s or s["looks"] < 2:
+        return ""
+    return f": {100 * s['window_level']:g}% at each of its up to {s['looks']} looks"
 
 
 def _verdict(text: str, mean: Any = None) -> str:
@@ -203,6 +213,16 @@ def _as_fast(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
             "capacity, then the smallest budget ")
 
 
+def _window(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
+    """How "meets the window" was decided ("" for a plan folder written before its looks shared the confidence)."""
+    if "window_level" not in s or cons.get("window_s") is None:
+        return ""
+    q, confidence = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
+    return (f"A setting meets the window when the one-sided normal tolerance bound on its duration {q} at "
+            f"{confidence} confidence is within it (each of the up to {s['looks']} replication counts the verdict is "
+            f"looked at bounds at {100 * s['window_level']:g}%, so that together they keep {confidence}). ")
+
+
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
@@ -212,7 +232,7 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
             f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
             f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window or \"as fast\" "
-            "verdict was unclear). " + _as_fast(s, plan["constraints"])
+            "verdict was unclear). " + _window(s, plan["constraints"]) + _as_fast(s, plan["constraints"])
             + ("wins. Counts are exact." if not s["resolution"] else
                f"wins. Counts are found to within {100 * s['resolution']:g}%."))
     rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
