@@ -155,9 +155,19 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
                 bool(unschedulable), cpu, memory)
 
 
+_NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives every node that has reported; "
+             "add {\"type\": \"Ready\", \"status\": \"True\"} (or False/Unknown with the taints the node "
+             "lifecycle controller adds)")
+
+
 def _ready(conditions: Any, at: Parts) -> bool:
+    """The node's Ready condition. A node without one is refused: read as NotReady with no taint it
+    would get new pods that never start and deadlock the rollout, where a real cluster marks such
+    a node Unknown and taints it unreachable within its grace period (``tryUpdateNodeHealth``,
+    NodeStatusNeverUpdated); a list missing it was most likely written by hand for Ready nodes.
+    """
     if conditions is None:
-        return False
+        raise Invalid(at, _NO_READY)
     if not isinstance(conditions, list):
         raise Invalid(at, f"must be a list, got {kind_of(conditions)}")
     for i, c in enumerate(conditions):
@@ -167,4 +177,4 @@ def _ready(conditions: Any, at: Parts) -> bool:
             if c.get("status") not in ("True", "False", "Unknown"):
                 raise Invalid(at + (i, "status"), f"must be True, False or Unknown, got {show(c.get('status'))}")
             return c["status"] == "True"
-    return False
+    raise Invalid(at, _NO_READY)
