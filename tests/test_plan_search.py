@@ -17,7 +17,9 @@ from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.run import families_of, plan, surge_wake_note, with_horizon
-from rollsim.plan.search import Capacity, Search, SearchSettings
+from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.spec.node import PodPlacement
+from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.sweep import schedule
 from rollsim.sweep.executors import Backend, SerialExecutor, open_executor
 
@@ -406,3 +408,21 @@ def test_numbers_in_words_take_ascii_digits_only(monkeypatch):
         monkeypatch.setenv(variable, "\u0661\u0660")
         with pytest.raises(LimitError, match="must be a positive integer"):
             read()
+
+
+@pytest.mark.parametrize(("host_network", "ports", "reason"), [
+    (False, (), None),
+    (False, (9100,), "hostPort 9100: a surge pod cannot be scheduled beside the old pod (NodePorts filter)"),
+    (True, (9100,), "hostNetwork, ports 9100: a surge pod cannot be scheduled beside the old pod (NodePorts filter)"),
+    # no declared port: the scheduler would place it; the plan's own choice, said as such
+    (True, (), "hostNetwork: a surge pod shares the node's network with the old pod"),
+])
+def test_why_surge_is_out(host_network: bool, ports: tuple[int, ...], reason: str | None) -> None:
+    ds = DaemonSetSpec(placement=PodPlacement(host_network=host_network), host_ports=ports)
+    got = no_surge_reason(ds, Constraints(min_available_fraction=0.9))
+    if reason is None or "NodePorts" in reason:
+        assert got == reason
+    else:
+        assert got is not None and got.startswith(reason) and "the plan does not surge it" in got
+    assert no_surge_reason(DaemonSetSpec(), Constraints(min_available_fraction=0.9, allow_surge=False)) == \
+        "surge not allowed (--no-surge)"

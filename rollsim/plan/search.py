@@ -137,11 +137,23 @@ class Capacity:
 
 
 def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints) -> str | None:
-    """Why surge is out for this DaemonSet, or None (hostPort/hostNetwork: the NodePorts filter)."""
+    """Why surge is out for this DaemonSet, or None.
+
+    Declared host ports (hostNetwork declares every container port as one): the scheduler's
+    NodePorts filter keeps the surge pod Pending beside the old pod. hostNetwork with no port
+    declared passes that filter, but the new pod shares the node's network with the old one, so
+    a port the agent binds anyway makes it fail until the old pod is gone (which ``simulate``
+    does not model): a choice of the plan's, not an upstream rule, and the reason says so.
+    """
     if not constraints.allow_surge:
         return "surge not allowed (--no-surge)"
+    if daemonset.placement.host_network and not daemonset.host_ports:
+        return ("hostNetwork: a surge pod shares the node's network with the old pod, so a port the agent binds "
+                "would make it fail until the old pod is gone (no port is declared, so the scheduler would place it "
+                "and `simulate --max-surge` would not see the clash); the plan does not surge it")
     if daemonset.placement.host_network:
-        return "hostNetwork: a surge pod would need the old pod's ports on the same node"
+        ports = ", ".join(map(str, daemonset.host_ports))
+        return f"hostNetwork, ports {ports}: a surge pod cannot be scheduled beside the old pod (NodePorts filter)"
     if daemonset.host_ports:
         ports = ", ".join(map(str, daemonset.host_ports))
         return f"hostPort {ports}: a surge pod cannot be scheduled beside the old pod (NodePorts filter)"
