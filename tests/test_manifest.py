@@ -315,6 +315,24 @@ CASES = [
                                    "      containers:\n"))],
      ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
      ".nodeSelectorTerms[0].matchExpressions[0]"), "operator Gt needs exactly one integer value"),
+    # label syntax (ValidateLabels, ValidateNodeSelectorRequirement): read unchecked, a bad NotIn value matched every node
+    ("notin-bad-value", [(POD_SPEC, ("    spec:\n      affinity:\n        nodeAffinity:\n"
+                                    "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                    "            nodeSelectorTerms:\n            - matchExpressions:\n"
+                                    "              - {key: z, operator: NotIn, values: [ok, 'bad value!']}  # <-\n"
+                                    "      containers:\n"))],
+     ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+     ".nodeSelectorTerms[0].matchExpressions[0].values[1]"), "invalid label value 'bad value!': a valid label must"),
+    ("expression-bad-key", [(POD_SPEC, ("    spec:\n      affinity:\n        nodeAffinity:\n"
+                                       "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                       "            nodeSelectorTerms:\n            - matchExpressions:\n"
+                                       "              - {key: Example.com/zone, operator: Exists}  # <-\n"
+                                       "      containers:\n"))],
+     ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+     ".nodeSelectorTerms[0].matchExpressions[0].key"), "prefix part must be a lowercase RFC 1123 subdomain"),
+    ("node-selector-bad-value", [(POD_SPEC, ("    spec:\n      nodeSelector:\n        disktype: ssd fast  # <-\n"
+                                            "      containers:\n"))],
+     "spec.template.spec.nodeSelector", "invalid label value 'ssd fast'"),
     ("probe-period", [(CONTAINER, CONTAINER + "        readinessProbe:\n          exec: {command: [/bin/true]}\n"
                                               "          periodSeconds: -10  # <-\n")],
      "spec.template.spec.containers[0].readinessProbe.periodSeconds", "must be greater than or equal to 0"),

@@ -20,6 +20,7 @@ from rollsim.io.manifest.validation import (
     as_text,
     non_negative,
 )
+from rollsim.spec.labelsyntax import label_key_problem, label_value_problem
 from rollsim.spec.node import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -73,6 +74,10 @@ def placement(where: Where, pod: dict[str, Any]) -> PodPlacement:
     tolerations = tuple(_toleration(where, as_map(t), f"{base}.tolerations[{i}]")
                         for i, t in enumerate(as_list(pod.get("tolerations"))))
     node_selector = {k: as_text(v) for k, v in as_map(pod.get("nodeSelector")).items()}
+    for key, value in node_selector.items():  # ValidateLabels
+        problem = label_key_problem(key) or label_value_problem(value)
+        if problem:
+            raise where.error(f"{base}.nodeSelector", problem, f"{base}.nodeSelector.{key}")
     affinity = as_map(as_map(pod.get("affinity")).get("nodeAffinity"))
     required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
     terms: tuple[NodeSelectorTerm, ...] = ()
@@ -110,6 +115,9 @@ def _node_selector_term(where: Where, term: dict[str, Any], path: str) -> NodeSe
         for i, r in enumerate(as_list(term.get(name))):
             r = as_map(r)
             values = tuple(as_text(v) for v in as_list(r.get("values")))
+            if name == "matchExpressions":
+                _check_label_requirement(where, as_text(r.get("key")), as_text(r.get("operator")), values,
+                                         f"{path}.{name}[{i}]")
             try:
                 reqs.append(NodeSelectorRequirement(as_text(r.get("key")), as_text(r.get("operator")), values))
             except ValueError as exc:
@@ -119,6 +127,17 @@ def _node_selector_term(where: Where, term: dict[str, Any], path: str) -> NodeSe
         return NodeSelectorTerm(parts["matchExpressions"], parts["matchFields"])
     except ValueError as exc:
         raise where.error(f"{path}.matchFields", str(exc)) from None
+
+
+def _check_label_requirement(where: Where, key: str, op: str, values: tuple[str, ...], path: str) -> None:
+    """``ValidateNodeSelectorRequirement``'s label rules: the key is a label key, and the values of
+    ``In``/``NotIn`` are label values (the API server refuses others on a new object).
+    """
+    if key and (problem := label_key_problem(key)):
+        raise where.error(f"{path}.key", problem)
+    for j, value in enumerate(values if op in ("In", "NotIn") else ()):
+        if problem := label_value_problem(value):
+            raise where.error(f"{path}.values[{j}]", problem)
 
 
 # containers -----------------------------------------------------------------------------

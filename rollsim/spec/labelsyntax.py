@@ -1,0 +1,51 @@
+"""The syntax of label keys and values, as the API server validates them.
+
+Mirrors ``IsQualifiedName`` and ``IsValidLabelValue`` (k8s.io/apimachinery
+pkg/util/validation), which ``ValidateLabels`` applies to a pod's ``nodeSelector`` and
+``ValidateNodeSelectorRequirement`` to a required node affinity's ``matchExpressions`` (keys,
+and the values of ``In``/``NotIn``). A manifest that breaks them is one ``kubectl apply``
+refuses; read without the check, an invalid ``NotIn`` value matched every node.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["label_key_problem", "label_value_problem"]
+
+_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)  # qualifiedNameFmt
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL})*", re.ASCII)  # dns1123SubdomainFmt
+_NAME_MAX, _PREFIX_MAX = 63, 253
+_NAME_RULE = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+              "alphanumeric character")
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid label key (``IsQualifiedName``: an optional DNS subdomain prefix
+    and '/', then a name of at most 63 characters), or None.
+    """
+    prefix, slash, name = key.rpartition("/")
+    if slash and not prefix:
+        return f"invalid label key {key!r}: prefix part must be non-empty"
+    if prefix and (len(prefix) > _PREFIX_MAX or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return (f"invalid label key {key!r}: prefix part must be a lowercase RFC 1123 subdomain of at most "
+                f"{_PREFIX_MAX} characters")
+    if not name:
+        return f"invalid label key {key!r}: name part must be non-empty"
+    if len(name) > _NAME_MAX:
+        return f"invalid label key {key!r}: name part must be no more than {_NAME_MAX} characters"
+    if not _NAME.fullmatch(name):
+        return f"invalid label key {key!r}: name part {_NAME_RULE}"
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid label value (``IsValidLabelValue``: empty, or at most 63
+    characters of the name alphabet), or None.
+    """
+    if len(value) > _NAME_MAX:
+        return f"invalid label value {value!r}: must be no more than {_NAME_MAX} characters"
+    if value and not _NAME.fullmatch(value):
+        return f"invalid label value {value!r}: a valid label {_NAME_RULE}"
+    return None
