@@ -165,9 +165,10 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,
                    api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
+    awaited = world.deleter[0].awaited() if world.deleter is not None and d is world.daemonsets[0] else ()
     state = end_state(world.api, world.kubelet, d.runtime, d.recorder, d.scenario.deleter.kind,
                       horizon_reached=horizon_reached and not d.over(), completed=bool(summary["completed"]),
-                      rolled_back=bool(summary.get("rolled_back")))
+                      rolled_back=bool(summary.get("rolled_back")), awaited=awaited)
     cause = stop_cause(state)
     summary.update(stop_cause=cause.cause, stop_detail=cause.sentence,
                    healthy_done_s=healthy_done_s(node_table, stuck_nodes(state)))

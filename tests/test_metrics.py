@@ -303,8 +303,8 @@ class TestRecorder:
 
     def test_kubectl_view_waits_for_the_new_pod(self) -> None:
         d = Driver()
-        view = KubectlView(d.env, d.api, "agent", 0.0)
-        event = view.new_pod_available(0)
+        view = KubectlView(d.env, d.api, "agent", PodPlacement(node_selector={"pool": "agents"}), 0.0)
+        event = view.node_done(0)
         assert not event.triggered
         assert view.old_pod_nodes() == [0, 1]
         d.at(1)
@@ -316,7 +316,7 @@ class TestRecorder:
         d.at(6)
         d.ready(new)
         assert event.triggered
-        assert view.new_pod_available(0).triggered  # already available: at once
+        assert view.node_done(0).triggered  # already available: at once
 
     def test_completion_needs_the_observed_generation(self) -> None:
         d = Driver()

@@ -8,6 +8,7 @@ it made faulty), else starting.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime
@@ -38,17 +39,21 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
 
 
 def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: Recorder, deleter: str, *,
-              horizon_reached: bool, completed: bool, rolled_back: bool) -> sc.EndState:
+              horizon_reached: bool, completed: bool, rolled_back: bool,
+              awaited: Collection[int] = ()) -> sc.EndState:
     """One DaemonSet's nodes at the end of the run: desired ones, and any other holding its pod.
 
     The nodes that are stuck (``stopcause.is_stuck``) are listed by name; the others, whose names
-    nothing reads, are counted by state (``EndState.alike``).
+    nothing reads, are counted by state (``EndState.alike``). ``awaited``: the ids of the nodes
+    the OnDelete batch deleter still waits for (``KubectlView.awaited``); their new pods' states
+    are ``EndState.awaited``.
     """
     name = runtime.key
     revision = api.daemonsets[name].revision
     nodes, desired_nodes = api.nodes, recorder.desired
     alone = len(api.daemonsets) == 1  # then every pod is this DaemonSet's
     stuck: list[sc.NodeEnd] = []
+    waited_for, awaited_states = set(awaited), []
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
     pods_by_node = api.pods_by_node
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
@@ -69,9 +74,12 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             old = "none" if not olds else ("running" if any(not p.deleting for p in olds) else "terminating")
             new = _new_state(news[0], api, kubelet, runtime) if news else sc.NONE
         ready = bool(nodes.ready[node])
+        if node in waited_for:
+            awaited_states.append(new)
         if sc.is_stuck(ready, new):
             stuck.append(sc.NodeEnd(nodes.nodes[node].name, desired, ready, old, new))
         else:
             alike[desired, ready, old, new] += 1
     return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
-                       alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone)
+                       alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone,
+                       awaited=tuple(awaited_states))

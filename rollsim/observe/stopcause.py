@@ -12,8 +12,13 @@ still holds an old pod and in what state its new pod is) and names what a person
 * nodes NotReady or unreachable: their pods, deleted, stay terminating on a kubelet that
   never confirms, or their new pods are not available (``MarkPodsNotReady`` on an unreachable
   node; a kubelet that reports Ready=False itself starts nothing); ``rollingUpdate`` counts
-  both as unavailable, an ``OnDelete`` deleter waits for them;
+  both as unavailable on every node with pods; an ``OnDelete`` rollout waits only for those
+  that should still run the DaemonSet (``kubectl rollout status`` counts desired nodes only: a
+  NotReady node's NoSchedule taint takes it out, unless the DaemonSet tolerates it);
 * ``OnDelete`` with nobody deleting old pods (the controller never does);
+* an ``OnDelete`` deleter at work that made no progress with nothing failing: its batch's
+  nodes not done (no new pod yet, a slow straggler, minReadySeconds not over), or its pause
+  between batches (or its rate's interval) longer than the stall detector waits;
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
   which keeps only a key's earliest wait, and ``updateDaemonSetStatus``'s requeue counting only
@@ -80,8 +85,9 @@ OLD_STATES = ("none", "running", "terminating")
 # the causes, in the order they are checked when several apply
 COMPLETED = "completed"
 OLD_POD_KEPT = "old-pod-kept"  # surge: an available new pod whose old pod no sync comes to delete
+ON_DELETE_WAITING = "on-delete-waiting"  # OnDelete: the deleter waits on its batch or between deletions
 CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
-          "horizon", "stalled")
+          "horizon", ON_DELETE_WAITING, "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -96,6 +102,7 @@ CAUSE_TEXT = {
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
     "horizon": "the horizon reached",
+    ON_DELETE_WAITING: "the OnDelete deleter waiting on its batch or between deletions",
     "stalled": "no progress",
 }
 
@@ -126,7 +133,8 @@ class EndState:
     pod), the update strategy (``RollingUpdate``/``OnDelete``), the OnDelete deleter's kind
     (``none``, ``batch``, ``rate``), whether the run ended at its horizon and whether the
     rollout completed (``rolled_back``: an operator rolled it back, so the "new" revision is the
-    old one again).
+    old one again). ``awaited`` holds the new-pod state (one of ``NEW_STATES``) of each node the
+    OnDelete batch deleter still waits for (``KubectlView.awaited``).
 
     ``alike`` holds more nodes, counted rather than listed: each ``(node, count)`` stands for
     ``count`` nodes in ``node``'s state (its name is empty). Only nodes that are not stuck
@@ -142,10 +150,14 @@ class EndState:
     rolled_back: bool = False
     alike: tuple[tuple[NodeEnd, int], ...] = ()
     others: bool = False  # other DaemonSets' pods share the nodes (their requests and host ports count too)
+    awaited: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "alike", tuple(self.alike))
+        object.__setattr__(self, "awaited", tuple(self.awaited))
+        if any(new not in NEW_STATES for new in self.awaited):
+            raise ValueError(f"awaited holds new-pod states ({', '.join(NEW_STATES)}), got {self.awaited!r}")
         for node, count in self.alike:
             if is_stuck(node.ready, node.new) or count < 0:
                 raise ValueError(f"alike holds only nodes that are not stuck, a non-negative count each, got {node!r}: "
@@ -236,6 +248,7 @@ class _Tally:
 
 def _tally(state: EndState) -> _Tally:
     t = _Tally()
+    rolling = state.strategy != "OnDelete"
     for n, weight in state.weighted():
         if n.desired:
             t.total += weight
@@ -246,7 +259,7 @@ def _tally(state: EndState) -> _Tally:
             t.new[n.new] += weight
             if n.old != "none":
                 t.beside[n.new] += weight
-        if _holds_not_ready(n):
+        if _holds_not_ready(n) and (rolling or n.desired):  # OnDelete has no budget: only desired nodes count
             t.not_ready += weight
             t.terminating += weight if n.old == "terminating" else 0
     return t
@@ -335,10 +348,41 @@ def _without_failure(state: EndState, waiting: int, kept: int, starting: int, le
                               f"resumes at its informers' resync, 12–24 h on; {left}")
     if state.horizon_reached:
         return "horizon", f"the horizon was reached while the rollout was still moving; {left}"
+    if state.strategy == "OnDelete" and state.deleter != "none" and (state.awaited or waiting):
+        return ON_DELETE_WAITING, _deleter_waiting(state, waiting, left)
     if starting:  # a slow straggler outlasted the stall detector: not a failure of the revision
         return "stalled", (f"no progress, {_plural(starting, 'new pod')} still on the way to Ready (a slow "
                            f"straggler: a longer stall_after would wait for it); {left}")
     return "stalled", f"no progress; {left}"
+
+
+_AWAITED = {
+    NONE: "with no new pod yet",
+    STARTING: "whose new pod is still on the way to Ready (slow stragglers: a longer stall_after would wait for them)",
+    READY_NOT_AVAILABLE: "whose new pod is Ready, minReadySeconds not yet over (longer than stall_after)",
+    AVAILABLE: "whose new pod is available",
+    CRASH_LOOPING: "whose new pod is crash-looping",
+    IMAGE_PULL_ERROR: "whose new pod fails to pull its image",
+    NEVER_READY: "whose new pod is never Ready",
+    PENDING_RESOURCES: "whose new pod is Pending (NodeResourcesFit)",
+    PENDING_HOST_PORT: "whose new pod is Pending (NodePorts)",
+}
+
+
+def _deleter_waiting(state: EndState, waiting: int, left: str) -> str:
+    """Why an OnDelete deleter at work made no progress with nothing failing: the nodes of its
+    batch it still waits for (``EndState.awaited``, by new-pod state), or, waiting for none
+    while old pods are left, a pause between batches (``batch:K:PAUSE``) or a ``rate:S``
+    interval longer than the stall detector waits (``stall_after``).
+    """
+    if state.awaited:
+        by_state = Counter(state.awaited)
+        parts = ", ".join(f"{by_state[new]} {_AWAITED[new]}" for new in NEW_STATES if by_state[new])
+        batch = _plural(len(state.awaited), "node")
+        return f"no progress: the batch deleter waits for {batch} of its batch: {parts}; {left}"
+    between = "its pause between batches" if state.deleter == "batch" else "its interval between deletions"
+    return (f"no progress: the {state.deleter} deleter was waiting out {between}, longer than stall_after, with "
+            f"{_plural(waiting, 'node')} still on the old revision; {left}")
 
 
 def healthy_done_s(nodes: Table, stuck: Collection[str] = ()) -> float | None:

@@ -6,10 +6,14 @@ deletes the old pods: an operator, a script, a node-rotation tool. rollsim model
 
 * ``none``: nobody; the rollout never progresses.
 * ``batch:K`` or ``batch:K:PAUSE``: delete K old pods, wait until every one of those
-  nodes has an available new pod, wait PAUSE seconds, repeat.
+  nodes has an available new pod or no longer should run the DaemonSet or no longer exists
+  (what ``kubectl rollout status`` counts), wait PAUSE seconds, repeat.
 * ``rate:S``: delete one old pod every S seconds.
 
-The deleter picks old pods in a random order from its own named stream.
+Either deletes old pods only on nodes that should run the DaemonSet (``NodeShouldRunDaemonPod``'s
+shouldRun when it looks: not a NotReady node's, whose NoSchedule taint daemon pods do not
+tolerate), and ends when no such node holds an old pod. The deleter picks old pods in a random
+order from its own named stream.
 """
 
 from __future__ import annotations

@@ -15,4 +15,6 @@ from __future__ import annotations
 
 __all__ = ["MODEL_VERSION"]
 
-MODEL_VERSION = 9  # 9: stall_after_s defaults to an hour (it was half an hour)
+# 10: the OnDelete deleter leaves nodes that should not run the DaemonSet (NotReady, deleted) alone and stops
+# waiting for them; a deleter at work that stalls is "on-delete-waiting"
+MODEL_VERSION = 10
