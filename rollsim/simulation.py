@@ -160,6 +160,8 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
                         registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
                         else d.runtime.bytes_pulled,
                         unschedulable=len(d.runtime.unschedulable),
+                        preempted=(len(d.runtime.preempted_nodes), d.runtime.preempted_cpu_millis,
+                                   d.runtime.preempted_memory_bytes),
                         rolled_back_at=rolled_back_at)
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],

@@ -24,6 +24,7 @@ from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
+from rollsim.cluster.preemption import OtherWorkloads
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.timers import Cursor
 from rollsim.cluster.workqueue import WorkQueue
@@ -179,8 +180,10 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     api = ApiServer(env, NodeStore(nodes, listing), whole_seconds=realistic and settings.whole_second_timestamps)
     images = [scenario.image, *(w.image for w in scenario.also)]
     registry = Registry(env, scenario.registry) if any(i.modelled for i in images) else None
-    kubelet = Kubelet(env, api, utilization=scenario.node_utilization,
-                      scheduler_throughput=scenario.scheduler_throughput, registry=registry)
+    workloads = OtherWorkloads(scenario.node_utilization, scenario.other_pods_priority,
+                               Sampler(scenario.victim_termination, streams["victim_termination"]))
+    kubelet = Kubelet(env, api, workloads=workloads, scheduler_throughput=scenario.scheduler_throughput,
+                      registry=registry)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

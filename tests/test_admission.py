@@ -99,7 +99,7 @@ def test_a_pod_bound_without_the_schedulers_accounting_is_rejected_out_of_cpu(mo
     check rejects the surge pod (600m beside the old pod's 600m on 1000m): phase Failed, and the
     DaemonSet controller's failed-pod backoff takes over."""
     reasons = _spy(monkeypatch)
-    monkeypatch.setattr("rollsim.cluster.kubelet.unschedulable_reason", lambda *args: None)
+    monkeypatch.setattr("rollsim.cluster.kubelet.unschedulable_reason", lambda *args, **kwargs: None)
     s = simulate(build_scenario(node_list=_nodes(5), **{k: v for k, v in SURGE_THAT_DOES_NOT_FIT.items()
                                                         if k != "nodes"}), seed=0).summary
     assert reasons and set(reasons) == {OUT_OF_CPU}

@@ -110,6 +110,9 @@ class TestSummarize:
             "mean_pull_s": None,
             "registry_bytes_served": None,
             "unschedulable_pods": 0,
+            "preemptions": 0,
+            "preempted_cpu_millis": 0,
+            "preempted_memory_bytes": 0,
             "rolled_back": False,
             "rollback_done_s": None,
         }

@@ -91,6 +91,7 @@ _BASE = Scenario(nodes=4, daemonset=DaemonSetSpec(strategy=UpdateStrategy(ON_DEL
 _OTHER: dict[str, Any] = {
     "daemonset.name": "other", "daemonset.namespace": "other", "daemonset.strategy.type": "RollingUpdate",
     "daemonset.placement.node_name": "node-1", "controller.mode": "ideal", "image.pull_policy": "Always",
+    "daemonset.priority_class_name": "system-node-critical", "daemonset.preemption_policy": "Never",
     "daemonset.labels": (("app", "x"),), "daemonset.host_ports": (9100,),
     "daemonset.placement.node_selector": {"disk": "ssd"},
     "daemonset.placement.required_node_affinity": (

@@ -27,6 +27,18 @@ NoExecute taint rollsim sets. So this check never rejects a pod in a run: it is 
 own check, kept so that an inconsistency between the two views would show as a Failed pod
 (tests construct one). ``--new-pods rejected[:F]`` stays the way to model rejections whose
 causes rollsim does not model.
+
+Critical pods (priority at least ``SystemCriticalPriority``, 2000000000: the classes
+``system-node-critical`` and ``system-cluster-critical``) have one more path upstream: when the
+only reasons are insufficient resources, the kubelet's ``CriticalPodAdmissionHandler``
+(``pkg/kubelet/preemption``, ``HandleAdmissionFailure``) evicts pods of lower priority on the
+node (``evictPodsToFreeRequests``: the fewest, BestEffort before Burstable before Guaranteed)
+and admits the pod instead of rejecting it. It is there for pods that reach a kubelet without
+the scheduler's preemption (static pods, pods created with ``spec.nodeName``). A DaemonSet's
+pods go through the default scheduler, which preempts before it binds
+(``rollsim.cluster.preemption``); the kubelet then counts what the scheduler counted, the
+evicted workloads gone, so it finds no resource short and the handler has nothing to do in a
+run. It is not modelled; a rejection for resources would show as a Failed pod, critical or not.
 """
 
 from __future__ import annotations
@@ -36,7 +48,8 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from rollsim.cluster.apiserver import ApiServer
-from rollsim.cluster.scheduling import PodRequests, requested
+from rollsim.cluster.preemption import OtherWorkloads
+from rollsim.cluster.scheduling import PodRequests, insufficient_resource, other_requests, requested
 from rollsim.controller.pods import Pod
 from rollsim.spec.eligibility import add_daemon_pod_tolerations
 from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement
@@ -62,17 +75,16 @@ def active_requests(api: ApiServer, runtimes: Mapping[str, _Runtime], pod: Pod) 
 
 
 def admission_failure(node: Node, others: Iterable[PodRequests], pod: PodRequests, placement: PodPlacement,
-                      utilization: float = 0.0) -> str | None:
+                      utilization: float = 0.0, workloads: tuple[float, float] | None = None) -> str | None:
     """``generalFilter``'s first reason for rejecting ``pod`` on ``node`` beside the ``others``
     the kubelet has admitted, or None. ``utilization`` is the share of allocatable CPU and
-    memory other workloads request.
+    memory other workloads request, or ``workloads`` what they request (CPU, memory).
     """
     cpu, memory, ports = requested(others)
-    for reason, allocatable, used, request in ((OUT_OF_CPU, node.allocatable_cpu_millis, cpu, pod.cpu_millis),
-                                               (OUT_OF_MEMORY, node.allocatable_memory_bytes, memory,
-                                                pod.memory_bytes)):
-        if allocatable is not None and request and utilization * allocatable + used + request > allocatable:
-            return reason
+    short = insufficient_resource(node, other_requests(node, utilization) if workloads is None else workloads,
+                                  cpu, memory, pod)
+    if short is not None:
+        return OUT_OF_CPU if short == "cpu" else OUT_OF_MEMORY
     if any(node.labels.get(key) != value for key, value in placement.node_selector.items()):
         return NODE_AFFINITY
     if ports.intersection(pod.host_ports):
@@ -88,8 +100,8 @@ class KubeletAdmission:
     counting each rejection by reason in ``rejected``.
     """
 
-    def __init__(self, api: ApiServer, runtimes: Mapping[str, _Runtime], utilization: float = 0.0) -> None:
-        self.api, self.runtimes, self.utilization = api, runtimes, utilization
+    def __init__(self, api: ApiServer, runtimes: Mapping[str, _Runtime], workloads: OtherWorkloads) -> None:
+        self.api, self.runtimes, self.workloads = api, runtimes, workloads
         self.rejected: Counter[str] = Counter()
 
     def reject_reason(self, pod: Pod, placement: PodPlacement) -> str | None:
@@ -98,7 +110,7 @@ class KubeletAdmission:
         if not (requests.any or placement.node_selector or node.taints):
             return None  # no filter of generalFilter can fail: nothing requested, selected or tainted
         reason = admission_failure(node, active_requests(self.api, self.runtimes, pod), requests, placement,
-                                   self.utilization)
+                                   workloads=self.workloads.requests(pod.node, node))
         if reason is not None:
             self.rejected[reason] += 1
         return reason

@@ -36,14 +36,16 @@ import simpy
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
+from rollsim.cluster.preemption import OtherWorkloads, select_victims
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.sampler import Sampler
-from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import NODE_PORTS_REASON, PodRequests, scheduler_backoff, unschedulable_reason
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
 from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, REJECTED, NewPodFaults, kubelet_backoff
 from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
+from rollsim.spec.priority import may_preempt
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
 from rollsim.spec.streams import Streams
 
@@ -97,6 +99,10 @@ class PodRuntime:
     pulls: array[float] = field(default_factory=lambda: array("d"))
     bytes_pulled: float = 0.0
     unschedulable: set[int] = field(default_factory=set)
+    # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
+    preempted_nodes: set[int] = field(default_factory=set)
+    preempted_cpu_millis: float = 0.0
+    preempted_memory_bytes: float = 0.0
 
     def __post_init__(self, positions: np.ndarray) -> None:
         s, t = self.streams, self.timings
@@ -129,15 +135,15 @@ class PodRuntime:
 class Kubelet:
     """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
-    def __init__(self, env: simpy.Environment, api: ApiServer, *, utilization: float = 0.0,
+    def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads | None = None,
                  scheduler_throughput: float | None = None, registry: Registry | None = None) -> None:
         self.env = env
         self.api = api
-        self.utilization = utilization
+        self.workloads = OtherWorkloads() if workloads is None else workloads  # the nodes' other pods
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
         self.runtimes: dict[str, PodRuntime] = {}
-        self.admission = KubeletAdmission(api, self.runtimes, utilization)
+        self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self._stopping: set[int] = set()
         self._pulls_on: dict[int, deque[tuple[float, float | None, Callable[[float], None]]]] = {}  # node -> waiting
         api.watch_pods(self._pod_changed)
@@ -169,7 +175,8 @@ class Kubelet:
     def unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
         """The scheduler's reason why ``pod`` does not fit its node beside the pods bound there, or None."""
         bound = active_requests(self.api, self.runtimes, pod)
-        return unschedulable_reason(self.api.nodes.nodes[pod.node], bound, runtime.requests, self.utilization)
+        node = self.api.nodes.nodes[pod.node]
+        return unschedulable_reason(node, bound, runtime.requests, workloads=self.workloads.requests(pod.node, node))
 
     # Each pod's start-up and termination is a chain of scheduled calls, one per wait: each
     # call_later below is where the generator this replaced yielded (same delay, drawn at the
@@ -189,9 +196,10 @@ class Kubelet:
         """
         gone = self._gone(pod)
         if rt.may_not_fit:
-            if not gone and self.unschedulable(pod, rt):  # Pending, retried
+            if not gone and (why := self.unschedulable(pod, rt)):  # Pending: preempts, or is retried
                 rt.unschedulable.add(pod.uid)
-                call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
+                if why == NODE_PORTS_REASON or not self._preempt(pod, rt, attempts):
+                    call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
                 return
             rt.unschedulable.discard(pod.uid)
         if gone:
@@ -199,6 +207,36 @@ class Kubelet:
         pod.scheduled, pod.scheduled_at = True, self.env._now
         self.api.pod_status_changed(pod)
         self._admit(pod, rt)
+
+    def _preempt(self, pod: Pod, rt: PodRuntime, attempts: int) -> bool:
+        """The ``DefaultPreemption`` PostFilter for a pod short of CPU or memory (``rollsim.cluster.preemption``):
+        whether it preempted other workloads on its node. If so it is nominated there, and the
+        scheduler binds it (``_bind``) once they are gone and its back-off has passed.
+        """
+        workloads = self.workloads
+        if not may_preempt(rt.ds.priority, rt.ds.preemption_policy, workloads.priority):
+            return False
+        node = self.api.nodes.nodes[pod.node]
+        now = workloads.requests(pod.node, node)
+        left = select_victims(node, now, active_requests(self.api, self.runtimes, pod), rt.requests)
+        if left is None:
+            return False
+        rt.preempted_nodes.add(pod.node)
+        rt.preempted_cpu_millis += now[0] - left[0]
+        rt.preempted_memory_bytes += now[1] - left[1]
+        gone_in = 0.0 if workloads.termination is None else workloads.termination()
+        call_later(self.env, gone_in, self._victims_gone, pod, rt, attempts + 1, left,
+                   scheduler_backoff(attempts + 1) - gone_in)
+        return True
+
+    def _victims_gone(self, pod: Pod, rt: PodRuntime, attempts: int, left: tuple[float, float],
+                      backoff_left: float) -> None:
+        """The preempted pods are gone from the node: the nominated pod's next scheduling attempt."""
+        self.workloads.evicted(pod.node, self.api.nodes.nodes[pod.node], left)
+        if backoff_left > 0:
+            call_later(self.env, backoff_left, self._bind, pod, rt, attempts)
+        else:
+            self._bind(pod, rt, attempts)
 
     def _admit(self, pod: Pod, rt: PodRuntime) -> None:
         """``HandlePodAdditions``: the kubelet's admission (``canAdmitPod``, rollsim.cluster.admission)

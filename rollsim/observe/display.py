@@ -89,6 +89,9 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
                                       f"max {duration_text(summary.get('node_downtime_max_s'))}"))
     if summary.get("stalled"):
         rows.append(("stalled", f"at {duration_text(summary.get('stalled_at_s'))}"))
+    if summary.get("preemptions"):
+        rows.append(("preempted", f"other pods on {summary['preemptions']} nodes "
+                                  f"({summary.get('preempted_cpu_millis') or 0:,}m CPU evicted)"))
     return rows
 
 

@@ -29,7 +29,8 @@ SUMMARY_KEYS = (
     "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
     "stalled", "stalled_at_s", "unavailable_at_end", "peak_concurrent_pulls", "mean_pull_s",
-    "registry_bytes_served", "unschedulable_pods", "rolled_back", "rollback_done_s",
+    "registry_bytes_served", "unschedulable_pods", "preemptions", "preempted_cpu_millis", "preempted_memory_bytes",
+    "rolled_back", "rollback_done_s",
 )
 _SLICE = 1 << 16
 # (start, end) pairs, or the same numbers flat: start0, end0, start1, end1, ...
@@ -118,6 +119,7 @@ def summarize(
     pulls: Intervals | None = None,
     registry_bytes: float | None = None,
     unschedulable: int = 0,
+    preempted: tuple[int, float, float] = (0, 0.0, 0.0),
     rolled_back_at: float | None = None,
 ) -> dict[str, object]:
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
@@ -127,6 +129,9 @@ def summarize(
 
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
     progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
+    ``preempted`` is the nodes where the DaemonSet's pods preempted other workloads, and the CPU
+    (millicores) and memory (bytes) evicted there (rounded to whole units: the workloads are a
+    divisible block, real victims whole pods).
     """
     pulls = pulls if pulls is not None else ()
     # After a rollback, the rollout that completes is the undo: the update itself did not.
@@ -159,6 +164,8 @@ def summarize(
         "mean_pull_s": _mean_duration(pulls),
         "registry_bytes_served": registry_bytes,
         "unschedulable_pods": unschedulable,
+        "preemptions": preempted[0],
+        "preempted_cpu_millis": round(preempted[1]), "preempted_memory_bytes": round(preempted[2]),
         "rolled_back": rolled_back_at is not None,
         "rollback_done_s": None if rollback_done is None else float(rollback_done),
     }

@@ -36,6 +36,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "daemonset.placement.node_selector": ("node_selector", "nodeSelector"),
     "daemonset.placement.required_node_affinity": ("required_node_affinity", "required node affinity"),
     "daemonset.placement.node_name": ("node_name", "spec.nodeName"),
+    "daemonset.priority_class_name": ("priority_class_name", "priorityClassName"),
     "daemonset.readiness_probe.success_threshold": ("probe_success_threshold", "readiness probe successThreshold"),
     "daemonset.readiness_probe.failure_threshold": ("probe_failure_threshold", "readiness probe failureThreshold"),
     "node_changes": ("node_changes", "node changes during the rollout"),

@@ -28,7 +28,7 @@ __all__ = [
     "WHOLE_SECONDS",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY",
-    "TOLERATIONS", "DELETER", "NEW_PODS", "choice", "ItemError",
+    "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
 ]
 
 
@@ -118,6 +118,18 @@ def _fraction(value: Any) -> float:
     if number > 1:
         raise ValueError(f"must be a fraction between 0 and 1, got {value!r}")
     return number
+
+
+def _priority(value: Any) -> int:
+    """A pod priority (``spec.priority``, a PriorityClass's value): an int32, negative allowed;
+    an int, or digits with an optional sign as text.
+    """
+    text = value.strip() if isinstance(value, str) else None
+    digits = text is not None and is_ascii_digits(text[1:] if text[:1] in ("-", "+") else text)
+    if isinstance(value, bool) or not (isinstance(value, int) or digits) or \
+            not -INT32_MAX - 1 <= int(value) <= INT32_MAX:
+        raise ValueError(f"must be an integer from {-INT32_MAX - 1} to {INT32_MAX} (an int32), got {value!r}")
+    return int(value)
 
 
 def _int_or_percent(value: Any) -> IntOrPercent:
@@ -267,6 +279,7 @@ TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
                    "value": {"type": "string"}, "effect": {"type": "string"}}}})
 DELETER = Kind(parse_deleter, _pattern(rf"^\s*(?:none|batch:0*[1-9][0-9]*(?::{_NUM})?|rate:{_POSITIVE}{_NUM})\s*$",
                                        "none, batch:K[:PAUSE] or rate:S"), "none|batch:K[:PAUSE]|rate:S")
+PRIORITY = Kind(_priority, {"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX}, "N")
 NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:healthy|crashloop|pull-error|never-ready)(?::{_FRACTION})?\s*$",
                                          "healthy, crashloop, pull-error or never-ready, optionally :FRACTION"),
                 "KIND[:F]")

@@ -16,5 +16,6 @@ from __future__ import annotations
 __all__ = ["MODEL_VERSION"]
 
 # 10: the OnDelete deleter leaves nodes that should not run the DaemonSet (NotReady, deleted) alone and stops
-# waiting for them; a deleter at work that stalls is "on-delete-waiting"
+# waiting for them; a deleter at work that stalls is "on-delete-waiting"; daemon pods of higher priority
+# preempt the other workloads; summary keys preempt*
 MODEL_VERSION = 10

@@ -24,6 +24,7 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE",
+    "unknown_priority_note",
 ]
 
 
@@ -317,10 +318,19 @@ NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes 
                    "give them, and only then are pods fitted to nodes")
 
 
+def unknown_priority_note(class_name: str) -> str:
+    """Why a DaemonSet whose PriorityClass rollsim cannot resolve does not preempt."""
+    return (f"the pod template's priorityClassName {class_name} is not a built-in class and the template has no "
+            "spec.priority: preemption is not modelled for it (priority taken as 0); give the class's value with "
+            "--priority (daemonset.priority)")
+
+
 def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """The options in ``given`` that ``scenario`` ignores, each with why: maxUnavailable and
     maxSurge under OnDelete, and what fits pods to nodes (requests, the other workloads' share)
-    on nodes that have no allocatable resources.
+    on nodes that have no allocatable resources; and the manifest's ``priorityClassName`` when
+    its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
+    template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -333,4 +343,6 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
         out += [(name, NOT_FITTED_NOTE) for name in ("requests_cpu", "requests_memory", "node_utilization")
                 if name in given]
+    if scenario.daemonset.priority is None:
+        out.append(("manifest", unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)

@@ -21,6 +21,7 @@ from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.image import ImageSpec
 from rollsim.spec.node import Node, PodPlacement, uniform_nodes
+from rollsim.spec.priority import PREEMPT_LOWER_PRIORITY, PREEMPTION_POLICIES
 from rollsim.spec.registry import RegistrySpec
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Workload",
     "MAX_HORIZON_S",
     "check_horizon",
+    "check_priority",
 ]
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -138,6 +140,11 @@ class DaemonSetSpec:
     requests_cpu_millis: int = 0
     requests_memory_bytes: int = 0
     host_ports: tuple[int, ...] = ()
+    # the pod template's priorityClassName, spec.priority (None: a class whose value the manifest
+    # cannot tell, taken as 0) and spec.preemptionPolicy (rollsim.spec.priority)
+    priority_class_name: str = ""
+    priority: int | None = 0
+    preemption_policy: str = PREEMPT_LOWER_PRIORITY
 
     @property
     def key(self) -> str:
@@ -156,6 +163,20 @@ class DaemonSetSpec:
         for port in self.host_ports:
             if isinstance(port, bool) or not isinstance(port, int) or not is_port(port):
                 raise ValueError(f"hostPort must be between 1 and {MAX_PORT}, got {port!r}")
+        if self.priority is not None:
+            check_priority("priority", self.priority)
+        if self.preemption_policy not in PREEMPTION_POLICIES:
+            raise ValueError(f"preemptionPolicy must be {' or '.join(PREEMPTION_POLICIES)}, "
+                             f"got {self.preemption_policy!r}")
+
+
+def check_priority(name: str, value: object) -> int:
+    """A pod priority: an integer, else ``ValueError`` naming ``name`` (the settings' rule and the
+    manifest's decoder also hold it to an int32, ``rollsim.spec.kinds.PRIORITY``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return value
 
 
 # Defaults from published measurements. Pod start-up without an image pull: p50 ≈ 1.1 s and
@@ -180,6 +201,9 @@ DEFAULT_READY = "stragglers(median=20, p95=45, fraction=0.02, tail=400)"
 # Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
 # (Kubernetes default 30 s).
 DEFAULT_TERMINATE = "lognormal(median=5, p95=25)"
+# The other workloads' pods a preempting pod evicts: gone after their terminationGracePeriodSeconds,
+# whose Kubernetes default is 30 s (pods that exit on SIGTERM go sooner: give a distribution).
+DEFAULT_VICTIM_TERMINATION = "30"
 @dataclass(frozen=True, slots=True)
 class Timings:
     """Distributions of the pod lifecycle phases, in seconds (spec strings are parsed)."""
@@ -226,6 +250,8 @@ class Scenario:
     not_ready_condition: str = "Unknown"
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
+    other_pods_priority: int = 0  # the priority of the pods node_utilization stands for
+    victim_termination: Distribution = DEFAULT_VICTIM_TERMINATION  # type: ignore[assignment]
     scheduler_throughput: float | None = None
     also: tuple[Workload, ...] = ()
     rollback_after_s: float | None = None
@@ -263,6 +289,8 @@ class Scenario:
             raise ValueError(f"scheduler throughput must be positive, got {self.scheduler_throughput}")
         if not 0.0 <= self.node_utilization <= 1.0:
             raise ValueError(f"node_utilization must be between 0 and 1, got {self.node_utilization}")
+        check_priority("other_pods_priority", self.other_pods_priority)
+        _set(self, "victim_termination", parse_distribution(self.victim_termination))
         if not self.stall_after_s > 0:
             raise ValueError(f"stall_after must be positive, got {self.stall_after_s}")
         if self.horizon_s is not None:

@@ -25,6 +25,7 @@ from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
 from rollsim.spec.limits import check_limit
+from rollsim.spec.priority import PREEMPTION_POLICIES
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
 from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
 
@@ -125,6 +126,9 @@ _OWN: tuple[Setting, ...] = (
     Setting("node_utilization", "cluster.node_utilization", k.FRACTION,
             "share of each node's allocatable CPU and memory other pods request", field="node_utilization",
             label="node utilization by other pods"),
+    Setting("other_pods_priority", "cluster.other_pods_priority", k.PRIORITY,
+            "the priority of the other pods (node_utilization): a daemon pod of higher priority that does not "
+            "fit preempts them", field="other_pods_priority", label="priority of the other pods"),
     Setting("out_of_service_after", "cluster.out_of_service_after", k.SECONDS,
             "an operator taints each NotReady node node.kubernetes.io/out-of-service:NoExecute S seconds after "
             "it shows NotReady; PodGC then force-deletes its terminating pods", field="out_of_service_after_s",
@@ -154,6 +158,15 @@ _OWN: tuple[Setting, ...] = (
             label="memory request", describe_as="requests_memory_bytes", per_daemonset=True),
     Setting("host_ports", "daemonset.host_ports", k.PORTS, "the daemon pod's host ports, e.g. 9100 or 24224,24220",
             field="daemonset.host_ports", label="host ports", per_daemonset=True),
+    Setting("priority", "daemonset.priority", k.PRIORITY,
+            "the daemon pod's priority (spec.priority; needed for a PriorityClass other than system-node-critical "
+            "and system-cluster-critical)", field="daemonset.priority",
+            shown_default="the manifest's priority or built-in priorityClassName, or 0", label="priority",
+            per_daemonset=True),
+    Setting("preemption_policy", "daemonset.preemption_policy", k.choice(*PREEMPTION_POLICIES),
+            "whether the daemon pod may preempt lower-priority pods (spec.preemptionPolicy)",
+            field="daemonset.preemption_policy", shown_default="the manifest's, or PreemptLowerPriority",
+            label="preemptionPolicy", per_daemonset=True),
     # the update strategy
     Setting("strategy", "strategy.type", k.choice(ROLLING_UPDATE, ON_DELETE), "update strategy",
             field="daemonset.strategy.type", label="update strategy", per_daemonset=True),
@@ -179,6 +192,9 @@ _OWN: tuple[Setting, ...] = (
     Setting("termination_grace_period_seconds", "timings.termination_grace_period_seconds", k.SECONDS,
             "caps the shutdown time", field="daemonset.termination_grace_period_seconds", unit="s",
             label="terminationGracePeriodSeconds", per_daemonset=True),
+    Setting("victim_termination", "timings.victim_termination", k.DISTRIBUTION,
+            "how long the other pods a preempting daemon pod evicts take to go (their graceful termination) "
+            "distribution", field="victim_termination", unit="s", label="preemption victims' termination time"),
     # the controller
     Setting("controller", "controller.mode", k.choice(IDEAL, REALISTIC), "controller model", field="controller.mode",
             label="controller model"),

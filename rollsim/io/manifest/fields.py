@@ -25,7 +25,7 @@ _QUANTITY_FIELDS = {("V1ResourceRequirements", "limits"), ("V1ResourceRequiremen
 
 # int32 fields (the client's models say only "int"): what the API server's decoder refuses past 2^31 - 1
 _INT32_FIELDS = {("V1DaemonSetSpec", "minReadySeconds"), ("V1DaemonSetSpec", "revisionHistoryLimit"),
-                 ("V1ContainerPort", "containerPort"), ("V1ContainerPort", "hostPort"),
+                 ("V1ContainerPort", "containerPort"), ("V1ContainerPort", "hostPort"), ("V1PodSpec", "priority"),
                  *(("V1Probe", f) for f in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds",
                                              "successThreshold", "failureThreshold"))}
 

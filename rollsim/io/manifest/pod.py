@@ -3,8 +3,9 @@
 The template rules a DaemonSet adds (restartPolicy Always, no activeDeadlineSeconds), the
 containers' names, images, readiness probes (``SetDefaults_Probe``) and host ports
 (``hostNetwork`` defaults), and the placement: nodeSelector, required node affinity and
-tolerations (``ValidateTolerations``). The pod's resource requests are in
-``rollsim.io.manifest.resources``.
+tolerations (``ValidateTolerations``), and the priority (``priorityClassName``, ``priority``,
+``preemptionPolicy``) as the Priority admission plugin will set it on the DaemonSet's pods. The
+pod's resource requests are in ``rollsim.io.manifest.resources``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from rollsim.io.manifest.errors import Where, show
 from rollsim.io.manifest.validation import (
     DNS_LABEL,
+    DNS_SUBDOMAIN,
     as_int,
     as_list,
     as_map,
@@ -27,9 +29,10 @@ from rollsim.spec.node import (
     PodPlacement,
     Toleration,
 )
+from rollsim.spec.priority import PREEMPT_LOWER_PRIORITY, PREEMPTION_POLICIES, builtin_priority
 from rollsim.spec.scenario import MAX_PORT, ReadinessProbe, is_port
 
-__all__ = ["host_ports", "placement", "pod_template", "readiness_probe"]
+__all__ = ["host_ports", "placement", "pod_template", "priority", "readiness_probe"]
 
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 # (field, API default); a zero is defaulted too, as SetDefaults_Probe does
@@ -199,3 +202,39 @@ def host_ports(where: Where, pod: dict[str, Any], containers: list[Any]) -> tupl
             if host_port not in ports:
                 ports.append(host_port)
     return tuple(ports)
+
+
+# priority -------------------------------------------------------------------------------
+def priority(where: Where, pod: dict[str, Any]) -> tuple[str, int | None, str]:
+    """The pod template's ``priorityClassName``, priority and ``preemptionPolicy``, as the Priority
+    admission plugin (``establishPriority``) will set them on the DaemonSet's pods.
+
+    The priority is ``spec.priority`` when the template has it, else a built-in class's value
+    (``system-node-critical``, ``system-cluster-critical``), else None for another class (a cluster
+    object the manifest cannot tell), else 0 (no class: rollsim does not know the cluster's
+    ``globalDefault`` class). The plugin forbids every pod whose ``priority`` or ``preemptionPolicy``
+    differs from what it computed from the class; for the built-in classes (value above,
+    ``PreemptLowerPriority``) that is checked here, as the DaemonSet could never create a pod.
+    """
+    base = "spec.template.spec"
+    class_name, given = as_text(pod.get("priorityClassName")), pod.get("priority")
+    if class_name and (len(class_name) > 253 or not DNS_SUBDOMAIN.fullmatch(class_name)):
+        raise where.error(f"{base}.priorityClassName", f"invalid name {show(class_name)}: a lowercase RFC 1123 "
+                                                       "subdomain must consist of lower case alphanumeric characters, "
+                                                       "'-' or '.' (at most 253)")
+    policy = as_text(pod.get("preemptionPolicy")) or PREEMPT_LOWER_PRIORITY
+    if policy not in PREEMPTION_POLICIES:
+        raise where.error(f"{base}.preemptionPolicy", f"Unsupported value: {show(policy)}: supported values: "
+                                                      + ", ".join(f'"{p}"' for p in sorted(PREEMPTION_POLICIES)))
+    builtin = builtin_priority(class_name)
+    if builtin is not None and given is not None and int(given) != builtin:
+        raise where.error(f"{base}.priority", f"must be {builtin} or unset with priorityClassName {class_name}: the "
+                                              f"Priority admission plugin forbids every pod whose priority ({given}) "
+                                              "differs from its class's")
+    if builtin is not None and policy != PREEMPT_LOWER_PRIORITY:
+        raise where.error(f"{base}.preemptionPolicy", f"must be {PREEMPT_LOWER_PRIORITY} or unset with "
+                                                      f"priorityClassName {class_name}: the Priority admission plugin "
+                                                      f"forbids every pod whose preemptionPolicy ({policy}) differs "
+                                                      "from its class's")
+    value = int(given) if given is not None else builtin if builtin is not None else None if class_name else 0
+    return class_name, value, policy

@@ -41,6 +41,7 @@ def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], 
     probe = pod.readiness_probe(where, containers)
     cpu, memory = resources.pod_requests(where, template)
     ports = pod.host_ports(where, template, containers)
+    class_name, priority, policy = pod.priority(where, template)
     labels = {k: as_text(val) for k, val in as_map(meta.get("labels")).items()}
     try:
         ds = DaemonSetSpec(
@@ -49,6 +50,7 @@ def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], 
             termination_grace_period_seconds=grace, placement=placement,
             readiness_probe=probe if probe is not None else ReadinessProbe(0.0, 0.0),
             labels=tuple(labels.items()), requests_cpu_millis=cpu, requests_memory_bytes=memory, host_ports=ports,
+            priority_class_name=class_name, priority=priority, preemption_policy=policy,
         )
     except ValueError as exc:  # the checks above should have caught it; still say where
         raise where.error("spec", str(exc)) from None
