@@ -38,7 +38,7 @@ Progress = bool | None | Callable[[int, int], None]
 Job = tuple[Scenario | Packed | Inherited, int]
 
 _OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
-               "stalled", "queue_wait_s", "syncs", "api_writes", "stop_cause", "stop_detail")
+               "stalled", "queue_wait_s", "syncs", "api_writes", "stop_cause", "stop_detail", "preemptions")
 
 
 def run_one(scenario: Scenario, seed: int) -> RunOutput:
