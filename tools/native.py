@@ -19,6 +19,8 @@ sweeps, plots) and the scenario's specification (``spec/``, ``cluster/scheduling
 their frozen dataclasses travel to sweep workers by pickle, which a compiled frozen
 dataclass refuses ("cannot assign to field"). ``cluster/sampler.py`` stays interpreted
 because ``Sampler`` subclasses ``functools.partial``, which mypyc cannot compile.
+``cluster/preemption.py`` stays interpreted too: it runs only when a daemon pod does not fit
+(once per scheduling attempt of such a pod), never per event.
 """
 
 from __future__ import annotations
