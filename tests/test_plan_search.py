@@ -241,6 +241,18 @@ def test_the_best_mean_in_plan_json_is_that_of_the_best_runs_as_saved(tmp_path):
     assert doc["search"]["best_mean_s"] == pytest.approx(float(np.mean(best.durations)), rel=1e-12)
 
 
+def test_a_worst_availability_below_the_floor_never_prints_as_the_floor():
+    """1,899 of 1,999 nodes is 94.997%: the plan said "worst availability 95% < floor 95%"."""
+    c = Constraints(min_available_fraction=0.95, window_s=100_000)
+    low = _evidence(UNAVAILABLE, 100, [500.0, 501.0, 502.0], 1899 / 1999)
+    why = ruled_out(low, None, c, Capacity(1999, 0, c), WindowRule.of(c), RULE)
+    assert "worst availability 94.997% < floor 95%" in why
+    chosen, close = (_evidence(UNAVAILABLE, n, [500.0, 501.0, 502.0], a) for n, a in ((96, 0.95004), (99, 0.94996)))
+    loose = Constraints(min_available_fraction=0.9, window_s=100_000)
+    fewer = ruled_out(close, chosen, loose, Capacity(1999, 0, loose), WindowRule.of(loose), RULE)
+    assert fewer.endswith("but keeps fewer nodes available (94.996% vs 95.004%)")  # not "(95% vs 95%)"
+
+
 def test_a_relaxation_gives_the_median_as_candidates_csv_does():
     e = _evidence(UNAVAILABLE, 3, [100.0, 200.0, 300.0, 400.0], 1.0)
     assert "(p50 4m10s, worst availability 100%)" in Relaxation("window", "allow 30m", e).describe(100)

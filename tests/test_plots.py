@@ -317,6 +317,25 @@ def test_availability_of_different_cluster_sizes_is_a_percentage(fake_results) -
     assert ax.lines[0].get_ydata().min() == 90 and ax.lines[-1].get_ydata()[0] == pytest.approx(80)
 
 
+def test_availability_is_a_share_of_each_moments_desired_when_nodes_leave(fake_results) -> None:
+    """Nodes left during every run (desired 200, then 100): a count of nodes against the floor of
+    the most desired (0.8 × 200 = 160 nodes) drew each configuration far below a floor its runs met,
+    since each moment's share is of the nodes desired at that moment. The axis is that share, and
+    the floor the SLO's fraction.
+    """
+    results = load_results(fake_results)
+    tl = results.timelines.copy()
+    later = tl["time_s"] > 1.0  # after the first batch started: half the nodes are gone
+    tl.loc[later, ["desired", "available"]] = tl.loc[later, ["desired", "available"]] // 2
+    ax = plot_availability(dataclasses.replace(results, timelines=tl))
+    assert ax.get_ylabel() == "% of desired nodes with an available pod (desired at each moment)"
+    floor = ax.lines[-1]
+    assert floor.get_label().startswith("SLO floor: 80% (min_available_fraction ≥ 0.8)")
+    assert floor.get_ydata()[0] == pytest.approx(80)
+    assert ax.lines[0].get_ydata().min() == pytest.approx(90)  # 10%: 90 of 100 at worst, above the floor
+    assert ax.lines[2].get_ydata().min() == pytest.approx(75)  # 25%: below it, as the ✗ says
+
+
 def tick_labels(axis) -> list[str]:
     axis.axes.figure.draw_without_rendering()
     return [t.get_text() for t in axis.get_ticklabels()]

@@ -151,3 +151,33 @@ def test_an_unset_condition_is_named_by_what_it_means_not_default() -> None:
     assert lines[0].startswith("add_nodes=100@60+120 against no nodes added (scale-out): 21m40s against 22m02s")
     assert lines[1].startswith("not_ready_nodes=20@300 against no node NotReady (NotReady): ")
     assert not any("default" in line for line in lines)
+
+
+def test_configurations_of_the_same_mean_are_named_together_as_tied() -> None:
+    """maxUnavailable 5% and 10 of 199 nodes are both 10: the same runs, which label order ranked."""
+    same = {"duration_s_mean": 926.0, "duration_s_p95": 954.0, "unavailable_node_seconds_mean": 8640.0}
+    s = frame([{"label": "mu 5%", **same}, {"label": "mu 10", **same},
+               {"label": "mu 2", "duration_s_mean": 4401.0}])
+    assert fastest(s) == ["Fastest: mu 10 and mu 5% (tied: identical results), 15m26s on average; slowest: mu 2, "
+                          "1h13m21s (4.8× as long)."]
+    assert fastest(s.iloc[:2]) == ["Fastest: mu 10 and mu 5%, tied (identical results), 15m26s on average."]
+    s.loc[1, "duration_s_p95"] = 960.0  # the same mean, not the same runs
+    assert fastest(s.iloc[:2]) == ["Fastest: mu 10 and mu 5%, tied (the same mean duration), 15m26s on average."]
+
+
+def test_another_daemonsets_failure_qualifies_the_fastest_and_the_costs_too() -> None:
+    """Completion and the SLO said "(the study's own DaemonSet)"; the fastest and the condition
+    costs, as much about that one DaemonSet, did not.
+    """
+    s = frame([{"label": "steady", "strategy.max_unavailable": 1, "faults.new_pods": NAN, "duration_s_mean": 464.0},
+               {"label": "mu 2", "strategy.max_unavailable": 2, "faults.new_pods": NAN, "duration_s_mean": 300.0},
+               {"label": "2% NotReady", "strategy.max_unavailable": 1, "faults.new_pods": "x",
+                "duration_s_mean": 484.0}])
+    lines = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {},
+                     own_only=True)
+    assert lines[0] == "All 3 configurations completed in every replication (the study's own DaemonSet)."
+    assert lines[1].startswith("Where new_pods=default, fastest (the study's own DaemonSet): mu 2,")
+    assert lines[2].startswith("new_pods=x against new_pods=healthy (2% NotReady; the study's own DaemonSet): "
+                               "8m04s against 7m44s")
+    plain = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {})
+    assert not any("own DaemonSet" in line for line in plain)

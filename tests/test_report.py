@@ -403,3 +403,81 @@ def test_the_figure_captions_say_a_half_filled_marker_is_an_update_that_did_not_
     assert text.count("The legend says where another DaemonSet updated with this one did not complete.") == 2
     clean = write_report(load_results(with_another_daemonset(make_results(), {})))[0].read_text(encoding="utf-8")
     assert "half-filled" not in clean and "The legend says where another DaemonSet" not in clean
+
+
+@pytest.mark.parametrize(("slo", "value", "cell"), [
+    ({"key": "max_duration_s", "metric": "duration_s", "bound": "max", "limit": 1232.2, "statistic": "p95"},
+     1232.46, "max_duration_s: 20m32.46s (limit ≤ 20m32.2s)"),
+    ({"key": "max_node_downtime_p95_s", "metric": "node_downtime_p95_s", "bound": "max", "limit": 4.2,
+      "statistic": "mean"}, 4.24, "max_node_downtime_p95_s: 4.24s (limit ≤ 4.2s)"),
+    ({"key": "max_max_surge_observed", "metric": "max_surge_observed", "bound": "max", "limit": 1000.0,
+      "statistic": "mean"}, 1000.4, "max_max_surge_observed: 1,000.4 (limit ≤ 1,000)"),
+    ({"key": "min_min_available", "metric": "min_available", "bound": "min", "limit": 12.0, "statistic": "mean"},
+     11.996, "min_min_available: 11.996 (limit ≥ 12)"),
+    ({"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9,
+      "statistic": "worst"}, 0.89999999, "min_available_fraction: 89.999999% (limit ≥ 90%)"),
+])
+def test_a_failing_value_never_shows_as_its_limit(make_results, slo, value, cell) -> None:
+    """A ✗ whose value and limit round alike (a duration to whole seconds, a count to three
+    digits) gets more decimals for both, whatever kind of metric it is.
+    """
+    results = load_results(make_results(slo=[slo]))
+    summary = results.summary.copy()
+    summary[f"slo_{slo['key']}"] = value
+    summary["slo_ok"], summary["slo_failed"] = False, slo["key"]
+    header, rows = rollsim.present.report_tables.results_table(dataclasses.replace(results, summary=summary), [])
+    assert rows[0][header.index("SLO")] == "✗ " + cell
+
+
+def test_a_duration_interval_never_reaches_below_zero_and_one_run_has_none(make_results) -> None:
+    """A t interval of two replications reached "(-35m39s–57m38s)"; one run alone printed "(—–—)"."""
+    results = load_results(make_results())
+    summary = results.summary.copy()
+    summary.loc[0, ["duration_s_mean", "duration_s_ci_low", "duration_s_ci_high"]] = [660.0, -2139.0, 3458.0]
+    summary.loc[1, ["duration_s_ci_low", "duration_s_ci_high", "completed", "runs"]] = [math.nan, math.nan, 1, 1]
+    header, rows = rollsim.present.report_tables.results_table(dataclasses.replace(results, summary=summary), [])
+    column = header.index("duration: mean (95% CI)")
+    assert rows[0][column] == "11m00s (0s–57m38s)"
+    assert rows[1][column].endswith(" (n/a: 1 run)") and "—" not in rows[1][column]
+    clipped = render_markdown(report_blocks(dataclasses.replace(results, summary=summary), ["duration"]))
+    assert "An interval reaching below 0 (a t interval of few replications) is drawn from 0" in clipped
+    assert "drawn from 0" not in render_markdown(report_blocks(results, ["duration"]))
+
+
+def test_a_tied_recommendation_says_so_and_how_it_was_picked(make_results) -> None:
+    """Two configurations with the same results: the one named first by label is recommended, and
+    the recommendation says they are tied rather than that it is "the fastest".
+    """
+    results = load_results(make_results(slo=[], labels=["b", "a", "c", "d"]))
+    summary = results.summary.copy()
+    stats = [c for c in summary.columns if c.endswith(("_mean", "_p50", "_p95", "_max", "_ci_low", "_ci_high"))]
+    summary.loc[2, stats] = summary.loc[0, stats]  # c ran exactly as b did
+    summary.loc[1, "duration_s_mean"] = 1e6  # a is slow
+    tied = dataclasses.replace(results, summary=summary)
+    rec = recommendation_for(tied)
+    assert rec.label == "b" and rec.reason.endswith("; tied with c (identical results), b is named as the first by "
+                                                    "label")
+    md = render_markdown(report_blocks(tied, []))
+    assert "**Fastest that completed every run (no SLO given): b.** Tied with c (identical results), b is named" in md
+    assert "- Fastest: b and c (tied: identical results)," in md
+
+
+def test_the_caption_says_a_floor_in_nodes_is_not_drawn_on_shares(make_results) -> None:
+    slo = [{"key": "min_min_available", "metric": "min_available", "bound": "min", "limit": 150.0,
+            "statistic": "worst", "text": "min_available ≥ 150 (worst over replications)"}]
+    results = load_results(make_results(slo=slo))
+    assert rollsim.present.report.floors(results) == "drawn"
+    tl = results.timelines.copy()
+    tl.loc[(tl["config"] == 0) & (tl["time_s"] > 30), "desired"] = 190  # ten nodes left during the runs
+    moved = dataclasses.replace(results, timelines=tl)
+    assert rollsim.present.report.floors(moved) == "undrawn"
+    md = render_markdown(report_blocks(moved, ["availability"]))
+    assert "The SLO's floor in nodes (min_available) is not drawn" in md and "The dashed line" not in md
+
+
+def test_a_share_the_plan_prints_agrees_with_its_floor() -> None:
+    from rollsim.present.render import format_share
+
+    assert format_share(1899 / 1999, (0.95,)) == "94.997%" and format_share(1899 / 1999) == "95%"
+    assert [format_share(x) for x in (0.95, 0.9505, 0.02, 1.0)] == ["95%", "95.05%", "2%", "100%"]
+    assert format_share(0.99999) == "99.999%" and format_share(None) == "—"

@@ -24,7 +24,7 @@ from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
-from rollsim.present.render import count_of, format_duration, format_percent_exact
+from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
 __all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_bound", "pace_text", "passed_over",
            "preference", "ruled_out", "unsettled"]
@@ -138,10 +138,6 @@ def _capacity(pods: int, cpu: int, mem: int) -> str:
     return f"{pods} extra pod{'s' if pods != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
-
-
 def _signed(x: float, tolerance: float) -> str:
     return ("+" if x >= 0 else "-") + format_percent_exact(abs(x), (tolerance,))
 
@@ -186,7 +182,8 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         why = "stalled" if stalled else "still running at the horizon"
         reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
-        reasons.append(f"worst availability {_pct(e.worst_availability)} < floor {_pct(c.min_available_fraction)}")
+        reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "
+                       f"floor {format_share(c.min_available_fraction)}")
     if e.completed and not window.meets(e):
         reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))} > window "
                        f"{format_duration(c.window_s)}")
@@ -198,7 +195,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     p = rule.compare(e, best)
     mine, theirs = format_duration(p.mean), format_duration(p.reference_mean)
     seeds = f" over the same {p.replications} seeds" if e.replications != best.replications else ""
-    tolerance = _pct(rule.tolerance)
+    tolerance = format_share(rule.tolerance)
     if p.verdict == SLOWER:
         return f"slower: mean {mine} vs the fastest {theirs}{seeds} ({pace_text(p, rule)}: more than the {tolerance} " \
                "tolerance)"
@@ -210,8 +207,9 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if risks is not None and _stalls(e, risks) and not _stalls(chosen, risks):
         return f"{fast} but its family stalled: {risks[e.setting.family].describe()}"
     if e.worst_availability < chosen.worst_availability - 1e-9:
+        apart = ((e.worst_availability + chosen.worst_availability) / 2,)  # never the same number twice
         return (f"{fast} but keeps fewer nodes available "
-                f"({_pct(e.worst_availability)} vs {_pct(chosen.worst_availability)})")
+                f"({format_share(e.worst_availability, apart)} vs {format_share(chosen.worst_availability, apart)})")
     if capacity.of(e.setting) > capacity.of(chosen.setting):
         return f"{fast} but needs {count_of(e.setting.surge, 'extra pod')}"
     return f"{fast} with a larger budget or minReadySeconds, for no gain"
@@ -232,7 +230,7 @@ class Relaxation:
         e = self.evidence
         return (f"{self.constraint}: {self.needed} → {e.setting.label(desired)} "
                 f"(p50 {format_duration(e.quantile(0.5))}, "  # the median, as candidates.csv has it
-                f"worst availability {_pct(e.worst_availability)})")
+                f"worst availability {format_share(e.worst_availability)})")
 
 
 def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
@@ -273,7 +271,8 @@ def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
             continue
         e = search.one(family.at(n))
         if family.kind == UNAVAILABLE:
-            out.append(Relaxation("availability floor", f"lower it to {_pct(e.worst_availability)}", e))
+            lower = format_share(e.worst_availability, (c.min_available_fraction,))
+            out.append(Relaxation("availability floor", f"lower it to {lower}", e))
         elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
     return binding, out

@@ -8,7 +8,6 @@ with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.present.plan_report import overlap_note
-from rollsim.present.render import count_of, format_duration, format_workers
+from rollsim.present.render import count_of, format_duration, format_share, format_workers
 
 __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
 
@@ -74,12 +73,6 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     return result, warnings
 
 
-def _pct(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
-
-
 def _unsettled(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
     """The unsettled setting nearest the answer (the last: the most preferred come first), and how many more."""
     if not unsettled:
@@ -110,7 +103,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  speed                   {a['pace']['text']}",
             *_unsettled(a.get("unsettled") or []),
             f"  stall risk              {a['stall_risk']['text']}",
-            f"  worst availability      {_pct(a['worst_availability'])}",
+            f"  worst availability      "
+            f"{format_share(a['worst_availability'], (doc['constraints']['min_available_fraction'],))}",
             f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
             f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),
             f"  apply with              {a['patch']}",

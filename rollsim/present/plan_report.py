@@ -17,7 +17,7 @@ import pandas as pd
 
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plan_plots import render_plan_figures
-from rollsim.present.render import format_duration, format_value, format_workers
+from rollsim.present.render import format_duration, format_share, format_value, format_workers
 from rollsim.sweep.results import ResultsError, ends_whole
 
 __all__ = ["load_plan", "overlap_note", "plan_report_blocks", "write_plan_figures", "write_plan_report"]
@@ -70,12 +70,6 @@ def _drawn(root: Path) -> tuple[dict[str, Any], pd.DataFrame, dict[str, bytes], 
         raise _damaged(root, exc) from None
 
 
-def _pct(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{100 * float(x):.2f}".rstrip("0").rstrip(".") + "%"
-
-
 def _d(x: Any) -> str:
     return format_duration(None if x is None else float(x))
 
@@ -107,8 +101,8 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
                                                  f"{100 * cons['confidence']:g}% confidence{_window_looks(plan)}, "
                                                  f"{a['replications']} replications)"],
         *weighed,
-        ["worst availability", f"{_pct(a['worst_availability'])} of the DaemonSet's nodes "
-                               f"(floor {_pct(cons['min_available_fraction'])})"],
+        ["worst availability", f"{format_share(a['worst_availability'], (cons['min_available_fraction'],))} of "
+                               f"the DaemonSet's nodes (floor {format_share(cons['min_available_fraction'])})"],
         ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
                                    f"{_mib(a['extra_memory_bytes'])} memory" + overlap_note(a)],
     ]
@@ -139,11 +133,12 @@ def _verdict(text: str, mean: Any = None) -> str:
 
 def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     full = int(plan["search"]["replications"])
+    floor = (float(plan["constraints"]["min_available_fraction"]),)  # a share below it never shows as it
     header = ["setting", "replications", "p50", "p95", "window bound", "worst availability", "extra pods", "verdict"]
 
     def rows(frame: pd.DataFrame) -> list[list[str]]:
         return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
-                 _d(r["window_bound_s"]), _pct(r["worst_availability"]), str(int(r["extra_pods"])),
+                 _d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
                  _verdict(str(r["verdict"]), r.get("duration_mean_s"))]
                 for _, r in frame.iterrows()]
 

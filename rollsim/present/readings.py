@@ -20,7 +20,16 @@ import pandas as pd
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number
-from rollsim.present.summary_rows import completed_counts, completed_every_run, completed_text, num
+from rollsim.present.summary_rows import (
+    completed_counts,
+    completed_every_run,
+    completed_text,
+    names,
+    num,
+    tie_words,
+    tied,
+)
+from rollsim.present.surge_budget import SurgeBudget, surge_costs
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
@@ -93,11 +102,13 @@ def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
     return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
 
 
-def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = ()) -> list[str]:
+def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = (), whose: str = ""
+            ) -> list[str]:
     """The fastest and the slowest configuration among those that always completed, within each
     condition (``conditions``: swept keys the user does not choose; a 61-node cluster is never
-    ranked against a 108-node one). When the study varies no decision (``decided`` false)
-    there is nothing to pick: only the range.
+    ranked against a 108-node one); configurations of exactly the same mean are named together
+    as tied. When the study varies no decision (``decided`` false) there is nothing to pick:
+    only the range. ``whose`` follows the lead when the durations are of one DaemonSet of several.
     """
     rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
             if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))]
@@ -107,19 +118,19 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
     best, worst = rows[0], rows[-1]
     if not decided:
         if len(rows) == 1:
-            return [f"Mean duration {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
-        return [f"Mean durations range from {format_duration(num(best['duration_s_mean']))} ({best['label']}) to "
-                f"{format_duration(num(worst['duration_s_mean']))} ({worst['label']})."]
+            return [f"Mean duration{whose} {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
+        return [f"Mean durations{whose} range from {format_duration(num(best['duration_s_mean']))} "
+                f"({best['label']}) to {format_duration(num(worst['duration_s_mean']))} ({worst['label']})."]
     conditions = [k for k in conditions if k in summary.columns]
     if not conditions:
-        return [_fastest_line(rows, "Fastest", lambda r: str(r["label"]))]
+        return [_fastest_line(rows, f"Fastest{whose}", lambda r: str(r["label"]))]
     out = []
     in_order = sorted(rows, key=lambda r: num(r.get("config")))  # the conditions in the study's order
     for where, group in by_condition(in_order, conditions, lambda r, k: r.get(k)).items():
         if len(group) > 1:  # one that alone completed has nothing to be ranked against
             group.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
-            out.append(_fastest_line(group, f"Where {where}, fastest", partial(_within, conditions=conditions,
-                                                                                where=where)))
+            out.append(_fastest_line(group, f"Where {where}, fastest{whose}", partial(_within, conditions=conditions,
+                                                                                      where=where)))
     if len(out) > _MAX_LINES:
         out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more conditions (see the results table)."]
     return out
@@ -136,24 +147,38 @@ def _within(row: Mapping[str, Any], conditions: Sequence[str], where: str) -> st
 
 
 def _fastest_line(rows: Sequence[Mapping[str, Any]], lead: str, name: Callable[[Mapping[str, Any]], str]) -> str:
-    """``Fastest: a, 5m00s on average; slowest: b, 10m00s (2.0× as long).`` of ``rows``, fastest first."""
+    """``Fastest: a, 5m00s on average; slowest: b, 10m00s (2.0× as long).`` of ``rows``, fastest
+    first; ``a and c (tied: identical results)`` where several share the fastest (or slowest) mean.
+    """
     best, worst = rows[0], rows[-1]
-    line = f"{lead}: {name(best)}, {format_duration(num(best['duration_s_mean']))} on average"
+    top = tied(rows, best)
+    if len(top) == len(rows) > 1:
+        return (f"{lead}: {names([name(r) for r in top])}, tied ({tie_words(top)}), "
+                f"{format_duration(num(best['duration_s_mean']))} on average.")
+    line = f"{lead}: {_tied_names(top, name)}, {format_duration(num(best['duration_s_mean']))} on average"
     if len(rows) > 1:
         ratio = num(worst["duration_s_mean"]) / max(num(best["duration_s_mean"]), 1e-9)
-        line += (f"; slowest: {name(worst)}, {format_duration(num(worst['duration_s_mean']))} "
-                 f"({ratio:.1f}× as long)")
+        line += (f"; slowest: {_tied_names(tied(rows, worst), name)}, "
+                 f"{format_duration(num(worst['duration_s_mean']))} ({ratio:.1f}× as long)")
     return line + "."
+
+
+def _tied_names(rows: Sequence[Mapping[str, Any]], name: Callable[[Mapping[str, Any]], str]) -> str:
+    """One configuration's name, or several's with ``(tied: identical results)``."""
+    shown = names([name(r) for r in rows])
+    return shown if len(rows) == 1 else f"{shown} (tied: {tie_words(rows)})"
 
 
 def _key(row: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...]:
     return tuple(display(row.get(k)) for k in keys)
 
 
-def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions: Sequence[str]) -> list[str]:
+def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions: Sequence[str], whose: str = ""
+                    ) -> list[str]:
     """What each condition (a swept key the user does not choose) costs, against the baseline
     with the same decisions and the conditions of the first configuration: the difference in
-    mean duration and in mean unavailable node-hours.
+    mean duration and in mean unavailable node-hours; ``whose`` (`` (the study's own
+    DaemonSet)``) joins the parenthesis after the pair when they are of one DaemonSet of several.
     """
     conditions = [k for k in conditions if k in summary.columns]
     decisions = [k for k in decisions if k in summary.columns]
@@ -174,9 +199,10 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         against = ", ".join(condition_words(k, base.get(k)) for k in conditions
                             if display(r.get(k)) != display(base.get(k)))
         same = _without(str(r["label"]), conditions, r)
-        same = f" ({same})" if same else ""
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
             what, against, same = str(r["label"]), str(base["label"]), ""
+        same = "; ".join(p for p in (same, whose.strip(" ()")) if p)
+        same = f" ({same})" if same else ""
         if not completed_every_run(r) and not completed_every_run(base):
             continue  # nothing completes either way: the completion finding says so
         if not completed_every_run(r) or not completed_every_run(base):
@@ -252,64 +278,16 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     return out
 
 
-def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]]) -> list[str]:
-    """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
-    their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few.
-    """
-    out, over, free = [], False, False
-    for r in cast(list[dict[str, Any]], summary.to_dict("records")):
-        sc = scenarios.get(int(r["config"])) or {}
-        surge = num(r.get("max_surge_observed_max"))
-        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not completed_every_run(r):
-            continue  # a surge that never completed costs what the completion finding says
-        budget = _surge_budget(sc.get("max_surge"), num(sc.get("desired_nodes")))
-        cpu, mem = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
-        cost = []
-        if cpu > 0:
-            cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")
-        if mem > 0:
-            cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
-        extra = f"; {int(surge - budget)} over the budget" if budget is not None and surge > budget else ""
-        over = over or bool(extra)
-        line = (f"{r['label']}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
-                f"(maxSurge {sc.get('max_surge')}"
-                + (f" = {int(budget)} pod{'' if budget == 1 else 's'}" if budget is not None else "") + extra + ")")
-        if cost:
-            line += ", requesting " + " and ".join(cost) + " more than delete-first"
-        else:
-            free = True
-        ports = sc.get("host_ports") or []
-        if ports:
-            line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
-                     "scheduled beside it")
-        out.append(line + ".")
-    out = out[:_MAX_LINES]
-    if free:
-        out.append("Where the pod requests no CPU or memory, the surge pods cost no scheduled resources, but each "
-                   "is a second agent running on its node.")
-    if over:
-        out.append("Max surge can exceed the budget by a few pods: the controller sends a sync's creates before its "
-                   "deletes, so for one API round trip a node whose new pod is available still holds its old pod "
-                   "(README, “Surge overlap in realistic mode”).")
-    return out
-
-
-def _surge_budget(value: Any, desired: float) -> float | None:
-    kind, x = sweep_value(value)
-    if x is None or math.isnan(desired):
-        return None
-    return math.ceil(x / 100 * desired) if kind == "pct" else x
-
-
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
-             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]], own_only: bool = False
-             ) -> list[str]:
+             decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]], own_only: bool = False,
+             budgets: Mapping[int, SurgeBudget] | None = None) -> list[str]:
     """Every finding of a study, in the reader's order; ``own_only``: another DaemonSet updated
-    with the study's did not always complete, so completion and the SLO say whose they are.
+    with the study's did not always complete, so completion and the SLO say whose they are;
+    ``budgets``: the surge budgets over the runs (``surge_budgets``).
     """
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
     whose = " (the study's own DaemonSet)" if own_only else ""
-    return [*completion(summary, whose), *fastest(summary, decided, conditions),
-            *condition_costs(summary, conditions, decisions), *slo_breaks(summary, constraints, swept, whose),
-            *surge_costs(summary, scenarios)]
+    return [*completion(summary, whose), *fastest(summary, decided, conditions, whose),
+            *condition_costs(summary, conditions, decisions, whose), *slo_breaks(summary, constraints, swept, whose),
+            *surge_costs(summary, scenarios, budgets)]

@@ -31,16 +31,19 @@ __all__ = [
     "DASH",
     "count_of",
     "format_duration",
+    "format_duration_exact",
     "format_number",
     "format_percent",
     "format_percent_exact",
     "format_setting",
+    "format_share",
     "format_value",
     "format_workers",
     "md_cell",
     "md_text",
     "render_html",
     "render_markdown",
+    "trim_zeros",
 ]
 
 DASH = "—"
@@ -66,6 +69,30 @@ def format_duration(seconds: float | None) -> str:
     return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
 
 
+def format_duration_exact(seconds: float, decimals: int) -> str:
+    """A duration as ``format_duration`` writes it, its seconds with up to ``decimals`` decimals
+    (trailing zeros dropped): ``1232.46`` at 2 is ``20m32.46s``, where ``format_duration`` says
+    ``20m32s`` as it does for ``1232.2``. Days keep their minutes (``2d03h04m``).
+    """
+    if math.isnan(seconds) or math.isinf(seconds) or seconds >= 86400 or decimals <= 0:
+        return format_duration(seconds)
+    sign, scale = ("-" if seconds < 0 else ""), 10 ** decimals
+    ticks = round(abs(float(seconds)) * scale)  # whole units of the last decimal: no 59.999 shown as 60.00
+    minutes, rest = divmod(ticks, 60 * scale)
+    h, m = divmod(minutes, 60)
+    sec = trim_zeros(f"{rest // scale}.{rest % scale:0{decimals}d}") + "s"
+    if h:
+        return f"{sign}{h}h{m:02d}m{'0' if rest < 10 * scale else ''}{sec}"
+    return f"{sign}{m}m{'0' if rest < 10 * scale else ''}{sec}" if m else f"{sign}{sec}"
+
+
+def trim_zeros(text: str) -> str:
+    """``95.00%`` → ``95%``, ``20m32.40s`` → ``20m32.4s``: the trailing zeros of a number's
+    decimals dropped (and its point with them), never those of its whole part (``100%``).
+    """
+    return re.sub(r"\.(\d*?)0+(?!\d)", lambda m: "." + m.group(1) if m.group(1) else "", text)
+
+
 def count_of(n: int, one: str, many: str | None = None) -> str:
     """``1 pod``, ``2 pods``, ``3,000 nodes``: a count with its noun in the right number."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
@@ -88,7 +115,7 @@ def format_percent(fraction: float | None, decimals: int = 1) -> str:
 
 
 def format_percent_exact(fraction: float | None, limits: Sequence[float] = (), decimals: int = 1) -> str:
-    """``fraction`` as a percentage with as many decimals (from ``decimals``, at most 4) as it
+    """``fraction`` as a percentage with as many decimals (from ``decimals``, at most 4 or ``decimals``) as it
     takes for the shown number to agree with every verdict against ``limits``: 0.9496 against
     a 0.95 limit is ``94.96%``, not ``95.0%``; a share below 1 never shows as 100% (nor one
     above 0 as 0%).
@@ -96,11 +123,21 @@ def format_percent_exact(fraction: float | None, limits: Sequence[float] = (), d
     if fraction is None or (isinstance(fraction, float) and (math.isnan(fraction) or math.isinf(fraction))):
         return DASH
     x = float(fraction)
-    for d in range(decimals, 5):
+    for d in range(decimals, max(decimals, 4) + 1):
         shown = round(100 * x, d) / 100
         if all((shown < lim) == (x < lim) and (shown > lim) == (x > lim) for lim in (*limits, 0.0, 1.0)):
             break
     return f"{100 * x:.{d}f}%"
+
+
+def format_share(fraction: float | None, limits: Sequence[float] = ()) -> str:
+    """A share as the plan writes it: a percentage of up to two decimals, trailing zeros
+    dropped (``95%``, ``95.05%``), with more where ``limits`` need them (``format_percent_exact``):
+    1,899 of 1,999 nodes against a 95% floor is ``94.997%``, never ``95%``.
+    """
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return DASH
+    return trim_zeros(format_percent_exact(fraction, limits, 2))
 
 
 def format_value(v: Any) -> str:

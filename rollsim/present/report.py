@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plotdata import half_filled, never_completed, others_failed
 from rollsim.present.plots import FIGURES, save_figures
@@ -35,6 +37,7 @@ from rollsim.present.report_verdict import (
     recommendations_for,
 )
 from rollsim.present.study import config_scenarios, pareto_fronts, same_and_varying, slo_specs
+from rollsim.present.timeline_plots import in_percent
 from rollsim.sweep.results import Results
 
 # format_*, md_* and render_* (rollsim.present.render) and recommendation_for(s)
@@ -73,6 +76,11 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+# a t interval of few replications can reach below 0, where the table and the figure stop it
+CLIPPED_NOTE = (" An interval reaching below 0 (a t interval of few replications) is drawn from 0, as the table "
+                "gives it.")
+PERCENT_FLOOR_NOTE = (" The SLO's floor in nodes (min_available) is not drawn: the axis is a share of the nodes "
+                      "desired at each moment, which changed.")
 # where another DaemonSet updated with the study's (also) did not complete every replication
 OTHERS_NOTES = {
     "duration": (" A half-filled marker is a configuration whose DaemonSet completed every replication while another "
@@ -102,23 +110,27 @@ def front_kind(results: Results) -> str:
     return "none" if not fronts else "one" if list(fronts) == [""] else "by-condition"
 
 
-def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = False, front: str = "one",
-             never: bool = False, others: bool = False, half: bool = False) -> list[tuple]:
+def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "", front: str = "one",
+             never: bool = False, others: bool = False, half: bool = False, clipped: bool = False) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
-    the SLO sets an availability floor, which the availability figure draws; ``front``: what the
+    which availability floors of the SLO the availability figure draws (``floors``); ``front``: what the
     tradeoff figure rings (``front_kind``); ``never``: some configuration completed no run, which
     the tradeoff and downtime figures leave out; ``others``: in some configuration another
     DaemonSet updated with the study's (``also``) did not complete every replication, which the
     legends of the figures drawn again name; ``half``: the duration and tradeoff figures draw
-    some configuration half-filled for it (``half_filled``).
+    some configuration half-filled for it (``half_filled``); ``clipped``: some configuration's
+    duration interval reaches below 0, which the duration figure draws from 0.
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
         caption = caption.replace("{front}", FRONT_NOTES[front])
+        if name == "duration" and clipped and name not in kept:
+            caption += CLIPPED_NOTE
         if name == "availability" and floor:
-            caption += FLOOR_NOTE
+            caption += FLOOR_NOTE if floor != "undrawn" else ""
+            caption += PERCENT_FLOOR_NOTE if floor in ("undrawn", "both") else ""
         if name in ("tradeoff", "downtime") and never and name not in kept:
             caption += NEVER_NOTE
         if (half if name in ("duration", "tradeoff") else others) and name not in kept:
@@ -132,6 +144,26 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: bool = Fa
             why = f"{needs}.parquet is not in this results folder" if needs else "it could not be drawn"
             blocks += [("h", 3, title), ("note", f"Not drawn: {why}.")]
     return blocks
+
+
+def floors(results: Results) -> str:
+    """Which of the SLO's availability floors the availability figure draws: ``""`` none given,
+    ``drawn`` all, ``undrawn`` none (a floor in nodes on an axis of shares: ``in_percent``),
+    ``both`` the fraction's and not the count's.
+    """
+    metrics = {c["metric"] for c in slo_specs(results)} & {"min_available_fraction", "min_available"}
+    shares = results.timelines is not None and not results.timelines.empty and in_percent(results.timelines)
+    if not metrics:
+        return ""
+    if "min_available" not in metrics or not shares:
+        return "drawn"
+    return "both" if "min_available_fraction" in metrics else "undrawn"
+
+
+def _clipped(results: Results) -> bool:
+    """Whether some configuration's duration interval reaches below 0 (the table and figure start it at 0)."""
+    low = results.summary.get("duration_s_ci_low")
+    return low is not None and bool((pd.to_numeric(low, errors="coerce") < 0).any())
 
 
 def undrawable(results: Results) -> dict[str, str]:
@@ -161,9 +193,9 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     results_start = [header.index("completed")]  # the settings a configuration ran with, then its results
     blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *partial_note(results),
                *desired_note(results), *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
-               *_figures(images, kept, any(c["metric"] in ("min_available_fraction", "min_available")
-                                           for c in slo_specs(results)), front_kind(results),
-                        bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)))]
+               *_figures(images, kept, floors(results), front_kind(results),
+                        bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)),
+                        _clipped(results))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

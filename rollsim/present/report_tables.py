@@ -11,7 +11,15 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.present.others import other_names, others_incomplete, others_shortfalls, runs_with
-from rollsim.present.render import DASH, format_duration, format_number, format_percent_exact, format_setting
+from rollsim.present.render import (
+    DASH,
+    format_duration,
+    format_duration_exact,
+    format_number,
+    format_percent_exact,
+    format_setting,
+    trim_zeros,
+)
 from rollsim.present.study import (
     desired_counts,
     desired_differs,
@@ -22,6 +30,7 @@ from rollsim.present.study import (
 from rollsim.present.summary_rows import (
     PARTIAL_MARK,
     PARTIAL_NOTE,
+    completed_counts,
     completed_every_run,
     completed_text,
     num,
@@ -54,13 +63,9 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     for row in cast(list[dict[str, Any]], s.to_dict("records")):
         g = by_config.get_group(row["config"]) if by_config is not None and row["config"] in by_config.groups \
             else pd.DataFrame()
-        mean = num(row.get("duration_s_mean"))
         done = int(g["completed"].astype(bool).sum()) if "completed" in g else None
         n = int(row.get("runs") or len(g))
         mark = PARTIAL_MARK if over_completed_only(row) else ""  # partial_note says what it means
-        duration = ("did not complete" if math.isnan(mean) else
-                    f"{format_duration(mean)}{mark} ({format_duration(num(row.get('duration_s_ci_low')))}–"
-                    f"{format_duration(num(row.get('duration_s_ci_high')))})")
         # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
         # nodes come at different moments, so neither is given as the other's count
         worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)}; "
@@ -69,13 +74,27 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
         rows.append([
             str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
             *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
-            f"{done}/{n}" if done is not None else DASH, duration,
+            f"{done}/{n}" if done is not None else DASH, _duration_cell(row, mark),
             format_duration(num(row.get("duration_s_p95"))) + mark, worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
             format_number(num(row.get("max_surge_observed_max"))),
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
         ] + ([_slo_cell(row, slo)] if slo else []))
     return header, rows
+
+
+def _duration_cell(row: Mapping[str, Any], mark: str) -> str:
+    """``11m00s (8m55s–13m05s)``: the mean duration and its 95% confidence interval, whose lower
+    end is clipped at 0 (a t interval of two replications can reach below it; no rollout takes
+    less than nothing); ``11m00s (n/a: 1 run)`` when one run alone has a duration.
+    """
+    mean, low, high = (num(row.get(f"duration_s_{s}")) for s in ("mean", "ci_low", "ci_high"))
+    if math.isnan(mean):
+        return "did not complete"
+    if math.isnan(low) or math.isnan(high):
+        done, _ = completed_counts(row)
+        return f"{format_duration(mean)}{mark} (n/a: 1 run)" if done == 1 else f"{format_duration(mean)}{mark}"
+    return f"{format_duration(mean)}{mark} ({format_duration(max(low, 0.0))}–{format_duration(high)})"
 
 
 def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -> str:
@@ -137,21 +156,36 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
             parts.append(key)
         else:
             sign = "≤" if spec["bound"] == "max" else "≥"
-            limit = _judged(spec["metric"], float(spec["limit"]))
-            shown = _judged(spec["metric"], value, limits=[float(spec["limit"])])
-            if shown == limit:  # it failed, so it differs: show more digits
-                shown = _judged(spec["metric"], value, 2, [float(spec["limit"])])
+            shown, limit = _apart(spec["metric"], value, float(spec["limit"]))
             parts.append(f"{key}: {shown} (limit {sign} {limit})")
     return "✗ " + "; ".join(parts)
 
 
+def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:
+    """A failing value and its limit as the SLO cell shows them: as ``_judged`` writes them,
+    with more decimals for both while they read the same (it failed, so they differ):
+    ``20m32.46s`` against ``20m32.2s``, never ``20m32s`` against ``20m32s``.
+    """
+    shown, limit_text = _judged(metric, value, limits=[limit]), _judged(metric, limit)
+    for decimals in range(2, 13):
+        if shown != limit_text:
+            break
+        shown, limit_text = _judged(metric, value, decimals, [limit]), _judged(metric, limit, decimals)
+    return shown, limit_text
+
+
 def _judged(metric: str, value: float, decimals: int = 1, limits: Sequence[float] = ()) -> str:
+    """A metric's value as the SLO cell shows it; past one decimal (``_apart``), a duration's
+    seconds and a count get ``decimals`` too (trailing zeros dropped).
+    """
     if metric == "duration_s" and math.isinf(value):
         return "did not complete"
     if metric.endswith("_s"):
-        return format_duration(value)
+        return format_duration(value) if decimals <= 1 else format_duration_exact(value, decimals)
     if metric.endswith("_fraction"):  # the precision the verdict needs: 0.9496 against 0.95 is 94.96%
-        return format_percent_exact(value, limits, decimals).replace(".0%", "%")
+        return trim_zeros(format_percent_exact(value, limits, decimals))
+    if decimals > 1:
+        return trim_zeros(format_number(value, decimals))
     return f"{value:.3g}" if abs(value) < 1000 else format_number(value)
 
 

@@ -31,12 +31,16 @@ from rollsim.present.study import (
 from rollsim.present.summary_rows import (
     completed_counts,
     completed_text,
+    names,
     num,
     slo_failed,
     slo_ok,
+    tie_words,
+    tied,
 )
+from rollsim.present.surge_budget import surge_budgets
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Recommendation, recommend, recommend_by_condition
+from rollsim.sweep.slo import Recommendation, display, recommend, recommend_by_condition
 
 __all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for"]
 
@@ -52,8 +56,26 @@ def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
     if not decided:
         return "findings", []
     if not conditions:
-        return "recommend", [recommend(configs, constraints)]
-    return "by-condition", recommend_by_condition(configs, constraints, conditions)
+        return "recommend", [_with_ties(recommend(configs, constraints), configs, [])]
+    return "by-condition", [_with_ties(r, configs, conditions)
+                            for r in recommend_by_condition(configs, constraints, conditions)]
+
+
+def _with_ties(rec: Recommendation, configs: list[dict[str, Any]], conditions: list[str]) -> Recommendation:
+    """``rec`` saying so when other configurations it could have been, under its condition, are
+    exactly as fast (``recommend`` breaks the tie by label): ``; tied with b (identical
+    results), a is named as the first by label``.
+    """
+    mine = next((c for c in configs if c["label"] == rec.label), None)
+    if mine is None:
+        return rec
+    peers = [c for c in tied(configs, mine) if c is not mine and c["ok"] and c.get("completed") == c.get("runs")
+             and all(display(c["params"].get(k)) == display(mine["params"].get(k)) for k in conditions)]
+    if not peers:
+        return rec
+    why = tie_words([c["row"] for c in (mine, *peers)])
+    return Recommendation(rec.label, f"{rec.reason}; tied with {names([c['label'] for c in peers])} ({why}), "
+                                     f"{rec.label} is named as the first by label", rec.condition)
 
 
 def recommendation_for(results: Results) -> Recommendation:
@@ -84,7 +106,8 @@ def _config_rows(results: Results) -> list[dict[str, Any]]:
             counts = {**counts, "completed": min(counts["completed"], whole[r["config"]]),
                       "counted": " counting the DaemonSets updated with it"}
         rows.append({"label": str(r["label"]), "ok": slo_ok(r), "failed": slo_failed(r), **counts, "stop": _stop(r),
-                     "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {})})
+                     "duration_s_mean": num(r.get("duration_s_mean")), "params": params.get(r["config"], {}),
+                     "row": r})  # (the tie's words read its statistics)
     return rows
 
 
@@ -123,8 +146,10 @@ def recommendation_section(results: Results) -> list[tuple]:
             blocks.append(("p", [("b", "No configuration to recommend. "), ("", reason)]))
         else:  # the reason starts with the label, which keeps its own spelling
             # without an SLO "safe" would claim more than that it completed every replication
+            tie = rec.reason.partition("; tied with ")[2]  # (_with_ties)
             spans = ([("b", f"Use {rec.label}. "), ("", rec.reason + ".")] if slo else
-                     [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")])
+                     [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")]
+                     + ([("", f" Tied with {tie}.")] if tie else []))
             blocks += [("p", spans), _best_facts(results, rec.label)]
     else:
         blocks.append(("p", [("", "This study varies " + key_words(conditions) + ", which the user does not "
@@ -189,6 +214,7 @@ def findings_section(results: Results) -> list[tuple]:
                                  for name, where in by_name.items())
                      + ".")
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
-                      decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls))
+                      decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
+                      budgets=surge_budgets(results))
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

@@ -74,6 +74,7 @@ def _durations(results: Results) -> _Durations:
     lo, hi = (s[f"duration_s_ci_{b}"].astype(float).to_numpy() if f"duration_s_ci_{b}" in s else mean
               for b in ("low", "high"))
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
+    lo = np.where(lo < 0, 0.0, lo)  # a t interval of few runs can reach below 0; no rollout takes less than nothing
     ok = np.isfinite(mean)
     others = half_filled(results)
     other = ok & np.array([int(c) in others for c in s["config"]], dtype=bool)

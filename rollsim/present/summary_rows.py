@@ -8,13 +8,13 @@ an older one has only ``completed_fraction``: these functions take all of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollsim.present.render import DASH
 
-__all__ = ["PARTIAL_MARK", "PARTIAL_NOTE", "completed_counts", "completed_every_run", "completed_text", "num",
-           "over_completed_only", "slo_failed", "slo_ok"]
+__all__ = ["PARTIAL_MARK", "PARTIAL_NOTE", "completed_counts", "completed_every_run", "completed_text", "names",
+           "num", "over_completed_only", "slo_failed", "slo_ok", "tie_words", "tied"]
 
 # how the console and the report mark a duration over the runs that completed when others did not
 PARTIAL_MARK = "*"
@@ -74,3 +74,29 @@ def slo_failed(row: Mapping[str, Any]) -> list[str]:
     """The keys of the SLO constraints a summary row fails."""
     text = row.get("slo_failed")
     return [k for k in str(text).split(";") if k] if isinstance(text, str) else []
+
+
+_STATISTICS = ("_mean", "_p50", "_p95", "_min", "_max", "_ci_low", "_ci_high")
+
+
+def tied(rows: Sequence[Mapping[str, Any]], at: Mapping[str, Any], metric: str = "duration_s_mean"
+         ) -> list[Mapping[str, Any]]:
+    """The rows whose ``metric`` is exactly ``at``'s (``at`` among them), in their order: a
+    ranking by it cannot tell them apart.
+    """
+    return [r for r in rows if num(r.get(metric)) == num(at.get(metric))]
+
+
+def tie_words(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Why ``rows`` are tied: ``identical results`` when every statistic of every metric is the
+    same (two spellings of one budget, ``5%`` and ``10`` of 199 nodes, run the same rollouts),
+    else ``the same mean duration``.
+    """
+    keys = {k for r in rows for k in r if isinstance(k, str) and k.endswith(_STATISTICS)}
+    same = all(len({str(num(r.get(k))) for r in rows}) == 1 for k in keys)
+    return "identical results" if same else "the same mean duration"
+
+
+def names(labels: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]

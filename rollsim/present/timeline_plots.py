@@ -29,7 +29,7 @@ from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_lo
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
 
-__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "plot_availability", "plot_downtime"]
+__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "in_percent", "plot_availability", "plot_downtime"]
 
 AVAILABILITY_SIZE = (10.0, 5.5)  # inches
 DOWNTIME_SIZE = (9.0, 5.5)
@@ -70,6 +70,21 @@ def _span(runs: dict[int, list[_Run]], ends: dict[tuple[int, int], tuple[float, 
     return log, start, view
 
 
+def in_percent(timelines: pd.DataFrame) -> bool:
+    """Whether the availability figure counts a percentage of the nodes desired at each moment,
+    not nodes: when desired is not one count throughout (configurations of different cluster
+    sizes, nodes NotReady in some replications, nodes joining, leaving or going NotReady
+    during a run). A share then reads against the SLO's fraction as the verdict does: each
+    moment's available nodes of the nodes desired at that moment.
+    """
+    return bool(timelines["desired"].nunique() > 1)
+
+
+def _moves(timelines: pd.DataFrame) -> bool:
+    """Whether desired changed within some run (not only between runs or configurations)."""
+    return bool((timelines.groupby(["config", "replication"])["desired"].nunique() > 1).any())
+
+
 def _slo_floors(ax: Axes, results: Results, percent: bool, desired: float) -> None:
     """The SLO's availability floors as dashed lines (a floor in nodes only when the axis counts nodes)."""
     for c in slo_specs(results):
@@ -86,8 +101,10 @@ def _slo_floors(ax: Axes, results: Results, percent: bool, desired: float) -> No
 
 def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Nodes with an available daemon pod over time: per configuration the median over
-    replications and a p5–p95 band; the SLO's availability floor as a dashed line. The legend
-    says which configuration did not complete, and in which another DaemonSet updated with it
+    replications and a p5–p95 band; the SLO's availability floor as a dashed line. The levels
+    are nodes, or a percentage of the nodes desired at each moment when desired is not one count
+    (``in_percent``; a floor in nodes, ``min_available``, is then not drawn). The legend says
+    which configuration did not complete, and in which another DaemonSet updated with it
     (``also``) did not.
 
     When the longest completed run lasts more than ten times the fastest configuration's
@@ -100,8 +117,7 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     if tl is None or tl.empty:
         return note(ax, "no timelines in this results folder (timelines.parquet)")
     ends, colors, labels = run_ends(results), config_colors(results), config_labels(results)
-    # Configurations of different cluster sizes are compared as a percentage of desired nodes.
-    percent = tl.groupby("config")["desired"].max().nunique() > 1
+    percent = in_percent(tl)
     level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
     runs = _runs(tl, level, ends)
     log, start, view = _span(runs, ends)
@@ -122,14 +138,14 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
         medians.append((grid / div, p50, config, label))
     for x, p50, config, label in medians:  # every median above every band
         ax.plot(x, p50, color=colors.get(config), label=label, drawstyle="steps-post", linewidth=1.5, zorder=3)
-    desired = float(tl["desired"].max())
+    desired = float(tl["desired"].max())  # (one count, unless percent)
     _slo_floors(ax, results, percent, desired)
     if log:
         log_time_axis(ax, "x")
     ax.set_xlim(start, view / div)
     ax.set_xlabel(f"time since the update started ({unit})")
-    ax.set_ylabel("% of desired nodes with an available pod" if percent else
-                  f"nodes with an available pod (of {desired:,.0f} desired)")
+    ax.set_ylabel(("% of desired nodes with an available pod" + (" (desired at each moment)" if _moves(tl) else ""))
+                  if percent else f"nodes with an available pod (of {desired:,.0f} desired)")
     if not percent:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # nodes come whole: no tick at 187.5
     ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")

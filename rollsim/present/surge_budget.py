@@ -1,0 +1,183 @@
+"""What maxSurge cost a study, and the budget its surge is judged against: the finding of
+``rollsim.present.readings`` on surge pods, requests and host ports.
+
+The controller scales maxSurge against ``desiredNumberScheduled`` in every sync
+(``updatedDesiredNodeCounts``, ``SurgeCount``: a percentage rounded up), so where nodes join or
+leave during the rollout, a percent budget moves with them. A surge is over the budget only
+when it is over the budget *of its moment*: ``surge_budgets`` reads each instant's ``desired``
+and ``surge`` from the runs' timelines (``timelines.parquet``), and without them judges only
+what the desired counts the runs report can show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from rollsim.present.render import format_number
+from rollsim.present.study import desired_counts, scenarios_by_config
+from rollsim.present.summary_rows import completed_every_run, num
+from rollsim.spec.budget import parse_int_or_percent, scaled_value
+from rollsim.sweep.results import Results
+
+__all__ = ["SurgeBudget", "surge_budget", "surge_budgets", "surge_costs"]
+
+_MAX_LINES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeBudget:
+    """The maxSurge budget over a configuration's runs: from ``low`` to ``high`` pods as the
+    desired nodes changed, ``over`` the most the surge went past the budget of its moment
+    (0 or less: never; None: unknown, no timeline to tell), and how desired changed
+    (``joined``, ``left``: nodes came or went after the rollout began).
+    """
+
+    low: int
+    high: int
+    over: int | None
+    joined: bool = False
+    left: bool = False
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError(f"surge budget from {self.low} to {self.high}: low above high")
+
+    def words(self) -> str:
+        """``20 pods``, or ``20–30 pods as nodes joined`` when the budget moved with desired."""
+        if self.low == self.high:
+            return f"{format_number(self.low)} pod{'' if self.low == 1 else 's'}"
+        how = ("as nodes joined and left" if self.joined and self.left else "as nodes joined" if self.joined else
+               "as nodes left" if self.left else "as the desired nodes changed")
+        return f"{format_number(self.low)}–{format_number(self.high)} pods {how}"
+
+
+def surge_budget(max_surge: Any, desired: int) -> int | None:
+    """The maxSurge budget in pods at ``desired`` nodes (``SurgeCount``: a percentage of
+    ``desiredNumberScheduled`` rounded up); None when ``max_surge`` is no IntOrString.
+    """
+    try:
+        return scaled_value(parse_int_or_percent(max_surge), int(desired), round_up=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def _from_timelines(max_surge: Any, tl: pd.DataFrame) -> SurgeBudget | None:
+    """The budget at each instant of ``tl`` (one configuration's runs), against its surge."""
+    tl = tl.sort_values(["replication", "time_s"], kind="stable")
+    desired = tl["desired"].to_numpy(dtype=np.int64)
+    values = {int(d): surge_budget(max_surge, int(d)) for d in np.unique(desired)}
+    if any(v is None for v in values.values()):
+        return None
+    budget = np.array([values[int(d)] for d in desired], dtype=np.int64)
+    first = tl.groupby("replication")["desired"].transform("first").to_numpy(dtype=np.int64)
+    return SurgeBudget(int(budget.min()), int(budget.max()), int((tl["surge"].to_numpy() - budget).max()),
+                       bool((desired > first).any()), bool((desired < first).any()))
+
+
+def _from_counts(max_surge: Any, start: float, ends: tuple[int, int] | None, surge: float,
+                 churn: bool = False) -> SurgeBudget | None:
+    """The budget from the desired nodes at the start (the scenario's) and at the end of each
+    run (``runs.csv``), when no timeline says what it was in between: over it only when desired
+    cannot have changed during the runs (no ``churn``: nodes joining, leaving or going NotReady
+    in the rollout, and the same count at the start and the ends), else unknown.
+    """
+    if math.isnan(start):
+        return None
+    lo, hi = ends or (int(start), int(start))
+    counts = [b for b in (surge_budget(max_surge, int(d)) for d in (start, lo, hi)) if b is not None]
+    if len(counts) < 3:
+        return None
+    steady = not churn and lo == hi == int(start)
+    return SurgeBudget(min(counts), max(counts), int(surge - counts[0]) if steady else None, hi > start, lo < start)
+
+
+def _churn(scenario: Mapping[str, Any]) -> bool:
+    """Whether the desired nodes can change while the rollout runs: nodes join or leave, or go
+    NotReady at a moment of it (``N@T``; NotReady before it are left out from the start).
+    """
+    return bool(scenario.get("node_changes")) or "@" in str(scenario.get("not_ready_nodes") or "")
+
+
+def surge_budgets(results: Results) -> dict[int, SurgeBudget]:
+    """Per configuration that surges, its maxSurge budget over its runs (``SurgeBudget``): from
+    the timelines where the folder has them, else from the desired counts of ``runs.csv``.
+    """
+    tl, out = results.timelines, {}
+    usable = tl is not None and {"config", "replication", "time_s", "desired", "surge"} <= set(tl.columns)
+    ends = desired_counts(results)
+    surge = results.summary.set_index("config")["max_surge_observed_max"] \
+        if "max_surge_observed_max" in results.summary else pd.Series(dtype=float)
+    for config, sc in scenarios_by_config(results).items():
+        if surge_budget(sc.get("max_surge", 0), 100) in (0, None):
+            continue
+        mine = tl[tl["config"] == config] if usable and tl is not None else None
+        budget = (_from_timelines(sc["max_surge"], mine) if mine is not None and len(mine) else
+                  _from_counts(sc["max_surge"], num(sc.get("desired_nodes")), ends.get(config),
+                               num(surge.get(config)), _churn(sc)))
+        if budget is not None:
+            out[int(config)] = budget
+    return out
+
+
+def _static(max_surge: Any, desired: float, surge: float) -> SurgeBudget | None:
+    """The budget of a scenario's desired count, when nothing says desired changed."""
+    return None if math.isnan(desired) else _from_counts(max_surge, desired, None, surge)
+
+
+def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBudget | None) -> tuple[str, bool]:
+    """One configuration's surge finding, and whether its surge went past its moment's budget."""
+    cpu, mem = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
+    cost = []
+    if cpu > 0:
+        cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")
+    if mem > 0:
+        cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
+    over = budget is not None and budget.over is not None and budget.over > 0
+    extra = ""
+    if budget is not None and over:  # a moving budget: over the one at that moment's desired count
+        extra = f"; {budget.over} over the budget" + (" of its moment" if budget.low != budget.high else "")
+    line = (f"{label}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
+            f"(maxSurge {sc.get('max_surge')}" + (f" = {budget.words()}" if budget is not None else "") + extra + ")")
+    if cost:
+        line += ", requesting " + " and ".join(cost) + " more than delete-first"
+    ports = sc.get("host_ports") or []
+    if ports:
+        line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
+                 "scheduled beside it")
+    return line + ".", over
+
+
+def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]],
+                budgets: Mapping[int, SurgeBudget] | None = None) -> list[str]:
+    """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
+    their requests, host ports, and why ``max surge (pods)`` can exceed the budget by a few.
+    ``budgets``: each configuration's budget over its runs (``surge_budgets``); without it,
+    the budget of its scenario's desired count.
+    """
+    out, over, free = [], False, False
+    for r in cast(list[dict[str, Any]], summary.to_dict("records")):
+        sc = scenarios.get(int(r["config"])) or {}
+        surge = num(r.get("max_surge_observed_max"))
+        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not completed_every_run(r):
+            continue  # a surge that never completed costs what the completion finding says
+        budget = (budgets.get(int(r["config"])) if budgets is not None else
+                  _static(sc.get("max_surge"), num(sc.get("desired_nodes")), surge))
+        line, past = _surge_line(str(r["label"]), sc, surge, budget)
+        over, free = over or past, free or not (num(sc.get("requests_cpu_millis")) > 0
+                                                or num(sc.get("requests_memory_bytes")) > 0)
+        out.append(line)
+    out = out[:_MAX_LINES]
+    if free:
+        out.append("Where the pod requests no CPU or memory, the surge pods cost no scheduled resources, but each "
+                   "is a second agent running on its node.")
+    if over:
+        out.append("Max surge can exceed the budget by a few pods: the controller sends a sync's creates before its "
+                   "deletes, so for one API round trip a node whose new pod is available still holds its old pod "
+                   "(README, “Surge overlap in realistic mode”).")
+    return out

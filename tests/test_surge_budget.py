@@ -1,0 +1,86 @@
+"""The maxSurge budget a surge is judged against: that of each moment's desired nodes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import textwrap
+
+import pandas as pd
+import pytest
+from rollsim.present.report_verdict import findings_section
+from rollsim.present.surge_budget import SurgeBudget, surge_budget, surge_budgets, surge_costs
+from rollsim.sweep.experiment_file import load_experiment
+from rollsim.sweep.results import load_results
+from rollsim.sweep.runner import run_experiment
+
+# 100 nodes surging at 10% while 50 more join from 30 s to 60 s: the budget goes from 10 to 15
+JOINING = """\
+    name: joining
+    scenario:
+      cluster: {nodes: 100, add_nodes: "50@30+30"}
+      timings: {ready: "lognormal(median=60, p95=90)"}
+      strategy: {max_surge: 10%, max_unavailable: 0}
+    replications: 1
+    seed: 5
+    """
+
+
+@pytest.fixture(scope="module")
+def joining(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("joining")
+    (folder / "e.yaml").write_text(textwrap.dedent(JOINING), encoding="utf-8")
+    run_experiment(load_experiment(folder / "e.yaml"), folder / "out", workers=1)
+    return load_results(folder / "out")
+
+
+def test_the_budget_is_scaled_against_desired_and_rounded_up() -> None:
+    assert [surge_budget("10%", n) for n in (200, 201, 291, 0)] == [20, 21, 30, 0]
+    assert surge_budget(3, 1000) == 3 and surge_budget("3", 10) == 3
+    assert surge_budget("ten", 100) is None and surge_budget(None, 100) is None
+    assert SurgeBudget(20, 20, 0).words() == "20 pods" and SurgeBudget(1, 1, 0).words() == "1 pod"
+    assert SurgeBudget(20, 30, 0, joined=True).words() == "20–30 pods as nodes joined"
+    assert SurgeBudget(15, 20, None, left=True).words() == "15–20 pods as nodes left"
+    with pytest.raises(ValueError, match="low above high"):
+        SurgeBudget(30, 20, 0)
+
+
+def test_a_surge_within_the_budget_of_its_moment_is_not_over_it(joining) -> None:
+    """The audit's case, smaller: the surge reached 15 while 10% of the 100 nodes desired at the
+    start is 10, but each moment's surge was within 10% of that moment's desired nodes.
+    """
+    tl = joining.timelines
+    assert tl["desired"].min() == 100 and tl["desired"].max() == 150
+    assert joining.summary.loc[0, "max_surge_observed_max"] > 10  # over the start's budget
+    assert (tl["surge"] - (tl["desired"] / 10).map(math.ceil)).max() <= 0  # never over its moment's
+    assert surge_budgets(joining) == {0: SurgeBudget(10, 15, 0, joined=True)}
+    lines = [item[0][1] for item in findings_section(joining)[0][1]]
+    line = next(x for x in lines if "ran two agents at once" in x)
+    assert "(maxSurge 10% = 10–15 pods as nodes joined)" in line
+    assert not any("over the budget" in x or "exceed the budget" in x for x in lines)
+
+
+def test_without_timelines_only_the_range_of_the_budget_is_known(joining) -> None:
+    """A folder checked out of git has no timelines.parquet: the desired counts at the start and
+    at the end of each run give the range, and no surge is called over a budget that may have moved.
+    """
+    bare = dataclasses.replace(joining, timelines=None)
+    assert surge_budgets(bare) == {0: SurgeBudget(10, 15, None, joined=True)}
+    lines = [item[0][1] for item in findings_section(bare)[0][1]]
+    assert any("(maxSurge 10% = 10–15 pods as nodes joined)" in x for x in lines)
+    assert not any("over the budget" in x for x in lines)
+
+
+def test_a_surge_over_its_moments_budget_says_by_how_much(joining) -> None:
+    tl = joining.timelines.copy()
+    late = tl.index[tl["desired"] == 150][0]
+    tl.loc[late, "surge"] = 17  # two over 15
+    assert surge_budgets(dataclasses.replace(joining, timelines=tl))[0].over == 2
+    summary = pd.DataFrame([{"config": 0, "label": "surge", "runs": 1, "completed": 1, "duration_s_mean": 500.0,
+                             "max_surge_observed_max": 17}])
+    line, free, why = surge_costs(summary, {0: {"max_surge": "10%", "desired_nodes": 100}},
+                            {0: SurgeBudget(10, 15, 2, joined=True)})
+    assert line == ("surge: up to 17 nodes ran two agents at once (maxSurge 10% = 10–15 pods as nodes joined; "
+                    "2 over the budget of its moment).")
+    assert free.startswith("Where the pod requests no CPU or memory")
+    assert why.startswith("Max surge can exceed the budget by a few pods")
