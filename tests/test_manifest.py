@@ -315,7 +315,7 @@ CASES = [
                                    "      containers:\n"))],
      ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
      ".nodeSelectorTerms[0].matchExpressions[0]"), "operator Gt needs exactly one integer value"),
-    # label syntax (ValidateLabels, ValidateNodeSelectorRequirement): read unchecked, a bad NotIn value matched every node
+    # label syntax (ValidateLabels, ValidateNodeSelectorRequirement): unchecked, a bad NotIn value matched every node
     ("notin-bad-value", [(POD_SPEC, ("    spec:\n      affinity:\n        nodeAffinity:\n"
                                     "          requiredDuringSchedulingIgnoredDuringExecution:\n"
                                     "            nodeSelectorTerms:\n            - matchExpressions:\n"

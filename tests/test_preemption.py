@@ -237,3 +237,15 @@ def test_simulate_warns_in_one_line_and_preempts_once_told_the_value(tmp_path, c
     assert err == "" and json.loads(out)["preemptions"] == 4 and json.loads(out)["completed"]
     assert main([*flags, "--priority", "high"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_console_summary_says_what_was_preempted_and_only_then(tmp_path, capsys) -> None:
+    ds, nodes = _write(tmp_path, manifest())
+    flags = ["simulate", "--manifest", ds, "--nodes-file", nodes, "--controller", "ideal"]
+    assert main([*flags, "--node-utilization", "0.9"]) == 0
+    # 200m of the 3,600m on each of 4 nodes (the new pod's 300m less the 100m free), and as much of memory
+    line = ("  preempted          other workloads on 4 nodes (800m CPU, 3.2 GiB memory evicted) for daemon pods "
+            "that did not fit")
+    assert line in capsys.readouterr().out.splitlines()
+    assert main([*flags, "--node-utilization", "0.8"]) == 0  # fits without preempting: no line
+    assert "preempted" not in capsys.readouterr().out

@@ -112,11 +112,21 @@ def format_summary(result: Any, wall: float) -> str:
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
         f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
+        *_preempted(s),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
     ]
     return "\n".join(lines)
+
+
+def _preempted(s: Mapping[str, Any]) -> list[str]:
+    """The line on preemption (``rollsim.cluster.preemption``), when the DaemonSet's pods preempted any."""
+    if not s.get("preemptions"):
+        return []
+    return [f"  preempted          other workloads on {count_of(s['preemptions'], 'node')} "
+            f"({s['preempted_cpu_millis']:,.0f}m CPU, {s['preempted_memory_bytes'] / 2**30:,.1f} GiB memory "
+            "evicted) for daemon pods that did not fit"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
