@@ -181,3 +181,18 @@ def test_another_daemonsets_failure_qualifies_the_fastest_and_the_costs_too() ->
                                "8m04s against 7m44s")
     plain = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {})
     assert not any("own DaemonSet" in line for line in plain)
+
+
+def test_preemption_costs_name_the_configurations_whose_pods_preempted() -> None:
+    from rollsim.present.readings import preemption_costs
+
+    runs = pd.DataFrame({
+        "config": [0, 0, 1, 1], "label": ["critical", "critical", "plain", "plain"],
+        "preemptions": [20, 10, 0, 0], "preempted_cpu_millis": [6000.0, 3000.0, 0.0, 0.0],
+        "preempted_memory_bytes": [2 * 2**30, 1 * 2**30, 0.0, 0.0],
+    })
+    assert preemption_costs(runs) == [
+        "critical: its pods preempted other workloads to fit, on 15.0 nodes per run on average (at most 20), "
+        "evicting 4,500m CPU and 1.5 GiB memory per run (README, “Other workloads and preemption”)."]
+    assert preemption_costs(runs[runs["config"] == 1]) == []
+    assert preemption_costs(runs.drop(columns="preemptions")) == []  # a folder written before the column

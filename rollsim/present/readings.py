@@ -33,8 +33,8 @@ from rollsim.present.surge_budget import SurgeBudget, surge_costs
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of", "readings",
-           "slo_breaks", "surge_costs"]
+__all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
+           "preemption_costs", "readings", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
 # what a condition left unset means, where "default" would not say it
@@ -275,6 +275,27 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
             out.append(f"{('With ' + where + ', the') if where else 'The'} SLO holds up to "
                        f"{label_of(key, g.iloc[first_bad - 1][key])} and breaks from {label_of(key, row[key])}"
                        + (f" ({failed})" if failed else "") + ".")
+    return out
+
+
+def preemption_costs(runs: pd.DataFrame) -> list[str]:
+    """Per configuration whose pods preempted other workloads in some run (``runs.csv``
+    ``preemptions``: ``rollsim.cluster.preemption``), on how many nodes and what was evicted:
+    a cost the completion and the durations do not show.
+    """
+    if not {"config", "label", "preemptions", "preempted_cpu_millis", "preempted_memory_bytes"} <= set(runs.columns):
+        return []
+    out = []
+    for _config, rows in runs.groupby("config", sort=True):
+        nodes = pd.to_numeric(rows["preemptions"], errors="coerce").fillna(0)
+        if not nodes.any():
+            continue
+        cpu = pd.to_numeric(rows["preempted_cpu_millis"], errors="coerce").fillna(0).mean()
+        memory = pd.to_numeric(rows["preempted_memory_bytes"], errors="coerce").fillna(0).mean() / 2**30
+        out.append(f"{rows['label'].iloc[0]}: its pods preempted other workloads to fit, on "
+                   f"{format_number(nodes.mean(), 1)} nodes per run on average (at most {int(nodes.max()):,}), "
+                   f"evicting {format_number(cpu, 0)}m CPU and {format_number(memory, 1)} GiB memory per run "
+                   "(README, “Other workloads and preemption”).")
     return out
 
 

@@ -201,7 +201,7 @@ def findings_section(results: Results) -> list[tuple]:
     another DaemonSet of the update (``also``) did not complete every replication, the first
     line says so: the other findings are about the study's own DaemonSet.
     """
-    from rollsim.present.readings import readings
+    from rollsim.present.readings import preemption_costs, readings
 
     shortfalls = others_shortfalls(results)
     lines = []
@@ -216,5 +216,6 @@ def findings_section(results: Results) -> list[tuple]:
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
                       budgets=surge_budgets(results))
+    lines += preemption_costs(results.runs)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", [[("", line)] for line in lines])] if lines else []
