@@ -249,3 +249,22 @@ def test_the_cli_says_the_surge_rollout_stops_on_insufficient_cpu(tmp_path: Path
     out = capsys.readouterr().out
     assert "completed          no" in out
     assert "stopped because    2 new pods Pending, unschedulable (NodeResourcesFit: Insufficient cpu" in out
+
+
+def test_resources_rollsim_does_not_check_are_named_once_each_at_their_line(tmp_path: Path) -> None:
+    """A GPU agent fits wherever its CPU and memory fit here: the reader is told, with the file and line."""
+    text = BASE + ("        resources:\n"
+                   "          requests: {cpu: 100m, ephemeral-storage: 1Gi}  # <-\n"
+                   "          limits: {nvidia.com/gpu: 1, memory: 1Gi}\n"
+                   "      - name: sidecar\n"
+                   "        image: example.com/sidecar:1.0\n"
+                   "        resources: {limits: {nvidia.com/gpu: 1}}\n")
+    path = write(tmp_path, text)
+    line = marked_line(text)
+    rule = "is not checked: rollsim's scheduler checks cpu, memory and host ports only (README, departures)"
+    assert load_daemonset(path).warnings == (
+        f"{path}:{line}: spec.template.spec.containers[0].resources.requests[ephemeral-storage]: ephemeral-storage "
+        f"{rule}",
+        f"{path}:{line + 1}: spec.template.spec.containers[0].resources.limits[nvidia.com/gpu]: nvidia.com/gpu {rule}",
+    )
+    assert load_daemonset(write(tmp_path, BASE, "plain.yaml")).warnings == ()

@@ -10,6 +10,7 @@ from rollsim.io.manifest.documents import parse_documents, read_documents
 from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.manifest.fields import check_fields
 from rollsim.io.manifest.objects import check_api_version, objects, select
+from rollsim.io.manifest.resources import unchecked_resources
 from rollsim.io.manifest.spec import daemonset_spec
 from rollsim.io.yamldoc import source_name
 from rollsim.spec.scenario import DaemonSetSpec
@@ -58,6 +59,8 @@ def _load(documents, file: str, name: str | None, strict: bool) -> LoadedDaemonS
         check_api_version(obj)
         warnings = check_fields(obj.data, obj.where, strict)
         spec, labels, has_probe = daemonset_spec(obj)
+        template = obj.data["spec"]["template"]["spec"]  # there: daemonset_spec read it
+        warnings = (*warnings, *unchecked_resources(obj.where, template))
     except RecursionError:
         raise ManifestError("the data is nested too deeply", file=file, line=1) from None
     return LoadedDaemonSet(spec, warnings, file, labels, has_probe)

@@ -27,7 +27,7 @@ from rollsim.io.manifest.errors import Where
 from rollsim.io.manifest.validation import as_list, as_map
 from rollsim.spec.quantity import MAX_INT64, Quantity, int64_amount, parse_quantity
 
-__all__ = ["aggregate_container_requests", "pod_requests"]
+__all__ = ["aggregate_container_requests", "pod_requests", "unchecked_resources"]
 
 _COUNTED = ("cpu", "memory")  # what rollsim's scheduler and kubelet check
 _BASE = "spec.template.spec"
@@ -70,6 +70,26 @@ def pod_requests(where: Where, pod: dict[str, Any]) -> tuple[int, int]:
                                      f"pod-level resources together) must be at most 2^63-1 {_UNITS[name]}, "
                                      f"got {amount}")
     return cpu, memory
+
+
+def unchecked_resources(where: Where, pod: dict[str, Any]) -> tuple[str, ...]:
+    """One ``file:line: path: note`` per resource other than cpu and memory that the pod template
+    requests or limits (``nvidia.com/gpu``, ``ephemeral-storage``, hugepages): the scheduler
+    rollsim models does not check them (README, departures), so a pod a node would refuse for
+    them goes ahead. Notes, not errors: the manifest is valid.
+    """
+    stanzas = [*((f"{_BASE}.{kind}[{i}].resources", as_map(c).get("resources"))
+                 for kind in ("initContainers", "containers") for i, c in enumerate(as_list(pod.get(kind)))),
+               (f"{_BASE}.resources", pod.get("resources"))]
+    notes: dict[str, str] = {}
+    for path, resources in stanzas:
+        for part in ("requests", "limits"):
+            for name in as_map(as_map(resources).get(part)):
+                if name not in _COUNTED and name not in notes:
+                    notes[name] = str(where.error(
+                        f"{path}.{part}[{name}]", f"{name} is not checked: rollsim's scheduler checks cpu, memory "
+                                                  "and host ports only (README, departures)", f"{path}.{part}.{name}"))
+    return tuple(notes.values())
 
 
 def aggregate_container_requests(containers: list[ResourceList],
