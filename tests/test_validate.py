@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from re import escape as re_escape
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,54 @@ def test_a_prediction_is_written_in_its_reported_figures_unit() -> None:
     rows = [Row("c", "x", "s", 600.0, 265.0), Row("c", "y", "s", 9000.0, 8100.0)]
     table = format_rows(rows).splitlines()
     assert "10.0 min  4.4 min" in table[2] and "2.50 h    2.25 h" in table[3]
+
+
+FITTED = """
+name: fitted
+scenario:
+  cluster: {nodes: 6}
+  timings: {schedule: 0, pull: 0, start: 0, ready: 10, terminate: 0, probe_period: 0}
+  controller: {mode: ideal}
+variants:
+  - {name: plain}
+  - {name: slow, timings.ready: 20}
+grid:
+  strategy.max_unavailable: [1, 2]
+reported:
+  - {strategy.max_unavailable: 1, duration_s: 60, source: a test, fitted: the per-node cycle}
+  - {strategy.max_unavailable: 2, duration_s: 60, source: a test, fitted: the slow cycle, fitted_variants: [slow]}
+"""
+
+
+def test_rows_whose_inputs_were_set_from_the_figure_are_marked_fit(tmp_path) -> None:
+    """A fit checks arithmetic, not a prediction (audit: validate's errors read as accuracy)."""
+    path = tmp_path / "fitted.yaml"
+    path.write_text(FITTED)
+    rows = {(r.configuration, r.reported_s): r.fitted for r in field_rows(path)}
+    assert rows == {("plain, max_unavailable=1", 60.0): True, ("plain, max_unavailable=2", 60.0): False,
+                    ("slow, max_unavailable=1", 60.0): True, ("slow, max_unavailable=2", 60.0): True}
+    text = format_rows(field_rows(path))
+    assert "+0% fit" in text and text.splitlines()[-1].startswith("fit: the study set this configuration's inputs")
+    assert "fit:" not in format_rows([Row("c", "x", "s", 10.0, 11.0)])
+
+
+@pytest.mark.parametrize(("bad", "where"), [
+    ("fitted: the slow cycle, fitted_variants: [fast]", "reported[1].fitted_variants[0]: names no variant: 'fast'"),
+    ("fitted_variants: [slow]", "reported[1].fitted_variants: must be a list of variant names, beside fitted"),
+    ("fitted: 3", "reported[1].fitted: must say, as text"),
+])
+def test_bad_fitted_entries_are_one_line_errors(tmp_path, bad, where) -> None:
+    path = tmp_path / "fitted.yaml"
+    path.write_text(FITTED.replace("fitted: the slow cycle, fitted_variants: [slow]", bad))
+    with pytest.raises(ConfigError, match=re_escape(where)):
+        load_experiment(path)
+
+
+def test_the_shipped_one_at_a_time_figures_are_fits_and_the_identical_pipelines_at_10_percent_are_not() -> None:
+    for path in FIELD:
+        experiment = load_experiment(path)
+        for figure in experiment.reported:
+            one_at_a_time = str(figure.where.get("strategy.max_unavailable")) == "1"
+            for c in experiment.configurations:
+                if figure.matches(c.params):
+                    assert figure.fits(c.label) == (one_at_a_time or "stragglers" in c.label), (path.name, c.label)

@@ -135,10 +135,21 @@ class Reported:
     where: dict[str, Any]
     duration_s: float
     source: str
+    fitted: str = ""  # what the study's inputs took from this figure ("": nothing, a prediction)
+    fitted_variants: tuple[str, ...] = ()  # the variants whose inputs were fitted to it (none named: all)
 
     def matches(self, params: Mapping[str, Any]) -> bool:
         """Whether every key of ``where`` is in ``params`` with the same value (compared as text)."""
         return all(k in params and str(params[k]) == str(v) for k, v in self.where.items())
+
+    def fits(self, label: str) -> bool:
+        """Whether the configuration labelled ``label`` had inputs set from this figure: its
+        error then checks the arithmetic, not a prediction. A configuration's label is its
+        variant's name, then its grid values after ", ".
+        """
+        if not self.fitted:
+            return False
+        return not self.fitted_variants or any(label == v or label.startswith(v + ", ") for v in self.fitted_variants)
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,11 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             origins.append((v_index, items))
     check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
     reported = _reported(doc, data.get("reported"))
+    names = {str(v.get("name")) for v in variants if isinstance(v, dict) and v.get("name") is not None}
+    for i, figure in enumerate(reported):
+        for j, variant_name in enumerate(figure.fitted_variants):
+            if variant_name not in names:
+                raise doc.error(f"reported[{i}].fitted_variants[{j}]", f"names no variant: {variant_name!r}")
     for i, figure in enumerate(reported):  # validate would leave it out without a word
         if not any(figure.matches(c.params) for c in configurations):
             line = doc.line(f"reported[{i}]")
@@ -183,7 +188,9 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
 
 
 def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
-    """The ``reported`` list: each item dotted keys, ``duration_s`` (seconds) and ``source``."""
+    """The ``reported`` list: each item dotted keys, ``duration_s`` (seconds) and ``source``, and
+    optionally ``fitted`` (what the inputs took from the figure) with ``fitted_variants`` (whose).
+    """
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -195,13 +202,19 @@ def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
             raise doc.error(where, "must be a mapping of dotted keys, duration_s and source")
         item = dict(item)
         duration, source = item.pop("duration_s", None), item.pop("source", "")
+        fitted, fitted_variants = item.pop("fitted", ""), item.pop("fitted_variants", [])
+        if not isinstance(fitted, str):
+            raise doc.error(f"{where}.fitted", "must say, as text, what the inputs took from the figure")
+        if not isinstance(fitted_variants, list) or not all(isinstance(v, str) for v in fitted_variants) or \
+                (fitted_variants and not fitted):
+            raise doc.error(f"{where}.fitted_variants", "must be a list of variant names, beside fitted")
         if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0
                 or not math.isfinite(duration)):
             raise doc.error(f"{where}.duration_s", f"must be a positive, finite number of seconds, got {duration!r}")
         if not isinstance(source, str) or not source.strip():
             raise doc.error(f"{where}.source", "must name where the figure comes from")
         _dotted(doc, where, item)
-        out.append(Reported(item, float(duration), source.strip()))
+        out.append(Reported(item, float(duration), source.strip(), fitted.strip(), tuple(fitted_variants)))
     return tuple(out)
 
 

@@ -106,10 +106,14 @@ def experiment_schema() -> dict[str, Any]:
             "grid": {"type": ["object", "null"], "additionalProperties": False, "properties": grid,
                      "description": "dotted keys to lists of values; the runs are the product"},
             "reported": {"type": "array", "description": "figures reported by a real cluster, for rollsim validate: "
-                         "dotted keys of the case, duration_s and source",
+                         "dotted keys of the case, duration_s and source; fitted (what the inputs took from "
+                         "the figure) and fitted_variants (whose: all when not given)",
                          "items": {"type": "object", "required": ["duration_s", "source"],
                                    "properties": {"duration_s": {"type": "number", "exclusiveMinimum": 0},
-                                                  "source": {"type": "string", "minLength": 1}, **dotted}}},
+                                                  "source": {"type": "string", "minLength": 1},
+                                                  "fitted": {"type": "string"},
+                                                  "fitted_variants": {"type": "array", "items": {"type": "string"}},
+                                                  **dotted}}},
             "replications": {"type": "integer", "minimum": 1, "default": 1},
             "seed": {"type": "integer", "minimum": 0, "default": 0},
             "slo": {"type": ["object", "null"], "description": "constraints on summary metrics",
