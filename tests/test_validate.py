@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from re import escape as re_escape
 from pathlib import Path
+from re import escape as re_escape
 
 import numpy as np
 import pytest
