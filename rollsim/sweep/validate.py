@@ -10,9 +10,10 @@ Two kinds of case, each replayed for the Kubernetes version asked for:
 
 A row gives the median predicted duration over the study's replications, the reported one
 and the relative error, marked ``fit`` where the study's inputs were set from that figure
-(``fitted`` in the study's ``reported``): such a row checks arithmetic, not a prediction. Reported field figures are estimates written by the people who ran
-the clusters ("about 20 minutes"), so an error of tens of percent is within their precision;
-the speed-up between two settings is the figure a mechanism has to reproduce.
+(``fitted`` in the study's ``reported``): such a row checks arithmetic, not a prediction.
+Reported field figures are estimates written by the people who ran the clusters ("about 20
+minutes"), so an error of tens of percent is within their precision; the speed-up between two
+settings is the figure a mechanism has to reproduce.
 """
 
 from __future__ import annotations
