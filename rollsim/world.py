@@ -179,7 +179,8 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     realistic = not settings.ideal
     api = ApiServer(env, NodeStore(nodes, listing), whole_seconds=realistic and settings.whole_second_timestamps)
     images = [scenario.image, *(w.image for w in scenario.also)]
-    registry = Registry(env, scenario.registry) if any(i.modelled for i in images) else None
+    modelled = any(i.modelled for i in images) or scenario.registry.delays_requests
+    registry = Registry(env, scenario.registry) if modelled else None
     workloads = OtherWorkloads(scenario.node_utilization, scenario.other_pods_priority,
                                Sampler(scenario.victim_termination, streams["victim_termination"]))
     kubelet = Kubelet(env, api, workloads=workloads, scheduler_throughput=scenario.scheduler_throughput,

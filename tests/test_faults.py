@@ -78,28 +78,30 @@ def test_pulls_overlap_as_the_budget_allows() -> None:
 def test_an_operator_rollback_and_its_cost_in_closed_form() -> None:
     """Ideal mode: k = 3 crash-looping pods from t = 0, the stall is detected at 300 s, the
     rollback at 360 s restores the old revision (old pods count as updated again) and
-    replaces the 3 bad pods in one 15 s cycle; each of the 3 nodes was down 375 s."""
+    replaces the 3 bad pods in one 13 s cycle (15 s but the 2 s pull: every node still has the
+    old image, IfNotPresent); each of the 3 nodes was down 373 s."""
     s = simulate(build_scenario(nodes=20, max_unavailable=3, new_pods="crashloop", stall_after=300,
                                 rollback_after=60, controller="ideal", **CONSTANT)).summary
     assert s["rolled_back"] is True and s["completed"] is False and s["duration_s"] is None
-    assert s["stalled_at_s"] == 0.0 and s["rollback_done_s"] == pytest.approx(375.0)
+    assert s["stalled_at_s"] == 0.0 and s["rollback_done_s"] == pytest.approx(373.0)
     assert s["unavailable_at_end"] == 0 and s["updated"] == 20
-    assert s["unavailable_node_seconds"] == pytest.approx(3 * 375.0)
+    assert s["unavailable_node_seconds"] == pytest.approx(3 * 373.0)
 
 
 @pytest.mark.parametrize("stall_after", [100, 1000])
 def test_a_rollback_longer_than_the_stall_detector_runs_to_its_end(stall_after) -> None:
     """``kubectl rollout undo`` is a rollout of its own: the nodes the update had reached are
     replaced again, maxUnavailable at a time, and each of them back on the old revision is
-    progress. A 20% crash loop stalls the update; the undo then takes 120 s (eight waves of two
-    15 s cycles), whatever the stall detector's window: before, a node the update had reached
-    counted as progress only once, so a 100 s window stopped the undo at 390 s with 19 of 20 back.
+    progress. A 20% crash loop stalls the update; the undo then takes 104 s (eight waves of two
+    13 s cycles: no pull, the nodes have the old image), whatever the stall detector's window:
+    before, a node the update had reached counted as progress only once, so a 100 s window
+    stopped the undo at 390 s with 19 of 20 back.
     """
     s = simulate(build_scenario(nodes=20, max_unavailable=2, new_pods="crashloop:0.2", rollback_after=10,
                                 stall_after=stall_after, controller="ideal", **CONSTANT), seed=2).summary
     assert s["rolled_back"] is True and s["rollback_done_s"] is not None
     assert s["stop_detail"].endswith("20 nodes of 20 back on the old revision")
-    assert s["rollback_done_s"] == pytest.approx(s["stalled_at_s"] + stall_after + 10 + 120)
+    assert s["rollback_done_s"] == pytest.approx(s["stalled_at_s"] + stall_after + 10 + 8 * 13)
 
 
 def test_a_realistic_rollback_recovers_every_node() -> None:

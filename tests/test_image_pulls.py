@@ -100,3 +100,139 @@ def test_sizes_and_rates_are_finite(value) -> None:
         parse_size(value)
     with pytest.raises(ValueError, match="must be"):
         parse_rate(value)
+
+
+# What the node already has (EnsureImageExists, shouldPullImage in pkg/kubelet/images/image_manager.go).
+
+UNDO = dict(nodes=10, max_unavailable=2, new_pods="pull-error", stall_after=60, rollback_after=0, pull=2, **BASE)
+SIZED = dict(image_size="1GB", node_bandwidth="100MB/s")  # a 10 s pull
+
+
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "sized"])
+def test_after_a_rollback_the_old_pods_start_from_the_image_the_node_has(image) -> None:
+    """Every node ran the old template minutes before: under IfNotPresent its pods start without a
+    pull (the rollback took 8 + 2 s, or 8 + 10 s with a 1 GB image, when they pulled it again).
+    The stall is detected at 60 s (last progress at 0), the undo is at once: schedule, start, ready.
+    """
+    s = simulate(build_scenario(**UNDO, **image)).summary
+    assert s["rolled_back"] and s["stalled_at_s"] == 0.0
+    assert s["rollback_done_s"] == pytest.approx(60 + 1 + 3 + 4)
+    assert s["registry_bytes_served"] == (0.0 if image else None)
+
+
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "sized"])
+def test_after_a_rollback_always_checks_the_manifest_only(image) -> None:
+    """Under Always each old pod asks the registry (its latency), and moves no bytes."""
+    s = simulate(build_scenario(**UNDO, **image, image_pull_policy="Always", registry_latency=0.5)).summary
+    assert s["rollback_done_s"] == pytest.approx(60 + 1 + 0.5 + 3 + 4)
+    assert s["registry_bytes_served"] == (0.0 if image else None)
+
+
+def test_after_a_rollback_the_bytes_served_are_the_new_images_only() -> None:
+    """Two crash-looping new pods pulled 1 GB each; the undo's old pods pull nothing (4 GB before)."""
+    s = simulate(build_scenario(**{**UNDO, "new_pods": "crashloop"}, **SIZED)).summary
+    assert s["rolled_back"] and s["registry_bytes_served"] == 2e9
+    assert s["mean_pull_s"] == pytest.approx(10.0) and s["peak_concurrent_pulls"] == 2
+
+
+@pytest.mark.parametrize(("image", "pull"), [({}, 2), (SIZED, 10)], ids=["pull-time", "sized"])
+def test_a_node_added_after_the_rollback_pulls_the_old_image(image, pull) -> None:
+    """A node that joins after the undo never ran the old template: its pod pulls it (created at 61 s)."""
+    r = simulate(build_scenario(**UNDO, **image, add_nodes="1@61"))
+    added = r.nodes[r.nodes["node"] == "added-00001"].iloc[0]
+    assert added["new_pulled_at_s"] == pytest.approx(61 + 1 + pull)
+    assert r.summary["rollback_done_s"] == pytest.approx(61 + 1 + pull + 3 + 4)
+
+
+@pytest.mark.parametrize("cached", [0.0, 1.0])
+def test_a_cached_image_skips_the_pull_time_without_a_size(cached) -> None:
+    """--image-cached without --image-size: a cached node starts at once under IfNotPresent."""
+    s = simulate(build_scenario(nodes=10, max_unavailable=2, pull=2, image_cached=cached, **BASE)).summary
+    pull = 0 if cached else 2
+    assert s["duration_s"] == pytest.approx(5 * (5 + 1 + pull + 3 + 4))
+    assert s["mean_pull_s"] == (None if cached else pytest.approx(2.0))
+
+
+@pytest.mark.parametrize(("latency", "check"), [(None, 0.0), (0.5, 0.5)])
+def test_always_without_a_size_costs_the_manifest_check(latency, check) -> None:
+    """Under Always a cached node asks the registry: its latency (none without one), not the pull time."""
+    s = simulate(build_scenario(nodes=10, max_unavailable=2, pull=2, image_cached=1.0, image_pull_policy="Always",
+                                registry_latency=latency, **BASE)).summary
+    assert s["mean_pull_s"] == pytest.approx(check)
+    assert s["duration_s"] == pytest.approx(5 * (5 + 1 + check + 3 + 4))
+
+
+def test_the_pull_rate_limit_applies_without_a_size() -> None:
+    """Ten pulls asked for at once at 1/s (burst 1): tokens at 0..9 s, then the 2 s pull time each."""
+    s = simulate(build_scenario(nodes=10, max_unavailable=10, pull=2, registry_pull_rate="1/s", **BASE)).summary
+    assert s["mean_pull_s"] == pytest.approx(2 + 4.5)
+    assert s["duration_s"] == pytest.approx(5 + 1 + (9 + 2) + 3 + 4)
+
+
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "sized"])
+def test_an_image_that_cannot_be_pulled_starts_where_it_is_present(image) -> None:
+    """pull-error on nodes that have the image, under IfNotPresent: the registry is never asked,
+    so the pods start and the rollout completes; under Always the pull fails (ImagePullBackOff).
+    """
+    common = dict(nodes=20, max_unavailable=2, new_pods="pull-error", image_cached=1.0, stall_after=600, **BASE)
+    s = simulate(build_scenario(**common, **image)).summary
+    assert s["completed"] and s["duration_s"] == pytest.approx(10 * (5 + 1 + 3 + 4))
+    stuck = simulate(build_scenario(**common, **image, image_pull_policy="Always")).summary
+    assert not stuck["completed"] and stuck["stop_cause"] == "image-pull-error"
+
+
+def test_a_failing_pull_takes_a_pull_rate_token() -> None:
+    """Five failing pulls ask the registry first (tokens 0..4 s at 1/s); the five healthy pulls of
+    another DaemonSet created after them wait 5..9 s, then take the 2 s pull time.
+    """
+    other = {"name": "a", "max_unavailable": 5, "schedule": 1, "pull": 2, "start": 3, "ready": 4, "terminate": 5}
+    s = simulate(build_scenario(nodes=5, max_unavailable=5, new_pods="pull-error", pull=2, stall_after=100,
+                                registry_pull_rate="1/s", also=[other], **BASE))
+    assert s.others["a"]["mean_pull_s"] == pytest.approx(2 + 7.0)
+
+
+def test_bandwidth_without_a_size_is_said_to_be_ignored(capsys) -> None:
+    """Bandwidths share bytes: with no size anywhere they do nothing, and say so (one line each)."""
+    from rollsim.cli import main
+    from rollsim.spec.options import NO_SIZE_NOTE, ignored_options
+
+    flags = ["--nodes", "10", "--max-unavailable", "2", "--controller", "ideal", "--node-bandwidth", "1MB/s",
+             "--registry-bandwidth", "1MB/s", "--registry-pull-rate", "5/s", "--image-cached", "0.5"]
+    assert main(["simulate", *flags]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"rollsim: warning: argument --node-bandwidth: {NO_SIZE_NOTE}",
+        f"rollsim: warning: argument --registry-bandwidth: {NO_SIZE_NOTE}"]
+    given = ["node_bandwidth", "registry_bandwidth"]
+    sized = build_scenario(nodes=3, image_size="1GB", node_bandwidth="1MB/s", registry_bandwidth="1MB/s")
+    assert ignored_options(sized, given) == ()
+    other_sized = build_scenario(nodes=3, node_bandwidth="1MB/s", registry_bandwidth="1MB/s",
+                                 also=[{"name": "a", "image_size": "1GB"}])
+    assert ignored_options(other_sized, given) == (("node_bandwidth", NO_SIZE_NOTE),)
+
+
+def test_what_a_node_has_and_what_it_pulls() -> None:
+    """``PodRuntime``'s view of the nodes' images: the old template's on every node there at time 0
+    (not on one that joins), the new one where cached or pulled since; Always pulls whatever is there.
+    """
+    import numpy as np
+    from rollsim.cluster.kubelet import PodRuntime
+    from rollsim.controller.pods import Pod
+    from rollsim.spec.faults import NewPodFaults
+    from rollsim.spec.scenario import DaemonSetSpec, Timings
+    from rollsim.spec.streams import Streams
+
+    def runtime(policy: str) -> PodRuntime:
+        return PodRuntime(DaemonSetSpec(), Timings(), NewPodFaults(), ImageSpec(pull_policy=policy), Streams(0),
+                          np.arange(3), "default/ds")
+
+    rt = runtime("IfNotPresent")
+    rt.node_added()
+    old, new = [Pod(uid, uid, 0, 0.0) for uid in range(4)], [Pod(10 + uid, uid, 1, 0.0) for uid in range(4)]
+    assert [rt.image_present(p) for p in old] == [True, True, True, False]
+    assert not any(rt.image_present(p) for p in new) and all(rt.pulls_image(p) for p in new)
+    rt.image_pulled(new[1])
+    rt.image_pulled(old[3])
+    assert [rt.pulls_image(p) for p in new] == [True, False, True, True]
+    assert not any(rt.pulls_image(p) for p in old)
+    always = runtime("Always")
+    assert all(always.pulls_image(p) for p in old[:3] + new)

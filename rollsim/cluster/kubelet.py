@@ -97,7 +97,7 @@ class PodRuntime:
     # start and end of each new-image pull, in pairs: a C array of doubles (16 bytes a pull, where a
     # list of tuples of floats took 100: a million pulls at a million nodes)
     pulls: array[float] = field(default_factory=lambda: array("d"))
-    bytes_pulled: float = 0.0
+    bytes_pulled: float = 0.0  # by the new image's pulls, as ``pulls`` holds them
     unschedulable: set[int] = field(default_factory=set)
     # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     preempted_nodes: set[int] = field(default_factory=set)
@@ -115,13 +115,35 @@ class PodRuntime:
         self._cache_rng: np.random.Generator = s["image_cache"]
         # whether each node has the new image already: one byte a node, drawn in list order
         self.cached = bytearray((self._cache_rng.random(len(positions)) < self.image.cached)[positions].tobytes())
+        # whether each node has the old template's image: every node there at time 0 ran it
+        self.old_image = bytearray(b"\x01") * len(positions)
         ds = self.ds
         self.requests = PodRequests(ds.requests_cpu_millis, ds.requests_memory_bytes, ds.host_ports)
         self.may_not_fit, self.faulty = self.requests.any, self.faults.any  # read once, not per pod
 
     def node_added(self) -> None:
-        """A node joined: whether it already has the new image is drawn like the others'."""
+        """A node joined: whether it already has the new image is drawn like the others'; it never
+        ran the old template, so it does not have that image.
+        """
         self.cached.append(bool(self._cache_rng.random() < self.image.cached))
+        self.old_image.append(0)
+
+    def image_present(self, pod: Pod) -> bool:
+        """Whether ``pod``'s image is on its node (``EnsureImageExists``'s ``imagePresent``): the old
+        template's (revision 0, back after a rollback) on every node that was there at time 0, the
+        new one where it was cached before the run or pulled since.
+        """
+        return bool((self.old_image if pod.revision == 0 else self.cached)[pod.node])
+
+    def pulls_image(self, pod: Pod) -> bool:
+        """``shouldPullImage``: ``Always`` asks the registry whatever the node has (a manifest check
+        when the image is present), ``IfNotPresent`` only when the image is not on the node.
+        """
+        return self.image.pull_policy != IF_NOT_PRESENT or not self.image_present(pod)
+
+    def image_pulled(self, pod: Pod) -> None:
+        """A pull of ``pod``'s image succeeded: the node has it now (no image garbage collection)."""
+        (self.old_image if pod.revision == 0 else self.cached)[pod.node] = 1
 
     def fault(self, pod: Pod) -> str:
         """Whether this pod of a new revision is faulty (pods of revision 0 never are)."""
@@ -240,16 +262,32 @@ class Kubelet:
 
     def _admit(self, pod: Pod, rt: PodRuntime) -> None:
         """``HandlePodAdditions``: the kubelet's admission (``canAdmitPod``, rollsim.cluster.admission)
-        rejects it (phase Failed), or the image pull starts.
+        rejects it (phase Failed), or the image pull starts (``_pull``, or ``_pull_fails`` for an image
+        that cannot be pulled).
         """
         fault = rt.fault(pod)
         if fault == REJECTED or self.admission.reject_reason(pod, rt.ds.placement) is not None:
             pod.phase = FAILED
             self.api.pod_status_changed(pod)
-        elif fault == PULL_ERROR:  # ErrImagePull, then ImagePullBackOff, for ever
-            call_later(self.env, rt.pull(), self._pull_failed, pod, rt, 0)
+        elif fault == PULL_ERROR:
+            if rt.pulls_image(pod):  # ErrImagePull, then ImagePullBackOff, for ever
+                self._pull_fails(pod, rt, 0)
+            else:  # EnsureImageExists never asks the registry for an image present under IfNotPresent
+                self._pull(pod, rt, HEALTHY)
         else:
             self._pull(pod, rt, fault)
+
+    def _registry_wait(self) -> float:
+        """Seconds until the registry answers a request made now: its pull-rate token, then its
+        latency (0 without a registry model).
+        """
+        return 0.0 if self.registry is None else self.registry.admit(self.env._now)
+
+    def _pull_fails(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
+        """A pull that will fail (ErrImagePull): it still asks the registry (a pull-rate token and
+        the latency, when modelled), then fails after the ``pull`` time (``_pull_failed``).
+        """
+        call_later(self.env, self._registry_wait() + rt.pull(), self._pull_failed, pod, rt, failures)
 
     def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """A pull failed (ErrImagePull): the image pull back-off, then the next attempt."""
@@ -260,24 +298,32 @@ class Kubelet:
 
     def _pull_again(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         if not self._gone(pod):
-            call_later(self.env, rt.pull(), self._pull_failed, pod, rt, failures)
+            self._pull_fails(pod, rt, failures)
 
     def _pull(self, pod: Pod, rt: PodRuntime, fault: str) -> None:
-        """The image pull, then the container start (``_started``)."""
+        """``EnsureImageExists``: no pull for an image present under ``IfNotPresent``
+        (``shouldPullImage``); else a pull through the registry, by bytes for an image of known
+        size (a manifest check, no bytes, for one present under ``Always``), or taking the
+        ``pull`` time (none for a manifest check) once the registry answers. Then the container
+        start (``_started``).
+        """
         start = rt.start()
-        if self.registry is None or not rt.image.modelled:
-            pull = rt.pull()
+        if not rt.pulls_image(pod):
+            call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
+            return
+        present = rt.image_present(pod)
+        size = rt.image.size_bytes
+        if size is None or self.registry is None:
+            pull = self._registry_wait() + (0.0 if present else rt.pull())
             # one event: nothing else happens when the pull ends
             call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
             return
-        cached = rt.cached[pod.node]
-        if cached and rt.image.pull_policy == IF_NOT_PRESENT:  # no registry at all
-            call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
-            return
-        size = 0.0 if cached or rt.image.size_bytes is None else rt.image.size_bytes
+        size = 0.0 if present else size
 
         def pulled(duration: float) -> None:
-            rt.bytes_pulled += size
+            if pod.revision != 0:
+                rt.bytes_pulled += size
+            rt.image_pulled(pod)
             call_later(self.env, start, self._started, pod, rt, fault, duration, self.env._now)
 
         self._pull_on_node(pod.node, size, rt.image.node_bandwidth, pulled)
@@ -313,6 +359,7 @@ class Kubelet:
             done(pulling)
 
     def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
+        rt.image_pulled(pod)
         self._started(pod, rt, fault, pull, self.env._now - start)
 
     def _started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float | None, pulled_at: float) -> None:

@@ -77,10 +77,17 @@ class Registry:
             raise ValueError(f"node_bandwidth must be positive or None, got {node_bandwidth}")
         return self.env.process(self._pulling(float(size_bytes), node_bandwidth))
 
+    def admit(self, now: float) -> float:
+        """Seconds until the registry answers a request made at ``now``: a pull-rate token (FIFO),
+        then the latency. Every request takes them: a pull, a manifest check, a pull that fails, and
+        a pull of an image whose size is not modelled (its bytes take the ``pull`` time after).
+        """
+        grant = now if self._bucket is None else self._bucket.reserve(now)
+        return grant - now + self.spec.latency
+
     def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float]:
         start = self.env.now
-        grant = start if self._bucket is None else self._bucket.reserve(start)
-        wait = grant - start + self.spec.latency
+        wait = self.admit(start)
         if wait > 0:
             yield self.env.timeout(wait)
         if size > 0:

@@ -2,12 +2,18 @@
 
 With a ``size``, a pull is a transfer through ``rollsim.cluster.registry``: its time follows from
 the bytes and the bandwidth it gets while other nodes pull (the ``pull`` distribution is
-then not used). Without one, pulls take the ``pull`` distribution's time.
+then not used, but for a pull that fails). Without one, pulls take the ``pull`` distribution's
+time, after the registry's pull-rate token and latency when those are given; the bandwidths
+then have nothing to divide (``rollsim.spec.options.ignored_options`` warns).
 
 A node has the image cached with probability ``cached`` (pre-pulled, or left from an
-earlier rollout). The kubelet's ``imagePullPolicy``: ``IfNotPresent`` skips a cached pull
-entirely; ``Always`` still asks the registry (a manifest check: a pull-rate token and the
-registry latency, but no bytes).
+earlier rollout), with or without a size; every node there at time 0 has the old template's
+image (it ran it), which pods of revision 0 (after a rollback) use. The kubelet's
+``imagePullPolicy``, as ``EnsureImageExists`` and ``shouldPullImage`` (pkg/kubelet/images/
+image_manager.go) apply it: ``IfNotPresent`` skips the pull of a present image entirely (the
+registry is not asked, so an image that cannot be pulled still starts); ``Always`` still asks
+the registry (a manifest check: a pull-rate token and the registry latency, but no bytes and no
+``pull`` time).
 """
 
 from __future__ import annotations

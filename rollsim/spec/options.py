@@ -23,7 +23,7 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
-    "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE",
+    "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE", "NO_SIZE_NOTE",
     "unknown_priority_note",
 ]
 
@@ -317,6 +317,9 @@ IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingU
 NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes of a count); a nodes file or pools "
                    "give them, and only then are pods fitted to nodes")
 
+NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
+                "to share: each takes the pull time (timings.pull, --pull)")
+
 
 def unknown_priority_note(class_name: str) -> str:
     """Why a DaemonSet whose PriorityClass rollsim cannot resolve does not preempt."""
@@ -330,7 +333,9 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     maxSurge under OnDelete, and what fits pods to nodes (requests, the other workloads' share)
     on nodes that have no allocatable resources; and the manifest's ``priorityClassName`` when
     its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
-    template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt.
+    template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
+    and the node's and the registry's bandwidth when no image has a size (the registry's is shared by
+    every DaemonSet's image, so one of ``also`` with a size uses it).
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -343,6 +348,10 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
         out += [(name, NOT_FITTED_NOTE) for name in ("requests_cpu", "requests_memory", "node_utilization")
                 if name in given]
+    if scenario.image.size_bytes is None:  # bandwidths divide bytes: with no size there are none
+        sized = any(w.image.size_bytes is not None for w in scenario.also)
+        out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
+                if name in given and not (sized and name == "registry_bandwidth")]
     if scenario.daemonset.priority is None:
         out.append(("manifest", unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)

@@ -31,6 +31,13 @@ class RegistrySpec:
         if not self.latency >= 0:
             raise ValueError(f"latency must be non-negative, got {self.latency}")
 
+    @property
+    def delays_requests(self) -> bool:
+        """Whether a request to the registry waits (a pull-rate limit or a latency): then pulls go
+        through the registry model even when no image has a size (their bytes take the ``pull`` time).
+        """
+        return self.pull_rate is not None or self.latency > 0
+
 
 def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[float]:
     """Max-min fair (water-filling) shares of ``total`` among transfers capped at ``caps``.
