@@ -4,13 +4,61 @@ from __future__ import annotations
 
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.spec.faults import NewPodFaults, kubelet_backoff, parse_new_pods
+from rollsim.cluster.kubelet import Kubelet
+from rollsim.spec.faults import NewPodFaults, crash_loop_backoff, kubelet_backoff, parse_new_pods
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 
 
 def test_backoff_doubles_from_10_s_to_5_min() -> None:
     assert [kubelet_backoff(n) for n in range(1, 8)] == [10, 20, 40, 80, 160, 300, 300]
+
+
+def test_a_crashed_container_restarts_at_once_the_first_time() -> None:
+    """kuberuntime's doBackOff: no back-off entry before the first restart (IsInBackOffSince is
+    false; Next then sets 10 s), so the waits are 0, 10, 20, ... 300 s: one step ahead of the
+    image pull back-off, which starts its entry at the failed pull itself."""
+    assert [crash_loop_backoff(n) for n in range(1, 10)] == [0, 10, 20, 40, 80, 160, 300, 300, 300]
+
+
+def _restart_waits(monkeypatch, faults: NewPodFaults, stall_after: float) -> list[float]:
+    """Seconds from each exit of the one crash-looping container to its next restart (less the
+    3 s container start), in a one-node rollout with constant timings."""
+    moments: list[tuple[str, float]] = []
+    crashed, restarted = Kubelet._crashed, Kubelet._restarted
+
+    def spy_crashed(self, pod, rt, failures):
+        moments.append(("exit", self.env.now))
+        crashed(self, pod, rt, failures)
+
+    def spy_restarted(self, pod, rt, failures, start):
+        moments.append(("restart", self.env.now))
+        restarted(self, pod, rt, failures, start)
+
+    monkeypatch.setattr(Kubelet, "_crashed", spy_crashed)
+    monkeypatch.setattr(Kubelet, "_restarted", spy_restarted)
+    s = simulate(build_scenario(nodes=1, new_pods=faults, controller="ideal", stall_after=stall_after,
+                                **CONSTANT)).summary
+    assert s["stop_cause"] == "crash-looping"
+    kinds = [kind for kind, _ in moments]
+    assert kinds[::2] == ["exit"] * len(kinds[::2]) and kinds[1::2] == ["restart"] * len(kinds[1::2])
+    return [round(moments[i + 1][1] - moments[i][1] - 3.0, 9) for i in range(0, len(moments) - 1, 2)]
+
+
+@pytest.mark.pure
+def test_crash_loop_back_off_in_a_run(monkeypatch) -> None:
+    """The container runs 5 s and exits; it restarts 0, 10, 20, 40, 80, 160, 300 s later (plus its
+    3 s start): before, the first restart waited 10 s and every later one a step longer."""
+    waits = _restart_waits(monkeypatch, NewPodFaults("crashloop"), stall_after=2000)
+    assert waits[:9] == [0, 10, 20, 40, 80, 160, 300, 300, 300]
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(("crash_after", "waits"), [(590.0, [0, 10, 20]), (600.0, [0, 0, 0])])
+def test_crash_loop_back_off_expires_after_ten_minutes_of_running(monkeypatch, crash_after, waits) -> None:
+    """client-go's Backoff drops an entry not updated for 2 × 300 s (hasExpired): a container that
+    runs longer than that (its 3 s start and crash_after from the restart) restarts at once again."""
+    assert _restart_waits(monkeypatch, NewPodFaults("crashloop", crash_after=crash_after), 5000)[:3] == waits
 
 
 @pytest.mark.parametrize(("spec", "expected"), [

@@ -43,7 +43,17 @@ from rollsim.cluster.scheduling import NODE_PORTS_REASON, PodRequests, scheduler
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
-from rollsim.spec.faults import CRASHLOOP, HEALTHY, NEVER_READY, PULL_ERROR, REJECTED, NewPodFaults, kubelet_backoff
+from rollsim.spec.faults import (
+    BACKOFF_EXPIRY_S,
+    CRASHLOOP,
+    HEALTHY,
+    NEVER_READY,
+    PULL_ERROR,
+    REJECTED,
+    NewPodFaults,
+    crash_loop_backoff,
+    kubelet_backoff,
+)
 from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.priority import may_preempt
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
@@ -394,19 +404,28 @@ class Kubelet:
             self.api.pod_became_available(pod)
 
     def _crashed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        """The container exits before it is ever Ready and is restarted after CrashLoopBackOff,
-        for ever (until the pod is gone).
+        """The container exits before it is ever Ready (``failures`` exits before this one since
+        the back-off entry began) and is restarted after CrashLoopBackOff (``crash_loop_backoff``:
+        at once after the first exit, as kuberuntime's ``doBackOff``), for ever (until the pod is gone).
         """
         if self._gone(pod):
             return
         self.api.pod_status_changed(pod)
-        call_later(self.env, kubelet_backoff(failures + 1) + rt.start(), self._restarted, pod, rt, failures + 1)
+        start = rt.start()
+        call_later(self.env, crash_loop_backoff(failures + 1) + start, self._restarted, pod, rt, failures + 1, start)
 
-    def _restarted(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
+    def _restarted(self, pod: Pod, rt: PodRuntime, failures: int, start: float) -> None:
+        """The container runs again, ``start`` seconds after ``doBackOff`` let it restart (and ``Next``
+        updated its back-off entry); it exits ``crash_after`` later. If that exit comes more than
+        10 minutes after the update, the entry has expired (client-go's ``hasExpired``): the next
+        restart is at once again, its back-off starting over from 10 s.
+        """
         if self._gone(pod):
             return
         self.api.pod_status_changed(pod)
-        call_later(self.env, rt.faults.crash_after, self._crashed, pod, rt, failures)
+        crash_after = rt.faults.crash_after
+        expired = start + crash_after > BACKOFF_EXPIRY_S
+        call_later(self.env, crash_after, self._crashed, pod, rt, 0 if expired else failures)
 
     def _terminate(self, pod: Pod, rt: PodRuntime) -> None:
         """``killPod``: the container stops within its grace period; then the kubelet confirms the deletion."""

@@ -5,8 +5,9 @@ is faulty with probability FRACTION (default 1), drawn from its own stream; old 
 are healthy. What the kubelet does with a faulty pod:
 
 * ``crashloop``: the container starts, runs ``crash_after`` seconds, exits, and is
-  restarted after the kubelet's back-off (10 s doubling to 5 min: ``CrashLoopBackOff``).
-  The pod stays Running and never Ready (restartPolicy Always: it never turns Failed).
+  restarted: at once after its first exit, then after the kubelet's back-off (10 s doubling
+  to 5 min: ``CrashLoopBackOff``; ``crash_loop_backoff``). The pod stays Running and never
+  Ready (restartPolicy Always: it never turns Failed).
 * ``pull-error``: every pull fails after ``pull`` seconds and is retried after the image
   back-off (10 s doubling to 5 min: ``ErrImagePull`` then ``ImagePullBackOff``). The pod
   stays Pending.
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "NewPodFaults", "parse_new_pods",
-    "kubelet_backoff",
+    "kubelet_backoff", "crash_loop_backoff",
 ]
 
 HEALTHY = "healthy"
@@ -48,6 +49,8 @@ _SPEC = re.compile(r"(healthy|crashloop|pull-error|never-ready|rejected)(?::([0-
 # the image pull back-off (pkg/kubelet/images) uses the same 10 s to 300 s.
 BACKOFF_INITIAL_S = 10.0
 BACKOFF_MAX_S = 300.0
+# client-go flowcontrol.Backoff's hasExpired: an entry not updated for 2 × the maximum is dropped
+BACKOFF_EXPIRY_S = 2 * BACKOFF_MAX_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,5 +90,23 @@ def parse_new_pods(spec: str | NewPodFaults) -> NewPodFaults:
 
 
 def kubelet_backoff(failures: int) -> float:
-    """Seconds the kubelet waits after the ``failures``-th failure (1-based): 10 s doubling to 300 s."""
+    """Seconds the kubelet waits after the ``failures``-th failure (1-based): 10 s doubling to 300 s.
+
+    The image pull back-off (``pkg/kubelet/images``: ``backOff.Next`` at the failed pull itself,
+    then ``IsInBackOffSinceUpdate``), so the first failed pull waits 10 s.
+    """
     return min(BACKOFF_INITIAL_S * 2 ** max(0, failures - 1), BACKOFF_MAX_S)
+
+
+def crash_loop_backoff(crashes: int) -> float:
+    """Seconds the kubelet waits to restart a container after its ``crashes``-th exit (1-based):
+    0, then 10 s doubling to 300 s (``CrashLoopBackOff``).
+
+    kuberuntime's ``doBackOff`` asks ``IsInBackOffSince(key, finishedAt)`` before each restart
+    and calls ``Next`` (which creates the entry at 10 s, or doubles it) only when it restarts:
+    after the first exit there is no entry yet, so the container restarts at once, and each
+    later exit waits the back-off the previous restart set. An entry not updated for 10 minutes
+    (``BACKOFF_EXPIRY_S``) has expired: the kubelet then restarts at once and starts again at 10 s,
+    which the caller counts as a first exit again.
+    """
+    return 0.0 if crashes <= 1 else kubelet_backoff(crashes - 1)
