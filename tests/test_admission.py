@@ -105,3 +105,4 @@ def test_a_pod_bound_without_the_schedulers_accounting_is_rejected_out_of_cpu(mo
     assert reasons and set(reasons) == {OUT_OF_CPU}
     assert len(reasons) >= 2  # deleted and created again after the backoff, rejected again
     assert not s["completed"] and s["updated"] == 0
+    assert s["stop_cause"] == "rejected" and "on 1 node hold the budget" in s["stop_detail"]

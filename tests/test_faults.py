@@ -76,19 +76,43 @@ def test_parse_rejects(bad) -> None:
         parse_new_pods(bad)
 
 
-@pytest.mark.parametrize("kind", ["crashloop", "pull-error", "never-ready"])
+CAUSES = {"crashloop": "crash-looping", "pull-error": "image-pull-error", "never-ready": "never-ready",
+          "rejected": "rejected"}
+
+
+@pytest.mark.parametrize("kind", ["crashloop", "pull-error", "never-ready", "rejected"])
 @pytest.mark.parametrize("controller", ["ideal", "realistic"])
 @pytest.mark.parametrize("k", [1, 3])
 def test_a_bad_image_stalls_with_exactly_max_unavailable_nodes_lost(kind, controller, k) -> None:
     s = simulate(build_scenario(nodes=20, max_unavailable=k, new_pods=kind, controller=controller,
                                 stall_after=600, **CONSTANT), seed=1).summary
     assert s["completed"] is False and s["stalled"] is True
+    assert s["stop_cause"] == CAUSES[kind] and "straggler" not in s["stop_detail"]
     assert s["unavailable_at_end"] == k
     assert s["max_unavailable_observed"] == k and s["min_available"] == 20 - k
     assert s["updated"] == k  # a Pending pod of the new revision counts as updated, as upstream
     # the k pods were lost within the first cycle; nothing progressed afterwards
     assert s["stalled_at_s"] == 0.0
     assert s["end_s"] == pytest.approx(600.0)
+
+
+@pytest.mark.parametrize(("strategy", "held", "stall_after"), [
+    (dict(max_unavailable=2), 2, 600), (dict(max_surge=3), 3, 600), (dict(max_unavailable=2), 2, None)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pods_the_kubelet_rejects_are_named_as_the_stop_cause(strategy, held, stall_after, seed) -> None:
+    """--new-pods rejected with the default timings: the kubelet fails each new pod at admission
+    (phase Failed), the controller deletes it after its per-node back-off and creates another.
+    The run said "no progress, 2 new pods still on the way to Ready (a slow straggler: a longer
+    stall_after would wait for it)", which no stall_after makes true (the default, an hour,
+    stopped the same way).
+    """
+    stall = {} if stall_after is None else {"stall_after": stall_after}
+    s = simulate(build_scenario(nodes=20, new_pods="rejected", **strategy, **stall), seed=seed).summary
+    assert s["completed"] is False and s["stop_cause"] == "rejected"
+    assert s["stop_detail"].startswith(f"new pods rejected by the kubelet at admission (phase Failed, as for OutOfcpu "
+                                       f"or NodeAffinity; the controller deletes each and creates another after its "
+                                       f"per-node back-off, 1 s doubling to 15 min) on {held} nodes hold the budget")
+    assert s["end_s"] == pytest.approx(stall_after or 3600.0) and s["healthy_done_s"] is None
 
 
 def test_surge_holds_the_bad_pods_beside_the_old_ones() -> None:

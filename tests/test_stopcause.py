@@ -19,6 +19,7 @@ from rollsim.observe.stopcause import (
     PENDING_HOST_PORT,
     PENDING_RESOURCES,
     READY_NOT_AVAILABLE,
+    REJECTED,
     STARTING,
     EndState,
     NodeEnd,
@@ -68,12 +69,32 @@ def test_all_healthy_nodes_done_and_not_ready_ones_hold_the_rest() -> None:
 
 
 @pytest.mark.parametrize("kind, words", [(CRASH_LOOPING, "crash-looping"), (IMAGE_PULL_ERROR, "failing to pull"),
-                                         (NEVER_READY, "never Ready")])
+                                         (NEVER_READY, "never Ready"), (REJECTED, "rejected by the kubelet")])
 def test_failing_new_pods_hold_the_budget(kind: str, words: str) -> None:
     nodes = [NodeEnd(f"b{i}", old="none", new=kind) for i in range(50)] + [old(f"n{i}") for i in range(450)]
     cause = stop_cause(EndState(tuple(nodes)))
     assert cause.cause == kind and words in cause.sentence and "on 50 nodes" in cause.sentence
     assert counts(cause)[kind] == 50 and counts(cause)["old_only"] == 450
+
+
+def test_pods_the_kubelet_rejects_are_a_broken_revision_not_a_slow_straggler() -> None:
+    """--new-pods rejected: each node's new pod is Failed at admission, deleted after the
+    controller's per-node back-off and created again. The sentence says so, not "still on the
+    way to Ready (a slow straggler)", and the nodes are stuck, so healthy_done_s leaves them out.
+    """
+    nodes = [NodeEnd(f"b{i}", old="none", new=REJECTED) for i in range(2)] + [old(f"n{i}") for i in range(18)]
+    state = EndState(tuple(nodes))
+    cause = stop_cause(state)
+    assert cause.cause == REJECTED and counts(cause) == {"desired": 20, "updated": 0, REJECTED: 2, "old_only": 18}
+    assert cause.sentence == (
+        "new pods rejected by the kubelet at admission (phase Failed, as for OutOfcpu or NodeAffinity; the controller "
+        "deletes each and creates another after its per-node back-off, 1 s doubling to 15 min) on 2 nodes hold the "
+        "budget (maxUnavailable, or maxSurge's slots); 0 nodes of 20 updated (new pod available)")
+    assert stuck_nodes(state) == ["b0", "b1"]
+    # the only nodes left: a re-created pod may be admitted (a fraction), so "so far", not "never"
+    only = stop_cause(EndState((NodeEnd("b", old="none", new=REJECTED), done("n"))))
+    assert "the only nodes not updated: every pod created there so far was rejected; 1 node of 2" in only.sentence
+    assert CAUSE_TEXT[REJECTED].startswith("new pods rejected by the kubelet (phase Failed)")
 
 
 def test_with_surge_failing_pods_sit_beside_running_old_ones() -> None:
@@ -203,7 +224,7 @@ def test_every_combination_gives_a_known_cause_and_one_line() -> None:
             assert cause.cause in CAUSES and cause.cause in CAUSE_TEXT
             assert cause.sentence and "\n" not in cause.sentence
             news = {a.new, b.new}
-            failing = news & {CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY}
+            failing = news & {CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED}
             if failing:  # a broken revision always comes first
                 assert cause.cause in failing
             elif news & {PENDING_RESOURCES, PENDING_HOST_PORT}:

@@ -1,8 +1,9 @@
 """The end of a run as ``rollsim.observe.stopcause`` reads it: each node's old and new pod.
 
-Read from the API server and the kubelet when the run stops. The state of a new pod that is
-neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not keep which pods
-it made faulty), else starting.
+Read from the API server and the kubelet when the run stops. A new pod in phase Failed was
+rejected by the kubelet's admission (``--new-pods rejected``, or its real check). The state of
+a new pod that is neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not
+keep which pods it made faulty), else starting.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Collection
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime
 from rollsim.cluster.scheduling import NODE_PORTS_REASON
-from rollsim.controller.pods import RUNNING, Pod, is_pod_available
+from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
 
@@ -25,6 +26,8 @@ _FAILING = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-
 def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) -> str:
     """What the new-revision pod on a node is doing at the end of the run."""
     fault = runtime.faults.kind if runtime.faults.any else None
+    if pod.phase == FAILED:  # rejected at admission; the controller deletes it after its back-off
+        return sc.REJECTED
     if pod.uid in runtime.unschedulable:
         why = kubelet.unschedulable(pod, runtime)
         return sc.PENDING_HOST_PORT if why == NODE_PORTS_REASON else sc.PENDING_RESOURCES

@@ -4,9 +4,10 @@
 still holds an old pod and in what state its new pod is) and names what a person running
 ``kubectl rollout status`` would have to fix, in the order an SRE checks it:
 
-* the new revision does not work (pods crash-looping, failing to pull, never Ready): the
-  budget (``maxUnavailable``) or the surge slots are held by pods that will never be
-  available;
+* the new revision does not work (pods crash-looping, failing to pull, never Ready, or
+  rejected by the kubelet's admission, phase Failed, which the controller deletes and creates
+  again with its failed-pod back-off): the budget (``maxUnavailable``) or the surge slots are
+  held by pods that are not available;
 * new pods Pending because the scheduler's filter rejects them (``NodeResourcesFit``:
   the old pod's requests still count; ``NodePorts``: the old pod holds the host port);
 * nodes NotReady or unreachable: their pods, deleted, stay terminating on a kubelet that
@@ -56,6 +57,7 @@ __all__ = [
     "PENDING_HOST_PORT",
     "PENDING_RESOURCES",
     "READY_NOT_AVAILABLE",
+    "REJECTED",
     "STARTING",
     "EndState",
     "NodeEnd",
@@ -73,12 +75,13 @@ PENDING_HOST_PORT = "pending-host-port"  # unschedulable: NodePorts (the old pod
 IMAGE_PULL_ERROR = "image-pull-error"  # ErrImagePull / ImagePullBackOff
 CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
 NEVER_READY = "never-ready"  # running, its readiness probe never passes
+REJECTED = "rejected"  # phase Failed: the kubelet's admission rejected it (OutOfcpu, NodeAffinity, ...)
 STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failure
 READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
 AVAILABLE = "available"
-NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, STARTING,
-              READY_NOT_AVAILABLE, AVAILABLE)
-_FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY)
+NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, REJECTED,
+              STARTING, READY_NOT_AVAILABLE, AVAILABLE)
+_FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED)
 _PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
 OLD_STATES = ("none", "running", "terminating")
 
@@ -96,6 +99,7 @@ CAUSE_TEXT = {
     CRASH_LOOPING: "new pods crash-looping",
     IMAGE_PULL_ERROR: "new pods failing to pull their image",
     NEVER_READY: "new pods never Ready",
+    REJECTED: "new pods rejected by the kubelet (phase Failed), deleted and created again with back-off",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
     PENDING_HOST_PORT: "new pods Pending: another pod holds the host port (NodePorts)",
     "not-ready-nodes": "NotReady or unreachable nodes",
@@ -219,6 +223,16 @@ def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool) -> st
 
 _STUCK_NEW = frozenset((*_FAILING, *_PENDING))
 
+# what the new pods of each failing state do, as stop_cause's sentence says it
+_FAILING_WHAT = {
+    CRASH_LOOPING: "crash-looping (CrashLoopBackOff)",
+    IMAGE_PULL_ERROR: "failing to pull their image (ImagePullBackOff)",
+    NEVER_READY: "running but never Ready",
+    # a replacement is created after the per-node failedPodsBackoff (manage), and may be rejected again
+    REJECTED: "rejected by the kubelet at admission (phase Failed, as for OutOfcpu or NodeAffinity; the controller "
+              "deletes each and creates another after its per-node back-off, 1 s doubling to 15 min)",
+}
+
 
 def is_stuck(ready: bool, new: str) -> bool:
     """Whether a node could not be updated: NotReady, or its new pod (state ``new``) fails or
@@ -294,11 +308,11 @@ def stop_cause(state: EndState) -> StopCause:
     failing = [k for k in _FAILING if new[k]]
     if failing:
         kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
-        what = {CRASH_LOOPING: "crash-looping (CrashLoopBackOff)", IMAGE_PULL_ERROR: "failing to pull their image "
-                "(ImagePullBackOff)", NEVER_READY: "running but never Ready"}[kind]
+        what = _FAILING_WHAT[kind]
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
+            fate = "every pod created there so far was rejected" if kind == REJECTED else "they never become available"
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
-                                f"they never become available; {left}{more}")
+                                f"{fate}; {left}{more}")
         held = ("hold the budget (maxUnavailable, or maxSurge's slots)" if rolling else
                 "keep the batch deleter waiting (it deletes the next batch once this one's new pods are available)"
                 if state.deleter == "batch" else "are not available")
@@ -364,6 +378,7 @@ _AWAITED = {
     CRASH_LOOPING: "whose new pod is crash-looping",
     IMAGE_PULL_ERROR: "whose new pod fails to pull its image",
     NEVER_READY: "whose new pod is never Ready",
+    REJECTED: "whose new pod was rejected by the kubelet (phase Failed)",
     PENDING_RESOURCES: "whose new pod is Pending (NodeResourcesFit)",
     PENDING_HOST_PORT: "whose new pod is Pending (NodePorts)",
 }
