@@ -187,3 +187,14 @@ def test_without_a_stall_there_is_no_rollback() -> None:
     s = simulate(build_scenario(nodes=20, max_unavailable=3, rollback_after=60, controller="ideal",
                                 **CONSTANT)).summary
     assert s["completed"] is True and s["rolled_back"] is False and s["rollback_done_s"] is None
+
+
+@pytest.mark.parametrize("spec", ["healthy", "crashloop", "pull-error:0.5", "never-ready", "rejected", "rejected:0.1"])
+def test_the_experiment_schema_lets_editors_write_every_kind(spec) -> None:
+    """The JSON Schema (``rollsim schema``) called ``new_pods: rejected`` wrong, though the loader
+    takes it and the key's description names it."""
+    import jsonschema
+    from rollsim.spec.kinds import NEW_PODS
+
+    assert jsonschema.Draft202012Validator(NEW_PODS.schema).is_valid(spec)
+    parse_new_pods(spec)

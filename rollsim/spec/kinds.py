@@ -280,6 +280,8 @@ TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
 DELETER = Kind(parse_deleter, _pattern(rf"^\s*(?:none|batch:0*[1-9][0-9]*(?::{_NUM})?|rate:{_POSITIVE}{_NUM})\s*$",
                                        "none, batch:K[:PAUSE] or rate:S"), "none|batch:K[:PAUSE]|rate:S")
 PRIORITY = Kind(_priority, {"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX}, "N")
-NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:healthy|crashloop|pull-error|never-ready)(?::{_FRACTION})?\s*$",
-                                         "healthy, crashloop, pull-error or never-ready, optionally :FRACTION"),
+_NEW_POD_KINDS = "healthy|crashloop|pull-error|never-ready|rejected"  # rollsim.spec.faults' kinds
+NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:{_NEW_POD_KINDS})(?::{_FRACTION})?\s*$",
+                                         "healthy, crashloop, pull-error, never-ready or rejected, "
+                                         "optionally :FRACTION"),
                 "KIND[:F]")
