@@ -64,6 +64,36 @@ def test_simulate_prints_the_cause_in_one_line(capsys) -> None:
     assert "healthy nodes      not all updated" in out
 
 
+def test_after_a_rollback_the_summary_says_the_nodes_are_back_on_the_old_revision(capsys) -> None:
+    """The audit's run: the crash-looping update stalls, the operator rolls it back 60 s later, and
+    every node is back on the old revision. The summary said "20 / 20 nodes with a pod of the new
+    revision" and "healthy nodes: all updated by 12m15s", as if the update had gone out.
+    """
+    args = ["simulate", "--nodes", "20", "--max-unavailable", "2", "--new-pods", "crashloop", "--stall-after", "600",
+            "--rollback-after", "60"]
+    assert main([*args, "-o", "json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["rolled_back"] is True and s["updated"] == 20 and s["healthy_done_s"] > 600  # the keys keep their names
+    assert main(args) == 0
+    lines = {line[2:21].strip(): line[21:] for line in capsys.readouterr().out.splitlines()[1:]}
+    back = s["healthy_done_s"]
+    assert lines["stopped because"].endswith("20 nodes of 20 back on the old revision")
+    assert lines["healthy nodes"].startswith("all back on the old revision by 12m1") and f"({back:,.1f} s)" in \
+        lines["healthy nodes"]
+    assert lines["up-to-date"] == "20 / 20 nodes with a pod of the old revision, rolled back to (kubectl's UP-TO-DATE)"
+    assert "new revision" not in "".join(lines.values()) and "all updated" not in "".join(lines.values())
+    assert main([*args, "-o", "wide"]) == 0  # the wide listing starts with the same summary
+    assert "  up-to-date         20 / 20 nodes with a pod of the old revision" in capsys.readouterr().out
+
+
+def test_without_a_rollback_the_summary_speaks_of_the_new_revision(capsys) -> None:
+    assert main(["simulate", "--nodes", "20", "--max-unavailable", "2", "--new-pods", "crashloop",
+                 "--stall-after", "600"]) == 0
+    out = capsys.readouterr().out
+    assert "  up-to-date         2 / 20 nodes with a pod of the new revision (kubectl's UP-TO-DATE)" in out
+    assert "  healthy nodes      not all updated" in out
+
+
 # --- a DaemonSet that matches no node ---------------------------------------------------------------
 
 def test_synthetic_nodes_match_the_everyday_os_selector(tmp_path, capsys) -> None:

@@ -92,7 +92,7 @@ def format_summary(result: Any, wall: float) -> str:
                 f"max {s['node_downtime_max_s']:,.1f} s")
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
-    healthy = s.get("healthy_done_s")
+    rolled_back = bool(s.get("rolled_back"))  # then "updated" counts the revision rolled back to
     lines = [
         f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller, Kubernetes "
         f"{sc.controller.kubernetes_version}; seed {result.seed})",
@@ -101,10 +101,10 @@ def format_summary(result: Any, wall: float) -> str:
     ]
     if not s["completed"]:
         lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
-                  "  healthy nodes      " + (f"all updated by {format_duration(healthy)} ({healthy:,.1f} s)"
-                                             if healthy is not None else "not all updated")]
+                  f"  healthy nodes      {_healthy_nodes(s.get('healthy_done_s'), rolled_back)}"]
+    revision = "the old revision, rolled back to" if rolled_back else "the new revision"
     lines += [
-        f"  up-to-date         {s['updated']:,} / {count_of(n, 'node')} with a pod of the new revision "
+        f"  up-to-date         {s['updated']:,} / {count_of(n, 'node')} with a pod of {revision} "
         "(kubectl's UP-TO-DATE)",
         f"  min available      {count_of(s['min_available'], 'node')} "
         f"({format_percent_exact(s['min_available_fraction'])})",
@@ -118,6 +118,16 @@ def format_summary(result: Any, wall: float) -> str:
         f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
     ]
     return "\n".join(lines)
+
+
+def _healthy_nodes(healthy: float | None, rolled_back: bool) -> str:
+    """When every node that could be updated was (``healthy_done_s``); after a rollback, when
+    every node was back on the old revision (the update itself was undone).
+    """
+    done = "all back on the old revision" if rolled_back else "all updated"
+    if healthy is None:
+        return "not " + done
+    return f"{done} by {format_duration(healthy)} ({healthy:,.1f} s)"
 
 
 def _preempted(s: Mapping[str, Any]) -> list[str]:
