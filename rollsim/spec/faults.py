@@ -1,6 +1,6 @@
 """A new revision that does not work: crash loops, image pull errors, readiness that never passes.
 
-``--new-pods crashloop|pull-error|never-ready[:FRACTION]``: each pod of the new revision
+``--new-pods crashloop|pull-error|never-ready|rejected[:FRACTION]``: each pod of the new revision
 is faulty with probability FRACTION (default 1), drawn from its own stream; old pods
 are healthy. What the kubelet does with a faulty pod:
 
