@@ -324,13 +324,14 @@ def test_stop_pool_kills_the_workers_and_ends_the_manager_thread() -> None:
 
     with open_pool(2) as pool:
         processes = list(pool._processes.values())
-        futures = [pool.submit(time.sleep, 60) for _ in range(2)]
-        time.sleep(0.2)  # both running
+        futures = [pool.submit(time.sleep, 60) for _ in range(2)]  # running or about to: neither ends by itself
         manager = pool._executor_manager_thread
         stop_pool(pool)
         for process in processes:
             process.join(timeout=10)
-            assert process.exitcode == -9
+            # killed; 255 where the forkserver could not report the status (popen_forkserver's poll
+            # sets it on EOF: seen once under load in CI-like runs)
+            assert process.exitcode in (-signal.SIGKILL, 255)
         manager.join(timeout=10)
         assert not manager.is_alive()
         wait_for(futures, timeout=10)
