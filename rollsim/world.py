@@ -261,7 +261,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str) 
                         desired=controller.should_run)
     recorder.watch()
     if ds.strategy.type == ON_DELETE and not world.daemonsets:  # the operator's kubectl, on the study's own
-        world.deleter = (KubectlView(env, api, name, ds.placement, ds.min_ready_seconds), streams["deleter"])
+        world.deleter = (KubectlView(env, api, name, recorder.desired, ds.min_ready_seconds), streams["deleter"])
     informer = _informer(env, controller, settings, streams)
     informer.watch(api, name)
     rollout = RolloutStatus(env, api, name, on_done=world.rollout_done)

@@ -17,7 +17,7 @@ from rollsim.cluster.admission import (
 )
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
-from rollsim.cluster.scheduling import PodRequests
+from rollsim.cluster.scheduling import PodRequests, other_requests
 from rollsim.controller.pods import FAILED
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, Node, PodPlacement, Taint, Toleration, unreachable_node
 
@@ -37,7 +37,7 @@ def test_a_pod_that_fits_is_admitted() -> None:
     ([PodRequests(700, 700, (9100,))], 0.0, OUT_OF_CPU),  # the first reason: NodeResourcesFit before NodePorts
 ])
 def test_reasons_as_the_kubelet_names_them(others, utilization, reason) -> None:
-    assert admission_failure(NODE, others, POD, PodPlacement(), utilization) == reason
+    assert admission_failure(NODE, others, POD, PodPlacement(), other_requests(NODE, utilization)) == reason
 
 
 def test_node_selector_and_taints() -> None:

@@ -19,6 +19,7 @@ sys.path.insert(0, str(BENCH))
 import baselines  # noqa: E402
 import bench  # noqa: E402
 import modes  # noqa: E402
+import plan_window  # noqa: E402
 import scale  # noqa: E402
 import sweep  # noqa: E402
 
@@ -161,3 +162,12 @@ def test_modes_prints_its_table_and_goal_lines() -> None:
     assert len(rows) == 2
     goals = [line for line in proc.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
     assert len(goals) == 2 and "ideal no slower than realistic" in goals[1]
+
+
+def test_plan_window_prints_a_row_per_margin_and_rule(capsys) -> None:
+    """The script behind the README's window-verdict figures runs; a window 3 sd above the true
+    p95 is met by nearly every plan under either rule (the figures themselves take 20,000 trials).
+    """
+    assert plan_window.main(["--trials", "40", "--margins", "0,3"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 3 |")]
+    assert len(rows) == 2 and all(float(r.split("|")[3].strip(" %")) >= 90 for r in rows)

@@ -306,7 +306,7 @@ class TestRecorder:
 
     def test_kubectl_view_waits_for_the_new_pod(self) -> None:
         d = Driver()
-        view = KubectlView(d.env, d.api, "agent", PodPlacement(node_selector={"pool": "agents"}), 0.0)
+        view = KubectlView(d.env, d.api, "agent", d.rec.desired, 0.0)  # the recorder's: the pool selector
         event = view.node_done(0)
         assert not event.triggered
         assert view.old_pod_nodes() == [0, 1]

@@ -23,6 +23,7 @@ from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView, run_deleter
 from rollsim.controller.pods import RUNNING
+from rollsim.observe.recorder import Recorder
 from rollsim.observe.stopcause import (
     NONE,
     ON_DELETE_WAITING,
@@ -160,11 +161,13 @@ class Cluster:
     def __init__(self) -> None:
         self.env = simpy.Environment()
         self.api = ApiServer(self.env, NodeStore([Node("a"), Node("b"), Node("c")]))
-        self.api.add_daemonset("agent")
+        ds = self.api.add_daemonset("agent")
         for node in range(3):
             self.api.seed_pod("agent", node, 0, -100.0)
         self.api.set_revision("agent", 1)
-        self.view = KubectlView(self.env, self.api, "agent", PodPlacement(), 0.0)
+        recorder = Recorder(self.env, self.api, ds, PodPlacement(), 0.0)  # keeps desired current, as in a run
+        recorder.watch()
+        self.view = KubectlView(self.env, self.api, "agent", recorder.desired, 0.0)
 
     def available_new_pod(self, node: int) -> None:
         for pod in [p for p in self.api.pods_by_node[node] if p.deleting]:

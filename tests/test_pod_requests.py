@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
-from rollsim.cluster.scheduling import PodRequests, unschedulable_reason
+from rollsim.cluster.scheduling import PodRequests, other_requests, unschedulable_reason
 from rollsim.io.manifest import ManifestError, load_daemonset
 from rollsim.io.nodes import nodes_from_pools
 from rollsim.spec.scenario import DaemonSetSpec
@@ -228,7 +228,7 @@ def test_an_init_containers_request_keeps_surge_pods_pending(tmp_path: Path) -> 
     assert s["stalled"] is True and s["updated"] == 0 and s["unschedulable_pods"] == 2
     assert s["stop_cause"] == "pending-resources" and "NodeResourcesFit: Insufficient cpu" in s["stop_detail"]
     pod = PodRequests(spec.requests_cpu_millis, spec.requests_memory_bytes)
-    assert unschedulable_reason(nodes[0], [pod], pod, utilization=0.4) == "Insufficient cpu"
+    assert unschedulable_reason(nodes[0], [pod], pod, workloads=other_requests(nodes[0], 0.4)) == "Insufficient cpu"
     # counted as before (the containers alone, 250m), the same rollout completes
     before = simulate(build_scenario(daemonset_spec=spec, node_list=nodes, node_utilization=0.4, stall_after=600,
                                      requests_cpu="250m", **IDEAL)).summary

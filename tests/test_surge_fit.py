@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.cluster.scheduling import PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import PodRequests, other_requests, scheduler_backoff, unschedulable_reason
 from rollsim.spec.node import Node
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
@@ -19,7 +19,8 @@ def test_fit_rules() -> None:
     assert reason(node, [PodRequests(500, GIB, ())] * 1, PodRequests(500, GIB, ())) is None
     assert reason(node, [PodRequests(600, GIB, ())] * 1, PodRequests(600, GIB, ())) == "Insufficient cpu"
     assert reason(node, [PodRequests(100, 3 * GIB, ())] * 1, PodRequests(100, 3 * GIB, ())) == "Insufficient memory"
-    assert (reason(node, [PodRequests(100, GIB, ())] * 1, PodRequests(100, GIB, ()), utilization=0.85)
+    assert (reason(node, [PodRequests(100, GIB, ())] * 1, PodRequests(100, GIB, ()),
+                   workloads=other_requests(node, 0.85))
             == "Insufficient cpu")
     assert (reason(node, [PodRequests(0, 0, (9100,))] * 1, PodRequests(0, 0, (9100,)))
             == "node(s) didn't have free ports for the requested pod ports")

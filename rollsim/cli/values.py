@@ -89,7 +89,9 @@ def epoch_seconds(text: str) -> float:
     """``2024-06-01T12:00:00Z`` or ``1717243200`` -> Unix seconds, from year 1 to year 9999 (ASCII,
     with no ``_``: ``float()`` also reads "١٠٠" and "1_0").
     """
-    if not text.isascii() or "_" in text:
+    from rollsim.spec.quantity import go_reads_as_float
+
+    if not go_reads_as_float(text):
         raise ValueError(f"not an ISO 8601 time or Unix seconds: {text!r}")
     try:
         seconds = float(text)

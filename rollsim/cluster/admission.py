@@ -49,7 +49,7 @@ from typing import Protocol
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.preemption import OtherWorkloads
-from rollsim.cluster.scheduling import PodRequests, insufficient_resource, other_requests, requested
+from rollsim.cluster.scheduling import PodRequests, insufficient_resource, requested
 from rollsim.controller.pods import Pod
 from rollsim.spec.eligibility import add_daemon_pod_tolerations
 from rollsim.spec.node import NO_EXECUTE, Node, PodPlacement
@@ -75,14 +75,13 @@ def active_requests(api: ApiServer, runtimes: Mapping[str, _Runtime], pod: Pod) 
 
 
 def admission_failure(node: Node, others: Iterable[PodRequests], pod: PodRequests, placement: PodPlacement,
-                      utilization: float = 0.0, workloads: tuple[float, float] | None = None) -> str | None:
+                      workloads: tuple[float, float] = (0.0, 0.0)) -> str | None:
     """``generalFilter``'s first reason for rejecting ``pod`` on ``node`` beside the ``others``
-    the kubelet has admitted, or None. ``utilization`` is the share of allocatable CPU and
-    memory other workloads request, or ``workloads`` what they request (CPU, memory).
+    the kubelet has admitted, or None. ``workloads`` is what other workloads request there (CPU,
+    memory: ``other_requests`` of a utilization, or what a preemption left).
     """
     cpu, memory, ports = requested(others)
-    short = insufficient_resource(node, other_requests(node, utilization) if workloads is None else workloads,
-                                  cpu, memory, pod)
+    short = insufficient_resource(node, workloads, cpu, memory, pod)
     if short is not None:
         return OUT_OF_CPU if short == "cpu" else OUT_OF_MEMORY
     if any(node.labels.get(key) != value for key, value in placement.node_selector.items()):

@@ -167,11 +167,11 @@ class PodRuntime:
 class Kubelet:
     """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
-    def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads | None = None,
+    def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads,
                  scheduler_throughput: float | None = None, registry: Registry | None = None) -> None:
         self.env = env
         self.api = api
-        self.workloads = OtherWorkloads() if workloads is None else workloads  # the nodes' other pods
+        self.workloads = workloads  # the nodes' other pods
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
         self.runtimes: dict[str, PodRuntime] = {}
@@ -256,7 +256,7 @@ class Kubelet:
         rt.preempted_nodes.add(pod.node)
         rt.preempted_cpu_millis += now[0] - left[0]
         rt.preempted_memory_bytes += now[1] - left[1]
-        gone_in = 0.0 if workloads.termination is None else workloads.termination()
+        gone_in = workloads.termination()
         call_later(self.env, gone_in, self._victims_gone, pod, rt, attempts + 1, left,
                    scheduler_backoff(attempts + 1) - gone_in)
         return True
@@ -318,10 +318,10 @@ class Kubelet:
         start (``_started``).
         """
         start = rt.start()
-        if not rt.pulls_image(pod):
+        present = rt.image_present(pod)
+        if present and rt.image.pull_policy == IF_NOT_PRESENT:  # not rt.pulls_image(pod), read once
             call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
             return
-        present = rt.image_present(pod)
         size = rt.image.size_bytes
         if size is None or self.registry is None:
             pull = self._registry_wait() + (0.0 if present else rt.pull())

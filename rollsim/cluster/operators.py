@@ -17,7 +17,7 @@ agent off the node.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -26,8 +26,6 @@ import simpy
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.controller.pods import Pod, is_pod_available
 from rollsim.spec.deleters import DeleterSpec
-from rollsim.spec.eligibility import node_should_run_daemon_pod
-from rollsim.spec.node import PodPlacement
 
 __all__ = ["OnDeleteCluster", "run_deleter", "KubectlView"]
 
@@ -80,13 +78,15 @@ class KubectlView:
     done: its new pod available (Ready for minReadySeconds), or the node no longer desired or gone.
     """
 
-    def __init__(self, env: simpy.Environment, api: ApiServer, name: str, placement: PodPlacement,
+    def __init__(self, env: simpy.Environment, api: ApiServer, name: str, desired: Sequence[bool],
                  min_ready_seconds: float) -> None:
+        """``desired``: whether the DaemonSet should run on each node, kept current as nodes change
+        (the recorder's ``Recorder.desired``, which watches the nodes before this view does).
+        """
         self.env, self.api, self.name = env, api, name
-        self.placement = placement
+        self.desired = desired
         self.min_ready = min_ready_seconds
         self._waiters: dict[int, list[simpy.Event]] = {}
-        self._should_run: dict[int, bool] = {}  # per node, until the node next changes
         api.watch_pods(self._changed, name)
         api.nodes.watch(self._node_changed)
 
@@ -99,15 +99,9 @@ class KubectlView:
 
     def should_run(self, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` now: the Node exists and
-        ``NodeShouldRunDaemonPod``'s shouldRun (the controller's rule, on the node as it is now;
-        kept until the node changes, as the answer cannot change before).
+        ``NodeShouldRunDaemonPod``'s shouldRun (the controller's rule, on the node as it is now).
         """
-        known = self._should_run.get(node)
-        if known is None:
-            nodes = self.api.nodes
-            known = self._should_run[node] = (
-                nodes.exists[node] and node_should_run_daemon_pod(nodes.nodes[node], self.placement)[0])
-        return known
+        return self.desired[node]
 
     def old_pod_nodes(self) -> list[int]:
         """Nodes that should run the DaemonSet and still hold a non-terminating pod of an old
@@ -153,5 +147,4 @@ class KubectlView:
         self._wake(pod.node)
 
     def _node_changed(self, kind: str, node: int) -> None:
-        self._should_run.pop(node, None)
         self._wake(node)

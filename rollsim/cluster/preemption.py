@@ -68,7 +68,7 @@ class OtherWorkloads:
     preemption left there; ``termination`` draws how long evicted pods take to go.
     """
 
-    def __init__(self, utilization: float = 0.0, priority: int = 0, termination: Sampler | None = None) -> None:
+    def __init__(self, utilization: float, priority: int, termination: Sampler) -> None:
         self.utilization, self.priority, self.termination = utilization, priority, termination
         self._left: dict[int, tuple[float, float]] = {}  # node id -> what a preemption left
 

@@ -73,18 +73,16 @@ def insufficient_resource(node: Node, workloads: tuple[float, float], cpu: int, 
 
 
 def unschedulable_reason(
-    node: Node, bound: Iterable[PodRequests], pod: PodRequests, utilization: float = 0.0,
-    workloads: tuple[float, float] | None = None,
+    node: Node, bound: Iterable[PodRequests], pod: PodRequests, workloads: tuple[float, float] = (0.0, 0.0),
 ) -> str | None:
     """``None`` if ``pod`` fits beside the ``bound`` daemon pods already on ``node`` (of any
     DaemonSet, terminating ones included), else the scheduler's reason. The other workloads request
-    ``workloads`` (CPU, memory), by default a ``utilization`` share of allocatable.
+    ``workloads`` (CPU, memory: ``other_requests`` of a utilization, or what a preemption left).
     """
     cpu, memory, ports = requested(bound)
     if ports.intersection(pod.host_ports):
         return NODE_PORTS_REASON
-    short = insufficient_resource(node, other_requests(node, utilization) if workloads is None else workloads,
-                                  cpu, memory, pod)
+    short = insufficient_resource(node, workloads, cpu, memory, pod)
     return None if short is None else f"Insufficient {short}"
 
 

@@ -26,7 +26,7 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
-__all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_bound", "pace_text", "passed_over",
+__all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_text", "passed_over",
            "preference", "ruled_out", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]

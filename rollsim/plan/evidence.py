@@ -50,8 +50,8 @@ def look_level(confidence: float, looks: int) -> float:
     (5, 10, 20, 40: ``SearchSettings.ladder``), and looks again at each count, stopping at the
     first clear verdict. Each look at the full confidence would err more often over all of
     them (optional stopping): a setting whose true p95 is exactly the window (normal durations)
-    met it in 14.2% of 20,000 simulated plans at 95% a look, in 4.2% at 98.75%
-    (``tests/test_plan_window.py``). 95% over four looks is 98.75% a look. Both verdicts that
+    met it in 14.0% of 20,000 simulated plans at 95% a look, in 4.1% at 98.75%
+    (``benchmarks/plan_window.py``). 95% over four looks is 98.75% a look. Both verdicts that
     are looked at so use it: the window (``WindowRule``) and "as fast" (``rollsim.plan.pace.PaceRule``).
     """
     return 1 - (1 - confidence) / looks

@@ -39,7 +39,7 @@ import numpy as np
 
 from rollsim.plan.evidence import Evidence, look_level
 
-__all__ = ["AS_FAST", "FUTILE_CHANCE", "SLOWER", "UNCLEAR", "Pace", "PaceRule", "paired_slowdown"]
+__all__ = ["AS_FAST", "SLOWER", "UNCLEAR", "Pace", "PaceRule"]
 
 AS_FAST = "as fast"
 SLOWER = "slower"

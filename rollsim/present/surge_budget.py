@@ -114,7 +114,7 @@ def surge_budgets(results: Results) -> dict[int, SurgeBudget]:
     surge = results.summary.set_index("config")["max_surge_observed_max"] \
         if "max_surge_observed_max" in results.summary else pd.Series(dtype=float)
     for config, sc in scenarios_by_config(results).items():
-        if surge_budget(sc.get("max_surge", 0), 100) in (0, None):
+        if not _surges(sc):
             continue
         mine = tl[tl["config"] == config] if usable and tl is not None else None
         budget = (_from_timelines(sc["max_surge"], mine) if mine is not None and len(mine) else
@@ -125,9 +125,9 @@ def surge_budgets(results: Results) -> dict[int, SurgeBudget]:
     return out
 
 
-def _static(max_surge: Any, desired: float, surge: float) -> SurgeBudget | None:
-    """The budget of a scenario's desired count, when nothing says desired changed."""
-    return None if math.isnan(desired) else _from_counts(max_surge, desired, None, surge)
+def _surges(scenario: Mapping[str, Any]) -> bool:
+    """Whether the configuration's maxSurge lets it surge at all (not 0, not 0%)."""
+    return surge_budget(scenario.get("max_surge", 0), 100) not in (0, None)
 
 
 def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBudget | None) -> tuple[str, bool]:
@@ -164,10 +164,10 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
     for r in cast(list[dict[str, Any]], summary.to_dict("records")):
         sc = scenarios.get(int(r["config"])) or {}
         surge = num(r.get("max_surge_observed_max"))
-        if str(sc.get("max_surge", "0")) in ("0", "0%", "None") or not surge > 0 or not completed_every_run(r):
+        if not _surges(sc) or not surge > 0 or not completed_every_run(r):
             continue  # a surge that never completed costs what the completion finding says
         budget = (budgets.get(int(r["config"])) if budgets is not None else
-                  _static(sc.get("max_surge"), num(sc.get("desired_nodes")), surge))
+                  _from_counts(sc.get("max_surge"), num(sc.get("desired_nodes")), None, surge))
         line, past = _surge_line(str(r["label"]), sc, surge, budget)
         over, free = over or past, free or not (num(sc.get("requests_cpu_millis")) > 0
                                                 or num(sc.get("requests_memory_bytes")) > 0)

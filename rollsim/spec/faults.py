@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "NewPodFaults", "parse_new_pods",
+    "HEALTHY", "CRASHLOOP", "PULL_ERROR", "NEVER_READY", "REJECTED", "KINDS", "NewPodFaults", "parse_new_pods",
     "kubelet_backoff", "crash_loop_backoff",
 ]
 
@@ -42,8 +42,8 @@ CRASHLOOP = "crashloop"
 PULL_ERROR = "pull-error"
 NEVER_READY = "never-ready"
 REJECTED = "rejected"
-_KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY, REJECTED)
-_SPEC = re.compile(r"(healthy|crashloop|pull-error|never-ready|rejected)(?::([0-9]*\.?[0-9]+))?")
+KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY, REJECTED)  # in the order messages and schema name them
+_SPEC = re.compile(rf"({'|'.join(KINDS)})(?::([0-9]*\.?[0-9]+))?")
 
 # pkg/kubelet: MaxContainerBackOff = 300 s, initial 10 s (kuberuntime backOffPeriod);
 # the image pull back-off (pkg/kubelet/images) uses the same 10 s to 300 s.
@@ -62,8 +62,8 @@ class NewPodFaults:
     crash_after: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ValueError(f"new pods must be one of {', '.join(_KINDS)}, got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"new pods must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if not 0.0 <= self.fraction <= 1.0:
             raise ValueError(f"the faulty fraction must be between 0 and 1, got {self.fraction!r}")
         if not self.crash_after >= 0:

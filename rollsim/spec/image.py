@@ -22,6 +22,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rollsim.spec.quantity import go_reads_as_float
+
 __all__ = ["ImageSpec", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT", "ALWAYS"]
 
 IF_NOT_PRESENT = "IfNotPresent"
@@ -69,7 +71,7 @@ def parse_pull_rate(text: str | float) -> float:
     body = str(text).strip()
     body = body[:-2] if body.endswith("/s") else body
     try:
-        if not body.isascii() or "_" in body:  # float() reads "١٠" and "1_0" too
+        if not go_reads_as_float(body):
             raise ValueError
         rate = float(body)
     except ValueError:

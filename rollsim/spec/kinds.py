@@ -17,10 +17,11 @@ from rollsim.spec.budget import IntOrPercent, parse_int_or_percent
 from rollsim.spec.churn import NodeChange, parse_node_change
 from rollsim.spec.deleters import parse_deleter
 from rollsim.spec.distributions import parse_distribution
+from rollsim.spec.faults import KINDS as NEW_POD_KINDS
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
-from rollsim.spec.node import Toleration
-from rollsim.spec.quantity import int64_amount, is_ascii_digits
+from rollsim.spec.node import Toleration, parse_int64
+from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
@@ -58,7 +59,7 @@ def _number(value: Any, minimum: float, strict: bool = False) -> float:
     ``strconv.ParseFloat`` reads a decimal, ASCII only and with no ``_`` (``float()`` also takes
     "١٠" and "1_0").
     """
-    if isinstance(value, bool) or isinstance(value, str) and (not value.isascii() or "_" in value):
+    if isinstance(value, bool) or isinstance(value, str) and not go_reads_as_float(value):
         raise ValueError(f"must be a number, got {value!r}")
     try:
         number = float(value)
@@ -124,12 +125,10 @@ def _priority(value: Any) -> int:
     """A pod priority (``spec.priority``, a PriorityClass's value): an int32, negative allowed;
     an int, or digits with an optional sign as text.
     """
-    text = value.strip() if isinstance(value, str) else None
-    digits = text is not None and is_ascii_digits(text[1:] if text[:1] in ("-", "+") else text)
-    if isinstance(value, bool) or not (isinstance(value, int) or digits) or \
-            not -INT32_MAX - 1 <= int(value) <= INT32_MAX:
+    number = parse_int64(value.strip()) if isinstance(value, str) else None if isinstance(value, bool) else value
+    if not isinstance(number, int) or not -INT32_MAX - 1 <= number <= INT32_MAX:
         raise ValueError(f"must be an integer from {-INT32_MAX - 1} to {INT32_MAX} (an int32), got {value!r}")
-    return int(value)
+    return number
 
 
 def _int_or_percent(value: Any) -> IntOrPercent:
@@ -280,8 +279,7 @@ TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
 DELETER = Kind(parse_deleter, _pattern(rf"^\s*(?:none|batch:0*[1-9][0-9]*(?::{_NUM})?|rate:{_POSITIVE}{_NUM})\s*$",
                                        "none, batch:K[:PAUSE] or rate:S"), "none|batch:K[:PAUSE]|rate:S")
 PRIORITY = Kind(_priority, {"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX}, "N")
-_NEW_POD_KINDS = "healthy|crashloop|pull-error|never-ready|rejected"  # rollsim.spec.faults' kinds
-NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:{_NEW_POD_KINDS})(?::{_FRACTION})?\s*$",
-                                         "healthy, crashloop, pull-error, never-ready or rejected, "
+NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:{'|'.join(NEW_POD_KINDS)})(?::{_FRACTION})?\s*$",
+                                         f"{', '.join(NEW_POD_KINDS[:-1])} or {NEW_POD_KINDS[-1]}, "
                                          "optionally :FRACTION"),
                 "KIND[:F]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["label_key_problem", "label_value_problem"]
+__all__ = ["is_dns_subdomain", "label_key_problem", "label_value_problem"]
 
 _NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)  # qualifiedNameFmt
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -21,6 +21,13 @@ _NAME_RULE = ("must consist of alphanumeric characters, '-', '_' or '.', and mus
               "alphanumeric character")
 
 
+def is_dns_subdomain(text: str) -> bool:
+    """``IsDNS1123Subdomain``: a lowercase RFC 1123 subdomain of at most 253 characters (object
+    names, a label key's prefix, a PriorityClass's name).
+    """
+    return len(text) <= _PREFIX_MAX and _DNS_SUBDOMAIN.fullmatch(text) is not None
+
+
 def label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid label key (``IsQualifiedName``: an optional DNS subdomain prefix
     and '/', then a name of at most 63 characters), or None.
@@ -28,7 +35,7 @@ def label_key_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
         return f"invalid label key {key!r}: prefix part must be non-empty"
-    if prefix and (len(prefix) > _PREFIX_MAX or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+    if prefix and not is_dns_subdomain(prefix):
         return (f"invalid label key {key!r}: prefix part must be a lowercase RFC 1123 subdomain of at most "
                 f"{_PREFIX_MAX} characters")
     if not name:

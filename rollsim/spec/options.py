@@ -24,7 +24,6 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE", "NO_SIZE_NOTE",
-    "unknown_priority_note",
 ]
 
 
@@ -321,7 +320,7 @@ NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so i
                 "to share: each takes the pull time (timings.pull, --pull)")
 
 
-def unknown_priority_note(class_name: str) -> str:
+def _unknown_priority_note(class_name: str) -> str:
     """Why a DaemonSet whose PriorityClass rollsim cannot resolve does not preempt."""
     return (f"the pod template's priorityClassName {class_name} is not a built-in class and the template has no "
             "spec.priority: preemption is not modelled for it (priority taken as 0); give the class's value with "
@@ -353,5 +352,5 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
                 if name in given and not (sized and name == "registry_bandwidth")]
     if scenario.daemonset.priority is None:
-        out.append(("manifest", unknown_priority_note(scenario.daemonset.priority_class_name)))
+        out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_INT64", "Quantity", "cpu_millis", "int64_amount", "is_ascii_digits", "memory_bytes", "parse_quantity"]
+__all__ = ["MAX_INT64", "Quantity", "cpu_millis", "go_reads_as_float", "int64_amount", "is_ascii_digits",
+           "memory_bytes", "parse_quantity"]
 
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"
@@ -40,6 +41,13 @@ def is_ascii_digits(text: str) -> bool:
     takes "²", which ``int()`` then refuses.
     """
     return text.isascii() and text.isdigit()
+
+
+def go_reads_as_float(text: str) -> bool:
+    """Whether ``text`` is in the alphabet Go's ``strconv.ParseFloat`` reads a decimal in: ASCII,
+    with no ``_`` (``float()`` also reads "١٠" and "1_0"); whether it parses is ``float()``'s to say.
+    """
+    return text.isascii() and "_" not in text
 
 
 @dataclass(frozen=True, slots=True)

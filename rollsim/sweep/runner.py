@@ -38,13 +38,12 @@ from rollsim.sweep.folder import (
     locked,
     saved_run_ids,
 )
-from rollsim.sweep.identity import describe_experiment, identity_text
+from rollsim.sweep.identity import identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import inheriting
 from rollsim.sweep.store import finished, write_tables
 
-__all__ = ["run_experiment", "check_run", "RunnerReport", "RunInterrupted", "RunError", "ExecutorLost", "FolderBusy",
-           "describe_experiment", "AGGREGATES"]
+__all__ = ["run_experiment", "check_run", "RunnerReport", "RunInterrupted", "RunError", "ExecutorLost", "FolderBusy"]
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,13 @@ from typing import Any
 from rollsim.io.manifest.errors import Where, show
 from rollsim.io.manifest.validation import (
     DNS_LABEL,
-    DNS_SUBDOMAIN,
     as_int,
     as_list,
     as_map,
     as_text,
     non_negative,
 )
-from rollsim.spec.labelsyntax import label_key_problem, label_value_problem
+from rollsim.spec.labelsyntax import is_dns_subdomain, label_key_problem, label_value_problem
 from rollsim.spec.node import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -218,7 +217,7 @@ def priority(where: Where, pod: dict[str, Any]) -> tuple[str, int | None, str]:
     """
     base = "spec.template.spec"
     class_name, given = as_text(pod.get("priorityClassName")), pod.get("priority")
-    if class_name and (len(class_name) > 253 or not DNS_SUBDOMAIN.fullmatch(class_name)):
+    if class_name and not is_dns_subdomain(class_name):
         raise where.error(f"{base}.priorityClassName", f"invalid name {show(class_name)}: a lowercase RFC 1123 "
                                                        "subdomain must consist of lower case alphanumeric characters, "
                                                        "'-' or '.' (at most 253)")

@@ -15,15 +15,15 @@ from typing import Any, cast
 from rollsim.io.manifest.errors import Where, describe, show
 from rollsim.spec.budget import IntOrPercent, is_percent, validate_rolling_update
 from rollsim.spec.kinds import INT32_MAX
+from rollsim.spec.labelsyntax import is_dns_subdomain
 from rollsim.spec.quantity import is_ascii_digits
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
-__all__ = ["DNS_LABEL", "DNS_SUBDOMAIN", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta",
+__all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta",
            "selector",
            "update_strategy"]
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
@@ -60,7 +60,7 @@ def object_meta(where: Where, meta: dict[str, Any]) -> tuple[str, str]:
     if not name:
         raise where.error("metadata.name", "required: a DaemonSet needs a name (kubectl apply does not take "
                                            "generateName)")
-    if len(name) > 253 or not DNS_SUBDOMAIN.fullmatch(name):
+    if not is_dns_subdomain(name):
         raise where.error("metadata.name", f"invalid name {show(name)}: a lowercase RFC 1123 subdomain must consist of "
                                            "lower case alphanumeric characters, '-' or '.', and must start and "
                                            "end with an alphanumeric character (at most 253 characters)")
