@@ -61,6 +61,33 @@ def test_crash_loop_back_off_expires_after_ten_minutes_of_running(monkeypatch, c
     assert _restart_waits(monkeypatch, NewPodFaults("crashloop", crash_after=crash_after), 5000)[:3] == waits
 
 
+@pytest.mark.pure
+@pytest.mark.parametrize(("registry", "answer"), [({}, 0.0), ({"registry_latency": 0.5}, 0.5)],
+                         ids=["no-registry-model", "latency"])
+def test_a_failing_pull_fails_with_the_registry_answer(monkeypatch, registry, answer) -> None:
+    """A refused manifest (a missing tag, credentials refused) fails before any layer: ErrImagePull
+    comes with the registry's answer after the bind at 6 s (the old pod's 5 s termination, the 1 s
+    schedule), not after the 100 s ``pull`` time, and so does each retry after the image back-off
+    (10, 20, 40 s) until the stall at 80 s (before: none by then, the first due at 106 s)."""
+    failed_at: list[float] = []
+    pull_failed = Kubelet._pull_failed
+
+    def spy(self, pod, rt, failures):
+        failed_at.append(self.env.now)
+        pull_failed(self, pod, rt, failures)
+
+    monkeypatch.setattr(Kubelet, "_pull_failed", spy)
+    s = simulate(build_scenario(nodes=1, new_pods="pull-error", controller="ideal", stall_after=80,
+                                **{**CONSTANT, "pull": 100}, **registry)).summary
+    assert s["stop_cause"] == "image-pull-error" and s["mean_pull_s"] is None
+    expected, at = [], 6.0
+    for backoff in (10, 20, 40, None):
+        at += answer
+        expected.append(at)
+        at += backoff or 0
+    assert failed_at == pytest.approx(expected)
+
+
 @pytest.mark.parametrize(("spec", "expected"), [
     ("crashloop", NewPodFaults("crashloop", 1.0)), ("pull-error:0.25", NewPodFaults("pull-error", 0.25)),
     ("NEVER-READY:1", NewPodFaults("never-ready", 1.0)), ("healthy", NewPodFaults()),

@@ -294,10 +294,16 @@ class Kubelet:
         return 0.0 if self.registry is None else self.registry.admit(self.env._now)
 
     def _pull_fails(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        """A pull that will fail (ErrImagePull): it still asks the registry (a pull-rate token and
-        the latency, when modelled), then fails after the ``pull`` time (``_pull_failed``).
+        """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
+        latency when modelled, at once without them; no ``pull`` time and no bytes (``_pull_failed``).
+
+        ``pull-error`` stands for a manifest-level failure (a tag that does not exist, credentials
+        refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
+        result (puller.go ``pullImage``: the CRI ``PullImage``), and the runtime resolves the reference
+        first (containerd ``Client.fetch``: ``Resolver.Resolve``, the token and manifest round trip)
+        and returns that error before any layer is fetched, as a manifest check does.
         """
-        call_later(self.env, self._registry_wait() + rt.pull(), self._pull_failed, pod, rt, failures)
+        call_later(self.env, self._registry_wait(), self._pull_failed, pod, rt, failures)
 
     def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """A pull failed (ErrImagePull): the image pull back-off, then the next attempt."""

@@ -2,7 +2,7 @@
 
 With a ``size``, a pull is a transfer through ``rollsim.cluster.registry``: its time follows from
 the bytes and the bandwidth it gets while other nodes pull (the ``pull`` distribution is
-then not used, but for a pull that fails). Without one, pulls take the ``pull`` distribution's
+then not used). Without one, pulls take the ``pull`` distribution's
 time, after the registry's pull-rate token and latency when those are given; the bandwidths
 then have nothing to divide (``rollsim.spec.options.ignored_options`` warns).
 

@@ -18,4 +18,6 @@ __all__ = ["MODEL_VERSION"]
 # 10: the OnDelete deleter leaves nodes that should not run the DaemonSet (NotReady, deleted) alone and stops
 # waiting for them; a deleter at work that stalls is "on-delete-waiting"; daemon pods of higher priority
 # preempt the other workloads; summary keys preempt*
-MODEL_VERSION = 10
+# 11: a pull that fails (pull-error: a manifest the registry refuses) fails with the registry's answer (its
+# pull-rate token and latency), without the pull time, and draws nothing from the pull stream
+MODEL_VERSION = 11
