@@ -210,6 +210,18 @@ def test_bandwidth_without_a_size_is_said_to_be_ignored(capsys) -> None:
     assert ignored_options(other_sized, given) == (("node_bandwidth", NO_SIZE_NOTE),)
 
 
+def test_an_also_items_bandwidth_without_its_own_size_is_ignored() -> None:
+    """An item's image is its own: its node_bandwidth divides nothing without its own image_size,
+    even when the study's image has one (its pulls take the 2 s pull time, as with no bandwidth)."""
+    from rollsim.spec.options import ITEM_NO_SIZE_NOTE, ignored_in_also
+
+    items = [{"name": "a", "node_bandwidth": "1MB/s", "pull": 2}, {"name": "b", "image_size": "1MB",
+                                                                   "node_bandwidth": "1MB/s"}, {"name": "c"}]
+    scenario = build_scenario(nodes=3, max_unavailable=3, image_size="1GB", also=items, **BASE)
+    assert ignored_in_also(scenario) == (("[0].node_bandwidth", "a", ITEM_NO_SIZE_NOTE),)
+    assert simulate(scenario).others["a"]["mean_pull_s"] == pytest.approx(2.0)
+
+
 def test_what_a_node_has_and_what_it_pulls() -> None:
     """``PodRuntime``'s view of the nodes' images: the old template's on every node there at time 0
     (not on one that joins), the new one where cached or pulled since; Always pulls whatever is there.

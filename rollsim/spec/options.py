@@ -23,7 +23,8 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
-    "option_for_path", "non_negative_integer", "ignored_options", "IGNORED_NOTE", "NOT_FITTED_NOTE", "NO_SIZE_NOTE",
+    "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
+    "NO_SIZE_NOTE", "ITEM_NO_SIZE_NOTE",
 ]
 
 
@@ -318,6 +319,8 @@ NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes 
 
 NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
                 "to share: each takes the pull time (timings.pull, --pull)")
+ITEM_NO_SIZE_NOTE = ("ignored: this DaemonSet's image has no size (its own image_size: the study's image.size is "
+                     "not its image), so its pulls move no bytes for a bandwidth to share: each takes its pull time")
 
 
 def _unknown_priority_note(class_name: str) -> str:
@@ -354,3 +357,14 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     if scenario.daemonset.priority is None:
         out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)
+
+
+def ignored_in_also(scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """What the items of ``also`` give that their DaemonSet ignores, as ``ignored_options`` has it
+    for the study's own: each as its place in ``also`` (``[0].node_bandwidth``), the item's name
+    and why. An item's ``node_bandwidth`` without its own ``image_size`` (an item's image is its
+    own, so the study's size does not reach it): its pulls take the ``pull`` time, with no bytes
+    to divide. An item's setting left unset is None, so one that is set was given.
+    """
+    return tuple((f"[{i}].node_bandwidth", w.daemonset.name, ITEM_NO_SIZE_NOTE) for i, w in enumerate(scenario.also)
+                 if w.image.node_bandwidth is not None and w.image.size_bytes is None)

@@ -21,10 +21,12 @@ from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
     OptionError,
     build_scenario,
+    ignored_in_also,
     ignored_options,
     option_for_path,
     option_path,
 )
+from rollsim.spec.scenario import Scenario
 from rollsim.sweep.config import scenario_options
 from rollsim.sweep.experiment import (
     DEFAULT_DECISIONS,
@@ -166,8 +168,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
                 if exc.within and len(sources) == 1:  # a place inside a list of mappings (also): its own line
                     raise doc.error(sources[0] + exc.within, exc.rule) from None
                 raise doc.error(" and ".join(sources), exc.message) from None
-            for ignored, note in ignored_options(scenario, options):
-                warnings[f"{doc.file}: {_source(ignored, point, grid, v_options, where)}: {note}"] = None
+            warnings.update(dict.fromkeys(_ignored(doc, scenario, options, source_of)))
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
             origins.append((v_index, items))
@@ -185,6 +186,20 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
                       tuple(warnings), decisions, reported)
+
+
+def _ignored(doc: Document, scenario: Scenario, options: Mapping[str, Any],
+             source_of: Callable[[str], str]) -> list[str]:
+    """One warning per setting a configuration gives and its scenario ignores (``ignored_options``),
+    naming the key that set it; an item of ``also`` (``ignored_in_also``) is named by its place in
+    the list, its line and its name, as an error inside the list is.
+    """
+    out = [f"{doc.file}: {source_of(name)}: {note}" for name, note in ignored_options(scenario, options)]
+    for within, item, note in ignored_in_also(scenario):
+        path = source_of("also") + within
+        line = doc.line(path)
+        out.append(f"{doc.file}{f':{line}' if line else ''}: {path} ({item}): {note}")
+    return out
 
 
 def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
