@@ -11,6 +11,7 @@ import pytest
 from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.aggregate import (
     METRICS,
+    PREEMPTION_METRICS,
     RUN_COLUMNS,
     RUN_KEYS,
     STATISTICS,
@@ -20,6 +21,7 @@ from rollsim.sweep.aggregate import (
     slo_columns,
     stack_runs,
     summary_frame,
+    summary_long,
 )
 from rollsim.sweep.slo import parse_slo
 
@@ -126,6 +128,25 @@ class TestSummaryFrame:
                     *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                     "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
         assert list(frame.columns) == expected
+
+    def test_preemption_statistics_only_where_some_run_preempted(self) -> None:
+        """No run preempted: no preemption columns (the tables of such sweeps keep theirs). One run
+        of configuration 1 preempted on 4 nodes: each configuration's statistics over all its runs,
+        just after the other metrics', and in the long form too.
+        """
+        assert not any(c.startswith("preempt") for c in summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, ()).columns)
+        records = [dict(r, summary=dict(r["summary"])) for r in RECORDS]
+        records[0]["summary"].update(preemptions=4, preempted_cpu_millis=2000, preempted_memory_bytes=2**30)
+        frame = summary_frame(runs_frame(records, SWEPT), SWEPT, ())
+        columns = list(frame.columns)
+        stats = [f"{m}_{s}" for m in PREEMPTION_METRICS for s in STATISTICS]
+        start = columns.index("healthy_done_s_ci_high") + 1
+        assert columns[start:start + len(stats)] == stats and columns[start + len(stats)] == "stop_cause"
+        assert list(frame["preemptions_mean"]) == [0.0, 2.0] and list(frame["preemptions_max"]) == [0.0, 4.0]
+        assert list(frame["preempted_cpu_millis_mean"]) == [0.0, 1000.0]
+        assert frame["preempted_memory_bytes_mean"].iloc[1] == 2**29
+        long = summary_long(frame)
+        assert long[(long["metric"] == "preemptions") & (long["statistic"] == "mean")]["value"].tolist() == [0.0, 2.0]
 
     def test_one_row_per_configuration(self) -> None:
         frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, ())

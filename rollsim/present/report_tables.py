@@ -42,9 +42,11 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
-__all__ = ["DESIRED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table", "stops_section"]
+__all__ = ["DESIRED_COLUMN", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table",
+           "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
+PREEMPTED_COLUMN = "preempted other pods (mean per run)"
 
 
 def results_table(results: Results, varying: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -55,10 +57,12 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     scen = scenarios_by_config(results)
     counts = desired_counts(results)
     desired = counts if desired_differs(results, counts) else {}
+    preempting = _some_preempted(s)
     header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying],
               *([DESIRED_COLUMN] if desired else []), "completed", "duration: mean (95% CI)",
               "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
-              "max surge (pods)", "node downtime p95 (mean)"] + (["SLO"] if slo else [])
+              "max surge (pods)", *([PREEMPTED_COLUMN] if preempting else []),
+              "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
     for row in cast(list[dict[str, Any]], s.to_dict("records")):
         g = by_config.get_group(row["config"]) if by_config is not None and row["config"] in by_config.groups \
@@ -78,9 +82,29 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
             format_duration(num(row.get("duration_s_p95"))) + mark, worst,
             format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
             format_number(num(row.get("max_surge_observed_max"))),
+            *([_preempted_cell(row)] if preempting else []),
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
         ] + ([_slo_cell(row, slo)] if slo else []))
     return header, rows
+
+
+def _some_preempted(summary: pd.DataFrame) -> bool:
+    """Whether some configuration's pods preempted other workloads (``summary.csv`` has the
+    ``preemptions_*`` statistics only then): the results table gains its column only so.
+    """
+    return "preemptions_max" in summary and bool((pd.to_numeric(summary["preemptions_max"], errors="coerce") > 0).any())
+
+
+def _preempted_cell(row: Mapping[str, Any]) -> str:
+    """``3.3 nodes: 1,650m CPU, 0.8 GiB``: the nodes where the DaemonSet's pods preempted other
+    workloads (``rollsim.cluster.preemption``) and the CPU and memory evicted, means per run;
+    ``none`` for a configuration whose pods never did.
+    """
+    nodes = num(row.get("preemptions_mean"))
+    if not nodes > 0:
+        return "none" if nodes == 0 else DASH
+    cpu, memory = num(row.get("preempted_cpu_millis_mean")), num(row.get("preempted_memory_bytes_mean")) / 2**30
+    return f"{format_number(nodes, 1)} nodes: {format_number(cpu)}m CPU, {format_number(memory, 1)} GiB"
 
 
 def _duration_cell(row: Mapping[str, Any], mark: str) -> str:

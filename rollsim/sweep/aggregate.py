@@ -25,9 +25,9 @@ from rollsim.sweep.stack import stack_runs
 from rollsim.sweep.statistics import STATISTICS, confidence_interval, grouped_statistics, metric_statistics
 
 __all__ = [
-    "RUN_COLUMNS", "RUN_KEYS", "METRICS", "STATISTICS",
-    "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns", "summary_frame",
-    "summary_table",
+    "RUN_COLUMNS", "RUN_KEYS", "METRICS", "PREEMPTION_METRICS", "STATISTICS",
+    "preempted", "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns",
+    "summary_frame", "summary_table",
     "summary_long",
     "stack_runs",
 ]
@@ -40,6 +40,9 @@ METRICS = (
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
     "node_downtime_max_s", "updated", "healthy_done_s",
 )
+# what the DaemonSet's pods preempted (rollsim.cluster.preemption: nodes, CPU and memory evicted per run):
+# summarized only in a sweep where some run preempted, so that the tables of the others keep their columns
+PREEMPTION_METRICS = ("preemptions", "preempted_cpu_millis", "preempted_memory_bytes")
 
 
 def _param(value: Any) -> Any:
@@ -115,18 +118,27 @@ def _config_bounds(configs: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
+def preempted(runs: pd.DataFrame) -> bool:
+    """Whether the DaemonSet's pods preempted other workloads in some run (``preemptions`` above 0;
+    runs saved before the key existed have none).
+    """
+    return "preemptions" in runs and bool((pd.to_numeric(runs["preemptions"], errors="coerce") > 0).any())
+
+
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
     """One row per configuration of a ``runs_frame``, sorted by ``config``.
 
     Columns: config, label, the swept keys, runs, completed (how many runs completed),
     completed_fraction, ``<metric>_<stat>`` for each of ``METRICS`` × ``STATISTICS`` (over the
-    runs where the metric exists: a duration only over the runs that completed), why the
+    runs where the metric exists: a duration only over the runs that completed), and of
+    ``PREEMPTION_METRICS`` when some run ``preempted`` (over every run), why the
     others stopped (``stop_columns``), then the SLO columns (``slo_ok`` is True when there
     is no SLO).
     """
     ordered = runs.sort_values(["config", "replication"], kind="stable")
     bounds = _config_bounds(ordered["config"].to_numpy())
-    statistics = {m: grouped_statistics(ordered[m] if m in ordered else None, bounds) for m in METRICS}
+    metrics = (*METRICS, *PREEMPTION_METRICS) if preempted(ordered) else METRICS
+    statistics = {m: grouped_statistics(ordered[m] if m in ordered else None, bounds) for m in metrics}
     stopped = _stopped(ordered)
     completed = ordered["completed"].astype(bool).to_numpy()
     fractions = ordered["completed"].astype(float)
@@ -138,17 +150,20 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
                                **{k: first[k] for k in swept},
                                "runs": len(group), "completed": int(completed[start:stop].sum()),
                                "completed_fraction": float(fractions.iloc[start:stop].mean())}
-        for metric in METRICS:
+        for metric in metrics:
             row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
         stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
         rows.append({**row, **stops, **slo_columns(group, constraints)})
-    return summary_table(rows, swept, constraints)
+    return summary_table(rows, swept, constraints, metrics)
 
 
-def summary_table(rows: list[dict[str, Any]], swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
-    """``summary_frame``'s rows as its DataFrame: its columns in their order, the swept keys as objects."""
+def summary_table(rows: list[dict[str, Any]], swept: Sequence[str], constraints: Sequence[Constraint],
+                  metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+    """``summary_frame``'s rows as its DataFrame: its columns in their order (the statistics of
+    ``metrics``), the swept keys as objects.
+    """
     columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
-               *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
+               *(f"{m}_{s}" for m in metrics for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
     frame = pd.DataFrame(rows, columns=columns)
     for key in swept:
@@ -160,12 +175,13 @@ def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
     """The ``summary_frame`` in long (tidy) form: one row per configuration × metric × statistic.
 
     Columns ``config, label, metric, statistic, value``, sorted by configuration, then
-    metrics and statistics in ``METRICS`` × ``STATISTICS`` order; ``completed_fraction``
+    metrics and statistics in ``METRICS`` × ``STATISTICS`` order (then ``PREEMPTION_METRICS``
+    where the summary has them); ``completed_fraction``
     is the metric ``completed`` with the statistic ``mean``. What DuckDB, Grafana or a
     ``groupby("metric")`` read; the swept parameters join from ``summary.csv`` on ``config``.
     """
     pairs = [("completed", "mean", "completed_fraction"),
-             *((m, st, f"{m}_{st}") for m in METRICS for st in STATISTICS)]
+             *((m, st, f"{m}_{st}") for m in (*METRICS, *PREEMPTION_METRICS) for st in STATISTICS)]
     pairs = [p for p in pairs if p[2] in summary.columns]
     ordered = summary.sort_values("config", kind="stable")
     values = [[float(v) if pd.notna(v) else math.nan for v in ordered[column].tolist()] for _, _, column in pairs]
