@@ -22,18 +22,22 @@ __all__ = ["load_daemonset", "load_nodes", "load_experiment", "run_experiment", 
            "default_out_dir"]
 
 
-def load_daemonset(path: str | Path, name: str | None = None, *, strict: bool = False) -> DaemonSetSpec:
+def load_daemonset(path: str | Path, name: str | None = None, *, strict: bool = False,
+                   kubernetes_version: str | None = None) -> DaemonSetSpec:
     """The DaemonSet of an apps/v1 manifest (``kubectl get ds NAME -o yaml``, or what
     ``kubectl apply -f`` takes), checked as the API server checks it.
 
     ``name`` picks one DaemonSet of a file with several. Unknown fields are Python
     warnings (``UserWarning``), or errors with ``strict=True``. Pass the result to
-    ``build_scenario(daemonset_spec=...)``. Raises ``ManifestError`` (a ``ValueError``)
+    ``build_scenario(daemonset_spec=...)``, with the same ``kubernetes_version`` as here:
+    before 1.34 the API server drops pod-level ``spec.resources`` (a warning says so; default:
+    the newest modelled version, which counts them). Raises ``ManifestError`` (a ``ValueError``)
     naming the file, line and field.
     """
     from rollsim.io.manifest import load_daemonset as load
+    from rollsim.spec.versions import DEFAULT_VERSION
 
-    loaded = load(path, name=name, strict=strict)
+    loaded = load(path, name=name, strict=strict).for_version(kubernetes_version or DEFAULT_VERSION)
     for note in loaded.warnings:
         warnings.warn(note, stacklevel=2)
     return loaded.spec

@@ -127,20 +127,56 @@ def test_the_clusters_version_chooses_the_controllers_rules(api, kubeconfig, cap
                                       capsys)
     assert version == modelled
     assert (warned is None and "version" not in err) or (warned in err and served in err)
-    # the nodes alone from the cluster (a local manifest, a context named): the same
-    version, _ = _simulated_version(["--manifest", str(MANIFEST), "--kubeconfig", str(kubeconfig)], capsys)
+    # the nodes alone from the cluster (a local manifest, a context named): the same, warning included
+    # (the manifest's own warnings replaced it)
+    version, err = _simulated_version(["--manifest", str(MANIFEST), "--kubeconfig", str(kubeconfig)], capsys)
     assert version == modelled
+    assert (warned is None and "version" not in err) or (warned in err and served in err and err.count("\n") == 1)
     version, _ = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
                                      "--kubernetes-version", "1.34"], capsys)
     assert version == "1.34"  # the flag wins
 
 
-def test_a_server_that_keeps_its_version_gets_the_default_rules(api, kubeconfig, capsys):
+def test_a_server_that_keeps_its_version_gets_the_default_rules_with_a_warning(api, kubeconfig, capsys):
+    """It was silent: a cluster that refused GET /version was simulated with 1.37's rules unsaid."""
     api.api.forbidden.add("/version/")
     version, err = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)],
                                       capsys)
-    assert version == "1.37" and err == ""
-    assert read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, nodes=False).source["server_version"] is None
+    assert version == "1.37" and err.count("\n") == 1
+    assert err.startswith("rollsim: warning: the cluster's version could not be read (context 'recorded' (")
+    assert "forbidden to get the server version (GET /version) (RBAC)" in err and "system:public-info-viewer" in err
+    assert "the controller rules of the default 1.37 apply (--kubernetes-version" in err
+    version, err = _simulated_version(["--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                                       "--kubernetes-version", "1.35"], capsys)
+    assert version == "1.35" and err == ""  # chosen: nothing to warn about
+    live = read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, nodes=False)
+    assert live.source["server_version"] is None and "GET /version" in live.source["server_version_error"]
+
+
+@pytest.mark.parametrize("nodes", [["--nodes", "5"], ["--nodes-file", str(Path(__file__).parent / "data" / "live" /
+                                                                           "nodes.json")]])
+def test_a_context_named_beside_local_inputs_lends_its_version(api, kubeconfig, capsys, tmp_path, nodes):
+    """A local manifest and a node count or list with --kubeconfig: the cluster was never asked, so the
+    default 1.37 applied unsaid. Now its version alone is read (GET /version, nothing else); given
+    --kubernetes-version it is not asked at all; and a cluster that cannot be reached or a kubeconfig
+    that is not there is one warning line, not an error: the run does not need them.
+    """
+    api.api.version["gitVersion"] = "v1.34.1"
+    args = ["--manifest", str(MANIFEST), *nodes]
+    version, err = _simulated_version([*args, "--kubeconfig", str(kubeconfig)], capsys)
+    assert (version, err) == ("1.34", "")
+    assert [(m, p) for m, p, _ in api.api.requests] == [("GET", "/version/")]
+    api.api.requests.clear()
+    version, err = _simulated_version([*args, "--kubeconfig", str(kubeconfig), "--kubernetes-version", "1.36"], capsys)
+    assert (version, err, api.api.requests) == ("1.36", "", [])
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    closed = write_kubeconfig(tmp_path / "closed", f"http://127.0.0.1:{port}")
+    for kc, why in ((closed, "cannot reach the API server"), (tmp_path / "missing", "no such file")):
+        version, err = _simulated_version([*args, "--kubeconfig", str(kc)], capsys)
+        assert version == "1.37" and err.count("\n") == 1 and why in err
+        assert "could not be read" in err and "the controller rules of the default 1.37 apply" in err
 
 
 def test_a_node_count_wins_over_the_clusters_nodes(api, kubeconfig, capsys, tmp_path):
@@ -230,6 +266,28 @@ def test_plan_takes_the_clusters_version_or_the_flags(api, kubeconfig, tmp_path,
     assert "the controller rules of 1.33 (the cluster runs v1.30.4)" in (out / "report.md").read_text(encoding="utf-8")
     assert main([*args, "--out", str(tmp_path / "flag"), "--kubernetes-version", "1.35"]) == 0
     assert json.loads((tmp_path / "flag" / "plan.json").read_text())["scenario"]["kubernetes_version"] == "1.35"
+
+
+def test_plan_recommends_no_surge_to_a_cluster_before_v122(api, kubeconfig, tmp_path, capsys):
+    """A v1.21 API server drops maxSurge: the plan searched and could recommend a surge patch that
+    changes nothing. The warning says what such an old cluster does unlike the 1.33 rules it gets.
+    """
+    api.api.version["gitVersion"] = "v1.21.14"
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                 "--controller", "ideal", "--window", "6h", "--floor", "50%", "--replications", "2",
+                 "--max-replications", "2", "--workers", "1", "--out", str(out)]) == 0
+    text, err = capsys.readouterr()
+    plan = json.loads((out / "plan.json").read_text())
+    reason = "the cluster runs v1.21.14: a DaemonSet's maxSurge needs Kubernetes 1.22 or later"
+    assert plan["search"]["no_surge"].startswith(reason) and plan["answer"]["max_surge"] == 0
+    assert all(f.startswith("maxUnavailable") for f in plan["search"]["families"])
+    assert '"maxSurge":0}' in plan["answer"]["patch"] and f"  maxSurge not considered {reason}" in text
+    assert f"maxSurge not considered: {reason}" in (out / "report.md").read_text(encoding="utf-8")
+    assert err.count("\n") == 1 and "the rules of 1.33 apply, but on v1.21" in err
+    for differs in ("kubernetes/kubernetes#130514", "defaults to 40 s", "kubernetes/kubernetes#123233",
+                    "DaemonSetUpdateSurge"):
+        assert differs in err
 
 
 def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig, capsys):

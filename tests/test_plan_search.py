@@ -438,3 +438,19 @@ def test_why_surge_is_out(host_network: bool, ports: tuple[int, ...], reason: st
         assert got is not None and got.startswith(reason) and "the plan does not surge it" in got
     assert no_surge_reason(DaemonSetSpec(), Constraints(min_available_fraction=0.9, allow_surge=False)) == \
         "surge not allowed (--no-surge)"
+
+
+@pytest.mark.parametrize(("served", "surges"), [(None, True), ("v1.21.14", False), ("v1.21.14-eks-1", False),
+                                                ("v1.22.0", True), ("v1.36.4", True), ("not-a-version", True)])
+def test_a_cluster_before_v122_gets_no_surge_plan(served: str | None, surges: bool) -> None:
+    """DaemonSetUpdateSurge is beta (on) from v1.22: an older API server drops maxSurge, so the plan
+    searches maxUnavailable alone and says why (the model itself starts at 1.33: only the version
+    read from the cluster tells)."""
+    constraints = Constraints(min_available_fraction=0.9)
+    reason = no_surge_reason(DaemonSetSpec(), constraints, served)
+    assert (reason is None) == surges
+    if not surges:
+        assert reason == (f"the cluster runs {served}: a DaemonSet's maxSurge needs Kubernetes 1.22 or later (feature "
+                          "gate DaemonSetUpdateSurge, beta from v1.22; an older API server drops the field)")
+    families, why = families_of(build_scenario(nodes=10), constraints, {"server_version": served})
+    assert ({f.kind for f in families} == {UNAVAILABLE, SURGE}) == surges and why == reason

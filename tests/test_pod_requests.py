@@ -268,3 +268,53 @@ def test_resources_rollsim_does_not_check_are_named_once_each_at_their_line(tmp_
         f"{path}:{line + 1}: spec.template.spec.containers[0].resources.limits[nvidia.com/gpu]: nvidia.com/gpu {rule}",
     )
     assert load_daemonset(write(tmp_path, BASE, "plain.yaml")).warnings == ()
+
+
+# pod-level resources by version (PodLevelResources: alpha and off in v1.32-v1.33, beta and on from v1.34)
+# an agent whose pod-level request (2 CPU) is what keeps a surge pod off nodes of 3,920m at 40% use:
+# its container asks for 250m, so without the pod-level stanza the surge pod fits
+POD_LEVEL = {"containers": [container("agent", {"cpu": "250m", "memory": "100Mi"})],
+             "resources": {"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"hugepages-2Mi": "4Mi"}}}
+
+
+def test_a_server_before_v134_drops_pod_level_resources_and_says_where(tmp_path: Path) -> None:
+    text = BASE + ("        resources: {requests: {cpu: 250m, memory: 100Mi}}\n"
+                   "      resources:  # <-\n"
+                   "        requests: {cpu: 2, memory: 1Gi}\n"
+                   "        limits: {hugepages-2Mi: 4Mi}\n")
+    path, line = write(tmp_path, text), marked_line(text)
+    loaded = load_daemonset(path)
+    assert [(v, loaded.for_version(v).spec.requests_cpu_millis, loaded.for_version(v).spec.requests_memory_bytes)
+            for v in ("1.33", "1.34", "1.37")] == [("1.33", 250, 100 * MI), ("1.34", 2000, 1024 * MI),
+                                                   ("1.37", 2000, 1024 * MI)]
+    assert loaded.spec == loaded.for_version("1.34").spec  # read as the default version counts them
+    hugepages = f"{path}:{line + 2}: spec.template.spec.resources.limits[hugepages-2Mi]: hugepages-2Mi is not checked"
+    assert [w[:len(hugepages)] for w in loaded.for_version("1.34").warnings] == [hugepages]
+    older = loaded.for_version("1.33").warnings  # the dropped stanza's own notes go with it
+    assert len(older) == 1 and older[0].startswith(f"{path}:{line}: spec.template.spec.resources: pod-level "
+                                                   "resources are dropped before Kubernetes 1.34 (feature gate "
+                                                   "PodLevelResources")
+    assert load_daemonset(write(tmp_path, BASE, "plain.yaml")).without_pod_level is None  # nothing to drop
+
+
+def test_pod_level_requests_hold_surge_pods_from_v134_only(tmp_path: Path, capsys) -> None:
+    """Before/after: the same manifest and nodes; v1.33 schedules the surge pods (250m), v1.34 does not (2 CPU)."""
+    manifest = tmp_path / "agent.json"
+    manifest.write_text(json.dumps(daemonset(POD_LEVEL, surge="10%")), encoding="utf-8")
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"w{i}"},
+         "status": {"allocatable": {"cpu": "3920m", "memory": "15Gi"},
+                    "conditions": [{"type": "Ready", "status": "True"}]}} for i in range(20)]}), encoding="utf-8")
+    argv = ["simulate", "--manifest", str(manifest), "--nodes-file", str(nodes), "--node-utilization", "0.4",
+            "--stall-after", "600", "--controller", "ideal", "--seed", "1", "-o", "json"]
+    summaries = {}
+    for version in ("1.33", "1.34"):
+        assert main([*argv, "--kubernetes-version", version]) == 0
+        out, err = capsys.readouterr()
+        summaries[version] = json.loads(out)
+        dropped = f"{manifest}:1: spec.template.spec.resources: pod-level resources are dropped before Kubernetes 1.34"
+        assert (dropped in err) == (version == "1.33")
+    assert summaries["1.33"]["completed"] and summaries["1.33"]["unschedulable_pods"] == 0
+    assert not summaries["1.34"]["completed"] and summaries["1.34"]["unschedulable_pods"] == 2
+    assert summaries["1.34"]["stop_cause"] == "pending-resources"

@@ -27,6 +27,8 @@ from rollsim.spec.scenario import ControllerSettings, UpdateStrategy
 from rollsim.spec.versions import (
     SUPPORTED_VERSIONS,
     VersionRules,
+    cluster_version,
+    older_differences,
     parse_version,
     rules_for,
 )
@@ -38,10 +40,25 @@ CONSTANT = dict(schedule=0, pull=0, start=0, ready=CYCLE, terminate=0, probe_per
 # -- the switch ------------------------------------------------------------------------------
 
 def test_rules_by_version() -> None:
-    assert rules_for("1.33") == VersionRules(inclusive_availability=False, stale_consistency_gate=False)
+    assert rules_for("1.33") == VersionRules(inclusive_availability=False, stale_consistency_gate=False,
+                                             pod_level_resources=False)
     assert rules_for("1.34") == rules_for("1.35") == VersionRules(True, False)
     assert rules_for("1.36") == rules_for("1.37") == VersionRules(True, True)  # v1.37 changed none of them
     assert ControllerSettings().kubernetes_version == "1.37" == SUPPORTED_VERSIONS[-1]
+
+
+@pytest.mark.parametrize(("minor", "differs"), [
+    (32, ("#130514",)), (31, ("#130514", "40 s")), (30, ("#130514", "40 s", "#123233")),
+    (22, ("#130514", "40 s", "#123233")), (21, ("#130514", "40 s", "#123233", "DaemonSetUpdateSurge"))])
+def test_an_older_cluster_is_told_what_differs_from_the_rules_it_gets(minor, differs) -> None:
+    """Clamped to 1.33's rules, a cluster is told what its own controllers do otherwise, and only that."""
+    found = older_differences(minor)
+    assert len(found) == len(differs) and all(d in f for d, f in zip(differs, found))
+    version, note = cluster_version(f"v1.{minor}.3")
+    assert version == "1.33" and note.startswith(f"the cluster runs v1.{minor}.3, older than the oldest modelled "
+                                                 f"version: the rules of 1.33 apply, but on v1.{minor} ")
+    assert note.endswith("; ".join(found))
+    assert older_differences(33) == () and cluster_version("v1.33.0") == ("1.33", None)
 
 
 @pytest.mark.parametrize("given", ["1.36", 1.36, "v1.36", "1.36.2"])

@@ -65,7 +65,8 @@ def scenario_from(args: argparse.Namespace):
     one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
     try:
         counted = any(getattr(args, k, None) is not None for k in ("nodes", "control_plane_nodes"))
-        inputs = load_inputs(files, name=args.daemonset, live=live(args), node_count=counted)
+        inputs = load_inputs(files, name=args.daemonset, live=live(args), node_count=counted,
+                             kubernetes_version=getattr(args, "kubernetes_version", None))
     except ValueError as exc:
         if hasattr(exc, "file"):  # a ConfigError names its own file and line
             raise

@@ -25,10 +25,12 @@ from rollsim.io.kubeconfig import read_kubeconfig
 from rollsim.io.yamldoc import ConfigError
 
 __all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
-           "read_live_nodes", "server_version"]
+           "read_live_nodes", "read_live_version", "server_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
+_VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
+_RBAC = "rollsim needs get/list on daemonsets, nodes, pods and events"
 
 
 class LiveError(ConfigError):
@@ -124,19 +126,21 @@ def _status_message(body: Any) -> str:
     return str(status.get("message", "")) if isinstance(status, dict) else ""
 
 
-def _call(conn: Connection, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call one read-only API function for raw JSON; failures become one ``LiveError`` line."""
+def _call(conn: Connection, what: str, fn: Callable[..., Any], *, rbac: str = _RBAC,
+          timeout: tuple[int, int] = _TIMEOUT, **kwargs: Any) -> Any:
+    """Call one read-only API function for raw JSON; failures become one ``LiveError`` line
+    (``rbac``: what a 403's line says rollsim needs).
+    """
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
     try:
-        response = fn(_preload_content=False, _request_timeout=_TIMEOUT, **kwargs)
+        response = fn(_preload_content=False, _request_timeout=timeout, **kwargs)
         return json.loads(response.data)
     except ApiException as exc:
         message = _status_message(exc.body) or exc.reason or ""
         if exc.status == 403:
-            raise LiveError(f"{conn.where()}: forbidden to {what} (RBAC): {message}; rollsim needs get/list on "
-                            "daemonsets, nodes, pods and events") from None
+            raise LiveError(f"{conn.where()}: forbidden to {what} (RBAC): {message}; {rbac}") from None
         if exc.status == 401:
             raise LiveError(f"{conn.where()}: unauthorized to {what}: the credentials were refused") from None
         if exc.status == 404:
@@ -162,7 +166,8 @@ def list_all(conn: Connection, what: str, fn: Callable[..., Any], page_size: int
     restarted = False
     while True:
         try:
-            page = _call(conn, what, fn, limit=page_size, **({"_continue": token} if token else {}), **kwargs)
+            more: dict[str, Any] = {"_continue": token} if token else {}
+            page = _call(conn, what, fn, limit=page_size, **more, **kwargs)
         except LiveError as exc:
             if exc.status != 410 or not token or restarted:
                 raise
@@ -217,14 +222,23 @@ def server_version(conn: Connection) -> str | None:
     or None when it cannot be read (a server may refuse it): the version decides which
     controller rules apply (``rollsim.spec.versions.cluster_version``), not whether the inputs can be read.
     """
+    return _server_version(conn)[0]
+
+
+def _server_version(conn: Connection) -> tuple[str | None, str | None]:
+    """``server_version``, and why it is None (one line), for the warning that the default applies."""
     from kubernetes import client
 
     try:
-        info = _call(conn, "get the server version", client.VersionApi(conn.api_client).get_code)
-    except LiveError:
-        return None
+        info = _call(conn, "get the server version (GET /version)", client.VersionApi(conn.api_client).get_code,
+                     rbac="by default the role system:public-info-viewer grants it to everyone",
+                     timeout=_VERSION_TIMEOUT)
+    except LiveError as exc:
+        return None, str(exc)
     version = info.get("gitVersion") if isinstance(info, dict) else None
-    return version if isinstance(version, str) and version else None
+    if isinstance(version, str) and version:
+        return version, None
+    return None, f"{conn.where()}: GET /version gave no gitVersion"
 
 
 def read_live(name: str, namespace: str | None = None, *, context: str | None = None,
@@ -283,9 +297,20 @@ def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None
     return nodes, _source(conn)
 
 
+def read_live_version(*, context: str | None = None, kubeconfig: str | Path | None = None) -> dict[str, Any]:
+    """The cluster's version alone (``GET /version``), where it comes from, as ``LiveInputs.source``:
+    for a context named beside inputs that need no cluster (a node count or list, a local manifest).
+    """
+    return _source(connect(context, kubeconfig))
+
+
 def _source(conn: Connection) -> dict[str, Any]:
-    """Where live inputs came from: the context, the server and its version."""
-    return {"context": conn.context, "server": conn.server, "server_version": server_version(conn)}
+    """Where live inputs came from: the context, the server and its version (and, when the
+    version could not be read, ``server_version_error``: why, for the caller's warning).
+    """
+    version, why = _server_version(conn)
+    return {"context": conn.context, "server": conn.server, "server_version": version,
+            **({"server_version_error": why} if why else {})}
 
 
 def _owned_by(pod: Mapping[str, Any], ds: Mapping[str, Any]) -> bool:

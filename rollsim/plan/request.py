@@ -46,7 +46,8 @@ def plan_scenario(request: PlanRequest):
     from rollsim.spec.options import build_scenario
 
     inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
-                         node_count=request.options.get("nodes") is not None)
+                         node_count=request.options.get("nodes") is not None,
+                         kubernetes_version=request.options.get("kubernetes_version"))
     options = {**inputs.defaults(), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     source = {**{k: str(v) for k, v in request.files.items()},
@@ -92,6 +93,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
+    if doc["search"].get("no_surge") and doc["constraints"].get("allow_surge", True):  # not the user's --no-surge
+        lines.append(f"  {'maxSurge not considered':<24}{doc['search']['no_surge']}")
     a = doc["answer"]
     if a is not None:
         lines += [

@@ -69,10 +69,13 @@ def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
     return dataclasses.replace(scenario, horizon_s=horizon)
 
 
-def families_of(scenario: Scenario, constraints: Constraints) -> tuple[list[Family], str | None]:
-    """The families to search, and why surge is out (or None)."""
+def families_of(scenario: Scenario, constraints: Constraints,
+                source: Mapping[str, Any] | None = None) -> tuple[list[Family], str | None]:
+    """The families to search, and why surge is out (or None; ``source``: where the inputs came
+    from, whose ``server_version`` is the cluster's as read).
+    """
     mrs = constraints.min_ready_seconds or (float(scenario.daemonset.min_ready_seconds),)
-    no_surge = no_surge_reason(scenario.daemonset, constraints)
+    no_surge = no_surge_reason(scenario.daemonset, constraints, (source or {}).get("server_version"))
     kinds = [UNAVAILABLE] if no_surge else [UNAVAILABLE, SURGE]
     return [Family(k, m) for m in mrs for k in kinds], no_surge
 
@@ -253,7 +256,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     if desired < 1:
         raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
     scenario = with_horizon(scenario, constraints)
-    families, no_surge = families_of(scenario, constraints)
+    families, no_surge = families_of(scenario, constraints, source)
     ds = scenario.daemonset
     capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
     # workers forked as the executor opens start with the scenario in their memory (Evaluator)

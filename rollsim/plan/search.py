@@ -43,6 +43,7 @@ from rollsim.plan.pace import Pace, PaceRule
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of
 from rollsim.spec.scenario import DaemonSetSpec
+from rollsim.spec.versions import SURGE_SINCE, served_minor
 
 __all__ = ["Capacity", "SearchSettings", "Search"]
 
@@ -136,10 +137,14 @@ class Capacity:
         return max(0, min(limits))
 
 
-def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints) -> str | None:
+def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints,
+                    server_version: str | None = None) -> str | None:
     """Why surge is out for this DaemonSet, or None.
 
-    Declared host ports (hostNetwork declares every container port as one): the scheduler's
+    A cluster whose API server (``server_version``, its ``GET /version``) is older than v1.22
+    has no DaemonSet maxSurge (feature gate ``DaemonSetUpdateSurge``: alpha and off in v1.21,
+    beta and on from v1.22): its API server drops the field, so a patch setting it changes
+    nothing. Declared host ports (hostNetwork declares every container port as one): the scheduler's
     NodePorts filter keeps the surge pod Pending beside the old pod. hostNetwork with no port
     declared passes that filter, but the new pod shares the node's network with the old one, so
     a port the agent binds anyway makes it fail until the old pod is gone (which ``simulate``
@@ -147,6 +152,10 @@ def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints) -> str |
     """
     if not constraints.allow_surge:
         return "surge not allowed (--no-surge)"
+    minor = served_minor(server_version)
+    if minor is not None and minor < SURGE_SINCE:
+        return (f"the cluster runs {server_version}: a DaemonSet's maxSurge needs Kubernetes 1.{SURGE_SINCE} or later "
+                "(feature gate DaemonSetUpdateSurge, beta from v1.22; an older API server drops the field)")
     if daemonset.placement.host_network and not daemonset.host_ports:
         return ("hostNetwork: a surge pod shares the node's network with the old pod, so a port the agent binds "
                 "would make it fail until the old pod is gone (no port is declared, so the scheduler would place it "

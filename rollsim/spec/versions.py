@@ -24,6 +24,15 @@ maps a version to its rules, so the version switch changes exactly these and not
   controller's ``--node-monitor-grace-period`` default, 40 s before and 50 s since (a kubelet
   that stops posting keeps Ready=True that long; ``rollsim.spec.lifecycle``). Every modelled
   version has 50 s; the rule is kept here so that the default follows the version.
+* ``pod_level_resources`` (v1.34, KEP-2837, feature gate ``PodLevelResources``: alpha and off
+  in v1.32 and v1.33, beta and on from v1.34, ``pkg/features/kube_features.go``): with the gate
+  off the API server drops a pod template's pod-level ``spec.resources``
+  (``dropDisabledPodLevelResources``, before validation), so the pods' requests are their
+  containers' alone. Not a controller rule: the manifest reader applies it
+  (``rollsim.io.manifest.LoadedDaemonSet.for_version``).
+
+A cluster older than the oldest modelled minor is simulated with that minor's rules
+(``cluster_version``); ``older_differences`` says what its own controllers do otherwise.
 
 v1.37 changes none of these rules, and adds none: ``StaleControllerConsistencyDaemonSet`` stays
 beta and on by default (KEP-5647's ``kep.yaml``, latest milestone v1.37, extends the pattern to
@@ -57,11 +66,12 @@ from dataclasses import dataclass
 
 from rollsim.spec.lifecycle import grace_period_for
 
-__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "VersionRules", "cluster_version", "parse_version",
-           "rules_for"]
+__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
+           "older_differences", "parse_version", "rules_for", "served_minor"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
 DEFAULT_VERSION = "1.37"  # the newest release
+SURGE_SINCE = 22  # DaemonSet maxSurge: feature gate DaemonSetUpdateSurge alpha (off) 1.21, beta (on) 1.22, GA 1.25
 
 
 def parse_version(value: object) -> str:
@@ -84,6 +94,7 @@ class VersionRules:
     inclusive_availability: bool = True
     stale_consistency_gate: bool = True
     node_monitor_grace_period: float = 50.0
+    pod_level_resources: bool = True
 
 
 def _minor(version: str) -> int:
@@ -97,25 +108,57 @@ def rules_for(version: str) -> VersionRules:
         inclusive_availability=minor >= 34,  # kubernetes/kubernetes#132122
         stale_consistency_gate=minor >= 36,  # KEP-5647, kubernetes/kubernetes#134937
         node_monitor_grace_period=grace_period_for(minor),  # kubernetes/kubernetes#126287 (v1.32)
+        pod_level_resources=minor >= 34,  # KEP-2837: PodLevelResources beta, on by default
     )
+
+
+def served_minor(git_version: str | None) -> int | None:
+    """The minor of an API server's ``gitVersion`` (``v1.29.4``, ``v1.36.4-eks-5b3f5d1``: 29,
+    36), or None when there is none or it does not read as ``v1.MINOR``.
+    """
+    found = re.match(r"v?1\.(\d+)(?:\.|$|[-+])", (git_version or "").strip())
+    return None if found is None else int(found.group(1))
+
+
+def older_differences(minor: int) -> tuple[str, ...]:
+    """What a cluster of v1.``minor``, older than the oldest modelled minor, does unlike that
+    minor's rules (which rollsim simulates it with): each one clause naming the upstream change.
+    """
+    out = []
+    if minor < 33:
+        out.append("a node event syncs the DaemonSet by the older addNode/updateNode rules "
+                   "(the node-update queue is kubernetes/kubernetes#130514, v1.33)")
+    if minor < 32:
+        out.append(f"--node-monitor-grace-period defaults to {grace_period_for(minor):g} s, not 50 s "
+                   "(kubernetes/kubernetes#126287, v1.32; --node-monitor-grace-period 40 sets it)")
+    if minor < 31:
+        out.append("an unavailable old pod does not use up maxUnavailable (so more available ones go at once) "
+                   "unless its patch release has kubernetes/kubernetes#123233 (v1.31; backported to v1.28-v1.30 by "
+                   "#127774-#127776)")
+    if minor < SURGE_SINCE:
+        out.append("a DaemonSet cannot surge: its API server drops maxSurge (feature gate DaemonSetUpdateSurge, "
+                   "beta from v1.22)")
+    return tuple(out)
 
 
 def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
     """The modelled minor whose rules a cluster of ``git_version`` (its API server's
     ``/version``, as ``kubectl version`` prints it: ``v1.37.2``, ``v1.36.4-eks-5b3f5d1``)
     runs, and a warning when it is not modelled exactly: a cluster older than the oldest
-    modelled minor gets that one's rules, a newer one the newest's (changes after it are not
-    modelled); a version that does not read as ``v1.MINOR`` gives no minor.
+    modelled minor gets that one's rules (the warning says what differs, ``older_differences``),
+    a newer one the newest's (changes after it are not modelled); a version that does not read
+    as ``v1.MINOR`` gives no minor.
     """
     if not git_version:
         return None, None
-    found = re.match(r"v?1\.(\d+)(?:\.|$|[-+])", git_version.strip())
-    if found is None:
+    minor = served_minor(git_version)
+    if minor is None:
         return None, f"the cluster's version {git_version!r} is not v1.MINOR: the default {DEFAULT_VERSION} applies"
-    minor, oldest, newest = int(found.group(1)), _minor(SUPPORTED_VERSIONS[0]), _minor(SUPPORTED_VERSIONS[-1])
+    oldest, newest = _minor(SUPPORTED_VERSIONS[0]), _minor(SUPPORTED_VERSIONS[-1])
     if minor < oldest:
+        differs = "; ".join(older_differences(minor))
         return SUPPORTED_VERSIONS[0], (f"the cluster runs {git_version}, older than the oldest modelled version: "
-                                       f"the rules of {SUPPORTED_VERSIONS[0]} apply")
+                                       f"the rules of {SUPPORTED_VERSIONS[0]} apply, but on v1.{minor} {differs}")
     if minor > newest:
         return SUPPORTED_VERSIONS[-1], (f"the cluster runs {git_version}, newer than the newest modelled version: "
                                         f"the rules of {SUPPORTED_VERSIONS[-1]} apply (later changes are not "

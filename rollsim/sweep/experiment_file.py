@@ -157,7 +157,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             options, files = split_file_options(options)
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
             source_of = functools.partial(_source, point=point, grid=grid, variant=v_options, where=where)
-            inputs, digest = _inputs(doc, files, options.get("name"), cache, source_of, live, counted)
+            inputs, digest = _inputs(doc, files, options.get("name"), cache, source_of, live, counted,
+                                     options.get("kubernetes_version"))
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
@@ -290,18 +291,21 @@ def _file_key(path: str, source: Callable[[str], str]) -> str:
 
 def _inputs(doc: Document, files: dict[str, Any], name: str | None,
             cache: dict[str, tuple[Inputs, dict[str, str]]], source: Callable[[str], str],
-            live: Mapping[str, Any] | None = None, node_count: bool = False) -> tuple[Inputs, dict[str, str]]:
+            live: Mapping[str, Any] | None = None, node_count: bool = False,
+            kubernetes_version: Any = None) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read (and digested) once per distinct set, relative to
     the experiment file (``node_count``: the configuration counts its nodes, so a cluster named
-    by ``--context`` lends only its DaemonSet). ``source`` names the key that set a file
-    option (``_source``: scenario, variant or grid item), where a bad value is reported.
+    by ``--context`` lends only its DaemonSet; ``kubernetes_version``: the configuration's, if
+    it sets one, which decides how the manifest is read). ``source`` names the key that set a
+    file option (``_source``: scenario, variant or grid item), where a bad value is reported.
     """
     if not files:
         return Inputs(), {}
-    key = json.dumps([files, name, node_count], sort_keys=True, default=str)
+    key = json.dumps([files, name, node_count, kubernetes_version], sort_keys=True, default=str)
     if key not in cache:
         try:
-            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live, node_count=node_count)
+            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live, node_count=node_count,
+                                 kubernetes_version=kubernetes_version)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rollsim.io.manifest.documents import parse_documents, read_documents
 from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.manifest.fields import check_fields
-from rollsim.io.manifest.objects import check_api_version, objects, select
-from rollsim.io.manifest.resources import unchecked_resources
+from rollsim.io.manifest.objects import ManifestObject, check_api_version, objects, select
+from rollsim.io.manifest.resources import POD_LEVEL_DROPPED, unchecked_resources, without_pod_level
 from rollsim.io.manifest.spec import daemonset_spec
 from rollsim.io.yamldoc import source_name
 from rollsim.spec.scenario import DaemonSetSpec
+from rollsim.spec.versions import rules_for
 
 __all__ = ["LoadedDaemonSet", "load_daemonset", "load_daemonset_text"]
 
@@ -33,6 +35,18 @@ class LoadedDaemonSet:
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     has_readiness_probe: bool = True
+    # the DaemonSet as an API server without the PodLevelResources gate keeps it (its pod-level
+    # spec.resources dropped, with a warning saying so); None when the template sets none
+    without_pod_level: LoadedDaemonSet | None = field(default=None, repr=False, compare=False)
+
+    def for_version(self, version: str) -> LoadedDaemonSet:
+        """The DaemonSet as Kubernetes ``version``'s API server keeps it: before v1.34
+        (``PodLevelResources`` alpha and off) ``dropDisabledPodLevelResources`` drops the pod
+        template's ``spec.resources``, so the pods request what their containers do.
+        """
+        if self.without_pod_level is None or rules_for(version).pod_level_resources:
+            return self
+        return self.without_pod_level
 
 
 def load_daemonset(path: str | Path, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
@@ -58,9 +72,19 @@ def _load(documents, file: str, name: str | None, strict: bool) -> LoadedDaemonS
         obj = select(objects(documents(), file), name, file)
         check_api_version(obj)
         warnings = check_fields(obj.data, obj.where, strict)
-        spec, labels, has_probe = daemonset_spec(obj)
-        template = obj.data["spec"]["template"]["spec"]  # there: daemonset_spec read it
-        warnings = (*warnings, *unchecked_resources(obj.where, template))
+        loaded = _read(obj, warnings, file)
+        older = without_pod_level(obj.data)
+        if older is not None:  # a manifest a v1.33 API server takes without its pod-level resources
+            dropped = _read(replace(obj, data=older), warnings, file)
+            note = str(obj.where.error(POD_LEVEL_DROPPED[0], POD_LEVEL_DROPPED[1]))
+            loaded = replace(loaded, without_pod_level=replace(dropped, warnings=(*dropped.warnings, note)))
     except RecursionError:
         raise ManifestError("the data is nested too deeply", file=file, line=1) from None
-    return LoadedDaemonSet(spec, warnings, file, labels, has_probe)
+    return loaded
+
+
+def _read(obj: ManifestObject, warnings: tuple[str, ...], file: str) -> LoadedDaemonSet:
+    """The third pass over an object whose fields are checked (``warnings``: what that check found)."""
+    spec, labels, has_probe = daemonset_spec(obj)
+    template: dict[str, Any] = obj.data["spec"]["template"]["spec"]  # there: daemonset_spec read it
+    return LoadedDaemonSet(spec, (*warnings, *unchecked_resources(obj.where, template)), file, labels, has_probe)

@@ -27,7 +27,8 @@ from rollsim.io.manifest.errors import Where
 from rollsim.io.manifest.validation import as_list, as_map
 from rollsim.spec.quantity import MAX_INT64, Quantity, int64_amount, parse_quantity
 
-__all__ = ["aggregate_container_requests", "pod_requests", "unchecked_resources"]
+__all__ = ["POD_LEVEL_DROPPED", "aggregate_container_requests", "pod_requests", "unchecked_resources",
+           "without_pod_level"]
 
 _COUNTED = ("cpu", "memory")  # what rollsim's scheduler and kubelet check
 _BASE = "spec.template.spec"
@@ -70,6 +71,27 @@ def pod_requests(where: Where, pod: dict[str, Any]) -> tuple[int, int]:
                                      f"pod-level resources together) must be at most 2^63-1 {_UNITS[name]}, "
                                      f"got {amount}")
     return cpu, memory
+
+
+# the field a server without PodLevelResources drops, and the warning that says so
+POD_LEVEL_DROPPED = (f"{_BASE}.resources",
+                     "pod-level resources are dropped before Kubernetes 1.34 (feature gate PodLevelResources, alpha "
+                     "and off; dropDisabledPodLevelResources): the pods request what their containers do "
+                     "(--kubernetes-version 1.34 or later counts them)")
+
+
+def without_pod_level(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The DaemonSet object ``data`` without its pod template's ``spec.resources``, as
+    ``dropDisabledPodLevelResources`` leaves it when the ``PodLevelResources`` gate is off (it
+    runs before validation, so the dropped stanza is not checked); None when it sets none.
+    """
+    spec = as_map(data.get("spec"))
+    template = as_map(spec.get("template"))
+    pod = as_map(template.get("spec"))
+    if not as_map(pod.get("resources")):
+        return None
+    pod = {k: v for k, v in pod.items() if k != "resources"}
+    return {**data, "spec": {**spec, "template": {**template, "spec": pod}}}
 
 
 def unchecked_resources(where: Where, pod: dict[str, Any]) -> tuple[str, ...]:
