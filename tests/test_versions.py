@@ -131,6 +131,24 @@ def test_realistic_v136_is_within_a_second_per_round_of_the_measured_figure() ->
     assert 10 * (CYCLE + 10 - 1) <= s["duration_s"] < 10 * (CYCLE + 10 + 1)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_in_realistic_mode_the_inclusive_rule_changes_nothing(seed) -> None:
+    """The 250 s against 260 s is ideal mode's: a realistic re-check at minReadySeconds comes after
+    a sync that saw the pod Ready late by the watch delay and API latency, so it finds the pod
+    available under the strict rule too, and v1.33 and v1.35 (which differ in that rule alone) give
+    the same rollout, with whole-second timestamps or without. With no delay at all they differ.
+    """
+    common = dict(nodes=10, max_unavailable=1, min_ready_seconds=10, **CONSTANT)
+    for whole_seconds in (True, False):
+        runs = [simulate(build_scenario(kubernetes_version=v, whole_second_timestamps=whole_seconds, **common),
+                         seed=seed).summary for v in ("1.33", "1.35")]
+        assert runs[0] == runs[1]
+    instant = dict(watch_delay="constant(0)", api_latency="constant(0)", **common)
+    undelayed = [simulate(build_scenario(kubernetes_version=v, **instant), seed=seed).summary["duration_s"]
+                 for v in ("1.33", "1.35")]
+    assert undelayed[0] > undelayed[1] + 5
+
+
 # -- the consistency gate (v1.36, KEP-5647, kubernetes/kubernetes#134937) ---------------------
 
 def test_consistency_store_mirrors_is_ready() -> None:
