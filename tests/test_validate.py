@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from re import escape as re_escape
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from rollsim.cli import main
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.distributions import Stragglers, parse_distribution
+from rollsim.sweep import validate as validate_module
 from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.validate import Row, field_rows, format_rows, upstream_cases
 
@@ -36,6 +38,24 @@ def test_upstream_cases_reproduce_the_v136_measurements_in_ideal_mode() -> None:
     assert [r.predicted_s for r in ideal] == [250.0, 850.0] == [r.reported_s for r in ideal]
     old = [r for r in upstream_cases("1.33") if r.configuration.endswith("ideal")]
     assert [r.predicted_s for r in old] == [260.0, 884.0]
+
+
+def test_upstream_cases_replay_the_version_they_were_measured_on(monkeypatch) -> None:
+    """Replayed with the default version (1.37) before, a rule 1.37 might add would have changed
+    the v1.36 measurements' predictions unseen; ``--kubernetes-version`` still chooses another.
+    """
+    seen: list[str] = []
+
+    def recorded(scenario, seed):
+        seen.append(scenario.controller.kubernetes_version)
+        return SimpleNamespace(summary={"duration_s": 1.0})
+
+    monkeypatch.setattr(validate_module, "simulate", recorded)
+    upstream_cases()
+    assert seen == ["1.36"] * 4 and validate_module.MEASURED_ON == "1.36"
+    seen.clear()
+    upstream_cases("1.33")
+    assert seen == ["1.33"] * 4
 
 
 def test_a_reported_figure_is_matched_to_its_configurations(tmp_path) -> None:

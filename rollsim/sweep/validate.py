@@ -4,7 +4,9 @@ Two kinds of case, each replayed for the Kubernetes version asked for:
 
 * **upstream**: rollouts measured against the real v1.36 controller with constant pod timings
   (issue 11: 10 nodes, maxUnavailable 1, minReadySeconds 10 and a 15 s cycle took 250 s; 100
-  nodes with maxUnavailable 3 took 850 s). Predicted by both controller modes.
+  nodes with maxUnavailable 3 took 850 s). Predicted by both controller modes, with the rules
+  of the version they were measured on (``MEASURED_ON``) unless another is asked for, so that
+  a rule of a later version cannot change them unseen.
 * **field**: the ``reported`` figures of field studies (``experiments/field-*.yaml``), each
   against every configuration it matches: one row per mechanism that could explain it.
 
@@ -31,12 +33,13 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.experiment import replication_seed
 from rollsim.sweep.experiment_file import load_experiment
 
-__all__ = ["Row", "field_rows", "format_rows", "upstream_cases", "validate"]
+__all__ = ["MEASURED_ON", "Row", "field_rows", "format_rows", "upstream_cases", "validate"]
 
 FIT_NOTE = ("fit: the study set this configuration's inputs from the reported figure (its `fitted`: the per-node "
             "cycle from a one-at-a-time total, a straggler tail sized to a 10% total), so the error checks the "
             "arithmetic, not a prediction")
 _CYCLE: dict[str, Any] = {"schedule": 0, "pull": 0, "start": 0, "ready": 15, "terminate": 0, "probe_period": 0}
+MEASURED_ON = "1.36"  # the upstream cases' controller
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,14 @@ def _with_version(scenario: Scenario, version: str | None) -> Scenario:
 
 
 def upstream_cases(version: str | None = None) -> list[Row]:
-    """The two measurements against the real v1.36 controller, in ideal and realistic mode."""
+    """The two measurements against the real v1.36 controller, in ideal and realistic mode,
+    replayed with ``version``'s rules (default: ``MEASURED_ON``, the version they were measured on).
+    """
     rows = []
     for nodes, k, reported in ((10, 1, 250.0), (100, 3, 850.0)):
         for mode in ("ideal", "realistic"):
             scenario = build_scenario(nodes=nodes, max_unavailable=k, min_ready_seconds=10, controller=mode, **_CYCLE)
-            scenario = _with_version(scenario, version)
+            scenario = _with_version(scenario, version or MEASURED_ON)
             predicted = simulate(scenario, seed=0).summary["duration_s"]
             rows.append(Row("upstream v1.36 controller", f"{nodes} nodes, maxUnavailable {k}, minReadySeconds 10, "
                             f"15 s cycle, {mode}", "issue 11 (measured)", reported, float(predicted)))
