@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from rollsim import build_scenario, simulate
 from rollsim.cluster.kubelet import Kubelet
+from rollsim.cluster.podworker import (
+    BACKOFF_PERIOD_S,
+    JITTER_FACTOR,
+    RELIST_PERIOD_S,
+    RESYNC_INTERVAL_S,
+    SYNC_TICK_S,
+    PodWorkers,
+    backoff_error_carries_expiry,
+)
 from rollsim.spec.faults import NewPodFaults, crash_loop_backoff, kubelet_backoff, parse_new_pods
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
@@ -21,7 +32,7 @@ def test_a_crashed_container_restarts_at_once_the_first_time() -> None:
     assert [crash_loop_backoff(n) for n in range(1, 10)] == [0, 10, 20, 40, 80, 160, 300, 300, 300]
 
 
-def _restart_waits(monkeypatch, faults: NewPodFaults, stall_after: float) -> list[float]:
+def _restart_waits(monkeypatch, faults: NewPodFaults, stall_after: float, **options) -> list[float]:
     """Seconds from each exit of the one crash-looping container to its next restart (less the
     3 s container start), in a one-node rollout with constant timings."""
     moments: list[tuple[str, float]] = []
@@ -38,37 +49,73 @@ def _restart_waits(monkeypatch, faults: NewPodFaults, stall_after: float) -> lis
     monkeypatch.setattr(Kubelet, "_crashed", spy_crashed)
     monkeypatch.setattr(Kubelet, "_restarted", spy_restarted)
     s = simulate(build_scenario(nodes=1, new_pods=faults, controller="ideal", stall_after=stall_after,
-                                **CONSTANT)).summary
+                                **CONSTANT, **options)).summary
     assert s["stop_cause"] == "crash-looping"
     kinds = [kind for kind, _ in moments]
     assert kinds[::2] == ["exit"] * len(kinds[::2]) and kinds[1::2] == ["restart"] * len(kinds[1::2])
     return [round(moments[i + 1][1] - moments[i][1] - 3.0, 9) for i in range(0, len(moments) - 1, 2)]
 
 
-@pytest.mark.pure
-def test_crash_loop_back_off_in_a_run(monkeypatch) -> None:
-    """The container runs 5 s and exits; it restarts 0, 10, 20, 40, 80, 160, 300 s later (plus its
-    3 s start): before, the first restart waited 10 s and every later one a step longer."""
-    waits = _restart_waits(monkeypatch, NewPodFaults("crashloop"), stall_after=2000)
-    assert waits[:9] == [0, 10, 20, 40, 80, 160, 300, 300, 300]
+BACKOFFS = [0, 10, 20, 40, 80, 160, 300, 300, 300]
+
+
+def _late_at_most(backoff: float, version: str) -> float:
+    """How long after its back-off a restart can come: the PLEG relist (1 s) for the first, then one
+    ``completeWork`` requeue and a ``syncTicker`` tick (rollsim.cluster.podworker)."""
+    if backoff == 0:
+        return RELIST_PERIOD_S
+    if backoff_error_carries_expiry(version):
+        return JITTER_FACTOR * min(backoff, RESYNC_INTERVAL_S) + SYNC_TICK_S
+    return BACKOFF_PERIOD_S * (1 + JITTER_FACTOR) + SYNC_TICK_S
 
 
 @pytest.mark.pure
-@pytest.mark.parametrize(("crash_after", "waits"), [(590.0, [0, 10, 20]), (600.0, [0, 0, 0])])
-def test_crash_loop_back_off_expires_after_ten_minutes_of_running(monkeypatch, crash_after, waits) -> None:
+@pytest.mark.parametrize("version", ["1.34", "1.37"])
+def test_crash_loop_back_off_in_a_run(monkeypatch, version) -> None:
+    """The container runs 5 s and exits; it may restart 0, 10, 20, 40, 80, 160, 300 s later (plus its
+    3 s start), and does at the first pod sync then: the PLEG relist that sees the exit, then the
+    pod worker's requeues. Never before the back-off, at most one requeue and a tick after it."""
+    waits = _restart_waits(monkeypatch, NewPodFaults("crashloop"), stall_after=2500, kubernetes_version=version)
+    assert len(waits) >= len(BACKOFFS)
+    for wait, backoff in zip(waits, BACKOFFS):
+        assert backoff <= wait < backoff + _late_at_most(backoff, version)
+    assert waits[:len(BACKOFFS)] != BACKOFFS  # late by the syncs (before: at the expiry itself)
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("version", ["1.34", "1.37"])
+def test_with_no_jitter_a_restart_is_on_the_first_tick_after_its_back_off(monkeypatch, version) -> None:
+    """Every draw of the pod workers 0 (relist at the exit, ticks on whole seconds, requeues of exactly
+    10 s, or of the time left): a container that runs 5.25 s exits off the ticks, and restarts on the
+    first whole second at or after its back-off's end; the first time at the exit itself."""
+    monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
+    exits: list[float] = []
+    crashed = Kubelet._crashed
+
+    def spy(self, pod, rt, failures):
+        exits.append(self.env.now)
+        crashed(self, pod, rt, failures)
+
+    monkeypatch.setattr(Kubelet, "_crashed", spy)
+    waits = _restart_waits(monkeypatch, NewPodFaults("crashloop", crash_after=5.25), stall_after=2500,
+                           kubernetes_version=version)
+    expected = [0.0] + [math.ceil(e + b) - e for e, b in zip(exits[1:], BACKOFFS[1:])]
+    assert waits[:len(BACKOFFS)] == pytest.approx(expected)
+    assert all(0 < w - b < 1 for w, b in zip(waits[1:len(BACKOFFS)], BACKOFFS[1:]))  # exits are off the ticks
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(("crash_after", "backoffs"), [(590.0, [0, 10, 20]), (600.0, [0, 0, 0])])
+def test_crash_loop_back_off_expires_after_ten_minutes_of_running(monkeypatch, crash_after, backoffs) -> None:
     """client-go's Backoff drops an entry not updated for 2 × 300 s (hasExpired): a container that
-    runs longer than that (its 3 s start and crash_after from the restart) restarts at once again."""
-    assert _restart_waits(monkeypatch, NewPodFaults("crashloop", crash_after=crash_after), 5000)[:3] == waits
+    runs longer than that (its 3 s start and crash_after from the restart) restarts at once again
+    (at the relist that sees its exit)."""
+    waits = _restart_waits(monkeypatch, NewPodFaults("crashloop", crash_after=crash_after), 5000)[:3]
+    for wait, backoff in zip(waits, backoffs):
+        assert backoff <= wait < backoff + _late_at_most(backoff, "1.37")
 
 
-@pytest.mark.pure
-@pytest.mark.parametrize(("registry", "answer"), [({}, 0.0), ({"registry_latency": 0.5}, 0.5)],
-                         ids=["no-registry-model", "latency"])
-def test_a_failing_pull_fails_with_the_registry_answer(monkeypatch, registry, answer) -> None:
-    """A refused manifest (a missing tag, credentials refused) fails before any layer: ErrImagePull
-    comes with the registry's answer after the bind at 6 s (the old pod's 5 s termination, the 1 s
-    schedule), not after the 100 s ``pull`` time, and so does each retry after the image back-off
-    (10, 20, 40 s) until the stall at 80 s (before: none by then, the first due at 106 s)."""
+def _failed_pulls(monkeypatch, registry: dict, stall_after: float = 80) -> list[float]:
     failed_at: list[float] = []
     pull_failed = Kubelet._pull_failed
 
@@ -77,15 +124,35 @@ def test_a_failing_pull_fails_with_the_registry_answer(monkeypatch, registry, an
         pull_failed(self, pod, rt, failures)
 
     monkeypatch.setattr(Kubelet, "_pull_failed", spy)
-    s = simulate(build_scenario(nodes=1, new_pods="pull-error", controller="ideal", stall_after=80,
+    s = simulate(build_scenario(nodes=1, new_pods="pull-error", controller="ideal", stall_after=stall_after,
                                 **{**CONSTANT, "pull": 100}, **registry)).summary
     assert s["stop_cause"] == "image-pull-error" and s["mean_pull_s"] is None
-    expected, at = [], 6.0
-    for backoff in (10, 20, 40, None):
-        at += answer
-        expected.append(at)
-        at += backoff or 0
-    assert failed_at == pytest.approx(expected)
+    return failed_at
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(("registry", "expected"), [
+    ({}, [6, 16, 36, 76]), ({"registry_latency": 0.5}, [6.5, 17.5, 38.5, 79.5])], ids=["no-registry-model", "latency"])
+def test_a_failing_pull_fails_with_the_registry_answer(monkeypatch, registry, expected) -> None:
+    """A refused manifest (a missing tag, credentials refused) fails before any layer: ErrImagePull
+    comes with the registry's answer after the bind at 6 s (the old pod's 5 s termination, the 1 s
+    schedule), not after the 100 s ``pull`` time; each retry comes at the first pod sync after the
+    image back-off (10, 20, 40 s from the failure). With no jitter (every draw 0: requeues of 10 s,
+    ticks on whole seconds) and a 0.5 s answer: failed at 6.5, requeued to 16.5, pulled on the 17 s
+    tick, failed at 17.5; syncs at 28, 38 (the back-off ends at 37.5), failed at 38.5; 49 ... 79, failed at 79.5."""
+    monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
+    assert _failed_pulls(monkeypatch, registry) == pytest.approx(expected)
+
+
+@pytest.mark.pure
+def test_pull_retries_come_after_the_back_off_and_at_most_one_requeue_later(monkeypatch) -> None:
+    """With the run's own draws: each failed pull is retried no sooner than its back-off, and no later
+    than one ``completeWork`` requeue (10 s × [1, 1.5)) and a ``syncTicker`` tick after it."""
+    failed_at = _failed_pulls(monkeypatch, {}, stall_after=1500)
+    assert len(failed_at) >= 7
+    for failures, (a, b) in enumerate(zip(failed_at, failed_at[1:]), start=1):
+        backoff = kubelet_backoff(failures)
+        assert backoff <= b - a < backoff + BACKOFF_PERIOD_S * (1 + JITTER_FACTOR) + SYNC_TICK_S
 
 
 @pytest.mark.parametrize(("spec", "expected"), [

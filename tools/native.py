@@ -20,7 +20,8 @@ their frozen dataclasses travel to sweep workers by pickle, which a compiled fro
 dataclass refuses ("cannot assign to field"). ``cluster/sampler.py`` stays interpreted
 because ``Sampler`` subclasses ``functools.partial``, which mypyc cannot compile.
 ``cluster/preemption.py`` stays interpreted too: it runs only when a daemon pod does not fit
-(once per scheduling attempt of such a pod), never per event.
+(once per scheduling attempt of such a pod), never per event; so does ``cluster/podworker.py``,
+which runs only for a crash-looping container's exit or a failed pull.
 """
 
 from __future__ import annotations

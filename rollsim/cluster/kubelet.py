@@ -36,6 +36,7 @@ import simpy
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.nodestore import NODE_ADDED
+from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads, select_victims
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.sampler import Sampler
@@ -167,11 +168,12 @@ class PodRuntime:
 class Kubelet:
     """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
-    def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads,
+    def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
                  scheduler_throughput: float | None = None, registry: Registry | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
+        self.pod_workers = pod_workers  # when a backed-off container restarts or image is pulled again
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
         self.runtimes: dict[str, PodRuntime] = {}
@@ -306,11 +308,16 @@ class Kubelet:
         call_later(self.env, self._registry_wait(), self._pull_failed, pod, rt, failures)
 
     def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        """A pull failed (ErrImagePull): the image pull back-off, then the next attempt."""
+        """A pull failed (ErrImagePull): the image pull back-off (``kubelet_backoff``), then the next
+        attempt at the first pod sync at or after it expires (``PodWorkers.pull_again_at``: the failed
+        sync's requeue, ``completeWork``, and those of the syncs that find ImagePullBackOff).
+        """
         if self._gone(pod):
             return
         self.api.pod_status_changed(pod)
-        call_later(self.env, kubelet_backoff(failures + 1), self._pull_again, pod, rt, failures + 1)
+        now = self.env._now
+        again = self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1))
+        call_later(self.env, again - now, self._pull_again, pod, rt, failures + 1)
 
     def _pull_again(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         if not self._gone(pod):
@@ -411,14 +418,18 @@ class Kubelet:
 
     def _crashed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """The container exits before it is ever Ready (``failures`` exits before this one since
-        the back-off entry began) and is restarted after CrashLoopBackOff (``crash_loop_backoff``:
-        at once after the first exit, as kuberuntime's ``doBackOff``), for ever (until the pod is gone).
+        the back-off entry began) and is restarted once CrashLoopBackOff allows (``crash_loop_backoff``:
+        at once after the first exit, as kuberuntime's ``doBackOff``), at the first pod sync then
+        (``PodWorkers.restart_at``: the PLEG relist that sees the exit, then ``completeWork``'s
+        requeues), for ever (until the pod is gone).
         """
         if self._gone(pod):
             return
         self.api.pod_status_changed(pod)
+        now = self.env._now
+        restart = self.pod_workers.restart_at(pod.node, now, crash_loop_backoff(failures + 1))
         start = rt.start()
-        call_later(self.env, crash_loop_backoff(failures + 1) + start, self._restarted, pod, rt, failures + 1, start)
+        call_later(self.env, restart - now + start, self._restarted, pod, rt, failures + 1, start)
 
     def _restarted(self, pod: Pod, rt: PodRuntime, failures: int, start: float) -> None:
         """The container runs again, ``start`` seconds after ``doBackOff`` let it restart (and ``Next``

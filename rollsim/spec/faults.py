@@ -6,14 +6,15 @@ are healthy. What the kubelet does with a faulty pod:
 
 * ``crashloop``: the container starts, runs ``crash_after`` seconds, exits, and is
   restarted: at once after its first exit, then after the kubelet's back-off (10 s doubling
-  to 5 min: ``CrashLoopBackOff``; ``crash_loop_backoff``). The pod stays Running and never
-  Ready (restartPolicy Always: it never turns Failed).
+  to 5 min: ``CrashLoopBackOff``; ``crash_loop_backoff``), at the first pod sync then
+  (``rollsim.cluster.podworker``). The pod stays Running and never Ready (restartPolicy
+  Always: it never turns Failed).
 * ``pull-error``: the image cannot be pulled because the registry refuses its manifest (a tag
   that does not exist, credentials refused): every pull fails with the registry's answer (its
   pull-rate token and latency; at once without them), before any layer, so it takes no ``pull``
   time and moves no bytes, and is retried after the image back-off (10 s doubling to 5 min:
-  ``ErrImagePull`` then ``ImagePullBackOff``). The pod stays Pending. A pull that fails part way
-  through its layers is not modelled.
+  ``ErrImagePull`` then ``ImagePullBackOff``), at the first pod sync then. The pod stays
+  Pending. A pull that fails part way through its layers is not modelled.
 * ``never-ready``: the container runs but its readiness probe never passes.
 * ``rejected``: the kubelet's admission rejects the pod once it is bound (``OutOfcpu``,
   ``OutOfmemory``, ``NodeAffinity``: the kubelet's own view of the node disagrees with the
