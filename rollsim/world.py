@@ -24,7 +24,7 @@ from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
-from rollsim.cluster.podworker import PodWorkers, backoff_error_carries_expiry
+from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.timers import Cursor
@@ -184,7 +184,7 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     registry = Registry(env, scenario.registry) if modelled else None
     workloads = OtherWorkloads(scenario.node_utilization, scenario.other_pods_priority,
                                Sampler(scenario.victim_termination, streams["victim_termination"]))
-    pod_workers = PodWorkers(streams["pod_workers"], backoff_error_carries_expiry(settings.kubernetes_version))
+    pod_workers = PodWorkers(streams["pod_workers"], settings.rules.backoff_error_carries_expiry)
     kubelet = Kubelet(env, api, workloads=workloads, pod_workers=pod_workers,
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket

@@ -14,9 +14,9 @@ from rollsim.cluster.podworker import (
     RESYNC_INTERVAL_S,
     SYNC_TICK_S,
     PodWorkers,
-    backoff_error_carries_expiry,
 )
 from rollsim.spec.faults import NewPodFaults, crash_loop_backoff, kubelet_backoff, parse_new_pods
+from rollsim.spec.versions import rules_for
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 
@@ -64,7 +64,7 @@ def _late_at_most(backoff: float, version: str) -> float:
     ``completeWork`` requeue and a ``syncTicker`` tick (rollsim.cluster.podworker)."""
     if backoff == 0:
         return RELIST_PERIOD_S
-    if backoff_error_carries_expiry(version):
+    if rules_for(version).backoff_error_carries_expiry:
         return JITTER_FACTOR * min(backoff, RESYNC_INTERVAL_S) + SYNC_TICK_S
     return BACKOFF_PERIOD_S * (1 + JITTER_FACTOR) + SYNC_TICK_S
 

@@ -13,12 +13,12 @@ from rollsim.cluster.podworker import (
     RESYNC_INTERVAL_S,
     SYNC_TICK_S,
     PodWorkers,
-    backoff_error_carries_expiry,
     first_sync_at_or_after,
     jitter,
     on_tick,
     requeue_delay,
 )
+from rollsim.spec.versions import rules_for
 
 
 class Constant:
@@ -49,7 +49,7 @@ def test_a_backoff_error_requeues_at_its_expiry_clamped_to_the_resync_interval(l
 @pytest.mark.parametrize(("version", "carries"), [
     ("1.33", False), ("1.34", False), ("1.35", True), ("1.36", True), ("1.37", True)])
 def test_the_backoff_error_from_v1_35(version, carries) -> None:
-    assert backoff_error_carries_expiry(version) is carries
+    assert rules_for(version).backoff_error_carries_expiry is carries
 
 
 @pytest.mark.parametrize(("t", "phase", "tick"), [(3.0, 0.0, 3.0), (3.2, 0.5, 3.5), (3.5, 0.5, 3.5), (3.6, 0.5, 4.5),

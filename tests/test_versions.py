@@ -41,8 +41,9 @@ CONSTANT = dict(schedule=0, pull=0, start=0, ready=CYCLE, terminate=0, probe_per
 
 def test_rules_by_version() -> None:
     assert rules_for("1.33") == VersionRules(inclusive_availability=False, stale_consistency_gate=False,
-                                             pod_level_resources=False)
-    assert rules_for("1.34") == rules_for("1.35") == VersionRules(True, False)
+                                             pod_level_resources=False, backoff_error_carries_expiry=False)
+    assert rules_for("1.34") == VersionRules(True, False, backoff_error_carries_expiry=False)
+    assert rules_for("1.35") == VersionRules(True, False)
     assert rules_for("1.36") == rules_for("1.37") == VersionRules(True, True)  # v1.37 changed none of them
     assert ControllerSettings().kubernetes_version == "1.37" == SUPPORTED_VERSIONS[-1]
 

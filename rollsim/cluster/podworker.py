@@ -37,10 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rollsim.spec.versions import parse_version
-
 __all__ = ["RELIST_PERIOD_S", "SYNC_TICK_S", "BACKOFF_PERIOD_S", "JITTER_FACTOR", "RESYNC_INTERVAL_S",
-           "backoff_error_carries_expiry", "jitter", "requeue_delay", "on_tick", "first_sync_at_or_after",
+           "jitter", "requeue_delay", "on_tick", "first_sync_at_or_after",
            "PodWorkers"]
 
 RELIST_PERIOD_S = 1.0  # genericPlegRelistPeriod (kubelet.go)
@@ -48,15 +46,7 @@ SYNC_TICK_S = 1.0  # syncLoop's syncTicker := time.NewTicker(time.Second)
 BACKOFF_PERIOD_S = 10.0  # backOffPeriod (kubelet.go): a failed sync's requeue
 JITTER_FACTOR = 0.5  # workerBackOffPeriodJitterFactor (pod_workers.go)
 RESYNC_INTERVAL_S = 60.0  # resyncInterval: KubeletConfiguration syncFrequency, default 1 min
-_BACKOFF_ERROR_MINOR = 35  # kubernetes/kubernetes#133066: BackoffError in completeWork
 _EPSILON = 1e-9  # a sum that lands on a tick in decimal lands on it here too
-
-
-def backoff_error_carries_expiry(version: str) -> bool:
-    """Whether a crash-loop back-off's sync error carries its expiry to ``completeWork``
-    (``BackoffError``, kubernetes/kubernetes#133066, v1.35 on) in Kubernetes ``version``.
-    """
-    return int(parse_version(version).split(".")[1]) >= _BACKOFF_ERROR_MINOR
 
 
 def jitter(duration: float, factor: float, u: float) -> float:
@@ -99,7 +89,7 @@ class PodWorkers:
     """
 
     rng: np.random.Generator
-    carries_expiry: bool  # backoff_error_carries_expiry of the run's Kubernetes version
+    carries_expiry: bool  # VersionRules.backoff_error_carries_expiry of the run's Kubernetes version
     _phases: dict[int, float] = field(default_factory=dict)
 
     def _draw(self) -> float:

@@ -30,6 +30,12 @@ maps a version to its rules, so the version switch changes exactly these and not
   (``dropDisabledPodLevelResources``, before validation), so the pods' requests are their
   containers' alone. Not a controller rule: the manifest reader applies it
   (``rollsim.io.manifest.LoadedDaemonSet.for_version``).
+* ``backoff_error_carries_expiry`` (v1.35, kubernetes/kubernetes#133066, reviewed in July 2025;
+  dated to v1.35 by a third-party account of its merge, its milestone not in reach): a kubelet
+  sync that finds a container in CrashLoopBackOff returns a ``BackoffError`` carrying the
+  back-off's expiry, and ``podWorkers.completeWork`` requeues the pod for the time left to it
+  instead of the 10 s ``backOffPeriod``. Not a controller rule: the kubelet's pod worker
+  (``rollsim.cluster.podworker``) applies it.
 
 A cluster older than the oldest modelled minor is simulated with that minor's rules
 (``cluster_version``); ``older_differences`` says what its own controllers do otherwise.
@@ -95,6 +101,7 @@ class VersionRules:
     stale_consistency_gate: bool = True
     node_monitor_grace_period: float = 50.0
     pod_level_resources: bool = True
+    backoff_error_carries_expiry: bool = True
 
 
 def _minor(version: str) -> int:
@@ -109,6 +116,9 @@ def rules_for(version: str) -> VersionRules:
         stale_consistency_gate=minor >= 36,  # KEP-5647, kubernetes/kubernetes#134937
         node_monitor_grace_period=grace_period_for(minor),  # kubernetes/kubernetes#126287 (v1.32)
         pod_level_resources=minor >= 34,  # KEP-2837: PodLevelResources beta, on by default
+        # the kubelet's crash-loop sync error carries its expiry (BackoffError), kubernetes/kubernetes#133066;
+        # reviewed July 2025, v1.35 by a third-party account of its merge (rollsim.cluster.podworker)
+        backoff_error_carries_expiry=minor >= 35,
     )
 
 
