@@ -18,7 +18,7 @@ from rollsim.io.manifest import load_daemonset
 from rollsim.io.yamldoc import ConfigError
 
 from apiserver import ApiServer, write_kubeconfig
-from helpers import one_error_line
+from helpers import one_error_line, python
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 
@@ -434,3 +434,55 @@ def test_each_kubeconfig_file_is_read_once(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", counted_text)
     assert connect().context == "recorded"  # the first file's current context, as kubectl takes it
     assert (reads[str(first)], reads[str(second)]) == (1, 1)
+
+
+def _with_plugin(kubeconfig: Path, command: str) -> Path:
+    """The recorded kubeconfig whose user gets its token from a credential plugin (``user.exec``)."""
+    text = kubeconfig.read_text(encoding="utf-8").replace(
+        "    token: not-a-secret", f"    exec:\n      command: {command}\n"
+                                  "      apiVersion: client.authentication.k8s.io/v1")
+    kubeconfig.write_text(text, encoding="utf-8")
+    return kubeconfig
+
+
+def test_a_failing_credential_plugin_is_one_line_naming_it(api, kubeconfig, tmp_path):
+    """The client logged the plugin's failure on the root logger (``ERROR:root:[Errno 2] ...``,
+    configuring it, so urllib3's retry warnings showed too) and went on without credentials, so the
+    server's 401 was blamed on refused credentials. In a fresh process, where nothing else has
+    configured logging, as for a user.
+    """
+    _with_plugin(kubeconfig, "/nonexistent/gke-gcloud-auth-plugin")
+    done = python("-m", "rollsim", "simulate", "--nodes", "5", "--manifest", "ds/fluentd-elasticsearch",
+                  "--kubeconfig", str(kubeconfig))
+    assert done.returncode == 2 and done.stdout == ""
+    assert one_error_line(done.stderr) == (f"rollsim: error: kubeconfig {kubeconfig}: context 'recorded': credential "
+                                           "plugin /nonexistent/gke-gcloud-auth-plugin: failed: No such file or "
+                                           "directory")
+    assert api.api.requests == []  # refused before any call
+    script = tmp_path / "plugin.sh"
+    script.write_text("#!/bin/sh\necho 'token expired; run gcloud auth login' >&2\nexit 3\n", encoding="utf-8")
+    script.chmod(0o755)
+    other = _with_plugin(write_kubeconfig(tmp_path / "other", api.url), str(script))
+    with pytest.raises(LiveError, match=r"credential plugin .*plugin.sh: failed: process returned 3\. token expired; "
+                                        r"run gcloud auth login$"):
+        read_live("fluentd-elasticsearch", kubeconfig=other)
+
+
+def test_a_working_credential_plugin_reads_the_cluster(api, kubeconfig, tmp_path):
+    script = tmp_path / "plugin.sh"
+    script.write_text("#!/bin/sh\necho '{\"apiVersion\": \"client.authentication.k8s.io/v1\", \"kind\": "
+                      "\"ExecCredential\", \"status\": {\"token\": \"from-the-plugin\"}}'\n", encoding="utf-8")
+    script.chmod(0o755)
+    live = read_live("fluentd-elasticsearch", kubeconfig=_with_plugin(kubeconfig, str(script)), nodes=False)
+    assert live.daemonset.spec.name == "fluentd-elasticsearch"
+
+
+def test_an_unreachable_server_is_one_line_without_retry_warnings(tmp_path):
+    """urllib3 warned of each retry (three: the client's pool was made before ``retries`` was set)."""
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    closed = write_kubeconfig(tmp_path / "closed", f"http://127.0.0.1:{port}")
+    done = python("-m", "rollsim", "simulate", "--nodes", "5", "--manifest", "ds/foo", "--kubeconfig", str(closed))
+    assert done.returncode == 2
+    one_error_line(done.stderr, "cannot reach the API server to get daemonset kube-system/foo", "Connection refused")

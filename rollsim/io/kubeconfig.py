@@ -78,7 +78,7 @@ class Kubeconfig:
 
     contexts: Mapping[str, tuple[Document, int]]  # name -> its file and its index in that file's contexts
     clusters: tuple[str, ...]
-    users: tuple[str, ...]
+    users: Mapping[str, Mapping[str, Any]]  # name -> its body (token, exec, ...)
     current_context: str | None
 
     def context(self, name: str) -> dict[str, Any]:
@@ -92,11 +92,15 @@ class Kubeconfig:
         at = f"contexts[{i}].context"
         if not body.get("cluster"):
             raise _named(doc.error(at, f"context {name!r} names no cluster (clusters: {_listed(self.clusters)})"))
-        for key, names in (("cluster", self.clusters), ("user", self.users)):
+        for key, names in (("cluster", self.clusters), ("user", tuple(self.users))):
             if body.get(key) and body[key] not in names:
                 raise _named(doc.error(f"{at}.{key}", f"context {name!r}: {key} {body[key]!r} not found ({key}s: "
                                                       f"{_listed(names)})"))
         return body
+
+    def user(self, name: str | None) -> Mapping[str, Any]:
+        """The body of user ``name`` (empty when the context names none)."""
+        return self.users.get(name or "", {})
 
 
 def read_kubeconfig(files: Sequence[str]) -> Kubeconfig:
@@ -106,7 +110,7 @@ def read_kubeconfig(files: Sequence[str]) -> Kubeconfig:
     """
     contexts: dict[str, tuple[Document, int]] = {}
     clusters: dict[str, None] = {}
-    users: dict[str, None] = {}
+    users: dict[str, Mapping[str, Any]] = {}
     current = None
     for file in files:
         try:
@@ -116,10 +120,11 @@ def read_kubeconfig(files: Sequence[str]) -> Kubeconfig:
             raise _named(exc) from None
         for i, entry in enumerate(doc.data.get("contexts") or []):
             contexts.setdefault(entry["name"], (doc, i))
-        for kind, names in (("clusters", clusters), ("users", users)):
-            names.update((entry["name"], None) for entry in doc.data.get(kind) or [])
+        clusters.update((entry["name"], None) for entry in doc.data.get("clusters") or [])
+        for entry in doc.data.get("users") or []:
+            users.setdefault(entry["name"], entry.get("user") or {})
         current = current or doc.data.get("current-context") or None
-    return Kubeconfig(contexts, tuple(clusters), tuple(users), current)
+    return Kubeconfig(contexts, tuple(clusters), users, current)
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -16,7 +16,10 @@ that is not found (404).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +95,7 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     import os
 
     import yaml
-    from kubernetes import config
+    from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
     path = _kubeconfig_path(kubeconfig)
@@ -105,13 +108,58 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
     if name not in kc.contexts:
         raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {names})")
     chosen = kc.context(name)  # its cluster and user are there
+    configuration = type.__call__(client.Configuration)  # not a copy of the process-wide default
+    configuration.retries = 1  # read by the pool the client makes: set before it is made
     try:
-        api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False)
+        with _client_logs() as logged:
+            api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False,
+                                                       client_configuration=configuration)
     except (ConfigException, ValueError, TypeError, OSError, AttributeError, KeyError, yaml.YAMLError) as exc:
         raise LiveError(f"kubeconfig {path}: context {name!r}: {_one_line(exc)}") from None
-    api_client.configuration.retries = 1
+    plugin = kc.user(chosen.get("user")).get("exec")
+    if plugin and logged:
+        raise LiveError(f"kubeconfig {path}: context {name!r}: credential plugin {plugin.get('command')}: "
+                        f"failed: {_plugin_failure(logged[-1])}")
     namespace = chosen.get("namespace") or "default"
     return Connection(api_client, name, api_client.configuration.host, namespace)
+
+
+@contextmanager
+def _client_logs() -> Iterator[list[str]]:
+    """What the ``kubernetes`` client and urllib3 log while the block runs, kept from the user.
+
+    The client's ``kube_config.py`` reports a failing credential plugin (``user.exec``) only
+    with ``logging.error`` on the root logger, which configures it (``basicConfig``) when it has
+    no handler, so that urllib3's retry warnings would show too, and goes on without
+    credentials. Here those records are caught (returned: the plugin's errors, for one line of
+    rollsim's own) and dropped, and the root logger has a handler, so it is never configured.
+    """
+    caught: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.name == "root":
+            caught.append(record.getMessage())
+        return False
+
+    root, pool, quiet = logging.getLogger(), logging.getLogger("urllib3.connectionpool"), logging.NullHandler()
+    root.addHandler(quiet)
+    root.addFilter(keep)
+    pool.addFilter(keep)
+    try:
+        yield caught
+    finally:
+        pool.removeFilter(keep)
+        root.removeFilter(keep)
+        root.removeHandler(quiet)
+
+
+def _plugin_failure(message: str) -> str:
+    """A credential plugin's failure as the client logged it, without its ``[Errno 2]`` and the
+    command it repeats (``No such file or directory``) or its ``exec:`` prefix.
+    """
+    message = " ".join(message.split())
+    errno = re.fullmatch(r"\[Errno \d+\] (.*?)(?:: '.*')?", message)
+    return (errno[1] if errno else message.removeprefix("exec: "))[:300] or "no credentials"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -135,7 +183,8 @@ def _call(conn: Connection, what: str, fn: Callable[..., Any], *, rbac: str = _R
     from kubernetes.client.exceptions import ApiException
 
     try:
-        response = fn(_preload_content=False, _request_timeout=timeout, **kwargs)
+        with _client_logs():  # a plugin's token refreshed, urllib3's retries: nothing printed
+            response = fn(_preload_content=False, _request_timeout=timeout, **kwargs)
         return json.loads(response.data)
     except ApiException as exc:
         message = _status_message(exc.body) or exc.reason or ""
