@@ -486,3 +486,38 @@ def test_an_unreachable_server_is_one_line_without_retry_warnings(tmp_path):
     done = python("-m", "rollsim", "simulate", "--nodes", "5", "--manifest", "ds/foo", "--kubeconfig", str(closed))
     assert done.returncode == 2
     one_error_line(done.stderr, "cannot reach the API server to get daemonset kube-system/foo", "Connection refused")
+
+
+@pytest.mark.parametrize(("manifest", "namespace", "rule"), [
+    ("ds/", None, "argument --manifest: 'ds/' names no DaemonSet (nothing after ds/); give ds/NAME"),
+    ("daemonset/", None, "argument --manifest: 'daemonset/' names no DaemonSet (nothing after daemonset/)"),
+    ("ds/kube-system/fluentd-elasticsearch", None, "argument --manifest: 'ds/kube-system/fluentd-elasticsearch': "
+     "a DaemonSet name has no '/'; give the namespace with -n/--namespace (ds/fluentd-elasticsearch -n kube-system)"),
+    ("ds/Bad_Name", None, "argument --manifest: 'ds/Bad_Name': invalid DaemonSet name 'Bad_Name': a lowercase RFC "
+     "1123 subdomain must consist of"),
+    ("ds/fluentd-elasticsearch", "bad ns", "argument -n/--namespace: invalid namespace 'bad ns': a lowercase RFC 1123 "
+     "label must consist of"),
+])
+def test_a_name_the_api_server_could_not_hold_is_refused_before_any_call(api, kubeconfig, capsys, tmp_path, manifest,
+                                                                          namespace, rule):
+    """``ds/`` (an unset variable) listed the namespace's DaemonSets and simulated the only one,
+    ``ds/NS/NAME`` dropped NS, and a bad name or namespace went to the server unchecked.
+    """
+    ns = ["-n", namespace] if namespace else []
+    for command in (["simulate", "--nodes", "5"], ["plan", "--window", "1h", "--out", str(tmp_path / "p")]):
+        assert main([*command, "--manifest", manifest, *ns, "--kubeconfig", str(kubeconfig)]) == 2
+        assert one_error_line(capsys).startswith(f"rollsim: error: {rule}")
+    assert api.api.requests == [] and not (tmp_path / "p").exists()
+    if namespace is None:
+        experiment = tmp_path / "live.yaml"
+        experiment.write_text(f"name: live\nscenario:\n  daemonset:\n    manifest: {manifest}\n", encoding="utf-8")
+        assert main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--out", str(tmp_path / "out")]) == 2
+        line = one_error_line(capsys)
+        assert "live.yaml:4: scenario.daemonset.manifest: " + rule.removeprefix("argument --manifest: ") in line
+
+
+def test_a_contexts_namespace_is_checked_too(api, tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "kc", api.url, namespace="Kube_System")
+    with pytest.raises(LiveError, match="kubeconfig context 'recorded': invalid namespace 'Kube_System'"):
+        read_live("fluentd-elasticsearch", kubeconfig=kubeconfig)
+    assert api.api.requests == []

@@ -159,6 +159,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     """``rollsim plan``: the fastest update setting that fits the constraints."""
     from rollsim.io.inputs import InputError
+    from rollsim.io.live import LiveNameError
     from rollsim.plan.flags import FlagError, request_from_args
     from rollsim.plan.request import format_plan, run_request
     from rollsim.spec.options import EmptyClusterError, NoNodeError, OptionError
@@ -177,7 +178,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                          "plan; give it nodes: a plan needs nodes to roll out on") from None
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
-    except InputError as exc:
+    except (InputError, LiveNameError) as exc:
         raise input_flag_error(exc) from None
     for warning in warnings:
         say(args, f"rollsim: warning: {warning}", sys.stderr)

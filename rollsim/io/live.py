@@ -26,14 +26,22 @@ from typing import Any
 
 from rollsim.io.kubeconfig import read_kubeconfig
 from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
 
-__all__ = ["LiveError", "LiveInputs", "PAGE_SIZE", "connect", "label_selector", "list_all", "read_live",
-           "read_live_nodes", "read_live_version", "server_version"]
+__all__ = ["LiveError", "LiveInputs", "LiveNameError", "PAGE_SIZE", "connect", "label_selector", "list_all",
+           "read_live", "read_live_nodes", "read_live_version", "server_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
 _VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
 _RBAC = "rollsim needs get/list on daemonsets, nodes, pods and events"
+
+
+class LiveNameError(ValueError):
+    """``ds/NAME`` names no DaemonSet the API server could hold: ``daemonset.manifest: rule`` (as
+    ``rollsim.io.inputs.InputError``), which the CLI puts under ``--manifest`` and an experiment
+    under its key and line.
+    """
 
 
 class LiveError(ConfigError):
@@ -293,15 +301,20 @@ def _server_version(conn: Connection) -> tuple[str | None, str | None]:
 def read_live(name: str, namespace: str | None = None, *, context: str | None = None,
               kubeconfig: str | Path | None = None, strict: bool = False, nodes: bool = True,
               calibrate: bool = False, page_size: int = PAGE_SIZE) -> LiveInputs:
-    """Read DaemonSet ``name`` (``ds/NAME`` also accepted), the nodes and, with ``calibrate``, fit timings."""
+    """Read DaemonSet ``name`` (``ds/NAME`` also accepted), the nodes and, with ``calibrate``, fit timings.
+
+    A name or namespace the API server could not hold is refused before any call (``_daemonset_name``).
+    """
     from kubernetes import client
 
     from rollsim.io.manifest import load_daemonset_text
 
-    name = name[3:] if name.startswith(("ds/", "daemonset/", "daemonsets/")) else name
-    name = name.split("/", 1)[1] if "/" in name else name
+    name = _daemonset_name(name)
     conn = connect(context, kubeconfig)
     ns = namespace or conn.namespace
+    if not is_dns_label(ns):
+        given = "argument -n/--namespace" if namespace else f"kubeconfig context {conn.context!r}"
+        raise LiveError(f"{given}: invalid namespace {ns!r}: {DNS_LABEL_RULE}")
     apps, core = client.AppsV1Api(conn.api_client), client.CoreV1Api(conn.api_client)
     ds = _call(conn, f"get daemonset {ns}/{name}", apps.read_namespaced_daemon_set, name=name, namespace=ns)
     where = f"{conn.context}:ds/{ns}/{name}"
@@ -329,6 +342,29 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     source = {**_source(conn), "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
     return LiveInputs(loaded, node_list, calibration, source)
+
+
+_MANIFEST_KEY = "daemonset.manifest"  # FILE_OPTIONS["manifest"]: the CLI names its flag, an experiment its key
+
+
+def _daemonset_name(manifest: str) -> str:
+    """The name in ``ds/NAME`` (``daemonset/NAME``, ``daemonsets/NAME``, or a bare name), checked before
+    any call: an empty name would list the namespace's DaemonSets (``GET .../daemonsets/``), a
+    ``NS/NAME`` lost its namespace, and a name that is not a DNS subdomain is one the API server
+    cannot hold (``LiveNameError``).
+    """
+    kind, slash, name = manifest.partition("/")
+    if not slash or kind not in ("ds", "daemonset", "daemonsets"):
+        kind, name = "ds", manifest
+    if not name:
+        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r} names no DaemonSet (nothing after {kind}/); give ds/NAME")
+    if "/" in name:
+        namespace, _, rest = name.rpartition("/")
+        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}: a DaemonSet name has no '/'; give the namespace with "
+                         f"-n/--namespace (ds/{rest} -n {namespace})")
+    if not is_dns_subdomain(name):
+        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}: invalid DaemonSet name {name!r}: {DNS_SUBDOMAIN_RULE}")
+    return name
 
 
 def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None,

@@ -15,7 +15,7 @@ from typing import Any, cast
 from rollsim.io.manifest.errors import Where, describe, show
 from rollsim.spec.budget import IntOrPercent, is_percent, validate_rolling_update
 from rollsim.spec.kinds import INT32_MAX
-from rollsim.spec.labelsyntax import is_dns_subdomain
+from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
 from rollsim.spec.quantity import is_ascii_digits
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
@@ -61,12 +61,9 @@ def object_meta(where: Where, meta: dict[str, Any]) -> tuple[str, str]:
         raise where.error("metadata.name", "required: a DaemonSet needs a name (kubectl apply does not take "
                                            "generateName)")
     if not is_dns_subdomain(name):
-        raise where.error("metadata.name", f"invalid name {show(name)}: a lowercase RFC 1123 subdomain must consist of "
-                                           "lower case alphanumeric characters, '-' or '.', and must start and "
-                                           "end with an alphanumeric character (at most 253 characters)")
-    if len(namespace) > 63 or not DNS_LABEL.fullmatch(namespace):
-        raise where.error("metadata.namespace", f"invalid namespace {show(namespace)}: a lowercase RFC 1123 label must "
-                                                "consist of lower case alphanumeric characters or '-' (at most 63)")
+        raise where.error("metadata.name", f"invalid name {show(name)}: {DNS_SUBDOMAIN_RULE}")
+    if not is_dns_label(namespace):
+        raise where.error("metadata.namespace", f"invalid namespace {show(namespace)}: {DNS_LABEL_RULE}")
     return name, namespace
 
 
