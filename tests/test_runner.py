@@ -20,6 +20,8 @@ from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import ResultsError, load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 
+from helpers import one_error_line
+
 EXPERIMENT = """\
 name: tiny
 description: Four configurations of a 20-node rollout.
@@ -290,6 +292,50 @@ def test_force_runs_everything_again(experiment_file: Path, tmp_path: Path, monk
     monkeypatch.setattr(dispatch, "run_one", counting)
     report = run_experiment(experiment, out, workers=1, force=True)
     assert counting.calls == 8 and (report.runs_run, report.runs_reused) == (8, 0)
+
+
+def test_a_damaged_run_file_is_simulated_again(serial: Path, experiment_file: Path, tmp_path: Path, capsys,
+                                              monkeypatch) -> None:
+    """An emptied or cut-short parquet file of a saved run made every later run of the folder an
+    internal error (``ArrowInvalid: Parquet file size is 0 bytes``), which only --force (every run
+    again) got past. Now that run alone is simulated again, with a warning naming its file.
+    """
+    from rollsim.cli import main
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    (out / "manifest.json").unlink()
+    emptied = sorted((out / "runs").glob("*.timeline.parquet"))[2]
+    cut = sorted((out / "runs").glob("*.downtime.parquet"))[5]
+    emptied.write_bytes(b"")
+    cut.write_bytes(cut.read_bytes()[:40])
+    counting = Counting()
+    monkeypatch.setattr(dispatch, "run_one", counting)
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("parquet file. (and 1 more)\n")
+    assert err.startswith("rollsim: warning: 2 saved runs could not be read and were simulated again: ")
+    assert counting.calls == 2
+    same_results(serial, out)
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
+    assert counting.calls == 2 and capsys.readouterr().err == ""
+
+
+def test_a_run_file_damaged_inside_is_one_line_naming_it(serial: Path, experiment_file: Path, tmp_path: Path,
+                                                         capsys) -> None:
+    """A file whose footer reads but whose data does not (overwritten in place): exit 2, naming it."""
+    from rollsim.cli import main
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    (out / "manifest.json").unlink()
+    damaged = sorted((out / "runs").glob("*.timeline.parquet"))[1]
+    data = bytearray(damaged.read_bytes())
+    data[4:24] = b"\xff" * 20  # the first page header: the footer is intact
+    damaged.write_bytes(bytes(data))
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 2
+    line = one_error_line(capsys, f"{damaged}: damaged run file:", "delete it and run again")
+    assert "internal error" not in line
 
 
 INSERTED = EXPERIMENT.replace("grid:\n", "variants:\n  - {name: slow, timings.ready: 20}\n  - {name: base}\ngrid:\n")

@@ -77,8 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rollsim.sweep.errors import Interrupted
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
+        from rollsim.present.console import damaged_runs, run_document, stale_runs
         from rollsim.present.console import format_run as table
-        from rollsim.present.console import run_document, stale_runs
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
         from rollsim.sweep.experiment_file import load_experiment
@@ -113,6 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(texts[-1], flush=True)
         if report.runs_stale:
             say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name)}", sys.stderr)
+        if report.runs_damaged:
+            say(args, f"rollsim: warning: {damaged_runs(report.runs_damaged)}", sys.stderr)
     if args.output is not None:
         show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
              "".join(f"{d['path']}\n" for d in documents))

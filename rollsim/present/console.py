@@ -214,6 +214,13 @@ def stale_runs(count: int, out: Path, name: str) -> str:
             "case it comes back: they are in no table); --force removes them, and simulates every run again")
 
 
+def damaged_runs(reasons: Sequence[str]) -> str:
+    """The line for saved runs whose files could not be read (``FILE: reason`` each): simulated again."""
+    n = len(reasons)
+    runs = "1 saved run could not be read and was" if n == 1 else f"{n} saved runs could not be read and were"
+    return f"{runs} simulated again: {reasons[0]}" + (f" (and {n - 1} more)" if n > 1 else "")
+
+
 def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: bool = False) -> str:
     """A short table of configurations (completed k/n, duration over the runs that completed, marked
     ``*`` when others did not, as the report marks it, the worst moment's availability with the

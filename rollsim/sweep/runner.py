@@ -41,7 +41,7 @@ from rollsim.sweep.folder import (
 from rollsim.sweep.identity import identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
 from rollsim.sweep.schedule import inheriting
-from rollsim.sweep.store import finished, write_tables
+from rollsim.sweep.store import damaged, finished, write_tables
 
 __all__ = ["run_experiment", "check_run", "RunnerReport", "RunInterrupted", "RunError", "ExecutorLost", "FolderBusy"]
 
@@ -62,6 +62,7 @@ class RunnerReport:
     wall_s: float
     wrote: bool
     runs_stale: int = 0
+    runs_damaged: tuple[str, ...] = ()  # runs saved as finished whose files could not be read: simulated again
 
 
 def _utc_now() -> str:
@@ -126,6 +127,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         clear(out)
     specs = experiment.runs()
     todo = [s for s in specs if not finished(out, s.run_id)]
+    broken = tuple(why for why in (damaged(out, s.run_id) for s in todo) if why)
     resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and current and all((out / name).is_file() for name in AGGREGATES):
@@ -153,7 +155,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "wall_s": round(wall, 3),
     })
     return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
-                        runs_stale=_stale(out, specs))
+                        runs_stale=_stale(out, specs), runs_damaged=broken)
 
 
 def _stale(out: Path, specs: list[RunSpec]) -> int:

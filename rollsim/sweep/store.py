@@ -2,9 +2,10 @@
 
 This process saves each run atomically as it completes — its parquet files first, its
 JSON last, and a run is finished when its JSON is there (with the summary keys this
-rollsim writes). The tables (runs.csv, summary.csv, summary_long.csv and the two parquet
-files) are built from the saved runs alone, in the experiment's order of configuration
-and replication, so they are identical whatever executor ran the runs, in whatever order.
+rollsim writes) and its parquet files can be read (damaged since, it is simulated again).
+The tables (runs.csv, summary.csv, summary_long.csv and the two parquet files) are built
+from the saved runs alone, in the experiment's order of configuration and replication, so
+they are identical whatever executor ran the runs, in whatever order.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from rollsim.io.atomic import write_atomically, write_json
 from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary_long
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import RUNS
+from rollsim.sweep.results import ResultsError
 from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
 
-__all__ = ["RunOutput", "finished", "parquet_bytes", "save_run", "write_tables"]
+__all__ = ["RunOutput", "damaged", "finished", "parquet_bytes", "save_run", "write_tables"]
 
 
 class RunOutput(NamedTuple):
@@ -56,11 +58,38 @@ def _paths(out: Path, run_id: str) -> tuple[Path, Path, Path]:
 
 
 def finished(out: Path, run_id: str) -> bool:
-    """A run is finished when its files exist and its summary has the keys this rollsim writes
-    (a run saved by an older rollsim, with other summary keys, is simulated again).
+    """A run is finished when its files exist, its summary has the keys this rollsim writes (a run
+    saved by an older rollsim, with other summary keys, is simulated again) and its parquet files
+    can be read (``damaged``).
     """
     paths = _paths(out, run_id)
+    return _saved(paths) and _unreadable(paths) is None
+
+
+def damaged(out: Path, run_id: str) -> str | None:
+    """Why a run saved as finished cannot be read back (``FILE: reason``), or None: a parquet file
+    emptied, cut short or overwritten since (its footer is read, not its data), which made every
+    later ``rollsim run`` of the folder fail; such a run is simulated again.
+    """
+    paths = _paths(out, run_id)
+    return _unreadable(paths) if _saved(paths) else None
+
+
+def _saved(paths: tuple[Path, Path, Path]) -> bool:
     return all(p.is_file() for p in paths) and _current(paths[2])
+
+
+def _unreadable(paths: tuple[Path, Path, Path]) -> str | None:
+    for path in paths[:2]:
+        try:
+            pq.read_metadata(path)
+        except (OSError, pa.ArrowException) as exc:
+            return f"{path}: {_one_line(exc)}"
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _current(record: Path) -> bool:
@@ -107,9 +136,16 @@ def _read_runs(out: Path, specs: Iterable[RunSpec]) -> tuple[list[dict], list[Pa
 
 
 def _read_table(path: Path) -> pa.Table:
+    """A run's parquet file; ``ResultsError`` naming it when its data cannot be read (its footer
+    was, by ``finished``: the data was damaged in place).
+    """
     # One thread: a run's file is small, and handing it to Arrow's pool costs more CPU than it saves.
-    with pq.ParquetFile(path) as f:
-        return f.read(use_threads=False)
+    try:
+        with pq.ParquetFile(path) as f:
+            return f.read(use_threads=False)
+    except (OSError, pa.ArrowException) as exc:
+        raise ResultsError(f"{path}: damaged run file: {_one_line(exc)}; delete it and run again (its run is "
+                           "simulated again)") from None
 
 
 def _write_stacked(path: Path, parts: list[Part], columns: list[str] | None) -> None:
