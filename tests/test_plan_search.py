@@ -69,6 +69,17 @@ def test_constraint_text_is_read_as_flags_give_it():
     for bad in ("soon", "-5m", "0"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+    assert parse_duration("1.5h") == 5400 and parse_duration("1h0m30s") == 3630 and parse_duration("1800") == 1800
+
+
+@pytest.mark.parametrize(("text", "fix"), [("1h30", "write 1h30m"), ("5m3", "write 5m3s"), ("1h2m3", "write 1h2m3s"),
+                                           ("1h 30m", "no spaces within a duration .*; write 1h30m"), ("30x", None)])
+def test_a_number_without_its_unit_is_refused_as_go_refuses_it(text, fix):
+    """``1h30`` was read as 1h00m30s and ``5m3`` as 303 s: the unit was optional after h and m.
+    Go's time.ParseDuration says "missing unit in duration"; so does rollsim, with what to write.
+    """
+    with pytest.raises(ValueError, match=f"got {text!r}" + (f".*{fix}$" if fix else "$")):
+        parse_duration(text)
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_fraction("120%")
     c = Constraints.from_text(floor="99%", window="45m", surge_pods="10", surge_cpu="2", surge_memory="1Gi",

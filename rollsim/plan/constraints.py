@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rollsim.spec.duration import go_duration_seconds, missing_unit_fix
 from rollsim.spec.kinds import non_negative_integer
 from rollsim.spec.quantity import int64_amount
 
@@ -26,24 +27,38 @@ __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction",
 # long cannot fit the window, and one pod at a time on thousands of nodes would run for days.
 HORIZON_WINDOWS = 4
 
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$", re.ASCII)
-
-
 def parse_duration(value: Any) -> float:
-    """Seconds from ``1800``, ``"1800s"``, ``"30m"``, ``"1h30m"``; positive and finite."""
+    """Seconds from ``1800`` (a number: seconds), ``"1800s"``, ``"30m"``, ``"1h30m"`` (Go's
+    ``time.ParseDuration``, as kubectl's ``--timeout`` takes it: every number with its unit, so
+    ``1h30`` is refused, naming ``1h30m``); positive and finite.
+    """
     if isinstance(value, bool):
         raise ValueError(f"must be a duration such as 30m or 1800s, got {value!r}")
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
-        match = _DURATION.match(str(value))
-        if not match or not any(match.groups()):
-            raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}")
-        h, m, s = (float(g) if g else 0.0 for g in match.groups())
-        seconds = 3600 * h + 60 * m + s
+        text = str(value).strip()
+        parsed = float(text) if _SECONDS.fullmatch(text) else go_duration_seconds(text)
+        if parsed is None:
+            raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}{_fix(text)}")
+        seconds = parsed
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"must be a positive duration, got {value!r}")
     return seconds
+
+
+_SECONDS = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # a bare number: seconds
+
+
+def _fix(text: str) -> str:
+    """What to write instead, where it can be told: the missing unit, or no spaces (as Go)."""
+    compact = "".join(text.split())
+    fix = missing_unit_fix(compact)
+    if fix is not None:
+        return f": missing unit after its last number (as Go's time.ParseDuration says); write {fix}"
+    if compact != text and go_duration_seconds(compact) is not None:
+        return f": no spaces within a duration (as Go's time.ParseDuration reads it); write {compact}"
+    return ""
 
 
 def parse_fraction(value: Any) -> float:

@@ -5,13 +5,13 @@ Go durations and the kubelet's Pulled messages, as read by the rest of the packa
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from rollsim.io.yamldoc import ConfigError, read_text, source_name
+from rollsim.spec.duration import go_duration_seconds
 
 __all__ = [
     "PullMessage",
@@ -100,20 +100,11 @@ def parse_time(value: Any) -> tuple[float, bool] | None:
     return t + (float(m[7]) if m[7] else 0.0), bool(m[7])
 
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_DURATION = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z")
-_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-
-
 def parse_go_duration(text: str) -> float | None:
-    """Seconds in a Go ``time.Duration`` string (``6.071s``, ``812ms``, ``1m2.5s``, ``0s``), or None."""
-    text = text.strip().rstrip(".")
-    if text == "0":
-        return 0.0
-    if not _GO_DURATION.match(text):
-        return None
-    seconds = math.fsum(float(n) * _GO_UNITS[u] for n, u in _GO_PART.findall(text))
-    return seconds if math.isfinite(seconds) else None
+    """Seconds in a Go ``time.Duration`` string (``6.071s``, ``812ms``, ``1m2.5s``, ``0s``), or None;
+    the full stop that ends a Pulled message's sentence is not part of it.
+    """
+    return go_duration_seconds(text.strip().rstrip("."))
 
 
 class PullMessage(NamedTuple):
