@@ -149,6 +149,9 @@ def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None
         ("name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 2}\n",
          "variants[0].strategy.max_unavailable and variants[0].strategy.max_surge", "may not be set"),
         ("name: x\nreplications: 0\n", ":2: replications", "positive integer"),
+        # base 60 (YAML 1.1) was read as 90: a string, as go-yaml reads it
+        ("name: x\nscenario:\n  strategy:\n    max_unavailable: 1:30\n", ":4: scenario.strategy.max_unavailable",
+         "got '1:30'"),
         ("name: x\nseed: -1\n", ":2: seed", "non-negative integer"),
         ("name: x\nslo:\n  max_speed: 3\n", ":3: slo.max_speed", "unknown metric"),
         ("name: x\nslo:\n  min_available_fraction: {limit: 0.9, statistic: p99}\n", ":3: slo.min_available_fraction",

@@ -556,3 +556,31 @@ def test_fuzz_mutated_manifests_give_a_daemonset_or_a_config_error(data: st.Data
             target = target[key]
         target[path[-1]] = data.draw(_JSONISH)
     _load_or_config_error(yaml.safe_dump(doc))
+
+
+@pytest.mark.parametrize(("changes", "path", "rule"), [
+    ((("maxUnavailable: 1", "maxUnavailable: 1:30"),), "maxUnavailable", "invalid value '1:30'"),
+    ((("  updateStrategy:", "  minReadySeconds: 1:00\n  updateStrategy:"),), "minReadySeconds", "1:00"),
+    ((("image: example.com/agent:1.0", "image: example.com/agent:1.0\n        resources: {requests: {cpu: 1:30}}"),),
+     "requests[cpu]", "invalid quantity '1:30'"),
+    ((("image: example.com/agent:1.0", "image: example.com/agent:1.0\n        ports: [{containerPort: 80, "
+                                       "hostPort: 1:20}]"),), "hostPort", "1:20"),
+])
+def test_base_60_numbers_are_strings_as_go_yaml_reads_them(tmp_path, changes, path, rule):
+    """PyYAML (YAML 1.1) read ``1:30`` as 90 (sexagesimal): maxUnavailable 90, 90 CPUs, minReadySeconds
+    60, hostPort 80. go-yaml, which kubectl and the API server read YAML with, reads a string, which
+    they refuse where a number belongs; so does rollsim now.
+    """
+    with pytest.raises(ManifestError) as info:
+        load_daemonset(write(tmp_path, edit(*changes)))
+    assert path in str(info.value) and rule in str(info.value)
+
+
+def test_numbers_go_yaml_reads_as_numbers_stay_numbers():
+    """010 (octal), 0x10, 0b10 and 1_0 are numbers in go-yaml too (strconv.ParseInt, base 0)."""
+    from rollsim.io.yamldoc import FastSafeLoader, SafeLoader
+
+    text = "a: 010\nb: 0x10\nc: 1_0\nd: 0b10\ne: 1.5\nf: 1:30\ng: 1:30.5\nh: -1:00\n"
+    for loader in (SafeLoader, FastSafeLoader):
+        assert yaml.load(text, Loader=loader) == {"a": 8, "b": 16, "c": 10, "d": 2, "e": 1.5, "f": "1:30",
+                                                  "g": "1:30.5", "h": "-1:00"}

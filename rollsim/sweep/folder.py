@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from rollsim.io.yamldoc import SafeLoader
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.results import ResultsError
 
@@ -186,7 +187,7 @@ def _identity(out: Path) -> tuple[bool, Any]:
     if not saved.is_file():
         return False, None
     try:
-        return True, yaml.safe_load(saved.read_text(encoding="utf-8"))
+        return True, yaml.load(saved.read_text(encoding="utf-8"), Loader=SafeLoader)
     except (OSError, ValueError, yaml.YAMLError):
         return True, None
 

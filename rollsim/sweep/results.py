@@ -89,8 +89,10 @@ def _text(file: Path) -> str:
 def _experiment(file: Path) -> dict[str, Any]:
     import yaml
 
+    from rollsim.io.yamldoc import SafeLoader
+
     try:
-        data = yaml.safe_load(_text(file))
+        data = yaml.load(_text(file), Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise _damaged(file, f"not YAML ({' '.join(str(exc).split())[:80]})") from None
     except RecursionError:

@@ -12,7 +12,7 @@ from typing import Any, cast
 import yaml
 
 from rollsim.io.manifest.errors import ManifestError
-from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, read_text, source_name
+from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, SafeLoader, read_text, source_name
 
 __all__ = ["Document", "parse_documents", "read_documents"]
 
@@ -32,7 +32,7 @@ class _Walker:
     """
 
     def __init__(self, file: str, lines: dict[str, int]) -> None:
-        self.file, self.lines, self.loader = file, lines, yaml.SafeLoader("")
+        self.file, self.lines, self.loader = file, lines, SafeLoader("")
         self.budget = Budget()
 
     def fail(self, node: yaml.Node, path: str, message: str) -> ManifestError:
@@ -109,13 +109,13 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> ManifestEr
 def _parse(text: str, file: str) -> list[Document]:
     """Every document of a YAML (or JSON) text."""
     try:
-        roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        roots = list(yaml.compose_all(text, Loader=SafeLoader))
     except yaml.MarkedYAMLError as exc:
         # JSON may be indented with tabs, which YAML refuses; tabs never matter in JSON.
         if "\t" not in text or text.lstrip()[:1] not in ("{", "["):
             raise _syntax_error(exc, text, file) from None
         try:
-            roots = list(yaml.compose_all(text.replace("\t", " "), Loader=yaml.SafeLoader))
+            roots = list(yaml.compose_all(text.replace("\t", " "), Loader=SafeLoader))
         except yaml.MarkedYAMLError:
             raise _syntax_error(exc, text, file) from None
     docs = []

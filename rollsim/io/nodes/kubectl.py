@@ -24,12 +24,12 @@ from rollsim.io.nodes.fields import (
     string_map,
     taints,
 )
-from rollsim.io.yamldoc import ConfigError, read_text, source_name
+from rollsim.io.yamldoc import ConfigError, FastSafeLoader, read_text, source_name
 from rollsim.spec.node import Node
 
 __all__ = ["load_nodes", "nodes_from_document"]
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_LOADER = FastSafeLoader
 
 
 def load_nodes(path: str | Path) -> tuple[Node, ...]:
