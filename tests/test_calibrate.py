@@ -337,11 +337,12 @@ def test_fit_picks_clearly_different_families(truth, family):
     assert fit.chosen.quantile(0.5) == pytest.approx(truth.quantile(0.5), rel=0.1)
 
 
-def test_fit_below_the_resolution_is_not_fitted():
+def test_fit_below_the_resolution_is_a_constant_at_the_mean():
     fit = fit_phase(_rounded(LogNormal(0.3, 1.2)), 1.0, name="schedule")
-    assert fit.chosen is None and fit.spec is None and fit.median == 0
+    assert isinstance(fit.chosen, Constant) and fit.median == 0
     assert "below the 1 s timestamp resolution" in fit.note
     assert fit.mean == pytest.approx(LogNormal(0.3, 1.2).mean, rel=0.1)  # still unbiased
+    assert fit.chosen.mean == pytest.approx(fit.mean, rel=1e-3)
 
 
 def test_fit_edge_cases():
@@ -570,7 +571,7 @@ def test_shipped_sample_output_is_current(monkeypatch, tmp_path):
     assert c.pods == 300 and all(c.skipped[phase] for phase in c.phases)
     assert sum(c.skipped["ready"].values()) >= 8
     timings = load_timings(SAMPLE / "timings.yaml")
-    assert timings["probe_period"] == "0" and "schedule" not in timings
+    assert timings["probe_period"] == "0" and timings["schedule"] == "constant(0.4257)"  # below 1 s: its mean
     build_scenario(**timings)
 
 
@@ -606,3 +607,14 @@ def test_a_phase_longer_than_a_week_is_skipped_not_fitted():
     assert s.skipped["ready"]["longer than 7 days (a clock error, or not part of a rollout)"] == 1
     assert len(s.phases["ready"].values) == len(good.phases["ready"].values) - 1
     assert max(s.phases["ready"].values) < 7 * 86400
+
+
+def test_a_phase_shorter_than_the_timestamp_resolution_is_its_mean():
+    """No readiness probe: Ready in the second the container starts (0 s, now and then 1 s). The
+    default (about 20 s per Ready) was kept, so a simulation of that profile waited 20 s per pod.
+    """
+    values = [0.0] * 27 + [1.0] * 3
+    fit = fit_phase(values, kinds=["grid"] * 30, name="ready")
+    assert fit.spec == "constant(0.1)" and "the mean" in fit.note and "timestamp resolution" in fit.note
+    assert fit_phase([0.0] * 30, kinds=["grid"] * 30).spec == "constant(0)"
+    assert fit_phase([0.0] * 5, kinds=["grid"] * 5).spec is None  # too few values: the default is kept

@@ -4,8 +4,9 @@ Lognormal and gamma are fitted by maximum likelihood of the values *as measured*
 ``measurement``), started from quantiles and moments; exponential by its mean, which
 rounding leaves intact. The family with the smallest KS statistic is chosen, or the
 empirical distribution if every family is rejected. A phase whose median is below the
-timestamp resolution is reported but not fitted: its shape cannot be seen at 1 s, so the
-simulator's default is kept.
+timestamp resolution (a pod with no readiness probe is Ready the second it starts) cannot
+show its shape at 1 s: it becomes a constant at its mean, which the rounding leaves
+unbiased, rather than the simulator's default (about 20 s for Ready).
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
     ``kinds`` says how each value was measured (``pod_phases`` knows; inferred if None).
     Lognormal and gamma are fitted by maximum likelihood as measured, exponential by the
     mean; the family with the smallest KS statistic is chosen, or the empirical
-    distribution if even that one is rejected at ``ALPHA``. A median below the resolution
-    or fewer than ``MIN_VALUES`` values gives no fit.
+    distribution if even that one is rejected at ``ALPHA``. Fewer than ``MIN_VALUES`` values
+    give no fit; a median below the resolution gives a constant at the mean.
     """
     x = np.asarray(values, dtype=float).reshape(-1)
     n = len(x)
@@ -147,12 +148,14 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
     def result(chosen: Distribution | None, d: float, p: float, families: tuple = (), note: str = "") -> PhaseFit:
         return PhaseFit(name, n, mean, median, p95, r, chosen, d, p, empirical, families, note)
 
-    if r > 0 and median < r:
-        return result(None, math.nan, math.nan, note=f"median below the {r:g} s timestamp resolution: not "
-                      f"fitted, the default is kept (the mean, {mean:.2f} s, is unbiased)")
     if n < MIN_VALUES:
         how_many = "1 value" if n == 1 else f"{n} values"
         return result(None, math.nan, math.nan, note=f"only {how_many}: not fitted, the default is kept")
+    if r > 0 and median < r:
+        return result(Constant(significant(max(mean, 0.0))), math.nan, math.nan,
+                      note=f"median below the {r:g} s timestamp resolution: no shape can be seen, so "
+                           f"constant({significant(max(mean, 0.0)):g}), the mean, which whole-second timestamps "
+                           "leave unbiased")
     if r == 0 and np.all(x == x[0]):
         return result(Constant(significant(max(float(x[0]), 0.0))), 0.0, 1.0, note="all values equal")
     var = float(np.var(x, ddof=1)) - sum(k != EXACT for k in kinds) / n * r * r / 6
