@@ -591,3 +591,14 @@ def test_allocatable_beyond_int64_is_refused_alike(tmp_path: Path, key: str, raw
     doc = node_list(node_doc("n1", status={"allocatable": {key: raw}}))
     with pytest.raises(ConfigError, match=re.escape(f"must be at most 2^63-1 {unit}")):
         load_nodes(write(tmp_path, doc))
+
+
+def test_a_duplicate_key_in_a_json_node_list_is_refused_as_in_a_manifest(tmp_path):
+    """json.loads kept the last of two keys; kubectl and the API server refuse a duplicate (strict
+    decoding), and so does the manifest reader, naming the line: the node list reader agrees.
+    """
+    path = tmp_path / "nodes.json"
+    path.write_text('{"kind": "List", "items": [\n {"kind": "Node",\n  "metadata": {"name": "a", "name": "b"}}]}\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"nodes.json:3: items\[0\]\.metadata\.name: duplicate key 'name'"):
+        load_nodes(path)

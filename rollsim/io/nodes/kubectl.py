@@ -63,8 +63,13 @@ def _parse(text: str, file: str) -> Any:
         raise ConfigError("empty file; expected the output of kubectl get nodes -o json", file=file)
     try:
         if start in "{[":
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
         return yaml.load(text, Loader=_YAML_LOADER)
+    except _DuplicateKey:  # the manifest reader says where, as for a manifest's JSON
+        from rollsim.io.manifest.documents import parse_documents
+
+        parse_documents(text, file)
+        raise ConfigError("duplicate key in a JSON object", file=file) from None  # pragma: no cover
     except json.JSONDecodeError as exc:
         raise ConfigError(f"JSON syntax error: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
     except yaml.MarkedYAMLError as exc:
@@ -74,6 +79,17 @@ def _parse(text: str, file: str) -> Any:
                           file=file, line=mark.line + 1 if mark else None) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise ConfigError(f"cannot parse: {' '.join(str(exc).split())[:120]}", file=file) from None
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names one key twice (kubectl and the API server refuse it: strict decoding)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
 
 
 def _line_of(text: str, parts: Parts) -> int | None:
