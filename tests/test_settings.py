@@ -54,7 +54,8 @@ def test_each_option_sets_its_field() -> None:
     """A value other than the default, for every setting: it reaches the setting's field."""
     samples = {"N": "7", "S": "3.5", "F": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5", "CPU": "250m",
                "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s",
-               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x"}
+               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x",
+               "NAME": "x.y", "NS": "x"}
     extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}
     for s in SETTINGS:
         if s.field is None or s.name in ("nodes", "not_ready_nodes", "also"):

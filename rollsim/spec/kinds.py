@@ -20,6 +20,7 @@ from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.faults import KINDS as NEW_POD_KINDS
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
+from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
 from rollsim.spec.node import Toleration, parse_int64
 from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
@@ -146,6 +147,22 @@ def _text(value: Any) -> str:
     return value
 
 
+def _object_name(value: Any) -> str:
+    """A DaemonSet's name: a DNS subdomain, as the API server requires (``ValidateObjectMeta``)."""
+    name = _text(value)
+    if not is_dns_subdomain(name):
+        raise ValueError(f"invalid name {name!r}: {DNS_SUBDOMAIN_RULE}")
+    return name
+
+
+def _namespace(value: Any) -> str:
+    """A namespace's name: a DNS label (``ValidateNamespaceName``)."""
+    name = _text(value)
+    if not is_dns_label(name):
+        raise ValueError(f"invalid namespace {name!r}: {DNS_LABEL_RULE}")
+    return name
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, got {value!r}")
@@ -239,6 +256,11 @@ DISTRIBUTION = Kind(parse_distribution, {"anyOf": [
     _pattern(rf"^\s*(?:{_NUM}(?:[eE][+-]?[0-9]+)?|{_FAMILY})\s*$",
              "seconds, or a distribution such as lognormal(median=2, p95=5)")]}, "DIST")
 TEXT = Kind(_text, {"type": "string", "minLength": 1}, "TEXT")
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+OBJECT_NAME = Kind(_object_name, {"type": "string", "minLength": 1, "maxLength": 253,
+                                  "pattern": rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$"}, "NAME")
+NAMESPACE = Kind(_namespace, {"type": "string", "minLength": 1, "maxLength": 63,
+                              "pattern": rf"^{_DNS_LABEL}$"}, "NS")
 BOOLEAN = Kind(_boolean, {"type": "boolean"})
 def _request(unit: str) -> Callable[[Any], int]:
     """A resource request: a quantity ``>= 0`` (``ValidateResourceRequirements``) that fits an int64."""

@@ -139,9 +139,9 @@ _OWN: tuple[Setting, ...] = (
     Setting("remove_nodes", "cluster.remove_nodes", k.NODE_CHANGES_REMOVE,
             "N nodes (chosen at random) leave at second T (+D: spread over D s)", default=()),
     # the DaemonSet
-    Setting("name", "daemonset.name", k.TEXT, "the DaemonSet's name", field="daemonset.name", flag=False,
+    Setting("name", "daemonset.name", k.OBJECT_NAME, "the DaemonSet's name", field="daemonset.name", flag=False,
             per_daemonset=True),
-    Setting("namespace", "daemonset.namespace", k.TEXT, "the DaemonSet's namespace", field="daemonset.namespace",
+    Setting("namespace", "daemonset.namespace", k.NAMESPACE, "the DaemonSet's namespace", field="daemonset.namespace",
             flag=False, per_daemonset=True),
     Setting("tolerations", "daemonset.tolerations", k.TOLERATIONS, "the pod's tolerations",
             field="daemonset.placement.tolerations", flag=False, per_daemonset=True),
