@@ -78,6 +78,8 @@ def _path(value: Any, base_dir: Path, key: str) -> Path:
     path = path if path.is_absolute() else base_dir / path
     if str(value) != STDIN and not path.exists():
         raise InputError(key, f"no such file: {path}")
+    if path.is_dir():
+        raise InputError(key, f"is a folder, not a file: {path}")
     return path
 
 
