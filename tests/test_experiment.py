@@ -149,6 +149,10 @@ def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None
         ("name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 2}\n",
          "variants[0].strategy.max_unavailable and variants[0].strategy.max_surge", "may not be set"),
         ("name: x\nreplications: 0\n", ":2: replications", "positive integer"),
+        ("name: x\nscenario:\n  also:\n    - name: Bad Name\n", ":4: scenario.also[0].name",
+         "invalid name 'Bad Name': a lowercase RFC 1123 subdomain"),  # the API server would refuse it
+        ("name: x\nscenario:\n  daemonset:\n    manifest: .\n", ":4: scenario.daemonset.manifest",
+         "is a folder, not a file"),  # was "<folder>: cannot read: Is a directory", naming no key
         # base 60 (YAML 1.1) was read as 90: a string, as go-yaml reads it
         ("name: x\nscenario:\n  strategy:\n    max_unavailable: 1:30\n", ":4: scenario.strategy.max_unavailable",
          "got '1:30'"),

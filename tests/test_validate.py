@@ -222,3 +222,11 @@ def test_the_shipped_one_at_a_time_figures_are_fits_and_the_identical_pipelines_
             for c in experiment.configurations:
                 if figure.matches(c.params):
                     assert figure.fits(c.label) == (one_at_a_time or "stragglers" in c.label), (path.name, c.label)
+
+
+def test_a_study_given_twice_is_refused_as_run_refuses_it(capsys):
+    """validate ran a study named twice twice; run refuses an experiment file given twice."""
+    study = str(Path(__file__).parent.parent / "experiments" / "field-kube-prometheus-661.yaml")
+    assert main(["validate", study, study]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is given twice; give each field study once" in err

@@ -149,6 +149,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``rollsim validate``: predicted against reported durations (upstream measurements, field studies)."""
     from rollsim.sweep.validate import format_rows, validate
 
+    seen: set[Path] = set()
+    for study in args.studies:  # as run refuses an experiment file given twice
+        if Path(study).resolve() in seen:
+            raise UsageError(f"argument FIELD.yaml: {study} is given twice; give each field study once")
+        seen.add(Path(study).resolve())
     studies = args.studies or sorted(str(p) for p in Path("experiments").glob("field-*.yaml"))
     if not studies:  # run outside the checkout: say why the field studies are missing
         print("rollsim: warning: no field studies here (experiments/field-*.yaml); only the upstream "
