@@ -163,6 +163,9 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
                         preempted=(len(d.runtime.preempted_nodes), d.runtime.preempted_cpu_millis,
                                    d.runtime.preempted_memory_bytes),
                         rolled_back_at=rolled_back_at)
+    registry = world.kubelet.registry
+    if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys
+        summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the pull rate (429)
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

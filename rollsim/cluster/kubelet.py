@@ -110,6 +110,10 @@ class PodRuntime:
     pulls: array[float] = field(default_factory=lambda: array("d"))
     bytes_pulled: float = 0.0  # by the new image's pulls, as ``pulls`` holds them
     unschedulable: set[int] = field(default_factory=set)
+    # pods whose last pull the registry refused over its rate limit (429), in ImagePullBackOff until
+    # their next pull; and every request of this DaemonSet's pods the registry refused
+    refused: set[int] = field(default_factory=set)
+    refusals: int = 0
     # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     preempted_nodes: set[int] = field(default_factory=set)
     preempted_cpu_millis: float = 0.0
@@ -179,7 +183,7 @@ class Kubelet:
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self._stopping: set[int] = set()
-        self._pulls_on: dict[int, deque[tuple[float, float | None, Callable[[float], None]]]] = {}  # node -> waiting
+        self._pulls_on: dict[int, deque[tuple[float, float | None, Callable[[float | None], None]]]] = {}  # waiting
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
 
@@ -289,15 +293,22 @@ class Kubelet:
         else:
             self._pull(pod, rt, fault)
 
-    def _registry_wait(self) -> float:
-        """Seconds until the registry answers a request made now: its pull-rate token, then its
-        latency (0 without a registry model).
+    def _registry_answer(self, rt: PodRuntime) -> tuple[float, bool]:
+        """Seconds until the registry answers a request of ``rt``'s made now (its pull-rate token,
+        then its latency; 0 without a registry model), and whether it refused it over its limit
+        (``Registry.answer``), counted as the DaemonSet's.
         """
-        return 0.0 if self.registry is None else self.registry.admit(self.env._now)
+        if self.registry is None:
+            return 0.0, False
+        wait, refused = self.registry.answer(self.env._now)
+        if refused:
+            rt.refusals += 1
+        return wait, refused
 
     def _pull_fails(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
         latency when modelled, at once without them; no ``pull`` time and no bytes (``_pull_failed``).
+        A registry that rejects over its limit may answer 429 instead (no token): the same failure.
 
         ``pull-error`` stands for a manifest-level failure (a tag that does not exist, credentials
         refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
@@ -305,7 +316,7 @@ class Kubelet:
         first (containerd ``Client.fetch``: ``Resolver.Resolve``, the token and manifest round trip)
         and returns that error before any layer is fetched, as a manifest check does.
         """
-        call_later(self.env, self._registry_wait(), self._pull_failed, pod, rt, failures)
+        call_later(self.env, self._registry_answer(rt)[0], self._pull_failed, pod, rt, failures)
 
     def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         """A pull failed (ErrImagePull): the image pull back-off (``kubelet_backoff``), then the next
@@ -315,20 +326,46 @@ class Kubelet:
         if self._gone(pod):
             return
         self.api.pod_status_changed(pod)
+        call_later(self.env, self._pull_again_in(pod, failures), self._pull_again, pod, rt, failures + 1)
+
+    def _pull_again_in(self, pod: Pod, failures: int) -> float:
+        """Seconds from now, when a pull failed, to the next one: the first pod sync at or after the
+        image pull back-off (``kubelet_backoff``) of the ``failures + 1``-th failure expires
+        (``PodWorkers.pull_again_at``: the failed sync's requeue, ``completeWork``, and those of the
+        syncs that find ImagePullBackOff).
+        """
         now = self.env._now
-        again = self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1))
-        call_later(self.env, again - now, self._pull_again, pod, rt, failures + 1)
+        return self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1)) - now
 
     def _pull_again(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
         if not self._gone(pod):
             self._pull_fails(pod, rt, failures)
 
-    def _pull(self, pod: Pod, rt: PodRuntime, fault: str) -> None:
+    def _pull_refused(self, pod: Pod, rt: PodRuntime, fault: str, failures: int) -> None:
+        """The registry refused the pull over its rate limit (429 Too Many Requests, before any
+        layer: no bytes): the runtime's ``PullImage`` fails, and the kubelet treats it as any failed
+        pull (ErrImagePull, the image pull back-off, the next pull at the first pod sync after it).
+        """
+        if self._gone(pod):
+            rt.refused.discard(pod.uid)
+            return
+        rt.refused.add(pod.uid)
+        self.api.pod_status_changed(pod)
+        call_later(self.env, self._pull_again_in(pod, failures), self._pull_retried, pod, rt, fault, failures + 1)
+
+    def _pull_retried(self, pod: Pod, rt: PodRuntime, fault: str, failures: int) -> None:
+        if self._gone(pod):
+            rt.refused.discard(pod.uid)
+        else:
+            self._pull(pod, rt, fault, failures)
+
+    def _pull(self, pod: Pod, rt: PodRuntime, fault: str, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent``
         (``shouldPullImage``); else a pull through the registry, by bytes for an image of known
         size (a manifest check, no bytes, for one present under ``Always``), or taking the
         ``pull`` time (none for a manifest check) once the registry answers. Then the container
-        start (``_started``).
+        start (``_started``); or, where the registry refused the pull over its limit, the image
+        pull back-off (``_pull_refused``: ``failures`` such pulls of this pod so far).
         """
         start = rt.start()
         present = rt.image_present(pod)
@@ -337,13 +374,25 @@ class Kubelet:
             return
         size = rt.image.size_bytes
         if size is None or self.registry is None:
-            pull = self._registry_wait() + (0.0 if present else rt.pull())
+            wait, refused = self._registry_answer(rt)
+            if refused:
+                call_later(self.env, wait, self._pull_refused, pod, rt, fault, failures)
+                return
+            if failures:
+                rt.refused.discard(pod.uid)
+            pull = wait + (0.0 if present else rt.pull())
             # one event: nothing else happens when the pull ends
             call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
             return
         size = 0.0 if present else size
 
-        def pulled(duration: float) -> None:
+        def pulled(duration: float | None) -> None:
+            if duration is None:  # refused over the registry's limit
+                rt.refusals += 1
+                self._pull_refused(pod, rt, fault, failures)
+                return
+            if failures:
+                rt.refused.discard(pod.uid)
             if pod.revision != 0:
                 rt.bytes_pulled += size
             rt.image_pulled(pod)
@@ -352,7 +401,7 @@ class Kubelet:
         self._pull_on_node(pod.node, size, rt.image.node_bandwidth, pulled)
 
     def _pull_on_node(self, node: int, size: float, bandwidth: float | None,
-                      pulled: Callable[[float], None]) -> None:
+                      pulled: Callable[[float | None], None]) -> None:
         """One image pull on ``node`` through the registry, ``pulled(duration)`` when it ends. The
         kubelet's image puller is serial by default (``serializeImagePulls: true``): a pull asked
         for while another runs on the node (another DaemonSet's image) waits for it, in order.
@@ -364,12 +413,14 @@ class Kubelet:
         self._pulls_on[node] = deque()
         self._start_pull(node, size, bandwidth, pulled)
 
-    def _start_pull(self, node: int, size: float, bandwidth: float | None, pulled: Callable[[float], None]) -> None:
-        """The registry pull itself; when it ends, the next pull waiting on the node starts."""
+    def _start_pull(self, node: int, size: float, bandwidth: float | None,
+                    pulled: Callable[[float | None], None]) -> None:
+        """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
         pulling = self.registry.pull(size, bandwidth)  # type: ignore[union-attr]  # only with a registry
 
         def done(event: simpy.Event) -> None:
-            pulled(float(event._value))  # the pull event's value is its duration
+            value = event._value  # the pull event's value is its duration, None if refused
+            pulled(None if value is None else float(value))
             waiting = self._pulls_on[node]
             if waiting:
                 self._start_pull(node, *waiting.popleft())

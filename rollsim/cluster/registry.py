@@ -4,6 +4,10 @@ On a large cluster a DaemonSet update makes many kubelets pull the new image at 
 registry has a finite egress bandwidth and often a pull-rate limit (Docker Hub, ECR and GCR all
 throttle), so a pull's duration follows from its bytes and the bandwidth it gets while others
 pull: a processor-sharing model with max-min fairness, not a fixed delay.
+
+Over its pull-rate limit a registry either queues a request (it waits for its token) or refuses
+it (``RegistrySpec.over_limit``): Docker Hub answers the manifest GET with 429 Too Many Requests,
+before any layer, and the kubelet backs off (``rollsim.cluster.kubelet``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ class _Transfer:
 class Registry:
     """A registry serving image pulls to kubelets, as the kubelet's image puller sees it.
 
-    A pull waits for a pull-rate token (FIFO), then ``latency``, then transfers its bytes.
+    A pull waits for a pull-rate token (FIFO), then ``latency``, then transfers its bytes; a
+    registry that rejects over its limit answers a pull that finds no token with a refusal
+    after ``latency`` instead (``answer``).
     Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link; the
     shares are recomputed whenever a transfer starts or finishes, and one timeout is kept
     pending for the earliest finish (older ones are invalidated by a version counter).
@@ -56,6 +62,8 @@ class Registry:
         self.bytes_served = 0.0
         self.pulls = 0
         self.total_pull_seconds = 0.0
+        self.served = 0  # requests answered with a token: pulls, manifest checks, failing pulls
+        self.refusals = 0  # requests refused over the limit (429), with ``over_limit`` reject
         # Debug hook called at every recompute with (caps, rates) of the active transfers.
         self.on_recompute: Callable[[list[float | None], list[float]], None] | None = None
 
@@ -67,9 +75,10 @@ class Registry:
     def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:
         """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s.
 
-        The returned event succeeds with the pull's duration (seconds from this call). A
-        cached image under ``imagePullPolicy: Always`` is ``size_bytes == 0``: it still takes a
-        token and the latency (the manifest check) but no bandwidth.
+        The returned event succeeds with the pull's duration (seconds from this call), or with
+        None when the registry refused it over its limit (``answer``). A cached image under
+        ``imagePullPolicy: Always`` is ``size_bytes == 0``: it still takes a token and the latency
+        (the manifest check) but no bandwidth.
         """
         if not size_bytes >= 0:
             raise ValueError(f"size_bytes must be non-negative, got {size_bytes}")
@@ -77,19 +86,37 @@ class Registry:
             raise ValueError(f"node_bandwidth must be positive or None, got {node_bandwidth}")
         return self.env.process(self._pulling(float(size_bytes), node_bandwidth))
 
-    def admit(self, now: float) -> float:
-        """Seconds until the registry answers a request made at ``now``: a pull-rate token (FIFO),
-        then the latency. Every request takes them: a pull, a manifest check, a pull that fails, and
-        a pull of an image whose size is not modelled (its bytes take the ``pull`` time after).
-        """
-        grant = now if self._bucket is None else self._bucket.reserve(now)
-        return grant - now + self.spec.latency
+    def answer(self, now: float) -> tuple[float, bool]:
+        """Seconds until the registry answers a request made at ``now``, and whether the answer is a
+        refusal. Every request takes a pull-rate token: a pull, a manifest check, a pull that fails,
+        and a pull of an image whose size is not modelled (its bytes take the ``pull`` time after).
 
-    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float]:
+        ``queue``: the token (FIFO, ``TokenBucket.reserve``), then the latency. ``reject``: a request
+        that finds a token takes it and is answered after the latency; one that finds none is
+        refused after the latency (429 Too Many Requests) and takes no token (``try_accept``), as
+        Docker Hub counts the manifest GETs it serves, so the registry serves at most
+        ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses.
+        """
+        bucket, latency = self._bucket, self.spec.latency
+        if bucket is None:
+            self.served += 1
+            return latency, False
+        if not self.spec.rejects:
+            self.served += 1
+            return bucket.reserve(now) - now + latency, False
+        if bucket.try_accept(now):
+            self.served += 1
+            return latency, False
+        self.refusals += 1
+        return latency, True
+
+    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float | None]:
         start = self.env.now
-        wait = self.admit(start)
+        wait, refused = self.answer(start)
         if wait > 0:
             yield self.env.timeout(wait)
+        if refused:
+            return None  # no bytes: the registry refused the manifest before any layer
         if size > 0:
             yield self._start_transfer(size, cap)
         duration = self.env.now - start

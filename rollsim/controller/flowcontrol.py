@@ -35,6 +35,19 @@ class TokenBucket:
             return self._last
         return self._last - self._tokens / self.qps
 
+    def try_accept(self, now: float) -> bool:
+        """Mirrors ``TryAccept`` (``rate.Limiter.AllowN(now, 1)``): take a token at ``now`` if one is
+        there, else take nothing and say no. Refused calls leave the balance as it was, so the
+        calls accepted in any span of ``d`` seconds are at most ``burst + qps * d``.
+        """
+        if now > self._last:
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
+            self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
 
 class Backoff:
     """Mirrors ``flowcontrol.Backoff`` as the controller builds it (1 s doubling to 15 min).

@@ -92,6 +92,8 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     if summary.get("preemptions"):
         rows.append(("preempted", f"other pods on {summary['preemptions']} nodes "
                                   f"({summary.get('preempted_cpu_millis') or 0:,}m CPU evicted)"))
+    if summary.get("registry_refusals"):
+        rows.append(("registry refused", f"{summary['registry_refusals']:,} requests over its pull rate (429)"))
     return rows
 
 

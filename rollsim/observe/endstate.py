@@ -3,7 +3,8 @@
 Read from the API server and the kubelet when the run stops. A new pod in phase Failed was
 rejected by the kubelet's admission (``--new-pods rejected``, or its real check). The state of
 a new pod that is neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not
-keep which pods it made faulty), else starting.
+keep which pods it made faulty), else rate-limited when the registry refused its last pull (429),
+else starting.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
         return sc.IMAGE_PULL_ERROR
     if fault in ("crashloop", "never-ready") and pod.phase == RUNNING:
         return _FAILING[fault]
+    if pod.uid in runtime.refused:  # the registry refused its last pull over its rate: in back-off
+        return sc.PULL_RATE_LIMITED
     return sc.STARTING
 
 

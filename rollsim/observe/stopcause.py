@@ -20,6 +20,10 @@ still holds an old pod and in what state its new pod is) and names what a person
 * an ``OnDelete`` deleter at work that made no progress with nothing failing: its batch's
   nodes not done (no new pod yet, a slow straggler, minReadySeconds not over), or its pause
   between batches (or its rate's interval) longer than the stall detector waits;
+* new pods in ImagePullBackOff because the registry refused their pulls over its pull rate (429
+  Too Many Requests, ``--registry-over-limit reject``): not a failure of the revision, each pulls
+  again after its back-off, but a stall detector shorter than the back-offs (5 min at most) or the
+  horizon can stop the rollout while they wait;
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
   which keeps only a key's earliest wait, and ``updateDaemonSetStatus``'s requeue counting only
@@ -56,6 +60,7 @@ __all__ = [
     "OLD_POD_KEPT",
     "PENDING_HOST_PORT",
     "PENDING_RESOURCES",
+    "PULL_RATE_LIMITED",
     "READY_NOT_AVAILABLE",
     "REJECTED",
     "STARTING",
@@ -73,6 +78,7 @@ NONE = "none"
 PENDING_RESOURCES = "pending-resources"  # unschedulable: NodeResourcesFit (Insufficient cpu/memory)
 PENDING_HOST_PORT = "pending-host-port"  # unschedulable: NodePorts (the old pod holds the port)
 IMAGE_PULL_ERROR = "image-pull-error"  # ErrImagePull / ImagePullBackOff
+PULL_RATE_LIMITED = "pull-rate-limited"  # ImagePullBackOff after a 429 from the registry: it will pull again
 CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
 NEVER_READY = "never-ready"  # running, its readiness probe never passes
 REJECTED = "rejected"  # phase Failed: the kubelet's admission rejected it (OutOfcpu, NodeAffinity, ...)
@@ -80,7 +86,7 @@ STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failu
 READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
 AVAILABLE = "available"
 NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, REJECTED,
-              STARTING, READY_NOT_AVAILABLE, AVAILABLE)
+              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED)
 _FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED)
 _PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
 OLD_STATES = ("none", "running", "terminating")
@@ -88,9 +94,10 @@ OLD_STATES = ("none", "running", "terminating")
 # the causes, in the order they are checked when several apply
 COMPLETED = "completed"
 OLD_POD_KEPT = "old-pod-kept"  # surge: an available new pod whose old pod no sync comes to delete
+REGISTRY_RATE_LIMITED = "registry-rate-limited"  # new pods waiting out the back-off after a 429
 ON_DELETE_WAITING = "on-delete-waiting"  # OnDelete: the deleter waits on its batch or between deletions
 CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
-          "horizon", ON_DELETE_WAITING, "stalled")
+          REGISTRY_RATE_LIMITED, "horizon", ON_DELETE_WAITING, "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -105,6 +112,7 @@ CAUSE_TEXT = {
     "not-ready-nodes": "NotReady or unreachable nodes",
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
+    REGISTRY_RATE_LIMITED: "new pods in ImagePullBackOff: the registry refused their pulls over its pull rate (429)",
     "horizon": "the horizon reached",
     ON_DELETE_WAITING: "the OnDelete deleter waiting on its batch or between deletions",
     "stalled": "no progress",
@@ -327,7 +335,7 @@ def stop_cause(state: EndState) -> StopCause:
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
-    return result(*_without_failure(state, waiting, kept, new[STARTING], left))
+    return result(*_without_failure(state, waiting, kept, (new[STARTING], new[PULL_RATE_LIMITED]), left))
 
 
 def _port_holder(beside: int, pending: int) -> str:
@@ -350,8 +358,12 @@ def _where_short(beside: int, pending: int) -> str:
     return f"beside the old pod on {beside} of them, even with it gone on the others"
 
 
-def _without_failure(state: EndState, waiting: int, kept: int, starting: int, left: str) -> tuple[str, str]:
-    """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node."""
+def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int],
+                     left: str) -> tuple[str, str]:
+    """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node;
+    ``on_the_way``: the new pods still starting, and those in ImagePullBackOff after a 429.
+    """
+    starting, refused = on_the_way
     if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
         return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
                                   f"the old revision; {left}")
@@ -360,6 +372,11 @@ def _without_failure(state: EndState, waiting: int, kept: int, starting: int, le
                               "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
                               "by the work queue, which keeps a key's earliest wait only); the real controller "
                               f"resumes at its informers' resync, 12–24 h on; {left}")
+    if refused:
+        when = "the horizon was reached" if state.horizon_reached else "no progress"
+        return REGISTRY_RATE_LIMITED, (f"{when} while {_plural(refused, 'new pod')} waited out ImagePullBackOff: the "
+                                       "registry refused their pulls over its pull rate (429 Too Many Requests), "
+                                       f"and each pulls again after its back-off (10 s doubling to 5 min); {left}")
     if state.horizon_reached:
         return "horizon", f"the horizon was reached while the rollout was still moving; {left}"
     if state.strategy == "OnDelete" and state.deleter != "none" and (state.awaited or waiting):
@@ -379,6 +396,7 @@ _AWAITED = {
     IMAGE_PULL_ERROR: "whose new pod fails to pull its image",
     NEVER_READY: "whose new pod is never Ready",
     REJECTED: "whose new pod was rejected by the kubelet (phase Failed)",
+    PULL_RATE_LIMITED: "whose new pod is in ImagePullBackOff after the registry refused its pull (429)",
     PENDING_RESOURCES: "whose new pod is Pending (NodeResourcesFit)",
     PENDING_HOST_PORT: "whose new pod is Pending (NodePorts)",
 }

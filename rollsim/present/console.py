@@ -113,6 +113,7 @@ def format_summary(result: Any, wall: float) -> str:
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
         f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
         *_preempted(s),
+        *_refused(s),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
@@ -137,6 +138,16 @@ def _preempted(s: Mapping[str, Any]) -> list[str]:
     return [f"  preempted          other workloads on {count_of(s['preemptions'], 'node')} "
             f"({s['preempted_cpu_millis']:,.0f}m CPU, {s['preempted_memory_bytes'] / 2**30:,.1f} GiB memory "
             "evicted) for daemon pods that did not fit"]
+
+
+def _refused(s: Mapping[str, Any]) -> list[str]:
+    """The line on the requests a registry that rejects over its pull rate refused (``--registry-over-limit
+    reject``), when it refused any.
+    """
+    if not s.get("registry_refusals"):
+        return []
+    return [f"  registry refused   {count_of(s['registry_refusals'], 'request')} over its pull rate (429 Too Many "
+            "Requests): each pod pulled again after the kubelet's image pull back-off"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

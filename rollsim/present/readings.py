@@ -34,7 +34,7 @@ from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
 __all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
-           "preemption_costs", "readings", "slo_breaks", "surge_costs"]
+           "preemption_costs", "readings", "refusal_costs", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
 # what a condition left unset means, where "default" would not say it
@@ -296,6 +296,26 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
                    f"{format_number(nodes.mean(), 1)} nodes per run on average (at most {int(nodes.max()):,}), "
                    f"evicting {format_number(cpu, 0)}m CPU and {format_number(memory, 1)} GiB memory per run "
                    "(README, “Other workloads and preemption”).")
+    return out
+
+
+def refusal_costs(runs: pd.DataFrame) -> list[str]:
+    """Per configuration whose registry refused requests over its pull rate in some run (``runs.csv``
+    ``registry_refusals``, only with ``--registry-over-limit reject``): how many per run, each a pull
+    the kubelet makes again only after its image pull back-off, which the durations include but do
+    not name.
+    """
+    if not {"config", "label", "registry_refusals"} <= set(runs.columns):
+        return []
+    out = []
+    for _config, rows in runs.groupby("config", sort=True):
+        refused = pd.to_numeric(rows["registry_refusals"], errors="coerce").fillna(0)
+        if not refused.any():
+            continue
+        out.append(f"{rows['label'].iloc[0]}: the registry refused {format_number(refused.mean(), 1)} requests per "
+                   f"run on average (at most {int(refused.max()):,}) over its pull rate (429 Too Many Requests); "
+                   "each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling to "
+                   "5 min (README, “What hurts at scale”).")
     return out
 
 

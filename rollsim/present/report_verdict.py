@@ -201,7 +201,7 @@ def findings_section(results: Results) -> list[tuple]:
     another DaemonSet of the update (``also``) did not complete every replication, the first
     line says so: the other findings are about the study's own DaemonSet.
     """
-    from rollsim.present.readings import preemption_costs, readings
+    from rollsim.present.readings import preemption_costs, readings, refusal_costs
 
     shortfalls = others_shortfalls(results)
     lines = []
@@ -217,5 +217,6 @@ def findings_section(results: Results) -> list[tuple]:
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
                       budgets=surge_budgets(results))
     lines += preemption_costs(results.runs)
+    lines += refusal_costs(results.runs)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", [[("", line)] for line in lines])] if lines else []

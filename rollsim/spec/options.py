@@ -24,7 +24,7 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
-    "NO_SIZE_NOTE", "ITEM_NO_SIZE_NOTE",
+    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE",
 ]
 
 
@@ -319,6 +319,8 @@ NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes 
 
 NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
                 "to share: each takes the pull time (timings.pull, --pull)")
+NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate), so no "
+                     "request is ever over it")
 ITEM_NO_SIZE_NOTE = ("ignored: this DaemonSet's image has no size (its own image_size: the study's image.size is "
                      "not its image), so its pulls move no bytes for a bandwidth to share: each takes its pull time")
 
@@ -337,7 +339,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
     and the node's and the registry's bandwidth when no image has a size (the registry's is shared by
-    every DaemonSet's image, so one of ``also`` with a size uses it).
+    every DaemonSet's image, so one of ``also`` with a size uses it); and what the registry does over
+    its pull rate when it has none.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -354,6 +357,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
                 if name in given and not (sized and name == "registry_bandwidth")]
+    if scenario.registry.pull_rate is None and "registry_over_limit" in given:
+        out.append(("registry_over_limit", NO_PULL_RATE_NOTE))
     if scenario.daemonset.priority is None:
         out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)

@@ -1,6 +1,13 @@
 """A registry's capacity and the max-min fair sharing of its bandwidth (pure arithmetic).
 
 The SimPy registry that applies them is ``rollsim.cluster.registry``.
+
+What a registry does with a request over its pull-rate limit (``over_limit``): a registry or pull-through
+proxy that queues it answers late (``queue``, FIFO: the request waits for its token); a public
+registry refuses it (``reject``): Docker Hub answers the manifest GET with ``429 Too Many Requests``
+(``toomanyrequests: You have reached your pull rate limit``), and ECR, Artifact Registry and GHCR
+throttle with a 429 too. The runtime's ``PullImage`` then fails and the kubelet backs off
+(ErrImagePull, ImagePullBackOff).
 """
 
 from __future__ import annotations
@@ -9,19 +16,25 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RegistrySpec", "max_min_rates"]
+__all__ = ["QUEUE", "REJECT", "OVER_LIMIT", "RegistrySpec", "max_min_rates"]
+
+QUEUE = "queue"  # a request over the limit waits for its token (a slow registry or proxy)
+REJECT = "reject"  # a request over the limit is refused: 429 Too Many Requests
+OVER_LIMIT = (QUEUE, REJECT)
 
 
 @dataclass(frozen=True, slots=True)
 class RegistrySpec:
     """A registry's capacity: total egress ``bandwidth`` (bytes/s), admitted ``pull_rate``
     (pulls/s, token bucket with burst ``max(1, pull_rate)``) and a fixed per-pull ``latency``
-    (manifest round trips before bytes flow). ``None`` means unlimited.
+    (manifest round trips before bytes flow). ``None`` means unlimited. ``over_limit``: what a
+    request that finds no token gets, ``queue`` (it waits) or ``reject`` (429 after the latency).
     """
 
     bandwidth: float | None = None
     pull_rate: float | None = None
     latency: float = 0.0
+    over_limit: str = QUEUE
 
     def __post_init__(self) -> None:
         for name in ("bandwidth", "pull_rate"):
@@ -30,6 +43,13 @@ class RegistrySpec:
                 raise ValueError(f"{name} must be positive or None, got {value}")
         if not self.latency >= 0:
             raise ValueError(f"latency must be non-negative, got {self.latency}")
+        if self.over_limit not in OVER_LIMIT:
+            raise ValueError(f"over_limit must be one of {', '.join(OVER_LIMIT)}, got {self.over_limit!r}")
+
+    @property
+    def rejects(self) -> bool:
+        """Whether the registry refuses requests over its limit (``reject`` and a pull rate to be over)."""
+        return self.over_limit == REJECT and self.pull_rate is not None
 
     @property
     def delays_requests(self) -> bool:

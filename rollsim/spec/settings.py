@@ -26,6 +26,7 @@ from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
 from rollsim.spec.limits import check_limit
 from rollsim.spec.priority import PREEMPTION_POLICIES
+from rollsim.spec.registry import OVER_LIMIT
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
 from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
 
@@ -289,6 +290,10 @@ _OWN: tuple[Setting, ...] = (
             unit="pulls/s", label="registry pull rate"),
     Setting("registry_latency", "registry.latency", k.SECONDS, "the registry's fixed latency per pull",
             field="registry.latency", unit="s", label="registry latency"),
+    Setting("registry_over_limit", "registry.over_limit", k.choice(*OVER_LIMIT),
+            "what the registry does with a request over its pull rate: queue (it waits for a token) or reject "
+            "(429 Too Many Requests: ErrImagePull, then the kubelet's image pull back-off, as Docker Hub)",
+            field="registry.over_limit", label="registry over its pull rate"),
     Setting("scheduler_throughput", "scheduler.throughput", k.PULL_RATE,
             "pods the scheduler binds per second, e.g. 100/s", field="scheduler_throughput",
             shown_default="unlimited", unit="pods/s", label="scheduler throughput"),
