@@ -74,7 +74,8 @@ def first_sync_at_or_after(expiry: float, sync: float, draw: Callable[[], float]
     the back-off still on, returns its error and is requeued (``requeue_delay``, one ``draw()`` for
     its jitter) to the next ``syncTicker`` tick at or after its time (``on_tick``).
     """
-    while sync < expiry:
+    while sync < expiry - _EPSILON:  # a tick within float error of the expiry is the expiry (else, with its
+        # time left below _EPSILON, a carried expiry's requeue would land on that same tick for ever)
         left = expiry - sync if carries_expiry else None
         sync = on_tick(sync + requeue_delay(left, draw()), phase)
     return sync

@@ -19,5 +19,7 @@ __all__ = ["MODEL_VERSION"]
 # waiting for them; a deleter at work that stalls is "on-delete-waiting"; daemon pods of higher priority
 # preempt the other workloads; summary keys preempt*
 # 11: a pull that fails (pull-error: a manifest the registry refuses) fails with the registry's answer (its
-# pull-rate token and latency), without the pull time, and draws nothing from the pull stream
+# pull-rate token and latency), without the pull time, and draws nothing from the pull stream; a crash-looping
+# container restarts, and a failed image is pulled again, at the kubelet's first pod sync after the back-off
+# (rollsim.cluster.podworker: stream pod_workers); a registry may refuse requests over its limit (over_limit)
 MODEL_VERSION = 11
