@@ -11,7 +11,7 @@ from rollsim.plan.answer import choose, decide, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule
-from rollsim.plan.pace import AS_FAST, SLOWER, UNCLEAR, PaceRule
+from rollsim.plan.pace import AS_FAST, SLOWER, UNCLEAR, Pace, PaceRule, paired_slowdown
 from rollsim.plan.run import plan
 from rollsim.plan.search import Capacity, Search, SearchSettings
 
@@ -74,6 +74,64 @@ def test_the_verdict_is_decided_by_a_one_sided_bound_on_the_paired_slowdown():
     assert noisy.verdict == UNCLEAR and noisy.low < 0.02 < noisy.high
     assert rule.compare(ref, ref).verdict == AS_FAST  # the fastest is as fast as itself
     assert rule.compare(_evidence(Setting(SURGE, 5, 0.0), [600.0, math.inf]), ref).verdict == SLOWER
+
+
+def test_the_paired_bounds_are_students_t_over_n_minus_one_degrees_of_freedom():
+    """A hand-worked case: differences 6, 12, 0, 3, 9 s against 600 s, so mean 6 (1%), sample sd
+    sqrt(90 / 4) = 4.7434 (n − 1 in the divisor), t(0.95, 4 df) = 2.13185: the half-width is
+    2.13185 × 4.7434 / √5 / 600 = 0.0075373.
+    """
+    a, b = np.array([606.0, 612.0, 600.0, 603.0, 609.0]), np.array([600.0] * 5)
+    assert paired_slowdown(a, b, 0.95) == pytest.approx((0.01, 0.0024627, 0.0175373), abs=1e-7)
+    assert paired_slowdown(a[:1], b[:1], 0.95) == (0.01, -math.inf, math.inf)  # one pair: no spread known
+    assert paired_slowdown(np.full(5, 612.0), b, 0.95) == (0.02, 0.02, 0.02)  # no spread: the point alone
+
+
+def test_a_bound_on_the_tolerance_is_decided_as_the_module_says():
+    """"As fast" when the upper bound is *at most* the tolerance; "slower" only when the lower
+    bound is *above* it: a lower bound exactly on the tolerance leaves the verdict unclear.
+    """
+    a, b = [606.0, 612.0, 600.0, 603.0, 609.0], [600.0] * 5
+    x, ref = _evidence(Setting(SURGE, 90, 0.0), a), _evidence(REFERENCE, b)
+    _, low, high = paired_slowdown(np.array(a), np.array(b), PaceRule().level)
+    on_high = PaceRule(tolerance=high).compare(x, ref)
+    assert (on_high.high, on_high.verdict) == (high, AS_FAST)
+    on_low = PaceRule(tolerance=low).compare(x, ref)
+    assert (on_low.low, on_low.verdict) == (low, UNCLEAR)
+    # no spread: both bounds are the point, 12 / 600 = 0.02 exactly, which is as fast at 2%
+    steady = PaceRule(0.02).compare(_evidence(Setting(SURGE, 90, 0.0), [612.0] * 5), ref)
+    assert (steady.low, steady.high, steady.verdict) == (0.02, 0.02, AS_FAST)
+
+
+def test_a_reference_run_that_did_not_finish_makes_the_other_as_fast():
+    """The fastest's unfinished run (inf) against a finished one: as fast, not unclear."""
+    rule = PaceRule(0.02, 0.95)
+    x = _evidence(Setting(SURGE, 90, 0.0), [600.0] * 5)
+    pace = rule.compare(x, _evidence(REFERENCE, [600.0, math.inf, 600.0, 600.0, 600.0]))
+    assert (pace.verdict, pace.replications, pace.high) == (AS_FAST, 5, -math.inf)
+    assert pace.as_fast
+
+
+def _unclear_at_five(centre: float, rule: PaceRule) -> Pace:
+    a = np.array([600.0 * (1 + v) for v in _swing(centre, 0.03, 5)])
+    point, low, high = paired_slowdown(a, np.array([600.0] * 5), rule.level)
+    return Pace(5, float(np.mean(a)), 600.0, point, low, high, UNCLEAR)
+
+
+def test_replications_are_futile_below_a_ten_percent_chance():
+    """Five seeds ±3% about a mean slowdown of 1.6%, 2.1% or 2.6% (the 2% tolerance, four looks):
+    the chance that 40 seeds would show them as fast is 28%, 17% and 9.4%; only the last is
+    below the 10% at which the search stops adding replications.
+    """
+    rule = PaceRule(0.02, 0.95, 4)
+    assert [rule.futile(_unclear_at_five(c, rule), 40) for c in (0.01, 0.015, 0.02)] == [False, False, True]
+    # a 28% chance is worth the seeds: as fast at 20 (the later seeds are 0 ± 0.1%); at a 50%
+    # threshold the search gave up at five, on a setting more seeds show as fast
+    setting = Setting(SURGE, 90, 0.0)
+    search = _search({setting: [*_swing(0.01, 0.03, 5), *_swing(0.0, 0.001, 35)]})
+    search.evidence([setting, REFERENCE])
+    pace = search.settle([setting], REFERENCE)[setting]
+    assert (pace.verdict, pace.replications) == (AS_FAST, 20)
 
 
 def test_each_look_spends_a_share_of_the_confidence():
