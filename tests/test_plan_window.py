@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from rollsim.plan.candidates import UNAVAILABLE, Setting
 from rollsim.plan.constraints import Constraints
-from rollsim.plan.evidence import Evidence, WindowRule, look_level, tolerance_bound
+from rollsim.plan.evidence import Evidence, WindowRule, look_level, quantile_interval, tolerance_bound
 from rollsim.plan.search import Capacity, Search, SearchSettings
 
 SETTING = Setting(UNAVAILABLE, 3, 0.0)
@@ -49,6 +49,38 @@ def _plans(trials: int = 400, root: int = 11):
         rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(i,)))
         durations = rng.normal(MU, SIGMA, 40)
         yield durations, Search(_Drawn(durations), C, 100, Capacity(0, 0, C), (), SearchSettings())
+
+
+@pytest.mark.parametrize("n, factor", [(5, 4.2027), (10, 2.9110), (20, 2.3961)])
+def test_the_tolerance_bound_is_the_published_one_sided_normal_factor(n, factor):
+    """A sample standardised to mean 0 and sample sd 1 (n − 1 in the divisor) has as its bound the
+    one-sided tolerance factor k for p = γ = 0.95: 4.2027, 2.9110, 2.3961 at n = 5, 10, 20
+    (the published tables, e.g. Krishnamoorthy and Mathew, *Statistical Tolerance Regions*, 2009).
+    """
+    x = np.random.default_rng(n).normal(size=n)
+    x = (x - x.mean()) / x.std(ddof=1)
+    assert tolerance_bound(x, 0.95, 0.95) == pytest.approx(factor, abs=1e-4)
+    assert tolerance_bound(600.0 + 30.0 * x, 0.95, 0.95) == pytest.approx(600.0 + 30.0 * factor, abs=3e-3)
+
+
+def test_meeting_the_window_and_being_unclear():
+    rule = WindowRule(600.0, looks=4)
+    on = _evidence([600.0] * 5)  # no spread: the bound is 600, on the window, which meets it
+    assert rule.bound(on) == 600.0 and rule.meets(on) and not rule.unclear(on)
+    # the estimate itself is past the window: not met, and more replications would not help
+    past = _evidence([700.0, 710.0, 690.0, 705.0, 695.0])
+    assert past.quantile(0.95) > 600.0 and not rule.meets(past) and not rule.unclear(past)
+
+
+def test_the_bootstrap_interval_is_two_sided_at_its_level():
+    """The minimum of three draws from {1, 2, 3} is 3 with chance 1/27 = 3.7%, and 2 or less with
+    96.3%: the 95% interval, 2.5% cut from each side, is (1, 3) while a 90% one is (1, 2). The
+    maximum is the mirror image.
+    """
+    assert quantile_interval([1.0, 2.0, 3.0], 0.0) == (1.0, 3.0)
+    assert quantile_interval([1.0, 2.0, 3.0], 0.0, level=0.9) == (1.0, 2.0)
+    assert quantile_interval([1.0, 2.0, 3.0], 1.0) == (1.0, 3.0)
+    assert quantile_interval([1.0, 2.0, 3.0], 1.0, level=0.9) == (2.0, 3.0)
 
 
 def test_each_look_at_the_window_spends_a_share_of_the_confidence():
