@@ -285,6 +285,21 @@ def test_a_changed_slo_rebuilds_the_tables_without_running(serial: Path, tmp_pat
     assert (out / "runs.csv").read_bytes() == (serial / "runs.csv").read_bytes()
 
 
+def test_a_changed_root_seed_runs_everything_again(serial: Path, tmp_path: Path, monkeypatch) -> None:
+    """A run's id carries its seed: the same configurations under another root seed are other
+    runs, all simulated, none taken from the folder's runs of the old seed.
+    """
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    counting = Counting()
+    monkeypatch.setattr(dispatch, "run_one", counting)
+    reseeded = load_experiment(write(tmp_path, EXPERIMENT.replace("seed: 11", "seed: 12")))
+    report = run_experiment(reseeded, out, workers=1)
+    assert (counting.calls, report.runs_run, report.runs_reused, report.runs_stale) == (8, 8, 0, 8)
+    before, after = pd.read_csv(serial / "runs.csv"), pd.read_csv(out / "runs.csv")
+    assert not set(before["seed"]) & set(after["seed"]) and not set(before["run_id"]) & set(after["run_id"])
+
+
 def test_force_runs_everything_again(experiment_file: Path, tmp_path: Path, monkeypatch) -> None:
     experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
     run_experiment(experiment, out, workers=1)
@@ -319,6 +334,25 @@ def test_a_damaged_run_file_is_simulated_again(serial: Path, experiment_file: Pa
     same_results(serial, out)
     assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
     assert counting.calls == 2 and capsys.readouterr().err == ""
+
+
+def test_a_run_whose_parquet_file_is_missing_is_simulated_again(serial: Path, experiment_file: Path, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """A run is finished only with all three of its files: its JSON alone does not make it so.
+    The run whose timeline file was deleted, and only it, is simulated again (without a warning:
+    nothing saved was damaged), and the tables come out as before.
+    """
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    spec = load_experiment(experiment_file).runs()[5]
+    missing = out / "runs" / f"{spec.run_id}.timeline.parquet"
+    missing.unlink()
+    counting = Counting()
+    monkeypatch.setattr(dispatch, "run_one", counting)
+    report = run_experiment(load_experiment(experiment_file), out, workers=1)
+    assert (counting.calls, report.runs_run, report.runs_reused, report.runs_damaged) == (1, 1, 7, ())
+    assert missing.read_bytes() == (serial / "runs" / missing.name).read_bytes()
+    same_results(serial, out)
 
 
 def test_a_run_file_damaged_inside_is_one_line_naming_it(serial: Path, experiment_file: Path, tmp_path: Path,
