@@ -753,6 +753,28 @@ def test_failed_pod_backoff_doubles_caps_and_expires(strategy: str) -> None:
     assert h.sync() == (0, 1)
 
 
+def test_a_template_change_starts_the_failed_pod_backoff_afresh() -> None:
+    """Not an upstream test: upstream's ``failedPodsBackoffKey`` is
+    ``ds.UID/ds.Status.ObservedGeneration/nodeName``, so once the status has observed a new
+    generation the node's backoff entry is a new one. The sync right after the template change
+    still reads the old observedGeneration (``manage`` runs before ``updateDaemonSetStatus``)
+    and waits; the next, at the same instant, deletes the failed pod at once. OnDelete, so
+    the rolling update does not delete the old pod itself.
+    """
+    h = ControllerHarness(nodes=1)
+    h.add_pod("node-0")
+    assert h.sync() == (0, 0)  # settles status.observedGeneration
+    _fail_only_pod(h)
+    assert h.sync() == (0, 1)  # kill: the node's backoff starts (50 ms)
+    h.add_pod("node-0", phase="Failed")
+    assert h.sync() == (0, 0)  # in backoff
+    generation = h.controller.status["observed_generation"]
+    h.change_template()
+    assert h.sync() == (0, 0)  # the old generation's key, still in backoff; the status now observes the new one
+    assert h.controller.status["observed_generation"] == generation + 1
+    assert h.sync() == (0, 1)  # a new key: no backoff, though no time has passed
+
+
 def test_two_failed_pods_on_one_node_are_killed_one_per_sync() -> None:
     """Not an upstream test: the backoff is per node, so the second failed pod on a node
     is already in backoff once the first one has been killed in the same sync (§3.1)."""
