@@ -74,6 +74,10 @@ def test_zone_states_as_compute_zone_state() -> None:
     assert zone_state(10, 2, TIMING) == NORMAL  # fewer than 3 not Ready
     assert zone_state(2, 3, TIMING) == PARTIAL_DISRUPTION  # 60% >= 55%
     assert zone_state(3, 3, TIMING) == NORMAL  # 50%
+    # upstream compares notReady / (notReady + ready) >= unhealthyZoneThreshold: exactly 55% is partial
+    at_55 = NodeLifecycleTiming(unhealthy_zone_threshold=0.55)  # upstream's default
+    assert zone_state(9, 11, at_55) == PARTIAL_DISRUPTION  # 11 / 20 = 0.55
+    assert zone_state(10, 11, at_55) == NORMAL  # 52%
 
 
 def test_zone_eviction_rates() -> None:
