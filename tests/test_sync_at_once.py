@@ -77,6 +77,51 @@ def test_sync_nodes_at_once_writes_as_sync_nodes(creates: int, deletes: int, fai
     assert _run(True, *args) == _run(False, *args)
 
 
+class _Timed(_Control):
+    """Writes that each take 1 s to land: the creates issued at one clock reading are one batch."""
+
+    def __init__(self, fail_from: int | None, clock: list[float]) -> None:
+        super().__init__(fail_from)
+        self.clock, self.issued_at = clock, []
+
+    def create(self, node: int, revision: int) -> float | None:
+        self.issued_at.append(self.clock[0])
+        return None if super().create(node, revision) is None else self.clock[0] + 1.0
+
+
+def _batches(creates: int, fail_from: int | None) -> tuple[list[int], int]:
+    """The sizes of ``sync_nodes``'s create batches (initial batch 1), and the creates still expected."""
+    now = [0.0]
+    target = _Target(fail_from, 250, 1)
+    target.pod_control = _Timed(fail_from, now)
+    target.clock = lambda: now[0]
+    try:
+        for wait in sync_nodes(target, [], list(range(creates))):
+            now[0] += wait
+    except SyncError:
+        pass
+    sizes = [target.pod_control.issued_at.count(t) for t in sorted(set(target.pod_control.issued_at))]
+    return sizes, target.expectations.pending[0]
+
+
+@pytest.mark.parametrize("creates,fail_from,sizes", [
+    (7, None, [1, 2, 4]),      # all succeed: batches double
+    (10, None, [1, 2, 4, 3]),  # the last batch is what remains
+    (7, 2, [1, 2]),            # the 3rd create fails: its batch (the 2nd) ends the slow start
+    (15, 3, [1, 2, 4]),        # the 4th fails: the whole third batch was issued, the other 8 are skipped
+])
+def test_slow_start_batches_double_until_one_fails(creates: int, fail_from: int | None, sizes: list[int]) -> None:
+    """Upstream ``slowStartBatch``: batches of 1, 2, 4, ... (``SlowStartInitialBatchSize`` = 1),
+    each issued at once and waited for; after a batch with an error no further batch starts.
+    The expectations then wait for the successful creates alone: the failed ones count as
+    observed, the skipped ones are subtracted.
+    """
+    succeeded = sum(sizes) if fail_from is None else fail_from
+    assert _batches(creates, fail_from) == (sizes, succeeded)
+    log, _, failed = _run(True, creates, 0, fail_from, 250, 1)
+    assert (len(log), failed) == (sum(sizes), fail_from is not None)  # the at-once path issues as many
+
+
 def test_a_remembered_idle_answer_is_the_fresh_one() -> None:
     h = ControllerHarness(8)
     for i in range(8):
