@@ -166,6 +166,24 @@ def test_consistency_store_mirrors_is_ready() -> None:
     assert not store.is_ready()
 
 
+def test_consistency_store_keeps_the_highest_version_written_and_read() -> None:
+    """Upstream ``WroteAt`` keeps the latest written version only if it is greater than the one
+    recorded, and ``ReadAt`` raises the read mark (``RaiseTo``): an event delivered late, at an
+    older version, does not lower it.
+    """
+    store = ConsistencyStore()
+    store.wrote_at(PODS, 5)
+    store.wrote_at(PODS, 9)
+    store.read_at(PODS, 5)
+    assert not store.is_ready()  # 9 was written: reading 5 is not enough
+    store.wrote_at(PODS, 7)  # a write acknowledged out of order does not lower the mark
+    store.read_at(PODS, 8)
+    assert not store.is_ready()
+    store.read_at(PODS, 9)
+    store.read_at(PODS, 7)  # late: the informer has read 9 already
+    assert store.is_ready()
+
+
 class _Writes:
     """Pod control for one node: each write gets the next resource version, recorded as WroteAt."""
 
