@@ -127,6 +127,31 @@ def test_daemonset_updates_pods_not_match_tainst_with_max_surge() -> None:
     assert all(p["revision"] == "current" for p in h.pods())
 
 
+def test_surge_keeps_an_untolerated_old_pod_while_no_more_pods_are_available_than_desired() -> None:
+    """Not an upstream test; the counterpart of the one above. Upstream's surge path deletes pods
+    that should no longer run only as far as ``numAvailable - desiredNumberScheduled`` allows
+    (kubernetes/kubernetes#119317). Here node-4's old pod is not Ready, so 4 pods are available
+    for 4 desired nodes: node-0's available old pod (kept by shouldContinueRunning, its taint no
+    longer tolerated) stays. The sync surges on node-4 (its old pod is unavailable: regardless
+    of maxSurge) and on one candidate (maxSurge=1).
+    """
+    nodes = [{"name": "node-0", "taints": [{"key": CONTROL_PLANE, "effect": "NoSchedule"}]}]
+    nodes += [{"name": f"node-{i}"} for i in range(1, 5)]
+    h = ControllerHarness(nodes=nodes)
+    h.set_update_strategy("RollingUpdate", max_unavailable=0, max_surge=1)
+    h.change_template(tolerations=[Toleration(CONTROL_PLANE, "Exists")])
+    assert h.sync() == (5, 0)
+    h.mark_pods_ready()
+    assert h.mark_pods_ready(False, nodes=["node-4"]) == 1
+
+    h.change_template(tolerations=[])
+    assert h.status()["desired"] == 4
+    # rollingUpdate counts the available pods of every node with pods: node-0 to node-3, 4
+    assert h.sync() == (2, 0)
+    assert "node-0" in {p["node"] for p in h.pods()}
+    assert _nodes_with(h, "current") == {"node-1", "node-4"}
+
+
 def test_daemonset_updates_when_new_pod_is_not_ready() -> None:
     """Upstream ``TestDaemonSetUpdatesWhenNewPodIsNotReady`` (update_test.go).
 
