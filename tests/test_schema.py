@@ -74,6 +74,7 @@ CANDIDATES = [
     "lognormal(median=1, p95=2)", "normal(3)", "constant(2)", "-5", [1], [9100, 80], "9100,80", "0,80", "100m",
     "200Mi", "-5m", "1GB", "100MB/s", "0/s", "0MB/s", "10/s", "5@10+2", ["5@10"], "5@", "none", "batch:3",
     "batch:0", "rate:2", "rate:0", "crashloop:0.5", "crashloop:2", "crashloop:", "RollingUpdate", "ideal", "Always",
+    "False", "Never", "1.36", 1.36, "1.32", 1.32, "queue",
     [{"key": "a", "operator": "Exists"}], [{"operator": "Bogus"}], {"a": 1}, None,
 ]
 
@@ -82,6 +83,7 @@ CANDIDATES = [
 def test_what_the_schema_accepts_the_rule_accepts(setting) -> None:
     """An editor never calls a value valid that ``rollsim`` would reject (it may be stricter)."""
     schema = jsonschema.Draft202012Validator(setting.kind.schema)
-    for value in CANDIDATES:
-        if schema.is_valid(value):
-            setting.kind.rule(value)  # raises ValueError if the schema let a bad value through
+    accepted = [value for value in CANDIDATES if schema.is_valid(value)]
+    for value in accepted:
+        setting.kind.rule(value)  # raises ValueError if the schema let a bad value through
+    assert accepted, f"no candidate is valid for {setting.name}: add one its schema accepts"
