@@ -306,11 +306,12 @@ def test_a_local_dask_sweep_says_nothing_when_port_8787_is_taken(experiment_file
     import socket
 
     holder = socket.socket()
-    try:
-        holder.bind(("", 8787))
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a connection of an earlier run may linger
+    try:  # if the bind fails, something else holds 8787: it is taken either way
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
     except OSError:
-        pytest.skip("port 8787 is in use here already")
-    holder.listen()
+        pass
     try:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         done = subprocess.run([sys.executable, "-m", "rollsim", "run", str(experiment_file), "--out-dir",
