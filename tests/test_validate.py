@@ -230,3 +230,36 @@ def test_a_study_given_twice_is_refused_as_run_refuses_it(capsys):
     assert main(["validate", study, study]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is given twice; give each field study once" in err
+
+
+CUT = """
+name: cut
+scenario:
+  cluster: {nodes: 6}
+  timings: {schedule: 0, pull: 0, start: 0, ready: 10, terminate: 0, probe_period: 0}
+  controller: {mode: ideal}
+  horizon_s: 30
+grid:
+  strategy.max_unavailable: [1, 6]
+replications: 2
+reported:
+  - {strategy.max_unavailable: 1, duration_s: 50, source: cut short}
+  - {strategy.max_unavailable: 6, duration_s: 50, source: completes}
+"""
+
+
+def test_a_configuration_that_does_not_complete_is_a_miss_not_a_crash(tmp_path, capsys) -> None:
+    """``float(statistics.median([None, None]))`` was an internal error: a configuration cut at its
+    horizon (or stalled) has no duration. Its row now says so, with no predicted figure, and is a miss.
+    """
+    path = tmp_path / "cut.yaml"
+    path.write_text(CUT)
+    cut, done = field_rows(path)
+    assert (cut.missed, cut.incomplete, cut.runs, cut.stop_causes) == (True, 2, 2, ("horizon",))
+    assert math.isnan(cut.predicted_s) and math.isnan(cut.error)
+    assert not done.missed and done.predicted_s == 10.0  # one 10 s cycle
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "cut short" in line)
+    assert "—" in line and "miss: did not complete in 2 of 2 runs (horizon)" in line
+    assert "miss: 1 row(s) whose configuration stalled or was cut at its horizon" in out

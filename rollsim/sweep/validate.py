@@ -11,7 +11,9 @@ Two kinds of case, each replayed for the Kubernetes version asked for:
   against every configuration it matches: one row per mechanism that could explain it.
 
 A row gives the median predicted duration over the study's replications, the reported one
-and the relative error, marked ``fit`` where the study's inputs were set from that figure
+and the relative error (a configuration that did not complete in every replication, stalled or
+cut at the horizon, has no predicted duration: its row says in how many it did not, and is a
+miss), marked ``fit`` where the study's inputs were set from that figure
 (``fitted`` in the study's ``reported``): such a row checks arithmetic, not a prediction.
 Reported field figures are estimates written by the people who ran the clusters ("about 20
 minutes"), so an error of tens of percent is within their precision; the speed-up between two
@@ -38,6 +40,8 @@ __all__ = ["MEASURED_ON", "Row", "field_rows", "format_rows", "upstream_cases", 
 FIT_NOTE = ("fit: the study set this configuration's inputs from the reported figure (its `fitted`: the per-node "
             "cycle from a one-at-a-time total, a straggler tail sized to a 10% total), so the error checks the "
             "arithmetic, not a prediction")
+MISS_NOTE = ("miss: {} row(s) whose configuration stalled or was cut at its horizon in some replication: rollsim "
+             "predicts no duration there, so nothing is compared and the row counts as a miss")
 _CYCLE: dict[str, Any] = {"schedule": 0, "pull": 0, "start": 0, "ready": 15, "terminate": 0, "probe_period": 0}
 MEASURED_ON = "1.36"  # the upstream cases' controller
 
@@ -52,11 +56,19 @@ class Row:
     reported_s: float
     predicted_s: float
     fitted: bool = False  # the configuration's inputs were set from the reported figure
+    incomplete: int = 0  # replications that did not complete (then predicted_s is NaN: a miss)
+    runs: int = 1
+    stop_causes: tuple[str, ...] = ()  # why they did not (their summaries' stop_cause), without repeats
 
     @property
     def error(self) -> float:
-        """(predicted − reported) / reported."""
+        """(predicted − reported) / reported; NaN for a miss."""
         return (self.predicted_s - self.reported_s) / self.reported_s
+
+    @property
+    def missed(self) -> bool:
+        """The configuration did not complete in every replication: no prediction to compare."""
+        return self.incomplete > 0
 
 
 def _with_version(scenario: Scenario, version: str | None) -> Scenario:
@@ -97,12 +109,24 @@ def field_rows(path: str | Path, version: str | None = None, warn: Callable[[str
         if not figures:
             continue
         scenario = _with_version(config.scenario, version)
-        durations = [simulate(scenario, seed=replication_seed(experiment.seed, r)).summary["duration_s"]
+        summaries = [simulate(scenario, seed=replication_seed(experiment.seed, r)).summary
                      for r in range(experiment.replications)]
-        predicted = float(statistics.median(durations))
-        rows += [Row(experiment.name, config.label, f.source, f.duration_s, predicted, f.fits(config.label))
-                 for f in figures]
+        predicted, incomplete, causes = _predicted(summaries)
+        rows += [Row(experiment.name, config.label, f.source, f.duration_s, predicted, f.fits(config.label),
+                     incomplete, len(summaries), causes) for f in figures]
     return rows
+
+
+def _predicted(summaries: Sequence[dict[str, Any]]) -> tuple[float, int, tuple[str, ...]]:
+    """The median duration of runs that all completed (NaN when any did not: a stalled or cut
+    run has no duration, and a median of the others would be a figure rollsim did not predict),
+    how many did not complete, and their stop causes.
+    """
+    unfinished = [s for s in summaries if not s.get("completed") or s.get("duration_s") is None]
+    causes = tuple(dict.fromkeys(str(s.get("stop_cause") or "not completed") for s in unfinished))
+    if unfinished:
+        return math.nan, len(unfinished), causes
+    return float(statistics.median(s["duration_s"] for s in summaries)), 0, ()
 
 
 def validate(paths: Iterable[str | Path], version: str | None = None,
@@ -133,14 +157,23 @@ def _duration(seconds: float, reported: float | None = None) -> str:
     return f"{seconds / per:.{decimals}f} {unit}"
 
 
+def _error(row: Row) -> str:
+    """The error column: the signed relative error (``fit`` marked), or why there is none."""
+    if row.missed:
+        return f"miss: did not complete in {row.incomplete} of {row.runs} runs ({', '.join(row.stop_causes)})"
+    return f"{row.error:+.0%}" + (" fit" if row.fitted else "")
+
+
 def format_rows(rows: Sequence[Row]) -> str:
     """A plain table: case, configuration, reported, predicted (in the reported figure's unit), error."""
     header = ("case", "configuration", "reported", "predicted", "error", "source")
     table = [header] + [(r.case, r.configuration, _duration(r.reported_s), _duration(r.predicted_s, r.reported_s),
-                         f"{r.error:+.0%}" + (" fit" if r.fitted else ""), r.source) for r in rows]
+                         _error(r), r.source) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if any(r.fitted for r in rows):
         lines.append(FIT_NOTE)
+    if any(r.missed for r in rows):
+        lines.append(MISS_NOTE.format(sum(r.missed for r in rows)))
     return "\n".join(lines)
