@@ -263,3 +263,50 @@ def test_a_configuration_that_does_not_complete_is_a_miss_not_a_crash(tmp_path, 
     line = next(line for line in out.splitlines() if "cut short" in line)
     assert "—" in line and "miss: did not complete in 2 of 2 runs (horizon)" in line
     assert "miss: 1 row(s) whose configuration stalled or was cut at its horizon" in out
+
+
+POD_LEVEL = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
+      resources: {requests: {cpu: "2", memory: 1Gi}}
+"""
+TWO_NODES = ('{"apiVersion": "v1", "kind": "List", "items": [' + ", ".join(
+    f'{{"apiVersion": "v1", "kind": "Node", "metadata": {{"name": "w{i}"}}, "status": {{"allocatable": '
+    '{"cpu": "3920m", "memory": "15Gi"}, "conditions": [{"type": "Ready", "status": "True"}]}}' for i in range(2))
+    + "]}")
+POD_LEVEL_STUDY = """name: pod-level
+scenario:
+  daemonset: {manifest: ds.yaml}
+  cluster: {nodes_file: nodes.json, node_utilization: 0.4}
+  stall_after_s: 600
+  timings: {schedule: 0, pull: 0, start: 0, ready: 10, terminate: 0, probe_period: 0}
+  controller: {mode: ideal%s}
+reported:
+  - {duration_s: 20, source: a test}
+"""
+
+
+@pytest.mark.parametrize(("own", "asked", "completes"), [
+    ("", "1.33", True), ("", "1.34", False), ("", None, False),
+    (", kubernetes_version: '1.33'", None, True), (", kubernetes_version: '1.33'", "1.34", False)])
+def test_the_version_asked_for_reads_the_manifest_and_runs_the_controller(tmp_path, own, asked, completes) -> None:
+    """``validate --kubernetes-version`` swapped the controller's version after the manifest was read
+    for the study's own: at 1.33 a 1.37 study kept its pod-level requests (2 CPU: the surge pod
+    does not fit beside the old one on 2,352m free, and the rollout stalls), and a 1.33 study asked
+    for 1.34 had them dropped (250m: it completes). Before v1.34 the API server drops them.
+    """
+    (tmp_path / "ds.yaml").write_text(POD_LEVEL)
+    (tmp_path / "nodes.json").write_text(TWO_NODES)
+    path = tmp_path / "study.yaml"
+    path.write_text(POD_LEVEL_STUDY % own)
+    (row,) = field_rows(path, asked)
+    assert row.missed is not completes
+    assert row.stop_causes == (() if completes else ("pending-resources",))

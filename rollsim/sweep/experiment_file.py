@@ -84,11 +84,15 @@ def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
     return f"scenario.{path}"
 
 
-def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> Experiment:
+def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
+                    kubernetes_version: str | None = None) -> Experiment:
     """Read and check an experiment file; every configuration's scenario is built (and checked) here.
 
     ``live`` (``context``, ``kubeconfig``, ``namespace``) is how ``daemonset.manifest: ds/NAME``
-    is read from a cluster (``rollsim.io.inputs.load_inputs``).
+    is read from a cluster (``rollsim.io.inputs.load_inputs``). ``kubernetes_version`` replaces
+    every configuration's ``controller.kubernetes_version`` (``rollsim validate
+    --kubernetes-version``): its manifest is read for that version too (pod-level resources are
+    dropped before v1.34), so that one version decides both.
     """
     doc = load_yaml(path)
     data = doc.data
@@ -153,6 +157,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
         for point, items in zip(points, grid_items(grid)):
             params = {**variant, **point}
             options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
+            if kubernetes_version is not None:
+                options["kubernetes_version"] = kubernetes_version
             label = _label(point, v_name or (_label(variant, None) if variant else None))
             options, files = split_file_options(options)
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
@@ -173,7 +179,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None) -> 
             options = {**options, **files, **digest}  # run ids change with file contents
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
             origins.append((v_index, items))
-    check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
+    if kubernetes_version is None:  # one version for all makes a grid over versions one scenario, as asked
+        check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
     reported = _reported(doc, data.get("reported"))
     names = {str(v.get("name")) for v in variants if isinstance(v, dict) and v.get("name") is not None}
     for i, figure in enumerate(reported):

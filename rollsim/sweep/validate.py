@@ -97,7 +97,7 @@ def field_rows(path: str | Path, version: str | None = None, warn: Callable[[str
     median duration over the study's replications; ``warn`` hears the study's warnings (a
     figure that matches no configuration among them) and of a study with no figure at all.
     """
-    experiment = load_experiment(path)
+    experiment = load_experiment(path, kubernetes_version=version)  # its manifests read for that version too
     if warn is not None:
         if not experiment.reported:
             warn(f"{path}: no reported figures (reported: [...]): nothing to compare")
@@ -108,8 +108,7 @@ def field_rows(path: str | Path, version: str | None = None, warn: Callable[[str
         figures = [r for r in experiment.reported if r.matches(config.params)]
         if not figures:
             continue
-        scenario = _with_version(config.scenario, version)
-        summaries = [simulate(scenario, seed=replication_seed(experiment.seed, r)).summary
+        summaries = [simulate(config.scenario, seed=replication_seed(experiment.seed, r)).summary
                      for r in range(experiment.replications)]
         predicted, incomplete, causes = _predicted(summaries)
         rows += [Row(experiment.name, config.label, f.source, f.duration_s, predicted, f.fits(config.label),
