@@ -77,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rollsim.sweep.errors import Interrupted
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
+        from rollsim.io.clusterversion import ClusterVersion
         from rollsim.present.console import damaged_runs, run_document, stale_runs
         from rollsim.present.console import format_run as table
         from rollsim.present.render import format_workers
@@ -86,7 +87,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         _use_agg()
         one_stdin(**{f"EXPERIMENT.yaml #{i + 1}": p for i, p in enumerate(args.experiments)})
-        experiments = [load_experiment(path, live=live(args)) for path in args.experiments]  # all checked first
+        cluster = ClusterVersion(live(args))  # a named cluster's version: read once for every experiment
+        experiments = [load_experiment(path, live=live(args), cluster=cluster)  # all checked first
+                       for path in args.experiments]
     except KeyboardInterrupt:
         raise Interrupted("interrupted before any run started; nothing was written") from None
     _distinct_names(experiments)

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.yamldoc import STDIN
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
-from rollsim.spec.versions import DEFAULT_VERSION, cluster_version, parse_version
+from rollsim.spec.versions import DEFAULT_VERSION, parse_version
 
-__all__ = ["FILE_OPTIONS", "InputError", "Inputs", "is_live", "load_inputs", "split_file_options"]
+__all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
+           "split_file_options", "versioned"]
 
 # option -> its key path in a scenario section ("timings" given as a string is a profile)
 class InputError(ValueError):
@@ -52,6 +54,7 @@ class Inputs:
     warnings: tuple[str, ...] = ()
     source: Mapping[str, Any] | None = None  # where a live cluster's inputs came from (context, server, ...)
     kubernetes_version: str | None = None  # the live cluster's, as a modelled minor (cluster_version)
+    server_version_error: str | None = None  # why a named cluster's version is not known
 
     def defaults(self) -> dict[str, Any]:
         """The options the inputs set below any explicit one: the profile's timings, and the
@@ -88,9 +91,35 @@ def is_live(manifest: Any) -> bool:
     return isinstance(manifest, str) and manifest.startswith(("ds/", "daemonset/", "daemonsets/"))
 
 
+@dataclass(frozen=True)
+class ReadInputs:
+    """What the files and a named cluster said before a Kubernetes version decides how the
+    manifest is kept (``versioned``): ``loaded`` is the manifest's ``LoadedDaemonSet`` (both of
+    its forms: with pod-level resources and as a server before v1.34 keeps it); ``source`` a
+    cluster read's (with its ``server_version``), ``unread`` why that version could not be read.
+    """
+
+    loaded: Any = None
+    node_list: tuple[Node, ...] | None = None
+    timings: dict[str, str] | None = None
+    warnings: tuple[str, ...] = ()  # those no version changes
+    source: Mapping[str, Any] | None = None
+    unread: str | None = None
+    cluster_named: bool = False  # a context or kubeconfig is named: its version can be asked
+
+
 def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
                 live: Mapping[str, Any] | None = None, node_count: bool = False,
                 kubernetes_version: Any = None) -> Inputs:
+    """Read the files named in ``files`` (``read_inputs``), then keep them as ``kubernetes_version``
+    (the version the options set; None: the cluster's, else the default) does (``versioned``).
+    """
+    read = read_inputs(files, name, base_dir, live, node_count)
+    return versioned(read, kubernetes_version, ClusterVersion(live))
+
+
+def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
+                live: Mapping[str, Any] | None = None, node_count: bool = False) -> ReadInputs:
     """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
 
     A manifest ``ds/NAME`` is read from a live cluster (``rollsim.io.live``) with the
@@ -99,12 +128,9 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     node list, a context or kubeconfig named means the nodes come from the cluster too, unless a
     node count is given (``node_count``: ``--nodes``, ``cluster.nodes``), which then wins: a
     what-if on identical nodes, with the live DaemonSet. A context named beside inputs that need
-    no cluster is asked for its version alone (``GET /version``); that it cannot be reached is a
-    warning, not an error. ``kubernetes_version`` is the version the options set (a flag or key;
-    None: not set): it spares reading and warning about the cluster's, and with the cluster's
-    (else the default) it chooses how the manifest is read (pod-level resources dropped before
-    v1.34). File errors are ``ConfigError``s naming their own file and line; a bad value of the
-    options themselves is a ``ValueError`` starting with the option's key path.
+    no cluster is asked for its version alone later, by ``versioned`` (after the files, whose
+    errors come first). File errors are ``ConfigError``s naming their own file and line; a bad
+    value of the options themselves is a ``ValueError`` starting with the option's key path.
     """
     node_list = timings = loaded = None
     source: dict[str, Any] | None = None
@@ -123,21 +149,35 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     node_list = _read_nodes(files, base_dir, node_list)
     timings = _read_timings(files, base_dir, timings)
-    if cluster_named and source is None and kubernetes_version is None:  # after the files: they can fail first
-        source, unread = _read_version(live)
-    version, notes = _version_notes(source, unread, given=kubernetes_version is not None)
     warnings: list[str] = []
-    if loaded is not None:
-        loaded = loaded.for_version(_given_version(kubernetes_version) or version or DEFAULT_VERSION)
-        warnings += loaded.warnings
-    warnings += notes
     if "manifest" in files and live.get("namespace") and loaded is not None:  # kubectl -n beside a file
         warnings.append(f"--namespace {live['namespace']} applies only to a DaemonSet read from a cluster (ds/NAME): "
                         f"the manifest's own namespace ({loaded.spec.namespace}) stands")
-    return Inputs(None if loaded is None else loaded.spec, node_list, timings, tuple(warnings), source, version)
+    return ReadInputs(loaded, node_list, timings, tuple(warnings), source, unread, cluster_named)
 
 
-_CHOOSE = "--kubernetes-version or controller.kubernetes_version chooses another"
+def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
+              server_version: bool = False) -> Inputs:
+    """``read`` as Kubernetes ``kubernetes_version`` (the options'; None: the cluster's, else the
+    default) keeps it: pod-level resources dropped before v1.34 (``LoadedDaemonSet.for_version``).
+
+    A cluster named beside inputs that did not read it is asked its version (``cluster``: at most
+    once per command) unless the options set one and ``server_version`` is false; that it cannot
+    be reached is a warning, not an error. The options' version spares warning about the cluster's.
+    """
+    source, unread = read.source, read.unread
+    if source is not None:
+        cluster.known(source, unread)
+    elif read.cluster_named and (kubernetes_version is None or server_version):
+        source, unread = cluster.read()
+    version, notes = version_notes(source, unread, given=kubernetes_version is not None)
+    warnings: list[str] = []
+    loaded = read.loaded
+    if loaded is not None:
+        loaded = loaded.for_version(_given_version(kubernetes_version) or version or DEFAULT_VERSION)
+        warnings += loaded.warnings
+    return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings,
+                  (*warnings, *notes, *read.warnings), source, version, unread)
 
 
 def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool) -> tuple[Any, Any, Any, dict[str, Any]]:
@@ -153,35 +193,6 @@ def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool) -> t
         return got.daemonset, got.node_list, got.timings, dict(got.source)
     node_list, source = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
     return None, node_list, None, dict(source)
-
-
-def _read_version(live: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
-    """The named cluster's version alone, for inputs that need no cluster: its source (as
-    ``LiveInputs.source``), and why its version could not be read. A cluster that cannot be
-    reached, or a kubeconfig that cannot be read, is a warning: the run does not need them.
-    """
-    from rollsim.io.live import read_live_version
-    from rollsim.io.yamldoc import ConfigError
-
-    try:
-        source = read_live_version(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
-    except ConfigError as exc:
-        return None, " ".join(str(exc).split())
-    return source, source.pop("server_version_error", None)
-
-
-def _version_notes(source: dict[str, Any] | None, unread: str | None, given: bool) -> tuple[str | None, list[str]]:
-    """The cluster's version as a modelled minor (``cluster_version``), and the warnings that say
-    which rules apply when it is not modelled or could not be read; none when the options set
-    the version (``given``).
-    """
-    version, note = cluster_version(None if source is None else source.get("server_version"))
-    if given or (source is None and unread is None):
-        return version, []
-    if unread is not None:
-        note = (f"the cluster's version could not be read ({unread}): the controller rules of the default "
-                f"{DEFAULT_VERSION} apply")
-    return version, [] if note is None else [f"{note} ({_CHOOSE})"]
 
 
 def _given_version(value: Any) -> str | None:

@@ -5,17 +5,15 @@ configuration's scenario built, each error naming the file, the line and the rul
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, load_inputs, split_file_options
+from rollsim.io.clusterversion import ClusterVersion
+from rollsim.io.inputs import FILE_OPTIONS, split_file_options
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
-from rollsim.spec.describe import node_digest
 from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
@@ -37,6 +35,7 @@ from rollsim.sweep.experiment import (
     expand_grid,
     grid_items,
 )
+from rollsim.sweep.experiment_inputs import InputCache, configuration_inputs
 from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
 from rollsim.sweep.slo import parse_slo
 
@@ -85,14 +84,16 @@ def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
 
 
 def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
-                    kubernetes_version: str | None = None) -> Experiment:
+                    kubernetes_version: str | None = None, cluster: ClusterVersion | None = None) -> Experiment:
     """Read and check an experiment file; every configuration's scenario is built (and checked) here.
 
     ``live`` (``context``, ``kubeconfig``, ``namespace``) is how ``daemonset.manifest: ds/NAME``
     is read from a cluster (``rollsim.io.inputs.load_inputs``). ``kubernetes_version`` replaces
     every configuration's ``controller.kubernetes_version`` (``rollsim validate
     --kubernetes-version``): its manifest is read for that version too (pod-level resources are
-    dropped before v1.34), so that one version decides both.
+    dropped before v1.34), so that one version decides both. Each distinct set of input files is
+    read once, and each configuration keeps it as its own version does; a named cluster's version
+    is read once (``cluster``: shared by the experiments of one command).
     """
     doc = load_yaml(path)
     data = doc.data
@@ -141,7 +142,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
 
     configurations: list[Configuration] = []
     origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
-    cache: dict[str, tuple[Inputs, dict[str, str]]] = {}
+    cache = InputCache(live, cluster or ClusterVersion(live))
     warnings: dict[str, None] = {}  # ordered, without repeats
     for v_index, variant in enumerate(variants):
         where = f"variants[{v_index}]"
@@ -163,7 +164,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             options, files = split_file_options(options)
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
             source_of = functools.partial(_source, point=point, grid=grid, variant=v_options, where=where)
-            inputs, digest = _inputs(doc, files, options.get("name"), cache, source_of, live, counted,
+            inputs, digest = configuration_inputs(doc, files, options.get("name"), cache, source_of, counted,
                                      options.get("kubernetes_version"))
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
@@ -265,58 +266,3 @@ def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
             raise doc.error(f"decisions[{i}]", f"{key!r} is not a scenario key (use dotted paths such as "
                                                "strategy.max_unavailable)")
     return tuple(dict.fromkeys(value))
-
-
-def _digest(doc: Document, files: Mapping[str, Any], inputs: Inputs) -> dict[str, str]:
-    """A digest of what the inputs said (empty without any): the input files' bytes, and what a
-    live cluster gave (its DaemonSet as read, its nodes, calibrated timings and version), so that
-    runs read from a cluster that has changed since are new runs, not ones a resume reuses.
-    """
-    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
-    live = inputs.source is not None
-    if not paths and not live:
-        return {}
-    digest = hashlib.sha256()
-    for value in paths:
-        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
-        digest.update(path.read_bytes())
-    if live:  # a file's digest is as before: the shipped runs keep their ids
-        nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
-        digest.update(repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes)).encode())
-    return {"input_digest": digest.hexdigest()[:16]}
-
-
-def _file_key(path: str, source: Callable[[str], str]) -> str:
-    """The experiment's key path for ``path`` (``cluster.pools[0].count``), an error under a file
-    option: that option's own key (scenario, variant or grid item), then the rest of ``path``.
-    """
-    for option, key in FILE_OPTIONS.items():
-        if path == key or path.startswith((key + ".", key + "[")):
-            return source(option) + path[len(key):]
-    return f"scenario.{path}"
-
-
-def _inputs(doc: Document, files: dict[str, Any], name: str | None,
-            cache: dict[str, tuple[Inputs, dict[str, str]]], source: Callable[[str], str],
-            live: Mapping[str, Any] | None = None, node_count: bool = False,
-            kubernetes_version: Any = None) -> tuple[Inputs, dict[str, str]]:
-    """A configuration's input files, read (and digested) once per distinct set, relative to
-    the experiment file (``node_count``: the configuration counts its nodes, so a cluster named
-    by ``--context`` lends only its DaemonSet; ``kubernetes_version``: the configuration's, if
-    it sets one, which decides how the manifest is read). ``source`` names the key that set a
-    file option (``_source``: scenario, variant or grid item), where a bad value is reported.
-    """
-    if not files:
-        return Inputs(), {}
-    key = json.dumps([files, name, node_count, kubernetes_version], sort_keys=True, default=str)
-    if key not in cache:
-        try:
-            inputs = load_inputs(files, name=name, base_dir=Path(doc.file).parent, live=live, node_count=node_count,
-                                 kubernetes_version=kubernetes_version)
-        except ValueError as exc:
-            if isinstance(exc, ConfigError):
-                raise
-            path, _, message = str(exc).partition(": ")
-            raise doc.error(_file_key(path, source), message) from None
-        cache[key] = inputs, _digest(doc, files, inputs)
-    return cache[key]

@@ -1,0 +1,89 @@
+"""An experiment's input files (``rollsim.sweep.experiment_file``): each distinct set read once,
+kept once per Kubernetes version a configuration asks for (pod-level resources are dropped before
+v1.34), and digested so that run ids change with what the files, or a live cluster, said.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rollsim.io.clusterversion import ClusterVersion
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, ReadInputs, is_live, read_inputs, versioned
+from rollsim.io.yamldoc import ConfigError, Document
+from rollsim.spec.describe import node_digest
+
+__all__ = ["InputCache", "configuration_inputs"]
+
+
+@dataclass
+class InputCache:
+    """The input files read once per distinct set (``read``), each set kept once per version
+    (``kept``: the ``Inputs`` and their digest), and the named cluster's version, read once.
+    """
+
+    live: Mapping[str, Any] | None
+    cluster: ClusterVersion
+    read: dict[str, ReadInputs] = field(default_factory=dict)
+    kept: dict[str, tuple[Inputs, dict[str, str]]] = field(default_factory=dict)
+
+
+def configuration_inputs(doc: Document, files: dict[str, Any], name: str | None, cache: InputCache,
+                         source: Callable[[str], str], node_count: bool = False,
+                         kubernetes_version: Any = None) -> tuple[Inputs, dict[str, str]]:
+    """A configuration's input files, read once per distinct set, relative to the experiment
+    file (``node_count``: the configuration counts its nodes, so a cluster named by
+    ``--context`` lends only its DaemonSet), then kept as ``kubernetes_version`` (the
+    configuration's, if it sets one) reads the manifest, and digested, once per version.
+    ``source`` names the key that set a file option (scenario, variant or grid item), where a bad value is reported.
+    """
+    if not files:
+        return Inputs(), {}
+    key = json.dumps([files, name, node_count], sort_keys=True, default=str)
+    if key not in cache.read:
+        try:
+            cache.read[key] = read_inputs(files, name=name, base_dir=Path(doc.file).parent, live=cache.live,
+                                          node_count=node_count)
+        except ValueError as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            path, _, message = str(exc).partition(": ")
+            raise doc.error(_file_key(path, source), message) from None
+    kept = json.dumps([key, kubernetes_version], default=str)
+    if kept not in cache.kept:
+        inputs = versioned(cache.read[key], kubernetes_version, cache.cluster)
+        cache.kept[kept] = inputs, _digest(doc, files, inputs)
+    return cache.kept[kept]
+
+
+def _digest(doc: Document, files: Mapping[str, Any], inputs: Inputs) -> dict[str, str]:
+    """A digest of what the inputs said (empty without any): the input files' bytes, and what a
+    live cluster gave (its DaemonSet as read, its nodes, calibrated timings and version), so that
+    runs read from a cluster that has changed since are new runs, not ones a resume reuses.
+    """
+    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
+    live = inputs.source is not None
+    if not paths and not live:
+        return {}
+    digest = hashlib.sha256()
+    for value in paths:
+        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
+        digest.update(path.read_bytes())
+    if live:  # a file's digest is as before: the shipped runs keep their ids
+        nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
+        digest.update(repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes)).encode())
+    return {"input_digest": digest.hexdigest()[:16]}
+
+
+def _file_key(path: str, source: Callable[[str], str]) -> str:
+    """The experiment's key path for ``path`` (``cluster.pools[0].count``), an error under a file
+    option: that option's own key (scenario, variant or grid item), then the rest of ``path``.
+    """
+    for option, key in FILE_OPTIONS.items():
+        if path == key or path.startswith((key + ".", key + "[")):
+            return source(option) + path[len(key):]
+    return f"scenario.{path}"

@@ -1,0 +1,101 @@
+"""A named cluster's version: read once per command.
+
+Against ``tests/apiserver.py`` (the real ``kubernetes`` client over HTTP on 127.0.0.1), whose
+``requests`` list counts what the client asked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rollsim.cli import main
+from rollsim.io.clusterversion import ClusterVersion
+from rollsim.sweep.experiment_file import load_experiment
+
+from apiserver import ApiServer, write_kubeconfig
+
+MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+DS = "/apis/apps/v1/namespaces/kube-system/daemonsets/fluentd-elasticsearch"
+POD_LEVEL = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
+      resources: {requests: {cpu: "2", memory: 1Gi}}
+"""
+
+
+@pytest.fixture
+def api():
+    with ApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def kubeconfig(api, tmp_path):
+    return write_kubeconfig(tmp_path / "kubeconfig", api.url)
+
+
+def asked(api) -> Counter:
+    return Counter(path for _, path, _ in api.api.requests)
+
+
+def test_a_grid_over_versions_reads_the_cluster_once(api, kubeconfig, tmp_path):
+    """The input cache was keyed by the configuration's version too: a five-version grid read the
+    DaemonSet, the nodes and /version five times. Now once, each configuration keeping what it reads
+    as its own version does.
+    """
+    path = tmp_path / "grid.yaml"
+    path.write_text("name: grid\nscenario:\n  daemonset: {manifest: ds/fluentd-elasticsearch}\n  controller: "
+                    "{mode: ideal}\ngrid:\n  controller.kubernetes_version: ['1.33', '1.34', '1.35', '1.36', '1.37']\n")
+    experiment = load_experiment(path, live={"kubeconfig": str(kubeconfig)})
+    assert [c.scenario.controller.kubernetes_version for c in experiment.configurations] == \
+        ["1.33", "1.34", "1.35", "1.36", "1.37"]
+    assert asked(api) == {DS: 1, "/api/v1/nodes": 1, "/version/": 1}
+
+
+def test_a_manifest_is_kept_per_configuration_as_its_version_reads_it(api, kubeconfig, tmp_path):
+    """Read once, a manifest's pod-level requests still count from v1.34 only (the API server drops
+    them before); the cluster's version is asked once, by the configuration that sets none.
+    """
+    (tmp_path / "ds.yaml").write_text(POD_LEVEL)
+    path = tmp_path / "grid.yaml"
+    path.write_text("name: grid\nscenario:\n  daemonset: {manifest: ds.yaml}\n  cluster: {nodes: 3}\n"
+                    "variants:\n  - {name: old, controller.kubernetes_version: '1.33'}\n"
+                    "  - {name: new, controller.kubernetes_version: '1.34'}\n  - {name: the cluster's}\n")
+    api.api.version["gitVersion"] = "v1.35.5"
+    experiment = load_experiment(path, live={"kubeconfig": str(kubeconfig)})
+    cpu = [c.scenario.daemonset.requests_cpu_millis for c in experiment.configurations]
+    assert cpu == [250, 2000, 2000]  # the last: the cluster's v1.35
+    assert asked(api) == {"/version/": 1}
+
+
+def test_the_version_is_read_once_per_command_not_per_input_set(api, kubeconfig, tmp_path):
+    """Two local manifests beside a named cluster asked GET /version once each (and ran the
+    credential plugin each time); two experiment files of one ``rollsim run`` asked once each too.
+    """
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(MANIFEST.read_text().replace("fluentd-elasticsearch", f"ds-{name}"))
+    body = ("replications: 1\nscenario:\n  cluster: {nodes: 3}\n  controller: {mode: ideal}\n"
+            "variants:\n  - {name: a, daemonset.manifest: a.yaml}\n  - {name: b, daemonset.manifest: b.yaml}\n"
+            "grid:\n  strategy.min_ready_seconds: [0, 5]\n")
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.exp.yaml").write_text(f"name: {name}\n{body}")
+    experiment = load_experiment(tmp_path / "one.exp.yaml", live={"kubeconfig": str(kubeconfig)})
+    assert len(experiment.configurations) == 4 and asked(api) == {"/version/": 1}
+    api.api.requests.clear()
+    cluster = ClusterVersion({"kubeconfig": str(kubeconfig)})
+    for name in ("one", "two"):
+        load_experiment(tmp_path / f"{name}.exp.yaml", live={"kubeconfig": str(kubeconfig)}, cluster=cluster)
+    assert asked(api) == {"/version/": 1}
+    api.api.requests.clear()
+    assert main(["run", str(tmp_path / "one.exp.yaml"), str(tmp_path / "two.exp.yaml"), "--kubeconfig",
+                 str(kubeconfig), "--workers", "1", "--out", str(tmp_path / "out")]) == 0
+    assert asked(api) == {"/version/": 1}
