@@ -1,4 +1,4 @@
-"""A named cluster's version: read once per command.
+"""A named cluster's version: read once per command, in one request.
 
 Against ``tests/apiserver.py`` (the real ``kubernetes`` client over HTTP on 127.0.0.1), whose
 ``requests`` list counts what the client asked.
@@ -6,12 +6,15 @@ Against ``tests/apiserver.py`` (the real ``kubernetes`` client over HTTP on 127.
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from rollsim.cli import main
 from rollsim.io.clusterversion import ClusterVersion
+from rollsim.io.inputs import load_inputs
 from rollsim.sweep.experiment_file import load_experiment
 
 from apiserver import ApiServer, write_kubeconfig
@@ -99,3 +102,30 @@ def test_the_version_is_read_once_per_command_not_per_input_set(api, kubeconfig,
     assert main(["run", str(tmp_path / "one.exp.yaml"), str(tmp_path / "two.exp.yaml"), "--kubeconfig",
                  str(kubeconfig), "--workers", "1", "--out", str(tmp_path / "out")]) == 0
     assert asked(api) == {"/version/": 1}
+
+
+def test_the_version_alone_is_one_request_not_retried(tmp_path):
+    """It was retried once (the client's ``retries=1``): two requests, and up to 2 × 10 s against
+    a server that does not answer. A server that drops the connection is now asked once.
+    """
+    accepted = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+
+        def drop() -> None:
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                accepted.append(conn)
+                conn.close()
+
+        threading.Thread(target=drop, daemon=True).start()
+        kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{server.getsockname()[1]}")
+        inputs = load_inputs({"manifest": str(MANIFEST)}, live={"kubeconfig": str(kc)}, node_count=True)
+    assert len(accepted) == 1
+    (warning,) = inputs.warnings
+    assert "cannot reach the API server to get the server version (GET /version)" in warning
+    assert "the controller rules of the default 1.37 apply" in warning

@@ -34,6 +34,7 @@ __all__ = ["LiveError", "LiveInputs", "LiveNameError", "PAGE_SIZE", "connect", "
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
 _VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
+_VERSION_RETRIES = 0  # and asks once: at most 5 s to connect and 10 s to read, one request
 _RBAC = "rollsim needs get/list on daemonsets, nodes, pods and events"
 
 
@@ -92,8 +93,9 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
     return path
 
 
-def connect(context: str | None = None, kubeconfig: str | Path | None = None) -> Connection:
-    """An API client for ``context`` (default: the kubeconfig's current context).
+def connect(context: str | None = None, kubeconfig: str | Path | None = None, retries: int = 1) -> Connection:
+    """An API client for ``context`` (default: the kubeconfig's current context), whose requests
+    are retried ``retries`` times (urllib3's ``Retry``: a refused connection, a read timeout).
 
     Each kubeconfig file is read and checked once first (``rollsim.io.kubeconfig``): YAML syntax,
     the types of the fields the client reads and the cluster and user the context names, named
@@ -117,7 +119,7 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None) ->
         raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {names})")
     chosen = kc.context(name)  # its cluster and user are there
     configuration = type.__call__(client.Configuration)  # not a copy of the process-wide default
-    configuration.retries = 1  # read by the pool the client makes: set before it is made
+    configuration.retries = retries  # read by the pool the client makes: set before it is made
     try:
         with _client_logs() as logged:
             api_client = config.new_client_from_config(config_file=path, context=name, persist_config=False,
@@ -385,8 +387,9 @@ def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None
 def read_live_version(*, context: str | None = None, kubeconfig: str | Path | None = None) -> dict[str, Any]:
     """The cluster's version alone (``GET /version``), where it comes from, as ``LiveInputs.source``:
     for a context named beside inputs that need no cluster (a node count or list, a local manifest).
+    One request, not retried (the run does not need the cluster): at most 5 s to connect, 10 s to read.
     """
-    return _source(connect(context, kubeconfig))
+    return _source(connect(context, kubeconfig, retries=_VERSION_RETRIES))
 
 
 def _source(conn: Connection) -> dict[str, Any]:
