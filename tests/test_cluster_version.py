@@ -1,4 +1,4 @@
-"""A named cluster's version: read once per command, in one request.
+"""A named cluster's version: read once per command, in one request, and known to ``plan`` always.
 
 Against ``tests/apiserver.py`` (the real ``kubernetes`` client over HTTP on 127.0.0.1), whose
 ``requests`` list counts what the client asked.
@@ -6,6 +6,7 @@ Against ``tests/apiserver.py`` (the real ``kubernetes`` client over HTTP on 127.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections import Counter
@@ -129,3 +130,37 @@ def test_the_version_alone_is_one_request_not_retried(tmp_path):
     (warning,) = inputs.warnings
     assert "cannot reach the API server to get the server version (GET /version)" in warning
     assert "the controller rules of the default 1.37 apply" in warning
+
+
+PLAN = ["plan", "--controller", "ideal", "--window", "6h", "--floor", "50%", "--replications", "2",
+        "--max-replications", "2", "--workers", "1", "--nodes", "10"]
+
+
+@pytest.mark.parametrize("manifest", ["ds/fluentd-elasticsearch", str(MANIFEST)])
+@pytest.mark.parametrize("flag", [[], ["--kubernetes-version", "1.37"]])
+def test_plan_knows_the_clusters_version_whatever_the_manifests_source(api, kubeconfig, tmp_path, capsys,
+                                                                        manifest, flag):
+    """A local manifest with --kubernetes-version and --nodes never asked the cluster its version,
+    so a v1.21 cluster (whose API server drops maxSurge) was offered a surge patch; from ds/NAME it
+    was not. --kubernetes-version chooses the controller rules only.
+    """
+    api.api.version["gitVersion"] = "v1.21.14"
+    out = tmp_path / "plan"
+    assert main([*PLAN, "--manifest", manifest, "--kubeconfig", str(kubeconfig), *flag, "--out", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["source"]["server_version"] == "v1.21.14"
+    assert plan["search"]["no_surge"].startswith("the cluster runs v1.21.14")
+    assert all(f.startswith("maxUnavailable") for f in plan["search"]["families"])
+    assert plan["scenario"]["kubernetes_version"] == ("1.37" if flag else "1.33")
+    assert asked(api)["/version/"] == 1
+
+
+def test_plan_says_when_it_searches_surge_without_the_clusters_version(api, kubeconfig, tmp_path, capsys):
+    api.api.forbidden.add("/version/")
+    out = tmp_path / "plan"
+    assert main([*PLAN, "--manifest", str(MANIFEST), "--kubeconfig", str(kubeconfig), "--kubernetes-version", "1.37",
+                 "--out", str(out)]) == 0
+    source = json.loads((out / "plan.json").read_text())["source"]
+    assert source["server_version"] is None and "forbidden to get the server version" in source["server_version_error"]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "maxSurge is searched as if it ran v1.22 or later" in err

@@ -110,12 +110,15 @@ class ReadInputs:
 
 def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
                 live: Mapping[str, Any] | None = None, node_count: bool = False,
-                kubernetes_version: Any = None) -> Inputs:
+                kubernetes_version: Any = None, server_version: bool = False) -> Inputs:
     """Read the files named in ``files`` (``read_inputs``), then keep them as ``kubernetes_version``
     (the version the options set; None: the cluster's, else the default) does (``versioned``).
+
+    ``server_version``: a named cluster's version is wanted even when the options set one
+    (``rollsim plan``, whose patch is for that cluster: below v1.22 it cannot surge).
     """
     read = read_inputs(files, name, base_dir, live, node_count)
-    return versioned(read, kubernetes_version, ClusterVersion(live))
+    return versioned(read, kubernetes_version, ClusterVersion(live), server_version)
 
 
 def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),

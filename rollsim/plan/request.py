@@ -41,19 +41,43 @@ class PlanRequest:
 
 
 def plan_scenario(request: PlanRequest):
-    """The scenario to plan for, its warnings, and where its inputs came from."""
+    """The scenario to plan for, its warnings, and where its inputs came from.
+
+    A named cluster (``--context``, ``--kubeconfig``) is asked its version whatever the manifest's
+    source and whether ``--kubernetes-version`` is given (that flag chooses the controller rules
+    only): the patch is for that cluster, and below v1.22 its API server drops maxSurge
+    (``no_surge_reason``). The source records it (``server_version``; None, with
+    ``server_version_error``, when it could not be read).
+    """
     from rollsim.io.inputs import load_inputs
     from rollsim.spec.options import build_scenario
 
     inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
                          node_count=request.options.get("nodes") is not None,
-                         kubernetes_version=request.options.get("kubernetes_version"))
+                         kubernetes_version=request.options.get("kubernetes_version"), server_version=True)
     options = {**inputs.defaults(), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
-    source = {**{k: str(v) for k, v in request.files.items()},
-              **{k: v for k, v in (request.live or {}).items() if v is not None}, **(inputs.source or {}),
-              **({"calibrated_timings": inputs.timings} if (request.live or {}).get("calibrate") else {})}
-    return scenario, inputs.warnings, source
+    live = {k: v for k, v in (request.live or {}).items() if v is not None}
+    server, warnings = _server_version(inputs, any(live.get(k) for k in ("context", "kubeconfig")),
+                                       request.options.get("kubernetes_version") is not None)
+    source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
+              **({"calibrated_timings": inputs.timings} if live.get("calibrate") else {})}
+    return scenario, (*inputs.warnings, *warnings), source
+
+
+def _server_version(inputs: Any, named: bool, given: bool) -> tuple[dict[str, Any], list[str]]:
+    """A named cluster's version for the plan's source (None, and why, when it could not be read),
+    and the warning that surge is searched without it when ``--kubernetes-version`` (``given``)
+    kept the inputs from warning that the version is unknown.
+    """
+    if not named:
+        return {}, []
+    version, why = (inputs.source or {}).get("server_version"), inputs.server_version_error
+    server = {"server_version": version, **({"server_version_error": why} if why else {})}
+    if version is not None or not given:
+        return server, []
+    return server, [f"the cluster's version could not be read ({why or 'no answer'}): maxSurge is searched as if "
+                    "it ran v1.22 or later (its API server drops maxSurge before)"]
 
 
 def _progress_line(done: int, submitted: int) -> None:
