@@ -21,9 +21,10 @@ import simpy
 
 from rollsim.cluster.apiserver import ApiPodControl, ApiServer
 from rollsim.cluster.informer import Informer
-from rollsim.cluster.kubelet import Kubelet, PodRuntime, Sampler
+from rollsim.cluster.kubelet import Kubelet, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
+from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads
 from rollsim.cluster.registry import Registry

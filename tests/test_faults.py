@@ -6,6 +6,7 @@ import math
 
 import pytest
 from rollsim import build_scenario, simulate
+from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.kubelet import Kubelet
 from rollsim.cluster.podworker import (
     BACKOFF_PERIOD_S,
@@ -117,13 +118,13 @@ def test_crash_loop_back_off_expires_after_ten_minutes_of_running(monkeypatch, c
 
 def _failed_pulls(monkeypatch, registry: dict, stall_after: float = 80) -> list[float]:
     failed_at: list[float] = []
-    pull_failed = Kubelet._pull_failed
+    pull_failed = ImageManager._pull_failed
 
-    def spy(self, pod, rt, failures):
+    def spy(self, pod, rt, fault, start, failures, refused):
         failed_at.append(self.env.now)
-        pull_failed(self, pod, rt, failures)
+        pull_failed(self, pod, rt, fault, start, failures, refused)
 
-    monkeypatch.setattr(Kubelet, "_pull_failed", spy)
+    monkeypatch.setattr(ImageManager, "_pull_failed", spy)
     s = simulate(build_scenario(nodes=1, new_pods="pull-error", controller="ideal", stall_after=stall_after,
                                 **{**CONSTANT, "pull": 100}, **registry)).summary
     assert s["stop_cause"] == "image-pull-error" and s["mean_pull_s"] is None

@@ -227,7 +227,7 @@ def test_what_a_node_has_and_what_it_pulls() -> None:
     (not on one that joins), the new one where cached or pulled since; Always pulls whatever is there.
     """
     import numpy as np
-    from rollsim.cluster.kubelet import PodRuntime
+    from rollsim.cluster.podruntime import PodRuntime
     from rollsim.controller.pods import Pod
     from rollsim.spec.faults import NewPodFaults
     from rollsim.spec.scenario import DaemonSetSpec, Timings

@@ -8,7 +8,9 @@ time, capped at ``terminationGracePeriodSeconds``.
 One ``Kubelet`` stands for every node's kubelet and the scheduler of one cluster: it watches
 every pod in the API server, so the pods of all DaemonSets share the scheduler's throughput,
 each node's allocatable resources and host ports, and the image registry's bandwidth. Each
-DaemonSet brings its own ``PodRuntime``: its phase timings, probe, faults and image.
+DaemonSet brings its own ``PodRuntime`` (``rollsim.cluster.podruntime``): its phase timings,
+probe, faults and image. The image pull, and its back-off when it fails, is the kubelet's image
+manager's (``rollsim.cluster.imagepull``), which calls the container start back.
 
 Each pod's start-up and termination is a chain of scheduled calls (``rollsim.cluster.timers``),
 one per wait: no ``Process`` and no generator per pod. The chain starts in the watch handler
@@ -25,22 +27,19 @@ DELETED event must not overtake the deletion the write returns.
 from __future__ import annotations
 
 import math
-from array import array
-from collections import deque
-from collections.abc import Callable
-from dataclasses import InitVar, dataclass, field
 
-import numpy as np
 import simpy
 
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
+from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.nodestore import NODE_ADDED
+from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads, select_victims
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.sampler import Sampler
-from rollsim.cluster.scheduling import NODE_PORTS_REASON, PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import NODE_PORTS_REASON, scheduler_backoff, unschedulable_reason
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
@@ -51,16 +50,12 @@ from rollsim.spec.faults import (
     NEVER_READY,
     PULL_ERROR,
     REJECTED,
-    NewPodFaults,
     crash_loop_backoff,
-    kubelet_backoff,
 )
-from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.priority import may_preempt
-from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, Timings
-from rollsim.spec.streams import Streams
+from rollsim.spec.scenario import ReadinessProbe
 
-__all__ = ["Sampler", "readiness_delay", "ready_after", "PodRuntime", "Kubelet"]
+__all__ = ["Sampler", "readiness_delay", "ready_after", "Kubelet"]
 
 
 def ready_after(app_ready: float, probe: ReadinessProbe) -> float:
@@ -84,91 +79,6 @@ def readiness_delay(app_ready: float, initial_delay: float, period: float) -> fl
     return initial_delay + ticks * period
 
 
-@dataclass
-class PodRuntime:
-    """One DaemonSet's pods on the nodes: their phase timings, probe, faults and image, and
-    what happened to them (pulls, pods Pending because they do not fit).
-    """
-
-    ds: DaemonSetSpec
-    timings: Timings
-    faults: NewPodFaults
-    image: ImageSpec
-    streams: Streams  # this DaemonSet's named streams
-    positions: InitVar[np.ndarray]  # each node id's place in the scenario's list of nodes (``NodeStore.positions``)
-    key: str  # the run's key of the DaemonSet, its pods' owner (``Scenario.daemonset_keys``)
-    schedule: Sampler = field(init=False)
-    pull: Sampler = field(init=False)
-    start: Sampler = field(init=False)
-    ready: Sampler = field(init=False)
-    terminate: Sampler = field(init=False)
-    requests: PodRequests = field(init=False)
-    may_not_fit: bool = field(init=False)  # requests.any: the scheduler's fit filters can reject a pod
-    faulty: bool = field(init=False)  # faults.any: some new pod is faulty
-    # start and end of each new-image pull, in pairs: a C array of doubles (16 bytes a pull, where a
-    # list of tuples of floats took 100: a million pulls at a million nodes)
-    pulls: array[float] = field(default_factory=lambda: array("d"))
-    bytes_pulled: float = 0.0  # by the new image's pulls, as ``pulls`` holds them
-    unschedulable: set[int] = field(default_factory=set)
-    # pods whose last pull the registry refused over its rate limit (429), in ImagePullBackOff until
-    # their next pull; and every request of this DaemonSet's pods the registry refused
-    refused: set[int] = field(default_factory=set)
-    refusals: int = 0
-    # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
-    preempted_nodes: set[int] = field(default_factory=set)
-    preempted_cpu_millis: float = 0.0
-    preempted_memory_bytes: float = 0.0
-
-    def __post_init__(self, positions: np.ndarray) -> None:
-        s, t = self.streams, self.timings
-        self.schedule = Sampler(t.schedule, s["schedule"])
-        self.pull = Sampler(t.pull, s["pull"])
-        self.start = Sampler(t.start, s["start"])
-        self.ready = Sampler(t.ready, s["ready"])
-        self.terminate = Sampler(t.terminate, s["terminate"])
-        self._fault_rng: np.random.Generator = s["faults"]
-        self._cache_rng: np.random.Generator = s["image_cache"]
-        # whether each node has the new image already: one byte a node, drawn in list order
-        self.cached = bytearray((self._cache_rng.random(len(positions)) < self.image.cached)[positions].tobytes())
-        # whether each node has the old template's image: every node there at time 0 ran it
-        self.old_image = bytearray(b"\x01") * len(positions)
-        ds = self.ds
-        self.requests = PodRequests(ds.requests_cpu_millis, ds.requests_memory_bytes, ds.host_ports)
-        self.may_not_fit, self.faulty = self.requests.any, self.faults.any  # read once, not per pod
-
-    def node_added(self) -> None:
-        """A node joined: whether it already has the new image is drawn like the others'; it never
-        ran the old template, so it does not have that image.
-        """
-        self.cached.append(bool(self._cache_rng.random() < self.image.cached))
-        self.old_image.append(0)
-
-    def image_present(self, pod: Pod) -> bool:
-        """Whether ``pod``'s image is on its node (``EnsureImageExists``'s ``imagePresent``): the old
-        template's (revision 0, back after a rollback) on every node that was there at time 0, the
-        new one where it was cached before the run or pulled since.
-        """
-        return bool((self.old_image if pod.revision == 0 else self.cached)[pod.node])
-
-    def pulls_image(self, pod: Pod) -> bool:
-        """``shouldPullImage``: ``Always`` asks the registry whatever the node has (a manifest check
-        when the image is present), ``IfNotPresent`` only when the image is not on the node.
-        """
-        return self.image.pull_policy != IF_NOT_PRESENT or not self.image_present(pod)
-
-    def image_pulled(self, pod: Pod) -> None:
-        """A pull of ``pod``'s image succeeded: the node has it now (no image garbage collection)."""
-        (self.old_image if pod.revision == 0 else self.cached)[pod.node] = 1
-
-    def fault(self, pod: Pod) -> str:
-        """Whether this pod of a new revision is faulty (pods of revision 0 never are)."""
-        if pod.revision == 0 or not self.faulty:
-            return HEALTHY
-        if self.faults.fraction < 1.0 and self._fault_rng.random() >= self.faults.fraction:
-            return HEALTHY
-        return self.faults.kind
-
-
 class Kubelet:
     """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
@@ -177,13 +87,13 @@ class Kubelet:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
-        self.pod_workers = pod_workers  # when a backed-off container restarts or image is pulled again
+        self.pod_workers = pod_workers  # when a backed-off container restarts
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
+        self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started)
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self._stopping: set[int] = set()
-        self._pulls_on: dict[int, deque[tuple[float, float | None, Callable[[float | None], None]]]] = {}  # waiting
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
 
@@ -278,8 +188,9 @@ class Kubelet:
 
     def _admit(self, pod: Pod, rt: PodRuntime) -> None:
         """``HandlePodAdditions``: the kubelet's admission (``canAdmitPod``, rollsim.cluster.admission)
-        rejects it (phase Failed), or the image pull starts (``_pull``, or ``_pull_fails`` for an image
-        that cannot be pulled).
+        rejects it (phase Failed), or the image manager makes sure the image is there
+        (``rollsim.cluster.imagepull``), then the container starts ``start`` later (``_started``);
+        an image that cannot be pulled fails (``pull_fails``).
         """
         fault = rt.fault(pod)
         if fault == REJECTED or self.admission.reject_reason(pod, rt.ds.placement) is not None:
@@ -287,154 +198,11 @@ class Kubelet:
             self.api.pod_status_changed(pod)
         elif fault == PULL_ERROR:
             if rt.pulls_image(pod):  # ErrImagePull, then ImagePullBackOff, for ever
-                self._pull_fails(pod, rt, 0)
+                self.images.pull_fails(pod, rt)
             else:  # EnsureImageExists never asks the registry for an image present under IfNotPresent
-                self._pull(pod, rt, HEALTHY)
+                self.images.ensure_image_exists(pod, rt, HEALTHY, rt.start())
         else:
-            self._pull(pod, rt, fault)
-
-    def _registry_answer(self, rt: PodRuntime) -> tuple[float, bool]:
-        """Seconds until the registry answers a request of ``rt``'s made now (its pull-rate token,
-        then its latency; 0 without a registry model), and whether it refused it over its limit
-        (``Registry.answer``), counted as the DaemonSet's.
-        """
-        if self.registry is None:
-            return 0.0, False
-        wait, refused = self.registry.answer(self.env._now)
-        if refused:
-            rt.refusals += 1
-        return wait, refused
-
-    def _pull_fails(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
-        latency when modelled, at once without them; no ``pull`` time and no bytes (``_pull_failed``).
-        A registry that rejects over its limit may answer 429 instead (no token): the same failure.
-
-        ``pull-error`` stands for a manifest-level failure (a tag that does not exist, credentials
-        refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
-        result (puller.go ``pullImage``: the CRI ``PullImage``), and the runtime resolves the reference
-        first (containerd ``Client.fetch``: ``Resolver.Resolve``, the token and manifest round trip)
-        and returns that error before any layer is fetched, as a manifest check does.
-        """
-        call_later(self.env, self._registry_answer(rt)[0], self._pull_failed, pod, rt, failures)
-
-    def _pull_failed(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        """A pull failed (ErrImagePull): the image pull back-off (``kubelet_backoff``), then the next
-        attempt at the first pod sync at or after it expires (``PodWorkers.pull_again_at``: the failed
-        sync's requeue, ``completeWork``, and those of the syncs that find ImagePullBackOff).
-        """
-        if self._gone(pod):
-            return
-        self.api.pod_status_changed(pod)
-        call_later(self.env, self._pull_again_in(pod, failures), self._pull_again, pod, rt, failures + 1)
-
-    def _pull_again_in(self, pod: Pod, failures: int) -> float:
-        """Seconds from now, when a pull failed, to the next one: the first pod sync at or after the
-        image pull back-off (``kubelet_backoff``) of the ``failures + 1``-th failure expires
-        (``PodWorkers.pull_again_at``: the failed sync's requeue, ``completeWork``, and those of the
-        syncs that find ImagePullBackOff).
-        """
-        now = self.env._now
-        return self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1)) - now
-
-    def _pull_again(self, pod: Pod, rt: PodRuntime, failures: int) -> None:
-        if not self._gone(pod):
-            self._pull_fails(pod, rt, failures)
-
-    def _pull_refused(self, pod: Pod, rt: PodRuntime, fault: str, failures: int) -> None:
-        """The registry refused the pull over its rate limit (429 Too Many Requests, before any
-        layer: no bytes): the runtime's ``PullImage`` fails, and the kubelet treats it as any failed
-        pull (ErrImagePull, the image pull back-off, the next pull at the first pod sync after it).
-        """
-        if self._gone(pod):
-            rt.refused.discard(pod.uid)
-            return
-        rt.refused.add(pod.uid)
-        self.api.pod_status_changed(pod)
-        call_later(self.env, self._pull_again_in(pod, failures), self._pull_retried, pod, rt, fault, failures + 1)
-
-    def _pull_retried(self, pod: Pod, rt: PodRuntime, fault: str, failures: int) -> None:
-        if self._gone(pod):
-            rt.refused.discard(pod.uid)
-        else:
-            self._pull(pod, rt, fault, failures)
-
-    def _pull(self, pod: Pod, rt: PodRuntime, fault: str, failures: int = 0) -> None:
-        """``EnsureImageExists``: no pull for an image present under ``IfNotPresent``
-        (``shouldPullImage``); else a pull through the registry, by bytes for an image of known
-        size (a manifest check, no bytes, for one present under ``Always``), or taking the
-        ``pull`` time (none for a manifest check) once the registry answers. Then the container
-        start (``_started``); or, where the registry refused the pull over its limit, the image
-        pull back-off (``_pull_refused``: ``failures`` such pulls of this pod so far).
-        """
-        start = rt.start()
-        present = rt.image_present(pod)
-        if present and rt.image.pull_policy == IF_NOT_PRESENT:  # not rt.pulls_image(pod), read once
-            call_later(self.env, start, self._started, pod, rt, fault, None, self.env._now)
-            return
-        size = rt.image.size_bytes
-        if size is None or self.registry is None:
-            wait, refused = self._registry_answer(rt)
-            if refused:
-                call_later(self.env, wait, self._pull_refused, pod, rt, fault, failures)
-                return
-            if failures:
-                rt.refused.discard(pod.uid)
-            pull = wait + (0.0 if present else rt.pull())
-            # one event: nothing else happens when the pull ends
-            call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
-            return
-        size = 0.0 if present else size
-
-        def pulled(duration: float | None) -> None:
-            if duration is None:  # refused over the registry's limit
-                rt.refusals += 1
-                self._pull_refused(pod, rt, fault, failures)
-                return
-            if failures:
-                rt.refused.discard(pod.uid)
-            if pod.revision != 0:
-                rt.bytes_pulled += size
-            rt.image_pulled(pod)
-            call_later(self.env, start, self._started, pod, rt, fault, duration, self.env._now)
-
-        self._pull_on_node(pod.node, size, rt.image.node_bandwidth, pulled)
-
-    def _pull_on_node(self, node: int, size: float, bandwidth: float | None,
-                      pulled: Callable[[float | None], None]) -> None:
-        """One image pull on ``node`` through the registry, ``pulled(duration)`` when it ends. The
-        kubelet's image puller is serial by default (``serializeImagePulls: true``): a pull asked
-        for while another runs on the node (another DaemonSet's image) waits for it, in order.
-        """
-        waiting = self._pulls_on.get(node)
-        if waiting is not None:
-            waiting.append((size, bandwidth, pulled))
-            return
-        self._pulls_on[node] = deque()
-        self._start_pull(node, size, bandwidth, pulled)
-
-    def _start_pull(self, node: int, size: float, bandwidth: float | None,
-                    pulled: Callable[[float | None], None]) -> None:
-        """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
-        pulling = self.registry.pull(size, bandwidth)  # type: ignore[union-attr]  # only with a registry
-
-        def done(event: simpy.Event) -> None:
-            value = event._value  # the pull event's value is its duration, None if refused
-            pulled(None if value is None else float(value))
-            waiting = self._pulls_on[node]
-            if waiting:
-                self._start_pull(node, *waiting.popleft())
-            else:
-                del self._pulls_on[node]
-
-        if pulling.callbacks is not None:
-            pulling.callbacks.append(done)
-        else:  # already processed: go on at once
-            done(pulling)
-
-    def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
-        rt.image_pulled(pod)
-        self._started(pod, rt, fault, pull, self.env._now - start)
+            self.images.ensure_image_exists(pod, rt, fault, rt.start())
 
     def _started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float | None, pulled_at: float) -> None:
         """The container started (phase Running); then Ready once the probe passes (``_ready``)."""

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Collection
 
 from rollsim.cluster.apiserver import ApiServer
-from rollsim.cluster.kubelet import Kubelet, PodRuntime
+from rollsim.cluster.kubelet import Kubelet
+from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc

@@ -1,0 +1,195 @@
+"""The kubelet's image manager: whether a pod's image is pulled, the pull itself, and its back-off.
+
+Mirrors pkg/kubelet/images: ``imageManager.EnsureImageExists`` (image_manager.go) decides whether
+to pull (``shouldPullImage``), pulls through the image puller and, when the pull fails
+(ErrImagePull), backs off (ImagePullBackOff, ``kubelet_backoff``) until a later pod sync pulls
+again (``PodWorkers.pull_again_at``). The puller is serial by default (``serializeImagePulls:
+true``, puller.go ``serialImagePuller``): a node pulls one image at a time.
+
+The kubelet hands a pod over with the container's ``start`` time already drawn; the image
+manager calls it back (``started``) ``start`` seconds after the image is on the node.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import simpy
+
+from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.podruntime import PodRuntime
+from rollsim.cluster.podworker import PodWorkers
+from rollsim.cluster.registry import Registry
+from rollsim.cluster.timers import call_later
+from rollsim.controller.pods import Pod
+from rollsim.spec.faults import PULL_ERROR, kubelet_backoff
+from rollsim.spec.image import IF_NOT_PRESENT
+
+__all__ = ["SerialImagePuller", "ImageManager"]
+
+Pulled = Callable[[float | None], None]  # a pull's duration when it ends, None if the registry refused it
+# the kubelet's container start: (pod, runtime, fault, pull seconds or None for no pull, when the image was there)
+Started = Callable[[Pod, PodRuntime, str, float | None, float], None]
+
+
+class SerialImagePuller:
+    """Every node's ``serialImagePuller``: one image pull at a time per node through the registry;
+    a pull asked for while another runs on the node (another DaemonSet's image) waits for it, in order.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._waiting: dict[int, deque[tuple[float, float | None, Pulled]]] = {}  # by node, while one pulls
+
+    def pull(self, node: int, size: float, bandwidth: float | None, pulled: Pulled) -> None:
+        """``pullImage``: pull ``size`` bytes to ``node`` (its link ``bandwidth``), ``pulled(duration)`` at the end."""
+        waiting = self._waiting.get(node)
+        if waiting is not None:
+            waiting.append((size, bandwidth, pulled))
+            return
+        self._waiting[node] = deque()
+        self._start(node, size, bandwidth, pulled)
+
+    def _start(self, node: int, size: float, bandwidth: float | None, pulled: Pulled) -> None:
+        """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
+        pulling = self.registry.pull(size, bandwidth)
+
+        def done(event: simpy.Event) -> None:
+            value = event._value  # the pull event's value is its duration, None if refused
+            pulled(None if value is None else float(value))
+            waiting = self._waiting[node]
+            if waiting:
+                self._start(node, *waiting.popleft())
+            else:
+                del self._waiting[node]
+
+        if pulling.callbacks is not None:
+            pulling.callbacks.append(done)
+        else:  # already processed: go on at once
+            done(pulling)
+
+
+class ImageManager:
+    """``EnsureImageExists`` for every node's kubelet: ``ensure_image_exists`` for a pod whose image can
+    be pulled, ``pull_fails`` for one whose image cannot (``--new-pods pull-error``).
+
+    ``gone(pod)``: the kubelet no longer runs the pod (being deleted, or its node's kubelet stopped);
+    ``started``: the kubelet's container start, called ``start`` seconds after the image is there.
+    """
+
+    def __init__(self, env: simpy.Environment, api: ApiServer, pod_workers: PodWorkers, registry: Registry | None,
+                 gone: Callable[[Pod], bool], started: Started) -> None:
+        self.env = env
+        self.api = api
+        self.pod_workers = pod_workers  # when an image that failed is pulled again
+        self.registry = registry
+        self.gone = gone
+        self.started = started
+        self.puller = None if registry is None else SerialImagePuller(registry)
+
+    def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
+        """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);
+        else a pull through the registry, by bytes for an image of known size (a manifest check, no
+        bytes, for one present under ``Always``), or taking the ``pull`` time (none for a manifest
+        check) once the registry answers. Then the container starts ``start`` seconds later
+        (``started``); or, where the registry refused the pull over its limit, the image pull back-off
+        (``_pull_failed``; ``failures`` such pulls of this pod so far).
+        """
+        present = rt.image_present(pod)
+        if present and rt.image.pull_policy == IF_NOT_PRESENT:  # not rt.pulls_image(pod), read once
+            call_later(self.env, start, self.started, pod, rt, fault, None, self.env._now)
+            return
+        size = rt.image.size_bytes
+        if size is None or self.puller is None:
+            self._pull_timed(pod, rt, fault, start, failures, present)
+        else:
+            self._pull_bytes(pod, rt, fault, start, failures, 0.0 if present else size)
+
+    def _answer(self) -> tuple[float, bool]:
+        """Seconds until the registry answers a request made now (its pull-rate token, then its
+        latency; 0 without a registry model), and whether it refused it over its limit (``Registry.answer``).
+        """
+        registry = self.registry
+        return (0.0, False) if registry is None else registry.answer(self.env._now)
+
+    def _pull_timed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, present: bool) -> None:
+        """A pull without bytes to share: the registry's answer, then the ``pull`` time (none for a
+        manifest check), then the container start, in one event (nothing else happens when the pull ends).
+        """
+        wait, refused = self._answer()
+        if refused:
+            call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, True)
+            return
+        if failures:
+            rt.refused.discard(pod.uid)  # out of the back-off the registry's refusals put it in
+        pull = wait + (0.0 if present else rt.pull())
+        call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
+
+    def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
+        rt.image_pulled(pod)
+        self.started(pod, rt, fault, pull, self.env._now - start)
+
+    def _pull_bytes(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, size: float) -> None:
+        """A pull of ``size`` bytes through the node's serial puller; the container starts ``start`` after it ends."""
+
+        def pulled(duration: float | None) -> None:
+            if duration is None:  # refused over the registry's limit
+                self._pull_failed(pod, rt, fault, start, failures, True)
+                return
+            if failures:
+                rt.refused.discard(pod.uid)
+            if pod.revision != 0:
+                rt.bytes_pulled += size
+            rt.image_pulled(pod)
+            call_later(self.env, start, self.started, pod, rt, fault, duration, self.env._now)
+
+        self.puller.pull(pod.node, size, rt.image.node_bandwidth, pulled)  # type: ignore[union-attr]  # by bytes
+
+    def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
+        """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
+        latency when modelled, at once without them; no ``pull`` time and no bytes (``_pull_failed``).
+        A registry that rejects over its limit may answer 429 instead (no token): the same failure.
+
+        ``pull-error`` stands for a manifest-level failure (a tag that does not exist, credentials
+        refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
+        result (puller.go ``pullImage``: the CRI ``PullImage``), and the runtime resolves the reference
+        first (containerd ``Client.fetch``: ``Resolver.Resolve``, the token and manifest round trip)
+        and returns that error before any layer is fetched, as a manifest check does.
+        """
+        wait, refused = self._answer()
+        call_later(self.env, wait, self._pull_failed, pod, rt, PULL_ERROR, 0.0, failures, refused)
+
+    def _pull_failed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, refused: bool) -> None:
+        """A pull failed (ErrImagePull): a ``pull-error`` image's, or one the registry ``refused`` over
+        its rate limit (429 Too Many Requests, before any layer: no bytes; counted as the DaemonSet's),
+        which the kubelet treats as any failed pull. The image pull back-off (``kubelet_backoff``),
+        then the next attempt at the first pod sync at or after it expires (``_pull_again_in``).
+        """
+        if refused:
+            rt.refusals += 1
+        if self.gone(pod):
+            rt.refused.discard(pod.uid)
+            return
+        if fault != PULL_ERROR:  # an image that can be pulled failed only because the registry refused it
+            rt.refused.add(pod.uid)
+        self.api.pod_status_changed(pod)
+        call_later(self.env, self._pull_again_in(pod, failures), self._pull_again, pod, rt, fault, start, failures + 1)
+
+    def _pull_again_in(self, pod: Pod, failures: int) -> float:
+        """Seconds from now, when a pull failed, to the next one: the first pod sync at or after the
+        image pull back-off (``kubelet_backoff``) of the ``failures + 1``-th failure expires
+        (``PodWorkers.pull_again_at``: the failed sync's requeue, ``completeWork``, and those of the
+        syncs that find ImagePullBackOff).
+        """
+        now = self.env._now
+        return self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1)) - now
+
+    def _pull_again(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int) -> None:
+        """The pod sync after the back-off pulls again, unless the pod is gone."""
+        if self.gone(pod):
+            rt.refused.discard(pod.uid)
+        elif fault == PULL_ERROR:
+            self.pull_fails(pod, rt, failures)
+        else:
+            self.ensure_image_exists(pod, rt, fault, rt.start(), failures)  # a new start drawn, as before
