@@ -8,6 +8,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rollsim import build_scenario, simulate
+from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.registry import Registry
 from rollsim.controller.flowcontrol import TokenBucket
@@ -87,6 +88,35 @@ def test_a_refused_manifest_check_fails_the_start_too(monkeypatch) -> None:
                                 registry_over_limit="reject")).summary
     assert [t for t, refused in seen if not refused] == [6, 16, 36]
     assert s["duration_s"] == pytest.approx(43.0) and s["registry_refusals"] == 3
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "bytes"])
+def test_a_refused_pull_keeps_its_container_start(monkeypatch, image) -> None:
+    """The container's start time is drawn when the kubelet first asks for the image; a pull the
+    registry refuses keeps it for the pull after the back-off. Three pods, three refusals (as in
+    ``test_refused_pulls_come_back_after_the_image_back_off``), three draws from the start stream, and
+    each pod starts its own draw after its image is there."""
+    draws: list[float] = []
+    post_init = PodRuntime.__post_init__
+
+    def counted(self, positions):
+        post_init(self, positions)
+        start = self.start
+
+        def draw() -> float:
+            draws.append(start())
+            return draws[-1]
+
+        self.start = draw
+
+    monkeypatch.setattr(PodRuntime, "__post_init__", counted)
+    monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)  # requeues of 10 s: the refusals at 6, 6 and 16 s
+    result = simulate(build_scenario(**{**THREE, "start": "uniform(1, 5)"}, **image, registry_over_limit="reject"))
+    assert result.summary["completed"] and result.summary["registry_refusals"] == 3
+    nodes = result.nodes
+    assert len(draws) == 3
+    assert sorted(nodes["new_started_at_s"] - nodes["new_pulled_at_s"]) == pytest.approx(sorted(draws))
 
 
 def test_a_rollout_stopped_while_pods_wait_out_the_back_off_says_so() -> None:

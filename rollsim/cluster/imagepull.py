@@ -7,7 +7,9 @@ again (``PodWorkers.pull_again_at``). The puller is serial by default (``seriali
 true``, puller.go ``serialImagePuller``): a node pulls one image at a time.
 
 The kubelet hands a pod over with the container's ``start`` time already drawn; the image
-manager calls it back (``started``) ``start`` seconds after the image is on the node.
+manager calls it back (``started``) ``start`` seconds after the image is on the node. A pull
+the registry refuses (429 over its rate) keeps that ``start`` for the pull after the back-off,
+so a container start is drawn once however many refusals came before it.
 """
 
 from __future__ import annotations
@@ -164,7 +166,8 @@ class ImageManager:
         """A pull failed (ErrImagePull): a ``pull-error`` image's, or one the registry ``refused`` over
         its rate limit (429 Too Many Requests, before any layer: no bytes; counted as the DaemonSet's),
         which the kubelet treats as any failed pull. The image pull back-off (``kubelet_backoff``),
-        then the next attempt at the first pod sync at or after it expires (``_pull_again_in``).
+        then the next attempt at the first pod sync at or after it expires (``_pull_again_in``),
+        with the same container ``start``.
         """
         if refused:
             rt.refusals += 1
@@ -192,4 +195,4 @@ class ImageManager:
         elif fault == PULL_ERROR:
             self.pull_fails(pod, rt, failures)
         else:
-            self.ensure_image_exists(pod, rt, fault, rt.start(), failures)  # a new start drawn, as before
+            self.ensure_image_exists(pod, rt, fault, start, failures)

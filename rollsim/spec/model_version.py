@@ -22,4 +22,6 @@ __all__ = ["MODEL_VERSION"]
 # pull-rate token and latency), without the pull time, and draws nothing from the pull stream; a crash-looping
 # container restarts, and a failed image is pulled again, at the kubelet's first pod sync after the back-off
 # (rollsim.cluster.podworker: stream pod_workers); a registry may refuse requests over its limit (over_limit)
-MODEL_VERSION = 11
+# 12: a pull the registry refuses over its limit keeps the container start drawn before it for the pull after
+# its back-off (a start was drawn again at each retry); a refusal is counted when its answer arrives
+MODEL_VERSION = 12
