@@ -90,6 +90,19 @@ def test_a_refused_manifest_check_fails_the_start_too(monkeypatch) -> None:
     assert s["duration_s"] == pytest.approx(43.0) and s["registry_refusals"] == 3
 
 
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "bytes"])
+def test_a_pod_that_pulled_after_a_refusal_is_no_longer_rate_limited(image) -> None:
+    """Two of the three pulls at 6 s are refused; their pods pull again after their back-offs, and
+    all three have their images within a minute, but a 300 s container start outlasts the 100 s stall
+    detector. The stop cause is then a slow start, not the registry: a pod whose later pull went
+    through is out of ImagePullBackOff (it said "2 new pods waited out ImagePullBackOff" when the
+    kubelet forgot the refusals)."""
+    s = simulate(build_scenario(**{**THREE, "start": 300}, **image, registry_over_limit="reject",
+                                stall_after=100)).summary
+    assert s["registry_refusals"] > 0 and s["stop_cause"] == "stalled"
+    assert "3 new pods still on the way to Ready" in s["stop_detail"]
+
+
 @pytest.mark.pure
 @pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "bytes"])
 def test_a_refused_pull_keeps_its_container_start(monkeypatch, image) -> None:
