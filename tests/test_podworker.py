@@ -106,10 +106,19 @@ def test_a_restart_after_back_off() -> None:
 
 def test_a_pull_again_after_back_off() -> None:
     """Failed at 6 s, back-off 10 s, u = 0: the failed sync requeues to 16 s, on a tick (phase 0): the
-    pull is retried at 16 s; 20 s more: 26, 36. The expiry is never carried for an image back-off."""
+    pull is retried at 16 s; 20 s more: 26, 36."""
     workers = PodWorkers(Constant(0.0), carries_expiry=True)  # type: ignore[arg-type]
     assert workers.pull_again_at(0, 6.0, 10.0) == 16.0 and workers.pull_again_at(0, 16.0, 20.0) == 36.0
     assert PodWorkers(Constant(0.5), carries_expiry=True).pull_again_at(0, 6.0, 10.0) == 18.5  # type: ignore[arg-type]
+
+
+def test_an_image_back_off_never_carries_its_expiry() -> None:
+    """Even where a crash loop's does (v1.35+): failed at 6 s, back-off 80 s (to 86 s), u = 0.5 (phase
+    0.5, requeues of 12.5 s): syncs at 18.5, 31.5, ... 83.5, then 96.5, where the pull is retried.
+    Carried, the expiry would have requeued by 60 s (clamped) × 1.25 to the 81.5 tick, then by the
+    4.5 s left × 1.25 to the 87.5 tick: 9 s earlier."""
+    assert PodWorkers(Constant(0.5), carries_expiry=True).pull_again_at(0, 6.0, 80.0) == 96.5  # type: ignore[arg-type]
+    assert first_sync_at_or_after(86.0, 6.0, lambda: 0.5, 0.5, True) == 87.5  # what carrying it would give
 
 
 def test_each_node_has_its_own_ticker_phase_drawn_once() -> None:
