@@ -484,9 +484,9 @@ def test_a_share_the_plan_prints_agrees_with_its_floor() -> None:
 
 
 def test_the_results_table_shows_preemption_only_when_some_configuration_preempted(make_results) -> None:
-    """A study whose pods never preempted has no preemption column (its summary.csv has no
-    preemptions_* statistics, or only zeros); one where a configuration did shows, per configuration,
-    the mean nodes and what was evicted, after the surge it made room for.
+    """A study whose pods never preempted has no preemption column (no run's ``preemptions`` above 0,
+    as ``summary.csv`` has no preemptions_* statistics then, or only zeros); one where a configuration
+    did shows, per configuration, the mean nodes and what was evicted, after the surge it made room for.
     """
     from rollsim.present.report_tables import PREEMPTED_COLUMN
     from rollsim.sweep.aggregate import PREEMPTION_METRICS, STATISTICS
@@ -494,14 +494,17 @@ def test_the_results_table_shows_preemption_only_when_some_configuration_preempt
     results = load_results(make_results())
     header, _ = rollsim.present.report_tables.results_table(results, [])
     assert PREEMPTED_COLUMN not in header
-    summary = results.summary.copy()
+    summary, runs = results.summary.copy(), results.runs.copy()
     for column in (f"{m}_{s}" for m in PREEMPTION_METRICS for s in STATISTICS):
         summary[column] = 0.0
-    zeros = dataclasses.replace(results, summary=summary)
+    runs["preemptions"] = 0
+    zeros = dataclasses.replace(results, summary=summary, runs=runs)
     assert PREEMPTED_COLUMN not in rollsim.present.report_tables.results_table(zeros, [])[0]
     summary.loc[1, ["preemptions_mean", "preemptions_max", "preempted_cpu_millis_mean",
                     "preempted_memory_bytes_mean"]] = [3.5, 4.0, 1750.0, 1.5 * 2**30]
-    header, rows = rollsim.present.report_tables.results_table(dataclasses.replace(results, summary=summary), [])
+    runs.loc[runs["config"] == summary.loc[1, "config"], "preemptions"] = [3, 4, 3]
+    header, rows = rollsim.present.report_tables.results_table(
+        dataclasses.replace(results, summary=summary, runs=runs), [])
     column = header.index(PREEMPTED_COLUMN)
     assert header[column - 1] == "max surge (pods)"
     assert [row[column] for row in rows[:2]] == ["none", "3.5 nodes: 1,750m CPU, 1.5 GiB"]

@@ -39,6 +39,7 @@ from rollsim.present.summary_rows import (
     slo_ok,
 )
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
+from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
@@ -57,7 +58,7 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
     scen = scenarios_by_config(results)
     counts = desired_counts(results)
     desired = counts if desired_differs(results, counts) else {}
-    preempting = _some_preempted(s)
+    preempting = preempted(runs)  # as summary.csv has the preemptions_* statistics: the table's column only so
     header = ["configuration", *[DESCRIPTION_LABELS.get(k, k) for k in varying],
               *([DESIRED_COLUMN] if desired else []), "completed", "duration: mean (95% CI)",
               "duration p95", "min available, worst run (share; fewest nodes)", "unavailable node-hours (mean)",
@@ -86,13 +87,6 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
             format_duration(num(row.get("node_downtime_p95_s_mean"))),
         ] + ([_slo_cell(row, slo)] if slo else []))
     return header, rows
-
-
-def _some_preempted(summary: pd.DataFrame) -> bool:
-    """Whether some configuration's pods preempted other workloads (``summary.csv`` has the
-    ``preemptions_*`` statistics only then): the results table gains its column only so.
-    """
-    return "preemptions_max" in summary and bool((pd.to_numeric(summary["preemptions_max"], errors="coerce") > 0).any())
 
 
 def _preempted_cell(row: Mapping[str, Any]) -> str:
