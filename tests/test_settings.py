@@ -103,7 +103,7 @@ _OTHER: dict[str, Any] = {
     "nodes": (Node("node-0", {"zone": "a"}), Node("node-1"), Node("node-2"), Node("node-3")),
     "controller.kubernetes_version": "1.33", "not_ready_condition": "False",
     "controller.node_watch_delay": "constant(3)", "controller.unhealthy_zone_threshold": 0.6,
-    "registry.over_limit": "reject",
+    "registry.over_limit": "reject", "registry.pull_burst": 5,
 }
 
 

@@ -52,8 +52,7 @@ class Registry:
     def __init__(self, env: simpy.Environment, spec: RegistrySpec) -> None:
         self.env = env
         self.spec = spec
-        self._bucket = (None if spec.pull_rate is None
-                        else TokenBucket(spec.pull_rate, max(1.0, spec.pull_rate)))
+        self._bucket = None if spec.pull_rate is None else TokenBucket(spec.pull_rate, spec.burst)
         self._active: dict[int, _Transfer] = {}
         self._next_id = 0
         self._version = 0

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["go_duration_seconds", "missing_unit_fix"]
+__all__ = ["DURATION_UNITS", "go_duration_seconds", "missing_unit_fix"]
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+DURATION_UNITS = tuple(_UNITS)  # the unit names, as Go's time.ParseDuration spells them
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
 _DURATION = re.compile(rf"(?:{_NUMBER}{_UNIT})+\Z", re.ASCII)

@@ -22,6 +22,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rollsim.spec.duration import DURATION_UNITS as _DURATION_UNITS
+from rollsim.spec.duration import go_duration_seconds
 from rollsim.spec.quantity import go_reads_as_float
 
 __all__ = ["ImageSpec", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT", "ALWAYS"]
@@ -67,15 +69,23 @@ def parse_rate(text: str | float) -> float:
 
 
 def parse_pull_rate(text: str | float) -> float:
-    """Pulls per second from ``10/s``, ``0.5/s`` or a plain number."""
-    body = str(text).strip()
-    body = body[:-2] if body.endswith("/s") else body
+    """Pulls per second from ``10/s``, ``30/m``, ``100/6h``, ``5/1m30s`` or a plain number (per second).
+
+    After the ``/`` comes a unit alone (``s``, ``m``, ``h``: one of it) or a duration as Go's
+    ``time.ParseDuration`` reads it (``rollsim.spec.duration``), so a limit written as a count per
+    window, as registries publish theirs (Docker Hub: 100 pulls per 6 hours), is ``100/6h``.
+    """
+    body, slash, per = str(text).strip().partition("/")
     try:
         if not go_reads_as_float(body):
             raise ValueError
-        rate = float(body)
+        count = float(body)
+        seconds = go_duration_seconds(f"1{per}" if per in _DURATION_UNITS else per) if slash else 1.0
+        if seconds is None or seconds == 0:
+            raise ValueError
     except ValueError:
-        raise ValueError(f"must be a rate of pulls such as 10/s, got {text!r}") from None
+        raise ValueError(f"must be a rate of pulls such as 10/s, 30/m or 100/6h, got {text!r}") from None
+    rate = count / seconds
     if not rate > 0 or rate == float("inf"):
         raise ValueError(f"must be positive, got {text!r}")
     return rate

@@ -288,9 +288,11 @@ SIZE = Kind(parse_size, {"anyOf": [{"type": "number", "minimum": 0},
 RATE = Kind(parse_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s")]}, "RATE")
+_UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
+_PER = rf"/(?:{_UNIT}|(?:{_NUM}{_UNIT})+)"  # per a unit, or per a Go duration (rollsim.spec.duration)
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
-    _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:/s)?\s*$", "a rate such as 10/s")]}, "N/s")
+    _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:{_PER})?\s*$", "a rate such as 10/s, 30/m or 100/6h")]}, "N/s")
 NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]")
 NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]")
 NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]")

@@ -340,7 +340,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
     and the node's and the registry's bandwidth when no image has a size (the registry's is shared by
     every DaemonSet's image, so one of ``also`` with a size uses it); and what the registry does over
-    its pull rate when it has none.
+    its pull rate, and its burst, when it has none.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -357,8 +357,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
                 if name in given and not (sized and name == "registry_bandwidth")]
-    if scenario.registry.pull_rate is None and "registry_over_limit" in given:
-        out.append(("registry_over_limit", NO_PULL_RATE_NOTE))
+    if scenario.registry.pull_rate is None:
+        out += [(name, NO_PULL_RATE_NOTE) for name in ("registry_over_limit", "registry_pull_burst") if name in given]
     if scenario.daemonset.priority is None:
         out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))
     return tuple(out)

@@ -26,15 +26,17 @@ OVER_LIMIT = (QUEUE, REJECT)
 @dataclass(frozen=True, slots=True)
 class RegistrySpec:
     """A registry's capacity: total egress ``bandwidth`` (bytes/s), admitted ``pull_rate``
-    (pulls/s, token bucket with burst ``max(1, pull_rate)``) and a fixed per-pull ``latency``
-    (manifest round trips before bytes flow). ``None`` means unlimited. ``over_limit``: what a
-    request that finds no token gets, ``queue`` (it waits) or ``reject`` (429 after the latency).
+    (pulls/s, a token bucket holding up to ``pull_burst`` tokens, by default ``max(1, pull_rate)``)
+    and a fixed per-pull ``latency`` (manifest round trips before bytes flow). ``None`` means
+    unlimited. ``over_limit``: what a request that finds no token gets, ``queue`` (it waits) or
+    ``reject`` (429 after the latency).
     """
 
     bandwidth: float | None = None
     pull_rate: float | None = None
     latency: float = 0.0
     over_limit: str = QUEUE
+    pull_burst: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("bandwidth", "pull_rate"):
@@ -45,6 +47,18 @@ class RegistrySpec:
             raise ValueError(f"latency must be non-negative, got {self.latency}")
         if self.over_limit not in OVER_LIMIT:
             raise ValueError(f"over_limit must be one of {', '.join(OVER_LIMIT)}, got {self.over_limit!r}")
+        burst = self.pull_burst
+        if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int) or burst < 1):
+            raise ValueError(f"pull_burst must be an integer of at least 1 or None, got {burst!r}")
+
+    @property
+    def burst(self) -> float:
+        """The pull-rate bucket's size: requests the registry admits at once after a quiet spell
+        (``pull_burst``, by default ``max(1, pull_rate)``, a second's worth and at least one).
+        """
+        if self.pull_burst is not None:
+            return float(self.pull_burst)
+        return max(1.0, self.pull_rate or 0.0)
 
     @property
     def rejects(self) -> bool:
