@@ -13,14 +13,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from rollsim.spec.limits import LimitError, check_limit, limit
 
-__all__ = ["Budget", "ConfigError", "Document", "FastSafeLoader", "STDIN", "SafeLoader", "load_yaml", "read_text",
-           "source_name"]
+__all__ = ["Budget", "ConfigError", "Document", "DuplicateKeyError", "FastSafeLoader", "STDIN", "SafeLoader",
+           "first_duplicate_key", "load_yaml", "read_text", "source_name"]
 
 STDIN = "-"  # as a path: read standard input (``kubectl get nodes -o json | rollsim ... --nodes-file -``)
 
@@ -54,9 +54,84 @@ class SafeLoader(yaml.SafeLoader):
     """The one YAML loader of rollsim's inputs: ``yaml.SafeLoader`` with no base-60 numbers."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping names one key twice (``FastSafeLoader``); ``first_duplicate_key`` says where."""
+
+
 @_go_yaml_numbers
 class FastSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """``SafeLoader`` parsed by libyaml where PyYAML has it (large node lists): the same values."""
+    """``SafeLoader`` parsed by libyaml where PyYAML has it (large node lists): the same values.
+
+    A mapping that names a key twice raises ``DuplicateKeyError`` where PyYAML keeps the last
+    value, as the other readers of rollsim's inputs refuse it (``_walk``, the manifest reader) and
+    kubectl and the API server do (strict decoding). libyaml composes the nodes and PyYAML builds
+    each mapping; a mapping with as many keys as it has pairs has none twice, so the exact rule
+    (on the keys' text, a merge key ``<<`` aside) runs only for the few that do not.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._own_pairs: dict[int, list[tuple[yaml.Node, yaml.Node]]] = {}
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """PyYAML's merge (``<<``), keeping the mapping's own pairs: PyYAML removes the merge keys
+        from the list in place, then puts the merged pairs before it in a new one.
+        """
+        own = node.value
+        super().flatten_mapping(node)
+        if node.value is not own:
+            self._own_pairs[id(node)] = own
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """PyYAML's mapping, refused when it names a key twice."""
+        mapping = cast(dict[Any, Any], super().construct_mapping(node, deep=deep))
+        pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
+        if len(mapping) != len(pairs) and _names_a_key_twice(self._own_pairs.get(id(node), pairs)):
+            raise DuplicateKeyError("a mapping names a key twice")
+        return mapping
+
+
+def _names_a_key_twice(pairs: list[tuple[yaml.Node, yaml.Node]]) -> bool:
+    own = [key.value for key, _ in pairs if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE_TAG]
+    return len(set(own)) != len(own)
+
+
+def first_duplicate_key(root: yaml.Node) -> tuple[str, str, int] | None:
+    """The first key a mapping names twice in a composed document, in the order the manifest
+    reader walks it (``rollsim.io.manifest.documents``), as (key path, key, line); None if none.
+    Merge keys (``<<``) may repeat and their sources' keys be overridden. Each collection is
+    visited once, so aliases (recursive ones too) cost nothing more.
+    """
+    return _first_duplicate(root, "", set())
+
+
+def _first_duplicate(node: yaml.Node, path: str, seen: set[int]) -> tuple[str, str, int] | None:
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) or id(node) in seen:
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        return next(filter(None, (_first_duplicate(item, f"{path}[{i}]", seen)
+                                  for i, item in enumerate(node.value))), None)
+    own: set[str] = set()
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            found = next(filter(None, (_first_duplicate(src, path, seen) for src in sources)), None)
+        elif isinstance(key_node, yaml.ScalarNode):
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in own:
+                return child, key, key_node.start_mark.line + 1
+            own.add(key)
+            found = _first_duplicate(value_node, child, seen)
+        else:
+            found = None
+        if found:
+            return found
+    return None
 
 
 class ConfigError(ValueError):

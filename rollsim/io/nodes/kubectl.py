@@ -24,7 +24,14 @@ from rollsim.io.nodes.fields import (
     string_map,
     taints,
 )
-from rollsim.io.yamldoc import ConfigError, FastSafeLoader, read_text, source_name
+from rollsim.io.yamldoc import (
+    ConfigError,
+    DuplicateKeyError,
+    FastSafeLoader,
+    first_duplicate_key,
+    read_text,
+    source_name,
+)
 from rollsim.spec.node import Node
 
 __all__ = ["load_nodes", "nodes_from_document"]
@@ -65,11 +72,8 @@ def _parse(text: str, file: str) -> Any:
         if start in "{[":
             return json.loads(text, object_pairs_hook=_unique_keys)
         return yaml.load(text, Loader=_YAML_LOADER)
-    except _DuplicateKey:  # the manifest reader says where, as for a manifest's JSON
-        from rollsim.io.manifest.documents import parse_documents
-
-        parse_documents(text, file)
-        raise ConfigError("duplicate key in a JSON object", file=file) from None  # pragma: no cover
+    except (_DuplicateKey, DuplicateKeyError):
+        raise _duplicate_key(text, file) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"JSON syntax error: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
     except yaml.MarkedYAMLError as exc:
@@ -79,6 +83,25 @@ def _parse(text: str, file: str) -> Any:
                           file=file, line=mark.line + 1 if mark else None) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise ConfigError(f"cannot parse: {' '.join(str(exc).split())[:120]}", file=file) from None
+
+
+def _duplicate_key(text: str, file: str) -> ConfigError:
+    """Where a node list names a key twice, as the manifest reader says it for a manifest
+    (``FILE:LINE: path: duplicate key 'name'``): found in the nodes libyaml composes, not by the
+    manifest reader, whose value budget (``yaml_values``) stops short of the end of a list of
+    thousands of nodes. JSON that YAML cannot read (a key of over 1,024 characters) is named
+    without a place, where the manifest reader called it a YAML syntax error.
+    """
+    try:
+        root = yaml.compose(text, Loader=_YAML_LOADER)
+        found = None if root is None else first_duplicate_key(root)
+    except (yaml.YAMLError, RecursionError):
+        found = None
+    if found is None:
+        return ConfigError(f"duplicate key in {'a JSON object' if text.lstrip()[:1] in '{[' else 'a mapping'}",
+                           file=file)
+    path, key, line = found
+    return ConfigError(f"duplicate key {key!r}", path, file, line)
 
 
 class _DuplicateKey(ValueError):
