@@ -42,6 +42,9 @@ def _manifest_error(text: str) -> str:
     ("kind: List\nitems:\n- kind: Node\n  metadata: {name: a, labels: {x: '1', x: '2'}}\n  metadata: {name: c}\n",
      "nodes.yaml:4: items[0].metadata.labels.x: duplicate key 'x'"),
     ("kind: Node\nkind: Node\nmetadata: {name: a}\n", "nodes.yaml:2: kind: duplicate key 'kind'"),
+    # an integer and a string of one text: two keys to PyYAML, one to kubectl (YAML to JSON)
+    ("kind: Node\nmetadata:\n  name: a\n  annotations: {1: x, '1': y}\n",
+     "nodes.yaml:4: metadata.annotations.1: duplicate key '1'"),
 ])
 def test_a_duplicate_key_in_a_yaml_node_list_is_refused_as_in_a_manifest(tmp_path, text, error) -> None:
     """PyYAML kept the last of two keys; kubectl, the API server and the manifest reader refuse
@@ -81,8 +84,9 @@ def _flow(pairs: list, depth: int = 0) -> str:
     return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
 
 
+KEYS = ["a", "b", "1", "01", "'1'", "'a'", "true", "'true'"]  # texts alike and not, values alike and not
 mappings = st.recursive(
-    st.lists(st.tuples(st.sampled_from(["a", "b", "1", "01", "'a'"]), st.integers(0, 9)), max_size=3),
+    st.lists(st.tuples(st.sampled_from(KEYS), st.integers(0, 9)), max_size=3),
     lambda inner: st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), inner | st.integers(0, 9)), max_size=3),
     max_leaves=10)
 

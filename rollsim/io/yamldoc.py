@@ -55,6 +55,7 @@ class SafeLoader(yaml.SafeLoader):
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TEXT_KEYS = frozenset({str})
 
 
 class DuplicateKeyError(yaml.YAMLError):
@@ -68,8 +69,9 @@ class FastSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
     A mapping that names a key twice raises ``DuplicateKeyError`` where PyYAML keeps the last
     value, as the other readers of rollsim's inputs refuse it (``_walk``, the manifest reader) and
     kubectl and the API server do (strict decoding). libyaml composes the nodes and PyYAML builds
-    each mapping; a mapping with as many keys as it has pairs has none twice, so the exact rule
-    (on the keys' text, a merge key ``<<`` aside) runs only for the few that do not.
+    each mapping; a mapping of string keys with as many keys as it has pairs has none twice, so the
+    exact rule (on the keys' text, a merge key ``<<`` aside) runs only for the few others: there
+    ``1`` and ``'1'`` are two keys of one text, which kubectl reads as one.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -89,7 +91,8 @@ class FastSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
         """PyYAML's mapping, refused when it names a key twice."""
         mapping = cast(dict[Any, Any], super().construct_mapping(node, deep=deep))
         pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
-        if len(mapping) != len(pairs) and _names_a_key_twice(self._own_pairs.get(id(node), pairs)):
+        if (len(mapping) != len(pairs) or not _TEXT_KEYS.issuperset(map(type, mapping))) and \
+                _names_a_key_twice(self._own_pairs.get(id(node), pairs)):
             raise DuplicateKeyError("a mapping names a key twice")
         return mapping
 
