@@ -174,6 +174,8 @@ def test_api_defaults(tmp_path: Path) -> None:
     ("maxUnavailable: 0%\n      maxSurge: 1", ("0%", 1)),
     ("maxUnavailable: 3", (3, 0)),
     ("maxUnavailable: 2.0", (2, 0)),
+    ("maxUnavailable: 1e0", (1, 0)),  # a float to go-yaml (yamlStyleFloat), as 1.0; a string to YAML 1.1
+    ("maxUnavailable: +.2e1", (2, 0)),
     ("maxUnavailable: null", (1, 0)),
     ("maxSurge: 0", (1, 0)),
 ])

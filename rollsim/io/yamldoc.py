@@ -2,13 +2,12 @@
 
 Every error names the file, the line and the key path and says which rule was broken
 (``experiments/x.yaml:12: scenario.strategy.max_unavailable: must not be greater than
-100%``). YAML is loaded with ``SafeLoader`` (``yaml.SafeLoader`` as go-yaml reads plain numbers,
-below): no tags, no code.
+100%``). YAML is loaded with ``SafeLoader`` (``yaml.SafeLoader`` reading plain numbers as go-yaml v2
+does, ``rollsim.io.goyaml``): no tags, no code.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, cast
 
 import yaml
 
+from rollsim.io.goyaml import INT_TAG, GoYamlNumbers, construct_go_int
 from rollsim.spec.limits import LimitError, check_limit, limit
 
 __all__ = ["Budget", "ConfigError", "Document", "DuplicateKeyError", "FastSafeLoader", "STDIN", "SafeLoader",
@@ -24,34 +24,9 @@ __all__ = ["Budget", "ConfigError", "Document", "DuplicateKeyError", "FastSafeLo
 
 STDIN = "-"  # as a path: read standard input (``kubectl get nodes -o json | rollsim ... --nodes-file -``)
 
-# PyYAML's int and float resolvers (YAML 1.1) without their base-60 forms: go-yaml, which kubectl
-# and the API server read YAML with, has none ("purposefully unsupported"), so `1:30` is the
-# string "1:30" there, which the API refuses as an integer, and must not be 90 here. 010 (8),
-# 0x10 (16), 0b10 (2) and 1_0 (10) stay numbers: go-yaml reads them so too (strconv.ParseInt
-# with base 0, after dropping underscores).
-_GO_YAML_NUMBERS = {
-    "tag:yaml.org,2002:int": re.compile(r"""^(?:[-+]?0b[0-1_]+
-                    |[-+]?0[0-7_]+
-                    |[-+]?(?:0|[1-9][0-9_]*)
-                    |[-+]?0x[0-9a-fA-F_]+)$""", re.X),
-    "tag:yaml.org,2002:float": re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-                    |[-+]?\.(?:inf|Inf|INF)
-                    |\.(?:nan|NaN|NAN))$""", re.X),
-}
 
-
-def _go_yaml_numbers(loader: type[Any]) -> type[Any]:
-    """``loader`` with the int and float resolvers of ``_GO_YAML_NUMBERS`` in place of PyYAML's."""
-    loader.yaml_implicit_resolvers = {
-        first: [(tag, _GO_YAML_NUMBERS.get(tag, regexp)) for tag, regexp in resolvers]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    return loader
-
-
-@_go_yaml_numbers
-class SafeLoader(yaml.SafeLoader):
-    """The one YAML loader of rollsim's inputs: ``yaml.SafeLoader`` with no base-60 numbers."""
+class SafeLoader(GoYamlNumbers, yaml.SafeLoader):
+    """The one YAML loader of rollsim's inputs: ``yaml.SafeLoader`` reading plain numbers as go-yaml v2."""
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -62,8 +37,7 @@ class DuplicateKeyError(yaml.YAMLError):
     """A mapping names one key twice (``FastSafeLoader``); ``first_duplicate_key`` says where."""
 
 
-@_go_yaml_numbers
-class FastSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class FastSafeLoader(GoYamlNumbers, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """``SafeLoader`` parsed by libyaml where PyYAML has it (large node lists): the same values.
 
     A mapping that names a key twice raises ``DuplicateKeyError`` where PyYAML keeps the last
@@ -135,6 +109,10 @@ def _first_duplicate(node: yaml.Node, path: str, seen: set[int]) -> tuple[str, s
         if found:
             return found
     return None
+
+
+for _loader in (SafeLoader, FastSafeLoader):
+    _loader.add_constructor(INT_TAG, construct_go_int)
 
 
 class ConfigError(ValueError):

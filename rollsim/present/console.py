@@ -45,7 +45,10 @@ def render_data(data: Any, fmt: str) -> str:
     if fmt == "yaml":
         import yaml
 
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+        from rollsim.io.goyaml import SafeDumper
+
+        return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                         width=100)
     raise ValueError(f"not a data format: {fmt!r}")
 
 

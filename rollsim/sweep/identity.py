@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from rollsim.io.goyaml import SafeDumper
 from rollsim.spec.describe import describe_scenario
 from rollsim.sweep.experiment import Experiment
 
@@ -50,5 +51,5 @@ def describe_experiment(experiment: Experiment) -> dict[str, Any]:
 
 def identity_text(experiment: Experiment) -> str:
     """``experiment.yaml``'s text: ``describe_experiment`` in block YAML, keys in order."""
-    return yaml.safe_dump(describe_experiment(experiment), sort_keys=False, allow_unicode=True,
-                          default_flow_style=False)
+    return yaml.dump(describe_experiment(experiment), Dumper=SafeDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False)

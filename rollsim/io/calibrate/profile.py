@@ -19,6 +19,7 @@ from rollsim.io.atomic import write_text
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
 from rollsim.io.calibrate.kubectl import read_json
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
+from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
 
@@ -146,7 +147,7 @@ def _clean(x: float) -> float | None:
     return significant(x) if math.isfinite(x) else None
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(SafeDumper):
     """Block mappings, flow lists: the empirical values stay compact."""
 
 

@@ -1,0 +1,67 @@
+"""Plain YAML numbers read as go-yaml v2 reads them (kubectl, the API server), by both loaders."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+from rollsim.io.goyaml import SafeDumper
+from rollsim.io.yamldoc import FastSafeLoader, SafeLoader
+
+LOADERS = pytest.mark.parametrize("loader", [SafeLoader, FastSafeLoader], ids=["pure", "libyaml"])
+
+
+def read(text: str, loader: type) -> object:
+    return yaml.load(f"v: {text}", Loader=loader)["v"]
+
+
+@LOADERS
+@pytest.mark.parametrize(("text", "value"), [
+    ("1e3", 1000.0), ("1E3", 1000.0), ("1e+3", 1000.0), ("1e-3", 0.001), ("1.5e3", 1500.0), ("10e-1", 1.0),
+    ("-.5", -0.5), ("+.5", 0.5), (".5", 0.5), (".5e3", 500.0), ("-1.", -1.0), ("1.5", 1.5),
+    ("08", 8.0), ("09.5", 9.5),  # not octal ints (ParseInt refuses them): yamlStyleFloat's
+    ("1_0.5", 10.5), ("1_0e3", 10000.0), (".5_0", 0.5),  # underscores dropped, as go-yaml drops them
+    ("1e-400", 0.0), (".inf", math.inf), ("-.Inf", -math.inf), ("+.INF", math.inf),
+])
+def test_go_yaml_floats_are_floats(loader: type, text: str, value: float) -> None:
+    """go-yaml v2's yamlStyleFloat ``^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$`` (YAML 1.1,
+    which PyYAML follows, needs a dot and a signed exponent: 1e3, -.5 and +.5 were strings).
+    """
+    got = read(text, loader)
+    assert isinstance(got, float) and got == value
+
+
+@LOADERS
+@pytest.mark.parametrize(("text", "value"), [
+    ("010", 8), ("0x10", 16), ("0X10", 16), ("1_0", 10), ("0b10", 2), ("0B10", 2), ("-0x10", -16),
+    ("0o10", 8), ("0O10", 8), ("-0o10", -8),  # strconv.ParseInt(s, 0, 64) reads 0o since Go 1.13
+    ("0_10", 8), ("-_1", -1), ("-0", 0), ("+7", 7), ("0", 0),
+])
+def test_go_yaml_ints_are_ints(loader: type, text: str, value: int) -> None:
+    got = read(text, loader)
+    assert type(got) is int and got == value
+
+
+@LOADERS
+@pytest.mark.parametrize("text", ["1:30", "1:30.5", "-1:00", "1e400", "._5", ".5_", "1e", "e3", "1.5.5", "0x",
+                                  "0b_", "0b12", "-.nan", ".5e", "1e3x", "1,5"])
+def test_what_go_yaml_leaves_a_string_is_a_string(loader: type, text: str) -> None:
+    """No base 60 (go-yaml: "purposefully unsupported"), nothing ParseFloat refuses (1e400 is out of range)."""
+    assert read(text, loader) == text
+
+
+def test_nan_is_a_float() -> None:
+    assert all(math.isnan(read(".NaN", loader)) for loader in (SafeLoader, FastSafeLoader))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["1e3", "-.5", "+.5", "08", "0o10", "0X10", "1_0e3", ".5_0", "1:30", "y"])
+def test_the_dumper_quotes_a_string_the_loaders_would_read_as_a_number(text: str) -> None:
+    """``experiment.yaml``, ``-o yaml`` and timing profiles are read back by these loaders: a name
+    such as "1e3" written bare (as ``yaml.safe_dump`` writes it) would come back 1000.0.
+    """
+    written = yaml.dump({"name": text}, Dumper=SafeDumper)
+    assert yaml.load(written, Loader=SafeLoader) == {"name": text}
+    if text in ("1e3", "-.5", "+.5", "08", "0o10"):
+        assert yaml.safe_load(yaml.safe_dump({"name": text})) == {"name": text}  # what PyYAML alone misses:
+        assert yaml.load(yaml.safe_dump({"name": text}), Loader=SafeLoader) != {"name": text}  # bare there
