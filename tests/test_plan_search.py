@@ -72,6 +72,33 @@ def test_constraint_text_is_read_as_flags_give_it():
     assert parse_duration("1.5h") == 5400 and parse_duration("1h0m30s") == 3630 and parse_duration("1800") == 1800
 
 
+@pytest.mark.parametrize("text", ["-5m", "-1.5h", "-0", "0", "0s", "-1800", "-.5"])
+def test_a_window_that_is_a_duration_but_not_positive_is_refused_as_not_positive(text):
+    """Go's time.ParseDuration reads a sign: ``-5m`` is a duration, refused for its value, not its form."""
+    with pytest.raises(ValueError, match=f"must be a positive duration, got {text!r}$"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [(".5", 0.5), ("5.", 5.0), ("0.5", 0.5), ("+5", 5.0), ("1800", 1800.0),
+                                               (".5s", 0.5), ("5.s", 5.0), ("+5m", 300.0), ("0.5ns", None)])
+def test_a_bare_number_is_seconds_as_go_reads_it_with_an_s(text, seconds):
+    """A bare number is read as Go reads it with ``s`` after it, so ``.5`` and ``5.`` are read as
+    ``0.5`` is; ``0.5ns`` is 0 ns in Go (whole nanoseconds), not a positive window.
+    """
+    if seconds is None:
+        with pytest.raises(ValueError, match="must be a positive duration"):
+            parse_duration(text)
+    else:
+        assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["2562048h", "9999999999h", "9999999999999", "1e3"])
+def test_a_window_go_cannot_hold_is_not_a_duration(text):
+    """Go's ``time.Duration`` holds up to about 2562047h: beyond, "invalid duration"."""
+    with pytest.raises(ValueError, match=f"must be a duration such as 30m, 1h30m or 1800s, got {text!r}$"):
+        parse_duration(text)
+
+
 @pytest.mark.parametrize(("text", "fix"), [("1h30", "write 1h30m"), ("5m3", "write 5m3s"), ("1h2m3", "write 1h2m3s"),
                                            ("1h 30m", "no spaces within a duration .*; write 1h30m"), ("30x", None)])
 def test_a_number_without_its_unit_is_refused_as_go_refuses_it(text, fix):

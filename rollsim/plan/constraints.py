@@ -13,7 +13,6 @@ pods (``maxSurge``). ``allow_surge=False`` rules surge out (host ports, hostNetw
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +27,10 @@ __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction",
 HORIZON_WINDOWS = 4
 
 def parse_duration(value: Any) -> float:
-    """Seconds from ``1800`` (a number: seconds), ``"1800s"``, ``"30m"``, ``"1h30m"`` (Go's
-    ``time.ParseDuration``, as kubectl's ``--timeout`` takes it: every number with its unit, so
-    ``1h30`` is refused, naming ``1h30m``); positive and finite.
+    """Seconds from ``1800`` (a number: seconds, as ``1800s``), ``"1800s"``, ``"30m"``, ``"1h30m"``
+    (Go's ``time.ParseDuration``, as kubectl's ``--timeout`` takes it: every number with its unit,
+    so ``1h30`` is refused, naming ``1h30m``); positive and finite (``-5m`` is a duration, refused
+    as not positive).
     """
     if isinstance(value, bool):
         raise ValueError(f"must be a duration such as 30m or 1800s, got {value!r}")
@@ -38,7 +38,7 @@ def parse_duration(value: Any) -> float:
         seconds = float(value)
     else:
         text = str(value).strip()
-        parsed = float(text) if _SECONDS.fullmatch(text) else go_duration_seconds(text)
+        parsed = go_duration_seconds(text, bare_unit="s")
         if parsed is None:
             raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}{_fix(text)}")
         seconds = parsed
@@ -47,16 +47,13 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
-_SECONDS = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # a bare number: seconds
-
-
 def _fix(text: str) -> str:
     """What to write instead, where it can be told: the missing unit, or no spaces (as Go)."""
     compact = "".join(text.split())
     fix = missing_unit_fix(compact)
     if fix is not None:
         return f": missing unit after its last number (as Go's time.ParseDuration says); write {fix}"
-    if compact != text and go_duration_seconds(compact) is not None:
+    if compact != text and go_duration_seconds(compact, bare_unit="s") is not None:
         return f": no spaces within a duration (as Go's time.ParseDuration reads it); write {compact}"
     return ""
 

@@ -1,38 +1,109 @@
-"""Durations as Go writes and reads them (``time.ParseDuration``): ``1h30m``, ``90s``, ``812ms``.
+"""Durations as Go writes and reads them (``time.ParseDuration``): ``1h30m``, ``90s``, ``-1.5h``.
 
 One rule for every duration rollsim reads as text: ``rollsim plan --window`` (where a bare
 number is seconds) and the pull times in the kubelet's Pulled events (``rollsim calibrate``).
 Every number carries its unit, as Go requires: ``1h30`` is refused ("missing unit in
-duration"), where a unit left optional after ``h`` or ``m`` read it as 1h00m30s.
+duration"), where a unit left optional after ``h`` or ``m`` read it as 1h00m30s. A duration is
+a whole number of nanoseconds in a signed 64-bit integer, as Go's: ``0.5ns`` is 0, and
+``2562048h`` is past its range and refused ("invalid duration").
 """
 
 from __future__ import annotations
 
-import math
 import re
 
-__all__ = ["DURATION_UNITS", "go_duration_seconds", "missing_unit_fix"]
+__all__ = ["DURATION_UNITS", "go_duration_ns", "go_duration_seconds", "missing_unit_fix"]
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-DURATION_UNITS = tuple(_UNITS)  # the unit names, as Go's time.ParseDuration spells them
+# time's unitMap: nanoseconds per unit (µs is U+00B5, the micro sign; μs U+03BC, the Greek mu)
+_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
+            "h": 3600 * 10**9}
+DURATION_UNITS = tuple(_UNIT_NS)  # the unit names, as Go's time.ParseDuration spells them
+_BIG = 1 << 63  # Go's uint64 accumulator may reach 1<<63 (the magnitude of the most negative duration)
+_DIGITS = re.compile(r"[0-9]*", re.ASCII)
+_UNIT_TEXT = re.compile(r"[^.0-9]*")  # ParseDuration's unit: everything up to the next '.' or digit
+_BARE_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", re.ASCII)
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
-_DURATION = re.compile(rf"(?:{_NUMBER}{_UNIT})+\Z", re.ASCII)
-_PART = re.compile(rf"({_NUMBER})({_UNIT})", re.ASCII)
 _UNIT_MISSING = re.compile(rf"((?:{_NUMBER}{_UNIT})*{_NUMBER})({_UNIT})({_NUMBER})\Z", re.ASCII)
 _NEXT_UNIT = {"h": "m", "m": "s", "s": "ms", "ms": "us", "us": "ns", "µs": "ns", "μs": "ns"}
 
 
-def go_duration_seconds(text: str) -> float | None:
-    """Seconds in a Go ``time.Duration`` string (``6.071s``, ``812ms``, ``1h30m``, ``0``), or None
-    when Go's ``time.ParseDuration`` would refuse it (no sign here: a duration read is never negative).
+def _leading_int(digits: str) -> int | None:
+    """Mirrors time's ``leadingInt``: the integer, or None past 1<<63 (overflow)."""
+    x = 0
+    for c in digits:
+        if x > _BIG // 10:
+            return None
+        x = x * 10 + int(c)
+        if x > _BIG:
+            return None
+    return x
+
+
+def _leading_fraction(digits: str) -> tuple[int, float]:
+    """Mirrors time's ``leadingFraction``: the digits as an integer and their scale (10**n),
+    precision dropped (not an error) once the integer would pass 1<<63.
     """
-    if text == "0":
-        return 0.0
-    if not _DURATION.match(text):
+    x, scale = 0, 1.0
+    for c in digits:
+        if x > (_BIG - 1) // 10 or x * 10 + int(c) > _BIG:
+            break
+        x, scale = x * 10 + int(c), scale * 10
+    return x, scale
+
+
+def _component(s: str) -> tuple[int, str] | None:
+    """One number and its unit (``1.5h``) of ParseDuration's loop: its nanoseconds and the rest, or None."""
+    whole = _DIGITS.match(s)[0]  # type: ignore[index]
+    v, s = _leading_int(whole), s[len(whole):]
+    fraction = _DIGITS.match(s, 1)[0] if s.startswith(".") else ""  # type: ignore[index]
+    f, scale = _leading_fraction(fraction)
+    s = s[1 + len(fraction):] if s.startswith(".") else s
+    unit = _UNIT_TEXT.match(s)[0]  # type: ignore[index]
+    if v is None or not (whole or fraction) or unit not in _UNIT_NS or v > _BIG // _UNIT_NS[unit]:
+        return None  # overflow, no digits (".s"), a missing or unknown unit
+    v *= _UNIT_NS[unit]
+    if f > 0:  # float64, as Go: nanosecond-accurate for fractions of hours
+        v += int(float(f) * (float(_UNIT_NS[unit]) / scale))
+    return (v, s[len(unit):]) if v <= _BIG else None
+
+
+def go_duration_ns(text: str) -> int | None:
+    """Nanoseconds in a Go duration string (``1h30m``, ``-5m``, ``+.5s``, ``0``), or None where Go's
+    ``time.ParseDuration`` returns an error. Mirrors it: an optional sign, then numbers each with
+    a unit; whole nanoseconds; the sum within a signed 64-bit integer.
+    """
+    negative = text[:1] == "-"
+    s = text[1:] if text[:1] in ("-", "+") else text
+    if s == "0":
+        return 0
+    if not s:
         return None
-    seconds = math.fsum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
-    return seconds if math.isfinite(seconds) else None
+    total = 0
+    while s:
+        part = _component(s)
+        if part is None:
+            return None
+        total = (total + part[0]) % (1 << 64)  # uint64, as Go sums it
+        s = part[1]
+        if total > _BIG:
+            return None
+    if negative:
+        return -total
+    return total if total < _BIG else None
+
+
+def go_duration_seconds(text: str, bare_unit: str | None = None) -> float | None:
+    """Seconds in a Go duration string (``go_duration_ns``), or None where Go refuses it.
+
+    ``bare_unit``: the unit of a number written without one (``rollsim plan --window 1800``:
+    seconds), read as Go reads that number with the unit after it (``.5`` as ``.5s``, ``-5`` as
+    ``-5s``); without it a bare number other than 0 is refused, as Go refuses it.
+    """
+    if bare_unit is not None and _BARE_NUMBER.fullmatch(text):
+        text += bare_unit
+    ns = go_duration_ns(text)
+    return None if ns is None else ns / 10**9
 
 
 def missing_unit_fix(text: str) -> str | None:

@@ -102,9 +102,11 @@ def parse_time(value: Any) -> tuple[float, bool] | None:
 
 def parse_go_duration(text: str) -> float | None:
     """Seconds in a Go ``time.Duration`` string (``6.071s``, ``812ms``, ``1m2.5s``, ``0s``), or None;
-    the full stop that ends a Pulled message's sentence is not part of it.
+    the full stop that ends a Pulled message's sentence is not part of it. A negative duration
+    (which Go reads) is no time a pull took: None.
     """
-    return go_duration_seconds(text.strip().rstrip("."))
+    seconds = go_duration_seconds(text.strip().rstrip("."))
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 class PullMessage(NamedTuple):
