@@ -493,6 +493,12 @@ def test_an_unreachable_server_is_one_line_without_retry_warnings(tmp_path):
     ("daemonset/", None, "argument --manifest: 'daemonset/' names no DaemonSet (nothing after daemonset/)"),
     ("ds/kube-system/fluentd-elasticsearch", None, "argument --manifest: 'ds/kube-system/fluentd-elasticsearch': "
      "a DaemonSet name has no '/'; give the namespace with -n/--namespace (ds/fluentd-elasticsearch -n kube-system)"),
+    ("ds/kube-system/", None, "argument --manifest: 'ds/kube-system/' names no DaemonSet (nothing after its last "
+     "'/'); give ds/NAME -n kube-system"),
+    ("ds//fluentd-elasticsearch", None, "argument --manifest: 'ds//fluentd-elasticsearch': a DaemonSet name has no "
+     "'/'; give ds/fluentd-elasticsearch (and its namespace with -n/--namespace)"),
+    ("ds/a/b/fluentd-elasticsearch", None, "argument --manifest: 'ds/a/b/fluentd-elasticsearch': a DaemonSet name "
+     "has no '/'; give ds/fluentd-elasticsearch (and its namespace with -n/--namespace)"),
     ("ds/Bad_Name", None, "argument --manifest: 'ds/Bad_Name': invalid DaemonSet name 'Bad_Name': a lowercase RFC "
      "1123 subdomain must consist of"),
     ("ds/fluentd-elasticsearch", "bad ns", "argument -n/--namespace: invalid namespace 'bad ns': a lowercase RFC 1123 "
@@ -521,3 +527,25 @@ def test_a_contexts_namespace_is_checked_too(api, tmp_path):
     with pytest.raises(LiveError, match="kubeconfig context 'recorded': invalid namespace 'Kube_System'"):
         read_live("fluentd-elasticsearch", kubeconfig=kubeconfig)
     assert api.api.requests == []
+
+
+@pytest.mark.parametrize(("flag", "context", "rule"), [
+    ("bad ns", "kube-system", "argument -n/--namespace: invalid namespace 'bad ns'"),
+    (None, "Kube_System", "kubeconfig context 'recorded': invalid namespace 'Kube_System'"),
+])
+def test_a_bad_namespace_is_refused_before_the_credential_plugin_runs(api, tmp_path, flag, context, rule):
+    """The namespace was checked after ``connect``, which runs the user's credential plugin (an
+    exec, perhaps a browser login): ``-n`` is checked before the kubeconfig is read, the context's
+    as soon as it is read.
+    """
+    ran = tmp_path / "ran"
+    script = tmp_path / "plugin.sh"
+    script.write_text(f"#!/bin/sh\ntouch {ran}\necho '{{\"apiVersion\": \"client.authentication.k8s.io/v1\", "
+                      "\"kind\": \"ExecCredential\", \"status\": {\"token\": \"t\"}}'\n", encoding="utf-8")
+    script.chmod(0o755)
+    kubeconfig = _with_plugin(write_kubeconfig(tmp_path / "kc", api.url, namespace=context), str(script))
+    with pytest.raises(LiveError, match=rule):
+        read_live("fluentd-elasticsearch", flag, kubeconfig=kubeconfig)
+    assert not ran.exists() and api.api.requests == []
+    read_live("fluentd-elasticsearch", "kube-system", kubeconfig=kubeconfig, nodes=False)
+    assert ran.exists()  # the plugin does run once the namespace is good

@@ -93,14 +93,17 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
     return path
 
 
-def connect(context: str | None = None, kubeconfig: str | Path | None = None, retries: int = 1) -> Connection:
+def connect(context: str | None = None, kubeconfig: str | Path | None = None, retries: int = 1, *,
+            check_namespace: bool = False) -> Connection:
     """An API client for ``context`` (default: the kubeconfig's current context), whose requests
     are retried ``retries`` times (urllib3's ``Retry``: a refused connection, a read timeout).
 
     Each kubeconfig file is read and checked once first (``rollsim.io.kubeconfig``): YAML syntax,
     the types of the fields the client reads and the cluster and user the context names, named
-    by file, line and key. The client then reads the files itself (it resolves a certificate's
-    relative path against the folder of the file that gives it).
+    by file, line and key; with ``check_namespace``, the context's namespace too (one that is
+    used: no ``-n``). The client then reads the files itself (it resolves a certificate's
+    relative path against the folder of the file that gives it) and runs the user's credential
+    plugin, if any.
     """
     import os
 
@@ -118,6 +121,9 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None, re
     if name not in kc.contexts:
         raise LiveError(f"kubeconfig {path}: context {name!r} not found (contexts: {names})")
     chosen = kc.context(name)  # its cluster and user are there
+    namespace = chosen.get("namespace") or "default"
+    if check_namespace:
+        _check_namespace(namespace, f"kubeconfig context {name!r}")
     configuration = type.__call__(client.Configuration)  # not a copy of the process-wide default
     configuration.retries = retries  # read by the pool the client makes: set before it is made
     try:
@@ -130,8 +136,13 @@ def connect(context: str | None = None, kubeconfig: str | Path | None = None, re
     if plugin and logged:
         raise LiveError(f"kubeconfig {path}: context {name!r}: credential plugin {plugin.get('command')}: "
                         f"failed: {_plugin_failure(logged[-1])}")
-    namespace = chosen.get("namespace") or "default"
     return Connection(api_client, name, api_client.configuration.host, namespace)
+
+
+def _check_namespace(namespace: str, given: str) -> None:
+    """Refuse a namespace the API server could not hold (a DNS-1123 label), naming where it was given."""
+    if not is_dns_label(namespace):
+        raise LiveError(f"{given}: invalid namespace {namespace!r}: {DNS_LABEL_RULE}")
 
 
 @contextmanager
@@ -305,18 +316,19 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
               calibrate: bool = False, page_size: int = PAGE_SIZE) -> LiveInputs:
     """Read DaemonSet ``name`` (``ds/NAME`` also accepted), the nodes and, with ``calibrate``, fit timings.
 
-    A name or namespace the API server could not hold is refused before any call (``_daemonset_name``).
+    A name or namespace the API server could not hold is refused before any call and before a
+    credential plugin runs (``_daemonset_name``; ``-n`` before the kubeconfig is read, the
+    context's namespace as soon as it is).
     """
     from kubernetes import client
 
     from rollsim.io.manifest import load_daemonset_text
 
     name = _daemonset_name(name)
-    conn = connect(context, kubeconfig)
+    if namespace:
+        _check_namespace(namespace, "argument -n/--namespace")
+    conn = connect(context, kubeconfig, check_namespace=not namespace)
     ns = namespace or conn.namespace
-    if not is_dns_label(ns):
-        given = "argument -n/--namespace" if namespace else f"kubeconfig context {conn.context!r}"
-        raise LiveError(f"{given}: invalid namespace {ns!r}: {DNS_LABEL_RULE}")
     apps, core = client.AppsV1Api(conn.api_client), client.CoreV1Api(conn.api_client)
     ds = _call(conn, f"get daemonset {ns}/{name}", apps.read_namespaced_daemon_set, name=name, namespace=ns)
     where = f"{conn.context}:ds/{ns}/{name}"
@@ -361,12 +373,24 @@ def _daemonset_name(manifest: str) -> str:
     if not name:
         raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r} names no DaemonSet (nothing after {kind}/); give ds/NAME")
     if "/" in name:
-        namespace, _, rest = name.rpartition("/")
-        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}: a DaemonSet name has no '/'; give the namespace with "
-                         f"-n/--namespace (ds/{rest} -n {namespace})")
+        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}{_slash_hint(name)}")
     if not is_dns_subdomain(name):
         raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}: invalid DaemonSet name {name!r}: {DNS_SUBDOMAIN_RULE}")
     return name
+
+
+def _slash_hint(name: str) -> str:
+    """Why ``NS/NAME`` after ``ds/`` is refused (to follow the name as given) and what to give:
+    ``ds/NAME -n NS`` where the part before the last '/' is a namespace the API server could hold
+    (not for ``ds//x`` or ``ds/a/b/c``); ``ds/NS/`` names no DaemonSet.
+    """
+    namespace, _, rest = name.rpartition("/")
+    flag = f" -n {namespace}" if is_dns_label(namespace) else ""
+    if not rest:
+        return f" names no DaemonSet (nothing after its last '/'); give ds/NAME{flag}"
+    if flag:
+        return f": a DaemonSet name has no '/'; give the namespace with -n/--namespace (ds/{rest}{flag})"
+    return f": a DaemonSet name has no '/'; give ds/{rest} (and its namespace with -n/--namespace)"
 
 
 def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None,
