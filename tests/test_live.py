@@ -522,6 +522,17 @@ def test_a_name_the_api_server_could_not_hold_is_refused_before_any_call(api, ku
         assert "live.yaml:4: scenario.daemonset.manifest: " + rule.removeprefix("argument --manifest: ") in line
 
 
+def test_a_name_error_names_the_manifest_key_the_file_options_give_it():
+    """``_MANIFEST_KEY`` repeats ``FILE_OPTIONS["manifest"]`` (an import would be a cycle): the CLI
+    and experiment files map that key to ``--manifest`` and to a line.
+    """
+    from rollsim.io import live
+    from rollsim.io.inputs import FILE_OPTIONS
+
+    assert live._MANIFEST_KEY == FILE_OPTIONS["manifest"]
+    assert not hasattr(live, "server_version")  # unused: _server_version is read with its reason
+
+
 def test_a_contexts_namespace_is_checked_too(api, tmp_path):
     kubeconfig = write_kubeconfig(tmp_path / "kc", api.url, namespace="Kube_System")
     with pytest.raises(LiveError, match="kubeconfig context 'recorded': invalid namespace 'Kube_System'"):

@@ -29,7 +29,7 @@ from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
 
 __all__ = ["LiveError", "LiveInputs", "LiveNameError", "PAGE_SIZE", "connect", "label_selector", "list_all",
-           "read_live", "read_live_nodes", "read_live_version", "server_version"]
+           "read_live", "read_live_nodes", "read_live_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 _TIMEOUT = (5, 60)  # connect, read (seconds)
@@ -287,16 +287,12 @@ class LiveInputs:
         return None if self.calibration is None else self.calibration.timings()
 
 
-def server_version(conn: Connection) -> str | None:
-    """The API server's ``gitVersion`` (``GET /version``, ``kubectl version``'s "Server Version"),
-    or None when it cannot be read (a server may refuse it): the version decides which
-    controller rules apply (``rollsim.spec.versions.cluster_version``), not whether the inputs can be read.
-    """
-    return _server_version(conn)[0]
-
-
 def _server_version(conn: Connection) -> tuple[str | None, str | None]:
-    """``server_version``, and why it is None (one line), for the warning that the default applies."""
+    """The API server's ``gitVersion`` (``GET /version``, ``kubectl version``'s "Server Version"),
+    or None when it cannot be read (a server may refuse it), and why (one line, for the warning
+    that the default applies): the version decides which controller rules apply
+    (``rollsim.spec.versions.cluster_version``), not whether the inputs can be read.
+    """
     from kubernetes import client
 
     try:
@@ -358,7 +354,9 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     return LiveInputs(loaded, node_list, calibration, source)
 
 
-_MANIFEST_KEY = "daemonset.manifest"  # FILE_OPTIONS["manifest"]: the CLI names its flag, an experiment its key
+# FILE_OPTIONS["manifest"] (the CLI names its flag, an experiment its key), not imported: rollsim.io.inputs
+# imports this module, and the layers admit no cycle (tests/test_live.py checks that the two agree)
+_MANIFEST_KEY = "daemonset.manifest"
 
 
 def _daemonset_name(manifest: str) -> str:

@@ -20,7 +20,16 @@ from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.faults import KINDS as NEW_POD_KINDS
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
-from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
+from rollsim.spec.labelsyntax import (
+    DNS_LABEL_MAX,
+    DNS_LABEL_PATTERN,
+    DNS_LABEL_RULE,
+    DNS_SUBDOMAIN_MAX,
+    DNS_SUBDOMAIN_PATTERN,
+    DNS_SUBDOMAIN_RULE,
+    is_dns_label,
+    is_dns_subdomain,
+)
 from rollsim.spec.node import Toleration, parse_int64
 from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
@@ -256,11 +265,10 @@ DISTRIBUTION = Kind(parse_distribution, {"anyOf": [
     _pattern(rf"^\s*(?:{_NUM}(?:[eE][+-]?[0-9]+)?|{_FAMILY})\s*$",
              "seconds, or a distribution such as lognormal(median=2, p95=5)")]}, "DIST")
 TEXT = Kind(_text, {"type": "string", "minLength": 1}, "TEXT")
-_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-OBJECT_NAME = Kind(_object_name, {"type": "string", "minLength": 1, "maxLength": 253,
-                                  "pattern": rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$"}, "NAME")
-NAMESPACE = Kind(_namespace, {"type": "string", "minLength": 1, "maxLength": 63,
-                              "pattern": rf"^{_DNS_LABEL}$"}, "NS")
+OBJECT_NAME = Kind(_object_name, {"type": "string", "minLength": 1, "maxLength": DNS_SUBDOMAIN_MAX,
+                                  "pattern": f"^{DNS_SUBDOMAIN_PATTERN}$"}, "NAME")
+NAMESPACE = Kind(_namespace, {"type": "string", "minLength": 1, "maxLength": DNS_LABEL_MAX,
+                              "pattern": f"^{DNS_LABEL_PATTERN}$"}, "NS")
 BOOLEAN = Kind(_boolean, {"type": "boolean"})
 def _request(unit: str) -> Callable[[Any], int]:
     """A resource request: a quantity ``>= 0`` (``ValidateResourceRequirements``) that fits an int64."""

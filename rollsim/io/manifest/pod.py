@@ -14,14 +14,19 @@ from typing import Any
 
 from rollsim.io.manifest.errors import Where, show
 from rollsim.io.manifest.validation import (
-    DNS_LABEL,
     as_int,
     as_list,
     as_map,
     as_text,
     non_negative,
 )
-from rollsim.spec.labelsyntax import is_dns_subdomain, label_key_problem, label_value_problem
+from rollsim.spec.labelsyntax import (
+    DNS_LABEL_RULE,
+    is_dns_label,
+    is_dns_subdomain,
+    label_key_problem,
+    label_value_problem,
+)
 from rollsim.spec.node import (
     NodeSelectorRequirement,
     NodeSelectorTerm,
@@ -50,9 +55,8 @@ def pod_template(where: Where, pod: dict[str, Any]) -> float:
         name = c.get("name")
         if not name:
             raise where.error(f"{path}.name", "required: every container needs a name")
-        if len(name) > 63 or not DNS_LABEL.fullmatch(name):
-            raise where.error(f"{path}.name", f"invalid name {show(name)}: a lowercase RFC 1123 label must consist of "
-                                              "lower case alphanumeric characters or '-' (at most 63)")
+        if not is_dns_label(name):
+            raise where.error(f"{path}.name", f"invalid name {show(name)}: {DNS_LABEL_RULE}")
         if name in seen:
             raise where.error(f"{path}.name", f"duplicate container name {show(name)}")
         seen.add(name)

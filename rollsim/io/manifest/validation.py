@@ -9,7 +9,6 @@ Every function takes the data after ``rollsim.io.manifest.fields`` has checked i
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from rollsim.io.manifest.errors import Where, describe, show
@@ -19,11 +18,10 @@ from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_
 from rollsim.spec.quantity import is_ascii_digits
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
-__all__ = ["DNS_LABEL", "as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta",
+__all__ = ["as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta",
            "selector",
            "update_strategy"]
 
-DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
