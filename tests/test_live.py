@@ -8,7 +8,11 @@ and all go through ``kubernetes.client`` and urllib3.
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -478,7 +482,7 @@ def test_a_working_credential_plugin_reads_the_cluster(api, kubeconfig, tmp_path
 
 
 def test_an_unreachable_server_is_one_line_without_retry_warnings(tmp_path):
-    """urllib3 warned of each retry (three: the client's pool was made before ``retries`` was set)."""
+    """urllib3 warned of each retry; in a fresh process, as for a user, the error is the one line."""
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -486,6 +490,62 @@ def test_an_unreachable_server_is_one_line_without_retry_warnings(tmp_path):
     done = python("-m", "rollsim", "simulate", "--nodes", "5", "--manifest", "ds/foo", "--kubeconfig", str(closed))
     assert done.returncode == 2
     one_error_line(done.stderr, "cannot reach the API server to get daemonset kube-system/foo", "Connection refused")
+
+
+@contextmanager
+def _hanging_up_server() -> Iterator[tuple[str, list[int]]]:
+    """A server that accepts each connection and closes it unanswered: its URL, and how many it took."""
+    accepted: list[int] = []
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append(1)
+            conn.close()
+
+    done = threading.Event()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    finally:
+        done.set()
+        thread.join()
+        server.close()
+
+
+def test_a_server_that_hangs_up_is_tried_twice_not_four_times(tmp_path, caplog):
+    """``configuration.retries = 1``: one retry, where urllib3's default (set before the client's
+    pool was made, as before) retried three times; the retry is not logged, even where the
+    application has configured logging (urllib3's "Retrying" warnings are dropped).
+    """
+    with _hanging_up_server() as (url, accepted):
+        with caplog.at_level(logging.WARNING), pytest.raises(LiveError, match="cannot reach the API server"):
+            read_live("fluentd-elasticsearch", kubeconfig=write_kubeconfig(tmp_path / "kc", url), nodes=False)
+    assert len(accepted) == 2
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")] == []
+
+
+def _logging_state() -> list[object]:
+    loggers = [logging.getLogger(), logging.getLogger("urllib3"), logging.getLogger("urllib3.connectionpool")]
+    return [(x.level, list(x.handlers), list(x.filters), x.propagate, x.disabled) for x in loggers]
+
+
+def test_connect_and_each_call_leave_logging_as_they_found_it(api, kubeconfig):
+    """The root logger's NullHandler and the filters are there only while the client runs."""
+    from kubernetes import client
+    from rollsim.io.live import _call, connect
+
+    before = _logging_state()
+    conn = connect(kubeconfig=kubeconfig)
+    assert _logging_state() == before
+    _call(conn, "get the server version", client.VersionApi(conn.api_client).get_code)
+    assert _logging_state() == before
 
 
 @pytest.mark.parametrize(("manifest", "namespace", "rule"), [
