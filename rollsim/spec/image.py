@@ -81,7 +81,7 @@ def parse_pull_rate(text: str | float) -> float:
             raise ValueError
         count = float(body)
         seconds = go_duration_seconds(f"1{per}" if per in _DURATION_UNITS else per) if slash else 1.0
-        if seconds is None or seconds == 0:
+        if seconds is None or seconds <= 0:  # a window of time: Go reads a sign, a rate has none
             raise ValueError
     except ValueError:
         raise ValueError(f"must be a rate of pulls such as 10/s, 30/m or 100/6h, got {text!r}") from None
