@@ -72,7 +72,7 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
         (["--min-ready-seconds", "-3"], "--min-ready-seconds", "at least 0"),
         (["--termination-grace-period-seconds", "x"], "--termination-grace-period-seconds", "must be a number"),
         (["--min-ready-seconds", "\u0661\u0660"], "--min-ready-seconds", "must be a number, got '\u0661\u0660'"),
-        (["--registry-pull-rate", "\u0661\u0660/s"], "--registry-pull-rate", "must be a rate of pulls such as 10/s"),
+        (["--registry-pull-rate", "\u0661\u0660/s"], "--registry-pull-rate", "must be a rate such as 10/s"),
         (["--probe-period", "1_0"], "--probe-period", "must be a number, got '1_0'"),  # float() reads it: Go does not
         (["--probe-period", "-1"], "--probe-period", "at least 0"),
         (["--nodes", "-5"], "--nodes", "non-negative integer"),

@@ -62,6 +62,20 @@ def test_the_dumper_quotes_a_string_the_loaders_would_read_as_a_number(text: str
     """
     written = yaml.dump({"name": text}, Dumper=SafeDumper)
     assert yaml.load(written, Loader=SafeLoader) == {"name": text}
+    assert yaml.load(written, Loader=yaml.SafeLoader) == {"name": text}  # and as YAML 1.1 reads it ("1:30")
     if text in ("1e3", "-.5", "+.5", "08", "0o10"):
         assert yaml.safe_load(yaml.safe_dump({"name": text})) == {"name": text}  # what PyYAML alone misses:
         assert yaml.load(yaml.safe_dump({"name": text}), Loader=SafeLoader) != {"name": text}  # bare there
+
+
+def test_a_results_folder_written_before_go_yaml_numbers_still_reads(tmp_path) -> None:
+    """An ``experiment.yaml`` written by PyYAML's own dumper (quoting by YAML 1.1 alone, as rollsim
+    did before it read numbers as go-yaml) left ``1e3`` and ``08`` bare: rollsim's own files are
+    read as YAML 1.1, so the name is still the string it was (review R3).
+    """
+    from rollsim.sweep.results import _experiment
+
+    file = tmp_path / "experiment.yaml"
+    file.write_text(yaml.safe_dump({"name": "1e3", "label": "08", "seed": 1}), encoding="utf-8")
+    assert "name: 1e3" in file.read_text(encoding="utf-8")  # bare, as the old writer left it
+    assert _experiment(file) == {"name": "1e3", "label": "08", "seed": 1}

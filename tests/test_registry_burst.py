@@ -41,7 +41,7 @@ def test_a_pull_rate_is_a_count_per_second_or_per_a_go_duration(text, rate) -> N
 @pytest.mark.parametrize("text", ["10/0s", "10/0", "10/", "/s", "10/x", "10/6", "10/s/s", "10/1h30", "10/-1s",
                                   "-10/-6h", "10/+0s", "10/S", "ten/s"])
 def test_a_pull_rate_per_something_that_is_not_a_duration_is_refused(text) -> None:
-    with pytest.raises(ValueError, match=r"must be a rate of pulls such as 10/s, 30/m or 100/6h"):
+    with pytest.raises(ValueError, match=r"must be a rate such as 10/s, 30/m or 100/6h"):
         parse_pull_rate(text)
 
 

@@ -74,7 +74,7 @@ CANDIDATES = [
     "lognormal(median=1, p95=2)", "normal(3)", "constant(2)", "-5", [1], [9100, 80], "9100,80", "0,80", "100m",
     "200Mi", "-5m", "1GB", "100MB/s", "0/s", "0MB/s", "10/s", "5@10+2", ["5@10"], "5@", "none", "batch:3",
     "batch:0", "rate:2", "rate:0", "crashloop:0.5", "crashloop:2", "crashloop:", "RollingUpdate", "ideal", "Always",
-    "False", "Never", "1.36", 1.36, "1.32", 1.32, "queue",
+    "False", "Never", "1.36", 1.36, "1.32", 1.32, "queue", "100/6h", "100/0s", "1/0m0s", "100/0h", "5/1m30s",
     [{"key": "a", "operator": "Exists"}], [{"operator": "Bogus"}], {"a": 1}, None,
 ]
 

@@ -87,5 +87,18 @@ class GoYamlNumbers:
         return super().resolve(kind, value, implicit)  # type: ignore[misc]
 
 
-class SafeDumper(GoYamlNumbers, yaml.SafeDumper):
-    """``yaml.SafeDumper`` that quotes every string rollsim's loaders would read as a number."""
+class SafeDumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` that quotes every string that go-yaml v2 (rollsim's loaders) *or* YAML 1.1
+    (PyYAML's own ``yaml.SafeLoader``, base 60 included) would read as anything but a string: what
+    it writes reads back the same under either, so a results folder written before rollsim read
+    numbers as go-yaml does (by PyYAML's dumper, quoting by YAML 1.1 alone) and one written since
+    are both read right by ``yaml.SafeLoader`` (``rollsim.sweep.results``, ``rollsim.sweep.folder``).
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """go-yaml's number tag where it reads a number, else YAML 1.1's tag (PyYAML's)."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = go_yaml_number_tag(value)
+            if tag is not None:
+                return tag
+        return super().resolve(kind, value, implicit)

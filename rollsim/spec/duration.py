@@ -1,7 +1,8 @@
 """Durations as Go writes and reads them (``time.ParseDuration``): ``1h30m``, ``90s``, ``-1.5h``.
 
 One rule for every duration rollsim reads as text: ``rollsim plan --window`` (where a bare
-number is seconds) and the pull times in the kubelet's Pulled events (``rollsim calibrate``).
+number is seconds), the pull times in the kubelet's Pulled events (``rollsim calibrate``) and
+the window of a rate (``--registry-pull-rate 100/6h``, ``--scheduler-throughput``: ``spec.image``).
 Every number carries its unit, as Go requires: ``1h30`` is refused ("missing unit in
 duration"), where a unit left optional after ``h`` or ``m`` read it as 1h00m30s. A duration is
 a whole number of nanoseconds in a signed 64-bit integer, as Go's: ``0.5ns`` is 0, and

@@ -73,7 +73,9 @@ def parse_pull_rate(text: str | float) -> float:
 
     After the ``/`` comes a unit alone (``s``, ``m``, ``h``: one of it) or a duration as Go's
     ``time.ParseDuration`` reads it (``rollsim.spec.duration``), so a limit written as a count per
-    window, as registries publish theirs (Docker Hub: 100 pulls per 6 hours), is ``100/6h``.
+    window, as registries publish theirs (Docker Hub: 100 pulls per 6 hours), is ``100/6h``, with
+    ``--registry-pull-burst 100`` beside it: the bucket's default burst, max(1, rate), is 1 there.
+    ``--scheduler-throughput`` reads its rate (pods bound) by this rule too.
     """
     body, slash, per = str(text).strip().partition("/")
     try:
@@ -84,7 +86,7 @@ def parse_pull_rate(text: str | float) -> float:
         if seconds is None or seconds <= 0:  # a window of time: Go reads a sign, a rate has none
             raise ValueError
     except ValueError:
-        raise ValueError(f"must be a rate of pulls such as 10/s, 30/m or 100/6h, got {text!r}") from None
+        raise ValueError(f"must be a rate such as 10/s, 30/m or 100/6h, got {text!r}") from None
     rate = count / seconds
     if not rate > 0 or rate == float("inf"):
         raise ValueError(f"must be positive, got {text!r}")

@@ -297,7 +297,7 @@ RATE = Kind(parse_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s")]}, "RATE")
 _UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
-_PER = rf"/(?:{_UNIT}|(?:{_NUM}{_UNIT})+)"  # per a unit, or per a Go duration (rollsim.spec.duration)
+_PER = rf"/(?:{_UNIT}|(?=[^/]*[1-9])(?:{_NUM}{_UNIT})+)"  # per a unit, or a Go duration not 0
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:{_PER})?\s*$", "a rate such as 10/s, 30/m or 100/6h")]}, "N/s")

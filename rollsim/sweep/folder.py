@@ -33,7 +33,6 @@ from typing import Any
 
 import yaml
 
-from rollsim.io.yamldoc import SafeLoader
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.results import ResultsError
 
@@ -186,8 +185,8 @@ def _identity(out: Path) -> tuple[bool, Any]:
     saved = out / IDENTITY
     if not saved.is_file():
         return False, None
-    try:
-        return True, yaml.load(saved.read_text(encoding="utf-8"), Loader=SafeLoader)
+    try:  # rollsim's own file, read as YAML 1.1 whatever rollsim wrote it with (goyaml.SafeDumper)
+        return True, yaml.load(saved.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, ValueError, yaml.YAMLError):
         return True, None
 

@@ -89,10 +89,8 @@ def _text(file: Path) -> str:
 def _experiment(file: Path) -> dict[str, Any]:
     import yaml
 
-    from rollsim.io.yamldoc import SafeLoader
-
-    try:
-        data = yaml.load(_text(file), Loader=SafeLoader)
+    try:  # rollsim's own file, read as YAML 1.1 whatever rollsim wrote it with (goyaml.SafeDumper)
+        data = yaml.load(_text(file), Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise _damaged(file, f"not YAML ({' '.join(str(exc).split())[:80]})") from None
     except RecursionError:
