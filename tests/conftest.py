@@ -31,6 +31,8 @@ import yaml  # noqa: E402
 from hypothesis import settings  # noqa: E402
 from rollsim.sweep.slo import Constraint, judge  # noqa: E402
 
+from apiserver import ApiServer, write_kubeconfig  # noqa: E402  # tests/apiserver.py
+
 # Hypothesis: CI must not fail by luck. With CI=true (as GitHub Actions and most CI systems
 # set it) the examples are derived from each test's name (derandomize) and no example
 # database is read or written, so a landing sees the same cases every time; elsewhere the
@@ -192,3 +194,16 @@ def make_results(tmp_path: Path) -> Callable[..., Path]:
 def fake_results(make_results: Callable[..., Path]) -> Path:
     """The default fabricated results folder (four configurations, three replications)."""
     return make_results()
+
+
+@pytest.fixture
+def api():
+    """``tests/apiserver.py``'s API server on 127.0.0.1, for the tests of reading a live cluster."""
+    with ApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def kubeconfig(api, tmp_path):
+    """A kubeconfig pointing at ``api``."""
+    return write_kubeconfig(tmp_path / "kubeconfig", api.url)

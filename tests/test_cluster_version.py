@@ -18,7 +18,7 @@ from rollsim.io.clusterversion import ClusterVersion
 from rollsim.io.inputs import load_inputs
 from rollsim.sweep.experiment_file import load_experiment
 
-from apiserver import ApiServer, write_kubeconfig
+from apiserver import write_kubeconfig
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 DS = "/apis/apps/v1/namespaces/kube-system/daemonsets/fluentd-elasticsearch"
@@ -34,17 +34,6 @@ spec:
       - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
       resources: {requests: {cpu: "2", memory: 1Gi}}
 """
-
-
-@pytest.fixture
-def api():
-    with ApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(api, tmp_path):
-    return write_kubeconfig(tmp_path / "kubeconfig", api.url)
 
 
 def asked(api) -> Counter:

@@ -21,21 +21,10 @@ from rollsim.io.live import LiveError, label_selector, read_live
 from rollsim.io.manifest import load_daemonset
 from rollsim.io.yamldoc import ConfigError
 
-from apiserver import ApiServer, write_kubeconfig
+from apiserver import write_kubeconfig
 from helpers import one_error_line, python
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
-
-
-@pytest.fixture
-def api():
-    with ApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(api, tmp_path):
-    return write_kubeconfig(tmp_path / "kubeconfig", api.url)
 
 
 def test_reads_the_daemonset_and_every_node_page_by_page(api, kubeconfig):
