@@ -187,7 +187,9 @@ def test_a_dask_cluster_gives_the_same_bytes(serial: Path, experiment_file: Path
     distributed = pytest.importorskip("distributed")
     experiment = load_experiment(experiment_file)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None,  # the scheduler's HTTP server on a free port, as the
+                                  scheduler_kwargs={"dashboard": False,  # runner's: no warning that 8787 is taken
+                                                    "dashboard_address": "127.0.0.1:0"}) as cluster:
         report = run_experiment(experiment, tmp_path / "remote", scheduler=cluster.scheduler_address)
     assert report.executor == f"dask:{cluster.scheduler_address}" and report.workers == 2
     same_results(serial, tmp_path / "remote")
