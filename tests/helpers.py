@@ -7,6 +7,7 @@ Imported by name (``from helpers import one_error_line``), as ``harness`` and ``
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -76,3 +77,28 @@ def with_another_daemonset(folder: Path, failed: Mapping[int, int], name: str = 
         runs[f"{name}.stop_detail"] = np.where(short, "stalled: 3 of 200 nodes wait for their new pod",
                                                "completed: 200 nodes of 200 updated (new pod available)")
     return folder
+
+
+# A DaemonSet whose pod-level requests (2 CPU, 1 Gi) outweigh its container's (250m, 100Mi): the
+# API server keeps them from v1.34 (PodLevelResources), so a version decides which count.
+POD_LEVEL_DAEMONSET = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
+      resources: {requests: {cpu: "2", memory: 1Gi}}
+"""
+
+
+def node_list_json(count: int, cpu: str = "3920m", memory: str = "15Gi") -> str:
+    """``kubectl get nodes -o json`` of ``count`` Ready nodes ``w0``, ``w1``, ... of one allocatable size."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"w{i}"},
+         "status": {"allocatable": {"cpu": cpu, "memory": memory},
+                    "conditions": [{"type": "Ready", "status": "True"}]}} for i in range(count)]})

@@ -19,21 +19,10 @@ from rollsim.io.inputs import load_inputs
 from rollsim.sweep.experiment_file import load_experiment
 
 from apiserver import write_kubeconfig
+from helpers import POD_LEVEL_DAEMONSET
 
 MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
 DS = "/apis/apps/v1/namespaces/kube-system/daemonsets/fluentd-elasticsearch"
-POD_LEVEL = """apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: agent, namespace: kube-system}
-spec:
-  selector: {matchLabels: {app: agent}}
-  template:
-    metadata: {labels: {app: agent}}
-    spec:
-      containers:
-      - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
-      resources: {requests: {cpu: "2", memory: 1Gi}}
-"""
 
 
 def asked(api) -> Counter:
@@ -58,7 +47,7 @@ def test_a_manifest_is_kept_per_configuration_as_its_version_reads_it(api, kubec
     """Read once, a manifest's pod-level requests still count from v1.34 only (the API server drops
     them before); the cluster's version is asked once, by the configuration that sets none.
     """
-    (tmp_path / "ds.yaml").write_text(POD_LEVEL)
+    (tmp_path / "ds.yaml").write_text(POD_LEVEL_DAEMONSET)
     path = tmp_path / "grid.yaml"
     path.write_text("name: grid\nscenario:\n  daemonset: {manifest: ds.yaml}\n  cluster: {nodes: 3}\n"
                     "variants:\n  - {name: old, controller.kubernetes_version: '1.33'}\n"

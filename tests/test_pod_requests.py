@@ -16,6 +16,7 @@ from rollsim.io.manifest import ManifestError, load_daemonset
 from rollsim.io.nodes import nodes_from_pools
 from rollsim.spec.scenario import DaemonSetSpec
 
+from helpers import node_list_json
 from test_manifest import BASE, marked_line, write
 
 MI = 2**20
@@ -239,10 +240,7 @@ def test_the_cli_says_the_surge_rollout_stops_on_insufficient_cpu(tmp_path: Path
     manifest = tmp_path / "calico.yaml"
     manifest.write_text(json.dumps(daemonset(CALICO, surge="10%")), encoding="utf-8")
     nodes = tmp_path / "nodes.json"
-    nodes.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"w{i}"},
-         "status": {"allocatable": {"cpu": "3920m", "memory": "15Gi"},
-                    "conditions": [{"type": "Ready", "status": "True"}]}} for i in range(20)]}), encoding="utf-8")
+    nodes.write_text(node_list_json(20), encoding="utf-8")
     argv = ["simulate", "--manifest", str(manifest), "--nodes-file", str(nodes), "--node-utilization", "0.4",
             "--stall-after", "600", "--controller", "ideal", "--seed", "1"]
     assert main(argv) == 0
@@ -302,10 +300,7 @@ def test_pod_level_requests_hold_surge_pods_from_v134_only(tmp_path: Path, capsy
     manifest = tmp_path / "agent.json"
     manifest.write_text(json.dumps(daemonset(POD_LEVEL, surge="10%")), encoding="utf-8")
     nodes = tmp_path / "nodes.json"
-    nodes.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"w{i}"},
-         "status": {"allocatable": {"cpu": "3920m", "memory": "15Gi"},
-                    "conditions": [{"type": "Ready", "status": "True"}]}} for i in range(20)]}), encoding="utf-8")
+    nodes.write_text(node_list_json(20), encoding="utf-8")
     argv = ["simulate", "--manifest", str(manifest), "--nodes-file", str(nodes), "--node-utilization", "0.4",
             "--stall-after", "600", "--controller", "ideal", "--seed", "1", "-o", "json"]
     summaries = {}

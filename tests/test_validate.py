@@ -16,6 +16,8 @@ from rollsim.sweep import validate as validate_module
 from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.validate import Row, field_rows, format_rows, upstream_cases
 
+from helpers import POD_LEVEL_DAEMONSET, node_list_json
+
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 FIELD = sorted(EXPERIMENTS.glob("field-*.yaml"))
 
@@ -265,23 +267,6 @@ def test_a_configuration_that_does_not_complete_is_a_miss_not_a_crash(tmp_path, 
     assert "miss: 1 row(s) whose configuration stalled or was cut at its horizon" in out
 
 
-POD_LEVEL = """apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: agent, namespace: kube-system}
-spec:
-  selector: {matchLabels: {app: agent}}
-  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
-  template:
-    metadata: {labels: {app: agent}}
-    spec:
-      containers:
-      - {name: agent, image: example.com/agent:1, resources: {requests: {cpu: 250m, memory: 100Mi}}}
-      resources: {requests: {cpu: "2", memory: 1Gi}}
-"""
-TWO_NODES = ('{"apiVersion": "v1", "kind": "List", "items": [' + ", ".join(
-    f'{{"apiVersion": "v1", "kind": "Node", "metadata": {{"name": "w{i}"}}, "status": {{"allocatable": '
-    '{"cpu": "3920m", "memory": "15Gi"}, "conditions": [{"type": "Ready", "status": "True"}]}}' for i in range(2))
-    + "]}")
 POD_LEVEL_STUDY = """name: pod-level
 scenario:
   daemonset: {manifest: ds.yaml}
@@ -303,8 +288,8 @@ def test_the_version_asked_for_reads_the_manifest_and_runs_the_controller(tmp_pa
     does not fit beside the old one on 2,352m free, and the rollout stalls), and a 1.33 study asked
     for 1.34 had them dropped (250m: it completes). Before v1.34 the API server drops them.
     """
-    (tmp_path / "ds.yaml").write_text(POD_LEVEL)
-    (tmp_path / "nodes.json").write_text(TWO_NODES)
+    (tmp_path / "ds.yaml").write_text(POD_LEVEL_DAEMONSET)
+    (tmp_path / "nodes.json").write_text(node_list_json(2))
     path = tmp_path / "study.yaml"
     path.write_text(POD_LEVEL_STUDY % own)
     (row,) = field_rows(path, asked)

@@ -11,7 +11,7 @@ They re-run whenever the results change, so they cannot go stale as a typed read
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
 
@@ -278,6 +278,19 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     return out
 
 
+def _numbers(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``runs.csv``'s ``column`` as numbers, 0 where a run has none."""
+    return pd.to_numeric(rows[column], errors="coerce").fillna(0)
+
+
+def _counted(runs: pd.DataFrame, column: str) -> Iterator[tuple[str, pd.DataFrame, pd.Series]]:
+    """Each configuration (label, its runs, their ``column``) in which some run counted any."""
+    for _config, rows in runs.groupby("config", sort=True):
+        counts = _numbers(rows, column)
+        if counts.any():
+            yield rows["label"].iloc[0], rows, counts
+
+
 def preemption_costs(runs: pd.DataFrame) -> list[str]:
     """Per configuration whose pods preempted other workloads in some run (``runs.csv``
     ``preemptions``: ``rollsim.cluster.preemption``), on how many nodes and what was evicted:
@@ -286,13 +299,10 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
     if not {"config", "label", "preemptions", "preempted_cpu_millis", "preempted_memory_bytes"} <= set(runs.columns):
         return []
     out = []
-    for _config, rows in runs.groupby("config", sort=True):
-        nodes = pd.to_numeric(rows["preemptions"], errors="coerce").fillna(0)
-        if not nodes.any():
-            continue
-        cpu = pd.to_numeric(rows["preempted_cpu_millis"], errors="coerce").fillna(0).mean()
-        memory = pd.to_numeric(rows["preempted_memory_bytes"], errors="coerce").fillna(0).mean() / 2**30
-        out.append(f"{rows['label'].iloc[0]}: its pods preempted other workloads to fit, on "
+    for label, rows, nodes in _counted(runs, "preemptions"):
+        cpu = _numbers(rows, "preempted_cpu_millis").mean()
+        memory = _numbers(rows, "preempted_memory_bytes").mean() / 2**30
+        out.append(f"{label}: its pods preempted other workloads to fit, on "
                    f"{format_number(nodes.mean(), 1)} nodes per run on average (at most {int(nodes.max()):,}), "
                    f"evicting {format_number(cpu, 0)}m CPU and {format_number(memory, 1)} GiB memory per run "
                    "(README, “Other workloads and preemption”).")
@@ -308,11 +318,8 @@ def refusal_costs(runs: pd.DataFrame) -> list[str]:
     if not {"config", "label", "registry_refusals"} <= set(runs.columns):
         return []
     out = []
-    for _config, rows in runs.groupby("config", sort=True):
-        refused = pd.to_numeric(rows["registry_refusals"], errors="coerce").fillna(0)
-        if not refused.any():
-            continue
-        out.append(f"{rows['label'].iloc[0]}: the registry refused {format_number(refused.mean(), 1)} requests per "
+    for label, _rows, refused in _counted(runs, "registry_refusals"):
+        out.append(f"{label}: the registry refused {format_number(refused.mean(), 1)} requests per "
                    f"run on average (at most {int(refused.max()):,}) over its pull rate (429 Too Many Requests); "
                    "each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling to "
                    "5 min (README, “What hurts at scale”).")

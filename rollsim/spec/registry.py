@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["QUEUE", "REJECT", "OVER_LIMIT", "RegistrySpec", "max_min_rates"]
+__all__ = ["OVER_LIMIT", "RegistrySpec", "max_min_rates"]
 
 QUEUE = "queue"  # a request over the limit waits for its token (a slow registry or proxy)
 REJECT = "reject"  # a request over the limit is refused: 429 Too Many Requests
