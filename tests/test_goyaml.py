@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import FastSafeLoader, SafeLoader
@@ -79,3 +81,54 @@ def test_a_results_folder_written_before_go_yaml_numbers_still_reads(tmp_path) -
     file.write_text(yaml.safe_dump({"name": "1e3", "label": "08", "seed": 1}), encoding="utf-8")
     assert "name: 1e3" in file.read_text(encoding="utf-8")  # bare, as the old writer left it
     assert _experiment(file) == {"name": "1e3", "label": "08", "seed": 1}
+
+
+# -- the libyaml loader's own construction (FastSafeLoader._plain_document) ---------------------------------
+
+_TRICKY = ["1e3", "0x1F", "010", "08", "1:30", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "~", "null", "yes",
+           "True", "-.5", "1_000", ".inf", "<<", "", "=", "-"]
+_scalars = st.one_of(st.text(max_size=6), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+                     st.sampled_from(_TRICKY))
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4) | st.sampled_from(_TRICKY),
+                                                                inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_documents, flow=st.booleans())
+def test_the_libyaml_loader_reads_every_document_as_the_pure_one(document: object, flow: bool) -> None:
+    """Written by PyYAML's dumper (strings that YAML 1.1 reads otherwise are quoted, those go-yaml reads
+    otherwise, such as 1e3 and 08, are not), read by both loaders: the same value."""
+    text = yaml.safe_dump(document, default_flow_style=flow)
+    assert yaml.load(text, Loader=FastSafeLoader) == yaml.load(text, Loader=SafeLoader)
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {k: 1}\nb: *x\n",  # an alias: PyYAML's shared object
+    "a: &x {k: 1}\nb: {<<: *x, j: 2}\n",  # a merge key
+    "1: a\ntrue: b\n",  # keys that are not strings
+    "a: !!binary aGk=\nb: !!set {x, y}\n",  # explicit tags
+    "a: [1, {b: 2001-12-14}]\n",
+])
+def test_what_the_plain_construction_leaves_to_pyyaml_comes_out_as_pyyaml_builds_it(text: str) -> None:
+    assert yaml.load(text, Loader=FastSafeLoader) == yaml.load(text, Loader=SafeLoader)
+
+
+def test_a_node_list_is_built_without_pyyaml_constructor(monkeypatch) -> None:
+    """kubectl's YAML (plain mappings, sequences and scalars) never reaches PyYAML's generic
+    constructor, the slow part of reading a large node list."""
+    monkeypatch.setattr(yaml.constructor.BaseConstructor, "construct_document",
+                        lambda self, node: pytest.fail("PyYAML's constructor was used"))
+    text = ("kind: List\nitems:\n- kind: Node\n  metadata: {name: a, labels: {zone: '1'}}\n"
+            "  status: {allocatable: {cpu: 3920m, pods: '58'}, conditions: [{type: Ready, status: 'True'}],"
+            " images: [{sizeBytes: 123, names: [x]}]}\n")
+    assert yaml.load(text, Loader=FastSafeLoader)["items"][0]["status"]["images"] == [{"sizeBytes": 123, "names": ["x"]}]
+
+
+def test_an_alias_is_the_same_object_as_pyyaml_makes_it_even_a_recursive_one() -> None:
+    shared = yaml.load("a: &x {k: 1}\nb: *x\n", Loader=FastSafeLoader)
+    assert shared["a"] is shared["b"]
+    recursive = yaml.load("a: &x [1, *x]\n", Loader=FastSafeLoader)
+    assert recursive["a"][1] is recursive["a"]

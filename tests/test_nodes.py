@@ -602,3 +602,25 @@ def test_a_duplicate_key_in_a_json_node_list_is_refused_as_in_a_manifest(tmp_pat
                     encoding="utf-8")
     with pytest.raises(ConfigError, match=r"nodes.json:3: items\[0\]\.metadata\.name: duplicate key 'name'"):
         load_nodes(path)
+
+
+def test_a_long_yaml_node_list_says_first_that_it_takes_a_while(tmp_path, monkeypatch, capsys) -> None:
+    """A YAML node list of tens of MB reads for half a minute: a line says so before, and that JSON is faster."""
+    import rollsim.io.nodes.kubectl as kubectl
+
+    text = yaml.safe_dump({"kind": "List", "items": [{"kind": "Node", "metadata": {"name": "a"},
+                                                      "status": {"conditions": [{"type": "Ready", "status": "True"}]}}]})
+    file = tmp_path / "nodes.yaml"
+    file.write_text(text, encoding="utf-8")
+    load_nodes(file)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(kubectl, "SLOW_YAML_BYTES", len(text))
+    assert len(load_nodes(file)) == 1
+    assert capsys.readouterr().err == kubectl.slow_yaml_note(str(file), len(text)) + "\n"
+    assert "kubectl get nodes -o json" in kubectl.slow_yaml_note("n.yaml", 118_000_000)
+    assert "118 MB of YAML takes about 30 s" in kubectl.slow_yaml_note("n.yaml", 118_000_000)
+    write(tmp_path, {"kind": "List", "items": []}, "big.json")
+    monkeypatch.setattr(kubectl, "SLOW_YAML_BYTES", 1)
+    with pytest.raises(ConfigError):
+        load_nodes(tmp_path / "big.json")  # an empty list: refused, and JSON is never announced
+    assert capsys.readouterr().err == ""

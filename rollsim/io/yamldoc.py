@@ -51,6 +51,29 @@ class FastSafeLoader(GoYamlNumbers, getattr(yaml, "CSafeLoader", yaml.SafeLoader
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._own_pairs: dict[int, list[tuple[yaml.Node, yaml.Node]]] = {}
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """``GoYamlNumbers.resolve``, remembered per plain scalar's text for this load: a plain
+        scalar's tag depends on its text alone (these loaders have no path resolvers), and a node
+        list repeats the same texts thousands of times (label keys and values, condition types).
+        """
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        """PyYAML's document, built without its generic machinery where it can be
+        (``_plain_document``: plain mappings, sequences and scalars, the whole of kubectl's output),
+        else by PyYAML: the same values either way, and ``DuplicateKeyError`` for a key named twice.
+        """
+        try:
+            return _plain_document(self, node)
+        except _NotPlain:
+            return super().construct_document(node)
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         """PyYAML's merge (``<<``), keeping the mapping's own pairs: PyYAML removes the merge keys
@@ -69,6 +92,55 @@ class FastSafeLoader(GoYamlNumbers, getattr(yaml, "CSafeLoader", yaml.SafeLoader
                 _names_a_key_twice(self._own_pairs.get(id(node), pairs)):
             raise DuplicateKeyError("a mapping names a key twice")
         return mapping
+
+
+class _NotPlain(Exception):
+    """A document ``_plain_document`` leaves to PyYAML's constructor."""
+
+
+_STR_TAG, _SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+# the scalars built by the loader's own constructors (go-yaml's ints among them); any other tag is left to PyYAML
+_SCALAR_TAGS = frozenset({INT_TAG, "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+                          "tag:yaml.org,2002:timestamp"})
+
+
+def _plain_document(loader: FastSafeLoader, root: yaml.Node) -> Any:
+    """The value PyYAML's ``construct_document`` gives ``root``, for a document of plain
+    collections: string keys only (no merge key ``<<``, no number or collection as a key), no
+    explicit tags, no collection reached twice (an alias); raises ``_NotPlain`` otherwise. A
+    string is its text, other scalars come from the loader's constructors, and a mapping that
+    names a string key twice raises ``DuplicateKeyError``, as ``construct_mapping`` does.
+    """
+    scalar, sequence, mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+    constructors = {tag: loader.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+    seen: set[int] = set()
+
+    def build(node: yaml.Node) -> Any:
+        kind = node.__class__
+        if kind is scalar:
+            if node.tag == _STR_TAG:
+                return node.value
+            construct = constructors.get(node.tag)
+            if construct is None:
+                raise _NotPlain
+            return construct(loader, node)
+        if id(node) in seen:
+            raise _NotPlain
+        seen.add(id(node))
+        if kind is sequence and node.tag == _SEQ_TAG:
+            return [build(item) for item in node.value]
+        if kind is not mapping or node.tag != _MAP_TAG:
+            raise _NotPlain
+        out = {}
+        for key, value in node.value:
+            if key.__class__ is not scalar or key.tag != _STR_TAG:
+                raise _NotPlain
+            out[key.value] = build(value)
+        if len(out) != len(node.value):
+            raise DuplicateKeyError("a mapping names a key twice")
+        return out
+
+    return build(root)
 
 
 def _names_a_key_twice(pairs: list[tuple[yaml.Node, yaml.Node]]) -> bool:
