@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import yaml
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import FastSafeLoader, SafeLoader
 
@@ -124,7 +124,8 @@ def test_a_node_list_is_built_without_pyyaml_constructor(monkeypatch) -> None:
     text = ("kind: List\nitems:\n- kind: Node\n  metadata: {name: a, labels: {zone: '1'}}\n"
             "  status: {allocatable: {cpu: 3920m, pods: '58'}, conditions: [{type: Ready, status: 'True'}],"
             " images: [{sizeBytes: 123, names: [x]}]}\n")
-    assert yaml.load(text, Loader=FastSafeLoader)["items"][0]["status"]["images"] == [{"sizeBytes": 123, "names": ["x"]}]
+    status = yaml.load(text, Loader=FastSafeLoader)["items"][0]["status"]
+    assert status["images"] == [{"sizeBytes": 123, "names": ["x"]}]
 
 
 def test_an_alias_is_the_same_object_as_pyyaml_makes_it_even_a_recursive_one() -> None:

@@ -608,8 +608,8 @@ def test_a_long_yaml_node_list_says_first_that_it_takes_a_while(tmp_path, monkey
     """A YAML node list of tens of MB reads for half a minute: a line says so before, and that JSON is faster."""
     import rollsim.io.nodes.kubectl as kubectl
 
-    text = yaml.safe_dump({"kind": "List", "items": [{"kind": "Node", "metadata": {"name": "a"},
-                                                      "status": {"conditions": [{"type": "Ready", "status": "True"}]}}]})
+    ready = {"conditions": [{"type": "Ready", "status": "True"}]}
+    text = yaml.safe_dump({"kind": "List", "items": [{"kind": "Node", "metadata": {"name": "a"}, "status": ready}]})
     file = tmp_path / "nodes.yaml"
     file.write_text(text, encoding="utf-8")
     load_nodes(file)
