@@ -12,7 +12,7 @@ from rollsim.plan.candidates import SURGE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import AS_FAST, SLOWER, UNCLEAR, Pace, PaceRule, paired_slowdown
-from rollsim.plan.run import plan
+from rollsim.plan.run import beside_answer, plan
 from rollsim.plan.search import Capacity, Search, SearchSettings
 
 REFERENCE = Setting(SURGE, 100, 0.0)
@@ -242,6 +242,7 @@ def test_a_small_plan_claims_as_fast_only_where_it_showed_it(tmp_path):
         pace = rule.compare(e, fastest)
         assert pace.unclear and (pace.replications == 20 or rule.futile(pace, 20))  # more could not settle it
         assert "counted as slower" in u["text"]
+        assert u["text"].endswith(beside_answer(pace.mean, pace.replications, by[a["setting"]]))  # over its seeds
     # the console names the one nearest the answer (the most preferred come first), and counts the others
     from rollsim.plan.request import format_plan
 

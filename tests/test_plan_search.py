@@ -414,6 +414,10 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert figure_problems(search.get_figure(root=True), "search") == []
     marked = sum(len(line.get_xdata()) for line in search.lines if line.get_marker() == "x")
     assert marked == len(result.candidates) and search.get_title().startswith(f"The search: {marked} settings")
+    c = result.candidates  # each run cut at the horizon, none stalled: the figures' legend says so
+    assert (c["runs_unfinished"] == c["replications"]).all() and (c["runs_stalled"] == 0).all()
+    assert any(label == "did not finish by 20 s in 2 of 2 runs (runs cut there)" for label in
+               search.get_legend_handles_labels()[1])
 
 
 def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_path):

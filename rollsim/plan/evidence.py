@@ -144,6 +144,9 @@ class Evidence:
             "window_bound_s": window.bound(self),
             "worst_availability": self.worst_availability,
             "max_surge_observed": self.max_surge_observed,
+            # why a setting has no duration: runs that stalled, or ran into the horizon (the figures say which)
+            "runs_unfinished": int(np.sum(~np.isfinite(d))),
+            "runs_stalled": sum(1 for s in self.summaries if s.get("stalled")),
             "unavailable_node_seconds_mean": float(np.mean([s["unavailable_node_seconds"] for s in self.summaries])),
         }
 

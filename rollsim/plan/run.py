@@ -172,12 +172,33 @@ def _unsettled(search: Search, chosen: Evidence, desired: int) -> list[dict[str,
         most = search.s.max_replications
         why = (f"at --max-replications {most}" if p.replications >= most else
                f"and {most} seeds would not show it at the spread seen")
-        text = (f"{e.setting.label(desired)}: mean {format_duration(p.mean)} over {p.replications} seeds "
-                f"({pace_text(p, search.rule)}), not shown within the {100 * search.rule.tolerance:g}% tolerance "
-                f"{why}: counted as slower")
+        text = (f"{e.setting.label(desired)}: mean {format_duration(p.mean)} against the fastest's "
+                f"{format_duration(p.reference_mean)} over the same {p.replications} seeds "
+                f"({pace_text(p, search.rule)}), "
+                f"not shown within the {100 * search.rule.tolerance:g}% tolerance {why}: counted as slower; "
+                + beside_answer(p.mean, p.replications, chosen))
         out.append({"setting": e.setting.label(desired), "replications": p.replications,
                     "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high), "text": text})
     return out
+
+
+def beside_answer(mean: float, replications: int, chosen: Evidence) -> str:
+    """How an unsettled setting's mean over its ``replications`` seeds stands beside the answer's,
+    which may be over more seeds and then does not compare (the first n replications share their
+    seeds), and what decided between them: ``its mean is over 20 seeds, the recommended's 9m02s
+    over 40, so the two do not compare; over these 20 the recommended's is 8m47s; the recommended
+    was shown within the tolerance ...``.
+    """
+    mine = chosen.mean_over(replications)
+    if replications < chosen.replications:
+        text = (f"its mean is over {replications} seeds, the recommended's {format_duration(chosen.mean)} over "
+                f"{chosen.replications}, so the two do not compare; over these {replications} the recommended's is "
+                f"{format_duration(mine)}")
+    else:
+        text = f"over the same {replications} seeds the recommended's mean is {format_duration(mine)}"
+    return (text + (" (slower than this one's)" if mine > mean else "")
+            + "; the recommended was shown within the tolerance of the fastest and this one was not, and only a "
+              "setting shown so is chosen")
 
 
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,

@@ -2,13 +2,19 @@
 
 ``plot_pareto`` shows what each simulated setting costs against how long it takes: the
 worst availability (left) and the extra pods requested at once (right), each with its
-Pareto front, the constraints as lines and the chosen setting marked. ``plot_search``
-shows the search itself: mean duration against the budget count for each family, the
-points screened with few replications hollow. Both take ``ax=None`` and return the Axes.
+Pareto front, the constraints as lines and the chosen setting marked. The window is judged
+on a tolerance bound, not on the p95 itself, so each point has a whisker out to its bound.
+``plot_search`` shows the search itself: mean duration against the budget count for each
+family (colour: the kind; marker and line: minReadySeconds), the points screened with few
+replications hollow, and a ring on those whose bound is over the window. Settings some of
+whose runs did not finish are drawn at the horizon when the horizon cut them, at the edge
+of the duration axis when they stalled. Both take ``ax=None`` and return the Axes.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -16,16 +22,72 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from rollsim.present.output import png_bytes
 from rollsim.present.plotaxes import log_time_axis
-from rollsim.present.plotmath import pareto_front, short_duration
+from rollsim.present.plotmath import log_time_ticks, pareto_front, short_duration
 
-__all__ = ["PLAN_FIGURES", "plot_pareto", "plot_search", "render_plan_figures"]
+__all__ = ["PLAN_FIGURES", "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures",
+           "unfinished_reason"]
 
 PLAN_FIGURES = {"pareto": (12.0, 5.2), "search": (10.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
+_WINDOW = "#ff7f0e"
+_MARKERS = ("o", "s", "^", "D", "v", "P")  # one per minReadySeconds, in increasing order
+_LINES = ("-", "--", ":", "-.")
+# steps of evenly spaced time ticks (s), for an axis too short for 1 min · 10 min · 30 min · 1 h
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+# the reason ``rollsim.plan.answer.ruled_out`` gives, read back from a plan folder without runs_stalled
+_UNFINISHED = re.compile(r"did not finish in (\d+) of \d+ replications \((stalled|[^)]*)\)")
+
+
+def plan_time_ticks(lo: float, hi: float, most: int = 7, gap: float = 1.0) -> tuple[list[float], list[float]]:
+    """Major and minor ticks (seconds) of a logarithmic time axis from ``lo`` to ``hi``: those of
+    ``log_time_ticks`` when it puts four in range (three over more than a factor 4), else evenly
+    spaced ones with labels of their own (every 5 min from 15 to 45 min), at most ``most``, so
+    that a short range still reads; of those, one less than a factor ``gap`` above the last kept
+    is left out (their labels would run together where the log scale packs them).
+    """
+    major, minor = log_time_ticks(lo, hi)
+    if len(major) >= 4 or (len(major) == 3 and hi > 4 * lo):
+        return major, minor
+    for step in _TIME_STEPS:
+        ticks = [float(k * step) for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
+        if 2 <= len(ticks) <= most and len({short_duration(t) for t in ticks}) == len(ticks):
+            kept = ticks[:1]
+            for t in ticks[1:]:
+                if t >= kept[-1] * gap:
+                    kept.append(t)
+            return kept, [t for t in ticks if t not in kept]
+    return major, minor
+
+
+class _PlanTimeTicks(Locator):
+    """``plan_time_ticks`` as the locator of ``ax``'s ``which`` axis, labels ``room`` pixels apart at least."""
+
+    def __init__(self, ax: Axes, which: str, minor: bool = False, room: float = 0.0) -> None:
+        self.ax, self.which, self.minor, self.room = ax, which, minor, room
+
+    def __call__(self) -> list[float]:
+        return self.tick_values(*getattr(self.ax, f"get_{self.which}lim")())
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        lo, hi = max(min(vmin, vmax), 1e-3), max(vmin, vmax, 1e-3)
+        length = self.ax.bbox.width if self.which == "x" else self.ax.bbox.height
+        gap = math.exp(self.room / length * math.log(hi / lo)) if length > 0 and hi > lo else 1.0
+        major, minor = plan_time_ticks(lo, hi, gap=gap)
+        return minor if self.minor else major
+
+
+def _time_axis(ax: Axes, which: str) -> None:
+    """A logarithmic time axis (``log_time_axis``) with ticks that read on a short range too."""
+    log_time_axis(ax, which)
+    axis = getattr(ax, f"{which}axis")
+    room = 60.0 if which == "x" else 24.0  # pixels a label takes, with a margin
+    axis.set_major_locator(_PlanTimeTicks(ax, which, room=room))
+    axis.set_minor_locator(_PlanTimeTicks(ax, which, minor=True, room=room))
 
 
 def _full(candidates: pd.DataFrame, plan: Mapping[str, Any], finished: bool = True) -> pd.DataFrame:
@@ -36,27 +98,67 @@ def _full(candidates: pd.DataFrame, plan: Mapping[str, Any], finished: bool = Tr
     return c[known if finished else ~known]
 
 
+def _styles(candidates: pd.DataFrame) -> dict[float, tuple[str, str]]:
+    """A (marker, line style) per minReadySeconds, so that families of one kind tell apart."""
+    values = sorted({float(v) for v in candidates["min_ready_seconds"]})
+    return {v: (_MARKERS[i % len(_MARKERS)], _LINES[i % len(_LINES)]) for i, v in enumerate(values)}
+
+
+def _family(kind: Any, mrs: Any, styles: Mapping[float, Any]) -> str:
+    """``maxSurge`` when one minReadySeconds was searched, else ``maxSurge (minReadySeconds 10)``."""
+    return str(kind) if len(styles) < 2 else f"{kind} (minReadySeconds {float(mrs):g})"
+
+
+def unfinished_reason(row: Mapping[str, Any], horizon: float | None) -> tuple[bool, str]:
+    """Whether a setting without a duration stalled, and how its legend says why: ``stalled in
+    1 of 5 runs`` (a stall ends a run; nothing was cut) or ``did not finish by 3 h in 1 of 5
+    runs (runs cut there)``. A plan folder written before candidates.csv counted them is read from
+    the verdict.
+    """
+    n = int(row["replications"])
+    if "runs_stalled" in row and pd.notna(row["runs_stalled"]):
+        stalled, unfinished = int(row["runs_stalled"]), int(row["runs_unfinished"])
+    else:
+        m = _UNFINISHED.search(str(row.get("verdict", "")))
+        unfinished = int(m.group(1)) if m else n
+        stalled = unfinished if m and m.group(2) == "stalled" else 0
+    cut = unfinished - stalled
+    by = f" by {short_duration(horizon)}" if horizon is not None else ""
+    if stalled and cut:
+        return True, f"stalled in {stalled} and did not finish{by} in {cut} of {n} runs"
+    if stalled:
+        return True, f"stalled in {stalled} of {n} runs"
+    return False, f"did not finish{by} in {cut} of {n} runs" + (" (runs cut there)" if by else "")
+
+
 def _unfinished(ax: Axes, plan: Mapping[str, Any], frame: pd.DataFrame, x: str | None, y: str | None,
                 scale: float = 1.0) -> None:
-    """Settings some of whose runs the horizon cut: an x at the horizon, on the duration axis
-    (``x`` or ``y`` is None for it), or a note when the horizon is not on record.
+    """Settings some of whose runs did not finish, on the duration axis (``x`` or ``y`` is None
+    for it): an x at the horizon where the horizon cut them, an arrow at the axis' far edge
+    where they stalled (they have no duration to draw) or the horizon is not on record.
     """
-    if frame.empty:
-        return
     horizon = plan["search"].get("horizon_s")
-    if horizon is None:
-        ax.text(0.5, 0.5, f"{len(frame)} setting(s) did not finish", transform=ax.transAxes, ha="center",
-                color="0.4")
-        return
     named = ax.get_legend_handles_labels()[1]
-    for kind, group in frame.groupby("kind"):
-        xs = np.full(len(group), horizon) if x is None else group[x].to_numpy(float) * scale
-        ys = np.full(len(group), horizon) if y is None else group[y].to_numpy(float) * scale
-        shown = any(name.startswith(str(kind)) for name in named)  # its colour is in the legend already
-        ax.plot(xs, ys, "x", ms=8, mew=2, color=_COLORS.get(str(kind), "0.5"), zorder=3,
-                label="_nolegend_" if shown else str(kind))
-    cut = f"did not finish by {short_duration(horizon)} (runs cut there)"
-    ax.plot([], [], "x", ms=8, mew=2, color="0.4", label=cut)
+    reasons: dict[str, str] = {}
+    for _, row in frame.iterrows():
+        stalled, reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
+        at_edge = stalled or horizon is None
+        marker = "x" if not at_edge else ">" if x is None else "^"
+        where = 1.0 if at_edge else float(horizon)  # on the far spine: off the scale
+        if x is None:
+            transform = blended_transform_factory(ax.transAxes, ax.transData) if at_edge else ax.transData
+            xs, ys = where, float(row[cast(str, y)]) * scale
+        else:
+            transform = blended_transform_factory(ax.transData, ax.transAxes) if at_edge else ax.transData
+            xs, ys = float(row[x]) * scale, where
+        kind = str(row["kind"])
+        shown = any(name.startswith(kind) for name in named)  # its colour is in the legend already
+        ax.plot([xs], [ys], marker, ms=8, mew=2, color=_COLORS.get(kind, "0.5"), zorder=3, transform=transform,
+                clip_on=False, label="_nolegend_" if shown else kind)
+        named.append(kind)
+        reasons[reason] = marker
+    for reason, marker in reasons.items():
+        ax.plot([], [], marker, ms=8, mew=2, color="0.4", label=reason)
 
 
 def _front(ax: Axes, xs: np.ndarray, ys: np.ndarray, lower_y_better: bool) -> None:
@@ -72,36 +174,73 @@ def _chosen(ax: Axes, x: float, y: float, label: str) -> None:
     ax.plot([x], [y], marker="*", ms=20, color="#2ca02c", mec="black", zorder=5, label=f"chosen: {label}")
 
 
+def over_window(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
+    """Which settings the window rules out: their window bound (what the verdict is made on) is beyond it."""
+    window = plan["constraints"].get("window_s")
+    bound = frame["window_bound_s"].astype(float)
+    return pd.Series(np.isfinite(bound) & (bound > float(window)) if window else False, index=frame.index)
+
+
+def _bounds(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, column: str, scale: float) -> None:
+    """Each point's whisker from its p95 out to the window bound; the bound's tick in the
+    window's colour where it is beyond the window (the setting does not meet it).
+    """
+    cons = plan["constraints"]
+    c = c[np.isfinite(c["window_bound_s"].astype(float))]
+    if not cons.get("window_s") or c.empty:
+        return
+    ys = c[column].to_numpy(float) * scale
+    colors = [_COLORS.get(str(k), "0.5") for k in c["kind"]]
+    ax.hlines(ys, c["duration_p95_s"], c["window_bound_s"], colors=colors, lw=1.2, alpha=0.6, zorder=2)
+    over = over_window(c, plan).to_numpy()
+    ax.scatter(c["window_bound_s"], ys, marker="|", s=120, linewidths=2, zorder=2,
+               c=[_WINDOW if o else col for o, col in zip(over, colors)])
+    q, level = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
+    ax.plot([], [], "-|", color="0.4", ms=10, mew=2,
+            label=f"whisker: to its {q} bound at {level} confidence (what the window judges)")
+    if over.any():
+        ax.plot([], [], "|", color=_WINDOW, ms=10, mew=2, label="bound beyond the window: ruled out")
+
+
+def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, lower: bool) -> None:
+    """One panel of ``plot_pareto``: the points, their window bounds, the front, the constraints, the choice."""
+    c, styles = _full(candidates, plan), _styles(candidates)
+    cons, answer = plan["constraints"], plan["answer"]
+    scale = 100.0 if column == "worst_availability" else 1.0
+    for key, group in c.groupby(["kind", "min_ready_seconds"]):
+        kind, mrs = cast(tuple[str, float], key)
+        ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(str(kind), "0.5"),
+                   marker=styles[float(mrs)][0], alpha=0.8, label=_family(kind, mrs, styles), zorder=3)
+    _bounds(ax, plan, c, column, scale)
+    if len(c):
+        _front(ax, c["duration_p95_s"].to_numpy(float), c[column].to_numpy(float) * scale, lower)
+    _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
+    if cons.get("window_s"):
+        ax.axvline(cons["window_s"], color=_WINDOW, lw=1.5, label=f"window {short_duration(cons['window_s'])}")
+    if column == "worst_availability":
+        ax.axhline(100 * cons["min_available_fraction"], color="#9467bd", lw=1.5,
+                   label=f"floor {100 * cons['min_available_fraction']:g}%")
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # pods come whole
+        if cons.get("surge_pods") is not None:
+            ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
+    if answer is not None:
+        _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
+
+
 def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[Axes, Axes] | None = None
                 ) -> tuple[Axes, Axes]:
-    """Duration p95 against worst availability and against extra pods, fronts and the choice."""
+    """Duration p95 (and its window bound) against worst availability and against extra pods,
+    fronts and the choice.
+    """
     if axes is None:
         fig = Figure(figsize=PLAN_FIGURES["pareto"], layout="constrained")
         axes = tuple(fig.subplots(1, 2))
     left, right = axes
-    c = _full(candidates, plan)
-    cons, answer = plan["constraints"], plan["answer"]
     for ax, column, title, lower in ((left, "worst_availability", "worst availability (%)", False),
                                      (right, "extra_pods", "extra pods at once (surge)", True)):
-        scale = 100.0 if column == "worst_availability" else 1.0
-        for kind, group in c.groupby("kind"):
-            ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(str(kind), "0.5"),
-                       alpha=0.8, label=kind, zorder=3)
-        if len(c):
-            _front(ax, c["duration_p95_s"].to_numpy(float), c[column].to_numpy(float) * scale, lower)
-        _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
-        if cons.get("window_s"):
-            ax.axvline(cons["window_s"], color="#ff7f0e", lw=1.5, label=f"window {short_duration(cons['window_s'])}")
-        if column == "worst_availability":
-            ax.axhline(100 * cons["min_available_fraction"], color="#9467bd", lw=1.5,
-                       label=f"floor {100 * cons['min_available_fraction']:g}%")
-        else:
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # pods come whole
-            if cons.get("surge_pods") is not None:
-                ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
-        if answer is not None:
-            _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
-        log_time_axis(ax, "x")
+        _pareto_panel(ax, plan, candidates, column, lower)
+        _time_axis(ax, "x")
         ax.set_xlabel("duration p95 (log scale)")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
@@ -111,24 +250,34 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
     return left, right
 
 
+def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]]) -> None:
+    """Each family's curve of mean duration against count: colour by kind, marker and line by
+    minReadySeconds; hollow where only screened; a ring where the window bound is over the window.
+    """
+    full = int(plan["search"]["replications"])
+    for key, group in c.groupby(["kind", "min_ready_seconds"]):
+        kind, mrs = cast(tuple[str, float], key)
+        group = group.sort_values("count")
+        color, (marker, line) = _COLORS.get(str(kind), "0.5"), styles[float(mrs)]
+        confirmed = group[group["replications"] >= full]
+        ax.plot(confirmed["count"], confirmed["duration_mean_s"], marker=marker, ls=line, color=color, ms=5, lw=1,
+                label=_family(kind, mrs, styles))
+        screened = group[group["replications"] < full]
+        ax.plot(screened["count"], screened["duration_mean_s"], marker=marker, ls="none", mfc="none", color=color,
+                ms=6)
+    out = c[over_window(c, plan)]
+    if len(out):
+        ax.plot(out["count"], out["duration_mean_s"], "o", ms=12, mfc="none", mec=_WINDOW, mew=1.5, zorder=2,
+                label=f"p{100 * plan['constraints']['window_probability']:g} bound over the window "
+                      f"{short_duration(plan['constraints']['window_s'])}")
+
+
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean duration against the budget count per family; hollow points were only screened."""
     if ax is None:
         ax = Figure(figsize=PLAN_FIGURES["search"], layout="constrained").add_subplot()
-    full = int(plan["search"]["replications"])
     finished = np.isfinite(candidates["duration_mean_s"].astype(float))
-    c = candidates[finished]
-    for (kind, mrs), group in c.groupby(["kind", "min_ready_seconds"]):
-        group = group.sort_values("count")
-        color = _COLORS.get(str(kind), "0.5")
-        label = f"{kind} (minReadySeconds {mrs:g})"
-        confirmed = group[group["replications"] >= full]
-        ax.plot(confirmed["count"], confirmed["duration_mean_s"], "o-", color=color, ms=5, lw=1, label=label)
-        screened = group[group["replications"] < full]
-        ax.plot(screened["count"], screened["duration_mean_s"], "o", mfc="none", color=color, ms=6)
-    window = plan["constraints"].get("window_s")
-    if window:
-        ax.axhline(window, color="#ff7f0e", lw=1.5, label=f"window {short_duration(window)}")
+    _families(ax, plan, candidates[finished], _styles(candidates))
     answer = plan["answer"]
     if answer is not None:
         ax.plot([answer["count"]], [answer["duration_mean_s"]], "*", ms=20, color="#2ca02c", mec="black", zorder=5,
@@ -140,7 +289,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # node counts as plain numbers, not 10¹
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    log_time_axis(ax, "y")
+    _time_axis(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
     ax.set_ylabel("mean duration (log scale)")
     ax.set_title(f"The search: {len(candidates)} settings simulated of {plan['search']['grid_size']:,} possible")

@@ -9,29 +9,57 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from rollsim.present.output import write_pngs, write_report_files
+from rollsim.io.atomic import write_text
+from rollsim.present.output import write_pngs
 from rollsim.present.plan_plots import render_plan_figures
-from rollsim.present.render import format_duration, format_share, format_value, format_workers
+from rollsim.present.render import (
+    format_duration,
+    format_share,
+    format_value,
+    format_workers,
+    render_html,
+    render_markdown,
+)
 from rollsim.sweep.results import ResultsError, ends_whole
 
-__all__ = ["load_plan", "overlap_note", "plan_report_blocks", "write_plan_figures", "write_plan_report"]
+__all__ = ["captions", "load_plan", "overlap_note", "plain_markdown", "plan_report_blocks", "write_plan_figures",
+           "write_plan_report"]
 
-CAPTIONS = {
-    "pareto": ("Pareto front and the chosen setting",
-               "Each point is a setting simulated with the full replications: its duration p95 against the worst "
-               "availability seen (left) and the extra pods it requests at once (right). The dashed steps are the "
-               "Pareto fronts; the star is the recommendation; the lines are the constraints."),
-    "search": ("How the search went",
-               "Mean duration against the budget for each family of settings. Filled points were simulated with the "
-               "full replications, hollow ones only screened. A larger budget is never slower: the search bisects "
-               "on that instead of simulating every count."),
-}
+
+def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """The title and caption of each figure: what its marks mean in this plan (no star where
+    nothing was recommended, no window bound where there is no window).
+    """
+    cons, chosen = plan["constraints"], plan["answer"] is not None
+    star = "the star is the recommendation; " if chosen else "no setting meets every constraint, so none is starred; "
+    window = ""
+    if cons.get("window_s"):
+        q, level = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
+        window = (f" The window is judged on a bound, not on the p95 itself: each point's whisker runs to the "
+                  f"one-sided tolerance bound on its duration {q} at {level} confidence, and a setting meets the "
+                  "window only when that bound is within the window line (an orange tick marks one beyond it).")
+    unfinished = "" if np.isfinite(candidates["duration_mean_s"].astype(float)).all() else (
+                  " A setting some of whose runs did not finish has no duration: it is drawn at the horizon (x) when "
+                  "the horizon cut its runs, on the far edge (arrow) when they stalled.")
+    pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
+              "availability seen (left) and the extra pods it requests at once (right)." + window
+              + " The dashed steps are the Pareto fronts; " + star + "the lines are the constraints." + unfinished)
+    ring = (" The window is not judged on the mean: an orange ring marks a setting whose window bound is beyond it "
+            "(see the Pareto figure)." if cons.get("window_s") else "")
+    search = ("Mean duration against the budget for each family of settings: the colour is the kind, the marker and "
+              "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
+              "screened" + ("; the star is the recommendation." if chosen else ".") + ring + " A larger budget is "
+              "never slower: the search bisects on that instead of simulating every count." + unfinished)
+    return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)", pareto),
+            "search": ("How the search went", search)}
 
 
 def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -246,8 +274,9 @@ def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images
                            ("h", 2, "Constraints"), ("table", ["constraint", "value"], plan["constraints"]["text"]),
                            ("h", 2, "Evidence: every setting simulated"), *_evidence(plan, candidates),
                            ("h", 2, "Figures")]
+    shown = captions(plan, candidates)
     for name in images:
-        title, caption = CAPTIONS[name]
+        title, caption = shown[name]
         blocks.append(("img", name, title, caption))
     blocks += [("h", 2, "What was simulated"), *_simulated(plan), ("h", 2, "How it was searched"), *_search(plan)]
     return blocks
@@ -266,4 +295,20 @@ def write_plan_report(path: str | Path) -> tuple[Path, Path]:
     plan, _candidates, images, blocks = _drawn(root)
     write_pngs(root / "figures", images)
     title = f"rollsim plan: {plan['daemonset']['namespace']}/{plan['daemonset']['name']}"
-    return write_report_files(root, blocks, images, title)
+    md, page = root / "report.md", root / "report.html"
+    write_text(md, plain_markdown(render_markdown(blocks)))
+    write_text(page, render_html(blocks, images, title))
+    return md, page
+
+
+# a "<" Markdown escapes that no HTML tag, comment or autolink can start from: a space or the end follows
+_LONE_LT = re.compile(r"&lt;(?=\s|$)")
+
+
+def plain_markdown(md: str) -> str:
+    """``md`` (``render_markdown``) with each ``&lt;`` that stands for a lone ``<`` written as
+    ``<``, so that report.md reads as plain text too ("94.5% < floor 95%", not "94.5% &lt;
+    floor 95%"): CommonMark reads ``<`` followed by a space as text, never as a tag or link,
+    so this lets no HTML in. Only report.html escapes it.
+    """
+    return _LONE_LT.sub("<", md)

@@ -1,0 +1,181 @@
+"""The plan's figures and report say what the plan decided: the window on its bound, stalls as
+stalls, readable time ticks, families told apart, plain Markdown, an unsettled setting's mean
+set beside the answer's over the same seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from rollsim.cli import main
+from rollsim.plan.candidates import SURGE, Setting
+from rollsim.plan.evidence import Evidence
+from rollsim.plan.run import beside_answer
+from rollsim.present.plan_plots import plan_time_ticks, plot_pareto, plot_search, unfinished_reason
+from rollsim.present.plan_report import captions, plain_markdown
+from rollsim.present.render import render_markdown
+
+from figcheck import figure_problems
+
+WINDOW = 1800.0
+
+
+def _plan(answer: dict[str, Any] | None = None, horizon: float | None = 10800.0) -> dict[str, Any]:
+    return {"search": {"replications": 5, "screen_replications": 2, "grid_size": 400, "horizon_s": horizon},
+            "constraints": {"window_s": WINDOW, "min_available_fraction": 0.95, "surge_pods": 10,
+                            "window_probability": 0.95, "confidence": 0.95},
+            "answer": answer}
+
+
+def _row(kind: str, count: int, mrs: float, p95: float, bound: float, availability: float = 1.0,
+         stalled: int = 0, unfinished: int = 0, verdict: str = "") -> dict[str, Any]:
+    mean = p95 * 0.7 if math.isfinite(p95) else math.inf
+    return {"setting": f"{kind} {count}, minReadySeconds {mrs:g}", "kind": kind, "count": count,
+            "min_ready_seconds": mrs, "replications": 5, "duration_mean_s": mean, "duration_p95_s": p95,
+            "window_bound_s": bound, "worst_availability": availability, "extra_pods": count if kind == SURGE else 0,
+            "runs_unfinished": unfinished, "runs_stalled": stalled, "verdict": verdict}
+
+
+def _nothing_fits() -> pd.DataFrame:
+    """The audit's plan (200 nodes, 30 min, 95%, 10 pods): maxSurge 10 has its p95 inside the
+    window and its bound, which the verdict is made on, beyond it.
+    """
+    return pd.DataFrame([
+        _row(SURGE, 10, 0.0, 1595.0, 1843.0, verdict="p95 bound 30m43s > window 30m00s"),
+        _row(SURGE, 10, 10.0, 1825.0, 2534.0),
+        _row("maxUnavailable", 10, 0.0, 1734.0, 1972.0, 0.95),
+        _row("maxUnavailable", 13, 0.0, 1541.0, 1772.0, 0.935),
+        _row("maxUnavailable", 11, 10.0, 1853.0, 2550.0, 0.945),
+        _row("maxUnavailable", 58, 0.0, 1105.0, 1374.0, 0.71),
+    ])
+
+
+def _labels(ax) -> list[str]:
+    return ax.get_legend_handles_labels()[1]
+
+
+def _shown_ticks(axis) -> list[str]:
+    low, high = sorted(axis.get_view_interval())
+    return [t.label1.get_text() for t in axis.get_major_ticks()
+            if t.label1.get_text() and low <= t.get_loc() <= high]
+
+
+def test_the_pareto_figure_shows_the_window_bound_the_verdict_is_made_on():
+    """maxSurge 10's p95 (26m35s) is inside the 30-min window; its bound (30m43s) is not, and the
+    figure draws it: a whisker from the p95 out to the bound, marked as beyond the window.
+    """
+    left, right = plot_pareto(_plan(), _nothing_fits())
+    for ax, y in ((left, 100.0), (right, 10.0)):
+        segments = [s for c in ax.collections if isinstance(c, LineCollection) for s in c.get_segments()]
+        assert any(np.allclose(s, [[1595.0, y], [1843.0, y]]) for s in segments)
+        assert "bound beyond the window: ruled out" in _labels(ax)
+    assert figure_problems(left.get_figure(root=True), "pareto") == []
+
+
+def test_the_search_figure_does_not_hold_the_mean_against_the_window():
+    search = plot_search(_plan(), _nothing_fits())
+    flat_at_window = [line for line in search.lines
+                      if len(line.get_ydata()) and np.allclose(np.asarray(line.get_ydata(), float), WINDOW)]
+    assert flat_at_window == []  # no window line against mean durations
+    [ring] = [line for line in search.lines if line.get_label().startswith("p95 bound over the window")]
+    assert sorted(ring.get_xdata()) == [10, 10, 10, 11]  # all but maxUnavailable 13 and 58, whose bounds fit
+    assert figure_problems(search.get_figure(root=True), "search") == []
+
+
+def test_the_caption_names_a_star_only_when_there_is_a_recommendation():
+    c = _nothing_fits()
+    nothing = captions(_plan(), c)
+    assert "the star is the recommendation" not in nothing["pareto"][1] + nothing["search"][1]
+    assert "window is judged on a bound, not on the p95 itself" in nothing["pareto"][1]
+    answer = {"setting": "maxUnavailable 58", "count": 58, "duration_p95_s": 1105.0, "duration_mean_s": 773.5,
+              "worst_availability": 0.71, "extra_pods": 0}
+    chosen = captions(_plan(answer), c)
+    assert "the star is the recommendation" in chosen["pareto"][1]
+    assert "the star is the recommendation" in chosen["search"][1]
+
+
+def test_a_setting_that_stalled_is_not_said_to_be_cut_at_the_horizon():
+    """maxSurge 98-100% with minReadySeconds 10 stalled in 1 of 5 runs: no run reached the horizon."""
+    rows = [_row(SURGE, n, 10.0, math.inf, math.inf, stalled=1, unfinished=1,
+                 verdict="did not finish in 1 of 5 replications (stalled)") for n in (98, 99, 100)]
+    rows += [_row(SURGE, 60, 0.0, 900.0, 1100.0),
+             _row("maxUnavailable", 5, 0.0, math.inf, math.inf, unfinished=2,
+                  verdict="did not finish in 2 of 5 replications (still running at the horizon)")]
+    frame = pd.DataFrame(rows)
+    for candidates in (frame, frame.drop(columns=["runs_stalled", "runs_unfinished"])):  # an older plan folder
+        left, _right = plot_pareto(_plan(), candidates)
+        search = plot_search(_plan(), candidates)
+        for ax in (left, search):
+            labels = _labels(ax)
+            assert "stalled in 1 of 5 runs" in labels
+            assert "did not finish by 3 h in 2 of 5 runs (runs cut there)" in labels
+            assert not any(label.startswith("did not finish by 3 h in 1") for label in labels)
+        assert figure_problems(search.get_figure(root=True), "search") == []
+    assert unfinished_reason({"replications": 5, "runs_stalled": 1, "runs_unfinished": 2}, 3600.0) == (
+        True, "stalled in 1 and did not finish by 1 h in 1 of 5 runs")
+    assert unfinished_reason({"replications": 5, "runs_stalled": 0, "runs_unfinished": 1}, None) == (
+        False, "did not finish in 1 of 5 runs")
+
+
+def test_short_duration_axes_have_ticks_to_read_points_by():
+    """Pareto x from ~18 to ~42 min, search y from ~13 to ~21 min: one "30 min" tick was all."""
+    left, right = plot_pareto(_plan(), _nothing_fits())
+    search = plot_search(_plan(), _nothing_fits())
+    for ax in (left, right, search):
+        ax.get_figure(root=True).draw_without_rendering()
+    for axis in (left.xaxis, right.xaxis, search.yaxis):
+        shown = _shown_ticks(axis)
+        assert len(shown) >= 4 and len(set(shown)) == len(shown), shown
+    assert [f"{t / 60:g}" for t in plan_time_ticks(700.0, 1900.0)[0]] == ["15", "20", "25", "30"]
+    # labels a log scale would run together are left out, kept as unlabelled ticks
+    major, minor = plan_time_ticks(740.0, 2780.0, gap=1.13)
+    assert major == [900.0, 1200.0, 1500.0, 1800.0, 2100.0, 2400.0] and minor == [2700.0]
+
+
+def test_families_of_one_kind_are_told_apart_by_marker_and_line():
+    search = plot_search(_plan(), _nothing_fits())
+    handles, labels = search.get_legend_handles_labels()
+    style = {label: (h.get_marker(), h.get_linestyle(), h.get_color()) for h, label in zip(handles, labels)}
+    for kind in (SURGE, "maxUnavailable"):
+        zero, ten = style[f"{kind} (minReadySeconds 0)"], style[f"{kind} (minReadySeconds 10)"]
+        assert zero[2] == ten[2] and zero[:2] != ten[:2]  # the colour is the kind; marker and line tell mrs
+    left, _right = plot_pareto(_plan(), _nothing_fits())
+    assert {f"{SURGE} (minReadySeconds 0)", f"{SURGE} (minReadySeconds 10)"} <= set(_labels(left))
+
+
+def test_report_md_is_plain_markdown_and_only_the_html_escapes(tmp_path):
+    md = plain_markdown(render_markdown([("table", ["verdict"], [["worst availability 94.5% < floor 95%"]]),
+                                         ("p", [("", "<script>alert(1)</script> a <b")])]))
+    assert "| worst availability 94.5% < floor 95% |" in md
+    assert "&lt;script>alert(1)&lt;/script> a &lt;b" in md  # what could open a tag still cannot
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "20", "--controller", "ideal", "--floor", "95%", "--no-surge", "--replications",
+                 "2", "--workers", "1", "-q", "--out", str(out)]) == 0
+    report, page = (out / "report.md").read_text(), (out / "report.html").read_text()
+    assert "< floor 95%" in report and "&lt;" not in report
+    assert "&lt; floor 95%" in page
+
+
+def _chosen(durations: list[float]) -> Evidence:
+    return Evidence(Setting(SURGE, 61, 0.0), tuple(
+        {"completed": True, "duration_s": d, "stalled": False, "min_available_fraction": 1.0, "max_surge_observed": 0,
+         "unavailable_node_seconds": 0.0} for d in durations))
+
+
+def test_an_unsettled_mean_is_set_beside_the_answer_over_the_same_seeds():
+    """maxSurge 60%: mean 8m51s over 20 seeds beside the recommended 61%'s 9m02s over 40 read as a
+    contradiction: the line says the two do not compare, gives the answer's mean over those 20,
+    and what decided.
+    """
+    chosen = _chosen([520.0] * 20 + [564.0] * 20)  # 9m02s over 40, 8m40s over the first 20
+    text = beside_answer(531.0, 20, chosen)
+    assert text.startswith("its mean is over 20 seeds, the recommended's 9m02s over 40, so the two do not compare; "
+                           "over these 20 the recommended's is 8m40s; the recommended was shown within the tolerance")
+    slower = beside_answer(515.0, 20, chosen)
+    assert "8m40s (slower than this one's); the recommended was shown within the tolerance" in slower
+    same = beside_answer(531.0, 40, chosen)
+    assert same.startswith("over the same 40 seeds the recommended's mean is 9m02s (slower than this one's)")
