@@ -249,3 +249,40 @@ def test_the_console_summary_says_what_was_preempted_and_only_then(tmp_path, cap
     assert line in capsys.readouterr().out.splitlines()
     assert main([*flags, "--node-utilization", "0.8"]) == 0  # fits without preempting: no line
     assert "preempted" not in capsys.readouterr().out
+
+
+def test_a_nominated_preemptor_s_room_is_reserved_from_a_lower_priority_daemonset() -> None:
+    """The scheduler filters a pod as if the pods of equal or higher priority nominated to its node
+    were there (``RunFilterPluginsWithNominatedPods``/``addGENominatedPods``): the room cilium's victims
+    free (0.1 s after its first attempt) is cilium's, not the priority-0 logger's, whose retry comes
+    first. So exactly the 250m cilium lacks is evicted, once (the logger's pod took the room and
+    cilium evicted a second time, 350m in all, when the nomination reserved nothing).
+    """
+    nodes = nodes_from_pools([{"name": "p", "count": 1, "allocatable": {"cpu": "1", "memory": "64Gi"}}])
+    timings = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
+    logger = {"name": "logger", "requests_cpu": "100m", "max_surge": "100%", "max_unavailable": 0, **timings}
+    r = simulate(build_scenario(node_list=nodes, node_utilization=0.55, name="cilium", requests_cpu="300m",
+                                priority=2000001000, max_surge="100%", max_unavailable=0, victim_termination=0.1,
+                                also=[logger], **CONSTANT))
+    assert (r.summary["preemptions"], r.summary["preempted_cpu_millis"]) == (1, 250)
+    assert r.summary["completed"] and r.others["logger"]["completed"]
+
+
+def test_the_nominator_reserves_for_pods_of_lower_or_equal_priority_only() -> None:
+    """``addGENominatedPods``: a nominee counts for pods of its priority or lower, never for itself
+    or for a pod of higher priority, and not once it is deleted or forgotten (bound)."""
+    from rollsim.cluster.preemption import Nominator
+    from rollsim.controller.pods import Pod
+
+    nominee, other = Pod(1, 0, 1, 0.0, owner="a"), Pod(2, 0, 1, 0.0, owner="b")
+    requests = PodRequests(300, 0)
+    nominator = Nominator()
+    nominator.nominate(nominee, requests, 100)
+    assert nominator.reserved(other, 0) == nominator.reserved(other, 100) == [requests]
+    assert nominator.reserved(other, 101) == nominator.reserved(nominee, 0) == []
+    assert nominator.reserved(Pod(3, 1, 1, 0.0, owner="b"), 0) == []
+    nominee.deleting = True
+    assert nominator.reserved(other, 0) == []
+    nominee.deleting = False
+    nominator.forget(nominee)
+    assert nominator.reserved(other, 0) == []

@@ -36,10 +36,10 @@ from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.podworker import PodWorkers
-from rollsim.cluster.preemption import OtherWorkloads, select_victims
+from rollsim.cluster.preemption import Nominator, OtherWorkloads, select_victims
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.sampler import Sampler
-from rollsim.cluster.scheduling import NODE_PORTS_REASON, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import NODE_PORTS_REASON, PodRequests, scheduler_backoff, unschedulable_reason
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
@@ -93,6 +93,7 @@ class Kubelet:
         self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started)
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
+        self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
         self._stopping: set[int] = set()
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
@@ -120,11 +121,19 @@ class Kubelet:
         """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
         return pod.deleting or not self.api.nodes.ready[pod.node]
 
-    def unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
-        """The scheduler's reason why ``pod`` does not fit its node beside the pods bound there, or None."""
+    def filtered_beside(self, pod: Pod, runtime: PodRuntime) -> list[PodRequests]:
+        """The daemon pods the scheduler's filters count on ``pod``'s node: those bound there, and
+        those of equal or higher priority nominated there (``RunFilterPluginsWithNominatedPods``:
+        ``rollsim.cluster.preemption.Nominator``).
+        """
         bound = active_requests(self.api, self.runtimes, pod)
+        return bound + self.nominator.reserved(pod, runtime.ds.priority)
+
+    def unschedulable(self, pod: Pod, runtime: PodRuntime) -> str | None:
+        """The scheduler's reason why ``pod`` does not fit its node beside the pods bound or nominated there."""
         node = self.api.nodes.nodes[pod.node]
-        return unschedulable_reason(node, bound, runtime.requests, workloads=self.workloads.requests(pod.node, node))
+        return unschedulable_reason(node, self.filtered_beside(pod, runtime), runtime.requests,
+                                    workloads=self.workloads.requests(pod.node, node))
 
     # Each pod's start-up and termination is a chain of scheduled calls, one per wait: each
     # call_later below is where the generator this replaced yielded (same delay, drawn at the
@@ -150,6 +159,7 @@ class Kubelet:
                     call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
                 return
             rt.unschedulable.discard(pod.uid)
+            self.nominator.forget(pod)  # bound, or gone: no longer nominated
         if gone:
             return
         pod.scheduled, pod.scheduled_at = True, self.env._now
@@ -158,17 +168,19 @@ class Kubelet:
 
     def _preempt(self, pod: Pod, rt: PodRuntime, attempts: int) -> bool:
         """The ``DefaultPreemption`` PostFilter for a pod short of CPU or memory (``rollsim.cluster.preemption``):
-        whether it preempted other workloads on its node. If so it is nominated there, and the
-        scheduler binds it (``_bind``) once they are gone and its back-off has passed.
+        whether it preempted other workloads on its node. If so it is nominated there (its room
+        reserved from lower-priority pods: ``Nominator``), and the scheduler binds it (``_bind``)
+        once they are gone and its back-off has passed.
         """
         workloads = self.workloads
         if not may_preempt(rt.ds.priority, rt.ds.preemption_policy, workloads.priority):
             return False
         node = self.api.nodes.nodes[pod.node]
         now = workloads.requests(pod.node, node)
-        left = select_victims(node, now, active_requests(self.api, self.runtimes, pod), rt.requests)
+        left = select_victims(node, now, self.filtered_beside(pod, rt), rt.requests)
         if left is None:
             return False
+        self.nominator.nominate(pod, rt.requests, rt.ds.priority)
         rt.preempted_nodes.add(pod.node)
         rt.preempted_cpu_millis += now[0] - left[0]
         rt.preempted_memory_bytes += now[1] - left[1]

@@ -22,6 +22,12 @@ nominated to the node (``status.nominatedNodeName``) and is not eligible to pree
 they terminate, and they count against the node until they are gone. Then the scheduler binds
 it, once its back-off has passed. The evicted pods leave the node for good: where their owners
 recreate them is not modelled.
+
+The nomination reserves the room (``Nominator``): the scheduler filters every pod as if the pods
+of equal or higher priority nominated to its node were already there (``RunFilterPluginsWithNominatedPods``
+and ``addGENominatedPods`` in ``pkg/scheduler/framework/runtime/framework.go``: a pod must fit with
+them added, ``PodPriority(nominated) >= PodPriority(pod)``, itself excepted), so a lower-priority
+pod of another DaemonSet cannot take the room the victims free before the preemptor binds.
 """
 
 from __future__ import annotations
@@ -30,9 +36,10 @@ from collections.abc import Iterable
 
 from rollsim.cluster.sampler import Sampler
 from rollsim.cluster.scheduling import PodRequests, other_requests, requested
+from rollsim.controller.pods import Pod
 from rollsim.spec.node import Node
 
-__all__ = ["OtherWorkloads", "select_victims"]
+__all__ = ["OtherWorkloads", "Nominator", "select_victims"]
 
 
 def select_victims(node: Node, workloads: tuple[float, float], bound: Iterable[PodRequests],
@@ -81,3 +88,35 @@ class OtherWorkloads:
         """The victims on ``node`` are gone: the workloads request ``left`` there at most from now."""
         now = self.requests(node_id, node)
         self._left[node_id] = (min(now[0], left[0]), min(now[1], left[1]))
+
+
+class Nominator:
+    """The scheduler's nominated pods (``nominator``, ``NominatedPodsForNode``): each preemptor
+    nominated to its node (``status.nominatedNodeName``), with its requests and priority, until it
+    binds or is deleted.
+    """
+
+    def __init__(self) -> None:
+        self._by_node: dict[int, dict[int, tuple[Pod, PodRequests, int]]] = {}  # node id -> pod uid -> nominee
+
+    def nominate(self, pod: Pod, requests: PodRequests, priority: int | None) -> None:
+        """``AddNominatedPod``: ``pod`` waits, nominated, for the room its victims leave on its node."""
+        self._by_node.setdefault(pod.node, {})[pod.uid] = (pod, requests, priority or 0)
+
+    def forget(self, pod: Pod) -> None:
+        """``DeleteNominatedPodIfExists``: ``pod`` bound, or is gone."""
+        nominees = self._by_node.get(pod.node)
+        if nominees is not None and nominees.pop(pod.uid, None) is not None and not nominees:
+            del self._by_node[pod.node]
+
+    def reserved(self, pod: Pod, priority: int | None) -> list[PodRequests]:
+        """``addGENominatedPods``: the requests of the pods nominated to ``pod``'s node that its
+        filters count as already there: of equal or higher priority than ``priority``, not ``pod``
+        itself, and not being deleted (a deleted pod leaves the scheduling queue, and its nomination with it).
+        """
+        nominees = self._by_node.get(pod.node)
+        if not nominees:
+            return []
+        at_least = priority or 0
+        return [requests for uid, (nominee, requests, their) in nominees.items()
+                if their >= at_least and uid != pod.uid and not nominee.deleting]
