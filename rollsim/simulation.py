@@ -196,7 +196,9 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
             # its own spec and timings; no faults, node changes or operator deleting its pods
             own = replace(scenario, daemonset=other.daemonset, timings=other.timings, new_pods=NewPodFaults(),
                           image=other.image, also=(), node_changes=(), deleter=DeleterSpec())
-            add_daemonset(world, own, world.streams.child(key), key)
+            # its draws keyed by namespace/name, whatever else the run updates: the same DaemonSet
+            # draws the same numbers in every configuration (common random numbers)
+            add_daemonset(world, own, world.streams.child(other.daemonset.key), key)
         stop = _start(world)
         freeze_world()
         # the work queue's skipped syncs (ideal) and the informers' kept deliveries (realistic) read the cursor

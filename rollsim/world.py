@@ -187,7 +187,8 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                                Sampler(scenario.victim_termination, streams["victim_termination"]))
     pod_workers = PodWorkers(streams["pod_workers"], settings.rules.backoff_error_carries_expiry)
     kubelet = Kubelet(env, api, workloads=workloads, pod_workers=pod_workers,
-                      scheduler_throughput=scenario.scheduler_throughput, registry=registry)
+                      scheduler_throughput=scenario.scheduler_throughput, registry=registry,
+                      node_bandwidth=scenario.node_bandwidth())
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

@@ -75,6 +75,21 @@ def test_one_name_in_two_namespaces_is_two_daemonsets() -> None:
 FAST_ONE = dict(schedule=1, pull=1, start=1, ready=1, terminate=1, probe_period=0)
 
 
+def test_an_items_draws_are_its_own_whatever_else_the_run_updates() -> None:
+    """An ``also`` item's random streams are keyed by its ``namespace/name``: a same-named
+    DaemonSet in another namespace beside it (which turns its column key from ``agent`` into
+    ``monitoring/agent``) leaves its draws, and so its results, as they were (ideal mode: the
+    two share nothing that could make them interact).
+    """
+    agent = {"name": "agent", "namespace": "monitoring", "max_unavailable": 3}
+    alone = simulate(build_scenario(nodes=30, max_unavailable=3, controller="ideal", also=[agent]), seed=3)
+    beside = simulate(build_scenario(nodes=30, max_unavailable=3, controller="ideal",
+                                     also=[agent, {**agent, "namespace": "logging"}]), seed=3)
+    keys = ("duration_s", "unavailable_node_seconds", "node_downtime_max_s")
+    assert [beside.others["monitoring/agent"][k] for k in keys] == [alone.others["agent"][k] for k in keys]
+    assert beside.others["logging/agent"]["duration_s"] != alone.others["agent"]["duration_s"]
+
+
 # -- one world: the DaemonSets share the cluster ------------------------------------------------
 
 from dataclasses import replace  # noqa: E402

@@ -324,9 +324,10 @@ def test_a_variant_and_a_grid_may_set_different_keys(tmp_path) -> None:
 
 
 def test_an_also_items_bandwidth_without_its_size_is_said_to_be_ignored(tmp_path) -> None:
-    """An ``also:`` item's node_bandwidth without its own image_size does nothing (its pulls take
-    its pull time): one warning, naming the file, the item's line, place and name, as the top-level
-    flags get; an item with a size says nothing, and the item in two configurations (the grid) is said once.
+    """An ``also:`` item's node_bandwidth is the node's link, which does nothing when no image has
+    a size (every pull takes its pull time): one warning, naming the file, the item's line, place
+    and name, as the top-level flags get; where some image has a size (variant b) nothing is said,
+    and the item in two configurations (the grid) is said once.
     """
     from rollsim.spec.options import ITEM_NO_SIZE_NOTE
 
@@ -334,15 +335,14 @@ def test_an_also_items_bandwidth_without_its_size_is_said_to_be_ignored(tmp_path
         name: w
         scenario:
           cluster: {nodes: 5}
-          image: {size: 100MB}
         variants:
           - name: a
             also:
-              - {name: sized, image_size: 20MB, node_bandwidth: 100MB/s}
+              - {name: unsized, pull: 3}
               - {name: calico-node, node_bandwidth: 100MB/s}
-          - {name: b, stall_after_s: 100}
+          - {name: b, image.size: 100MB, also: [{name: calico-node, node_bandwidth: 100MB/s}]}
         grid:
           strategy.max_unavailable: [1, 2]
         """)
     assert load_experiment(path).warnings == (
-        f"{path}:9: variants[0].also[1].node_bandwidth (calico-node): {ITEM_NO_SIZE_NOTE}",)
+        f"{path}:8: variants[0].also[1].node_bandwidth (calico-node): {ITEM_NO_SIZE_NOTE}",)

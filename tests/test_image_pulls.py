@@ -207,19 +207,32 @@ def test_bandwidth_without_a_size_is_said_to_be_ignored(capsys) -> None:
     assert ignored_options(sized, given) == ()
     other_sized = build_scenario(nodes=3, node_bandwidth="1MB/s", registry_bandwidth="1MB/s",
                                  also=[{"name": "a", "image_size": "1GB"}])
-    assert ignored_options(other_sized, given) == (("node_bandwidth", NO_SIZE_NOTE),)
+    assert ignored_options(other_sized, given) == ()  # both links carry the item's bytes
 
 
-def test_an_also_items_bandwidth_without_its_own_size_is_ignored() -> None:
-    """An item's image is its own: its node_bandwidth divides nothing without its own image_size,
-    even when the study's image has one (its pulls take the 2 s pull time, as with no bandwidth)."""
-    from rollsim.spec.options import ITEM_NO_SIZE_NOTE, ignored_in_also
+def test_the_node_bandwidth_is_the_nodes_whichever_daemonset_gives_it() -> None:
+    """A node's link is the node's: every DaemonSet's pulls on it share it (one at a time). The
+    study's ``image.node_bandwidth`` caps an item's sized pulls (20 MB at 1 MB/s: 20 s, not 0 s as
+    when the item's pulls ignored it); an item's caps the study's where the study gives none; an
+    item may repeat the value, not contradict it; and it is ignored (with a warning) only when no
+    image has a size.
+    """
+    from rollsim.spec.options import ITEM_NO_SIZE_NOTE, OptionError, ignored_in_also
 
-    items = [{"name": "a", "node_bandwidth": "1MB/s", "pull": 2}, {"name": "b", "image_size": "1MB",
-                                                                   "node_bandwidth": "1MB/s"}, {"name": "c"}]
-    scenario = build_scenario(nodes=3, max_unavailable=3, image_size="1GB", also=items, **BASE)
-    assert ignored_in_also(scenario) == (("[0].node_bandwidth", "a", ITEM_NO_SIZE_NOTE),)
-    assert simulate(scenario).others["a"]["mean_pull_s"] == pytest.approx(2.0)
+    one = dict(nodes=1, max_unavailable=1, **BASE)
+    r = simulate(build_scenario(image_size="10MB", node_bandwidth="1MB/s", also=[{"name": "b", "image_size": "20MB"}],
+                                **one))
+    assert (r.summary["mean_pull_s"], r.others["b"]["mean_pull_s"]) == (pytest.approx(10.0), pytest.approx(20.0))
+    items = [{"name": "a", "node_bandwidth": "1MB/s", "pull": 2}, {"name": "b", "node_bandwidth": "1MB/s"}]
+    scenario = build_scenario(image_size="10MB", also=items, **one)
+    assert scenario.node_bandwidth() == 1e6 and ignored_in_also(scenario) == ()
+    r = simulate(scenario)
+    assert (r.summary["mean_pull_s"], r.others["a"]["mean_pull_s"]) == (pytest.approx(10.0), pytest.approx(2.0))
+    with pytest.raises(OptionError, match=r"item 1 \(b\): node_bandwidth: must be the node's one link, 1MB/s"):
+        build_scenario(node_bandwidth="1MB/s", also=[{"name": "a"}, {"name": "b", "node_bandwidth": "2MB/s"}], **one)
+    unsized = build_scenario(also=items, **one)
+    assert ignored_in_also(unsized) == (("[0].node_bandwidth", "a", ITEM_NO_SIZE_NOTE),
+                                        ("[1].node_bandwidth", "b", ITEM_NO_SIZE_NOTE))
 
 
 def test_what_a_node_has_and_what_it_pulls() -> None:

@@ -77,12 +77,15 @@ class ImageManager:
     be pulled, ``pull_fails`` for one whose image cannot (``--new-pods pull-error``).
 
     ``gone(pod)``: the kubelet no longer runs the pod (being deleted, or its node's kubelet stopped);
-    ``started``: the kubelet's container start, called ``start`` seconds after the image is there.
+    ``started``: the kubelet's container start, called ``start`` seconds after the image is there;
+    ``node_bandwidth``: each node's link (``Scenario.node_bandwidth``), which caps every pull on the
+    node whichever DaemonSet's image it is (the serial puller gives each pull the whole link).
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, pod_workers: PodWorkers, registry: Registry | None,
-                 gone: Callable[[Pod], bool], started: Started) -> None:
+                 gone: Callable[[Pod], bool], started: Started, node_bandwidth: float | None = None) -> None:
         self.env = env
+        self.node_bandwidth = node_bandwidth  # each node's link, whichever DaemonSet's image it pulls
         self.api = api
         self.pod_workers = pod_workers  # when an image that failed is pulled again
         self.registry = registry
@@ -146,7 +149,7 @@ class ImageManager:
             rt.image_pulled(pod)
             call_later(self.env, start, self.started, pod, rt, fault, duration, self.env._now)
 
-        self.puller.pull(pod.node, size, rt.image.node_bandwidth, pulled)  # type: ignore[union-attr]  # by bytes
+        self.puller.pull(pod.node, size, self.node_bandwidth, pulled)  # type: ignore[union-attr]  # by bytes
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the

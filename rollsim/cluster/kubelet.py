@@ -7,7 +7,7 @@ time, capped at ``terminationGracePeriodSeconds``.
 
 One ``Kubelet`` stands for every node's kubelet and the scheduler of one cluster: it watches
 every pod in the API server, so the pods of all DaemonSets share the scheduler's throughput,
-each node's allocatable resources and host ports, and the image registry's bandwidth. Each
+each node's allocatable resources, host ports and download link, and the image registry's bandwidth. Each
 DaemonSet brings its own ``PodRuntime`` (``rollsim.cluster.podruntime``): its phase timings,
 probe, faults and image. The image pull, and its back-off when it fails, is the kubelet's image
 manager's (``rollsim.cluster.imagepull``), which calls the container start back.
@@ -83,14 +83,15 @@ class Kubelet:
     """Runs every pod's lifecycle against the API server (the truth, not a controller's cache)."""
 
     def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
-                 scheduler_throughput: float | None = None, registry: Registry | None = None) -> None:
+                 scheduler_throughput: float | None = None, registry: Registry | None = None,
+                 node_bandwidth: float | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
         self.pod_workers = pod_workers  # when a backed-off container restarts
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
-        self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started)
+        self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started, node_bandwidth)
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved

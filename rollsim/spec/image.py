@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rollsim.spec.duration import DURATION_UNITS as _DURATION_UNITS
 from rollsim.spec.duration import go_duration_seconds
 from rollsim.spec.quantity import go_reads_as_float
 
-__all__ = ["ImageSpec", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT", "ALWAYS"]
+__all__ = ["ImageSpec", "node_link", "link_conflict", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT",
+           "ALWAYS"]
 
 IF_NOT_PRESENT = "IfNotPresent"
 ALWAYS = "Always"
@@ -116,3 +118,26 @@ class ImageSpec:
     def modelled(self) -> bool:
         """Whether pulls go through the registry model (a size is given)."""
         return self.size_bytes is not None
+
+
+def node_link(bandwidths: Sequence[float | None]) -> float | None:
+    """Each node's download bandwidth (bytes/s, None: unlimited) from the ``node_bandwidth`` each
+    DaemonSet's image gives (the study's first, then each ``also`` item's; None: not given). It is
+    the node's link, which every DaemonSet's pulls on the node share (one at a time:
+    ``serializeImagePulls: true``), so one value for the whole cluster: the study's, which an item
+    may repeat or give where the study's image does not. A different value is a ``ValueError``
+    (``link_conflict`` says which).
+    """
+    conflict = link_conflict(bandwidths)
+    if conflict is not None:
+        raise ValueError(f"node_bandwidth is each node's link, shared by every DaemonSet's pulls there: "
+                         f"{conflict[1]:g} bytes/s (DaemonSet {conflict[0]}) differs from {conflict[2]:g} bytes/s")
+    return next((b for b in bandwidths if b is not None), None)
+
+
+def link_conflict(bandwidths: Sequence[float | None]) -> tuple[int, float, float] | None:
+    """The first ``node_bandwidth`` that differs from the first one given: its place in
+    ``bandwidths``, its value and the first one's; None when all that are given agree.
+    """
+    given = [(i, b) for i, b in enumerate(bandwidths) if b is not None]
+    return next(((i, b, given[0][1]) for i, b in given[1:] if b != given[0][1]), None)

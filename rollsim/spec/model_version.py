@@ -24,4 +24,7 @@ __all__ = ["MODEL_VERSION"]
 # (rollsim.cluster.podworker: stream pod_workers); a registry may refuse requests over its limit (over_limit),
 # and a refused pull keeps the container start drawn before it (all one session's: no results of these
 # changes were released between them, so one number)
-MODEL_VERSION = 11
+# 12: a nominated preemptor's room is reserved from pods of lower or equal priority (addGENominatedPods); a
+# node's link (node_bandwidth) caps every DaemonSet's pulls on it; an also item's random streams are keyed by its
+# namespace/name (they were keyed by its name unless another item shared it)
+MODEL_VERSION = 12

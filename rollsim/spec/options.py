@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rollsim.spec.budget import is_zero
+from rollsim.spec.image import link_conflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
@@ -136,6 +137,7 @@ def build_scenario(
         _check_distinct_names(dataclasses.replace(base, name=fields.get("daemonset.name", base.name),
                                                   namespace=fields.get("daemonset.namespace", base.namespace)),
                               fields["also"])
+        _check_node_link(fields.get("image.node_bandwidth"), fields["also"])
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
     if scenario.also:
         _check_host_ports(scenario)
@@ -257,6 +259,20 @@ def _check_host_ports(scenario: Scenario) -> None:
                                   f"[{j - 1}].host_ports", rule)
 
 
+def _check_node_link(study: float | None, items: tuple[Workload, ...]) -> None:
+    """A node has one download link, whichever DaemonSet's image it pulls (``node_link``): an item's
+    ``node_bandwidth`` may repeat the study's (or the first item's that gives one), not differ.
+    """
+    conflict = link_conflict([study, *(w.image.node_bandwidth for w in items)])
+    if conflict is not None:
+        j, value, first = conflict
+        rule = (f"must be the node's one link, {first / 1e6:g}MB/s as already given, or be left out: every "
+                f"DaemonSet's pulls on a node share its link (give it once, as image.node_bandwidth); got "
+                f"{value / 1e6:g}MB/s")
+        raise OptionError("also", f"item {j - 1} ({items[j - 1].daemonset.name}): node_bandwidth: {rule}",
+                          f"[{j - 1}].node_bandwidth", rule)
+
+
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
     count = _given(o, "not_ready_nodes")
     if isinstance(count, tuple):  # during the rollout: a node change
@@ -321,8 +337,8 @@ NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so i
                 "to share: each takes the pull time (timings.pull, --pull)")
 NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate), so no "
                      "request is ever over it")
-ITEM_NO_SIZE_NOTE = ("ignored: this DaemonSet's image has no size (its own image_size: the study's image.size is "
-                     "not its image), so its pulls move no bytes for a bandwidth to share: each takes its pull time")
+ITEM_NO_SIZE_NOTE = ("ignored: no DaemonSet's image has a size (image.size, an item's image_size), so no pull moves "
+                     "bytes over the node's link: each takes its pull time")
 
 
 def _unknown_priority_note(class_name: str) -> str:
@@ -338,8 +354,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     on nodes that have no allocatable resources; and the manifest's ``priorityClassName`` when
     its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
-    and the node's and the registry's bandwidth when no image has a size (the registry's is shared by
-    every DaemonSet's image, so one of ``also`` with a size uses it); and what the registry does over
+    and the node's and the registry's bandwidth when no image has a size (both are shared by every
+    DaemonSet's image, so one of ``also`` with a size uses them); and what the registry does over
     its pull rate, and its burst, when it has none.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
@@ -356,7 +372,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     if scenario.image.size_bytes is None:  # bandwidths divide bytes: with no size there are none
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
-                if name in given and not (sized and name == "registry_bandwidth")]
+                if name in given and not sized]
     if scenario.registry.pull_rate is None:
         out += [(name, NO_PULL_RATE_NOTE) for name in ("registry_over_limit", "registry_pull_burst") if name in given]
     if scenario.daemonset.priority is None:
@@ -367,9 +383,12 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
 def ignored_in_also(scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
     """What the items of ``also`` give that their DaemonSet ignores, as ``ignored_options`` has it
     for the study's own: each as its place in ``also`` (``[0].node_bandwidth``), the item's name
-    and why. An item's ``node_bandwidth`` without its own ``image_size`` (an item's image is its
-    own, so the study's size does not reach it): its pulls take the ``pull`` time, with no bytes
-    to divide. An item's setting left unset is None, so one that is set was given.
+    and why. An item's ``node_bandwidth`` is the node's link (``Scenario.node_bandwidth``), which
+    every DaemonSet's pulls share: ignored only when no DaemonSet's image has a size (every pull
+    then takes its ``pull`` time, with no bytes to carry). An item's setting left unset is None,
+    so one that is set was given.
     """
+    if any(image.size_bytes is not None for image in (scenario.image, *(w.image for w in scenario.also))):
+        return ()
     return tuple((f"[{i}].node_bandwidth", w.daemonset.name, ITEM_NO_SIZE_NOTE) for i, w in enumerate(scenario.also)
-                 if w.image.node_bandwidth is not None and w.image.size_bytes is None)
+                 if w.image.node_bandwidth is not None)

@@ -19,7 +19,7 @@ from rollsim.spec.controlplane import IDEAL, REALISTIC, ControllerSettings
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
-from rollsim.spec.image import ImageSpec
+from rollsim.spec.image import ImageSpec, node_link
 from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.priority import PREEMPT_LOWER_PRIORITY, PREEMPTION_POLICIES
 from rollsim.spec.registry import RegistrySpec
@@ -280,6 +280,7 @@ class Scenario:
         if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
             raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
         _set(self, "also", tuple(self.also))
+        self.node_bandwidth()  # one link a node, whichever DaemonSet gives it: two values are refused
         ds_keys = [ds.key for ds in self.daemonsets()]
         if len(set(ds_keys)) != len(ds_keys):
             raise ValueError(f"DaemonSets updated together need distinct namespaces and names, got {ds_keys}")
@@ -298,6 +299,10 @@ class Scenario:
                 raise ValueError(f"horizon {exc}") from None
 
 
+    def node_bandwidth(self) -> float | None:
+        """Each node's download bandwidth, shared by every DaemonSet's pulls there (``node_link``)."""
+        return node_link([self.image.node_bandwidth, *(w.image.node_bandwidth for w in self.also)])
+
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
         """Every DaemonSet the run updates: the study's own first, then ``also``'s in order."""
         return (self.daemonset, *(w.daemonset for w in self.also))
@@ -306,8 +311,9 @@ class Scenario:
         """Each DaemonSet's key in the run, in ``daemonsets`` order: its name, or, when another
         DaemonSet of the run has the same name in another namespace, ``namespace/name`` (the key
         the controller's work queue has upstream: ``cache.MetaNamespaceKeyFunc``). Keyed so, the
-        pods' owner, the work queue, the streams of ``also`` and ``runs.csv``'s ``<key>.*`` columns
-        tell the two apart, and a run without such a clash keys by name as it always did.
+        pods' owner, the work queue and ``runs.csv``'s ``<key>.*`` columns tell the two apart, and
+        a run without such a clash keys by name as it always did. The random streams of an
+        ``also`` item are keyed by ``namespace/name`` always (``rollsim.simulation.simulate``).
         """
         specs = self.daemonsets()
         names = Counter(ds.name for ds in specs)
