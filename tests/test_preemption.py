@@ -286,3 +286,18 @@ def test_the_nominator_reserves_for_pods_of_lower_or_equal_priority_only() -> No
     nominee.deleting = False
     nominator.forget(nominee)
     assert nominator.reserved(other, 0) == []
+
+
+@pytest.mark.parametrize(("policy", "said"), [("PreemptLowerPriority", True), ("Never", False)])
+def test_a_pod_pending_beside_a_lower_priority_daemonset_says_upstream_would_preempt_it(policy, said) -> None:
+    """cilium (system-node-critical, 400m) cannot fit beside its old pod and logger's (priority 0,
+    300m) even with every other workload evicted; upstream's scheduler would evict logger's pod
+    and bind it, which rollsim never does (a departure): the stop detail says so, unless cilium
+    may not preempt (``preemptionPolicy: Never``)."""
+    nodes = nodes_from_pools([{"name": "p", "count": 2, "allocatable": {"cpu": "1", "memory": "4Gi"}}])
+    r = simulate(build_scenario(node_list=nodes, node_utilization=0.2, name="cilium", requests_cpu="400m",
+                                priority=2000001000, preemption_policy=policy, max_surge=1, max_unavailable=0,
+                                also=[{"name": "logger", "requests_cpu": "300m"}], **{**CONSTANT, "stall_after": 120}))
+    assert r.summary["stop_cause"] == "pending-resources"
+    upstream = "the real scheduler would have preempted logger's lower-priority pods to make room"
+    assert (upstream in r.summary["stop_detail"]) is said

@@ -136,6 +136,28 @@ class Kubelet:
         return unschedulable_reason(node, self.filtered_beside(pod, runtime), runtime.requests,
                                     workloads=self.workloads.requests(pod.node, node))
 
+    def daemon_victims(self, pod: Pod, runtime: PodRuntime) -> tuple[str, ...]:
+        """The other DaemonSets whose pods on ``pod``'s node the real scheduler's ``DefaultPreemption``
+        would evict for ``pod`` (``SelectVictimsOnNode``: every pod of strictly lower priority
+        removed, the pod fits), or () when it may not preempt them or would not fit even so. rollsim
+        never evicts another DaemonSet's pod (``rollsim.cluster.preemption``): a departure, which
+        the stop cause states from this.
+        """
+        ds, node = runtime.ds, self.api.nodes.nodes[pod.node]
+        beside = [p for p in self.api.pods_by_node[pod.node] if p.scheduled and p is not pod and not p.terminal]
+        lower = [p for p in beside if may_preempt(ds.priority, ds.preemption_policy, self.runtimes[p.owner].ds.priority
+                                                  or 0)]
+        if not lower:
+            return ()
+        kept = [self.runtimes[p.owner].requests for p in beside if p not in lower]
+        workloads = self.workloads
+        left = ((0.0, 0.0) if may_preempt(ds.priority, ds.preemption_policy, workloads.priority)
+                else workloads.requests(pod.node, node))
+        if unschedulable_reason(node, kept + self.nominator.reserved(pod, ds.priority), runtime.requests,
+                                workloads=left) is not None:
+            return ()
+        return tuple(sorted({p.owner for p in lower}))
+
     # Each pod's start-up and termination is a chain of scheduled calls, one per wait: each
     # call_later below is where the generator this replaced yielded (same delay, drawn at the
     # same moment), so the events and the draws are the same as theirs.

@@ -62,6 +62,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     stuck: list[sc.NodeEnd] = []
     waited_for, awaited_states = set(awaited), []
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
+    would_preempt: Counter[tuple[str, ...]] = Counter()
     pods_by_node = api.pods_by_node
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
         all_pods = pods_by_node[node]
@@ -79,7 +80,10 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             olds = [p for p in pods if p.revision != revision]
             news = [p for p in pods if p.revision == revision and not p.deleting]
             old = "none" if not olds else ("running" if any(not p.deleting for p in olds) else "terminating")
-            new = _new_state(news[0], api, kubelet, runtime) if news else sc.NONE
+            pod = news[0] if news else pods[0]
+            new = _new_state(pod, api, kubelet, runtime) if news else sc.NONE
+        if new == sc.PENDING_RESOURCES and (owners := kubelet.daemon_victims(pod, runtime)):
+            would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
         ready = bool(nodes.ready[node])
         if node in waited_for:
             awaited_states.append(new)
@@ -89,4 +93,6 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             alike[desired, ready, old, new] += 1
     return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
                        alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone,
-                       awaited=tuple(awaited_states))
+                       awaited=tuple(awaited_states),
+                       would_preempt=(sum(would_preempt.values()),
+                                      tuple(sorted({owner for owners in would_preempt for owner in owners}))))

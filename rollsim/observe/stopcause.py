@@ -163,6 +163,9 @@ class EndState:
     alike: tuple[tuple[NodeEnd, int], ...] = ()
     others: bool = False  # other DaemonSets' pods share the nodes (their requests and host ports count too)
     awaited: tuple[str, ...] = ()
+    # new pods Pending (NodeResourcesFit) that the real scheduler would have placed by preempting other
+    # DaemonSets' lower-priority pods, and those DaemonSets (rollsim never evicts them: a departure)
+    would_preempt: tuple[int, tuple[str, ...]] = (0, ())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -330,12 +333,27 @@ def stop_cause(state: EndState) -> StopCause:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
         why = ("NodePorts: " + _port_holder(beside[kind], new[kind]) if kind != PENDING_RESOURCES
                else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
-               + (" and the other DaemonSets' pods" if state.others else ""))
+               + (" and the other DaemonSets' pods" if state.others else "")
+               + _would_preempt(state.would_preempt, new[kind]))
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
     return result(*_without_failure(state, waiting, kept, (new[STARTING], new[PULL_RATE_LIMITED]), left))
+
+
+def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
+    """What upstream does where rollsim keeps a pod Pending: its scheduler would preempt the other
+    DaemonSets' lower-priority pods (``EndState.would_preempt``) and bind it; rollsim never evicts
+    another DaemonSet's pod (a documented departure).
+    """
+    count, owners = would
+    if not count:
+        return ""
+    where = "" if count == pending else f" on {count} of those nodes"
+    whose = " and ".join(", ".join(owners).rsplit(", ", 1))
+    return (f"; the real scheduler would have preempted {whose}'s lower-priority pods{where} to make room: rollsim "
+            "never evicts another DaemonSet's pod, a departure")
 
 
 def _port_holder(beside: int, pending: int) -> str:
