@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.aggregate import (
+    COMPLETED_METRICS,
     METRICS,
     PREEMPTION_METRICS,
     RUN_COLUMNS,
@@ -125,9 +126,25 @@ class TestSummaryFrame:
         slo = parse_slo({"max_duration_s": 250, "min_available_fraction": 0.85})
         frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo)
         expected = ["config", "label", *SWEPT, "runs", "completed", "completed_fraction",
-                    *(f"{m}_{s}" for m in METRICS for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
+                    *(f"{m}_{s}" for m in METRICS for s in STATISTICS),
+                    *(f"{m}_completed_{s}" for m in COMPLETED_METRICS for s in STATISTICS),
+                    "stop_cause", "stop_detail", "stopped_like",
                     "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
         assert list(frame.columns) == expected
+
+    def test_per_run_metrics_also_over_the_completed_runs_alone(self) -> None:
+        """mixed: node-hours over all runs (cut ones too) beside durations over the completed ones
+        made a row's figures disagree; ``<metric>_completed_<stat>`` are over the durations' runs.
+        """
+        records = [dict(r, summary=dict(r["summary"])) for r in RECORDS]
+        for r, hours in zip(records, (50.0, 30.0, 10.0, 10.0, 20.0)):  # c1's cut run lost 50
+            r["summary"]["unavailable_node_seconds"] = hours
+        frame = summary_frame(runs_frame(records, SWEPT), SWEPT, ())
+        assert list(frame["unavailable_node_seconds_mean"]) == [20.0, 30.0]  # every run, as before
+        assert list(frame["unavailable_node_seconds_completed_mean"]) == [20.0, 10.0]
+        assert list(frame["unavailable_node_seconds_completed_max"]) == [30.0, 10.0]
+        records = [dict(r, summary=dict(r["summary"], completed=False, duration_s=None)) for r in records]
+        assert math.isnan(summary_frame(runs_frame(records, SWEPT), SWEPT, ())["min_available_completed_min"][0])
 
     def test_preemption_statistics_only_where_some_run_preempted(self) -> None:
         """No run preempted: no preemption columns (the tables of such sweeps keep theirs). One run
@@ -141,7 +158,8 @@ class TestSummaryFrame:
         columns = list(frame.columns)
         stats = [f"{m}_{s}" for m in PREEMPTION_METRICS for s in STATISTICS]
         start = columns.index("healthy_done_s_ci_high") + 1
-        assert columns[start:start + len(stats)] == stats and columns[start + len(stats)] == "stop_cause"
+        after = f"{COMPLETED_METRICS[0]}_completed_mean"
+        assert columns[start:start + len(stats)] == stats and columns[start + len(stats)] == after
         assert list(frame["preemptions_mean"]) == [0.0, 2.0] and list(frame["preemptions_max"]) == [0.0, 4.0]
         assert list(frame["preempted_cpu_millis_mean"]) == [0.0, 1000.0]
         assert frame["preempted_memory_bytes_mean"].iloc[1] == 2**29

@@ -155,7 +155,7 @@ class TestSummarize:
         nf = nodes([0.0, 0.0], [False, False])
         s = summarize(tl, nf, completed_at=0.0, end=0.0)
         assert s["nodes"] == 0
-        assert s["min_available_fraction"] == 1.0
+        assert s["min_available_fraction"] is None  # a share of no node is none, not 100% (nomatch)
         assert s["node_downtime_p50_s"] is None
         assert s["node_downtime_p95_s"] is None
         assert s["node_downtime_max_s"] is None
@@ -393,7 +393,7 @@ def test_min_available_fraction_over_a_long_timeline() -> None:
     nf = pd.DataFrame({"node": ["a"], "desired": [True], "downtime_s": [0.0], "new_available_at_s": [1.0]})
     assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 0.37
     frame["desired"] = 0
-    assert summarize(frame, nf, None, float(n))["min_available_fraction"] == 1.0
+    assert summarize(frame, nf, None, float(n))["min_available_fraction"] is None  # never a desired node
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

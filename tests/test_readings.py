@@ -32,8 +32,8 @@ def test_completion_counts_and_groups_the_causes() -> None:
     assert lines[0] == "1 of 3 configurations completed in every replication. The others stopped because of:"
     assert completion(s.iloc[1:2]) == ["The configuration did not complete in every replication. It stopped "
                                        "because of NotReady or unreachable nodes: b (0/3)."]
-    assert lines[1] == "NotReady or unreachable nodes: b (0/3)."
-    assert lines[2] == "New pods never Ready: c (2/3)."
+    assert lines[1] == "- NotReady or unreachable nodes: b (0/3)."  # a list under the first line
+    assert lines[2] == "- New pods never Ready: c (2/3)."
     assert completion(frame([{"label": "a", "duration_s_mean": 1.0}])) == [
         "The configuration completed in every replication."]
     assert completion(s.iloc[1:3])[0] == ("Neither configuration completed in every replication. They stopped "
@@ -72,8 +72,30 @@ def test_the_baseline_keeps_the_same_decisions() -> None:
                {"label": "mu 2, n=200", "strategy.max_unavailable": 2, "cluster.nodes": 200, "duration_s_mean": 100.0}])
     lines = condition_costs(s, ["cluster.nodes"], ["strategy.max_unavailable"])
     assert len(lines) == 2
-    assert lines[0].startswith("nodes=200 against nodes=100 (mu 1, n=200): 3m20s against 1m40s (+1m40s, +100%)")
-    assert lines[1].startswith("nodes=200 against nodes=100 (mu 2, n=200): 1m40s against 50s")
+    # (what the pair shares: "mu 1", not the "n=200" that is the condition)
+    assert lines[0].startswith("nodes=200 against nodes=100 (mu 1): 3m20s against 1m40s (+1m40s, +100%)")
+    assert lines[1].startswith("nodes=200 against nodes=100 (mu 2): 1m40s against 50s")
+
+
+def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> None:
+    """surge-fit: "node_utilization=0.7, host_ports=[9100] against node_utilization=0.5, no host port
+    (maxSurge 10%, hostPort 9100)" changed two conditions at once and named the host port twice.
+    """
+    def row(label: str, util: float, ports: str | None, duration: float) -> dict:
+        return {"label": label, "strategy.max_surge": "10%", "cluster.node_utilization": util,
+                "daemonset.host_ports": ports, "duration_s_mean": duration}
+
+    s = frame([row("maxSurge 10%, node_utilization=0.5", 0.5, None, 100.0),
+               row("maxSurge 10%, node_utilization=0.7", 0.7, None, 150.0),
+               row("maxSurge 10%, hostPort 9100, node_utilization=0.5", 0.5, "[9100]", 120.0),
+               row("maxSurge 10%, hostPort 9100, node_utilization=0.7", 0.7, "[9100]", 200.0)])
+    lines = condition_costs(s, ["cluster.node_utilization", "daemonset.host_ports"], ["strategy.max_surge"])
+    assert lines[0].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%): 2m30s against")
+    assert lines[1].startswith("host_ports=[9100] against no host port (maxSurge 10%): 2m00s against 1m40s")
+    # both conditions changed: set against the same host port at the base utilization, not against the base
+    assert lines[2].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%, hostPort 9100): "
+                               "3m20s against 2m00s")
+    assert len(lines) == 3
 
 
 def test_where_the_slo_breaks_along_a_numeric_key() -> None:
@@ -91,9 +113,9 @@ def test_an_slo_met_by_runs_that_stopped_early_says_so() -> None:
     slo = [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9}]
     s = frame([{"label": "mu 1", "slo_ok": True, "completed": 0, "completed_fraction": 0.0},
                {"label": "mu 5", "slo_ok": True, "completed_fraction": 1.0}])
-    assert slo_breaks(s, slo, []) == ["Every configuration meets the SLO.",
-                                      "mu 1 meets it only over the part of the rollout that ran: not every run "
-                                      "completed."]
+    # ondelete: "Every configuration meets the SLO." must not stand alone over a configuration that completed 0/3
+    assert slo_breaks(s, slo, []) == ["Every configuration meets the SLO; but mu 1 meets it only over the part of the "
+                                      "rollout that ran: not every run completed."]
 
 
 def test_surge_states_its_extra_pods_requests_and_the_overlap() -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 from rollsim.sweep.aggregate import (
+    COMPLETED_METRICS,
     METRICS,
     RUN_KEYS,
     runs_frame,
@@ -47,6 +48,10 @@ def reference_summary(runs: pd.DataFrame, swept: list[str], constraints: Any) ->
         for metric in METRICS:
             values = group[metric] if metric in group else [None] * len(group)
             row.update({f"{metric}_{name}": v for name, v in metric_statistics(values).items()})
+        done = group["completed"].astype(bool)
+        for metric in COMPLETED_METRICS:  # over the runs that completed alone
+            values = group.loc[done, metric] if metric in group else []
+            row.update({f"{metric}_completed_{name}": v for name, v in metric_statistics(values).items()})
         rows.append({**row, **stop_columns(group), **slo_columns(group, constraints)})
     return summary_table(rows, swept, constraints)
 

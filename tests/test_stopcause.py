@@ -316,3 +316,10 @@ def test_a_node_whose_old_pod_is_still_terminating_is_done() -> None:
                                                    for i in range(5)]
     assert stop_cause(EndState(tuple(nodes), rolled_back=True)).sentence.endswith(
         "100 nodes of 100 back on the old revision")
+
+
+def test_one_old_pod_kept_reads_in_the_singular() -> None:
+    """``1 node keeps its old pod``, never ``1 node keep their old pod``."""
+    nodes = tuple(done(f"n{i}") for i in range(49)) + (NodeEnd("s0", old="running", new=AVAILABLE),)
+    cause = stop_cause(EndState(nodes))
+    assert cause.cause == "old-pod-kept" and cause.sentence.startswith("1 node keeps its old pod beside an available")

@@ -55,3 +55,11 @@ def test_groups_that_fit_together_stay_together_and_one_too_wide_is_cut_evenly()
     # no groups given: as few parts as fit, as even as that many allows (not 4 + 1 columns)
     assert split_columns([10.0, *[20.0] * 5], keep=1, budget=100) == [[0, 1, 2, 3], [0, 4, 5]]
 
+
+
+def test_one_setting_column_joins_the_results_rather_than_make_a_table_of_its_own() -> None:
+    """many: 18 configurations of one swept key gave a table of the name and that one value."""
+    widths = [20.0, 10.0, 50.0, 50.0, 50.0, 50.0]  # groups: 1 (a setting) and 2-5 (results, 200 wide)
+    parts = split_columns(widths, keep=1, groups=[2], budget=124)
+    assert [0, 1] not in parts and parts[0][:3] == [0, 1, 2]
+    assert sorted({c for p in parts for c in p}) == list(range(6))

@@ -84,8 +84,12 @@ def peak_overlap(intervals: Intervals) -> int:
     return peak
 
 
-def _min_fraction(timeline: Table) -> float:
-    """The lowest share of desired nodes with an available pod at any time (desired may change)."""
+def _min_fraction(timeline: Table, desired_nodes: int) -> float | None:
+    """The lowest share of desired nodes with an available pod at any time (desired may change);
+    None when no node was ever desired (a nodeSelector that matches none, ``allow_no_nodes``):
+    a share of nothing is no share, not 100%. A timeline of no row at all over
+    ``desired_nodes`` desired nodes never saw one unavailable: 1.0.
+    """
     desired, available = column(timeline, "desired"), column(timeline, "available")
     lowest = math.inf
     for i in range(0, len(desired), _SLICE):  # slice by slice: no temporary arrays of millions of rows
@@ -94,7 +98,9 @@ def _min_fraction(timeline: Table) -> float:
         if some.any():
             shares = np.divide(available[i:i + _SLICE], part, out=np.full(len(part), np.inf), where=some)
             lowest = min(lowest, float(shares.min()))
-    return 1.0 if lowest == math.inf else lowest
+    if lowest == math.inf:
+        return 1.0 if desired_nodes > 0 and not rows(timeline) else None
+    return lowest
 
 
 def _mean_duration(intervals: Intervals) -> float | None:
@@ -150,7 +156,7 @@ def summarize(
         "duration_s": None if completed_at is None else float(completed_at),
         "updated": 0 if empty else int(column(timeline, "updated")[-1]),
         "min_available": min_available,
-        "min_available_fraction": _min_fraction(timeline),
+        "min_available_fraction": _min_fraction(timeline, desired),
         "max_unavailable_observed": 0 if empty else int(unavailable.max()),
         "unavailable_node_seconds": unavailable_node_seconds(timeline, end),
         "max_surge_observed": 0 if empty else int(column(timeline, "surge").max()),

@@ -386,7 +386,8 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
         return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
                                   f"the old revision; {left}")
     if kept and not state.horizon_reached:
-        return OLD_POD_KEPT, (f"{_plural(kept, 'node')} keep their old pod beside an available new one: the sync "
+        keeps = "keeps its" if kept == 1 else "keep their"
+        return OLD_POD_KEPT, (f"{_plural(kept, 'node')} {keeps} old pod beside an available new one: the sync "
                               "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
                               "by the work queue, which keeps a key's earliest wait only); the real controller "
                               f"resumes at its informers' resync, 12–24 h on; {left}")

@@ -264,12 +264,12 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         runs = int(row.get("runs", 0))
         done = int(row["completed"]) if "completed" in row and row["completed"] == row["completed"] else \
             round(float(row.get("completed_fraction", 0)) * runs)
-        worst = format_percent_exact(row.get("min_available_fraction_min", math.nan), limits)
+        worst = format_percent_exact(_over_durations(row, "min_available_fraction", "min"), limits) + mark
         line = f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {shown:>15}  {worst:>13}"
         if wide:
-            line += (f"  {_duration(row.get('duration_s_p95')) + mark:>14}  "
-                     f"{row.get('unavailable_node_seconds_mean', math.nan):>18,.0f}  "
-                     f"{row.get('max_surge_observed_max', math.nan):>9.0f}")
+            seconds = f"{_over_durations(row, 'unavailable_node_seconds', 'mean'):,.0f}{mark}"
+            surge = f"{_over_durations(row, 'max_surge_observed', 'max'):.0f}{mark}"
+            line += f"  {_duration(row.get('duration_s_p95')) + mark:>14}  {seconds:>18}  {surge:>9}"
         if slo:
             line += "  " + ("ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}")
         lines.append(line)
@@ -277,7 +277,7 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
         if done < runs and isinstance(detail, str) and detail:
             stops.append(f"  {row['label']}: {detail}")
     if partial:
-        lines.append(f"  {PARTIAL_MARK} duration {PARTIAL_NOTE}")
+        lines.append(f"  {PARTIAL_MARK} duration and the figures beside it {PARTIAL_NOTE}")
     if stops:
         lines += ["  why runs stopped (most frequent cause):", *("  " + s for s in stops)]
     others = others_shortfalls(results)
@@ -288,6 +288,19 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     lines.append(f"  recommendation: {recommendation_for(results).reason}")
     lines.append(f"  report: {report_paths[0]} and {report_paths[1].name}")
     return "\n".join(lines)
+
+
+def _over_durations(row: Mapping[str, Any], metric: str, statistic: str) -> float:
+    """A per-run statistic of a summary row over the runs its durations are over: those that
+    completed (``<metric>_completed_<statistic>``) where only some did, as the report's table
+    gives it; every run's where all or none completed, or the summary predates those columns.
+    """
+    done = row.get(f"{metric}_completed_{statistic}")
+    some = row.get("completed", 0) == row.get("completed", 0) and 0 < (row.get("completed") or 0) < row.get("runs", 0)
+    if some and done is not None and done == done:
+        return float(done)
+    value = row.get(f"{metric}_{statistic}", math.nan)
+    return math.nan if value is None else float(value)
 
 
 def _duration(value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -118,19 +118,23 @@ def bin_minimum(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.n
     return out
 
 
-def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+def pareto_front(points: Sequence[tuple[float, float]], ties: Callable[[int, int], bool] | None = None) -> list[int]:
     """Indices of the points no other point beats in both coordinates (lower is better), by x.
 
     A point is dominated when another is ≤ in both coordinates and < in one; points with a
-    NaN or infinite coordinate are never on the front. Equal points are all kept.
+    NaN or infinite coordinate are never on the front. Equal points are all kept. ``ties(i, j)``
+    says when the x of points i and j are to count as equal (a difference within noise): then
+    only a lower y beats.
     """
     finite = [i for i, (x, y) in enumerate(points) if math.isfinite(x) and math.isfinite(y)]
-    front = []
-    for i in finite:
-        xi, yi = points[i]
-        if not any(points[j][0] <= xi and points[j][1] <= yi and (points[j][0] < xi or points[j][1] < yi)
-                   for j in finite):
-            front.append(i)
+
+    def beats(j: int, i: int) -> bool:
+        (xj, yj), (xi, yi) = points[j], points[i]
+        if xj == xi or (ties is not None and ties(i, j)):
+            return yj < yi
+        return xj < xi and yj <= yi
+
+    front = [i for i in finite if not any(beats(j, i) for j in finite if j != i)]
     return sorted(front, key=lambda i: (points[i][0], points[i][1], i))
 
 

@@ -33,10 +33,12 @@ from rollsim.present.surge_budget import SurgeBudget, surge_costs
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
+__all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
            "preemption_costs", "readings", "refusal_costs", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
+# a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
+NESTED = "- "
 # what a condition left unset means, where "default" would not say it
 _UNSET = {"cluster.add_nodes": "no nodes added", "cluster.remove_nodes": "no nodes removed",
           "cluster.not_ready_nodes": "no node NotReady", "also": "no other DaemonSet updated at the same time",
@@ -72,7 +74,8 @@ def hours_against(seconds: float, base: float) -> str:
 
 def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
-    by cause (the report's "Why runs stopped" table has each configuration's own counts);
+    by cause (the report's "Why runs stopped" table has each configuration's own counts; with
+    several causes, one line each, starting ``NESTED``: a list under the first line);
     ``whose`` follows "in every replication" when the count is not of every DaemonSet updated.
     """
     rows = cast(list[dict[str, Any]], summary.to_dict("records"))
@@ -99,7 +102,7 @@ def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
         ("The other" if len(partial) == 1 else "The others")
     if len(parts) == 1:
         return [f"{head}. {others} stopped because of {parts[0]}."]
-    return [f"{head}. {others} stopped because of:"] + [p[:1].upper() + p[1:] + "." for p in parts]
+    return [f"{head}. {others} stopped because of:"] + [NESTED + p[:1].upper() + p[1:] + "." for p in parts]
 
 
 def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = (), whose: str = ""
@@ -116,7 +119,7 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
     best, worst = rows[0], rows[-1]
-    if not decided:
+    if not decided or len(summary) == 1:  # (one configuration is neither fastest nor slowest)
         if len(rows) == 1:
             return [f"Mean duration{whose} {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
         return [f"Mean durations{whose} range from {format_duration(num(best['duration_s_mean']))} "
@@ -176,9 +179,10 @@ def _key(row: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...]:
 def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions: Sequence[str], whose: str = ""
                     ) -> list[str]:
     """What each condition (a swept key the user does not choose) costs, against the baseline
-    with the same decisions and the conditions of the first configuration: the difference in
-    mean duration and in mean unavailable node-hours; ``whose`` (`` (the study's own
-    DaemonSet)``) joins the parenthesis after the pair when they are of one DaemonSet of several.
+    with the same decisions and the conditions of the first configuration but one (``_baseline``:
+    one condition changed at a time, never two at once): the difference in mean duration and in
+    mean unavailable node-hours; ``whose`` (`` (the study's own DaemonSet)``) joins the
+    parenthesis after the pair when they are of one DaemonSet of several.
     """
     conditions = [k for k in conditions if k in summary.columns]
     decisions = [k for k in decisions if k in summary.columns]
@@ -186,19 +190,15 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
     if not conditions or not rows:
         return []
     base_cond = _key(rows[0], conditions)
-    baselines = {_key(r, decisions): r for r in rows if _key(r, conditions) == base_cond}
     out = []
     for r in rows:
-        if _key(r, conditions) == base_cond:
-            continue
-        base = baselines.get(_key(r, decisions))
+        base = _baseline(r, rows, conditions, decisions, base_cond)
         if base is None:
             continue
-        what = ", ".join(condition_words(k, r.get(k)) for k, b in zip(conditions, base_cond)
-                         if display(r.get(k)) != b)
+        what = ", ".join(condition_words(k, r.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
         against = ", ".join(condition_words(k, base.get(k)) for k in conditions
                             if display(r.get(k)) != display(base.get(k)))
-        same = _without(str(r["label"]), conditions, r)
+        same = _shared(r, base, conditions)
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
             what, against, same = str(r["label"]), str(base["label"]), ""
         same = "; ".join(p for p in (same, whose.strip(" ()")) if p)
@@ -219,10 +219,41 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
     return out
 
 
+def _baseline(row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
+              decisions: Sequence[str], base: tuple[str, ...]) -> Mapping[str, Any] | None:
+    """What ``row`` is set against: the configuration of the same decisions whose conditions are
+    ``row``'s but for the first that differs from ``base`` (the first configuration's), which is
+    ``base``'s; None for a row under ``base`` itself or without such a configuration.
+    """
+    mine, decided = _key(row, conditions), _key(row, decisions)
+    for i, (value, first) in enumerate(zip(mine, base)):
+        if value != first:
+            want = (*mine[:i], first, *mine[i + 1:])
+            return next((r for r in rows if _key(r, conditions) == want and _key(r, decisions) == decided), None)
+    return None
+
+
+def _shared(row: Mapping[str, Any], base: Mapping[str, Any], conditions: Sequence[str]) -> str:
+    """What a condition's cost is of, as the labels say it: the parts of ``row``'s label that
+    ``base``'s has too (``maxSurge 10%``, not the ``hostPort 9100`` that is the condition), but
+    the conditions' own; when they share none, ``row``'s label without its conditions
+    (``scale-out``: a variant named for its condition).
+    """
+    theirs = set(str(base["label"]).split(", "))
+    shared = [p for p in _without(str(row["label"]), conditions, row).split(", ") if p in theirs]
+    return ", ".join(shared) if shared else _without(str(row["label"]), conditions, row)
+
+
 def _without(label: str, conditions: Sequence[str], row: Mapping[str, Any]) -> str:
     """A configuration's label without the parts that name its conditions (``nodes=100``)."""
     drop = {label_of(k, row.get(k)) for k in conditions}
     return ", ".join(p for p in label.split(", ") if p not in drop)
+
+
+def _some(labels: Sequence[str]) -> str:
+    """``a; b; c`` of at most ``_MAX_LINES`` labels, ``… and 3 more`` past them."""
+    shown = "; ".join(labels[:_MAX_LINES])
+    return shown + (f"; and {len(labels) - _MAX_LINES} more" if len(labels) > _MAX_LINES else "")
 
 
 def _stopped_early(row: Mapping[Any, Any]) -> bool:
@@ -242,20 +273,22 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
     if ok is None:
         return []
     met = [str(label) for label, o in zip(summary["label"], ok) if o]
-    out = []
-    if len(met) == len(summary):
-        out.append(f"Every configuration meets the SLO{whose}.")
-    elif not met:
-        out.append("No configuration meets the SLO.")
-    else:
-        out.append(f"The SLO is met by {len(met)} of {len(summary)}: {'; '.join(met[:_MAX_LINES])}"
-                   + (", …" if len(met) > _MAX_LINES else "") + ".")
     # an SLO read over runs that stopped early holds only so far
     partial = [str(row["label"]) for row, o in zip(summary.to_dict("records"), ok) if o and _stopped_early(row)]
-    if partial:
-        out.append(f"{'; '.join(partial[:_MAX_LINES])}" + (", …" if len(partial) > _MAX_LINES else "")
-                   + (" meets" if len(partial) == 1 else " meet") + " it only over the part of the rollout "
-                   "that ran: not every run completed.")
+    so_far = (f"{_some(partial)} {'meets' if len(partial) == 1 else 'meet'} it only over the part of the rollout "
+              "that ran: not every run completed")
+    out = []
+    if len(summary) == 1:
+        out.append(f"The configuration {'meets' if met else 'does not meet'} the SLO{whose}"
+                   + (", but only over the part of the rollout that ran: not every run completed." if partial else "."))
+    elif len(met) == len(summary):
+        out.append(f"Every configuration meets the SLO{whose}" + (f"; but {so_far}." if partial else "."))
+    elif not met:
+        out.append(f"No configuration meets the SLO{whose}.")
+    else:
+        out.append(f"The SLO is met by {len(met)} of {len(summary)}: {_some(met)}.")
+        if partial:
+            out.append(so_far + ".")  # (a label keeps its own spelling)
     key, kind = sweep_axis(summary, [k for k in swept if k in summary.columns])
     if key is None or kind == "cat":
         return out

@@ -9,7 +9,8 @@ decides how it looks. Blocks are tuples:
   ``("table", header, rows, groups)``: ``groups`` are the positions of the columns where a new
   kind of column begins, where HTML splits a table too wide for a narrow window first
   (``rollsim.present.tablefit``; Markdown keeps one table),
-* ``("ul", [spans, ...])`` a bullet list,
+* ``("ul", [spans, ...])`` a bullet list (an item's spans may end in ``("ul", [spans, ...])``, a list
+  nested under it),
 * ``("img", name, title, caption)`` the figure ``figures/<name>.png``,
 * ``("note", text)`` a remark in italics.
 
@@ -222,6 +223,22 @@ def _md_spans(spans: Sequence[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _nested(item: Sequence[tuple]) -> tuple[list[tuple], list[Sequence[tuple]]]:
+    """A list item's own spans, and the items of the list nested under it (its ``("ul", items)``)."""
+    return [s for s in item if s[0] != "ul"], [sub for s in item if s[0] == "ul" for sub in s[1]]
+
+
+def _md_list(items: Sequence[Sequence[tuple]], indent: str = "") -> str:
+    """A bullet list, each nested list indented under its item."""
+    lines = []
+    for item in items:
+        spans, subs = _nested(item)
+        lines.append(f"{indent}- {_md_spans(spans)}")
+        if subs:
+            lines.append(_md_list(subs, indent + "  "))
+    return "\n".join(lines)
+
+
 def render_markdown(blocks: Sequence[tuple]) -> str:
     """The blocks as one Markdown document (figures linked as ``figures/<name>.png``)."""
     out = []
@@ -237,13 +254,22 @@ def render_markdown(blocks: Sequence[tuple]) -> str:
             lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in b[2]]
             out.append("\n".join(lines))
         elif b[0] == "ul":
-            out.append("\n".join("- " + _md_spans(item) for item in b[1]))
+            out.append(_md_list(b[1]))
         elif b[0] == "img":
             out.append(f"### {md_text(b[2])}\n\n![{md_text(b[2])}](figures/{b[1]}.png)\n\n{md_text(b[3])}")
     return "\n\n".join(out) + "\n"
 
 
 # --- HTML ----------------------------------------------------------------------------------------
+
+def _html_list(items: Sequence[Sequence[tuple]]) -> str:
+    """``<ul>`` of the items, a nested list inside its item's ``<li>``."""
+    parts = []
+    for item in items:
+        spans, subs = _nested(item)
+        parts.append(f"<li>{_html_spans(spans)}{_html_list(subs) if subs else ''}</li>")
+    return "<ul>" + "".join(parts) + "</ul>"
+
 
 def _html_spans(spans: Sequence[tuple[str, str]]) -> str:
     tags = {"": "{}", "b": "<strong>{}</strong>", "code": "<code>{}</code>"}
@@ -317,7 +343,7 @@ def render_html(blocks: Sequence[tuple], images: Mapping[str, bytes], title: str
         elif b[0] == "table":
             out.append(_html_tables(b[1], b[2], b[3] if len(b) > 3 else ()))
         elif b[0] == "ul":
-            out.append("<ul>" + "".join(f"<li>{_html_spans(item)}</li>" for item in b[1]) + "</ul>")
+            out.append(_html_list(b[1]))
         elif b[0] == "img":
             data = base64.b64encode(images[b[1]]).decode("ascii")
             out.append(f'<h3>{e(b[2])}</h3><figure><img alt="{e(b[2])}" src="data:image/png;base64,{data}">'

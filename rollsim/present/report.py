@@ -96,9 +96,11 @@ NEVER_NOTE = (" A configuration none of whose runs completed is not drawn (the l
               "it stopped is no rollout's cost, and one that never started would look the best.")
 # what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
 FRONT_NOTES = {
-    "one": "Ringed points are the Pareto front (no other configuration is both faster and less disruptive).",
+    "one": ("Ringed points are the Pareto front (no other configuration is both faster and less disruptive; "
+            "node-times within noise count as equal)."),
     "by-condition": ("Ringed points, joined within each condition the study varies, are that condition's Pareto "
-                     "front (no other configuration under the same condition is both faster and less disruptive)."),
+                     "front (no other configuration under the same condition is both faster and less disruptive; "
+                     "node-times within noise count as equal)."),
     "none": ("No point is ringed: no two configurations that completed every replication differ only in what the "
              "user chooses."),
 }

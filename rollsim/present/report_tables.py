@@ -24,15 +24,19 @@ from rollsim.present.study import (
     desired_counts,
     desired_differs,
     fraction_limits,
+    on_no_node,
     scenarios_by_config,
     slo_constraints,
 )
 from rollsim.present.summary_rows import (
+    CUT_MARK,
+    CUT_NOTE,
     PARTIAL_MARK,
     PARTIAL_NOTE,
     completed_counts,
     completed_every_run,
     completed_text,
+    names,
     num,
     over_completed_only,
     slo_failed,
@@ -44,7 +48,7 @@ from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 
 __all__ = ["DESIRED_COLUMN", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table",
-           "stops_section"]
+           "slo_words", "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 PREEMPTED_COLUMN = "preempted other pods (mean per run)"
@@ -65,31 +69,94 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
               "max surge (pods)", *([PREEMPTED_COLUMN] if preempting else []),
               "node downtime p95 (mean)"] + (["SLO"] if slo else [])
     rows = []
+    idle = on_no_node(results)
     for row in cast(list[dict[str, Any]], s.to_dict("records")):
         g = by_config.get_group(row["config"]) if by_config is not None and row["config"] in by_config.groups \
             else pd.DataFrame()
         done = int(g["completed"].astype(bool).sum()) if "completed" in g else None
         n = int(row.get("runs") or len(g))
         mark = PARTIAL_MARK if over_completed_only(row) else ""  # partial_note says what it means
-        # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
-        # nodes come at different moments, so neither is given as the other's count
-        worst = (f"{format_percent_exact(g['min_available_fraction'].min(), limits)}; "
-                 f"fewest {format_number(g['min_available'].min())}"
-                 if "min_available_fraction" in g and len(g) else DASH)
+        shown, each = _shown_runs(g)
+        per_run = _per_run_cells(row, shown, limits, each, row["config"] in idle)
         rows.append([
-            str(row["label"]), *[format_setting(k, scen.get(row["config"], {}).get(k)) for k in varying],
+            str(row["label"]), *[_setting_cell(k, scen.get(row["config"], {})) for k in varying],
             *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
             f"{done}/{n}" if done is not None else DASH, _duration_cell(row, mark),
-            format_duration(num(row.get("duration_s_p95"))) + mark, worst,
-            format_number(num(row.get("unavailable_node_seconds_mean")) / 3600, 1),
-            format_number(num(row.get("max_surge_observed_max"))),
-            *([_preempted_cell(row)] if preempting else []),
-            format_duration(num(row.get("node_downtime_p95_s_mean"))),
-        ] + ([_slo_cell(row, slo)] if slo else []))
+            format_duration(num(row.get("duration_s_p95"))) + mark, *per_run[:3],
+            *([_preempted_cell(_means(shown, row, each), each)] if preempting else []),
+            per_run[3],
+        ] + ([_slo_cell(row, slo) if row["config"] not in idle else DASH] if slo else []))
     return header, rows
 
 
-def _preempted_cell(row: Mapping[str, Any]) -> str:
+# the settings a strategy ignores: OnDelete has no rolling budget, RollingUpdate no one deleting pods by hand
+_IGNORED = {"OnDelete": ("max_unavailable", "max_surge"), "RollingUpdate": ("deleter",)}
+
+
+def _setting_cell(key: str, scenario: Mapping[str, Any]) -> str:
+    """A configuration's setting ``key`` as its results row gives it; ``—`` where its update
+    strategy ignores the setting (an OnDelete DaemonSet's maxUnavailable: the controller's
+    ``rollingUpdate`` runs only for RollingUpdate), so that no value reads as if it mattered.
+    """
+    if key in _IGNORED.get(str(scenario.get("strategy")), ()):
+        return DASH
+    return format_setting(key, scenario.get(key))
+
+
+def _shown_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The runs a results row's per-run figures are over, and their mark: the runs its
+    durations are over (every run when all completed; the completed ones, ``PARTIAL_MARK``,
+    when some did not), or when none completed every run as it was cut (``CUT_MARK``).
+    """
+    if "completed" not in runs or runs.empty:
+        return runs, ""
+    done = runs["completed"].astype(str).str.lower().isin(("true", "1", "1.0"))
+    if done.all():
+        return runs, ""
+    return (runs[done], PARTIAL_MARK) if done.any() else (runs, CUT_MARK)
+
+
+def _means(runs: pd.DataFrame, row: Mapping[str, Any], mark: str) -> dict[str, float]:
+    """``<metric>_mean`` of the preemption metrics over the runs a row's figures are over (``_statistic``)."""
+    return {f"{k}_mean": _statistic(row, runs, mark, k, "mean")
+            for k in ("preemptions", "preempted_cpu_millis", "preempted_memory_bytes")}
+
+
+def _statistic(row: Mapping[str, Any], runs: pd.DataFrame, mark: str, key: str, how: str) -> float:
+    """The statistic ``how`` (``mean``, ``min``, ``max``) of metric ``key`` over the runs ``mark``
+    says (``_shown_runs``): the summary's over the completed runs (``<key>_completed_<how>``) or
+    over every run (``<key>_<how>``), else computed from ``runs`` (the shown ones), as a summary
+    written before those columns, or without a statistic, needs.
+    """
+    saved = num(row.get(f"{key}_completed_{how}" if mark == PARTIAL_MARK else f"{key}_{how}"))
+    if math.isfinite(saved) or runs.empty or key not in runs:
+        return saved
+    return float(getattr(pd.to_numeric(runs[key], errors="coerce"), how)())
+
+
+def _per_run_cells(row: Mapping[str, Any], runs: pd.DataFrame, limits: Sequence[float], mark: str,
+                   idle: bool) -> list[str]:
+    """The cells of the per-run metrics, over the runs ``mark`` says (``_shown_runs``: ``runs``,
+    ``_statistic``) and marked so: the worst moment's availability, the mean unavailable
+    node-hours, the most pods surged and the mean node downtime p95. ``idle``: the DaemonSet ran
+    on no node, where a share of nothing is none (``—``).
+    """
+    def metric(key: str, how: str) -> float:
+        return _statistic(row, runs, mark, key, how)
+
+    share, fewest = metric("min_available_fraction", "min"), metric("min_available", "min")
+    # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
+    # nodes come at different moments, so neither is given as the other's count
+    worst = DASH if idle or math.isnan(share) else \
+        f"{format_percent_exact(share, limits)}; fewest {format_number(fewest)}{mark}"
+    hours, surge, downtime = (metric("unavailable_node_seconds", "mean"), metric("max_surge_observed", "max"),
+                              metric("node_downtime_p95_s", "mean"))
+    return [worst, format_number(hours / 3600, 1) + (mark if math.isfinite(hours) else ""),
+            format_number(surge) + (mark if math.isfinite(surge) else ""),
+            format_duration(downtime) + (mark if math.isfinite(downtime) else "")]
+
+
+def _preempted_cell(row: Mapping[str, Any], mark: str = "") -> str:
     """``3.3 nodes: 1,650m CPU, 0.8 GiB``: the nodes where the DaemonSet's pods preempted other
     workloads (``rollsim.cluster.preemption``) and the CPU and memory evicted, means per run;
     ``none`` for a configuration whose pods never did.
@@ -98,7 +165,7 @@ def _preempted_cell(row: Mapping[str, Any]) -> str:
     if not nodes > 0:
         return "none" if nodes == 0 else DASH
     cpu, memory = num(row.get("preempted_cpu_millis_mean")), num(row.get("preempted_memory_bytes_mean")) / 2**30
-    return f"{format_number(nodes, 1)} nodes: {format_number(cpu)}m CPU, {format_number(memory, 1)} GiB"
+    return f"{format_number(nodes, 1)} nodes{mark}: {format_number(cpu)}m CPU, {format_number(memory, 1)} GiB"
 
 
 def _duration_cell(row: Mapping[str, Any], mark: str) -> str:
@@ -132,13 +199,28 @@ def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -
 
 
 def partial_note(results: Results) -> list[tuple]:
-    """Under the results table, when some configuration's runs completed only in part: what its
-    durations, marked ``PARTIAL_MARK``, are over.
+    """Under the results table, when some configuration's runs did not all complete: which runs
+    each row's figures are over (``_shown_runs``), what its marks mean, and that the SLO is
+    judged on every run.
     """
     rows = cast(list[dict[str, Any]], results.summary.to_dict("records"))
-    if not any(over_completed_only(row) for row in rows):
+    some = any(over_completed_only(row) for row in rows)
+    none = any(completed_counts(row)[0] == 0 for row in rows)
+    if not some and not none:
         return []
-    return [("p", [("", f"Durations marked {PARTIAL_MARK} are {PARTIAL_NOTE}.")])]  # "* " would start a list
+    cases = ["all its runs when all completed",
+             *([f"the runs that completed when only some did ({PARTIAL_MARK})"] if some else []),
+             *([f"every run as it was cut when none completed ({CUT_MARK})"] if none else [])]
+    text = f"Each row's figures are over one set of runs, the one its durations are over: {names(cases)}."
+    if some:
+        text += f" Figures marked {PARTIAL_MARK} are {PARTIAL_NOTE}."
+    if none:
+        text += f" Figures marked {CUT_MARK} are {CUT_NOTE}."
+    if slo_constraints(results):
+        text += (" The SLO column judges every run, the ones cut short too (summary.csv gives both: "
+                 "unavailable_node_seconds_mean over every run, unavailable_node_seconds_completed_mean over the "
+                 "completed ones, and so on).")
+    return [("p", [("", text)])]  # (a leading "* " would start a list)
 
 
 def desired_note(results: Results) -> list[tuple]:
@@ -177,6 +259,17 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
             shown, limit = _apart(spec["metric"], value, float(spec["limit"]))
             parts.append(f"{key}: {shown} (limit {sign} {limit})")
     return "✗ " + "; ".join(parts)
+
+
+def slo_words(spec: Mapping[str, Any], constraint: Constraint | None) -> str:
+    """One SLO constraint as the report's SLO line gives it, its limit written as the SLO cells
+    write it: ``duration_s ≤ 30m00s (worst over replications)``, not ``≤ 1800``.
+    """
+    if constraint is None:
+        return str(spec.get("text") or spec)
+    sign = "≤" if constraint.bound == "max" else "≥"
+    limit = _judged(constraint.metric, constraint.limit)
+    return f"{constraint.metric} {sign} {limit} ({constraint.statistic} over replications)"
 
 
 def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:

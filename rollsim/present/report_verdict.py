@@ -17,10 +17,13 @@ import pandas as pd
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.others import others_incomplete, others_shortfalls, whole_update_completed
 from rollsim.present.render import format_duration, format_number, format_percent_exact
+from rollsim.present.report_tables import slo_words
 from rollsim.present.study import (
     decision_names,
     fraction_limits,
     key_words,
+    no_node_words,
+    on_no_node,
     pareto_fronts,
     resolved,
     scenarios_by_config,
@@ -80,6 +83,9 @@ def _with_ties(rec: Recommendation, configs: list[dict[str, Any]], conditions: l
 
 def recommendation_for(results: Results) -> Recommendation:
     """The study's conclusion as one line (the CLI prints it)."""
+    nothing = nothing_to_roll_out(results)
+    if nothing:
+        return Recommendation(None, f"no recommendation: {nothing}")
     kind, recs = recommendations_for(results)
     if kind == "recommend":
         return recs[0]
@@ -95,12 +101,16 @@ def recommendation_for(results: Results) -> Recommendation:
 def _config_rows(results: Results) -> list[dict[str, Any]]:
     """The summary rows as ``recommend`` takes them. A configuration in which another DaemonSet
     of the update (``also``) did not complete every replication did not complete in those:
-    its count is of the replications in which every DaemonSet of the update completed.
+    its count is of the replications in which every DaemonSet of the update completed. One
+    whose DaemonSet ran on no node (``on_no_node``) is left out: it had nothing to do.
     """
     _, params = resolved(results)
     whole = whole_update_completed(results)
+    idle = on_no_node(results)  # nothing to roll out: nothing to recommend
     rows = []
     for r in cast(list[dict[str, Any]], results.summary.to_dict("records")):
+        if r["config"] in idle:
+            continue
         counts = _counts(r)
         if r["config"] in whole and counts:
             counts = {**counts, "completed": min(counts["completed"], whole[r["config"]]),
@@ -126,6 +136,9 @@ def recommendation_section(results: Results) -> list[tuple]:
     """The report's "Recommendation": the verdict, the facts of the recommended configuration,
     the SLO and the Pareto front (a study that varies no decision ends in findings instead).
     """
+    nothing = nothing_to_roll_out(results)
+    if nothing:
+        return [("p", [("b", "Nothing to roll out. "), ("", nothing[:1].upper() + nothing[1:] + ".")])]
     kind, recs = recommendations_for(results)
     slo = slo_constraints(results)
     decided, conditions = swept_decisions(results)
@@ -164,17 +177,45 @@ def recommendation_section(results: Results) -> list[tuple]:
                 items.append([("b", f"Where {rec.condition}: use {rec.label}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
     if slo:
-        blocks.append(("p", [("b", "SLO: "), ("", "; ".join(str(c.get("text") or (k.describe() if k else c))
-                                                           for c, k in slo) + ".")]))
+        blocks.append(("p", [("b", "SLO: "), ("", "; ".join(slo_words(c, k) for c, k in slo) + ".")]))
     blocks += _pareto(results)  # none when the study varies no decision
     return blocks
 
 
+def nothing_to_roll_out(results: Results) -> str:
+    """``the DaemonSet runs on no node (its nodeSelector ... matches none of the 50 nodes): there
+    is nothing to roll out, ...`` when it ran on no node in every configuration (``on_no_node``);
+    empty otherwise.
+    """
+    idle = on_no_node(results)
+    configs = set(results.summary["config"]) if "config" in results.summary else set()
+    if not configs or not configs <= idle:
+        return ""
+    why = sorted({no_node_words(s) for c, s in scenarios_by_config(results).items() if c in idle})
+    return (f"the DaemonSet runs on no node ({'; '.join(why) or 'no node is eligible'}): there is nothing to roll "
+            "out, so no configuration is recommended, and its durations, availability and SLO verdicts say "
+            "nothing about a rollout")
+
+
+def _front_member(row: Mapping[str, Any]) -> str:
+    """A configuration of a Pareto front as the text names it: ``b (fails the SLO: min_available_fraction)``
+    when it fails the SLO (a front is of speed and disruption alone, so it may).
+    """
+    if slo_ok(row):
+        return str(row["label"])
+    failed = ", ".join(slo_failed(row))
+    return f"{row['label']} (fails the SLO{': ' + failed if failed else ''})"
+
+
 def _pareto(results: Results) -> list[tuple]:
-    """The study's Pareto fronts (``pareto_fronts``: the figure rings the same points)."""
-    labels = resolved(results)[0]["label"].astype(str).tolist()
-    fronts = {where: "; ".join(labels[i] for i in front) + "." for where, front in pareto_fronts(results).items()}
-    lead = "Pareto front (no other configuration is both faster and has fewer unavailable node-hours)"
+    """The study's Pareto fronts (``pareto_fronts``: the figure rings the same points), each
+    member that fails the SLO saying so.
+    """
+    rows = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
+    fronts = {where: "; ".join(_front_member(rows[i]) for i in front) + "."
+              for where, front in pareto_fronts(results).items()}
+    lead = ("Pareto front (no other configuration is both faster and has fewer unavailable node-hours; node-hours "
+            "within noise, the wider half of the two 95% confidence intervals or 0.5%, count as equal)")
     if list(fronts) == [""]:
         return [("p", [("", f"{lead}: {fronts['']}")])]
     items = [[("b", f"Where {where}: "), ("", front)] for where, front in fronts.items()]
@@ -196,6 +237,14 @@ def _best_facts(results: Results, label: str) -> tuple:
                         f"completed {completed_text(cast(Mapping[str, Any], best))}." + worst))])
 
 
+def _idle_lines(results: Results) -> list[str]:
+    """Per configuration whose DaemonSet ran on no node (when others' did): that it had nothing to do."""
+    idle, scen = on_no_node(results), scenarios_by_config(results)
+    rows = cast(list[dict[str, Any]], results.summary.to_dict("records"))
+    return [f"{r['label']}: the DaemonSet runs on no node ({no_node_words(scen.get(r['config'], {}))}): nothing to "
+            "roll out, so it is not recommended." for r in rows if r["config"] in idle]
+
+
 def findings_section(results: Results) -> list[tuple]:
     """The study's findings (``rollsim.present.readings``), computed from its tables. When
     another DaemonSet of the update (``also``) did not complete every replication, the first
@@ -203,8 +252,11 @@ def findings_section(results: Results) -> list[tuple]:
     """
     from rollsim.present.readings import preemption_costs, readings, refusal_costs
 
+    nothing = nothing_to_roll_out(results)
+    if nothing:
+        return [("ul", [[("", nothing[:1].upper() + nothing[1:] + ".")]])]
     shortfalls = others_shortfalls(results)
-    lines = []
+    lines = _idle_lines(results)
     if shortfalls:
         by_name: dict[str, list[str]] = {}
         for f in shortfalls:
@@ -219,4 +271,19 @@ def findings_section(results: Results) -> list[tuple]:
     lines += preemption_costs(results.runs)
     lines += refusal_costs(results.runs)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
-    return [("ul", [[("", line)] for line in lines])] if lines else []
+    return [("ul", _items(lines))] if lines else []
+
+
+def _items(lines: list[str]) -> list[list[tuple]]:
+    """The findings as list items, a line that starts ``NESTED`` in a list under the item before it."""
+    from rollsim.present.readings import NESTED
+
+    items: list[list[tuple]] = []
+    for line in lines:
+        if line.startswith(NESTED) and items:
+            if items[-1][-1][0] != "ul":
+                items[-1].append(("ul", []))
+            items[-1][-1][1].append([("", line[len(NESTED):])])
+        else:
+            items.append([("", line)])
+    return items

@@ -24,7 +24,10 @@ __all__ = [
     "desired_counts",
     "desired_differs",
     "fraction_limits",
+    "hours_tied",
     "key_words",
+    "no_node_words",
+    "on_no_node",
     "pareto_fronts",
     "resolved",
     "same_and_varying",
@@ -73,6 +76,38 @@ def desired_differs(results: Results, counts: Mapping[Any, tuple[int, int]] | No
     scen = scenarios_by_config(results)
     return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
                for c, (lo, hi) in (desired_counts(results) if counts is None else counts).items())
+
+
+def on_no_node(results: Results) -> set[Any]:
+    """The configurations whose DaemonSet ran on no node in any of their runs (``runs.csv``
+    ``nodes`` 0, nothing updated, nothing unavailable: a nodeSelector or affinity that matches
+    none of the cluster's nodes, run with ``allow_no_nodes``); their rollouts had nothing to do,
+    so their durations and shares say nothing.
+    """
+    runs = results.runs
+    if not {"config", "nodes"} <= set(runs.columns):
+        return set()
+    zero = pd.DataFrame({"config": runs["config"]})
+    for key in ("nodes", "updated", "max_unavailable_observed"):
+        zero[key] = pd.to_numeric(runs[key], errors="coerce").fillna(0).eq(0) if key in runs else True
+    every = zero.groupby("config")[["nodes", "updated", "max_unavailable_observed"]].all().all(axis=1)
+    return {c for c, none in every.items() if none}
+
+
+def no_node_words(scenario: Mapping[str, Any]) -> str:
+    """Why a DaemonSet runs on no node, as its scenario says: ``its nodeSelector
+    nvidia.com/gpu.present=true matches none of the 50 nodes``.
+    """
+    nodes = num(scenario.get("nodes"))
+    of = f"none of the {int(nodes):,} nodes" if math.isfinite(nodes) else "no node"
+    selector = [str(s) for s in scenario.get("node_selector") or []]
+    if selector:
+        return f"its nodeSelector {', '.join(selector)} matches {of}"
+    if scenario.get("required_node_affinity"):
+        return f"its required node affinity matches {of}"
+    if scenario.get("node_name"):
+        return f"its nodeName {scenario['node_name']} names {of}"
+    return f"{of} can run it"
 
 
 # swept keys whose name alone says nothing to a reader of the report
@@ -143,28 +178,48 @@ def resolved(results: Results) -> tuple[pd.DataFrame, dict[Any, dict[str, Any]]]
     return summary, params
 
 
+# node-hours closer than this share of the larger are a tie on the front, whatever the CIs say
+HOURS_TIE_SHARE = 0.005
+
+
+def hours_tied(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two summary rows' mean unavailable node-hours are within noise of each other: the
+    difference is no more than the wider half of their two 95% confidence intervals, or than
+    ``HOURS_TIE_SHARE`` of the larger mean (differences of 0.1% come from probe timing alone).
+    """
+    x, y = num(a.get("unavailable_node_seconds_mean")), num(b.get("unavailable_node_seconds_mean"))
+    halves = [(num(r.get("unavailable_node_seconds_ci_high")) - num(r.get("unavailable_node_seconds_ci_low"))) / 2
+              for r in (a, b)]
+    noise = max([HOURS_TIE_SHARE * max(abs(x), abs(y)), *(h for h in halves if math.isfinite(h))])
+    return abs(x - y) <= noise
+
+
 def pareto_fronts(results: Results) -> dict[str, list[int]]:
     """Each Pareto front of the study (no other configuration set against it is both faster and
-    has fewer unavailable node-hours, in means), as positions in ``results.summary``, named as
-    ``by_condition`` names a condition ("" for the one front of a study that varies only
+    has fewer unavailable node-hours, in means; node-hours within noise, ``hours_tied``, count as
+    equal, so that only the faster of them is on it), as positions in ``results.summary``, named
+    as ``by_condition`` names a condition ("" for the one front of a study that varies only
     decisions). A front is taken among the configurations that completed every replication (a
     mean over the runs that finished flatters one that did not); within each condition when the
     study also varies conditions the user does not choose (a configuration is never set against
     one under another condition); and not at all when it varies no decision (each configuration
     is then a condition of its own; a bare summary frame, which names no study, is one group).
-    A group of one sets nothing against anything and has no front. The report's text and the
-    speed-against-disruption figure both read this.
+    A condition under which one configuration alone was run sets nothing against anything and
+    has no front; one under which several were run but one alone completed has that one. The
+    report's text and the speed-against-disruption figure both read this.
     """
     decided, conditions = swept_decisions(results)
     if not decided and (conditions or results.experiment.get("configurations")):
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
     short = {s.config for s in others_shortfalls(results)}  # another DaemonSet of the update did not always complete
-    rows = [dict(r, _position=i) for i, r in enumerate(records) if completed_every_run(r) and r["config"] not in short]
+    rows = [dict(r, _position=i) for i, r in enumerate(records)]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
     fronts = {}
-    for where, group in groups.items():
+    for where, everyone in groups.items():
+        group = [r for r in everyone if completed_every_run(r) and r["config"] not in short]
         points = [(num(r.get("unavailable_node_seconds_mean")), num(r.get("duration_s_mean"))) for r in group]
-        if len(group) > 1:
-            fronts[where] = [int(group[i]["_position"]) for i in pareto_front(points)]
+        front = pareto_front(points, lambda i, j, g=group: hours_tied(g[i], g[j]))  # type: ignore[misc]
+        if len(everyone) > 1 and front:
+            fronts[where] = [int(group[i]["_position"]) for i in front]
     return fronts

@@ -13,13 +13,18 @@ from typing import Any
 
 from rollsim.present.render import DASH
 
-__all__ = ["PARTIAL_MARK", "PARTIAL_NOTE", "completed_counts", "completed_every_run", "completed_text", "names",
+__all__ = ["CUT_MARK", "CUT_NOTE", "PARTIAL_MARK", "PARTIAL_NOTE",
+           "completed_counts", "completed_every_run", "completed_text", "names",
            "num", "over_completed_only", "slo_failed", "slo_ok", "tie_words", "tied"]
 
 # how the console and the report mark a duration over the runs that completed when others did not
 PARTIAL_MARK = "*"
 PARTIAL_NOTE = ("over the runs that completed only: a run that did not complete has no duration, so the slowest "
                 "outcomes are left out (such a configuration is never recommended)")
+# how the report marks the figures of a configuration none of whose runs completed: over the runs as they were cut
+CUT_MARK = "†"
+CUT_NOTE = ("over runs that were all cut short (no run completed): they count only until the run stopped, so they "
+            "grow with stall_after_s and are no rollout's cost")
 
 
 def num(v: Any) -> float:

@@ -110,7 +110,9 @@ def split_columns(widths: Sequence[float], keep: int = 1, groups: Sequence[int] 
     so that each fits ``budget``: all of them when the table fits; else each repeats the first
     ``keep`` columns (what names a row), and the others are split where a new group of columns
     begins (``groups``: the positions of their first columns), adjacent groups kept together
-    while they fit, and a group too wide on its own cut into as few even parts as fit.
+    while they fit, and a group too wide on its own cut into as few even parts as fit; a lone
+    column before such a group joins its first part (a table of the row's name and one setting,
+    ``max_unavailable=1 | 1``, says nothing the name does not).
     """
     every = list(range(len(widths)))
     if sum(widths) <= budget or len(widths) <= keep + 1:
@@ -124,10 +126,11 @@ def split_columns(widths: Sequence[float], keep: int = 1, groups: Sequence[int] 
     for span in spans:
         width = sum(widths[c] for c in span)
         if width > room:
-            if merged:
+            if len(merged) > 1:
                 parts.append(merged)
                 merged = []
-            parts += _balanced(span, widths, room)
+            parts += _balanced(merged + span, widths, room)
+            merged = []
         elif sum(widths[c] for c in merged) + width <= room:
             merged += span
         else:

@@ -25,7 +25,7 @@ from rollsim.sweep.stack import stack_runs
 from rollsim.sweep.statistics import STATISTICS, confidence_interval, grouped_statistics, metric_statistics
 
 __all__ = [
-    "RUN_COLUMNS", "RUN_KEYS", "METRICS", "PREEMPTION_METRICS", "STATISTICS",
+    "COMPLETED_METRICS", "RUN_COLUMNS", "RUN_KEYS", "METRICS", "PREEMPTION_METRICS", "STATISTICS",
     "preempted", "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns",
     "summary_frame", "summary_table",
     "summary_long",
@@ -40,6 +40,10 @@ METRICS = (
     "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
     "node_downtime_max_s", "updated", "healthy_done_s",
 )
+# the per-run metrics the report's table gives over the runs that completed, as the durations are: summarized
+# again over those runs only, as ``<metric>_completed_<statistic>`` (the ``<metric>_<statistic>`` are over every run)
+COMPLETED_METRICS = ("unavailable_node_seconds", "min_available", "min_available_fraction", "max_surge_observed",
+                     "node_downtime_p95_s")
 # what the DaemonSet's pods preempted (rollsim.cluster.preemption: nodes, CPU and memory evicted per run):
 # summarized only in a sweep where some run preempted, so that the tables of the others keep their columns
 PREEMPTION_METRICS = ("preemptions", "preempted_cpu_millis", "preempted_memory_bytes")
@@ -125,13 +129,22 @@ def preempted(runs: pd.DataFrame) -> bool:
     return "preemptions" in runs and bool((pd.to_numeric(runs["preemptions"], errors="coerce") > 0).any())
 
 
+def _where(runs: pd.DataFrame, metric: str, completed: np.ndarray) -> pd.Series | None:
+    """``runs[metric]`` as numbers, NaN in the runs that did not complete (None if no run has it)."""
+    if metric not in runs:
+        return None
+    return pd.to_numeric(runs[metric], errors="coerce").astype(float).where(completed)
+
+
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
     """One row per configuration of a ``runs_frame``, sorted by ``config``.
 
     Columns: config, label, the swept keys, runs, completed (how many runs completed),
     completed_fraction, ``<metric>_<stat>`` for each of ``METRICS`` × ``STATISTICS`` (over the
     runs where the metric exists: a duration only over the runs that completed), and of
-    ``PREEMPTION_METRICS`` when some run ``preempted`` (over every run), why the
+    ``PREEMPTION_METRICS`` when some run ``preempted`` (over every run),
+    ``<metric>_completed_<stat>`` for each of ``COMPLETED_METRICS`` (over the runs that
+    completed only, the durations' runs; NaN when none did), why the
     others stopped (``stop_columns``), then the SLO columns (``slo_ok`` is True when there
     is no SLO).
     """
@@ -139,8 +152,10 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
     bounds = _config_bounds(ordered["config"].to_numpy())
     metrics = (*METRICS, *PREEMPTION_METRICS) if preempted(ordered) else METRICS
     statistics = {m: grouped_statistics(ordered[m] if m in ordered else None, bounds) for m in metrics}
-    stopped = _stopped(ordered)
     completed = ordered["completed"].astype(bool).to_numpy()
+    statistics.update({f"{m}_completed": grouped_statistics(_where(ordered, m, completed), bounds)
+                       for m in COMPLETED_METRICS})
+    stopped = _stopped(ordered)
     fractions = ordered["completed"].astype(float)
     rows = []
     for i, (start, stop) in enumerate(bounds):
@@ -150,7 +165,7 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
                                **{k: first[k] for k in swept},
                                "runs": len(group), "completed": int(completed[start:stop].sum()),
                                "completed_fraction": float(fractions.iloc[start:stop].mean())}
-        for metric in metrics:
+        for metric in (*metrics, *(f"{m}_completed" for m in COMPLETED_METRICS)):
             row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
         stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
         rows.append({**row, **stops, **slo_columns(group, constraints)})
@@ -163,7 +178,9 @@ def summary_table(rows: list[dict[str, Any]], swept: Sequence[str], constraints:
     ``metrics``), the swept keys as objects.
     """
     columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
-               *(f"{m}_{s}" for m in metrics for s in STATISTICS), "stop_cause", "stop_detail", "stopped_like",
+               *(f"{m}_{s}" for m in metrics for s in STATISTICS),
+               *(f"{m}_completed_{s}" for m in COMPLETED_METRICS for s in STATISTICS),
+               "stop_cause", "stop_detail", "stopped_like",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
     frame = pd.DataFrame(rows, columns=columns)
     for key in swept:
