@@ -63,3 +63,7 @@ def test_one_setting_column_joins_the_results_rather_than_make_a_table_of_its_ow
     parts = split_columns(widths, keep=1, groups=[2], budget=124)
     assert [0, 1] not in parts and parts[0][:3] == [0, 1, 2]
     assert sorted({c for p in parts for c in p}) == list(range(6))
+    # many's own: results that fit a table alone, but not with the setting beside them
+    widths = [20.0, 15.0, 14.0, 25.0, 14.0, 15.0, 12.0, 9.0, 8.0, 6.0]  # results 103 of 104
+    parts = split_columns(widths, keep=1, groups=[2], budget=124)
+    assert [0, 1] not in parts and parts[0][:3] == [0, 1, 2] and len(parts) == 2

@@ -125,17 +125,18 @@ def split_columns(widths: Sequence[float], keep: int = 1, groups: Sequence[int] 
     merged: list[int] = []  # whole groups that fit together
     for span in spans:
         width = sum(widths[c] for c in span)
-        if width > room:
-            if len(merged) > 1:
-                parts.append(merged)
-                merged = []
+        if sum(widths[c] for c in merged) + width <= room:
+            merged += span
+            continue
+        if len(merged) == 1:  # a lone column is no table of its own: it joins the next group's parts
             parts += _balanced(merged + span, widths, room)
             merged = []
-        elif sum(widths[c] for c in merged) + width <= room:
-            merged += span
-        else:
+            continue
+        if merged:
             parts.append(merged)
-            merged = list(span)
+        merged = [] if width > room else list(span)
+        if width > room:
+            parts += _balanced(span, widths, room)
     if merged:
         parts.append(merged)
     return [every[:keep] + part for part in parts]
