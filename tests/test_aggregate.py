@@ -126,10 +126,11 @@ class TestSummaryFrame:
         slo = parse_slo({"max_duration_s": 250, "min_available_fraction": 0.85})
         frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, slo)
         expected = ["config", "label", *SWEPT, "runs", "completed", "completed_fraction",
+                    "update_completed", "update_completed_fraction",
                     *(f"{m}_{s}" for m in METRICS for s in STATISTICS),
                     *(f"{m}_completed_{s}" for m in COMPLETED_METRICS for s in STATISTICS),
                     "stop_cause", "stop_detail", "stopped_like",
-                    "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
+                    "recommendable", "slo_ok", "slo_failed", "slo_max_duration_s", "slo_min_available_fraction"]
         assert list(frame.columns) == expected
 
     def test_per_run_metrics_also_over_the_completed_runs_alone(self) -> None:
@@ -238,3 +239,54 @@ def test_the_columns_of_why_runs_stopped_are_documented() -> None:
     for column in columns:
         assert f"`{column}`" in summary.group(1), column
         assert f"`{column}`" in stops.group(1), column
+
+
+def _with_other(records: list[dict], name: str, done: list[bool | None]) -> list[dict]:
+    """``records`` in which another DaemonSet ``name`` (``also``) was updated too, completing or not
+    (None: not updated in that run's configuration), as ``runs/<run_id>.json`` gives its keys.
+    """
+    out = []
+    for r, flag in zip(records, done):
+        summary = dict(r["summary"])
+        if flag is not None:
+            summary.update({f"{name}.completed": flag, f"{name}.duration_s": 50.0 if flag else None})
+        out.append(dict(r, summary=summary))
+    return out
+
+
+class TestWholeUpdate:
+    """summary.csv said "completed 1/1" and slo_ok True of an update whose other DaemonSet never
+    completed (audit H4): it now counts the whole update as the recommendation does.
+    """
+
+    def test_a_single_daemonset_study_counts_its_own(self) -> None:
+        frame = summary_frame(runs_frame(RECORDS, SWEPT), SWEPT, ())
+        assert list(frame["update_completed"]) == list(frame["completed"]) == [3, 1]
+        assert list(frame["update_completed_fraction"]) == list(frame["completed_fraction"])
+        assert list(frame["recommendable"]) == [True, False]  # c1 did not complete one run
+        assert not [c for c in frame.columns if c.endswith(".completed")]
+
+    def test_another_daemonset_that_did_not_complete_is_counted(self) -> None:
+        # c0's three runs: od completed in one; c1 (two runs) does not update od
+        records = _with_other(RECORDS, "od", [None, False, None, True, False])
+        slo = parse_slo({"min_available_fraction": 0.85})
+        frame = summary_frame(runs_frame(records, SWEPT), SWEPT, slo)
+        c0, c1 = frame.iloc[0], frame.iloc[1]
+        assert (c0["completed"], c0["update_completed"], c0["od.completed"]) == (3, 1, 1)
+        assert c0["update_completed_fraction"] == pytest.approx(1 / 3)
+        assert c0["slo_ok"] and not c0["recommendable"]  # the SLO holds; the update did not complete
+        assert (c1["completed"], c1["update_completed"]) == (1, 1) and pd.isna(c1["od.completed"])
+        assert list(frame.columns[-5:]) == ["od.completed", "recommendable", "slo_ok", "slo_failed",
+                                            "slo_min_available_fraction"]
+        text = to_csv(frame)
+        assert text.splitlines()[1].split(",")[-5:-3] == ["1", "False"]  # a whole number, not 1.0
+        assert text.splitlines()[2].split(",")[-5:-3] == ["", "False"]  # empty where not updated
+        long = summary_long(frame)
+        mean = long[(long["metric"] == "update_completed") & (long["statistic"] == "mean")]["value"].tolist()
+        assert mean == pytest.approx([1 / 3, 0.5])
+
+    def test_flags_read_back_from_csv_count_the_same(self) -> None:
+        records = _with_other(RECORDS, "od", [None, False, None, True, False])
+        runs = runs_frame(records, SWEPT)
+        again = pd.read_csv(io.StringIO(to_csv(runs)))
+        assert to_csv(summary_frame(again, SWEPT, ())) == to_csv(summary_frame(runs, SWEPT, ()))

@@ -231,7 +231,9 @@ def test_daemonsets_updated_together_in_the_report(tmp_path, capsys) -> None:
     runs = pd.read_csv(out / "runs.csv")
     assert runs["calico-node.duration_s"].isna().tolist() == [True, False]
     report = (out / "report.md").read_text()
-    assert "## DaemonSets updated together" in report and "| calico-node |" in report
+    assert "## DaemonSets updated together" in report
+    # each DaemonSet named namespace/name, as the study's is and "What was simulated" names them (audit H9)
+    assert "| kube-system/calico-node |" in report and "| calico-node |" not in report
 
 
 def test_another_daemonset_that_never_completes_is_in_the_report(tmp_path) -> None:
@@ -259,7 +261,7 @@ def test_another_daemonset_that_never_completes_is_in_the_report(tmp_path) -> No
     assert runs.loc["two", "b.stop_cause"] == "pending-host-port" and not runs.loc["two", "b.completed"]
     assert runs.loc["two", "completed"] and not runs.loc["two", "stalled"]
     report = (out / "report.md").read_text()
-    assert "|  | b | 0/1 | did not complete |" in report
+    assert "|  | kube-system/b | 0/1 | did not complete |" in report
     assert report.count("b, updated together with two, did not complete in 1 of 1 replications: ") == 2
     assert "b, updated together with alone" not in report
 
@@ -294,3 +296,46 @@ def test_a_configuration_whose_other_daemonset_did_not_complete_is_not_recommend
                            "together with max_unavailable=1 (0/1), max_unavailable=10% (0/1).")
     assert "completed in every replication (the study's own DaemonSet)" in findings[1]
     assert "Fastest that completed every run" not in report and "Pareto front (no" not in report
+
+
+ALSO_ON_DELETE = """\
+name: also-od
+scenario:
+  cluster: {nodes: 6}
+  controller: {mode: ideal}
+  timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+  stall_after_s: 120
+  also:
+    - {name: od, strategy: OnDelete}
+grid:
+  strategy.max_unavailable: [2, 3]
+replications: 1
+seed: 1
+slo:
+  min_available_fraction: 0.5
+"""
+
+
+def test_machine_outputs_count_every_daemonset_of_the_update(tmp_path) -> None:
+    """Audit H4: summary.csv and -o json said "completed 1/1, slo_ok true" of configurations whose
+    other DaemonSet (OnDelete, nothing deleting) never completed, while the recommendation said
+    none was safe. Both now carry the whole update's count and what the recommendation uses.
+    """
+    from rollsim.api import load_experiment
+    from rollsim.present.console import run_document
+    from rollsim.sweep.results import load_results
+    from rollsim.sweep.runner import run_experiment
+
+    path = tmp_path / "also-od.yaml"
+    path.write_text(ALSO_ON_DELETE)
+    out = tmp_path / "out"
+    report = run_experiment(load_experiment(path), out, executor="serial", progress=False)
+    document = run_document(load_results(out), (out / "report.md", out / "report.html"), report)
+    assert document["recommendation"].startswith("no configuration is safe to recommend")
+    for row in document["configurations"]:
+        assert (row["completed"], row["update_completed"], row["update_completed_fraction"]) == (1, 0, 0.0)
+        assert row["slo_ok"] is True and row["recommendable"] is False
+        assert row["others"] == {"od": {"completed": 0, "runs": 1}}
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["update_completed"].tolist() == [0, 0] and summary["od.completed"].tolist() == [0, 0]
+    assert summary["recommendable"].tolist() == [False, False]

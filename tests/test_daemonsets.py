@@ -262,3 +262,18 @@ def test_a_node_pulls_one_image_at_a_time() -> None:
     # delete at 0, gone at 5, bound at 6; one pull 6–16, the other 16–26; started 3 s and Ready 4 s later
     assert sorted([r.summary["duration_s"], r.others["b"]["duration_s"]]) == [23.0, 33.0]
     assert r.summary["mean_pull_s"] == r.others["b"]["mean_pull_s"] == 10.0
+
+
+def test_the_summary_says_whose_counts_it_gives() -> None:
+    """Audit H9: ``events`` is the whole simulation's (every DaemonSet's) while ``syncs`` and
+    ``api_writes`` are the study's DaemonSet's own; the summary says so when there are others.
+    """
+    from rollsim.present.console import format_summary
+
+    alone = simulate(build_scenario(nodes=4, controller="ideal"), 0)
+    both = simulate(build_scenario(nodes=4, controller="ideal", also=[{"name": "b"}]), 0)
+    assert both.summary["events"] > alone.summary["events"]  # the other DaemonSet's events are in it
+    assert both.summary["api_writes"] == alone.summary["api_writes"]  # its own: one delete, one create a node
+    assert "events, " in format_summary(alone, 0.0) and "(every DaemonSet's)" not in format_summary(alone, 0.0)
+    text = format_summary(both, 0.0)
+    assert "events (every DaemonSet's), " in text and "API writes (this DaemonSet's)" in text

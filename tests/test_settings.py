@@ -194,3 +194,18 @@ def test_an_unquoted_false_is_named_as_the_yaml_boolean_it_became() -> None:
 
     with pytest.raises(OptionError, match='got the boolean False: quote it, "False"'):
         build_scenario(nodes=3, not_ready_nodes=1, not_ready_condition=False)
+
+
+def test_another_daemonsets_settings_read_as_its_also_item_writes_them() -> None:
+    """Audit H9: the report's "DaemonSets updated at the same time" printed raw field names and
+    floats (``image_size_bytes 50000000.0``); each setting now reads as an ``also:`` item gives it,
+    and values that differ still read differently.
+    """
+    scenario = build_scenario(nodes=3, also=[
+        {"name": "a", "max_unavailable": "10%", "image_size": "50MB", "node_bandwidth": "25MB/s",
+         "requests_cpu": "250m", "requests_memory": "128Mi"},
+        {"name": "b", "image_size": "50000001", "requests_cpu": "2", "requests_memory": "1G", "image_cached": 1.0}])
+    assert describe_scenario(scenario)["also"] == [
+        "kube-system/a (max_unavailable 10%; requests_cpu 250m; requests_memory 128Mi; image_size 50MB; "
+        "node_bandwidth 25MB/s)",
+        "kube-system/b (requests_cpu 2; requests_memory 1G; image_size 50000001 bytes; image_cached 1)"]

@@ -45,6 +45,7 @@ def reference_summary(runs: pd.DataFrame, swept: list[str], constraints: Any) ->
         row: dict[str, Any] = {"config": int(key), "label": first["label"], **{k: first[k] for k in swept},
                                "runs": len(group), "completed": int(group["completed"].astype(bool).sum()),
                                "completed_fraction": float(group["completed"].astype(float).mean())}
+        row.update(update_completed=row["completed"], update_completed_fraction=row["completed_fraction"])
         for metric in METRICS:
             values = group[metric] if metric in group else [None] * len(group)
             row.update({f"{metric}_{name}": v for name, v in metric_statistics(values).items()})
@@ -52,7 +53,9 @@ def reference_summary(runs: pd.DataFrame, swept: list[str], constraints: Any) ->
         for metric in COMPLETED_METRICS:  # over the runs that completed alone
             values = group.loc[done, metric] if metric in group else []
             row.update({f"{metric}_completed_{name}": v for name, v in metric_statistics(values).items()})
-        rows.append({**row, **stop_columns(group), **slo_columns(group, constraints)})
+        verdict = slo_columns(group, constraints)
+        rows.append({**row, **stop_columns(group), **verdict,
+                     "recommendable": verdict["slo_ok"] and row["completed"] == row["runs"]})
     return summary_table(rows, swept, constraints)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,8 @@ def format_summary(result: Any, wall: float) -> str:
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     rolled_back = bool(s.get("rolled_back"))  # then "updated" counts the revision rolled back to
+    # events are the simulation's, every DaemonSet's; syncs and writes this DaemonSet's controller's
+    every, own = (" (every DaemonSet's)", " (this DaemonSet's)") if result.others else ("", "")
     lines = [
         f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller, Kubernetes "
         f"{sc.controller.kubernetes_version}; seed {result.seed})",
@@ -118,8 +121,8 @@ def format_summary(result: Any, wall: float) -> str:
         *_preempted(s),
         *_refused(s),
         f"  node downtime      {downtime}",
-        f"  simulation         {s['events']:,} events, {s['syncs']:,} syncs, "
-        f"{s['api_writes']:,} API writes, {wall:.2f} s wall",
+        f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
+        f"{s['api_writes']:,} API writes{own}, {wall:.2f} s wall",
     ]
     return "\n".join(lines)
 
@@ -187,19 +190,36 @@ def format_summary_wide(result: Any, wall: float) -> str:
 
 # --- run ----------------------------------------------------------------------------------
 
+_BOOLEANS = ("recommendable", "slo_ok")
+
+
 def _config_rows(summary: Any) -> list[dict[str, Any]]:
-    keep = ("config", "label", "runs", "completed_fraction", "duration_s_mean", "duration_s_p95",
+    """Per configuration its headline columns of ``summary.csv`` (``update_completed``: runs in which
+    every DaemonSet of the update completed; ``others``: each other DaemonSet's completed runs).
+    """
+    keep = ("config", "label", "runs", "completed", "completed_fraction", "update_completed",
+            "update_completed_fraction", "recommendable", "duration_s_mean", "duration_s_p95",
             "min_available_fraction_min", "unavailable_node_seconds_mean", "max_surge_observed_max",
             "slo_ok", "slo_failed")
+    others = [c for c in summary.columns if c.endswith(".completed")]
     rows = []
     for record in summary.to_dict("records"):
         row = {k: record.get(k) for k in keep if k in record}
-        if "slo_ok" in row:
-            row["slo_ok"] = str(row["slo_ok"]) == "True"
+        for key in _BOOLEANS:
+            if key in row:
+                row[key] = str(row[key]) == "True"
         if isinstance(row.get("slo_failed"), float):  # an empty cell read back from CSV
             row["slo_failed"] = ""
+        if others:  # (empty where the configuration does not update it)
+            row["others"] = {c[: -len(".completed")]: {"completed": int(record[c]), "runs": row.get("runs")}
+                             for c in others if _count(record[c])}
         rows.append(row)
     return rows
+
+
+def _count(value: Any) -> bool:
+    """Whether a cell holds a count (not empty: NaN read back from CSV, or pandas' NA)."""
+    return isinstance(value, numbers.Real) and not math.isnan(float(value))
 
 
 def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> dict[str, Any]:

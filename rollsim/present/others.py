@@ -13,14 +13,24 @@ from typing import Any
 import pandas as pd
 
 from rollsim.sweep.results import Results
+from rollsim.sweep.wholeupdate import other_names, update_done
 
-__all__ = ["Shortfall", "other_names", "others_incomplete", "others_shortfalls", "runs_with", "shortfall_text",
-           "shortfalls_by_config", "whole_update_completed"]
+__all__ = ["Shortfall", "full_names", "other_names", "others_incomplete", "others_shortfalls", "runs_with",
+           "shortfall_text", "shortfalls_by_config", "whole_update_completed"]
 
 
-def other_names(runs: pd.DataFrame) -> list[str]:
-    """The other DaemonSets of a study's runs (``also``): ``runs.csv`` carries ``<name>.duration_s``."""
-    return sorted({c[: -len(".duration_s")] for c in runs.columns if c.endswith(".duration_s")})
+def full_names(results: Results) -> dict[str, str]:
+    """The other DaemonSets' ``runs.csv`` names (``calico-node``; ``<namespace>/<name>`` where two
+    share a name) to their ``namespace/name``, as "What was simulated" and the study's own
+    DaemonSet are named (from ``experiment.yaml``'s descriptions, ``kube-system/calico-node (...)``).
+    """
+    out: dict[str, str] = {}
+    for config in results.experiment.get("configurations") or []:
+        for item in (config.get("scenario") or {}).get("also") or []:
+            full = str(item).partition(" (")[0]
+            out.setdefault(full.partition("/")[2] or full, full)
+            out[full] = full
+    return out
 
 
 def runs_with(group: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -102,16 +112,11 @@ def shortfall_text(shortfalls: Sequence[Shortfall]) -> str:
 
 def whole_update_completed(results: Results) -> dict[Any, int]:
     """Per configuration whose other DaemonSets (``also``) did not all complete every time: in
-    how many replications every DaemonSet of the update completed, its own and the others'.
+    how many replications every DaemonSet of the update completed, its own and the others'
+    (``update_done``, which ``summary.csv``'s ``update_completed`` counts too).
     """
     runs, configs = results.runs, {s.config for s in others_shortfalls(results)}
     out = {}
     for config in configs:
-        mine = runs[runs["config"] == config]
-        done = mine["completed"].astype(bool)
-        for name in other_names(runs):
-            if f"{name}.completed" in mine:
-                column = mine[f"{name}.completed"]
-                done &= column.isna() | column.astype(str).str.lower().isin(("true", "1"))
-        out[config] = int(done.sum())
+        out[config] = int(update_done(runs[runs["config"] == config]).sum())
     return out

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.others import other_names, others_incomplete, others_shortfalls, runs_with
+from rollsim.present.others import full_names, other_names, others_incomplete, others_shortfalls, runs_with
 from rollsim.present.render import (
     DASH,
     format_duration,
@@ -355,14 +355,14 @@ def daemonsets_section(results: Results) -> list[tuple]:
     if not names:
         return []
     main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
-    rows = []
+    rows, full = [], full_names(results)  # each named namespace/name, as the study's DaemonSet is
     for label, group in runs.groupby("label", sort=False):
         rows.append([str(label), f"{main} (the study's)", *_duration_cells(group, ""),
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         for name in names:
             ran = runs_with(group, name)
             if len(ran):  # (a configuration without this DaemonSet has no row of it)
-                rows.append(["", name, *_duration_cells(ran, f"{name}."),
+                rows.append(["", full.get(name, name), *_duration_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
     incomplete = others_incomplete(others_shortfalls(results))
     return [("h", 2, "DaemonSets updated together"),

@@ -162,11 +162,58 @@ def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
     return out
 
 
+_BY_DESCRIPTION = {s.description_key: s for s in SETTINGS}
+_DECIMAL = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
+_BINARY = ((2**40, "Ti"), (2**30, "Gi"), (2**20, "Mi"), (2**10, "Ki"))
+
+
+def _amount(value: float, suffixes: tuple[tuple[int, str], ...]) -> str:
+    """A whole amount with the largest suffix it is an exact multiple of (``100M``), else as it is."""
+    if float(value).is_integer():
+        whole = int(value)
+        for size, suffix in suffixes:
+            if whole and whole % size == 0:
+                return f"{whole // size}{suffix}"
+        return str(whole)
+    return str(value)
+
+
+def _setting_value(name: str, unit: str, value: Any) -> str:
+    """A setting's value as an ``also:`` item writes it: ``100MB``, ``50MB/s``, ``128Mi``, ``250m``,
+    ``10%``; exact, so that two values never read alike.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return json.dumps(value)
+    if unit == "millicores":  # 250m, 2
+        return _amount(value, ((1000, ""),)) if value % 1000 == 0 else f"{_amount(value, ())}m"
+    if unit == "bytes" and name == "requests_memory":  # a Kubernetes quantity: 128Mi
+        binary = _amount(value, _BINARY)
+        return binary if binary[-1].isalpha() else _amount(value, _DECIMAL)
+    if unit in ("bytes", "bytes/s"):  # as image sizes and bandwidths are written: 100MB, 50MB/s
+        text, per = _amount(value, _DECIMAL), unit.removeprefix("bytes")
+        return f"{text}B{per}" if text[-1].isalpha() else f"{text} bytes{per}"
+    return _amount(value, ())
+
+
+def _workload_setting(key: str, value: Any) -> str:
+    """One setting of another DaemonSet as its ``also:`` item names it: ``image_size 100MB``, not
+    ``image_size_bytes 100000000.0``.
+    """
+    setting = _BY_DESCRIPTION.get(key)
+    if setting is None:
+        return f"{key} {value if isinstance(value, str) else json.dumps(value)}"
+    return f"{setting.name} {_setting_value(setting.name, setting.unit, value)}"
+
+
 def _workload(w: Workload) -> str:
-    """Another DaemonSet as one line: its name and every setting that differs from the defaults."""
+    """Another DaemonSet as one line: its name and every setting that differs from the defaults,
+    each as its ``also:`` item names it (``_workload_setting``).
+    """
     mine = _describe_fields(w)
     usual = _describe_fields(Workload(DaemonSetSpec(name=w.daemonset.name, namespace=w.daemonset.namespace)))
-    changed = [f"{k} {v if isinstance(v, str) else json.dumps(v)}" for k, v in mine.items() if usual.get(k) != v]
+    changed = [_workload_setting(k, v) for k, v in mine.items() if usual.get(k) != v]
     return f"{mine['daemonset']} ({'; '.join(changed) or 'defaults'})"
 
 

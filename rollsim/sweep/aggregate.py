@@ -23,16 +23,18 @@ from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.sweep.slo import Constraint, judge
 from rollsim.sweep.stack import stack_runs
 from rollsim.sweep.statistics import STATISTICS, confidence_interval, grouped_statistics, metric_statistics
+from rollsim.sweep.wholeupdate import other_names, update_columns
 
 __all__ = [
     "COMPLETED_METRICS", "RUN_COLUMNS", "RUN_KEYS", "METRICS", "PREEMPTION_METRICS", "STATISTICS",
-    "preempted", "runs_frame", "confidence_interval", "metric_statistics", "slo_columns", "stop_columns",
-    "summary_frame", "summary_table",
+    "preempted", "recommendable", "runs_frame", "confidence_interval", "metric_statistics", "slo_columns",
+    "stop_columns", "summary_frame", "summary_table",
     "summary_long",
     "stack_runs",
 ]
 
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
+# events: the whole simulation's (every DaemonSet's); syncs, api_writes and the rest: the study's DaemonSet's
 RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s",
             "stale_sync_skips", "stop_cause", "stop_detail", "healthy_done_s")
 METRICS = (
@@ -136,17 +138,27 @@ def _where(runs: pd.DataFrame, metric: str, completed: np.ndarray) -> pd.Series 
     return pd.to_numeric(runs[metric], errors="coerce").astype(float).where(completed)
 
 
+def recommendable(row: Mapping[str, Any]) -> bool:
+    """Whether a configuration's row is one the recommendation may pick (``rollsim.sweep.slo.recommend``):
+    the whole update (every DaemonSet, ``update_completed``) completed in every replication and the
+    SLO holds (``slo_ok``, judged on the study's DaemonSet's metrics).
+    """
+    runs, done = int(row["runs"]), int(row["update_completed"])
+    return bool(row["slo_ok"]) and runs > 0 and done == runs
+
+
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
     """One row per configuration of a ``runs_frame``, sorted by ``config``.
 
-    Columns: config, label, the swept keys, runs, completed (how many runs completed),
-    completed_fraction, ``<metric>_<stat>`` for each of ``METRICS`` × ``STATISTICS`` (over the
-    runs where the metric exists: a duration only over the runs that completed), and of
-    ``PREEMPTION_METRICS`` when some run ``preempted`` (over every run),
-    ``<metric>_completed_<stat>`` for each of ``COMPLETED_METRICS`` (over the runs that
-    completed only, the durations' runs; NaN when none did), why the
-    others stopped (``stop_columns``), then the SLO columns (``slo_ok`` is True when there
-    is no SLO).
+    Columns: config, label, the swept keys, runs, completed (how many runs the study's
+    DaemonSet completed), completed_fraction, update_completed and update_completed_fraction
+    (runs in which every DaemonSet of the update completed, its own and the others', ``also``:
+    ``rollsim.sweep.wholeupdate``), ``<metric>_<stat>`` for each of ``METRICS`` × ``STATISTICS``
+    (over the runs where the metric exists: a duration only over the runs that completed), and of
+    ``PREEMPTION_METRICS`` when some run ``preempted`` (over every run), ``<metric>_completed_<stat>``
+    for each of ``COMPLETED_METRICS`` (over the runs that completed only, the durations' runs; NaN
+    when none did), why the others stopped (``stop_columns``), ``<name>.completed`` per other
+    DaemonSet, ``recommendable``, then the SLO columns (``slo_ok`` is True when there is no SLO).
     """
     ordered = runs.sort_values(["config", "replication"], kind="stable")
     bounds = _config_bounds(ordered["config"].to_numpy())
@@ -157,6 +169,7 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
                        for m in COMPLETED_METRICS})
     stopped = _stopped(ordered)
     fractions = ordered["completed"].astype(float)
+    others = other_names(ordered)
     rows = []
     for i, (start, stop) in enumerate(bounds):
         group = ordered.iloc[start:stop]
@@ -164,27 +177,34 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
         row: dict[str, Any] = {"config": int(first["config"]), "label": first["label"],
                                **{k: first[k] for k in swept},
                                "runs": len(group), "completed": int(completed[start:stop].sum()),
-                               "completed_fraction": float(fractions.iloc[start:stop].mean())}
+                               "completed_fraction": float(fractions.iloc[start:stop].mean()),
+                               **update_columns(group, others)}
         for metric in (*metrics, *(f"{m}_completed" for m in COMPLETED_METRICS)):
             row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
         stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
-        rows.append({**row, **stops, **slo_columns(group, constraints)})
-    return summary_table(rows, swept, constraints, metrics)
+        row = {**row, **stops, **slo_columns(group, constraints)}
+        rows.append({**row, "recommendable": recommendable(row)})
+    return summary_table(rows, swept, constraints, metrics, others)
 
 
 def summary_table(rows: list[dict[str, Any]], swept: Sequence[str], constraints: Sequence[Constraint],
-                  metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+                  metrics: Sequence[str] = METRICS, others: Sequence[str] = ()) -> pd.DataFrame:
     """``summary_frame``'s rows as its DataFrame: its columns in their order (the statistics of
-    ``metrics``), the swept keys as objects.
+    ``metrics``; ``<name>.completed`` of the other DaemonSets ``others``, whole numbers, empty where
+    a configuration does not update it), the swept keys as objects.
     """
     columns = ["config", "label", *swept, "runs", "completed", "completed_fraction",
+               "update_completed", "update_completed_fraction",
                *(f"{m}_{s}" for m in metrics for s in STATISTICS),
                *(f"{m}_completed_{s}" for m in COMPLETED_METRICS for s in STATISTICS),
                "stop_cause", "stop_detail", "stopped_like",
+               *(f"{name}.completed" for name in others), "recommendable",
                "slo_ok", "slo_failed", *(f"slo_{c.key}" for c in constraints)]
     frame = pd.DataFrame(rows, columns=columns)
     for key in swept:
         frame[key] = frame[key].astype(object)
+    for name in others:
+        frame[f"{name}.completed"] = frame[f"{name}.completed"].astype("Int64")
     return frame
 
 
@@ -193,11 +213,12 @@ def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
 
     Columns ``config, label, metric, statistic, value``, sorted by configuration, then
     metrics and statistics in ``METRICS`` × ``STATISTICS`` order (then ``PREEMPTION_METRICS``
-    where the summary has them); ``completed_fraction``
-    is the metric ``completed`` with the statistic ``mean``. What DuckDB, Grafana or a
+    where the summary has them); ``completed_fraction`` is the metric ``completed`` with the
+    statistic ``mean``, ``update_completed_fraction`` the metric ``update_completed`` (every
+    DaemonSet of the update completed) with it. What DuckDB, Grafana or a
     ``groupby("metric")`` read; the swept parameters join from ``summary.csv`` on ``config``.
     """
-    pairs = [("completed", "mean", "completed_fraction"),
+    pairs = [("completed", "mean", "completed_fraction"), ("update_completed", "mean", "update_completed_fraction"),
              *((m, st, f"{m}_{st}") for m in (*METRICS, *PREEMPTION_METRICS) for st in STATISTICS)]
     pairs = [p for p in pairs if p[2] in summary.columns]
     ordered = summary.sort_values("config", kind="stable")

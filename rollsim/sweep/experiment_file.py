@@ -36,16 +36,11 @@ from rollsim.sweep.experiment import (
     grid_items,
 )
 from rollsim.sweep.experiment_inputs import InputCache, configuration_inputs
+from rollsim.sweep.labels import config_label
 from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
 from rollsim.sweep.slo import parse_slo
 
 __all__ = ["load_experiment"]
-
-
-def _label(params: Mapping[str, Any], variant: str | None) -> str:
-    parts = [variant] if variant else []
-    parts += [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in params.items()]
-    return ", ".join(parts) or "base"
 
 
 def _dotted(doc: Document, path: str, mapping: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,7 +155,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             options = {**base, **v_options, **{cast(str, _option_name(k)): v for k, v in point.items()}}
             if kubernetes_version is not None:
                 options["kubernetes_version"] = kubernetes_version
-            label = _label(point, v_name or (_label(variant, None) if variant else None))
+            label = config_label(point, v_name or (config_label(variant, None) if variant else None))
             options, files = split_file_options(options)
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
             source_of = functools.partial(_source, point=point, grid=grid, variant=v_options, where=where)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rollsim.observe.metrics import SUMMARY_KEYS
+from rollsim.sweep.labels import value_text
 
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
            "recommend_by_condition", "by_condition"]
@@ -200,12 +201,14 @@ def recommend(
 
 
 def display(v: Any) -> str:
-    """A swept value as a condition, a legend or a finding shows it (absent: ``default``)."""
+    """A swept value as a condition, a legend or a finding shows it (absent: ``default``; a list
+    or a mapping, or its JSON text, in words: ``rollsim.sweep.labels.value_text``).
+    """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "default"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v)
+    return value_text(v)
 
 
 _LONG_CONDITION = 100  # characters
