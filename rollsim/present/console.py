@@ -226,6 +226,7 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     """``rollsim run -o json``: one experiment's results folder, how it ran, its recommendation
     and per configuration the headline statistics (all of them are in ``summary.csv``).
     """
+    from rollsim.present.others import with_update_columns
     from rollsim.present.report_verdict import recommendation_for
 
     return {
@@ -235,7 +236,7 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
         "executor": report.executor, "workers": report.workers, "wall_s": round(report.wall_s, 3),
         "recommendation": recommendation_for(results).reason,
         "report": {"markdown": str(report_paths[0]), "html": str(report_paths[1])},
-        "configurations": _config_rows(results.summary),
+        "configurations": _config_rows(with_update_columns(results)),  # (an older summary.csv lacks them)
     }
 
 

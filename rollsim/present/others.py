@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.sweep.aggregate import recommendable
 from rollsim.sweep.results import Results
-from rollsim.sweep.wholeupdate import other_names, update_done
+from rollsim.sweep.wholeupdate import other_names, update_columns, update_done
 
 __all__ = ["Shortfall", "full_names", "other_names", "others_incomplete", "others_shortfalls", "runs_with",
-           "shortfall_text", "shortfalls_by_config", "whole_update_completed"]
+           "shortfall_text", "shortfalls_by_config", "whole_update_completed", "with_update_columns"]
 
 
 def full_names(results: Results) -> dict[str, str]:
@@ -120,3 +121,20 @@ def whole_update_completed(results: Results) -> dict[Any, int]:
     for config in configs:
         out[config] = int(update_done(runs[runs["config"] == config]).sum())
     return out
+
+
+def with_update_columns(results: Results) -> pd.DataFrame:
+    """The summary with its whole-update columns (``update_completed`` and the rest, and
+    ``recommendable``): a ``summary.csv`` written before they were kept gets them from ``runs.csv``,
+    as ``summary_frame`` computes them now.
+    """
+    summary, runs = results.summary, results.runs
+    if "update_completed" in summary or "config" not in runs:
+        return summary
+    names = other_names(runs)
+    rows = []
+    for record in cast(list[dict[str, Any]], summary.to_dict("records")):
+        row: dict[str, Any] = {**record, **update_columns(runs[runs["config"] == record["config"]], names)}
+        row["slo_ok"] = str(row.get("slo_ok", True)) in ("True", "true", "1")
+        rows.append({**row, "recommendable": recommendable(row)})
+    return pd.DataFrame(rows)
