@@ -91,7 +91,7 @@ def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> Non
                row("maxSurge 10%, hostPort 9100, node_utilization=0.7", 0.7, "[9100]", 200.0)])
     lines = condition_costs(s, ["cluster.node_utilization", "daemonset.host_ports"], ["strategy.max_surge"])
     assert lines[0].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%): 2m30s against")
-    assert lines[1].startswith("host_ports=[9100] against no host port (maxSurge 10%): 2m00s against 1m40s")
+    assert lines[1].startswith("host_ports=9100 against no host port (maxSurge 10%): 2m00s against 1m40s")
     # both conditions changed: set against the same host port at the base utilization, not against the base
     assert lines[2].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%, hostPort 9100): "
                                "3m20s against 2m00s")
