@@ -127,7 +127,8 @@ def test_a_pod_that_would_not_fit_with_every_victim_gone_stays_pending() -> None
 
 def test_without_a_priority_results_are_those_of_a_run_without_preemption() -> None:
     """The default scenario never preempts: priority 0 is not above the other workloads' 0."""
-    base = dict(node_list=NODES, max_surge=2, requests_cpu="500m", node_utilization=0.9, **CONSTANT)
+    # 3,600m + 300m: the old pod fits (a start a cluster can be in), a surge pod beside it does not
+    base = dict(node_list=NODES, max_surge=2, requests_cpu="300m", node_utilization=0.9, **CONSTANT)
     s = simulate(build_scenario(**base)).summary
     assert s["stalled"] and s["unschedulable_pods"] == 2 and s["preemptions"] == 0
     assert simulate(build_scenario(**base, priority=1)).summary["completed"]

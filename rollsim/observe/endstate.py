@@ -63,6 +63,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     waited_for, awaited_states = set(awaited), []
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
     would_preempt: Counter[tuple[str, ...]] = Counter()
+    holders: set[str] = set()  # the other DaemonSets holding a host port its Pending new pods want
     pods_by_node = api.pods_by_node
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
         all_pods = pods_by_node[node]
@@ -85,6 +86,8 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
         if new == sc.PENDING_RESOURCES and (owners := kubelet.daemon_victims(pod, runtime)):
             would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
         ready = bool(nodes.ready[node])
+        if new == sc.PENDING_HOST_PORT and not alone:
+            holders.update(_port_holders(api, kubelet, runtime, node))
         if node in waited_for:
             awaited_states.append(new)
         if sc.is_stuck(ready, new):
@@ -93,6 +96,15 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             alike[desired, ready, old, new] += 1
     return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
                        alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone,
-                       awaited=tuple(awaited_states),
+                       awaited=tuple(awaited_states), port_holders=tuple(sorted(holders)),
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))))
+
+
+def _port_holders(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, node: int) -> set[str]:
+    """The other DaemonSets whose pods on ``node`` (bound, not terminal: as ``NodePorts`` counts
+    them) hold a host port ``runtime``'s pods want.
+    """
+    wanted = set(runtime.requests.host_ports)
+    return {p.owner for p in api.pods_by_node[node] if p.owner != runtime.key and p.scheduled and not p.terminal
+            and wanted.intersection(kubelet.runtimes[p.owner].requests.host_ports)}

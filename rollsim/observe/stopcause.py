@@ -162,6 +162,7 @@ class EndState:
     rolled_back: bool = False
     alike: tuple[tuple[NodeEnd, int], ...] = ()
     others: bool = False  # other DaemonSets' pods share the nodes (their requests and host ports count too)
+    port_holders: tuple[str, ...] = ()  # the other DaemonSets whose pods hold a host port a Pending new pod wants
     awaited: tuple[str, ...] = ()
     # new pods Pending (NodeResourcesFit) that the real scheduler would have placed by preempting other
     # DaemonSets' lower-priority pods, and those DaemonSets (rollsim never evicts them: a departure)
@@ -331,7 +332,7 @@ def stop_cause(state: EndState) -> StopCause:
     pending = [k for k in _PENDING if new[k]]
     if pending:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
-        why = ("NodePorts: " + _port_holder(beside[kind], new[kind]) if kind != PENDING_RESOURCES
+        why = ("NodePorts: " + _port_holder(beside[kind], new[kind], state.port_holders) if kind != PENDING_RESOURCES
                else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
                + (" and the other DaemonSets' pods" if state.others else "")
                + _would_preempt(state.would_preempt, new[kind]))
@@ -356,15 +357,16 @@ def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
             "never evicts another DaemonSet's pod, a departure")
 
 
-def _port_holder(beside: int, pending: int) -> str:
+def _port_holder(beside: int, pending: int, holders: tuple[str, ...] = ()) -> str:
     """Who holds the host port a new pod wants: its old pod (surge), or, where that is gone,
-    another DaemonSet's pod (the only other pods rollsim places).
+    another DaemonSet's pod (the only other pods rollsim places), named when known (``holders``).
     """
     if beside == pending:
         return "the old pod holds the host port"
+    other = "another DaemonSet's pod" + (f" ({', '.join(holders)})" if holders else "")
     if beside == 0:
-        return "another DaemonSet's pod holds the host port"
-    return f"the old pod holds the host port on {beside} of them, another DaemonSet's pod on the others"
+        return f"{other} holds the host port"
+    return f"the old pod holds the host port on {beside} of them, {other} on the others"
 
 
 def _where_short(beside: int, pending: int) -> str:

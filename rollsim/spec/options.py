@@ -11,7 +11,7 @@ the field's default.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rollsim.spec.budget import is_zero
@@ -25,7 +25,7 @@ from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
-    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE",
+    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order",
 ]
 
 
@@ -132,18 +132,34 @@ def build_scenario(
     fields.update({"daemonset.strategy": strategy, "nodes": nodes, "not_ready_nodes": _not_ready(o, nodes),
                    "node_changes": _given(o, "add_nodes") + _given(o, "remove_nodes")
                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ())})
+    also: tuple[Workload, ...] = ()  # in the order given (the scenario keeps them in namespace/name order)
+    allowed: tuple[bool, ...] = ()  # each item's own allow_no_nodes
     if "also" in o:
-        fields["also"] = _workloads(o["also"])
+        also, allowed = _workloads(o["also"])
+        fields["also"] = also
         _check_distinct_names(dataclasses.replace(base, name=fields.get("daemonset.name", base.name),
                                                   namespace=fields.get("daemonset.namespace", base.namespace)),
-                              fields["also"])
-        _check_node_link(fields.get("image.node_bandwidth"), fields["also"])
+                              also)
+        _check_node_link(fields.get("image.node_bandwidth"), also)
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
-    if scenario.also:
-        _check_host_ports(scenario)
-    if not o.get("allow_no_nodes") and not o.get("add_nodes"):
-        _check_runs_somewhere(scenario, o, daemonset_spec is not None, node_list is not None)
+    _check_start(scenario, o, also, allowed, daemonset_spec is not None, node_list is not None)
     return scenario
+
+
+def _check_start(scenario: Scenario, o: Mapping[str, Any], also: tuple[Workload, ...], allowed: tuple[bool, ...],
+                 manifest: bool, listed: bool) -> None:
+    """The run starts in a state a cluster can be in: no two DaemonSets hold one host port on a
+    node, each DaemonSet runs somewhere (unless allowed not to, or nodes join later), and the old
+    pods fit their nodes. ``also``: the items in the order given, with their ``allow_no_nodes``.
+    """
+    specs = (scenario.daemonset, *(w.daemonset for w in also))
+    if also:
+        _check_host_ports(scenario.nodes, specs)
+    if not o.get("add_nodes"):  # nodes that join later may run it
+        if not o.get("allow_no_nodes"):
+            _check_runs_somewhere(scenario, o, manifest, listed)
+        _check_items_run_somewhere(scenario.nodes, also, allowed)
+    _check_old_pods_fit(scenario, specs, o, manifest)
 
 
 def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bool, listed: bool) -> None:
@@ -169,16 +185,40 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by:
     the ``tolerations`` option) or, when neither is given, the nodes that keep it off; not
     ``allow_no_nodes``, which is only the way to say an empty rollout is meant.
     """
-    from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report
+    why = _why_no_node(nodes, placement)
+    if why is not None:
+        raise NoNodeError(placed_by, why)
 
+
+def _why_no_node(nodes: tuple[Node, ...], placement: Any) -> str | None:
+    """What keeps a DaemonSet of ``placement`` off every one of ``nodes`` (with an example of each
+    reason), or None when some node should run it.
+    """
+    from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report, why_not_eligible
+
+    if any(why_not_eligible(n, placement) is None for n in nodes):  # most often the first: nothing to count
+        return None
     report = eligibility_report(nodes, placement)
-    if report.eligible:
-        return
     examples = dict(report.examples)
-    why = "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
-                    + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
-                    for reason, count in report.reasons)
-    raise NoNodeError(placed_by, why)
+    return "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
+                     + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
+                     for reason, count in report.reasons)
+
+
+def _check_items_run_somewhere(nodes: tuple[Node, ...], also: tuple[Workload, ...], allowed: tuple[bool, ...]) -> None:
+    """Each item of ``also`` runs on some node at the start, as the study's own DaemonSet must
+    (``_check_runs_somewhere``): one that matches no node would "complete" at once, with nothing
+    updated, which hides a placement mistake (a taint it does not tolerate). Its own
+    ``allow_no_nodes`` says that is meant. An empty cluster is the study's to refuse.
+    """
+    if not nodes:
+        return
+    for i, (workload, allow) in enumerate(zip(also, allowed)):
+        why = None if allow else _why_no_node(nodes, workload.daemonset.placement)
+        if why is not None:
+            rule = (f"matches no node ({why}); fix its tolerations or host_network, or set its allow_no_nodes: true "
+                    "if that is intended")
+            raise OptionError("also", f"item {i} ({workload.daemonset.name}): {rule}", f"[{i}]", rule)
 
 
 def _given(o: Mapping[str, Any], name: str) -> Any:
@@ -201,21 +241,31 @@ def _with_fields(obj: Any, fields: Mapping[str, Any]) -> Any:
     return dataclasses.replace(obj, **own) if own else obj
 
 
-def _workloads(items: tuple[Any, ...]) -> tuple[Workload, ...]:
-    """Other DaemonSets updated at the same time, each built from its own options."""
-    out = []
+def _workloads(items: tuple[Any, ...]) -> tuple[tuple[Workload, ...], tuple[bool, ...]]:
+    """Other DaemonSets updated at the same time, each built from its own options, in the order
+    given; and whether each accepts matching no node (its own ``allow_no_nodes``; a ``Workload``
+    given as one does not).
+    """
+    out, allowed = [], []
     for i, item in enumerate(items):
         if isinstance(item, Workload):
             out.append(item)
+            allowed.append(False)
             continue
         try:
+            allow = bool(RULES["allow_no_nodes"](item["allow_no_nodes"])) if item.get("allow_no_nodes") is not None \
+                else False
             built = build_scenario(**{**item, "nodes": 0, "allow_no_nodes": True})  # its spec alone
-        except OptionError as exc:
-            within = f"[{i}].{exc.options[0]}{exc.within}" if len(exc.options) == 1 else f"[{i}]"
-            raise OptionError("also", f"item {i} ({item['name']}): {', '.join(exc.options)}: {exc.message}",
-                              within, exc.rule if len(exc.options) == 1 else exc.message) from None
+        except ValueError as exc:  # OptionError, or the allow_no_nodes rule's
+            options = exc.options if isinstance(exc, OptionError) else ("allow_no_nodes",)
+            message, inner = (exc.message, exc.within) if isinstance(exc, OptionError) else (str(exc), "")
+            rule = (exc.rule if isinstance(exc, OptionError) else message) if len(options) == 1 else message
+            within = f"[{i}].{options[0]}{inner}" if len(options) == 1 else f"[{i}]"
+            raise OptionError("also", f"item {i} ({item['name']}): {', '.join(options)}: {message}",
+                              within, rule) from None
         out.append(Workload(built.daemonset, built.timings, built.image))
-    return tuple(out)
+        allowed.append(allow)
+    return tuple(out), tuple(allowed)
 
 
 def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) -> None:
@@ -232,20 +282,20 @@ def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) 
         seen[other] = f"item {i}'s"
 
 
-def _check_host_ports(scenario: Scenario) -> None:
+def _check_host_ports(nodes: tuple[Node, ...], specs: tuple[DaemonSetSpec, ...]) -> None:
     """Two DaemonSets updated together cannot both hold a host port on a node that runs both:
     the scheduler's NodePorts filter keeps the second pod off, so their old pods could not both
     be running there, as the run would start them (the item of ``also`` that clashes is named).
+    ``specs``: the study's DaemonSet, then the items of ``also`` in the order given.
     """
     from rollsim.spec.eligibility import node_should_run_daemon_pod
 
-    specs = scenario.daemonsets()
     runs_on: dict[int, set[int]] = {}  # per DaemonSet, the nodes that run it: worked out once, when asked for
 
     def nodes_of(k: int) -> set[int]:
         if k not in runs_on:
             placement = specs[k].placement
-            runs_on[k] = {i for i, n in enumerate(scenario.nodes) if node_should_run_daemon_pod(n, placement)[0]}
+            runs_on[k] = {i for i, n in enumerate(nodes) if node_should_run_daemon_pod(n, placement)[0]}
         return runs_on[k]
 
     for j in range(1, len(specs)):
@@ -271,6 +321,42 @@ def _check_node_link(study: float | None, items: tuple[Workload, ...]) -> None:
                 f"{value / 1e6:g}MB/s")
         raise OptionError("also", f"item {j - 1} ({items[j - 1].daemonset.name}): node_bandwidth: {rule}",
                           f"[{j - 1}].node_bandwidth", rule)
+
+
+def _amount(resource: str, value: float) -> str:
+    """A request or allocatable as a manifest writes it: CPU in millicores, memory in Mi."""
+    return f"{value:,.0f}m" if resource == "cpu" else f"{value / 2**20:,.0f}Mi"
+
+
+def _check_old_pods_fit(scenario: Scenario, specs: tuple[DaemonSetSpec, ...], o: Mapping[str, Any],
+                        manifest: bool) -> None:
+    """The old pods the run starts with fit their nodes beside the other workloads
+    (``rollsim.spec.startfit``): ``node_utilization`` is the share of allocatable the pods other
+    than the DaemonSets' request, and every DaemonSet's old pod comes on top of it. Else the
+    scheduler's NodeResourcesFit would have left one of them Pending (and the kubelet's admission
+    fails one that got there: OutOfcpu), so they could not all be running, as the run would
+    start them. The error names the first DaemonSet (``specs``: the study's, then ``also`` in the
+    order given) that does not fit beside those before it, the nodes, and its request against
+    what is free.
+    """
+    from rollsim.spec.startfit import first_misfit
+
+    misfit = first_misfit(scenario.nodes, scenario.node_utilization, specs)
+    if misfit is None:
+        return
+    r, spec = misfit.resource, specs[misfit.index]
+    before = (" + " + ", ".join(f"{name}'s {_amount(r, value)}" for name, value in misfit.before)
+              if len(misfit.before) <= 2 else
+              f" + {len(misfit.before)} other DaemonSets' {_amount(r, sum(v for _, v in misfit.before))}")
+    rule = (f"{spec.name}'s old pod does not fit on {misfit.count} of {misfit.of} nodes (e.g. {misfit.node}): "
+            f"{_amount(r, misfit.request)} {r}{before if misfit.before else ''} > {_amount(r, misfit.free)} free "
+            f"({_amount(r, misfit.allocatable)} allocatable, node_utilization {scenario.node_utilization:g} to other "
+            "pods); NodeResourcesFit would keep one Pending; lower the requests or node_utilization")
+    if misfit.index:
+        i = misfit.index - 1
+        raise OptionError("also", f"item {i} ({spec.name}): requests_{r}: {rule}", f"[{i}].requests_{r}", rule)
+    named = tuple(n for n in (f"requests_{r}", "node_utilization") if n in o)
+    raise OptionError(named or (("manifest",) if manifest else (f"requests_{r}",)), rule)
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:
@@ -380,15 +466,36 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     return tuple(out)
 
 
-def ignored_in_also(scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
+def ignored_in_also(scenario: Scenario, items: Sequence[Any] | None = None) -> tuple[tuple[str, str, str], ...]:
     """What the items of ``also`` give that their DaemonSet ignores, as ``ignored_options`` has it
     for the study's own: each as its place in ``also`` (``[0].node_bandwidth``), the item's name
-    and why. An item's ``node_bandwidth`` is the node's link (``Scenario.node_bandwidth``), which
-    every DaemonSet's pulls share: ignored only when no DaemonSet's image has a size (every pull
-    then takes its ``pull`` time, with no bytes to carry). An item's setting left unset is None,
-    so one that is set was given.
+    and why. The place is in ``items`` (the option's value, as given) when given, else in the
+    scenario's own order (``namespace/name``). An item's ``node_bandwidth`` is the node's link
+    (``Scenario.node_bandwidth``), which every DaemonSet's pulls share: ignored only when no
+    DaemonSet's image has a size (every pull then takes its ``pull`` time, with no bytes to
+    carry). An item's setting left unset is None, so one that is set was given.
     """
     if any(image.size_bytes is not None for image in (scenario.image, *(w.image for w in scenario.also))):
         return ()
-    return tuple((f"[{i}].node_bandwidth", w.daemonset.name, ITEM_NO_SIZE_NOTE) for i, w in enumerate(scenario.also)
-                 if w.image.node_bandwidth is not None)
+    where = {also_item_key(item): i for i, item in enumerate(scenario.also if items is None else items)}
+    return tuple((f"[{where[w.daemonset.key]}].node_bandwidth", w.daemonset.name, ITEM_NO_SIZE_NOTE)
+                 for w in scenario.also if w.image.node_bandwidth is not None)
+
+
+_NAMESPACE = DaemonSetSpec().namespace  # an item's, unless it gives its own
+
+
+def also_item_key(item: Any) -> str:
+    """``namespace/name`` of an item of ``also`` as given (a mapping, checked, or a ``Workload``):
+    the key ``Scenario`` orders them by.
+    """
+    if isinstance(item, Workload):
+        return item.daemonset.key
+    return f"{item.get('namespace') or _NAMESPACE}/{item['name']}"
+
+
+def also_in_key_order(items: Sequence[Any]) -> list[Any]:
+    """The items of ``also`` (checked) in ``namespace/name`` order, as ``Scenario`` keeps them: what
+    a run's id digests, so that the same items in another order are the same runs.
+    """
+    return sorted(items, key=also_item_key)

@@ -251,7 +251,7 @@ class Scenario:
     other_pods_priority: int = 0  # the priority of the pods node_utilization stands for
     victim_termination: Distribution = DEFAULT_VICTIM_TERMINATION  # type: ignore[assignment]
     scheduler_throughput: float | None = None
-    also: tuple[Workload, ...] = ()
+    also: tuple[Workload, ...] = ()  # kept in namespace/name order (a set: the order given is not the run's)
     rollback_after_s: float | None = None
     out_of_service_after_s: float | None = None
 
@@ -279,7 +279,9 @@ class Scenario:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
         if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
             raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
-        _set(self, "also", tuple(self.also))
+        # a set keyed by namespace/name: kept (and run) in key order, so that two orders of the same items
+        # are one scenario and run alike (which pod the scheduler or the API client takes first at one instant)
+        _set(self, "also", tuple(sorted(self.also, key=lambda w: w.daemonset.key)))
         self.node_bandwidth()  # one link a node, whichever DaemonSet gives it: two values are refused
         ds_keys = [ds.key for ds in self.daemonsets()]
         if len(set(ds_keys)) != len(ds_keys):
@@ -304,7 +306,9 @@ class Scenario:
         return node_link([self.image.node_bandwidth, *(w.image.node_bandwidth for w in self.also)])
 
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
-        """Every DaemonSet the run updates: the study's own first, then ``also``'s in order."""
+        """Every DaemonSet the run updates: the study's own first, then ``also``'s in order
+        (``namespace/name`` order, whatever order they were given in).
+        """
         return (self.daemonset, *(w.daemonset for w in self.also))
 
     def daemonset_keys(self) -> tuple[str, ...]:

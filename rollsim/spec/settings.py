@@ -150,7 +150,7 @@ _OWN: tuple[Setting, ...] = (
             field="daemonset.placement.host_network", flag=False, per_daemonset=True, label="hostNetwork"),
     Setting("allow_no_nodes", "daemonset.allow_no_nodes", k.BOOLEAN,
             "accept a DaemonSet that matches no node (by default an error naming what excluded them)",
-            default=False, label="a DaemonSet that matches no node is accepted"),
+            default=False, label="a DaemonSet that matches no node is accepted", per_daemonset=True),
     Setting("requests_cpu", "daemonset.requests_cpu", k.CPU, "the daemon pod's CPU request, e.g. 100m",
             field="daemonset.requests_cpu_millis", shown_default="the manifest's, or 0", unit="millicores",
             label="CPU request", describe_as="requests_cpu_millis", per_daemonset=True),
@@ -319,6 +319,9 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
         if not isinstance(item, Mapping) or "name" not in item:
             rule = f"must be a mapping with at least a name, got {item!r}"
             raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
+        if item["name"] is None:  # null would mean "the default" to build_scenario: a name no one wrote
+            rule = "must be a non-empty string, got null"
+            raise k.ItemError(f"item {i}: name: {rule}", f"[{i}].name", rule)
         unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
         if unknown:
             rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"

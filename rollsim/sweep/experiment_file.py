@@ -18,6 +18,7 @@ from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
     OptionError,
+    also_in_key_order,
     build_scenario,
     ignored_in_also,
     ignored_options,
@@ -173,6 +174,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                 raise doc.error(" and ".join(sources), exc.message) from None
             warnings.update(dict.fromkeys(_ignored(doc, scenario, options, source_of)))
             options = {**options, **files, **digest}  # run ids change with file contents
+            if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
+                options["also"] = also_in_key_order(options["also"])
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
             origins.append((v_index, items))
     if kubernetes_version is None:  # one version for all makes a grid over versions one scenario, as asked
@@ -199,7 +202,7 @@ def _ignored(doc: Document, scenario: Scenario, options: Mapping[str, Any],
     the list, its line and its name, as an error inside the list is.
     """
     out = [f"{doc.file}: {source_of(name)}: {note}" for name, note in ignored_options(scenario, options)]
-    for within, item, note in ignored_in_also(scenario):
+    for within, item, note in ignored_in_also(scenario, options.get("also") or ()):
         path = source_of("also") + within
         line = doc.line(path)
         out.append(f"{doc.file}{f':{line}' if line else ''}: {path} ({item}): {note}")
