@@ -4,8 +4,9 @@ An option is a setting of ``rollsim.spec.settings``: a flat name (the CLI flag w
 dashes: ``max_unavailable``) and a key path in an experiment's ``scenario`` section
 (``strategy.max_unavailable``). ``build_scenario`` applies each setting's rule (which
 raises ``OptionError`` naming the option and the rule), then the rules that tie two
-options together, then sets each value on its ``Scenario`` field; what is not given keeps
-the field's default.
+options together, then sets each value on its ``Scenario`` field (what is not given keeps
+the field's default), and last checks that the run starts in a state a cluster can be in
+(``rollsim.spec.startstate``).
 """
 
 from __future__ import annotations
@@ -19,55 +20,16 @@ from rollsim.spec.image import link_conflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
+from rollsim.spec.optionerrors import EmptyClusterError, NoNodeError, OptionError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
+from rollsim.spec.startstate import check_start
 
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
     "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order",
 ]
-
-
-class OptionError(ValueError):
-    """A bad option value; ``options`` names the option(s) whose rule it breaks.
-
-    ``within`` is where inside the one option's value the broken rule is, when the value is a
-    list of mappings (``also``: ``[0].max_unavailable``), and ``rule`` the message about that
-    place alone: an experiment file names that key and its line instead of the whole list's.
-    """
-
-    def __init__(self, options: str | tuple[str, ...], message: str, within: str = "",
-                 rule: str | None = None) -> None:
-        self.options = (options,) if isinstance(options, str) else options
-        self.message = message
-        self.within = within
-        self.rule = message if rule is None else rule
-        super().__init__(message)
-
-
-class NoNodeError(OptionError):
-    """The DaemonSet matches no node of a cluster that has some; ``why`` says what keeps it off
-    them. The message offers ``allow_no_nodes``, the way to say an empty rollout is meant
-    (``rollsim plan``, which has nothing to search then, says its own).
-    """
-
-    def __init__(self, options: str | tuple[str, ...], why: str) -> None:
-        self.why = why
-        super().__init__(options, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
-                                  "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
-
-
-class EmptyClusterError(OptionError):
-    """The cluster has no nodes (a count of 0), so the rollout would "complete" at once. The
-    message offers ``allow_no_nodes``, as ``NoNodeError``'s does (``rollsim plan``, which has
-    no such flag and nothing to search then, says its own).
-    """
-
-    def __init__(self, options: str | tuple[str, ...]) -> None:
-        super().__init__(options, "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
-                                  "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
-                                  "if that is intended")
 
 
 # option -> (key path in an experiment's scenario section, rule), derived from the settings
@@ -142,83 +104,8 @@ def build_scenario(
                               also)
         _check_node_link(fields.get("image.node_bandwidth"), also)
     scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
-    _check_start(scenario, o, also, allowed, daemonset_spec is not None, node_list is not None)
+    check_start(scenario, o, also, allowed, daemonset_spec is not None, node_list is not None)
     return scenario
-
-
-def _check_start(scenario: Scenario, o: Mapping[str, Any], also: tuple[Workload, ...], allowed: tuple[bool, ...],
-                 manifest: bool, listed: bool) -> None:
-    """The run starts in a state a cluster can be in: no two DaemonSets hold one host port on a
-    node, each DaemonSet runs somewhere (unless allowed not to, or nodes join later), and the old
-    pods fit their nodes. ``also``: the items in the order given, with their ``allow_no_nodes``.
-    """
-    specs = (scenario.daemonset, *(w.daemonset for w in also))
-    if also:
-        _check_host_ports(scenario.nodes, specs)
-    if not o.get("add_nodes"):  # nodes that join later may run it
-        if not o.get("allow_no_nodes"):
-            _check_runs_somewhere(scenario, o, manifest, listed)
-        _check_items_run_somewhere(scenario.nodes, also, allowed)
-    _check_old_pods_fit(scenario, specs, o, manifest)
-
-
-def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bool, listed: bool) -> None:
-    """The DaemonSet runs on some node at the start (an empty cluster, or one whose nodes all
-    keep it off, is refused; ``allow_no_nodes`` or nodes that join later say that is meant).
-    ``manifest``: a manifest placed it; ``listed``: the nodes came as a list.
-    """
-    if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
-        raise EmptyClusterError("nodes_file" if listed else "nodes")
-    placed_by = tuple(name for name, given in (("manifest", manifest),
-                                               ("tolerations", "tolerations" in o)) if given)
-    if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
-        placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
-    _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
-
-
-def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by: tuple[str, ...]) -> None:
-    """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
-    nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
-    naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended.
-
-    The error names the inputs that set the DaemonSet's placement (``placed_by``: its manifest,
-    the ``tolerations`` option) or, when neither is given, the nodes that keep it off; not
-    ``allow_no_nodes``, which is only the way to say an empty rollout is meant.
-    """
-    why = _why_no_node(nodes, placement)
-    if why is not None:
-        raise NoNodeError(placed_by, why)
-
-
-def _why_no_node(nodes: tuple[Node, ...], placement: Any) -> str | None:
-    """What keeps a DaemonSet of ``placement`` off every one of ``nodes`` (with an example of each
-    reason), or None when some node should run it.
-    """
-    from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report, why_not_eligible
-
-    if any(why_not_eligible(n, placement) is None for n in nodes):  # most often the first: nothing to count
-        return None
-    report = eligibility_report(nodes, placement)
-    examples = dict(report.examples)
-    return "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
-                     + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
-                     for reason, count in report.reasons)
-
-
-def _check_items_run_somewhere(nodes: tuple[Node, ...], also: tuple[Workload, ...], allowed: tuple[bool, ...]) -> None:
-    """Each item of ``also`` runs on some node at the start, as the study's own DaemonSet must
-    (``_check_runs_somewhere``): one that matches no node would "complete" at once, with nothing
-    updated, which hides a placement mistake (a taint it does not tolerate). Its own
-    ``allow_no_nodes`` says that is meant. An empty cluster is the study's to refuse.
-    """
-    if not nodes:
-        return
-    for i, (workload, allow) in enumerate(zip(also, allowed)):
-        why = None if allow else _why_no_node(nodes, workload.daemonset.placement)
-        if why is not None:
-            rule = (f"matches no node ({why}); fix its tolerations or host_network, or set its allow_no_nodes: true "
-                    "if that is intended")
-            raise OptionError("also", f"item {i} ({workload.daemonset.name}): {rule}", f"[{i}]", rule)
 
 
 def _given(o: Mapping[str, Any], name: str) -> Any:
@@ -282,33 +169,6 @@ def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) 
         seen[other] = f"item {i}'s"
 
 
-def _check_host_ports(nodes: tuple[Node, ...], specs: tuple[DaemonSetSpec, ...]) -> None:
-    """Two DaemonSets updated together cannot both hold a host port on a node that runs both:
-    the scheduler's NodePorts filter keeps the second pod off, so their old pods could not both
-    be running there, as the run would start them (the item of ``also`` that clashes is named).
-    ``specs``: the study's DaemonSet, then the items of ``also`` in the order given.
-    """
-    from rollsim.spec.eligibility import node_should_run_daemon_pod
-
-    runs_on: dict[int, set[int]] = {}  # per DaemonSet, the nodes that run it: worked out once, when asked for
-
-    def nodes_of(k: int) -> set[int]:
-        if k not in runs_on:
-            placement = specs[k].placement
-            runs_on[k] = {i for i, n in enumerate(nodes) if node_should_run_daemon_pod(n, placement)[0]}
-        return runs_on[k]
-
-    for j in range(1, len(specs)):
-        for i in range(j):
-            shared = sorted(set(specs[i].host_ports) & set(specs[j].host_ports))
-            if shared and nodes_of(i) & nodes_of(j):
-                who = "the DaemonSet's own" if i == 0 else f"item {i - 1}'s ({specs[i].name})"
-                rule = (f"must not repeat {who} host port {', '.join(map(str, shared))} on nodes that run both: "
-                        "the NodePorts filter lets one pod hold a host port per node")
-                raise OptionError("also", f"item {j - 1} ({specs[j].name}): host_ports: {rule}",
-                                  f"[{j - 1}].host_ports", rule)
-
-
 def _check_node_link(study: float | None, items: tuple[Workload, ...]) -> None:
     """A node has one download link, whichever DaemonSet's image it pulls (``node_link``): an item's
     ``node_bandwidth`` may repeat the study's (or the first item's that gives one), not differ.
@@ -321,42 +181,6 @@ def _check_node_link(study: float | None, items: tuple[Workload, ...]) -> None:
                 f"{value / 1e6:g}MB/s")
         raise OptionError("also", f"item {j - 1} ({items[j - 1].daemonset.name}): node_bandwidth: {rule}",
                           f"[{j - 1}].node_bandwidth", rule)
-
-
-def _amount(resource: str, value: float) -> str:
-    """A request or allocatable as a manifest writes it: CPU in millicores, memory in Mi."""
-    return f"{value:,.0f}m" if resource == "cpu" else f"{value / 2**20:,.0f}Mi"
-
-
-def _check_old_pods_fit(scenario: Scenario, specs: tuple[DaemonSetSpec, ...], o: Mapping[str, Any],
-                        manifest: bool) -> None:
-    """The old pods the run starts with fit their nodes beside the other workloads
-    (``rollsim.spec.startfit``): ``node_utilization`` is the share of allocatable the pods other
-    than the DaemonSets' request, and every DaemonSet's old pod comes on top of it. Else the
-    scheduler's NodeResourcesFit would have left one of them Pending (and the kubelet's admission
-    fails one that got there: OutOfcpu), so they could not all be running, as the run would
-    start them. The error names the first DaemonSet (``specs``: the study's, then ``also`` in the
-    order given) that does not fit beside those before it, the nodes, and its request against
-    what is free.
-    """
-    from rollsim.spec.startfit import first_misfit
-
-    misfit = first_misfit(scenario.nodes, scenario.node_utilization, specs)
-    if misfit is None:
-        return
-    r, spec = misfit.resource, specs[misfit.index]
-    before = (" + " + ", ".join(f"{name}'s {_amount(r, value)}" for name, value in misfit.before)
-              if len(misfit.before) <= 2 else
-              f" + {len(misfit.before)} other DaemonSets' {_amount(r, sum(v for _, v in misfit.before))}")
-    rule = (f"{spec.name}'s old pod does not fit on {misfit.count} of {misfit.of} nodes (e.g. {misfit.node}): "
-            f"{_amount(r, misfit.request)} {r}{before if misfit.before else ''} > {_amount(r, misfit.free)} free "
-            f"({_amount(r, misfit.allocatable)} allocatable, node_utilization {scenario.node_utilization:g} to other "
-            "pods); NodeResourcesFit would keep one Pending; lower the requests or node_utilization")
-    if misfit.index:
-        i = misfit.index - 1
-        raise OptionError("also", f"item {i} ({spec.name}): requests_{r}: {rule}", f"[{i}].requests_{r}", rule)
-    named = tuple(n for n in (f"requests_{r}", "node_utilization") if n in o)
-    raise OptionError(named or (("manifest",) if manifest else (f"requests_{r}",)), rule)
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

@@ -1,0 +1,50 @@
+"""The errors of scenario options: ``OptionError`` and the two that offer ``allow_no_nodes``.
+
+``rollsim.spec.options`` (which re-exports them) and ``rollsim.spec.startstate`` raise them;
+the CLI and experiment files turn them into one line naming the flag or key and its rule.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OptionError", "NoNodeError", "EmptyClusterError"]
+
+
+class OptionError(ValueError):
+    """A bad option value; ``options`` names the option(s) whose rule it breaks.
+
+    ``within`` is where inside the one option's value the broken rule is, when the value is a
+    list of mappings (``also``: ``[0].max_unavailable``), and ``rule`` the message about that
+    place alone: an experiment file names that key and its line instead of the whole list's.
+    """
+
+    def __init__(self, options: str | tuple[str, ...], message: str, within: str = "",
+                 rule: str | None = None) -> None:
+        self.options = (options,) if isinstance(options, str) else options
+        self.message = message
+        self.within = within
+        self.rule = message if rule is None else rule
+        super().__init__(message)
+
+
+class NoNodeError(OptionError):
+    """The DaemonSet matches no node of a cluster that has some; ``why`` says what keeps it off
+    them. The message offers ``allow_no_nodes``, the way to say an empty rollout is meant
+    (``rollsim plan``, which has nothing to search then, says its own).
+    """
+
+    def __init__(self, options: str | tuple[str, ...], why: str) -> None:
+        self.why = why
+        super().__init__(options, f"the DaemonSet matches no node ({why}); fix its nodeSelector, affinity or "
+                                  "tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that is intended")
+
+
+class EmptyClusterError(OptionError):
+    """The cluster has no nodes (a count of 0), so the rollout would "complete" at once. The
+    message offers ``allow_no_nodes``, as ``NoNodeError``'s does (``rollsim plan``, which has
+    no such flag and nothing to search then, says its own).
+    """
+
+    def __init__(self, options: str | tuple[str, ...]) -> None:
+        super().__init__(options, "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
+                                  "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
+                                  "if that is intended")
