@@ -62,6 +62,14 @@ def test_the_misfit_counts_only_the_nodes_that_run_both() -> None:
         build_scenario(node_list=nodes, node_utilization=0.8, requests_cpu="300m", tolerations=both, also=[item])
 
 
+def test_the_first_item_that_does_not_fit_beside_those_before_it_is_named() -> None:
+    items = [{"name": "a", "requests_cpu": "400m"}, {"name": "b", "requests_cpu": "400m"}]
+    with pytest.raises(OptionError, match=r"item 1 \(b\): requests_cpu: b's old pod does not fit on 20 of 20 nodes "
+                                          r"\(e\.g\. p-00\): 400m cpu \+ fluentd-elasticsearch's 400m \+ a's 400m > "
+                                          r"1,000m free"):
+        build_scenario(node_list=pool(), node_utilization=0.5, requests_cpu="400m", also=items)
+
+
 def test_the_studys_own_old_pod_must_fit_beside_the_other_pods() -> None:
     """node_utilization is the other pods' share: the DaemonSet's own old pod comes on top of it."""
     with pytest.raises(OptionError) as info:

@@ -108,7 +108,7 @@ def _misfit(nodes: Sequence[Node], utilization: float, specs: Sequence[DaemonSet
 
 
 def check_start(scenario: Scenario, o: Mapping[str, Any], also: tuple[Workload, ...], allowed: tuple[bool, ...],
-                 manifest: bool, listed: bool) -> None:
+                manifest: bool, listed: bool) -> None:
     """The run starts in a state a cluster can be in: no two DaemonSets hold one host port on a
     node, each DaemonSet runs somewhere (unless allowed not to, or nodes join later), and the old
     pods fit their nodes. ``also``: the items in the order given, with their ``allow_no_nodes``.
@@ -225,7 +225,7 @@ def _check_old_pods_fit(scenario: Scenario, specs: tuple[DaemonSetSpec, ...], o:
     if misfit is None:
         return
     r, spec = misfit.resource, specs[misfit.index]
-    before = (" + " + ", ".join(f"{name}'s {_amount(r, value)}" for name, value in misfit.before)
+    before = ("".join(f" + {name}'s {_amount(r, value)}" for name, value in misfit.before)
               if len(misfit.before) <= 2 else
               f" + {len(misfit.before)} other DaemonSets' {_amount(r, sum(v for _, v in misfit.before))}")
     rule = (f"{spec.name}'s old pod does not fit on {misfit.count} of {misfit.of} nodes (e.g. {misfit.node}): "
