@@ -211,8 +211,9 @@ def test_a_new_pod_kept_off_by_another_daemonsets_host_port_names_it() -> None:
     nodes = nodes_from_pools([{"name": "gpu", "count": 2, "taints": [{"key": "gpu", "value": "true",
                                                                       "effect": "NoSchedule"}]}])
     gpu = [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    slow_to_schedule = {**FAST, "schedule": 5}  # the exporter's pod binds first on the node that joins
     scenario = build_scenario(node_list=nodes, tolerations=gpu, host_ports="9100", add_nodes="1@2", stall_after=300,
-                              also=[{"name": "exporter", "host_ports": "9100", **FAST}], **FAST)
+                              also=[{"name": "exporter", "host_ports": "9100", **FAST}], **slow_to_schedule)
     result = simulate(scenario, seed=1)
     assert result.others["exporter"]["completed"]
     assert result.summary["stop_detail"].startswith(
