@@ -21,7 +21,13 @@ from rollsim.present.output import png_bytes, write_pngs
 from rollsim.present.plotaxes import room_for_legend
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
 from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
-from rollsim.present.timeline_plots import AVAILABILITY_SIZE, DOWNTIME_SIZE, plot_availability, plot_downtime
+from rollsim.present.timeline_plots import (
+    AVAILABILITY_SIZE,
+    DOWNTIME_SIZE,
+    availability_not_drawn,
+    plot_availability,
+    plot_downtime,
+)
 from rollsim.present.tradeoff_plot import TRADEOFF_SIZE, plot_tradeoff
 from rollsim.sweep.results import Results
 
@@ -31,6 +37,7 @@ __all__ = [
     "FIGURES",
     "bin_minimum",
     "draw_figure",
+    "nothing_to_draw",
     "pareto_front",
     "plot_availability",
     "plot_downtime",
@@ -51,6 +58,15 @@ FIGURES = {
 }
 PLOTS = {"availability": plot_availability, "duration": plot_duration, "tradeoff": plot_tradeoff,
          "downtime": plot_downtime}
+# name -> why the figure has nothing to draw ("" when it has), for the figures that can be left empty
+EMPTY = {"availability": availability_not_drawn}
+
+
+def nothing_to_draw(results: Results) -> dict[str, str]:
+    """The figures ``results`` leaves with nothing to draw, each with why: they are not written
+    (a figure of empty axes would be captioned as if it showed something).
+    """
+    return {name: why for name, check in EMPTY.items() if (why := check(results))}
 
 
 def draw_figure(results: Results, name: str) -> Figure:
@@ -62,10 +78,12 @@ def draw_figure(results: Results, name: str) -> Figure:
 
 
 def render_figures(results: Results) -> dict[str, bytes]:
-    """PNG bytes of every figure the results can support (a figure whose parquet file is absent is skipped)."""
-    out = {}
+    """PNG bytes of every figure the results can support (a figure whose parquet file is absent, or
+    with nothing to draw, ``nothing_to_draw``, is skipped).
+    """
+    out, empty = {}, nothing_to_draw(results)
     for name, (_size, needs) in FIGURES.items():
-        if needs is not None and getattr(results, needs) is None:
+        if (needs is not None and getattr(results, needs) is None) or name in empty:
             continue
         ax = draw_figure(results, name).axes[0]
         out[name] = png_bytes(cast(Figure, ax.figure))  # draw_figure makes a Figure, no SubFigure
@@ -73,6 +91,10 @@ def render_figures(results: Results) -> dict[str, bytes]:
 
 
 def save_figures(results: Results, out_dir: str | Path | None = None) -> list[Path]:
-    """Write ``figures/<name>.png`` under ``out_dir`` (default: the results folder), atomically."""
+    """Write ``figures/<name>.png`` under ``out_dir`` (default: the results folder), atomically; a
+    figure with nothing to draw is removed, lest an older drawing of it stay beside the others.
+    """
     folder = Path(out_dir if out_dir is not None else results.path) / "figures"
+    for name in nothing_to_draw(results):
+        (folder / f"{name}.png").unlink(missing_ok=True)
     return write_pngs(folder, render_figures(results))

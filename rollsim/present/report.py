@@ -11,14 +11,14 @@ values and blocks are written out, and the escaping of user text, live in ``roll
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from rollsim.present.output import write_pngs, write_report_files
 from rollsim.present.plotdata import half_filled, never_completed, others_failed
-from rollsim.present.plots import FIGURES, save_figures
+from rollsim.present.plots import FIGURES, nothing_to_draw, save_figures
 from rollsim.present.render import (
     format_duration,
     format_number,
@@ -61,8 +61,9 @@ LOG_NOTE = "Time axes turn logarithmic when the rollouts' durations differ more 
 CAPTIONS = {
     "availability": ("Available nodes over time",
                      ("Nodes with an available daemon pod, lowest level in each time bin: the line is the median "
-                      "over replications, the band p5–p95. A line hidden under another (or under the SLO floor) "
-                      "has the same levels. " + LOG_NOTE)),
+                      "over replications, the band p5–p95. Each configuration has its own dash pattern and the "
+                      "lines drawn first are wider, so that lines with the same levels show through one another. "
+                      + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
                                       "the swept parameter. " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
@@ -75,7 +76,10 @@ CAPTIONS = {
 }
 
 
-FLOOR_NOTE = " The dashed line is the SLO's availability floor."
+FLOOR_NOTE = (" The dashed line is the SLO's availability floor. A configuration whose lowest level in some "
+              "replication is under it gives that level in the legend (\"lowest … < SLO floor …\"), and ▼ "
+              "marks where it is under the floor by too little to be told from the floor's line; whether it fails "
+              "the SLO depends on the SLO's statistic over the replications (the Results table).")
 # a t interval of few replications can reach below 0, where the table and the figure stop it
 CLIPPED_NOTE = (" An interval reaching below 0 (a t interval of few replications) is drawn from 0, as the table "
                 "gives it.")
@@ -113,7 +117,8 @@ def front_kind(results: Results) -> str:
 
 
 def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "", front: str = "one",
-             never: bool = False, others: bool = False, half: bool = False, clipped: bool = False) -> list[tuple]:
+             never: bool = False, others: bool = False, half: bool = False, clipped: bool = False,
+             empty: Mapping[str, str] | None = None) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
     which availability floors of the SLO the availability figure draws (``floors``); ``front``: what the
@@ -122,7 +127,8 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "",
     DaemonSet updated with the study's (``also``) did not complete every replication, which the
     legends of the figures drawn again name; ``half``: the duration and tradeoff figures draw
     some configuration half-filled for it (``half_filled``); ``clipped``: some configuration's
-    duration interval reaches below 0, which the duration figure draws from 0.
+    duration interval reaches below 0, which the duration figure draws from 0; ``empty``: the
+    figures with nothing to draw, and why (``nothing_to_draw``).
     """
     blocks: list[tuple] = []
     for name, (_, needs) in FIGURES.items():
@@ -143,7 +149,8 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "",
         if name in images:
             blocks.append(("img", name, title, caption))
         else:
-            why = f"{needs}.parquet is not in this results folder" if needs else "it could not be drawn"
+            why = (empty or {}).get(name) or (f"{needs}.parquet is not in this results folder" if needs
+                                              else "it could not be drawn")
             blocks += [("h", 3, title), ("note", f"Not drawn: {why}.")]
     return blocks
 
@@ -197,7 +204,7 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
                *desired_note(results), *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, floors(results), front_kind(results),
                         bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)),
-                        _clipped(results))]
+                        _clipped(results), nothing_to_draw(results))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

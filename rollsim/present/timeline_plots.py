@@ -8,6 +8,7 @@ Each ``plot_*`` takes a ``Results`` (or just the DataFrame it draws, or a ``RunR
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -26,15 +27,25 @@ from rollsim.present.plotdata import (
     run_ends,
 )
 from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_log, when
+from rollsim.present.render import format_percent_exact
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
 
-__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "in_percent", "plot_availability", "plot_downtime"]
+__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "LINE_STYLES", "availability_not_drawn", "completion_note",
+           "in_percent", "line_widths", "plot_availability", "plot_downtime"]
 
 AVAILABILITY_SIZE = (10.0, 5.5)  # inches
 DOWNTIME_SIZE = (9.0, 5.5)
 GRID_POINTS = 400
 LOG_GRID_POINTS = 800  # a log axis shows late bins narrower than the rollout's batches at 400
+# one dash pattern per configuration (cycled), so that a line drawn over another with the same
+# levels lets the one under it show through its gaps (in points, whatever the line's width)
+LINE_STYLES: tuple[Any, ...] = ("solid", (0, (6, 3)), (0, (8, 3, 2, 3)), (0, (2.5, 2.5)),
+                                (0, (5, 2, 1.5, 2, 1.5, 2)), (0, (10, 5)), (0, (1.5, 2.5)), (0, (4, 2, 1, 2)))
+WIDEST, NARROWEST = 3.4, 1.6  # points: the first configuration's median line, and the last's
+MAX_MARKS = 20  # ▼ marks per configuration just under an SLO floor
+NEAR = 0.03  # of the y axis: a level under a floor by less cannot be told from the floor's line
+NO_NODES = "no node ran the DaemonSet in any run (0 desired), so there is no availability to draw"
 
 
 _Run = tuple[np.ndarray, np.ndarray, float]  # times, levels, when the run ended
@@ -85,27 +96,143 @@ def _moves(timelines: pd.DataFrame) -> bool:
     return bool((timelines.groupby(["config", "replication"])["desired"].nunique() > 1).any())
 
 
-def _slo_floors(ax: Axes, results: Results, percent: bool, desired: float) -> None:
-    """The SLO's availability floors as dashed lines (a floor in nodes only when the axis counts nodes)."""
+def _floors(results: Results, percent: bool, desired: float) -> list[tuple[float, str]]:
+    """The SLO's availability floors the figure draws, as levels on its axis with a legend label:
+    a fraction of the nodes desired, or a count of nodes when the axis counts nodes (on an axis of
+    nodes a floor is the whole number of nodes it needs: 95% of 1,003 is 953, not 952.85).
+    """
+    out = []
     for c in slo_specs(results):
         if c["metric"] == "min_available_fraction":
-            floor = c["limit"] * (100 if percent else desired)
+            floor = c["limit"] * 100 if percent else float(math.ceil(c["limit"] * desired - 1e-9))
         elif c["metric"] == "min_available" and not percent:
-            floor = c["limit"]
+            floor = float(math.ceil(c["limit"] - 1e-9))
         else:
             continue
         what = f"{floor:g}%" if percent else f"{floor:,.0f} nodes"
-        ax.axhline(floor, color="black", linestyle="--", linewidth=1.2, zorder=4,
-                   label=f"SLO floor: {what} ({c['metric']} ≥ {c['limit']:g})")
+        out.append((floor, f"SLO floor: {what} ({c['metric']} ≥ {c['limit']:g})"))
+    return out
+
+
+def completion_note(done: int, runs: int) -> str:
+    """What the legend says of a configuration that did not complete every run: ``did not
+    complete`` when none of its runs did, else how many did (``completed 3/5``); ``""`` when all did.
+    """
+    if done >= runs:
+        return ""
+    return "did not complete" if done == 0 else f"completed {done}/{runs}"
+
+
+def _completion(ends: dict[tuple[int, int], tuple[float, bool]]) -> dict[int, str]:
+    """Per configuration, ``completion_note`` of its runs."""
+    counts: dict[int, list[int]] = {}
+    for (config, _), (_, ok) in ends.items():
+        counts.setdefault(config, [0, 0])[0 if ok else 1] += 1
+    return {c: completion_note(done, done + short) for c, (done, short) in counts.items()}
+
+
+def line_widths(n: int) -> list[float]:
+    """The median lines' widths in the order they are drawn: the first widest, so that a line
+    drawn later over one with the same levels leaves it showing on both sides.
+    """
+    return [WIDEST - (WIDEST - NARROWEST) * i / max(n - 1, 1) for i in range(n)] if n > 1 else [NARROWEST]
+
+
+def _line_style(i: int, width: float) -> Any:
+    """The ``i``-th configuration's ``LINE_STYLES``, its dashes as long in points at any ``width``
+    (matplotlib scales dashes by the line's width: the widest lines' would be too long to tell in a legend).
+    """
+    style = LINE_STYLES[i % len(LINE_STYLES)]
+    return style if isinstance(style, str) else (style[0], tuple(v / width for v in style[1]))
+
+
+def _shown(level: float, floor: float, percent: bool) -> str:
+    """A level as the legend writes it against a floor: never rounded onto the floor."""
+    return format_percent_exact(level / 100, [floor / 100]) if percent else f"{level:,.0f}"
+
+
+def _under_floor(lowest: float, floors: Sequence[tuple[float, str]], percent: bool) -> tuple[float, str] | None:
+    """The highest floor ``lowest`` is under and the legend's words for it (``lowest 952 < SLO
+    floor 953``), or None when it is under none.
+    """
+    under = [f for f, _ in floors if lowest < f - 1e-9]
+    if not under:
+        return None
+    floor = max(under)
+    what = f"{floor:g}%" if percent else f"{floor:,.0f}"
+    return floor, f"lowest {_shown(lowest, floor, percent)} < SLO floor {what}"
+
+
+def _mark_under(ax: Axes, marks: Sequence[tuple[np.ndarray, np.ndarray, float, Any]]) -> None:
+    """▼ in a configuration's colour at the time bins where its lowest replication is under a
+    floor by less than ``NEAR`` of the y axis (at most ``MAX_MARKS``, evenly over them): one node
+    under the floor is otherwise drawn on the floor's line. A level further under it shows itself.
+    ``marks``: per configuration its time bins, lowest level per bin, the floor and its colour.
+    """
+    low, high = ax.get_ylim()
+    for x, lowest, floor, color in marks:
+        at = np.flatnonzero((lowest < floor - 1e-9) & (lowest > floor - NEAR * (high - low)))
+        at = at[:: max(1, math.ceil(len(at) / MAX_MARKS))]
+        if len(at):
+            ax.plot(x[at], lowest[at], linestyle="none", marker="v", markersize=6, color=color,
+                    markeredgecolor="black", markeredgewidth=0.6, zorder=5)
+    ax.set_ylim(low, high)
+
+
+def availability_not_drawn(results: Results | pd.DataFrame | Any) -> str:
+    """Why the availability figure has nothing to draw (``""`` when it has): a DaemonSet that ran
+    on no node in any run has no availability, and its figure would be empty axes.
+    """
+    tl = as_results(results, "timelines").timelines
+    if tl is not None and not tl.empty and float(tl["desired"].max()) <= 0:
+        return NO_NODES
+    return ""
+
+
+class _NoTickAbove(MaxNLocator):
+    """``MaxNLocator``, without the ticks above ``top`` (the nodes desired, or 100%): the axis's
+    margin above the data otherwise gets a tick at 201 of 200 desired.
+    """
+
+    def __init__(self, top: float, integer: bool) -> None:
+        # as matplotlib's default locator on a share, whole numbers only on a count of nodes
+        super().__init__(integer=True) if integer else super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10])
+        self.top = top
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        ticks = np.asarray(super().tick_values(vmin, vmax), dtype=float)
+        return ticks[ticks <= self.top + 1e-9]
+
+
+def _bands(ax: Axes, runs: dict[int, list[_Run]], span: tuple[bool, float, float], div: float,
+           colors: dict[int, Any]) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Draw each configuration's p5–p95 band; per configuration its time bins (in ``div``), and
+    per bin the median level over replications and the lowest replication's.
+    """
+    log, start, view = span
+    out = []
+    for config, rs in runs.items():
+        end = max(min(max(r[2] for r in rs), view), 2 * start)
+        grid = np.geomspace(start, end, LOG_GRID_POINTS) if log else np.linspace(0.0, end, GRID_POINTS)
+        edges = np.r_[0.0, grid[1:]]  # on a log axis the first bin reaches back to the start of the update
+        levels = np.vstack([bin_minimum(t, v, edges) for t, v, _ in rs])
+        p5, p50, p95 = np.percentile(levels, [5, 50, 95], axis=0)
+        ax.fill_between(grid / div, p5, p95, color=colors.get(config), alpha=0.12, linewidth=0, step="post")
+        out.append((config, grid / div, p50, levels.min(axis=0)))
+    return out
 
 
 def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Nodes with an available daemon pod over time: per configuration the median over
     replications and a p5–p95 band; the SLO's availability floor as a dashed line. The levels
     are nodes, or a percentage of the nodes desired at each moment when desired is not one count
-    (``in_percent``; a floor in nodes, ``min_available``, is then not drawn). The legend says
-    which configuration did not complete, and in which another DaemonSet updated with it
-    (``also``) did not.
+    (``in_percent``; a floor in nodes, ``min_available``, is then not drawn). Each configuration
+    has its own dash pattern (``LINE_STYLES``) and the lines drawn first are wider
+    (``line_widths``), so that lines with the same levels all show. A configuration whose lowest
+    level in some replication is under a floor has that level in its legend entry, and ▼ marks
+    where it is under by too little to be told from the floor's line (``NEAR``). The
+    legend says which configuration did not complete every run (``completion_note``), and in
+    which another DaemonSet updated with it (``also``) did not.
 
     When the longest completed run lasts more than ten times the fastest configuration's
     median, the time axis is logarithmic from about 1 s: on a linear one every rollout but
@@ -116,41 +243,42 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     tl = results.timelines
     if tl is None or tl.empty:
         return note(ax, "no timelines in this results folder (timelines.parquet)")
+    if availability_not_drawn(results):
+        return note(ax, NO_NODES)
     ends, colors, labels = run_ends(results), config_colors(results), config_labels(results)
     percent = in_percent(tl)
     level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
     runs = _runs(tl, level, ends)
     log, start, view = _span(runs, ends)
     div, unit = (1.0, "log scale") if log else time_unit(view)
-    incomplete = {c for (c, _), (_, ok) in ends.items() if not ok}
-    others = others_failed(results)
-    medians = []
-    for config, rs in runs.items():
-        end = max(min(max(r[2] for r in rs), view), 2 * start)
-        grid = np.geomspace(start, end, LOG_GRID_POINTS) if log else np.linspace(0.0, end, GRID_POINTS)
-        edges = np.r_[0.0, grid[1:]]  # on a log axis the first bin reaches back to the start of the update
-        levels = np.vstack([bin_minimum(t, v, edges) for t, v, _ in rs])
-        p5, p50, p95 = np.percentile(levels, [5, 50, 95], axis=0)
-        why = [text for text, yes in (("did not complete", config in incomplete),
-                                      (others.get(config, ""), config in others)) if yes]
-        label = labels.get(config, str(config)) + (f" ({'; '.join(why)})" if why else "")
-        ax.fill_between(grid / div, p5, p95, color=colors.get(config), alpha=0.12, linewidth=0, step="post")
-        medians.append((grid / div, p50, config, label))
-    for x, p50, config, label in medians:  # every median above every band
-        ax.plot(x, p50, color=colors.get(config), label=label, drawstyle="steps-post", linewidth=1.5, zorder=3)
     desired = float(tl["desired"].max())  # (one count, unless percent)
-    _slo_floors(ax, results, percent, desired)
+    floors, completion, others = _floors(results, percent, desired), _completion(ends), others_failed(results)
+    medians, marks = _bands(ax, runs, (log, start, view), div, colors), []
+    for i, ((config, x, p50, lowest), width) in enumerate(zip(medians, line_widths(len(medians)))):
+        under = _under_floor(float(np.nanmin([np.nanmin(r[1]) for r in runs[config]])), floors, percent)
+        why = [t for t in (completion.get(config, ""), others.get(config, ""), under[1] if under else "") if t]
+        ax.plot(x, p50, color=colors.get(config), label=labels.get(config, str(config)) + (
+            f" ({'; '.join(why)})" if why else ""), drawstyle="steps-post", linewidth=width,
+            linestyle=_line_style(i, width), zorder=3)
+        if under:
+            marks.append((x, lowest, under[0], colors.get(config)))
+    for floor, label in floors:
+        ax.axhline(floor, color="black", linestyle="--", linewidth=1.2, zorder=4, label=label)
+    _mark_under(ax, marks)
     if log:
         log_time_axis(ax, "x")
     ax.set_xlim(start, view / div)
     ax.set_xlabel(f"time since the update started ({unit})")
     ax.set_ylabel(("% of desired nodes with an available pod" + (" (desired at each moment)" if _moves(tl) else ""))
                   if percent else f"nodes with an available pod (of {desired:,.0f} desired)")
-    if not percent:
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # nodes come whole: no tick at 187.5
+    # nodes come whole (no tick at 187.5), and no tick above what is desired (201 of 200)
+    ax.yaxis.set_major_locator(_NoTickAbove(100.0 if percent else desired, integer=not percent))
     ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")
     ax.grid(True, alpha=0.3)
-    legend_below(ax, "configuration")
+    marked = any(line.get_marker() == "v" for line in ax.lines)
+    legend_below(ax, "configuration", extra=[legend_note(
+        "▼ lowest replication just under the SLO floor", linestyle="none", marker="v", color="0.6",
+        markeredgecolor="black")] if marked else [])
     return ax
 
 

@@ -1,0 +1,150 @@
+"""The availability figure (``plot_availability``) as a reader sees it: what its legend says of
+runs that did not complete and of levels under the SLO floor, lines with the same levels, its
+y ticks, and a DaemonSet that ran on no node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from rollsim.present.plots import draw_figure, nothing_to_draw, plot_availability, render_figures
+from rollsim.present.report import report_blocks
+from rollsim.present.timeline_plots import completion_note
+from rollsim.sweep.results import load_results
+
+from helpers import rewritten
+
+
+def labels(ax) -> list[str]:
+    return [line.get_label().replace("\n", " ") for line in ax.lines]
+
+
+def test_completion_note_says_how_many_runs_completed() -> None:
+    assert completion_note(0, 5) == "did not complete"
+    assert completion_note(3, 5) == "completed 3/5"
+    assert completion_note(5, 5) == ""
+
+
+def test_a_configuration_that_completed_some_runs_says_how_many(make_results) -> None:
+    """The legend said "did not complete" of a configuration that completed 3 of its 5 runs."""
+    folder = make_results(slo=[])
+    with rewritten(folder / "runs.csv") as runs:  # the stuck configuration 3 completes its first run
+        runs.loc[(runs["config"] == 3) & (runs["replication"] == 0), "completed"] = True
+    legend = labels(plot_availability(load_results(folder)))
+    assert "max_unavailable=25%, min_ready_seconds=30 (completed 1/3)" in legend
+    assert not any("did not complete" in t for t in legend)
+    assert "max_unavailable=25%, min_ready_seconds=30 (did not complete)" in labels(
+        plot_availability(load_results(make_results(slo=[]))))  # none of its runs completed
+
+
+def _floor(limit: float) -> list[dict]:
+    return [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": limit,
+             "statistic": "worst", "text": f"min_available_fraction ≥ {limit} (worst over replications)"}]
+
+
+def test_a_configuration_one_node_under_the_floor_is_marked_and_says_its_lowest_level(make_results) -> None:
+    """25% of 200 nodes leaves 150; a floor of 75.25% needs 151 (150.5 nodes, whole): one node
+    under it was drawn on the floor's line, and the caption said that lines hidden under the
+    floor have its levels.
+    """
+    results = load_results(make_results(slo=_floor(0.7525)))
+    ax = plot_availability(results)
+    floor = [line for line in ax.lines if line.get_label().startswith("SLO floor")]
+    assert floor[0].get_label().startswith("SLO floor: 151 nodes") and floor[0].get_ydata()[0] == 151
+    legend = labels(ax)
+    assert "max_unavailable=25%, min_ready_seconds=0 (lowest 150 < SLO floor 151)" in legend
+    assert "max_unavailable=10%, min_ready_seconds=0" in legend  # 180 at worst: above it, nothing said
+    marks = [line for line in ax.lines if line.get_marker() == "v"]
+    assert marks and all(set(m.get_ydata()) == {150} for m in marks)  # at the level, one node under the floor
+    assert "▼ lowest replication just under the SLO floor" in [t.get_text() for t in ax.get_legend().get_texts()]
+    caption = next(b[3] for b in report_blocks(results, ["availability"]) if b[:2] == ("img", "availability"))
+    assert "has the same levels" not in caption and "lowest … < SLO floor …" in caption
+
+
+def test_a_level_far_under_the_floor_is_named_but_not_marked(make_results) -> None:
+    ax = plot_availability(load_results(make_results()))  # floor 160; 150 is a sixth of the axis under it
+    assert "max_unavailable=25%, min_ready_seconds=0 (lowest 150 < SLO floor 160)" in labels(ax)
+    assert not [line for line in ax.lines if line.get_marker() == "v"]
+
+
+def _same_levels(configs: int) -> pd.DataFrame:
+    """``configs`` configurations with the same levels in one run each: 200 nodes, 180 for 10 minutes."""
+    one = pd.DataFrame({"time_s": [0.0, 1.0, 600.0, 610.0], "desired": 200, "available": [200, 180, 180, 200]})
+    return pd.concat([one.assign(config=c, replication=0) for c in range(configs)], ignore_index=True)
+
+
+def _pixels(fig: Figure, ax, rgb: tuple[float, ...]) -> int:
+    """How many pixels inside ``ax`` have the colour ``rgb`` (0–1)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    box = ax.get_window_extent()
+    top, bottom = image.shape[0] - int(box.y1), image.shape[0] - int(box.y0)
+    inside = image[top:bottom, int(box.x0):int(box.x1)]
+    return int((np.abs(inside - np.array(rgb) * 255).max(axis=-1) < 20).sum())
+
+
+def test_lines_with_the_same_levels_all_show(tmp_path) -> None:
+    """The line of one configuration was hidden under another's with the same levels."""
+    from rollsim.present.plotdata import as_results, config_colors
+
+    results = as_results(_same_levels(3), "timelines")
+    fig = draw_figure(results, "availability")
+    ax = fig.axes[0]
+    medians = ax.lines[:3]
+    assert [line.get_linewidth() for line in medians] == sorted((line.get_linewidth() for line in medians),
+                                                                reverse=True)
+    for config, color in config_colors(results).items():
+        assert _pixels(fig, ax, color[:3]) > 200, config  # each colour shows inside the axes, not only in the legend
+
+
+def test_a_count_of_nodes_has_no_tick_above_the_nodes_desired() -> None:
+    """180 to 200 of 200 nodes had ticks every 3 nodes, the top one at 201."""
+    run = pd.DataFrame({"time_s": [0.0, 60, 120, 180, 240], "desired": 200, "available": [180, 185, 190, 195, 200]})
+    ax = plot_availability(run)
+    low, high = ax.get_ylim()
+    ticks = [t for t in ax.yaxis.get_majorticklocs() if low <= t <= high]
+    assert high > 200 and len(ticks) >= 4 and max(ticks) <= 200
+    assert all(float(t).is_integer() for t in ticks)
+
+
+def test_a_share_axis_has_no_tick_above_100_percent() -> None:
+    run = pd.DataFrame({"time_s": [0.0, 60, 120, 180, 240], "desired": [200, 200, 190, 190, 190],
+                        "available": [182, 186, 180, 186, 190]})
+    ax = plot_availability(run)
+    low, high = ax.get_ylim()
+    ticks = [t for t in ax.yaxis.get_majorticklocs() if low <= t <= high]
+    assert high > 100 and len(ticks) >= 3 and max(ticks) <= 100
+
+
+def test_a_daemonset_on_no_node_has_no_availability_figure(make_results, monkeypatch) -> None:
+    """A DaemonSet that ran on no node got empty axes from −0.045 to 0.045, "of 0 desired"."""
+    import rollsim.present.plots
+
+    drawn = []
+    monkeypatch.setattr(rollsim.present.plots, "draw_figure",  # the other figures, not drawn: faster
+                        lambda _results, name: drawn.append(name) or Figure(figsize=(1, 1)).add_subplot().figure)
+    folder = make_results()
+    with rewritten(folder / "timelines.parquet") as tl:
+        tl[["desired", "available", "unavailable", "updated"]] = 0
+    (folder / "figures").mkdir()
+    (folder / "figures" / "availability.png").write_bytes(b"an older drawing")
+    results = load_results(folder)
+    why = nothing_to_draw(results)["availability"]
+    assert "no node ran the DaemonSet" in why
+    ax = plot_availability(results)
+    assert not ax.lines and "no node ran the DaemonSet" in ax.texts[0].get_text()
+    assert list(render_figures(results)) == drawn == ["duration", "tradeoff", "downtime"]
+    assert "availability.png" not in [p.name for p in rollsim.present.plots.save_figures(results)]
+    assert not (folder / "figures" / "availability.png").exists()
+    blocks = report_blocks(results, ["duration", "tradeoff", "downtime"])
+    assert ("note", f"Not drawn: {why}.") in blocks
+
+
+@pytest.mark.parametrize("desired", [1, 200])
+def test_a_daemonset_on_some_node_is_drawn(desired: int) -> None:
+    run = pd.DataFrame({"time_s": [0.0, 10.0], "desired": desired, "available": [0, desired]})
+    assert plot_availability(run).lines
