@@ -61,7 +61,7 @@ def test_a_configuration_one_node_under_the_floor_is_marked_and_says_its_lowest_
     assert marks and all(set(m.get_ydata()) == {150} for m in marks)  # at the level, one node under the floor
     assert "▼ lowest replication just under the SLO floor" in [t.get_text() for t in ax.get_legend().get_texts()]
     caption = next(b[3] for b in report_blocks(results, ["availability"]) if b[:2] == ("img", "availability"))
-    assert "has the same levels" not in caption and "lowest … < SLO floor …" in caption
+    assert "has the same levels" not in caption and "gives that level in its legend entry" in caption
 
 
 def test_a_level_far_under_the_floor_is_named_but_not_marked(make_results) -> None:

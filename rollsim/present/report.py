@@ -77,9 +77,9 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = (" The dashed line is the SLO's availability floor. A configuration whose lowest level in some "
-              "replication is under it gives that level in the legend (\"lowest … < SLO floor …\"), and ▼ "
-              "marks where it is under the floor by too little to be told from the floor's line; whether it fails "
-              "the SLO depends on the SLO's statistic over the replications (the Results table).")
+              "replication is under it gives that level in its legend entry, and ▼ marks where it is under the "
+              "floor by too little to be told from the floor's line; whether it fails the SLO depends on the "
+              "SLO's statistic over the replications (the Results table).")
 # a t interval of few replications can reach below 0, where the table and the figure stop it
 CLIPPED_NOTE = (" An interval reaching below 0 (a t interval of few replications) is drawn from 0, as the table "
                 "gives it.")

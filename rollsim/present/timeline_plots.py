@@ -14,8 +14,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
+from rollsim.present.linestyles import NoTickAbove, line_style, line_widths
 from rollsim.present.plotaxes import legend_below, legend_note, log_time_axis, new_axes, note
 from rollsim.present.plotdata import (
     as_results,
@@ -31,18 +31,13 @@ from rollsim.present.render import format_percent_exact
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
 
-__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "LINE_STYLES", "availability_not_drawn", "completion_note",
-           "in_percent", "line_widths", "plot_availability", "plot_downtime"]
+__all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "availability_not_drawn", "completion_note", "in_percent",
+           "plot_availability", "plot_downtime"]
 
 AVAILABILITY_SIZE = (10.0, 5.5)  # inches
 DOWNTIME_SIZE = (9.0, 5.5)
 GRID_POINTS = 400
 LOG_GRID_POINTS = 800  # a log axis shows late bins narrower than the rollout's batches at 400
-# one dash pattern per configuration (cycled), so that a line drawn over another with the same
-# levels lets the one under it show through its gaps (in points, whatever the line's width)
-LINE_STYLES: tuple[Any, ...] = ("solid", (0, (6, 3)), (0, (8, 3, 2, 3)), (0, (2.5, 2.5)),
-                                (0, (5, 2, 1.5, 2, 1.5, 2)), (0, (10, 5)), (0, (1.5, 2.5)), (0, (4, 2, 1, 2)))
-WIDEST, NARROWEST = 3.4, 1.6  # points: the first configuration's median line, and the last's
 MAX_MARKS = 20  # ▼ marks per configuration just under an SLO floor
 NEAR = 0.03  # of the y axis: a level under a floor by less cannot be told from the floor's line
 NO_NODES = "no node ran the DaemonSet in any run (0 desired), so there is no availability to draw"
@@ -131,24 +126,16 @@ def _completion(ends: dict[tuple[int, int], tuple[float, bool]]) -> dict[int, st
     return {c: completion_note(done, done + short) for c, (done, short) in counts.items()}
 
 
-def line_widths(n: int) -> list[float]:
-    """The median lines' widths in the order they are drawn: the first widest, so that a line
-    drawn later over one with the same levels leaves it showing on both sides.
-    """
-    return [WIDEST - (WIDEST - NARROWEST) * i / max(n - 1, 1) for i in range(n)] if n > 1 else [NARROWEST]
-
-
-def _line_style(i: int, width: float) -> Any:
-    """The ``i``-th configuration's ``LINE_STYLES``, its dashes as long in points at any ``width``
-    (matplotlib scales dashes by the line's width: the widest lines' would be too long to tell in a legend).
-    """
-    style = LINE_STYLES[i % len(LINE_STYLES)]
-    return style if isinstance(style, str) else (style[0], tuple(v / width for v in style[1]))
-
-
 def _shown(level: float, floor: float, percent: bool) -> str:
     """A level as the legend writes it against a floor: never rounded onto the floor."""
     return format_percent_exact(level / 100, [floor / 100]) if percent else f"{level:,.0f}"
+
+
+def _lowest(runs: Sequence[_Run]) -> float:
+    """The lowest level of any of ``runs`` (NaN when none has one: a share of 0 desired nodes)."""
+    levels = np.concatenate([r[1] for r in runs])
+    levels = levels[~np.isnan(levels)]
+    return float(levels.min()) if levels.size else math.nan
 
 
 def _under_floor(lowest: float, floors: Sequence[tuple[float, str]], percent: bool) -> tuple[float, str] | None:
@@ -189,21 +176,6 @@ def availability_not_drawn(results: Results | pd.DataFrame | Any) -> str:
     return ""
 
 
-class _NoTickAbove(MaxNLocator):
-    """``MaxNLocator``, without the ticks above ``top`` (the nodes desired, or 100%): the axis's
-    margin above the data otherwise gets a tick at 201 of 200 desired.
-    """
-
-    def __init__(self, top: float, integer: bool) -> None:
-        # as matplotlib's default locator on a share, whole numbers only on a count of nodes
-        super().__init__(integer=True) if integer else super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10])
-        self.top = top
-
-    def tick_values(self, vmin: float, vmax: float) -> Any:
-        ticks = np.asarray(super().tick_values(vmin, vmax), dtype=float)
-        return ticks[ticks <= self.top + 1e-9]
-
-
 def _bands(ax: Axes, runs: dict[int, list[_Run]], span: tuple[bool, float, float], div: float,
            colors: dict[int, Any]) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
     """Draw each configuration's p5–p95 band; per configuration its time bins (in ``div``), and
@@ -227,8 +199,8 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     replications and a p5–p95 band; the SLO's availability floor as a dashed line. The levels
     are nodes, or a percentage of the nodes desired at each moment when desired is not one count
     (``in_percent``; a floor in nodes, ``min_available``, is then not drawn). Each configuration
-    has its own dash pattern (``LINE_STYLES``) and the lines drawn first are wider
-    (``line_widths``), so that lines with the same levels all show. A configuration whose lowest
+    has its own dash pattern and the lines drawn first are wider
+    (``rollsim.present.linestyles``), so that lines with the same levels all show. A configuration whose lowest
     level in some replication is under a floor has that level in its legend entry, and ▼ marks
     where it is under by too little to be told from the floor's line (``NEAR``). The
     legend says which configuration did not complete every run (``completion_note``), and in
@@ -255,11 +227,11 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     floors, completion, others = _floors(results, percent, desired), _completion(ends), others_failed(results)
     medians, marks = _bands(ax, runs, (log, start, view), div, colors), []
     for i, ((config, x, p50, lowest), width) in enumerate(zip(medians, line_widths(len(medians)))):
-        under = _under_floor(float(np.nanmin([np.nanmin(r[1]) for r in runs[config]])), floors, percent)
+        under = _under_floor(_lowest(runs[config]), floors, percent)
         why = [t for t in (completion.get(config, ""), others.get(config, ""), under[1] if under else "") if t]
         ax.plot(x, p50, color=colors.get(config), label=labels.get(config, str(config)) + (
             f" ({'; '.join(why)})" if why else ""), drawstyle="steps-post", linewidth=width,
-            linestyle=_line_style(i, width), zorder=3)
+            linestyle=line_style(i, width), zorder=3)
         if under:
             marks.append((x, lowest, under[0], colors.get(config)))
     for floor, label in floors:
@@ -272,7 +244,7 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     ax.set_ylabel(("% of desired nodes with an available pod" + (" (desired at each moment)" if _moves(tl) else ""))
                   if percent else f"nodes with an available pod (of {desired:,.0f} desired)")
     # nodes come whole (no tick at 187.5), and no tick above what is desired (201 of 200)
-    ax.yaxis.set_major_locator(_NoTickAbove(100.0 if percent else desired, integer=not percent))
+    ax.yaxis.set_major_locator(NoTickAbove(100.0 if percent else desired, integer=not percent))
     ax.set_title("Available nodes during the rollout\n(lowest level per time bin: median of replications, band p5–p95)")
     ax.grid(True, alpha=0.3)
     marked = any(line.get_marker() == "v" for line in ax.lines)
