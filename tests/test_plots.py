@@ -102,11 +102,13 @@ def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
     lines = [c.lines[0] for c in ax.containers]
     assert [int(np.isfinite(line.get_ydata()).sum()) for line in lines] == [2, 1]  # 25%/30 s never completed
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "25%"]
-    # the configuration that never completed is a hollow marker at when its runs stopped, labelled
-    assert "stopped at 1h00m00s, 0/3\ncompleted" in texts(ax)
-    assert "did not always complete: when its runs stopped" in legend(ax)
-    # the runs that stopped after an hour are on the axis, so the 30 min SLO line is drawn
-    assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
+    # the configuration that never completed has no duration: near the top edge, said so, at no time
+    assert texts(ax) == "no run\ncompleted"
+    assert "no run completed, so no duration" in legend(ax)
+    assert "stopped at" not in texts(ax) + legend(ax)
+    # the SLO judges the longest run: the legend says so, and crosses mark that statistic
+    assert "SLO: longest run's duration ≤ 30 min" in legend(ax).replace("\n", " ")
+    assert "longest run's duration: what the SLO judges" in legend(ax)
 
 
 def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is_printed_once(
@@ -116,13 +118,15 @@ def test_duration_lines_that_share_an_x_sit_side_by_side_and_a_repeated_label_is
     """
     with rewritten(fake_results / "runs.csv") as runs:
         runs.loc[runs["config"] == 2, ["completed", "end_s"]] = [False, 3600.0]  # stops when config 3 does
+    with rewritten(fake_results / "summary.csv") as summary:
+        summary.loc[summary["config"] == 2, ["completed", "duration_s_mean"]] = [0, NAN]
     ax = plot_duration(load_results(fake_results))
     first, second = (c.lines[0].get_xdata() for c in ax.containers)
     assert first[0] < 10 < second[0] and 10 - first[0] == pytest.approx(second[0] - 10)  # dodged about 10%
     assert abs(first[0] - 10) < 0.1 * 15  # by a small step of the gap between 10% and 25%
     hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
-    assert len({float(line.get_xdata()[0]) for line in hollow}) == 2  # the two stopped markers at 25% apart
-    assert texts(ax).count("stopped at 1h00m00s") == 1
+    assert len({float(x) for line in hollow for x in line.get_xdata()}) == 2  # the two at 25% apart
+    assert texts(ax).count("no run\ncompleted") == 1
     low, high = ax.get_xlim()
     assert all(low < v < high for c in ax.containers for v in c.lines[0].get_xdata())  # each moved one in view
     assert ax.get_xlabel() == "maxUnavailable (% of desired nodes)"
@@ -135,7 +139,7 @@ def test_duration_with_mixed_int_and_percent_is_one_row_per_configuration(make_r
     shown = {t.get_position()[1]: t.get_text().replace("\n", " ") for t in ax.get_yticklabels()}
     assert [shown[y] for y in sorted(shown, reverse=True)] == list(results.summary["label"])  # top down
     assert all(line.get_linestyle() in ("None", "none", "") for c in ax.containers for line in c.lines[:1])
-    assert any(line.get_label().startswith("SLO: duration ≤ 30 min") for line in ax.lines)
+    assert any(line.get_label().startswith("SLO: longest run's duration ≤ 30 min") for line in ax.lines)
     # one node at a time takes ~1.5 h, 10% ~4 min: a log duration axis, ticks in time units
     assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
     assert {"5 min", "30 min", "1 h"} <= set(tick_labels(ax.xaxis))
@@ -147,14 +151,13 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     ax = plot_duration(results)
     (container,) = ax.containers
     assert len(container.lines[0].get_xdata()) == 3  # the three that completed every time
-    (hollow,) = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
-    assert len(hollow.get_xdata()) == 1  # the one that did not: where its runs stopped
+    assert not [line for line in ax.lines if line.get_markerfacecolor() == "white"]  # the other: no time
     assert "max_unavailable=10%, min_ready_seconds=0" in [t.get_text() for t in ax.get_yticklabels()]
-    # each completed configuration is marked with its mean duration, the other with when it stopped
+    # each completed configuration is marked with its mean duration; the other's row says it has none
     means = results.summary["duration_s_mean"].dropna()
     assert [t.get_text() for t in ax.texts] == ([format_duration(m) for m in means]
-                                                + ["stopped at 1h00m00s, 0/3 completed"])
-    assert ax.get_xscale() == "log"  # minutes and an hour
+                                                + ["no run completed (0/3): no duration"])
+    assert ax.get_xscale() == "linear"  # 2 to 10 min: the stuck runs' hour is no duration
 
 
 def one_run_completed(folder, config: int = 3):
@@ -162,9 +165,11 @@ def one_run_completed(folder, config: int = 3):
     completed some runs, not none.
     """
     with rewritten(folder / "runs.csv") as runs:
-        runs.loc[(runs["config"] == config) & (runs["replication"] == 0), "completed"] = True
+        first = (runs["config"] == config) & (runs["replication"] == 0)
+        runs.loc[first, "completed"] = True
+        runs.loc[first, "end_s"] = 900.0  # it completed in 15 min
     with rewritten(folder / "summary.csv") as summary:
-        summary.loc[summary["config"] == config, "completed"] = 1
+        summary.loc[summary["config"] == config, ["completed", "duration_s_mean"]] = [1, 900.0]
     return folder
 
 
@@ -173,13 +178,15 @@ def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
             "limit": 8000.0, "statistic": "mean", "text": "unavailable_node_seconds ≤ 8000 (mean)"}]
     ax = plot_tradeoff(load_results(one_run_completed(make_results(slo=slo))))
     assert len(ax.collections[0].get_offsets()) == 3  # the configurations that completed every time
-    assert len(ax.collections[1].get_offsets()) == 1  # the one that did not, hollow, where its runs stopped
-    front, limit = ax.lines
+    assert len(ax.collections[1].get_offsets()) == 1  # the one that did not, hollow
+    # at the mean duration of its run that completed, as the table gives it (not when the others stopped)
+    assert ax.collections[1].get_offsets()[0][1] == pytest.approx(900 / 60)
+    front, limit = [line for line in ax.lines if line.get_label()[:1] != "_"]
     # (the fixture's node-hours are within their confidence intervals of each other: a tie, the fastest alone)
     assert front.get_label().startswith("Pareto front") and len(front.get_xdata()) == 1
     assert limit.get_xdata()[0] == pytest.approx(8000 / 3600)  # node-hours, as the results table counts them
     assert limit.get_label().startswith("SLO: unavailable ≤ 2.22 node-hours")
-    assert "did not always complete: when its runs stopped" in legend(ax)
+    assert "did not always complete: mean of the runs that completed (the table's *)" in legend(ax).replace("\n", " ")
     assert "unavailable node-hours" in ax.get_xlabel()
 
 

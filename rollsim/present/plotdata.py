@@ -11,6 +11,7 @@ label, when its runs ended, and whether the other DaemonSets updated with it (``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,8 +24,8 @@ from rollsim.present.plotaxes import legend_note
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["HALF_FILLED", "as_results", "config_colors", "config_labels", "half_filled", "incomplete_runs",
-           "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends"]
+__all__ = ["HALF_FILLED", "Stops", "as_results", "config_colors", "config_labels", "half_filled", "incomplete_runs",
+           "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends", "stops"]
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}
@@ -127,9 +128,27 @@ def run_ends(results: Results) -> dict[tuple[int, int], tuple[float, bool]]:
             zip(runs["config"], runs["replication"], runs["end_s"], runs["completed"]) if pd.notna(e)}
 
 
-def incomplete_runs(results: Results) -> dict[int, tuple[float, str]]:
-    """Per configuration whose runs did not all complete: when those runs stopped (mean over them)
-    and a label, ``stopped at 15m00s, 0/3 completed`` (the report's "Why runs stopped" says why).
+@dataclass(frozen=True)
+class Stops:
+    """How a configuration's runs ended, when not all of them completed."""
+
+    end_s: float  # when the runs that did not complete stopped (mean over them)
+    completed: int  # runs that completed
+    runs: int  # runs in all
+
+    @property
+    def stopped(self) -> int:
+        """The runs that did not complete."""
+        return self.runs - self.completed
+
+    def text(self) -> str:
+        """``stopped at 15m00s, 0/3 completed``: the mean stop time of the runs that did not complete."""
+        return f"stopped at {format_duration(self.end_s)}, {self.completed}/{self.runs} completed"
+
+
+def stops(results: Results) -> dict[int, Stops]:
+    """Per configuration whose runs did not all complete: how many did, and when the others stopped
+    (the mean over those alone; the report's "Why runs stopped" says why).
     """
     runs = results.runs
     if "completed" not in runs or "end_s" not in runs:
@@ -138,11 +157,16 @@ def incomplete_runs(results: Results) -> dict[int, tuple[float, str]]:
     for key, g in runs.groupby("config", sort=True):
         config = cast(int, key)  # pandas-stubs type a group key as any Scalar
         short = g[~g["completed"].astype(bool)]
-        if short.empty:
-            continue
-        end = float(short["end_s"].astype(float).mean())
-        out[int(config)] = (end, f"stopped at {format_duration(end)}, {len(g) - len(short)}/{len(g)} completed")
+        if not short.empty:
+            out[int(config)] = Stops(float(short["end_s"].astype(float).mean()), len(g) - len(short), len(g))
     return out
+
+
+def incomplete_runs(results: Results) -> dict[int, tuple[float, str]]:
+    """Per configuration whose runs did not all complete: when those runs stopped (mean over them)
+    and a label, ``stopped at 15m00s, 0/3 completed`` (``stops``).
+    """
+    return {c: (stop.end_s, stop.text()) for c, stop in stops(results).items()}
 
 
 def never_completed(results: Results) -> list[int]:

@@ -69,17 +69,27 @@ def merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[s
     return xs[[g[0] for g in groups]], ys[[g[0] for g in groups]], names
 
 
-def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]) -> None:
+def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str], alternate: bool = False) -> None:
     """Label each point beside it (leaning away from the right edge), nudged up or down where
-    labels would overlap each other or a point; a label moved far gets a leader line.
+    labels would overlap each other or a point; a label moved far gets a leader line. With
+    ``alternate`` (many points), every other point from the bottom up is labelled on the other
+    side, so that a column of points has half as many labels on each side to keep apart.
 
     The overlaps are measured in display coordinates after a layout pass, so the figure must
     have its final size and limits before this is called.
     """
-    style: dict[str, Any] = {"textcoords": "offset points", "fontsize": "small", "va": "bottom",
+    style: dict[str, Any] = {"textcoords": "offset points", "fontsize": "small", "va": "center",
              "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}}
     sides = [-1 if label_side(ax, x, y)[1] < 0 else 1 for x, y in zip(xs, ys)]
-    first = [ax.annotate(t, (x, y), xytext=(9 * side, 4), ha="right" if side < 0 else "left", **style)
+    if alternate:  # only where the other side has room: not off the axes at its edge
+        frac = (ax.transData + ax.transAxes.inverted()).transform(np.column_stack([xs, ys]))[:, 0]
+        points = ax.bbox.width * 72 / ax.figure.figure.dpi  # the axes' width in points
+        for rank, i in enumerate(np.argsort(np.asarray(ys, dtype=float), kind="stable")):
+            wide = (12 + 5.5 * max(len(line) for line in str(texts[i]).split("\n"))) / points  # about, in axes
+            room = frac[i] + wide < 1 if sides[i] < 0 else frac[i] - wide > 0  # on the side it would move to
+            if rank % 2 and room:
+                sides[i] *= -1
+    first = [ax.annotate(t, (x, y), xytext=(9 * side, 0), ha="right" if side < 0 else "left", **style)
              for x, y, t, side in zip(xs, ys, texts, sides)]
     if not first:
         return
@@ -93,7 +103,7 @@ def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str])
     for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
         a.remove()
         far = abs(dy) > 4 * scale
-        ax.annotate(t, (x, y), xytext=(9 * side, 4 + dy / scale), ha="right" if side < 0 else "left",
+        ax.annotate(t, (x, y), xytext=(9 * side, dy / scale), ha="right" if side < 0 else "left",
                     # the leader starts at the label's end nearest its point, not at its middle (where it
                     # crossed its own text and lined up with a neighbour's leader)
                     arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5,

@@ -20,6 +20,7 @@ from rollsim.sweep.slo import display
 
 __all__ = [
     "LOG_RATIO",
+    "axis_keys",
     "axis_label",
     "bin_minimum",
     "display",
@@ -202,6 +203,27 @@ def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None,
         if best is None or rank[:2] > best[:2]:
             best = rank
     return (best[2], best[3]) if best else (None, "cat")
+
+
+def _names(label: Any, key: str, value: Any) -> bool:
+    """Whether a configuration's label names ``key``'s ``value`` as the grid writes it (``min_ready_seconds=30``)."""
+    short = key.rsplit(".", 1)[-1] + "="
+    return any(part.startswith(short) and sweep_value(part[len(short):]) == sweep_value(value)
+               for part in str(label).split(", "))
+
+
+def axis_keys(summary: pd.DataFrame, swept: Sequence[str]) -> list[str]:
+    """The swept keys a figure may put on an axis (``sweep_axis`` picks among them): those the
+    grid sets, which each configuration's label names (``…, min_ready_seconds=30``), or the one
+    key in which alone the configurations differ. Named variants that each set plain numbers
+    (``maxUnavailable: 1`` against ``maxSurge: 1, maxUnavailable: 0``) are no sweep: one row each.
+    """
+    keys = [k for k in swept if k in summary.columns]
+    if len(keys) == 1:
+        return keys
+    if "label" not in summary:
+        return []
+    return [k for k in keys if all(_names(label, k, v) for label, v in zip(summary["label"], summary[k]))]
 
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1

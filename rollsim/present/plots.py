@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from rollsim.present.output import png_bytes, write_pngs
 from rollsim.present.plotaxes import room_for_legend
+from rollsim.present.plotdata import never_completed
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
 from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
 from rollsim.present.timeline_plots import (
@@ -38,6 +39,7 @@ __all__ = [
     "bin_minimum",
     "draw_figure",
     "nothing_to_draw",
+    "empty_figures",
     "pareto_front",
     "plot_availability",
     "plot_downtime",
@@ -63,10 +65,11 @@ EMPTY = {"availability": availability_not_drawn}
 
 
 def nothing_to_draw(results: Results) -> dict[str, str]:
-    """The figures ``results`` leaves with nothing to draw, each with why: they are not written
-    (a figure of empty axes would be captioned as if it showed something).
+    """The figures ``results`` leaves with nothing to draw, each with why (``EMPTY``'s checks, and
+    ``empty_figures``): they are not written (a figure of empty axes would be captioned as if it
+    showed something).
     """
-    return {name: why for name, check in EMPTY.items() if (why := check(results))}
+    return {**{name: why for name, check in EMPTY.items() if (why := check(results))}, **empty_figures(results)}
 
 
 def draw_figure(results: Results, name: str) -> Figure:
@@ -75,6 +78,23 @@ def draw_figure(results: Results, name: str) -> Figure:
     ax = PLOTS[name](results, Figure(figsize=size, layout="constrained").add_subplot())
     room_for_legend(ax, size)
     return ax.figure.figure
+
+
+# the figures that rank rollouts: with no run completed they would be axes with nothing on them
+_EMPTY_WITHOUT_COMPLETION = ("duration", "tradeoff", "downtime")
+
+
+def empty_figures(results: Results) -> dict[str, str]:
+    """The figures that would show nothing, each with why: when no configuration completed a run,
+    there is no duration, and what a run lost until it stopped is no rollout's cost (the duration,
+    speed-against-disruption and downtime figures leave such configurations out). The report
+    says so in one line in their place.
+    """
+    configs = {int(c) for c in results.summary["config"]} if "config" in results.summary else set()
+    if not configs or not configs <= set(never_completed(results)):
+        return {}
+    why = "no configuration completed a run (the results table and \"Why runs stopped\" say how each stopped)"
+    return dict.fromkeys(_EMPTY_WITHOUT_COMPLETION, why)
 
 
 def render_figures(results: Results) -> dict[str, bytes]:

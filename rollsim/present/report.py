@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-import pandas as pd
-
+from rollsim.present.durations import clipped_note, slo_statistic, statistic_name
 from rollsim.present.output import write_pngs, write_report_files
-from rollsim.present.plotdata import half_filled, never_completed, others_failed
+from rollsim.present.plotdata import half_filled, never_completed, others_failed, stops
 from rollsim.present.plots import FIGURES, nothing_to_draw, save_figures
 from rollsim.present.render import (
     format_duration,
@@ -65,10 +64,10 @@ CAPTIONS = {
                       "lines drawn first are wider, so that lines with the same levels show through one another. "
                       + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
-                                      "the swept parameter. " + LOG_NOTE)),
+                                      "the swept parameter the grid sets. " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
-                 ("Each point is a configuration: mean unavailable node-time against mean duration. {front} "
-                  + LOG_NOTE)),
+                 ("Each point is a configuration: mean unavailable node-time against mean duration, as the results "
+                  "table gives them. {front} " + LOG_NOTE)),
     "downtime": ("Per-node downtime", ("How long each node went without an available daemon pod, as an empirical "
                                       "CDF over all nodes of all replications: further left is better. A line "
                                       "hidden under another has the same distribution. When a few nodes were down "
@@ -80,9 +79,6 @@ FLOOR_NOTE = (" The dashed line is the SLO's availability floor. A configuration
               "replication is under it gives that level in its legend entry, and ▼ marks where it is under the "
               "floor by too little to be told from the floor's line; whether it fails the SLO depends on the "
               "SLO's statistic over the replications (the Results table).")
-# a t interval of few replications can reach below 0, where the table and the figure stop it
-CLIPPED_NOTE = (" An interval reaching below 0 (a t interval of few replications) is drawn from 0, as the table "
-                "gives it.")
 PERCENT_FLOOR_NOTE = (" The SLO's floor in nodes (min_available) is not drawn: the axis is a share of the nodes "
                       "desired at each moment, which changed.")
 # where another DaemonSet updated with the study's (also) did not complete every replication
@@ -96,6 +92,19 @@ OTHERS_NOTES = {
     "availability": " The legend says where another DaemonSet updated with this one did not complete.",
     "downtime": " The legend says where another DaemonSet updated with this one did not complete.",
 }
+# what the duration and tradeoff figures draw of configurations whose runs did not all complete
+PARTIAL_NOTES = {
+    "duration": (" Where not every run completed, a star is the mean of the runs that did (the table's *) and a "
+                 "hollow marker when the others stopped (mean), both named in its label."),
+    "never": (" A configuration none of whose runs completed has no duration and is placed at no time (its row, "
+              "or the top edge of a line plot, says so)."),
+    "tradeoff": (" A hollow marker did not complete every replication: it is at the mean duration of the runs that "
+                 "did (the table's *)."),
+}
+# the duration figure's crosses, when the SLO judges another statistic than the mean
+JUDGED_NOTE = (" The SLO judges the {stat}duration, not the mean: crosses mark it, and a mean under the SLO's line "
+               "may still fail.")
+SLO_FAILED_NOTE = " A red cross marks a configuration that fails the SLO (the table's ✗), on the front or not."
 NEVER_NOTE = (" A configuration none of whose runs completed is not drawn (the legend names it): what it lost until "
               "it stopped is no rollout's cost, and one that never started would look the best.")
 # what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
@@ -117,8 +126,8 @@ def front_kind(results: Results) -> str:
 
 
 def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "", front: str = "one",
-             never: bool = False, others: bool = False, half: bool = False, clipped: bool = False,
-             empty: Mapping[str, str] | None = None) -> list[tuple]:
+             never: bool = False, others: bool = False, half: bool = False, clipped: str = "",
+             empty: Mapping[str, str] | None = None, notes: dict[str, list[str]] | None = None) -> list[tuple]:
     """Each figure of ``FIGURES`` with its caption, or a note saying why it was not drawn;
     ``kept`` names those shown as the sweep drew them, their table being absent; ``floor``:
     which availability floors of the SLO the availability figure draws (``floors``); ``front``: what the
@@ -126,33 +135,57 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "",
     the tradeoff and downtime figures leave out; ``others``: in some configuration another
     DaemonSet updated with the study's (``also``) did not complete every replication, which the
     legends of the figures drawn again name; ``half``: the duration and tradeoff figures draw
-    some configuration half-filled for it (``half_filled``); ``clipped``: some configuration's
-    duration interval reaches below 0, which the duration figure draws from 0; ``empty``: the
-    figures with nothing to draw, and why (``nothing_to_draw``).
+    some configuration half-filled for it (``half_filled``); ``clipped``: the duration caption's
+    sentence on an interval reaching below 0, as the figure draws it (``clipped_note``), or empty;
+    ``empty``: the figures with nothing to draw, and why (``nothing_to_draw``): a line says so in their place;
+    ``notes``: more sentences of a figure's caption (``figure_notes``).
     """
     blocks: list[tuple] = []
+    notes = notes or {}
     for name, (_, needs) in FIGURES.items():
         title, caption = CAPTIONS[name]
         caption = caption.replace("{front}", FRONT_NOTES[front])
         if name == "duration" and clipped and name not in kept:
-            caption += CLIPPED_NOTE
+            caption += clipped
         if name == "availability" and floor:
             caption += FLOOR_NOTE if floor != "undrawn" else ""
             caption += PERCENT_FLOOR_NOTE if floor in ("undrawn", "both") else ""
         if name in ("tradeoff", "downtime") and never and name not in kept:
             caption += NEVER_NOTE
+        caption += "".join(n for n in notes.get(name, ()) if name not in kept)
         if (half if name in ("duration", "tradeoff") else others) and name not in kept:
             caption += OTHERS_NOTES[name]
         if name in kept:
             caption += (f" (Drawn when the experiment ran: {needs}.parquet, the per-run data it is drawn from, is "
                         "not in this folder to draw it again.)")
-        if name in images:
+        if name in (empty or {}):
+            blocks += [("h", 3, title), ("note", f"Not drawn: {(empty or {})[name]}.")]
+        elif name in images:
             blocks.append(("img", name, title, caption))
         else:
-            why = (empty or {}).get(name) or (f"{needs}.parquet is not in this results folder" if needs
-                                              else "it could not be drawn")
+            why = f"{needs}.parquet is not in this results folder" if needs else "it could not be drawn"
             blocks += [("h", 3, title), ("note", f"Not drawn: {why}.")]
     return blocks
+
+
+def figure_notes(results: Results) -> dict[str, list[str]]:
+    """The duration and tradeoff captions' sentences on what their marks are, where the results need them:
+    configurations whose runs did not all complete, the statistic the SLO judges, SLO failures.
+    """
+    out: dict[str, list[str]] = {"duration": [], "tradeoff": []}
+    never = set(never_completed(results))
+    if set(stops(results)) - never:
+        out["duration"].append(PARTIAL_NOTES["duration"])
+        out["tradeoff"].append(PARTIAL_NOTES["tradeoff"])
+    if never:
+        out["duration"].append(PARTIAL_NOTES["never"])
+    limit, statistic, _ = slo_statistic(results)
+    if limit is not None and statistic != "mean":
+        out["duration"].append(JUDGED_NOTE.format(stat=statistic_name(statistic)))
+    ok = results.summary.get("slo_ok")
+    if slo_specs(results) and ok is not None and not ok.astype(str).str.lower().isin(("true", "1")).all():
+        out["tradeoff"].append(SLO_FAILED_NOTE)
+    return out
 
 
 def floors(results: Results) -> str:
@@ -167,12 +200,6 @@ def floors(results: Results) -> str:
     if "min_available" not in metrics or not shares:
         return "drawn"
     return "both" if "min_available_fraction" in metrics else "undrawn"
-
-
-def _clipped(results: Results) -> bool:
-    """Whether some configuration's duration interval reaches below 0 (the table and figure start it at 0)."""
-    low = results.summary.get("duration_s_ci_low")
-    return low is not None and bool((pd.to_numeric(low, errors="coerce") < 0).any())
 
 
 def undrawable(results: Results) -> dict[str, str]:
@@ -204,7 +231,7 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
                *desired_note(results), *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
                *_figures(images, kept, floors(results), front_kind(results),
                         bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)),
-                        _clipped(results), nothing_to_draw(results))]
+                        clipped_note(results), nothing_to_draw(results), figure_notes(results))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]
@@ -221,7 +248,8 @@ def write_report(results: Results, out_dir: str | Path | None = None) -> tuple[P
     """
     out = Path(out_dir if out_dir is not None else results.path)
     drawn = {p.stem: p.read_bytes() for p in save_figures(results, out)}
-    found = (Path(results.path) / "figures" / f"{name}.png" for name in undrawable(results))
+    empty = nothing_to_draw(results)  # an old drawing of one would be an empty box
+    found = (Path(results.path) / "figures" / f"{name}.png" for name in undrawable(results) if name not in empty)
     kept = {p.stem: p.read_bytes() for p in found if p.is_file()}
     if out != Path(results.path):
         write_pngs(out / "figures", kept)  # beside the report that links them

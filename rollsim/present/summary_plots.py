@@ -1,5 +1,6 @@
 """The duration figure of a study's summary (``summary.csv``): rollout duration per configuration
-or against the swept parameter. Speed against disruption is ``rollsim.present.tradeoff_plot``.
+or against the swept parameter. Speed against disruption is ``rollsim.present.tradeoff_plot``;
+what is drawn of each configuration is ``rollsim.present.durations``.
 
 ``plot_duration`` takes a ``Results`` (or just the summary frame it draws:
 ``rollsim.present.plotdata.as_results``) and an optional Axes, draws on it and returns it.
@@ -7,8 +8,6 @@ or against the swept parameter. Speed against disruption is ``rollsim.present.tr
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,10 +15,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from rollsim.present.durations import Durations, durations, never_text
 from rollsim.present.plotaxes import legend_below, new_axes, slo_line, time_limits, wrap
-from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled, half_filled_note, incomplete_runs
+from rollsim.present.plotdata import HALF_FILLED, as_results, half_filled_note
 from rollsim.present.plotlabels import keep_inside, label_side
 from rollsim.present.plotmath import (
+    axis_keys,
     axis_label,
     display,
     group_labels,
@@ -27,97 +28,75 @@ from rollsim.present.plotmath import (
     short_number,
     sweep_axis,
     sweep_value,
-    time_unit,
-    wants_log,
-    when,
 )
-from rollsim.present.render import format_duration
-from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
 
 __all__ = ["DURATION_SIZE", "plot_duration"]
 
 DURATION_SIZE = (9.0, 5.5)  # inches
-
-
-@dataclass(frozen=True)
-class _Durations:
-    """What the duration figure shows per configuration (a row of ``summary``), in seconds."""
-
-    summary: pd.DataFrame
-    reached: dict[int, tuple[float, str]]  # incomplete_runs: when runs that did not all complete stopped
-    stopped: np.ndarray  # when those runs stopped (NaN for a configuration that always completed)
-    partial: np.ndarray  # whether the configuration's runs did not all complete
-    mean: np.ndarray  # mean duration, NaN where partial
-    err: np.ndarray  # the CI below and above the mean, in axis units
-    ok: np.ndarray  # a finite mean
-    others: dict[int, str]  # half_filled: what of the other DaemonSets (also) did not complete
-    other: np.ndarray  # its own DaemonSet completed every time, another of the update did not (half_filled)
-    other_note: Line2D  # the legend's entry for those (half_filled_note)
-    shown: np.ndarray  # where each configuration's marker goes: the mean, else when its runs stopped
-    log: bool
-    top: float
-    bottom: float
-    div: float
-    unit: str
-    limit: float | None  # the SLO's duration limit
-    slo_label: str
-
-
-def _durations(results: Results) -> _Durations:
-    """The duration figure's numbers and axis scale, from the summary and the runs."""
-    s = results.summary.reset_index(drop=True)
-    reached = incomplete_runs(results)
-    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
-    partial = np.array([int(c) in reached for c in s["config"]])
-    mean = np.where(partial, math.nan, s["duration_s_mean"].astype(float).to_numpy())
-    lo, hi = (s[f"duration_s_ci_{b}"].astype(float).to_numpy() if f"duration_s_ci_{b}" in s else mean
-              for b in ("low", "high"))
-    lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
-    lo = np.where(lo < 0, 0.0, lo)  # a t interval of few runs can reach below 0; no rollout takes less than nothing
-    ok = np.isfinite(mean)
-    others = half_filled(results)
-    other = ok & np.array([int(c) in others for c in s["config"]], dtype=bool)
-    other_note = half_filled_note(results, others)
-    shown = np.where(ok, mean, stopped)
-    there = np.isfinite(shown) & (shown > 0)
-    log = bool(there.any()) and wants_log(float(shown[there].max()), float(shown[there].min()))
-    lo = np.where(lo > 0, lo, mean) if log else lo  # a log axis has no room for a CI reaching below zero
-    tops = np.r_[hi[np.isfinite(hi)], shown[np.isfinite(shown)]]
-    top = float(tops.max()) if len(tops) else 1.0
-    bottom = float(np.nanmin(np.r_[lo[ok], shown[there]])) if there.any() else 1.0
-    div, unit = (1.0, "log scale") if log else time_unit(top)
-    limit = next((c["limit"] for c in slo_specs(results) if c["metric"] == "duration_s" and c["bound"] == "max"),
-                 None)
-    slo_label = f"SLO: duration ≤ {when(limit, div, unit, log)}" if limit is not None else ""
-    err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
-    return _Durations(s, reached, stopped, partial, mean, err, ok, others, other, other_note, shown, log, top, bottom,
-                      div, unit, limit, slo_label)
+_TOP = 0.95  # where a configuration with no duration is drawn on a line plot, as a share of the axes' height
 
 
 _HOLLOW: dict[str, Any] = {"marker": "o", "markersize": 8, "markerfacecolor": "white", "markeredgewidth": 1.5,
                            "linestyle": "none"}
+# the mean of the runs that completed, where not all did: the table's ``*``
+_STAR: dict[str, Any] = {"fmt": "*", "markersize": 12, "capsize": 4}
+_LABEL_BOX: dict[str, Any] = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+_JUDGED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.5, "color": "black",
+                           "linestyle": "none", "zorder": 4}
 
 
-def _by_configuration(ax: Axes, d: _Durations) -> None:
-    """Named variants: one row per configuration, by label, each marker labelled with its time."""
+def _notes(d: Durations) -> list[Line2D]:
+    """The legend's entries for what is not a plain mean: a partly completed configuration's two
+    markers, the statistic the SLO judges (not the mean) and the configurations never placed.
+    """
+    notes = []
+    if d.partial.any():
+        notes += [Line2D([], [], color="0.3", marker="*", markersize=12, linestyle="none",
+                         label="mean of the runs that completed, where not all did (the table's *)"),
+                  Line2D([], [], color="0.3", **_HOLLOW, label="when the runs that did not complete stopped (mean)")]
+    if np.isfinite(d.judged).any():
+        notes.append(Line2D([], [], **_JUDGED, label=d.judged_label()))
+    return notes
+
+
+def _partly(ax: Axes, d: Durations, at: np.ndarray, pos: np.ndarray, vertical: bool, color: Any = "C3") -> None:
+    """Configurations ``at`` whose runs did not all complete: the completed runs' mean (a star,
+    with its CI) and when the others stopped (hollow), joined by a dotted line.
+    """
+    for i in at:
+        t, s = d.mean[i] / d.div, d.stopped[i] / d.div
+        if vertical:
+            ax.errorbar([t], [pos[i]], xerr=d.err[:, [i]], color=color, **_STAR)
+            ax.plot([t, s], [pos[i], pos[i]], color=color, linestyle=":", linewidth=1)
+            ax.plot([s], [pos[i]], color=color, **_HOLLOW)
+        else:
+            ax.errorbar([pos[i]], [t], yerr=d.err[:, [i]], color=color, **_STAR)
+            ax.plot([pos[i], pos[i]], [t, s], color=color, linestyle=":", linewidth=1)
+            ax.plot([pos[i]], [s], color=color, **_HOLLOW)
+
+
+def _by_configuration(ax: Axes, d: Durations, other_note: Line2D) -> None:
+    """Named variants: one row per configuration, by label, each marker labelled with its time;
+    a configuration none of whose runs completed is a row with a note and no marker.
+    """
     s, div = d.summary, d.div
-    notes: list[Line2D] = []
     y = np.arange(len(s))[::-1].astype(float)
-    clean = d.ok & ~d.other
+    clean = d.full & ~d.other
     if clean.any():
         ax.errorbar(d.mean[clean] / div, y[clean], xerr=d.err[:, clean], fmt="o", color="C0", capsize=4,
                     label="mean with 95% CI (completed every replication)")
+    notes: list[Line2D] = []
     if d.other.any():
         ax.errorbar(d.mean[d.other] / div, y[d.other], xerr=d.err[:, d.other], color="C0", capsize=4,
                     markersize=8, **HALF_FILLED)
-        notes.append(d.other_note)
-    if d.partial.any():
-        ax.plot(d.stopped[d.partial] / div, y[d.partial], color="C3", label="did not always complete: when its runs "
-                "stopped (mean)", **_HOLLOW)
+        notes.append(other_note)
+    _partly(ax, d, np.flatnonzero(d.partial), y, vertical=True)
+    ax.plot(d.judged / div, y, **_JUDGED)
     ax.set_yticks(y, [wrap(v, 40) for v in s["label"].astype(str)])
+    notes += _notes(d)
     if d.limit is not None:
-        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label, vertical=True)
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label(), vertical=True)
     time_limits(ax, "x", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
                 room=1.15)
     ax.set_ylim(-0.7, len(s) - 0.3)
@@ -126,18 +105,16 @@ def _by_configuration(ax: Axes, d: _Durations) -> None:
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
     marks = []
-    for i in range(len(s)):
-        if not np.isfinite(d.shown[i]):
-            continue
-        ok, other = d.ok[i], d.other[i]
-        text = format_duration(d.mean[i]) if ok else d.reached[int(s["config"][i])][1]
-        if other:
-            text += f"; {d.others[int(s['config'][i])]}"
-        ha, dx = label_side(ax, d.shown[i] / div, y[i])
-        aside = not ok or other  # a long label beside its marker, not centred over it
-        marks.append(ax.annotate(text, (d.shown[i] / div, y[i]), xytext=(dx if aside else 0, 7),
+    for i in np.flatnonzero(np.isfinite(d.mean)):
+        aside = bool(d.partial[i] or d.other[i])  # a long label beside its marker, not centred over it
+        ha, dx = label_side(ax, d.mean[i] / div, y[i])
+        marks.append(ax.annotate(d.label(int(i)), (d.mean[i] / div, y[i]), xytext=(dx if aside else 0, 7),
                                  textcoords="offset points", ha=ha if aside else "center", va="bottom",
-                                 fontsize="small", color="C3" if aside else "black"))
+                                 fontsize="small", color="C3" if aside else "black", bbox=_LABEL_BOX, zorder=5))
+    for i in np.flatnonzero(d.never):  # no duration: said in its row, at no time
+        ax.annotate(never_text(d.stops.get(int(s["config"][i])), s["stop_cause"][i] if "stop_cause" in s else None),
+                    (0.01, y[i]), xycoords=("axes fraction", "data"), ha="left", va="center", fontsize="small",
+                    color="C3")
     keep_inside(ax, marks)
 
 
@@ -156,44 +133,72 @@ def _dodge(x: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     return shift
 
 
-def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> None:
-    """Against the numeric swept ``key``: one line per combination of the other swept keys;
-    lines that share an x value are moved a little apart (``_dodge``), and a "stopped at"
-    label that several of them would print at one x is printed once.
+def _x_axis(ax: Axes, d: Durations, key: str, kind: str, swept: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The x axis of ``key`` (ticks and limits), each configuration's x (moved aside where lines
+    share a value: ``_dodge``) and the lines: one per combination of the other swept keys.
     """
-    s, div = d.summary, d.div
-    notes: list[Line2D] = []
+    s = d.summary
     x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
     ticks = np.unique(x)
     if len(ticks) <= 12:
         ax.set_xticks(ticks, [f"{short_number(v)}%" if kind == "pct" else short_number(v) for v in ticks])
     span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
-    ax.set_xlim(float(ticks.min()) - 0.08 * span, float(ticks.max()) + 0.08 * span)
     others = [k for k in swept if k != key]
     groups = list(s.groupby([s[k].map(display) for k in others], sort=False)) if others else [((), s)]
     order = [g.index.to_numpy()[np.argsort(x[g.index], kind="stable")] for _, g in groups]
     shown_x = x + _dodge(x, order)
-    low, high = ax.get_xlim()  # room for the moved points too
-    ax.set_xlim(min(low, float(shown_x.min()) - 0.04 * span), max(high, float(shown_x.max()) + 0.04 * span))
+    ax.set_xlim(min(float(ticks.min()) - 0.08 * span, float(shown_x.min()) - 0.04 * span),
+                max(float(ticks.max()) + 0.08 * span, float(shown_x.max()) + 0.04 * span))
+    return shown_x, order
+
+
+def _never_note() -> Line2D:
+    """The legend's entry for the configurations no run of which completed: near the top edge, at no time."""
+    return Line2D([], [], color="0.3", marker="^", markersize=9, markerfacecolor="white", markeredgewidth=1.5,
+                  linestyle="none", label="no run completed, so no duration: near the top edge, at its line's x "
+                  "(not a time; the report's \"Why runs stopped\" says why)")
+
+
+def _lines(ax: Axes, d: Durations, key: str, shown_x: np.ndarray, order: list[np.ndarray]) -> None:
+    """One line per group of ``order``, joining the configurations that completed every replication."""
+    s, div = d.summary, d.div
     drop = [label_of(key, v) for v in s[key]]
     for n, idx in enumerate(order):
-        label = group_labels(list(s["label"][idx]), drop) or "mean duration"
-        done = idx[d.ok[idx] & ~d.other[idx]]
-        ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=f"C{n}",
+        color = f"C{n}"
+        label = group_labels(list(s["label"][idx]), drop) or "mean with 95% CI (completed every replication)"
+        done = idx[d.full[idx] & ~d.other[idx]]
+        ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=color,
                     label=wrap(label, 60))
         other = idx[d.other[idx]]  # off the line, which joins the updates that completed
         if len(other):
-            ax.errorbar(shown_x[other], d.mean[other] / div, yerr=d.err[:, other], capsize=4, color=f"C{n}",
+            ax.errorbar(shown_x[other], d.mean[other] / div, yerr=d.err[:, other], capsize=4, color=color,
                         markersize=8, **HALF_FILLED)
-        short = idx[d.partial[idx]]
-        if len(short):
-            ax.plot(shown_x[short], d.stopped[short] / div, color=f"C{n}", **_HOLLOW)
-    if d.other.any():
-        notes.append(d.other_note)
-    if d.partial.any():
-        notes.append(Line2D([], [], color="0.3", **_HOLLOW, label="did not always complete: when its runs stopped"))
+        _partly(ax, d, idx[d.partial[idx]], shown_x, vertical=False, color=color)
+        never = idx[d.never[idx]]
+        if len(never):
+            ax.plot(shown_x[never], np.full(len(never), _TOP), transform=ax.get_xaxis_transform(),
+                    color=color, marker="^", markersize=9, markerfacecolor="white", markeredgewidth=1.5,
+                    linestyle="none", zorder=4)
+    ax.plot(shown_x, d.judged / div, **_JUDGED)
+    x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
+    for value in np.unique(x[d.never]):  # once per x, for the markers there side by side: they are no time
+        middle = float(shown_x[d.never & (x == value)].mean())
+        ax.annotate("no run\ncompleted", (middle, _TOP), xycoords=("data", "axes fraction"), xytext=(0, -9),
+                    textcoords="offset points", ha="center", va="top", fontsize="x-small", color="0.3")
+
+
+def _against(ax: Axes, d: Durations, other_note: Line2D, key: str, kind: str, swept: list[str]) -> None:
+    """Against the numeric swept ``key``: one line per combination of the other swept keys;
+    lines that share an x value are moved a little apart (``_dodge``), and a label that several
+    of them would print at one x is printed once.
+    """
+    s, div = d.summary, d.div
+    shown_x, order = _x_axis(ax, d, key, kind, swept)
+    _lines(ax, d, key, shown_x, order)
+    notes: list[Line2D] = [other_note] if d.other.any() else []
+    notes += _notes(d) + ([_never_note()] if d.never.any() else [])
     if d.limit is not None:
-        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label)
+        notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label())
     time_limits(ax, "y", d.log, d.bottom, max(d.top, d.limit if d.limit is not None and not notes else 0) / div,
                 room=1.2)
     ax.set_xlabel(axis_label(key) + (" (% of desired nodes)" if kind == "pct" else ""))
@@ -201,39 +206,44 @@ def _against(ax: Axes, d: _Durations, key: str, kind: str, swept: list[str]) -> 
     ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
+    x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)
     same: dict[tuple[float, str], list[int]] = {}  # one label for the markers that would each print it at one x
     for j in np.flatnonzero(d.partial):
-        if np.isfinite(d.stopped[j]):
-            same.setdefault((float(x[j]), d.reached[int(s["config"][j])][1]), []).append(int(j))
+        same.setdefault((float(x[j]), d.label(int(j))), []).append(int(j))
     for j in np.flatnonzero(d.other):
         same.setdefault((float(x[j]), d.others[int(s["config"][j])]), []).append(int(j))
     marks = []
     for (_, text), js in same.items():
-        y = float(np.mean(d.shown[js])) / div
+        # beside the hollow marker of when runs stopped, above the lines, where there is room
+        y = float(np.mean(np.where(d.partial[js], d.stopped[js], d.mean[js]))) / div
         ha, dx = label_side(ax, float(np.mean(shown_x[js])), y)
         at = float(shown_x[js].max() if ha == "left" else shown_x[js].min())  # beside the outermost marker
         marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
-                                 va="center", fontsize="small", color="C3"))
+                                 va="center", fontsize="small", color="C3", bbox=_LABEL_BOX, zorder=5))
     keep_inside(ax, marks)
 
 
 def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Mean rollout duration with its confidence interval, per configuration that completed in
-    every replication; a configuration whose runs did not all complete is a hollow marker at
-    the time its runs stopped, labelled with what they reached; one whose DaemonSet completed
-    every replication while another updated with it (``also``) did not is half-filled, off the
-    lines, and labelled with what did not complete. Against the swept parameter when
-    one is numeric (one line per combination of the others, named as the table names them),
-    else one row per configuration. The time axis is logarithmic when the times differ more
-    than tenfold; a linear one has one unit, chosen from the data.
+    every replication. One whose runs did not all complete is a star at the mean of the runs
+    that did (the table's ``*``) and a hollow marker at when the others stopped, labelled with
+    both; one none of whose runs completed has no duration and is placed at none (a note in its
+    row; at the top edge of a line plot). One whose DaemonSet completed every replication while
+    another updated with it (``also``) did not is half-filled, off the lines, and labelled with
+    what did not complete. When the SLO judges another statistic than the mean, a cross marks
+    that statistic. Against a numeric swept parameter that the grid sets, or in which alone the
+    configurations differ (``axis_keys``: one line per combination of the others, named as the
+    table names them), else one row per configuration. The time axis is logarithmic when the
+    times differ more than tenfold; a linear one has one unit, chosen from the data.
     """
     results = as_results(results, "summary")
     ax = new_axes(ax, DURATION_SIZE)
-    d = _durations(results)
+    d = durations(results)
+    other_note = half_filled_note(results, d.others)
     swept = [k for k in results.experiment.get("swept") or [] if k in d.summary.columns]
-    key, kind = sweep_axis(d.summary, swept)
+    key, kind = sweep_axis(d.summary, axis_keys(d.summary, swept))
     if key is None or kind == "cat":
-        _by_configuration(ax, d)
+        _by_configuration(ax, d, other_note)
     else:
-        _against(ax, d, key, kind, swept)
+        _against(ax, d, other_note, key, kind, swept)
     return ax

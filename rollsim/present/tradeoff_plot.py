@@ -7,7 +7,6 @@ against mean unavailable node-hours per configuration, with the study's Pareto f
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -16,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from rollsim.present.durations import slo_statistic, statistic_name
 from rollsim.present.plotaxes import legend_below, legend_note, new_axes, slo_line, time_limits
 from rollsim.present.plotdata import (
     HALF_FILLED,
@@ -23,9 +23,9 @@ from rollsim.present.plotdata import (
     config_colors,
     half_filled,
     half_filled_note,
-    incomplete_runs,
     never_completed,
     not_drawn,
+    stops,
 )
 from rollsim.present.plotlabels import label_points, merge_coincident
 from rollsim.present.plotmath import short_number, time_unit, wants_log, when
@@ -35,15 +35,19 @@ from rollsim.sweep.results import Results
 __all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
 
 TRADEOFF_SIZE = (9.0, 6.0)  # inches
+MANY = 10  # past this many points, a point's label is its values alone (point_names)
+_FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "C3", "linestyle": "none",
+                           "zorder": 4}
 
 
 def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Speed against disruption: mean duration against mean unavailable node-hours per
     configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
     every replication, within each condition, none when the study varies no decision) and the
-    SLO limits. A configuration whose runs did
-    not all complete is a hollow marker at when they stopped, with the node-hours lost until
-    then; one none of whose runs completed is not drawn (it would read as the best: a rollout
+    SLO limits; a red cross marks each configuration that fails the SLO. A configuration whose
+    runs did not all complete is a hollow marker at the mean duration of those that did (the
+    table's ``*``) and the mean node-hours of all its runs; one none of whose runs completed is
+    not drawn (it would read as the best: a rollout
     that never started loses nothing) and the legend names it. One whose DaemonSet completed
     every replication while another updated with it (``also``) did not is half-filled, on no
     front, and the legend and its label say what did not complete. The duration axis is
@@ -52,10 +56,9 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     results = as_results(results, "summary")
     ax = new_axes(ax, TRADEOFF_SIZE)
     s = results.summary.reset_index(drop=True)
-    reached = incomplete_runs(results)
+    reached = stops(results)
     partial = np.array([int(c) in reached for c in s["config"]])
-    stopped = np.array([reached.get(int(c), (math.nan, ""))[0] for c in s["config"]], dtype=float)
-    dur = np.where(partial, stopped, s["duration_s_mean"].astype(float).to_numpy())
+    dur = s["duration_s_mean"].astype(float).to_numpy()  # as the table: over the runs that completed (its *)
     loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
     # a configuration that never completed lost only what it lost until it stopped (nothing, for
     # one that never started): drawn, it would look the best at the lower left
@@ -92,7 +95,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     if (shown & partial).any():
         notes.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="white", markeredgecolor="0.3",
                             markeredgewidth=1.5, linestyle="none",
-                            label="did not always complete: when its runs stopped"))
+                            label="did not always complete: mean of the runs that completed (the table's *)"))
+    notes += _slo_failures(ax, s, shown, loss / ndiv, dur / tdiv)
     if never and not shown.any():  # an empty plot must say why it is empty
         ax.text(0.5, 0.5, "no configuration completed a run: none is placed", transform=ax.transAxes, ha="center",
                 va="center", color="0.4")
@@ -100,7 +104,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
         notes.append(legend_note(not_drawn(results, never)))
     if "duration_s" in limits:
         drawn = slo_line(ax, limits["duration_s"] / tdiv, ymax,
-                          f"SLO: duration ≤ {when(limits['duration_s'], tdiv, tunit, log)}")
+                          f"SLO: {statistic_name(slo_statistic(results)[1])}duration ≤ "
+                          f"{when(limits['duration_s'], tdiv, tunit, log)} (judged per configuration: ✗ fails)")
         ymax = ymax if drawn else max(ymax, limits["duration_s"] / tdiv)
         notes += drawn
     if "unavailable_node_seconds" in limits:
@@ -116,10 +121,47 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                   "rollout duration (mean over replications, log scale)")
     ax.set_title("Speed against disruption (lower left is better)")
     ax.grid(True, alpha=0.3)
-    legend_below(ax, extra=notes)
-    texts = [str(v) + (f" ({reached[int(c)][1].split(', ')[-1]})" if int(c) in reached else
+    names, key_note = point_names(s["label"], int(shown.sum()))
+    legend_below(ax, extra=[*notes, legend_note(key_note)] if key_note else notes)
+    texts = [str(v) + (f" ({reached[int(c)].completed}/{reached[int(c)].runs} completed)" if int(c) in reached else
                        f" ({others[int(c)]})" if int(c) in others else "")
-             for v, c in zip(s["label"], s["config"])]
-    xs, ys, names = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
-    label_points(ax, xs, ys, names)
+             for v, c in zip(names, s["config"])]
+    xs, ys, merged = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
+    label_points(ax, xs, ys, merged, alternate=len(xs) > MANY)
     return ax
+
+
+def _slo_failures(ax: Axes, s: pd.DataFrame, shown: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[Line2D]:
+    """A red cross on each drawn configuration that fails the SLO (the table's ✗): a point on the
+    front may still fail it.
+    """
+    if "slo_ok" not in s:
+        return []
+    failed = shown & ~s["slo_ok"].astype(str).str.lower().isin(("true", "1", "nan", "")).to_numpy()
+    if not failed.any():
+        return []
+    ax.plot(x[failed], y[failed], **_FAILED)
+    return [Line2D([], [], **_FAILED, label="fails the SLO (the table's ✗)")]
+
+
+def point_names(labels: pd.Series, shown: int) -> tuple[list[str], str]:
+    """The points' labels: the table's labels, or past ``MANY`` points the values alone (the
+    ``key=`` of each part dropped: ``max_unavailable=25`` is ``25``), with the legend's note
+    naming the keys; labels with no ``key=`` part stay whole.
+    """
+    texts = [str(v) for v in labels]
+    if shown <= MANY:
+        return texts, ""
+    keys: dict[str, None] = {}
+    short = []
+    for text in texts:
+        parts = []
+        for part in text.split(", "):
+            key, eq, value = part.partition("=")
+            if eq and key and " " not in key:
+                keys[key] = None
+                parts.append(value)
+            else:
+                parts.append(part)
+        short.append(", ".join(parts))
+    return short, ("points labelled by value: " + ", ".join(keys)) if keys else ""
