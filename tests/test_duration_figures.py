@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rollsim.present.plotmath import axis_keys
-from rollsim.present.plots import empty_figures, plot_duration, plot_tradeoff, render_figures
+from rollsim.present.plots import empty_figures, plot_duration, plot_tradeoff, render_figures, save_figures
 from rollsim.present.render import render_markdown
 from rollsim.present.report import report_blocks
 from rollsim.present.tradeoff_plot import point_names
@@ -179,6 +179,10 @@ def test_figures_with_nothing_to_draw_are_a_line_in_the_report(make_results) -> 
     assert text.count("Not drawn: no configuration completed a run") == 3
     assert "Each point is a configuration" not in text
     assert empty_figures(load_results(make_results())) == {}
+    (folder / "figures").mkdir()
+    (folder / "figures" / "tradeoff.png").write_bytes(b"an old empty box")
+    assert [p.name for p in save_figures(results)] == ["availability.png"]
+    assert not (folder / "figures" / "tradeoff.png").exists()
 
 
 def test_the_captions_say_what_the_marks_are(make_results) -> None:
