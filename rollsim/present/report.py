@@ -64,7 +64,8 @@ CAPTIONS = {
                       "lines drawn first are wider, so that lines with the same levels show through one another. "
                       + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
-                                      "the swept parameter the grid sets. " + LOG_NOTE)),
+                                      "the swept parameter (one the grid sets, or the only one the "
+                                      "configurations differ in). " + LOG_NOTE)),
     "tradeoff": ("Speed against disruption",
                  ("Each point is a configuration: mean unavailable node-time against mean duration, as the results "
                   "table gives them. {front} " + LOG_NOTE)),
