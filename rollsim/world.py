@@ -247,6 +247,7 @@ def add_daemonset(world: World, scenario: Scenario, streams: Streams, key: str) 
         rules=settings.rules, consistency=None if settings.ideal else ConsistencyStore(),
     )
     pod_control.consistency = controller.consistency
+    pod_control.not_found = controller.expectations.deletion_observed
     # Before time 0: an old pod on every node that ran one, in every cache. Ready since long
     # enough ago that it is available whatever minReadySeconds is.
     since = _LONG_AGO - ds.min_ready_seconds

@@ -71,6 +71,21 @@ class _OneFile(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+class _Repeated(argparse.Action):
+    """A flag whose setting takes a list in an experiment file (``cluster.add_nodes: [5@3, 5@6]``):
+    given once, its value; given again, the list of every value in order, where argparse would
+    keep the last one silently.
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
+                 option_string: str | None = None) -> None:
+        before = getattr(namespace, self.dest, None)
+        if before is None:
+            setattr(namespace, self.dest, values)
+        else:
+            setattr(namespace, self.dest, [*(before if isinstance(before, list) else [before]), values])
+
+
 class _Version(argparse.Action):
     """``--version``: argparse's version action, the version read only when asked for
     (``rollsim.__version__`` reads the package metadata, which ``--help`` need not pay for).
@@ -129,6 +144,9 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
                              help=setting.help_text())
         elif setting.kind.choices:
             sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
+        elif setting.kind.repeatable:  # each repeat adds an item, as the experiment file's list does
+            sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, action=_Repeated,
+                             help=f"{setting.help_text()}; repeat the flag for more")
         else:
             # text: build_scenario converts it, once, with the rule an experiment file's value meets
             sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, help=setting.help_text())

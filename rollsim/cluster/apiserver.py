@@ -177,13 +177,22 @@ class ApiServer:
 
     def delete_pod(self, uid: int) -> Pod | None:
         """A graceful delete: the pod gets its deletionTimestamp and stops being Ready at once.
-        Returns the pod (None: NotFound, or already terminating, so nothing changed).
+        Returns the pod (None: NotFound, or already terminating, so nothing changed: the
+        registry returns the object as it is, ``pendingGraceful`` in ``BeforeDelete``).
+
+        Mirrors ``podStrategy.CheckGracefulDelete`` (pkg/registry/core/pod/strategy.go): a pod
+        never bound to a node ("if the pod is not scheduled, delete immediately") or already
+        Failed or Succeeded gets grace period 0, so the object is gone at once (one DELETED
+        event), whether or not any kubelet is there to confirm it.
         """
         pod = self.pod(uid)
         if pod is None or pod.deleting:
             return None
-        pod.deleting, pod.ready = True, False
-        self._publish(MODIFIED, pod)
+        pod.deleting, pod.ready = True, False  # the object handed on: its start-up chain stops (Kubelet._gone)
+        if not pod.scheduled or pod.terminal:
+            self.remove_pod(pod)
+        else:
+            self._publish(MODIFIED, pod)
         return pod
 
     def remove_pod(self, pod: Pod) -> None:
@@ -227,6 +236,9 @@ class ApiPodControl:
         self.latency = latency
         self.writes = 0
         self.consistency: ConsistencyStore | None = None
+        # the controller's ``DeletionObserved``, called when a deletion lands on a pod already gone
+        # (NotFound); a pod already terminating comes back unchanged, no error, as upstream
+        self.not_found: Callable[[], None] | None = None
         self.at_once = bucket is None  # every write lands before its call returns (``_at``)
 
     def _at(self, action: Callable[..., object], *args: object) -> float:
@@ -265,6 +277,8 @@ class ApiPodControl:
 
     def _delete(self, uid: int) -> None:
         deleted = self.api.delete_pod(uid)
+        if deleted is None and self.api.pod(uid) is None and self.not_found is not None:
+            self.not_found()  # syncNodes: a DeletePod that fails NotFound is DeletionObserved at once
         self._wrote(PODS, None if deleted is None else deleted.resource_version)
 
     def _write_status(self, status: dict[str, int]) -> None:

@@ -4,9 +4,17 @@
 ``N@T`` changes N nodes at simulated second T; ``N@T+D`` spreads them evenly over the D
 seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minutes).
 
-* An added node is like the others (untainted, Ready). The controller sees it and creates
-  its pod at once, outside the maxUnavailable/maxSurge budget (``manage``), and it raises
-  ``desired`` and with it any percentage budget.
+* An added node registers as a kubelet registers its Node (``initialNode`` in
+  ``pkg/kubelet/kubelet_node_status.go``): Ready, with ``kubernetes.io/os``, ``kubernetes.io/arch``
+  and ``kubernetes.io/hostname`` (its own name, ``added-00001``, ...). It copies a template
+  node of the cluster (``join_template``): the most common shape (labels other than the
+  hostname, taints, allocatable) among the Ready, schedulable nodes of the list, pools or
+  ``--nodes``, the first such node of it in list order on a tie (a pool's nodes share one shape:
+  the largest pool, the first of equal ones). It takes the template's labels (os and arch
+  included), its taints but the NotReady ones, and its allocatable cpu and memory; with no
+  node at all, the kubelet's labels alone (linux, amd64). The controller sees it and creates
+  its pod at once, outside the maxUnavailable/maxSurge budget (``manage``), if the DaemonSet
+  should run there, and it raises ``desired`` and with it any percentage budget.
 * A removed node leaves the node list at once: ``desired`` falls. Its kubelet is gone, so
   its pods stay until the pod garbage collector force-deletes them: PodGC runs every 20 s
   and deletes pods bound to a missing node once they are 40 s past quarantine
@@ -28,9 +36,15 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
 
-__all__ = ["NodeChange", "parse_node_change", "change_times", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+from rollsim.spec.labelmap import HOSTNAME_LABEL
+from rollsim.spec.node import Node, kubelet_labels, ready_node
+
+__all__ = ["NodeChange", "parse_node_change", "change_times", "join_template", "joining_node", "PODGC_PERIOD_S",
+           "PODGC_QUARANTINE_S"]
 
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
@@ -72,3 +86,39 @@ def change_times(change: NodeChange) -> list[float]:
         return [change.at] * change.count
     step = change.over / (change.count - 1)
     return [change.at + i * step for i in range(change.count)]
+
+
+def _shape(node: Node) -> Hashable:
+    """What a node added like ``node`` copies of it: labels but the hostname, taints (but the
+    NotReady ones), allocatable.
+    """
+    labels = tuple(sorted((k, v) for k, v in node.labels.items() if k != HOSTNAME_LABEL))
+    return labels, ready_node(node).taints, node.allocatable_cpu_millis, node.allocatable_memory_bytes
+
+
+def join_template(nodes: Sequence[Node]) -> Node | None:
+    """The node an added node copies (see the module's docstring): of the most common shape among
+    the Ready, schedulable ``nodes`` (among all of them if none is), the first in list order on
+    a tie; ``None`` with no node.
+    """
+    candidates = [n for n in nodes if n.ready and not n.unschedulable] or list(nodes)
+    first: dict[Hashable, Node] = {}
+    counts: Counter[Hashable] = Counter()
+    for node in candidates:
+        shape = _shape(node)
+        first.setdefault(shape, node)
+        counts[shape] += 1
+    if not counts:
+        return None
+    return first[max(counts, key=counts.__getitem__)]  # max keeps the first of equal counts: list order
+
+
+def joining_node(template: Node | None, name: str) -> Node:
+    """A node named ``name`` that joins the cluster: the kubelet's labels (``kubelet_labels``:
+    os, arch, hostname ``name``) under the ``template``'s labels, taints and allocatable, Ready
+    and schedulable (``initialNode``; ``registerWithTaints`` are the template's taints).
+    """
+    if template is None:
+        return Node(name, kubelet_labels(name))
+    labels = {**kubelet_labels(name), **template.labels, HOSTNAME_LABEL: name}
+    return replace(ready_node(template), name=name, labels=labels, unschedulable=False)

@@ -56,12 +56,16 @@ class ItemError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """A kind of value: ``rule`` checks and converts it, ``schema`` describes it for editors."""
+    """A kind of value: ``rule`` checks and converts it, ``schema`` describes it for editors.
+    ``repeatable``: the value may be a list (an experiment file's), so its flag may be given
+    several times, each adding an item, in order.
+    """
 
     rule: Callable[[Any], Any]
     schema: Mapping[str, Any]
     metavar: str | None = None
     choices: tuple[str, ...] = ()
+    repeatable: bool = False
 
 
 def _number(value: Any, minimum: float, strict: bool = False) -> float:
@@ -301,9 +305,10 @@ _PER = rf"/(?:{_UNIT}|(?=[^/]*[1-9])(?:{_NUM}{_UNIT})+)"  # per a unit, or a Go 
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:{_PER})?\s*$", "a rate such as 10/s, 30/m or 100/6h")]}, "N/s")
-NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]")
-NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]")
-NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]")
+NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]", repeatable=True)
+NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]", repeatable=True)
+NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]",
+                 repeatable=True)
 TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
     "type": "object", "additionalProperties": False,
     "properties": {"key": {"type": "string"}, "operator": {"enum": ["Equal", "Exists"]},

@@ -27,4 +27,6 @@ __all__ = ["MODEL_VERSION"]
 # 12: a nominated preemptor's room is reserved from pods of lower or equal priority (addGENominatedPods); a
 # node's link (node_bandwidth) caps every DaemonSet's pulls on it; an also item's random streams are keyed by its
 # namespace/name (they were keyed by its name unless another item shared it)
+# (and, one session's too: nodes that join copy a template node with the kubelet's labels; a pod never bound
+# is deleted at once, CheckGracefulDelete; a delete answered NotFound is an observed deletion)
 MODEL_VERSION = 12

@@ -1,0 +1,150 @@
+"""What joins and leaves during a rollout: the node an added node copies, unbound pods of a
+removed node, and the node-change flags given more than once.
+"""
+
+from __future__ import annotations
+
+import simpy
+from rollsim import build_scenario, simulate
+from rollsim.cli import main
+from rollsim.cluster.apiserver import ApiPodControl, ApiServer
+from rollsim.cluster.nodestore import NodeStore
+from rollsim.io.nodes import nodes_from_pools
+from rollsim.spec.churn import join_template, joining_node
+from rollsim.spec.node import (
+    NO_SCHEDULE,
+    Node,
+    PodPlacement,
+    Taint,
+    Toleration,
+    kubelet_labels,
+    not_ready_node,
+    uniform_nodes,
+)
+from rollsim.spec.scenario import DaemonSetSpec
+
+CONSTANT = dict(schedule=1, pull=1, start=1, ready=1, terminate=1, probe_period=0, controller="ideal")
+LINUX = DaemonSetSpec(placement=PodPlacement(node_selector={"kubernetes.io/os": "linux"}))
+
+
+def test_an_added_node_carries_the_kubelets_labels() -> None:
+    node = joining_node(join_template(uniform_nodes(3)), "added-00001")
+    assert dict(node.labels) == kubelet_labels("added-00001")
+    assert node.ready and not node.taints and not node.unschedulable
+    assert dict(joining_node(None, "added-00002").labels) == kubelet_labels("added-00002")  # no node to copy
+
+
+def test_the_template_is_the_most_common_shape_of_the_ready_schedulable_nodes() -> None:
+    arm = [Node(f"arm-{i}", {**kubelet_labels(f"arm-{i}", arch="arm64"), "pool": "arm"},
+                (Taint("arm", "", NO_SCHEDULE),), allocatable_cpu_millis=4000, allocatable_memory_bytes=2**34)
+           for i in range(3)]
+    amd = list(uniform_nodes(2))
+    cordoned = [Node(f"c-{i}", kubelet_labels(f"c-{i}"), unschedulable=True) for i in range(5)]
+    failed = [not_ready_node(n) for n in uniform_nodes(5, prefix="nr-")]
+    template = join_template([*amd, *cordoned, *failed, *arm])
+    assert template is arm[0]  # 3 arm nodes outnumber 2 Ready amd64 ones; cordoned and NotReady ones do not count
+    node = joining_node(template, "added-00001")
+    assert node.labels["kubernetes.io/arch"] == "arm64" and node.labels["pool"] == "arm"
+    assert node.labels["kubernetes.io/hostname"] == "added-00001"
+    assert node.taints == (Taint("arm", "", NO_SCHEDULE),)
+    assert (node.allocatable_cpu_millis, node.allocatable_memory_bytes) == (4000, 2**34)
+    assert join_template([*amd, *arm[:2]]) is amd[0]  # a tie: the first in list order
+    assert join_template([]) is None
+    assert join_template(failed).ready is False  # none Ready: among all; the added node is Ready anyway
+    assert joining_node(join_template(failed), "a").ready and not joining_node(join_template(failed), "a").taints
+
+
+def test_nodes_added_under_an_os_selector_become_desired() -> None:
+    """10 nodes + 5 added at t=30, ``nodeSelector: kubernetes.io/os: linux``, maxUnavailable 1,
+    a 5 s cycle: the old pods go one at a time (10 x 5 s = 50 s), the five added nodes get their
+    pods at once at 30 s, outside the budget; so 15 desired and done at 50 s, as without the
+    selector (before the fix: 10 desired, the added nodes never got a pod).
+    """
+    with_selector = simulate(build_scenario(daemonset_spec=LINUX, nodes=10, add_nodes="5@30", **CONSTANT))
+    without = simulate(build_scenario(nodes=10, add_nodes="5@30", **CONSTANT))
+    s = with_selector.summary
+    assert s["nodes"] == 15 and s["updated"] == 15 and s["completed"] is True
+    assert with_selector.status_log[-1][1]["desired"] == 15
+    assert s["duration_s"] == without.summary["duration_s"]
+    added = with_selector.nodes[with_selector.nodes["node"].str.startswith("added-")]
+    assert len(added) == 5 and (added["new_created_at_s"] == 30).all()
+
+
+def test_an_added_node_copies_the_largest_pool() -> None:
+    """The gpu pool (2 nodes, tainted) is smaller than the cpu pool (3): an added node is a cpu
+    node, so a DaemonSet that selects cpu nodes runs on it and one that selects gpu nodes does not.
+    """
+    pools = [{"name": "gpu", "count": 2, "labels": {"pool": "gpu"},
+              "taints": [{"key": "gpu", "effect": "NoSchedule"}]},
+             {"name": "cpu", "count": 3, "labels": {"pool": "cpu"}, "allocatable": {"cpu": "4", "memory": "16Gi"}}]
+    nodes = nodes_from_pools(pools)
+    added = joining_node(join_template(nodes), "added-00001")
+    assert added.labels["pool"] == "cpu" and added.allocatable_cpu_millis == 4000 and not added.taints
+    tolerate = (Toleration("gpu", "Exists"),)
+    gpu = DaemonSetSpec(placement=PodPlacement(node_selector={"pool": "gpu"}, tolerations=tolerate))
+    cpu = DaemonSetSpec(placement=PodPlacement(node_selector={"pool": "cpu"}))
+    assert simulate(build_scenario(daemonset_spec=cpu, node_list=nodes, add_nodes="2@10", **CONSTANT)).summary[
+        "nodes"] == 5
+    assert simulate(build_scenario(daemonset_spec=gpu, node_list=nodes, add_nodes="2@10", **CONSTANT)).summary[
+        "nodes"] == 2
+
+
+def test_the_unbound_pod_of_a_removed_node_is_gone_at_once() -> None:
+    """4 nodes, maxUnavailable 2, a 20 s scheduler (cycle 1 + 20 + 3 = 24 s); a node of the first
+    pair leaves at t=5 while its new pod is still unbound. The API server deletes an unbound pod
+    at once (``CheckGracefulDelete``), so rollingUpdate takes the third node at 5 s and the
+    fourth when the second is done, at 24 s: 24 + 24 = 48 s, whichever node leaves (before the
+    fix: 84 s when it was one with an unbound pod, seed 2: the pod stayed terminating until PodGC).
+    """
+    for seed in range(4):
+        s = simulate(build_scenario(nodes=4, max_unavailable=2, remove_nodes="1@5", **{**CONSTANT, "schedule": 20}),
+                     seed=seed).summary
+        assert (s["nodes"], s["completed"], s["duration_s"]) == (3, True, 48.0), seed
+
+
+def _api() -> tuple[simpy.Environment, ApiServer]:
+    env = simpy.Environment()
+    return env, ApiServer(env, NodeStore(uniform_nodes(1)))
+
+
+def test_deleting_an_unbound_pod_removes_it_a_bound_one_terminates() -> None:
+    env, api = _api()
+    api.add_daemonset("ds")
+    events: list[tuple[str, int]] = []
+    api.watch_pods(lambda kind, pod: events.append((kind, pod.uid)))
+    unbound, bound = api.create_pod("ds", 0, 1), api.seed_pod("ds", 0, 0, 0.0)
+    assert api.delete_pod(unbound.uid) is unbound and api.pod(unbound.uid) is None
+    assert api.delete_pod(bound.uid) is bound and api.pod(bound.uid) is bound and bound.deleting
+    assert events == [("ADDED", unbound.uid), ("DELETED", unbound.uid), ("MODIFIED", bound.uid)]
+    assert api.delete_pod(bound.uid) is None  # already terminating: returned unchanged, no event
+    assert len(events) == 3
+
+
+def test_a_delete_that_finds_no_pod_is_an_observed_deletion() -> None:
+    """syncNodes: a DeletePod that fails NotFound is DeletionObserved at once; one that finds
+    the pod already terminating (no error) is not.
+    """
+    env, api = _api()
+    api.add_daemonset("ds")
+    control = ApiPodControl(env, api, "ds", None, None)
+    observed: list[int] = []
+    control.not_found = lambda: observed.append(1)
+    gone, terminating = api.seed_pod("ds", 0, 0, 0.0), api.seed_pod("ds", 0, 0, 0.0)
+    api.remove_pod(gone)
+    api.delete_pod(terminating.uid)
+    control.delete(gone)
+    assert observed == [1]
+    control.delete(terminating)
+    assert observed == [1]
+
+
+def test_a_node_change_flag_given_twice_adds_both(capsys) -> None:
+    ideal = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
+             "--terminate", "1", "--probe-period", "0"]
+    assert main(["simulate", "--nodes", "20", "--add-nodes", "5@3", "--add-nodes", "5@6", *ideal]) == 0
+    assert "30-node DaemonSet rollout" in capsys.readouterr().out
+    assert main(["simulate", "--nodes", "20", "--remove-nodes", "5@3", "--remove-nodes", "10@5", *ideal]) == 0
+    assert "5-node DaemonSet rollout" in capsys.readouterr().out
+    assert main(["simulate", "--nodes", "20", "--not-ready-nodes", "1@3", "--not-ready-nodes", "2@5", *ideal,
+                 "--horizon", "60"]) == 0
+    assert "17-node DaemonSet rollout" in capsys.readouterr().out
