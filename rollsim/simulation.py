@@ -218,4 +218,6 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
         for d in world.daemonsets[1:]:
             d_end = _end_of(d, run_end)
             others[d.name] = _summary(world, d, d.recorder.to_columns(d_end), d_end, horizon)
-    return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others)
+    nodes = world.api.nodes
+    final = tuple(nodes.nodes[i] for i in nodes.present())
+    return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others, final)

@@ -4,12 +4,18 @@ removed node, and the node-change flags given more than once.
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
+import pytest
 import simpy
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 from rollsim.cluster.apiserver import ApiPodControl, ApiServer
 from rollsim.cluster.nodestore import NodeStore
-from rollsim.io.nodes import nodes_from_pools
+from rollsim.io.nodes import load_nodes, nodes_from_pools
+from rollsim.io.yamldoc import ConfigError
+from rollsim.observe.metrics import lowest_available
 from rollsim.spec.churn import join_template, joining_node
 from rollsim.spec.node import (
     NO_SCHEDULE,
@@ -148,3 +154,101 @@ def test_a_node_change_flag_given_twice_adds_both(capsys) -> None:
     assert main(["simulate", "--nodes", "20", "--not-ready-nodes", "1@3", "--not-ready-nodes", "2@5", *ideal,
                  "--horizon", "60"]) == 0
     assert "17-node DaemonSet rollout" in capsys.readouterr().out
+
+
+# --- what simulate prints of a run whose nodes changed ------------------------------------------------------
+
+
+def _printed(capsys, *argv: str) -> str:
+    ideal = ["--controller", "ideal", "--schedule", "1", "--pull", "1", "--start", "1", "--ready", "1",
+             "--terminate", "1", "--probe-period", "0"]
+    assert main(["simulate", *argv, *ideal]) == 0
+    return capsys.readouterr().out
+
+
+TOLERATE_ALL = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      tolerations: [{operator: Exists}]
+      containers: [{name: c, image: example.com/agent:v2}]
+"""
+
+
+def test_up_to_date_is_the_status_kubectl_shows(capsys, tmp_path) -> None:
+    """maxSurge 3, maxUnavailable 0, 2 unreachable nodes with a pod that tolerates everything: on
+    those two the old pod stays terminating beside the new one, and updateDaemonSetStatus counts
+    a node by its oldest pod, so kubectl's UP-TO-DATE is 18 (before: 20, the recorder's count of
+    nodes whose pods not terminating are all new).
+    """
+    manifest = tmp_path / "ds.yaml"
+    manifest.write_text(TOLERATE_ALL, encoding="utf-8")
+    out = _printed(capsys, "--manifest", str(manifest), "--nodes", "20", "--not-ready-nodes", "2",
+                   "--max-unavailable", "0", "--max-surge", "3", "--horizon", "120")
+    assert "up-to-date         18 / 20 nodes with a pod of the new revision (kubectl's UP-TO-DATE); on 20 every " \
+           "pod not terminating is of it" in out
+
+
+def test_the_nodes_line_counts_the_nodes_as_the_header_does(capsys) -> None:
+    out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--max-unavailable", "3")
+    assert "18-node DaemonSet rollout" in out
+    assert "nodes              18 of 20 run the DaemonSet (20 listed, 2 NotReady); not: 2 kept only" in out
+    out = _printed(capsys, "--nodes", "10", "--add-nodes", "5@30", "--remove-nodes", "2@40")
+    assert "13-node DaemonSet rollout" in out and "13 of 13 run the DaemonSet (10 listed, 5 added, 2 removed)" in out
+
+
+def test_min_available_and_its_share_come_from_their_own_moments(capsys) -> None:
+    """10 nodes, 5 more at t=30 (their pods outside the budget): the fewest available is 9 of 10
+    during the rollout, the lowest share 10 of 15 when the five join; all 20 removed at t=3: the
+    moments with 0 of 0 desired are no moments of 0 available (before: "0 nodes (95.0%)").
+    """
+    out = _printed(capsys, "--nodes", "10", "--add-nodes", "5@30")
+    assert "min available      9 nodes of 10 (90.0%); lowest share 66.7% (10 of 15)" in out
+    out = _printed(capsys, "--nodes", "20", "--remove-nodes", "20@3")
+    assert "min available      19 nodes (95.0%)" in out
+    s = simulate(build_scenario(nodes=20, remove_nodes="20@3", **CONSTANT)).summary
+    assert (s["min_available"], s["min_available_fraction"]) == (19, 0.95)
+
+
+# --- a node list's NotReady nodes ------------------------------------------------------------------------------
+
+
+def _node_list(tmp_path, status: str, taints: list) -> str:
+    node = {"kind": "Node", "metadata": {"name": "n0"}, "spec": {"taints": taints},
+            "status": {"conditions": [{"type": "Ready", "status": status}]}}
+    path = tmp_path / "nodes.json"
+    path.write_text(json.dumps({"kind": "List", "items": [node]}, indent=1), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(("status", "key"), [("False", "not-ready"), ("Unknown", "unreachable")])
+def test_a_not_ready_node_without_its_taint_is_refused(tmp_path, status: str, key: str) -> None:
+    """Accepted, it stayed desired and deadlocked the rollout; the node lifecycle controller taints
+    such a node NoSchedule on its next update, so the list was written by hand.
+    """
+    with pytest.raises(ConfigError) as refused:
+        load_nodes(_node_list(tmp_path, status, []))
+    text = str(refused.value)
+    assert "nodes.json:" in text and "items[0].status.conditions[0].status: is " + status in text
+    assert f"node.kubernetes.io/{key}:NoSchedule" in text and "(node 'n0')" in text
+    noexecute = [{"key": f"node.kubernetes.io/{key}", "effect": "NoExecute"}]
+    with pytest.raises(ConfigError):  # NoExecute alone (a full zone disruption may lift it) is not enough
+        load_nodes(_node_list(tmp_path, status, noexecute))
+    (node,) = load_nodes(_node_list(tmp_path, status, [{"key": f"node.kubernetes.io/{key}", "effect": "NoSchedule"}]))
+    assert node.ready is False
+
+
+def test_the_cli_refuses_it_with_exit_code_2(tmp_path, capsys) -> None:
+    assert main(["simulate", "--nodes-file", _node_list(tmp_path, "False", [])]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "status.conditions[0].status: is False without" in err
+
+
+def test_the_moments_of_the_fewest_available_and_of_the_lowest_share() -> None:
+    timeline = {"desired": np.array([10, 10, 15, 15, 0]), "available": np.array([10, 9, 10, 15, 0])}
+    assert lowest_available(timeline) == ((9, 10), (10, 15))  # the last row, 0 of 0, is neither
+    assert lowest_available({"desired": np.array([0, 0]), "available": np.array([0, 0])}) is None

@@ -112,8 +112,8 @@ class TestKubectlOutput:
     def test_minimal_node_and_null_fields(self, tmp_path: Path) -> None:
         doc = {"kind": "Node", "metadata": {"name": "a", "labels": None}, "spec": {"taints": None,
                                                                                    "unschedulable": None},
-               "status": {"allocatable": {"cpu": None}, "conditions": [{"type": "Ready", "status": "False"}]}}
-        assert load_nodes(write(tmp_path, doc)) == (Node("a", ready=False),)
+               "status": {"allocatable": {"cpu": None}, "conditions": [{"type": "Ready", "status": "True"}]}}
+        assert load_nodes(write(tmp_path, doc)) == (Node("a"),)
 
     @pytest.mark.parametrize(("conditions", "ready"), [
         ([{"type": "Ready", "status": "True"}], True),
@@ -122,7 +122,9 @@ class TestKubectlOutput:
         ([{"type": "DiskPressure", "status": "False"}, {"type": "Ready", "status": "True"}], True),
     ])
     def test_ready_condition(self, tmp_path: Path, conditions: list, ready: bool) -> None:
-        (node,) = load_nodes(write(tmp_path, node_doc("a", status={"conditions": conditions})))
+        key = {"False": "node.kubernetes.io/not-ready", "Unknown": "node.kubernetes.io/unreachable"}
+        spec = {} if ready else {"taints": [{"key": key[conditions[0]["status"]], "effect": "NoSchedule"}]}
+        (node,) = load_nodes(write(tmp_path, node_doc("a", spec=spec, status={"conditions": conditions})))
         assert node.ready is ready
 
     @pytest.mark.parametrize("status", [{"conditions": [{"type": "MemoryPressure", "status": "True"}]},

@@ -22,7 +22,7 @@ from rollsim.observe.columns import column, rows
 if TYPE_CHECKING:
     from rollsim.observe.columns import Table
 
-__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "SUMMARY_KEYS"]
+__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "lowest_available", "SUMMARY_KEYS"]
 
 SUMMARY_KEYS = (
     "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
@@ -103,6 +103,30 @@ def _min_fraction(timeline: Table, desired_nodes: int) -> float | None:
     return lowest
 
 
+def lowest_available(timeline: Table) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``(available, desired)`` at the first moment with the fewest available nodes
+    (``min_available``), and at the first with the lowest share of desired nodes available
+    (``min_available_fraction``); with nodes joining or leaving they may be two moments. A moment
+    with no desired node (every node removed) is no moment of unavailability: 0 of 0 is skipped.
+    None when no moment has a desired node.
+    """
+    desired, available = column(timeline, "desired"), column(timeline, "available")
+    some = np.flatnonzero(desired > 0)
+    if not len(some):
+        return None
+    fewest = int(some[np.argmin(available[some])])
+    lowest = int(some[np.argmin(available[some] / desired[some])])
+    return ((int(available[fewest]), int(desired[fewest])), (int(available[lowest]), int(desired[lowest])))
+
+
+def _fewest_available(timeline: Table, desired_at_end: int) -> int:
+    """The fewest available nodes at a moment with nodes desired: 0 of 0 desired (every node
+    removed) is not 0 available. With no such moment (no row), the nodes desired at the end.
+    """
+    some = column(timeline, "desired") > 0
+    return int(column(timeline, "available")[some].min()) if some.any() else desired_at_end
+
+
 def _mean_duration(intervals: Intervals) -> float | None:
     """The mean of ``end - start`` (numpy's pairwise sum), None without intervals."""
     if not len(intervals):
@@ -147,8 +171,8 @@ def summarize(
     desired_nodes = column(nodes, "desired", bool)
     desired = int(desired_nodes.sum())
     empty = not rows(timeline)
-    available, unavailable = column(timeline, "available"), column(timeline, "unavailable")
-    min_available = desired if empty else int(available.min())
+    unavailable = column(timeline, "unavailable")
+    min_available = _fewest_available(timeline, desired)
     downtime = column(nodes, "downtime_s", float)[desired_nodes]
     return {
         "nodes": desired,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rollsim.observe.columns import Columns
 from rollsim.observe.rollout import status_frame
+from rollsim.spec.node import Node
 from rollsim.spec.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ class RunResult:
     scenario: Scenario = field(repr=False)
     seed: int = 0
     others: dict[str, dict[str, Any]] = field(default_factory=dict)  # the summaries of ``scenario.also``
+    # the nodes that exist when the run stops, as the API server holds them (NotReady ones tainted,
+    # added ones there, removed ones gone), in list order: whom the DaemonSet's ``desired`` counts then
+    final_nodes: tuple[Node, ...] | None = field(default=None, repr=False)
 
     @cached_property
     def timeline(self) -> pd.DataFrame:

@@ -67,15 +67,64 @@ def simulate_document(result: Any) -> dict[str, Any]:
     return document
 
 
-def _eligibility(scenario: Any) -> str:
-    """Which nodes run the DaemonSet, and why the others do not (one line)."""
+def _eligibility(result: Any) -> str:
+    """Which nodes run the DaemonSet when the run stops (the header's count: the nodes that exist
+    then, NotReady ones tainted, added ones there), what changed since the start, and why the
+    others do not run it (one line).
+    """
     from rollsim.spec.eligibility import eligibility_report
 
-    report = eligibility_report(scenario.nodes, scenario.daemonset.placement)
+    scenario = result.scenario
+    final = scenario.nodes if result.final_nodes is None else result.final_nodes  # None: a result made without
+    report = eligibility_report(final, scenario.daemonset.placement)
     line = f"{report.eligible:,} of {report.total:,} run the DaemonSet"
+    changed = _node_changes(len(scenario.nodes), len(result.node_columns["node"]), final)
+    if changed:
+        line += f" ({changed})"
     if report.reasons:
         line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
     return line
+
+
+def _node_changes(listed: int, ever: int, final: Sequence[Any]) -> str:
+    """What happened to the nodes before the run stopped: ``listed`` at the start, ``ever`` there
+    at some moment (added ones too), ``final`` there at the end. Empty when nothing changed.
+    """
+    added, removed = ever - listed, ever - len(final)
+    not_ready = sum(not node.ready for node in final)
+    parts = [f"{n:,} {what}" for n, what in ((added, "added"), (removed, "removed"), (not_ready, "NotReady")) if n]
+    return f"{listed:,} listed, " + ", ".join(parts) if parts else ""
+
+
+def _up_to_date(result: Any, n: int, revision: str) -> str:
+    """The UP-TO-DATE column of ``kubectl get ds``: the last ``status.updatedNumberScheduled`` the
+    controller wrote (a node counts when its oldest pod, maybe terminating, is of the current
+    revision: ``updateDaemonSetStatus``), and, when that differs, the nodes where every pod not
+    terminating is of it (the summary's ``updated``).
+    """
+    status = result.status_log[-1][1] if result.status_log else {}
+    updated, running = status.get("updated", result.summary["updated"]), result.summary["updated"]
+    line = f"{updated:,} / {count_of(n, 'node')} with a pod of {revision} (kubectl's UP-TO-DATE)"
+    if running != updated:
+        line += f"; on {running:,} every pod not terminating is of it"
+    return line
+
+
+def _min_available(s: Mapping[str, Any], timeline: Any) -> str:
+    """The fewest available nodes and, if at another moment, the lowest share (each with its
+    moment's desired count): nodes joining or leaving change what the share is of.
+    """
+    from rollsim.observe.metrics import lowest_available
+
+    moments = lowest_available(timeline)
+    text = f"{count_of(s['min_available'], 'node')} ({format_percent_exact(s['min_available_fraction'])})"
+    if moments is None:
+        return text
+    (fewest, of), (at_lowest, of_lowest) = moments
+    if fewest * of_lowest == at_lowest * of:  # one share: one moment's figures
+        return f"{count_of(fewest, 'node')} ({format_percent_exact(fewest / of)})"
+    return (f"{count_of(fewest, 'node')} of {of:,} ({format_percent_exact(fewest / of)}); lowest share "
+            f"{format_percent_exact(at_lowest / of_lowest)} ({at_lowest:,} of {of_lowest:,})")
 
 
 def format_summary(result: Any, wall: float) -> str:
@@ -102,7 +151,7 @@ def format_summary(result: Any, wall: float) -> str:
     lines = [
         f"rollsim: {n:,}-node DaemonSet rollout ({how}; {sc.controller.mode} controller, Kubernetes "
         f"{sc.controller.kubernetes_version}; seed {result.seed})",
-        f"  nodes              {_eligibility(sc)}",
+        f"  nodes              {_eligibility(result)}",
         f"  completed          {done}",
     ]
     if not s["completed"]:
@@ -110,10 +159,8 @@ def format_summary(result: Any, wall: float) -> str:
                   f"  healthy nodes      {_healthy_nodes(s.get('healthy_done_s'), rolled_back)}"]
     revision = "the old revision, rolled back to" if rolled_back else "the new revision"
     lines += [
-        f"  up-to-date         {s['updated']:,} / {count_of(n, 'node')} with a pod of {revision} "
-        "(kubectl's UP-TO-DATE)",
-        f"  min available      {count_of(s['min_available'], 'node')} "
-        f"({format_percent_exact(s['min_available_fraction'])})",
+        f"  up-to-date         {_up_to_date(result, n, revision)}",
+        f"  min available      {_min_available(s, result.timeline_columns)}",
         f"  max unavailable    {count_of(s['max_unavailable_observed'], 'node')}",
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",

@@ -26,7 +26,8 @@ __all__ = ["MODEL_VERSION"]
 # changes were released between them, so one number)
 # 12: a nominated preemptor's room is reserved from pods of lower or equal priority (addGENominatedPods); a
 # node's link (node_bandwidth) caps every DaemonSet's pulls on it; an also item's random streams are keyed by its
-# namespace/name (they were keyed by its name unless another item shared it)
-# (and, one session's too: nodes that join copy a template node with the kubelet's labels; a pod never bound
-# is deleted at once, CheckGracefulDelete; a delete answered NotFound is an observed deletion)
+# namespace/name (they were keyed by its name unless another item shared it); the API server deletes a pod never
+# bound to a node, or Failed or Succeeded, at once (CheckGracefulDelete: one DELETED event, no terminating phase,
+# whatever the kubelet's state); a deletion that finds no pod is an observed deletion (syncNodes); nodes added
+# during a run copy a template node (labels, taints, allocatable) (one session's changes: one number)
 MODEL_VERSION = 12

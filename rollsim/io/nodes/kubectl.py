@@ -33,7 +33,7 @@ from rollsim.io.yamldoc import (
     read_text,
     source_name,
 )
-from rollsim.spec.node import Node
+from rollsim.spec.node import NO_SCHEDULE, NOT_READY_TAINTS, UNREACHABLE_TAINTS, Node
 
 __all__ = ["load_nodes", "nodes_from_document"]
 
@@ -46,8 +46,9 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
     """The nodes of ``kubectl get nodes -o json`` (or ``-o yaml``) output: a List/NodeList or one Node.
 
     Reads name, labels, taints (``timeAdded`` ignored), ``spec.unschedulable``, allocatable
-    cpu/memory and the Ready condition: ready only if its status is "True"; a node without a
-    Ready condition is not ready, as kubectl shows it (``Unknown``). Everything else is
+    cpu/memory and the Ready condition: ready only if its status is "True". A node without a
+    Ready condition, or Ready False or Unknown without the node lifecycle controller's
+    ``not-ready``/``unreachable`` NoSchedule taint, is refused (``_ready``). Everything else is
     ignored. Raises ``ConfigError`` naming the file, line and field path.
     """
     file = source_name(path)
@@ -201,8 +202,10 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
         raise Invalid(at + ("spec", "unschedulable"), f"must be true or false, got {show(unschedulable)}")
     status = mapping(item, "status", at)
     cpu, memory = allocatable(mapping(status, "allocatable", at + ("status",)), at + ("status", "allocatable"))
-    return Node(name, labels, node_taints, _ready(status.get("conditions"), at + ("status", "conditions")),
-                bool(unschedulable), cpu, memory)
+    ready, where = _ready(status.get("conditions"), at + ("status", "conditions"))
+    if ready != "True" and not any(t.key in _CONDITION_TAINTS and t.effect == NO_SCHEDULE for t in node_taints):
+        raise Invalid(where, _UNTAINTED.format(status=ready, key=_CONDITION_TAINTS[ready == "False"]))
+    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory)
 
 
 _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives every node that has reported; "
@@ -210,11 +213,21 @@ _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives ev
              "lifecycle controller adds)")
 
 
-def _ready(conditions: Any, at: Parts) -> bool:
-    """The node's Ready condition. A node without one is refused: read as NotReady with no taint it
-    would get new pods that never start and deadlock the rollout, where a real cluster marks such
-    a node Unknown and taints it unreachable within its grace period (``tryUpdateNodeHealth``,
-    NodeStatusNeverUpdated); a list missing it was most likely written by hand for Ready nodes.
+_CONDITION_TAINTS = (UNREACHABLE_TAINTS[0].key, NOT_READY_TAINTS[0].key)  # Ready Unknown, Ready False
+_UNTAINTED = ("is {status} without the {key}:NoSchedule taint, which the node lifecycle controller adds at "
+              "once (doNoScheduleTaintingPass); add it, or set True")
+
+
+def _ready(conditions: Any, at: Parts) -> tuple[str, Parts]:
+    """The node's Ready condition's status and its path. A node without one is refused: read as
+    NotReady with no taint it would get new pods that never start and deadlock the rollout, where a
+    real cluster marks such a node Unknown and taints it unreachable within its grace period
+    (``tryUpdateNodeHealth``, NodeStatusNeverUpdated); a list missing it was most likely written
+    by hand for Ready nodes. For the same reason ``_node_fields`` refuses a node Ready False or
+    Unknown without the ``not-ready`` or ``unreachable`` NoSchedule taint: the node lifecycle
+    controller's ``doNoScheduleTaintingPass`` adds it on every update of such a node, in full
+    zone disruption too (which stops only the NoExecute taints and evictions), so a list without
+    it was written by hand.
     """
     if conditions is None:
         raise Invalid(at, _NO_READY)
@@ -226,5 +239,5 @@ def _ready(conditions: Any, at: Parts) -> bool:
         if c.get("type") == "Ready":
             if c.get("status") not in ("True", "False", "Unknown"):
                 raise Invalid(at + (i, "status"), f"must be True, False or Unknown, got {show(c.get('status'))}")
-            return c["status"] == "True"
+            return c["status"], at + (i, "status")
     raise Invalid(at, _NO_READY)
