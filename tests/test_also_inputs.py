@@ -11,8 +11,16 @@ import pytest
 from rollsim import build_scenario, simulate
 from rollsim.io.nodes import nodes_from_pools
 from rollsim.io.yamldoc import ConfigError
-from rollsim.spec.node import Node, Taint
+from rollsim.spec.node import (
+    Node,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodPlacement,
+    Taint,
+    Toleration,
+)
 from rollsim.spec.options import OptionError
+from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.sweep.experiment_file import load_experiment
 
 FAST = dict(schedule=1, pull=1, start=1, ready=1, terminate=1, probe_period=0)
@@ -205,15 +213,21 @@ def test_an_ignored_setting_names_the_items_place_as_given(tmp_path) -> None:
 # -- H9: the DaemonSet whose pod holds a host port is named -------------------------------------
 
 def test_a_new_pod_kept_off_by_another_daemonsets_host_port_names_it() -> None:
-    """The study's DaemonSet runs on tainted nodes, the exporter (same host port) on none of them;
-    an untainted node joins: both DaemonSets want it, and the exporter's pod gets there first.
+    """The study's DaemonSet runs on a dedicated node (tainted: the exporter does not tolerate it)
+    and on the node that joins (a copy of the plain pool's nodes, which the exporter runs on): both
+    want its host port 9100 there, and the exporter's pod, scheduled faster, binds first.
     """
-    nodes = nodes_from_pools([{"name": "gpu", "count": 2, "taints": [{"key": "gpu", "value": "true",
-                                                                      "effect": "NoSchedule"}]}])
-    gpu = [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    slow_to_schedule = {**FAST, "schedule": 5}  # the exporter's pod binds first on the node that joins
-    scenario = build_scenario(node_list=nodes, tolerations=gpu, host_ports="9100", add_nodes="1@2", stall_after=300,
-                              also=[{"name": "exporter", "host_ports": "9100", **FAST}], **slow_to_schedule)
+    nodes = nodes_from_pools([{"name": "plain", "count": 2},
+                              {"name": "solo", "count": 1,
+                               "taints": [{"key": "dedicated", "value": "study", "effect": "NoSchedule"}]}])
+    named = NodeSelectorRequirement("kubernetes.io/hostname", "In", ("solo-0", "added-00001"))
+    study = DaemonSetSpec(placement=PodPlacement(
+        required_node_affinity=(NodeSelectorTerm(match_expressions=(named,)),),
+        tolerations=(Toleration(key="dedicated", operator="Exists", effect="NoSchedule"),)))
+    slow_to_schedule = {**FAST, "schedule": 5}
+    scenario = build_scenario(daemonset_spec=study, node_list=nodes, host_ports="9100", add_nodes="1@2",
+                              stall_after=300, also=[{"name": "exporter", "host_ports": "9100", **FAST}],
+                              **slow_to_schedule)
     result = simulate(scenario, seed=1)
     assert result.others["exporter"]["completed"]
     assert result.summary["stop_detail"].startswith(
