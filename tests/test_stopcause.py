@@ -323,3 +323,16 @@ def test_one_old_pod_kept_reads_in_the_singular() -> None:
     nodes = tuple(done(f"n{i}") for i in range(49)) + (NodeEnd("s0", old="running", new=AVAILABLE),)
     cause = stop_cause(EndState(nodes))
     assert cause.cause == "old-pod-kept" and cause.sentence.startswith("1 node keeps its old pod beside an available")
+
+
+@pytest.mark.parametrize("changes", [{"max_unavailable": "100%"}, {"add_nodes": "3@29.9"}])
+def test_a_run_cut_while_a_desired_node_has_no_pod_says_why_it_stopped(changes) -> None:
+    """Cut at the horizon while a node that should run the DaemonSet has no pod of it (its old pod
+    gone and the new one not yet created, or a node that has just joined): the end state reads no
+    new pod there (an IndexError did, from review R6)."""
+    from rollsim import build_scenario, simulate
+
+    nodes, horizon = (30, 3) if "max_unavailable" in changes else (10, 30)
+    result = simulate(build_scenario(nodes=nodes, horizon=horizon, **changes), seed=1)
+    assert not result.summary["completed"]
+    assert result.summary["stop_cause"] == "horizon"

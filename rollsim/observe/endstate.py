@@ -71,19 +71,22 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
         desired = bool(desired_nodes[node])
         if not desired and not pods:
             continue
+        pod: Pod | None = None  # the new pod whose state ``new`` is
         if len(pods) == 1:  # most nodes: the one pod is the old one or the new one
-            pod = pods[0]
-            if pod.revision != revision:
-                old, new = "terminating" if pod.deleting else "running", sc.NONE
+            only = pods[0]
+            if only.revision != revision:
+                old, new = "terminating" if only.deleting else "running", sc.NONE
             else:
-                old, new = "none", sc.NONE if pod.deleting else _new_state(pod, api, kubelet, runtime)
+                pod = None if only.deleting else only
+                old, new = "none", sc.NONE if pod is None else _new_state(pod, api, kubelet, runtime)
         else:
             olds = [p for p in pods if p.revision != revision]
             news = [p for p in pods if p.revision == revision and not p.deleting]
             old = "none" if not olds else ("running" if any(not p.deleting for p in olds) else "terminating")
-            pod = news[0] if news else pods[0]
-            new = _new_state(pod, api, kubelet, runtime) if news else sc.NONE
-        if new == sc.PENDING_RESOURCES and (owners := kubelet.daemon_victims(pod, runtime)):
+            # no new pod (none, or none yet: the old one gone, or the node just joined): nothing Pending
+            pod = news[0] if news else None
+            new = sc.NONE if pod is None else _new_state(pod, api, kubelet, runtime)
+        if new == sc.PENDING_RESOURCES and pod is not None and (owners := kubelet.daemon_victims(pod, runtime)):
             would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
         ready = bool(nodes.ready[node])
         if new == sc.PENDING_HOST_PORT and not alone:
