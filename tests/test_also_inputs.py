@@ -136,13 +136,22 @@ def test_an_items_own_allow_no_nodes_accepts_it(tmp_path) -> None:
         load_experiment(write(tmp_path, TAINTED % ", allow_no_nodes: maybe"))
 
 
-def test_nodes_that_join_later_may_run_the_item() -> None:
+def test_nodes_that_join_are_asked_too_as_copies_of_the_nodes_there() -> None:
+    """Nodes that join copy a node of the cluster (``join_template``), so whether they would run a
+    DaemonSet is known at the start: on a cluster of gpu nodes, an item that does not tolerate the
+    gpu taint runs on no node now or later; from an empty cluster, nodes that join (the kubelet's
+    labels alone) may run it (review R4: ``add_nodes`` used to skip the check)."""
     nodes = nodes_from_pools([{"name": "gpu", "count": 2, "taints": [{"key": "gpu", "value": "true",
                                                                       "effect": "NoSchedule"}]}])
     gpu = [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    with pytest.raises(OptionError, match="item 0 .b.: matches no node"):
-        build_scenario(node_list=nodes, tolerations=gpu, also=[{"name": "b"}])
-    build_scenario(node_list=nodes, tolerations=gpu, add_nodes="1@10", also=[{"name": "b"}])
+    for joining in ({}, {"add_nodes": "1@10"}):
+        with pytest.raises(OptionError, match="item 0 .b.: matches no node"):
+            build_scenario(node_list=nodes, tolerations=gpu, also=[{"name": "b"}], **joining)
+    build_scenario(nodes=0, add_nodes="1@10", also=[{"name": "b"}])
+    ssd = DaemonSetSpec(placement=PodPlacement(node_selector={"disktype": "ssd"}))
+    with pytest.raises(OptionError, match="matches no node|no node"):
+        build_scenario(daemonset_spec=ssd, nodes=10, add_nodes="5@60")
+    build_scenario(daemonset_spec=ssd, nodes=10, add_nodes="5@60", allow_no_nodes=True)
 
 
 # -- H7: a null name ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from rollsim.observe.metrics import lowest_available
 from rollsim.spec.churn import join_template, joining_node
 from rollsim.spec.node import (
     NO_SCHEDULE,
+    PREFER_NO_SCHEDULE,
     Node,
     PodPlacement,
     Taint,
@@ -42,7 +43,7 @@ def test_an_added_node_carries_the_kubelets_labels() -> None:
 
 def test_the_template_is_the_most_common_shape_of_the_ready_schedulable_nodes() -> None:
     arm = [Node(f"arm-{i}", {**kubelet_labels(f"arm-{i}", arch="arm64"), "pool": "arm"},
-                (Taint("arm", "", NO_SCHEDULE),), allocatable_cpu_millis=4000, allocatable_memory_bytes=2**34)
+                (Taint("arm", "", PREFER_NO_SCHEDULE),), allocatable_cpu_millis=4000, allocatable_memory_bytes=2**34)
            for i in range(3)]
     amd = list(uniform_nodes(2))
     cordoned = [Node(f"c-{i}", kubelet_labels(f"c-{i}"), unschedulable=True) for i in range(5)]
@@ -52,12 +53,29 @@ def test_the_template_is_the_most_common_shape_of_the_ready_schedulable_nodes() 
     node = joining_node(template, "added-00001")
     assert node.labels["kubernetes.io/arch"] == "arm64" and node.labels["pool"] == "arm"
     assert node.labels["kubernetes.io/hostname"] == "added-00001"
-    assert node.taints == (Taint("arm", "", NO_SCHEDULE),)
+    assert node.taints == (Taint("arm", "", PREFER_NO_SCHEDULE),)
     assert (node.allocatable_cpu_millis, node.allocatable_memory_bytes) == (4000, 2**34)
     assert join_template([*amd, *arm[:2]]) is amd[0]  # a tie: the first in list order
     assert join_template([]) is None
     assert join_template(failed).ready is False  # none Ready: among all; the added node is Ready anyway
     assert joining_node(join_template(failed), "a").ready and not joining_node(join_template(failed), "a").taints
+
+
+def test_the_template_is_a_worker_where_there_is_one() -> None:
+    """kubectl lists nodes by name, so control-plane nodes may come first; where every node's shape
+    differs (allocatable memory by a few Ki) the first in list order was a control-plane node, and
+    every node that joined copied its taint (review R3). A node pool tainted NoSchedule (dedicated)
+    is not what a scale-out adds either, unless every node is such."""
+    control_plane = [Node(f"cp-{i}", {**kubelet_labels(f"cp-{i}"), "node-role.kubernetes.io/control-plane": ""},
+                          (Taint("node-role.kubernetes.io/control-plane", "", NO_SCHEDULE),),
+                          allocatable_memory_bytes=2**33 + i) for i in range(3)]
+    untainted_control_plane = [Node("m-0", {**kubelet_labels("m-0"), "node-role.kubernetes.io/master": ""})]
+    workers = [Node(f"w-{i}", kubelet_labels(f"w-{i}"), allocatable_memory_bytes=2**33 + 1024 * i) for i in range(3)]
+    dedicated = [Node(f"d-{i}", kubelet_labels(f"d-{i}"), (Taint("dedicated", "db", NO_SCHEDULE),)) for i in range(5)]
+    assert join_template([*control_plane, *untainted_control_plane, *workers]) is workers[0]
+    assert join_template([*dedicated, *workers[:1]]) is workers[0]
+    assert join_template(dedicated) is dedicated[0]  # no worker: among the Ready, schedulable nodes
+    assert join_template(control_plane) is control_plane[0]
 
 
 def test_nodes_added_under_an_os_selector_become_desired() -> None:

@@ -8,9 +8,10 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
   ``pkg/kubelet/kubelet_node_status.go``): Ready, with ``kubernetes.io/os``, ``kubernetes.io/arch``
   and ``kubernetes.io/hostname`` (its own name, ``added-00001``, ...). It copies a template
   node of the cluster (``join_template``): the most common shape (labels other than the
-  hostname, taints, allocatable) among the Ready, schedulable nodes of the list, pools or
-  ``--nodes``, the first such node of it in list order on a tie (a pool's nodes share one shape:
-  the largest pool, the first of equal ones). It takes the template's labels (os and arch
+  hostname, taints, allocatable) among the Ready, schedulable worker nodes (no control-plane role
+  label, no NoSchedule or NoExecute taint; among all Ready, schedulable nodes if there is none) of
+  the list, pools or ``--nodes``, the first such node of it in list order on a tie (a pool's nodes
+  share one shape: the largest pool, the first of equal ones). It takes the template's labels (os and arch
   included), its taints but the NotReady ones, and its allocatable cpu and memory; with no
   node at all, the kubelet's labels alone (linux, amd64). The controller sees it and creates
   its pod at once, outside the maxUnavailable/maxSurge budget (``manage``), if the DaemonSet
@@ -96,12 +97,26 @@ def _shape(node: Node) -> Hashable:
     return labels, ready_node(node).taints, node.allocatable_cpu_millis, node.allocatable_memory_bytes
 
 
+_CONTROL_PLANE_ROLES = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+
+
+def _worker(node: Node) -> bool:
+    """A node of the kind a scale-out adds: no control-plane role label, and no taint that keeps
+    pods off (NoSchedule or NoExecute; the NotReady ones aside, which a joining node does not have).
+    """
+    return (not any(role in node.labels for role in _CONTROL_PLANE_ROLES)
+            and all(t.effect == "PreferNoSchedule" for t in ready_node(node).taints))
+
+
 def join_template(nodes: Sequence[Node]) -> Node | None:
     """The node an added node copies (see the module's docstring): of the most common shape among
-    the Ready, schedulable ``nodes`` (among all of them if none is), the first in list order on
-    a tie; ``None`` with no node.
+    the Ready, schedulable worker ``nodes`` (no control-plane role, no NoSchedule or NoExecute
+    taint), else among the Ready, schedulable ones, else among all; the first in list order on a
+    tie (where every node's shape differs, as allocatable memory differs by a few Ki between
+    machines of one type, the first worker in list order); ``None`` with no node.
     """
-    candidates = [n for n in nodes if n.ready and not n.unschedulable] or list(nodes)
+    ready = [n for n in nodes if n.ready and not n.unschedulable]
+    candidates = [n for n in ready if _worker(n)] or ready or list(nodes)
     first: dict[Hashable, Node] = {}
     counts: Counter[Hashable] = Counter()
     for node in candidates:

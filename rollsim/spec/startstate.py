@@ -110,31 +110,46 @@ def _misfit(nodes: Sequence[Node], utilization: float, specs: Sequence[DaemonSet
 def check_start(scenario: Scenario, o: Mapping[str, Any], also: tuple[Workload, ...], allowed: tuple[bool, ...],
                 manifest: bool, listed: bool) -> None:
     """The run starts in a state a cluster can be in: no two DaemonSets hold one host port on a
-    node, each DaemonSet runs somewhere (unless allowed not to, or nodes join later), and the old
-    pods fit their nodes. ``also``: the items in the order given, with their ``allow_no_nodes``.
+    node, each DaemonSet runs somewhere (on the nodes it starts with or, with ``add_nodes``, on
+    those that join; unless allowed not to), and the old pods fit their nodes. ``also``: the
+    items in the order given, with their ``allow_no_nodes``.
     """
     specs = (scenario.daemonset, *(w.daemonset for w in also))
     if also:
         _check_host_ports(scenario.nodes, specs)
-    if not o.get("add_nodes"):  # nodes that join later may run it
-        if not o.get("allow_no_nodes"):
-            _check_runs_somewhere(scenario, o, manifest, listed)
-        _check_items_run_somewhere(scenario.nodes, also, allowed)
+    nodes = _nodes_it_may_run_on(scenario.nodes, bool(o.get("add_nodes")))
+    if not o.get("allow_no_nodes"):
+        _check_runs_somewhere(scenario, nodes, o, manifest, listed)
+    _check_items_run_somewhere(nodes, also, allowed)
     _check_old_pods_fit(scenario, specs, o, manifest)
 
 
-def _check_runs_somewhere(scenario: Scenario, o: Mapping[str, Any], manifest: bool, listed: bool) -> None:
-    """The DaemonSet runs on some node at the start (an empty cluster, or one whose nodes all
-    keep it off, is refused; ``allow_no_nodes`` or nodes that join later say that is meant).
-    ``manifest``: a manifest placed it; ``listed``: the nodes came as a list.
+def _nodes_it_may_run_on(nodes: tuple[Node, ...], joining: bool) -> tuple[Node, ...]:
+    """The nodes a DaemonSet may run on during the run: those it starts with, and with
+    ``add_nodes`` one of the nodes that join (``rollsim.spec.churn``: each a copy of one template
+    node, so one stands for all of them).
     """
-    if not scenario.nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
+    if not joining:
+        return nodes
+    from rollsim.spec.churn import join_template, joining_node
+
+    return (*nodes, joining_node(join_template(nodes), "added-00001"))
+
+
+def _check_runs_somewhere(scenario: Scenario, nodes: tuple[Node, ...], o: Mapping[str, Any], manifest: bool,
+                          listed: bool) -> None:
+    """The DaemonSet runs on some node of ``nodes`` (those it starts with, and one that joins when
+    nodes join: ``_nodes_it_may_run_on``); an empty cluster, or one whose nodes all keep it off, is
+    refused (``allow_no_nodes`` says that is meant). ``manifest``: a manifest placed it;
+    ``listed``: the nodes came as a list.
+    """
+    if not nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
         raise EmptyClusterError("nodes_file" if listed else "nodes")
     placed_by = tuple(name for name, given in (("manifest", manifest),
                                                ("tolerations", "tolerations" in o)) if given)
     if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
         placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
-    _check_matches_some_node(scenario.nodes, scenario.daemonset.placement, placed_by)
+    _check_matches_some_node(nodes, scenario.daemonset.placement, placed_by)
 
 
 def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by: tuple[str, ...]) -> None:
