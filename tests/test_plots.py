@@ -160,16 +160,22 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     assert ax.get_xscale() == "linear"  # 2 to 10 min: the stuck runs' hour is no duration
 
 
-def one_run_completed(folder, config: int = 3):
+def one_run_completed(folder, config: int = 3, completed_column: bool = True):
     """``folder`` with one replication of ``config`` (the fixture's stuck one) completed: it
-    completed some runs, not none.
+    completed some runs, not none; its run that completed lost 720 unavailable node-seconds, the
+    summary's ``unavailable_node_seconds_completed_mean`` (the table's ``*``; a summary written
+    before that column, ``completed_column`` false, lacks it).
     """
     with rewritten(folder / "runs.csv") as runs:
         first = (runs["config"] == config) & (runs["replication"] == 0)
         runs.loc[first, "completed"] = True
         runs.loc[first, "end_s"] = 900.0  # it completed in 15 min
+        runs.loc[first, "unavailable_node_seconds"] = 720.0
     with rewritten(folder / "summary.csv") as summary:
         summary.loc[summary["config"] == config, ["completed", "duration_s_mean"]] = [1, 900.0]
+        if completed_column:
+            summary["unavailable_node_seconds_completed_mean"] = math.nan
+            summary.loc[summary["config"] == config, "unavailable_node_seconds_completed_mean"] = 720.0
     return folder
 
 
@@ -181,6 +187,8 @@ def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     assert len(ax.collections[1].get_offsets()) == 1  # the one that did not, hollow
     # at the mean duration of its run that completed, as the table gives it (not when the others stopped)
     assert ax.collections[1].get_offsets()[0][1] == pytest.approx(900 / 60)
+    # and at the node-hours of that run too, as the table's * (not the mean of every run, cut ones included)
+    assert ax.collections[1].get_offsets()[0][0] == pytest.approx(720 / 3600)
     front, limit = [line for line in ax.lines if line.get_label()[:1] != "_"]
     # (the fixture's node-hours are within their confidence intervals of each other: a tie, the fastest alone)
     assert front.get_label().startswith("Pareto front") and len(front.get_xdata()) == 1
@@ -188,6 +196,30 @@ def test_tradeoff_marks_the_pareto_front_and_slo_limits(make_results) -> None:
     assert limit.get_label().startswith("SLO: unavailable ≤ 2.22 node-hours")
     assert "did not always complete: mean of the runs that completed (the table's *)" in legend(ax).replace("\n", " ")
     assert "unavailable node-hours" in ax.get_xlabel()
+
+
+def test_tradeoff_hollow_point_takes_completed_node_hours_from_runs_of_an_old_summary(make_results) -> None:
+    """partial (4/6 completed): the figure put mu1 at 0.404 node-hours (every run), the table
+    0.554 (the completed ones); a summary without the completed column gets it from runs.csv.
+    """
+    folder = one_run_completed(make_results(slo=[]), completed_column=False)
+    every = load_results(folder).summary.set_index("config").loc[3, "unavailable_node_seconds_mean"]
+    assert every != pytest.approx(720.0)
+    ax = plot_tradeoff(load_results(folder))
+    assert ax.collections[1].get_offsets()[0][0] == pytest.approx(720 / 3600)
+
+
+def test_downtime_pools_only_the_completed_runs_of_a_partial_configuration(make_results) -> None:
+    """partial: the table's node downtime is over the completed runs (its *); the CDF pooled the
+    cut runs' nodes too.
+    """
+    results = load_results(one_run_completed(make_results(slo=[])))
+    ax = plot_downtime(results)
+    nodes = results.downtime.groupby("config").size() // 3  # one replication's nodes
+    lines = {line.get_label(): len(line.get_xdata()) - 1 for line in ax.lines if line.get_label()[:1] != "_"}
+    label = results.summary.set_index("config").loc[3, "label"]
+    assert lines[str(label)] == nodes[3]  # its one completed replication's nodes, not its three
+    assert "completed replications pooled" in ax.get_title()
 
 
 def _fronts(ax) -> list[list[tuple[float, float]]]:

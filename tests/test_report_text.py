@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import rollsim.present.report_tables
 import yaml
+from rollsim.present.console import run_document
+from rollsim.present.others import with_update_columns
+from rollsim.present.plots import empty_figures, without_idle
 from rollsim.present.readings import fastest, slo_breaks
 from rollsim.present.render import render_html, render_markdown
 from rollsim.present.report import recommendation_for, write_report
 from rollsim.present.study import pareto_fronts
+from rollsim.sweep.aggregate import summary_frame
 from rollsim.sweep.results import load_results
 
 from helpers import rewritten
@@ -58,15 +63,27 @@ def test_every_figure_of_a_row_is_over_the_runs_its_durations_are_over(make_resu
     assert "The SLO column judges every run" in text
 
 
-def _on_no_node(folder) -> None:
-    """Every run of ``folder`` on a DaemonSet that no node runs (nomatch: allow_no_nodes)."""
+def _on_no_node(folder, configs: tuple[int, ...] | None = None) -> None:
+    """Every run of ``folder`` (of ``configs``, default all) on a DaemonSet that no node runs
+    (nomatch: allow_no_nodes): it finishes at once, losing nothing.
+    """
     with rewritten(folder / "runs.csv") as runs:
-        runs[["nodes", "updated", "max_unavailable_observed", "min_available"]] = 0
-        runs["min_available_fraction"] = math.nan
+        mine = runs["config"].isin(configs) if configs is not None else runs["config"] == runs["config"]
+        runs.loc[mine, ["nodes", "updated", "max_unavailable_observed", "min_available"]] = 0
+        runs.loc[mine, "min_available_fraction"] = math.nan
+        if configs is not None:
+            runs.loc[mine, ["completed", "duration_s", "unavailable_node_seconds"]] = [True, 0.09, 0.0]
+    if configs is not None:
+        with rewritten(folder / "summary.csv") as summary:
+            idle = summary["config"].isin(configs)
+            summary.loc[idle, ["completed", "duration_s_mean", "unavailable_node_seconds_mean"]] = [3, 0.09, 0.0]
+            summary.loc[idle, ["duration_s_ci_low", "duration_s_ci_high"]] = [0.09, 0.09]
+            summary.loc[idle, ["unavailable_node_seconds_ci_low", "unavailable_node_seconds_ci_high"]] = [0.0, 0.0]
     path = folder / "experiment.yaml"
     e = yaml.safe_load(path.read_text(encoding="utf-8"))
     for c in e["configurations"]:
-        c["scenario"].update(desired_nodes=0, node_selector=["nvidia.com/gpu.present=true"])
+        if configs is None or c["index"] in configs:
+            c["scenario"].update(desired_nodes=0, node_selector=["nvidia.com/gpu.present=true"])
     path.write_text(yaml.safe_dump(e, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -86,6 +103,45 @@ def test_a_daemonset_on_no_node_gets_no_recommendation_and_no_share(make_results
     header, rows = rollsim.present.report_tables.results_table(results, [])
     assert {row[header.index(WORST)] for row in rows} == {"—"}
     assert {row[header.index("SLO")] for row in rows} == {"—"}
+    # nothing the recommendation may pick, nothing it picked; and no figure that ranks rollouts
+    assert not with_update_columns(results)["recommendable"].any()
+    assert not summary_frame(results.runs, [], [])["recommendable"].any()  # as summary.csv is written now
+    assert not any(c["recommended"] for c in _json(results)["configurations"])
+    assert set(empty_figures(results)) == {"duration", "tradeoff", "downtime"}
+
+
+def _json(results) -> dict:
+    """``rollsim run -o json``'s document of ``results``."""
+    report = SimpleNamespace(runs_total=0, runs_run=0, runs_reused=0, runs_stale=0, executor="serial", workers=1,
+                             wall_s=0.0)
+    return run_document(results, (results.path / "report.md", results.path / "report.html"), report)
+
+
+def test_a_configuration_on_no_node_is_never_fastest_on_the_front_or_recommendable(make_results) -> None:
+    """mixed (no toleration: runs on no node, 0.09 s, 0 node-hours): the Pareto front was that
+    one alone, "Fastest: no toleration, 0.1s", and ``recommendable: true`` for it in summary.csv
+    and -o json, under a recommendation of another. It is none of these now, and the figures
+    that rank rollouts leave it out and say so.
+    """
+    folder = make_results(slo=[])
+    _on_no_node(folder, (0,))
+    results = load_results(folder)
+    fronts = pareto_fronts(results)
+    assert fronts and 0 not in [i for front in fronts.values() for i in front]
+    text = write_report(results)[0].read_text(encoding="utf-8")
+    label = results.summary.set_index("config").loc[0, "label"]
+    findings = text.split("## Findings")[1].split("## Results")[0]
+    assert f"{label}: the DaemonSet runs on no node" in findings
+    assert not [line for line in findings.splitlines() if "astest" in line and label in line]
+    recommendable = dict(zip(with_update_columns(results)["config"], with_update_columns(results)["recommendable"]))
+    assert not recommendable[0] and any(recommendable.values())
+    assert not summary_frame(results.runs, [], []).set_index("config").loc[0, "recommendable"]
+    document = _json(results)
+    picked = [c["label"] for c in document["configurations"] if c["recommended"]]
+    assert len(picked) == 1 and picked[0] != label and picked[0] in document["recommendation"]
+    assert all(c["recommendable"] for c in document["configurations"] if c["recommended"])
+    assert 0 not in set(without_idle(results).summary["config"]) and not empty_figures(results)
+    assert text.count(f"Not drawn: {label}, whose DaemonSet ran on no node") == 3  # duration, tradeoff, downtime
 
 
 def _summary_rows(folder, values: dict[int, dict]) -> None:

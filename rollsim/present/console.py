@@ -274,8 +274,9 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     and per configuration the headline statistics (all of them are in ``summary.csv``).
     """
     from rollsim.present.others import with_update_columns
-    from rollsim.present.report_verdict import recommendation_for
+    from rollsim.present.report_verdict import recommendation_for, recommended_labels
 
+    picked = recommended_labels(results)
     return {
         "name": results.name, "path": str(results.path),
         "runs": {"total": report.runs_total, "simulated": report.runs_run, "reused": report.runs_reused,
@@ -283,7 +284,9 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
         "executor": report.executor, "workers": report.workers, "wall_s": round(report.wall_s, 3),
         "recommendation": recommendation_for(results).reason,
         "report": {"markdown": str(report_paths[0]), "html": str(report_paths[1])},
-        "configurations": _config_rows(with_update_columns(results)),  # (an older summary.csv lacks them)
+        # (an older summary.csv lacks the whole-update columns); ``recommended``: the one picked
+        "configurations": [{**row, "recommended": str(row.get("label")) in picked}
+                           for row in _config_rows(with_update_columns(results))],
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.sweep.aggregate import recommendable
+from rollsim.sweep.aggregate import ran_on_no_node, recommendable
 from rollsim.sweep.results import Results
 from rollsim.sweep.wholeupdate import other_names, update_columns, update_done
 
@@ -126,15 +126,22 @@ def whole_update_completed(results: Results) -> dict[Any, int]:
 def with_update_columns(results: Results) -> pd.DataFrame:
     """The summary with its whole-update columns (``update_completed`` and the rest, and
     ``recommendable``): a ``summary.csv`` written before they were kept gets them from ``runs.csv``,
-    as ``summary_frame`` computes them now.
+    as ``summary_frame`` computes them now; one written before ``recommendable`` knew of a
+    DaemonSet on no node (``ran_on_no_node``, from ``runs.csv``) has it False there.
     """
     summary, runs = results.summary, results.runs
-    if "update_completed" in summary or "config" not in runs:
+    if "config" not in runs:
         return summary
+    if "update_completed" in summary:
+        if "recommendable" not in summary:
+            return summary
+        idle = summary["config"].map(lambda c: ran_on_no_node(runs[runs["config"] == c]))
+        return summary.assign(recommendable=summary["recommendable"].where(~idle.astype(bool), False))
     names = other_names(runs)
     rows = []
     for record in cast(list[dict[str, Any]], summary.to_dict("records")):
-        row: dict[str, Any] = {**record, **update_columns(runs[runs["config"] == record["config"]], names)}
+        mine = runs[runs["config"] == record["config"]]
+        row: dict[str, Any] = {**record, **update_columns(mine, names)}
         row["slo_ok"] = str(row.get("slo_ok", True)) in ("True", "true", "1")
-        rows.append({**row, "recommendable": recommendable(row)})
+        rows.append({**row, "recommendable": recommendable(row, ran_on_no_node(mine))})
     return pd.DataFrame(rows)

@@ -110,8 +110,12 @@ def as_results(data: Any, kind: str) -> Results:
 # --- what every figure reads from the results -------------------------------------------------
 
 def config_colors(results: Results) -> dict[int, Any]:
-    """One colour per configuration, the same in every figure."""
+    """One colour per configuration, the same in every figure (by the experiment's configurations
+    when it lists them: a figure drawn without some of them, ``plots.without_idle``, keeps the others' colours).
+    """
     configs = list(results.summary["config"])
+    listed = [c.get("index") for c in results.experiment.get("configurations") or []]
+    configs = listed if listed and set(configs) <= set(listed) else configs
     cmap = colormaps["tab10" if len(configs) <= 10 else "tab20"]
     return {c: cmap(i % cmap.N) for i, c in enumerate(configs)}
 

@@ -12,15 +12,18 @@ figures themselves are drawn in ``rollsim.present.timeline_plots`` (from the per
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from rollsim.present.output import png_bytes, write_pngs
 from rollsim.present.plotaxes import room_for_legend
 from rollsim.present.plotdata import never_completed
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
+from rollsim.present.study import on_no_node
 from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
 from rollsim.present.timeline_plots import (
     AVAILABILITY_SIZE,
@@ -47,6 +50,7 @@ __all__ = [
     "plot_tradeoff",
     "render_figures",
     "save_figures",
+    "without_idle",
     "sweep_axis",
     "time_unit",
 ]
@@ -73,9 +77,13 @@ def nothing_to_draw(results: Results) -> dict[str, str]:
 
 
 def draw_figure(results: Results, name: str) -> Figure:
-    """Figure ``name`` of ``FIGURES`` as ``render_figures`` saves it (taller for a long legend)."""
+    """Figure ``name`` of ``FIGURES`` as ``render_figures`` saves it (taller for a long legend); the
+    figures that rank rollouts without the configurations whose DaemonSet ran on no node
+    (``without_idle``; the report's caption names them).
+    """
     size = FIGURES[name][0]
-    ax = PLOTS[name](results, Figure(figsize=size, layout="constrained").add_subplot())
+    shown = without_idle(results) if name in _EMPTY_WITHOUT_COMPLETION else results
+    ax = PLOTS[name](shown, Figure(figsize=size, layout="constrained").add_subplot())
     room_for_legend(ax, size)
     return ax.figure.figure
 
@@ -84,13 +92,32 @@ def draw_figure(results: Results, name: str) -> Figure:
 _EMPTY_WITHOUT_COMPLETION = ("duration", "tradeoff", "downtime")
 
 
+def without_idle(results: Results) -> Results:
+    """``results`` without the configurations whose DaemonSet ran on no node (``on_no_node``): their
+    rollouts had nothing to do, so a figure that ranks rollouts would show them fastest, losing nothing.
+    """
+    idle = on_no_node(results)
+    if not idle:
+        return results
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if "config" not in frame else frame[~frame["config"].isin(list(idle))]
+
+    downtime = None if results.downtime is None else keep(results.downtime)
+    return replace(results, runs=keep(results.runs), summary=keep(results.summary), downtime=downtime)
+
+
 def empty_figures(results: Results) -> dict[str, str]:
     """The figures that would show nothing, each with why: when no configuration completed a run,
     there is no duration, and what a run lost until it stopped is no rollout's cost (the duration,
-    speed-against-disruption and downtime figures leave such configurations out). The report
-    says so in one line in their place.
+    speed-against-disruption and downtime figures leave such configurations out); when the
+    DaemonSet ran on no node in every configuration (``on_no_node``), no rollout had anything to
+    do. The report says so in one line in their place.
     """
     configs = {int(c) for c in results.summary["config"]} if "config" in results.summary else set()
+    if configs and configs <= {int(c) for c in on_no_node(results)}:
+        return dict.fromkeys(_EMPTY_WITHOUT_COMPLETION, "the DaemonSet ran on no node in any configuration: no "
+                             "rollout had anything to do (the recommendation says why)")
     if not configs or not configs <= set(never_completed(results)):
         return {}
     why = "no configuration completed a run (the results table and \"Why runs stopped\" say how each stopped)"

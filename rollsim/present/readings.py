@@ -11,7 +11,7 @@ They re-run whenever the results change, so they cannot go stale as a typed read
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
 
@@ -105,21 +105,24 @@ def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
     return [f"{head}. {others} stopped because of:"] + [NESTED + p[:1].upper() + p[1:] + "." for p in parts]
 
 
-def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = (), whose: str = ""
-            ) -> list[str]:
+def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[str] = (), whose: str = "",
+            idle: Collection[Any] = ()) -> list[str]:
     """The fastest and the slowest configuration among those that always completed, within each
     condition (``conditions``: swept keys the user does not choose; a 61-node cluster is never
     ranked against a 108-node one); configurations of exactly the same mean are named together
     as tied. When the study varies no decision (``decided`` false) there is nothing to pick:
     only the range. ``whose`` follows the lead when the durations are of one DaemonSet of several.
+    ``idle``: the configurations whose DaemonSet ran on no node (``on_no_node``), left out: their
+    rollouts had nothing to do, so they would be the fastest.
     """
     rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
-            if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))]
+            if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean"))) and r.get("config") not in idle]
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
     best, worst = rows[0], rows[-1]
-    if not decided or len(summary) == 1:  # (one configuration is neither fastest nor slowest)
+    ranked = len(summary) - (int(summary["config"].isin(list(idle)).sum()) if "config" in summary else 0)
+    if not decided or ranked == 1:  # (one configuration is neither fastest nor slowest)
         if len(rows) == 1:
             return [f"Mean duration{whose} {format_duration(num(best['duration_s_mean']))} ({best['label']})."]
         return [f"Mean durations{whose} range from {format_duration(num(best['duration_s_mean']))} "
@@ -361,14 +364,15 @@ def refusal_costs(runs: pd.DataFrame) -> list[str]:
 
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
              decisions: Sequence[str], scenarios: Mapping[int, Mapping[str, Any]], own_only: bool = False,
-             budgets: Mapping[int, SurgeBudget] | None = None) -> list[str]:
+             budgets: Mapping[int, SurgeBudget] | None = None, idle: Collection[Any] = ()) -> list[str]:
     """Every finding of a study, in the reader's order; ``own_only``: another DaemonSet updated
     with the study's did not always complete, so completion and the SLO say whose they are;
-    ``budgets``: the surge budgets over the runs (``surge_budgets``).
+    ``budgets``: the surge budgets over the runs (``surge_budgets``); ``idle``: the configurations
+    whose DaemonSet ran on no node (``on_no_node``), never ranked.
     """
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
     whose = " (the study's own DaemonSet)" if own_only else ""
-    return [*completion(summary, whose), *fastest(summary, decided, conditions, whose),
+    return [*completion(summary, whose), *fastest(summary, decided, conditions, whose, idle),
             *condition_costs(summary, conditions, decisions, whose), *slo_breaks(summary, constraints, swept, whose),
             *surge_costs(summary, scenarios, budgets)]

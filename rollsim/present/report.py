@@ -35,7 +35,7 @@ from rollsim.present.report_verdict import (
     recommendation_section,
     recommendations_for,
 )
-from rollsim.present.study import config_scenarios, pareto_fronts, same_and_varying, slo_specs
+from rollsim.present.study import config_scenarios, on_no_node, pareto_fronts, same_and_varying, slo_specs
 from rollsim.present.timeline_plots import in_percent
 from rollsim.sweep.results import Results
 
@@ -70,7 +70,8 @@ CAPTIONS = {
                  ("Each point is a configuration: mean unavailable node-time against mean duration, as the results "
                   "table gives them. {front} " + LOG_NOTE)),
     "downtime": ("Per-node downtime", ("How long each node went without an available daemon pod, as an empirical "
-                                      "CDF over all nodes of all replications: further left is better. A line "
+                                      "CDF over all nodes of the replications that completed (as the results table "
+                                      "gives it): further left is better. A line "
                                       "hidden under another has the same distribution. When a few nodes were down "
                                       "far longer than most, the time axis is logarithmic (nodes never down at 0).")),
 }
@@ -171,9 +172,15 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "",
 
 def figure_notes(results: Results) -> dict[str, list[str]]:
     """The duration and tradeoff captions' sentences on what their marks are, where the results need them:
-    configurations whose runs did not all complete, the statistic the SLO judges, SLO failures.
+    configurations whose runs did not all complete, the statistic the SLO judges, SLO failures; and
+    theirs and the downtime one's on the configurations whose DaemonSet ran on no node (not drawn).
     """
-    out: dict[str, list[str]] = {"duration": [], "tradeoff": []}
+    out: dict[str, list[str]] = {"duration": [], "tradeoff": [], "downtime": []}
+    idle = on_no_node(results)
+    if idle and len(idle) < len(results.summary):  # (in none: the figures are not drawn at all)
+        names = "; ".join(str(r["label"]) for r in results.summary.to_dict("records") if r["config"] in idle)
+        for name in out:
+            out[name].append(f" Not drawn: {names}, whose DaemonSet ran on no node (nothing to roll out).")
     never = set(never_completed(results))
     if set(stops(results)) - never:
         out["duration"].append(PARTIAL_NOTES["duration"])

@@ -45,7 +45,8 @@ from rollsim.present.surge_budget import surge_budgets
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Recommendation, display, recommend, recommend_by_condition
 
-__all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for"]
+__all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for",
+           "recommended_labels"]
 
 
 def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
@@ -96,6 +97,16 @@ def recommendation_for(results: Results) -> Recommendation:
         return Recommendation(None, f"no recommendation: the study {varied}; see the findings")
     return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
                                           for r in recs))
+
+
+def recommended_labels(results: Results) -> set[str]:
+    """The labels of the configurations the recommendation picked (one, or one per condition;
+    none when it makes none): what ``recommendable``, which says only what it may pick, does not tell.
+    """
+    if nothing_to_roll_out(results):
+        return set()
+    kind, recs = recommendations_for(results)
+    return {str(r.label) for r in recs if r.label} if kind != "findings" else set()
 
 
 def _config_rows(results: Results) -> list[dict[str, Any]]:
@@ -267,7 +278,7 @@ def findings_section(results: Results) -> list[tuple]:
                      + ".")
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
-                      budgets=surge_budgets(results))
+                      budgets=surge_budgets(results), idle=on_no_node(results))
     lines += preemption_costs(results.runs)
     lines += refusal_costs(results.runs)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]

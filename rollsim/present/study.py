@@ -15,6 +15,7 @@ import pandas as pd
 from rollsim.present.others import others_shortfalls
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.summary_rows import completed_every_run, num
+from rollsim.sweep.aggregate import ran_on_no_node
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint, by_condition
 
@@ -87,11 +88,7 @@ def on_no_node(results: Results) -> set[Any]:
     runs = results.runs
     if not {"config", "nodes"} <= set(runs.columns):
         return set()
-    zero = pd.DataFrame({"config": runs["config"]})
-    for key in ("nodes", "updated", "max_unavailable_observed"):
-        zero[key] = pd.to_numeric(runs[key], errors="coerce").fillna(0).eq(0) if key in runs else True
-    every = zero.groupby("config")[["nodes", "updated", "max_unavailable_observed"]].all().all(axis=1)
-    return {c for c, none in every.items() if none}
+    return {c for c, g in runs.groupby("config") if ran_on_no_node(g)}
 
 
 def no_node_words(scenario: Mapping[str, Any]) -> str:
@@ -213,6 +210,7 @@ def pareto_fronts(results: Results) -> dict[str, list[int]]:
         return {}  # (a bare summary frame names no study: its rows are set against each other)
     records = cast(list[dict[str, Any]], resolved(results)[0].to_dict("records"))
     short = {s.config for s in others_shortfalls(results)}  # another DaemonSet of the update did not always complete
+    short |= on_no_node(results)  # nothing to roll out: 0 s and 0 node-hours are no rollout's cost
     rows = [dict(r, _position=i) for i, r in enumerate(records)]
     groups = by_condition(rows, conditions, lambda r, k: r.get(k)) if conditions else {"": rows}
     fronts = {}

@@ -256,7 +256,8 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
 
 def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Per-node downtime (how long each node went without an available daemon pod), pooled
-    over replications: one empirical CDF per configuration. A configuration none of whose runs
+    over replications: one empirical CDF per configuration, over its runs that completed (those of
+    the table's downtime; all of them when every run did). A configuration none of whose runs
     completed is not drawn (its nodes' downtime stops where its runs did: a rollout that never
     started would be a line at 0, "never down"); the legend names it, and says in which
     configuration another DaemonSet updated with it (``also``) did not complete.
@@ -269,6 +270,10 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     colors, labels = config_colors(results), config_labels(results)
     never, others = never_completed(results), others_failed(results)
     d = d[~d["config"].astype(int).isin(never)]
+    ends, before = run_ends(results), len(d)  # as the table's ``*``: the runs that were cut are not pooled
+    d = d[[ends.get((int(c), int(r)), (0.0, True))[1] for c, r in zip(d["config"], d["replication"])]] \
+        if "replication" in d else d
+    pooled = "completed replications pooled" if len(d) < before else "all replications pooled"
     extra = [legend_note(not_drawn(results, never))] if never else []
     if d.empty:
         legend_below(ax, "configuration", extra=extra)
@@ -296,7 +301,7 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"time a node went without an available pod ({unit})")
     ax.set_ylabel("fraction of nodes with at most this downtime")
-    ax.set_title("Per-node downtime (empirical CDF, all replications pooled)")
+    ax.set_title(f"Per-node downtime (empirical CDF, {pooled})")
     ax.grid(True, alpha=0.3, which="both")
     legend_below(ax, "configuration", extra=extra)
     return ax

@@ -7,6 +7,7 @@ against mean unavailable node-hours per configuration, with the study's Pareto f
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,15 +41,33 @@ _FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.
                            "zorder": 4}
 
 
+def completed_node_seconds(results: Results, s: pd.DataFrame, partial: np.ndarray) -> np.ndarray:
+    """Each configuration's mean unavailable node-seconds as the results table gives it: over every
+    run, and for one whose runs did not all complete (``partial``) over the completed runs
+    (``unavailable_node_seconds_completed_mean``, the table's ``*``; computed from ``runs.csv`` for a
+    summary written before that column, as ``report_tables._statistic`` does).
+    """
+    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
+    done = s["unavailable_node_seconds_completed_mean"].to_numpy(dtype=float, copy=True) \
+        if "unavailable_node_seconds_completed_mean" in s else np.full(len(s), math.nan)
+    runs = results.runs
+    for i in np.flatnonzero(partial):
+        if not math.isfinite(done[i]) and {"config", "completed", "unavailable_node_seconds"} <= set(runs.columns):
+            ran = runs["completed"].astype(str).str.lower().isin(("true", "1"))
+            mine = runs[(runs["config"] == s["config"][i]) & ran]
+            done[i] = float(pd.to_numeric(mine["unavailable_node_seconds"], errors="coerce").mean())
+    return np.where(partial, done, loss)
+
+
 def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
     """Speed against disruption: mean duration against mean unavailable node-hours per
     configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
     every replication, within each condition, none when the study varies no decision) and the
     SLO limits; a red cross marks each configuration that fails the SLO. A configuration whose
     runs did not all complete is a hollow marker at the mean duration of those that did (the
-    table's ``*``) and the mean node-hours of all its runs; one none of whose runs completed is
-    not drawn (it would read as the best: a rollout
-    that never started loses nothing) and the legend names it. One whose DaemonSet completed
+    table's ``*``) and the mean node-hours of those runs too (``completed_node_seconds``); one
+    none of whose runs completed is not drawn (it would read as the best: a rollout that never
+    started loses nothing) and the legend names it. One whose DaemonSet completed
     every replication while another updated with it (``also``) did not is half-filled, on no
     front, and the legend and its label say what did not complete. The duration axis is
     logarithmic when the times differ more than tenfold.
@@ -59,7 +78,7 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     reached = stops(results)
     partial = np.array([int(c) in reached for c in s["config"]])
     dur = s["duration_s_mean"].astype(float).to_numpy()  # as the table: over the runs that completed (its *)
-    loss = s["unavailable_node_seconds_mean"].astype(float).to_numpy()
+    loss = completed_node_seconds(results, s, partial)
     # a configuration that never completed lost only what it lost until it stopped (nothing, for
     # one that never started): drawn, it would look the best at the lower left
     never = never_completed(results)

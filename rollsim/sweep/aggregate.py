@@ -27,7 +27,8 @@ from rollsim.sweep.wholeupdate import other_names, update_columns
 
 __all__ = [
     "COMPLETED_METRICS", "RUN_COLUMNS", "RUN_KEYS", "METRICS", "PREEMPTION_METRICS", "STATISTICS",
-    "preempted", "recommendable", "runs_frame", "confidence_interval", "metric_statistics", "slo_columns",
+    "preempted", "ran_on_no_node", "recommendable", "runs_frame", "confidence_interval", "metric_statistics",
+    "slo_columns",
     "stop_columns", "summary_frame", "summary_table",
     "summary_long",
     "stack_runs",
@@ -138,13 +139,26 @@ def _where(runs: pd.DataFrame, metric: str, completed: np.ndarray) -> pd.Series 
     return pd.to_numeric(runs[metric], errors="coerce").astype(float).where(completed)
 
 
-def recommendable(row: Mapping[str, Any]) -> bool:
-    """Whether a configuration's row is one the recommendation may pick (``rollsim.sweep.slo.recommend``):
-    the whole update (every DaemonSet, ``update_completed``) completed in every replication and the
-    SLO holds (``slo_ok``, judged on the study's DaemonSet's metrics).
+def ran_on_no_node(runs: pd.DataFrame) -> bool:
+    """Whether one configuration's DaemonSet ran on no node in any of its runs: ``nodes`` (as
+    ``desiredNumberScheduled``) 0, nothing updated and nothing unavailable in every run (a
+    nodeSelector or affinity that matches none of the cluster's nodes, run with ``allow_no_nodes``).
+    A run without ``nodes`` (saved before it was kept) says nothing: False.
+    """
+    if runs.empty or "nodes" not in runs:
+        return False
+    return all(pd.to_numeric(runs[key], errors="coerce").fillna(0).eq(0).all()
+               for key in ("nodes", "updated", "max_unavailable_observed") if key in runs)
+
+
+def recommendable(row: Mapping[str, Any], idle: bool = False) -> bool:
+    """Whether a configuration's row is one the recommendation may pick (``rollsim.sweep.slo.recommend``),
+    its eligibility, not the pick itself: the whole update (every DaemonSet, ``update_completed``)
+    completed in every replication, the SLO holds (``slo_ok``, judged on the study's DaemonSet's
+    metrics) and the DaemonSet ran on some node (``idle``: ``ran_on_no_node``, nothing to roll out).
     """
     runs, done = int(row["runs"]), int(row["update_completed"])
-    return bool(row["slo_ok"]) and runs > 0 and done == runs
+    return bool(row["slo_ok"]) and runs > 0 and done == runs and not idle
 
 
 def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequence[Constraint]) -> pd.DataFrame:
@@ -183,7 +197,7 @@ def summary_frame(runs: pd.DataFrame, swept: Sequence[str], constraints: Sequenc
             row.update({f"{metric}_{name}": v for name, v in statistics[metric][i].items()})
         stops = stop_columns(group) if stopped[start:stop].any() else _NO_STOP
         row = {**row, **stops, **slo_columns(group, constraints)}
-        rows.append({**row, "recommendable": recommendable(row)})
+        rows.append({**row, "recommendable": recommendable(row, ran_on_no_node(group))})
     return summary_table(rows, swept, constraints, metrics, others)
 
 
