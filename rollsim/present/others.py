@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.present.summary_rows import slo_ok
 from rollsim.sweep.aggregate import ran_on_no_node, recommendable
 from rollsim.sweep.results import Results
 from rollsim.sweep.wholeupdate import other_names, update_columns, update_done
@@ -142,6 +143,6 @@ def with_update_columns(results: Results) -> pd.DataFrame:
     for record in cast(list[dict[str, Any]], summary.to_dict("records")):
         mine = runs[runs["config"] == record["config"]]
         row: dict[str, Any] = {**record, **update_columns(mine, names)}
-        row["slo_ok"] = str(row.get("slo_ok", True)) in ("True", "true", "1")
+        row["slo_ok"] = slo_ok(row)
         rows.append({**row, "recommendable": recommendable(row, ran_on_no_node(mine))})
     return pd.DataFrame(rows)

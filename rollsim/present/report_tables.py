@@ -46,6 +46,7 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
+from rollsim.sweep.wholeupdate import completed_flags
 
 __all__ = ["DESIRED_COLUMN", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table",
            "slo_words", "stops_section"]
@@ -110,7 +111,7 @@ def _shown_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """
     if "completed" not in runs or runs.empty:
         return runs, ""
-    done = runs["completed"].astype(str).str.lower().isin(("true", "1", "1.0"))
+    done = pd.Series(completed_flags(runs), index=runs.index)
     if done.all():
         return runs, ""
     return (runs[done], PARTIAL_MARK) if done.any() else (runs, CUT_MARK)

@@ -32,6 +32,7 @@ from rollsim.present.plotlabels import label_points, merge_coincident
 from rollsim.present.plotmath import short_number, time_unit, wants_log, when
 from rollsim.present.study import pareto_fronts, slo_specs
 from rollsim.sweep.results import Results
+from rollsim.sweep.wholeupdate import completed_flags
 
 __all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
 
@@ -53,7 +54,7 @@ def completed_node_seconds(results: Results, s: pd.DataFrame, partial: np.ndarra
     runs = results.runs
     for i in np.flatnonzero(partial):
         if not math.isfinite(done[i]) and {"config", "completed", "unavailable_node_seconds"} <= set(runs.columns):
-            ran = runs["completed"].astype(str).str.lower().isin(("true", "1"))
+            ran = completed_flags(runs)
             mine = runs[(runs["config"] == s["config"][i]) & ran]
             done[i] = float(pd.to_numeric(mine["unavailable_node_seconds"], errors="coerce").mean())
     return np.where(partial, done, loss)

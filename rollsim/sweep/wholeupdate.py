@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["other_names", "other_done", "update_done", "update_columns"]
+__all__ = ["completed_flags", "other_names", "other_done", "update_done", "update_columns"]
 
 _TRUE = ("true", "1", "1.0", "yes")
 
@@ -49,11 +49,18 @@ def other_done(runs: pd.DataFrame, name: str) -> np.ndarray:
     return np.array([_truth(v) for v in runs[column].tolist()], dtype=float)
 
 
+def completed_flags(runs: pd.DataFrame) -> np.ndarray:
+    """Per run whether the study's DaemonSet completed (``runs.csv``'s ``completed``, as a bool,
+    text or a number).
+    """
+    return np.array([_truth(v) == 1.0 for v in runs["completed"].tolist()], dtype=bool)
+
+
 def update_done(runs: pd.DataFrame, names: Sequence[str] | None = None) -> np.ndarray:
     """Per run whether the whole update completed: the study's DaemonSet and every other
     DaemonSet updated in that run (``names``: ``other_names(runs)`` when not given).
     """
-    done = np.array([_truth(v) == 1.0 for v in runs["completed"].tolist()], dtype=bool)
+    done = completed_flags(runs)
     for name in other_names(runs) if names is None else names:
         done &= other_done(runs, name) != 0.0  # NaN (not updated) holds nothing back
     return done
