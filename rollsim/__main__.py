@@ -8,7 +8,7 @@ included, ends the process with exit 130 and one line, never a traceback or a si
 
 import sys
 
-from rollsim.sweep.interrupt import finishing, take_over
+from rollsim.sweep.interrupt import cut_short, finishing, take_over
 
 STARTING_LINE = "rollsim: interrupted as it started; nothing was written"
 
@@ -21,18 +21,25 @@ def main() -> int:
         from rollsim.cli import main as command
 
         code = command()  # says an interrupt of the command itself, in one line
-    except KeyboardInterrupt:  # as the command line was imported, before it could say it
-        code, line = 130, STARTING_LINE
-    except SystemExit as exc:  # argparse: --help, --version, a usage error
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
+    except BaseException as exc:
+        if isinstance(exc, SystemExit):  # argparse: --help, --version, a usage error
+            code, line = _exit_status(exc)
+        elif cut_short(exc):  # as the command line was imported, before it could say it
+            code, line = 130, STARTING_LINE
         else:
-            code, line = 1, str(exc.code)
+            raise
     finally:
         finishing(code)  # once, whatever happened; before any line, so that a signal cannot add a second
     if line is not None:
         print(line, file=sys.stderr, flush=True)
     return code
+
+
+def _exit_status(exc: SystemExit) -> tuple[int, str | None]:
+    """The exit status and line of ``sys.exit(code)``: an int (``None`` is 0), or a text said with status 1."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0, None
+    return 1, str(exc.code)
 
 
 if __name__ == "__main__":

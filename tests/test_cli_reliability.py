@@ -773,6 +773,59 @@ def test_an_interrupt_raised_inside_a_gc_callback_is_not_lost() -> None:
     assert (done.stdout, done.stderr) == ("caught\n", "")
 
 
+SWALLOWED = """\
+import os, signal, sys
+import importlib
+import rollsim.__main__ as program
+
+def swallowing(*args, **kwargs):
+    swallowed = False
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10**7):
+            pass
+    except KeyboardInterrupt:  # as numpy's C extension does: its own error, with no link to the interrupt
+        swallowed = True
+    if swallowed:
+        raise ImportError("Importing the numpy C-extensions failed.")
+    return 0
+
+setattr(importlib.import_module("{module}"), "{name}", swallowing)
+sys.argv = ["rollsim", *{argv}]
+sys.exit(program.main())
+"""
+
+
+@pytest.mark.parametrize(("module", "name", "argv", "line"), [
+    ("rollsim.cli.commands", "cmd_schema", ["schema"],
+     "rollsim: interrupted; nothing half-written is left (files are written whole or not at all)"),
+    ("rollsim.sweep.experiment_file", "load_experiment", ["run", "x.yaml"],
+     "rollsim: interrupted before any run started; nothing was written"),
+])
+def test_an_interrupt_an_import_turned_into_its_own_error_is_an_interrupt(module, name, argv, line) -> None:
+    """CI: SIGTERM 0.05 s into `rollsim run` came during numpy's import, whose C extension replaced the
+    KeyboardInterrupt with an ImportError: "internal error: ImportError ..." and exit 1 instead of 130."""
+    done = python("-c", SWALLOWED.format(module=module, name=name, argv=argv))
+    assert (done.returncode, done.stderr) == (130, line + "\n")
+
+
+def test_cut_short_follows_the_chain_and_nothing_else() -> None:
+    from rollsim.sweep.interrupt import cut_short
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("an extension's own error") from None  # the context is kept, only not shown
+    except ImportError as exc:
+        assert cut_short(exc)
+    assert not cut_short(ImportError("a missing module"))
+    looped = ValueError("a")
+    looped.__context__ = ValueError("b")
+    looped.__context__.__context__ = looped
+    assert not cut_short(looped)
+
+
 def test_a_local_dask_workers_leave_signals_to_the_sweep() -> None:
     import signal
 

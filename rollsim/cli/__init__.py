@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from rollsim.cli.exits import exit_for
-from rollsim.sweep.interrupt import finishing, terminate_as_interrupt
+from rollsim.sweep.interrupt import cut_short, finishing, terminate_as_interrupt
 
 __all__ = ["main"]
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finishing(0)
         return 0
     except BaseException as exc:
-        said = exit_for(exc)
+        said = exit_for(exc if isinstance(exc, KeyboardInterrupt) or not cut_short(exc) else KeyboardInterrupt())
         if said is None or _traceback_wanted():
             raise
         finishing(said[1])  # before the line: a signal now must not add a second one

@@ -75,6 +75,7 @@ def _load(path: Path):
 def cmd_run(args: argparse.Namespace) -> int:
     """``rollsim run``: every experiment file's sweep, then its results, figures and report."""
     from rollsim.sweep.errors import Interrupted
+    from rollsim.sweep.interrupt import cut_short
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
         from rollsim.io.clusterversion import ClusterVersion
@@ -90,8 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         cluster = ClusterVersion(live(args))  # a named cluster's version: read once for every experiment
         experiments = [load_experiment(path, live=live(args), cluster=cluster)  # all checked first
                        for path in args.experiments]
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted before any run started; nothing was written") from None
+    except BaseException as exc:  # an interrupt, or what it became inside an import (``cut_short``)
+        if cut_short(exc):
+            raise Interrupted("interrupted before any run started; nothing was written") from None
+        raise
     _distinct_names(experiments)
     for experiment in experiments:
         for warning in experiment.warnings:

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals"]
+__all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals", "cut_short"]
 
 EXITING_LINE = "rollsim: interrupted as it exited; the command had ended (files are written whole or not at all)"
 _STATE: dict[str, bool | int] = {"installed": False, "interrupted": False, "finishing": False, "code": 1,
@@ -116,6 +116,24 @@ def take_over() -> None:
     import atexit
 
     atexit.register(_exit_last)
+
+
+def cut_short(exc: BaseException) -> bool:
+    """Whether ``exc`` is an interrupt or what one became. A ``KeyboardInterrupt`` raised inside a C
+    extension's import is replaced by the extension's own error, without a link to it (numpy:
+    ``ImportError: ... Importing the numpy C-extensions failed``); in the ``rollsim`` program a
+    signal taken and not yet reported says so. Otherwise an interrupt anywhere in the chain.
+    """
+    if _STATE["interrupted"] and not _STATE["finishing"]:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(100):  # a chain is short; a cycle is not followed for ever
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def ignore_stop_signals() -> None:
