@@ -322,6 +322,19 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
     assert "joined within each condition the study varies, are that condition's Pareto front" in text
 
 
+def test_a_recommendation_per_condition_names_only_what_the_user_sets(make_results) -> None:
+    """"Where watch delays 2-5 s: use watch delays 2-5 s, max_unavailable=10%" told the user to set
+    what they do not choose: the "use" names the decisions only; the reason keeps the whole label.
+    """
+    results = load_results(make_results(slo=[], experiment_keys={"decisions": ["strategy.max_unavailable"]}))
+    text = write_report(results)[0].read_text(encoding="utf-8")
+    uses = re.findall(r"- \*\*Where (min_ready_seconds=\d+): use ([^*]*)\.\*\* (\S+, \S+) is the fastest", text)
+    assert uses == [("min_ready_seconds=0", "max_unavailable=25%", "max_unavailable=25%, min_ready_seconds=0"),
+                    ("min_ready_seconds=30", "max_unavailable=10%", "max_unavailable=10%, min_ready_seconds=30")]
+    assert recommendation_for(results).reason == ("where min_ready_seconds=0: use max_unavailable=25%; "
+                                                  "where min_ready_seconds=30: use max_unavailable=10%")
+
+
 def test_the_tradeoff_caption_says_what_is_ringed(make_results) -> None:
     """Both swept keys decisions: one front; both conditions: no front, and the caption says so."""
     one, _ = write_report(load_results(make_results(slo=[])))

@@ -42,11 +42,12 @@ from rollsim.present.summary_rows import (
     tied,
 )
 from rollsim.present.surge_budget import surge_budgets
+from rollsim.sweep.labels import config_label
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Recommendation, display, recommend, recommend_by_condition
 
-__all__ = ["findings_section", "recommendation_for", "recommendation_section", "recommendations_for",
-           "recommended_labels"]
+__all__ = ["decision_choices", "findings_section", "recommendation_for", "recommendation_section",
+           "recommendations_for", "recommended_labels"]
 
 
 def recommendations_for(results: Results) -> tuple[str, list[Recommendation]]:
@@ -95,8 +96,23 @@ def recommendation_for(results: Results) -> Recommendation:
         varied = (f"varies only what the user does not choose ({key_words(conditions)})" if conditions else
                   "varies nothing, so there is no choice to make")
         return Recommendation(None, f"no recommendation: the study {varied}; see the findings")
-    return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {r.label}" if r.label else "none")
-                                          for r in recs))
+    choices = decision_choices(results)
+    return Recommendation(None, "; ".join(f"where {r.condition}: " + (f"use {choices.get(str(r.label), r.label)}"
+                                                                      if r.label else "none") for r in recs))
+
+
+def decision_choices(results: Results) -> dict[str, str]:
+    """Each configuration's label -> what the user would set to pick it: its swept decisions
+    (``max_unavailable=10%``), without the conditions its label also names, which the user does not
+    choose ("where watch delays 2-5 s: use max_unavailable=10%", not "use watch delays 2-5 s,
+    max_unavailable=10%"); its label when it sets no decision of its own.
+    """
+    decided, _ = swept_decisions(results)
+    out = {}
+    for row in _config_rows(results):
+        chosen = {k: row["params"][k] for k in decided if row["params"].get(k) is not None}
+        out[row["label"]] = config_label(chosen, None) if chosen else row["label"]
+    return out
 
 
 def recommended_labels(results: Results) -> set[str]:
@@ -179,13 +195,14 @@ def recommendation_section(results: Results) -> list[tuple]:
         blocks.append(("p", [("", "This study varies " + key_words(conditions) + ", which the user does not "
                                   "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
                                   "per condition.")]))
-        items = []
+        items, choices = [], decision_choices(results)
         for rec in recs:
             if rec.label is None:
                 items.append([("b", f"Where {rec.condition}: "), ("", "none. " + rec.reason[:1].upper()
                                                                    + rec.reason[1:] + ".")])
             else:
-                items.append([("b", f"Where {rec.condition}: use {rec.label}. "), ("", rec.reason + ".")])
+                use = choices.get(str(rec.label), rec.label)
+                items.append([("b", f"Where {rec.condition}: use {use}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
     if slo:
         blocks.append(("p", [("b", "SLO: "), ("", "; ".join(slo_words(c, k) for c, k in slo) + ".")]))
