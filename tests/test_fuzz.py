@@ -47,6 +47,7 @@ SIMULATE_FLAGS = ["--nodes", "--control-plane-nodes", "--not-ready-nodes", "--no
                   "--schedule", "--pull", "--start", "--ready", "--terminate", "--controller", "--deleter",
                   "--seed", "--horizon", "--new-pods", "--image-size", "--image-cached", "--image-pull-policy",
                   "--node-bandwidth", "--registry-bandwidth", "--registry-pull-rate", "--registry-pull-burst",
+                  "--registry-pull-window",
                   "--scheduler-throughput",
                   "--rollback-after", "--stall-after", "--timeline", "--daemonset", "--bogus"]
 TIMELINES = ["t.csv", "", ".", "..", "sub/t.csv", "a\x00b", "x" * 300, "t.csv/"]

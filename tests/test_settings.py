@@ -15,6 +15,7 @@ from rollsim.spec.distributions import Distribution, parse_distribution
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.node import Node, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration
 from rollsim.spec.options import build_scenario
+from rollsim.spec.registry import PullWindow
 from rollsim.spec.scenario import ON_DELETE, DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import SETTINGS, field_default
 
@@ -53,7 +54,7 @@ def test_build_scenario_defaults_are_the_declared_defaults() -> None:
 def test_each_option_sets_its_field() -> None:
     """A value other than the default, for every setting: it reaches the setting's field."""
     samples = {"N": "7", "S": "3.5", "F": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5", "CPU": "250m",
-               "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s",
+               "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s", "N/WINDOW": "100/6h",
                "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x",
                "NAME": "x.y", "NS": "x"}
     extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}
@@ -103,7 +104,7 @@ _OTHER: dict[str, Any] = {
     "nodes": (Node("node-0", {"zone": "a"}), Node("node-1"), Node("node-2"), Node("node-3")),
     "controller.kubernetes_version": "1.33", "not_ready_condition": "False",
     "controller.node_watch_delay": "constant(3)", "controller.unhealthy_zone_threshold": 0.6,
-    "registry.over_limit": "reject", "registry.pull_burst": 5,
+    "registry.over_limit": "reject", "registry.pull_burst": 5, "registry.pull_window": PullWindow(100, 21600.0),
 }
 
 

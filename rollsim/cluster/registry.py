@@ -5,8 +5,10 @@ registry has a finite egress bandwidth and often a pull-rate limit (Docker Hub, 
 throttle), so a pull's duration follows from its bytes and the bandwidth it gets while others
 pull: a processor-sharing model with max-min fairness, not a fixed delay.
 
-Over its pull-rate limit a registry either queues a request (it waits for its token) or refuses
-it (``RegistrySpec.over_limit``): Docker Hub answers the manifest GET with 429 Too Many Requests,
+The limit is a token bucket (``--registry-pull-rate``) or a count per rolling window
+(``--registry-pull-window``, ``rollsim.cluster.pullwindow``). Over it a registry either queues a
+request (it waits for its token or its place in the window) or refuses it
+(``RegistrySpec.over_limit``): Docker Hub answers the manifest GET with 429 Too Many Requests,
 before any layer, and the kubelet backs off (``rollsim.cluster.kubelet``).
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from rollsim.cluster.pullwindow import SlidingWindow
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.spec.registry import RegistrySpec, max_min_rates
 
@@ -38,12 +41,19 @@ class _Transfer:
     rate: float = 0.0
 
 
+def _limiter(spec: RegistrySpec) -> TokenBucket | SlidingWindow | None:
+    """The registry's request limit: a token bucket, a rolling window, or none."""
+    if spec.pull_window is not None:
+        return SlidingWindow(spec.pull_window.limit, spec.pull_window.seconds)
+    return None if spec.pull_rate is None else TokenBucket(spec.pull_rate, spec.burst)
+
+
 class Registry:
     """A registry serving image pulls to kubelets, as the kubelet's image puller sees it.
 
-    A pull waits for a pull-rate token (FIFO), then ``latency``, then transfers its bytes; a
-    registry that rejects over its limit answers a pull that finds no token with a refusal
-    after ``latency`` instead (``answer``).
+    A pull waits for a pull-rate token or its place in the pull window (FIFO), then ``latency``,
+    then transfers its bytes; a registry that rejects over its limit answers a pull that finds no
+    token (no place) with a refusal after ``latency`` instead (``answer``).
     Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link; the
     shares are recomputed whenever a transfer starts or finishes, and one timeout is kept
     pending for the earliest finish (older ones are invalidated by a version counter).
@@ -52,7 +62,7 @@ class Registry:
     def __init__(self, env: simpy.Environment, spec: RegistrySpec) -> None:
         self.env = env
         self.spec = spec
-        self._bucket = None if spec.pull_rate is None else TokenBucket(spec.pull_rate, spec.burst)
+        self._limiter = _limiter(spec)
         self._active: dict[int, _Transfer] = {}
         self._next_id = 0
         self._version = 0
@@ -90,13 +100,15 @@ class Registry:
         refusal. Every request takes a pull-rate token: a pull, a manifest check, a pull that fails,
         and a pull of an image whose size is not modelled (its bytes take the ``pull`` time after).
 
-        ``queue``: the token (FIFO, ``TokenBucket.reserve``), then the latency. ``reject``: a request
+        ``queue``: the token (FIFO, ``TokenBucket.reserve``), or with a pull window the time the oldest
+        request in the window leaves it (``SlidingWindow.reserve``), then the latency. ``reject``: a request
         that finds a token takes it and is answered after the latency; one that finds none is
         refused after the latency (429 Too Many Requests) and takes no token (``try_accept``), as
         Docker Hub counts the manifest GETs it serves, so the registry serves at most
-        ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses.
+        ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses (with a pull
+        window, at most its count in any window).
         """
-        bucket, latency = self._bucket, self.spec.latency
+        bucket, latency = self._limiter, self.spec.latency
         if bucket is None:
             self.served += 1
             return latency, False

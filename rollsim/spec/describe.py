@@ -25,6 +25,7 @@ from rollsim.spec.distributions import Distribution
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.node import Node, Toleration
+from rollsim.spec.registry import PullWindow, parse_pull_window
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.spec.settings import BY_FIELD, SETTINGS
 
@@ -69,6 +70,7 @@ _TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...
     (NewPodFaults, str, parse_new_pods),
     (NodeChange, lambda c: f"{c.kind} {c}", _change),
     (Toleration, _toleration, None),
+    (PullWindow, str, parse_pull_window),
 )
 
 

@@ -76,7 +76,8 @@ def parse_pull_rate(text: str | float) -> float:
     After the ``/`` comes a unit alone (``s``, ``m``, ``h``: one of it) or a duration as Go's
     ``time.ParseDuration`` reads it (``rollsim.spec.duration``), so a limit written as a count per
     window, as registries publish theirs (Docker Hub: 100 pulls per 6 hours), is ``100/6h``, with
-    ``--registry-pull-burst 100`` beside it: the bucket's default burst, max(1, rate), is 1 there.
+    ``--registry-pull-burst 100`` beside it: the bucket's default burst, max(1, rate), is 1 there
+    (``--registry-pull-window 100/6h``, ``rollsim.spec.registry.parse_pull_window``, is the window itself).
     ``--scheduler-throughput`` reads its rate (pods bound) by this rule too.
     """
     body, slash, per = str(text).strip().partition("/")

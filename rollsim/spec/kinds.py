@@ -32,14 +32,15 @@ from rollsim.spec.labelsyntax import (
 )
 from rollsim.spec.node import Toleration, parse_int64
 from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
+from rollsim.spec.registry import parse_pull_window
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
     "WHOLE_SECONDS",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
-    "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE", "NOT_READY",
-    "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
+    "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
+    "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
 ]
 
 
@@ -305,6 +306,8 @@ _PER = rf"/(?:{_UNIT}|(?=[^/]*[1-9])(?:{_NUM}{_UNIT})+)"  # per a unit, or a Go 
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_NUM}(?:{_PER})?\s*$", "a rate such as 10/s, 30/m or 100/6h")]}, "N/s")
+PULL_WINDOW = Kind(parse_pull_window, _pattern(rf"^\s*0*[1-9][0-9]*\s*{_PER}\s*$",
+                                             "a count of requests per a rolling window, such as 100/6h"), "N/WINDOW")
 NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]", repeatable=True)
 NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]", repeatable=True)
 NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]",

@@ -75,6 +75,7 @@ def build_scenario(
         except ValueError as exc:
             raise OptionError(name, str(exc)) from None
 
+    _check_one_registry_limit(o)
     base = daemonset_spec if daemonset_spec is not None else DaemonSetSpec()
     strategy = _strategy(o, base.strategy)
     if o.get("deleter") is not None and o["deleter"].kind != "none" and strategy.rolling:
@@ -213,6 +214,20 @@ def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
         raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
 
 
+def _check_one_registry_limit(o: Mapping[str, Any]) -> None:
+    """A registry's limit is a token bucket (``registry_pull_rate``, ``registry_pull_burst``) or a count
+    per rolling window (``registry_pull_window``), not both (``RegistrySpec``): the window serves its
+    count at once, so it has no burst of its own to give.
+    """
+    if "registry_pull_window" not in o:
+        return
+    bucket = tuple(name for name in ("registry_pull_rate", "registry_pull_burst") if name in o)
+    if bucket:
+        raise OptionError((*bucket, "registry_pull_window"),
+                          "give either a token bucket (a pull rate and burst) or a count per rolling window "
+                          "(a pull window such as 100/6h), not both: one limit per registry")
+
+
 def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
     """Every node the run will ever hold within the ``nodes`` limit; no more removals than nodes.
 
@@ -245,8 +260,8 @@ NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes 
 
 NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
                 "to share: each takes the pull time (timings.pull, --pull)")
-NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate), so no "
-                     "request is ever over it")
+NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate) nor "
+                     "pull window (registry.pull_window, --registry-pull-window), so no request is ever over it")
 ITEM_NO_SIZE_NOTE = ("ignored: no DaemonSet's image has a size (image.size, an item's image_size), so no pull moves "
                      "bytes over the node's link: each takes its pull time")
 
@@ -266,7 +281,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
     and the node's and the registry's bandwidth when no image has a size (both are shared by every
     DaemonSet's image, so one of ``also`` with a size uses them); and what the registry does over
-    its pull rate, and its burst, when it has none.
+    its pull rate or window, and its burst, when it has neither.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -283,7 +298,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
                 if name in given and not sized]
-    if scenario.registry.pull_rate is None:
+    if not scenario.registry.limited:
         out += [(name, NO_PULL_RATE_NOTE) for name in ("registry_over_limit", "registry_pull_burst") if name in given]
     if scenario.daemonset.priority is None:
         out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))

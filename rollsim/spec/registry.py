@@ -8,6 +8,10 @@ registry refuses it (``reject``): Docker Hub answers the manifest GET with ``429
 (``toomanyrequests: You have reached your pull rate limit``), and ECR, Artifact Registry and GHCR
 throttle with a 429 too. The runtime's ``PullImage`` then fails and the kubelet backs off
 (ErrImagePull, ImagePullBackOff).
+
+The limit is a token bucket (``pull_rate``, ``pull_burst``: a steady rate after a burst) or a count
+per rolling window (``pull_window``, ``PullWindow``: at most N requests in any W seconds, as Docker Hub
+publishes its limit, 100 pulls per 6 hours), not both: one limiter per registry.
 """
 
 from __future__ import annotations
@@ -16,11 +20,57 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["OVER_LIMIT", "RegistrySpec", "max_min_rates"]
+from rollsim.spec.duration import DURATION_UNITS, go_duration_seconds
+from rollsim.spec.quantity import is_ascii_digits
+
+__all__ = ["OVER_LIMIT", "PullWindow", "RegistrySpec", "parse_pull_window", "max_min_rates"]
 
 QUEUE = "queue"  # a request over the limit waits for its token (a slow registry or proxy)
 REJECT = "reject"  # a request over the limit is refused: 429 Too Many Requests
 OVER_LIMIT = (QUEUE, REJECT)
+MAX_WINDOW_LIMIT = 10**9  # requests per window: no registry publishes more (a deque of up to this many)
+
+
+@dataclass(frozen=True, slots=True)
+class PullWindow:
+    """A registry's limit as a count per rolling window: a request at ``t`` is served when fewer than
+    ``limit`` requests were served in ``(t - seconds, t]`` (Docker Hub: 100 per 6 hours anonymous,
+    200 for a free account). Written ``100/6h`` (``parse_pull_window``).
+    """
+
+    limit: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        limit = self.limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_WINDOW_LIMIT:
+            raise ValueError(f"the window's count must be an integer from 1 to {MAX_WINDOW_LIMIT}, got {limit!r}")
+        if not (self.seconds > 0 and math.isfinite(self.seconds)):
+            raise ValueError(f"the window must be a positive finite duration, got {self.seconds!r}")
+
+    def __str__(self) -> str:
+        for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
+            if self.seconds % size == 0:
+                return f"{self.limit}/{int(self.seconds // size)}{unit}"
+        return f"{self.limit}/{self.seconds!r}s"
+
+
+def parse_pull_window(text: str | PullWindow) -> PullWindow:
+    """A ``PullWindow`` from ``100/6h``, ``200/6h``, ``5/1m30s`` or ``10/s``: a whole count of requests,
+    then after the ``/`` a unit alone (one of it) or a duration as Go's ``time.ParseDuration`` reads it,
+    as ``parse_pull_rate`` reads the window of a rate. A plain number has no window and is refused.
+    """
+    if isinstance(text, PullWindow):
+        return text
+    body, slash, per = str(text).strip().partition("/")
+    body = body.strip()
+    seconds = (go_duration_seconds(f"1{per}" if per in DURATION_UNITS else per)
+               if slash and not isinstance(text, (bool, int, float)) else None)
+    if not is_ascii_digits(body) or seconds is None or not seconds > 0:
+        raise ValueError(f"must be a count per a window such as 100/6h or 200/6h, got {text!r}")
+    if not 1 <= int(body) <= MAX_WINDOW_LIMIT:
+        raise ValueError(f"must allow from 1 to {MAX_WINDOW_LIMIT} requests per window, got {text!r}")
+    return PullWindow(int(body), seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +78,9 @@ class RegistrySpec:
     """A registry's capacity: total egress ``bandwidth`` (bytes/s), admitted ``pull_rate``
     (pulls/s, a token bucket holding up to ``pull_burst`` tokens, by default ``max(1, pull_rate)``)
     and a fixed per-pull ``latency`` (manifest round trips before bytes flow). ``None`` means
-    unlimited. ``over_limit``: what a request that finds no token gets, ``queue`` (it waits) or
-    ``reject`` (429 after the latency).
+    unlimited. ``pull_window`` is the other kind of limit, a count per rolling window, instead of
+    the bucket (not beside it). ``over_limit``: what a request over the limit gets, ``queue`` (it
+    waits for its token or its place in the window) or ``reject`` (429 after the latency).
     """
 
     bandwidth: float | None = None
@@ -37,6 +88,7 @@ class RegistrySpec:
     latency: float = 0.0
     over_limit: str = QUEUE
     pull_burst: int | None = None
+    pull_window: PullWindow | None = None
 
     def __post_init__(self) -> None:
         for name in ("bandwidth", "pull_rate"):
@@ -50,6 +102,12 @@ class RegistrySpec:
         burst = self.pull_burst
         if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int) or burst < 1):
             raise ValueError(f"pull_burst must be an integer of at least 1 or None, got {burst!r}")
+        if self.pull_window is not None:
+            if not isinstance(self.pull_window, PullWindow):
+                raise ValueError(f"pull_window must be a PullWindow or None, got {self.pull_window!r}")
+            if self.pull_rate is not None or burst is not None:
+                raise ValueError("pull_window is a registry's limit instead of a token bucket (pull_rate, "
+                                 "pull_burst), not beside one")
 
     @property
     def burst(self) -> float:
@@ -62,15 +120,20 @@ class RegistrySpec:
 
     @property
     def rejects(self) -> bool:
-        """Whether the registry refuses requests over its limit (``reject`` and a pull rate to be over)."""
-        return self.over_limit == REJECT and self.pull_rate is not None
+        """Whether the registry refuses requests over its limit (``reject`` and a limit to be over)."""
+        return self.over_limit == REJECT and self.limited
+
+    @property
+    def limited(self) -> bool:
+        """Whether the registry limits its requests: a pull rate (token bucket) or a pull window."""
+        return self.pull_rate is not None or self.pull_window is not None
 
     @property
     def delays_requests(self) -> bool:
-        """Whether a request to the registry waits (a pull-rate limit or a latency): then pulls go
-        through the registry model even when no image has a size (their bytes take the ``pull`` time).
+        """Whether a request to the registry waits (a pull-rate limit or window, or a latency): then pulls
+        go through the registry model even when no image has a size (their bytes take the ``pull`` time).
         """
-        return self.pull_rate is not None or self.latency > 0
+        return self.limited or self.latency > 0
 
 
 def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[float]:

@@ -295,10 +295,15 @@ _OWN: tuple[Setting, ...] = (
             "requests the registry admits at once before its pull rate applies (its token bucket's size), "
             "e.g. 100 with --registry-pull-rate 100/6h", field="registry.pull_burst",
             shown_default="max(1, pull rate)", unit="pulls", label="registry pull burst"),
+    Setting("registry_pull_window", "registry.pull_window", k.PULL_WINDOW,
+            "at most N requests in any rolling window of a duration, e.g. 100/6h (Docker Hub's anonymous limit): "
+            "a count per window instead of --registry-pull-rate's token bucket", field="registry.pull_window",
+            shown_default="none", label="registry pull window (requests/duration)"),
     Setting("registry_latency", "registry.latency", k.SECONDS, "the registry's fixed latency per pull",
             field="registry.latency", unit="s", label="registry latency"),
     Setting("registry_over_limit", "registry.over_limit", k.choice(*OVER_LIMIT),
-            "what the registry does with a request over its pull rate: queue (it waits for a token) or reject "
+            "what the registry does with a request over its pull rate or window: queue (it waits for a token or "
+            "its place in the window) or reject "
             "(429 Too Many Requests: ErrImagePull, then the kubelet's image pull back-off, as Docker Hub)",
             field="registry.over_limit", label="registry over its pull rate"),
     Setting("scheduler_throughput", "scheduler.throughput", k.PULL_RATE,
