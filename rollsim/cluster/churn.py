@@ -16,7 +16,14 @@ import simpy
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
 from rollsim.cluster.outofservice import OutOfService
-from rollsim.spec.churn import PODGC_PERIOD_S, PODGC_QUARANTINE_S, NodeChange, change_times, join_template, joining_node
+from rollsim.spec.churn import (
+    PODGC_PERIOD_S,
+    PODGC_QUARANTINE_S,
+    NodeChange,
+    change_times,
+    join_templates,
+    joining_node,
+)
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import Streams
@@ -40,7 +47,8 @@ class Churn:
     condition: str = UNKNOWN
     # the other DaemonSets' map orders (``World.other_ranks``): each draws a joining node's rank from its own stream
     other_ranks: Sequence[tuple[list[float], np.random.Generator]] = ()
-    template: Node | None = None  # what a joining node copies (``rollsim.spec.churn.join_template``)
+    # what each node that joins copies, in joining order (``rollsim.spec.churn.join_templates``)
+    templates: Sequence[Node | None] = ()
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -82,7 +90,7 @@ def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator
             yield env.timeout(at - env.now)
         if kind == "add":
             added += 1
-            churn.add_node(joining_node(churn.template, f"added-{added:05d}"))
+            churn.add_node(joining_node(churn.templates[added - 1], f"added-{added:05d}"))
         elif kind == "not-ready":
             churn.fail_random_node()
         else:
@@ -117,6 +125,6 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
     if scenario.out_of_service_after_s is not None:
         OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
     if scenario.node_changes:
-        template = join_template(scenario.nodes) if any(c.kind == "add" for c in scenario.node_changes) else None
-        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, template)
+        templates = join_templates(scenario.nodes, sum(c.count for c in scenario.node_changes if c.kind == "add"))
+        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates)
         env.process(run_node_changes(churn, scenario.node_changes))

@@ -93,10 +93,14 @@ def on_no_node(results: Results) -> set[Any]:
 
 def no_node_words(scenario: Mapping[str, Any]) -> str:
     """Why a DaemonSet runs on no node, as its scenario says: ``its nodeSelector
-    nvidia.com/gpu.present=true matches none of the 50 nodes``.
+    nvidia.com/gpu.present=true matches none of the 50 nodes`` (``nor of the 5 that join
+    (add_nodes)`` when nodes join).
     """
     nodes = num(scenario.get("nodes"))
     of = f"none of the {int(nodes):,} nodes" if math.isfinite(nodes) else "no node"
+    joined = _joined(scenario.get("node_changes") or [])
+    if joined:  # copies of the nodes there (rollsim.spec.churn), counted apart: they are not the user's
+        of += f" nor of the {joined:,} that join (add_nodes)"
     selector = [str(s) for s in scenario.get("node_selector") or []]
     if selector:
         return f"its nodeSelector {', '.join(selector)} matches {of}"
@@ -105,6 +109,12 @@ def no_node_words(scenario: Mapping[str, Any]) -> str:
     if scenario.get("node_name"):
         return f"its nodeName {scenario['node_name']} names {of}"
     return f"{of} can run it"
+
+
+def _joined(changes: Sequence[Any]) -> int:
+    """How many nodes join, of a scenario description's ``node_changes`` (``add 5@60``, ...)."""
+    adds = (str(change).split()[1:2] for change in changes if str(change).startswith("add "))
+    return sum(int(word[0].split("@")[0]) for word in adds if word and word[0].split("@")[0].isdigit())
 
 
 # swept keys whose name alone says nothing to a reader of the report

@@ -6,16 +6,19 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
 
 * An added node registers as a kubelet registers its Node (``initialNode`` in
   ``pkg/kubelet/kubelet_node_status.go``): Ready, with ``kubernetes.io/os``, ``kubernetes.io/arch``
-  and ``kubernetes.io/hostname`` (its own name, ``added-00001``, ...). It copies a template
-  node of the cluster (``join_template``): the most common shape (labels other than the
-  hostname, taints, allocatable) among the Ready, schedulable worker nodes (no control-plane role
-  label, no NoSchedule or NoExecute taint; among all Ready, schedulable nodes if there is none) of
-  the list, pools or ``--nodes``, the first such node of it in list order on a tie (a pool's nodes
-  share one shape: the largest pool, the first of equal ones). It takes the template's labels (os and arch
-  included), its taints but the NotReady ones, and its allocatable cpu and memory; with no
-  node at all, the kubelet's labels alone (linux, amd64). The controller sees it and creates
-  its pod at once, outside the maxUnavailable/maxSurge budget (``manage``), if the DaemonSet
-  should run there, and it raises ``desired`` and with it any percentage budget.
+  and ``kubernetes.io/hostname`` (its own name, ``added-00001``, ...). It copies a node of the
+  cluster, as a cluster autoscaler's scale-up adds nodes of the node groups there: the shapes
+  (``join_shapes``: labels other than the hostname, taints, allocatable) of the Ready, schedulable
+  worker nodes (no control-plane role label, no NoSchedule or NoExecute taint; among all Ready,
+  schedulable nodes if there is none) of the list, pools or ``--nodes``, each in proportion to
+  its count there (``join_templates``: 6, 3 and 1 nodes of three zones, so 10 nodes that join
+  are 6, 3 and 1 of them). The k-th node that joins copies the same shape whatever the seed and
+  however many join, the most common shape first (the first in list order on a tie). It takes
+  the shape's labels (os and arch included), its taints but the NotReady ones, and its
+  allocatable cpu and memory; with no node at all, the kubelet's labels alone (linux, amd64).
+  The controller sees it and creates its pod at once, outside the maxUnavailable/maxSurge
+  budget (``manage``), if the DaemonSet should run there, and it raises ``desired`` and with it
+  any percentage budget.
 * A removed node leaves the node list at once: ``desired`` falls. Its kubelet is gone, so
   its pods stay until the pod garbage collector force-deletes them: PodGC runs every 20 s
   and deletes pods bound to a missing node once they are 40 s past quarantine
@@ -36,6 +39,7 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
@@ -44,8 +48,8 @@ from dataclasses import dataclass, replace
 from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
 
-__all__ = ["NodeChange", "parse_node_change", "change_times", "join_template", "joining_node", "PODGC_PERIOD_S",
-           "PODGC_QUARANTINE_S"]
+__all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
+           "join_templates", "joining_node", "nodes_that_join", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
@@ -108,12 +112,12 @@ def _worker(node: Node) -> bool:
             and all(t.effect == "PreferNoSchedule" for t in ready_node(node).taints))
 
 
-def join_template(nodes: Sequence[Node]) -> Node | None:
-    """The node an added node copies (see the module's docstring): of the most common shape among
-    the Ready, schedulable worker ``nodes`` (no control-plane role, no NoSchedule or NoExecute
-    taint), else among the Ready, schedulable ones, else among all; the first in list order on a
-    tie (where every node's shape differs, as allocatable memory differs by a few Ki between
-    machines of one type, the first worker in list order); ``None`` with no node.
+def join_shapes(nodes: Sequence[Node]) -> tuple[tuple[Node, int], ...]:
+    """The shapes nodes that join copy, each as its first node in list order with how many nodes
+    have it: those of the Ready, schedulable worker ``nodes`` (no control-plane role, no NoSchedule
+    or NoExecute taint), else of the Ready, schedulable ones, else of all; the most common first,
+    list order on a tie (where every node's shape differs, as allocatable memory differs by a few
+    Ki between machines of one type, every worker in list order); empty with no node.
     """
     ready = [n for n in nodes if n.ready and not n.unschedulable]
     candidates = [n for n in ready if _worker(n)] or ready or list(nodes)
@@ -123,9 +127,62 @@ def join_template(nodes: Sequence[Node]) -> Node | None:
         shape = _shape(node)
         first.setdefault(shape, node)
         counts[shape] += 1
-    if not counts:
-        return None
-    return first[max(counts, key=counts.__getitem__)]  # max keeps the first of equal counts: list order
+    order = sorted(counts, key=lambda shape: -counts[shape])  # sorted is stable: list order on a tie
+    return tuple((first[shape], counts[shape]) for shape in order)
+
+
+def join_template(nodes: Sequence[Node]) -> Node | None:
+    """The shape the first node that joins copies (``join_shapes``' most common); ``None`` with no node."""
+    shapes = join_shapes(nodes)
+    return shapes[0][0] if shapes else None
+
+
+def join_order(weights: Sequence[int], count: int) -> list[int]:
+    """Which of the shapes (of ``weights`` nodes each, the most common first) each of the first
+    ``count`` nodes that join copies: the shape of highest ``weight / (2 * joined + 1)`` (the
+    Sainte-Laguë divisor sequence), the first on a tie. So every prefix is as near proportional
+    as whole nodes can be, the k-th node's shape does not depend on ``count``, and a multiple of
+    the weights' total joins exactly in their proportions (6/3/1: 10 nodes are 6, 3 and 1).
+    """
+    if len(weights) <= 1:
+        return [0] * count if weights else []
+    # float keys are exact here: two different ratios w / (2j + 1), w and j below 10**7, differ by more than
+    # 1 part in 2 * 10**14, far beyond a division's rounding (1 in 9 * 10**15); equal ratios round alike
+    heap = [(-float(weight), i, 0) for i, weight in enumerate(weights)]
+    heapq.heapify(heap)
+    order = []
+    for _ in range(count):
+        _, i, joined = heapq.heappop(heap)
+        order.append(i)
+        heapq.heappush(heap, (-weights[i] / (2 * joined + 3), i, joined + 1))
+    return order
+
+
+def join_templates(nodes: Sequence[Node], count: int) -> tuple[Node | None, ...]:
+    """The node each of the first ``count`` nodes that join copies: the shapes of ``join_shapes``
+    in proportion to their counts (``join_order``), as a cluster autoscaler's scale-up adds nodes
+    of the node groups there; ``None`` (the kubelet's labels alone) with no node.
+    """
+    shapes = join_shapes(nodes)
+    if not shapes:
+        return (None,) * count
+    return tuple(shapes[i][0] for i in join_order([weight for _, weight in shapes], count))
+
+
+def nodes_that_join(nodes: Sequence[Node], count: int) -> tuple[tuple[Node, int], ...]:
+    """The ``count`` nodes that join a cluster of ``nodes`` (``add_nodes``) by shape: the first of
+    each shape to join (``joining_node``, named as it will be) and how many join as it, in joining
+    order; one stands for all of its shape, as they differ only in name.
+    """
+    shapes = join_shapes(nodes)
+    if not shapes:
+        return ((joining_node(None, "added-00001"), count),) if count else ()
+    order = join_order([weight for _, weight in shapes], count)
+    first: dict[int, int] = {}
+    for k, i in enumerate(order):
+        first.setdefault(i, k)
+    counts = Counter(order)
+    return tuple((joining_node(shapes[i][0], f"added-{k + 1:05d}"), counts[i]) for i, k in first.items())
 
 
 def joining_node(template: Node | None, name: str) -> Node:

@@ -30,4 +30,7 @@ __all__ = ["MODEL_VERSION"]
 # bound to a node, or Failed or Succeeded, at once (CheckGracefulDelete: one DELETED event, no terminating phase,
 # whatever the kubelet's state); a deletion that finds no pod is an observed deletion (syncNodes); nodes added
 # during a run copy a template node (labels, taints, allocatable) (one session's changes: one number)
-MODEL_VERSION = 12
+# 13: nodes added during a run copy the shapes of the cluster's Ready, schedulable workers in proportion to their
+# counts (rollsim.spec.churn.join_templates), where they all copied the most common one: runs of a node list of
+# several shapes with add_nodes change; a homogeneous list (every --nodes N, every shipped study) does not
+MODEL_VERSION = 13

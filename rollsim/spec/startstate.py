@@ -16,6 +16,7 @@ of ``also`` (in the order given) and its key, with the rule.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,42 +118,44 @@ def check_start(scenario: Scenario, o: Mapping[str, Any], also: tuple[Workload, 
     specs = (scenario.daemonset, *(w.daemonset for w in also))
     if also:
         _check_host_ports(scenario.nodes, specs)
-    nodes = _nodes_it_may_run_on(scenario.nodes, bool(o.get("add_nodes")))
+    joining = _nodes_that_join(scenario)
     if not o.get("allow_no_nodes"):
-        _check_runs_somewhere(scenario, nodes, o, manifest, listed)
-    _check_items_run_somewhere(nodes, also, allowed)
+        _check_runs_somewhere(scenario, joining, o, manifest, listed)
+    _check_items_run_somewhere(scenario.nodes, joining, also, allowed)
     _check_old_pods_fit(scenario, specs, o, manifest)
 
 
-def _nodes_it_may_run_on(nodes: tuple[Node, ...], joining: bool) -> tuple[Node, ...]:
-    """The nodes a DaemonSet may run on during the run: those it starts with, and with
-    ``add_nodes`` one of the nodes that join (``rollsim.spec.churn``: each a copy of one template
-    node, so one stands for all of them).
+def _nodes_that_join(scenario: Scenario) -> tuple[tuple[Node, int], ...]:
+    """The nodes that join during the run (``add_nodes``) by shape, one node standing for those
+    of its shape with their count (``rollsim.spec.churn.nodes_that_join``: copies of the nodes
+    there in proportion to their shapes); empty without ``add_nodes``.
     """
-    if not joining:
-        return nodes
-    from rollsim.spec.churn import join_template, joining_node
+    count = sum(change.count for change in scenario.node_changes if change.kind == "add")
+    if not count:
+        return ()
+    from rollsim.spec.churn import nodes_that_join
 
-    return (*nodes, joining_node(join_template(nodes), "added-00001"))
+    return nodes_that_join(scenario.nodes, count)
 
 
-def _check_runs_somewhere(scenario: Scenario, nodes: tuple[Node, ...], o: Mapping[str, Any], manifest: bool,
-                          listed: bool) -> None:
-    """The DaemonSet runs on some node of ``nodes`` (those it starts with, and one that joins when
-    nodes join: ``_nodes_it_may_run_on``); an empty cluster, or one whose nodes all keep it off, is
-    refused (``allow_no_nodes`` says that is meant). ``manifest``: a manifest placed it;
-    ``listed``: the nodes came as a list.
+def _check_runs_somewhere(scenario: Scenario, joining: tuple[tuple[Node, int], ...], o: Mapping[str, Any],
+                          manifest: bool, listed: bool) -> None:
+    """The DaemonSet runs on some node: of those it starts with or, when nodes join, of each shape
+    of those (``_nodes_that_join``); an empty cluster that no node joins, or one whose nodes all
+    keep it off, is refused (``allow_no_nodes`` says that is meant). ``manifest``: a manifest
+    placed it; ``listed``: the nodes came as a list.
     """
-    if not nodes:  # a count of 0 (a grid's 0): the rollout would "complete" at once, as below
+    if not scenario.nodes and not joining:  # a count of 0 (a grid's 0): the rollout would "complete" at once
         raise EmptyClusterError("nodes_file" if listed else "nodes")
     placed_by = tuple(name for name, given in (("manifest", manifest),
                                                ("tolerations", "tolerations" in o)) if given)
     if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
         placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
-    _check_matches_some_node(nodes, scenario.daemonset.placement, placed_by)
+    _check_matches_some_node(scenario.nodes, joining, scenario.daemonset.placement, placed_by)
 
 
-def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by: tuple[str, ...]) -> None:
+def _check_matches_some_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any,
+                             placed_by: tuple[str, ...]) -> None:
     """A DaemonSet that no node should run is almost always a mistake (a ``nodeSelector`` the
     nodes' labels do not carry, a taint not tolerated): its rollout "completes" at once. Raise,
     naming what excluded the nodes, unless ``allow_no_nodes`` says that is intended.
@@ -161,34 +164,58 @@ def _check_matches_some_node(nodes: tuple[Node, ...], placement: Any, placed_by:
     the ``tolerations`` option) or, when neither is given, the nodes that keep it off; not
     ``allow_no_nodes``, which is only the way to say an empty rollout is meant.
     """
-    why = _why_no_node(nodes, placement)
+    why = _why_no_node(nodes, joining, placement)
     if why is not None:
         raise NoNodeError(placed_by, why)
 
 
-def _why_no_node(nodes: tuple[Node, ...], placement: Any) -> str | None:
+def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any) -> str | None:
     """What keeps a DaemonSet of ``placement`` off every one of ``nodes`` (with an example of each
-    reason), or None when some node should run it.
+    reason) and of the nodes that join (``joining``: by shape, counted apart: they are not the
+    user's), or None when some node should run it.
     """
-    if any(why_not_eligible(n, placement) is None for n in nodes):  # most often the first: nothing to count
+    if (any(why_not_eligible(n, placement) is None for n in nodes)  # most often the first: nothing to count
+            or any(why_not_eligible(n, placement) is None for n, _ in joining)):
         return None
     report = eligibility_report(nodes, placement)
     examples = dict(report.examples)
-    return "; ".join(f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
-                     + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
-                     for reason, count in report.reasons)
+    parts = [f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
+             + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
+             for reason, count in report.reasons]
+    if joining:
+        parts.append(_why_not_joining(joining, placement, {reason for reason, _ in report.reasons}))
+    return "; ".join(parts)
 
 
-def _check_items_run_somewhere(nodes: tuple[Node, ...], also: tuple[Workload, ...], allowed: tuple[bool, ...]) -> None:
-    """Each item of ``also`` runs on some node at the start, as the study's own DaemonSet must
-    (``_check_runs_somewhere``): one that matches no node would "complete" at once, with nothing
-    updated, which hides a placement mistake (a taint it does not tolerate). Its own
-    ``allow_no_nodes`` says that is meant. An empty cluster is the study's to refuse.
+def _why_not_joining(joining: tuple[tuple[Node, int], ...], placement: Any, listed: set[str]) -> str:
+    """What keeps a DaemonSet off the nodes that join (by shape, with their counts): ``likewise``
+    when the reasons are among those of the ``listed`` nodes they copy (the error line stays short
+    enough to keep its way out), else each reason with its count.
     """
-    if not nodes:
+    reasons: Counter[str] = Counter()
+    for node, count in joining:
+        reasons[str(why_not_eligible(node, placement))] += count
+    total = sum(reasons.values())
+    who = "the node that joins" if total == 1 else f"the {total:,} nodes that join"
+    if set(reasons) <= listed:
+        return f"likewise {who} (add_nodes)"
+    order = sorted(reasons, key=lambda reason: (-reasons[reason], reason))
+    return f"{who} (add_nodes): " + ", ".join(
+        f"{reasons[reason]} {reason.removeprefix(KEPT_ONLY)}" for reason in order)
+
+
+def _check_items_run_somewhere(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
+                               also: tuple[Workload, ...], allowed: tuple[bool, ...]) -> None:
+    """Each item of ``also`` runs on some node, of those at the start or of each shape of those
+    that join (``joining``), as the study's own DaemonSet must (``_check_runs_somewhere``): one
+    that matches no node would "complete" at once, with nothing updated, which hides a placement
+    mistake (a taint it does not tolerate). Its own ``allow_no_nodes`` says that is meant. An
+    empty cluster is the study's to refuse.
+    """
+    if not nodes and not joining:
         return
     for i, (workload, allow) in enumerate(zip(also, allowed)):
-        why = None if allow else _why_no_node(nodes, workload.daemonset.placement)
+        why = None if allow else _why_no_node(nodes, joining, workload.daemonset.placement)
         if why is not None:
             rule = (f"matches no node ({why}); fix its tolerations or host_network, or set its allow_no_nodes: true "
                     "if that is intended")
