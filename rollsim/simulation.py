@@ -166,6 +166,8 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     registry = world.kubelet.registry
     if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys
         summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the pull rate (429)
+    if registry is not None and registry.spec.error_rate > 0:  # likewise: only for a registry that fails some
+        summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

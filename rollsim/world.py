@@ -181,8 +181,10 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     realistic = not settings.ideal
     api = ApiServer(env, NodeStore(nodes, listing), whole_seconds=realistic and settings.whole_second_timestamps)
     images = [scenario.image, *(w.image for w in scenario.also)]
-    modelled = any(i.modelled for i in images) or scenario.registry.delays_requests
-    registry = Registry(env, scenario.registry) if modelled else None
+    modelled = any(i.modelled for i in images) or scenario.registry.models_requests
+    # the registry's errors draw from a stream of their own: none is made, nor drawn from, without an error rate
+    errors = streams["registry_errors"] if scenario.registry.error_rate > 0 else None
+    registry = Registry(env, scenario.registry, errors) if modelled else None
     workloads = OtherWorkloads(scenario.node_utilization, scenario.other_pods_priority,
                                Sampler(scenario.victim_termination, streams["victim_termination"]))
     pod_workers = PodWorkers(streams["pod_workers"], settings.rules.backoff_error_carries_expiry)

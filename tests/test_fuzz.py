@@ -40,14 +40,14 @@ AWKWARD = ["0", "1", "-1", "-10%", "10%", "150%", "1e400", "nan", "inf", "-inf",
            "99999999999999999999999999Ei", "2@5", "1000000000000@1", "3@1+10", "50@10", "lognormal(median=2, p95=5)",
            "constant(1)", "", " ", "\x00", "1" + "0" * 30, "10**30", "batch:2", "rate:5", "crashloop:0.5",
            "300MB", "10/s", "100/6h", "1/0s", "9100,9100", "65536", "OnDelete", "RollingUpdate", "ideal", "é",
-           "--json", "-", "2147483647", "1e-3", "x" * 300]
+           "--json", "-", "2147483647", "1e-3", "0.9999", "x" * 300]
 SIMULATE_FLAGS = ["--nodes", "--control-plane-nodes", "--not-ready-nodes", "--node-utilization", "--requests-cpu",
                   "--requests-memory", "--host-ports", "--add-nodes", "--remove-nodes", "--strategy",
                   "--max-unavailable", "--max-surge", "--min-ready-seconds", "--termination-grace-period-seconds",
                   "--schedule", "--pull", "--start", "--ready", "--terminate", "--controller", "--deleter",
                   "--seed", "--horizon", "--new-pods", "--image-size", "--image-cached", "--image-pull-policy",
                   "--node-bandwidth", "--registry-bandwidth", "--registry-pull-rate", "--registry-pull-burst",
-                  "--registry-pull-window",
+                  "--registry-pull-window", "--registry-error-rate",
                   "--scheduler-throughput",
                   "--rollback-after", "--stall-after", "--timeline", "--daemonset", "--bogus"]
 TIMELINES = ["t.csv", "", ".", "..", "sub/t.csv", "a\x00b", "x" * 300, "t.csv/"]

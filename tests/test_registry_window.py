@@ -155,7 +155,7 @@ def test_a_queueing_window_serves_each_request_at_the_first_time_it_fits(limit, 
 
 def test_a_registry_spec_takes_one_limit() -> None:
     window = PullWindow(100, 21600.0)
-    assert RegistrySpec(pull_window=window).limited and RegistrySpec(pull_window=window).delays_requests
+    assert RegistrySpec(pull_window=window).limited and RegistrySpec(pull_window=window).models_requests
     assert RegistrySpec(pull_window=window, over_limit="reject").rejects and not RegistrySpec().limited
     for bucket in ({"pull_rate": 1.0}, {"pull_burst": 3}):
         with pytest.raises(ValueError, match="pull_window is a registry's limit instead of a token bucket"):

@@ -53,8 +53,9 @@ def test_build_scenario_defaults_are_the_declared_defaults() -> None:
 
 def test_each_option_sets_its_field() -> None:
     """A value other than the default, for every setting: it reaches the setting's field."""
-    samples = {"N": "7", "S": "3.5", "F": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5", "CPU": "250m",
-               "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s", "N/WINDOW": "100/6h",
+    samples = {"N": "7", "S": "3.5", "F": "0.25", "P": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5",
+               "CPU": "250m", "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s",
+               "N/WINDOW": "100/6h",
                "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x",
                "NAME": "x.y", "NS": "x"}
     extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}

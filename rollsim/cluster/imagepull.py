@@ -8,8 +8,9 @@ true``, puller.go ``serialImagePuller``): a node pulls one image at a time.
 
 The kubelet hands a pod over with the container's ``start`` time already drawn; the image
 manager calls it back (``started``) ``start`` seconds after the image is on the node. A pull
-the registry refuses (429 over its rate) keeps that ``start`` for the pull after the back-off,
-so a container start is drawn once however many refusals came before it.
+the registry refuses (429 over its rate) or fails part way (its error rate) keeps that ``start``
+for the pull after the back-off, so a container start is drawn once however many failed pulls
+came before it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from collections.abc import Callable
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
-from rollsim.cluster.podruntime import PodRuntime
+from rollsim.cluster.podruntime import REFUSED, REGISTRY_ERROR, PodRuntime
 from rollsim.cluster.podworker import PodWorkers
-from rollsim.cluster.registry import Registry
+from rollsim.cluster.registry import FailedPull, Registry
 from rollsim.cluster.timers import call_later
 from rollsim.controller.pods import Pod
 from rollsim.spec.faults import PULL_ERROR, kubelet_backoff
@@ -30,7 +31,8 @@ from rollsim.spec.image import IF_NOT_PRESENT
 
 __all__ = ["SerialImagePuller", "ImageManager"]
 
-Pulled = Callable[[float | None], None]  # a pull's duration when it ends, None if the registry refused it
+# a pull's duration when it ends, None if the registry refused it, a FailedPull if it failed part way
+Pulled = Callable[[float | FailedPull | None], None]
 # the kubelet's container start: (pod, runtime, fault, pull seconds or None for no pull, when the image was there)
 Started = Callable[[Pod, PodRuntime, str, float | None, float], None]
 
@@ -58,8 +60,8 @@ class SerialImagePuller:
         pulling = self.registry.pull(size, bandwidth)
 
         def done(event: simpy.Event) -> None:
-            value = event._value  # the pull event's value is its duration, None if refused
-            pulled(None if value is None else float(value))
+            value = event._value  # the pull event's value is its duration, None if refused, or a FailedPull
+            pulled(value if value is None or isinstance(value, FailedPull) else float(value))
             waiting = self._waiting[node]
             if waiting:
                 self._start(node, *waiting.popleft())
@@ -98,8 +100,8 @@ class ImageManager:
         else a pull through the registry, by bytes for an image of known size (a manifest check, no
         bytes, for one present under ``Always``), or taking the ``pull`` time (none for a manifest
         check) once the registry answers. Then the container starts ``start`` seconds later
-        (``started``); or, where the registry refused the pull over its limit, the image pull back-off
-        (``_pull_failed``; ``failures`` such pulls of this pod so far).
+        (``started``); or, where the registry refused the pull over its limit or failed it part way,
+        the image pull back-off (``_pull_failed``; ``failures`` such pulls of this pod so far).
         """
         present = rt.image_present(pod)
         if present and rt.image.pull_policy == IF_NOT_PRESENT:  # not rt.pulls_image(pod), read once
@@ -118,16 +120,29 @@ class ImageManager:
         registry = self.registry
         return (0.0, False) if registry is None else registry.answer(self.env._now)
 
+    def _fails_at(self) -> float | None:
+        """Where a request the registry serves fails part way, as a fraction of its bytes and time;
+        None when it does not (``Registry.fails_at``; never without a registry model).
+        """
+        registry = self.registry
+        return None if registry is None else registry.fails_at()
+
     def _pull_timed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, present: bool) -> None:
         """A pull without bytes to share: the registry's answer, then the ``pull`` time (none for a
         manifest check), then the container start, in one event (nothing else happens when the pull ends).
+        A pull the registry fails part way takes that fraction of its ``pull`` time, then fails.
         """
         wait, refused = self._answer()
         if refused:
-            call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, True)
+            call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, REFUSED)
+            return
+        failed_at = self._fails_at()
+        if failed_at is not None:
+            part = wait + (0.0 if present else failed_at * rt.pull())
+            call_later(self.env, part, self._pull_failed, pod, rt, fault, start, failures, REGISTRY_ERROR)
             return
         if failures:
-            rt.refused.discard(pod.uid)  # out of the back-off the registry's refusals put it in
+            rt.backing_off.pop(pod.uid, None)  # out of the back-off the registry's failures put it in
         pull = wait + (0.0 if present else rt.pull())
         call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
 
@@ -138,12 +153,12 @@ class ImageManager:
     def _pull_bytes(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, size: float) -> None:
         """A pull of ``size`` bytes through the node's serial puller; the container starts ``start`` after it ends."""
 
-        def pulled(duration: float | None) -> None:
-            if duration is None:  # refused over the registry's limit
-                self._pull_failed(pod, rt, fault, start, failures, True)
+        def pulled(duration: float | FailedPull | None) -> None:
+            if duration is None or isinstance(duration, FailedPull):  # refused over its limit, or failed part way
+                self._pull_failed(pod, rt, fault, start, failures, REFUSED if duration is None else REGISTRY_ERROR)
                 return
             if failures:
-                rt.refused.discard(pod.uid)
+                rt.backing_off.pop(pod.uid, None)
             if pod.revision != 0:
                 rt.bytes_pulled += size
             rt.image_pulled(pod)
@@ -154,7 +169,8 @@ class ImageManager:
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
         latency when modelled, at once without them; no ``pull`` time and no bytes (``_pull_failed``).
-        A registry that rejects over its limit may answer 429 instead (no token): the same failure.
+        A registry that rejects over its limit may answer 429 instead (no token): the same failure. The
+        registry's error rate draws nothing here: the request fails whatever it draws.
 
         ``pull-error`` stands for a manifest-level failure (a tag that does not exist, credentials
         refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
@@ -163,22 +179,25 @@ class ImageManager:
         and returns that error before any layer is fetched, as a manifest check does.
         """
         wait, refused = self._answer()
-        call_later(self.env, wait, self._pull_failed, pod, rt, PULL_ERROR, 0.0, failures, refused)
+        call_later(self.env, wait, self._pull_failed, pod, rt, PULL_ERROR, 0.0, failures, REFUSED if refused else None)
 
-    def _pull_failed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, refused: bool) -> None:
-        """A pull failed (ErrImagePull): a ``pull-error`` image's, or one the registry ``refused`` over
-        its rate limit (429 Too Many Requests, before any layer: no bytes; counted as the DaemonSet's),
-        which the kubelet treats as any failed pull. The image pull back-off (``kubelet_backoff``),
-        then the next attempt at the first pod sync at or after it expires (``_pull_again_in``),
-        with the same container ``start``.
+    def _pull_failed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, why: str | None) -> None:
+        """A pull failed (ErrImagePull): a ``pull-error`` image's (``why`` None), one the registry
+        refused over its rate limit (``REFUSED``: 429 Too Many Requests, before any layer, no bytes), or
+        one it failed part way (``REGISTRY_ERROR``: a 5xx, a timeout, a reset connection), each counted
+        as the DaemonSet's; the kubelet treats them all as any failed pull. The image pull back-off
+        (``kubelet_backoff``), then the next attempt at the first pod sync at or after it expires
+        (``_pull_again_in``), with the same container ``start``.
         """
-        if refused:
+        if why == REFUSED:
             rt.refusals += 1
+        elif why == REGISTRY_ERROR:
+            rt.registry_errors += 1
         if self.gone(pod):
-            rt.refused.discard(pod.uid)
+            rt.backing_off.pop(pod.uid, None)
             return
-        if fault != PULL_ERROR:  # an image that can be pulled failed only because the registry refused it
-            rt.refused.add(pod.uid)
+        if fault != PULL_ERROR and why is not None:  # an image that can be pulled failed only for the registry
+            rt.backing_off[pod.uid] = why
         self.api.pod_status_changed(pod)
         call_later(self.env, self._pull_again_in(pod, failures), self._pull_again, pod, rt, fault, start, failures + 1)
 
@@ -194,7 +213,7 @@ class ImageManager:
     def _pull_again(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int) -> None:
         """The pod sync after the back-off pulls again, unless the pod is gone."""
         if self.gone(pod):
-            rt.refused.discard(pod.uid)
+            rt.backing_off.pop(pod.uid, None)
         elif fault == PULL_ERROR:
             self.pull_fails(pod, rt, failures)
         else:

@@ -21,7 +21,11 @@ from rollsim.spec.image import IF_NOT_PRESENT, ImageSpec
 from rollsim.spec.scenario import DaemonSetSpec, Timings
 from rollsim.spec.streams import Streams
 
-__all__ = ["PodRuntime"]
+__all__ = ["PodRuntime", "REFUSED", "REGISTRY_ERROR"]
+
+# why the registry failed a pod's last pull, putting it in ImagePullBackOff (``PodRuntime.backing_off``)
+REFUSED = "refused"  # 429 Too Many Requests over the registry's pull rate, before any layer
+REGISTRY_ERROR = "registry-error"  # failed part way: a 5xx, a timeout, a reset connection
 
 
 @dataclass
@@ -50,10 +54,12 @@ class PodRuntime:
     pulls: array[float] = field(default_factory=lambda: array("d"))
     bytes_pulled: float = 0.0  # by the new image's pulls, as ``pulls`` holds them
     unschedulable: set[int] = field(default_factory=set)
-    # pods whose last pull the registry refused over its rate limit (429), in ImagePullBackOff until
-    # their next pull; and every request of this DaemonSet's pods the registry refused
-    refused: set[int] = field(default_factory=set)
+    # pods whose last pull the registry failed, in ImagePullBackOff until their next pull, and why
+    # (REFUSED or REGISTRY_ERROR); every request of this DaemonSet's pods the registry refused over its
+    # rate limit (429), and every one it failed part way (its error rate)
+    backing_off: dict[int, str] = field(default_factory=dict)
     refusals: int = 0
+    registry_errors: int = 0
     # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     preempted_nodes: set[int] = field(default_factory=set)
     preempted_cpu_millis: float = 0.0

@@ -10,6 +10,11 @@ The limit is a token bucket (``--registry-pull-rate``) or a count per rolling wi
 request (it waits for its token or its place in the window) or refuses it
 (``RegistrySpec.over_limit``): Docker Hub answers the manifest GET with 429 Too Many Requests,
 before any layer, and the kubelet backs off (``rollsim.cluster.kubelet``).
+
+A flaky registry (``RegistrySpec.error_rate``) fails a request it serves part way: a 5xx on a
+layer GET, a timeout, a reset connection. The pull has moved a uniform fraction of its bytes, at
+the bandwidth it got, when the runtime's ``PullImage`` returns the error (``FailedPull``), and the
+kubelet backs off as it does for a refusal.
 """
 
 from __future__ import annotations
@@ -18,16 +23,24 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
+import numpy as np
 import simpy
 
 from rollsim.cluster.pullwindow import SlidingWindow
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.spec.registry import RegistrySpec, max_min_rates
 
-__all__ = ["Registry"]
+__all__ = ["FailedPull", "Registry"]
 
 # A transfer whose remaining bytes fall below this fraction of its size is done (float error).
 _DONE_FRACTION = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class FailedPull:
+    """A pull the registry served that failed part way, ``seconds`` after it was asked for."""
+
+    seconds: float
 
 
 @dataclass(slots=True)
@@ -53,15 +66,19 @@ class Registry:
 
     A pull waits for a pull-rate token or its place in the pull window (FIFO), then ``latency``,
     then transfers its bytes; a registry that rejects over its limit answers a pull that finds no
-    token (no place) with a refusal after ``latency`` instead (``answer``).
+    token (no place) with a refusal after ``latency`` instead (``answer``); a flaky one fails a
+    request it serves with probability ``error_rate``, drawn from ``errors`` (``fails_at``).
     Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link; the
     shares are recomputed whenever a transfer starts or finishes, and one timeout is kept
     pending for the earliest finish (older ones are invalidated by a version counter).
     """
 
-    def __init__(self, env: simpy.Environment, spec: RegistrySpec) -> None:
+    def __init__(self, env: simpy.Environment, spec: RegistrySpec, errors: np.random.Generator | None = None) -> None:
+        if spec.error_rate > 0 and errors is None:
+            raise ValueError("a registry with an error rate needs a random stream to draw its errors from")
         self.env = env
         self.spec = spec
+        self._errors = errors if spec.error_rate > 0 else None
         self._limiter = _limiter(spec)
         self._active: dict[int, _Transfer] = {}
         self._next_id = 0
@@ -73,6 +90,7 @@ class Registry:
         self.total_pull_seconds = 0.0
         self.served = 0  # requests answered with a token: pulls, manifest checks, failing pulls
         self.refusals = 0  # requests refused over the limit (429), with ``over_limit`` reject
+        self.errors = 0  # requests served that failed part way, with an ``error_rate``
         # Debug hook called at every recompute with (caps, rates) of the active transfers.
         self.on_recompute: Callable[[list[float | None], list[float]], None] | None = None
 
@@ -84,8 +102,9 @@ class Registry:
     def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:
         """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s.
 
-        The returned event succeeds with the pull's duration (seconds from this call), or with
-        None when the registry refused it over its limit (``answer``). A cached image under
+        The returned event succeeds with the pull's duration (seconds from this call), with None
+        when the registry refused it over its limit (``answer``), or with a ``FailedPull`` when it
+        failed part way (``fails_at``): it moved that fraction of the bytes. A cached image under
         ``imagePullPolicy: Always`` is ``size_bytes == 0``: it still takes a token and the latency
         (the manifest check) but no bandwidth.
         """
@@ -121,13 +140,35 @@ class Registry:
         self.refusals += 1
         return latency, True
 
-    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float | None]:
+    def fails_at(self) -> float | None:
+        """Where a request the registry serves fails, as a fraction of its bytes (and time), drawn
+        uniformly; None when it does not fail (``1 - error_rate`` of requests, and every request
+        without an error rate: no draw then). Called once for each request served, when it is made.
+
+        A transient failure part way through a pull: a 5xx or a timeout on a layer GET, a reset
+        connection. containerd's fetch returns the error and the CRI ``PullImage`` fails
+        (ErrImagePull, ``FailedPull``). The next pull moves every byte again, where containerd would
+        keep the layers it had (a departure: the README's).
+        """
+        errors = self._errors
+        if errors is None or errors.random() >= self.spec.error_rate:
+            return None
+        self.errors += 1
+        return float(errors.random())
+
+    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
         start = self.env.now
         wait, refused = self.answer(start)
+        failed_at = None if refused else self.fails_at()
         if wait > 0:
             yield self.env.timeout(wait)
         if refused:
             return None  # no bytes: the registry refused the manifest before any layer
+        if failed_at is not None:  # the bandwidth it got until the error: a fraction of the bytes
+            if size * failed_at > 0:
+                yield self._start_transfer(size * failed_at, cap)
+            self.bytes_served += size * failed_at
+            return FailedPull(self.env.now - start)
         if size > 0:
             yield self._start_transfer(size, cap)
         duration = self.env.now - start

@@ -94,6 +94,8 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
                                   f"({summary.get('preempted_cpu_millis') or 0:,}m CPU evicted)"))
     if summary.get("registry_refusals"):
         rows.append(("registry refused", f"{summary['registry_refusals']:,} requests over its pull rate (429)"))
+    if summary.get("registry_errors"):
+        rows.append(("registry errors", f"{summary['registry_errors']:,} pulls failed part way"))
     return rows
 
 

@@ -4,7 +4,7 @@ Read from the API server and the kubelet when the run stops. A new pod in phase 
 rejected by the kubelet's admission (``--new-pods rejected``, or its real check). The state of
 a new pod that is neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not
 keep which pods it made faulty), else rate-limited when the registry refused its last pull (429),
-else starting.
+pull-errored when it failed the pull part way (its error rate), else starting.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet
-from rollsim.cluster.podruntime import PodRuntime
+from rollsim.cluster.podruntime import REFUSED, PodRuntime
 from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
@@ -40,8 +40,9 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
         return sc.IMAGE_PULL_ERROR
     if fault in ("crashloop", "never-ready") and pod.phase == RUNNING:
         return _FAILING[fault]
-    if pod.uid in runtime.refused:  # the registry refused its last pull over its rate: in back-off
-        return sc.PULL_RATE_LIMITED
+    why = runtime.backing_off.get(pod.uid)  # the registry failed its last pull: in back-off
+    if why is not None:
+        return sc.PULL_RATE_LIMITED if why == REFUSED else sc.PULL_ERRORED
     return sc.STARTING
 
 

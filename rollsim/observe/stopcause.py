@@ -23,7 +23,8 @@ still holds an old pod and in what state its new pod is) and names what a person
 * new pods in ImagePullBackOff because the registry refused their pulls over its pull rate (429
   Too Many Requests, ``--registry-over-limit reject``): not a failure of the revision, each pulls
   again after its back-off, but a stall detector shorter than the back-offs (5 min at most) or the
-  horizon can stop the rollout while they wait;
+  horizon can stop the rollout while they wait; or because the registry failed their pulls part
+  way (``--registry-error-rate``: a 5xx, a timeout, a reset connection), the same back-off;
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
   which keeps only a key's earliest wait, and ``updateDaemonSetStatus``'s requeue counting only
@@ -60,8 +61,10 @@ __all__ = [
     "OLD_POD_KEPT",
     "PENDING_HOST_PORT",
     "PENDING_RESOURCES",
+    "PULL_ERRORED",
     "PULL_RATE_LIMITED",
     "READY_NOT_AVAILABLE",
+    "REGISTRY_ERRORS",
     "REJECTED",
     "STARTING",
     "EndState",
@@ -79,6 +82,7 @@ PENDING_RESOURCES = "pending-resources"  # unschedulable: NodeResourcesFit (Insu
 PENDING_HOST_PORT = "pending-host-port"  # unschedulable: NodePorts (the old pod holds the port)
 IMAGE_PULL_ERROR = "image-pull-error"  # ErrImagePull / ImagePullBackOff
 PULL_RATE_LIMITED = "pull-rate-limited"  # ImagePullBackOff after a 429 from the registry: it will pull again
+PULL_ERRORED = "pull-errored"  # ImagePullBackOff after the registry failed its pull part way: it will pull again
 CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
 NEVER_READY = "never-ready"  # running, its readiness probe never passes
 REJECTED = "rejected"  # phase Failed: the kubelet's admission rejected it (OutOfcpu, NodeAffinity, ...)
@@ -86,7 +90,7 @@ STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failu
 READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
 AVAILABLE = "available"
 NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, REJECTED,
-              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED)
+              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED, PULL_ERRORED)
 _FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED)
 _PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
 OLD_STATES = ("none", "running", "terminating")
@@ -95,9 +99,10 @@ OLD_STATES = ("none", "running", "terminating")
 COMPLETED = "completed"
 OLD_POD_KEPT = "old-pod-kept"  # surge: an available new pod whose old pod no sync comes to delete
 REGISTRY_RATE_LIMITED = "registry-rate-limited"  # new pods waiting out the back-off after a 429
+REGISTRY_ERRORS = "registry-errors"  # new pods waiting out the back-off after a pull failed part way
 ON_DELETE_WAITING = "on-delete-waiting"  # OnDelete: the deleter waits on its batch or between deletions
 CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
-          REGISTRY_RATE_LIMITED, "horizon", ON_DELETE_WAITING, "stalled")
+          REGISTRY_RATE_LIMITED, REGISTRY_ERRORS, "horizon", ON_DELETE_WAITING, "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -113,6 +118,7 @@ CAUSE_TEXT = {
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
     REGISTRY_RATE_LIMITED: "new pods in ImagePullBackOff: the registry refused their pulls over its pull rate (429)",
+    REGISTRY_ERRORS: "new pods in ImagePullBackOff: the registry failed their pulls part way (5xx, timeouts)",
     "horizon": "the horizon reached",
     ON_DELETE_WAITING: "the OnDelete deleter waiting on its batch or between deletions",
     "stalled": "no progress",
@@ -340,7 +346,8 @@ def stop_cause(state: EndState) -> StopCause:
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
-    return result(*_without_failure(state, waiting, kept, (new[STARTING], new[PULL_RATE_LIMITED]), left))
+    on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED])
+    return result(*_without_failure(state, waiting, kept, on_the_way, left))
 
 
 def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
@@ -378,12 +385,13 @@ def _where_short(beside: int, pending: int) -> str:
     return f"beside the old pod on {beside} of them, even with it gone on the others"
 
 
-def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int],
+def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int],
                      left: str) -> tuple[str, str]:
     """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node;
-    ``on_the_way``: the new pods still starting, and those in ImagePullBackOff after a 429.
+    ``on_the_way``: the new pods still starting, those in ImagePullBackOff after a 429, and those in
+    it after a pull the registry failed part way.
     """
-    starting, refused = on_the_way
+    starting, refused, errored = on_the_way
     if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
         return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
                                   f"the old revision; {left}")
@@ -393,11 +401,8 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
                               "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
                               "by the work queue, which keeps a key's earliest wait only); the real controller "
                               f"resumes at its informers' resync, 12–24 h on; {left}")
-    if refused:
-        when = "the horizon was reached" if state.horizon_reached else "no progress"
-        return REGISTRY_RATE_LIMITED, (f"{when} while {_plural(refused, 'new pod')} waited out ImagePullBackOff: the "
-                                       "registry refused their pulls over its pull rate (429 Too Many Requests), "
-                                       f"and each pulls again after its back-off (10 s doubling to 5 min); {left}")
+    if refused or errored:
+        return _backing_off(state.horizon_reached, refused, errored, left)
     if state.horizon_reached:
         return "horizon", f"the horizon was reached while the rollout was still moving; {left}"
     if state.strategy == "OnDelete" and state.deleter != "none" and (state.awaited or waiting):
@@ -406,6 +411,24 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
         return "stalled", (f"no progress, {_plural(starting, 'new pod')} still on the way to Ready (a slow "
                            f"straggler: a longer stall_after would wait for it); {left}")
     return "stalled", f"no progress; {left}"
+
+
+def _backing_off(horizon_reached: bool, refused: int, errored: int, left: str) -> tuple[str, str]:
+    """``(cause, sentence)`` of a rollout stopped while new pods waited out ImagePullBackOff after the
+    registry failed their last pulls: ``refused`` over its pull rate (429), ``errored`` part way (its
+    error rate). The cause is the reason more of them have (a tie: the refusals), the other said too.
+    """
+    when = "the horizon was reached" if horizon_reached else "no progress"
+    again = "each pulls again after its back-off (10 s doubling to 5 min)"
+    why_refused = "the registry refused their pulls over its pull rate (429 Too Many Requests)"
+    why_errored = "the registry failed their pulls part way (a 5xx, a timeout, a reset connection)"
+    if refused >= errored:
+        also = f"; {errored} more after a pull failed part way" if errored else ""
+        return REGISTRY_RATE_LIMITED, (f"{when} while {_plural(refused, 'new pod')} waited out ImagePullBackOff: "
+                                       f"{why_refused}, and {again}{also}; {left}")
+    also = f"; {refused} more after a 429" if refused else ""
+    return REGISTRY_ERRORS, (f"{when} while {_plural(errored, 'new pod')} waited out ImagePullBackOff: {why_errored}, "
+                             f"and {again}{also}; {left}")
 
 
 _AWAITED = {
@@ -418,6 +441,7 @@ _AWAITED = {
     NEVER_READY: "whose new pod is never Ready",
     REJECTED: "whose new pod was rejected by the kubelet (phase Failed)",
     PULL_RATE_LIMITED: "whose new pod is in ImagePullBackOff after the registry refused its pull (429)",
+    PULL_ERRORED: "whose new pod is in ImagePullBackOff after the registry failed its pull part way",
     PENDING_RESOURCES: "whose new pod is Pending (NodeResourcesFit)",
     PENDING_HOST_PORT: "whose new pod is Pending (NodePorts)",
 }

@@ -167,6 +167,7 @@ def format_summary(result: Any, wall: float) -> str:
         f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
         *_preempted(s),
         *_refused(s),
+        *_registry_errors(s),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes{own}, {wall:.2f} s wall",
@@ -201,6 +202,14 @@ def _refused(s: Mapping[str, Any]) -> list[str]:
         return []
     return [f"  registry refused   {count_of(s['registry_refusals'], 'request')} over its pull rate (429 Too Many "
             "Requests): each pod pulled again after the kubelet's image pull back-off"]
+
+
+def _registry_errors(s: Mapping[str, Any]) -> list[str]:
+    """The line on the pulls a flaky registry failed part way (``--registry-error-rate``), when it failed any."""
+    if not s.get("registry_errors"):
+        return []
+    return [f"  registry errors    {count_of(s['registry_errors'], 'pull')} failed part way (a 5xx, a timeout, a "
+            "reset connection): each pod pulled again after the kubelet's image pull back-off"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

@@ -34,7 +34,7 @@ from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
 __all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
-           "preemption_costs", "readings", "refusal_costs", "slo_breaks", "surge_costs"]
+           "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -359,6 +359,23 @@ def refusal_costs(runs: pd.DataFrame) -> list[str]:
                    f"run on average (at most {int(refused.max()):,}) over its pull rate (429 Too Many Requests); "
                    "each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling to "
                    "5 min (README, “What hurts at scale”).")
+    return out
+
+
+def registry_error_costs(runs: pd.DataFrame) -> list[str]:
+    """Per configuration whose registry failed pulls part way in some run (``runs.csv``
+    ``registry_errors``, only with ``--registry-error-rate``): how many per run, each a pull the
+    kubelet makes again, whole, only after its image pull back-off, which the durations include
+    but do not name.
+    """
+    if not {"config", "label", "registry_errors"} <= set(runs.columns):
+        return []
+    out = []
+    for label, _rows, failed in _counted(runs, "registry_errors"):
+        out.append(f"{label}: the registry failed {format_number(failed.mean(), 1)} pulls per run on average "
+                   f"(at most {int(failed.max()):,}) part way (a 5xx, a timeout, a reset connection); each failed "
+                   "pod pulled again only after the kubelet's image pull back-off, 10 s doubling to 5 min "
+                   "(README, “What hurts at scale”).")
     return out
 
 

@@ -278,7 +278,7 @@ def findings_section(results: Results) -> list[tuple]:
     another DaemonSet of the update (``also``) did not complete every replication, the first
     line says so: the other findings are about the study's own DaemonSet.
     """
-    from rollsim.present.readings import preemption_costs, readings, refusal_costs
+    from rollsim.present.readings import preemption_costs, readings, refusal_costs, registry_error_costs
 
     nothing = nothing_to_roll_out(results)
     if nothing:
@@ -298,6 +298,7 @@ def findings_section(results: Results) -> list[tuple]:
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += preemption_costs(results.runs)
     lines += refusal_costs(results.runs)
+    lines += registry_error_costs(results.runs)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 

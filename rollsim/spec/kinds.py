@@ -37,7 +37,7 @@ from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
-    "WHOLE_SECONDS",
+    "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
     "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
@@ -133,6 +133,14 @@ def _fraction(value: Any) -> float:
     number = _number(value, 0)
     if number > 1:
         raise ValueError(f"must be a fraction between 0 and 1, got {value!r}")
+    return number
+
+
+def _probability(value: Any) -> float:
+    """A probability that an event happens, short of certainty: from 0 up to but not including 1."""
+    number = _number(value, 0)
+    if number >= 1:
+        raise ValueError(f"must be a probability from 0 up to but not including 1, got {value!r}")
     return number
 
 
@@ -261,6 +269,7 @@ QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds a
 POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")
 WHOLE_SECONDS = Kind(_whole_seconds, {"type": "integer", "minimum": 0, "maximum": INT32_MAX}, "S")
 FRACTION = Kind(_fraction, {"type": "number", "minimum": 0, "maximum": 1}, "F")
+PROBABILITY = Kind(_probability, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}, "P")
 INT_OR_PERCENT = Kind(_int_or_percent, {"anyOf": [
     {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
     _pattern(r"^\s*(?:[0-9]+|(?:100|[1-9]?[0-9])%)\s*$", "an integer or a percent such as 10%")]}, "X")

@@ -12,6 +12,10 @@ throttle with a 429 too. The runtime's ``PullImage`` then fails and the kubelet 
 The limit is a token bucket (``pull_rate``, ``pull_burst``: a steady rate after a burst) or a count
 per rolling window (``pull_window``, ``PullWindow``: at most N requests in any W seconds, as Docker Hub
 publishes its limit, 100 pulls per 6 hours), not both: one limiter per registry.
+
+A flaky registry (``error_rate``) fails a request it serves with that probability, part way: a 5xx
+on a layer, a timeout, a reset connection. The pull has moved part of its bytes when it fails, and
+the runtime's ``PullImage`` fails as it does for a refusal.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class RegistrySpec:
     unlimited. ``pull_window`` is the other kind of limit, a count per rolling window, instead of
     the bucket (not beside it). ``over_limit``: what a request over the limit gets, ``queue`` (it
     waits for its token or its place in the window) or ``reject`` (429 after the latency).
+    ``error_rate``: the probability, from 0 up to but not including 1, that a request the registry
+    serves fails part way (a 5xx, a timeout, a reset connection).
     """
 
     bandwidth: float | None = None
@@ -89,6 +95,7 @@ class RegistrySpec:
     over_limit: str = QUEUE
     pull_burst: int | None = None
     pull_window: PullWindow | None = None
+    error_rate: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("bandwidth", "pull_rate"):
@@ -108,6 +115,9 @@ class RegistrySpec:
             if self.pull_rate is not None or burst is not None:
                 raise ValueError("pull_window is a registry's limit instead of a token bucket (pull_rate, "
                                  "pull_burst), not beside one")
+        rate = self.error_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"error_rate must be a probability from 0 up to but not including 1, got {rate!r}")
 
     @property
     def burst(self) -> float:
@@ -129,11 +139,12 @@ class RegistrySpec:
         return self.pull_rate is not None or self.pull_window is not None
 
     @property
-    def delays_requests(self) -> bool:
-        """Whether a request to the registry waits (a pull-rate limit or window, or a latency): then pulls
-        go through the registry model even when no image has a size (their bytes take the ``pull`` time).
+    def models_requests(self) -> bool:
+        """Whether a request to the registry waits (a pull-rate limit or window, or a latency) or may fail (an
+        error rate): then pulls go through the registry model even when no image has a size (their
+        bytes take the ``pull`` time).
         """
-        return self.limited or self.latency > 0
+        return self.limited or self.latency > 0 or self.error_rate > 0
 
 
 def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[float]:

@@ -306,6 +306,10 @@ _OWN: tuple[Setting, ...] = (
             "its place in the window) or reject "
             "(429 Too Many Requests: ErrImagePull, then the kubelet's image pull back-off, as Docker Hub)",
             field="registry.over_limit", label="registry over its pull rate"),
+    Setting("registry_error_rate", "registry.error_rate", k.PROBABILITY,
+            "the probability that a request the registry serves fails part way (a 5xx, a timeout, a reset "
+            "connection: ErrImagePull, then the kubelet's image pull back-off)",
+            field="registry.error_rate", label="registry error rate"),
     Setting("scheduler_throughput", "scheduler.throughput", k.PULL_RATE,
             "pods the scheduler binds per second, e.g. 100/s", field="scheduler_throughput",
             shown_default="unlimited", unit="pods/s", label="scheduler throughput"),
