@@ -141,7 +141,8 @@ def test_a_configuration_on_no_node_is_never_fastest_on_the_front_or_recommendab
     assert len(picked) == 1 and picked[0] != label and picked[0] in document["recommendation"]
     assert all(c["recommendable"] for c in document["configurations"] if c["recommended"])
     assert 0 not in set(without_idle(results).summary["config"]) and not empty_figures(results)
-    assert text.count(f"Not drawn: {label}, whose DaemonSet ran on no node") == 3  # duration, tradeoff, downtime
+    # every figure's caption says so, the findings alone name it
+    assert text.count("Not drawn: the configurations whose DaemonSet ran on no node") == 4
 
 
 def _summary_rows(folder, values: dict[int, dict]) -> None:
@@ -212,3 +213,15 @@ def test_causes_are_a_list_under_their_finding_in_both_formats() -> None:
     assert render_markdown(blocks) == "- The others stopped because of:\n  - a.\n  - b.\n- c.\n"
     html = render_html(blocks, {}, "t")
     assert re.search(r"<li>The others stopped because of:<ul><li>a\.</li><li>b\.</li></ul></li><li>c\.</li>", html)
+
+
+def test_figures_are_not_drawn_when_only_configurations_on_no_node_completed(make_results) -> None:
+    """0–2 on no node (completed at once), 3 stuck: the figures that rank rollouts were drawn,
+    empty of all but the idle ones they leave out; they are a line now, as with no run completed.
+    """
+    folder = make_results(slo=[])
+    _on_no_node(folder, (0, 1, 2))
+    results = load_results(folder)
+    empty = empty_figures(results)
+    assert set(empty) == {"duration", "tradeoff", "downtime"}
+    assert empty["duration"].startswith("no configuration that ran on some node completed a run")

@@ -323,11 +323,12 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
     node-seconds and max surge).
     """
     from rollsim.present.others import others_shortfalls
+    from rollsim.present.report_tables import ON_NO_NODE
     from rollsim.present.report_verdict import recommendation_for
-    from rollsim.present.study import fraction_limits, slo_specs
+    from rollsim.present.study import fraction_limits, on_no_node, slo_specs
     from rollsim.present.summary_rows import PARTIAL_MARK, PARTIAL_NOTE, over_completed_only
 
-    summary = results.summary
+    summary, idle = results.summary, on_no_node(results)
     slo = slo_specs(results)
     limits = fraction_limits(results)
     width = max(len("configuration"), *(len(str(label)) for label in summary["label"]))  # short labels too
@@ -352,6 +353,9 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
             line += f"  {_duration(row.get('duration_s_p95')) + mark:>14}  {seconds:>18}  {surge:>9}"
         if slo:
             line += "  " + ("ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}")
+        if row.get("config") in idle:  # nothing to roll out: as the report's row, no rollout's figures
+            line = (f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {ON_NO_NODE:>15}  {'—':>13}"
+                    + (f"  {'—':>14}  {'—':>18}  {'—':>9}" if wide else "") + ("  —" if slo else ""))
         lines.append(line)
         detail = row.get("stop_detail")
         if done < runs and isinstance(detail, str) and detail:

@@ -12,18 +12,16 @@ figures themselves are drawn in ``rollsim.present.timeline_plots`` (from the per
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from rollsim.present.output import png_bytes, write_pngs
 from rollsim.present.plotaxes import room_for_legend
 from rollsim.present.plotdata import never_completed
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
-from rollsim.present.study import on_no_node
+from rollsim.present.study import on_no_node, without_idle
 from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
 from rollsim.present.timeline_plots import (
     AVAILABILITY_SIZE,
@@ -77,34 +75,19 @@ def nothing_to_draw(results: Results) -> dict[str, str]:
 
 
 def draw_figure(results: Results, name: str) -> Figure:
-    """Figure ``name`` of ``FIGURES`` as ``render_figures`` saves it (taller for a long legend); the
-    figures that rank rollouts without the configurations whose DaemonSet ran on no node
-    (``without_idle``; the report's caption names them).
+    """Figure ``name`` of ``FIGURES`` as ``render_figures`` saves it (taller for a long legend);
+    every figure without the configurations whose DaemonSet ran on no node (``without_idle``: a
+    rollout with nothing to do would rank fastest, and its availability is a level of no node;
+    the report's findings name them once, the captions say they are left out).
     """
     size = FIGURES[name][0]
-    shown = without_idle(results) if name in _EMPTY_WITHOUT_COMPLETION else results
-    ax = PLOTS[name](shown, Figure(figsize=size, layout="constrained").add_subplot())
+    ax = PLOTS[name](without_idle(results), Figure(figsize=size, layout="constrained").add_subplot())
     room_for_legend(ax, size)
     return ax.figure.figure
 
 
 # the figures that rank rollouts: with no run completed they would be axes with nothing on them
 _EMPTY_WITHOUT_COMPLETION = ("duration", "tradeoff", "downtime")
-
-
-def without_idle(results: Results) -> Results:
-    """``results`` without the configurations whose DaemonSet ran on no node (``on_no_node``): their
-    rollouts had nothing to do, so a figure that ranks rollouts would show them fastest, losing nothing.
-    """
-    idle = on_no_node(results)
-    if not idle:
-        return results
-
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame if "config" not in frame else frame[~frame["config"].isin(list(idle))]
-
-    downtime = None if results.downtime is None else keep(results.downtime)
-    return replace(results, runs=keep(results.runs), summary=keep(results.summary), downtime=downtime)
 
 
 def empty_figures(results: Results) -> dict[str, str]:
@@ -118,9 +101,12 @@ def empty_figures(results: Results) -> dict[str, str]:
     if configs and configs <= {int(c) for c in on_no_node(results)}:
         return dict.fromkeys(_EMPTY_WITHOUT_COMPLETION, "the DaemonSet ran on no node in any configuration: no "
                              "rollout had anything to do (the recommendation says why)")
-    if not configs or not configs <= set(never_completed(results)):
+    shown = without_idle(results)  # (those on no node completed, at once: as the figures, not counted)
+    configs = {int(c) for c in shown.summary["config"]} if "config" in shown.summary else set()
+    if not configs or not configs <= set(never_completed(shown)):
         return {}
-    why = "no configuration completed a run (the results table and \"Why runs stopped\" say how each stopped)"
+    which = "no configuration" + (" that ran on some node" if shown is not results else "")
+    why = f"{which} completed a run (the results table and \"Why runs stopped\" say how each stopped)"
     return dict.fromkeys(_EMPTY_WITHOUT_COMPLETION, why)
 
 

@@ -385,8 +385,12 @@ def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], sw
     """Every finding of a study, in the reader's order; ``own_only``: another DaemonSet updated
     with the study's did not always complete, so completion and the SLO say whose they are;
     ``budgets``: the surge budgets over the runs (``surge_budgets``); ``idle``: the configurations
-    whose DaemonSet ran on no node (``on_no_node``), never ranked.
+    whose DaemonSet ran on no node (``on_no_node``), left out of every finding (they completed at
+    once, losing nothing: the fastest, the baseline a condition costs against, within the SLO),
+    unless every configuration is such.
     """
+    if idle and "config" in summary and not summary["config"].isin(list(idle)).all():
+        summary = summary[~summary["config"].isin(list(idle))]
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
     whose = " (the study's own DaemonSet)" if own_only else ""

@@ -35,7 +35,7 @@ from rollsim.present.report_verdict import (
     recommendation_section,
     recommendations_for,
 )
-from rollsim.present.study import config_scenarios, on_no_node, pareto_fronts, same_and_varying, slo_specs
+from rollsim.present.study import config_scenarios, pareto_fronts, same_and_varying, slo_specs, without_idle
 from rollsim.present.timeline_plots import in_percent
 from rollsim.sweep.results import Results
 
@@ -107,6 +107,10 @@ PARTIAL_NOTES = {
 JUDGED_NOTE = (" The SLO judges the {stat}duration, not the mean: crosses mark it, and a mean under the SLO's line "
                "may still fail.")
 SLO_FAILED_NOTE = " A red cross marks a configuration that fails the SLO (the table's ✗), on the front or not."
+# the configurations whose DaemonSet ran on no node are left out of every figure (study.without_idle);
+# the findings' first line names them (report_verdict.idle_lines)
+IDLE_NOTE = (" Not drawn: the configurations whose DaemonSet ran on no node, which had nothing to roll out (the "
+             "findings name them).")
 NEVER_NOTE = (" A configuration none of whose runs completed is not drawn (the legend names it): what it lost until "
               "it stopped is no rollout's cost, and one that never started would look the best.")
 # what the tradeoff figure's rings are (rollsim.present.study.pareto_fronts), by the study's kind of front
@@ -172,15 +176,16 @@ def _figures(images: Sequence[str], kept: Collection[str] = (), floor: str = "",
 
 def figure_notes(results: Results) -> dict[str, list[str]]:
     """The duration and tradeoff captions' sentences on what their marks are, where the results need them:
-    configurations whose runs did not all complete, the statistic the SLO judges, SLO failures; and
-    theirs and the downtime one's on the configurations whose DaemonSet ran on no node (not drawn).
+    configurations whose runs did not all complete, the statistic the SLO judges, SLO failures (of
+    the configurations drawn: ``without_idle``); and every caption's on the configurations whose
+    DaemonSet ran on no node, not drawn (``IDLE_NOTE``: the findings name them, once).
     """
-    out: dict[str, list[str]] = {"duration": [], "tradeoff": [], "downtime": []}
-    idle = on_no_node(results)
-    if idle and len(idle) < len(results.summary):  # (in none: the figures are not drawn at all)
-        names = "; ".join(str(r["label"]) for r in results.summary.to_dict("records") if r["config"] in idle)
+    out: dict[str, list[str]] = {name: [] for name in FIGURES}
+    shown = without_idle(results)
+    if shown is not results:  # (when every configuration ran on no node, nothing is drawn at all)
         for name in out:
-            out[name].append(f" Not drawn: {names}, whose DaemonSet ran on no node (nothing to roll out).")
+            out[name].append(IDLE_NOTE)
+    results = shown
     never = set(never_completed(results))
     if set(stops(results)) - never:
         out["duration"].append(PARTIAL_NOTES["duration"])
@@ -228,6 +233,7 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     e = results.experiment
     scenarios = config_scenarios(results)
     _, varying = same_and_varying(scenarios)
+    shown = without_idle(results)  # what the figures draw (captions describe it)
     blocks: list[tuple] = [("h", 1, f"rollsim report: {results.name}")]
     if e.get("description"):
         blocks.append(("p", [("", str(e["description"]))]))
@@ -237,9 +243,9 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     results_start = [header.index("completed")]  # the settings a configuration ran with, then its results
     blocks += [("h", 2, "Results"), ("table", header, rows, results_start), *partial_note(results),
                *desired_note(results), *stops_section(results), *daemonsets_section(results), ("h", 2, "Figures"),
-               *_figures(images, kept, floors(results), front_kind(results),
-                        bool(never_completed(results)), bool(others_failed(results)), bool(half_filled(results)),
-                        clipped_note(results), nothing_to_draw(results), figure_notes(results))]
+               *_figures(images, kept, floors(shown), front_kind(results),
+                        bool(never_completed(shown)), bool(others_failed(shown)), bool(half_filled(shown)),
+                        clipped_note(shown), nothing_to_draw(results), figure_notes(results))]
     blocks += [("h", 2, "What was simulated"), *simulated_section(results, scenarios),
                ("h", 2, "Assumptions that matter most"), ("ul", assumptions(results, scenarios)),
                ("h", 2, "Run facts"), ("table", ["", ""], run_facts(results))]

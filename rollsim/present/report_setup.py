@@ -33,10 +33,14 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
     same, varying = same_and_varying(scenarios)
     first = scenarios[0] if scenarios else {}
     differs = desired_differs(results)  # NotReady nodes, churn: the scenarios' count is not the runs'
-    cluster = ("clusters of different sizes" if {"nodes", "desired_nodes"} & set(varying) else
+    # one cluster whose nodes run the DaemonSet in some configurations and not others (tolerations, a
+    # nodeSelector: one on no node) is not clusters of different sizes: the results table's column says how many
+    column = SETTINGS.get("desired_nodes", "desired_nodes") if "desired_nodes" in varying else DESIRED_COLUMN
+    cluster = ("clusters of different sizes" if "nodes" in varying else
                f"{format_number(num(first.get('nodes')))} nodes "
-               + (f"(how many run the DaemonSet differs by configuration: “{DESIRED_COLUMN}” in the results table)"
-                  if differs else f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
+               + (f"(how many run the DaemonSet differs by configuration: “{column}” in the results table)"
+                  if differs or "desired_nodes" in varying else
+                  f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
     blocks: list[tuple] = [("p", [("", f"{len(s)} configurations × {format_value(e.get('replications'))} "
                                        f"replications of a DaemonSet update on {cluster}." +
                                        (" Settings common to all configurations:" if same else ""))])]

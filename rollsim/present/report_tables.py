@@ -48,10 +48,12 @@ from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 from rollsim.sweep.wholeupdate import completed_flags
 
-__all__ = ["DESIRED_COLUMN", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note", "results_table",
-           "slo_words", "stops_section"]
+__all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note",
+           "results_table", "slo_words", "stops_section"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
+# a configuration whose DaemonSet ran on no node (study.on_no_node), in its row's duration cell, "—" after it
+ON_NO_NODE = "on no node"
 PREEMPTED_COLUMN = "preempted other pods (mean per run)"
 
 
@@ -78,15 +80,17 @@ def results_table(results: Results, varying: list[str]) -> tuple[list[str], list
         n = int(row.get("runs") or len(g))
         mark = PARTIAL_MARK if over_completed_only(row) else ""  # partial_note says what it means
         shown, each = _shown_runs(g)
-        per_run = _per_run_cells(row, shown, limits, each, row["config"] in idle)
+        per_run = _per_run_cells(row, shown, limits, each)
+        results_cells = [
+            _duration_cell(row, mark), format_duration(num(row.get("duration_s_p95"))) + mark, *per_run[:3],
+            *([_preempted_cell(_means(shown, row, each), each)] if preempting else []), per_run[3],
+            *([_slo_cell(row, slo)] if slo else [])]
+        if row["config"] in idle:  # nothing to roll out: no duration, share, cost or verdict of a rollout
+            results_cells = [ON_NO_NODE] + [DASH] * (len(results_cells) - 1)
         rows.append([
             str(row["label"]), *[_setting_cell(k, scen.get(row["config"], {})) for k in varying],
             *([_desired_cell(desired.get(row["config"]), scen.get(row["config"], {}))] if desired else []),
-            f"{done}/{n}" if done is not None else DASH, _duration_cell(row, mark),
-            format_duration(num(row.get("duration_s_p95"))) + mark, *per_run[:3],
-            *([_preempted_cell(_means(shown, row, each), each)] if preempting else []),
-            per_run[3],
-        ] + ([_slo_cell(row, slo) if row["config"] not in idle else DASH] if slo else []))
+            f"{done}/{n}" if done is not None else DASH, *results_cells])
     return header, rows
 
 
@@ -135,12 +139,10 @@ def _statistic(row: Mapping[str, Any], runs: pd.DataFrame, mark: str, key: str, 
     return float(getattr(pd.to_numeric(runs[key], errors="coerce"), how)())
 
 
-def _per_run_cells(row: Mapping[str, Any], runs: pd.DataFrame, limits: Sequence[float], mark: str,
-                   idle: bool) -> list[str]:
+def _per_run_cells(row: Mapping[str, Any], runs: pd.DataFrame, limits: Sequence[float], mark: str) -> list[str]:
     """The cells of the per-run metrics, over the runs ``mark`` says (``_shown_runs``: ``runs``,
     ``_statistic``) and marked so: the worst moment's availability, the mean unavailable
-    node-hours, the most pods surged and the mean node downtime p95. ``idle``: the DaemonSet ran
-    on no node, where a share of nothing is none (``—``).
+    node-hours, the most pods surged and the mean node downtime p95.
     """
     def metric(key: str, how: str) -> float:
         return _statistic(row, runs, mark, key, how)
@@ -148,7 +150,7 @@ def _per_run_cells(row: Mapping[str, Any], runs: pd.DataFrame, limits: Sequence[
     share, fewest = metric("min_available_fraction", "min"), metric("min_available", "min")
     # each its own lowest: with nodes joining or leaving, the lowest share and the fewest
     # nodes come at different moments, so neither is given as the other's count
-    worst = DASH if idle or math.isnan(share) else \
+    worst = DASH if math.isnan(share) else \
         f"{format_percent_exact(share, limits)}; fewest {format_number(fewest)}{mark}"
     hours, surge, downtime = (metric("unavailable_node_seconds", "mean"), metric("max_surge_observed", "max"),
                               metric("node_downtime_p95_s", "mean"))
@@ -356,9 +358,12 @@ def daemonsets_section(results: Results) -> list[tuple]:
     if not names:
         return []
     main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
-    rows, full = [], full_names(results)  # each named namespace/name, as the study's DaemonSet is
+    rows, full, idle = [], full_names(results), on_no_node(results)
     for label, group in runs.groupby("label", sort=False):
-        rows.append([str(label), f"{main} (the study's)", *_duration_cells(group, ""),
+        own = _duration_cells(group, "")
+        if "config" in group and group["config"].iloc[0] in idle:
+            own[1] = ON_NO_NODE  # its duration is of nothing to roll out
+        rows.append([str(label), f"{main} (the study's)", *own,  # each named namespace/name, as the study's is
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         for name in names:
             ran = runs_with(group, name)

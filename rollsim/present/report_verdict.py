@@ -30,6 +30,7 @@ from rollsim.present.study import (
     slo_constraints,
     slo_specs,
     swept_decisions,
+    without_idle,
 )
 from rollsim.present.summary_rows import (
     completed_counts,
@@ -46,7 +47,7 @@ from rollsim.sweep.labels import config_label
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Recommendation, display, recommend, recommend_by_condition
 
-__all__ = ["decision_choices", "findings_section", "recommendation_for", "recommendation_section",
+__all__ = ["decision_choices", "findings_section", "idle_lines", "recommendation_for", "recommendation_section",
            "recommendations_for", "recommended_labels"]
 
 
@@ -265,12 +266,21 @@ def _best_facts(results: Results, label: str) -> tuple:
                         f"completed {completed_text(cast(Mapping[str, Any], best))}." + worst))])
 
 
-def _idle_lines(results: Results) -> list[str]:
-    """Per configuration whose DaemonSet ran on no node (when others' did): that it had nothing to do."""
+def idle_lines(results: Results) -> list[str]:
+    """The configurations whose DaemonSet ran on no node (``on_no_node``; when others' ran on some),
+    one line per reason: that they had nothing to do, and so are left out of the recommendation, the
+    other findings and the figures (``without_idle``). The report names them here alone.
+    """
     idle, scen = on_no_node(results), scenarios_by_config(results)
     rows = cast(list[dict[str, Any]], results.summary.to_dict("records"))
-    return [f"{r['label']}: the DaemonSet runs on no node ({no_node_words(scen.get(r['config'], {}))}): nothing to "
-            "roll out, so it is not recommended." for r in rows if r["config"] in idle]
+    by_reason: dict[str, list[str]] = {}
+    for r in rows:
+        if r["config"] in idle:
+            by_reason.setdefault(no_node_words(scen.get(r["config"], {})), []).append(str(r["label"]))
+    return [f"{'; '.join(labels)}: the DaemonSet runs on no node ({why}): nothing to roll out, so "
+            f"{'it is' if len(labels) == 1 else 'they are'} left out of the recommendation, the findings below "
+            "and the figures (the results table marks "
+            f"{'its row' if len(labels) == 1 else 'their rows'} “on no node”)." for why, labels in by_reason.items()]
 
 
 def findings_section(results: Results) -> list[tuple]:
@@ -284,7 +294,8 @@ def findings_section(results: Results) -> list[tuple]:
     if nothing:
         return [("ul", [[("", nothing[:1].upper() + nothing[1:] + ".")]])]
     shortfalls = others_shortfalls(results)
-    lines = _idle_lines(results)
+    lines = idle_lines(results)
+    ran = without_idle(results).runs  # (those on no node preempted and pulled nothing: not named)
     if shortfalls:
         by_name: dict[str, list[str]] = {}
         for f in shortfalls:
@@ -296,9 +307,9 @@ def findings_section(results: Results) -> list[tuple]:
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
-    lines += preemption_costs(results.runs)
-    lines += refusal_costs(results.runs)
-    lines += registry_error_costs(results.runs)
+    lines += preemption_costs(ran)
+    lines += refusal_costs(ran)
+    lines += registry_error_costs(ran)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 import pandas as pd
@@ -36,6 +37,7 @@ __all__ = [
     "slo_constraints",
     "slo_specs",
     "swept_decisions",
+    "without_idle",
 ]
 
 
@@ -89,6 +91,26 @@ def on_no_node(results: Results) -> set[Any]:
     if not {"config", "nodes"} <= set(runs.columns):
         return set()
     return {c for c, g in runs.groupby("config") if ran_on_no_node(g)}
+
+
+def without_idle(results: Results) -> Results:
+    """``results`` without the configurations whose DaemonSet ran on no node (``on_no_node``), in
+    every table (runs, summary, timelines, downtime): their rollouts had nothing to do, so a figure
+    or a finding would show them fastest, losing nothing, or as a level of no node. ``results``
+    itself when there is none, or when every configuration is such (nothing would be left: the
+    report says there is nothing to roll out instead).
+    """
+    idle = on_no_node(results)
+    configs = set(results.summary["config"]) if "config" in results.summary else set()
+    if not idle or configs <= idle:
+        return results
+
+    def keep(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return frame if frame is None or "config" not in frame else frame[~frame["config"].isin(list(idle))]
+
+    return replace(results, runs=cast(pd.DataFrame, keep(results.runs)),
+                   summary=cast(pd.DataFrame, keep(results.summary)), timelines=keep(results.timelines),
+                   downtime=keep(results.downtime))
 
 
 def no_node_words(scenario: Mapping[str, Any]) -> str:
