@@ -235,6 +235,26 @@ def test_the_node_bandwidth_is_the_nodes_whichever_daemonset_gives_it() -> None:
                                         ("[1].node_bandwidth", "b", ITEM_NO_SIZE_NOTE))
 
 
+def test_the_scenario_decides_the_nodes_link_and_names_both_daemonsets() -> None:
+    """``Scenario`` is the one place that decides the node's link (``build_scenario`` only names
+    the item): built directly, a contradicting item is a ``LinkConflict`` naming both DaemonSets
+    and their values, where it named neither.
+    """
+    from rollsim.spec.image import ImageSpec, LinkConflict
+    from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
+
+    def item(name: str, bandwidth: float | None) -> Workload:
+        return Workload(DaemonSetSpec(name=name), image=ImageSpec(node_bandwidth=bandwidth))
+
+    study = ImageSpec(size_bytes=1e9, node_bandwidth=1e6)
+    assert Scenario(nodes=2, image=study, also=(item("a", None), item("b", 1e6))).node_bandwidth() == 1e6
+    with pytest.raises(LinkConflict) as info:
+        Scenario(nodes=2, image=study, also=(item("a", None), item("b", 2e6)))
+    assert (info.value.daemonset, info.value.value, info.value.first, info.value.link) == \
+        ("kube-system/b", 2e6, "kube-system/fluentd-elasticsearch", 1e6)
+    assert str(info.value).endswith("kube-system/b's 2MB/s differs from kube-system/fluentd-elasticsearch's 1MB/s")
+
+
 def test_what_a_node_has_and_what_it_pulls() -> None:
     """``PodRuntime``'s view of the nodes' images: the old template's on every node there at time 0
     (not on one that joins), the new one where cached or pulled since; Always pulls whatever is there.

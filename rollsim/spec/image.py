@@ -27,7 +27,7 @@ from rollsim.spec.duration import DURATION_UNITS as _DURATION_UNITS
 from rollsim.spec.duration import go_duration_seconds
 from rollsim.spec.quantity import go_reads_as_float
 
-__all__ = ["ImageSpec", "node_link", "link_conflict", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT",
+__all__ = ["ImageSpec", "LinkConflict", "node_link", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT",
            "ALWAYS"]
 
 IF_NOT_PRESENT = "IfNotPresent"
@@ -121,24 +121,28 @@ class ImageSpec:
         return self.size_bytes is not None
 
 
-def node_link(bandwidths: Sequence[float | None]) -> float | None:
+class LinkConflict(ValueError):
+    """Two DaemonSets' images give a node two download bandwidths (``node_link``): DaemonSet
+    ``daemonset`` (its namespace/name) gives ``value``, where ``first``, the one that gave the
+    link first, gives ``link`` (bytes/s).
+    """
+
+    def __init__(self, daemonset: str, value: float, first: str, link: float) -> None:
+        self.daemonset, self.value, self.first, self.link = daemonset, value, first, link
+        super().__init__(f"node_bandwidth is each node's one link, shared by every DaemonSet's pulls there: "
+                         f"{daemonset}'s {value / 1e6:g}MB/s differs from {first}'s {link / 1e6:g}MB/s")
+
+
+def node_link(given: Sequence[tuple[str, float | None]]) -> float | None:
     """Each node's download bandwidth (bytes/s, None: unlimited) from the ``node_bandwidth`` each
-    DaemonSet's image gives (the study's first, then each ``also`` item's; None: not given). It is
-    the node's link, which every DaemonSet's pulls on the node share (one at a time:
-    ``serializeImagePulls: true``), so one value for the whole cluster: the study's, which an item
-    may repeat or give where the study's image does not. A different value is a ``ValueError``
-    (``link_conflict`` says which).
+    DaemonSet's image gives (``(namespace/name, bandwidth)`` pairs, the study's first, then each
+    ``also`` item's; None: not given). It is the node's link, which every DaemonSet's pulls on the
+    node share (one at a time: ``serializeImagePulls: true``), so one value for the whole cluster:
+    the study's, which an item may repeat or give where the study does not. The first value that
+    differs from the first one given is a ``LinkConflict``.
     """
-    conflict = link_conflict(bandwidths)
-    if conflict is not None:
-        raise ValueError(f"node_bandwidth is each node's link, shared by every DaemonSet's pulls there: "
-                         f"{conflict[1]:g} bytes/s (DaemonSet {conflict[0]}) differs from {conflict[2]:g} bytes/s")
-    return next((b for b in bandwidths if b is not None), None)
-
-
-def link_conflict(bandwidths: Sequence[float | None]) -> tuple[int, float, float] | None:
-    """The first ``node_bandwidth`` that differs from the first one given: its place in
-    ``bandwidths``, its value and the first one's; None when all that are given agree.
-    """
-    given = [(i, b) for i, b in enumerate(bandwidths) if b is not None]
-    return next(((i, b, given[0][1]) for i, b in given[1:] if b != given[0][1]), None)
+    known = [(key, b) for key, b in given if b is not None]
+    for key, b in known[1:]:
+        if b != known[0][1]:
+            raise LinkConflict(key, b, *known[0])
+    return known[0][1] if known else None

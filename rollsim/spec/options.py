@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rollsim.spec.budget import is_zero
-from rollsim.spec.image import link_conflict
+from rollsim.spec.image import LinkConflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
@@ -103,8 +103,10 @@ def build_scenario(
         _check_distinct_names(dataclasses.replace(base, name=fields.get("daemonset.name", base.name),
                                                   namespace=fields.get("daemonset.namespace", base.namespace)),
                               also)
-        _check_node_link(fields.get("image.node_bandwidth"), also)
-    scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
+    try:
+        scenario = _with_fields(Scenario(nodes=(), daemonset=base), fields)
+    except LinkConflict as exc:  # the scenario decides the node's link; here the error names the item
+        raise _link_error(exc, also) from None
     check_start(scenario, o, also, allowed, daemonset_spec is not None, node_list is not None)
     return scenario
 
@@ -170,18 +172,17 @@ def _check_distinct_names(daemonset: DaemonSetSpec, also: tuple[Workload, ...]) 
         seen[other] = f"item {i}'s"
 
 
-def _check_node_link(study: float | None, items: tuple[Workload, ...]) -> None:
-    """A node has one download link, whichever DaemonSet's image it pulls (``node_link``): an item's
-    ``node_bandwidth`` may repeat the study's (or the first item's that gives one), not differ.
+def _link_error(conflict: LinkConflict, also: tuple[Workload, ...]) -> OptionError:
+    """The item of ``also`` whose ``node_bandwidth`` contradicts the node's one link (``Scenario.node_bandwidth``),
+    named with the place that gave the link first: ``image.node_bandwidth``, or another item.
     """
-    conflict = link_conflict([study, *(w.image.node_bandwidth for w in items)])
-    if conflict is not None:
-        j, value, first = conflict
-        rule = (f"must be the node's one link, {first / 1e6:g}MB/s as already given, or be left out: every "
-                f"DaemonSet's pulls on a node share its link (give it once, as image.node_bandwidth); got "
-                f"{value / 1e6:g}MB/s")
-        raise OptionError("also", f"item {j - 1} ({items[j - 1].daemonset.name}): node_bandwidth: {rule}",
-                          f"[{j - 1}].node_bandwidth", rule)
+    items = {w.daemonset.key: (i, f"item {i} ({w.daemonset.name})") for i, w in enumerate(also)}
+    j, item = items[conflict.daemonset]
+    first = items[conflict.first][1] if conflict.first in items else "image.node_bandwidth"
+    rule = (f"must be the node's one link, {conflict.link / 1e6:g}MB/s as {first} gives, or be left out: every "
+            f"DaemonSet's pulls on a node share its link (give it once, as image.node_bandwidth); got "
+            f"{conflict.value / 1e6:g}MB/s")
+    return OptionError("also", f"{item}: node_bandwidth: {rule}", f"[{j}].node_bandwidth", rule)
 
 
 def _not_ready(o: Mapping[str, Any], nodes: tuple[Node, ...]) -> int:

@@ -302,8 +302,11 @@ class Scenario:
 
 
     def node_bandwidth(self) -> float | None:
-        """Each node's download bandwidth, shared by every DaemonSet's pulls there (``node_link``)."""
-        return node_link([self.image.node_bandwidth, *(w.image.node_bandwidth for w in self.also)])
+        """Each node's download bandwidth, shared by every DaemonSet's pulls there (``node_link``;
+        another value than the first given is a ``LinkConflict`` naming both DaemonSets).
+        """
+        return node_link([(self.daemonset.key, self.image.node_bandwidth),
+                          *((w.daemonset.key, w.image.node_bandwidth) for w in self.also)])
 
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
         """Every DaemonSet the run updates: the study's own first, then ``also``'s in order
