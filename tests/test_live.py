@@ -571,14 +571,17 @@ def test_a_name_the_api_server_could_not_hold_is_refused_before_any_call(api, ku
         assert "live.yaml:4: scenario.daemonset.manifest: " + rule.removeprefix("argument --manifest: ") in line
 
 
-def test_a_name_error_names_the_manifest_key_the_file_options_give_it():
-    """``_MANIFEST_KEY`` repeats ``FILE_OPTIONS["manifest"]`` (an import would be a cycle): the CLI
-    and experiment files map that key to ``--manifest`` and to a line.
+def test_a_name_error_names_the_manifest_key_the_file_options_give_it(monkeypatch):
+    """``ds/NAME``'s errors name the key of the file options' one declaration (``FILE_OPTIONS``, which
+    the CLI maps to ``--manifest`` and experiment files to a line), where live.py kept a copy of it.
     """
-    from rollsim.io import live
-    from rollsim.io.inputs import FILE_OPTIONS
+    from rollsim.io import inputs, live
+    from rollsim.io.fileoptions import FILE_OPTIONS
 
-    assert live._MANIFEST_KEY == FILE_OPTIONS["manifest"]
+    assert inputs.FILE_OPTIONS is FILE_OPTIONS
+    monkeypatch.setitem(FILE_OPTIONS, "manifest", "renamed.manifest")
+    with pytest.raises(live.LiveNameError, match=r"^renamed\.manifest: 'ds/' names no DaemonSet"):
+        read_live("ds/")
     assert not hasattr(live, "server_version")  # unused: _server_version is read with its reason
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.io.clusterversion import ClusterVersion, version_notes
+from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.yamldoc import STDIN
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
@@ -24,7 +25,7 @@ from rollsim.spec.versions import DEFAULT_VERSION, parse_version
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
            "split_file_options", "versioned"]
 
-# option -> its key path in a scenario section ("timings" given as a string is a profile)
+
 class InputError(ValueError):
     """A file option's value breaks a rule: ``key`` (its path, ``cluster.nodes_file``) and the
     rule, as ``key: rule``; the CLI names the flag, an experiment file the key and line.
@@ -33,15 +34,6 @@ class InputError(ValueError):
     def __init__(self, key: str, rule: str) -> None:
         self.key, self.rule = key, rule
         super().__init__(f"{key}: {rule}")
-
-
-FILE_OPTIONS = {
-    "manifest": "daemonset.manifest",
-    "strict": "daemonset.strict",
-    "nodes_file": "cluster.nodes_file",
-    "pools": "cluster.pools",
-    "timings_file": "timings",
-}
 
 
 @dataclass(frozen=True)

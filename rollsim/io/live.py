@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.kubeconfig import read_kubeconfig
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
@@ -354,26 +355,22 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     return LiveInputs(loaded, node_list, calibration, source)
 
 
-# FILE_OPTIONS["manifest"] (the CLI names its flag, an experiment its key), not imported: rollsim.io.inputs
-# imports this module, and the layers admit no cycle (tests/test_live.py checks that the two agree)
-_MANIFEST_KEY = "daemonset.manifest"
-
-
 def _daemonset_name(manifest: str) -> str:
     """The name in ``ds/NAME`` (``daemonset/NAME``, ``daemonsets/NAME``, or a bare name), checked before
     any call: an empty name would list the namespace's DaemonSets (``GET .../daemonsets/``), a
     ``NS/NAME`` lost its namespace, and a name that is not a DNS subdomain is one the API server
     cannot hold (``LiveNameError``).
     """
+    key = FILE_OPTIONS["manifest"]  # the CLI names its flag, an experiment its key and line
     kind, slash, name = manifest.partition("/")
     if not slash or kind not in ("ds", "daemonset", "daemonsets"):
         kind, name = "ds", manifest
     if not name:
-        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r} names no DaemonSet (nothing after {kind}/); give ds/NAME")
+        raise LiveNameError(f"{key}: {manifest!r} names no DaemonSet (nothing after {kind}/); give ds/NAME")
     if "/" in name:
-        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}{_slash_hint(name)}")
+        raise LiveNameError(f"{key}: {manifest!r}{_slash_hint(name)}")
     if not is_dns_subdomain(name):
-        raise LiveNameError(f"{_MANIFEST_KEY}: {manifest!r}: invalid DaemonSet name {name!r}: {DNS_SUBDOMAIN_RULE}")
+        raise LiveNameError(f"{key}: {manifest!r}: invalid DaemonSet name {name!r}: {DNS_SUBDOMAIN_RULE}")
     return name
 
 

@@ -25,7 +25,7 @@ __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """A plan as the command line asks for it (``files``: see ``rollsim.io.inputs.FILE_OPTIONS``)."""
+    """A plan as the command line asks for it (``files``: see ``rollsim.io.fileoptions.FILE_OPTIONS``)."""
 
     constraints: Constraints = field(default_factory=Constraints)
     settings: SearchSettings = field(default_factory=SearchSettings)

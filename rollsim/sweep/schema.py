@@ -20,7 +20,7 @@ __all__ = ["experiment_schema", "schema_text"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-# the input files' keys (rollsim.io.inputs.FILE_OPTIONS), described for editors
+# the input files' keys (rollsim.io.fileoptions.FILE_OPTIONS), described for editors
 _FILE_SCHEMAS: dict[str, dict[str, Any]] = {
     "manifest": {"type": "string", "minLength": 1,
                  "description": "an apps/v1 DaemonSet manifest (kubectl get -o yaml), relative to this file"},
