@@ -83,6 +83,29 @@ def test_the_version_is_read_once_per_command_not_per_input_set(api, kubeconfig,
     assert asked(api) == {"/version/": 1}
 
 
+def test_two_ds_name_sets_ask_the_version_once(api, kubeconfig, tmp_path, capsys):
+    """Each ``ds/NAME`` read asked GET /version itself, so an experiment with two such input sets
+    (here the DaemonSet on the cluster's nodes, and on 3 identical ones) asked it twice, running the
+    credential plugin again; the first read's answer now serves the second, and an unreadable
+    version is said once, for both.
+    """
+    path = tmp_path / "two.yaml"
+    path.write_text("name: two\nreplications: 1\nscenario:\n  daemonset: {manifest: ds/fluentd-elasticsearch}\n"
+                    "  controller: {mode: ideal}\nvariants:\n  - {name: live nodes}\n"
+                    "  - {name: three nodes, cluster.nodes: 3}\n")
+    assert main(["run", str(path), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out",
+                 str(tmp_path / "out")]) == 0
+    assert asked(api) == {DS: 2, "/api/v1/nodes": 1, "/version/": 1}
+    experiment = load_experiment(path, live={"kubeconfig": str(kubeconfig)})
+    assert [c.scenario.controller.kubernetes_version for c in experiment.configurations] == ["1.37", "1.37"]
+    api.api.requests.clear()
+    api.api.forbidden.add("/version/")
+    experiment = load_experiment(path, live={"kubeconfig": str(kubeconfig)})
+    assert asked(api)["/version/"] == 1
+    (warning,) = experiment.warnings
+    assert "the cluster's version could not be read" in warning and "forbidden" in warning
+
+
 def test_the_version_alone_is_one_request_not_retried(tmp_path):
     """It was retried once (the client's ``retries=1``): two requests, and up to 2 × 10 s against
     a server that does not answer. A server that drops the connection is now asked once.

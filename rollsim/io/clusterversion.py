@@ -10,9 +10,12 @@ running the kubeconfig's credential plugin.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rollsim.spec.versions import DEFAULT_VERSION, cluster_version
+
+if TYPE_CHECKING:
+    from rollsim.io.live import Version
 
 __all__ = ["ClusterVersion", "version_notes"]
 
@@ -25,7 +28,8 @@ class ClusterVersion:
 
     ``read`` asks the API server (``rollsim.io.live.read_live_version``: one ``GET /version``)
     the first time and gives the same answer after; ``known`` takes the answer of a cluster read
-    that asked already (``ds/NAME``, the nodes), so that no second request is made.
+    that asked already (``ds/NAME``, the nodes), and ``asked`` gives it to the next cluster read,
+    so that no second request is made.
     """
 
     def __init__(self, live: Mapping[str, Any] | None = None) -> None:
@@ -36,6 +40,14 @@ class ClusterVersion:
         """Remember the version a cluster read gave (its ``source``, and why it has none)."""
         if self._answer is None:
             self._answer = {k: source[k] for k in _KEPT if k in source}, unread
+
+    def asked(self) -> Version | None:
+        """The server's version and why it could not be read, once a read has asked the server (a
+        cluster read passes it on, ``rollsim.io.live.read_live``, instead of asking again); None
+        before, and when the server could not be reached at all.
+        """
+        source, unread = self._answer or (None, None)
+        return None if source is None else (source.get("server_version"), unread)
 
     def read(self) -> tuple[dict[str, Any] | None, str | None]:
         """The cluster's source (context, server, ``server_version``) and why its version could not

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
@@ -21,6 +21,9 @@ from rollsim.io.yamldoc import STDIN
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import DEFAULT_VERSION, parse_version
+
+if TYPE_CHECKING:
+    from rollsim.io.live import Version
 
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
            "split_file_options", "versioned"]
@@ -114,7 +117,8 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
 
 
 def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
-                live: Mapping[str, Any] | None = None, node_count: bool = False) -> ReadInputs:
+                live: Mapping[str, Any] | None = None, node_count: bool = False,
+                cluster: ClusterVersion | None = None) -> ReadInputs:
     """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
 
     A manifest ``ds/NAME`` is read from a live cluster (``rollsim.io.live``) with the
@@ -124,7 +128,9 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     node count is given (``node_count``: ``--nodes``, ``cluster.nodes``), which then wins: a
     what-if on identical nodes, with the live DaemonSet. A context named beside inputs that need
     no cluster is asked for its version alone later, by ``versioned`` (after the files, whose
-    errors come first). File errors are ``ConfigError``s naming their own file and line; a bad
+    errors come first). ``cluster``: the command's named cluster, whose version a cluster read
+    asks only when no read before it did (two ``ds/NAME`` sets of an experiment ask once).
+    File errors are ``ConfigError``s naming their own file and line; a bad
     value of the options themselves is a ``ValueError`` starting with the option's key path.
     """
     node_list = timings = loaded = None
@@ -134,7 +140,8 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     live_nodes = "nodes_file" not in files and "pools" not in files and not node_count
     cluster_named = any(live.get(k) for k in ("context", "kubeconfig"))
     if is_live(files.get("manifest")) or (cluster_named and live_nodes):
-        loaded, node_list, timings, source = _read_cluster(files, live, live_nodes)
+        version = None if cluster is None else cluster.asked()
+        loaded, node_list, timings, source = _read_cluster(files, live, live_nodes, version)
         unread = source.pop("server_version_error", None)
     if is_live(files.get("manifest")):
         files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
@@ -175,18 +182,20 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
                   (*warnings, *notes, *read.warnings), source, version, unread)
 
 
-def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
+                  version: Version | None = None) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The DaemonSet (``ds/NAME``: a ``LoadedDaemonSet``, else None), the nodes (with ``nodes``),
-    calibrated timings and the source of a live cluster.
+    calibrated timings and the source of a live cluster (its ``version`` as a read before asked it, if one did).
     """
     from rollsim.io.live import read_live, read_live_nodes
 
     if is_live(files.get("manifest")):
         got = read_live(files["manifest"], live.get("namespace"), context=live.get("context"),
                         kubeconfig=live.get("kubeconfig"), strict=bool(files.get("strict", False)),
-                        nodes=nodes, calibrate=bool(live.get("calibrate")))
+                        nodes=nodes, calibrate=bool(live.get("calibrate")), version=version)
         return got.daemonset, got.node_list, got.timings, dict(got.source)
-    node_list, source = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"))
+    node_list, source = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"),
+                                        version=version)
     return None, node_list, None, dict(source)
 
 

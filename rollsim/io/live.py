@@ -37,6 +37,7 @@ _TIMEOUT = (5, 60)  # connect, read (seconds)
 _VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
 _VERSION_RETRIES = 0  # and asks once: at most 5 s to connect and 10 s to read, one request
 _RBAC = "rollsim needs get/list on daemonsets, nodes, pods and events"
+Version = tuple[str | None, str | None]  # the server's gitVersion, and why it could not be read
 
 
 class LiveNameError(ValueError):
@@ -288,7 +289,7 @@ class LiveInputs:
         return None if self.calibration is None else self.calibration.timings()
 
 
-def _server_version(conn: Connection) -> tuple[str | None, str | None]:
+def _server_version(conn: Connection) -> Version:
     """The API server's ``gitVersion`` (``GET /version``, ``kubectl version``'s "Server Version"),
     or None when it cannot be read (a server may refuse it), and why (one line, for the warning
     that the default applies): the version decides which controller rules apply
@@ -310,12 +311,13 @@ def _server_version(conn: Connection) -> tuple[str | None, str | None]:
 
 def read_live(name: str, namespace: str | None = None, *, context: str | None = None,
               kubeconfig: str | Path | None = None, strict: bool = False, nodes: bool = True,
-              calibrate: bool = False, page_size: int = PAGE_SIZE) -> LiveInputs:
+              calibrate: bool = False, page_size: int = PAGE_SIZE, version: Version | None = None) -> LiveInputs:
     """Read DaemonSet ``name`` (``ds/NAME`` also accepted), the nodes and, with ``calibrate``, fit timings.
 
     A name or namespace the API server could not hold is refused before any call and before a
     credential plugin runs (``_daemonset_name``; ``-n`` before the kubeconfig is read, the
-    context's namespace as soon as it is).
+    context's namespace as soon as it is). ``version``: the server's version and why it could not
+    be read, when a read before this one asked (``ClusterVersion.asked``); GET /version is not asked again.
     """
     from kubernetes import client
 
@@ -350,7 +352,7 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
         events["items"] = [e for e in events["items"] if (e.get("involvedObject") or {}).get("name") in names]
         calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
                                           f"{conn.context}:events/{ns}")
-    source = {**_source(conn), "daemonset": f"{ns}/{name}",
+    source = {**_source(conn, version), "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
     return LiveInputs(loaded, node_list, calibration, source)
 
@@ -388,10 +390,11 @@ def _slash_hint(name: str) -> str:
     return f": a DaemonSet name has no '/'; give ds/{rest} (and its namespace with -n/--namespace)"
 
 
-def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None,
-                    page_size: int = PAGE_SIZE) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None, page_size: int = PAGE_SIZE,
+                    version: Version | None = None) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them, and
-    where they came from (context, server and its version, as ``LiveInputs.source``).
+    where they came from (context, server and its version, as ``LiveInputs.source``; ``version``
+    as ``read_live`` takes it).
     """
     from kubernetes import client
 
@@ -400,7 +403,7 @@ def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None
     conn = connect(context, kubeconfig)
     core = client.CoreV1Api(conn.api_client)
     nodes = nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
-    return nodes, _source(conn)
+    return nodes, _source(conn, version)
 
 
 def read_live_version(*, context: str | None = None, kubeconfig: str | Path | None = None) -> dict[str, Any]:
@@ -411,11 +414,12 @@ def read_live_version(*, context: str | None = None, kubeconfig: str | Path | No
     return _source(connect(context, kubeconfig, retries=_VERSION_RETRIES))
 
 
-def _source(conn: Connection) -> dict[str, Any]:
+def _source(conn: Connection, known: Version | None = None) -> dict[str, Any]:
     """Where live inputs came from: the context, the server and its version (and, when the
-    version could not be read, ``server_version_error``: why, for the caller's warning).
+    version could not be read, ``server_version_error``: why, for the caller's warning), asked
+    of the server unless a read before asked already (``known``).
     """
-    version, why = _server_version(conn)
+    version, why = _server_version(conn) if known is None else known
     return {"context": conn.context, "server": conn.server, "server_version": version,
             **({"server_version_error": why} if why else {})}
 

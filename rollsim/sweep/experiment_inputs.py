@@ -47,7 +47,7 @@ def configuration_inputs(doc: Document, files: dict[str, Any], name: str | None,
     if key not in cache.read:
         try:
             cache.read[key] = read_inputs(files, name=name, base_dir=Path(doc.file).parent, live=cache.live,
-                                          node_count=node_count)
+                                          node_count=node_count, cluster=cache.cluster)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise
