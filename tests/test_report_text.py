@@ -225,3 +225,13 @@ def test_figures_are_not_drawn_when_only_configurations_on_no_node_completed(mak
     empty = empty_figures(results)
     assert set(empty) == {"duration", "tradeoff", "downtime"}
     assert empty["duration"].startswith("no configuration that ran on some node completed a run")
+
+
+def test_a_setting_left_at_its_default_says_what_the_default_is() -> None:
+    """"registry pull rate | default" left the reader of a change review to guess: unlimited, none, never."""
+    from rollsim.present.report_setup import _setting
+
+    assert [_setting(k, None) for k in ("registry_pull_rate", "registry_pull_window", "horizon_s", "image_size_bytes",
+                                        "rollback_after_s", "registry_pull_burst")] == [
+        "unlimited", "none", "30 days", "none", "never", "max(1, pull rate)"]
+    assert _setting("registry_pull_rate", 2.0) == "2" and _setting("no_such_key", None) == "default"
