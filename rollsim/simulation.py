@@ -165,7 +165,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
                         rolled_back_at=rolled_back_at)
     registry = world.kubelet.registry
     if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys
-        summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the pull rate (429)
+        summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the limit (429)
     if registry is not None and registry.spec.error_rate > 0:  # likewise: only for a registry that fails some
         summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
     consistency = d.controller.consistency

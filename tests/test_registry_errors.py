@@ -170,7 +170,7 @@ def test_the_reason_more_pods_back_off_for_is_the_cause() -> None:
         return EndState(tuple(nodes))
 
     assert stop_cause(state(1, 2)).cause == "registry-errors"
-    assert "; 1 more after a 429;" in stop_cause(state(1, 2)).sentence
+    assert "; 1 more after a 429 over its limit;" in stop_cause(state(1, 2)).sentence
     assert stop_cause(state(2, 2)).cause == "registry-rate-limited"
     assert "; 2 more after a pull failed part way;" in stop_cause(state(2, 2)).sentence
     assert stop_cause(state(0, 3)).sentence.startswith("no progress while 3 new pods waited out ImagePullBackOff")

@@ -1,4 +1,4 @@
-"""A registry over its pull rate: it queues the request (the default) or refuses it, 429 Too Many Requests."""
+"""A registry over its limit (pull rate or window): it queues the request (the default) or refuses it with a 429."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def test_a_rollout_stopped_while_pods_wait_out_the_back_off_says_so() -> None:
     and the stop cause names the registry, not a slow straggler."""
     s = simulate(build_scenario(**{**THREE, "nodes": 6}, registry_over_limit="reject", stall_after=12)).summary
     assert s["stalled"] and s["stop_cause"] == "registry-rate-limited"
-    assert "refused their pulls over its pull rate (429 Too Many Requests)" in s["stop_detail"]
+    assert "refused their pulls over its pull rate of 1/s (burst 1) (429 Too Many Requests)" in s["stop_detail"]
 
 
 def test_a_bad_image_refused_over_the_limit_is_still_a_bad_image() -> None:
@@ -212,11 +212,32 @@ def test_the_console_and_the_report_name_the_refusals() -> None:
 
     result = simulate(build_scenario(**THREE, registry_over_limit="reject"))
     line = next(x for x in format_summary(result, 0.0).splitlines() if "registry refused" in x)
-    assert f"{result.summary['registry_refusals']} requests over its pull rate (429 Too Many Requests)" in line
+    assert (f"{result.summary['registry_refusals']} requests over its pull rate of 1/s (burst 1) (429 Too Many "
+            "Requests)") in line
     runs = pd.DataFrame({"config": [0, 0, 1], "label": ["reject", "reject", "queue"],
                          "registry_refusals": [4, 2, None]})
-    assert refusal_costs(runs) == [
-        "reject: the registry refused 3.0 requests per run on average (at most 4) over its pull rate (429 Too Many "
-        "Requests); each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling "
-        "to 5 min (README, “What hurts at scale”)."]
+    assert refusal_costs(runs, {0: {"registry_pull_rate": 5.0, "registry_pull_burst": None}}) == [
+        "reject: the registry refused 3.0 requests per run on average (at most 4) over its pull rate of 5/s (burst 5) "
+        "(429 Too Many Requests); each refused pod pulled again only after the kubelet's image pull back-off, 10 s "
+        "doubling to 5 min (README, “What hurts at scale”)."]
+    assert "over its limit (429" in refusal_costs(runs)[0]  # no scenarios: the limit unnamed
     assert refusal_costs(runs.drop(columns="registry_refusals")) == []
+
+
+def test_the_refusals_name_a_pull_window_not_a_pull_rate() -> None:
+    """With ``--registry-pull-window 2/1m`` the console's line, the notebook's row, the stop sentence and
+    the report's finding name the window, not a pull rate the registry does not have."""
+    from rollsim.observe.display import run_repr_html
+    from rollsim.present.console import format_summary
+    from rollsim.present.readings import refusal_costs
+
+    window = {**THREE, "nodes": 6, "registry_pull_rate": None, "registry_pull_window": "2/1m"}
+    result = simulate(build_scenario(**window, registry_over_limit="reject", stall_after=12))
+    s = result.summary
+    assert s["stop_cause"] == "registry-rate-limited" and s["registry_refusals"] > 0
+    assert "refused their pulls over its limit of 2 per 1m (429 Too Many Requests)" in s["stop_detail"]
+    line = next(x for x in format_summary(result, 0.0).splitlines() if x.startswith("  registry refused"))
+    assert f"{s['registry_refusals']} requests over its limit of 2 per 1m (429" in line
+    assert f"{s['registry_refusals']:,} requests over its limit of 2 per 1m (429)" in run_repr_html(result)
+    runs = pd.DataFrame({"config": [3], "label": ["hub"], "registry_refusals": [7]})
+    assert "over its limit of 100 per 6h (429" in refusal_costs(runs, {3: {"registry_pull_window": "100/6h"}})[0]

@@ -33,6 +33,7 @@ __all__ = ["SerialImagePuller", "ImageManager"]
 
 # a pull's duration when it ends, None if the registry refused it, a FailedPull if it failed part way
 Pulled = Callable[[float | FailedPull | None], None]
+Queued = Callable[[float], None]  # the request waits in the registry's queue: when it will be served
 # the kubelet's container start: (pod, runtime, fault, pull seconds or None for no pull, when the image was there)
 Started = Callable[[Pod, PodRuntime, str, float | None, float], None]
 
@@ -44,20 +45,24 @@ class SerialImagePuller:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._waiting: dict[int, deque[tuple[float, float | None, Pulled]]] = {}  # by node, while one pulls
+        # by node, while one pulls
+        self._waiting: dict[int, deque[tuple[float, float | None, Pulled, Queued | None]]] = {}
 
-    def pull(self, node: int, size: float, bandwidth: float | None, pulled: Pulled) -> None:
-        """``pullImage``: pull ``size`` bytes to ``node`` (its link ``bandwidth``), ``pulled(duration)`` at the end."""
+    def pull(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
+             queued: Queued | None = None) -> None:
+        """``pullImage``: pull ``size`` bytes to ``node`` (its link ``bandwidth``), ``pulled(duration)`` at the end;
+        ``queued(served_at)`` if its request waits in the registry's queue over its limit.
+        """
         waiting = self._waiting.get(node)
         if waiting is not None:
-            waiting.append((size, bandwidth, pulled))
+            waiting.append((size, bandwidth, pulled, queued))
             return
         self._waiting[node] = deque()
-        self._start(node, size, bandwidth, pulled)
+        self._start(node, size, bandwidth, pulled, queued)
 
-    def _start(self, node: int, size: float, bandwidth: float | None, pulled: Pulled) -> None:
+    def _start(self, node: int, size: float, bandwidth: float | None, pulled: Pulled, queued: Queued | None) -> None:
         """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
-        pulling = self.registry.pull(size, bandwidth)
+        pulling = self.registry.pull(size, bandwidth, queued)
 
         def done(event: simpy.Event) -> None:
             value = event._value  # the pull event's value is its duration, None if refused, or a FailedPull
@@ -94,6 +99,8 @@ class ImageManager:
         self.gone = gone
         self.started = started
         self.puller = None if registry is None else SerialImagePuller(registry)
+        # whether a request can wait in the registry's queue (a limit, ``--registry-over-limit queue``)
+        self.queues = registry is not None and registry.spec.limited and not registry.spec.rejects
 
     def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);
@@ -136,6 +143,9 @@ class ImageManager:
         if refused:
             call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, REFUSED)
             return
+        registry = self.registry
+        if self.queues and registry is not None and registry.last_served_at > self.env._now:
+            rt.queued[pod.uid] = registry.last_served_at  # over the registry's limit: in its queue until then
         failed_at = self._fails_at()
         if failed_at is not None:
             part = wait + (0.0 if present else failed_at * rt.pull())
@@ -147,6 +157,7 @@ class ImageManager:
         call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
 
     def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
+        rt.queued.pop(pod.uid, None)
         rt.image_pulled(pod)
         self.started(pod, rt, fault, pull, self.env._now - start)
 
@@ -159,12 +170,17 @@ class ImageManager:
                 return
             if failures:
                 rt.backing_off.pop(pod.uid, None)
+            rt.queued.pop(pod.uid, None)
             if pod.revision != 0:
                 rt.bytes_pulled += size
             rt.image_pulled(pod)
             call_later(self.env, start, self.started, pod, rt, fault, duration, self.env._now)
 
-        self.puller.pull(pod.node, size, self.node_bandwidth, pulled)  # type: ignore[union-attr]  # by bytes
+        def queued(served_at: float) -> None:  # over the registry's limit: in its queue until then
+            rt.queued[pod.uid] = served_at
+
+        self.puller.pull(pod.node, size, self.node_bandwidth, pulled,  # type: ignore[union-attr]  # by bytes
+                         queued if self.queues else None)
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
@@ -193,6 +209,7 @@ class ImageManager:
             rt.refusals += 1
         elif why == REGISTRY_ERROR:
             rt.registry_errors += 1
+        rt.queued.pop(pod.uid, None)  # served, then failed: no longer in the registry's queue
         if self.gone(pod):
             rt.backing_off.pop(pod.uid, None)
             return

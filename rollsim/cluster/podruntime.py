@@ -60,6 +60,9 @@ class PodRuntime:
     backing_off: dict[int, str] = field(default_factory=dict)
     refusals: int = 0
     registry_errors: int = 0
+    # pods whose image request waits in the registry's queue over its limit (``--registry-over-limit
+    # queue``), by the time it is served; dropped when the pull ends
+    queued: dict[int, float] = field(default_factory=dict)
     # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     preempted_nodes: set[int] = field(default_factory=set)
     preempted_cpu_millis: float = 0.0

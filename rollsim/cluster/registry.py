@@ -91,6 +91,9 @@ class Registry:
         self.served = 0  # requests answered with a token: pulls, manifest checks, failing pulls
         self.refusals = 0  # requests refused over the limit (429), with ``over_limit`` reject
         self.errors = 0  # requests served that failed part way, with an ``error_rate``
+        # when the request answered last is served (its token or its place in the window): the time it
+        # was made unless it queued over the limit
+        self.last_served_at = env.now
         # Debug hook called at every recompute with (caps, rates) of the active transfers.
         self.on_recompute: Callable[[list[float | None], list[float]], None] | None = None
 
@@ -99,20 +102,22 @@ class Registry:
         """Mean seconds per pull so far, waits included; None before the first pull."""
         return self.total_pull_seconds / self.pulls if self.pulls else None
 
-    def pull(self, size_bytes: float, node_bandwidth: float | None) -> simpy.Event:
+    def pull(self, size_bytes: float, node_bandwidth: float | None,
+             queued: Callable[[float], None] | None = None) -> simpy.Event:
         """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s.
 
         The returned event succeeds with the pull's duration (seconds from this call), with None
         when the registry refused it over its limit (``answer``), or with a ``FailedPull`` when it
         failed part way (``fails_at``): it moved that fraction of the bytes. A cached image under
         ``imagePullPolicy: Always`` is ``size_bytes == 0``: it still takes a token and the latency
-        (the manifest check) but no bandwidth.
+        (the manifest check) but no bandwidth. ``queued(served_at)`` is called when the request
+        waits in the registry's queue over its limit, with the time it will be served.
         """
         if not size_bytes >= 0:
             raise ValueError(f"size_bytes must be non-negative, got {size_bytes}")
         if node_bandwidth is not None and not node_bandwidth > 0:
             raise ValueError(f"node_bandwidth must be positive or None, got {node_bandwidth}")
-        return self.env.process(self._pulling(float(size_bytes), node_bandwidth))
+        return self.env.process(self._pulling(float(size_bytes), node_bandwidth, queued))
 
     def answer(self, now: float) -> tuple[float, bool]:
         """Seconds until the registry answers a request made at ``now``, and whether the answer is a
@@ -125,15 +130,18 @@ class Registry:
         refused after the latency (429 Too Many Requests) and takes no token (``try_accept``), as
         Docker Hub counts the manifest GETs it serves, so the registry serves at most
         ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses (with a pull
-        window, at most its count in any window).
+        window, at most its count in any window). ``last_served_at``: when this request is served, the
+        time it was made unless it queued.
         """
         bucket, latency = self._limiter, self.spec.latency
+        self.last_served_at = now
         if bucket is None:
             self.served += 1
             return latency, False
         if not self.spec.rejects:
             self.served += 1
-            return bucket.reserve(now) - now + latency, False
+            self.last_served_at = at = bucket.reserve(now)
+            return at - now + latency, False
         if bucket.try_accept(now):
             self.served += 1
             return latency, False
@@ -156,9 +164,12 @@ class Registry:
         self.errors += 1
         return float(errors.random())
 
-    def _pulling(self, size: float, cap: float | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
+    def _pulling(self, size: float, cap: float | None,
+                 queued: Callable[[float], None] | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
         start = self.env.now
         wait, refused = self.answer(start)
+        if queued is not None and self.last_served_at > start:  # in the queue, even if it then fails part way
+            queued(self.last_served_at)
         failed_at = None if refused else self.fails_at()
         if wait > 0:
             yield self.env.timeout(wait)

@@ -72,8 +72,10 @@ def availability_sparkline(timeline: Any, width: int = 160, height: int = 28, en
             f'<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="{" ".join(points)}"/></svg>')
 
 
-def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The lines worth reading first, as (what, value) pairs."""
+def summary_rows(summary: Mapping[str, Any], limit: str = "its limit") -> list[tuple[str, str]]:
+    """The lines worth reading first, as (what, value) pairs; ``limit``: the registry's limit in words
+    (``RegistrySpec.limit_words``), for the requests it refused over it.
+    """
     n = summary.get("nodes", 0)
     done = (f"yes, in {duration_text(summary.get('duration_s'))}" if summary.get("completed")
             else f"no (stopped at {duration_text(summary.get('end_s'))})")
@@ -93,7 +95,7 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("preempted", f"other pods on {summary['preemptions']} nodes "
                                   f"({summary.get('preempted_cpu_millis') or 0:,}m CPU evicted)"))
     if summary.get("registry_refusals"):
-        rows.append(("registry refused", f"{summary['registry_refusals']:,} requests over its pull rate (429)"))
+        rows.append(("registry refused", f"{summary['registry_refusals']:,} requests over {limit} (429)"))
     if summary.get("registry_errors"):
         rows.append(("registry errors", f"{summary['registry_errors']:,} pulls failed part way"))
     return rows
@@ -125,7 +127,7 @@ def run_repr_html(result: Any) -> str:
     """The summary as a small table under a headline, with the availability sparkline."""
     spark = availability_sparkline(result.timeline, end=result.summary.get("end_s"))
     return (f"<div><strong>rollsim run</strong>: {html.escape(_headline(result))}<br/>{spark}"
-            f"{html_table(summary_rows(result.summary))}</div>")
+            f"{html_table(summary_rows(result.summary, result.scenario.registry.limit_words))}</div>")
 
 
 def results_html(results: Any) -> str:

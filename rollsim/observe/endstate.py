@@ -4,7 +4,9 @@ Read from the API server and the kubelet when the run stops. A new pod in phase 
 rejected by the kubelet's admission (``--new-pods rejected``, or its real check). The state of
 a new pod that is neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not
 keep which pods it made faulty), else rate-limited when the registry refused its last pull (429),
-pull-errored when it failed the pull part way (its error rate), else starting.
+pull-errored when it failed the pull part way (its error rate), else starting; but queued, before
+those two, while its image request (a retry after a back-off too) waits in the registry's queue over
+its limit.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
         return sc.IMAGE_PULL_ERROR
     if fault in ("crashloop", "never-ready") and pod.phase == RUNNING:
         return _FAILING[fault]
+    if runtime.queued.get(pod.uid, -1.0) > api.env.now:  # its request waits for a token or a place in the window
+        return sc.PULL_QUEUED  # (a pull again after a back-off too: waiting in the queue, no longer in back-off)
     why = runtime.backing_off.get(pod.uid)  # the registry failed its last pull: in back-off
     if why is not None:
         return sc.PULL_RATE_LIMITED if why == REFUSED else sc.PULL_ERRORED
@@ -101,8 +105,20 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     return sc.EndState(tuple(stuck), runtime.ds.strategy.type, deleter, horizon_reached, completed, rolled_back,
                        alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone,
                        awaited=tuple(awaited_states), port_holders=tuple(sorted(holders)),
+                       registry=_registry_limit(kubelet, runtime, api.env.now),
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))))
+
+
+def _registry_limit(kubelet: Kubelet, runtime: PodRuntime, now: float) -> sc.RegistryLimit | None:
+    """The registry's limit at ``now``, and when the first of ``runtime``'s pods' requests waiting in
+    its queue is served (``PodRuntime.queued``); None for a registry without a limit.
+    """
+    registry = kubelet.registry
+    if registry is None or not registry.spec.limited:
+        return None
+    next_at = min((t for t in runtime.queued.values() if t > now), default=None)
+    return sc.RegistryLimit(registry.spec.limit_words, registry.spec.pull_window is not None, next_at, now)
 
 
 def _port_holders(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, node: int) -> set[str]:

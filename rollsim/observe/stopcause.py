@@ -20,11 +20,17 @@ still holds an old pod and in what state its new pod is) and names what a person
 * an ``OnDelete`` deleter at work that made no progress with nothing failing: its batch's
   nodes not done (no new pod yet, a slow straggler, minReadySeconds not over), or its pause
   between batches (or its rate's interval) longer than the stall detector waits;
-* new pods in ImagePullBackOff because the registry refused their pulls over its pull rate (429
+* new pods in ImagePullBackOff because the registry refused their pulls over its limit (429
   Too Many Requests, ``--registry-over-limit reject``): not a failure of the revision, each pulls
   again after its back-off, but a stall detector shorter than the back-offs (5 min at most) or the
   horizon can stop the rollout while they wait; or because the registry failed their pulls part
   way (``--registry-error-rate``: a 5xx, a timeout, a reset connection), the same back-off;
+* new pods whose image requests wait in the registry's queue over its limit (``--registry-over-limit
+  queue``, the default): not a failure either, each is served at its token or its place in the window
+  (``EndState.registry``: which limit, and when the next is served), but a pull window frees its places
+  only as its oldest requests leave it (hours, with Docker Hub's 100 per 6h), longer than stall_after;
+  new pods in ImagePullBackOff beside them name the cause (their back-off is what the registry did to
+  them), the queued ones said too;
 * surge nodes whose old pod stays beside an available new one: the sync that would delete it
   never came (``updatePod``'s ``AddAfter(minReadySeconds + 1 s)`` dropped by the work queue,
   which keeps only a key's earliest wait, and ``updateDaemonSetStatus``'s requeue counting only
@@ -62,13 +68,16 @@ __all__ = [
     "PENDING_HOST_PORT",
     "PENDING_RESOURCES",
     "PULL_ERRORED",
+    "PULL_QUEUED",
     "PULL_RATE_LIMITED",
     "READY_NOT_AVAILABLE",
     "REGISTRY_ERRORS",
+    "REGISTRY_QUEUED",
     "REJECTED",
     "STARTING",
     "EndState",
     "NodeEnd",
+    "RegistryLimit",
     "StopCause",
     "healthy_done_s",
     "is_stuck",
@@ -83,6 +92,7 @@ PENDING_HOST_PORT = "pending-host-port"  # unschedulable: NodePorts (the old pod
 IMAGE_PULL_ERROR = "image-pull-error"  # ErrImagePull / ImagePullBackOff
 PULL_RATE_LIMITED = "pull-rate-limited"  # ImagePullBackOff after a 429 from the registry: it will pull again
 PULL_ERRORED = "pull-errored"  # ImagePullBackOff after the registry failed its pull part way: it will pull again
+PULL_QUEUED = "pull-queued"  # its image request waits in the registry's queue over its limit: it will be served
 CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
 NEVER_READY = "never-ready"  # running, its readiness probe never passes
 REJECTED = "rejected"  # phase Failed: the kubelet's admission rejected it (OutOfcpu, NodeAffinity, ...)
@@ -90,7 +100,7 @@ STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failu
 READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
 AVAILABLE = "available"
 NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, REJECTED,
-              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED, PULL_ERRORED)
+              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED, PULL_ERRORED, PULL_QUEUED)
 _FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED)
 _PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
 OLD_STATES = ("none", "running", "terminating")
@@ -100,9 +110,10 @@ COMPLETED = "completed"
 OLD_POD_KEPT = "old-pod-kept"  # surge: an available new pod whose old pod no sync comes to delete
 REGISTRY_RATE_LIMITED = "registry-rate-limited"  # new pods waiting out the back-off after a 429
 REGISTRY_ERRORS = "registry-errors"  # new pods waiting out the back-off after a pull failed part way
+REGISTRY_QUEUED = "registry-queued"  # new pods whose image requests wait in the registry's queue over its limit
 ON_DELETE_WAITING = "on-delete-waiting"  # OnDelete: the deleter waits on its batch or between deletions
 CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
-          REGISTRY_RATE_LIMITED, REGISTRY_ERRORS, "horizon", ON_DELETE_WAITING, "stalled")
+          REGISTRY_RATE_LIMITED, REGISTRY_ERRORS, REGISTRY_QUEUED, "horizon", ON_DELETE_WAITING, "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -117,8 +128,9 @@ CAUSE_TEXT = {
     "not-ready-nodes": "NotReady or unreachable nodes",
     "on-delete-idle": "OnDelete with nothing deleting old pods",
     OLD_POD_KEPT: "old pods kept beside available new ones (a lost minReadySeconds wake-up)",
-    REGISTRY_RATE_LIMITED: "new pods in ImagePullBackOff: the registry refused their pulls over its pull rate (429)",
+    REGISTRY_RATE_LIMITED: "new pods in ImagePullBackOff: the registry refused their pulls over its limit (429)",
     REGISTRY_ERRORS: "new pods in ImagePullBackOff: the registry failed their pulls part way (5xx, timeouts)",
+    REGISTRY_QUEUED: "new pods waiting in the registry's queue for its limit (a pull rate or a count per window)",
     "horizon": "the horizon reached",
     ON_DELETE_WAITING: "the OnDelete deleter waiting on its batch or between deletions",
     "stalled": "no progress",
@@ -146,6 +158,20 @@ class NodeEnd:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryLimit:
+    """A limited registry when the run stops: its ``limit`` in words (``its limit of 100 per 6h``,
+    ``its pull rate of 5/s (burst 5)``), whether it is a pull ``window`` (else a token bucket), when
+    the first of the DaemonSet's requests waiting in its queue is served (``next_at``: the next token,
+    or when the oldest request in the window leaves it; None when none waits) and when the run stopped.
+    """
+
+    limit: str
+    window: bool = False
+    next_at: float | None = None
+    stopped_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class EndState:
     """What ``stop_cause`` reads: the nodes (desired ones, and any other still holding a daemon
     pod), the update strategy (``RollingUpdate``/``OnDelete``), the OnDelete deleter's kind
@@ -170,6 +196,7 @@ class EndState:
     others: bool = False  # other DaemonSets' pods share the nodes (their requests and host ports count too)
     port_holders: tuple[str, ...] = ()  # the other DaemonSets whose pods hold a host port a Pending new pod wants
     awaited: tuple[str, ...] = ()
+    registry: RegistryLimit | None = None  # the registry's limit, when it has one
     # new pods Pending (NodeResourcesFit) that the real scheduler would have placed by preempting other
     # DaemonSets' lower-priority pods, and those DaemonSets (rollsim never evicts them: a departure)
     would_preempt: tuple[int, tuple[str, ...]] = (0, ())
@@ -346,7 +373,7 @@ def stop_cause(state: EndState) -> StopCause:
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
-    on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED])
+    on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))
 
 
@@ -385,13 +412,14 @@ def _where_short(beside: int, pending: int) -> str:
     return f"beside the old pod on {beside} of them, even with it gone on the others"
 
 
-def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int],
+def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int, int],
                      left: str) -> tuple[str, str]:
     """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node;
-    ``on_the_way``: the new pods still starting, those in ImagePullBackOff after a 429, and those in
-    it after a pull the registry failed part way.
+    ``on_the_way``: the new pods still starting, those in ImagePullBackOff after a 429, those in it
+    after a pull the registry failed part way, and those whose image request waits in the registry's
+    queue. Pods in back-off come before queued ones: the cause is the back-off's, the queue said too.
     """
-    starting, refused, errored = on_the_way
+    starting, refused, errored, queued = on_the_way
     if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
         return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
                                   f"the old revision; {left}")
@@ -402,7 +430,9 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
                               "by the work queue, which keeps a key's earliest wait only); the real controller "
                               f"resumes at its informers' resync, 12–24 h on; {left}")
     if refused or errored:
-        return _backing_off(state.horizon_reached, refused, errored, left)
+        return _backing_off(state, (refused, errored, queued), left)
+    if queued:
+        return REGISTRY_QUEUED, _queued_sentence(state, queued, left)
     if state.horizon_reached:
         return "horizon", f"the horizon was reached while the rollout was still moving; {left}"
     if state.strategy == "OnDelete" and state.deleter != "none" and (state.awaited or waiting):
@@ -413,22 +443,49 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
     return "stalled", f"no progress; {left}"
 
 
-def _backing_off(horizon_reached: bool, refused: int, errored: int, left: str) -> tuple[str, str]:
+def _limit(state: EndState) -> str:
+    """The registry's limit in words, as ``EndState.registry`` names it (``its limit`` without it)."""
+    return "its limit" if state.registry is None else state.registry.limit
+
+
+def _backing_off(state: EndState, counts: tuple[int, int, int], left: str) -> tuple[str, str]:
     """``(cause, sentence)`` of a rollout stopped while new pods waited out ImagePullBackOff after the
-    registry failed their last pulls: ``refused`` over its pull rate (429), ``errored`` part way (its
-    error rate). The cause is the reason more of them have (a tie: the refusals), the other said too.
+    registry failed their last pulls; ``counts``: those it ``refused`` over its limit (429), those it
+    failed part way (``errored``, its error rate), and those ``queued`` in its queue over its limit. The
+    cause is the reason more pods back off for (a tie: the refusals); the other, and the queued pods
+    (``REGISTRY_QUEUED`` only without a back-off), are said too.
     """
-    when = "the horizon was reached" if horizon_reached else "no progress"
+    refused, errored, queued = counts
+    when = "the horizon was reached" if state.horizon_reached else "no progress"
+    limit = _limit(state)
     again = "each pulls again after its back-off (10 s doubling to 5 min)"
-    why_refused = "the registry refused their pulls over its pull rate (429 Too Many Requests)"
+    why_refused = f"the registry refused their pulls over {limit} (429 Too Many Requests)"
     why_errored = "the registry failed their pulls part way (a 5xx, a timeout, a reset connection)"
+    waiting = f"; {queued} more waiting in the registry's queue for {limit}" if queued else ""
     if refused >= errored:
         also = f"; {errored} more after a pull failed part way" if errored else ""
         return REGISTRY_RATE_LIMITED, (f"{when} while {_plural(refused, 'new pod')} waited out ImagePullBackOff: "
-                                       f"{why_refused}, and {again}{also}; {left}")
-    also = f"; {refused} more after a 429" if refused else ""
+                                       f"{why_refused}, and {again}{also}{waiting}; {left}")
+    also = f"; {refused} more after a 429 over {limit}" if refused else ""
     return REGISTRY_ERRORS, (f"{when} while {_plural(errored, 'new pod')} waited out ImagePullBackOff: {why_errored}, "
-                             f"and {again}{also}; {left}")
+                             f"and {again}{also}{waiting}; {left}")
+
+
+def _queued_sentence(state: EndState, queued: int, left: str) -> str:
+    """Why a rollout stopped while ``queued`` new pods' image requests waited in the registry's queue
+    over its limit (``--registry-over-limit queue``): which limit, and when the next of them is served
+    (its next token, or when the oldest request in the pull window leaves it), after the stop.
+    """
+    when, longer = (("the horizon was reached", "a later horizon") if state.horizon_reached else
+                    ("no progress", "a longer stall_after"))
+    sentence = (f"{when} while {_plural(queued, 'new pod')} waited in the registry's queue for {_limit(state)} "
+                "(--registry-over-limit queue)")
+    wait = state.registry
+    if wait is not None and wait.next_at is not None:
+        how = "the oldest request in its window leaves it" if wait.window else "its next token comes"
+        sentence += (f": the next is served when {how}, at {wait.next_at:,.1f} s "
+                     f"({wait.next_at - wait.stopped_at:,.1f} s after the stop)")
+    return f"{sentence}; {longer} would wait for it; {left}"
 
 
 _AWAITED = {
@@ -442,6 +499,7 @@ _AWAITED = {
     REJECTED: "whose new pod was rejected by the kubelet (phase Failed)",
     PULL_RATE_LIMITED: "whose new pod is in ImagePullBackOff after the registry refused its pull (429)",
     PULL_ERRORED: "whose new pod is in ImagePullBackOff after the registry failed its pull part way",
+    PULL_QUEUED: "whose new pod's image request waits in the registry's queue for its limit",
     PENDING_RESOURCES: "whose new pod is Pending (NodeResourcesFit)",
     PENDING_HOST_PORT: "whose new pod is Pending (NodePorts)",
 }

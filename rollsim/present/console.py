@@ -166,7 +166,7 @@ def format_summary(result: Any, wall: float) -> str:
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
         f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
         *_preempted(s),
-        *_refused(s),
+        *_refused(s, sc.registry.limit_words),
         *_registry_errors(s),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
@@ -194,13 +194,13 @@ def _preempted(s: Mapping[str, Any]) -> list[str]:
             "evicted) for daemon pods that did not fit"]
 
 
-def _refused(s: Mapping[str, Any]) -> list[str]:
-    """The line on the requests a registry that rejects over its pull rate refused (``--registry-over-limit
-    reject``), when it refused any.
+def _refused(s: Mapping[str, Any], limit: str) -> list[str]:
+    """The line on the requests a registry that rejects over its limit refused (``--registry-over-limit
+    reject``), when it refused any; ``limit``: that limit in words (``RegistrySpec.limit_words``).
     """
     if not s.get("registry_refusals"):
         return []
-    return [f"  registry refused   {count_of(s['registry_refusals'], 'request')} over its pull rate (429 Too Many "
+    return [f"  registry refused   {count_of(s['registry_refusals'], 'request')} over {limit} (429 Too Many "
             "Requests): each pod pulled again after the kubelet's image pull back-off"]
 
 

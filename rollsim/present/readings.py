@@ -30,6 +30,7 @@ from rollsim.present.summary_rows import (
     tied,
 )
 from rollsim.present.surge_budget import SurgeBudget, surge_costs
+from rollsim.spec.registry import limit_words
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
@@ -345,18 +346,21 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
     return out
 
 
-def refusal_costs(runs: pd.DataFrame) -> list[str]:
-    """Per configuration whose registry refused requests over its pull rate in some run (``runs.csv``
+def refusal_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None = None) -> list[str]:
+    """Per configuration whose registry refused requests over its limit in some run (``runs.csv``
     ``registry_refusals``, only with ``--registry-over-limit reject``): how many per run, each a pull
     the kubelet makes again only after its image pull back-off, which the durations include but do
-    not name.
+    not name. ``scenarios``: each configuration's scenario (``scenarios_by_config``), whose registry
+    keys name the limit (``limit_words``: a pull rate and burst, or a count per window).
     """
     if not {"config", "label", "registry_refusals"} <= set(runs.columns):
         return []
     out = []
-    for label, _rows, refused in _counted(runs, "registry_refusals"):
+    for label, rows, refused in _counted(runs, "registry_refusals"):
+        s = (scenarios or {}).get(rows["config"].iloc[0]) or {}
+        limit = limit_words(s.get("registry_pull_rate"), s.get("registry_pull_burst"), s.get("registry_pull_window"))
         out.append(f"{label}: the registry refused {format_number(refused.mean(), 1)} requests per "
-                   f"run on average (at most {int(refused.max()):,}) over its pull rate (429 Too Many Requests); "
+                   f"run on average (at most {int(refused.max()):,}) over {limit} (429 Too Many Requests); "
                    "each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling to "
                    "5 min (README, “What hurts at scale”).")
     return out

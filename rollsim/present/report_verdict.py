@@ -308,7 +308,7 @@ def findings_section(results: Results) -> list[tuple]:
                       decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += preemption_costs(ran)
-    lines += refusal_costs(ran)
+    lines += refusal_costs(ran, scenarios_by_config(results))
     lines += registry_error_costs(ran)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []

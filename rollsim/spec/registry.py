@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rollsim.spec.duration import DURATION_UNITS, go_duration_seconds
 from rollsim.spec.quantity import is_ascii_digits
 
-__all__ = ["OVER_LIMIT", "PullWindow", "RegistrySpec", "parse_pull_window", "max_min_rates"]
+__all__ = ["OVER_LIMIT", "PullWindow", "RegistrySpec", "limit_words", "parse_pull_window", "max_min_rates"]
 
 QUEUE = "queue"  # a request over the limit waits for its token (a slow registry or proxy)
 REJECT = "reject"  # a request over the limit is refused: 429 Too Many Requests
@@ -145,6 +145,30 @@ class RegistrySpec:
         bytes take the ``pull`` time).
         """
         return self.limited or self.latency > 0 or self.error_rate > 0
+
+    @property
+    def limit_words(self) -> str:
+        """Its limit as a sentence names it (``limit_words``): ``its limit of 100 per 6h``, ``its pull
+        rate of 5/s (burst 5)``.
+        """
+        return limit_words(self.pull_rate, self.pull_burst, self.pull_window)
+
+
+def limit_words(pull_rate: float | None, pull_burst: float | None, pull_window: PullWindow | str | None) -> str:
+    """The registry's limit as a sentence names it: ``its limit of 100 per 6h`` (a pull window, a
+    ``PullWindow`` or as written), ``its pull rate of 5/s (burst 5)`` (a token bucket; ``pull_burst``
+    None is its default, ``max(1, rate)``), or ``its limit`` when it has neither.
+    """
+    if pull_window is not None:
+        limit, _, window = str(pull_window).partition("/")
+        return f"its limit of {limit} per {window}"
+    if pull_rate is None:
+        return "its limit"
+    burst = max(1.0, pull_rate) if pull_burst is None else float(pull_burst)
+    # per the largest of second, minute, hour that holds at least one: 1/20m is 3/h, not 0.000833333/s
+    count, per = next(((pull_rate * size, unit) for size, unit in ((1, "s"), (60, "m")) if pull_rate * size >= 1),
+                      (pull_rate * 3600, "h"))
+    return f"its pull rate of {count:.4g}/{per} (burst {burst:g})"
 
 
 def max_min_rates(caps: Sequence[float | None], total: float | None) -> list[float]:

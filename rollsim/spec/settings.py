@@ -305,7 +305,7 @@ _OWN: tuple[Setting, ...] = (
             "what the registry does with a request over its pull rate or window: queue (it waits for a token or "
             "its place in the window) or reject "
             "(429 Too Many Requests: ErrImagePull, then the kubelet's image pull back-off, as Docker Hub)",
-            field="registry.over_limit", label="registry over its pull rate"),
+            field="registry.over_limit", label="registry over its limit"),
     Setting("registry_error_rate", "registry.error_rate", k.PROBABILITY,
             "the probability that a request the registry serves fails part way (a 5xx, a timeout, a reset "
             "connection: ErrImagePull, then the kubelet's image pull back-off)",
