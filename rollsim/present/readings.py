@@ -346,6 +346,10 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
     return out
 
 
+_BACK_OFF = ("pulled again only after the kubelet's image pull back-off, 10 s doubling to 5 min "
+             "(README, “What hurts at scale”).")
+
+
 def refusal_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None = None) -> list[str]:
     """Per configuration whose registry refused requests over its limit in some run (``runs.csv``
     ``registry_refusals``, only with ``--registry-over-limit reject``): how many per run, each a pull
@@ -353,17 +357,12 @@ def refusal_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]]
     not name. ``scenarios``: each configuration's scenario (``scenarios_by_config``), whose registry
     keys name the limit (``limit_words``: a pull rate and burst, or a count per window).
     """
-    if not {"config", "label", "registry_refusals"} <= set(runs.columns):
-        return []
-    out = []
-    for label, rows, refused in _counted(runs, "registry_refusals"):
+    def why(rows: pd.DataFrame) -> str:
         s = (scenarios or {}).get(rows["config"].iloc[0]) or {}
         limit = limit_words(s.get("registry_pull_rate"), s.get("registry_pull_burst"), s.get("registry_pull_window"))
-        out.append(f"{label}: the registry refused {format_number(refused.mean(), 1)} requests per "
-                   f"run on average (at most {int(refused.max()):,}) over {limit} (429 Too Many Requests); "
-                   "each refused pod pulled again only after the kubelet's image pull back-off, 10 s doubling to "
-                   "5 min (README, “What hurts at scale”).")
-    return out
+        return f"over {limit} (429 Too Many Requests); each refused pod"
+
+    return _pull_costs(runs, "registry_refusals", "refused", "requests", why)
 
 
 def registry_error_costs(runs: pd.DataFrame) -> list[str]:
@@ -372,15 +371,20 @@ def registry_error_costs(runs: pd.DataFrame) -> list[str]:
     kubelet makes again, whole, only after its image pull back-off, which the durations include
     but do not name.
     """
-    if not {"config", "label", "registry_errors"} <= set(runs.columns):
+    return _pull_costs(runs, "registry_errors", "failed", "pulls",
+                       lambda _rows: "part way (a 5xx, a timeout, a reset connection); each failed pod")
+
+
+def _pull_costs(runs: pd.DataFrame, column: str, verb: str, what: str,
+                why: Callable[[pd.DataFrame], str]) -> list[str]:
+    """``label: the registry <verb> N <what> per run on average (at most M) <why> pulled again ...``
+    for each configuration in which some run counted ``column``.
+    """
+    if not {"config", "label", column} <= set(runs.columns):
         return []
-    out = []
-    for label, _rows, failed in _counted(runs, "registry_errors"):
-        out.append(f"{label}: the registry failed {format_number(failed.mean(), 1)} pulls per run on average "
-                   f"(at most {int(failed.max()):,}) part way (a 5xx, a timeout, a reset connection); each failed "
-                   "pod pulled again only after the kubelet's image pull back-off, 10 s doubling to 5 min "
-                   "(README, “What hurts at scale”).")
-    return out
+    return [f"{label}: the registry {verb} {format_number(counts.mean(), 1)} {what} per run on average "
+            f"(at most {int(counts.max()):,}) {why(rows)} {_BACK_OFF}"
+            for label, rows, counts in _counted(runs, column)]
 
 
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],
