@@ -102,3 +102,27 @@ def node_list_json(count: int, cpu: str = "3920m", memory: str = "15Gi") -> str:
         {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"w{i}"},
          "status": {"allocatable": {"cpu": cpu, "memory": memory},
                     "conditions": [{"type": "Ready", "status": "True"}]}} for i in range(count)]})
+
+
+def scripted_registry_errors(monkeypatch: Any, script: list[float | None], whole_seconds: bool = True) -> list[float]:
+    """The registry's errors as ``script`` says, request by request (the fraction of the pull done when
+    it fails, ``None`` for none; then none); returns when each request was asked. ``whole_seconds``: the
+    kubelet's requeues of exactly 10 s, its ticks on whole seconds (closed forms).
+    """
+    from rollsim.cluster.podworker import PodWorkers
+    from rollsim.cluster.registry import Registry
+
+    asked: list[float] = []
+    answers = iter(script)
+
+    def fails_at(self: Any) -> float | None:
+        asked.append(self.env.now)
+        failed_at = next(answers, None)
+        if failed_at is not None:
+            self.errors += 1
+        return failed_at
+
+    monkeypatch.setattr(Registry, "fails_at", fails_at)
+    if whole_seconds:
+        monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
+    return asked

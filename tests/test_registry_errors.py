@@ -3,41 +3,23 @@ and the kubelet backs off as it does for any failed pull (ErrImagePull, ImagePul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
 import simpy
 from rollsim import build_scenario, simulate
-from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.registry import FailedPull, Registry
 from rollsim.observe.stopcause import PULL_ERRORED, PULL_RATE_LIMITED, EndState, NodeEnd, stop_cause
 from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.streams import Streams
+
+from helpers import scripted_registry_errors
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 # one node: the old pod goes at 5 s, the new one binds at 6 s and asks the registry for its image
 ONE = dict(nodes=1, max_unavailable="100%", controller="ideal", **CONSTANT)
 # the same pull by bytes: 100 MB over a 50 MB/s node link take the 2 s of ``pull``
 SIZED = dict(image_size="100MB", node_bandwidth="50MB/s")
-
-
-def _scripted(monkeypatch, script: list[float | None]) -> list[float]:
-    """The registry's errors as ``script`` says, request by request (then none); returns when each was asked."""
-    asked: list[float] = []
-    answers: Iterator[float | None] = iter(script)
-
-    def fails_at(self):
-        asked.append(self.env.now)
-        failed_at = next(answers, None)
-        if failed_at is not None:
-            self.errors += 1
-        return failed_at
-
-    monkeypatch.setattr(Registry, "fails_at", fails_at)
-    monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)  # requeues of exactly 10 s, ticks on whole seconds
-    return asked
 
 
 @pytest.mark.pure
@@ -47,7 +29,7 @@ def test_a_failed_pull_costs_its_part_and_the_image_back_off(monkeypatch, image)
     7 s. The image pull back-off of 10 s, then the failed sync's requeue 10 s on: the next pull at
     17 s, which takes its 2 s; the container starts 3 s later and is Ready 4 s on: 17 + 9 = 26 s,
     against 6 + 9 = 15 s without the error (1 s of the failed pull plus the 10 s back-off)."""
-    asked = _scripted(monkeypatch, [0.5])
+    asked = scripted_registry_errors(monkeypatch, [0.5])
     s = simulate(build_scenario(**ONE, **image, registry_error_rate=0.5)).summary
     assert asked == [6, 17]
     assert s["completed"] and s["duration_s"] == pytest.approx(26.0)
@@ -61,7 +43,7 @@ def test_a_failed_pull_costs_its_part_and_the_image_back_off(monkeypatch, image)
 def test_a_second_failure_doubles_the_back_off(monkeypatch) -> None:
     """Failed at 6 (whole: fraction 1, at 8 s) and at 18 s (at once: fraction 0): back-offs of 10 s then
     20 s, the syncs 10 s apart from 18 s (28, 38): the pull at 38 s, Ready at 38 + 9 = 47 s."""
-    asked = _scripted(monkeypatch, [1.0, 0.0])
+    asked = scripted_registry_errors(monkeypatch, [1.0, 0.0])
     s = simulate(build_scenario(**ONE, registry_error_rate=0.5)).summary
     assert asked == [6, 18, 38]
     assert s["duration_s"] == pytest.approx(47.0) and s["registry_errors"] == 2
@@ -72,7 +54,7 @@ def test_a_failed_pull_used_the_bandwidth_it_got_until_it_failed(monkeypatch) ->
     """Two nodes pull 100 MB each at 6 s through a 100 MB/s registry, 50 MB/s each. The first fails a
     quarter of the way, 25 MB at 6.5 s; the other then has the whole 100 MB/s for its last 75 MB and
     is done at 7.25 s (8 s without the failure). The failed pod pulls again at 17 s, alone: 1 s."""
-    _scripted(monkeypatch, [0.25])
+    scripted_registry_errors(monkeypatch, [0.25])
     result = simulate(build_scenario(**{**ONE, "nodes": 2}, image_size="100MB", registry_bandwidth="100MB/s",
                                      registry_error_rate=0.5))
     assert sorted(result.nodes["new_pulled_at_s"]) == pytest.approx([7.25, 18.0])
@@ -83,7 +65,7 @@ def test_a_failed_pull_used_the_bandwidth_it_got_until_it_failed(monkeypatch) ->
 def test_a_failed_manifest_check_fails_the_start_too(monkeypatch) -> None:
     """``Always`` with the image on the node: the kubelet still asks the registry (a manifest check,
     no bytes, no pull time); failed, it waits out the back-off: asked at 6 and 16 s, Ready at 16 + 7."""
-    asked = _scripted(monkeypatch, [0.5])
+    asked = scripted_registry_errors(monkeypatch, [0.5])
     s = simulate(build_scenario(**ONE, image_cached=1.0, image_pull_policy="Always",
                                 registry_error_rate=0.5)).summary
     assert asked == [6, 16] and s["duration_s"] == pytest.approx(23.0) and s["registry_errors"] == 1
@@ -157,7 +139,7 @@ def test_an_error_rate_needs_a_stream() -> None:
 def test_a_rollout_stopped_while_pods_wait_out_the_back_off_says_so(monkeypatch) -> None:
     """Every pull fails: the stall detector stops the run while the pods wait to pull again, and the
     stop cause names the registry's errors, not a slow straggler nor a bad image."""
-    _scripted(monkeypatch, [0.5] * 1000)
+    scripted_registry_errors(monkeypatch, [0.5] * 1000)
     s = simulate(build_scenario(**{**ONE, "nodes": 6}, registry_error_rate=0.5, stall_after=30)).summary
     assert s["stalled"] and s["stop_cause"] == "registry-errors"
     assert "6 new pods waited out ImagePullBackOff: the registry failed their pulls part way" in s["stop_detail"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.cluster.registry import Registry
 from rollsim.observe.stopcause import (
     AVAILABLE,
     CAUSE_TEXT,
@@ -23,6 +22,8 @@ from rollsim.observe.stopcause import (
     stop_cause,
 )
 from rollsim.spec.registry import limit_words, parse_pull_window
+
+from helpers import scripted_registry_errors
 
 # constant timings: the old pods go at 5 s, the new ones bind at 6 s and ask the registry then; a pod
 # served at 6 s is Ready at 6 + 2 + 3 + 4 = 15 s, so the stall detector stops the run at 15 + 600 s
@@ -152,17 +153,7 @@ def test_a_retry_after_a_registry_error_waiting_in_the_queue_is_queued(monkeypat
     (at 7 s, after the 5 served at 6 s took the window): that pod pulls again after its back-off, into the
     queue, so at the stop (615 s) 6 pods wait in it: registry-queued, not registry-errors (a sized pull
     leaves the back-off only when it ends, so its queued retry is read as queued first)."""
-    asked: list[float] = []
-    answers = iter([0.5])
-
-    def fails_at(self):
-        asked.append(self.env.now)
-        failed_at = next(answers, None)
-        if failed_at is not None:
-            self.errors += 1
-        return failed_at
-
-    monkeypatch.setattr(Registry, "fails_at", fails_at)
+    scripted_registry_errors(monkeypatch, [0.5], whole_seconds=False)
     s = simulate(build_scenario(**TEN, registry_pull_window="5/2h", registry_error_rate=0.5, **image)).summary
     assert s["registry_errors"] == 1 and s["stalled"] and s["end_s"] == pytest.approx(615.0)
     assert s["stop_cause"] == REGISTRY_QUEUED
