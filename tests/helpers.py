@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ROOT", "one_error_line", "python", "rewritten", "with_another_daemonset"]
+import pytest
+
+__all__ = ["ROOT", "experiment_error", "one_error_line", "python", "registry_answers", "rewritten",
+           "scripted_registry_errors", "with_another_daemonset"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,3 +129,34 @@ def scripted_registry_errors(monkeypatch: Any, script: list[float | None], whole
     if whole_seconds:
         monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
     return asked
+
+
+def experiment_error(folder: Path, scenario: str) -> str:
+    """The error ``load_experiment`` raises for an experiment file ``x.yaml`` in ``folder`` whose
+    ``scenario:`` block is ``scenario`` (indented lines; the file's first is ``name: x``, so the block's
+    first line is line 3).
+    """
+    from rollsim.io.yamldoc import ConfigError
+    from rollsim.sweep.experiment_file import load_experiment
+
+    path = folder / "x.yaml"
+    path.write_text(f"name: x\nscenario:\n{scenario}", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    return str(info.value)
+
+
+def registry_answers(monkeypatch: Any) -> list[tuple[float, float, bool]]:
+    """Every request to the registry in a run, as (asked at, answered at, refused)."""
+    from rollsim.cluster.registry import Registry
+
+    seen: list[tuple[float, float, bool]] = []
+    answer = Registry.answer
+
+    def spy(self: Any, now: float) -> tuple[float, bool]:
+        wait, refused = answer(self, now)
+        seen.append((now, now + wait, refused))
+        return wait, refused
+
+    monkeypatch.setattr(Registry, "answer", spy)
+    return seen

@@ -12,23 +12,11 @@ from rollsim.cluster.registry import Registry
 from rollsim.spec.image import parse_pull_rate
 from rollsim.spec.registry import RegistrySpec
 
+from helpers import experiment_error, registry_answers
+
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 # 5 nodes all pulling at once (the old pods go at 5 s, the new ones bind at 6 s) against 1 pull a second
 FIVE = dict(nodes=5, max_unavailable="100%", controller="ideal", registry_pull_rate="1/s", **CONSTANT)
-
-
-def _answers(monkeypatch) -> list[tuple[float, float, bool]]:
-    """Every request to the registry in a run, as (asked at, answered at, refused)."""
-    seen: list[tuple[float, float, bool]] = []
-    answer = Registry.answer
-
-    def spy(self, now):
-        wait, refused = answer(self, now)
-        seen.append((now, now + wait, refused))
-        return wait, refused
-
-    monkeypatch.setattr(Registry, "answer", spy)
-    return seen
 
 
 @pytest.mark.parametrize(("text", "rate"), [
@@ -80,7 +68,7 @@ def test_a_burst_of_three_lets_three_pulls_go_at_once_then_one_a_second(monkeypa
     """Burst 3, 1 pull/s, 5 pulls asked at 6 s, queueing: three go at 6 s, then 7 and 8 s (burst 1,
     the default: 6, 7, 8, 9, 10). The last pod is Ready at 8 + 2 + 3 + 4 = 17 s (19 s by default);
     the mean pull, waits included, (2 + 2 + 2 + 3 + 4) / 5 = 2.6 s."""
-    seen = _answers(monkeypatch)
+    seen = registry_answers(monkeypatch)
     s = simulate(build_scenario(**FIVE, registry_pull_burst=3)).summary
     assert seen == [(6, 6, False)] * 3 + [(6, 7, False), (6, 8, False)]
     assert s["duration_s"] == pytest.approx(17.0) and s["mean_pull_s"] == pytest.approx(2.6)
@@ -95,7 +83,7 @@ def test_a_rejecting_registry_with_a_burst_of_three_refuses_two_of_five(monkeypa
     they pull again at 16 s (the 10 s image back-off), when the bucket holds its 3 tokens again:
     both served, the last pod Ready at 16 + 9 = 25 s. Burst 1 refuses 10 and takes 165 s."""
     monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
-    seen = _answers(monkeypatch)
+    seen = registry_answers(monkeypatch)
     s = simulate(build_scenario(**FIVE, registry_pull_burst=3, registry_over_limit="reject")).summary
     assert seen == [(6, 6, False)] * 3 + [(6, 6, True)] * 2 + [(16, 16, False)] * 2
     assert s["registry_refusals"] == 2 and s["duration_s"] == pytest.approx(25.0)
@@ -165,14 +153,8 @@ def test_a_bad_burst_flag_is_one_line_and_exit_2(capsys, value) -> None:
 
 @pytest.mark.parametrize("value", ["0", "2.5", "true", "'x'"])
 def test_a_bad_burst_key_names_the_file_line_and_key(tmp_path, value) -> None:
-    from rollsim.io.yamldoc import ConfigError
-    from rollsim.sweep.experiment_file import load_experiment
-
-    path = tmp_path / "x.yaml"
-    path.write_text(f"name: x\nscenario:\n  registry:\n    pull_rate: 100/6h\n    pull_burst: {value}\n")
-    with pytest.raises(ConfigError) as info:
-        load_experiment(path)
-    assert ":5: scenario.registry.pull_burst" in str(info.value) and "positive integer" in str(info.value)
+    error = experiment_error(tmp_path, f"  registry:\n    pull_rate: 100/6h\n    pull_burst: {value}\n")
+    assert ":5: scenario.registry.pull_burst" in error and "positive integer" in error
 
 
 def test_a_burst_key_and_a_rate_per_hours_in_an_experiment_file(tmp_path) -> None:

@@ -13,7 +13,7 @@ from rollsim.observe.stopcause import PULL_ERRORED, PULL_RATE_LIMITED, EndState,
 from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.streams import Streams
 
-from helpers import scripted_registry_errors
+from helpers import experiment_error, scripted_registry_errors
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 # one node: the old pod goes at 5 s, the new one binds at 6 s and asks the registry for its image
@@ -178,14 +178,7 @@ def test_a_bad_error_rate_flag_is_one_line_and_exit_2(capsys, tmp_path, monkeypa
 
 @pytest.mark.parametrize("value", ["1", "-0.5", "true", "'x'"])
 def test_a_bad_error_rate_key_names_the_file_line_and_key(tmp_path, value) -> None:
-    from rollsim.io.yamldoc import ConfigError
-    from rollsim.sweep.experiment_file import load_experiment
-
-    path = tmp_path / "x.yaml"
-    path.write_text(f"name: x\nscenario:\n  registry:\n    error_rate: {value}\n")
-    with pytest.raises(ConfigError) as info:
-        load_experiment(path)
-    assert ":4: scenario.registry.error_rate" in str(info.value)
+    assert ":4: scenario.registry.error_rate" in experiment_error(tmp_path, f"  registry:\n    error_rate: {value}\n")
 
 
 def test_an_error_rate_key_in_an_experiment_file(tmp_path) -> None:

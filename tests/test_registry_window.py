@@ -14,23 +14,11 @@ from rollsim.cluster.pullwindow import SlidingWindow
 from rollsim.cluster.registry import Registry
 from rollsim.spec.registry import PullWindow, RegistrySpec, parse_pull_window
 
+from helpers import experiment_error, registry_answers
+
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
 # 10 nodes all pulling at once (the old pods go at 5 s, the new ones bind at 6 s) against 5 per minute
 TEN = dict(nodes=10, max_unavailable="100%", controller="ideal", registry_pull_window="5/60s", **CONSTANT)
-
-
-def _answers(monkeypatch) -> list[tuple[float, float, bool]]:
-    """Every request to the registry in a run, as (asked at, answered at, refused)."""
-    seen: list[tuple[float, float, bool]] = []
-    answer = Registry.answer
-
-    def spy(self, now):
-        wait, refused = answer(self, now)
-        seen.append((now, now + wait, refused))
-        return wait, refused
-
-    monkeypatch.setattr(Registry, "answer", spy)
-    return seen
 
 
 @pytest.mark.parametrize(("text", "window"), [
@@ -72,7 +60,7 @@ def test_five_a_minute_ten_nodes_queued_the_sixth_to_tenth_pull_a_minute_after_t
     mean pull, waits included, (5 x 2 + 5 x 62) / 10 = 32 s. The token bucket of the same rate and
     burst (5/60s, burst 5) serves the sixth at 18 s and one every 12 s after: the tenth at 66 s too,
     but the sixth to ninth sooner (18, 30, 42, 54)."""
-    seen = _answers(monkeypatch)
+    seen = registry_answers(monkeypatch)
     s = simulate(build_scenario(**TEN)).summary
     assert seen == [(6, 6, False)] * 5 + [(6, 66, False)] * 5
     assert s["duration_s"] == pytest.approx(75.0) and s["mean_pull_s"] == pytest.approx(32.0)
@@ -91,7 +79,7 @@ def test_a_rejecting_window_refuses_until_the_first_five_leave_it(monkeypatch) -
     five are served: 15 refusals, the last pod Ready at 76 + 9 = 85 s. A refusal takes no place, so
     the window serves five per minute however often it is asked."""
     monkeypatch.setattr(PodWorkers, "_draw", lambda self: 0.0)
-    seen = _answers(monkeypatch)
+    seen = registry_answers(monkeypatch)
     s = simulate(build_scenario(**TEN, registry_over_limit="reject")).summary
     assert seen == ([(6, 6, False)] * 5 + [(6, 6, True)] * 5 + [(16, 16, True)] * 5 + [(36, 36, True)] * 5
                     + [(76, 76, False)] * 5)
@@ -194,14 +182,8 @@ def test_a_bad_window_flag_is_one_line_and_exit_2(capsys, value) -> None:
 
 @pytest.mark.parametrize("value", ["100", "1.5/6h", "0/6h", "true"])
 def test_a_bad_window_key_names_the_file_line_and_key(tmp_path, value) -> None:
-    from rollsim.io.yamldoc import ConfigError
-    from rollsim.sweep.experiment_file import load_experiment
-
-    path = tmp_path / "x.yaml"
-    path.write_text(f"name: x\nscenario:\n  registry:\n    over_limit: reject\n    pull_window: {value}\n")
-    with pytest.raises(ConfigError) as info:
-        load_experiment(path)
-    assert ":5: scenario.registry.pull_window" in str(info.value) and "must" in str(info.value)
+    error = experiment_error(tmp_path, f"  registry:\n    over_limit: reject\n    pull_window: {value}\n")
+    assert ":5: scenario.registry.pull_window" in error and "must" in error
 
 
 def test_a_window_and_a_rate_in_one_experiment_file_are_refused(tmp_path) -> None:
