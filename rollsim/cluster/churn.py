@@ -20,6 +20,7 @@ from rollsim.spec.churn import (
     PODGC_PERIOD_S,
     PODGC_QUARANTINE_S,
     NodeChange,
+    added_nodes,
     change_times,
     join_templates,
     joining_node,
@@ -125,6 +126,6 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
     if scenario.out_of_service_after_s is not None:
         OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
     if scenario.node_changes:
-        templates = join_templates(scenario.nodes, sum(c.count for c in scenario.node_changes if c.kind == "add"))
+        templates = join_templates(scenario.nodes, added_nodes(scenario.node_changes))
         churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates)
         env.process(run_node_changes(churn, scenario.node_changes))

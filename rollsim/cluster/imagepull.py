@@ -99,8 +99,6 @@ class ImageManager:
         self.gone = gone
         self.started = started
         self.puller = None if registry is None else SerialImagePuller(registry)
-        # whether a request can wait in the registry's queue (a limit, ``--registry-over-limit queue``)
-        self.queues = registry is not None and registry.spec.limited and not registry.spec.rejects
 
     def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);
@@ -144,8 +142,8 @@ class ImageManager:
             call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, REFUSED)
             return
         registry = self.registry
-        if self.queues and registry is not None and registry.last_served_at > self.env._now:
-            rt.queued[pod.uid] = registry.last_served_at  # over the registry's limit: in its queue until then
+        if registry is not None and registry.queue_wait(wait) > 0:  # over the registry's limit: in its queue
+            rt.queued[pod.uid] = self.env._now + registry.queue_wait(wait)  # until then
         failed_at = self._fails_at()
         if failed_at is not None:
             part = wait + (0.0 if present else failed_at * rt.pull())
@@ -179,8 +177,7 @@ class ImageManager:
         def queued(served_at: float) -> None:  # over the registry's limit: in its queue until then
             rt.queued[pod.uid] = served_at
 
-        self.puller.pull(pod.node, size, self.node_bandwidth, pulled,  # type: ignore[union-attr]  # by bytes
-                         queued if self.queues else None)
+        self.puller.pull(pod.node, size, self.node_bandwidth, pulled, queued)  # type: ignore[union-attr]  # by bytes
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the

@@ -91,9 +91,6 @@ class Registry:
         self.served = 0  # requests answered with a token: pulls, manifest checks, failing pulls
         self.refusals = 0  # requests refused over the limit (429), with ``over_limit`` reject
         self.errors = 0  # requests served that failed part way, with an ``error_rate``
-        # when the request answered last is served (its token or its place in the window): the time it
-        # was made unless it queued over the limit
-        self.last_served_at = env.now
         # Debug hook called at every recompute with (caps, rates) of the active transfers.
         self.on_recompute: Callable[[list[float | None], list[float]], None] | None = None
 
@@ -130,23 +127,27 @@ class Registry:
         refused after the latency (429 Too Many Requests) and takes no token (``try_accept``), as
         Docker Hub counts the manifest GETs it serves, so the registry serves at most
         ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses (with a pull
-        window, at most its count in any window). ``last_served_at``: when this request is served, the
-        time it was made unless it queued.
+        window, at most its count in any window). A request that queued is served ``wait - latency``
+        after it was made (``queue_wait``).
         """
         bucket, latency = self._limiter, self.spec.latency
-        self.last_served_at = now
         if bucket is None:
             self.served += 1
             return latency, False
         if not self.spec.rejects:
             self.served += 1
-            self.last_served_at = at = bucket.reserve(now)
-            return at - now + latency, False
+            return bucket.reserve(now) - now + latency, False
         if bucket.try_accept(now):
             self.served += 1
             return latency, False
         self.refusals += 1
         return latency, True
+
+    def queue_wait(self, wait: float) -> float:
+        """Of ``wait``, an ``answer``'s seconds, those its request spends in the queue over the limit
+        (``queue``: waiting for its token or its place in the window): all but the latency.
+        """
+        return wait - self.spec.latency
 
     def fails_at(self) -> float | None:
         """Where a request the registry serves fails, as a fraction of its bytes (and time), drawn
@@ -168,8 +169,8 @@ class Registry:
                  queued: Callable[[float], None] | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
         start = self.env.now
         wait, refused = self.answer(start)
-        if queued is not None and self.last_served_at > start:  # in the queue, even if it then fails part way
-            queued(self.last_served_at)
+        if queued is not None and self.queue_wait(wait) > 0:  # in the queue, even if it then fails part way
+            queued(start + self.queue_wait(wait))
         failed_at = None if refused else self.fails_at()
         if wait > 0:
             yield self.env.timeout(wait)

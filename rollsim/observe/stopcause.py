@@ -463,12 +463,13 @@ def _backing_off(state: EndState, counts: tuple[int, int, int], left: str) -> tu
     why_errored = "the registry failed their pulls part way (a 5xx, a timeout, a reset connection)"
     waiting = f"; {queued} more waiting in the registry's queue for {limit}" if queued else ""
     if refused >= errored:
+        cause, count, why = REGISTRY_RATE_LIMITED, refused, why_refused
         also = f"; {errored} more after a pull failed part way" if errored else ""
-        return REGISTRY_RATE_LIMITED, (f"{when} while {_plural(refused, 'new pod')} waited out ImagePullBackOff: "
-                                       f"{why_refused}, and {again}{also}{waiting}; {left}")
-    also = f"; {refused} more after a 429 over {limit}" if refused else ""
-    return REGISTRY_ERRORS, (f"{when} while {_plural(errored, 'new pod')} waited out ImagePullBackOff: {why_errored}, "
-                             f"and {again}{also}{waiting}; {left}")
+    else:
+        cause, count, why = REGISTRY_ERRORS, errored, why_errored
+        also = f"; {refused} more after a 429 over {limit}" if refused else ""
+    return cause, (f"{when} while {_plural(count, 'new pod')} waited out ImagePullBackOff: {why}, "
+                   f"and {again}{also}{waiting}; {left}")
 
 
 def _queued_sentence(state: EndState, queued: int, left: str) -> str:

@@ -109,10 +109,12 @@ def decision_choices(results: Results) -> dict[str, str]:
     max_unavailable=10%"); its label when it sets no decision of its own.
     """
     decided, _ = swept_decisions(results)
+    _, params = resolved(results)
     out = {}
-    for row in _config_rows(results):
-        chosen = {k: row["params"][k] for k in decided if row["params"].get(k) is not None}
-        out[row["label"]] = config_label(chosen, None) if chosen else row["label"]
+    for config, label in zip(results.summary["config"], map(str, results.summary["label"])):
+        mine = params.get(config, {})
+        chosen = {k: mine[k] for k in decided if mine.get(k) is not None}
+        out[label] = config_label(chosen, None) if chosen else label
     return out
 
 

@@ -49,7 +49,7 @@ from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
 
 __all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
-           "join_templates", "joining_node", "nodes_that_join", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+           "join_templates", "joining_node", "added_nodes", "nodes_that_join", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
@@ -172,17 +172,19 @@ def join_templates(nodes: Sequence[Node], count: int) -> tuple[Node | None, ...]
 def nodes_that_join(nodes: Sequence[Node], count: int) -> tuple[tuple[Node, int], ...]:
     """The ``count`` nodes that join a cluster of ``nodes`` (``add_nodes``) by shape: the first of
     each shape to join (``joining_node``, named as it will be) and how many join as it, in joining
-    order; one stands for all of its shape, as they differ only in name.
+    order (``join_templates``); one stands for all of its shape, as they differ only in name.
     """
-    shapes = join_shapes(nodes)
-    if not shapes:
-        return ((joining_node(None, "added-00001"), count),) if count else ()
-    order = join_order([weight for _, weight in shapes], count)
-    first: dict[int, int] = {}
-    for k, i in enumerate(order):
-        first.setdefault(i, k)
-    counts = Counter(order)
-    return tuple((joining_node(shapes[i][0], f"added-{k + 1:05d}"), counts[i]) for i, k in first.items())
+    templates = join_templates(nodes, count)
+    counts = Counter(map(id, templates))
+    first: dict[int, tuple[int, Node | None]] = {}
+    for k, template in enumerate(templates):
+        first.setdefault(id(template), (k, template))
+    return tuple((joining_node(template, f"added-{k + 1:05d}"), counts[key]) for key, (k, template) in first.items())
+
+
+def added_nodes(changes: Sequence[NodeChange]) -> int:
+    """How many nodes join during the run: the counts of the ``add`` changes."""
+    return sum(change.count for change in changes if change.kind == "add")
 
 
 def joining_node(template: Node | None, name: str) -> Node:

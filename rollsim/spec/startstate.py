@@ -130,12 +130,9 @@ def _nodes_that_join(scenario: Scenario) -> tuple[tuple[Node, int], ...]:
     of its shape with their count (``rollsim.spec.churn.nodes_that_join``: copies of the nodes
     there in proportion to their shapes); empty without ``add_nodes``.
     """
-    count = sum(change.count for change in scenario.node_changes if change.kind == "add")
-    if not count:
-        return ()
-    from rollsim.spec.churn import nodes_that_join
+    from rollsim.spec.churn import added_nodes, nodes_that_join
 
-    return nodes_that_join(scenario.nodes, count)
+    return nodes_that_join(scenario.nodes, added_nodes(scenario.node_changes))
 
 
 def _check_runs_somewhere(scenario: Scenario, joining: tuple[tuple[Node, int], ...], o: Mapping[str, Any],

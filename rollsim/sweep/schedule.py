@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from rollsim.spec.churn import added_nodes
 from rollsim.spec.scenario import Scenario
 
 __all__ = ["BATCH_COST", "TASKS_PER_WORKER", "Inherited", "Packed", "batches", "inherited", "inheriting",
@@ -43,7 +44,7 @@ T = TypeVar("T")
 
 def run_cost(scenario: Scenario) -> int:
     """A run's expected cost: every node it will hold (initial and added) × its DaemonSets, plus a fixed part."""
-    nodes = len(scenario.nodes) + sum(c.count for c in scenario.node_changes if c.kind == "add")
+    nodes = len(scenario.nodes) + added_nodes(scenario.node_changes)
     return nodes * (1 + len(scenario.also)) + _FIXED_COST
 
 
