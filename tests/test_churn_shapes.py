@@ -11,7 +11,14 @@ import pytest
 from rollsim import build_scenario, simulate
 from rollsim.cli import main
 from rollsim.present.study import no_node_words
-from rollsim.spec.churn import join_order, join_shapes, join_template, join_templates, nodes_that_join
+from rollsim.spec.churn import (
+    join_order,
+    join_shapes,
+    join_template,
+    join_templates,
+    joining_nodes,
+    nodes_that_join,
+)
 from rollsim.spec.node import (
     NO_SCHEDULE,
     Node,
@@ -107,6 +114,31 @@ def test_the_check_asks_every_shape_that_joins() -> None:
     assert simulate(scenario).summary["nodes"] == 1
     with pytest.raises(OptionError, match="matches no node"):  # five join: the sixth, zone c's first, does not
         build_scenario(daemonset_spec=pinned, node_list=_zones(a=6, b=3, c=1), add_nodes="5@10")
+
+
+def test_the_check_asks_each_node_that_joins_by_name() -> None:
+    """A DaemonSet pinned by hostname to the third node that joins a homogeneous cluster: the first
+    node of the one shape (added-00001) stood for all five, and it was refused as matching no node.
+    """
+    def pinned_to(name: str) -> DaemonSetSpec:
+        return DaemonSetSpec(placement=PodPlacement(node_selector={"kubernetes.io/hostname": name}))
+
+    r = simulate(build_scenario(daemonset_spec=pinned_to("added-00003"), nodes=5, add_nodes="5@0", **CONSTANT))
+    assert r.summary["nodes"] == 1
+    assert list(r.nodes.loc[r.nodes["desired"].astype(bool), "node"]) == ["added-00003"]
+    build_scenario(daemonset_spec=pinned_to("added-00005"), nodes=5, add_nodes="5@60")  # the last to join
+    with pytest.raises(OptionError, match="matches no node"):  # only five join
+        build_scenario(daemonset_spec=pinned_to("added-00006"), nodes=5, add_nodes="5@60")
+
+
+def test_joining_nodes_are_the_nodes_the_run_adds() -> None:
+    zones = _zones(a=6, b=3, c=1)
+    r = simulate(build_scenario(node_list=zones, add_nodes="10@0", max_unavailable=1, **CONSTANT))
+    expected = joining_nodes(zones, 10)
+    added = r.nodes[r.nodes["node"].str.startswith("added-")]
+    assert list(added["node"]) == [n.name for n in expected] == [f"added-{k:05d}" for k in range(1, 11)]
+    assert Counter(n.labels[ZONE] for n in expected) == {"a": 6, "b": 3, "c": 1}
+    assert [n.labels[ZONE] for n in expected] == [t.labels[ZONE] for t in join_templates(zones, 10)]
 
 
 def test_matching_no_node_counts_the_users_nodes_and_those_that_join_apart() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import types
 from pathlib import Path
 
@@ -157,11 +158,39 @@ def test_a_write_the_system_refuses_names_the_file_asked_for(tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
 
 
+def test_a_folder_the_system_will_not_make_is_refused_before_work(tmp_path, monkeypatch, capsys) -> None:
+    # /proc, a read-only or full filesystem: the folder above is writable, and still no new folder
+    _experiment(tmp_path, "ok")
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        if self.parent == tmp_path / "pseudo":
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    (tmp_path / "pseudo").mkdir()
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    target = tmp_path / "pseudo" / "x" / "y"
+    assert main(["run", str(tmp_path / "exp.yaml"), "--workers", "1", "--out", str(target)]) == 2
+    line = one_error_line(capsys, "--out", "cannot be made", "No such file or directory")
+    assert str(tmp_path / "pseudo" / "x") in line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux's /proc")
+def test_out_under_proc_exits_2_naming_the_flag(tmp_path, capsys) -> None:
+    _experiment(tmp_path, "ok")
+    assert main(["run", str(tmp_path / "exp.yaml"), "--workers", "1", "--out", "/proc/rollsim-x"]) == 2
+    one_error_line(capsys, "--out", "'/proc/rollsim-x' cannot be made")
+
+
 def test_output_path_keeps_a_results_folder_below_its_base(tmp_path) -> None:
     from rollsim.io.outputs import output_path
 
     assert output_path(tmp_path, " fluentd ") == tmp_path / "fluentd"
     assert output_path(tmp_path / "new" / "deeper", folder=True) == tmp_path / "new" / "deeper"
+    assert not (tmp_path / "new").exists()  # tried, and undone
     for bad in ("..", " ..", ".", "a/../..", ""):
         with pytest.raises(ValueError):
             output_path(tmp_path, bad)

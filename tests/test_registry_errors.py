@@ -136,6 +136,19 @@ def test_an_error_rate_needs_a_stream() -> None:
 
 
 @pytest.mark.pure
+@pytest.mark.parametrize("image", [{}, SIZED], ids=["pull-time", "bytes"])
+def test_a_stop_during_the_pull_after_the_back_off_finds_the_pod_pulling(monkeypatch, image) -> None:
+    """The pull at 6 s fails at 7 s; the next one runs from 17 to 19 s. A horizon at 12 s finds the
+    pod in back-off (the registry's errors are the cause); one at 18 s finds it pulling again, no
+    longer in back-off: the rollout was still moving (before, the pull by bytes read as back-off)."""
+    for horizon, cause in ((12, "registry-errors"), (18, "horizon")):
+        scripted_registry_errors(monkeypatch, [0.5])
+        s = simulate(build_scenario(**ONE, **image, registry_error_rate=0.5, horizon=horizon)).summary
+        assert (s["end_s"], s["registry_errors"], s["stop_cause"]) == (horizon, 1, cause)
+        monkeypatch.undo()
+
+
+@pytest.mark.pure
 def test_a_rollout_stopped_while_pods_wait_out_the_back_off_says_so(monkeypatch) -> None:
     """Every pull fails: the stall detector stops the run while the pods wait to pull again, and the
     stop cause names the registry's errors, not a slow straggler nor a bad image."""

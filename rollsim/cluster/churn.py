@@ -23,6 +23,7 @@ from rollsim.spec.churn import (
     added_nodes,
     change_times,
     join_templates,
+    joined_name,
     joining_node,
 )
 from rollsim.spec.node import Node
@@ -91,7 +92,7 @@ def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator
             yield env.timeout(at - env.now)
         if kind == "add":
             added += 1
-            churn.add_node(joining_node(churn.templates[added - 1], f"added-{added:05d}"))
+            churn.add_node(joining_node(churn.templates[added - 1], joined_name(added - 1)))
         elif kind == "not-ready":
             churn.fail_random_node()
         else:

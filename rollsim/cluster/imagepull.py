@@ -149,8 +149,6 @@ class ImageManager:
             part = wait + (0.0 if present else failed_at * rt.pull())
             call_later(self.env, part, self._pull_failed, pod, rt, fault, start, failures, REGISTRY_ERROR)
             return
-        if failures:
-            rt.backing_off.pop(pod.uid, None)  # out of the back-off the registry's failures put it in
         pull = wait + (0.0 if present else rt.pull())
         call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
 
@@ -166,8 +164,6 @@ class ImageManager:
             if duration is None or isinstance(duration, FailedPull):  # refused over its limit, or failed part way
                 self._pull_failed(pod, rt, fault, start, failures, REFUSED if duration is None else REGISTRY_ERROR)
                 return
-            if failures:
-                rt.backing_off.pop(pod.uid, None)
             rt.queued.pop(pod.uid, None)
             if pod.revision != 0:
                 rt.bytes_pulled += size
@@ -225,10 +221,14 @@ class ImageManager:
         return self.pod_workers.pull_again_at(pod.node, now, kubelet_backoff(failures + 1)) - now
 
     def _pull_again(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int) -> None:
-        """The pod sync after the back-off pulls again, unless the pod is gone."""
+        """The pod sync after the back-off pulls again, unless the pod is gone: out of the back-off
+        the registry's failures put it in (``PodRuntime.backing_off``), pulling (or in the registry's
+        queue) until that pull ends; a stop meanwhile finds it pulling, not in back-off.
+        """
+        rt.backing_off.pop(pod.uid, None)
         if self.gone(pod):
-            rt.backing_off.pop(pod.uid, None)
-        elif fault == PULL_ERROR:
+            return
+        if fault == PULL_ERROR:
             self.pull_fails(pod, rt, failures)
         else:
             self.ensure_image_exists(pod, rt, fault, start, failures)

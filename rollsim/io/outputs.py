@@ -5,9 +5,9 @@
 place to write. It refuses, before anything runs, a path that is empty, holds a NUL or
 another control character, has a component longer than the filesystem allows, names a
 folder where a file is expected (or a file where a folder is), sits in a folder that does
-not exist or cannot be written; and a results folder named after an experiment is always
-one new component below its base, never ``.``, ``..`` or a hidden name, so it cannot
-escape the base or land on it.
+not exist or cannot be written, or is a folder the system will not make (tried, and undone);
+and a results folder named after an experiment is always one new component below its base,
+never ``.``, ``..`` or a hidden name, so it cannot escape the base or land on it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
 
     ``folder`` says whether the path is a folder (created later, with its parents) or a
     file (its folder must exist). Raises ``ValueError`` with the rule broken; nothing is
-    created here.
+    left created here (a folder's missing parts are made and removed again: ``_try_making``).
     """
     text = os.fspath(base)
     if not text:
@@ -85,6 +85,8 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
         existing = _nearest_existing(path)
         if not existing.is_dir():
             raise ValueError(f"{str(existing)!r} is not a folder, so {str(path)!r} cannot be made")
+        if existing != path and os.access(existing, os.W_OK | os.X_OK):
+            _try_making(path, existing)
     else:
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder; give a file name")
@@ -96,6 +98,30 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"folder {str(existing)!r} is not writable")
     return path
+
+
+def _try_making(path: Path, existing: Path) -> None:
+    """Make the folders from ``existing`` down to ``path`` and remove them again, or raise
+    ``ValueError`` with the system's reason: a writable folder can still refuse a new one
+    (``/proc``, a full or read-only filesystem), and that is bad input, found before anything runs.
+    """
+    missing = [p for p in (path, *path.parents) if p != existing and existing in p.parents]
+    made: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+    except FileExistsError:  # made meanwhile by someone else: it can be made
+        pass
+    except OSError as exc:
+        raise ValueError(f"folder {str(path)!r} cannot be made in {str(existing)!r}: "
+                         f"{exc.strerror or type(exc).__name__}") from None
+    finally:
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:  # pragma: no cover - filled meanwhile by someone else: theirs to keep
+                break
 
 
 def output_folder(text: str) -> Path:

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rollsim.observe.columns import column, rows
+from rollsim.spec.duration import format_duration
 
 if TYPE_CHECKING:
     from rollsim.observe.columns import Table
@@ -484,8 +485,8 @@ def _queued_sentence(state: EndState, queued: int, left: str) -> str:
     wait = state.registry
     if wait is not None and wait.next_at is not None:
         how = "the oldest request in its window leaves it" if wait.window else "its next token comes"
-        sentence += (f": the next is served when {how}, at {wait.next_at:,.1f} s "
-                     f"({wait.next_at - wait.stopped_at:,.1f} s after the stop)")
+        sentence += (f": the next is served when {how}, {format_duration(wait.next_at)} into the run "
+                     f"({format_duration(wait.next_at - wait.stopped_at)} after the stop)")
     return f"{sentence}; {longer} would wait for it; {left}"
 
 

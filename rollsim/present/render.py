@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollsim.present.tablefit import column_widths, keep_whole, split_columns, word_pieces
+from rollsim.spec.duration import DASH, format_duration
 
 __all__ = [
     "DASH",
@@ -46,28 +47,6 @@ __all__ = [
     "render_markdown",
     "trim_zeros",
 ]
-
-DASH = "—"
-
-
-def format_duration(seconds: float | None) -> str:
-    """``427`` → ``7m07s``; under a minute ``42s`` (``4.2s`` under 10 s); ``1h02m03s``; ``2d03h04m``."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return DASH
-    if math.isinf(seconds):
-        return "∞" if seconds > 0 else "-∞"
-    sign, s = ("-" if seconds < 0 else ""), abs(float(seconds))
-    if s < 10 and round(s, 1) < 10:
-        return f"{sign}{s:.1f}s".replace(".0s", "s")
-    total = round(s)
-    d, rem = divmod(total, 86400)
-    h, rem = divmod(rem, 3600)
-    m, sec = divmod(rem, 60)
-    if d:
-        return f"{sign}{d}d{h:02d}h{m:02d}m"
-    if h:
-        return f"{sign}{h}h{m:02d}m{sec:02d}s"
-    return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
 
 
 def format_duration_exact(seconds: float, decimals: int) -> str:

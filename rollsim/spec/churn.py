@@ -49,7 +49,8 @@ from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
 
 __all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
-           "join_templates", "joining_node", "added_nodes", "nodes_that_join", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+           "join_templates", "joining_node", "joined_name", "added_nodes", "nodes_that_join", "joining_nodes",
+           "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
@@ -179,7 +180,20 @@ def nodes_that_join(nodes: Sequence[Node], count: int) -> tuple[tuple[Node, int]
     first: dict[int, tuple[int, Node | None]] = {}
     for k, template in enumerate(templates):
         first.setdefault(id(template), (k, template))
-    return tuple((joining_node(template, f"added-{k + 1:05d}"), counts[key]) for key, (k, template) in first.items())
+    return tuple((joining_node(template, joined_name(k)), counts[key]) for key, (k, template) in first.items())
+
+
+def joining_nodes(nodes: Sequence[Node], count: int) -> tuple[Node, ...]:
+    """Each of the ``count`` nodes that join a cluster of ``nodes``, in joining order, as it joins:
+    where a placement reads a node's name (a ``kubernetes.io/hostname`` selector, a
+    ``metadata.name`` field), the nodes of one shape differ and ``nodes_that_join`` cannot stand for them.
+    """
+    return tuple(joining_node(template, joined_name(k)) for k, template in enumerate(join_templates(nodes, count)))
+
+
+def joined_name(k: int) -> str:
+    """The name of the ``k``-th node that joins (from 0): ``added-00001`` first."""
+    return f"added-{k + 1:05d}"
 
 
 def added_nodes(changes: Sequence[NodeChange]) -> int:

@@ -1,6 +1,8 @@
 """Durations as Go writes and reads them (``time.ParseDuration``): ``1h30m``, ``90s``, ``-1.5h``.
 
-One rule for every duration rollsim reads as text: ``rollsim plan --window`` (where a bare
+And one way to write a duration for people (``format_duration``: ``1h02m03s``), in the report,
+on the console and in the sentence that says why a run stopped. One rule for every duration
+rollsim reads as text: ``rollsim plan --window`` (where a bare
 number is seconds), the pull times in the kubelet's Pulled events (``rollsim calibrate``) and
 the window of a rate (``--registry-pull-rate 100/6h``, ``--scheduler-throughput``: ``spec.image``).
 Every number carries its unit, as Go requires: ``1h30`` is refused ("missing unit in
@@ -11,9 +13,12 @@ a whole number of nanoseconds in a signed 64-bit integer, as Go's: ``0.5ns`` is 
 
 from __future__ import annotations
 
+import math
 import re
 
-__all__ = ["DURATION_UNITS", "go_duration_ns", "go_duration_seconds", "missing_unit_fix"]
+__all__ = ["DASH", "DURATION_UNITS", "format_duration", "go_duration_ns", "go_duration_seconds", "missing_unit_fix"]
+
+DASH = "—"  # a value that is not there (no duration: a run that did not complete)
 
 # time's unitMap: nanoseconds per unit (µs is U+00B5, the micro sign; μs U+03BC, the Greek mu)
 _UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
@@ -115,3 +120,23 @@ def missing_unit_fix(text: str) -> str | None:
     if match is None or _NEXT_UNIT.get(match[2]) is None:
         return None
     return f"{text}{_NEXT_UNIT[match[2]]}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """``427`` → ``7m07s``; under a minute ``42s`` (``4.2s`` under 10 s); ``1h02m03s``; ``2d03h04m``."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return DASH
+    if math.isinf(seconds):
+        return "∞" if seconds > 0 else "-∞"
+    sign, s = ("-" if seconds < 0 else ""), abs(float(seconds))
+    if s < 10 and round(s, 1) < 10:
+        return f"{sign}{s:.1f}s".replace(".0s", "s")
+    total = round(s)
+    d, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    if d:
+        return f"{sign}{d}d{h:02d}h{m:02d}m"
+    if h:
+        return f"{sign}{h}h{m:02d}m{sec:02d}s"
+    return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"

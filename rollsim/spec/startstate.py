@@ -172,7 +172,8 @@ def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
     user's), or None when some node should run it.
     """
     if (any(why_not_eligible(n, placement) is None for n in nodes)  # most often the first: nothing to count
-            or any(why_not_eligible(n, placement) is None for n, _ in joining)):
+            or any(why_not_eligible(n, placement) is None for n, _ in joining)
+            or _some_joining_node_by_name(nodes, joining, placement)):
         return None
     report = eligibility_report(nodes, placement)
     examples = dict(report.examples)
@@ -182,6 +183,19 @@ def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
     if joining:
         parts.append(_why_not_joining(joining, placement, {reason for reason, _ in report.reasons}))
     return "; ".join(parts)
+
+
+def _some_joining_node_by_name(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any) -> bool:
+    """Whether a DaemonSet of ``placement`` runs on one of the nodes that join that the first of
+    its shape does not stand for: they differ in name, which a ``kubernetes.io/hostname`` selector
+    or a ``metadata.name`` field reads (``churn.joining_nodes``; asked only when no other node runs it).
+    """
+    from rollsim.spec.churn import joining_nodes
+
+    count = sum(n for _, n in joining)
+    if count <= len(joining):  # one node of each shape: those asked already
+        return False
+    return any(why_not_eligible(n, placement) is None for n in joining_nodes(nodes, count))
 
 
 def _why_not_joining(joining: tuple[tuple[Node, int], ...], placement: Any, listed: set[str]) -> str:
