@@ -155,3 +155,23 @@ def test_a_long_condition_is_named_as_its_configurations_are() -> None:
                for m, d in (("1", 900.0), ("10%", 90.0))]
     (rec,) = recommend_by_condition(configs, (), ["also"])
     assert rec.condition == "ten DaemonSets at once"  # not the whole list of ten DaemonSets
+
+
+def test_a_condition_that_is_a_named_variant_is_named_as_the_user_named_it() -> None:
+    """field-neco-1910: three named DaemonSets, each its own nodes, terminate and ready times. The
+    condition was "nodes=108, terminate=lognormal(median=20, p95=30), ready=lognormal(...)"."""
+    def config(name: str, nodes: int, mu: str, duration: float) -> dict:
+        return {"label": f"{name} ({nodes} nodes), max_unavailable={mu}", "ok": True, "failed": [], "runs": 3,
+                "completed": 3, "duration_s_mean": duration,
+                "params": {"cluster.nodes": nodes, "timings.ready": f"lognormal(median={nodes}, p95=80)"}}
+
+    configs = [config(name, n, mu, d) for name, n in (("promtail", 108), ("ceph-csi", 61))
+               for mu, d in (("1", 8000.0), ("25%", 400.0))]
+    recs = recommend_by_condition(configs, (), ["cluster.nodes", "timings.ready"])
+    assert [(r.condition, r.label) for r in recs] == [
+        ("promtail (108 nodes)", "promtail (108 nodes), max_unavailable=25%"),
+        ("ceph-csi (61 nodes)", "ceph-csi (61 nodes), max_unavailable=25%")]
+    # a group of one: its whole label would name its decision too, so the values name every condition
+    recs = recommend_by_condition(configs[:3], (), ["cluster.nodes", "timings.ready"])
+    assert [r.condition for r in recs] == ["nodes=108, ready=lognormal(median=108, p95=80)",
+                                           "nodes=61, ready=lognormal(median=61, p95=80)"]
