@@ -40,10 +40,18 @@ def one_error_line(captured: Any, *needles: str) -> str:
 
 def python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``python ARGS`` in a fresh process that imports rollsim from this tree (``env`` added to
-    the environment), its output captured as text; one minute at most.
+    the environment), its output captured as text; one minute at most. Ctrl-C is the default
+    action in it, as in a terminal, even where this suite runs with SIGINT ignored (a shell's
+    ``make test &``, whose children Python leaves ignoring it).
     """
     return subprocess.run([sys.executable, *args], env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @contextmanager

@@ -31,7 +31,8 @@ maps a version to its rules, so the version switch changes exactly these and not
   containers' alone. Not a controller rule: the manifest reader applies it
   (``rollsim.io.manifest.LoadedDaemonSet.for_version``).
 * ``backoff_error_carries_expiry`` (v1.35, kubernetes/kubernetes#133066, reviewed in July 2025;
-  dated to v1.35 by a third-party account of its merge, its milestone not in reach): a kubelet
+  dated to v1.35 by a third-party account of its merge, its milestone not in reach, its release
+  note ``NONE``, so ``CHANGELOG-1.35.md`` does not list it): a kubelet
   sync that finds a container in CrashLoopBackOff returns a ``BackoffError`` carrying the
   back-off's expiry, and ``podWorkers.completeWork`` requeues the pod for the time left to it
   instead of the 10 s ``backOffPeriod``. Not a controller rule: the kubelet's pod worker
