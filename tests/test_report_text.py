@@ -235,3 +235,20 @@ def test_a_setting_left_at_its_default_says_what_the_default_is() -> None:
                                         "rollback_after_s", "registry_pull_burst")] == [
         "unlimited", "none", "30 days", "none", "never", "max(1, pull rate)"]
     assert _setting("registry_pull_rate", 2.0) == "2" and _setting("no_such_key", None) == "default"
+
+
+def test_a_description_keeps_its_paragraphs(make_results) -> None:
+    """field-neco-1910's "Background ..." ran on in its first paragraph: YAML's folded ``>-`` keeps a
+    blank line as one newline, which Markdown and the HTML joined into the paragraph before it."""
+    from rollsim.present.render import paragraphs
+    from rollsim.present.report import write_report
+    from rollsim.sweep.results import load_results
+
+    folded = yaml.safe_load("d: >-\n  First line\n  wraps.\n\n  Background: second.\n")["d"]
+    literal = yaml.safe_load("d: |\n  First line\n  wraps.\n\n  Background: second.\n")["d"]
+    assert folded == "First line wraps.\nBackground: second."
+    assert paragraphs(folded) == paragraphs(literal) == ["First line wraps.", "Background: second."]
+    assert paragraphs("one line") == ["one line"]
+    _, html = write_report(load_results(make_results(description=folded)))
+    text = html.read_text(encoding="utf-8")
+    assert "<p>First line wraps.</p>" in text and "<p>Background: second.</p>" in text

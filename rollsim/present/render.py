@@ -43,6 +43,7 @@ __all__ = [
     "format_workers",
     "md_cell",
     "md_text",
+    "paragraphs",
     "render_html",
     "render_markdown",
     "trim_zeros",
@@ -64,6 +65,17 @@ def format_duration_exact(seconds: float, decimals: int) -> str:
     if h:
         return f"{sign}{h}h{m:02d}m{'0' if rest < 10 * scale else ''}{sec}"
     return f"{sign}{m}m{'0' if rest < 10 * scale else ''}{sec}" if m else f"{sign}{sec}"
+
+
+def paragraphs(text: str) -> list[str]:
+    """An experiment's ``description`` as paragraphs: split at blank lines, a paragraph's lines
+    joined (a literal ``|`` block wrapped by hand); without a blank line, one paragraph per line,
+    as YAML's folded ``>-`` and plain scalars keep a blank line (a single newline).
+    """
+    lines = text.strip().splitlines()
+    if any(not line.strip() for line in lines):
+        return [" ".join(part.split()) for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
+    return [" ".join(line.split()) for line in lines]
 
 
 def trim_zeros(text: str) -> str:

@@ -24,6 +24,7 @@ from rollsim.present.render import (
     format_percent,
     md_cell,
     md_text,
+    paragraphs,
     render_html,
     render_markdown,
 )
@@ -236,7 +237,7 @@ def report_blocks(results: Results, images: Sequence[str], kept: Collection[str]
     shown = without_idle(results)  # what the figures draw (captions describe it)
     blocks: list[tuple] = [("h", 1, f"rollsim report: {results.name}")]
     if e.get("description"):
-        blocks.append(("p", [("", str(e["description"]))]))
+        blocks += [("p", [("", text)]) for text in paragraphs(str(e["description"]))]
     blocks += [("h", 2, "Recommendation"), *recommendation_section(results),
                ("h", 2, "Findings"), *findings_section(results)]
     header, rows = results_table(results, varying)
