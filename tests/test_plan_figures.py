@@ -179,3 +179,23 @@ def test_an_unsettled_mean_is_set_beside_the_answer_over_the_same_seeds():
     assert "8m40s (slower than this one's); the recommended was shown within the tolerance" in slower
     same = beside_answer(531.0, 40, chosen)
     assert same.startswith("over the same 40 seeds the recommended's mean is 9m02s (slower than this one's)")
+
+
+def test_the_report_gives_the_nearest_unsettled_setting_in_full_and_the_others_by_name():
+    """A plan of fluentd on 300 nodes listed seven unsettled settings in seven rows of one long
+    sentence each, differing only in numbers; the console already names the nearest and counts the rest."""
+    from rollsim.present.plan_report import _unsettled_rows
+
+    def one(count: int, pace: str) -> dict[str, Any]:
+        return {"setting": f"maxSurge {count}", "pace": pace, "text": f"maxSurge {count}: the whole sentence"}
+
+    unsettled = [one(111, "+3.1%, at most +4.7% at 95% confidence"), one(146, "+1.5%, at most +2.1% at 95% confidence"),
+                 one(147, "+1.5%, at most +2.02% at 95% confidence")]
+    rows = _unsettled_rows(unsettled)
+    assert rows[0] == ["unsettled", "maxSurge 147: the whole sentence"]
+    assert rows[1][0] == "unsettled (2 more)" and rows[1][1].endswith(
+        ": maxSurge 111 (+3.1%, at most +4.7% at 95% confidence); "
+        "maxSurge 146 (+1.5%, at most +2.1% at 95% confidence)")
+    assert _unsettled_rows(unsettled[-1:]) == rows[:1] and _unsettled_rows([]) == []
+    older = [{k: v for k, v in u.items() if k != "pace"} for u in unsettled]  # plan.json before it kept the bound
+    assert _unsettled_rows(older)[1][1].endswith(": maxSurge 111; maxSurge 146")

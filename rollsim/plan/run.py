@@ -178,7 +178,8 @@ def _unsettled(search: Search, chosen: Evidence, desired: int) -> list[dict[str,
                 f"not shown within the {100 * search.rule.tolerance:g}% tolerance {why}: counted as slower; "
                 + beside_answer(p.mean, p.replications, chosen))
         out.append({"setting": e.setting.label(desired), "replications": p.replications,
-                    "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high), "text": text})
+                    "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high),
+                    "pace": pace_text(p, search.rule), "text": text})
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,23 @@ def _mib(b: Any) -> str:
     return f"{float(b) / 2**20:,.0f}Mi"
 
 
+def _unsettled_rows(unsettled: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """The unsettled setting nearest the answer (the last: the most preferred come first) in full,
+    as the console says it; the others in one row, by name and bound (their sentences differ only
+    in numbers, and the evidence table below has each one's verdict).
+    """
+    if not unsettled:
+        return []
+    rows = [["unsettled", str(unsettled[-1]["text"])]]
+    others = unsettled[:-1]
+    if others:
+        named = "; ".join(f"{u['setting']} ({u['pace']})" if u.get("pace") else str(u["setting"]) for u in others)
+        rows.append([f"unsettled ({len(others)} more)",
+                     f"also preferred had they been shown as fast, and not shown within the tolerance either, "
+                     f"so counted as slower (their verdicts in the evidence below): {named}"])
+    return rows
+
+
 def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     a, cons = plan["answer"], plan["constraints"]
     if a is None:
@@ -117,7 +134,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     q = f"p{100 * cons['window_probability']:g}"
     # how the answer was weighed (absent from a plan folder written before plans said so)
     weighed = [["speed", a["pace"]["text"]]] if a.get("pace") else []
-    weighed += [["unsettled", u["text"]] for u in a.get("unsettled") or ()]
+    weighed += _unsettled_rows(a.get("unsettled") or [])
     weighed += [["stall risk", a["stall_risk"]["text"]]] if a.get("stall_risk") else []
     rows = [
         ["setting", f"{a['setting']}"],
