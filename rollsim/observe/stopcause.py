@@ -235,7 +235,7 @@ class StopCause:
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _holds_not_ready(node: NodeEnd) -> bool:
@@ -338,7 +338,7 @@ def stop_cause(state: EndState) -> StopCause:
         counts.append(("old_only", waiting))
     # "updated" as the rollout counts it done: the new pod available, no old one running (not kubectl's
     # UP-TO-DATE, which counts a new pod whatever its state: the summary's "updated")
-    left = f"{_plural(done, 'node')} of {total} updated (new pod available)"
+    left = f"{_plural(done, 'node')} of {total:,} updated (new pod available)"
 
     def result(cause: str, sentence: str) -> StopCause:
         return StopCause(cause, tuple(counts), sentence)
@@ -347,7 +347,7 @@ def stop_cause(state: EndState) -> StopCause:
         return result(COMPLETED, f"completed: {left}")
     if state.rolled_back:
         return result("rolled-back", f"rolled back by the operator after the rollout stalled; {_plural(done, 'node')} "
-                                     f"of {total} back on the old revision")
+                                     f"of {total:,} back on the old revision")
     rolling = state.strategy != "OnDelete"
     # NotReady nodes besides what the rollout stopped on: said after it
     more = f"; also {_not_ready_sentence(terminating, not_ready - terminating, rolling)}" if not_ready else ""
@@ -386,7 +386,7 @@ def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
     count, owners = would
     if not count:
         return ""
-    where = "" if count == pending else f" on {count} of those nodes"
+    where = "" if count == pending else f" on {count:,} of those nodes"
     whose = " and ".join(", ".join(owners).rsplit(", ", 1))
     return (f"; the real scheduler would have preempted {whose}'s lower-priority pods{where} to make room: rollsim "
             "never evicts another DaemonSet's pod, a departure")
@@ -401,7 +401,7 @@ def _port_holder(beside: int, pending: int, holders: tuple[str, ...] = ()) -> st
     other = "another DaemonSet's pod" + (f" ({', '.join(holders)})" if holders else "")
     if beside == 0:
         return f"{other} holds the host port"
-    return f"the old pod holds the host port on {beside} of them, {other} on the others"
+    return f"the old pod holds the host port on {beside:,} of them, {other} on the others"
 
 
 def _where_short(beside: int, pending: int) -> str:
@@ -410,7 +410,7 @@ def _where_short(beside: int, pending: int) -> str:
         return "beside the old pod"
     if beside == 0:
         return "even with the old pod gone"
-    return f"beside the old pod on {beside} of them, even with it gone on the others"
+    return f"beside the old pod on {beside:,} of them, even with it gone on the others"
 
 
 def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int, int],
@@ -462,13 +462,13 @@ def _backing_off(state: EndState, counts: tuple[int, int, int], left: str) -> tu
     again = "each pulls again after its back-off (10 s doubling to 5 min)"
     why_refused = f"the registry refused their pulls over {limit} (429 Too Many Requests)"
     why_errored = "the registry failed their pulls part way (a 5xx, a timeout, a reset connection)"
-    waiting = f"; {queued} more waiting in the registry's queue for {limit}" if queued else ""
+    waiting = f"; {queued:,} more waiting in the registry's queue for {limit}" if queued else ""
     if refused >= errored:
         cause, count, why = REGISTRY_RATE_LIMITED, refused, why_refused
-        also = f"; {errored} more after a pull failed part way" if errored else ""
+        also = f"; {errored:,} more after a pull failed part way" if errored else ""
     else:
         cause, count, why = REGISTRY_ERRORS, errored, why_errored
-        also = f"; {refused} more after a 429 over {limit}" if refused else ""
+        also = f"; {refused:,} more after a 429 over {limit}" if refused else ""
     return cause, (f"{when} while {_plural(count, 'new pod')} waited out ImagePullBackOff: {why}, "
                    f"and {again}{also}{waiting}; {left}")
 

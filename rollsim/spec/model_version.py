@@ -33,4 +33,7 @@ __all__ = ["MODEL_VERSION"]
 # 13: nodes added during a run copy the shapes of the cluster's Ready, schedulable workers in proportion to their
 # counts (rollsim.spec.churn.join_templates), where they all copied the most common one: runs of a node list of
 # several shapes with add_nodes change; a homogeneous list (every --nodes N, every shipped study) does not
-MODEL_VERSION = 13
+# 14: a pull after a registry error's back-off leaves the back-off as it starts (a run stopped during it reads
+# the pod as pulling, stop_cause no longer registry-errors for it); stop_detail counts with thousands separators
+# and the registry-queued sentence in durations (2h00m06s, where it said 7,206.0 s)
+MODEL_VERSION = 14
