@@ -112,6 +112,15 @@ def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) 
     assert not timeline.exists()
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--horizon", "1e400"), ("--registry-error-rate", "nan"),
+                                           ("--stall-after", "inf"), ("--node-utilization", "inf")])
+def test_a_number_that_is_not_finite_is_refused_as_such(capsys, flag, value) -> None:
+    """``--horizon 1e400`` (inf) said "must be greater than 0", and ``nan`` "must be at least 0": true of
+    neither; the rule broken is that the number is not finite."""
+    assert main(["simulate", "--nodes", "3", flag, value]) == 2
+    one_error_line(capsys, f"argument {flag}: must be a finite number, got '{value}'")
+
+
 def test_a_horizon_that_would_overflow_a_timelines_timestamps_is_refused(tmp_path, capsys) -> None:
     """A pod Ready after 1e17 s with a horizon past it: the .prom timestamps overflowed int64
     (garbage, a RuntimeWarning) and the samples were dropped or disordered. Every run ends at its

@@ -80,7 +80,9 @@ def _number(value: Any, minimum: float, strict: bool = False) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < minimum or (strict and number == minimum):
+    if not math.isfinite(number):  # 1e400 reads as inf: not "must be at least 0"
+        raise ValueError(f"must be a finite number, got {value!r}")
+    if number < minimum or (strict and number == minimum):
         raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}, got {value!r}")
     return number
 
