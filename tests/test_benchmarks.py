@@ -19,6 +19,7 @@ sys.path.insert(0, str(BENCH))
 import baselines  # noqa: E402
 import bench  # noqa: E402
 import modes  # noqa: E402
+import plan_knee  # noqa: E402
 import plan_window  # noqa: E402
 import scale  # noqa: E402
 import sweep  # noqa: E402
@@ -171,3 +172,14 @@ def test_plan_window_prints_a_row_per_margin_and_rule(capsys) -> None:
     assert plan_window.main(["--trials", "40", "--margins", "0,3"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 3 |")]
     assert len(rows) == 2 and all(float(r.split("|")[3].strip(" %")) >= 90 for r in rows)
+
+
+def test_plan_knee_prints_a_row_per_curve(capsys) -> None:
+    """The script behind the README's knee figures runs and prints its five rows and the single
+    comparison's rate (the figures themselves take 2,000 trials).
+    """
+    assert plan_knee.main(["--trials", "10"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith(("| hyperbolic", "| batches", "| flat"))]
+    assert len(rows) == 5 and all(0 <= float(r.split("|")[3].strip(" %")) <= 100 for r in rows)
+    assert "One comparison of a count exactly τ slower than the top: called as fast in" in out
