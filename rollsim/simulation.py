@@ -125,7 +125,8 @@ def _start(world: World) -> UrgentEvent:
     if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted, not queued
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
-        start_node_changes(env, world.api, world.rank, world.streams, scenario, world.other_ranks)
+        start_node_changes(env, world.api, world.rank, world.streams, scenario, world.other_ranks,
+                           world.counters["old_pods_unready"])
     if world.deleter is not None:
         view, rng = world.deleter
         env.process(run_deleter(env, scenario.deleter, view, rng))
@@ -168,6 +169,8 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
         summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the limit (429)
     if registry is not None and registry.spec.error_rate > 0:  # likewise: only for a registry that fails some
         summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
+    if d is world.daemonsets[0] and any(c.kind == "old-pods-unready" for c in d.scenario.node_changes):
+        summary["old_pods_unready"] = world.counters["old_pods_unready"][d.name]  # likewise: only with the fault
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

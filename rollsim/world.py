@@ -103,7 +103,8 @@ class World:
     # and the stream that draws the rank of a node that joins
     other_ranks: list[tuple[list[float], np.random.Generator]] = field(default_factory=list)
     daemonsets: list[WorldDaemonSet] = field(default_factory=list)
-    counters: dict[str, Counter[str]] = field(default_factory=lambda: {"syncs": Counter(), "sync_errors": Counter()})
+    counters: dict[str, Counter[str]] = field(default_factory=lambda: {"syncs": Counter(), "sync_errors": Counter(),
+                                                                         "old_pods_unready": Counter()})
     log: dict[str, float] = field(default_factory=dict)
     stop: UrgentEvent | None = None
     deleter: tuple[KubectlView, np.random.Generator] | None = None

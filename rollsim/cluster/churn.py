@@ -7,8 +7,9 @@ change, and to the pods of every DaemonSet on the node.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -16,6 +17,7 @@ import simpy
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
 from rollsim.cluster.outofservice import OutOfService
+from rollsim.controller.pods import Pod
 from rollsim.spec.churn import (
     PODGC_PERIOD_S,
     PODGC_QUARANTINE_S,
@@ -51,6 +53,10 @@ class Churn:
     other_ranks: Sequence[tuple[list[float], np.random.Generator]] = ()
     # what each node that joins copies, in joining order (``rollsim.spec.churn.join_templates``)
     templates: Sequence[Node | None] = ()
+    # the study's own DaemonSet (its key), whose old pods lose readiness, drawn from their own stream
+    owner: str = ""
+    unready_rng: np.random.Generator | None = None
+    unready: Counter[str] = field(default_factory=Counter)  # old pods made unready, by DaemonSet key
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -81,8 +87,27 @@ class Churn:
         return node
 
 
+    def unready_random_old_pod(self) -> Pod | None:
+        """A Ready pod of ``owner`` still on an old revision, not being deleted, chosen at random,
+        loses readiness: its readiness probe fails and the kubelet reports it not Ready (it keeps
+        running); None when there is none. ``rollingUpdate`` then replaces it outside the budget.
+        """
+        revision = self.api.daemonsets[self.owner].revision
+        ready = [pod for pods in self.api.pods_by_node for pod in pods
+                 if pod.owner == self.owner and pod.revision != revision and pod.ready and not pod.deleting]
+        if not ready or self.unready_rng is None:
+            return None
+        pod = ready[int(self.unready_rng.integers(len(ready)))]
+        pod.ready = False
+        self.api.pod_status_changed(pod)
+        self.unready[self.owner] += 1
+        return pod
+
+
 def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator[simpy.Event, object, None]:
-    """Apply every add and remove at its time, then collect the removed nodes' pods."""
+    """Apply every change at its time (a node added, removed or failed, an old pod unready),
+    then collect the removed nodes' pods.
+    """
     env = churn.env
     plan = sorted((t, change.kind) for change in changes for t in change_times(change))
     removed: dict[int, float] = {}
@@ -93,6 +118,8 @@ def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator
         if kind == "add":
             added += 1
             churn.add_node(joining_node(churn.templates[added - 1], joined_name(added - 1)))
+        elif kind == "old-pods-unready":
+            churn.unready_random_old_pod()
         elif kind == "not-ready":
             churn.fail_random_node()
         else:
@@ -119,14 +146,18 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
 
 def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
                        scenario: Scenario,
-                       other_ranks: Sequence[tuple[list[float], np.random.Generator]] = ()) -> None:
+                       other_ranks: Sequence[tuple[list[float], np.random.Generator]] = (),
+                       unready: Counter[str] | None = None) -> None:
     """Start what happens to the nodes during the run: joins, removals and failures (with the
-    node lifecycle controller), and the operator's ``out-of-service`` taint with PodGC.
+    node lifecycle controller), old pods that lose readiness (counted in ``unready``, by
+    DaemonSet key), and the operator's ``out-of-service`` taint with PodGC.
     """
     lifecycle = NodeLifecycle(env, api, scenario.controller.node_lifecycle, streams["node_lifecycle"])
     if scenario.out_of_service_after_s is not None:
         OutOfService(env, api, scenario.out_of_service_after_s, lifecycle)
     if scenario.node_changes:
         templates = join_templates(scenario.nodes, added_nodes(scenario.node_changes))
-        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates)
+        churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates,
+                      scenario.daemonset_keys()[0], streams["old_pods_unready"],
+                      Counter() if unready is None else unready)
         env.process(run_node_changes(churn, scenario.node_changes))

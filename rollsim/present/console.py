@@ -168,6 +168,7 @@ def format_summary(result: Any, wall: float) -> str:
         *_preempted(s),
         *_refused(s, sc.registry.limit_words),
         *_registry_errors(s),
+        *_old_pods_unready(s),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes{own}, {wall:.2f} s wall",
@@ -210,6 +211,14 @@ def _registry_errors(s: Mapping[str, Any]) -> list[str]:
         return []
     return [f"  registry errors    {count_of(s['registry_errors'], 'pull')} failed part way (a 5xx, a timeout, a "
             "reset connection): each pod pulled again after the kubelet's image pull back-off"]
+
+
+def _old_pods_unready(s: Mapping[str, Any]) -> list[str]:
+    """The line on the old pods that lost readiness (``--old-pods-unready``), when the fault is given."""
+    if "old_pods_unready" not in s:
+        return []
+    return [f"  old pods unready   {count_of(s['old_pods_unready'], 'old pod')} lost readiness: each replaced at "
+            "once, outside maxUnavailable (rollingUpdate replaces an old pod that is not available)"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

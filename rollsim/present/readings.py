@@ -19,7 +19,7 @@ import pandas as pd
 
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
-from rollsim.present.render import format_duration, format_number
+from rollsim.present.render import format_duration, format_number, trim_zeros
 from rollsim.present.summary_rows import (
     completed_counts,
     completed_every_run,
@@ -35,7 +35,8 @@ from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
 __all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
-           "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs"]
+           "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs",
+           "unready_costs"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -344,6 +345,20 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
                    f"evicting {format_number(cpu, 0)}m CPU and {format_number(memory, 1)} GiB memory per run "
                    "(README, “Other workloads and preemption”).")
     return out
+
+
+def unready_costs(runs: pd.DataFrame) -> list[str]:
+    """Per configuration whose old pods lost readiness in some run (``runs.csv`` ``old_pods_unready``,
+    only with ``--old-pods-unready``): how many, replaced at once outside the budget (``rollingUpdate``
+    replaces an old pod that is not available), and the most nodes unavailable at once it led to.
+    """
+    if not {"config", "label", "old_pods_unready", "max_unavailable_observed"} <= set(runs.columns):
+        return []
+    return [f"{label}: {trim_zeros(format_number(counts.mean(), 1))} old pods per run lost readiness on average "
+            f"(at most {int(counts.max()):,}), each replaced at once, outside the maxUnavailable budget: up to "
+            f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes were unavailable at once "
+            "(README, “What hurts at scale”: old pods that lose readiness)."
+            for label, rows, counts in _counted(runs, "old_pods_unready")]
 
 
 _BACK_OFF = ("pulled again only after the kubelet's image pull back-off, 10 s doubling to 5 min "

@@ -42,6 +42,7 @@ from rollsim.present.summary_rows import (
     slo_failed,
     slo_ok,
 )
+from rollsim.spec.churn import moves_nodes
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
@@ -193,7 +194,7 @@ def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -
         return DASH
     lo, hi = counts
     shown = format_number(lo) if lo == hi else f"{format_number(lo)}–{format_number(hi)}"
-    if scenario.get("node_changes"):
+    if moves_nodes(scenario.get("node_changes") or ()):
         return f"{shown} at the end"
     total, not_ready = num(scenario.get("nodes")), num(scenario.get("not_ready_nodes"))
     if math.isnan(total) or hi > total:
@@ -241,7 +242,7 @@ def desired_note(results: Results) -> list[tuple]:
                  "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "
                  "started therefore shows every desired node available and no unavailable node-hours, though "
                  "its NotReady nodes never got the new pod.")
-    if any(s.get("node_changes") for s in scenarios):
+    if any(moves_nodes(s.get("node_changes") or ()) for s in scenarios):
         text += (" Where nodes join or leave during the rollout, each moment's share is of the nodes desired at "
                  "that moment; the column gives the count at the end of the run.")
     return [("p", [("", text)])]

@@ -290,7 +290,13 @@ def findings_section(results: Results) -> list[tuple]:
     another DaemonSet of the update (``also``) did not complete every replication, the first
     line says so: the other findings are about the study's own DaemonSet.
     """
-    from rollsim.present.readings import preemption_costs, readings, refusal_costs, registry_error_costs
+    from rollsim.present.readings import (
+        preemption_costs,
+        readings,
+        refusal_costs,
+        registry_error_costs,
+        unready_costs,
+    )
 
     nothing = nothing_to_roll_out(results)
     if nothing:
@@ -312,6 +318,7 @@ def findings_section(results: Results) -> list[tuple]:
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios_by_config(results))
     lines += registry_error_costs(ran)
+    lines += unready_costs(ran)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 

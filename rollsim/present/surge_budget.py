@@ -23,6 +23,7 @@ from rollsim.present.render import format_number
 from rollsim.present.study import desired_counts, scenarios_by_config
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.spec.budget import parse_int_or_percent, scaled_value
+from rollsim.spec.churn import moves_nodes
 from rollsim.sweep.results import Results
 
 __all__ = ["SurgeBudget", "surge_budget", "surge_budgets", "surge_costs"]
@@ -101,7 +102,7 @@ def _churn(scenario: Mapping[str, Any]) -> bool:
     """Whether the desired nodes can change while the rollout runs: nodes join or leave, or go
     NotReady at a moment of it (``N@T``; NotReady before it are left out from the start).
     """
-    return bool(scenario.get("node_changes")) or "@" in str(scenario.get("not_ready_nodes") or "")
+    return moves_nodes(scenario.get("node_changes") or ()) or "@" in str(scenario.get("not_ready_nodes") or "")
 
 
 def surge_budgets(results: Results) -> dict[int, SurgeBudget]:
@@ -153,6 +154,11 @@ def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBu
     return line + ".", over
 
 
+def _loses_readiness(scenario: Mapping[str, Any]) -> bool:
+    """Whether old pods lose readiness during the run (``--old-pods-unready``: node changes of that kind)."""
+    return any(str(c).startswith("old-pods-unready ") for c in scenario.get("node_changes") or ())
+
+
 def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]],
                 budgets: Mapping[int, SurgeBudget] | None = None) -> list[str]:
     """What maxSurge costs: the surge pods at once (two agents on one node while they overlap),
@@ -160,7 +166,7 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
     ``budgets``: each configuration's budget over its runs (``surge_budgets``); without it,
     the budget of its scenario's desired count.
     """
-    out, over, free = [], False, False
+    out, over, free, unready = [], False, False, False
     for r in cast(list[dict[str, Any]], summary.to_dict("records")):
         sc = scenarios.get(int(r["config"])) or {}
         surge = num(r.get("max_surge_observed_max"))
@@ -169,13 +175,19 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
         budget = (budgets.get(int(r["config"])) if budgets is not None else
                   _from_counts(sc.get("max_surge"), num(sc.get("desired_nodes")), None, surge))
         line, past = _surge_line(str(r["label"]), sc, surge, budget)
-        over, free = over or past, free or not (num(sc.get("requests_cpu_millis")) > 0
+        lost = past and _loses_readiness(sc)  # new pods outside the budget: what the fault does, not an overlap
+        over, unready = over or (past and not lost), unready or lost
+        free = free or not (num(sc.get("requests_cpu_millis")) > 0
                                                 or num(sc.get("requests_memory_bytes")) > 0)
         out.append(line)
     out = out[:_MAX_LINES]
     if free:
         out.append("Where the pod requests no CPU or memory, the surge pods cost no scheduled resources, but each "
                    "is a second agent running on its node.")
+    if unready:
+        out.append("Where old pods lost readiness, max surge exceeds the budget: each such pod got its new pod at "
+                   "once, outside maxSurge, beside it until a sync deleted it (README, “What hurts at scale”: old "
+                   "pods that lose readiness).")
     if over:
         out.append("Max surge can exceed the budget by a few pods: the controller sends a sync's creates before its "
                    "deletes, so for one API round trip a node whose new pod is available still holds its old pod "

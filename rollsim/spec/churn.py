@@ -1,5 +1,6 @@
 """Nodes that come, go and fail during a rollout: ``--add-nodes N@T[+D]``,
-``--remove-nodes N@T[+D]``, ``--not-ready-nodes N@T[+D]``.
+``--remove-nodes N@T[+D]``, ``--not-ready-nodes N@T[+D]``; and old pods that lose readiness,
+``--old-pods-unready N@T[+D]``.
 
 ``N@T`` changes N nodes at simulated second T; ``N@T+D`` spreads them evenly over the D
 seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minutes).
@@ -35,6 +36,12 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
   pod but leaves ``desired``; NoExecute, which they do). Ready=False is posted by the kubelet
   within 10 s, with the ``not-ready`` taints, and its pods keep their readiness. In ideal
   mode all of it happens at T.
+* An old pod that loses readiness (``old-pods-unready``) is a Ready pod of the study's own
+  DaemonSet still on an old revision, chosen at random at T among those not being deleted: its
+  readiness probe starts failing and it stays Running, not Ready (a CNI agent that loses its
+  datastore, kubernetes/kubernetes#111073). ``rollingUpdate`` replaces an old pod that is not
+  available at once, outside maxUnavailable (without surge it deletes it; with surge it creates
+  its new pod beside it), so many of them at once are replaced all at once. None left: nothing.
 """
 
 from __future__ import annotations
@@ -50,8 +57,9 @@ from rollsim.spec.node import Node, kubelet_labels, ready_node
 
 __all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
            "join_templates", "joining_node", "joined_name", "added_nodes", "nodes_that_join", "joining_nodes",
-           "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+           "NODE_CHANGE_KINDS", "moves_nodes", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
+NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready")
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
 _SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?", re.ASCII)  # \d: ASCII digits only
@@ -59,7 +67,9 @@ _SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class NodeChange:
-    """``count`` nodes added (``kind='add'``) or removed from ``at`` seconds, spread over ``over``."""
+    """``count`` nodes added (``kind='add'``), removed, failed (``not-ready``) or whose old pod loses
+    readiness (``old-pods-unready``) from ``at`` seconds, spread over ``over``.
+    """
 
     kind: str
     count: int
@@ -67,8 +77,8 @@ class NodeChange:
     over: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("add", "remove", "not-ready"):
-            raise ValueError(f"a node change is add, remove or not-ready, got {self.kind!r}")
+        if self.kind not in NODE_CHANGE_KINDS:
+            raise ValueError(f"a node change is add, remove, not-ready or old-pods-unready, got {self.kind!r}")
         if self.count < 1 or self.at < 0 or self.over < 0:
             raise ValueError(f"a node change needs a positive count and non-negative times, got {self}")
 
@@ -194,6 +204,15 @@ def joining_nodes(nodes: Sequence[Node], count: int) -> tuple[Node, ...]:
 def joined_name(k: int) -> str:
     """The name of the ``k``-th node that joins (from 0): ``added-00001`` first."""
     return f"added-{k + 1:05d}"
+
+
+def moves_nodes(changes: Sequence[object]) -> bool:
+    """Whether ``changes`` (``NodeChange``s, or a scenario description's ``add 5@60`` texts) change the
+    nodes, and with them the desired count: a node added, removed or NotReady; an old pod that loses
+    readiness (``old-pods-unready``) changes no node.
+    """
+    kinds = (c.kind if isinstance(c, NodeChange) else str(c).split(" ", 1)[0] for c in changes)
+    return any(kind != "old-pods-unready" for kind in kinds)
 
 
 def added_nodes(changes: Sequence[NodeChange]) -> int:

@@ -40,6 +40,7 @@ __all__ = [
     "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
+    "OLD_PODS_UNREADY",
     "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
 ]
 
@@ -321,6 +322,7 @@ PULL_WINDOW = Kind(parse_pull_window, _pattern(rf"^\s*0*[1-9][0-9]*\s*{_PER}\s*$
                                              "a count of requests per a rolling window, such as 100/6h"), "N/WINDOW")
 NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]", repeatable=True)
 NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]", repeatable=True)
+OLD_PODS_UNREADY = Kind(_changes("old-pods-unready"), _CHANGES, "N@T[+D]", repeatable=True)
 NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]",
                  repeatable=True)
 TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {

@@ -268,6 +268,9 @@ _OWN: tuple[Setting, ...] = (
     Setting("new_pods", "faults.new_pods", k.NEW_PODS,
             "a new revision that fails: crashloop, pull-error, never-ready or rejected, optionally :FRACTION",
             field="new_pods", label="new pods"),
+    Setting("old_pods_unready", "faults.old_pods_unready", k.OLD_PODS_UNREADY,
+            "N old pods (chosen at random among the Ready ones) lose readiness at second T (+D: spread over D s), "
+            "e.g. 60@1200: the controller replaces them at once, outside maxUnavailable", default=()),
     Setting("rollback_after", "faults.rollback_after", k.SECONDS,
             "the operator rolls back S seconds after the stall is detected", field="rollback_after_s",
             shown_default="never", unit="s", label="rollback after a stall", describe_as="rollback_after_s"),
