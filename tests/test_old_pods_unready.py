@@ -115,3 +115,21 @@ def test_a_surge_past_its_budget_is_put_down_to_the_pods_that_lost_readiness() -
     assert why.startswith("Where old pods lost readiness, max surge exceeds the budget: each such pod got its new pod")
     (_line, _free, overlap) = surge_costs(summary, {0: {**scenario, "node_changes": []}}, {0: SurgeBudget(25, 25, 45)})
     assert overlap.startswith("Max surge can exceed the budget by a few pods")
+
+
+def test_under_on_delete_nothing_replaces_them_and_the_words_say_so(capsys) -> None:
+    """OnDelete replaces only the pods something deletes: the old pods that lost readiness stay, not
+    Ready, until the batch deleter reaches them; the console line and the finding said "replaced at once"."""
+    import pandas as pd
+    from rollsim.present.readings import unready_costs
+
+    on_delete = ["simulate", "--nodes", "20", "--strategy", "OnDelete", "--deleter", "batch:5", "--old-pods-unready",
+                 "5@30"]
+    assert main(on_delete) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  old pods unready")]
+    assert line.endswith("5 old pods lost readiness: none replaced until the deleter deleted it (OnDelete)")
+    runs = pd.DataFrame([{"config": 0, "label": "batches", "old_pods_unready": 5, "max_unavailable_observed": 10},
+                         {"config": 1, "label": "10%", "old_pods_unready": 5, "max_unavailable_observed": 7}])
+    deleted, rolled = unready_costs(runs, {0: {"strategy": "OnDelete"}, 1: {"strategy": "RollingUpdate"}})
+    assert "none replaced until deleted (OnDelete)" in deleted and "up to 10 nodes" in deleted
+    assert "each replaced at once, outside the maxUnavailable budget: up to 7 nodes" in rolled

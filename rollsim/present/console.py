@@ -168,7 +168,7 @@ def format_summary(result: Any, wall: float) -> str:
         *_preempted(s),
         *_refused(s, sc.registry.limit_words),
         *_registry_errors(s),
-        *_old_pods_unready(s),
+        *_old_pods_unready(s, sc.daemonset.strategy.rolling),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes{own}, {wall:.2f} s wall",
@@ -213,12 +213,15 @@ def _registry_errors(s: Mapping[str, Any]) -> list[str]:
             "reset connection): each pod pulled again after the kubelet's image pull back-off"]
 
 
-def _old_pods_unready(s: Mapping[str, Any]) -> list[str]:
-    """The line on the old pods that lost readiness (``--old-pods-unready``), when the fault is given."""
+def _old_pods_unready(s: Mapping[str, Any], rolling: bool) -> list[str]:
+    """The line on the old pods that lost readiness (``--old-pods-unready``), when the fault is given:
+    replaced at once under RollingUpdate (``rolling``), only once deleted under OnDelete.
+    """
     if "old_pods_unready" not in s:
         return []
-    return [f"  old pods unready   {count_of(s['old_pods_unready'], 'old pod')} lost readiness: each replaced at "
-            "once, outside maxUnavailable (rollingUpdate replaces an old pod that is not available)"]
+    how = ("each replaced at once, outside maxUnavailable (rollingUpdate replaces an old pod that is not available)"
+           if rolling else "none replaced until the deleter deleted it (OnDelete)")
+    return [f"  old pods unready   {count_of(s['old_pods_unready'], 'old pod')} lost readiness: {how}"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

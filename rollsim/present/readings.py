@@ -347,18 +347,26 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
     return out
 
 
-def unready_costs(runs: pd.DataFrame) -> list[str]:
+def unready_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None = None) -> list[str]:
     """Per configuration whose old pods lost readiness in some run (``runs.csv`` ``old_pods_unready``,
-    only with ``--old-pods-unready``): how many, replaced at once outside the budget (``rollingUpdate``
-    replaces an old pod that is not available), and the most nodes unavailable at once it led to.
+    only with ``--old-pods-unready``): how many, and what became of them: under RollingUpdate each is
+    replaced at once outside the budget (``rollingUpdate`` replaces an old pod that is not available),
+    with the most nodes unavailable at once it led to; under OnDelete (``scenarios``' ``strategy``)
+    none is, until the deleter deletes it.
     """
     if not {"config", "label", "old_pods_unready", "max_unavailable_observed"} <= set(runs.columns):
         return []
-    return [f"{label}: {trim_zeros(format_number(counts.mean(), 1))} old pods per run lost readiness on average "
-            f"(at most {int(counts.max()):,}), each replaced at once, outside the maxUnavailable budget: up to "
-            f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes were unavailable at once "
-            "(README, “What hurts at scale”: old pods that lose readiness)."
-            for label, rows, counts in _counted(runs, "old_pods_unready")]
+    out = []
+    for label, rows, counts in _counted(runs, "old_pods_unready"):
+        scenario = (scenarios or {}).get(rows["config"].iloc[0]) or {}
+        how = ("none replaced until deleted (OnDelete): each node stayed without an available agent until then"
+               if scenario.get("strategy") == "OnDelete" else
+               "each replaced at once, outside the maxUnavailable budget")
+        out.append(f"{label}: {trim_zeros(format_number(counts.mean(), 1))} old pods per run lost readiness on "
+                   f"average (at most {int(counts.max()):,}), {how}: up to "
+                   f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes were unavailable at once "
+                   "(README, “What hurts at scale”: old pods that lose readiness).")
+    return out
 
 
 _BACK_OFF = ("pulled again only after the kubelet's image pull back-off, 10 s doubling to 5 min "

@@ -318,7 +318,7 @@ def findings_section(results: Results) -> list[tuple]:
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios_by_config(results))
     lines += registry_error_costs(ran)
-    lines += unready_costs(ran)
+    lines += unready_costs(ran, scenarios_by_config(results))
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 
