@@ -86,7 +86,6 @@ class Churn:
         self.lifecycle.node_failed(node, self.condition)
         return node
 
-
     def unready_random_old_pod(self) -> Pod | None:
         """A Ready pod of ``owner`` still on an old revision, not being deleted, chosen at random,
         loses readiness: its readiness probe fails and the kubelet reports it not Ready (it keeps

@@ -23,7 +23,7 @@ from rollsim.present.render import format_number
 from rollsim.present.study import desired_counts, scenarios_by_config
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.spec.budget import parse_int_or_percent, scaled_value
-from rollsim.spec.churn import moves_nodes
+from rollsim.spec.churn import change_kinds, moves_nodes
 from rollsim.sweep.results import Results
 
 __all__ = ["SurgeBudget", "surge_budget", "surge_budgets", "surge_costs"]
@@ -156,7 +156,7 @@ def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBu
 
 def _loses_readiness(scenario: Mapping[str, Any]) -> bool:
     """Whether old pods lose readiness during the run (``--old-pods-unready``: node changes of that kind)."""
-    return any(str(c).startswith("old-pods-unready ") for c in scenario.get("node_changes") or ())
+    return "old-pods-unready" in change_kinds(scenario.get("node_changes") or ())
 
 
 def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]],

@@ -57,7 +57,7 @@ from rollsim.spec.node import Node, kubelet_labels, ready_node
 
 __all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
            "join_templates", "joining_node", "joined_name", "added_nodes", "nodes_that_join", "joining_nodes",
-           "NODE_CHANGE_KINDS", "moves_nodes", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+           "NODE_CHANGE_KINDS", "change_kinds", "moves_nodes", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready")
 PODGC_PERIOD_S = 20.0
@@ -206,13 +206,17 @@ def joined_name(k: int) -> str:
     return f"added-{k + 1:05d}"
 
 
+def change_kinds(changes: Sequence[object]) -> set[str]:
+    """The kinds of ``changes``: ``NodeChange``s, or a scenario description's texts (``add 5@60``)."""
+    return {c.kind if isinstance(c, NodeChange) else str(c).split(" ", 1)[0] for c in changes}
+
+
 def moves_nodes(changes: Sequence[object]) -> bool:
-    """Whether ``changes`` (``NodeChange``s, or a scenario description's ``add 5@60`` texts) change the
-    nodes, and with them the desired count: a node added, removed or NotReady; an old pod that loses
-    readiness (``old-pods-unready``) changes no node.
+    """Whether ``changes`` (as ``change_kinds`` reads them) change the nodes, and with them the
+    desired count: a node added, removed or NotReady; an old pod that loses readiness
+    (``old-pods-unready``) changes no node.
     """
-    kinds = (c.kind if isinstance(c, NodeChange) else str(c).split(" ", 1)[0] for c in changes)
-    return any(kind != "old-pods-unready" for kind in kinds)
+    return bool(change_kinds(changes) - {"old-pods-unready"})
 
 
 def added_nodes(changes: Sequence[NodeChange]) -> int:
