@@ -10,52 +10,29 @@ tests below the boundary only just beyond the tolerance).
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
-from rollsim.plan.candidates import SURGE, Family, Setting
-from rollsim.plan.constraints import Constraints
-from rollsim.plan.evidence import Evidence
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.search import Capacity, Search, SearchSettings
 
-TOP, TAU = 300, 0.02
-FAMILY = Family(SURGE, 0.0)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import plan_knee  # noqa: E402  (the benchmark's evaluator and search, at a smaller size)
+
+TOP, TAU = plan_knee.TOP, plan_knee.TAU
+FAMILY = plan_knee.FAMILY
 # waves of ⌈300/c⌉: two (counts 150 to 299) +1% against the top, three (100 to 149) +2.0001%, four +3%...
-CLIFF = (TAU + 1e-6) / 2 * (np.ceil(TOP / np.arange(1, TOP + 1)) - 1)
-SLOWDOWN = np.concatenate([[math.nan], CLIFF])  # by count
-
-
-class _Paired:
-    """Replication r of count c takes ``1200 (1 + s(c)) (1 + 3% z_r + 1% e_cr)``: a seed's common
-    part and each run's own (bounds of about ±0.5% at 40 seeds, as real plans show).
-    """
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.durations = 1200 * (1 + SLOWDOWN[:, None]) * (
-            1 + 0.03 * rng.standard_normal(40)[None, :] + 0.01 * rng.standard_normal((TOP + 1, 40)))
-        self.asked: dict[Setting, int] = {}
-
-    def evaluate(self, settings, n):
-        for s in settings:
-            self.asked[s] = max(n, self.asked.get(s, 0))
-        return [self.evidence(s) for s in settings]
-
-    def evidence(self, setting):
-        return Evidence(setting, tuple({"completed": True, "duration_s": float(x), "stalled": False,
-                                        "min_available_fraction": 1.0, "max_surge_observed": setting.count,
-                                        "unavailable_node_seconds": 0.0}
-                                       for x in self.durations[setting.count, :self.asked.get(setting, 0)]))
-
-    def evaluated(self):
-        return [self.evidence(s) for s in self.asked]
+SLOWDOWN = plan_knee.curve("batches", excess=1e-6)
 
 
 def _knees(trials: int, rule: PaceRule | None = None) -> list[int | None]:
-    c = Constraints(min_available_fraction=0.0)
+    """The knee of ``trials`` plans on the cliff, replication r of count c taking
+    ``1200 (1 + s(c)) (1 + 3% z_r + 1% e_cr)`` (``plan_knee.Drawn``: bounds of about ±0.5% at 40 seeds)."""
     out = []
     for i in range(trials):
-        search = Search(_Paired(np.random.default_rng(np.random.SeedSequence(0, spawn_key=(i,)))), c, TOP,
-                        Capacity(0, 0, c), (FAMILY,), SearchSettings())
+        search = plan_knee.search_of(plan_knee.Drawn(SLOWDOWN, np.random.default_rng(
+            np.random.SeedSequence(0, spawn_key=(i,))), 0.03, 0.01))
         if rule is not None:
             search.rule = rule
         search.one(FAMILY.at(TOP))
