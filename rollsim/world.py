@@ -20,6 +20,7 @@ import numpy as np
 import simpy
 
 from rollsim.cluster.apiserver import ApiPodControl, ApiServer
+from rollsim.cluster.clocks import NodeClocks
 from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, Sampler
 from rollsim.cluster.nodestore import NodeStore
@@ -189,9 +190,11 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     workloads = OtherWorkloads(scenario.node_utilization, scenario.other_pods_priority,
                                Sampler(scenario.victim_termination, streams["victim_termination"]))
     pod_workers = PodWorkers(streams["pod_workers"], settings.rules.backoff_error_carries_expiry)
+    # the kubelets' clocks: a stream of their own, made and drawn from only when some clock is off
+    clocks = NodeClocks(scenario.clock_skew, streams["clock_skew"]) if scenario.clock_skew.any else None
     kubelet = Kubelet(env, api, workloads=workloads, pod_workers=pod_workers,
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
-                      node_bandwidth=scenario.node_bandwidth())
+                      node_bandwidth=scenario.node_bandwidth(), clocks=clocks)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

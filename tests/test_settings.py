@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from rollsim.cli import main
 from rollsim.spec.churn import NodeChange
+from rollsim.spec.clockskew import ClockSkew
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.describe import DESCRIPTION_LABELS, describe_scenario, leaf_fields
 from rollsim.spec.distributions import Distribution, parse_distribution
@@ -56,7 +57,7 @@ def test_each_option_sets_its_field() -> None:
     samples = {"N": "7", "S": "3.5", "F": "0.25", "P": "0.25", "X": "3", "DIST": "constant(4)", "QPS": "7.5",
                "CPU": "250m", "MEM": "64Mi", "PORTS": "9100", "SIZE": "1GB", "RATE": "5MB/s", "N/s": "4/s",
                "N/WINDOW": "100/6h",
-               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x",
+               "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x", "S[:F]": "600:0.5",
                "NAME": "x.y", "NS": "x"}
     extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}
     for s in SETTINGS:
@@ -106,6 +107,7 @@ _OTHER: dict[str, Any] = {
     "controller.kubernetes_version": "1.33", "not_ready_condition": "False",
     "controller.node_watch_delay": "constant(3)", "controller.unhealthy_zone_threshold": 0.6,
     "registry.over_limit": "reject", "registry.pull_burst": 5, "registry.pull_window": PullWindow(100, 21600.0),
+    "clock_skew": ClockSkew(600, 0.5),
 }
 
 

@@ -32,6 +32,7 @@ import simpy
 
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
+from rollsim.cluster.clocks import NodeClocks
 from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.podruntime import PodRuntime
@@ -84,7 +85,7 @@ class Kubelet:
 
     def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
                  scheduler_throughput: float | None = None, registry: Registry | None = None,
-                 node_bandwidth: float | None = None) -> None:
+                 node_bandwidth: float | None = None, clocks: NodeClocks | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
@@ -95,6 +96,7 @@ class Kubelet:
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
+        self.clocks = clocks  # each node's clock against the controller's (None: all agree)
         self._stopping: set[int] = set()
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
@@ -256,11 +258,15 @@ class Kubelet:
         call_later(self.env, ready_after(rt.ready(), rt.ds.readiness_probe), self._ready, pod, rt)
 
     def _ready(self, pod: Pod, rt: PodRuntime) -> None:
-        """The readiness probe passed: Ready, and available ``minReadySeconds`` later."""
+        """The readiness probe passed: Ready, and available ``minReadySeconds`` later, as the
+        controller's clock sees the node's ``lastTransitionTime`` (``rollsim.cluster.clocks``).
+        """
         api = self.api
         if self._gone(pod):
             return
         pod.ready, pod.ready_since = True, api.timestamp()  # lastTransitionTime: whole seconds
+        if self.clocks is not None:  # ... in the node's time (rollsim.spec.clockskew)
+            pod.ready_since += self.clocks.offset(pod.node)
         api.pod_status_changed(pod)
         min_ready = rt.ds.min_ready_seconds
         if min_ready > 0:

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from rollsim.spec.churn import NodeChange, parse_node_change
+from rollsim.spec.clockskew import ClockSkew, parse_clock_skew
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution
 from rollsim.spec.eligibility import eligibility_report
@@ -68,6 +69,7 @@ _TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...
     (Distribution, str, None),  # str is canonical: it parses back to an equal object
     (DeleterSpec, str, parse_deleter),
     (NewPodFaults, str, parse_new_pods),
+    (ClockSkew, str, parse_clock_skew),
     (NodeChange, lambda c: f"{c.kind} {c}", _change),
     (Toleration, _toleration, None),
     (PullWindow, str, parse_pull_window),

@@ -15,6 +15,7 @@ from typing import Any
 
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent
 from rollsim.spec.churn import NodeChange, parse_node_change
+from rollsim.spec.clockskew import MAX_SKEW_S, parse_clock_skew
 from rollsim.spec.deleters import parse_deleter
 from rollsim.spec.distributions import parse_distribution
 from rollsim.spec.faults import KINDS as NEW_POD_KINDS
@@ -40,7 +41,7 @@ __all__ = [
     "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
-    "OLD_PODS_UNREADY",
+    "OLD_PODS_UNREADY", "CLOCK_SKEW",
     "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
 ]
 
@@ -332,6 +333,9 @@ TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {
 DELETER = Kind(parse_deleter, _pattern(rf"^\s*(?:none|batch:0*[1-9][0-9]*(?::{_NUM})?|rate:{_POSITIVE}{_NUM})\s*$",
                                        "none, batch:K[:PAUSE] or rate:S"), "none|batch:K[:PAUSE]|rate:S")
 PRIORITY = Kind(_priority, {"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX}, "N")
+CLOCK_SKEW = Kind(parse_clock_skew, {"anyOf": [{"type": "integer", "minimum": -MAX_SKEW_S, "maximum": MAX_SKEW_S},
+                                                _pattern(r"^\s*[+-]?[0-9]+(?::(?:0*\.[0-9]+|0*1(?:\.0+)?))?\s*$",
+                                                         "S or S:FRACTION")]}, "S[:F]")
 NEW_PODS = Kind(parse_new_pods, _pattern(rf"^\s*(?:{'|'.join(NEW_POD_KINDS)})(?::{_FRACTION})?\s*$",
                                          f"{', '.join(NEW_POD_KINDS[:-1])} or {NEW_POD_KINDS[-1]}, "
                                          "optionally :FRACTION"),

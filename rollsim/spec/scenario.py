@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rollsim.spec.budget import IntOrPercent, parse_int_or_percent, validate_rolling_update
 from rollsim.spec.churn import NodeChange
+from rollsim.spec.clockskew import ClockSkew, parse_clock_skew
 from rollsim.spec.controlplane import IDEAL, REALISTIC, ControllerSettings
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution, parse_distribution
@@ -246,6 +247,7 @@ class Scenario:
     registry: RegistrySpec = field(default_factory=RegistrySpec)
     not_ready_nodes: int = 0
     not_ready_condition: str = "Unknown"
+    clock_skew: ClockSkew = 0  # type: ignore[assignment]  # the kubelets' clocks against the controller's: none
     node_changes: tuple[NodeChange, ...] = ()
     node_utilization: float = 0.0
     other_pods_priority: int = 0  # the priority of the pods node_utilization stands for
@@ -270,6 +272,7 @@ class Scenario:
         _set(self, "nodes", nodes)
         _set(self, "deleter", parse_deleter(self.deleter))
         _set(self, "new_pods", parse_new_pods(self.new_pods))
+        _set(self, "clock_skew", parse_clock_skew(self.clock_skew))
         if isinstance(self.not_ready_nodes, bool) or not 0 <= self.not_ready_nodes <= len(nodes):
             raise ValueError(f"not_ready_nodes must be between 0 and the node count, got {self.not_ready_nodes}")
         if self.not_ready_condition not in NOT_READY_CONDITIONS:

@@ -121,6 +121,10 @@ _OWN: tuple[Setting, ...] = (
     Setting("not_ready_nodes", "cluster.not_ready_nodes", k.NOT_READY,
             "N nodes (chosen at random) NotReady before the rollout, or N@T[+D] during it",
             field="not_ready_nodes", label="nodes NotReady before the rollout"),
+    Setting("clock_skew", "cluster.clock_skew", k.CLOCK_SKEW,
+            "the kubelets' clocks run S whole seconds ahead of the controller's (behind if negative), on a "
+            "FRACTION of the nodes (default all): a Ready pod turns available S seconds late with minReadySeconds",
+            field="clock_skew", shown_default="none", label="kubelet clock skew"),
     Setting("not_ready_condition", "cluster.not_ready_condition", k.choice("Unknown", "False"),
             "a NotReady node's Ready condition: Unknown (kubelet gone, unreachable taints) or False",
             field="not_ready_condition", label="NotReady nodes' Ready condition"),
