@@ -47,6 +47,17 @@ def test_a_fraction_of_the_nodes_are_skewed_drawn_in_node_order() -> None:
     assert 0 < int((late > 3600).sum()) < 50  # some nodes, not all
 
 
+def test_a_stall_on_a_pod_ready_but_not_yet_available_says_so() -> None:
+    """maxUnavailable 1 and a node an hour ahead: its pod holds the one slot, Ready but not available,
+    for an hour, past the stall detector's hour; the stop said "no progress" and no more."""
+    s = simulate(build_scenario(nodes=100, controller="ideal", min_ready_seconds=30, clock_skew="3600:0.1"),
+                 seed=0).summary
+    assert s["stop_cause"] == "stalled"
+    assert s["stop_detail"].startswith("no progress, 1 new pod Ready but not yet available: minReadySeconds counts "
+                                       "from the Ready condition's lastTransitionTime, in the node's time")
+    assert "a longer stall_after would wait for it;" in s["stop_detail"]
+
+
 def test_the_text_reads_back() -> None:
     assert parse_clock_skew("600") == ClockSkew(600) and parse_clock_skew(" -30:0.1 ") == ClockSkew(-30, 0.1)
     assert str(ClockSkew(600, 0.05)) == "600:0.05" and parse_clock_skew(str(ClockSkew(-5))) == ClockSkew(-5)

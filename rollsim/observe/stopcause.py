@@ -375,7 +375,7 @@ def stop_cause(state: EndState) -> StopCause:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED])
-    return result(*_without_failure(state, waiting, kept, on_the_way, left))
+    return result(*_without_failure(state, waiting, kept, on_the_way, left, new[READY_NOT_AVAILABLE]))
 
 
 def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
@@ -414,7 +414,7 @@ def _where_short(beside: int, pending: int) -> str:
 
 
 def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int, int],
-                     left: str) -> tuple[str, str]:
+                     left: str, not_yet_available: int = 0) -> tuple[str, str]:
     """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node;
     ``on_the_way``: the new pods still starting, those in ImagePullBackOff after a 429, those in it
     after a pull the registry failed part way, and those whose image request waits in the registry's
@@ -441,6 +441,11 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
     if starting:  # a slow straggler outlasted the stall detector: not a failure of the revision
         return "stalled", (f"no progress, {_plural(starting, 'new pod')} still on the way to Ready (a slow "
                            f"straggler: a longer stall_after would wait for it); {left}")
+    if not_yet_available:  # Ready, and minReadySeconds outlasted the stall detector: a node's clock ahead, say
+        return "stalled", (f"no progress, {_plural(not_yet_available, 'new pod')} Ready but not yet available: "
+                           "minReadySeconds counts from the Ready condition's lastTransitionTime, in the node's time "
+                           "(a node clock ahead of the controller's delays it: --clock-skew), and a longer "
+                           f"stall_after would wait for {'it' if not_yet_available == 1 else 'them'}; {left}")
     return "stalled", f"no progress; {left}"
 
 

@@ -35,5 +35,6 @@ __all__ = ["MODEL_VERSION"]
 # several shapes with add_nodes change; a homogeneous list (every --nodes N, every shipped study) does not
 # 14: a pull after a registry error's back-off leaves the back-off as it starts (a run stopped during it reads
 # the pod as pulling, stop_cause no longer registry-errors for it); stop_detail counts with thousands separators
-# and the registry-queued sentence in durations (2h00m06s, where it said 7,206.0 s)
+# and the registry-queued sentence in durations (2h00m06s, where it said 7,206.0 s); a stall while new pods are
+# Ready but not yet available says so (it said "no progress" alone) (one session's changes: one number)
 MODEL_VERSION = 14
