@@ -428,7 +428,9 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
         keeps = "keeps its" if kept == 1 else "keep their"
         return OLD_POD_KEPT, (f"{_plural(kept, 'node')} {keeps} old pod beside an available new one: the sync "
                               "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
-                              "by the work queue, which keeps a key's earliest wait only); the real controller "
+                              "by the work queue, which keeps a key's earliest wait only, or came before the pod was "
+                              "available, its node's clock ahead of the controller's; and the node, available "
+                              "through its old pod, asks no status requeue); the real controller "
                               f"resumes at its informers' resync, 12–24 h on; {left}")
     if refused or errored:
         return _backing_off(state, (refused, errored, queued), left)
