@@ -30,6 +30,7 @@ from rollsim.observe.metrics import summarize
 from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
+from rollsim.spec.churn import change_kinds
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.scenario import Scenario
@@ -169,7 +170,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
         summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the limit (429)
     if registry is not None and registry.spec.error_rate > 0:  # likewise: only for a registry that fails some
         summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
-    if d is world.daemonsets[0] and any(c.kind == "old-pods-unready" for c in d.scenario.node_changes):
+    if d is world.daemonsets[0] and "old-pods-unready" in change_kinds(d.scenario.node_changes):
         summary["old_pods_unready"] = world.counters["old_pods_unready"][d.name]  # likewise: only with the fault
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],

@@ -16,7 +16,7 @@ from rollsim.cluster.nodestore import NodeStore
 from rollsim.io.nodes import load_nodes, nodes_from_pools
 from rollsim.io.yamldoc import ConfigError
 from rollsim.observe.metrics import lowest_available
-from rollsim.spec.churn import join_template, joining_node
+from rollsim.spec.churn import join_templates, joining_node
 from rollsim.spec.node import (
     NO_SCHEDULE,
     PREFER_NO_SCHEDULE,
@@ -34,8 +34,13 @@ CONSTANT = dict(schedule=1, pull=1, start=1, ready=1, terminate=1, probe_period=
 LINUX = DaemonSetSpec(placement=PodPlacement(node_selector={"kubernetes.io/os": "linux"}))
 
 
+def _template(nodes: list) -> Node | None:
+    """What the first node that joins copies (``join_templates``' first)."""
+    return join_templates(nodes, 1)[0]
+
+
 def test_an_added_node_carries_the_kubelets_labels() -> None:
-    node = joining_node(join_template(uniform_nodes(3)), "added-00001")
+    node = joining_node(_template(uniform_nodes(3)), "added-00001")
     assert dict(node.labels) == kubelet_labels("added-00001")
     assert node.ready and not node.taints and not node.unschedulable
     assert dict(joining_node(None, "added-00002").labels) == kubelet_labels("added-00002")  # no node to copy
@@ -48,17 +53,17 @@ def test_the_template_is_the_most_common_shape_of_the_ready_schedulable_nodes() 
     amd = list(uniform_nodes(2))
     cordoned = [Node(f"c-{i}", kubelet_labels(f"c-{i}"), unschedulable=True) for i in range(5)]
     failed = [not_ready_node(n) for n in uniform_nodes(5, prefix="nr-")]
-    template = join_template([*amd, *cordoned, *failed, *arm])
+    template = _template([*amd, *cordoned, *failed, *arm])
     assert template is arm[0]  # 3 arm nodes outnumber 2 Ready amd64 ones; cordoned and NotReady ones do not count
     node = joining_node(template, "added-00001")
     assert node.labels["kubernetes.io/arch"] == "arm64" and node.labels["pool"] == "arm"
     assert node.labels["kubernetes.io/hostname"] == "added-00001"
     assert node.taints == (Taint("arm", "", PREFER_NO_SCHEDULE),)
     assert (node.allocatable_cpu_millis, node.allocatable_memory_bytes) == (4000, 2**34)
-    assert join_template([*amd, *arm[:2]]) is amd[0]  # a tie: the first in list order
-    assert join_template([]) is None
-    assert join_template(failed).ready is False  # none Ready: among all; the added node is Ready anyway
-    assert joining_node(join_template(failed), "a").ready and not joining_node(join_template(failed), "a").taints
+    assert _template([*amd, *arm[:2]]) is amd[0]  # a tie: the first in list order
+    assert _template([]) is None
+    assert _template(failed).ready is False  # none Ready: among all; the added node is Ready anyway
+    assert joining_node(_template(failed), "a").ready and not joining_node(_template(failed), "a").taints
 
 
 def test_the_template_is_a_worker_where_there_is_one() -> None:
@@ -72,10 +77,10 @@ def test_the_template_is_a_worker_where_there_is_one() -> None:
     untainted_control_plane = [Node("m-0", {**kubelet_labels("m-0"), "node-role.kubernetes.io/master": ""})]
     workers = [Node(f"w-{i}", kubelet_labels(f"w-{i}"), allocatable_memory_bytes=2**33 + 1024 * i) for i in range(3)]
     dedicated = [Node(f"d-{i}", kubelet_labels(f"d-{i}"), (Taint("dedicated", "db", NO_SCHEDULE),)) for i in range(5)]
-    assert join_template([*control_plane, *untainted_control_plane, *workers]) is workers[0]
-    assert join_template([*dedicated, *workers[:1]]) is workers[0]
-    assert join_template(dedicated) is dedicated[0]  # no worker: among the Ready, schedulable nodes
-    assert join_template(control_plane) is control_plane[0]
+    assert _template([*control_plane, *untainted_control_plane, *workers]) is workers[0]
+    assert _template([*dedicated, *workers[:1]]) is workers[0]
+    assert _template(dedicated) is dedicated[0]  # no worker: among the Ready, schedulable nodes
+    assert _template(control_plane) is control_plane[0]
 
 
 def test_nodes_added_under_an_os_selector_become_desired() -> None:
@@ -102,7 +107,7 @@ def test_an_added_node_copies_the_largest_pool() -> None:
               "taints": [{"key": "gpu", "effect": "NoSchedule"}]},
              {"name": "cpu", "count": 3, "labels": {"pool": "cpu"}, "allocatable": {"cpu": "4", "memory": "16Gi"}}]
     nodes = nodes_from_pools(pools)
-    added = joining_node(join_template(nodes), "added-00001")
+    added = joining_node(_template(nodes), "added-00001")
     assert added.labels["pool"] == "cpu" and added.allocatable_cpu_millis == 4000 and not added.taints
     tolerate = (Toleration("gpu", "Exists"),)
     gpu = DaemonSetSpec(placement=PodPlacement(node_selector={"pool": "gpu"}, tolerations=tolerate))

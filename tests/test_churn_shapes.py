@@ -14,7 +14,6 @@ from rollsim.present.study import no_node_words
 from rollsim.spec.churn import (
     join_order,
     join_shapes,
-    join_template,
     join_templates,
     joining_nodes,
     nodes_that_join,
@@ -80,7 +79,7 @@ def test_the_exclusions_hold_for_every_shape() -> None:
     cordoned = [Node(f"c-{i}", {**kubelet_labels(f"c-{i}"), ZONE: "g"}, unschedulable=True) for i in range(4)]
     shapes = join_shapes([control, *dedicated, *failed, *cordoned, *workers])
     assert [(n.name, count) for n, count in shapes] == [("a-0", 2), ("b-0", 1)]
-    assert join_template([control, *workers]) is workers[0]
+    assert join_templates([control, *workers], 1)[0] is workers[0]
 
 
 def test_a_homogeneous_list_joins_one_shape_as_before() -> None:
@@ -134,7 +133,7 @@ def test_the_check_asks_each_node_that_joins_by_name() -> None:
 def test_joining_nodes_are_the_nodes_the_run_adds() -> None:
     zones = _zones(a=6, b=3, c=1)
     r = simulate(build_scenario(node_list=zones, add_nodes="10@0", max_unavailable=1, **CONSTANT))
-    expected = joining_nodes(zones, 10)
+    expected = tuple(joining_nodes(zones, 10))
     added = r.nodes[r.nodes["node"].str.startswith("added-")]
     assert list(added["node"]) == [n.name for n in expected] == [f"added-{k:05d}" for k in range(1, 11)]
     assert Counter(n.labels[ZONE] for n in expected) == {"a": 6, "b": 3, "c": 1}

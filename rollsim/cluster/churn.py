@@ -145,8 +145,8 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
 
 def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
                        scenario: Scenario,
-                       other_ranks: Sequence[tuple[list[float], np.random.Generator]] = (),
-                       unready: Counter[str] | None = None) -> None:
+                       other_ranks: Sequence[tuple[list[float], np.random.Generator]],
+                       unready: Counter[str]) -> None:
     """Start what happens to the nodes during the run: joins, removals and failures (with the
     node lifecycle controller), old pods that lose readiness (counted in ``unready``, by
     DaemonSet key), and the operator's ``out-of-service`` taint with PodGC.
@@ -157,6 +157,5 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
     if scenario.node_changes:
         templates = join_templates(scenario.nodes, added_nodes(scenario.node_changes))
         churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates,
-                      scenario.daemonset_keys()[0], streams["old_pods_unready"],
-                      Counter() if unready is None else unready)
+                      scenario.daemonset_keys()[0], streams["old_pods_unready"], unready)
         env.process(run_node_changes(churn, scenario.node_changes))

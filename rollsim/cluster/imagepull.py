@@ -141,9 +141,9 @@ class ImageManager:
         if refused:
             call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, REFUSED)
             return
-        registry = self.registry
-        if registry is not None and registry.queue_wait(wait) > 0:  # over the registry's limit: in its queue
-            rt.queued[pod.uid] = self.env._now + registry.queue_wait(wait)  # until then
+        served = None if self.registry is None else self.registry.served_at(self.env._now, wait)
+        if served is not None:  # over the registry's limit: in its queue until then
+            rt.queued[pod.uid] = served
         failed_at = self._fails_at()
         if failed_at is not None:
             part = wait + (0.0 if present else failed_at * rt.pull())

@@ -128,7 +128,7 @@ class Registry:
         Docker Hub counts the manifest GETs it serves, so the registry serves at most
         ``burst + pull_rate * d`` requests in any ``d`` seconds however many it refuses (with a pull
         window, at most its count in any window). A request that queued is served ``wait - latency``
-        after it was made (``queue_wait``).
+        after it was made (``served_at``).
         """
         bucket, latency = self._limiter, self.spec.latency
         if bucket is None:
@@ -143,11 +143,13 @@ class Registry:
         self.refusals += 1
         return latency, True
 
-    def queue_wait(self, wait: float) -> float:
-        """Of ``wait``, an ``answer``'s seconds, those its request spends in the queue over the limit
-        (``queue``: waiting for its token or its place in the window): all but the latency.
+    def served_at(self, asked: float, wait: float) -> float | None:
+        """When a request asked at ``asked`` and answered ``wait`` seconds later (``answer``) leaves the
+        queue over the limit (``queue``: its token, or its place in the window): ``wait`` less the
+        latency after it was asked; None when it waited in no queue.
         """
-        return wait - self.spec.latency
+        queued = wait - self.spec.latency
+        return asked + queued if queued > 0 else None
 
     def fails_at(self) -> float | None:
         """Where a request the registry serves fails, as a fraction of its bytes (and time), drawn
@@ -169,8 +171,9 @@ class Registry:
                  queued: Callable[[float], None] | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
         start = self.env.now
         wait, refused = self.answer(start)
-        if queued is not None and self.queue_wait(wait) > 0:  # in the queue, even if it then fails part way
-            queued(start + self.queue_wait(wait))
+        served = self.served_at(start, wait)
+        if queued is not None and served is not None:  # in the queue, even if it then fails part way
+            queued(served)
         failed_at = None if refused else self.fails_at()
         if wait > 0:
             yield self.env.timeout(wait)

@@ -374,8 +374,8 @@ def stop_cause(state: EndState) -> StopCause:
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
-    on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED])
-    return result(*_without_failure(state, waiting, kept, on_the_way, left, new[READY_NOT_AVAILABLE]))
+    on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
+    return result(*_without_failure(state, waiting, kept, on_the_way, left))
 
 
 def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
@@ -413,14 +413,15 @@ def _where_short(beside: int, pending: int) -> str:
     return f"beside the old pod on {beside:,} of them, even with it gone on the others"
 
 
-def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int, int],
-                     left: str, not_yet_available: int = 0) -> tuple[str, str]:
+def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple[int, int, int, int, int],
+                     left: str) -> tuple[str, str]:
     """``(cause, sentence)`` of a rollout that stopped with no failing pod and no NotReady node;
     ``on_the_way``: the new pods still starting, those in ImagePullBackOff after a 429, those in it
-    after a pull the registry failed part way, and those whose image request waits in the registry's
-    queue. Pods in back-off come before queued ones: the cause is the back-off's, the queue said too.
+    after a pull the registry failed part way, those whose image request waits in the registry's
+    queue, and those Ready but not yet available. Pods in back-off come before queued ones: the
+    cause is the back-off's, the queue said too.
     """
-    starting, refused, errored, queued = on_the_way
+    starting, refused, errored, queued, not_yet_available = on_the_way
     if state.strategy == "OnDelete" and state.deleter == "none" and waiting:
         return "on-delete-idle", (f"OnDelete and nothing deletes old pods: {_plural(waiting, 'node')} still run "
                                   f"the old revision; {left}")

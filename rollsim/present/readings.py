@@ -347,6 +347,11 @@ def preemption_costs(runs: pd.DataFrame) -> list[str]:
     return out
 
 
+def _scenario_of(rows: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None) -> Mapping[str, Any]:
+    """The scenario (``scenarios_by_config``) of the configuration whose runs ``rows`` are; empty if not known."""
+    return (scenarios or {}).get(rows["config"].iloc[0]) or {}
+
+
 def unready_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None = None) -> list[str]:
     """Per configuration whose old pods lost readiness in some run (``runs.csv`` ``old_pods_unready``,
     only with ``--old-pods-unready``): how many, and what became of them: under RollingUpdate each is
@@ -358,7 +363,7 @@ def unready_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]]
         return []
     out = []
     for label, rows, counts in _counted(runs, "old_pods_unready"):
-        scenario = (scenarios or {}).get(rows["config"].iloc[0]) or {}
+        scenario = _scenario_of(rows, scenarios)
         how = ("none replaced until deleted (OnDelete): each node stayed without an available agent until then"
                if scenario.get("strategy") == "OnDelete" else
                "each replaced at once, outside the maxUnavailable budget")
@@ -381,7 +386,7 @@ def refusal_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]]
     keys name the limit (``limit_words``: a pull rate and burst, or a count per window).
     """
     def why(rows: pd.DataFrame) -> str:
-        s = (scenarios or {}).get(rows["config"].iloc[0]) or {}
+        s = _scenario_of(rows, scenarios)
         limit = limit_words(s.get("registry_pull_rate"), s.get("registry_pull_burst"), s.get("registry_pull_window"))
         return f"over {limit} (429 Too Many Requests); each refused pod"
 

@@ -15,16 +15,13 @@ from rollsim.present.study import desired_differs, same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.distributions import parse_distribution
-from rollsim.spec.settings import BY_NAME
-from rollsim.spec.settings import SETTINGS as SETTINGS_LIST
+from rollsim.spec.settings import BY_DESCRIPTION, BY_NAME
 from rollsim.sweep.results import Results
 
 __all__ = ["PHASES", "SETTINGS", "assumptions", "run_facts", "simulated_section"]
 
 # describe_scenario key -> how the report names it (units in the name, so values stay plain)
 SETTINGS = DESCRIPTION_LABELS
-# a scenario description's key -> its setting, where the key is the setting's field (horizon_s, image_size_bytes)
-_BY_FIELD = {s.field.replace(".", "_"): s for s in SETTINGS_LIST if s.field}
 PHASES = {phase: BY_NAME[phase].default for phase in ("schedule", "pull", "start", "ready", "terminate")}
 
 
@@ -64,7 +61,7 @@ def _setting(key: str, v: Any) -> str:
     """
     if v is not None:
         return format_setting(key, v)
-    setting = BY_NAME.get(key) or _BY_FIELD.get(key)
+    setting = BY_DESCRIPTION.get(key)
     if setting is None:
         return "default"
     return setting.shown_default or ("none" if setting.default is None else format_setting(key, setting.default))

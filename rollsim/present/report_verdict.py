@@ -304,6 +304,7 @@ def findings_section(results: Results) -> list[tuple]:
     shortfalls = others_shortfalls(results)
     lines = idle_lines(results)
     ran = without_idle(results).runs  # (those on no node preempted and pulled nothing: not named)
+    scenarios = scenarios_by_config(results)
     if shortfalls:
         by_name: dict[str, list[str]] = {}
         for f in shortfalls:
@@ -313,12 +314,12 @@ def findings_section(results: Results) -> list[tuple]:
                                  for name, where in by_name.items())
                      + ".")
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
-                      decision_names(results), scenarios_by_config(results), own_only=bool(shortfalls),
+                      decision_names(results), scenarios, own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += preemption_costs(ran)
-    lines += refusal_costs(ran, scenarios_by_config(results))
+    lines += refusal_costs(ran, scenarios)
     lines += registry_error_costs(ran)
-    lines += unready_costs(ran, scenarios_by_config(results))
+    lines += unready_costs(ran, scenarios)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 

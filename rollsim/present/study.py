@@ -134,13 +134,12 @@ def no_node_words(scenario: Mapping[str, Any]) -> str:
 
 
 def _joined(changes: Sequence[Any]) -> int:
-    """How many nodes join, of a scenario description's ``node_changes`` (``add 5@60``, ...: each a
-    ``NodeChange``'s kind and text, ``rollsim.spec.churn.parse_node_change``).
+    """How many nodes join, of a scenario description's ``node_changes`` (``add 5@60``, ...:
+    ``rollsim.spec.churn.described_change``).
     """
-    from rollsim.spec.churn import added_nodes, parse_node_change
+    from rollsim.spec.churn import added_nodes, described_change
 
-    return added_nodes([parse_node_change(*str(change).split(" ", 1)) for change in changes
-                        if str(change).startswith("add ")])
+    return added_nodes([described_change(change) for change in changes])
 
 
 # swept keys whose name alone says nothing to a reader of the report

@@ -49,15 +49,15 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
 
-__all__ = ["NodeChange", "parse_node_change", "change_times", "join_shapes", "join_template", "join_order",
-           "join_templates", "joining_node", "joined_name", "added_nodes", "nodes_that_join", "joining_nodes",
-           "NODE_CHANGE_KINDS", "change_kinds", "moves_nodes", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
+__all__ = ["NodeChange", "parse_node_change", "described_change", "change_times", "change_kinds", "moves_nodes",
+           "join_shapes", "join_order", "join_templates", "joining_node", "joined_name", "added_nodes",
+           "nodes_that_join", "joining_nodes", "NODE_CHANGE_KINDS", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready")
 PODGC_PERIOD_S = 20.0
@@ -142,12 +142,6 @@ def join_shapes(nodes: Sequence[Node]) -> tuple[tuple[Node, int], ...]:
     return tuple((first[shape], counts[shape]) for shape in order)
 
 
-def join_template(nodes: Sequence[Node]) -> Node | None:
-    """The shape the first node that joins copies (``join_shapes``' most common); ``None`` with no node."""
-    shapes = join_shapes(nodes)
-    return shapes[0][0] if shapes else None
-
-
 def join_order(weights: Sequence[int], count: int) -> list[int]:
     """Which of the shapes (of ``weights`` nodes each, the most common first) each of the first
     ``count`` nodes that join copies: the shape of highest ``weight / (2 * joined + 1)`` (the
@@ -183,7 +177,8 @@ def join_templates(nodes: Sequence[Node], count: int) -> tuple[Node | None, ...]
 def nodes_that_join(nodes: Sequence[Node], count: int) -> tuple[tuple[Node, int], ...]:
     """The ``count`` nodes that join a cluster of ``nodes`` (``add_nodes``) by shape: the first of
     each shape to join (``joining_node``, named as it will be) and how many join as it, in joining
-    order (``join_templates``); one stands for all of its shape, as they differ only in name.
+    order (``join_templates``); one stands for all of its shape, as they differ only in name (the
+    words of a check that asks each of them: ``joining_nodes``).
     """
     templates = join_templates(nodes, count)
     counts = Counter(map(id, templates))
@@ -193,12 +188,13 @@ def nodes_that_join(nodes: Sequence[Node], count: int) -> tuple[tuple[Node, int]
     return tuple((joining_node(template, joined_name(k)), counts[key]) for key, (k, template) in first.items())
 
 
-def joining_nodes(nodes: Sequence[Node], count: int) -> tuple[Node, ...]:
-    """Each of the ``count`` nodes that join a cluster of ``nodes``, in joining order, as it joins:
-    where a placement reads a node's name (a ``kubernetes.io/hostname`` selector, a
-    ``metadata.name`` field), the nodes of one shape differ and ``nodes_that_join`` cannot stand for them.
+def joining_nodes(nodes: Sequence[Node], count: int) -> Iterator[Node]:
+    """Each of the ``count`` nodes that join a cluster of ``nodes``, in joining order, as it joins
+    (made as they are asked for: a search for one that runs a DaemonSet stops at the first). Where a
+    placement reads a node's name (a ``kubernetes.io/hostname`` selector, a ``metadata.name``
+    field) the nodes of one shape differ, so ``nodes_that_join`` cannot stand for them.
     """
-    return tuple(joining_node(template, joined_name(k)) for k, template in enumerate(join_templates(nodes, count)))
+    return (joining_node(template, joined_name(k)) for k, template in enumerate(join_templates(nodes, count)))
 
 
 def joined_name(k: int) -> str:
@@ -206,9 +202,19 @@ def joined_name(k: int) -> str:
     return f"added-{k + 1:05d}"
 
 
+def described_change(change: object) -> NodeChange:
+    """A ``NodeChange`` as a scenario description writes it (``add 5@60``: its kind, then its text),
+    read back; a ``NodeChange`` as it is.
+    """
+    if isinstance(change, NodeChange):
+        return change
+    kind, _, spec = str(change).partition(" ")
+    return parse_node_change(kind, spec)
+
+
 def change_kinds(changes: Sequence[object]) -> set[str]:
-    """The kinds of ``changes``: ``NodeChange``s, or a scenario description's texts (``add 5@60``)."""
-    return {c.kind if isinstance(c, NodeChange) else str(c).split(" ", 1)[0] for c in changes}
+    """The kinds of ``changes``: ``NodeChange``s, or a scenario description's texts (``described_change``)."""
+    return {described_change(c).kind for c in changes}
 
 
 def moves_nodes(changes: Sequence[object]) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any
 
-from rollsim.spec.churn import NodeChange, parse_node_change
+from rollsim.spec.churn import NodeChange, described_change
 from rollsim.spec.clockskew import ClockSkew, parse_clock_skew
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution
@@ -59,18 +59,13 @@ def _toleration(t: Toleration) -> str:
     return f"{key}:{t.operator}:{t.effect or '*'}"
 
 
-def _change(text: str) -> NodeChange:
-    kind, _, spec = text.partition(" ")
-    return parse_node_change(kind, spec)
-
-
 # value objects written as text: (type, text, parser that must give the object back, or None)
 _TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...] = (
     (Distribution, str, None),  # str is canonical: it parses back to an equal object
     (DeleterSpec, str, parse_deleter),
     (NewPodFaults, str, parse_new_pods),
     (ClockSkew, str, parse_clock_skew),
-    (NodeChange, lambda c: f"{c.kind} {c}", _change),
+    (NodeChange, lambda c: f"{c.kind} {c}", described_change),
     (Toleration, _toleration, None),
     (PullWindow, str, parse_pull_window),
 )

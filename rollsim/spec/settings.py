@@ -30,7 +30,8 @@ from rollsim.spec.registry import OVER_LIMIT
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
 from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
 
-__all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "WORKLOAD_OPTIONS", "field_default"]
+__all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "BY_DESCRIPTION", "WORKLOAD_OPTIONS",
+           "field_default"]
 
 _FROM_FIELD: Any = object()
 
@@ -366,3 +367,4 @@ SETTINGS: tuple[Setting, ...] = (*_OWN, Setting(
 BY_NAME = {s.name: s for s in SETTINGS}
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_FIELD = {s.field: s for s in SETTINGS if s.field is not None}
+BY_DESCRIPTION = {s.description_key: s for s in SETTINGS}  # a scenario description's key -> its setting

@@ -137,9 +137,9 @@ def _nodes_that_join(scenario: Scenario) -> tuple[tuple[Node, int], ...]:
 
 def _check_runs_somewhere(scenario: Scenario, joining: tuple[tuple[Node, int], ...], o: Mapping[str, Any],
                           manifest: bool, listed: bool) -> None:
-    """The DaemonSet runs on some node: of those it starts with or, when nodes join, of each shape
-    of those (``_nodes_that_join``); an empty cluster that no node joins, or one whose nodes all
-    keep it off, is refused (``allow_no_nodes`` says that is meant). ``manifest``: a manifest
+    """The DaemonSet runs on some node: of those it starts with or of those that join (``_why_no_node``);
+    an empty cluster that no node joins, or one whose nodes all keep it off, is refused
+    (``allow_no_nodes`` says that is meant). ``manifest``: a manifest
     placed it; ``listed``: the nodes came as a list.
     """
     if not scenario.nodes and not joining:  # a count of 0 (a grid's 0): the rollout would "complete" at once
@@ -169,11 +169,14 @@ def _check_matches_some_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node,
 def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any) -> str | None:
     """What keeps a DaemonSet of ``placement`` off every one of ``nodes`` (with an example of each
     reason) and of the nodes that join (``joining``: by shape, counted apart: they are not the
-    user's), or None when some node should run it.
+    user's), or None when some node should run it. Each node that joins is asked, by its name too
+    (a ``kubernetes.io/hostname`` pin to ``added-00003``), until one runs it; the shapes word the reasons.
     """
+    from rollsim.spec.churn import joining_nodes
+
+    added = sum(count for _, count in joining)
     if (any(why_not_eligible(n, placement) is None for n in nodes)  # most often the first: nothing to count
-            or any(why_not_eligible(n, placement) is None for n, _ in joining)
-            or _some_joining_node_by_name(nodes, joining, placement)):
+            or any(why_not_eligible(n, placement) is None for n in joining_nodes(nodes, added))):  # each, by name
         return None
     report = eligibility_report(nodes, placement)
     examples = dict(report.examples)
@@ -183,19 +186,6 @@ def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
     if joining:
         parts.append(_why_not_joining(joining, placement, {reason for reason, _ in report.reasons}))
     return "; ".join(parts)
-
-
-def _some_joining_node_by_name(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any) -> bool:
-    """Whether a DaemonSet of ``placement`` runs on one of the nodes that join that the first of
-    its shape does not stand for: they differ in name, which a ``kubernetes.io/hostname`` selector
-    or a ``metadata.name`` field reads (``churn.joining_nodes``; asked only when no other node runs it).
-    """
-    from rollsim.spec.churn import joining_nodes
-
-    count = sum(n for _, n in joining)
-    if count <= len(joining):  # one node of each shape: those asked already
-        return False
-    return any(why_not_eligible(n, placement) is None for n in joining_nodes(nodes, count))
 
 
 def _why_not_joining(joining: tuple[tuple[Node, int], ...], placement: Any, listed: set[str]) -> str:
@@ -217,8 +207,8 @@ def _why_not_joining(joining: tuple[tuple[Node, int], ...], placement: Any, list
 
 def _check_items_run_somewhere(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
                                also: tuple[Workload, ...], allowed: tuple[bool, ...]) -> None:
-    """Each item of ``also`` runs on some node, of those at the start or of each shape of those
-    that join (``joining``), as the study's own DaemonSet must (``_check_runs_somewhere``): one
+    """Each item of ``also`` runs on some node, of those at the start or of those that join
+    (``joining``, by shape), as the study's own DaemonSet must (``_check_runs_somewhere``): one
     that matches no node would "complete" at once, with nothing updated, which hides a placement
     mistake (a taint it does not tolerate). Its own ``allow_no_nodes`` says that is meant. An
     empty cluster is the study's to refuse.

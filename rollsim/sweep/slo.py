@@ -227,37 +227,35 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     """``rows`` (configurations, each with a ``label``) grouped by their values of the
     ``conditions`` (swept keys the user does not choose; ``value(row, key)`` reads one), in
     the order they first appear, each group named as a reader takes it in: ``nodes=100``; the
-    name of the user's variant when each group is one (``_variant_names``); or the label parts
+    name of the user's variant when each group is one (``_are_variant_names``); or the label parts
     its configurations share when the values are too long to read. Whatever
     is ranked or recommended is ranked within one group: never across conditions.
     """
     groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(display(value(row, k)) for k in conditions), []).append(row)
-    named = _variant_names(list(groups.values()))
+    shared = [_shared_label([str(c["label"]) for c in group]) for group in groups.values()]
+    named = _are_variant_names(shared, [len(group) for group in groups.values()])
     out: dict[str, list[Mapping[str, Any]]] = {}
     for i, (key, group) in enumerate(groups.items()):
         where = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(conditions, key))
         if named:  # each condition is one of the user's named variants: named as the user named it
-            where = named[i]
+            where = shared[i]
         elif len(where) > _LONG_CONDITION:  # values no reader can take in: name it as its configurations do
-            where = _shared_label([str(c["label"]) for c in group]) or where
+            where = shared[i] or where
         out[where] = group
     return out
 
 
-def _variant_names(groups: Sequence[Sequence[Mapping[str, Any]]]) -> list[str]:
-    """The name each group of configurations shares in its labels when each is a variant the
-    user named (``promtail (108 nodes)`` of ``promtail (108 nodes), max_unavailable=1``, where
-    ``nodes=108, terminate=lognormal(median=20, p95=30), ready=...`` says less): one per group,
-    no two alike, none a ``key=value`` of a swept setting, each shared by two configurations or
-    more (one's whole label names its decisions too); else none.
+def _are_variant_names(shared: Sequence[str], sizes: Sequence[int]) -> bool:
+    """Whether the label parts each group of configurations shares (``shared``, of groups of
+    ``sizes``) name variants the user named (``promtail (108 nodes)`` of ``promtail (108 nodes),
+    max_unavailable=1``, where ``nodes=108, terminate=lognormal(median=20, p95=30), ready=...``
+    says less): one per group, no two alike, none a ``key=value`` of a swept setting, each shared
+    by two configurations or more (one's whole label names its decisions too).
     """
-    names = [_shared_label([str(c["label"]) for c in group]) for group in groups]
-    if (not names or any(len(group) < 2 for group in groups) or any(not n or "=" in n for n in names)
-            or len(set(names)) < len(names)):
-        return []
-    return names
+    return (bool(shared) and all(size >= 2 for size in sizes) and all(n and "=" not in n for n in shared)
+            and len(set(shared)) == len(shared))
 
 
 def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str:
