@@ -33,7 +33,8 @@ EXPERIMENTS := experiments/fluentd-1000.yaml experiments/scaling.yaml experiment
                experiments/image-pulls.yaml experiments/bad-image.yaml experiments/not-ready-deadlock.yaml \
                experiments/node-churn.yaml experiments/surge-fit.yaml experiments/control-plane-load.yaml \
                experiments/field-openshift-854.yaml experiments/field-kube-prometheus-661.yaml \
-               experiments/field-neco-1910.yaml experiments/old-pods-unready.yaml experiments/clock-skew.yaml
+               experiments/field-neco-1910.yaml experiments/old-pods-unready.yaml experiments/clock-skew.yaml \
+               experiments/disk-pressure.yaml
 
 # Predicted against reported durations (upstream measurements and the field studies).
 validate: $(VENV)/.installed

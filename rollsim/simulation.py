@@ -127,7 +127,7 @@ def _start(world: World) -> UrgentEvent:
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario, world.other_ranks,
-                           world.counters["old_pods_unready"])
+                           world.counters["old_pods_unready"], world.kubelet.eviction)
     if world.deleter is not None:
         view, rng = world.deleter
         env.process(run_deleter(env, scenario.deleter, view, rng))
@@ -172,6 +172,10 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
         summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
     if d is world.daemonsets[0] and "old-pods-unready" in change_kinds(d.scenario.node_changes):
         summary["old_pods_unready"] = world.counters["old_pods_unready"][d.name]  # likewise: only with the fault
+    eviction = world.kubelet.eviction
+    if eviction is not None:  # likewise: only with disk pressure (its pods evicted, and rejected at admission)
+        summary["disk_pressure_evictions"] = eviction.evicted[d.name]
+        summary["disk_pressure_rejections"] = eviction.rejected[d.name]
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

@@ -37,6 +37,7 @@ from rollsim.controller.decisions import daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import RolloutStatus, UrgentEvent
+from rollsim.spec.churn import change_kinds
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, ControllerSettings, Scenario
@@ -194,7 +195,9 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     clocks = NodeClocks(scenario.clock_skew, streams["clock_skew"]) if scenario.clock_skew.any else None
     kubelet = Kubelet(env, api, workloads=workloads, pod_workers=pod_workers,
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
-                      node_bandwidth=scenario.node_bandwidth(), clocks=clocks)
+                      node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
+                      eviction_transition_s=(scenario.eviction_pressure_transition_period_s
+                                             if "disk-pressure" in change_kinds(scenario.node_changes) else None))
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

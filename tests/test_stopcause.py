@@ -12,6 +12,7 @@ from rollsim.observe.stopcause import (
     CAUSE_TEXT,
     CAUSES,
     CRASH_LOOPING,
+    DISK_PRESSURE,
     IMAGE_PULL_ERROR,
     NEVER_READY,
     NEW_STATES,
@@ -224,7 +225,7 @@ def test_every_combination_gives_a_known_cause_and_one_line() -> None:
             assert cause.cause in CAUSES and cause.cause in CAUSE_TEXT
             assert cause.sentence and "\n" not in cause.sentence
             news = {a.new, b.new}
-            failing = news & {CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED}
+            failing = news & {CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED, DISK_PRESSURE}
             if failing:  # a broken revision always comes first
                 assert cause.cause in failing
             elif news & {PENDING_RESOURCES, PENDING_HOST_PORT}:

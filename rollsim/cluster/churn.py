@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.eviction import EvictionManager
 from rollsim.cluster.lifecycle import UNKNOWN, NodeLifecycle
 from rollsim.cluster.outofservice import OutOfService
 from rollsim.controller.pods import Pod
@@ -57,6 +58,11 @@ class Churn:
     owner: str = ""
     unready_rng: np.random.Generator | None = None
     unready: Counter[str] = field(default_factory=Counter)  # old pods made unready, by DaemonSet key
+    # the kubelets' eviction manager, the stream that picks the nodes under disk pressure, and how
+    # long their pressure lasts (None: to the end of the run)
+    eviction: EvictionManager | None = None
+    pressure_rng: np.random.Generator | None = None
+    pressure_for: float | None = None
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -103,8 +109,27 @@ class Churn:
         return pod
 
 
+    def pressure_random_node(self) -> int | None:
+        """A random node whose kubelet runs, not yet under disk pressure, comes under it: its
+        eviction manager evicts ``owner``'s pod there and rejects new pods that are not critical
+        (``rollsim.cluster.eviction``) until ``pressure_for`` has passed and the condition's
+        transition period after it; None when every such node is under pressure already.
+        """
+        eviction, rng = self.eviction, self.pressure_rng
+        if eviction is None or rng is None:
+            return None
+        free = [node for node in self.api.nodes.present_and_ready() if node not in eviction.pressured]
+        if not free:
+            return None
+        node = free[int(rng.integers(len(free)))]
+        eviction.pressure_began(node, self.owner)
+        if self.pressure_for is not None:
+            self.env.timeout(self.pressure_for).callbacks.append(lambda _e: eviction.pressure_ended(node))
+        return node
+
+
 def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator[simpy.Event, object, None]:
-    """Apply every change at its time (a node added, removed or failed, an old pod unready),
+    """Apply every change at its time (a node added, removed, failed or under disk pressure, an old pod unready),
     then collect the removed nodes' pods.
     """
     env = churn.env
@@ -119,6 +144,8 @@ def run_node_changes(churn: Churn, changes: tuple[NodeChange, ...]) -> Generator
             churn.add_node(joining_node(churn.templates[added - 1], joined_name(added - 1)))
         elif kind == "old-pods-unready":
             churn.unready_random_old_pod()
+        elif kind == "disk-pressure":
+            churn.pressure_random_node()
         elif kind == "not-ready":
             churn.fail_random_node()
         else:
@@ -146,10 +173,11 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
 def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float], streams: Streams,
                        scenario: Scenario,
                        other_ranks: Sequence[tuple[list[float], np.random.Generator]],
-                       unready: Counter[str]) -> None:
+                       unready: Counter[str], eviction: EvictionManager | None = None) -> None:
     """Start what happens to the nodes during the run: joins, removals and failures (with the
     node lifecycle controller), old pods that lose readiness (counted in ``unready``, by
-    DaemonSet key), and the operator's ``out-of-service`` taint with PodGC.
+    DaemonSet key), disk pressure (through the kubelets' ``eviction`` manager), and the
+    operator's ``out-of-service`` taint with PodGC.
     """
     lifecycle = NodeLifecycle(env, api, scenario.controller.node_lifecycle, streams["node_lifecycle"])
     if scenario.out_of_service_after_s is not None:
@@ -157,5 +185,6 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
     if scenario.node_changes:
         templates = join_templates(scenario.nodes, added_nodes(scenario.node_changes))
         churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates,
-                      scenario.daemonset_keys()[0], streams["old_pods_unready"], unready)
+                      scenario.daemonset_keys()[0], streams["old_pods_unready"], unready, eviction,
+                      streams["disk_pressure"], scenario.disk_pressure_for_s)
         env.process(run_node_changes(churn, scenario.node_changes))

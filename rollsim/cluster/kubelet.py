@@ -33,6 +33,7 @@ import simpy
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
 from rollsim.cluster.clocks import NodeClocks
+from rollsim.cluster.eviction import EvictionManager
 from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.podruntime import PodRuntime
@@ -85,7 +86,8 @@ class Kubelet:
 
     def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
                  scheduler_throughput: float | None = None, registry: Registry | None = None,
-                 node_bandwidth: float | None = None, clocks: NodeClocks | None = None) -> None:
+                 node_bandwidth: float | None = None, clocks: NodeClocks | None = None,
+                 eviction_transition_s: float | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
@@ -97,6 +99,9 @@ class Kubelet:
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
         self.clocks = clocks  # each node's clock against the controller's (None: all agree)
+        # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction)
+        self.eviction = (None if eviction_transition_s is None else
+                         EvictionManager(env, api, self._priority_of, eviction_transition_s))
         self._stopping: set[int] = set()
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)
@@ -120,9 +125,15 @@ class Kubelet:
             for runtime in self.runtimes.values():
                 runtime.node_added()
 
+    def _priority_of(self, key: str) -> int | None:
+        """The priority of DaemonSet ``key``'s pods."""
+        return self.runtimes[key].ds.priority
+
     def _gone(self, pod: Pod) -> bool:
-        """The pod is being deleted, or its node's kubelet has stopped (NotReady or removed)."""
-        return pod.deleting or not self.api.nodes.ready[pod.node]
+        """The pod is being deleted, or was evicted (phase Failed), or its node's kubelet has
+        stopped (NotReady or removed).
+        """
+        return pod.deleting or pod.phase == FAILED or not self.api.nodes.ready[pod.node]
 
     def filtered_beside(self, pod: Pod, runtime: PodRuntime) -> list[PodRequests]:
         """The daemon pods the scheduler's filters count on ``pod``'s node: those bound there, and
@@ -230,6 +241,9 @@ class Kubelet:
         an image that cannot be pulled fails (``pull_fails``).
         """
         fault = rt.fault(pod)
+        eviction = self.eviction
+        if eviction is not None and eviction.rejects(pod):  # the eviction manager's Admit comes first
+            return
         if fault == REJECTED or self.admission.reject_reason(pod, rt.ds.placement) is not None:
             pod.phase = FAILED
             self.api.pod_status_changed(pod)

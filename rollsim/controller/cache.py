@@ -10,6 +10,12 @@ node-delete handler upstream). Node ids are indexes into ``nodes``; a node remov
 cluster keeps its id with ``exists`` False, so pods still bound to it are counted as upstream
 does.
 
+The failed pods that are not being deleted are kept apart, per node, in
+``podByCreationTimestampAndPhase`` order (``failed_by_node``): a kubelet that rejects every new
+pod (disk pressure) while ``manage``, with surge, creates another each time no pod runs there
+(kubernetes/kubernetes#124388) leaves thousands of them on one node, which ``manage`` deletes one
+per back-off, and ``classify_node`` needs only the first few (``DaemonSetController._classify``).
+
 With ``hold_api_objects`` (ideal mode: every API change is delivered the instant it is made) the
 cache holds the API server's pod objects themselves instead of snapshots, and keeps of each
 only what ``classify_node`` reads of it as of its last delivery (``class_inputs``).
@@ -17,11 +23,12 @@ only what ``classify_node`` reads of it as of its last delivery (``class_inputs`
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Callable, Sequence
 
 from rollsim.controller.expectations import Expectations
 from rollsim.controller.index import NodeIndex
-from rollsim.controller.pods import AVAILABLE, DELETED, MODIFIED, Pod
+from rollsim.controller.pods import AVAILABLE, DELETED, FAILED, MODIFIED, Pod, pod_sort_key
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, PodPlacement
 
@@ -87,7 +94,9 @@ class InformerCache:
         self.requeue = requeue
         self.expectations = expectations
         self.pods: dict[int, Pod] = {}
-        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]
+        self.pods_by_node: list[list[Pod]] = [[] for _ in self.nodes]  # but the failed ones below
+        # by node, the failed pods not being deleted, oldest first (podByCreationTimestampAndPhase)
+        self.failed_by_node: dict[int, list[Pod]] = {}
         self.exists = [True] * len(self.nodes)
         self.should_run: list[bool] = []
         self.should_continue: list[bool] = []
@@ -159,7 +168,8 @@ class InformerCache:
         ``node_update_enqueues``, from the cache alone: the node's eligibility, the pods bound to
         it in the pod cache, and ``numberMisscheduled`` of the status the DaemonSet informer holds.
         """
-        scheduled = any(pod.scheduled for pod in self.pods_by_node[node])
+        scheduled = (any(pod.scheduled for pod in self.pods_by_node[node])
+                     or any(pod.scheduled for pod in self.failed_by_node.get(node, ())))
         status = self.informer_status if self.informer_status is not None else self.status
         if node_update_enqueues(self.should_run[node], self.should_continue[node], scheduled,
                                 status.get("misscheduled", 0)):
@@ -177,10 +187,10 @@ class InformerCache:
         first: the others' do nothing) and no expectations observed (a new controller has none
         to observe: ``addPod``'s would be cleared).
         """
-        cached, by_node, mark = self.pods, self.pods_by_node, self.index.mark
+        cached, file, mark = self.pods, self._file, self.index.mark
         for pod in pods:
             cached[pod.uid] = pod
-            by_node[pod.node].append(pod)
+            file(pod)
             mark(pod.node)
         if self.live:
             self._seen.update((pod.uid, class_inputs(pod)) for pod in pods)
@@ -196,7 +206,7 @@ class InformerCache:
                 self.pod_updated(pod)
             return
         self.pods[pod.uid] = pod
-        self.pods_by_node[pod.node].append(pod)
+        self._file(pod)
         if pod.deleting:  # a pod that arrives with a deletionTimestamp is a delete
             self.expectations.deletion_observed()
         else:
@@ -215,8 +225,13 @@ class InformerCache:
         became_ready = snapshot.ready and not cached.ready
         node = cached.node
         self.pods[snapshot.uid] = snapshot
-        on_node = self.pods_by_node[node]
-        on_node[on_node.index(cached)] = snapshot
+        was_failed = cached.phase == FAILED and not cached.deleting
+        if was_failed != (snapshot.phase == FAILED and not snapshot.deleting):
+            self._unfile(cached, was_failed)
+            self._file(snapshot)
+        else:
+            on_node = self.failed_by_node[node] if was_failed else self.pods_by_node[node]
+            on_node[on_node.index(cached)] = snapshot  # the same place: a failed pod's order does not change
         if snapshot.deleting:
             # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
             # one counts as an observed deletion (expectations are counters, not UIDs): a
@@ -225,7 +240,7 @@ class InformerCache:
             self.expectations.deletion_observed()
         elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
-        if not _same_class_inputs(cached, snapshot, len(on_node) == 1 and self.exists[node]):
+        if not _same_class_inputs(cached, snapshot, self._alone(node)):
             self.index.mark(node)
         self.requeue(0.0)
 
@@ -238,8 +253,8 @@ class InformerCache:
         """
         uid, seen = pod.uid, self._seen
         if kind == DELETED:
-            seen.pop(uid, None)
-            self.pod_deleted(uid)
+            last = seen.pop(uid, None)  # where the pod was filed: by its last delivery, not the object now
+            self.pod_deleted(uid, None if last is None else last[5] == FAILED and not last[2])
             return
         if kind == AVAILABLE:
             return  # not an API change: the informer never delivers it
@@ -255,16 +270,47 @@ class InformerCache:
         elif new[0] and not old[0] and self.min_ready_seconds > 0:  # became Ready
             self.requeue(self.min_ready_seconds + 1.0)
         node = pod.node
-        if new != old and not _same_inputs(old, new, len(self.pods_by_node[node]) == 1 and self.exists[node]):
+        was_failed, failed = old[5] == FAILED and not old[2], new[5] == FAILED and not new[2]
+        if was_failed != failed:  # Failed, or a failed pod being deleted: it moves between its node's lists
+            self._unfile(pod, was_failed)
+            self._file(pod)
+        if new != old and not _same_inputs(old, new, self._alone(node)):
             self.index.mark(node)
         self.requeue(0.0)
 
-    def pod_deleted(self, uid: int) -> None:
-        """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion."""
+    def _file(self, pod: Pod) -> None:
+        """Put a cached pod in its node's list: the failed ones (not being deleted) in order, apart."""
+        if pod.phase == FAILED and not pod.deleting:
+            insort(self.failed_by_node.setdefault(pod.node, []), pod, key=pod_sort_key)
+        else:
+            self.pods_by_node[pod.node].append(pod)
+
+    def _unfile(self, pod: Pod, failed: bool) -> None:
+        """Take a cached pod out of its node's list (``failed``: the failed pods' list, where ``_file`` put it)."""
+        if not failed:
+            self.pods_by_node[pod.node].remove(pod)
+            return
+        on_node = self.failed_by_node[pod.node]
+        on_node.remove(pod)
+        if not on_node:
+            del self.failed_by_node[pod.node]
+
+    def _alone(self, node: int) -> bool:
+        """Whether ``node`` exists and the cache holds one pod on it (``_same_class_inputs``' ``alone``)."""
+        count = len(self.pods_by_node[node])
+        if self.failed_by_node:
+            count += len(self.failed_by_node.get(node, ()))
+        return count == 1 and self.exists[node]
+
+    def pod_deleted(self, uid: int, failed: bool | None = None) -> None:
+        """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion. ``failed``:
+        whether it was filed with the failed pods (``live_pod_event`` knows it from the last
+        delivery); by default, as the cached snapshot reads.
+        """
         pod = self.pods.pop(uid, None)
         if pod is None:
             return
-        self.pods_by_node[pod.node].remove(pod)
+        self._unfile(pod, pod.phase == FAILED and not pod.deleting if failed is None else failed)
         self.expectations.deletion_observed()
         self.index.mark(pod.node)
         self.requeue(0.0)

@@ -27,7 +27,8 @@ from rollsim.controller.noderules import (
 from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, is_pod_available
 
 __all__ = [
-    "NodeClass", "classify_node", "classify_one_pod", "classify_any", "find_updated_pods_on_node", "EMPTY",
+    "NodeClass", "classify_node", "classify_one_pod", "classify_any", "classify_with_failed",
+    "find_updated_pods_on_node", "EMPTY",
     "WANTS_POD", "node_status", "pods_should_be_on_node",
     "rolling_update_without_surge", "rolling_update_with_surge", "next_availability_change",
 ]
@@ -95,6 +96,40 @@ def classify_node(
         return EMPTY
     return classify_any(pods, should_run, should_continue, exists, revision, min_ready_seconds, surge, now,
                         inclusive)
+
+
+def classify_with_failed(
+    pods: list[Pod],
+    failed: list[Pod],
+    should_run: bool,
+    should_continue: bool,
+    exists: bool,
+    revision: int,
+    min_ready_seconds: float,
+    surge: bool,
+    now: float,
+    inclusive: bool = True,
+) -> NodeClass:
+    """``classify_node`` of ``pods + failed``, where ``failed`` are the node's failed pods not being
+    deleted, in ``podByCreationTimestampAndPhase`` order (the controller's cache keeps them apart:
+    ``InformerCache.failed_by_node``), and ``pods`` the others (terminal ones being deleted left out).
+
+    With more than three, a node that keeps its pods is classified from the other pods and the
+    first three failed ones, and takes the whole failed list: failed pods count only through the
+    first of all the node's pods in that order (``node_status``: the oldest failed pod is the first
+    of them), through the failed list ``manage`` deletes from (``pods_should_be_on_node``), and
+    through whether the node holds more than one new or more than one old pod not terminating
+    (``findUpdatedPodsOnNode``), which three or more such pods always do; a failed pod is never
+    Ready (``next_availability_change``). A kubelet that rejects every pod (disk pressure) while
+    ``manage``, with surge, creates another each time no pod runs there
+    (kubernetes/kubernetes#124388) leaves thousands on one node, deleted one per back-off: they
+    cost what three do.
+    """
+    if len(failed) <= 3 or not (should_continue and exists):
+        return classify_node(pods + failed, should_run, should_continue, exists, revision, min_ready_seconds,
+                             surge, now, inclusive)
+    cls = classify_any(pods + failed[:3], should_run, True, True, revision, min_ready_seconds, surge, now, inclusive)
+    return cls._replace(failed=tuple(failed))
 
 
 def classify_any(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 
-from rollsim.controller.classify import NodeClass, classify_node, classify_one_pod
+from rollsim.controller.classify import NodeClass, classify_node, classify_one_pod, classify_with_failed
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.decisions import (
     Plan,
@@ -96,6 +96,11 @@ class DaemonSetController(IdleDetection):
 
     def _classify(self, node: int) -> NodeClass:
         pods = self.pods_by_node[node]  # read, never changed, by classify_node
+        if self.failed_by_node and node in self.failed_by_node:  # failed pods, kept apart
+            return classify_with_failed(
+                [p for p in pods if not (p.deleting and p.terminal)], self.failed_by_node[node], self.should_run[node],
+                self.should_continue[node], self.exists[node], self.revision, self.min_ready_seconds, self._surge,
+                self._now, self.rules.inclusive_availability)
         if len(pods) == 1 and self.should_run[node] and self.should_continue[node] and self.exists[node]:
             pod = pods[0]
             if not (pod.deleting and pod.terminal):  # classify_node's fast path, without its dispatch
@@ -247,18 +252,30 @@ class DaemonSetController(IdleDetection):
         return plan
 
     def _failed_pods_to_delete(self, agg: Aggregate) -> list[Pod]:
-        """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``)."""
+        """Failed pods are deleted with a per-node backoff (``failedPodsBackoffKey``): mirrors
+        ``podsShouldBeOnNode``'s loop over a node's failed pods, in which the first not in back-off
+        is deleted and starts it, and each after it (or every one, the node in back-off already)
+        requeues the DaemonSet after the back-off's delay. Those requeues are one ``AddAfter`` of
+        the same key and delay, which the delaying queue keeps as one waiting entry (``waitingForQueue``),
+        so one is made per node: a node under disk pressure with surge piles up thousands of failed
+        pods (kubernetes/kubernetes#124388), and a requeue each would cost a sync's time per pod.
+        """
         out: list[Pod] = []
         now = self._now
         observed = self.status.get("observed_generation", 0)
+        backoff = self.backoff
         for node in agg.sets["failed"].smallest(len(agg.sets["failed"])):
             key = f"{observed}/{node}"
-            for pod in agg.classes(node).failed:
-                if self.backoff.in_backoff_since_update(key, now):
-                    self.requeue(self.backoff.get(key))
-                    continue
-                self.backoff.next(key, now)
-                out.append(pod)
+            failed = agg.classes(node).failed
+            if not failed:
+                continue
+            waiting = len(failed)
+            if not backoff.in_backoff_since_update(key, now):
+                backoff.next(key, now)
+                out.append(failed[0])
+                waiting -= 1
+            if waiting:
+                self.requeue(backoff.get(key))
         return out
 
     # -- the end of a run ------------------------------------------------------------------
@@ -267,6 +284,6 @@ class DaemonSetController(IdleDetection):
         """The controller-manager stops: its informer cache (every pod) and its node
         index are dropped, and nothing may sync again. A run's summary reads none of them.
         """
-        self.pods, self.pods_by_node, self._seen = {}, [], {}
+        self.pods, self.pods_by_node, self.failed_by_node, self._seen = {}, [], {}, {}
         self.index = NodeIndex(self._classify, self.rank, self.rules.inclusive_availability)
 

@@ -1,7 +1,9 @@
 """The end of a run as ``rollsim.observe.stopcause`` reads it: each node's old and new pod.
 
 Read from the API server and the kubelet when the run stops. A new pod in phase Failed was
-rejected by the kubelet's admission (``--new-pods rejected``, or its real check). The state of
+rejected by the kubelet's admission (``--new-pods rejected``, or its real check), or evicted or
+rejected by its eviction manager under disk pressure (``--disk-pressure-nodes``); an old pod
+evicted so (phase Failed) runs no agent, and stands for the new pod the node waits for. The state of
 a new pod that is neither Pending nor Ready is the DaemonSet's fault kind (the kubelet does not
 keep which pods it made faulty), else rate-limited when the registry refused its last pull (429),
 pull-errored when it failed the pull part way (its error rate), else starting; but queued, before
@@ -21,6 +23,7 @@ from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
+from rollsim.spec.priority import is_critical
 
 __all__ = ["end_state"]
 
@@ -30,8 +33,9 @@ _FAILING = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-
 def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) -> str:
     """What the new-revision pod on a node is doing at the end of the run."""
     fault = runtime.faults.kind if runtime.faults.any else None
-    if pod.phase == FAILED:  # rejected at admission; the controller deletes it after its back-off
-        return sc.REJECTED
+    if pod.phase == FAILED:  # rejected at admission (or evicted); the controller deletes it after its back-off
+        evictions = kubelet.eviction
+        return sc.DISK_PRESSURE if evictions is not None and pod.uid in evictions.failed else sc.REJECTED
     if pod.uid in runtime.unschedulable:
         why = kubelet.unschedulable(pod, runtime)
         return sc.PENDING_HOST_PORT if why == NODE_PORTS_REASON else sc.PENDING_RESOURCES
@@ -47,6 +51,8 @@ def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) 
     why = runtime.backing_off.get(pod.uid)  # the registry failed its last pull: in back-off
     if why is not None:
         return sc.PULL_RATE_LIMITED if why == REFUSED else sc.PULL_ERRORED
+    if not pod.scheduled and _rejects_here(kubelet, runtime, pod.node):  # the kubelet will reject it once bound
+        return sc.DISK_PRESSURE
     return sc.STARTING
 
 
@@ -69,6 +75,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
     would_preempt: Counter[tuple[str, ...]] = Counter()
     holders: set[str] = set()  # the other DaemonSets holding a host port its Pending new pods want
+    failed_left = 0  # failed pods beside available new ones
     pods_by_node = api.pods_by_node
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
         all_pods = pods_by_node[node]
@@ -76,23 +83,15 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
         desired = bool(desired_nodes[node])
         if not desired and not pods:
             continue
-        pod: Pod | None = None  # the new pod whose state ``new`` is
-        if len(pods) == 1:  # most nodes: the one pod is the old one or the new one
-            only = pods[0]
-            if only.revision != revision:
-                old, new = "terminating" if only.deleting else "running", sc.NONE
-            else:
-                pod = None if only.deleting else only
-                old, new = "none", sc.NONE if pod is None else _new_state(pod, api, kubelet, runtime)
-        else:
-            olds = [p for p in pods if p.revision != revision]
-            news = [p for p in pods if p.revision == revision and not p.deleting]
-            old = "none" if not olds else ("running" if any(not p.deleting for p in olds) else "terminating")
-            # no new pod (none, or none yet: the old one gone, or the node just joined): nothing Pending
-            pod = news[0] if news else None
-            new = sc.NONE if pod is None else _new_state(pod, api, kubelet, runtime)
+        old, pod = _old_and_new(pods, revision)  # ``pod``: the pod whose state ``new`` is
+        new = sc.NONE if pod is None else _new_state(pod, api, kubelet, runtime)
+        if new == sc.AVAILABLE and len(pods) > 1 and (failed := _failed_beside(pods)):
+            new = sc.FAILED_PODS_LEFT  # the status counts the node by its oldest pod, a failed one
+            failed_left += failed
         if new == sc.PENDING_RESOURCES and pod is not None and (owners := kubelet.daemon_victims(pod, runtime)):
             would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
+        if new == sc.NONE and pod is None and desired and _rejects_here(kubelet, runtime, node):
+            new = sc.DISK_PRESSURE  # none yet (between a deletion and its create): the next is rejected too
         ready = bool(nodes.ready[node])
         if new == sc.PENDING_HOST_PORT and not alone:
             holders.update(_port_holders(api, kubelet, runtime, node))
@@ -106,8 +105,40 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                        alike=tuple((sc.NodeEnd("", *key), count) for key, count in alike.items()), others=not alone,
                        awaited=tuple(awaited_states), port_holders=tuple(sorted(holders)),
                        registry=_registry_limit(kubelet, runtime, api.env.now),
+                       failed_pods_left=failed_left,
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))))
+
+
+def _old_and_new(pods: list[Pod], revision: int) -> tuple[str, Pod | None]:
+    """A node's old pod's state (none, running, terminating) and the pod that stands for its new one:
+    the new pod not being deleted; else an old one evicted (phase Failed, its replacement to come);
+    else None (none, or none yet: the old one gone, or the node just joined: nothing Pending).
+    """
+    if len(pods) == 1:  # most nodes: the one pod is the old one or the new one
+        only = pods[0]
+        if only.revision == revision:
+            return "none", None if only.deleting else only
+        if only.phase == FAILED and not only.deleting:
+            return "none", only
+        return "terminating" if only.deleting else "running", None
+    olds = [p for p in pods if p.revision != revision]
+    # a running new pod first: failed ones beside it are ``_failed_beside``'s (sorted is stable)
+    news = sorted((p for p in pods if p.revision == revision and not p.deleting), key=lambda p: p.terminal)
+    old = "none" if not olds else ("running" if any(not p.deleting and not p.terminal for p in olds)
+                                   else "terminating" if any(p.deleting for p in olds) else "none")
+    return old, news[0] if news else next((p for p in olds if p.terminal and not p.deleting), None)
+
+
+def _failed_beside(pods: list[Pod]) -> int:
+    """How many of a node's pods are failed and not being deleted (``manage`` deletes them one per back-off)."""
+    return sum(1 for p in pods if p.phase == FAILED and not p.deleting)
+
+
+def _rejects_here(kubelet: Kubelet, runtime: PodRuntime, node: int) -> bool:
+    """Whether ``node``'s kubelet rejects ``runtime``'s pods now: DiskPressure, and they are not critical."""
+    evictions = kubelet.eviction
+    return evictions is not None and node in evictions.pressured and not is_critical(runtime.ds.priority)
 
 
 def _registry_limit(kubelet: Kubelet, runtime: PodRuntime, now: float) -> sc.RegistryLimit | None:

@@ -3,7 +3,9 @@ desired, has it an available pod, only new pods, two pods; how many pods termina
 many pending), packed in one int, its key.
 
 Bits 0-3 of a key say desired, available, updated, surge (all 0 if the node is not desired),
-bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods.
+bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods. A
+finished pod (phase Failed or Succeeded: rejected or evicted by its kubelet) that is not being
+deleted counts as pending (not Ready) and in updated, but not as a second pod: it runs no agent.
 ``rollsim.observe.recorder.Recorder`` works the key out inline for a node with one pod, and
 with ``summary_key`` for any other; it keeps one small code per distinct key.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rollsim.controller.pods import Pod
+from rollsim.controller.pods import FAILED, SUCCEEDED, Pod
 
 __all__ = ["LEVELS", "summary_key", "unpack"]
 
@@ -25,13 +27,15 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
     of ``revision`` is Ready and whether one is available.
     """
     new_ready = new_available = False
-    live = new_live = terminating = pending = 0
+    live = new_live = terminating = pending = finished = 0
     available = False
     for p in pods:
         if p.deleting:
             terminating += 1
             continue
         live += 1
+        if p.phase == FAILED or p.phase == SUCCEEDED:
+            finished += 1  # its containers stopped: not a second agent on the node
         is_new = p.revision == revision
         if is_new:
             new_live += 1
@@ -55,7 +59,7 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
             key |= 2
         if new_live and new_live == live:  # new pods only
             key |= 4
-        if live >= 2:
+        if live - finished >= 2:
             key |= 8
     return key, new_ready, new_available
 

@@ -21,7 +21,7 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
-from rollsim.controller.pods import Pod
+from rollsim.controller.pods import FAILED, Pod
 from rollsim.observe.columns import Columns
 from rollsim.observe.levels import level_rows
 from rollsim.observe.nodesummary import LEVELS, summary_key, unpack
@@ -139,7 +139,7 @@ class Recorder:
                     times[node] = at
             quiet = self._quiet
             if quiet is not None:
-                if pod.ready or pod.deleting:
+                if pod.ready or pod.deleting or pod.phase == FAILED:  # Failed: no longer a second agent
                     quiet.discard(pod.uid)
                 elif pod.uid in quiet:
                     return  # bound, started, ...: nothing the node's summary reads has changed

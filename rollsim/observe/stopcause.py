@@ -61,6 +61,8 @@ __all__ = [
     "CAUSES",
     "CAUSE_TEXT",
     "CRASH_LOOPING",
+    "DISK_PRESSURE",
+    "FAILED_PODS_LEFT",
     "IMAGE_PULL_ERROR",
     "NEVER_READY",
     "NEW_STATES",
@@ -97,12 +99,17 @@ PULL_QUEUED = "pull-queued"  # its image request waits in the registry's queue o
 CRASH_LOOPING = "crash-looping"  # CrashLoopBackOff
 NEVER_READY = "never-ready"  # running, its readiness probe never passes
 REJECTED = "rejected"  # phase Failed: the kubelet's admission rejected it (OutOfcpu, NodeAffinity, ...)
+DISK_PRESSURE = "disk-pressure"  # phase Failed, Evicted: its node's eviction manager evicted or rejected it
+# available, beside failed pods of the DaemonSet that manage deletes one per back-off: the status counts the
+# node by its oldest pod, a failed one (surge after rejections: kubernetes/kubernetes#124388)
+FAILED_PODS_LEFT = "failed-pods-left"
 STARTING = "starting"  # on its way (scheduling, pulling, starting): not a failure
 READY_NOT_AVAILABLE = "ready-not-available"  # Ready, minReadySeconds not yet over
 AVAILABLE = "available"
 NEW_STATES = (NONE, PENDING_RESOURCES, PENDING_HOST_PORT, IMAGE_PULL_ERROR, CRASH_LOOPING, NEVER_READY, REJECTED,
-              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED, PULL_ERRORED, PULL_QUEUED)
-_FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED)
+              STARTING, READY_NOT_AVAILABLE, AVAILABLE, PULL_RATE_LIMITED, PULL_ERRORED, PULL_QUEUED, DISK_PRESSURE,
+              FAILED_PODS_LEFT)
+_FAILING = (CRASH_LOOPING, IMAGE_PULL_ERROR, NEVER_READY, REJECTED, DISK_PRESSURE)
 _PENDING = (PENDING_RESOURCES, PENDING_HOST_PORT)
 OLD_STATES = ("none", "running", "terminating")
 
@@ -113,8 +120,9 @@ REGISTRY_RATE_LIMITED = "registry-rate-limited"  # new pods waiting out the back
 REGISTRY_ERRORS = "registry-errors"  # new pods waiting out the back-off after a pull failed part way
 REGISTRY_QUEUED = "registry-queued"  # new pods whose image requests wait in the registry's queue over its limit
 ON_DELETE_WAITING = "on-delete-waiting"  # OnDelete: the deleter waits on its batch or between deletions
-CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, "not-ready-nodes", "on-delete-idle", OLD_POD_KEPT,
-          REGISTRY_RATE_LIMITED, REGISTRY_ERRORS, REGISTRY_QUEUED, "horizon", ON_DELETE_WAITING, "stalled")
+CAUSES = (COMPLETED, "rolled-back", *_FAILING, *_PENDING, FAILED_PODS_LEFT, "not-ready-nodes", "on-delete-idle",
+          OLD_POD_KEPT, REGISTRY_RATE_LIMITED, REGISTRY_ERRORS, REGISTRY_QUEUED, "horizon", ON_DELETE_WAITING,
+          "stalled")
 
 # each cause in a few words (the report groups configurations by cause)
 CAUSE_TEXT = {
@@ -124,6 +132,8 @@ CAUSE_TEXT = {
     IMAGE_PULL_ERROR: "new pods failing to pull their image",
     NEVER_READY: "new pods never Ready",
     REJECTED: "new pods rejected by the kubelet (phase Failed), deleted and created again with back-off",
+    DISK_PRESSURE: "nodes under DiskPressure: their pods evicted, new ones rejected (Evicted)",
+    FAILED_PODS_LEFT: "failed pods left beside available new ones, deleted one per back-off",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
     PENDING_HOST_PORT: "new pods Pending: another pod holds the host port (NodePorts)",
     "not-ready-nodes": "NotReady or unreachable nodes",
@@ -201,6 +211,7 @@ class EndState:
     # new pods Pending (NodeResourcesFit) that the real scheduler would have placed by preempting other
     # DaemonSets' lower-priority pods, and those DaemonSets (rollsim never evicts them: a departure)
     would_preempt: tuple[int, tuple[str, ...]] = (0, ())
+    failed_pods_left: int = 0  # the failed pods beside available new ones (FAILED_PODS_LEFT), in all
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -267,7 +278,7 @@ def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool) -> st
     return f"{_plural(terminating + unavailable, 'NotReady or unreachable node')} {held} ({why})"
 
 
-_STUCK_NEW = frozenset((*_FAILING, *_PENDING))
+_STUCK_NEW = frozenset((*_FAILING, *_PENDING, FAILED_PODS_LEFT))
 
 # what the new pods of each failing state do, as stop_cause's sentence says it
 _FAILING_WHAT = {
@@ -277,7 +288,26 @@ _FAILING_WHAT = {
     # a replacement is created after the per-node failedPodsBackoff (manage), and may be rejected again
     REJECTED: "rejected by the kubelet at admission (phase Failed, as for OutOfcpu or NodeAffinity; the controller "
               "deletes each and creates another after its per-node back-off, 1 s doubling to 15 min)",
+    DISK_PRESSURE: "evicted or rejected by the kubelet's eviction manager, their nodes under DiskPressure (phase "
+                   "Failed, reason Evicted; the controller deletes each and creates another after its per-node "
+                   "back-off, 1 s doubling to 15 min, rejected again until the condition clears: critical pods, "
+                   "priority at least 2000000000, are neither evicted nor rejected)",
 }
+
+
+def _failed_pods_left(nodes: int, pods: int, waiting: bool) -> str:
+    """Why nodes whose new pod is available are not updated: the failed pods beside it; ``waiting``:
+    other nodes are not updated either (each such node holds a maxSurge slot).
+    """
+    run = "runs" if nodes == 1 else "run"
+    sentence = (f"{_plural(nodes, 'node')} {run} an available new pod beside {_plural(pods, 'failed pod')} of the "
+                "DaemonSet (rejected or evicted: with maxSurge the controller created a pod each time none ran "
+                "there, kubernetes/kubernetes#124388), which manage deletes one per node per back-off (1 s doubling "
+                "to 15 min); the DaemonSet's status counts each such node by its oldest pod, a failed one")
+    sentence += (", and rollingUpdate counts it against maxSurge (findUpdatedPodsOnNode gives up on a node with "
+                 "more than one new pod), so the nodes still on the old revision wait" if waiting else
+                 ", so the rollout is not complete")
+    return sentence + " until they are gone (kubectl delete pods --field-selector=status.phase=Failed clears them)"
 
 
 def is_stuck(ready: bool, new: str) -> bool:
@@ -356,7 +386,8 @@ def stop_cause(state: EndState) -> StopCause:
         kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
         what = _FAILING_WHAT[kind]
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
-            fate = "every pod created there so far was rejected" if kind == REJECTED else "they never become available"
+            fate = ("every pod created there so far was rejected" if kind in (REJECTED, DISK_PRESSURE)
+                    else "they never become available")
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
                                 f"{fate}; {left}{more}")
         held = ("hold the budget (maxUnavailable, or maxSurge's slots)" if rolling else
@@ -371,6 +402,10 @@ def stop_cause(state: EndState) -> StopCause:
                + (" and the other DaemonSets' pods" if state.others else "")
                + _would_preempt(state.would_preempt, new[kind]))
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
+    if new[FAILED_PODS_LEFT]:
+        left_beside = new[FAILED_PODS_LEFT]
+        sentence = _failed_pods_left(left_beside, state.failed_pods_left, done + left_beside < total)
+        return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
     if not_ready:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
         return result("not-ready-nodes", f"{sentence}; {left}")
@@ -507,6 +542,8 @@ _AWAITED = {
     IMAGE_PULL_ERROR: "whose new pod fails to pull its image",
     NEVER_READY: "whose new pod is never Ready",
     REJECTED: "whose new pod was rejected by the kubelet (phase Failed)",
+    DISK_PRESSURE: "whose node is under DiskPressure (its pods evicted or rejected: Evicted)",
+    FAILED_PODS_LEFT: "whose new pod is available beside failed pods the controller deletes one per back-off",
     PULL_RATE_LIMITED: "whose new pod is in ImagePullBackOff after the registry refused its pull (429)",
     PULL_ERRORED: "whose new pod is in ImagePullBackOff after the registry failed its pull part way",
     PULL_QUEUED: "whose new pod's image request waits in the registry's queue for its limit",

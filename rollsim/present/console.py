@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.present.render import count_of, format_duration, format_percent_exact
+from rollsim.spec.priority import is_critical
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
            "run_document", "format_run", "stale_runs", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
@@ -169,6 +170,7 @@ def format_summary(result: Any, wall: float) -> str:
         *_refused(s, sc.registry.limit_words),
         *_registry_errors(s),
         *_old_pods_unready(s, sc.daemonset.strategy.rolling),
+        *_disk_pressure(s, sc),
         f"  node downtime      {downtime}",
         f"  simulation         {s['events']:,} events{every}, {s['syncs']:,} syncs, "
         f"{s['api_writes']:,} API writes{own}, {wall:.2f} s wall",
@@ -222,6 +224,25 @@ def _old_pods_unready(s: Mapping[str, Any], rolling: bool) -> list[str]:
     how = ("each replaced at once, outside maxUnavailable (rollingUpdate replaces an old pod that is not available)"
            if rolling else "none replaced until the deleter deleted it (OnDelete)")
     return [f"  old pods unready   {count_of(s['old_pods_unready'], 'old pod')} lost readiness: {how}"]
+
+
+def _disk_pressure(s: Mapping[str, Any], sc: Any) -> list[str]:
+    """The line on disk pressure (``--disk-pressure-nodes``), when the fault is given: the nodes, the
+    DaemonSet's pods their kubelets evicted and rejected, and how long the condition held.
+    """
+    if "disk_pressure_evictions" not in s:
+        return []
+    nodes = sum(c.count for c in sc.node_changes if c.kind == "disk-pressure")
+    held = ("to the end of the run" if sc.disk_pressure_for_s is None else
+            f"for {format_duration(sc.disk_pressure_for_s + sc.eviction_pressure_transition_period_s)} on each "
+            f"(the pressure's {format_duration(sc.disk_pressure_for_s)} and the kubelet's "
+            f"evictionPressureTransitionPeriod)")
+    critical = " (critical: priority at least 2000000000, so none evicted or rejected)" if is_critical(
+        sc.daemonset.priority) else ""
+    return [f"  disk pressure      {count_of(nodes, 'node')} under DiskPressure {held}{critical}: "
+            f"{count_of(s['disk_pressure_evictions'], 'pod')} evicted, {count_of(s['disk_pressure_rejections'], 'pod')}"
+            " rejected at admission (Evicted), each deleted and created again after the controller's per-node "
+            "back-off"]
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

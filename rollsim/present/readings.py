@@ -36,7 +36,7 @@ from rollsim.sweep.slo import by_condition
 
 __all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
            "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs",
-           "unready_costs"]
+           "unready_costs", "disk_pressure_costs"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -371,6 +371,33 @@ def unready_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]]
                    f"average (at most {int(counts.max()):,}), {how}: up to "
                    f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes were unavailable at once "
                    "(README, “What hurts at scale”: old pods that lose readiness).")
+    return out
+
+
+def disk_pressure_costs(runs: pd.DataFrame) -> list[str]:
+    """Per configuration whose pods the kubelets under disk pressure evicted or rejected in some run
+    (``runs.csv`` ``disk_pressure_evictions``, ``disk_pressure_rejections``: only with
+    ``--disk-pressure-nodes``): how many per run, what holds the node, and, where the rejections
+    outnumber the evictions many times over, why (surge's create on a node where no pod runs).
+    """
+    columns = {"config", "label", "disk_pressure_evictions", "disk_pressure_rejections", "max_unavailable_observed"}
+    if not columns <= set(runs.columns):
+        return []
+    out = []
+    for _config, rows in runs.groupby("config", sort=True):
+        evicted, rejected = _numbers(rows, "disk_pressure_evictions"), _numbers(rows, "disk_pressure_rejections")
+        if not (evicted.any() or rejected.any()):
+            continue
+        line = (f"{rows['label'].iloc[0]}: the kubelets under DiskPressure evicted "
+                f"{trim_zeros(format_number(evicted.mean(), 1))} of its pods and rejected "
+                f"{trim_zeros(format_number(rejected.mean(), 0))} new ones per run on average (Evicted); each such "
+                "node had no available pod until the condition cleared and the controller's per-node back-off "
+                "(1 s doubling to 15 min) let it create one that was admitted, up to "
+                f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes unavailable at once")
+        if rejected.mean() > 100 * max(evicted.mean(), 1.0):
+            line += ("; with maxSurge the controller creates a pod each time none runs on the node, whatever "
+                     "failed pods it holds (kubernetes/kubernetes#124388), so the Evicted pods pile up")
+        out.append(line + " (README, “What hurts at scale”: nodes under disk pressure).")
     return out
 
 

@@ -291,6 +291,7 @@ def findings_section(results: Results) -> list[tuple]:
     line says so: the other findings are about the study's own DaemonSet.
     """
     from rollsim.present.readings import (
+        disk_pressure_costs,
         preemption_costs,
         readings,
         refusal_costs,
@@ -320,6 +321,7 @@ def findings_section(results: Results) -> list[tuple]:
     lines += refusal_costs(ran, scenarios)
     lines += registry_error_costs(ran)
     lines += unready_costs(ran, scenarios)
+    lines += disk_pressure_costs(ran)
     lines += [f"{line}; see DaemonSets updated together." for line in others_incomplete(shortfalls)]
     return [("ul", _items(lines))] if lines else []
 

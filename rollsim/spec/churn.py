@@ -1,6 +1,6 @@
 """Nodes that come, go and fail during a rollout: ``--add-nodes N@T[+D]``,
-``--remove-nodes N@T[+D]``, ``--not-ready-nodes N@T[+D]``; and old pods that lose readiness,
-``--old-pods-unready N@T[+D]``.
+``--remove-nodes N@T[+D]``, ``--not-ready-nodes N@T[+D]``; old pods that lose readiness,
+``--old-pods-unready N@T[+D]``; and nodes under disk pressure, ``--disk-pressure-nodes N@T[+D]``.
 
 ``N@T`` changes N nodes at simulated second T; ``N@T+D`` spreads them evenly over the D
 seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minutes).
@@ -42,6 +42,11 @@ seconds from T (a scale-out: ``100@60+120`` adds 100 nodes between 1 and 3 minut
   datastore, kubernetes/kubernetes#111073). ``rollingUpdate`` replaces an old pod that is not
   available at once, outside maxUnavailable (without surge it deletes it; with surge it creates
   its new pod beside it), so many of them at once are replaced all at once. None left: nothing.
+* A node under disk pressure (``disk-pressure``) is a present node whose kubelet still runs,
+  chosen at random at T among those not already under pressure: its eviction manager finds the
+  ``nodefs`` threshold met and keeps the DiskPressure condition until the pressure has been gone
+  for ``evictionPressureTransitionPeriod`` (``rollsim.cluster.eviction``). It changes no node the
+  controller counts: every DaemonSet pod tolerates the ``disk-pressure:NoSchedule`` taint.
 """
 
 from __future__ import annotations
@@ -59,7 +64,9 @@ __all__ = ["NodeChange", "parse_node_change", "described_change", "change_times"
            "join_shapes", "join_order", "join_templates", "joining_node", "joined_name", "added_nodes",
            "nodes_that_join", "joining_nodes", "NODE_CHANGE_KINDS", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
-NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready")
+NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready", "disk-pressure")
+# the kinds that change no node the controllers count: the desired count stays
+_KEEP_NODES = frozenset({"old-pods-unready", "disk-pressure"})
 PODGC_PERIOD_S = 20.0
 PODGC_QUARANTINE_S = 40.0
 _SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?", re.ASCII)  # \d: ASCII digits only
@@ -67,8 +74,9 @@ _SPEC = re.compile(r"(\d+)@([0-9]*\.?[0-9]+)(?:\+([0-9]*\.?[0-9]+))?", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class NodeChange:
-    """``count`` nodes added (``kind='add'``), removed, failed (``not-ready``) or whose old pod loses
-    readiness (``old-pods-unready``) from ``at`` seconds, spread over ``over``.
+    """``count`` nodes added (``kind='add'``), removed, failed (``not-ready``), whose old pod loses
+    readiness (``old-pods-unready``) or under disk pressure (``disk-pressure``) from ``at`` seconds,
+    spread over ``over``.
     """
 
     kind: str
@@ -78,7 +86,8 @@ class NodeChange:
 
     def __post_init__(self) -> None:
         if self.kind not in NODE_CHANGE_KINDS:
-            raise ValueError(f"a node change is add, remove, not-ready or old-pods-unready, got {self.kind!r}")
+            raise ValueError(f"a node change is {', '.join(NODE_CHANGE_KINDS[:-1])} or {NODE_CHANGE_KINDS[-1]}, "
+                             f"got {self.kind!r}")
         if self.count < 1 or self.at < 0 or self.over < 0:
             raise ValueError(f"a node change needs a positive count and non-negative times, got {self}")
 
@@ -220,9 +229,10 @@ def change_kinds(changes: Sequence[object]) -> set[str]:
 def moves_nodes(changes: Sequence[object]) -> bool:
     """Whether ``changes`` (as ``change_kinds`` reads them) change the nodes, and with them the
     desired count: a node added, removed or NotReady; an old pod that loses readiness
-    (``old-pods-unready``) changes no node.
+    (``old-pods-unready``) or a node under disk pressure (``disk-pressure``, a taint every
+    DaemonSet pod tolerates) changes none.
     """
-    return bool(change_kinds(changes) - {"old-pods-unready"})
+    return bool(change_kinds(changes) - _KEEP_NODES)
 
 
 def added_nodes(changes: Sequence[NodeChange]) -> int:

@@ -324,6 +324,7 @@ PULL_WINDOW = Kind(parse_pull_window, _pattern(rf"^\s*0*[1-9][0-9]*\s*{_PER}\s*$
 NODE_CHANGES_ADD = Kind(_changes("add"), _CHANGES, "N@T[+D]", repeatable=True)
 NODE_CHANGES_REMOVE = Kind(_changes("remove"), _CHANGES, "N@T[+D]", repeatable=True)
 OLD_PODS_UNREADY = Kind(_changes("old-pods-unready"), _CHANGES, "N@T[+D]", repeatable=True)
+DISK_PRESSURE = Kind(_changes("disk-pressure"), _CHANGES, "N@T[+D]", repeatable=True)
 NOT_READY = Kind(_not_ready, {"anyOf": [{"type": "integer", "minimum": 0}, *_CHANGES["anyOf"]]}, "N[@T[+D]]",
                  repeatable=True)
 TOLERATIONS = Kind(_tolerations, {"type": "array", "items": {

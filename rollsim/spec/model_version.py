@@ -37,4 +37,9 @@ __all__ = ["MODEL_VERSION"]
 # the pod as pulling, stop_cause no longer registry-errors for it); stop_detail counts with thousands separators
 # and the registry-queued sentence in durations (2h00m06s, where it said 7,206.0 s); a stall while new pods are
 # Ready but not yet available says so (it said "no progress" alone) (one session's changes: one number)
-MODEL_VERSION = 14
+# 15: a failed pod is no second agent on its node (max_surge_observed: --new-pods rejected with surge); a
+# node's failed pods are deleted oldest first (podByCreationTimestampAndPhase order: they were taken in the
+# cache's order) and requeue the key once, not once each (the delaying queue's one waiting entry: events counted
+# without queue_dedup change); a node whose available new pod has failed pods beside it stops as
+# failed-pods-left (it read as rejected); disk pressure (--disk-pressure-nodes) (one session's changes: one number)
+MODEL_VERSION = 15

@@ -37,7 +37,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {s.name: (s.key, s.kind.r
 RULES = {s.name: s.kind.rule for s in SETTINGS}
 # options that build_scenario combines instead of setting their field as given
 _COMBINED = frozenset({"nodes", "control_plane_nodes", "not_ready_nodes", "add_nodes", "remove_nodes",
-                       "old_pods_unready",
+                       "old_pods_unready", "disk_pressure_nodes",
                        "strategy", "max_unavailable", "max_surge", "also", "allow_no_nodes"})
 
 
@@ -95,6 +95,7 @@ def build_scenario(
                               if name not in _COMBINED}
     fields.update({"daemonset.strategy": strategy, "nodes": nodes, "not_ready_nodes": _not_ready(o, nodes),
                    "node_changes": _given(o, "add_nodes") + _given(o, "remove_nodes") + _given(o, "old_pods_unready")
+                   + _given(o, "disk_pressure_nodes")
                    + (o["not_ready_nodes"] if isinstance(o.get("not_ready_nodes"), tuple) else ())})
     also: tuple[Workload, ...] = ()  # in the order given (the scenario keeps them in namespace/name order)
     allowed: tuple[bool, ...] = ()  # each item's own allow_no_nodes

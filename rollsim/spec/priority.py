@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "SYSTEM_NODE_CRITICAL", "SYSTEM_CLUSTER_CRITICAL", "BUILTIN_PRIORITY_CLASSES", "SYSTEM_CRITICAL_PRIORITY",
     "PREEMPT_LOWER_PRIORITY", "PREEMPT_NEVER", "PREEMPTION_POLICIES", "builtin_priority", "may_preempt",
+    "is_critical",
 ]
 
 SYSTEM_CRITICAL_PRIORITY = 2_000_000_000  # scheduling.SystemCriticalPriority: critical pods start here
@@ -38,3 +39,11 @@ def may_preempt(priority: int | None, policy: str, victims_priority: int) -> boo
     (the victims' priority strictly lower). An unknown priority (None) is taken as 0.
     """
     return policy != PREEMPT_NEVER and victims_priority < (priority or 0)
+
+
+def is_critical(priority: int | None) -> bool:
+    """Mirrors ``kubelettypes.IsCriticalPod`` for a DaemonSet's pod (neither static nor mirror): its
+    priority at least ``SystemCriticalPriority``, as the kubelet's eviction manager, which neither
+    evicts nor rejects such a pod, reads it. An unknown priority (None) is taken as 0.
+    """
+    return (priority or 0) >= SYSTEM_CRITICAL_PRIORITY

@@ -256,6 +256,10 @@ class Scenario:
     also: tuple[Workload, ...] = ()  # kept in namespace/name order (a set: the order given is not the run's)
     rollback_after_s: float | None = None
     out_of_service_after_s: float | None = None
+    # how long each node's disk pressure lasts (None: to the end), and the kubelet's
+    # evictionPressureTransitionPeriod (its default, 5m): rollsim.cluster.eviction
+    disk_pressure_for_s: float | None = None
+    eviction_pressure_transition_period_s: float = 300.0
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -282,6 +286,11 @@ class Scenario:
             raise ValueError(f"rollback_after must not be negative, got {self.rollback_after_s}")
         if self.out_of_service_after_s is not None and not self.out_of_service_after_s >= 0:
             raise ValueError(f"out_of_service_after must not be negative, got {self.out_of_service_after_s}")
+        if self.disk_pressure_for_s is not None and not self.disk_pressure_for_s > 0:
+            raise ValueError(f"disk_pressure_for must be positive, got {self.disk_pressure_for_s}")
+        if not self.eviction_pressure_transition_period_s >= 0:
+            raise ValueError("eviction_pressure_transition_period must not be negative, "
+                             f"got {self.eviction_pressure_transition_period_s}")
         # a set keyed by namespace/name: kept (and run) in key order, so that two orders of the same items
         # are one scenario and run alike (which pod the scheduler or the API client takes first at one instant)
         _set(self, "also", tuple(sorted(self.also, key=lambda w: w.daemonset.key)))

@@ -146,6 +146,18 @@ _OWN: tuple[Setting, ...] = (
             default=()),
     Setting("remove_nodes", "cluster.remove_nodes", k.NODE_CHANGES_REMOVE,
             "N nodes (chosen at random) leave at second T (+D: spread over D s)", default=()),
+    Setting("disk_pressure_nodes", "cluster.disk_pressure_nodes", k.DISK_PRESSURE,
+            "N nodes (chosen at random) come under disk pressure at second T (+D: spread over D s; 0 for the "
+            "start): the kubelet evicts the DaemonSet's pod there and rejects new pods (Evicted), critical ones "
+            "(priority at least 2000000000) aside", default=()),
+    Setting("disk_pressure_for", "cluster.disk_pressure_for", k.POSITIVE_SECONDS,
+            "each node's disk pressure lasts S seconds (the kubelet keeps its DiskPressure condition "
+            "eviction_pressure_transition_period longer)", field="disk_pressure_for_s", shown_default="the rest of "
+            "the run", unit="s", label="disk pressure lasts", describe_as="disk_pressure_for_s"),
+    Setting("eviction_pressure_transition_period", "cluster.eviction_pressure_transition_period", k.SECONDS,
+            "the kubelet's evictionPressureTransitionPeriod: how long it keeps a pressure condition after the "
+            "pressure is gone", field="eviction_pressure_transition_period_s", unit="s",
+            label="eviction pressure transition period", describe_as="eviction_pressure_transition_period_s"),
     # the DaemonSet
     Setting("name", "daemonset.name", k.OBJECT_NAME, "the DaemonSet's name", field="daemonset.name", flag=False,
             per_daemonset=True),

@@ -1,0 +1,166 @@
+"""Nodes under disk pressure (``--disk-pressure-nodes N@T[+D]``, kubernetes/kubernetes#95457, #124388):
+the kubelet's eviction manager evicts the DaemonSet's pod there and rejects every new pod that is not
+critical (phase Failed, reason Evicted) until the DiskPressure condition clears; the controller deletes
+each failed pod after its per-node back-off and creates another."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rollsim import build_scenario, simulate
+from rollsim.cli import main
+from rollsim.controller.classify import classify_node, classify_with_failed
+from rollsim.controller.pods import FAILED, PENDING, RUNNING, SUCCEEDED, Pod, pod_sort_key
+
+from helpers import one_error_line
+
+# ideal mode, constant timings: a node's cycle is terminate 5 s, then schedule 1 + pull 2 + start 3 + ready 4
+CONSTANT = dict(nodes=10, controller="ideal", schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0)
+# when the controller deletes the failed pod on a node under pressure from 0 and creates another: its
+# eviction at 0, then each new pod rejected at its bind (1 s after its create), the next create after the
+# per-node back-off (failedPodsBackoff: 1 s doubling), counted from the sync that finds it in back-off
+CREATES = (0, 1, 2, 5, 10, 19, 36, 69, 134, 263, 520)
+
+
+def _summary(**options) -> dict:
+    return simulate(build_scenario(**CONSTANT, **options), seed=0).summary
+
+
+def test_a_node_under_pressure_holds_the_budget_until_the_condition_clears_and_its_back_off_passes() -> None:
+    """maxUnavailable 1: the node under pressure from 0 loses its pod at once (evicted), and holds the
+    budget. The pressure lasts 100 s and the kubelet keeps the condition 5 minutes more
+    (evictionPressureTransitionPeriod): the first create after 400 s is at 520 s (CREATES), its pod
+    Ready 10 s later; then the other nine nodes, 15 s each: 530 + 135 = 665 s. Without the transition
+    period the pressure ends at 100 s: the create at 134 s, Ready at 144 s, done at 279 s."""
+    assert _summary()["duration_s"] == 150.0
+    s = _summary(max_unavailable=1, disk_pressure_nodes="1@0", disk_pressure_for=100)
+    assert s["completed"] and s["duration_s"] == 520 + 10 + 9 * 15
+    assert s["node_downtime_max_s"] == 530 and s["max_unavailable_observed"] == 1
+    assert s["disk_pressure_evictions"] == 1 and s["disk_pressure_rejections"] == len(CREATES) - 1
+    short = _summary(max_unavailable=1, disk_pressure_nodes="1@0", disk_pressure_for=100,
+                     eviction_pressure_transition_period=0)
+    assert short["duration_s"] == 134 + 10 + 9 * 15 and short["disk_pressure_rejections"] == CREATES.index(134)
+
+
+def test_pressure_that_lasts_stops_the_rollout_on_it() -> None:
+    """maxUnavailable 1: nothing else is updated, and the stall detector ends the run an hour later
+    (the node under pressure counts as updated, as kubectl's UP-TO-DATE counts it: its only pod is a
+    failed one of the new revision). maxUnavailable 2: the other nine go one at a time (135 s), and
+    the run stops on the one node."""
+    held = _summary(max_unavailable=1, disk_pressure_nodes="1@0")
+    assert not held["completed"] and held["stop_cause"] == "disk-pressure" and held["updated"] == 1
+    assert held["min_available"] == 9
+    assert "DiskPressure" in held["stop_detail"] and "hold the budget" in held["stop_detail"]
+    rest = _summary(max_unavailable=2, disk_pressure_nodes="1@0")
+    assert rest["stop_cause"] == "disk-pressure" and "the only nodes not updated" in rest["stop_detail"]
+    assert rest["unavailable_node_seconds"] == pytest.approx(3735 + 135)
+
+
+def test_a_critical_daemonset_is_neither_evicted_nor_rejected() -> None:
+    """priorityClassName system-node-critical (2000001000): IsCriticalPod, so the eviction manager
+    leaves its pod and admits its new ones: the rollout is the one without pressure."""
+    s = _summary(max_unavailable=1, disk_pressure_nodes="3@0", priority=2000001000)
+    assert (s["duration_s"], s["disk_pressure_evictions"], s["disk_pressure_rejections"]) == (150.0, 0, 0)
+
+
+def test_an_eviction_mid_rollout_is_outside_the_budget() -> None:
+    """maxUnavailable 3: at 7.5 s a node not yet reached loses its pod, beside the three the controller
+    took down: four unavailable at once."""
+    s = _summary(max_unavailable=3, disk_pressure_nodes="1@7.5")
+    assert s["max_unavailable_observed"] == 4 and s["disk_pressure_evictions"] == 1
+
+
+def test_with_surge_the_controller_creates_a_pod_each_time_one_fails() -> None:
+    """maxSurge 1, maxUnavailable 0: with surge, podsShouldBeOnNode creates a pod on a node where no
+    pod runs whatever failed pods it holds (kubernetes/kubernetes#124388), so each rejection (at the
+    bind, 1 s after the create) is followed by a create: 600 in 600 s, piling up failed pods that
+    manage deletes one per back-off."""
+    s = _summary(max_surge=1, max_unavailable=0, disk_pressure_nodes="1@0", horizon=600)
+    assert s["disk_pressure_rejections"] == 600 and s["stop_cause"] == "disk-pressure"
+    assert s["max_surge_observed"] == 1  # a failed pod beside the pending one is no second agent
+
+
+def test_with_surge_the_failed_pods_left_keep_the_rollout_from_completing() -> None:
+    """Pressure for 100 s (no transition period): a create each second, 99 rejected, the next
+    admitted. The 99 failed pods stay beside the running one: manage deletes one per back-off (the
+    evicted old pod at 0, then at 1, 2, 5, 10, 19, 36, 69, 134, 263, 520, 1033 s and every 900 s
+    after: 13 of them by the stall, an hour after 109 s), the status counts the node by its oldest
+    pod, a failed one, and rollingUpdate counts the node against the one maxSurge slot
+    (findUpdatedPodsOnNode: two new pods), so no other node is updated."""
+    s = _summary(max_surge=1, max_unavailable=0, disk_pressure_nodes="1@0", disk_pressure_for=100,
+                 eviction_pressure_transition_period=0)
+    assert s["disk_pressure_rejections"] == 99 and s["stop_cause"] == "failed-pods-left"
+    assert "1 node runs an available new pod beside 86 failed pods" in s["stop_detail"]
+    assert "the nodes still on the old revision wait" in s["stop_detail"] and s["healthy_done_s"] is None
+
+
+def test_under_on_delete_an_evicted_pod_comes_back_on_the_new_revision() -> None:
+    """OnDelete with no deleter: only the node whose pod was evicted is updated, once the pressure
+    is gone (manage creates from the current template)."""
+    s = _summary(strategy="OnDelete", disk_pressure_nodes="1@0", disk_pressure_for=100,
+                 eviction_pressure_transition_period=0, horizon=1000)
+    assert s["updated"] == 1 and s["disk_pressure_evictions"] == 1
+
+
+def test_the_nodes_come_from_their_own_stream_and_the_realistic_controller_agrees() -> None:
+    """Random timings: the same seed picks the same nodes; pressure after the rollout changes nothing."""
+    random_ = dict(nodes=60, max_unavailable="10%")
+    one = simulate(build_scenario(**random_, disk_pressure_nodes="3@60+30"), seed=3)
+    again = simulate(build_scenario(**random_, disk_pressure_nodes="3@60+30"), seed=3)
+    assert one.summary == again.summary and one.nodes.equals(again.nodes)
+    assert one.summary["disk_pressure_evictions"] == 3 and one.summary["stop_cause"] == "disk-pressure"
+    after = simulate(build_scenario(**random_, disk_pressure_nodes="3@100000"), seed=3).summary
+    plain = simulate(build_scenario(**random_), seed=3).summary
+    assert (after["duration_s"], after["unavailable_node_seconds"]) == \
+        (plain["duration_s"], plain["unavailable_node_seconds"])
+
+
+def test_the_console_says_what_the_pressure_did(capsys) -> None:
+    assert main(["simulate", "--nodes", "20", "--max-unavailable", "1", "--disk-pressure-nodes", "1@0",
+                 "--disk-pressure-for", "600"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.lstrip().startswith("disk pressure"))
+    assert "1 node under DiskPressure for 15m00s" in line and "1 pod evicted" in line
+
+
+@pytest.mark.parametrize("flag,value", [("--disk-pressure-nodes", "4"), ("--disk-pressure-nodes", "0@5"),
+                                        ("--disk-pressure-for", "0"),
+                                        ("--eviction-pressure-transition-period", "-1")])
+def test_a_bad_flag_is_one_line_and_exit_2(capsys, flag, value) -> None:
+    assert main(["simulate", "--nodes", "3", flag, value]) == 2
+    one_error_line(capsys, flag)
+
+
+# -- many failed pods on a node: classified from a few ------------------------------------------
+
+_PHASES = st.sampled_from((PENDING, RUNNING, FAILED, SUCCEEDED))  # a failed pod here is being deleted
+
+
+@st.composite
+def _pods(draw) -> list[Pod]:
+    pods = []
+    for uid in range(draw(st.integers(0, 9))):
+        phase = draw(_PHASES)
+        ready = phase == RUNNING and draw(st.booleans())
+        pods.append(Pod(uid, 0, draw(st.integers(0, 2)), float(draw(st.integers(0, 5))), scheduled=draw(st.booleans()),
+                        phase=phase, ready=ready, ready_since=float(draw(st.integers(0, 5))),
+                        deleting=phase == FAILED or draw(st.booleans())))
+    return pods
+
+
+@settings(max_examples=400, deadline=None)
+@given(_pods(), st.integers(0, 12), st.booleans(), st.booleans(), st.booleans(), st.booleans(),
+       st.sampled_from((0.0, 3.0)), st.integers(0, 1_000))
+def test_failed_pods_kept_apart_classify_the_node_as_all_of_them_do(
+        pods, failed_count, should_run, should_continue, exists, surge, min_ready, seed) -> None:
+    """``classify_with_failed`` (the cache's failed pods apart, oldest first, the few that count)
+    equals ``classify_node`` of every pod on the node."""
+    rng = random.Random(seed)
+    failed = sorted((Pod(100 + i, 0, rng.randint(0, 2), float(rng.randint(0, 5)), scheduled=True, phase=FAILED)
+                     for i in range(failed_count)), key=pod_sort_key)
+    others = [p for p in pods if not (p.deleting and p.terminal)]
+    args = (should_run, should_continue, exists, 1, min_ready, surge, 4.0)
+    assert classify_with_failed(others, failed, *args) == classify_node(others + failed, *args)
