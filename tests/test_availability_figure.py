@@ -70,6 +70,21 @@ def test_a_level_far_under_the_floor_is_named_but_not_marked(make_results) -> No
     assert not [line for line in ax.lines if line.get_marker() == "v"]
 
 
+def test_a_line_that_crosses_the_floor_on_its_way_far_under_it_is_not_marked(make_results) -> None:
+    """▼ ("just under the SLO floor") was drawn where a line that goes far under the floor crossed
+    it (fluentd-1000's 25%: lowest 752 against a floor of 953); it marks only a configuration never
+    further under the floor than its line can be told from the floor's."""
+    folder = make_results(slo=_floor(0.9))  # 180 nodes of 200
+    with rewritten(folder / "timelines.parquet") as tl:
+        ramp = np.array([200, 195, 190, 185, 179, 170, 160, 150])  # 179: just under the floor on the way down
+        for _, rows in tl.groupby(["config", "replication"]):
+            if tl.loc[rows.index, "available"].min() < 170:  # the far ones go down through the floor
+                tl.loc[rows.index, "available"] = ramp[np.minimum(np.arange(len(rows)), len(ramp) - 1)]
+    ax = plot_availability(load_results(folder))
+    assert any("lowest 150 < SLO floor 180" in text for text in labels(ax))
+    assert not [line for line in ax.lines if line.get_marker() == "v"]
+
+
 def _same_levels(configs: int) -> pd.DataFrame:
     """``configs`` configurations with the same levels in one run each: 200 nodes, 180 for 10 minutes."""
     one = pd.DataFrame({"time_s": [0.0, 1.0, 600.0, 610.0], "desired": 200, "available": [200, 180, 180, 200]})

@@ -152,13 +152,18 @@ def _under_floor(lowest: float, floors: Sequence[tuple[float, str]], percent: bo
 
 def _mark_under(ax: Axes, marks: Sequence[tuple[np.ndarray, np.ndarray, float, Any]]) -> None:
     """▼ in a configuration's colour at the time bins where its lowest replication is under a
-    floor by less than ``NEAR`` of the y axis (at most ``MAX_MARKS``, evenly over them): one node
-    under the floor is otherwise drawn on the floor's line. A level further under it shows itself.
+    floor by less than ``NEAR`` of the y axis (at most ``MAX_MARKS``, evenly over them), for a
+    configuration never further under it: one node under the floor is otherwise drawn on the
+    floor's line. A configuration that goes further under shows itself (its line only passes
+    the floor where it crosses it, which a mark would call "just under").
     ``marks``: per configuration its time bins, lowest level per bin, the floor and its colour.
     """
     low, high = ax.get_ylim()
     for x, lowest, floor, color in marks:
-        at = np.flatnonzero((lowest < floor - 1e-9) & (lowest > floor - NEAR * (high - low)))
+        near = floor - NEAR * (high - low)
+        if np.nanmin(lowest) <= near:
+            continue
+        at = np.flatnonzero((lowest < floor - 1e-9) & (lowest > near))
         at = at[:: max(1, math.ceil(len(at) / MAX_MARKS))]
         if len(at):
             ax.plot(x[at], lowest[at], linestyle="none", marker="v", markersize=6, color=color,
