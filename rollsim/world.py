@@ -170,6 +170,13 @@ def _had_pod(nodes: list[Node], placement, should_run: list[bool]) -> list[bool]
             for n, run in zip(nodes, should_run)]
 
 
+def under_pressure(scenario: Scenario) -> bool:
+    """Whether a node of the run is under disk pressure: listed so (its DiskPressure condition), or
+    from a moment of it (``--disk-pressure-nodes``). Only then do the kubelets run an eviction manager.
+    """
+    return "disk-pressure" in change_kinds(scenario.node_changes) or any(n.disk_pressure for n in scenario.nodes)
+
+
 def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     """The cluster before time 0: nodes (some NotReady), the API server, the scheduler and kubelets
     with the registry, and the controller-manager's work queue and API client.
@@ -197,7 +204,7 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
                       node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
                       eviction_transition_s=(scenario.eviction_pressure_transition_period_s
-                                             if "disk-pressure" in change_kinds(scenario.node_changes) else None))
+                                             if under_pressure(scenario) else None))
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

@@ -5,7 +5,9 @@ each failed pod after its per-node back-off and creates another."""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from rollsim import build_scenario, simulate
 from rollsim.cli import main
 from rollsim.controller.classify import classify_node, classify_with_failed
 from rollsim.controller.pods import FAILED, PENDING, RUNNING, SUCCEEDED, Pod, pod_sort_key
+from rollsim.io.nodes import load_nodes
 
 from helpers import one_error_line
 
@@ -164,3 +167,43 @@ def test_failed_pods_kept_apart_classify_the_node_as_all_of_them_do(
     others = [p for p in pods if not (p.deleting and p.terminal)]
     args = (should_run, should_continue, exists, 1, min_ready, surge, 4.0)
     assert classify_with_failed(others, failed, *args) == classify_node(others + failed, *args)
+
+
+# -- a node list's own DiskPressure condition -------------------------------------------------
+
+def _listed(tmp_path: Path, pressured: dict[str, str]) -> Path:
+    """A node list of 10 Ready nodes, ``pressured`` giving some a DiskPressure status, written as JSON."""
+    items = []
+    for i in range(10):
+        name = f"node-{i}"
+        conditions = [{"type": "Ready", "status": "True"}]
+        if name in pressured:
+            conditions.append({"type": "DiskPressure", "status": pressured[name]})
+        items.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {}}, "spec": {},
+                      "status": {"conditions": conditions}})
+    path = tmp_path / "nodes.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8")
+    return path
+
+
+def test_a_node_list_gives_a_ready_nodes_disk_pressure(tmp_path) -> None:
+    """Only a Ready node's DiskPressure True is read: an unreachable node's conditions are stale."""
+    nodes = load_nodes(_listed(tmp_path, {"node-1": "True", "node-2": "False"}))
+    assert [n.name for n in nodes if n.disk_pressure] == ["node-1"]
+
+
+def test_a_node_listed_under_pressure_rejects_new_pods_from_the_start_and_keeps_its_old_one(tmp_path) -> None:
+    """Its old pod is not evicted (a node list does not say which were): it runs until the rollout
+    reaches the node; then every new pod is rejected while the condition holds. For 200 s (no
+    transition period: longer than the 150 s the rollout takes without it) the rollout completes,
+    later; to the end of the run, it stops on that node."""
+    nodes = load_nodes(_listed(tmp_path, {"node-3": "True"}))
+    timing = {k: v for k, v in CONSTANT.items() if k != "nodes"}
+    plain = simulate(build_scenario(node_list=nodes, **timing, max_unavailable=1), seed=0).summary
+    held = simulate(build_scenario(node_list=nodes, **timing, max_unavailable=1, disk_pressure_for=200,
+                                   eviction_pressure_transition_period=0), seed=0).summary
+    assert held["completed"] and held["duration_s"] > 150
+    assert held["disk_pressure_evictions"] == 0 and held["disk_pressure_rejections"] >= 1
+    assert plain["stop_cause"] == "disk-pressure" and plain["disk_pressure_evictions"] == 0
+    assert plain["stop_detail"].endswith("on 1 node hold the budget (maxUnavailable, or maxSurge's slots); "
+                                         "8 nodes of 10 updated (new pod available)")

@@ -30,12 +30,13 @@ controller decision reads them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.controller.pods import FAILED, Pod
+from rollsim.spec.node import Node
 from rollsim.spec.priority import is_critical
 
 __all__ = ["EvictionManager"]
@@ -57,6 +58,16 @@ class EvictionManager:
         self.evicted: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
 
+    def listed_under_pressure(self, nodes: Sequence[Node], pressure_for: float | None) -> None:
+        """The nodes listed with the DiskPressure condition (``Node.disk_pressure``) have it from the
+        start, their pods as listed (running: a node list does not say which were evicted), for
+        ``pressure_for`` seconds and the transition period after them (None: to the end).
+        """
+        listed = [node for node, n in enumerate(nodes) if n.disk_pressure]
+        self.pressured.update(listed)
+        if listed and pressure_for is not None:
+            self.env.timeout(pressure_for).callbacks.append(lambda _e: self._ended(listed))
+
     def pressure_began(self, node: int, owner: str) -> None:
         """``node``'s ``nodefs`` threshold is met: the DiskPressure condition, and ``synchronize``
         evicts ``owner``'s active pods there that are not critical (none being deleted).
@@ -75,6 +86,10 @@ class EvictionManager:
             self.env.timeout(self.transition_period_s).callbacks.append(lambda _e: self.pressured.discard(node))
         else:
             self.pressured.discard(node)
+
+    def _ended(self, nodes: list[int]) -> None:
+        for node in nodes:
+            self.pressure_ended(node)
 
     def rejects(self, pod: Pod) -> bool:
         """``Admit``: whether the kubelet rejects ``pod`` (just bound) for its node's DiskPressure;

@@ -227,12 +227,14 @@ def _old_pods_unready(s: Mapping[str, Any], rolling: bool) -> list[str]:
 
 
 def _disk_pressure(s: Mapping[str, Any], sc: Any) -> list[str]:
-    """The line on disk pressure (``--disk-pressure-nodes``), when the fault is given: the nodes, the
-    DaemonSet's pods their kubelets evicted and rejected, and how long the condition held.
+    """The line on disk pressure (``--disk-pressure-nodes``, or nodes listed with the DiskPressure
+    condition), when some node has it: the nodes, the DaemonSet's pods their kubelets evicted and
+    rejected, and how long the condition held.
     """
     if "disk_pressure_evictions" not in s:
         return []
-    nodes = sum(c.count for c in sc.node_changes if c.kind == "disk-pressure")
+    listed = sum(n.disk_pressure for n in sc.nodes)
+    nodes = sum(c.count for c in sc.node_changes if c.kind == "disk-pressure") + listed
     held = ("to the end of the run" if sc.disk_pressure_for_s is None else
             f"for {format_duration(sc.disk_pressure_for_s + sc.eviction_pressure_transition_period_s)} on each "
             f"(the pressure's {format_duration(sc.disk_pressure_for_s)} and the kubelet's "

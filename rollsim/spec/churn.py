@@ -243,9 +243,10 @@ def added_nodes(changes: Sequence[NodeChange]) -> int:
 def joining_node(template: Node | None, name: str) -> Node:
     """A node named ``name`` that joins the cluster: the kubelet's labels (``kubelet_labels``:
     os, arch, hostname ``name``) under the ``template``'s labels, taints and allocatable, Ready
-    and schedulable (``initialNode``; ``registerWithTaints`` are the template's taints).
+    and schedulable, with no pressure condition (``initialNode``; ``registerWithTaints`` are the
+    template's taints).
     """
     if template is None:
         return Node(name, kubelet_labels(name))
     labels = {**kubelet_labels(name), **template.labels, HOSTNAME_LABEL: name}
-    return replace(ready_node(template), name=name, labels=labels, unschedulable=False)
+    return replace(ready_node(template), name=name, labels=labels, unschedulable=False, disk_pressure=False)

@@ -149,6 +149,8 @@ class Node:
 
     ``allocatable_cpu_millis`` and ``allocatable_memory_bytes`` are ``status.allocatable``
     (``None``: unknown, never a constraint); the scheduler, not the controller, uses them.
+    ``disk_pressure`` is its DiskPressure condition as listed (True): its kubelet's eviction manager
+    rejects new pods that are not critical (``rollsim.cluster.eviction``).
     """
 
     name: str
@@ -158,6 +160,7 @@ class Node:
     unschedulable: bool = False
     allocatable_cpu_millis: int | None = None
     allocatable_memory_bytes: int | None = None
+    disk_pressure: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:

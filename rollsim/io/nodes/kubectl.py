@@ -1,7 +1,9 @@
 """``load_nodes``: a real cluster's nodes, as ``kubectl get nodes -o json`` (or ``-o yaml``) prints them.
 
-Only what the DaemonSet controller and the scheduler read is kept: name, labels, taints,
-``spec.unschedulable``, the Ready condition and allocatable cpu/memory.
+Only what the DaemonSet controller, the scheduler and the kubelet's admission read is kept: name,
+labels, taints, ``spec.unschedulable``, the Ready condition, a Ready node's DiskPressure condition
+(its kubelet rejects new pods that are not critical: ``rollsim.cluster.eviction``) and allocatable
+cpu/memory.
 """
 
 from __future__ import annotations
@@ -206,7 +208,8 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
     ready, where = _ready(status.get("conditions"), at + ("status", "conditions"))
     if ready != "True" and not any(t.key in _CONDITION_TAINTS and t.effect == NO_SCHEDULE for t in node_taints):
         raise Invalid(where, _UNTAINTED.format(status=ready, key=_CONDITION_TAINTS[ready == "False"]))
-    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory)
+    pressure = ready == "True" and _condition(status.get("conditions"), "DiskPressure") == "True"
+    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory, pressure)
 
 
 _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives every node that has reported; "
@@ -217,6 +220,13 @@ _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives ev
 _CONDITION_TAINTS = (UNREACHABLE_TAINTS[0].key, NOT_READY_TAINTS[0].key)  # Ready Unknown, Ready False
 _UNTAINTED = ("is {status} without the {key}:NoSchedule taint, which the node lifecycle controller adds at "
               "once (doNoScheduleTaintingPass); add it, or set True")
+
+
+def _condition(conditions: Any, kind: str) -> str | None:
+    """The status of the node's condition of type ``kind`` (``_ready`` has checked the list), if it has one.
+    Only a Ready node's other conditions are read: a node whose kubelet stopped posting keeps stale ones.
+    """
+    return next((c.get("status") for c in conditions if c.get("type") == kind), None)
 
 
 def _ready(conditions: Any, at: Parts) -> tuple[str, Parts]:
