@@ -114,6 +114,9 @@ def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
+_DIGESTED_WHEN_SET = frozenset({"disk_pressure"})
+
+
 def node_digest(nodes: tuple[Node, ...]) -> str:
     """A digest of every field of every node; the plain form of equal labels or taints is made once."""
     names = _field_names(Node) or ()
@@ -123,6 +126,8 @@ def node_digest(nodes: tuple[Node, ...]) -> str:
         parts = []
         for name in names:
             value = getattr(node, name)
+            if name in _DIGESTED_WHEN_SET and not value:
+                continue  # a field added later, at its default: the digests of lists without it stay as they were
             if value is None or isinstance(value, (bool, int, float, str)):
                 parts.append(repr(value))
             else:
