@@ -123,12 +123,31 @@ def test_a_number_without_its_unit_is_refused_as_go_refuses_it(text, fix):
 def test_percent_form_resolves_to_the_same_count_as_the_controller_rounds():
     assert as_int_or_percent(150, 3000) == "5%"
     assert as_int_or_percent(151, 3000) == 151  # no whole percent rounds up to 151 of 3,000
-    assert as_int_or_percent(1, 3000) == "1%" or as_int_or_percent(1, 3000) == 1
-    for desired in (7, 60, 1000, 2999):
+    for desired in (7, 30, 60, 1000, 1003, 2999):
         for count in range(1, desired + 1, max(1, desired // 37)):
             value = as_int_or_percent(count, desired)
             if isinstance(value, str):
                 assert math.ceil(int(value[:-1]) * desired / 100) == count
+
+
+@pytest.mark.parametrize(("count", "desired", "value"), [
+    (1, 30, "3%"), (2, 30, 2), (3, 30, "10%"), (28, 30, "93%"), (29, 30, 29), (30, 30, "100%"),
+    (1, 3000, 1), (150, 3000, "5%"), (338, 3000, 338), (51, 1003, "5%"), (1, 200, 1), (1, 100, "1%")])
+def test_a_count_is_written_as_a_percent_only_when_the_percent_is_its_share(count, desired, value):
+    """The audit's OnDelete plan on 30 nodes answered 1 as ``maxUnavailable: "1%"`` (and 3 as "7%"):
+    each rounds up to the count, but reads as a third (a tenth of a third) of the nodes it is. A
+    percent is written only when it is the count's share within half a percent and resolves to it.
+    """
+    assert as_int_or_percent(count, desired) == value
+
+
+def test_every_percent_written_is_the_counts_share_to_the_nearest_percent():
+    for desired in (7, 30, 60, 200, 1003, 2999):
+        for count in range(1, desired + 1):
+            value = as_int_or_percent(count, desired)
+            if isinstance(value, str):
+                pct = int(value[:-1])
+                assert math.ceil(pct * desired / 100) == count and abs(pct - 100 * count / desired) <= 0.5
 
 
 def test_the_patch_sets_one_budget_and_zeroes_the_other():
@@ -428,7 +447,7 @@ def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_p
     assert doc["answer"] is None and doc["binding"] == "window"
     relaxed = {r["constraint"]: r for r in doc["relaxations"]}
     assert set(relaxed) == {"window", "availability floor"}
-    assert relaxed["window"]["setting"].startswith("maxUnavailable 3% (= 2)")  # the fastest within the floor
+    assert relaxed["window"]["setting"].startswith("maxUnavailable 5% (= 2)")  # the fastest within the floor
     assert (tmp_path / "plan.json").is_file() and (tmp_path / "candidates.csv").is_file()
 
 

@@ -3,8 +3,9 @@
 A ``Setting`` is one point of the decision space: ``maxUnavailable = count`` (and
 ``maxSurge = 0``), or ``maxSurge = count`` (and ``maxUnavailable = 0``), with one
 ``minReadySeconds``. Counts are what ``updatedDesiredNodeCounts`` resolves a percent to,
-so searching counts covers every percent; ``as_int_or_percent`` gives the percent that
-resolves to the same count, which keeps its meaning when nodes join.
+so searching counts covers every percent; ``as_int_or_percent`` writes a count as a percent
+only where the percent is the count's share (to the nearest whole percent) and resolves to
+it, else as the count itself.
 """
 
 from __future__ import annotations
@@ -73,20 +74,23 @@ class Setting:
 
 
 def as_int_or_percent(count: int, desired: int) -> IntOrPercent:
-    """The smallest whole percent that resolves to ``count`` of ``desired`` nodes, else ``count``.
+    """``count`` as the budget value to write: ``P%`` when P is the count's share of ``desired``
+    nodes to the nearest whole percent (within half a percent) and resolves to ``count`` as
+    ``updatedDesiredNodeCounts`` rounds it (up); else the plain ``count``.
 
-    ``updatedDesiredNodeCounts`` rounds a percent up, so ``5%`` of 3,000 is 150 and ``P%``
-    scales with the cluster; a count with no exact percent stays a count.
+    ``5%`` of 3,000 is 150, ``10%`` of 30 is 3 and ``93%`` of 30 is 28 (28 is 93.3%): each says
+    the share it is, and scales with the cluster. The smallest percent that rounds up to the count
+    would not: ``1%`` of 30 is 1 node, 3.3%, which a reader of the manifest would take for a
+    hundredth of the nodes; 1 of 30 is ``3%`` (3.3%), 2 of 30 stays 2 (6.7%: ``7%`` would be 3).
     """
-    if desired <= 0:
+    if desired <= 0 or not 1 <= count <= desired:
         return count
-    low = max(1, math.floor(100 * (count - 1) / desired))
-    for pct in range(low, 101):
-        scaled = scaled_value(f"{pct}%", desired)
-        if scaled == count:
+    share = 100 * count / desired
+    for pct in sorted({math.floor(share), math.ceil(share)}, key=lambda p: abs(100 * count - p * desired)):
+        # within half a percent of the share, in whole numbers: |100 count - pct desired| <= desired / 2
+        if 1 <= pct <= 100 and abs(200 * count - 2 * pct * desired) <= desired and \
+                scaled_value(f"{pct}%", desired) == count:
             return f"{pct}%"
-        if scaled > count:
-            break
     return count
 
 
