@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.collections import LineCollection
 from rollsim.cli import main
 from rollsim.plan.candidates import SURGE, Setting
+from rollsim.plan.document import beside_answer
 from rollsim.plan.evidence import Evidence
-from rollsim.plan.run import beside_answer
 from rollsim.present.plan_plots import plan_time_ticks, plot_pareto, plot_search, unfinished_reason
 from rollsim.present.plan_report import captions, plain_markdown
 from rollsim.present.render import render_markdown
@@ -160,8 +161,8 @@ def test_report_md_is_plain_markdown_and_only_the_html_escapes(tmp_path):
     assert "&lt; floor 95%" in page
 
 
-def _chosen(durations: list[float]) -> Evidence:
-    return Evidence(Setting(SURGE, 61, 0.0), tuple(
+def _chosen(durations: list[float], count: int = 61) -> Evidence:
+    return Evidence(Setting(SURGE, count, 0.0), tuple(
         {"completed": True, "duration_s": d, "stalled": False, "min_available_fraction": 1.0, "max_surge_observed": 0,
          "unavailable_node_seconds": 0.0} for d in durations))
 
@@ -172,13 +173,42 @@ def test_an_unsettled_mean_is_set_beside_the_answer_over_the_same_seeds():
     and what decided.
     """
     chosen = _chosen([520.0] * 20 + [564.0] * 20)  # 9m02s over 40, 8m40s over the first 20
-    text = beside_answer(531.0, 20, chosen)
+    text = beside_answer(_chosen([531.0] * 40, 60), 20, chosen)
     assert text.startswith("its mean is over 20 seeds, the recommended's 9m02s over 40, so the two do not compare; "
                            "over these 20 the recommended's is 8m40s; the recommended was shown within the tolerance")
-    slower = beside_answer(515.0, 20, chosen)
+    slower = beside_answer(_chosen([515.0] * 20, 60), 20, chosen)
     assert "8m40s (slower than this one's); the recommended was shown within the tolerance" in slower
-    same = beside_answer(531.0, 40, chosen)
+    same = beside_answer(_chosen([531.0] * 40, 60), 40, chosen)
     assert same.startswith("over the same 40 seeds the recommended's mean is 9m02s (slower than this one's)")
+
+
+def test_an_unsettled_setting_with_more_seeds_than_the_answer_is_compared_over_the_answers():
+    """The audit's plan (30 nodes, 30 min): maxSurge 87% ran 20 seeds (mean 3m56s), the answer 91%
+    only 10 (4m34s); the line said "over the same 20 seeds the recommended's mean is 4m34s (slower
+    than this one's)", a mean over 10 called one over 20. Now: the two do not compare, and both over
+    the 10 seeds both ran.
+    """
+    chosen = _chosen([274.0] * 10, 28)  # 4m34s over 10
+    unsettled = _chosen([276.0] * 10 + [196.0] * 10, 27)  # 4m36s over the first 10, 3m56s over 20
+    text = beside_answer(unsettled, 20, chosen)
+    assert text.startswith("its mean is over 20 seeds, the recommended's 4m34s over 10, so the two do not compare; "
+                           "over the 10 both ran this one's is 4m36s and the recommended's 4m34s; the recommended was "
+                           "shown within the tolerance")
+    assert "over the same 20" not in text and "slower than this one's" not in text
+    faster = beside_answer(_chosen([270.0] * 10 + [196.0] * 10, 27), 20, chosen)
+    assert "this one's is 4m30s and the recommended's 4m34s (slower than this one's); " in faster
+    tie = beside_answer(_chosen([273.8] * 10 + [196.0] * 10, 27), 20, chosen)  # 4m34s both, as printed
+    assert "this one's is 4m34s and the recommended's 4m34s; " in tie
+
+
+def test_a_mean_over_more_seeds_than_were_run_is_refused():
+    """``mean_over(20)`` of 10 runs returned the mean of the 10, silently: a mean over other seeds."""
+    e = _chosen([100.0] * 5 + [200.0] * 5)
+    assert e.mean_over(5) == 100.0 and e.mean_over(10) == 150.0 and e.median_over(10) == 150.0
+    for n in (11, 20, 0):
+        with pytest.raises(ValueError, match=f"ran 10 replications, not the first {n}"):
+            e.mean_over(n)
+    assert math.isinf(Evidence(e.setting, ()).mean)
 
 
 def test_the_report_gives_the_nearest_unsettled_setting_in_full_and_the_others_by_name():
@@ -199,3 +229,91 @@ def test_the_report_gives_the_nearest_unsettled_setting_in_full_and_the_others_b
     assert _unsettled_rows(unsettled[-1:]) == rows[:1] and _unsettled_rows([]) == []
     older = [{k: v for k, v in u.items() if k != "pace"} for u in unsettled]  # plan.json before it kept the bound
     assert _unsettled_rows(older)[1][1].endswith(": maxSurge 111; maxSurge 146")
+
+
+def _audit_candidates() -> pd.DataFrame:
+    """The audit's plan on 30 nodes: bimodal durations, so the means over 10 and over 20 seeds of
+    one setting differ by a minute; over the first 5 seeds, which all ran, they fall with the count.
+    """
+    rows = []
+    for count, reps, mean, common, p50 in ((25, 20, 238.0, 347.0, 484.0), (27, 20, 235.6, 344.5, 482.7),
+                                           (28, 10, 273.9, 344.0, 481.6), (30, 20, 231.4, 340.1, 478.5)):
+        row = _row(SURGE, count, 0.0, 558.0, 777.0)
+        row.update(replications=reps, duration_mean_s=mean, common_replications=5, duration_mean_common_s=common,
+                   duration_p50_common_s=p50, duration_p50_s=p50 / 2, extra_pods=count,
+                   setting=f"maxSurge {count}, minReadySeconds 0")
+        rows.append(row)
+    row = _row("maxUnavailable", 2, 0.0, 1141.0, 1585.0, availability=0.9333)  # fast, no pods, below the floor
+    row.update(replications=10, common_replications=5, duration_mean_common_s=858.0, duration_p50_common_s=840.0)
+    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _audit_answer() -> dict[str, Any]:
+    return {"setting": "maxSurge 28, minReadySeconds 0", "count": 28, "duration_p95_s": 543.0,
+            "duration_mean_s": 273.9, "worst_availability": 1.0, "extra_pods": 28}
+
+
+def test_the_search_figure_compares_means_over_the_seeds_all_settings_ran():
+    """The answer's mean over its 10 seeds (4m34s) sat above 25, 27 and 30 pods' over their 20
+    (3m51s to 3m58s): one more pod looked 15% slower. Each point is now its mean over the first 5
+    seeds, which all ran, and the axis and caption say so.
+    """
+    c, plan = _audit_candidates(), _plan(_audit_answer())
+    search = plot_search(plan, c)
+    [surge] = [line for line in search.lines if line.get_label() == SURGE]
+    assert list(surge.get_ydata()) == [347.0, 344.5, 344.0, 340.1]  # never slower with more pods
+    [star] = [line for line in search.lines if line.get_label().startswith("chosen: ")]
+    assert list(star.get_ydata()) == [344.0]
+    assert search.get_ylabel() == "mean duration over the same 5 seeds (log scale)"
+    caption = captions(plan, c)["search"][1]
+    assert "Each filled point's mean is over the first 5 seeds, which every one of them ran" in caption
+    assert figure_problems(search.get_figure(root=True), "search") == []
+    # a plan folder written before candidates.csv had the common means: each its own, and the caption says so
+    old = c.drop(columns=["common_replications", "duration_mean_common_s", "duration_p50_common_s"])
+    search = plot_search(plan, old)
+    [surge] = [line for line in search.lines if line.get_label() == SURGE]
+    assert list(surge.get_ydata()) == [238.0, 235.6, 273.9, 231.4]
+    assert search.get_ylabel() == "mean duration (log scale)"
+    assert "where their counts differ (the evidence table gives them), two points do not compare" in \
+        captions(plan, old)["search"][1]
+
+
+def test_the_evidence_table_sets_means_over_the_same_seeds_side_by_side():
+    from rollsim.present.plan_report import _evidence
+
+    c, plan = _audit_candidates(), _plan(_audit_answer())
+    c["verdict"] = ["slower", "slower", "chosen", "the fastest", "worst availability 93.33% < floor 95%"]
+    [note, table] = _evidence(plan, c)
+    assert "the mean and p50 are over the first 5 seeds, which every setting in the table ran" in note[1][0][1]
+    assert table[1][:4] == ["setting", "replications", "mean (first 5 seeds)", "p50 (first 5 seeds)"]
+    answer = next(row for row in table[2] if row[0] == "maxSurge 28, minReadySeconds 0")
+    assert answer[1:4] == ["10", "5m44s", "8m02s"] and answer[-1] == "chosen: mean 4m34s over its 10 seeds"
+    same = c.assign(replications=5)  # every setting ran the same seeds: plain headers, no note
+    [table] = _evidence(plan, same)
+    assert table[1][2:4] == ["mean", "p50"]
+
+
+def test_the_pareto_fronts_leave_out_settings_below_the_floor_and_the_legend_covers_no_data():
+    """maxUnavailable 2 broke the 95% floor (93.33%), yet the capacity front stepped down to it at
+    0 pods; the legends sat over the data. Fronts are over the settings that kept the floor, the
+    others ringed in the floor's colour, and one legend sits below the panels.
+    """
+    c, plan = _audit_candidates(), _plan(_audit_answer())
+    left, right = plot_pareto(plan, c)
+    for ax in (left, right):
+        fronts = [line for line in ax.lines if line.get_label().startswith("Pareto front")]
+        assert fronts and all(1141.0 not in list(line.get_xdata()) for line in fronts)
+        assert "ringed: below the floor 95%, so on no front" in _labels(ax)
+        assert ax.get_legend() is None
+    fig = left.get_figure(root=True)
+    fig.draw_without_rendering()
+    [legend] = fig.legends
+    box = legend.get_window_extent()
+    assert all(not box.overlaps(ax.get_window_extent()) for ax in (left, right))
+    assert figure_problems(fig, "pareto") == []
+    assert "A purple ring marks a setting that broke the availability floor (95%): it is on no front" in \
+        captions(plan, c)["pareto"][1]
+    search = plot_search(plan, c)
+    search.get_figure(root=True).draw_without_rendering()
+    assert not search.get_legend().get_window_extent().overlaps(search.get_window_extent())

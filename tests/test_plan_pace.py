@@ -10,10 +10,12 @@ from rollsim import build_scenario
 from rollsim.plan.answer import choose, decide, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, Family, Setting
 from rollsim.plan.constraints import Constraints
+from rollsim.plan.document import beside_answer
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import AS_FAST, SLOWER, UNCLEAR, Pace, PaceRule, paired_slowdown
-from rollsim.plan.run import beside_answer, plan
+from rollsim.plan.run import plan
 from rollsim.plan.search import Capacity, Search, SearchSettings
+from rollsim.present.render import format_duration
 
 REFERENCE = Setting(SURGE, 100, 0.0)
 C = Constraints(min_available_fraction=0.9, window_s=100_000)
@@ -242,7 +244,7 @@ def test_a_small_plan_claims_as_fast_only_where_it_showed_it(tmp_path):
         pace = rule.compare(e, fastest)
         assert pace.unclear and (pace.replications == 20 or rule.futile(pace, 20))  # more could not settle it
         assert "counted as slower" in u["text"]
-        assert u["text"].endswith(beside_answer(pace.mean, pace.replications, by[a["setting"]]))  # over its seeds
+        assert u["text"].endswith(beside_answer(e, pace.replications, by[a["setting"]]))  # over its seeds
     # the console names the one nearest the answer (the most preferred come first), and counts the others
     from rollsim.plan.request import format_plan
 
@@ -254,3 +256,29 @@ def test_a_small_plan_claims_as_fast_only_where_it_showed_it(tmp_path):
     assert verdicts[a["setting"]] == "chosen"
     as_fast = [v for v in verdicts.values() if v.startswith("as fast")]
     assert as_fast and all("at most +" in v for v in as_fast)
+
+
+def test_the_audits_plan_compares_an_unsettled_setting_with_the_answer_over_seeds_both_ran():
+    """``rollsim plan --nodes 30 --window 30m``: maxSurge 27 ran 20 seeds, the answer (28) 10, and
+    the line said "over the same 20 seeds the recommended's mean is 4m34s (slower than this
+    one's)": the answer's mean over its 10, called one over 20. Every unsettled sentence now
+    claims the same seeds only where both ran them, and otherwise compares over the common ones.
+    """
+    result = plan(build_scenario(nodes=30), Constraints(window_s=1800), workers=1, report=False)
+    a = result.document["answer"]
+    by = {e.setting.label(30): e for e in result.evidence}
+    answer = by[a["setting"]]
+    more = [u for u in a["unsettled"] if u["replications"] > answer.replications]
+    assert more  # the case of the audit: seeds the answer never ran
+    for u in a["unsettled"]:
+        n, mine = u["replications"], by[u["setting"]]
+        if n == answer.replications:
+            assert f"over the same {n} seeds the recommended's mean is " in u["text"]
+            continue
+        assert f"its mean is over {n} seeds, the recommended's {format_duration(answer.mean)} over " \
+               f"{answer.replications}, so the two do not compare; " in u["text"]
+        both = min(n, answer.replications)
+        if n > answer.replications:
+            assert (f"over the {both} both ran this one's is {format_duration(mine.mean_over(both))} and the "
+                    f"recommended's {format_duration(answer.mean)}") in u["text"]
+        assert f"over the same {n} seeds the recommended's" not in u["text"]

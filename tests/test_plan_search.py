@@ -9,15 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rollsim import build_scenario
-from rollsim.plan.answer import Relaxation, choose, decide, ruled_out
+from rollsim.plan.answer import choose, decide, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
+from rollsim.plan.document import surge_wake_note
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.run import families_of, plan, surge_wake_note, with_horizon
+from rollsim.plan.relax import Relaxation, accepted_window
+from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.present.render import format_duration
 from rollsim.spec.node import PodPlacement
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.sweep import schedule
@@ -411,17 +414,33 @@ def test_search_finds_the_grids_best_setting_realistic_controller():
 
 
 def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
-    """Every run is cut at the horizon (4 windows): the window binds, and no surge budget (there
-    is none) or setting that never finished is offered as the way out.
+    """Every run is cut at 4 windows: the window binds, and no surge budget (there is none) or
+    setting that never finished is offered as the way out. The plan used to say "allow more than
+    20s" and blame "the horizon", which the user never set: it now runs the fastest settings once
+    more without the cut and gives the window they need, one a plan asked again accepts.
     """
     scenario = build_scenario(nodes=10, controller="ideal", ready=NO_TAIL)
-    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=5),
-                  settings=SearchSettings(replications=2, resolution=0.0), workers=1, out=tmp_path, report=False)
+    constraints, settings_ = Constraints(min_available_fraction=0.95, window_s=5), SearchSettings(replications=2,
+                                                                                                   resolution=0.0)
+    result = plan(scenario, constraints, settings=settings_, workers=1, out=tmp_path, report=False)
     doc = result.document
     assert doc["answer"] is None and doc["binding"] == "window"
     assert [r["constraint"] for r in doc["relaxations"]] == ["window"]
-    assert doc["relaxations"][0]["text"].startswith("window: allow more than 20s: no setting tried finished")
-    # the figures show every setting tried, each at the horizon where its runs were cut, not empty axes
+    [relaxed] = result.relaxations
+    needed, n = accepted_window(relaxed.evidence, settings_.window_rule(constraints), settings_.ladder)
+    assert 60 < needed < 3600 and relaxed.evidence.completed  # minutes, not "more than 20s"
+    assert n == relaxed.evidence.replications and needed >= settings_.window_rule(constraints).bound(relaxed.evidence)
+    assert doc["relaxations"][0]["text"] == (
+        f"window: allow {format_duration(needed)} (the window a plan would find it meets, p95 at 95% confidence, from "
+        f"{n} runs not cut, whose p95 is {format_duration(relaxed.evidence.quantile(0.95))}: no setting tried "
+        f"finished every run before the plan's cut at 4 windows (20s)) → maxSurge 100% (= 10), minReadySeconds 0 "
+        f"(p50 {format_duration(relaxed.evidence.quantile(0.5))}, worst availability 100%)")
+    assert doc["search"]["cut_windows"] == 4 and doc["search"]["runs_uncut"] >= relaxed.evidence.replications
+    assert doc["search"]["runs"] == doc["search"]["runs_uncut"] + int(result.candidates["replications"].sum())
+    verdicts = result.candidates["verdict"]
+    assert all(v.startswith("did not finish in 2 of 2 replications (still running at the plan's cut at 4 windows "
+                            "(20s))") for v in verdicts) and not any("horizon" in v for v in verdicts)
+    # the figures show every setting tried, each where its runs were cut, not empty axes
     from rollsim.present.plan_plots import plot_pareto, plot_search
 
     from figcheck import figure_problems
@@ -433,10 +452,43 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert figure_problems(search.get_figure(root=True), "search") == []
     marked = sum(len(line.get_xdata()) for line in search.lines if line.get_marker() == "x")
     assert marked == len(result.candidates) and search.get_title().startswith(f"The search: {marked} settings")
-    c = result.candidates  # each run cut at the horizon, none stalled: the figures' legend says so
+    c = result.candidates  # each run cut at 4 windows, none stalled: the figures' legend says so
     assert (c["runs_unfinished"] == c["replications"]).all() and (c["runs_stalled"] == 0).all()
     assert any(label == "did not finish by 20 s in 2 of 2 runs (runs cut there)" for label in
                search.get_legend_handles_labels()[1])
+    # the window it names is one the plan, asked again, finds a setting within
+    again = plan(scenario, Constraints(min_available_fraction=0.95, window_s=math.ceil(needed)), settings=settings_,
+                 workers=1, report=False)
+    assert again.document["answer"] is not None
+
+
+def test_a_window_cut_by_the_scenarios_own_horizon_is_named_so(tmp_path):
+    """A scenario whose own horizon comes before 4 windows: runs are cut there, which the user set,
+    and nothing is run beyond it; the words say whose the cut is.
+    """
+    scenario = build_scenario(nodes=10, controller="ideal", ready=NO_TAIL, horizon=10)
+    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=5),
+                  settings=SearchSettings(replications=2, resolution=0.0), workers=1, report=False)
+    doc = result.document
+    assert doc["search"]["cut_windows"] is None and doc["search"]["runs_uncut"] == 0
+    assert doc["relaxations"][0]["text"] == ("window: no setting tried finished every run before the scenario's "
+                                             "horizon (10s); allow a longer horizon to learn the window needed")
+    assert all("(still running at the scenario's horizon (10s))" in v for v in result.candidates["verdict"])
+
+
+def test_a_window_too_short_for_a_floor_no_setting_keeps_says_the_floor_binds(tmp_path):
+    """No surge and a 99% floor on 30 nodes (one node is 3.3%): runs cut at 4 windows say nothing;
+    run without the cut, the fastest maxUnavailable finishes below the floor, so no window would do.
+    """
+    scenario = build_scenario(nodes=30, controller="ideal", ready=NO_TAIL)
+    result = plan(scenario, Constraints(min_available_fraction=0.99, window_s=1, allow_surge=False),
+                  settings=SearchSettings(replications=2, resolution=0.0), workers=1, report=False)
+    doc = result.document
+    assert doc["answer"] is None and doc["binding"] == "availability floor"
+    assert doc["relaxations"][0]["text"] == (
+        "window: no setting tried finished every run before the plan's cut at 4 windows (4s); run without the cut, "
+        "maxUnavailable 3% (= 1), minReadySeconds 0 finished but kept only 96.67% of the nodes available "
+        "(floor 99%): no window alone would do")
 
 
 def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 from rollsim.plan.answer import choose, decide, passed_over, ruled_out
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
+from rollsim.plan.document import _stall_risk
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.run import _stall_risk
 from rollsim.plan.search import Capacity, Search, SearchSettings
 from rollsim.plan.stalls import stall_risks, upper_rate
 

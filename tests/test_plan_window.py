@@ -118,3 +118,40 @@ def test_a_setting_on_the_window_is_rarely_said_to_meet_it_however_many_looks():
         at_95 += search.window.meets(search.one(SETTING))
     assert said / trials <= any_look / trials <= bound
     assert at_95 / trials > 0.1  # why the looks share it: at 95% each, 76 of these 400
+
+
+def _accepted(durations, window: float, rule: WindowRule, ladder) -> bool:
+    """Whether a plan looking at the first n runs for each n of ``ladder`` finds ``window`` met
+    (as ``Search.evidence`` looks: met at a bound within it, ruled out at a quantile beyond it)
+    with none of those runs cut at ``HORIZON_WINDOWS`` windows.
+    """
+    from rollsim.plan.constraints import HORIZON_WINDOWS
+
+    for k in ladder:
+        first = _evidence(durations[:k])
+        if max(first.durations) > HORIZON_WINDOWS * window:
+            return False  # cut: unfinished
+        if rule.bound(first) <= window:
+            return True
+        if first.quantile(rule.probability) > window:
+            return False
+    return False
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_window_a_plan_is_told_to_allow_is_the_shortest_it_accepts(seed):
+    """With every run cut at 4 windows, the plan runs the fastest setting without the cut and says
+    which window to allow (``accepted_window``): a plan asked again, looking at the runs as it
+    does, finds that window met, and would not a shorter one.
+    """
+    from rollsim.plan.relax import accepted_window
+
+    rng = np.random.default_rng(seed)
+    ladder = (5, 10, 20, 40)
+    # bimodal, as a straggler makes them: most rollouts fast, some waiting on one slow node
+    durations = np.where(rng.random(40) < 0.3, rng.normal(540, 20, 40), rng.normal(100, 10, 40))
+    rule = WindowRule(None, 0.95, 0.95, len(ladder))
+    window, n = accepted_window(_evidence(durations), rule, ladder)
+    assert n in ladder and math.isfinite(window)
+    assert _accepted(durations, window, rule, ladder)
+    assert not _accepted(durations, window * (1 - 1e-9), rule, ladder)

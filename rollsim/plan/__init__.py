@@ -13,7 +13,9 @@ the order a plan uses them:
 * ``pace``: whether one setting is as fast as another (paired, with a confidence bound);
 * ``stalls``: a family's stall risk, its runs pooled (a Clopper–Pearson bound);
 * ``bisect`` and ``search``: the monotone search over budgets;
-* ``answer``: the one choice rule, why the others lost, what relaxing gives;
+* ``answer``: the one choice rule, and why the others lost;
+* ``relax``: when nothing fits, the binding constraint and what relaxing each one gives;
+* ``document``: plan.json's document and candidates.csv's rows, as plain data;
 * ``run``: ``plan``, which ties them together and writes the plan folder.
 """
 

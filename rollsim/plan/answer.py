@@ -1,4 +1,4 @@
-"""The answer: which simulated setting to recommend, why the others lost, what to relax.
+"""The answer: which simulated setting to recommend, and why the others lost.
 
 ``choose`` is the one rule, applied alike to what the search simulated and to a full grid
 (the tests check that both pick the same setting): among the settings that keep the
@@ -9,25 +9,24 @@ confidence; an unclear verdict counts as slower), and of those one of a family i
 no run stalled if there is one (``rollsim.plan.stalls``), then the one that keeps the most
 nodes available, then needs the least extra capacity, then the smallest budget and
 ``minReadySeconds``. ``decide`` first adds replications to the settings that could win
-were their unclear "as fast" verdict settled, then chooses.
+were their unclear "as fast" verdict settled, then chooses. When nothing fits,
+``rollsim.plan.relax`` says what relaxing each constraint would give.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
-from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
+from rollsim.plan.candidates import Family
+from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
-__all__ = ["Relaxation", "choose", "decide", "diagnose", "fastest", "pace_text", "passed_over",
-           "preference", "ruled_out", "unsettled"]
+__all__ = ["choose", "decide", "fastest", "pace_text", "passed_over", "preference", "ruled_out", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
@@ -132,12 +131,6 @@ def unsettled(search: Search, chosen: Evidence) -> list[tuple[Evidence, Pace]]:
     return [(e, search.rule.compare(e, best)) for e in open_]
 
 
-def _capacity(pods: int, cpu: int, mem: int) -> str:
-    """``12 extra pods (1,200m CPU, 2,400Mi)``; requests of zero are left out."""
-    parts = [p for p in (f"{cpu:,}m CPU" if cpu else "", f"{mem / 2**20:,.0f}Mi" if mem else "") if p]
-    return f"{pods} extra pod{'s' if pods != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
-
-
 def _signed(x: float, tolerance: float) -> str:
     return ("+" if x >= 0 else "-") + format_percent_exact(abs(x), (tolerance,))
 
@@ -165,10 +158,12 @@ def _why_unclear(p: Pace, rule: PaceRule, most: int | None) -> str:
 
 
 def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, window: WindowRule,
-              rule: PaceRule, best: Evidence | None = None, risks: Risks | None = None, most: int | None = None) -> str:
+              rule: PaceRule, best: Evidence | None = None, risks: Risks | None = None, most: int | None = None,
+              cut: str = "the horizon") -> str:
     """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting
-    setting (``fastest``; ``chosen`` when not given), ``risks`` the families' stall risks and
-    ``most`` the replications a setting can have. Durations are compared over the seeds both ran.
+    setting (``fastest``; ``chosen`` when not given), ``risks`` the families' stall risks,
+    ``most`` the replications a setting can have and ``cut`` where runs ended unfinished
+    (``rollsim.present.plan_plots.cut_phrase``). Durations are compared over the seeds both ran.
     """
     if chosen is not None and e.setting == chosen.setting:
         return "chosen"
@@ -179,7 +174,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if not e.completed:
         stuck = sum(1 for d in e.durations if not math.isfinite(d))
         stalled = sum(1 for s in e.summaries if s.get("stalled"))
-        why = "stalled" if stalled else "still running at the horizon"
+        why = "stalled" if stalled else f"still running at {cut}"
         reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "
@@ -213,78 +208,3 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if capacity.of(e.setting) > capacity.of(chosen.setting):
         return f"{fast} but needs {count_of(e.setting.surge, 'extra pod')}"
     return f"{fast} with a larger budget or minReadySeconds, for no gain"
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """What relaxing one constraint would give: the new limit and the setting that then fits."""
-
-    constraint: str
-    needed: str
-    evidence: Evidence | None
-
-    def describe(self, desired: int) -> str:
-        """One line: the constraint, the limit it would need, and the setting that then fits."""
-        if self.evidence is None:
-            return f"{self.constraint}: {self.needed}"
-        e = self.evidence
-        return (f"{self.constraint}: {self.needed} → {e.setting.label(desired)} "
-                f"(p50 {format_duration(e.quantile(0.5))}, "  # the median, as candidates.csv has it
-                f"worst availability {format_share(e.worst_availability)})")
-
-
-def diagnose(search: Search) -> tuple[str, list[Relaxation]]:
-    """When nothing fits: the binding constraint, and what relaxing each constraint gives."""
-    c, cap, d = search.c, search.capacity, search.desired
-    out: list[Relaxation] = []
-    families = search.families
-    mrs = min(f.min_ready_seconds for f in families)
-    tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
-    if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
-        fastest = min(tops, key=lambda fe: search.window.bound(fe[1]))[1]
-        needed = (f"allow {format_duration(search.window.bound(fastest))} (p{100 * c.window_probability:g} at "
-                  f"{100 * c.confidence:g}% confidence)")
-        out.append(Relaxation("window", needed, fastest))
-        binding = "window"
-    else:  # no family has a setting that finishes and keeps the floor
-        one = search.one(Setting(UNAVAILABLE, 1, mrs))
-        surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
-        cut = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
-        binding = "availability floor"
-        if cut and c.window_s is not None:  # the window, not the floor, keeps them out
-            binding, horizon = "window", format_duration(HORIZON_WINDOWS * c.window_s)
-            out.append(Relaxation("window", f"allow more than {horizon}: no setting tried finished every run "
-                                  f"within {HORIZON_WINDOWS} windows ({horizon}), where runs are cut", None))
-    # the floor or the surge capacity that admits a setting that meets the window: the smallest such
-    # count of each family above its top (from 1 when no count keeps the floor)
-    probe = lambda fam: lambda counts: search.evidence([fam.at(n) for n in counts])  # noqa: E731
-    for family in families:
-        if family.min_ready_seconds != mrs:
-            continue
-        top = search.tops.get(family) or 0
-        hi = d
-        lo = top + 1
-        if lo > hi:
-            continue
-        n = smallest_true_window(search, family, lo, hi, probe(family))
-        if n is None:
-            continue
-        e = search.one(family.at(n))
-        if family.kind == UNAVAILABLE:
-            lower = format_share(e.worst_availability, (c.min_available_fraction,))
-            out.append(Relaxation("availability floor", f"lower it to {lower}", e))
-        elif e.meets_floor(c):
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
-    return binding, out
-
-
-def _cut_at_horizon(e: Evidence) -> bool:
-    """Some replication was still running when the plan's horizon cut it (not stalled)."""
-    return any(not s.get("completed") and not s.get("stalled") for s in e.summaries)
-
-
-def smallest_true_window(search: Search, family: Family, lo: int, hi: int, probe) -> int | None:
-    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window (floor ignored)."""
-    from rollsim.plan.bisect import smallest_true
-
-    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, probe)

@@ -98,13 +98,37 @@ class Evidence:
 
     @property
     def mean(self) -> float:
-        """The mean duration over all replications (inf if one did not finish)."""
-        return self.mean_over(self.replications)
+        """The mean duration over all replications (inf if one did not finish, or none ran)."""
+        return self.mean_over(self.replications) if self.replications else math.inf
+
+    def first(self, n: int) -> np.ndarray:
+        """The durations of the first ``n`` replications: the r-th common seed's for r < ``n``, so
+        those of two settings are over the same seeds. ``ValueError`` for ``n`` above the
+        replications run (or below 1): fewer would be a mean over other seeds, silently.
+        """
+        if not 1 <= n <= self.replications:
+            raise ValueError(f"{self.setting.key()} ran {self.replications} replications, not the first {n}")
+        return self.durations[:n]
 
     def mean_over(self, n: int) -> float:
-        """The mean duration of the first ``n`` replications (inf if one did not finish)."""
-        d = self.durations[:n]
-        return float(np.mean(d)) if len(d) and np.all(np.isfinite(d)) else math.inf
+        """The mean duration of the first ``n`` replications (inf if one did not finish; ``first``
+        refuses an ``n`` above the replications run).
+        """
+        d = self.first(n)
+        return float(np.mean(d)) if np.all(np.isfinite(d)) else math.inf
+
+    def median_over(self, n: int) -> float:
+        """The median duration of the first ``n`` replications (inf if one did not finish)."""
+        d = self.first(n)
+        return float(np.median(d)) if np.all(np.isfinite(d)) else math.inf
+
+    def row_over(self, n: int) -> dict[str, Any]:
+        """The mean and median duration of the first ``n`` replications, with ``n``: the columns
+        of candidates.csv that compare from setting to setting when ``n`` is the replications every
+        one of them ran (the same seeds), where each setting's own counts differ.
+        """
+        return {"common_replications": n, "duration_mean_common_s": self.mean_over(n),
+                "duration_p50_common_s": self.median_over(n)}
 
     def quantile(self, q: float) -> float:
         """The ``q`` quantile of the durations (inf if one did not finish)."""

@@ -25,7 +25,7 @@ ladder (5, 10, 20, 40), and each look is made at a share of the confidence, 98.7
    nodes at risk.
 4. ``decide`` picks among every setting simulated (see ``rollsim.plan.answer``).
 
-When no setting fits, ``diagnose`` finds what relaxing each constraint would give.
+When no setting fits, ``rollsim.plan.relax.diagnose`` finds what relaxing each constraint would give.
 """
 
 from __future__ import annotations

@@ -2,13 +2,16 @@
 
 ``plot_pareto`` shows what each simulated setting costs against how long it takes: the
 worst availability (left) and the extra pods requested at once (right), each with its
-Pareto front, the constraints as lines and the chosen setting marked. The window is judged
-on a tolerance bound, not on the p95 itself, so each point has a whisker out to its bound.
-``plot_search`` shows the search itself: mean duration against the budget count for each
-family (colour: the kind; marker and line: minReadySeconds), the points screened with few
-replications hollow, and a ring on those whose bound is over the window. Settings some of
-whose runs did not finish are drawn at the horizon when the horizon cut them, at the edge
-of the duration axis when they stalled. Both take ``ax=None`` and return the Axes.
+Pareto front over the settings that kept the floor (those that did not are ringed in the
+floor's colour), the constraints as lines and the chosen setting marked. The window is
+judged on a tolerance bound, not on the p95 itself, so each point has a whisker out to its
+bound. ``plot_search`` shows the search itself: mean duration against the budget count for
+each family (colour: the kind; marker and line: minReadySeconds), over the seeds every
+confirmed setting ran so that points compare, the points screened with few replications
+hollow, and a ring on those whose bound is over the window. Settings some of whose runs did
+not finish are drawn where their runs were cut (``cut_phrase``), at the edge of the duration
+axis when they stalled. Legends sit outside the axes, off the data. Both take ``ax=None``
+and return the Axes.
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ from matplotlib.transforms import blended_transform_factory
 from rollsim.present.output import png_bytes
 from rollsim.present.plotaxes import log_time_axis
 from rollsim.present.plotmath import log_time_ticks, pareto_front, short_duration
+from rollsim.present.render import format_duration
 
-__all__ = ["PLAN_FIGURES", "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures",
-           "unfinished_reason"]
+__all__ = ["PLAN_FIGURES", "common_seeds", "cut_phrase", "keeps_floor", "mean_column", "over_window", "plan_time_ticks",
+           "plot_pareto", "plot_search", "render_plan_figures", "unfinished_reason"]
 
-PLAN_FIGURES = {"pareto": (12.0, 5.2), "search": (10.0, 5.2)}
+PLAN_FIGURES = {"pareto": (12.0, 6.4), "search": (12.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
 _WINDOW = "#ff7f0e"
+_FLOOR = "#9467bd"
 _MARKERS = ("o", "s", "^", "D", "v", "P")  # one per minReadySeconds, in increasing order
 _LINES = ("-", "--", ":", "-.")
 # steps of evenly spaced time ticks (s), for an axis too short for 1 min · 10 min · 30 min · 1 h
@@ -81,6 +86,20 @@ class _PlanTimeTicks(Locator):
         return minor if self.minor else major
 
 
+def _reach_tick(ax: Axes, which: str, room: float = 1.3) -> None:
+    """Lower the time axis' start to a round duration (a step of ``_TIME_STEPS``) when its lowest
+    tick would sit more than a factor ``room`` above the data: points at 5m40s under a first label
+    of 10 min cannot be read.
+    """
+    lo, hi = sorted(getattr(ax, f"get_{which}lim")())
+    major = plan_time_ticks(max(lo, 1e-3), max(hi, 1e-3))[0]
+    if not major or major[0] <= lo * room:
+        return
+    below = [t for t in _TIME_STEPS if t <= lo]
+    if below:
+        getattr(ax, f"set_{which}lim")(below[-1], hi)
+
+
 def _time_axis(ax: Axes, which: str) -> None:
     """A logarithmic time axis (``log_time_axis``) with ticks that read on a short range too."""
     log_time_axis(ax, which)
@@ -107,6 +126,22 @@ def _styles(candidates: pd.DataFrame) -> dict[float, tuple[str, str]]:
 def _family(kind: Any, mrs: Any, styles: Mapping[float, Any]) -> str:
     """``maxSurge`` when one minReadySeconds was searched, else ``maxSurge (minReadySeconds 10)``."""
     return str(kind) if len(styles) < 2 else f"{kind} (minReadySeconds {float(mrs):g})"
+
+
+def cut_phrase(search: Mapping[str, Any]) -> str:
+    """Where a plan's unfinished runs ended, from plan.json's ``search``: ``the plan's cut at 4
+    windows (2m00s)`` when the plan cut them (``cut_windows``: a run that long cannot fit, and the
+    user set no horizon), ``the scenario's horizon (1h00m00s)`` when the scenario's own came first,
+    ``the horizon`` in a plan folder written before plans said which.
+    """
+    horizon = search.get("horizon_s")
+    if horizon is None:
+        return "the horizon"
+    if "cut_windows" not in search:
+        return f"the horizon ({format_duration(horizon)})"
+    if search["cut_windows"]:
+        return f"the plan's cut at {search['cut_windows']} windows ({format_duration(horizon)})"
+    return f"the scenario's horizon ({format_duration(horizon)})"
 
 
 def unfinished_reason(row: Mapping[str, Any], horizon: float | None) -> tuple[bool, str]:
@@ -167,7 +202,7 @@ def _front(ax: Axes, xs: np.ndarray, ys: np.ndarray, lower_y_better: bool) -> No
     if len(idx) > 1:
         ax.step(xs[idx], ys[idx], where="post", color="0.35", lw=1.2, ls="--", zorder=1, label="Pareto front")
     elif idx:
-        ax.plot(xs[idx], ys[idx], "o", mfc="none", mec="0.35", ms=14, label="Pareto front")
+        ax.plot(xs[idx], ys[idx], "o", mfc="none", mec="0.35", ms=14, label="Pareto front of one setting")
 
 
 def _chosen(ax: Axes, x: float, y: float, label: str) -> None:
@@ -202,8 +237,18 @@ def _bounds(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, column: str, sca
         ax.plot([], [], "|", color=_WINDOW, ms=10, mew=2, label="bound beyond the window: ruled out")
 
 
+def keeps_floor(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
+    """Which settings kept the availability floor in every replication (a tiny slack for float
+    division, as ``Evidence.meets_floor``): the only ones a Pareto front is drawn over.
+    """
+    floor = float(plan["constraints"]["min_available_fraction"])
+    return frame["worst_availability"].astype(float) >= floor - 1e-12
+
+
 def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, lower: bool) -> None:
-    """One panel of ``plot_pareto``: the points, their window bounds, the front, the constraints, the choice."""
+    """One panel of ``plot_pareto``: the points (hollow where they broke the floor), their window
+    bounds, the front over the settings that kept the floor, the constraints, the choice.
+    """
     c, styles = _full(candidates, plan), _styles(candidates)
     cons, answer = plan["constraints"], plan["answer"]
     scale = 100.0 if column == "worst_availability" else 1.0
@@ -211,14 +256,21 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
         kind, mrs = cast(tuple[str, float], key)
         ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(str(kind), "0.5"),
                    marker=styles[float(mrs)][0], alpha=0.8, label=_family(kind, mrs, styles), zorder=3)
+    safe = keeps_floor(c, plan)
+    below = c[~safe]
+    if len(below):  # ringed in the floor's colour: broke it, so on no front
+        ax.scatter(below["duration_p95_s"], below[column] * scale, s=170, facecolors="none", edgecolors=_FLOOR,
+                   linewidths=1.5, zorder=3,
+                   label=f"ringed: below the floor {100 * cons['min_available_fraction']:g}%, so on no front")
     _bounds(ax, plan, c, column, scale)
-    if len(c):
-        _front(ax, c["duration_p95_s"].to_numpy(float), c[column].to_numpy(float) * scale, lower)
+    kept = c[safe]
+    if len(kept):
+        _front(ax, kept["duration_p95_s"].to_numpy(float), kept[column].to_numpy(float) * scale, lower)
     _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
     if cons.get("window_s"):
         ax.axvline(cons["window_s"], color=_WINDOW, lw=1.5, label=f"window {short_duration(cons['window_s'])}")
     if column == "worst_availability":
-        ax.axhline(100 * cons["min_available_fraction"], color="#9467bd", lw=1.5,
+        ax.axhline(100 * cons["min_available_fraction"], color=_FLOOR, lw=1.5,
                    label=f"floor {100 * cons['min_available_fraction']:g}%")
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # pods come whole
@@ -244,44 +296,81 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
         ax.set_xlabel("duration p95 (log scale)")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
     left.set_title("Safety against speed: the floor and the window")
     right.set_title("Capacity against speed: what surge costs")
+    _shared_legend(left, right)
     return left, right
+
+
+def _shared_legend(*axes: Axes) -> None:
+    """One legend for the panels, below them, off the data: each label once (the first panel's mark)."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig = axes[0].get_figure(root=True)
+    if handles and fig is not None:
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=3, fontsize=8,
+                   frameon=False)
+
+
+def mean_column(candidates: pd.DataFrame) -> str:
+    """The mean duration the search figure draws: over the seeds every confirmed setting ran
+    (``duration_mean_common_s``: replication r of each setting has the r-th common seed, so
+    these compare), or, in a plan folder written before candidates.csv had it, each setting's
+    mean over its own replications.
+    """
+    return "duration_mean_common_s" if "duration_mean_common_s" in candidates.columns else "duration_mean_s"
+
+
+def common_seeds(candidates: pd.DataFrame, plan: Mapping[str, Any]) -> int | None:
+    """How many seeds the confirmed settings' comparable means are over (None in an older folder)."""
+    full = candidates[candidates["replications"] >= int(plan["search"]["replications"])]
+    if "common_replications" not in candidates.columns or full.empty:
+        return None
+    return int(full["common_replications"].min())
 
 
 def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]]) -> None:
     """Each family's curve of mean duration against count: colour by kind, marker and line by
     minReadySeconds; hollow where only screened; a ring where the window bound is over the window.
     """
-    full = int(plan["search"]["replications"])
+    full, y = int(plan["search"]["replications"]), mean_column(c)
     for key, group in c.groupby(["kind", "min_ready_seconds"]):
         kind, mrs = cast(tuple[str, float], key)
         group = group.sort_values("count")
         color, (marker, line) = _COLORS.get(str(kind), "0.5"), styles[float(mrs)]
         confirmed = group[group["replications"] >= full]
-        ax.plot(confirmed["count"], confirmed["duration_mean_s"], marker=marker, ls=line, color=color, ms=5, lw=1,
+        ax.plot(confirmed["count"], confirmed[y], marker=marker, ls=line, color=color, ms=5, lw=1,
                 label=_family(kind, mrs, styles))
         screened = group[group["replications"] < full]
-        ax.plot(screened["count"], screened["duration_mean_s"], marker=marker, ls="none", mfc="none", color=color,
-                ms=6)
+        ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=6)
     out = c[over_window(c, plan)]
     if len(out):
-        ax.plot(out["count"], out["duration_mean_s"], "o", ms=12, mfc="none", mec=_WINDOW, mew=1.5, zorder=2,
+        ax.plot(out["count"], out[y], "o", ms=12, mfc="none", mec=_WINDOW, mew=1.5, zorder=2,
                 label=f"p{100 * plan['constraints']['window_probability']:g} bound over the window "
                       f"{short_duration(plan['constraints']['window_s'])}")
 
 
+def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame) -> float:
+    """The answer's mean as the search figure draws every setting's (``mean_column``)."""
+    answer = plan["answer"]
+    row = candidates[candidates["setting"] == answer["setting"]]
+    return float(row.iloc[0][mean_column(candidates)]) if len(row) else float(answer["duration_mean_s"])
+
+
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Mean duration against the budget count per family; hollow points were only screened."""
+    """Mean duration against the budget count per family, over the seeds every confirmed setting
+    ran (their own seeds' means would not compare); hollow points were only screened.
+    """
     if ax is None:
         ax = Figure(figsize=PLAN_FIGURES["search"], layout="constrained").add_subplot()
     finished = np.isfinite(candidates["duration_mean_s"].astype(float))
     _families(ax, plan, candidates[finished], _styles(candidates))
     answer = plan["answer"]
     if answer is not None:
-        ax.plot([answer["count"]], [answer["duration_mean_s"]], "*", ms=20, color="#2ca02c", mec="black", zorder=5,
-                label=f"chosen: {answer['setting']}")
+        ax.plot([answer["count"]], [_answer_mean(plan, candidates)], "*", ms=20, color="#2ca02c", mec="black",
+                zorder=5, label=f"chosen: {answer['setting']}")
     _unfinished(ax, plan, candidates[~finished], "count", None)
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"
     ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
@@ -290,11 +379,14 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     _time_axis(ax, "y")
+    _reach_tick(ax, "y")
     ax.set_xlabel("budget: maxUnavailable or maxSurge, in nodes (log scale)")
-    ax.set_ylabel("mean duration (log scale)")
+    seeds = common_seeds(candidates, plan)
+    ax.set_ylabel("mean duration (log scale)" if seeds is None else
+                  f"mean duration over the same {seeds} seeds (log scale)")
     ax.set_title(f"The search: {len(candidates)} settings simulated of {plan['search']['grid_size']:,} possible")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # off the data
     return ax
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rollsim.io.atomic import write_text
 from rollsim.present.output import write_pngs
-from rollsim.present.plan_plots import render_plan_figures
+from rollsim.present.plan_plots import common_seeds, cut_phrase, keeps_floor, render_plan_figures
 from rollsim.present.render import (
     format_duration,
     format_share,
@@ -47,17 +47,31 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
                   f"one-sided tolerance bound on its duration {q} at {level} confidence, and a setting meets the "
                   "window only when that bound is within the window line (an orange tick marks one beyond it).")
     unfinished = "" if np.isfinite(candidates["duration_mean_s"].astype(float)).all() else (
-                  " A setting some of whose runs did not finish has no duration: it is drawn at the horizon (x) when "
-                  "the horizon cut its runs, on the far edge (arrow) when they stalled.")
+                  " A setting some of whose runs did not finish has no duration: it is drawn where its runs were cut "
+                  f"(x: {cut_phrase(plan['search'])}), on the far edge (arrow) when they stalled.")
+    full = candidates[candidates["replications"] >= int(plan["search"]["replications"])]
+    floor = f"{100 * cons['min_available_fraction']:g}%"
+    hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
+              if (~keeps_floor(full, plan)).any() else "")
+    own = (" Each p95 and bound is over the setting's own replications, as its window verdict is (the evidence table "
+           "gives how many)." if full["replications"].nunique() > 1 else "")
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
-              "availability seen (left) and the extra pods it requests at once (right)." + window
-              + " The dashed steps are the Pareto fronts; " + star + "the lines are the constraints." + unfinished)
+              "availability seen (left) and the extra pods it requests at once (right)." + window + own
+              + " The dashed steps are the Pareto fronts, over the settings that kept the floor; " + star
+              + "the lines are the constraints." + hollow + unfinished)
     ring = (" The window is not judged on the mean: an orange ring marks a setting whose window bound is beyond it "
             "(see the Pareto figure)." if cons.get("window_s") else "")
+    seeds, screen = common_seeds(candidates, plan), plan["search"]["screen_replications"]
+    over = (f" Each filled point's mean is over the first {seeds} seeds, which every one of them ran (replication r of "
+            "every setting has the same seed), so the points compare; more replications of some settings are left "
+            f"out here, not in the verdicts. Hollow points were only screened, their means over their {screen}."
+            if seeds is not None else
+            " Each point's mean is over its own replications: where their counts differ (the evidence table gives "
+            "them), two points do not compare.")
     search = ("Mean duration against the budget for each family of settings: the colour is the kind, the marker and "
               "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
-              "screened" + ("; the star is the recommendation." if chosen else ".") + ring + " A larger budget is "
-              "never slower: the search bisects on that instead of simulating every count." + unfinished)
+              "screened" + ("; the star is the recommendation." if chosen else ".") + over + ring + " A larger budget "
+              "is never slower: the search bisects on that instead of simulating every count." + unfinished)
     return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)", pareto),
             "search": ("How the search went", search)}
 
@@ -166,32 +180,60 @@ def _window_looks(plan: Mapping[str, Any]) -> str:
     return f": {100 * s['window_level']:g}% at each of its up to {s['looks']} looks"
 
 
-def _verdict(text: str, mean: Any = None) -> str:
+def _verdict(text: str, mean: Any = None, seeds: int | None = None) -> str:
     """A verdict without the "screened (n replications): " its table's heading already says; the
-    chosen setting's with its mean duration, as the rejected ones give theirs.
+    chosen setting's with its mean duration (over its ``seeds`` when given), as the rejected ones
+    give theirs.
     """
     text = text.split("): ", 1)[-1] if text.startswith("screened") else text
     if text == "chosen" and mean is not None and math.isfinite(float(mean)):
-        return f"chosen: mean {format_duration(float(mean))}"
+        return f"chosen: mean {format_duration(float(mean))}" + (f" over its {seeds} seeds" if seeds else "")
     return text
+
+
+def _seed_note(k: int | None) -> str:
+    """Why the table's columns are over different seeds, when its settings ran different replications."""
+    if k is None:  # a plan folder written before candidates.csv had the means over common seeds
+        return ("Settings ran different numbers of replications (more where a window or \"as fast\" verdict was "
+                "unclear): each p50 and p95 is over the setting's own, so they do not compare from row to row; the "
+                "verdicts compare means over the seeds both settings ran.")
+    return (f"Settings ran different numbers of replications (more where a window or \"as fast\" verdict was "
+            f"unclear), and replication r of every setting ran the same seed. So that rows compare, the mean and "
+            f"p50 are over the first {k} seeds, which every setting in the table ran; p95, the window bound and the "
+            "worst availability are over each setting's own replications, as the window and floor verdicts are; "
+            "a verdict's means are paired with the fastest's over the seeds both ran.")
+
+
+def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...]) -> list[tuple]:
+    """One table of settings: their means and p50s over the seeds all of them ran (with a note saying
+    so when their replications differ), their p95, window bound and worst availability over their own.
+    """
+    varied = frame["replications"].nunique() > 1
+    common = "duration_mean_common_s" in frame.columns
+    k = int(frame["common_replications"].min()) if common and len(frame) else None
+    over = f" (first {k} seeds)" if varied and k is not None else ""
+    header = ["setting", "replications", *([f"mean{over}"] if common else []), f"p50{over}", "p95", "window bound",
+              "worst availability", "extra pods", "verdict"]
+    rows = []
+    for _, r in frame.iterrows():
+        p50 = r["duration_p50_common_s"] if common else r["duration_p50_s"]
+        rows.append([str(r["setting"]), str(int(r["replications"])),
+                     *([_d(r["duration_mean_common_s"])] if common else []), _d(p50), _d(r["duration_p95_s"]),
+                     _d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
+                     _verdict(str(r["verdict"]), r.get("duration_mean_s"),
+                              int(r["replications"]) if varied else None)])
+    note: list[tuple] = [("p", [("", _seed_note(k))])] if varied else []
+    return [*note, ("table", header, rows)]
 
 
 def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     full = int(plan["search"]["replications"])
     floor = (float(plan["constraints"]["min_available_fraction"]),)  # a share below it never shows as it
-    header = ["setting", "replications", "p50", "p95", "window bound", "worst availability", "extra pods", "verdict"]
-
-    def rows(frame: pd.DataFrame) -> list[list[str]]:
-        return [[str(r["setting"]), str(int(r["replications"])), _d(r["duration_p50_s"]), _d(r["duration_p95_s"]),
-                 _d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
-                 _verdict(str(r["verdict"]), r.get("duration_mean_s"))]
-                for _, r in frame.iterrows()]
-
     confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]
-    blocks: list[tuple] = [("table", header, rows(confirmed))]
+    blocks: list[tuple] = _evidence_table(confirmed, floor)
     if len(screened):
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
-                   ("table", header, rows(screened))]
+                   *_evidence_table(screened, floor)]
     return blocks
 
 

@@ -1,0 +1,228 @@
+"""What a plan found, written down: plan.json's document and candidates.csv's rows (plain data).
+
+``plan_document`` is the question, the answer and how it was found; ``candidate_rows`` every
+setting simulated, its statistics (over its own replications, and its mean and median over
+the seeds every setting ran, which compare from row to row) and why it lost. The answer's
+sentences compare means over seeds both settings ran only (``beside_answer``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from rollsim.plan.answer import fastest, pace_text, passed_over, ruled_out, unsettled
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, as_int_or_percent, patch_command
+from rollsim.plan.constraints import Constraints
+from rollsim.plan.evidence import Evidence
+from rollsim.plan.relax import Relaxation
+from rollsim.plan.search import Search
+from rollsim.present.render import format_duration
+from rollsim.spec.describe import describe_scenario
+from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.model_version import MODEL_VERSION
+from rollsim.spec.scenario import Scenario
+
+__all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, desired: int,
+                   seed: int, cut: str) -> pd.DataFrame:
+    """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
+    unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``). Replications differ from
+    setting to setting (more where a verdict was unclear), so each row also has its mean and
+    median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
+    (any screened one, for the screened): those compare from row to row.
+    """
+    rows = []
+    full = search.s.replications
+    # the seeds every confirmed setting ran, and every screened one: their means and medians compare
+    common = {True: min((e.replications for e in evidence if e.replications >= full), default=0),
+              False: min((e.replications for e in evidence if e.replications < full), default=0)}
+    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
+    risks = search.stall_risks()
+    for e in evidence:
+        s = e.setting
+        role = []
+        if search.tops.get(s.family) == s.count:
+            role.append("top")
+        if search.knees.get(s.family) == s.count:
+            role.append("knee")
+        pods, cpu, mem = search.capacity.of(s)
+        rows.append({
+            "setting": s.label(desired), "kind": s.kind, "count": s.count,
+            "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
+            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
+            **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
+            "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
+                        + ruled_out(e, chosen, search.c, search.capacity, search.window, search.rule, best, risks,
+                                    search.s.max_replications, cut)),
+        })
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
+
+
+# the patch sets updateStrategy.type: what it does to a DaemonSet whose pods an operator replaces
+ON_DELETE_NOTE = ("the DaemonSet uses OnDelete: this patch switches it to RollingUpdate, so the controller replaces "
+                  "its pods itself, starting when the patch is applied")
+
+
+def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
+    """With maxSurge and minReadySeconds a rollout can stall, in the real controller as in
+    realistic mode (README, "With maxSurge and minReadySeconds it can stall a rollout"): a node's
+    old pod stays beside its available new one when the one re-check it asked for was dropped
+    by the delaying queue. Say why, and what lets such a rollout finish; how often the family's
+    runs stalled is the answer's stall risk (``rollsim.plan.stalls``).
+    """
+    s, controller = chosen.setting, scenario.controller
+    if s.kind != SURGE or s.min_ready_seconds <= 0 or controller.ideal or not controller.queue_dedup:
+        return None
+    return (f"with maxSurge and minReadySeconds {s.min_ready_seconds:g} the real controller can stall: when the "
+            "re-check a node's new pod asks for is dropped, its old pod stays beside the available new one until "
+            "another event or the informers' resync, 12–24 h on (README, \"With maxSurge and minReadySeconds it can "
+            "stall\"); if a rollout stalls so, deleting the old pod by hand (or any event of the DaemonSet's) lets "
+            "it finish")
+
+
+def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
+    """How the answer compares with the fastest setting that fits (plan.json ``answer.pace``)."""
+    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
+    assert best is not None  # the answer fits
+    p, rule = search.rule.compare(chosen, best), search.rule
+    if best.setting == chosen.setting:
+        text = f"the fastest setting that fits (mean {format_duration(chosen.mean)}, {chosen.replications} seeds)"
+    else:
+        text = (f"as fast as the fastest, {best.setting.label(desired)}: mean {format_duration(p.mean)} against "
+                f"{format_duration(p.reference_mean)} over the same {p.replications} seeds ({pace_text(p, rule)}, "
+                f"within the {100 * rule.tolerance:g}% tolerance)")
+    return {"fastest": best.setting.label(desired), "replications": p.replications, "slowdown": _finite(p.slowdown),
+            "upper_bound": _finite(p.high), "confidence": rule.confidence, "level": rule.level, "text": text}
+
+
+def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
+    """How often the answer's family stalled, pooled over its settings (plan.json ``answer.stall_risk``)."""
+    risks = search.stall_risks()
+    risk = risks[chosen.setting.family]
+    text = risk.describe()
+    if risk.stalled:
+        text += ("; a rollout that stalls misses the window, which the window bound (of the rollouts that finished) "
+                 "does not count")
+    over = [{"setting": e.setting.label(desired), "text": risks[e.setting.family].describe()}
+            for e in passed_over(search, chosen)]
+    for o in over:
+        text += f"; chosen over {o['setting']}, as fast, whose family stalled: {o['text']}"
+    return {**{k: _finite(v) for k, v in risk.as_dict().items()}, "passed_over": over, "text": text}
+
+
+def _unsettled(search: Search, chosen: Evidence, desired: int) -> list[dict[str, Any]]:
+    """Settings preferred to the answer had they been shown as fast (plan.json ``answer.unsettled``)."""
+    out = []
+    for e, p in unsettled(search, chosen):
+        most = search.s.max_replications
+        why = (f"at --max-replications {most}" if p.replications >= most else
+               f"and {most} seeds would not show it at the spread seen")
+        text = (f"{e.setting.label(desired)}: mean {format_duration(p.mean)} against the fastest's "
+                f"{format_duration(p.reference_mean)} over the same {p.replications} seeds "
+                f"({pace_text(p, search.rule)}), "
+                f"not shown within the {100 * search.rule.tolerance:g}% tolerance {why}: counted as slower; "
+                + beside_answer(e, p.replications, chosen))
+        out.append({"setting": e.setting.label(desired), "replications": p.replications,
+                    "slowdown": _finite(p.slowdown), "upper_bound": _finite(p.high),
+                    "pace": pace_text(p, search.rule), "text": text})
+    return out
+
+
+def beside_answer(e: Evidence, replications: int, chosen: Evidence) -> str:
+    """How an unsettled setting ``e``, whose mean over its first ``replications`` seeds was set
+    against the fastest's, stands beside the answer, and what decided between them. Means are
+    compared over seeds both ran only (replication r of every setting has the r-th common seed):
+    when either ran more, the sentence says the two means given do not compare and sets them
+    side by side over the seeds both ran: ``its mean is over 20 seeds, the recommended's 9m02s
+    over 40, so the two do not compare; over these 20 the recommended's is 8m47s; ...`` or
+    ``its mean is over 20 seeds, the recommended's 4m34s over 10, so the two do not compare; over
+    the 10 both ran this one's is 4m31s and the recommended's 4m34s (slower than this one's); ...``.
+    """
+    both = min(replications, chosen.replications)
+    theirs, answer = e.mean_over(both), chosen.mean_over(both)
+    if replications == chosen.replications:
+        text = f"over the same {replications} seeds the recommended's mean is {format_duration(answer)}"
+    else:
+        text = (f"its mean is over {replications} seeds, the recommended's "
+                f"{format_duration(chosen.mean)} over {chosen.replications}, so the two do not compare; ")
+        text += (f"over these {both} the recommended's is {format_duration(answer)}" if both == replications else
+                 f"over the {both} both ran this one's is {format_duration(theirs)} and the recommended's "
+                 f"{format_duration(answer)}")
+    slower = answer > theirs and format_duration(answer) != format_duration(theirs)  # never "4m34s (slower than 4m34s)"
+    return (text + (" (slower than this one's)" if slower else "")
+            + "; the recommended was shown within the tolerance of the fastest and this one was not, and only a "
+              "setting shown so is chosen")
+
+
+def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
+                  binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
+                  run: Mapping[str, Any], source: Mapping[str, Any], cut: int | None = None) -> dict[str, Any]:
+    """plan.json: the question, the answer and how it was found (plain data)."""
+    ds, d = scenario.daemonset, search.desired
+    report = eligibility_report(scenario.nodes, ds.placement)
+    answer: dict[str, Any] | None = None
+    if chosen is not None:
+        s = chosen.setting
+        pods, cpu, mem = search.capacity.of(s)
+        answer = {
+            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": as_int_or_percent(s.count, d),
+            "max_unavailable": as_int_or_percent(s.count, d) if s.kind == UNAVAILABLE else 0,
+            "max_surge": as_int_or_percent(s.count, d) if s.kind == SURGE else 0,
+            "min_ready_seconds": s.min_ready_seconds,
+            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
+            "patch": patch_command(s, d, ds.name, ds.namespace),
+            "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
+                                          surge_wake_note(chosen, scenario)) if n) or None,
+            "pace": _pace(search, chosen, d),
+            "stall_risk": _stall_risk(search, chosen, d),
+            "unsettled": _unsettled(search, chosen, d),
+            # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
+            "extra_pods_observed": chosen.max_surge_observed,
+            **{k: _finite(v) for k, v in chosen.row(search.window, search.s.seed).items()},
+        }
+    return {
+        "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION,
+        "daemonset": {"name": ds.name, "namespace": ds.namespace, "current_strategy": {
+            "type": ds.strategy.type, "max_unavailable": ds.strategy.max_unavailable,
+            "max_surge": ds.strategy.max_surge}, "min_ready_seconds": ds.min_ready_seconds,
+            "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
+            "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
+        "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
+                    "not_running": [list(r) for r in report.reasons]},
+        "source": dict(source),
+        "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},
+        "search": {**asdict(search.s), "families": [f.label() for f in search.families],
+                   "no_surge": no_surge,
+                   "tops": {f.label(): t for f, t in search.tops.items()},
+                   "knees": {f.label(): k for f, k in search.knees.items()},
+                   # the fastest top that meets the window, and its mean over every replication it ran
+                   "best": None if search.best_setting is None else search.best_setting.label(d),
+                   "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   # each verdict's level a look (rollsim.plan.evidence.look_level)
+                   "looks": len(search.s.ladder), "as_fast_level": search.rule.level,
+                   "window_level": search.window.level,
+                   "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
+                   "cut_windows": cut,  # the plan's cut at that many windows, or None: the scenario's horizon
+                   "grid_size": len(search.families) * d, **run},
+        "scenario": describe_scenario(scenario),
+        "answer": answer,
+        "binding": binding,
+        "relaxations": [{"constraint": r.constraint, "needed": r.needed, "text": r.describe(d),
+                         "setting": None if r.evidence is None else r.evidence.setting.label(d)}
+                        for r in relaxations],
+    }

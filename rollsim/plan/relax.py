@@ -1,0 +1,199 @@
+"""When no setting fits: the binding constraint, and what relaxing each constraint would give.
+
+``diagnose`` names the constraint that binds and, for each constraint, the limit that
+admits a setting and that setting: the window the fastest setting that keeps the floor
+needs, the floor that admits a setting that meets the window, the surge budget that does.
+A plan cuts its runs at ``HORIZON_WINDOWS`` windows (``rollsim.plan.run.with_horizon``), so
+a window too short for any run to finish within the cut says nothing of the window needed:
+then ``window_uncut`` runs the fastest settings once more, not cut, and gives theirs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
+from rollsim.plan.constraints import HORIZON_WINDOWS
+from rollsim.plan.evidence import Evidence, WindowRule
+from rollsim.plan.search import Search
+from rollsim.present.render import format_duration, format_share
+
+__all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "window_uncut"]
+
+# runs the settings without the plan's cut, with at least the replications given; their evidence, in order
+Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """What relaxing one constraint would give: the new limit and the setting that then fits."""
+
+    constraint: str
+    needed: str
+    evidence: Evidence | None
+
+    def describe(self, desired: int) -> str:
+        """One line: the constraint, the limit it would need, and the setting that then fits."""
+        if self.evidence is None:
+            return f"{self.constraint}: {self.needed}"
+        e = self.evidence
+        return (f"{self.constraint}: {self.needed} → {e.setting.label(desired)} "
+                f"(p50 {format_duration(e.quantile(0.5))}, "  # the median, as candidates.csv has it
+                f"worst availability {format_share(e.worst_availability)})")
+
+
+def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None) -> tuple[str, list[Relaxation]]:
+    """When nothing fits: the binding constraint, and what relaxing each constraint gives.
+
+    ``cut`` names where unfinished runs ended (``rollsim.present.plan_plots.cut_phrase``);
+    ``uncut`` runs settings without the plan's cut, for the window a search whose every run was
+    cut would need (``window_uncut``; None: the cut is the scenario's own horizon).
+    """
+    c, cap, d = search.c, search.capacity, search.desired
+    out: list[Relaxation] = []
+    families = search.families
+    mrs = min(f.min_ready_seconds for f in families)
+    tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
+    if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
+        fastest = min(tops, key=lambda fe: search.window.bound(fe[1]))[1]
+        needed = (f"allow {format_duration(search.window.bound(fastest))} (p{100 * c.window_probability:g} at "
+                  f"{100 * c.confidence:g}% confidence)")
+        out.append(Relaxation("window", needed, fastest))
+        binding = "window"
+    else:  # no family has a setting that finishes and keeps the floor
+        one = search.one(Setting(UNAVAILABLE, 1, mrs))
+        surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
+        cut_short = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
+        binding = "availability floor"
+        if cut_short and c.window_s is not None:  # the window, not the floor, keeps them out (runs not cut say)
+            binding, relaxed = window_uncut(search, cut, uncut)
+            out.append(relaxed)
+    # the floor or the surge capacity that admits a setting that meets the window: the smallest such
+    # count of each family above its top (from 1 when no count keeps the floor)
+    probe = lambda fam: lambda counts: search.evidence([fam.at(n) for n in counts])  # noqa: E731
+    for family in families:
+        if family.min_ready_seconds != mrs:
+            continue
+        top = search.tops.get(family) or 0
+        hi = d
+        lo = top + 1
+        if lo > hi:
+            continue
+        n = smallest_true_window(search, family, lo, hi, probe(family))
+        if n is None:
+            continue
+        e = search.one(family.at(n))
+        if family.kind == UNAVAILABLE:
+            lower = format_share(e.worst_availability, (c.min_available_fraction,))
+            out.append(Relaxation("availability floor", f"lower it to {lower}", e))
+        elif e.meets_floor(c):
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
+    return binding, out
+
+
+def _cut_at_horizon(e: Evidence) -> bool:
+    """Some replication was still running when it was cut (not stalled): the plan's cut or the scenario's horizon."""
+    return any(not s.get("completed") and not s.get("stalled") for s in e.summaries)
+
+
+def smallest_true_window(search: Search, family: Family, lo: int, hi: int, probe) -> int | None:
+    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window (floor ignored)."""
+    from rollsim.plan.bisect import smallest_true
+
+    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, probe)
+
+
+def _capacity(pods: int, cpu: int, mem: int) -> str:
+    """``12 extra pods (1,200m CPU, 2,400Mi)``; requests of zero are left out."""
+    parts = [p for p in (f"{cpu:,}m CPU" if cpu else "", f"{mem / 2**20:,.0f}Mi" if mem else "") if p]
+    return f"{pods} extra pod{'s' if pods != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def fastest_settings(search: Search) -> list[Setting]:
+    """The settings likely fastest among those that may keep the floor, at the smallest
+    minReadySeconds: the most surge pods the budget allows (maxUnavailable 0 keeps every node
+    available) and the largest maxUnavailable the floor allows on paper, ``⌊(1 − floor) ×
+    desired⌋`` (at least 1), the search's own first guess of its top.
+    """
+    c, d = search.c, search.desired
+    mrs = min(f.min_ready_seconds for f in search.families)
+    out = []
+    surge = search.capacity.largest(d)
+    if surge >= 1 and any(f.kind == SURGE for f in search.families):
+        out.append(Family(SURGE, mrs).at(surge))
+    out.append(Family(UNAVAILABLE, mrs).at(max(1, math.floor((1 - c.min_available_fraction) * d + 1e-9))))
+    return out
+
+
+def window_uncut(search: Search, cut: str, uncut: Uncut | None) -> tuple[str, Relaxation]:
+    """The binding constraint and the window to allow when no run finished within the plan's
+    cut: the bound of the fastest setting that, run without the cut (``uncut``), finished every
+    run and kept the floor; else what those runs showed (the floor binds when every one of them
+    finished and fell below it).
+    """
+    c, window, d = search.c, search.window, search.desired
+    head = f"no setting tried finished every run before {cut}"
+    if uncut is None:  # the scenario's own horizon cut them: the user set it
+        return "window", Relaxation("window", f"{head}; allow a longer horizon to learn the window needed", None)
+    tried = uncut(fastest_settings(search), search.s.replications)
+    fit = [e for e in tried if e.meets_floor(c)]
+    if not fit:
+        what = "; ".join(f"{e.setting.label(d)} {_uncut_failure(e, c.min_available_fraction)}" for e in tried)
+        binding = "availability floor" if all(e.completed for e in tried) else "window"
+        return binding, Relaxation("window", f"{head}; run without the cut, {what}: no window alone would do", None)
+    best = _tightest(min(fit, key=window.bound), search, uncut)
+    allow, _ = accepted_window(best, window, search.s.ladder)
+    q = f"p{100 * c.window_probability:g}"
+    return "window", Relaxation("window", f"allow {format_duration(allow)} (the window a plan would find it meets, "
+                                f"{q} at {100 * c.confidence:g}% confidence, from {best.replications} runs not cut, "
+                                f"whose {q} is {format_duration(best.quantile(c.window_probability))}: {head})", best)
+
+
+def _tightest(e: Evidence, search: Search, uncut: Uncut) -> Evidence:
+    """``e`` run at each count of the search's ladder while it keeps the floor, cut back to the
+    first runs that give the shortest window a plan would accept (``accepted_window``).
+    """
+    for n in search.s.ladder:
+        if n <= e.replications:
+            continue
+        more = uncut([e.setting], n)[0]
+        if not more.meets_floor(search.c):
+            break
+        e = more
+    _, n = accepted_window(e, search.window, search.s.ladder)
+    return Evidence(e.setting, e.summaries[:n])
+
+
+def accepted_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> tuple[float, int]:
+    """The shortest window a plan would find ``e``'s setting meets, from its runs, and the count of
+    runs that shows it: the plan looks at the first n runs for each n of ``ladder`` in turn (the
+    seeds are the plan's) and stops at the first whose bound is within the window (met), or whose
+    ``window.probability`` quantile is beyond it (not met; in between it adds runs). A window W is
+    met at n when W is at least the bound of the first n runs, the quantiles of the looks before,
+    and a ``HORIZON_WINDOWS``-th of the longest of those runs (a run of more windows is cut).
+    """
+    best, looked, longest = (math.inf, e.replications), 0.0, 0.0
+    for n in ladder:
+        if n > e.replications:
+            break
+        first = Evidence(e.setting, e.summaries[:n])
+        longest = max(longest, float(np.max(first.durations)))
+        w = max(window.bound(first), looked, longest / HORIZON_WINDOWS)
+        if w < best[0]:
+            best = (w, n)
+        looked = max(looked, first.quantile(window.probability))
+    return best
+
+
+def _uncut_failure(e: Evidence, floor: float) -> str:
+    """Why a setting run without the cut does not fit whatever the window (``window_uncut``)."""
+    if not e.completed:
+        stuck = sum(1 for x in e.durations if not math.isfinite(x))
+        stalled = sum(1 for s in e.summaries if s.get("stalled"))
+        return f"did not finish in {stuck} of {e.replications} runs" + (f" ({stalled} stalled)" if stalled else "")
+    return (f"finished but kept only {format_share(e.worst_availability, (floor,))} of the nodes available "
+            f"(floor {format_share(floor)})")
