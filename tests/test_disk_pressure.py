@@ -207,3 +207,19 @@ def test_a_node_listed_under_pressure_rejects_new_pods_from_the_start_and_keeps_
     assert plain["stop_cause"] == "disk-pressure" and plain["disk_pressure_evictions"] == 0
     assert plain["stop_detail"].endswith("on 1 node hold the budget (maxUnavailable, or maxSurge's slots); "
                                          "8 nodes of 10 updated (new pod available)")
+
+
+def test_a_plan_says_what_nodes_listed_under_pressure_do_to_every_setting(tmp_path, capsys) -> None:
+    """Without --disk-pressure-for every setting stalls on them, and the ruled-out settings say on
+    what; with it the plan finds a setting, and the line says how long the condition holds."""
+    nodes = _listed(tmp_path, {"node-3": "True"})
+    args = ["plan", "--nodes-file", str(nodes), "--window", "2h", "--floor", "80%", "--replications", "2",
+            "--max-replications", "2", "--workers", "1", "--controller", "ideal", "--out"]
+    assert main([*args, str(tmp_path / "stuck")]) == 0
+    out = capsys.readouterr().out
+    assert "disk pressure           1 node listed with DiskPressure: their kubelets reject every new pod" in out
+    assert "to the end of the run" in out and "no setting fits" in out
+    assert "(stalled: nodes under DiskPressure: new pods rejected, running ones evicted (Evicted))" in out
+    assert main([*args, str(tmp_path / "clears"), "--disk-pressure-for", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "for 5m00s and the kubelet's evictionPressureTransitionPeriod" in out and "recommended" in out

@@ -132,7 +132,7 @@ CAUSE_TEXT = {
     IMAGE_PULL_ERROR: "new pods failing to pull their image",
     NEVER_READY: "new pods never Ready",
     REJECTED: "new pods rejected by the kubelet (phase Failed), deleted and created again with back-off",
-    DISK_PRESSURE: "nodes under DiskPressure: their pods evicted, new ones rejected (Evicted)",
+    DISK_PRESSURE: "nodes under DiskPressure: new pods rejected, running ones evicted (Evicted)",
     FAILED_PODS_LEFT: "failed pods left beside available new ones, deleted one per back-off",
     PENDING_RESOURCES: "new pods Pending: Insufficient cpu or memory (NodeResourcesFit)",
     PENDING_HOST_PORT: "new pods Pending: another pod holds the host port (NodePorts)",

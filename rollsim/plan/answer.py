@@ -16,8 +16,11 @@ were their unclear "as fast" verdict settled, then chooses. When nothing fits,
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.plan.candidates import Family
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
@@ -157,6 +160,15 @@ def _why_unclear(p: Pace, rule: PaceRule, most: int | None) -> str:
     return "unclear"
 
 
+def _stalled_on(stalled: list[Mapping[str, Any]]) -> str:
+    """What the stalled runs stopped on, the most frequent stop cause in a few words (``: nodes under
+    DiskPressure: ...``), or nothing when it is the plain stall (no progress, no cause found).
+    """
+    causes = Counter(str(s.get("stop_cause")) for s in stalled)
+    cause = min(causes, key=lambda k: (-causes[k], k))
+    return f": {CAUSE_TEXT[cause]}" if cause in CAUSE_TEXT and cause != "stalled" else ""
+
+
 def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Capacity, window: WindowRule,
               rule: PaceRule, best: Evidence | None = None, risks: Risks | None = None, most: int | None = None,
               cut: str = "the horizon") -> str:
@@ -173,8 +185,8 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         reasons.append("over the surge budget: " + ", ".join(over))
     if not e.completed:
         stuck = sum(1 for d in e.durations if not math.isfinite(d))
-        stalled = sum(1 for s in e.summaries if s.get("stalled"))
-        why = "stalled" if stalled else f"still running at {cut}"
+        stalled = [s for s in e.summaries if s.get("stalled")]
+        why = f"stalled{_stalled_on(stalled)}" if stalled else f"still running at {cut}"
         reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "

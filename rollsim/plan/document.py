@@ -22,10 +22,11 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
-from rollsim.present.render import format_duration
+from rollsim.present.render import count_of, format_duration
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.model_version import MODEL_VERSION
+from rollsim.spec.priority import is_critical
 from rollsim.spec.scenario import Scenario
 
 __all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
@@ -169,6 +170,27 @@ def beside_answer(e: Evidence, replications: int, chosen: Evidence) -> str:
               "setting shown so is chosen")
 
 
+def disk_pressure_text(scenario: Scenario) -> str | None:
+    """What the nodes under disk pressure do to every setting (None without any): listed with the
+    DiskPressure condition, or coming under it during the run (``--disk-pressure-nodes``).
+    """
+    listed = sum(n.disk_pressure for n in scenario.nodes)
+    later = sum(c.count for c in scenario.node_changes if c.kind == "disk-pressure")
+    if not (listed or later):
+        return None
+    nodes = " and ".join(part for part in (f"{count_of(listed, 'node')} listed with DiskPressure" if listed else "",
+                                             f"{count_of(later, 'node')} under it during the run" if later else "")
+                         if part)
+    if is_critical(scenario.daemonset.priority):
+        return f"{nodes}: the DaemonSet's pods are critical (priority at least 2000000000), so none is rejected"
+    held = ("to the end of the run" if scenario.disk_pressure_for_s is None else
+            f"for {format_duration(scenario.disk_pressure_for_s)} and the kubelet's "
+            "evictionPressureTransitionPeriod")
+    return (f"{nodes}: their kubelets reject every new pod of the DaemonSet (Evicted), {held}, whatever the "
+            "setting; each such node holds a unit of the budget meanwhile (--disk-pressure-for S if the pressure "
+            "will clear; a critical priority class, system-node-critical, is neither evicted nor rejected)")
+
+
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], cut: int | None = None) -> dict[str, Any]:
@@ -203,6 +225,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
             "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
+                    "disk_pressure": disk_pressure_text(scenario),
                     "not_running": [list(r) for r in report.reasons]},
         "source": dict(source),
         "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},

@@ -18,6 +18,7 @@ from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
 from rollsim.spec.limits import LIMITS, LimitError, check_limit, limit
 from rollsim.spec.options import RULES, non_negative_integer
+from rollsim.spec.settings import BY_NAME
 from rollsim.sweep.executors import scheduler_address
 
 __all__ = ["FlagError", "add_plan_arguments", "request_from_args"]
@@ -72,6 +73,10 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     live_flags(inputs)
     inputs.add_argument("--calibrate", action="store_true", help="fit timings from the live pods and their events")
     inputs.add_argument("--controller", choices=("ideal", "realistic"), help="controller model (default realistic)")
+    for name in ("disk_pressure_for", "eviction_pressure_transition_period"):  # nodes listed with DiskPressure
+        setting = BY_NAME[name]
+        inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
+                            help=setting.help_text())
     inputs.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
                         help="whose controller rules apply (default: a live cluster's own version, else the newest "
                              "modelled)")
@@ -134,6 +139,9 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
     return PlanRequest(constraints=constraints, settings=settings,
                        files={k: v for k, v in files.items() if v is not None}, daemonset=args.daemonset, live=live,
                        options={"nodes": args.nodes, "controller": args.controller,
-                                "kubernetes_version": args.kubernetes_version}, out=args.out,
+                                "kubernetes_version": args.kubernetes_version,
+                                "disk_pressure_for": args.disk_pressure_for,
+                                "eviction_pressure_transition_period": args.eviction_pressure_transition_period},
+                       out=args.out,
                        workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                        progress=not args.quiet)

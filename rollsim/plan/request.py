@@ -117,6 +117,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
+    if cluster.get("disk_pressure"):  # nodes whose kubelets reject the new pods: every setting waits for them
+        lines.append(f"  {'disk pressure':<24}{cluster['disk_pressure']}")
     if doc["search"].get("no_surge") and doc["constraints"].get("allow_surge", True):  # not the user's --no-surge
         lines.append(f"  {'maxSurge not considered':<24}{doc['search']['no_surge']}")
     a = doc["answer"]

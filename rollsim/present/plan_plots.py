@@ -156,7 +156,7 @@ def unfinished_reason(row: Mapping[str, Any], horizon: float | None) -> tuple[bo
     else:
         m = _UNFINISHED.search(str(row.get("verdict", "")))
         unfinished = int(m.group(1)) if m else n
-        stalled = unfinished if m and m.group(2) == "stalled" else 0
+        stalled = unfinished if m and m.group(2).startswith("stalled") else 0
     cut = unfinished - stalled
     by = f" by {short_duration(horizon)}" if horizon is not None else ""
     if stalled and cut:

@@ -259,6 +259,7 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             ["host ports / hostNetwork", f"{format_value(ds['host_ports'])} / {format_value(ds['host_network'])}"],
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
                       + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
+            *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or
              "built-in defaults"]]
     phases = [k for k in ("schedule", "pull", "start", "ready", "terminate", "probe_period") if k in sc]
