@@ -283,3 +283,27 @@ def test_an_empty_cluster_is_refused_unless_meant(capsys) -> None:
     assert build_scenario(nodes=0, add_nodes="5@10").nodes == ()
     assert main(["simulate", "--nodes", "0"]) == 2
     assert one_error_line(capsys).startswith("rollsim: error: argument --nodes: the cluster has no nodes")
+
+
+def test_every_node_not_ready_is_refused_unless_meant(tmp_path, capsys) -> None:
+    """Every node NotReady: the rollout "completed" at once with 100 old pods left as they were (audit
+    item 5). Refused as a cluster with no node is, naming the flag, unless allow_no_nodes says it is
+    meant; then the summary says nothing was updated."""
+    with pytest.raises(OptionError, match="all 100 nodes that hold the DaemonSet's old pod are NotReady") as err:
+        build_scenario(nodes=100, not_ready_nodes=100)
+    assert err.value.options == ("not_ready_nodes",) and "(--allow-no-nodes)" in str(err.value)
+    assert build_scenario(nodes=100, not_ready_nodes=99).not_ready_nodes == 99  # one left Ready: a rollout
+    assert build_scenario(nodes=100, not_ready_nodes=100, add_nodes="5@10").nodes  # nodes that join run it
+    assert main(["simulate", "--nodes", "100", "--not-ready-nodes", "100"]) == 2
+    one_error_line(capsys, "rollsim: error: argument --not-ready-nodes: all 100 nodes that hold the DaemonSet's old "
+                           "pod are NotReady", "(--allow-no-nodes) if that is intended")
+    nodes = tmp_path / "nodes.json"  # a node list whose nodes are all NotReady: the same error, for the list
+    assert main(["make-nodes", "3", "--control-plane", "0", "--not-ready", "3", "--out-file", str(nodes)]) == 0
+    capsys.readouterr()
+    assert main(["simulate", "--nodes-file", str(nodes)]) == 2
+    one_error_line(capsys, "argument --nodes-file: all 3 nodes that hold the DaemonSet's old pod are NotReady")
+    assert main(["simulate", "--nodes", "100", "--not-ready-nodes", "100", "--allow-no-nodes"]) == 0
+    out = capsys.readouterr().out
+    assert ", with nothing updated: the DaemonSet had no Ready node to update\n" in out  # not a bare "yes"
+    assert main(["simulate", "--nodes", "10"]) == 0  # a rollout that updated nodes says no such thing
+    assert "nothing updated" not in capsys.readouterr().out

@@ -268,3 +268,14 @@ def test_the_answer_says_when_its_runs_had_more_extra_pods_than_its_max_surge(tm
     assert answer["kind"] == "maxSurge"  # else the comparison below holds of any count
     assert answer["extra_pods_observed"] >= answer["extra_pods"]
     assert (overlap_note(answer) == "") == (answer["extra_pods_observed"] == answer["extra_pods"])
+
+
+def test_nodes_all_not_ready_are_named_without_the_way_out_simulate_has(tmp_path, capsys):
+    """A node list whose nodes are all NotReady: nothing to plan, and no --allow-no-nodes to offer."""
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "4", "--control-plane", "0", "--not-ready", "4", "--out-file", str(nodes)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--nodes-file", str(nodes), "--out", str(tmp_path / "plan")]) == 2
+    line = one_error_line(capsys, "argument --nodes-file: all 4 nodes that hold the DaemonSet's old pod are NotReady",
+                          "a plan needs Ready nodes")
+    assert "allow" not in line and not (tmp_path / "plan").exists()

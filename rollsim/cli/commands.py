@@ -175,7 +175,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from rollsim.io.live import LiveNameError
     from rollsim.plan.flags import FlagError, request_from_args
     from rollsim.plan.request import format_plan, run_request
-    from rollsim.spec.options import EmptyClusterError, NoNodeError, OptionError
+    from rollsim.spec.options import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
 
     _use_agg()
     one_stdin(**{"--manifest": args.manifest, "--nodes-file": args.nodes_file, "--timings": args.timings})
@@ -189,6 +189,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except EmptyClusterError as exc:  # likewise: plan has no --allow-no-nodes
         raise UsageError(f"argument {flag_names(exc.options)}: the cluster has no nodes, so there is no rollout to "
                          "plan; give it nodes: a plan needs nodes to roll out on") from None
+    except AllNotReadyError as exc:  # likewise
+        raise UsageError(f"argument {flag_names(exc.options)}: all {exc.count:,} nodes that hold the DaemonSet's old "
+                         "pod are NotReady, so there is no rollout to plan; a plan needs Ready nodes to roll out on"
+                         ) from None
     except OptionError as exc:
         raise UsageError(f"argument {flag_names(exc.options)}: {exc.message}") from None
     except (InputError, LiveNameError) as exc:

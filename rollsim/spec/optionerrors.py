@@ -1,4 +1,4 @@
-"""The errors of scenario options: ``OptionError`` and the two that offer ``allow_no_nodes``.
+"""The errors of scenario options: ``OptionError`` and the three that offer ``allow_no_nodes``.
 
 ``rollsim.spec.options`` (which re-exports them) and ``rollsim.spec.startstate`` raise them;
 the CLI and experiment files turn them into one line naming the flag or key and its rule.
@@ -6,7 +6,7 @@ the CLI and experiment files turn them into one line naming the flag or key and 
 
 from __future__ import annotations
 
-__all__ = ["OptionError", "NoNodeError", "EmptyClusterError"]
+__all__ = ["OptionError", "NoNodeError", "EmptyClusterError", "AllNotReadyError"]
 
 
 class OptionError(ValueError):
@@ -48,3 +48,19 @@ class EmptyClusterError(OptionError):
         super().__init__(options, "the cluster has no nodes, so the DaemonSet runs no pod and its rollout would "
                                   "complete at once; give it nodes, or set daemonset.allow_no_nodes (--allow-no-nodes) "
                                   "if that is intended")
+
+
+class AllNotReadyError(OptionError):
+    """Every one of the ``count`` nodes that hold the DaemonSet's old pod is NotReady (and no node
+    that joins runs it), so the rollout has no node to update and would "complete" at once with
+    the old pods left as they are. The message offers ``allow_no_nodes``, as ``NoNodeError``'s does
+    (``rollsim plan``, which has no such flag and nothing to search then, says its own).
+    """
+
+    def __init__(self, options: str | tuple[str, ...], count: int) -> None:
+        self.count = count
+        every = "the only node that holds the DaemonSet's old pod is" if count == 1 else \
+            f"all {count:,} nodes that hold the DaemonSet's old pod are"
+        super().__init__(options, f"{every} NotReady, so it has no node to update and its rollout would complete at "
+                                  "once with nothing updated; leave some nodes Ready, or set daemonset.allow_no_nodes "
+                                  "(--allow-no-nodes) if that is intended")

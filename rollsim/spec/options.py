@@ -20,7 +20,7 @@ from rollsim.spec.image import LinkConflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
-from rollsim.spec.optionerrors import EmptyClusterError, NoNodeError, OptionError
+from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 from rollsim.spec.startstate import check_start
@@ -28,7 +28,7 @@ from rollsim.spec.startstate import check_start
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
-    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order",
+    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order", "AllNotReadyError",
 ]
 
 

@@ -3,7 +3,8 @@
 A run starts with an old pod of every DaemonSet (the study's and ``also``'s) on every node that
 should run it (``NodeShouldRunDaemonPod``), Ready and available. A cluster could not hold:
 two of them with one host port on a node (the scheduler's ``NodePorts`` filter keeps the
-second off), a DaemonSet on no node (its rollout would "complete" at once; allowed when said),
+second off), a DaemonSet on no node, or on NotReady nodes only (its rollout would "complete" at
+once; allowed when said),
 or old pods whose requests exceed a node's allocatable beside the other workloads
 (``first_misfit``). The other workloads request ``node_utilization`` of the node's
 allocatable CPU and memory (the pods other than the DaemonSets': the share is theirs alone,
@@ -23,7 +24,7 @@ from typing import Any
 
 from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report, node_should_run_daemon_pod, why_not_eligible
 from rollsim.spec.node import Node, ready_node
-from rollsim.spec.optionerrors import EmptyClusterError, NoNodeError, OptionError
+from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 
 __all__ = ["Misfit", "first_misfit", "runs_at_start", "check_start"]
@@ -144,11 +145,31 @@ def _check_runs_somewhere(scenario: Scenario, joining: tuple[tuple[Node, int], .
     """
     if not scenario.nodes and not joining:  # a count of 0 (a grid's 0): the rollout would "complete" at once
         raise EmptyClusterError("nodes_file" if listed else "nodes")
+    _check_some_node_ready(scenario, joining, listed)
     placed_by = tuple(name for name, given in (("manifest", manifest),
                                                ("tolerations", "tolerations" in o)) if given)
     if not placed_by:  # the default DaemonSet, placed by nothing given: the nodes keep it off
         placed_by = ("nodes_file",) if listed else ("control_plane_nodes",)
     _check_matches_some_node(scenario.nodes, joining, scenario.daemonset.placement, placed_by)
+
+
+def _check_some_node_ready(scenario: Scenario, joining: tuple[tuple[Node, int], ...], listed: bool) -> None:
+    """Some node that holds the DaemonSet's old pod is Ready, or some node that joins runs it: a
+    rollout whose nodes are all NotReady (``not_ready_nodes`` as many as the nodes, which leaves
+    none whatever the seed, or a node list's NotReady nodes) has no node to update and "completes"
+    at once, the old pods left as they are, as with no node at all. ``allow_no_nodes`` says that is meant.
+    """
+    from rollsim.spec.churn import joining_nodes
+
+    spec, nodes = scenario.daemonset, scenario.nodes
+    every = bool(nodes) and scenario.not_ready_nodes == len(nodes)  # the count picks them all
+    if not every and any(n.ready and runs_at_start(n, spec) for n in nodes):  # most often the first
+        return
+    holding = sum(runs_at_start(n, spec) for n in nodes)
+    added = sum(count for _, count in joining)
+    if not holding or any(why_not_eligible(n, spec.placement) is None for n in joining_nodes(nodes, added)):
+        return  # no node holds it (_check_matches_some_node says why), or one that joins runs it
+    raise AllNotReadyError("not_ready_nodes" if every else "nodes_file" if listed else "nodes", holding)
 
 
 def _check_matches_some_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any,
