@@ -56,6 +56,7 @@ def test_a_stall_on_a_pod_ready_but_not_yet_available_says_so() -> None:
     assert s["stop_detail"].startswith("no progress, 1 new pod Ready but not yet available: minReadySeconds counts "
                                        "from the Ready condition's lastTransitionTime, in the node's time")
     assert "a longer stall_after would wait for it;" in s["stop_detail"]
+    assert "(a node clock ahead of the controller's delays it: --clock-skew)" in s["stop_detail"]  # the run has one
 
 
 def test_the_text_reads_back() -> None:

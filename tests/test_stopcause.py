@@ -176,8 +176,27 @@ def test_an_old_pod_kept_beside_an_available_new_one_is_a_lost_wake_up() -> None
                                                             for i in range(2))
     cause = stop_cause(EndState(nodes))
     assert cause.cause == "old-pod-kept" and cause.sentence.startswith("2 nodes keep their old pod beside an available")
-    assert "resync" in cause.sentence and cause.sentence.endswith("48 nodes of 50 updated (new pod available)")
+    # the count says what it counts: the 2 have an available new pod too, said apart (audit item 3)
+    assert "resync" in cause.sentence and cause.sentence.endswith(
+        "48 nodes of 50 updated (new pod available, old pod gone); 2 more nodes have an available new pod beside "
+        "their old one, not counted as updated")
     assert stop_cause(EndState(nodes, horizon_reached=True)).cause == "horizon"  # cut short, not lost
+
+
+def test_an_old_pod_kept_names_a_clock_ahead_only_when_some_clock_is_off() -> None:
+    """A node clock ahead of the controller's is offered as a cause only in a run with clock skew."""
+    nodes = tuple(done(f"n{i}") for i in range(49)) + (NodeEnd("s0", old="running", new=AVAILABLE),)
+    plain, skewed = stop_cause(EndState(nodes)).sentence, stop_cause(EndState(nodes, clock_skew=True)).sentence
+    assert "clock" not in plain and "its node's clock ahead of the controller's" in skewed
+    assert plain.endswith("1 more node has an available new pod beside its old one, not counted as updated")
+
+
+def test_a_pod_ready_but_not_available_names_clock_skew_only_when_some_clock_is_off() -> None:
+    """Stalled with a pod Ready but not yet available: --clock-skew is named only when the run has one."""
+    nodes = tuple(done(f"n{i}") for i in range(9)) + (NodeEnd("s0", old="none", new=READY_NOT_AVAILABLE),)
+    plain, skewed = stop_cause(EndState(nodes)), stop_cause(EndState(nodes, clock_skew=True))
+    assert plain.cause == skewed.cause == "stalled"
+    assert "--clock-skew" not in plain.sentence and "--clock-skew" in skewed.sentence
 
 
 def test_a_surge_rollout_with_min_ready_seconds_that_stalls_names_the_lost_wake_up() -> None:

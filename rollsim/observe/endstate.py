@@ -107,7 +107,8 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                        registry=_registry_limit(kubelet, runtime, api.env.now),
                        failed_pods_left=failed_left,
                        would_preempt=(sum(would_preempt.values()),
-                                      tuple(sorted({owner for owners in would_preempt for owner in owners}))))
+                                      tuple(sorted({owner for owners in would_preempt for owner in owners}))),
+                       clock_skew=kubelet.clocks is not None)
 
 
 def _old_and_new(pods: list[Pod], revision: int) -> tuple[str, Pod | None]:

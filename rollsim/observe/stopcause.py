@@ -212,6 +212,7 @@ class EndState:
     # DaemonSets' lower-priority pods, and those DaemonSets (rollsim never evicts them: a departure)
     would_preempt: tuple[int, tuple[str, ...]] = (0, ())
     failed_pods_left: int = 0  # the failed pods beside available new ones (FAILED_PODS_LEFT), in all
+    clock_skew: bool = False  # some node's clock is off the controller's (--clock-skew): a cause to name
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -462,12 +463,13 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
                                   f"the old revision; {left}")
     if kept and not state.horizon_reached:
         keeps = "keeps its" if kept == 1 else "keep their"
+        early = (", or came before the pod was available, its node's clock ahead of the controller's"
+                 if state.clock_skew else "")
         return OLD_POD_KEPT, (f"{_plural(kept, 'node')} {keeps} old pod beside an available new one: the sync "
                               "that deletes it never came (updatePod's AddAfter(minReadySeconds + 1 s) was dropped "
-                              "by the work queue, which keeps a key's earliest wait only, or came before the pod was "
-                              "available, its node's clock ahead of the controller's; and the node, available "
-                              "through its old pod, asks no status requeue); the real controller "
-                              f"resumes at its informers' resync, 12–24 h on; {left}")
+                              f"by the work queue, which keeps a key's earliest wait only{early}; and the node, "
+                              "available through its old pod, asks no status requeue); the real controller "
+                              f"resumes at its informers' resync, 12–24 h on; {_kept_left(left, kept)}")
     if refused or errored:
         return _backing_off(state, (refused, errored, queued), left)
     if queued:
@@ -480,11 +482,22 @@ def _without_failure(state: EndState, waiting: int, kept: int, on_the_way: tuple
         return "stalled", (f"no progress, {_plural(starting, 'new pod')} still on the way to Ready (a slow "
                            f"straggler: a longer stall_after would wait for it); {left}")
     if not_yet_available:  # Ready, and minReadySeconds outlasted the stall detector: a node's clock ahead, say
+        skew = " (a node clock ahead of the controller's delays it: --clock-skew)" if state.clock_skew else ""
         return "stalled", (f"no progress, {_plural(not_yet_available, 'new pod')} Ready but not yet available: "
-                           "minReadySeconds counts from the Ready condition's lastTransitionTime, in the node's time "
-                           "(a node clock ahead of the controller's delays it: --clock-skew), and a longer "
-                           f"stall_after would wait for {'it' if not_yet_available == 1 else 'them'}; {left}")
+                           f"minReadySeconds counts from the Ready condition's lastTransitionTime, in the node's "
+                           f"time{skew}, and a longer stall_after would wait for "
+                           f"{'it' if not_yet_available == 1 else 'them'}; {left}")
     return "stalled", f"no progress; {left}"
+
+
+def _kept_left(left: str, kept: int) -> str:
+    """``left`` where ``kept`` nodes keep their old pod beside an available new one: the count is
+    of nodes whose old pod is gone (``kubectl rollout status`` and the status's updated count,
+    which reads a node's oldest pod, do not count the others), and the others are said apart.
+    """
+    nodes, its = ("node has", "its") if kept == 1 else ("nodes have", "their")
+    return (f"{left.replace('(new pod available)', '(new pod available, old pod gone)')}; {kept:,} more {nodes} an "
+            f"available new pod beside {its} old one, not counted as updated")
 
 
 def _limit(state: EndState) -> str:
