@@ -275,3 +275,31 @@ def test_the_moments_of_the_fewest_available_and_of_the_lowest_share() -> None:
     timeline = {"desired": np.array([10, 10, 15, 15, 0]), "available": np.array([10, 9, 10, 15, 0])}
     assert lowest_available(timeline) == ((9, 10), (10, 15))  # the last row, 0 of 0, is neither
     assert lowest_available({"desired": np.array([0, 0]), "available": np.array([0, 0])}) is None
+
+
+def test_the_header_resolves_a_percentage_budget_against_each_desired_count(capsys) -> None:
+    """100 nodes at 10%, 50 removed at 300 s: the budget was 10, then 5 (audit item 4: before, "10% (= 5)"
+    beside max unavailable 10, read as a violation); the node downtime says which nodes it covers
+    (audit item 13), the unavailable node-seconds counting the removed ones too.
+    """
+    out = _printed(capsys, "--nodes", "100", "--max-unavailable", "10%", "--remove-nodes", "50@30")
+    assert "(RollingUpdate, maxUnavailable 10% (= 10 → 5), maxSurge 0 (= 0);" in out
+    assert "(of the 50 nodes still desired at the end; unavailable counts the 50 nodes that left too, while desired)" \
+        in out
+    out = _printed(capsys, "--nodes", "20", "--max-unavailable", "25%")  # no change: one figure, no note
+    assert "maxUnavailable 25% (= 5), maxSurge 0 (= 0);" in out and "budget note" not in out
+    assert "node downtime      p50 " in out and "still desired" not in out
+    out = _printed(capsys, "--nodes", "20", "--remove-nodes", "20@3")  # every node removed
+    assert "node downtime      none (no node is desired at the end; unavailable counts the 20 nodes that left" in out
+
+
+def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys) -> None:
+    """Added nodes count unavailable outside maxUnavailable (max unavailable past the budget); NotReady
+    nodes' pods count against it but not in max unavailable (2 of a budget of 5 used): a note says so.
+    """
+    out = _printed(capsys, "--nodes", "20", "--max-unavailable", "25%", "--add-nodes", "20@0")
+    assert "max unavailable    20 nodes\n  budget note        nodes that join count unavailable until their pod is " \
+           "available (numberUnavailable), outside maxUnavailable\n" in out
+    out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "3")
+    assert "budget note        3 NotReady nodes' pods, not Ready, count against maxUnavailable too (rollingUpdate " \
+           "counts every node's pods), not in max unavailable (desired nodes only)" in out

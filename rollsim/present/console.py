@@ -128,6 +128,96 @@ def _min_available(s: Mapping[str, Any], timeline: Any) -> str:
             f"{format_percent_exact(at_lowest / of_lowest)} ({at_lowest:,} of {of_lowest:,})")
 
 
+def _desired_counts(timeline: Any, at_end: int) -> list[int]:
+    """The desired node counts the run went through, in order (each change once; ``at_end``, the
+    summary's, last): percentage budgets are resolved against each (``updatedDesiredNodeCounts``).
+    """
+    import numpy as np
+
+    from rollsim.observe.columns import column, rows
+
+    if not rows(timeline):
+        return [at_end]
+    desired = column(timeline, "desired")
+    counts = desired[np.concatenate(([True], desired[1:] != desired[:-1]))].tolist()
+    return counts if counts[-1] == at_end else [*counts, at_end]
+
+
+def _budget_range(budgets: Sequence[int]) -> str:
+    """A budget resolved against each desired count in turn: ``5``, or how it changed when nodes
+    joined or left (``10 → 5``; past three values the first and last, with the range between).
+    """
+    steps = [b for i, b in enumerate(budgets) if i == 0 or b != budgets[i - 1]]
+    if len(steps) <= 3:
+        return " → ".join(f"{b:,}" for b in steps)
+    low, high = min(steps), max(steps)
+    between = "" if {low, high} == {steps[0], steps[-1]} else f", {low:,}–{high:,} between"
+    return f"{steps[0]:,} → {steps[-1]:,}{between}"
+
+
+def _any_updated(timeline: Any) -> bool:
+    """Whether some node held an updated pod at some moment of the run."""
+    from rollsim.observe.columns import column, rows
+
+    return bool(rows(timeline)) and bool(column(timeline, "updated").max() > 0)
+
+
+def _nodes_gone(result: Any) -> int:
+    """The nodes that left the desired count during the run: removed, or gone NotReady."""
+    from rollsim.spec.churn import change_kinds
+
+    final = result.scenario.nodes if result.final_nodes is None else result.final_nodes
+    removed = len(result.node_columns["node"]) - len(final)
+    failed = sum(not node.ready for node in final) if "not-ready" in change_kinds(result.scenario.node_changes) else 0
+    return removed + failed
+
+
+def _downtime(s: Mapping[str, Any], gone: int) -> str:
+    """Node downtime: over the nodes desired at the end, which is said when some left during the
+    run (``gone``: removed, gone NotReady), since the unavailable node-seconds count every node
+    while it was desired.
+    """
+    figures = ("none" if s["node_downtime_max_s"] is None else
+               f"p50 {s['node_downtime_p50_s']:,.1f} s, p95 {s['node_downtime_p95_s']:,.1f} s, "
+               f"max {s['node_downtime_max_s']:,.1f} s")
+    if not gone:
+        return figures
+    if not s["nodes"]:
+        return (f"{figures} (no node is desired at the end; unavailable counts the {count_of(gone, 'node')} that "
+                "left, while desired)")
+    return (f"{figures} (of the {count_of(s['nodes'], 'node')} still desired at the end; unavailable counts "
+            f"the {count_of(gone, 'node')} that left too, while desired)")
+
+
+def _budget_note(result: Any, budget: int) -> list[str]:
+    """Why max unavailable is not the update's use of maxUnavailable (``budget``: its largest
+    resolution during the run), when nodes explain it: nodes that joined, or went NotReady, count
+    unavailable outside the budget; NotReady nodes' pods, not Ready, count against it (rollingUpdate
+    counts every node's pods) but not in max unavailable, which counts the desired nodes.
+    """
+    from rollsim.spec.churn import change_kinds
+    from rollsim.spec.startstate import runs_at_start
+
+    s, sc = result.summary, result.scenario
+    if not sc.daemonset.strategy.rolling:
+        return []
+    kinds = change_kinds(sc.node_changes)
+    final = sc.nodes if result.final_nodes is None else result.final_nodes
+    over = s["max_unavailable_observed"] > budget
+    notes = []
+    if over and "add" in kinds:
+        notes.append("nodes that join count unavailable until their pod is available (numberUnavailable), "
+                     "outside maxUnavailable")
+    if over and "not-ready" in kinds:
+        notes.append("nodes that go NotReady count unavailable (their pods not Ready) until they leave the "
+                     "desired count, outside maxUnavailable")
+    held = sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
+    if held:
+        notes.append(f"{count_of(held, 'NotReady node')}' pods, not Ready, count against maxUnavailable too "
+                     "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
+    return [f"  budget note        {'; '.join(notes)}"] if notes else []
+
+
 def format_summary(result: Any, wall: float) -> str:
     """The human-readable summary of one run."""
     from rollsim.spec.budget import scaled_value, updated_desired_node_counts
@@ -135,17 +225,20 @@ def format_summary(result: Any, wall: float) -> str:
     s, sc = result.summary, result.scenario
     strategy = sc.daemonset.strategy
     n = s["nodes"]
+    desired = _desired_counts(result.timeline_columns, n)
+    unavailable_budgets = [updated_desired_node_counts(d, strategy.max_unavailable, strategy.max_surge).max_unavailable
+                           for d in desired]
     if strategy.rolling:
-        b = updated_desired_node_counts(n, strategy.max_unavailable, strategy.max_surge)
-        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {b.max_unavailable:,}), "
-               f"maxSurge {strategy.max_surge} (= {scaled_value(strategy.max_surge, n):,})")
+        surge_budgets = [scaled_value(strategy.max_surge, d) for d in desired]
+        how = (f"RollingUpdate, maxUnavailable {strategy.max_unavailable} (= {_budget_range(unavailable_budgets)}), "
+               f"maxSurge {strategy.max_surge} (= {_budget_range(surge_budgets)})")
     else:
         how = f"OnDelete, deleter {sc.deleter}"
-    downtime = ("none" if s["node_downtime_max_s"] is None else
-                f"p50 {s['node_downtime_p50_s']:,.1f} s, p95 {s['node_downtime_p95_s']:,.1f} s, "
-                f"max {s['node_downtime_max_s']:,.1f} s")
+    downtime = _downtime(s, _nodes_gone(result))
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
+    if s["completed"] and not _any_updated(result.timeline_columns):
+        done += ", with nothing updated: the DaemonSet had no Ready node to update"
     rolled_back = bool(s.get("rolled_back"))  # then "updated" counts the revision rolled back to
     # events are the simulation's, every DaemonSet's; syncs and writes this DaemonSet's controller's
     every, own = (" (every DaemonSet's)", " (this DaemonSet's)") if result.others else ("", "")
@@ -163,6 +256,7 @@ def format_summary(result: Any, wall: float) -> str:
         f"  up-to-date         {_up_to_date(result, n, revision)}",
         f"  min available      {_min_available(s, result.timeline_columns)}",
         f"  max unavailable    {count_of(s['max_unavailable_observed'], 'node')}",
+        *_budget_note(result, max(unavailable_budgets)),
         f"  unavailable        {s['unavailable_node_seconds']:,.0f} node-seconds "
         f"({s['unavailable_node_seconds'] / 3600:,.1f} node-hours)",
         f"  max surge          {count_of(s['max_surge_observed'], 'node')} with two pods",
