@@ -39,7 +39,7 @@ def test_with_surge_unready_old_pods_get_their_new_pods_at_once() -> None:
     the rollout is over: 2.5 + 9 × 10 = 92.5 node-seconds."""
     surge = dict(max_surge=1, max_unavailable=0)
     assert (_summary(**surge)["duration_s"], _summary(**surge)["max_unavailable_observed"]) == (105.0, 0)
-    s = _summary(**surge, old_pods_unready="20@7.5")
+    s = _summary(**surge, old_pods_unready="10@7.5")
     assert s["old_pods_unready"] == 10 and s["max_unavailable_observed"] == 10
     assert s["unavailable_node_seconds"] == pytest.approx(92.5) and s["duration_s"] == pytest.approx(17.5)
 
@@ -47,7 +47,7 @@ def test_with_surge_unready_old_pods_get_their_new_pods_at_once() -> None:
 def test_more_than_there_are_makes_every_ready_old_pod_unready_and_none_after_the_update() -> None:
     """At 7.5 s the first node's old pod is gone: nine old pods are Ready, and all nine lose it. After
     the rollout no old pod is left: nothing changes, and the run is the one without the fault."""
-    assert _summary(old_pods_unready="20@7.5")["old_pods_unready"] == 9
+    assert _summary(old_pods_unready="10@7.5")["old_pods_unready"] == 9
     late = _summary(old_pods_unready="3@1000")
     assert late["old_pods_unready"] == 0
     assert {k: v for k, v in late.items() if k not in ("old_pods_unready", "events")} == \
@@ -73,10 +73,21 @@ def test_the_realistic_controller_replaces_them_at_once_too() -> None:
     assert s["old_pods_unready"] == 30 and s["max_unavailable_observed"] >= 30 and s["completed"]
 
 
-@pytest.mark.parametrize("value", ["4", "4@", "-1@5", "0@5", "4@x"])
+@pytest.mark.parametrize("value", ["4", "4@", "-1@5", "0@5", "4@x", "4@5", "2@5,2@9"])
 def test_a_bad_flag_is_one_line_and_exit_2(capsys, value) -> None:
-    assert main(["simulate", "--nodes", "3", "--old-pods-unready", value]) == 2
+    assert main(["simulate", "--nodes", "3", *(a for v in value.split(",") for a in ("--old-pods-unready", v))]) == 2
     one_error_line(capsys, "--old-pods-unready")
+
+
+def test_more_old_pods_than_nodes_is_refused_as_more_nodes_failing_is(capsys) -> None:
+    """200 old pods on 100 nodes cannot lose readiness, as 200 of them cannot go NotReady (audit item 14:
+    before, accepted and "62 old pods lost readiness"); the old pods are on the nodes the run starts with."""
+    assert main(["simulate", "--nodes", "100", "--old-pods-unready", "200@300"]) == 2
+    one_error_line(capsys, "rollsim: error: argument --old-pods-unready: makes 200 old pods lose readiness but the "
+                           "cluster starts with only 100 nodes, each with one old pod")
+    assert main(["simulate", "--nodes", "100", "--add-nodes", "100@0", "--old-pods-unready", "150@300"]) == 2
+    capsys.readouterr()  # nodes that join hold no old pod
+    assert build_scenario(nodes=100, old_pods_unready="100@300").node_changes
 
 
 def test_an_experiment_names_it_under_faults(tmp_path, capsys) -> None:

@@ -81,6 +81,10 @@ def test_a_node_list_replaces_the_count() -> None:
         ({"max_unavailable": 2, "max_surge": 1}, ("max_unavailable", "max_surge"), "may not be set"),
         ({"tolerations": [{"key": "a", "operator": "Exists", "value": "x"}]}, ("tolerations",), "item 0"),
         ({"bogus": 1}, ("bogus",), "unknown scenario option"),
+        # the API server refuses one hostPort/protocol declared twice (audit item 14)
+        ({"host_ports": "9100,9100"}, ("host_ports",), "Duplicate value: host port 9100 given twice"),
+        ({"host_ports": [24224, 9100, 24224]}, ("host_ports",), "Duplicate value: host port 24224"),
+        ({"nodes": 10, "old_pods_unready": "11@5"}, ("old_pods_unready",), "starts with only 10 nodes"),
     ],
 )
 def test_errors_name_the_option(options, names, rule) -> None:

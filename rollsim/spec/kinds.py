@@ -196,9 +196,15 @@ def _boolean(value: Any) -> bool:
 
 
 def _ports(value: Any) -> tuple[int, ...]:
-    """Host ports (``containerPort``'s ``hostPort``: 1 to ``MAX_PORT``), as a list or separated by commas."""
+    """Host ports (``containerPort``'s ``hostPort``: 1 to ``MAX_PORT``), as a list or separated by commas,
+    each once (the API server refuses a hostPort and protocol declared twice: ``Duplicate value``).
+    """
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return tuple(_integer(item.strip() if isinstance(item, str) else item, 1, MAX_PORT) for item in items)
+    ports = tuple(_integer(item.strip() if isinstance(item, str) else item, 1, MAX_PORT) for item in items)
+    repeated = sorted({p for p in ports if ports.count(p) > 1})
+    if repeated:  # as the API server's validation refuses one hostPort/protocol declared twice
+        raise ValueError(f"Duplicate value: host port {', '.join(map(str, repeated))} given twice; give each port once")
+    return ports
 
 
 def _changes(kind: str) -> Callable[[Any], tuple[NodeChange, ...]]:

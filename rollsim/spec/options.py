@@ -232,7 +232,8 @@ def _check_one_registry_limit(o: Mapping[str, Any]) -> None:
 
 
 def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
-    """Every node the run will ever hold within the ``nodes`` limit; no more removals than nodes.
+    """Every node the run will ever hold within the ``nodes`` limit; no more removals, failures or
+    old pods losing readiness than nodes.
 
     Checked before a single node is built, so ``--nodes 10000000`` fails at once. A removal
     of more nodes than the cluster ever has (its nodes plus every added one) cannot happen.
@@ -254,6 +255,10 @@ def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None)
     failed = sum(c.count for c in failing) if isinstance(failing, tuple) else 0
     if failed > initial + added:
         raise OptionError("not_ready_nodes", f"fails {failed:,} nodes but {have}")
+    unready = sum(c.count for c in o.get("old_pods_unready", ()))
+    if unready > initial:  # the old pods are on the nodes the run starts with, one each
+        raise OptionError("old_pods_unready", f"makes {unready:,} old pods lose readiness but the cluster starts with "
+                                              f"only {initial:,} nodes, each with one old pod")
 
 
 IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "
