@@ -489,6 +489,26 @@ def test_a_long_message_keeps_its_end() -> None:
     assert one_line("x" * 400) == "x" * 149 + "..." + "x" * 148  # one long word: its two ends
 
 
+def test_a_long_message_shortens_its_asides_never_its_rule_or_fix() -> None:
+    """What kept a DaemonSet off the nodes (a list of reasons with example names, in parentheses) gives
+    way; the rule before it and the way out after it stay whole (audit item 6: before, the line was cut
+    at 300 characters, "... if that i...")."""
+    from rollsim.cli.exits import one_line
+
+    why = "; ".join(f"{k} of 200 nodes: untolerated taint example.com/t{k}:NoExecute, e.g. ip-10-0-{k}-1.ec2.internal"
+                    for k in range(1, 6))
+    fix = ("fix its nodeSelector, affinity or tolerations, or set daemonset.allow_no_nodes (--allow-no-nodes) if that "
+           "is intended")
+    line = one_line(f"argument --manifest: the DaemonSet matches no node ({why}; likewise the 5 nodes that join "
+                    f"(add_nodes)); {fix}")
+    assert len(line) <= 300 and line.endswith(fix)
+    assert line.startswith("argument --manifest: the DaemonSet matches no node (1 of 200 nodes: ")
+    assert " ... " in line and "likewise the 5 nodes that join (add_nodes)); fix" in line
+    # no aside to shorten: the middle goes, the start (where) and the end (the fix) stay
+    words = one_line("where: " + "word " * 100 + "the fix")
+    assert len(words) == 300 and words.startswith("where: word") and words.endswith("word the fix")
+
+
 def test_make_nodes_names_its_positional_count(capsys) -> None:
     assert main(["make-nodes", "20000"]) == 2
     err = capsys.readouterr().err.strip()

@@ -20,35 +20,80 @@ class UsageError(Exception):
 
 
 _LINE = 300  # characters in an error line at most
-_WORD = 60  # no word is shortened below this
+_WORD = 60  # no word is shortened below this, unless the asides' shortening was not enough
+_SHORT_WORD = 24  # then none below this
+_ASIDE = 40  # nor an aside in parentheses (a list of nodes, examples) below this
+_GAP = " ... "
 
 
-def _fit(text: str) -> str:
+def _fit(text: str, floor: int = _WORD) -> str:
     """``text`` within ``_LINE`` characters by shortening its longest words (a deep key path,
-    a long value) in their middles, longest first, none below ``_WORD``.
+    a long value) in their middles, longest first, none below ``floor`` characters.
     """
     words = text.split(" ")
     excess = len(text) - _LINE
     for i in sorted(range(len(words)), key=lambda i: -len(words[i])):
         word = words[i]
-        if excess <= 0 or len(word) <= _WORD:
+        if excess <= 0 or len(word) <= floor:
             break
-        keep = max(_WORD, len(word) - excess) - 3  # characters kept besides the "..."
+        keep = max(floor, len(word) - excess) - 3  # characters kept besides the "..."
         words[i] = word[:keep - keep // 2] + "..." + word[len(word) - keep // 2:]
         excess -= len(word) - len(words[i])
     return " ".join(words)
 
 
+def _asides(text: str) -> list[tuple[int, int]]:
+    """The insides of the outermost parentheses of ``text``, as ``(start, end)`` indexes."""
+    spans, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+            if depth == 1:
+                start = i + 1
+        elif c == ")" and depth:
+            depth -= 1
+            if not depth:
+                spans.append((start, i))
+    return spans
+
+
+def _middle_out(text: str, keep: int) -> str:
+    """``text`` in about ``keep`` characters: its first and last words, ``...`` between them."""
+    head = text[:keep // 2].rsplit(" ", 1)[0] if " " in text[:keep // 2] else text[:keep // 2]
+    tail = text[len(text) - (keep - keep // 2):]
+    tail = tail.split(" ", 1)[1] if " " in tail else tail
+    return head.rstrip() + _GAP + tail.lstrip()
+
+
+def _shorten_asides(text: str) -> str:
+    """``text`` within ``_LINE`` characters by shortening its asides in parentheses (what kept a
+    DaemonSet off the nodes, with examples; a node's figures) in their middles, longest first, none
+    below ``_ASIDE``: the rule and the way out, outside them, stay whole.
+    """
+    while len(text) > _LINE:
+        spans = [(b - a, a, b) for a, b in _asides(text) if b - a > _ASIDE and _GAP not in text[a:b]]
+        if not spans:
+            return text
+        size, a, b = max(spans)
+        text = text[:a] + _middle_out(text[a:b], max(_ASIDE, size - (len(text) - _LINE)) - len(_GAP)) + text[b:]
+    return text
+
+
 def one_line(exc: BaseException | str) -> str:
     """A message on one line, control characters escaped, at most 300 characters. Its longest
-    words are shortened first (``_fit``), so that the rule broken and the variable that moves
-    a limit, which follow them, stay in the line; only then is the end cut.
+    words are shortened first (``_fit``), then its asides in parentheses (``_shorten_asides``),
+    then its words again, further, so that the rule broken and the fix (the way out, the
+    variable that moves a limit), which follow them, stay in the line; only then is its middle
+    cut, its start (where) and end (the fix) kept.
     """
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     if len(text) > _LINE:
-        text = _fit(text)
-    return text if len(text) <= _LINE else text[:_LINE - 3] + "..."
+        text = _fit(_shorten_asides(_fit(text)), _SHORT_WORD)
+    if len(text) <= _LINE:
+        return text
+    head = (_LINE - 3) // 2  # where it is, and the start of the rule; the rest for its end
+    return text[:head] + "..." + text[len(text) - (_LINE - 3 - head):]
 
 
 def _os_error(exc: OSError) -> str:
