@@ -515,6 +515,18 @@ def test_make_nodes_names_its_positional_count(capsys) -> None:
     assert err.startswith("rollsim: error: argument N: N must be at most 16,000 with 3 zones") and "--count" not in err
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["2"], "argument --control-plane: the default control-plane nodes (3) must not exceed the 2 nodes asked for (N); "
+            "give --control-plane at most 2, or more nodes"),
+    (["0"], "argument --control-plane: the default control-plane nodes (3) must not exceed the 0 nodes asked for"),
+    (["2", "--control-plane", "4"], "argument --control-plane: control-plane nodes (4) must not exceed the 2 nodes"),
+])
+def test_make_nodes_with_fewer_nodes_than_control_plane_ones_says_which_and_how_to_fix_it(capsys, argv, said) -> None:
+    """``make-nodes 2`` blamed a flag not given, in internal names: ``control_plane (3) must not exceed count (2)``."""
+    assert main(["make-nodes", *argv]) == 2
+    one_error_line(capsys, f"rollsim: error: {said}")
+
+
 @pytest.mark.parametrize(("flags", "said"), [
     (["--cordoned", "101"], "argument --cordoned: cordoned nodes (101)"),
     (["--not-ready", "98"], "argument --not-ready: NotReady nodes (98)"),

@@ -445,7 +445,7 @@ class TestMakeNodes:
     @pytest.mark.parametrize(("kwargs", "message"), [
         ({"count": -1}, "count must be a non-negative integer"),
         ({"count": True}, "count must be a non-negative integer"),
-        ({"count": 2}, r"control_plane \(3\) must not exceed count \(2\)"),
+        ({"count": 2}, r"control_plane \(3\) must not exceed the 2 nodes asked for \(count\); give at most 2"),
         ({"count": 5, "not_ready": 2, "cordoned": 1},
          r"not_ready \+ cordoned \(3\) must not exceed the ready workers \(2\)"),
         ({"count": 5, "zones": 0}, "zones must be between 1 and 6"),

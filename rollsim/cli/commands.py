@@ -207,7 +207,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 # how a make-nodes error names the options it blames, where not by make_nodes's keyword
 _MAKE_NODES_SUBJECTS = {("count",): "N", ("not_ready",): "NotReady nodes", ("cordoned",): "cordoned nodes",
-                        ("not_ready", "cordoned"): "NotReady plus cordoned nodes"}
+                        ("not_ready", "cordoned"): "NotReady plus cordoned nodes",
+                        ("control_plane",): "control-plane nodes"}
 
 
 def cmd_make_nodes(args: argparse.Namespace) -> int:
@@ -229,7 +230,10 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
         blamed = tuple(o for o in exc.options if o in options or o == "count") or exc.options
         flags = "/".join("N" if o == "count" else f"--{o.replace('_', '-')}" for o in blamed)  # argparse's dests
         subject = _MAKE_NODES_SUBJECTS.get(blamed, " + ".join(blamed))
-        raise UsageError(f"argument {flags}: {subject} {exc.rule}") from None
+        if blamed == ("control_plane",) and "control_plane" not in options:  # a default not given: say so
+            subject = f"the default {subject}"
+        rule = exc.rule.replace("(count)", "(N)").replace("give at most", f"give {flags} at most")
+        raise UsageError(f"argument {flags}: {subject} {rule}") from None
     text = nodes_json(document)
     if args.out_file is not None:
         write_atomically(args.out_file, lambda f: f.write(text))

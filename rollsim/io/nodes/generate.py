@@ -71,7 +71,8 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     if not 1 <= zones <= 6:
         raise NodeOptionError(("zones",), f"must be between 1 and 6, got {zones}")
     if control_plane > count:
-        raise NodeOptionError(("control_plane",), f"({control_plane}) must not exceed count ({count})")
+        raise NodeOptionError(("control_plane",), f"({control_plane}) must not exceed the {count:,} nodes asked for "
+                                                  f"(count); give at most {count:,}, or more nodes")
     if count > min(8000 * zones, 16000):
         most, per = min(8000 * zones, 16000), "1 zone" if zones == 1 else f"{zones} zones"
         raise NodeOptionError(("count",), f"must be at most {most:,} with {per} "
