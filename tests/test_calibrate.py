@@ -412,7 +412,14 @@ def test_malformed_files(tmp_path):
     assert "cannot read" in str(pytest.raises(ConfigError, calibrate, tmp_path / "nope.json").value)
     assert "pods.json: expected a Pod list from kubectl get -o json, got list" in _error(tmp_path, [1, 2])
     assert "got kind 'Node'" in _error(tmp_path, {"kind": "Node"})
-    assert "got kind 'NodeList'" in _error(tmp_path, {"kind": "NodeList", "items": []})
+    assert "got kind 'NodeList' (a node list: simulate and plan read it" in _error(tmp_path, {"kind": "NodeList",
+                                                                                             "items": []})
+    # a node list is not taken for the events file (audit item 12), nor is another kind given a hint
+    node_list = {"kind": "List", "items": [{"kind": "Node", "metadata": {"name": "n"}}]}
+    assert _error(tmp_path, node_list).endswith(
+        "pods.json: items[0].kind: expected kind Pod, got 'Node' (a node list: simulate and plan read it, "
+        "--nodes-file; calibrate reads kubectl get pods -o json)")
+    assert _error(tmp_path, {"kind": "List", "items": [{"kind": "Secret"}]}).endswith("got 'Secret'")
     assert "pods.json: items[0].kind: expected kind Pod, got 'Event' (is this the events file?)" in _error(
         tmp_path, events)
     assert "events.json: items[0].kind: expected kind Event, got 'Pod' (is this the pods file?)" in _error(

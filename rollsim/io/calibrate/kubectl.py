@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -49,21 +50,28 @@ def expect(value: Any, kind: type, where: str, what: str) -> Any:
     return value
 
 
-def items(doc: Any, kind: str, hint: str) -> list[tuple[str, dict]]:
-    """The objects of ``kind`` in a ``kubectl get -o json`` document, with their key paths."""
+def items(doc: Any, kind: str, hints: Mapping[str, str]) -> list[tuple[str, dict]]:
+    """The objects of ``kind`` in a ``kubectl get -o json`` document, with their key paths;
+    ``hints``: what to add to the error when the document holds another kind (by that kind:
+    ``{"Event": " (is this the events file?)"}``), none for a kind it does not name.
+    """
     if not isinstance(doc, dict):
         raise ConfigError(f"expected a {kind} list from kubectl get -o json, got {type(doc).__name__}")
     if doc.get("kind") == kind:
         return [("", doc)]
     if "items" not in doc or doc.get("kind") not in (None, "List", f"{kind}List"):
-        raise ConfigError(f"expected a {kind} list (kind List with items), got kind {doc.get('kind')!r}{hint}")
+        found = doc.get("kind")
+        hint = hints.get(found.removesuffix("List"), "") if isinstance(found, str) else ""
+        raise ConfigError(f"expected a {kind} list (kind List with items), got kind {found!r}{hint}")
     out = []
     for i, item in enumerate(expect(doc["items"], list, "items", "a list")):
         where = f"items[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(f"must be a {kind} object, got {type(item).__name__}", where)
-        if item.get("kind", kind) != kind:
-            raise ConfigError(f"expected kind {kind}, got {item.get('kind')!r}{hint}", f"{where}.kind")
+        found = item.get("kind", kind)
+        if found != kind:
+            hint = hints.get(found, "") if isinstance(found, str) else ""
+            raise ConfigError(f"expected kind {kind}, got {found!r}{hint}", f"{where}.kind")
         out.append((where, item))
     return out
 

@@ -205,15 +205,19 @@ def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tup
 # pod that sat unscheduled for weeks): it is skipped, and counted, rather than fitted.
 MAX_PHASE_S = 7 * 86400.0
 _TOO_LONG = "longer than 7 days (a clock error, or not part of a rollout)"
+# what a pods file that holds another kind is likely to be
+_NOT_PODS = {"Event": " (is this the events file?)",
+             "Node": " (a node list: simulate and plan read it, --nodes-file; calibrate reads kubectl get pods "
+                     "-o json)"}
 
 
 def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> PhaseSamples:
     """The samples of every phase of the pods, given their image events by pod (None: no events)."""
     times = _Times()
-    records = [_read_pod(where, pod, times) for where, pod in items(pods_doc, "Pod", " (is this the events file?)")]
+    records = [_read_pod(where, pod, times) for where, pod in items(pods_doc, "Pod", _NOT_PODS)]
     pulls: list[Pull | str | None] = [None] * len(records)
     if by_pod is not None:
-        for i, (_where, pod) in enumerate(items(pods_doc, "Pod", "")):
+        for i, (_where, pod) in enumerate(items(pods_doc, "Pod", {})):
             meta, uid = pod.get("metadata") or {}, (pod.get("metadata") or {}).get("uid")
             events = by_pod[uid] if isinstance(uid, str) and uid in by_pod else by_pod.get(pod_key(meta), [])
             pulls[i] = pod_pull(events)

@@ -40,7 +40,7 @@ class Pull:
 def event_pulls(events_doc: Any, skipped_events: Counter) -> dict[Any, list[ImageEvent]]:
     """Pod key (uid, or namespace and name) -> its (reason, time, fraction, message) image events."""
     by_pod: dict[Any, list[ImageEvent]] = {}
-    for where, event in items(events_doc, "Event", " (is this the pods file?)"):
+    for where, event in items(events_doc, "Event", {"Pod": " (is this the pods file?)"}):
         obj = expect(event.get("involvedObject"), dict, f"{where}.involvedObject", "a mapping")
         meta = expect(event.get("metadata"), dict, f"{where}.metadata", "a mapping")
         reason = event.get("reason")
