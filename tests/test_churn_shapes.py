@@ -182,3 +182,11 @@ def test_a_report_of_a_daemonset_on_no_node_names_the_nodes_that_join_apart() ->
     assert no_node_words(selector) == "its nodeSelector disktype=ssd matches none of the 10 nodes"
     assert no_node_words({**selector, "node_changes": ["add 5@60", "add 3@70+10", "remove 2@5"]}) == (
         "its nodeSelector disktype=ssd matches none of the 10 nodes nor of the 8 that join (add_nodes)")
+
+
+def test_the_add_nodes_help_says_the_shapes_join_in_proportion() -> None:
+    """The help said each node that joins copies "the cluster's most common" node (audit item 15)."""
+    from rollsim.spec.settings import BY_NAME
+
+    words = BY_NAME["add_nodes"].help
+    assert "most common" not in words and "each shape (labels, taints, allocatable) in proportion to its count" in words

@@ -141,8 +141,9 @@ _OWN: tuple[Setting, ...] = (
             shown_default="never", unit="s", label="out-of-service taint after NotReady",
             describe_as="out_of_service_after_s"),
     Setting("add_nodes", "cluster.add_nodes", k.NODE_CHANGES_ADD,
-            "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120; each a copy of the "
-            "cluster's most common Ready, schedulable node (labels, taints, allocatable), with its own hostname",
+            "N nodes join at second T (spread over D seconds with +D), e.g. 100@60+120; copies of the cluster's "
+            "Ready, schedulable workers, each shape (labels, taints, allocatable) in proportion to its count, each "
+            "with its own hostname",
             default=()),
     Setting("remove_nodes", "cluster.remove_nodes", k.NODE_CHANGES_REMOVE,
             "N nodes (chosen at random) leave at second T (+D: spread over D s)", default=()),
