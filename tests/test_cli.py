@@ -204,3 +204,17 @@ def test_options_the_scenario_ignores_are_said_to_be(flags, warned, capsys) -> N
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == len(warned)
     assert all(line.startswith(f"rollsim: warning: {w}") for line, w in zip(lines, warned))
+
+
+@pytest.mark.parametrize("version", ["v1.34", "1.34", "1.34.2", " 1.34 "])
+def test_simulate_and_plan_accept_the_same_kubernetes_versions(tmp_path, capsys, version) -> None:
+    """``v1.34`` was accepted by plan and refused by simulate as an invalid choice (audit item 16)."""
+    assert main(["simulate", "--nodes", "3", "--kubernetes-version", version, "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kubernetes_version"] == "1.34"
+
+
+@pytest.mark.parametrize("command", [["simulate", "--nodes", "3"], ["plan", "--nodes", "3"]])
+def test_simulate_and_plan_refuse_a_version_with_one_message(capsys, command) -> None:
+    assert main([*command, "--kubernetes-version", "1.32"]) == 2
+    one_error_line(capsys, "rollsim: error: argument --kubernetes-version: must be one of the modelled Kubernetes "
+                           "versions 1.33, ", "got '1.32'")

@@ -143,7 +143,10 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
             sim.add_argument(setting.flag_name, action="store_const", const=True, default=None,
                              help=setting.help_text())
         elif setting.kind.choices:
-            sim.add_argument(setting.flag_name, choices=setting.kind.choices, help=setting.help_text())
+            # a rule that reads more than its choices (a version's v1.34 or 1.34.2) converts first, as plan's
+            # flag does: the same forms accepted, the same message for the others
+            reads = str if setting.kind.rule.__name__ == "choose" else rule(setting.name)
+            sim.add_argument(setting.flag_name, type=reads, choices=setting.kind.choices, help=setting.help_text())
         elif setting.kind.repeatable:  # each repeat adds an item, as the experiment file's list does
             sim.add_argument(setting.flag_name, metavar=setting.kind.metavar, action=_Repeated,
                              help=f"{setting.help_text()}; repeat the flag for more")
