@@ -169,6 +169,8 @@ def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None
         ("name: x\nscenario:\n  daemonset: {name: a}\n  also:\n    - name: a\n", ":5: scenario.also[0].name",
          "must differ from the DaemonSet's own namespace and name (kube-system/a)"),
         ("name: a/b\n", ":1: name", "usable as a folder"),
+        ("replications: 1\n", ": name", "is missing: give a non-empty name usable as a folder"),  # not "got None"
+        ("name:\nreplications: 1\n", ":1: name", "is missing"),
         ("name: x\nscenario:\n\tcluster: {}\n", ":3: ", "tab character"),
         ("name: x\nscenario: [1\n", ": ", "YAML syntax error"),
         ("name: x\nname: y\n", ":2: name", "duplicate key"),

@@ -31,6 +31,8 @@ def folder_name(name: object) -> str:
 
     Raises ``ValueError`` saying why not (``' ..'``, ``'a/b'``, a NUL, 300 characters...).
     """
+    if name is None:  # not given (or given empty in YAML: null)
+        raise ValueError("is missing: give a non-empty name usable as a folder")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"must be a non-empty name usable as a folder, got {name!r}")
     stripped = name.strip()

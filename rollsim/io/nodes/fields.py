@@ -121,12 +121,15 @@ def taints(data: Any, at: Parts, strict: bool = False) -> tuple[Taint, ...]:
         if strict:
             known_keys(t, ("key", "value", "effect"), at + (i,))
         key, value, effect = t.get("key"), t.get("value", ""), t.get("effect")
+        if key is None:
+            raise Invalid(at + (i, "key"), "is missing: a taint has a key (a non-empty string)")
         if not isinstance(key, str) or not key:
             raise Invalid(at + (i, "key"), f"must be a non-empty string, got {show(key)}")
         if value is not None and not isinstance(value, str):
             raise Invalid(at + (i, "value"), _not_a_string(value))
         if effect not in _EFFECTS:
-            raise Invalid(at + (i, "effect"), f"{_EFFECT_RULE}, got {show(effect)}")
+            got = "is missing" if effect is None else f"got {show(effect)}"
+            raise Invalid(at + (i, "effect"), f"{_EFFECT_RULE}, {got}")
         if (key, effect) in seen:
             raise Invalid(at + (i,), f"duplicate taint {key}:{effect} (also {dotted(at + (seen[key, effect],))})")
         seen[key, effect] = i

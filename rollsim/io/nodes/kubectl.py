@@ -188,6 +188,8 @@ def _node(item: Any, at: Parts) -> Node:
         raise Invalid(at + ("kind",), f"expected kind Node, found {found}")
     meta = mapping(item, "metadata", at, required=True)
     name = meta.get("name")
+    if name is None:
+        raise Invalid(at + ("metadata", "name"), "is missing: every node has a name (a non-empty string)")
     if not isinstance(name, str) or not name:
         raise Invalid(at + ("metadata", "name"), f"must be a non-empty string, got {show(name)}")
     try:

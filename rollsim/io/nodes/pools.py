@@ -81,7 +81,8 @@ def _pool(pool: Any, at: Parts) -> Pool:
         raise Invalid(at + ("name",), "must be 1-50 lowercase letters, digits and '-' (it prefixes node names), "
                                       f"got {show(name)}")
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise Invalid(at + ("count",), f"must be a non-negative integer, got {show(count)}")
+        got = "is missing" if count is None else f"got {show(count)}"
+        raise Invalid(at + ("count",), f"must be a non-negative integer, {got}")
     if not isinstance(ready, bool):
         raise Invalid(at + ("ready",), f"must be true or false, got {show(ready)}")
     labels = string_map(mapping(pool, "labels", at), at + ("labels",))
