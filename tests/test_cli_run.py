@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -366,3 +367,20 @@ def test_machine_outputs_count_every_daemonset_of_the_update(tmp_path) -> None:
     older.to_csv(out / "summary.csv", index=False)
     again = run_document(load_results(out), (out / "report.md", out / "report.html"), report)
     assert again["configurations"] == document["configurations"]
+
+
+def test_the_report_names_the_default_daemonset_as_the_default(tmp_path) -> None:
+    """Without a manifest the DaemonSet is the built-in default, named as the classic fluentd one but with
+    none of its settings: the report said "kube-system/fluentd-elasticsearch" as if that manifest were used
+    (audit item 18). With the manifest, its name alone."""
+    manifest = Path(__file__).resolve().parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    for name, daemonset, row in (
+            ("plain", "", "| DaemonSet | kube-system/fluentd-elasticsearch: the default DaemonSet (no manifest) |"),
+            ("fluentd", f"  daemonset: {{manifest: {manifest}}}\n",
+             "| DaemonSet | kube-system/fluentd-elasticsearch |")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"name: {name}\nscenario:\n  cluster: {{nodes: 5}}\n  controller: {{mode: ideal}}\n{daemonset}"
+                        "replications: 1\n", encoding="utf-8")
+        out = tmp_path / name
+        assert main(["run", str(path), "--out", str(out), "--workers", "1", "-q"]) == 0
+        assert row in (out / "report.md").read_text(encoding="utf-8")

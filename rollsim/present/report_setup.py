@@ -47,12 +47,28 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
     if same:
         blocks.append(("table", ["setting", "value"],
                        [[SETTINGS.get(k, k), "by configuration (see the results table)"
-                         if differs and k in ("desired_nodes", "not_eligible") else _setting(k, first.get(k))]
+                         if differs and k in ("desired_nodes", "not_eligible") else
+                         _daemonset(first) if k == "daemonset" else _setting(k, first.get(k))]
                         for k in same]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
                               + " (columns of the results table).")]))
     return blocks
+
+
+def _daemonset(scenario: dict[str, Any]) -> str:
+    """The DaemonSet's ``namespace/name``, said to be the built-in default when it is: its name
+    (the classic fluentd-elasticsearch's), no labels, no requests, no host ports; the shipped
+    manifest of that name has labels and requests, and a reader who sees the name alone takes
+    it to have been used.
+    """
+    from rollsim.spec.scenario import DaemonSetSpec
+
+    default = DaemonSetSpec()
+    name = scenario.get("daemonset")
+    plain = (name == f"{default.namespace}/{default.name}" and not scenario.get("labels")
+             and not any(scenario.get(k) for k in ("requests_cpu_millis", "requests_memory_bytes", "host_ports")))
+    return f"{name}: the default DaemonSet (no manifest)" if plain else format_setting("daemonset", name)
 
 
 def _setting(key: str, v: Any) -> str:
