@@ -218,3 +218,25 @@ def test_simulate_and_plan_refuse_a_version_with_one_message(capsys, command) ->
     assert main([*command, "--kubernetes-version", "1.32"]) == 2
     one_error_line(capsys, "rollsim: error: argument --kubernetes-version: must be one of the modelled Kubernetes "
                            "versions 1.33, ", "got '1.32'")
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["simulate", "--maxUnavailable", "2"], "; did you mean --max-unavailable?"),
+    (["simulate", "--max_surge", "1"], "; did you mean --max-surge?"),
+    (["plan", "--minReadySeconds=3"], "; did you mean --min-ready-seconds?"),
+    (["simulate", "--maxUnavailable", "2", "--maxSurge", "1"],
+     "; did you mean --maxUnavailable → --max-unavailable, --maxSurge → --max-surge?"),
+])
+def test_a_flag_spelled_as_kubernetes_spells_it_gets_a_hint(capsys, argv, hint) -> None:
+    """Kubernetes users type the camelCase field names (audit item 19)."""
+    assert main(argv) == 2
+    assert one_error_line(capsys, "rollsim: error: unrecognized arguments: ").endswith(hint)
+
+
+def test_a_flag_is_written_whole(capsys) -> None:
+    """argparse took --min-ready for --min-ready-seconds silently; a prefix is now an unknown flag,
+    with the flag it starts as the hint, and an unknown flag like no other gets none."""
+    assert main(["simulate", "--nodes", "3", "--min-ready", "10"]) == 2
+    assert one_error_line(capsys).endswith("unrecognized arguments: --min-ready 10; did you mean --min-ready-seconds?")
+    assert main(["simulate", "--nodes", "3", "--bogus"]) == 2
+    assert one_error_line(capsys).endswith("unrecognized arguments: --bogus")

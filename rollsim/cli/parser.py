@@ -36,6 +36,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with errors raised as ``UsageError`` (one line, exit code 2)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # no silent prefix matching (--min-ready for --min-ready-seconds): a flag is written whole, so
+        # that a flag added later cannot change what an old command line means
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         # A value that starts with '-' and a digit or '.' ("-10%", "-1", "-100m", "-.5") is a
         # value, not an unknown option, so that the flag's rule says what is wrong with it.
@@ -54,7 +57,44 @@ class _TopParser(_Parser):
         if not argv:  # the help, then the one error line (which one_line would fold the help into)
             self.print_help(sys.stderr)
             raise UsageError("no command given")
-        return super().parse_args(argv, namespace)
+        try:
+            return super().parse_args(argv, namespace)
+        except UsageError as exc:
+            hint = _did_you_mean(self, str(exc), argv)
+            if hint:
+                raise UsageError(f"{exc}{hint}") from None
+            raise
+
+
+def _spelling(flag: str) -> str:
+    """A flag as its words alone: ``--maxUnavailable``, ``--max_unavailable`` and ``--max-unavailable``
+    are all ``maxunavailable``.
+    """
+    return re.sub(r"[-_]", "", flag).lower()
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str, argv: Sequence[str]) -> str:
+    """For flags argparse did not recognize, the command's flags they spell otherwise (a Kubernetes
+    field's camelCase, ``--maxUnavailable``; snake_case, an experiment key's) or begin (``--min-ready``,
+    which argparse no longer completes): ``; did you mean --max-unavailable?``. Empty when there is none.
+    """
+    if not message.startswith("unrecognized arguments:"):
+        return ""
+    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    command = next((commands[arg] for arg in argv if arg in commands), None)
+    if command is None:
+        return ""
+    flags = {_spelling(flag): flag for action in command._actions for flag in action.option_strings
+             if flag.startswith("--")}
+    unknown = [arg.split("=", 1)[0] for arg in message.removeprefix("unrecognized arguments:").split()
+               if arg.startswith("--")]
+    meant = {}
+    for arg in unknown:
+        starting = [flag for flag in flags.values() if flag.startswith(arg)]  # a prefix: flags are written whole
+        if _spelling(arg) in flags or len(starting) == 1:
+            meant[arg] = flags.get(_spelling(arg)) or starting[0]
+    said = [f"{arg} → {flag}" if len(unknown) > 1 else flag for arg, flag in meant.items()]
+    return f"; did you mean {', '.join(said)}?" if said else ""
 
 
 class _OneFile(argparse.Action):
