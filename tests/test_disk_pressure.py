@@ -127,6 +127,8 @@ def test_the_console_says_what_the_pressure_did(capsys) -> None:
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.lstrip().startswith("disk pressure"))
     assert "1 node under DiskPressure for 15m00s" in line and "1 pod evicted" in line
+    assert "max unavailable    2 nodes" in out  # the eviction at 0 beside the rollout's first node, and it says why
+    assert "budget note        pods evicted under DiskPressure leave their nodes unavailable at once" in out
 
 
 @pytest.mark.parametrize("flag,value", [("--disk-pressure-nodes", "4"), ("--disk-pressure-nodes", "0@5"),

@@ -192,8 +192,9 @@ def _downtime(s: Mapping[str, Any], gone: int) -> str:
 def _budget_note(result: Any, budget: int) -> list[str]:
     """Why max unavailable is not the update's use of maxUnavailable (``budget``: its largest
     resolution during the run), when nodes explain it: nodes that joined, or went NotReady, count
-    unavailable outside the budget; NotReady nodes' pods, not Ready, count against it (rollingUpdate
-    counts every node's pods) but not in max unavailable, which counts the desired nodes.
+    unavailable outside the budget, as do pods evicted under disk pressure and old pods that lost
+    readiness; NotReady nodes' pods, not Ready, count against it (rollingUpdate counts every node's
+    pods) but not in max unavailable, which counts the desired nodes.
     """
     from rollsim.spec.churn import change_kinds
     from rollsim.spec.startstate import runs_at_start
@@ -211,6 +212,10 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     if over and "not-ready" in kinds:
         notes.append("nodes that go NotReady count unavailable (their pods not Ready) until they leave the "
                      "desired count, outside maxUnavailable")
+    if over and s.get("disk_pressure_evictions"):
+        notes.append("pods evicted under DiskPressure leave their nodes unavailable at once, outside maxUnavailable")
+    if over and "old-pods-unready" in kinds:
+        notes.append("old pods that lost readiness are replaced at once, outside maxUnavailable")
     held = sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
     if held:
         notes.append(f"{count_of(held, 'NotReady node')}' pods, not Ready, count against maxUnavailable too "
