@@ -307,3 +307,6 @@ def test_every_node_not_ready_is_refused_unless_meant(tmp_path, capsys) -> None:
     assert ", with nothing updated: the DaemonSet had no Ready node to update\n" in out  # not a bare "yes"
     assert main(["simulate", "--nodes", "10"]) == 0  # a rollout that updated nodes says no such thing
     assert "nothing updated" not in capsys.readouterr().out
+    assert main(["simulate", "--nodes", "0", "--add-nodes", "3@10"]) == 0  # the nodes join after it completed
+    assert ("with nothing updated: the DaemonSet had no Ready node to update (the 3 nodes that join from 10s get "
+            "its new revision when they join, after the rollout completed" in capsys.readouterr().out)

@@ -223,6 +223,18 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     return [f"  budget note        {'; '.join(notes)}"] if notes else []
 
 
+def _joining_after(sc: Any, s: Mapping[str, Any]) -> str:
+    """What the nodes that join after the rollout completed (``--add-nodes``) get: the new
+    revision, once there, outside the rollout (the run ends when it completes).
+    """
+    later = [c for c in sc.node_changes if c.kind == "add" and c.at >= s["duration_s"]]
+    if not later:
+        return ""
+    count, first = sum(c.count for c in later), min(c.at for c in later)
+    return (f" (the {count_of(count, 'node')} that join from {format_duration(first)} get its new revision "
+            "when they join, after the rollout completed; the run ends with the rollout)")
+
+
 def format_summary(result: Any, wall: float) -> str:
     """The human-readable summary of one run."""
     from rollsim.spec.budget import scaled_value, updated_desired_node_counts
@@ -243,7 +255,7 @@ def format_summary(result: Any, wall: float) -> str:
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     if s["completed"] and not _any_updated(result.timeline_columns):
-        done += ", with nothing updated: the DaemonSet had no Ready node to update"
+        done += ", with nothing updated: the DaemonSet had no Ready node to update" + _joining_after(sc, s)
     rolled_back = bool(s.get("rolled_back"))  # then "updated" counts the revision rolled back to
     # events are the simulation's, every DaemonSet's; syncs and writes this DaemonSet's controller's
     every, own = (" (every DaemonSet's)", " (this DaemonSet's)") if result.others else ("", "")
