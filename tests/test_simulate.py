@@ -347,9 +347,12 @@ def test_result_does_not_depend_on_earlier_runs() -> None:
         dict(nodes=30, max_unavailable=2, min_ready_seconds=1, controller="ideal", probe_period=0, **CONSTANT),
         dict(nodes=30, strategy="OnDelete", deleter="batch:4", controller="realistic"),
         dict(nodes=30, strategy="OnDelete", deleter="rate:2", controller="ideal"),
+        # nodes under disk pressure: failed pods, thousands of them with surge (kept apart in the cache)
+        dict(nodes=30, max_surge=3, max_unavailable=0, disk_pressure_nodes="3@20", disk_pressure_for=300),
+        dict(nodes=30, max_unavailable=2, disk_pressure_nodes="2@0+60", disk_pressure_for=120, controller="ideal"),
     ],
     ids=["ideal", "realistic", "surge-ideal", "surge-minready-realistic", "minready-realistic",
-         "minready-ideal-constant", "ondelete-batch", "ondelete-rate"],
+         "minready-ideal-constant", "ondelete-batch", "ondelete-rate", "disk-pressure-surge", "disk-pressure-ideal"],
 )
 @pytest.mark.parametrize("seed", [0, 7])
 def test_fast_path_equals_reference(options, seed) -> None:

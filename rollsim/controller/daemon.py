@@ -97,10 +97,13 @@ class DaemonSetController(IdleDetection):
     def _classify(self, node: int) -> NodeClass:
         pods = self.pods_by_node[node]  # read, never changed, by classify_node
         if self.failed_by_node and node in self.failed_by_node:  # failed pods, kept apart
-            return classify_with_failed(
-                [p for p in pods if not (p.deleting and p.terminal)], self.failed_by_node[node], self.should_run[node],
-                self.should_continue[node], self.exists[node], self.revision, self.min_ready_seconds, self._surge,
-                self._now, self.rules.inclusive_availability)
+            if self.reference:  # the plain reference reads every one of them
+                pods = pods + self.failed_by_node[node]
+            else:
+                return classify_with_failed(
+                    [p for p in pods if not (p.deleting and p.terminal)], self.failed_by_node[node],
+                    self.should_run[node], self.should_continue[node], self.exists[node], self.revision,
+                    self.min_ready_seconds, self._surge, self._now, self.rules.inclusive_availability)
         if len(pods) == 1 and self.should_run[node] and self.should_continue[node] and self.exists[node]:
             pod = pods[0]
             if not (pod.deleting and pod.terminal):  # classify_node's fast path, without its dispatch
