@@ -59,6 +59,9 @@ class _Api:
         self.pods_by_node[0].remove(pod)
         self.removed.append((self.env.now, pod))
 
+    def pods_on(self, node):
+        return list(self.pods_by_node[node])
+
 
 def test_pod_gc_deletes_after_the_quarantine_on_its_20_s_ticks() -> None:
     env = simpy.Environment()

@@ -22,6 +22,7 @@ With ``whole_seconds`` the timestamps the API server and the kubelet write
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.timers import call_later
 from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
 from rollsim.controller.flowcontrol import TokenBucket
-from rollsim.controller.pods import ADDED, AVAILABLE, DELETED, MODIFIED, RUNNING, Pod
+from rollsim.controller.pods import ADDED, AVAILABLE, DELETED, FAILED, MODIFIED, RUNNING, Pod
 
 __all__ = [
     "ApiServer", "ApiPodControl", "DaemonSetObject", "PodWatcher", "DaemonSetWatcher",
@@ -72,7 +73,14 @@ class ApiServer:
         # every pod that exists, by uid (uids are dense, from 1: a list takes a fifth of what a dict
         # churned through by a million creates and deletes does)
         self.pods: list[Pod | None] = [None]
-        self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]  # every DaemonSet's
+        # every DaemonSet's pods by node, but those in phase Failed, kept apart (``failed_by_node``):
+        # a kubelet that rejects every pod while a controller creates another each time leaves
+        # thousands on a node (kubernetes/kubernetes#124388), which most readers skip anyway
+        self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]
+        self.failed_by_node: dict[int, list[Pod]] = {}
+        # by node, how many failed pods each (owner, revision) has there (what the recorders count)
+        self.failed_counts: dict[int, Counter[tuple[str, int]]] = {}
+        self._failed_uids: set[int] = set()
         self.daemonsets: dict[str, DaemonSetObject] = {}
         self._owned: dict[str, list[PodWatcher]] = {}
         self._everyone: list[PodWatcher] = []
@@ -200,12 +208,39 @@ class ApiServer:
         if self.pod(pod.uid) is None:
             return
         self.pods[pod.uid] = None
-        self.pods_by_node[pod.node].remove(pod)
+        if pod.uid in self._failed_uids:
+            self._unfile_failed(pod)
+        else:
+            self.pods_by_node[pod.node].remove(pod)
         self._publish(DELETED, pod)
 
     def pod_status_changed(self, pod: Pod) -> None:
         """The kubelet, the scheduler's binding or the node lifecycle controller updated the pod."""
+        if pod.phase == FAILED and pod.uid not in self._failed_uids:  # its kubelet rejected or evicted it
+            self._file_failed(pod)
         self._publish(MODIFIED, pod)
+
+    def pods_on(self, node: int) -> list[Pod]:
+        """Every pod bound to (or meant for) ``node``, the failed ones too."""
+        failed = self.failed_by_node.get(node)
+        return self.pods_by_node[node] + failed if failed else self.pods_by_node[node]
+
+    def _file_failed(self, pod: Pod) -> None:
+        """A pod turned Failed: kept apart from the others on its node, and counted."""
+        self.pods_by_node[pod.node].remove(pod)
+        self.failed_by_node.setdefault(pod.node, []).append(pod)
+        self.failed_counts.setdefault(pod.node, Counter())[pod.owner, pod.revision] += 1
+        self._failed_uids.add(pod.uid)
+
+    def _unfile_failed(self, pod: Pod) -> None:
+        self._failed_uids.discard(pod.uid)
+        on_node, counts = self.failed_by_node[pod.node], self.failed_counts[pod.node]
+        on_node.remove(pod)
+        counts[pod.owner, pod.revision] -= 1
+        if not counts[pod.owner, pod.revision]:
+            del counts[pod.owner, pod.revision]
+        if not on_node:
+            del self.failed_by_node[pod.node], self.failed_counts[pod.node]
 
     def pod_became_available(self, pod: Pod) -> None:
         """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""

@@ -165,7 +165,7 @@ def _pod_gc(churn: Churn, removed: dict[int, float]) -> Generator[simpy.Event, o
         yield env.timeout(PODGC_PERIOD_S - env.now % PODGC_PERIOD_S)
         for node, gone_at in list(removed.items()):
             if env.now - gone_at >= PODGC_QUARANTINE_S:
-                for pod in list(api.pods_by_node[node]):
+                for pod in api.pods_on(node):  # a new list: remove_pod changes the node's
                     api.remove_pod(pod)
                 del removed[node]
 

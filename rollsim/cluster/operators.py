@@ -95,7 +95,7 @@ class KubectlView:
 
     def _old_pods(self, node: int) -> list[Pod]:
         rev, name = self._revision(), self.name
-        return [p for p in self.api.pods_by_node[node] if p.owner == name and p.revision != rev and not p.deleting]
+        return [p for p in self.api.pods_on(node) if p.owner == name and p.revision != rev and not p.deleting]
 
     def should_run(self, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` now: the Node exists and

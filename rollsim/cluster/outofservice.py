@@ -78,6 +78,6 @@ class OutOfService:
                 if api.nodes.exists[node_id] and not node.ready and OUT_OF_SERVICE_TAINT in node.taints:
                     for pod in [p for p in api.pods_by_node[node_id] if p.deleting]:
                         api.remove_pod(pod)
-                if not api.pods_by_node[node_id] or not api.nodes.exists[node_id]:
+                if not api.pods_on(node_id) or not api.nodes.exists[node_id]:
                     self.tainted.discard(node_id)
         self._gc_running = False

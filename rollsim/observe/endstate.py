@@ -76,9 +76,9 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     would_preempt: Counter[tuple[str, ...]] = Counter()
     holders: set[str] = set()  # the other DaemonSets holding a host port its Pending new pods want
     failed_left = 0  # failed pods beside available new ones
-    pods_by_node = api.pods_by_node
+    pods_on = api.pods_on  # the failed ones too
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
-        all_pods = pods_by_node[node]
+        all_pods = pods_on(node)
         pods = all_pods if alone else [p for p in all_pods if p.owner == name]
         desired = bool(desired_nodes[node])
         if not desired and not pods:

@@ -22,9 +22,11 @@ LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending") 
 
 
 def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: bool,
-                now: float) -> tuple[int, bool, bool]:
+                now: float, failed: int = 0, failed_new: int = 0) -> tuple[int, bool, bool]:
     """The key of a node's summary from its pods of the DaemonSet (any number), whether a pod
-    of ``revision`` is Ready and whether one is available.
+    of ``revision`` is Ready and whether one is available. ``failed`` more pods of the DaemonSet
+    are there in phase Failed (``failed_new`` of ``revision``), counted apart (the API server keeps
+    them apart: ``ApiServer.failed_by_node``), as a failed pod among ``pods`` would count.
     """
     new_ready = new_available = False
     live = new_live = terminating = pending = finished = 0
@@ -52,6 +54,7 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
                     new_available = True
         else:
             pending += 1
+    live, new_live, pending, finished = live + failed, new_live + failed_new, pending + failed, finished + failed
     key = terminating << 4 | pending << 36
     if desired:
         key |= 1

@@ -64,6 +64,7 @@ class Recorder:
         self.env = env
         self.api = api
         self._pods_by_node, self._daemonsets = api.pods_by_node, api.daemonsets  # one lookup less per event
+        self._failed_counts = api.failed_counts  # the failed pods, kept apart by the API server: counted
         self.daemonset = daemonset
         self.placement = placement
         self.names = [node.name for node in nodes.nodes]
@@ -185,7 +186,13 @@ class Recorder:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
         new_ready = new_available = False
-        if len(pods) == 1:  # most nodes: the key ``summary_key`` works out, for one pod, without its loop
+        failed = self._failed_counts.get(node) if self._failed_counts else None
+        if failed is not None:  # its failed pods (the API server keeps them apart): counted, not read
+            name = self.daemonset.name
+            total = sum(n for (owner, _), n in failed.items() if owner == name)
+            key, new_ready, new_available = summary_key(pods, rev, min_ready, self.desired[node], now,
+                                                        total, failed.get((name, rev), 0))
+        elif len(pods) == 1:  # most nodes: the key ``summary_key`` works out, for one pod, without its loop
             p = pods[0]
             if p.deleting:
                 key = 1 << 4  # one terminating pod, none live
