@@ -176,6 +176,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
         summary["old_pods_unready"] = world.counters["old_pods_unready"][d.name]  # likewise: only with the fault
     eviction = world.kubelet.eviction
     if eviction is not None:  # likewise: only with disk pressure (its pods evicted, and rejected at admission)
+        summary["nodes_under_disk_pressure"] = len(eviction.ever)
         summary["disk_pressure_evictions"] = eviction.evicted[d.name]
         summary["disk_pressure_rejections"] = eviction.rejected[d.name]
     consistency = d.controller.consistency

@@ -37,7 +37,6 @@ from rollsim.controller.decisions import daemonset_status
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.observe.recorder import Recorder
 from rollsim.observe.rollout import RolloutStatus, UrgentEvent
-from rollsim.spec.churn import change_kinds
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import Node, not_ready_node, ready_node, unreachable_node
 from rollsim.spec.scenario import ON_DELETE, ControllerSettings, Scenario
@@ -170,13 +169,6 @@ def _had_pod(nodes: list[Node], placement, should_run: list[bool]) -> list[bool]
             for n, run in zip(nodes, should_run)]
 
 
-def under_pressure(scenario: Scenario) -> bool:
-    """Whether a node of the run is under disk pressure: listed so (its DiskPressure condition), or
-    from a moment of it (``--disk-pressure-nodes``). Only then do the kubelets run an eviction manager.
-    """
-    return "disk-pressure" in change_kinds(scenario.node_changes) or any(n.disk_pressure for n in scenario.nodes)
-
-
 def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     """The cluster before time 0: nodes (some NotReady), the API server, the scheduler and kubelets
     with the registry, and the controller-manager's work queue and API client.
@@ -204,7 +196,7 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
                       node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
                       eviction_transition_s=(scenario.eviction_pressure_transition_period_s
-                                             if under_pressure(scenario) else None))
+                                             if scenario.under_disk_pressure() else None))
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

@@ -301,5 +301,5 @@ def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys)
     assert "max unavailable    20 nodes\n  budget note        nodes that join count unavailable until their pod is " \
            "available (numberUnavailable), outside maxUnavailable\n" in out
     out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "3")
-    assert "budget note        3 NotReady nodes' pods, not Ready, count against maxUnavailable too (rollingUpdate " \
-           "counts every node's pods), not in max unavailable (desired nodes only)" in out
+    assert "budget note        the pods of 3 NotReady nodes, not Ready, count against maxUnavailable too " \
+           "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)" in out

@@ -126,12 +126,14 @@ def test_the_console_says_what_the_pressure_did(capsys) -> None:
                  "--disk-pressure-for", "600"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.lstrip().startswith("disk pressure"))
-    assert "1 node under DiskPressure for 15m00s" in line and "1 pod evicted" in line
+    assert ("1 node under DiskPressure, each for 15m00s (the pressure's 10m00s and the kubelet's "
+            "evictionPressureTransitionPeriod, 5m00s): 1 pod evicted" in line)
     assert "max unavailable    2 nodes" in out  # the eviction at 0 beside the rollout's first node, and it says why
     assert "budget note        pods evicted under DiskPressure leave their nodes unavailable at once" in out
 
 
 @pytest.mark.parametrize("flag,value", [("--disk-pressure-nodes", "4"), ("--disk-pressure-nodes", "0@5"),
+                                        ("--disk-pressure-nodes", "4@0"),  # 3 nodes: more than there are
                                         ("--disk-pressure-for", "0"),
                                         ("--eviction-pressure-transition-period", "-1")])
 def test_a_bad_flag_is_one_line_and_exit_2(capsys, flag, value) -> None:
@@ -220,8 +222,25 @@ def test_a_plan_says_what_nodes_listed_under_pressure_do_to_every_setting(tmp_pa
     assert main([*args, str(tmp_path / "stuck")]) == 0
     out = capsys.readouterr().out
     assert "disk pressure           1 node listed with DiskPressure: their kubelets reject every new pod" in out
-    assert "to the end of the run" in out and "no setting fits" in out
+    assert "to the end of the run" in out and "no setting fits; binding constraint: nodes under disk pressure" in out
     assert "(stalled: nodes under DiskPressure: new pods rejected, running ones evicted (Evicted))" in out
     assert main([*args, str(tmp_path / "clears"), "--disk-pressure-for", "300"]) == 0
     out = capsys.readouterr().out
-    assert "for 5m00s and the kubelet's evictionPressureTransitionPeriod" in out and "recommended" in out
+    assert "for 10m00s (the pressure's 5m00s and the kubelet's evictionPressureTransitionPeriod, 5m00s)" in out
+    assert "recommended" in out and "--disk-pressure-for S if" not in out  # given: not suggested
+
+
+def test_how_long_pressure_lasts_is_ignored_with_a_warning_where_no_node_is_under_it(capsys) -> None:
+    assert main(["simulate", "--nodes", "3", "--disk-pressure-for", "60"]) == 0
+    assert ("warning: argument --disk-pressure-for: ignored: no node is under disk pressure"
+            in capsys.readouterr().err)
+
+
+def test_a_listed_node_that_still_runs_its_old_pod_holds_no_budget(tmp_path) -> None:
+    """Two nodes listed under pressure, maxSurge 1: the one the rollout reached holds the surge slot
+    (its new pods rejected); the other still runs its old pod, available, and is not named."""
+    nodes = load_nodes(_listed(tmp_path, {"node-3": "True", "node-5": "True"}))
+    timing = {k: v for k, v in CONSTANT.items() if k != "nodes"}
+    s = simulate(build_scenario(node_list=nodes, **timing, max_surge=1, max_unavailable=0), seed=0).summary
+    assert s["stop_cause"] == "disk-pressure" and s["nodes_under_disk_pressure"] == 2
+    assert "on 1 node hold the budget" in s["stop_detail"]

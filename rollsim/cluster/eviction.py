@@ -43,7 +43,8 @@ __all__ = ["EvictionManager"]
 
 
 class EvictionManager:
-    """Every node's eviction manager: which nodes have the DiskPressure condition (``pressured``),
+    """Every node's eviction manager: which nodes have the DiskPressure condition (``pressured``; every
+    one that had it in the run: ``ever``),
     the pods it evicted or rejected there (``failed``: their uids, which the end of the run reads),
     counted by DaemonSet key (``evicted``, ``rejected``). ``priority_of`` gives a DaemonSet's pod
     priority by its key.
@@ -54,6 +55,7 @@ class EvictionManager:
         self.env, self.api, self.priority_of = env, api, priority_of
         self.transition_period_s = transition_period_s
         self.pressured: set[int] = set()
+        self.ever: set[int] = set()  # every node that has been under pressure in the run
         self.failed: set[int] = set()
         self.evicted: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -65,6 +67,7 @@ class EvictionManager:
         """
         listed = [node for node, n in enumerate(nodes) if n.disk_pressure]
         self.pressured.update(listed)
+        self.ever.update(listed)
         if listed and pressure_for is not None:
             self.env.timeout(pressure_for).callbacks.append(lambda _e: self._ended(listed))
 
@@ -73,6 +76,7 @@ class EvictionManager:
         evicts ``owner``'s active pods there that are not critical (none being deleted).
         """
         self.pressured.add(node)
+        self.ever.add(node)
         if is_critical(self.priority_of(owner)):
             return
         for pod in list(self.api.pods_by_node[node]):

@@ -90,7 +90,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             failed_left += failed
         if new == sc.PENDING_RESOURCES and pod is not None and (owners := kubelet.daemon_victims(pod, runtime)):
             would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
-        if new == sc.NONE and pod is None and desired and _rejects_here(kubelet, runtime, node):
+        if new == sc.NONE and pod is None and old == "none" and desired and _rejects_here(kubelet, runtime, node):
             new = sc.DISK_PRESSURE  # none yet (between a deletion and its create): the next is rejected too
         ready = bool(nodes.ready[node])
         if new == sc.PENDING_HOST_PORT and not alone:

@@ -23,6 +23,7 @@ from rollsim.plan.evidence import Evidence
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
+from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.model_version import MODEL_VERSION
@@ -183,12 +184,12 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
                          if part)
     if is_critical(scenario.daemonset.priority):
         return f"{nodes}: the DaemonSet's pods are critical (priority at least 2000000000), so none is rejected"
-    held = ("to the end of the run" if scenario.disk_pressure_for_s is None else
-            f"for {format_duration(scenario.disk_pressure_for_s)} and the kubelet's "
-            "evictionPressureTransitionPeriod")
+    lasts, transition = scenario.disk_pressure_for_s, scenario.eviction_pressure_transition_period_s
+    held = "to the end of the run" if lasts is None else f"for {pressure_held(lasts, transition)}"
+    way_out = "--disk-pressure-for S if the pressure will clear; " if scenario.disk_pressure_for_s is None else ""
     return (f"{nodes}: their kubelets reject every new pod of the DaemonSet (Evicted), {held}, whatever the "
-            "setting; each such node holds a unit of the budget meanwhile (--disk-pressure-for S if the pressure "
-            "will clear; a critical priority class, system-node-critical, is neither evicted nor rejected)")
+            f"setting; each such node holds a unit of the budget meanwhile ({way_out}a critical priority class, "
+            "system-node-critical, is neither evicted nor rejected)")
 
 
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,

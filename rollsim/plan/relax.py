@@ -69,6 +69,9 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         cut_short = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
         binding = "availability floor"
+        probed = [e for e in (one, surge) if e is not None]
+        if probed and all(_stalled_on_pressure(e) for e in probed):  # no constraint relaxed would change that
+            return "nodes under disk pressure", [Relaxation("nodes under disk pressure", _PRESSURE_WAY_OUT, None)]
         if cut_short and c.window_s is not None:  # the window, not the floor, keeps them out (runs not cut say)
             binding, relaxed = window_uncut(search, cut, uncut)
             out.append(relaxed)
@@ -93,6 +96,19 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
     return binding, out
+
+
+_PRESSURE_CAUSES = frozenset({"disk-pressure", "failed-pods-left"})
+_PRESSURE_WAY_OUT = ("every setting's runs stalled on them (their kubelets reject every new pod that is not critical), "
+                     "so relaxing no constraint helps: clear the pressure first, give --disk-pressure-for S if it "
+                     "will clear after S seconds, or run the DaemonSet at a critical priority (system-node-critical), "
+                     "which the kubelet neither evicts nor rejects")
+
+
+def _stalled_on_pressure(e: Evidence) -> bool:
+    """Every replication of ``e`` stalled on nodes under disk pressure (its stop cause says so)."""
+    return bool(e.summaries) and all(s.get("stalled") and s.get("stop_cause") in _PRESSURE_CAUSES
+                                     for s in e.summaries)
 
 
 def _cut_at_horizon(e: Evidence) -> bool:

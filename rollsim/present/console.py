@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.present.render import count_of, format_duration, format_percent_exact
+from rollsim.spec.churn import pressure_held
 from rollsim.spec.priority import is_critical
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
@@ -218,7 +219,7 @@ def _budget_note(result: Any, budget: int) -> list[str]:
         notes.append("old pods that lost readiness are replaced at once, outside maxUnavailable")
     held = sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
     if held:
-        notes.append(f"{count_of(held, 'NotReady node')}' pods, not Ready, count against maxUnavailable too "
+        notes.append(f"the pods of {count_of(held, 'NotReady node')}, not Ready, count against maxUnavailable too "
                      "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
     return [f"  budget note        {'; '.join(notes)}"] if notes else []
 
@@ -344,15 +345,12 @@ def _disk_pressure(s: Mapping[str, Any], sc: Any) -> list[str]:
     """
     if "disk_pressure_evictions" not in s:
         return []
-    listed = sum(n.disk_pressure for n in sc.nodes)
-    nodes = sum(c.count for c in sc.node_changes if c.kind == "disk-pressure") + listed
-    held = ("to the end of the run" if sc.disk_pressure_for_s is None else
-            f"for {format_duration(sc.disk_pressure_for_s + sc.eviction_pressure_transition_period_s)} on each "
-            f"(the pressure's {format_duration(sc.disk_pressure_for_s)} and the kubelet's "
-            f"evictionPressureTransitionPeriod)")
+    nodes = s["nodes_under_disk_pressure"]  # the nodes that were under it (none NotReady), each counted once
+    held = (" to the end of the run" if sc.disk_pressure_for_s is None else
+            f", each for {pressure_held(sc.disk_pressure_for_s, sc.eviction_pressure_transition_period_s)}")
     critical = " (critical: priority at least 2000000000, so none evicted or rejected)" if is_critical(
         sc.daemonset.priority) else ""
-    return [f"  disk pressure      {count_of(nodes, 'node')} under DiskPressure {held}{critical}: "
+    return [f"  disk pressure      {count_of(nodes, 'node')} under DiskPressure{held}{critical}: "
             f"{count_of(s['disk_pressure_evictions'], 'pod')} evicted, {count_of(s['disk_pressure_rejections'], 'pod')}"
             " rejected at admission (Evicted), each deleted and created again after the controller's per-node "
             "back-off"]

@@ -57,11 +57,12 @@ from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from rollsim.spec.duration import format_duration
 from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
 
-__all__ = ["NodeChange", "parse_node_change", "described_change", "change_times", "change_kinds", "moves_nodes",
-           "join_shapes", "join_order", "join_templates", "joining_node", "joined_name", "added_nodes",
+__all__ = ["pressure_held", "NodeChange", "parse_node_change", "described_change", "change_times", "change_kinds",
+           "moves_nodes", "join_shapes", "join_order", "join_templates", "joining_node", "joined_name", "added_nodes",
            "nodes_that_join", "joining_nodes", "NODE_CHANGE_KINDS", "PODGC_PERIOD_S", "PODGC_QUARANTINE_S"]
 
 NODE_CHANGE_KINDS = ("add", "remove", "not-ready", "old-pods-unready", "disk-pressure")
@@ -209,6 +210,16 @@ def joining_nodes(nodes: Sequence[Node], count: int) -> Iterator[Node]:
 def joined_name(k: int) -> str:
     """The name of the ``k``-th node that joins (from 0): ``added-00001`` first."""
     return f"added-{k + 1:05d}"
+
+
+def pressure_held(pressure_for: float, transition: float) -> str:
+    """How long a node's DiskPressure condition holds, in words: the pressure's ``pressure_for``
+    seconds and the kubelet's ``evictionPressureTransitionPeriod`` (``transition``) after it.
+    """
+    if not transition:
+        return format_duration(pressure_for)
+    return (f"{format_duration(pressure_for + transition)} (the pressure's {format_duration(pressure_for)} and the "
+            f"kubelet's evictionPressureTransitionPeriod, {format_duration(transition)})")
 
 
 def described_change(change: object) -> NodeChange:

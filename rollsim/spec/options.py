@@ -232,8 +232,8 @@ def _check_one_registry_limit(o: Mapping[str, Any]) -> None:
 
 
 def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
-    """Every node the run will ever hold within the ``nodes`` limit; no more removals, failures or
-    old pods losing readiness than nodes.
+    """Every node the run will ever hold within the ``nodes`` limit; no more removals, failures,
+    old pods losing readiness or nodes under disk pressure than nodes.
 
     Checked before a single node is built, so ``--nodes 10000000`` fails at once. A removal
     of more nodes than the cluster ever has (its nodes plus every added one) cannot happen.
@@ -259,10 +259,15 @@ def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None)
     if unready > initial:  # the old pods are on the nodes the run starts with, one each
         raise OptionError("old_pods_unready", f"makes {unready:,} old pods lose readiness but the cluster starts with "
                                               f"only {initial:,} nodes, each with one old pod")
+    pressured = sum(c.count for c in o.get("disk_pressure_nodes", ()))
+    if pressured > initial + added:  # a node comes under pressure once until its pressure has gone
+        raise OptionError("disk_pressure_nodes", f"puts {pressured:,} nodes under disk pressure but {have}")
 
 
 IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingUpdate beside OnDelete, "
                 "and the controller never reads it)")
+NO_PRESSURE_NOTE = ("ignored: no node is under disk pressure (disk_pressure_nodes, --disk-pressure-nodes, or a node "
+                    "list's DiskPressure condition)")
 NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes of a count); a nodes file or pools "
                    "give them, and only then are pods fitted to nodes")
 
@@ -289,7 +294,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
     and the node's and the registry's bandwidth when no image has a size (both are shared by every
     DaemonSet's image, so one of ``also`` with a size uses them); and what the registry does over
-    its pull rate or window, and its burst, when it has neither.
+    its pull rate or window, and its burst, when it has neither; and how long disk pressure lasts
+    when no node is under it.
 
     The API server accepts a ``rollingUpdate`` beside ``type: OnDelete``
     (``ValidateDaemonSetUpdateStrategy`` checks it only for RollingUpdate) and the
@@ -310,6 +316,9 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
         out += [(name, NO_PULL_RATE_NOTE) for name in ("registry_over_limit", "registry_pull_burst") if name in given]
     if scenario.daemonset.priority is None:
         out.append(("manifest", _unknown_priority_note(scenario.daemonset.priority_class_name)))
+    if not scenario.under_disk_pressure():
+        out += [(name, NO_PRESSURE_NOTE) for name in ("disk_pressure_for", "eviction_pressure_transition_period")
+                if name in given]
     return tuple(out)
 
 

@@ -320,6 +320,12 @@ class Scenario:
         return node_link([(self.daemonset.key, self.image.node_bandwidth),
                           *((w.daemonset.key, w.image.node_bandwidth) for w in self.also)])
 
+    def under_disk_pressure(self) -> bool:
+        """Whether a node of the run is under disk pressure: listed so (its DiskPressure condition), or
+        from a moment of it (``disk_pressure_nodes``). Only then do the kubelets run an eviction manager.
+        """
+        return any(c.kind == "disk-pressure" for c in self.node_changes) or any(n.disk_pressure for n in self.nodes)
+
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
         """Every DaemonSet the run updates: the study's own first, then ``also``'s in order
         (``namespace/name`` order, whatever order they were given in).
