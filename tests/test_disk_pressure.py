@@ -244,3 +244,9 @@ def test_a_listed_node_that_still_runs_its_old_pod_holds_no_budget(tmp_path) -> 
     s = simulate(build_scenario(node_list=nodes, **timing, max_surge=1, max_unavailable=0), seed=0).summary
     assert s["stop_cause"] == "disk-pressure" and s["nodes_under_disk_pressure"] == 2
     assert "on 1 node hold the budget" in s["stop_detail"]
+
+
+def test_plan_warns_that_how_long_pressure_lasts_is_ignored_without_it(tmp_path, capsys) -> None:
+    assert main(["plan", "--nodes", "5", "--window", "1h", "--disk-pressure-for", "60", "--replications", "2",
+                 "--max-replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")]) == 0
+    assert "warning: argument --disk-pressure-for: ignored: no node is under disk pressure" in capsys.readouterr().err

@@ -76,7 +76,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     for name in ("disk_pressure_for", "eviction_pressure_transition_period"):  # nodes listed with DiskPressure
         setting = BY_NAME[name]
         inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
-                            help=setting.help_text())
+                            help=setting.help_text() + "; for the nodes listed with the DiskPressure condition")
     inputs.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
                         help="whose controller rules apply (default: a live cluster's own version, else the newest "
                              "modelled)")

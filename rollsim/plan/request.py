@@ -50,7 +50,7 @@ def plan_scenario(request: PlanRequest):
     ``server_version_error``, when it could not be read).
     """
     from rollsim.io.inputs import load_inputs
-    from rollsim.spec.options import build_scenario
+    from rollsim.spec.options import build_scenario, ignored_options
 
     inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
                          node_count=request.options.get("nodes") is not None,
@@ -62,7 +62,10 @@ def plan_scenario(request: PlanRequest):
                                        request.options.get("kubernetes_version") is not None)
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
               **({"calibrated_timings": inputs.timings} if live.get("calibrate") else {})}
-    return scenario, (*inputs.warnings, *warnings), source
+    ignored = [f"argument --{name.replace('_', '-')}: {note}" for name, note in
+               ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period"))
+               if request.options.get(name) is not None]
+    return scenario, (*inputs.warnings, *warnings, *ignored), source
 
 
 def _server_version(inputs: Any, named: bool, given: bool) -> tuple[dict[str, Any], list[str]]:
