@@ -225,13 +225,11 @@ class InformerCache:
         became_ready = snapshot.ready and not cached.ready
         node = cached.node
         self.pods[snapshot.uid] = snapshot
-        was_failed = cached.phase == FAILED and not cached.deleting
-        if was_failed != (snapshot.phase == FAILED and not snapshot.deleting):
-            self._unfile(cached, was_failed)
-            self._file(snapshot)
+        if cached.phase != FAILED and snapshot.phase != FAILED:  # most updates: in the node's list, in place
+            on_node = self.pods_by_node[node]
+            on_node[on_node.index(cached)] = snapshot
         else:
-            on_node = self.failed_by_node[node] if was_failed else self.pods_by_node[node]
-            on_node[on_node.index(cached)] = snapshot  # the same place: a failed pod's order does not change
+            self._refile(cached, snapshot)
         if snapshot.deleting:
             # updatePod hands every update of a pod with a deletionTimestamp to deletePod, so each
             # one counts as an observed deletion (expectations are counters, not UIDs): a
@@ -240,7 +238,9 @@ class InformerCache:
             self.expectations.deletion_observed()
         elif became_ready and self.min_ready_seconds > 0:
             self.requeue(self.min_ready_seconds + 1.0)
-        if not _same_class_inputs(cached, snapshot, self._alone(node)):
+        alone = (len(self.pods_by_node[node]) == 1 and self.exists[node]) if not self.failed_by_node else \
+            self._alone(node)
+        if not _same_class_inputs(cached, snapshot, alone):
             self.index.mark(node)
         self.requeue(0.0)
 
@@ -270,13 +270,27 @@ class InformerCache:
         elif new[0] and not old[0] and self.min_ready_seconds > 0:  # became Ready
             self.requeue(self.min_ready_seconds + 1.0)
         node = pod.node
-        was_failed, failed = old[5] == FAILED and not old[2], new[5] == FAILED and not new[2]
-        if was_failed != failed:  # Failed, or a failed pod being deleted: it moves between its node's lists
-            self._unfile(pod, was_failed)
-            self._file(pod)
-        if new != old and not _same_inputs(old, new, self._alone(node)):
+        if old[5] or new[5]:  # terminal: Failed, or a failed pod being deleted, moves between its node's lists
+            was_failed = old[5] == FAILED and not old[2]
+            if was_failed != (new[5] == FAILED and not new[2]):
+                self._unfile(pod, was_failed)
+                self._file(pod)
+        if new != old and not _same_inputs(old, new, (len(self.pods_by_node[node]) == 1 and self.exists[node])
+                                           if not self.failed_by_node else self._alone(node)):
             self.index.mark(node)
         self.requeue(0.0)
+
+    def _refile(self, cached: Pod, snapshot: Pod) -> None:
+        """``snapshot`` replaces ``cached``, one of them Failed: moved between its node's lists, or
+        replaced in place (a failed pod's place in its order does not change).
+        """
+        was_failed = cached.phase == FAILED and not cached.deleting
+        if was_failed != (snapshot.phase == FAILED and not snapshot.deleting):
+            self._unfile(cached, was_failed)
+            self._file(snapshot)
+        else:
+            on_node = self.failed_by_node[cached.node] if was_failed else self.pods_by_node[cached.node]
+            on_node[on_node.index(cached)] = snapshot
 
     def _file(self, pod: Pod) -> None:
         """Put a cached pod in its node's list: the failed ones (not being deleted) in order, apart."""
