@@ -4,6 +4,7 @@ that reaches ``main``."""
 
 from __future__ import annotations
 
+import csv
 import errno
 import json
 import os
@@ -410,6 +411,16 @@ def _damage(folder: Path, kind: str) -> None:
         file = folder / kind.split()[0]
         data = file.read_bytes()
         file.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 20])  # 20 bytes into the last row
+    elif kind in ("runs.csv last row short of fields", "summary.csv last row short of fields"):
+        file = folder / kind.split()[0]  # a write cut short, then ended: pandas reads the missing cells as empty
+        lines = file.read_text(encoding="utf-8").splitlines()
+        lines[-1] = lines[-1][: lines[-1].rindex(",", 0, len(lines[-1]) // 2)]
+        file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif kind == "runs.csv completed empty":
+        frame = pd.read_csv(folder / "runs.csv")
+        frame["completed"] = frame["completed"].astype(object)
+        frame.loc[len(frame) - 1, "completed"] = None
+        frame.to_csv(folder / "runs.csv", index=False)
     elif kind == "runs.csv short of rows":
         lines = (folder / "runs.csv").read_text(encoding="utf-8").splitlines(keepends=True)
         (folder / "runs.csv").write_text("".join(lines[:-1]), encoding="utf-8")
@@ -425,7 +436,8 @@ DAMAGES = ["experiment is a list", "experiment is not yaml", "experiment without
            "manifest not json", "empty runs.csv", "runs.csv header only", "summary.csv without label",
            "truncated timelines", "downtime is text", "summary.csv is garbage", "runs.csv wrong types",
            "runs.csv is a folder", "runs.csv cut in a row", "summary.csv cut in a row", "runs.csv short of rows",
-           "summary.csv short of rows"]
+           "summary.csv short of rows", "runs.csv last row short of fields", "summary.csv last row short of fields",
+           "runs.csv completed empty"]
 
 
 @pytest.mark.parametrize("command", ["report", "plot"])
@@ -439,6 +451,30 @@ def test_a_damaged_results_folder_is_one_line_exit_2(make_results, capsys, comma
     assert code == 2
     one_error_line(capsys, str(folder))
     assert not (folder / "report.md").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_a_row_cut_short_then_ended_is_named_by_its_line(make_results, capsys, command) -> None:
+    """A runs.csv whose last row lost its trailing fields (read by pandas with NaN, 'False' then true)
+    is refused, naming the file and the line, and nothing is written.
+    """
+    folder = make_results()
+    _damage(folder, "runs.csv last row short of fields")
+    lines = (folder / "runs.csv").read_text(encoding="utf-8").splitlines()
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert main([command, str(folder)]) == 2
+    line = one_error_line(capsys, str(folder / "runs.csv"), "damaged results file",
+                          f"line {len(lines)} has {len(next(csv.reader([lines[-1]])))} of the header's 24 fields")
+    assert "run the experiment again" in line
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_an_empty_boolean_cell_is_named_by_its_column_and_line(make_results, capsys) -> None:
+    folder = make_results()
+    _damage(folder, "runs.csv completed empty")
+    rows = len((folder / "runs.csv").read_text(encoding="utf-8").splitlines())
+    assert main(["report", str(folder)]) == 2
+    one_error_line(capsys, str(folder / "runs.csv"), f"line {rows}: completed is empty, not True or False")
 
 
 # -- 8. accepted when it should be refused --------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -186,7 +188,8 @@ def test_a_plan_and_an_experiment_never_share_a_folder(tmp_path, capsys):
     assert not (plan / "experiment.yaml").exists() and not (plan / "runs").exists()
 
 
-@pytest.mark.parametrize("damage", ['{"answer":', "{}", "[]", None, "candidates cut"])
+@pytest.mark.parametrize("damage", ['{"answer":', "{}", "[]", None, "candidates cut", "candidates row short",
+                                    "candidates verdict number"])
 def test_a_damaged_plan_folder_is_bad_input_and_left_as_it_was(tmp_path, capsys, damage):
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge",
@@ -201,6 +204,19 @@ def test_a_damaged_plan_folder_is_bad_input_and_left_as_it_was(tmp_path, capsys,
     if damage == "candidates cut":
         data = (out / "candidates.csv").read_bytes()
         (out / "candidates.csv").write_bytes(data[: data.index(b"\n") + 30])  # 30 bytes into the first setting
+    elif damage == "candidates row short":  # the last row's last fields lost, the line then ended
+        rows = list(csv.reader(io.StringIO((out / "candidates.csv").read_text(encoding="utf-8"))))
+        rows[-1] = rows[-1][:-3]
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        (out / "candidates.csv").write_text(text.getvalue(), encoding="utf-8")
+    elif damage == "candidates verdict number":
+        import pandas as pd
+
+        frame = pd.read_csv(out / "candidates.csv")
+        frame["worst_availability"] = frame["worst_availability"].astype(object)
+        frame.loc[0, "worst_availability"] = "high"
+        frame.to_csv(out / "candidates.csv", index=False)
     else:
         (out / "plan.json").write_text(damage, encoding="utf-8")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -208,6 +224,10 @@ def test_a_damaged_plan_folder_is_bad_input_and_left_as_it_was(tmp_path, capsys,
         assert main([command, str(out)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "damaged plan folder" in err and "internal error" not in err
+        if damage == "candidates row short":
+            assert f"{out / 'candidates.csv'}: damaged plan folder: line {len(rows)} has {len(rows[-1])} of the " in err
+        if damage == "candidates verdict number":
+            assert "line 2: worst_availability is 'high', not a number" in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rollsim.io.atomic import write_text
+from rollsim.io.csvfile import csv_damage
 from rollsim.present.output import write_pngs
 from rollsim.present.plan_plots import common_seeds, cut_phrase, keeps_floor, render_plan_figures
 from rollsim.present.render import (
@@ -28,7 +29,7 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
-from rollsim.sweep.results import ResultsError, ends_whole
+from rollsim.sweep.results import ResultsError
 
 __all__ = ["captions", "load_plan", "overlap_note", "plain_markdown", "plan_report_blocks", "write_plan_figures",
            "write_plan_report"]
@@ -89,9 +90,17 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
         raise _damaged(root, exc) from None
     if not isinstance(plan, dict):
         raise _damaged(root, TypeError(f"plan.json holds a {type(plan).__name__}, not a mapping"))
-    if not ends_whole(root / "candidates.csv"):
-        raise _damaged(root, ValueError("the last row of candidates.csv is cut short"))
+    why = csv_damage(root / "candidates.csv", candidates, *_KINDS)
+    if why is not None:
+        raise ResultsError(f"{root / 'candidates.csv'}: damaged plan folder: {why}; run the plan again")
     return plan, candidates
+
+
+# candidates.csv's columns whose cells must be True or False, and those that must be numbers (or empty)
+_KINDS = (("completed",),
+          ("count", "min_ready_seconds", "extra_pods", "replications", "duration_mean_s", "duration_p50_s",
+           "duration_p95_s", "window_bound_s", "worst_availability", "max_surge_observed", "runs_unfinished",
+           "runs_stalled", "unavailable_node_seconds_mean"))
 
 
 def _damaged(root: Path, exc: BaseException) -> ResultsError:

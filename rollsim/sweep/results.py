@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from rollsim.io.csvfile import csv_damage, ends_whole
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -135,21 +137,10 @@ def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if file.suffix == ".csv":
         if frame.empty:
             raise _damaged(file, "no rows")
-        if not ends_whole(file):
-            raise _damaged(file, "its last row is cut short")
+        why = csv_damage(file, frame, *_KINDS.get(file.name, ((), ())))
+        if why is not None:
+            raise _damaged(file, why)
     return frame
-
-
-def ends_whole(file: Path) -> bool:
-    """Whether a CSV file ends with a newline, as pandas writes every row (a file cut inside its
-    last row does not).
-    """
-    with file.open("rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return False
-        f.seek(-1, 2)
-        return f.read(1) == b"\n"
 
 
 def _check_counts(root: Path, experiment: Mapping[str, Any], manifest: Mapping[str, Any],
@@ -165,6 +156,17 @@ def _check_counts(root: Path, experiment: Mapping[str, Any], manifest: Mapping[s
         raise _damaged(root / "summary.csv", f"{len(summary)} rows for the {len(configurations)} configurations "
                                              "experiment.yaml holds")
 
+
+# the columns whose cells must be True or False, and those that must be numbers (or empty), where a
+# file has them: pandas reads a boolean column with an empty cell as text, in which 'False' is true
+_KINDS = {
+    "runs.csv": (("completed", "stalled", "rolled_back"),
+                 ("replication", "seed", "nodes", "duration_s", "updated", "min_available", "min_available_fraction",
+                  "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed", "end_s")),
+    "summary.csv": (("recommendable",),
+                    ("runs", "completed", "completed_fraction", "update_completed", "duration_s_mean",
+                     "duration_s_p50", "min_available_fraction_min", "unavailable_node_seconds_mean")),
+}
 
 _COLUMNS = {
     "runs.csv": ("config", "label", "replication"),
