@@ -283,6 +283,43 @@ def test_plan_recommends_no_surge_to_a_cluster_before_v122(api, kubeconfig, tmp_
         assert differs in err
 
 
+@pytest.mark.parametrize("manifest", ["ds/fluentd-elasticsearch", str(MANIFEST)])
+@pytest.mark.parametrize("flag", [[], ["--kubernetes-version", "1.37"]])
+def test_simulate_refuses_surge_a_cluster_before_v122_would_drop(api, kubeconfig, capsys, manifest, flag):
+    """The warning said a v1.21 API server drops maxSurge, and the run surged anyway: at 100%
+    availability, a rollout that cluster would refuse (maxUnavailable 0 once maxSurge is dropped).
+    As plan leaves surge out there, simulate refuses it, whatever --kubernetes-version says (it
+    chooses the controller rules only), naming the version and what the cluster needs instead.
+    """
+    api.api.version["gitVersion"] = "v1.21.3"
+    args = ["simulate", "--manifest", manifest, "--kubeconfig", str(kubeconfig), "--controller", "ideal", *flag]
+    assert main([*args, "--max-surge", "1", "--max-unavailable", "0"]) == 2
+    one_error_line(capsys, "rollsim: error: argument --max-surge: the cluster runs v1.21.3", "drops a DaemonSet's "
+                   "maxSurge", "beta from v1.22", "maxSurge must be 0 and maxUnavailable non-zero")
+    assert main([*args, "--max-surge", "10%", "--max-unavailable", "0"]) == 2
+    one_error_line(capsys, "so refuses maxSurge 10% with maxUnavailable 0", "(--max-surge 0 --max-unavailable N)")
+    assert main([*args, "--max-unavailable", "2", "-o", "json"]) == 0  # what that cluster can do
+    out, err = capsys.readouterr()
+    assert json.loads(out)["max_surge_observed"] == 0 and "error" not in err
+
+
+def test_surge_a_v121_cluster_kept_on_its_daemonset_is_simulated(api, kubeconfig, capsys):
+    """A v1.21 DaemonSet that carries maxSurge (its API server kept it: the alpha feature gate is
+    on) is what that cluster runs: simulated with surge, with a warning that says why.
+    """
+    api.api.version["gitVersion"] = "v1.21.3"
+    rolling = api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]
+    rolling["maxSurge"], rolling["maxUnavailable"] = 1, 0
+    assert main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                 "--controller", "ideal", "-o", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["max_surge_observed"] == 1
+    assert "the DaemonSet read from the cluster has maxSurge 1: its v1.21.3 API server kept it" in err
+    assert main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig),
+                 "--controller", "ideal", "--max-surge", "2"]) == 2  # a flag's maxSurge is not the cluster's
+    one_error_line(capsys, "argument --max-surge: the cluster runs v1.21.3")
+
+
 def test_a_daemonset_the_files_would_refuse_is_refused_live_too(api, kubeconfig, capsys):
     api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = "150%"
     code = main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)])

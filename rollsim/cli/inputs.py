@@ -71,15 +71,42 @@ def scenario_from(args: argparse.Namespace):
         if hasattr(exc, "file"):  # a ConfigError names its own file and line
             raise
         raise input_flag_error(exc) from None
-    for warning in inputs.warnings:
-        say(args, f"rollsim: warning: {warning}", sys.stderr)
     options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**inputs.defaults(), **{k: v for k, v in options.items() if v is not None}}
     try:
         scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     except OptionError as exc:  # every flag's rule, and the rules that tie two flags together
+        _warn(args, inputs.warnings)
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {flag_names(exc.options)}: {exc.message}") from None
+    _warn(args, (*inputs.warnings, *_surge_on_old_cluster(args, inputs, scenario)))
     for name, note in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
         say(args, f"rollsim: warning: argument {flag_names((name,))}: {note}", sys.stderr)
     return scenario
+
+
+def _warn(args: argparse.Namespace, warnings: Any) -> None:
+    for warning in warnings:
+        say(args, f"rollsim: warning: {warning}", sys.stderr)
+
+
+def _surge_on_old_cluster(args: argparse.Namespace, inputs: Any, scenario: Any) -> list[str]:
+    """Refuse a maxSurge that the named cluster (older than v1.22) would drop, so refuse the update
+    for (``surge_dropped``), as ``plan`` leaves surge out there; whatever ``--kubernetes-version``
+    says, which chooses the controller rules only. A maxSurge the live DaemonSet itself carries
+    (no ``--max-surge``) was kept by that API server: the feature gate is on there (alpha in v1.21),
+    and the run surges, with a warning that says so beside the one that says the server drops it.
+    """
+    from rollsim.io.inputs import is_live
+    from rollsim.spec.versions import surge_dropped
+
+    served = (inputs.source or {}).get("server_version")
+    strategy = scenario.daemonset.strategy
+    why = surge_dropped(served, strategy.max_surge, strategy.rolling)
+    if why is None:
+        return []
+    if is_live(args.manifest) and getattr(args, "max_surge", None) is None and inputs.daemonset_spec is not None \
+            and inputs.daemonset_spec.strategy.max_surge == strategy.max_surge:
+        return [f"the DaemonSet read from the cluster has maxSurge {strategy.max_surge}: its {served} API server "
+                "kept it, so the feature gate DaemonSetUpdateSurge is on there (alpha in v1.21), and the run surges"]
+    raise UsageError(f"argument --max-surge: {why} (--max-surge 0 --max-unavailable N)")

@@ -71,10 +71,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rollsim.spec.budget import IntOrPercent, is_zero
 from rollsim.spec.lifecycle import grace_period_for
 
 __all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
-           "older_differences", "parse_version", "rules_for", "served_minor"]
+           "older_differences", "parse_version", "rules_for", "served_minor", "surge_dropped"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
 DEFAULT_VERSION = "1.37"  # the newest release
@@ -150,6 +151,24 @@ def older_differences(minor: int) -> tuple[str, ...]:
         out.append("a DaemonSet cannot surge: its API server drops maxSurge (feature gate DaemonSetUpdateSurge, "
                    "beta from v1.22)")
     return tuple(out)
+
+
+def surge_dropped(git_version: str | None, max_surge: IntOrPercent, rolling: bool = True) -> str | None:
+    """Why a cluster of ``git_version`` cannot roll a DaemonSet with this non-zero ``max_surge``,
+    or None (it can, or its version is not known).
+
+    Before v1.22 the API server drops ``maxSurge`` (``dropDisabledFields``: feature gate
+    DaemonSetUpdateSurge, alpha and off in v1.21, beta from v1.22) and validates what is left
+    (``ValidateRollingUpdateDaemonSet`` then requires a non-zero maxUnavailable). A non-zero
+    maxSurge comes with maxUnavailable 0 (they may not both be set), so the cluster would refuse
+    the update outright: nothing it would run can be simulated with surge.
+    """
+    minor = served_minor(git_version)
+    if minor is None or minor >= SURGE_SINCE or not rolling or is_zero(max_surge):
+        return None
+    return (f"the cluster runs {git_version}, whose API server drops a DaemonSet's maxSurge (feature gate "
+            f"DaemonSetUpdateSurge, beta from v1.22) and so refuses maxSurge {max_surge} with maxUnavailable 0: "
+            "before v1.22 maxSurge must be 0 and maxUnavailable non-zero")
 
 
 def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
