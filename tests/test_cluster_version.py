@@ -165,3 +165,16 @@ def test_plan_says_when_it_searches_surge_without_the_clusters_version(api, kube
     assert source["server_version"] is None and "forbidden to get the server version" in source["server_version_error"]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "maxSurge is searched as if it ran v1.22 or later" in err
+
+
+@pytest.mark.parametrize(("served", "max_surge", "rolling", "refused"), [
+    ("v1.21.3", 1, True, True), ("v1.21.14-eks-1", "5%", True, True), ("v1.21.3", 0, True, False),
+    ("v1.21.3", "0%", True, False), ("v1.21.3", 1, False, False), ("v1.22.0", 1, True, False),
+    (None, 1, True, False), ("unknown", 1, True, False)])
+def test_surge_is_refused_only_where_the_api_server_drops_it(served, max_surge, rolling, refused):
+    from rollsim.spec.versions import surge_dropped
+
+    why = surge_dropped(served, max_surge, rolling)
+    assert (why is not None) == refused
+    if refused:
+        assert why.startswith(f"the cluster runs {served}") and f"maxSurge {max_surge} with maxUnavailable 0" in why
