@@ -625,3 +625,44 @@ def test_a_phase_shorter_than_the_timestamp_resolution_is_its_mean():
     assert fit.spec == "constant(0.1)" and "the mean" in fit.note and "timestamp resolution" in fit.note
     assert fit_phase([0.0] * 30, kinds=["grid"] * 30).spec == "constant(0)"
     assert fit_phase([0.0] * 5, kinds=["grid"] * 5).spec is None  # too few values: the default is kept
+
+
+def _owned(pod, kind="DaemonSet", name="fluentd"):
+    pod["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": name,
+                                           "controller": True}]
+    return pod
+
+
+def test_pods_not_owned_by_a_daemonset_are_skipped_and_counted():
+    """A selector like ``-l app=fluent-bit`` can match an aggregator Deployment's pods too: they were
+    fitted with the DaemonSet's, without a word. They are skipped (ownerReferences' controller, as
+    ``metav1.GetControllerOf`` reads it), and the note counts them by owner.
+    """
+    pods = [_owned(_pod(f"ds-{i}")) for i in range(4)]
+    pods += [_owned(_pod(f"rs-{i}", ready="10:09:00"), "ReplicaSet", "fluent-bit-aggregator-7d9f") for i in range(3)]
+    pods += [_pod("bare", ready="10:09:00")]
+    s = pod_phases({"kind": "List", "items": pods})
+    assert s.pods == 4 and s.phases["ready"].values == (15.0,) * 4
+    assert "4 pods not owned by a DaemonSet skipped (ownerReferences: ReplicaSet fluent-bit-aggregator-7d9f 3, " \
+           "no owner 1)" in s.notes
+    # a hand-made list, no pod naming an owner, is used whole and says nothing of owners
+    s = pod_phases({"kind": "List", "items": [_pod("a"), _pod("b")]})
+    assert s.pods == 2 and not any("owner" in note for note in s.notes)
+
+
+def test_a_list_of_no_daemonsets_pods_is_refused_naming_their_owner(tmp_path):
+    path = tmp_path / "pods.json"
+    path.write_text(json.dumps({"kind": "List", "items": [_owned(_pod(f"rs-{i}"), "ReplicaSet", "web-5c4b")
+                                                          for i in range(3)]}))
+    with pytest.raises(ConfigError, match=r"pods.json: none of the 3 pods is owned by a DaemonSet "
+                                          r"\(ownerReferences: ReplicaSet web-5c4b 3\)"):
+        calibrate(path)
+
+
+def test_pods_of_several_daemonsets_are_named():
+    pods = [_owned(_pod(f"f-{i}")) for i in range(3)] + [_owned(_pod(f"n-{i}"), name="node-exporter")
+                                                          for i in range(2)]
+    s = pod_phases({"kind": "List", "items": pods})
+    assert s.pods == 5
+    assert any(note.startswith("the pods belong to 2 DaemonSets (fluentd 3, node-exporter 2; ownerReferences); "
+                               "all are used") for note in s.notes)

@@ -99,6 +99,7 @@ class _PodRecord:
     restarted: bool
     running: bool  # every container has state.running.startedAt
     revision: str | None
+    owner: tuple[str, str] | None = None  # (kind, name) of its controller (ownerReferences), None without one
 
 
 def _read_pod(where: str, pod: dict, times: _Times) -> _PodRecord:
@@ -140,8 +141,55 @@ def _read_pod(where: str, pod: dict, times: _Times) -> _PodRecord:
         ready=condition("Ready"), started=started,
         terminating=meta.get("deletionTimestamp") is not None or meta.get("deletionGracePeriodSeconds") is not None,
         restarted=restarted, running=bool(statuses) and len(started) == len(statuses),
-        revision=revision if isinstance(revision, str) else None,
+        revision=revision if isinstance(revision, str) else None, owner=_controller_of(meta),
     )
+
+
+def _controller_of(meta: dict) -> tuple[str, str] | None:
+    """The (kind, name) of the pod's controller, mirroring ``metav1.GetControllerOf``: the owner
+    reference with ``controller: true``; None when it has none.
+    """
+    refs = meta.get("ownerReferences")
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            return str(ref.get("kind") or "?"), str(ref.get("name") or "?")
+    return None
+
+
+def _named(counts: Counter, limit: int = 3) -> str:
+    """``fluentd 50, node-exporter 50`` (the most first, ``and N more`` past ``limit``)."""
+    shown = [f"{name} {n}" for name, n in counts.most_common(limit)]
+    more = len(counts) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _daemonset_pods(records: list[_PodRecord]) -> tuple[list[int], list[str]]:
+    """The indexes of the pods a DaemonSet controls, and notes on the others: a pod list taken
+    by a label selector can hold a Deployment's pods (``-l app=fluent-bit`` matching its
+    aggregator too), or several DaemonSets' pods, whose timings are not this DaemonSet's.
+
+    A pod controlled by another kind (a ReplicaSet, a StatefulSet, a Node for a static pod), or
+    by none beside pods a DaemonSet controls, is skipped and counted; a list in which no pod
+    names a controller (a hand-made one) is used whole. Raises ConfigError when no pod is left.
+    """
+    if all(r.owner is None for r in records):
+        return list(range(len(records))), []
+    kept = [i for i, r in enumerate(records) if r.owner is not None and r.owner[0] == "DaemonSet"]
+    others = Counter("no owner" if r.owner is None else f"{r.owner[0]} {r.owner[1]}"
+                     for r in records if r.owner is None or r.owner[0] != "DaemonSet")
+    if not kept:
+        raise ConfigError(f"none of the {len(records)} pods is owned by a DaemonSet (ownerReferences: "
+                          f"{_named(others)}); expected kubectl get pods -o json of one DaemonSet's pods")
+    notes = []
+    if others:
+        n = sum(others.values())
+        notes.append(f"{n} pod{'s' if n > 1 else ''} not owned by a DaemonSet skipped (ownerReferences: "
+                     f"{_named(others)})")
+    daemonsets = Counter(o[1] for o in (records[i].owner for i in kept) if o is not None)
+    if len(daemonsets) > 1:
+        notes.append(f"the pods belong to {len(daemonsets)} DaemonSets ({_named(daemonsets)}; ownerReferences); "
+                     "all are used, so the timings mix them: list one DaemonSet's pods (its selector) for its own")
+    return kept, notes
 
 
 def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
@@ -215,12 +263,14 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> Pha
     """The samples of every phase of the pods, given their image events by pod (None: no events)."""
     times = _Times()
     records = [_read_pod(where, pod, times) for where, pod in items(pods_doc, "Pod", _NOT_PODS)]
+    kept, owner_notes = _daemonset_pods(records) if records else ([], [])
     pulls: list[Pull | str | None] = [None] * len(records)
     if by_pod is not None:
         for i, (_where, pod) in enumerate(items(pods_doc, "Pod", {})):
             meta, uid = pod.get("metadata") or {}, (pod.get("metadata") or {}).get("uid")
             events = by_pod[uid] if isinstance(uid, str) and uid in by_pod else by_pod.get(pod_key(meta), [])
             pulls[i] = pod_pull(events)
+    records, pulls = [records[i] for i in kept], [pulls[i] for i in kept]
     any_exact = any(isinstance(p, Pull) and p.kind == EXACT for p in pulls)
     if by_pod is None:
         names: tuple[str, ...] = ("schedule", PULL_START, "ready")
@@ -256,6 +306,7 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> Pha
     elif not any_exact:
         notes.append("no Pulled message gives a duration (a very old kubelet?): start needs pull to "
                      "the millisecond, so pull_start is used (the profile sets pull 0 and start to pull_start)")
+    notes += owner_notes
     revisions = {r.revision for r in records if r.revision}
     if len(revisions) > 1:
         notes.append(f"the pods belong to {len(revisions)} revisions (controller-revision-hash); all are used")
