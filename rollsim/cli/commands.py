@@ -165,7 +165,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("rollsim: warning: no field studies here (experiments/field-*.yaml); only the upstream "
               "measurements are compared: run from the rollsim checkout or name the studies", file=sys.stderr)
     rows = validate(studies, args.kubernetes_version, lambda text: print(f"rollsim: warning: {text}", file=sys.stderr))
-    print(format_rows(rows))
+    print(format_rows(rows, args.kubernetes_version))
     return 0
 
 

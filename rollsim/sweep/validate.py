@@ -10,7 +10,8 @@ Two kinds of case, each replayed for the Kubernetes version asked for:
 * **field**: the ``reported`` figures of field studies (``experiments/field-*.yaml``), each
   against every configuration it matches: one row per mechanism that could explain it.
 
-A row gives the median predicted duration over the study's replications, the reported one
+A row gives the median predicted duration over the study's replications (the column says
+so: a study's report gives means), the reported one
 and the relative error (a configuration that did not complete in every replication, stalled or
 cut at the horizon, has no predicted duration: its row says in how many it did not, and is a
 miss), marked ``fit`` where the study's inputs were set from that figure
@@ -32,6 +33,7 @@ from typing import Any
 from rollsim.simulation import simulate
 from rollsim.spec.options import build_scenario
 from rollsim.spec.scenario import Scenario
+from rollsim.spec.versions import DEFAULT_VERSION
 from rollsim.sweep.experiment import replication_seed
 from rollsim.sweep.experiment_file import load_experiment
 
@@ -87,7 +89,9 @@ def upstream_cases(version: str | None = None) -> list[Row]:
             scenario = build_scenario(nodes=nodes, max_unavailable=k, min_ready_seconds=10, controller=mode, **_CYCLE)
             scenario = _with_version(scenario, version or MEASURED_ON)
             predicted = simulate(scenario, seed=0).summary["duration_s"]
-            rows.append(Row("upstream v1.36 controller", f"{nodes} nodes, maxUnavailable {k}, minReadySeconds 10, "
+            case = ("upstream v1.36 controller" if (version or MEASURED_ON) == MEASURED_ON
+                    else f"upstream v1.36, {version} rules")
+            rows.append(Row(case, f"{nodes} nodes, maxUnavailable {k}, minReadySeconds 10, "
                             f"15 s cycle, {mode}", "issue 11 (measured)", reported, float(predicted)))
     return rows
 
@@ -163,14 +167,33 @@ def _error(row: Row) -> str:
     return f"{row.error:+.0%}" + (" fit" if row.fitted else "")
 
 
-def format_rows(rows: Sequence[Row]) -> str:
-    """A plain table: case, configuration, reported, predicted (in the reported figure's unit), error."""
-    header = ("case", "configuration", "reported", "predicted", "error", "source")
+def rules_note(version: str | None = None) -> str:
+    """Whose controller rules the rows were replayed with: ``version`` for all of them when one
+    is asked for (the upstream cases were measured on v1.36 all the same), else each case's own.
+    """
+    if version is None:
+        return (f"rules: the upstream cases replayed with the controller rules of {MEASURED_ON}, on which they were "
+                f"measured; each field study with its own (controller.kubernetes_version, else {DEFAULT_VERSION})")
+    return (f"rules: every row replayed with the controller rules of {version} (--kubernetes-version), the upstream "
+            f"cases too: they were measured on v{MEASURED_ON}, so their error is {version}'s rules against "
+            f"v{MEASURED_ON}'s figures")
+
+
+PREDICTED_NOTE = ("predicted (median): the median duration over the study's replications (the upstream cases: one "
+                  "run); a study's report gives means (its findings' \"on average\"), so its figures can differ from these")
+
+
+def format_rows(rows: Sequence[Row], version: str | None = None) -> str:
+    """A plain table: case, configuration, reported, predicted (the median, in the reported
+    figure's unit), error; then which statistic and whose rules (``version``: the one asked for).
+    """
+    header = ("case", "configuration", "reported", "predicted (median)", "error", "source")
     table = [header] + [(r.case, r.configuration, _duration(r.reported_s), _duration(r.predicted_s, r.reported_s),
                          _error(r), r.source) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += [PREDICTED_NOTE, rules_note(version)]
     if any(r.fitted for r in rows):
         lines.append(FIT_NOTE)
     if any(r.missed for r in rows):
