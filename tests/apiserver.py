@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -108,19 +109,31 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class ApiServer:
-    """Start with ``with ApiServer() as server:``; ``server.url`` is ``http://127.0.0.1:PORT``."""
+# A self-signed certificate for the name kubernetes.test alone (not 127.0.0.1), for tests only:
+# a client that trusts it still refuses it at https://127.0.0.1 (the address is not its name).
+TLS_CERT, TLS_KEY = DATA / "tls" / "kubernetes.test.crt", DATA / "tls" / "kubernetes.test.key"
 
-    def __init__(self) -> None:
+
+class ApiServer:
+    """Start with ``with ApiServer() as server:``; ``server.url`` is ``http://127.0.0.1:PORT``
+    (``https://`` with ``tls``: the server presents ``TLS_CERT``).
+    """
+
+    def __init__(self, tls: bool = False) -> None:
         self.api = RecordedApi()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.api = self.api  # type: ignore[attr-defined]
         self.httpd.daemon_threads = True
+        self.tls = tls
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(TLS_CERT, TLS_KEY)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> ApiServer:
         self.thread.start()

@@ -649,3 +649,34 @@ def test_a_bad_namespace_is_refused_before_the_credential_plugin_runs(api, tmp_p
     assert not ran.exists() and api.api.requests == []
     read_live("fluentd-elasticsearch", "kube-system", kubeconfig=kubeconfig, nodes=False)
     assert ran.exists()  # the plugin does run once the namespace is good
+
+
+def _tls_kubeconfig(path: Path, server: str, ca: bool) -> Path:
+    import base64
+
+    from apiserver import TLS_CERT
+
+    kubeconfig = write_kubeconfig(path, server)
+    if ca:
+        data = base64.b64encode(TLS_CERT.read_bytes()).decode()
+        kubeconfig.write_text(kubeconfig.read_text(encoding="utf-8").replace(
+            f"    server: {server}\n", f"    server: {server}\n    certificate-authority-data: {data}\n"),
+            encoding="utf-8")
+    return kubeconfig
+
+
+@pytest.mark.parametrize(("ca", "why"), [(False, "self-signed certificate"), (True, "IP address mismatch")])
+def test_a_certificate_not_trusted_is_a_tls_failure_not_an_unreachable_server(tmp_path, capsys, ca, why):
+    """The server was reached and its certificate refused, yet the line said "cannot reach the API
+    server", sending an SRE to the network instead of the kubeconfig's CA or tls-server-name.
+    """
+    from apiserver import ApiServer
+
+    with ApiServer(tls=True) as server:
+        kubeconfig = _tls_kubeconfig(tmp_path / "kubeconfig", server.url, ca)
+        assert main(["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig)]) == 2
+        assert server.api.requests == []  # refused at the handshake: no request was read
+    line = one_error_line(capsys, f"context 'recorded' ({server.url}): TLS certificate verification failed (",
+                          why, "): the server was reached; check the kubeconfig cluster's",
+                          "certificate-authority-data", "tls-server-name", "insecure-skip-tls-verify")
+    assert "cannot reach" not in line

@@ -22,12 +22,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.kubeconfig import read_kubeconfig
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["LiveError", "LiveInputs", "LiveNameError", "PAGE_SIZE", "connect", "label_selector", "list_all",
            "read_live", "read_live_nodes", "read_live_version"]
@@ -189,6 +192,29 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
+_TLS_CHECKS = ("the server was reached; check the kubeconfig cluster's certificate-authority-data, "
+               "tls-server-name or insecure-skip-tls-verify")
+
+
+def _verification_failure(exc: BaseException | None) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error inside a connection error (urllib3 wraps it in an
+    ``SSLError``, itself in ``MaxRetryError``: by its args or its cause), or None.
+    """
+    import ssl
+
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return e
+        todo += [*e.args, e.__cause__, e.__context__, getattr(e, "reason", None)]
+    return None
+
+
 def _status_message(body: Any) -> str:
     try:
         status = json.loads(body)
@@ -220,6 +246,10 @@ def _call(conn: Connection, what: str, fn: Callable[..., Any], *, rbac: str = _R
         raise LiveError(f"{conn.where()}: cannot {what}: HTTP {exc.status} {message}".rstrip(), exc.status) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         cause = getattr(exc, "reason", None) or exc
+        refused = _verification_failure(cause)
+        if refused is not None:  # the server answered; its certificate was not trusted
+            raise LiveError(f"{conn.where()}: TLS certificate verification failed "
+                            f"({refused.verify_message or _one_line(refused)}): {_TLS_CHECKS}") from None
         raise LiveError(f"{conn.where()}: cannot reach the API server to {what}: {_one_line(cause)}") from None
     except ValueError as exc:
         raise LiveError(f"{conn.where()}: cannot {what}: the answer is not JSON ({_one_line(exc)})") from None

@@ -180,7 +180,8 @@ def rules_note(version: str | None = None) -> str:
 
 
 PREDICTED_NOTE = ("predicted (median): the median duration over the study's replications (the upstream cases: one "
-                  "run); a study's report gives means (its findings' \"on average\"), so its figures can differ from these")
+                  "run); a study's report gives means (its findings' \"on average\"), so its figures can differ "
+                  "from these")
 
 
 def format_rows(rows: Sequence[Row], version: str | None = None) -> str:
