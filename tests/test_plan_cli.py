@@ -116,6 +116,10 @@ def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
     assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
     assert "binding constraint: availability floor" in text
     assert "availability floor: lower it to 97.5%" in plan["relaxations"][0]["text"]  # one node of 40 at a time
+    # "How it was searched" printed Python's None as the family's top
+    report = (tmp_path / "plan" / "report.md").read_text(encoding="utf-8")
+    assert "| maxUnavailable, minReadySeconds 0 | — (no count finished with the floor kept) | — |" in report
+    assert "None" not in report
 
 
 def test_a_floor_nothing_keeps_names_the_floor_that_admits_a_setting_within_the_window(tmp_path, capsys):

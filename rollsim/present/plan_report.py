@@ -327,12 +327,23 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             "verdict was unclear). " + _window(s, plan["constraints"]) + _as_fast(s, plan["constraints"])
             + ("wins. Counts are exact." if not s["resolution"] else
                f"wins. Counts are found to within {100 * s['resolution']:g}%."))
-    rows = [[f, str(s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
+    rows = [[f, _top_cell(f, s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
     header = ["family", "top (largest safe count)", "knee (smallest as fast)"]
     blocks: list[tuple] = [("p", [("", text)]), ("table", header, rows)]
     if s.get("no_surge"):
         blocks.append(("note", f"maxSurge not considered: {s['no_surge']}."))
     return blocks
+
+
+def _top_cell(family: str, top: Any) -> str:
+    """A family's largest safe count, or why it has none: no count of it finished with the floor
+    kept (a surge family: or was within the surge limits, --surge-pods and the like).
+    """
+    if top is not None:
+        return str(top)
+    if family.startswith("maxSurge"):
+        return "— (no count within the surge limits finished with the floor kept)"
+    return "— (no count finished with the floor kept)"
 
 
 def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images: list[str]) -> list[tuple]:
