@@ -303,3 +303,23 @@ def test_nodes_all_not_ready_are_named_without_the_way_out_simulate_has(tmp_path
     line = one_error_line(capsys, "argument --nodes-file: all 4 nodes that hold the DaemonSet's old pod are NotReady",
                           "a plan needs Ready nodes")
     assert "allow" not in line and not (tmp_path / "plan").exists()
+
+
+def test_plan_help_explains_every_flag_and_spells_the_folder_flag_as_run_does(capsys):
+    """--seed and --executor had no help text, and the folder flag read `--out DIR, --out-dir DIR`
+    where run's reads `--out-dir DIR, --out DIR` (--out is the old spelling).
+    """
+    helps = {}
+    for command in ("plan", "run"):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        helps[command] = capsys.readouterr().out
+    options = helps["plan"].split("\noptions:", 1)[1].splitlines()
+    # a flag line with nothing after its names and no indented help line below it has no help
+    bare = [line.strip() for line, below in zip(options, [*options[1:], ""])
+            if line.startswith("  -") and "  " not in line.strip() and not below.startswith(" " * 10)]
+    assert bare == []
+    assert "--seed N              root seed (default 0)" in helps["plan"]
+    for command in ("plan", "run"):
+        assert "--out-dir DIR, --out DIR" in helps[command] and "[--out-dir DIR]" in helps[command]

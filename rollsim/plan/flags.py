@@ -103,12 +103,17 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--tolerance", type=_checked(_tolerance), default=0.02, metavar="F",
                    help="settings shown (at --confidence) within this share of the fastest's mean duration count as "
                         "as fast (default 0.02)")
-    s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N")
-    s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N", help="local worker processes")
-    s.add_argument("--executor", choices=("serial", "processes", "dask"))
+    s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N",
+                   help="root seed (default 0): replication r of every setting runs with the same seed drawn from it "
+                        "(common random numbers)")
+    s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
+                   help="local worker processes (default all cores; 1 runs in this process)")
+    s.add_argument("--executor", choices=("serial", "processes", "dask"),
+                   help="where the runs go: processes (a local pool; the default with more than one worker), serial "
+                        "(this process) or dask (starts a local Dask cluster)")
     s.add_argument("--scheduler", type=_checked(scheduler_address), metavar="ADDRESS",
-                   help="an existing Dask cluster")
-    s.add_argument("--out", "--out-dir", dest="out", type=_checked(output_folder), metavar="DIR",
+                   help="run on an existing Dask cluster (tcp://host:8786)")
+    s.add_argument("--out-dir", "--out", dest="out", type=_checked(output_folder), metavar="DIR",
                    help="plan folder (default results/plan-<daemonset>)")
 
 
