@@ -126,7 +126,7 @@ def _start(world: World) -> UrgentEvent:
     if gated and COUNT_REFUSALS:  # most refused syncs are retries refused again: counted, not queued
         world.queue.refuse_stale_syncs(gated, cast("Counter[Hashable]", world.counters["syncs"]))
     if world.kubelet.eviction is not None:  # nodes listed with DiskPressure: their kubelets reject pods from 0
-        world.kubelet.eviction.listed_under_pressure(world.api.nodes.nodes, scenario.disk_pressure_for_s)
+        world.kubelet.eviction.listed_under_pressure(world.api.nodes.nodes)
     if scenario.node_changes or scenario.out_of_service_after_s is not None:
         start_node_changes(env, world.api, world.rank, world.streams, scenario, world.other_ranks,
                            world.counters["old_pods_unready"], world.kubelet.eviction)

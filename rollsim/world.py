@@ -196,7 +196,8 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
                       node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
                       eviction_transition_s=(scenario.eviction_pressure_transition_period_s
-                                             if scenario.under_disk_pressure() else None))
+                                             if scenario.under_disk_pressure() else None),
+                      disk_pressure_for_s=scenario.disk_pressure_for_s)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

@@ -58,11 +58,9 @@ class Churn:
     owner: str = ""
     unready_rng: np.random.Generator | None = None
     unready: Counter[str] = field(default_factory=Counter)  # old pods made unready, by DaemonSet key
-    # the kubelets' eviction manager, the stream that picks the nodes under disk pressure, and how
-    # long their pressure lasts (None: to the end of the run)
+    # the kubelets' eviction manager, and the stream that picks the nodes under disk pressure
     eviction: EvictionManager | None = None
     pressure_rng: np.random.Generator | None = None
-    pressure_for: float | None = None
 
     def add_node(self, node: Node) -> None:
         """A node joins the cluster (a kubelet registers its Node object), with a fresh map-order rank."""
@@ -112,7 +110,7 @@ class Churn:
     def pressure_random_node(self) -> int | None:
         """A random node whose kubelet runs, not yet under disk pressure, comes under it: its
         eviction manager evicts ``owner``'s pod there and rejects new pods that are not critical
-        (``rollsim.cluster.eviction``) until ``pressure_for`` has passed and the condition's
+        (``rollsim.cluster.eviction``) until its pressure has passed and the condition's
         transition period after it; None when every such node is under pressure already.
         """
         eviction, rng = self.eviction, self.pressure_rng
@@ -123,8 +121,6 @@ class Churn:
             return None
         node = free[int(rng.integers(len(free)))]
         eviction.pressure_began(node, self.owner)
-        if self.pressure_for is not None:
-            self.env.timeout(self.pressure_for).callbacks.append(lambda _e: eviction.pressure_ended(node))
         return node
 
 
@@ -186,5 +182,5 @@ def start_node_changes(env: simpy.Environment, api: ApiServer, rank: list[float]
         templates = join_templates(scenario.nodes, added_nodes(scenario.node_changes))
         churn = Churn(env, api, rank, streams["churn"], lifecycle, scenario.not_ready_condition, other_ranks, templates,
                       scenario.daemonset_keys()[0], streams["old_pods_unready"], unready, eviction,
-                      streams["disk_pressure"], scenario.disk_pressure_for_s)
+                      streams["disk_pressure"])
         env.process(run_node_changes(churn, scenario.node_changes))

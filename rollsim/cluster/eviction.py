@@ -51,25 +51,25 @@ class EvictionManager:
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, priority_of: Callable[[str], int | None],
-                 transition_period_s: float) -> None:
+                 transition_period_s: float, pressure_for_s: float | None = None) -> None:
+        """``pressure_for_s``: how long each node's pressure lasts (None: to the end of the run)."""
         self.env, self.api, self.priority_of = env, api, priority_of
-        self.transition_period_s = transition_period_s
+        self.transition_period_s, self.pressure_for_s = transition_period_s, pressure_for_s
         self.pressured: set[int] = set()
         self.ever: set[int] = set()  # every node that has been under pressure in the run
         self.failed: set[int] = set()
         self.evicted: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
 
-    def listed_under_pressure(self, nodes: Sequence[Node], pressure_for: float | None) -> None:
+    def listed_under_pressure(self, nodes: Sequence[Node]) -> None:
         """The nodes listed with the DiskPressure condition (``Node.disk_pressure``) have it from the
-        start, their pods as listed (running: a node list does not say which were evicted), for
-        ``pressure_for`` seconds and the transition period after them (None: to the end).
+        start, their pods as listed (running: a node list does not say which were evicted).
         """
         listed = [node for node, n in enumerate(nodes) if n.disk_pressure]
         self.pressured.update(listed)
         self.ever.update(listed)
-        if listed and pressure_for is not None:
-            self.env.timeout(pressure_for).callbacks.append(lambda _e: self._ended(listed))
+        if listed:
+            self._ends(listed)
 
     def pressure_began(self, node: int, owner: str) -> None:
         """``node``'s ``nodefs`` threshold is met: the DiskPressure condition, and ``synchronize``
@@ -77,29 +77,40 @@ class EvictionManager:
         """
         self.pressured.add(node)
         self.ever.add(node)
-        if is_critical(self.priority_of(owner)):
-            return
-        for pod in list(self.api.pods_by_node[node]):
-            if pod.owner == owner and pod.scheduled and not pod.terminal and not pod.deleting:
-                self._fail(pod)
-                self.evicted[owner] += 1
+        if not is_critical(self.priority_of(owner)):
+            for pod in list(self.api.pods_by_node[node]):
+                if pod.owner == owner and pod.scheduled and not pod.terminal and not pod.deleting:
+                    self._fail(pod)
+                    self.evicted[owner] += 1
+        self._ends([node])
 
-    def pressure_ended(self, node: int) -> None:
-        """The pressure on ``node`` is gone: its condition stays ``transition_period_s`` longer."""
-        if self.transition_period_s > 0:
-            self.env.timeout(self.transition_period_s).callbacks.append(lambda _e: self.pressured.discard(node))
-        else:
-            self.pressured.discard(node)
+    def _ends(self, nodes: list[int]) -> None:
+        """The pressure on ``nodes`` goes ``pressure_for_s`` from now (never, with None); each one's
+        condition stays ``transition_period_s`` longer (``nodeConditionsObservedSince``).
+        """
+        if self.pressure_for_s is not None:
+            self.env.timeout(self.pressure_for_s).callbacks.append(lambda _e: self._ended(nodes))
 
     def _ended(self, nodes: list[int]) -> None:
         for node in nodes:
-            self.pressure_ended(node)
+            if self.transition_period_s > 0:
+                self.env.timeout(self.transition_period_s).callbacks.append(self._cleared(node))
+            else:
+                self.pressured.discard(node)
+
+    def _cleared(self, node: int) -> Callable[[simpy.Event], None]:
+        """The callback that ends ``node``'s DiskPressure condition."""
+        return lambda _e: self.pressured.discard(node)
+
+    def would_reject(self, node: int, owner: str) -> bool:
+        """Whether ``node``'s kubelet rejects ``owner``'s pods now: DiskPressure, and they are not critical."""
+        return node in self.pressured and not is_critical(self.priority_of(owner))
 
     def rejects(self, pod: Pod) -> bool:
         """``Admit``: whether the kubelet rejects ``pod`` (just bound) for its node's DiskPressure;
         if so it is failed here (phase Failed, reason Evicted) and counted.
         """
-        if pod.node not in self.pressured or is_critical(self.priority_of(pod.owner)):
+        if not self.would_reject(pod.node, pod.owner):
             return False
         self._fail(pod)
         self.rejected[pod.owner] += 1

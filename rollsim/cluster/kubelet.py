@@ -87,7 +87,7 @@ class Kubelet:
     def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
                  scheduler_throughput: float | None = None, registry: Registry | None = None,
                  node_bandwidth: float | None = None, clocks: NodeClocks | None = None,
-                 eviction_transition_s: float | None = None) -> None:
+                 eviction_transition_s: float | None = None, disk_pressure_for_s: float | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
@@ -101,7 +101,7 @@ class Kubelet:
         self.clocks = clocks  # each node's clock against the controller's (None: all agree)
         # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction)
         self.eviction = (None if eviction_transition_s is None else
-                         EvictionManager(env, api, self._priority_of, eviction_transition_s))
+                         EvictionManager(env, api, self._priority_of, eviction_transition_s, disk_pressure_for_s))
         self._stopping: set[int] = set()
         api.watch_pods(self._pod_changed)
         api.nodes.watch(self._node_changed)

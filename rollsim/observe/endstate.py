@@ -23,7 +23,6 @@ from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
-from rollsim.spec.priority import is_critical
 
 __all__ = ["end_state"]
 
@@ -139,7 +138,7 @@ def _failed_beside(pods: list[Pod]) -> int:
 def _rejects_here(kubelet: Kubelet, runtime: PodRuntime, node: int) -> bool:
     """Whether ``node``'s kubelet rejects ``runtime``'s pods now: DiskPressure, and they are not critical."""
     evictions = kubelet.eviction
-    return evictions is not None and node in evictions.pressured and not is_critical(runtime.ds.priority)
+    return evictions is not None and evictions.would_reject(node, runtime.key)
 
 
 def _registry_limit(kubelet: Kubelet, runtime: PodRuntime, now: float) -> sc.RegistryLimit | None:

@@ -51,6 +51,7 @@ def plan_scenario(request: PlanRequest):
     """
     from rollsim.io.inputs import load_inputs
     from rollsim.spec.options import build_scenario, ignored_options
+    from rollsim.spec.settings import BY_NAME
 
     inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
                          node_count=request.options.get("nodes") is not None,
@@ -62,7 +63,7 @@ def plan_scenario(request: PlanRequest):
                                        request.options.get("kubernetes_version") is not None)
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
               **({"calibrated_timings": inputs.timings} if live.get("calibrate") else {})}
-    ignored = [f"argument --{name.replace('_', '-')}: {note}" for name, note in
+    ignored = [f"argument {BY_NAME[name].flag_name}: {note}" for name, note in
                ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period"))
                if request.options.get(name) is not None]
     return scenario, (*inputs.warnings, *warnings, *ignored), source

@@ -69,6 +69,11 @@ def simulate_document(result: Any) -> dict[str, Any]:
     return document
 
 
+def _final_nodes(result: Any) -> Sequence[Any]:
+    """The nodes when the run stopped (the scenario's, for a result made without them)."""
+    return result.scenario.nodes if result.final_nodes is None else result.final_nodes
+
+
 def _eligibility(result: Any) -> str:
     """Which nodes run the DaemonSet when the run stops (the header's count: the nodes that exist
     then, NotReady ones tainted, added ones there), what changed since the start, and why the
@@ -77,7 +82,7 @@ def _eligibility(result: Any) -> str:
     from rollsim.spec.eligibility import eligibility_report
 
     scenario = result.scenario
-    final = scenario.nodes if result.final_nodes is None else result.final_nodes  # None: a result made without
+    final = _final_nodes(result)
     report = eligibility_report(final, scenario.daemonset.placement)
     line = f"{report.eligible:,} of {report.total:,} run the DaemonSet"
     changed = _node_changes(len(scenario.nodes), len(result.node_columns["node"]), final)
@@ -167,7 +172,7 @@ def _nodes_gone(result: Any) -> int:
     """The nodes that left the desired count during the run: removed, or gone NotReady."""
     from rollsim.spec.churn import change_kinds
 
-    final = result.scenario.nodes if result.final_nodes is None else result.final_nodes
+    final = _final_nodes(result)
     removed = len(result.node_columns["node"]) - len(final)
     failed = sum(not node.ready for node in final) if "not-ready" in change_kinds(result.scenario.node_changes) else 0
     return removed + failed
@@ -204,7 +209,7 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     if not sc.daemonset.strategy.rolling:
         return []
     kinds = change_kinds(sc.node_changes)
-    final = sc.nodes if result.final_nodes is None else result.final_nodes
+    final = _final_nodes(result)
     over = s["max_unavailable_observed"] > budget
     notes = []
     if over and "add" in kinds:
