@@ -680,3 +680,29 @@ def test_a_certificate_not_trusted_is_a_tls_failure_not_an_unreachable_server(tm
                           why, "): the server was reached; check the kubeconfig cluster's",
                           "certificate-authority-data", "tls-server-name", "insecure-skip-tls-verify")
     assert "cannot reach" not in line
+
+
+def test_run_refuses_surge_a_cluster_before_v122_would_drop(api, kubeconfig, tmp_path, capsys):
+    """``rollsim run`` warned about a v1.21 cluster's maxSurge and then simulated the surge, where
+    ``simulate`` refuses it: the experiment's key that set it is named, and nothing is written.
+    The live DaemonSet's own maxSurge (its API server kept it) surges, with the warning.
+    """
+    api.api.version["gitVersion"] = "v1.21.3"
+    experiment = tmp_path / "live.yaml"
+    experiment.write_text("name: live\nreplications: 1\nscenario:\n  daemonset:\n"
+                          "    manifest: ds/fluentd-elasticsearch\n  controller:\n    mode: ideal\n"
+                          "variants:\n  - {strategy.max_unavailable: 2}\n"
+                          "  - {strategy.max_surge: 1, strategy.max_unavailable: 0}\n",
+                          encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out", str(out)]
+    assert main(args) == 2
+    one_error_line(capsys, "live.yaml:", "variants[1].strategy.max_surge:", "the cluster runs v1.21.3",
+                   "maxSurge must be 0 and maxUnavailable non-zero")
+    assert not out.exists()
+    experiment.write_text(experiment.read_text(encoding="utf-8").split("variants:")[0], encoding="utf-8")
+    rolling = api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]
+    rolling["maxSurge"], rolling["maxUnavailable"] = 1, 0
+    assert main(args) == 0
+    assert "the DaemonSet read from the cluster has maxSurge 1: its v1.21.3 API server kept it" in \
+        capsys.readouterr().err

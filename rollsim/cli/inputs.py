@@ -91,22 +91,14 @@ def _warn(args: argparse.Namespace, warnings: Any) -> None:
 
 
 def _surge_on_old_cluster(args: argparse.Namespace, inputs: Any, scenario: Any) -> list[str]:
-    """Refuse a maxSurge that the named cluster (older than v1.22) would drop, so refuse the update
-    for (``surge_dropped``), as ``plan`` leaves surge out there; whatever ``--kubernetes-version``
-    says, which chooses the controller rules only. A maxSurge the live DaemonSet itself carries
-    (no ``--max-surge``) was kept by that API server: the feature gate is on there (alpha in v1.21),
-    and the run surges, with a warning that says so beside the one that says the server drops it.
+    """Refuse a maxSurge that the named cluster (older than v1.22) would drop; a warning when it
+    is the live DaemonSet's own (``rollsim.io.inputs.surge_on_old_cluster``).
     """
-    from rollsim.io.inputs import is_live
-    from rollsim.spec.versions import surge_dropped
+    from rollsim.io.inputs import is_live, surge_on_old_cluster
 
-    served = (inputs.source or {}).get("server_version")
     strategy = scenario.daemonset.strategy
-    why = surge_dropped(served, strategy.max_surge, strategy.rolling)
-    if why is None:
-        return []
-    if is_live(args.manifest) and getattr(args, "max_surge", None) is None and inputs.daemonset_spec is not None \
-            and inputs.daemonset_spec.strategy.max_surge == strategy.max_surge:
-        return [f"the DaemonSet read from the cluster has maxSurge {strategy.max_surge}: its {served} API server "
-                "kept it, so the feature gate DaemonSetUpdateSurge is on there (alpha in v1.21), and the run surges"]
-    raise UsageError(f"argument --max-surge: {why} (--max-surge 0 --max-unavailable N)")
+    why, warning = surge_on_old_cluster(inputs, strategy.max_surge, strategy.rolling, is_live(args.manifest),
+                                        getattr(args, "max_surge", None) is not None)
+    if why is not None:
+        raise UsageError(f"argument --max-surge: {why} (--max-surge 0 --max-unavailable N)")
+    return [] if warning is None else [warning]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rollsim.io.live import Version
 
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
-           "split_file_options", "versioned"]
+           "split_file_options", "surge_on_old_cluster", "versioned"]
 
 
 class InputError(ValueError):
@@ -101,6 +101,30 @@ class ReadInputs:
     source: Mapping[str, Any] | None = None
     unread: str | None = None
     cluster_named: bool = False  # a context or kubeconfig is named: its version can be asked
+
+
+def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_daemonset: bool,
+                         surge_given: bool) -> tuple[str | None, str | None]:
+    """A non-zero maxSurge on a named cluster older than v1.22, whose API server drops the field
+    (``surge_dropped``): why a run with it is refused, as ``plan`` leaves surge out there, whatever
+    ``kubernetes_version`` says (it chooses the controller rules only); or, when the maxSurge is
+    the one the live DaemonSet carries (``live_daemonset``, and none is set here: ``surge_given``),
+    a warning that the run surges: that API server kept it, so the feature gate
+    DaemonSetUpdateSurge is on there (alpha in v1.21). ``(None, None)``: the cluster can surge,
+    or its version is not known. ``simulate`` and ``rollsim run`` both ask this.
+    """
+    from rollsim.spec.versions import surge_dropped
+
+    served = (inputs.source or {}).get("server_version")
+    why = surge_dropped(served, max_surge, rolling)
+    if why is None:
+        return None, None
+    if live_daemonset and not surge_given and inputs.daemonset_spec is not None \
+            and inputs.daemonset_spec.strategy.max_surge == max_surge:
+        return None, (f"the DaemonSet read from the cluster has maxSurge {max_surge}: its {served} API server "
+                      "kept it, so the feature gate DaemonSetUpdateSurge is on there (alpha in v1.21), and the "
+                      "run surges")
+    return why, None
 
 
 def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),

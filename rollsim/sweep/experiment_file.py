@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from rollsim.io.clusterversion import ClusterVersion
-from rollsim.io.inputs import FILE_OPTIONS, split_file_options
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, split_file_options, surge_on_old_cluster
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.spec.distributions import split_spec_hint
@@ -173,6 +173,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                     raise doc.error(sources[0] + exc.within, exc.rule) from None
                 raise doc.error(" and ".join(sources), exc.message) from None
             warnings.update(dict.fromkeys(_ignored(doc, scenario, options, source_of)))
+            warnings.update(dict.fromkeys(_surge_on_old_cluster(doc, scenario, inputs, files, options, source_of)))
             options = {**options, **files, **digest}  # run ids change with file contents
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])
@@ -193,6 +194,22 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
                       tuple(warnings), decisions, reported)
+
+
+def _surge_on_old_cluster(doc: Document, scenario: Scenario, inputs: Inputs, files: Mapping[str, Any],
+                          options: Mapping[str, Any], source_of: Callable[[str], str]) -> list[str]:
+    """Refuse a configuration's maxSurge that the named cluster (older than v1.22) would drop, as
+    ``simulate`` does (``surge_on_old_cluster``): the error names the key that set it; a warning
+    when it is the live DaemonSet's own.
+    """
+    strategy = scenario.daemonset.strategy
+    given = options.get("max_surge") is not None
+    why, warning = surge_on_old_cluster(inputs, strategy.max_surge, strategy.rolling,
+                                        is_live(files.get("manifest")), given)
+    if why is not None:
+        key = source_of("max_surge") if given else source_of("manifest")
+        raise doc.error(key, why)
+    return [] if warning is None else [warning]
 
 
 def _ignored(doc: Document, scenario: Scenario, options: Mapping[str, Any],
