@@ -175,14 +175,14 @@ def test_failed_pods_kept_apart_classify_the_node_as_all_of_them_do(
 
 # -- a node list's own DiskPressure condition -------------------------------------------------
 
-def _listed(tmp_path: Path, pressured: dict[str, str]) -> Path:
-    """A node list of 10 Ready nodes, ``pressured`` giving some a DiskPressure status, written as JSON."""
+def _listed(tmp_path: Path, pressured: dict[str, str], condition: str = "DiskPressure") -> Path:
+    """A node list of 10 Ready nodes, ``pressured`` giving some a ``condition`` status, written as JSON."""
     items = []
     for i in range(10):
         name = f"node-{i}"
         conditions = [{"type": "Ready", "status": "True"}]
         if name in pressured:
-            conditions.append({"type": "DiskPressure", "status": pressured[name]})
+            conditions.append({"type": condition, "status": pressured[name]})
         items.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {}}, "spec": {},
                       "status": {"conditions": conditions}})
     path = tmp_path / "nodes.json"
@@ -194,6 +194,27 @@ def test_a_node_list_gives_a_ready_nodes_disk_pressure(tmp_path) -> None:
     """Only a Ready node's DiskPressure True is read: an unreachable node's conditions are stale."""
     nodes = load_nodes(_listed(tmp_path, {"node-1": "True", "node-2": "False"}))
     assert [n.name for n in nodes if n.disk_pressure] == ["node-1"]
+
+
+def test_a_node_listed_with_pid_pressure_rejects_new_pods_as_under_disk_pressure(tmp_path, capsys) -> None:
+    """The eviction manager's ``Admit`` rejects every pod that is not critical under any node condition
+    but MemoryPressure alone: a node listed with PIDPressure True holds the rollout as one listed with
+    DiskPressure does, and the console names the condition it has. A NotReady node's is stale."""
+    path = _listed(tmp_path, {"node-3": "True", "node-4": "False"}, "PIDPressure")
+    nodes = load_nodes(path)
+    assert [n.name for n in nodes if n.pid_pressure] == ["node-3"] and not any(n.disk_pressure for n in nodes)
+    assert main(["simulate", "--nodes-file", str(path), "--controller", "ideal", "--horizon", "600"]) == 0
+    assert "1 node under PIDPressure" in capsys.readouterr().out
+    timing = {k: v for k, v in CONSTANT.items() if k != "nodes"}
+    pid = simulate(build_scenario(node_list=nodes, **timing, max_unavailable=1), seed=0).summary
+    disk = simulate(build_scenario(node_list=load_nodes(_listed(tmp_path, {"node-3": "True"})), **timing,
+                                   max_unavailable=1), seed=0).summary
+    assert pid["stop_cause"] == "disk-pressure" and pid["disk_pressure_rejections"] >= 1
+    assert {k: pid[k] for k in ("end_s", "updated", "disk_pressure_rejections")} == \
+        {k: disk[k] for k in ("end_s", "updated", "disk_pressure_rejections")}
+    critical = simulate(build_scenario(node_list=nodes, **timing, max_unavailable=1,
+                                       priority=2000001000), seed=0).summary
+    assert critical["completed"] and critical["disk_pressure_rejections"] == 0
 
 
 def test_a_node_listed_under_pressure_rejects_new_pods_from_the_start_and_keeps_its_old_one(tmp_path) -> None:

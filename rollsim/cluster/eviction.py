@@ -62,10 +62,11 @@ class EvictionManager:
         self.rejected: Counter[str] = Counter()
 
     def listed_under_pressure(self, nodes: Sequence[Node]) -> None:
-        """The nodes listed with the DiskPressure condition (``Node.disk_pressure``) have it from the
-        start, their pods as listed (running: a node list does not say which were evicted).
+        """The nodes listed with the DiskPressure condition (``Node.disk_pressure``), or PIDPressure,
+        under which ``Admit`` rejects pods alike, have it from the start, their pods as listed
+        (running: a node list does not say which were evicted).
         """
-        listed = [node for node, n in enumerate(nodes) if n.disk_pressure]
+        listed = [node for node, n in enumerate(nodes) if n.rejects_pods]
         self.pressured.update(listed)
         self.ever.update(listed)
         if listed:

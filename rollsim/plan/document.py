@@ -175,13 +175,15 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
     """What the nodes under disk pressure do to every setting (None without any): listed with the
     DiskPressure condition, or coming under it during the run (``--disk-pressure-nodes``).
     """
-    listed = sum(n.disk_pressure for n in scenario.nodes)
+    listed = sum(n.rejects_pods for n in scenario.nodes)
     later = sum(c.count for c in scenario.node_changes if c.kind == "disk-pressure")
     if not (listed or later):
         return None
-    nodes = " and ".join(part for part in (f"{count_of(listed, 'node')} listed with DiskPressure" if listed else "",
-                                             f"{count_of(later, 'node')} under it during the run" if later else "")
-                         if part)
+    conditions = scenario.pressure_conditions(listed_only=True)
+    parts = (f"{count_of(listed, 'node')} listed with {conditions}" if listed else "",
+             f"{count_of(later, 'node')} under {'it' if conditions in ('', 'DiskPressure') else 'DiskPressure'} "
+             "during the run" if later else "")
+    nodes = " and ".join(part for part in parts if part)
     if is_critical(scenario.daemonset.priority):
         return f"{nodes}: the DaemonSet's pods are critical (priority at least 2000000000), so none is rejected"
     lasts, transition = scenario.disk_pressure_for_s, scenario.eviction_pressure_transition_period_s

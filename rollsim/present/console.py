@@ -355,7 +355,7 @@ def _disk_pressure(s: Mapping[str, Any], sc: Any) -> list[str]:
             f", each for {pressure_held(sc.disk_pressure_for_s, sc.eviction_pressure_transition_period_s)}")
     critical = " (critical: priority at least 2000000000, so none evicted or rejected)" if is_critical(
         sc.daemonset.priority) else ""
-    return [f"  disk pressure      {count_of(nodes, 'node')} under DiskPressure{held}{critical}: "
+    return [f"  disk pressure      {count_of(nodes, 'node')} under {sc.pressure_conditions()}{held}{critical}: "
             f"{count_of(s['disk_pressure_evictions'], 'pod')} evicted, {count_of(s['disk_pressure_rejections'], 'pod')}"
             " rejected at admission (Evicted), each deleted and created again after the controller's per-node "
             "back-off"]

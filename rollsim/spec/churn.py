@@ -260,4 +260,5 @@ def joining_node(template: Node | None, name: str) -> Node:
     if template is None:
         return Node(name, kubelet_labels(name))
     labels = {**kubelet_labels(name), **template.labels, HOSTNAME_LABEL: name}
-    return replace(ready_node(template), name=name, labels=labels, unschedulable=False, disk_pressure=False)
+    return replace(ready_node(template), name=name, labels=labels, unschedulable=False, disk_pressure=False,
+                   pid_pressure=False)

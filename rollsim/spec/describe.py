@@ -114,7 +114,7 @@ def leaf_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
-_DIGESTED_WHEN_SET = frozenset({"disk_pressure"})
+_DIGESTED_WHEN_SET = frozenset({"disk_pressure", "pid_pressure"})
 
 
 def node_digest(nodes: tuple[Node, ...]) -> str:

@@ -149,8 +149,10 @@ class Node:
 
     ``allocatable_cpu_millis`` and ``allocatable_memory_bytes`` are ``status.allocatable``
     (``None``: unknown, never a constraint); the scheduler, not the controller, uses them.
-    ``disk_pressure`` is its DiskPressure condition as listed (True): its kubelet's eviction manager
-    rejects new pods that are not critical (``rollsim.cluster.eviction``).
+    ``disk_pressure`` and ``pid_pressure`` are its DiskPressure and PIDPressure conditions as listed
+    (True): under either, its kubelet's eviction manager rejects new pods that are not critical
+    (``rollsim.cluster.eviction``; ``Admit`` rejects every such pod under any condition but
+    MemoryPressure alone).
     """
 
     name: str
@@ -161,6 +163,14 @@ class Node:
     allocatable_cpu_millis: int | None = None
     allocatable_memory_bytes: int | None = None
     disk_pressure: bool = False
+    pid_pressure: bool = False
+
+    @property
+    def rejects_pods(self) -> bool:
+        """Whether its kubelet's eviction manager rejects new pods that are not critical (listed with
+        DiskPressure or PIDPressure: ``Admit``).
+        """
+        return self.disk_pressure or self.pid_pressure
 
     def __post_init__(self) -> None:
         if not self.name:

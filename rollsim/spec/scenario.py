@@ -321,10 +321,21 @@ class Scenario:
                           *((w.daemonset.key, w.image.node_bandwidth) for w in self.also)])
 
     def under_disk_pressure(self) -> bool:
-        """Whether a node of the run is under disk pressure: listed so (its DiskPressure condition), or
-        from a moment of it (``disk_pressure_nodes``). Only then do the kubelets run an eviction manager.
+        """Whether a node of the run is under disk pressure: listed so (its DiskPressure condition, or
+        PIDPressure, which the eviction manager's admit handler treats alike), or from a moment of it
+        (``disk_pressure_nodes``). Only then do the kubelets run an eviction manager.
         """
-        return any(c.kind == "disk-pressure" for c in self.node_changes) or any(n.disk_pressure for n in self.nodes)
+        return any(c.kind == "disk-pressure" for c in self.node_changes) or any(n.rejects_pods for n in self.nodes)
+
+    def pressure_conditions(self, listed_only: bool = False) -> str:
+        """The node conditions the run's nodes under pressure have, as a sentence names them:
+        ``DiskPressure``, ``PIDPressure`` (only a node list gives it) or both, joined by "or";
+        ``listed_only``: the listed nodes' only.
+        """
+        disk = any(n.disk_pressure for n in self.nodes) or (
+            not listed_only and any(c.kind == "disk-pressure" for c in self.node_changes))
+        pid = any(n.pid_pressure for n in self.nodes)
+        return " or ".join(name for name, has in (("DiskPressure", disk), ("PIDPressure", pid)) if has)
 
     def daemonsets(self) -> tuple[DaemonSetSpec, ...]:
         """Every DaemonSet the run updates: the study's own first, then ``also``'s in order

@@ -1,7 +1,8 @@
 """``load_nodes``: a real cluster's nodes, as ``kubectl get nodes -o json`` (or ``-o yaml``) prints them.
 
 Only what the DaemonSet controller, the scheduler and the kubelet's admission read is kept: name,
-labels, taints, ``spec.unschedulable``, the Ready condition, a Ready node's DiskPressure condition
+labels, taints, ``spec.unschedulable``, the Ready condition, a Ready node's DiskPressure and PIDPressure
+conditions
 (its kubelet rejects new pods that are not critical: ``rollsim.cluster.eviction``) and allocatable
 cpu/memory.
 """
@@ -210,8 +211,10 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
     ready, where = _ready(status.get("conditions"), at + ("status", "conditions"))
     if ready != "True" and not any(t.key in _CONDITION_TAINTS and t.effect == NO_SCHEDULE for t in node_taints):
         raise Invalid(where, _UNTAINTED.format(status=ready, key=_CONDITION_TAINTS[ready == "False"]))
-    pressure = ready == "True" and _condition(status.get("conditions"), "DiskPressure") == "True"
-    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory, pressure)
+    conditions = status.get("conditions")
+    disk = ready == "True" and _condition(conditions, "DiskPressure") == "True"
+    pid = ready == "True" and _condition(conditions, "PIDPressure") == "True"
+    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory, disk, pid)
 
 
 _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives every node that has reported; "
