@@ -179,6 +179,8 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
         summary["nodes_under_disk_pressure"] = len(eviction.ever)
         summary["disk_pressure_evictions"] = eviction.evicted[d.name]
         summary["disk_pressure_rejections"] = eviction.rejected[d.name]
+    if world.pod_gc is not None and (eviction is not None or world.pod_gc.deleted):  # likewise: where pods fail
+        summary["terminated_pods_collected"] = world.pod_gc.deleted[d.name]  # PodGC's, over its threshold
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,

@@ -25,6 +25,7 @@ from rollsim.cluster.informer import Informer
 from rollsim.cluster.kubelet import Kubelet, Sampler
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
+from rollsim.cluster.podgc import TerminatedPodGC
 from rollsim.cluster.podruntime import PodRuntime
 from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads
@@ -110,6 +111,7 @@ class World:
     stop: UrgentEvent | None = None
     deleter: tuple[KubectlView, np.random.Generator] | None = None
     cursor: Cursor = field(default_factory=Cursor)  # the event being processed (timers.run_until)
+    pod_gc: TerminatedPodGC | None = None  # PodGC's gcTerminated (None: --terminated-pod-gc-threshold 0)
 
     def rollout_done(self) -> None:
         """A DaemonSet's rollout completed or was given up as stalled: the run stops once every
@@ -201,7 +203,10 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)
-    return World(env, scenario, streams, api, kubelet, queue, bucket, rank, reference)
+    evicted = kubelet.eviction.failed.__contains__ if kubelet.eviction is not None else frozenset().__contains__
+    threshold = settings.terminated_pod_gc_threshold
+    pod_gc = TerminatedPodGC(env, api, threshold, evicted) if threshold > 0 else None
+    return World(env, scenario, streams, api, kubelet, queue, bucket, rank, reference, pod_gc=pod_gc)
 
 
 def _map_order(world: World, streams: Streams) -> list[float]:

@@ -153,7 +153,8 @@ def test_every_field_of_another_daemonset_is_described() -> None:
 @pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Node) if f.name != "name"])
 def test_every_field_of_every_node_is_described(field) -> None:
     others = {"labels": {"a": "b"}, "taints": (Taint("dedicated"),), "ready": False, "unschedulable": True,
-              "allocatable_cpu_millis": 1000, "allocatable_memory_bytes": 2**30, "disk_pressure": True}
+              "allocatable_cpu_millis": 1000, "allocatable_memory_bytes": 2**30, "disk_pressure": True,
+              "pid_pressure": True}
     nodes = list(_BASE.nodes)
     nodes[2] = dataclasses.replace(nodes[2], **{field: others[field]})
     assert describe_scenario(dataclasses.replace(_BASE, nodes=tuple(nodes))) != describe_scenario(_BASE)

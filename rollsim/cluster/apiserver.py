@@ -81,6 +81,8 @@ class ApiServer:
         # by node, how many failed pods each (owner, revision) has there (what the recorders count)
         self.failed_counts: dict[int, Counter[tuple[str, int]]] = {}
         self._failed_uids: set[int] = set()
+        # PodGC's gcTerminated (rollsim.cluster.podgc), told how many pods are terminated each time one fails
+        self.on_terminated: Callable[[int], None] | None = None
         self.daemonsets: dict[str, DaemonSetObject] = {}
         self._owned: dict[str, list[PodWatcher]] = {}
         self._everyone: list[PodWatcher] = []
@@ -231,6 +233,8 @@ class ApiServer:
         self.failed_by_node.setdefault(pod.node, []).append(pod)
         self.failed_counts.setdefault(pod.node, Counter())[pod.owner, pod.revision] += 1
         self._failed_uids.add(pod.uid)
+        if self.on_terminated is not None:
+            self.on_terminated(len(self._failed_uids))
 
     def _unfile_failed(self, pod: Pod) -> None:
         self._failed_uids.discard(pod.uid)

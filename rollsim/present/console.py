@@ -358,7 +358,16 @@ def _disk_pressure(s: Mapping[str, Any], sc: Any) -> list[str]:
     return [f"  disk pressure      {count_of(nodes, 'node')} under {sc.pressure_conditions()}{held}{critical}: "
             f"{count_of(s['disk_pressure_evictions'], 'pod')} evicted, {count_of(s['disk_pressure_rejections'], 'pod')}"
             " rejected at admission (Evicted), each deleted and created again after the controller's per-node "
-            "back-off"]
+            f"back-off{_collected(s, sc)}"]
+
+
+def _collected(s: Mapping[str, Any], sc: Any) -> str:
+    """What PodGC's ``gcTerminated`` deleted of the failed pods, over its threshold (when it deleted any)."""
+    collected = s.get("terminated_pods_collected")
+    if not collected:
+        return ""
+    return (f"; PodGC deleted {count_of(collected, 'failed pod')} over its threshold "
+            f"({sc.controller.terminated_pod_gc_threshold:,} terminated pods, --terminated-pod-gc-threshold)")
 
 
 _SHOWN = {"nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",

@@ -397,6 +397,9 @@ def disk_pressure_costs(runs: pd.DataFrame) -> list[str]:
         if rejected.mean() > 100 * max(evicted.mean(), 1.0):
             line += ("; with maxSurge the controller creates a pod each time none runs on the node, whatever "
                      "failed pods it holds (kubernetes/kubernetes#124388), so the Evicted pods pile up")
+            if "terminated_pods_collected" in rows and (collected := _numbers(rows, "terminated_pods_collected")).any():
+                line += (f", until PodGC deleted those beyond its --terminated-pod-gc-threshold "
+                         f"({trim_zeros(format_number(collected.mean(), 0))} per run on average)")
         out.append(line + " (README, “What hurts at scale”: nodes under disk pressure).")
     return out
 

@@ -56,6 +56,9 @@ class ControllerSettings:
       ``unhealthy_zone_threshold`` (0.55), the kube-controller-manager flags' defaults
       (``cmd/kube-controller-manager/app/options/nodelifecyclecontroller.go``). In ``ideal``
       mode a failed node is detected and tainted at once.
+    * ``terminated_pod_gc_threshold``: the kube-controller-manager's ``--terminated-pod-gc-threshold``
+      (12,500; 0 turns PodGC's ``gcTerminated`` off): failed pods beyond it are deleted, evicted
+      ones first, then the oldest (``rollsim.cluster.podgc``), in both modes.
     """
 
     mode: str = REALISTIC
@@ -78,6 +81,7 @@ class ControllerSettings:
     secondary_node_eviction_rate: float = 0.01
     large_cluster_size_threshold: int = 50
     unhealthy_zone_threshold: float = 0.55
+    terminated_pod_gc_threshold: int = 12500  # kube-controller-manager's --terminated-pod-gc-threshold; 0: off
 
     def __post_init__(self) -> None:
         _set(self, "kubernetes_version", parse_version(self.kubernetes_version))
@@ -86,6 +90,8 @@ class ControllerSettings:
             _set(self, "node_watch_delay", parse_distribution(self.node_watch_delay))
         if self.mode not in (IDEAL, REALISTIC):
             raise ValueError(f"controller must be ideal or realistic, got {self.mode!r}")
+        if int(threshold := self.terminated_pod_gc_threshold) < 0:
+            raise ValueError(f"terminated_pod_gc_threshold must not be negative, got {threshold}")
         for name in ("workers", "kube_api_burst", "burst_replicas", "slow_start_initial_batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")

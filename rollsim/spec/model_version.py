@@ -42,4 +42,6 @@ __all__ = ["MODEL_VERSION"]
 # cache's order) and requeue the key once, not once each (the delaying queue's one waiting entry: events counted
 # without queue_dedup change); a node whose available new pod has failed pods beside it stops as
 # failed-pods-left (it read as rejected); disk pressure (--disk-pressure-nodes) (one session's changes: one number)
-MODEL_VERSION = 15
+# 16: PodGC's gcTerminated (--terminated-pod-gc-threshold, 12,500): failed pods beyond it are deleted;
+# a node list's PIDPressure condition is read (its kubelet rejects pods as under DiskPressure)
+MODEL_VERSION = 16

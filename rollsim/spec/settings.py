@@ -261,6 +261,10 @@ _OWN: tuple[Setting, ...] = (
             "Ready=Unknown (realistic mode)", field="controller.node_monitor_grace_period",
             shown_default="the version's: 50 s from v1.32, 40 s before", unit="s",
             label="node monitor grace period"),
+    Setting("terminated_pod_gc_threshold", "controller.terminated_pod_gc_threshold", k.COUNT,
+            "PodGC deletes terminated (Failed) pods beyond this many in the cluster, evicted ones first, then the "
+            "oldest (the kube-controller-manager's --terminated-pod-gc-threshold; 0: never)",
+            field="controller.terminated_pod_gc_threshold", label="terminated pod GC threshold"),
     Setting("node_monitor_period", "controller.node_monitor_period", k.POSITIVE_SECONDS,
             "how often the node lifecycle controller checks node heartbeats", field="controller.node_monitor_period",
             unit="s", label="node monitor period"),
