@@ -271,3 +271,14 @@ def test_plan_warns_that_how_long_pressure_lasts_is_ignored_without_it(tmp_path,
     assert main(["plan", "--nodes", "5", "--window", "1h", "--disk-pressure-for", "60", "--replications", "2",
                  "--max-replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")]) == 0
     assert "warning: argument --disk-pressure-for: ignored: no node is under disk pressure" in capsys.readouterr().err
+
+
+def test_every_daemonsets_pods_are_evicted_but_the_critical_ones() -> None:
+    """A node under pressure: the eviction manager evicts each DaemonSet's pod there that is not critical
+    (``also:`` ones too), and a critical one stays."""
+    both = [{"name": "calico-node", "max_unavailable": 1}, {"name": "kube-proxy", "priority": 2000001000}]
+    r = simulate(build_scenario(**CONSTANT, max_unavailable=1, disk_pressure_nodes="3@0", also=both), seed=0)
+    assert r.summary["disk_pressure_evictions"] == 3
+    assert r.others["calico-node"]["disk_pressure_evictions"] == 3
+    assert r.others["kube-proxy"]["disk_pressure_evictions"] == 0
+    assert r.others["kube-proxy"]["disk_pressure_rejections"] == 0

@@ -109,7 +109,7 @@ class Churn:
 
     def pressure_random_node(self) -> int | None:
         """A random node whose kubelet runs, not yet under disk pressure, comes under it: its
-        eviction manager evicts ``owner``'s pod there and rejects new pods that are not critical
+        eviction manager evicts the DaemonSets' pods there and rejects new pods that are not critical
         (``rollsim.cluster.eviction``) until its pressure has passed and the condition's
         transition period after it; None when every such node is under pressure already.
         """
@@ -120,7 +120,7 @@ class Churn:
         if not free:
             return None
         node = free[int(rng.integers(len(free)))]
-        eviction.pressure_began(node, self.owner)
+        eviction.pressure_began(node)
         return node
 
 

@@ -18,13 +18,13 @@ holds a maxUnavailable slot (or, with surge, the new pod holds a maxSurge slot) 
 pressure is gone and the back-off has passed.
 
 Departures, stated in the README: the moment a node comes under pressure is the moment its
-eviction manager acts (no 10 s housekeeping tick), and the manager evicts the pods of the
-study's own DaemonSet there, the one the field reports saw evicted, all at once (upstream
-ranks every pod on the node by its use of the disk and evicts one per tick until the pressure
-is relieved, so the DaemonSet's pod may outlive it). The Node's DiskPressure condition and
-its ``node.kubernetes.io/disk-pressure:NoSchedule`` taint are not written to the Node object:
-every DaemonSet pod tolerates that taint (``AddOrUpdateDaemonPodTolerations``), so no
-controller decision reads them.
+eviction manager acts (no 10 s housekeeping tick), and the manager evicts every DaemonSet's
+pods there that are not critical (the study's own is the one the field reports saw evicted),
+all at once: upstream ranks every pod on the node by its use of the disk and priority and
+evicts one per tick until the pressure is relieved, so a DaemonSet's pod may outlive it. The
+Node's DiskPressure condition and its ``node.kubernetes.io/disk-pressure:NoSchedule`` taint are
+not written to the Node object: every DaemonSet pod tolerates that taint
+(``AddOrUpdateDaemonPodTolerations``), so no controller decision reads them.
 """
 
 from __future__ import annotations
@@ -72,17 +72,16 @@ class EvictionManager:
         if listed:
             self._ends(listed)
 
-    def pressure_began(self, node: int, owner: str) -> None:
+    def pressure_began(self, node: int) -> None:
         """``node``'s ``nodefs`` threshold is met: the DiskPressure condition, and ``synchronize``
-        evicts ``owner``'s active pods there that are not critical (none being deleted).
+        evicts every DaemonSet's active pods there that are not critical (none being deleted).
         """
         self.pressured.add(node)
         self.ever.add(node)
-        if not is_critical(self.priority_of(owner)):
-            for pod in list(self.api.pods_by_node[node]):
-                if pod.owner == owner and pod.scheduled and not pod.terminal and not pod.deleting:
-                    self._fail(pod)
-                    self.evicted[owner] += 1
+        for pod in list(self.api.pods_by_node[node]):
+            if pod.scheduled and not pod.terminal and not pod.deleting and not is_critical(self.priority_of(pod.owner)):
+                self._fail(pod)
+                self.evicted[pod.owner] += 1
         self._ends([node])
 
     def _ends(self, nodes: list[int]) -> None:

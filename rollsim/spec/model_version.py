@@ -43,5 +43,6 @@ __all__ = ["MODEL_VERSION"]
 # without queue_dedup change); a node whose available new pod has failed pods beside it stops as
 # failed-pods-left (it read as rejected); disk pressure (--disk-pressure-nodes) (one session's changes: one number)
 # 16: PodGC's gcTerminated (--terminated-pod-gc-threshold, 12,500): failed pods beyond it are deleted;
-# a node list's PIDPressure condition is read (its kubelet rejects pods as under DiskPressure)
+# a node list's PIDPressure condition is read (its kubelet rejects pods as under DiskPressure); every
+# DaemonSet's pods on a node coming under pressure are evicted (the study's alone before)
 MODEL_VERSION = 16
