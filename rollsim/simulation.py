@@ -29,7 +29,7 @@ from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
 from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
-from rollsim.observe.stopcause import healthy_done_s, stop_cause, stuck_nodes
+from rollsim.observe.stopcause import healthy_done_s, healthy_nodes, stop_cause, stuck_nodes
 from rollsim.spec.churn import change_kinds
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
@@ -190,8 +190,9 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
                       horizon_reached=horizon_reached and not d.over(), completed=bool(summary["completed"]),
                       rolled_back=bool(summary.get("rolled_back")), awaited=awaited)
     cause = stop_cause(state)
-    summary.update(stop_cause=cause.cause, stop_detail=cause.sentence,
-                   healthy_done_s=healthy_done_s(node_table, stuck_nodes(state)))
+    stuck = stuck_nodes(state)
+    summary.update(stop_cause=cause.cause, stop_detail=cause.sentence, healthy_done_s=healthy_done_s(node_table, stuck),
+                   healthy_nodes=healthy_nodes(node_table, stuck))
     return summary
 
 

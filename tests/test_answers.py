@@ -310,3 +310,21 @@ def test_every_node_not_ready_is_refused_unless_meant(tmp_path, capsys) -> None:
     assert main(["simulate", "--nodes", "0", "--add-nodes", "3@10"]) == 0  # the nodes join after it completed
     assert ("with nothing updated: the DaemonSet had no Ready node to update (the 3 nodes that join from 10s get "
             "its new revision when they join, after the rollout completed" in capsys.readouterr().out)
+
+
+def test_with_every_new_pod_faulty_no_node_could_be_updated(capsys) -> None:
+    """Every new pod crash-loops: no node could be updated (``healthy_nodes`` 0, and ``healthy_done_s``
+    0: nothing to wait for), and the console says so, where it said "all updated by 0s" beside
+    "0 nodes of 10 updated"; one healthy node among them is waited for as before."""
+    from rollsim.cli import main
+
+    s = simulate(build_scenario(nodes=10, max_unavailable="100%", new_pods="crashloop", stall_after=300,
+                                **FAST)).summary
+    assert s["healthy_nodes"] == 0 and s["healthy_done_s"] == 0.0 and not s["completed"]
+    some = simulate(build_scenario(nodes=10, max_unavailable="100%", new_pods="crashloop:0.5", stall_after=300,
+                                   **FAST)).summary
+    assert 0 < some["healthy_nodes"] < 10 and some["healthy_done_s"] > 0
+    assert main(["simulate", "--nodes", "10", "--max-unavailable", "100%", "--new-pods", "crashloop",
+                 "--stall-after", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "healthy nodes      none could be updated (the stop line says why)" in out and "all updated" not in out

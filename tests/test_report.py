@@ -525,3 +525,13 @@ def test_the_results_table_shows_preemption_only_when_some_configuration_preempt
     column = header.index(PREEMPTED_COLUMN)
     assert header[column - 1] == "max surge (pods)"
     assert [row[column] for row in rows[:2]] == ["none", "3.5 nodes: 1,750m CPU, 1.5 GiB"]
+
+
+def test_why_runs_stopped_says_no_node_could_be_updated_when_none_could() -> None:
+    import pandas as pd
+    from rollsim.present.report_tables import _healthy
+
+    runs = pd.DataFrame({"config": [0, 0, 1, 1], "healthy_done_s": [0.0, 0.0, 0.0, 30.0],
+                         "healthy_nodes": [0, 0, 0, 4]})
+    assert _healthy(runs, 0) == "none could be updated"  # was "0s": done by 0 s, with nothing done
+    assert _healthy(runs, 1) == "30s"

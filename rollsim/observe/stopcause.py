@@ -83,6 +83,7 @@ __all__ = [
     "RegistryLimit",
     "StopCause",
     "healthy_done_s",
+    "healthy_nodes",
     "is_stuck",
     "stop_cause",
     "stuck_nodes",
@@ -581,6 +582,22 @@ def _deleter_waiting(state: EndState, waiting: int, left: str) -> str:
             f"{_plural(waiting, 'node')} still on the old revision; {left}")
 
 
+def _healthy(nodes: Table, stuck: Collection[str]) -> np.ndarray:
+    """Which of ``nodes`` are desired and could be updated (not in ``stuck``)."""
+    mine = column(nodes, "desired", bool)
+    if stuck:
+        names = set(stuck)
+        mine = mine & ~np.fromiter((name in names for name in nodes["node"]), bool, len(mine))
+    return mine
+
+
+def healthy_nodes(nodes: Table, stuck: Collection[str] = ()) -> int:
+    """How many desired nodes could be updated (not in ``stuck``): 0 when every one's new pod failed,
+    could not be scheduled or its node is NotReady (``healthy_done_s`` is then 0: nothing to wait for).
+    """
+    return int(_healthy(nodes, stuck).sum()) if rows(nodes) else 0
+
+
 def healthy_done_s(nodes: Table, stuck: Collection[str] = ()) -> float | None:
     """When every desired node that could be updated (not in ``stuck``) had an available new pod:
     the latest ``new_available_at_s`` among them, ``None`` if one of them never got one.
@@ -590,11 +607,7 @@ def healthy_done_s(nodes: Table, stuck: Collection[str] = ()) -> float | None:
     """
     if not rows(nodes):
         return 0.0
-    mine = column(nodes, "desired", bool)
-    if stuck:
-        names = set(stuck)
-        mine = mine & ~np.fromiter((name in names for name in nodes["node"]), bool, len(mine))
-    times = column(nodes, "new_available_at_s", float)[mine]  # one column, not the frame
+    times = column(nodes, "new_available_at_s", float)[_healthy(nodes, stuck)]  # one column, not the frame
     if len(times) == 0:
         return 0.0
     if np.isnan(times).any():

@@ -272,8 +272,8 @@ def format_summary(result: Any, wall: float) -> str:
         f"  completed          {done}",
     ]
     if not s["completed"]:
-        lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}",
-                  f"  healthy nodes      {_healthy_nodes(s.get('healthy_done_s'), rolled_back)}"]
+        healthy = _healthy_nodes(s.get("healthy_done_s"), rolled_back, s.get("healthy_nodes"))
+        lines += [f"  stopped because    {s.get('stop_detail', 'unknown')}", f"  healthy nodes      {healthy}"]
     revision = "the old revision, rolled back to" if rolled_back else "the new revision"
     lines += [
         f"  up-to-date         {_up_to_date(result, n, revision)}",
@@ -295,13 +295,16 @@ def format_summary(result: Any, wall: float) -> str:
     return "\n".join(lines)
 
 
-def _healthy_nodes(healthy: float | None, rolled_back: bool) -> str:
+def _healthy_nodes(healthy: float | None, rolled_back: bool, nodes: int | None = None) -> str:
     """When every node that could be updated was (``healthy_done_s``); after a rollback, when
-    every node was back on the old revision (the update itself was undone).
+    every node was back on the old revision (the update itself was undone). ``nodes``: how many
+    could be updated (``healthy_nodes``; none: nothing to wait for, and ``healthy_done_s`` is 0).
     """
     done = "all back on the old revision" if rolled_back else "all updated"
     if healthy is None:
         return "not " + done
+    if nodes == 0 and not rolled_back:
+        return "none could be updated (the stop line says why)"
     return f"{done} by {format_duration(healthy)} ({healthy:,.1f} s)"
 
 

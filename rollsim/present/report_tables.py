@@ -343,6 +343,8 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
     left = int(values.isna().sum())
     if left:
         return f"not all ({left} of {len(values)} runs)"
+    if "healthy_nodes" in mine and pd.to_numeric(mine["healthy_nodes"], errors="coerce").eq(0).all():
+        return "none could be updated"  # every desired node stuck: nothing to wait for (healthy_done_s 0)
     return format_duration(float(values.max()))
 
 
