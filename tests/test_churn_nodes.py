@@ -303,3 +303,6 @@ def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys)
     out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "3")
     assert "budget note        the pods of 3 NotReady nodes, not Ready, count against maxUnavailable too " \
            "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)" in out
+    # with maxSurge their unavailable old pods are replaced at once, outside both budgets: no such note
+    out = _printed(capsys, "--nodes", "10", "--max-surge", "1", "--not-ready-nodes", "2")
+    assert "completed          yes" in out and "budget note" not in out

@@ -200,8 +200,10 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     resolution during the run), when nodes explain it: nodes that joined, or went NotReady, count
     unavailable outside the budget, as do pods evicted under disk pressure and old pods that lost
     readiness; NotReady nodes' pods, not Ready, count against it (rollingUpdate counts every node's
-    pods) but not in max unavailable, which counts the desired nodes.
+    pods) but not in max unavailable, which counts the desired nodes; with maxSurge they count
+    against neither budget (rollingUpdate replaces an unavailable old pod at once).
     """
+    from rollsim.spec.budget import is_zero
     from rollsim.spec.churn import change_kinds
     from rollsim.spec.startstate import runs_at_start
 
@@ -222,7 +224,9 @@ def _budget_note(result: Any, budget: int) -> list[str]:
         notes.append("pods evicted under DiskPressure leave their nodes unavailable at once, outside maxUnavailable")
     if over and "old-pods-unready" in kinds:
         notes.append("old pods that lost readiness are replaced at once, outside maxUnavailable")
-    held = sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
+    # with maxSurge the controller replaces their unavailable old pods outside both budgets: no note
+    surging = not is_zero(sc.daemonset.strategy.max_surge)
+    held = 0 if surging else sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
     if held:
         notes.append(f"the pods of {count_of(held, 'NotReady node')}, not Ready, count against maxUnavailable too "
                      "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
