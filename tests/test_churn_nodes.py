@@ -219,7 +219,8 @@ def test_up_to_date_is_the_status_kubectl_shows(capsys, tmp_path) -> None:
 def test_the_nodes_line_counts_the_nodes_as_the_header_does(capsys) -> None:
     out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--max-unavailable", "3")
     assert "18-node DaemonSet rollout" in out
-    assert "nodes              18 of 20 run the DaemonSet (20 listed, 2 NotReady); not: 2 kept only" in out
+    assert ("nodes              18 of 20 run the DaemonSet (20 listed, 2 NotReady); not: 2 get no new pod "
+            "(a pod already there stays)") in out
     out = _printed(capsys, "--nodes", "10", "--add-nodes", "5@30", "--remove-nodes", "2@40")
     assert "13-node DaemonSet rollout" in out and "13 of 13 run the DaemonSet (10 listed, 5 added, 2 removed)" in out
 

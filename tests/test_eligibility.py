@@ -39,7 +39,7 @@ SAMPLE = ROOT / "experiments" / "nodes" / "sample-300.json"
 EXCERPT = ROOT / "tests" / "data" / "nodes" / "kubectl-get-nodes.json"
 TOLERATE_CONTROL_PLANE = Toleration(CONTROL_PLANE_LABEL, "Exists", effect=NO_SCHEDULE)
 CP_REASON = f"{KEPT_ONLY}untolerated taint node-role.kubernetes.io/control-plane:NoSchedule"
-NOT_READY_REASON = ("kept only (existing pods stay, no new pod): "
+NOT_READY_REASON = ("get no new pod (a pod already there stays): "
                     "untolerated taint node.kubernetes.io/not-ready:NoSchedule")
 
 
@@ -188,8 +188,8 @@ class TestReport:
     def test_format(self, sample: tuple[Node, ...]) -> None:
         text = format_report(eligibility_report(sample, PodPlacement()))
         lines = text.splitlines()
-        assert lines[0] == ("295 of 300 nodes should run the daemon pod; 5 kept only (existing pods stay, "
-                            "no new pod); 0 excluded")
+        assert lines[0] == ("295 of 300 nodes should run the daemon pod; 5 get no new pod (a pod already "
+                            "there stays); 0 excluded")
         assert lines[1].split()[0] == "3" and CP_REASON in lines[1] and "(e.g. ip-10-0-" in lines[1]
         assert lines[2].split()[0] == "2" and NOT_READY_REASON in lines[2]
         assert lines[3] == "  of the eligible nodes, 1 cordoned: the controller still creates their pods"

@@ -139,7 +139,9 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 
 # -- the report ----------------------------------------------------------------------
 
-KEPT_ONLY = "kept only (existing pods stay, no new pod): "
+# shouldContinueRunning alone: a node that has no pod gets none, one that has one keeps it (said so, not
+# "kept only": most such nodes, a control plane's, never had the pod)
+KEPT_ONLY = "get no new pod (a pod already there stays): "
 _EXAMPLES = 3
 
 
@@ -225,7 +227,7 @@ def eligibility_report(nodes: Iterable[Node], placement: PodPlacement) -> Eligib
 def format_report(report: EligibilityReport) -> str:
     """A few lines for the CLI and the report: the counts, then one line per reason."""
     head = (f"{report.eligible} of {report.total} nodes should run the daemon pod; "
-            f"{report.kept_only} kept only (existing pods stay, no new pod); {report.excluded} excluded")
+            f"{report.kept_only} get no new pod (a pod already there stays); {report.excluded} excluded")
     lines = [head]
     examples = dict(report.examples)
     for reason, count in report.reasons:
