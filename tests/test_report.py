@@ -390,7 +390,8 @@ def test_the_share_says_what_it_is_over_when_notready_nodes_are_not_desired(make
     assert "| nodes that run the DaemonSet (desired) |" in header
     assert "| max_unavailable=25%, min_ready_seconds=30 | 25% | 30 | 14 | 186 of 200 (14 NotReady) | 0/3 |" in md
     assert "| max_unavailable=10%, min_ready_seconds=0 | 10% | 0 | 0 | 200 of 200 | 3/3 |" in md
-    assert "node.kubernetes.io/not-ready:NoSchedule taint, which DaemonSet pods do not tolerate" in md
+    # their condition is Unknown (the default): the lifecycle controller's taint is unreachable, not not-ready
+    assert "node.kubernetes.io/unreachable:NoSchedule taint, which DaemonSet pods do not tolerate" in md
     assert "(200 run the DaemonSet)" not in md and "| nodes that run the DaemonSet | 200 |" not in md
     assert "| nodes that run the DaemonSet | by configuration (see the results table) |" in md
 
@@ -535,3 +536,17 @@ def test_why_runs_stopped_says_no_node_could_be_updated_when_none_could() -> Non
                          "healthy_nodes": [0, 0, 0, 4]})
     assert _healthy(runs, 0) == "none could be updated"  # was "0s": done by 0 s, with nothing done
     assert _healthy(runs, 1) == "30s"
+
+
+def test_one_configuration_is_counted_in_the_singular(tmp_path) -> None:
+    """"1 configurations × 1 replications" and "by configuration" with a single configuration."""
+    from rollsim.cli import main
+
+    experiment = tmp_path / "one.yaml"
+    experiment.write_text("name: one\nreplications: 1\nscenario:\n  cluster: {nodes: 5, add_nodes: 2@5}\n"
+                          "  controller: {mode: ideal}\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "1 configuration × 1 replication of a DaemonSet update" in md
+    assert "| nodes that run the DaemonSet | see the results table (it changes during the run) |" in md
+    assert "which change during the run" in md and "differ by configuration" not in md

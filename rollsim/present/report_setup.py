@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from rollsim.present.render import DASH, format_duration, format_number, format_setting, format_value
+from rollsim.present.render import DASH, count_of, format_duration, format_number, format_setting, format_value
 from rollsim.present.report_tables import DESIRED_COLUMN
 from rollsim.present.study import desired_differs, same_and_varying
 from rollsim.present.summary_rows import num
@@ -41,12 +41,16 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                + (f"(how many run the DaemonSet differs by configuration: “{column}” in the results table)"
                   if differs or "desired_nodes" in varying else
                   f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
-    blocks: list[tuple] = [("p", [("", f"{len(s)} configurations × {format_value(e.get('replications'))} "
-                                       f"replications of a DaemonSet update on {cluster}." +
+    replications = e.get("replications")
+    runs = (f"{count_of(len(s), 'configuration')} × {count_of(replications, 'replication')}"
+            if isinstance(replications, int) else f"{count_of(len(s), 'configuration')} × {format_value(replications)} "
+            "replications")
+    blocks: list[tuple] = [("p", [("", f"{runs} of a DaemonSet update on {cluster}." +
                                        (" Settings common to all configurations:" if same else ""))])]
     if same:
         blocks.append(("table", ["setting", "value"],
-                       [[SETTINGS.get(k, k), "by configuration (see the results table)"
+                       [[SETTINGS.get(k, k), ("by configuration (see the results table)" if len(s) > 1 else
+                                              "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else _setting(k, first.get(k))]
                         for k in same]))

@@ -44,6 +44,7 @@ from rollsim.present.summary_rows import (
 )
 from rollsim.spec.churn import moves_nodes
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
+from rollsim.spec.node import NOT_READY_TAINTS, UNREACHABLE_TAINTS
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
@@ -234,11 +235,16 @@ def desired_note(results: Results) -> list[tuple]:
     if not desired_differs(results):
         return []
     scenarios = scenarios_by_config(results).values()
+    differ = "differ by configuration" if len(scenarios) > 1 else "change during the run"
     text = ("Shares of available nodes, unavailable node-hours and node downtimes count the nodes that run the "
-            "DaemonSet (desired, as the DaemonSet's desiredNumberScheduled), which differ by configuration: see "
+            f"DaemonSet (desired, as the DaemonSet's desiredNumberScheduled), which {differ}: see "
             f"“{DESIRED_COLUMN}”.")
-    if any(num(s.get("not_ready_nodes")) > 0 for s in scenarios):
-        text += (" A node NotReady before the rollout carries the node.kubernetes.io/not-ready:NoSchedule taint, "
+    conditions = {s.get("not_ready_condition") for s in scenarios if num(s.get("not_ready_nodes")) > 0}
+    if conditions:
+        # the node lifecycle controller's NoSchedule taint for the Ready condition (Unknown: unreachable)
+        keys = sorted((NOT_READY_TAINTS if c == "False" else UNREACHABLE_TAINTS)[0].key for c in conditions)
+        taints = " or ".join(f"{key}:NoSchedule" for key in keys)
+        text += (f" A node NotReady before the rollout carries the {taints} taint, "
                  "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "
                  "started therefore shows every desired node available and no unavailable node-hours, though "
                  "its NotReady nodes never got the new pod.")
