@@ -261,3 +261,14 @@ def test_the_gate_is_invisible_when_writes_are_observed_at_once() -> None:
     common = dict(nodes=30, max_unavailable=3, min_ready_seconds=5, controller="ideal", **CONSTANT)
     assert (simulate(build_scenario(kubernetes_version="1.35", **common)).summary
             == simulate(build_scenario(kubernetes_version="1.36", **common)).summary)
+
+
+def test_a_yaml_number_is_named_as_the_minor_it_stands_for() -> None:
+    """``kubernetes_version: 1.30`` is the float 1.3: the error said "got 1.3"; it names 1.30 and says to quote it."""
+    from rollsim.spec.versions import parse_version
+
+    with pytest.raises(ValueError, match=r'got 1\.30 \(a number; quote a version: "1\.30"\)$'):
+        parse_version(1.30)
+    with pytest.raises(ValueError, match=r"got '1\.30'$"):
+        parse_version("1.30")
+    assert parse_version(1.34) == "1.34"

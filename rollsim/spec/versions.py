@@ -90,8 +90,10 @@ def parse_version(value: object) -> str:
     if isinstance(value, float):  # a YAML number: 1.36
         minor = f"{value:.2f}"
     if minor not in SUPPORTED_VERSIONS:
+        # a YAML number loses its trailing zero (1.30 is 1.3): named as the minor it stands for, with the fix
+        got = f"{minor} (a number; quote a version: \"{minor}\")" if isinstance(value, float) else repr(value)
         raise ValueError(f"must be one of the modelled Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}, "
-                         f"got {value!r}")
+                         f"got {got}")
     return minor
 
 
