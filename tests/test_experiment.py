@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,8 @@ from rollsim.io.yamldoc import ConfigError, load_yaml
 from rollsim.spec import model_version
 from rollsim.sweep.experiment import expand_grid, grid_items, replication_seed
 from rollsim.sweep.experiment_file import load_experiment
+
+from helpers import one_error_line
 
 TINY = """\
 name: tiny
@@ -348,3 +351,25 @@ def test_an_also_items_bandwidth_without_its_size_is_said_to_be_ignored(tmp_path
         """)
     assert load_experiment(path).warnings == (
         f"{path}:8: variants[0].also[1].node_bandwidth (calico-node): {ITEM_NO_SIZE_NOTE}",)
+
+
+def test_a_results_folders_record_is_not_taken_for_an_experiment_file(capsys) -> None:
+    """``rollsim run results/X/experiment.yaml`` said "source: unknown key"; it names what the file is."""
+    from rollsim.cli import main
+
+    record = Path(__file__).parent.parent / "results" / "scaling" / "experiment.yaml"
+    assert main(["run", str(record), "--out-dir", "/nonexistent/never-written"]) == 2
+    one_error_line(capsys, "experiment.yaml:7: source: this is a results folder's record of the experiment it ran",
+                   "(experiments/scaling.yaml)")
+
+
+def test_an_also_item_with_a_manifest_says_also_takes_settings(tmp_path, capsys) -> None:
+    from rollsim.cli import main
+
+    experiment = tmp_path / "a.yaml"
+    experiment.write_text("name: a\nscenario:\n  cluster: {nodes: 5}\n  also: [{name: b, manifest: ds.yaml}]\n",
+                          encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, "scenario.also[0].manifest: unknown key manifest; an also: item takes the DaemonSet's "
+                   "settings as keys")
+    assert not (tmp_path / "out").exists()

@@ -137,7 +137,7 @@ def test_multi_document_files_pick_a_daemonset_by_name() -> None:
 
 @pytest.mark.parametrize(("name", "words", "line"), [
     (None, "2 DaemonSets in this file (fluent-bit, node-problem-detector); choose one by name (--daemonset NAME, "
-           "or daemonset.name in an experiment)", 37),
+           "or daemonset.name in an experiment; an experiment's also: items update others beside it)", 37),
     ("fluentd", "no DaemonSet named 'fluentd' in this file; it has: fluent-bit, node-problem-detector", 13),
 ])
 def test_multi_document_errors_list_the_names(name: str | None, words: str, line: int) -> None:

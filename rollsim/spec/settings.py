@@ -370,6 +370,9 @@ def _guess(key: object) -> str:
     """``; did you mean max_unavailable?`` for a misspelt key of a DaemonSet in ``also``, else where
     the keys are listed.
     """
+    if key in ("manifest", "daemonset"):  # the first thing a user with a manifest of several DaemonSets tries
+        return ("; an also: item takes the DaemonSet's settings as keys (max_unavailable, requests_cpu, ...), "
+                "not a manifest: only the study's DaemonSet is read from one (scenario.daemonset.manifest)")
     close = difflib.get_close_matches(str(key), WORKLOAD_OPTIONS, n=1)
     return f"; did you mean {close[0]}?" if close else " (the keys: rollsim schema, under $defs.also)"
 

@@ -97,6 +97,10 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
     if "reading" in data:
         raise doc.error("reading", "the report's findings are computed from the results now; remove this key")
+    if "configurations" in data and "source" in data:  # a results folder's experiment.yaml (describe_experiment)
+        raise doc.error("source", f"this is a results folder's record of the experiment it ran, not an experiment "
+                                  f"file: run the experiment file it names ({data['source']}), or "
+                                  "rollsim report on the folder")
     for key in data:
         if key not in TOP_KEYS:
             raise doc.error(str(key), f"unknown key; expected one of {', '.join(TOP_KEYS)}")

@@ -79,7 +79,8 @@ def select(found: list[ManifestObject], name: str | None, file: str) -> Manifest
     if name is None:
         if len(daemonsets) > 1:
             raise daemonsets[1].where.error("", f"{len(daemonsets)} DaemonSets in this file ({names}); choose one "
-                                                "by name (--daemonset NAME, or daemonset.name in an experiment)")
+                                                "by name (--daemonset NAME, or daemonset.name in an experiment; "
+                                                "an experiment's also: items update others beside it)")
         return daemonsets[0]
     chosen = [o for o in daemonsets if o.name == name]
     if not chosen:
