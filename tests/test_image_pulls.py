@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -281,3 +282,19 @@ def test_what_a_node_has_and_what_it_pulls() -> None:
     assert not any(rt.pulls_image(p) for p in old)
     always = runtime("Always")
     assert all(always.pulls_image(p) for p in old[:3] + new)
+
+
+def test_a_pull_time_beside_an_image_size_is_said_to_be_ignored(capsys) -> None:
+    """With a size each pull takes what its bytes take (10 × 100 MB at 100 MB/s in all: the last done
+    at 10 s), whatever --pull says: one warning line, where --pull 30 was dropped without a word."""
+    from rollsim.cli import main
+    from rollsim.spec.options import SIZED_NOTE
+
+    flags = ["--nodes", "10", "--controller", "ideal", "--image-size", "100MB", "--registry-bandwidth", "100MB/s",
+             "--max-unavailable", "10", "--schedule", "1", "--start", "3", "--ready", "4", "--terminate", "5",
+             "--probe-period", "0", "-o", "json"]
+    assert main(["simulate", *flags, "--pull", "30"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"rollsim: warning: argument --pull: {SIZED_NOTE}"]
+    assert main(["simulate", *flags]) == 0
+    assert json.loads(capsys.readouterr().out)["duration_s"] == json.loads(out)["duration_s"] == 23.0

@@ -275,6 +275,8 @@ NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so i
                 "to share: each takes the pull time (timings.pull, --pull)")
 NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate) nor "
                      "pull window (registry.pull_window, --registry-pull-window), so no request is ever over it")
+SIZED_NOTE = ("ignored: the image has a size (image.size, --image-size), so each pull takes what its bytes take over "
+              "the node's and the registry's bandwidth, not the pull time")
 ITEM_NO_SIZE_NOTE = ("ignored: no DaemonSet's image has a size (image.size, an item's image_size), so no pull moves "
                      "bytes over the node's link: each takes its pull time")
 
@@ -293,7 +295,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
     and the node's and the registry's bandwidth when no image has a size (both are shared by every
-    DaemonSet's image, so one of ``also`` with a size uses them); and what the registry does over
+    DaemonSet's image, so one of ``also`` with a size uses them), and the pull time when the study's
+    image has one (its pulls then take what their bytes take); and what the registry does over
     its pull rate or window, and its burst, when it has neither; and how long disk pressure lasts
     when no node is under it.
 
@@ -308,6 +311,8 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
         out += [(name, NOT_FITTED_NOTE) for name in ("requests_cpu", "requests_memory", "node_utilization")
                 if name in given]
+    if scenario.image.size_bytes is not None and "pull" in given:  # its pulls move bytes (ImagePuller._pull_bytes)
+        out.append(("pull", SIZED_NOTE))
     if scenario.image.size_bytes is None:  # bandwidths divide bytes: with no size there are none
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")
