@@ -350,9 +350,13 @@ def test_result_does_not_depend_on_earlier_runs() -> None:
         # nodes under disk pressure: failed pods, thousands of them with surge (kept apart in the cache)
         dict(nodes=30, max_surge=3, max_unavailable=0, disk_pressure_nodes="3@20", disk_pressure_for=300),
         dict(nodes=30, max_unavailable=2, disk_pressure_nodes="2@0+60", disk_pressure_for=120, controller="ideal"),
+        # and PodGC deleting those beyond its threshold while the controller deletes them too
+        dict(nodes=30, max_surge=3, max_unavailable=0, disk_pressure_nodes="3@20", disk_pressure_for=300,
+             terminated_pod_gc_threshold=40),
     ],
     ids=["ideal", "realistic", "surge-ideal", "surge-minready-realistic", "minready-realistic",
-         "minready-ideal-constant", "ondelete-batch", "ondelete-rate", "disk-pressure-surge", "disk-pressure-ideal"],
+         "minready-ideal-constant", "ondelete-batch", "ondelete-rate", "disk-pressure-surge", "disk-pressure-ideal",
+         "disk-pressure-podgc"],
 )
 @pytest.mark.parametrize("seed", [0, 7])
 def test_fast_path_equals_reference(options, seed) -> None:
