@@ -215,6 +215,11 @@ class Driver:
     def create(self, node: int) -> Pod:
         return self.api.create_pod("agent", node, 1)
 
+    def bind(self, pod: Pod) -> None:
+        """The scheduler binds it: on the node, still Pending."""
+        pod.scheduled = True
+        self.api.pod_status_changed(pod)
+
     def ready(self, pod: Pod) -> None:
         pod.scheduled, pod.phase, pod.ready, pod.ready_since = True, RUNNING, True, self.env.now
         self.api.pod_status_changed(pod)
@@ -278,18 +283,49 @@ class TestRecorder:
         assert nf.loc[0, "downtime_s"] == 10.0
 
     def test_surge_level(self) -> None:
+        """A surge pod is a second pod on the node once bound (before, created and unschedulable, it
+        is not there), pending until it runs; the node is updated once the old pod, terminating,
+        is gone: ``updateDaemonSetStatus`` counts a node by its oldest pod."""
         d = Driver()
         d.at(2)
-        new = d.create(1)  # old and new together
+        new = d.create(1)  # created: Pending, not yet bound
+        d.at(3)
+        d.bind(new)  # old and new together on the node
         d.at(9)
         d.ready(new)
         d.at(10)
         d.delete(1)
-        tl, nf = d.rec.to_frames(10.0)
-        assert tl["surge"].tolist() == [0, 1, 1, 0]
-        assert tl["available"].tolist() == [2, 2, 2, 2]
-        assert tl["updated"].tolist() == [0, 0, 0, 1]
+        d.at(12)
+        d.remove_terminating(1)
+        tl, nf = d.rec.to_frames(12.0)
+        assert tl["time_s"].tolist() == [0, 2, 3, 9, 10, 12]
+        assert tl["surge"].tolist() == [0, 0, 1, 1, 0, 0]
+        assert tl["pending"].tolist() == [0, 1, 1, 0, 0, 0]
+        assert tl["terminating"].tolist() == [0, 0, 0, 0, 1, 0]
+        assert tl["updated"].tolist() == [0, 0, 0, 0, 0, 1]
+        assert tl["available"].tolist() == [2] * 6
         assert nf.loc[1, "downtime_s"] == 0.0
+
+    def test_pending_counts_new_pods_not_yet_running(self) -> None:
+        """An old pod that loses readiness, or a new one that runs but is not Ready (a crash loop, a
+        dead node), is not pending: "new pods created but not yet running"."""
+        d = Driver()
+        old = d.pods(0)[0]
+        d.at(1)
+        old.ready = False  # lost readiness: Running, not Ready
+        d.api.pod_status_changed(old)
+        d.at(2)
+        new = d.create(1)
+        d.at(3)
+        d.bind(new)
+        d.at(4)
+        new.phase = RUNNING  # started, never Ready
+        d.api.pod_status_changed(new)
+        tl, _ = d.rec.to_frames(4.0)
+        assert tl["time_s"].tolist() == [0, 1, 2, 3, 4]
+        assert tl["pending"].tolist() == [0, 0, 1, 1, 0]
+        assert tl["surge"].tolist() == [0, 0, 0, 1, 1]  # bound beside the old pod
+        assert tl["available"].tolist() == [2, 1, 1, 1, 1]
 
     def test_undesired_node_pods_do_not_count(self) -> None:
         d = Driver()

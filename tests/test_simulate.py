@@ -120,7 +120,8 @@ def test_timeline_updated_counts_only_new_pods() -> None:
     # Nothing runs the new template at t=0 (the first row already holds the first deletions).
     assert tl["updated"].iloc[0] == 0
     assert (np.diff(tl["updated"].to_numpy()) >= 0).all()  # a node, once updated, stays so
-    assert tl["updated"].tolist() == [0, 2, 2, 4, 4, 6, 6]
+    steps = tl["updated"].to_numpy()
+    assert steps[np.r_[True, np.diff(steps) != 0]].tolist() == [0, 2, 4, 6]  # two nodes a wave
 
 
 def test_termination_is_capped_at_the_grace_period() -> None:

@@ -36,7 +36,8 @@ def test_scheduler_backoff() -> None:
 def test_a_surge_pod_that_asks_for_the_old_pods_host_port_stays_pending() -> None:
     s = simulate(build_scenario(nodes=10, max_surge=2, host_ports="9100", stall_after=600, **CONSTANT)).summary
     assert s["stalled"] is True and s["updated"] == 0
-    assert s["unschedulable_pods"] == 2 and s["max_surge_observed"] == 2
+    # the surge pods never reach their nodes: no node has two pods (before, 2: counted when created)
+    assert s["unschedulable_pods"] == 2 and s["max_surge_observed"] == 0
     assert s["min_available"] == 10  # nothing lost: the old pods keep running
 
 

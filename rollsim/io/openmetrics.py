@@ -10,7 +10,7 @@ rollsim_daemonset_desired_nodes         kube_daemonset_status_desired_number_sch
 rollsim_daemonset_available_nodes       kube_daemonset_status_number_available
 rollsim_daemonset_unavailable_nodes     kube_daemonset_status_number_unavailable
 rollsim_daemonset_updated_nodes         kube_daemonset_status_updated_number_scheduled
-rollsim_daemonset_surge_nodes           (nodes running an old and a new pod at once)
+rollsim_daemonset_surge_nodes           (nodes with two pods bound at once)
 rollsim_daemonset_terminating_pods      (old pods shutting down)
 rollsim_daemonset_pending_pods          (new pods created but not yet running)
 =====================================  ====================================================
@@ -39,8 +39,8 @@ SERIES = {
     "available": ("rollsim_daemonset_available_nodes", "Desired nodes with an available daemon pod."),
     "unavailable": ("rollsim_daemonset_unavailable_nodes", "Desired nodes without an available daemon pod."),
     "updated": ("rollsim_daemonset_updated_nodes",
-                "Nodes running a pod of the current revision (the new one, or the one rolled back to)."),
-    "surge": ("rollsim_daemonset_surge_nodes", "Nodes running an old and a new pod at once."),
+                "Nodes whose oldest pod is of the current revision (the new one, or the one rolled back to)."),
+    "surge": ("rollsim_daemonset_surge_nodes", "Nodes with two pods bound at once (an old and a new one)."),
     "terminating": ("rollsim_daemonset_terminating_pods", "Old pods shutting down."),
     "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),
 }

@@ -1,11 +1,19 @@
 """A node's summary as the recorder keeps it: the node's share of the cluster levels (is it
-desired, has it an available pod, only new pods, two pods; how many pods terminating, how
-many pending), packed in one int, its key.
+desired, has it an available pod, is it updated, has it two pods; how many pods terminating,
+how many pending), packed in one int, its key.
 
 Bits 0-3 of a key say desired, available, updated, surge (all 0 if the node is not desired),
-bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods. A
-finished pod (phase Failed or Succeeded: rejected or evicted by its kubelet) that is not being
-deleted counts as pending (not Ready) and in updated, but not as a second pod: it runs no agent.
+bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods.
+* updated: every pod of the DaemonSet on the node, terminating ones too, is of the current
+  revision: ``updateDaemonSetStatus`` counts a node by its oldest pod (``updatedNumberScheduled``,
+  kubectl's UP-TO-DATE), and a terminating old pod is older than the new one beside it.
+* surge: two pods bound to the node (``spec.nodeName`` set: the scheduler has counted their requests
+  there), neither Failed nor terminating: two agents at once, or one about to start beside the other.
+  A surge pod the scheduler could not place is not on the node.
+* pending: pods of the current revision, not terminating, in phase Pending (created, not yet
+  Running: unbound ones too), as ``kube_pod_status_phase{phase="Pending"}`` counts them.
+A finished pod (phase Failed or Succeeded: rejected or evicted by its kubelet) that is not being
+deleted counts in updated (by its revision) but neither as pending nor as a second pod.
 ``rollsim.observe.recorder.Recorder`` works the key out inline for a node with one pod, and
 with ``summary_key`` for any other; it keeps one small code per distinct key.
 """
@@ -14,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rollsim.controller.pods import FAILED, SUCCEEDED, Pod
+from rollsim.controller.pods import FAILED, PENDING, SUCCEEDED, Pod
 
 __all__ = ["LEVELS", "summary_key", "unpack"]
 
@@ -29,18 +37,24 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
     them apart: ``ApiServer.failed_by_node``), as a failed pod among ``pods`` would count.
     """
     new_ready = new_available = False
-    live = new_live = terminating = pending = finished = 0
+    every, current = failed, failed_new  # every pod, terminating ones too, and those of ``revision``
+    terminating = pending = bound = 0
     available = False
     for p in pods:
+        every += 1
+        is_new = p.revision == revision
+        if is_new:
+            current += 1
         if p.deleting:
             terminating += 1
             continue
-        live += 1
-        if p.phase == FAILED or p.phase == SUCCEEDED:
-            finished += 1  # its containers stopped: not a second agent on the node
-        is_new = p.revision == revision
-        if is_new:
-            new_live += 1
+        phase = p.phase
+        if phase == FAILED or phase == SUCCEEDED:
+            continue  # its containers stopped: not a second agent on the node, not pending
+        if phase == PENDING and is_new:
+            pending += 1
+        if p.scheduled:
+            bound += 1
         if p.ready:
             if is_new:
                 new_ready = True
@@ -52,17 +66,14 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
                 available = True
                 if is_new:
                     new_available = True
-        else:
-            pending += 1
-    live, new_live, pending, finished = live + failed, new_live + failed_new, pending + failed, finished + failed
     key = terminating << 4 | pending << 36
     if desired:
         key |= 1
         if available:
             key |= 2
-        if new_live and new_live == live:  # new pods only
+        if current and current == every:  # its oldest pod is of the current revision: updated
             key |= 4
-        if live - finished >= 2:
+        if bound >= 2:
             key |= 8
     return key, new_ready, new_available
 

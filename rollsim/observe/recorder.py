@@ -21,7 +21,7 @@ import simpy
 
 from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
-from rollsim.controller.pods import FAILED, Pod
+from rollsim.controller.pods import FAILED, PENDING, Pod
 from rollsim.observe.columns import Columns
 from rollsim.observe.levels import level_rows
 from rollsim.observe.nodesummary import LEVELS, summary_key, unpack
@@ -94,11 +94,12 @@ class Recorder:
         # nodes available on the current revision since: a node the update had reached is progress again
         self._rerolled: set[int] | None = None
         self._templates = 0  # template changes seen
-        # Without minReadySeconds a node's summary reads of each pod only whether it is Ready and
-        # whether it is terminating (and its revision, which never changes): the pods last seen
-        # neither Ready nor terminating, whose next update (bound, started) changes neither, need
-        # not be summed up again. None with minReadySeconds: a summary then changes with time.
-        self._quiet: set[int] | None = set() if min_ready_seconds == 0 else None
+        # Without minReadySeconds a node's summary reads of each pod only whether it is Ready,
+        # terminating, bound and Pending (and its revision, which never changes): the pods last seen
+        # neither Ready nor terminating, by uid with whether they were bound and their phase, need not
+        # be summed up again on an update that changes neither (the image pulled, ...). None with
+        # minReadySeconds: a summary then changes with time.
+        self._quiet: dict[int, tuple[bool, str]] | None = {} if min_ready_seconds == 0 else None
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
@@ -141,18 +142,18 @@ class Recorder:
             quiet = self._quiet
             if quiet is not None:
                 if pod.ready or pod.deleting or pod.phase == FAILED:  # Failed: no longer a second agent
-                    quiet.discard(pod.uid)
-                elif pod.uid in quiet:
-                    return  # bound, started, ...: nothing the node's summary reads has changed
+                    quiet.pop(pod.uid, None)
+                elif quiet.get(pod.uid) == (pod.scheduled, pod.phase):
+                    return  # pulled, ...: nothing the node's summary reads has changed
                 else:
-                    quiet.add(pod.uid)
+                    quiet[pod.uid] = (pod.scheduled, pod.phase)  # bound (surge), started (no longer pending)
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
             if self._quiet is not None and not (pod.ready or pod.deleting):
-                self._quiet.add(pod.uid)
+                self._quiet[pod.uid] = (pod.scheduled, pod.phase)
         elif kind == DELETED and self._quiet is not None:
-            self._quiet.discard(pod.uid)
+            self._quiet.pop(pod.uid, None)
         pods = self._pods_by_node[node]
         if len(self._daemonsets) != 1:
             name = self.daemonset.name
@@ -194,8 +195,8 @@ class Recorder:
                                                         total, failed.get((name, rev), 0))
         elif len(pods) == 1:  # most nodes: the key ``summary_key`` works out, for one pod, without its loop
             p = pods[0]
-            if p.deleting:
-                key = 1 << 4  # one terminating pod, none live
+            if p.deleting:  # one terminating pod, none live: updated if it is of the current revision
+                key = 1 << 4 | 4 if p.revision == rev else 1 << 4
             elif p.ready:
                 key = 0
                 if p.revision == rev:
@@ -204,8 +205,10 @@ class Recorder:
                 if min_ready == 0 or p.ready_since + min_ready <= now:  # available, as in ``summary_key``
                     key |= 2
                     new_available = new_ready
+            elif p.revision == rev:  # updated; pending until it runs (Failed: neither pending nor an agent)
+                key = 1 << 36 | 4 if p.phase == PENDING else 4
             else:
-                key = 1 << 36 | 4 if p.revision == rev else 1 << 36  # one pending pod, new or not
+                key = 0  # an old pod not Ready: running (a crash loop, a dead node, lost readiness) or Failed
             if self.desired[node]:
                 key |= 1
             else:
