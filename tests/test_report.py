@@ -550,3 +550,15 @@ def test_one_configuration_is_counted_in_the_singular(tmp_path) -> None:
     assert "1 configuration × 1 replication of a DaemonSet update" in md
     assert "| nodes that run the DaemonSet | see the results table (it changes during the run) |" in md
     assert "which change during the run" in md and "differ by configuration" not in md
+
+
+def test_another_daemonsets_duration_is_its_mean_over_completed_runs_marked() -> None:
+    """The "DaemonSets updated together" table said "did not complete" beside "5/6"; it gives the mean
+    over the runs that completed, marked ``*`` as the results table marks it."""
+    import pandas as pd
+    from rollsim.present.report_tables import _duration_cells
+
+    group = pd.DataFrame({"b.completed": [True, True, False], "b.duration_s": [60.0, 120.0, float("nan")]})
+    assert _duration_cells(group, "b.") == ["2/3", "1m30s*"]
+    assert _duration_cells(group.iloc[:2], "b.") == ["2/2", "1m30s"]
+    assert _duration_cells(group.iloc[2:], "b.") == ["0/1", "did not complete"]

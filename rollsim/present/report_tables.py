@@ -380,21 +380,25 @@ def daemonsets_section(results: Results) -> list[tuple]:
                 rows.append(["", full.get(name, name), *_duration_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
     incomplete = others_incomplete(others_shortfalls(results))
+    marked = any(str(row[3]).endswith(PARTIAL_MARK) for row in rows)
+    note = [("p", [("", f"{PARTIAL_MARK} the mean over the runs that completed only.")])] if marked else []
     return [("h", 2, "DaemonSets updated together"),
             ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
                         "for a worker (means over replications): the longest wait is the one the shared "
                         "workers and API budget held back most.")]),
             *([("ul", [[("b", "Did not complete: "), ("", line + ".")] for line in incomplete])] if incomplete else []),
             ("table", ["configuration", "DaemonSet", "completed", "duration (mean)", "queued for a worker (mean)"],
-             rows)]
+             rows), *note]
 
 
 def _duration_cells(group: pd.DataFrame, prefix: str) -> list[str]:
     """``k/n`` and the mean duration of one DaemonSet's runs (its columns start with ``prefix``):
-    the mean only when every run completed, as the results table has it.
+    over the runs that completed, marked ``*`` when not every run did, as the results table has it.
     """
     done = group[f"{prefix}completed"].astype(bool) if f"{prefix}completed" in group else None
     if done is None:
         return [DASH, format_duration(num(group[f"{prefix}duration_s"].mean()))]
-    mean = format_duration(num(group[f"{prefix}duration_s"].mean())) if done.all() else "did not complete"
-    return [f"{int(done.sum())}/{len(group)}", mean]
+    if not done.any():
+        return [f"0/{len(group)}", "did not complete"]
+    mean = format_duration(num(group.loc[done, f"{prefix}duration_s"].mean()))
+    return [f"{int(done.sum())}/{len(group)}", mean if done.all() else mean + PARTIAL_MARK]
