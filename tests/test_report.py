@@ -562,3 +562,20 @@ def test_another_daemonsets_duration_is_its_mean_over_completed_runs_marked() ->
     assert _duration_cells(group, "b.") == ["2/3", "1m30s*"]
     assert _duration_cells(group.iloc[:2], "b.") == ["2/2", "1m30s"]
     assert _duration_cells(group.iloc[2:], "b.") == ["0/1", "did not complete"]
+
+
+def test_a_node_lists_own_notready_nodes_are_counted_with_their_condition(tmp_path) -> None:
+    """The setup table said "nodes NotReady before the rollout | 0" and "Unknown" for a node list with
+    3 nodes Ready=False (simulate said 3 NotReady): it counts them, with their condition."""
+    from rollsim.cli import main
+
+    nodes = tmp_path / "nr20.json"
+    assert main(["make-nodes", "20", "--control-plane", "0", "--not-ready", "3", "--out-file", str(nodes), "-q"]) == 0
+    experiment = tmp_path / "nrf.yaml"
+    experiment.write_text(f"name: nrf\nreplications: 1\nscenario:\n  cluster: {{nodes_file: {nodes}, "
+                          "not_ready_nodes: 2}\n  controller: {mode: ideal}\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| nodes NotReady before the rollout | 5 (3 listed so in the node list, 2 more made NotReady) |" in md
+    assert "| NotReady nodes' Ready condition | False (3 listed); Unknown (2 made NotReady) |" in md
+    assert "listed_not_ready" not in md  # folded into those two rows

@@ -52,8 +52,8 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                        [[SETTINGS.get(k, k), ("by configuration (see the results table)" if len(s) > 1 else
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
-                         _daemonset(first) if k == "daemonset" else _setting(k, first.get(k))]
-                        for k in same]))
+                         _daemonset(first) if k == "daemonset" else _not_ready(k, first) or _setting(k, first.get(k))]
+                        for k in same if k != "listed_not_ready"]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
                               + " (columns of the results table).")]))
@@ -73,6 +73,21 @@ def _daemonset(scenario: dict[str, Any]) -> str:
     plain = (name == f"{default.namespace}/{default.name}" and not scenario.get("labels")
              and not any(scenario.get(k) for k in ("requests_cpu_millis", "requests_memory_bytes", "host_ports")))
     return f"{name}: the default DaemonSet (no manifest)" if plain else format_setting("daemonset", name)
+
+
+def _not_ready(key: str, scenario: dict[str, Any]) -> str | None:
+    """The NotReady rows when the node list has NotReady nodes of its own (``listed_not_ready``: by
+    Ready condition), beside those the settings make NotReady; None otherwise (the setting as it is).
+    """
+    listed: dict[str, int] = scenario.get("listed_not_ready") or {}
+    if not listed or key not in ("not_ready_nodes", "not_ready_condition"):
+        return None
+    made, total = int(num(scenario.get("not_ready_nodes"))), sum(listed.values())
+    if key == "not_ready_nodes":
+        more = f", {made:,} more made NotReady" if made else ""
+        return f"{total + made:,} ({total:,} listed so in the node list{more})"
+    conditions = "; ".join(f"{c} ({n:,} listed)" for c, n in listed.items())
+    return conditions + (f"; {scenario.get('not_ready_condition')} ({made:,} made NotReady)" if made else "")
 
 
 def _setting(key: str, v: Any) -> str:

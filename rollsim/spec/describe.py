@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
@@ -46,7 +47,7 @@ FIELDS: dict[str, tuple[str, str]] = {
 # description keys computed from several fields, and how reports name them
 _DERIVED = {"nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
             "not_eligible": "nodes that do not run it, and why", "node_list": "node list (digest)",
-            "daemonset": "DaemonSet"}
+            "daemonset": "DaemonSet", "listed_not_ready": "nodes listed NotReady, by Ready condition"}
 DESCRIPTION_LABELS: dict[str, str] = {
     **{s.description_key: s.description_label for s in SETTINGS
        if s.field not in (None, "daemonset.name", "daemonset.namespace")},
@@ -151,6 +152,9 @@ def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
             out.update({"nodes": len(value), "desired_nodes": report.eligible,
                         "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
                         "node_list": node_digest(value)})
+            listed = Counter(n.ready_condition for n in value if not n.ready)
+            if listed:  # a node list's own NotReady nodes (only then: other descriptions stay as they were)
+                out["listed_not_ready"] = {condition: listed[condition] for condition in sorted(listed)}
         elif path == "daemonset.name":
             out["daemonset"] = f"{obj.daemonset.namespace}/{value}"
         elif path == "daemonset.namespace":

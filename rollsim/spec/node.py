@@ -166,6 +166,15 @@ class Node:
     pid_pressure: bool = False
 
     @property
+    def ready_condition(self) -> str:
+        """Its Ready condition as a node list gives it: ``True``; else ``False`` (the kubelet posts it:
+        the lifecycle controller's ``not-ready`` taint) or ``Unknown`` (it stopped posting: ``unreachable``).
+        """
+        if self.ready:
+            return "True"
+        return "False" if any(t.key == "node.kubernetes.io/not-ready" for t in self.taints) else "Unknown"
+
+    @property
     def rejects_pods(self) -> bool:
         """Whether its kubelet's eviction manager rejects new pods that are not critical (listed with
         DiskPressure or PIDPressure: ``Admit``).
