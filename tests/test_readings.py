@@ -220,3 +220,17 @@ def test_preemption_costs_name_the_configurations_whose_pods_preempted() -> None
         "evicting 4,500m CPU and 1.5 GiB memory per run (README, “Other workloads and preemption”)."]
     assert preemption_costs(runs[runs["config"] == 1]) == []
     assert preemption_costs(runs.drop(columns="preemptions")) == []  # a folder written before the column
+
+
+def test_pull_times_are_said_where_the_image_has_a_size() -> None:
+    """The image-pulls report showed no pull time; where the image has a size the findings give each
+    configuration's mean pull and most pulls at once, and nothing where pulls take the pull time."""
+    from rollsim.present.readings import pull_times
+
+    runs = pd.DataFrame({"config": [0, 0, 1, 1, 2], "label": ["a", "a", "b", "b", "c"],
+                         "mean_pull_s": [8.0, 8.0, 40.0, 50.0, 2.0], "peak_concurrent_pulls": [1, 1, 20, 30, 9]})
+    sized = {"image_size_bytes": 1e9}
+    lines = pull_times(runs, {0: sized, 1: sized, 2: {"image_size_bytes": None}})
+    assert len(lines) == 1 and lines[0].startswith("Image pulls took, on average: a 8 s (1 at once at the peak); "
+                                                   "b 45 s (25 at once at the peak). ")
+    assert pull_times(runs, {2: {"image_size_bytes": None}}) == []

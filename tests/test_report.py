@@ -579,3 +579,12 @@ def test_a_node_lists_own_notready_nodes_are_counted_with_their_condition(tmp_pa
     assert "| nodes NotReady before the rollout | 5 (3 listed so in the node list, 2 more made NotReady) |" in md
     assert "| NotReady nodes' Ready condition | False (3 listed); Unknown (2 made NotReady) |" in md
     assert "listed_not_ready" not in md  # folded into those two rows
+
+
+def test_the_pull_row_says_pulls_come_from_the_image_size_when_it_has_one() -> None:
+    from rollsim.present.report_setup import SIZED_PULL, _sized_pull
+
+    assert _sized_pull("pull", {"image_size_bytes": 1e9, "pull": "lognormal(median=2.4, p95=5)"}).startswith(
+        SIZED_PULL + ": lognormal")
+    assert _sized_pull("pull", {"image_size_bytes": None, "pull": "constant(2)"}) is None
+    assert _sized_pull("start", {"image_size_bytes": 1e9}) is None

@@ -36,7 +36,7 @@ from rollsim.sweep.slo import by_condition
 
 __all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
            "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs",
-           "unready_costs", "disk_pressure_costs"]
+           "unready_costs", "disk_pressure_costs", "pull_times"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -327,6 +327,31 @@ def _counted(runs: pd.DataFrame, column: str) -> Iterator[tuple[str, pd.DataFram
         counts = _numbers(rows, column)
         if counts.any():
             yield rows["label"].iloc[0], rows, counts
+
+
+def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | None = None) -> list[str]:
+    """One line on the pull times measured where the image has a size (``runs.csv`` ``mean_pull_s``,
+    ``peak_concurrent_pulls``): each pull takes what its bytes take over the bandwidth the pulls at
+    once share, so a wider rollout makes each pull slower; per configuration, the mean pull and the
+    most pulls at once (means over replications).
+    """
+    if not {"config", "label", "mean_pull_s", "peak_concurrent_pulls"} <= set(runs.columns):
+        return []
+    parts = []
+    for _config, rows in runs.groupby("config", sort=True):
+        if _scenario_of(rows, scenarios).get("image_size_bytes") is None:
+            continue
+        pull = pd.to_numeric(rows["mean_pull_s"], errors="coerce").mean()
+        if not math.isfinite(pull):
+            continue
+        peak = _numbers(rows, "peak_concurrent_pulls").mean()
+        parts.append(f"{rows['label'].iloc[0]} {trim_zeros(format_number(pull, 1))} s "
+                     f"({trim_zeros(format_number(peak, 0))} at once at the peak)")
+    if not parts:
+        return []
+    return ["Image pulls took, on average: " + "; ".join(parts) + ". The image's bytes cross the node's link and "
+            "the registry's bandwidth, which the pulls at once share, so a rollout that starts more of them "
+            "makes each one slower (README, “What hurts at scale”: image pulls under contention)."]
 
 
 def preemption_costs(runs: pd.DataFrame) -> list[str]:

@@ -52,7 +52,8 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                        [[SETTINGS.get(k, k), ("by configuration (see the results table)" if len(s) > 1 else
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
-                         _daemonset(first) if k == "daemonset" else _not_ready(k, first) or _setting(k, first.get(k))]
+                         _daemonset(first) if k == "daemonset" else
+                         _not_ready(k, first) or _sized_pull(k, first) or _setting(k, first.get(k))]
                         for k in same if k != "listed_not_ready"]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
@@ -73,6 +74,16 @@ def _daemonset(scenario: dict[str, Any]) -> str:
     plain = (name == f"{default.namespace}/{default.name}" and not scenario.get("labels")
              and not any(scenario.get(k) for k in ("requests_cpu_millis", "requests_memory_bytes", "host_ports")))
     return f"{name}: the default DaemonSet (no manifest)" if plain else format_setting("daemonset", name)
+
+
+SIZED_PULL = "from the image size and the node's and the registry's bandwidth (this pull time is not used)"
+
+
+def _sized_pull(key: str, scenario: dict[str, Any]) -> str | None:
+    """The pull row when the image has a size: its pulls take what their bytes take, not the pull time."""
+    if key != "pull" or scenario.get("image_size_bytes") is None:
+        return None
+    return f"{SIZED_PULL}: {format_setting(key, scenario.get(key))}"
 
 
 def _not_ready(key: str, scenario: dict[str, Any]) -> str | None:
@@ -111,8 +122,12 @@ def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[
         return scenarios[0].get(key) if len(values) == 1 and scenarios else None
 
     phases = []
+    sized = all(s.get("image_size_bytes") is not None for s in scenarios) and bool(scenarios)
     for phase, default in PHASES.items():
         v = one(phase)
+        if phase == "pull" and sized:  # the image has a size: its pulls move bytes
+            phases.append("pull from the image size and the bandwidths")
+            continue
         given = "varies by configuration" if v is None else (
             "default" if str(v) == str(parse_distribution(default)) else "given")
         phases.append(f"{phase} {format_value(v) if v is not None else ''} ({given})".replace("  ", " "))

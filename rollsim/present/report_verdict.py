@@ -293,6 +293,7 @@ def findings_section(results: Results) -> list[tuple]:
     from rollsim.present.readings import (
         disk_pressure_costs,
         preemption_costs,
+        pull_times,
         readings,
         refusal_costs,
         registry_error_costs,
@@ -317,6 +318,7 @@ def findings_section(results: Results) -> list[tuple]:
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios, own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
+    lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)
     lines += registry_error_costs(ran)
