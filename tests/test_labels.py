@@ -50,3 +50,14 @@ def test_grid_labels_name_other_daemonsets_in_words(tmp_path) -> None:
     labels = [c.label for c in load_experiment(path).configurations]
     assert labels == ["max_unavailable=1, also=none", "max_unavailable=1, also=calico-node (max_unavailable 3)",
                       "max_unavailable=3, also=none", "max_unavailable=3, also=calico-node (max_unavailable 3)"]
+
+
+def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
+    """A label (the file's order) and a finding's condition (summary.csv's JSON, keys sorted) spelt one
+    also: item two ways; both read the keys in the settings' order now."""
+    import json
+
+    item = {"name": "b", "max_unavailable": 4, "schedule": 1, "probe_period": 0, "pull": 2}
+    text = "b (max_unavailable 4; schedule 1; pull 2; probe_period 0)"
+    assert value_text([item]) == text
+    assert value_text(json.dumps([item], sort_keys=True)) == text

@@ -16,8 +16,15 @@ __all__ = ["config_label", "value_text"]
 
 
 def _item_text(item: Mapping[str, Any]) -> str:
-    """A mapping: ``name (key value; key value)`` when it has a name, else ``key value; key value``."""
-    settings = "; ".join(f"{k} {value_text(v)}" for k, v in item.items() if k != "name")
+    """A mapping: ``name (key value; key value)`` when it has a name, else ``key value; key value``;
+    an ``also:`` item's keys in the settings' order (``WORKLOAD_OPTIONS``), others after them as given,
+    so that the item reads alike from the experiment file and from ``summary.csv`` (its JSON sorts them).
+    """
+    from rollsim.spec.settings import WORKLOAD_OPTIONS
+
+    order = {name: i for i, name in enumerate(WORKLOAD_OPTIONS)}
+    keys = sorted((k for k in item if k != "name"), key=lambda k: order.get(k, len(order)))
+    settings = "; ".join(f"{k} {value_text(item[k])}" for k in keys)
     if "name" not in item:
         return settings or "none"
     name = value_text(item["name"])
