@@ -44,5 +44,7 @@ __all__ = ["MODEL_VERSION"]
 # failed-pods-left (it read as rejected); disk pressure (--disk-pressure-nodes) (one session's changes: one number)
 # 16: PodGC's gcTerminated (--terminated-pod-gc-threshold, 12,500): failed pods beyond it are deleted;
 # a node list's PIDPressure condition is read (its kubelet rejects pods as under DiskPressure); every
-# DaemonSet's pods on a node coming under pressure are evicted (the study's alone before)
+# DaemonSet's pods on a node coming under pressure are evicted (the study's alone before); the recorder's pending
+# counts new pods in phase Pending, surge nodes with two pods bound, updated a node by its oldest pod
+# (terminating too); summary key healthy_nodes
 MODEL_VERSION = 16
