@@ -345,7 +345,7 @@ def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | 
         if not math.isfinite(pull):
             continue
         peak = _numbers(rows, "peak_concurrent_pulls").mean()
-        parts.append(f"{rows['label'].iloc[0]} {trim_zeros(format_number(pull, 1))} s "
+        parts.append(f"{rows['label'].iloc[0]}: {trim_zeros(format_number(pull, 1))} s "
                      f"({trim_zeros(format_number(peak, 0))} at once at the peak)")
     if not parts:
         return []
