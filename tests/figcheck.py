@@ -116,10 +116,10 @@ d.scrollWidth + " px in " + d.clientWidth);
   if (root.scrollWidth > root.clientWidth + 1) out.push("the page is " + root.scrollWidth + \
 " px wide in a " + root.clientWidth + " px window");
   // a line break inside a word of a table cell: between two characters on different lines,
-  // neither a space, the first not one a word may break after (tablefit: _ – (, and a hyphen in
-  // the report's own headers only: ds-|1 and kube-|system are broken words)
+  // neither a space, the first not one a word may break after (tablefit: – (, and a hyphen in
+  // the report's own headers only: ds-|1 and kube-|system are broken words, min_|available too)
   document.querySelectorAll("td, th").forEach(function (cell) {
-    var after = cell.tagName === "TH" ? /[\\s_\\u2013(-]/ : /[\\s_\\u2013(]/;
+    var after = cell.tagName === "TH" ? /[\\s\\u2013(-]/ : /[\\s\\u2013(]/;
     var walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), node, chars = [];
     while ((node = walk.nextNode())) {
       for (var k = 0; k < node.data.length; k++) {

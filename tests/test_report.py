@@ -88,7 +88,7 @@ def test_html_is_self_contained_and_escapes_user_text(report) -> None:
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG)
-    assert "<style>" in page and "<td>✗ min_<wbr>available_<wbr>fraction: 75% (limit ≥ 80%)</td>" in page
+    assert "<style>" in page and "<td>✗ min_available_fraction: 75% (limit ≥ 80%)</td>" in page
 
 
 def test_labels_are_escaped_in_both_formats(make_results) -> None:
@@ -199,17 +199,19 @@ def test_cells_break_between_words_only() -> None:
     """A cell broke anywhere ("lognorm / al(medi / an=24", "2h26m06 / s", "1,000,0 / 00,000"):
     now only between words (tests/test_tablefit.py), with a <wbr> where words join without a
     space; a short one-word value is kept on one line, and a word with a hyphen kept whole,
-    where a browser would break it ("kube- / system/ds-1", "ds- / 1").
+    where a browser would break it ("kube- / system/ds-1", "ds- / 1"). A setting's name is one
+    word: it broke at its underscores ("min_ / available_ / fraction", "node_ / utilization").
     """
     row = ["17m55s", "maxUnavailable 1", "94.96%", "1h49m08s–2h15m17s", "✗ min_available_fraction: 94.9%",
            "lognormal(median=24, p95=40)", "9 DaemonSets kube-system/ds-1 … kube-system/ds-9"]
     page = render_html([("table", list("abcdefg"), [row])], {}, "t")
     assert ('<td class="w">17m55s</td><td>maxUnavailable 1</td><td class="w">94.96%</td>'
-            "<td>1h49m08s–<wbr>2h15m17s</td><td>✗ min_<wbr>available_<wbr>fraction: 94.9%</td>"
+            "<td>1h49m08s–<wbr>2h15m17s</td><td>✗ min_available_fraction: 94.9%</td>"
             "<td>lognormal(<wbr>median=24, p95=40)</td>"
             '<td>9 DaemonSets <span class="w">kube-system/ds-1</span> … <span class="w">kube-system/ds-9</span></td>'
             ) in page
     assert "td.w,span.w{white-space:nowrap}" in page and "overflow-wrap:normal" in page and "anywhere" not in page
+    assert "_<wbr>" not in render_html([("table", ["a"], [["maxUnavailable 10%, node_utilization=0.75"]])], {}, "t")
 
 
 def test_a_table_too_wide_for_a_narrow_window_is_split_in_html_with_its_first_column_in_each() -> None:

@@ -15,7 +15,8 @@ from rollsim.present.tablefit import column_widths, pieces, split_columns
     ("2h26m06s (2h18m44s–2h33m28s)", ["2h26m06s", "(2h18m44s–", "2h33m28s)"]),  # after a range's dash
     ("1,000,000,000", ["1,000,000,000"]),  # a number is one word
     ("identical pipeline, max_unavailable=10%", ["identical", "pipeline,", "max_unavailable=10%"]),
-    ("✗ min_available_fraction: 94.9%", ["✗", "min_", "available_", "fraction:", "94.9%"]),  # a long identifier
+    ("✗ min_available_fraction: 94.9%", ["✗", "min_available_fraction:", "94.9%"]),  # a setting's name is one word
+    ("maxUnavailable 10%, node_utilization=0.75", ["maxUnavailable", "10%,", "node_utilization=0.75"]),
     ("9 DaemonSets kube-system/ds-1 … kube-system/ds-9", ["9", "DaemonSets", "kube-system/ds-1", "…",
                                                         "kube-system/ds-9"]),  # never at a name's hyphen
     ("watch delays 2-5 s", ["watch", "delays", "2-5", "s"]),

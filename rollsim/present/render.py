@@ -288,8 +288,8 @@ _WHOLE = 10  # a cell of one word this long at most (17m42s, 1,003, 94.96%) is k
 def _html_cell(text: str) -> str:
     """A table cell; a short one-word value (a duration, a count) is kept on one line. The others
     break between words only (``tablefit.word_pieces``): at spaces, after the dash of a range
-    (``17m51s–27m37s``), the parenthesis after a distribution's name (``lognormal(median=24,
-    p95=40)``) and the underscores of a long identifier (``min_available_fraction``); a word with
+    (``17m51s–27m37s``) and the parenthesis after a distribution's name (``lognormal(median=24,
+    p95=40)``), never at a setting name's underscores (``min_available_fraction``); a word with
     a hyphen (``kube-system/ds-1``) is kept whole, where a browser would break it.
     """
     whole = len(text) <= _WHOLE and not any(c.isspace() for c in text)

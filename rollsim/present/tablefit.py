@@ -4,11 +4,11 @@ into tables that each repeat its first column (the configuration), first where i
 change kind (the settings a configuration ran with, then its results).
 
 A cell breaks only between words: at spaces, after a range's dash (``17m51s–27m37s``) and
-after the parenthesis that follows a name (``lognormal(median=24, p95=40)``), and inside a long
-identifier after its underscores (``min_available_fraction``); never inside a word or a number
-(``lognorm|al``, ``1,000,0|00``, ``2h26m0|6s``), nor at the hyphens of a name (``kube-system/ds-1``,
-``node-exporter``, ``2-5``), where browsers would break a line of their own accord
-(``word_pieces``). A column is then at least as wide as its longest unbreakable piece, and a
+after the parenthesis that follows a name (``lognormal(median=24, p95=40)``); never inside a word
+or a number (``lognorm|al``, ``1,000,0|00``, ``2h26m0|6s``), nor inside a setting's name at its
+underscores (``min_|available_|fraction``, ``node_|utilization``: a reader takes the pieces for
+three words), nor at the hyphens of a name (``kube-system/ds-1``, ``node-exporter``, ``2-5``),
+where browsers would break a line of their own accord (``word_pieces``). A column is then at least as wide as its longest unbreakable piece, and a
 table as wide as its columns together; widths are estimated in characters of the table's font
 (``column_widths``), a little generously, since digits and bold headers are wider than the
 average letter.
@@ -19,20 +19,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["FIT_CHARS", "LONG_WORD", "column_widths", "keep_whole", "pieces", "split_columns", "word_pieces"]
+__all__ = ["FIT_CHARS", "column_widths", "keep_whole", "pieces", "split_columns", "word_pieces"]
 
 # a table of at most this many characters' width (``column_widths``) fits a 900 px window in the
 # report's narrow-window table font (``render.CSS``): measured in Chromium with DejaVu Sans, a wide
 # font, the shipped tables take at most 6.7 px a character, 830 px for 124, and a 900 px window
 # leaves a table 849 px. tests/test_browser.py opens every shipped report at 900 and 1,400 px
 FIT_CHARS = 124.0
-LONG_WORD = 20  # a word longer than this may break after its underscores (min_available_fraction:)
 _MIN_CHARS = 7.0  # a cell's least width (render.CSS: min-width 4.3em)
 _PAD_CHARS = 2.0  # a cell's padding and border
 _BOLD = 1.1  # a header's characters are bold, and wider
 
 _BETWEEN = re.compile(r"(?<=\S–)(?=\S)|(?<=\w\()")  # after a range's dash, after "name("
-_UNDERSCORE = re.compile(r"(?<=\w_)(?=\S)")
 _HEADER = re.compile(r"\s+|(?<=-)")  # headers are the report's own words: browsers break them after hyphens
 
 
@@ -45,15 +43,12 @@ def keep_whole(word: str) -> bool:
 
 def word_pieces(word: str) -> list[str]:
     """A word of a cell (no whitespace), cut where a line may break inside it: after a range's
-    dash and after ``name(``; in a word longer than ``LONG_WORD``, also after its underscores;
-    nowhere in a word ``keep_whole`` keeps whole.
+    dash and after ``name(``; never at an underscore (a setting's name is one word, however long),
+    nor anywhere in a word ``keep_whole`` keeps whole.
     """
     if keep_whole(word):
         return [word]
-    parts = [p for p in _BETWEEN.split(word) if p]
-    if len(word) > LONG_WORD:
-        parts = [q for p in parts for q in _UNDERSCORE.split(p) if q]
-    return parts
+    return [p for p in _BETWEEN.split(word) if p]
 
 
 def pieces(text: str, header: bool = False) -> list[str]:
