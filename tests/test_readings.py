@@ -231,6 +231,6 @@ def test_pull_times_are_said_where_the_image_has_a_size() -> None:
                          "mean_pull_s": [8.0, 8.0, 40.0, 50.0, 2.0], "peak_concurrent_pulls": [1, 1, 20, 30, 9]})
     sized = {"image_size_bytes": 1e9}
     lines = pull_times(runs, {0: sized, 1: sized, 2: {"image_size_bytes": None}})
-    assert len(lines) == 1 and lines[0].startswith("Image pulls took, on average: a: 8 s (1 at once at the peak); "
-                                                   "b: 45 s (25 at once at the peak). ")
+    assert len(lines) == 1 and lines[0].startswith("Image pulls (means over replications): a: 8 s a pull, at most "
+                                                   "1 at once; b: 45 s a pull, at most 25 at once. ")
     assert pull_times(runs, {2: {"image_size_bytes": None}}) == []

@@ -578,15 +578,37 @@ def test_a_node_lists_own_notready_nodes_are_counted_with_their_condition(tmp_pa
                           "not_ready_nodes: 2}\n  controller: {mode: ideal}\n", encoding="utf-8")
     assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "| nodes NotReady before the rollout | 5 (3 listed so in the node list, 2 more made NotReady) |" in md
+    assert "| nodes NotReady before the rollout | 5 (3 listed NotReady in the node list, 2 more made NotReady) |" in md
     assert "| NotReady nodes' Ready condition | False (3 listed); Unknown (2 made NotReady) |" in md
     assert "listed_not_ready" not in md  # folded into those two rows
 
 
-def test_the_pull_row_says_pulls_come_from_the_image_size_when_it_has_one() -> None:
-    from rollsim.present.report_setup import SIZED_PULL, _sized_pull
+def test_mixed_listed_conditions_are_each_counted() -> None:
+    """A node list with Ready=False and Ready=Unknown nodes gives both conditions, each counted."""
+    from rollsim.present.report_setup import _not_ready
 
-    assert _sized_pull("pull", {"image_size_bytes": 1e9, "pull": "lognormal(median=2.4, p95=5)"}).startswith(
-        SIZED_PULL + ": lognormal")
-    assert _sized_pull("pull", {"image_size_bytes": None, "pull": "constant(2)"}) is None
-    assert _sized_pull("start", {"image_size_bytes": 1e9}) is None
+    scenario = {"listed_not_ready": {"False": 2, "Unknown": 1}, "not_ready_nodes": 0, "not_ready_condition": "Unknown"}
+    assert _not_ready("not_ready_nodes", scenario) == "3 (3 listed NotReady in the node list)"
+    assert _not_ready("not_ready_condition", scenario) == "False (2 listed); Unknown (1 listed)"
+    assert _not_ready("not_ready_nodes", {"not_ready_nodes": 2}) is None  # the setting as it is
+
+
+def test_the_pull_row_names_the_size_and_bandwidths_not_the_unused_pull_time() -> None:
+    """With an image size the report printed the pull time ``lognormal(median=2.4, p95=5)`` as if
+    used (runs.csv: 8-173 s pulls); it says the pulls come from the size and the bandwidths, with
+    their values, and no distribution."""
+    from rollsim.present.report_setup import _sized_pull
+
+    sized = {"image_size_bytes": 1e9, "node_bandwidth": 1.25e8, "registry_bandwidth": None,
+             "pull": "lognormal(median=2.4, p95=5)"}
+    row = _sized_pull("pull", [sized, sized])
+    assert row == ("not used: each pull takes the image's bytes over the bandwidths, shared by the pulls at once "
+                   "(image size (bytes) 1,000,000,000; node bandwidth (bytes/s) 125,000,000; "
+                   "registry bandwidth (bytes/s) unlimited)")
+    other = {**sized, "node_bandwidth": 2.5e8}
+    assert "node bandwidth (bytes/s) by configuration" in _sized_pull("pull", [sized, other])
+    plain = {"image_size_bytes": None, "pull": "constant(2)"}
+    mixed = _sized_pull("pull", [plain, sized])
+    assert mixed.startswith("constant(2) where the image has no size; where it has one, each pull takes")
+    assert _sized_pull("pull", [plain]) is None
+    assert _sized_pull("start", [sized]) is None

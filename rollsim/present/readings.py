@@ -345,11 +345,11 @@ def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | 
         if not math.isfinite(pull):
             continue
         peak = _numbers(rows, "peak_concurrent_pulls").mean()
-        parts.append(f"{rows['label'].iloc[0]}: {trim_zeros(format_number(pull, 1))} s "
-                     f"({trim_zeros(format_number(peak, 0))} at once at the peak)")
+        parts.append(f"{rows['label'].iloc[0]}: {trim_zeros(format_number(pull, 1))} s a pull, "
+                     f"at most {trim_zeros(format_number(peak, 0))} at once")
     if not parts:
         return []
-    return ["Image pulls took, on average: " + "; ".join(parts) + ". The image's bytes cross the node's link and "
+    return ["Image pulls (means over replications): " + "; ".join(parts) + ". The image's bytes cross the node's link and "
             "the registry's bandwidth, which the pulls at once share, so a rollout that starts more of them "
             "makes each one slower (README, “What hurts at scale”: image pulls under contention)."]
 

@@ -53,7 +53,7 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else
-                         _not_ready(k, first) or _sized_pull(k, first) or _setting(k, first.get(k))]
+                         _not_ready(k, first) or _sized_pull(k, scenarios) or _setting(k, first.get(k))]
                         for k in same if k != "listed_not_ready"]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
@@ -76,14 +76,28 @@ def _daemonset(scenario: dict[str, Any]) -> str:
     return f"{name}: the default DaemonSet (no manifest)" if plain else format_setting("daemonset", name)
 
 
-SIZED_PULL = "from the image size and the node's and the registry's bandwidth (this pull time is not used)"
+_BYTES = ("image_size_bytes", "node_bandwidth", "registry_bandwidth")  # what a sized image's pull takes
 
 
-def _sized_pull(key: str, scenario: dict[str, Any]) -> str | None:
-    """The pull row when the image has a size: its pulls take what their bytes take, not the pull time."""
-    if key != "pull" or scenario.get("image_size_bytes") is None:
+def _sized_pull(key: str, scenarios: list[dict[str, Any]]) -> str | None:
+    """The pull row where the image has a size: its pulls take what its bytes take over the node's
+    and the registry's bandwidth, shared by the pulls at once, and no pull time is drawn; named with
+    their values where every configuration has the same. None where no configuration's image has a size.
+    """
+    sized = [s.get("image_size_bytes") is not None for s in scenarios]
+    if key != "pull" or not any(sized):
         return None
-    return f"{SIZED_PULL}: {format_setting(key, scenario.get(key))}"
+    values = []
+    for k in _BYTES:
+        seen = {json.dumps(s.get(k), default=str) for s in scenarios}
+        shown = _setting(k, scenarios[0].get(k)) if len(seen) == 1 else "by configuration"
+        values.append(f"{SETTINGS.get(k, k)} {shown}")
+    sizes = ("not used: each pull takes the image's bytes over the bandwidths, shared by the pulls at once ("
+             + "; ".join(values) + ")")
+    if all(sized):
+        return sizes
+    return (f"{_setting(key, scenarios[0].get(key))} where the image has no size; where it has one, "
+            + sizes.replace("not used: ", "", 1))
 
 
 def _not_ready(key: str, scenario: dict[str, Any]) -> str | None:
@@ -96,7 +110,7 @@ def _not_ready(key: str, scenario: dict[str, Any]) -> str | None:
     made, total = int(num(scenario.get("not_ready_nodes"))), sum(listed.values())
     if key == "not_ready_nodes":
         more = f", {made:,} more made NotReady" if made else ""
-        return f"{total + made:,} ({total:,} listed so in the node list{more})"
+        return f"{total + made:,} ({total:,} listed NotReady in the node list{more})"
     conditions = "; ".join(f"{c} ({n:,} listed)" for c, n in listed.items())
     return conditions + (f"; {scenario.get('not_ready_condition')} ({made:,} made NotReady)" if made else "")
 
