@@ -87,11 +87,14 @@ def _sized_pull(key: str, scenarios: list[dict[str, Any]]) -> str | None:
     sized = [s.get("image_size_bytes") is not None for s in scenarios]
     if key != "pull" or not any(sized):
         return None
-    values = []
+    values, varied = [], []
     for k in _BYTES:
-        seen = {json.dumps(s.get(k), default=str) for s in scenarios}
-        shown = _setting(k, scenarios[0].get(k)) if len(seen) == 1 else "by configuration"
-        values.append(f"{SETTINGS.get(k, k)} {shown}")
+        if len({json.dumps(s.get(k), default=str) for s in scenarios}) == 1:
+            values.append(f"{SETTINGS.get(k, k)} {_setting(k, scenarios[0].get(k))}")
+        else:
+            varied.append(SETTINGS.get(k, k))
+    if varied:
+        values.append("by configuration, in the results table: " + ", ".join(varied))
     sizes = ("not used: each pull takes the image's bytes over the bandwidths, shared by the pulls at once ("
              + "; ".join(values) + ")")
     if all(sized):
