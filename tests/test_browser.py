@@ -70,7 +70,8 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
         # cells that break anywhere, as the report's did: words broken mid-word are found
         page.write_text('<!DOCTYPE html><html><body><table style="width:1px"><tr><td style="overflow-wrap:anywhere">'
                         "lognormal(median=24, p95=40)</td><td>kube-system/ds-1</td></tr><tr><td>x</td><td>"
-                        "1,000,000</td><td>min_<wbr>available_<wbr>fraction</td></tr></table></body></html>", encoding="utf-8")
+                        "1,000,000</td><td>min_<wbr>available_<wbr>fraction</td></tr></table></body></html>",
+                        encoding="utf-8")
         broken = [p for p in page_problems(page, 1400) if "a word breaks" in p]
         assert any("lognorm|al" in p for p in broken)
         assert any("kube-|system" in p for p in broken)  # a name broken at its hyphen is a broken word

@@ -349,8 +349,8 @@ def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | 
                      f"at most {trim_zeros(format_number(peak, 0))} at once")
     if not parts:
         return []
-    return ["Image pulls (means over replications): " + "; ".join(parts) + ". The image's bytes cross the node's link and "
-            "the registry's bandwidth, which the pulls at once share, so a rollout that starts more of them "
+    return ["Image pulls (means over replications): " + "; ".join(parts) + ". The image's bytes cross the node's "
+            "link and the registry's bandwidth, which the pulls at once share, so a rollout that starts more of them "
             "makes each one slower (README, “What hurts at scale”: image pulls under contention)."]
 
 

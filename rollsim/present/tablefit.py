@@ -8,10 +8,10 @@ after the parenthesis that follows a name (``lognormal(median=24, p95=40)``); ne
 or a number (``lognorm|al``, ``1,000,0|00``, ``2h26m0|6s``), nor inside a setting's name at its
 underscores (``min_|available_|fraction``, ``node_|utilization``: a reader takes the pieces for
 three words), nor at the hyphens of a name (``kube-system/ds-1``, ``node-exporter``, ``2-5``),
-where browsers would break a line of their own accord (``word_pieces``). A column is then at least as wide as its longest unbreakable piece, and a
-table as wide as its columns together; widths are estimated in characters of the table's font
-(``column_widths``), a little generously, since digits and bold headers are wider than the
-average letter.
+where browsers would break a line of their own accord (``word_pieces``). A column is then at
+least as wide as its longest unbreakable piece, and a table as wide as its columns together;
+widths are estimated in characters of the table's font (``column_widths``), a little
+generously, since digits and bold headers are wider than the average letter.
 """
 
 from __future__ import annotations
