@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.nodestore import NodeStore
 from rollsim.cluster.operators import KubectlView
-from rollsim.controller.pods import RUNNING, Pod
+from rollsim.controller.pods import FAILED, PENDING, RUNNING, Pod
 from rollsim.observe.metrics import SUMMARY_KEYS, peak_overlap, summarize, unavailable_node_seconds
 from rollsim.observe.recorder import NODE_COLUMNS, TIMELINE_COLUMNS, Recorder
 from rollsim.observe.rollout import RolloutStatus
@@ -305,6 +305,67 @@ class TestRecorder:
         assert tl["updated"].tolist() == [0, 0, 0, 0, 0, 1]
         assert tl["available"].tolist() == [2] * 6
         assert nf.loc[1, "downtime_s"] == 0.0
+
+    def test_updated_reads_the_first_pod_after_a_rollback(self) -> None:
+        """After ``kubectl rollout undo`` (the old revision is current again) a node whose old pod
+        was never replaced is updated at once, the newer pod of the abandoned revision beside it
+        notwithstanding: ``updateDaemonSetStatus`` reads the node by its oldest pod, and so does
+        the controller's status (``node_status``); counting every pod left it 1 of 2."""
+        d = Driver()
+        d.at(2)
+        new = d.create(1)
+        d.at(3)
+        d.bind(new)
+        d.at(5)
+        d.api.set_revision("agent", 0)
+        d.at(6)
+        d.api.delete_pod(new.uid)  # the controller deletes the abandoned revision's pod
+        d.at(8)
+        d.remove_terminating(1)
+        tl, _ = d.rec.to_frames(8.0)
+        assert tl["time_s"].tolist() == [0, 2, 3, 5, 6, 8]
+        assert tl["updated"].tolist() == [0, 0, 0, 2, 2, 2]
+        assert tl["terminating"].tolist() == [0, 0, 0, 0, 1, 0]
+
+    def test_updated_reads_bound_pods_first(self) -> None:
+        """``podByCreationTimestampAndPhase`` puts bound pods before unbound ones: a new pod bound
+        beside an older old pod that never was (unschedulable) makes the node updated."""
+        d = Driver()
+        old = d.pods(1)[0]
+        old.scheduled, old.phase, old.ready = False, PENDING, False  # evicted from the scheduler's view: Pending
+        d.api.pod_status_changed(old)
+        d.at(2)
+        new = d.create(1)  # both unbound: the older, old one comes first
+        d.at(3)
+        d.bind(new)
+        tl, _ = d.rec.to_frames(3.0)
+        assert tl["time_s"].tolist() == [0, 2, 3]
+        assert tl["updated"].tolist() == [0, 0, 1]
+        assert tl["surge"].tolist() == [0, 0, 0]  # one pod bound
+
+    def test_a_failed_old_pod_older_than_the_new_one_keeps_the_node_not_updated(self) -> None:
+        """Failed pods are kept apart by the API server (``failed_by_node``); the oldest of them can
+        still be the node's first pod, and the node is then counted by it, as the status does."""
+        d = Driver()
+        old = d.pods(1)[0]
+        d.at(1)
+        old.phase, old.ready = FAILED, False  # evicted by its kubelet
+        d.api.pod_status_changed(old)
+        d.at(2)
+        new = d.create(1)
+        d.at(4)
+        d.ready(new)
+        d.at(6)
+        d.api.delete_pod(old.uid)  # terminal: gone at once
+        d.at(7)
+        newer = d.create(0)
+        d.at(8)
+        newer.scheduled, newer.phase = True, FAILED  # rejected at admission: a failed new pod, after the old one
+        d.api.pod_status_changed(newer)
+        tl, _ = d.rec.to_frames(8.0)
+        assert tl["time_s"].tolist() == [0, 1, 2, 4, 6, 7, 8]
+        assert tl["updated"].tolist() == [0, 0, 0, 0, 1, 1, 1]
+        assert tl["available"].tolist() == [2, 1, 1, 2, 2, 2, 2]
 
     def test_pending_counts_new_pods_not_yet_running(self) -> None:
         """An old pod that loses readiness, or a new one that runs but is not Ready (a crash loop, a

@@ -22,7 +22,6 @@ With ``whole_seconds`` the timestamps the API server and the kubelet write
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -78,8 +77,6 @@ class ApiServer:
         # thousands on a node (kubernetes/kubernetes#124388), which most readers skip anyway
         self.pods_by_node: list[list[Pod]] = [[] for _ in range(len(nodes))]
         self.failed_by_node: dict[int, list[Pod]] = {}
-        # by node, how many failed pods each (owner, revision) has there (what the recorders count)
-        self.failed_counts: dict[int, Counter[tuple[str, int]]] = {}
         self._failed_uids: set[int] = set()
         # PodGC's gcTerminated (rollsim.cluster.podgc), told how many pods are terminated each time one fails
         self.on_terminated: Callable[[int], None] | None = None
@@ -228,23 +225,19 @@ class ApiServer:
         return self.pods_by_node[node] + failed if failed else self.pods_by_node[node]
 
     def _file_failed(self, pod: Pod) -> None:
-        """A pod turned Failed: kept apart from the others on its node, and counted."""
+        """A pod turned Failed: kept apart from the others on its node."""
         self.pods_by_node[pod.node].remove(pod)
         self.failed_by_node.setdefault(pod.node, []).append(pod)
-        self.failed_counts.setdefault(pod.node, Counter())[pod.owner, pod.revision] += 1
         self._failed_uids.add(pod.uid)
         if self.on_terminated is not None:
             self.on_terminated(len(self._failed_uids))
 
     def _unfile_failed(self, pod: Pod) -> None:
         self._failed_uids.discard(pod.uid)
-        on_node, counts = self.failed_by_node[pod.node], self.failed_counts[pod.node]
+        on_node = self.failed_by_node[pod.node]
         on_node.remove(pod)
-        counts[pod.owner, pod.revision] -= 1
-        if not counts[pod.owner, pod.revision]:
-            del counts[pod.owner, pod.revision]
         if not on_node:
-            del self.failed_by_node[pod.node], self.failed_counts[pod.node]
+            del self.failed_by_node[pod.node]
 
     def pod_became_available(self, pod: Pod) -> None:
         """``minReadySeconds`` have passed: nothing changes in the API; observers are told."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, pod_sort_key
+from rollsim.controller.pods import FAILED, SUCCEEDED, Pod, first_daemon_pod, pod_sort_key
 
 __all__ = [
     "Available", "find_updated_pods_on_node", "next_availability_change", "node_status", "pods_should_be_on_node",
@@ -62,7 +62,7 @@ def node_status(pods: list[Pod], should_run: bool, exists: bool, revision: int,
             desired = 1
             if pods:
                 current = 1
-                first = min(pods, key=pod_sort_key)
+                first = first_daemon_pod(pods)
                 if first.ready:
                     ready = 1
                     avail = int(available(first))

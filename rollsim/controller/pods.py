@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["Pod", "PENDING", "RUNNING", "FAILED", "SUCCEEDED", "pod_sort_key", "is_pod_available",
+from collections.abc import Iterable
+
+__all__ = ["Pod", "PENDING", "RUNNING", "FAILED", "SUCCEEDED", "pod_sort_key", "first_daemon_pod",
+           "is_pod_available",
            "ADDED", "MODIFIED", "DELETED", "AVAILABLE"]
 
 # the kinds of a pod watch event (``rollsim.cluster.apiserver`` publishes them; the controller's
@@ -106,6 +109,15 @@ def pod_sort_key(pod: Pod) -> tuple[bool, float, int]:
     realistic mode) by pod name, whose generated suffix is random; the uid is the creation order.
     """
     return (not pod.scheduled, pod.created_at, pod.uid)
+
+
+def first_daemon_pod(pods: Iterable[Pod]) -> Pod:
+    """The pod ``updateDaemonSetStatus`` reads a node by: its first after
+    ``sort.Sort(podByCreationTimestampAndPhase(daemonPods))`` (``pod_sort_key``), whose
+    ``IsPodUpdated`` makes the node updated (``updatedNumberScheduled``, kubectl's UP-TO-DATE).
+    ``pods`` must not be empty.
+    """
+    return min(pods, key=pod_sort_key)
 
 
 def is_pod_available(pod: Pod, min_ready_seconds: float, now: float, inclusive: bool = True) -> bool:

@@ -39,7 +39,8 @@ SERIES = {
     "available": ("rollsim_daemonset_available_nodes", "Desired nodes with an available daemon pod."),
     "unavailable": ("rollsim_daemonset_unavailable_nodes", "Desired nodes without an available daemon pod."),
     "updated": ("rollsim_daemonset_updated_nodes",
-                "Nodes whose oldest pod is of the current revision (the new one, or the one rolled back to)."),
+                "Nodes whose first pod (bound pods first, then the oldest) is of the current revision"
+                " (the new one, or the one rolled back to)."),
     "surge": ("rollsim_daemonset_surge_nodes", "Nodes with two pods bound at once (an old and a new one)."),
     "terminating": ("rollsim_daemonset_terminating_pods", "Old pods shutting down."),
     "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),

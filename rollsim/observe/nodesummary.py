@@ -4,9 +4,13 @@ how many pending), packed in one int, its key.
 
 Bits 0-3 of a key say desired, available, updated, surge (all 0 if the node is not desired),
 bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods.
-* updated: every pod of the DaemonSet on the node, terminating ones too, is of the current
-  revision: ``updateDaemonSetStatus`` counts a node by its oldest pod (``updatedNumberScheduled``,
-  kubectl's UP-TO-DATE), and a terminating old pod is older than the new one beside it.
+* updated: the node's first pod of the DaemonSet, terminating ones too, in
+  ``podByCreationTimestampAndPhase`` order (bound ones first, then the oldest:
+  ``rollsim.controller.pods.first_daemon_pod``, the rule the controller's status uses) is of the
+  current revision, as ``updateDaemonSetStatus`` counts ``updatedNumberScheduled`` (kubectl's
+  UP-TO-DATE): a terminating old pod is older than the new one beside it, an old pod still bound
+  comes before an unbound new one, and after a rollback an old pod that was never replaced comes
+  before the newer pod of the abandoned revision beside it.
 * surge: two pods bound to the node (``spec.nodeName`` set: the scheduler has counted their requests
   there), neither Failed nor terminating: two agents at once, or one about to start beside the other.
   A surge pod the scheduler could not place is not on the node.
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rollsim.controller.pods import FAILED, PENDING, SUCCEEDED, Pod
+from rollsim.controller.pods import FAILED, PENDING, SUCCEEDED, Pod, first_daemon_pod
 
 __all__ = ["LEVELS", "summary_key", "unpack"]
 
@@ -30,21 +34,19 @@ LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending") 
 
 
 def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: bool,
-                now: float, failed: int = 0, failed_new: int = 0) -> tuple[int, bool, bool]:
+                now: float, first_failed: Pod | None = None) -> tuple[int, bool, bool]:
     """The key of a node's summary from its pods of the DaemonSet (any number), whether a pod
-    of ``revision`` is Ready and whether one is available. ``failed`` more pods of the DaemonSet
-    are there in phase Failed (``failed_new`` of ``revision``), counted apart (the API server keeps
-    them apart: ``ApiServer.failed_by_node``), as a failed pod among ``pods`` would count.
+    of ``revision`` is Ready and whether one is available. ``first_failed``: the first, in
+    ``podByCreationTimestampAndPhase`` order, of the DaemonSet's pods there in phase Failed, when
+    they are kept apart (the API server does: ``ApiServer.failed_by_node``); a failed pod counts
+    only through whether it is the node's first pod (updated), as one among ``pods`` would.
     """
     new_ready = new_available = False
-    every, current = failed, failed_new  # every pod, terminating ones too, and those of ``revision``
-    terminating = pending = bound = 0
+    terminating = pending = bound = current = 0
     available = False
     for p in pods:
-        every += 1
         is_new = p.revision == revision
-        if is_new:
-            current += 1
+        current += is_new
         if p.deleting:
             terminating += 1
             continue
@@ -71,7 +73,14 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
         key |= 1
         if available:
             key |= 2
-        if current and current == every:  # its oldest pod is of the current revision: updated
+        every = len(pods)
+        if first_failed is not None:
+            every += 1
+            current += first_failed.revision == revision
+        # updated: IsPodUpdated of the pod the status reads the node by (sorted for only when
+        # the node holds pods of the current revision and others)
+        if current and (current == every or first_daemon_pod(
+                pods if first_failed is None else [*pods, first_failed]).revision == revision):
             key |= 4
         if bound >= 2:
             key |= 8

@@ -23,6 +23,7 @@ from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiSer
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import FAILED, PENDING, Pod
 from rollsim.observe.columns import Columns
+from rollsim.observe.firstfailed import FirstFailed
 from rollsim.observe.levels import level_rows
 from rollsim.observe.nodesummary import LEVELS, summary_key, unpack
 from rollsim.spec.eligibility import node_should_run_daemon_pod
@@ -64,7 +65,8 @@ class Recorder:
         self.env = env
         self.api = api
         self._pods_by_node, self._daemonsets = api.pods_by_node, api.daemonsets  # one lookup less per event
-        self._failed_counts = api.failed_counts  # the failed pods, kept apart by the API server: counted
+        self._failed_by_node = api.failed_by_node  # the failed pods, kept apart by the API server
+        self._first_failed = FirstFailed(api, daemonset.name)  # of which only each node's first counts
         self.daemonset = daemonset
         self.placement = placement
         self.names = [node.name for node in nodes.nodes]
@@ -95,7 +97,8 @@ class Recorder:
         self._rerolled: set[int] | None = None
         self._templates = 0  # template changes seen
         # Without minReadySeconds a node's summary reads of each pod only whether it is Ready,
-        # terminating, bound and Pending (and its revision, which never changes): the pods last seen
+        # terminating, bound and Pending (and its revision, creation time and uid, which never change: bound
+        # pods first, then the oldest, decide whether the node is updated): the pods last seen
         # neither Ready nor terminating, by uid with whether they were bound and their phase, need not
         # be summed up again on an update that changes neither (the image pulled, ...). None with
         # minReadySeconds: a summary then changes with time.
@@ -126,6 +129,8 @@ class Recorder:
         # field: the first deletion of an old pod, the scheduled/pulled/started times of the first new one.
         node = pod.node
         if kind == MODIFIED:
+            if pod.phase == FAILED:
+                self._first_failed.failed(pod)
             if pod.revision != self.daemonset.revision:
                 if pod.deleting and _isnan(self.old_deleted_at[node]):
                     self.old_deleted_at[node] = self.env._now
@@ -187,12 +192,9 @@ class Recorder:
         """Recompute ``node``'s summary from its pods (of this DaemonSet) and log it if it changed."""
         now, rev, min_ready = self.env._now, self.daemonset.revision, self.min_ready
         new_ready = new_available = False
-        failed = self._failed_counts.get(node) if self._failed_counts else None
-        if failed is not None:  # its failed pods (the API server keeps them apart): counted, not read
-            name = self.daemonset.name
-            total = sum(n for (owner, _), n in failed.items() if owner == name)
+        if self._failed_by_node and node in self._failed_by_node:  # failed pods (kept apart): the first can count
             key, new_ready, new_available = summary_key(pods, rev, min_ready, self.desired[node], now,
-                                                        total, failed.get((name, rev), 0))
+                                                        self._first_failed.first(node))
         elif len(pods) == 1:  # most nodes: the key ``summary_key`` works out, for one pod, without its loop
             p = pods[0]
             if p.deleting:  # one terminating pod, none live: updated if it is of the current revision

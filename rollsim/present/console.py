@@ -105,10 +105,10 @@ def _node_changes(listed: int, ever: int, final: Sequence[Any]) -> str:
 
 def _up_to_date(result: Any, n: int, revision: str) -> str:
     """The UP-TO-DATE column of ``kubectl get ds``: the last ``status.updatedNumberScheduled`` the
-    controller wrote (a node counts when its oldest pod, maybe terminating, is of the current
-    revision: ``updateDaemonSetStatus``), and, when that differs, the count by the same rule from
-    the pods the API server holds at the end (the summary's ``updated``): the last status written
-    lags them.
+    controller wrote (a node counts when its first pod, bound ones first, then the oldest,
+    maybe terminating, is of the current revision: ``updateDaemonSetStatus``), and, when that
+    differs, the count by the same rule from the pods the API server holds at the end (the
+    summary's ``updated``): the last status written lags them.
     """
     status = result.status_log[-1][1] if result.status_log else {}
     updated, now = status.get("updated", result.summary["updated"]), result.summary["updated"]
