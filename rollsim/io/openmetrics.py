@@ -11,7 +11,7 @@ rollsim_daemonset_available_nodes       kube_daemonset_status_number_available
 rollsim_daemonset_unavailable_nodes     kube_daemonset_status_number_unavailable
 rollsim_daemonset_updated_nodes         kube_daemonset_status_updated_number_scheduled
 rollsim_daemonset_surge_nodes           (nodes with two pods bound at once)
-rollsim_daemonset_terminating_pods      (old pods shutting down)
+rollsim_daemonset_terminating_pods      (pods shutting down)
 rollsim_daemonset_pending_pods          (new pods created but not yet running)
 =====================================  ====================================================
 
@@ -42,7 +42,7 @@ SERIES = {
                 "Nodes whose first pod (bound pods first, then the oldest) is of the current revision"
                 " (the new one, or the one rolled back to)."),
     "surge": ("rollsim_daemonset_surge_nodes", "Nodes with two pods bound at once (an old and a new one)."),
-    "terminating": ("rollsim_daemonset_terminating_pods", "Old pods shutting down."),
+    "terminating": ("rollsim_daemonset_terminating_pods", "Pods shutting down (being deleted), old or new."),
     "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),
 }
 _INT64_MS_END = 2.0**63  # the first float a sample's int64 millisecond timestamp cannot hold
