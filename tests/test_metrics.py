@@ -215,6 +215,14 @@ class Driver:
     def create(self, node: int) -> Pod:
         return self.api.create_pod("agent", node, 1)
 
+    def surge_pod(self, node: int, created: float, bound: float) -> Pod:
+        """A new pod created on ``node`` at ``created`` (Pending, unbound), bound at ``bound``."""
+        self.at(created)
+        pod = self.create(node)
+        self.at(bound)
+        self.bind(pod)
+        return pod
+
     def bind(self, pod: Pod) -> None:
         """The scheduler binds it: on the node, still Pending."""
         pod.scheduled = True
@@ -287,10 +295,7 @@ class TestRecorder:
         is not there), pending until it runs; the node is updated once the old pod, terminating,
         is gone: ``updateDaemonSetStatus`` counts a node by its oldest pod."""
         d = Driver()
-        d.at(2)
-        new = d.create(1)  # created: Pending, not yet bound
-        d.at(3)
-        d.bind(new)  # old and new together on the node
+        new = d.surge_pod(1, created=2, bound=3)  # Pending, then bound: old and new together on the node
         d.at(9)
         d.ready(new)
         d.at(10)
@@ -312,10 +317,7 @@ class TestRecorder:
         notwithstanding: ``updateDaemonSetStatus`` reads the node by its oldest pod, and so does
         the controller's status (``node_status``); counting every pod left it 1 of 2."""
         d = Driver()
-        d.at(2)
-        new = d.create(1)
-        d.at(3)
-        d.bind(new)
+        new = d.surge_pod(1, created=2, bound=3)
         d.at(5)
         d.api.set_revision("agent", 0)
         d.at(6)
