@@ -148,10 +148,16 @@ class Recorder:
             if quiet is not None:
                 if pod.ready or pod.deleting or pod.phase == FAILED:  # Failed: no longer a second agent
                     quiet.pop(pod.uid, None)
-                elif quiet.get(pod.uid) == (pod.scheduled, pod.phase):
-                    return  # pulled, ...: nothing the node's summary reads has changed
                 else:
-                    quiet[pod.uid] = (pod.scheduled, pod.phase)  # bound (surge), started (no longer pending)
+                    seen = quiet.get(pod.uid)
+                    now_seen = quiet[pod.uid] = (pod.scheduled, pod.phase)
+                    if seen == now_seen:
+                        return  # pulled, ...: nothing the node's summary reads has changed
+                    # bound, still Pending: it changes only a surge (two pods bound) or which pod comes first
+                    # beside failed ones, neither possible for the node's only pod with no failed pod there
+                    if (seen is not None and seen[1] == pod.phase and len(self._pods_by_node[node]) == 1
+                            and node not in self._failed_by_node):
+                        return
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
