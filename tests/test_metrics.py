@@ -223,6 +223,20 @@ class Driver:
         self.bind(pod)
         return pod
 
+    def terminate(self, pod: Pod, deleted: float, gone: float) -> None:
+        """``pod`` is deleted at ``deleted`` (terminating) and gone from the API at ``gone``."""
+        self.at(deleted)
+        self.api.delete_pod(pod.uid)
+        self.at(gone)
+        self.remove_terminating(pod.node)
+
+    def update(self, pod: Pod, at: float, **fields: object) -> None:
+        """At ``at``, ``pod``'s status changes to ``fields`` (the kubelet or the scheduler writes it)."""
+        self.at(at)
+        for name, value in fields.items():
+            setattr(pod, name, value)
+        self.api.pod_status_changed(pod)
+
     def bind(self, pod: Pod) -> None:
         """The scheduler binds it: on the node, still Pending."""
         pod.scheduled = True
@@ -298,10 +312,7 @@ class TestRecorder:
         new = d.surge_pod(1, created=2, bound=3)  # Pending, then bound: old and new together on the node
         d.at(9)
         d.ready(new)
-        d.at(10)
-        d.delete(1)
-        d.at(12)
-        d.remove_terminating(1)
+        d.terminate(d.pods(1)[0], deleted=10, gone=12)  # the old pod
         tl, nf = d.rec.to_frames(12.0)
         assert tl["time_s"].tolist() == [0, 2, 3, 9, 10, 12]
         assert tl["surge"].tolist() == [0, 0, 1, 1, 0, 0]
@@ -320,10 +331,7 @@ class TestRecorder:
         new = d.surge_pod(1, created=2, bound=3)
         d.at(5)
         d.api.set_revision("agent", 0)
-        d.at(6)
-        d.api.delete_pod(new.uid)  # the controller deletes the abandoned revision's pod
-        d.at(8)
-        d.remove_terminating(1)
+        d.terminate(new, deleted=6, gone=8)  # the controller deletes the abandoned revision's pod
         tl, _ = d.rec.to_frames(8.0)
         assert tl["time_s"].tolist() == [0, 2, 3, 5, 6, 8]
         assert tl["updated"].tolist() == [0, 0, 0, 2, 2, 2]
@@ -350,9 +358,7 @@ class TestRecorder:
         still be the node's first pod, and the node is then counted by it, as the status does."""
         d = Driver()
         old = d.pods(1)[0]
-        d.at(1)
-        old.phase, old.ready = FAILED, False  # evicted by its kubelet
-        d.api.pod_status_changed(old)
+        d.update(old, 1, phase=FAILED, ready=False)  # evicted by its kubelet
         d.at(2)
         new = d.create(1)
         d.at(4)
@@ -361,9 +367,7 @@ class TestRecorder:
         d.api.delete_pod(old.uid)  # terminal: gone at once
         d.at(7)
         newer = d.create(0)
-        d.at(8)
-        newer.scheduled, newer.phase = True, FAILED  # rejected at admission: a failed new pod, after the old one
-        d.api.pod_status_changed(newer)
+        d.update(newer, 8, scheduled=True, phase=FAILED)  # rejected at admission: a failed new pod, after the old one
         tl, _ = d.rec.to_frames(8.0)
         assert tl["time_s"].tolist() == [0, 1, 2, 4, 6, 7, 8]
         assert tl["updated"].tolist() == [0, 0, 0, 0, 1, 1, 1]
@@ -373,17 +377,9 @@ class TestRecorder:
         """An old pod that loses readiness, or a new one that runs but is not Ready (a crash loop, a
         dead node), is not pending: "new pods created but not yet running"."""
         d = Driver()
-        old = d.pods(0)[0]
-        d.at(1)
-        old.ready = False  # lost readiness: Running, not Ready
-        d.api.pod_status_changed(old)
-        d.at(2)
-        new = d.create(1)
-        d.at(3)
-        d.bind(new)
-        d.at(4)
-        new.phase = RUNNING  # started, never Ready
-        d.api.pod_status_changed(new)
+        d.update(d.pods(0)[0], 1, ready=False)  # lost readiness: Running, not Ready
+        new = d.surge_pod(1, created=2, bound=3)
+        d.update(new, 4, phase=RUNNING)  # started, never Ready
         tl, _ = d.rec.to_frames(4.0)
         assert tl["time_s"].tolist() == [0, 1, 2, 3, 4]
         assert tl["pending"].tolist() == [0, 0, 1, 1, 0]

@@ -45,8 +45,9 @@ def gc_order(pod: Pod, evicted: Callable[[int], bool]) -> tuple[bool, float, int
 
 
 class TerminatedPodGC:
-    """PodGC's ``gcTerminated`` pass, scheduled only when the terminated pods outnumber ``threshold``;
-    ``deleted`` counts the pods it deleted, by DaemonSet key.
+    """PodGC's ``gcTerminated`` pass, scheduled only when the terminated pods outnumber ``threshold``
+    (above 0: with 0 there is no such pass, and the world makes none); ``deleted`` counts the pods it
+    deleted, by DaemonSet key.
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, threshold: int,
@@ -55,8 +56,7 @@ class TerminatedPodGC:
         self.env, self.api, self.threshold, self.evicted = env, api, threshold, evicted
         self.deleted: Counter[str] = Counter()
         self._pass_due = False
-        if threshold > 0:
-            api.on_terminated = self._terminated
+        api.on_terminated = self._terminated
 
     def _terminated(self, count: int) -> None:
         """A pod turned Failed; ``count`` pods are terminated now: over the threshold, the next pass acts."""

@@ -44,7 +44,7 @@ from rollsim.present.summary_rows import (
 )
 from rollsim.spec.churn import moves_nodes
 from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the report names it
-from rollsim.spec.node import NOT_READY_TAINTS, UNREACHABLE_TAINTS
+from rollsim.spec.node import condition_taint_key
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
@@ -242,7 +242,7 @@ def desired_note(results: Results) -> list[tuple]:
     conditions = {s.get("not_ready_condition") for s in scenarios if num(s.get("not_ready_nodes")) > 0}
     if conditions:
         # the node lifecycle controller's NoSchedule taint for the Ready condition (Unknown: unreachable)
-        keys = sorted((NOT_READY_TAINTS if c == "False" else UNREACHABLE_TAINTS)[0].key for c in conditions)
+        keys = sorted(condition_taint_key(str(c)) for c in conditions)
         taints = " or ".join(f"{key}:NoSchedule" for key in keys)
         text += (f" A node NotReady before the rollout carries the {taints} taint, "
                  "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "

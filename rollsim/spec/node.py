@@ -19,7 +19,7 @@ __all__ = [
     "CONTROL_PLANE_LABEL", "NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
     "NodeSelectorTerm", "PodPlacement", "Taint", "Toleration", "control_plane_node", "kubelet_labels",
     "parse_int64", "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node",
-    "UNREACHABLE_TAINTS", "kubelet_alive",
+    "UNREACHABLE_TAINTS", "kubelet_alive", "condition_taint_key",
 ]
 
 NO_SCHEDULE = "NoSchedule"
@@ -172,7 +172,7 @@ class Node:
         """
         if self.ready:
             return "True"
-        return "False" if any(t.key == "node.kubernetes.io/not-ready" for t in self.taints) else "Unknown"
+        return "False" if kubelet_alive(self) else "Unknown"
 
     @property
     def rejects_pods(self) -> bool:
@@ -240,6 +240,13 @@ UNREACHABLE_TAINTS = (
     Taint("node.kubernetes.io/unreachable", "", NO_SCHEDULE),
 )
 _CONDITION_TAINT_KEYS = (NOT_READY_TAINTS[0].key, UNREACHABLE_TAINTS[0].key)
+
+
+def condition_taint_key(condition: str) -> str:
+    """The key of the taints the node lifecycle controller gives a node whose Ready condition is
+    ``condition``: ``not-ready`` for False (its kubelet posts it), ``unreachable`` for Unknown.
+    """
+    return (NOT_READY_TAINTS if condition == "False" else UNREACHABLE_TAINTS)[0].key
 
 
 def _with_condition_taints(node: Node, taints: tuple[Taint, ...]) -> Node:

@@ -325,7 +325,7 @@ class Scenario:
         PIDPressure, which the eviction manager's admit handler treats alike), or from a moment of it
         (``disk_pressure_nodes``). Only then do the kubelets run an eviction manager.
         """
-        return any(c.kind == "disk-pressure" for c in self.node_changes) or any(n.rejects_pods for n in self.nodes)
+        return bool(self.pressure_conditions())
 
     def pressure_conditions(self, listed_only: bool = False) -> str:
         """The node conditions the run's nodes under pressure have, as a sentence names them:

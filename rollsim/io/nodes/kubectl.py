@@ -36,7 +36,7 @@ from rollsim.io.yamldoc import (
     read_text,
     source_name,
 )
-from rollsim.spec.node import NO_SCHEDULE, NOT_READY_TAINTS, UNREACHABLE_TAINTS, Node
+from rollsim.spec.node import NO_SCHEDULE, Node, condition_taint_key
 
 __all__ = ["load_nodes", "nodes_from_document"]
 
@@ -210,7 +210,7 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
     cpu, memory = allocatable(mapping(status, "allocatable", at + ("status",)), at + ("status", "allocatable"))
     ready, where = _ready(status.get("conditions"), at + ("status", "conditions"))
     if ready != "True" and not any(t.key in _CONDITION_TAINTS and t.effect == NO_SCHEDULE for t in node_taints):
-        raise Invalid(where, _UNTAINTED.format(status=ready, key=_CONDITION_TAINTS[ready == "False"]))
+        raise Invalid(where, _UNTAINTED.format(status=ready, key=condition_taint_key(ready)))
     conditions = status.get("conditions")
     disk = ready == "True" and _condition(conditions, "DiskPressure") == "True"
     pid = ready == "True" and _condition(conditions, "PIDPressure") == "True"
@@ -222,7 +222,7 @@ _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives ev
              "lifecycle controller adds)")
 
 
-_CONDITION_TAINTS = (UNREACHABLE_TAINTS[0].key, NOT_READY_TAINTS[0].key)  # Ready Unknown, Ready False
+_CONDITION_TAINTS = (condition_taint_key("Unknown"), condition_taint_key("False"))
 _UNTAINTED = ("is {status} without the {key}:NoSchedule taint, which the node lifecycle controller adds at "
               "once (doNoScheduleTaintingPass); add it, or set True")
 
