@@ -8,6 +8,7 @@ import csv
 import errno
 import json
 import os
+import shutil
 import types
 from pathlib import Path
 
@@ -628,6 +629,28 @@ def test_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys
     assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
     one_error_line(capsys, flag, "not writable")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+@pytest.mark.parametrize(("command", "locked", "names"), [
+    ("report", ".", ("figures", "report.md", "report.html")),  # both are written by a report
+    ("report", "figures", ("report.md", "report.html")),
+    ("plot", "figures", ()),
+])
+def test_a_read_only_results_folder_is_refused_before_drawing(tmp_path, monkeypatch, capsys, command, locked,
+                                                               names) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(_experiment(tmp_path, "ok")), "--out", str(out), "--workers", "1", "-q"]) == 0
+    for name in names:  # what the command would write, gone: nothing may be written again
+        target = out / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    real, refused = os.access, (out / locked).resolve()
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p).resolve() == refused
+                        else real(p, mode, **kw))
+    capsys.readouterr()
+    assert main([command, str(out)]) == 2
+    one_error_line(capsys, "RESULTS_DIR", "not writable")
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
 
 
 @pytest.mark.parametrize("command", ["plot", "report"])

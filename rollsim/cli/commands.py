@@ -9,6 +9,7 @@ handler that uses it, so that one command never pays for another's imports.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -269,21 +270,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures_folder(results_dir: Path) -> None:
-    """A results folder whose ``figures`` is not a folder is damaged: nothing can be drawn into it."""
+def _figures_folder(results_dir: Path, report: bool = False) -> None:
+    """A results folder whose ``figures`` is not a folder is damaged: nothing can be drawn into it.
+    A folder the command cannot write into (``figures``, and for a ``report`` the results folder
+    itself) is bad input, refused before anything is drawn, as ``run --out`` refuses one.
+    """
     from rollsim.sweep.results import ResultsError
 
     figures = results_dir / "figures"
     if figures.exists() and not figures.is_dir():
         raise ResultsError(f"{figures}: damaged results folder: not a folder, so no figure can be written there")
+    for folder in (results_dir, figures) if report else (figures if figures.is_dir() else results_dir,):
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            writes = "report and figures" if report else "figures"
+            raise UsageError(f"argument RESULTS_DIR: folder {str(folder)!r} is not writable, "
+                             f"so the {writes} cannot be written there")
 
 
-def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]]) -> list[Path]:
-    """``draw(results)``; a folder whose tables the plots or the report cannot read is damaged input."""
+def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]], report: bool = False) -> list[Path]:
+    """``draw(results)`` (the ``report``, or the figures); a folder whose tables the plots or the
+    report cannot read is damaged input.
+    """
     from rollsim.sweep.results import ResultsError
 
     results = _load(results_dir)
-    _figures_folder(results_dir)
+    _figures_folder(results_dir, report)
     try:
         return list(draw(results))
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -333,10 +344,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if _is_plan(args.results):  # a folder written by rollsim plan
         from rollsim.present.plan_report import write_plan_report
 
-        _figures_folder(args.results)
+        _figures_folder(args.results, report=True)
         show_paths(args, "reports", list(write_plan_report(args.results)))
         return 0
-    show_paths(args, "reports", _presenting(args.results, write_report))
+    show_paths(args, "reports", _presenting(args.results, write_report, report=True))
     return 0
 
 
