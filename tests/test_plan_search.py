@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rollsim import build_scenario
-from rollsim.plan.answer import choose, decide, ruled_out
+from rollsim.plan.answer import choose, decide, found, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
@@ -17,7 +17,7 @@ from rollsim.plan.document import surge_wake_note
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.relax import Relaxation, accepted_window
+from rollsim.plan.relax import Relaxation, accepted_window, diagnose
 from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.render import format_duration
@@ -283,6 +283,101 @@ def test_the_search_ranks_the_tops_over_the_seeds_both_ran(monkeypatch):
     assert search.one(surge.at(100)).replications == 10
     assert search.best is not None and search.best.setting == unavailable.at(100)
     assert search.knees == {unavailable: 99}  # 606 s: within 2% of 600 s; 98 is 612 s
+
+
+class _Outcomes(_Runs):
+    """An evaluator whose replication r of a setting has the summary ``outcome(setting, r)`` gives."""
+
+    def __init__(self, outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+    def evidence(self, setting):
+        return Evidence(setting, tuple(self.outcome(setting, r) for r in range(self.asked[setting])))
+
+    def evaluated(self):
+        return [self.evidence(setting) for setting in self.asked]
+
+
+def _summary(duration: float | None, availability: float, stalled: bool = False) -> dict:
+    return {"completed": duration is not None, "duration_s": duration, "stalled": stalled,
+            "min_available_fraction": availability, "max_surge_observed": 0, "unavailable_node_seconds": 0.0}
+
+
+def test_the_top_is_found_where_the_smallest_budgets_deadlock():
+    """41 desired nodes, 2 of them NotReady holding the budget (kubernetes/kubernetes#123233): maxUnavailable 1
+    and 2 deadlock with the floor kept (39 of 41 available), 3 and 4 finish, 5 and up break the 95%
+    floor. The top's bisection read "finished and kept the floor", true only from 3 to 4: from its
+    guess, 2, it concluded that no count was safe, and the plan recommended 3 (an hour) or, with a
+    30-minute window, nothing, with "lower the floor to 95.12%" (above the 95% given).
+    """
+    family = Family(UNAVAILABLE, 0.0)
+
+    def outcome(setting, r):
+        n = setting.count
+        if n <= 2:
+            return _summary(None, 39 / 41, stalled=True)
+        return _summary(3000.0 / n + r, 39 / 41 if n <= 4 else (41 - n) / 41)
+
+    c = Constraints(min_available_fraction=0.95, window_s=1800)
+    search = Search(_Outcomes(outcome), c, 41, Capacity(0, 0, c), (family,), SearchSettings(replications=5))
+    search.run()
+    assert search.tops == {family: 4}
+    chosen = decide(search)
+    assert chosen is not None and chosen.setting == family.at(4)  # 750 s: within the 30 minutes
+    assert found(search).tops == {family: 4} and found(search).knees == {family: 4}
+
+
+def test_a_count_whose_later_runs_stall_is_no_longer_the_top_plan_json_gives(monkeypatch):
+    """maxSurge with minReadySeconds can stall at random (README, "With maxSurge and minReadySeconds it
+    can stall"): the search found 50 the top, and the fastest, with five replications; replications
+    added to it afterwards stalled once. plan.json and the report still gave 50 as the top and the
+    best, and a knee found against it above the setting chosen against the new fastest.
+    """
+    family = Family(SURGE, 10.0)
+
+    def outcome(setting, r):
+        n = setting.count
+        if n == 50 and r == 7:
+            return _summary(None, 1.0, stalled=True)
+        return _summary(400.0 + 20 * max(0, 45 - n) + r, 1.0)
+
+    c = Constraints(min_available_fraction=0.95, window_s=3600)
+    search = Search(_Outcomes(outcome), c, 50, Capacity(0, 0, c), (family,), SearchSettings(replications=5))
+    search.run()
+    assert search.tops == {family: 50} and search.best_setting == family.at(50)  # found with 5 replications
+    search.one(family.at(50))
+    monkeypatch.setattr(WindowRule, "unclear", lambda self, e: e.setting == family.at(50) and e.replications < 10)
+    assert not search.one(family.at(50)).completed  # ten replications now: the eighth stalled
+    chosen = decide(search)
+    result = found(search)
+    assert chosen is not None and result.fastest is not None and result.fastest.setting.count < 50
+    assert result.tops[family] == max(e.setting.count for e in search.confirmed() if e.completed)
+    assert result.knees[family] == chosen.setting.count  # the answer is its family's knee
+
+
+def test_a_relaxed_floor_is_never_above_the_floor_given():
+    """When nothing was found to fit, the floor that would admit a setting is below the floor
+    given, never above it: a count that keeps the floor is not kept out by it. (maxUnavailable 4
+    keeps the 95% floor and finishes in time, but the bisection, which a larger budget breaking
+    the floor at 3 stopped, never ran it; with 43 nodes, 2 unreachable, the plan said "lower the
+    floor to 95.12%".)
+    """
+    family = Family(UNAVAILABLE, 0.0)
+
+    def outcome(setting, r):
+        n = setting.count
+        if n <= 3:
+            return _summary(None, 0.96 if n < 3 else 0.9, stalled=True)
+        return _summary(500.0, 0.96 if n == 4 else 0.9)
+
+    c = Constraints(min_available_fraction=0.95, window_s=600)
+    search = Search(_Outcomes(outcome), c, 41, Capacity(0, 0, c), (family,), SearchSettings(replications=5))
+    search.run()
+    assert search.tops == {family: 2} and decide(search) is None
+    _binding, relaxations = diagnose(search)
+    assert search.one(family.at(4)).meets_floor(c)  # found by the relaxation's own search
+    assert [r for r in relaxations if r.constraint == "availability floor"] == []
 
 
 def test_the_best_mean_in_plan_json_is_that_of_the_best_runs_as_saved(tmp_path):

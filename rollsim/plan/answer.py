@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rollsim.observe.stopcause import CAUSE_TEXT
@@ -29,7 +30,8 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
-__all__ = ["choose", "decide", "fastest", "pace_text", "passed_over", "preference", "ruled_out", "unsettled"]
+__all__ = ["Found", "choose", "decide", "fastest", "found", "pace_text", "passed_over", "preference", "ruled_out",
+           "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
@@ -103,6 +105,36 @@ def decide(search: Search) -> Evidence | None:
         if not open_:
             return chosen
         search.settle([e.setting for e in open_], best.setting)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the search found, as the evidence stands once ``decide`` is done (``found``)."""
+
+    tops: dict[Family, int | None]  # each family's largest count that finished every run with the floor kept
+    knees: dict[Family, int | None]  # and its smallest that fits and is shown as fast as ``fastest``
+    fastest: Evidence | None  # the fastest setting that fits (None: none does)
+
+
+def found(search: Search) -> Found:
+    """Each family's top and knee, and the fastest setting that fits, read from every setting
+    simulated in full as its replications stand now: what plan.json's ``search`` and the report's
+    table give, so that they agree with the answer. ``Search.run`` found its tops and knees with the
+    replications it had then; the ones added after it (``settle``, ``decide``) can rule one out (a
+    run of it stalled), and the fastest it compared them with can change.
+    """
+    confirmed, c, capacity = search.confirmed(), search.c, search.capacity
+    best = fastest(confirmed, c, capacity, search.window)
+    tops: dict[Family, int | None] = {}
+    knees: dict[Family, int | None] = {}
+    for family in search.families:
+        mine = [e for e in confirmed if e.setting.family == family]
+        tops[family] = max((e.setting.count for e in mine if e.meets_floor(c) and not capacity.over(e.setting)),
+                           default=None)
+        knees[family] = None if best is None else min(
+            (e.setting.count for e in mine
+             if _fits(e, c, capacity, search.window) and search.rule.compare(e, best).as_fast), default=None)
+    return Found(tops, knees, best)
 
 
 def passed_over(search: Search, chosen: Evidence) -> list[Evidence]:

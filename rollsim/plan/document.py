@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.plan.answer import fastest, pace_text, passed_over, ruled_out, unsettled
+from rollsim.plan.answer import fastest, found, pace_text, passed_over, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
@@ -52,14 +52,14 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
     # the seeds every confirmed setting ran, and every screened one: their means and medians compare
     common = {True: min((e.replications for e in evidence if e.replications >= full), default=0),
               False: min((e.replications for e in evidence if e.replications < full), default=0)}
-    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
-    risks = search.stall_risks()
+    result = found(search)
+    best, risks = result.fastest, search.stall_risks()
     for e in evidence:
         s = e.setting
         role = []
-        if search.tops.get(s.family) == s.count:
+        if e.replications >= full and result.tops.get(s.family) == s.count:
             role.append("top")
-        if search.knees.get(s.family) == s.count:
+        if e.replications >= full and result.knees.get(s.family) == s.count:
             role.append("knee")
         pods, cpu, mem = search.capacity.of(s)
         rows.append({
@@ -200,6 +200,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
     """plan.json: the question, the answer and how it was found (plain data)."""
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
+    result = found(search)
     answer: dict[str, Any] | None = None
     if chosen is not None:
         s = chosen.setting
@@ -234,11 +235,13 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
         "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},
         "search": {**asdict(search.s), "families": [f.label() for f in search.families],
                    "no_surge": no_surge,
-                   "tops": {f.label(): t for f, t in search.tops.items()},
-                   "knees": {f.label(): k for f, k in search.knees.items()},
-                   # the fastest top that meets the window, and its mean over every replication it ran
-                   "best": None if search.best_setting is None else search.best_setting.label(d),
-                   "best_mean_s": _finite(search.best_mean), "settings_simulated": len(search.ev.order),
+                   # as the evidence stands at the end (answer.found): what the answer was chosen from
+                   "tops": {f.label(): t for f, t in result.tops.items()},
+                   "knees": {f.label(): k for f, k in result.knees.items() if k is not None},
+                   # the fastest setting that fits, and its mean over every replication it ran
+                   "best": None if result.fastest is None else result.fastest.setting.label(d),
+                   "best_mean_s": None if result.fastest is None else _finite(result.fastest.mean),
+                   "settings_simulated": len(search.ev.order),
                    # each verdict's level a look (rollsim.plan.evidence.look_level)
                    "looks": len(search.s.ladder), "as_fast_level": search.rule.level,
                    "window_level": search.window.level,

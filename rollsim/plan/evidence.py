@@ -145,9 +145,15 @@ class Evidence:
         """The most surge pods any replication had at once."""
         return max(int(s.get("max_surge_observed") or 0) for s in self.summaries)
 
+    def keeps_floor(self, c: Constraints) -> bool:
+        """No replication fell below the floor while it ran, finished or not (a tiny slack for
+        float division): what a larger budget can only worsen, so what the top's search bisects on.
+        """
+        return self.worst_availability >= c.min_available_fraction - 1e-12
+
     def meets_floor(self, c: Constraints) -> bool:
-        """Every replication kept the floor (a tiny slack for float division)."""
-        return self.completed and self.worst_availability >= c.min_available_fraction - 1e-12
+        """Every replication finished and kept the floor (``keeps_floor``)."""
+        return self.completed and self.keeps_floor(c)
 
     def row(self, window: WindowRule, seed: int = 0) -> dict[str, Any]:
         """The statistics of this setting as a flat row (candidates.csv, plan.json); the window

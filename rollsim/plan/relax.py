@@ -57,7 +57,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     out: list[Relaxation] = []
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
-    tops = [(f, search.one(f.at(t))) for f, t in search.tops.items() if t is not None]
+    # the tops (the largest counts that keep the floor) whose runs all finished
+    tops = [(f, e) for f, t in search.tops.items() if t is not None and (e := search.one(f.at(t))).completed]
     if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
         fastest = min(tops, key=lambda fe: search.window.bound(fe[1]))[1]
         needed = (f"allow {format_duration(search.window.bound(fastest))} (p{100 * c.window_probability:g} at "
@@ -91,6 +92,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             continue
         e = search.one(family.at(n))
         if family.kind == UNAVAILABLE:
+            if e.keeps_floor(c):  # (not the floor that keeps it out: never a "lower" floor above the one given)
+                continue
             lower = format_share(e.worst_availability, (c.min_available_fraction,))
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
         elif e.meets_floor(c):

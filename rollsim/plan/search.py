@@ -16,7 +16,12 @@ ladder (5, 10, 20, 40), and each look is made at a share of the confidence, 98.7
 1. **Top**: the largest count that keeps the availability floor in every replication
    (``largest_true``, guessed from the floor: ``⌊(1 − floor) × desired⌋`` unavailable
    nodes) and, for surge, fits the capacity budget (checked without simulating). A
-   larger budget is never slower, so the top is the family's fastest safe setting.
+   larger budget is never slower, so the top is the family's fastest safe setting. The
+   search bisects on the floor alone (``Evidence.keeps_floor``), which a larger budget can only
+   break; whether runs finish is no such line: the smallest budgets deadlock where NotReady
+   nodes hold them (kubernetes/kubernetes#123233), and a run of any count may stall at random
+   (maxSurge with minReadySeconds). A top whose runs did not all finish does not fit the window,
+   and the phases after it, and ``decide``, judge it so.
 2. **Fastest**: the tops that meet the window; the best mean duration among them, over the
    replications all of them ran (``fastest_paired``: the same seeds).
 3. **Knee**: in each family whose top is shown as fast as that best, the smallest count
@@ -208,14 +213,6 @@ class Search:
         """
         return None if self.best_setting is None else self.ev.evidence(self.best_setting)
 
-    @property
-    def best_mean(self) -> float:
-        """The best's mean duration over all its replications (NaN without a best): plan.json's
-        ``best_mean_s``, read from the runs as they are now, never a copy kept from before more were added.
-        """
-        best = self.best
-        return math.nan if best is None else best.mean
-
     def one(self, setting: Setting) -> Evidence:
         """The evidence for one setting."""
         return self.evidence([setting])[0]
@@ -273,13 +270,15 @@ class Search:
     # -- the phases --------------------------------------------------------------------------
 
     def top(self, family: Family) -> int | None:
-        """The largest count of ``family`` that keeps the availability floor, or None."""
+        """The largest count of ``family`` that keeps the availability floor, its runs finished
+        or not (the module docstring), or None.
+        """
         hi = self.upper(family)
         if hi < 1:
             return None
         guess = max(1, math.floor((1 - self.c.min_available_fraction) * self.desired + 1e-9)) \
             if family.kind == UNAVAILABLE else hi
-        safe = lambda n: self.one(family.at(n)).meets_floor(self.c)  # noqa: E731
+        safe = lambda n: self.one(family.at(n)).keeps_floor(self.c)  # noqa: E731  (finished or not: see run)
         return self.screened(lambda g, **kw: largest_true(safe, 1, hi, g, self._probe(family), **kw), guess)
 
     def knee(self, family: Family, top: int, best: Setting) -> int | None:

@@ -326,7 +326,11 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window or \"as fast\" "
             "verdict was unclear). " + _window(s, plan["constraints"]) + _as_fast(s, plan["constraints"])
             + ("wins. Counts are exact." if not s["resolution"] else
-               f"wins. Counts are found to within {100 * s['resolution']:g}%."))
+               f"wins. Counts are found to within {100 * s['resolution']:g}%.")
+            + " The table reads every setting simulated in full as its runs stood at the end (replications added "
+              "after the search can rule out a count it found): the top, the largest count that finished every run "
+              "with the floor kept; the knee, the smallest that fits every constraint and was shown as fast as the "
+              "fastest.")
     rows = [[f, _top_cell(f, s["tops"].get(f)), str(s["knees"].get(f, "—"))] for f in s["families"]]
     header = ["family", "top (largest safe count)", "knee (smallest as fast)"]
     blocks: list[tuple] = [("p", [("", text)]), ("table", header, rows)]
