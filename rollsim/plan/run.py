@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.yamldoc import ConfigError
 from rollsim.plan.answer import decide
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
@@ -25,6 +24,7 @@ from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence
+from rollsim.plan.files import write_plan_folder
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -96,7 +96,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
-    writes plan.json, candidates.csv, figures and report.md/report.html there.
+    writes plan.json, candidates.csv, figures and report.md/report.html there, in place of the
+    plan there (``rollsim.plan.files``: an interrupt never leaves files of both).
     """
     started, cpu0 = time.perf_counter(), time.process_time()
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
@@ -136,14 +137,6 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run, source or {},
                              cut)
     candidates = candidate_rows(evidence, chosen, search, desired, settings.seed, where)
-    paths = None
-    if out is not None:
-        out_dir = Path(out)
-        write_atomically(out_dir / "candidates.csv", lambda f: candidates.to_csv(f, index=False))
-        write_json(out_dir / "plan.json", document)
-        if report:
-            from rollsim.present.plan_report import write_plan_report
-
-            paths = write_plan_report(out_dir)
+    paths = None if out is None else write_plan_folder(Path(out), document, candidates, report)
     return PlanResult(document, candidates, chosen, tuple(relaxations), None if out is None else Path(out), paths,
                       tuple(evidence))

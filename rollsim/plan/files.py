@@ -1,0 +1,95 @@
+"""The plan folder's files, replaced so that an interrupted plan never leaves two plans' files side by side.
+
+A plan writes ``candidates.csv``, ``plan.json``, ``figures/*.png``, ``report.md`` and
+``report.html``, each whole (``rollsim.io.atomic``). Written one by one over an earlier plan,
+a plan stopped midway would leave its new ``plan.json`` beside the earlier plan's report,
+which recommends another setting, perhaps for another cluster. So the earlier plan's files
+are removed first, in the reverse of the order they are written, before the first new file
+lands: at every instant the folder holds the first few files of one plan, never files of
+two. This is what ``rollsim run`` does with its tables and report
+(``rollsim.sweep.folder.forget_tables``). Staging the plan in a sibling folder and swapping
+it in was the other way: it needs two renames with an instant between them when the folder
+is gone, cannot move ``--out-dir .`` (the working directory) or carry over other files the
+folder holds, and needs a folder beside ``--out-dir`` that may not be writable; removing
+first needs none of that, and loses the earlier plan only to an interrupt in the moment
+between its removal and the new ``plan.json`` (writing two small files: the search is over).
+
+An interrupt (Ctrl-C, SIGTERM) while the files are written becomes ``Interrupted`` with a line
+that says what the folder then holds. Before ``plan.json`` is saved, what has landed of the new
+plan goes too, so the folder holds no plan; after it, the figures and report drawn so far go, so
+it holds ``plan.json`` and ``candidates.csv`` alone, from which ``rollsim report DIR`` writes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rollsim.io.atomic import write_atomically, write_json
+from rollsim.present.plan_plots import PLAN_FIGURES
+from rollsim.sweep.errors import Interrupted
+from rollsim.sweep.folder import PLAN, REPORTS
+from rollsim.sweep.interrupt import cut_short
+
+__all__ = ["CANDIDATES", "FIGURES", "plan_files", "write_plan_folder"]
+
+CANDIDATES = "candidates.csv"
+FIGURES = "figures"
+_SAVED = 2  # candidates.csv and plan.json: the plan itself; the rest is drawn from them
+
+
+def plan_files(out: Path) -> list[Path]:
+    """The files a plan writes in ``out``, in the order it writes them: the plan, then what is drawn from it."""
+    return [out / CANDIDATES, out / PLAN, *(out / FIGURES / f"{name}.png" for name in PLAN_FIGURES),
+            *(out / name for name in REPORTS)]
+
+
+def _forget(out: Path, keep: int = 0) -> None:
+    """Remove the plan files of ``out`` after the first ``keep``, last written first, so that what is
+    left is always the start of one plan; and ``figures/`` once that leaves it empty.
+    """
+    for path in reversed(plan_files(out)[keep:]):
+        path.unlink(missing_ok=True)
+    try:
+        (out / FIGURES).rmdir()
+    except OSError:  # not there, or it holds other files: it stays
+        pass
+
+
+def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFrame,
+                      report: bool = True) -> tuple[Path, Path] | None:
+    """Replace the plan in ``out`` by ``document`` (plan.json) and ``candidates``, then, with
+    ``report``, its figures and report; the report's paths, or None.
+
+    Raises ``Interrupted`` on Ctrl-C or SIGTERM, its line saying what ``out`` then holds.
+    """
+    created = not out.exists()
+    earlier = any(path.is_file() for path in plan_files(out))
+    try:
+        _forget(out)
+        write_atomically(out / CANDIDATES, lambda f: candidates.to_csv(f, index=False))
+        write_json(out / PLAN, document)
+    except BaseException as exc:  # an interrupt, or what it became (``cut_short``)
+        if not cut_short(exc):
+            raise
+        _forget(out)
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        why = " (the earlier plan there was removed first, not to leave it beside the new one)" if earlier else ""
+        raise Interrupted(f"interrupted before the plan was saved; {out} holds no plan{why}; "
+                          "run the plan again") from None
+    if not report:
+        return None
+    try:
+        from rollsim.present.plan_report import write_plan_report
+
+        return write_plan_report(out)
+    except BaseException as exc:
+        if not cut_short(exc):
+            raise
+        _forget(out, keep=_SAVED)
+        raise Interrupted(f"interrupted before the plan's report was written: the plan is saved in {out} "
+                          f"({PLAN}, {CANDIDATES}), without figures or report; rollsim report {out} "
+                          "writes them") from None

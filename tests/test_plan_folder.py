@@ -1,0 +1,175 @@
+"""An interrupted ``rollsim plan`` never leaves files of two plans in its folder, and its line says
+what it left: a plan stopped after plan.json and before its report left that new plan.json beside
+the earlier plan's report and figures (another setting, for another cluster), and said all was well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from rollsim.cli import main
+from rollsim.plan.files import write_plan_folder
+from rollsim.present.plan_report import load_plan
+from rollsim.sweep.errors import Interrupted
+
+from helpers import one_error_line
+
+PLAN_ARGS = ["--controller", "ideal", "--window", "30m", "--replications", "2", "--workers", "1", "-q"]
+SAVED = ["candidates.csv", "plan.json"]
+ALL = sorted([*SAVED, "figures/pareto.png", "figures/search.png", "report.html", "report.md"])
+
+
+def plan_into(out: Path, nodes: int) -> int:
+    return main(["plan", "--nodes", str(nodes), *PLAN_ARGS, "--out-dir", str(out)])
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> tuple[Path, Path]:
+    """Two whole plans of different clusters: the earlier (8 nodes) and the new one (20 nodes)."""
+    root = tmp_path_factory.mktemp("plans")
+    assert plan_into(root / "earlier", 8) == 0 and plan_into(root / "new", 20) == 0
+    return root / "earlier", root / "new"
+
+
+def folder(tmp_path: Path, plans: tuple[Path, Path], held: bool) -> Path:
+    """The folder to plan into: a copy of the earlier plan, or none yet."""
+    out = tmp_path / "plan"
+    if held:
+        shutil.copytree(plans[0], out)
+    return out
+
+
+def nodes_of(out: Path) -> int:
+    return json.loads((out / "plan.json").read_text())["cluster"]["nodes"]
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["earlier-plan", "new-folder"])
+def test_a_plan_stopped_before_its_report_leaves_its_plan_alone(tmp_path, plans, monkeypatch, capsys, held) -> None:
+    """Stopped as report.md is written (the figures are): the new plan.json and candidates.csv,
+    no figure or report of either plan, and a line that says so and how to write them.
+    """
+    import rollsim.present.plan_report
+
+    out = folder(tmp_path, plans, held)
+
+    def stop(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rollsim.present.plan_report, "write_text", stop)
+    assert plan_into(out, 20) == 130
+    one_error_line(capsys, f"rollsim: interrupted before the plan's report was written: the plan is saved in {out} "
+                           f"(plan.json, candidates.csv), without figures or report; rollsim report {out} writes them")
+    assert sorted(contents(out)) == SAVED and not (out / "figures").exists()
+    assert nodes_of(out) == 20
+    monkeypatch.undo()
+    assert main(["report", str(out), "-q"]) == 0  # as the line says
+    assert sorted(contents(out)) == ALL
+    assert "| nodes | 20 of 20 should run the pod |" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["earlier-plan", "new-folder"])
+def test_a_plan_stopped_before_plan_json_leaves_no_plan(tmp_path, plans, monkeypatch, capsys, held) -> None:
+    """Stopped as plan.json is written (candidates.csv is): no file of either plan is left, and a
+    folder the plan made is gone again.
+    """
+    import rollsim.plan.files
+
+    out = folder(tmp_path, plans, held)
+
+    def stop(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rollsim.plan.files, "write_json", stop)
+    assert plan_into(out, 20) == 130
+    earlier = " (the earlier plan there was removed first, not to leave it beside the new one)" if held else ""
+    one_error_line(capsys, f"rollsim: interrupted before the plan was saved; {out} holds no plan{earlier}; "
+                           "run the plan again")
+    if held:
+        assert list(out.iterdir()) == []
+    else:
+        assert not out.exists()
+
+
+def test_at_no_instant_does_the_folder_hold_two_plans(tmp_path, plans, monkeypatch) -> None:
+    """After each file the plan removes or writes, every file in the folder is the earlier plan's
+    or every one is the new plan's: an interrupt at any instant leaves one plan's files.
+    """
+    out = folder(tmp_path, plans, True)
+    earlier = contents(out)
+    seen: list[dict[str, bytes]] = []
+    replace, unlink = os.replace, Path.unlink
+
+    def replacing(*args: object, **kwargs: object) -> None:
+        replace(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(contents(out))
+
+    def unlinking(self: Path, *args: object, **kwargs: object) -> None:
+        unlink(self, *args, **kwargs)  # type: ignore[arg-type]
+        seen.append(contents(out))
+
+    monkeypatch.setattr(os, "replace", replacing)
+    monkeypatch.setattr(Path, "unlink", unlinking)
+    assert plan_into(out, 20) == 0
+    monkeypatch.undo()
+    new = contents(out)
+    assert sorted(new) == ALL and all(new[name] != earlier[name] for name in ALL)  # two plans, file by file
+    for held in seen:
+        whose = {"earlier" if earlier.get(n) == b else "new" if new.get(n) == b else n for n, b in held.items()}
+        assert len(whose) <= 1 and whose <= {"earlier", "new"}, sorted(held)
+    assert len(seen) >= 2 * len(ALL)  # each earlier file removed, each new one written
+
+
+def interrupted_at(step: int, out: Path, plan: Path, monkeypatch) -> str | None:
+    """Write the plan at ``plan`` into ``out``, Ctrl-C as the ``step``-th file is removed or written
+    (once: the cleanup after it removes files too); the line it raised, or None if it finished.
+    """
+    document, candidates = load_plan(plan)
+    replace, unlink = os.replace, Path.unlink
+    count = [0]
+
+    def counted(real, *args: object, **kwargs: object) -> None:
+        count[0] += 1
+        if count[0] == step:
+            raise KeyboardInterrupt
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", lambda *a, **k: counted(replace, *a, **k))
+    monkeypatch.setattr(Path, "unlink", lambda self, *a, **k: counted(unlink, self, *a, **k))
+    try:
+        write_plan_folder(out, document, candidates)
+    except Interrupted as exc:
+        return str(exc)
+    finally:
+        monkeypatch.undo()
+    return None
+
+
+def test_an_interrupt_at_each_step_leaves_what_its_line_says(tmp_path, plans, monkeypatch) -> None:
+    """Ctrl-C as each file of the plan is removed or written: the folder holds no plan (before
+    plan.json is saved) or the new plan without figures or report (after), as the line says.
+    """
+    said = set()
+    step = 0
+    while True:
+        step += 1
+        out = folder(tmp_path / str(step), plans, True)
+        line = interrupted_at(step, out, plans[1], monkeypatch)
+        if line is None:
+            break
+        held = contents(out)
+        if "holds no plan" in line:
+            assert held == {}, (step, sorted(held))
+        else:
+            assert "rollsim report" in line and sorted(held) == SAVED, (step, sorted(held))
+            assert nodes_of(out) == 20
+        said.add(line.split(";")[0].split(":")[0])
+    assert step > len(ALL) * 2  # every removal and every write was interrupted once
+    assert said == {"interrupted before the plan was saved", "interrupted before the plan's report was written"}
