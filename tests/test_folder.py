@@ -133,11 +133,28 @@ def test_a_locked_folder_is_refused_at_once_naming_the_holder(tmp_path: Path) ->
         holder = json.loads((out / LOCK).read_text(encoding="utf-8"))
         assert holder["pid"] == os.getpid() and holder["host"] and holder["started_at"]
         started = time.monotonic()
-        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run \(pid {os.getpid()} on "):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid {os.getpid()} "):
             run_experiment(experiment(tmp_path, "first"), out, workers=1)
         assert time.monotonic() - started < 5
     assert not (out / LOCK).exists()  # let go, and the file with it
     run_experiment(experiment(tmp_path, "first"), out, workers=1)
+
+
+def test_a_plan_takes_the_lock_of_its_folder_too(tmp_path: Path) -> None:
+    """Two plans (or a plan and a sweep) writing one folder at once would mix their files: the
+    second is refused at once, naming the first, and the plan leaves no lock file behind.
+    """
+    from rollsim import build_scenario
+    from rollsim.plan import Constraints, plan
+
+    out = tmp_path / "plan"
+    scenario = build_scenario(nodes=4, controller="ideal")
+    with locked(out):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid "):
+            plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
+        assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing written
+    plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
+    assert sorted(p.name for p in out.iterdir()) == ["candidates.csv", "plan.json"]
 
 
 def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None:
@@ -153,7 +170,7 @@ def test_check_free_tries_the_lock_and_leaves_the_folder_as_it_was(tmp_path: Pat
     check_free(out)  # no folder
     assert not out.exists()
     with locked(out):
-        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run \(pid {os.getpid()} on "):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid {os.getpid()} "):
             check_free(out)
     out.mkdir(exist_ok=True)
     stale = '{"pid": 999999, "host": "gone", "started_at": "then"}'
@@ -174,7 +191,7 @@ def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: P
         assert holder.wait(timeout=30) == 0
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
-    assert f"is in use by another rollsim run (pid {holder.pid} on " in err
+    assert f"is in use by another rollsim run or plan (pid {holder.pid} on " in err
     assert not (out / "runs").exists()
 
 

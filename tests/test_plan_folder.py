@@ -15,6 +15,7 @@ from rollsim.cli import main
 from rollsim.plan.files import write_plan_folder
 from rollsim.present.plan_report import load_plan
 from rollsim.sweep.errors import Interrupted
+from rollsim.sweep.folder import LOCK
 
 from helpers import one_error_line
 
@@ -28,7 +29,9 @@ def plan_into(out: Path, nodes: int) -> int:
 
 
 def contents(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The plan's files in ``folder`` (not the lock the plan holds while it runs)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != LOCK}
 
 
 @pytest.fixture(scope="module")

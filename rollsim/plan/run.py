@@ -32,7 +32,7 @@ from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import check_limit
 from rollsim.spec.scenario import MAX_HORIZON_S, Scenario
 from rollsim.sweep.executors import open_executor
-from rollsim.sweep.folder import check_plan_folder
+from rollsim.sweep.folder import check_plan_folder, locked
 from rollsim.sweep.schedule import inheriting
 
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "cut_windows", "families_of", "plan", "plan_document", "with_horizon"]
@@ -99,10 +99,19 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     writes plan.json, candidates.csv, figures and report.md/report.html there, in place of the
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both).
     """
-    started, cpu0 = time.perf_counter(), time.process_time()
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
-    if out is not None:
-        check_plan_folder(Path(out))  # before any run: an experiment's folder is refused
+    if out is None:
+        return _plan(scenario, constraints, settings, None, workers, executor, scheduler, source, on_run, report)
+    check_plan_folder(Path(out))  # before any run: an experiment's folder is refused
+    with locked(Path(out)):  # held from the first run: another plan or sweep there is refused (FolderBusy)
+        return _plan(scenario, constraints, settings, Path(out), workers, executor, scheduler, source, on_run, report)
+
+
+def _plan(scenario: Scenario, constraints: Constraints, settings: SearchSettings, out: Path | None,
+          workers: int | None, executor: str | None, scheduler: str | None, source: Mapping[str, Any] | None,
+          on_run: Callable[[int, int], None] | None, report: bool) -> PlanResult:
+    """``plan``, its arguments checked (and ``out``'s lock held)."""
+    started, cpu0 = time.perf_counter(), time.process_time()
     desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
     if desired < 1:
         raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
@@ -137,6 +146,5 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run, source or {},
                              cut)
     candidates = candidate_rows(evidence, chosen, search, desired, settings.seed, where)
-    paths = None if out is None else write_plan_folder(Path(out), document, candidates, report)
-    return PlanResult(document, candidates, chosen, tuple(relaxations), None if out is None else Path(out), paths,
-                      tuple(evidence))
+    paths = None if out is None else write_plan_folder(out, document, candidates, report)
+    return PlanResult(document, candidates, chosen, tuple(relaxations), out, paths, tuple(evidence))

@@ -77,7 +77,7 @@ def _holder(fd: int) -> str:
 
 
 def _busy(out: Path, fd: int) -> FolderBusy:
-    return FolderBusy(f"{out} is in use by another rollsim run ({_holder(fd)}); wait for it to end, or stop it")
+    return FolderBusy(f"{out} is in use by another rollsim run or plan ({_holder(fd)}); wait for it to end, or stop it")
 
 
 def check_free(out: Path) -> None:
