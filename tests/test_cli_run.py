@@ -175,13 +175,14 @@ def test_bad_experiment_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys) 
     ("", "  - {name: z, node_bandwidth: 10MB/s}\n  - {name: a, node_bandwidth: 20MB/s}\n",
      ":6: scenario.also[0].node_bandwidth", "20MB/s as item 1 (a) gives"),
 ])
-def test_an_also_item_that_contradicts_the_nodes_link_names_its_line_and_the_link(tmp_path, capsys, study, items,
-                                                                                  line, rule) -> None:
+def test_an_also_item_that_contradicts_the_nodes_link_names_its_line_and_the_link(tmp_path, monkeypatch, capsys,
+                                                                                  study, items, line, rule) -> None:
     """The node's one link is decided by the scenario (``Scenario.node_bandwidth``); the error names
     the item's line and which setting gave the link first (a variant's image.node_bandwidth, or the
     item that comes first in namespace/name order), where it said only 'as already given'.
     """
-    path = tmp_path / "link.yaml"
+    monkeypatch.chdir(tmp_path)  # a file name as a user gives it: the whole line fits in 300 characters
+    path = Path("link.yaml")
     path.write_text(f"name: link\nscenario:\n  image: {{size: 1GB}}\n  cluster: {{nodes: 3}}\n  also:\n{items}{study}")
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 2

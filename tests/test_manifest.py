@@ -203,6 +203,18 @@ def test_on_delete_ignores_rolling_update_values_the_api_does_not_check(tmp_path
 ROLLING = "      maxUnavailable: 1\n"
 CONTAINER = "      - name: agent\n        image: example.com/agent:1.0\n"
 POD_SPEC = "    spec:\n      containers:\n"
+_AFFINITY = ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+             ".nodeSelectorTerms[0]")
+
+
+def _affinity(kind: str, requirement: str) -> str:
+    """A pod spec whose one node selector term has ``requirement`` (a flow mapping), marked, under ``kind``."""
+    return ("    spec:\n      affinity:\n        nodeAffinity:\n"
+            "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+            f"            nodeSelectorTerms:\n            - {kind}:\n              - {requirement}  # <-\n"
+            "      containers:\n")
+
+
 CASES = [
     # ValidateRollingUpdateDaemonSet
     ("both-zero", [(ROLLING, "      maxUnavailable: 0  # <-\n      maxSurge: 0\n")],
@@ -332,6 +344,29 @@ CASES = [
                                        "      containers:\n"))],
      ("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
      ".nodeSelectorTerms[0].matchExpressions[0].key"), "prefix part must be a lowercase RFC 1123 subdomain"),
+    # ValidateNodeSelectorRequirement's operator rules, before the requirement is built (was: its tuple's repr)
+    ("expression-exists-values", [(POD_SPEC, _affinity("matchExpressions", "{key: z, operator: Exists, values: [a]}"))],
+     _AFFINITY + ".matchExpressions[0].values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+    ("expression-gt-two-values", [(POD_SPEC, _affinity("matchExpressions", "{key: z, operator: Gt, values: [a, b]}"))],
+     _AFFINITY + ".matchExpressions[0].values", "must be specified single value when `operator` is 'Lt' or 'Gt'"),
+    ("expression-in-no-values", [(POD_SPEC, _affinity("matchExpressions", "{key: z, operator: In}"))],
+     _AFFINITY + ".matchExpressions[0].values", "must be specified when `operator` is 'In' or 'NotIn'"),
+    ("expression-operator", [(POD_SPEC, _affinity("matchExpressions", "{key: z, operator: Equals, values: [a]}"))],
+     _AFFINITY + ".matchExpressions[0].operator",
+     "must be one of In, NotIn, Exists, DoesNotExist, Gt, Lt, got 'Equals'"),
+    # ValidateNodeFieldSelectorRequirement (audit 4 item 4: a dataclass repr, under matchFields)
+    ("fields-two-values",
+     [(POD_SPEC, _affinity("matchFields", "{key: metadata.name, operator: In, values: [a, 'on']}"))],
+     _AFFINITY + ".matchFields[0].values", "must be only one value when `operator` is 'In' or 'NotIn' for node field "
+                                           "selector (got 2 values: [a, 'on'])"),
+    ("fields-no-values", [(POD_SPEC, _affinity("matchFields", "{key: metadata.name, operator: NotIn}"))],
+     _AFFINITY + ".matchFields[0].values", "for node field selector (got none)"),
+    ("fields-operator", [(POD_SPEC, _affinity("matchFields", "{key: metadata.name, operator: Exists}"))],
+     _AFFINITY + ".matchFields[0].operator", "must be In or NotIn for a node field selector, got 'Exists'"),
+    ("fields-key", [(POD_SPEC, _affinity("matchFields", "{key: metadata.labels, operator: In, values: [a]}"))],
+     _AFFINITY + ".matchFields[0].key", "not a valid field selector key: must be metadata.name, got 'metadata.labels'"),
+    ("fields-node-name", [(POD_SPEC, _affinity("matchFields", "{key: metadata.name, operator: In, values: [Node_1]}"))],
+     _AFFINITY + ".matchFields[0].values[0]", "invalid node name 'Node_1': a lowercase RFC 1123 subdomain"),
     ("node-selector-bad-value", [(POD_SPEC, ("    spec:\n      nodeSelector:\n        disktype: ssd fast  # <-\n"
                                             "      containers:\n"))],
      "spec.template.spec.nodeSelector", "invalid label value 'ssd fast'"),

@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rollsim.cli.exits import exit_for
+from rollsim.cli.exits import PROGRAM, exit_for
 from rollsim.sweep.interrupt import cut_short, finishing, terminate_as_interrupt
 
 __all__ = ["main"]
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if said is None or _traceback_wanted():
             raise
         finishing(said[1])  # before the line: a signal now must not add a second one
-        print(f"rollsim: {said[0]}", file=sys.stderr, flush=True)
+        print(PROGRAM + said[0], file=sys.stderr, flush=True)
         return said[1]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "exit_for", "one_line"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROGRAM", "UsageError", "exit_for", "one_line"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -19,19 +19,20 @@ class UsageError(Exception):
     """A bad flag value: the message names the flag and the rule."""
 
 
-_LINE = 300  # characters in an error line at most
+_LINE = 300  # characters in an error line at most, the program's name included
+PROGRAM = "rollsim: "  # what the CLI prints before each line of exit_for
 _WORD = 60  # no word is shortened below this, unless the asides' shortening was not enough
 _SHORT_WORD = 24  # then none below this
 _ASIDE = 40  # nor an aside in parentheses (a list of nodes, examples) below this
 _GAP = " ... "
 
 
-def _fit(text: str, floor: int = _WORD) -> str:
-    """``text`` within ``_LINE`` characters by shortening its longest words (a deep key path,
+def _fit(text: str, room: int, floor: int = _WORD) -> str:
+    """``text`` within ``room`` characters by shortening its longest words (a deep key path,
     a long value) in their middles, longest first, none below ``floor`` characters.
     """
     words = text.split(" ")
-    excess = len(text) - _LINE
+    excess = len(text) - room
     for i in sorted(range(len(words)), key=lambda i: -len(words[i])):
         word = words[i]
         if excess <= 0 or len(word) <= floor:
@@ -65,44 +66,52 @@ def _middle_out(text: str, keep: int) -> str:
     return head.rstrip() + _GAP + tail.lstrip()
 
 
-def _shorten_asides(text: str) -> str:
-    """``text`` within ``_LINE`` characters by shortening its asides in parentheses (what kept a
+def _shorten_asides(text: str, room: int) -> str:
+    """``text`` within ``room`` characters by shortening its asides in parentheses (what kept a
     DaemonSet off the nodes, with examples; a node's figures) in their middles, longest first, none
     below ``_ASIDE``: the rule and the way out, outside them, stay whole.
     """
-    while len(text) > _LINE:
+    while len(text) > room:
         spans = [(b - a, a, b) for a, b in _asides(text) if b - a > _ASIDE and _GAP not in text[a:b]]
         if not spans:
             return text
         size, a, b = max(spans)
-        text = text[:a] + _middle_out(text[a:b], max(_ASIDE, size - (len(text) - _LINE)) - len(_GAP)) + text[b:]
+        text = text[:a] + _middle_out(text[a:b], max(_ASIDE, size - (len(text) - room)) - len(_GAP)) + text[b:]
     return text
 
 
-def one_line(exc: BaseException | str) -> str:
-    """A message on one line, control characters escaped, at most 300 characters. Its longest
-    words are shortened first (``_fit``), then its asides in parentheses (``_shorten_asides``),
-    then its words again, further, so that the rule broken and the fix (the way out, the
-    variable that moves a limit), which follow them, stay in the line; only then is its middle
-    cut, its start (where) and end (the fix) kept.
+def one_line(exc: BaseException | str, room: int = _LINE) -> str:
+    """A message on one line, control characters escaped, at most ``room`` characters (300). Its
+    asides in parentheses (``_shorten_asides``: what kept a DaemonSet off the nodes, the values
+    given) are shortened first, then its longest words (``_fit``: a deep key path, a long value),
+    then its words again, further, so that where it is, the rule broken and the fix (the way
+    out, the variable that moves a limit) stay in the line; only then is its middle cut, its
+    start (where) and end (the fix) kept.
     """
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    if len(text) > _LINE:
-        text = _fit(_shorten_asides(_fit(text)), _SHORT_WORD)
-    if len(text) <= _LINE:
+    if len(text) > room:
+        text = _fit(_fit(_shorten_asides(text, room), room), room, _SHORT_WORD)
+    if len(text) <= room:
         return text
-    head = (_LINE - 3) // 2  # where it is, and the start of the rule; the rest for its end
-    return text[:head] + "..." + text[len(text) - (_LINE - 3 - head):]
+    head = (room - 3) // 2  # where it is, and the start of the rule; the rest for its end
+    return text[:head] + "..." + text[len(text) - (room - 3 - head):]
+
+
+def _said(before: str, exc: BaseException | str, after: str = "") -> str:
+    """``before``, the message and ``after`` as one line that, printed after ``PROGRAM``, is at most
+    300 characters: the message alone gives way.
+    """
+    return before + one_line(exc, _LINE - len(PROGRAM) - len(before) - len(after)) + after
 
 
 def _os_error(exc: OSError) -> str:
     """``results/x/runs.csv: No space left on device``: the file and the system's reason."""
     names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
-    reason = exc.strerror or one_line(exc)
+    reason = exc.strerror or " ".join(str(exc).split())
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         reason += " (free some space and run again)"
-    return one_line(f"{' -> '.join(names)}: {reason}" if names else reason)
+    return f"{' -> '.join(names)}: {reason}" if names else reason
 
 
 def exit_for(exc: BaseException) -> tuple[str, int] | None:
@@ -116,24 +125,24 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
     from rollsim.sweep.results import ResultsError
 
     if isinstance(exc, ExecutorError) and exc.option:  # a parameter is a flag of the same name
-        return f"error: {one_line(f'argument --{exc.option}: {exc.rule}')}", EXIT_USAGE
+        return _said("error: ", f"argument --{exc.option}: {exc.rule}"), EXIT_USAGE
     if isinstance(exc, (UsageError, ConfigError, ExecutorError, ResultsError, LimitError)):
-        return f"error: {one_line(exc)}", EXIT_USAGE
+        return _said("error: ", exc), EXIT_USAGE
     if isinstance(exc, Interrupted):
-        return one_line(exc), EXIT_INTERRUPTED
+        return _said("", exc), EXIT_INTERRUPTED
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted; nothing half-written is left (files are written whole or not at all)", EXIT_INTERRUPTED
     if isinstance(exc, RunError):
-        return f"error: {one_line(exc)}", EXIT_FAILED
+        return _said("error: ", exc), EXIT_FAILED
     if isinstance(exc, (SystemExit, BrokenPipeError)):
         return None
     if isinstance(exc, OSError):
-        return f"error: {_os_error(exc)}", EXIT_FAILED
+        return _said("error: ", _os_error(exc)), EXIT_FAILED
     if isinstance(exc, RecursionError):
         return "error: an input is nested too deeply to read", EXIT_USAGE
     if isinstance(exc, MemoryError):
         return "error: out of memory; use fewer nodes, runs or workers", EXIT_FAILED
     if isinstance(exc, Exception):  # a bug: still one line, and how to see the traceback
-        return (f"internal error: {type(exc).__name__}: {one_line(exc)} "
-                "(set ROLLSIM_TRACEBACK=1 for the traceback, and please report it)", EXIT_FAILED)
+        return (_said(f"internal error: {type(exc).__name__}: ", exc,
+                      " (set ROLLSIM_TRACEBACK=1 for the traceback, and please report it)"), EXIT_FAILED)
     return None

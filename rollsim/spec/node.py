@@ -16,7 +16,8 @@ from rollsim.spec.labelmap import HOSTNAME_LABEL, frozen_map
 from rollsim.spec.quantity import is_ascii_digits
 
 __all__ = [
-    "CONTROL_PLANE_LABEL", "NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
+    "CONTROL_PLANE_LABEL", "FIELD_NODE_NAME", "NODE_SELECTOR_OPERATORS", "NO_EXECUTE", "NO_SCHEDULE",
+    "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
     "NodeSelectorTerm", "PodPlacement", "Taint", "Toleration", "control_plane_node", "kubelet_labels",
     "parse_int64", "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node",
     "UNREACHABLE_TAINTS", "kubelet_alive", "condition_taint_key",
@@ -26,8 +27,8 @@ NO_SCHEDULE = "NoSchedule"
 PREFER_NO_SCHEDULE = "PreferNoSchedule"
 NO_EXECUTE = "NoExecute"
 _EFFECTS = frozenset({NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE})
-_LABEL_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"})
-_FIELD_NODE_NAME = "metadata.name"
+NODE_SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
+FIELD_NODE_NAME = "metadata.name"  # the one key of a node field selector (nodeFieldSelectorValidators)
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
@@ -112,14 +113,14 @@ class NodeSelectorRequirement:
         if not self.key:
             raise ValueError("node selector requirement key must not be empty")
         op, n = self.operator, len(self.values)
-        if op not in _LABEL_OPERATORS:
-            raise ValueError(f"node selector operator must be one of {sorted(_LABEL_OPERATORS)}, got {op!r}")
+        if op not in NODE_SELECTOR_OPERATORS:
+            raise ValueError(f"node selector operator must be one of {', '.join(NODE_SELECTOR_OPERATORS)}, got {op!r}")
         if op in ("In", "NotIn") and n == 0:
             raise ValueError(f"operator {op} needs at least one value (key {self.key!r})")
         if op in ("Exists", "DoesNotExist") and n:
-            raise ValueError(f"operator {op} takes no values, got {self.values!r} (key {self.key!r})")
+            raise ValueError(f"operator {op} takes no values, got {list(self.values)} (key {self.key!r})")
         if op in ("Gt", "Lt") and (n != 1 or parse_int64(self.values[0]) is None):
-            raise ValueError(f"operator {op} needs exactly one integer value, got {self.values!r}")
+            raise ValueError(f"operator {op} needs exactly one integer value, got {list(self.values)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +138,11 @@ class NodeSelectorTerm:
         _freeze(self, "match_expressions", self.match_expressions, NodeSelectorRequirement)
         _freeze(self, "match_fields", self.match_fields, NodeSelectorRequirement)
         for req in self.match_fields:
-            if req.key != _FIELD_NODE_NAME:
-                raise ValueError(f"matchFields key must be {_FIELD_NODE_NAME!r}, got {req.key!r}")
+            if req.key != FIELD_NODE_NAME:
+                raise ValueError(f"matchFields key must be {FIELD_NODE_NAME!r}, got {req.key!r}")
             if req.operator not in ("In", "NotIn") or len(req.values) != 1:
-                raise ValueError(f"matchFields needs operator In or NotIn with one value, got {req!r}")
+                raise ValueError(f"matchFields needs operator In or NotIn with one value, got {req.operator} "
+                                 f"{list(req.values)}")
 
 
 @dataclass(frozen=True, slots=True)

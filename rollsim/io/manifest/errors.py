@@ -6,9 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import yaml
+
 from rollsim.io.yamldoc import ConfigError
 
-__all__ = ["ManifestError", "Where", "describe", "join", "show"]
+__all__ = ["ManifestError", "Where", "describe", "flow", "join", "show"]
 
 
 class ManifestError(ConfigError):
@@ -57,6 +59,11 @@ def join(prefix: str, key: str) -> str:
 def show(value: Any) -> str:
     """A value as a message quotes it: strings in quotes (shortened), anything else described."""
     return repr(value if len(value) <= 60 else value[:57] + "...") if isinstance(value, str) else describe(value)
+
+
+def flow(value: Any) -> str:
+    """A value as YAML writes it on one line (``[a, b]``, quoted where YAML needs it), not Python's repr."""
+    return str(yaml.safe_dump(value, default_flow_style=True, width=float("inf"), allow_unicode=True)).strip()
 
 
 def describe(value: Any) -> str:

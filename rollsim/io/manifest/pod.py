@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollsim.io.manifest.errors import Where, show
+from rollsim.io.manifest.errors import Where, flow, show
 from rollsim.io.manifest.validation import (
     as_int,
     as_list,
@@ -22,12 +22,15 @@ from rollsim.io.manifest.validation import (
 )
 from rollsim.spec.labelsyntax import (
     DNS_LABEL_RULE,
+    DNS_SUBDOMAIN_RULE,
     is_dns_label,
     is_dns_subdomain,
     label_key_problem,
     label_value_problem,
 )
 from rollsim.spec.node import (
+    FIELD_NODE_NAME,
+    NODE_SELECTOR_OPERATORS,
     NodeSelectorRequirement,
     NodeSelectorTerm,
     PodPlacement,
@@ -115,35 +118,58 @@ def _toleration(where: Where, t: dict[str, Any], path: str) -> Toleration:
 
 
 def _node_selector_term(where: Where, term: dict[str, Any], path: str) -> NodeSelectorTerm:
+    """``ValidateNodeSelectorTerm``: each requirement checked where the API server checks it, then built."""
     parts: dict[str, tuple[NodeSelectorRequirement, ...]] = {}
     for name in ("matchExpressions", "matchFields"):
+        check = _check_label_requirement if name == "matchExpressions" else _check_field_requirement
         reqs = []
         for i, r in enumerate(as_list(term.get(name))):
             r = as_map(r)
+            key, op = as_text(r.get("key")), as_text(r.get("operator"))
             values = tuple(as_text(v) for v in as_list(r.get("values")))
-            if name == "matchExpressions":
-                _check_label_requirement(where, as_text(r.get("key")), as_text(r.get("operator")), values,
-                                         f"{path}.{name}[{i}]")
+            check(where, key, op, values, f"{path}.{name}[{i}]")
             try:
-                reqs.append(NodeSelectorRequirement(as_text(r.get("key")), as_text(r.get("operator")), values))
+                reqs.append(NodeSelectorRequirement(key, op, values))
             except ValueError as exc:
                 raise where.error(f"{path}.{name}[{i}]", str(exc)) from None
         parts[name] = tuple(reqs)
-    try:
-        return NodeSelectorTerm(parts["matchExpressions"], parts["matchFields"])
-    except ValueError as exc:
-        raise where.error(f"{path}.matchFields", str(exc)) from None
+    return NodeSelectorTerm(parts["matchExpressions"], parts["matchFields"])  # its matchFields rules checked above
 
 
 def _check_label_requirement(where: Where, key: str, op: str, values: tuple[str, ...], path: str) -> None:
-    """``ValidateNodeSelectorRequirement``'s label rules: the key is a label key, and the values of
-    ``In``/``NotIn`` are label values (the API server refuses others on a new object).
+    """``ValidateNodeSelectorRequirement``: the operator's number of values, then the label rules: the
+    key is a label key, and the values of ``In``/``NotIn`` are label values (the API server refuses
+    others on a new object).
     """
+    if op in ("In", "NotIn") and not values:
+        raise where.error(f"{path}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+    if op in ("Exists", "DoesNotExist") and values:
+        raise where.error(f"{path}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+    if op in ("Gt", "Lt") and len(values) != 1:
+        raise where.error(f"{path}.values", "must be specified single value when `operator` is 'Lt' or 'Gt'")
+    if op not in NODE_SELECTOR_OPERATORS:
+        raise where.error(f"{path}.operator", f"must be one of {', '.join(NODE_SELECTOR_OPERATORS)}, got {show(op)}")
     if key and (problem := label_key_problem(key)):
         raise where.error(f"{path}.key", problem)
     for j, value in enumerate(values if op in ("In", "NotIn") else ()):
         if problem := label_value_problem(value):
             raise where.error(f"{path}.values[{j}]", problem)
+
+
+def _check_field_requirement(where: Where, key: str, op: str, values: tuple[str, ...], path: str) -> None:
+    """``ValidateNodeFieldSelectorRequirement``: operator In or NotIn with exactly one value, the key
+    ``metadata.name`` and the value a node name (``ValidateNodeName``), in the API server's order.
+    """
+    if op not in ("In", "NotIn"):
+        raise where.error(f"{path}.operator", f"must be In or NotIn for a node field selector, got {show(op)}")
+    if len(values) != 1:
+        got = f"{len(values)} values: {flow(list(values))}" if values else "none"
+        raise where.error(f"{path}.values", "must be only one value when `operator` is 'In' or 'NotIn' for node "
+                                            f"field selector (got {got})")
+    if key != FIELD_NODE_NAME:
+        raise where.error(f"{path}.key", f"not a valid field selector key: must be {FIELD_NODE_NAME}, got {show(key)}")
+    if not is_dns_subdomain(values[0]):
+        raise where.error(f"{path}.values[0]", f"invalid node name {show(values[0])}: {DNS_SUBDOMAIN_RULE}")
 
 
 # containers -----------------------------------------------------------------------------
