@@ -3,6 +3,7 @@ the local pool forked warm where that is safe; SIGTERM as Ctrl-C; the worker cap
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,8 @@ from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.results import load_results
 from rollsim.sweep.runner import RunError, RunInterrupted, run_experiment
 from rollsim.sweep.schedule import BATCH_COST, TASKS_PER_WORKER, batches, largest_first, pack, run_cost, unpack
+
+from helpers import one_error_line
 
 SMALL = """\
 name: small
@@ -179,6 +182,53 @@ def test_workers_are_capped_per_core(monkeypatch, tmp_path: Path, capsys) -> Non
     monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "lots")
     with pytest.raises(LimitError, match="ROLLSIM_MAX_WORKERS must be a positive integer"):
         choose_executor(2, None, None)
+
+
+def test_the_limit_caps_the_default_workers_too(monkeypatch) -> None:
+    """Audit 4 item 5: without ``--workers`` the default (the cores) went past ``ROLLSIM_MAX_WORKERS=1``
+    and ``ROLLSIM_MAX_WORKERS=abc`` passed unread. A lower limit lowers the default, which is no error.
+    """
+    monkeypatch.setattr(executors, "available_cores", lambda: 8)
+    monkeypatch.delenv("ROLLSIM_MAX_WORKERS", raising=False)
+    assert choose_executor(None, None, None) == ("processes", 8)
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "3")
+    assert choose_executor(None, None, None) == ("processes", 3)
+    assert choose_executor(None, "dask", None) == ("dask-local", 3)
+    assert choose_executor(None, None, None, 2) == ("processes", 2)  # still no more than the runs
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "1")
+    assert choose_executor(None, None, None) == ("serial", 1)
+    assert choose_executor(None, "processes", None) == ("processes", 1)
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "16")
+    assert choose_executor(None, None, None) == ("processes", 8)  # a higher limit leaves the default alone
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "2.5"])
+@pytest.mark.parametrize("options", [(None, None, None), (None, "processes", None), (None, "dask", None),
+                                     (None, "serial", None), (None, None, None, 1)])
+def test_an_invalid_limit_is_refused_whatever_sets_the_workers(monkeypatch, value, options) -> None:
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", value)
+    with pytest.raises(LimitError, match=f"^ROLLSIM_MAX_WORKERS must be a positive integer, got '{value}'$"):
+        choose_executor(*options)
+
+
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_run_and_plan_keep_the_limit_without_workers(monkeypatch, tmp_path: Path, capsys, command) -> None:
+    """``rollsim run`` and ``rollsim plan`` without ``--workers``: an invalid ``ROLLSIM_MAX_WORKERS`` is exit 2
+    with one line naming it and nothing written; ``ROLLSIM_MAX_WORKERS=1`` runs one worker, in this process.
+    """
+    monkeypatch.setattr(executors, "available_cores", lambda: 4)
+    argv = (["run", str(write(tmp_path, SMALL))] if command == "run"
+            else ["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge"])
+    out = tmp_path / "out"
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "abc")
+    assert main([*argv, "--out", str(out)]) == 2
+    assert one_error_line(capsys) == "rollsim: error: ROLLSIM_MAX_WORKERS must be a positive integer, got 'abc'"
+    assert not out.exists()
+    monkeypatch.setenv("ROLLSIM_MAX_WORKERS", "1")
+    assert main([*argv, "--out", str(out), "-q"]) == 0
+    saved = json.loads((out / ("manifest.json" if command == "run" else "plan.json")).read_text(encoding="utf-8"))
+    ran = saved if command == "run" else saved["search"]
+    assert (ran["executor"], ran["workers"]) == ("serial", 1)
 
 
 # -- the local pool --------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     run.add_argument("--out-dir", "--out", dest="out", type=checked(output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
     run.add_argument("--workers", type=workers, metavar="N",
-                     help="local worker processes (default all cores; 1 runs in this process; "
+                     help="local worker processes (default all cores, within the cap; 1 runs in this process; "
                           "at most 4 per core unless ROLLSIM_MAX_WORKERS says otherwise)")
     run.add_argument("--executor", choices=("serial", "processes", "dask"),
                      help="dask starts a local Dask cluster")

@@ -107,7 +107,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
                    help="root seed (default 0): replication r of every setting runs with the same seed drawn from it "
                         "(common random numbers)")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
-                   help="local worker processes (default all cores; 1 runs in this process)")
+                   help="local worker processes (default all cores, at most ROLLSIM_MAX_WORKERS; 1 runs in this "
+                        "process)")
     s.add_argument("--executor", choices=("serial", "processes", "dask"),
                    help="where the runs go: processes (a local pool; the default with more than one worker), serial "
                         "(this process) or dask (starts a local Dask cluster)")

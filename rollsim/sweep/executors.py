@@ -10,8 +10,9 @@ imported only when asked for, with an error that names the missing extra.
 Local worker processes (``rollsim.sweep.pool``) are forked warm where that is safe and
 die with the process that started them, SIGKILL included. No more workers start than
 there are runs to do, and one run goes in this process unless an executor is named.
-``--workers`` is capped at ``WORKERS_PER_CORE`` per core (``ROLLSIM_MAX_WORKERS`` moves
-the cap): more processes than that only share the same cores. A Dask backend reports a
+Local workers are capped at ``WORKERS_PER_CORE`` per core (``ROLLSIM_MAX_WORKERS`` moves
+the cap): more processes than that only share the same cores. The cap holds for the
+default (the cores here) as for ``--workers``: a lower ``ROLLSIM_MAX_WORKERS`` lowers it. A Dask backend reports a
 lost scheduler or an empty cluster through ``Backend.trouble``; the runner gives up when
 the trouble lasts ``LOST_AFTER_S`` seconds.
 """
@@ -32,7 +33,7 @@ from rollsim.spec.quantity import is_ascii_digits
 from rollsim.sweep.pool import open_pool, start_method
 
 __all__ = ["EXECUTORS", "Backend", "ExecutorError", "SerialExecutor", "choose_executor", "open_executor",
-           "available_cores", "check_workers", "max_workers", "scheduler_address", "LOST_AFTER_S",
+           "available_cores", "check_workers", "default_workers", "max_workers", "scheduler_address", "LOST_AFTER_S",
            "WORKERS_PER_CORE"]
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -156,6 +157,13 @@ def max_workers() -> int:
     return env_positive_int(_MAX_WORKERS_ENV, WORKERS_PER_CORE * available_cores())
 
 
+def default_workers() -> int:
+    """The local workers when none are asked for: the cores here, but no more than ``max_workers()``
+    (a lower ``ROLLSIM_MAX_WORKERS`` lowers the default; an invalid one is a ``LimitError``).
+    """
+    return min(available_cores(), max_workers())
+
+
 def check_workers(workers: int) -> int:
     """``workers`` if within ``max_workers()``; else ``LimitError`` stating the cap and how to move it."""
     bound = max_workers()
@@ -175,11 +183,12 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     (default: the cores here) only sets how many runs are kept in flight.
 
     ``kind`` is ``serial`` (one worker: in this process), ``processes`` (a local process
-    pool; all cores by default), ``dask-local`` (a Dask cluster started here) or
+    pool; all cores by default, ``max_workers()`` at most), ``dask-local`` (a Dask cluster started here) or
     ``dask`` (an existing cluster at ``scheduler``, which sets its own worker count).
     ``runs``, when known, is how many runs (or tasks) there are: no more local workers
     start than that, and a single one runs in this process unless an executor is named.
-    Local workers are capped by ``max_workers()`` (``LimitError``); a ``ROLLSIM_START_METHOD``
+    Local workers are capped by ``max_workers()``: more asked for is a ``LimitError``, as is an
+    invalid ``ROLLSIM_MAX_WORKERS`` whenever the run is local; a ``ROLLSIM_START_METHOD``
     that is no start method here is an ``ExecutorError``.
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
@@ -207,8 +216,8 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     if executor == "serial":
         if workers not in (None, 1):
             raise ExecutorError(f"the serial executor has one worker, got {workers}", "workers")
-        return "serial", 1
-    n = check_workers(workers) if workers is not None else available_cores()
+        return "serial", check_workers(1)  # a local run: ROLLSIM_MAX_WORKERS is checked here too
+    n = check_workers(workers) if workers is not None else default_workers()
     if runs is not None:
         n = max(1, min(n, runs))
     if executor == "dask":
