@@ -17,13 +17,19 @@ Most pod events reach the controller while its key is already queued (or marked 
 again: ``dirty``), so their handlers change only what the next sync reads. With
 ``defer_while_dirty`` such deliveries need no timer: they wait, in order, and are delivered
 just before anything reads what they change (``catch_up``), with the outcome of their timers.
+
+A delivery is one entry, on the event queue or kept, that carries its event (kind, snapshot,
+resource version). A pod's events keep their order, as a watch stream keeps each object's:
+the pod notes where its latest delivery stands (``Pod.watch_note``), so no event is due before
+the one ahead of it, and the rare event whose timer rounds to a place before an earlier one's
+takes that one's event instead (the entries' events are passed along, oldest first: ``_reorder``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from heapq import heappop, heappush
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import simpy
 from simpy.events import NORMAL
@@ -38,6 +44,13 @@ from rollsim.spec.node import Node
 
 __all__ = ["Informer", "Handlers", "ADDED", "MODIFIED", "DELETED", "should_ignore_node_update"]
 
+PodEvent = tuple[str, Pod, int]  # a pod watch event on its way: its kind, the pod as of the event, its version
+Place = tuple[float, int, int]  # a place on the event queue: time, priority, event id
+
+
+def _place(placed: tuple[Place, object]) -> Place:
+    return placed[0]
+
 
 class Handlers(Protocol):
     """What the informers call: the event handlers ``DaemonSetsController`` registers
@@ -48,14 +61,14 @@ class Handlers(Protocol):
     min_ready_seconds: float  # the DaemonSet's spec.minReadySeconds (updatePod's AddAfter)
     status: dict[str, int]  # the status the controller last wrote (the informer's initial list holds it)
 
-    def pod_added(self, pod: Pod) -> None:
-        """``addPod``."""
+    def pod_added(self, pod: Pod, enqueue: bool = True) -> None:
+        """``addPod``; ``enqueue`` False: its ``Add`` of the key left out (the key is dirty: it would do nothing)."""
 
-    def pod_updated(self, snapshot: Pod) -> None:
-        """``updatePod``."""
+    def pod_updated(self, snapshot: Pod, enqueue: bool = True) -> None:
+        """``updatePod``; ``enqueue`` as ``pod_added``'s."""
 
-    def pod_deleted(self, uid: int) -> None:
-        """``deletePod``."""
+    def pod_deleted(self, uid: int, failed: bool | None = None, enqueue: bool = True) -> None:
+        """``deletePod``; ``enqueue`` as ``pod_added``'s (``failed``: the cache's own)."""
 
     def change_template(self, *, revision: int) -> None:
         """``updateDaemonset`` with a new template revision."""
@@ -79,13 +92,13 @@ class Handlers(Protocol):
 class Informer:
     """Delivers watch events to the controller's handlers, each after ``delay()`` seconds.
 
-    Events of one object keep their order, as a watch stream guarantees: each object has
-    a FIFO of pending events, no event is due before the one ahead of it, and every timer
-    that fires delivers the oldest pending event of its object (so float rounding of the
-    timers can never swap two events). ``delay=None`` delivers at once.
+    Events of one object keep their order, as a watch stream guarantees: no event is due
+    before the one ahead of it, and the deliveries of one pod are made in the order its events
+    happened, whatever float rounding does to their timers (``_reorder``). ``delay=None``
+    delivers at once.
     """
 
-    __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_pending", "_node_due",
+    __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_node_due",
                  "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_live", "defers",
                  "_status_rv")
 
@@ -104,14 +117,15 @@ class Informer:
         self.delay = delay
         self.node_delay = node_delay
         self.status_requeue = status_requeue
-        self._pending: dict[int, list[tuple[float, str, Pod, int]]] = {}  # uid -> (due, kind, pod, version)
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
         self._status_rv = -1  # the resource version of the newest status delivered (its store holds that one)
-        self._fire: Callable[[int], None] = self._next  # one bound method for every delivery's timer
+        # one bound method for every delivery's timer, called with the event: (kind, pod, version)
+        self._fire: Callable[[str, Pod, int], None] = self._deliver
         # defer_while_dirty: the deliveries left off the event queue, as the entries their timers would
-        # have been (time, priority, id, uid); the run's cursor, the work queue's test and the key
-        self._deferred: list[tuple[float, int, int, int]] = []
+        # have been, each with its event: (time, priority, id, kind, pod, version); the run's cursor,
+        # the work queue's test and the key
+        self._deferred: list[tuple[float, int, int, str, Pod, int]] = []  # (*Place, *PodEvent)
         self._cursor = Cursor()
         self._dirty: Callable[[Hashable], bool] | None = None
         self._key: Hashable = None
@@ -139,11 +153,31 @@ class Informer:
         self._fire = self._fire_after_catching_up
 
     def catch_up(self) -> None:
-        """Deliver the kept pod events whose timers' turn has come (``defer_while_dirty``)."""
+        """Deliver the kept pod events whose timers' turn has come (``defer_while_dirty``).
+
+        ``_deliver`` for each, but with less to do: each finds the key dirty, as its timer would
+        have (``defer_while_dirty``), so the handlers leave out their enqueue, which would do
+        nothing (``enqueue=False``); and ``ReadAt`` is raised once, to the newest version among
+        them, as nothing reads it before the last of them is delivered.
+        """
         deferred = self._deferred
         at = self._cursor.entry
-        while deferred and deferred[0] < at:  # (time, priority, id): ids differ, the uids are never compared
-            self._next(heappop(deferred)[3])
+        if not deferred or not deferred[0] < at:  # (time, priority, id): ids differ, the events are never compared
+            return
+        c = self.controller
+        newest = -1
+        while deferred and deferred[0] < at:
+            _, _, _, kind, pod, rv = heappop(deferred)
+            if rv > newest:
+                newest = rv
+            if kind == MODIFIED:  # the commonest first
+                c.pod_updated(pod, False)
+            elif kind == ADDED:
+                c.pod_added(pod, False)
+            else:
+                c.pod_deleted(pod.uid, enqueue=False)
+        if self._consistency is not None:
+            self._consistency.read_at(PODS, newest)
 
     def _before_clean(self) -> None:
         """The key is about to leave the dirty set: the deliveries before now first (their enqueues
@@ -155,16 +189,16 @@ class Informer:
 
     def _arm(self) -> None:
         """The first kept delivery goes on the event queue, at the place its timer would have had."""
-        time, priority, eid, uid = heappop(self._deferred)
+        time, priority, eid, kind, pod, rv = heappop(self._deferred)
         queue: list[Any] = self.env._queue
-        heappush(queue, (time, priority, eid, Call(self._fire, (uid,))))
+        heappush(queue, (time, priority, eid, Call(self._fire, (kind, pod, rv))))
 
-    def _fire_after_catching_up(self, uid: int) -> None:
+    def _fire_after_catching_up(self, kind: str, pod: Pod, rv: int) -> None:
         """A delivery's timer (``defer_while_dirty``): the kept deliveries before it first."""
         deferred = self._deferred
         if deferred:
             self.catch_up()
-        self._next(uid)
+        self._deliver(kind, pod, rv)
         if deferred and not self._dirty(self._key):  # type: ignore[misc]  # the key is clean: one must be queued
             self._arm()
 
@@ -256,34 +290,70 @@ class Informer:
         env = self.env
         now = env._now
         due = now + self.delay()
-        uid = pod.uid
-        queue = self._pending.get(uid)
-        if queue is None:  # nothing of this pod in flight (the usual case)
-            self._pending[uid] = [(due, kind, snapshot, rv)]
-        else:
-            due = max(due, queue[-1][0])
-            queue.append((due, kind, snapshot, rv))
-        dirty = self._dirty
-        if dirty is None:
-            call_later(env, due - now, self._fire, uid)
-            return
+        note = pod.watch_note  # (where its latest delivery stands, when its latest event is due)
+        if note is not None and due < note[1]:  # would overtake the event ahead of it, if that one is still on its way
+            if now < note[0] or self._on_the_way(pod.uid):  # its turn has not come: it is (else, look)
+                due = note[1]
         # call_later's entry, made here: kept (defer_while_dirty) or queued
         at, eid = now + (due - now), next(env._eid)
-        if dirty(self._key) and (kind == DELETED or not snapshot.ready or self.controller.min_ready_seconds == 0):
-            heappush(self._deferred, (at, NORMAL, eid, uid))
+        if note is not None and at < note[0]:  # rounded to a place before a delivery ahead of it (rare)
+            event = self._reorder(pod.uid, (at, NORMAL, eid), (kind, snapshot, rv))
+            pod.watch_note = (note[0], due)
+        else:
+            event = (kind, snapshot, rv)
+            pod.watch_note = (at, due)
+        dirty = self._dirty
+        if dirty is not None and dirty(self._key) and (
+                kind == DELETED or not snapshot.ready or self.controller.min_ready_seconds == 0):
+            heappush(self._deferred, (at, NORMAL, eid, *event))
         else:
             events: list[Any] = env._queue
-            heappush(events, (at, NORMAL, eid, Call(self._fire, (uid,))))
+            heappush(events, (at, NORMAL, eid, Call(self._fire, event)))
 
-    def _next(self, uid: int) -> None:
-        pending = self._pending
-        queue = pending[uid]
-        if len(queue) == 1:  # a pod has one or two events in flight
-            del pending[uid]
-            _due, kind, pod, rv = queue[0]
-        else:
-            _due, kind, pod, rv = queue.pop(0)
-        self._deliver(kind, pod, rv)
+    def _deliveries_of(self, uid: int) -> list[tuple[Place, int | Call]]:
+        """Pod ``uid``'s deliveries still to be made, in their order: (place, the index of the kept
+        entry or the call on the event queue). A scan of both: only for a rare case.
+        """
+        found: list[tuple[Place, int | Call]] = []
+        for i, kept in enumerate(self._deferred):
+            if kept[4].uid == uid:
+                found.append(((kept[0], kept[1], kept[2]), i))
+        queued: list[Any] = self.env._queue
+        for at, priority, eid, call in queued:
+            if type(call) is Call and call.fn == self._fire and cast(Pod, call.args[1]).uid == uid:
+                found.append(((at, priority, eid), call))
+        found.sort(key=_place)
+        return found
+
+    def _on_the_way(self, uid: int) -> bool:
+        """Whether an event of pod ``uid`` is still to be delivered (its turn may have come: kept)."""
+        return bool(self._deliveries_of(uid))
+
+    def _reorder(self, uid: int, place: Place, event: PodEvent) -> PodEvent:
+        """A new delivery of pod ``uid`` at ``place``, which float rounding put before some of the
+        pod's deliveries still to be made: every delivery takes the pod's events in their order
+        (the new ``event`` last), as each timer delivered the oldest event waiting. Returns the
+        event for the new one.
+        """
+        deferred = self._deferred
+        waiting = self._deliveries_of(uid)
+        events: list[PodEvent] = []
+        for _, held in waiting:
+            if isinstance(held, int):
+                _, _, _, kind, pod, rv = deferred[held]
+                events.append((kind, pod, rv))
+            else:
+                events.append(cast(PodEvent, held.args))
+        events.append(event)
+        mine = event
+        for (at, holder), taken in zip(sorted([(place, None), *waiting], key=_place), events):
+            if holder is None:
+                mine = taken
+            elif isinstance(holder, int):
+                deferred[holder] = (*at, *taken)  # the same place: the heap stays a heap
+            else:
+                holder.args = taken
+        return mine
 
     def _deliver(self, kind: str, pod: Pod, rv: int) -> None:
         c = self.controller

@@ -197,13 +197,17 @@ class InformerCache:
         if pods:
             self.requeue(0.0)
 
-    def pod_added(self, pod: Pod) -> None:
-        """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue."""
+    def pod_added(self, pod: Pod, enqueue: bool = True) -> None:
+        """Mirrors ``addPod``: cache the pod, observe its creation in the expectations, requeue.
+
+        ``enqueue`` False (the pod handlers' last step, left out): the informer knows the key is
+        dirty, so the enqueue would do nothing (``Informer.catch_up``).
+        """
         if pod.uid in self.pods:  # the cache already holds it (a relist): an update
             if self.live:
                 self.live_pod_event(MODIFIED, pod)
             else:
-                self.pod_updated(pod)
+                self.pod_updated(pod, enqueue)
             return
         self.pods[pod.uid] = pod
         self._file(pod)
@@ -212,15 +216,17 @@ class InformerCache:
         else:
             self.expectations.creation_observed()
         self.index.mark(pod.node)
-        self.requeue(0.0)
+        if enqueue:
+            self.requeue(0.0)
 
-    def pod_updated(self, snapshot: Pod) -> None:
+    def pod_updated(self, snapshot: Pod, enqueue: bool = True) -> None:
         """Mirrors ``updatePod``: the snapshot replaces the cached pod (as the informer's store
-        replaces the object); a new deletionTimestamp is an observed deletion.
+        replaces the object); a new deletionTimestamp is an observed deletion. ``enqueue``: as
+        ``pod_added``'s.
         """
         cached = self.pods.get(snapshot.uid)
         if cached is None:
-            self.pod_added(snapshot)
+            self.pod_added(snapshot, enqueue)
             return
         became_ready = snapshot.ready and not cached.ready
         node = cached.node
@@ -242,7 +248,8 @@ class InformerCache:
             self._alone(node)
         if not _same_class_inputs(cached, snapshot, alone):
             self.index.mark(node)
-        self.requeue(0.0)
+        if enqueue:
+            self.requeue(0.0)
 
     def live_pod_event(self, kind: str, pod: Pod) -> None:
         """The pod watch itself when the cache holds the API server's objects (``hold_api_objects``:
@@ -316,10 +323,10 @@ class InformerCache:
             count += len(self.failed_by_node.get(node, ()))
         return count == 1 and self.exists[node]
 
-    def pod_deleted(self, uid: int, failed: bool | None = None) -> None:
+    def pod_deleted(self, uid: int, failed: bool | None = None, enqueue: bool = True) -> None:
         """Mirrors ``deletePod``: drop the pod from the cache and observe the deletion. ``failed``:
         whether it was filed with the failed pods (``live_pod_event`` knows it from the last
-        delivery); by default, as the cached snapshot reads.
+        delivery); by default, as the cached snapshot reads. ``enqueue``: as ``pod_added``'s.
         """
         pod = self.pods.pop(uid, None)
         if pod is None:
@@ -327,4 +334,5 @@ class InformerCache:
         self._unfile(pod, pod.phase == FAILED and not pod.deleting if failed is None else failed)
         self.expectations.deletion_observed()
         self.index.mark(pod.node)
-        self.requeue(0.0)
+        if enqueue:
+            self.requeue(0.0)

@@ -30,11 +30,14 @@ class Pod:
     ``metadata.resourceVersion`` (the API server's revision of its last change). ``scheduled_at`` (the PodScheduled
     condition's time), ``pulled_at`` (the kubelet's Pulled event) and ``started_at`` (the
     container's ``startedAt``) are what the kubelet reports; the controller reads none of them.
+    ``watch_note`` is no field of a v1.Pod: where the pod's latest watch event stands on its way
+    to the controller (``rollsim.cluster.informer``, which keeps each pod's events in order), or
+    None; a copy has none.
     """
 
     __slots__ = (  # in __init__'s order
         "uid", "node", "revision", "created_at", "scheduled", "phase", "ready", "ready_since",
-        "deleting", "owner", "resource_version", "scheduled_at", "pulled_at", "started_at",
+        "deleting", "owner", "resource_version", "scheduled_at", "pulled_at", "started_at", "watch_note",
     )
 
     def __init__(
@@ -68,6 +71,7 @@ class Pod:
         self.scheduled_at = scheduled_at
         self.pulled_at = pulled_at
         self.started_at = started_at
+        self.watch_note: tuple[float, float] | None = None
 
     def copy(self) -> Pod:
         """An independent copy: what an informer's cache holds of the pod at this moment.
