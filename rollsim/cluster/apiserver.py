@@ -10,7 +10,10 @@ are called in the order they subscribed, the DaemonSet's own before the cluster-
 Besides the real ``ADDED``, ``MODIFIED`` and ``DELETED`` pod events, observers may watch
 ``AVAILABLE``: a pod's minReadySeconds have passed. Nothing changes in the API then, so no
 informer receives it; it lets an observer record availability when it happens instead of
-polling for it.
+polling for it. A watcher may ask for only some kinds of pod event, and for ``DELETING``
+alone of the updates: the ``MODIFIED`` event of a graceful deletion (the deletionTimestamp
+set), which is all the kubelet reads of an update (its config source turns it into a DELETE);
+every other watcher of updates receives it as one of them.
 
 Every change gets the next resource version (etcd's revision: one counter for all objects),
 which the controller's consistency store compares (``StaleControllerConsistencyDaemonSet``).
@@ -35,12 +38,14 @@ from rollsim.controller.pods import ADDED, AVAILABLE, DELETED, FAILED, MODIFIED,
 
 __all__ = [
     "ApiServer", "ApiPodControl", "DaemonSetObject", "PodWatcher", "DaemonSetWatcher",
-    "ADDED", "MODIFIED", "DELETED", "AVAILABLE", "TEMPLATE", "STATUS",
+    "ADDED", "MODIFIED", "DELETED", "AVAILABLE", "DELETING", "TEMPLATE", "STATUS",
 ]
 
 # ADDED, MODIFIED, DELETED and AVAILABLE (not an API change: minReadySeconds have passed, for
 # observers only) are the pod events' kinds, from rollsim.controller.pods
 TEMPLATE, STATUS = "TEMPLATE", "STATUS"  # a DaemonSet's template revision, its status
+DELETING = "DELETING"  # not a kind of event: the MODIFIED event that starts a graceful deletion, asked for alone
+_POD_KINDS = (ADDED, MODIFIED, DELETED, AVAILABLE, DELETING)
 
 PodWatcher = Callable[[str, Pod], None]
 DaemonSetWatcher = Callable[[str, "DaemonSetObject"], None]
@@ -81,9 +86,11 @@ class ApiServer:
         # PodGC's gcTerminated (rollsim.cluster.podgc), told how many pods are terminated each time one fails
         self.on_terminated: Callable[[int], None] | None = None
         self.daemonsets: dict[str, DaemonSetObject] = {}
-        self._owned: dict[str, list[PodWatcher]] = {}
-        self._everyone: list[PodWatcher] = []
-        self._watchers: dict[str, list[PodWatcher]] = {}  # per owner: its own watchers, then everyone's
+        # the pod watchers, with the kinds each asked for: per owner, and of every pod
+        self._owned: dict[str, list[tuple[PodWatcher, frozenset[str]]]] = {}
+        self._everyone: list[tuple[PodWatcher, frozenset[str]]] = []
+        # per owner, per kind (DELETING: a deletion's MODIFIED): its own watchers of it, then everyone's
+        self._watchers: dict[str, dict[str, list[PodWatcher]]] = {}
         self._uid = 0
         nodes.watch(self._node_changed)
 
@@ -93,13 +100,23 @@ class ApiServer:
         """Create the DaemonSet object (``kubectl apply``), with no watchers and no status yet."""
         ds = self.daemonsets[name] = DaemonSetObject(name)
         self._owned[name] = []
-        self._watchers[name] = [*self._everyone]
+        self._watchers[name] = self._by_kind([])
         return ds
 
-    def watch_pods(self, watcher: PodWatcher, owner: str | None = None) -> None:
-        """Call ``watcher(kind, pod)`` on every change to ``owner``'s pods (every pod: None)."""
-        (self._everyone if owner is None else self._owned[owner]).append(watcher)
-        self._watchers = {name: [*owned, *self._everyone] for name, owned in self._owned.items()}
+    def watch_pods(self, watcher: PodWatcher, owner: str | None = None,
+                   kinds: tuple[str, ...] = (ADDED, MODIFIED, DELETED, AVAILABLE)) -> None:
+        """Call ``watcher(kind, pod)`` on every change to ``owner``'s pods (every pod: None) of one
+        of ``kinds`` (``DELETING``: of the updates, only a deletion's, which ``MODIFIED`` includes).
+        """
+        (self._everyone if owner is None else self._owned[owner]).append((watcher, frozenset(kinds)))
+        self._watchers = {name: self._by_kind(owned) for name, owned in self._owned.items()}
+
+    def _by_kind(self, owned: list[tuple[PodWatcher, frozenset[str]]]) -> dict[str, list[PodWatcher]]:
+        """Per kind of event, the watchers of an owner's pods that asked for it, its own first."""
+        watchers = [*owned, *self._everyone]
+        by_kind = {kind: [w for w, kinds in watchers if kind in kinds] for kind in _POD_KINDS}
+        by_kind[DELETING] = [w for w, kinds in watchers if DELETING in kinds or MODIFIED in kinds]
+        return by_kind
 
     def watch_daemonset(self, name: str, watcher: DaemonSetWatcher, template: bool = True, status: bool = True) -> None:
         """Call ``watcher(kind, daemonset)`` when its template (TEMPLATE) or status (STATUS) changes;
@@ -130,7 +147,7 @@ class ApiServer:
         if kind != AVAILABLE:  # _next_version, inline: every pod event passes here
             self.resource_version += 1
             pod.resource_version = self.resource_version
-        for watcher in self._watchers[pod.owner]:
+        for watcher in self._watchers[pod.owner][kind]:
             watcher(kind, pod)
 
     def _node_changed(self, kind: str, node_id: int) -> None:
@@ -198,8 +215,11 @@ class ApiServer:
         pod.deleting, pod.ready = True, False  # the object handed on: its start-up chain stops (Kubelet._gone)
         if not pod.scheduled or pod.terminal:
             self.remove_pod(pod)
-        else:
-            self._publish(MODIFIED, pod)
+        else:  # _publish(MODIFIED, pod), to the watchers of updates and of deletions alone
+            self.resource_version += 1
+            pod.resource_version = self.resource_version
+            for watcher in self._watchers[pod.owner][DELETING]:
+                watcher(MODIFIED, pod)
         return pod
 
     def remove_pod(self, pod: Pod) -> None:

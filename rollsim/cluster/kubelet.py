@@ -31,7 +31,7 @@ import math
 import simpy
 
 from rollsim.cluster.admission import KubeletAdmission, active_requests
-from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, ApiServer
+from rollsim.cluster.apiserver import ADDED, DELETING, ApiServer
 from rollsim.cluster.clocks import NodeClocks
 from rollsim.cluster.eviction import EvictionManager
 from rollsim.cluster.imagepull import ImageManager
@@ -102,8 +102,8 @@ class Kubelet:
         # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction)
         self.eviction = (None if eviction_transition_s is None else
                          EvictionManager(env, api, self._priority_of, eviction_transition_s, disk_pressure_for_s))
-        self._stopping: set[int] = set()
-        api.watch_pods(self._pod_changed)
+        # of the updates only a deletion's (its deletionTimestamp set: the kubelet config's DELETE)
+        api.watch_pods(self._pod_changed, kinds=(ADDED, DELETING))
         api.nodes.watch(self._node_changed)
 
     def add_daemonset(self, runtime: PodRuntime) -> None:
@@ -111,14 +111,13 @@ class Kubelet:
         self.runtimes[runtime.key] = runtime
 
     def _pod_changed(self, kind: str, pod: Pod) -> None:
-        """The kubelet's pod watch: start a pod bound here, stop one being deleted."""
+        """The kubelet's pod watch: start a pod bound here (ADDED), stop one being deleted (the
+        update that sets its deletionTimestamp, one per pod: ``DELETING``).
+        """
         if kind == ADDED:
             self._start_up(pod, self.runtimes[pod.owner])
-        elif kind == MODIFIED and pod.deleting and pod.uid not in self._stopping:
-            self._stopping.add(pod.uid)
+        else:
             self._terminate(pod, self.runtimes[pod.owner])
-        elif kind == DELETED:
-            self._stopping.discard(pod.uid)
 
     def _node_changed(self, kind: str, node_id: int) -> None:
         if kind == NODE_ADDED:
