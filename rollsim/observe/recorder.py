@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from rollsim.cluster.apiserver import ADDED, DELETED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
+from rollsim.cluster.apiserver import ADDED, MODIFIED, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.cluster.nodestore import NODE_ADDED, NodeStore
 from rollsim.controller.pods import FAILED, PENDING, Pod
 from rollsim.observe.columns import Columns
@@ -96,13 +96,6 @@ class Recorder:
         # nodes available on the current revision since: a node the update had reached is progress again
         self._rerolled: set[int] | None = None
         self._templates = 0  # template changes seen
-        # Without minReadySeconds a node's summary reads of each pod only whether it is Ready,
-        # terminating, bound and Pending (and its revision, creation time and uid, which never change: bound
-        # pods first, then the oldest, decide whether the node is updated): the pods last seen
-        # neither Ready nor terminating, by uid with whether they were bound and their phase, need not
-        # be summed up again on an update that changes neither (the image pulled, ...). None with
-        # minReadySeconds: a summary then changes with time.
-        self._quiet: dict[int, tuple[bool, str]] | None = {} if min_ready_seconds == 0 else None
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
@@ -144,27 +137,9 @@ class Recorder:
                 at = pod.started_at
                 if at is not None and _isnan((times := self._started_at)[node]):
                     times[node] = at
-            quiet = self._quiet
-            if quiet is not None:
-                if pod.ready or pod.deleting or pod.phase == FAILED:  # Failed: no longer a second agent
-                    quiet.pop(pod.uid, None)
-                else:
-                    seen = quiet.get(pod.uid)
-                    now_seen = quiet[pod.uid] = (pod.scheduled, pod.phase)
-                    if seen == now_seen:
-                        return  # pulled, ...: nothing the node's summary reads has changed
-                    # bound, still Pending: it changes only a surge (two pods bound) or which pod comes first
-                    # beside failed ones, neither possible for the node's only pod with no failed pod there
-                    if (seen is not None and seen[1] == pod.phase and len(self._pods_by_node[node]) == 1
-                            and node not in self._failed_by_node):
-                        return
         elif kind == ADDED:
             if pod.revision == self.daemonset.revision and _isnan(self.new_created_at[node]):
                 self.new_created_at[node] = self.env._now
-            if self._quiet is not None and not (pod.ready or pod.deleting):
-                self._quiet[pod.uid] = (pod.scheduled, pod.phase)
-        elif kind == DELETED and self._quiet is not None:
-            self._quiet.pop(pod.uid, None)
         pods = self._pods_by_node[node]
         if len(self._daemonsets) != 1:
             name = self.daemonset.name
@@ -221,6 +196,8 @@ class Recorder:
                 key |= 1
             else:
                 key &= ~15
+        elif not pods:  # none (an old pod gone, its replacement not yet created): desired, or nothing
+            key = 1 if self.desired[node] else 0
         else:
             key, new_ready, new_available = summary_key(pods, self.daemonset.revision, min_ready,
                                                         self.desired[node], now)
