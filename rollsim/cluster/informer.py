@@ -100,7 +100,7 @@ class Informer:
 
     __slots__ = ("env", "controller", "delay", "node_delay", "status_requeue", "_node_due",
                  "_nodes_seen", "_consistency", "_fire", "_deferred", "_cursor", "_dirty", "_key", "_live", "defers",
-                 "_status_rv")
+                 "_status_rv", "_api_pods")
 
     def __init__(
         self, env: simpy.Environment, controller: Handlers, delay: Callable[[], float] | None,
@@ -120,6 +120,7 @@ class Informer:
         self._node_due = 0.0  # the node watch is one stream: its events keep their order
         self._nodes_seen: list[Node] = []  # the node informer's cache (old objects for updateNode)
         self._status_rv = -1  # the resource version of the newest status delivered (its store holds that one)
+        self._api_pods: list[Pod | None] = []  # the API server's pods by uid (watch), whose watch notes it clears
         # one bound method for every delivery's timer, called with the event: (kind, pod, version)
         self._fire: Callable[[str, Pod, int], None] = self._deliver
         # defer_while_dirty: the deliveries left off the event queue, as the entries their timers would
@@ -166,10 +167,15 @@ class Informer:
             return
         c = self.controller
         newest = -1
+        api_pods = self._api_pods
         while deferred and deferred[0] < at:
             _, _, _, kind, pod, rv = heappop(deferred)
             if rv > newest:
                 newest = rv
+            uid = pod.uid  # _forget_note, inline
+            live = api_pods[uid] if uid < len(api_pods) else None
+            if live is not None and live.resource_version == rv:
+                live.watch_note = None
             if kind == MODIFIED:  # the commonest first
                 c.pod_updated(pod, False)
             elif kind == ADDED:
@@ -210,6 +216,7 @@ class Informer:
     def watch(self, api: ApiServer, owner: str) -> None:
         """Subscribe to ``owner``'s pods and DaemonSet, and to the nodes."""
         api.watch_pods(self.notify if self._live is None else self._live, owner)
+        self._api_pods = api.pods
         # a status write is read to enqueue the key (status_requeue), for ReadAt and as ds.Status
         # (daemonset_changed); without either of the first two it is not delivered, and the cache
         # reads the status it last wrote instead (seen at once: ideal mode)
@@ -355,7 +362,18 @@ class Informer:
                 holder.args = taken
         return mine
 
+    def _forget_note(self, uid: int, rv: int) -> None:
+        """The delivery of version ``rv`` of pod ``uid`` is made: when it is the pod's latest event,
+        none is on its way after it, and its watch note goes (else a million pods would each keep
+        their last one to the end of the run: 150 MiB).
+        """
+        pods = self._api_pods
+        live = pods[uid] if uid < len(pods) else None  # None once the pod is gone (or never an API server's)
+        if live is not None and live.resource_version == rv:
+            live.watch_note = None
+
     def _deliver(self, kind: str, pod: Pod, rv: int) -> None:
+        self._forget_note(pod.uid, rv)
         c = self.controller
         if self._consistency is not None:
             self._consistency.read_at(PODS, rv)
