@@ -34,6 +34,7 @@ from rollsim.spec.churn import change_kinds
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
 from rollsim.spec.scenario import Scenario
+from rollsim.spec.streams import root_seed
 from rollsim.world import World, WorldDaemonSet, add_daemonset, build_world
 
 __all__ = ["simulate", "RunResult", "DEFAULT_HORIZON_S"]
@@ -196,7 +197,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     return summary
 
 
-def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> RunResult:
+def simulate(scenario: Scenario, seed: object = 0, *, reference: bool = False) -> RunResult:
     """Simulate one rollout of ``scenario`` (and of ``scenario.also``) with root seed ``seed``.
 
     ``reference=True`` makes every controller rescan every node on every sync (the plain
@@ -204,6 +205,7 @@ def simulate(scenario: Scenario, seed: int = 0, *, reference: bool = False) -> R
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"simulate takes a Scenario (rollsim.build_scenario(...)), got {type(scenario).__name__}")
+    seed = root_seed(seed)  # (typed object: the native build would refuse a float 3.0, or None, with a TypeError)
     with _collector_out_of_the_way() as freeze_world:
         world = build_world(scenario, seed, reference)
         keys = scenario.daemonset_keys()

@@ -12,13 +12,22 @@ import zlib
 
 import numpy as np
 
-__all__ = ["Streams", "stream_key"]
+__all__ = ["Streams", "root_seed", "stream_key"]
 
 
 def stream_key(name: str) -> tuple[int, ...]:
     """A stable spawn key for ``name``: its CRC-32 and length, then its UTF-8 bytes."""
     data = name.encode("utf-8")
     return (zlib.crc32(data), len(data), *data)
+
+
+def root_seed(seed: object) -> int:
+    """``seed`` as the root seed: a whole, non-negative number (``3`` or ``3.0``), else ``ValueError``."""
+    whole = (not isinstance(seed, bool) and isinstance(seed, (int, np.integer, float))
+             and float(seed).is_integer())
+    if not whole or float(seed) < 0:  # type: ignore[arg-type]  # a number, just checked
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)  # type: ignore[call-overload]
 
 
 class Streams:
@@ -32,10 +41,7 @@ class Streams:
     __slots__ = ("seed", "prefix", "_cache")
 
     def __init__(self, seed: int, prefix: str = "") -> None:
-        whole = not isinstance(seed, bool) and isinstance(seed, (int, np.integer, float)) and float(seed).is_integer()
-        if not whole or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = root_seed(seed)
         self.prefix = prefix
         self._cache: dict[str, np.random.Generator] = {}
 
