@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from rollsim.present.plotmath import axis_keys
 from rollsim.present.plots import empty_figures, plot_duration, plot_tradeoff, render_figures, save_figures
 from rollsim.present.render import render_markdown
@@ -154,6 +155,25 @@ def test_the_tradeoff_marks_slo_failures(fake_results) -> None:
     failed = (~results.summary["slo_ok"].astype(bool) & drawn).sum()
     assert len(crosses.get_xdata()) == failed > 0
     assert "fails the SLO (the table's ✗)" in _legend(ax)
+    # in no configuration's colour: a red cross vanished on the fourth configuration's red point (C3)
+    colors = {to_hex(line.get_color()) for line in ax.lines if line.get_marker() not in ("x", "None", None)}
+    assert to_hex(crosses.get_color()) not in colors | {to_hex(f"C{i}") for i in range(20)}
+
+
+def test_no_legend_entry_for_a_mean_that_is_not_drawn(tmp_path) -> None:
+    """No configuration completed every replication (every new pod crash-loops): the legend listed
+    "mean with 95% CI (completed every replication)" beside no such marker.
+    """
+    from rollsim.cli import main
+
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text("name: stuck\nscenario: {cluster: {nodes: 6}, faults: {new_pods: crashloop}, "
+                          "stall_after_s: 120}\ngrid: {strategy.max_unavailable: [1, 3]}\nreplications: 2\n",
+                          encoding="utf-8")
+    assert main(["run", str(experiment), "--out", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    ax = plot_duration(load_results(tmp_path / "out"))
+    assert ax.get_title().startswith("Rollout duration against")  # one line, which names no group
+    assert "no run completed" in _legend(ax) and "completed every replication" not in _legend(ax)
 
 
 def test_many_points_are_labelled_by_value() -> None:
@@ -192,7 +212,7 @@ def test_the_captions_say_what_the_marks_are(make_results) -> None:
     assert "a star is the mean of the runs that did (the table's *)" in text
     assert "The SLO judges the p95 duration, not the mean: crosses mark it" in text
     assert "A hollow marker did not complete every replication: it is at the mean duration of the runs" in text
-    assert "A red cross marks a configuration that fails the SLO" in text
+    assert "A black cross marks a configuration that fails the SLO" in text
     plain = render_markdown(report_blocks(load_results(make_results(slo=[])), ["duration", "tradeoff"]))
-    assert "a star" not in plain and "crosses mark it" not in plain and "red cross" not in plain
+    assert "a star" not in plain and "crosses mark it" not in plain and "black cross" not in plain
     assert "A configuration none of whose runs completed has no duration" in plain  # configuration 3

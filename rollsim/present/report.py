@@ -107,7 +107,7 @@ PARTIAL_NOTES = {
 # the duration figure's crosses, when the SLO judges another statistic than the mean
 JUDGED_NOTE = (" The SLO judges the {stat}duration, not the mean: crosses mark it, and a mean under the SLO's line "
                "may still fail.")
-SLO_FAILED_NOTE = " A red cross marks a configuration that fails the SLO (the table's ✗), on the front or not."
+SLO_FAILED_NOTE = " A black cross marks a configuration that fails the SLO (the table's ✗), on the front or not."
 # the configurations whose DaemonSet ran on no node are left out of every figure (study.without_idle);
 # the findings' first line names them (report_verdict.idle_lines)
 IDLE_NOTE = (" Not drawn: the configurations whose DaemonSet ran on no node, which had nothing to roll out (the "

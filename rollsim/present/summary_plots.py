@@ -165,8 +165,10 @@ def _lines(ax: Axes, d: Durations, key: str, shown_x: np.ndarray, order: list[np
     drop = [label_of(key, v) for v in s[key]]
     for n, idx in enumerate(order):
         color = f"C{n}"
-        label = group_labels(list(s["label"][idx]), drop) or "mean with 95% CI (completed every replication)"
+        group = group_labels(list(s["label"][idx]), drop)
         done = idx[d.full[idx] & ~d.other[idx]]
+        # the legend names a group by its colour; the plain entry only where such a mean is drawn
+        label = group or ("mean with 95% CI (completed every replication)" if len(done) else "_nolegend_")
         ax.errorbar(shown_x[done], d.mean[done] / div, yerr=d.err[:, done], fmt="-o", capsize=4, color=color,
                     label=wrap(label, 60))
         other = idx[d.other[idx]]  # off the line, which joins the updates that completed

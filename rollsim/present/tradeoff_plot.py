@@ -38,7 +38,8 @@ __all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
 
 TRADEOFF_SIZE = (9.0, 6.0)  # inches
 MANY = 10  # past this many points, a point's label is its values alone (point_names)
-_FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "C3", "linestyle": "none",
+# black: no configuration's colour (C3, the red it was, is the fourth configuration's, on which it vanished)
+_FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "black", "linestyle": "none",
                            "zorder": 4}
 
 
@@ -64,7 +65,7 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     """Speed against disruption: mean duration against mean unavailable node-hours per
     configuration, the study's Pareto fronts (``pareto_fronts``: among those that completed in
     every replication, within each condition, none when the study varies no decision) and the
-    SLO limits; a red cross marks each configuration that fails the SLO. A configuration whose
+    SLO limits; a black cross marks each configuration that fails the SLO. A configuration whose
     runs did not all complete is a hollow marker at the mean duration of those that did (the
     table's ``*``) and the mean node-hours of those runs too (``completed_node_seconds``); one
     none of whose runs completed is not drawn (it would read as the best: a rollout that never
@@ -152,7 +153,7 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
 
 
 def _slo_failures(ax: Axes, s: pd.DataFrame, shown: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[Line2D]:
-    """A red cross on each drawn configuration that fails the SLO (the table's ✗): a point on the
+    """A black cross on each drawn configuration that fails the SLO (the table's ✗): a point on the
     front may still fail it.
     """
     if "slo_ok" not in s:
