@@ -39,8 +39,8 @@ __all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
 TRADEOFF_SIZE = (9.0, 6.0)  # inches
 MANY = 10  # past this many points, a point's label is its values alone (point_names)
 # black: no configuration's colour (C3, the red it was, is the fourth configuration's, on which it vanished)
-_FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "black", "linestyle": "none",
-                           "zorder": 4}
+_FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "black",
+                           "linestyle": "none", "zorder": 4}
 
 
 def completed_node_seconds(results: Results, s: pd.DataFrame, partial: np.ndarray) -> np.ndarray:
