@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
-from rollsim.io.openmetrics import SERIES, timeline_exposition
+from rollsim.io.openmetrics import HOLD_S, MAX_HELD, SERIES, held, timeline_exposition
 from rollsim.present.plots import plot_availability, plot_downtime, plot_duration, plot_tradeoff
 from rollsim.sweep.aggregate import METRICS, STATISTICS, summary_long
 
@@ -196,6 +196,41 @@ def test_simulate_writes_a_timeline_by_extension(tmp_path, run) -> None:
     assert list(parse_openmetrics(om.read_text()))
     with pytest.raises(ValueError, match="label name"):
         timeline_exposition(TIMELINE, labels={"bad-name": "x"})
+
+
+def test_held_repeats_the_state_to_the_runs_end_within_prometheus_lookback() -> None:
+    """A stall's timeline ended at its last change (34 s of a 30-minute run): after 5 minutes without
+    a sample Prometheus finds no series, and the CSV's steps summed to 339 of 18,000 node-seconds.
+    """
+    frame = held(TIMELINE, 1000.0, 240.0)
+    assert frame["time_s"].tolist() == [0.0, 5.0, 5.0, 12.3456, 252.3456, 492.3456, 732.3456, 972.3456, 1000.0]
+    assert frame["available"].tolist() == [3, 2, 1, 3, 3, 3, 3, 3, 3]  # the last state, held
+    closing = held(TIMELINE, 1000.0)  # no repeats: one closing row
+    assert closing["time_s"].tolist() == [0.0, 5.0, 5.0, 12.3456, 1000.0]
+    assert held(TIMELINE, 12.3456, 240.0).equals(TIMELINE)  # ended at its last change: nothing to add
+    years = held(TIMELINE, 1e12, 240.0)  # a run of 30,000 years: at most MAX_HELD repeats, evenly
+    assert len(years) <= len(TIMELINE) + MAX_HELD + 1 and years["time_s"].is_monotonic_increasing
+    gaps = np.diff(TIMELINE.assign(time_s=[0.0, 5.0, 5.0, 900.0]).pipe(held, 900.0, 240.0)["time_s"])
+    assert gaps.max() <= 240.0  # between changes too
+
+
+def test_simulate_timeline_export_holds_to_the_runs_end(tmp_path) -> None:
+    from rollsim.cli import main
+
+    csv, om = tmp_path / "t.csv", tmp_path / "t.om"
+    flags = ["simulate", "--nodes", "20", "--max-unavailable", "2", "--new-pods", "crashloop", "--stall-after", "900"]
+    assert main([*flags, "-q", "--timeline", str(csv)]) == 0
+    assert main([*flags, "-q", "--timeline", str(om)]) == 0
+    assert main([*flags, "-o", "json"]) == 0
+    frame = pd.read_csv(csv)
+    summary = rollsim.simulate(rollsim.build_scenario(nodes=20, max_unavailable=2, new_pods="crashloop",
+                                                      stall_after=900)).summary
+    assert frame["time_s"].iloc[-1] == summary["end_s"] == 900.0  # the last change was at 30-odd s
+    steps = np.diff(frame["time_s"].to_numpy()) * frame["unavailable"].to_numpy()[:-1]
+    assert steps.sum() == pytest.approx(summary["unavailable_node_seconds"])
+    (unavailable,) = [f for f in parse_openmetrics(om.read_text()) if f.name == SERIES["unavailable"][0]]
+    stamps = np.array([float(s.timestamp) for s in unavailable.samples])
+    assert stamps[-1] == pytest.approx(summary["end_s"]) and np.diff(stamps).max() <= HOLD_S + 1e-6  # (ms rounding)
 
 
 def test_a_timeline_whose_timestamps_would_overflow_is_refused() -> None:

@@ -27,17 +27,18 @@ __all__ = ["cmd_calibrate", "cmd_completion", "cmd_make_nodes", "cmd_plan", "cmd
 
 def _write_timeline(args: argparse.Namespace, result: Any) -> None:
     from rollsim.io.atomic import write_atomically
+    from rollsim.io.openmetrics import HOLD_S, held, timeline_exposition
 
     path: Path = args.timeline
+    end = float(result.summary["end_s"])  # the state after the last change holds to the run's end
     if path.suffix in (".prom", ".om"):
-        from rollsim.io.openmetrics import timeline_exposition
-
         ds = result.scenario.daemonset
-        text = timeline_exposition(result.timeline, start_s=args.timeline_start, openmetrics=path.suffix == ".om",
+        text = timeline_exposition(held(result.timeline, end, HOLD_S), start_s=args.timeline_start,
+                                   openmetrics=path.suffix == ".om",
                                    labels={"namespace": ds.namespace, "daemonset": ds.name, "seed": str(result.seed)})
         write_atomically(path, lambda h: h.write(text))
     else:
-        write_atomically(path, lambda h: result.timeline.to_csv(h, index=False))
+        write_atomically(path, lambda h: held(result.timeline, end).to_csv(h, index=False))
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

@@ -20,6 +20,10 @@ milliseconds; ``.prom``) and OpenMetrics 1.0 (timestamps in seconds, ``# EOF``; 
 what ``promtool tsdb create-blocks-from openmetrics`` backfills). The timeline is a step
 function stored where it changes; samples are those change points, timestamped at
 ``start_s`` plus the simulated time, one per millisecond at most (the last state in it).
+``held`` adds what a reader of the samples cannot know: the state held to the run's end (a
+stalled run's last change can be minutes or days before it), and, for Prometheus, repeated
+where it does not change for longer than its default 5-minute lookback, after which a query
+finds no sample and a panel shows no series.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["SERIES", "timeline_exposition"]
+__all__ = ["HOLD_S", "MAX_HELD", "SERIES", "held", "timeline_exposition"]
 
 # timeline column -> (metric name, help text)
 SERIES = {
@@ -58,6 +62,41 @@ def _labels(labels: Mapping[str, str]) -> str:
         if not _LABEL_NAME.match(name) or name.startswith("__"):
             raise ValueError(f"not a Prometheus label name: {name!r}")
     return "{" + ",".join(f'{k}="{_label_value(str(v))}"' for k, v in labels.items()) + "}" if labels else ""
+
+
+HOLD_S = 240.0  # a sample at least this often where nothing changes: within Prometheus's 5-minute lookback
+MAX_HELD = 100_000  # at most this many repeated rows (a run of years: then further apart, evenly)
+
+
+def held(timeline: pd.DataFrame, end_s: float, every_s: float | None = None) -> pd.DataFrame:
+    """``timeline`` (a step function, a row where it changes) with its last state held to
+    ``end_s``, the run's end: a closing row there when the run ended after its last change; and,
+    with ``every_s``, the state repeated at least every ``every_s`` seconds where it does not
+    change (at most ``MAX_HELD`` repeats: over a longer span they are spread evenly). The rows
+    added copy the row whose state they hold; every row is in order of its state, whatever float
+    rounding does to the added times.
+    """
+    times = timeline["time_s"].to_numpy(dtype=float)
+    n = len(times)
+    if n == 0:
+        return timeline
+    gaps = np.diff(np.append(times, max(times[-1], end_s)))
+    if every_s:
+        step = max(every_s, float(np.sum(gaps)) / MAX_HELD)
+        count = np.maximum(np.ceil(gaps / step).astype(np.int64) - 1, 0)
+    else:
+        step, count = 0.0, np.zeros(n, dtype=np.int64)
+    source = np.repeat(np.arange(n), count)
+    k = np.arange(len(source)) - np.repeat(np.cumsum(count) - count, count) + 1
+    rows, at, order = [source], [times[source] + k * step], [source + k / (count[source] + 1)]
+    if end_s > times[-1]:
+        rows.append(np.array([n - 1]))
+        at.append(np.array([end_s]))
+        order.append(np.array([float(n)]))
+    added = timeline.iloc[np.concatenate(rows)].assign(time_s=np.concatenate(at))
+    frame = pd.concat([timeline, added], ignore_index=True)
+    place = np.concatenate([np.arange(n, dtype=float), *order])
+    return frame.iloc[np.argsort(place, kind="stable")].reset_index(drop=True)
 
 
 def timeline_exposition(timeline: pd.DataFrame, *, start_s: float = 0.0, labels: Mapping[str, str] | None = None,
