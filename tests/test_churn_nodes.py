@@ -220,7 +220,9 @@ def test_the_nodes_line_counts_the_nodes_as_the_header_does(capsys) -> None:
     out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--max-unavailable", "3")
     assert "18-node DaemonSet rollout" in out
     assert ("nodes              18 of 20 run the DaemonSet (20 listed, 2 NotReady); not: 2 get no new pod "
-            "(a pod already there stays)") in out
+            "(the rolling update deletes an old pod there and creates none)") in out  # it said "stays"
+    out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--strategy", "OnDelete")
+    assert "not: 2 get no new pod (a pod already there stays)" in out  # no deleter: it does
     out = _printed(capsys, "--nodes", "10", "--add-nodes", "5@30", "--remove-nodes", "2@40")
     assert "13-node DaemonSet rollout" in out and "13 of 13 run the DaemonSet (10 listed, 5 added, 2 removed)" in out
 
@@ -302,8 +304,15 @@ def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys)
     assert "max unavailable    20 nodes\n  budget note        nodes that join count unavailable until their pod is " \
            "available (numberUnavailable), outside maxUnavailable\n" in out
     out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "3")
-    assert "budget note        the pods of 3 NotReady nodes, not Ready, count against maxUnavailable too " \
+    assert "budget note        the old pods of 3 NotReady nodes (Ready=Unknown), not Ready, are deleted at once but " \
+           "stay terminating on a kubelet that is gone, and count against maxUnavailable for as long " \
            "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)" in out
+    # a live kubelet (Ready=False) confirms the deletions within the grace period: the budget is theirs only then
+    out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "10",
+                   "--not-ready-condition", "False")
+    assert "completed          yes" in out and "max unavailable    5 nodes" in out
+    assert "the old pods of 10 NotReady nodes (Ready=False), not Ready, were deleted at once and counted against " \
+           "maxUnavailable only until their kubelets confirmed it" in out and "for as long" not in out
     # with maxSurge their unavailable old pods are replaced at once, outside both budgets: no such note
     out = _printed(capsys, "--nodes", "10", "--max-surge", "1", "--not-ready-nodes", "2")
     assert "completed          yes" in out and "budget note" not in out

@@ -234,3 +234,20 @@ def test_agrees_with_node_should_run_daemon_pod(nodes: list[Node], placement: Po
     assert report.kept_only == sum(keep and not run for run, keep in decisions)
     assert sum(c for _, c in report.reasons) == report.total - report.eligible
     assert [c for _, c in report.reasons] == sorted((c for _, c in report.reasons), reverse=True)
+
+
+def test_a_rolling_update_says_it_deletes_the_old_pod_where_no_new_one_is_created() -> None:
+    """shouldContinueRunning keeps a pod from manage only: rollingUpdate deletes every node's old pod
+    (semantics §4.3), so under RollingUpdate such a node loses its agent; under OnDelete it keeps it.
+    """
+    from rollsim.present.report_setup import _not_eligible
+    from rollsim.spec.eligibility import for_strategy
+
+    assert for_strategy(NOT_READY_REASON, rolling=False) == NOT_READY_REASON
+    rolling = for_strategy(NOT_READY_REASON, rolling=True)
+    assert rolling == ("get no new pod (the rolling update deletes an old pod there and creates none): "
+                       "untolerated taint node.kubernetes.io/not-ready:NoSchedule")
+    assert for_strategy("excluded: nodeSelector a=b", rolling=True) == "excluded: nodeSelector a=b"
+    described = {"strategy": "RollingUpdate", "not_eligible": [f"3 {NOT_READY_REASON}"]}
+    assert _not_eligible(described) == [f"3 {rolling}"]
+    assert _not_eligible({**described, "strategy": "OnDelete"}) == [f"3 {NOT_READY_REASON}"]

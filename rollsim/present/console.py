@@ -79,7 +79,7 @@ def _eligibility(result: Any) -> str:
     then, NotReady ones tainted, added ones there), what changed since the start, and why the
     others do not run it (one line).
     """
-    from rollsim.spec.eligibility import eligibility_report
+    from rollsim.spec.eligibility import eligibility_report, for_strategy
 
     scenario = result.scenario
     final = _final_nodes(result)
@@ -89,7 +89,8 @@ def _eligibility(result: Any) -> str:
     if changed:
         line += f" ({changed})"
     if report.reasons:
-        line += "; not: " + "; ".join(f"{count} {reason}" for reason, count in report.reasons)
+        rolling = scenario.daemonset.strategy.rolling
+        line += "; not: " + "; ".join(f"{count} {for_strategy(reason, rolling)}" for reason, count in report.reasons)
     return line
 
 
@@ -201,11 +202,13 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     resolution during the run), when nodes explain it: nodes that joined, or went NotReady, count
     unavailable outside the budget, as do pods evicted under disk pressure and old pods that lost
     readiness; NotReady nodes' pods, not Ready, count against it (rollingUpdate counts every node's
-    pods) but not in max unavailable, which counts the desired nodes; with maxSurge they count
+    pods) until their deletion is confirmed, for ever on a kubelet that is gone (Ready=Unknown),
+    but not in max unavailable, which counts the desired nodes; with maxSurge they count
     against neither budget (rollingUpdate replaces an unavailable old pod at once).
     """
     from rollsim.spec.budget import is_zero
     from rollsim.spec.churn import change_kinds
+    from rollsim.spec.node import kubelet_alive
     from rollsim.spec.startstate import runs_at_start
 
     s, sc = result.summary, result.scenario
@@ -227,10 +230,16 @@ def _budget_note(result: Any, budget: int) -> list[str]:
         notes.append("old pods that lost readiness are replaced at once, outside maxUnavailable")
     # with maxSurge the controller replaces their unavailable old pods outside both budgets: no note
     surging = not is_zero(sc.daemonset.strategy.max_surge)
-    held = 0 if surging else sum(not node.ready and runs_at_start(node, sc.daemonset) for node in final)
-    if held:
-        notes.append(f"the pods of {count_of(held, 'NotReady node')}, not Ready, count against maxUnavailable too "
-                     "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
+    held = [] if surging else [node for node in final if not node.ready and runs_at_start(node, sc.daemonset)]
+    gone = sum(not kubelet_alive(node) for node in held)  # Ready=Unknown: a deletion there is never confirmed
+    if gone:
+        notes.append(f"the old pods of {count_of(gone, 'NotReady node')} (Ready=Unknown), not Ready, are deleted at "
+                     "once but stay terminating on a kubelet that is gone, and count against maxUnavailable for as "
+                     "long (rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
+    if len(held) > gone:  # Ready=False: the kubelet confirms the deletion within the grace period
+        notes.append(f"the old pods of {count_of(len(held) - gone, 'NotReady node')} (Ready=False), not Ready, were "
+                     "deleted at once and counted against maxUnavailable only until their kubelets confirmed it, "
+                     "not in max unavailable (desired nodes only)")
     return [f"  budget note        {'; '.join(notes)}"] if notes else []
 
 

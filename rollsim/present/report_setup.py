@@ -15,6 +15,7 @@ from rollsim.present.study import desired_differs, same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.distributions import parse_distribution
+from rollsim.spec.eligibility import for_strategy
 from rollsim.spec.settings import BY_DESCRIPTION, BY_NAME
 from rollsim.sweep.results import Results
 
@@ -53,7 +54,8 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else
-                         _not_ready(k, first) or _sized_pull(k, scenarios) or _setting(k, first.get(k))]
+                         _not_ready(k, first) or _sized_pull(k, scenarios)
+                         or _setting(k, _not_eligible(first) if k == "not_eligible" else first.get(k))]
                         for k in same if k != "listed_not_ready"]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
@@ -116,6 +118,15 @@ def _not_ready(key: str, scenario: dict[str, Any]) -> str | None:
         return f"{total + made:,} ({total:,} listed NotReady in the node list{more})"
     conditions = "; ".join(f"{c} ({n:,} listed)" for c, n in listed.items())
     return conditions + (f"; {scenario.get('not_ready_condition')} ({made:,} made NotReady)" if made else "")
+
+
+def _not_eligible(scenario: dict[str, Any]) -> list[str]:
+    """The description's nodes that do not run the DaemonSet (``3 get no new pod (...): why``), as
+    its strategy makes them true (``eligibility.for_strategy``: a rolling update deletes their old pod).
+    """
+    rolling = scenario.get("strategy") != "OnDelete"
+    return [f"{count} {for_strategy(reason, rolling)}"
+            for count, _, reason in (str(v).partition(" ") for v in scenario.get("not_eligible") or [])]
 
 
 def _setting(key: str, v: Any) -> str:

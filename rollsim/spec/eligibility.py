@@ -28,7 +28,7 @@ from rollsim.spec.node import (
     parse_int64,
 )
 
-__all__ = ["DAEMON_POD_TOLERATIONS", "KEPT_ONLY", "EligibilityReport", "add_daemon_pod_tolerations",
+__all__ = ["DAEMON_POD_TOLERATIONS", "KEPT_ONLY", "EligibilityReport", "add_daemon_pod_tolerations", "for_strategy",
            "eligibility_report", "format_report", "node_matches_affinity", "node_should_run_daemon_pod",
            "why_not_eligible"]
 
@@ -140,8 +140,20 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 # -- the report ----------------------------------------------------------------------
 
 # shouldContinueRunning alone: a node that has no pod gets none, one that has one keeps it (said so, not
-# "kept only": most such nodes, a control plane's, never had the pod)
+# "kept only": most such nodes, a control plane's, never had the pod). Under OnDelete; a rolling
+# update takes the old pod off such a node (``for_strategy``)
 KEPT_ONLY = "get no new pod (a pod already there stays): "
+_REPLACED = "get no new pod (the rolling update deletes an old pod there and creates none): "
+
+
+def for_strategy(reason: str, rolling: bool) -> str:
+    """A reason of the report as the update strategy makes it true. ``shouldContinueRunning`` keeps a
+    pod only from ``manage``: ``rollingUpdate`` deletes every node's old pod (an unavailable one at
+    once, an available one within the budget or, with maxSurge, as not wanted), whatever
+    ``shouldRun``, and ``manage`` creates none where it is false, so under RollingUpdate such a node
+    ends the update without the agent (semantics §4.3, "Nodes that no longer should run the pod").
+    """
+    return _REPLACED + reason.removeprefix(KEPT_ONLY) if rolling and reason.startswith(KEPT_ONLY) else reason
 _EXAMPLES = 3
 
 
