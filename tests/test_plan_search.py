@@ -346,7 +346,6 @@ def test_a_count_whose_later_runs_stall_is_no_longer_the_top_plan_json_gives(mon
     search = Search(_Outcomes(outcome), c, 50, Capacity(0, 0, c), (family,), SearchSettings(replications=5))
     search.run()
     assert search.tops == {family: 50} and search.best_setting == family.at(50)  # found with 5 replications
-    search.one(family.at(50))
     monkeypatch.setattr(WindowRule, "unclear", lambda self, e: e.setting == family.at(50) and e.replications < 10)
     assert not search.one(family.at(50)).completed  # ten replications now: the eighth stalled
     chosen = decide(search)

@@ -9,7 +9,6 @@ handler that uses it, so that one command never pays for another's imports.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -274,18 +273,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _figures_folder(results_dir: Path, report: bool = False) -> None:
     """A results folder whose ``figures`` is not a folder is damaged: nothing can be drawn into it.
     A folder the command cannot write into (``figures``, and for a ``report`` the results folder
-    itself) is bad input, refused before anything is drawn, as ``run --out`` refuses one.
+    itself) is bad input, refused before anything is drawn by the rule ``run --out`` is
+    (``io.outputs.output_path``).
     """
+    from rollsim.io.outputs import output_path
     from rollsim.sweep.results import ResultsError
 
     figures = results_dir / "figures"
     if figures.exists() and not figures.is_dir():
         raise ResultsError(f"{figures}: damaged results folder: not a folder, so no figure can be written there")
-    for folder in (results_dir, figures) if report else (figures if figures.is_dir() else results_dir,):
-        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-            writes = "report and figures" if report else "figures"
-            raise UsageError(f"argument RESULTS_DIR: folder {str(folder)!r} is not writable, "
-                             f"so the {writes} cannot be written there")
+    try:
+        for folder in (results_dir, figures) if report else (figures,):
+            output_path(folder, folder=True)
+    except ValueError as exc:
+        raise UsageError(f"argument RESULTS_DIR: {exc}") from None
 
 
 def _presenting(results_dir: Path, draw: Callable[[Any], Sequence[Path]], report: bool = False) -> list[Path]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.plan.answer import fastest, found, pace_text, passed_over, ruled_out, unsettled
+from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
@@ -39,10 +39,11 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, desired: int,
+def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, result: Found, desired: int,
                    seed: int, cut: str) -> pd.DataFrame:
     """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
-    unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``). Replications differ from
+    unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``; ``result``: what the search
+    found, ``answer.found``, whose tops and knees the rows' roles name). Replications differ from
     setting to setting (more where a verdict was unclear), so each row also has its mean and
     median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
     (any screened one, for the screened): those compare from row to row.
@@ -52,7 +53,6 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
     # the seeds every confirmed setting ran, and every screened one: their means and medians compare
     common = {True: min((e.replications for e in evidence if e.replications >= full), default=0),
               False: min((e.replications for e in evidence if e.replications < full), default=0)}
-    result = found(search)
     best, risks = result.fastest, search.stall_risks()
     for e in evidence:
         s = e.setting
@@ -97,9 +97,8 @@ def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
             "it finish")
 
 
-def _pace(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
-    """How the answer compares with the fastest setting that fits (plan.json ``answer.pace``)."""
-    best = fastest(search.confirmed(), search.c, search.capacity, search.window)
+def _pace(search: Search, chosen: Evidence, best: Evidence | None, desired: int) -> dict[str, Any]:
+    """How the answer compares with ``best``, the fastest setting that fits (plan.json ``answer.pace``)."""
     assert best is not None  # the answer fits
     p, rule = search.rule.compare(chosen, best), search.rule
     if best.setting == chosen.setting:
@@ -196,11 +195,11 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
 
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
-                  run: Mapping[str, Any], source: Mapping[str, Any], cut: int | None = None) -> dict[str, Any]:
-    """plan.json: the question, the answer and how it was found (plain data)."""
+                  run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
+                  cut: int | None = None) -> dict[str, Any]:
+    """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``)."""
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
-    result = found(search)
     answer: dict[str, Any] | None = None
     if chosen is not None:
         s = chosen.setting
@@ -214,7 +213,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "patch": patch_command(s, d, ds.name, ds.namespace),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario)) if n) or None,
-            "pace": _pace(search, chosen, d),
+            "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")

@@ -10,6 +10,7 @@ import dataclasses
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from rollsim.io.yamldoc import ConfigError
-from rollsim.plan.answer import decide
+from rollsim.plan.answer import decide, found
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
@@ -100,51 +101,46 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both).
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
-    if out is None:
-        return _plan(scenario, constraints, settings, None, workers, executor, scheduler, source, on_run, report)
-    check_plan_folder(Path(out))  # before any run: an experiment's folder is refused
-    with locked(Path(out)):  # held from the first run: another plan or sweep there is refused (FolderBusy)
-        return _plan(scenario, constraints, settings, Path(out), workers, executor, scheduler, source, on_run, report)
+    folder = None if out is None else Path(out)
+    if folder is not None:
+        check_plan_folder(folder)  # before any run: an experiment's folder is refused
+    # the folder's lock, held from the first run to the last file: another plan or sweep there is refused (FolderBusy)
+    with nullcontext() if folder is None else locked(folder):
+        started, cpu0 = time.perf_counter(), time.process_time()
+        desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
+        if desired < 1:
+            raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
+        given, cut = scenario, cut_windows(scenario, constraints)
+        scenario = with_horizon(scenario, constraints)
+        where = cut_phrase({"horizon_s": scenario.horizon_s, "cut_windows": cut})
+        families, no_surge = families_of(scenario, constraints, source)
+        ds = scenario.daemonset
+        capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
+        # workers forked as the executor opens start with the scenario in their memory (Evaluator)
+        with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
+            evaluator = Evaluator(scenario, backend, settings.seed, on_run)
+            search = Search(evaluator, constraints, desired, capacity, families, settings)
+            search.run()
+            chosen = decide(search)  # may add replications, to settle what could change the choice
+            uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
 
+            def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
+                uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run)]
+                return uncut[0].evaluate(settings_, replications)
 
-def _plan(scenario: Scenario, constraints: Constraints, settings: SearchSettings, out: Path | None,
-          workers: int | None, executor: str | None, scheduler: str | None, source: Mapping[str, Any] | None,
-          on_run: Callable[[int, int], None] | None, report: bool) -> PlanResult:
-    """``plan``, its arguments checked (and ``out``'s lock held)."""
-    started, cpu0 = time.perf_counter(), time.process_time()
-    desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
-    if desired < 1:
-        raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
-    given, cut = scenario, cut_windows(scenario, constraints)
-    scenario = with_horizon(scenario, constraints)
-    where = cut_phrase({"horizon_s": scenario.horizon_s, "cut_windows": cut})
-    families, no_surge = families_of(scenario, constraints, source)
-    ds = scenario.daemonset
-    capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
-    # workers forked as the executor opens start with the scenario in their memory (Evaluator)
-    with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
-        evaluator = Evaluator(scenario, backend, settings.seed, on_run)
-        search = Search(evaluator, constraints, desired, capacity, families, settings)
-        search.run()
-        chosen = decide(search)  # may add replications, to settle what could change the choice
-        uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
-
-        def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
-            uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run)]
-            return uncut[0].evaluate(settings_, replications)
-
-        binding, relaxations = (None, []) if chosen is not None else \
-            diagnose(search, where, run_uncut if cut is not None else None)
-        backend_name, n_workers = backend.name, backend.workers
-    evidence = evaluator.evaluated()
-    run = {"runs": evaluator.total_runs + sum(u.total_runs for u in uncut),
-           "runs_uncut": sum(u.total_runs for u in uncut), "executor": backend_name, "workers": n_workers,
-           "wall_s": round(time.perf_counter() - started, 3),
-           "cpu_s_this_process": round(time.process_time() - cpu0, 3),
-           "cpu_s_runs": round(evaluator.cpu_s + sum(u.cpu_s for u in uncut), 3),
-           "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
-    document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run, source or {},
-                             cut)
-    candidates = candidate_rows(evidence, chosen, search, desired, settings.seed, where)
-    paths = None if out is None else write_plan_folder(out, document, candidates, report)
-    return PlanResult(document, candidates, chosen, tuple(relaxations), out, paths, tuple(evidence))
+            binding, relaxations = (None, []) if chosen is not None else \
+                diagnose(search, where, run_uncut if cut is not None else None)
+            backend_name, n_workers = backend.name, backend.workers
+        evidence = evaluator.evaluated()
+        run = {"runs": evaluator.total_runs + sum(u.total_runs for u in uncut),
+               "runs_uncut": sum(u.total_runs for u in uncut), "executor": backend_name, "workers": n_workers,
+               "wall_s": round(time.perf_counter() - started, 3),
+               "cpu_s_this_process": round(time.process_time() - cpu0, 3),
+               "cpu_s_runs": round(evaluator.cpu_s + sum(u.cpu_s for u in uncut), 3),
+               "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
+        result = found(search)  # the tops, knees and fastest as the runs stand at the end
+        document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
+                                 source or {}, result, cut)
+        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where)
+        paths = None if folder is None else write_plan_folder(folder, document, candidates, report)
+        return PlanResult(document, candidates, chosen, tuple(relaxations), folder, paths, tuple(evidence))
