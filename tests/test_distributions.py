@@ -200,10 +200,10 @@ def test_rejections_name_the_problem_and_the_spec(spec: str, fragment: str) -> N
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
-        (True, "got bool True"),
-        (np.bool_(False), "got bool"),
-        (None, "got NoneType None"),
-        ([1.0], "got list"),
+        (True, "got the boolean true"),
+        (np.bool_(False), "got the boolean false"),
+        (None, "got null"),
+        ([1.0], "got a list"),
         (-1, "value (-1) must be >= 0"),
         (float("nan"), "must be a finite number"),
         (float("inf"), "must be a finite number"),

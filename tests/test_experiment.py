@@ -186,7 +186,22 @@ def test_run_ids_do_not_depend_on_where_a_configuration_stands(tmp_path) -> None
          ":6: scenario.also[1].max_unavailable", "100%"),
         ("name: x\nscenario:\n  also:\n    - name: a\n      max_unavailble: 1\n",
          ":5: scenario.also[0].max_unavailble", "did you mean max_unavailable?"),
-        ("name: x\nscenario:\n  also:\n    - name: a\n    - ready: 3\n", ":5: scenario.also[1]", "at least a name"),
+        ("name: x\nscenario:\n  also:\n    - name: a\n    - ready: 3\n", ":5: scenario.also[1]",
+         "has no name: each DaemonSet needs one, such as {name: calico-node, ready: 5}"),
+        # what a user wrote is named by its key or its kind, not shown as a Python repr
+        ("name: x\nscenario:\n  also:\n    - [1, 2]\n", ":4: scenario.also[0]", "got a list"),
+        ("name: x\nscenario:\n  also:\n    - {nam: a}\n", ":4: scenario.also[0].nam", "did you mean name?"),
+        ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - {key: a, bogus: [1, 2]}\n",
+         ":5: scenario.daemonset.tolerations[0].bogus", "unknown key bogus; a toleration here has key, operator"),
+        ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - a\n",
+         ":5: scenario.daemonset.tolerations[0]", "got the string 'a'"),
+        ("name: x\nscenario:\n  cluster:\n    nodes: {a: 1}\n", ":4: scenario.cluster.nodes", "got {a: 1}"),
+        ("name: x\nscenario:\n  strategy:\n    max_unavailable: true\n", ":4: scenario.strategy.max_unavailable",
+         "got true"),
+        ("name: x\nscenario:\n  timings:\n    ready: [1, 2]\n", ":4: scenario.timings.ready", "got a list"),
+        ("name: x\nreplications: {a: 1}\n", ":2: replications", "got {a: 1}"),
+        ("name: x\ngrid:\n  strategy.max_unavailable: [1, {x: 1}]\n", ":3: grid.strategy.max_unavailable[1]",
+         "got {x: 1}"),
         ("name: x\nscenario:\n  daemonset:\n    tolerations:\n      - {key: a}\n      - {operator: Maybe}\n",
          ":6: scenario.daemonset.tolerations[1]", "Equal or Exists"),
         # an unquoted distribution in {...}: YAML splits it at its comma, and the tail is a key
@@ -210,6 +225,7 @@ def test_errors_name_file_line_and_key(tmp_path, text, where, rule) -> None:
     assert message.startswith(str(path)), message
     assert where in message and rule in message, message
     assert "\n" not in message
+    assert "{'" not in message and "['" not in message, message  # no Python repr of what was written
 
 
 def test_yaml_is_loaded_safely(tmp_path) -> None:

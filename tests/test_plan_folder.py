@@ -5,6 +5,7 @@ the earlier plan's report and figures (another setting, for another cluster), an
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -83,14 +84,14 @@ def test_a_plan_stopped_before_plan_json_leaves_no_plan(tmp_path, plans, monkeyp
     """Stopped as plan.json is written (candidates.csv is): no file of either plan is left, and a
     folder the plan made is gone again.
     """
-    import rollsim.plan.files
+    plan_files = importlib.import_module("rollsim.plan.files")  # rollsim.plan is the function once imported
 
     out = folder(tmp_path, plans, held)
 
     def stop(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rollsim.plan.files, "write_json", stop)
+    monkeypatch.setattr(plan_files, "write_json", stop)
     assert plan_into(out, 20) == 130
     earlier = " (the earlier plan there was removed first, not to leave it beside the new one)" if held else ""
     one_error_line(capsys, f"rollsim: interrupted before the plan was saved; {out} holds no plan{earlier}; "

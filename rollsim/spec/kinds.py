@@ -33,6 +33,7 @@ from rollsim.spec.labelsyntax import (
 )
 from rollsim.spec.node import Toleration, parse_int64
 from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
+from rollsim.spec.quoting import describe
 from rollsim.spec.registry import parse_pull_window
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
@@ -233,9 +234,14 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
         if isinstance(item, Toleration):
             out.append(item)
             continue
-        if not isinstance(item, Mapping) or set(item) - {"key", "operator", "value", "effect"}:
-            rule = f"must be a mapping of key, operator, value and effect, got {item!r}"
+        if not isinstance(item, Mapping):
+            rule = f"must be a mapping of key, operator, value and effect, got {describe(item)}"
             raise ItemError(f"item {i} {rule}", f"[{i}]", rule)
+        unknown = sorted(set(item) - {"key", "operator", "value", "effect"}, key=str)
+        if unknown:
+            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}; "
+                    "a toleration here has key, operator, value and effect")
+            raise ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
         try:
             out.append(Toleration(str(item.get("key", "")), str(item.get("operator", "Equal")),
                                   str(item.get("value", "")), str(item.get("effect", ""))))

@@ -21,6 +21,7 @@ from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
 from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
+from rollsim.spec.quoting import as_written
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 from rollsim.spec.startstate import check_start
@@ -72,9 +73,9 @@ def build_scenario(
         try:
             o[name] = RULES[name](value)
         except ItemError as exc:
-            raise OptionError(name, str(exc), exc.within, exc.rule) from None
+            raise OptionError(name, as_written(str(exc), value), exc.within, as_written(exc.rule, value)) from None
         except ValueError as exc:
-            raise OptionError(name, str(exc)) from None
+            raise OptionError(name, as_written(str(exc), value)) from None
 
     _check_one_registry_limit(o)
     base = daemonset_spec if daemonset_spec is not None else DaemonSetSpec()

@@ -26,6 +26,7 @@ from rollsim.spec.image import ALWAYS, IF_NOT_PRESENT
 from rollsim.spec.kinds import Kind
 from rollsim.spec.limits import check_limit
 from rollsim.spec.priority import PREEMPTION_POLICIES
+from rollsim.spec.quoting import describe
 from rollsim.spec.registry import OVER_LIMIT
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
 from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
@@ -341,28 +342,34 @@ _OWN: tuple[Setting, ...] = (
 )
 
 
+_EXAMPLE = "{name: calico-node, ready: 5}"
+
+
 def _workload_items(value: Any) -> tuple[Any, ...]:
     """Other DaemonSets updated at the same time: a list of mappings of the per-DaemonSet settings.
 
     Only the shape is checked here; ``build_scenario`` builds (and checks) each one.
     """
     if not isinstance(value, (list, tuple)):
-        raise ValueError("must be a list of DaemonSets, each a mapping such as {name: calico-node, ready: 5}")
+        raise ValueError(f"must be a list of DaemonSets, each a mapping such as {_EXAMPLE}")
     check_limit("daemonsets", 1 + len(value))
     for i, item in enumerate(value):
         if isinstance(item, Workload):
             continue
-        if not isinstance(item, Mapping) or "name" not in item:
-            rule = f"must be a mapping with at least a name, got {item!r}"
+        if not isinstance(item, Mapping):
+            rule = f"must be a mapping such as {_EXAMPLE}, got {describe(item)}"
+            raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
+        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
+        if unknown:  # before the missing name: a misspelt name is named as such
+            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"
+                    + (f"; {hint}" if (hint := split_spec_hint(unknown[0], item)) else _guess(unknown[0])))
+            raise k.ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
+        if "name" not in item:
+            rule = f"has no name: each DaemonSet needs one, such as {_EXAMPLE}"
             raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
         if item["name"] is None:  # null would mean "the default" to build_scenario: a name no one wrote
             rule = "must be a non-empty string, got null"
             raise k.ItemError(f"item {i}: name: {rule}", f"[{i}].name", rule)
-        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
-        if unknown:
-            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"
-                    + (f"; {hint}" if (hint := split_spec_hint(unknown[0], item)) else _guess(unknown[0])))
-            raise k.ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
     return tuple(value)
 
 

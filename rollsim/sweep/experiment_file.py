@@ -25,6 +25,7 @@ from rollsim.spec.options import (
     option_for_path,
     option_path,
 )
+from rollsim.spec.quoting import written
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.config import scenario_options
 from rollsim.sweep.experiment import (
@@ -114,10 +115,10 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
     decisions = _decisions(doc, data.get("decisions"))
     replications = data.get("replications", 1)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise doc.error("replications", f"must be a positive integer, got {replications!r}")
+        raise doc.error("replications", f"must be a positive integer, got {written(replications)}")
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise doc.error("seed", f"must be a non-negative integer, got {seed!r}")
+        raise doc.error("seed", f"must be a non-negative integer, got {written(seed)}")
     try:
         slo = parse_slo(data.get("slo"))
     except ValueError as exc:
@@ -253,7 +254,8 @@ def _reported(doc: Document, value: Any) -> tuple[Reported, ...]:
             raise doc.error(f"{where}.fitted_variants", "must be a list of variant names, beside fitted")
         if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0
                 or not math.isfinite(duration)):
-            raise doc.error(f"{where}.duration_s", f"must be a positive, finite number of seconds, got {duration!r}")
+            raise doc.error(f"{where}.duration_s",
+                            f"must be a positive, finite number of seconds, got {written(duration)}")
         if not isinstance(source, str) or not source.strip():
             raise doc.error(f"{where}.source", "must name where the figure comes from")
         _dotted(doc, where, item)

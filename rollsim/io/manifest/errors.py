@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
-import yaml
 
 from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.quoting import describe, flow, show
 
 __all__ = ["ManifestError", "Where", "describe", "flow", "join", "show"]
 
@@ -54,30 +52,3 @@ def join(prefix: str, key: str) -> str:
     if not prefix or not key:
         return prefix or key
     return prefix + key if key.startswith("[") else f"{prefix}.{key}"
-
-
-def show(value: Any) -> str:
-    """A value as a message quotes it: strings in quotes (shortened), anything else described."""
-    return repr(value if len(value) <= 60 else value[:57] + "...") if isinstance(value, str) else describe(value)
-
-
-def flow(value: Any) -> str:
-    """A value as YAML writes it on one line (``[a, b]``, quoted where YAML needs it), not Python's repr."""
-    return str(yaml.safe_dump(value, default_flow_style=True, width=float("inf"), allow_unicode=True)).strip()
-
-
-def describe(value: Any) -> str:
-    """A value as a message names its kind: ``a mapping``, ``the number 3``, ``the string 'x'``."""
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {show(value)}"
-    if isinstance(value, bytes):
-        return "binary data"
-    return type(value).__name__

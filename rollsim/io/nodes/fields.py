@@ -11,6 +11,7 @@ from typing import Any
 
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
 from rollsim.spec.quantity import int64_amount
+from rollsim.spec.quoting import written
 
 __all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "dotted", "kind_of",
            "known_keys", "mapping", "show", "string_map", "taints"]
@@ -40,8 +41,10 @@ def kind_of(value: Any) -> str:
 
 
 def show(value: Any) -> str:
-    """``repr`` on one line, shortened: for messages that must stay one line."""
-    text = repr(value)
+    """A value as written (``rollsim.spec.quoting.written``: ``true``, ``{a: 1}``, ``'x'``), shortened:
+    for messages that must stay one line.
+    """
+    text = written(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -20,6 +20,7 @@ from rollsim.io.atomic import write_text
 from rollsim.io.nodes.fields import NOT_READY_TAINT, UNSCHEDULABLE_TAINT
 from rollsim.io.nodes.pools import Pool, read_pools
 from rollsim.spec.node import CONTROL_PLANE_LABEL, NO_EXECUTE, NO_SCHEDULE
+from rollsim.spec.quoting import written
 
 __all__ = ["NodeOptionError", "make_nodes", "nodes_json", "write_nodes_json"]
 
@@ -67,7 +68,7 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     for name, value in (("count", count), ("control_plane", control_plane), ("not_ready", not_ready),
                         ("cordoned", cordoned), ("zones", zones)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise NodeOptionError((name,), f"must be a non-negative integer, got {value!r}")
+            raise NodeOptionError((name,), f"must be a non-negative integer, got {written(value)}")
     if not 1 <= zones <= 6:
         raise NodeOptionError(("zones",), f"must be between 1 and 6, got {zones}")
     if control_plane > count:

@@ -19,6 +19,7 @@ from rollsim.spec.distributions.base import Distribution, DistributionError
 from rollsim.spec.distributions.empirical import Empirical
 from rollsim.spec.distributions.families import Constant, Exponential, Gamma, LogNormal, Uniform
 from rollsim.spec.distributions.stragglers import Stragglers
+from rollsim.spec.quoting import describe
 
 __all__ = ["parse_distribution", "split_spec_hint"]
 
@@ -188,9 +189,7 @@ def parse_distribution(spec: str | int | float | Distribution) -> Distribution:
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
         return Constant(float(spec))
     if not isinstance(spec, str):
-        raise DistributionError(
-            f"expected a distribution spec or a number, got {type(spec).__name__} {spec!r}"
-        )
+        raise DistributionError(f"expected a distribution spec or a number, got {describe(spec)}")
     return _Parser(spec).parse()
 
 
