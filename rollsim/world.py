@@ -194,12 +194,13 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
     pod_workers = PodWorkers(streams["pod_workers"], settings.rules.backoff_error_carries_expiry)
     # the kubelets' clocks: a stream of their own, made and drawn from only when some clock is off
     clocks = NodeClocks(scenario.clock_skew, streams["clock_skew"]) if scenario.clock_skew.any else None
+    pressure = scenario.under_disk_pressure()
     kubelet = Kubelet(env, api, workloads=workloads, pod_workers=pod_workers,
                       scheduler_throughput=scenario.scheduler_throughput, registry=registry,
                       node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
-                      eviction_transition_s=(scenario.eviction_pressure_transition_period_s
-                                             if scenario.under_disk_pressure() else None),
-                      disk_pressure_for_s=scenario.disk_pressure_for_s)
+                      eviction_transition_s=scenario.eviction_pressure_transition_period_s if pressure else None,
+                      disk_pressure_for_s=scenario.disk_pressure_for_s,
+                      eviction_rng=streams["eviction_manager"] if realistic and pressure else None)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)

@@ -53,7 +53,7 @@ def test_two_daemonsets_whose_old_pods_do_not_fit_together_are_refused() -> None
     assert exc.rule.startswith("calico-node's old pod does not fit on 20 of 20 nodes (e.g. p-00): 250m cpu + "
                                "fluentd-elasticsearch's 250m > 400m free (2,000m allocatable, node_utilization 0.8 "
                                "to other pods); NodeResourcesFit would keep one Pending"), exc.rule
-    assert str(exc).startswith("item 0 (calico-node): requests_cpu: ")
+    assert str(exc).startswith("also: item 0 (calico-node): requests_cpu: ")
     # 200m + 200m fits the 400m left: accepted
     build_scenario(**{**common, "requests_cpu": "200m"}, also=[{"name": "calico-node", "requests_cpu": "200m"}])
 

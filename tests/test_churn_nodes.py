@@ -220,7 +220,7 @@ def test_the_nodes_line_counts_the_nodes_as_the_header_does(capsys) -> None:
     out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--max-unavailable", "3")
     assert "18-node DaemonSet rollout" in out
     assert ("nodes              18 of 20 run the DaemonSet (20 listed, 2 NotReady); not: 2 get no new pod "
-            "(the rolling update deletes an old pod there and creates none)") in out  # it said "stays"
+            "(none is created, and the rolling update deletes any old pod there)") in out  # it said "stays"
     out = _printed(capsys, "--nodes", "20", "--not-ready-nodes", "2", "--strategy", "OnDelete")
     assert "not: 2 get no new pod (a pod already there stays)" in out  # no deleter: it does
     out = _printed(capsys, "--nodes", "10", "--add-nodes", "5@30", "--remove-nodes", "2@40")
@@ -311,8 +311,25 @@ def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys)
     out = _printed(capsys, "--nodes", "100", "--max-unavailable", "5", "--not-ready-nodes", "10",
                    "--not-ready-condition", "False")
     assert "completed          yes" in out and "max unavailable    5 nodes" in out
-    assert "the old pods of 10 NotReady nodes (Ready=False), not Ready, were deleted at once and counted against " \
-           "maxUnavailable only until their kubelets confirmed it" in out and "for as long" not in out
+    assert "the old pods of 10 nodes NotReady from the start (Ready=False), not Ready, were deleted at once and " \
+           "counted against maxUnavailable only until their kubelets confirmed it" in out and "for as long" not in out
+    # audit 6: a node that reports Ready=False during the run keeps its pods Ready (no MarkPodsNotReady): they
+    # are replaced within the budget, and no note says they were deleted at once
+    out = _printed(capsys, "--nodes", "50", "--max-unavailable", "2", "--not-ready-nodes", "5@100",
+                   "--not-ready-condition", "False", "--stall-after", "900")
+    assert "deleted at once" not in out
     # with maxSurge their unavailable old pods are replaced at once, outside both budgets: no such note
     out = _printed(capsys, "--nodes", "10", "--max-surge", "1", "--not-ready-nodes", "2")
     assert "completed          yes" in out and "budget note" not in out
+
+
+def test_wording_names_what_the_run_had(capsys) -> None:
+    """Audit 6: every node removed is not "no Ready node to update", and a stall names the budget its
+    strategy has (maxUnavailable alone without surge, maxSurge's slots alone without maxUnavailable)."""
+    out = _printed(capsys, "--nodes", "10", "--remove-nodes", "10@0")
+    assert "with nothing updated: its nodes left the cluster or went NotReady before they were updated" in out
+    out = _printed(capsys, "--nodes", "20", "--max-unavailable", "3", "--new-pods", "crashloop", "--stall-after", "300")
+    assert "on 3 nodes hold the budget (maxUnavailable); " in out
+    out = _printed(capsys, "--nodes", "20", "--max-unavailable", "0", "--max-surge", "2", "--new-pods", "crashloop",
+                   "--stall-after", "300")
+    assert "hold the budget (maxSurge's slots); " in out

@@ -230,7 +230,7 @@ def test_a_node_listed_under_pressure_rejects_new_pods_from_the_start_and_keeps_
     assert held["completed"] and held["duration_s"] > 150
     assert held["disk_pressure_evictions"] == 0 and held["disk_pressure_rejections"] >= 1
     assert plain["stop_cause"] == "disk-pressure" and plain["disk_pressure_evictions"] == 0
-    assert plain["stop_detail"].endswith("on 1 node hold the budget (maxUnavailable, or maxSurge's slots); "
+    assert plain["stop_detail"].endswith("on 1 node hold the budget (maxUnavailable); "
                                          "8 nodes of 10 updated (new pod available)")
 
 

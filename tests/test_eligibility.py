@@ -245,7 +245,7 @@ def test_a_rolling_update_says_it_deletes_the_old_pod_where_no_new_one_is_create
 
     assert for_strategy(NOT_READY_REASON, rolling=False) == NOT_READY_REASON
     rolling = for_strategy(NOT_READY_REASON, rolling=True)
-    assert rolling == ("get no new pod (the rolling update deletes an old pod there and creates none): "
+    assert rolling == ("get no new pod (none is created, and the rolling update deletes any old pod there): "
                        "untolerated taint node.kubernetes.io/not-ready:NoSchedule")
     assert for_strategy("excluded: nodeSelector a=b", rolling=True) == "excluded: nodeSelector a=b"
     described = {"strategy": "RollingUpdate", "not_eligible": [f"3 {NOT_READY_REASON}"]}

@@ -13,7 +13,8 @@ from rollsim.spec.distributions import Constant, LogNormal, Uniform
 
 
 class TestReadinessDelay:
-    """Ready on the first probe tick at or after the app is ready; ticks at delay + i × period."""
+    """Ready on the first probe tick at or after both the app and initialDelaySeconds; ticks at
+    i × period from the container start, the delay skipping ticks (``doProbe``), never moving them."""
 
     @pytest.mark.parametrize(
         ("app_ready", "initial_delay", "expected"),
@@ -28,25 +29,29 @@ class TestReadinessDelay:
             (4.0, 0.0, 10.0, 10.0),    # first tick after the app is ready
             (0.5, 0.0, 10.0, 10.0),
             (25.0, 0.0, 10.0, 30.0),
-            (4.0, 2.0, 10.0, 12.0),    # ticks at 2, 12, 22, ...
-            (13.0, 2.0, 10.0, 22.0),
-            (1.0, 2.0, 10.0, 2.0),     # app ready before the first probe: Ready at the first probe
-            (0.0, 5.0, 3.0, 5.0),
+            (4.0, 2.0, 10.0, 10.0),    # ticks at 0, 10, 20, ...: the delay skips the one at 0
+            (13.0, 2.0, 10.0, 20.0),
+            (1.0, 2.0, 10.0, 10.0),    # app ready before the delay ends: the first tick after it
+            (2.0, 3.0, 10.0, 10.0),    # kubernetes/kubernetes prober worker.go: a delay of 3 or 5
+            (2.0, 5.0, 10.0, 10.0),    # makes no pod Ready sooner than a delay of 0
+            (2.0, 10.0, 10.0, 10.0),
+            (2.0, 11.0, 10.0, 20.0),
+            (0.0, 5.0, 3.0, 6.0),
         ],
     )
-    def test_ticks_with_initial_delay(self, app_ready, initial_delay, period, expected) -> None:
+    def test_the_initial_delay_skips_ticks(self, app_ready, initial_delay, period, expected) -> None:
         assert readiness_delay(app_ready, initial_delay, period) == pytest.approx(expected, abs=1e-12)
 
     @pytest.mark.parametrize(
         ("app_ready", "initial_delay", "period"),
-        [(0.0, 0.0, 10.0), (10.0, 0.0, 10.0), (20.0, 0.0, 10.0), (12.0, 2.0, 10.0), (2.0, 2.0, 10.0)],
+        [(0.0, 0.0, 10.0), (10.0, 0.0, 10.0), (20.0, 0.0, 10.0), (20.0, 2.0, 10.0), (10.0, 10.0, 10.0)],
     )
     def test_exact_tick_boundary_is_that_tick(self, app_ready, initial_delay, period) -> None:
         # A probe that runs at the very instant the app is ready succeeds (not one period later).
         assert readiness_delay(app_ready, initial_delay, period) == pytest.approx(app_ready, abs=1e-12)
 
     def test_boundary_survives_float_rounding(self) -> None:
-        # (0.3 - 0.1) / 0.1 is 2.0000000000000004 in floating point: still the tick at 0.3.
+        # 0.3 / 0.1 is 2.9999999999999996 in floating point: still the tick at 0.3.
         assert readiness_delay(0.3, 0.1, 0.1) == pytest.approx(0.3, abs=1e-9)
 
     @settings(max_examples=200, deadline=None)
@@ -55,15 +60,15 @@ class TestReadinessDelay:
         initial_delay=st.floats(0, 100, allow_nan=False),
         period=st.floats(0.1, 60, allow_nan=False),
     )
-    def test_is_the_first_tick_not_before_the_app(self, app_ready, initial_delay, period) -> None:
+    def test_is_the_first_tick_not_before_the_app_nor_the_delay(self, app_ready, initial_delay, period) -> None:
         ready = readiness_delay(app_ready, initial_delay, period)
-        assert ready >= initial_delay
-        assert ready >= app_ready - 1e-9 * max(1.0, app_ready)
-        ticks = (ready - initial_delay) / period
+        due = max(app_ready, initial_delay)
+        assert ready >= due - 1e-9 * max(1.0, due)
+        ticks = ready / period
         assert ticks == pytest.approx(round(ticks), abs=1e-6)
-        # The tick before it (if any) is strictly before the app is ready.
-        if round(ticks) >= 1:
-            assert ready - period < app_ready
+        assert ready - period < due + 1e-9 * max(1.0, due)  # the tick before it is too early
+        # a longer delay never makes the pod Ready sooner
+        assert readiness_delay(app_ready, initial_delay + 1.0, period) >= ready - 1e-9
 
 
 class TestSampler:

@@ -287,3 +287,24 @@ def test_simulate_says_what_it_takes() -> None:
     """A mapping of options is not a scenario: the error says what is (it was an AttributeError)."""
     with pytest.raises(TypeError, match=r"simulate takes a Scenario \(rollsim.build_scenario\(...\)\), got dict"):
         rollsim.simulate({"nodes": 5})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(nodes=300, image_cached=0.5, node_utilization=1.5),
+         "node_utilization: must be a fraction between 0 and 1, got 1.5"),
+        (dict(nodes=300, maxSurge="10%"), "unknown scenario option(s): maxSurge; did you mean max_surge?"),
+        (dict(nodes=10, max_unavailble=1), "unknown scenario option(s): max_unavailble; did you mean max_unavailable?"),
+        (dict(nodes=10, stall_after_s=60),
+         "unknown scenario option(s): stall_after_s (stall_after_s is an experiment file's key: the keyword is "
+         "stall_after)"),
+    ],
+)
+def test_a_notebook_error_names_the_keyword_and_offers_a_spelling(options, message) -> None:
+    """Audit 6: ``build_scenario``'s errors left the keyword out (it was only in ``e.options``)."""
+    from rollsim.spec.options import OptionError
+
+    with pytest.raises(OptionError) as info:
+        rollsim.build_scenario(**options)
+    assert str(info.value) == message

@@ -92,17 +92,24 @@ def test_the_realistic_controller_completes_it_too() -> None:
     assert s["completed"] and s["preemptions"] == 4 and s["preempted_cpu_millis"] == 800
 
 
-@pytest.mark.parametrize(("priority", "options"), [
-    ("", {}),  # no class: priority 0, as the other workloads
-    ("priorityClassName: batch-high\npriority: 1000000\npreemptionPolicy: Never", {}),
-    ("priorityClassName: system-node-critical", {"preemption_policy": "Never"}),
-    ("priorityClassName: system-cluster-critical", {"other_pods_priority": 2_000_000_000}),  # not lower
-    ("priorityClassName: system-cluster-critical", {"priority": 5, "other_pods_priority": 5}),
+NEVER = "its preemptionPolicy is Never, so it preempts none of the nodes' other pods"
+
+
+@pytest.mark.parametrize(("priority", "options", "why"), [
+    ("", {}, "its priority (0) is not above the nodes' other pods' (0), so it preempts none of them"),
+    ("priorityClassName: batch-high\npriority: 1000000\npreemptionPolicy: Never", {}, NEVER),
+    ("priorityClassName: system-node-critical", {"preemption_policy": "Never"}, NEVER),
+    ("priorityClassName: system-cluster-critical", {"other_pods_priority": 2_000_000_000},  # not lower
+     "its priority (2,000,000,000) is not above the nodes' other pods' (2,000,000,000)"),
+    ("priorityClassName: system-cluster-critical", {"priority": 5, "other_pods_priority": 5},
+     "its priority (5) is not above the nodes' other pods' (5)"),
 ])
-def test_a_pod_that_may_not_preempt_stays_pending(priority, options) -> None:
+def test_a_pod_that_may_not_preempt_stays_pending(priority, options, why) -> None:
+    """The stop says why no preemption made room (audit 6: it named only the missing resources)."""
     s = run(manifest(priority), **options)
     assert not s["completed"] and s["stop_cause"] == "pending-resources"
     assert s["stop_detail"].startswith("1 new pod Pending, unschedulable (NodeResourcesFit: Insufficient cpu")
+    assert why in s["stop_detail"], s["stop_detail"]
     assert s["preemptions"] == 0 and s["preempted_cpu_millis"] == 0
 
 

@@ -171,7 +171,10 @@ def test_min_ready_seconds_realistic_spends_budget_before_the_extra_second() -> 
 
 @pytest.mark.parametrize(
     ("ready", "period", "initial", "ready_after_start"),
-    [(4, 10, 0, 10), (10, 10, 0, 10), (11, 10, 0, 20), (4, 10, 2, 12), (1, 10, 2, 2)],
+    # ticks every 10 s from the container start; initialDelaySeconds skips ticks, never moves them
+    # (a delay of 2 or 5 s made these pods Ready at 2, 12 or 5 s, sooner than with no delay)
+    [(4, 10, 0, 10), (10, 10, 0, 10), (11, 10, 0, 20), (4, 10, 2, 10), (1, 10, 2, 10), (4, 10, 5, 10),
+     (4, 10, 11, 20)],
 )
 def test_probe_period_rounds_ready_up_to_a_tick(ready, period, initial, ready_after_start) -> None:
     cycle = TERMINATE + SCHEDULE + PULL + START + ready_after_start

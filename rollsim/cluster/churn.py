@@ -116,7 +116,7 @@ class Churn:
         eviction, rng = self.eviction, self.pressure_rng
         if eviction is None or rng is None:
             return None
-        free = [node for node in self.api.nodes.present_and_ready() if node not in eviction.pressured]
+        free = [node for node in self.api.nodes.present_and_ready() if not eviction.under_pressure(node)]
         if not free:
             return None
         node = free[int(rng.integers(len(free)))]

@@ -17,29 +17,55 @@ condition holds (kubernetes/kubernetes#95457, #124388): the node has no availabl
 holds a maxUnavailable slot (or, with surge, the new pod holds a maxSurge slot) until the
 pressure is gone and the back-off has passed.
 
-Departures, stated in the README: the moment a node comes under pressure is the moment its
-eviction manager acts (no 10 s housekeeping tick), and the manager evicts every DaemonSet's
-pods there that are not critical (the study's own is the one the field reports saw evicted),
-all at once: upstream ranks every pod on the node by its use of the disk and priority and
-evicts one per tick until the pressure is relieved, so a DaemonSet's pod may outlive it. The
-Node's DiskPressure condition and its ``node.kubernetes.io/disk-pressure:NoSchedule`` taint are
-not written to the Node object: every DaemonSet pod tolerates that taint
-(``AddOrUpdateDaemonPodTolerations``), so no controller decision reads them.
+Two models, by the controller mode:
+
+* ``realistic`` (``EvictionLoop``): each node's manager runs its ``Start`` loop: ``synchronize``,
+  then, if it evicted a pod, ``waitForPodsCleanup`` (a 1 s poll: a pod killed at once is gone by
+  the first), else a 10 s sleep (``monitoringInterval``); the loop's phase on each node is drawn
+  once (stream ``eviction_manager``). A ``synchronize`` that observes the threshold met sets the
+  condition (``nodeConditionsLastObservedAt``) and evicts at most one pod ("we kill at most a single
+  pod during each eviction interval"), the first by ``rankDiskPressureFunc``'s order as far as
+  rollsim knows it: lower priority first, ties in random order (the stream again) where upstream
+  breaks them by disk use; the condition clears at the first ``synchronize`` a transition period
+  after the last one that observed the threshold (``nodeConditionsObservedSince``). So the first
+  eviction comes up to 10 s after the pressure, a pod bound before it is admitted (and evicted at
+  a later ``synchronize``), and the pods of several DaemonSets go one a second.
+* ``ideal`` (``EvictionManager``): the manager acts the moment the pressure begins (evicting every
+  pod that is not critical at once) and its condition clears exactly a transition period after
+  the pressure ends, so the closed forms hold.
+
+Departures, stated in the README: reclaiming images and dead containers never relieves the
+pressure, and neither does an eviction (the pressure lasts ``--disk-pressure-for``); the nodes'
+other pods are not known, so only the DaemonSets' pods are ranked and evicted; ties are broken at
+random rather than by disk use, an eviction is not held back until the node's stats are newer
+than the last ``synchronize``'s (``thresholdsUpdatedStats``), and a pod's request of
+``ephemeral-storage`` is not compared with its use (``exceedDiskRequests``). With a zero
+transition period the condition holds while a ``synchronize`` observes the pressure (upstream
+never reports it). The Node's DiskPressure condition and its
+``node.kubernetes.io/disk-pressure:NoSchedule`` taint are not written to the Node object: every
+DaemonSet pod tolerates that taint (``AddOrUpdateDaemonPodTolerations``), so no controller
+decision reads them.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import simpy
 
 from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.timers import call_later
 from rollsim.controller.pods import FAILED, Pod
 from rollsim.spec.node import Node
 from rollsim.spec.priority import is_critical
 
-__all__ = ["EvictionManager"]
+__all__ = ["CLEANUP_POLL_S", "MONITORING_INTERVAL_S", "EvictionLoop", "EvictionManager"]
+
+MONITORING_INTERVAL_S = 10.0  # the kubelet's evictionMonitoringPeriod (monitoringInterval)
+CLEANUP_POLL_S = 1.0  # waitForPodsCleanup's podCleanupPollFreq
 
 
 class EvictionManager:
@@ -71,6 +97,10 @@ class EvictionManager:
         self.ever.update(listed)
         if listed:
             self._ends(listed)
+
+    def under_pressure(self, node: int) -> bool:
+        """Whether ``node`` is under pressure or still has the condition (no second pressure begins there)."""
+        return node in self.pressured
 
     def pressure_began(self, node: int) -> None:
         """``node``'s ``nodefs`` threshold is met: the DiskPressure condition, and ``synchronize``
@@ -121,3 +151,97 @@ class EvictionManager:
         pod.phase, pod.ready = FAILED, False
         self.failed.add(pod.uid)
         self.api.pod_status_changed(pod)
+
+
+class EvictionLoop(EvictionManager):
+    """The eviction manager of realistic mode: each node's ``Start`` loop, ``synchronize`` every 10 s
+    (1 s after an eviction), one eviction per ``synchronize`` (the module's docstring). ``rng`` draws
+    each node's loop phase and breaks ties in the ranking.
+    """
+
+    def __init__(self, env: simpy.Environment, api: ApiServer, priority_of: Callable[[str], int | None],
+                 transition_period_s: float, pressure_for_s: float | None, rng: np.random.Generator) -> None:
+        super().__init__(env, api, priority_of, transition_period_s, pressure_for_s)
+        self.rng = rng
+        self.over: set[int] = set()  # nodes whose nodefs threshold is met now
+        self.observed_at: dict[int, float] = {}  # nodeConditionsLastObservedAt, per node
+        self.last_sync: dict[int, float] = {}  # each node's last synchronize (its loop's phase)
+        self.looping: set[int] = set()  # nodes whose next synchronize is scheduled
+
+    def under_pressure(self, node: int) -> bool:
+        """Whether ``node``'s threshold is met or it still has the condition."""
+        return node in self.over or node in self.pressured
+
+    def pressure_began(self, node: int) -> None:
+        """``node``'s threshold is met from now: its next ``synchronize`` sees it."""
+        self.over.add(node)
+        self.ever.add(node)
+        if node not in self.looping:
+            self.looping.add(node)
+            now = self.env.now
+            last = self.last_sync.get(node)
+            if last is None:  # the loop has run since the kubelet started: its phase, drawn once
+                last = float(self.rng.uniform(0.0, MONITORING_INTERVAL_S))
+            call_later(self.env, next_sync(last, now) - now, self._synchronize, node)
+        self._ends([node])
+
+    def _ended(self, nodes: list[int]) -> None:
+        """The threshold is no longer met on ``nodes``: the condition clears at a later ``synchronize``
+        (a node listed under pressure has no loop here: its condition clears as in ideal mode).
+        """
+        listed = [node for node in nodes if node not in self.over]
+        self.over.difference_update(nodes)
+        if listed:
+            super()._ended(listed)
+
+    def _synchronize(self, node: int) -> None:
+        """Mirrors ``synchronize``: observe, set or clear the condition, evict at most one pod; then
+        schedule the next one (``Start``'s loop), or stop where nothing is left to observe.
+        """
+        now = self.env.now
+        self.last_sync[node] = now
+        if not self.api.nodes.alive[node]:  # the kubelet is gone, and its loop with it
+            self.looping.discard(node)
+            return
+        over = node in self.over
+        if over:
+            self.observed_at[node] = now
+        observed = self.observed_at.get(node)  # None: the pressure ended before a synchronize saw it
+        if over or (observed is not None and now - observed < self.transition_period_s):  # nodeConditionsObservedSince
+            self.pressured.add(node)
+        else:
+            self.pressured.discard(node)
+        pod = self._ranked_first(node) if over else None
+        if pod is not None:
+            self._fail(pod)
+            self.evicted[pod.owner] += 1
+            call_later(self.env, CLEANUP_POLL_S, self._synchronize, node)  # waitForPodsCleanup: gone by the first poll
+        elif over or node in self.pressured:
+            call_later(self.env, MONITORING_INTERVAL_S, self._synchronize, node)
+        else:
+            self.looping.discard(node)
+
+    def _ranked_first(self, node: int) -> Pod | None:
+        """The active pod ``rankDiskPressureFunc`` puts first among those ``evictPod`` does not refuse
+        (critical ones): the lowest priority, ties at random (upstream: the most disk used).
+        """
+        ranked: list[tuple[int, Pod]] = []
+        for pod in self.api.pods_by_node[node]:
+            if pod.scheduled and not pod.terminal and not pod.deleting:
+                priority = self.priority_of(pod.owner)
+                if not is_critical(priority):
+                    ranked.append((priority or 0, pod))
+        if not ranked:
+            return None
+        lowest = min(priority for priority, _ in ranked)
+        tied = [pod for priority, pod in ranked if priority == lowest]
+        return tied[int(self.rng.integers(len(tied)))] if len(tied) > 1 else tied[0]
+
+
+def next_sync(last: float, now: float) -> float:
+    """The first ``synchronize`` at or after ``now`` of a loop that synchronized at ``last`` and has
+    slept ``monitoringInterval`` since (each sleep from the end of the one before).
+    """
+    if now <= last:
+        return last
+    return last + math.ceil((now - last) / MONITORING_INTERVAL_S - 1e-9) * MONITORING_INTERVAL_S

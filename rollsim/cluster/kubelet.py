@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import simpy
 
 from rollsim.cluster.admission import KubeletAdmission, active_requests
 from rollsim.cluster.apiserver import ADDED, DELETING, ApiServer
 from rollsim.cluster.clocks import NodeClocks
-from rollsim.cluster.eviction import EvictionManager
+from rollsim.cluster.eviction import EvictionLoop, EvictionManager
 from rollsim.cluster.imagepull import ImageManager
 from rollsim.cluster.nodestore import NODE_ADDED
 from rollsim.cluster.podruntime import PodRuntime
@@ -69,16 +70,20 @@ def ready_after(app_ready: float, probe: ReadinessProbe) -> float:
 def readiness_delay(app_ready: float, initial_delay: float, period: float) -> float:
     """Seconds from container start until the Ready condition turns true.
 
-    The probe first runs ``initial_delay`` after the container starts and then every
-    ``period`` seconds; the pod turns Ready on the first tick at or after the app is
-    ready (successThreshold 1). ``period == 0`` means exactly when the app is ready.
-    The kubelet anchors its ticks at the probe worker's start, shortly before the
-    container starts; rollsim anchors them at the container start.
+    Mirrors the kubelet's readiness probe worker (``pkg/kubelet/prober/worker.go``): ``run`` probes
+    when the worker starts and then on a ``time.Ticker`` of ``period``, and ``doProbe`` skips every
+    tick before the container has run ``initialDelaySeconds`` ("Probe disabled for
+    InitialDelaySeconds"): the delay skips ticks, it does not move them. The pod turns Ready on the
+    first tick at or after both the delay and the app being ready (successThreshold 1).
+    ``period == 0`` means exactly when the app is ready. Departure (README): the worker starts
+    when the kubelet first syncs the pod, before the image pull; rollsim starts its ticks at the
+    container start.
     """
+    due = max(app_ready, initial_delay)
     if period <= 0:
-        return max(app_ready, initial_delay)
-    ticks = max(0, math.ceil((app_ready - initial_delay) / period - 1e-12))
-    return initial_delay + ticks * period
+        return due
+    ticks = max(0, math.ceil(due / period - 1e-12))
+    return max(due, ticks * period)  # max: the tick itself, not a rounding below it
 
 
 class Kubelet:
@@ -87,7 +92,8 @@ class Kubelet:
     def __init__(self, env: simpy.Environment, api: ApiServer, *, workloads: OtherWorkloads, pod_workers: PodWorkers,
                  scheduler_throughput: float | None = None, registry: Registry | None = None,
                  node_bandwidth: float | None = None, clocks: NodeClocks | None = None,
-                 eviction_transition_s: float | None = None, disk_pressure_for_s: float | None = None) -> None:
+                 eviction_transition_s: float | None = None, disk_pressure_for_s: float | None = None,
+                 eviction_rng: np.random.Generator | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
@@ -99,9 +105,13 @@ class Kubelet:
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
         self.clocks = clocks  # each node's clock against the controller's (None: all agree)
-        # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction)
+        # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction):
+        # its synchronize loop with a stream to draw from (realistic mode), else acting at once
         self.eviction = (None if eviction_transition_s is None else
-                         EvictionManager(env, api, self._priority_of, eviction_transition_s, disk_pressure_for_s))
+                         EvictionManager(env, api, self._priority_of, eviction_transition_s, disk_pressure_for_s)
+                         if eviction_rng is None else
+                         EvictionLoop(env, api, self._priority_of, eviction_transition_s, disk_pressure_for_s,
+                                      eviction_rng))
         # of the updates only a deletion's (its deletionTimestamp set: the kubelet config's DELETE)
         api.watch_pods(self._pod_changed, kinds=(ADDED, DELETING))
         api.nodes.watch(self._node_changed)

@@ -23,6 +23,9 @@ from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
+from rollsim.spec.budget import is_zero
+from rollsim.spec.priority import PREEMPT_NEVER, may_preempt
+from rollsim.spec.scenario import UpdateStrategy
 
 __all__ = ["end_state"]
 
@@ -107,7 +110,10 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                        failed_pods_left=failed_left,
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))),
-                       clock_skew=kubelet.clocks is not None)
+                       clock_skew=kubelet.clocks is not None, budget=_budget(runtime.ds.strategy),
+                       no_preemption=(_no_preemption(runtime.ds.priority, runtime.ds.preemption_policy,
+                                                     kubelet.workloads.priority)
+                                      if kubelet.workloads.utilization > 0 else ""))  # else none to preempt
 
 
 def _old_and_new(pods: list[Pod], revision: int) -> tuple[str, Pod | None]:
@@ -159,3 +165,22 @@ def _port_holders(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, node: i
     wanted = set(runtime.requests.host_ports)
     return {p.owner for p in api.pods_by_node[node] if p.owner != runtime.key and p.scheduled and not p.terminal
             and wanted.intersection(kubelet.runtimes[p.owner].requests.host_ports)}
+
+
+def _budget(strategy: UpdateStrategy) -> str:
+    """What a RollingUpdate's unavailable new pods hold: maxUnavailable, maxSurge's slots, or either."""
+    if is_zero(strategy.max_surge):
+        return "maxUnavailable"
+    if is_zero(strategy.max_unavailable):
+        return "maxSurge's slots"
+    return "maxUnavailable, or maxSurge's slots"
+
+
+def _no_preemption(priority: int | None, policy: str, others: int) -> str:
+    """Why the DaemonSet's pods preempt none of the nodes' other pods (``may_preempt``), or empty."""
+    if policy == PREEMPT_NEVER:
+        return "its preemptionPolicy is Never, so it preempts none of the nodes' other pods"
+    if not may_preempt(priority, policy, others):
+        return (f"its priority ({priority or 0:,}) is not above the nodes' other pods' ({others:,}), so it preempts "
+                "none of them")
+    return ""

@@ -214,6 +214,8 @@ class EndState:
     would_preempt: tuple[int, tuple[str, ...]] = (0, ())
     failed_pods_left: int = 0  # the failed pods beside available new ones (FAILED_PODS_LEFT), in all
     clock_skew: bool = False  # some node's clock is off the controller's (--clock-skew): a cause to name
+    budget: str = "maxUnavailable, or maxSurge's slots"  # what unavailable new pods hold (RollingUpdate)
+    no_preemption: str = ""  # why a new pod short of room preempts none of the other workloads, if it cannot
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -392,7 +394,7 @@ def stop_cause(state: EndState) -> StopCause:
                     else "they never become available")
             return result(kind, f"new pods {what} on {_plural(new[kind], 'node')}, the only nodes not updated: "
                                 f"{fate}; {left}{more}")
-        held = ("hold the budget (maxUnavailable, or maxSurge's slots)" if rolling else
+        held = (f"hold the budget ({state.budget})" if rolling else
                 "keep the batch deleter waiting (it deletes the next batch once this one's new pods are available)"
                 if state.deleter == "batch" else "are not available")
         return result(kind, f"new pods {what} on {_plural(new[kind], 'node')} {held}; {left}{more}")
@@ -402,7 +404,8 @@ def stop_cause(state: EndState) -> StopCause:
         why = ("NodePorts: " + _port_holder(beside[kind], new[kind], state.port_holders) if kind != PENDING_RESOURCES
                else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
                + (" and the other DaemonSets' pods" if state.others else "")
-               + _would_preempt(state.would_preempt, new[kind]))
+               + _would_preempt(state.would_preempt, new[kind])
+               + (f"; {state.no_preemption}" if state.no_preemption else ""))
         return result(kind, f"{_plural(new[kind], 'new pod')} Pending, unschedulable ({why}); {left}{more}")
     if new[FAILED_PODS_LEFT]:
         left_beside = new[FAILED_PODS_LEFT]

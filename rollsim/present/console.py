@@ -201,8 +201,9 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     """Why max unavailable is not the update's use of maxUnavailable (``budget``: its largest
     resolution during the run), when nodes explain it: nodes that joined, or went NotReady, count
     unavailable outside the budget, as do pods evicted under disk pressure and old pods that lost
-    readiness; NotReady nodes' pods, not Ready, count against it (rollingUpdate counts every node's
-    pods) until their deletion is confirmed, for ever on a kubelet that is gone (Ready=Unknown),
+    readiness; NotReady nodes' pods, not Ready (from the start, or on a kubelet that is gone), count
+    against it (rollingUpdate counts every node's pods) until their deletion is confirmed, for ever on
+    a kubelet that is gone (Ready=Unknown),
     but not in max unavailable, which counts the desired nodes; with maxSurge they count
     against neither budget (rollingUpdate replaces an unavailable old pod at once).
     """
@@ -236,10 +237,16 @@ def _budget_note(result: Any, budget: int) -> list[str]:
         notes.append(f"the old pods of {count_of(gone, 'NotReady node')} (Ready=Unknown), not Ready, are deleted at "
                      "once but stay terminating on a kubelet that is gone, and count against maxUnavailable for as "
                      "long (rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
-    if len(held) > gone:  # Ready=False: the kubelet confirms the deletion within the grace period
-        notes.append(f"the old pods of {count_of(len(held) - gone, 'NotReady node')} (Ready=False), not Ready, were "
-                     "deleted at once and counted against maxUnavailable only until their kubelets confirmed it, "
-                     "not in max unavailable (desired nodes only)")
+    # Ready=False: the kubelet confirms the deletion within the grace period. Only nodes NotReady from the start
+    # have pods not Ready (taken as found): a node that reports Ready=False later keeps its pods Ready (the node
+    # lifecycle controller does not call MarkPodsNotReady), so they are replaced within the budget
+    from_start = (sum(not n.ready and kubelet_alive(n) for n in sc.nodes)
+                  + (sc.not_ready_nodes if sc.not_ready_condition == "False" else 0))
+    false_held = min(len(held) - gone, from_start)
+    if false_held:
+        notes.append(f"the old pods of {count_of(false_held, 'node')} NotReady from the start (Ready=False), not "
+                     "Ready, were deleted at once and counted against maxUnavailable only until their kubelets "
+                     "confirmed it, not in max unavailable (desired nodes only)")
     return [f"  budget note        {'; '.join(notes)}"] if notes else []
 
 
@@ -275,7 +282,12 @@ def format_summary(result: Any, wall: float) -> str:
     done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     if s["completed"] and not _any_updated(result.timeline_columns):
-        done += ", with nothing updated: the DaemonSet had no Ready node to update" + _joining_after(sc, s)
+        from rollsim.spec.churn import change_kinds
+
+        why = ("its nodes left the cluster or went NotReady before they were updated"
+               if change_kinds(sc.node_changes) & {"remove", "not-ready"} and any(n.ready for n in sc.nodes)
+               else "the DaemonSet had no Ready node to update")
+        done += f", with nothing updated: {why}" + _joining_after(sc, s)
     rolled_back = bool(s.get("rolled_back"))  # then "updated" counts the revision rolled back to
     # events are the simulation's, every DaemonSet's; syncs and writes this DaemonSet's controller's
     every, own = (" (every DaemonSet's)", " (this DaemonSet's)") if result.others else ("", "")

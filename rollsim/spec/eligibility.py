@@ -143,7 +143,7 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 # "kept only": most such nodes, a control plane's, never had the pod). Under OnDelete; a rolling
 # update takes the old pod off such a node (``for_strategy``)
 KEPT_ONLY = "get no new pod (a pod already there stays): "
-_REPLACED = "get no new pod (the rolling update deletes an old pod there and creates none): "
+_REPLACED = "get no new pod (none is created, and the rolling update deletes any old pod there): "
 
 
 def for_strategy(reason: str, rolling: bool) -> str:

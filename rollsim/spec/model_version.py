@@ -47,4 +47,8 @@ __all__ = ["MODEL_VERSION"]
 # DaemonSet's pods on a node coming under pressure are evicted (the study's alone before); the recorder's pending
 # counts new pods in phase Pending, surge nodes with two pods bound, updated a node by its oldest pod
 # (terminating too); summary key healthy_nodes
-MODEL_VERSION = 16
+# 17: initialDelaySeconds skips readiness probe ticks rather than moving them (a delay made pods Ready sooner:
+# runs of a manifest whose delay is not a multiple of its period change); in realistic mode the eviction manager
+# runs its synchronize loop (10 s, 1 s after an eviction, one pod a synchronize, lowest priority first; stream
+# eviction_manager) (one session's changes: one number)
+MODEL_VERSION = 17

@@ -25,6 +25,15 @@ class OptionError(ValueError):
         self.rule = message if rule is None else rule
         super().__init__(message)
 
+    def __str__(self) -> str:
+        """The message after the option(s) it is about (``node_utilization: must be ...``), as a
+        Python caller reads it; the CLI and experiment files name the flag or key from ``options``
+        and print ``message``.
+        """
+        if not self.options or self.message.startswith("unknown scenario option"):
+            return self.message
+        return f"{', '.join(self.options)}: {self.message}"
+
 
 class NoNodeError(OptionError):
     """The DaemonSet matches no node of a cluster that has some; ``why`` says what keeps it off

@@ -12,6 +12,8 @@ the field's default), and last checks that the run starts in a state a cluster c
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +31,8 @@ from rollsim.spec.startstate import check_start
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
-    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order", "AllNotReadyError",
+    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "UNLIMITED_NOTE",
+    "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order", "AllNotReadyError",
 ]
 
 
@@ -53,6 +56,18 @@ def option_for_path(path: str) -> str | None:
     return setting.name if setting is not None else None
 
 
+def _spelt(name: str) -> str:
+    """A hint for an unknown option: the keyword an experiment file's key or a manifest's camelCase
+    field stands for, or the nearest option's name; empty when none is near.
+    """
+    keyword = option_for_path(name)
+    if keyword is not None:
+        return f" ({name} is an experiment file's key: the keyword is {keyword})"
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    near = [snake] if snake in OPTIONS else difflib.get_close_matches(name, OPTIONS, n=1)
+    return f"; did you mean {near[0]}?" if near else ""
+
+
 def build_scenario(
     *, daemonset_spec: DaemonSetSpec | None = None, node_list: tuple[Node, ...] | None = None, **options: Any
 ) -> Scenario:
@@ -67,7 +82,7 @@ def build_scenario(
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - set(OPTIONS))
     if unknown:
-        raise OptionError(tuple(unknown), f"unknown scenario option(s): {', '.join(unknown)}")
+        raise OptionError(tuple(unknown), f"unknown scenario option(s): {', '.join(unknown)}{_spelt(unknown[0])}")
     o: dict[str, Any] = {}
     for name, value in given.items():
         try:
@@ -274,6 +289,9 @@ NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes 
 
 NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
                 "to share: each takes the pull time (timings.pull, --pull)")
+UNLIMITED_NOTE = ("its pulls take no time: no bandwidth limits them (--node-bandwidth, --registry-bandwidth; "
+                  "image.node_bandwidth, registry.bandwidth), so every byte arrives at once and the pull time "
+                  "(--pull) is not used either; give a bandwidth, or leave the size out")
 NO_PULL_RATE_NOTE = ("ignored: the registry has no pull rate (registry.pull_rate, --registry-pull-rate) nor "
                      "pull window (registry.pull_window, --registry-pull-window), so no request is ever over it")
 SIZED_NOTE = ("ignored: the image has a size (image.size, --image-size), so each pull takes what its bytes take over "
@@ -295,6 +313,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     on nodes that have no allocatable resources; and the manifest's ``priorityClassName`` when
     its value is unknown (a class other than the built-in ones, with no ``spec.priority`` in the
     template nor a ``priority`` option): its pods are then taken as priority 0 and never preempt;
+    and the image's size when no bandwidth limits its bytes (its pulls then take no time);
     and the node's and the registry's bandwidth when no image has a size (both are shared by every
     DaemonSet's image, so one of ``also`` with a size uses them), and the pull time when the study's
     image has one (its pulls then take what their bytes take); and what the registry does over
@@ -314,6 +333,9 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
                 if name in given]
     if scenario.image.size_bytes is not None and "pull" in given:  # its pulls move bytes (ImagePuller._pull_bytes)
         out.append(("pull", SIZED_NOTE))
+    if (scenario.image.size_bytes is not None and "image_size" in given and scenario.node_bandwidth() is None
+            and scenario.registry.bandwidth is None):  # bytes over no limit: a pull takes no time at all
+        out.append(("image_size", UNLIMITED_NOTE))
     if scenario.image.size_bytes is None:  # bandwidths divide bytes: with no size there are none
         sized = any(w.image.size_bytes is not None for w in scenario.also)
         out += [(name, NO_SIZE_NOTE) for name in ("node_bandwidth", "registry_bandwidth")

@@ -38,10 +38,11 @@ def written(value: Any) -> str:
 
 
 def as_written(message: str, value: Any) -> str:
-    """``message`` with Python's repr of ``value`` put back as :func:`written` writes it:
-    ``got {a: 1}``, ``got true``, not ``got {'a': 1}``, ``got True``.
+    """``message`` with Python's repr of ``value`` after ``got`` put back as :func:`written` writes it:
+    ``got {a: 1}``, ``got true``, not ``got {'a': 1}``, ``got True`` (the rest of the message, which
+    may name a value such as the string ``False``, as it is).
     """
-    return message.replace(repr(value), flow(value)) if _yaml_only(value) else message
+    return message.replace(f"got {value!r}", f"got {flow(value)}") if _yaml_only(value) else message
 
 
 def describe(value: Any) -> str:
