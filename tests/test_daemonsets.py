@@ -167,7 +167,7 @@ def test_node_resources_and_host_ports_are_shared() -> None:
     assert shared.others["node-exporter"]["completed"]
     assert not shared.summary["completed"] and shared.summary["unschedulable_pods"] >= 1
     assert shared.summary["stop_detail"].startswith("1 new pod Pending, unschedulable (NodeResourcesFit: Insufficient "
-                                                    "cpu or memory beside the old pod and the other DaemonSets' pods)")
+                                                    "cpu beside the old pod and the other DaemonSets' pods)")
 
 
 def test_two_daemonsets_cannot_hold_one_host_port_on_a_node() -> None:

@@ -77,6 +77,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
     alike: Counter[tuple[bool, bool, str, str]] = Counter()
     would_preempt: Counter[tuple[str, ...]] = Counter()
     holders: set[str] = set()  # the other DaemonSets holding a host port its Pending new pods want
+    short: set[str] = set()  # the resources its Pending new pods lack (NodeResourcesFit)
     failed_left = 0  # failed pods beside available new ones
     pods_on = api.pods_on  # the failed ones too
     for node in nodes.listing:  # in list order: the stuck nodes are named as the scenario lists them
@@ -90,8 +91,12 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
         if new == sc.AVAILABLE and len(pods) > 1 and (failed := _failed_beside(pods)):
             new = sc.FAILED_PODS_LEFT  # the status counts the node by its oldest pod, a failed one
             failed_left += failed
-        if new == sc.PENDING_RESOURCES and pod is not None and (owners := kubelet.daemon_victims(pod, runtime)):
-            would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
+        if new == sc.PENDING_RESOURCES and pod is not None:
+            why = kubelet.unschedulable(pod, runtime)  # "Insufficient cpu": the resource it lacks
+            if why:
+                short.add(why.removeprefix("Insufficient "))
+            if owners := kubelet.daemon_victims(pod, runtime):
+                would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
         if new == sc.NONE and pod is None and old == "none" and desired and _rejects_here(kubelet, runtime, node):
             new = sc.DISK_PRESSURE  # none yet (between a deletion and its create): the next is rejected too
         ready = bool(nodes.ready[node])
@@ -111,6 +116,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))),
                        clock_skew=kubelet.clocks is not None, budget=_budget(runtime.ds.strategy),
+                       short=tuple(r for r in ("cpu", "memory") if r in short),
                        no_preemption=(_no_preemption(runtime.ds.priority, runtime.ds.preemption_policy,
                                                      kubelet.workloads.priority)
                                       if kubelet.workloads.utilization > 0 else ""))  # else none to preempt

@@ -216,6 +216,7 @@ class EndState:
     clock_skew: bool = False  # some node's clock is off the controller's (--clock-skew): a cause to name
     budget: str = "maxUnavailable, or maxSurge's slots"  # what unavailable new pods hold (RollingUpdate)
     no_preemption: str = ""  # why a new pod short of room preempts none of the other workloads, if it cannot
+    short: tuple[str, ...] = ()  # the resources the Pending new pods lack ("cpu", "memory"); () if not known
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -402,7 +403,8 @@ def stop_cause(state: EndState) -> StopCause:
     if pending:
         kind = max(pending, key=lambda k: (new[k], -_PENDING.index(k)))
         why = ("NodePorts: " + _port_holder(beside[kind], new[kind], state.port_holders) if kind != PENDING_RESOURCES
-               else "NodeResourcesFit: Insufficient cpu or memory " + _where_short(beside[kind], new[kind])
+               else f"NodeResourcesFit: Insufficient {' and '.join(state.short) or 'cpu or memory'} "
+               + _where_short(beside[kind], new[kind])
                + (" and the other DaemonSets' pods" if state.others else "")
                + _would_preempt(state.would_preempt, new[kind])
                + (f"; {state.no_preemption}" if state.no_preemption else ""))
