@@ -278,6 +278,27 @@ def test_manifest_warnings_reach_the_experiment_once(tmp_path) -> None:
     assert all("unknown field" in w for w in warnings)
 
 
+def test_a_setting_is_said_ignored_only_where_no_configuration_uses_it(tmp_path) -> None:
+    """Audit 7: the shipped disk-pressure study (disk_pressure_for beside a grid [[], 3@0]) warned that
+    disk_pressure_for was ignored, as its no-pressure configurations ignore it; the 3@0 ones use it."""
+    used = write(tmp_path, """\
+        name: p
+        scenario:
+          cluster: {nodes: 5, disk_pressure_for: 60}
+        grid: {cluster.disk_pressure_nodes: [[], 1@0]}
+        """)
+    assert load_experiment(used).warnings == ()
+    unused = write(tmp_path, """\
+        name: q
+        scenario:
+          cluster: {nodes: 5, disk_pressure_for: 60}
+        grid: {strategy.max_unavailable: [1, 2]}
+        """)
+    warnings = load_experiment(unused).warnings
+    assert len(warnings) == 1 and "scenario.cluster.disk_pressure_for: ignored: no node is under disk pressure" \
+        in warnings[0]
+
+
 def test_the_file_format_in_the_experiments_readme_loads_and_shows_every_setting(tmp_path) -> None:
     """experiments/README.md's format block is a working file (its placeholders filled in), and
     every scenario setting appears in it, as a key or in the comment beside its section.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -244,8 +245,24 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert plan["source"]["server_version"] == "v1.37.2" and plan["scenario"]["kubernetes_version"] == "1.37"
     assert "| Kubernetes version | the controller rules of 1.37 (the cluster runs v1.37.2) |" in \
         (out / "report.md").read_text(encoding="utf-8")
-    assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n kube-system -p '")
+    # audit 7: the patch goes to the cluster the plan read, not to kubectl's current context
+    assert plan["answer"]["patch"].startswith(f"kubectl --kubeconfig {shlex.quote(str(kubeconfig))} --context "
+                                              "recorded patch ds fluentd-elasticsearch -n kube-system -p '")
     assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
+
+
+def test_a_timing_profile_beside_calibrate_is_said_to_replace_the_phases_it_gives(api, kubeconfig, tmp_path, capsys):
+    """Audit 7: --calibrate --timings FILE used FILE's phases while the report said they were calibrated."""
+    timings = tmp_path / "t.yaml"
+    timings.write_text("timings:\n  ready: constant(7)\n")
+    out = tmp_path / "plan"
+    code = main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--calibrate",
+                 "--timings", str(timings), "--controller", "ideal", "--window", "30m", "--floor", "80%",
+                 "--replications", "2", "--max-replications", "2", "--workers", "1", "--out", str(out)])
+    assert code == 0
+    assert f"argument --timings: ready from {timings} stand over the calibrated ones" in capsys.readouterr().err
+    calibrated = json.loads((out / "plan.json").read_text())["source"]["calibrated_timings"]
+    assert "ready" not in calibrated and calibrated
 
 
 def test_plan_takes_the_clusters_version_or_the_flags(api, kubeconfig, tmp_path, capsys):

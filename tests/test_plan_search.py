@@ -159,6 +159,26 @@ def test_the_patch_sets_one_budget_and_zeroes_the_other():
                    "{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":0,\"maxSurge\":\"10%\"}}}}'")
 
 
+def test_the_patch_names_the_cluster_the_plan_read():
+    """Audit 7: without --context and --kubeconfig the pasted patch went to kubectl's current context."""
+    cmd = patch_command(Setting(UNAVAILABLE, 3, 0.0), 30, "fluentd", "logging", "prod east", "/tmp/kc")
+    assert cmd.startswith("kubectl --kubeconfig /tmp/kc --context 'prod east' patch ds fluentd -n logging -p '")
+
+
+@pytest.mark.parametrize(("kind", "count", "desired", "value"), [
+    (UNAVAILABLE, 1, 20, 1),        # 5% of 21 is 2: the count keeps the plan's availability as nodes join
+    (UNAVAILABLE, 150, 3000, 150),  # 5% of 3,001 is 151
+    (UNAVAILABLE, 28, 30, 28),      # 93% of 31 is 29
+    (SURGE, 1, 20, "5%"),           # a surge percent on its edge only adds a surge pod as nodes join
+    (SURGE, 150, 3000, "5%"),
+])
+def test_a_max_unavailable_percent_on_its_rounding_edge_is_written_as_the_count(kind, count, desired, value):
+    """Audit 7: "maxUnavailable":"5%" on 20 nodes became 2 when one node joined (90.5% against a 95% floor)."""
+    from rollsim.plan.candidates import patch_value
+
+    assert patch_value(Setting(kind, count, 0.0), desired) == value
+
+
 def test_tolerance_bound_is_above_the_quantile_and_tightens_with_more_runs():
     rng = np.random.default_rng(1)
     few, many = rng.normal(600, 30, 5), rng.normal(600, 30, 40)
@@ -664,3 +684,25 @@ def test_a_cluster_before_v122_gets_no_surge_plan(served: str | None, surges: bo
                           "gate DaemonSetUpdateSurge, beta from v1.22; an older API server drops the field)")
     families, why = families_of(build_scenario(nodes=10), constraints, {"server_version": served})
     assert ({f.kind for f in families} == {UNAVAILABLE, SURGE}) == surges and why == reason
+
+
+def test_the_answers_runs_can_be_repeated_with_simulate_from_their_seeds():
+    """Audit 7: plan.json said seed 0, and simulate --seed 0 gave other runs; replication r runs
+    replication_seed(seed, r), now listed as answer.seeds, with the simulate line to repeat one."""
+    from dataclasses import replace
+
+    from rollsim import simulate
+    from rollsim.spec.scenario import UpdateStrategy
+
+    scenario = build_scenario(nodes=20, max_unavailable=1)
+    result = plan(scenario, Constraints(min_available_fraction=0.9, window_s=1800, allow_surge=False),
+                  settings=SearchSettings(replications=3, max_replications=3), workers=1)
+    answer, chosen = result.document["answer"], result.chosen
+    assert len(answer["seeds"]) == chosen.replications
+    assert f"--max-unavailable {chosen.setting.count} --max-surge 0" in answer["reproduce"]
+    assert f"--seed {answer['seeds'][0]}" in answer["reproduce"]
+    strategy = UpdateStrategy(max_unavailable=chosen.setting.count, max_surge=0)
+    again = [simulate(replace(scenario, daemonset=replace(scenario.daemonset, strategy=strategy,
+                                                          min_ready_seconds=chosen.setting.min_ready_seconds)),
+                      seed=seed).summary["duration_s"] for seed in answer["seeds"]]
+    assert again == pytest.approx(list(chosen.durations), rel=1e-12)

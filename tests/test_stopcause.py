@@ -121,7 +121,9 @@ def test_new_pods_a_not_ready_node_never_starts_are_what_it_waits_for(strategy: 
     nodes = [done(f"n{i}") for i in range(48)] + [NodeEnd(f"bad{i}", ready=False, old="none", new=STARTING)
                                                    for i in range(2)]
     cause = stop_cause(EndState(tuple(nodes), strategy=strategy, deleter=deleter))
-    held = "hold the budget" if strategy == "RollingUpdate" else "keep the rollout waiting"
+    # audit 7: under RollingUpdate they hold a sliver of the budget, not the point: nothing else is left
+    held = ("are the only nodes not updated, and the rollout cannot complete while they are NotReady"
+            if strategy == "RollingUpdate" else "keep the rollout waiting")
     assert cause.cause == "not-ready-nodes"
     assert cause.sentence == (f"2 NotReady or unreachable nodes {held} (their new pods are not available: a NotReady "
                               "node's pods are not Ready); 48 nodes of 50 updated (new pod available)")

@@ -264,15 +264,21 @@ def _holds_not_ready(node: NodeEnd) -> bool:
                                or (node.desired and node.new != AVAILABLE))
 
 
-def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool) -> str:
+def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool, only: bool = False) -> str:
     """Why NotReady nodes stop the rollout, under RollingUpdate holding its budget (maxUnavailable
     counts them) and under OnDelete keeping the deleter waiting: old pods stuck terminating on a
     dead kubelet, and new pods a NotReady node does not make available (``MarkPodsNotReady``
-    on an unreachable node; a kubelet that reports Ready=False itself starts nothing).
+    on an unreachable node; a kubelet that reports Ready=False itself starts nothing). ``only``:
+    they are the only nodes not updated, so what they hold is not the point: the rollout cannot
+    complete (``numberAvailable`` never reaches the desired count) while they are NotReady.
     """
     one = terminating + unavailable == 1
-    held = ("holds the budget" if one else "hold the budget") if rolling else \
-        ("keeps the rollout waiting" if one else "keep the rollout waiting")
+    if only:
+        held = (("is" if one else "are") + " the only " + ("node" if one else "nodes") + " not updated, and the "
+                "rollout cannot complete while " + ("it is" if one else "they are") + " NotReady")
+    else:
+        held = ("holds the budget" if one else "hold the budget") if rolling else \
+            ("keeps the rollout waiting" if one else "keep the rollout waiting")
     if terminating and unavailable:
         why = (f"{terminating} with pods stuck terminating on a dead kubelet, {unavailable} whose new pods are not "
                "available")
@@ -414,7 +420,8 @@ def stop_cause(state: EndState) -> StopCause:
         sentence = _failed_pods_left(left_beside, state.failed_pods_left, done + left_beside < total)
         return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
     if not_ready:
-        sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling)
+        sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling,
+                                       rolling and done + not_ready >= total)
         return result("not-ready-nodes", f"{sentence}; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.budget import IntOrPercent, scaled_value
 
-__all__ = ["SURGE", "UNAVAILABLE", "Family", "Setting", "as_int_or_percent", "patch_command"]
+__all__ = ["SURGE", "UNAVAILABLE", "Family", "Setting", "as_int_or_percent", "patch_command", "patch_value"]
 
 UNAVAILABLE = "maxUnavailable"
 SURGE = "maxSurge"
@@ -94,9 +95,25 @@ def as_int_or_percent(count: int, desired: int) -> IntOrPercent:
     return count
 
 
-def patch_command(setting: Setting, desired: int, name: str, namespace: str) -> str:
-    """The ``kubectl patch`` that applies ``setting`` (a strategic merge patch of the spec)."""
+def patch_value(setting: Setting, desired: int) -> IntOrPercent:
+    """The budget value the patch writes: ``as_int_or_percent``'s, except a maxUnavailable percent on
+    its rounding edge, which one more node would round up to one more node down at once (``5%`` of 20
+    is 1, of 21 is 2: 90.5% available where the plan showed 95%): the plain count then, which keeps
+    the availability the plan measured as the cluster grows.
+    """
     value = as_int_or_percent(setting.count, desired)
+    if setting.kind == UNAVAILABLE and isinstance(value, str) and scaled_value(value, desired + 1) > setting.count:
+        return setting.count
+    return value
+
+
+def patch_command(setting: Setting, desired: int, name: str, namespace: str, context: str | None = None,
+                  kubeconfig: str | None = None) -> str:
+    """The ``kubectl patch`` that applies ``setting`` (a strategic merge patch of the spec), to the
+    cluster the plan read (``--kubeconfig``/``--context``, when given: without them kubectl patches
+    whatever its current context is).
+    """
+    value = patch_value(setting, desired)
     other = 0
     rolling = ({"maxUnavailable": value, "maxSurge": other} if setting.kind == UNAVAILABLE
                else {"maxUnavailable": other, "maxSurge": value})
@@ -104,4 +121,6 @@ def patch_command(setting: Setting, desired: int, name: str, namespace: str) -> 
     spec = {"minReadySeconds": int(mrs) if float(mrs).is_integer() else mrs,
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling}}
     body = json.dumps({"spec": spec}, separators=(",", ":"))
-    return f"kubectl patch ds {name} -n {namespace} -p '{body}'"
+    where = "".join(f" --{flag} {shlex.quote(value)}" for flag, value in (("kubeconfig", kubeconfig),
+                                                                          ("context", context)) if value)
+    return f"kubectl{where} patch ds {shlex.quote(name)} -n {shlex.quote(namespace)} -p '{body}'"

@@ -17,18 +17,20 @@ from typing import Any
 import pandas as pd
 
 from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsettled
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, as_int_or_percent, patch_command
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command, patch_value
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
+from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
-from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.eligibility import eligibility_report, for_strategy
 from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.priority import is_critical
 from rollsim.spec.scenario import Scenario
+from rollsim.sweep.experiment import replication_seed
 
 __all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
 
@@ -193,6 +195,26 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
             "system-node-critical, is neither evicted nor rejected)")
 
 
+def reproduce_text(setting: Setting, seeds: list[int]) -> str:
+    """How to see one of the answer's runs again: ``simulate`` with the plan's inputs, the setting and
+    the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
+    """
+    flags = (f"--max-unavailable {setting.count} --max-surge 0" if setting.kind == UNAVAILABLE
+             else f"--max-surge {setting.count} --max-unavailable 0")
+    return (f"rollsim simulate with the plan's inputs and {flags} --min-ready-seconds {setting.min_ready_seconds:g} "
+            f"--seed {seeds[0]} repeats its first run (the {len(seeds)} runs' seeds: plan.json answer.seeds)")
+
+
+def edge_note(setting: Setting, desired: int) -> str | None:
+    """Why the patch writes a count where the setting's label gives a percent (``patch_value``), or None."""
+    shown, written = as_int_or_percent(setting.count, desired), patch_value(setting, desired)
+    if shown == written:
+        return None
+    more = scaled_value(str(shown), desired + 1)
+    return (f"the patch writes maxUnavailable {written}, not {shown}: {shown} of {desired + 1:,} nodes is {more:,}, "
+            "so one node more would take down one more at once than the plan measured")
+
+
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
@@ -205,14 +227,16 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
         s = chosen.setting
         pods, cpu, mem = search.capacity.of(s)
         answer = {
-            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": as_int_or_percent(s.count, d),
-            "max_unavailable": as_int_or_percent(s.count, d) if s.kind == UNAVAILABLE else 0,
-            "max_surge": as_int_or_percent(s.count, d) if s.kind == SURGE else 0,
+            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": patch_value(s, d),
+            "max_unavailable": patch_value(s, d) if s.kind == UNAVAILABLE else 0,
+            "max_surge": patch_value(s, d) if s.kind == SURGE else 0,
             "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
-            "patch": patch_command(s, d, ds.name, ds.namespace),
+            "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig")),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
-                                          surge_wake_note(chosen, scenario)) if n) or None,
+                                          surge_wake_note(chosen, scenario), edge_note(s, d)) if n) or None,
+            "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
+            "reproduce": reproduce_text(s, seeds),
             "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),
@@ -229,7 +253,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
                     "disk_pressure": disk_pressure_text(scenario),
-                    "not_running": [list(r) for r in report.reasons]},
+                    # as the RollingUpdate the patch sets makes them true (for_strategy: their old pods go)
+                    "not_running": [[for_strategy(r, True), n] for r, n in report.reasons]},
         "source": dict(source),
         "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},
         "search": {**asdict(search.s), "families": [f.label() for f in search.families],

@@ -61,12 +61,29 @@ def plan_scenario(request: PlanRequest):
     live = {k: v for k, v in (request.live or {}).items() if v is not None}
     server, warnings = _server_version(inputs, any(live.get(k) for k in ("context", "kubeconfig")),
                                        request.options.get("kubernetes_version") is not None)
+    calibrated, overridden = _calibrated(inputs.timings, request.files) if live.get("calibrate") else ({}, [])
+    if overridden:
+        warnings.append(f"argument --timings: {', '.join(overridden)} from {request.files['timings_file']} stand over "
+                        "the calibrated ones (--calibrate); the plan's calibrated timings are the rest")
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
-              **({"calibrated_timings": inputs.timings} if live.get("calibrate") else {})}
+              **({"calibrated_timings": calibrated} if live.get("calibrate") else {})}
     ignored = [f"argument {BY_NAME[name].flag_name}: {note}" for name, note in
                ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period"))
                if request.options.get(name) is not None]
     return scenario, (*inputs.warnings, *warnings, *ignored), source
+
+
+def _calibrated(timings: dict[str, str] | None, files: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The timings calibration gave that a timing profile (``--timings``, read over them) left
+    standing, and the phases the profile replaced.
+    """
+    if "timings_file" not in files:
+        return dict(timings or {}), []
+    from rollsim.io.calibrate import load_timings
+
+    given = load_timings(Path(files["timings_file"]))
+    return ({k: v for k, v in (timings or {}).items() if k not in given},
+            [k for k in (timings or {}) if k in given])
 
 
 def _server_version(inputs: Any, named: bool, given: bool) -> tuple[dict[str, Any], list[str]]:
@@ -144,6 +161,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
         ]
         if a.get("note"):
             lines.append(f"  note                    {a['note']}")
+        if a.get("reproduce"):
+            lines.append(f"  reproduce               {a['reproduce']}")
     else:
         lines.append(f"  no setting fits; binding constraint: {doc['binding']}")
         for r in doc["relaxations"]:

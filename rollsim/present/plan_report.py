@@ -22,6 +22,7 @@ from rollsim.io.csvfile import csv_damage
 from rollsim.present.output import write_pngs
 from rollsim.present.plan_plots import common_seeds, cut_phrase, keeps_floor, render_plan_figures
 from rollsim.present.render import (
+    count_of,
     format_duration,
     format_share,
     format_value,
@@ -173,6 +174,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
                                f"the DaemonSet's nodes (floor {format_share(cons['min_available_fraction'])})"],
         ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
                                    f"{_mib(a['extra_memory_bytes'])} memory" + overlap_note(a)],
+        *([["reproduce a run", a["reproduce"]]] if a.get("reproduce") else []),  # none in older plan folders
     ]
     note = [("p", [("b", "Note: "), ("", a["note"][:1].upper() + a["note"][1:] + ".")])] if a.get("note") else []
     return [("p", [("b", "Recommended: "), ("code", a["setting"]), ("", ". Apply it with:")]),
@@ -267,6 +269,9 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
             ["host ports / hostNetwork", f"{format_value(ds['host_ports'])} / {format_value(ds['host_network'])}"],
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
+                      + (f", {count_of(cl['not_ready'], 'NotReady node')} among them (the DaemonSet tolerates their "
+                         "taints; their new pods never become available, so no rollout completes while they are "
+                         "NotReady: fix them, or drain and delete them)" if cl.get("not_ready") else "")
                       + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
             *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or
@@ -275,7 +280,9 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
     if phases:
         rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases)])
     if "calibrated_timings" in plan["source"]:
-        rows.append(["calibrated from the cluster", "yes: " + ", ".join(sorted(plan["source"]["calibrated_timings"]))])
+        phases = sorted(plan["source"]["calibrated_timings"])  # those a timing profile did not replace
+        rows.append(["calibrated from the cluster", "yes: " + ", ".join(phases) if phases else
+                     "asked, but the timing profile (--timings) gave every phase"])
     controller = sc.get("controller") if isinstance(sc, Mapping) else None
     if controller is not None:
         rows.append(["controller", json.dumps(controller) if not isinstance(controller, str) else controller])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -145,6 +146,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
     origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
     cache = InputCache(live, cluster or ClusterVersion(live))
     warnings: dict[str, None] = {}  # ordered, without repeats
+    given: Counter[str] = Counter()  # configurations giving each key (as source_of names it)
+    ignored: Counter[tuple[str, str]] = Counter()  # ... and ignoring it, with the note why
     for v_index, variant in enumerate(variants):
         where = f"variants[{v_index}]"
         if not isinstance(variant, dict):
@@ -177,13 +180,20 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                 if exc.within and len(sources) == 1:  # a place inside a list of mappings (also): its own line
                     raise doc.error(sources[0] + exc.within, exc.rule) from None
                 raise doc.error(" and ".join(sources), exc.message) from None
-            warnings.update(dict.fromkeys(_ignored(doc, scenario, options, source_of)))
+            warnings.update(dict.fromkeys(_ignored_in_also(doc, scenario, options, source_of)))
+            for option in options:  # a setting ignored where it is given: warned after the loop, if everywhere
+                given[source_of(option)] += 1
+            ignored.update((source_of(name), note) for name, note in ignored_options(scenario, options))
             warnings.update(dict.fromkeys(_surge_on_old_cluster(doc, scenario, inputs, files, options, source_of)))
             options = {**options, **files, **digest}  # run ids change with file contents
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
             origins.append((v_index, items))
+    # a setting ignored by every configuration that gives it (one given in the scenario and used where the grid
+    # turns its feature on is not ignored: disk_pressure_for beside disk_pressure_nodes: [[], 3@0])
+    warnings.update(dict.fromkeys(f"{doc.file}: {where}: {note}" for (where, note), count in ignored.items()
+                                  if count == given[where]))
     if kubernetes_version is None:  # one version for all makes a grid over versions one scenario, as asked
         check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
     reported = _reported(doc, data.get("reported"))
@@ -217,13 +227,12 @@ def _surge_on_old_cluster(doc: Document, scenario: Scenario, inputs: Inputs, fil
     return [] if warning is None else [warning]
 
 
-def _ignored(doc: Document, scenario: Scenario, options: Mapping[str, Any],
-             source_of: Callable[[str], str]) -> list[str]:
-    """One warning per setting a configuration gives and its scenario ignores (``ignored_options``),
-    naming the key that set it; an item of ``also`` (``ignored_in_also``) is named by its place in
-    the list, its line and its name, as an error inside the list is.
+def _ignored_in_also(doc: Document, scenario: Scenario, options: Mapping[str, Any],
+                     source_of: Callable[[str], str]) -> list[str]:
+    """One warning per setting an item of ``also`` gives and its DaemonSet ignores (``ignored_in_also``),
+    named by its place in the list, its line and its name, as an error inside the list is.
     """
-    out = [f"{doc.file}: {source_of(name)}: {note}" for name, note in ignored_options(scenario, options)]
+    out = []
     for within, item, note in ignored_in_also(scenario, options.get("also") or ()):
         path = source_of("also") + within
         line = doc.line(path)
