@@ -323,3 +323,22 @@ def test_plan_help_explains_every_flag_and_spells_the_folder_flag_as_run_does(ca
     assert "--seed N              root seed (default 0)" in helps["plan"]
     for command in ("plan", "run"):
         assert "--out-dir DIR, --out DIR" in helps[command] and "[--out-dir DIR]" in helps[command]
+
+
+def test_a_plan_on_a_node_list_takes_the_other_pods_share_and_says_what_it_assumed(tmp_path, capsys):
+    """Audit 7: plan had no --node-utilization, so on a node list every node was empty and it recommended
+    a surge that never schedules on packed nodes; its report did not say so."""
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "40", "--out-file", str(nodes), "-q"]) == 0
+    common = ["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--window", "3h", "--controller", "ideal",
+              "--replications", "2", "--max-replications", "2", "--workers", "1"]
+    assert main([*common, "--out", str(tmp_path / "empty")]) == 0
+    empty = json.loads((tmp_path / "empty" / "plan.json").read_text())
+    assert empty["answer"]["kind"] == "maxSurge" and empty["cluster"]["other_pods"].startswith("none assumed")
+    assert "| other pods on the nodes | none assumed (--node-utilization 0)" in \
+        (tmp_path / "empty" / "report.md").read_text(encoding="utf-8")
+    assert main([*common, "--node-utilization", "0.93", "--out", str(tmp_path / "packed")]) == 0
+    packed = json.loads((tmp_path / "packed" / "plan.json").read_text())
+    assert packed["answer"]["kind"] == "maxUnavailable"  # a surge pod fits beside the old one nowhere
+    assert packed["cluster"]["other_pods"].startswith("93% of each node's allocatable")
+    capsys.readouterr()

@@ -195,6 +195,19 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
             "system-node-critical, is neither evicted nor rejected)")
 
 
+def other_pods_text(scenario: Scenario) -> str:
+    """What the plan assumed the nodes hold beside the DaemonSet, which decides whether a surge pod fits."""
+    if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
+        return "not checked: nodes of a count have no allocatable CPU or memory, so every surge pod fits"
+    u = scenario.node_utilization
+    if u == 0:
+        return ("none assumed (--node-utilization 0): a surge pod fits wherever a node's allocatable holds the "
+                "DaemonSet's two pods; a node list gives allocatable, not what the other pods request: give their "
+                "share with --node-utilization")
+    return (f"{u:.0%} of each node's allocatable CPU and memory (--node-utilization), at priority "
+            f"{scenario.other_pods_priority:,} (--other-pods-priority)")
+
+
 def reproduce_text(setting: Setting, seeds: list[int]) -> str:
     """How to see one of the answer's runs again: ``simulate`` with the plan's inputs, the setting and
     the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
@@ -252,6 +265,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
             "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
+                    "other_pods": other_pods_text(scenario),
                     "disk_pressure": disk_pressure_text(scenario),
                     # as the RollingUpdate the patch sets makes them true (for_strategy: their old pods go)
                     "not_running": [[for_strategy(r, True), n] for r, n in report.reasons]},

@@ -61,6 +61,11 @@ def _at_least_two(text: str) -> int:
     return check_limit("replications", value)  # before a run starts: 2^31 of them filled the memory
 
 
+# scenario settings plan takes as simulate does: the other pods' share of each node's allocatable and their
+# priority decide whether a surge pod fits or preempts (a node list gives allocatable, not the pods' requests)
+PASSED_THROUGH = ("node_utilization", "other_pods_priority")
+
+
 def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], None]) -> None:
     """Declare the flags of ``rollsim plan`` on ``p``; ``live_flags`` adds --context/--kubeconfig/-n."""
     inputs = p.add_argument_group("the DaemonSet and the cluster (files, or live with ds/NAME and --context)")
@@ -77,6 +82,10 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
         setting = BY_NAME[name]
         inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
                             help=setting.help_text() + "; for the nodes listed with the DiskPressure condition")
+    for name in PASSED_THROUGH:  # what the nodes hold beside the DaemonSet: whether a surge pod fits
+        setting = BY_NAME[name]
+        inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
+                            help=setting.help_text())
     inputs.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
                         help="whose controller rules apply (default: a live cluster's own version, else the newest "
                              "modelled)")
@@ -147,7 +156,8 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
                        options={"nodes": args.nodes, "controller": args.controller,
                                 "kubernetes_version": args.kubernetes_version,
                                 "disk_pressure_for": args.disk_pressure_for,
-                                "eviction_pressure_transition_period": args.eviction_pressure_transition_period},
+                                "eviction_pressure_transition_period": args.eviction_pressure_transition_period,
+                                **{name: getattr(args, name) for name in PASSED_THROUGH}},
                        out=args.out,
                        workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                        progress=not args.quiet)

@@ -68,7 +68,8 @@ def plan_scenario(request: PlanRequest):
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
               **({"calibrated_timings": calibrated} if live.get("calibrate") else {})}
     ignored = [f"argument {BY_NAME[name].flag_name}: {note}" for name, note in
-               ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period"))
+               ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
+                                          "node_utilization"))
                if request.options.get(name) is not None]
     return scenario, (*inputs.warnings, *warnings, *ignored), source
 
@@ -138,6 +139,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
+    if cluster.get("other_pods") and not cluster["other_pods"].startswith("not checked"):  # whether surge pods fit
+        lines.append(f"  {'other pods on the nodes':<24}{cluster['other_pods']}")
     if cluster.get("disk_pressure"):  # nodes whose kubelets reject the new pods: every setting waits for them
         lines.append(f"  {'disk pressure':<24}{cluster['disk_pressure']}")
     if doc["search"].get("no_surge") and doc["constraints"].get("allow_surge", True):  # not the user's --no-surge

@@ -273,6 +273,7 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
                          "taints; their new pods never become available, so no rollout completes while they are "
                          "NotReady: fix them, or drain and delete them)" if cl.get("not_ready") else "")
                       + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
+            *([["other pods on the nodes", cl["other_pods"]]] if cl.get("other_pods") else []),
             *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or
              "built-in defaults"]]
