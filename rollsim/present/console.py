@@ -79,7 +79,7 @@ def _eligibility(result: Any) -> str:
     then, NotReady ones tainted, added ones there), what changed since the start, and why the
     others do not run it (one line).
     """
-    from rollsim.spec.eligibility import eligibility_report, for_strategy
+    from rollsim.spec.eligibility import counted, eligibility_report, for_strategy
 
     scenario = result.scenario
     final = _final_nodes(result)
@@ -90,7 +90,7 @@ def _eligibility(result: Any) -> str:
         line += f" ({changed})"
     if report.reasons:
         rolling = scenario.daemonset.strategy.rolling
-        line += "; not: " + "; ".join(f"{count} {for_strategy(reason, rolling)}" for reason, count in report.reasons)
+        line += "; not: " + "; ".join(counted(count, for_strategy(reason, rolling)) for reason, count in report.reasons)
     return line
 
 

@@ -30,6 +30,7 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
+from rollsim.spec.eligibility import counted
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["captions", "load_plan", "overlap_note", "plain_markdown", "plan_report_blocks", "write_plan_figures",
@@ -272,7 +273,7 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
                       + (f", {count_of(cl['not_ready'], 'NotReady node')} among them (the DaemonSet tolerates their "
                          "taints; their new pods never become available, so no rollout completes while they are "
                          "NotReady: fix them, or drain and delete them)" if cl.get("not_ready") else "")
-                      + "".join(f"; {n} {reason}" for reason, n in cl["not_running"])],
+                      + "".join(f"; {counted(n, reason)}" for reason, n in cl["not_running"])],
             *([["other pods on the nodes", cl["other_pods"]]] if cl.get("other_pods") else []),
             *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
             ["inputs", ", ".join(f"{k}: {v}" for k, v in plan["source"].items() if k != "calibrated_timings") or

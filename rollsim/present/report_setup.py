@@ -15,7 +15,7 @@ from rollsim.present.study import desired_differs, same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.distributions import parse_distribution
-from rollsim.spec.eligibility import for_strategy
+from rollsim.spec.eligibility import counted, for_strategy
 from rollsim.spec.settings import BY_DESCRIPTION, BY_NAME
 from rollsim.sweep.results import Results
 
@@ -125,7 +125,7 @@ def _not_eligible(scenario: dict[str, Any]) -> list[str]:
     its strategy makes them true (``eligibility.for_strategy``: a rolling update deletes their old pod).
     """
     rolling = scenario.get("strategy") != "OnDelete"
-    return [f"{count} {for_strategy(reason, rolling)}"
+    return [counted(int(count), for_strategy(reason, rolling))
             for count, _, reason in (str(v).partition(" ") for v in scenario.get("not_eligible") or [])]
 
 

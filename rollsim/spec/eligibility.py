@@ -28,7 +28,8 @@ from rollsim.spec.node import (
     parse_int64,
 )
 
-__all__ = ["DAEMON_POD_TOLERATIONS", "KEPT_ONLY", "EligibilityReport", "add_daemon_pod_tolerations", "for_strategy",
+__all__ = ["DAEMON_POD_TOLERATIONS", "KEPT_ONLY", "EligibilityReport", "add_daemon_pod_tolerations", "counted",
+           "for_strategy",
            "eligibility_report", "format_report", "node_matches_affinity", "node_should_run_daemon_pod",
            "why_not_eligible"]
 
@@ -144,6 +145,11 @@ def node_should_run_daemon_pod(node: Node, placement: PodPlacement) -> tuple[boo
 # update takes the old pod off such a node (``for_strategy``)
 KEPT_ONLY = "get no new pod (a pod already there stays): "
 _REPLACED = "get no new pod (none is created, and the rolling update deletes any old pod there): "
+
+
+def counted(count: int, reason: str) -> str:
+    """``3 get no new pod (...)``, ``1 gets no new pod (...)``: a reason after its count of nodes."""
+    return f"{count:,} {'gets' + reason[3:] if count == 1 and reason.startswith('get ') else reason}"
 
 
 def for_strategy(reason: str, rolling: bool) -> str:
