@@ -62,9 +62,17 @@ def test_an_older_cluster_is_told_what_differs_from_the_rules_it_gets(minor, dif
     assert older_differences(33) == () and cluster_version("v1.33.0") == ("1.33", None)
 
 
-@pytest.mark.parametrize("given", ["1.36", 1.36, "v1.36", "1.36.2"])
+@pytest.mark.parametrize("given", ["1.36", 1.36, "v1.36", "1.36.2", "v1.36.2-gke.100", "1.36-eks", " 1.36"])
 def test_version_spellings(given) -> None:
     assert parse_version(given) == "1.36"
+
+
+@pytest.mark.parametrize(("bad", "hint"), [("1.32", "; for an older cluster give 1.33, the oldest modelled"),
+                                           ("1.38", "; for a newer cluster give 1.37, the newest modelled")])
+def test_a_version_outside_the_range_is_offered_the_nearest(bad, hint) -> None:
+    """Audit 7: a live 1.32 cluster got the nearest rules, a user with a manifest was told only no."""
+    with pytest.raises(ValueError, match=hint):
+        parse_version(bad)
 
 
 @pytest.mark.parametrize("bad", ["1.32", "1.38", "2.0", "latest", 1.3])
@@ -267,8 +275,8 @@ def test_a_yaml_number_is_named_as_the_minor_it_stands_for() -> None:
     """``kubernetes_version: 1.30`` is the float 1.3: the error said "got 1.3"; it names 1.30 and says to quote it."""
     from rollsim.spec.versions import parse_version
 
-    with pytest.raises(ValueError, match=r'got 1\.30 \(a number; quote a version: "1\.30"\)$'):
+    with pytest.raises(ValueError, match=r'got 1\.30 \(a number; quote a version: "1\.30"\); for an older'):
         parse_version(1.30)
-    with pytest.raises(ValueError, match=r"got '1\.30'$"):
+    with pytest.raises(ValueError, match=r"got '1\.30'; for an older cluster give 1\.33"):
         parse_version("1.30")
     assert parse_version(1.34) == "1.34"

@@ -284,8 +284,8 @@ IGNORED_NOTE = ("ignored with strategy OnDelete (the API server accepts rollingU
                 "and the controller never reads it)")
 NO_PRESSURE_NOTE = ("ignored: no node is under disk pressure (disk_pressure_nodes, --disk-pressure-nodes, or a node "
                     "list's DiskPressure condition)")
-NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes of a count); a nodes file or pools "
-                   "give them, and only then are pods fitted to nodes")
+NOT_FITTED_NOTE = ("ignored: the nodes have no allocatable cpu or memory (nodes of a count, or a node list without "
+                   "status.allocatable); a node list that gives it, or pools, and only then are pods fitted to nodes")
 
 NO_SIZE_NOTE = ("ignored: the image has no size (image.size, --image-size), so its pulls move no bytes for a bandwidth "
                 "to share: each takes the pull time (timings.pull, --pull)")

@@ -85,16 +85,33 @@ SURGE_SINCE = 22  # DaemonSet maxSurge: feature gate DaemonSetUpdateSurge alpha 
 def parse_version(value: object) -> str:
     """``"1.36"`` (or ``1.36``, ``v1.36``, ``1.36.2``) → ``"1.36"``; only the modelled minors."""
     text = str(value).strip().lstrip("v")
-    parts = text.split(".")
-    minor = ".".join(parts[:2]) if len(parts) >= 2 else text
+    # a server's gitVersion too: 1.34.2, 1.34.2-gke.100, 1.34-eks (the major and minor, whatever follows)
+    match = re.match(r"(\d+)\.(\d+)(?:[.+-].*)?$", text)
+    minor = f"{match.group(1)}.{match.group(2)}" if match else text
     if isinstance(value, float):  # a YAML number: 1.36
         minor = f"{value:.2f}"
     if minor not in SUPPORTED_VERSIONS:
         # a YAML number loses its trailing zero (1.30 is 1.3): named as the minor it stands for, with the fix
         got = f"{minor} (a number; quote a version: \"{minor}\")" if isinstance(value, float) else repr(value)
         raise ValueError(f"must be one of the modelled Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}, "
-                         f"got {got}")
+                         f"got {got}{_nearest(minor)}")
     return minor
+
+
+def _nearest(minor: str) -> str:
+    """For a 1.N outside the modelled range, the modelled version whose rules come nearest, as a
+    live cluster of that version gets them (``cluster_version``); else empty.
+    """
+    match = re.fullmatch(r"1\.(\d+)", minor)
+    if match is None:
+        return ""
+    n, oldest, newest = int(match.group(1)), SUPPORTED_VERSIONS[0], SUPPORTED_VERSIONS[-1]
+    if n < int(oldest.split(".")[1]):
+        return (f"; for an older cluster give {oldest}, the oldest modelled (a live cluster of {minor} gets its rules, "
+                "with a warning listing what differs)")
+    if n > int(newest.split(".")[1]):
+        return f"; for a newer cluster give {newest}, the newest modelled"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
