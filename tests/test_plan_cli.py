@@ -342,3 +342,21 @@ def test_a_plan_on_a_node_list_takes_the_other_pods_share_and_says_what_it_assum
     assert packed["answer"]["kind"] == "maxUnavailable"  # a surge pod fits beside the old one nowhere
     assert packed["cluster"]["other_pods"].startswith("93% of each node's allocatable")
     capsys.readouterr()
+
+
+def test_tolerated_not_ready_nodes_are_the_binding_constraint_not_the_window(tmp_path, capsys):
+    """Audit 7: with 3 NotReady nodes the DaemonSet tolerates no setting finishes, and the plan told the user
+    to widen the window."""
+    nodes, manifest = tmp_path / "nodes.json", tmp_path / "ds.yaml"
+    assert main(["make-nodes", "30", "--not-ready", "2", "--out-file", str(nodes), "-q"]) == 0
+    manifest.write_text(Path(MANIFEST).read_text().replace(
+        "      - key: node-role.kubernetes.io/control-plane\n", "      - operator: Exists\n      - key: node-role."
+        "kubernetes.io/control-plane\n"))
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", str(manifest), "--nodes-file", str(nodes), "--window", "15m",
+                 "--controller", "ideal", "--replications", "2", "--max-replications", "2", "--workers", "1",
+                 "--out", str(out)]) == 0
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["answer"] is None and doc["binding"] == "NotReady nodes" and doc["cluster"]["not_ready"] == 2
+    assert "binding constraint: NotReady nodes" in capsys.readouterr().out
+    assert "2 NotReady nodes among them" in (out / "report.md").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.search import Search
-from rollsim.present.render import format_duration, format_share
+from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "window_uncut"]
 
@@ -46,8 +46,12 @@ class Relaxation:
                 f"worst availability {format_share(e.worst_availability)})")
 
 
-def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None) -> tuple[str, list[Relaxation]]:
+def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None,
+             not_ready: int = 0) -> tuple[str, list[Relaxation]]:
     """When nothing fits: the binding constraint, and what relaxing each constraint gives.
+
+    ``not_ready``: the NotReady nodes the DaemonSet tolerates (it should run there): their new pods
+    never become available, so when no setting finished they, not a constraint, are what binds.
 
     ``cut`` names where unfinished runs ended (``rollsim.present.plan_plots.cut_phrase``);
     ``uncut`` runs settings without the plan's cut, for the window a search whose every run was
@@ -73,6 +77,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         probed = [e for e in (one, surge) if e is not None]
         if probed and all(_stalled_on_pressure(e) for e in probed):  # no constraint relaxed would change that
             return "nodes under disk pressure", [Relaxation("nodes under disk pressure", _PRESSURE_WAY_OUT, None)]
+        if not_ready and probed and not any(e.completed for e in probed):
+            return "NotReady nodes", [Relaxation("NotReady nodes", _not_ready_way_out(not_ready), None)]
         if cut_short and c.window_s is not None:  # the window, not the floor, keeps them out (runs not cut say)
             binding, relaxed = window_uncut(search, cut, uncut)
             out.append(relaxed)
@@ -106,6 +112,13 @@ _PRESSURE_WAY_OUT = ("every setting's runs stalled on them (their kubelets rejec
                      "so relaxing no constraint helps: clear the pressure first, give --disk-pressure-for S if it "
                      "will clear after S seconds, or run the DaemonSet at a critical priority (system-node-critical), "
                      "which the kubelet neither evicts nor rejects")
+
+
+def _not_ready_way_out(count: int) -> str:
+    """Why no setting finishes on a cluster with NotReady nodes the DaemonSet should run on, and what helps."""
+    return (f"{count_of(count, 'NotReady node')} the DaemonSet tolerates: their new pods never become available, "
+            "so no setting's rollout completes (kubectl rollout status waits for every desired node) and relaxing "
+            "no constraint helps: bring them back, or drain and delete them, and plan again")
 
 
 def _stalled_on_pressure(e: Evidence) -> bool:

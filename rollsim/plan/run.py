@@ -129,7 +129,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
                 return uncut[0].evaluate(settings_, replications)
 
             binding, relaxations = (None, []) if chosen is not None else \
-                diagnose(search, where, run_uncut if cut is not None else None)
+                diagnose(search, where, run_uncut if cut is not None else None,
+                         eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready)
             backend_name, n_workers = backend.name, backend.workers
         evidence = evaluator.evaluated()
         run = {"runs": evaluator.total_runs + sum(u.total_runs for u in uncut),
