@@ -686,6 +686,18 @@ def test_a_cluster_before_v122_gets_no_surge_plan(served: str | None, surges: bo
     assert ({f.kind for f in families} == {UNAVAILABLE, SURGE}) == surges and why == reason
 
 
+def test_a_daemonset_read_from_an_old_cluster_with_a_max_surge_may_surge() -> None:
+    """Audit 7: a v1.21 API server that kept the live DaemonSet's maxSurge has the feature gate on
+    (simulate surges it); the plan ruled surge out. A manifest file's maxSurge says nothing of the server."""
+    from rollsim.spec.scenario import UpdateStrategy
+
+    surging = DaemonSetSpec(strategy=UpdateStrategy(max_unavailable=0, max_surge="10%"))
+    constraints = Constraints(min_available_fraction=0.9)
+    assert no_surge_reason(surging, constraints, "v1.21.14", read_from_cluster=True) is None
+    assert no_surge_reason(surging, constraints, "v1.21.14").startswith("the cluster runs v1.21.14")
+    assert no_surge_reason(DaemonSetSpec(), constraints, "v1.21.14", read_from_cluster=True) is not None
+
+
 def test_the_answers_runs_can_be_repeated_with_simulate_from_their_seeds():
     """Audit 7: plan.json said seed 0, and simulate --seed 0 gave other runs; replication r runs
     replication_seed(seed, r), now listed as answer.seeds, with the simulate line to repeat one."""

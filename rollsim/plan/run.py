@@ -84,7 +84,11 @@ def families_of(scenario: Scenario, constraints: Constraints,
     from, whose ``server_version`` is the cluster's as read).
     """
     mrs = constraints.min_ready_seconds or (float(scenario.daemonset.min_ready_seconds),)
-    no_surge = no_surge_reason(scenario.daemonset, constraints, (source or {}).get("server_version"))
+    from rollsim.io.inputs import is_live
+
+    source = source or {}
+    no_surge = no_surge_reason(scenario.daemonset, constraints, source.get("server_version"),
+                               is_live(source.get("manifest")))
     kinds = [UNAVAILABLE] if no_surge else [UNAVAILABLE, SURGE]
     return [Family(k, m) for m in mrs for k in kinds], no_surge
 

@@ -47,6 +47,7 @@ from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import Pace, PaceRule
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of
+from rollsim.spec.budget import is_zero
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import SURGE_SINCE, served_minor
 
@@ -143,13 +144,15 @@ class Capacity:
 
 
 def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints,
-                    server_version: str | None = None) -> str | None:
+                    server_version: str | None = None, read_from_cluster: bool = False) -> str | None:
     """Why surge is out for this DaemonSet, or None.
 
     A cluster whose API server (``server_version``, its ``GET /version``) is older than v1.22
     has no DaemonSet maxSurge (feature gate ``DaemonSetUpdateSurge``: alpha and off in v1.21,
     beta and on from v1.22): its API server drops the field, so a patch setting it changes
-    nothing. Declared host ports (hostNetwork declares every container port as one): the scheduler's
+    nothing, unless the DaemonSet read from that cluster (``read_from_cluster``) carries a maxSurge:
+    its server kept the field, so the gate is on there (as ``simulate`` reads it).
+    Declared host ports (hostNetwork declares every container port as one): the scheduler's
     NodePorts filter keeps the surge pod Pending beside the old pod. hostNetwork with no port
     declared passes that filter, but the new pod shares the node's network with the old one, so
     a port the agent binds anyway makes it fail until the old pod is gone (which ``simulate``
@@ -158,7 +161,8 @@ def no_surge_reason(daemonset: DaemonSetSpec, constraints: Constraints,
     if not constraints.allow_surge:
         return "surge not allowed (--no-surge)"
     minor = served_minor(server_version)
-    if minor is not None and minor < SURGE_SINCE:
+    kept = read_from_cluster and not is_zero(daemonset.strategy.max_surge)
+    if minor is not None and minor < SURGE_SINCE and not kept:
         return (f"the cluster runs {server_version}: a DaemonSet's maxSurge needs Kubernetes 1.{SURGE_SINCE} or later "
                 "(feature gate DaemonSetUpdateSurge, beta from v1.22; an older API server drops the field)")
     if daemonset.placement.host_network and not daemonset.host_ports:
