@@ -19,13 +19,14 @@ from collections.abc import Collection
 from rollsim.cluster.apiserver import ApiServer
 from rollsim.cluster.kubelet import Kubelet
 from rollsim.cluster.podruntime import REFUSED, PodRuntime
+from rollsim.cluster.preemption import OtherWorkloads
 from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
 from rollsim.spec.budget import is_zero
 from rollsim.spec.priority import PREEMPT_NEVER, may_preempt
-from rollsim.spec.scenario import UpdateStrategy
+from rollsim.spec.scenario import DaemonSetSpec, UpdateStrategy
 
 __all__ = ["end_state"]
 
@@ -92,11 +93,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
             new = sc.FAILED_PODS_LEFT  # the status counts the node by its oldest pod, a failed one
             failed_left += failed
         if new == sc.PENDING_RESOURCES and pod is not None:
-            why = kubelet.unschedulable(pod, runtime)  # "Insufficient cpu": the resource it lacks
-            if why:
-                short.add(why.removeprefix("Insufficient "))
-            if owners := kubelet.daemon_victims(pod, runtime):
-                would_preempt[owners] += 1  # the real scheduler would evict these DaemonSets' pods here
+            _pending_resources(pod, kubelet, runtime, short, would_preempt)
         if new == sc.NONE and pod is None and old == "none" and desired and _rejects_here(kubelet, runtime, node):
             new = sc.DISK_PRESSURE  # none yet (between a deletion and its create): the next is rejected too
         ready = bool(nodes.ready[node])
@@ -117,9 +114,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))),
                        clock_skew=kubelet.clocks is not None, budget=_budget(runtime.ds.strategy),
                        short=tuple(r for r in ("cpu", "memory") if r in short),
-                       no_preemption=(_no_preemption(runtime.ds.priority, runtime.ds.preemption_policy,
-                                                     kubelet.workloads.priority)
-                                      if kubelet.workloads.utilization > 0 else ""))  # else none to preempt
+                       no_preemption=_no_preemption(runtime.ds, kubelet.workloads))
 
 
 def _old_and_new(pods: list[Pod], revision: int) -> tuple[str, Pod | None]:
@@ -182,8 +177,25 @@ def _budget(strategy: UpdateStrategy) -> str:
     return "maxUnavailable, or maxSurge's slots"
 
 
-def _no_preemption(priority: int | None, policy: str, others: int) -> str:
-    """Why the DaemonSet's pods preempt none of the nodes' other pods (``may_preempt``), or empty."""
+def _pending_resources(pod: Pod, kubelet: Kubelet, runtime: PodRuntime, short: set[str],
+                       would_preempt: Counter[tuple[str, ...]]) -> None:
+    """A new pod Pending for NodeResourcesFit: the resource it lacks (into ``short``: ``Insufficient cpu``
+    names cpu) and the other DaemonSets the real scheduler would evict to bind it (``would_preempt``).
+    """
+    why = kubelet.unschedulable(pod, runtime)
+    if why:
+        short.add(why.removeprefix("Insufficient "))
+    if owners := kubelet.daemon_victims(pod, runtime):
+        would_preempt[owners] += 1
+
+
+def _no_preemption(ds: DaemonSetSpec, workloads: OtherWorkloads) -> str:
+    """Why the DaemonSet's pods preempt none of the nodes' other pods (``may_preempt``), or empty
+    (also where the nodes hold no other pods: nothing to preempt, nothing to explain).
+    """
+    priority, policy, others = ds.priority, ds.preemption_policy, workloads.priority
+    if workloads.utilization <= 0:
+        return ""
     if policy == PREEMPT_NEVER:
         return "its preemptionPolicy is Never, so it preempts none of the nodes' other pods"
     if not may_preempt(priority, policy, others):
