@@ -184,12 +184,63 @@ def test_values_the_api_server_refuses_are_refused(flags, rule, capsys) -> None:
     assert capsys.readouterr().err == f"rollsim: error: {rule}\n"
 
 
-def test_a_namespace_beside_a_manifest_file_is_said_to_be_ignored(capsys) -> None:
-    """``-n`` names the namespace of ``ds/NAME`` in a cluster; beside a file it changes nothing, and says so."""
-    manifest = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
-    assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "-n", "monitoring", *IDEAL]) == 0
-    assert ("rollsim: warning: --namespace monitoring applies only to a DaemonSet read from a cluster (ds/NAME): "
-            "the manifest's own namespace (kube-system) stands") in capsys.readouterr().err
+SHIPPED_MANIFEST = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+DUPNAME = Path(__file__).parent / "data" / "manifests" / "dupname.yaml"  # fluent-bit in two namespaces
+
+
+def _namespace_label(path: Path) -> str:
+    """The ``namespace`` label of a ``--timeline x.prom`` exposition (every sample has the same)."""
+    sample = next(line for line in path.read_text().splitlines() if line and not line.startswith("#"))
+    return sample.split('namespace="', 1)[1].split('"', 1)[0]
+
+
+def test_n_gives_a_manifest_without_a_namespace_its_namespace(tmp_path, capsys) -> None:
+    """As ``kubectl apply -n logging -f``: helm template's output has no metadata.namespace, and -n
+    supplies it (it was refused with a warning that the manifest's own namespace, default, stood).
+    """
+    text = SHIPPED_MANIFEST.read_text().replace("  namespace: kube-system\n", "")
+    manifest = tmp_path / "helm.yaml"
+    manifest.write_text(text)
+    timeline = tmp_path / "t.prom"
+    assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "-n", "logging", "--timeline",
+                 str(timeline), *IDEAL]) == 0
+    assert "namespace" not in capsys.readouterr().err
+    assert _namespace_label(timeline) == "logging"
+    assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "--timeline", str(timeline), *IDEAL]) == 0
+    assert _namespace_label(timeline) == "default"
+
+
+def test_n_against_the_manifest_s_own_namespace_is_refused_as_kubectl_refuses_it(capsys) -> None:
+    assert main(["simulate", "--manifest", str(SHIPPED_MANIFEST), "--nodes", "3", "-n", "monitoring", *IDEAL]) == 2
+    one_error_line(capsys, f"rollsim: error: {SHIPPED_MANIFEST}:10: metadata.namespace: the namespace from the "
+                           "provided object 'kube-system' does not match the namespace 'monitoring' (-n/--namespace); "
+                           "you must pass --namespace=kube-system (or no -n)")
+    assert main(["simulate", "--manifest", str(SHIPPED_MANIFEST), "--nodes", "3", "-n", "Logs", *IDEAL]) == 2
+    one_error_line(capsys, "rollsim: error: argument -n/--namespace: invalid namespace 'Logs': ")
+
+
+@pytest.mark.parametrize("flags", [["--daemonset", "logging-canary/fluent-bit"],
+                                   ["-n", "logging-canary", "--daemonset", "fluent-bit"],
+                                   ["--daemonset", "fluent-bit", "--namespace", "logging-canary"],
+                                   ["-n", "logging-canary"]])
+def test_one_name_in_two_namespaces_is_picked_with_its_namespace(tmp_path, capsys, flags) -> None:
+    """``kubectl get ds -A -o yaml`` with fluent-bit in two namespaces: NS/NAME, or -n NS, picks one."""
+    timeline = tmp_path / "t.prom"
+    assert main(["simulate", "--manifest", str(DUPNAME), "--nodes", "3", "--timeline", str(timeline), *flags,
+                 *IDEAL]) == 0
+    assert _namespace_label(timeline) == "logging-canary" and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    ([], "2 DaemonSets in this file (logging/fluent-bit, logging-canary/fluent-bit); choose one with "
+         "--daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME ("),
+    (["--daemonset", "fluent-bit"], "with --daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME"),
+    (["--daemonset", "monitoring/fluent-bit"], "no DaemonSet named 'fluent-bit' in namespace 'monitoring' in this "
+                                               "file; it has: logging/fluent-bit, logging-canary/fluent-bit"),
+])
+def test_one_name_in_two_namespaces_errors_say_what_picks_one(capsys, flags, words) -> None:
+    assert main(["simulate", "--manifest", str(DUPNAME), "--nodes", "3", *flags, *IDEAL]) == 2
+    one_error_line(capsys, f"rollsim: error: {DUPNAME}:", words)
 
 
 @pytest.mark.parametrize(("flags", "warned"), [

@@ -115,7 +115,8 @@ def test_a_list_picks_by_name_and_lists_the_names_otherwise() -> None:
     assert proxy.strategy == UpdateStrategy("RollingUpdate", 0, "25%")
     with pytest.raises(ManifestError) as info:
         load_daemonset(DATA / "list.yaml")
-    assert "2 DaemonSets in this file (kube-proxy, csi-node); choose one by name (--daemonset NAME" in str(info.value)
+    assert ("2 DaemonSets in this file (kube-system/kube-proxy, kube-system/csi-node); choose one by name "
+            "(--daemonset NAME") in str(info.value)
 
 
 def test_a_typed_daemonset_list_needs_no_kind_on_its_items(tmp_path: Path) -> None:
@@ -136,14 +137,84 @@ def test_multi_document_files_pick_a_daemonset_by_name() -> None:
 
 
 @pytest.mark.parametrize(("name", "words", "line"), [
-    (None, "2 DaemonSets in this file (fluent-bit, node-problem-detector); choose one by name (--daemonset NAME, "
-           "or daemonset.name in an experiment; an experiment's also: items update others beside it)", 37),
-    ("fluentd", "no DaemonSet named 'fluentd' in this file; it has: fluent-bit, node-problem-detector", 13),
+    (None, "2 DaemonSets in this file (logging/fluent-bit, kube-system/node-problem-detector); choose one by name "
+           "(--daemonset NAME, or daemonset.name in an experiment; an experiment's also: items update others beside "
+           "it)", 37),
+    ("fluentd", "no DaemonSet named 'fluentd' in this file; it has: logging/fluent-bit, "
+                "kube-system/node-problem-detector", 13),
 ])
 def test_multi_document_errors_list_the_names(name: str | None, words: str, line: int) -> None:
     with pytest.raises(ManifestError) as info:
         load_daemonset(DATA / "multi.yaml", name=name)
     assert str(info.value) == f"{DATA / 'multi.yaml'}:{line}: {words}"
+
+
+DUPNAME = DATA / "dupname.yaml"  # kubectl get ds -A -o yaml: fluent-bit in logging and in logging-canary
+
+
+@pytest.mark.parametrize(("name", "namespace", "key"), [
+    ("logging/fluent-bit", None, "logging/fluent-bit"),
+    ("logging-canary/fluent-bit", None, "logging-canary/fluent-bit"),
+    ("fluent-bit", "logging-canary", "logging-canary/fluent-bit"),  # kubectl's -n with the name
+    (None, "logging", "logging/fluent-bit"),  # -n alone: the one DaemonSet in that namespace
+    ("logging-canary/fluent-bit", "logging-canary", "logging-canary/fluent-bit"),
+])
+def test_one_name_in_two_namespaces_is_picked_by_namespace_and_name(name, namespace, key) -> None:
+    loaded = load_daemonset(DUPNAME, name=name, namespace=namespace)
+    assert loaded.spec.key == key and loaded.namespace_from == "metadata.namespace"
+    # the canary is the one that surges: the namespace picked the object, not only its label
+    assert loaded.spec.strategy.max_surge == (1 if key.startswith("logging-canary/") else 0)
+
+
+@pytest.mark.parametrize(("name", "namespace", "line", "words"), [
+    (None, None, 62, "2 DaemonSets in this file (logging/fluent-bit, logging-canary/fluent-bit); choose one with "
+                     "--daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME (in an experiment: "
+                     "daemonset.name, and rollsim run -n NAMESPACE)"),
+    ("fluent-bit", None, 62, "2 DaemonSets in this file (logging/fluent-bit, logging-canary/fluent-bit); choose one "
+                             "with --daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME"),
+    ("other/fluent-bit", None, 6, "no DaemonSet named 'fluent-bit' in namespace 'other' in this file; it has: "
+                                  "logging/fluent-bit, logging-canary/fluent-bit"),
+    ("fluent-bit", "other", 6, "no DaemonSet named 'fluent-bit' in namespace 'other' in this file; it has: "
+                               "logging/fluent-bit, logging-canary/fluent-bit"),
+    ("fluentd", None, 6, "no DaemonSet named 'fluentd' in this file; it has: logging/fluent-bit, "
+                         "logging-canary/fluent-bit"),
+    # the name says one namespace and -n another: kubectl's refusal, at the object's namespace
+    ("logging/fluent-bit", "logging-canary", 10, "metadata.namespace: the namespace from the provided object "
+                                                 "'logging' does not match the namespace 'logging-canary' "
+                                                 "(-n/--namespace); you must pass --namespace=logging (or no -n) to "
+                                                 "use it, as kubectl apply does"),
+])
+def test_one_name_in_two_namespaces_errors_say_what_picks_one(name, namespace, line, words) -> None:
+    with pytest.raises(ManifestError) as info:
+        load_daemonset(DUPNAME, name=name, namespace=namespace)
+    assert str(info.value).startswith(f"{DUPNAME}:{line}: {words}")
+    assert "\n" not in str(info.value)
+
+
+def test_a_manifest_without_a_namespace_takes_the_one_n_gives(tmp_path: Path) -> None:
+    """``kubectl apply -n NS -f``: a manifest without metadata.namespace (helm template's) is put in NS;
+    without -n it is in ``default``, and says that it was not the manifest's.
+    """
+    path = write(tmp_path, BASE)
+    given = load_daemonset(path, namespace="logging")
+    assert given.spec.namespace == "logging" and given.namespace_from == "-n/--namespace"
+    defaulted = load_daemonset(path)
+    assert defaulted.spec.namespace == "default" and defaulted.namespace_from == "default"
+    # both forms of a manifest with pod-level resources are in it
+    pod_level = BASE.replace("    spec:\n      containers:", "    spec:\n      resources:\n        requests:\n"
+                             "          cpu: 100m\n      containers:")
+    older = load_daemonset(write(tmp_path, pod_level, "p.yaml"), namespace="logging").for_version("1.33")
+    assert older.spec.namespace == "logging"
+
+
+def test_a_manifest_in_another_namespace_than_n_is_refused_as_kubectl_refuses_it() -> None:
+    with pytest.raises(ManifestError) as info:
+        load_daemonset(SHIPPED, namespace="logging")
+    assert str(info.value) == (f"{SHIPPED}:10: metadata.namespace: the namespace from the provided object "
+                               "'kube-system' does not match the namespace 'logging' (-n/--namespace); you must pass "
+                               "--namespace=kube-system (or no -n) to use it, as kubectl apply does")
+    loaded = load_daemonset(SHIPPED, namespace="kube-system")  # the same namespace is no conflict
+    assert loaded.spec.namespace == "kube-system" and loaded.namespace_from == "metadata.namespace"
 
 
 def test_json_as_kubectl_get_prints_it_even_indented_with_tabs() -> None:

@@ -360,3 +360,33 @@ def test_tolerated_not_ready_nodes_are_the_binding_constraint_not_the_window(tmp
     assert doc["answer"] is None and doc["binding"] == "NotReady nodes" and doc["cluster"]["not_ready"] == 2
     assert "binding constraint: NotReady nodes" in capsys.readouterr().out
     assert "2 NotReady nodes among them" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_n_gives_a_manifest_without_a_namespace_the_namespace_of_its_patch(tmp_path, capsys):
+    """helm template's output has no metadata.namespace: -n gives it (kubectl apply -n NS -f), and
+    the patch line, plan.json and the report all say that namespace; without -n the patch line's
+    ``-n default`` is said to be rollsim's choice, not the manifest's.
+    """
+    manifest = tmp_path / "helm.yaml"
+    manifest.write_text(Path(MANIFEST).read_text().replace("  namespace: kube-system\n", ""))
+    flags = ["--manifest", str(manifest), "--nodes", "10", "--controller", "ideal", "--window", "30m",
+             "--replications", "2", "--max-replications", "2", "--workers", "1"]
+    assert main(["plan", *flags, "-n", "logging", "--out", str(tmp_path / "a")]) == 0
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err
+    plan, _ = load_plan(tmp_path / "a")
+    assert plan["daemonset"]["namespace"] == "logging"
+    assert plan["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n logging -p ")
+    assert "rollsim plan: logging/fluentd-elasticsearch" in captured.out
+    assert "| DaemonSet | logging/fluentd-elasticsearch |" in (tmp_path / "a" / "report.md").read_text()
+    assert main(["plan", *flags, "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert ("rollsim: warning: the manifest's DaemonSet fluentd-elasticsearch has no metadata.namespace and no "
+            "-n/--namespace was given: it is taken to be in namespace default, which the patch line names") in err
+    assert load_plan(tmp_path / "b")[0]["answer"]["patch"].startswith("kubectl patch ds fluentd-elasticsearch -n "
+                                                                      "default -p ")
+    # the manifest's own namespace against -n: refused as kubectl refuses it, nothing written
+    assert main(["plan", *flags[:1], MANIFEST, *flags[2:], "-n", "logging", "--out", str(tmp_path / "c")]) == 2
+    one_error_line(capsys, "metadata.namespace: the namespace from the provided object 'kube-system' does not "
+                           "match the namespace 'logging'")
+    assert not (tmp_path / "c").exists()

@@ -199,7 +199,8 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", action=_OneFile,
                        help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml); - reads standard input")
-    files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several")
+    files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several "
+                       "(NAMESPACE/NAME where one name is in two namespaces)")
     files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
     files.add_argument("--nodes-file", metavar="NODES.json", action=_OneFile,
                        help="kubectl get nodes -o json (replaces --nodes); - reads standard input")
@@ -276,4 +277,6 @@ def live_flags(group) -> None:
     """--context/--kubeconfig/--namespace: read ``ds/NAME`` (and the nodes) from a live cluster."""
     group.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster (with ds/NAME)")
     group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
-    group.add_argument("-n", "--namespace", metavar="NS", help="namespace of ds/NAME (default: the context's)")
+    group.add_argument("-n", "--namespace", metavar="NS",
+                       help="namespace of ds/NAME (default: the context's), or of a manifest file's DaemonSet "
+                            "without one, as kubectl apply -n takes it")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
-from rollsim.io.yamldoc import STDIN
+from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import DEFAULT_VERSION, parse_version
@@ -50,6 +50,7 @@ class Inputs:
     source: Mapping[str, Any] | None = None  # where a live cluster's inputs came from (context, server, ...)
     kubernetes_version: str | None = None  # the live cluster's, as a modelled minor (cluster_version)
     server_version_error: str | None = None  # why a named cluster's version is not known
+    namespace_from: str | None = None  # a manifest file's: LoadedDaemonSet.namespace_from
 
     def defaults(self) -> dict[str, Any]:
         """The options the inputs set below any explicit one: the profile's timings, and the
@@ -170,16 +171,12 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     if is_live(files.get("manifest")):
         files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
     if "manifest" in files:
-        loaded = _read_manifest(files, name, base_dir)
+        loaded = _read_manifest(files, name, base_dir, live.get("namespace"))
     elif "strict" in files:
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     node_list = _read_nodes(files, base_dir, node_list)
     timings = _read_timings(files, base_dir, timings)
-    warnings: list[str] = []
-    if "manifest" in files and live.get("namespace") and loaded is not None:  # kubectl -n beside a file
-        warnings.append(f"--namespace {live['namespace']} applies only to a DaemonSet read from a cluster (ds/NAME): "
-                        f"the manifest's own namespace ({loaded.spec.namespace}) stands")
-    return ReadInputs(loaded, node_list, timings, tuple(warnings), source, unread, cluster_named)
+    return ReadInputs(loaded, node_list, timings, (), source, unread, cluster_named)
 
 
 def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
@@ -203,7 +200,8 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
         loaded = loaded.for_version(_given_version(kubernetes_version) or version or DEFAULT_VERSION)
         warnings += loaded.warnings
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings,
-                  (*warnings, *notes, *read.warnings), source, version, unread)
+                  (*warnings, *notes, *read.warnings), source, version, unread,
+                  None if loaded is None else loaded.namespace_from)
 
 
 def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
@@ -233,14 +231,20 @@ def _given_version(value: Any) -> str | None:
         return None
 
 
-def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path) -> Any:
-    """The manifest file's DaemonSet, a ``LoadedDaemonSet``."""
+def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path, namespace: str | None) -> Any:
+    """The manifest file's DaemonSet, a ``LoadedDaemonSet``; ``namespace`` (``-n``) is
+    ``kubectl apply -n``'s: the DaemonSet's when the manifest gives none, refused when it gives another.
+    """
     from rollsim.io.manifest import load_daemonset
+    from rollsim.spec.labelsyntax import DNS_LABEL_RULE, is_dns_label
 
     strict = files.get("strict", False)
     if not isinstance(strict, bool):
         raise InputError(FILE_OPTIONS["strict"], f"must be true or false, got {strict!r}")
-    return load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name, strict=strict)
+    if namespace and not is_dns_label(namespace):  # before the file: it would be blamed for the namespace
+        raise ConfigError(f"argument -n/--namespace: invalid namespace {namespace!r}: {DNS_LABEL_RULE}")
+    return load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name, strict=strict,
+                          namespace=namespace or None)
 
 
 def _read_nodes(files: dict[str, Any], base_dir: Path, node_list: Any) -> Any:

@@ -71,7 +71,19 @@ def plan_scenario(request: PlanRequest):
                ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
                                           "node_utilization"))
                if request.options.get(name) is not None]
-    return scenario, (*inputs.warnings, *warnings, *ignored), source
+    return scenario, (*inputs.warnings, *warnings, *ignored, *_defaulted_namespace(inputs, scenario)), source
+
+
+def _defaulted_namespace(inputs: Any, scenario: Any) -> list[str]:
+    """A manifest without ``metadata.namespace`` and no ``-n``: its patch line's ``-n default`` is
+    rollsim's choice, not the manifest's, and says so (kubectl would use the context's namespace).
+    """
+    if inputs.namespace_from != "default":
+        return []
+    ds = scenario.daemonset
+    return [f"the manifest's DaemonSet {ds.name} has no metadata.namespace and no -n/--namespace was given: it is "
+            f"taken to be in namespace {ds.namespace}, which the patch line names (kubectl apply -f would use the "
+            "current context's namespace); give -n NAMESPACE if it runs elsewhere"]
 
 
 def _calibrated(timings: dict[str, str] | None, files: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:

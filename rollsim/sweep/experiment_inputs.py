@@ -73,6 +73,9 @@ def _digest(doc: Document, files: Mapping[str, Any], inputs: Inputs) -> dict[str
     for value in paths:
         path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
         digest.update(path.read_bytes())
+    if inputs.namespace_from == "-n/--namespace" and inputs.daemonset_spec is not None:
+        # rollsim run -n gave a manifest without metadata.namespace its namespace: not in the file's bytes
+        digest.update(f"namespace={inputs.daemonset_spec.namespace}".encode())
     if live:  # a file's digest is as before: the shipped runs keep their ids
         nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
         digest.update(repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes)).encode())

@@ -28,6 +28,9 @@ class LoadedDaemonSet:
     field`` notes; ``labels`` are the DaemonSet's ``metadata.labels``; ``has_readiness_probe``
     is false when no container has a readinessProbe (the pod is then Ready as soon as its
     containers run, and ``spec.readiness_probe`` has period 0: Ready when the app is).
+    ``namespace_from`` says where ``spec.namespace`` came from: ``metadata.namespace``,
+    ``-n/--namespace`` (a manifest without one, applied as ``kubectl apply -n NS -f`` does), or
+    ``default`` (neither).
     """
 
     spec: DaemonSetSpec
@@ -35,6 +38,7 @@ class LoadedDaemonSet:
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     has_readiness_probe: bool = True
+    namespace_from: str = "metadata.namespace"
     # the DaemonSet as an API server without the PodLevelResources gate keeps it (its pod-level
     # spec.resources dropped, with a warning saying so); None when the template sets none
     without_pod_level: LoadedDaemonSet | None = field(default=None, repr=False, compare=False)
@@ -49,15 +53,19 @@ class LoadedDaemonSet:
         return self.without_pod_level
 
 
-def load_daemonset(path: str | Path, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
+def load_daemonset(path: str | Path, name: str | None = None, strict: bool = False,
+                   namespace: str | None = None) -> LoadedDaemonSet:
     """Read the DaemonSet in ``path`` (YAML or JSON; one object, several documents or a List).
 
-    ``name`` picks one of several DaemonSets (a file with one needs none). Unknown fields
-    are collected as warnings, or with ``strict=True`` the first is an error. Raises
-    ``ManifestError`` (a ``ConfigError``) whose text is ``file:line: field.path: rule``.
+    ``name`` (``NAME`` or ``NAMESPACE/NAME``) picks one of several DaemonSets (a file with one
+    needs none). ``namespace`` is ``kubectl apply -n``'s: the namespace of a DaemonSet without
+    ``metadata.namespace`` (else ``default``); one in another namespace is an error, and among
+    several it picks those in it. Unknown fields are collected as warnings, or with
+    ``strict=True`` the first is an error. Raises ``ManifestError`` (a ``ConfigError``) whose
+    text is ``file:line: field.path: rule``.
     """
     file = source_name(path)
-    return _load(lambda: read_documents(path), file, name, strict)
+    return _load(lambda: read_documents(path), file, name, strict, namespace)
 
 
 def load_daemonset_text(text: str, source: str, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
@@ -67,15 +75,15 @@ def load_daemonset_text(text: str, source: str, name: str | None = None, strict:
     return _load(lambda: parse_documents(text, source), source, name, strict)
 
 
-def _load(documents, file: str, name: str | None, strict: bool) -> LoadedDaemonSet:
+def _load(documents, file: str, name: str | None, strict: bool, namespace: str | None = None) -> LoadedDaemonSet:
     try:
-        obj = select(objects(documents(), file), name, file)
+        obj = select(objects(documents(), file), name, file, namespace)
         check_api_version(obj)
         warnings = check_fields(obj.data, obj.where, strict)
-        loaded = _read(obj, warnings, file)
+        loaded = _read(obj, warnings, file, namespace)
         older = without_pod_level(obj.data)
         if older is not None:  # a manifest a v1.33 API server takes without its pod-level resources
-            dropped = _read(replace(obj, data=older), warnings, file)
+            dropped = _read(replace(obj, data=older), warnings, file, namespace)
             note = str(obj.where.error(POD_LEVEL_DROPPED[0], POD_LEVEL_DROPPED[1]))
             loaded = replace(loaded, without_pod_level=replace(dropped, warnings=(*dropped.warnings, note)))
     except RecursionError:
@@ -83,8 +91,11 @@ def _load(documents, file: str, name: str | None, strict: bool) -> LoadedDaemonS
     return loaded
 
 
-def _read(obj: ManifestObject, warnings: tuple[str, ...], file: str) -> LoadedDaemonSet:
+def _read(obj: ManifestObject, warnings: tuple[str, ...], file: str, namespace: str | None) -> LoadedDaemonSet:
     """The third pass over an object whose fields are checked (``warnings``: what that check found)."""
-    spec, labels, has_probe = daemonset_spec(obj)
+    spec, labels, has_probe = daemonset_spec(obj, namespace)
     template: dict[str, Any] = obj.data["spec"]["template"]["spec"]  # there: daemonset_spec read it
-    return LoadedDaemonSet(spec, (*warnings, *unchecked_resources(obj.where, template)), file, labels, has_probe)
+    own = obj.data["metadata"].get("namespace")  # there: daemonset_spec read the name beside it
+    origin = "metadata.namespace" if own else "-n/--namespace" if namespace else "default"
+    return LoadedDaemonSet(spec, (*warnings, *unchecked_resources(obj.where, template)), file, labels, has_probe,
+                           origin)

@@ -65,8 +65,16 @@ def objects(docs: list[Document], file: str) -> list[ManifestObject]:
     return out
 
 
-def select(found: list[ManifestObject], name: str | None, file: str) -> ManifestObject:
-    """The DaemonSet to read: the only one, or the one called ``name``."""
+def select(found: list[ManifestObject], name: str | None, file: str,
+           namespace: str | None = None) -> ManifestObject:
+    """The DaemonSet to read: the only one, or the one ``name`` (``NAME`` or ``NAMESPACE/NAME``) and
+    ``namespace`` (``-n``) pick.
+
+    As ``kubectl apply -n NAMESPACE -f``: an object without ``metadata.namespace`` is in
+    ``namespace`` (else ``default``), and one in another namespace is refused, with kubectl's
+    words. Among several DaemonSets (``kubectl get ds -A -o yaml``), ``namespace`` picks those
+    in it, so ``-n NS --daemonset NAME`` picks one of two named alike, as ``NS/NAME`` does.
+    """
     daemonsets = [o for o in found if o.kind == "DaemonSet"]
     if not daemonsets:
         if not found:
@@ -75,19 +83,63 @@ def select(found: list[ManifestObject], name: str | None, file: str) -> Manifest
             raise found[0].where.error("kind", f"must be DaemonSet, got {show(found[0].kind)}")
         kinds = ", ".join(f"{o.kind if isinstance(o.kind, str) else '?'} {o.name}" for o in found)
         raise found[0].where.error("", f"no DaemonSet among the {len(found)} objects in this file (found {kinds})")
-    names = ", ".join(o.name for o in daemonsets)
-    if name is None:
-        if len(daemonsets) > 1:
-            raise daemonsets[1].where.error("", f"{len(daemonsets)} DaemonSets in this file ({names}); choose one "
-                                                "by name (--daemonset NAME, or daemonset.name in an experiment; "
-                                                "an experiment's also: items update others beside it)")
-        return daemonsets[0]
-    chosen = [o for o in daemonsets if o.name == name]
-    if not chosen:
-        raise daemonsets[0].where.error("", f"no DaemonSet named {show(name)} in this file; it has: {names}")
-    if len(chosen) > 1:
-        raise chosen[1].where.error("metadata.name", f"{len(chosen)} DaemonSets in this file are named {show(name)}")
-    return chosen[0]
+    in_name, _, short = name.rpartition("/") if name is not None else ("", "", "")
+    wanted = in_name or namespace
+    keys = ", ".join(_key(o, namespace) for o in daemonsets)
+    pool = [o for o in daemonsets if name is None or o.name == short]
+    if not pool:
+        raise daemonsets[0].where.error("", f"no DaemonSet named {show(short)} in this file; it has: {keys}")
+    if wanted:
+        in_ns = [o for o in pool if _namespace_of(o, namespace) == wanted]
+        if not in_ns and len(pool) == 1 and not in_name:  # kubectl apply -n NS -f, on an object of another
+            raise _mismatch(pool[0], namespace)
+        if not in_ns:
+            what = f"named {show(short)} " if name is not None else ""
+            raise pool[0].where.error("", f"no DaemonSet {what}in namespace {show(wanted)} in this file; it has: "
+                                          f"{keys}")
+        pool = in_ns
+    if len(pool) > 1:
+        shown = ", ".join(_key(o, namespace) for o in pool)
+        raise pool[1].where.error("", f"{len(pool)} DaemonSets in this file ({shown}); {_how_to_choose(pool)}")
+    chosen = pool[0]
+    own = _own_namespace(chosen)
+    if namespace and own is not None and own != namespace:
+        raise _mismatch(chosen, namespace)
+    return chosen
+
+
+def _own_namespace(obj: ManifestObject) -> str | None:
+    """The object's ``metadata.namespace`` when it sets one (its type is checked later)."""
+    meta = obj.data.get("metadata")
+    own = meta.get("namespace") if isinstance(meta, dict) else None
+    return None if own is None or own == "" else str(own)
+
+
+def _namespace_of(obj: ManifestObject, namespace: str | None) -> str:
+    """The namespace the object is applied in: its own, else ``-n``'s, else ``default``."""
+    return _own_namespace(obj) or namespace or "default"
+
+
+def _key(obj: ManifestObject, namespace: str | None) -> str:
+    """``namespace/name``, as the API server keys the object."""
+    return f"{_namespace_of(obj, namespace)}/{obj.name}"
+
+
+def _mismatch(obj: ManifestObject, namespace: str | None) -> ManifestError:
+    """The refusal kubectl gives an object whose own namespace is not the one ``-n`` gives."""
+    own = _own_namespace(obj)
+    return obj.where.error("metadata.namespace", f"the namespace from the provided object {own!r} does not match "
+                                                 f"the namespace {namespace!r} (-n/--namespace); you must pass "
+                                                 f"--namespace={own} (or no -n) to use it, as kubectl apply does")
+
+
+def _how_to_choose(pool: list[ManifestObject]) -> str:
+    """What picks one of several DaemonSets: the name, or namespace and name where names repeat."""
+    if len({o.name for o in pool}) == len(pool):
+        return ("choose one by name (--daemonset NAME, or daemonset.name in an experiment; an experiment's "
+                "also: items update others beside it)")
+    return ("choose one with --daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME (in an experiment: "
+            "daemonset.name, and rollsim run -n NAMESPACE)")
 
 
 def check_api_version(obj: ManifestObject) -> None:

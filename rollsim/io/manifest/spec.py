@@ -19,8 +19,10 @@ from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe
 __all__ = ["daemonset_spec"]
 
 
-def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], bool]:
+def daemonset_spec(obj: ManifestObject, namespace: str | None = None) -> tuple[DaemonSetSpec, dict[str, str], bool]:
     """The spec, the DaemonSet's ``metadata.labels``, and whether any container has a readinessProbe.
+
+    ``namespace`` (``-n``) is the DaemonSet's when the manifest gives none (else ``default``).
 
     Applies the API server's defaults and value rules (``rollsim.io.manifest.validation``,
     ``rollsim.io.manifest.pod`` and ``rollsim.io.manifest.resources``) in the order it reports
@@ -28,7 +30,7 @@ def daemonset_spec(obj: ManifestObject) -> tuple[DaemonSetSpec, dict[str, str], 
     """
     where, data = obj.where, obj.data
     meta = as_map(data.get("metadata"))
-    name, namespace = object_meta(where, meta)
+    name, namespace = object_meta(where, meta, namespace)
     spec = as_map(data.get("spec"))
     selector(where, spec)
     template = as_map(as_map(spec.get("template")).get("spec"))

@@ -52,9 +52,12 @@ def non_negative(where: Where, value: Any, path: str) -> None:
 
 
 # metadata -------------------------------------------------------------------------------
-def object_meta(where: Where, meta: dict[str, Any]) -> tuple[str, str]:
-    """The DaemonSet's name and namespace (default "default"), checked as DNS names."""
-    name, namespace = meta.get("name"), meta.get("namespace") or "default"
+def object_meta(where: Where, meta: dict[str, Any], namespace: str | None = None) -> tuple[str, str]:
+    """The DaemonSet's name and namespace, checked as DNS names: without ``metadata.namespace``,
+    ``namespace`` (``-n``, as ``kubectl apply -n NS -f`` gives it), else ``default``.
+    """
+    name = meta.get("name")
+    namespace = meta.get("namespace") or namespace or "default"
     if not name:
         raise where.error("metadata.name", "required: a DaemonSet needs a name (kubectl apply does not take "
                                            "generateName)")
