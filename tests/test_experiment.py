@@ -410,3 +410,26 @@ def test_an_also_item_with_a_manifest_says_also_takes_settings(tmp_path, capsys)
     one_error_line(capsys, "scenario.also[0].manifest: unknown key manifest; an also: item takes the DaemonSet's "
                    "settings as keys")
     assert not (tmp_path / "out").exists()
+
+
+def test_rollsim_run_n_gives_a_manifest_without_a_namespace_its_namespace_and_key(tmp_path: Path) -> None:
+    """``rollsim run -n NS`` (``live``'s namespace) is ``kubectl apply -n``'s for an experiment's
+    manifest without metadata.namespace: the DaemonSet's ``namespace/name`` key, which an ``also:``
+    item must not repeat, and its run ids follow it.
+    """
+    shipped = Path(__file__).resolve().parents[1] / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    (tmp_path / "helm.yaml").write_text(shipped.read_text().replace("  namespace: kube-system\n", ""))
+    path = tmp_path / "e.yaml"
+    path.write_text("name: x\nreplications: 1\nscenario:\n  daemonset: {manifest: helm.yaml}\n  cluster: {nodes: 3}\n"
+                    "  also:\n    - {name: fluentd-elasticsearch, namespace: logging}\n")
+    plain = load_experiment(path)
+    assert plain.configurations[0].scenario.daemonset_keys() == ("default/fluentd-elasticsearch",
+                                                                 "logging/fluentd-elasticsearch")
+    other = load_experiment(path, live={"namespace": "other"})
+    assert other.configurations[0].scenario.daemonset.key == "other/fluentd-elasticsearch"
+    assert other.runs()[0].run_id != plain.runs()[0].run_id
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path, live={"namespace": "logging"})
+    assert str(info.value) == (f"{path}:7: scenario.also[0].name: must differ from the DaemonSet's own namespace "
+                               "and name (logging/fluentd-elasticsearch): DaemonSets updated together are distinct "
+                               "objects of one cluster")

@@ -109,10 +109,12 @@ def select(found: list[ManifestObject], name: str | None, file: str,
 
 
 def _own_namespace(obj: ManifestObject) -> str | None:
-    """The object's ``metadata.namespace`` when it sets one (its type is checked later)."""
+    """The object's ``metadata.namespace`` when it sets one (one that is not text is refused later,
+    by the check of the fields' types).
+    """
     meta = obj.data.get("metadata")
     own = meta.get("namespace") if isinstance(meta, dict) else None
-    return None if own is None or own == "" else str(own)
+    return own if isinstance(own, str) and own else None
 
 
 def _namespace_of(obj: ManifestObject, namespace: str | None) -> str:
