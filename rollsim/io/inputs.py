@@ -155,6 +155,7 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     no cluster is asked for its version alone later, by ``versioned`` (after the files, whose
     errors come first). ``cluster``: the command's named cluster, whose version a cluster read
     asks only when no read before it did (two ``ds/NAME`` sets of an experiment ask once).
+    Beside a manifest file, ``live``'s ``namespace`` is ``kubectl apply -n``'s (``load_daemonset``).
     File errors are ``ConfigError``s naming their own file and line; a bad
     value of the options themselves is a ``ValueError`` starting with the option's key path.
     """
