@@ -407,7 +407,7 @@ def test_malformed_files(tmp_path):
     pods = json.loads((DATA / "excerpt-pods.json").read_text())
     events = json.loads((DATA / "excerpt-events.json").read_text())
     assert re.search(r"pods\.json:3: not JSON: .* \(column \d+\)", _error(tmp_path, '{"items": [\n  {},\n  ]}'))
-    assert "pods.json:1: not JSON: Expecting value (column 1)" in _error(tmp_path, "")
+    assert "pods.json: empty file; expected kubectl get -o json (or -o yaml) output" in _error(tmp_path, "")
     assert "not UTF-8" in _error(tmp_path, b"\xff\xfe{}")
     assert "cannot read" in str(pytest.raises(ConfigError, calibrate, tmp_path / "nope.json").value)
     assert "pods.json: expected a Pod list from kubectl get -o json, got list" in _error(tmp_path, [1, 2])

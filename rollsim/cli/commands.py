@@ -248,6 +248,7 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``rollsim calibrate``: pod phase timings fitted from ``kubectl get pods -o json``."""
     from rollsim.io.calibrate import calibrate, format_table, profile_document, write_timings
+    from rollsim.io.calibrate.profile import NO_PULL_MEASURED
     from rollsim.present.console import calibration_wide
 
     one_stdin(**{"PODS.json": args.pods, "--events": args.events})
@@ -257,6 +258,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 raise UsageError(f"argument --out-file: is the input {name} ({given}); it would be overwritten, "
                                  "choose another file")
     calibration = calibrate(args.pods, args.events)
+    pull = calibration.phases.get("pull")
+    if args.output and pull is not None and pull.note == NO_PULL_MEASURED:  # the table, which says it, is not shown
+        say(args, f"rollsim: warning: pull: {NO_PULL_MEASURED}", sys.stderr)
     if args.output == "yaml":  # the profile exactly as --out-file writes it: it can be piped to --timings -
         from rollsim.io.calibrate import profile_text
 

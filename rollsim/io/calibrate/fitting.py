@@ -1,9 +1,12 @@
 """Fitting a phase: parametric families fitted to the values as measured, tested, one chosen.
 
 Lognormal and gamma are fitted by maximum likelihood of the values *as measured* (see
-``measurement``), started from quantiles and moments; exponential by its mean, which
-rounding leaves intact. The family with the smallest KS statistic is chosen, or the
-empirical distribution if every family is rejected. A phase whose median is below the
+``measurement``), started from the log-moments and the moments, which every value moves,
+however far out; exponential by its mean, which rounding leaves intact. A family is
+accepted when the KS test does not reject it and its tail allows the slowest values
+(``tails``: a KS test cannot see a 2% tail of stragglers); of those, the smallest KS
+statistic is chosen, or, if none is accepted, the empirical distribution, which keeps
+every value measured. A phase whose median is below the
 timestamp resolution (a pod with no readiness probe is Ready the second it starts) cannot
 show its shape at 1 s: it becomes a constant at its mean, which the rounding leaves
 unbiased, rather than the simulator's default (about 20 s for Ready).
@@ -20,6 +23,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from rollsim.io.calibrate.measurement import EXACT, GRID, OFFSET, RESOLUTION_S, infer_kinds, ks_test, log_likelihood
+from rollsim.io.calibrate.tails import TAIL_Q, TailCheck, tail_check
 from rollsim.spec.distributions import (
     Constant,
     Distribution,
@@ -47,6 +51,7 @@ class FamilyFit:
     ks_statistic: float = math.nan
     p_value: float = math.nan
     note: str = ""
+    tail: TailCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class PhaseFit:
     mean: float
     median: float
     p95: float
+    p99: float
+    largest: float
     resolution: float
     chosen: Distribution | None
     ks_statistic: float
@@ -65,6 +72,7 @@ class PhaseFit:
     empirical: Empirical | None
     families: tuple[FamilyFit, ...] = ()
     note: str = ""
+    tail_note: str = ""
 
     @property
     def spec(self) -> str | None:
@@ -89,27 +97,33 @@ def _spread(x: np.ndarray, kinds: Sequence[str], r: float) -> np.ndarray:
 
 def _mle(start: np.ndarray, build: Callable[[np.ndarray], Any], x: np.ndarray, kinds: np.ndarray, r: float
          ) -> np.ndarray:
-    """Parameters maximising the likelihood as measured, from ``start`` (kept if it cannot improve)."""
+    """Parameters maximising the likelihood as measured, from ``start`` (kept if it cannot improve).
+
+    A likelihood that cannot be evaluated at the start is an error, never a silent "fit"
+    at the start: that would ignore exactly the values that made it fail.
+    """
     def cost(theta: np.ndarray) -> float:
         return -log_likelihood(build(theta), x, kinds, r) if np.all(np.abs(theta) < 50) else math.inf
 
     if not math.isfinite(cost(start)):
-        return start
+        raise DistributionError("the likelihood cannot be evaluated at the start of the fit")
     found = optimize.minimize(cost, start, method="Nelder-Mead", options={"xatol": 1e-5, "fatol": 1e-7})
     return found.x if math.isfinite(found.fun) and found.fun <= cost(start) else start
 
 
 def _fits(x: np.ndarray, kinds: Sequence[str], r: float, var: float) -> list[tuple[str, Callable[[], Distribution]]]:
     """Each family's constructor: exponential by its mean; lognormal and gamma by maximum
-    likelihood of the values as measured, started from quantiles and moments.
+    likelihood of the values as measured, started from the log-moments and the moments
+    (quantiles would ignore a tail, and a start that ignores it can end where it began).
     """
     mean, k = float(np.mean(x)), np.asarray(kinds)
 
     def lognormal() -> Distribution:
-        median, p95 = np.quantile(_spread(x, kinds, r), [0.5, 0.95])
-        if median <= 0:
+        spread = _spread(x, kinds, r)
+        if np.median(spread) <= 0:
             raise DistributionError("the median is not positive")
-        start = np.array([math.log(median), math.log(max(math.log(p95 / median) / Z95, 0.01))])
+        logs = np.log(np.maximum(spread, max(r, 1e-3) / 2))  # a 0 s reading is under half a step
+        start = np.array([float(np.mean(logs)), math.log(max(float(np.std(logs)), 0.01))])
         mu, log_sigma = _mle(start, lambda t: stats.lognorm(s=math.exp(t[1]), scale=math.exp(t[0])), x, k, r)
         return LogNormal(significant(math.exp(mu)), significant(math.exp(mu + Z95 * math.exp(log_sigma))))
 
@@ -141,12 +155,16 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
         raise ValueError(f"{name}: kinds must give exact, grid or offset for each of the {n} values")
     r = resolution if any(k != EXACT for k in kinds) else 0.0
     if n == 0:
-        return PhaseFit(name, 0, math.nan, math.nan, math.nan, r, None, math.nan, math.nan, None, (), "no values")
+        return PhaseFit(name, 0, math.nan, math.nan, math.nan, math.nan, math.nan, r, None, math.nan, math.nan,
+                        None, (), "no values")
     empirical = Empirical(tuple(float(v) for v in np.maximum(np.round(x, 3), 0.0)))
-    mean, median, p95 = float(np.mean(x)), float(np.median(x)), float(np.quantile(x, 0.95))
+    mean, median = float(np.mean(x)), float(np.median(x))
+    p95, p99 = (float(q) for q in np.quantile(x, [0.95, 0.99]))
 
-    def result(chosen: Distribution | None, d: float, p: float, families: tuple = (), note: str = "") -> PhaseFit:
-        return PhaseFit(name, n, mean, median, p95, r, chosen, d, p, empirical, families, note)
+    def result(chosen: Distribution | None, d: float, p: float, families: tuple = (), note: str = "",
+               tail_note: str = "") -> PhaseFit:
+        return PhaseFit(name, n, mean, median, p95, p99, float(np.max(x)), r, chosen, d, p, empirical, families,
+                        note, tail_note)
 
     if n < MIN_VALUES:
         how_many = "1 value" if n == 1 else f"{n} values"
@@ -170,13 +188,29 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
             families.append(FamilyFit(family, None, note=str(exc)))
             continue
         d, p = ks_test(x, dist, r, kinds)
-        families.append(FamilyFit(family, dist, d, p))
+        tail = tail_check(x, dist, r)
+        families.append(FamilyFit(family, dist, d, p, _tail_words(family, n, tail) if tail.refused else "", tail))
     fitted = [f for f in families if f.distribution is not None and math.isfinite(f.ks_statistic)]
     if not fitted:
         return result(empirical, math.nan, math.nan, tuple(families), "no family could be fitted: empirical")
     best = min(fitted, key=lambda f: f.ks_statistic)
-    if best.p_value < ALPHA:
-        return result(empirical, math.nan, math.nan, tuple(families),
-                      f"every family rejected (best {best.family}: D={best.ks_statistic:.3f}, "
-                      f"p={best.p_value:.2g}): empirical")
-    return result(best.distribution, best.ks_statistic, best.p_value, tuple(families))
+    accepted = [f for f in fitted if f.p_value >= ALPHA and not (f.tail and f.tail.refused)]
+    if not accepted:
+        if best.p_value < ALPHA:
+            tail_words = f"; {best.note}" if best.tail and best.tail.refused else ""
+            return result(empirical, math.nan, math.nan, tuple(families),
+                          f"every family rejected (best {best.family}: D={best.ks_statistic:.3f}, "
+                          f"p={best.p_value:.2g}{tail_words}): empirical", tail_note=tail_words[2:])
+        passed = min((f for f in fitted if f.p_value >= ALPHA), key=lambda f: f.ks_statistic)
+        words = f"{passed.note}: kept as empirical"
+        return result(empirical, math.nan, math.nan, tuple(families), words, tail_note=words)
+    chosen = min(accepted, key=lambda f: f.ks_statistic)
+    return result(chosen.distribution, chosen.ks_statistic, chosen.p_value, tuple(families))
+
+
+def _tail_words(family: str, n: int, tail: TailCheck) -> str:
+    """Why a family's tail is refused, in the table's words."""
+    if tail.beyond:
+        return (f"{tail.beyond} of {n} values beyond the {family}'s p{100 * TAIL_Q:g} ({tail.threshold:,.0f} s; "
+                f"up to {tail.largest:,.0f} s)")
+    return f"the largest value, {tail.largest:,.0f} s, is beyond what the {family}'s tail allows (p={tail.max_p:.2g})"

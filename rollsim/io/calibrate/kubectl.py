@@ -1,4 +1,4 @@
-"""How ``kubectl get pods/events -o json`` prints things: lists of objects, RFC 3339 times,
+"""How ``kubectl get pods/events -o json`` (or ``-o yaml``) prints things: lists of objects, RFC 3339 times,
 Go durations and the kubelet's Pulled messages, as read by the rest of the package.
 """
 
@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rollsim.io.yamldoc import ConfigError, read_text, source_name
+import yaml
+
+from rollsim.io.yamldoc import ConfigError, FastSafeLoader, read_text, source_name
 from rollsim.spec.duration import go_duration_seconds
 
 __all__ = [
@@ -23,22 +25,37 @@ __all__ = [
     "parse_time",
     "pod_key",
     "pulling_image",
-    "read_json",
+    "read_document",
 ]
 
 
 # -- files and lists ----------------------------------------------------------------------
 
-def read_json(path: str | Path) -> Any:
-    """The parsed JSON of a file; ConfigError naming the file (and the line) if it is not JSON."""
+def read_document(path: str | Path) -> Any:
+    """The parsed ``kubectl get -o json`` or ``-o yaml`` output of a file, as the node lists are
+    read (``rollsim.io.nodes``): JSON when it starts with ``{`` or ``[``, else safe YAML;
+    ConfigError naming the file (and the line) if it is neither.
+    """
     file = source_name(path)
     text = read_text(path)
+    start = text.lstrip()[:1]
+    if not start:
+        raise ConfigError("empty file; expected kubectl get -o json (or -o yaml) output", file=file)
     try:
-        return json.loads(text)
+        if start in "{[":
+            return json.loads(text)
+        return yaml.load(text, Loader=FastSafeLoader)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"neither JSON nor YAML: {exc.problem or exc.context or 'invalid YAML'}{where}",
+                          file=file, line=mark.line + 1 if mark else None) from None
     except RecursionError:
-        raise ConfigError("not JSON: nested too deeply", file=file) from None
+        raise ConfigError("not JSON or YAML: nested too deeply", file=file) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"neither JSON nor YAML: {' '.join(str(exc).split())[:120]}", file=file) from None
 
 
 def expect(value: Any, kind: type, where: str, what: str) -> Any:
@@ -90,9 +107,14 @@ _TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?(
 def parse_time(value: Any) -> tuple[float, bool] | None:
     """An RFC 3339 time as ``(unix seconds, has a fraction)``, or ``None`` if it is not one.
 
-    Times before 1970 are ``None`` too: Go writes an unset ``metav1.Time`` as 0001-01-01,
-    which would otherwise become a phase of 63 billion seconds.
+    A ``datetime`` (what YAML makes of an unquoted time; ``kubectl -o yaml`` quotes them) is
+    taken as it is, UTC when it has no zone, as YAML's timestamps are. Times before 1970 are
+    ``None`` too: Go writes an unset ``metav1.Time`` as 0001-01-01, which would otherwise
+    become a phase of 63 billion seconds.
     """
+    if isinstance(value, datetime):
+        t = (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+        return (t, bool(value.microsecond)) if t >= 0 else None
     m = _TIME.match(value) if isinstance(value, str) else None
     if m is None:
         return None

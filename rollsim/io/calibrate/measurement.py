@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from scipy.special import logsumexp
 
 from rollsim.spec.distributions import Distribution, Empirical, Exponential, Gamma, LogNormal, Uniform
 
@@ -29,6 +30,7 @@ __all__ = [
     "EXACT",
     "GRID",
     "OFFSET",
+    "frozen",
     "RESOLUTION_S",
     "infer_kinds",
     "kind_of",
@@ -53,23 +55,28 @@ def infer_kinds(values: np.ndarray, resolution: float) -> list[str]:
     return [GRID if g else OFFSET for g in on_grid]
 
 
+def frozen(dist: Distribution) -> Any:
+    """The scipy law of a continuous family (lognormal, gamma, exponential, uniform), or None."""
+    if isinstance(dist, LogNormal) and dist.sigma > 0:
+        return stats.lognorm(s=dist.sigma, scale=dist.median)
+    if isinstance(dist, Gamma) and dist.cv > 1e-8:
+        return stats.gamma(a=dist.shape, scale=dist.scale)
+    if isinstance(dist, Exponential) and dist.mean > 0:
+        return stats.expon(scale=dist.mean)
+    if isinstance(dist, Uniform) and dist.high > dist.low:
+        return stats.uniform(loc=dist.low, scale=dist.high - dist.low)
+    return None
+
+
 def _cdfs(dist: Distribution) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """``(F(x), F(x-))`` of a distribution, vectorised."""
     def step(points: Sequence[float]) -> tuple[Callable, Callable]:
         s = np.sort(np.asarray(points, dtype=float))
         return (lambda x: np.searchsorted(s, x, "right") / len(s)), (lambda x: np.searchsorted(s, x, "left") / len(s))
 
-    frozen: Any = None
-    if isinstance(dist, LogNormal) and dist.sigma > 0:
-        frozen = stats.lognorm(s=dist.sigma, scale=dist.median)
-    elif isinstance(dist, Gamma) and dist.cv > 1e-8:
-        frozen = stats.gamma(a=dist.shape, scale=dist.scale)
-    elif isinstance(dist, Exponential) and dist.mean > 0:
-        frozen = stats.expon(scale=dist.mean)
-    elif isinstance(dist, Uniform) and dist.high > dist.low:
-        frozen = stats.uniform(loc=dist.low, scale=dist.high - dist.low)
-    if frozen is not None:
-        return frozen.cdf, frozen.cdf
+    law = frozen(dist)
+    if law is not None:
+        return law.cdf, law.cdf
     if isinstance(dist, Empirical):
         return step(dist.values)
     return step([dist.quantile(0.5)])  # constant, or a degenerate member of a family
@@ -123,16 +130,42 @@ def ks_test(values: Sequence[float] | np.ndarray, dist: Distribution, resolution
     return d, float(stats.kstwo.sf(d, n))
 
 
+def _log_bin(frozen: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``log P(lo < d <= hi)`` per row, averaged over the columns (the phases ``U``), in log space.
+
+    Below the median the CDF is differenced, above it the survival function, so a value far
+    out in the tail keeps its (tiny) probability instead of ``1 - 1 = 0``; where even that
+    underflows, the density at the bin's middle times its width stands in for it.
+    """
+    median = float(frozen.median())
+    upper = lo >= median
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        a = np.where(upper, frozen.logsf(lo), frozen.logcdf(hi))
+        b = np.where(upper, frozen.logsf(hi), frozen.logcdf(lo))
+        log_p = a + np.log1p(-np.exp(b - a))  # log(e^a - e^b), b <= a
+        bad = ~np.isfinite(log_p)
+        if np.any(bad):
+            mid = np.maximum((lo + hi) / 2, 1e-9)
+            log_p = np.where(bad, frozen.logpdf(mid) + np.log(np.maximum(hi - lo, 1e-300)), log_p)
+        return logsumexp(log_p, axis=1) - math.log(log_p.shape[1])
+
+
 def log_likelihood(frozen: Any, x: np.ndarray, kinds: np.ndarray, r: float) -> float:
-    """Log-likelihood of the values as measured: exact, grid (a whole-second difference) or offset."""
+    """Log-likelihood of the values as measured: exact, grid (a whole-second difference) or offset.
+
+    Computed in log space throughout, so a value far beyond the bulk (a straggler at 50
+    minutes against a median of 25 s) lowers the likelihood as it should rather than
+    making it ``-inf``, which would leave the fit unable to see it.
+    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         total = float(np.sum(frozen.logpdf(x[kinds == EXACT])))
         k, count = (np.unique(np.round(x[kinds == GRID] / r), return_counts=True) if r > 0
                     else (np.empty(0), np.empty(0)))
-        if len(k):  # P(obs = k) = G(k) - G(k - 1), G(k) = E[F((k + 1 - U) r)]
-            edges = frozen.cdf((np.append(k - 1, k)[:, None] + 1 - _U[None, :]) * r).mean(axis=1)
-            total += float(np.sum(count * np.log(edges[len(k):] - edges[:len(k)])))
+        if len(k):  # P(obs = k) = E[F((k + 1 - U) r) - F((k - U) r)]
+            lo = (k[:, None] - _U[None, :]) * r
+            total += float(np.sum(count * _log_bin(frozen, lo, lo + r)))
         off = x[kinds == OFFSET]
         if len(off):
-            total += float(np.sum(np.log(frozen.pdf(off[:, None] - r * _T[None, :]).mean(axis=1))))
+            log_pdf = frozen.logpdf(off[:, None] - r * _T[None, :])
+            total += float(np.sum(logsumexp(log_pdf, axis=1) - math.log(len(_T))))
     return total if math.isfinite(total) else -math.inf

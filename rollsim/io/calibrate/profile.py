@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,21 @@ import yaml
 
 from rollsim.io.atomic import write_text
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
-from rollsim.io.calibrate.kubectl import read_json
+from rollsim.io.calibrate.kubectl import read_document
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
 
-__all__ = ["PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table", "load_timings",
-           "profile_document", "profile_text", "write_timings"]
+__all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table",
+           "load_timings", "profile_document", "profile_text", "write_timings"]
 
 PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
+NO_PULL_MEASURED = (
+    "no pull was measured: every Pulled event says the image was already present on the machine (a rollout "
+    "that changed no image), so these pods do not tell how long pulling a new image takes; the profile's "
+    "constant(0) holds only while the image is cached. For an image change, give the pull time: --pull DIST "
+    "(or pull: in this timings file), or --image-size with --node-bandwidth/--registry-bandwidth")
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,11 @@ def _lattice(values: Sequence[float]) -> int:
 
 
 def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> Calibration:
-    """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files."""
-    pods_doc = read_json(pods_path)
-    events_doc = None if events_path is None else read_json(events_path)
+    """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files;
+    ``-o yaml`` output is read too.
+    """
+    pods_doc = read_document(pods_path)
+    events_doc = None if events_path is None else read_document(events_path)
     return calibrate_documents(pods_doc, events_doc, source_name(pods_path),
                                None if events_path is None else source_name(events_path))
 
@@ -95,6 +102,9 @@ def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str 
                           file=pods_source)
     phases = {name: fit_phase(s.values, samples.resolution, name=name, kinds=s.kinds)
               for name, s in samples.phases.items()}
+    pull = samples.phases.get("pull")
+    if pull and pull.values and all(v == 0 for v in pull.values):
+        phases["pull"] = replace(phases["pull"], note=NO_PULL_MEASURED)
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
     ready = samples.phases.get("ready")
     lattice = _lattice(ready.values) if ready and samples.resolution else 0
@@ -111,26 +121,27 @@ def _num(x: float, digits: int = 1) -> str:
 
 
 def format_table(calibration: Calibration) -> str:
-    """The phases as a table (count, median, p95, chosen fit, KS D, p-value), skips and notes."""
-    rows = [("phase", "n", "median s", "p95 s", "fit", "KS D", "p-value")]
+    """The phases as a table (count, median, p95, p99, max, chosen fit, KS D, p-value), skips and notes."""
+    rows = [("phase", "n", "median s", "p95 s", "p99 s", "max s", "fit", "KS D", "p-value")]
     for name, f in calibration.phases.items():
         shown = (f"empirical ({len(f.chosen.values)} values)" if isinstance(f.chosen, Empirical)
                  else f.spec or "— (default kept)")
-        rows.append((name, str(f.count), _num(f.median), _num(f.p95), shown,
+        rows.append((name, str(f.count), _num(f.median), _num(f.p95), _num(f.p99), _num(f.largest), shown,
                      _num(f.ks_statistic, 3), "—" if not math.isfinite(f.p_value) else f"{f.p_value:.2g}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"rollsim calibrate: {calibration.pods:,} pod{'' if calibration.pods == 1 else 's'} from "
              f"{calibration.source.get('pods', '?')}"
              + (f" with events from {calibration.source['events']}" if calibration.source.get("events") else "")]
     for r in rows:
-        cells = [c.ljust(w) if i in (0, 4) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        cells = [c.ljust(w) if i in (0, 6) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
         lines.append("  " + "  ".join(cells).rstrip())
     res = calibration.resolution
     lines.append(f"  resolution: {'whole-second timestamps (1 s)' if res else 'fractional timestamps'}; "
                  "fits corrected for rounding; KS D against the fit as measured")
     tried = []
     for name, f in calibration.phases.items():
-        parts = [f"{x.family} D={x.ks_statistic:.3f} p={x.p_value:.2g}" if x.distribution else f"{x.family} —"
+        parts = [f"{x.family} D={x.ks_statistic:.3f} p={x.p_value:.2g}"
+                 + (" (tail too light)" if x.tail and x.tail.refused else "") if x.distribution else f"{x.family} —"
                  for x in f.families]
         if parts:
             tried.append(f"    {name}: " + ", ".join(parts))
@@ -159,10 +170,12 @@ def profile_document(calibration: Calibration) -> dict[str, Any]:
     each phase was fitted, the counts, skips, notes and the empirical values.
     """
     fits = {name: {"count": f.count, "mean_s": _clean(f.mean), "median_s": _clean(f.median), "p95_s": _clean(f.p95),
+                   "p99_s": _clean(f.p99), "max_s": _clean(f.largest),
                    "fit": f"empirical: the {name} values below" if isinstance(f.chosen, Empirical) else f.spec,
                    "ks_statistic": _clean(f.ks_statistic), "p_value": _clean(f.p_value),
                    "families": {x.family: ({"spec": str(x.distribution), "ks_statistic": _clean(x.ks_statistic),
-                                            "p_value": _clean(x.p_value)} if x.distribution else x.note)
+                                            "p_value": _clean(x.p_value), **({"tail": x.note} if x.note else {})}
+                                           if x.distribution else x.note)
                                 for x in f.families},
                    **({"note": f.note} if f.note else {})}
             for name, f in calibration.phases.items()}
