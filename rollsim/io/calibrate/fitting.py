@@ -44,7 +44,9 @@ _SIG = 4  # significant digits of fitted parameters
 
 @dataclass(frozen=True)
 class FamilyFit:
-    """One parametric family fitted to a phase: the distribution (None if it cannot fit) and its KS test."""
+    """One parametric family fitted to a phase: the distribution (None if it cannot fit), its KS test
+    and its tail check (``note`` says why it could not fit, or why its tail was refused).
+    """
 
     family: str
     distribution: Distribution | None
@@ -56,7 +58,9 @@ class FamilyFit:
 
 @dataclass(frozen=True)
 class PhaseFit:
-    """A fitted phase: sample statistics, the chosen distribution and every family tried."""
+    """A fitted phase: sample statistics, the chosen distribution and every family tried
+    (``tail_note``: why the tail refused the families, if it did).
+    """
 
     name: str
     count: int
@@ -142,8 +146,9 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
 
     ``kinds`` says how each value was measured (``pod_phases`` knows; inferred if None).
     Lognormal and gamma are fitted by maximum likelihood as measured, exponential by the
-    mean; the family with the smallest KS statistic is chosen, or the empirical
-    distribution if even that one is rejected at ``ALPHA``. Fewer than ``MIN_VALUES`` values
+    mean; of the families the KS test does not reject at ``ALPHA`` and whose tail allows
+    the slowest values (``tails.tail_check``), the smallest KS statistic is chosen, or the
+    empirical distribution (every value kept) if there is none. Fewer than ``MIN_VALUES`` values
     give no fit; a median below the resolution gives a constant at the mean.
     """
     x = np.asarray(values, dtype=float).reshape(-1)
