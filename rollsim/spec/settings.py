@@ -29,7 +29,7 @@ from rollsim.spec.priority import PREEMPTION_POLICIES
 from rollsim.spec.quoting import describe
 from rollsim.spec.registry import OVER_LIMIT
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
-from rollsim.spec.versions import SUPPORTED_VERSIONS, parse_version
+from rollsim.spec.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, parse_version
 
 __all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "BY_DESCRIPTION", "WORKLOAD_OPTIONS",
            "field_default"]
@@ -244,7 +244,8 @@ _OWN: tuple[Setting, ...] = (
             "enum": [*SUPPORTED_VERSIONS, *(float(v) for v in SUPPORTED_VERSIONS if v[-1] != "0")],
             "description": "a minor version: " + ", ".join(SUPPORTED_VERSIONS)}, "1.MINOR", SUPPORTED_VERSIONS),
             "the Kubernetes minor version whose controller rules apply (" + ", ".join(SUPPORTED_VERSIONS) + ")",
-            field="controller.kubernetes_version", label="Kubernetes version"),
+            field="controller.kubernetes_version", label="Kubernetes version",
+            shown_default=f"a live cluster's own version (ds/NAME, --context), else {DEFAULT_VERSION}"),
     Setting("queue_dedup", "controller.queue_dedup", k.BOOLEAN,
             "the delaying queue keeps one waiting entry per key, the earliest (client-go)",
             field="controller.queue_dedup", flag=False, label="work queue keeps the earliest AddAfter"),
