@@ -240,9 +240,9 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
         s = chosen.setting
         pods, cpu, mem = search.capacity.of(s)
         answer = {
-            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": patch_value(s, d),
-            "max_unavailable": patch_value(s, d) if s.kind == UNAVAILABLE else 0,
-            "max_surge": patch_value(s, d) if s.kind == SURGE else 0,
+            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": (value := patch_value(s, d)),
+            "max_unavailable": value if s.kind == UNAVAILABLE else 0,
+            "max_surge": value if s.kind == SURGE else 0,
             "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig")),

@@ -31,8 +31,8 @@ from rollsim.spec.startstate import check_start
 __all__ = [
     "OptionError", "NoNodeError", "EmptyClusterError", "OPTIONS", "RULES", "build_scenario", "option_path",
     "option_for_path", "non_negative_integer", "ignored_options", "ignored_in_also", "IGNORED_NOTE", "NOT_FITTED_NOTE",
-    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "UNLIMITED_NOTE",
-    "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order", "AllNotReadyError",
+    "NO_SIZE_NOTE", "NO_PULL_RATE_NOTE", "UNLIMITED_NOTE", "ITEM_NO_SIZE_NOTE", "also_item_key", "also_in_key_order",
+    "AllNotReadyError",
 ]
 
 
