@@ -91,8 +91,9 @@ def test_pressure_gone_before_a_synchronize_sees_it_sets_no_condition_and_evicts
 
 
 def test_realistic_mode_runs_the_loop_and_the_same_seed_gives_the_same_run() -> None:
-    """Two DaemonSets on every node, three nodes under pressure for the whole run: each pod there is
-    evicted by a synchronize of its own (the loop's phases and ties from stream eviction_manager)."""
+    """Two DaemonSets on every node, three nodes under pressure for the whole run: the loop's phases and
+    ties (stream eviction_manager) give the same run for the same seed, and the study's three pods there
+    are evicted (the loop's timing itself: the tests above)."""
     options = dict(nodes=60, max_unavailable="10%", disk_pressure_nodes="3@60",
                    also=[{"name": "node-exporter", "max_unavailable": "10%"}])
     one = simulate(build_scenario(**options), seed=3)

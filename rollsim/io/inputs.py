@@ -51,6 +51,7 @@ class Inputs:
     kubernetes_version: str | None = None  # the live cluster's, as a modelled minor (cluster_version)
     server_version_error: str | None = None  # why a named cluster's version is not known
     namespace_from: str | None = None  # a manifest file's: LoadedDaemonSet.namespace_from
+    calibrated: dict[str, str] | None = None  # the live pods' fit (--calibrate), before a profile's timings
 
     def defaults(self) -> dict[str, Any]:
         """The options the inputs set below any explicit one: the profile's timings, and the
@@ -98,10 +99,10 @@ class ReadInputs:
     loaded: Any = None
     node_list: tuple[Node, ...] | None = None
     timings: dict[str, str] | None = None
-    warnings: tuple[str, ...] = ()  # those no version changes
     source: Mapping[str, Any] | None = None
     unread: str | None = None
     cluster_named: bool = False  # a context or kubeconfig is named: its version can be asked
+    calibrated: dict[str, str] | None = None  # the live pods' fit, before a timing profile is read over it
 
 
 def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_daemonset: bool,
@@ -176,8 +177,8 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     elif "strict" in files:
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     node_list = _read_nodes(files, base_dir, node_list)
-    timings = _read_timings(files, base_dir, timings)
-    return ReadInputs(loaded, node_list, timings, (), source, unread, cluster_named)
+    return ReadInputs(loaded, node_list, _read_timings(files, base_dir, timings), source, unread, cluster_named,
+                      timings)
 
 
 def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
@@ -200,9 +201,8 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     if loaded is not None:
         loaded = loaded.for_version(_given_version(kubernetes_version) or version or DEFAULT_VERSION)
         warnings += loaded.warnings
-    return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings,
-                  (*warnings, *notes, *read.warnings), source, version, unread,
-                  None if loaded is None else loaded.namespace_from)
+    return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,
+                  version, unread, None if loaded is None else loaded.namespace_from, read.calibrated)
 
 
 def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,

@@ -61,7 +61,7 @@ def plan_scenario(request: PlanRequest):
     live = {k: v for k, v in (request.live or {}).items() if v is not None}
     server, warnings = _server_version(inputs, any(live.get(k) for k in ("context", "kubeconfig")),
                                        request.options.get("kubernetes_version") is not None)
-    calibrated, overridden = _calibrated(inputs.timings, request.files) if live.get("calibrate") else ({}, [])
+    calibrated, overridden = _calibrated(inputs)
     if overridden:
         warnings.append(f"argument --timings: {', '.join(overridden)} from {request.files['timings_file']} stand over "
                         "the calibrated ones (--calibrate); the plan's calibrated timings are the rest")
@@ -86,17 +86,12 @@ def _defaulted_namespace(inputs: Any, scenario: Any) -> list[str]:
             "current context's namespace); give -n NAMESPACE if it runs elsewhere"]
 
 
-def _calibrated(timings: dict[str, str] | None, files: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+def _calibrated(inputs: Any) -> tuple[dict[str, str], list[str]]:
     """The timings calibration gave that a timing profile (``--timings``, read over them) left
     standing, and the phases the profile replaced.
     """
-    if "timings_file" not in files:
-        return dict(timings or {}), []
-    from rollsim.io.calibrate import load_timings
-
-    given = load_timings(Path(files["timings_file"]))
-    return ({k: v for k, v in (timings or {}).items() if k not in given},
-            [k for k in (timings or {}) if k in given])
+    fitted, used = inputs.calibrated or {}, inputs.timings or {}
+    return {k: v for k, v in fitted.items() if used.get(k) == v}, [k for k, v in fitted.items() if used.get(k) != v]
 
 
 def _server_version(inputs: Any, named: bool, given: bool) -> tuple[dict[str, Any], list[str]]:

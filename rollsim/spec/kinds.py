@@ -9,7 +9,7 @@ against the shipped experiments, and the rule stays the authority (``Kind.rule``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,7 +43,7 @@ __all__ = [
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
     "OLD_PODS_UNREADY", "CLOCK_SKEW",
-    "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError",
+    "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError", "unknown_keys",
 ]
 
 
@@ -226,6 +226,11 @@ def _not_ready(value: Any) -> int | tuple[NodeChange, ...]:
     return non_negative_integer(value)
 
 
+def unknown_keys(keys: Sequence[object]) -> str:
+    """``unknown key x`` or ``unknown keys x, y``: the keys of a mapping its rule does not know."""
+    return f"unknown key{'s' if len(keys) > 1 else ''} {', '.join(map(str, keys))}"
+
+
 def _tolerations(value: Any) -> tuple[Toleration, ...]:
     if not isinstance(value, (list, tuple)):
         raise ValueError("must be a list of tolerations (key, operator, value, effect)")
@@ -239,8 +244,7 @@ def _tolerations(value: Any) -> tuple[Toleration, ...]:
             raise ItemError(f"item {i} {rule}", f"[{i}]", rule)
         unknown = sorted(set(item) - {"key", "operator", "value", "effect"}, key=str)
         if unknown:
-            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}; "
-                    "a toleration here has key, operator, value and effect")
+            rule = f"{unknown_keys(unknown)}; a toleration here has key, operator, value and effect"
             raise ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
         try:
             out.append(Toleration(str(item.get("key", "")), str(item.get("operator", "Equal")),

@@ -6,7 +6,7 @@ the CLI and experiment files turn them into one line naming the flag or key and 
 
 from __future__ import annotations
 
-__all__ = ["OptionError", "NoNodeError", "EmptyClusterError", "AllNotReadyError"]
+__all__ = ["OptionError", "NoNodeError", "EmptyClusterError", "AllNotReadyError", "UnknownOptionsError"]
 
 
 class OptionError(ValueError):
@@ -30,9 +30,14 @@ class OptionError(ValueError):
         Python caller reads it; the CLI and experiment files name the flag or key from ``options``
         and print ``message``.
         """
-        if not self.options or self.message.startswith("unknown scenario option"):
-            return self.message
-        return f"{', '.join(self.options)}: {self.message}"
+        return f"{', '.join(self.options)}: {self.message}" if self.options else self.message
+
+
+class UnknownOptionsError(OptionError):
+    """Options ``build_scenario`` does not know: the message names them already."""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NoNodeError(OptionError):

@@ -22,7 +22,13 @@ from rollsim.spec.image import LinkConflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.node import Node, control_plane_node, uniform_nodes
-from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
+from rollsim.spec.optionerrors import (
+    AllNotReadyError,
+    EmptyClusterError,
+    NoNodeError,
+    OptionError,
+    UnknownOptionsError,
+)
 from rollsim.spec.quoting import as_written
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
@@ -82,7 +88,8 @@ def build_scenario(
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - set(OPTIONS))
     if unknown:
-        raise OptionError(tuple(unknown), f"unknown scenario option(s): {', '.join(unknown)}{_spelt(unknown[0])}")
+        raise UnknownOptionsError(tuple(unknown), f"unknown scenario option(s): {', '.join(unknown)}"
+                                                  f"{_spelt(unknown[0])}")
     o: dict[str, Any] = {}
     for name, value in given.items():
         try:

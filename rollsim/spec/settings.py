@@ -362,8 +362,8 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
             raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
         unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
         if unknown:  # before the missing name: a misspelt name is named as such
-            rule = (f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"
-                    + (f"; {hint}" if (hint := split_spec_hint(unknown[0], item)) else _guess(unknown[0])))
+            hint = split_spec_hint(unknown[0], item)
+            rule = k.unknown_keys(unknown) + (f"; {hint}" if hint else _guess(unknown[0]))
             raise k.ItemError(f"item {i}: {rule}", f"[{i}].{unknown[0]}", rule)
         if "name" not in item:
             rule = f"has no name: each DaemonSet needs one, such as {_EXAMPLE}"

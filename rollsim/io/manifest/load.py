@@ -10,7 +10,7 @@ from typing import Any
 from rollsim.io.manifest.documents import parse_documents, read_documents
 from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.manifest.fields import check_fields
-from rollsim.io.manifest.objects import ManifestObject, check_api_version, objects, select
+from rollsim.io.manifest.objects import ManifestObject, check_api_version, objects, own_namespace, select
 from rollsim.io.manifest.resources import POD_LEVEL_DROPPED, unchecked_resources, without_pod_level
 from rollsim.io.manifest.spec import daemonset_spec
 from rollsim.io.yamldoc import source_name
@@ -95,7 +95,6 @@ def _read(obj: ManifestObject, warnings: tuple[str, ...], file: str, namespace: 
     """The third pass over an object whose fields are checked (``warnings``: what that check found)."""
     spec, labels, has_probe = daemonset_spec(obj, namespace)
     template: dict[str, Any] = obj.data["spec"]["template"]["spec"]  # there: daemonset_spec read it
-    own = obj.data["metadata"].get("namespace")  # there: daemonset_spec read the name beside it
-    origin = "metadata.namespace" if own else "-n/--namespace" if namespace else "default"
+    origin = "metadata.namespace" if own_namespace(obj) else "-n/--namespace" if namespace else "default"
     return LoadedDaemonSet(spec, (*warnings, *unchecked_resources(obj.where, template)), file, labels, has_probe,
                            origin)

@@ -12,7 +12,7 @@ from typing import Any
 from rollsim.io.manifest.documents import Document
 from rollsim.io.manifest.errors import ManifestError, Where, describe, show
 
-__all__ = ["ManifestObject", "check_api_version", "objects", "select"]
+__all__ = ["ManifestObject", "check_api_version", "objects", "own_namespace", "select"]
 
 
 @dataclass
@@ -102,13 +102,13 @@ def select(found: list[ManifestObject], name: str | None, file: str,
         shown = ", ".join(_key(o, namespace) for o in pool)
         raise pool[1].where.error("", f"{len(pool)} DaemonSets in this file ({shown}); {_how_to_choose(pool)}")
     chosen = pool[0]
-    own = _own_namespace(chosen)
+    own = own_namespace(chosen)
     if namespace and own is not None and own != namespace:
         raise _mismatch(chosen, namespace)
     return chosen
 
 
-def _own_namespace(obj: ManifestObject) -> str | None:
+def own_namespace(obj: ManifestObject) -> str | None:
     """The object's ``metadata.namespace`` when it sets one (one that is not text is refused later,
     by the check of the fields' types).
     """
@@ -119,7 +119,7 @@ def _own_namespace(obj: ManifestObject) -> str | None:
 
 def _namespace_of(obj: ManifestObject, namespace: str | None) -> str:
     """The namespace the object is applied in: its own, else ``-n``'s, else ``default``."""
-    return _own_namespace(obj) or namespace or "default"
+    return own_namespace(obj) or namespace or "default"
 
 
 def _key(obj: ManifestObject, namespace: str | None) -> str:
@@ -129,7 +129,7 @@ def _key(obj: ManifestObject, namespace: str | None) -> str:
 
 def _mismatch(obj: ManifestObject, namespace: str | None) -> ManifestError:
     """The refusal kubectl gives an object whose own namespace is not the one ``-n`` gives."""
-    own = _own_namespace(obj)
+    own = own_namespace(obj)
     return obj.where.error("metadata.namespace", f"the namespace from the provided object {own!r} does not match "
                                                  f"the namespace {namespace!r} (-n/--namespace); you must pass "
                                                  f"--namespace={own} (or no -n) to use it, as kubectl apply does")
