@@ -104,7 +104,7 @@ def test_an_added_node_copies_the_largest_pool() -> None:
     node, so a DaemonSet that selects cpu nodes runs on it and one that selects gpu nodes does not.
     """
     pools = [{"name": "gpu", "count": 2, "labels": {"pool": "gpu"},
-              "taints": [{"key": "gpu", "effect": "NoSchedule"}]},
+              "taints": [{"key": "gpu", "effect": "NoSchedule"}], "allocatable": {"cpu": "8", "memory": "32Gi"}},
              {"name": "cpu", "count": 3, "labels": {"pool": "cpu"}, "allocatable": {"cpu": "4", "memory": "16Gi"}}]
     nodes = nodes_from_pools(pools)
     added = joining_node(_template(nodes), "added-00001")

@@ -157,6 +157,31 @@ class TestKubectlOutput:
         assert node.allocatable_memory_bytes == size
 
 
+    @pytest.mark.parametrize(("b_allocatable", "resource"), [({}, "cpu"), ({"cpu": "2"}, "memory")])
+    def test_a_list_that_gives_allocatable_for_some_nodes_only_is_refused(
+            self, tmp_path: Path, b_allocatable: dict, resource: str) -> None:
+        """A scheduler reads a resource a node does not list as none of it; rollsim would take it to
+        have room: a mixed list is refused at the node that lacks it, whichever resource that is.
+        """
+        doc = node_list(node_doc("a", status={"allocatable": {"cpu": "4", "memory": "16Gi"}}),
+                        node_doc("b", status={"allocatable": b_allocatable}))
+        path = write(tmp_path, yaml.safe_dump(doc, sort_keys=False), "nodes.yaml")
+        with pytest.raises(ConfigError) as info:
+            load_nodes(path)
+        lines = path.read_text().splitlines()
+        b = next(i for i, text in enumerate(lines, 1) if "name: b" in text)
+        message = str(info.value)
+        assert message.startswith(f"{path}:") and "items[1].status.allocatable" in message
+        assert f"node 'b' gives no allocatable {resource}, where node 'a' (items[0].status.allocatable) does" in message
+        line = int(message.split(":")[1])
+        assert line > b and "allocatable" in lines[line - 1]  # node b's, not node a's
+        doc["items"][1]["status"]["allocatable"] = {"cpu": "2", "memory": "8Gi"}
+        assert len(load_nodes(write(tmp_path, doc))) == 2
+        for item in doc["items"]:
+            item["status"].pop("allocatable")
+        assert [n.allocatable_cpu_millis for n in load_nodes(write(tmp_path, doc))] == [None, None]
+
+
 # --- load_nodes: errors ----------------------------------------------------------------------
 def _base() -> dict[str, Any]:
     return node_list(node_doc("a"), node_doc("b", spec={"taints": [{"key": "k", "value": "v", "effect": NO_SCHEDULE}]}),
@@ -489,16 +514,16 @@ class TestPools:
         nodes = nodes_from_pools([
             {"name": "general", "count": 3, "labels": {"pool": "general"},
              "allocatable": {"cpu": "4", "memory": "16Gi"}},
-            {"name": "gpu", "count": 12, "labels": {"gpu": "a10g"},
+            {"name": "gpu", "count": 12, "labels": {"gpu": "a10g"}, "allocatable": {"cpu": "8", "memory": "64Gi"},
              "taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": NO_SCHEDULE}]},
-            {"name": "empty", "count": 0},
+            {"name": "empty", "count": 0},  # no nodes: its allocatable, or none, is not read
         ])
         assert [n.name for n in nodes[:4]] == ["general-0", "general-1", "general-2", "gpu-00"]
         assert nodes[-1].name == "gpu-11" and len(nodes) == 15
         assert nodes[0] == Node("general-0", {**kubelet_labels("general-0"), "pool": "general"}, (), True, False, 4000,
                                 16 * GI)
         assert nodes[3] == Node("gpu-00", {**kubelet_labels("gpu-00"), "gpu": "a10g"},
-                                (Taint("nvidia.com/gpu", "present", NO_SCHEDULE),))
+                                (Taint("nvidia.com/gpu", "present", NO_SCHEDULE),), True, False, 8000, 64 * GI)
         assert nodes[3].labels["kubernetes.io/os"] == "linux" and nodes[3].labels["kubernetes.io/hostname"] == "gpu-00"
 
     def test_not_ready_pool_gets_the_lifecycle_controllers_taints(self) -> None:
@@ -566,6 +591,18 @@ class TestPools:
         assert isinstance(info.value, ValueError)
         assert info.value.path == path and rule in info.value.rule
         assert str(info.value) == f"{path}: {info.value.rule}"
+
+    def test_pools_that_give_allocatable_for_some_pools_only_are_refused(self) -> None:
+        """As a mixed node list; a pool of no nodes is not read. make-nodes, which fills a missing
+        allocatable from the instance type (``TestMakeNodes.test_pools``), takes such pools.
+        """
+        given = {"name": "a", "count": 2, "allocatable": {"cpu": "4", "memory": "16Gi"}}
+        with pytest.raises(PoolError) as info:
+            nodes_from_pools([given, {"name": "b", "count": 1}], where="scenario.cluster.pools")
+        assert info.value.path == "scenario.cluster.pools[1].allocatable"
+        assert info.value.rule.startswith("pool 'b' gives no allocatable cpu, where pool 'a' "
+                                          "(scenario.cluster.pools[0].allocatable) does")
+        assert len(nodes_from_pools([given, {"name": "none", "count": 0}])) == 2
 
     def test_where_prefixes_the_path(self) -> None:
         with pytest.raises(ValueError, match=r"^scenario\.cluster\.pools\[0\]\.count: "):

@@ -13,8 +13,8 @@ from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
 from rollsim.spec.quantity import int64_amount
 from rollsim.spec.quoting import written
 
-__all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "dotted", "kind_of",
-           "known_keys", "mapping", "show", "string_map", "taints"]
+__all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "allocatable_everywhere",
+           "dotted", "kind_of", "known_keys", "mapping", "show", "string_map", "taints"]
 
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
@@ -108,6 +108,26 @@ def allocatable(data: Mapping, at: Parts) -> tuple[int | None, int | None]:
             raise Invalid(at + (key,), f"must not be negative, got {show(raw)}")
         out.append(amount)
     return out[0], out[1]
+
+
+def allocatable_everywhere(entries: Sequence[tuple[Parts, str, int | None, int | None]], what: str) -> None:
+    """Refuse a list in which some nodes give an allocatable resource and others do not.
+
+    ``entries``: each node's (or pool's) allocatable path, name, cpu millis and memory bytes. The
+    scheduler reads a resource a node does not list as none of it (``NodeInfo.Allocatable`` is
+    built from ``status.allocatable``), so NodeResourcesFit fits no pod that requests it there,
+    where rollsim fits pods only on nodes that give allocatable and takes the others to have
+    room: either reading of such a list is a guess. ``kubectl get nodes -o json`` lists both
+    resources for every node, so a mix is a hand edit; the user says which they meant.
+    """
+    for column, resource in ((2, "cpu"), (3, "memory")):
+        giving = next((e for e in entries if e[column] is not None), None)
+        lacking = next((e for e in entries if e[column] is None), None)
+        if giving is not None and lacking is not None:
+            raise Invalid(lacking[0], f"{what} {show(lacking[1])} gives no allocatable {resource}, where "
+                                      f"{what} {show(giving[1])} ({dotted(giving[0])}) does: a scheduler sees no "
+                                      f"{resource} there and fits no pod that requests some; give it for every "
+                                      f"{what}, or for none (then requests are not fitted)")
 
 
 def taints(data: Any, at: Parts, strict: bool = False) -> tuple[Taint, ...]:

@@ -21,6 +21,7 @@ from rollsim.io.nodes.fields import (
     Invalid,
     Parts,
     allocatable,
+    allocatable_everywhere,
     dotted,
     kind_of,
     mapping,
@@ -178,6 +179,8 @@ def _nodes_of(data: Any) -> tuple[Node, ...]:
                                                      f"(also {dotted(seen[node.name])})")
         seen[node.name] = at
         nodes.append(node)
+    allocatable_everywhere([(at + ("status", "allocatable"), node.name, node.allocatable_cpu_millis,
+                             node.allocatable_memory_bytes) for (at, _), node in zip(entries, nodes)], "node")
     return tuple(nodes)
 
 

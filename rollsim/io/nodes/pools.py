@@ -12,6 +12,7 @@ from rollsim.io.nodes.fields import (
     Invalid,
     Parts,
     allocatable,
+    allocatable_everywhere,
     dotted,
     kind_of,
     known_keys,
@@ -114,8 +115,14 @@ def nodes_from_pools(pools: Sequence[Mapping[str, Any]], where: str = "cluster.p
     reserved for per-pool timing overrides, which are not modelled: only an empty mapping passes.
     Raises ``PoolError`` (a ``ValueError``, "<where>[i].<key>: <rule>").
     """
+    checked = read_pools(pools, where)
+    try:  # make-nodes fills a pool's missing allocatable from its instance type; here it stays missing
+        allocatable_everywhere([((where, i, "allocatable"), p.name, p.cpu_millis, p.memory_bytes)
+                                for i, p in enumerate(checked) if p.count], "pool")
+    except Invalid as exc:
+        raise PoolError(dotted(exc.parts), exc.message) from None
     nodes: list[Node] = []
-    for pool in read_pools(pools, where):
+    for pool in checked:
         width = max(1, len(str(pool.count - 1)))
         node_taints = pool.taints if pool.ready else _with_not_ready_taints(pool.taints)
         names = [f"{pool.name}-{i:0{width}d}" for i in range(pool.count)]
