@@ -138,3 +138,25 @@ def test_make_nodes_writes_a_node_list_that_loads(tmp_path, capsys) -> None:
     assert main(["simulate", "--nodes-file", str(out), "--json", "--controller", "ideal"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["nodes"] == 17  # 20 − 2 control-plane − 1 NotReady (not-ready:NoSchedule)
+
+
+def test_a_node_list_whose_kubelets_the_version_cannot_serve_is_warned_of(tmp_path, capsys) -> None:
+    """make-nodes writes the kubelets of the version given (default the default version), and a
+    list whose kubelets that version cannot serve (the version skew policy) draws one warning.
+    """
+    out = tmp_path / "n.json"
+    assert main(["make-nodes", "6", "--control-plane", "0", "--kubernetes-version", "1.34", "--out-file",
+                 str(out)]) == 0
+    assert out.read_text().count('"kubeletVersion": "v1.34.0"') == 6
+    for version in ("1.34", "1.35", "1.37"):
+        assert main(["simulate", "--nodes-file", str(out), "--kubernetes-version", version, "-o", "json"]) == 0
+        assert "kubelet" not in capsys.readouterr().err
+    assert main(["simulate", "--nodes-file", str(out), "--kubernetes-version", "1.33", "-o", "json"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["rollsim: warning: the node list's kubelets run v1.34.0 (status.nodeInfo.kubeletVersion), so its "
+                   "cluster runs v1.34 to v1.37 (a kubelet is never newer than the API server and at most 3 minors "
+                   "older), not the 1.33 given: give the cluster's version (--kubernetes-version 1.34 or 1.35 or "
+                   "1.36 or 1.37)"]
+    assert main(["make-nodes", "6", "--out-file", str(out)]) == 0  # the default version's kubelets
+    assert main(["simulate", "--nodes-file", str(out), "-o", "json"]) == 0
+    assert "kubelet" not in capsys.readouterr().err

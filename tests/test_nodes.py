@@ -33,6 +33,7 @@ from rollsim.spec.node import (
     Taint,
     kubelet_labels,
 )
+from rollsim.spec.versions import DEFAULT_VERSION
 
 DATA = Path(__file__).parent / "data" / "nodes"
 SAMPLE = Path(__file__).parent.parent / "experiments" / "nodes" / "sample-300.json"
@@ -421,7 +422,7 @@ class TestMakeNodes:
                                                                  "Ready"]
             assert set(status["capacity"]) == set(status["allocatable"]) >= {"cpu", "memory", "pods",
                                                                              "ephemeral-storage"}
-            assert status["nodeInfo"]["kubeletVersion"] == "v1.29.4"
+            assert status["nodeInfo"]["kubeletVersion"] == f"v{DEFAULT_VERSION}.0"  # the default version's kubelets
             assert status["addresses"][0]["type"] == "InternalIP"
         (down,) = [i for i in doc["items"] if i["status"]["conditions"][-1]["status"] == "False"]
         assert [(t["key"], t["effect"]) for t in down["spec"]["taints"]] == [

@@ -28,6 +28,7 @@ from rollsim.spec.versions import (
     SUPPORTED_VERSIONS,
     VersionRules,
     cluster_version,
+    kubelet_skew,
     older_differences,
     parse_version,
     rules_for,
@@ -280,3 +281,34 @@ def test_a_yaml_number_is_named_as_the_minor_it_stands_for() -> None:
     with pytest.raises(ValueError, match=r"got '1\.30'; for an older cluster give 1\.33"):
         parse_version("1.30")
     assert parse_version(1.34) == "1.34"
+
+
+# -- a node list's kubelets bound the cluster's version ----------------------------------------
+@pytest.mark.parametrize(("version", "kubelets", "warns"), [
+    ("1.37", ["v1.37.0"], None),
+    ("1.37", ["v1.34.2", "v1.35.1"], None),  # the oldest kubelet three minors behind: allowed
+    ("1.37", ["v1.33.9"], "runs v1.33 to v1.36"),  # four minors behind: not this version
+    ("1.34", ["v1.35.0-eks-1"], "runs v1.35 to v1.38"),  # a kubelet newer than the API server
+    ("1.37", ["v1.29.4"], "--kubernetes-version 1.33 comes nearest"),  # no modelled version can be it
+    ("1.33", ["v1.29.4"], None),  # ... and 1.33, the nearest, was chosen
+    ("1.37", ["v1.38.1"], None),  # newer than modelled: 1.37 is the nearest
+    ("1.36", ["v1.38.1"], "--kubernetes-version 1.37, the newest modelled, comes nearest"),
+    ("1.35", ["v1.31.0", "v1.36.0"], "runs v1.36 (a kubelet"),  # a list skewed itself: the newest kubelet's
+    ("1.37", ["devel", ""], None),  # not v1.MINOR: nothing to say
+])
+def test_kubelet_skew(version, kubelets, warns) -> None:
+    note = kubelet_skew(version, kubelets, "the default")
+    if warns is None:
+        assert note is None
+    else:
+        assert warns in note and f"not the default {version}" in note
+
+
+def test_kubelet_skew_names_the_kubelets_and_what_an_older_cluster_does() -> None:
+    note = kubelet_skew("1.37", ["v1.30.1", "v1.29.4", "v1.30.1"], "given")
+    assert note.startswith("the node list's kubelets run v1.29.4 to v1.30.1 (status.nodeInfo.kubeletVersion), "
+                           "so its cluster runs v1.30 to v1.32 (a kubelet is never newer than the API server and at "
+                           "most 3 minors older), not the 1.37 given: rollsim models 1.33 to 1.37")
+    assert note.endswith("; ".join(older_differences(32)))
+    assert kubelet_skew("1.33", ["v1.36.0"], "given").endswith("give the cluster's version "
+                                                               "(--kubernetes-version 1.36 or 1.37)")

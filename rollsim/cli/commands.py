@@ -226,7 +226,8 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
     except LimitError as exc:
         raise UsageError(f"argument N: {exc}") from None
     try:
-        document = make_nodes(args.count, seed=args.seed, **options)
+        kubelet = None if args.kubernetes_version is None else f"v{args.kubernetes_version}.0"
+        document = make_nodes(args.count, seed=args.seed, kubelet_version=kubelet, **options)
     except NodeOptionError as exc:  # of the options it is about, blame those given (N always is), else all
         blamed = tuple(o for o in exc.options if o in options or o == "count") or exc.options
         flags = "/".join("N" if o == "count" else f"--{o.replace('_', '-')}" for o in blamed)  # argparse's dests

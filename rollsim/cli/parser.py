@@ -225,6 +225,9 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
                        ("--cordoned", "cordoned (unschedulable) nodes (default 0)"),
                        ("--zones", "availability zones (default 3)")):
         make.add_argument(flag, type=count, metavar="M", help=text)
+    make.add_argument("--kubernetes-version", type=rule("kubernetes_version"), metavar="1.MM",
+                      help="the version the kubelets run, as v1.MM.0 (default: the newest modelled, as "
+                           "simulate's default): simulate the list with the same --kubernetes-version")
     cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
     cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json; - reads standard input")
     cal.add_argument("--events", metavar="EVENTS.json",

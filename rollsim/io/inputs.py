@@ -20,7 +20,7 @@ from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node
 from rollsim.spec.scenario import DaemonSetSpec
-from rollsim.spec.versions import DEFAULT_VERSION, parse_version
+from rollsim.spec.versions import DEFAULT_VERSION, kubelet_skew, parse_version
 
 if TYPE_CHECKING:
     from rollsim.io.live import Version
@@ -103,6 +103,7 @@ class ReadInputs:
     unread: str | None = None
     cluster_named: bool = False  # a context or kubeconfig is named: its version can be asked
     calibrated: dict[str, str] | None = None  # the live pods' fit, before a timing profile is read over it
+    kubelets: tuple[str, ...] = ()  # a node list file's kubelet versions (kubelet_skew), each once
 
 
 def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_daemonset: bool,
@@ -177,8 +178,10 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     elif "strict" in files:
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     node_list = _read_nodes(files, base_dir, node_list)
+    kubelets = () if "nodes_file" not in files else tuple({n.kubelet_version: None for n in node_list
+                                                           if n.kubelet_version is not None})
     return ReadInputs(loaded, node_list, _read_timings(files, base_dir, timings), source, unread, cluster_named,
-                      timings)
+                      timings, kubelets)
 
 
 def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
@@ -196,11 +199,16 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     elif read.cluster_named and (kubernetes_version is None or server_version):
         source, unread = cluster.read()
     version, notes = version_notes(source, unread, given=kubernetes_version is not None)
+    given = _given_version(kubernetes_version)
+    simulated = given or version or DEFAULT_VERSION
     warnings: list[str] = []
     loaded = read.loaded
     if loaded is not None:
-        loaded = loaded.for_version(_given_version(kubernetes_version) or version or DEFAULT_VERSION)
+        loaded = loaded.for_version(simulated)
         warnings += loaded.warnings
+    skew = kubelet_skew(simulated, read.kubelets, "given" if given else "the cluster's" if version else "the default")
+    if skew is not None:
+        warnings.append(skew)
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,
                   version, unread, None if loaded is None else loaded.namespace_from, read.calibrated)
 

@@ -154,7 +154,8 @@ class Node:
     ``disk_pressure`` and ``pid_pressure`` are its DiskPressure and PIDPressure conditions as listed
     (True): under either, its kubelet's eviction manager rejects new pods that are not critical
     (``rollsim.cluster.eviction``; ``Admit`` rejects every such pod under any condition but
-    MemoryPressure alone).
+    MemoryPressure alone). ``kubelet_version`` is what a node list says its kubelet runs: it bounds
+    the cluster's version (``rollsim.spec.versions.kubelet_skew``) and takes no part in a run.
     """
 
     name: str
@@ -166,6 +167,7 @@ class Node:
     allocatable_memory_bytes: int | None = None
     disk_pressure: bool = False
     pid_pressure: bool = False
+    kubelet_version: str | None = field(default=None, compare=False)  # status.nodeInfo.kubeletVersion, if listed
 
     @property
     def ready_condition(self) -> str:

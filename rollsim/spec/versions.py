@@ -69,16 +69,18 @@ node's deletion never enqueues (the node informer has no delete handler).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rollsim.spec.budget import IntOrPercent, is_zero
 from rollsim.spec.lifecycle import grace_period_for
 
-__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
-           "older_differences", "parse_version", "rules_for", "served_minor", "surge_dropped"]
+__all__ = ["DEFAULT_VERSION", "KUBELET_SKEW", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
+           "kubelet_skew", "older_differences", "parse_version", "rules_for", "served_minor", "surge_dropped"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
 DEFAULT_VERSION = "1.37"  # the newest release
+KUBELET_SKEW = 3  # minors a kubelet may lag the API server (the version skew policy, since v1.28; 2 before)
 SURGE_SINCE = 22  # DaemonSet maxSurge: feature gate DaemonSetUpdateSurge alpha (off) 1.21, beta (on) 1.22, GA 1.25
 
 
@@ -213,3 +215,39 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
                                         f"the rules of {SUPPORTED_VERSIONS[-1]} apply (later changes are not "
                                         "modelled)")
     return f"1.{minor}", None
+
+
+def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | None:
+    """Why ``version`` (the modelled minor a run simulates; ``chosen`` says whose it is: ``the
+    default``, ``given``) cannot be the version of a cluster whose nodes run ``kubelets``
+    (a node list's ``status.nodeInfo.kubeletVersion``), or None when it can, or when it is the
+    nearest modelled version to every one it could be.
+
+    The version skew policy (kubernetes.io/releases/version-skew-policy): a kubelet is never newer
+    than the API server and at most ``KUBELET_SKEW`` minors older. So the cluster runs a minor from
+    the newest kubelet's to the oldest's plus ``KUBELET_SKEW`` (just the newest's, for a list that
+    is skewed itself).
+    """
+    minors = sorted({m for m in map(served_minor, kubelets) if m is not None})
+    if not minors:
+        return None
+    low, high = minors[-1], max(minors[-1], minors[0] + KUBELET_SKEW)
+    minor = _minor(version)
+    if low <= minor <= high:
+        return None
+    oldest, newest = SUPPORTED_VERSIONS[0], SUPPORTED_VERSIONS[-1]
+    possible = [v for v in SUPPORTED_VERSIONS if low <= _minor(v) <= high]
+    if not possible and version == (oldest if high < _minor(oldest) else newest):
+        return None
+    named = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
+    running = named[0] if len(named) == 1 else f"{named[0]} to {named[-1]}"
+    cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
+    why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
+           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not the "
+           f"{'default ' if chosen == 'the default' else ''}{version}{' given' if chosen == 'given' else ''}")
+    if possible:
+        return f"{why}: give the cluster's version (--kubernetes-version {' or '.join(possible)})"
+    if high < _minor(oldest):
+        return (f"{why}: rollsim models {oldest} to {newest}, and --kubernetes-version {oldest} comes nearest; "
+                f"on v1.{high} {'; '.join(older_differences(high))}")
+    return f"{why}: --kubernetes-version {newest}, the newest modelled, comes nearest (later changes are not modelled)"

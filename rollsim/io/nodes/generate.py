@@ -21,6 +21,7 @@ from rollsim.io.nodes.fields import NOT_READY_TAINT, UNSCHEDULABLE_TAINT
 from rollsim.io.nodes.pools import Pool, read_pools
 from rollsim.spec.node import CONTROL_PLANE_LABEL, NO_EXECUTE, NO_SCHEDULE
 from rollsim.spec.quoting import written
+from rollsim.spec.versions import DEFAULT_VERSION
 
 __all__ = ["NodeOptionError", "make_nodes", "nodes_json", "write_nodes_json"]
 
@@ -53,7 +54,7 @@ class NodeOptionError(ValueError):
 
 def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequence[Mapping[str, Any]] | None = None,
                not_ready: int = 0, cordoned: int = 0, zones: int = 3, region: str = "us-east-1",
-               kubelet_version: str = "v1.29.4", now: str = "2024-06-01T12:00:00Z") -> dict[str, Any]:
+               kubelet_version: str | None = None, now: str = "2024-06-01T12:00:00Z") -> dict[str, Any]:
     """A realistic ``kubectl get nodes -o json`` document (kind List) for ``count`` nodes.
 
     A kOps-style cluster on EC2: ``control_plane`` nodes labelled and tainted
@@ -63,8 +64,12 @@ def make_nodes(count: int, *, seed: int = 0, control_plane: int = 3, pools: Sequ
     report Ready=False and carry ``node.kubernetes.io/not-ready`` NoSchedule and NoExecute,
     as the node lifecycle controller taints them; ``cordoned`` others are
     ``spec.unschedulable`` with the ``node.kubernetes.io/unschedulable:NoSchedule`` taint.
-    Deterministic in ``seed``; timestamps are relative to ``now``, never the clock.
+    Deterministic in ``seed``; timestamps are relative to ``now``, never the clock. Every kubelet
+    runs ``kubelet_version`` (default: the default Kubernetes version's ``v1.MM.0``), so the list
+    is one a cluster of that version can have (``rollsim.spec.versions.kubelet_skew``).
     """
+    if kubelet_version is None:
+        kubelet_version = f"v{DEFAULT_VERSION}.0"
     for name, value in (("count", count), ("control_plane", control_plane), ("not_ready", not_ready),
                         ("cordoned", cordoned), ("zones", zones)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

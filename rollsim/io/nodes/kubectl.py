@@ -51,7 +51,7 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
     """The nodes of ``kubectl get nodes -o json`` (or ``-o yaml``) output: a List/NodeList or one Node.
 
     Reads name, labels, taints (``timeAdded`` ignored), ``spec.unschedulable``, allocatable
-    cpu/memory and the Ready condition: ready only if its status is "True". A node without a
+    cpu/memory, the Ready condition (ready only if its status is "True") and the kubelet's version. A node without a
     Ready condition, or Ready False or Unknown without the node lifecycle controller's
     ``not-ready``/``unreachable`` NoSchedule taint, is refused (``_ready``). Everything else is
     ignored. Raises ``ConfigError`` naming the file, line and field path.
@@ -217,7 +217,10 @@ def _node_fields(item: dict, meta: Mapping, name: str, at: Parts) -> Node:
     conditions = status.get("conditions")
     disk = ready == "True" and _condition(conditions, "DiskPressure") == "True"
     pid = ready == "True" and _condition(conditions, "PIDPressure") == "True"
-    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory, disk, pid)
+    info = status.get("nodeInfo")  # read only to say which versions the cluster can run: never an error
+    kubelet = info.get("kubeletVersion") if isinstance(info, dict) else None
+    return Node(name, labels, node_taints, ready == "True", bool(unschedulable), cpu, memory, disk, pid,
+                kubelet if isinstance(kubelet, str) else None)
 
 
 _NO_READY = ("has no Ready condition, which `kubectl get nodes -o json` gives every node that has reported; "
