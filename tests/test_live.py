@@ -723,3 +723,35 @@ def test_run_refuses_surge_a_cluster_before_v122_would_drop(api, kubeconfig, tmp
     assert main(args) == 0
     assert "the DaemonSet read from the cluster has maxSurge 1: its v1.21.3 API server kept it" in \
         capsys.readouterr().err
+
+
+def test_the_live_status_is_held_against_the_start_of_the_run(api, kubeconfig, capsys):
+    """The recorded DaemonSet's status, 11 nodes that should run it (rollsim's eligibility agrees) and
+    11 pods available, draws no warning; 10 available, where a run starts with 11, one, with the
+    option that simulates it.
+    A status that disagrees more draws one warning per count; with --nodes, only the rollout
+    under way is the cluster's to say; a status of an older generation says nothing.
+    """
+    args = ["simulate", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "-o", "json"]
+    assert main(args) == 0
+    assert "warning" not in capsys.readouterr().err
+    api.api.daemonset["status"]["numberAvailable"] = 10
+    assert main(args) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "warning" in line] == [
+        "rollsim: warning: 1 Ready node that should run it has no available pod of the DaemonSet now: its status "
+        "counts 10 available (status.numberAvailable) where the run starts with 11, an available old pod on every "
+        "Ready node that should run it; those nodes use up maxUnavailable from the start, which --old-pods-unready "
+        "1@0 (faults.old_pods_unready) simulates"]
+    api.api.daemonset["status"].update(desiredNumberScheduled=7, numberAvailable=11, updatedNumberScheduled=3)
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "a rollout is under way on the cluster: 3 of 7 nodes run the DaemonSet's current template" in err
+    assert ("the DaemonSet's status counts 7 nodes that should run it (status.desiredNumberScheduled), rollsim 11 of "
+            "the 12 nodes read") in err
+    assert "no available pod" not in err
+    assert main([*args, "--nodes", "20"]) == 0
+    err = capsys.readouterr().err
+    assert "a rollout is under way" in err and "desiredNumberScheduled" not in err
+    api.api.daemonset["metadata"]["generation"] = 3  # a spec change its controller has not synced
+    assert main(args) == 0
+    assert "status." not in capsys.readouterr().err

@@ -54,7 +54,7 @@ def input_flag_error(exc: ValueError) -> UsageError:
 
 def scenario_from(args: argparse.Namespace):
     """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
-    from rollsim.io.inputs import load_inputs
+    from rollsim.io.inputs import live_status_notes, load_inputs
     from rollsim.spec.options import OptionError, build_scenario, ignored_options
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
@@ -79,7 +79,8 @@ def scenario_from(args: argparse.Namespace):
         _warn(args, inputs.warnings)
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {flag_names(exc.options)}: {exc.message}") from None
-    _warn(args, (*inputs.warnings, *_surge_on_old_cluster(args, inputs, scenario)))
+    _warn(args, (*inputs.warnings, *_surge_on_old_cluster(args, inputs, scenario),
+                 *live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)))
     for name, note in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
         say(args, f"rollsim: warning: argument {flag_names((name,))}: {note}", sys.stderr)
     return scenario

@@ -10,7 +10,7 @@ Relative paths are taken from ``base_dir`` (the experiment file's folder).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.yamldoc import STDIN, ConfigError
-from rollsim.spec.node import Node
+from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import DEFAULT_VERSION, kubelet_skew, parse_version
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rollsim.io.live import Version
 
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
-           "split_file_options", "surge_on_old_cluster", "versioned"]
+           "live_status_notes", "split_file_options", "surge_on_old_cluster", "versioned"]
 
 
 class InputError(ValueError):
@@ -130,6 +130,51 @@ def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_dae
     return why, None
 
 
+def live_status_notes(inputs: Inputs, nodes: Sequence[Node], placement: PodPlacement) -> list[str]:
+    """What the live DaemonSet's status (``source["daemonset_status"]``: the counts its controller
+    last wrote, ``updateDaemonSetStatus``) says that a run starting from ``nodes`` does not: one
+    warning each.
+
+    * A rollout under way (``updatedNumberScheduled`` below ``desiredNumberScheduled``): a run
+      starts with every pod on the template read and simulates the next change.
+    * Only with the nodes read from the cluster: another count of the nodes that should run it
+      than ``NodeShouldRunDaemonPod`` gives here; fewer available pods (``numberAvailable``) than
+      the Ready nodes that should run it, each of which a run starts with an available old pod on.
+    Nothing when the status is of an older generation than the spec (its controller has not
+    synced the last change yet), or when the DaemonSet came from a file.
+    """
+    from rollsim.spec.eligibility import node_should_run_daemon_pod
+
+    status = dict((inputs.source or {}).get("daemonset_status") or {})
+    desired = status.get("desiredNumberScheduled")
+    if desired is None or status.get("observedGeneration", -1) < status.get("generation", 0):
+        return []
+    out = []
+    updated = status.get("updatedNumberScheduled")
+    if updated is not None and updated < desired:
+        out.append(f"a rollout is under way on the cluster: {updated:,} of {desired:,} nodes run the DaemonSet's "
+                   "current template (status.updatedNumberScheduled); the run starts with every pod on it and "
+                   "simulates the next template change")
+    if not (inputs.source or {}).get("nodes_from_cluster"):
+        return out
+    should_run = [node_should_run_daemon_pod(node, placement)[0] for node in nodes]
+    if sum(should_run) != desired:
+        out.append(f"the DaemonSet's status counts {desired:,} nodes that should run it "
+                   f"(status.desiredNumberScheduled), rollsim {sum(should_run):,} of the {len(nodes):,} nodes read: "
+                   "nodes changed since its controller last synced, or rollsim reads a node's taints, labels "
+                   "or the template's affinity otherwise (please report it)")
+    available, start = status.get("numberAvailable"), sum(node.ready for node, runs in zip(nodes, should_run) if runs)
+    if available is not None and available < start:
+        short = start - available
+        nodes_have = "1 Ready node that should run it has" if short == 1 else \
+            f"{short:,} Ready nodes that should run it have"
+        out.append(f"{nodes_have} no available pod of the DaemonSet now: its status counts {available:,} available "
+                   f"(status.numberAvailable) where the run starts with {start:,}, an available old pod on every "
+                   "Ready node that should run it; those nodes use up maxUnavailable from the start, which "
+                   f"--old-pods-unready {short}@0 (faults.old_pods_unready) simulates")
+    return out
+
+
 def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
                 live: Mapping[str, Any] | None = None, node_count: bool = False,
                 kubernetes_version: Any = None, server_version: bool = False) -> Inputs:
@@ -206,7 +251,8 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     if loaded is not None:
         loaded = loaded.for_version(simulated)
         warnings += loaded.warnings
-    skew = kubelet_skew(simulated, read.kubelets, "given" if given else "the cluster's" if version else "the default")
+    skew = kubelet_skew(simulated, read.kubelets,
+                        "given" if given else "the named cluster's" if version else "the default")
     if skew is not None:
         warnings.append(skew)
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,

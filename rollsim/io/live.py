@@ -383,8 +383,21 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
         calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
                                           f"{conn.context}:events/{ns}")
     source = {**_source(conn, version), "daemonset": f"{ns}/{name}",
-              "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion")}
+              "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion"),
+              "daemonset_status": _status_counts(ds), **({"nodes_from_cluster": True} if nodes else {})}
     return LiveInputs(loaded, node_list, calibration, source)
+
+
+_STATUS_COUNTS = ("desiredNumberScheduled", "numberAvailable", "updatedNumberScheduled", "observedGeneration")
+
+
+def _status_counts(ds: Mapping[str, Any]) -> dict[str, int]:
+    """The counts of the DaemonSet's status its controller last wrote (``updateDaemonSetStatus``) that a
+    run from it is held against (``rollsim.io.inputs.live_status_notes``), and its ``metadata.generation``.
+    """
+    status, meta = ds.get("status") or {}, ds.get("metadata") or {}
+    counts = {key: status.get(key) for key in _STATUS_COUNTS} | {"generation": meta.get("generation")}
+    return {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
 def _daemonset_name(manifest: str) -> str:

@@ -49,7 +49,7 @@ def plan_scenario(request: PlanRequest):
     (``no_surge_reason``). The source records it (``server_version``; None, with
     ``server_version_error``, when it could not be read).
     """
-    from rollsim.io.inputs import load_inputs
+    from rollsim.io.inputs import live_status_notes, load_inputs
     from rollsim.spec.options import build_scenario, ignored_options
     from rollsim.spec.settings import BY_NAME
 
@@ -71,7 +71,8 @@ def plan_scenario(request: PlanRequest):
                ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
                                           "node_utilization"))
                if request.options.get(name) is not None]
-    return scenario, (*inputs.warnings, *warnings, *ignored, *_defaulted_namespace(inputs, scenario)), source
+    status = live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)
+    return scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)), source
 
 
 def _defaulted_namespace(inputs: Any, scenario: Any) -> list[str]:

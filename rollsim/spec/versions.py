@@ -219,7 +219,7 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
 
 def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | None:
     """Why ``version`` (the modelled minor a run simulates; ``chosen`` says whose it is: ``the
-    default``, ``given``) cannot be the version of a cluster whose nodes run ``kubelets``
+    default``, ``given``, or a phrase: ``the named cluster's``) cannot be the version of a cluster whose nodes run ``kubelets``
     (a node list's ``status.nodeInfo.kubeletVersion``), or None when it can, or when it is the
     nearest modelled version to every one it could be.
 
@@ -242,9 +242,11 @@ def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | No
     named = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
     running = named[0] if len(named) == 1 else f"{named[0]} to {named[-1]}"
     cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
+    simulated = {"the default": f"the default {version}", "given": f"the {version} given"}.get(
+        chosen, f"{version}, {chosen} version")
     why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
-           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not the "
-           f"{'default ' if chosen == 'the default' else ''}{version}{' given' if chosen == 'given' else ''}")
+           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not "
+           f"{simulated}")
     if possible:
         return f"{why}: give the cluster's version (--kubernetes-version {' or '.join(possible)})"
     if high < _minor(oldest):

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, cast
 
 from rollsim.io.clusterversion import ClusterVersion
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, is_live, split_file_options, surge_on_old_cluster
+from rollsim.io.inputs import (
+    FILE_OPTIONS,
+    Inputs,
+    is_live,
+    live_status_notes,
+    split_file_options,
+    surge_on_old_cluster,
+)
 from rollsim.io.outputs import folder_name
 from rollsim.io.yamldoc import ConfigError, Document, load_yaml
 from rollsim.spec.distributions import split_spec_hint
@@ -185,6 +192,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                 given[source_of(option)] += 1
             ignored.update((source_of(name), note) for name, note in ignored_options(scenario, options))
             warnings.update(dict.fromkeys(_surge_on_old_cluster(doc, scenario, inputs, files, options, source_of)))
+            warnings.update(dict.fromkeys(live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)))
             options = {**options, **files, **digest}  # run ids change with file contents
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])
