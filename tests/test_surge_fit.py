@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.cluster.scheduling import PodRequests, other_requests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import (
+    PodRequests,
+    UnschedulablePods,
+    other_requests,
+    scheduler_backoff,
+    unschedulable_reason,
+)
 from rollsim.spec.node import Node
 
 CONSTANT = dict(schedule=1, pull=2, start=3, ready=4, terminate=5, probe_period=0, controller="ideal")
@@ -57,3 +63,52 @@ def test_a_surge_pod_that_does_not_fit_the_nodes_resources_stalls(tmp_path) -> N
                                     stall_after=600, **CONSTANT)).summary
     assert fits["completed"] is True            # 1000m used + 2 × 500m = 2000m: fits exactly
     assert tight["stalled"] is True and tight["unschedulable_pods"] == 2  # 1200m + 1000m > 2000m
+
+
+# -- the scheduler's unschedulable pods --------------------------------------------------------
+class _Pod:
+    def __init__(self, uid: int) -> None:
+        self.uid = uid
+
+
+def test_unschedulable_pods_move_on_a_deletion_that_may_free_their_room() -> None:
+    """``MoveAllToActiveOrBackoffQueue(AssignedPodDelete)`` with the queueing hints: NodeResourcesFit
+    moves every pod it rejected; NodePorts only those that want a port the deleted pod held. A moved
+    pod is tried at once, or when its back-off (from its last try) ends.
+    """
+    waiting = UnschedulablePods()
+    fit, ports = _Pod(1), _Pod(2)
+    waiting.add(fit, "rt", 3, now=100.0)  # back-off 4 s: until 104
+    waiting.add(ports, "rt", 1, now=100.0, ports=(9100,))  # back-off 1 s
+    assert len(waiting) == 2
+    assert waiting.moved_by((8080,), now=102.0) == [(2.0, fit, "rt", 3)]  # a pod without port 9100
+    assert waiting.moved_by((9100, 8080), now=106.0) == [(0.0, ports, "rt", 1)]
+    assert len(waiting) == 0 and waiting.moved_by((9100,), now=107.0) == []
+
+
+def test_unschedulable_pods_leftover_after_five_minutes_and_forget() -> None:
+    waiting = UnschedulablePods()
+    old, new, gone = _Pod(1), _Pod(2), _Pod(3)
+    waiting.add(old, "rt", 6, now=0.0)
+    waiting.add(new, "rt", 6, now=10.0)
+    waiting.add(gone, "rt", 1, now=0.0)
+    waiting.forget(3)
+    assert waiting.leftover(300.0) == []  # strictly more than 5 minutes
+    assert waiting.leftover(300.5) == [(0.0, old, "rt", 6)]
+    assert len(waiting) == 1
+
+
+def test_a_pending_surge_pod_binds_the_instant_the_old_pod_is_gone() -> None:
+    """One 2-CPU node, 70% requested by other pods: the surge pod (500m) does not fit beside the old
+    one. The old pod loses readiness at 20 s, so ``podsShouldBeOnNode`` deletes it; it is gone at 26 s
+    (a 6 s termination), and the waiting surge pod, its 1 s back-off long over, binds then: Ready and
+    available at 36 s. Retried on its back-off alone (1, 3, 7, 15, 25, 35 s) it bound at 35 s (45 s).
+    """
+    from rollsim.io.nodes import nodes_from_pools
+
+    nodes = nodes_from_pools([{"name": "w", "count": 1, "allocatable": {"cpu": "2", "memory": "8Gi"}}])
+    s = simulate(build_scenario(node_list=nodes, max_surge=1, max_unavailable=0, requests_cpu="500m",
+                                node_utilization=0.7, old_pods_unready="1@20", controller="ideal", schedule=0,
+                                pull=0, start=0, terminate=6, ready=10, probe_period=0, horizon=200))
+    assert s.summary["completed"] is True and s.summary["duration_s"] == 36.0
+    assert s.node_columns["new_scheduled_at_s"][0] == 26.0

@@ -32,7 +32,7 @@ import numpy as np
 import simpy
 
 from rollsim.cluster.admission import KubeletAdmission, active_requests
-from rollsim.cluster.apiserver import ADDED, DELETING, ApiServer
+from rollsim.cluster.apiserver import ADDED, DELETED, DELETING, MODIFIED, ApiServer
 from rollsim.cluster.clocks import NodeClocks
 from rollsim.cluster.eviction import EvictionLoop, EvictionManager
 from rollsim.cluster.imagepull import ImageManager
@@ -42,7 +42,14 @@ from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import Nominator, OtherWorkloads, select_victims
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.sampler import Sampler
-from rollsim.cluster.scheduling import NODE_PORTS_REASON, PodRequests, scheduler_backoff, unschedulable_reason
+from rollsim.cluster.scheduling import (
+    FLUSH_PERIOD_S,
+    NODE_PORTS_REASON,
+    PodRequests,
+    UnschedulablePods,
+    scheduler_backoff,
+    unschedulable_reason,
+)
 from rollsim.cluster.timers import call_later, call_soon
 from rollsim.controller.flowcontrol import TokenBucket
 from rollsim.controller.pods import FAILED, RUNNING, Pod
@@ -104,6 +111,7 @@ class Kubelet:
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
+        self.waiting: UnschedulablePods | None = None  # the scheduler's unschedulable pods, once any pod may not fit
         self.clocks = clocks  # each node's clock against the controller's (None: all agree)
         # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction):
         # its synchronize loop with a stream to draw from (realistic mode), else acting at once
@@ -117,8 +125,53 @@ class Kubelet:
         api.nodes.watch(self._node_changed)
 
     def add_daemonset(self, runtime: PodRuntime) -> None:
-        """Register a DaemonSet's pod runtime, so the kubelets can run its pods."""
+        """Register a DaemonSet's pod runtime, so the kubelets can run its pods. The first whose
+        pods may not fit makes the scheduler watch for the room bound pods leave (``_room_freed``).
+        """
         self.runtimes[runtime.key] = runtime
+        if runtime.may_not_fit and self.waiting is None:
+            self.waiting = UnschedulablePods()
+            self._left: set[int] = set()  # the pods that left the scheduler's cache on turning terminal
+            self.api.watch_pods(self._room_freed, kinds=(MODIFIED, DELETED))
+
+    def _room_freed(self, kind: str, pod: Pod) -> None:
+        """``AssignedPodDelete``: a bound pod leaves the scheduler's cache (deleted, or terminal:
+        ``active_requests`` no longer counts it), and the pods it may make schedulable are tried
+        again (``UnschedulablePods.moved_by``). A pod deleted before it was bound leaves the queue.
+        """
+        waiting = self.waiting
+        if kind == DELETED:
+            if not pod.scheduled:
+                waiting.forget(pod.uid)
+                return
+            if pod.terminal:  # it left when it turned terminal
+                self._left.discard(pod.uid)
+                return
+        elif not (pod.terminal and pod.scheduled) or pod.uid in self._left:
+            return
+        else:
+            self._left.add(pod.uid)
+        if waiting:
+            env = self.env
+            for delay, waiter, rt, attempts in waiting.moved_by(self.runtimes[pod.owner].requests.host_ports, env._now):
+                call_later(env, delay, self._bind, waiter, rt, attempts)
+
+    def _wait_unschedulable(self, pod: Pod, rt: PodRuntime, attempts: int, ports: tuple[int, ...]) -> None:
+        """The pod failed its ``attempts``-th try: it waits among the unschedulable pods, and the
+        queue's leftover flush runs (every 30 s from the scheduler's start) while any waits.
+        """
+        now = self.env._now
+        if not self.waiting:
+            call_later(self.env, (math.floor(now / FLUSH_PERIOD_S) + 1) * FLUSH_PERIOD_S - now, self._flush)
+        self.waiting.add(pod, rt, attempts, now, ports)
+
+    def _flush(self) -> None:
+        """``flushUnschedulablePodsLeftover``: pods waiting over 5 minutes are tried again."""
+        env = self.env
+        for delay, pod, rt, attempts in self.waiting.leftover(env._now):
+            call_later(env, delay, self._bind, pod, rt, attempts)
+        if self.waiting:
+            call_later(env, FLUSH_PERIOD_S, self._flush)
 
     def _pod_changed(self, kind: str, pod: Pod) -> None:
         """The kubelet's pod watch: start a pod bound here (ADDED), stop one being deleted (the
@@ -200,8 +253,10 @@ class Kubelet:
         if rt.may_not_fit:
             if not gone and (why := self.unschedulable(pod, rt)):  # Pending: preempts, or is retried
                 rt.unschedulable.add(pod.uid)
-                if why == NODE_PORTS_REASON or not self._preempt(pod, rt, attempts):
-                    call_later(self.env, scheduler_backoff(attempts + 1), self._bind, pod, rt, attempts + 1)
+                if why == NODE_PORTS_REASON:
+                    self._wait_unschedulable(pod, rt, attempts + 1, rt.requests.host_ports)
+                elif not self._preempt(pod, rt, attempts):
+                    self._wait_unschedulable(pod, rt, attempts + 1, ())
                 return
             rt.unschedulable.discard(pod.uid)
             self.nominator.forget(pod)  # bound, or gone: no longer nominated

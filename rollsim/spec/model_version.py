@@ -51,4 +51,7 @@ __all__ = ["MODEL_VERSION"]
 # runs of a manifest whose delay is not a multiple of its period change); in realistic mode the eviction manager
 # runs its synchronize loop (10 s, 1 s after an eviction, one pod a synchronize, lowest priority first; stream
 # eviction_manager) (one session's changes: one number)
-MODEL_VERSION = 17
+# 18: a daemon pod that does not fit waits among the scheduler's unschedulable pods and is tried again when a
+# bound pod leaves (deleted or terminal) and its back-off has passed, or after 5 minutes there, where it was
+# retried on its back-off alone (1, 2, 4, 8, 10, 10 ... s)
+MODEL_VERSION = 18
