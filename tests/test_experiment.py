@@ -433,3 +433,30 @@ def test_rollsim_run_n_gives_a_manifest_without_a_namespace_its_namespace_and_ke
     assert str(info.value) == (f"{path}:7: scenario.also[0].name: must differ from the DaemonSet's own namespace "
                                "and name (logging/fluentd-elasticsearch): DaemonSets updated together are distinct "
                                "objects of one cluster")
+
+
+def test_an_experiment_picks_one_of_two_daemonsets_named_alike_by_its_namespace_key(tmp_path: Path) -> None:
+    """``kubectl get ds -A -o yaml`` holds fluentd-elasticsearch in two namespaces: ``daemonset.name``
+    alone is ambiguous (the error says which keys choose), with ``daemonset.namespace`` it picks that
+    namespace's, whose settings the run takes; beside a manifest of one, the key still sets the namespace.
+    """
+    shipped = Path(__file__).resolve().parents[1] / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    text = shipped.read_text()
+    canary = text.replace("  namespace: kube-system\n", "  namespace: canary\n").replace(
+        "maxUnavailable: 1", "maxUnavailable: 3")
+    assert canary != text.replace("  namespace: kube-system\n", "  namespace: canary\n")
+    (tmp_path / "all.yaml").write_text(f"{text}\n---\n{canary}")
+    path = tmp_path / "e.yaml"
+    head = "name: x\nreplications: 1\nscenario:\n  cluster: {nodes: 3}\n"
+    path.write_text(head + "  daemonset: {manifest: all.yaml, name: fluentd-elasticsearch}\n")
+    with pytest.raises(ConfigError, match=r"2 DaemonSets in this file \(kube-system/fluentd-elasticsearch, "
+                                          r"canary/fluentd-elasticsearch\).*daemonset.name and daemonset.namespace"):
+        load_experiment(path)
+    for namespace, budget in (("canary", "3"), ("kube-system", "1")):
+        path.write_text(head + f"  daemonset: {{manifest: all.yaml, name: fluentd-elasticsearch, "
+                               f"namespace: {namespace}}}\n")
+        daemonset = load_experiment(path).configurations[0].scenario.daemonset
+        assert daemonset.key == f"{namespace}/fluentd-elasticsearch"
+        assert str(daemonset.strategy.max_unavailable) == budget
+    path.write_text(head + "  daemonset: {manifest: " + str(shipped) + ", namespace: other}\n")
+    assert load_experiment(path).configurations[0].scenario.daemonset.key == "other/fluentd-elasticsearch"

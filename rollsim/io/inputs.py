@@ -190,7 +190,7 @@ def load_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
 
 def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path = Path("."),
                 live: Mapping[str, Any] | None = None, node_count: bool = False,
-                cluster: ClusterVersion | None = None) -> ReadInputs:
+                cluster: ClusterVersion | None = None, prefer_namespace: str | None = None) -> ReadInputs:
     """Read the files named in ``files`` (see ``FILE_OPTIONS``); ``name`` picks the DaemonSet.
 
     A manifest ``ds/NAME`` is read from a live cluster (``rollsim.io.live``) with the
@@ -202,7 +202,8 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     no cluster is asked for its version alone later, by ``versioned`` (after the files, whose
     errors come first). ``cluster``: the command's named cluster, whose version a cluster read
     asks only when no read before it did (two ``ds/NAME`` sets of an experiment ask once).
-    Beside a manifest file, ``live``'s ``namespace`` is ``kubectl apply -n``'s (``load_daemonset``).
+    Beside a manifest file, ``live``'s ``namespace`` is ``kubectl apply -n``'s (``load_daemonset``), and
+    ``prefer_namespace`` (an experiment's ``daemonset.namespace``) picks one of several DaemonSets named alike.
     File errors are ``ConfigError``s naming their own file and line; a bad
     value of the options themselves is a ``ValueError`` starting with the option's key path.
     """
@@ -219,7 +220,7 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     if is_live(files.get("manifest")):
         files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
     if "manifest" in files:
-        loaded = _read_manifest(files, name, base_dir, live.get("namespace"))
+        loaded = _read_manifest(files, name, base_dir, live.get("namespace"), prefer_namespace)
     elif "strict" in files:
         raise InputError(FILE_OPTIONS["strict"], "applies only with a manifest")
     node_list = _read_nodes(files, base_dir, node_list)
@@ -286,7 +287,8 @@ def _given_version(value: Any) -> str | None:
         return None
 
 
-def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path, namespace: str | None) -> Any:
+def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path, namespace: str | None,
+                   prefer_namespace: str | None = None) -> Any:
     """The manifest file's DaemonSet, a ``LoadedDaemonSet``; ``namespace`` (``-n``) is
     ``kubectl apply -n``'s: the DaemonSet's when the manifest gives none, refused when it gives another.
     """
@@ -299,7 +301,7 @@ def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path, name
     if namespace and not is_dns_label(namespace):  # before the file: it would be blamed for the namespace
         raise ConfigError(f"argument -n/--namespace: invalid namespace {namespace!r}: {DNS_LABEL_RULE}")
     return load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name, strict=strict,
-                          namespace=namespace or None)
+                          namespace=namespace or None, prefer_namespace=prefer_namespace)
 
 
 def _read_nodes(files: dict[str, Any], base_dir: Path, node_list: Any) -> Any:

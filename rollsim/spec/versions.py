@@ -219,9 +219,9 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
 
 def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | None:
     """Why ``version`` (the modelled minor a run simulates; ``chosen`` says whose it is: ``the
-    default``, ``given``, or a phrase: ``the named cluster's``) cannot be the version of a cluster whose nodes run ``kubelets``
-    (a node list's ``status.nodeInfo.kubeletVersion``), or None when it can, or when it is the
-    nearest modelled version to every one it could be.
+    default``, ``given``, or a phrase: ``the named cluster's``) cannot be the version of a cluster
+    whose nodes run ``kubelets`` (a node list's ``status.nodeInfo.kubeletVersion``), or None when
+    it can, or when it is the nearest modelled version to every one it could be.
 
     The version skew policy (kubernetes.io/releases/version-skew-policy): a kubelet is never newer
     than the API server and at most ``KUBELET_SKEW`` minors older. So the cluster runs a minor from

@@ -176,7 +176,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             counted = any(options.get(k) is not None for k in ("nodes", "control_plane_nodes"))
             source_of = functools.partial(_source, point=point, grid=grid, variant=v_options, where=where)
             inputs, digest = configuration_inputs(doc, files, options.get("name"), cache, source_of, counted,
-                                     options.get("kubernetes_version"))
+                                                  options.get("kubernetes_version"), options.get("namespace"))
             warnings.update(dict.fromkeys(inputs.warnings))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,

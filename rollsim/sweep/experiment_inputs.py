@@ -34,20 +34,21 @@ class InputCache:
 
 def configuration_inputs(doc: Document, files: dict[str, Any], name: str | None, cache: InputCache,
                          source: Callable[[str], str], node_count: bool = False,
-                         kubernetes_version: Any = None) -> tuple[Inputs, dict[str, str]]:
+                         kubernetes_version: Any = None, namespace: str | None = None) -> tuple[Inputs, dict[str, str]]:
     """A configuration's input files, read once per distinct set, relative to the experiment
     file (``node_count``: the configuration counts its nodes, so a cluster named by
     ``--context`` lends only its DaemonSet), then kept as ``kubernetes_version`` (the
     configuration's, if it sets one) reads the manifest, and digested, once per version.
-    ``source`` names the key that set a file option (scenario, variant or grid item), where a bad value is reported.
+    ``source`` names the key that set a file option (scenario, variant or grid item), where a bad value is reported;
+    ``namespace`` (``daemonset.namespace``) picks one of several DaemonSets of the manifest named alike.
     """
     if not files:
         return Inputs(), {}
-    key = json.dumps([files, name, node_count], sort_keys=True, default=str)
+    key = json.dumps([files, name, node_count, namespace], sort_keys=True, default=str)
     if key not in cache.read:
         try:
             cache.read[key] = read_inputs(files, name=name, base_dir=Path(doc.file).parent, live=cache.live,
-                                          node_count=node_count, cluster=cache.cluster)
+                                          node_count=node_count, cluster=cache.cluster, prefer_namespace=namespace)
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise

@@ -54,18 +54,19 @@ class LoadedDaemonSet:
 
 
 def load_daemonset(path: str | Path, name: str | None = None, strict: bool = False,
-                   namespace: str | None = None) -> LoadedDaemonSet:
+                   namespace: str | None = None, prefer_namespace: str | None = None) -> LoadedDaemonSet:
     """Read the DaemonSet in ``path`` (YAML or JSON; one object, several documents or a List).
 
     ``name`` (``NAME`` or ``NAMESPACE/NAME``) picks one of several DaemonSets (a file with one
     needs none). ``namespace`` is ``kubectl apply -n``'s: the namespace of a DaemonSet without
     ``metadata.namespace`` (else ``default``); one in another namespace is an error, and among
-    several it picks those in it. Unknown fields are collected as warnings, or with
+    several it picks those in it; ``prefer_namespace`` picks one of several still (``objects.select``).
+    Unknown fields are collected as warnings, or with
     ``strict=True`` the first is an error. Raises ``ManifestError`` (a ``ConfigError``) whose
     text is ``file:line: field.path: rule``.
     """
     file = source_name(path)
-    return _load(lambda: read_documents(path), file, name, strict, namespace)
+    return _load(lambda: read_documents(path), file, name, strict, namespace, prefer_namespace)
 
 
 def load_daemonset_text(text: str, source: str, name: str | None = None, strict: bool = False) -> LoadedDaemonSet:
@@ -75,9 +76,10 @@ def load_daemonset_text(text: str, source: str, name: str | None = None, strict:
     return _load(lambda: parse_documents(text, source), source, name, strict)
 
 
-def _load(documents, file: str, name: str | None, strict: bool, namespace: str | None = None) -> LoadedDaemonSet:
+def _load(documents, file: str, name: str | None, strict: bool, namespace: str | None = None,
+          prefer_namespace: str | None = None) -> LoadedDaemonSet:
     try:
-        obj = select(objects(documents(), file), name, file, namespace)
+        obj = select(objects(documents(), file), name, file, namespace, prefer_namespace)
         check_api_version(obj)
         warnings = check_fields(obj.data, obj.where, strict)
         loaded = _read(obj, warnings, file, namespace)

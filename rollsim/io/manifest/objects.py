@@ -66,9 +66,10 @@ def objects(docs: list[Document], file: str) -> list[ManifestObject]:
 
 
 def select(found: list[ManifestObject], name: str | None, file: str,
-           namespace: str | None = None) -> ManifestObject:
+           namespace: str | None = None, prefer: str | None = None) -> ManifestObject:
     """The DaemonSet to read: the only one, or the one ``name`` (``NAME`` or ``NAMESPACE/NAME``) and
-    ``namespace`` (``-n``) pick.
+    ``namespace`` (``-n``) pick; of several still, the one in namespace ``prefer`` (an experiment's
+    ``daemonset.namespace``, which otherwise sets the namespace the run gives the DaemonSet).
 
     As ``kubectl apply -n NAMESPACE -f``: an object without ``metadata.namespace`` is in
     ``namespace`` (else ``default``), and one in another namespace is refused, with kubectl's
@@ -98,6 +99,8 @@ def select(found: list[ManifestObject], name: str | None, file: str,
             raise pool[0].where.error("", f"no DaemonSet {what}in namespace {show(wanted)} in this file; it has: "
                                           f"{keys}")
         pool = in_ns
+    if len(pool) > 1 and prefer:
+        pool = [o for o in pool if _namespace_of(o, namespace) == prefer] or pool
     if len(pool) > 1:
         shown = ", ".join(_key(o, namespace) for o in pool)
         raise pool[1].where.error("", f"{len(pool)} DaemonSets in this file ({shown}); {_how_to_choose(pool)}")
@@ -141,7 +144,7 @@ def _how_to_choose(pool: list[ManifestObject]) -> str:
         return ("choose one by name (--daemonset NAME, or daemonset.name in an experiment; an experiment's "
                 "also: items update others beside it)")
     return ("choose one with --daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME (in an experiment: "
-            "daemonset.name, and rollsim run -n NAMESPACE)")
+            "daemonset.name and daemonset.namespace)")
 
 
 def check_api_version(obj: ManifestObject) -> None:
