@@ -150,7 +150,7 @@ def test_every_field_of_another_daemonset_is_described() -> None:
         assert describe_scenario(dataclasses.replace(_BASE, also=(other,))) != base, path
 
 
-@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Node) if f.name != "name"])
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Node) if f.name != "name" and f.compare])
 def test_every_field_of_every_node_is_described(field) -> None:
     others = {"labels": {"a": "b"}, "taints": (Taint("dedicated"),), "ready": False, "unschedulable": True,
               "allocatable_cpu_millis": 1000, "allocatable_memory_bytes": 2**30, "disk_pressure": True,
@@ -158,6 +158,12 @@ def test_every_field_of_every_node_is_described(field) -> None:
     nodes = list(_BASE.nodes)
     nodes[2] = dataclasses.replace(nodes[2], **{field: others[field]})
     assert describe_scenario(dataclasses.replace(_BASE, nodes=tuple(nodes))) != describe_scenario(_BASE)
+
+
+def test_a_nodes_kubelet_version_takes_no_part_in_its_description() -> None:
+    """It only bounds the cluster's version (a warning): the runs of a list are the same whatever it says."""
+    nodes = tuple(dataclasses.replace(n, kubelet_version="v1.30.0") for n in _BASE.nodes)
+    assert describe_scenario(dataclasses.replace(_BASE, nodes=nodes)) == describe_scenario(_BASE)
 
 
 def test_value_objects_whose_text_loses_a_field_are_written_field_by_field() -> None:

@@ -74,10 +74,13 @@ _TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...] | None:
-    """The field names of a dataclass type to walk into; None for a value object (written as text)."""
+    """The field names of a dataclass type to walk into; None for a value object (written as text).
+    A field left out of comparisons (``compare=False``: a node's ``kubelet_version``) takes no part in
+    a run, so none in its description either.
+    """
     if not is_dataclass(cls) or any(issubclass(cls, text_cls) for text_cls, _, _ in _TEXT):
         return None
-    return tuple(f.name for f in fields(cls))
+    return tuple(f.name for f in fields(cls) if f.compare)
 
 
 def plain(value: Any) -> Any:
