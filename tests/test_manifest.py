@@ -169,7 +169,7 @@ def test_one_name_in_two_namespaces_is_picked_by_namespace_and_name(name, namesp
 @pytest.mark.parametrize(("name", "namespace", "line", "words"), [
     (None, None, 62, "2 DaemonSets in this file (logging/fluent-bit, logging-canary/fluent-bit); choose one with "
                      "--daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME (in an experiment: "
-                     "daemonset.name, and rollsim run -n NAMESPACE)"),
+                     "daemonset.name and daemonset.namespace)"),
     ("fluent-bit", None, 62, "2 DaemonSets in this file (logging/fluent-bit, logging-canary/fluent-bit); choose one "
                              "with --daemonset NAMESPACE/NAME, or -n NAMESPACE --daemonset NAME"),
     ("other/fluent-bit", None, 6, "no DaemonSet named 'fluent-bit' in namespace 'other' in this file; it has: "
