@@ -220,3 +220,20 @@ def test_another_daemonsets_settings_read_as_its_also_item_writes_them() -> None
         "kube-system/a (max_unavailable 10%; requests_cpu 250m; requests_memory 128Mi; image_size 50MB; "
         "node_bandwidth 25MB/s)",
         "kube-system/b (requests_cpu 2; requests_memory 1G; image_size 50000001 bytes; image_cached 1)"]
+
+
+def test_the_sync_workers_and_the_controllers_counts_have_limits(capsys, monkeypatch) -> None:
+    """``--workers 100000000`` filled the memory (a process each) before any error; the counts that
+    are int32 flags upstream stop at 2^31-1. Both are one line, exit 2, before any work.
+    """
+    from rollsim.cli import main
+
+    assert main(["simulate", "--nodes", "3", "-q", "--workers", "100000000"]) == 2
+    assert capsys.readouterr().err == (
+        "rollsim: error: argument --workers: 100,000,000 workers exceed the limit of 1,000 workers syncing "
+        "DaemonSets (--concurrent-daemonset-syncs); set ROLLSIM_MAX_SYNC_WORKERS to raise it\n")
+    assert main(["simulate", "--nodes", "3", "-q", "--kube-api-burst", "10000000000"]) == 2
+    assert "must be an integer from 1 to 2147483647" in capsys.readouterr().err
+    monkeypatch.setenv("ROLLSIM_MAX_SYNC_WORKERS", "3")
+    assert main(["simulate", "--nodes", "3", "-q", "--workers", "3", "-o", "json"]) == 0
+    assert main(["simulate", "--nodes", "3", "-q", "--workers", "4"]) == 2

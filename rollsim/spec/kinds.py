@@ -38,7 +38,7 @@ from rollsim.spec.registry import parse_pull_window
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
-    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "POSITIVE_INT32", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
     "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
@@ -108,6 +108,10 @@ def non_negative_integer(value: Any) -> int:
 
 def _positive_integer(value: Any) -> int:
     return _integer(value, 1)
+
+
+def _positive_int32(value: Any) -> int:
+    return _integer(value, 1, INT32_MAX)
 
 
 def _seconds(value: Any) -> float:
@@ -282,6 +286,8 @@ _QUANTITY = r"^\s*[+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[numkMG
 
 COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")
 POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N")
+# kube-controller-manager's and the controller's counts (--kube-api-burst is an int32 flag)
+POSITIVE_INT32 = Kind(_positive_int32, {"type": "integer", "minimum": 1, "maximum": INT32_MAX}, "N")
 SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
 HORIZON = Kind(_horizon, {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_HORIZON_S}, "S")

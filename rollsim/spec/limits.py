@@ -1,4 +1,5 @@
-"""Limits on the inputs that multiply work: nodes, configurations, runs, a plan's replications, YAML values and depth.
+"""Limits on the inputs that multiply work: nodes, configurations, runs, a plan's replications, YAML values
+and depth, the controller's sync workers.
 
 A typo such as ``--nodes 10000000`` or ``replications: 1000000000`` should fail at once
 with the limit and how to raise it, not after minutes with a ``MemoryError``. Each limit
@@ -45,6 +46,9 @@ LIMITS: dict[str, Limit] = {
     "yaml_values": Limit(200_000, "ROLLSIM_MAX_YAML_VALUES", "YAML values",
                          "in one file after expanding aliases"),
     "yaml_depth": Limit(64, "ROLLSIM_MAX_YAML_DEPTH", "levels", "of nesting in one YAML file"),
+    # kube-controller-manager runs 2 (--concurrent-daemonset-syncs); each worker is a process of the run
+    "sync_workers": Limit(1_000, "ROLLSIM_MAX_SYNC_WORKERS", "workers",
+                          "syncing DaemonSets (--concurrent-daemonset-syncs)"),
 }
 
 

@@ -111,6 +111,11 @@ def build_scenario(
             raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
         nodes = node_list
     _check_node_counts(o, node_list)
+    if "workers" in o:  # each a process of the run: 10**8 of them would fill the memory before any error
+        try:
+            check_limit("sync_workers", o["workers"])
+        except LimitError as exc:
+            raise OptionError("workers", str(exc)) from None
     if node_list is None:
         nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(_given(o, "control_plane_nodes")))
         nodes += uniform_nodes(_given(o, "nodes"))
