@@ -749,6 +749,25 @@ def test_calibrate_refuses_to_write_its_profile_over_its_input(tmp_path, capsys)
     assert pods.read_bytes() == original
 
 
+@pytest.mark.parametrize("flag", ["--manifest", "--nodes-file", "--timings"])
+def test_simulate_refuses_to_write_its_timeline_over_an_input(tmp_path, capsys, flag) -> None:
+    """``--timeline`` naming an input (or a symlink to it) wrote the CSV over it, exit 0 (audit 8)."""
+    root = Path(__file__).parent.parent
+    sources = {"--manifest": (root / "experiments" / "manifests" / "fluentd-elasticsearch.yaml").read_bytes(),
+               "--nodes-file": (root / "experiments" / "nodes" / "sample-300.json").read_bytes(),
+               "--timings": b"pull: constant(2)\n"}
+    given = tmp_path / "input"
+    original = sources[flag]
+    given.write_bytes(original)
+    link = tmp_path / "link"
+    link.symlink_to(given)
+    counted = [] if flag == "--nodes-file" else ["--nodes", "3"]
+    for out in (given, link):
+        assert main(["simulate", *counted, flag, str(given), "--timeline", str(out), "-q"]) == 2
+        one_error_line(capsys, "--timeline", f"is the input {flag} ({given}); it would be overwritten")
+    assert given.read_bytes() == original
+
+
 # -- a full disk names the file ---------------------------------------------------------------------
 
 

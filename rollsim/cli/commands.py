@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.cli.exits import UsageError, one_line
-from rollsim.cli.inputs import flag_names, input_flag_error, live, one_stdin, scenario_from
+from rollsim.cli.inputs import flag_names, input_flag_error, live, not_an_input, one_stdin, scenario_from
 from rollsim.cli.show import say, show, show_paths
 from rollsim.io.outputs import output_path
 
@@ -49,6 +49,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if args.output not in (None, "json"):
             raise UsageError(f"argument --json: is -o json; it does not go with -o {args.output}")
         args.output = "json"
+    not_an_input("--timeline", args.timeline, **{"--manifest": args.manifest, "--nodes-file": args.nodes_file,
+                                                 "--timings": args.timings})
     scenario = scenario_from(args)
     started = time.perf_counter()
     result = simulate(scenario, seed=args.seed)
@@ -253,11 +255,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rollsim.present.console import calibration_wide
 
     one_stdin(**{"PODS.json": args.pods, "--events": args.events})
-    if args.out_file is not None:
-        for name, given in (("PODS.json", args.pods), ("--events", args.events)):
-            if given not in (None, "-") and Path(given).exists() and Path(given).resolve() == args.out_file.resolve():
-                raise UsageError(f"argument --out-file: is the input {name} ({given}); it would be overwritten, "
-                                 "choose another file")
+    not_an_input("--out-file", args.out_file, **{"PODS.json": args.pods, "--events": args.events})
     calibration = calibrate(args.pods, args.events)
     pull = calibration.phases.get("pull")
     if args.output and pull is not None and pull.note == NO_PULL_MEASURED:  # the table, which says it, is not shown

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from rollsim.cli.exits import UsageError
 from rollsim.cli.show import say
 
-__all__ = ["flag_names", "live", "one_stdin", "scenario_from"]
+__all__ = ["flag_names", "live", "not_an_input", "one_stdin", "scenario_from"]
 
 
 def live(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -38,6 +39,18 @@ def one_stdin(**inputs: Any) -> None:
     dashes = [flag for flag, value in inputs.items() if value == "-"]
     if len(dashes) > 1:
         raise UsageError(f"arguments {'/'.join(dashes)}: only one input can be read from standard input (-)")
+
+
+def not_an_input(flag: str, out: Path | None, **inputs: Any) -> None:
+    """Refuse an output file (``flag``'s) that is one of the command's ``inputs`` (by name, its
+    file; a symlink to it too): the run would overwrite what it read, and report success.
+    """
+    if out is None:
+        return
+    for name, given in inputs.items():
+        if given not in (None, "-") and Path(given).exists() and Path(given).resolve() == Path(out).resolve():
+            raise UsageError(f"argument {flag}: is the input {name} ({given}); it would be overwritten, "
+                             "choose another file")
 
 
 def input_flag_error(exc: ValueError) -> UsageError:

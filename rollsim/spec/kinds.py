@@ -38,8 +38,8 @@ from rollsim.spec.registry import parse_pull_window
 from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
-    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "POSITIVE_INT32", "SECONDS", "POSITIVE_SECONDS", "HORIZON",
-    "WHOLE_SECONDS", "PROBABILITY",
+    "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "POSITIVE_INT32", "SECONDS", "POSITIVE_SECONDS",
+    "HORIZON", "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
     "OLD_PODS_UNREADY", "CLOCK_SKEW",
