@@ -342,6 +342,13 @@ def test_rollsim_traceback_is_on_only_for_1_true_or_yes(monkeypatch, capsys, val
         one_error_line(capsys, "internal error: RuntimeError: boom")
 
 
+def test_rollsim_traceback_leaves_bad_input_one_line(monkeypatch, capsys) -> None:
+    """It shows a bug's traceback; a typo set beside it is still one line and exit 2 (it was a traceback, exit 1)."""
+    monkeypatch.setenv("ROLLSIM_TRACEBACK", "1")
+    assert main(["simulate", "--nodes", "3", "--max-unavailable", "x"]) == 2
+    one_error_line(capsys, "argument --max-unavailable", "got 'x'")
+
+
 def test_interrupt_during_simulate_is_130(monkeypatch, capsys) -> None:
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt

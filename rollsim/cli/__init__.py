@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rollsim.cli.exits import PROGRAM, exit_for
+from rollsim.cli.exits import INTERNAL, PROGRAM, exit_for
 from rollsim.sweep.interrupt import cut_short, finishing, terminate_as_interrupt
 
 __all__ = ["main"]
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except BaseException as exc:
         said = exit_for(exc if isinstance(exc, KeyboardInterrupt) or not cut_short(exc) else KeyboardInterrupt())
-        if said is None or _traceback_wanted():
+        if said is None or (said[0].startswith(INTERNAL) and _traceback_wanted()):  # bad input stays one line
             raise
         finishing(said[1])  # before the line: a signal now must not add a second one
         print(PROGRAM + said[0], file=sys.stderr, flush=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import errno
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROGRAM", "UsageError", "exit_for", "one_line"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "INTERNAL", "PROGRAM", "UsageError", "exit_for",
+           "one_line"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -26,6 +27,8 @@ _SHORT_WORD = 24  # then none below this
 _ASIDE = 40  # nor an aside in parentheses (a list of nodes, examples) below this
 _GAP = " ... "
 
+
+INTERNAL = "internal error: "  # how a bug's line starts: only it shows a traceback with ROLLSIM_TRACEBACK
 
 def _fit(text: str, room: int, floor: int = _WORD) -> str:
     """``text`` within ``room`` characters by shortening its longest words (a deep key path,
@@ -143,6 +146,6 @@ def exit_for(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, MemoryError):
         return "error: out of memory; use fewer nodes, runs or workers", EXIT_FAILED
     if isinstance(exc, Exception):  # a bug: still one line, and how to see the traceback
-        return (_said(f"internal error: {type(exc).__name__}: ", exc,
+        return (_said(f"{INTERNAL}{type(exc).__name__}: ", exc,
                       " (set ROLLSIM_TRACEBACK=1 for the traceback, and please report it)"), EXIT_FAILED)
     return None
