@@ -1036,3 +1036,21 @@ def test_a_local_dask_workers_leave_signals_to_the_sweep() -> None:
     finally:
         signal.signal(signal.SIGINT, before[0])
         signal.signal(signal.SIGTERM, before[1])
+
+
+@pytest.mark.parametrize("command", [["run", ""], ["calibrate", ""], ["validate", ""], ["report", ""], ["plot", ""],
+                                     ["run", " "]])
+def test_an_empty_file_argument_is_named_not_read_as_the_current_folder(capsys, command) -> None:
+    """``run ''`` said "cannot read: Is a directory", naming nothing; ``report ''`` reported on ``.``."""
+    assert main(command) == 2
+    what = "must be a results folder" if command[0] in ("report", "plot") else "must be a file path"
+    one_error_line(capsys, "argument ", f"{what}, got {command[1]!r}")
+
+
+@pytest.mark.parametrize("command", ["simulate", "plan"])
+def test_a_namespace_without_a_manifest_is_refused(tmp_path, capsys, command) -> None:
+    """``-n`` picks or places a manifest's DaemonSet; without one it was accepted and ignored."""
+    extra = ["--window", "1h", "--out-dir", str(tmp_path / "p")] if command == "plan" else []
+    assert main([command, "--nodes", "3", "-n", "UPPER", "-q", *extra]) == 2
+    one_error_line(capsys, "argument -n/--namespace: applies only with --manifest")
+    assert not (tmp_path / "p").exists()

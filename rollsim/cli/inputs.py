@@ -75,6 +75,8 @@ def scenario_from(args: argparse.Namespace):
     files = {k: v for k, v in files.items() if v is not None}
     if args.daemonset is not None and "manifest" not in files:
         raise UsageError("argument --daemonset: applies only with --manifest")
+    if getattr(args, "namespace", None) is not None and "manifest" not in files:  # nodes are in no namespace
+        raise UsageError("argument -n/--namespace: applies only with --manifest (a file, or ds/NAME)")
     one_stdin(**{_FILE_FLAGS[k]: v for k, v in files.items() if k != "strict"})
     try:
         counted = any(getattr(args, k, None) is not None for k in ("nodes", "control_plane_nodes"))

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 from rollsim.cli.exits import UsageError
@@ -22,8 +21,10 @@ from rollsim.cli.values import (
     checked,
     count,
     epoch_seconds,
+    input_file,
     output_file,
     output_folder,
+    results_folder,
     rule,
     scheduler_address,
     workers,
@@ -229,20 +230,21 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
                       help="the version the kubelets run, as v1.MM.0 (default: the newest modelled, as "
                            "simulate's default): simulate the list with the same --kubernetes-version")
     cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
-    cal.add_argument("pods", metavar="PODS.json", help="kubectl get pods -o json; - reads standard input")
+    cal.add_argument("pods", type=checked(input_file), metavar="PODS.json",
+                     help="kubectl get pods -o json; - reads standard input")
     cal.add_argument("--events", metavar="EVENTS.json",
                      help="kubectl get events -o json (exact pull times); - reads standard input")
     cal.add_argument("--out-file", type=checked(output_file), metavar="TIMINGS.yaml",
                      help="write the timing profile (use it with --timings or scenario.timings); "
                           "-o yaml prints the same profile")
     val = sub.add_parser("validate", help="predicted against reported durations: upstream measurements, field studies")
-    val.add_argument("studies", nargs="*", metavar="FIELD.yaml",
+    val.add_argument("studies", nargs="*", type=checked(input_file), metavar="FIELD.yaml",
                      help="field studies (default experiments/field-*.yaml)")
     val.add_argument("--kubernetes-version", type=rule("kubernetes_version"), metavar="1.MM",
                      help="replay every case with this version's controller (default: each case's own)")
     run = sub.add_parser("run", help="run experiment files and write results, figures and reports", parents=common)
-    run.add_argument("experiments", nargs="+", metavar="EXPERIMENT.yaml", help="experiment files; - reads one "
-                     "from standard input")
+    run.add_argument("experiments", nargs="+", type=checked(input_file), metavar="EXPERIMENT.yaml",
+                     help="experiment files; - reads one from standard input")
     run.add_argument("--out-dir", "--out", dest="out", type=checked(output_folder), metavar="DIR",
                      help="results folder (default results/<name>; with several files, DIR/<name>)")
     run.add_argument("--workers", type=workers, metavar="N",
@@ -265,7 +267,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):
         cmd = sub.add_parser(name, help=text, parents=common)
-        cmd.add_argument("results", type=Path, metavar="RESULTS_DIR")
+        cmd.add_argument("results", type=checked(results_folder), metavar="RESULTS_DIR")
     completion = sub.add_parser("completion", help="print the shell completion script: "
                                 "eval \"$(rollsim completion bash)\" (also zsh, fish)")
     completion.add_argument("shell", choices=("bash", "zsh", "fish", "tcsh"))

@@ -67,6 +67,22 @@ def count(text: str) -> int:
     return _convert(non_negative_integer, text)
 
 
+def input_file(text: str) -> str:
+    """A file to read, as a positional argument gives it (``-`` is standard input): an empty one
+    would be read as the current folder and named nowhere.
+    """
+    if not text.strip():
+        raise ValueError(f"must be a file path, got {text!r}")
+    return text
+
+
+def results_folder(text: str) -> Path:
+    """A results folder to read (``plot``, ``report``): an empty one would be the current folder."""
+    if not text.strip():
+        raise ValueError(f"must be a results folder, got {text!r}")
+    return Path(text)
+
+
 def output_file(text: str) -> Path:
     """A file to write (``rollsim.io.outputs.output_path``)."""
     return output_path(text)

@@ -136,6 +136,8 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
         raise FlagError("argument --calibrate: applies only with --manifest ds/NAME (a live cluster)")
     if args.daemonset is not None and args.manifest is None:
         raise FlagError("argument --daemonset: applies only with --manifest")
+    if getattr(args, "namespace", None) is not None and args.manifest is None:  # nodes are in no namespace
+        raise FlagError("argument -n/--namespace: applies only with --manifest (a file, or ds/NAME)")
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
     constraints = Constraints(args.floor, args.window, args.window_probability, args.surge_pods, args.surge_cpu,
