@@ -110,12 +110,7 @@ def build_scenario(
         if clash:
             raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
         nodes = node_list
-    _check_node_counts(o, node_list)
-    if "workers" in o:  # each a process of the run: 10**8 of them would fill the memory before any error
-        try:
-            check_limit("sync_workers", o["workers"])
-        except LimitError as exc:
-            raise OptionError("workers", str(exc)) from None
+    _check_limits(o, node_list)
     if node_list is None:
         nodes = tuple(control_plane_node(f"control-plane-{i}") for i in range(_given(o, "control_plane_nodes")))
         nodes += uniform_nodes(_given(o, "nodes"))
@@ -259,13 +254,19 @@ def _check_one_registry_limit(o: Mapping[str, Any]) -> None:
                           "(a pull window such as 100/6h), not both: one limit per registry")
 
 
-def _check_node_counts(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
+def _check_limits(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:
     """Every node the run will ever hold within the ``nodes`` limit; no more removals, failures,
-    old pods losing readiness or nodes under disk pressure than nodes.
+    old pods losing readiness or nodes under disk pressure than nodes; the controller's sync workers
+    within theirs (each a process of the run: 10**8 of them filled the memory before any error).
 
     Checked before a single node is built, so ``--nodes 10000000`` fails at once. A removal
     of more nodes than the cluster ever has (its nodes plus every added one) cannot happen.
     """
+    if "workers" in o:
+        try:
+            check_limit("sync_workers", o["workers"])
+        except LimitError as exc:
+            raise OptionError("workers", str(exc)) from None
     initial_names = ("nodes", "control_plane_nodes") if node_list is None else ()
     initial = (len(node_list) if node_list is not None
                else _given(o, "nodes") + _given(o, "control_plane_nodes"))
