@@ -111,7 +111,9 @@ class Kubelet:
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved
-        self.waiting: UnschedulablePods | None = None  # the scheduler's unschedulable pods, once any pod may not fit
+        self.waiting = UnschedulablePods()  # the scheduler's unschedulable pods
+        self._watching_room = False  # whether _room_freed watches the pods (once some DaemonSet's may not fit)
+        self._left: set[int] = set()  # the pods that left the scheduler's cache on turning terminal
         self.clocks = clocks  # each node's clock against the controller's (None: all agree)
         # the eviction manager, only where a node comes under disk pressure (rollsim.cluster.eviction):
         # its synchronize loop with a stream to draw from (realistic mode), else acting at once
@@ -129,9 +131,8 @@ class Kubelet:
         pods may not fit makes the scheduler watch for the room bound pods leave (``_room_freed``).
         """
         self.runtimes[runtime.key] = runtime
-        if runtime.may_not_fit and self.waiting is None:
-            self.waiting = UnschedulablePods()
-            self._left: set[int] = set()  # the pods that left the scheduler's cache on turning terminal
+        if runtime.may_not_fit and not self._watching_room:
+            self._watching_room = True
             self.api.watch_pods(self._room_freed, kinds=(MODIFIED, DELETED))
 
     def _room_freed(self, kind: str, pod: Pod) -> None:
