@@ -7,13 +7,17 @@ another control character, has a component longer than the filesystem allows, na
 folder where a file is expected (or a file where a folder is), sits in a folder that does
 not exist or cannot be written, or is a folder the system will not make (tried, and undone);
 and a results folder named after an experiment is always one new component below its base,
-never ``.``, ``..`` or a hidden name, so it cannot escape the base or land on it.
+never ``.``, ``..`` or a hidden name, so it cannot escape the base or land on it. A symlink
+is written through, so its target's folder is the one checked; a device, a FIFO or
+``/dev/stdout`` is written in place (``rollsim.io.atomic``), so only it must be writable.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from rollsim.io.atomic import is_special
 
 __all__ = ["NAME_MAX", "folder_name", "output_folder", "output_path"]
 
@@ -92,7 +96,12 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
     else:
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder; give a file name")
-        existing = path.parent
+        if is_special(path):  # a device, a FIFO, /dev/stdout: written in place (rollsim.io.atomic)
+            if not os.access(path, os.W_OK):
+                raise ValueError(f"{str(path)!r} is not writable")
+            return path
+        # a symlink is written through: its target is replaced, in the target's folder
+        existing = (Path(os.path.realpath(path)) if path.is_symlink() else path).parent
         if existing.exists() and not existing.is_dir():
             raise ValueError(f"{str(existing)!r} is not a folder, so {str(path)!r} cannot be written")
         if not existing.is_dir():
