@@ -548,10 +548,34 @@ def test_a_long_message_shortens_its_asides_never_its_rule_or_fix() -> None:
                     f"(add_nodes)); {fix}")
     assert len(line) <= 300 and line.endswith(fix)
     assert line.startswith("argument --manifest: the DaemonSet matches no node (1 of 200 nodes: ")
-    assert " ... " in line and "likewise the 5 nodes that join (add_nodes)); fix" in line
+    assert "..." in line and "likewise the 5 nodes that join (add_nodes)); fix" in line
     # no aside to shorten: the middle goes, the start (where) and the end (the fix) stay
     words = one_line("where: " + "word " * 100 + "the fix")
     assert len(words) == 300 and words.startswith("where: word") and words.endswith("word the fix")
+
+
+def test_a_shortened_aside_keeps_the_long_word_that_says_why(tmp_path, capsys) -> None:
+    """Audit 8 item 6: three control-plane nodes in a node list gave "(3 of 3 nodes: untolerated taint ... e.g.
+    ip-...)": about 7 characters had to go, and the 49 of the taint's name went, the one word that says what to
+    tolerate. A cut inside a long word now keeps its two ends, so the taint can still be recognised.
+    """
+    nodes = tmp_path / "cp.json"
+    assert main(["make-nodes", "3", "-q", "--out-file", str(nodes)]) == 0  # all three are control-plane nodes
+    assert main(["simulate", "--nodes-file", str(nodes), "-q"]) == 2
+    line = one_error_line(capsys, "(3 of 3 nodes: untolerated taint node-role.kubernetes", "plane:NoSchedule, e.g. ip-",
+                          "fix its nodeSelector, affinity or tolerations")
+    assert len(line) <= 300 and "taint ..." not in line
+
+
+def test_middle_out_cuts_inside_a_long_word_and_between_short_ones() -> None:
+    from rollsim.cli.exits import _middle_out
+
+    long = "why: " + "x" * 40 + "y" * 40 + " e.g. name"
+    assert _middle_out(long, 60) == "why: " + "x" * 25 + "..." + "y" * 20 + " e.g. name"
+    words = " ".join(["word"] * 30)
+    cut = _middle_out(words, 60)
+    assert " ... " in cut and all(w == "word" for w in cut.replace(" ... ", " ").split(" "))
+    assert len(_middle_out(words, 60)) <= 60 + len("...") + 2
 
 
 def test_a_multi_value_match_fields_says_the_api_servers_rule_in_300_characters(tmp_path, monkeypatch, capsys) -> None:
@@ -577,7 +601,7 @@ def test_a_multi_value_match_fields_says_the_api_servers_rule_in_300_characters(
              "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values: ")
     rule = "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"
     assert len(line) <= 300 and line.startswith(where + rule + " (got 2 values: "), line
-    assert line.endswith(".ec2.internal])") and " ... " in line and "NodeSelectorRequirement" not in line
+    assert line.endswith(".ec2.internal])") and "..." in line and "NodeSelectorRequirement" not in line
     # a short pair of values is written whole, in YAML's flow style, not as a Python tuple
     term["matchFields"][0]["values"] = ["a", "b"]
     Path("aff-fields.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -26,6 +26,7 @@ _WORD = 60  # no word is shortened below this, unless the asides' shortening was
 _SHORT_WORD = 24  # then none below this
 _ASIDE = 40  # nor an aside in parentheses (a list of nodes, examples) below this
 _GAP = " ... "
+_SNAP = 12  # characters of a word an aside's cut may drop to fall between words
 
 
 INTERNAL = "internal error: "  # how a bug's line starts: only it shows a traceback with ROLLSIM_TRACEBACK
@@ -62,11 +63,23 @@ def _asides(text: str) -> list[tuple[int, int]]:
 
 
 def _middle_out(text: str, keep: int) -> str:
-    """``text`` in about ``keep`` characters: its first and last words, ``...`` between them."""
-    head = text[:keep // 2].rsplit(" ", 1)[0] if " " in text[:keep // 2] else text[:keep // 2]
-    tail = text[len(text) - (keep - keep // 2):]
-    tail = tail.split(" ", 1)[1] if " " in tail else tail
-    return head.rstrip() + _GAP + tail.lstrip()
+    """``text`` in at most ``keep`` characters and an ellipsis: its start and its end, its middle cut.
+
+    A cut falling inside a word moves out to the space before (or after) it when that drops at
+    most ``_SNAP`` more characters; a longer word is cut inside (``node-role.kuber...``), never
+    dropped whole: the start of an aside says why (``untolerated taint node-role...``), and
+    dropping a long word there lost the one fact needed, though a few characters had to go.
+    """
+    start, end = keep // 2, len(text) - (keep - keep // 2)
+    space = text.rfind(" ", 0, start + 1)
+    if space >= 0 and start - space <= _SNAP:
+        start = space
+    space = text.find(" ", end - 1)
+    if space >= 0 and space - end <= _SNAP:
+        end = space
+    left = " " if text[start:start + 1] == " " or text[start - 1:start] == " " else ""
+    right = " " if text[end - 1:end] == " " or text[end:end + 1] == " " else ""
+    return text[:start].rstrip() + left + "..." + right + text[end:].lstrip()
 
 
 def _shorten_asides(text: str, room: int) -> str:
@@ -75,7 +88,7 @@ def _shorten_asides(text: str, room: int) -> str:
     below ``_ASIDE``: the rule and the way out, outside them, stay whole.
     """
     while len(text) > room:
-        spans = [(b - a, a, b) for a, b in _asides(text) if b - a > _ASIDE and _GAP not in text[a:b]]
+        spans = [(b - a, a, b) for a, b in _asides(text) if b - a > _ASIDE and "..." not in text[a:b]]
         if not spans:
             return text
         size, a, b = max(spans)
