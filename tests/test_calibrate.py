@@ -410,8 +410,11 @@ def test_malformed_files(tmp_path):
     assert "pods.json: empty file; expected kubectl get -o json (or -o yaml) output" in _error(tmp_path, "")
     assert "not UTF-8" in _error(tmp_path, b"\xff\xfe{}")
     assert "cannot read" in str(pytest.raises(ConfigError, calibrate, tmp_path / "nope.json").value)
-    assert "pods.json: expected a Pod list from kubectl get -o json, got list" in _error(tmp_path, [1, 2])
+    assert "pods.json: expected a Pod list from kubectl get -o json, got a list" in _error(tmp_path, [1, 2])
     assert "got kind 'Node'" in _error(tmp_path, {"kind": "Node"})
+    # as the file writes it (audit 8 item 7): no kind at all, not "kind None"; a kind true, not True
+    assert _error(tmp_path, {"a": 1}).endswith("expected a Pod list (kind List with items), got no kind")
+    assert _error(tmp_path, {"kind": True}).endswith("expected a Pod list (kind List with items), got kind true")
     assert "got kind 'NodeList' (a node list: simulate and plan read it" in _error(tmp_path, {"kind": "NodeList",
                                                                                              "items": []})
     # a node list is not taken for the events file (audit item 12), nor is another kind given a hint
@@ -424,13 +427,13 @@ def test_malformed_files(tmp_path):
         tmp_path, events)
     assert "events.json: items[0].kind: expected kind Event, got 'Pod' (is this the pods file?)" in _error(
         tmp_path, pods, pods)
-    assert "pods.json: items[1]: must be a Pod object, got str" in _error(tmp_path, {"items": [{}, "x"]})
+    assert "pods.json: items[1]: must be a Pod object, got the string 'x'" in _error(tmp_path, {"items": [{}, "x"]})
     broken = copy.deepcopy(pods)
     broken["items"][2]["status"]["conditions"] = "Ready"
-    assert "pods.json: items[2].status.conditions: must be a list, got str" in _error(tmp_path, broken)
+    assert "pods.json: items[2].status.conditions: must be a list, got the string 'Ready'" in _error(tmp_path, broken)
     broken = copy.deepcopy(events)
     broken["items"][3]["involvedObject"] = ["Pod"]
-    assert "events.json: items[3].involvedObject: must be a mapping, got list" in _error(tmp_path, pods, broken)
+    assert "events.json: items[3].involvedObject: must be a mapping, got a list" in _error(tmp_path, pods, broken)
 
 
 # -- fuzz: anything JSON gives a result or a ConfigError -----------------------------------------------

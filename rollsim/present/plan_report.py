@@ -31,6 +31,7 @@ from rollsim.present.render import (
     render_markdown,
 )
 from rollsim.spec.eligibility import counted
+from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["captions", "load_plan", "overlap_note", "plain_markdown", "plan_report_blocks", "write_plan_figures",
@@ -91,7 +92,7 @@ def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, pandas' ParserError, EmptyDataError
         raise _damaged(root, exc) from None
     if not isinstance(plan, dict):
-        raise _damaged(root, TypeError(f"plan.json holds a {type(plan).__name__}, not a mapping"))
+        raise _damaged(root, TypeError(f"plan.json holds {describe(plan)}, not a mapping"))
     why = csv_damage(root / "candidates.csv", candidates, *_KINDS)
     if why is not None:
         raise ResultsError(f"{root / 'candidates.csv'}: damaged plan folder: {why}; run the plan again")
@@ -108,7 +109,7 @@ _KINDS = (("completed",),
 def _damaged(root: Path, exc: BaseException) -> ResultsError:
     """A plan folder whose files do not hold what ``rollsim plan`` writes: bad input, not a bug."""
     return ResultsError(f"{root}: damaged plan folder: plan.json or candidates.csv do not hold what rollsim plan "
-                        f"writes ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); run the plan again")
+                        f"writes ({' '.join(str(exc).split())}); run the plan again")
 
 
 def _drawn(root: Path) -> tuple[dict[str, Any], pd.DataFrame, dict[str, bytes], list[tuple]]:

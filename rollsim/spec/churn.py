@@ -60,6 +60,7 @@ from dataclasses import dataclass, replace
 from rollsim.spec.duration import format_duration
 from rollsim.spec.labelmap import HOSTNAME_LABEL
 from rollsim.spec.node import Node, kubelet_labels, ready_node
+from rollsim.spec.quoting import written
 
 __all__ = ["pressure_held", "NodeChange", "parse_node_change", "described_change", "change_times", "change_kinds",
            "moves_nodes", "join_shapes", "join_order", "join_templates", "joining_node", "joined_name", "added_nodes",
@@ -102,7 +103,7 @@ def parse_node_change(kind: str, spec: str | NodeChange) -> NodeChange:
         return spec
     m = _SPEC.fullmatch(str(spec).strip())
     if not m:
-        raise ValueError(f"must be N@T or N@T+D (N nodes at second T, spread over D seconds), got {spec!r}")
+        raise ValueError(f"must be N@T or N@T+D (N nodes at second T, spread over D seconds), got {written(spec)}")
     return NodeChange(kind, int(m.group(1)), float(m.group(2)), float(m.group(3) or 0))
 
 

@@ -216,8 +216,15 @@ def _changes(kind: str) -> Callable[[Any], tuple[NodeChange, ...]]:
     """``N@T[+D]``, or a list of them."""
 
     def changes(value: Any) -> tuple[NodeChange, ...]:
-        items = value if isinstance(value, (list, tuple)) else [value]
-        return tuple(parse_node_change(kind, item) for item in items)
+        if not isinstance(value, (list, tuple)):
+            return (parse_node_change(kind, value),)
+        out = []
+        for i, item in enumerate(value):
+            try:
+                out.append(parse_node_change(kind, item))
+            except ValueError as exc:  # which item: its own place (add_nodes[1]), its own line
+                raise ItemError(f"item {i}: {exc}", f"[{i}]", str(exc)) from None
+        return tuple(out)
 
     changes.__name__ = f"{kind.replace('-', '_')}_changes"
     return changes

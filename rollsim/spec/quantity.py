@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from rollsim.spec.quoting import written
+
 __all__ = ["MAX_INT64", "Quantity", "cpu_millis", "go_reads_as_float", "int64_amount", "is_ascii_digits",
            "memory_bytes", "parse_quantity"]
 
@@ -177,7 +179,7 @@ def parse_quantity(value: object) -> Quantity:
     parsed from its decimal text as the JSON decoder hands it to ``ParseQuantity``.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"a quantity must be a string or a number, {_EXAMPLES}; got {value!r}")  # noqa: TRY004
+        raise ValueError(f"a quantity must be a string or a number, {_EXAMPLES}; got {written(value)}")  # noqa: TRY004
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"a quantity must be finite, got {value!r}")
     text = value.strip() if isinstance(value, str) else repr(value)

@@ -11,6 +11,7 @@ from typing import Any
 from rollsim.io.inputs import FILE_OPTIONS
 from rollsim.io.yamldoc import Document
 from rollsim.spec.distributions import split_spec_hint
+from rollsim.spec.quoting import describe
 from rollsim.spec.settings import SETTINGS
 
 __all__ = ["scenario_options"]
@@ -35,7 +36,7 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise doc.error(path, f"must be a mapping, got {type(data).__name__}")
+        raise doc.error(path, f"must be a mapping, got {describe(data)}")
     options: dict[str, Any] = {}
     for section, value in data.items():
         keys = _SECTIONS.get(section)
@@ -51,7 +52,7 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
             options["timings_file"] = value
             continue
         if not isinstance(value, dict):
-            raise doc.error(where, f"must be a mapping, got {type(value).__name__}")
+            raise doc.error(where, f"must be a mapping, got {describe(value)}")
         for key, item in value.items():
             name = _BY_PATH.get(f"{section}.{key}")
             if name is None:

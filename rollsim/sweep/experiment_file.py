@@ -33,7 +33,7 @@ from rollsim.spec.options import (
     option_for_path,
     option_path,
 )
-from rollsim.spec.quoting import written
+from rollsim.spec.quoting import describe, written
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.config import scenario_options
 from rollsim.sweep.experiment import (
@@ -162,7 +162,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         variant = dict(variant)
         v_name = variant.pop("name", None)
         if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
-            raise doc.error(f"{where}.name", f"must be text, got {type(v_name).__name__}")
+            raise doc.error(f"{where}.name", f"must be text, got {describe(v_name)}")
         v_name = None if v_name is None else str(v_name)
         v_options = _dotted(doc, where, variant)
         check_not_overridden(doc, where, variant, grid, _option_name)

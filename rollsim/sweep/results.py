@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rollsim.io.csvfile import csv_damage, ends_whole
+from rollsim.spec.quoting import describe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,12 +99,12 @@ def _experiment(file: Path) -> dict[str, Any]:
     except RecursionError:
         raise _damaged(file, "nested too deeply") from None
     if not isinstance(data, dict):
-        raise _damaged(file, f"expected a mapping, got {type(data).__name__}")
+        raise _damaged(file, f"expected a mapping, got {describe(data)}")
     if not isinstance(data.get("name"), str):
         raise _damaged(file, "no experiment name")
-    for key, kind in (("configurations", list), ("slo", list), ("swept", list)):
-        if data.get(key) is not None and not isinstance(data[key], kind):
-            raise _damaged(file, f"{key} must be a {kind.__name__}, got {type(data[key]).__name__}")
+    for key in ("configurations", "slo", "swept"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            raise _damaged(file, f"{key} must be a list, got {describe(data[key])}")
     for i, c in enumerate(data.get("configurations") or []):
         if not isinstance(c, dict) or not isinstance(c.get("scenario", {}), dict):
             raise _damaged(file, f"configurations[{i}] must be a mapping with a scenario mapping")
@@ -119,8 +120,26 @@ def _manifest(file: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise _damaged(file, f"not JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
     if not isinstance(data, dict):
-        raise _damaged(file, f"expected a mapping, got {type(data).__name__}")
+        raise _damaged(file, f"expected a mapping, got {describe(data)}")
     return data
+
+
+def _unreadable(file: Path, exc: Exception) -> str:
+    """Why a table cannot be read, in plain words: no exception class, and a library's message
+    whole or not at all (pyarrow's ``Could not open Parquet input source '<file>': Parquet file
+    size is 0 bytes``, cut at 80 characters, read ``... file size is``).
+    """
+    import pandas as pd
+
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"unreadable: {exc.strerror}"
+    if file.suffix == ".parquet":
+        return "not a readable parquet file (empty, cut short, or not written by rollsim)"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start + 1})"
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "empty"
+    return f"not a readable CSV table: {' '.join(str(exc).split())}"
 
 
 def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -130,7 +149,7 @@ def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
         # an empty or truncated CSV (EmptyDataError, ParserError); a truncated parquet (ArrowInvalid)
-        raise _damaged(file, f"unreadable ({type(exc).__name__}: {' '.join(str(exc).split())[:80]})") from None
+        raise _damaged(file, _unreadable(file, exc)) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise _damaged(file, f"no column {', '.join(missing)}")

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rollsim.observe.metrics import SUMMARY_KEYS
+from rollsim.spec.quoting import describe, written
 from rollsim.sweep.labels import value_text
 
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
@@ -45,9 +46,9 @@ class Constraint:
         if self.metric not in _NUMERIC:
             raise ValueError(f"unknown metric {self.metric!r}; expected one of {', '.join(_NUMERIC)}")
         if self.bound not in ("max", "min"):
-            raise ValueError(f"bound must be max or min, got {self.bound!r}")
+            raise ValueError(f"bound must be max or min, got {written(self.bound)}")
         if self.statistic not in STATISTICS:
-            raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}, got {self.statistic!r}")
+            raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}, got {written(self.statistic)}")
         if not math.isfinite(self.limit):
             raise ValueError(f"limit must be a finite number, got {self.limit!r}")
         if self.metric.endswith("_fraction") and not 0 <= self.limit <= 1:  # no run is ever outside [0, 1]
@@ -79,10 +80,10 @@ def parse_slo(data: Any) -> tuple[Constraint, ...]:
     if data is None:
         return ()
     if not isinstance(data, Mapping):
-        raise ValueError(f": must be a mapping, got {type(data).__name__}")
+        raise ValueError(f": must be a mapping, got {describe(data)}")
     default = data.get("statistic", "worst")
     if default not in STATISTICS:
-        raise ValueError(f"statistic: must be one of {', '.join(STATISTICS)}, got {default!r}")
+        raise ValueError(f"statistic: must be one of {', '.join(STATISTICS)}, got {written(default)}")
     out = []
     for key, value in data.items():
         if key == "statistic":
@@ -99,7 +100,7 @@ def parse_slo(data: Any) -> tuple[Constraint, ...]:
                 raise ValueError(f"{key}: give a number, or a mapping with limit and statistic")
             stat, value = value.get("statistic", default), value["limit"]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{key}: the limit must be a number, got {value!r}")
+            raise ValueError(f"{key}: the limit must be a number, got {written(value)}")
         try:
             out.append(Constraint(metric, bound, float(value), stat))
         except ValueError as exc:

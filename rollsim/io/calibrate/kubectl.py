@@ -15,6 +15,7 @@ import yaml
 
 from rollsim.io.yamldoc import ConfigError, FastSafeLoader, read_text, source_name
 from rollsim.spec.duration import go_duration_seconds
+from rollsim.spec.quoting import describe, written
 
 __all__ = [
     "PullMessage",
@@ -63,7 +64,7 @@ def expect(value: Any, kind: type, where: str, what: str) -> Any:
     if value is None:
         return kind()
     if not isinstance(value, kind):
-        raise ConfigError(f"must be {what}, got {type(value).__name__}", where)
+        raise ConfigError(f"must be {what}, got {describe(value)}", where)
     return value
 
 
@@ -73,22 +74,23 @@ def items(doc: Any, kind: str, hints: Mapping[str, str]) -> list[tuple[str, dict
     ``{"Event": " (is this the events file?)"}``), none for a kind it does not name.
     """
     if not isinstance(doc, dict):
-        raise ConfigError(f"expected a {kind} list from kubectl get -o json, got {type(doc).__name__}")
+        raise ConfigError(f"expected a {kind} list from kubectl get -o json, got {describe(doc)}")
     if doc.get("kind") == kind:
         return [("", doc)]
     if "items" not in doc or doc.get("kind") not in (None, "List", f"{kind}List"):
         found = doc.get("kind")
         hint = hints.get(found.removesuffix("List"), "") if isinstance(found, str) else ""
-        raise ConfigError(f"expected a {kind} list (kind List with items), got kind {found!r}{hint}")
+        got = "no kind" if found is None else f"kind {written(found)}"
+        raise ConfigError(f"expected a {kind} list (kind List with items), got {got}{hint}")
     out = []
     for i, item in enumerate(expect(doc["items"], list, "items", "a list")):
         where = f"items[{i}]"
         if not isinstance(item, dict):
-            raise ConfigError(f"must be a {kind} object, got {type(item).__name__}", where)
+            raise ConfigError(f"must be a {kind} object, got {describe(item)}", where)
         found = item.get("kind", kind)
         if found != kind:
             hint = hints.get(found, "") if isinstance(found, str) else ""
-            raise ConfigError(f"expected kind {kind}, got {found!r}{hint}", f"{where}.kind")
+            raise ConfigError(f"expected kind {kind}, got {written(found)}{hint}", f"{where}.kind")
         out.append((where, item))
     return out
 

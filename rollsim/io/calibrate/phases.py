@@ -24,6 +24,7 @@ from rollsim.io.calibrate.kubectl import expect, items, parse_time, pod_key
 from rollsim.io.calibrate.measurement import EXACT, GRID, OFFSET, RESOLUTION_S, kind_of
 from rollsim.io.calibrate.pulls import Pull, event_pulls, pod_pull
 from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.quoting import describe
 
 __all__ = ["PHASES", "PULL_START", "PhaseSample", "PhaseSamples", "pod_phases"]
 
@@ -110,7 +111,7 @@ def _read_pod(where: str, pod: dict, times: _Times) -> _PodRecord:
     conditions: dict[str, dict] = {}
     for i, c in enumerate(expect(status.get("conditions"), list, f"{where}.status.conditions", "a list")):
         if not isinstance(c, dict):
-            raise ConfigError(f"must be a mapping, got {type(c).__name__}", f"{where}.status.conditions[{i}]")
+            raise ConfigError(f"must be a mapping, got {describe(c)}", f"{where}.status.conditions[{i}]")
         if isinstance(c.get("type"), str):
             conditions[c["type"]] = c
 
@@ -125,7 +126,7 @@ def _read_pod(where: str, pod: dict, times: _Times) -> _PodRecord:
     statuses = expect(status.get("containerStatuses"), list, f"{where}.status.containerStatuses", "a list")
     for i, cs in enumerate(statuses):
         if not isinstance(cs, dict):
-            raise ConfigError(f"must be a mapping, got {type(cs).__name__}", f"{where}.status.containerStatuses[{i}]")
+            raise ConfigError(f"must be a mapping, got {describe(cs)}", f"{where}.status.containerStatuses[{i}]")
         count, last = cs.get("restartCount", 0), cs.get("lastState")
         restarted |= (not isinstance(count, int) or isinstance(count, bool) or count != 0
                       or (isinstance(last, dict) and bool(last.get("terminated"))))

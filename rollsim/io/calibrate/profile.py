@@ -22,6 +22,7 @@ from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
+from rollsim.spec.quoting import describe, flow, written
 
 __all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table",
            "load_timings", "profile_document", "profile_text", "write_timings"]
@@ -222,7 +223,7 @@ def load_timings(path: str | Path) -> dict[str, str]:
     if timings is None:
         return {}
     if not isinstance(timings, dict):
-        raise doc.error("timings", f"must be a mapping of phase to distribution, got {type(timings).__name__}")
+        raise doc.error("timings", f"must be a mapping of phase to distribution, got {describe(timings)}")
     out = {}
     for phase, spec in timings.items():
         where = f"timings.{phase}"
@@ -235,8 +236,13 @@ def load_timings(path: str | Path) -> dict[str, str]:
                     number = float(spec)
                 except ValueError:
                     pass
-            if number is None or not math.isfinite(number) or number < 0:
-                raise doc.error(where, f"must be a non-negative number of seconds, got {spec!r}")
+            if number is None:
+                raise doc.error(where, f"must be a number of seconds, got {written(spec)}")
+            shown = spec if isinstance(spec, str) else flow(spec)  # 1e400 and .inf as written, not '1e400' or inf
+            if not math.isfinite(number):
+                raise doc.error(where, f"must be a finite number of seconds, got {shown}")
+            if number < 0:
+                raise doc.error(where, f"must be a non-negative number of seconds, got {shown}")
             out[phase] = f"{number:g}"
             continue
         try:

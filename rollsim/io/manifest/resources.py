@@ -154,6 +154,7 @@ def _requirements(where: Where, resources: dict[str, Any], path: str) -> tuple[R
     for name in _COUNTED:
         if name in requests and name in limits and requests[name] > limits[name]:
             limit, request = as_map(resources.get("limits"))[name], as_map(resources.get("requests"))[name]
+            limit = "null (read as 0)" if limit is None else limit  # a null Quantity unmarshals to zero
             raise where.error(f"{path}.requests[{name}]", f"must be less than or equal to {name} limit of "
                                                           f"{limit}, got {request}", f"{path}.requests.{name}")
     return requests, limits
