@@ -11,7 +11,7 @@ import re
 import pytest
 from rollsim.cli import main
 
-from helpers import node_list_json, one_error_line
+from helpers import ROOT, node_list_json, one_error_line
 
 PYTHON = re.compile(r"True|None|\['|\{'|Arrow|got (list|str|int|float|dict|bool)\b")
 
@@ -102,3 +102,26 @@ def test_an_empty_parquet_file_is_damaged_in_plain_words(make_results, capsys, c
     line = _said(capsys, [command, str(folder), "-q"])
     assert line.endswith("timelines.parquet: damaged results file: not a readable parquet file (empty, cut short, or "
                          "not written by rollsim); run the experiment again (rollsim run --force)")
+
+
+FLUENTD = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+
+
+RANGE = "is out of range for an int"
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("      maxUnavailable: 1", "      maxUnavailable: 1e308", f"maxUnavailable: {RANGE}32, got 1e+308"),
+    ("      maxUnavailable: 1", "      maxUnavailable: -1e308", f"maxUnavailable: {RANGE}32, got -1e+308"),
+    ("spec:\n", "spec:\n  minReadySeconds: 1e300\n", f"spec.minReadySeconds: {RANGE}32, got 1e+300"),
+    ("          periodSeconds: 10", "          periodSeconds: 1e308", f"periodSeconds: {RANGE}32, got 1e+308"),
+    ("        effect: NoSchedule\n", "        effect: NoExecute\n        tolerationSeconds: 1e300\n",
+     f"tolerations[0].tolerationSeconds: {RANGE}64, got 1e+300"),
+])
+def test_a_float_too_large_for_an_integer_field_is_said_as_written(tmp_path, capsys, old, new, said) -> None:
+    """Audit 8 item 8: ``maxUnavailable: 1e308`` was said as a 309-digit integer."""
+    text = FLUENTD.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "ds.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert _said(capsys, ["simulate", "--nodes", "3", "-q", "--manifest", str(path)]).endswith(said)

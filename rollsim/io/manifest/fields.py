@@ -15,6 +15,7 @@ from typing import Any
 from rollsim.io.manifest.errors import ManifestError, Where, describe, join
 from rollsim.spec.kinds import INT32_MAX
 from rollsim.spec.quantity import MAX_INT64, parse_quantity
+from rollsim.spec.quoting import written
 
 __all__ = ["check_fields"]
 
@@ -107,11 +108,12 @@ def _scalar_problem(value: Any, t: str) -> str | None:
         quote = " (quote it in YAML)" if isinstance(value, (bool, int, float)) else ""
         return f"must be a string, got {describe(value)}{quote}"
     if t in ("int", "int32"):
+        given = value  # 1e308 is said as written (1e+308), not as its 309 digits
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             bits, most = (32, INT32_MAX) if t == "int32" else (64, MAX_INT64)
-            return None if -most - 1 <= value <= most else f"is out of range for an int{bits}, got {value}"
+            return None if -most - 1 <= value <= most else f"is out of range for an int{bits}, got {written(given)}"
         return f"must be an integer, got {describe(value)}"
     if t == "bool":
         return None if isinstance(value, bool) else f"must be true or false, got {describe(value)}"

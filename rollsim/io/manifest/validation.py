@@ -16,6 +16,7 @@ from rollsim.spec.budget import IntOrPercent, is_percent, validate_rolling_updat
 from rollsim.spec.kinds import INT32_MAX
 from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
 from rollsim.spec.quantity import is_ascii_digits
+from rollsim.spec.quoting import written
 from rollsim.spec.scenario import ON_DELETE, ROLLING_UPDATE, UpdateStrategy
 
 __all__ = ["as_int", "as_list", "as_map", "as_text", "non_negative", "object_meta",
@@ -157,12 +158,13 @@ def update_strategy(where: Where, spec: dict[str, Any]) -> UpdateStrategy:
 
 def _int_or_percent(where: Where, value: Any, path: str) -> IntOrPercent:
     """``ValidatePositiveIntOrPercent``: an int must be >= 0, a string must be a percent."""
+    given = value  # 1e308 is said as written (1e+308), not as its 309 digits
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
+        if not -INT32_MAX - 1 <= value <= INT32_MAX:  # IntOrString's IntVal is an int32: the decoder refuses more
+            raise where.error(path, f"is out of range for an int32, got {written(given)}")
         non_negative(where, value, path)
-        if value > INT32_MAX:  # IntOrString's IntVal is an int32: the API server's decoder refuses more
-            raise where.error(path, f"is out of range for an int32, got {value}")
         return value
     if isinstance(value, str):
         if is_percent(value):
