@@ -365,7 +365,11 @@ def test_fit_edge_cases():
     ("other: 1", "no 'timings' mapping"),
     ("timings:\n  pull: 2\n  restart: 1\n", "t.yaml:3: timings.restart: unknown phase"),
     ("timings:\n  pull: lognormal(median=3)\n", "t.yaml:2: timings.pull: lognormal: missing argument p95"),
-    ("timings:\n  probe_period: -1\n", "must be a non-negative number"),
+    ("timings:\n  probe_period: -1\n", "must be a non-negative number of seconds, got -1"),
+    # the rule 1e400 breaks is finite, not non-negative; a list is not a number at all (audit 8 #9)
+    ("timings:\n  probe_period: 1e400\n", "timings.probe_period: must be a finite number of seconds, got 1e400"),
+    ("timings:\n  probe_period: .inf\n", "timings.probe_period: must be a finite number of seconds, got .inf"),
+    ("timings:\n  probe_period: [a]\n", "timings.probe_period: must be a number of seconds, got [a]"),
     ("timings: {pull: [\n", "YAML syntax error"),
     ("- 1\n- 2\n", "no 'timings' mapping"),
 ])

@@ -160,6 +160,12 @@ def test_value_objects_are_frozen_slotted_and_normalised() -> None:
         ("lognormal(0, 1)", "median (0) must be > 0"),
         ("gamma(0, 1)", "mean (0) must be > 0"),
         ("gamma(1, 0)", "cv (0) must be > 0"),
+        # a negative value breaks the same rule as 0 does: > 0, not >= 0, which 0 would then fail (audit 8 #9)
+        ("lognormal(median=-1, p95=1)", "median (-1) must be > 0"),
+        ("gamma(-1, 1)", "mean (-1) must be > 0"),
+        ("gamma(1, -0.5)", "cv (-0.5) must be > 0"),
+        ("stragglers(median=-1, p95=2, fraction=0.1, tail=3)", "stragglers: median (-1) must be > 0"),
+        ("stragglers(median=0, p95=2, fraction=0.1, tail=3)", "stragglers: median (0) must be > 0"),
         ("gamma(1, 1e200)", "cv (1e+200) is too large for mean (1)"),
         ("empirical(1, -2)", "value (-2) must be >= 0"),
         ("empirical()", "at least one value"),

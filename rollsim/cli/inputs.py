@@ -68,6 +68,7 @@ def input_flag_error(exc: ValueError) -> UsageError:
 def scenario_from(args: argparse.Namespace):
     """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
     from rollsim.io.inputs import live_status_notes, load_inputs
+    from rollsim.spec.limits import LimitError
     from rollsim.spec.options import OptionError, build_scenario, ignored_options
 
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
@@ -83,8 +84,8 @@ def scenario_from(args: argparse.Namespace):
         inputs = load_inputs(files, name=args.daemonset, live=live(args), node_count=counted,
                              kubernetes_version=getattr(args, "kubernetes_version", None))
     except ValueError as exc:
-        if hasattr(exc, "file"):  # a ConfigError names its own file and line
-            raise
+        if hasattr(exc, "file") or isinstance(exc, LimitError):  # a ConfigError names its own file and line,
+            raise  # a bad ROLLSIM_MAX_YAML_* its variable (no flag's fault)
         raise input_flag_error(exc) from None
     options = {name: getattr(args, name) for name in args.scenario_options}
     options = {**inputs.defaults(), **{k: v for k, v in options.items() if v is not None}}

@@ -20,6 +20,7 @@ from rollsim.cli.exits import UsageError
 from rollsim.cli.values import (
     checked,
     count,
+    daemonset,
     epoch_seconds,
     input_file,
     output_file,
@@ -200,7 +201,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     files = sim.add_argument_group("inputs from files (flags above override them)")
     files.add_argument("--manifest", metavar="DS.yaml", action=_OneFile,
                        help="an apps/v1 DaemonSet (kubectl apply -f or get -o yaml); - reads standard input")
-    files.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several "
+    files.add_argument("--daemonset", type=daemonset, metavar="NAME", help="which DaemonSet of a manifest with several "
                        "(NAMESPACE/NAME where one name is in two namespaces)")
     files.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
     files.add_argument("--nodes-file", metavar="NODES.json", action=_OneFile,

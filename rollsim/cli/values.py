@@ -15,8 +15,8 @@ from typing import Any
 
 from rollsim.io.outputs import output_folder, output_path
 
-__all__ = ["checked", "count", "epoch_seconds", "output_file", "output_folder", "rule", "scheduler_address",
-           "workers"]
+__all__ = ["checked", "count", "daemonset", "epoch_seconds", "output_file", "output_folder", "rule",
+           "scheduler_address", "workers"]
 
 
 def _convert(rule: Callable[[str], Any], text: str) -> Any:
@@ -81,6 +81,13 @@ def results_folder(text: str) -> Path:
     if not text.strip():
         raise ValueError(f"must be a results folder, got {text!r}")
     return Path(text)
+
+
+def daemonset(text: str) -> str:
+    """``--daemonset``: ``NAME`` or ``NAMESPACE/NAME`` (``rollsim.spec.kinds.daemonset_ref``)."""
+    from rollsim.spec.kinds import daemonset_ref
+
+    return _convert(daemonset_ref, text)
 
 
 def output_file(text: str) -> Path:

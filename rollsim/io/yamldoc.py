@@ -359,6 +359,8 @@ def load_yaml(path: str | Path) -> Document:
         raise ConfigError(f"YAML error: {' '.join(str(exc).split())}", file=file) from None
     except RecursionError:
         raise ConfigError(TOO_DEEP, file=file) from None
+    except LimitError:  # a bad ROLLSIM_MAX_YAML_* variable: the variable's fault, not the file's
+        raise
     except (ValueError, OverflowError) as exc:  # a scalar the safe constructor cannot build (2024-13-45)
         raise ConfigError(f"YAML value error: {' '.join(str(exc).split())}", file=file) from None
     return Document(data, file, lines)

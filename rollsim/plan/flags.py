@@ -16,6 +16,7 @@ from rollsim.io.outputs import output_folder
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
+from rollsim.spec.kinds import daemonset_ref
 from rollsim.spec.limits import LIMITS, LimitError, check_limit, limit
 from rollsim.spec.options import RULES, non_negative_integer
 from rollsim.spec.settings import BY_NAME
@@ -70,8 +71,9 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     """Declare the flags of ``rollsim plan`` on ``p``; ``live_flags`` adds --context/--kubeconfig/-n."""
     inputs = p.add_argument_group("the DaemonSet and the cluster (files, or live with ds/NAME and --context)")
     inputs.add_argument("--manifest", metavar="DS.yaml|ds/NAME", help="a DaemonSet manifest, or ds/NAME in the cluster")
-    inputs.add_argument("--daemonset", metavar="NAME", help="which DaemonSet of a manifest with several "
-                        "(NAMESPACE/NAME where one name is in two namespaces)")
+    inputs.add_argument("--daemonset", type=_checked(daemonset_ref), metavar="NAME",
+                        help="which DaemonSet of a manifest with several (NAMESPACE/NAME where one name is in two "
+                        "namespaces)")
     inputs.add_argument("--strict", action="store_true", help="unknown manifest fields are errors, not warnings")
     inputs.add_argument("--nodes-file", metavar="NODES.json", help="kubectl get nodes -o json")
     inputs.add_argument("--nodes", type=_checked(RULES["nodes"]), metavar="N", help="N identical nodes instead")

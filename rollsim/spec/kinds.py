@@ -43,7 +43,8 @@ __all__ = [
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
     "OLD_PODS_UNREADY", "CLOCK_SKEW",
-    "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "ItemError", "unknown_keys",
+    "NOT_READY", "TOLERATIONS", "DELETER", "NEW_PODS", "PRIORITY", "choice", "daemonset_ref", "ItemError",
+    "unknown_keys",
 ]
 
 
@@ -192,6 +193,25 @@ def _namespace(value: Any) -> str:
     if not is_dns_label(name):
         raise ValueError(f"invalid namespace {name!r}: {DNS_LABEL_RULE}")
     return name
+
+
+def daemonset_ref(value: Any) -> str:
+    """``NAME`` or ``NAMESPACE/NAME`` (``cache.MetaNamespaceKeyFunc``'s key): one slash at most, a
+    namespace and a name on either side of it, each valid (``--daemonset``). ``a/b/c`` is no key:
+    read from its last slash, it named ``c`` and lost the rest.
+    """
+    text = _text(value)
+    if text.count("/") > 1:
+        raise ValueError(f"must be NAME or NAMESPACE/NAME (one '/'), got {text!r}")
+    namespace, slash, name = text.rpartition("/")
+    if slash and not namespace:
+        raise ValueError(f"must be NAME or NAMESPACE/NAME, got {text!r}: no namespace before the '/'")
+    if slash and not name:
+        raise ValueError(f"must be NAME or NAMESPACE/NAME, got {text!r}: no name after the '/'")
+    if slash:
+        _namespace(namespace)
+    _object_name(name)
+    return text
 
 
 def _boolean(value: Any) -> bool:

@@ -102,10 +102,12 @@ def parse_version(value: object) -> str:
 
 def _nearest(minor: str) -> str:
     """For a 1.N outside the modelled range, the modelled version whose rules come nearest, as a
-    live cluster of that version gets them (``cluster_version``); else empty.
+    live cluster of that version gets them (``cluster_version``); else empty. Only for a minor of
+    two digits or more: ``1.3`` is more likely ``1.30`` or ``1.33`` mistyped than a cluster of 2016,
+    and telling it what "a live cluster of 1.3" gets would be advice about a cluster nobody runs.
     """
     match = re.fullmatch(r"1\.(\d+)", minor)
-    if match is None:
+    if match is None or int(match.group(1)) < 10:
         return ""
     n, oldest, newest = int(match.group(1)), SUPPORTED_VERSIONS[0], SUPPORTED_VERSIONS[-1]
     if n < int(oldest.split(".")[1]):

@@ -13,6 +13,7 @@ import yaml
 
 from rollsim.io.manifest.errors import ManifestError
 from rollsim.io.yamldoc import TOO_DEEP, Budget, ConfigError, SafeLoader, read_text, source_name
+from rollsim.spec.limits import LimitError
 
 __all__ = ["Document", "parse_documents", "read_documents"]
 
@@ -156,6 +157,6 @@ def parse_documents(text: str, file: str) -> list[Document]:
     except RecursionError:
         raise ManifestError(TOO_DEEP, file=file, line=1) from None
     except ValueError as exc:  # a scalar the safe constructor cannot build (2024-13-45)
-        if isinstance(exc, ConfigError):
+        if isinstance(exc, (ConfigError, LimitError)):  # LimitError: a bad ROLLSIM_MAX_YAML_*, no fault of the file
             raise
         raise ManifestError(f"YAML value error: {' '.join(str(exc).split())}", file=file, line=1) from None

@@ -28,15 +28,17 @@ def _fmt(x: float) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def _real(family: str, name: str, x: Any) -> float:
-    """``x`` as a finite, non-negative float, or a DistributionError naming it."""
+def _real(family: str, name: str, x: Any, positive: bool = False) -> float:
+    """``x`` as a finite, non-negative float (``positive``: greater than 0), or a DistributionError
+    naming it and the rule it breaks: ``> 0`` for a parameter 0 would fail too, never ``>= 0``.
+    """
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise DistributionError(f"{family}: {name} must be a number, got {x!r}")
     x = float(x)
     if not math.isfinite(x):
         raise DistributionError(f"{family}: {name} ({x}) must be a finite number")
-    if x < 0:
-        raise DistributionError(f"{family}: {name} ({_fmt(x)}) must be >= 0")
+    if x < 0 or (positive and x == 0):
+        raise DistributionError(f"{family}: {name} ({_fmt(x)}) must be {'>' if positive else '>='} 0")
     return x + 0.0  # turns -0.0 into 0.0
 
 

@@ -159,10 +159,8 @@ class LogNormal(Distribution):
     p95: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "median", _real("lognormal", "median", self.median))
+        object.__setattr__(self, "median", _real("lognormal", "median", self.median, positive=True))
         object.__setattr__(self, "p95", _real("lognormal", "p95", self.p95))
-        if self.median <= 0.0:
-            raise DistributionError(f"lognormal: median ({_fmt(self.median)}) must be > 0")
         if self.p95 < self.median:
             raise DistributionError(
                 f"lognormal: p95 ({_fmt(self.p95)}) must be >= median ({_fmt(self.median)})"
@@ -221,12 +219,8 @@ class Gamma(Distribution):
     cv: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", _real("gamma", "mean", self.mean))
-        object.__setattr__(self, "cv", _real("gamma", "cv", self.cv))
-        if self.mean <= 0.0:
-            raise DistributionError(f"gamma: mean ({_fmt(self.mean)}) must be > 0")
-        if self.cv <= 0.0:
-            raise DistributionError(f"gamma: cv ({_fmt(self.cv)}) must be > 0")
+        object.__setattr__(self, "mean", _real("gamma", "mean", self.mean, positive=True))
+        object.__setattr__(self, "cv", _real("gamma", "cv", self.cv, positive=True))
         if self.shape == 0.0 or math.isinf(self.scale):
             raise DistributionError(
                 f"gamma: cv ({_fmt(self.cv)}) is too large for mean ({_fmt(self.mean)}); "

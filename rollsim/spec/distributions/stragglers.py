@@ -33,7 +33,7 @@ class Stragglers(Distribution):
 
     def __post_init__(self) -> None:
         for name in ("median", "p95", "fraction", "tail"):
-            object.__setattr__(self, name, _real("stragglers", name, getattr(self, name)))
+            object.__setattr__(self, name, _real("stragglers", name, getattr(self, name), positive=name == "median"))
         if not self.fraction <= 1.0:
             raise DistributionError(f"stragglers: fraction ({_fmt(self.fraction)}) must be <= 1")
         if self.tail < self.median:
