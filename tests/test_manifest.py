@@ -388,6 +388,13 @@ CASES = [
     ("toleration-operator", [(POD_SPEC, ("    spec:\n      tolerations:\n      - key: a\n"
                                         "        operator: Exist  # <-\n      containers:\n"))],
      "spec.template.spec.tolerations[0].operator", "must be Equal or Exists, got 'Exist'"),
+    # ValidateTolerations checks a non-empty key with ValidateLabelName (audit 8 item 11)
+    ("toleration-key", [(POD_SPEC, ("    spec:\n      tolerations:\n      - key: '150%'  # <-\n"
+                                   "        operator: Exists\n      containers:\n"))],
+     "spec.template.spec.tolerations[0].key", "invalid label key '150%': name part must consist of"),
+    ("toleration-key-prefix", [(POD_SPEC, ("    spec:\n      tolerations:\n      - key: Example.com/t  # <-\n"
+                                          "        operator: Exists\n      containers:\n"))],
+     "spec.template.spec.tolerations[0].key", "invalid label key 'Example.com/t': prefix part must be"),
     ("no-terms", [(POD_SPEC, ("    spec:\n      affinity:\n        nodeAffinity:\n"
                              "          requiredDuringSchedulingIgnoredDuringExecution:\n"
                              "            nodeSelectorTerms: []  # <-\n      containers:\n"))],

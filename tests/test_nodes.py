@@ -215,6 +215,11 @@ ERRORS = [
     ("items[1].spec", [], "must be a mapping, got a list"),
     ("items[0].metadata.name", _DELETE, "is missing: every node has a name (a non-empty string)"),
     ("items[0].metadata.name", 7, "must be a non-empty string, got 7"),
+    # ValidateNodeName and ValidateLabels, as the API server holds nodes (audit 8 item 11)
+    ("items[0].metadata.name", "150%", "invalid name '150%': a lowercase RFC 1123 subdomain"),
+    ("items[0].metadata.name", "Node-A", "invalid name 'Node-A': a lowercase RFC 1123 subdomain"),
+    ("items[0].metadata.labels.zone", "é", "invalid label value 'é': a valid label must consist of"),
+    ("items[0].metadata.labels.a b", "x", "invalid label key 'a b': name part must consist of"),
     ("items[0].metadata", _DELETE, "must be a mapping, got null"),
     ("items[0].metadata.labels", ["a"], "must be a mapping, got a list (node 'a')"),
     ("items[0].metadata.labels.gpu", True, "must be a string, got a boolean true (quote it in YAML)"),

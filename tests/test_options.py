@@ -80,6 +80,9 @@ def test_a_node_list_replaces_the_count() -> None:
         ({"kube_api_qps": 0}, ("kube_api_qps",), "greater than 0"),
         ({"max_unavailable": 2, "max_surge": 1}, ("max_unavailable", "max_surge"), "may not be set"),
         ({"tolerations": [{"key": "a", "operator": "Exists", "value": "x"}]}, ("tolerations",), "item 0"),
+        # ValidateTolerations: a non-empty key is a label key (audit 8 item 11)
+        ({"tolerations": [{"key": "a", "operator": "Exists"}, {"key": "1%", "operator": "Exists"}]},
+         ("tolerations",), "item 1: toleration key: invalid label key '1%'"),
         ({"bogus": 1}, ("bogus",), "unknown scenario option"),
         # the API server refuses one hostPort/protocol declared twice (audit item 14)
         ({"host_ports": "9100,9100"}, ("host_ports",), "Duplicate value: host port 9100 given twice"),

@@ -178,6 +178,7 @@ def test_who_may_preempt() -> None:
     ("priorityClassName: batch-high", ("batch-high", None, "PreemptLowerPriority")),
     ("priorityClassName: batch-high\npriority: -5\npreemptionPolicy: Never", ("batch-high", -5, "Never")),
     ("priority: 7", ("", 7, "PreemptLowerPriority")),
+    ("preemptionPolicy: null", ("", 0, "PreemptLowerPriority")),  # null is absent: defaulted
 ])
 def test_the_manifest_s_priority(priority, expected) -> None:
     spec = load_daemonset_text(manifest(priority), "ds.yaml").spec
@@ -192,6 +193,9 @@ def test_the_manifest_s_priority(priority, expected) -> None:
      "must be PreemptLowerPriority or unset with priorityClassName system-node-critical"),
     ("preemptionPolicy: Sometimes", "10: spec.template.spec.preemptionPolicy",
      "Unsupported value: 'Sometimes': supported values: \"Never\", \"PreemptLowerPriority\""),
+    # only an absent one is defaulted: "" is a value, and not a supported one (audit 8 item 11)
+    ("preemptionPolicy: ''", "10: spec.template.spec.preemptionPolicy",
+     "Unsupported value: '': supported values: \"Never\", \"PreemptLowerPriority\""),
     ("priorityClassName: Batch_High", "10: spec.template.spec.priorityClassName",
      "invalid name 'Batch_High': a lowercase RFC 1123 subdomain"),
     ("priority: 3000000000", "10: spec.template.spec.priority", "is out of range for an int32"),

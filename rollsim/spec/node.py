@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from rollsim.spec.labelmap import HOSTNAME_LABEL, frozen_map
+from rollsim.spec.labelsyntax import label_key_problem
 from rollsim.spec.quantity import is_ascii_digits
 
 __all__ = [
@@ -88,6 +89,8 @@ class Toleration:
             raise ValueError(f"toleration value must be empty when operator is Exists, got {self.value!r}")
         if not self.key and self.operator != "Exists":
             raise ValueError("toleration with an empty key must use operator Exists")
+        if self.key and (problem := label_key_problem(self.key)):  # ValidateLabelName
+            raise ValueError(f"toleration key: {problem}")
         if self.effect and self.effect not in _EFFECTS:
             raise ValueError(f"toleration effect must be empty or one of {sorted(_EFFECTS)}, got {self.effect!r}")
 

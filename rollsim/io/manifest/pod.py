@@ -103,6 +103,8 @@ def placement(where: Where, pod: dict[str, Any]) -> PodPlacement:
 def _toleration(where: Where, t: dict[str, Any], path: str) -> Toleration:
     """``ValidateTolerations``; tolerationSeconds is checked and otherwise ignored."""
     key, op, value, effect = (as_text(t.get(k)) for k in ("key", "operator", "value", "effect"))
+    if key and (problem := label_key_problem(key)):  # ValidateLabelName, as for a nodeSelector's key
+        raise where.error(f"{path}.key", problem)
     if op not in ("", "Equal", "Exists"):
         raise where.error(f"{path}.operator", f"must be Equal or Exists, got {show(op)}")
     if not key and op != "Exists":
@@ -251,7 +253,8 @@ def priority(where: Where, pod: dict[str, Any]) -> tuple[str, int | None, str]:
         raise where.error(f"{base}.priorityClassName", f"invalid name {show(class_name)}: a lowercase RFC 1123 "
                                                        "subdomain must consist of lower case alphanumeric characters, "
                                                        "'-' or '.' (at most 253)")
-    policy = as_text(pod.get("preemptionPolicy")) or PREEMPT_LOWER_PRIORITY
+    given_policy = pod.get("preemptionPolicy")  # only an absent (or null) one is defaulted: "" is refused
+    policy = PREEMPT_LOWER_PRIORITY if given_policy is None else as_text(given_policy)
     if policy not in PREEMPTION_POLICIES:
         raise where.error(f"{base}.preemptionPolicy", f"Unsupported value: {show(policy)}: supported values: "
                                                       + ", ".join(f'"{p}"' for p in sorted(PREEMPTION_POLICIES)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rollsim.spec.labelsyntax import label_key_problem, label_value_problem
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
 from rollsim.spec.quantity import int64_amount
 from rollsim.spec.quoting import written
@@ -80,12 +81,17 @@ def known_keys(data: Mapping, keys: tuple[str, ...], at: Parts) -> None:
 
 
 def string_map(data: Mapping, at: Parts) -> Mapping[str, str]:
-    """``data`` checked as a string-to-string mapping, as Node labels are."""
+    """``data`` checked as Node labels are: strings, each key a label key and each value a label
+    value (``ValidateLabels``: ``ValidateLabelName``, ``IsValidLabelValue``).
+    """
     for key, value in data.items():
         if not isinstance(key, str):
             raise Invalid(at, f"keys must be strings, got {show(key)}")
         if not isinstance(value, str):
             raise Invalid(at + (key,), _not_a_string(value))
+        problem = label_key_problem(key) or label_value_problem(value)
+        if problem:
+            raise Invalid(at + (key,), problem)
     return data
 
 

@@ -37,6 +37,7 @@ from rollsim.io.yamldoc import (
     read_text,
     source_name,
 )
+from rollsim.spec.labelsyntax import DNS_SUBDOMAIN_RULE, is_dns_subdomain
 from rollsim.spec.node import NO_SCHEDULE, Node, condition_taint_key
 
 __all__ = ["load_nodes", "nodes_from_document"]
@@ -196,6 +197,8 @@ def _node(item: Any, at: Parts) -> Node:
         raise Invalid(at + ("metadata", "name"), "is missing: every node has a name (a non-empty string)")
     if not isinstance(name, str) or not name:
         raise Invalid(at + ("metadata", "name"), f"must be a non-empty string, got {show(name)}")
+    if not is_dns_subdomain(name):  # ValidateNodeName: a node's name is a DNS subdomain
+        raise Invalid(at + ("metadata", "name"), f"invalid name {show(name)}: {DNS_SUBDOMAIN_RULE}")
     try:
         return _node_fields(item, meta, name, at)
     except Invalid as exc:
