@@ -81,6 +81,8 @@ def test_an_add_nodes_item_is_named_by_its_index_and_written_as_yaml(tmp_path, c
     ("scenario: {cluster: {nodes: 3}}\nslo: {statistic: true}\n", "worst, got true"),
     ("scenario: {cluster: {nodes: 3}}\nslo: {max_duration_s: [a]}\n", "the limit must be a number, got [a]"),
     ("scenario: {cluster: {nodes: 3}}\nvariants:\n- name: [a]\n", "variants[0].name: must be text, got a list"),
+    ("scenario: {cluster: {nodes_file: [a]}}\n", "scenario.cluster.nodes_file: must be a file path, got [a]"),
+    ("scenario: {daemonset: {manifest: ds.yaml, strict: [x]}}\n", "strict: must be true or false, got [x]"),
 ])
 def test_an_experiment_file_names_kinds_as_yaml_does(tmp_path, capsys, text, said) -> None:
     path = tmp_path / "exp.yaml"

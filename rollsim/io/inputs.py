@@ -19,6 +19,7 @@ from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node, PodPlacement
+from rollsim.spec.quoting import written
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import DEFAULT_VERSION, kubelet_skew, parse_version
 
@@ -73,7 +74,7 @@ def _path(value: Any, base_dir: Path, key: str) -> Path:
     is not a path or names no file (so the error points at the key that named it).
     """
     if not isinstance(value, (str, Path)) or not str(value):
-        raise InputError(key, f"must be a file path, got {value!r}")
+        raise InputError(key, f"must be a file path, got {written(value)}")
     path = Path(value)
     path = path if path.is_absolute() else base_dir / path
     if str(value) != STDIN and not path.exists():
@@ -297,7 +298,7 @@ def _read_manifest(files: dict[str, Any], name: str | None, base_dir: Path, name
 
     strict = files.get("strict", False)
     if not isinstance(strict, bool):
-        raise InputError(FILE_OPTIONS["strict"], f"must be true or false, got {strict!r}")
+        raise InputError(FILE_OPTIONS["strict"], f"must be true or false, got {written(strict)}")
     if namespace and not is_dns_label(namespace):  # before the file: it would be blamed for the namespace
         raise ConfigError(f"argument -n/--namespace: invalid namespace {namespace!r}: {DNS_LABEL_RULE}")
     return load_daemonset(_path(files["manifest"], base_dir, FILE_OPTIONS["manifest"]), name=name, strict=strict,
