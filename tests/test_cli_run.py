@@ -223,7 +223,7 @@ def test_every_folder_is_checked_before_the_first_run(experiment, tmp_path, caps
     (out / "second" / "report.md").unlink()
     with locked(out / "second"):  # another sweep holds it
         assert main(["run", str(experiment), str(second), "--out-dir", str(out), "--workers", "1"]) == 1
-    assert "m/second is in use by another rollsim run or plan (pid" in capsys.readouterr().err
+    assert "m/second is in use by another rollsim command (run, plan, report or plot) (pid" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["second"]
 
 

@@ -30,6 +30,8 @@ replications: 2
 seed: 5
 """
 
+BUSY = r"\(run, plan, report or plot\)"  # who may hold a folder's lock, as the message lists them
+
 
 HOLDER = """\
 import sys
@@ -133,7 +135,7 @@ def test_a_locked_folder_is_refused_at_once_naming_the_holder(tmp_path: Path) ->
         holder = json.loads((out / LOCK).read_text(encoding="utf-8"))
         assert holder["pid"] == os.getpid() and holder["host"] and holder["started_at"]
         started = time.monotonic()
-        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid {os.getpid()} "):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim command {BUSY} \(pid {os.getpid()}"):
             run_experiment(experiment(tmp_path, "first"), out, workers=1)
         assert time.monotonic() - started < 5
     assert not (out / LOCK).exists()  # let go, and the file with it
@@ -150,7 +152,7 @@ def test_a_plan_takes_the_lock_of_its_folder_too(tmp_path: Path) -> None:
     out = tmp_path / "plan"
     scenario = build_scenario(nodes=4, controller="ideal")
     with locked(out):
-        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid "):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim command {BUSY} \(pid "):
             plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
         assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing written
     plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
@@ -170,7 +172,7 @@ def test_check_free_tries_the_lock_and_leaves_the_folder_as_it_was(tmp_path: Pat
     check_free(out)  # no folder
     assert not out.exists()
     with locked(out):
-        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim run or plan \(pid {os.getpid()} "):
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim command {BUSY} \(pid {os.getpid()}"):
             check_free(out)
     out.mkdir(exist_ok=True)
     stale = '{"pid": 999999, "host": "gone", "started_at": "then"}'
@@ -191,7 +193,7 @@ def test_a_second_rollsim_run_into_a_busy_folder_fails_with_one_line(tmp_path: P
         assert holder.wait(timeout=30) == 0
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
-    assert f"is in use by another rollsim run or plan (pid {holder.pid} on " in err
+    assert f"is in use by another rollsim command (run, plan, report or plot) (pid {holder.pid} on " in err
     assert not (out / "runs").exists()
 
 
@@ -294,3 +296,49 @@ def test_force_removes_the_runs_of_both_id_schemes_and_nothing_else(tmp_path: Pa
     assert saved_run_ids(tmp_path / "out") == ["c000-r001-39a783b810", "kfdb14892-r000-b04ad1b52f"]
     clear(tmp_path / "out")
     assert sorted(p.name for p in runs.iterdir()) == sorted(theirs)
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_report_and_plot_hold_the_folders_lock(make_results, capsys, command) -> None:
+    """They wrote into a folder another command held: one started before a ``run --force`` wrote
+    the old study's report over the folder the sweep had cleared. Now they fail at once, as a
+    second ``run`` does, and write nothing; free, they run.
+    """
+    folder = make_results()
+    with locked(folder):
+        before = sorted(p.name for p in folder.rglob("*"))
+        assert main([command, str(folder), "-q"]) == 1
+        one_error_line(capsys, f"{folder} is in use by another rollsim command (run, plan, report or plot)")
+        assert sorted(p.name for p in folder.rglob("*")) == before
+    assert main([command, str(folder), "-q"]) == 0
+
+
+def test_a_rebuild_forgets_the_figures_and_what_killed_writes_left(tmp_path: Path) -> None:
+    """A sweep stopped after its tables and before its figures left the last sweep's figures beside
+    the new tables (and manifest.json); a SIGKILL while a table or figure was written left its
+    hidden temporary for good. A rebuild removes both; a file of the user's stays.
+    """
+    from rollsim.sweep.folder import FIGURE_FILES, FIGURES, forget_tables, remove_debris
+
+    out = tmp_path / "out"
+    run_experiment(experiment(tmp_path, "first"), out, workers=1)
+    figures = out / FIGURES
+    figures.mkdir(exist_ok=True)
+    for name in FIGURE_FILES:
+        (figures / name).write_bytes(b"old")
+    debris = [out / ".runs.csv.x1y2z3.tmp", out / ".timelines.parquet.abcd.tmp", figures / ".duration.png.q9.tmp"]
+    mine = [out / "notes.txt", out / ".notes.txt.keep.tmp", figures / "mine.png"]
+    for path in (*debris, *mine):
+        path.write_bytes(b"x")
+    remove_debris(out)
+    assert not any(p.exists() for p in debris) and all(p.exists() for p in mine)
+    forget_tables(out, keep_identity=True)
+    assert not any((figures / name).exists() for name in FIGURE_FILES)
+    assert all(p.exists() for p in mine) and not (out / "manifest.json").exists()
+
+
+def test_the_figure_files_are_the_ones_rollsim_draws() -> None:
+    from rollsim.present.plots import FIGURES as DRAWN
+    from rollsim.sweep.folder import FIGURE_FILES
+
+    assert FIGURE_FILES == tuple(f"{name}.png" for name in DRAWN)

@@ -9,9 +9,11 @@ handler that uses it, so that one command never pays for another's imports.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -317,8 +319,30 @@ def _is_plan(results_dir: Path) -> bool:
         raise UsageError(f"not a results folder ({exc.strerror or one_line(exc)}): {results_dir}") from None
 
 
+@contextmanager
+def _holding(results_dir: Path) -> Iterator[None]:
+    """The results folder's lock while ``report`` or ``plot`` reads and writes it, as ``run`` and
+    ``plan`` hold it: one started before a ``run --force`` would write the old study's report
+    over the folder the sweep has cleared. A folder that is not there, or not writable (no lock
+    file can be made in it), is left to the reader to name.
+    """
+    from rollsim.sweep.folder import locked
+
+    try:
+        lock = locked(results_dir) if results_dir.is_dir() and os.access(results_dir, os.W_OK) else nullcontext()
+    except OSError:  # a name the system refuses (too long): the reader says so
+        lock = nullcontext()
+    with lock:
+        yield
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """``rollsim plot``: the figures of a results folder, drawn again from its saved tables."""
+    with _holding(args.results):
+        return _plot(args)
+
+
+def _plot(args: argparse.Namespace) -> int:
     from rollsim.present.plots import save_figures
 
     _use_agg()
@@ -343,6 +367,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``rollsim report``: report.md and report.html of a results folder (or a plan's folder)."""
+    with _holding(args.results):
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from rollsim.present.report import write_report
 
     _use_agg()

@@ -24,7 +24,7 @@ class ExecutorLost(RunError):
 
 
 class FolderBusy(RunError):
-    """Another ``rollsim run`` or ``rollsim plan`` holds the results folder's lock."""
+    """Another ``rollsim run``, ``plan``, ``report`` or ``plot`` holds the results folder's lock."""
 
 
 class Interrupted(KeyboardInterrupt):

@@ -41,8 +41,9 @@ try:
 except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["RUNS", "AGGREGATES", "REPORTS", "LOCK", "IDENTITY", "PLAN", "locked", "check_free",
-           "check_identity", "check_plan_folder", "clear", "forget_tables", "saved_run_ids"]
+__all__ = ["RUNS", "AGGREGATES", "REPORTS", "FIGURES", "FIGURE_FILES", "LOCK", "IDENTITY", "PLAN", "locked",
+           "check_free", "check_identity", "check_plan_folder", "clear", "forget_tables", "remove_debris",
+           "saved_run_ids"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
@@ -50,6 +51,8 @@ LOCK = ".rollsim.lock"
 AGGREGATES = ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet", IDENTITY,
               "manifest.json")
 REPORTS = ("report.md", "report.html")  # rollsim.present.output.write_report_files
+FIGURES = "figures"
+FIGURE_FILES = ("availability.png", "duration.png", "tradeoff.png", "downtime.png")  # rollsim.present.plots.FIGURES
 PLAN = "plan.json"  # what marks a folder written by rollsim plan (rollsim.plan.run.plan)
 
 
@@ -77,7 +80,8 @@ def _holder(fd: int) -> str:
 
 
 def _busy(out: Path, fd: int) -> FolderBusy:
-    return FolderBusy(f"{out} is in use by another rollsim run or plan ({_holder(fd)}); wait for it to end, or stop it")
+    return FolderBusy(f"{out} is in use by another rollsim command (run, plan, report or plot) ({_holder(fd)}); "
+                      "wait for it to end, or stop it")
 
 
 def check_free(out: Path) -> None:
@@ -285,9 +289,30 @@ def clear(out: Path) -> None:
 
 def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
     """Remove the tables before they are rebuilt, the finish mark first: a folder mid-sweep
-    must not pass for a finished one. The report read them, so it goes too (last).
-    ``keep_identity`` keeps ``experiment.yaml``.
+    must not pass for a finished one. The report and the figures were drawn from them, so they
+    go too (last): a sweep stopped after its tables and before its figures must not leave the
+    last sweep's beside them. ``keep_identity`` keeps ``experiment.yaml``.
     """
     for name in ("manifest.json", *AGGREGATES, *REPORTS):
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)
+    for name in FIGURE_FILES:
+        (out / FIGURES / name).unlink(missing_ok=True)
+    remove_debris(out)
+
+
+_TOP_FILES = ("manifest.json", *AGGREGATES, *REPORTS)
+
+
+def remove_debris(out: Path) -> None:
+    """Remove what a killed write left of the folder's tables, reports and figures: the hidden
+    temporaries ``write_atomically`` renames into place (``.runs.csv.XXXX.tmp``), which a
+    SIGKILL leaves behind (it skips the cleanup); the saved runs' own are ``runs/``'s. Under the
+    folder's lock: no other process is writing them.
+    """
+    for folder, names in ((out, _TOP_FILES), (out / FIGURES, FIGURE_FILES)):
+        if folder.is_dir():
+            pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})\.[^/]+\.tmp")
+            for path in folder.iterdir():
+                if pattern.fullmatch(path.name) and path.is_file():
+                    path.unlink(missing_ok=True)

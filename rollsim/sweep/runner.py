@@ -36,6 +36,7 @@ from rollsim.sweep.folder import (
     clear,
     forget_tables,
     locked,
+    remove_debris,
     saved_run_ids,
 )
 from rollsim.sweep.identity import identity_text
@@ -123,6 +124,7 @@ def check_run(experiment: Experiment, out_dir: str | Path, *, workers: int | Non
 def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor: str | Executor | None,
                 scheduler: str | None, force: bool, progress: Progress, lost_after_s: float) -> RunnerReport:
     started_at, clock = _utc_now(), time.perf_counter()
+    remove_debris(out)
     if force:
         clear(out)
     specs = experiment.runs()
