@@ -63,6 +63,22 @@ def test_timeline_csv_is_written(tmp_path, capsys) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["timeline.csv"]  # no temporary left
 
 
+def test_timeline_parquet_and_json_hold_the_csvs_rows(tmp_path) -> None:
+    """``--timeline x.parquet`` wrote CSV into it, which a Parquet reader then called corrupt; now the
+    suffix names the format (``.json``: an array of rows), and all three hold the same table.
+    """
+    import json
+
+    tables = {}
+    for suffix in ("csv", "parquet", "json"):
+        path = tmp_path / f"timeline.{suffix}"
+        assert main(["simulate", "--nodes", "10", "--seed", "3", "-q", "--timeline", str(path)]) == 0
+        tables[suffix] = (pd.read_csv(path) if suffix == "csv" else pd.read_parquet(path) if suffix == "parquet"
+                          else pd.DataFrame(json.loads(path.read_text())))
+    pd.testing.assert_frame_equal(tables["parquet"], tables["csv"], check_dtype=False)
+    pd.testing.assert_frame_equal(tables["json"], tables["csv"], check_dtype=False, rtol=1e-14)
+
+
 @pytest.mark.parametrize(
     ("args", "flag", "rule"),
     [

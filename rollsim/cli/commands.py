@@ -27,6 +27,10 @@ __all__ = ["cmd_calibrate", "cmd_completion", "cmd_make_nodes", "cmd_plan", "cmd
 
 
 def _write_timeline(args: argparse.Namespace, result: Any) -> None:
+    """The timeline in the format ``--timeline``'s suffix names: ``.prom``/``.om`` (an exposition),
+    ``.parquet``, ``.json`` (an array of rows, as ``-o json`` readers take it), else CSV (a file
+    named ``.parquet`` got CSV, which a Parquet reader then called corrupt).
+    """
     from rollsim.io.atomic import write_atomically
     from rollsim.io.openmetrics import HOLD_S, held, timeline_exposition
 
@@ -38,6 +42,10 @@ def _write_timeline(args: argparse.Namespace, result: Any) -> None:
                                    openmetrics=path.suffix == ".om",
                                    labels={"namespace": ds.namespace, "daemonset": ds.name, "seed": str(result.seed)})
         write_atomically(path, lambda h: h.write(text))
+    elif path.suffix == ".parquet":
+        write_atomically(path, lambda h: held(result.timeline, end).to_parquet(h, index=False), binary=True)
+    elif path.suffix == ".json":
+        write_atomically(path, lambda h: held(result.timeline, end).to_json(h, orient="records", double_precision=15))
     else:
         write_atomically(path, lambda h: held(result.timeline, end).to_csv(h, index=False))
 
