@@ -457,9 +457,10 @@ def test_progress_is_quiet_off_a_terminal(experiment_file: Path, tmp_path: Path,
 
 
 def test_progress_bar_shows_runs_rate_and_time_left(experiment_file: Path, tmp_path: Path, capsys) -> None:
+    """The time left is the bar's own estimate by cost (``rollsim.sweep.progress``), gone once all are done."""
     run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1, progress=True)
     err = capsys.readouterr().err
-    assert "8/8" in err and "run/s" in err and "<00:00" in err
+    assert "8/8" in err and err.rstrip().endswith("run/s]")  # tqdm draws no step of a fast sweep
 
 
 # -- executors -------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.errors import ExecutorLost, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend
 from rollsim.sweep.experiment import Experiment, RunSpec
+from rollsim.sweep.progress import SweepProgress
 from rollsim.sweep.schedule import Inherited, Packed, batches, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, parquet_bytes
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
@@ -70,27 +70,28 @@ def run_batch(jobs: Sequence[Job]) -> tuple[list[RunOutput], Exception | None]:
     return outputs, None
 
 
-def _progress(progress: Progress, total: int, reused: int, name: str) -> tuple[Any, Callable[[int, int], None]]:
-    """A tqdm bar on stderr (on a terminal, unless ``progress`` says otherwise) and a callback."""
+def _progress(progress: Progress, costs: list[int], reused: int, name: str
+              ) -> tuple[SweepProgress, Callable[[int, int], None]]:
+    """What shows the sweep's progress on stderr (``rollsim.sweep.progress``): a bar on a terminal,
+    a line every half minute elsewhere (None: as stderr is; True: a bar; False or a callback:
+    nothing), and the callback.
+    """
     callback = progress if callable(progress) else (lambda done, total: None)
-    show = sys.stderr.isatty() if progress is None else progress is True
-    if not show:
-        return None, callback
-    from tqdm import tqdm  # only when a bar is shown
-
-    bar = tqdm(total=total, desc=name, unit="run", file=sys.stderr, dynamic_ncols=True)
-    if reused:
-        bar.set_postfix_str(f"{reused} reused", refresh=False)
-    return bar, callback
+    if progress is None:
+        mode: str | None = "bar" if sys.stderr.isatty() else "lines"
+    else:
+        mode = "bar" if progress is True else None
+    return SweepProgress(name, costs, reused, mode), callback
 
 
 def _lost(trouble: str, out: Path, saved: int, total: int) -> ExecutorLost:
     return ExecutorLost(f"{trouble}; {saved} of {total} runs saved in {out}; rerun to resume")
 
 
-def _tasks(experiment: Experiment, todo: list[RunSpec], backend: Backend) -> list[list[RunSpec]]:
-    """``todo`` largest first, in batches of small runs (one run per task in this process)."""
-    costs = {c.index: run_cost(c.scenario) for c in experiment.configurations}
+def _tasks(costs: dict[int, int], todo: list[RunSpec], backend: Backend) -> list[list[RunSpec]]:
+    """``todo`` largest first (``costs``: by configuration), in batches of small runs (one run per
+    task in this process).
+    """
     ordered = largest_first(todo, lambda s: costs[s.config])
     return [[s] for s in ordered] if backend.inline else batches(ordered, lambda s: costs[s.config], backend.workers)
 
@@ -154,9 +155,10 @@ def sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, tod
     backend is in trouble (Dask cancels every run when its scheduler goes).
     """
     job, window = _jobs(scenarios, backend), 1 if backend.inline else max(2, 2 * backend.workers)
-    queue = iter(_tasks(experiment, todo, backend))
+    costs = {c.index: run_cost(c.scenario) for c in experiment.configurations}
+    queue = iter(_tasks(costs, todo, backend))
     in_flight: dict[Future, list[RunSpec]] = {}
-    bar, callback = _progress(progress, len(todo), reused, experiment.name)
+    bar, callback = _progress(progress, [costs[s.config] for s in todo], reused, experiment.name)
     done = 0
     trouble_since: float | None = None
 
@@ -184,8 +186,7 @@ def sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, tod
                 for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
                     _save_run(out, spec, output)
                     done += 1
-                    if bar is not None:
-                        bar.update(1)
+                    bar.run_done(costs[spec.config])
                     callback(done, len(todo))
                 if failure is not None:
                     raise _failed(task[len(outputs)], failure) from failure
@@ -198,5 +199,4 @@ def sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, tod
             future.cancel()
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
