@@ -78,14 +78,21 @@ def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment
     captured = capsys.readouterr()
     assert "0 runs simulated, 2 reused" in captured.out
     assert captured.err.splitlines() == [
-        f"rollsim: warning: {out / 'runs'}: 2 saved runs belong to no configuration of 'tiny' now (kept, in case it "
-        "comes back: they are in no table); --force removes them, and simulates every run again"]
+        f"rollsim: warning: {out / 'runs'}: 2 saved runs belong to no configuration of 'tiny' now (a setting of "
+        "theirs, or what an input file says, changed) (kept, in case they come back: they are in no table); --force "
+        "removes them, and simulates every run again"]
     assert len(list((out / "runs").glob("*.json"))) == 4
     assert main(["run", str(experiment), "--out", str(out), "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["runs"] == {"total": 2, "simulated": 0, "reused": 2, "stale": 2}
     assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "--force"]) == 0
     assert "warning" not in capsys.readouterr().err
     assert len(list((out / "runs").glob("*.json"))) == 2
+    experiment.write_text(experiment.read_text().replace("replications: 2", "replications: 1"))
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    assert capsys.readouterr().err.splitlines() == [  # the same configuration: replications it no longer asks for
+        f"rollsim: warning: {out / 'runs'}: 1 saved run is a replication beyond those their configurations ask for "
+        "now (kept, in case they come back: they are in no table); --force removes them, and simulates every run "
+        "again"]
 
 
 PARTLY = """\

@@ -66,6 +66,8 @@ def test_run_ids_follow_the_manifest_contents(study) -> None:
     text = "name: inputs\nscenario:\n  daemonset: {manifest: manifests/ds.yaml}\n  cluster: {nodes: 5}\n"
     before = [r.run_id for r in load_experiment(write(study, text)).runs()]
     ds = study / "manifests" / "ds.yaml"
+    ds.write_text(ds.read_text() + "# a comment, and a field rollsim does not read:\nstatus: {numberReady: 3}\n")
+    assert [r.run_id for r in load_experiment(write(study, text)).runs()] == before  # what the file says: the same
     ds.write_text(ds.read_text().replace("periodSeconds: 10", "periodSeconds: 5"))
     after = [r.run_id for r in load_experiment(write(study, text)).runs()]
     assert before != after

@@ -131,7 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.output is None and not args.quiet:  # text as each experiment finishes
             print(texts[-1], flush=True)
         if report.runs_stale:
-            say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name)}", sys.stderr)
+            say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name, report.runs_beyond)}",
+                sys.stderr)
         if report.runs_damaged:
             say(args, f"rollsim: warning: {damaged_runs(report.runs_damaged)}", sys.stderr)
     if args.output is not None:

@@ -486,13 +486,25 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     }
 
 
-def stale_runs(count: int, out: Path, name: str) -> str:
+def stale_runs(count: int, out: Path, name: str, beyond: int = 0) -> str:
     """The line for runs saved in a results folder that belong to no configuration of the
-    experiment now: kept (a configuration put back reuses them), and how to remove them.
+    experiment now: why (``beyond`` of them are replications a configuration no longer asks for;
+    the others' configuration changed: a setting, or what an input file says), kept (a
+    configuration put back reuses them), and how to remove them.
     """
-    runs = f"{count} saved run{'s' if count != 1 else ''}"
-    return (f"{out / 'runs'}: {runs} belong{'s' if count == 1 else ''} to no configuration of {name!r} now (kept, in "
-            "case it comes back: they are in no table); --force removes them, and simulates every run again")
+    def runs(n: int) -> str:
+        return f"{n} saved run{'s' if n != 1 else ''}"
+
+    why = []
+    if count > beyond:
+        n = count - beyond
+        why.append(f"{runs(n)} belong{'s' if n == 1 else ''} to no configuration of {name!r} now (a setting of "
+                   "theirs, or what an input file says, changed)")
+    if beyond:
+        why.append(f"{runs(beyond)} {'is a replication' if beyond == 1 else 'are replications'} beyond those "
+                   "their configurations ask for now")
+    return (f"{out / 'runs'}: {'; '.join(why)} (kept, in case they come back: they are in no table); --force removes "
+            "them, and simulates every run again")
 
 
 def damaged_runs(reasons: Sequence[str]) -> str:

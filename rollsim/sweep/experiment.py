@@ -104,7 +104,7 @@ def _digest(*parts: Any) -> str:
 
 def configuration_key(configuration: Configuration) -> str:
     """The start of its runs' ids: a digest of what the configuration simulates (its options,
-    with its input files' digests, and the model's version), not of where it stands in the file
+    with a digest of what its input files say, and the model's version), not of where it stands in the file
     nor of its label, so that inserting, moving or renaming a configuration leaves the other
     configurations' saved runs theirs.
     """

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.io.clusterversion import ClusterVersion
-from rollsim.io.inputs import FILE_OPTIONS, Inputs, ReadInputs, is_live, read_inputs, versioned
+from rollsim.io.inputs import FILE_OPTIONS, Inputs, ReadInputs, read_inputs, versioned
 from rollsim.io.yamldoc import ConfigError, Document
 from rollsim.spec.describe import node_digest
 
@@ -62,25 +62,16 @@ def configuration_inputs(doc: Document, files: dict[str, Any], name: str | None,
 
 
 def _digest(doc: Document, files: Mapping[str, Any], inputs: Inputs) -> dict[str, str]:
-    """A digest of what the inputs said (empty without any): the input files' bytes, and what a
-    live cluster gave (its DaemonSet as read, its nodes, calibrated timings and version), so that
-    runs read from a cluster that has changed since are new runs, not ones a resume reuses.
+    """A digest of what the inputs said (empty without any): the DaemonSet, nodes and timings read
+    from the files or a live cluster (and its version), so that runs whose inputs changed are new
+    runs, not ones a resume reuses; and only what they said: a comment or a field rollsim does not
+    read, added to a manifest, left the runs theirs (the files' bytes made a whole sweep run again).
     """
-    paths = [files[k] for k in ("manifest", "nodes_file", "timings_file") if k in files and not is_live(files[k])]
-    live = inputs.source is not None
-    if not paths and not live:
+    if not any(k in files for k in ("manifest", "nodes_file", "timings_file")) and inputs.source is None:
         return {}
-    digest = hashlib.sha256()
-    for value in paths:
-        path = Path(value) if Path(value).is_absolute() else Path(doc.file).parent / value
-        digest.update(path.read_bytes())
-    if inputs.namespace_from == "-n/--namespace" and inputs.daemonset_spec is not None:
-        # rollsim run -n gave a manifest without metadata.namespace its namespace: not in the file's bytes
-        digest.update(f"namespace={inputs.daemonset_spec.namespace}".encode())
-    if live:  # a file's digest is as before: the shipped runs keep their ids
-        nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
-        digest.update(repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes)).encode())
-    return {"input_digest": digest.hexdigest()[:16]}
+    nodes = "" if inputs.node_list is None else node_digest(inputs.node_list)
+    said = repr((inputs.daemonset_spec, inputs.timings, inputs.kubernetes_version, nodes))
+    return {"input_digest": hashlib.sha256(said.encode()).hexdigest()[:16]}
 
 
 def _file_key(path: str, source: Callable[[str], str]) -> str:

@@ -52,6 +52,8 @@ class RunnerReport:
     """What one ``run_experiment`` call did; ``wrote`` is False when all was up to date.
     ``runs_stale``: runs saved in the folder that belong to no configuration of the experiment
     now (after its configurations changed); they are kept, and ``force`` removes them.
+    ``runs_beyond``: how many of them are replications a configuration no longer asks for (its
+    key is a configuration's now: ``replications`` was lowered), not runs of a changed one.
     """
 
     out_dir: Path
@@ -63,6 +65,7 @@ class RunnerReport:
     wall_s: float
     wrote: bool
     runs_stale: int = 0
+    runs_beyond: int = 0
     runs_damaged: tuple[str, ...] = ()  # runs saved as finished whose files could not be read: simulated again
 
 
@@ -134,7 +137,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     if not todo and current and all((out / name).is_file() for name in AGGREGATES):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
-                            runs_stale=_stale(out, specs))
+                            **_stale(out, specs))
 
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
@@ -157,9 +160,14 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "wall_s": round(wall, 3),
     })
     return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
-                        runs_stale=_stale(out, specs), runs_damaged=broken)
+                        **_stale(out, specs), runs_damaged=broken)
 
 
-def _stale(out: Path, specs: list[RunSpec]) -> int:
-    """How many runs saved in ``out`` are of no configuration the experiment has now."""
-    return len(set(saved_run_ids(out)) - {s.run_id for s in specs})
+def _stale(out: Path, specs: list[RunSpec]) -> dict[str, int]:
+    """How many runs saved in ``out`` are of no configuration the experiment has now
+    (``runs_stale``), and of those how many are of a configuration it still has, replications it
+    no longer asks for (``runs_beyond``: the id starts with the configuration's key).
+    """
+    stale = set(saved_run_ids(out)) - {s.run_id for s in specs}
+    keys = {s.run_id.split("-", 1)[0] for s in specs}
+    return {"runs_stale": len(stale), "runs_beyond": sum(r.split("-", 1)[0] in keys for r in stale)}
