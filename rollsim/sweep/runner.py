@@ -135,9 +135,10 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     broken = tuple(why for why in (damaged(out, s.run_id) for s in todo) if why)
     resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
+    stale, beyond = _stale(out, specs)
     if not todo and current and all((out / name).is_file() for name in AGGREGATES):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
-                            **_stale(out, specs))
+                            runs_stale=stale, runs_beyond=beyond)
 
     name, n_workers = "none", 0  # nothing to run: the tables are rebuilt from the saved runs
     forget_tables(out, keep_identity=True)
@@ -160,14 +161,14 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "wall_s": round(wall, 3),
     })
     return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
-                        **_stale(out, specs), runs_damaged=broken)
+                        runs_stale=stale, runs_beyond=beyond, runs_damaged=broken)
 
 
-def _stale(out: Path, specs: list[RunSpec]) -> dict[str, int]:
-    """How many runs saved in ``out`` are of no configuration the experiment has now
-    (``runs_stale``), and of those how many are of a configuration it still has, replications it
-    no longer asks for (``runs_beyond``: the id starts with the configuration's key).
+def _stale(out: Path, specs: list[RunSpec]) -> tuple[int, int]:
+    """How many runs saved in ``out`` are of no configuration the experiment has now, and of
+    those how many are of a configuration it still has: replications it no longer asks for (the
+    id starts with the configuration's key).
     """
     stale = set(saved_run_ids(out)) - {s.run_id for s in specs}
     keys = {s.run_id.split("-", 1)[0] for s in specs}
-    return {"runs_stale": len(stale), "runs_beyond": sum(r.split("-", 1)[0] in keys for r in stale)}
+    return len(stale), sum(r.split("-", 1)[0] in keys for r in stale)
