@@ -51,3 +51,46 @@ def test_a_short_sweep_prints_no_line_and_quiet_none() -> None:
         progress.run_done(1)
         progress.close()
         assert stream.getvalue() == ""
+
+
+def test_a_plans_counter_says_runs_and_without_a_terminal_a_line_every_half_minute(capsys) -> None:
+    """It said "1 runs simulated", and only on a terminal: a plan under ``nohup`` or CI was silent."""
+    from rollsim.plan.request import _counted, _progress
+
+    assert _counted(1, 0) == "rollsim plan: 1 run simulated"
+    assert _counted(1200, 4) == "rollsim plan: 1,200 runs simulated, 4 running"
+    clock = _Clock()
+    on_run = _progress(terminal=False, clock=clock)
+    clock.now = 10.0
+    on_run(1, 3)
+    assert capsys.readouterr().err == ""
+    clock.now = 31.0
+    on_run(2, 4)
+    assert capsys.readouterr().err == "rollsim plan: 2 runs simulated, 2 running\n"
+    on_run(3, 4)
+    assert capsys.readouterr().err == ""
+    on_tty = _progress(terminal=True, clock=clock)
+    on_tty(5, 5)
+    assert capsys.readouterr().err == "\r\x1b[Krollsim plan: 5 runs simulated"
+
+
+@pytest.mark.parametrize(("rows", "bar"), [(0, False), (40, True)])
+def test_a_bar_only_where_the_terminal_says_its_size(rows, bar) -> None:
+    """tqdm draws nothing on a terminal of 0 rows (``script``, serial consoles): lines there instead."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from rollsim.sweep.dispatch import _draws
+
+    leader, follower = pty.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+        with os.fdopen(follower, "w", closefd=False) as stream:
+            assert _draws(stream) is bar
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert _draws(io.StringIO()) is False

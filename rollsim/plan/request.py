@@ -9,7 +9,8 @@ with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.present.plan_report import overlap_note
 from rollsim.present.render import count_of, format_duration, format_share, format_workers
+from rollsim.sweep.progress import EVERY_S
 
 __all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
 
@@ -110,20 +112,38 @@ def _server_version(inputs: Any, named: bool, given: bool) -> tuple[dict[str, An
                     "it ran v1.22 or later (its API server drops maxSurge before)"]
 
 
-def _progress_line(done: int, submitted: int) -> None:
-    """A one-line counter on a terminal's standard error (nothing when it is not a terminal)."""
-    sys.stderr.write(f"\rrollsim plan: {done} runs simulated")
-    sys.stderr.flush()
+def _counted(done: int, running: int) -> str:
+    """``12 runs simulated, 4 running``: a plan's search runs settings as it learns, so no total is known."""
+    return f"rollsim plan: {done:,} run{'s' if done != 1 else ''} simulated" + (f", {running:,} running"
+                                                                              if running else "")
+
+
+def _progress(terminal: bool, clock: Callable[[], float] = time.monotonic) -> Callable[[int, int], None]:
+    """The plan's run counter on standard error: redrawn in place on a terminal, else a line every
+    ``EVERY_S`` seconds (a pipe, ``nohup``, a CI job had nothing until the answer).
+    """
+    last = [clock()]
+
+    def on_run(done: int, submitted: int) -> None:
+        if terminal:
+            sys.stderr.write(f"\r\033[K{_counted(done, submitted - done)}")
+        elif clock() - last[0] >= EVERY_S:
+            last[0] = clock()
+            sys.stderr.write(_counted(done, submitted - done) + "\n")
+        sys.stderr.flush()
+
+    return on_run
 
 
 def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
     scenario, warnings, source = plan_scenario(request)
     out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
-    on_run = _progress_line if request.progress and sys.stderr.isatty() else None
+    terminal = sys.stderr.isatty()
+    on_run = _progress(terminal) if request.progress else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
                   executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run)
-    if on_run is not None:
+    if on_run is not None and terminal:
         sys.stderr.write("\r\033[K")
     return result, warnings
 
