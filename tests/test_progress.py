@@ -94,3 +94,19 @@ def test_a_bar_only_where_the_terminal_says_its_size(rows, bar) -> None:
         os.close(leader)
         os.close(follower)
     assert _draws(io.StringIO()) is False
+
+
+def test_the_seconds_after_the_last_run_are_said_where_progress_was_shown() -> None:
+    """The tables, figures and report took ~12 s after the bar's 100%, silently."""
+    stream, clock = io.StringIO(), _Clock()
+    progress = SweepProgress("big", [1, 1], reused=0, mode="lines", stream=stream, clock=clock, every_s=30.0)
+    clock.now = 31.0
+    progress.run_done(1)
+    progress.run_done(1)
+    progress.close()
+    assert stream.getvalue().splitlines()[-1] == "rollsim: big: writing the tables, figures and report"
+    interrupted = SweepProgress("big", [1, 1], reused=0, mode="lines", stream=(quiet := io.StringIO()), clock=clock)
+    clock.now = 70.0
+    interrupted.run_done(1)
+    interrupted.close()  # stopped before its last run: no tables follow
+    assert "writing" not in quiet.getvalue()

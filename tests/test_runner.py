@@ -460,7 +460,8 @@ def test_progress_bar_shows_runs_rate_and_time_left(experiment_file: Path, tmp_p
     """The time left is the bar's own estimate by cost (``rollsim.sweep.progress``), gone once all are done."""
     run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1, progress=True)
     err = capsys.readouterr().err
-    assert "8/8" in err and err.rstrip().endswith("run/s]")  # tqdm draws no step of a fast sweep
+    assert "8/8" in err and "run/s]" in err  # tqdm draws no step of a fast sweep
+    assert err.rstrip().endswith("rollsim: tiny: writing the tables, figures and report")
 
 
 # -- executors -------------------------------------------------------------------------------

@@ -90,6 +90,10 @@ class SweepProgress:
         self.bar.set_postfix_str(", ".join(parts), refresh=False)
 
     def close(self) -> None:
-        """Close the bar (the lines need nothing)."""
+        """Close the bar; when every run is done, say what the seconds after it do (the tables,
+        figures and report: about 12 s at 600 runs, silent before), where progress was shown.
+        """
         if self.bar is not None:
             self.bar.close()
+        if self.done == self.total and (self.bar is not None or self.lines):
+            print(f"rollsim: {self.name}: writing the tables, figures and report", file=self.stream, flush=True)
