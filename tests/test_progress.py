@@ -83,7 +83,7 @@ def test_a_bar_only_where_the_terminal_says_its_size(rows, bar) -> None:
     import struct
     import termios
 
-    from rollsim.sweep.dispatch import _draws
+    from rollsim.sweep.progress import draws_bar as _draws
 
     leader, follower = pty.openpty()
     try:

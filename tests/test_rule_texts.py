@@ -13,25 +13,17 @@ from rollsim.cli import main
 from helpers import ROOT, one_error_line
 
 FLUENTD = str(ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
-TWO = """\
+ONE = """\
 apiVersion: apps/v1
 kind: DaemonSet
-metadata: {name: one, namespace: kube-system}
+metadata: {{name: {name}, namespace: kube-system}}
 spec:
-  selector: {matchLabels: {a: b}}
+  selector: {{matchLabels: {{a: b}}}}
   template:
-    metadata: {labels: {a: b}}
-    spec: {containers: [{name: c, image: i}]}
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: two, namespace: kube-system}
-spec:
-  selector: {matchLabels: {a: b}}
-  template:
-    metadata: {labels: {a: b}}
-    spec: {containers: [{name: c, image: i}]}
+    metadata: {{labels: {{a: b}}}}
+    spec: {{containers: [{{name: c, image: i}}]}}
 """
+TWO = "---\n".join(ONE.format(name=name) for name in ("one", "two"))
 
 
 @pytest.mark.parametrize("variable", ["ROLLSIM_MAX_YAML_VALUES", "ROLLSIM_MAX_YAML_DEPTH"])

@@ -297,7 +297,7 @@ def test_a_yaml_number_is_named_as_the_minor_it_stands_for() -> None:
     ("1.37", ["devel", ""], None),  # not v1.MINOR: nothing to say
 ])
 def test_kubelet_skew(version, kubelets, warns) -> None:
-    note = kubelet_skew(version, kubelets, "the default")
+    note = kubelet_skew(version, kubelets, f"the default {version}")
     if warns is None:
         assert note is None
     else:
@@ -305,10 +305,10 @@ def test_kubelet_skew(version, kubelets, warns) -> None:
 
 
 def test_kubelet_skew_names_the_kubelets_and_what_an_older_cluster_does() -> None:
-    note = kubelet_skew("1.37", ["v1.30.1", "v1.29.4", "v1.30.1"], "given")
+    note = kubelet_skew("1.37", ["v1.30.1", "v1.29.4", "v1.30.1"], "the 1.37 given")
     assert note.startswith("the node list's kubelets run v1.29.4 to v1.30.1 (status.nodeInfo.kubeletVersion), "
                            "so its cluster runs v1.30 to v1.32 (a kubelet is never newer than the API server and at "
                            "most 3 minors older), not the 1.37 given: rollsim models 1.33 to 1.37")
     assert note.endswith("; ".join(older_differences(32)))
-    assert kubelet_skew("1.33", ["v1.36.0"], "given").endswith("give the cluster's version "
+    assert kubelet_skew("1.33", ["v1.36.0"], "the 1.33 given").endswith("give the cluster's version "
                                                                "(--kubernetes-version 1.36 or 1.37)")

@@ -42,12 +42,14 @@ def _write_timeline(args: argparse.Namespace, result: Any) -> None:
                                    openmetrics=path.suffix == ".om",
                                    labels={"namespace": ds.namespace, "daemonset": ds.name, "seed": str(result.seed)})
         write_atomically(path, lambda h: h.write(text))
-    elif path.suffix == ".parquet":
-        write_atomically(path, lambda h: held(result.timeline, end).to_parquet(h, index=False), binary=True)
+        return
+    frame = held(result.timeline, end)
+    if path.suffix == ".parquet":
+        write_atomically(path, lambda h: frame.to_parquet(h, index=False), binary=True)
     elif path.suffix == ".json":
-        write_atomically(path, lambda h: held(result.timeline, end).to_json(h, orient="records", double_precision=15))
+        write_atomically(path, lambda h: frame.to_json(h, orient="records", double_precision=15))
     else:
-        write_atomically(path, lambda h: held(result.timeline, end).to_csv(h, index=False))
+        write_atomically(path, lambda h: frame.to_csv(h, index=False))
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

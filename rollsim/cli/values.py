@@ -15,8 +15,8 @@ from typing import Any
 
 from rollsim.io.outputs import output_folder, output_path
 
-__all__ = ["checked", "count", "daemonset", "epoch_seconds", "output_file", "output_folder", "rule",
-           "scheduler_address", "workers"]
+__all__ = ["checked", "count", "daemonset", "epoch_seconds", "input_file", "output_file", "output_folder",
+           "results_folder", "rule", "scheduler_address", "workers"]
 
 
 def _convert(rule: Callable[[str], Any], text: str) -> Any:
@@ -67,20 +67,23 @@ def count(text: str) -> int:
     return _convert(non_negative_integer, text)
 
 
-def input_file(text: str) -> str:
-    """A file to read, as a positional argument gives it (``-`` is standard input): an empty one
-    would be read as the current folder and named nowhere.
+def _given(text: str, what: str) -> str:
+    """``text``, a path a positional argument gives, unless it is empty: an empty path would be
+    read as the current folder and named nowhere.
     """
     if not text.strip():
-        raise ValueError(f"must be a file path, got {text!r}")
+        raise ValueError(f"must be {what}, got {text!r}")
     return text
 
 
+def input_file(text: str) -> str:
+    """A file to read (``-`` is standard input)."""
+    return _given(text, "a file path")
+
+
 def results_folder(text: str) -> Path:
-    """A results folder to read (``plot``, ``report``): an empty one would be the current folder."""
-    if not text.strip():
-        raise ValueError(f"must be a results folder, got {text!r}")
-    return Path(text)
+    """A results folder to read (``plot``, ``report``)."""
+    return Path(_given(text, "a results folder"))
 
 
 def daemonset(text: str) -> str:

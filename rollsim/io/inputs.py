@@ -253,8 +253,9 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     if loaded is not None:
         loaded = loaded.for_version(simulated)
         warnings += loaded.warnings
-    skew = kubelet_skew(simulated, read.kubelets,
-                        "given" if given else "the named cluster's" if version else "the default")
+    named = (f"the {simulated} given" if given else f"{simulated}, the named cluster's version" if version
+             else f"the default {simulated}")
+    skew = kubelet_skew(simulated, read.kubelets, named)
     if skew is not None:
         warnings.append(skew)
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,

@@ -219,9 +219,9 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
     return f"1.{minor}", None
 
 
-def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | None:
-    """Why ``version`` (the modelled minor a run simulates; ``chosen`` says whose it is: ``the
-    default``, ``given``, or a phrase: ``the named cluster's``) cannot be the version of a cluster
+def kubelet_skew(version: str, kubelets: Iterable[str], named: str) -> str | None:
+    """Why ``version`` (the modelled minor a run simulates, ``named`` as the warning names it:
+    ``the default 1.37``, ``the 1.34 given``) cannot be the version of a cluster
     whose nodes run ``kubelets`` (a node list's ``status.nodeInfo.kubeletVersion``), or None when
     it can, or when it is the nearest modelled version to every one it could be.
 
@@ -241,14 +241,11 @@ def kubelet_skew(version: str, kubelets: Iterable[str], chosen: str) -> str | No
     possible = [v for v in SUPPORTED_VERSIONS if low <= _minor(v) <= high]
     if not possible and version == (oldest if high < _minor(oldest) else newest):
         return None
-    named = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
-    running = named[0] if len(named) == 1 else f"{named[0]} to {named[-1]}"
+    listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
+    running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
     cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
-    simulated = {"the default": f"the default {version}", "given": f"the {version} given"}.get(
-        chosen, f"{version}, {chosen} version")
     why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
-           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not "
-           f"{simulated}")
+           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not {named}")
     if possible:
         return f"{why}: give the cluster's version (--kubernetes-version {' or '.join(possible)})"
     if high < _minor(oldest):

@@ -12,14 +12,12 @@ a worker that dies and an executor that goes away each end the sweep with one er
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,7 +26,7 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.errors import ExecutorLost, RunError, RunInterrupted
 from rollsim.sweep.executors import Backend
 from rollsim.sweep.experiment import Experiment, RunSpec
-from rollsim.sweep.progress import SweepProgress
+from rollsim.sweep.progress import SweepProgress, draws_bar
 from rollsim.sweep.schedule import Inherited, Packed, batches, largest_first, pack, run_cost, unpack
 from rollsim.sweep.store import RunOutput, parquet_bytes
 from rollsim.sweep.store import save_run as _save_run  # by this name, so that a test can wrap it
@@ -80,22 +78,10 @@ def _progress(progress: Progress, costs: list[int], reused: int, name: str
     """
     callback = progress if callable(progress) else (lambda done, total: None)
     if progress is None:
-        mode: str | None = "bar" if _draws(sys.stderr) else "lines"
+        mode: str | None = "bar" if draws_bar(sys.stderr) else "lines"
     else:
         mode = "bar" if progress is True else None
     return SweepProgress(name, costs, reused, mode), callback
-
-
-def _draws(stream: Any) -> bool:
-    """Whether a bar can be drawn on ``stream``: a terminal that says its size (one of 0 rows, as
-    ``script`` or a serial console reports, gets no bar from tqdm at all: lines instead).
-    """
-    if not stream.isatty():
-        return False
-    try:
-        return os.get_terminal_size(stream.fileno()).lines > 0
-    except (OSError, ValueError):
-        return False
 
 
 def _lost(trouble: str, out: Path, saved: int, total: int) -> ExecutorLost:

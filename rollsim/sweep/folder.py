@@ -54,6 +54,7 @@ REPORTS = ("report.md", "report.html")  # rollsim.present.output.write_report_fi
 FIGURES = "figures"
 FIGURE_FILES = ("availability.png", "duration.png", "tradeoff.png", "downtime.png")  # rollsim.present.plots.FIGURES
 PLAN = "plan.json"  # what marks a folder written by rollsim plan (rollsim.plan.run.plan)
+_TOP_FILES = ("manifest.json", *AGGREGATES, *REPORTS)  # what a rebuild removes, the finish mark first
 
 
 _held: set[int] = set()  # descriptors of the locks this process holds
@@ -293,22 +294,18 @@ def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
     go too (last): a sweep stopped after its tables and before its figures must not leave the
     last sweep's beside them. ``keep_identity`` keeps ``experiment.yaml``.
     """
-    for name in ("manifest.json", *AGGREGATES, *REPORTS):
+    for name in _TOP_FILES:
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)
     for name in FIGURE_FILES:
         (out / FIGURES / name).unlink(missing_ok=True)
-    remove_debris(out)
-
-
-_TOP_FILES = ("manifest.json", *AGGREGATES, *REPORTS)
 
 
 def remove_debris(out: Path) -> None:
     """Remove what a killed write left of the folder's tables, reports and figures: the hidden
     temporaries ``write_atomically`` renames into place (``.runs.csv.XXXX.tmp``), which a
     SIGKILL leaves behind (it skips the cleanup); the saved runs' own are ``runs/``'s. Under the
-    folder's lock: no other process is writing them.
+    folder's lock (a run calls it first): no other process is writing them.
     """
     for folder, names in ((out, _TOP_FILES), (out / FIGURES, FIGURE_FILES)):
         if folder.is_dir():

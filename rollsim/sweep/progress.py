@@ -12,6 +12,7 @@ operator (or a CI watchdog) can tell progress from a hang. ``-q`` silences both.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,9 +20,21 @@ from typing import IO, Any
 
 from rollsim.spec.duration import format_duration
 
-__all__ = ["EVERY_S", "SweepProgress", "time_left"]
+__all__ = ["EVERY_S", "SweepProgress", "draws_bar", "time_left"]
 
 EVERY_S = 30.0  # seconds between two lines without a terminal
+
+
+def draws_bar(stream: Any) -> bool:
+    """Whether a bar can be drawn on ``stream``: a terminal that says its size (one of 0 rows, as
+    ``script`` or a serial console reports, gets no bar from tqdm at all: lines instead).
+    """
+    if not stream.isatty():
+        return False
+    try:
+        return os.get_terminal_size(stream.fileno()).lines > 0
+    except (OSError, ValueError):
+        return False
 
 
 def time_left(elapsed_s: float, done_cost: float, total_cost: float) -> float | None:
