@@ -22,6 +22,20 @@ def labels(ax) -> list[str]:
     return [line.get_label().replace("\n", " ") for line in ax.lines]
 
 
+def test_runs_are_cut_from_the_columns_in_time_order_keeping_an_instants_order() -> None:
+    from rollsim.present.timeline_plots import _runs
+
+    tl = pd.DataFrame({"config": [1, 0, 1, 0, 0], "replication": [0, 0, 0, 0, 1],
+                       "time_s": [5.0, 2.0, 1.0, 2.0, 0.0], "available": [7, 3, 8, 4, 9]})
+    runs = _runs(tl, tl["available"].to_numpy(dtype=float), {(1, 0): (9.0, True)})
+    assert list(runs) == [0, 1]
+    (t00, l00, e00), (t01, l01, e01) = runs[0]
+    assert (list(t00), list(l00), e00) == ([2.0, 2.0], [3.0, 4.0], 2.0)  # both at 2 s, in the frame's order
+    assert (list(t01), list(l01), e01) == ([0.0], [9.0], 0.0)
+    (t10, l10, e10), = runs[1]
+    assert (list(t10), list(l10), e10) == ([1.0, 5.0], [8.0, 7.0], 9.0)  # ends when its run ended
+
+
 def test_completion_note_says_how_many_runs_completed() -> None:
     assert completion_note(0, 5) == "did not complete"
     assert completion_note(3, 5) == "completed 3/5"

@@ -160,6 +160,17 @@ def test_load_results_reads_the_folder(serial: Path) -> None:
     assert len(results.downtime) == 8 * 20
 
 
+def test_the_figures_and_the_report_load_only_the_timeline_columns_they_read(serial: Path) -> None:
+    from rollsim.present.plotdata import TIMELINE_COLUMNS
+
+    whole, narrow = load_results(serial).timelines, load_results(serial, timeline_columns=TIMELINE_COLUMNS).timelines
+    assert list(narrow.columns) == [c for c in whole.columns if c in TIMELINE_COLUMNS]
+    assert "terminating" in whole and "terminating" not in narrow
+    pd.testing.assert_frame_equal(narrow, whole[list(narrow.columns)], check_exact=True)
+    # the three every timelines table has are read whatever is asked
+    assert list(load_results(serial, timeline_columns=()).timelines.columns) == ["config", "replication", "time_s"]
+
+
 def test_unfinished_runs_have_no_duration_and_fail_a_duration_bound(tmp_path: Path) -> None:
     text = ("name: stuck\nscenario: {cluster: {nodes: 20}, horizon_s: 30}\nreplications: 2\n"
             "slo: {max_duration_s: 1000000}\n")

@@ -91,3 +91,30 @@ def test_no_runs_gives_the_columns(tmp_path: Path) -> None:
     out = tmp_path / "downtime.parquet"
     _write_stacked(out, [], ["node", "downtime_s"])
     assert list(pd.read_parquet(out).columns) == ["config", "replication", "node", "downtime_s"]
+
+
+def test_a_sweep_table_is_written_a_piece_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces of at most 3 rows (a run of more is a piece of its own): the file has one row group
+    # a piece, and reads back as the runs stacked at once.
+    monkeypatch.setattr("rollsim.sweep.stack.ROWS_PER_PIECE", 3)
+    sizes = {(0, 0): 2, (0, 1): 1, (1, 0): 4, (1, 1): 0, (2, 0): 2}
+    parts = [(c, r, saved(tmp_path, f"c{c}r{r}", downtime([f"n{i}" for i in range(n)], [float(c + i) for i in range(n)])
+                          .astype({"node": str})))
+             for (c, r), n in reversed(sizes.items())]
+    out = tmp_path / "downtime.parquet"
+    _write_stacked(out, parts, ["node", "downtime_s"])
+    assert pq.ParquetFile(out).num_row_groups == 3  # [c0r0, c0r1] [c1r0] [c1r1, c2r0]
+    pd.testing.assert_frame_equal(pd.read_parquet(out), reference(parts, ["node", "downtime_s"], tmp_path),
+                                  check_exact=True)
+
+
+def test_a_run_that_differs_after_the_first_piece_leaves_no_piece_behind(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rollsim.sweep.stack.ROWS_PER_PIECE", 1)
+    parts = [(0, r, saved(tmp_path, f"r{r}", downtime([f"n{r}"], [1.0]))) for r in range(3)]
+    parts.append((0, 3, saved(tmp_path, "odd", pd.DataFrame({"node": [None], "downtime_s": [2.0], "desired": [True]}))))
+    out = tmp_path / "downtime.parquet"
+    _write_stacked(out, parts, ["node", "downtime_s"])  # through pandas, after two pieces were written
+    pd.testing.assert_frame_equal(pd.read_parquet(out), reference(parts, ["node", "downtime_s"], tmp_path),
+                                  check_exact=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left

@@ -8,7 +8,6 @@ from rollsim.cluster.scheduling import (
     PodRequests,
     UnschedulablePods,
     other_requests,
-    scheduler_backoff,
     unschedulable_reason,
 )
 from rollsim.spec.node import Node
@@ -33,10 +32,6 @@ def test_fit_rules() -> None:
     assert reason(node, [PodRequests(0, 0, (9100,))] * 0, PodRequests(0, 0, (9100,))) is None
     # unknown allocatable: no limit
     assert reason(Node("b"), [PodRequests(10**6, 10**12, ())] * 5, PodRequests(10**6, 10**12, ())) is None
-
-
-def test_scheduler_backoff() -> None:
-    assert [scheduler_backoff(n) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
 
 
 def test_a_surge_pod_that_asks_for_the_old_pods_host_port_stays_pending() -> None:
@@ -73,36 +68,35 @@ class _Pod:
 
 def test_unschedulable_pods_move_on_a_deletion_that_may_free_their_room() -> None:
     """``MoveAllToActiveOrBackoffQueue(AssignedPodDelete)`` with the queueing hints: NodeResourcesFit
-    moves every pod it rejected; NodePorts only those that want a port the deleted pod held. A moved
-    pod is tried at once, or when its back-off (from its last try) ends.
+    moves every pod it rejected; NodePorts only those that want a port the deleted pod held.
     """
     waiting = UnschedulablePods()
     fit, ports = _Pod(1), _Pod(2)
-    waiting.add(fit, "rt", 3, now=100.0)  # back-off 4 s: until 104
-    waiting.add(ports, "rt", 1, now=100.0, ports=(9100,))  # back-off 1 s
+    waiting.add(fit, "rt", now=100.0)
+    waiting.add(ports, "rt", now=100.0, ports=(9100,))
     assert len(waiting) == 2
-    assert waiting.moved_by((8080,), now=102.0) == [(2.0, fit, "rt", 3)]  # a pod without port 9100
-    assert waiting.moved_by((9100, 8080), now=106.0) == [(0.0, ports, "rt", 1)]
-    assert len(waiting) == 0 and waiting.moved_by((9100,), now=107.0) == []
+    assert waiting.moved_by((8080,)) == [(fit, "rt")]  # a pod without port 9100
+    assert waiting.moved_by((9100, 8080)) == [(ports, "rt")]
+    assert len(waiting) == 0 and waiting.moved_by((9100,)) == []
 
 
 def test_unschedulable_pods_leftover_after_five_minutes_and_forget() -> None:
     waiting = UnschedulablePods()
     old, new, gone = _Pod(1), _Pod(2), _Pod(3)
-    waiting.add(old, "rt", 6, now=0.0)
-    waiting.add(new, "rt", 6, now=10.0)
-    waiting.add(gone, "rt", 1, now=0.0)
+    waiting.add(old, "rt", now=0.0)
+    waiting.add(new, "rt", now=10.0)
+    waiting.add(gone, "rt", now=0.0)
     waiting.forget(3)
     assert waiting.leftover(300.0) == []  # strictly more than 5 minutes
-    assert waiting.leftover(300.5) == [(0.0, old, "rt", 6)]
+    assert waiting.leftover(300.5) == [(old, "rt")]
     assert len(waiting) == 1
 
 
 def test_a_pending_surge_pod_binds_the_instant_the_old_pod_is_gone() -> None:
     """One 2-CPU node, 70% requested by other pods: the surge pod (500m) does not fit beside the old
     one. The old pod loses readiness at 20 s, so ``podsShouldBeOnNode`` deletes it; it is gone at 26 s
-    (a 6 s termination), and the waiting surge pod, its 1 s back-off long over, binds then: Ready and
-    available at 36 s. Retried on its back-off alone (1, 3, 7, 15, 25, 35 s) it bound at 35 s (45 s).
+    (a 6 s termination), and the waiting surge pod binds then: Ready and available at 36 s. Retried on
+    its back-off alone (1, 3, 7, 15, 25, 35 s) it bound at 35 s (45 s).
     """
     from rollsim.io.nodes import nodes_from_pools
 
@@ -112,3 +106,18 @@ def test_a_pending_surge_pod_binds_the_instant_the_old_pod_is_gone() -> None:
                                 pull=0, start=0, terminate=6, ready=10, probe_period=0, horizon=200))
     assert s.summary["completed"] is True and s.summary["duration_s"] == 36.0
     assert s.node_columns["new_scheduled_at_s"][0] == 26.0
+
+
+def test_a_moved_pod_does_not_wait_out_its_back_off() -> None:
+    """As above, but the old pod loses readiness at 0.2 s and is gone at 0.7 s, within the surge pod's
+    1 s back-off from its failed try at 0: moved to ``backoffQ``, it is popped at once by the idle
+    scheduler (``SchedulerPopFromBackoffQ``, on from v1.33) and binds at 0.7 s, where waiting out its
+    back-off bound it at 1.0 s (audit 12).
+    """
+    from rollsim.io.nodes import nodes_from_pools
+
+    nodes = nodes_from_pools([{"name": "w", "count": 1, "allocatable": {"cpu": "2", "memory": "8Gi"}}])
+    s = simulate(build_scenario(node_list=nodes, max_surge=1, max_unavailable=0, requests_cpu="500m",
+                                node_utilization=0.7, old_pods_unready="1@0.2", controller="ideal", schedule=0,
+                                pull=0, start=0, terminate=0.5, ready=10, probe_period=0, horizon=200))
+    assert s.node_columns["new_scheduled_at_s"][0] == 0.7 and s.summary["duration_s"] == 10.7

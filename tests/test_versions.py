@@ -50,8 +50,12 @@ def test_rules_by_version() -> None:
 
 
 @pytest.mark.parametrize(("minor", "differs"), [
-    (32, ("#130514",)), (31, ("#130514", "40 s")), (30, ("#130514", "40 s", "#123233")),
-    (22, ("#130514", "40 s", "#123233")), (21, ("#130514", "40 s", "#123233", "DaemonSetUpdateSurge"))])
+    (32, ("#130514", "SchedulerPopFromBackoffQ")),
+    (31, ("#130514", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints", "40 s")),
+    (30, ("#130514", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints", "40 s", "#123233")),
+    (22, ("#130514", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints", "40 s", "#123233")),
+    (21, ("#130514", "SchedulerPopFromBackoffQ", "SchedulerQueueingHints", "40 s", "#123233",
+          "DaemonSetUpdateSurge"))])
 def test_an_older_cluster_is_told_what_differs_from_the_rules_it_gets(minor, differs) -> None:
     """Clamped to 1.33's rules, a cluster is told what its own controllers do otherwise, and only that."""
     found = older_differences(minor)

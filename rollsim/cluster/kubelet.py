@@ -47,7 +47,6 @@ from rollsim.cluster.scheduling import (
     NODE_PORTS_REASON,
     PodRequests,
     UnschedulablePods,
-    scheduler_backoff,
     unschedulable_reason,
 )
 from rollsim.cluster.timers import call_later, call_soon
@@ -154,23 +153,23 @@ class Kubelet:
             self._left.add(pod.uid)
         if waiting:
             env = self.env
-            for delay, waiter, rt, attempts in waiting.moved_by(self.runtimes[pod.owner].requests.host_ports, env._now):
-                call_later(env, delay, self._bind, waiter, rt, attempts)
+            for waiter, rt in waiting.moved_by(self.runtimes[pod.owner].requests.host_ports):
+                call_later(env, 0.0, self._bind, waiter, rt)
 
-    def _wait_unschedulable(self, pod: Pod, rt: PodRuntime, attempts: int, ports: tuple[int, ...]) -> None:
-        """The pod failed its ``attempts``-th try: it waits among the unschedulable pods, and the
+    def _wait_unschedulable(self, pod: Pod, rt: PodRuntime, ports: tuple[int, ...]) -> None:
+        """The pod failed a try: it waits among the unschedulable pods, and the
         queue's leftover flush runs (every 30 s from the scheduler's start) while any waits.
         """
         now = self.env._now
         if not self.waiting:
             call_later(self.env, (math.floor(now / FLUSH_PERIOD_S) + 1) * FLUSH_PERIOD_S - now, self._flush)
-        self.waiting.add(pod, rt, attempts, now, ports)
+        self.waiting.add(pod, rt, now, ports)
 
     def _flush(self) -> None:
         """``flushUnschedulablePodsLeftover``: pods waiting over 5 minutes are tried again."""
         env = self.env
-        for delay, pod, rt, attempts in self.waiting.leftover(env._now):
-            call_later(env, delay, self._bind, pod, rt, attempts)
+        for pod, rt in self.waiting.leftover(env._now):
+            call_later(env, 0.0, self._bind, pod, rt)
         if self.waiting:
             call_later(env, FLUSH_PERIOD_S, self._flush)
 
@@ -244,20 +243,20 @@ class Kubelet:
             return  # no kubelet to start it
         now = self.env._now  # the clock without its property
         queued = 0.0 if self.scheduler is None else self.scheduler.reserve(now) - now
-        call_later(self.env, queued + rt.schedule(), self._bind, pod, rt, 0)
+        call_later(self.env, queued + rt.schedule(), self._bind, pod, rt)
 
-    def _bind(self, pod: Pod, rt: PodRuntime, attempts: int) -> None:
-        """The scheduler binds the pod, or keeps it Pending with back-off while it does not fit;
-        then the kubelet admits it (``_admit``).
+    def _bind(self, pod: Pod, rt: PodRuntime) -> None:
+        """The scheduler binds the pod, or keeps it Pending among the unschedulable pods while it
+        does not fit; then the kubelet admits it (``_admit``).
         """
         gone = self._gone(pod)
         if rt.may_not_fit:
             if not gone and (why := self.unschedulable(pod, rt)):  # Pending: preempts, or is retried
                 rt.unschedulable.add(pod.uid)
                 if why == NODE_PORTS_REASON:
-                    self._wait_unschedulable(pod, rt, attempts + 1, rt.requests.host_ports)
-                elif not self._preempt(pod, rt, attempts):
-                    self._wait_unschedulable(pod, rt, attempts + 1, ())
+                    self._wait_unschedulable(pod, rt, rt.requests.host_ports)
+                elif not self._preempt(pod, rt):
+                    self._wait_unschedulable(pod, rt, ())
                 return
             rt.unschedulable.discard(pod.uid)
             self.nominator.forget(pod)  # bound, or gone: no longer nominated
@@ -267,11 +266,12 @@ class Kubelet:
         self.api.pod_status_changed(pod)
         self._admit(pod, rt)
 
-    def _preempt(self, pod: Pod, rt: PodRuntime, attempts: int) -> bool:
+    def _preempt(self, pod: Pod, rt: PodRuntime) -> bool:
         """The ``DefaultPreemption`` PostFilter for a pod short of CPU or memory (``rollsim.cluster.preemption``):
         whether it preempted other workloads on its node. If so it is nominated there (its room
         reserved from lower-priority pods: ``Nominator``), and the scheduler binds it (``_bind``)
-        once they are gone and its back-off has passed.
+        once they are gone: their deletion moves it, and the idle scheduler pops it from its
+        back-off queue at once (``SchedulerPopFromBackoffQ``, ``UnschedulablePods``).
         """
         workloads = self.workloads
         if not may_preempt(rt.ds.priority, rt.ds.preemption_policy, workloads.priority):
@@ -285,19 +285,13 @@ class Kubelet:
         rt.preempted_nodes.add(pod.node)
         rt.preempted_cpu_millis += now[0] - left[0]
         rt.preempted_memory_bytes += now[1] - left[1]
-        gone_in = workloads.termination()
-        call_later(self.env, gone_in, self._victims_gone, pod, rt, attempts + 1, left,
-                   scheduler_backoff(attempts + 1) - gone_in)
+        call_later(self.env, workloads.termination(), self._victims_gone, pod, rt, left)
         return True
 
-    def _victims_gone(self, pod: Pod, rt: PodRuntime, attempts: int, left: tuple[float, float],
-                      backoff_left: float) -> None:
+    def _victims_gone(self, pod: Pod, rt: PodRuntime, left: tuple[float, float]) -> None:
         """The preempted pods are gone from the node: the nominated pod's next scheduling attempt."""
         self.workloads.evicted(pod.node, self.api.nodes.nodes[pod.node], left)
-        if backoff_left > 0:
-            call_later(self.env, backoff_left, self._bind, pod, rt, attempts)
-        else:
-            self._bind(pod, rt, attempts)
+        self._bind(pod, rt)
 
     def _admit(self, pod: Pod, rt: PodRuntime) -> None:
         """``HandlePodAdditions``: the kubelet's admission (``canAdmitPod``, rollsim.cluster.admission)

@@ -8,8 +8,7 @@ another pod on the node). The other workloads on a node are a ``utilization`` sh
 its allocatable CPU and memory, less what a preemption evicted there
 (``rollsim.cluster.preemption``). A pod that does not fit waits in the scheduling queue's
 unschedulable pods (``UnschedulablePods``) until a pod that held room goes, then is tried again
-once its back-off, 1 s doubling to 10 s (``podInitialBackoffDuration``,
-``podMaxBackoffDuration``), has passed; or after 5 minutes there, whatever happens.
+at once; or after 5 minutes there, whatever happens.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Any
 from rollsim.spec.node import Node
 
 __all__ = ["PodRequests", "requested", "other_requests", "insufficient_resource", "unschedulable_reason",
-           "scheduler_backoff", "NODE_PORTS_REASON", "UnschedulablePods", "FLUSH_PERIOD_S", "MAX_UNSCHEDULABLE_S"]
+           "NODE_PORTS_REASON", "UnschedulablePods", "FLUSH_PERIOD_S", "MAX_UNSCHEDULABLE_S"]
 
 NODE_PORTS_REASON = "node(s) didn't have free ports for the requested pod ports"  # the NodePorts filter's
 FLUSH_PERIOD_S = 30.0  # flushUnschedulablePodsLeftover runs every 30 s (scheduling_queue.go: Run)
@@ -91,60 +90,58 @@ def unschedulable_reason(
     return None if short is None else f"Insufficient {short}"
 
 
-def scheduler_backoff(attempts: int) -> float:
-    """Seconds before the ``attempts``-th retry (1-based): 1 s doubling to 10 s."""
-    return min(2.0 ** max(0, attempts - 1), 10.0)
-
-
 class UnschedulablePods:
     """The scheduling queue's ``unschedulablePods`` (``pkg/scheduler/backend/queue/scheduling_queue.go``),
-    for daemon pods that a filter rejected: each waits there, with when its back-off ends and
-    since when it waits, until an event may make it schedulable.
+    for daemon pods that a filter rejected: each waits there, with since when it waits, until an
+    event may make it schedulable.
 
     ``moved_by`` is ``MoveAllToActiveOrBackoffQueue`` on ``AssignedPodDelete`` (a bound pod that
     leaves the scheduler's cache: deleted, or terminal), as the queueing hints of the filters
     rollsim models answer it (``SchedulerQueueingHints``, on from v1.32): NodeResourcesFit queues
     a pod that lacked CPU or memory on any such deletion ("any deletion event to a scheduled pod
     could make the target pod schedulable"); NodePorts one that wanted a host port only when the
-    deleted pod held one of its ports. A moved pod is tried at once, or when its back-off ends
-    if it has not (``backoffQ``). ``leftover`` is ``flushUnschedulablePodsLeftover``: every
-    ``FLUSH_PERIOD_S``, a pod that has waited more than ``MAX_UNSCHEDULABLE_S`` is moved whatever happened.
-    Each mover returns ``(delay, pod, runtime, attempts)`` for the caller to schedule, and forgets the pod.
+    deleted pod held one of its ports. A moved pod is tried at once: it goes to ``activeQ``, or to
+    ``backoffQ`` while its back-off (1 s doubling to 10 s) lasts, and the scheduler, with no other
+    pod to schedule, pops it from there at once (``SchedulerPopFromBackoffQ``, beta and on from
+    v1.33, every version rollsim models: ``activeQueue.unlockedPop`` in
+    ``pkg/scheduler/backend/queue/active_queue.go``, KEP-5142), so the back-off delays nothing.
+    ``leftover`` is ``flushUnschedulablePodsLeftover``: every ``FLUSH_PERIOD_S``, a pod that has
+    waited more than ``MAX_UNSCHEDULABLE_S`` is moved whatever happened. Each mover returns the
+    ``(pod, runtime)`` pairs for the caller to try, and forgets the pods.
     """
 
     __slots__ = ("_pods",)
 
     def __init__(self) -> None:
-        # uid -> (pod, its runtime, attempts so far, back-off end, waiting since, the host ports it wants
-        # when NodePorts rejected it: empty when NodeResourcesFit did)
-        self._pods: dict[int, tuple[Any, Any, int, float, float, tuple[int, ...]]] = {}
+        # uid -> (pod, its runtime, waiting since, the host ports it wants when NodePorts rejected
+        # it: empty when NodeResourcesFit did)
+        self._pods: dict[int, tuple[Any, Any, float, tuple[int, ...]]] = {}
 
     def __len__(self) -> int:
         return len(self._pods)
 
-    def add(self, pod: Any, runtime: Any, attempts: int, now: float, ports: tuple[int, ...] = ()) -> None:
-        """``pod`` failed its ``attempts``-th attempt at ``now`` (``AddUnschedulableIfNotPresent``);
-        ``ports``: the host ports NodePorts found taken (empty: it lacked CPU or memory).
+    def add(self, pod: Any, runtime: Any, now: float, ports: tuple[int, ...] = ()) -> None:
+        """``pod`` failed an attempt at ``now`` (``AddUnschedulableIfNotPresent``); ``ports``: the
+        host ports NodePorts found taken (empty: it lacked CPU or memory).
         """
-        self._pods[pod.uid] = (pod, runtime, attempts, now + scheduler_backoff(attempts), now, ports)
+        self._pods[pod.uid] = (pod, runtime, now, ports)
 
     def forget(self, uid: int) -> None:
         """The pod is gone from the queue (deleted before it was bound)."""
         self._pods.pop(uid, None)
 
-    def moved_by(self, freed_ports: Iterable[int], now: float) -> list[tuple[float, Any, Any, int]]:
-        """The pods a bound pod's deletion moves (it held ``freed_ports``), each with its wait."""
+    def moved_by(self, freed_ports: Iterable[int]) -> list[tuple[Any, Any]]:
+        """The pods a bound pod's deletion moves (it held ``freed_ports``)."""
         freed = set(freed_ports)
-        moved = [uid for uid, entry in self._pods.items() if not entry[5] or freed.intersection(entry[5])]
-        return self._move(moved, now)
+        return self._move([uid for uid, entry in self._pods.items() if not entry[3] or freed.intersection(entry[3])])
 
-    def leftover(self, now: float) -> list[tuple[float, Any, Any, int]]:
+    def leftover(self, now: float) -> list[tuple[Any, Any]]:
         """The pods that have waited more than ``MAX_UNSCHEDULABLE_S`` (strictly, as ``Sub > max``)."""
-        return self._move([uid for uid, entry in self._pods.items() if now - entry[4] > MAX_UNSCHEDULABLE_S], now)
+        return self._move([uid for uid, entry in self._pods.items() if now - entry[2] > MAX_UNSCHEDULABLE_S])
 
-    def _move(self, uids: list[int], now: float) -> list[tuple[float, Any, Any, int]]:
+    def _move(self, uids: list[int]) -> list[tuple[Any, Any]]:
         out = []
         for uid in uids:
-            pod, runtime, attempts, backoff_end, _, _ = self._pods.pop(uid)
-            out.append((max(0.0, backoff_end - now), pod, runtime, attempts))
+            pod, runtime, _, _ = self._pods.pop(uid)
+            out.append((pod, runtime))
         return out

@@ -24,8 +24,11 @@ from rollsim.present.plotaxes import legend_note
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["HALF_FILLED", "Stops", "as_results", "config_colors", "config_labels", "half_filled", "incomplete_runs",
-           "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends", "stops"]
+__all__ = ["HALF_FILLED", "TIMELINE_COLUMNS", "Stops", "as_results", "config_colors", "config_labels", "half_filled",
+           "incomplete_runs", "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends", "stops"]
+
+# the columns of timelines.parquet the figures and the report read (commands load only these)
+TIMELINE_COLUMNS = ("config", "replication", "time_s", "desired", "available", "surge")
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}

@@ -46,16 +46,25 @@ NO_NODES = "no node ran the DaemonSet in any run (0 desired), so there is no ava
 _Run = tuple[np.ndarray, np.ndarray, float]  # times, levels, when the run ended
 
 
-def _runs(tl: pd.DataFrame, level: pd.Series, ends: dict[tuple[int, int], tuple[float, bool]]
+def _runs(tl: pd.DataFrame, level: np.ndarray, ends: dict[tuple[int, int], tuple[float, bool]]
           ) -> dict[int, list[_Run]]:
-    """Per configuration, each replication's step function of ``level`` and when it ended."""
+    """Per configuration, each replication's step function of ``level`` and when it ended.
+
+    On the columns' arrays (a stable sort by configuration, replication and time, cut at each
+    run's first row): the frame is not copied, which with hundreds of runs held as much memory
+    as the frame itself, twice over.
+    """
+    config = tl["config"].to_numpy(dtype=np.int64)
+    replication = tl["replication"].to_numpy(dtype=np.int64)
+    times = tl["time_s"].to_numpy(dtype=float)
+    order = np.lexsort((times, replication, config))  # stable: rows at one instant keep their order
+    config, replication, times, level = config[order], replication[order], times[order], level[order]
+    starts = np.flatnonzero(np.r_[True, (config[1:] != config[:-1]) | (replication[1:] != replication[:-1])])
     runs: dict[int, list[_Run]] = {}
-    for key, run in tl.assign(level=level).sort_values("time_s", kind="stable").groupby(
-            ["config", "replication"]):
-        config, rep = cast(tuple[int, int], key)  # pandas-stubs type a group key as Hashable
-        t = run["time_s"].to_numpy(dtype=float)
-        end = ends.get((int(config), int(rep)), (t[-1], True))[0]
-        runs.setdefault(int(config), []).append((t, run["level"].to_numpy(dtype=float), max(end, t[-1])))
+    for first, stop in zip(starts, np.r_[starts[1:], len(order)]):
+        c, rep, t = int(config[first]), int(replication[first]), times[first:stop]
+        end = ends.get((c, rep), (t[-1], True))[0]
+        runs.setdefault(c, []).append((t, level[first:stop], max(end, t[-1])))
     return runs
 
 
@@ -224,8 +233,12 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
         return note(ax, NO_NODES)
     ends, colors, labels = run_ends(results), config_colors(results), config_labels(results)
     percent = in_percent(tl)
-    level = tl["available"] / tl["desired"].where(tl["desired"] > 0) * 100 if percent else tl["available"]
-    runs = _runs(tl, level, ends)
+    available = tl["available"].to_numpy(dtype=float)
+    if percent:
+        desired_now = tl["desired"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 desired: no share (NaN), as before
+            available = np.where(desired_now > 0, available / desired_now * 100, np.nan)
+    runs = _runs(tl, available, ends)
     log, start, view = _span(runs, ends)
     div, unit = (1.0, "log scale") if log else time_unit(view)
     desired = float(tl["desired"].max())  # (one count, unless percent)

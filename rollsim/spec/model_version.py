@@ -54,4 +54,6 @@ __all__ = ["MODEL_VERSION"]
 # 18: a daemon pod that does not fit waits among the scheduler's unschedulable pods and is tried again when a
 # bound pod leaves (deleted or terminal) and its back-off has passed, or after 5 minutes there, where it was
 # retried on its back-off alone (1, 2, 4, 8, 10, 10 ... s)
-MODEL_VERSION = 18
+# 19: a moved unschedulable pod, and a preemptor whose victims are gone, are tried at once, not after the rest of
+# their back-off (SchedulerPopFromBackoffQ, on from v1.33: the idle scheduler pops the back-off queue)
+MODEL_VERSION = 19

@@ -163,7 +163,11 @@ def older_differences(minor: int) -> tuple[str, ...]:
     if minor < 33:
         out.append("a node event syncs the DaemonSet by the older addNode/updateNode rules "
                    "(the node-update queue is kubernetes/kubernetes#130514, v1.33)")
+        out.append("a Pending pod the scheduler tries again waits out its back-off, 1 s doubling to 10 s (feature "
+                   "gate SchedulerPopFromBackoffQ, on from v1.33, pops it at once)")
     if minor < 32:
+        out.append("any pod's deletion moves a Pending pod that wanted a host port, not only one that held the "
+                   "port (feature gate SchedulerQueueingHints, on from v1.32)")
         out.append(f"--node-monitor-grace-period defaults to {grace_period_for(minor):g} s, not 50 s "
                    "(kubernetes/kubernetes#126287, v1.32; --node-monitor-grace-period 40 sets it)")
     if minor < 31:

@@ -21,7 +21,7 @@ shows its summary and one availability sparkline per configuration.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -142,11 +142,24 @@ def _unreadable(file: Path, exc: Exception) -> str:
     return f"not a readable CSV table: {' '.join(str(exc).split())}"
 
 
-def _table(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_parquet(file: Path, keep: Collection[str] | None) -> pd.DataFrame:
+    """``pd.read_parquet(file)``, of only the columns in ``keep`` (those the file has; every one
+    when None), each Arrow column freed as it becomes a frame's (``self_destruct``): the frame of a
+    large sweep's timelines no longer costs three times its size to read.
+    """
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(file) as f:
+        columns = None if keep is None else [name for name in f.schema_arrow.names if name in keep]
+        table = f.read(columns=columns)
+    return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+def _table(file: Path, columns: tuple[str, ...], keep: Collection[str] | None = None) -> pd.DataFrame:
     import pandas as pd
 
     try:
-        frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
+        frame = _read_parquet(file, keep) if file.suffix == ".parquet" else pd.read_csv(file)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
         # an empty or truncated CSV (EmptyDataError, ParserError); a truncated parquet (ArrowInvalid)
         raise _damaged(file, _unreadable(file, exc)) from None
@@ -195,8 +208,10 @@ _COLUMNS = {
 }
 
 
-def load_results(path: str | Path) -> Results:
+def load_results(path: str | Path, *, timeline_columns: Collection[str] | None = None) -> Results:
     """Load a results folder written by ``rollsim run``; parquet files are optional.
+    ``timeline_columns``: of ``timelines.parquet``, read only these (and ``config``, ``replication``
+    and ``time_s``); the figures and the report read six of its ten (``rollsim.present.plotdata.TIMELINE_COLUMNS``).
 
     A folder that is missing a file, or whose files are damaged (truncated, empty, not the
     shape ``rollsim run`` writes), is a one-line ``ResultsError`` naming the file.
@@ -210,7 +225,9 @@ def load_results(path: str | Path) -> Results:
         raise ResultsError(f"{root}: not a finished results folder (missing {', '.join(missing)})")
     experiment = _experiment(root / "experiment.yaml")
     manifest = _manifest(root / "manifest.json")
-    tables = {n: _table(root / n, _COLUMNS[n]) if (root / n).is_file() else None for n in _COLUMNS}
+    kept = None if timeline_columns is None else {*_COLUMNS["timelines.parquet"], *timeline_columns}
+    tables = {n: _table(root / n, _COLUMNS[n], kept if n == "timelines.parquet" else None) if (root / n).is_file()
+              else None for n in _COLUMNS}
     # runs.csv and summary.csv are in ``needed``, so present
     runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])
     _check_counts(root, experiment, manifest, runs, summary)

@@ -25,7 +25,7 @@ from rollsim.sweep.aggregate import RUN_KEYS, runs_frame, summary_frame, summary
 from rollsim.sweep.experiment import Experiment, RunSpec
 from rollsim.sweep.folder import RUNS
 from rollsim.sweep.results import ResultsError
-from rollsim.sweep.stack import NotStackable, stack_runs, stack_tables
+from rollsim.sweep.stack import NotStackable, stack_runs, stacked_pieces
 
 __all__ = ["RunOutput", "damaged", "finished", "parquet_bytes", "save_run", "write_tables"]
 
@@ -150,20 +150,29 @@ def _read_table(path: Path) -> pa.Table:
 
 def _write_stacked(path: Path, parts: list[Part], columns: list[str] | None) -> None:
     """The runs' files stacked in one (``columns``, or the first run's), at the Arrow level when
-    they are ``stackable``, else through pandas (``stack_runs``): the same frame read back.
+    they are ``stackable``, a piece at a time (``stacked_pieces``: the runs are read as the file is
+    written), else through pandas (``stack_runs``): the same frame read back.
     """
-    tables = [(config, replication, _read_table(p)) for config, replication, p in parts]
-    chosen = columns if columns is not None else (tables[0][2].column_names if tables else [])
+    if columns is None:
+        columns = pq.read_schema(parts[0][2]).names if parts else []
+    ordered = sorted(parts, key=lambda p: (p[0], p[1]))
+    pieces = stacked_pieces(((config, replication, _read_table(p)) for config, replication, p in ordered), columns)
+
+    def write(f: Any) -> None:
+        first = next(pieces)  # NotStackable when there is no run, or the first is not plain
+        # Floats (times, downtimes) are nearly all distinct: a dictionary of them is built only
+        # to be dropped. The other columns keep one; the file comes out smaller and sooner.
+        dictionary = [field.name for field in first.schema if not pa.types.is_floating(field.type)]
+        with pq.ParquetWriter(f, first.schema, use_dictionary=dictionary) as writer:
+            writer.write_table(first)
+            for piece in pieces:
+                writer.write_table(piece)
+
     try:
-        stacked = stack_tables(tables, chosen)
+        write_atomically(path, write, binary=True)  # a run found not stackable midway leaves no file
     except NotStackable:
         _parquet(path, stack_runs([(config, replication, pd.read_parquet(p)) for config, replication, p in parts],
-                                  chosen))
-        return
-    # Floats (times, downtimes) are nearly all distinct: a dictionary of them is built only
-    # to be dropped. The other columns keep one; the file comes out smaller and sooner.
-    dictionary = [f.name for f in stacked.schema if not pa.types.is_floating(f.type)]
-    write_atomically(path, lambda f: pq.write_table(stacked, f, use_dictionary=dictionary), binary=True)
+                                  columns))
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> None:
