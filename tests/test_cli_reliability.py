@@ -188,6 +188,21 @@ def test_out_under_proc_exits_2_naming_the_flag(tmp_path, capsys) -> None:
     one_error_line(capsys, "--out", "'/proc/rollsim-x' cannot be made")
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux's /proc")
+def test_a_file_under_proc_exits_2_before_the_run(capsys) -> None:
+    # root may write /proc's folder (os.access says so), which still makes no file: found before
+    # the run, not after it as exit 1 (audit 11)
+    assert main(["simulate", "--nodes", "10", "--timeline", "/proc/rollsim-x.csv"]) == 2
+    one_error_line(capsys, "--timeline", "'/proc/rollsim-x.csv' cannot be written in '/proc'")
+
+
+def test_checking_a_file_path_leaves_nothing_behind(tmp_path) -> None:
+    from rollsim.io.outputs import output_path
+
+    assert output_path(tmp_path / "t.csv") == tmp_path / "t.csv"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_output_path_keeps_a_results_folder_below_its_base(tmp_path) -> None:
     from rollsim.io.outputs import output_path
 

@@ -539,8 +539,11 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     result = plan(scenario, constraints, settings=settings_, workers=1, out=tmp_path, report=False)
     doc = result.document
     assert doc["answer"] is None and doc["binding"] == "window"
-    assert [r["constraint"] for r in doc["relaxations"]] == ["window"]
-    [relaxed] = result.relaxations
+    assert [r["constraint"] for r in doc["relaxations"]] == ["window", "availability floor"]
+    floor = doc["relaxations"][1]["text"]
+    assert floor == ("availability floor: no lower floor helps: even maxUnavailable 100% (= 10), minReadySeconds 0 "
+                     "misses the window (its runs did not all finish)")
+    relaxed = result.relaxations[0]
     needed, n = accepted_window(relaxed.evidence, settings_.window_rule(constraints), settings_.ladder)
     assert 60 < needed < 3600 and relaxed.evidence.completed  # minutes, not "more than 20s"
     assert n == relaxed.evidence.replications and needed >= settings_.window_rule(constraints).bound(relaxed.evidence)
@@ -615,6 +618,18 @@ def test_nothing_fits_names_the_binding_constraint_and_what_relaxing_gives(tmp_p
     assert set(relaxed) == {"window", "availability floor"}
     assert relaxed["window"]["setting"].startswith("maxUnavailable 5% (= 2)")  # the fastest within the floor
     assert (tmp_path / "plan.json").is_file() and (tmp_path / "candidates.csv").is_file()
+
+
+def test_a_floor_no_lowering_helps_is_said_with_the_largest_budgets_bound(tmp_path):
+    """The search for a lower floor ran every count up to all nodes at once and none met the window:
+    the plan says so (audit 11: 240 runs a 3,000-node plan made showed only as ruled out).
+    """
+    scenario = build_scenario(nodes=40, controller="ideal", ready=NO_TAIL)
+    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=60, allow_surge=False),
+                  settings=SearchSettings(replications=3, resolution=0.0), workers=1, out=tmp_path, report=False)
+    relaxed = {r["constraint"]: r["text"] for r in result.document["relaxations"]}
+    assert relaxed["availability floor"].startswith("availability floor: no lower floor helps: even maxUnavailable "
+                                                    "100% (= 40), minReadySeconds 0 misses the window (p95 bound ")
 
 
 def test_a_surge_answer_with_min_ready_seconds_names_the_stall_it_risks():

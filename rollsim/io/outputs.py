@@ -15,6 +15,7 @@ is written through, so its target's folder is the one checked; a device, a FIFO 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from rollsim.io.atomic import is_special
@@ -108,7 +109,23 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
             raise ValueError(f"directory {str(existing)!r} does not exist")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"folder {str(existing)!r} is not writable")
+    if not folder:
+        _try_writing(path, existing)
     return path
+
+
+def _try_writing(path: Path, existing: Path) -> None:
+    """Make a file in ``existing`` and remove it again, or raise ``ValueError`` with the system's
+    reason: a folder that says it is writable can still refuse a new file (``/proc`` to root, a
+    read-only filesystem), and the file is written beside its path and moved there (``rollsim.io.atomic``).
+    """
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".probe", dir=existing)
+    except OSError as exc:
+        raise ValueError(f"{str(path)!r} cannot be written in {str(existing)!r}: "
+                         f"{exc.strerror or type(exc).__name__}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _try_making(path: Path, existing: Path) -> None:

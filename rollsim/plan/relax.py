@@ -94,7 +94,9 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         if lo > hi:
             continue
         n = smallest_true_window(search, family, lo, hi, probe(family))
-        if n is None:
+        if n is None:  # no count meets the window, the floor ignored: say so, the runs were made
+            if family.kind == UNAVAILABLE:
+                out.append(Relaxation("availability floor", _no_floor_helps(search, search.one(family.at(hi))), None))
             continue
         e = search.one(family.at(n))
         if family.kind == UNAVAILABLE:
@@ -105,6 +107,14 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
     return binding, out
+
+
+def _no_floor_helps(search: Search, largest: Evidence) -> str:
+    """Why lowering the floor admits no setting: even the largest maxUnavailable misses the window."""
+    bound = search.window.bound(largest)
+    why = f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}" if math.isfinite(bound) \
+        else "its runs did not all finish"
+    return f"no lower floor helps: even {largest.setting.label(search.desired)} misses the window ({why})"
 
 
 _PRESSURE_CAUSES = frozenset({"disk-pressure", "failed-pods-left"})

@@ -205,7 +205,7 @@ def run_facts(results: Results) -> list[list[str]]:
         ["runs", (f"{format_value(m.get('runs_total'))} ({format_value(m.get('runs_run'))} run, "
                  f"{format_value(m.get('runs_reused'))} reused from an earlier run)")],
         ["executor", f"{format_value(m.get('executor'))}{workers}"],
-        ["wall time", format_duration(wall) if not math.isnan(wall) else DASH],
+        ["wall time (runs and tables)", format_duration(wall) if not math.isnan(wall) else DASH],
         ["started / finished", f"{format_value(m.get('started_at'))} / {format_value(m.get('finished_at'))}"],
         ["root seed", str(m.get("seed", e.get("seed")))],
         ["versions", versions or DASH],
