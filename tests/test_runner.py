@@ -160,15 +160,20 @@ def test_load_results_reads_the_folder(serial: Path) -> None:
     assert len(results.downtime) == 8 * 20
 
 
-def test_the_figures_and_the_report_load_only_the_timeline_columns_they_read(serial: Path) -> None:
-    from rollsim.present.plotdata import TIMELINE_COLUMNS
+def test_the_figures_and_the_report_load_only_the_columns_they_read(serial: Path) -> None:
+    from rollsim.present.plotdata import READ_COLUMNS
 
-    whole, narrow = load_results(serial).timelines, load_results(serial, timeline_columns=TIMELINE_COLUMNS).timelines
-    assert list(narrow.columns) == [c for c in whole.columns if c in TIMELINE_COLUMNS]
-    assert "terminating" in whole and "terminating" not in narrow
-    pd.testing.assert_frame_equal(narrow, whole[list(narrow.columns)], check_exact=True)
-    # the three every timelines table has are read whatever is asked
-    assert list(load_results(serial, timeline_columns=()).timelines.columns) == ["config", "replication", "time_s"]
+    whole, narrow = load_results(serial), load_results(serial, columns=READ_COLUMNS)
+    for name, frame in (("timelines.parquet", "timelines"), ("downtime.parquet", "downtime")):
+        full, read = getattr(whole, frame), getattr(narrow, frame)
+        assert list(read.columns) == [c for c in full.columns if c in READ_COLUMNS[name]]
+        pd.testing.assert_frame_equal(read, full[list(read.columns)], check_exact=True)
+    assert "terminating" in whole.timelines and "terminating" not in narrow.timelines
+    assert "node" in whole.downtime and "node" not in narrow.downtime
+    # the columns every such table has are read whatever is asked
+    few = load_results(serial, columns={"timelines.parquet": (), "downtime.parquet": ()})
+    assert list(few.timelines.columns) == ["config", "replication", "time_s"]
+    assert list(few.downtime.columns) == ["config", "replication", "downtime_s"]
 
 
 def test_unfinished_runs_have_no_duration_and_fail_a_duration_bound(tmp_path: Path) -> None:

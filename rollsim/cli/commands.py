@@ -82,11 +82,11 @@ def _use_agg() -> None:
 
 
 def _load(path: Path):
-    """A results folder as the figures and the report read it: of its timelines, only their columns."""
-    from rollsim.present.plotdata import TIMELINE_COLUMNS
+    """A results folder as the figures and the report read it: of its per-run tables, only their columns."""
+    from rollsim.present.plotdata import READ_COLUMNS
     from rollsim.sweep.results import load_results
 
-    return load_results(path, timeline_columns=TIMELINE_COLUMNS)
+    return load_results(path, columns=READ_COLUMNS)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

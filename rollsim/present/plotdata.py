@@ -24,11 +24,13 @@ from rollsim.present.plotaxes import legend_note
 from rollsim.present.render import format_duration
 from rollsim.sweep.results import Results
 
-__all__ = ["HALF_FILLED", "TIMELINE_COLUMNS", "Stops", "as_results", "config_colors", "config_labels", "half_filled",
+__all__ = ["HALF_FILLED", "READ_COLUMNS", "Stops", "as_results", "config_colors", "config_labels", "half_filled",
            "incomplete_runs", "never_completed", "not_drawn", "others_failed", "half_filled_note", "run_ends", "stops"]
 
-# the columns of timelines.parquet the figures and the report read (commands load only these)
-TIMELINE_COLUMNS = ("config", "replication", "time_s", "desired", "available", "surge")
+# the columns of the per-run tables the figures and the report read (rollsim report, plot and run load only
+# these: a large sweep's node names alone, which no figure shows, were a tenth of what it held)
+READ_COLUMNS = {"timelines.parquet": ("config", "replication", "time_s", "desired", "available", "surge"),
+                "downtime.parquet": ("config", "replication", "downtime_s")}
 
 _NEEDS = {"timelines": ("time_s", "available", "desired"), "downtime": ("downtime_s",),
           "summary": ("config", "label")}

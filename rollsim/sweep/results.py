@@ -208,10 +208,12 @@ _COLUMNS = {
 }
 
 
-def load_results(path: str | Path, *, timeline_columns: Collection[str] | None = None) -> Results:
+def load_results(path: str | Path, *, columns: Mapping[str, Collection[str]] | None = None) -> Results:
     """Load a results folder written by ``rollsim run``; parquet files are optional.
-    ``timeline_columns``: of ``timelines.parquet``, read only these (and ``config``, ``replication``
-    and ``time_s``); the figures and the report read six of its ten (``rollsim.present.plotdata.TIMELINE_COLUMNS``).
+    ``columns``: of a parquet table named there (``timelines.parquet``, ``downtime.parquet``), read
+    only these columns (and those every such table has: ``config``, ``replication`` and its own,
+    ``time_s`` or ``downtime_s``); the figures and the report read
+    ``rollsim.present.plotdata.READ_COLUMNS``.
 
     A folder that is missing a file, or whose files are damaged (truncated, empty, not the
     shape ``rollsim run`` writes), is a one-line ``ResultsError`` naming the file.
@@ -225,9 +227,8 @@ def load_results(path: str | Path, *, timeline_columns: Collection[str] | None =
         raise ResultsError(f"{root}: not a finished results folder (missing {', '.join(missing)})")
     experiment = _experiment(root / "experiment.yaml")
     manifest = _manifest(root / "manifest.json")
-    kept = None if timeline_columns is None else {*_COLUMNS["timelines.parquet"], *timeline_columns}
-    tables = {n: _table(root / n, _COLUMNS[n], kept if n == "timelines.parquet" else None) if (root / n).is_file()
-              else None for n in _COLUMNS}
+    kept = {name: {*_COLUMNS[name], *wanted} for name, wanted in (columns or {}).items()}
+    tables = {n: _table(root / n, _COLUMNS[n], kept.get(n)) if (root / n).is_file() else None for n in _COLUMNS}
     # runs.csv and summary.csv are in ``needed``, so present
     runs, summary = cast("pd.DataFrame", tables["runs.csv"]), cast("pd.DataFrame", tables["summary.csv"])
     _check_counts(root, experiment, manifest, runs, summary)
