@@ -177,3 +177,17 @@ def test_a_daemonset_on_no_node_has_no_availability_figure(make_results, monkeyp
 def test_a_daemonset_on_some_node_is_drawn(desired: int) -> None:
     run = pd.DataFrame({"time_s": [0.0, 10.0], "desired": desired, "available": [0, desired]})
     assert plot_availability(run).lines
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_desired_moving_within_a_run_is_told_from_desired_differing_between_runs(shuffled) -> None:
+    from rollsim.present.timeline_plots import _moves, in_percent
+
+    between = pd.DataFrame({"config": [0, 0, 1, 1], "replication": [0, 0, 0, 0], "time_s": [0.0, 1.0, 0.0, 1.0],
+                            "desired": [10, 10, 12, 12]})
+    within = between.assign(desired=[10, 10, 12, 11])
+    if shuffled:  # a run's rows apart: grouped instead
+        between, within = (f.iloc[[0, 2, 1, 3]] for f in (between, within))
+    assert in_percent(between) and not _moves(between)
+    assert _moves(within)
+    assert not in_percent(between.assign(desired=7)) and not in_percent(between.iloc[:0])

@@ -57,15 +57,24 @@ def _runs(tl: pd.DataFrame, level: np.ndarray, ends: dict[tuple[int, int], tuple
     config = tl["config"].to_numpy(dtype=np.int64)
     replication = tl["replication"].to_numpy(dtype=np.int64)
     times = tl["time_s"].to_numpy(dtype=float)
-    order = np.lexsort((times, replication, config))  # stable: rows at one instant keep their order
-    config, replication, times, level = config[order], replication[order], times[order], level[order]
+    if not _in_run_order(config, replication, times):  # (a sweep's table is: its runs stacked in order)
+        order = np.lexsort((times, replication, config))  # stable: rows at one instant keep their order
+        config, replication, times, level = config[order], replication[order], times[order], level[order]
     starts = np.flatnonzero(np.r_[True, (config[1:] != config[:-1]) | (replication[1:] != replication[:-1])])
     runs: dict[int, list[_Run]] = {}
-    for first, stop in zip(starts, np.r_[starts[1:], len(order)]):
+    for first, stop in zip(starts, np.r_[starts[1:], len(times)]):
         c, rep, t = int(config[first]), int(replication[first]), times[first:stop]
         end = ends.get((c, rep), (t[-1], True))[0]
         runs.setdefault(c, []).append((t, level[first:stop], max(end, t[-1])))
     return runs
+
+
+def _in_run_order(config: np.ndarray, replication: np.ndarray, times: np.ndarray) -> bool:
+    """Whether the rows are sorted by configuration, replication and time already (a stable sort
+    would leave them as they are).
+    """
+    c0, c1, r0, r1 = config[:-1], config[1:], replication[:-1], replication[1:]
+    return bool(np.all((c1 > c0) | ((c1 == c0) & ((r1 > r0) | ((r1 == r0) & (times[1:] >= times[:-1]))))))
 
 
 def _span(runs: dict[int, list[_Run]], ends: dict[tuple[int, int], tuple[float, bool]]
@@ -92,12 +101,21 @@ def in_percent(timelines: pd.DataFrame) -> bool:
     during a run). A share then reads against the SLO's fraction as the verdict does: each
     moment's available nodes of the nodes desired at that moment.
     """
-    return bool(timelines["desired"].nunique() > 1)
+    desired = timelines["desired"].to_numpy()
+    return bool(len(desired) and (desired != desired[0]).any())  # (nunique > 1, without its hash table)
 
 
 def _moves(timelines: pd.DataFrame) -> bool:
-    """Whether desired changed within some run (not only between runs or configurations)."""
-    return bool((timelines.groupby(["config", "replication"])["desired"].nunique() > 1).any())
+    """Whether desired changed within some run (not only between runs or configurations): between
+    two rows of one run, next to each other where each run's rows are (a sweep's table), else grouped.
+    """
+    config, replication = timelines["config"].to_numpy(), timelines["replication"].to_numpy()
+    same_run = (config[1:] == config[:-1]) & (replication[1:] == replication[:-1])
+    starts = np.flatnonzero(np.r_[True, ~same_run])
+    if len(set(zip(config[starts].tolist(), replication[starts].tolist()))) < len(starts):  # a run's rows apart
+        return bool((timelines.groupby(["config", "replication"])["desired"].nunique() > 1).any())
+    desired = timelines["desired"].to_numpy()
+    return bool((same_run & (desired[1:] != desired[:-1])).any())
 
 
 def _floors(results: Results, percent: bool, desired: float) -> list[tuple[float, str]]:
@@ -233,12 +251,13 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
         return note(ax, NO_NODES)
     ends, colors, labels = run_ends(results), config_colors(results), config_labels(results)
     percent = in_percent(tl)
-    available = tl["available"].to_numpy(dtype=float)
+    level = tl["available"].to_numpy(dtype=float, copy=True)  # a share of desired, computed in place
     if percent:
-        desired_now = tl["desired"].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 desired: no share (NaN), as before
-            available = np.where(desired_now > 0, available / desired_now * 100, np.nan)
-    runs = _runs(tl, available, ends)
+        desired_now = tl["desired"].to_numpy()
+        np.divide(level, desired_now, out=level, where=desired_now > 0)
+        level[desired_now <= 0] = np.nan  # 0 desired: no share
+        level *= 100
+    runs = _runs(tl, level, ends)
     log, start, view = _span(runs, ends)
     div, unit = (1.0, "log scale") if log else time_unit(view)
     desired = float(tl["desired"].max())  # (one count, unless percent)
