@@ -18,12 +18,14 @@ ALLOWED = {
     "observe": {"spec", "controller", "cluster"},
     "world": {"spec", "controller", "cluster", "observe"},
     "simulation": {"spec", "controller", "cluster", "observe", "world"},
+    "provenance": {"spec", "simulation"},  # which rollsim made a result (the build: is simulation compiled?)
     "io": {"spec"},
-    "sweep": {"spec", "controller", "observe", "simulation", "io"},
-    "plan": {"spec", "controller", "observe", "simulation", "io", "sweep", "present"},
+    "sweep": {"spec", "controller", "observe", "simulation", "io", "provenance"},
+    "plan": {"spec", "controller", "observe", "simulation", "io", "sweep", "present", "provenance"},
     "present": {"spec", "observe", "simulation", "io", "sweep"},
-    "cli": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present", "api"},
-    "api": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present"},
+    "cli": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present", "api",
+            "provenance"},
+    "api": {"spec", "controller", "cluster", "observe", "simulation", "io", "sweep", "plan", "present", "provenance"},
 }
 
 

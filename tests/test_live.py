@@ -242,6 +242,11 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert code == 0
     plan = json.loads((out / "plan.json").read_text())
     assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
+    # audit 13: simulate has no --calibrate, and reads a cluster as it is then: the reproduce line says so
+    assert plan["answer"]["reproduce"].startswith(
+        "rollsim simulate with the plan's inputs (its calibrated timings as a timing profile (--timings FILE, FILE "
+        "holding plan.json's source.calibrated_timings under timings:), where it gave --calibrate; the cluster, "
+        "read again as it is then) and --max-surge ")
     assert plan["source"]["server_version"] == "v1.37.2" and plan["scenario"]["kubernetes_version"] == "1.37"
     assert "| Kubernetes version | the controller rules of 1.37 (the cluster runs v1.37.2) |" in \
         (out / "report.md").read_text(encoding="utf-8")

@@ -274,6 +274,17 @@ def test_a_plan_for_an_on_delete_daemonset_says_its_patch_switches_the_strategy(
     assert f"  note                    {note}" in capsys.readouterr().out
     report = (out / "report.md").read_text(encoding="utf-8")
     assert f"**Note:** The{note[3:]}" in report and "| current strategy | OnDelete, minReadySeconds 0 |" in report
+    # its reproduce line sets the strategy the patch sets, and repeats the answer's runs (audit 13:
+    # without --strategy RollingUpdate, simulate ran OnDelete and ignored the budgets)
+    answer = json.loads((out / "plan.json").read_text(encoding="utf-8"))["answer"]
+    flags = answer["reproduce"].split(" and ", 1)[1].split(" --seed ")[0].split()
+    assert flags[:2] == ["--strategy", "RollingUpdate"]
+    durations = []
+    for seed in answer["seeds"]:
+        assert main(["simulate", "--manifest", str(manifest), "--nodes", "20", "--controller", "ideal", *flags,
+                     "--seed", str(seed), "-o", "json"]) == 0
+        durations.append(json.loads(capsys.readouterr().out)["duration_s"])
+    assert sum(durations) / len(durations) == pytest.approx(answer["duration_mean_s"], rel=1e-12)
 
 
 def test_the_answer_says_when_its_runs_had_more_extra_pods_than_its_max_surge(tmp_path, capsys):

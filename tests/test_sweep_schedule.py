@@ -301,7 +301,7 @@ def held(key):  # the node count of the scenario a worker holds under key
 assert pool.start_method() == "fork"
 with locked(Path(sys.argv[1])), pool.open_pool(1) as workers:
     parent, warm, no_int, no_term, locks = workers.submit(state).result(timeout=60)
-    # simulate keeps its own objects out of the young collections only where nothing else is frozen
+    # nothing inherited is frozen (simulate frees its world with a young collection, which never walks them)
     frozen = workers.submit(gc.get_freeze_count).result(timeout=60)
 assert parent == os.getpid() and warm and no_int and no_term, (parent, warm, no_int, no_term)
 assert not locks, locks  # the sweep's lock is the sweep's alone

@@ -134,7 +134,8 @@ def build(dest: Path = DEFAULT_DEST, jobs: int = 2) -> None:
     missing = sorted(set(MODULES) - set(compiled(work / "rollsim")))
     if missing:
         raise SystemExit(f"tools/native.py: mypyc built no extension for {', '.join(missing)}")
-    manifest = {"modules": list(MODULES), "sources": source_hashes(work / "rollsim")}
+    # where the sources are: a run against the build warns once they change (rollsim.provenance)
+    manifest = {"modules": list(MODULES), "sources": source_hashes(work / "rollsim"), "source": str(ROOT / "rollsim")}
     (work / "rollsim" / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     shutil.rmtree(work / "build", ignore_errors=True)  # mypyc's C sources and objects
     shutil.rmtree(dest, ignore_errors=True)

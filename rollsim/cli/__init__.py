@@ -23,9 +23,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rollsim.cli.exits import INTERNAL, PROGRAM, exit_for
 from rollsim.sweep.interrupt import cut_short, finishing, terminate_as_interrupt
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["main"]
 
@@ -51,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(scenario_flags="simulate" in words or completing,
                               plan_flags="plan" in words or completing)
         args = parser.parse_args(argv)
+        _warn_if_stale_native(args)
         with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
             code = handlers[args.command](args)
         finishing(code)  # the rollsim program: a signal from here on only makes the exit 130
@@ -66,6 +71,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         finishing(said[1])  # before the line: a signal now must not add a second one
         print(PROGRAM + said[0], file=sys.stderr, flush=True)
         return said[1]
+
+
+def _warn_if_stale_native(args: argparse.Namespace) -> None:
+    """A native build (``make native``) made from sources that have changed since runs the older
+    model under the newer one's run ids: one warning, unless ``--quiet`` (audit 13: it ran silently).
+    """
+    from rollsim.provenance import NATIVE_MANIFEST, stale_native
+
+    if not NATIVE_MANIFEST.is_file() or getattr(args, "quiet", False):
+        return
+    found = stale_native()
+    if found is not None:
+        from rollsim.present.render import count_of
+
+        source, changed = found
+        print(f"{PROGRAM}warning: this is the native build in {NATIVE_MANIFEST.parent.parent}, compiled from sources "
+              f"that have changed since ({count_of(len(changed), 'file')} of {source}, such as {changed[0]}): its "
+              "results are the older sources'; run `make native` again, or leave the build off PYTHONPATH",
+              file=sys.stderr)
 
 
 def _traceback_wanted() -> bool:

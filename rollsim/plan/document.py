@@ -208,13 +208,35 @@ def other_pods_text(scenario: Scenario) -> str:
             f"{scenario.other_pods_priority:,} (--other-pods-priority)")
 
 
-def reproduce_text(setting: Setting, seeds: list[int]) -> str:
+def _inputs_phrase(source: Mapping[str, Any]) -> str:
+    """The plan's inputs as ``simulate`` can be given them again: ``--calibrate`` is the plan's alone
+    (its fitted timings are in plan.json), standard input must be given again, and a cluster is read
+    as it is then (audit 13).
+    """
+    said = []
+    if source.get("calibrated_timings"):
+        said.append("its calibrated timings as a timing profile (--timings FILE, FILE holding plan.json's "
+                    "source.calibrated_timings under timings:), where it gave --calibrate")
+    if "-" in source.values():
+        said.append("the same standard input")
+    if source.get("context") or source.get("kubeconfig"):
+        said.append("the cluster, read again as it is then")
+    return "the plan's inputs" + (f" ({'; '.join(said)})" if said else "")
+
+
+def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
+                   source: Mapping[str, Any] | None = None) -> str:
     """How to see one of the answer's runs again: ``simulate`` with the plan's inputs, the setting and
     the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
+    For a DaemonSet that is not ``rolling`` (OnDelete), ``--strategy RollingUpdate`` too, which the
+    patch sets and the plan simulated: without it ``simulate`` ignores the budgets (audit 13).
     """
     flags = (f"--max-unavailable {setting.count} --max-surge 0" if setting.kind == UNAVAILABLE
              else f"--max-surge {setting.count} --max-unavailable 0")
-    return (f"rollsim simulate with the plan's inputs and {flags} --min-ready-seconds {setting.min_ready_seconds:g} "
+    if not rolling:
+        flags = f"--strategy RollingUpdate {flags}"
+    return (f"rollsim simulate with {_inputs_phrase(source or {})} and {flags} "
+            f"--min-ready-seconds {setting.min_ready_seconds:g} "
             f"--seed {seeds[0]} repeats its first run (the {len(seeds)} runs' seeds: plan.json answer.seeds)")
 
 
@@ -249,7 +271,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d)) if n) or None,
             "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
-            "reproduce": reproduce_text(s, seeds),
+            "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source),
             "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),

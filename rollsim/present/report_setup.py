@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from rollsim.present.render import DASH, count_of, format_duration, format_number, format_setting, format_value
@@ -194,11 +195,21 @@ def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[
     return items
 
 
+def _model(manifest: Mapping[str, Any]) -> str:
+    """`` (model 19, pure build)``: what made the results besides the package's version (a folder
+    written before they were recorded has neither: nothing).
+    """
+    said = [f"model {manifest['model_version']}" if "model_version" in manifest else "",
+            f"{manifest['build']} build" if "build" in manifest else ""]
+    return f" ({', '.join(w for w in said if w)})" if any(said) else ""
+
+
 def run_facts(results: Results) -> list[list[str]]:
     """The report's "Run facts" table: the experiment file, runs, executor, times, seed and versions."""
     m, e = results.manifest, results.experiment
-    workers = f" with {m['workers']} workers" if m.get("workers") else ""
-    versions = ", ".join(f"{k} {m[k]}" for k in ("rollsim", "python", "simpy", "numpy", "pandas") if k in m)
+    workers = f" with {count_of(m['workers'], 'worker')}" if m.get("workers") and m.get("executor") != "serial" else ""
+    versions = ", ".join(f"{k} {m[k]}" + (_model(m) if k == "rollsim" else "")
+                         for k in ("rollsim", "python", "simpy", "numpy", "pandas") if k in m)
     wall = num(m.get("wall_s"))
     return [
         ["experiment file", format_value(e.get("source"))],

@@ -175,12 +175,21 @@ def check_workers(workers: int) -> int:
     return workers
 
 
+def _pool_size(executor: Executor) -> int:
+    """How many calls a caller's executor runs at once: a ``concurrent.futures`` pool's
+    ``max_workers`` (it keeps it as ``_max_workers``), else the cores here (audit 13: a
+    ``ThreadPoolExecutor(3)`` was recorded as the 2 cores).
+    """
+    size = getattr(executor, "_max_workers", None)
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else available_cores()
+
+
 def choose_executor(workers: int | None, executor: str | Executor | None,
                     scheduler: str | None, runs: int | None = None) -> tuple[str, int | str]:
     """Check the options and decide: ``(kind, workers or address)``.
 
     An ``Executor`` instance is the caller's own: ``("given", workers)``, where ``workers``
-    (default: the cores here) only sets how many runs are kept in flight.
+    (default: the pool's size, ``_pool_size``) only sets how many runs are kept in flight.
 
     ``kind`` is ``serial`` (one worker: in this process), ``processes`` (a local process
     pool; all cores by default, ``max_workers()`` at most), ``dask-local`` (a Dask cluster started here) or
@@ -196,7 +205,7 @@ def choose_executor(workers: int | None, executor: str | Executor | None,
     if isinstance(executor, Executor):
         if scheduler is not None:
             raise ExecutorError("does not go with an executor object: the object already chose", "scheduler")
-        return "given", workers if workers is not None else available_cores()
+        return "given", workers if workers is not None else _pool_size(executor)
     if executor is not None and executor not in EXECUTORS:
         raise ExecutorError(f"must be one of {', '.join(EXECUTORS)}, got {executor!r}", "executor")
     if scheduler is not None:

@@ -19,11 +19,10 @@ sweep whose process had just run Arrow's thread pools on a 2,000,000-row frame f
 workers that encoded their runs as usual); it writes no file. ``ProcessPoolExecutor``
 forks every worker before it starts its own manager thread (CPython issue 90622), and a
 broken pool is never refilled. Objects alive at the fork are not frozen (``gc.freeze``),
-as is often advised to spare a worker the pages its collections would copy: a worker
-whose inherited objects are frozen ran each 1,000-node simulation 7–11% slower, because
-``simulate`` then leaves its own objects to the young collections rather than freeze
-objects a caller froze (``rollsim.simulation``'s ``_collector_out_of_the_way``). The pages
-a collection copies are copied once per worker.
+as is often advised to spare a worker the pages its collections would copy: ``simulate``
+turns the collector off for its run and frees its world with one young collection at the
+end (``rollsim.simulation``'s ``_collector_out_of_the_way``), which never walks the
+inherited objects; the pages a full collection copies are copied once per worker.
 
 **Lifeline.** Each worker watches a pipe whose only writer is the sweep's process and
 exits when the kernel closes it, however that process ends (SIGKILL included). A forked

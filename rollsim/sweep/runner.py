@@ -22,6 +22,7 @@ import pandas as pd
 import simpy
 
 from rollsim.io.atomic import write_json, write_text
+from rollsim.provenance import MODEL_VERSION, build
 from rollsim.sweep import executors
 from rollsim.sweep.dispatch import Progress, sweep
 from rollsim.sweep.errors import ExecutorLost, FolderBusy, RunError, RunInterrupted
@@ -154,7 +155,8 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished
-        "rollsim": importlib.metadata.version("rollsim"), "python": platform.python_version(),
+        "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION, "build": build(),
+        "python": platform.python_version(),
         "simpy": simpy.__version__, "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
         "started_at": started_at, "finished_at": _utc_now(), "executor": name, "workers": n_workers,
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
