@@ -120,7 +120,7 @@ def _try_writing(path: Path, existing: Path) -> None:
     read-only filesystem), and the file is written beside its path and moved there (``rollsim.io.atomic``).
     """
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".probe", dir=existing)
+        fd, probe = tempfile.mkstemp(prefix=".rollsim-", suffix=".probe", dir=existing)
     except OSError as exc:
         raise ValueError(f"{str(path)!r} cannot be written in {str(existing)!r}: "
                          f"{exc.strerror or type(exc).__name__}") from None
