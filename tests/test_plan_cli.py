@@ -33,7 +33,8 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     assert f"  speed                   {answer['pace']['text']}" in text
     assert f"  stall risk              {answer['stall_risk']['text']}" in text
     assert answer["stall_risk"]["text"].startswith(f"{answer['stall_risk']['stalled']} of "
-                                                   f"{answer['stall_risk']['runs']} runs of {answer['kind']}")
+                                                   f"{answer['stall_risk']['runs']} runs over "
+                                                   f"{answer['stall_risk']['seeds']} seeds of {answer['kind']}")
     chosen = candidates[candidates["verdict"] == "chosen"]
     assert len(chosen) == 1 and chosen.iloc[0]["setting"] == answer["setting"]
     assert (candidates["verdict"] != "chosen").sum() >= 1  # the runner-ups, each with its reason

@@ -268,8 +268,9 @@ def test_the_audits_plan_compares_an_unsettled_setting_with_the_answer_over_seed
     a = result.document["answer"]
     by = {e.setting.label(30): e for e in result.evidence}
     answer = by[a["setting"]]
-    more = [u for u in a["unsettled"] if u["replications"] > answer.replications]
-    assert more  # the case of the audit: seeds the answer never ran
+    # the case of the audit (seeds one of the two never ran; with Fieller's bounds, audit 14, it is
+    # now the answer that ran more)
+    assert any(u["replications"] != answer.replications for u in a["unsettled"])
     for u in a["unsettled"]:
         n, mine = u["replications"], by[u["setting"]]
         if n == answer.replications:
@@ -282,3 +283,27 @@ def test_the_audits_plan_compares_an_unsettled_setting_with_the_answer_over_seed
             assert (f"over the {both} both ran this one's is {format_duration(mine.mean_over(both))} and the "
                     f"recommended's {format_duration(answer.mean)}") in u["text"]
         assert f"over the same {n} seeds the recommended's" not in u["text"]
+
+
+def test_the_paired_bounds_are_fiellers_for_a_ratio_of_means():
+    """Each bound r (slowdown r − 1) solves (mean(a) − r·mean(b))² = q·(saa − 2r·sab + r²·sbb),
+    q = t²/n: the reference's mean uncertain too (audit 14). A setting exactly 10% slower in every
+    seed is 10% slower with certainty; one against itself is as fast, exactly.
+    """
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    b = rng.lognormal(6.5, 0.3, 10)
+    a = 1.02 * b + rng.normal(0, 15, 10)
+    point, low, high = paired_slowdown(a, b, 0.95)
+    ma, mb = a.mean(), b.mean()
+    (saa, sab), (_, sbb) = np.cov(np.vstack([a, b]), ddof=1)
+    q = stats.t.ppf(0.95, 9) ** 2 / 10
+    for r in (1 + low, 1 + high):
+        assert (ma - r * mb) ** 2 == pytest.approx(q * (saa - 2 * r * sab + r * r * sbb), rel=1e-9)
+    assert low < point < high and point == pytest.approx(ma / mb - 1)
+    # the old bound took mean(b) as exact: narrower here, where b's own spread is large
+    half = stats.t.ppf(0.95, 9) * np.std(a - b, ddof=1) / math.sqrt(10) / mb
+    assert high - low != pytest.approx(2 * half, rel=1e-3)
+    assert paired_slowdown(1.1 * b, b, 0.95) == pytest.approx((0.1, 0.1, 0.1))
+    assert paired_slowdown(b, b, 0.95) == (0.0, 0.0, 0.0)

@@ -59,12 +59,12 @@ def test_a_familys_runs_are_pooled_over_its_settings_screened_ones_too():
     risk = risks[surge]
     assert (risk.stalled, risk.runs, risk.settings, risk.causes) == (1, 12, 3, (("old-pod-kept", 1),))
     assert risk.estimate == pytest.approx(1 / 12) and risk.upper == pytest.approx(upper_rate(1, 12, 0.95))
-    assert risk.describe() == ("1 of 12 runs of maxSurge, minReadySeconds 10 (3 settings) stalled (old-pod-kept): "
-                               f"8.3%, at most {100 * risk.upper:.0f}% at 95% confidence")
+    assert risk.describe() == ("1 of 12 runs over 5 seeds of maxSurge, minReadySeconds 10 (3 settings) stalled "
+                               f"(old-pod-kept): 8.3%, at most {100 * risk.upper:.0f}% at 95% confidence")
     assert risks[Family(UNAVAILABLE, 10.0)].stalled == 0 and risks[Family(UNAVAILABLE, 10.0)].runs == 3
     assert risks[Family(SURGE, 0.0)].stalled == 2
-    assert risks[Family(UNAVAILABLE, 10.0)].describe().startswith("0 of 3 runs of maxUnavailable, minReadySeconds "
-                                                                  "10 (1 setting) stalled: 0%, at most 63%")
+    assert risks[Family(UNAVAILABLE, 10.0)].describe().startswith(
+        "0 of 3 runs over 3 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, at most 63%")
     assert risk.as_dict()["causes"] == {"old-pod-kept": 1}
 
 
@@ -82,8 +82,8 @@ def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
     assert choose([ms, beside, mu], C, CAP, WINDOW, RULE) is mu
     risks = stall_risks([ms, beside, mu], 0.95)
     assert ruled_out(ms, mu, C, CAP, WINDOW, RULE, best=ms, risks=risks) == (
-        "the fastest (mean 10m00s) but its family stalled: 1 of 10 runs of maxSurge, minReadySeconds 10 (2 settings) "
-        "stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
+        "the fastest (mean 10m00s) but its family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
+        "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
     assert ruled_out(_evidence(surge.at(41), [601.0, 611.0, 591.0, 606.0, 596.0]), mu, C, CAP, WINDOW, RULE, best=ms,
                      risks=risks).startswith("as fast (mean 10m01s, at most +0.2% at 95% confidence) but its family "
                                              "stalled: 1 of 10 runs")
@@ -116,10 +116,10 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert chosen is mu and passed_over(search, chosen) == [ms]
     risk = _stall_risk(search, chosen, 100)
     assert (risk["stalled"], risk["runs"], risk["upper_bound"]) == (0, 5, pytest.approx(upper_rate(0, 5, 0.95)))
-    assert risk["text"] == ("0 of 5 runs of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, at most 45% "
-                            "at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, as fast, whose "
-                            "family stalled: 1 of 10 runs of maxSurge, minReadySeconds 10 (2 settings) stalled "
-                            "(old-pod-kept): 10%, at most 39% at 95% confidence")
+    assert risk["text"] == ("0 of 5 runs over 5 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, "
+                            "at most 45% at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, as "
+                            "fast, whose family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
+                            "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
     # without the stall-free family the maxSurge answer carries its family's risk, and what a stall costs
     alone = Search(_Stored([ms, beside]), C, 100, CAP, (surge,), SearchSettings(max_replications=5))
     chosen = decide(alone)

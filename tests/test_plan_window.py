@@ -155,3 +155,9 @@ def test_the_window_a_plan_is_told_to_allow_is_the_shortest_it_accepts(seed):
     assert n in ladder and math.isfinite(window)
     assert _accepted(durations, window, rule, ladder)
     assert not _accepted(durations, window * (1 - 1e-9), rule, ladder)
+
+
+def test_one_duration_alone_bounds_nothing():
+    """Its spread is unknown: no bound (audit 14: it was that duration, ``np.std`` of one being 0)."""
+    assert tolerance_bound([600.0], 0.95, 0.95) == math.inf
+    assert tolerance_bound([600.0, 600.0], 0.95, 0.95) == 600.0  # two alike: no spread seen
