@@ -154,7 +154,7 @@ class Constraints:
                      f"finishes within {format_duration(self.window_s)} with probability "
                      f"≥ {100 * self.window_probability:g}% (duration p{100 * self.window_probability:g} ≤ "
                      f"{format_duration(self.window_s)}), judged at {100 * self.confidence:g}% confidence, "
-                     "a rollout that stalls aside (its family's stall risk is said apart)"))
+                     "not counting rollouts that stall (the stall risk counts those)"))
         if not self.allow_surge:
             surge = "not allowed"
         else:
