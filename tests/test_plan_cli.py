@@ -56,6 +56,8 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     # the window bound as each look judged it: --replications 3 doubles to 6, 12, 24 and 40, five looks at 99%
     assert (plan["search"]["looks"], plan["search"]["window_level"]) == (5, pytest.approx(0.99))
     assert "tolerance bound at 95% confidence: 99% at each of its up to 5 looks, " in md
+    # and says what it assumes (audit 14: optimistic where stragglers skew the durations)
+    assert "replications; normal theory, optimistic for durations skewed by stragglers: README" in md
     assert "(each of the up to 5 replication counts the verdict is looked at bounds at 99%, so that together " in md
     row = next(line for line in md.splitlines() if line.startswith(f"| {answer['setting']} |"))
     assert row.endswith(" | chosen: mean " + format_duration(chosen.iloc[0]["duration_mean_s"]) + " |")

@@ -169,7 +169,9 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         ["duration p95", f"{_d(a['duration_p95_s'])} (of the runs: the bound below is what is judged)"],
         [f"{q} bound judged against the window", f"{_d(a['window_bound_s'])} (tolerance bound at "
                                                  f"{100 * cons['confidence']:g}% confidence{_window_looks(plan)}, "
-                                                 f"{a['replications']} replications)"],
+                                                 f"{a['replications']} replications; normal theory, "
+                                                 "optimistic for durations skewed by stragglers: README, \"Where "
+                                                 "the plan's claims are weaker than they read\")"],
         *weighed,
         ["worst availability", f"{format_share(a['worst_availability'], (cons['min_available_fraction'],))} of "
                                f"the DaemonSet's nodes (floor {format_share(cons['min_available_fraction'])})"],
