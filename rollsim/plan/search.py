@@ -51,7 +51,10 @@ from rollsim.spec.budget import is_zero
 from rollsim.spec.scenario import DaemonSetSpec
 from rollsim.spec.versions import SURGE_SINCE, served_minor
 
-__all__ = ["Capacity", "SearchSettings", "Search"]
+__all__ = ["AS_FAST_MIN_SEEDS", "Capacity", "SearchSettings", "Search"]
+
+# "as fast" is shown over 10 seeds at least (rollsim.plan.pace.PaceRule.min_seeds; audit 14)
+AS_FAST_MIN_SEEDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +93,11 @@ class SearchSettings:
         return tuple(counts)
 
     def pace_rule(self, confidence: float) -> PaceRule:
-        """What "as fast" means in this search: ``tolerance``, shown at ``confidence`` over the ladder's looks."""
-        return PaceRule(self.tolerance, confidence, len(self.ladder))
+        """What "as fast" means in this search: ``tolerance``, shown at ``confidence`` over the ladder's
+        looks, and over ``AS_FAST_MIN_SEEDS`` seeds at least (or ``max_replications``, when fewer).
+        """
+        return PaceRule(self.tolerance, confidence, len(self.ladder),
+                        min(AS_FAST_MIN_SEEDS, self.max_replications))
 
     def window_rule(self, constraints: Constraints) -> WindowRule:
         """What "meets the window" means in this search: the constraints' window, judged at their
