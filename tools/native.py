@@ -27,7 +27,6 @@ which runs only for a crash-looping container's exit or a failed pull.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEST = ROOT / "build" / "native"
 MANIFEST = "_native.json"
+sys.path.insert(0, str(ROOT))  # the sources' own rollsim, run from a checkout
+from rollsim.provenance import changed_sources, source_hashes  # noqa: E402  (the hashes the build records)
 
 # The simulation core: what runs once per event or per node (cProfile at 10,000 and 100,000 nodes).
 MODULES = (
@@ -79,25 +80,16 @@ MODULES = (
 _MYPY_INI = "[mypy]\npython_version = 3.11\nignore_missing_imports = True\n"
 
 
-def source_hashes(package: Path) -> dict[str, str]:
-    """SHA-256 of every ``.py`` file under ``package``, keyed by its path relative to it."""
-    return {
-        str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(package.rglob("*.py"))
-    }
-
-
 def stale(dest: Path = DEFAULT_DEST) -> list[str]:
     """The source files that differ from the ones ``dest`` was built from (empty: up to date).
 
     A missing build or manifest counts as every file stale.
     """
-    current = source_hashes(ROOT / "rollsim")
     try:
         built = json.loads((dest / "rollsim" / MANIFEST).read_text())["sources"]
     except (OSError, ValueError, KeyError):
-        return sorted(current)
-    return sorted(k for k in current.keys() | built.keys() if current.get(k) != built.get(k))
+        return sorted(source_hashes(ROOT / "rollsim"))
+    return changed_sources(built, ROOT / "rollsim")
 
 
 def compiled(package_dir: Path) -> list[str]:

@@ -60,7 +60,7 @@ def _runs(tl: pd.DataFrame, level: np.ndarray, ends: dict[tuple[int, int], tuple
     if not _in_run_order(config, replication, times):  # (a sweep's table is: its runs stacked in order)
         order = np.lexsort((times, replication, config))  # stable: rows at one instant keep their order
         config, replication, times, level = config[order], replication[order], times[order], level[order]
-    starts = np.flatnonzero(np.r_[True, (config[1:] != config[:-1]) | (replication[1:] != replication[:-1])])
+    starts = np.flatnonzero(np.r_[True, ~_same_run(config, replication)])
     runs: dict[int, list[_Run]] = {}
     for first, stop in zip(starts, np.r_[starts[1:], len(times)]):
         c, rep, t = int(config[first]), int(replication[first]), times[first:stop]
@@ -69,12 +69,18 @@ def _runs(tl: pd.DataFrame, level: np.ndarray, ends: dict[tuple[int, int], tuple
     return runs
 
 
+def _same_run(config: np.ndarray, replication: np.ndarray) -> np.ndarray:
+    """For each row but the first, whether it is of the run (configuration, replication) of the row before."""
+    return (config[1:] == config[:-1]) & (replication[1:] == replication[:-1])
+
+
 def _in_run_order(config: np.ndarray, replication: np.ndarray, times: np.ndarray) -> bool:
     """Whether the rows are sorted by configuration, replication and time already (a stable sort
     would leave them as they are).
     """
     c0, c1, r0, r1 = config[:-1], config[1:], replication[:-1], replication[1:]
-    return bool(np.all((c1 > c0) | ((c1 == c0) & ((r1 > r0) | ((r1 == r0) & (times[1:] >= times[:-1]))))))
+    later_run = (c1 > c0) | ((c1 == c0) & (r1 > r0))
+    return bool(np.all(later_run | (_same_run(config, replication) & (times[1:] >= times[:-1]))))
 
 
 def _span(runs: dict[int, list[_Run]], ends: dict[tuple[int, int], tuple[float, bool]]
@@ -110,7 +116,7 @@ def _moves(timelines: pd.DataFrame) -> bool:
     two rows of one run, next to each other where each run's rows are (a sweep's table), else grouped.
     """
     config, replication = timelines["config"].to_numpy(), timelines["replication"].to_numpy()
-    same_run = (config[1:] == config[:-1]) & (replication[1:] == replication[:-1])
+    same_run = _same_run(config, replication)
     starts = np.flatnonzero(np.r_[True, ~same_run])
     if len(set(zip(config[starts].tolist(), replication[starts].tolist()))) < len(starts):  # a run's rows apart
         return bool((timelines.groupby(["config", "replication"])["desired"].nunique() > 1).any())
