@@ -17,7 +17,7 @@ from rollsim.plan.document import surge_wake_note
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.relax import Relaxation, accepted_window, diagnose
+from rollsim.plan.relax import Relaxation, accepted_window, diagnose, needed_window
 from rollsim.plan.run import families_of, plan, with_horizon
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.render import format_duration
@@ -510,7 +510,9 @@ def test_search_finds_the_grids_best_setting_on_a_small_cluster(constraints):
     found, best, searched, grid = _grid_and_search(scenario, constraints, settings)
     assert best is not None and found is not None
     assert found.setting == best.setting
-    assert searched < grid / 3  # and it got there simulating a fraction of the grid
+    # and it got there simulating a fraction of the grid (both ran the answer to confirm its window verdict)
+    assert found.replications == best.replications == SearchSettings().window_rule(constraints).confirm_runs
+    assert searched - found.replications < (grid - best.replications) / 3
 
 
 @pytest.mark.slow
@@ -543,10 +545,13 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     floor = doc["relaxations"][1]["text"]
     assert floor == ("availability floor: no lower floor helps: even maxUnavailable 100% (= 10), minReadySeconds 0 "
                      "misses the window (its runs did not all finish)")
-    relaxed = result.relaxations[0]
-    needed, n = accepted_window(relaxed.evidence, settings_.window_rule(constraints), settings_.ladder)
+    relaxed, rule = result.relaxations[0], settings_.window_rule(constraints)
+    # the window a plan's screen accepts, and the runs that confirm it (59: distribution-free) within it too
+    needed, n = needed_window(relaxed.evidence, rule, settings_.ladder), relaxed.evidence.replications
     assert 60 < needed < 3600 and relaxed.evidence.completed  # minutes, not "more than 20s"
-    assert n == relaxed.evidence.replications and needed >= settings_.window_rule(constraints).bound(relaxed.evidence)
+    assert n == rule.confirm_runs == 59 and rule.distribution_free(relaxed.evidence)
+    assert needed >= rule.bound(relaxed.evidence)
+    assert needed >= accepted_window(relaxed.evidence, rule, settings_.ladder)[0]
     assert doc["relaxations"][0]["text"] == (
         f"window: allow {format_duration(needed)} (the window a plan would find it meets, p95 at 95% confidence, from "
         f"{n} runs not cut, whose p95 is {format_duration(relaxed.evidence.quantile(0.95))}: no setting tried "

@@ -8,8 +8,8 @@ the order a plan uses them:
 * ``constraints``: the floor, the window, the surge budget, the allowed minReadySeconds;
 * ``candidates``: a setting, its percent form and its ``kubectl patch``;
 * ``evaluate``: replications of settings with common random numbers on an executor;
-* ``evidence``: a setting's statistics and the window verdict (a tolerance bound, each look at a share of
-  the confidence);
+* ``evidence``: a setting's statistics and the window verdict (a normal tolerance bound that screens, each
+  look at a share of the confidence; the answer's, distribution-free over 59 runs);
 * ``pace``: whether one setting is as fast as another (paired, with a confidence bound);
 * ``stalls``: a family's stall risk, its runs pooled (a Clopper–Pearson bound);
 * ``bisect`` and ``search``: the monotone search over budgets;

@@ -9,7 +9,9 @@ confidence; an unclear verdict counts as slower), and of those one of a family i
 no run stalled if there is one (``rollsim.plan.stalls``), then the one that keeps the most
 nodes available, then needs the least extra capacity, then the smallest budget and
 ``minReadySeconds``. ``decide`` first adds replications to the settings that could win
-were their unclear "as fast" verdict settled, then chooses. When nothing fits,
+were their unclear "as fast" verdict settled, then chooses, and runs the choice to the
+replications from which its window verdict is distribution-free (``WindowRule.confirm_runs``),
+choosing again if it then misses the window (or stalls). When nothing fits,
 ``rollsim.plan.relax`` says what relaxing each constraint would give.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.observe.stopcause import CAUSE_TEXT
-from rollsim.plan.candidates import Family
+from rollsim.plan.candidates import Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
@@ -93,13 +95,21 @@ def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, lis
 def decide(search: Search) -> Evidence | None:
     """``choose`` over the settings ``search`` simulated with the full replications, after adding
     replications (``Search.settle``) to those it would prefer to its choice but whose "as fast"
-    verdict is unclear, until none is or more could not settle it (``Search.worth_more``).
+    verdict is unclear, until none is or more could not settle it (``Search.worth_more``). A
+    choice that meets the window on the screening bound alone is run to ``confirm_runs`` first
+    (``Search.confirm``) and chosen again: its window verdict is then distribution-free, and a
+    choice that misses it (or stalls in the runs added) gives way to the next.
     """
+    tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
     while True:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
         if chosen is None:
             return None
+        if search.window.needs_confirming(chosen) and chosen.setting not in tried:
+            tried.add(chosen.setting)
+            search.confirm(chosen.setting)
+            continue
         best, open_ = _open(search, chosen, risks)
         open_ = [e for e in open_ if search.worth_more(search.rule.compare(e, best))]
         if not open_:
@@ -224,7 +234,8 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "
                        f"floor {format_share(c.min_available_fraction)}")
     if e.completed and not window.meets(e):
-        reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))} > window "
+        kind = f" ({window.bound_kind(e)})" if window.distribution_free(e) else ""
+        reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))}{kind} > window "
                        f"{format_duration(c.window_s)}")
     if reasons:
         return "; ".join(reasons)

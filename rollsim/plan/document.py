@@ -305,6 +305,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    # each verdict's level a look (rollsim.plan.evidence.look_level)
                    "looks": len(search.s.ladder), "as_fast_level": search.rule.level,
                    "window_level": search.window.level,
+                   # the runs from which a window verdict is distribution-free (the answer has them)
+                   "window_confirm_runs": search.window.confirm_runs if search.c.window_s is not None else None,
                    "horizon_s": scenario.horizon_s,  # where runs were cut (with_horizon)
                    "cut_windows": cut,  # the plan's cut at that many windows, or None: the scenario's horizon
                    "grid_size": len(search.families) * d, **run},

@@ -1,11 +1,15 @@
 """What the replications of one setting say: duration statistics, worst availability, verdicts.
 
 Pure functions over the per-replication summaries of one setting. The window is judged
-with a one-sided normal tolerance bound (``WindowRule``): the duration that, with
-``confidence``, at least ``probability`` of rollouts finish within (the noncentral-t factor
-of Krishnamoorthy and Mathew, *Statistical Tolerance Regions*, 2009, §2.2). Few
-replications make the bound wide, which is why the search adds replications when a verdict
-is not clear, and looks again: each look spends a share of the confidence (``look_level``).
+on an upper bound of the duration that, with ``confidence``, at least ``probability`` of
+rollouts finish within (``WindowRule``). While a setting has few runs that bound is the
+one-sided normal tolerance bound (the noncentral-t factor of Krishnamoorthy and Mathew,
+*Statistical Tolerance Regions*, 2009, §2.2): a screen, which the search uses to find its
+candidates; few replications make it wide, which is why the search adds replications when a
+verdict is not clear, and looks again: each look spends a share of the confidence
+(``look_level``). Rollout durations are not normal, so a setting is only recommended once it
+has the runs a distribution-free bound needs (``runs_to_confirm``: 59 at p95 and 95%), and
+from then on that bound judges it (``order_bound``, an order statistic of its runs).
 Whether one setting is as fast as another is ``rollsim.plan.pace``'s paired comparison.
 """
 
@@ -21,7 +25,8 @@ import numpy as np
 from rollsim.plan.candidates import Setting
 from rollsim.plan.constraints import Constraints
 
-__all__ = ["Evidence", "WindowRule", "fastest_paired", "look_level", "quantile_interval", "tolerance_bound"]
+__all__ = ["Evidence", "WindowRule", "fastest_paired", "look_level", "order_bound", "order_rank", "quantile_interval",
+           "runs_to_confirm", "tolerance_bound"]
 
 
 def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, confidence: float) -> float:
@@ -31,11 +36,10 @@ def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, co
     Rollout durations are not normal (skewed to the right; a straggler's late Ready makes a
     second, slower cluster of runs), and under that the bound errs more often than
     ``confidence`` says: audit 14 found a setting whose true p95 was the window meeting it in
-    16–29% of simulated plans with the default timings. A bound on the log durations erred
+    16–29% of simulated plans with the default timings. So it only screens (``WindowRule``):
+    what is recommended is judged by ``order_bound``. A bound on the log durations erred
     3.2–3.8%, but on such a bimodal distribution it is far too wide (a 30-node plan whose runs'
-    p95 was 11 minutes could not meet a 30-minute window with 40 runs), so it is not used; a
-    distribution-free bound needs 59 runs or more. README, "Where the plan's claims are weaker
-    than they read".
+    p95 was 11 minutes could not meet a 30-minute window with 40 runs): not used.
     """
     x = np.asarray(values, dtype=float)
     if len(x) < 2 or not np.all(np.isfinite(x)):
@@ -48,6 +52,46 @@ def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, co
     n = len(x)
     k = float(stats.nct.ppf(confidence, df=n - 1, nc=stats.norm.ppf(probability) * math.sqrt(n))) / math.sqrt(n)
     return float(np.mean(x)) + k * sd
+
+
+def runs_to_confirm(probability: float, confidence: float) -> int:
+    """The fewest runs from which a distribution-free upper bound on the ``probability`` quantile
+    holds at ``confidence``: the largest of n runs is below that quantile with chance
+    ``probability ** n``, so n is the least with ``probability ** n ≤ 1 − confidence`` (59 at
+    p95 and 95%, 90 at 99%; 299 at p99 and 95%).
+    """
+    n = math.ceil(math.log(1 - confidence) / math.log(probability))
+    return n if probability ** n <= 1 - confidence else n + 1  # (the logarithms' rounding)
+
+
+def order_rank(n: int, probability: float, confidence: float) -> int | None:
+    """The rank k (1-based, ascending) of the order statistic X₍ₖ₎ of ``n`` runs that is a
+    distribution-free upper bound on their ``probability`` quantile at ``confidence``: the least k
+    with P(Binomial(n, probability) ≤ k − 1) ≥ ``confidence`` (fewer than k runs fall below the
+    quantile, so X₍ₖ₎ is at or above it). None when even the largest is not (``n`` below
+    ``runs_to_confirm``). Exact for any continuous distribution of independent runs (the
+    replications' seeds are independent); ties only make it more conservative.
+    """
+    if n < 1:
+        return None
+    from scipy import stats  # imported here, as in tolerance_bound
+
+    k = int(stats.binom.ppf(confidence, n, probability)) + 1  # least k with cdf(k − 1) ≥ confidence
+    while k > 1 and stats.binom.cdf(k - 2, n, probability) >= confidence:  # ppf's floating point, both ways
+        k -= 1
+    while k <= n and stats.binom.cdf(k - 1, n, probability) < confidence:
+        k += 1
+    return k if k <= n else None
+
+
+def order_bound(values: Sequence[float] | np.ndarray, probability: float, confidence: float) -> float:
+    """The distribution-free upper bound on the ``probability`` quantile at ``confidence``:
+    ``order_rank``'s order statistic of ``values`` (inf when there are too few of them, or when
+    that run did not finish). With 59 runs at p95 and 95%, the largest.
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    k = order_rank(len(x), probability, confidence)
+    return math.inf if k is None else float(x[k - 1])
 
 
 def look_level(confidence: float, looks: int) -> float:
@@ -181,6 +225,7 @@ class Evidence:
             "duration_p50_ci_low_s": p50_lo, "duration_p50_ci_high_s": p50_hi,
             "duration_p95_s": self.quantile(0.95),
             "window_bound_s": window.bound(self),
+            "window_bound_kind": window.bound_kind(self),  # normal (a screen) or distribution-free (confirmed)
             "worst_availability": self.worst_availability,
             "max_surge_observed": self.max_surge_observed,
             # why a setting has no duration: runs that stalled, or ran into the horizon (the figures say which)
@@ -195,10 +240,14 @@ class WindowRule:
     """What "meets the window" means: with ``confidence``, at least ``probability`` of rollouts
     finish within ``window_s`` (None: no window), a verdict looked at up to ``looks`` times.
 
-    Each look takes the one-sided tolerance bound at ``level`` (``look_level``): it meets the
-    window when the bound is within it, and is unclear while the estimate (the durations'
-    ``probability`` quantile) is within the window but the bound is not; then the search adds
-    replications and looks again. ``SearchSettings.window_rule`` gives the search's rule.
+    Two bounds, by the runs a setting has (``bound``). Below ``confirm_runs`` (59 at p95 and
+    95%) the one-sided normal tolerance bound at ``level`` (``look_level``), a screen: a
+    setting meets the window when the bound is within it, and is unclear while the estimate
+    (the durations' ``probability`` quantile) is within the window but the bound is not; then
+    the search adds replications and looks again. From ``confirm_runs`` on, the
+    distribution-free ``order_bound`` at ``confidence``, which holds whatever the durations'
+    shape: a setting is only recommended so confirmed (``needs_confirming``,
+    ``rollsim.plan.answer.decide``). ``SearchSettings.window_rule`` gives the search's rule.
     """
 
     window_s: float | None = None
@@ -220,22 +269,56 @@ class WindowRule:
 
     @property
     def level(self) -> float:
-        """The one-sided level of each look's bound."""
+        """The one-sided level of each look's screening bound."""
         return look_level(self.confidence, self.looks)
 
+    @property
+    def confirm_runs(self) -> int:
+        """The runs from which the distribution-free bound judges (``runs_to_confirm``)."""
+        return runs_to_confirm(self.probability, self.confidence)
+
+    def distribution_free(self, e: Evidence) -> bool:
+        """Whether ``e`` is judged on the distribution-free bound (it has ``confirm_runs`` runs)."""
+        return e.replications >= self.confirm_runs
+
     def bound(self, e: Evidence) -> float:
-        """The tolerance bound on ``e``'s duration that a look judges against the window."""
+        """The bound on ``e``'s duration that its window verdict is judged on: ``order_bound`` at
+        ``confidence`` once it has ``confirm_runs`` runs, else ``tolerance_bound`` at ``level``.
+        """
+        if self.distribution_free(e):
+            return order_bound(e.durations, self.probability, self.confidence)
         return tolerance_bound(e.durations, self.probability, self.level)
+
+    def bound_kind(self, e: Evidence) -> str:
+        """Which bound ``bound`` is for ``e``, in words (``distribution-free: the longest of 59 runs``)."""
+        n = e.replications
+        if not self.distribution_free(e):
+            return "normal tolerance bound"
+        k = order_rank(n, self.probability, self.confidence) or n
+        which = "the longest" if k == n else f"the {_ordinal(n - k + 1)} longest"
+        return f"distribution-free: {which} of {n} runs"
 
     def meets(self, e: Evidence) -> bool:
         """The bound fits the window (or there is no window)."""
         return self.window_s is None or self.bound(e) <= self.window_s
+
+    def needs_confirming(self, e: Evidence) -> bool:
+        """``e`` meets the window on the screening bound alone: it needs ``confirm_runs`` runs before
+        it can be recommended (never without a window).
+        """
+        return self.window_s is not None and not self.distribution_free(e) and self.meets(e)
 
     def unclear(self, e: Evidence) -> bool:
         """The estimate meets the window but the bound does not: more replications may settle it."""
         if self.window_s is None or not e.completed:
             return False
         return e.quantile(self.probability) <= self.window_s < self.bound(e)
+
+
+def _ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``57th``."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
 
 
 def fastest_paired(evidence: Sequence[Evidence]) -> Evidence:

@@ -22,7 +22,7 @@ from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration, format_share
 
-__all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "window_uncut"]
+__all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "needed_window", "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
 Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
@@ -64,10 +64,15 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     # the tops (the largest counts that keep the floor) whose runs all finished
     tops = [(f, e) for f, t in search.tops.items() if t is not None and (e := search.one(f.at(t))).completed]
     if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
-        fastest = min(tops, key=lambda fe: search.window.bound(fe[1]))[1]
-        needed = (f"allow {format_duration(search.window.bound(fastest))} (p{100 * c.window_probability:g} at "
-                  f"{100 * c.confidence:g}% confidence)")
-        out.append(Relaxation("window", needed, fastest))
+        fastest = search.confirm(min(tops, key=lambda fe: search.window.bound(fe[1]))[1].setting)
+        allow = needed_window(fastest, search.window, search.s.ladder)
+        if math.isfinite(allow):
+            needed = (f"allow {format_duration(allow)} (p{100 * c.window_probability:g} at {100 * c.confidence:g}% "
+                      f"confidence, from its {fastest.replications} runs)")
+            out.append(Relaxation("window", needed, fastest))
+        else:  # the runs added to confirm it did not all finish
+            out.append(Relaxation("window", f"no window alone would do: {fastest.setting.label(d)} did not finish "
+                                            f"every one of its {fastest.replications} runs", None))
         binding = "window"
     else:  # no family has a setting that finishes and keeps the floor
         one = search.one(Setting(UNAVAILABLE, 1, mrs))
@@ -94,6 +99,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         if lo > hi:
             continue
         n = smallest_true_window(search, family, lo, hi, probe(family))
+        while n is not None and not search.window.meets(search.confirm(family.at(n))):  # the screen was optimistic
+            n = smallest_true_window(search, family, n + 1, hi, probe(family)) if n < hi else None
         if n is None:  # no count meets the window, the floor ignored: say so, the runs were made
             if family.kind == UNAVAILABLE:
                 out.append(Relaxation("availability floor", _no_floor_helps(search, search.one(family.at(hi))), None))
@@ -189,6 +196,13 @@ def window_uncut(search: Search, cut: str, uncut: Uncut | None) -> tuple[str, Re
         return binding, Relaxation("window", f"{head}; run without the cut, {what}: no window alone would do", None)
     best = _tightest(min(fit, key=window.bound), search, uncut)
     allow, _ = accepted_window(best, window, search.s.ladder)
+    if c.window_s is not None:  # and the runs that confirm it (Search.confirm), not cut either
+        confirmed = uncut([best.setting], window.confirm_runs)[0]
+        if not confirmed.meets_floor(c):
+            return "window", Relaxation("window", f"{head}; run without the cut, {best.setting.label(d)} "
+                                        f"{_uncut_failure(confirmed, c.min_available_fraction)}: no window alone "
+                                        "would do", None)
+        allow, best = max(allow, needed_window(confirmed, window, search.s.ladder)), confirmed
     q = f"p{100 * c.window_probability:g}"
     return "window", Relaxation("window", f"allow {format_duration(allow)} (the window a plan would find it meets, "
                                 f"{q} at {100 * c.confidence:g}% confidence, from {best.replications} runs not cut, "
@@ -229,6 +243,17 @@ def accepted_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> t
             best = (w, n)
         looked = max(looked, first.quantile(window.probability))
     return best
+
+
+def needed_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> float:
+    """The shortest window a plan would recommend ``e``'s setting for: one its screen accepts
+    (``accepted_window``) and, once it has ``window.confirm_runs`` runs, whose distribution-free
+    bound over those first runs is within (``WindowRule.bound``; inf if one did not finish).
+    """
+    allow, _ = accepted_window(e, window, ladder)
+    if e.replications >= window.confirm_runs:
+        allow = max(allow, window.bound(Evidence(e.setting, e.summaries[:window.confirm_runs])))
+    return allow
 
 
 def _uncut_failure(e: Evidence, floor: float) -> str:

@@ -180,7 +180,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  duration                p50 {format_duration(a['duration_p50_s'])} "
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
             f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
-            f"({a['replications']} replications)",
+            f"({a.get('window_bound_kind') or str(a['replications']) + ' replications'})",
             f"  speed                   {a['pace']['text']}",
             *_unsettled(a.get("unsettled") or []),
             f"  stall risk              {a['stall_risk']['text']}",

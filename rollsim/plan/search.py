@@ -11,7 +11,9 @@ Counts are found to within ``resolution`` of themselves (0: exactly). Runs longe
 fast" verdict is (``settle``: to both settings compared, paired over their common seeds;
 see ``rollsim.plan.pace``). Either verdict may so be looked at once at each count of the
 ladder (5, 10, 20, 40), and each look is made at a share of the confidence, 98.75% of 95%
-(``window_rule``, ``pace_rule``: ``rollsim.plan.evidence.look_level``).
+(``window_rule``, ``pace_rule``: ``rollsim.plan.evidence.look_level``). Those window verdicts
+screen, on a normal bound; the setting recommended is run to ``WindowRule.confirm_runs`` (59)
+and judged again on a distribution-free bound (``confirm``, ``rollsim.plan.answer.decide``).
 
 1. **Top**: the largest count that keeps the availability floor in every replication
    (``largest_true``, guessed from the floor: ``⌊(1 − floor) × desired⌋`` unavailable
@@ -226,6 +228,14 @@ class Search:
     def one(self, setting: Setting) -> Evidence:
         """The evidence for one setting."""
         return self.evidence([setting])[0]
+
+    def confirm(self, setting: Setting) -> Evidence:
+        """``setting`` run to the window rule's ``confirm_runs`` (59 at p95 and 95%), from which its
+        window verdict is the distribution-free one (``WindowRule.bound``); unchanged without a window.
+        """
+        if self.c.window_s is None:
+            return self.one(setting)
+        return self.ev.evaluate([setting], self.window.confirm_runs)[0]
 
     def confirmed(self) -> list[Evidence]:
         """Every setting simulated with the full replications (the others were only screened)."""

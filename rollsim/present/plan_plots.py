@@ -4,7 +4,8 @@
 worst availability (left) and the extra pods requested at once (right), each with its
 Pareto front over the settings that kept the floor (those that did not are ringed in the
 floor's colour), the constraints as lines and the chosen setting marked. The window is
-judged on a tolerance bound, not on the p95 itself, so each point has a whisker out to its
+judged on a bound, not on the p95 itself (a normal tolerance bound that screens; from 59 runs
+on, as the recommendation has, a distribution-free one), so each point has a whisker out to its
 bound. ``plot_search`` shows the search itself: mean duration against the budget count for
 each family (colour: the kind; marker and line: minReadySeconds), over the seeds every
 confirmed setting ran so that points compare, the points screened with few replications
