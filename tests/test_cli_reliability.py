@@ -258,6 +258,29 @@ def test_a_plans_replications_are_limited_before_any_run(tmp_path, monkeypatch, 
     assert not out.exists()
 
 
+def test_the_runs_a_window_probability_needs_are_limited_before_any_run(tmp_path, monkeypatch, capsys) -> None:
+    """The answer is run to the runs its distribution-free window bound needs: 2,995 for a p99.9 at 95%,
+    beyond the replications limit, refused with the flag's value and the count before any run (exit 2,
+    no folder); 299 for a p99, within it.
+    """
+    plan_run = importlib.import_module("rollsim.plan.run")
+
+    def no_run(*_args, **_kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(plan_run, "open_executor", no_run)
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "3", "--window", "30m", "--window-probability", "0.999", "--out", str(out)]) == 2
+    assert one_error_line(capsys) == (
+        "rollsim: error: a window probability of 0.999 at confidence 0.95 needs 2,995 runs of the answer (a "
+        "distribution-free bound on its p99.9): 2,995 replications exceed the limit of 1,000 replications per "
+        "setting of a plan; set ROLLSIM_MAX_REPLICATIONS to raise it")
+    assert not out.exists()
+    # 299 is within the limit: the plan starts (and meets the stand-in that says so)
+    assert main(["plan", "--nodes", "3", "--window", "30m", "--window-probability", "0.99", "--out", str(out)]) != 2
+    assert "AssertionError: a run started" in capsys.readouterr().err
+
+
 def test_a_plan_from_python_checks_the_replications_limit_too(monkeypatch) -> None:
     from rollsim import build_scenario
     from rollsim.plan.run import plan

@@ -24,13 +24,13 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, runs_to_confirm
 from rollsim.plan.files import write_plan_folder
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
 from rollsim.spec.eligibility import eligibility_report
-from rollsim.spec.limits import check_limit
+from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.scenario import MAX_HORIZON_S, Scenario
 from rollsim.sweep.executors import open_executor
 from rollsim.sweep.folder import check_plan_folder, locked
@@ -93,6 +93,22 @@ def families_of(scenario: Scenario, constraints: Constraints,
     return [Family(k, m) for m in mrs for k in kinds], no_surge
 
 
+def _check_confirm_runs(constraints: Constraints) -> None:
+    """The runs the answer's distribution-free window bound needs (``runs_to_confirm``: 59 at p95 and
+    95%, 2,995 at p99.9) within the replications limit, before any run; else a ``LimitError`` naming
+    the window probability and confidence that ask for them.
+    """
+    if constraints.window_s is None:
+        return
+    p, c = constraints.window_probability, constraints.confidence
+    runs = runs_to_confirm(p, c)
+    try:
+        check_limit("replications", runs)
+    except LimitError as exc:
+        raise LimitError(f"a window probability of {p:g} at confidence {c:g} needs {runs:,} runs of the answer "
+                         f"(a distribution-free bound on its p{100 * p:g}): {exc}") from None
+
+
 def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          settings: SearchSettings = _DEFAULT_SETTINGS,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
@@ -105,6 +121,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both).
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
+    _check_confirm_runs(constraints)
     folder = None if out is None else Path(out)
     if folder is not None:
         check_plan_folder(folder)  # before any run: an experiment's folder is refused
