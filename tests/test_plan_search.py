@@ -552,6 +552,11 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert n == rule.confirm_runs == 59 and rule.distribution_free(relaxed.evidence)
     assert needed >= rule.bound(relaxed.evidence)
     assert needed >= accepted_window(relaxed.evidence, rule, settings_.ladder)[0]
+    # in whole seconds, rounded up, so that a plan asked again with the window printed recommends the setting
+    assert needed == math.ceil(needed)
+    again = plan(scenario, Constraints(min_available_fraction=0.95, window_s=needed), settings=settings_, workers=1,
+                 report=False)
+    assert again.document["answer"] is not None
     assert doc["relaxations"][0]["text"] == (
         f"window: allow {format_duration(needed)} (the window a plan would find it meets, p95 at 95% confidence, from "
         f"{n} runs not cut, whose p95 is {format_duration(relaxed.evidence.quantile(0.95))}: no setting tried "

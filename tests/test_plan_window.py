@@ -195,6 +195,9 @@ def test_the_order_statistic_is_the_least_that_bounds_the_quantile(n):
     assert order_bound(x, 0.95, 0.95) == float(k)
     assert order_rank(58, 0.95, 0.95) is None and order_bound(x[:58], 0.95, 0.95) == math.inf
     assert order_rank(59, 0.95, 0.95) == 59 and order_rank(93, 0.95, 0.95) == 92  # the longest; the 2nd longest
+    # an unfinished run bounds nothing, even where the statistic is not the longest (audit 15)
+    unfinished = np.append(np.arange(1.0, 93.0), math.inf)
+    assert order_bound(unfinished, 0.95, 0.95) == math.inf and order_bound(unfinished[:92], 0.95, 0.95) == 92.0
 
 
 def test_the_bound_a_setting_is_judged_on_turns_distribution_free_at_59_runs():
@@ -293,3 +296,27 @@ def test_a_choice_that_misses_the_window_on_its_59_runs_gives_way_to_the_next():
     assert found(search).fastest.setting.count == 3
     assert ruled_out(four, chosen, c, search.capacity, search.window, search.rule) == (
         "p95 bound 16m40s (distribution-free: the longest of 59 runs) > window 11m40s")
+
+
+def test_the_smallest_count_confirmed_gallops_and_bisects():
+    """The floor's relaxation after a count the screen passed and its 59 runs did not: counts 1–40,
+    each count's runs 600 s less 10 s a count, a straggler of 900 s less 10 s a count in replication
+    50 (beyond the screen's 40): with a 650 s window the screen passes count 5 on, the 59 runs count
+    25 on. ``smallest_confirmed`` finds 25, running fewer counts to 59 than one at a time would (20).
+    """
+    from rollsim.plan.candidates import Family
+    from rollsim.plan.relax import smallest_confirmed
+
+    base = np.random.default_rng(2).normal(0, 3, 59)
+    durations = {}
+    for n in range(1, 41):
+        d = 600.0 - 10 * n + base
+        d[50] = 900.0 - 10 * n
+        durations[n] = d
+    c = Constraints(min_available_fraction=0.0, window_s=650.0)
+    search = Search(_ByCount(durations), c, 40, Capacity(0, 0, c), (), SearchSettings())
+    family = Family(UNAVAILABLE, 0.0)
+    assert search.window.meets(search.one(family.at(5))) and not search.window.meets(search.confirm(family.at(5)))
+    assert smallest_confirmed(search, family, 6, 40) == 25
+    confirmed = sorted(s.count for s, n in search.ev.asked.items() if n >= 59)
+    assert 24 in confirmed and 25 in confirmed and len(confirmed) < 20

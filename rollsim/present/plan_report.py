@@ -263,7 +263,8 @@ def _bound_note(frame: pd.DataFrame) -> str:
         return ""
     runs = int(frame.loc[free, "replications"].min())
     return (f" The window bound of a setting run {runs} times or more is distribution-free (an order statistic of "
-            "its runs, the longest of 59), the others' the normal tolerance bound the search screens on, which is "
+            "its runs, which candidates.csv's window_bound_kind names), the others' the normal tolerance bound the "
+            "search screens on, which is "
             "optimistic where stragglers skew the durations: so a confirmed setting's bound can read longer than "
             "its neighbours'.")
 
@@ -349,7 +350,8 @@ def _window(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
     if "window_level" not in s or cons.get("window_s") is None:
         return ""
     q, confidence = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
-    screen = (f"the one-sided normal tolerance bound on its duration {q} at {confidence} confidence is within it "
+    screen = (f"the one-sided normal tolerance bound on its duration {q} at {confidence} confidence is within the "
+              "window "
               f"(each of the up to {s['looks']} replication counts the verdict is looked at bounds at "
               f"{100 * s['window_level']:g}%, so that together they keep {confidence})")
     runs = s.get("window_confirm_runs")
