@@ -242,11 +242,22 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert code == 0
     plan = json.loads((out / "plan.json").read_text())
     assert plan["source"]["context"] == "recorded" and "calibrated_timings" in plan["source"]
-    # audit 13: simulate has no --calibrate, and reads a cluster as it is then: the reproduce line says so
-    assert plan["answer"]["reproduce"].startswith(
-        "rollsim simulate with the plan's inputs (its calibrated timings as a timing profile (--timings FILE, FILE "
-        "holding plan.json's source.calibrated_timings under timings:), where it gave --calibrate; the cluster, "
-        "read again as it is then) and --max-surge ")
+    # audit 13: simulate has no --calibrate, and reads a cluster as it is then: the plan folder keeps what it
+    # read (the DaemonSet and nodes as the API server gave them, the timings it used), and its reproduce line
+    # names those files, with the cluster's version, and repeats the answer's runs with no cluster at all
+    inputs = out / "inputs"
+    assert sorted(p.name for p in inputs.iterdir()) == ["daemonset.json", "nodes.json", "timings.yaml"]
+    answer = plan["answer"]
+    head, rest = answer["reproduce"].split(" with the plan's other inputs and flags and ")
+    assert head == (f"rollsim simulate --manifest {inputs / 'daemonset.json'} --nodes-file {inputs / 'nodes.json'} "
+                    f"--timings {inputs / 'timings.yaml'} --kubernetes-version 1.37")
+    flags = rest.split(" --seed ")[0].split()
+    durations = []
+    for seed in answer["seeds"]:
+        assert main(["simulate", *shlex.split(head)[2:], "--controller", "ideal", *flags, "--seed", str(seed),
+                     "-o", "json"]) == 0
+        durations.append(json.loads(capsys.readouterr().out)["duration_s"])
+    assert sum(durations) / len(durations) == pytest.approx(answer["duration_mean_s"], rel=1e-12)
     assert plan["source"]["server_version"] == "v1.37.2" and plan["scenario"]["kubernetes_version"] == "1.37"
     assert "| Kubernetes version | the controller rules of 1.37 (the cluster runs v1.37.2) |" in \
         (out / "report.md").read_text(encoding="utf-8")

@@ -23,6 +23,8 @@ from helpers import one_error_line
 PLAN_ARGS = ["--controller", "ideal", "--window", "30m", "--replications", "2", "--workers", "1", "-q"]
 SAVED = ["candidates.csv", "plan.json"]
 ALL = sorted([*SAVED, "figures/pareto.png", "figures/search.png", "report.html", "report.md"])
+# what a plan keeps of a cluster it read (rollsim.plan.files.INPUT_FILES), as stand-ins
+INPUTS = {"daemonset.json": "{}\n", "nodes.json": "{}\n", "timings.yaml": "timings: {}\n"}
 
 
 def plan_into(out: Path, nodes: int) -> int:
@@ -131,7 +133,7 @@ def test_at_no_instant_does_the_folder_hold_two_plans(tmp_path, plans, monkeypat
     assert len(seen) >= 2 * len(ALL)  # each earlier file removed, each new one written
 
 
-def interrupted_at(step: int, out: Path, plan: Path, monkeypatch) -> str | None:
+def interrupted_at(step: int, out: Path, plan: Path, monkeypatch, inputs: dict[str, str] | None = None) -> str | None:
     """Write the plan at ``plan`` into ``out``, Ctrl-C as the ``step``-th file is removed or written
     (once: the cleanup after it removes files too); the line it raised, or None if it finished.
     """
@@ -148,7 +150,7 @@ def interrupted_at(step: int, out: Path, plan: Path, monkeypatch) -> str | None:
     monkeypatch.setattr(os, "replace", lambda *a, **k: counted(replace, *a, **k))
     monkeypatch.setattr(Path, "unlink", lambda self, *a, **k: counted(unlink, self, *a, **k))
     try:
-        write_plan_folder(out, document, candidates)
+        write_plan_folder(out, document, candidates, inputs=inputs)
     except Interrupted as exc:
         return str(exc)
     finally:
@@ -156,24 +158,40 @@ def interrupted_at(step: int, out: Path, plan: Path, monkeypatch) -> str | None:
     return None
 
 
-def test_an_interrupt_at_each_step_leaves_what_its_line_says(tmp_path, plans, monkeypatch) -> None:
+@pytest.mark.parametrize("inputs", [None, INPUTS], ids=["from-files", "from-a-cluster"])
+def test_an_interrupt_at_each_step_leaves_what_its_line_says(tmp_path, plans, monkeypatch, inputs) -> None:
     """Ctrl-C as each file of the plan is removed or written: the folder holds no plan (before
-    plan.json is saved) or the new plan without figures or report (after), as the line says.
+    plan.json is saved) or the new plan without figures or report (after), as the line says; a
+    plan of a cluster's inputs keeps them beside plan.json (they are part of the plan).
     """
+    saved = sorted([*SAVED, *(f"inputs/{name}" for name in inputs or ())])
     said = set()
     step = 0
     while True:
         step += 1
         out = folder(tmp_path / str(step), plans, True)
-        line = interrupted_at(step, out, plans[1], monkeypatch)
+        line = interrupted_at(step, out, plans[1], monkeypatch, inputs)
         if line is None:
             break
         held = contents(out)
         if "holds no plan" in line:
             assert held == {}, (step, sorted(held))
         else:
-            assert "rollsim report" in line and sorted(held) == SAVED, (step, sorted(held))
+            assert "rollsim report" in line and sorted(held) == saved, (step, sorted(held))
             assert nodes_of(out) == 20
         said.add(line.split(";")[0].split(":")[0])
-    assert step > len(ALL) * 2  # every removal and every write was interrupted once
+    assert step > (len(ALL) + len(inputs or ())) * 2  # every removal and every write was interrupted once
     assert said == {"interrupted before the plan was saved", "interrupted before the plan's report was written"}
+
+
+def test_a_plan_over_one_of_a_cluster_leaves_none_of_its_inputs(tmp_path, plans) -> None:
+    """The inputs a plan kept of a cluster are its files: the next plan into the folder, of other
+    inputs, removes them with the rest (and ``inputs/``), never leaving them beside its plan.json.
+    """
+    out = tmp_path / "plan"
+    document, candidates = load_plan(plans[1])
+    write_plan_folder(out, document, candidates, report=False, inputs=INPUTS)
+    assert sorted(contents(out)) == sorted([*SAVED, *(f"inputs/{name}" for name in INPUTS)])
+    assert (out / "inputs" / "nodes.json").read_text() == INPUTS["nodes.json"]
+    write_plan_folder(out, document, candidates, report=False)
+    assert sorted(contents(out)) == SAVED and not (out / "inputs").exists()

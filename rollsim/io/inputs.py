@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
+from rollsim.io.live import NODES_DOCUMENT
 from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.quoting import written
@@ -53,6 +54,7 @@ class Inputs:
     server_version_error: str | None = None  # why a named cluster's version is not known
     namespace_from: str | None = None  # a manifest file's: LoadedDaemonSet.namespace_from
     calibrated: dict[str, str] | None = None  # the live pods' fit (--calibrate), before a profile's timings
+    documents: Mapping[str, str] | None = None  # what a cluster gave, as files (rollsim.io.live.LiveInputs)
 
     def defaults(self) -> dict[str, Any]:
         """The options the inputs set below any explicit one: the profile's timings, and the
@@ -105,6 +107,7 @@ class ReadInputs:
     cluster_named: bool = False  # a context or kubeconfig is named: its version can be asked
     calibrated: dict[str, str] | None = None  # the live pods' fit, before a timing profile is read over it
     kubelets: tuple[str, ...] = ()  # a node list file's kubelet versions (kubelet_skew), each once
+    documents: Mapping[str, str] | None = None  # what a cluster gave, as files (rollsim.io.live.LiveInputs)
 
 
 def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_daemonset: bool,
@@ -210,13 +213,14 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     """
     node_list = timings = loaded = None
     source: dict[str, Any] | None = None
+    documents: dict[str, str] = {}
     unread: str | None = None
     live = dict(live or {})
     live_nodes = "nodes_file" not in files and "pools" not in files and not node_count
     cluster_named = any(live.get(k) for k in ("context", "kubeconfig"))
     if is_live(files.get("manifest")) or (cluster_named and live_nodes):
         version = None if cluster is None else cluster.asked()
-        loaded, node_list, timings, source = _read_cluster(files, live, live_nodes, version)
+        loaded, node_list, timings, source, documents = _read_cluster(files, live, live_nodes, version)
         unread = source.pop("server_version_error", None)
     if is_live(files.get("manifest")):
         files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
@@ -227,8 +231,10 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     node_list = _read_nodes(files, base_dir, node_list)
     kubelets = () if "nodes_file" not in files else tuple({n.kubelet_version: None for n in node_list
                                                            if n.kubelet_version is not None})
+    if "nodes_file" in files or "pools" in files:  # not the cluster's nodes after all
+        documents.pop(NODES_DOCUMENT, None)
     return ReadInputs(loaded, node_list, _read_timings(files, base_dir, timings), source, unread, cluster_named,
-                      timings, kubelets)
+                      timings, kubelets, documents)
 
 
 def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
@@ -259,13 +265,15 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     if skew is not None:
         warnings.append(skew)
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,
-                  version, unread, None if loaded is None else loaded.namespace_from, read.calibrated)
+                  version, unread, None if loaded is None else loaded.namespace_from, read.calibrated,
+                  dict(read.documents or {}))
 
 
 def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
-                  version: Version | None = None) -> tuple[Any, Any, Any, dict[str, Any]]:
+                  version: Version | None = None) -> tuple[Any, Any, Any, dict[str, Any], dict[str, str]]:
     """The DaemonSet (``ds/NAME``: a ``LoadedDaemonSet``, else None), the nodes (with ``nodes``),
-    calibrated timings and the source of a live cluster (its ``version`` as a read before asked it, if one did).
+    calibrated timings, the source of a live cluster (its ``version`` as a read before asked it, if one
+    did) and what it gave as files (``LiveInputs.documents``).
     """
     from rollsim.io.live import read_live, read_live_nodes
 
@@ -273,10 +281,10 @@ def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
         got = read_live(files["manifest"], live.get("namespace"), context=live.get("context"),
                         kubeconfig=live.get("kubeconfig"), strict=bool(files.get("strict", False)),
                         nodes=nodes, calibrate=bool(live.get("calibrate")), version=version)
-        return got.daemonset, got.node_list, got.timings, dict(got.source)
-    node_list, source = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"),
-                                        version=version)
-    return None, node_list, None, dict(source)
+        return got.daemonset, got.node_list, got.timings, dict(got.source), dict(got.documents)
+    node_list, source, doc = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"),
+                                             version=version)
+    return None, node_list, None, dict(source), {NODES_DOCUMENT: doc}
 
 
 def _given_version(value: Any) -> str | None:

@@ -32,10 +32,11 @@ from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["LiveError", "LiveInputs", "LiveNameError", "PAGE_SIZE", "connect", "label_selector", "list_all",
-           "read_live", "read_live_nodes", "read_live_version"]
+__all__ = ["DAEMONSET_DOCUMENT", "LiveError", "LiveInputs", "LiveNameError", "NODES_DOCUMENT", "PAGE_SIZE", "connect",
+           "label_selector", "list_all", "read_live", "read_live_nodes", "read_live_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
+DAEMONSET_DOCUMENT, NODES_DOCUMENT = "daemonset.json", "nodes.json"  # LiveInputs.documents' names
 _TIMEOUT = (5, 60)  # connect, read (seconds)
 _VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
 _VERSION_RETRIES = 0  # and asks once: at most 5 s to connect and 10 s to read, one request
@@ -312,6 +313,9 @@ class LiveInputs:
     node_list: tuple[Any, ...] | None
     calibration: Any = None  # rollsim.io.calibrate.Calibration
     source: dict[str, Any] = field(default_factory=dict)
+    # the objects as the API server gave them, as files ``--manifest`` and ``--nodes-file`` read
+    # (``daemonset.json``, ``nodes.json``): what a plan folder keeps to be replayed (``rollsim.plan.files``)
+    documents: dict[str, str] = field(default_factory=dict)
 
     @property
     def timings(self) -> dict[str, str] | None:
@@ -363,11 +367,13 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     where = f"{conn.context}:ds/{ns}/{name}"
     loaded = load_daemonset_text(json.dumps(ds, indent=2), where, strict=strict)
     node_list = None
+    documents = {DAEMONSET_DOCUMENT: json.dumps(ds, indent=2)}
     if nodes:
         from rollsim.io.nodes import nodes_from_document
 
         nodes_doc = list_all(conn, "list nodes", core.list_node, page_size)
         node_list = nodes_from_document(nodes_doc, f"{conn.context}:nodes")
+        documents[NODES_DOCUMENT] = json.dumps(nodes_doc)
     calibration = None
     if calibrate:
         from rollsim.io.calibrate import calibrate_documents
@@ -385,7 +391,7 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     source = {**_source(conn, version), "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion"),
               "daemonset_status": _status_counts(ds), **({"nodes_from_cluster": True} if nodes else {})}
-    return LiveInputs(loaded, node_list, calibration, source)
+    return LiveInputs(loaded, node_list, calibration, source, documents)
 
 
 _STATUS_COUNTS = ("desiredNumberScheduled", "numberAvailable", "updatedNumberScheduled", "observedGeneration")
@@ -434,10 +440,10 @@ def _slash_hint(name: str) -> str:
 
 
 def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None = None, page_size: int = PAGE_SIZE,
-                    version: Version | None = None) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them, and
-    where they came from (context, server and its version, as ``LiveInputs.source``; ``version``
-    as ``read_live`` takes it).
+                    version: Version | None = None) -> tuple[tuple[Any, ...], dict[str, Any], str]:
+    """The cluster's nodes (``kubectl get nodes -o json``), as ``load_nodes`` reads them, where
+    they came from (context, server and its version, as ``LiveInputs.source``; ``version`` as
+    ``read_live`` takes it), and the node list as the server gave it (JSON, as ``LiveInputs.documents``).
     """
     from kubernetes import client
 
@@ -445,8 +451,8 @@ def read_live_nodes(*, context: str | None = None, kubeconfig: str | Path | None
 
     conn = connect(context, kubeconfig)
     core = client.CoreV1Api(conn.api_client)
-    nodes = nodes_from_document(list_all(conn, "list nodes", core.list_node, page_size), f"{conn.context}:nodes")
-    return nodes, _source(conn, version)
+    doc = list_all(conn, "list nodes", core.list_node, page_size)
+    return nodes_from_document(doc, f"{conn.context}:nodes"), _source(conn, version), json.dumps(doc)
 
 
 def read_live_version(*, context: str | None = None, kubeconfig: str | Path | None = None) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import shlex
 from collections.abc import Mapping
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,6 +33,9 @@ from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.priority import is_critical
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.experiment import replication_seed
+
+Saved = tuple[Path, tuple[str, ...]]  # the plan folder's inputs/ and the names of the files it holds
+_SAVED_FLAG = {"daemonset.json": "--manifest", "nodes.json": "--nodes-file", "timings.yaml": "--timings"}
 
 __all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
 
@@ -225,16 +230,28 @@ def _inputs_phrase(source: Mapping[str, Any]) -> str:
 
 
 def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
-                   source: Mapping[str, Any] | None = None) -> str:
+                   source: Mapping[str, Any] | None = None, saved: Saved | None = None,
+                   kubernetes_version: str | None = None) -> str:
     """How to see one of the answer's runs again: ``simulate`` with the plan's inputs, the setting and
     the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
     For a DaemonSet that is not ``rolling`` (OnDelete), ``--strategy RollingUpdate`` too, which the
-    patch sets and the plan simulated: without it ``simulate`` ignores the budgets (audit 13).
+    patch sets and the plan simulated: without it ``simulate`` ignores the budgets (audit 13). The
+    inputs the plan folder ``saved`` from a cluster (its ``inputs/`` and their names) stand for the
+    cluster, with its ``kubernetes_version`` (a file does not carry it).
     """
     flags = (f"--max-unavailable {setting.count} --max-surge 0" if setting.kind == UNAVAILABLE
              else f"--max-surge {setting.count} --max-unavailable 0")
     if not rolling:
         flags = f"--strategy RollingUpdate {flags}"
+    if saved is not None:
+        folder, names = saved
+        files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in names)
+        version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
+        stdin = " (the same standard input)" if "-" in (source or {}).values() else ""
+        return (f"rollsim simulate {files}{version} with the plan's other inputs{stdin} and flags and {flags} "
+                f"--min-ready-seconds {setting.min_ready_seconds:g} --seed {seeds[0]} repeats its first run (the "
+                f"{len(seeds)} runs' seeds: plan.json answer.seeds; {folder} holds what the plan read from the "
+                "cluster)")
     return (f"rollsim simulate with {_inputs_phrase(source or {})} and {flags} "
             f"--min-ready-seconds {setting.min_ready_seconds:g} "
             f"--seed {seeds[0]} repeats its first run (the {len(seeds)} runs' seeds: plan.json answer.seeds)")
@@ -253,8 +270,10 @@ def edge_note(setting: Setting, desired: int) -> str | None:
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
-                  cut: int | None = None) -> dict[str, Any]:
-    """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``)."""
+                  cut: int | None = None, saved: Saved | None = None) -> dict[str, Any]:
+    """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``;
+    ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names).
+    """
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
     answer: dict[str, Any] | None = None
@@ -271,7 +290,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d)) if n) or None,
             "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
-            "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source),
+            "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source, saved,
+                                         scenario.controller.kubernetes_version),
             "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),

@@ -1,7 +1,9 @@
 """The plan folder's files, replaced so that an interrupted plan never leaves two plans' files side by side.
 
-A plan writes ``candidates.csv``, ``plan.json``, ``figures/*.png``, ``report.md`` and
-``report.html``, each whole (``rollsim.io.atomic``). Written one by one over an earlier plan,
+A plan writes ``candidates.csv``, the inputs it read from a cluster (``inputs/daemonset.json``,
+``inputs/nodes.json``, ``inputs/timings.yaml``: a cluster is read again as it is then, so these are
+what repeats its runs), ``plan.json``, ``figures/*.png``, ``report.md`` and ``report.html``, each
+whole (``rollsim.io.atomic``). Written one by one over an earlier plan,
 a plan stopped midway would leave its new ``plan.json`` beside the earlier plan's report,
 which recommends another setting, perhaps for another cluster. So the earlier plan's files
 are removed first, in the reverse of the order they are written, before the first new file
@@ -22,28 +24,33 @@ it holds ``plan.json`` and ``candidates.csv`` alone, from which ``rollsim report
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
 from rollsim.io.atomic import write_atomically, write_json
+from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.folder import PLAN, REPORTS
 from rollsim.sweep.interrupt import cut_short
 
-__all__ = ["CANDIDATES", "FIGURES", "plan_files", "write_plan_folder"]
+__all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "TIMINGS_INPUT", "plan_files", "write_plan_folder"]
 
 CANDIDATES = "candidates.csv"
 FIGURES = "figures"
-_SAVED = 2  # candidates.csv and plan.json: the plan itself; the rest is drawn from them
+INPUTS = "inputs"
+TIMINGS_INPUT = "timings.yaml"
+INPUT_FILES = (DAEMONSET_DOCUMENT, NODES_DOCUMENT, TIMINGS_INPUT)  # what inputs/ may hold, in the order written
+_SAVED = 2 + len(INPUT_FILES)  # candidates.csv, the inputs and plan.json: the plan itself; the rest is drawn from them
 
 
 def plan_files(out: Path) -> list[Path]:
     """The files a plan writes in ``out``, in the order it writes them: the plan, then what is drawn from it."""
-    return [out / CANDIDATES, out / PLAN, *(out / FIGURES / f"{name}.png" for name in PLAN_FIGURES),
-            *(out / name for name in REPORTS)]
+    return [out / CANDIDATES, *(out / INPUTS / name for name in INPUT_FILES), out / PLAN,
+            *(out / FIGURES / f"{name}.png" for name in PLAN_FIGURES), *(out / name for name in REPORTS)]
 
 
 def _forget(out: Path, keep: int = 0) -> None:
@@ -52,16 +59,27 @@ def _forget(out: Path, keep: int = 0) -> None:
     """
     for path in reversed(plan_files(out)[keep:]):
         path.unlink(missing_ok=True)
-    try:
-        (out / FIGURES).rmdir()
-    except OSError:  # not there, or it holds other files: it stays
-        pass
+    for folder in (FIGURES, INPUTS):
+        try:
+            (out / folder).rmdir()
+        except OSError:  # not there, or it holds other files: it stays
+            pass
+
+
+def _inputs_in_order(inputs: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The inputs to keep, in ``INPUT_FILES``' order (the order ``plan_files`` removes them in reverse)."""
+    return [(name, inputs[name]) for name in INPUT_FILES if inputs and name in inputs]
+
+
+def _writer(text: str) -> Callable[[IO[Any]], object]:
+    return lambda f: f.write(text)
 
 
 def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFrame,
-                      report: bool = True) -> tuple[Path, Path] | None:
-    """Replace the plan in ``out`` by ``document`` (plan.json) and ``candidates``, then, with
-    ``report``, its figures and report; the report's paths, or None.
+                      report: bool = True, inputs: Mapping[str, str] | None = None) -> tuple[Path, Path] | None:
+    """Replace the plan in ``out`` by ``document`` (plan.json), ``candidates`` and ``inputs`` (the
+    texts of ``INPUT_FILES`` read from a cluster, by name), then, with ``report``, its figures and
+    report; the report's paths, or None.
 
     Raises ``Interrupted`` on Ctrl-C or SIGTERM, its line saying what ``out`` then holds.
     """
@@ -70,6 +88,8 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
     try:
         _forget(out)
         write_atomically(out / CANDIDATES, lambda f: candidates.to_csv(f, index=False))
+        for name, text in _inputs_in_order(inputs):
+            write_atomically(out / INPUTS / name, _writer(text))
         write_json(out / PLAN, document)
     except BaseException as exc:  # an interrupt, or what it became (``cut_short``)
         if not cut_short(exc):

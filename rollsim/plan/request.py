@@ -43,7 +43,8 @@ class PlanRequest:
 
 
 def plan_scenario(request: PlanRequest):
-    """The scenario to plan for, its warnings, and where its inputs came from.
+    """The scenario to plan for, its warnings, where its inputs came from, and the inputs a cluster
+    gave as files (``saved_inputs``), for the plan folder to keep.
 
     A named cluster (``--context``, ``--kubeconfig``) is asked its version whatever the manifest's
     source and whether ``--kubernetes-version`` is given (that flag chooses the controller rules
@@ -74,7 +75,24 @@ def plan_scenario(request: PlanRequest):
                                           "node_utilization"))
                if request.options.get(name) is not None]
     status = live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)
-    return scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)), source
+    return (scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)),
+            source, saved_inputs(inputs, bool(live.get("calibrate"))))
+
+
+def saved_inputs(inputs: Any, calibrated: bool) -> dict[str, str]:
+    """The inputs read from a cluster, as the files ``simulate`` reads (``--manifest``,
+    ``--nodes-file``, ``--timings``): the DaemonSet and the node list as the API server gave them,
+    and, with ``--calibrate``, the timings the plan used (the fit, and a profile's phases over it).
+    A cluster is read again as it is then, so these are what repeats the plan's runs.
+    """
+    import yaml
+
+    from rollsim.plan.files import TIMINGS_INPUT
+
+    out = dict(inputs.documents or {})
+    if calibrated and inputs.timings:
+        out[TIMINGS_INPUT] = yaml.safe_dump({"timings": dict(inputs.timings)}, sort_keys=False)
+    return out
 
 
 def _defaulted_namespace(inputs: Any, scenario: Any) -> list[str]:
@@ -137,12 +155,13 @@ def _progress(terminal: bool, clock: Callable[[], float] = time.monotonic) -> Ca
 
 def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
-    scenario, warnings, source = plan_scenario(request)
+    scenario, warnings, source, saved = plan_scenario(request)
     out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
     terminal = sys.stderr.isatty()
     on_run = _progress(terminal) if request.progress else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
-                  executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run)
+                  executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run,
+                  inputs=saved)
     if on_run is not None and terminal:
         sys.stderr.write("\r\033[K")
     return result, warnings

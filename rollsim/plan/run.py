@@ -25,7 +25,7 @@ from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm
-from rollsim.plan.files import write_plan_folder
+from rollsim.plan.files import INPUTS, write_plan_folder
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -113,12 +113,14 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          settings: SearchSettings = _DEFAULT_SETTINGS,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
-         on_run: Callable[[int, int], None] | None = None, report: bool = True) -> PlanResult:
+         on_run: Callable[[int, int], None] | None = None, report: bool = True,
+         inputs: Mapping[str, str] | None = None) -> PlanResult:
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
     writes plan.json, candidates.csv, figures and report.md/report.html there, in place of the
-    plan there (``rollsim.plan.files``: an interrupt never leaves files of both).
+    plan there (``rollsim.plan.files``: an interrupt never leaves files of both), and ``inputs``
+    (read from a cluster, as files: ``rollsim.plan.request.saved_inputs``) in its ``inputs/``.
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
     _check_confirm_runs(constraints)
@@ -162,7 +164,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
                "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
         result = found(search)  # the tops, knees and fastest as the runs stand at the end
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
-                                 source or {}, result, cut)
+                                 source or {}, result, cut,
+                                 None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)))
         candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where)
-        paths = None if folder is None else write_plan_folder(folder, document, candidates, report)
+        paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)
         return PlanResult(document, candidates, chosen, tuple(relaxations), folder, paths, tuple(evidence))
