@@ -126,6 +126,6 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert chosen is ms
     risk = _stall_risk(alone, chosen, 100)
     assert risk["stalled"] == 1 and risk["estimate"] == pytest.approx(0.1) and not risk["passed_over"]
-    assert risk["text"].endswith("; a rollout that stalls misses the window, which the window bound (of the rollouts "
-                                 "that finished) does not count")
+    assert risk["text"].endswith("; a rollout that stalls misses the window: none of the answer's own 5 runs did "
+                                 "(its window bound counts them), and its family's stalls are the risk that it would")
     assert math.isclose(risk["upper_bound"], upper_rate(1, 10, 0.95))

@@ -153,8 +153,8 @@ class Constraints:
         rows.append(("window", "none" if self.window_s is None else
                      f"finishes within {format_duration(self.window_s)} with probability "
                      f"≥ {100 * self.window_probability:g}% (duration p{100 * self.window_probability:g} ≤ "
-                     f"{format_duration(self.window_s)}), judged at {100 * self.confidence:g}% confidence, "
-                     "not counting rollouts that stall (the stall risk counts those)"))
+                     f"{format_duration(self.window_s)}), judged at {100 * self.confidence:g}% confidence; a "
+                     "rollout that stalls misses it"))
         if not self.allow_surge:
             surge = "not allowed"
         else:

@@ -124,8 +124,8 @@ def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any
     risk = risks[chosen.setting.family]
     text = risk.describe()
     if risk.stalled:
-        text += ("; a rollout that stalls misses the window, which the window bound (of the rollouts that finished) "
-                 "does not count")
+        text += (f"; a rollout that stalls misses the window: none of the answer's own {chosen.replications} runs "
+                 "did (its window bound counts them), and its family's stalls are the risk that it would")
     over = [{"setting": e.setting.label(desired), "text": risks[e.setting.family].describe()}
             for e in passed_over(search, chosen)]
     for o in over:
