@@ -365,9 +365,9 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
     apps, core = client.AppsV1Api(conn.api_client), client.CoreV1Api(conn.api_client)
     ds = _call(conn, f"get daemonset {ns}/{name}", apps.read_namespaced_daemon_set, name=name, namespace=ns)
     where = f"{conn.context}:ds/{ns}/{name}"
-    loaded = load_daemonset_text(json.dumps(ds, indent=2), where, strict=strict)
-    node_list = None
     documents = {DAEMONSET_DOCUMENT: json.dumps(ds, indent=2)}
+    loaded = load_daemonset_text(documents[DAEMONSET_DOCUMENT], where, strict=strict)
+    node_list = None
     if nodes:
         from rollsim.io.nodes import nodes_from_document
 

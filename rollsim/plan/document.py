@@ -18,10 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsettled
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command, patch_value
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
+from rollsim.plan.files import TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
@@ -35,7 +37,7 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.experiment import replication_seed
 
 Saved = tuple[Path, tuple[str, ...]]  # the plan folder's inputs/ and the names of the files it holds
-_SAVED_FLAG = {"daemonset.json": "--manifest", "nodes.json": "--nodes-file", "timings.yaml": "--timings"}
+_SAVED_FLAG = {DAEMONSET_DOCUMENT: "--manifest", NODES_DOCUMENT: "--nodes-file", TIMINGS_INPUT: "--timings"}
 
 __all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
 

@@ -19,7 +19,8 @@ between its removal and the new ``plan.json`` (writing two small files: the sear
 An interrupt (Ctrl-C, SIGTERM) while the files are written becomes ``Interrupted`` with a line
 that says what the folder then holds. Before ``plan.json`` is saved, what has landed of the new
 plan goes too, so the folder holds no plan; after it, the figures and report drawn so far go, so
-it holds ``plan.json`` and ``candidates.csv`` alone, from which ``rollsim report DIR`` writes them.
+it holds ``plan.json``, ``candidates.csv`` and its ``inputs/`` alone, from which ``rollsim report DIR``
+writes them.
 """
 
 from __future__ import annotations
@@ -111,5 +112,6 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
             raise
         _forget(out, keep=_SAVED)
         raise Interrupted(f"interrupted before the plan's report was written: the plan is saved in {out} "
-                          f"({PLAN}, {CANDIDATES}), without figures or report; rollsim report {out} "
+                          f"({PLAN}, {CANDIDATES}{f', {INPUTS}/' if inputs else ''}), without figures or report; "
+                          f"rollsim report {out} "
                           "writes them") from None
