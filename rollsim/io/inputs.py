@@ -231,8 +231,6 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     node_list = _read_nodes(files, base_dir, node_list)
     kubelets = () if "nodes_file" not in files else tuple({n.kubelet_version: None for n in node_list
                                                            if n.kubelet_version is not None})
-    if "nodes_file" in files or "pools" in files:  # not the cluster's nodes after all
-        documents.pop(NODES_DOCUMENT, None)
     return ReadInputs(loaded, node_list, _read_timings(files, base_dir, timings), source, unread, cluster_named,
                       timings, kubelets, documents)
 

@@ -245,18 +245,16 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
              else f"--max-surge {setting.count} --max-unavailable 0")
     if not rolling:
         flags = f"--strategy RollingUpdate {flags}"
-    if saved is not None:
-        folder, names = saved
-        files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in names)
-        version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
-        stdin = " (the same standard input)" if "-" in (source or {}).values() else ""
-        return (f"rollsim simulate {files}{version} with the plan's other inputs{stdin} and flags and {flags} "
-                f"--min-ready-seconds {setting.min_ready_seconds:g} --seed {seeds[0]} repeats its first run (the "
-                f"{len(seeds)} runs' seeds: plan.json answer.seeds; {folder} holds what the plan read from the "
-                "cluster)")
-    return (f"rollsim simulate with {_inputs_phrase(source or {})} and {flags} "
-            f"--min-ready-seconds {setting.min_ready_seconds:g} "
-            f"--seed {seeds[0]} repeats its first run (the {len(seeds)} runs' seeds: plan.json answer.seeds)")
+    runs = (f"{flags} --min-ready-seconds {setting.min_ready_seconds:g} --seed {seeds[0]} repeats its first run "
+            f"(the {len(seeds)} runs' seeds: plan.json answer.seeds")
+    if saved is None:
+        return f"rollsim simulate with {_inputs_phrase(source or {})} and {runs})"
+    folder, names = saved
+    files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in names)
+    version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
+    stdin = " (the same standard input)" if "-" in (source or {}).values() else ""
+    return (f"rollsim simulate {files}{version} with the plan's other inputs{stdin} and flags and {runs}; {folder} "
+            "holds what the plan read from the cluster)")
 
 
 def edge_note(setting: Setting, desired: int) -> str | None:

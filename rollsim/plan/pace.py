@@ -94,10 +94,8 @@ def paired_slowdown(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, 
     one pair, or a spread that leaves the ratio unbounded).
 
     The bounds are Fieller's for the ratio of the paired means: the r with
-    ``mean(a − r·b) = ± t·sd(a − r·b)/√n``, so the reference's own mean is uncertain too. A bound
-    on ``mean(a − b)`` divided by ``mean(b)``, as if that mean were exact, was wrong about "as
-    fast" in 18.6% of simulated plans of a pair truly 2.04% apart (audit 14: with stragglers the
-    reference's mean moves the 2% threshold by about ±0.35 points at 5 runs); Fieller's, 9.0%.
+    ``mean(a − r·b) = ± t·sd(a − r·b)/√n``, so the reference's own mean is uncertain too (why,
+    and what it changed: the module docstring).
     """
     point = float(np.mean(a - b)) / float(np.mean(b))
     n = len(a)

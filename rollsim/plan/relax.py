@@ -212,35 +212,17 @@ def window_uncut(search: Search, cut: str, uncut: Uncut | None) -> tuple[str, Re
         what = "; ".join(f"{e.setting.label(d)} {_uncut_failure(e, c.min_available_fraction)}" for e in tried)
         binding = "availability floor" if all(e.completed for e in tried) else "window"
         return binding, Relaxation("window", f"{head}; run without the cut, {what}: no window alone would do", None)
-    best = _tightest(min(fit, key=window.bound), search, uncut)
-    allow, _ = accepted_window(best, window, search.s.ladder)
-    if c.window_s is not None:  # and the runs that confirm it (Search.confirm), not cut either
-        confirmed = uncut([best.setting], window.confirm_runs)[0]
-        if not confirmed.meets_floor(c):
-            return "window", Relaxation("window", f"{head}; run without the cut, {best.setting.label(d)} "
-                                        f"{_uncut_failure(confirmed, c.min_available_fraction)}: no window alone "
-                                        "would do", None)
-        allow, best = max(allow, needed_window(confirmed, window, search.s.ladder)), confirmed
-    allow = float(math.ceil(allow))  # as printed and as --window takes it: never a hair short (audit 15)
+    # run to the replications that confirm it (Search.confirm), not cut either: their first runs are the
+    # screen's looks (needed_window), so the window named is one a plan asked again both screens and confirms
+    best = uncut([min(fit, key=window.bound).setting], window.confirm_runs)[0]
+    if not best.meets_floor(c):
+        return "window", Relaxation("window", f"{head}; run without the cut, {best.setting.label(d)} "
+                                    f"{_uncut_failure(best, c.min_available_fraction)}: no window alone would do", None)
+    allow = needed_window(best, window, search.s.ladder)
     q = f"p{100 * c.window_probability:g}"
     return "window", Relaxation("window", f"allow {format_duration(allow)} (the window a plan would find it meets, "
                                 f"{q} at {100 * c.confidence:g}% confidence, from {best.replications} runs not cut, "
                                 f"whose {q} is {format_duration(best.quantile(c.window_probability))}: {head})", best)
-
-
-def _tightest(e: Evidence, search: Search, uncut: Uncut) -> Evidence:
-    """``e`` run at each count of the search's ladder while it keeps the floor, cut back to the
-    first runs that give the shortest window a plan would accept (``accepted_window``).
-    """
-    for n in search.s.ladder:
-        if n <= e.replications:
-            continue
-        more = uncut([e.setting], n)[0]
-        if not more.meets_floor(search.c):
-            break
-        e = more
-    _, n = accepted_window(e, search.window, search.s.ladder)
-    return Evidence(e.setting, e.summaries[:n])
 
 
 def accepted_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> tuple[float, int]:
