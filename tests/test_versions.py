@@ -15,13 +15,16 @@ import dataclasses
 import math
 
 import pytest
+import simpy
 from rollsim import build_scenario, simulate
+from rollsim.cluster.apiserver import ApiPodControl, ApiServer
+from rollsim.cluster.nodestore import NodeStore
 from rollsim.controller.classify import classify_node
 from rollsim.controller.consistency import DAEMONSETS, PODS, ConsistencyStore
 from rollsim.controller.daemon import DaemonSetController, StaleCacheError
 from rollsim.controller.index import NodeIndex
 from rollsim.controller.pods import RUNNING, Pod, is_pod_available
-from rollsim.spec.node import Node, PodPlacement
+from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.options import OptionError
 from rollsim.spec.scenario import ControllerSettings, UpdateStrategy
 from rollsim.spec.versions import (
@@ -29,6 +32,7 @@ from rollsim.spec.versions import (
     VersionRules,
     cluster_version,
     kubelet_skew,
+    newer_differences,
     older_differences,
     parse_version,
     rules_for,
@@ -244,6 +248,38 @@ def test_a_sync_waits_until_the_informer_has_read_its_own_writes(version) -> Non
         assert writes.creates == 2
         store.read_at(DAEMONSETS, 3)
     assert _run(c.sync()) is None and writes.creates == 3
+
+
+def test_the_store_records_creates_and_status_writes_but_not_deletes() -> None:
+    """Through v1.37 a pod delete's response carries no version the store can wait for
+    (kubernetes/kubernetes#138400; #138724 is in v1.38): ``WroteAt`` follows creates and status
+    writes only, so after a delete alone the gate is open (audit 16).
+    """
+    env = simpy.Environment()
+    api = ApiServer(env, NodeStore(uniform_nodes(2)))
+    api.add_daemonset("ds")
+    control = ApiPodControl(env, api, "ds", None, None)
+    store = control.consistency = ConsistencyStore()
+    old = api.seed_pod("ds", 0, 0, 0.0)
+    control.delete(old)
+    assert old.deleting and old.resource_version > 0 and not store.refuses()  # nothing recorded
+    control.create(1, 1)
+    created = api.pods_by_node[1][0]
+    assert store.refuses()  # the create is unread
+    store.read_at(PODS, created.resource_version)
+    assert not store.refuses()
+    control.write_status({"ready": 0})
+    assert store.refuses()  # the status write is unread
+    store.read_at(DAEMONSETS, api.daemonsets["ds"].resource_version)
+    assert not store.refuses()
+
+
+def test_a_newer_cluster_is_told_what_its_version_is_known_to_do_otherwise() -> None:
+    """v1.38 (not modelled) waits for the controller's deletes as well (kubernetes/kubernetes#138724)."""
+    assert newer_differences(37) == ()
+    minor, warning = cluster_version("v1.38.1")
+    assert minor == "1.37" and "#138724" in warning and "deletes" in warning
+    assert newer_differences(39) == newer_differences(38) != ()
 
 
 def test_the_gate_shows_in_realistic_runs_only_from_v136() -> None:

@@ -269,8 +269,8 @@ class ApiPodControl:
 
     Every DaemonSet's controller runs in one kube-controller-manager with one API client, so
     they share ``bucket``. With no bucket and no latency (``ideal``) a write lands before the
-    call returns. When a write lands, the version the API server gave it is recorded in
-    ``consistency`` (``WroteAt``), if the controller keeps one.
+    call returns. When a create or a status write lands, the version the API server gave it is
+    recorded in ``consistency`` (``WroteAt``), if the controller keeps one (not a delete: ``_delete``).
     """
 
     def __init__(
@@ -328,10 +328,16 @@ class ApiPodControl:
         self._wrote(PODS, self.api.create_pod(self.owner, node, revision).resource_version)
 
     def _delete(self, uid: int) -> None:
+        """A ``DeletePod`` lands. No ``WroteAt``: through v1.37 the consistency store records the
+        controller's creates and status updates only, since a delete's response does not carry the
+        version of its event (client-go's typed ``Delete`` returns an error alone;
+        kubernetes/kubernetes#138400: KEP-5647 "can help for creates/updates ... but not for
+        deletions"; #138724, delete responses with that version, is in v1.38, which rollsim does
+        not model). A sync after a delete is held by the expectations instead (``DeletionObserved``).
+        """
         deleted = self.api.delete_pod(uid)
         if deleted is None and self.api.pod(uid) is None and self.not_found is not None:
             self.not_found()  # syncNodes: a DeletePod that fails NotFound is DeletionObserved at once
-        self._wrote(PODS, None if deleted is None else deleted.resource_version)
 
     def _write_status(self, status: dict[str, int]) -> None:
         self.api.write_status(self.owner, status)

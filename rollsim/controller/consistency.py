@@ -1,12 +1,14 @@
 """Mirrors ``pkg/controller/daemon/util/consistency.go``: whether the informer has seen our own writes.
 
 KEP-5647 ("stale controller handling"), kubernetes/kubernetes#134937, feature gate
-``StaleControllerConsistencyDaemonSet`` (beta, on by default from v1.36). Each write the
-controller makes records the resource version the API server returned for it (``WroteAt``,
-per resource: pods, daemonsets); each event an informer delivers raises that resource's
-read high-water mark (``ReadAt``). ``syncDaemonSet`` first calls ``IsReady``: ready when, for
-every resource written, the informer has read at least that version; once ready the record is
-cleared. Not ready: the sync returns an error and the key is requeued with the rate limiter.
+``StaleControllerConsistencyDaemonSet`` (beta, on by default from v1.36). Each pod create and
+status write the controller makes records the resource version the API server returned for it
+(``WroteAt``, per resource: pods, daemonsets; not a pod delete, whose response carries no usable
+version through v1.37: ``rollsim.cluster.apiserver.ApiPodControl._delete``); each event an
+informer delivers raises that resource's read high-water mark (``ReadAt``). ``syncDaemonSet``
+first calls ``IsReady``: ready when, for every resource written, the informer has read at least
+that version; once ready the record is cleared. Not ready: the sync returns an error and the
+key is requeued with the rate limiter.
 
 Resource versions are etcd revisions: one counter for the whole API server, compared per
 resource, as ``resourceversion.CompareResourceVersion`` does.
@@ -27,7 +29,7 @@ class ConsistencyStore:
     def __init__(self) -> None:
         self._written: dict[str, int] = {}
         self._read: dict[str, int] = {}
-        self.skips = 0  # syncs refused (daemonset_controller_stale_requeue_skips_total)
+        self.skips = 0  # syncs refused (daemonset_controller_stale_sync_skips_total)
 
     def wrote_at(self, resource: str, rv: int) -> None:
         """``WroteAt``: the API server accepted our write of ``resource`` at version ``rv``."""

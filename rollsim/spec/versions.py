@@ -14,7 +14,9 @@ maps a version to its rules, so the version switch changes exactly these and not
   kubernetes/kubernetes#134937, feature gate ``StaleControllerConsistencyDaemonSet``, beta and
   on by default in v1.36): ``syncDaemonSet`` first asks its ``ConsistencyStore``
   (``pkg/controller/daemon/util/consistency.go``) whether the informers have observed the
-  resource versions of the controller's own last writes; if not, the sync takes no action
+  resource versions of the controller's own last writes (its pod creates and status writes: a
+  delete's response carries no version of its event through v1.37, kubernetes/kubernetes#138400,
+  so deletes are not recorded; ``rollsim.cluster.apiserver.ApiPodControl._delete``); if not, the sync takes no action
   ("Kubernetes v1.36: staleness mitigation for controllers", kubernetes.io blog, 2026-04-28;
   metric ``daemonset_controller_stale_sync_skips_total``). rollsim returns an error, so the key
   is requeued with the rate limiter; the informer event that catches the cache up enqueues it
@@ -52,6 +54,16 @@ Its node lifecycle controller re-reads an expired-looking Lease from the API ser
 posting Ready=Unknown (kubernetes/kubernetes#138698): a stopped kubelet's Lease is just as old
 there, so the grace period is the same. ``rules_for("1.37")`` is ``rules_for("1.36")``.
 
+v1.38 is not modelled (in alpha on 2026-12-05: ``CHANGELOG-1.38.md``, v1.38.0-alpha.1 and
+alpha.2, "changelog since v1.37.0"). Of its changes, what would touch these rules: delete
+responses carry the resource version of the delete (kubernetes/kubernetes#138724), which lets
+the consistency store wait for a controller's deletes too; the consistency store moves to
+client-go (#142537, alpha.2); the ``SeparateTaintEvictionController`` gate is removed (#141789:
+taint eviction stays in its own controller); the kubelet no longer reports a container recreated
+while it could not reach the API server Ready before its probe ran (#141487), nor runs liveness
+and readiness probes before a restarted container's startup probe succeeds (#141342). Audit 16
+(2026-12-05) read these from the alpha changelogs; the v1.38 controller source was not in reach.
+
 Not a version rule, because every modelled version has it: the node-update queue of
 kubernetes/kubernetes#130514 (v1.33; the regression report kubernetes/kubernetes#132459 dates it
 to the v1.32 to v1.33 upgrade). ``addNode`` and ``updateNode`` only put the node's name on a
@@ -76,7 +88,8 @@ from rollsim.spec.budget import IntOrPercent, is_zero
 from rollsim.spec.lifecycle import grace_period_for
 
 __all__ = ["DEFAULT_VERSION", "KUBELET_SKEW", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
-           "kubelet_skew", "older_differences", "parse_version", "rules_for", "served_minor", "surge_dropped"]
+           "kubelet_skew", "newer_differences", "older_differences", "parse_version", "rules_for", "served_minor",
+           "surge_dropped"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
 DEFAULT_VERSION = "1.37"  # the newest release
@@ -180,6 +193,18 @@ def older_differences(minor: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+def newer_differences(minor: int) -> tuple[str, ...]:
+    """What a cluster of v1.``minor``, newer than the newest modelled minor, is known to do
+    unlike that minor's rules (from the newer releases' changelogs; the rest is not known here).
+    """
+    out = []
+    if minor >= 38:
+        out.append("its consistency gate also waits for the controller's own pod deletes to be read, since a "
+                   "delete's response carries their resource version (kubernetes/kubernetes#138724, v1.38): "
+                   "rollsim's syncs after a delete may go ahead sooner than that cluster's")
+    return tuple(out)
+
+
 def surge_dropped(git_version: str | None, max_surge: IntOrPercent, rolling: bool = True) -> str | None:
     """Why a cluster of ``git_version`` cannot roll a DaemonSet with this non-zero ``max_surge``,
     or None (it can, or its version is not known).
@@ -217,9 +242,10 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
         return SUPPORTED_VERSIONS[0], (f"the cluster runs {git_version}, older than the oldest modelled version: "
                                        f"the rules of {SUPPORTED_VERSIONS[0]} apply, but on v1.{minor} {differs}")
     if minor > newest:
+        known = "".join(f"; on v1.{minor} {d}" for d in newer_differences(minor))
         return SUPPORTED_VERSIONS[-1], (f"the cluster runs {git_version}, newer than the newest modelled version: "
                                         f"the rules of {SUPPORTED_VERSIONS[-1]} apply (later changes are not "
-                                        "modelled)")
+                                        f"modelled){known}")
     return f"1.{minor}", None
 
 
