@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rollsim.cli import main
 from rollsim.io.live import LiveError, label_selector, read_live
@@ -208,6 +209,78 @@ def test_run_reads_an_experiments_ds_name_from_the_cluster(api, kubeconfig, tmp_
     assert (tmp_path / "out" / "summary.csv").is_file()
 
 
+def test_run_keeps_what_it_read_from_the_cluster_and_repeats_from_it(api, kubeconfig, tmp_path, capsys):
+    """The results folder keeps the DaemonSet and the nodes as the cluster gave them (inputs/), and
+    manifest.json says so: the experiment pointed at those files, with the cluster's version, gives
+    the same runs without the cluster, which may since have changed (the sweep could not be repeated).
+    """
+    experiment = tmp_path / "live.yaml"
+    experiment.write_text("name: live\nreplications: 2\nscenario:\n  daemonset:\n"
+                          "    manifest: ds/fluentd-elasticsearch\n"
+                          "  controller:\n    mode: ideal\ngrid:\n  strategy.max_unavailable: [1, 3]\n",
+                          encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "-q", "--out",
+                 str(out)]) == 0
+    kept = sorted(p.relative_to(out).as_posix() for p in (out / "inputs").rglob("*"))
+    assert kept == ["inputs/daemonset.json", "inputs/nodes.json"]
+    assert json.loads((out / "inputs" / "daemonset.json").read_text()) == api.api.daemonset
+    assert len(json.loads((out / "inputs" / "nodes.json").read_text())["items"]) == \
+        len(api.api.lists["/api/v1/nodes"]["items"])
+    [read] = json.loads((out / "manifest.json").read_text())["inputs"]
+    assert read["files"] == {"daemonset.manifest": "inputs/daemonset.json", "cluster.nodes_file": "inputs/nodes.json"}
+    assert read["kubernetes_version"] == "1.37" and read["server_version"] == "v1.37.2"
+    assert read["context"] == "recorded" and read["daemonset"] == "kube-system/fluentd-elasticsearch"
+    assert read["configurations"] == ["max_unavailable=1", "max_unavailable=3"]
+    # as the README says: the manifest and nodes pointed at the kept files, with the cluster's version
+    api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 2  # the cluster moved on
+    again = tmp_path / "again.yaml"
+    again.write_text("name: again\nreplications: 2\nscenario:\n  daemonset:\n"
+                     f"    manifest: {out / read['files']['daemonset.manifest']}\n"
+                     f"  cluster:\n    nodes_file: {out / read['files']['cluster.nodes_file']}\n"
+                     f"  controller:\n    mode: ideal\n    kubernetes_version: '{read['kubernetes_version']}'\n"
+                     "grid:\n  strategy.max_unavailable: [1, 3]\n", encoding="utf-8")
+    assert main(["run", str(again), "--workers", "1", "-q", "--out", str(tmp_path / "again")]) == 0
+    columns = ["config", "replication", "seed", "duration_s", "unavailable_node_seconds", "min_available"]
+    first, repeated = (pd.read_csv(folder / "runs.csv")[columns] for folder in (out, tmp_path / "again"))
+    pd.testing.assert_frame_equal(first, repeated)
+    assert not (tmp_path / "again" / "inputs").exists()  # read from files: nothing to keep
+    assert "inputs" not in json.loads((tmp_path / "again" / "manifest.json").read_text())
+
+
+def test_the_kept_inputs_follow_the_folders_rules(api, kubeconfig, tmp_path, capsys):
+    """The kept inputs are written with the tables: a folder finished before they were kept gets them
+    on the next run (without simulating), a changed cluster's replace them, --force removes them
+    with the tables, and a file of the user's in inputs/ stays.
+    """
+    experiment = tmp_path / "live.yaml"
+    experiment.write_text("name: live\nreplications: 1\nscenario:\n  daemonset:\n"
+                          "    manifest: ds/fluentd-elasticsearch\n  controller:\n    mode: ideal\n",
+                          encoding="utf-8")
+    out = tmp_path / "out"
+
+    def run(*more: str) -> str:
+        assert main(["run", str(experiment), "--kubeconfig", str(kubeconfig), "--workers", "1", "--out", str(out),
+                     *more]) == 0
+        return capsys.readouterr().out
+
+    run()
+    (out / "inputs" / "nodes.json").unlink()  # as a folder written before they were kept
+    assert "0 runs simulated, 1 reused" in run() and (out / "inputs" / "nodes.json").is_file()
+    (out / "inputs" / "mine.txt").write_text("notes")
+    (out / "inputs" / ".nodes.json.abc123.tmp").write_text("{")  # what a killed write leaves
+    api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 3
+    assert "1 run simulated, 0 reused" in run()
+    daemonset = json.loads((out / "inputs" / "daemonset.json").read_text())
+    assert daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] == 3
+    assert sorted(p.name for p in (out / "inputs").iterdir()) == ["daemonset.json", "mine.txt", "nodes.json"]
+    from rollsim.sweep.folder import clear
+
+    clear(out)  # what --force does first
+    assert sorted(p.name for p in (out / "inputs").iterdir()) == ["mine.txt"]
+    assert not (out / "manifest.json").exists()
+
+
 def test_a_cluster_that_changed_since_is_not_reused(api, kubeconfig, tmp_path, capsys):
     """Runs read from a cluster are keyed by what the cluster said: run again after the DaemonSet's
     strategy or the nodes changed, the saved runs are not reused as if nothing had (before, the
@@ -265,6 +338,30 @@ def test_plan_end_to_end_from_the_live_cluster(api, kubeconfig, tmp_path, capsys
     assert plan["answer"]["patch"].startswith(f"kubectl --kubeconfig {shlex.quote(str(kubeconfig))} --context "
                                               "recorded patch ds fluentd-elasticsearch -n kube-system -p '")
     assert "apply with" in text and (out / "report.html").is_file() and (out / "figures" / "pareto.png").is_file()
+
+
+def test_plan_of_the_clusters_daemonset_on_nodes_piped_in_keeps_both(api, kubeconfig, tmp_path, capsys, monkeypatch):
+    """The DaemonSet from the cluster and a node list on standard input: the plan folder keeps both,
+    each under its own name, and the reproduce line names both files (not "the same standard input").
+    """
+    import io
+
+    from helpers import node_list_json
+
+    nodes = node_list_json(6).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(nodes)))
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--nodes-file",
+                 "-", "--controller", "ideal", "--window", "30m", "--replications", "2", "--max-replications", "2",
+                 "--workers", "1", "-q", "--out", str(out)]) == 0
+    inputs = out / "inputs"
+    assert sorted(p.name for p in inputs.iterdir()) == ["daemonset.json", "stdin-nodes.yaml"]
+    assert (inputs / "stdin-nodes.yaml").read_bytes() == nodes
+    reproduce = json.loads((out / "plan.json").read_text())["answer"]["reproduce"]
+    assert reproduce.startswith(f"rollsim simulate --manifest {inputs / 'daemonset.json'} --nodes-file "
+                                f"{inputs / 'stdin-nodes.yaml'} --kubernetes-version 1.37 with the plan's other inputs "
+                                "and flags and ")
+    assert reproduce.endswith(f"; {inputs} holds what the plan read from the cluster and standard input)")
 
 
 def test_a_timing_profile_beside_calibrate_is_said_to_replace_the_phases_it_gives(api, kubeconfig, tmp_path, capsys):

@@ -12,7 +12,7 @@ from rollsim.cli import main
 from rollsim.present.plan_report import load_plan, write_plan_report
 from rollsim.present.render import format_duration
 
-from helpers import one_error_line
+from helpers import node_list_json, one_error_line
 
 MANIFEST = str(Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
 
@@ -269,6 +269,69 @@ def test_plan_reads_standard_input_once(tmp_path, capsys):
     assert main(["plan", "--manifest", "-", "--nodes-file", "-", "--out", str(tmp_path / "plan")]) == 2
     assert "arguments --manifest/--nodes-file: only one input can be read from standard input" in \
         capsys.readouterr().err
+
+
+# an input given as - (its bytes: a byte-order mark and CRLF lines, which a text read would lose), the file
+# the plan folder keeps it as, and the plan's other inputs
+PIPED = {
+    "manifest": ("--manifest", b"\xef\xbb\xbf# piped\r\n" + Path(MANIFEST).read_bytes().replace(b"\n", b"\r\n"),
+                 "stdin-manifest.yaml", ["--nodes", "8"]),
+    "nodes_file": ("--nodes-file", node_list_json(8).encode(), "stdin-nodes.yaml", ["--manifest", MANIFEST]),
+    "timings_file": ("--timings", b"# piped\r\ntimings:\r\n  ready: constant(7)\r\n", "stdin-timings.yaml",
+                     ["--manifest", MANIFEST, "--nodes", "8"]),
+}
+
+
+@pytest.mark.parametrize("option", list(PIPED))
+def test_a_plan_keeps_its_standard_input_and_repeats_its_runs_from_it(tmp_path, capsys, monkeypatch, option):
+    """A manifest, node list or timing profile piped in (-) is kept in the plan folder as read, byte
+    for byte, under a name that says which input it was; the reproduce line names it with its flag
+    (it said "the same standard input", which is gone once read), and repeats the answer's runs
+    from that file, the pipe long gone.
+    """
+    flag, piped, name, others = PIPED[option]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    out = tmp_path / "plan"
+    assert main(["plan", flag, "-", *others, "--controller", "ideal", "--window", "30m", "--replications", "2",
+                 "--workers", "1", "-q", "--out", str(out)]) == 0
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))  # nothing more to read
+    kept = out / "inputs" / name
+    assert sorted(p.name for p in kept.parent.iterdir()) == [name] and kept.read_bytes() == piped
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    answer = plan["answer"]
+    assert "standard input" not in answer["reproduce"].split(";")[0]
+    head, rest = answer["reproduce"].split(" with the plan's other inputs and flags and ")
+    assert head == f"rollsim simulate {flag} {kept} --kubernetes-version 1.37"
+    assert answer["reproduce"].endswith(f"; {kept.parent} holds what the plan read from standard input)")
+    flags = rest.split(" --seed ")[0].split()
+    durations = []
+    for seed in answer["seeds"]:
+        assert main(["simulate", *head.split()[2:], *others, "--controller", "ideal", *flags, "--seed", str(seed),
+                     "-o", "json"]) == 0
+        durations.append(json.loads(capsys.readouterr().out)["duration_s"])
+    assert sum(durations) / len(durations) == pytest.approx(answer["duration_mean_s"], rel=1e-12)
+    # the first run alone, from the kept file, is the answer's first run
+    first = plan["answer"]["seeds"][0]
+    assert main(["simulate", *head.split()[2:], *others, "--controller", "ideal", *flags, "--seed", str(first),
+                 "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["duration_s"] == durations[0]
+
+
+def test_the_reproduce_line_names_the_timings_a_plan_used_once():
+    """A timing profile piped in beside --calibrate is kept as read, and the reproduce line gives the
+    timings the plan used (the fit with the profile's phases over it), not both to one --timings.
+    """
+    from rollsim.plan.candidates import UNAVAILABLE, Setting
+    from rollsim.plan.document import reproduce_text
+
+    folder = Path("plan/inputs")
+    names = ("daemonset.json", "nodes.json", "timings.yaml", "stdin-timings.yaml")
+    line = reproduce_text(Setting(UNAVAILABLE, 2, 0), [7], saved=(folder, names), kubernetes_version="1.36")
+    assert line.startswith(f"rollsim simulate --manifest {folder / 'daemonset.json'} --nodes-file "
+                           f"{folder / 'nodes.json'} --timings {folder / 'timings.yaml'} --kubernetes-version 1.36 ")
+    assert line.endswith(f"{folder} holds what the plan read from the cluster and standard input)")
+    alone = reproduce_text(Setting(UNAVAILABLE, 2, 0), [7], saved=(folder, ("stdin-timings.yaml",)))
+    assert f"--timings {folder / 'stdin-timings.yaml'} with" in alone
 
 
 def test_a_plan_for_an_on_delete_daemonset_says_its_patch_switches_the_strategy(tmp_path, capsys):

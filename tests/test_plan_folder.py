@@ -25,6 +25,9 @@ SAVED = ["candidates.csv", "plan.json"]
 ALL = sorted([*SAVED, "figures/pareto.png", "figures/search.png", "report.html", "report.md"])
 # what a plan keeps of a cluster it read (rollsim.plan.files.INPUT_FILES), as stand-ins
 INPUTS = {"daemonset.json": "{}\n", "nodes.json": "{}\n", "timings.yaml": "timings: {}\n"}
+# ... and of standard input, byte for byte (STDIN_INPUTS: one a plan, but the folder's rules hold for each)
+PIPED = {"stdin-manifest.yaml": b"\xef\xbb\xbfkind: DaemonSet\r\n", "stdin-nodes.yaml": b"{}",
+         "stdin-timings.yaml": b"timings: {}\r\n"}
 
 
 def plan_into(out: Path, nodes: int) -> int:
@@ -133,7 +136,8 @@ def test_at_no_instant_does_the_folder_hold_two_plans(tmp_path, plans, monkeypat
     assert len(seen) >= 2 * len(ALL)  # each earlier file removed, each new one written
 
 
-def interrupted_at(step: int, out: Path, plan: Path, monkeypatch, inputs: dict[str, str] | None = None) -> str | None:
+def interrupted_at(step: int, out: Path, plan: Path, monkeypatch,
+                   inputs: dict[str, str | bytes] | None = None) -> str | None:
     """Write the plan at ``plan`` into ``out``, Ctrl-C as the ``step``-th file is removed or written
     (once: the cleanup after it removes files too); the line it raised, or None if it finished.
     """
@@ -158,11 +162,12 @@ def interrupted_at(step: int, out: Path, plan: Path, monkeypatch, inputs: dict[s
     return None
 
 
-@pytest.mark.parametrize("inputs", [None, INPUTS], ids=["from-files", "from-a-cluster"])
+@pytest.mark.parametrize("inputs", [None, INPUTS, PIPED, {**INPUTS, **PIPED}],
+                         ids=["from-files", "from-a-cluster", "from-standard-input", "from-both"])
 def test_an_interrupt_at_each_step_leaves_what_its_line_says(tmp_path, plans, monkeypatch, inputs) -> None:
     """Ctrl-C as each file of the plan is removed or written: the folder holds no plan (before
     plan.json is saved) or the new plan without figures or report (after), as the line says; a
-    plan of a cluster's inputs keeps them beside plan.json (they are part of the plan).
+    plan of a cluster's inputs or of standard input keeps them beside plan.json (they are part of the plan).
     """
     saved = sorted([*SAVED, *(f"inputs/{name}" for name in inputs or ())])
     said = set()
@@ -193,5 +198,26 @@ def test_a_plan_over_one_of_a_cluster_leaves_none_of_its_inputs(tmp_path, plans)
     write_plan_folder(out, document, candidates, report=False, inputs=INPUTS)
     assert sorted(contents(out)) == sorted([*SAVED, *(f"inputs/{name}" for name in INPUTS)])
     assert (out / "inputs" / "nodes.json").read_text() == INPUTS["nodes.json"]
+    write_plan_folder(out, document, candidates, report=False)
+    assert sorted(contents(out)) == SAVED and not (out / "inputs").exists()
+
+
+def test_a_plan_keeps_standard_input_as_read_and_the_next_plan_removes_it(tmp_path, plans) -> None:
+    """What a plan read from standard input is kept byte for byte (a byte-order mark, CRLF lines), each
+    under its own name beside a cluster's (a piped timing profile is not the calibrated timings.yaml),
+    and a plan of other inputs into the folder removes it with the rest.
+    """
+    from rollsim.plan.files import INPUT_FILES, STDIN_INPUTS
+
+    assert len(set(INPUT_FILES)) == len(INPUT_FILES) and set(STDIN_INPUTS.values()) == set(PIPED)
+    out = tmp_path / "plan"
+    document, candidates = load_plan(plans[1])
+    write_plan_folder(out, document, candidates, report=False, inputs={**INPUTS, **PIPED})
+    held = contents(out)
+    assert sorted(held) == sorted([*SAVED, *(f"inputs/{name}" for name in [*INPUTS, *PIPED])])
+    assert all(held[f"inputs/{name}"] == data for name, data in PIPED.items())
+    assert held["inputs/timings.yaml"] == INPUTS["timings.yaml"].encode()
+    write_plan_folder(out, document, candidates, report=False, inputs={"stdin-nodes.yaml": b"{}"})
+    assert sorted(contents(out)) == sorted([*SAVED, "inputs/stdin-nodes.yaml"])
     write_plan_folder(out, document, candidates, report=False)
     assert sorted(contents(out)) == SAVED and not (out / "inputs").exists()

@@ -9,7 +9,9 @@ does, ``rollsim.io.goyaml``): no tags, no code.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -20,7 +22,7 @@ from rollsim.io.goyaml import INT_TAG, GoYamlNumbers, construct_go_int
 from rollsim.spec.limits import LimitError, check_limit, limit
 
 __all__ = ["Budget", "ConfigError", "Document", "DuplicateKeyError", "FastSafeLoader", "STDIN", "SafeLoader",
-           "first_duplicate_key", "load_yaml", "read_text", "source_name"]
+           "first_duplicate_key", "keeping_stdin", "load_yaml", "read_text", "source_name"]
 
 STDIN = "-"  # as a path: read standard input (``kubectl get nodes -o json | rollsim ... --nodes-file -``)
 
@@ -308,10 +310,31 @@ def source_name(path: str | Path) -> str:
     return "<stdin>" if str(path) == STDIN else str(path)
 
 
+_stdin_kept: ContextVar[list[bytes] | None] = ContextVar("rollsim_stdin_kept", default=None)
+
+
+@contextmanager
+def keeping_stdin() -> Iterator[list[bytes]]:
+    """Within the block, standard input's bytes as ``read_text`` reads them (``-``), appended to the
+    list it yields: a command that keeps what it read (``rollsim plan``'s ``inputs/``) has them from
+    the one read, since a pipe cannot be read twice.
+    """
+    kept: list[bytes] = []
+    token = _stdin_kept.set(kept)
+    try:
+        yield kept
+    finally:
+        _stdin_kept.reset(token)
+
+
 def _read_stdin() -> bytes:
     if sys.stdin is None or sys.stdin.isatty():
         raise ConfigError("standard input is a terminal; pipe the file in (... | rollsim ... -)", file="<stdin>")
-    return sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read()
+    kept = _stdin_kept.get()
+    if kept is not None:
+        kept.append(raw)
+    return raw
 
 
 def read_text(path: str | Path) -> str:

@@ -23,7 +23,7 @@ from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsett
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command, patch_value
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
-from rollsim.plan.files import TIMINGS_INPUT
+from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
@@ -37,7 +37,9 @@ from rollsim.spec.scenario import Scenario
 from rollsim.sweep.experiment import replication_seed
 
 Saved = tuple[Path, tuple[str, ...]]  # the plan folder's inputs/ and the names of the files it holds
-_SAVED_FLAG = {DAEMONSET_DOCUMENT: "--manifest", NODES_DOCUMENT: "--nodes-file", TIMINGS_INPUT: "--timings"}
+_SAVED_FLAG = {DAEMONSET_DOCUMENT: "--manifest", NODES_DOCUMENT: "--nodes-file", TIMINGS_INPUT: "--timings",
+               STDIN_INPUTS["manifest"]: "--manifest", STDIN_INPUTS["nodes_file"]: "--nodes-file",
+               STDIN_INPUTS["timings_file"]: "--timings"}
 
 __all__ = ["ON_DELETE_NOTE", "beside_answer", "candidate_rows", "plan_document", "surge_wake_note"]
 
@@ -238,8 +240,9 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
     the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
     For a DaemonSet that is not ``rolling`` (OnDelete), ``--strategy RollingUpdate`` too, which the
     patch sets and the plan simulated: without it ``simulate`` ignores the budgets (audit 13). The
-    inputs the plan folder ``saved`` from a cluster (its ``inputs/`` and their names) stand for the
-    cluster, with its ``kubernetes_version`` (a file does not carry it).
+    inputs the plan folder ``saved`` (its ``inputs/`` and their names) from a cluster stand for the
+    cluster, with its ``kubernetes_version`` (a file does not carry it), and what it kept of standard
+    input stands for the pipe.
     """
     flags = (f"--max-unavailable {setting.count} --max-surge 0" if setting.kind == UNAVAILABLE
              else f"--max-surge {setting.count} --max-unavailable 0")
@@ -250,11 +253,25 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
     if saved is None:
         return f"rollsim simulate with {_inputs_phrase(source or {})} and {runs})"
     folder, names = saved
-    files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in names)
+    files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in _named(names))
     version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
-    stdin = " (the same standard input)" if "-" in (source or {}).values() else ""
-    return (f"rollsim simulate {files}{version} with the plan's other inputs{stdin} and flags and {runs}; {folder} "
-            "holds what the plan read from the cluster)")
+    return (f"rollsim simulate {files}{version} with the plan's other inputs and flags and {runs}; {folder} "
+            f"holds what the plan read from {_read_from(names)})")
+
+
+def _named(names: tuple[str, ...]) -> list[str]:
+    """The saved inputs the reproduce line gives, one per flag: a timing profile piped in beside
+    ``--calibrate`` is in the timings the plan used (``timings.yaml``: the fit, its phases over it).
+    """
+    piped_timings = STDIN_INPUTS["timings_file"]
+    return [name for name in names if not (name == piped_timings and TIMINGS_INPUT in names)]
+
+
+def _read_from(names: tuple[str, ...]) -> str:
+    """Where the saved inputs came from: the cluster, standard input, or both."""
+    piped = any(name in STDIN_INPUTS.values() for name in names)
+    cluster = any(name not in STDIN_INPUTS.values() for name in names)
+    return " and ".join(w for w, read in (("the cluster", cluster), ("standard input", piped)) if read)
 
 
 def edge_note(setting: Setting, desired: int) -> str | None:

@@ -2,7 +2,9 @@
 
 A plan writes ``candidates.csv``, the inputs it read from a cluster (``inputs/daemonset.json``,
 ``inputs/nodes.json``, ``inputs/timings.yaml``: a cluster is read again as it is then, so these are
-what repeats its runs), ``plan.json``, ``figures/*.png``, ``report.md`` and ``report.html``, each
+what repeats its runs) or from standard input (``inputs/stdin-manifest.yaml``,
+``inputs/stdin-nodes.yaml`` or ``inputs/stdin-timings.yaml``, byte for byte: a pipe is gone once
+read), ``plan.json``, ``figures/*.png``, ``report.md`` and ``report.html``, each
 whole (``rollsim.io.atomic``). Written one by one over an earlier plan,
 a plan stopped midway would leave its new ``plan.json`` beside the earlier plan's report,
 which recommends another setting, perhaps for another cluster. So the earlier plan's files
@@ -38,13 +40,18 @@ from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.folder import PLAN, REPORTS
 from rollsim.sweep.interrupt import cut_short
 
-__all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "TIMINGS_INPUT", "plan_files", "write_plan_folder"]
+__all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "STDIN_INPUTS", "TIMINGS_INPUT", "plan_files",
+           "write_plan_folder"]
 
 CANDIDATES = "candidates.csv"
 FIGURES = "figures"
 INPUTS = "inputs"
-TIMINGS_INPUT = "timings.yaml"
-INPUT_FILES = (DAEMONSET_DOCUMENT, NODES_DOCUMENT, TIMINGS_INPUT)  # what inputs/ may hold, in the order written
+TIMINGS_INPUT = "timings.yaml"  # the timings a --calibrate plan used
+# a file option given as standard input (-), by option (rollsim.io.fileoptions): named apart from a cluster's
+STDIN_INPUTS = {"manifest": "stdin-manifest.yaml", "nodes_file": "stdin-nodes.yaml",
+                "timings_file": "stdin-timings.yaml"}
+# what inputs/ may hold, in the order written
+INPUT_FILES = (DAEMONSET_DOCUMENT, NODES_DOCUMENT, TIMINGS_INPUT, *STDIN_INPUTS.values())
 _SAVED = 2 + len(INPUT_FILES)  # candidates.csv, the inputs and plan.json: the plan itself; the rest is drawn from them
 
 
@@ -67,20 +74,20 @@ def _forget(out: Path, keep: int = 0) -> None:
             pass
 
 
-def _inputs_in_order(inputs: Mapping[str, str] | None) -> list[tuple[str, str]]:
+def _inputs_in_order(inputs: Mapping[str, str | bytes] | None) -> list[tuple[str, str | bytes]]:
     """The inputs to keep, in ``INPUT_FILES``' order (the order ``plan_files`` removes them in reverse)."""
     return [(name, inputs[name]) for name in INPUT_FILES if inputs and name in inputs]
 
 
-def _writer(text: str) -> Callable[[IO[Any]], object]:
-    return lambda f: f.write(text)
+def _writer(data: str | bytes) -> Callable[[IO[Any]], object]:
+    return lambda f: f.write(data)
 
 
 def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFrame,
-                      report: bool = True, inputs: Mapping[str, str] | None = None) -> tuple[Path, Path] | None:
+                      report: bool = True, inputs: Mapping[str, str | bytes] | None = None) -> tuple[Path, Path] | None:
     """Replace the plan in ``out`` by ``document`` (plan.json), ``candidates`` and ``inputs`` (the
-    texts of ``INPUT_FILES`` read from a cluster, by name), then, with ``report``, its figures and
-    report; the report's paths, or None.
+    texts of ``INPUT_FILES`` read from a cluster, by name, and the bytes read from standard input),
+    then, with ``report``, its figures and report; the report's paths, or None.
 
     Raises ``Interrupted`` on Ctrl-C or SIGTERM, its line saying what ``out`` then holds.
     """
@@ -90,7 +97,7 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
         _forget(out)
         write_atomically(out / CANDIDATES, lambda f: candidates.to_csv(f, index=False))
         for name, text in _inputs_in_order(inputs):
-            write_atomically(out / INPUTS / name, _writer(text))
+            write_atomically(out / INPUTS / name, _writer(text), binary=isinstance(text, bytes))
         write_json(out / PLAN, document)
     except BaseException as exc:  # an interrupt, or what it became (``cut_short``)
         if not cut_short(exc):

@@ -53,12 +53,14 @@ def plan_scenario(request: PlanRequest):
     ``server_version_error``, when it could not be read).
     """
     from rollsim.io.inputs import live_status_notes, load_inputs
+    from rollsim.io.yamldoc import keeping_stdin
     from rollsim.spec.options import build_scenario, ignored_options
     from rollsim.spec.settings import BY_NAME
 
-    inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
-                         node_count=request.options.get("nodes") is not None,
-                         kubernetes_version=request.options.get("kubernetes_version"), server_version=True)
+    with keeping_stdin() as piped:  # a file option given as -: kept from the one read of the pipe
+        inputs = load_inputs(dict(request.files), name=request.daemonset, live=request.live,
+                             node_count=request.options.get("nodes") is not None,
+                             kubernetes_version=request.options.get("kubernetes_version"), server_version=True)
     options = {**inputs.defaults(), **{k: v for k, v in request.options.items() if v is not None}}
     scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list, **options)
     live = {k: v for k, v in (request.live or {}).items() if v is not None}
@@ -76,22 +78,32 @@ def plan_scenario(request: PlanRequest):
                if request.options.get(name) is not None]
     status = live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)
     return (scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)),
-            source, saved_inputs(inputs, bool(live.get("calibrate"))))
+            source, saved_inputs(inputs, bool(live.get("calibrate")), _piped(request.files, piped)))
 
 
-def saved_inputs(inputs: Any, calibrated: bool) -> dict[str, str]:
-    """The inputs read from a cluster, as the files ``simulate`` reads (``--manifest``,
-    ``--nodes-file``, ``--timings``): the DaemonSet and the node list as the API server gave them,
-    and, with ``--calibrate``, the timings the plan used (the fit, and a profile's phases over it).
-    A cluster is read again as it is then, so these are what repeats the plan's runs.
+def _piped(files: Mapping[str, Any], read: Sequence[bytes]) -> tuple[str, bytes] | None:
+    """The file option given as standard input (``-``) and the bytes read from it, or None."""
+    dashes = [option for option, value in files.items() if str(value) == "-"]
+    return (dashes[0], read[0]) if len(dashes) == 1 and len(read) == 1 else None
+
+
+def saved_inputs(inputs: Any, calibrated: bool, piped: tuple[str, bytes] | None = None) -> dict[str, str | bytes]:
+    """The inputs read from a cluster or standard input, as the files ``simulate`` reads
+    (``--manifest``, ``--nodes-file``, ``--timings``): the DaemonSet and the node list as the API
+    server gave them; with ``--calibrate``, the timings the plan used (the fit, and a profile's
+    phases over it); and ``piped``, the file option given as ``-`` with the bytes read, kept as
+    read under its own name (``STDIN_INPUTS``). A cluster is read again as it is then, and a pipe
+    is gone once read, so these are what repeats the plan's runs.
     """
     import yaml
 
-    from rollsim.plan.files import TIMINGS_INPUT
+    from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 
-    out = dict(inputs.documents or {})
+    out: dict[str, str | bytes] = dict(inputs.documents or {})
     if calibrated and inputs.timings:
         out[TIMINGS_INPUT] = yaml.safe_dump({"timings": dict(inputs.timings)}, sort_keys=False)
+    if piped is not None and piped[0] in STDIN_INPUTS:
+        out[STDIN_INPUTS[piped[0]]] = piped[1]
     return out
 
 

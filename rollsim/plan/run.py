@@ -114,13 +114,13 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
          on_run: Callable[[int, int], None] | None = None, report: bool = True,
-         inputs: Mapping[str, str] | None = None) -> PlanResult:
+         inputs: Mapping[str, str | bytes] | None = None) -> PlanResult:
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
     writes plan.json, candidates.csv, figures and report.md/report.html there, in place of the
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both), and ``inputs``
-    (read from a cluster, as files: ``rollsim.plan.request.saved_inputs``) in its ``inputs/``.
+    (read from a cluster or standard input, as files: ``rollsim.plan.request.saved_inputs``) in its ``inputs/``.
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
     _check_confirm_runs(constraints)

@@ -35,7 +35,7 @@ import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,6 +44,9 @@ from rollsim.spec import model_version
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
 from rollsim.sweep.slo import Constraint
+
+if TYPE_CHECKING:
+    from rollsim.sweep.kept_inputs import ClusterRead
 
 __all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid", "grid_items",
            "replication_seed", "DEFAULT_DECISIONS", "TOP_KEYS"]
@@ -166,6 +169,8 @@ class Experiment:
     warnings: tuple[str, ...] = ()
     decisions: tuple[str, ...] = DEFAULT_DECISIONS
     reported: tuple[Reported, ...] = ()
+    # what its configurations read from a live cluster, kept in the results folder (rollsim.sweep.kept_inputs)
+    cluster_reads: tuple[ClusterRead, ...] = field(default=(), repr=False)
 
     def runs(self) -> list[RunSpec]:
         """Every run, configuration by configuration, each with its replication seed and run id."""

@@ -46,6 +46,7 @@ from rollsim.sweep.experiment import (
     grid_items,
 )
 from rollsim.sweep.experiment_inputs import InputCache, configuration_inputs
+from rollsim.sweep.kept_inputs import cluster_reads
 from rollsim.sweep.labels import config_label
 from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
 from rollsim.sweep.slo import parse_slo
@@ -153,6 +154,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
     origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
     cache = InputCache(live, cluster or ClusterVersion(live))
     warnings: dict[str, None] = {}  # ordered, without repeats
+    built: list[tuple[str, Inputs]] = []  # each configuration's label and inputs: what a cluster gave is kept
     given: Counter[str] = Counter()  # configurations giving each key (as source_of names it)
     ignored: Counter[tuple[str, str]] = Counter()  # ... and ignoring it, with the note why
     for v_index, variant in enumerate(variants):
@@ -197,6 +199,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
+            built.append((label, inputs))
             origins.append((v_index, items))
     # a setting ignored by every configuration that gives it (one given in the scenario and used where the grid
     # turns its feature on is not ignored: disk_pressure_for beside disk_pressure_nodes: [[], 3@0])
@@ -216,7 +219,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             warnings[f"{doc.file}:{line}: reported[{i}]: matches no configuration (its keys must be keys the "
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), decisions, reported)
+                      tuple(warnings), decisions, reported, cluster_reads(built))
 
 
 def _surge_on_old_cluster(doc: Document, scenario: Scenario, inputs: Inputs, files: Mapping[str, Any],

@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from rollsim.sweep.errors import FolderBusy
+from rollsim.sweep.kept_inputs import forget_kept, remove_kept_debris
 from rollsim.sweep.results import ResultsError
 
 try:
@@ -292,11 +293,13 @@ def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
     """Remove the tables before they are rebuilt, the finish mark first: a folder mid-sweep
     must not pass for a finished one. The report and the figures were drawn from them, so they
     go too (last): a sweep stopped after its tables and before its figures must not leave the
-    last sweep's beside them. ``keep_identity`` keeps ``experiment.yaml``.
+    last sweep's beside them; so do the inputs kept of a cluster (``inputs/``), written with the
+    tables. ``keep_identity`` keeps ``experiment.yaml``.
     """
     for name in _TOP_FILES:
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)
+    forget_kept(out)  # what the tables' runs read from a cluster (rollsim.sweep.kept_inputs)
     for name in FIGURE_FILES:
         (out / FIGURES / name).unlink(missing_ok=True)
 
@@ -313,3 +316,4 @@ def remove_debris(out: Path) -> None:
             for path in folder.iterdir():
                 if pattern.fullmatch(path.name) and path.is_file():
                     path.unlink(missing_ok=True)
+    remove_kept_debris(out)
