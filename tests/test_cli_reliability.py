@@ -1116,3 +1116,86 @@ def test_a_namespace_without_a_manifest_is_refused(tmp_path, capsys, command) ->
     assert main([command, "--nodes", "3", "-n", "UPPER", "-q", *extra]) == 2
     one_error_line(capsys, "argument -n/--namespace: applies only with --manifest")
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("blocked", ["a file named results", "a working folder not writable"])
+def test_the_default_results_folder_is_named_as_the_default(tmp_path, capsys, monkeypatch, blocked) -> None:
+    """No --out-dir given: the line names the default results/NAME and the flag that moves it, not
+    ``argument --out`` (a flag the user never gave, in its old spelling; audit 17).
+    """
+    monkeypatch.chdir(tmp_path)
+    _experiment(tmp_path, "ok")
+    if blocked == "a file named results":
+        (tmp_path / "results").write_text("x", encoding="utf-8")
+        rule = "'results' is not a folder, so 'results/ok' cannot be made"
+    else:  # as a user who may not write there (the suite may run as root)
+        import rollsim.io.outputs
+
+        monkeypatch.setattr(rollsim.io.outputs.os, "access", lambda path, mode: False)
+        rule = "folder '.' is not writable"
+    assert main(["run", "exp.yaml", "--workers", "1", "-q"]) == 2
+    line = one_error_line(capsys, f"rollsim: error: the default results folder results/ok: {rule}; choose another "
+                                  "with --out-dir")
+    assert "argument" not in line
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+@pytest.mark.parametrize("table, column, value, rule", [
+    ("summary.csv", "duration_s_mean", "inf", "duration_s_mean is inf, not a finite number"),
+    ("summary.csv", "duration_s_p95", "-inf", "duration_s_p95 is -inf, not a finite number"),
+    ("summary.csv", "runs", "inf", "runs is inf, not a finite number"),
+    ("summary.csv", "completed_fraction", "", "completed_fraction is empty, not a number"),
+    ("runs.csv", "duration_s", "-inf", "duration_s is -inf, not a finite number"),
+    ("runs.csv", "replication", "nan", "replication is empty, not a number"),
+])
+def test_a_number_rollsim_never_writes_is_a_damaged_table(make_results, capsys, command, table, column, value,
+                                                          rule) -> None:
+    """inf where the tables never hold one (a statistic of no run is empty), or no number where every
+    row has one: the file and line named, exit 2, nothing written; inf was drawn with numpy's
+    RuntimeWarnings on standard error and reported as ∞, exit 0 (audit 17).
+    """
+    folder = make_results()
+    with (folder / table).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    rows[2][rows[0].index(column)] = value  # the second row: line 3
+    with (folder / table).open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert main([command, str(folder)]) == 2
+    one_error_line(capsys, f"rollsim: error: {folder / table}: damaged results file: line 3: {rule}")
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_an_slo_value_of_a_run_that_never_ended_is_inf_and_read(tmp_path, capsys) -> None:
+    """A duration bound judges a run that never ended as inf, and summary.csv says so: not damage."""
+    exp = tmp_path / "exp.yaml"
+    exp.write_text("name: crash\nscenario:\n  cluster: {nodes: 4}\n  faults: {new_pods: crashloop}\n"
+                   "  stall_after_s: 300\nreplications: 1\nslo: {max_duration_s: 600}\n", encoding="utf-8")
+    out = tmp_path / "crash"
+    assert main(["run", str(exp), "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    assert ",inf" in (out / "summary.csv").read_text(encoding="utf-8")  # slo_max_duration_s
+    assert main(["report", str(out), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+@pytest.mark.parametrize("path", ["report.md", "report.html", "figures/duration.png"])
+def test_an_output_that_is_a_folder_is_a_damaged_folder_found_before_any_write(make_results, capsys, command,
+                                                                                path) -> None:
+    """report.md (report.html, a figure) a folder: exit 2 before any file is written, as ``figures``
+    a file is; was exit 1 with ``Is a directory`` after the figures had been drawn again (audit 17).
+    """
+    folder = make_results()
+    assert main(["report", str(folder), "-q"]) == 0
+    (folder / path).unlink()
+    (folder / path).mkdir()
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+    code = main([command, str(folder)])
+    if command == "plot" and not path.startswith("figures"):  # plot writes no report
+        assert code == 0
+        return
+    assert code == 2
+    what = "the figure" if path.startswith("figures") else "the report"
+    one_error_line(capsys, f"rollsim: error: {folder / path}: damaged results folder: a folder, not a file, so "
+                           f"{what} cannot be written there")
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()} == before

@@ -342,3 +342,43 @@ def test_the_figure_files_are_the_ones_rollsim_draws() -> None:
     from rollsim.sweep.folder import FIGURE_FILES
 
     assert FIGURE_FILES == tuple(f"{name}.png" for name in DRAWN)
+
+
+def test_a_locked_block_that_fails_leaves_none_of_the_folders_it_made(tmp_path: Path) -> None:
+    """The results folder and the parents it made are removed when nothing filled them; a parent
+    that was there, or that something filled meanwhile, stays.
+    """
+    out = tmp_path / "deep" / "er" / "out"
+    with pytest.raises(RuntimeError), locked(out):
+        assert out.is_dir() and (out / LOCK).is_file()
+        raise RuntimeError("no executor")
+    assert list(tmp_path.iterdir()) == []
+    with locked(out):
+        (tmp_path / "deep" / "mine.txt").write_text("x", encoding="utf-8")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["deep", "deep/mine.txt"]
+
+
+def _no_scheduler(*args: object, **kwargs: object):
+    from rollsim.sweep.executors import ExecutorError
+
+    raise ExecutorError("no Dask scheduler answers at tcp://127.0.0.1:1 (Timed out trying to connect)", "scheduler")
+
+
+@pytest.mark.parametrize("command", ["run", "plan"])
+@pytest.mark.parametrize("out", [["--out-dir", "deep/er/out"], []], ids=["out-dir", "default"])
+def test_no_scheduler_answering_leaves_no_folder(tmp_path: Path, monkeypatch, capsys, command, out) -> None:
+    """``--scheduler`` with no Dask scheduler answering: exit 2 and no folder left, neither the out
+    folder's parents nor an empty ``results/`` (audit 17). The executor is a stub that fails as
+    Dask's client does after its connect timeout, as it opens, after the folder is locked.
+    """
+    import importlib
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exp.yaml").write_text("name: exp\nscenario: {cluster: {nodes: 4}}\nreplications: 1\n",
+                                       encoding="utf-8")
+    for module in ("rollsim.sweep.runner", "rollsim.plan.run"):
+        monkeypatch.setattr(importlib.import_module(module), "open_executor", _no_scheduler)
+    argv = ["run", "exp.yaml"] if command == "run" else ["plan", "--nodes", "4", "--window", "1h"]
+    assert main([*argv, "--scheduler", "tcp://127.0.0.1:1", "-q", *out]) == 2
+    one_error_line(capsys, "rollsim: error: argument --scheduler: no Dask scheduler answers at tcp://127.0.0.1:1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]

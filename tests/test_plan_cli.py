@@ -476,3 +476,25 @@ def test_n_gives_a_manifest_without_a_namespace_the_namespace_of_its_patch(tmp_p
     one_error_line(capsys, "metadata.namespace: the namespace from the provided object 'kube-system' does not "
                            "match the namespace 'logging'")
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("blocked", ["a file named results", "a working folder not writable"])
+def test_the_default_plan_folder_is_checked_as_out_dir_is(tmp_path, capsys, monkeypatch, blocked):
+    """Without --out-dir, results/plan-<daemonset> is checked before any run as a given folder is:
+    exit 2 naming it as the default and the flag that moves it (was exit 1 and the raw OS error
+    ``results/plan-fluentd-elasticsearch: Not a directory``, audit 17).
+    """
+    monkeypatch.chdir(tmp_path)
+    if blocked == "a file named results":
+        (tmp_path / "results").write_text("x", encoding="utf-8")
+        rule = "'results' is not a folder, so 'results/plan-fluentd-elasticsearch' cannot be made"
+    else:  # as a user who may not write there (the suite may run as root, whom the system lets write)
+        import rollsim.io.outputs
+
+        monkeypatch.setattr(rollsim.io.outputs.os, "access", lambda path, mode: False)
+        rule = "folder '.' is not writable"
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["plan", "--nodes", "10", "--workers", "1", "-q", "--manifest", MANIFEST]) == 2
+    one_error_line(capsys, f"rollsim: error: the default plan folder results/plan-fluentd-elasticsearch: {rule}; "
+                           "choose another with --out-dir")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -221,3 +221,67 @@ def test_a_plan_keeps_standard_input_as_read_and_the_next_plan_removes_it(tmp_pa
     assert sorted(contents(out)) == sorted([*SAVED, "inputs/stdin-nodes.yaml"])
     write_plan_folder(out, document, candidates, report=False)
     assert sorted(contents(out)) == SAVED and not (out / "inputs").exists()
+
+
+@pytest.mark.parametrize("theirs", [{"report.md": "MY PRECIOUS NOTES\n", "plan.json": '{"mine": true}\n'},
+                                    {"summary.csv": "x\n"}, {"candidates.csv": "a,b\n1,2\n"},
+                                    {"figures": None, "figures/pareto.png": "mine"}],
+                         ids=["a-report-and-plan-json", "a-summary", "a-candidates-csv", "a-figure"])
+def test_a_folder_of_the_users_own_files_is_refused_and_left_as_it_was(tmp_path, capsys, theirs) -> None:
+    """A folder that holds no rollsim plan (files of the user's, some named as a plan's) is refused
+    before any run, exit 2, naming it and what it holds, as ``rollsim run`` refuses it: the plan
+    wrote its report.md and plan.json over the user's, exit 0 (audit 17).
+    """
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name, text in theirs.items():
+        (out / name).mkdir() if text is None else (out / name).write_text(text, encoding="utf-8")
+    before = contents(out)
+    assert plan_into(out, 8) == 2
+    top = sorted({name.split("/")[0] for name in theirs})
+    why = "its plan.json is not one rollsim wrote" if "plan.json" in theirs else "it holds no rollsim plan"
+    one_error_line(capsys, f"rollsim: error: {out} is not empty ({', '.join(top)}) and {why}: ", "--out-dir")
+    assert contents(out) == before and sorted(p.name for p in out.iterdir()) == top  # no lock file left either
+
+
+def _killed(plan: Path, out: Path, keep: int) -> Path:
+    """``out`` as a plan killed (SIGKILL: no cleanup) as it removed the files of the plan at ``plan``
+    (``rollsim.plan.files._forget``, last written first), after all but its first ``keep`` had gone.
+    """
+    from rollsim.plan.files import plan_files
+
+    shutil.copytree(plan, out)
+    for path in reversed(plan_files(out)[keep:]):
+        path.unlink(missing_ok=True)
+    return out
+
+
+def test_a_folder_that_holds_a_plan_or_what_a_killed_plan_left_is_taken(tmp_path, plans) -> None:
+    """What a plan killed at any step leaves (the plan's first files, its empty figures/ or inputs/,
+    a temporary file, the lock) is a plan's folder still, and so is a whole plan beside a file of the
+    user's (it stays); a report.md beside a killed plan's candidates.csv is the user's (a plan writes
+    it only after plan.json).
+    """
+    from rollsim.plan.files import check_plan_owned, plan_files
+    from rollsim.sweep.results import ResultsError
+
+    for keep in range(len(plan_files(tmp_path)) + 1):
+        out = _killed(plans[0], tmp_path / f"killed{keep}", keep)
+        (out / "figures").mkdir(exist_ok=True)
+        (out / ".candidates.csv.k3yq.tmp").write_text("cut", encoding="utf-8")
+        (out / LOCK).write_text("", encoding="utf-8")
+        check_plan_owned(out)
+    out = _killed(plans[0], tmp_path / "noted", len(plan_files(tmp_path)))
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    check_plan_owned(out)
+    out = _killed(plans[0], tmp_path / "reported", 1)  # candidates.csv
+    (out / "report.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"is not empty \(report.md\) and it holds no rollsim plan"):
+        check_plan_owned(out)
+
+
+def test_a_plan_replaces_one_a_killed_plan_left(tmp_path, plans, capsys) -> None:
+    """The folder of a plan killed before its plan.json (its candidates.csv alone) is planned into."""
+    out = _killed(plans[0], tmp_path / "plan", 1)
+    assert plan_into(out, 20) == 0
+    assert sorted(contents(out)) == ALL and nodes_of(out) == 20

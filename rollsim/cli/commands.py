@@ -162,13 +162,17 @@ def _distinct_names(experiments: Sequence[Any]) -> None:
 
 
 def _results_folder(out: Path | None, name: str, count: int) -> Path:
-    """``results/<name>``, ``--out`` itself for one experiment, or ``--out/<name>`` for several."""
-    try:
-        if out is None:
+    """``results/<name>``, ``--out-dir`` itself for one experiment, or ``--out-dir/<name>`` for several."""
+    if out is None:
+        try:
             return output_path("results", name)
+        except ValueError as exc:  # no flag was given: name the default, and the flag that moves it
+            raise UsageError(f"the default results folder {Path('results', name)}: {exc}; choose another with "
+                             "--out-dir") from None
+    try:
         return output_path(out, name) if count > 1 else output_path(out, folder=True)
     except ValueError as exc:
-        raise UsageError(f"argument --out: {exc}") from None
+        raise UsageError(f"argument --out-dir/--out: {exc}") from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -290,18 +294,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures_folder(results_dir: Path, report: bool = False) -> None:
-    """A results folder whose ``figures`` is not a folder is damaged: nothing can be drawn into it.
+def _figures_folder(results_dir: Path, report: bool = False, plan: bool = False) -> None:
+    """A results folder whose ``figures`` is not a folder, or where a figure or (for a ``report``)
+    ``report.md`` or ``report.html`` is a folder, is damaged: nothing can be drawn or written there,
+    and it is refused before any file is (exit 2; not after the figures were redrawn).
     A folder the command cannot write into (``figures``, and for a ``report`` the results folder
     itself) is bad input, refused before anything is drawn by the rule ``run --out`` is
-    (``io.outputs.output_path``).
+    (``io.outputs.output_path``). ``plan``: a plan's folder, whose figures are the plan's.
     """
     from rollsim.io.outputs import output_path
+    from rollsim.sweep.folder import FIGURE_FILES, REPORTS
     from rollsim.sweep.results import ResultsError
 
     figures = results_dir / "figures"
     if figures.exists() and not figures.is_dir():
         raise ResultsError(f"{figures}: damaged results folder: not a folder, so no figure can be written there")
+    if plan:
+        from rollsim.present.plan_plots import PLAN_FIGURES
+
+        names: Sequence[str] = [f"{name}.png" for name in PLAN_FIGURES]
+    else:
+        names = FIGURE_FILES
+    for path in [*(figures / name for name in names), *(results_dir / name for name in REPORTS if report)]:
+        if path.is_dir():
+            what = "the figure" if path.parent == figures else "the report"
+            raise ResultsError(f"{path}: damaged results folder: a folder, not a file, so {what} cannot be written "
+                               "there")
     try:
         for folder in (results_dir, figures) if report else (figures,):
             output_path(folder, folder=True)
@@ -364,7 +382,7 @@ def _plot(args: argparse.Namespace) -> int:
     if _is_plan(args.results):  # a folder written by rollsim plan
         from rollsim.present.plan_report import write_plan_figures
 
-        _figures_folder(args.results)
+        _figures_folder(args.results, plan=True)
         show_paths(args, "figures", write_plan_figures(args.results))
         return 0
     from rollsim.present.report import undrawable
@@ -393,7 +411,7 @@ def _report(args: argparse.Namespace) -> int:
     if _is_plan(args.results):  # a folder written by rollsim plan
         from rollsim.present.plan_report import write_plan_report
 
-        _figures_folder(args.results, report=True)
+        _figures_folder(args.results, report=True, plan=True)
         show_paths(args, "reports", list(write_plan_report(args.results)))
         return 0
     show_paths(args, "reports", _presenting(args.results, write_report, report=True))

@@ -69,14 +69,18 @@ def _first_bad(values: Iterable[Any], good: Any) -> tuple[int, Any] | None:
     return None
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any, finite: bool = False) -> bool:
     if isinstance(v, bool):
         return False
     try:
-        float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return False
-    return True
+    return math.isfinite(x) or not finite or math.isnan(x)  # NaN: an empty cell, checked apart
+
+
+def _is_empty(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _line(lines: Sequence[int], row: int) -> int:
@@ -89,12 +93,15 @@ def _shown(v: Any) -> str:
 
 
 def csv_damage(file: Path, frame: pd.DataFrame, booleans: Sequence[str] = (),
-               numbers: Sequence[str] = ()) -> str | None:
+               numbers: Sequence[str] = (), *, finite: bool = False, required: Sequence[str] = ()) -> str | None:
     """Why the CSV ``file``, read by pandas as ``frame``, is not what ``DataFrame.to_csv`` wrote
     there (None when nothing is seen to be wrong): its last row not ended, a row with another
     field count than the header, a column of ``booleans`` with a cell other than True or False,
     a column of ``numbers`` with a cell that is not a number (empty is fine: a run that did not
-    complete has no duration). Columns the file does not have are not checked (older folders).
+    complete has no duration), or with ``finite`` one that is ``inf`` or ``-inf`` (which pandas
+    reads as a number: a table whose writer never writes them there), a column of ``required``
+    (of ``numbers``) with an empty cell (``nan`` too). Columns the file does not have are not
+    checked (older folders).
     """
     if not ends_whole(file):
         return "its last row is cut short"
@@ -108,8 +115,17 @@ def csv_damage(file: Path, frame: pd.DataFrame, booleans: Sequence[str] = (),
         bad = _first_bad(frame[name], lambda v: v in _BOOLEANS)
         if bad is not None:
             return f"line {_line(lines, bad[0])}: {name} is {_shown(bad[1])}, not True or False"
-    for name in (n for n in numbers if n in frame.columns and frame[n].dtype.kind not in "iuf"):
-        bad = _first_bad(frame[name], lambda v: v is None or _is_number(v))
-        if bad is not None:
-            return f"line {_line(lines, bad[0])}: {name} is {_shown(bad[1])}, not a number"
+    for name in (n for n in numbers if n in frame.columns):
+        if frame[name].dtype.kind not in "iuf":
+            bad = _first_bad(frame[name], lambda v: _is_empty(v) or _is_number(v))
+            if bad is not None:
+                return f"line {_line(lines, bad[0])}: {name} is {_shown(bad[1])}, not a number"
+        if name in required:
+            bad = _first_bad(frame[name], lambda v: not _is_empty(v))
+            if bad is not None:
+                return f"line {_line(lines, bad[0])}: {name} is {_shown(bad[1])}, not a number"
+        if finite and frame[name].dtype.kind != "i":
+            bad = _first_bad(frame[name], lambda v: _is_empty(v) or _is_number(v, finite=True))
+            if bad is not None:
+                return f"line {_line(lines, bad[0])}: {name} is {_shown(bad[1])}, not a finite number"
     return None

@@ -23,10 +23,16 @@ that says what the folder then holds. Before ``plan.json`` is saved, what has la
 plan goes too, so the folder holds no plan; after it, the figures and report drawn so far go, so
 it holds ``plan.json``, ``candidates.csv`` and its ``inputs/`` alone, from which ``rollsim report DIR``
 writes them.
+
+A folder that is neither empty (or new) nor a plan's is refused before any run
+(``check_plan_owned``): removing "the earlier plan's files" from it would remove a user's
+``report.md`` or ``plan.json`` of the same names. A plan is marked by the ``plan.json`` rollsim
+writes, or, for a plan killed (SIGKILL) before it, by the ``candidates.csv`` rollsim writes first.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -37,11 +43,12 @@ from rollsim.io.atomic import write_atomically, write_json
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
-from rollsim.sweep.folder import PLAN, REPORTS
+from rollsim.sweep.folder import LOCK, PLAN, REPORTS
 from rollsim.sweep.interrupt import cut_short
+from rollsim.sweep.results import ResultsError
 
-__all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "STDIN_INPUTS", "TIMINGS_INPUT", "plan_files",
-           "write_plan_folder"]
+__all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "STDIN_INPUTS", "TIMINGS_INPUT", "check_plan_owned",
+           "plan_files", "write_plan_folder"]
 
 CANDIDATES = "candidates.csv"
 FIGURES = "figures"
@@ -59,6 +66,69 @@ def plan_files(out: Path) -> list[Path]:
     """The files a plan writes in ``out``, in the order it writes them: the plan, then what is drawn from it."""
     return [out / CANDIDATES, *(out / INPUTS / name for name in INPUT_FILES), out / PLAN,
             *(out / FIGURES / f"{name}.png" for name in PLAN_FIGURES), *(out / name for name in REPORTS)]
+
+
+# what rollsim.plan.document.plan_document and candidate_rows write, and a user's files of those names lack
+_PLAN_KEYS = ("rollsim", "model_version", "daemonset", "cluster", "constraints", "search", "answer")
+_CANDIDATE_HEAD = ("setting", "kind", "count")
+
+
+def _rollsims_plan(path: Path) -> bool:
+    """Whether ``path`` is a plan.json rollsim wrote (a mapping with plan_document's keys)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: not JSON, not UTF-8
+        return False
+    return isinstance(data, dict) and all(key in data for key in _PLAN_KEYS)
+
+
+def _rollsims_candidates(path: Path) -> bool:
+    """Whether ``path`` is a candidates.csv rollsim wrote (its header: setting, kind, count, ..., verdict)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            header = f.readline().rstrip("\r\n").split(",")
+    except (OSError, ValueError):
+        return False
+    return tuple(header[:len(_CANDIDATE_HEAD)]) == _CANDIDATE_HEAD and header[-1] == "verdict"
+
+
+def _temporary(name: str, of: tuple[str, ...]) -> bool:
+    """Whether ``name`` is a temporary file of an atomic write of one of ``of`` (``.NAME.XXXX.tmp``)."""
+    return name.startswith(".") and name.endswith(".tmp") and any(name.startswith(f".{o}.") for o in of)
+
+
+def _debris(out: Path, name: str) -> bool:
+    """Whether ``name`` in ``out`` is what a plan may leave without a plan: the lock, a temporary
+    file of an atomic write (``.candidates.csv.XXXX.tmp``), an empty ``figures/`` or ``inputs/``.
+    """
+    if name == LOCK or _temporary(name, (CANDIDATES, PLAN, *REPORTS)):
+        return True
+    path = out / name
+    return name in (FIGURES, INPUTS) and path.is_dir() and not any(path.iterdir())
+
+
+def check_plan_owned(out: Path) -> None:
+    """Refuse a folder that is neither empty (or new) nor a plan's folder: a plan would remove and
+    write files of the same names (``report.md``, ``plan.json``) there. A plan's folder holds the
+    ``plan.json`` rollsim wrote, or, a plan killed before it, the ``candidates.csv`` rollsim writes
+    first (and none of the files a plan writes after its plan.json); files of the user's of other
+    names may sit beside either, and stay.
+    """
+    if not out.is_dir():
+        return
+    if (out / PLAN).is_file() and _rollsims_plan(out / PLAN):
+        return
+    theirs = sorted(p.name for p in out.iterdir() if not _debris(out, p.name))
+    if PLAN not in theirs and (out / CANDIDATES).is_file() and _rollsims_candidates(out / CANDIDATES):
+        drawn = [p for p in plan_files(out)[_SAVED:] if p.exists()]  # drawn from a plan.json that is not there
+        theirs = sorted(str(p.relative_to(out)) for p in drawn)
+    if not theirs:
+        return
+    shown = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
+    why = f"its {PLAN} is not one rollsim wrote" if PLAN in theirs else "it holds no rollsim plan"
+    where = out if out.name else out.absolute()  # "." names nothing
+    raise ResultsError(f"{where} is not empty ({shown}) and {why}: rollsim plan would write its files among "
+                       "those; give --out-dir a new or empty folder")
 
 
 def _forget(out: Path, keep: int = 0) -> None:

@@ -22,7 +22,7 @@ from rollsim.present.plan_report import overlap_note
 from rollsim.present.render import count_of, format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
 
-__all__ = ["PlanRequest", "format_plan", "plan_scenario", "run_request"]
+__all__ = ["PlanRequest", "default_folder", "format_plan", "plan_scenario", "run_request"]
 
 
 @dataclass(frozen=True)
@@ -165,10 +165,25 @@ def _progress(terminal: bool, clock: Callable[[], float] = time.monotonic) -> Ca
     return on_run
 
 
+def default_folder(daemonset: str) -> Path:
+    """``results/plan-<daemonset>``, the plan folder without ``--out-dir``, checked as ``--out-dir``
+    is (``rollsim.io.outputs.output_path``), before any run: ``ResultsError`` names it as the default.
+    """
+    from rollsim.io.outputs import output_path
+    from rollsim.sweep.results import ResultsError
+
+    name = f"plan-{daemonset}"
+    try:
+        return output_path("results", name)
+    except ValueError as exc:
+        raise ResultsError(f"the default plan folder {Path('results', name)}: {exc}; choose another with --out-dir"
+                           ) from None
+
+
 def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     """Read the inputs, search, write the plan folder; the result and the inputs' warnings."""
     scenario, warnings, source, saved = plan_scenario(request)
-    out = request.out if request.out is not None else Path("results") / f"plan-{scenario.daemonset.name}"
+    out = request.out if request.out is not None else default_folder(scenario.daemonset.name)
     terminal = sys.stderr.isatty()
     on_run = _progress(terminal) if request.progress else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,

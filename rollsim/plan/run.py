@@ -25,7 +25,7 @@ from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm
-from rollsim.plan.files import INPUTS, write_plan_folder
+from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -127,6 +127,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     folder = None if out is None else Path(out)
     if folder is not None:
         check_plan_folder(folder)  # before any run: an experiment's folder is refused
+        check_plan_owned(folder)  # and a folder of the user's own files
     # the folder's lock, held from the first run to the last file: another plan or sweep there is refused (FolderBusy)
     with nullcontext() if folder is None else locked(folder):
         started, cpu0 = time.perf_counter(), time.process_time()

@@ -112,10 +112,12 @@ def check_free(out: Path) -> None:
 def locked(out: Path) -> Iterator[None]:
     """Create ``out`` if need be and hold its lock while the block runs.
 
-    Raises ``FolderBusy`` at once, naming the holder, when another process holds it. A
-    folder this made and nothing filled is removed again.
+    Raises ``FolderBusy`` at once, naming the holder, when another process holds it. The
+    folders this made (``out`` and its missing parents, ``results/`` say) that nothing filled
+    are removed again: a sweep or plan that fails before its first file (no Dask scheduler
+    answering, exit 2) leaves no empty folder behind.
     """
-    created = not out.exists()
+    made = [p for p in (out, *out.parents) if not os.path.lexists(p)]
     out.mkdir(parents=True, exist_ok=True)
     try:
         if fcntl is None:
@@ -124,8 +126,13 @@ def locked(out: Path) -> Iterator[None]:
             with _flocked(out):
                 yield
     finally:
-        if created and not any(out.iterdir()):
-            out.rmdir()
+        for folder in made:  # deepest first
+            try:
+                folder.rmdir()
+            except FileNotFoundError:  # removed meanwhile: its parents may still be empty
+                continue
+            except OSError:  # not empty: it, and so its parents, stay
+                break
 
 
 @contextmanager

@@ -169,7 +169,11 @@ def _table(file: Path, columns: tuple[str, ...], keep: Collection[str] | None = 
     if file.suffix == ".csv":
         if frame.empty:
             raise _damaged(file, "no rows")
-        why = csv_damage(file, frame, *_KINDS.get(file.name, ((), ())))
+        booleans, numbers = _KINDS.get(file.name, ((), ()))
+        # rollsim writes no inf in these tables (a statistic of no run is empty): one is damage, which the
+        # figures would draw with numpy's warnings and the report print as ∞
+        why = csv_damage(file, frame, booleans, (*numbers, *_statistics(file.name, frame.columns)), finite=True,
+                         required=_REQUIRED.get(file.name, ()))
         if why is not None:
             raise _damaged(file, why)
     return frame
@@ -189,16 +193,35 @@ def _check_counts(root: Path, experiment: Mapping[str, Any], manifest: Mapping[s
                                              "experiment.yaml holds")
 
 
-# the columns whose cells must be True or False, and those that must be numbers (or empty), where a
+# the columns whose cells must be True or False, and those that must be finite numbers (or empty), where a
 # file has them: pandas reads a boolean column with an empty cell as text, in which 'False' is true
 _KINDS = {
     "runs.csv": (("completed", "stalled", "rolled_back"),
-                 ("replication", "seed", "nodes", "duration_s", "updated", "min_available", "min_available_fraction",
-                  "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed", "end_s")),
+                 ("config", "replication", "seed", "nodes", "duration_s", "updated", "min_available",
+                  "min_available_fraction", "max_unavailable_observed", "unavailable_node_seconds",
+                  "max_surge_observed", "end_s")),
     "summary.csv": (("recommendable",),
-                    ("runs", "completed", "completed_fraction", "update_completed", "duration_s_mean",
+                    ("config", "runs", "completed", "completed_fraction", "update_completed", "duration_s_mean",
                      "duration_s_p50", "min_available_fraction_min", "unavailable_node_seconds_mean")),
 }
+
+# the number columns every row has (a run's key, a configuration's counts): never empty
+_REQUIRED = {"runs.csv": ("config", "replication", "seed"),
+             "summary.csv": ("config", "runs", "completed", "completed_fraction", "update_completed")}
+
+
+def _statistics(name: str, columns: Collection[str]) -> list[str]:
+    """summary.csv's ``<metric>_<statistic>`` columns (``rollsim.sweep.aggregate.summary_frame``) that
+    ``columns`` holds: numbers or empty (a statistic of no run), never anything else. The SLO's
+    ``slo_<key>`` are not among them: a duration bound judges a run that never ended as inf.
+    """
+    if name != "summary.csv":
+        return []
+    from rollsim.sweep.aggregate import COMPLETED_METRICS, METRICS, PREEMPTION_METRICS, STATISTICS
+
+    metrics = (*METRICS, *PREEMPTION_METRICS, *(f"{m}_completed" for m in COMPLETED_METRICS))
+    return [column for column in (f"{m}_{s}" for m in metrics for s in STATISTICS) if column in columns]
+
 
 _COLUMNS = {
     "runs.csv": ("config", "label", "replication"),
