@@ -328,3 +328,26 @@ def test_with_every_new_pod_faulty_no_node_could_be_updated(capsys) -> None:
                  "--stall-after", "300"]) == 0
     out = capsys.readouterr().out
     assert "healthy nodes      none could be updated (the stop line says why)" in out and "all updated" not in out
+
+
+def test_the_run_table_does_not_call_an_slo_ok_that_no_run_completed_under(tmp_path, capsys) -> None:
+    """The SLO's metrics can hold in a rollout that never finished (one crash-looping node holds
+    maxUnavailable 1: 99% stay available): the console says the SLO held only until the runs were
+    cut short, where it said "ok" beside 0/2 completed (audit 18)."""
+    path = tmp_path / "exp.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: cut
+        scenario:
+          cluster: {nodes: 20}
+          strategy: {max_unavailable: 1}
+          faults: {new_pods: crashloop}
+          stall_after_s: 300
+          timings: {schedule: 1, pull: 2, start: 3, ready: 4, terminate: 5, probe_period: 0}
+        variants:
+          - {name: bad}
+        replications: 2
+        slo: {min_available_fraction: 0.9}
+        """), encoding="utf-8")
+    assert main(["run", str(path), "--out-dir", str(tmp_path / "out"), "--workers", "1"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("bad"))
+    assert "0/2" in row and row.rstrip().endswith("ok until cut short (2 of 2 did not complete)")

@@ -551,7 +551,10 @@ def format_run(results: Any, report_paths: tuple[Path, Path], note: str, wide: b
             surge = f"{_over_durations(row, 'max_surge_observed', 'max'):.0f}{mark}"
             line += f"  {_duration(row.get('duration_s_p95')) + mark:>14}  {seconds:>18}  {surge:>9}"
         if slo:
-            line += "  " + ("ok" if str(row.get("slo_ok")) == "True" else f"fails {row.get('slo_failed')}")
+            if str(row.get("slo_ok")) != "True":
+                line += f"  fails {row.get('slo_failed')}"
+            else:  # the SLO's metrics held; a rollout that did not complete is no answer all the same
+                line += "  ok" if done == runs else f"  ok until cut short ({runs - done} of {runs} did not complete)"
         if row.get("config") in idle:  # nothing to roll out: as the report's row, no rollout's figures
             line = (f"  {row['label']:<{width}}  {f'{done}/{runs}':>9}  {ON_NO_NODE:>15}  {'—':>13}"
                     + (f"  {'—':>14}  {'—':>18}  {'—':>9}" if wide else "") + ("  —" if slo else ""))

@@ -160,9 +160,17 @@ def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[
         given = "varies by configuration" if v is None else (
             "default" if str(v) == str(parse_distribution(default)) else "given")
         phases.append(f"{phase} {format_value(v) if v is not None else ''} ({given})".replace("  ", " "))
+    ready = one("ready")
+    tail = "" if ready is not None and str(ready) != str(parse_distribution(PHASES["ready"])) else (
+        " The default ready time is not a measurement: its straggler tail (2% of nodes Ready after a median of "
+        "about 400 s, p95 about 900 s) is fitted to two field reports' totals (README, “One rollout”: the "
+        "straggler tail), and where it applies the slowest of those nodes can set most of a rollout's duration; give "
+        "your agent's ready time (timings.ready in an experiment, --ready to simulate or plan, or rollsim calibrate "
+        "on a past rollout) to replace it.")
     items = [[("", "Phase durations in seconds, drawn independently for each pod: " + "; ".join(phases) +
-               ". The defaults come from published measurements cited in rollsim/spec/scenario.py; the results are "
-               "only as good as these distributions are for your agent and image.")]]
+               ". The defaults for schedule, pull and start come from published measurements cited in "
+               "rollsim/spec/scenario.py; the results are only as good as these distributions are for your agent "
+               "and image." + tail)]]
     mode = one("controller")
     if mode == "ideal":
         items.append([("b", "Ideal controller: "), ("", ("writes are observed at once, there is no API rate limit "

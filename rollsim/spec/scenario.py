@@ -178,7 +178,8 @@ def _check_priority(name: str, value: object) -> None:
         raise ValueError(f"{name} must be an integer, got {value!r}")
 
 
-# Defaults from published measurements. Pod start-up without an image pull: p50 ≈ 1.1 s and
+# Defaults from published measurements (schedule, pull, start; the ready time's tail is a fit, below).
+# Pod start-up without an image pull: p50 ≈ 1.1 s and
 # p99 ≈ 2 s as measured in upstream large-cluster scalability runs (the figures issue #2
 # gives; the original reports were not re-checked here), against the upstream SLO of
 # p99 ≤ 5 s (kubernetes/community sig-scalability/slos/pod_startup_latency.md). rollsim
@@ -195,7 +196,7 @@ DEFAULT_PULL = "lognormal(median=2.4, p95=5)"
 # (prometheus-operator/kube-prometheus#661), where identical nodes give 22x. No source states
 # per-node times; the shipped field studies reproduce the two reports with 2% of nodes
 # +300 s and +500 s slower, so the default gives 2% of nodes a Ready time of about 400 s
-# (the slowest pod of each slot decides). See README "Default timings".
+# (the slowest pod of each slot decides). See the README's straggler tail ("One rollout: rollsim simulate").
 DEFAULT_READY = "stragglers(median=20, p95=45, fraction=0.02, tail=400)"
 # Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
 # (Kubernetes default 30 s).
