@@ -76,8 +76,9 @@ def test_version_spellings(given) -> None:
     assert parse_version(given) == "1.36"
 
 
-@pytest.mark.parametrize(("bad", "hint"), [("1.32", "; for an older cluster give 1.33 (a live cluster of 1.32 gets"),
-                                           ("1.38", "; for a newer cluster give 1.37")])
+@pytest.mark.parametrize(("bad", "hint"), [
+    ("1.32", r"; for an older cluster give 1\.33 \(a live cluster of 1\.32 gets"),
+    ("1.38", "; for a newer cluster give 1.37")])
 def test_a_version_outside_the_range_is_offered_the_nearest(bad, hint) -> None:
     """Audit 7: a live 1.32 cluster got the nearest rules, a user with a manifest was told only no."""
     with pytest.raises(ValueError, match=hint):
