@@ -272,7 +272,7 @@ def test_the_runs_a_window_probability_needs_are_limited_before_any_run(tmp_path
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "3", "--window", "30m", "--window-probability", "0.999", "--out", str(out)]) == 2
     assert one_error_line(capsys) == (
-        "rollsim: error: a window probability of 0.999 at confidence 0.95 needs 2,995 runs of the answer (a "
+        "rollsim: error: argument --window-probability: 0.999 at --confidence 0.95 needs 2,995 runs of the answer (a "
         "distribution-free bound on its p99.9): 2,995 replications exceed the limit of 1,000 replications per "
         "setting of a plan; set ROLLSIM_MAX_REPLICATIONS to raise it")
     assert not out.exists()
@@ -569,7 +569,7 @@ def test_a_long_message_keeps_its_end() -> None:
                     "set ROLLSIM_MAX_YAML_DEPTH to raise it")
     assert len(line) == 300 and line.startswith(f"{folder}/f.yaml:3: description[0].") and "..." in line
     assert line.endswith("set ROLLSIM_MAX_YAML_DEPTH to raise it")
-    assert one_line("x" * 400) == "x" * 149 + "..." + "x" * 148  # one long word: its two ends
+    assert one_line("x" * 400) == "x" * 148 + "..." + "x" * 149  # one long word: its two ends
 
 
 def test_a_long_message_shortens_its_asides_never_its_rule_or_fix() -> None:

@@ -328,7 +328,7 @@ def test_the_file_format_in_the_experiments_readme_loads_and_shows_every_setting
         # a variant's key the grid sets too: the grid's values replaced the variant's, its name still labelling them
         ("name: x\nvariants:\n  - {name: a, strategy.max_unavailable: 2}\ngrid:\n  strategy.max_unavailable: [1, 3]\n",
          ":5: grid.strategy.max_unavailable and variants[0].strategy.max_unavailable (line 3)",
-         "both set strategy.max_unavailable: each grid value would replace the variant's 2"),
+         "both set it: each grid value would replace the variant's 2"),
         # one grid value twice: named by its key and line, not as variants the file does not have
         ("name: x\ngrid:\n  strategy.max_unavailable: [1, 1]\n", ":3: grid.strategy.max_unavailable",
          "the value 1 repeats (items 0 and 1), so its configurations would run twice; give each value once"),

@@ -76,8 +76,9 @@ def test_version_spellings(given) -> None:
     assert parse_version(given) == "1.36"
 
 
-@pytest.mark.parametrize(("bad", "hint"), [("1.32", "; for an older cluster give 1.33, the oldest modelled"),
-                                           ("1.38", "; for a newer cluster give 1.37, the newest modelled")])
+@pytest.mark.parametrize(("bad", "hint"), [
+    ("1.32", r"; for an older cluster give 1\.33 \(a live cluster of 1\.32 gets"),
+    ("1.38", "; for a newer cluster give 1.37")])
 def test_a_version_outside_the_range_is_offered_the_nearest(bad, hint) -> None:
     """Audit 7: a live 1.32 cluster got the nearest rules, a user with a manifest was told only no."""
     with pytest.raises(ValueError, match=hint):
@@ -312,12 +313,18 @@ def test_the_gate_is_invisible_when_writes_are_observed_at_once() -> None:
             == simulate(build_scenario(kubernetes_version="1.36", **common)).summary)
 
 
-def test_a_yaml_number_is_named_as_the_minor_it_stands_for() -> None:
-    """``kubernetes_version: 1.30`` is the float 1.3: the error said "got 1.3"; it names 1.30 and says to quote it."""
+def test_a_yaml_number_is_shown_as_read_and_the_minor_it_stands_for_quoted() -> None:
+    """``kubernetes_version: 1.3`` (or 1.30: YAML reads both as the float 1.3) is shown as read, not as a 1.30 the
+    file may not say (audit 17 item 13), with the version it most likely stands for, quoted, as the fix.
+    """
     from rollsim.spec.versions import parse_version
 
-    with pytest.raises(ValueError, match=r'got 1\.30 \(a number; quote a version: "1\.30"\); for an older'):
-        parse_version(1.30)
+    with pytest.raises(ValueError, match=r'got the number 1\.3 \(as YAML reads 1\.30 unquoted; quote it: "1\.30"\); '
+                                         r'for an older'):
+        parse_version(1.3)
+    with pytest.raises(ValueError, match=r'got the number 1\.38 \(quote it: "1\.38"\); for a newer cluster give 1\.37$'
+                   ):
+        parse_version(1.38)
     with pytest.raises(ValueError, match=r"got '1\.30'; for an older cluster give 1\.33"):
         parse_version("1.30")
     assert parse_version(1.34) == "1.34"

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from rollsim.cli.exits import UsageError, one_line
-from rollsim.cli.inputs import flag_names, input_flag_error, live, not_an_input, one_stdin, scenario_from
+from rollsim.cli.inputs import (
+    check_live_flags_read,
+    flag_names,
+    input_flag_error,
+    live,
+    not_an_input,
+    one_stdin,
+    scenario_from,
+)
 from rollsim.cli.show import say, show, show_paths
 from rollsim.io.outputs import output_path
 
@@ -113,6 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise Interrupted("interrupted before any run started; nothing was written") from None
         raise
     _distinct_names(experiments)
+    check_live_flags_read(args, experiments)
     for experiment in experiments:
         for warning in experiment.warnings:
             say(args, f"rollsim: warning: {warning}", sys.stderr)

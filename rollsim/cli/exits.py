@@ -24,6 +24,7 @@ _LINE = 300  # characters in an error line at most, the program's name included
 PROGRAM = "rollsim: "  # what the CLI prints before each line of exit_for
 _WORD = 60  # no word is shortened below this, unless the asides' shortening was not enough
 _SHORT_WORD = 24  # then none below this
+_WHERE = 8  # words at most in where a message is (``FILE:LINE: key.path:``), never shortened before the rest
 _ASIDE = 40  # nor an aside in parentheses (a list of nodes, examples) below this
 _GAP = " ... "
 _SNAP = 12  # characters of a word an aside's cut may drop to fall between words
@@ -31,13 +32,22 @@ _SNAP = 12  # characters of a word an aside's cut may drop to fall between words
 
 INTERNAL = "internal error: "  # how a bug's line starts: only it shows a traceback with ROLLSIM_TRACEBACK
 
-def _fit(text: str, room: int, floor: int = _WORD) -> str:
-    """``text`` within ``room`` characters by shortening its longest words (a deep key path,
-    a long value) in their middles, longest first, none below ``floor`` characters.
+def _where(words: list[str]) -> int:
+    """How many of ``words`` say where: up to the first word after the first that ends with a colon
+    (``FILE:LINE: key.path:``, ``argument --flag:``, ``FILE:5: grid.x and variants[0].x (line 9):``),
+    within ``_WHERE`` words; 1 (the file or flag) when no colon ends one so early.
+    """
+    return next((i + 1 for i in range(1, min(len(words), _WHERE)) if words[i].endswith(":")), 1)
+
+
+def _fit(text: str, room: int, floor: int = _WORD, keep: int = 0) -> str:
+    """``text`` within ``room`` characters by shortening its longest words (a long value, an
+    example's name) in their middles, longest first, none below ``floor`` characters and none of
+    its first ``keep`` words.
     """
     words = text.split(" ")
     excess = len(text) - room
-    for i in sorted(range(len(words)), key=lambda i: -len(words[i])):
+    for i in sorted(range(keep, len(words)), key=lambda i: -len(words[i])):
         word = words[i]
         if excess <= 0 or len(word) <= floor:
             break
@@ -99,18 +109,28 @@ def _shorten_asides(text: str, room: int) -> str:
 def one_line(exc: BaseException | str, room: int = _LINE) -> str:
     """A message on one line, control characters escaped, at most ``room`` characters (300). Its
     asides in parentheses (``_shorten_asides``: what kept a DaemonSet off the nodes, the values
-    given) are shortened first, then its longest words (``_fit``: a deep key path, a long value),
-    then its words again, further, so that where it is, the rule broken and the fix (the way
-    out, the variable that moves a limit) stay in the line; only then is its middle cut, its
-    start (where) and end (the fix) kept.
+    given) are shortened first, then its longest words after where it is (``_fit``: a long value),
+    then those words again, further, so that where it is (the file, line and key path, never
+    shortened while anything else can be), the rule broken and the fix (the way out, the variable
+    that moves a limit) stay in the line; then a key path too long for a line (its file and line
+    still whole); only then is its middle cut, its start (where) and end (the fix) kept.
+    Messages keep their lists short themselves (``rollsim.spec.quoting.enumeration``): a cut here
+    is a last resort.
     """
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     if len(text) > room:
-        text = _fit(_fit(_shorten_asides(text, room), room), room, _SHORT_WORD)
+        where = _where(text.split(" "))
+        text = _fit(_fit(_shorten_asides(text, room), room, keep=where), room, _SHORT_WORD, keep=where)
+        deep = _fit(text, room, _SHORT_WORD, keep=1)  # a key path too long for any line: only if that is enough
+        text = deep if len(deep) <= room else text
     if len(text) <= room:
         return text
-    head = (room - 3) // 2  # where it is, and the start of the rule; the rest for its end
+    where = len(" ".join(text.split(" ")[:_where(text.split(" "))]))
+    # where it is, and the start of the rule (a long where keeps the rule's first words); the rest for its end
+    head = (room - 3) // 2
+    if head < where + _ASIDE <= room - 3 - _ASIDE:
+        head = where + _ASIDE
     return text[:head] + "..." + text[len(text) - (room - 3 - head):]
 
 

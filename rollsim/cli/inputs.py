@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,26 @@ def input_flag_error(exc: ValueError) -> UsageError:
         key, _, message = str(exc).partition(": ")
     flag = {FILE_OPTIONS[n]: f for n, f in _FILE_FLAGS.items()}.get(key, key)
     return UsageError(f"argument {flag}: {message}")
+
+
+def check_live_flags_read(args: argparse.Namespace, experiments: Sequence[Any]) -> None:
+    """Refuse ``-n`` when no experiment of ``rollsim run`` reads a manifest, and ``--context`` or
+    ``--kubeconfig`` when none reads an input (``ds/NAME``, a manifest whose cluster's version is
+    asked, a node list, pools, a timing profile): the flag would change nothing, and ``simulate
+    --nodes 10 -n NS`` is refused alike (exit 2), not run as if the flag did something.
+    """
+    from rollsim.io.fileoptions import FILE_OPTIONS
+
+    reads = [{k for c in e.configurations for k in c.options if k in FILE_OPTIONS} for e in experiments]
+    files = ", ".join(e.document.file for e in experiments)
+    none = f"{files} reads none" if len(experiments) == 1 else f"none of {files} does"
+    if getattr(args, "namespace", None) is not None and not any("manifest" in r for r in reads):
+        raise UsageError("argument -n/--namespace: applies only to an experiment that reads a manifest "
+                         f"(daemonset.manifest: a file, or ds/NAME); {none}")
+    for flag in ("context", "kubeconfig"):
+        if getattr(args, flag, None) and not any(reads):
+            raise UsageError(f"argument --{flag}: applies only to an experiment that reads ds/NAME or input files "
+                             f"(daemonset.manifest, cluster.nodes_file, cluster.pools, timings); {none}")
 
 
 def scenario_from(args: argparse.Namespace):

@@ -234,7 +234,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     cal = sub.add_parser("calibrate", help="fit pod phase timings from `kubectl get pods -o json`", parents=common)
     cal.add_argument("pods", type=checked(input_file), metavar="PODS.json",
                      help="kubectl get pods -o json; - reads standard input")
-    cal.add_argument("--events", metavar="EVENTS.json",
+    cal.add_argument("--events", type=checked(input_file), metavar="EVENTS.json",
                      help="kubectl get events -o json (exact pull times); - reads standard input")
     cal.add_argument("--out-file", type=checked(output_file), metavar="TIMINGS.yaml",
                      help="write the timing profile (use it with --timings or scenario.timings); "

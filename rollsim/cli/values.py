@@ -77,8 +77,13 @@ def _given(text: str, what: str) -> str:
 
 
 def input_file(text: str) -> str:
-    """A file to read (``-`` is standard input)."""
-    return _given(text, "a file path")
+    """A file to read (``-`` is standard input); a folder is refused under its argument's name, as
+    ``--manifest`` refuses one (``calibrate adir`` said ``adir: cannot read: Is a directory``).
+    """
+    text = _given(text, "a file path")
+    if text != "-" and Path(text).is_dir():
+        raise ValueError(f"is a folder, not a file: {text}")
+    return text
 
 
 def results_folder(text: str) -> Path:

@@ -328,7 +328,9 @@ def keeping_stdin() -> Iterator[list[bytes]]:
 
 
 def _read_stdin() -> bytes:
-    if sys.stdin is None or sys.stdin.isatty():
+    if sys.stdin is None:  # Python's when its descriptor 0 was closed (``<&-``)
+        raise ConfigError("standard input is closed; pipe the file in (... | rollsim ... -)", file="<stdin>")
+    if sys.stdin.isatty():
         raise ConfigError("standard input is a terminal; pipe the file in (... | rollsim ... -)", file="<stdin>")
     raw = sys.stdin.buffer.read()
     kept = _stdin_kept.get()

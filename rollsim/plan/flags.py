@@ -43,6 +43,24 @@ def _checked(rule: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+class _AsWritten(float):
+    """A probability flag's value that keeps its text as given (``0.9999999``, ``99.9%``), for a
+    message to quote: a rounded ``1`` is a value the flag itself refuses.
+    """
+
+    written: str
+
+
+def _probability(text: str) -> float:
+    value = _AsWritten(parse_probability(text))
+    value.written = text
+    return value
+
+
+def _as_written(value: float) -> str:
+    return getattr(value, "written", f"{value:.12g}")
+
+
 def _seconds_list(text: str) -> tuple[float, ...]:
     """The minReadySeconds values, each whole seconds as the API's int32 field takes them (``RULES``)."""
     return tuple(RULES["min_ready_seconds"](v) for v in text.split(","))
@@ -96,10 +114,10 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
                    help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")
     c.add_argument("--window", type=_checked(parse_duration), metavar="T", help="maintenance window, e.g. 30m")
-    c.add_argument("--window-probability", type=_checked(parse_probability), default=0.95, metavar="P",
+    c.add_argument("--window-probability", type=_checked(_probability), metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T; the answer "
                         "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95)")
-    c.add_argument("--confidence", type=_checked(parse_probability), default=0.95, metavar="C",
+    c.add_argument("--confidence", type=_checked(_probability), default=0.95, metavar="C",
                    help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
     c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")
@@ -145,8 +163,11 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
         raise FlagError("argument -n/--namespace: applies only with --manifest (a file, or ds/NAME)")
     files = {"manifest": args.manifest, "nodes_file": args.nodes_file, "timings_file": args.timings,
              "strict": True if args.strict else None}
-    constraints = Constraints(args.floor, args.window, args.window_probability, args.surge_pods, args.surge_cpu,
-                              args.surge_memory, not args.no_surge, args.min_ready_seconds, args.confidence)
+    _check_surge_flags(args)
+    _check_window_flags(args)
+    probability = 0.95 if args.window_probability is None else float(args.window_probability)
+    constraints = Constraints(args.floor, args.window, probability, args.surge_pods, args.surge_cpu,
+                              args.surge_memory, not args.no_surge, args.min_ready_seconds, float(args.confidence))
     if args.max_replications is not None and args.max_replications < args.replications:
         raise FlagError(f"argument --max-replications: must be at least --replications ({args.replications}), "
                         f"got {args.max_replications}")
@@ -169,3 +190,41 @@ def request_from_args(args: argparse.Namespace, live: dict[str, Any] | None) -> 
                        out=args.out,
                        workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                        progress=not args.quiet)
+
+
+def _check_surge_flags(args: argparse.Namespace) -> None:
+    """Refuse a surge budget beside ``--no-surge``: the plan considers no maxSurge then, and the
+    budget would be dropped without a word.
+    """
+    budget = [flag for flag, value in (("--surge-pods", args.surge_pods), ("--surge-cpu", args.surge_cpu),
+                                       ("--surge-memory", args.surge_memory)) if value is not None]
+    if args.no_surge and budget:
+        raise FlagError(f"argument {budget[0]}: not allowed with argument --no-surge (a surge budget bounds maxSurge, "
+                        "which --no-surge leaves out of the plan); give one or the other")
+
+
+def _check_window_flags(args: argparse.Namespace) -> None:
+    """Refuse ``--window-probability`` without ``--window`` (the chance of finishing within no window),
+    as ``--daemonset`` without ``--manifest`` is; and a window bound that needs more runs of the answer
+    than the replications limit allows (``runs_to_confirm``), naming the flag and its value as given,
+    before any run.
+    """
+    from rollsim.plan.evidence import runs_to_confirm
+
+    if args.window is None:
+        if args.window_probability is not None:
+            raise FlagError("argument --window-probability: applies only with --window (the chance of finishing "
+                            "within it)")
+        return
+    p = 0.95 if args.window_probability is None else float(args.window_probability)
+    runs = runs_to_confirm(p, float(args.confidence))
+    try:
+        check_limit("replications", runs)
+    except LimitError as exc:
+        if args.window_probability is None:  # the default probability: the confidence asked for them
+            said = f"--confidence: {_as_written(args.confidence)} at the default --window-probability 0.95"
+        else:
+            said = f"--window-probability: {_as_written(args.window_probability)} at --confidence " \
+                   f"{_as_written(args.confidence)}"
+        raise FlagError(f"argument {said} needs {runs:,} runs of the answer (a distribution-free bound on its "
+                        f"p{100 * p:.10g}): {exc}") from None

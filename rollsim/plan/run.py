@@ -105,8 +105,8 @@ def _check_confirm_runs(constraints: Constraints) -> None:
     try:
         check_limit("replications", runs)
     except LimitError as exc:
-        raise LimitError(f"a window probability of {p:g} at confidence {c:g} needs {runs:,} runs of the answer "
-                         f"(a distribution-free bound on its p{100 * p:g}): {exc}") from None
+        raise LimitError(f"a window probability of {p:.12g} at confidence {c:.12g} needs {runs:,} runs of the "
+                         f"answer (a distribution-free bound on its p{100 * p:.10g}): {exc}") from None
 
 
 def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,

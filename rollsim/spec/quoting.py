@@ -6,11 +6,16 @@ Used by the manifest reader (``rollsim.io.manifest``) and the experiment file's 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
-__all__ = ["as_written", "describe", "flow", "show", "written"]
+__all__ = ["as_written", "describe", "enumeration", "expected_one_of", "flow", "nearest", "show", "written"]
+
+_LISTED = 100  # characters: an enumeration this long at most is written whole
+_FIRST = 60  # else as many of its first names as fit in this many (three at least), and how many more
 
 
 def show(value: Any) -> str:
@@ -62,3 +67,33 @@ def describe(value: Any) -> str:
     if isinstance(value, bytes):
         return "binary data"
     return type(value).__name__
+
+
+def enumeration(names: Iterable[object]) -> str:
+    """``a, b, c``, or for a long list its first few and ``and 12 more``: a message names where and the
+    rule whole, and a list of every allowed key (40 of them) would push it past a line.
+    """
+    items = [str(n) for n in names]
+    if len(", ".join(items)) <= _LISTED:
+        return ", ".join(items)
+    shown = max(3, next(i for i in range(len(items) + 1) if len(", ".join(items[:i + 1])) > _FIRST))
+    return f"{', '.join(items[:shown])} and {len(items) - shown} more"
+
+
+def nearest(given: object, names: Iterable[object]) -> str | None:
+    """The one of ``names`` that ``given`` most likely misspells (``nodez`` → ``nodes``), or ``None``."""
+    near = difflib.get_close_matches(str(given), [str(n) for n in names], n=1, cutoff=0.8)  # not max_speed: updated
+    return near[0] if near else None
+
+
+def expected_one_of(given: object, names: Iterable[object], more: str = "") -> str:
+    """What an unknown key or name should have been: ``did you mean nodes?`` when one is near, else
+    ``expected one of a, b, c`` (a long list shortened by :func:`enumeration`, then ``more``, where the
+    whole list is: ``; rollsim schema lists them``).
+    """
+    names = list(names)
+    near = nearest(given, names)
+    if near is not None:
+        return f"did you mean {near}?"
+    listed = enumeration(names)
+    return f"expected one of {listed}" + (more if listed.endswith(" more") else "")

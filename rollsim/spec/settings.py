@@ -315,7 +315,8 @@ _OWN: tuple[Setting, ...] = (
     Setting("registry_bandwidth", "registry.bandwidth", k.RATE, "the registry's total bandwidth, e.g. 1GB/s",
             field="registry.bandwidth", shown_default="unlimited", unit="bytes/s", label="registry bandwidth"),
     Setting("registry_pull_rate", "registry.pull_rate", k.PULL_RATE,
-            "pulls the registry admits per second, e.g. 10/s, or per a duration, e.g. 100/6h",
+            "pulls the registry admits per second, e.g. 10/s (a plain 10 is per second too), or per a duration, "
+            "e.g. 100/6h",
             field="registry.pull_rate", shown_default="unlimited",
             unit="pulls/s", label="registry pull rate"),
     Setting("registry_pull_burst", "registry.pull_burst", k.POSITIVE_INTEGER,
@@ -379,8 +380,8 @@ def _guess(key: object) -> str:
     the keys are listed.
     """
     if key in ("manifest", "daemonset"):  # the first thing a user with a manifest of several DaemonSets tries
-        return ("; an also: item takes the DaemonSet's settings as keys (max_unavailable, requests_cpu, ...), "
-                "not a manifest: only the study's DaemonSet is read from one (scenario.daemonset.manifest)")
+        return ("; an also: item takes the DaemonSet's settings as keys (max_unavailable, ...), not a manifest: "
+                "only scenario.daemonset.manifest reads one")
     close = difflib.get_close_matches(str(key), WORKLOAD_OPTIONS, n=1)
     return f"; did you mean {close[0]}?" if close else " (the keys: rollsim schema, under $defs.also)"
 

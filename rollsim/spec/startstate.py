@@ -187,6 +187,9 @@ def _check_matches_some_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node,
         raise NoNodeError(placed_by, why)
 
 
+_WHY_ROOM = 100  # characters of reasons at most, past the first: the error line keeps its rule and way out
+
+
 def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...], placement: Any) -> str | None:
     """What keeps a DaemonSet of ``placement`` off every one of ``nodes`` (with an example of each
     reason) and of the nodes that join (``joining``: by shape, counted apart: they are not the
@@ -201,9 +204,16 @@ def _why_no_node(nodes: tuple[Node, ...], joining: tuple[tuple[Node, int], ...],
         return None
     report = eligibility_report(nodes, placement)
     examples = dict(report.examples)
-    parts = [f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}"
-             + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
-             for reason, count in report.reasons]
+    bare = [f"{count} of {len(nodes)} nodes: {reason.removeprefix(KEPT_ONLY)}" for reason, count in report.reasons]
+    parts = [text + (f", e.g. {examples[reason][0]}" if examples.get(reason) else "")
+             for text, (reason, _) in zip(bare, report.reasons)]
+    shown = next((i for i in range(1, len(parts)) if len("; ".join(parts[:i + 1])) > _WHY_ROOM), len(parts))
+    if shown < len(parts):  # whole reasons, then how many nodes the rest keep off, so that the counts add up
+        rest = sum(count for _, count in report.reasons[shown:])
+        more = len(parts) - shown
+        parts[shown:] = [f"and {more} more reason{'s' if more > 1 else ''}, on {rest:,} node{'s' if rest > 1 else ''}"]
+        if len("; ".join(parts)) > _WHY_ROOM:  # the first reason's example gives way, not a cut inside it
+            parts[0] = bare[0]
     if joining:
         parts.append(_why_not_joining(joining, placement, {reason for reason, _ in report.reasons}))
     return "; ".join(parts)

@@ -106,9 +106,13 @@ def parse_version(value: object) -> str:
     if isinstance(value, float):  # a YAML number: 1.36
         minor = f"{value:.2f}"
     if minor not in SUPPORTED_VERSIONS:
-        # a YAML number loses its trailing zero (1.30 is 1.3): named as the minor it stands for, with the fix
-        got = f"{minor} (a number; quote a version: \"{minor}\")" if isinstance(value, float) else repr(value)
-        raise ValueError(f"must be one of the modelled Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}, "
+        # a YAML number as read (1.3, whether the file says 1.3 or 1.30, which YAML reads alike), and the
+        # version it most likely stands for, quoted, as the fix
+        got = repr(value)
+        if isinstance(value, float):
+            lost = f"as YAML reads {minor} unquoted; " if minor != repr(value) else ""
+            got = f"the number {value!r} ({lost}quote it: \"{minor}\")"
+        raise ValueError(f"must be a modelled version, {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}, "
                          f"got {got}{_nearest(minor)}")
     return minor
 
@@ -124,10 +128,9 @@ def _nearest(minor: str) -> str:
         return ""
     n, oldest, newest = int(match.group(1)), SUPPORTED_VERSIONS[0], SUPPORTED_VERSIONS[-1]
     if n < int(oldest.split(".")[1]):
-        return (f"; for an older cluster give {oldest}, the oldest modelled (a live cluster of {minor} gets its rules, "
-                "with a warning listing what differs)")
+        return f"; for an older cluster give {oldest} (a live cluster of {minor} gets its rules)"
     if n > int(newest.split(".")[1]):
-        return f"; for a newer cluster give {newest}, the newest modelled"
+        return f"; for a newer cluster give {newest}"
     return ""
 
 

@@ -11,11 +11,12 @@ from typing import Any
 from rollsim.io.inputs import FILE_OPTIONS
 from rollsim.io.yamldoc import Document
 from rollsim.spec.distributions import split_spec_hint
-from rollsim.spec.quoting import describe
+from rollsim.spec.quoting import describe, expected_one_of
 from rollsim.spec.settings import SETTINGS
 
 __all__ = ["scenario_options"]
 
+_SCHEMA = " (rollsim schema lists them)"  # where a shortened list of keys is whole
 _SECTIONS: dict[str, set[str]] = {}
 _BY_PATH: dict[str, str] = {}
 for _name, _path in [*((s.name, s.key) for s in SETTINGS), *FILE_OPTIONS.items()]:
@@ -42,7 +43,7 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
         keys = _SECTIONS.get(section)
         where = f"{path}.{section}"
         if keys is None:
-            raise doc.error(where, f"unknown key; expected one of {', '.join(sorted(_SECTIONS))}")
+            raise doc.error(where, f"unknown key; {expected_one_of(section, sorted(_SECTIONS), _SCHEMA)}")
         if keys == {""}:  # a top-level option such as deleter or horizon_s
             options[_BY_PATH[section]] = value
             continue
@@ -56,8 +57,8 @@ def scenario_options(doc: Document, data: Any, path: str = "scenario") -> dict[s
         for key, item in value.items():
             name = _BY_PATH.get(f"{section}.{key}")
             if name is None:
-                hint = split_spec_hint(key, value)  # first: the list of keys may be cut from a long line
+                hint = split_spec_hint(key, value)
                 raise doc.error(f"{where}.{key}", f"unknown key; {hint + '; ' if hint else ''}"
-                                                  f"expected one of {', '.join(sorted(keys))}")
+                                                  f"{expected_one_of(key, sorted(keys), _SCHEMA)}")
             options[name] = item
     return options

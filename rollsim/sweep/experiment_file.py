@@ -33,7 +33,7 @@ from rollsim.spec.options import (
     option_for_path,
     option_path,
 )
-from rollsim.spec.quoting import describe, written
+from rollsim.spec.quoting import describe, expected_one_of, written
 from rollsim.spec.scenario import Scenario
 from rollsim.sweep.config import scenario_options
 from rollsim.sweep.experiment import (
@@ -111,9 +111,11 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         raise doc.error("source", f"this is a results folder's record of the experiment it ran, not an experiment "
                                   f"file: run the experiment file it names ({data['source']}), or "
                                   "rollsim report on the folder")
+    if "apiVersion" in data and "kind" in data and "name" not in data:  # kubectl's, not rollsim's
+        raise doc.error("kind", _kubernetes_object(data))
     for key in data:
         if key not in TOP_KEYS:
-            raise doc.error(str(key), f"unknown key; expected one of {', '.join(TOP_KEYS)}")
+            raise doc.error(str(key), f"unknown key; {expected_one_of(key, TOP_KEYS)}")
     try:
         name = folder_name(data.get("name"))  # the results folder's name: checked after stripping
     except ValueError as exc:
@@ -203,8 +205,10 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             origins.append((v_index, items))
     # a setting ignored by every configuration that gives it (one given in the scenario and used where the grid
     # turns its feature on is not ignored: disk_pressure_for beside disk_pressure_nodes: [[], 3@0])
-    warnings.update(dict.fromkeys(f"{doc.file}: {where}: {note}" for (where, note), count in ignored.items()
-                                  if count == given[where]))
+    everywhere = {where: note for (where, note), count in ignored.items() if count == given[where]}
+    _check_grid_not_ignored(doc, grid, everywhere)
+    warnings.update(dict.fromkeys(f"{doc.file}{f':{line}' if (line := doc.line(where)) else ''}: {where}: {note}"
+                                  for where, note in everywhere.items()))
     if kubernetes_version is None:  # one version for all makes a grid over versions one scenario, as asked
         check_distinct(doc, [c.label for c in configurations], [c.scenario for c in configurations], origins, grid)
     reported = _reported(doc, data.get("reported"))
@@ -220,6 +224,40 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
                       tuple(warnings), decisions, reported, cluster_reads(built))
+
+
+def _check_grid_not_ignored(doc: Document, grid: Mapping[str, Any], ignored: Mapping[str, str]) -> None:
+    """Refuse a grid key of several values that every configuration ignores (``ignored``: each ignored
+    setting's key path, ``grid.K[i]``, and why): ``strategy.max_unavailable`` under OnDelete. Its values
+    would run one rollout under as many labels, as two variants of one scenario would (``check_distinct``).
+    """
+    for key, values in grid.items():
+        if not isinstance(values, list) or len(values) < 2 or key == FILE_OPTIONS["manifest"]:
+            continue  # manifests differ in more than the priority class a note says is unknown
+        notes = [ignored.get(f"grid.{key}[{i}]") for i in range(len(values))]
+        if all(notes):
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            raise doc.error(f"grid.{key}", f"{notes[0]}, so its {len(values)} values would run the same rollouts "
+                                           f"{times}; drop it from the grid")
+
+
+def _kubernetes_object(data: Mapping[str, Any]) -> str:
+    """Why a Kubernetes object (``apiVersion`` and ``kind``) is no experiment file, and where it goes:
+    a DaemonSet to ``--manifest``, nodes to ``--nodes-file``, pods to ``rollsim calibrate``.
+    """
+    items = data.get("items")
+    kinds = {data.get("kind")} | {i.get("kind") for i in items if isinstance(i, dict)} if isinstance(items, list) \
+        else {data.get("kind")}
+    kind = data.get("kind")
+    shown = kind if isinstance(kind, str) and kind.isprintable() and len(kind) <= 40 else written(kind)
+    rule = f"this is a Kubernetes manifest (kind {shown}), not an experiment file"
+    if kinds & {"DaemonSet", "DaemonSetList"}:
+        return rule + ": give it to rollsim simulate --manifest or rollsim plan --manifest (or daemonset.manifest)"
+    if kinds & {"Node", "NodeList"}:
+        return rule + ": give it to rollsim simulate --nodes-file or rollsim plan --nodes-file (or cluster.nodes_file)"
+    if kinds & {"Pod", "PodList"}:
+        return rule + ": give it to rollsim calibrate"
+    return rule + " (rollsim schema describes one)"
 
 
 def _surge_on_old_cluster(doc: Document, scenario: Scenario, inputs: Inputs, files: Mapping[str, Any],

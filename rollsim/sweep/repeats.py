@@ -35,9 +35,8 @@ def check_not_overridden(doc: Document, where: str, variant: Mapping[str, Any], 
         if key == "name" or (grid_key := in_grid.get(option(key))) is None:
             continue
         line = doc.line(f"{where}.{key}")
-        raise ConfigError(f"both set {grid_key}: each grid value would replace the variant's "
-                          f"{_shown(variant[key])}, which no run would use though the variant's name labels them; "
-                          "set it in the variant or in the grid, not both",
+        raise ConfigError("both set it: each grid value would replace the variant's "
+                          f"{_shown(variant[key])}, though its name labels the runs; set it in one, not both",
                           f"grid.{grid_key} and {where}.{key} (line {line})", doc.file, doc.line(f"grid.{grid_key}"))
 
 

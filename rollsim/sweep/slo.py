@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rollsim.observe.metrics import SUMMARY_KEYS
-from rollsim.spec.quoting import describe, written
+from rollsim.spec.quoting import describe, expected_one_of, nearest, written
 from rollsim.sweep.labels import value_text
 
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
@@ -31,6 +31,8 @@ __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recom
 
 STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
 _NUMERIC = tuple(k for k in SUMMARY_KEYS if k not in ("completed", "stalled", "rolled_back"))
+# every key an slo mapping takes: max_ and min_ of each metric, a metric named with its bound as it is
+_KEYS = tuple(k for m in _NUMERIC for k in ((m,) if m.startswith(("max_", "min_")) else (f"max_{m}", f"min_{m}")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,8 @@ class Constraint:
 
     def __post_init__(self) -> None:
         if self.metric not in _NUMERIC:
-            raise ValueError(f"unknown metric {self.metric!r}; expected one of {', '.join(_NUMERIC)}")
+            raise ValueError(f"unknown metric {self.metric!r}; "
+                             + expected_one_of(self.metric, _NUMERIC, " (the summary's metrics: README, One rollout)"))
         if self.bound not in ("max", "min"):
             raise ValueError(f"bound must be max or min, got {written(self.bound)}")
         if self.statistic not in STATISTICS:
@@ -89,10 +92,14 @@ def parse_slo(data: Any) -> tuple[Constraint, ...]:
         if key == "statistic":
             continue
         bound, _, metric = str(key).partition("_")
+        near = nearest(key, _KEYS) if key not in _KEYS else None
         if bound not in ("max", "min") or not metric:
-            raise ValueError(f"{key}: an SLO key is max_<metric> or min_<metric>")
+            raise ValueError(f"{key}: an SLO key is max_<metric> or min_<metric>"
+                             + (f"; did you mean {near}?" if near else ""))
         if metric not in _NUMERIC and key in _NUMERIC:
             metric = str(key)  # min_available_fraction: a metric whose name carries its bound
+        if near is not None:  # min_availble_fraction: the key as written, and the one it misspells
+            raise ValueError(f"{key}: unknown SLO key; did you mean {near}?")
         stat = default
         if isinstance(value, Mapping):
             unknown = set(value) - {"limit", "statistic"}

@@ -68,25 +68,30 @@ def expect(value: Any, kind: type, where: str, what: str) -> Any:
     return value
 
 
+def _a(kind: str) -> str:
+    """``a Pod``, ``an Event``: the article a kind's name takes."""
+    return f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}"
+
+
 def items(doc: Any, kind: str, hints: Mapping[str, str]) -> list[tuple[str, dict]]:
     """The objects of ``kind`` in a ``kubectl get -o json`` document, with their key paths;
     ``hints``: what to add to the error when the document holds another kind (by that kind:
     ``{"Event": " (is this the events file?)"}``), none for a kind it does not name.
     """
     if not isinstance(doc, dict):
-        raise ConfigError(f"expected a {kind} list from kubectl get -o json, got {describe(doc)}")
+        raise ConfigError(f"expected {_a(kind)} list from kubectl get -o json, got {describe(doc)}")
     if doc.get("kind") == kind:
         return [("", doc)]
     if "items" not in doc or doc.get("kind") not in (None, "List", f"{kind}List"):
         found = doc.get("kind")
         hint = hints.get(found.removesuffix("List"), "") if isinstance(found, str) else ""
         got = "no kind" if found is None else f"kind {written(found)}"
-        raise ConfigError(f"expected a {kind} list (kind List with items), got {got}{hint}")
+        raise ConfigError(f"expected {_a(kind)} list (kind List with items), got {got}{hint}")
     out = []
     for i, item in enumerate(expect(doc["items"], list, "items", "a list")):
         where = f"items[{i}]"
         if not isinstance(item, dict):
-            raise ConfigError(f"must be a {kind} object, got {describe(item)}", where)
+            raise ConfigError(f"must be {_a(kind)} object, got {describe(item)}", where)
         found = item.get("kind", kind)
         if found != kind:
             hint = hints.get(found, "") if isinstance(found, str) else ""

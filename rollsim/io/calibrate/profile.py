@@ -22,7 +22,7 @@ from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
 from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
-from rollsim.spec.quoting import describe, flow, written
+from rollsim.spec.quoting import describe, expected_one_of, flow, written
 
 __all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table",
            "load_timings", "profile_document", "profile_text", "write_timings"]
@@ -228,7 +228,7 @@ def load_timings(path: str | Path) -> dict[str, str]:
     for phase, spec in timings.items():
         where = f"timings.{phase}"
         if phase not in PROFILE_KEYS:
-            raise doc.error(where, f"unknown phase; expected one of {', '.join(PROFILE_KEYS)}")
+            raise doc.error(where, f"unknown phase; {expected_one_of(phase, PROFILE_KEYS)}")
         if phase == "probe_period":
             number = spec if isinstance(spec, (int, float)) and not isinstance(spec, bool) else None
             if isinstance(spec, str):

@@ -12,7 +12,7 @@ from typing import Any
 from rollsim.spec.labelsyntax import label_key_problem, label_value_problem
 from rollsim.spec.node import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint
 from rollsim.spec.quantity import int64_amount
-from rollsim.spec.quoting import written
+from rollsim.spec.quoting import expected_one_of, written
 
 __all__ = ["NOT_READY_TAINT", "UNSCHEDULABLE_TAINT", "Invalid", "Parts", "allocatable", "allocatable_everywhere",
            "dotted", "kind_of", "known_keys", "mapping", "show", "string_map", "taints"]
@@ -77,7 +77,7 @@ def known_keys(data: Mapping, keys: tuple[str, ...], at: Parts) -> None:
     """Raise ``Invalid`` on the first key of ``data`` not in ``keys``."""
     for key in data:
         if key not in keys:
-            raise Invalid(at + (str(key),), f"unknown key; expected one of {', '.join(keys)}")
+            raise Invalid(at + (str(key),), f"unknown key; {expected_one_of(key, keys)}")
 
 
 def string_map(data: Mapping, at: Parts) -> Mapping[str, str]:

@@ -1,0 +1,224 @@
+"""Bad input's one line names where and the rule whole (audit 17 items 6-15): the file, line and key
+path are never shortened, a long list of allowed names gives way ("and 12 more") or a near spelling
+is offered instead ("did you mean nodes?"), flags that conflict or do nothing are refused, and the
+value quoted is the value given.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from rollsim.cli import main
+
+from helpers import ROOT, one_error_line
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- item 6: the where is never cut; long lists give way ------------------------------------------
+def test_a_long_file_name_and_key_path_stay_whole(tmp_path, capsys) -> None:
+    """``/tmp/audit1...er.yaml:3: scenario.cluster.nodez: unknown key; expected one of add_nodes, ...,
+    disk_pressure_for,...od, ...``: the file name was cut to make room for 40 allowed keys.
+    """
+    path = _write(tmp_path / ("a-long-folder-name-" * 4) / "unknown_cluster.yaml",
+                  "name: tiny\nscenario:\n  cluster: {nodes: 10, nodez: 3}\nreplications: 1\n")
+    assert main(["run", str(path)]) == 2
+    said = f"rollsim: error: {path}:3: scenario.cluster.nodez: unknown key; did you mean nodes?"
+    assert one_error_line(capsys) == said
+
+
+def test_an_unknown_key_far_from_any_lists_a_few_and_how_many_more(tmp_path, capsys) -> None:
+    path = _write(tmp_path / "e.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10, qqqqq: 3}\nreplications: 1\n")
+    assert main(["run", str(path)]) == 2
+    line = one_error_line(capsys, f"{path}:3: scenario.cluster.qqqqq: unknown key; expected one of add_nodes, ",
+                          " more (rollsim schema lists them)")
+    assert "..." not in line and len(line) < 300
+
+
+def test_one_line_never_shortens_the_file_line_or_key_path() -> None:
+    from rollsim.cli.exits import one_line
+
+    where = "/tmp/" + "f" * 60 + "/experiment.yaml:3: scenario.cluster.a_rather_long_key_name:"
+    line = one_line(f"{where} unknown key; expected one of " + ", ".join(f"key_number_{i}" for i in range(40)))
+    assert len(line) <= 300 and line.startswith(where + " unknown key; expected one of key_num")
+    assert line.endswith("key_number_39")  # a list written whole loses its middle
+    # a value too long for the line gives way in its middle; the where before it does not
+    line = one_line(f"{where} must be short, got '{'v' * 400}'")
+    assert line.startswith(f"{where} must be short, got 'vvv") and "..." in line and len(line) == 300
+
+
+def test_enumeration_and_expected_one_of() -> None:
+    from rollsim.spec.quoting import enumeration, expected_one_of
+
+    assert enumeration(["a", "b", "c"]) == "a, b, c"
+    names = [f"n{i}" for i in range(20)]
+    assert enumeration(names) == ", ".join(names)  # short enough to write whole
+    names = [f"name_number_{i}" for i in range(20)]
+    assert enumeration(names) == "name_number_0, name_number_1, name_number_2, name_number_3 and 16 more"
+    assert expected_one_of("nodez", ["nodes", "pools"]) == "did you mean nodes?"
+    assert expected_one_of("max_speed", ["max_updated", "nodes"]) == "expected one of max_updated, nodes"
+    assert expected_one_of("zzz", names, " (see X)") == ("expected one of name_number_0, name_number_1, name_number_2, "
+                                                         "name_number_3 and 16 more (see X)")
+    assert expected_one_of("zzz", ["a", "b"], " (see X)") == "expected one of a, b"
+
+
+def test_a_grid_and_variant_clash_fits_its_line(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = _write(Path("e") / "grid_dup_with_variant.yaml",
+                  "name: tiny\nscenario:\n  cluster: {nodes: 10}\ngrid:\n  strategy.max_unavailable: [1, 2]\n"
+                  "replications: 1\nseed: 1\nvariants:\n  - {name: a, strategy.max_unavailable: 3}\n")
+    assert main(["run", str(path)]) == 2
+    line = one_error_line(capsys, f"{path}:5: grid.strategy.max_unavailable and variants[0].strategy.max_unavailable "
+                                  "(line 9): both set it: ", "set it in one, not both")
+    assert "..." not in line
+
+
+# -- item 7: a misspelt SLO key ----------------------------------------------------------------
+def test_a_misspelt_slo_key_is_whole_with_the_key_it_misspells(tmp_path, capsys) -> None:
+    path = _write(tmp_path / "e" / "slo_typo.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\nreplications: 1\n"
+                                                      "slo:\n  min_availble_fraction: 0.9\n")
+    assert main(["run", str(path)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:6: slo.min_availble_fraction: unknown SLO key; did you "
+                                      "mean min_available_fraction?")
+
+
+def test_an_unknown_slo_metric_lists_a_few(tmp_path, capsys) -> None:
+    path = _write(tmp_path / "e.yaml", "name: tiny\nslo:\n  max_colour: 3\n")
+    assert main(["run", str(path)]) == 2
+    line = one_error_line(capsys, ":3: slo.max_colour: unknown metric 'colour'; expected one of nodes, duration_s, ",
+                          " more (the summary's metrics: README, One rollout)")
+    assert "..." not in line
+
+
+# -- item 8: what keeps a DaemonSet off every node, in whole reasons ------------------------------
+def test_matches_no_node_keeps_whole_reasons_and_counts_the_rest(tmp_path, capsys) -> None:
+    """Four nodes, each with an untolerated taint, two of them with another one first: "(2 of 4 nodes:
+    untolerated taint x=y:NoSchedule, e.g. ... e.g. ip-...)" read as if two nodes were excluded.
+    """
+    nodes = json.loads((ROOT / "tests" / "data" / "nodes" / "kubectl-get-nodes.json").read_text("utf-8"))
+    for item in nodes["items"]:
+        item["spec"].setdefault("taints", []).append({"key": "x", "value": "y", "effect": "NoSchedule"})
+    path = _write(tmp_path / "n_tainted.json", json.dumps(nodes))
+    assert main(["simulate", "-q", "--nodes-file", str(path)]) == 2
+    line = one_error_line(capsys, "the DaemonSet matches no node (2 of 4 nodes: untolerated taint x=y:NoSchedule; "
+                                  "and 2 more reasons, on 2 nodes); fix its nodeSelector")
+    assert "..." not in line and len(line) <= 300
+
+
+# -- item 9: standard input closed ---------------------------------------------------------------
+def test_a_closed_standard_input_is_called_closed(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # as Python leaves it when descriptor 0 is closed (<&-)
+    assert main(["simulate", "-q", "--nodes", "10", "--manifest", "-"]) == 2
+    one_error_line(capsys, "<stdin>: standard input is closed; pipe the file in")
+
+
+# -- item 10: the window probability as given, under its flag -------------------------------------
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--window-probability", "0.9999999"], "argument --window-probability: 0.9999999 at --confidence 0.95 needs "
+                                            "29,957,322 runs of the answer (a distribution-free bound on its "
+                                            "p99.99999): 29,957,322 replications exceed the limit"),
+    (["--window-probability", "99.9%"], "argument --window-probability: 99.9% at --confidence 0.95 needs 2,995 runs"),
+    (["--confidence", "0.999999999"], "argument --confidence: 0.999999999 at the default --window-probability 0.95 "
+                                      "needs 405 runs"),
+])
+def test_a_window_bound_beyond_the_replications_names_its_flag_and_value(capsys, monkeypatch, flags, said) -> None:
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "400")
+    assert main(["plan", "--nodes", "10", "--workers", "1", "--window", "30m", *flags]) == 2
+    one_error_line(capsys, f"rollsim: error: {said}")
+
+
+# -- item 11: flags that conflict or do nothing ---------------------------------------------------
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--no-surge", "--surge-pods", "5"], "argument --surge-pods: not allowed with argument --no-surge"),
+    (["--no-surge", "--surge-memory", "1Gi"], "argument --surge-memory: not allowed with argument --no-surge"),
+    (["--window-probability", "0.99"], "argument --window-probability: applies only with --window"),
+])
+def test_plan_refuses_flags_that_conflict_or_do_nothing(tmp_path, capsys, flags, said) -> None:
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "10", "--workers", "1", "--out-dir", str(out), *flags]) == 2
+    one_error_line(capsys, f"rollsim: error: {said}")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["-n", "foo"], "argument -n/--namespace: applies only to an experiment that reads a manifest"),
+    (["--context", "foo"], "argument --context: applies only to an experiment that reads ds/NAME or input files"),
+    (["--kubeconfig", "kc"], "argument --kubeconfig: applies only to an experiment that reads ds/NAME or input files"),
+])
+def test_run_refuses_cluster_flags_an_experiment_does_not_read(tmp_path, capsys, flags, said) -> None:
+    """As ``simulate --nodes 10 -n foo`` is refused (exit 2, "applies only with --manifest")."""
+    path = _write(tmp_path / "ok.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out), *flags]) == 2
+    one_error_line(capsys, f"rollsim: error: {said}", f"{path} reads none")
+    assert not out.exists()
+
+
+# -- item 13: an unquoted version as read ----------------------------------------------------------
+def test_an_unquoted_version_is_shown_as_read(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = _write(Path("e") / "kv13.yaml",
+                  "name: t\nscenario:\n  controller: {kubernetes_version: 1.3}\nreplications: 1\n")
+    assert main(["run", str(path)]) == 2
+    line = one_error_line(capsys, f"{path}:3: scenario.controller.kubernetes_version: must be a modelled version, "
+                                  '1.33 to 1.37, got the number 1.3 (as YAML reads 1.30 unquoted; quote it: "1.30"); '
+                                  "for an older cluster give 1.33 (a live cluster of 1.30 gets its rules)")
+    assert "..." not in line
+
+
+# -- item 14: a grid over a key every configuration ignores ---------------------------------------
+_ON_DELETE = "name: g\nscenario:\n  cluster: {nodes: 10}\n  strategy: {type: OnDelete}\n  deleter: batch:5\ngrid:\n"
+
+
+def test_a_grid_of_values_ondelete_ignores_is_refused_at_its_line(tmp_path, capsys) -> None:
+    path = _write(tmp_path / "g_od.yaml", _ON_DELETE + "  strategy.max_unavailable: [1, 2]\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    one_error_line(capsys, f"rollsim: error: {path}:7: grid.strategy.max_unavailable: ignored with strategy OnDelete",
+                   "so its 2 values would run the same rollouts twice; drop it from the grid")
+    assert not out.exists()
+
+
+def test_an_ignored_grid_value_alone_is_warned_with_its_line(tmp_path) -> None:
+    from rollsim.sweep.experiment_file import load_experiment
+
+    path = _write(tmp_path / "g_od1.yaml", _ON_DELETE + "  strategy.max_unavailable: 2\nreplications: 1\n")
+    assert f"{path}:7: grid.strategy.max_unavailable: ignored with strategy OnDelete" in "\n".join(
+        load_experiment(path).warnings)
+
+
+# -- item 15: nits ---------------------------------------------------------------------------------
+def test_a_kind_starting_with_a_vowel_takes_an(tmp_path, capsys) -> None:
+    pods = ROOT / "tests" / "data" / "kubectl" / "pods.json"
+    events = _write(tmp_path / "events.json", '{"kind": "NodeList", "items": []}')
+    if not pods.exists():
+        pods = _write(tmp_path / "pods.json", '{"kind": "PodList", "items": []}')
+    assert main(["calibrate", str(pods), "--events", str(events)]) == 2
+    line = one_error_line(capsys, "expected an Event list")
+    assert "a Event" not in line
+
+
+@pytest.mark.parametrize("argv", [["calibrate", "{d}"], ["calibrate", "{f}", "--events", "{d}"], ["run", "{d}"]])
+def test_a_folder_given_as_an_input_file_names_its_argument(tmp_path, capsys, argv) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    pods = _write(tmp_path / "pods.json", '{"kind": "PodList", "items": []}')
+    argv = [a.format(d=folder, f=pods) for a in argv]
+    assert main(argv) == 2
+    name = {"calibrate": "--events" if "--events" in argv else "PODS.json", "run": "EXPERIMENT.yaml"}[argv[0]]
+    one_error_line(capsys, f"rollsim: error: argument {name}: is a folder, not a file: {folder}")
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_kubernetes_manifest_given_as_an_experiment_says_so(tmp_path, capsys, command) -> None:
+    manifest = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    assert main([command, str(manifest)]) == 2
+    one_error_line(capsys, "this is a Kubernetes manifest (kind DaemonSet), not an experiment file: give it to "
+                           "rollsim simulate --manifest or rollsim plan --manifest")
