@@ -544,7 +544,8 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     assert [r["constraint"] for r in doc["relaxations"]] == ["window", "availability floor"]
     floor = doc["relaxations"][1]["text"]
     assert floor == ("availability floor: no lower floor helps: even maxUnavailable 100% (= 10), minReadySeconds 0 "
-                     "misses the window (its runs did not all finish)")
+                     "misses the window (2 of its 2 runs were still going when cut at the runs' horizon; none "
+                     "stalled)")  # cut, not stalled (audit 18: "did not all finish" read as a stall)
     relaxed, rule = result.relaxations[0], settings_.window_rule(constraints)
     # the window a plan's screen accepts, and the runs that confirm it (59: distribution-free) within it too
     needed, n = needed_window(relaxed.evidence, rule, settings_.ladder), relaxed.evidence.replications

@@ -234,3 +234,21 @@ def test_pull_times_are_said_where_the_image_has_a_size() -> None:
     assert len(lines) == 1 and lines[0].startswith("Image pulls (means over replications): a: 8 s a pull, at most "
                                                    "1 at once; b: 45 s a pull, at most 25 at once. ")
     assert pull_times(runs, {2: {"image_size_bytes": None}}) == []
+
+
+def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:
+    """fluentd on 1,003 nodes: 5% is 51 nodes (rounded up, as UnavailableCount does), one more than a
+    95% floor lets be down, so 5% broke the SLO where 50 would not (audit 18); 10% is no rounding matter."""
+    from rollsim.present.readings import budget_rounding
+
+    summary = pd.DataFrame({"config": [0, 1, 2, 3], "label": ["1", "5%", "10%", "4%"],
+                            "strategy.max_unavailable": [1, "5%", "10%", "4%"],
+                            "slo_failed": [None, "min_available_fraction", "min_available_fraction", None]})
+    slo = [{"metric": "min_available_fraction", "bound": "min", "limit": 0.95}]
+    desired = {c: (1003, 1003) for c in range(4)}
+    [line] = budget_rounding(summary, slo, desired)
+    assert line.startswith("5%: maxUnavailable 5% of 1,003 nodes is 51 (the controller rounds a percentage up), "
+                           "more than the 50 the 95% floor lets be down at once (953 of 1,003 must stay available)")
+    assert "maxUnavailable: 50, a whole number, is the largest that keeps it" in line
+    assert budget_rounding(summary, [], desired) == []  # no floor, nothing to explain
+    assert budget_rounding(summary, slo, {c: (1000, 1000) for c in range(4)}) == []  # 5% of 1,000 is 50: no rounding

@@ -123,8 +123,14 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
 def _no_floor_helps(search: Search, largest: Evidence) -> str:
     """Why lowering the floor admits no setting: even the largest maxUnavailable misses the window."""
     bound = search.window.bound(largest)
-    why = f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}" if math.isfinite(bound) \
-        else "its runs did not all finish"
+    if math.isfinite(bound):
+        why = f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}"
+    else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)
+        stalled = sum(1 for s in largest.summaries if s.get("stalled"))
+        unfinished = int(np.sum(~np.isfinite(largest.durations)))
+        why = (f"{stalled} of its {largest.replications} runs stalled" if stalled else
+               f"{unfinished} of its {largest.replications} runs were still going when cut at the runs' horizon"
+               "; none stalled")
     return f"no lower floor helps: even {largest.setting.label(search.desired)} misses the window ({why})"
 
 

@@ -34,9 +34,9 @@ from rollsim.spec.registry import limit_words
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["NESTED", "completion", "condition_costs", "condition_words", "fastest", "hours_against", "label_of",
-           "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs",
-           "unready_costs", "disk_pressure_costs", "pull_times"]
+__all__ = ["NESTED", "budget_rounding", "completion", "condition_costs", "condition_words", "fastest", "hours_against",
+           "label_of", "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks",
+           "surge_costs", "unready_costs", "disk_pressure_costs", "pull_times"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -313,6 +313,38 @@ def slo_breaks(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], 
             out.append(f"{('With ' + where + ', the') if where else 'The'} SLO holds up to "
                        f"{label_of(key, g.iloc[first_bad - 1][key])} and breaks from {label_of(key, row[key])}"
                        + (f" ({failed})" if failed else "") + ".")
+    return out
+
+
+def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]],
+                    desired: Mapping[Any, tuple[int, int]]) -> list[str]:
+    """Configurations that break an availability floor only because a percentage maxUnavailable
+    rounds up (``scaled_value``, as ``UnavailableCount`` does): 5% of 1,003 nodes is 51 where the
+    95% floor lets 50 be down (audit 18: the report said the 5% broke the SLO, not why). Each line
+    names the largest whole maxUnavailable the floor allows, which the study did not run.
+    """
+    from rollsim.spec.budget import scaled_value
+
+    limits = [float(c["limit"]) for c in constraints if c.get("metric") == "min_available_fraction"
+              and c.get("bound") == "min" and c.get("limit") is not None]
+    if not limits or "strategy.max_unavailable" not in summary or "slo_failed" not in summary:
+        return []
+    limit, out = max(limits), []
+    for row in summary.to_dict("records"):
+        value, failed = row.get("strategy.max_unavailable"), str(row.get("slo_failed") or "")
+        n = desired.get(row.get("config"), (0, -1))
+        if "min_available_fraction" not in failed or not (isinstance(value, str) and value.endswith("%")) \
+                or n[0] != n[1] or n[0] < 1:
+            continue
+        total, pct = n[0], float(value[:-1])
+        allowed = total - math.ceil(limit * total - 1e-9)  # nodes the floor lets be down at once
+        budget = scaled_value(value, total)
+        if allowed >= 1 and budget > allowed >= math.floor(pct * total / 100):
+            out.append(f"{row['label']}: maxUnavailable {value} of {total:,} nodes is {budget} (the controller "
+                       f"rounds a percentage up), more than the {allowed} the {100 * limit:g}% floor lets be down at "
+                       f"once ({total - allowed:,} of {total:,} must stay available): the budget alone breaks the "
+                       f"floor; maxUnavailable: {allowed}, a whole number, is the largest that keeps it (not "
+                       "simulated here).")
     return out
 
 

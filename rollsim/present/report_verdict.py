@@ -20,6 +20,7 @@ from rollsim.present.render import format_duration, format_number, format_percen
 from rollsim.present.report_tables import slo_words
 from rollsim.present.study import (
     decision_names,
+    desired_counts,
     fraction_limits,
     key_words,
     no_node_words,
@@ -291,6 +292,7 @@ def findings_section(results: Results) -> list[tuple]:
     line says so: the other findings are about the study's own DaemonSet.
     """
     from rollsim.present.readings import (
+        budget_rounding,
         disk_pressure_costs,
         preemption_costs,
         pull_times,
@@ -318,6 +320,7 @@ def findings_section(results: Results) -> list[tuple]:
     lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios, own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
+    lines += budget_rounding(without_idle(results).summary, slo_specs(results), desired_counts(results))
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)
