@@ -252,3 +252,23 @@ def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:
     assert "maxUnavailable: 50, a whole number, is the largest that keeps it" in line
     assert budget_rounding(summary, [], desired) == []  # no floor, nothing to explain
     assert budget_rounding(summary, slo, {c: (1000, 1000) for c in range(4)}) == []  # 5% of 1,000 is 50: no rounding
+
+
+def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named(tmp_path) -> None:
+    """fluentd-1000's durations were mostly its last 1% of nodes (the straggler tail), and no report
+    said so (audit 18): 99% updated by 2m42s of a 19m26s rollout. Named when some configuration's
+    99% time is at most 60% of its duration; read from timelines.parquet a batch at a time."""
+    from rollsim.present.readings import last_nodes_share
+
+    times = [0.0, 100.0, 160.0, 1000.0]
+    timelines = pd.DataFrame({"config": [0] * 4 + [1] * 4, "replication": [0] * 8, "time_s": times * 2,
+                              "desired": [200] * 8, "updated": [0, 150, 198, 200, 0, 100, 150, 200]})
+    path = tmp_path / "timelines.parquet"
+    timelines.to_parquet(path)
+    runs = pd.DataFrame({"config": [0, 1], "replication": [0, 0], "completed": [True, True], "nodes": [200, 200],
+                         "duration_s": [1000.0, 1000.0]})
+    summary = pd.DataFrame({"config": [0, 1], "label": ["tail", "even"]})
+    [line] = last_nodes_share(path, runs, summary)
+    assert "99% of the nodes were updated by" in line and "tail 2m40s of 16m40s; even 16m40s of 16m40s" in line
+    assert last_nodes_share(path, runs.assign(config=[1, 1], replication=[0, 1]), summary) == []  # 99% at the end
+    assert last_nodes_share(None, runs, summary) == []

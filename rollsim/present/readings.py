@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
@@ -34,9 +35,10 @@ from rollsim.spec.registry import limit_words
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
 
-__all__ = ["NESTED", "budget_rounding", "completion", "condition_costs", "condition_words", "fastest", "hours_against",
-           "label_of", "preemption_costs", "readings", "refusal_costs", "registry_error_costs", "slo_breaks",
-           "surge_costs", "unready_costs", "disk_pressure_costs", "pull_times"]
+__all__ = ["LAST_NODES", "NESTED", "budget_rounding", "completion", "condition_costs", "condition_words",
+           "disk_pressure_costs", "fastest", "hours_against", "label_of", "last_nodes_share", "preemption_costs",
+           "pull_times", "readings", "refusal_costs", "registry_error_costs", "slo_breaks", "surge_costs",
+           "unready_costs"]
 
 _MAX_LINES = 8
 # a finding that starts so belongs to the list under the finding before it (the causes under "stopped because of:")
@@ -346,6 +348,58 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
                        f"floor; maxUnavailable: {allowed}, a whole number, is the largest that keeps it (not "
                        "simulated here).")
     return out
+
+
+LAST_NODES = 0.01  # the slowest share of the nodes whose wait ``last_nodes_share`` names
+
+
+def _first_times_updated(timelines: Path, share: float) -> dict[tuple[int, int], float]:
+    """Each run's first instant with at least ``share`` of its desired nodes updated, read from
+    ``timelines.parquet`` a batch at a time (five of its columns: the report's frames hold others).
+    """
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    firsts: dict[tuple[int, int], float] = {}
+    with pq.ParquetFile(timelines) as f:
+        if not {"updated", "desired"} <= set(f.schema_arrow.names):
+            return firsts
+        for batch in f.iter_batches(columns=["config", "replication", "time_s", "desired", "updated"],
+                                    batch_size=1 << 16):
+            frame = batch.to_pandas()
+            done = frame[frame["updated"].to_numpy() >= np.ceil(share * frame["desired"].to_numpy() - 1e-9)]
+            for key, t in done.groupby(["config", "replication"])["time_s"].min().items():
+                k = (int(key[0]), int(key[1]))
+                firsts[k] = min(firsts.get(k, math.inf), float(t))
+    return firsts
+
+
+def last_nodes_share(timelines: Path | None, runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """How much of each rollout its slowest 1% of nodes took: per configuration, the median over
+    its completed runs of when 99% of the nodes were updated against the median duration, named
+    when that share is at most 60% of the duration for some configuration (audit 18: the default
+    straggler tail set most of fluentd-1000's durations, and no report said so).
+    """
+    if timelines is None or not timelines.is_file() or runs.empty or "duration_s" not in runs:
+        return []
+    firsts = _first_times_updated(timelines, 1 - LAST_NODES)
+    labels = dict(zip(summary["config"], summary["label"].astype(str)))
+    pairs = []
+    for config, rows in runs[runs["completed"].astype(str).str.lower() == "true"].groupby("config", sort=True):
+        if int(config) not in labels or rows["nodes"].min() < 1 / LAST_NODES:
+            continue
+        times = [firsts[(int(config), int(r))] for r in rows["replication"] if (int(config), int(r)) in firsts]
+        if not times:
+            continue
+        at, took = float(pd.Series(times).median()), float(rows["duration_s"].median())
+        pairs.append((labels[int(config)], at, took))
+    if not any(took > 0 and at <= 0.6 * took for _, at, took in pairs):
+        return []
+    shown = "; ".join(f"{label} {format_duration(at)} of {format_duration(took)}" for label, at, took in pairs)
+    return [f"How much of each rollout its slowest {100 * LAST_NODES:g}% of nodes took: "
+            f"{100 * (1 - LAST_NODES):g}% of the nodes were updated by (median over completed runs, of the median "
+            f"duration): {shown}. Where the first is far below the second, a few slow nodes set the duration (with "
+            "the default timings, the ready time's straggler tail: see the assumptions), not the budget."]
 
 
 def _numbers(rows: pd.DataFrame, column: str) -> pd.Series:

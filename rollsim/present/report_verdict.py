@@ -294,6 +294,7 @@ def findings_section(results: Results) -> list[tuple]:
     from rollsim.present.readings import (
         budget_rounding,
         disk_pressure_costs,
+        last_nodes_share,
         preemption_costs,
         pull_times,
         readings,
@@ -321,6 +322,8 @@ def findings_section(results: Results) -> list[tuple]:
                       decision_names(results), scenarios, own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += budget_rounding(without_idle(results).summary, slo_specs(results), desired_counts(results))
+    lines += last_nodes_share(results.path / "timelines.parquet" if results.timelines is not None else None, ran,
+                              without_idle(results).summary)
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)
