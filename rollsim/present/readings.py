@@ -385,14 +385,15 @@ def last_nodes_share(timelines: Path | None, runs: pd.DataFrame, summary: pd.Dat
     firsts = _first_times_updated(timelines, 1 - LAST_NODES)
     labels = dict(zip(summary["config"], summary["label"].astype(str)))
     pairs = []
-    for config, rows in runs[runs["completed"].astype(str).str.lower() == "true"].groupby("config", sort=True):
-        if int(config) not in labels or rows["nodes"].min() < 1 / LAST_NODES:
+    for key, rows in runs[runs["completed"].astype(str).str.lower() == "true"].groupby("config", sort=True):
+        config = int(cast(Any, key))
+        if config not in labels or rows["nodes"].min() < 1 / LAST_NODES:
             continue
-        times = [firsts[(int(config), int(r))] for r in rows["replication"] if (int(config), int(r)) in firsts]
+        times = [firsts[(config, int(r))] for r in rows["replication"] if (config, int(r)) in firsts]
         if not times:
             continue
         at, took = float(pd.Series(times).median()), float(rows["duration_s"].median())
-        pairs.append((labels[int(config)], at, took))
+        pairs.append((labels[config], at, took))
     if not any(took > 0 and at <= 0.6 * took for _, at, took in pairs):
         return []
     shown = "; ".join(f"{label} {format_duration(at)} of {format_duration(took)}" for label, at, took in pairs)
