@@ -319,3 +319,13 @@ def test_the_pareto_fronts_leave_out_settings_below_the_floor_and_the_legend_cov
     search = plot_search(plan, c)
     search.get_figure(root=True).draw_without_rendering()
     assert not search.get_legend().get_window_extent().overlaps(search.get_window_extent())
+
+
+def test_the_simulated_section_says_when_the_default_straggler_tail_is_in_the_plan():
+    """A plan on the default ready time can find no setting for a window because of its fitted
+    straggler tail; its report says the tail is a fit that can decide the window (audit 18)."""
+    from rollsim.present.plan_report import _tail_note
+    from rollsim.spec.scenario import DEFAULT_READY
+
+    assert "straggler tail" in _tail_note(DEFAULT_READY) and "give --ready or --calibrate" in _tail_note(DEFAULT_READY)
+    assert _tail_note("lognormal(median=20, p95=45)") == "" and _tail_note(None) == ""
