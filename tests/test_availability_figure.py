@@ -5,6 +5,8 @@ y ticks, and a DaemonSet that ran on no node.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -191,3 +193,25 @@ def test_desired_moving_within_a_run_is_told_from_desired_differing_between_runs
     assert in_percent(between) and not _moves(between)
     assert _moves(within)
     assert not in_percent(between.assign(desired=7)) and not in_percent(between.iloc[:0])
+
+
+def test_a_colour_means_one_line_of_the_duration_figure_in_every_figure() -> None:
+    """surge-fit's orange was maxUnavailable 10% in the duration figure (one line per strategy against
+    node_utilization) and a maxSurge configuration in the availability figure (audit 18): where the
+    duration figure draws several lines, each configuration takes its line's colour; one line, or
+    none (a row per configuration), leaves one colour per configuration."""
+    from matplotlib import colormaps
+    from rollsim.present.plotdata import config_colors, series_of
+    from rollsim.sweep.results import Results
+
+    summary = pd.DataFrame({"config": range(6), "label": [f"{s}, node_utilization={u}" for s in ("surge", "unavail")
+                                                           for u in (0.5, 0.7, 0.75)],
+                            "strategy": ["surge"] * 3 + ["unavail"] * 3, "node_utilization": [0.5, 0.7, 0.75] * 2})
+    experiment = {"name": "x", "swept": ["strategy", "node_utilization"], "slo": []}
+    results = Results(Path("."), experiment, {}, pd.DataFrame(), summary, None, None)
+    assert series_of(summary, ["strategy", "node_utilization"]) == {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+    tab10 = colormaps["tab10"]
+    assert config_colors(results) == {c: tab10(0 if c < 3 else 1) for c in range(6)}
+    one_line = Results(Path("."), {**experiment, "swept": ["node_utilization"]}, {}, pd.DataFrame(),
+                       summary.iloc[:3], None, None)
+    assert len(set(config_colors(one_line).values())) == 3  # one line: colours tell configurations apart

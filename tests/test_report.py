@@ -457,7 +457,7 @@ def test_a_duration_interval_never_reaches_below_zero_and_one_run_has_none(make_
     summary.loc[1, ["duration_s_ci_low", "duration_s_ci_high", "completed", "runs"]] = [math.nan, math.nan, 1, 1]
     header, rows = rollsim.present.report_tables.results_table(dataclasses.replace(results, summary=summary), [])
     column = header.index("duration: mean (95% CI)")
-    assert rows[0][column] == "11m00s (0s–57m38s)"
+    assert rows[0][column] == "11m00s (≤ 57m38s; 3 runs: no lower end)"  # "(0s–57m38s)" read as a bound
     assert rows[1][column].endswith(" (n/a: 1 run)") and "—" not in rows[1][column]
     clipped = render_markdown(report_blocks(dataclasses.replace(results, summary=summary), ["duration"]))
     assert "An interval reaching below 0 (a t interval of few replications) is drawn from 0" in clipped

@@ -114,10 +114,37 @@ def as_results(data: Any, kind: str) -> Results:
 
 # --- what every figure reads from the results -------------------------------------------------
 
+def series_of(summary: pd.DataFrame, swept: list[str]) -> dict[int, int] | None:
+    """Each configuration's line in the duration figure when it draws durations against a swept
+    key (``summary_plots.plot_duration``: one line per combination of the other swept keys, in the
+    order they first appear), or None when it draws one row per configuration.
+    """
+    from rollsim.present.plotmath import axis_keys, display, sweep_axis
+
+    swept = [k for k in swept if k in summary.columns]
+    key, kind = sweep_axis(summary, axis_keys(summary, swept))
+    if key is None or kind == "cat":
+        return None
+    others = [k for k in swept if k != key]
+    if not others:
+        return {int(c): 0 for c in summary["config"]}
+    keys = [tuple(display(summary[k].iloc[i]) for k in others) for i in range(len(summary))]
+    order = list(dict.fromkeys(keys))
+    return {int(c): order.index(k) for c, k in zip(summary["config"], keys)}
+
+
 def config_colors(results: Results) -> dict[int, Any]:
     """One colour per configuration, the same in every figure (by the experiment's configurations
     when it lists them: a figure drawn without some of them, ``plots.without_idle``, keeps the others' colours).
+    Where the duration figure draws several lines against a swept key, a configuration takes its
+    line's colour (``series_of``), so that a colour means one thing in every figure of a study (audit 18:
+    orange was maxUnavailable 10% in one, a maxSurge configuration in the next); the other figures'
+    line styles and labels tell the line's configurations apart.
     """
+    series = series_of(results.summary, list(results.experiment.get("swept") or []))
+    if series is not None and len(set(series.values())) > 1:  # one line: colours tell configurations apart
+        cycle = colormaps["tab10"]  # the duration figure's C0, C1, ...
+        return {c: cycle(n % cycle.N) for c, n in series.items()}
     configs = list(results.summary["config"])
     listed = [c.get("index") for c in results.experiment.get("configurations") or []]
     configs = listed if listed and set(configs) <= set(listed) else configs

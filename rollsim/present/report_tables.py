@@ -174,9 +174,10 @@ def _preempted_cell(row: Mapping[str, Any], mark: str = "") -> str:
 
 
 def _duration_cell(row: Mapping[str, Any], mark: str) -> str:
-    """``11m00s (8m55s–13m05s)``: the mean duration and its 95% confidence interval, whose lower
-    end is clipped at 0 (a t interval of two replications can reach below it; no rollout takes
-    less than nothing); ``11m00s (n/a: 1 run)`` when one run alone has a duration.
+    """``11m00s (8m55s–13m05s)``: the mean duration and its 95% confidence interval; its upper end
+    alone, ``11m00s (≤ 57m38s; 2 runs: no lower end)``, when the lower reaches below 0 (a t interval
+    of a few replications can; no rollout takes less than nothing, and "0s" read as a bound);
+    ``11m00s (n/a: 1 run)`` when one run alone has a duration.
     """
     mean, low, high = (num(row.get(f"duration_s_{s}")) for s in ("mean", "ci_low", "ci_high"))
     if math.isnan(mean):
@@ -184,7 +185,10 @@ def _duration_cell(row: Mapping[str, Any], mark: str) -> str:
     if math.isnan(low) or math.isnan(high):
         done, _ = completed_counts(row)
         return f"{format_duration(mean)}{mark} (n/a: 1 run)" if done == 1 else f"{format_duration(mean)}{mark}"
-    return f"{format_duration(mean)}{mark} ({format_duration(max(low, 0.0))}–{format_duration(high)})"
+    if low < 0:  # the t interval of a few runs: its lower end says nothing (0s read as a bound: audit 18)
+        done, _ = completed_counts(row)
+        return f"{format_duration(mean)}{mark} (≤ {format_duration(high)}; {done:g} runs: no lower end)"
+    return f"{format_duration(mean)}{mark} ({format_duration(low)}–{format_duration(high)})"
 
 
 def _desired_cell(counts: tuple[int, int] | None, scenario: Mapping[str, Any]) -> str:
