@@ -222,3 +222,15 @@ def test_a_kubernetes_manifest_given_as_an_experiment_says_so(tmp_path, capsys, 
     assert main([command, str(manifest)]) == 2
     one_error_line(capsys, "this is a Kubernetes manifest (kind DaemonSet), not an experiment file: give it to "
                            "rollsim simulate --manifest or rollsim plan --manifest")
+
+
+def test_a_file_of_several_yaml_documents_says_so_where_one_is_read(tmp_path, capsys) -> None:
+    """A two-document Kubernetes manifest given to run as an experiment said "YAML syntax error: but
+    found another document" (audit 17's leftover): it says the file holds more than one document,
+    where the second starts, and where a manifest of several objects goes."""
+    path = _write(tmp_path / "multi.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: a}\n---\n"
+                                          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    line = one_error_line(capsys)
+    assert f"{path}:4: holds more than one YAML document" in line and "goes to --manifest" in line
+    assert not (tmp_path / "out").exists()

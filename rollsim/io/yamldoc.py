@@ -374,6 +374,10 @@ def load_yaml(path: str | Path) -> Document:
         cause = exc.problem or exc.context or "invalid YAML"
         if "\t" in text and mark is not None and "\t" in text.splitlines()[mark.line][: mark.column + 1]:
             cause += " (a tab character is used for indentation; YAML needs spaces)"
+        if cause == "but found another document":  # --- between two documents: audit 17's multi-document manifest
+            raise ConfigError("holds more than one YAML document (the second starts here) where one is read: "
+                              "give one (a Kubernetes manifest of several objects goes to --manifest, which reads "
+                              "them)", file=file, line=mark.line + 1 if mark else None) from None
         raise ConfigError(
             f"YAML syntax error: {cause}" + (f" (column {mark.column + 1})" if mark else ""),
             file=file, line=mark.line + 1 if mark else None,
