@@ -104,10 +104,13 @@ def _column(s: pd.DataFrame, name: str, default: np.ndarray) -> np.ndarray:
 
 
 def _interval(s: pd.DataFrame, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The CI around each mean, stopped at 0 below (as the table gives it)."""
+    """The CI around each mean; one whose lower end reaches below 0 (a t interval of a few runs)
+    has no lower whisker, as the table gives its upper end alone (audit 18: a whisker to 0, or to
+    a log axis' edge, read as a bound).
+    """
     lo, hi = _column(s, "duration_s_ci_low", mean), _column(s, "duration_s_ci_high", mean)
     lo, hi = np.where(np.isnan(lo), mean, lo), np.where(np.isnan(hi), mean, hi)
-    return np.where(lo < 0, 0.0, lo), hi
+    return np.where(lo < 0, mean, lo), hi
 
 
 def durations(results: Results) -> Durations:
@@ -133,8 +136,6 @@ def durations(results: Results) -> Durations:
     tops = np.r_[hi[done], placed]
     top = float(tops.max()) if len(tops) else 1.0
     bottom = float(np.r_[lo[done & (lo > 0)], positive].min()) if len(positive) else 1.0
-    if log:  # a log axis has no 0: an interval reaching it runs to the axis' edge (time_limits: bottom / 1.6)
-        lo = np.where(lo > 0, lo, bottom / 1.6)
     div, unit = (1.0, "log scale") if log else time_unit(top)
     err = np.nan_to_num(np.vstack([mean - lo, hi - mean]).clip(min=0)) / div
     return Durations(s, ended, mean, err, full, partial, never, stopped, others, other, judged, log, top, bottom,
@@ -143,14 +144,11 @@ def durations(results: Results) -> Durations:
 
 def clipped_note(results: Results) -> str:
     """The duration caption's sentence on an interval that reaches below 0 (a t interval of few
-    replications), as the figure draws it: from 0 on a linear axis, to the axis' edge on a
-    logarithmic one (which has no 0); empty when no drawn interval does.
+    replications), as the figure draws it: its upper whisker alone; empty when no drawn interval does.
     """
     d = durations(results)
     low = _column(d.summary, "duration_s_ci_low", np.full(len(d.summary), math.nan))
     if not bool((np.isfinite(d.mean) & (low < 0)).any()):
         return ""
-    if d.log:
-        return (" An interval reaching below 0 (a t interval of few replications) runs to the edge of the "
-                "logarithmic axis, which has no 0; the table gives it from 0.")
-    return " An interval reaching below 0 (a t interval of few replications) is drawn from 0, as the table gives it."
+    return (" An interval reaching below 0 (a t interval of a few replications) has its upper whisker alone: its "
+            "lower end says nothing, and the table gives the upper (≤ ...; no lower end).")
