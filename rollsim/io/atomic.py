@@ -17,7 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["is_special", "write_atomically", "write_text", "write_json"]
+__all__ = ["is_special", "temporary_of", "write_atomically", "write_text", "write_json"]
+
+
+_TEMPORARY = re.compile(r"\.(.+)\.[^./]+\.tmp")  # write_atomically's temporary of NAME: .NAME.<random>.tmp
+
+
+def temporary_of(name: str) -> str | None:
+    """The file whose ``write_atomically`` temporary ``name`` is (``.runs.csv.k3j9x_a.tmp`` is
+    ``runs.csv``'s), or None: what a write killed midway (SIGKILL skips the cleanup) leaves beside it.
+    """
+    match = _TEMPORARY.fullmatch(name)
+    return match.group(1) if match else None
 
 
 def write_atomically(path: Path, write: Callable[[IO[Any]], object], binary: bool = False) -> None:

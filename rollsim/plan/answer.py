@@ -226,10 +226,9 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     if over:
         reasons.append("over the surge budget: " + ", ".join(over))
     if not e.completed:
-        stuck = sum(1 for d in e.durations if not math.isfinite(d))
         stalled = [s for s in e.summaries if s.get("stalled")]
         why = f"stalled{_stalled_on(stalled)}" if stalled else f"still running at {cut}"
-        reasons.append(f"did not finish in {stuck} of {e.replications} replications ({why})")
+        reasons.append(f"did not finish in {e.unfinished} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "
                        f"floor {format_share(c.min_available_fraction)}")

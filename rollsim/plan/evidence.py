@@ -26,7 +26,7 @@ from rollsim.plan.candidates import Setting
 from rollsim.plan.constraints import Constraints
 
 __all__ = ["Evidence", "WindowRule", "fastest_paired", "look_level", "order_bound", "order_rank", "quantile_interval",
-           "runs_to_confirm", "tolerance_bound"]
+           "runs_to_confirm", "runs_to_confirm_refused", "tolerance_bound"]
 
 
 def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, confidence: float) -> float:
@@ -62,6 +62,23 @@ def runs_to_confirm(probability: float, confidence: float) -> int:
     """
     n = math.ceil(math.log(1 - confidence) / math.log(probability))
     return n if probability ** n <= 1 - confidence else n + 1  # (the logarithms' rounding)
+
+
+def runs_to_confirm_refused(probability: float, confidence: float) -> str | None:
+    """Why a plan asking for ``probability`` at ``confidence`` is refused before any run: the runs
+    its answer's distribution-free bound needs (``runs_to_confirm``) are beyond the replications
+    limit (``needs 2,995 runs of the answer (...): <the limit's words>``); None when they are not.
+    The CLI and ``plan()`` each put what asked for them in front.
+    """
+    from rollsim.spec.limits import LimitError, check_limit
+
+    runs = runs_to_confirm(probability, confidence)
+    try:
+        check_limit("replications", runs)
+    except LimitError as exc:
+        return (f"needs {runs:,} runs of the answer (a distribution-free bound on its p{100 * probability:.10g}): "
+                f"{exc}")
+    return None
 
 
 def order_rank(n: int, probability: float, confidence: float) -> int | None:
@@ -151,6 +168,16 @@ class Evidence:
         return all(bool(s.get("completed")) for s in self.summaries)
 
     @property
+    def unfinished(self) -> int:
+        """How many replications did not finish (stalled, or still going at the runs' horizon)."""
+        return int(np.sum(~np.isfinite(self.durations)))
+
+    @property
+    def stalled(self) -> int:
+        """How many replications stalled (of the ``unfinished``; the others ran into the horizon)."""
+        return sum(1 for s in self.summaries if s.get("stalled"))
+
+    @property
     def mean(self) -> float:
         """The mean duration over all replications (inf if one did not finish, or none ran)."""
         return self.mean_over(self.replications) if self.replications else math.inf
@@ -230,8 +257,8 @@ class Evidence:
             "worst_availability": self.worst_availability,
             "max_surge_observed": self.max_surge_observed,
             # why a setting has no duration: runs that stalled, or ran into the horizon (the figures say which)
-            "runs_unfinished": int(np.sum(~np.isfinite(d))),
-            "runs_stalled": sum(1 for s in self.summaries if s.get("stalled")),
+            "runs_unfinished": self.unfinished,
+            "runs_stalled": self.stalled,
             "unavailable_node_seconds_mean": float(np.mean([s["unavailable_node_seconds"] for s in self.summaries])),
         }
 

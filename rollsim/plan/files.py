@@ -39,7 +39,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from rollsim.io.atomic import write_atomically, write_json
+from rollsim.io.atomic import temporary_of, write_atomically, write_json
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
@@ -92,16 +92,11 @@ def _rollsims_candidates(path: Path) -> bool:
     return tuple(header[:len(_CANDIDATE_HEAD)]) == _CANDIDATE_HEAD and header[-1] == "verdict"
 
 
-def _temporary(name: str, of: tuple[str, ...]) -> bool:
-    """Whether ``name`` is a temporary file of an atomic write of one of ``of`` (``.NAME.XXXX.tmp``)."""
-    return name.startswith(".") and name.endswith(".tmp") and any(name.startswith(f".{o}.") for o in of)
-
-
 def _debris(out: Path, name: str) -> bool:
     """Whether ``name`` in ``out`` is what a plan may leave without a plan: the lock, a temporary
     file of an atomic write (``.candidates.csv.XXXX.tmp``), an empty ``figures/`` or ``inputs/``.
     """
-    if name == LOCK or _temporary(name, (CANDIDATES, PLAN, *REPORTS)):
+    if name == LOCK or temporary_of(name) in (CANDIDATES, PLAN, *REPORTS):
         return True
     path = out / name
     return name in (FIGURES, INPUTS) and path.is_dir() and not any(path.iterdir())

@@ -209,7 +209,7 @@ def _check_window_flags(args: argparse.Namespace) -> None:
     than the replications limit allows (``runs_to_confirm``), naming the flag and its value as given,
     before any run.
     """
-    from rollsim.plan.evidence import runs_to_confirm
+    from rollsim.plan.evidence import runs_to_confirm_refused
 
     if args.window is None:
         if args.window_probability is not None:
@@ -217,14 +217,11 @@ def _check_window_flags(args: argparse.Namespace) -> None:
                             "within it)")
         return
     p = 0.95 if args.window_probability is None else float(args.window_probability)
-    runs = runs_to_confirm(p, float(args.confidence))
-    try:
-        check_limit("replications", runs)
-    except LimitError as exc:
+    refused = runs_to_confirm_refused(p, float(args.confidence))
+    if refused is not None:
         if args.window_probability is None:  # the default probability: the confidence asked for them
             said = f"--confidence: {_as_written(args.confidence)} at the default --window-probability 0.95"
         else:
             said = f"--window-probability: {_as_written(args.window_probability)} at --confidence " \
                    f"{_as_written(args.confidence)}"
-        raise FlagError(f"argument {said} needs {runs:,} runs of the answer (a distribution-free bound on its "
-                        f"p{100 * p:.10g}): {exc}") from None
+        raise FlagError(f"argument {said} {refused}")

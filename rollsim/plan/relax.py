@@ -126,11 +126,9 @@ def _no_floor_helps(search: Search, largest: Evidence) -> str:
     if math.isfinite(bound):
         why = f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}"
     else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)
-        stalled = sum(1 for s in largest.summaries if s.get("stalled"))
-        unfinished = int(np.sum(~np.isfinite(largest.durations)))
-        why = (f"{stalled} of its {largest.replications} runs stalled" if stalled else
-               f"{unfinished} of its {largest.replications} runs were still going when cut at the runs' horizon"
-               "; none stalled")
+        why = (f"{largest.stalled} of its {largest.replications} runs stalled" if largest.stalled else
+               f"{largest.unfinished} of its {largest.replications} runs were still going when cut at the runs' "
+               "horizon; none stalled")
     return f"no lower floor helps: even {largest.setting.label(search.desired)} misses the window ({why})"
 
 
@@ -268,8 +266,7 @@ def needed_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> flo
 def _uncut_failure(e: Evidence, floor: float) -> str:
     """Why a setting run without the cut does not fit whatever the window (``window_uncut``)."""
     if not e.completed:
-        stuck = sum(1 for x in e.durations if not math.isfinite(x))
-        stalled = sum(1 for s in e.summaries if s.get("stalled"))
-        return f"did not finish in {stuck} of {e.replications} runs" + (f" ({stalled} stalled)" if stalled else "")
+        return f"did not finish in {e.unfinished} of {e.replications} runs" + (
+            f" ({e.stalled} stalled)" if e.stalled else "")
     return (f"finished but kept only {format_share(e.worst_availability, (floor,))} of the nodes available "
             f"(floor {format_share(floor)})")

@@ -24,7 +24,7 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
-from rollsim.plan.evidence import Evidence, runs_to_confirm
+from rollsim.plan.evidence import Evidence, runs_to_confirm_refused
 from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
@@ -101,12 +101,9 @@ def _check_confirm_runs(constraints: Constraints) -> None:
     if constraints.window_s is None:
         return
     p, c = constraints.window_probability, constraints.confidence
-    runs = runs_to_confirm(p, c)
-    try:
-        check_limit("replications", runs)
-    except LimitError as exc:
-        raise LimitError(f"a window probability of {p:.12g} at confidence {c:.12g} needs {runs:,} runs of the "
-                         f"answer (a distribution-free bound on its p{100 * p:.10g}): {exc}") from None
+    refused = runs_to_confirm_refused(p, c)
+    if refused is not None:
+        raise LimitError(f"a window probability of {p:.12g} at confidence {c:.12g} {refused}")
 
 
 def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,

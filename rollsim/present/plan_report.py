@@ -261,10 +261,9 @@ def _tail_note(ready: Any) -> str:
     decide the window verdict (audit 18: a 500-node plan found no setting for 20 minutes, even at a
     100% budget, because of it, and its report did not say so).
     """
-    from rollsim.spec.distributions import parse_distribution
-    from rollsim.spec.scenario import DEFAULT_READY
+    from rollsim.spec.scenario import is_default_ready
 
-    if ready is None or str(ready) != str(parse_distribution(DEFAULT_READY)):
+    if ready is None or not is_default_ready(ready):
         return ""
     return (" (the ready time is the default: its straggler tail, 2% of nodes Ready after a median of about 400 s, "
             "is a fit to two field reports, not a measurement of your agent, and its slowest nodes can decide "

@@ -119,18 +119,14 @@ def series_of(summary: pd.DataFrame, swept: list[str]) -> dict[int, int] | None:
     key (``summary_plots.plot_duration``: one line per combination of the other swept keys, in the
     order they first appear), or None when it draws one row per configuration.
     """
-    from rollsim.present.plotmath import axis_keys, display, sweep_axis
+    from rollsim.present.plotmath import axis_keys, line_groups, sweep_axis
 
     swept = [k for k in swept if k in summary.columns]
     key, kind = sweep_axis(summary, axis_keys(summary, swept))
     if key is None or kind == "cat":
         return None
-    others = [k for k in swept if k != key]
-    if not others:
-        return {int(c): 0 for c in summary["config"]}
-    keys = [tuple(display(summary[k].iloc[i]) for k in others) for i in range(len(summary))]
-    order = list(dict.fromkeys(keys))
-    return {int(c): order.index(k) for c, k in zip(summary["config"], keys)}
+    configs = summary["config"].to_numpy()
+    return {int(configs[i]): n for n, idx in enumerate(line_groups(summary, key, swept)) for i in idx}
 
 
 def config_colors(results: Results) -> dict[int, Any]:

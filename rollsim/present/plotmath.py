@@ -26,6 +26,7 @@ __all__ = [
     "display",
     "group_labels",
     "label_of",
+    "line_groups",
     "log_start",
     "log_time_ticks",
     "pareto_front",
@@ -165,6 +166,20 @@ def axis_label(key: str) -> str:
     """
     setting = BY_KEY.get(key)
     return setting.description_label if setting is not None else key
+
+
+def line_groups(summary: pd.DataFrame, key: str, swept: Sequence[str]) -> list[np.ndarray]:
+    """The lines of a figure against the swept ``key``: one per combination of the other swept
+    keys, in the order they first appear, each the positions of its rows in ``summary``. The
+    duration figure draws them, and the other figures colour their configurations by them
+    (``plotdata.series_of``), so that both group alike.
+    """
+    others = [k for k in swept if k != key]
+    if not others:
+        return [np.arange(len(summary))]
+    keys = [tuple(display(summary[k].iloc[i]) for k in others) for i in range(len(summary))]
+    order = list(dict.fromkeys(keys))
+    return [np.array([i for i, k in enumerate(keys) if k == line]) for line in order]
 
 
 def group_labels(labels: Sequence[str], drop: Sequence[str]) -> str:

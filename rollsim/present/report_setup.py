@@ -160,8 +160,10 @@ def assumptions(results: Results, scenarios: list[dict[str, Any]]) -> list[list[
         given = "varies by configuration" if v is None else (
             "default" if str(v) == str(parse_distribution(default)) else "given")
         phases.append(f"{phase} {format_value(v) if v is not None else ''} ({given})".replace("  ", " "))
+    from rollsim.spec.scenario import is_default_ready
+
     ready = one("ready")
-    tail = "" if ready is not None and str(ready) != str(parse_distribution(PHASES["ready"])) else (
+    tail = "" if ready is not None and not is_default_ready(ready) else (
         " The default ready time is not a measurement: its straggler tail (2% of nodes Ready after a median of "
         "about 400 s, p95 about 900 s) is fitted to two field reports' totals (README, “One rollout”: the "
         "straggler tail), and where it applies the slowest of those nodes can set most of a rollout's duration; give "

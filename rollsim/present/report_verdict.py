@@ -308,7 +308,8 @@ def findings_section(results: Results) -> list[tuple]:
         return [("ul", [[("", nothing[:1].upper() + nothing[1:] + ".")]])]
     shortfalls = others_shortfalls(results)
     lines = idle_lines(results)
-    ran = without_idle(results).runs  # (those on no node preempted and pulled nothing: not named)
+    active = without_idle(results)  # (those on no node preempted and pulled nothing: not named)
+    ran, slo = active.runs, slo_specs(results)
     scenarios = scenarios_by_config(results)
     if shortfalls:
         by_name: dict[str, list[str]] = {}
@@ -318,12 +319,12 @@ def findings_section(results: Results) -> list[tuple]:
                      + "; ".join(f"{name} did not, updated together with {', '.join(where)}"
                                  for name, where in by_name.items())
                      + ".")
-    lines += readings(resolved(results)[0], slo_specs(results), list(results.experiment.get("swept") or []),
+    lines += readings(resolved(results)[0], slo, list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios, own_only=bool(shortfalls),
                       budgets=surge_budgets(results), idle=on_no_node(results))
-    lines += budget_rounding(without_idle(results).summary, slo_specs(results), desired_counts(results))
+    lines += budget_rounding(active.summary, slo, desired_counts(results))
     lines += last_nodes_share(results.path / "timelines.parquet" if results.timelines is not None else None, ran,
-                              without_idle(results).summary)
+                              active.summary)
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)

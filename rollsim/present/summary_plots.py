@@ -22,9 +22,9 @@ from rollsim.present.plotlabels import keep_inside, label_side
 from rollsim.present.plotmath import (
     axis_keys,
     axis_label,
-    display,
     group_labels,
     label_of,
+    line_groups,
     short_number,
     sweep_axis,
     sweep_value,
@@ -143,9 +143,7 @@ def _x_axis(ax: Axes, d: Durations, key: str, kind: str, swept: list[str]) -> tu
     if len(ticks) <= 12:
         ax.set_xticks(ticks, [f"{short_number(v)}%" if kind == "pct" else short_number(v) for v in ticks])
     span = float(ticks.max() - ticks.min()) if len(ticks) > 1 else 1.0
-    others = [k for k in swept if k != key]
-    groups = list(s.groupby([s[k].map(display) for k in others], sort=False)) if others else [((), s)]
-    order = [g.index.to_numpy()[np.argsort(x[g.index], kind="stable")] for _, g in groups]
+    order = [idx[np.argsort(x[idx], kind="stable")] for idx in line_groups(s, key, swept)]
     shown_x = x + _dodge(x, order)
     ax.set_xlim(min(float(ticks.min()) - 0.08 * span, float(shown_x.min()) - 0.04 * span),
                 max(float(ticks.max()) + 0.08 * span, float(shown_x.max()) + 0.04 * span))

@@ -39,6 +39,7 @@ __all__ = [
     "Workload",
     "MAX_HORIZON_S",
     "check_horizon",
+    "is_default_ready",
 ]
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -198,6 +199,13 @@ DEFAULT_PULL = "lognormal(median=2.4, p95=5)"
 # +300 s and +500 s slower, so the default gives 2% of nodes a Ready time of about 400 s
 # (the slowest pod of each slot decides). See the README's straggler tail ("One rollout: rollsim simulate").
 DEFAULT_READY = "stragglers(median=20, p95=45, fraction=0.02, tail=400)"
+
+
+def is_default_ready(ready: object) -> bool:
+    """Whether ``ready`` (a distribution, or its spec as a record gives it) is the default ready time,
+    whose straggler tail is a fit, not a measurement (the reports say so where it applies).
+    """
+    return str(ready) == str(parse_distribution(DEFAULT_READY))
 # Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
 # (Kubernetes default 30 s).
 DEFAULT_TERMINATE = "lognormal(median=5, p95=25)"

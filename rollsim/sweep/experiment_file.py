@@ -245,10 +245,8 @@ def _kubernetes_object(data: Mapping[str, Any]) -> str:
     """Why a Kubernetes object (``apiVersion`` and ``kind``) is no experiment file, and where it goes:
     a DaemonSet to ``--manifest``, nodes to ``--nodes-file``, pods to ``rollsim calibrate``.
     """
-    items = data.get("items")
-    kinds = {data.get("kind")} | {i.get("kind") for i in items if isinstance(i, dict)} if isinstance(items, list) \
-        else {data.get("kind")}
-    kind = data.get("kind")
+    kind, items = data.get("kind"), data.get("items")
+    kinds = {kind, *(i.get("kind") for i in items if isinstance(i, dict))} if isinstance(items, list) else {kind}
     shown = kind if isinstance(kind, str) and kind.isprintable() and len(kind) <= 40 else written(kind)
     rule = f"this is a Kubernetes manifest (kind {shown}), not an experiment file"
     if kinds & {"DaemonSet", "DaemonSetList"}:

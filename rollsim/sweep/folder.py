@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from rollsim.io.atomic import temporary_of
 from rollsim.sweep.errors import FolderBusy
 from rollsim.sweep.kept_inputs import forget_kept, remove_kept_debris
 from rollsim.sweep.results import ResultsError
@@ -223,7 +224,7 @@ def _not_ours(out: Path) -> list[str]:
     a temporary file): the user's, if the folder is no rollsim results folder.
     """
     return sorted(p.name for p in out.iterdir()
-                  if p.name != LOCK and not (p.name.startswith(f".{IDENTITY}.") and p.name.endswith(".tmp")))
+                  if p.name != LOCK and temporary_of(p.name) != IDENTITY)
 
 
 def _check_owned(out: Path, name: str, identity: Any) -> None:
@@ -319,8 +320,7 @@ def remove_debris(out: Path) -> None:
     """
     for folder, names in ((out, _TOP_FILES), (out / FIGURES, FIGURE_FILES)):
         if folder.is_dir():
-            pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})\.[^/]+\.tmp")
             for path in folder.iterdir():
-                if pattern.fullmatch(path.name) and path.is_file():
+                if temporary_of(path.name) in names and path.is_file():
                     path.unlink(missing_ok=True)
     remove_kept_debris(out)

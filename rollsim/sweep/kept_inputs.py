@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollsim.io.atomic import write_text
+from rollsim.io.atomic import temporary_of, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 
 __all__ = ["INPUTS", "ClusterRead", "cluster_reads", "forget_kept", "kept_files", "kept_in_place",
@@ -111,7 +111,7 @@ def _kept_files(out: Path, temporary_only: bool = False) -> list[Path]:
         return []
     found = []
     for path in folder.rglob("*"):
-        name = re.sub(r"^\.(.*)\.[^/.]+\.tmp$", r"\1", path.name)  # write_atomically's .NAME.XXXX.tmp
+        name = temporary_of(path.name) or path.name
         if (name != path.name or not temporary_only) and path.is_file() and \
                 _KEPT.fullmatch((path.parent / name).relative_to(folder).as_posix()):
             found.append(path)
