@@ -215,3 +215,23 @@ def test_a_colour_means_one_line_of_the_duration_figure_in_every_figure() -> Non
     one_line = Results(Path("."), {**experiment, "swept": ["node_utilization"]}, {}, pd.DataFrame(),
                        summary.iloc[:3], None, None)
     assert len(set(config_colors(one_line).values())) == 3  # one line: colours tell configurations apart
+
+
+def test_configurations_sharing_a_colour_have_their_own_dashes_in_the_downtime_figure() -> None:
+    """min-ready-seconds' four maxUnavailable configurations took one colour (their duration line's)
+    and the downtime CDF drew them all solid: four blue lines no legend told apart. Configurations
+    that share a colour get the dash pattern of their place in the study, as in the availability figure."""
+    from rollsim.present.timeline_plots import plot_downtime
+    from rollsim.sweep.results import Results
+
+    summary = pd.DataFrame({"config": range(4), "label": [f"{s}, m={m}" for s in ("a", "b") for m in (0, 10)],
+                            "strategy": ["a", "a", "b", "b"], "m": [0, 10, 0, 10]})
+    downtime = pd.DataFrame({"config": np.repeat(range(4), 5), "replication": 0,
+                             "downtime_s": np.tile([10.0, 20, 30, 40, 50], 4) * np.repeat([1, 2, 3, 4], 5)})
+    runs = pd.DataFrame({"config": range(4), "replication": 0, "end_s": 100.0, "completed": True})
+    experiment = {"name": "x", "swept": ["strategy", "m"], "slo": []}
+    ax = plot_downtime(Results(Path("."), experiment, {}, runs, summary, None, downtime))
+    lines = [line for line in ax.lines if line.get_label().startswith(("a,", "b,"))]
+    assert len(lines) == 4 and len({line.get_color() for line in lines}) == 2
+    dashes = [line._unscaled_dash_pattern for line in lines]  # (offset, on-off sequence); a solid line's is None
+    assert len({repr(d) for d in dashes}) == 4  # four patterns: the places 0-3 of LINE_STYLES

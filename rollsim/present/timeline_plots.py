@@ -328,13 +328,18 @@ def plot_downtime(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     log = positive.size > 0 and values.max() > 20 * max(float(np.median(values)), 1e-9)
     zero_below = None if not log or values.min() > 0 else 10.0 ** math.floor(math.log10(positive.min()))
     div, unit = (1.0, "log scale") if log else time_unit(float(np.percentile(values, 90)))
+    # configurations that share a colour (the duration figure's line: config_colors) get the dash
+    # pattern of their place in the study, as in the availability figure
+    shared = len({str(colors.get(int(c))) for c in d["config"].unique()}) < d["config"].nunique()
+    place = {int(c): i for i, c in enumerate(results.summary["config"])}
     for key, g in d.groupby("config", sort=True):
         config = cast(int, key)  # pandas-stubs type a group key as any Scalar
         x = np.sort(g["downtime_s"].to_numpy(dtype=float)) / div
         y = np.arange(1, len(x) + 1) / len(x)
         ax.plot(np.r_[x[0], x], np.r_[0.0, y], drawstyle="steps-post", color=colors.get(config),
                 label=labels.get(int(config), str(config)) + (f" ({others[int(config)]})" if int(config) in others
-                                                               else ""), linewidth=1.8)
+                                                               else ""), linewidth=1.8,
+                linestyle=line_style(place.get(int(config), 0), 1.8) if shared else "solid")
     for c in slo_specs(results):
         if c["metric"].startswith("node_downtime_") and c["bound"] == "max":
             ax.axvline(c["limit"] / div, color="black", linestyle="--",
