@@ -31,7 +31,7 @@ from rollsim.cluster.podworker import PodWorkers
 from rollsim.cluster.preemption import OtherWorkloads
 from rollsim.cluster.registry import Registry
 from rollsim.cluster.timers import Cursor
-from rollsim.cluster.workqueue import WorkQueue
+from rollsim.cluster.workqueue import QUEUE_BURST, QUEUE_QPS, WorkQueue
 from rollsim.controller.consistency import ConsistencyStore
 from rollsim.controller.daemon import DaemonSetController
 from rollsim.controller.decisions import daemonset_status
@@ -203,7 +203,9 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       eviction_rng=streams["eviction_manager"] if realistic and pressure else None)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
-    queue = WorkQueue(env, dedup=realistic and settings.queue_dedup)
+    # the DaemonSet controller's one queue: every DaemonSet's retries share its overall bucket
+    queue = WorkQueue(env, dedup=realistic and settings.queue_dedup,
+                      limiter=TokenBucket(QUEUE_QPS, QUEUE_BURST) if realistic else None)
     evicted = kubelet.eviction.failed.__contains__ if kubelet.eviction is not None else frozenset().__contains__
     threshold = settings.terminated_pod_gc_threshold
     pod_gc = TerminatedPodGC(env, api, threshold, evicted) if threshold > 0 else None

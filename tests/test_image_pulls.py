@@ -184,12 +184,13 @@ def test_an_image_that_cannot_be_pulled_starts_where_it_is_present(image) -> Non
 
 def test_a_failing_pull_takes_a_pull_rate_token() -> None:
     """Five failing pulls ask the registry first (tokens 0..4 s at 1/s); the five healthy pulls of
-    another DaemonSet created after them wait 5..9 s, then take the 2 s pull time.
+    another DaemonSet created after them wait on each node for the failing pull's answer (the node
+    pulls one image at a time), then ask for tokens 5..9 s: 5 s each, then the 2 s pull time.
     """
     other = {"name": "a", "max_unavailable": 5, "schedule": 1, "pull": 2, "start": 3, "ready": 4, "terminate": 5}
     s = simulate(build_scenario(nodes=5, max_unavailable=5, new_pods="pull-error", pull=2, stall_after=100,
                                 registry_pull_rate="1/s", also=[other], **BASE))
-    assert s.others["a"]["mean_pull_s"] == pytest.approx(2 + 7.0)
+    assert s.others["a"]["mean_pull_s"] == pytest.approx(2 + 5.0)
 
 
 def test_bandwidth_without_a_size_is_said_to_be_ignored(capsys) -> None:
@@ -234,6 +235,35 @@ def test_the_node_bandwidth_is_the_nodes_whichever_daemonset_gives_it() -> None:
     unsized = build_scenario(also=items, **one)
     assert ignored_in_also(unsized) == (("[0].node_bandwidth", "a", ITEM_NO_SIZE_NOTE),
                                         ("[1].node_bandwidth", "b", ITEM_NO_SIZE_NOTE))
+
+
+TIMES = dict(schedule=1, start=1, ready=1, terminate=1, probe_period=0)
+ONE_NODE = dict(nodes=1, controller="ideal", **TIMES)
+
+
+@pytest.mark.parametrize(("study", "other"), [
+    (dict(pull=10), dict(pull=10)),  # neither image has a size: each pull takes the pull time
+    (dict(pull=1, image_size="1GB", node_bandwidth="100MB/s"), dict(pull=1, image_size="1GB")),  # both by bytes
+    (dict(pull=10), dict(pull=1, image_size="1GB", node_bandwidth="100MB/s")),  # one of each
+], ids=["unsized", "sized", "mixed"])
+def test_a_node_pulls_one_image_at_a_time_whatever_the_image(study, other) -> None:
+    """``serializeImagePulls: true`` (the kubelet's default): two DaemonSets' 10 s pulls on one node
+    run one after the other, sized or not. Each old pod is deleted at 0 and gone at 1, each new one
+    bound at 2; the first pull ends at 12 (start 1, ready 1: done at 14), the second starts then and
+    ends at 22 (done at 24). Before model 21 pulls without a size ran side by side: both at 14.
+    """
+    r = simulate(build_scenario(**ONE_NODE, **study, also=[{"name": "b", **TIMES, **other}]), seed=1)
+    done = sorted((r.summary["duration_s"], r.others["b"]["duration_s"]))
+    assert done == [pytest.approx(14.0), pytest.approx(24.0)]
+    # and each pull's own time is its 10 s, the wait for the node's turn apart (the kubelet's
+    # "Successfully pulled image in 10s (20s including waiting)")
+    assert (r.summary["mean_pull_s"], r.others["b"]["mean_pull_s"]) == (pytest.approx(10.0), pytest.approx(10.0))
+
+
+def test_one_daemonset_pulls_as_before_on_its_own() -> None:
+    """One DaemonSet never has two pulls at once on a node: its pulls are as they were (14 s)."""
+    r = simulate(build_scenario(**ONE_NODE, pull=10), seed=1)
+    assert r.summary["duration_s"] == pytest.approx(14.0)
 
 
 def test_the_scenario_decides_the_nodes_link_and_names_both_daemonsets() -> None:

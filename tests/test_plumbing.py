@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rollsim.cluster.countedsyncs import failure_delay
 from rollsim.cluster.informer import ADDED, DELETED, MODIFIED, Informer
-from rollsim.cluster.workqueue import WorkQueue
+from rollsim.cluster.workqueue import QUEUE_BURST, QUEUE_QPS, WorkQueue
 from rollsim.controller.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from rollsim.controller.flowcontrol import Backoff, TokenBucket
 from rollsim.controller.index import RankedSet
@@ -302,6 +302,23 @@ class TestWorkQueue:
         """
         assert failure_delay(5_000) == 1000.0
         assert [failure_delay(n) for n in (0, 1, 17, 18)] == [0.005, 0.01, 0.005 * 2**17, 1000.0]
+
+    def test_rate_limited_retries_share_the_overall_bucket(self) -> None:
+        """``DefaultControllerRateLimiter`` is the longer of the per-key delay and one 10 qps, burst 100
+        bucket for the whole queue (``MaxOfRateLimiter``; every ``When`` takes a token): 100 keys failing
+        at once retry after 5 ms, the 101st and 102nd after 0.1 s and 0.2 s; one second later 10
+        tokens are back. Without the bucket (ideal mode) every key waits its own 5 ms.
+        """
+        env = simpy.Environment()
+        queue = WorkQueue(env, dedup=True, limiter=TokenBucket(QUEUE_QPS, QUEUE_BURST))
+        delays = [queue.when(0, 0.0) for _ in range(102)]
+        assert delays[:100] == [0.005] * 100
+        assert delays[100:] == pytest.approx([0.1, 0.2])
+        # at 1.2 s the bucket has earned 12 tokens since, 2 of them owed: 10 calls at 5 ms, then 0.1 s
+        assert [queue.when(0, 1.2) for _ in range(11)] == pytest.approx([0.005] * 10 + [0.1])
+        assert queue.when(20, 1.2) == failure_delay(20)  # a long per-key delay is the longer one
+        unlimited = WorkQueue(env)
+        assert {unlimited.when(0, 0.0) for _ in range(200)} == {0.005}
 
     @settings(max_examples=30, deadline=None)
     @given(

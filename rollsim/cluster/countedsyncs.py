@@ -28,6 +28,7 @@ import simpy
 from simpy.events import NORMAL
 
 from rollsim.cluster.timers import Call, Cursor
+from rollsim.controller.flowcontrol import TokenBucket
 
 __all__ = ["CountedSyncs", "failure_delay"]
 
@@ -47,12 +48,14 @@ class CountedSyncs:
     """
 
     __slots__ = ("env", "_queue", "_dirty", "_processing", "_getters", "_failures", "_queued_at", "waited",
-                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped", "_refuses", "_refused", "_cleaning")
+                 "dedup", "_waiting", "_cursor", "_idle", "_count", "_skipped", "_refuses", "_refused", "_cleaning",
+                 "limiter")
 
-    def __init__(self, env: simpy.Environment, dedup: bool = False) -> None:
+    def __init__(self, env: simpy.Environment, dedup: bool = False, limiter: TokenBucket | None = None) -> None:
         # client-go's queue (WorkQueue's methods)
         self.env = env
         self.dedup = dedup
+        self.limiter = limiter  # the overall bucket of DefaultControllerRateLimiter, shared by every key
         self._waiting: dict[Hashable, float] = {}  # key -> due time of its one waiting entry
         self._queue: deque[Hashable] = deque()
         self._dirty: set[Hashable] = set()
@@ -104,6 +107,19 @@ class CountedSyncs:
         the timer and such a sync, so every other event keeps its order (entry ids break ties).
         """
         self._refuses, self._refused = refuses, count
+
+    def when(self, failures: int, now: float) -> float:
+        """Mirrors ``DefaultControllerRateLimiter().When`` for a key with ``failures`` earlier
+        failures, asked at ``now``: the longer of the per-key exponential delay (``failure_delay``)
+        and the overall bucket's (``BucketRateLimiter``: 10 qps, burst 100, shared by every key of
+        the queue), each limiter asked in turn (``MaxOfRateLimiter``), so the bucket's token is
+        taken whichever delay is longer. Without a ``limiter`` (ideal mode), the per-key delay alone.
+        """
+        delay = failure_delay(failures)
+        limiter = self.limiter
+        if limiter is not None:
+            delay = max(delay, limiter.reserve(now) - now)
+        return delay
 
     def settle(self) -> None:
         """Finish the skipped syncs whose turn has come (and the run's end: those it reached)."""
@@ -190,7 +206,7 @@ class CountedSyncs:
             next_at = -math.inf  # the first getter is not a worker's: no retry is counted ahead
         while True:
             failures += 1
-            due = now + failure_delay(failures - 1)  # add_after's now + delay
+            due = now + self.when(failures - 1, now)  # add_after's now + delay
             if dedup:
                 earlier = waiting.get(key)
                 if earlier is not None and earlier <= due:  # this AddAfter is dropped

@@ -39,39 +39,83 @@ Started = Callable[[Pod, PodRuntime, str, float | None, float], None]
 
 
 class SerialImagePuller:
-    """Every node's ``serialImagePuller``: one image pull at a time per node through the registry;
-    a pull asked for while another runs on the node (another DaemonSet's image) waits for it, in order.
+    """Every node's ``serialImagePuller`` (puller.go; the kubelet's default ``serializeImagePulls:
+    true``): one image pull at a time per node, whatever the image: a pull asked for while another
+    runs on the node (another DaemonSet's image, sized or not) waits for it, in order.
+
+    A pull is handed over as ``begin``, called when the node's turn comes: it starts the pull and
+    returns when the pull ends (a pull whose time is known when it starts: the registry's answer
+    and the ``pull`` time), or None for a pull by bytes, whose end the registry decides
+    (``pull_bytes``). Until 2026-12 (model 21) only pulls by bytes queued, so two DaemonSets' pulls
+    without an image size ran side by side on a node (audit 19).
     """
 
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        # by node, while one pulls
-        self._waiting: dict[int, deque[tuple[float, float | None, Pulled, Queued | None]]] = {}
+    __slots__ = ("env", "registry", "_waiting", "_ends")
 
-    def pull(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
-             queued: Queued | None = None) -> None:
-        """``pullImage``: pull ``size`` bytes to ``node`` (its link ``bandwidth``), ``pulled(duration)`` at the end;
-        ``queued(served_at)`` if its request waits in the registry's queue over its limit.
-        """
+    def __init__(self, env: simpy.Environment, registry: Registry | None) -> None:
+        self.env = env
+        self.registry = registry
+        # by node, while a pull by bytes runs there, or others wait behind a timed one: the pulls waiting
+        self._waiting: dict[int, deque[Callable[[], float | None]]] = {}
+        self._ends: dict[int, float] = {}  # by node: when its timed pull ends (until ``ended``)
+
+    def pull(self, node: int, begin: Callable[[], float | None]) -> None:
+        """``pullImage`` on ``node``: ``begin()`` now if the node pulls nothing, else once the pulls before it end."""
         waiting = self._waiting.get(node)
         if waiting is not None:
-            waiting.append((size, bandwidth, pulled, queued))
+            waiting.append(begin)
             return
-        self._waiting[node] = deque()
-        self._start(node, size, bandwidth, pulled, queued)
+        end = self._ends.get(node)
+        now = self.env._now
+        if end is not None and end > now:  # a timed pull runs: the next starts at its end
+            self._waiting[node] = deque((begin,))
+            call_later(self.env, end - now, self._next, node)
+            return
+        self._start(node, begin, None)
 
-    def _start(self, node: int, size: float, bandwidth: float | None, pulled: Pulled, queued: Queued | None) -> None:
+    def ended(self, node: int, end: float) -> None:
+        """A timed pull that ended at ``end`` is over (its caller's next step): forget its end, unless
+        another pull has started since.
+        """
+        if self._ends.get(node) == end:
+            del self._ends[node]
+
+    def pull_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
+                   queued: Queued | None = None) -> None:
+        """Pull ``size`` bytes to ``node`` (its link ``bandwidth``) through the registry in the node's
+        turn, ``pulled(duration)`` at the end; ``queued(served_at)`` if its request waits in the
+        registry's queue over its limit.
+        """
+        self.pull(node, lambda: self._by_bytes(node, size, bandwidth, pulled, queued))
+
+    def _start(self, node: int, begin: Callable[[], float | None], waiting: deque[Callable[[], float | None]] | None
+               ) -> None:
+        """``begin`` the node's next pull, ``waiting`` those behind it."""
+        end = begin()
+        if end is None:  # by bytes: the registry's answer ends it (_next)
+            self._waiting[node] = waiting if waiting is not None else deque()
+            return
+        self._ends[node] = end
+        if waiting:
+            self._waiting[node] = waiting
+            call_later(self.env, end - self.env._now, self._next, node)
+
+    def _next(self, node: int) -> None:
+        """The node's pull ended: the next one waiting starts."""
+        waiting = self._waiting.pop(node)
+        self._ends.pop(node, None)
+        if waiting:
+            self._start(node, waiting.popleft(), waiting)
+
+    def _by_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
+                  queued: Queued | None) -> None:
         """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
-        pulling = self.registry.pull(size, bandwidth, queued)
+        pulling = self.registry.pull(size, bandwidth, queued)  # type: ignore[union-attr]  # sized: a registry
 
         def done(event: simpy.Event) -> None:
             value = event._value  # the pull event's value is its duration, None if refused, or a FailedPull
             pulled(value if value is None or isinstance(value, FailedPull) else float(value))
-            waiting = self._waiting[node]
-            if waiting:
-                self._start(node, *waiting.popleft())
-            else:
-                del self._waiting[node]
+            self._next(node)
 
         if pulling.callbacks is not None:
             pulling.callbacks.append(done)
@@ -98,7 +142,7 @@ class ImageManager:
         self.registry = registry
         self.gone = gone
         self.started = started
-        self.puller = None if registry is None else SerialImagePuller(registry)
+        self.puller = SerialImagePuller(env, registry)
 
     def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);
@@ -113,8 +157,8 @@ class ImageManager:
             call_later(self.env, start, self.started, pod, rt, fault, None, self.env._now)
             return
         size = rt.image.size_bytes
-        if size is None or self.puller is None:
-            self._pull_timed(pod, rt, fault, start, failures, present)
+        if size is None or self.registry is None:
+            self.puller.pull(pod.node, lambda: self._pull_timed(pod, rt, fault, start, failures, present))
         else:
             self._pull_bytes(pod, rt, fault, start, failures, 0.0 if present else size)
 
@@ -132,27 +176,31 @@ class ImageManager:
         registry = self.registry
         return None if registry is None else registry.fails_at()
 
-    def _pull_timed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, present: bool) -> None:
-        """A pull without bytes to share: the registry's answer, then the ``pull`` time (none for a
-        manifest check), then the container start, in one event (nothing else happens when the pull ends).
-        A pull the registry fails part way takes that fraction of its ``pull`` time, then fails.
+    def _pull_timed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, present: bool) -> float:
+        """A pull without bytes to share, begun in its node's turn (``SerialImagePuller.pull``): the
+        registry's answer, then the ``pull`` time (none for a manifest check), then the container
+        start, in one event (nothing else happens when the pull ends). A pull the registry fails part
+        way takes that fraction of its ``pull`` time, then fails. Returns when the pull ends.
         """
+        now = self.env._now
         wait, refused = self._answer()
         if refused:
             call_later(self.env, wait, self._pull_failed, pod, rt, fault, start, failures, REFUSED)
-            return
-        served = None if self.registry is None else self.registry.served_at(self.env._now, wait)
+            return now + wait
+        served = None if self.registry is None else self.registry.served_at(now, wait)
         if served is not None:  # over the registry's limit: in its queue until then
             rt.queued[pod.uid] = served
         failed_at = self._fails_at()
         if failed_at is not None:
             part = wait + (0.0 if present else failed_at * rt.pull())
             call_later(self.env, part, self._pull_failed, pod, rt, fault, start, failures, REGISTRY_ERROR)
-            return
+            return now + part
         pull = wait + (0.0 if present else rt.pull())
         call_later(self.env, pull + start, self._pulled_and_started, pod, rt, fault, pull, start)
+        return now + pull
 
     def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
+        self.puller.ended(pod.node, self.env._now - start)
         rt.queued.pop(pod.uid, None)
         rt.image_pulled(pod)
         self.started(pod, rt, fault, pull, self.env._now - start)
@@ -173,7 +221,7 @@ class ImageManager:
         def queued(served_at: float) -> None:  # over the registry's limit: in its queue until then
             rt.queued[pod.uid] = served_at
 
-        self.puller.pull(pod.node, size, self.node_bandwidth, pulled, queued)  # type: ignore[union-attr]  # by bytes
+        self.puller.pull_bytes(pod.node, size, self.node_bandwidth, pulled, queued)
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
@@ -185,10 +233,16 @@ class ImageManager:
         refused). ``EnsureImageExists`` (pkg/kubelet/images/image_manager.go) waits on the puller's
         result (puller.go ``pullImage``: the CRI ``PullImage``), and the runtime resolves the reference
         first (containerd ``Client.fetch``: ``Resolver.Resolve``, the token and manifest round trip)
-        and returns that error before any layer is fetched, as a manifest check does.
+        and returns that error before any layer is fetched, as a manifest check does. The request
+        waits for its node's turn, as any pull (``SerialImagePuller``).
         """
+        self.puller.pull(pod.node, lambda: self._fail_pull(pod, rt, failures))
+
+    def _fail_pull(self, pod: Pod, rt: PodRuntime, failures: int) -> float:
+        """``pull_fails`` in its node's turn: the registry's answer, then the failure; returns when it comes."""
         wait, refused = self._answer()
         call_later(self.env, wait, self._pull_failed, pod, rt, PULL_ERROR, 0.0, failures, REFUSED if refused else None)
+        return self.env._now + wait
 
     def _pull_failed(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int, why: str | None) -> None:
         """A pull failed (ErrImagePull): a ``pull-error`` image's (``why`` None), one the registry
@@ -198,6 +252,7 @@ class ImageManager:
         (``kubelet_backoff``), then the next attempt at the first pod sync at or after it expires
         (``_pull_again_in``), with the same container ``start``.
         """
+        self.puller.ended(pod.node, self.env._now)
         if why == REFUSED:
             rt.refusals += 1
         elif why == REGISTRY_ERROR:

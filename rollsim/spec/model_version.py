@@ -58,4 +58,8 @@ __all__ = ["MODEL_VERSION"]
 # their back-off (SchedulerPopFromBackoffQ, on from v1.33: the idle scheduler pops the back-off queue)
 # 20: a pod delete records no resource version in the v1.36 consistency store (WroteAt follows creates and
 # status writes only: kubernetes/kubernetes#138400; audit 16): fewer refused syncs in realistic mode from v1.36
-MODEL_VERSION = 20
+# 21: a node pulls one image at a time whatever the image (serializeImagePulls): pulls without an image size
+# queue too (two DaemonSets' pulls ran side by side on a node; audit 19); AddRateLimited takes the longer of the
+# per-key delay and DefaultControllerRateLimiter's overall bucket (10 qps, burst 100) in realistic mode: fewer
+# refused syncs counted (stale_sync_skips, syncs) from v1.36, durations unchanged where one DaemonSet runs
+MODEL_VERSION = 21
