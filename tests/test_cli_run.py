@@ -297,6 +297,53 @@ def test_another_daemonset_that_never_completes_is_in_the_report(tmp_path) -> No
     assert "b, updated together with alone" not in report
 
 
+def test_the_report_says_whose_figures_it_gives_and_the_whole_updates(tmp_path) -> None:
+    """Audit 19: with another DaemonSet updated at once, the results table, findings and SLO are
+    the study's DaemonSet's alone. The report says so; its per-DaemonSet table gives each one's
+    unavailable node-hours and lowest availability and the whole update's row (duration the
+    longest DaemonSet's, node-hours the sum); the SLO line names another DaemonSet whose own
+    figures break it in the recommended configuration (slowb: 20 nodes one at a time, 14 s each:
+    about 4m40s against a 1-minute SLO the study's 10 s rollout meets); and an item on no node
+    reads "on no node", not a duration.
+    """
+    path = tmp_path / "slo.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: slo
+        scenario:
+          cluster:
+            pools: [{name: gpu, count: 20, taints: [{key: gpu, value: "true", effect: NoSchedule}]}]
+          daemonset: {tolerations: [{key: gpu, operator: Exists}]}
+          controller: {mode: ideal}
+          timings: {schedule: 1, pull: 1, start: 1, ready: 1, terminate: 1, probe_period: 0}
+          also:
+            - {name: slowb, max_unavailable: 1, schedule: 1, pull: 1, start: 1, ready: 10, terminate: 1,
+               probe_period: 0, tolerations: [{key: gpu, operator: Exists}]}
+            - {name: nob, allow_no_nodes: true}  # tolerates no taint: on no node
+        variants:
+          - {name: mu50, strategy.max_unavailable: 50%}
+          - {name: mu25, strategy.max_unavailable: 25%}
+        slo: {max_duration_s: 60, min_available_fraction: 0.5}
+        replications: 2
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    report = (out / "report.md").read_text()
+    assert "It judges kube-system/" in report and "own rollout, not the other DaemonSets updated with it" in report
+    slowb = runs["slowb.duration_s"].max()
+    assert 270 < slowb < 290
+    assert re.search(r"\*\*In mu50, kube-system/slowb's duration_s was 4m[34]\ds \(worst over its replications\), "
+                     r"against ≤ 1m00s\.\*\*", report)
+    assert "**Use mu50.**" in report
+    mu50 = runs[runs["label"] == "mu50"]
+    hours = (mu50["unavailable_node_seconds"] + mu50["slowb.unavailable_node_seconds"]).mean() / 3600
+    longest = mu50[["duration_s", "slowb.duration_s"]].max(axis=1).mean()
+    whole = next(line for line in report.splitlines() if "| the whole update |" in line)  # mu50's, the first
+    assert whole.split(" | ")[2:5] == ["2/2", f"{int(longest // 60)}m{int(longest % 60):02d}s", f"{hours:.1f}"]
+    assert report.count("|  | kube-system/nob | 2/2 | on no node |") == 2
+    assert "(the study's own DaemonSet)" in report  # the findings say whose they are
+
+
 def test_a_configuration_whose_other_daemonset_did_not_complete_is_not_recommended(tmp_path, capsys) -> None:
     """The study's DaemonSet completes in both configurations, ``b`` (updated with it) in neither:
     the console says so per configuration, the findings say so first, and neither configuration

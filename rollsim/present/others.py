@@ -15,10 +15,15 @@ import pandas as pd
 from rollsim.present.summary_rows import slo_ok
 from rollsim.sweep.aggregate import ran_on_no_node, recommendable
 from rollsim.sweep.results import Results
+from rollsim.sweep.slo import Constraint, statistic
 from rollsim.sweep.wholeupdate import other_names, update_columns, update_done
 
-__all__ = ["Shortfall", "full_names", "other_names", "others_incomplete", "others_shortfalls", "runs_with",
-           "shortfall_text", "shortfalls_by_config", "whole_update_completed", "with_update_columns"]
+__all__ = ["Shortfall", "full_names", "other_names", "others_beyond", "others_incomplete", "others_shortfalls",
+           "ran_on_no_node_other", "runs_with", "shortfall_text", "shortfalls_by_config", "whole_update_completed",
+           "with_update_columns"]
+
+# the study's SLO metrics that runs.csv also keeps for each other DaemonSet (``<name>.duration_s`` ...)
+OTHER_METRICS = ("duration_s", "min_available_fraction", "unavailable_node_seconds")
 
 
 def full_names(results: Results) -> dict[str, str]:
@@ -41,6 +46,45 @@ def runs_with(group: pd.DataFrame, name: str) -> pd.DataFrame:
     """
     column = f"{name}.completed" if f"{name}.completed" in group else f"{name}.duration_s"
     return group[group[column].notna()]
+
+
+def ran_on_no_node_other(ran: pd.DataFrame, name: str) -> bool:
+    """Whether the other DaemonSet ``name`` ran on no node in every run of ``ran`` (its runs,
+    ``runs_with``): ``<name>.nodes`` (its ``desiredNumberScheduled``) 0 in each, as for an
+    ``also:`` item with ``allow_no_nodes`` whose selector matches no node. Runs saved before that
+    column was kept say nothing (False): nothing updated is no sign, since a DaemonSet whose new
+    pods never ran updated nothing too.
+    """
+    column = f"{name}.nodes"
+    return not ran.empty and column in ran and pd.to_numeric(ran[column], errors="coerce").fillna(-1).eq(0).all()
+
+
+def others_beyond(results: Results, config: Any,
+                  constraints: Sequence[Constraint]) -> list[tuple[str, Constraint, float]]:
+    """The other DaemonSets (``also``) whose own figures in ``config``'s runs break one of the
+    SLO ``constraints`` (which judge the study's DaemonSet alone): ``(name, constraint, value)``,
+    the value the constraint's statistic over that DaemonSet's runs (``statistic``; a run that
+    did not complete has no duration: +inf).
+    """
+    runs = results.runs
+    if "config" not in runs:
+        return []
+    group, out = runs[runs["config"] == config], []
+    for name in other_names(runs):
+        ran = runs_with(group, name)
+        if ran.empty or ran_on_no_node_other(ran, name):
+            continue
+        for c in constraints:
+            column = f"{name}.{c.metric}"
+            if c.metric not in OTHER_METRICS or column not in ran:
+                continue
+            values = pd.to_numeric(ran[column], errors="coerce")
+            if c.metric == "duration_s" and f"{name}.completed" in ran:  # not completed: no duration
+                values = values.where(ran[f"{name}.completed"].astype(bool))
+            value = statistic([None if pd.isna(v) else float(v) for v in values], c.statistic, c.bound)
+            if not c.holds(value):
+                out.append((name, c, value))
+    return out
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,20 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rollsim.present.others import full_names, other_names, others_incomplete, others_shortfalls, runs_with
+from rollsim.present.others import (
+    full_names,
+    other_names,
+    others_incomplete,
+    others_shortfalls,
+    ran_on_no_node_other,
+    runs_with,
+)
 from rollsim.present.render import (
     DASH,
     format_duration,
     format_duration_exact,
     format_number,
+    format_percent,
     format_percent_exact,
     format_setting,
     trim_zeros,
@@ -48,10 +56,10 @@ from rollsim.spec.node import condition_taint_key
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
-from rollsim.sweep.wholeupdate import completed_flags
+from rollsim.sweep.wholeupdate import completed_flags, update_done
 
 __all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note",
-           "results_table", "slo_words", "stops_section"]
+           "results_table", "slo_value", "slo_words", "stops_section", "study_daemonset"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 # a configuration whose DaemonSet ran on no node (study.on_no_node), in its row's duration cell, "—" after it
@@ -286,6 +294,11 @@ def slo_words(spec: Mapping[str, Any], constraint: Constraint | None) -> str:
     return f"{constraint.metric} {sign} {limit} ({constraint.statistic} over replications)"
 
 
+def slo_value(metric: str, value: float) -> str:
+    """A value of an SLO metric as the SLO line writes its limits (``1m00s``, ``95.0%``)."""
+    return _judged(metric, value)
+
+
 def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:
     """A failing value and its limit as the SLO cell shows them: as ``_judged`` writes them,
     with more decimals for both while they read the same (it failed, so they differ):
@@ -359,40 +372,86 @@ def _healthy(runs: pd.DataFrame, config: Any) -> str:
 
 
 def daemonsets_section(results: Results) -> list[tuple]:
-    """When several DaemonSets were updated at once: each one's duration, how many of its runs
-    completed and time queued.
+    """When several DaemonSets were updated at once: each one's rollout (how many of its runs
+    completed, its duration, unavailable node-hours, lowest availability and time queued), and
+    the whole update's, which the study's tables above (about its DaemonSet alone) do not give.
 
     ``runs.csv`` carries the other DaemonSets' figures as ``<name>.duration_s`` and so on;
     the queue wait is how long a DaemonSet's key waited for one of the controller's workers.
     A duration is a mean over the runs that completed only when all did; else the cell says so.
+    The whole update's duration is its longest DaemonSet's, run by run; its unavailable
+    node-hours the sum of every DaemonSet's (a node without two of its agents counts twice).
     """
     runs = results.runs
     names = other_names(runs)
     if not names:
         return []
-    main = str(results.experiment.get("configurations", [{}])[0].get("scenario", {}).get("daemonset", "this study's"))
+    main = study_daemonset(results)
     rows, full, idle = [], full_names(results), on_no_node(results)
     for label, group in runs.groupby("label", sort=False):
         own = _duration_cells(group, "")
         if "config" in group and group["config"].iloc[0] in idle:
             own[1] = ON_NO_NODE  # its duration is of nothing to roll out
-        rows.append([str(label), f"{main} (the study's)", *own,  # each named namespace/name, as the study's is
+        rows.append([str(label), f"{main} (the study's)", *own, *_disruption_cells(group, ""),  # each named
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
+        present = []
         for name in names:
             ran = runs_with(group, name)
             if len(ran):  # (a configuration without this DaemonSet has no row of it)
-                rows.append(["", full.get(name, name), *_duration_cells(ran, f"{name}."),
+                present.append(name)
+                cells = _duration_cells(ran, f"{name}.")
+                if ran_on_no_node_other(ran, name):
+                    cells[1] = ON_NO_NODE
+                rows.append(["", full.get(name, name), *cells, *_disruption_cells(ran, f"{name}."),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
+        if present:
+            rows.append(["", "the whole update", *_whole_update_cells(group, present), DASH])
     incomplete = others_incomplete(others_shortfalls(results))
     marked = any(str(row[3]).endswith(PARTIAL_MARK) for row in rows)
     note = [("p", [("", f"{PARTIAL_MARK} the mean over the runs that completed only.")])] if marked else []
     return [("h", 2, "DaemonSets updated together"),
-            ("p", [("", "Each DaemonSet's rollout and how long its key waited in the controller's work queue "
-                        "for a worker (means over replications): the longest wait is the one the shared "
-                        "workers and API budget held back most.")]),
+            ("p", [("", f"The results table, the findings, the figures and any SLO verdict above are about {main}, "
+                        "the study's DaemonSet, alone. Here is each DaemonSet's own rollout (means over "
+                        "replications; lowest availability in the worst run), and the whole update's: its "
+                        "duration the longest DaemonSet's, run by run, its unavailable node-hours the sum of "
+                        "every DaemonSet's (a node without two of its agents counts twice). The longest wait for "
+                        "a worker is the DaemonSet the shared workers and API budget held back most.")]),
             *([("ul", [[("b", "Did not complete: "), ("", line + ".")] for line in incomplete])] if incomplete else []),
-            ("table", ["configuration", "DaemonSet", "completed", "duration (mean)", "queued for a worker (mean)"],
-             rows), *note]
+            ("table", ["configuration", "DaemonSet", "completed", "duration (mean)", "unavailable node-hours (mean)",
+                       "min available, worst run", "queued for a worker (mean)"], rows), *note]
+
+
+def study_daemonset(results: Results) -> str:
+    """The study's DaemonSet as its configurations name it (``kube-system/fluentd``)."""
+    config = (results.experiment.get("configurations") or [{}])[0]
+    return str((config.get("scenario") or {}).get("daemonset", "this study's DaemonSet")).partition(" (")[0]
+
+
+def _disruption_cells(group: pd.DataFrame, prefix: str) -> list[str]:
+    """One DaemonSet's mean unavailable node-hours and lowest share available in any of its runs."""
+    def column(key: str) -> pd.Series:
+        return pd.to_numeric(group[f"{prefix}{key}"], errors="coerce") if f"{prefix}{key}" in group else \
+            pd.Series(dtype=float)
+
+    hours, low = column("unavailable_node_seconds"), column("min_available_fraction")
+    return [DASH if hours.isna().all() else f"{hours.mean() / 3600:.1f}",
+            DASH if low.isna().all() else format_percent(float(low.min()))]
+
+
+def _whole_update_cells(group: pd.DataFrame, names: Sequence[str]) -> list[str]:
+    """The whole update's ``k/n`` (every DaemonSet completed), mean duration (its longest
+    DaemonSet's, in the runs where every one completed) and unavailable node-hours summed over
+    DaemonSets.
+    """
+    done = update_done(group, names).astype(bool)
+    columns = [pd.to_numeric(group[f"{p}duration_s"], errors="coerce") for p in ("", *(f"{n}." for n in names))]
+    longest = pd.concat(columns, axis=1).max(axis=1)[done]
+    hours = sum(pd.to_numeric(group[f"{p}unavailable_node_seconds"], errors="coerce").fillna(0.0)
+                for p in ("", *(f"{n}." for n in names)) if f"{p}unavailable_node_seconds" in group)
+    duration = ("did not complete" if not done.any() else
+                format_duration(num(longest.mean())) + ("" if done.all() else PARTIAL_MARK))
+    return [f"{int(done.sum())}/{len(group)}", duration,
+            DASH if isinstance(hours, int) else f"{float(hours.mean()) / 3600:.1f}", DASH]
 
 
 def _duration_cells(group: pd.DataFrame, prefix: str) -> list[str]:

@@ -15,9 +15,16 @@ from typing import Any, cast
 import pandas as pd
 
 from rollsim.observe.stopcause import CAUSE_TEXT
-from rollsim.present.others import others_incomplete, others_shortfalls, whole_update_completed
+from rollsim.present.others import (
+    full_names,
+    other_names,
+    others_beyond,
+    others_incomplete,
+    others_shortfalls,
+    whole_update_completed,
+)
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import slo_words
+from rollsim.present.report_tables import slo_value, slo_words, study_daemonset
 from rollsim.present.study import (
     decision_names,
     desired_counts,
@@ -46,7 +53,7 @@ from rollsim.present.summary_rows import (
 from rollsim.present.surge_budget import surge_budgets
 from rollsim.sweep.labels import config_label
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Recommendation, display, recommend, recommend_by_condition
+from rollsim.sweep.slo import Constraint, Recommendation, display, recommend, recommend_by_condition
 
 __all__ = ["decision_choices", "findings_section", "idle_lines", "recommendation_for", "recommendation_section",
            "recommendations_for", "recommended_labels"]
@@ -209,9 +216,31 @@ def recommendation_section(results: Results) -> list[tuple]:
                 items.append([("b", f"Where {rec.condition}: use {use}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
     if slo:
-        blocks.append(("p", [("b", "SLO: "), ("", "; ".join(slo_words(c, k) for c, k in slo) + ".")]))
+        picked = [r.label for r in recs if r.label is not None] if kind != "findings" else []
+        blocks.append(("p", [("b", "SLO: "), ("", "; ".join(slo_words(c, k) for c, k in slo) + "."),
+                             *_slo_scope(results, [k for _, k in slo if k is not None], picked)]))
     blocks += _pareto(results)  # none when the study varies no decision
     return blocks
+
+
+def _slo_scope(results: Results, constraints: list[Constraint], picked: list[str]) -> list[tuple]:
+    """With other DaemonSets updated at once (``also``): that the SLO judges the study's
+    DaemonSet alone, and, for each recommended configuration (``picked``, by label), every other
+    DaemonSet whose own figures break it (``others_beyond``), which the verdict does not see.
+    """
+    if not other_names(results.runs):
+        return []
+    spans: list[tuple] = [("", f" It judges {study_daemonset(results)}'s own rollout, not the other DaemonSets "
+                               "updated with it (their figures: \"DaemonSets updated together\").")]
+    full, by_label = full_names(results), dict(zip(results.summary["label"].astype(str), results.summary["config"]))
+    for label in picked:
+        beyond = others_beyond(results, by_label[str(label)], constraints) if str(label) in by_label else []
+        words = [f"{full.get(name, name)}'s {c.metric} was {slo_value(c.metric, value)} ({c.statistic} over "
+                 f"its replications), against {'≤' if c.bound == 'max' else '≥'} {slo_value(c.metric, c.limit)}"
+                 for name, c, value in beyond]
+        if words:
+            spans += [("", " "), ("b", f"In {label}, " + "; ".join(words) + ".")]
+    return spans
 
 
 def nothing_to_roll_out(results: Results) -> str:
@@ -320,7 +349,7 @@ def findings_section(results: Results) -> list[tuple]:
                                  for name, where in by_name.items())
                      + ".")
     lines += readings(resolved(results)[0], slo, list(results.experiment.get("swept") or []),
-                      decision_names(results), scenarios, own_only=bool(shortfalls),
+                      decision_names(results), scenarios, own_only=bool(other_names(results.runs)),
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += budget_rounding(active.summary, slo, desired_counts(results))
     lines += last_nodes_share(results.path / "timelines.parquet" if results.timelines is not None else None, ran,

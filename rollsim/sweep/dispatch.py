@@ -37,7 +37,7 @@ POLL_S = 1.0  # how often a sweep waiting on its runs asks the executor whether 
 Progress = bool | None | Callable[[int, int], None]
 Job = tuple[Scenario | Packed | Inherited, int]
 
-_OTHER_KEYS = ("completed", "duration_s", "updated", "min_available_fraction", "unavailable_node_seconds",
+_OTHER_KEYS = ("completed", "duration_s", "nodes", "updated", "min_available_fraction", "unavailable_node_seconds",
                "stalled", "queue_wait_s", "syncs", "api_writes", "stop_cause", "stop_detail", "preemptions")
 
 
