@@ -189,8 +189,8 @@ def test_a_grid_of_values_ondelete_ignores_is_refused_at_its_line(tmp_path, caps
 def test_an_ignored_grid_value_alone_is_warned_with_its_line(tmp_path) -> None:
     from rollsim.sweep.experiment_file import load_experiment
 
-    path = _write(tmp_path / "g_od1.yaml", _ON_DELETE + "  strategy.max_unavailable: 2\nreplications: 1\n")
-    assert f"{path}:7: grid.strategy.max_unavailable: ignored with strategy OnDelete" in "\n".join(
+    path = _write(tmp_path / "g_od1.yaml", _ON_DELETE + "  strategy.max_unavailable: [2]\nreplications: 1\n")
+    assert f"{path}:7: grid.strategy.max_unavailable[0]: ignored with strategy OnDelete" in "\n".join(
         load_experiment(path).warnings)
 
 
@@ -203,6 +203,37 @@ def test_a_kind_starting_with_a_vowel_takes_an(tmp_path, capsys) -> None:
     assert main(["calibrate", str(pods), "--events", str(events)]) == 2
     line = one_error_line(capsys, "expected an Event list")
     assert "a Event" not in line
+
+
+@pytest.mark.parametrize(("value", "written"), [("3", "[3]"), ("10%", "[10%]"), ("'1'", "['1']")])
+def test_a_grid_value_that_is_no_list_is_refused(tmp_path, capsys, value, written) -> None:
+    """``grid: {strategy.max_unavailable: 3}`` ran as a grid of one value, ``[3]``, without a word."""
+    path = _write(tmp_path / "scalar.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\ngrid:\n"
+                                            f"  strategy.max_unavailable: {value}\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:5: grid.strategy.max_unavailable: a grid value is a "
+                                      f"list of the values to sweep; write {written} for one value, or set it under "
+                                      "scenario:")
+    assert not out.exists()
+
+
+def test_a_decision_listed_twice_is_refused_at_its_line(tmp_path, capsys) -> None:
+    """``decisions: [deleter, strategy.max_surge, deleter]`` was read as if the key were listed once."""
+    path = _write(tmp_path / "decisions.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\ndecisions:\n"
+                                               "  - deleter\n  - strategy.max_surge\n  - deleter\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:7: decisions[2]: deleter repeats decisions[0] "
+                                      "(line 5); give each once")
+    assert not out.exists()
+
+
+def test_the_first_repeat_is_found_once_for_grid_values_and_decisions() -> None:
+    from rollsim.sweep.repeats import first_repeat
+
+    assert first_repeat(["a", "b", "c", "b", "a"]) == (1, 3)
+    assert first_repeat(["a", "b"]) is None and first_repeat([]) is None
 
 
 @pytest.mark.parametrize("argv", [["calibrate", "{d}"], ["calibrate", "{f}", "--events", "{d}"], ["run", "{d}"]])

@@ -48,7 +48,7 @@ from rollsim.sweep.experiment import (
 from rollsim.sweep.experiment_inputs import InputCache, configuration_inputs
 from rollsim.sweep.kept_inputs import cluster_reads
 from rollsim.sweep.labels import config_label
-from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
+from rollsim.sweep.repeats import check_distinct, check_grid_values, check_listed_once, check_not_overridden
 from rollsim.sweep.slo import parse_slo
 
 __all__ = ["load_experiment"]
@@ -145,15 +145,15 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
     _dotted(doc, "grid", grid)
     _check_size(doc, len(variants), grid, replications)
+    check_grid_values(doc, grid)  # first: a null alone is refused as null, not as a value that is no list
     try:
         points = expand_grid(grid)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise doc.error(f"grid.{key}", message) from None
-    check_grid_values(doc, grid)
 
     configurations: list[Configuration] = []
-    origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
+    origins: list[tuple[int, tuple[int, ...]]] = []  # each configuration's variant and grid items
     cache = InputCache(live, cluster or ClusterVersion(live))
     warnings: dict[str, None] = {}  # ordered, without repeats
     built: list[tuple[str, Inputs]] = []  # each configuration's label and inputs: what a cluster gave is kept
@@ -342,4 +342,5 @@ def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
         if _option_name(key) is None:
             raise doc.error(f"decisions[{i}]", f"{key!r} is not a scenario key (use dotted paths such as "
                                                "strategy.max_unavailable)")
-    return tuple(dict.fromkeys(value))
+    check_listed_once(doc, "decisions", value)
+    return tuple(value)
