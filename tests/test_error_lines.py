@@ -247,6 +247,20 @@ def test_a_folder_given_as_an_input_file_names_its_argument(tmp_path, capsys, ar
     one_error_line(capsys, f"rollsim: error: argument {name}: is a folder, not a file: {folder}")
 
 
+@pytest.mark.parametrize(("argv", "name"), [(["calibrate", "{m}"], "PODS.json"),
+                                            (["calibrate", "{f}", "--events", "{m}"], "--events"),
+                                            (["run", "{m}"], "EXPERIMENT.yaml"), (["validate", "{m}"], "FIELD.yaml"),
+                                            (["simulate", "--manifest", "{m}"], "--manifest")])
+def test_a_missing_input_file_names_its_argument(tmp_path, capsys, argv, name) -> None:
+    """``calibrate nofile`` said ``nofile: cannot read: No such file or directory``, where ``simulate
+    --manifest nofile`` says ``argument --manifest: no such file: nofile``.
+    """
+    missing = tmp_path / "nofile"
+    pods = _write(tmp_path / "pods.json", '{"kind": "PodList", "items": []}')
+    assert main([a.format(m=missing, f=pods) for a in argv]) == 2
+    assert one_error_line(capsys) == f"rollsim: error: argument {name}: no such file: {missing}"
+
+
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_a_kubernetes_manifest_given_as_an_experiment_says_so(tmp_path, capsys, command) -> None:
     manifest = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
