@@ -261,6 +261,28 @@ def test_a_missing_input_file_names_its_argument(tmp_path, capsys, argv, name) -
     assert one_error_line(capsys) == f"rollsim: error: argument {name}: no such file: {missing}"
 
 
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_node_monitor_grace_period_of_zero_is_refused(tmp_path, capsys, value) -> None:
+    """``--node-monitor-grace-period 0`` was accepted and detected a dead kubelet's node at once; the node
+    lifecycle controller marks a node Unknown once ``now`` is after its last heartbeat plus the grace
+    period (``tryUpdateNodeHealth``), so at 0 it would mark every node, healthy or not, at every pass.
+    """
+    assert main(["simulate", "-q", "--nodes", "3", "--node-monitor-grace-period", value]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: must be greater than 0, "
+                                      f"got '{value}'")
+    path = _write(tmp_path / "grace.yaml", "name: g\nscenario:\n  cluster: {nodes: 3}\n"
+                                           f"  controller: {{node_monitor_grace_period: {value}}}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:4: scenario.controller.node_monitor_grace_period: "
+                                      f"must be greater than 0, got {value}")
+    assert not out.exists()
+    from rollsim.spec.lifecycle import NodeLifecycleTiming
+
+    with pytest.raises(ValueError, match="grace_period must be positive, got 0"):
+        NodeLifecycleTiming(grace_period=0)
+
+
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_a_kubernetes_manifest_given_as_an_experiment_says_so(tmp_path, capsys, command) -> None:
     manifest = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
