@@ -1,5 +1,6 @@
-"""What an experiment read from a cluster, kept in its results folder (``rollsim.sweep.kept_inputs``):
-one read in ``inputs/``, several each in a numbered folder, and only rollsim's files removed.
+"""What an experiment read from a cluster or standard input, kept in its results folder
+(``rollsim.sweep.kept_inputs``): one read in ``inputs/``, several each in a numbered folder, the piped
+experiment file as read, and only rollsim's files removed.
 """
 
 from __future__ import annotations
@@ -47,5 +48,17 @@ def test_forgetting_removes_rollsims_files_and_leaves_the_users(tmp_path) -> Non
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == \
         ["inputs", "inputs/1", "inputs/1/notes.txt"]
     (tmp_path / "inputs" / "1" / "notes.txt").unlink()
+    forget_kept(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_piped_experiment_is_kept_as_read_and_forgotten_with_the_reads(tmp_path) -> None:
+    reads = cluster_reads([("a", inputs({"daemonset.json": "{a}"}))])
+    piped = b"\xef\xbb\xbfname: x\r\n"
+    assert kept_files(reads, piped) == {"inputs/daemonset.json": "{a}", "inputs/stdin-experiment.yaml": piped}
+    assert kept_files((), None) == {}
+    write_kept(tmp_path, reads, piped)
+    assert (tmp_path / "inputs" / "stdin-experiment.yaml").read_bytes() == piped
+    (tmp_path / "inputs" / ".stdin-experiment.yaml.x1y2.tmp").write_text("n")
     forget_kept(tmp_path)
     assert list(tmp_path.iterdir()) == []

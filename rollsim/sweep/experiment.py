@@ -174,6 +174,8 @@ class Experiment:
     reported: tuple[Reported, ...] = ()
     # what its configurations read from a live cluster, kept in the results folder (rollsim.sweep.kept_inputs)
     cluster_reads: tuple[ClusterRead, ...] = field(default=(), repr=False)
+    # the file's bytes as read from standard input (rollsim run -), kept there too; None for a file
+    piped: bytes | None = field(default=None, repr=False)
 
     def runs(self) -> list[RunSpec]:
         """Every run, configuration by configuration, each with its replication seed and run id."""

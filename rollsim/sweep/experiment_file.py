@@ -21,7 +21,7 @@ from rollsim.io.inputs import (
     surge_on_old_cluster,
 )
 from rollsim.io.outputs import folder_name
-from rollsim.io.yamldoc import ConfigError, Document, load_yaml
+from rollsim.io.yamldoc import ConfigError, Document, keeping_stdin, load_yaml
 from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
@@ -101,7 +101,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
     read once, and each configuration keeps it as its own version does; a named cluster's version
     is read once (``cluster``: shared by the experiments of one command).
     """
-    doc = load_yaml(path)
+    with keeping_stdin() as piped:  # rollsim run -: kept in the results folder, from the one read of the pipe
+        doc = load_yaml(path)
     data = doc.data
     if not isinstance(data, dict):
         raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
@@ -223,7 +224,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             warnings[f"{doc.file}:{line}: reported[{i}]: matches no configuration (its keys must be keys the "
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), decisions, reported, cluster_reads(built))
+                      tuple(warnings), decisions, reported, cluster_reads(built), piped[0] if piped else None)
 
 
 def _check_grid_not_ignored(doc: Document, grid: Mapping[str, Any], ignored: Mapping[str, str]) -> None:
