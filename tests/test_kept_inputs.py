@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from rollsim.sweep.kept_inputs import cluster_reads, forget_kept, kept_files, manifest_inputs, write_kept
+from rollsim.sweep.kept_inputs import cluster_reads, forget_kept, kept_files, manifest_inputs, manifest_kept, write_kept
 
 SOURCE = {"context": "prod", "server": "https://k", "server_version": "v1.36.1", "daemonset": "logging/a",
           "daemonset_status": {"numberAvailable": 3}}
@@ -57,6 +57,9 @@ def test_a_piped_experiment_is_kept_as_read_and_forgotten_with_the_reads(tmp_pat
     piped = b"\xef\xbb\xbfname: x\r\n"
     assert kept_files(reads, piped) == {"inputs/daemonset.json": "{a}", "inputs/stdin-experiment.yaml": piped}
     assert kept_files((), None) == {}
+    assert manifest_kept(reads, piped) == {"inputs": manifest_inputs(reads),
+                                           "stdin": {"experiment": "inputs/stdin-experiment.yaml"}}
+    assert manifest_kept((), None) == {}
     write_kept(tmp_path, reads, piped)
     assert (tmp_path / "inputs" / "stdin-experiment.yaml").read_bytes() == piped
     (tmp_path / "inputs" / ".stdin-experiment.yaml.x1y2.tmp").write_text("n")

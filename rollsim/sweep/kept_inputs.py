@@ -14,7 +14,7 @@ An experiment file read from standard input (``rollsim run -``) is kept likewise
 experiment resolved, not the file that repeats it.
 
 They belong with the tables (``rollsim.sweep.runner``): written after them and before
-``manifest.json``, which records them (``manifest_inputs``), and removed with them
+``manifest.json``, which records them (``manifest_kept``), and removed with them
 (``rollsim.sweep.folder.forget_tables``), so that a finished folder never holds another sweep's.
 """
 
@@ -31,13 +31,14 @@ from rollsim.io.atomic import temporary_of, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 
 __all__ = ["INPUTS", "STDIN_EXPERIMENT", "ClusterRead", "cluster_reads", "forget_kept", "kept_files", "kept_in_place",
-           "manifest_inputs", "remove_kept_debris", "write_kept"]
+           "manifest_inputs", "manifest_kept", "remove_kept_debris", "write_kept"]
 
 INPUTS = "inputs"
 STDIN_EXPERIMENT = "stdin-experiment.yaml"  # an experiment file read from standard input, in inputs/
 _KEYS = {DAEMONSET_DOCUMENT: "daemonset.manifest", NODES_DOCUMENT: "cluster.nodes_file"}  # the keys that read each
 # rollsim's files in inputs/, and no other
 _KEPT = re.compile(rf"(?:\d+/)?(?:{'|'.join(map(re.escape, _KEYS))})|{re.escape(STDIN_EXPERIMENT)}")
+_PIPED = f"{INPUTS}/{STDIN_EXPERIMENT}"  # its path in the results folder
 _SOURCE = ("context", "server", "server_version", "daemonset", "daemonset_resource_version")
 
 
@@ -87,7 +88,7 @@ def kept_files(reads: Sequence[ClusterRead], piped: bytes | None = None) -> dict
     files: dict[str, str | bytes] = {f"{_folder(reads, i)}/{name}": read.documents[name]
                                      for i, read in enumerate(reads) for name in _KEYS if name in read.documents}
     if piped is not None:
-        files[f"{INPUTS}/{STDIN_EXPERIMENT}"] = piped
+        files[_PIPED] = piped
     return files
 
 
@@ -98,6 +99,14 @@ def manifest_inputs(reads: Sequence[ClusterRead]) -> list[dict[str, Any]]:
     return [{"files": {_KEYS[name]: f"{_folder(reads, i)}/{name}" for name in _KEYS if name in read.documents},
              "kubernetes_version": read.kubernetes_version, **read.source,
              "configurations": list(read.configurations)} for i, read in enumerate(reads)]
+
+
+def manifest_kept(reads: Sequence[ClusterRead], piped: bytes | None = None) -> dict[str, Any]:
+    """``manifest.json``'s record of what the folder keeps: ``inputs``, each read of a cluster
+    (``manifest_inputs``), and ``stdin``, where the experiment file read from standard input is.
+    """
+    return {**({"inputs": manifest_inputs(reads)} if reads else {}),
+            **({"stdin": {"experiment": _PIPED}} if piped is not None else {})}
 
 
 def write_kept(out: Path, reads: Sequence[ClusterRead], piped: bytes | None = None) -> None:

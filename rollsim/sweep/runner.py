@@ -42,7 +42,7 @@ from rollsim.sweep.folder import (
 )
 from rollsim.sweep.identity import identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
-from rollsim.sweep.kept_inputs import INPUTS, STDIN_EXPERIMENT, kept_in_place, manifest_inputs, write_kept
+from rollsim.sweep.kept_inputs import kept_in_place, manifest_kept, write_kept
 from rollsim.sweep.schedule import inheriting
 from rollsim.sweep.store import damaged, finished, write_tables
 
@@ -164,8 +164,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "simpy": simpy.__version__, "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
         "started_at": started_at, "finished_at": _utc_now(), "executor": name, "workers": n_workers,
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
-        "wall_s": round(wall, 3), **({"inputs": manifest_inputs(kept)} if kept else {}),
-        **({"stdin": {"experiment": f"{INPUTS}/{STDIN_EXPERIMENT}"}} if piped is not None else {}),
+        "wall_s": round(wall, 3), **manifest_kept(kept, piped),
     })
     return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
                         runs_stale=stale, runs_beyond=beyond, runs_damaged=broken)
