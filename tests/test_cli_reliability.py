@@ -1059,7 +1059,7 @@ sys.exit(program.main())
 @pytest.mark.parametrize(("module", "name", "argv", "line"), [
     ("rollsim.cli.commands", "cmd_schema", ["schema"],
      "rollsim: interrupted; nothing half-written is left (files are written whole or not at all)"),
-    ("rollsim.sweep.experiment_file", "load_experiment", ["run", "x.yaml"],
+    ("rollsim.sweep.experiment_file", "load_experiment", ["run", __file__],  # a file that is there: never read
      "rollsim: interrupted before any run started; nothing was written"),
 ])
 def test_an_interrupt_an_import_turned_into_its_own_error_is_an_interrupt(module, name, argv, line) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import textwrap
@@ -439,3 +440,26 @@ def test_the_report_names_the_default_daemonset_as_the_default(tmp_path) -> None
         out = tmp_path / name
         assert main(["run", str(path), "--out", str(out), "--workers", "1", "-q"]) == 0
         assert row in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_run_keeps_an_experiment_read_from_standard_input_byte_for_byte(tmp_path, capsys, monkeypatch) -> None:
+    """``rollsim run -`` kept nothing of the file it read: ``experiment.yaml`` holds the experiment resolved
+    (``source: <stdin>``), and the pipe is gone once read. The folder keeps it in ``inputs/``, as read,
+    ``manifest.json`` and the report say where, and the kept file repeats the sweep; a run of a file into
+    the folder removes it with the tables it came with.
+    """
+    piped = b"\xef\xbb\xbf# piped in\r\n" + TINY.replace("\n", "\r\n").encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    out = tmp_path / "out"
+    assert main(["run", "-", "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    kept = out / "inputs" / "stdin-experiment.yaml"
+    assert kept.read_bytes() == piped and [p.name for p in kept.parent.iterdir()] == [kept.name]
+    assert json.loads((out / "manifest.json").read_text())["stdin"] == {"experiment": "inputs/stdin-experiment.yaml"}
+    assert "| experiment file | &lt;stdin> (kept as inputs/stdin-experiment.yaml) |" in (out / "report.md").read_text()
+    again = tmp_path / "again"
+    assert main(["run", str(kept), "--out-dir", str(again), "--workers", "1", "-q"]) == 0
+    assert (again / "runs.csv").read_bytes() == (out / "runs.csv").read_bytes() and not (again / "inputs").exists()
+    copy = tmp_path / "tiny.yaml"
+    copy.write_bytes(piped)
+    assert main(["run", str(copy), "--out-dir", str(out), "--workers", "1", "-q"]) == 0  # the runs reused
+    assert not (out / "inputs").exists() and "stdin" not in json.loads((out / "manifest.json").read_text())

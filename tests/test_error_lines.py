@@ -189,8 +189,8 @@ def test_a_grid_of_values_ondelete_ignores_is_refused_at_its_line(tmp_path, caps
 def test_an_ignored_grid_value_alone_is_warned_with_its_line(tmp_path) -> None:
     from rollsim.sweep.experiment_file import load_experiment
 
-    path = _write(tmp_path / "g_od1.yaml", _ON_DELETE + "  strategy.max_unavailable: 2\nreplications: 1\n")
-    assert f"{path}:7: grid.strategy.max_unavailable: ignored with strategy OnDelete" in "\n".join(
+    path = _write(tmp_path / "g_od1.yaml", _ON_DELETE + "  strategy.max_unavailable: [2]\nreplications: 1\n")
+    assert f"{path}:7: grid.strategy.max_unavailable[0]: ignored with strategy OnDelete" in "\n".join(
         load_experiment(path).warnings)
 
 
@@ -205,6 +205,37 @@ def test_a_kind_starting_with_a_vowel_takes_an(tmp_path, capsys) -> None:
     assert "a Event" not in line
 
 
+@pytest.mark.parametrize(("value", "written"), [("3", "[3]"), ("10%", "[10%]"), ("'1'", "['1']")])
+def test_a_grid_value_that_is_no_list_is_refused(tmp_path, capsys, value, written) -> None:
+    """``grid: {strategy.max_unavailable: 3}`` ran as a grid of one value, ``[3]``, without a word."""
+    path = _write(tmp_path / "scalar.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\ngrid:\n"
+                                            f"  strategy.max_unavailable: {value}\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:5: grid.strategy.max_unavailable: a grid value is a "
+                                      f"list of the values to sweep; write {written} for one value, or set it under "
+                                      "scenario:")
+    assert not out.exists()
+
+
+def test_a_decision_listed_twice_is_refused_at_its_line(tmp_path, capsys) -> None:
+    """``decisions: [deleter, strategy.max_surge, deleter]`` was read as if the key were listed once."""
+    path = _write(tmp_path / "decisions.yaml", "name: tiny\nscenario:\n  cluster: {nodes: 10}\ndecisions:\n"
+                                               "  - deleter\n  - strategy.max_surge\n  - deleter\nreplications: 1\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:7: decisions[2]: deleter repeats decisions[0] "
+                                      "(line 5); give each once")
+    assert not out.exists()
+
+
+def test_the_first_repeat_is_found_once_for_grid_values_and_decisions() -> None:
+    from rollsim.sweep.repeats import first_repeat
+
+    assert first_repeat(["a", "b", "c", "b", "a"]) == (1, 3)
+    assert first_repeat(["a", "b"]) is None and first_repeat([]) is None
+
+
 @pytest.mark.parametrize("argv", [["calibrate", "{d}"], ["calibrate", "{f}", "--events", "{d}"], ["run", "{d}"]])
 def test_a_folder_given_as_an_input_file_names_its_argument(tmp_path, capsys, argv) -> None:
     folder = tmp_path / "adir"
@@ -214,6 +245,42 @@ def test_a_folder_given_as_an_input_file_names_its_argument(tmp_path, capsys, ar
     assert main(argv) == 2
     name = {"calibrate": "--events" if "--events" in argv else "PODS.json", "run": "EXPERIMENT.yaml"}[argv[0]]
     one_error_line(capsys, f"rollsim: error: argument {name}: is a folder, not a file: {folder}")
+
+
+@pytest.mark.parametrize(("argv", "name"), [(["calibrate", "{m}"], "PODS.json"),
+                                            (["calibrate", "{f}", "--events", "{m}"], "--events"),
+                                            (["run", "{m}"], "EXPERIMENT.yaml"), (["validate", "{m}"], "FIELD.yaml"),
+                                            (["simulate", "--manifest", "{m}"], "--manifest")])
+def test_a_missing_input_file_names_its_argument(tmp_path, capsys, argv, name) -> None:
+    """``calibrate nofile`` said ``nofile: cannot read: No such file or directory``, where ``simulate
+    --manifest nofile`` says ``argument --manifest: no such file: nofile``.
+    """
+    missing = tmp_path / "nofile"
+    pods = _write(tmp_path / "pods.json", '{"kind": "PodList", "items": []}')
+    assert main([a.format(m=missing, f=pods) for a in argv]) == 2
+    assert one_error_line(capsys) == f"rollsim: error: argument {name}: no such file: {missing}"
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_node_monitor_grace_period_of_zero_is_refused(tmp_path, capsys, value) -> None:
+    """``--node-monitor-grace-period 0`` was accepted and detected a dead kubelet's node at once; the node
+    lifecycle controller marks a node Unknown once ``now`` is after its last heartbeat plus the grace
+    period (``tryUpdateNodeHealth``), so at 0 it would mark every node, healthy or not, at every pass.
+    """
+    assert main(["simulate", "-q", "--nodes", "3", "--node-monitor-grace-period", value]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: must be greater than 0, "
+                                      f"got '{value}'")
+    path = _write(tmp_path / "grace.yaml", "name: g\nscenario:\n  cluster: {nodes: 3}\n"
+                                           f"  controller: {{node_monitor_grace_period: {value}}}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:4: scenario.controller.node_monitor_grace_period: "
+                                      f"must be greater than 0, got {value}")
+    assert not out.exists()
+    from rollsim.spec.lifecycle import NodeLifecycleTiming
+
+    with pytest.raises(ValueError, match="grace_period must be positive, got 0"):
+        NodeLifecycleTiming(grace_period=0)
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])

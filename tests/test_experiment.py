@@ -56,8 +56,12 @@ def test_grid_is_the_product_in_file_order() -> None:
         {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]
 
 
-def test_strings_and_scalars_are_single_values() -> None:
-    assert expand_grid({"a": "10%", "b": 3}) == [{"a": "10%", "b": 3}]
+def test_a_value_that_is_no_list_is_refused_not_taken_as_one() -> None:
+    """``strategy.max_unavailable: 3`` in a grid ran as ``[3]``, without a word (audit 17)."""
+    for value, written in (("10%", "[10%]"), (3, "[3]"), ({"x": 1}, "[{x: 1}]")):
+        with pytest.raises(ValueError, match=rf"^b: a grid value is a list of the values to sweep; write "
+                                             rf"{re.escape(written)} for one value, or set it under scenario:$"):
+            expand_grid({"a": [1], "b": value})
     assert expand_grid({}) == [{}]
 
 
@@ -77,11 +81,10 @@ def test_grid_size_is_the_product_of_list_lengths(grid) -> None:
 
 
 def test_grid_items_index_the_points_of_expand_grid() -> None:
-    grid = {"a": [1, 2], "b": "x", "c": (5, 6)}
+    grid = {"a": [1, 2], "b": ["x"], "c": (5, 6)}
     items = grid_items(grid)
-    assert items == [(0, None, 0), (0, None, 1), (1, None, 0), (1, None, 1)]
-    assert expand_grid(grid) == [{k: grid[k] if i is None else grid[k][i] for k, i in zip(grid, point)}
-                                 for point in items]
+    assert items == [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1)]
+    assert expand_grid(grid) == [{k: grid[k][i] for k, i in zip(grid, point)} for point in items]
 
 
 def test_variants_times_grid_times_replications(tmp_path) -> None:

@@ -1,12 +1,13 @@
-"""What an experiment read from a cluster, kept in its results folder (``rollsim.sweep.kept_inputs``):
-one read in ``inputs/``, several each in a numbered folder, and only rollsim's files removed.
+"""What an experiment read from a cluster or standard input, kept in its results folder
+(``rollsim.sweep.kept_inputs``): one read in ``inputs/``, several each in a numbered folder, the piped
+experiment file as read, and only rollsim's files removed.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from rollsim.sweep.kept_inputs import cluster_reads, forget_kept, kept_files, manifest_inputs, write_kept
+from rollsim.sweep.kept_inputs import cluster_reads, forget_kept, kept_files, manifest_inputs, manifest_kept, write_kept
 
 SOURCE = {"context": "prod", "server": "https://k", "server_version": "v1.36.1", "daemonset": "logging/a",
           "daemonset_status": {"numberAvailable": 3}}
@@ -47,5 +48,20 @@ def test_forgetting_removes_rollsims_files_and_leaves_the_users(tmp_path) -> Non
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == \
         ["inputs", "inputs/1", "inputs/1/notes.txt"]
     (tmp_path / "inputs" / "1" / "notes.txt").unlink()
+    forget_kept(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_piped_experiment_is_kept_as_read_and_forgotten_with_the_reads(tmp_path) -> None:
+    reads = cluster_reads([("a", inputs({"daemonset.json": "{a}"}))])
+    piped = b"\xef\xbb\xbfname: x\r\n"
+    assert kept_files(reads, piped) == {"inputs/daemonset.json": "{a}", "inputs/stdin-experiment.yaml": piped}
+    assert kept_files((), None) == {}
+    assert manifest_kept(reads, piped) == {"inputs": manifest_inputs(reads),
+                                           "stdin": {"experiment": "inputs/stdin-experiment.yaml"}}
+    assert manifest_kept((), None) == {}
+    write_kept(tmp_path, reads, piped)
+    assert (tmp_path / "inputs" / "stdin-experiment.yaml").read_bytes() == piped
+    (tmp_path / "inputs" / ".stdin-experiment.yaml.x1y2.tmp").write_text("n")
     forget_kept(tmp_path)
     assert list(tmp_path.iterdir()) == []

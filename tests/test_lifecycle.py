@@ -146,7 +146,7 @@ def test_a_kubelet_reporting_not_ready_posts_it_and_its_pods_keep_their_readines
 def test_no_execute_taints_come_at_the_eviction_rate() -> None:
     """Three nodes of a 100-node zone go unreachable together: the NoExecute taints follow one
     per 10 s (0.1/s, burst 1); the NoSchedule taints come at once."""
-    env, api, _pods, lifecycle = _world(100, timing=NodeLifecycleTiming(grace_period=0))
+    env, api, _pods, lifecycle = _world(100, timing=NodeLifecycleTiming(grace_period=1))
     times: dict[int, float] = {}
     api.nodes.watch(lambda kind, node: times.setdefault(node, env.now)
                     if ("unreachable", NO_EXECUTE) in _taints(api, node) else None)
@@ -157,11 +157,11 @@ def test_no_execute_taints_come_at_the_eviction_rate() -> None:
     firsts = sorted(times.values())
     assert len(firsts) == 3
     assert firsts[1] - firsts[0] == pytest.approx(10) and firsts[2] - firsts[1] == pytest.approx(10)
-    assert max(lifecycle.detected_at.values()) <= 15  # each at its own heartbeat's pass, NoSchedule at once
+    assert max(lifecycle.detected_at.values()) <= 20  # each a pass after its own heartbeat's, NoSchedule at once
 
 
 def test_a_fully_disrupted_cluster_gets_no_no_execute_taint() -> None:
-    env, api, _pods, lifecycle = _world(3, timing=NodeLifecycleTiming(grace_period=0))
+    env, api, _pods, lifecycle = _world(3, timing=NodeLifecycleTiming(grace_period=1))
     for node in range(3):
         lifecycle.node_failed(node, UNKNOWN)
     env.run(until=200)
@@ -193,11 +193,11 @@ def test_a_node_failing_at_60_counts_as_desired_and_ready_for_the_grace_period(c
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_rollout_goes_on_through_the_grace_period(seed) -> None:
-    """20 nodes, maxUnavailable 1, a node unreachable at t = 60: with no grace period the stuck pod
+    """20 nodes, maxUnavailable 1, a node unreachable at t = 60: with a grace period of 1 s the stuck pod
     (deleted, never confirmed) stops the rollout soon after; during the 50 s grace period the
     controller still sees the node Ready and more nodes are updated before the stall."""
     common = dict(nodes=20, max_unavailable=1, not_ready_nodes="1@60", stall_after=600, **CONSTANT)
     grace = simulate(build_scenario(**common), seed=seed).summary
-    none = simulate(build_scenario(node_monitor_grace_period=0, **common), seed=seed).summary
+    none = simulate(build_scenario(node_monitor_grace_period=1, **common), seed=seed).summary
     assert grace["stop_cause"] == none["stop_cause"] == "not-ready-nodes"
     assert grace["updated"] > none["updated"]

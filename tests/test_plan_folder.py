@@ -244,6 +244,31 @@ def test_a_folder_of_the_users_own_files_is_refused_and_left_as_it_was(tmp_path,
     assert contents(out) == before and sorted(p.name for p in out.iterdir()) == top  # no lock file left either
 
 
+def test_a_folder_written_into_before_the_lock_is_taken_is_refused_under_it(tmp_path, monkeypatch, capsys) -> None:
+    """The folder is checked again once the plan holds its lock: a user's file that lands between the
+    first check and the lock (another process, not rollsim: rollsim's own would be holding the lock)
+    was written over, since only the first check saw the folder.
+    """
+    import rollsim.plan.run as plan_run
+
+    out = tmp_path / "plan"
+    checked = plan_run.check_plan_owned
+    calls = []
+
+    def then_theirs_arrives(folder: Path) -> None:
+        checked(folder)
+        calls.append(folder)
+        if len(calls) == 1:  # between the first check and the lock
+            folder.mkdir()
+            (folder / "report.md").write_text("MY PRECIOUS NOTES\n", encoding="utf-8")
+
+    monkeypatch.setattr(plan_run, "check_plan_owned", then_theirs_arrives)
+    assert plan_into(out, 8) == 2
+    one_error_line(capsys, f"rollsim: error: {out} is not empty (report.md) and it holds no rollsim plan: ")
+    assert len(calls) == 1  # the second check refused the folder before it returned
+    assert contents(out) == {"report.md": b"MY PRECIOUS NOTES\n"} and [p.name for p in out.iterdir()] == ["report.md"]
+
+
 def _killed(plan: Path, out: Path, keep: int) -> Path:
     """``out`` as a plan killed (SIGKILL: no cleanup) as it removed the files of the plan at ``plan``
     (``rollsim.plan.files._forget``, last written first), after all but its first ``keep`` had gone.

@@ -52,6 +52,8 @@ def test_every_shipped_experiment_validates(validator, path) -> None:
         "name: x\nscenario: {also: [{name: a, colour: red}]}\n",
         "name: x\ngrid: {strategy.speed: [1]}\n",
         "name: x\ngrid: {strategy.min_ready_seconds: []}\n",
+        "name: x\ngrid: {strategy.min_ready_seconds: 5}\n",
+        "name: x\ndecisions: [deleter, deleter]\n",
         "name: x\nvariants: [{name: a, strategy.type: Recreate}]\n",
         "name: x\nreplications: 0\n",
         "name: x\nslo: {fastest: 1}\n",

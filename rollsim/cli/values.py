@@ -77,12 +77,15 @@ def _given(text: str, what: str) -> str:
 
 
 def input_file(text: str) -> str:
-    """A file to read (``-`` is standard input); a folder is refused under its argument's name, as
-    ``--manifest`` refuses one (``calibrate adir`` said ``adir: cannot read: Is a directory``).
+    """A file to read (``-`` is standard input); a folder or a missing file is refused under its
+    argument's name, as ``--manifest`` refuses them (``calibrate adir`` said ``adir: cannot read:
+    Is a directory``, ``calibrate nofile`` ``nofile: cannot read: No such file or directory``).
     """
     text = _given(text, "a file path")
     if text != "-" and Path(text).is_dir():
         raise ValueError(f"is a folder, not a file: {text}")
+    if text != "-" and not Path(text).exists():
+        raise ValueError(f"no such file: {text}")
     return text
 
 

@@ -119,9 +119,9 @@ def _naming(exc: OSError, path: Path, prefix: str) -> OSError:
     return exc
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, in UTF-8."""
-    write_atomically(path, lambda f: f.write(text))
+def write_text(path: Path, text: str | bytes) -> None:
+    """Write ``text`` to ``path`` atomically, in UTF-8; bytes (an input kept as it was read) as they are."""
+    write_atomically(path, lambda f: f.write(text), binary=isinstance(text, bytes))
 
 
 def write_json(path: Path, data: Any) -> None:

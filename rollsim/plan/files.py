@@ -33,13 +33,13 @@ writes, or, for a plan killed (SIGKILL) before it, by the ``candidates.csv`` rol
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
-from rollsim.io.atomic import temporary_of, write_atomically, write_json
+from rollsim.io.atomic import temporary_of, write_atomically, write_json, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
@@ -144,10 +144,6 @@ def _inputs_in_order(inputs: Mapping[str, str | bytes] | None) -> list[tuple[str
     return [(name, inputs[name]) for name in INPUT_FILES if inputs and name in inputs]
 
 
-def _writer(data: str | bytes) -> Callable[[IO[Any]], object]:
-    return lambda f: f.write(data)
-
-
 def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFrame,
                       report: bool = True, inputs: Mapping[str, str | bytes] | None = None) -> tuple[Path, Path] | None:
     """Replace the plan in ``out`` by ``document`` (plan.json), ``candidates`` and ``inputs`` (the
@@ -162,7 +158,7 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
         _forget(out)
         write_atomically(out / CANDIDATES, lambda f: candidates.to_csv(f, index=False))
         for name, text in _inputs_in_order(inputs):
-            write_atomically(out / INPUTS / name, _writer(text), binary=isinstance(text, bytes))
+            write_text(out / INPUTS / name, text)
         write_json(out / PLAN, document)
     except BaseException as exc:  # an interrupt, or what it became (``cut_short``)
         if not cut_short(exc):

@@ -106,6 +106,12 @@ def _check_confirm_runs(constraints: Constraints) -> None:
         raise LimitError(f"a window probability of {p:.12g} at confidence {c:.12g} {refused}")
 
 
+def _check_plan_out(folder: Path) -> None:
+    """Refuse ``folder`` for a plan's files: an experiment's results folder, or one of the user's own files."""
+    check_plan_folder(folder)
+    check_plan_owned(folder)
+
+
 def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          settings: SearchSettings = _DEFAULT_SETTINGS,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
@@ -123,10 +129,11 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     _check_confirm_runs(constraints)
     folder = None if out is None else Path(out)
     if folder is not None:
-        check_plan_folder(folder)  # before any run: an experiment's folder is refused
-        check_plan_owned(folder)  # and a folder of the user's own files
+        _check_plan_out(folder)  # before the lock is made: a refused folder is left as it was
     # the folder's lock, held from the first run to the last file: another plan or sweep there is refused (FolderBusy)
     with nullcontext() if folder is None else locked(folder):
+        if folder is not None:
+            _check_plan_out(folder)  # again, now that no other rollsim can write there: this check and the writes
         started, cpu0 = time.perf_counter(), time.process_time()
         desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
         if desired < 1:

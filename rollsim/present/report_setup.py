@@ -214,6 +214,15 @@ def _model(manifest: Mapping[str, Any]) -> str:
     return f" ({', '.join(w for w in said if w)})" if any(said) else ""
 
 
+def _kept_from_stdin(manifest: Mapping[str, Any]) -> str:
+    """`` (kept as inputs/stdin-experiment.yaml)``: where the folder keeps an experiment file read from
+    standard input (``rollsim run -``, ``manifest.json``'s ``stdin``), else nothing.
+    """
+    stdin = manifest.get("stdin")
+    kept = stdin.get("experiment") if isinstance(stdin, dict) else None
+    return f" (kept as {kept})" if isinstance(kept, str) else ""
+
+
 def run_facts(results: Results) -> list[list[str]]:
     """The report's "Run facts" table: the experiment file, runs, executor, times, seed and versions."""
     m, e = results.manifest, results.experiment
@@ -222,7 +231,7 @@ def run_facts(results: Results) -> list[list[str]]:
                          for k in ("rollsim", "python", "simpy", "numpy", "pandas") if k in m)
     wall = num(m.get("wall_s"))
     return [
-        ["experiment file", format_value(e.get("source"))],
+        ["experiment file", format_value(e.get("source")) + _kept_from_stdin(m)],
         ["runs", (f"{format_value(m.get('runs_total'))} ({format_value(m.get('runs_run'))} run, "
                  f"{format_value(m.get('runs_reused'))} reused from an earlier run)")],
         ["executor", f"{format_value(m.get('executor'))}{workers}"],

@@ -76,10 +76,10 @@ class NodeLifecycleTiming:
     unhealthy_zone_threshold: float = 0.55  # --unhealthy-zone-threshold
 
     def __post_init__(self) -> None:
-        for name in ("grace_period", "eviction_rate", "secondary_eviction_rate"):
+        for name in ("eviction_rate", "secondary_eviction_rate"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
-        for name in ("monitor_period", "heartbeat_interval"):
+        for name in ("grace_period", "monitor_period", "heartbeat_interval"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.0 <= self.unhealthy_zone_threshold <= 1.0:

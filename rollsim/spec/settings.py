@@ -258,9 +258,11 @@ _OWN: tuple[Setting, ...] = (
     Setting("node_watch_delay", "controller.node_watch_delay", k.DISTRIBUTION,
             "the node informer's watch delay distribution", field="controller.node_watch_delay",
             shown_default="the pod informer's", unit="s", label="node informer watch delay"),
-    Setting("node_monitor_grace_period", "controller.node_monitor_grace_period", k.SECONDS,
+    Setting("node_monitor_grace_period", "controller.node_monitor_grace_period", k.POSITIVE_SECONDS,
             "how long a node whose kubelet stopped stays Ready before the node lifecycle controller sets "
-            "Ready=Unknown (realistic mode)", field="controller.node_monitor_grace_period",
+            "Ready=Unknown (realistic mode; more than 0: at 0 the real controller marks every node Unknown at each "
+            "pass)",
+            field="controller.node_monitor_grace_period",
             shown_default="the version's: 50 s from v1.32, 40 s before", unit="s",
             label="node monitor grace period"),
     Setting("terminated_pod_gc_threshold", "controller.terminated_pod_gc_threshold", k.COUNT,

@@ -41,6 +41,7 @@ import numpy as np
 
 from rollsim.io.yamldoc import Document
 from rollsim.spec import model_version
+from rollsim.spec.quoting import flow
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import stream_key
 from rollsim.sweep.slo import Constraint
@@ -59,29 +60,31 @@ DEFAULT_DECISIONS = ("strategy.type", "strategy.max_unavailable", "strategy.max_
                      "deleter")
 
 
-def grid_items(grid: Mapping[str, Any]) -> list[tuple[int | None, ...]]:
-    """The product of a grid, in file order, as indexes: for each point, the index of each key's
-    value in that key's list (None for a string or scalar, a single value).
+def grid_items(grid: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    """The product of a grid (each key's list of values: ``expand_grid`` checks them), in file
+    order, as indexes: for each point, the index of each key's value in that key's list.
 
-    >>> grid_items({"a": [1, 2], "b": "x"})
-    [(0, None), (1, None)]
+    >>> grid_items({"a": [1, 2], "b": ["x"]})
+    [(0, 0), (1, 0)]
     """
-    ranges = [range(len(v)) if isinstance(v, (list, tuple)) else [None] for v in grid.values()]
-    return list(itertools.product(*ranges))
+    return list(itertools.product(*(range(len(v)) for v in grid.values())))
 
 
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The product of a grid's lists, in file order (``grid_items``' points, with their values);
-    a string or scalar is a single value.
+    """The product of a grid's lists, in file order (``grid_items``' points, with their values).
+    A value that is not a list is refused, not taken as a list of one (``strategy.max_unavailable:
+    3`` reads as a setting, which belongs under ``scenario:``), and so is an empty list.
 
-    >>> expand_grid({"a": [1, 2], "b": "x"})
+    >>> expand_grid({"a": [1, 2], "b": ["x"]})
     [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'x'}]
     """
     for key, values in grid.items():
-        if isinstance(values, (list, tuple)) and not values:
+        if not isinstance(values, (list, tuple)):
+            raise ValueError(f"{key}: a grid value is a list of the values to sweep; write [{flow(values)}] for "
+                             "one value, or set it under scenario:")
+        if not values:
             raise ValueError(f"{key}: an empty list gives no runs")
-    return [{key: values if i is None else values[i] for (key, values), i in zip(grid.items(), items)}
-            for items in grid_items(grid)]
+    return [{key: values[i] for (key, values), i in zip(grid.items(), items)} for items in grid_items(grid)]
 
 
 def replication_seed(root: int, replication: int) -> int:
@@ -171,6 +174,8 @@ class Experiment:
     reported: tuple[Reported, ...] = ()
     # what its configurations read from a live cluster, kept in the results folder (rollsim.sweep.kept_inputs)
     cluster_reads: tuple[ClusterRead, ...] = field(default=(), repr=False)
+    # the file's bytes as read from standard input (rollsim run -), kept there too; None for a file
+    piped: bytes | None = field(default=None, repr=False)
 
     def runs(self) -> list[RunSpec]:
         """Every run, configuration by configuration, each with its replication seed and run id."""

@@ -21,7 +21,7 @@ from rollsim.io.inputs import (
     surge_on_old_cluster,
 )
 from rollsim.io.outputs import folder_name
-from rollsim.io.yamldoc import ConfigError, Document, load_yaml
+from rollsim.io.yamldoc import ConfigError, Document, keeping_stdin, load_yaml
 from rollsim.spec.distributions import split_spec_hint
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.options import (
@@ -48,7 +48,7 @@ from rollsim.sweep.experiment import (
 from rollsim.sweep.experiment_inputs import InputCache, configuration_inputs
 from rollsim.sweep.kept_inputs import cluster_reads
 from rollsim.sweep.labels import config_label
-from rollsim.sweep.repeats import check_distinct, check_grid_values, check_not_overridden
+from rollsim.sweep.repeats import check_distinct, check_grid_values, check_listed_once, check_not_overridden
 from rollsim.sweep.slo import parse_slo
 
 __all__ = ["load_experiment"]
@@ -101,7 +101,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
     read once, and each configuration keeps it as its own version does; a named cluster's version
     is read once (``cluster``: shared by the experiments of one command).
     """
-    doc = load_yaml(path)
+    with keeping_stdin() as piped:  # rollsim run -: kept in the results folder, from the one read of the pipe
+        doc = load_yaml(path)
     data = doc.data
     if not isinstance(data, dict):
         raise ConfigError("an experiment file must be a mapping", file=doc.file, line=1)
@@ -145,15 +146,15 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
     _dotted(doc, "grid", grid)
     _check_size(doc, len(variants), grid, replications)
+    check_grid_values(doc, grid)  # first: a null alone is refused as null, not as a value that is no list
     try:
         points = expand_grid(grid)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise doc.error(f"grid.{key}", message) from None
-    check_grid_values(doc, grid)
 
     configurations: list[Configuration] = []
-    origins: list[tuple[int, tuple[int | None, ...]]] = []  # each configuration's variant and grid items
+    origins: list[tuple[int, tuple[int, ...]]] = []  # each configuration's variant and grid items
     cache = InputCache(live, cluster or ClusterVersion(live))
     warnings: dict[str, None] = {}  # ordered, without repeats
     built: list[tuple[str, Inputs]] = []  # each configuration's label and inputs: what a cluster gave is kept
@@ -223,7 +224,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             warnings[f"{doc.file}:{line}: reported[{i}]: matches no configuration (its keys must be keys the "
                      "variants or grid set, with a value one of them takes); rollsim validate leaves it out"] = None
     return Experiment(name, description, tuple(configurations), replications, seed, slo, doc,
-                      tuple(warnings), decisions, reported, cluster_reads(built))
+                      tuple(warnings), decisions, reported, cluster_reads(built), piped[0] if piped else None)
 
 
 def _check_grid_not_ignored(doc: Document, grid: Mapping[str, Any], ignored: Mapping[str, str]) -> None:
@@ -342,4 +343,5 @@ def _decisions(doc: Document, value: Any) -> tuple[str, ...]:
         if _option_name(key) is None:
             raise doc.error(f"decisions[{i}]", f"{key!r} is not a scenario key (use dotted paths such as "
                                                "strategy.max_unavailable)")
-    return tuple(dict.fromkeys(value))
+    check_listed_once(doc, "decisions", value)
+    return tuple(value)

@@ -1,4 +1,4 @@
-"""What an experiment read from a live cluster, kept in its results folder's ``inputs/``.
+"""What an experiment read from a live cluster or standard input, kept in its results folder's ``inputs/``.
 
 A sweep whose ``daemonset.manifest`` is ``ds/NAME`` (or whose nodes come from ``--context``) reads
 the cluster as it is when it runs; run again later, it reads the cluster as it is then. So the
@@ -9,8 +9,12 @@ the cluster. An experiment whose configurations read the cluster more than once 
 or one beside a node list of its own) keeps each read apart, in ``inputs/1/``, ``inputs/2/``, ...,
 numbered in the order of the first configuration built from it.
 
+An experiment file read from standard input (``rollsim run -``) is kept likewise, byte for byte, as
+``inputs/stdin-experiment.yaml``: the pipe is gone once read, and ``experiment.yaml`` holds the
+experiment resolved, not the file that repeats it.
+
 They belong with the tables (``rollsim.sweep.runner``): written after them and before
-``manifest.json``, which records them (``manifest_inputs``), and removed with them
+``manifest.json``, which records them (``manifest_kept``), and removed with them
 (``rollsim.sweep.folder.forget_tables``), so that a finished folder never holds another sweep's.
 """
 
@@ -26,12 +30,15 @@ from typing import Any
 from rollsim.io.atomic import temporary_of, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 
-__all__ = ["INPUTS", "ClusterRead", "cluster_reads", "forget_kept", "kept_files", "kept_in_place",
-           "manifest_inputs", "remove_kept_debris", "write_kept"]
+__all__ = ["INPUTS", "STDIN_EXPERIMENT", "ClusterRead", "cluster_reads", "forget_kept", "kept_files", "kept_in_place",
+           "manifest_inputs", "manifest_kept", "remove_kept_debris", "write_kept"]
 
 INPUTS = "inputs"
+STDIN_EXPERIMENT = "stdin-experiment.yaml"  # an experiment file read from standard input, in inputs/
 _KEYS = {DAEMONSET_DOCUMENT: "daemonset.manifest", NODES_DOCUMENT: "cluster.nodes_file"}  # the keys that read each
-_KEPT = re.compile(rf"(?:\d+/)?(?:{'|'.join(map(re.escape, _KEYS))})")  # rollsim's files in inputs/, and no other
+# rollsim's files in inputs/, and no other
+_KEPT = re.compile(rf"(?:\d+/)?(?:{'|'.join(map(re.escape, _KEYS))})|{re.escape(STDIN_EXPERIMENT)}")
+_PIPED = f"{INPUTS}/{STDIN_EXPERIMENT}"  # its path in the results folder
 _SOURCE = ("context", "server", "server_version", "daemonset", "daemonset_resource_version")
 
 
@@ -74,10 +81,15 @@ def _folder(reads: Sequence[ClusterRead], i: int) -> str:
     return INPUTS if len(reads) == 1 else f"{INPUTS}/{i + 1}"
 
 
-def kept_files(reads: Sequence[ClusterRead]) -> dict[str, str]:
-    """The files that keep ``reads``, by path in the results folder, with their text."""
-    return {f"{_folder(reads, i)}/{name}": read.documents[name]
-            for i, read in enumerate(reads) for name in _KEYS if name in read.documents}
+def kept_files(reads: Sequence[ClusterRead], piped: bytes | None = None) -> dict[str, str | bytes]:
+    """The files that keep ``reads`` and the experiment file ``piped`` in (its bytes as read from
+    standard input, if it was), by path in the results folder, with their text.
+    """
+    files: dict[str, str | bytes] = {f"{_folder(reads, i)}/{name}": read.documents[name]
+                                     for i, read in enumerate(reads) for name in _KEYS if name in read.documents}
+    if piped is not None:
+        files[_PIPED] = piped
+    return files
 
 
 def manifest_inputs(reads: Sequence[ClusterRead]) -> list[dict[str, Any]]:
@@ -89,17 +101,25 @@ def manifest_inputs(reads: Sequence[ClusterRead]) -> list[dict[str, Any]]:
              "configurations": list(read.configurations)} for i, read in enumerate(reads)]
 
 
-def write_kept(out: Path, reads: Sequence[ClusterRead]) -> None:
-    """Write the files that keep ``reads`` in ``out``, each whole (``rollsim.io.atomic``)."""
-    for path, text in kept_files(reads).items():
+def manifest_kept(reads: Sequence[ClusterRead], piped: bytes | None = None) -> dict[str, Any]:
+    """``manifest.json``'s record of what the folder keeps: ``inputs``, each read of a cluster
+    (``manifest_inputs``), and ``stdin``, where the experiment file read from standard input is.
+    """
+    return {**({"inputs": manifest_inputs(reads)} if reads else {}),
+            **({"stdin": {"experiment": _PIPED}} if piped is not None else {})}
+
+
+def write_kept(out: Path, reads: Sequence[ClusterRead], piped: bytes | None = None) -> None:
+    """Write the files that keep ``reads`` and ``piped`` in ``out``, each whole (``rollsim.io.atomic``)."""
+    for path, text in kept_files(reads, piped).items():
         write_text(out / path, text)
 
 
-def kept_in_place(out: Path, reads: Sequence[ClusterRead]) -> bool:
-    """Whether ``out`` holds every file that keeps ``reads`` (a folder written before rollsim kept
-    them, or one whose files were deleted, has its tables rebuilt to write them).
+def kept_in_place(out: Path, reads: Sequence[ClusterRead], piped: bytes | None = None) -> bool:
+    """Whether ``out`` holds every file that keeps ``reads`` and ``piped`` (a folder written before
+    rollsim kept them, or one whose files were deleted, has its tables rebuilt to write them).
     """
-    return all((out / path).is_file() for path in kept_files(reads))
+    return all((out / path).is_file() for path in kept_files(reads, piped))
 
 
 def _kept_files(out: Path, temporary_only: bool = False) -> list[Path]:

@@ -1,22 +1,25 @@
 """What an experiment file may not say twice (``rollsim.sweep.experiment_file``): a key both a
-variant and the grid set, a grid value given twice or as null, two configurations of one scenario.
+variant and the grid set, a grid value given twice or as null, two configurations of one scenario,
+a key listed twice under ``decisions``.
 
 Each would run something other than what the labels say: the grid's value replaces the
 variant's while the variant's name stays in the label; a repeated value runs every run twice
 under two labels for one setting (``1`` and ``"1"``, ``5`` and ``5.0``); a null keeps the
-default under the label ``=None``. Each is refused with the keys and lines that clash.
+default under the label ``=None``; a decision listed twice says nothing the first did not, and is
+more likely a slip for another key. Each is refused with the keys and lines that clash.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rollsim.io.yamldoc import ConfigError, Document
+from rollsim.spec.quoting import flow
 from rollsim.spec.scenario import Scenario
 
-__all__ = ["check_distinct", "check_grid_values", "check_not_overridden"]
+__all__ = ["check_distinct", "check_grid_values", "check_listed_once", "check_not_overridden", "first_repeat"]
 
 
 def _shown(value: Any) -> str:
@@ -51,11 +54,35 @@ def check_grid_values(doc: Document, grid: Mapping[str, Any]) -> None:
                 where = f"grid.{key}[{i}]" if items is values else f"grid.{key}"
                 raise doc.error(where, "null is not a value a grid can sweep (it would run the default, labelled "
                                        f"{key.rsplit('.', 1)[-1]}=None); write the value itself")
-        texts = [str(v) for v in items]  # as labels show them
-        for i, text in enumerate(texts):
-            if text in texts[:i]:
-                first = texts.index(text)
-                raise _repeat(doc, key, first, i, items[first], items[i], "read the same in labels")
+        repeat = first_repeat([str(v) for v in items])  # as labels show them
+        if repeat is not None:
+            first, second = repeat
+            raise _repeat(doc, key, first, second, items[first], items[second], "read the same in labels")
+
+
+def first_repeat(items: Iterable[Hashable]) -> tuple[int, int] | None:
+    """The indexes of the first item equal to an earlier one, and of that earlier one; None if none repeats.
+
+    >>> first_repeat(["a", "b", "c", "b", "a"])
+    (1, 3)
+    """
+    seen: dict[Hashable, int] = {}
+    for i, item in enumerate(items):
+        first = seen.setdefault(item, i)
+        if first != i:
+            return first, i
+    return None
+
+
+def check_listed_once(doc: Document, path: str, items: Sequence[Hashable]) -> None:
+    """Refuse an item of the list at ``path`` (``decisions``) that an earlier item repeats, at its line,
+    naming the earlier one's: the list says the same thing twice, and only one of them is read.
+    """
+    repeat = first_repeat(items)
+    if repeat is not None:
+        first, second = repeat
+        raise doc.error(f"{path}[{second}]", f"{flow(items[second])} repeats {path}[{first}] (line "
+                                             f"{doc.line(f'{path}[{first}]')}); give each once")
 
 
 def _repeat(doc: Document, key: str, first: int, second: int, a: Any, b: Any, why: str) -> ConfigError:
@@ -65,7 +92,7 @@ def _repeat(doc: Document, key: str, first: int, second: int, a: Any, b: Any, wh
 
 
 def check_distinct(doc: Document, labels: Sequence[str], scenarios: Sequence[Scenario],
-                   origins: Sequence[tuple[int, tuple[int | None, ...]]], grid: Mapping[str, Any]) -> None:
+                   origins: Sequence[tuple[int, tuple[int, ...]]], grid: Mapping[str, Any]) -> None:
     """Refuse two configurations of one scenario (they would run the same runs twice) or of
     one label (their results could not be told apart). ``origins`` gives each configuration's
     variant index and its grid items (``rollsim.sweep.experiment.grid_items``); the grid has
@@ -80,7 +107,7 @@ def check_distinct(doc: Document, labels: Sequence[str], scenarios: Sequence[Sce
             raise _clash(doc, labels, origins, grid, first, i, "the same label")
 
 
-def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tuple[int | None, ...]]],
+def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tuple[int, ...]]],
            grid: Mapping[str, Any], first: int, second: int, what: str) -> ConfigError:
     (va, ia), (vb, ib) = origins[first], origins[second]
     keys = list(grid)
@@ -90,7 +117,6 @@ def _clash(doc: Document, labels: Sequence[str], origins: Sequence[tuple[int, tu
     if what == "the same scenario" and va == vb and len(differ) == 1:
         key = differ[0]
         index_a, index_b = ia[keys.index(key)], ib[keys.index(key)]
-        assert index_a is not None and index_b is not None
         return _repeat(doc, key, index_a, index_b, grid[key][index_a], grid[key][index_b], "are one setting")
     if va != vb and ia == ib:  # two variants (two variant indexes: the file has variants)
         other = f"variants[{va}] (line {doc.line(f'variants[{va}]')})"

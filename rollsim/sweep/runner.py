@@ -42,7 +42,7 @@ from rollsim.sweep.folder import (
 )
 from rollsim.sweep.identity import identity_text
 from rollsim.sweep.interrupt import terminate_as_interrupt
-from rollsim.sweep.kept_inputs import kept_in_place, manifest_inputs, write_kept
+from rollsim.sweep.kept_inputs import kept_in_place, manifest_kept, write_kept
 from rollsim.sweep.schedule import inheriting
 from rollsim.sweep.store import damaged, finished, write_tables
 
@@ -138,8 +138,9 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
     resolved = identity_text(experiment)
     current = (out / IDENTITY).is_file() and (out / IDENTITY).read_text(encoding="utf-8") == resolved
     stale, beyond = _stale(out, specs)
-    kept = experiment.cluster_reads  # what the runs read from a cluster, kept with the tables
-    if not todo and current and all((out / name).is_file() for name in AGGREGATES) and kept_in_place(out, kept):
+    kept, piped = experiment.cluster_reads, experiment.piped  # what the runs read from a cluster or a pipe, kept
+    if not todo and current and all((out / name).is_file() for name in AGGREGATES) and \
+            kept_in_place(out, kept, piped):
         return RunnerReport(out, len(specs), 0, len(specs), "none", 0, time.perf_counter() - clock, wrote=False,
                             runs_stale=stale, runs_beyond=beyond)
 
@@ -154,7 +155,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
             (out / RUNS).mkdir(parents=True, exist_ok=True)
             sweep(experiment, scenarios, out, todo, backend, progress, len(specs) - len(todo), lost_after_s)
     write_tables(experiment, out, specs)
-    write_kept(out, kept)
+    write_kept(out, kept, piped)
     write_text(out / IDENTITY, resolved)
     wall = time.perf_counter() - clock
     write_json(out / "manifest.json", {  # last: a folder with a manifest is finished
@@ -163,7 +164,7 @@ def _run_locked(experiment: Experiment, out: Path, workers: int | None, executor
         "simpy": simpy.__version__, "numpy": np.__version__, "pandas": pd.__version__, "seed": experiment.seed,
         "started_at": started_at, "finished_at": _utc_now(), "executor": name, "workers": n_workers,
         "runs_total": len(specs), "runs_run": len(todo), "runs_reused": len(specs) - len(todo),
-        "wall_s": round(wall, 3), **({"inputs": manifest_inputs(kept)} if kept else {}),
+        "wall_s": round(wall, 3), **manifest_kept(kept, piped),
     })
     return RunnerReport(out, len(specs), len(todo), len(specs) - len(todo), name, n_workers, wall, wrote=True,
                         runs_stale=stale, runs_beyond=beyond, runs_damaged=broken)

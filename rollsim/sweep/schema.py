@@ -80,7 +80,7 @@ def experiment_schema() -> dict[str, Any]:
     values = {s.name: s.key for s in SETTINGS} | dict(FILE_OPTIONS)
     defs: dict[str, Any] = {s.name: _value(s) for s in SETTINGS} | _FILE_SCHEMAS
     dotted = {key: _ref(name) for name, key in values.items()}
-    grid = {key: {"anyOf": [ref, {"type": "array", "minItems": 1, "items": ref}]} for key, ref in dotted.items()}
+    grid = {key: {"type": "array", "minItems": 1, "items": ref} for key, ref in dotted.items()}
     statistic = {"enum": list(STATISTICS)}
     limit = {"anyOf": [{"type": "number"}, {"type": "object", "required": ["limit"], "additionalProperties": False,
                                             "properties": {"limit": {"type": "number"}, "statistic": statistic}}]}
@@ -96,7 +96,7 @@ def experiment_schema() -> dict[str, Any]:
             "name": {"type": "string", "pattern": r"^[^/.][^/]*$",
                      "description": "the results folder's name (results/NAME)"},
             "description": {"type": "string", "description": "what the study asks, shown in the report"},
-            "decisions": {"type": "array", "items": {"type": "string"}, "description":
+            "decisions": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "description":
                           "the dotted keys the user chooses (default: the strategy's fields, minReadySeconds "
                           "and the deleter); other swept keys are conditions that get findings"},
             "scenario": _scenario(values),
