@@ -220,7 +220,9 @@ def _map_order(world: World, streams: Streams) -> list[float]:
     if not world.daemonsets:
         return world.rank
     order = streams["map_order"]
-    rank: list[float] = order.random(len(world.api.nodes)).tolist()
+    # drawn in list order, as the first's are (in_map_order), so that a node's rank is the node's whatever
+    # its id (ids follow the first DaemonSet's map order; model 21: they were drawn in id order)
+    rank: list[float] = order.random(len(world.api.nodes))[world.api.nodes.positions()].tolist()
     world.other_ranks.append((rank, order))
     return rank
 

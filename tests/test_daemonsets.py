@@ -17,9 +17,24 @@ OTHERS = [
 
 
 def test_in_ideal_mode_each_keeps_its_own_closed_form() -> None:
+    """Each DaemonSet's rollout is its own closed form where they share nothing on the nodes: with
+    every image cached (no pull) the kubelet's one pull at a time cannot hold one back for another.
+    """
+    cached = [{**item, "image_cached": 1.0} for item in OTHERS]
+    r = simulate(build_scenario(nodes=20, max_unavailable=4, controller="ideal", also=cached, image_cached=1.0,
+                                **CONSTANT))
+    assert r.summary["duration_s"] == pytest.approx(5 * 13)  # ceil(20/4) × (5+1+3+4), no pull
+    assert r.others["calico-node"]["duration_s"] == pytest.approx(10 * 4)  # ceil(20/2) × (1+1+1+1)
+
+
+def test_their_pulls_on_a_node_take_turns() -> None:
+    """With the images to pull, a node pulls one at a time (``serializeImagePulls``): where a wave of
+    calico-node reaches a node while the study's pod pulls there, its pull waits, so calico-node
+    takes longer than its closed form (50 s), and never less.
+    """
     r = simulate(build_scenario(nodes=20, max_unavailable=4, controller="ideal", also=OTHERS, **CONSTANT))
-    assert r.summary["duration_s"] == pytest.approx(5 * 15)  # ceil(20/4) × (5+1+2+3+4)
-    assert r.others["calico-node"]["duration_s"] == pytest.approx(10 * 5)  # ceil(20/2) × (1+1+1+1+1)
+    assert r.summary["duration_s"] == pytest.approx(5 * 15)  # ceil(20/4) × (5+1+2+3+4): it pulls first
+    assert r.others["calico-node"]["duration_s"] > 10 * 5  # ceil(20/2) × (1+1+1+1+1) alone
     # surge: each wave's pods are created at once and their old pods go when they are available
     assert r.others["node-exporter"]["completed"] is True
     assert r.others["node-exporter"]["min_available_fraction"] == 1.0
@@ -59,13 +74,14 @@ def test_one_name_in_two_namespaces_is_two_daemonsets() -> None:
     are two objects, each with its own pods, queue key, rollout and results (refused before).
     The slow one (a 3 s Ready against 1 s) keeps its own closed form in ideal mode.
     """
-    slow = {"name": "fluentd-elasticsearch", "namespace": "logging", "max_unavailable": 2,
-            **{**FAST_ONE, "ready": 3}}
-    r = simulate(build_scenario(nodes=10, max_unavailable=5, controller="ideal", also=[slow], **FAST_ONE))
+    slow = {"name": "fluentd-elasticsearch", "namespace": "logging", "max_unavailable": 2, "image_cached": 1.0,
+            **{**FAST_ONE, "pull": 0, "ready": 3}}  # no pull: nothing shared on the nodes
+    r = simulate(build_scenario(nodes=10, max_unavailable=5, controller="ideal", also=[slow], image_cached=1.0,
+                                **FAST_ONE))
     assert set(r.others) == {"logging/fluentd-elasticsearch"}
     other = r.others["logging/fluentd-elasticsearch"]
-    assert r.summary["duration_s"] == pytest.approx(2 * 5)  # ceil(10/5) × (1+1+1+1+1)
-    assert other["duration_s"] == pytest.approx(5 * 7)  # ceil(10/2) × (1+1+1+1+3)
+    assert r.summary["duration_s"] == pytest.approx(2 * 4)  # ceil(10/5) × (1+1+1+1), no pull
+    assert other["duration_s"] == pytest.approx(5 * 6)  # ceil(10/2) × (1+1+1+3)
     assert r.summary["updated"] == other["updated"] == 10  # one new pod each on every node: two objects
     assert r.summary["syncs"] != other["syncs"]  # each synced under its own key
     with pytest.raises(ValueError, match=r"must differ from item 0's namespace and name \(logging/x\)"):

@@ -56,7 +56,7 @@ def ran_on_no_node_other(ran: pd.DataFrame, name: str) -> bool:
     pods never ran updated nothing too.
     """
     column = f"{name}.nodes"
-    return not ran.empty and column in ran and pd.to_numeric(ran[column], errors="coerce").fillna(-1).eq(0).all()
+    return bool(not ran.empty and column in ran and pd.to_numeric(ran[column], errors="coerce").fillna(-1).eq(0).all())
 
 
 def others_beyond(results: Results, config: Any,

@@ -61,5 +61,7 @@ __all__ = ["MODEL_VERSION"]
 # 21: a node pulls one image at a time whatever the image (serializeImagePulls): pulls without an image size
 # queue too (two DaemonSets' pulls ran side by side on a node; audit 19); AddRateLimited takes the longer of the
 # per-key delay and DefaultControllerRateLimiter's overall bucket (10 qps, burst 100) in realistic mode: fewer
-# refused syncs counted (stale_sync_skips, syncs) from v1.36, durations unchanged where one DaemonSet runs
+# refused syncs counted (stale_sync_skips, syncs) from v1.36, durations unchanged where one DaemonSet runs;
+# every DaemonSet after the first draws its map order in list order, not in node-id order (ids follow the first's
+# map order, so a node's rank in the others' orders hung on it: invisible until their pulls shared a node)
 MODEL_VERSION = 21
