@@ -130,7 +130,7 @@ def build_results(
     grid = [(mu, mr) for mu in values for mr in (0, 30)]
     configs, runs, tls, downs, summary = [], [], [], [], []
     for index, (mu, mr) in enumerate(grid):
-        label = labels[index] if labels else f"max_unavailable={mu}, min_ready_seconds={mr}"
+        label = labels[index] if labels else f"maxUnavailable {mu}, minReadySeconds {mr}"
         params = {"strategy.max_unavailable": mu, "strategy.min_ready_seconds": mr}
         configs.append({"index": index, "label": label, "params": params,
                         "scenario": {**SCENARIO, "max_unavailable": mu, "min_ready_seconds": float(mr)}})

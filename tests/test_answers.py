@@ -227,9 +227,9 @@ def test_the_report_says_per_configuration_why_runs_stopped(make_results) -> Non
     runs = results.runs.assign(healthy_done_s=[None if c == 3 else 60.0 for c in results.runs["config"]])
     md = render_markdown(report_blocks(dataclasses.replace(results, summary=summary, runs=runs), []))
     assert "## Why runs stopped" in md
-    assert ("| max_unavailable=25%, min_ready_seconds=30 | 0/3 | new pods running but never Ready on 50 nodes | "
+    assert ("| maxUnavailable 25%, minReadySeconds 30 | 0/3 | new pods running but never Ready on 50 nodes | "
             "not all (3 of 3 runs) |") in md
-    assert "The other stopped because of new pods never Ready: max_unavailable=25%, min_ready_seconds=30 (0/3)." in md
+    assert "The other stopped because of new pods never Ready: maxUnavailable 25%, minReadySeconds 30 (0/3)." in md
 
 
 # --- where an input file's error is reported ----------------------------------------------------------

@@ -365,14 +365,14 @@ def test_a_configuration_whose_other_daemonset_did_not_complete_is_not_recommend
     assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 0
     console = capsys.readouterr().out
     assert "  other DaemonSets updated together that did not complete every run:" in console
-    assert "    max_unavailable=1: b completed 0/1 (" in console
-    assert "    max_unavailable=10%: b completed 0/1 (" in console
+    assert "    maxUnavailable 1: b completed 0/1 (" in console
+    assert "    maxUnavailable 10%: b completed 0/1 (" in console
     assert "completed in every replication (no SLO given)" not in console
     assert "0/1 counting the DaemonSets updated with it" in console
     report = (out / "report.md").read_text()
     findings = report.split("## Findings\n\n")[1].splitlines()
     assert findings[0] == ("- Not every DaemonSet of the update completed in every replication: b did not, updated "
-                           "together with max_unavailable=1 (0/1), max_unavailable=10% (0/1).")
+                           "together with maxUnavailable 1 (0/1), maxUnavailable 10% (0/1).")
     assert "completed in every replication (the study's own DaemonSet)" in findings[1]
     assert "Fastest that completed every run" not in report and "Pareto front (no" not in report
 

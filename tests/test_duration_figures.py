@@ -86,8 +86,8 @@ def test_named_variants_of_plain_numbers_are_one_row_each(make_results) -> None:
 
 
 def test_axis_keys_are_the_grids_or_the_only_key() -> None:
-    grid = pd.DataFrame({"label": ["mu 1, min_ready_seconds=0", "mu 1, min_ready_seconds=30", "surge 1, min_ready_"
-                                   "seconds=0"], "strategy.max_unavailable": [1, 1, 0],
+    grid = pd.DataFrame({"label": ["mu 1, minReadySeconds 0", "mu 1, minReadySeconds 30", "surge 1, minReady"
+                                   "Seconds 0"], "strategy.max_unavailable": [1, 1, 0],
                          "strategy.min_ready_seconds": [0, 30, 0]})
     keys = ["strategy.max_unavailable", "strategy.min_ready_seconds"]
     assert axis_keys(grid, keys) == ["strategy.min_ready_seconds"]
@@ -95,7 +95,7 @@ def test_axis_keys_are_the_grids_or_the_only_key() -> None:
                           "strategy.max_surge": [NAN, "10%"]})
     assert axis_keys(named, ["strategy.max_unavailable", "strategy.max_surge"]) == []
     assert axis_keys(named, ["strategy.max_unavailable"]) == ["strategy.max_unavailable"]  # differ in it alone
-    unnamed = pd.DataFrame({"label": ["max_unavailable=1", "max_unavailable=10%"], "strategy.max_unavailable":
+    unnamed = pd.DataFrame({"label": ["maxUnavailable 1", "maxUnavailable 10%"], "strategy.max_unavailable":
                             [1, "10%"]})
     assert axis_keys(unnamed, ["strategy.max_unavailable"]) == ["strategy.max_unavailable"]
 
@@ -182,11 +182,18 @@ def test_no_legend_entry_for_a_mean_that_is_not_drawn(tmp_path) -> None:
 
 
 def test_many_points_are_labelled_by_value() -> None:
-    labels = pd.Series([f"max_unavailable={v}" for v in range(1, 13)])
-    names, note = point_names(labels, 12)
-    assert names[:3] == ["1", "2", "3"] and note == "points labelled by value: max_unavailable"
-    assert point_names(labels, 10) == (list(labels), "")
-    assert point_names(pd.Series(["mu 1, min_ready_seconds=0"] * 11), 11)[0][0] == "mu 1, 0"
+    """Past MANY points a label is its swept values alone, whether the label spells the setting as
+    Kubernetes does (``maxUnavailable 1``) or as the experiment's key (``node_utilization=0.5``)."""
+    swept = ["strategy.max_unavailable"]
+    summary = pd.DataFrame({"label": [f"maxUnavailable {v}" for v in range(1, 13)],
+                            "strategy.max_unavailable": list(range(1, 13))})
+    names, note = point_names(summary, swept, 12)
+    assert names[:3] == ["1", "2", "3"] and note == "points labelled by value: maxUnavailable"
+    assert point_names(summary, swept, 10) == (list(summary["label"]), "")
+    other = pd.DataFrame({"label": ["mu 1, node_utilization=0.5, no disk pressure"] * 11,
+                          "cluster.node_utilization": [0.5] * 11, "cluster.disk_pressure_nodes": ["[]"] * 11})
+    names, note = point_names(other, ["cluster.node_utilization", "cluster.disk_pressure_nodes"], 11)
+    assert names[0] == "mu 1, 0.5, no disk pressure" and note == "points labelled by value: node_utilization"
 
 
 def test_figures_with_nothing_to_draw_are_a_line_in_the_report(make_results) -> None:

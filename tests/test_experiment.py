@@ -91,8 +91,8 @@ def test_variants_times_grid_times_replications(tmp_path) -> None:
     exp = load_experiment(write(tmp_path, TINY))
     assert exp.name == "tiny" and exp.replications == 3 and exp.seed == 7
     assert [c.label for c in exp.configurations] == [
-        "surge 2, min_ready_seconds=0", "surge 2, min_ready_seconds=5",
-        "OnDelete, min_ready_seconds=0", "OnDelete, min_ready_seconds=5"]
+        "surge 2, minReadySeconds 0", "surge 2, minReadySeconds 5",
+        "OnDelete, minReadySeconds 0", "OnDelete, minReadySeconds 5"]
     assert len(exp.runs()) == 12
     surge = exp.configurations[1].scenario
     assert surge.daemonset.strategy.max_surge == 2 and surge.daemonset.strategy.max_unavailable == 0
@@ -365,7 +365,7 @@ def test_a_variant_and_a_grid_may_set_different_keys(tmp_path) -> None:
     path = write(tmp_path, "name: x\nvariants:\n  - {name: a, strategy.max_surge: 1, strategy.max_unavailable: 0}\n"
                            "  - {name: b}\ngrid:\n  strategy.min_ready_seconds: [0, 5]\n")
     assert [c.label for c in load_experiment(path).configurations] == [
-        "a, min_ready_seconds=0", "a, min_ready_seconds=5", "b, min_ready_seconds=0", "b, min_ready_seconds=5"]
+        "a, minReadySeconds 0", "a, minReadySeconds 5", "b, minReadySeconds 0", "b, minReadySeconds 5"]
 
 
 def test_an_also_items_bandwidth_without_its_size_is_said_to_be_ignored(tmp_path) -> None:

@@ -30,7 +30,7 @@ def test_a_value_reads_the_same_from_the_experiment_and_from_summary_csv() -> No
         "calico-node (max_unavailable 3)")
     label = config_label({"strategy.max_unavailable": 1, "also": [{"name": "calico-node", "max_unavailable": 3}]},
                          None)
-    assert label == "max_unavailable=1, also=calico-node (max_unavailable 3)"
+    assert label == "maxUnavailable 1, also=calico-node (max_unavailable 3)"
     assert label_of("also", text) in label.split(", ")
     assert display("[not json") == "[not json"
 
@@ -48,8 +48,8 @@ def test_grid_labels_name_other_daemonsets_in_words(tmp_path) -> None:
         replications: 1
         """))
     labels = [c.label for c in load_experiment(path).configurations]
-    assert labels == ["max_unavailable=1, also=none", "max_unavailable=1, also=calico-node (max_unavailable 3)",
-                      "max_unavailable=3, also=none", "max_unavailable=3, also=calico-node (max_unavailable 3)"]
+    assert labels == ["maxUnavailable 1, also=none", "maxUnavailable 1, also=calico-node (max_unavailable 3)",
+                      "maxUnavailable 3, also=none", "maxUnavailable 3, also=calico-node (max_unavailable 3)"]
 
 
 def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
@@ -61,3 +61,59 @@ def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
     text = "b (max_unavailable 4; schedule 1; pull 2; probe_period 0)"
     assert value_text([item]) == text
     assert value_text(json.dumps([item], sort_keys=True)) == text
+
+
+def test_swept_settings_read_as_kubernetes_and_people_spell_them() -> None:
+    """Audit 18 C2: labels and recommendations said ``max_unavailable=0, max_surge=5%, priority=2000001000``
+    and ``disk_pressure_nodes=3@0`` where a manifest and a change review say ``maxUnavailable 0, maxSurge
+    5%`` and ``priorityClassName: system-node-critical``; fluentd's variant names already did. A key
+    with no such spelling keeps the experiment's ``key=value``. The value as summary.csv reads it back
+    (JSON text, floats) names alike."""
+    from rollsim.sweep.labels import setting_words
+
+    params = {"strategy.max_unavailable": 0, "strategy.max_surge": "5%", "daemonset.priority": 2000001000}
+    assert config_label(params, None) == "maxUnavailable 0, maxSurge 5%, system-node-critical"
+    assert setting_words("daemonset.priority", 2000000000) == "system-cluster-critical"
+    assert setting_words("daemonset.priority", 1000.0) == "priority 1,000"
+    assert setting_words("strategy.min_ready_seconds", 30.0) == "minReadySeconds 30"
+    assert setting_words("strategy.type", "OnDelete") == "OnDelete"
+    assert setting_words("deleter", "batch:50") == "batches of 50"
+    assert setting_words("deleter", "batch:50:30") == "batches of 50 with a 30s pause"
+    assert setting_words("cluster.disk_pressure_nodes", "3@0") == "3 nodes under disk pressure from the start"
+    assert setting_words("cluster.disk_pressure_nodes", []) == setting_words("cluster.disk_pressure_nodes", "[]") \
+        == "no disk pressure"
+    assert setting_words("cluster.add_nodes", "100@60+120") == "100 nodes added from 1m00s to 3m00s"
+    assert setting_words("cluster.not_ready_nodes", 14) == "14 nodes NotReady"
+    assert setting_words("cluster.not_ready_nodes", "20@300") == "20 nodes NotReady from 5m00s"
+    assert setting_words("cluster.nodes", 5000) == "5,000 nodes"
+    assert setting_words("daemonset.host_ports", "[9100]") == "hostPort 9100"
+    assert setting_words("cluster.node_utilization", 0.5) == "node_utilization=0.5"  # no natural spelling: kept
+    assert label_of("strategy.max_surge", "10%") == "maxSurge 10%"  # the figures' legends find it in the label
+
+
+def test_a_request_reads_as_the_manifest_writes_it() -> None:
+    """Audit 18 C7: the setup table said "memory request (bytes) | 209,715,200" for a manifest's 200Mi."""
+    from rollsim.present.render import format_setting
+    from rollsim.spec.describe import DESCRIPTION_LABELS
+
+    assert DESCRIPTION_LABELS["requests_memory_bytes"] == "memory request"
+    assert DESCRIPTION_LABELS["requests_cpu_millis"] == "CPU request"
+    assert format_setting("requests_memory_bytes", 200 * 2**20) == "200Mi"
+    assert format_setting("requests_memory_bytes", 3 * 2**30) == "3Gi"
+    assert format_setting("requests_cpu_millis", 100) == "100m"
+    assert format_setting("priority", 2000001000) == "system-node-critical" and format_setting("priority", 0) == "0"
+    assert format_setting("deleter", "batch:50") == "batches of 50"
+    assert format_setting("node_changes", ["disk-pressure 3@0"]) == "3 nodes under disk pressure from the start"
+
+
+def test_a_wrapped_label_keeps_a_setting_with_its_value() -> None:
+    """``maxUnavailable 1`` is two words now (it was ``max_unavailable=1``): a tick label wrapped at 40
+    characters read "stragglers 2% at +300 s, maxUnavailable" over a lone "1"."""
+    from rollsim.present.plotaxes import wrap
+
+    assert wrap("stragglers 2% at +300 s, maxUnavailable 1", 40) == "stragglers 2% at +300 s,\nmaxUnavailable 1"
+    assert wrap("maxSurge 5%, system-node-critical, 3 nodes under disk pressure from the start", 40).splitlines()[1] \
+        .startswith("3 nodes")
+    for text in ("maxUnavailable 5% (lowest 952 < SLO floor 953)", "kube-system/ds-1 did not complete in 2 of 3 runs"):
+        lines = wrap(text, 30).splitlines()  # a run of numbers is still wrapped, and no line is a lone number
+        assert len(lines) == 2 and all(len(line) <= 30 and not line.isdigit() for line in lines)

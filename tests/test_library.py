@@ -112,7 +112,7 @@ def test_results_show_a_table_and_sparklines(tmp_path) -> None:
     results = rollsim.run_experiment(path, "serial", out_dir=tmp_path / "out", progress=False)
     assert repr(results).startswith("Results('lib': 2 configurations × 2 replications, 4 runs")
     page = results._repr_html_()
-    assert page.count("<svg") == 2 and "max_unavailable=5" in page
+    assert page.count("<svg") == 2 and "maxUnavailable 5" in page
 
 
 # -- tidy frames --------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def test_run_keeps_what_it_read_from_the_cluster_and_repeats_from_it(api, kubeco
     assert read["files"] == {"daemonset.manifest": "inputs/daemonset.json", "cluster.nodes_file": "inputs/nodes.json"}
     assert read["kubernetes_version"] == "1.37" and read["server_version"] == "v1.37.2"
     assert read["context"] == "recorded" and read["daemonset"] == "kube-system/fluentd-elasticsearch"
-    assert read["configurations"] == ["max_unavailable=1", "max_unavailable=3"]
+    assert read["configurations"] == ["maxUnavailable 1", "maxUnavailable 3"]
     # as the README says: the manifest and nodes pointed at the kept files, with the cluster's version
     api.api.daemonset["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = 2  # the cluster moved on
     again = tmp_path / "again.yaml"

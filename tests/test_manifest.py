@@ -19,6 +19,7 @@ from rollsim.spec.node import (
     Toleration,
 )
 from rollsim.spec.scenario import DaemonSetSpec, ReadinessProbe, UpdateStrategy
+from rollsim.spec.volumes import HostPath, parse_host_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "manifests"
@@ -78,6 +79,7 @@ def test_the_shipped_manifest_reads_as_the_docs_example() -> None:
         min_ready_seconds=0.0, termination_grace_period_seconds=30.0, placement=PodPlacement(tolerations=tolerations),
         readiness_probe=ReadinessProbe(5.0, 10.0, 1, 3), labels=(("k8s-app", "fluentd-logging"),),
         requests_cpu_millis=100, requests_memory_bytes=200 * 2**20, host_ports=(),
+        host_paths=(HostPath("/var/log"), HostPath("/var/lib/docker/containers", read_only=True)),
     )
     assert loaded.warnings == () and loaded.has_readiness_probe
     assert loaded.labels == {"k8s-app": "fluentd-logging"}
@@ -236,6 +238,40 @@ def test_api_defaults(tmp_path: Path) -> None:
     assert spec.readiness_probe == ReadinessProbe(0.0, 10.0, 1, 3)  # 0 is defaulted like unset
     assert (spec.requests_cpu_millis, spec.requests_memory_bytes, spec.host_ports) == (0, 0, ())
     assert spec.labels == () and loaded.labels == {}
+
+
+HOST_PATHS = BASE + """\
+        volumeMounts:
+        - {name: logs, mountPath: /var/log}
+        - {name: containers, mountPath: /var/lib/docker/containers, readOnly: true}
+        - {name: state, mountPath: /state, readOnly: true}
+      initContainers:
+      - name: setup
+        image: example.com/setup:1.0
+        volumeMounts:
+        - {name: state, mountPath: /state}
+      volumes:
+      - {name: logs, hostPath: {path: /var/log}}
+      - {name: containers, hostPath: {path: /var/lib/docker/containers, type: Directory}}
+      - {name: state, hostPath: {path: /var/lib/agent}}
+      - {name: unused, hostPath: {path: /srv}}
+      - {name: scratch, emptyDir: {}}
+"""
+
+
+def test_host_path_volumes_are_read_with_how_they_are_mounted(tmp_path: Path) -> None:
+    """Audit 18 B5: the pod template's hostPath volumes, the host files an old and a surge pod on one
+    node share: each mounted one, read-only only where every mount of it (init containers too) is;
+    one no container mounts, or one without a path, names no host file the pods share."""
+    spec = load_daemonset(write(tmp_path, HOST_PATHS)).spec
+    assert spec.host_paths == (HostPath("/var/log"), HostPath("/var/lib/docker/containers", read_only=True),
+                               HostPath("/var/lib/agent"))
+    assert [str(h) for h in spec.host_paths] == ["/var/log (read-write)", "/var/lib/docker/containers (read-only)",
+                                                 "/var/lib/agent (read-write)"]
+    assert [parse_host_path(str(h)) for h in spec.host_paths] == list(spec.host_paths)
+    assert load_daemonset(write(tmp_path, BASE)).spec.host_paths == ()
+    no_path = load_daemonset(write(tmp_path, HOST_PATHS.replace("hostPath: {path: /var/log}", "hostPath: {}")))
+    assert [h.path for h in no_path.spec.host_paths] == ["/var/lib/docker/containers", "/var/lib/agent"]
 
 
 @pytest.mark.parametrize(("rolling", "expected"), [

@@ -141,6 +141,23 @@ def test_under_on_delete_nothing_replaces_them_and_the_words_say_so(capsys) -> N
     assert line.endswith("5 old pods lost readiness: none replaced until the deleter deleted it (OnDelete)")
     runs = pd.DataFrame([{"config": 0, "label": "batches", "old_pods_unready": 5, "max_unavailable_observed": 10},
                          {"config": 1, "label": "10%", "old_pods_unready": 5, "max_unavailable_observed": 7}])
-    deleted, rolled = unready_costs(runs, {0: {"strategy": "OnDelete"}, 1: {"strategy": "RollingUpdate"}})
+    deleted, rolled = unready_costs(runs, {0: {"strategy": "OnDelete"},
+                                           1: {"strategy": "RollingUpdate", "max_unavailable": "10%", "max_surge": 0}})
     assert "none replaced until deleted (OnDelete)" in deleted and "up to 10 nodes" in deleted
     assert "each replaced at once, outside the maxUnavailable budget: up to 7 nodes" in rolled
+
+
+def test_with_surge_the_finding_names_the_maxsurge_budget() -> None:
+    """Audit 18 C3: a maxSurge configuration (maxUnavailable 0) was said to replace its unready old pods
+    "outside the maxUnavailable budget"; with surge the controller creates each one's new pod at once,
+    outside maxSurge's. A scenario not known says "the budget"."""
+    import pandas as pd
+    from rollsim.present.readings import unready_costs
+
+    runs = pd.DataFrame([{"config": 0, "label": "maxSurge 10%", "old_pods_unready": 50,
+                          "max_unavailable_observed": 50},
+                         {"config": 1, "label": "unknown", "old_pods_unready": 5, "max_unavailable_observed": 6}])
+    surge, unknown = unready_costs(runs, {0: {"strategy": "RollingUpdate", "max_unavailable": 0, "max_surge": "10%"}})
+    assert "each given its new pod at once, outside the maxSurge budget: up to 50 nodes" in surge
+    assert "maxUnavailable" not in surge
+    assert "each replaced at once, outside the budget: up to 6 nodes" in unknown

@@ -34,8 +34,8 @@ MIXED = """\
     slo:
       min_available_fraction: 0.9
     """
-IDLE = ("no toleration, max_surge=0", "no toleration, max_surge=2")
-RAN = ("tolerates gpu, max_surge=0", "tolerates gpu, max_surge=2")
+IDLE = ("no toleration, maxSurge 0", "no toleration, maxSurge 2")
+RAN = ("tolerates gpu, maxSurge 0", "tolerates gpu, maxSurge 2")
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_findings_name_the_idle_configurations_once_and_speak_of_the_others(mixe
     assert not [line for line in lines[1:] if "no toleration" in line]
     assert "Both configurations completed in every replication." in findings
     assert " against 0s" not in findings and "%)" not in findings  # no condition's cost against nothing
-    assert text.count("no toleration, max_surge=0") == 1 + 1  # the findings' line, and its row of the table
+    assert text.count("no toleration, maxSurge 0") == 1 + 1  # the findings' line, and its row of the table
     # every figure's caption says they are left out, and where they are named
     assert text.count(IDLE_NOTE.strip()) == len(FIGURES)
     assert "on 12 nodes (how many run the DaemonSet differs by configuration" in _section(text, "What was simulated")

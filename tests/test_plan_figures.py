@@ -329,3 +329,82 @@ def test_the_simulated_section_says_when_the_default_straggler_tail_is_in_the_pl
 
     assert "straggler tail" in _tail_note(DEFAULT_READY) and "give --ready or --calibrate" in _tail_note(DEFAULT_READY)
     assert _tail_note("lognormal(median=20, p95=45)") == "" and _tail_note(None) == ""
+
+
+def _shows(ax, x: float, y: float, rgb: tuple[int, int, int], radius: int = 4, tolerance: int = 60) -> bool:
+    """Whether the drawn figure of ``ax`` has a pixel of about ``rgb`` within ``radius`` pixels of data (x, y)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.get_figure(root=True)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[:, :, :3].astype(int)
+    px, py = ax.transData.transform((x, y))
+    row, col = int(round(pixels.shape[0] - py)), int(round(px))
+    patch = pixels[max(0, row - radius):row + radius + 1, max(0, col - radius):col + radius + 1]
+    return bool((np.abs(patch - np.array(rgb)).sum(axis=2) <= tolerance).any())
+
+
+def test_every_setting_shows_where_points_rings_and_lines_stack():
+    """Audit 18 B9: in a 500-node plan's search figure maxSurge 100% (red, in the legend) sat under
+    maxUnavailable 500's blue point and the stack of orange rings of maxUnavailable 441-500; in its
+    Pareto figure maxUnavailable 5%'s point and whisker lay under the 95% floor line. Each is seen now
+    (the figures drawn, pixels read), even where two settings have the very same point."""
+    red, blue = (214, 39, 40), (31, 119, 180)
+    rows = [_row(SURGE, 500, 0.0, 1290.0, 1595.0),
+            *(_row("maxUnavailable", n, 0.0, 1290.0, 1390.0, 0.03) for n in (263, 382, 441, 471, 486, 493, 497, 499,
+                                                                             500)),
+            _row("maxUnavailable", 25, 0.0, 1926.0, 2455.0, 0.95)]
+    plan = _plan()
+    plan["constraints"].update(window_s=1200.0, surge_pods=None)
+    search = plot_search(plan, pd.DataFrame(rows))
+    assert _shows(search, 500, 1290.0 * 0.7, red)  # the same mean as maxUnavailable 500's, drawn over it
+    left, _right = plot_pareto(plan, pd.DataFrame(rows))
+    assert _shows(left, 1290.0, 100.0, red)
+    assert _shows(left, (1926.0 * 2455.0) ** 0.5, 95.0, blue, radius=1, tolerance=40)  # its whisker on the floor
+    assert _shows(left, 1926.0, 95.0, blue, radius=2, tolerance=40)
+
+
+def test_the_evidence_table_shows_what_the_answer_was_weighed_against_and_the_baseline():
+    """Audit 18 C4: 9 of the 12 rows of a 500-node plan's evidence table were maxUnavailable 263 to 499,
+    3-47% of the nodes available, steps of the floor relaxation's search; the current strategy was not
+    there. The table shows the (relaxed) answers, what they were weighed against (each family's top,
+    a setting a relaxation names), and the current strategy, last, as the baseline; one line says how
+    many more candidates.csv holds. A run cut at the plan's 4 windows took longer than that: not ∞."""
+    from rollsim.present.plan_report import _evidence, weighed
+
+    rows = []
+    for kind, count, p95, bound, availability, role, reps in (
+            (SURGE, 500, 1290.0, 1595.0, 1.0, "top", 59), ("maxUnavailable", 25, 1926.0, 2455.0, 0.95, "top", 59),
+            ("maxUnavailable", 26, 1266.0, 1948.0, 0.948, "", 5),
+            ("maxUnavailable", 263, 1165.0, 1394.0, 0.474, "", 40),
+            ("maxUnavailable", 441, 1164.0, 1388.0, 0.126, "", 40),
+            ("maxUnavailable", 500, 1164.0, 1389.0, 0.03, "", 40),
+            ("maxUnavailable", 1, math.inf, math.inf, 0.998, "current", 5)):
+        row = _row(kind, count, 0.0, p95, bound, availability, unfinished=5 if role == "current" else 0)
+        row.update(role=role, replications=reps, duration_p50_s=p95 * 0.7, common_replications=5,
+                   duration_mean_common_s=p95 * 0.7 if math.isfinite(p95) else math.inf)
+        rows.append(row)
+    c = pd.DataFrame(rows)
+    plan = _plan()
+    plan["search"].update(horizon_s=4800.0, tops={"maxUnavailable, minReadySeconds 0": 25,
+                                                  "maxSurge, minReadySeconds 0": 500})
+    plan["relaxations"] = [{"constraint": "window", "setting": "maxSurge 500, minReadySeconds 0", "cited": None},
+                           {"constraint": "availability floor", "setting": None,
+                            "cited": "maxUnavailable 500, minReadySeconds 0"}]
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    # 26, one above the top, is what broke the floor
+    assert list(c["setting"][weighed(plan, c)]) == ["maxSurge 500, minReadySeconds 0",
+                                                    "maxUnavailable 25, minReadySeconds 0",
+                                                    "maxUnavailable 26, minReadySeconds 0",
+                                                    "maxUnavailable 500, minReadySeconds 0",
+                                                    "maxUnavailable 1, minReadySeconds 0"]
+    blocks = _evidence(plan, c)
+    [table] = [b for b in blocks if b[0] == "table"]
+    assert [r[0] for r in table[2]] == ["maxSurge 500, minReadySeconds 0", "maxUnavailable 25, minReadySeconds 0",
+                                        "maxUnavailable 26, minReadySeconds 0", "maxUnavailable 500, minReadySeconds 0",
+                                        "maxUnavailable 1, minReadySeconds 0 (current strategy, the baseline)"]
+    assert table[2][-1][2:6] == [">\u00a01h20m00s"] * 4  # a non-breaking space: one line in a narrow cell
+    assert blocks[-1][1][0][1].startswith("2 more settings the search simulated on its way are in candidates.csv")
+    # a plan folder written before candidates.csv had roles: every setting, as before
+    assert weighed(plan, c.drop(columns=["role"])).all()

@@ -432,7 +432,36 @@ def test_a_worst_availability_below_the_floor_never_prints_as_the_floor():
 
 def test_a_relaxation_gives_the_median_as_candidates_csv_does():
     e = _evidence(UNAVAILABLE, 3, [100.0, 200.0, 300.0, 400.0], 1.0)
-    assert "(p50 4m10s, worst availability 100%)" in Relaxation("window", "allow 30m", e).describe(100)
+    assert "(p50 4m10s and p95 6m25s of its 4 runs, worst availability 100%)" in \
+        Relaxation("window", "allow 30m", e).describe(100)
+
+
+def test_a_window_named_from_the_longest_run_says_so_and_gives_the_runs_spread(tmp_path):
+    """Audit 18 B3: "allow 26m36s" at seed 1 and "28m34s" at seed 0, each the longest of 59 runs, given
+    to the second with no hint that one run sets it. The window relaxation names what it rests on (the
+    longest of its 59 runs, which moves with the seed, or the screen's normal bound) and the p50 and p95
+    of those runs beside it; "no lower floor helps" gives its bound's kind and its runs' p50 and p95.
+    The decision is the same: the window named is ``needed_window``'s."""
+    scenario = build_scenario(nodes=40, controller="ideal", ready=NO_TAIL)
+    settings_ = SearchSettings(replications=3, resolution=0.0)
+    result = plan(scenario, Constraints(min_available_fraction=0.95, window_s=60, allow_surge=False),
+                  settings=settings_, workers=1, report=False)
+    [window] = [r for r in result.relaxations if r.constraint == "window"]
+    e, rule = window.evidence, settings_.window_rule(Constraints(min_available_fraction=0.95, window_s=60))
+    assert e is not None and e.replications == 59
+    text = window.describe(40)
+    assert text.startswith(f"window: allow {format_duration(needed_window(e, rule, settings_.ladder))} (")
+    assert "p95 at 95% confidence: " in text
+    assert ("the longest of its 59 runs, one run's duration, which moves with the seed; the screen of its first "
+            in text) or "on the normal tolerance bound; the longest of its 59 runs is " in text
+    assert (f"(p50 {format_duration(e.quantile(0.5))} and p95 {format_duration(e.quantile(0.95))} of its 59 runs, "
+            "worst availability") in text
+    floor = next(r for r in result.relaxations if r.constraint == "availability floor")
+    assert floor.cited is not None and floor.cited.setting.count == 40
+    assert floor.describe(40).endswith(f", whose p50 is {format_duration(floor.cited.quantile(0.5))} and p95 "
+                                       f"{format_duration(floor.cited.quantile(0.95))})")
+    assert f"the normal tolerance bound over its {floor.cited.replications} runs" in floor.describe(40)
+    assert result.document["relaxations"][1]["cited"] == floor.cited.setting.label(40)
 
 
 # -- the search against a full grid -------------------------------------------------------------
@@ -558,11 +587,13 @@ def test_a_window_no_run_can_finish_in_is_binding_not_the_floor(tmp_path):
     again = plan(scenario, Constraints(min_available_fraction=0.95, window_s=needed), settings=settings_, workers=1,
                  report=False)
     assert again.document["answer"] is not None
-    assert doc["relaxations"][0]["text"] == (
-        f"window: allow {format_duration(needed)} (the window a plan would find it meets, p95 at 95% confidence, from "
-        f"{n} runs not cut, whose p95 is {format_duration(relaxed.evidence.quantile(0.95))}: no setting tried "
-        f"finished every run before the plan's cut at 4 windows (20s)) → maxSurge 100% (= 10), minReadySeconds 0 "
-        f"(p50 {format_duration(relaxed.evidence.quantile(0.5))}, worst availability 100%)")
+    text = doc["relaxations"][0]["text"]
+    assert text.startswith(f"window: allow {format_duration(needed)} (the window a plan would find it meets, p95 at "
+                           "95% confidence: ")
+    assert (f"its runs not cut: no setting tried finished every run before the plan's cut at 4 windows (20s)) → "
+            f"maxSurge 100% (= 10), minReadySeconds 0 (p50 {format_duration(relaxed.evidence.quantile(0.5))} and p95 "
+            f"{format_duration(relaxed.evidence.quantile(0.95))} of its {n} runs, worst availability 100%); its cost: "
+            "up to 10 extra pods at once") in text
     assert doc["search"]["cut_windows"] == 4 and doc["search"]["runs_uncut"] >= relaxed.evidence.replications
     assert doc["search"]["runs"] == doc["search"]["runs_uncut"] + int(result.candidates["replications"].sum())
     verdicts = result.candidates["verdict"]
@@ -744,3 +775,39 @@ def test_the_answers_runs_can_be_repeated_with_simulate_from_their_seeds():
                                                           min_ready_seconds=chosen.setting.min_ready_seconds)),
                       seed=seed).summary["duration_s"] for seed in answer["seeds"]]
     assert again == pytest.approx(list(chosen.durations), rel=1e-12)
+
+
+def test_the_current_strategy_is_run_as_a_baseline_and_a_surge_states_its_cost(tmp_path):
+    """Audit 18 C4 and B5: the evidence table had no row for the DaemonSet's own strategy, and a surge
+    answer's cost was pods, millicores and Mi alone, though the pods mount /var/log read-write. A plan
+    that read a manifest runs its strategy (maxUnavailable 1) after the choice, as a baseline of its
+    own (the search's tops and knees stay those it chose from), and says what the surge answer
+    requests and which host paths its two pods of a node share. The built-in DaemonSet's strategy
+    was chosen by no one: no baseline."""
+    from rollsim.spec.scenario import UpdateStrategy
+    from rollsim.spec.volumes import HostPath
+
+    ds = DaemonSetSpec(strategy=UpdateStrategy("RollingUpdate", 1, 0), requests_cpu_millis=100,
+                       requests_memory_bytes=200 * 2**20, host_paths=(HostPath("/var/log"),))
+    scenario = build_scenario(daemonset_spec=ds, nodes=20, controller="ideal", ready=NO_TAIL)
+    constraints, settings_ = Constraints(min_available_fraction=0.9, window_s=600), SearchSettings(replications=3)
+    result = plan(scenario, constraints, settings=settings_, workers=1, out=tmp_path, source={"manifest": "ds.yaml"})
+    c, doc = result.candidates, result.document
+    current = c[c["role"].fillna("").str.contains("current")]
+    assert list(current["setting"]) == [doc["daemonset"]["current_setting"]] == ["maxUnavailable 5% (= 1), "
+                                                                                 "minReadySeconds 0"]
+    assert int(current["replications"].iloc[0]) >= 3 and doc["search"]["settings_simulated"] == len(c)
+    assert doc["search"]["runs"] >= int(c["replications"].sum())
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| maxUnavailable 5% (= 1), minReadySeconds 0 (current strategy, the baseline) |" in report
+    from rollsim.present.plan_plots import plot_search
+
+    assert [t.get_text() for t in plot_search(doc, c).texts] == ["current strategy"]  # the search figure names it
+    a = doc["answer"]
+    assert a["kind"] == SURGE  # a loose window: surge keeps every node
+    pods = a["extra_pods"]
+    cost = f"{pods} pods, requesting {pods * 0.1:g} CPU ({pods} × 100m) and"
+    assert cost in report and "mounted the DaemonSet's hostPath volume /var/log (read-write)" in report
+    again = plan(scenario, constraints, settings=settings_, workers=1)
+    assert again.document["daemonset"]["current_setting"] is None
+    assert not again.candidates["role"].fillna("").str.contains("current").any()

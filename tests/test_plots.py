@@ -98,7 +98,7 @@ def test_availability_draws_a_median_and_band_per_configuration(fake_results) ->
 
 def test_duration_draws_one_line_per_other_parameter(fake_results) -> None:
     ax = plot_duration(load_results(fake_results))
-    assert [c.get_label() for c in ax.containers] == ["min_ready_seconds=0", "min_ready_seconds=30"]
+    assert [c.get_label() for c in ax.containers] == ["minReadySeconds 0", "minReadySeconds 30"]
     lines = [c.lines[0] for c in ax.containers]
     assert [int(np.isfinite(line.get_ydata()).sum()) for line in lines] == [2, 1]  # 25%/30 s never completed
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "25%"]
@@ -152,7 +152,7 @@ def test_duration_without_a_numeric_parameter_is_a_chart_by_label(fake_results) 
     (container,) = ax.containers
     assert len(container.lines[0].get_xdata()) == 3  # the three that completed every time
     assert not [line for line in ax.lines if line.get_markerfacecolor() == "white"]  # the other: no time
-    assert "max_unavailable=10%, min_ready_seconds=0" in [t.get_text() for t in ax.get_yticklabels()]
+    assert "maxUnavailable 10%, minReadySeconds 0" in [t.get_text() for t in ax.get_yticklabels()]
     # each completed configuration is marked with its mean duration; the other's row says it has none
     means = results.summary["duration_s_mean"].dropna()
     assert [t.get_text() for t in ax.texts] == ([format_duration(m) for m in means]
@@ -280,11 +280,11 @@ def test_a_configuration_that_never_completed_is_left_out_not_drawn_as_the_best(
     ax = plot_tradeoff(results)
     points = np.vstack([c.get_offsets() for c in ax.collections])
     assert len(points) == 3 and points[:, 0].min() > 0  # nothing at 0 node-hours
-    assert "max_unavailable=25%, min_ready_seconds=30" not in texts(ax)
-    assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
+    assert "maxUnavailable 25%, minReadySeconds 30" not in texts(ax)
+    assert "not drawn, no run completed: maxUnavailable 25%, minReadySeconds 30" in legend(ax).replace("\n", " ")
     ax = plot_downtime(results)
     assert len(ax.lines) == 3 and min(line.get_xdata().min() for line in ax.lines) > 0
-    assert "not drawn, no run completed: max_unavailable=25%, min_ready_seconds=30" in legend(ax).replace("\n", " ")
+    assert "not drawn, no run completed: maxUnavailable 25%, minReadySeconds 30" in legend(ax).replace("\n", " ")
 
 
 @pytest.mark.parametrize(("surge_zeros", "scale"), [(True, "symlog"), (False, "log")])
@@ -506,7 +506,7 @@ def half_filled(ax) -> list:
     return [line for line in ax.lines if line.get_fillstyle() == "left" and len(line.get_xdata())]
 
 
-OTHER_FAILED = "max_unavailable=25%, min_ready_seconds=0 (node-exporter did not complete in 2 of 3)"
+OTHER_FAILED = "maxUnavailable 25%, minReadySeconds 0 (node-exporter did not complete in 2 of 3)"
 
 
 def test_duration_draws_a_configuration_whose_other_daemonset_failed_half_filled_off_the_line(make_results) -> None:
@@ -516,7 +516,7 @@ def test_duration_draws_a_configuration_whose_other_daemonset_failed_half_filled
     """
     results = load_results(with_another_daemonset(make_results(), {2: 2}))
     ax = plot_duration(results)
-    line = next(c for c in ax.containers if c.get_label() == "min_ready_seconds=0").lines[0]
+    line = next(c for c in ax.containers if c.get_label() == "minReadySeconds 0").lines[0]
     assert int(np.isfinite(line.get_ydata()).sum()) == 1  # only 10%: the line joins completed updates
     (marker,) = half_filled(ax)
     mean = float(results.summary.set_index("config").loc[2, "duration_s_mean"])
@@ -535,7 +535,7 @@ def test_duration_by_label_does_not_count_a_configuration_whose_other_daemonset_
     assert len(clean.lines[0].get_xdata()) == 2  # of the three whose own DaemonSet completed every time
     (marker,) = half_filled(ax)
     row = {t.get_text().replace("\n", " "): t.get_position()[1] for t in ax.get_yticklabels()}
-    assert marker.get_ydata()[0] == row["max_unavailable=25%, min_ready_seconds=0"]
+    assert marker.get_ydata()[0] == row["maxUnavailable 25%, minReadySeconds 0"]
     mean = float(results.summary.set_index("config").loc[2, "duration_s_mean"])
     # its own mean duration is given, with what did not complete
     assert f"{format_duration(mean)}; node-exporter did not complete in 2 of 3" in [t.get_text() for t in ax.texts]
@@ -563,10 +563,10 @@ def test_line_figures_name_a_configuration_whose_other_daemonset_failed(make_res
     for plot in (plot_availability, plot_downtime):
         labels = [line.get_label().replace("\n", " ") for line in plot(results).lines]
         assert OTHER_FAILED in labels
-        assert "max_unavailable=10%, min_ready_seconds=0 (node-exporter did not complete in 3 of 3)" in labels
-        assert "max_unavailable=10%, min_ready_seconds=30" in labels  # completed: as before
+        assert "maxUnavailable 10%, minReadySeconds 0 (node-exporter did not complete in 3 of 3)" in labels
+        assert "maxUnavailable 10%, minReadySeconds 30" in labels  # completed: as before
     # its own DaemonSet did not complete every time either (1 of its 3 runs did): both are said
-    assert ("max_unavailable=25%, min_ready_seconds=30 (completed 1/3; node-exporter did not complete in 1 of 3)"
+    assert ("maxUnavailable 25%, minReadySeconds 30 (completed 1/3; node-exporter did not complete in 1 of 3)"
             in [line.get_label().replace("\n", " ") for line in plot_availability(results).lines])
 
 
@@ -577,7 +577,7 @@ def test_a_configuration_whose_own_daemonset_did_not_complete_stays_hollow(make_
     results = load_results(with_another_daemonset(one_run_completed(make_results()), {2: 2, 3: 1}))
     for ax in (plot_duration(results), plot_tradeoff(results)):
         (marker,) = half_filled(ax)
-        assert "max_unavailable=25%, min_ready_seconds=30 (" not in legend(ax).replace("\n", " ")
+        assert "maxUnavailable 25%, minReadySeconds 30 (" not in legend(ax).replace("\n", " ")
     assert len(plot_tradeoff(results).collections[1].get_offsets()) == 1  # configuration 3, hollow
 
 

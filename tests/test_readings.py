@@ -73,8 +73,8 @@ def test_the_baseline_keeps_the_same_decisions() -> None:
     lines = condition_costs(s, ["cluster.nodes"], ["strategy.max_unavailable"])
     assert len(lines) == 2
     # (what the pair shares: "mu 1", not the "n=200" that is the condition)
-    assert lines[0].startswith("nodes=200 against nodes=100 (mu 1): 3m20s against 1m40s (+1m40s, +100%)")
-    assert lines[1].startswith("nodes=200 against nodes=100 (mu 2): 1m40s against 50s")
+    assert lines[0].startswith("200 nodes against 100 nodes (mu 1): 3m20s against 1m40s (+1m40s, +100%)")
+    assert lines[1].startswith("200 nodes against 100 nodes (mu 2): 1m40s against 50s")
 
 
 def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> None:
@@ -91,7 +91,7 @@ def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> Non
                row("maxSurge 10%, hostPort 9100, node_utilization=0.7", 0.7, "[9100]", 200.0)])
     lines = condition_costs(s, ["cluster.node_utilization", "daemonset.host_ports"], ["strategy.max_surge"])
     assert lines[0].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%): 2m30s against")
-    assert lines[1].startswith("host_ports=9100 against no host port (maxSurge 10%): 2m00s against 1m40s")
+    assert lines[1].startswith("hostPort 9100 against no hostPort (maxSurge 10%): 2m00s against 1m40s")
     # both conditions changed: set against the same host port at the base utilization, not against the base
     assert lines[2].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%, hostPort 9100): "
                                "3m20s against 2m00s")
@@ -104,7 +104,7 @@ def test_where_the_slo_breaks_along_a_numeric_key() -> None:
                 "slo_failed": "" if v <= 10 else "min_available_fraction"} for v in (1, 5, 10, 25)])
     lines = slo_breaks(s, slo, ["strategy.max_unavailable"])
     assert lines[0] == "The SLO is met by 3 of 4: mu 1; mu 5; mu 10."
-    assert lines[1] == ("The SLO holds up to max_unavailable=10 and breaks from max_unavailable=25 "
+    assert lines[1] == ("The SLO holds up to maxUnavailable 10 and breaks from maxUnavailable 25 "
                         "(min_available_fraction).")
     assert slo_breaks(s, [], ["strategy.max_unavailable"]) == []
 
@@ -151,9 +151,9 @@ def test_the_fastest_is_named_within_each_condition_never_across() -> None:
     assert lines == ["Where big, fastest: mu=25%, 6m40s on average; slowest: mu=1, 1h40m00s (15.0× as long).",
                      "Where small, fastest: mu=25%, 5m00s on average; slowest: mu=1, 1h06m40s (13.3× as long)."]
     assert fastest(s, True)[0].startswith("Fastest: small, mu=25%")  # no condition: one ranking
-    s["label"] = [label.replace("big", "nodes=108").replace("small", "nodes=61") for label in s["label"]]
-    assert [line.split(",")[0] for line in fastest(s, True, ["cluster.nodes"])] == ["Where nodes=108",
-                                                                                     "Where nodes=61"]
+    s["label"] = [label.replace("big", "108 nodes").replace("small", "61 nodes") for label in s["label"]]
+    assert [line.split(",")[0] for line in fastest(s, True, ["cluster.nodes"])] == ["Where 108 nodes",
+                                                                                     "Where 61 nodes"]
 
 
 def test_node_hours_and_their_difference_read_alike() -> None:
@@ -172,8 +172,9 @@ def test_an_unset_condition_is_named_by_what_it_means_not_default() -> None:
                {"label": "NotReady", "cluster.not_ready_nodes": "20@300", "duration_s_mean": 1340.0,
                 "unavailable_node_seconds_mean": 47500.0}])
     lines = condition_costs(s, ["cluster.add_nodes", "cluster.not_ready_nodes"], [])
-    assert lines[0].startswith("add_nodes=100@60+120 against no nodes added (scale-out): 21m40s against 22m02s")
-    assert lines[1].startswith("not_ready_nodes=20@300 against no node NotReady (NotReady): ")
+    assert lines[0].startswith("100 nodes added from 1m00s to 3m00s against no nodes added (scale-out): 21m40s "
+                               "against 22m02s")
+    assert lines[1].startswith("20 nodes NotReady from 5m00s against no node NotReady (NotReady): ")
     assert not any("default" in line for line in lines)
 
 

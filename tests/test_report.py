@@ -56,12 +56,12 @@ def report(fake_results):
 
 def test_markdown_has_the_table_and_the_recommendation(report, fake_results) -> None:
     md, _ = report
-    assert "| max_unavailable=10%, min_ready_seconds=0 | 10% | 0 | 3/3 | " in md
-    row = next(line for line in md.splitlines() if line.startswith("| max_unavailable=25%, min_ready_seconds=30 |"))
+    assert "| maxUnavailable 10%, minReadySeconds 0 | 10% | 0 | 3/3 | " in md
+    row = next(line for line in md.splitlines() if line.startswith("| maxUnavailable 25%, minReadySeconds 30 |"))
     assert "| 0/3 | did not complete |" in row and "✗ max_duration_s: did not complete" in row
     assert "min_available_fraction: 75% (limit ≥ 80%)" in row  # fractions read as percentages
     assert md.count(" | ✓ |") == 2
-    assert ("**Use max_unavailable=10%, min_ready_seconds=0.** max_unavailable=10%, min_ready_seconds=0 is the "
+    assert ("**Use maxUnavailable 10%, minReadySeconds 0.** maxUnavailable 10%, minReadySeconds 0 is the "
             "fastest configuration that completed in every replication and met every SLO constraint") in md
     assert "At worst 90.0% of nodes kept an available pod" in md
     assert "&lt;script>alert(1)&lt;/script> & more" in md  # no raw HTML tag gets into the Markdown
@@ -106,7 +106,7 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
     md, _ = write_report(load_results(make_results(slo=slo)))
     md = md.read_text(encoding="utf-8")
     assert ("**No configuration to recommend.** No configuration is safe to recommend: 1 of 4 did not complete in "
-            "every replication (max_unavailable=25%, min_ready_seconds=30 0/3); duration_s ≤ 60 "
+            "every replication (maxUnavailable 25%, minReadySeconds 30 0/3); duration_s ≤ 60 "
             "(worst over replications) fails in 4 of 4") in md
     assert "Use " not in md
 
@@ -114,7 +114,7 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
 def test_without_an_slo_the_fastest_completed_configuration_is_recommended(make_results) -> None:
     md, _ = write_report(load_results(make_results(slo=[])))
     md = md.read_text(encoding="utf-8")
-    assert "**Fastest that completed every run (no SLO given): max_unavailable=25%, min_ready_seconds=0.**\n" in md
+    assert "**Fastest that completed every run (no SLO given): maxUnavailable 25%, minReadySeconds 0.**\n" in md
     assert "safe" not in md.split("## Findings")[0]
     assert "**Use " not in md
     assert "| SLO |" not in md
@@ -220,7 +220,7 @@ def test_a_table_too_wide_for_a_narrow_window_is_split_in_html_with_its_first_co
     naming its rows; Markdown keeps one table.
     """
     header = ["configuration", *[f"setting {i}" for i in range(7)], "completed", *[f"result {i}" for i in range(6)]]
-    row = ["stragglers 2% at +500 s, max_unavailable=10%", *["lognormal(median=0.05, p95=0.25)"] * 7, "3/3",
+    row = ["stragglers 2% at +500 s, maxUnavailable 10%", *["lognormal(median=0.05, p95=0.25)"] * 7, "3/3",
            *["2h26m06s (2h18m44s–2h33m28s)"] * 6]
     blocks = [("table", header, [row, row], [8])]
     page = render_html(blocks, {}, "t")
@@ -314,27 +314,27 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
     md, _ = write_report(load_results(folder))
     text = md.read_text(encoding="utf-8")
     assert "count as equal), within each condition:" in text
-    fronts = re.findall(r"- \*\*Where min_ready_seconds=(\d+):\*\* (.*)", text)
+    fronts = re.findall(r"- \*\*Where minReadySeconds (\d+):\*\* (.*)", text)
     # under 30 s only one configuration completed every replication (the fixture's 4th never does): it is the
     # front there (surge-fit left the one it recommended out); under 0 s the two node-hours are within their
     # confidence intervals, a tie: the faster alone is on it
-    assert fronts == [("0", "max_unavailable=25%, min_ready_seconds=0."),
-                      ("30", "max_unavailable=10%, min_ready_seconds=30.")]
-    assert "Fastest: " not in text and "Where min_ready_seconds=0, fastest: " in text
+    assert fronts == [("0", "maxUnavailable 25%, minReadySeconds 0."),
+                      ("30", "maxUnavailable 10%, minReadySeconds 30.")]
+    assert "Fastest: " not in text and "Where minReadySeconds 0, fastest: " in text
     assert "joined within each condition the study varies, are that condition's Pareto front" in text
 
 
 def test_a_recommendation_per_condition_names_only_what_the_user_sets(make_results) -> None:
-    """"Where watch delays 2-5 s: use watch delays 2-5 s, max_unavailable=10%" told the user to set
+    """"Where watch delays 2-5 s: use watch delays 2-5 s, maxUnavailable 10%" told the user to set
     what they do not choose: the "use" names the decisions only; the reason keeps the whole label.
     """
     results = load_results(make_results(slo=[], experiment_keys={"decisions": ["strategy.max_unavailable"]}))
     text = write_report(results)[0].read_text(encoding="utf-8")
-    uses = re.findall(r"- \*\*Where (min_ready_seconds=\d+): use ([^*]*)\.\*\* (\S+, \S+) is the fastest", text)
-    assert uses == [("min_ready_seconds=0", "max_unavailable=25%", "max_unavailable=25%, min_ready_seconds=0"),
-                    ("min_ready_seconds=30", "max_unavailable=10%", "max_unavailable=10%, min_ready_seconds=30")]
-    assert recommendation_for(results).reason == ("where min_ready_seconds=0: use max_unavailable=25%; "
-                                                  "where min_ready_seconds=30: use max_unavailable=10%")
+    uses = re.findall(r"- \*\*Where (minReadySeconds \d+): use ([^*]*)\.\*\* (\S+ \S+, \S+ \S+) is the fastest", text)
+    assert uses == [("minReadySeconds 0", "maxUnavailable 25%", "maxUnavailable 25%, minReadySeconds 0"),
+                    ("minReadySeconds 30", "maxUnavailable 10%", "maxUnavailable 10%, minReadySeconds 30")]
+    assert recommendation_for(results).reason == ("where minReadySeconds 0: use maxUnavailable 25%; "
+                                                  "where minReadySeconds 30: use maxUnavailable 10%")
 
 
 def test_the_tradeoff_caption_says_what_is_ringed(make_results) -> None:
@@ -390,8 +390,8 @@ def test_the_share_says_what_it_is_over_when_notready_nodes_are_not_desired(make
     md = write_report(load_results(folder))[0].read_text(encoding="utf-8")
     header = next(line for line in md.splitlines() if line.startswith("| configuration |"))
     assert "| nodes that run the DaemonSet (desired) |" in header
-    assert "| max_unavailable=25%, min_ready_seconds=30 | 25% | 30 | 14 | 186 of 200 (14 NotReady) | 0/3 |" in md
-    assert "| max_unavailable=10%, min_ready_seconds=0 | 10% | 0 | 0 | 200 of 200 | 3/3 |" in md
+    assert "| maxUnavailable 25%, minReadySeconds 30 | 25% | 30 | 14 | 186 of 200 (14 NotReady) | 0/3 |" in md
+    assert "| maxUnavailable 10%, minReadySeconds 0 | 10% | 0 | 0 | 200 of 200 | 3/3 |" in md
     # their condition is Unknown (the default): the lifecycle controller's taint is unreachable, not not-ready
     assert "node.kubernetes.io/unreachable:NoSchedule taint, which DaemonSet pods do not tolerate" in md
     assert "(200 run the DaemonSet)" not in md and "| nodes that run the DaemonSet | 200 |" not in md

@@ -165,7 +165,7 @@ def test_node_hours_within_noise_are_a_tie_on_the_front(make_results) -> None:
     assert pareto_fronts(load_results(folder)) == {"": [2]}
     text = write_report(load_results(folder))[0].read_text(encoding="utf-8")
     line = next(t for t in text.splitlines() if t.startswith("Pareto front"))
-    assert line.endswith(": max_unavailable=25%, min_ready_seconds=0 (fails the SLO: min_available_fraction).")
+    assert line.endswith(": maxUnavailable 25%, minReadySeconds 0 (fails the SLO: min_available_fraction).")
     _summary_rows(folder, {1: {"unavailable_node_seconds_mean": 900.0}})  # 10% fewer: no tie
     assert pareto_fronts(load_results(folder)) == {"": [1, 2]}
 
@@ -186,7 +186,7 @@ def test_a_strategy_ignores_settings_that_read_as_dashes(make_results) -> None:
     path.write_text(yaml.safe_dump(e, sort_keys=False, allow_unicode=True), encoding="utf-8")
     header, rows = rollsim.present.report_tables.results_table(load_results(folder),
                                                                ["strategy", "max_unavailable", "deleter"])
-    assert rows[1][1:4] == ["OnDelete", "—", "batch:50"]
+    assert rows[1][1:4] == ["OnDelete", "—", "batches of 50"]  # as a person writes it (audit 18 C2)
     assert rows[0][1:4] == ["RollingUpdate", "10%", "—"]
 
 

@@ -419,7 +419,7 @@ def test_a_configuration_inserted_first_reruns_only_its_own_runs(serial: Path, t
 def test_a_failing_run_names_itself_and_keeps_the_others(experiment_file: Path, tmp_path: Path,
                                                          monkeypatch) -> None:
     monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=4, error=ValueError("boom")))
-    with pytest.raises(RunError, match=r"run k[0-9a-f]{8}-r001-[0-9a-f]{10} \(max_unavailable=1, min_ready_seconds=5, "
+    with pytest.raises(RunError, match=r"run k[0-9a-f]{8}-r001-[0-9a-f]{10} \(maxUnavailable 1, minReadySeconds 5, "
                                        r"replication 1, seed \d+\) failed: boom"):
         run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
     assert len(list((tmp_path / "tiny" / "runs").glob("*.json"))) == 3

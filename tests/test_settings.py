@@ -19,6 +19,7 @@ from rollsim.spec.options import build_scenario
 from rollsim.spec.registry import PullWindow
 from rollsim.spec.scenario import ON_DELETE, DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import SETTINGS, field_default
+from rollsim.spec.volumes import HostPath
 
 
 def _at(obj: Any, path: str) -> Any:
@@ -97,6 +98,7 @@ _OTHER: dict[str, Any] = {
     "daemonset.placement.node_name": "node-1", "controller.mode": "ideal", "image.pull_policy": "Always",
     "daemonset.priority_class_name": "system-node-critical", "daemonset.preemption_policy": "Never",
     "daemonset.labels": (("app", "x"),), "daemonset.host_ports": (9100,),
+    "daemonset.host_paths": (HostPath("/var/log"),),
     "daemonset.placement.node_selector": {"disk": "ssd"},
     "daemonset.placement.required_node_affinity": (
         NodeSelectorTerm((NodeSelectorRequirement("zone", "In", ("a",)),)),),

@@ -173,5 +173,5 @@ def test_a_condition_that_is_a_named_variant_is_named_as_the_user_named_it() -> 
         ("ceph-csi (61 nodes)", "ceph-csi (61 nodes), max_unavailable=25%")]
     # a group of one: its whole label would name its decision too, so the values name every condition
     recs = recommend_by_condition(configs[:3], (), ["cluster.nodes", "timings.ready"])
-    assert [r.condition for r in recs] == ["nodes=108, ready=lognormal(median=108, p95=80)",
-                                           "nodes=61, ready=lognormal(median=61, p95=80)"]
+    assert [r.condition for r in recs] == ["108 nodes, ready=lognormal(median=108, p95=80)",
+                                           "61 nodes, ready=lognormal(median=61, p95=80)"]

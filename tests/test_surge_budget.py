@@ -84,3 +84,21 @@ def test_a_surge_over_its_moments_budget_says_by_how_much(joining) -> None:
                     "2 over the budget of its moment).")
     assert free.startswith("Where the pod requests no CPU or memory")
     assert why.startswith("Max surge can exceed the budget by a few pods")
+
+
+def test_the_surge_cost_names_the_host_paths_the_two_pods_share() -> None:
+    """Audit 18 B5: fluentd's surge cost was CPU and memory alone, but its pods mount /var/log read-write:
+    on a surging node the old and the new agent both read and write it. The finding names the hostPath
+    volumes and the peak count of nodes with two pods, and says no more than that they share them."""
+    summary = pd.DataFrame([{"config": 0, "label": "maxSurge 10%", "runs": 5, "completed": 5,
+                             "duration_s_mean": 1300.0, "max_surge_observed_max": 103}])
+    scenario = {"max_surge": "10%", "desired_nodes": 1003, "requests_cpu_millis": 100,
+                "requests_memory_bytes": 200 * 2**20,
+                "host_paths": ["/var/log (read-write)", "/var/lib/docker/containers (read-only)"]}
+    line, _why = surge_costs(summary, {0: scenario}, {0: SurgeBudget(101, 101, 2)})
+    assert line.startswith("maxSurge 10%: up to 103 nodes ran two agents at once")
+    assert line.endswith(" more than delete-first. On up to 103 nodes at once the old and the new pod both mounted "
+                         "the DaemonSet's hostPath volumes /var/log (read-write) and /var/lib/docker/containers "
+                         "(read-only): two instances shared those host paths while they overlapped.")
+    without, _ = surge_costs(summary, {0: {**scenario, "host_paths": []}}, {0: SurgeBudget(101, 101, 2)})
+    assert "hostPath" not in without

@@ -64,7 +64,7 @@ def test_a_reported_figure_is_matched_to_its_configurations(tmp_path) -> None:
     path = tmp_path / "tiny.yaml"
     path.write_text(STUDY)
     (row,) = field_rows(path)
-    assert row.configuration == "max_unavailable=1" and row.predicted_s == 60.0 and row.reported_s == 50.0
+    assert row.configuration == "maxUnavailable 1" and row.predicted_s == 60.0 and row.reported_s == 50.0
     assert row.error == pytest.approx(0.2)
     assert "+20%" in format_rows([row])
 
@@ -215,8 +215,8 @@ def test_rows_whose_inputs_were_set_from_the_figure_are_marked_fit(tmp_path) -> 
     path = tmp_path / "fitted.yaml"
     path.write_text(FITTED)
     rows = {(r.configuration, r.reported_s): r.fitted for r in field_rows(path)}
-    assert rows == {("plain, max_unavailable=1", 60.0): True, ("plain, max_unavailable=2", 60.0): False,
-                    ("slow, max_unavailable=1", 60.0): True, ("slow, max_unavailable=2", 60.0): True}
+    assert rows == {("plain, maxUnavailable 1", 60.0): True, ("plain, maxUnavailable 2", 60.0): False,
+                    ("slow, maxUnavailable 1", 60.0): True, ("slow, maxUnavailable 2", 60.0): True}
     text = format_rows(field_rows(path))
     assert "+0% fit" in text and text.splitlines()[-1].startswith("fit: the study set this configuration's inputs")
     assert "fit:" not in format_rows([Row("c", "x", "s", 10.0, 11.0)])

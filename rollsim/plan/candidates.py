@@ -16,9 +16,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.budget import IntOrPercent, scaled_value
+from rollsim.spec.budget import IntOrPercent, scaled_value, updated_desired_node_counts
 
-__all__ = ["SURGE", "UNAVAILABLE", "Family", "Setting", "as_int_or_percent", "patch_command", "patch_value"]
+__all__ = ["SURGE", "UNAVAILABLE", "Family", "Setting", "as_int_or_percent", "current_setting", "patch_command",
+           "patch_value"]
 
 UNAVAILABLE = "maxUnavailable"
 SURGE = "maxSurge"
@@ -72,6 +73,20 @@ class Setting:
     def key(self) -> str:
         """A short key naming this setting: its kind, count and minReadySeconds."""
         return f"{'mu' if self.kind == UNAVAILABLE else 'ms'}={self.count},mrs={self.min_ready_seconds:g}"
+
+
+def current_setting(rolling: bool, max_unavailable: IntOrPercent, max_surge: IntOrPercent, min_ready_seconds: float,
+                    desired: int) -> Setting | None:
+    """The DaemonSet's own update strategy as a setting of the plan's space, its budgets resolved for
+    ``desired`` nodes as ``updatedDesiredNodeCounts`` does (``maxUnavailable 1``); None under OnDelete,
+    which replaces a pod only when something deletes it. The plan runs it as a baseline.
+    """
+    if not rolling:
+        return None
+    budgets = updated_desired_node_counts(desired, max_unavailable, max_surge)
+    if budgets.max_surge > 0:
+        return Setting(SURGE, budgets.max_surge, float(min_ready_seconds))
+    return Setting(UNAVAILABLE, budgets.max_unavailable, float(min_ready_seconds))
 
 
 def as_int_or_percent(count: int, desired: int) -> IntOrPercent:

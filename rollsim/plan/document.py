@@ -51,14 +51,17 @@ def _finite(x: Any) -> Any:
 
 
 def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, result: Found, desired: int,
-                   seed: int, cut: str) -> pd.DataFrame:
+                   seed: int, cut: str, current: Evidence | None = None) -> pd.DataFrame:
     """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
     unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``; ``result``: what the search
-    found, ``answer.found``, whose tops and knees the rows' roles name). Replications differ from
-    setting to setting (more where a verdict was unclear), so each row also has its mean and
-    median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
+    found, ``answer.found``, whose tops and knees the rows' roles name; ``current``: the DaemonSet's
+    own strategy, run as a baseline with the full replications, role ``current``). Replications
+    differ from setting to setting (more where a verdict was unclear), so each row also has its mean
+    and median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
     (any screened one, for the screened): those compare from row to row.
     """
+    if current is not None:  # in place of the search's runs of it, when it only screened it
+        evidence = [e for e in evidence if e.setting != current.setting] + [current]
     rows = []
     full = search.s.replications
     # the seeds every confirmed setting ran, and every screened one: their means and medians compare
@@ -72,6 +75,8 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
             role.append("top")
         if e.replications >= full and result.knees.get(s.family) == s.count:
             role.append("knee")
+        if current is not None and s == current.setting:
+            role.append("current")
         pods, cpu, mem = search.capacity.of(s)
         rows.append({
             "setting": s.label(desired), "kind": s.kind, "count": s.count,
@@ -287,9 +292,11 @@ def edge_note(setting: Setting, desired: int) -> str | None:
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
-                  cut: int | None = None, saved: Saved | None = None) -> dict[str, Any]:
+                  cut: int | None = None, saved: Saved | None = None, current: Evidence | None = None
+                  ) -> dict[str, Any]:
     """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``;
-    ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names).
+    ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names;
+    ``current``: the DaemonSet's own strategy run as a baseline, named in ``daemonset.current_setting``).
     """
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
@@ -322,7 +329,9 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "type": ds.strategy.type, "max_unavailable": ds.strategy.max_unavailable,
             "max_surge": ds.strategy.max_surge}, "min_ready_seconds": ds.min_ready_seconds,
             "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
-            "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network},
+            "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network,
+            "host_paths": [str(h) for h in ds.host_paths],
+            "current_setting": None if current is None else current.setting.label(d)},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
                     "other_pods": other_pods_text(scenario),
                     "disk_pressure": disk_pressure_text(scenario),
@@ -338,7 +347,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                    # the fastest setting that fits, and its mean over every replication it ran
                    "best": None if result.fastest is None else result.fastest.setting.label(d),
                    "best_mean_s": None if result.fastest is None else _finite(result.fastest.mean),
-                   "settings_simulated": len(search.ev.order),
+                   "settings_simulated": len({*search.ev.order, *([current.setting] if current else [])}),
                    # each verdict's level a look (rollsim.plan.evidence.look_level)
                    "looks": len(search.s.ladder), "as_fast_level": search.rule.level,
                    "window_level": search.window.level,
@@ -351,6 +360,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
         "answer": answer,
         "binding": binding,
         "relaxations": [{"constraint": r.constraint, "needed": r.needed, "text": r.describe(d),
-                         "setting": None if r.evidence is None else r.evidence.setting.label(d)}
+                         "setting": None if r.evidence is None else r.evidence.setting.label(d),
+                         # a setting the text names that does not fit ("even maxUnavailable 100% misses ...")
+                         "cited": None if r.cited is None else r.cited.setting.label(d)}
                         for r in relaxations],
     }

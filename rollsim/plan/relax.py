@@ -19,11 +19,11 @@ import numpy as np
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS
 from rollsim.plan.evidence import Evidence, WindowRule
-from rollsim.plan.search import Search
+from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "needed_window",
-           "smallest_confirmed", "window_uncut"]
+           "smallest_confirmed", "spread", "surge_cost", "window_basis", "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
 Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
@@ -31,20 +31,51 @@ Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
 
 @dataclass(frozen=True)
 class Relaxation:
-    """What relaxing one constraint would give: the new limit and the setting that then fits."""
+    """What relaxing one constraint would give: the new limit and the setting that then fits
+    (``evidence``), what a surge setting costs (``cost``), and a setting the text names that does
+    not fit (``cited``: "even maxUnavailable 100% misses the window").
+    """
 
     constraint: str
     needed: str
     evidence: Evidence | None
+    cost: str = ""
+    cited: Evidence | None = None
 
     def describe(self, desired: int) -> str:
-        """One line: the constraint, the limit it would need, and the setting that then fits."""
+        """One line: the constraint, the limit it would need, the setting that then fits with the
+        spread of its runs (their p50 and p95: a window named from the longest run moves with the
+        seed; audit 18), and what it costs when it surges.
+        """
         if self.evidence is None:
             return f"{self.constraint}: {self.needed}"
         e = self.evidence
-        return (f"{self.constraint}: {self.needed} → {e.setting.label(desired)} "
-                f"(p50 {format_duration(e.quantile(0.5))}, "  # the median, as candidates.csv has it
-                f"worst availability {format_share(e.worst_availability)})")
+        return (f"{self.constraint}: {self.needed} → {e.setting.label(desired)} ({spread(e)}, "
+                f"worst availability {format_share(e.worst_availability)})" + (f"; {self.cost}" if self.cost else ""))
+
+
+def spread(e: Evidence) -> str:
+    """``p50 14m47s and p95 21m30s of its 59 runs``: where the bulk of a setting's runs fell, beside a
+    bound that is one of them (the median as candidates.csv has it).
+    """
+    return (f"p50 {format_duration(e.quantile(0.5))} and p95 {format_duration(e.quantile(0.95))} of its "
+            f"{count_of(e.replications, 'run')}")
+
+
+def surge_cost(e: Evidence, capacity: Capacity) -> str:
+    """What a surge setting cost in its runs: the most extra pods at once (``max_surge_observed``, at
+    least its maxSurge), their requests beyond delete-first, and the hostPath volumes the two pods of
+    a node shared meanwhile; "" for a maxUnavailable setting.
+    """
+    from rollsim.present.surge_budget import shared_host_paths, surge_requests
+
+    if e.setting.kind != SURGE:
+        return ""
+    peak = max(e.setting.count, e.max_surge_observed)
+    requests = surge_requests(peak, capacity.cpu_millis, capacity.memory_bytes)
+    shared = shared_host_paths(capacity.host_paths, peak)
+    return (f"its cost: up to {count_of(peak, 'extra pod')} at once" + (f", {requests}" if requests else "")
+            + (f". {shared}" if shared else ""))
 
 
 def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None,
@@ -70,9 +101,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         allow, fastest = min(((needed_window(e, search.window, search.s.ladder), e) for e in confirmed),
                              key=lambda we: we[0])
         if math.isfinite(allow):
-            needed = (f"allow {format_duration(allow)} (p{100 * c.window_probability:g} at {100 * c.confidence:g}% "
-                      f"confidence: the window its first runs' screen and its {fastest.replications} runs both accept)")
-            out.append(Relaxation("window", needed, fastest))
+            needed = f"allow {format_duration(allow)} ({window_basis(fastest, search, allow)})"
+            out.append(Relaxation("window", needed, fastest, surge_cost(fastest, cap)))
         else:  # the runs added to confirm them did not all finish
             tried = ", ".join(e.setting.label(d) for e in confirmed)
             out.append(Relaxation("window", f"no window alone would do: {tried} did not finish every one of "
@@ -107,7 +137,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             n = smallest_confirmed(search, family, n + 1, hi) if n < hi else None
         if n is None:  # no count meets the window, the floor ignored: say so, the runs were made
             if family.kind == UNAVAILABLE:
-                out.append(Relaxation("availability floor", _no_floor_helps(search, search.one(family.at(hi))), None))
+                largest = search.one(family.at(hi))
+                out.append(Relaxation("availability floor", _no_floor_helps(search, largest), None, cited=largest))
             continue
         e = search.one(family.at(n))
         if family.kind == UNAVAILABLE:
@@ -116,15 +147,47 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             lower = format_share(e.worst_availability, (c.min_available_fraction,))
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
         elif e.meets_floor(c):
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e))
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e, surge_cost(e, cap)))
     return binding, out
+
+
+def _bound_words(window: WindowRule, e: Evidence) -> str:
+    """Which bound ``window.bound(e)`` is, in words: ``the longest of its 59 runs`` or ``the normal
+    tolerance bound over its 5 runs``.
+    """
+    if window.distribution_free(e):
+        return window.bound_kind(e).split(": ", 1)[-1].replace(" of ", " of its ", 1)
+    return f"the normal tolerance bound over its {count_of(e.replications, 'run')}"
+
+
+def window_basis(e: Evidence, search: Search, allow: float) -> str:
+    """What a window named for ``e`` rests on (``needed_window``): ``p95 at 95% confidence: the longest
+    of its 59 runs, one run's duration, which moves with the seed; the screen of its first 20 runs
+    accepts it too``, or, where the screen asks for more, that normal bound with the longest run
+    beside it. The spread of the runs is the relaxation's (``spread``).
+    """
+    c, window = search.c, search.window
+    q = f"p{100 * c.window_probability:g} at {100 * c.confidence:g}% confidence"
+    _screen, n = accepted_window(e, window, search.s.ladder)
+    looked = f"the screen of its first {count_of(n, 'run')}"
+    if e.replications < window.confirm_runs:
+        return f"{q}: what {looked} needs, on the normal tolerance bound"
+    first = Evidence(e.setting, e.summaries[:window.confirm_runs])
+    order = window.bound(first)
+    if math.ceil(order) >= allow:
+        return (f"{q}: {_bound_words(window, first)}, one run's duration, which moves with the seed; {looked} "
+                "accepts it too")
+    return (f"{q}: what {looked} needs, on the normal tolerance bound; {_bound_words(window, first)} is "
+            f"{format_duration(order)}")
 
 
 def _no_floor_helps(search: Search, largest: Evidence) -> str:
     """Why lowering the floor admits no setting: even the largest maxUnavailable misses the window."""
     bound = search.window.bound(largest)
-    if math.isfinite(bound):
-        why = f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}"
+    if math.isfinite(bound):  # its kind and its runs' spread: from 5 runs a normal bound is far out (audit 18)
+        why = (f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}: "
+               f"{_bound_words(search.window, largest)}, whose p50 is {format_duration(largest.quantile(0.5))} "
+               f"and p95 {format_duration(largest.quantile(0.95))}")
     else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)
         why = (f"{largest.stalled} of its {largest.replications} runs stalled" if largest.stalled else
                f"{largest.unfinished} of its {largest.replications} runs were still going when cut at the runs' "
@@ -179,7 +242,9 @@ def smallest_confirmed(search: Search, family: Family, lo: int, hi: int) -> int 
 
 
 def _capacity(pods: int, cpu: int, mem: int) -> str:
-    """``12 extra pods (1,200m CPU, 2,400Mi)``; requests of zero are left out."""
+    """``12 extra pods (1,200m CPU, 2,400Mi)``: the surge budget to allow, as --surge-cpu and
+    --surge-memory take it; requests of zero are left out.
+    """
     parts = [p for p in (f"{cpu:,}m CPU" if cpu else "", f"{mem / 2**20:,.0f}Mi" if mem else "") if p]
     return f"{pods} extra pod{'s' if pods != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
 
@@ -223,10 +288,9 @@ def window_uncut(search: Search, cut: str, uncut: Uncut | None) -> tuple[str, Re
         return "window", Relaxation("window", f"{head}; run without the cut, {best.setting.label(d)} "
                                     f"{_uncut_failure(best, c.min_available_fraction)}: no window alone would do", None)
     allow = needed_window(best, window, search.s.ladder)
-    q = f"p{100 * c.window_probability:g}"
     return "window", Relaxation("window", f"allow {format_duration(allow)} (the window a plan would find it meets, "
-                                f"{q} at {100 * c.confidence:g}% confidence, from {best.replications} runs not cut, "
-                                f"whose {q} is {format_duration(best.quantile(c.window_probability))}: {head})", best)
+                                f"{window_basis(best, search, allow)}, its runs not cut: {head})", best,
+                                surge_cost(best, search.capacity))
 
 
 def accepted_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> tuple[float, int]:

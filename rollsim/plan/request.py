@@ -18,8 +18,8 @@ from typing import Any
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
-from rollsim.present.plan_report import overlap_note
-from rollsim.present.render import count_of, format_duration, format_share, format_workers
+from rollsim.present.plan_report import current_marked, extra_capacity, weighed
+from rollsim.present.render import format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
 
 __all__ = ["PlanRequest", "default_folder", "format_plan", "plan_scenario", "run_request"]
@@ -232,8 +232,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  stall risk              {a['stall_risk']['text']}",
             f"  worst availability      "
             f"{format_share(a['worst_availability'], (doc['constraints']['min_available_fraction'],))}",
-            f"  extra capacity          {count_of(a['extra_pods'], 'pod')}, {a['extra_cpu_millis']:,}m CPU, "
-            f"{a['extra_memory_bytes'] / 2**20:,.0f}Mi memory at once" + overlap_note(a),
+            f"  extra capacity at once  {extra_capacity(a, ds)}",
             f"  apply with              {a['patch']}",
         ]
         if a.get("note"):
@@ -244,8 +243,9 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
         lines.append(f"  no setting fits; binding constraint: {doc['binding']}")
         for r in doc["relaxations"]:
             lines.append(f"    relax {r['text']}")
-    ruled = result.candidates[result.candidates["verdict"] != "chosen"]
-    ruled = ruled.sort_values("replications", ascending=False, kind="stable")
+    # what the answer was weighed against first (as the report's evidence table), then the most replicated
+    c = current_marked(result.candidates).assign(_aside=~weighed(doc, result.candidates))
+    ruled = c[c["verdict"] != "chosen"].sort_values(["_aside", "replications"], ascending=[True, False], kind="stable")
     if ruled_out is not None:
         ruled = ruled.head(ruled_out)
     if len(ruled):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from rollsim.io.yamldoc import ConfigError
 from rollsim.plan.answer import decide, found
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, current_setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
@@ -93,6 +93,33 @@ def families_of(scenario: Scenario, constraints: Constraints,
     return [Family(k, m) for m in mrs for k in kinds], no_surge
 
 
+def _current(scenario: Scenario, desired: int, source: Mapping[str, Any]) -> Setting | None:
+    """The strategy of the DaemonSet the plan read (a manifest, standard input or a cluster:
+    ``source``'s ``manifest``) as a setting (``current_setting``); None for the built-in DaemonSet,
+    whose strategy no one chose, and under OnDelete.
+    """
+    if not source.get("manifest"):
+        return None
+    ds = scenario.daemonset
+    return current_setting(ds.strategy.rolling, ds.strategy.max_unavailable, ds.strategy.max_surge,
+                           ds.min_ready_seconds, desired)
+
+
+def _baseline(evaluator: Evaluator, current: Setting | None, replications: int
+              ) -> tuple[Evidence | None, Evaluator | None]:
+    """The current strategy's evidence with ``replications`` runs, run after the choice, and the
+    evaluator that ran it: the search's own runs when it ran the setting in full (none), else an
+    evaluator of its own with the same seeds, so that the search's tops and knees stay those of the
+    settings it chose from.
+    """
+    if current is None:
+        return None, None
+    if len(evaluator.runs.get(current, {})) >= replications:
+        return evaluator.evidence(current), None
+    own = Evaluator(evaluator.base, evaluator.backend, evaluator.seed, evaluator.on_run)
+    return own.evaluate([current], replications)[0], own
+
+
 def _check_confirm_runs(constraints: Constraints) -> None:
     """The runs the answer's distribution-free window bound needs (``runs_to_confirm``: 59 at p95 and
     95%, 2,995 at p99.9) within the replications limit, before any run; else a ``LimitError`` naming
@@ -143,7 +170,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         where = cut_phrase({"horizon_s": scenario.horizon_s, "cut_windows": cut})
         families, no_surge = families_of(scenario, constraints, source)
         ds = scenario.daemonset
-        capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints)
+        capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints,
+                            tuple(map(str, ds.host_paths)))
         # workers forked as the executor opens start with the scenario in their memory (Evaluator)
         with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
             evaluator = Evaluator(scenario, backend, settings.seed, on_run)
@@ -159,18 +187,20 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             binding, relaxations = (None, []) if chosen is not None else \
                 diagnose(search, where, run_uncut if cut is not None else None,
                          eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready)
+            baseline, own = _baseline(evaluator, _current(scenario, desired, source or {}), settings.replications)
+            others = [*uncut, *([own] if own is not None else [])]
             backend_name, n_workers = backend.name, backend.workers
         evidence = evaluator.evaluated()
-        run = {"runs": evaluator.total_runs + sum(u.total_runs for u in uncut),
+        run = {"runs": evaluator.total_runs + sum(u.total_runs for u in others),
                "runs_uncut": sum(u.total_runs for u in uncut), "executor": backend_name, "workers": n_workers,
                "wall_s": round(time.perf_counter() - started, 3),
                "cpu_s_this_process": round(time.process_time() - cpu0, 3),
-               "cpu_s_runs": round(evaluator.cpu_s + sum(u.cpu_s for u in uncut), 3),
+               "cpu_s_runs": round(evaluator.cpu_s + sum(u.cpu_s for u in others), 3),
                "finished": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version()}
         result = found(search)  # the tops, knees and fastest as the runs stand at the end
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
-                                 None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)))
-        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where)
+                                 None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline)
+        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline)
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)
         return PlanResult(document, candidates, chosen, tuple(relaxations), folder, paths, tuple(evidence))

@@ -115,6 +115,8 @@ class Capacity:
     cpu_millis: int
     memory_bytes: int
     constraints: Constraints
+    # the hostPath volumes the pods mount (``/var/log (read-write)``): files a surge pod shares with the old one
+    host_paths: tuple[str, ...] = ()
 
     def of(self, setting: Setting) -> tuple[int, int, int]:
         """Surge pods, CPU millis and memory bytes that ``setting`` requests at once."""

@@ -34,8 +34,8 @@ from rollsim.present.plotaxes import log_time_axis
 from rollsim.present.plotmath import log_time_ticks, pareto_front, short_duration
 from rollsim.present.render import format_duration
 
-__all__ = ["PLAN_FIGURES", "common_seeds", "cut_phrase", "keeps_floor", "mean_column", "over_window", "plan_time_ticks",
-           "plot_pareto", "plot_search", "render_plan_figures", "unfinished_reason"]
+__all__ = ["PLAN_FIGURES", "common_seeds", "cut_phrase", "has_role", "keeps_floor", "marker_sizes", "mean_column",
+           "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures", "unfinished_reason"]
 
 PLAN_FIGURES = {"pareto": (12.0, 6.4), "search": (12.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
@@ -116,6 +116,23 @@ def _full(candidates: pd.DataFrame, plan: Mapping[str, Any], finished: bool = Tr
     c = candidates[(candidates["replications"] >= full)].copy()
     known = np.isfinite(c["duration_p95_s"].astype(float))
     return c[known if finished else ~known]
+
+
+def has_role(candidates: pd.DataFrame, role: str) -> pd.Series:
+    """Which rows of candidates.csv have ``role`` among theirs (``top+knee``, ``current``); none in a
+    plan folder written before it had roles.
+    """
+    if "role" not in candidates.columns:
+        return pd.Series(False, index=candidates.index)
+    return candidates["role"].map(lambda r: isinstance(r, str) and role in r.split("+"))
+
+
+def marker_sizes(families: int, smallest: float = 5.0, step: float = 4.0) -> list[float]:
+    """Marker sizes (points) of the families in drawing order, the first drawn the largest, so that
+    a family's point at the same place as a later one's shows around it (audit 18: maxSurge 100%
+    and maxUnavailable 100% of one count, the blue dot drawn over the red one).
+    """
+    return [smallest + step * (families - 1 - i) for i in range(families)]
 
 
 def _styles(candidates: pd.DataFrame) -> dict[float, tuple[str, str]]:
@@ -227,9 +244,9 @@ def _bounds(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, column: str, sca
         return
     ys = c[column].to_numpy(float) * scale
     colors = [_COLORS.get(str(k), "0.5") for k in c["kind"]]
-    ax.hlines(ys, c["duration_p95_s"], c["window_bound_s"], colors=colors, lw=1.2, alpha=0.6, zorder=2)
+    ax.hlines(ys, c["duration_p95_s"], c["window_bound_s"], colors=colors, lw=1.6, alpha=0.85, zorder=3)
     over = over_window(c, plan).to_numpy()
-    ax.scatter(c["window_bound_s"], ys, marker="|", s=120, linewidths=2, zorder=2,
+    ax.scatter(c["window_bound_s"], ys, marker="|", s=120, linewidths=2, zorder=3,
                c=[_WINDOW if o else col for o, col in zip(over, colors)])
     q, level = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
     ax.plot([], [], "-|", color="0.4", ms=10, mew=2,
@@ -253,10 +270,12 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
     c, styles = _full(candidates, plan), _styles(candidates)
     cons, answer = plan["constraints"], plan["answer"]
     scale = 100.0 if column == "worst_availability" else 1.0
-    for key, group in c.groupby(["kind", "min_ready_seconds"]):
+    groups = list(c.groupby(["kind", "min_ready_seconds"]))
+    for (key, group), size in zip(groups, marker_sizes(len(groups), 6.0)):
         kind, mrs = cast(tuple[str, float], key)
-        ax.scatter(group["duration_p95_s"], group[column] * scale, s=36, color=_COLORS.get(str(kind), "0.5"),
-                   marker=styles[float(mrs)][0], alpha=0.8, label=_family(kind, mrs, styles), zorder=3)
+        ax.scatter(group["duration_p95_s"], group[column] * scale, s=size**2, color=_COLORS.get(str(kind), "0.5"),
+                   marker=styles[float(mrs)][0], edgecolors="white", linewidths=0.6,
+                   label=_family(kind, mrs, styles), zorder=4)
     safe = keeps_floor(c, plan)
     below = c[~safe]
     if len(below):  # ringed in the floor's colour: broke it, so on no front
@@ -268,15 +287,17 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
     if len(kept):
         _front(ax, kept["duration_p95_s"].to_numpy(float), kept[column].to_numpy(float) * scale, lower)
     _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
+    # the constraints under every mark, a little transparent: a point or whisker on the floor's line shows
+    line = {"lw": 1.5, "alpha": 0.6, "zorder": 1}
     if cons.get("window_s"):
-        ax.axvline(cons["window_s"], color=_WINDOW, lw=1.5, label=f"window {short_duration(cons['window_s'])}")
+        ax.axvline(cons["window_s"], color=_WINDOW, label=f"window {short_duration(cons['window_s'])}", **line)
     if column == "worst_availability":
-        ax.axhline(100 * cons["min_available_fraction"], color=_FLOOR, lw=1.5,
-                   label=f"floor {100 * cons['min_available_fraction']:g}%")
+        ax.axhline(100 * cons["min_available_fraction"], color=_FLOOR,
+                   label=f"floor {100 * cons['min_available_fraction']:g}%", **line)
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # pods come whole
         if cons.get("surge_pods") is not None:
-            ax.axhline(cons["surge_pods"], color="#9467bd", lw=1.5, label=f"budget {cons['surge_pods']} pods")
+            ax.axhline(cons["surge_pods"], color="#9467bd", label=f"budget {cons['surge_pods']} pods", **line)
     if answer is not None:
         _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
 
@@ -337,20 +358,22 @@ def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mappin
     minReadySeconds; hollow where only screened; a ring where the window bound is over the window.
     """
     full, y = int(plan["search"]["replications"]), mean_column(c)
-    for key, group in c.groupby(["kind", "min_ready_seconds"]):
+    groups = list(c.groupby(["kind", "min_ready_seconds"]))
+    for (key, group), size in zip(groups, marker_sizes(len(groups))):
         kind, mrs = cast(tuple[str, float], key)
         group = group.sort_values("count")
         color, (marker, line) = _COLORS.get(str(kind), "0.5"), styles[float(mrs)]
         confirmed = group[group["replications"] >= full]
-        ax.plot(confirmed["count"], confirmed[y], marker=marker, ls=line, color=color, ms=5, lw=1,
-                label=_family(kind, mrs, styles))
+        ax.plot(confirmed["count"], confirmed[y], marker=marker, ls=line, color=color, ms=size, lw=1, mec="white",
+                mew=0.6, zorder=3, label=_family(kind, mrs, styles))
         screened = group[group["replications"] < full]
-        ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=6)
+        ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=size + 1,
+                zorder=3)
     out = c[over_window(c, plan)]
-    if len(out):
-        ax.plot(out["count"], out[y], "o", ms=12, mfc="none", mec=_WINDOW, mew=1.5, zorder=2,
-                label=f"p{100 * plan['constraints']['window_probability']:g} bound over the window "
-                      f"{short_duration(plan['constraints']['window_s'])}")
+    if len(out):  # under the points: a ring never hides one
+        ax.plot(out["count"], out[y], "o", ms=max(marker_sizes(len(groups))) + 7, mfc="none", mec=_WINDOW, mew=1.3,
+                alpha=0.6, zorder=2, label=f"p{100 * plan['constraints']['window_probability']:g} bound over the "
+                                          f"window {short_duration(plan['constraints']['window_s'])}")
 
 
 def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame) -> float:
@@ -358,6 +381,19 @@ def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame) -> float:
     answer = plan["answer"]
     row = candidates[candidates["setting"] == answer["setting"]]
     return float(row.iloc[0][mean_column(candidates)]) if len(row) else float(answer["duration_mean_s"])
+
+
+def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -> None:
+    """``current strategy`` beside the DaemonSet's own setting, run as a baseline (candidates.csv's role
+    ``current``): at its mean, or where its runs were cut; none where they stalled (at the edge).
+    """
+    horizon = plan["search"].get("horizon_s")
+    for _, row in candidates[has_role(candidates, "current")].iterrows():
+        y = float(row[mean_column(candidates)])
+        if not math.isfinite(y) and (horizon is None or int(row.get("runs_stalled") or 0)):
+            continue
+        ax.annotate("current strategy", (float(row["count"]), y if math.isfinite(y) else float(horizon)),
+                    xytext=(8, -6), textcoords="offset points", fontsize=8, color="0.3", va="top")
 
 
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -373,11 +409,13 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
         ax.plot([answer["count"]], [_answer_mean(plan, candidates)], "*", ms=20, color="#2ca02c", mec="black",
                 zorder=5, label=f"chosen: {answer['setting']}")
     _unfinished(ax, plan, candidates[~finished], "count", None)
+    _current_mark(ax, plan, candidates)
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"
     ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # node counts as plain numbers, not 10¹
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    # node counts as plain numbers; none under 1 (a log axis' margin below a count of 1 names no count)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
     ax.xaxis.set_minor_formatter(NullFormatter())
     _time_axis(ax, "y")
     _reach_tick(ax, "y")

@@ -20,22 +20,24 @@ import pandas as pd
 from rollsim.io.atomic import write_text
 from rollsim.io.csvfile import csv_damage
 from rollsim.present.output import write_pngs
-from rollsim.present.plan_plots import common_seeds, cut_phrase, keeps_floor, render_plan_figures
+from rollsim.present.plan_plots import common_seeds, cut_phrase, has_role, keeps_floor, render_plan_figures
 from rollsim.present.render import (
     count_of,
     format_duration,
+    format_setting,
     format_share,
     format_value,
     format_workers,
     render_html,
     render_markdown,
 )
+from rollsim.present.surge_budget import shared_host_paths, surge_requests
 from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
 
-__all__ = ["captions", "load_plan", "overlap_note", "plain_markdown", "plan_report_blocks", "write_plan_figures",
-           "write_plan_report"]
+__all__ = ["captions", "current_marked", "extra_capacity", "load_plan", "overlap_note", "plain_markdown",
+           "plan_report_blocks", "weighed", "write_plan_figures", "write_plan_report"]
 
 
 def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -80,8 +82,20 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
               "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
               "screened" + ("; the star is the recommendation." if chosen else ".") + over + ring + " A larger budget "
               "is never slower: the search bisects on that instead of simulating every count." + unfinished)
-    return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)", pareto),
-            "search": ("How the search went", search)}
+    baseline = _baseline_words(candidates)
+    return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)",
+                       pareto + baseline),
+            "search": ("How the search went", search + baseline)}
+
+
+def _baseline_words(candidates: pd.DataFrame) -> str:
+    """`` maxUnavailable 1, ... is the DaemonSet's current strategy, run after the search as a baseline.``
+    when the plan ran one (candidates.csv's role ``current``), else "".
+    """
+    current = candidates.loc[has_role(candidates, "current"), "setting"]
+    if current.empty:
+        return ""
+    return f" {current.iloc[0]} is the DaemonSet's current strategy, run after the search as a baseline."
 
 
 def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -132,10 +146,6 @@ def _d(x: Any) -> str:
     return format_duration(None if x is None else float(x))
 
 
-def _mib(b: Any) -> str:
-    return f"{float(b) / 2**20:,.0f}Mi"
-
-
 def _unsettled_rows(unsettled: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """The unsettled setting nearest the answer (the last: the most preferred come first) in full,
     as the console says it; the others in one row, by name and bound (their sentences differ only
@@ -175,8 +185,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
         *weighed,
         ["worst availability", f"{format_share(a['worst_availability'], (cons['min_available_fraction'],))} of "
                                f"the DaemonSet's nodes (floor {format_share(cons['min_available_fraction'])})"],
-        ["extra capacity at once", f"{a['extra_pods']} pods, {a['extra_cpu_millis']:,}m CPU, "
-                                   f"{_mib(a['extra_memory_bytes'])} memory" + overlap_note(a)],
+        ["extra capacity at once", extra_capacity(a, plan["daemonset"])],
         *([["reproduce a run", a["reproduce"]]] if a.get("reproduce") else []),  # none in older plan folders
     ]
     note = [("p", [("b", "Note: "), ("", a["note"][:1].upper() + a["note"][1:] + ".")])] if a.get("note") else []
@@ -233,10 +242,12 @@ def _seed_note(k: int | None) -> str:
             "both ran.")
 
 
-def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...]) -> list[tuple]:
+def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None) -> list[tuple]:
     """One table of settings: their means over the seeds all of them ran (with a note saying so when
     their replications differ), their p50, p95, window bound and worst availability over their own runs
-    (the answer's p50 is over its own: one table row and the answer must not give two; audit 18).
+    (the answer's p50 is over its own: one table row and the answer must not give two; audit 18). A
+    setting every run of which was cut at the ``horizon`` took longer than it: ``> 1h20m00s``, not ∞
+    (the current strategy's maxUnavailable 1 on 500 nodes, cut at 4 windows, never stalled).
     """
     varied = frame["replications"].nunique() > 1
     common = "duration_mean_common_s" in frame.columns
@@ -246,14 +257,23 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...]) -> list[tuple
               "worst availability", "extra pods", "verdict"]
     rows = []
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
+        d = _d if not _all_cut(r) or horizon is None else (lambda _x: f">\u00a0{_d(horizon)}")  # one line in a cell
         rows.append([str(r["setting"]), str(int(r["replications"])),
-                     *([_d(r["duration_mean_common_s"])] if common else []), _d(r["duration_p50_s"]),
-                     _d(r["duration_p95_s"]),
-                     _d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
+                     *([d(r["duration_mean_common_s"])] if common else []), d(r["duration_p50_s"]),
+                     d(r["duration_p95_s"]),
+                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
                      _verdict(str(r["verdict"]), r.get("duration_mean_s"),
                               int(r["replications"]) if varied else None)])
     note: list[tuple] = [("p", [("", _seed_note(k) + _bound_note(frame))])] if varied else []
     return [*note, ("table", header, rows)]
+
+
+def _all_cut(row: Mapping[str, Any] | pd.Series) -> bool:
+    """Every run of the setting was still going when cut (none finished, none stalled)."""
+    try:
+        return int(row["runs_unfinished"]) == int(row["replications"]) and int(row["runs_stalled"]) == 0
+    except (KeyError, TypeError, ValueError):  # an older candidates.csv, or no count
+        return False
 
 
 def _tail_note(ready: Any) -> str:
@@ -286,15 +306,94 @@ def _bound_note(frame: pd.DataFrame) -> str:
             "its neighbours'.")
 
 
+def weighed(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
+    """Which settings the evidence table (and the console's "ruled out") shows: the answer and what it
+    was weighed against (the fastest that fits, the unsettled, those passed over for their stalls,
+    each family's top and knee, and the count above the top, which broke the floor), the settings the
+    relaxations name, and the DaemonSet's current strategy (role ``current``). Left out: the search's
+    steps to them, such as the floor relaxation's maxUnavailable 263 to 499 with 3-47% of the nodes
+    available (audit 18), which candidates.csv keeps. When nothing was weighed, and in a plan folder
+    written before candidates.csv had roles, every setting shows.
+    """
+    if "role" not in candidates.columns:
+        return pd.Series(True, index=candidates.index)
+    a, names = plan.get("answer"), set()
+    if a is not None:
+        names |= {a["setting"], (a.get("pace") or {}).get("fastest")}
+        names |= {u["setting"] for u in a.get("unsettled") or []}
+        names |= {o["setting"] for o in (a.get("stall_risk") or {}).get("passed_over") or []}
+    names |= {r.get(k) for r in plan.get("relaxations") or [] for k in ("setting", "cited")}
+    weighed_ = (candidates["setting"].isin(names - {None}) | has_role(candidates, "top") | has_role(candidates, "knee")
+                | _above_top(plan, candidates))
+    if not weighed_.any():  # nothing was weighed (every setting stalled, say): the table shows them all
+        return pd.Series(True, index=candidates.index)
+    return weighed_ | has_role(candidates, "current")
+
+
+def _above_top(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
+    """The count above each family's top, run in full: what broke the floor one pod past it."""
+    tops, full = plan["search"].get("tops") or {}, int(plan["search"]["replications"])
+    top = [tops.get(f"{k}, minReadySeconds {float(m):g}") for k, m in zip(candidates["kind"],
+                                                                        candidates["min_ready_seconds"])]
+    return pd.Series([t is not None and int(n) == t + 1 and r >= full for t, n, r in
+                      zip(top, candidates["count"], candidates["replications"])], index=candidates.index)
+
+
+def current_marked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (candidates.csv's rows) with the current strategy's named so: ``maxUnavailable 1,
+    minReadySeconds 0 (current strategy, the baseline)``.
+    """
+    current = has_role(frame, "current")
+    named = [f"{s} (current strategy, the baseline)" if c else s for s, c in zip(frame["setting"], current)]
+    return frame.assign(setting=pd.Series(named, index=frame.index, dtype=object))
+
+
 def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     full = int(plan["search"]["replications"])
     floor = (float(plan["constraints"]["min_available_fraction"]),)  # a share below it never shows as it
-    confirmed, screened = candidates[candidates["replications"] >= full], candidates[candidates["replications"] < full]
-    blocks: list[tuple] = _evidence_table(confirmed, floor)
+    shown, horizon = weighed(plan, candidates), plan["search"].get("horizon_s")
+    rows = current_marked(candidates[shown])
+    last = rows["setting"].astype(str).str.endswith("(current strategy, the baseline)")
+    rows = pd.concat([rows[~last], rows[last]])  # the baseline after what was weighed
+    confirmed, screened = rows[rows["replications"] >= full], rows[rows["replications"] < full]
+    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon)
     if len(screened):
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
-                   *_evidence_table(screened, floor)]
+                   *_evidence_table(screened, floor, horizon)]
+    left = candidates[~shown]
+    if len(left):
+        few = int((left["replications"] < full).sum())
+        blocks.append(("p", [("", f"{count_of(len(left), 'more setting')} the search simulated on its way "
+                                  + (f"({few} of them screened only) " if few else "")
+                                  + "are in candidates.csv, each with its statistics and why it lost; the figures "
+                                    "draw every one.")]))
+    blocks += _current_not_run(plan)
     return blocks
+
+
+def _current_not_run(plan: Mapping[str, Any]) -> list[tuple]:
+    """Why the DaemonSet's current strategy has no baseline row, when it is OnDelete (a plan read it:
+    ``source.manifest``): nothing replaces its pods until something deletes them.
+    """
+    cur = plan.get("daemonset", {}).get("current_strategy") or {}
+    if cur.get("type") != "OnDelete" or not plan.get("source", {}).get("manifest"):
+        return []
+    return [("p", [("", "The DaemonSet's current strategy, OnDelete, replaces a pod only when something deletes it, "
+                        "so it has no baseline run here.")])]
+
+
+def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> str:
+    """What the answer asks for beyond delete-first: ``0 pods``, or for a surge setting its pods,
+    what they request (``50 CPU (500 × 100m) and 97.7 GiB (500 × 200Mi)``), the overlap its runs
+    showed (``overlap_note``) and the hostPath volumes the two pods of a node share meanwhile.
+    """
+    pods = int(answer["extra_pods"])
+    if pods == 0:
+        return "0 pods"
+    requests = surge_requests(pods, daemonset["requests_cpu_millis"], daemonset["requests_memory_bytes"])
+    shared = shared_host_paths(daemonset.get("host_paths") or [], max(pods, answer.get("extra_pods_observed") or 0))
+    return (count_of(pods, "pod") + (f", {requests}" if requests else "") + overlap_note(answer)
+            + (f". {shared}" if shared else ""))
 
 
 def overlap_note(answer: Mapping[str, Any]) -> str:
@@ -315,8 +414,10 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             ["current strategy", (f"{cur['type']}, maxUnavailable {cur['max_unavailable']}, "
                                   f"maxSurge {cur['max_surge']}" if cur["type"] != "OnDelete" else "OnDelete")
                                  + f", minReadySeconds {ds['min_ready_seconds']:g}"],
-            ["pod requests", f"{ds['requests_cpu_millis']}m CPU, {_mib(ds['requests_memory_bytes'])} memory"],
+            ["pod requests", f"{format_setting('requests_cpu_millis', ds['requests_cpu_millis'])} CPU, "
+                             f"{format_setting('requests_memory_bytes', ds['requests_memory_bytes'])} memory"],
             ["host ports / hostNetwork", f"{format_value(ds['host_ports'])} / {format_value(ds['host_network'])}"],
+            *([["hostPath volumes", format_value(ds["host_paths"])]] if ds.get("host_paths") else []),
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
                       + (f", {count_of(cl['not_ready'], 'NotReady node')} among them (the DaemonSet tolerates their "
                          "taints; their new pods never become available, so no rollout completes while they are "
@@ -421,7 +522,9 @@ def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images
     blocks: list[tuple] = [("h", 1, f"rollsim plan: {ds['namespace']}/{ds['name']}"),
                            ("h", 2, "Answer"), *_answer(plan),
                            ("h", 2, "Constraints"), ("table", ["constraint", "value"], plan["constraints"]["text"]),
-                           ("h", 2, "Evidence: every setting simulated"), *_evidence(plan, candidates),
+                           ("h", 2, "Evidence: " + ("every setting simulated" if weighed(plan, candidates).all()
+                                                    else "the answer and what it was weighed against")),
+                           *_evidence(plan, candidates),
                            ("h", 2, "Figures")]
     shown = captions(plan, candidates)
     for name in images:

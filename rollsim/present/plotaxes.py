@@ -105,9 +105,27 @@ def note(ax: Axes, text: str) -> Axes:
 
 def wrap(text: str, width: int) -> str:
     """Long labels over several lines, so that tick labels and legends fit the figure; a name is
-    never split at its hyphens (``node-exporter``, ``kube-system/ds-1``).
+    never split at its hyphens (``node-exporter``, ``kube-system/ds-1``), nor a number from the
+    words it goes with (``maxUnavailable 10%``, ``3 nodes``: ``_glued``).
     """
-    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
+    lines = textwrap.wrap(_glued(text), width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(line.replace("\0", " ") for line in lines) or text
+
+
+def _glued(text: str) -> str:
+    """``text`` with the space between a number and the word before it (``maxUnavailable 1``), or
+    after it where it begins a part (``, 3 nodes``), held by NUL, which ``wrap`` does not break at
+    and writes back as a space.
+    """
+    words = text.split(" ")
+    out = words[:1]
+    for i, (prev, word) in enumerate(zip(words, words[1:])):
+        begins = prev[:1].isdigit() and (i == 0 or words[i - 1].endswith(","))
+        if not prev.endswith(",") and (word[:1].isdigit() or begins):
+            out[-1] += "\0" + word
+        else:
+            out.append(word)
+    return " ".join(out)
 
 
 def legend_below(ax: Axes, title: str | None = None, extra: Sequence[Line2D] = ()) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rollsim.spec.settings import BY_KEY
-from rollsim.sweep.slo import display
+from rollsim.sweep.labels import display, setting_words
 
 __all__ = [
     "LOG_RATIO",
@@ -156,8 +156,10 @@ def sweep_value(v: Any) -> tuple[str, float | None]:
 
 
 def label_of(key: str, value: Any) -> str:
-    """A swept key and value as the tables show them: ``max_unavailable=10%``, absent ``default``."""
-    return f"{key.rsplit('.', 1)[-1]}={display(value)}"
+    """A swept key and value as the configurations' labels name them (``setting_words``:
+    ``maxUnavailable 10%``, ``node_utilization=0.5``), absent ``default``.
+    """
+    return setting_words(key, value)
 
 
 def axis_label(key: str) -> str:
@@ -221,15 +223,15 @@ def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None,
 
 
 def _names(label: Any, key: str, value: Any) -> bool:
-    """Whether a configuration's label names ``key``'s ``value`` as the grid writes it (``min_ready_seconds=30``)."""
-    short = key.rsplit(".", 1)[-1] + "="
-    return any(part.startswith(short) and sweep_value(part[len(short):]) == sweep_value(value)
-               for part in str(label).split(", "))
+    """Whether a configuration's label names ``key``'s ``value`` as the grid's labels write it
+    (``setting_words``: ``minReadySeconds 30``, ``node_utilization=0.5``).
+    """
+    return setting_words(key, value) in str(label).split(", ")
 
 
 def axis_keys(summary: pd.DataFrame, swept: Sequence[str]) -> list[str]:
     """The swept keys a figure may put on an axis (``sweep_axis`` picks among them): those the
-    grid sets, which each configuration's label names (``…, min_ready_seconds=30``), or the one
+    grid sets, which each configuration's label names (``…, minReadySeconds 30``), or the one
     key in which alone the configurations differ. Named variants that each set plain numbers
     (``maxUnavailable: 1`` against ``maxSurge: 1, maxUnavailable: 0``) are no sweep: one row each.
     """

@@ -31,6 +31,7 @@ from rollsim.present.summary_rows import (
     tied,
 )
 from rollsim.present.surge_budget import SurgeBudget, surge_costs
+from rollsim.spec.budget import is_zero
 from rollsim.spec.registry import limit_words
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.slo import by_condition
@@ -46,7 +47,7 @@ NESTED = "- "
 # what a condition left unset means, where "default" would not say it
 _UNSET = {"cluster.add_nodes": "no nodes added", "cluster.remove_nodes": "no nodes removed",
           "cluster.not_ready_nodes": "no node NotReady", "also": "no other DaemonSet updated at the same time",
-          "daemonset.host_ports": "no host port"}
+          "daemonset.host_ports": "no hostPort"}
 
 
 def condition_words(key: str, value: Any) -> str:
@@ -205,7 +206,10 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         what = ", ".join(condition_words(k, r.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
         against = ", ".join(condition_words(k, base.get(k)) for k in conditions
                             if display(r.get(k)) != display(base.get(k)))
-        same = _shared(r, base, conditions)
+        # the conditions the line names or that are at the first configuration's value go unsaid in its context
+        unsaid = [k for k in conditions if display(r.get(k)) != display(base.get(k))
+                  or display(r.get(k)) == display(rows[0].get(k))]
+        same = _shared(r, base, unsaid)
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
             what, against, same = str(r["label"]), str(base["label"]), ""
         same = "; ".join(p for p in (same, whose.strip(" ()")) if p)
@@ -243,7 +247,7 @@ def _baseline(row: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], conditi
 def _shared(row: Mapping[str, Any], base: Mapping[str, Any], conditions: Sequence[str]) -> str:
     """What a condition's cost is of, as the labels say it: the parts of ``row``'s label that
     ``base``'s has too (``maxSurge 10%``, not the ``hostPort 9100`` that is the condition), but
-    the conditions' own; when they share none, ``row``'s label without its conditions
+    those of the ``conditions`` given; when they share none, ``row``'s label without them
     (``scale-out``: a variant named for its condition).
     """
     theirs = set(str(base["label"]).split(", "))
@@ -477,13 +481,25 @@ def unready_costs(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]]
     for label, rows, counts in _counted(runs, "old_pods_unready"):
         scenario = _scenario_of(rows, scenarios)
         how = ("none replaced until deleted (OnDelete): each node stayed without an available agent until then"
-               if scenario.get("strategy") == "OnDelete" else
-               "each replaced at once, outside the maxUnavailable budget")
+               if scenario.get("strategy") == "OnDelete" else _replaced(scenario))
         out.append(f"{label}: {trim_zeros(format_number(counts.mean(), 1))} old pods per run lost readiness on "
                    f"average (at most {int(counts.max()):,}), {how}: up to "
                    f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes were unavailable at once "
                    "(README, “What hurts at scale”: old pods that lose readiness).")
     return out
+
+
+def _replaced(scenario: Mapping[str, Any]) -> str:
+    """How ``rollingUpdate`` replaced an old pod that is not available, outside which budget: with
+    maxSurge above 0 it creates its new pod at once beside it (outside maxSurge), else deletes it at
+    once (outside maxUnavailable); "the budget" where the scenario is not known.
+    """
+    surge = scenario.get("max_surge")
+    if surge is None:
+        return "each replaced at once, outside the budget"
+    if not is_zero(surge):
+        return "each given its new pod at once, outside the maxSurge budget"
+    return "each replaced at once, outside the maxUnavailable budget"
 
 
 def disk_pressure_costs(runs: pd.DataFrame) -> list[str]:

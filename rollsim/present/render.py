@@ -152,10 +152,17 @@ def format_value(v: Any) -> str:
 
 
 def format_setting(key: str, v: Any) -> str:
-    """A scenario setting ``key`` as the report shows it: ``format_value``, but the other
-    DaemonSets (``also``) as ``format_daemonsets`` groups them.
+    """A scenario setting ``key`` as the report shows it: as the manifest or a person writes it
+    where that differs from the plain value (``rollsim.spec.describe.written_value``: ``200Mi``, not
+    ``209,715,200``; ``batches of 50``, not ``batch:50``), the other DaemonSets (``also``) as
+    ``format_daemonsets`` groups them, else ``format_value``.
     """
-    return format_daemonsets(v) if key == "also" and isinstance(v, (list, tuple)) and v else format_value(v)
+    from rollsim.spec.describe import written_value
+
+    if key == "also" and isinstance(v, (list, tuple)) and v:
+        return format_daemonsets(v)
+    written = written_value(key, v)
+    return written if written is not None else format_value(v)
 
 
 def format_daemonsets(items: Sequence[Any]) -> str:

@@ -51,9 +51,9 @@ from rollsim.present.summary_rows import (
     tied,
 )
 from rollsim.present.surge_budget import surge_budgets
-from rollsim.sweep.labels import config_label
+from rollsim.sweep.labels import config_label, display
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Constraint, Recommendation, display, recommend, recommend_by_condition
+from rollsim.sweep.slo import Constraint, Recommendation, recommend, recommend_by_condition
 
 __all__ = ["decision_choices", "findings_section", "idle_lines", "recommendation_for", "recommendation_section",
            "recommendations_for", "recommended_labels"]
@@ -112,9 +112,9 @@ def recommendation_for(results: Results) -> Recommendation:
 
 def decision_choices(results: Results) -> dict[str, str]:
     """Each configuration's label -> what the user would set to pick it: its swept decisions
-    (``max_unavailable=10%``), without the conditions its label also names, which the user does not
-    choose ("where watch delays 2-5 s: use max_unavailable=10%", not "use watch delays 2-5 s,
-    max_unavailable=10%"); its label when it sets no decision of its own.
+    (``maxUnavailable 10%``), without the conditions its label also names, which the user does not
+    choose ("where watch delays 2-5 s: use maxUnavailable 10%", not "use watch delays 2-5 s,
+    maxUnavailable 10%"); its label when it sets no decision of its own.
     """
     decided, _ = swept_decisions(results)
     _, params = resolved(results)

@@ -12,21 +12,21 @@ what the desired counts the runs report can show.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from rollsim.present.render import format_number
+from rollsim.present.render import format_number, trim_zeros
 from rollsim.present.study import desired_counts, scenarios_by_config
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.spec.budget import parse_int_or_percent, scaled_value
 from rollsim.spec.churn import change_kinds, moves_nodes
 from rollsim.sweep.results import Results
 
-__all__ = ["SurgeBudget", "surge_budget", "surge_budgets", "surge_costs"]
+__all__ = ["SurgeBudget", "shared_host_paths", "surge_budget", "surge_budgets", "surge_costs", "surge_requests"]
 
 _MAX_LINES = 8
 
@@ -133,12 +133,7 @@ def _surges(scenario: Mapping[str, Any]) -> bool:
 
 def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBudget | None) -> tuple[str, bool]:
     """One configuration's surge finding, and whether its surge went past its moment's budget."""
-    cpu, mem = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
-    cost = []
-    if cpu > 0:
-        cost.append(f"{format_number(surge * cpu / 1000, 1)} CPU ({int(surge)} × {cpu:g}m)")
-    if mem > 0:
-        cost.append(f"{format_number(surge * mem / 2**30, 1)} GiB ({int(surge)} × {mem / 2**20:g}Mi)")
+    cost = surge_requests(int(surge), num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes")))
     over = budget is not None and budget.over is not None and budget.over > 0
     extra = ""
     if budget is not None and over:  # a moving budget: over the one at that moment's desired count
@@ -146,12 +141,44 @@ def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBu
     line = (f"{label}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
             f"(maxSurge {sc.get('max_surge')}" + (f" = {budget.words()}" if budget is not None else "") + extra + ")")
     if cost:
-        line += ", requesting " + " and ".join(cost) + " more than delete-first"
+        line += f", {cost}"
     ports = sc.get("host_ports") or []
     if ports:
         line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
                  "scheduled beside it")
-    return line + ".", over
+    shared = shared_host_paths(sc.get("host_paths") or [], int(surge))
+    return line + "." + (f" {shared}" if shared else ""), over
+
+
+def surge_requests(pods: int, cpu_millis: float, memory_bytes: float) -> str:
+    """``requesting 10.3 CPU (103 × 100m) and 20.1 GiB (103 × 200Mi) more than delete-first``: what
+    ``pods`` surge pods request, each ``cpu_millis`` and ``memory_bytes`` (a request of 0 left out; ""
+    when both are).
+    """
+    cost = []
+    if cpu_millis > 0:
+        cost.append(f"{trim_zeros(format_number(pods * cpu_millis / 1000, 1))} CPU ({pods:,} × {cpu_millis:g}m)")
+    if memory_bytes > 0:
+        cost.append(f"{trim_zeros(format_number(pods * memory_bytes / 2**30, 1))} GiB "
+                    f"({pods:,} × {memory_bytes / 2**20:g}Mi)")
+    return f"requesting {' and '.join(cost)} more than delete-first" if cost else ""
+
+
+def shared_host_paths(paths: Sequence[str], nodes: int) -> str:
+    """What two pods of one node share while a surge overlaps them, when the pod template mounts
+    hostPath volumes (``paths``, as the scenario's description writes them: ``/var/log
+    (read-write)``): ``On up to 103 nodes at once the old and the new pod both mounted the
+    DaemonSet's hostPath volumes /var/log (read-write) and ...: two instances shared those host
+    paths while they overlapped.``; "" without any. It says that they share the files, not what
+    the agent does with them (a log shipper may ship lines twice, or contend for its position file).
+    """
+    if not paths or nodes < 1:
+        return ""
+    volumes = "volume" if len(paths) == 1 else "volumes"
+    listed = paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+    return (f"On up to {format_number(nodes)} node{'' if nodes == 1 else 's'} at once the old and the new pod both "
+            f"mounted the DaemonSet's hostPath {volumes} {listed}: two instances shared "
+            f"{'that host path' if len(paths) == 1 else 'those host paths'} while they overlapped.")
 
 
 def _loses_readiness(scenario: Mapping[str, Any]) -> bool:

@@ -292,7 +292,7 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     ax.grid(True, alpha=0.3)
     marked = any(line.get_marker() == "v" for line in ax.lines)
     legend_below(ax, "configuration", extra=[legend_note(
-        "▼ lowest replication just under the SLO floor", linestyle="none", marker="v", color="0.6",
+        "lowest replication just under the SLO floor", linestyle="none", marker="v", color="0.6",
         markeredgecolor="black")] if marked else [])
     return ax
 

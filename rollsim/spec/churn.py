@@ -96,6 +96,20 @@ class NodeChange:
     def __str__(self) -> str:
         return f"{self.count}@{self.at:g}" + (f"+{self.over:g}" if self.over else "")
 
+    def words(self) -> str:
+        """The change as a person says it: ``3 nodes under disk pressure from the start``, ``100 nodes
+        added from 1m00s to 3m00s``, ``20 nodes NotReady from 5m00s``, ``100 nodes removed at 1m00s``
+        (``3@0`` says it to rollsim): a state that lasts holds "from" its moment.
+        """
+        nodes = f"{self.count:,} node{'' if self.count == 1 else 's'}"
+        what = {"add": f"{nodes} added", "remove": f"{nodes} removed", "not-ready": f"{nodes} NotReady",
+                "old-pods-unready": f"old pods unready on {nodes}",
+                "disk-pressure": f"{nodes} under disk pressure"}[self.kind]
+        if self.over:
+            return f"{what} from {format_duration(self.at)} to {format_duration(self.at + self.over)}"
+        when = "at" if self.kind in ("add", "remove") else "from"
+        return f"{what} {when} " + ("the start" if self.at == 0 else format_duration(self.at))
+
 
 def parse_node_change(kind: str, spec: str | NodeChange) -> NodeChange:
     """Parse ``N@T`` or ``N@T+D``."""

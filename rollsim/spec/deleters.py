@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rollsim.spec.duration import format_duration
+
 __all__ = ["DeleterSpec", "parse_deleter"]
 
 _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
@@ -55,6 +57,16 @@ class DeleterSpec:
             return f"batch:{self.count}" + (f":{self.pause:g}" if self.pause else "")
         if self.kind == "rate":
             return f"rate:{self.interval:g}"
+        return "none"
+
+    def words(self) -> str:
+        """The deleter as a person says it: ``batches of 50``, ``batches of 50 with a 30s pause``,
+        ``one pod every 10s``, ``none`` (``batch:50`` says it to rollsim).
+        """
+        if self.kind == "batch":
+            return f"batches of {self.count:,}" + (f" with a {format_duration(self.pause)} pause" if self.pause else "")
+        if self.kind == "rate":
+            return f"one pod every {format_duration(self.interval)}"
         return "none"
 
 

@@ -30,8 +30,9 @@ from rollsim.spec.node import Node, Toleration
 from rollsim.spec.registry import PullWindow, parse_pull_window
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.spec.settings import BY_FIELD, SETTINGS
+from rollsim.spec.volumes import HostPath, parse_host_path
 
-__all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS", "node_digest"]
+__all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS", "node_digest", "written_value"]
 
 # fields no setting sets: attribute path -> (description key, how reports name it)
 FIELDS: dict[str, tuple[str, str]] = {
@@ -40,6 +41,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "daemonset.placement.required_node_affinity": ("required_node_affinity", "required node affinity"),
     "daemonset.placement.node_name": ("node_name", "spec.nodeName"),
     "daemonset.priority_class_name": ("priority_class_name", "priorityClassName"),
+    "daemonset.host_paths": ("host_paths", "hostPath volumes"),
     "daemonset.readiness_probe.success_threshold": ("probe_success_threshold", "readiness probe successThreshold"),
     "daemonset.readiness_probe.failure_threshold": ("probe_failure_threshold", "readiness probe failureThreshold"),
     "node_changes": ("node_changes", "node changes during the rollout"),
@@ -48,8 +50,10 @@ FIELDS: dict[str, tuple[str, str]] = {
 _DERIVED = {"nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
             "not_eligible": "nodes that do not run it, and why", "node_list": "node list (digest)",
             "daemonset": "DaemonSet", "listed_not_ready": "nodes listed NotReady, by Ready condition"}
+# settings a report writes as the manifest does (``100m``, ``200Mi``: ``written_value``), so named without a unit
+_QUANTITIES = ("requests_cpu", "requests_memory")
 DESCRIPTION_LABELS: dict[str, str] = {
-    **{s.description_key: s.description_label for s in SETTINGS
+    **{s.description_key: s.label if s.name in _QUANTITIES else s.description_label for s in SETTINGS
        if s.field not in (None, "daemonset.name", "daemonset.namespace")},
     **{key: label for key, label in FIELDS.values()}, **_DERIVED,
 }
@@ -69,6 +73,7 @@ _TEXT: tuple[tuple[type, Callable[[Any], str], Callable[[str], Any] | None], ...
     (NodeChange, lambda c: f"{c.kind} {c}", described_change),
     (Toleration, _toleration, None),
     (PullWindow, str, parse_pull_window),
+    (HostPath, str, parse_host_path),
 )
 
 
@@ -206,6 +211,26 @@ def _setting_value(name: str, unit: str, value: Any) -> str:
         text, per = _amount(value, _DECIMAL), unit.removeprefix("bytes")
         return f"{text}B{per}" if text[-1].isalpha() else f"{text} bytes{per}"
     return _amount(value, ())
+
+
+def written_value(key: str, value: Any) -> str | None:
+    """A description value (of key ``key``) as a manifest or a person writes it, or None where
+    the plain value is that already: a request as its quantity (``100m``, ``200Mi``), a built-in
+    priority by its class (``system-node-critical``), the OnDelete deleter and node changes in words
+    (``batches of 50``, ``3 nodes under disk pressure from the start``).
+    """
+    from rollsim.spec.priority import builtin_class
+
+    setting = _BY_DESCRIPTION.get(key)
+    if setting is not None and setting.name in _QUANTITIES and isinstance(value, (int, float)):
+        return _setting_value(setting.name, setting.unit, value)
+    if key == "priority" and isinstance(value, int):
+        return builtin_class(value)
+    if key == "deleter" and isinstance(value, str):
+        return parse_deleter(value).words()
+    if key == "node_changes" and isinstance(value, (list, tuple)) and value:
+        return ", ".join(described_change(c).words() for c in value)
+    return None
 
 
 def _workload_setting(key: str, value: Any) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 __all__ = [
     "SYSTEM_NODE_CRITICAL", "SYSTEM_CLUSTER_CRITICAL", "BUILTIN_PRIORITY_CLASSES", "SYSTEM_CRITICAL_PRIORITY",
-    "PREEMPT_LOWER_PRIORITY", "PREEMPT_NEVER", "PREEMPTION_POLICIES", "builtin_priority", "may_preempt",
-    "is_critical",
+    "PREEMPT_LOWER_PRIORITY", "PREEMPT_NEVER", "PREEMPTION_POLICIES", "builtin_class", "builtin_priority",
+    "may_preempt", "is_critical",
 ]
 
 SYSTEM_CRITICAL_PRIORITY = 2_000_000_000  # scheduling.SystemCriticalPriority: critical pods start here
@@ -31,6 +31,13 @@ PREEMPTION_POLICIES = (PREEMPT_LOWER_PRIORITY, PREEMPT_NEVER)
 def builtin_priority(class_name: str) -> int | None:
     """The value of a built-in PriorityClass, or None for any other name."""
     return BUILTIN_PRIORITY_CLASSES.get(class_name)
+
+
+def builtin_class(priority: int | None) -> str | None:
+    """The built-in PriorityClass whose value ``priority`` is (``system-node-critical`` for
+    2000001000), or None: how a manifest names that priority (``priorityClassName``).
+    """
+    return next((name for name, value in BUILTIN_PRIORITY_CLASSES.items() if value == priority), None)
 
 
 def may_preempt(priority: int | None, policy: str, victims_priority: int) -> bool:

@@ -24,6 +24,7 @@ from rollsim.spec.image import ImageSpec, node_link
 from rollsim.spec.node import Node, PodPlacement, uniform_nodes
 from rollsim.spec.priority import PREEMPT_LOWER_PRIORITY, PREEMPTION_POLICIES
 from rollsim.spec.registry import RegistrySpec
+from rollsim.spec.volumes import HostPath
 
 __all__ = [
     "UpdateStrategy",
@@ -146,6 +147,8 @@ class DaemonSetSpec:
     priority_class_name: str = ""
     priority: int | None = 0
     preemption_policy: str = PREEMPT_LOWER_PRIORITY
+    # the pod template's hostPath volumes its containers mount: host files an old and a surge pod share
+    host_paths: tuple[HostPath, ...] = ()
 
     @property
     def key(self) -> str:
@@ -157,6 +160,9 @@ class DaemonSetSpec:
         _non_negative("terminationGracePeriodSeconds", self.termination_grace_period_seconds)
         _set(self, "labels", tuple(sorted(dict(self.labels).items())))
         _set(self, "host_ports", tuple(self.host_ports))
+        _set(self, "host_paths", tuple(self.host_paths))
+        if not all(isinstance(h, HostPath) for h in self.host_paths):
+            raise ValueError(f"host_paths must be HostPath volumes, got {self.host_paths!r}")
         for name in ("requests_cpu_millis", "requests_memory_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

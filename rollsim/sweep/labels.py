@@ -3,16 +3,20 @@
 A swept value is shown as a reader writes it, never as Python's ``repr``: a list or a mapping
 (an ``also:`` list of other DaemonSets, node pools) in words, ``calico-node (max_unavailable 3)``
 for an item with a name, ``none`` for an empty list, so that a label, a condition and the
-report's description of the other DaemonSets (``rollsim.spec.describe``) read alike.
+report's description of the other DaemonSets (``rollsim.spec.describe``) read alike. A swept
+setting with a Kubernetes spelling is written so (``maxSurge 10%``, ``system-node-critical``,
+``3 nodes under disk pressure from the start``: ``setting_words``), as a manifest or a change
+review writes it; one without keeps the experiment's ``key=value``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["config_label", "value_text"]
+__all__ = ["config_label", "display", "setting_words", "value_text"]
 
 
 def _item_text(item: Mapping[str, Any]) -> str:
@@ -48,10 +52,102 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def display(v: Any) -> str:
+    """A swept value as a condition, a legend or a finding shows it (absent: ``default``; a list
+    or a mapping, or its JSON text, in words: ``value_text``).
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "default"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return value_text(v)
+
+
+def _changes(kind: str, none: str) -> Callable[[str], str | None]:
+    """Node changes (``3@0``, several joined by `` + ``) in words, ``none`` when there are none."""
+    from rollsim.spec.churn import parse_node_change
+
+    def words(shown: str) -> str | None:
+        if shown == "none":
+            return none
+        try:
+            return " and ".join(parse_node_change(kind, part).words() for part in shown.split(" + "))
+        except ValueError:
+            return None
+    return words
+
+
+def _not_ready(shown: str) -> str | None:
+    """``cluster.not_ready_nodes``: a count NotReady before the rollout, or changes during it."""
+    if shown.isdigit():
+        n = int(shown)
+        return "no node NotReady" if n == 0 else f"{n:,} node{'' if n == 1 else 's'} NotReady"
+    return _changes("not-ready", "no node NotReady")(shown)
+
+
+def _priority(shown: str) -> str | None:
+    """A priority by the built-in class that has it (``system-node-critical``), else ``priority N``."""
+    from rollsim.spec.priority import builtin_class
+
+    if not shown.lstrip("-").isdigit():
+        return None
+    return builtin_class(int(shown)) or f"priority {int(shown):,}"
+
+
+def _deleter(shown: str) -> str | None:
+    from rollsim.spec.deleters import parse_deleter
+
+    try:
+        spec = parse_deleter(shown)
+    except ValueError:
+        return None
+    return "no deleter" if spec.kind == "none" else spec.words()  # (beside OnDelete: "OnDelete, batches of 50")
+
+
+def _nodes(shown: str) -> str | None:
+    return f"{int(shown):,} nodes" if shown.isdigit() else None
+
+
+# settings whose label (``rollsim.spec.settings``) is the Kubernetes field: ``maxSurge 10%``
+_FIELDS = ("max_unavailable", "max_surge", "min_ready_seconds")
+# a setting's name -> its value (as ``display`` shows it) as a person writes the two, or None: keep key=value
+_WORDS: dict[str, Callable[[str], str | None]] = {
+    "strategy": lambda shown: shown,  # OnDelete, RollingUpdate
+    "priority": _priority,
+    "host_ports": lambda shown: "no hostPort" if shown == "none" else f"hostPort {shown}",
+    "deleter": _deleter,
+    "nodes": _nodes,
+    "not_ready_nodes": _not_ready,
+    "add_nodes": _changes("add", "no nodes added"),
+    "remove_nodes": _changes("remove", "no nodes removed"),
+    "old_pods_unready": _changes("old-pods-unready", "no old pod unready"),
+    "disk_pressure_nodes": _changes("disk-pressure", "no disk pressure"),
+}
+
+
+def setting_words(key: str, value: Any) -> str:
+    """A swept key (dotted, as the experiment file gives it) and its value as a person writes them:
+    the Kubernetes spelling where there is one (``maxSurge 10%``, ``minReadySeconds 30``, ``OnDelete``,
+    ``system-node-critical`` or ``priority 1,000``, ``hostPort 9100``), a node change in words
+    (``3 nodes under disk pressure from the start``, ``no disk pressure``), ``500 nodes``, ``batches of
+    50`` (an OnDelete deleter); else ``key=value`` with the key's last part (``node_utilization=0.5``). The
+    value as the experiment gives it and as summary.csv reads it back name alike (``display``).
+    """
+    from rollsim.spec.settings import BY_KEY
+
+    shown = display(value)
+    setting = BY_KEY.get(key)
+    if setting is not None and setting.name in _FIELDS and shown != "default":
+        return f"{setting.label} {shown}"
+    words = _WORDS.get(setting.name if setting is not None else key)
+    said = words(shown) if words is not None and shown != "default" else None
+    return said if said is not None else f"{key.rsplit('.', 1)[-1]}={shown}"
+
+
 def config_label(params: Mapping[str, Any], variant: str | None) -> str:
-    """A configuration's label: its variant's name, then ``key=value`` per swept key (the last
-    part of its dotted path), ``, ``-separated; ``base`` when there is neither.
+    """A configuration's label: its variant's name, then each swept key and value as
+    ``setting_words`` writes them, ``, ``-separated; ``base`` when there is neither.
     """
     parts = [variant] if variant else []
-    parts += [f"{k.rsplit('.', 1)[-1]}={value_text(v)}" for k, v in params.items()]
+    parts += [setting_words(k, v) for k, v in params.items()]
     return ", ".join(parts) or "base"

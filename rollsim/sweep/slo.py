@@ -24,7 +24,7 @@ import numpy as np
 
 from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.spec.quoting import describe, expected_one_of, nearest, written
-from rollsim.sweep.labels import value_text
+from rollsim.sweep.labels import display, setting_words
 
 __all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
            "recommend_by_condition", "by_condition"]
@@ -208,17 +208,6 @@ def recommend(
     return Recommendation(None, "no configuration is safe to recommend: " + "; ".join(parts))
 
 
-def display(v: Any) -> str:
-    """A swept value as a condition, a legend or a finding shows it (absent: ``default``; a list
-    or a mapping, or its JSON text, in words: ``rollsim.sweep.labels.value_text``).
-    """
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "default"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return value_text(v)
-
-
 _LONG_CONDITION = 100  # characters
 
 
@@ -246,7 +235,7 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     named = _are_variant_names(shared, [len(group) for group in groups.values()])
     out: dict[str, list[Mapping[str, Any]]] = {}
     for i, (key, group) in enumerate(groups.items()):
-        where = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in zip(conditions, key))
+        where = ", ".join(setting_words(k, v) for k, v in zip(conditions, key))
         if named:  # each condition is one of the user's named variants: named as the user named it
             where = shared[i]
         elif len(where) > _LONG_CONDITION:  # values no reader can take in: name it as its configurations do

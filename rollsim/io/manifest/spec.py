@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollsim.io.manifest import pod, resources
+from rollsim.io.manifest import pod, resources, volumes
 from rollsim.io.manifest.objects import ManifestObject
 from rollsim.io.manifest.validation import (
     as_int,
@@ -44,6 +44,7 @@ def daemonset_spec(obj: ManifestObject, namespace: str | None = None) -> tuple[D
     cpu, memory = resources.pod_requests(where, template)
     ports = pod.host_ports(where, template, containers)
     class_name, priority, policy = pod.priority(where, template)
+    paths = volumes.host_paths(template)
     labels = {k: as_text(val) for k, val in as_map(meta.get("labels")).items()}
     try:
         ds = DaemonSetSpec(
@@ -52,7 +53,7 @@ def daemonset_spec(obj: ManifestObject, namespace: str | None = None) -> tuple[D
             termination_grace_period_seconds=grace, placement=placement,
             readiness_probe=probe if probe is not None else ReadinessProbe(0.0, 0.0),
             labels=tuple(labels.items()), requests_cpu_millis=cpu, requests_memory_bytes=memory, host_ports=ports,
-            priority_class_name=class_name, priority=priority, preemption_policy=policy,
+            priority_class_name=class_name, priority=priority, preemption_policy=policy, host_paths=paths,
         )
     except ValueError as exc:  # the checks above should have caught it; still say where
         raise where.error("spec", str(exc)) from None
