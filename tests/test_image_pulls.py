@@ -328,3 +328,41 @@ def test_a_pull_time_beside_an_image_size_is_said_to_be_ignored(capsys) -> None:
     assert err.splitlines() == [f"rollsim: warning: argument --pull: {SIZED_NOTE}"]
     assert main(["simulate", *flags]) == 0
     assert json.loads(capsys.readouterr().out)["duration_s"] == json.loads(out)["duration_s"] == 23.0
+
+
+def test_a_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
+    """Three 60 s pulls queue on one node; the second's pod is deleted at 10 s, while it waits.
+    Upstream ``UpdatePod`` cancels the pod's context and its queued ``PullImage`` returns at once,
+    so the third image is on the node at 120 s, not 180 s, and the deleted pod's never is.
+    """
+    from types import SimpleNamespace
+
+    import simpy
+    from rollsim.cluster.imagepull import ImageManager
+    from rollsim.spec.image import IF_NOT_PRESENT
+
+    env = simpy.Environment()
+    deleted: set[str] = set()
+    pulled: list[tuple[float, str]] = []
+
+    class Runtime:  # the part of PodRuntime the image manager reads
+        image = SimpleNamespace(pull_policy=IF_NOT_PRESENT, size_bytes=None)
+        queued: dict = {}
+        backing_off: dict = {}
+
+        def image_present(self, pod) -> bool:
+            return False
+
+        def pull(self) -> float:
+            return 60.0
+
+        def image_pulled(self, pod) -> None:
+            pulled.append((env.now, pod.uid))
+
+    images = ImageManager(env, api=None, pod_workers=None, registry=None,  # type: ignore[arg-type]
+                          gone=lambda pod: pod.uid in deleted, started=lambda *args: None)
+    for uid in "abc":
+        images.ensure_image_exists(SimpleNamespace(uid=uid, node=0, revision=1), Runtime(), "healthy", 0.0)
+    env.timeout(10).callbacks.append(lambda _: deleted.add("b"))
+    env.run(until=400)
+    assert pulled == [(60.0, "a"), (120.0, "c")]

@@ -167,8 +167,9 @@ def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
     assert plan["search"]["tops"]["maxUnavailable, minReadySeconds 0"] == 150  # 5%: the most the floor allows
     # 269 runs measured: near the knee the slowdown sits within tenths of a percent of the 2%
     # tolerance, and showing "as fast" at 95% takes up to 40 replications there (75 runs before);
-    # then the answer is run to 59 for its distribution-free window bound (19 more: 250 before)
-    assert plan["search"]["runs"] <= 270 and plan["search"]["settings_simulated"] <= 20
+    # then the answer is run to 59 for its distribution-free window bound (19 more: 250 before),
+    # and the manifest's current strategy (maxUnavailable 1) as the baseline, 5 runs (274 in all)
+    assert plan["search"]["runs"] <= 275 and plan["search"]["settings_simulated"] <= 21
     answer = plan["answer"]
     assert answer["window_bound_s"] <= 1800 and answer["worst_availability"] >= 0.95
     assert answer["replications"] == 59 and answer["window_bound_kind"] == "distribution-free: the longest of 59 runs"

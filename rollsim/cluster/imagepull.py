@@ -81,12 +81,17 @@ class SerialImagePuller:
             del self._ends[node]
 
     def pull_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
-                   queued: Queued | None = None) -> None:
+                   queued: Queued | None = None, gone: Callable[[], bool] | None = None) -> None:
         """Pull ``size`` bytes to ``node`` (its link ``bandwidth``) through the registry in the node's
         turn, ``pulled(duration)`` at the end; ``queued(served_at)`` if its request waits in the
-        registry's queue over its limit.
+        registry's queue over its limit. ``gone()``: the pod no longer wants it, so its turn, if it
+        comes then, ends at once (``skipped``).
         """
-        self.pull(node, lambda: self._by_bytes(node, size, bandwidth, pulled, queued))
+        def begin() -> float | None:
+            if gone is not None and gone():
+                return self.env._now
+            return self._by_bytes(node, size, bandwidth, pulled, queued)
+        self.pull(node, begin)
 
     def _start(self, node: int, begin: Callable[[], float | None], waiting: deque[Callable[[], float | None]] | None
                ) -> None:
@@ -108,7 +113,7 @@ class SerialImagePuller:
             self._start(node, waiting.popleft(), waiting)
 
     def _by_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
-                  queued: Queued | None) -> None:
+                  queued: Queued | None) -> float | None:
         """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
         pulling = self.registry.pull(size, bandwidth, queued)  # type: ignore[union-attr]  # sized: a registry
 
@@ -121,6 +126,7 @@ class SerialImagePuller:
             pulling.callbacks.append(done)
         else:  # already processed: go on at once
             done(pulling)
+        return None
 
 
 class ImageManager:
@@ -158,9 +164,17 @@ class ImageManager:
             return
         size = rt.image.size_bytes
         if size is None or self.registry is None:
-            self.puller.pull(pod.node, lambda: self._pull_timed(pod, rt, fault, start, failures, present))
+            self.puller.pull(pod.node, lambda: self._skipped() if self.gone(pod) else
+                             self._pull_timed(pod, rt, fault, start, failures, present))
         else:
             self._pull_bytes(pod, rt, fault, start, failures, 0.0 if present else size)
+
+    def _skipped(self) -> float:
+        """A pull whose pod is gone by its node's turn (deleted, or its kubelet stopped) ends at once:
+        upstream ``UpdatePod`` cancels the pod's context, and the queued ``PullImage`` returns with it
+        (audit 21), asking the registry nothing. Returns its end: now.
+        """
+        return self.env._now
 
     def _answer(self) -> tuple[float, bool]:
         """Seconds until the registry answers a request made now (its pull-rate token, then its
@@ -221,7 +235,7 @@ class ImageManager:
         def queued(served_at: float) -> None:  # over the registry's limit: in its queue until then
             rt.queued[pod.uid] = served_at
 
-        self.puller.pull_bytes(pod.node, size, self.node_bandwidth, pulled, queued)
+        self.puller.pull_bytes(pod.node, size, self.node_bandwidth, pulled, queued, lambda: self.gone(pod))
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
@@ -236,7 +250,7 @@ class ImageManager:
         and returns that error before any layer is fetched, as a manifest check does. The request
         waits for its node's turn, as any pull (``SerialImagePuller``).
         """
-        self.puller.pull(pod.node, lambda: self._fail_pull(pod, rt, failures))
+        self.puller.pull(pod.node, lambda: self._skipped() if self.gone(pod) else self._fail_pull(pod, rt, failures))
 
     def _fail_pull(self, pod: Pod, rt: PodRuntime, failures: int) -> float:
         """``pull_fails`` in its node's turn: the registry's answer, then the failure; returns when it comes."""

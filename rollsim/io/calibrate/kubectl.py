@@ -166,8 +166,12 @@ def parse_pulled_message(message: Any) -> PullMessage | None:
     Kubelet versions differ: ``Successfully pulled image "x"`` (old, no duration),
     ``... in 6.07s`` (Go duration), ``... in 6.07s (6.2s including waiting)`` and the same
     with ``. Image size: N bytes.``; ``Container image "x" already present on machine`` is
-    a cache hit (0 s). The duration including the wait in the kubelet's serial pull
-    queue is preferred: the pod waits for it too.
+    a cache hit (0 s). The duration including the wait in the kubelet's serial pull queue is
+    preferred (``pullImage`` in image_manager.go gives both): the pod waits for it too, and what
+    it waited for is mostly pulls rollsim does not model (other pods' images). rollsim's kubelets
+    queue the pulls of the DaemonSets a study updates (model 21), so where the measured rollout
+    waited behind another DaemonSet that the study updates too (``also:``), that wait is counted
+    twice: a departure the README names (audit 21).
     """
     if not isinstance(message, str):
         return None
