@@ -794,12 +794,13 @@ def test_the_current_strategy_is_run_as_a_baseline_and_a_surge_states_its_cost(t
     result = plan(scenario, constraints, settings=settings_, workers=1, out=tmp_path, source={"manifest": "ds.yaml"})
     c, doc = result.candidates, result.document
     current = c[c["role"].fillna("").str.contains("current")]
-    assert list(current["setting"]) == [doc["daemonset"]["current_setting"]] == ["maxUnavailable 5% (= 1), "
+    # named as the manifest writes it (audit 20: it read "maxUnavailable 5% (= 1)", a setting no one wrote)
+    assert list(current["setting"]) == [doc["daemonset"]["current_setting"]] == ["maxUnavailable 1, "
                                                                                  "minReadySeconds 0"]
     assert int(current["replications"].iloc[0]) >= 3 and doc["search"]["settings_simulated"] == len(c)
     assert doc["search"]["runs"] >= int(c["replications"].sum())
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "| maxUnavailable 5% (= 1), minReadySeconds 0 (current strategy, the baseline) |" in report
+    assert "| maxUnavailable 1, minReadySeconds 0 (current strategy, the baseline) |" in report
     from rollsim.present.plan_plots import plot_search
 
     assert [t.get_text() for t in plot_search(doc, c).texts] == ["current strategy"]  # the search figure names it
@@ -811,3 +812,25 @@ def test_the_current_strategy_is_run_as_a_baseline_and_a_surge_states_its_cost(t
     again = plan(scenario, constraints, settings=settings_, workers=1)
     assert again.document["daemonset"]["current_setting"] is None
     assert not again.candidates["role"].fillna("").str.contains("current").any()
+
+
+def test_a_baseline_whose_window_verdict_is_unclear_says_it_ran_once(tmp_path):
+    """Audit 20: the baseline runs once, after the search, where the search adds runs to a setting
+    whose window verdict is unclear (its p95 within the window, its bound over so few runs beyond
+    it). Its verdict says so and what its runs took, so that "p95 bound 1h16m08s > window" over
+    five runs of 32m to 47m is not read as settled. fluentd's manifest (maxUnavailable 1, a 20 s
+    Ready) on 50 nodes against a 1-hour window, as the audit asked it.
+    """
+    import re
+    from pathlib import Path
+
+    import pandas as pd
+    from rollsim.cli import main
+
+    manifest = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    out = tmp_path / "p"
+    assert main(["plan", "--manifest", str(manifest), "--nodes", "50", "--window", "1h", "--out-dir", str(out),
+                 "--workers", "1", "-q"]) == 0
+    c = pd.read_csv(out / "candidates.csv")
+    verdict = c.loc[c["role"].fillna("").str.contains("current"), "verdict"].iloc[0]
+    assert re.search(r"> window 1h00m00s \(on 5 runs only, which took \d+m\d\ds to \d+m\d\ds: not settled", verdict)

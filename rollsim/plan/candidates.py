@@ -19,7 +19,7 @@ from typing import Any
 from rollsim.spec.budget import IntOrPercent, scaled_value, updated_desired_node_counts
 
 __all__ = ["SURGE", "UNAVAILABLE", "Family", "Setting", "as_int_or_percent", "current_setting", "patch_command",
-           "patch_value"]
+           "patch_value", "written_budget"]
 
 UNAVAILABLE = "maxUnavailable"
 SURGE = "maxSurge"
@@ -64,10 +64,14 @@ class Setting:
         mu, ms = (self.count, 0) if self.kind == UNAVAILABLE else (0, self.count)
         return {"max_unavailable": mu, "max_surge": ms, "min_ready_seconds": self.min_ready_seconds}
 
-    def label(self, desired: int | None = None) -> str:
-        """The setting for people, the count also as a percent of ``desired`` when given."""
-        value = self.count if desired is None else as_int_or_percent(self.count, desired)
-        shown = f"{value}" if value == self.count else f"{value} (= {self.count:,})"
+    def label(self, desired: int | None = None, written: IntOrPercent | None = None) -> str:
+        """The setting for people, the count also as a percent of ``desired`` when given; or as
+        ``written`` (the DaemonSet's own budget as its manifest writes it: ``maxUnavailable 1``,
+        never the ``2%`` a plan would patch for 1 of 50 nodes).
+        """
+        value = written if written is not None else self.count if desired is None else \
+            as_int_or_percent(self.count, desired)
+        shown = f"{value}" if str(value) == str(self.count) else f"{value} (= {self.count:,})"
         return f"{self.kind} {shown}, minReadySeconds {self.min_ready_seconds:g}"
 
     def key(self) -> str:
@@ -87,6 +91,13 @@ def current_setting(rolling: bool, max_unavailable: IntOrPercent, max_surge: Int
     if budgets.max_surge > 0:
         return Setting(SURGE, budgets.max_surge, float(min_ready_seconds))
     return Setting(UNAVAILABLE, budgets.max_unavailable, float(min_ready_seconds))
+
+
+def written_budget(setting: Setting, max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> IntOrPercent:
+    """The value of the strategy's field that ``setting`` (``current_setting``'s) resolves: its maxSurge
+    for a surge setting, else its maxUnavailable, as the manifest writes it.
+    """
+    return max_surge if setting.kind == SURGE else max_unavailable
 
 
 def as_int_or_percent(count: int, desired: int) -> IntOrPercent:

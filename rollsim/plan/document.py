@@ -20,14 +20,22 @@ import pandas as pd
 
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
 from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsettled
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_command, patch_value
+from rollsim.plan.candidates import (
+    SURGE,
+    UNAVAILABLE,
+    Setting,
+    as_int_or_percent,
+    patch_command,
+    patch_value,
+    written_budget,
+)
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
-from rollsim.spec.budget import scaled_value
+from rollsim.spec.budget import IntOrPercent, scaled_value
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report, for_strategy
@@ -51,11 +59,13 @@ def _finite(x: Any) -> Any:
 
 
 def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, result: Found, desired: int,
-                   seed: int, cut: str, current: Evidence | None = None) -> pd.DataFrame:
+                   seed: int, cut: str, current: Evidence | None = None,
+                   written: IntOrPercent | None = None) -> pd.DataFrame:
     """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
     unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``; ``result``: what the search
     found, ``answer.found``, whose tops and knees the rows' roles name; ``current``: the DaemonSet's
-    own strategy, run as a baseline with the full replications, role ``current``). Replications
+    own strategy, run as a baseline with the full replications, role ``current``, named with its budget
+    as the manifest writes it, ``written``: ``written_budget``). Replications
     differ from setting to setting (more where a verdict was unclear), so each row also has its mean
     and median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
     (any screened one, for the screened): those compare from row to row.
@@ -78,17 +88,31 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
         if current is not None and s == current.setting:
             role.append("current")
         pods, cpu, mem = search.capacity.of(s)
+        verdict = (("" if e.replications >= full else f"screened ({e.replications} replications): ")
+                   + ruled_out(e, chosen, search.c, search.capacity, search.window, search.rule, best, risks,
+                               search.s.max_replications, cut))
+        if "current" in role and search.window.unclear(e):  # the search would have added runs: say so
+            verdict += _on_few_runs(e)
         rows.append({
-            "setting": s.label(desired), "kind": s.kind, "count": s.count,
+            "setting": s.label(desired, written if "current" in role else None), "kind": s.kind, "count": s.count,
             "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
-            "verdict": (("" if e.replications >= full else f"screened ({e.replications} replications): ")
-                        + ruled_out(e, chosen, search.c, search.capacity, search.window, search.rule, best, risks,
-                                    search.s.max_replications, cut)),
+            "verdict": verdict,
         })
     frame = pd.DataFrame(rows)
     return frame.sort_values(["min_ready_seconds", "kind", "count"], kind="stable").reset_index(drop=True)
+
+
+def _on_few_runs(e: Evidence) -> str:
+    """The baseline's caveat where its window verdict is unclear (``WindowRule.unclear``): it ran the
+    full replications once, after the search, where the search adds runs to a setting so unclear
+    (up to 40), so its bound over so few runs settles nothing; its runs' range says what they took.
+    """
+    durations = e.durations
+    return (f" (on {e.replications} runs only, which took {format_duration(float(durations.min()))} to "
+            f"{format_duration(float(durations.max()))}: not settled, where the search adds runs to such a "
+            "setting and the baseline runs once)")
 
 
 # the patch sets updateStrategy.type: what it does to a DaemonSet whose pods an operator replaces
@@ -331,7 +355,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "requests_cpu_millis": ds.requests_cpu_millis, "requests_memory_bytes": ds.requests_memory_bytes,
             "host_ports": list(ds.host_ports), "host_network": ds.placement.host_network,
             "host_paths": [str(h) for h in ds.host_paths],
-            "current_setting": None if current is None else current.setting.label(d)},
+            "current_setting": None if current is None else current.setting.label(d, written_budget(
+                current.setting, ds.strategy.max_unavailable, ds.strategy.max_surge))},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
                     "other_pods": other_pods_text(scenario),
                     "disk_pressure": disk_pressure_text(scenario),
