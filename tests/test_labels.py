@@ -85,6 +85,13 @@ def test_swept_settings_read_as_kubernetes_and_people_spell_them() -> None:
     assert setting_words("cluster.add_nodes", "100@60+120") == "100 nodes added from 1m00s to 3m00s"
     assert setting_words("cluster.not_ready_nodes", 14) == "14 nodes NotReady"
     assert setting_words("cluster.not_ready_nodes", "20@300") == "20 nodes NotReady from 5m00s"
+    # N@T+D spreads the N starts over D seconds and the state lasts (audit 20: "from 5m00s to 7m00s" read
+    # as an outage that ended); nodes added or removed come and go over that span
+    assert setting_words("cluster.not_ready_nodes", "20@300+120") == "20 nodes going NotReady between 5m00s and 7m00s"
+    assert setting_words("cluster.disk_pressure_nodes", "3@0+600") == \
+        "3 nodes coming under disk pressure between the start and 10m00s"
+    assert setting_words("faults.old_pods_unready", "50@120+60") == \
+        "old pods losing readiness on 50 nodes between 2m00s and 3m00s"
     assert setting_words("cluster.nodes", 5000) == "5,000 nodes"
     assert setting_words("daemonset.host_ports", "[9100]") == "hostPort 9100"
     assert setting_words("cluster.node_utilization", 0.5) == "node_utilization=0.5"  # no natural spelling: kept

@@ -270,6 +270,6 @@ def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named(tmp_path) -> Non
                          "duration_s": [1000.0, 1000.0]})
     summary = pd.DataFrame({"config": [0, 1], "label": ["tail", "even"]})
     [line] = last_nodes_share(path, runs, summary)
-    assert "99% of the nodes were updated by" in line and "tail 2m40s of 16m40s; even 16m40s of 16m40s" in line
+    assert "99% of the nodes were updated by" in line and "tail: 2m40s of 16m40s; even: 16m40s of 16m40s" in line
     assert last_nodes_share(path, runs.assign(config=[1, 1], replication=[0, 1]), summary) == []  # 99% at the end
     assert last_nodes_share(None, runs, summary) == []

@@ -106,7 +106,7 @@ def test_when_nothing_passes_the_report_names_the_failing_constraint(make_result
     md, _ = write_report(load_results(make_results(slo=slo)))
     md = md.read_text(encoding="utf-8")
     assert ("**No configuration to recommend.** No configuration is safe to recommend: 1 of 4 did not complete in "
-            "every replication (maxUnavailable 25%, minReadySeconds 30 0/3); duration_s ≤ 60 "
+            "every replication (maxUnavailable 25%, minReadySeconds 30: 0/3); duration_s ≤ 60 "
             "(worst over replications) fails in 4 of 4") in md
     assert "Use " not in md
 

@@ -95,7 +95,7 @@ def test_a_configuration_that_did_not_always_complete_is_never_recommended() -> 
                {"label": "steady", "ok": True, "failed": [], "runs": 5, "completed": 5, "duration_s_mean": 900.0}]
     assert recommend(configs, slo).label == "steady"
     rec = recommend(configs[:1], slo)
-    assert rec.label is None and "lucky 2/5" in rec.reason and "did not complete in every replication" in rec.reason
+    assert rec.label is None and "lucky: 2/5" in rec.reason and "did not complete in every replication" in rec.reason
 
 
 def test_meeting_the_slo_without_completing_is_not_enough() -> None:
@@ -106,7 +106,7 @@ def test_meeting_the_slo_without_completing_is_not_enough() -> None:
                 "duration_s_mean": math.nan}]
     rec = recommend(configs, slo)
     assert rec.label is None
-    assert "2 of 2 did not complete in every replication (surge 0/3, 10% 0/3)" in rec.reason
+    assert "2 of 2 did not complete in every replication (surge: 0/3; 10%: 0/3)" in rec.reason
     assert "min_available_fraction ≥ 0.98 (worst over replications) fails in 1 of 2" in rec.reason
 
 

@@ -102,3 +102,8 @@ def test_the_surge_cost_names_the_host_paths_the_two_pods_share() -> None:
                          "(read-only): two instances shared those host paths while they overlapped.")
     without, _ = surge_costs(summary, {0: {**scenario, "host_paths": []}}, {0: SurgeBudget(101, 101, 2)})
     assert "hostPath" not in without
+    # every mount read-only (audit 20): they only read the paths, nothing is written twice
+    read_only, _ = surge_costs(summary, {0: {**scenario, "host_paths": ["/var/log (read-only)"]}},
+                               {0: SurgeBudget(101, 101, 2)})
+    assert read_only.endswith("hostPath volume /var/log (read-only): both only read that host path while they "
+                              "overlapped (every mount is read-only: neither wrote there).")

@@ -220,11 +220,13 @@ def _front(ax: Axes, xs: np.ndarray, ys: np.ndarray, lower_y_better: bool) -> No
     if len(idx) > 1:
         ax.step(xs[idx], ys[idx], where="post", color="0.35", lw=1.2, ls="--", zorder=1, label="Pareto front")
     elif idx:
-        ax.plot(xs[idx], ys[idx], "o", mfc="none", mec="0.35", ms=14, label="Pareto front of one setting")
+        ax.plot(xs[idx], ys[idx], "o", mfc="none", mec="0.35", ms=14,
+                label="Pareto front: one setting, no other both faster and better")
 
 
 def _chosen(ax: Axes, x: float, y: float, label: str) -> None:
-    ax.plot([x], [y], marker="*", ms=20, color="#2ca02c", mec="black", zorder=5, label=f"chosen: {label}")
+    # hollow, so that settings at the same spot show through it (audit 20: it hid five maxSurge points)
+    ax.plot([x], [y], marker="*", ms=20, mfc="none", mec="#2ca02c", mew=2, zorder=5, label=f"chosen: {label}")
 
 
 def over_window(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
@@ -406,8 +408,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     _families(ax, plan, candidates[finished], _styles(candidates))
     answer = plan["answer"]
     if answer is not None:
-        ax.plot([answer["count"]], [_answer_mean(plan, candidates)], "*", ms=20, color="#2ca02c", mec="black",
-                zorder=5, label=f"chosen: {answer['setting']}")
+        _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])
     _unfinished(ax, plan, candidates[~finished], "count", None)
     _current_mark(ax, plan, candidates)
     screened_label = f"screened ({plan['search']['screen_replications']} replications)"

@@ -364,9 +364,10 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     if len(left):
         few = int((left["replications"] < full).sum())
         blocks.append(("p", [("", f"{count_of(len(left), 'more setting')} the search simulated on its way "
-                                  + (f"({few} of them screened only) " if few else "")
-                                  + "are in candidates.csv, each with its statistics and why it lost; the figures "
-                                    "draw every one.")]))
+                                  + (f"({few} of {'it' if len(left) == 1 else 'them'} screened only) " if few else "")
+                                  + ("is" if len(left) == 1 else "are")
+                                  + " in candidates.csv, each with its statistics and why it lost; the figures draw "
+                                    "every one (settings of one budget and duration share a spot).")]))
     blocks += _current_not_run(plan)
     return blocks
 

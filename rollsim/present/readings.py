@@ -400,7 +400,7 @@ def last_nodes_share(timelines: Path | None, runs: pd.DataFrame, summary: pd.Dat
         pairs.append((labels[config], at, took))
     if not any(took > 0 and at <= 0.6 * took for _, at, took in pairs):
         return []
-    shown = "; ".join(f"{label} {format_duration(at)} of {format_duration(took)}" for label, at, took in pairs)
+    shown = "; ".join(f"{label}: {format_duration(at)} of {format_duration(took)}" for label, at, took in pairs)
     return [f"How much of each rollout its slowest {100 * LAST_NODES:g}% of nodes took: "
             f"{100 * (1 - LAST_NODES):g}% of the nodes were updated by (median over completed runs, of the median "
             f"duration): {shown}. Where the first is far below the second, a few slow nodes set the duration (with "

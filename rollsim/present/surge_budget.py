@@ -169,16 +169,19 @@ def shared_host_paths(paths: Sequence[str], nodes: int) -> str:
     hostPath volumes (``paths``, as the scenario's description writes them: ``/var/log
     (read-write)``): ``On up to 103 nodes at once the old and the new pod both mounted the
     DaemonSet's hostPath volumes /var/log (read-write) and ...: two instances shared those host
-    paths while they overlapped.``; "" without any. It says that they share the files, not what
-    the agent does with them (a log shipper may ship lines twice, or contend for its position file).
+    paths while they overlapped.``, or that both only read them when every mount is read-only (audit
+    20); "" without any. It says that they share the files, not what the agent does with them (a
+    log shipper may ship lines twice, or contend for its position file).
     """
     if not paths or nodes < 1:
         return ""
     volumes = "volume" if len(paths) == 1 else "volumes"
     listed = paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+    them = 'that host path' if len(paths) == 1 else 'those host paths'
+    shared = (f"two instances shared {them} while they overlapped" if any("read-write" in p for p in paths) else
+              f"both only read {them} while they overlapped (every mount is read-only: neither wrote there)")
     return (f"On up to {format_number(nodes)} node{'' if nodes == 1 else 's'} at once the old and the new pod both "
-            f"mounted the DaemonSet's hostPath {volumes} {listed}: two instances shared "
-            f"{'that host path' if len(paths) == 1 else 'those host paths'} while they overlapped.")
+            f"mounted the DaemonSet's hostPath {volumes} {listed}: {shared}.")
 
 
 def _loses_readiness(scenario: Mapping[str, Any]) -> bool:

@@ -98,17 +98,24 @@ class NodeChange:
 
     def words(self) -> str:
         """The change as a person says it: ``3 nodes under disk pressure from the start``, ``100 nodes
-        added from 1m00s to 3m00s``, ``20 nodes NotReady from 5m00s``, ``100 nodes removed at 1m00s``
-        (``3@0`` says it to rollsim): a state that lasts holds "from" its moment.
+        added from 1m00s to 3m00s``, ``20 nodes NotReady from 5m00s``, ``100 nodes removed at 1m00s``,
+        ``20 nodes going NotReady between 5m00s and 7m00s`` (``3@0`` and ``20@300+120`` say them to
+        rollsim): a state that lasts holds "from" its moment, or is entered "between" two.
         """
         nodes = f"{self.count:,} node{'' if self.count == 1 else 's'}"
         what = {"add": f"{nodes} added", "remove": f"{nodes} removed", "not-ready": f"{nodes} NotReady",
                 "old-pods-unready": f"old pods unready on {nodes}",
                 "disk-pressure": f"{nodes} under disk pressure"}[self.kind]
-        if self.over:
+        start = "the start" if self.at == 0 else format_duration(self.at)
+        if self.over and self.kind in ("add", "remove"):  # nodes that come and go one after the other
             return f"{what} from {format_duration(self.at)} to {format_duration(self.at + self.over)}"
+        if self.over:  # a state the nodes enter one after the other, and keep (audit 20: "from T to T+D" read
+            # as an outage that ended)
+            becoming = {"not-ready": f"{nodes} going NotReady", "old-pods-unready": f"old pods losing readiness "
+                        f"on {nodes}", "disk-pressure": f"{nodes} coming under disk pressure"}[self.kind]
+            return f"{becoming} between {start} and {format_duration(self.at + self.over)}"
         when = "at" if self.kind in ("add", "remove") else "from"
-        return f"{what} {when} " + ("the start" if self.at == 0 else format_duration(self.at))
+        return f"{what} {when} {start}"
 
 
 def parse_node_change(kind: str, spec: str | NodeChange) -> NodeChange:

@@ -192,9 +192,9 @@ def recommend(
     parts = []
     partial = [c for c in configs if not _complete(c)]
     if partial:
-        shown = ", ".join(f"{c['label']} {int(c['completed'])}/{int(c['runs'])}{c.get('counted', '')}"
-                          for c in partial[:4])
-        more = ", …" if len(partial) > 4 else ""
+        shown = "; ".join(f"{c['label']}: {int(c['completed'])}/{int(c['runs'])}{c.get('counted', '')}"
+                          for c in partial[:4])  # labels have commas of their own (maxSurge 5%, OnDelete)
+        more = "; …" if len(partial) > 4 else ""
         parts.append(f"{len(partial)} of {n} did not complete in every replication ({shown}{more})")
     counts: dict[str, int] = {}
     for c in configs:
