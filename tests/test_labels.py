@@ -15,8 +15,8 @@ ITEM = {"name": "calico-node", "max_unavailable": 3, "ready": "lognormal(median=
 
 def test_a_list_of_daemonsets_reads_as_its_names_and_settings() -> None:
     assert value_text([]) == "none"
-    assert value_text([ITEM]) == "calico-node (max_unavailable 3; ready lognormal(median=3, p95=6))"
-    assert value_text([{"name": "a"}, {"name": "b", "max_surge": "10%"}]) == "a + b (max_surge 10%)"
+    assert value_text([ITEM]) == "calico-node (maxUnavailable 3; ready lognormal(median=3, p95=6))"
+    assert value_text([{"name": "a"}, {"name": "b", "max_surge": "10%"}]) == "a + b (maxSurge 10%)"
     assert value_text({"cpu": "100m"}) == "cpu 100m"
     assert value_text("10%") == "10%" and value_text(5) == "5"
 
@@ -27,10 +27,10 @@ def test_a_value_reads_the_same_from_the_experiment_and_from_summary_csv() -> No
     """
     text = json.dumps([{"name": "calico-node", "max_unavailable": 3}], sort_keys=True)
     assert display(text) == display([{"name": "calico-node", "max_unavailable": 3}]) == (
-        "calico-node (max_unavailable 3)")
+        "calico-node (maxUnavailable 3)")
     label = config_label({"strategy.max_unavailable": 1, "also": [{"name": "calico-node", "max_unavailable": 3}]},
                          None)
-    assert label == "maxUnavailable 1, also=calico-node (max_unavailable 3)"
+    assert label == "maxUnavailable 1, also=calico-node (maxUnavailable 3)"
     assert label_of("also", text) in label.split(", ")
     assert display("[not json") == "[not json"
 
@@ -48,8 +48,8 @@ def test_grid_labels_name_other_daemonsets_in_words(tmp_path) -> None:
         replications: 1
         """))
     labels = [c.label for c in load_experiment(path).configurations]
-    assert labels == ["maxUnavailable 1, also=none", "maxUnavailable 1, also=calico-node (max_unavailable 3)",
-                      "maxUnavailable 3, also=none", "maxUnavailable 3, also=calico-node (max_unavailable 3)"]
+    assert labels == ["maxUnavailable 1, also=none", "maxUnavailable 1, also=calico-node (maxUnavailable 3)",
+                      "maxUnavailable 3, also=none", "maxUnavailable 3, also=calico-node (maxUnavailable 3)"]
 
 
 def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
@@ -58,7 +58,7 @@ def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
     import json
 
     item = {"name": "b", "max_unavailable": 4, "schedule": 1, "probe_period": 0, "pull": 2}
-    text = "b (max_unavailable 4; schedule 1; pull 2; probe_period 0)"
+    text = "b (maxUnavailable 4; schedule 1; pull 2; probe_period 0)"  # the Kubernetes field, as labels write it
     assert value_text([item]) == text
     assert value_text(json.dumps([item], sort_keys=True)) == text
 

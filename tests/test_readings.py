@@ -148,12 +148,12 @@ def test_the_fastest_is_named_within_each_condition_never_across() -> None:
                 "duration_s_mean": 300.0}])
     lines = fastest(s, True, ["cluster.nodes"])
     # each condition is a variant the user named ("big", "small"): named so, not by its values
-    assert lines == ["Where big, fastest: mu=25%, 6m40s on average; slowest: mu=1, 1h40m00s (15.0× as long).",
-                     "Where small, fastest: mu=25%, 5m00s on average; slowest: mu=1, 1h06m40s (13.3× as long)."]
+    assert lines == ["With big, fastest: mu=25%, 6m40s on average; slowest: mu=1, 1h40m00s (15.0× as long).",
+                     "With small, fastest: mu=25%, 5m00s on average; slowest: mu=1, 1h06m40s (13.3× as long)."]
     assert fastest(s, True)[0].startswith("Fastest: small, mu=25%")  # no condition: one ranking
     s["label"] = [label.replace("big", "108 nodes").replace("small", "61 nodes") for label in s["label"]]
-    assert [line.split(",")[0] for line in fastest(s, True, ["cluster.nodes"])] == ["Where 108 nodes",
-                                                                                     "Where 61 nodes"]
+    assert [line.split(",")[0] for line in fastest(s, True, ["cluster.nodes"])] == ["With 108 nodes",
+                                                                                     "With 61 nodes"]
 
 
 def test_node_hours_and_their_difference_read_alike() -> None:
@@ -201,7 +201,7 @@ def test_another_daemonsets_failure_qualifies_the_fastest_and_the_costs_too() ->
     lines = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {},
                      own_only=True)
     assert lines[0] == "All 3 configurations completed in every replication (the study's own DaemonSet)."
-    assert lines[1].startswith("Where new_pods=default, fastest (the study's own DaemonSet): mu 2,")
+    assert lines[1].startswith("With new_pods=default, fastest (the study's own DaemonSet): mu 2,")
     assert lines[2].startswith("new_pods=x against new_pods=healthy (2% NotReady; the study's own DaemonSet): "
                                "8m04s against 7m44s")
     plain = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {})

@@ -314,13 +314,13 @@ def test_the_pareto_front_is_drawn_within_each_condition(make_results) -> None:
     md, _ = write_report(load_results(folder))
     text = md.read_text(encoding="utf-8")
     assert "count as equal), within each condition:" in text
-    fronts = re.findall(r"- \*\*Where minReadySeconds (\d+):\*\* (.*)", text)
+    fronts = re.findall(r"- \*\*With minReadySeconds (\d+):\*\* (.*)", text)
     # under 30 s only one configuration completed every replication (the fixture's 4th never does): it is the
     # front there (surge-fit left the one it recommended out); under 0 s the two node-hours are within their
     # confidence intervals, a tie: the faster alone is on it
     assert fronts == [("0", "maxUnavailable 25%, minReadySeconds 0."),
                       ("30", "maxUnavailable 10%, minReadySeconds 30.")]
-    assert "Fastest: " not in text and "Where minReadySeconds 0, fastest: " in text
+    assert "Fastest: " not in text and "With minReadySeconds 0, fastest: " in text
     assert "joined within each condition the study varies, are that condition's Pareto front" in text
 
 
@@ -330,7 +330,7 @@ def test_a_recommendation_per_condition_names_only_what_the_user_sets(make_resul
     """
     results = load_results(make_results(slo=[], experiment_keys={"decisions": ["strategy.max_unavailable"]}))
     text = write_report(results)[0].read_text(encoding="utf-8")
-    uses = re.findall(r"- \*\*Where (minReadySeconds \d+): use ([^*]*)\.\*\* (\S+ \S+, \S+ \S+) is the fastest", text)
+    uses = re.findall(r"- \*\*With (minReadySeconds \d+): use ([^*]*)\.\*\* (\S+ \S+, \S+ \S+) is the fastest", text)
     assert uses == [("minReadySeconds 0", "maxUnavailable 25%", "maxUnavailable 25%, minReadySeconds 0"),
                     ("minReadySeconds 30", "maxUnavailable 10%", "maxUnavailable 10%, minReadySeconds 30")]
     assert recommendation_for(results).reason == ("where minReadySeconds 0: use maxUnavailable 25%; "

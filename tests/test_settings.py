@@ -219,7 +219,7 @@ def test_another_daemonsets_settings_read_as_its_also_item_writes_them() -> None
          "requests_cpu": "250m", "requests_memory": "128Mi"},
         {"name": "b", "image_size": "50000001", "requests_cpu": "2", "requests_memory": "1G", "image_cached": 1.0}])
     assert describe_scenario(scenario)["also"] == [
-        "kube-system/a (max_unavailable 10%; requests_cpu 250m; requests_memory 128Mi; image_size 50MB; "
+        "kube-system/a (maxUnavailable 10%; requests_cpu 250m; requests_memory 128Mi; image_size 50MB; "
         "node_bandwidth 25MB/s)",
         "kube-system/b (requests_cpu 2; requests_memory 1G; image_size 50000001 bytes; image_cached 1)"]
 

@@ -140,7 +140,7 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
     for where, group in by_condition(in_order, conditions, lambda r, k: r.get(k)).items():
         if len(group) > 1:  # one that alone completed has nothing to be ranked against
             group.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
-            out.append(_fastest_line(group, f"Where {where}, fastest{whose}", partial(_within, conditions=conditions,
+            out.append(_fastest_line(group, f"With {where}, fastest{whose}", partial(_within, conditions=conditions,
                                                                                       where=where)))
     if len(out) > _MAX_LINES:
         out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more conditions (see the results table)."]

@@ -209,11 +209,11 @@ def recommendation_section(results: Results) -> list[tuple]:
         items, choices = [], decision_choices(results)
         for rec in recs:
             if rec.label is None:
-                items.append([("b", f"Where {rec.condition}: "), ("", "none. " + rec.reason[:1].upper()
+                items.append([("b", f"With {rec.condition}: "), ("", "none. " + rec.reason[:1].upper()
                                                                    + rec.reason[1:] + ".")])
             else:
                 use = choices.get(str(rec.label), rec.label)
-                items.append([("b", f"Where {rec.condition}: use {use}. "), ("", rec.reason + ".")])
+                items.append([("b", f"With {rec.condition}: use {use}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
     if slo:
         picked = [r.label for r in recs if r.label is not None] if kind != "findings" else []
@@ -279,7 +279,7 @@ def _pareto(results: Results) -> list[tuple]:
             "within noise, the wider half of the two 95% confidence intervals or 0.5%, count as equal)")
     if list(fronts) == [""]:
         return [("p", [("", f"{lead}: {fronts['']}")])]
-    items = [[("b", f"Where {where}: "), ("", front)] for where, front in fronts.items()]
+    items = [[("b", f"With {where}: "), ("", front)] for where, front in fronts.items()]
     return [("p", [("", f"{lead}, within each condition:")]), ("ul", items)] if items else []
 
 

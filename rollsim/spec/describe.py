@@ -29,7 +29,7 @@ from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.node import Node, Toleration
 from rollsim.spec.registry import PullWindow, parse_pull_window
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
-from rollsim.spec.settings import BY_FIELD, SETTINGS
+from rollsim.spec.settings import BY_FIELD, SETTINGS, spelled
 from rollsim.spec.volumes import HostPath, parse_host_path
 
 __all__ = ["describe_scenario", "plain", "leaf_fields", "FIELDS", "DESCRIPTION_LABELS", "node_digest", "written_value"]
@@ -240,7 +240,7 @@ def _workload_setting(key: str, value: Any) -> str:
     setting = _BY_DESCRIPTION.get(key)
     if setting is None:
         return f"{key} {value if isinstance(value, str) else json.dumps(value)}"
-    return f"{setting.name} {_setting_value(setting.name, setting.unit, value)}"
+    return f"{spelled(setting.name)} {_setting_value(setting.name, setting.unit, value)}"
 
 
 def _workload(w: Workload) -> str:

@@ -31,7 +31,8 @@ from rollsim.spec.registry import OVER_LIMIT
 from rollsim.spec.scenario import IDEAL, ON_DELETE, REALISTIC, ROLLING_UPDATE, Scenario, Workload
 from rollsim.spec.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, parse_version
 
-__all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "BY_DESCRIPTION", "WORKLOAD_OPTIONS",
+__all__ = ["Setting", "SETTINGS", "BY_NAME", "BY_KEY", "BY_FIELD", "BY_DESCRIPTION", "KUBERNETES_FIELDS",
+           "WORKLOAD_OPTIONS", "spelled",
            "field_default"]
 
 _FROM_FIELD: Any = object()
@@ -399,3 +400,12 @@ BY_NAME = {s.name: s for s in SETTINGS}
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_FIELD = {s.field: s for s in SETTINGS if s.field is not None}
 BY_DESCRIPTION = {s.description_key: s for s in SETTINGS}  # a scenario description's key -> its setting
+# the settings whose label is the Kubernetes field itself (maxSurge), which prose writes so
+KUBERNETES_FIELDS = ("max_unavailable", "max_surge", "min_ready_seconds")
+
+
+def spelled(name: str) -> str:
+    """A setting's name as prose writes it: the Kubernetes field for the strategy's budgets and
+    minReadySeconds (``maxSurge``), else the name itself (``image_size``).
+    """
+    return BY_NAME[name].label if name in KUBERNETES_FIELDS else name

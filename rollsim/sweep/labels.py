@@ -1,7 +1,7 @@
 """How a configuration is named: its label, made of its variant's name and swept values.
 
 A swept value is shown as a reader writes it, never as Python's ``repr``: a list or a mapping
-(an ``also:`` list of other DaemonSets, node pools) in words, ``calico-node (max_unavailable 3)``
+(an ``also:`` list of other DaemonSets, node pools) in words, ``calico-node (maxUnavailable 3)``
 for an item with a name, ``none`` for an empty list, so that a label, a condition and the
 report's description of the other DaemonSets (``rollsim.spec.describe``) read alike. A swept
 setting with a Kubernetes spelling is written so (``maxSurge 10%``, ``system-node-critical``,
@@ -24,11 +24,11 @@ def _item_text(item: Mapping[str, Any]) -> str:
     an ``also:`` item's keys in the settings' order (``WORKLOAD_OPTIONS``), others after them as given,
     so that the item reads alike from the experiment file and from ``summary.csv`` (its JSON sorts them).
     """
-    from rollsim.spec.settings import WORKLOAD_OPTIONS
+    from rollsim.spec.settings import WORKLOAD_OPTIONS, spelled
 
     order = {name: i for i, name in enumerate(WORKLOAD_OPTIONS)}
     keys = sorted((k for k in item if k != "name"), key=lambda k: order.get(k, len(order)))
-    settings = "; ".join(f"{k} {value_text(item[k])}" for k in keys)
+    settings = "; ".join(f"{spelled(k) if k in order else k} {value_text(item[k])}" for k in keys)
     if "name" not in item:
         return settings or "none"
     name = value_text(item["name"])
@@ -108,8 +108,6 @@ def _nodes(shown: str) -> str | None:
     return f"{int(shown):,} nodes" if shown.isdigit() else None
 
 
-# settings whose label (``rollsim.spec.settings``) is the Kubernetes field: ``maxSurge 10%``
-_FIELDS = ("max_unavailable", "max_surge", "min_ready_seconds")
 # a setting's name -> its value (as ``display`` shows it) as a person writes the two, or None: keep key=value
 _WORDS: dict[str, Callable[[str], str | None]] = {
     "strategy": lambda shown: shown,  # OnDelete, RollingUpdate
@@ -133,11 +131,11 @@ def setting_words(key: str, value: Any) -> str:
     50`` (an OnDelete deleter); else ``key=value`` with the key's last part (``node_utilization=0.5``). The
     value as the experiment gives it and as summary.csv reads it back name alike (``display``).
     """
-    from rollsim.spec.settings import BY_KEY
+    from rollsim.spec.settings import BY_KEY, KUBERNETES_FIELDS
 
     shown = display(value)
     setting = BY_KEY.get(key)
-    if setting is not None and setting.name in _FIELDS and shown != "default":
+    if setting is not None and setting.name in KUBERNETES_FIELDS and shown != "default":
         return f"{setting.label} {shown}"
     words = _WORDS.get(setting.name if setting is not None else key)
     said = words(shown) if words is not None and shown != "default" else None
