@@ -87,6 +87,14 @@ def test_the_search_figure_does_not_hold_the_mean_against_the_window():
     assert figure_problems(search.get_figure(root=True), "search") == []
 
 
+def test_the_screened_legend_entry_is_drawn_only_for_a_screened_point():
+    """Audit 20: the search figure's legend always explained a hollow "screened" point, drawn or not."""
+    confirmed = _nothing_fits()
+    assert not any(label.startswith("screened") for label in _labels(plot_search(_plan(), confirmed)))
+    screened = confirmed.assign(replications=[5, 5, 5, 2, 5, 5])
+    assert "screened (2 replications)" in _labels(plot_search(_plan(), screened))
+
+
 def test_the_caption_names_a_star_only_when_there_is_a_recommendation():
     c = _nothing_fits()
     nothing = captions(_plan(), c)

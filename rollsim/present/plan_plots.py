@@ -411,8 +411,9 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
         _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])
     _unfinished(ax, plan, candidates[~finished], "count", None)
     _current_mark(ax, plan, candidates)
-    screened_label = f"screened ({plan['search']['screen_replications']} replications)"
-    ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
+    if (candidates["replications"] < int(plan["search"]["replications"])).any():  # a hollow point is drawn
+        screened_label = f"screened ({plan['search']['screen_replications']} replications)"
+        ax.plot([], [], "o", mfc="none", color="0.4", label=screened_label)
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # node counts as plain numbers, not 10¹
     # node counts as plain numbers; none under 1 (a log axis' margin below a count of 1 names no count)
