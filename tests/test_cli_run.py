@@ -463,3 +463,21 @@ def test_run_keeps_an_experiment_read_from_standard_input_byte_for_byte(tmp_path
     copy.write_bytes(piped)
     assert main(["run", str(copy), "--out-dir", str(out), "--workers", "1", "-q"]) == 0  # the runs reused
     assert not (out / "inputs").exists() and "stdin" not in json.loads((out / "manifest.json").read_text())
+
+
+def test_a_swept_priority_is_not_contradicted_by_a_common_no_class_row(tmp_path) -> None:
+    """Audit 20: disk-pressure's setup table said "priorityClassName | none" among the settings
+    common to all configurations while its results named two of them system-node-critical (the
+    priority swept, which labels name by the class that has it)."""
+    path = tmp_path / "p.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: p
+        scenario: {cluster: {nodes: 5}, controller: {mode: ideal}}
+        grid: {daemonset.priority: [0, 2000001000]}
+        replications: 1
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    report = (out / "report.md").read_text()
+    assert "| system-node-critical |" in report
+    assert "| priorityClassName |" not in report

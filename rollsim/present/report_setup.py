@@ -57,7 +57,9 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                          _daemonset(first) if k == "daemonset" else
                          _not_ready(k, first) or _sized_pull(k, scenarios)
                          or _setting(k, _not_eligible(first) if k == "not_eligible" else first.get(k))]
-                        for k in same if k != "listed_not_ready"]))
+                        for k in same if k != "listed_not_ready"
+                        # a swept priority is named by its class (system-node-critical): "no class" would contradict it
+                        and not (k == "priority_class_name" and "priority" in varying)]))
     if varying:
         blocks.append(("p", [("", "Varied across configurations: " + ", ".join(SETTINGS.get(k, k) for k in varying)
                               + " (columns of the results table).")]))
