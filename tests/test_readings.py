@@ -250,7 +250,7 @@ def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:
     [line] = budget_rounding(summary, slo, desired)
     assert line.startswith("5%: maxUnavailable 5% of 1,003 nodes is 51 (the controller rounds a percentage up), "
                            "more than the 50 the 95% floor lets be down at once (953 of 1,003 must stay available)")
-    assert "maxUnavailable: 50, a whole number, is the largest that keeps it" in line
+    assert "maxUnavailable 50, a whole number, is the largest that keeps it" in line
     assert budget_rounding(summary, [], desired) == []  # no floor, nothing to explain
     assert budget_rounding(summary, slo, {c: (1000, 1000) for c in range(4)}) == []  # 5% of 1,000 is 50: no rounding
 

@@ -349,7 +349,7 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
             out.append(f"{row['label']}: maxUnavailable {value} of {total:,} nodes is {budget} (the controller "
                        f"rounds a percentage up), more than the {allowed} the {100 * limit:g}% floor lets be down at "
                        f"once ({total - allowed:,} of {total:,} must stay available): the budget alone breaks the "
-                       f"floor; maxUnavailable: {allowed}, a whole number, is the largest that keeps it (not "
+                       f"floor; maxUnavailable {allowed}, a whole number, is the largest that keeps it (not "
                        "simulated here).")
     return out
 
