@@ -73,11 +73,13 @@ class SerialImagePuller:
             return
         self._start(node, begin, None)
 
-    def ended(self, node: int, end: float) -> None:
-        """A timed pull that ended at ``end`` is over (its caller's next step): forget its end, unless
-        another pull has started since.
+    def ended(self, node: int) -> None:
+        """A timed pull on ``node`` is over (its caller's next step, at or after its end): forget its
+        end, unless another pull has started since and runs on (its end is later). Compared with the
+        clock, not the end itself: ``now - start`` need not give back ``end`` to the last bit.
         """
-        if self._ends.get(node) == end:
+        end = self._ends.get(node)
+        if end is not None and end <= self.env._now:
             del self._ends[node]
 
     def pull_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
@@ -85,7 +87,7 @@ class SerialImagePuller:
         """Pull ``size`` bytes to ``node`` (its link ``bandwidth``) through the registry in the node's
         turn, ``pulled(duration)`` at the end; ``queued(served_at)`` if its request waits in the
         registry's queue over its limit. ``gone()``: the pod no longer wants it, so its turn, if it
-        comes then, ends at once (``skipped``).
+        comes then, ends at once (as ``ImageManager._skipped``).
         """
         def begin() -> float | None:
             if gone is not None and gone():
@@ -214,7 +216,7 @@ class ImageManager:
         return now + pull
 
     def _pulled_and_started(self, pod: Pod, rt: PodRuntime, fault: str, pull: float, start: float) -> None:
-        self.puller.ended(pod.node, self.env._now - start)
+        self.puller.ended(pod.node)
         rt.queued.pop(pod.uid, None)
         rt.image_pulled(pod)
         self.started(pod, rt, fault, pull, self.env._now - start)
@@ -266,7 +268,7 @@ class ImageManager:
         (``kubelet_backoff``), then the next attempt at the first pod sync at or after it expires
         (``_pull_again_in``), with the same container ``start``.
         """
-        self.puller.ended(pod.node, self.env._now)
+        self.puller.ended(pod.node)
         if why == REFUSED:
             rt.refusals += 1
         elif why == REGISTRY_ERROR:
