@@ -834,3 +834,9 @@ def test_a_baseline_whose_window_verdict_is_unclear_says_it_ran_once(tmp_path):
     c = pd.read_csv(out / "candidates.csv")
     verdict = c.loc[c["role"].fillna("").str.contains("current"), "verdict"].iloc[0]
     assert re.search(r"> window 1h00m00s \(on 5 runs only, which took \d+m\d\ds to \d+m\d\ds: not settled", verdict)
+
+
+def test_a_count_reads_with_its_thousands_separator():
+    """Audit 20: "maxUnavailable 1576" stood beside "(= 3,000)" in one line of the plan's output."""
+    assert Setting(UNAVAILABLE, 1576, 0.0).label(3000) == "maxUnavailable 1,576, minReadySeconds 0"
+    assert Setting(SURGE, 3000, 0.0).label(3000) == "maxSurge 100% (= 3,000), minReadySeconds 0"

@@ -71,7 +71,8 @@ class Setting:
         """
         value = written if written is not None else self.count if desired is None else \
             as_int_or_percent(self.count, desired)
-        shown = f"{value}" if str(value) == str(self.count) else f"{value} (= {self.count:,})"
+        written_as = f"{value:,}" if isinstance(value, int) else f"{value}"  # 1,576 as (= 1,576) writes it
+        shown = written_as if str(value) == str(self.count) else f"{written_as} (= {self.count:,})"
         return f"{self.kind} {shown}, minReadySeconds {self.min_ready_seconds:g}"
 
     def key(self) -> str:
