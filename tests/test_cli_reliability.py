@@ -896,6 +896,18 @@ if when == "exit":
         atexit.register(os.kill, os.getpid(), signal.SIGTERM)
         return 0
     rollsim.cli.commands.cmd_schema = command
+if when == "lost":  # the interrupt reaches no handler: swallowed as a C function clears its callee's errors
+    import rollsim.cli.commands
+    def command(args):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                pass
+        except KeyboardInterrupt:
+            pass
+        print("done", flush=True)
+        return 0
+    rollsim.cli.commands.cmd_schema = command
 sys.argv = ["rollsim", "schema"]
 sys.exit(rollsim.__main__.main())
 """
@@ -920,6 +932,16 @@ def test_sigterm_as_the_program_exits_is_an_interrupt() -> None:
 
     done = _signalled("exit")
     assert (done.returncode, done.stderr, done.stdout) == (130, EXITING_LINE + "\n", "done\n")
+
+
+def test_an_interrupt_lost_on_the_way_is_said_as_the_command_ends() -> None:
+    """CI saw `rollsim run` end 130 with nothing said once: an interrupt taken whose KeyboardInterrupt
+    something swallowed lets the command run to its end, and the program then exits 130 (it was
+    interrupted). It says so, in one line."""
+    from rollsim.sweep.interrupt import FINISHED_LINE
+
+    done = _signalled("lost")
+    assert (done.returncode, done.stderr, done.stdout) == (130, FINISHED_LINE + "\n", "done\n")
 
 
 class _Interrupting(types.ModuleType):

@@ -38,6 +38,10 @@ from typing import Any
 __all__ = ["terminate_as_interrupt", "take_over", "finishing", "ignore_stop_signals", "cut_short"]
 
 EXITING_LINE = "rollsim: interrupted as it exited; the command had ended (files are written whole or not at all)"
+# an interrupt taken whose KeyboardInterrupt something swallowed (a C function that clears the errors of
+# the Python code it calls), the command going on to its end: said as it ends (it ended 130 and silent)
+FINISHED_LINE = ("rollsim: interrupted, and the command finished anyway (its interrupt was lost on the way); "
+                 "files are written whole or not at all")
 _STATE: dict[str, bool | int] = {"installed": False, "interrupted": False, "finishing": False, "code": 1,
                                  "signal": signal.SIGTERM, "in_hook": False}
 _PREVIOUS_HOOK: list[Any] = [sys.unraisablehook]
@@ -147,12 +151,18 @@ def ignore_stop_signals() -> None:
 def finishing(code: int | None = None) -> None:
     """The command is over, with exit status ``code`` (its result or its one line decided): a
     signal from now on ends the process at once with exit 130, and a line of its own only if
-    none was said. A no-op outside the ``rollsim`` program.
+    none was said. A command that returned normally although an interrupt was taken (its
+    ``KeyboardInterrupt`` swallowed on the way: CI saw a silent exit 130 once) gets its line here,
+    ``FINISHED_LINE``. A no-op outside the ``rollsim`` program.
     """
     if _STATE["installed"]:
+        # an interrupt taken that reached no handler: the command returned as if none came
+        lost = bool(_STATE["interrupted"]) and not _STATE["finishing"] and code == 0
         _STATE["finishing"] = True
         if code is not None:
             _STATE["code"] = code
+        if lost:  # say it, once: the process exits 130 (``_exit_last``), which without a line was silent
+            _write_line(FINISHED_LINE)
 
 
 def _exit_last() -> None:
