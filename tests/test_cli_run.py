@@ -481,3 +481,31 @@ def test_a_swept_priority_is_not_contradicted_by_a_common_no_class_row(tmp_path)
     report = (out / "report.md").read_text()
     assert "| system-node-critical |" in report
     assert "| priorityClassName |" not in report
+
+
+def test_a_choice_best_or_tied_under_every_condition_is_named(tmp_path) -> None:
+    """Audit 20: disk-pressure recommended priority 0 without pressure (tied with system-node-critical)
+    and system-node-critical with it; no one knows the condition ahead, and the one choice that holds
+    under both went unsaid. One node under disk pressure: a priority-0 surge pod is rejected again
+    and again and the rollout never completes; a critical one is admitted."""
+    path = tmp_path / "ev.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: ev
+        scenario:
+          cluster: {nodes: 10}
+          controller: {mode: ideal}
+          strategy: {max_unavailable: 0, max_surge: 1}
+          timings: {schedule: 1, pull: 1, start: 1, ready: 1, terminate: 1, probe_period: 0}
+          stall_after_s: 600
+        grid:
+          daemonset.priority: [0, 2000001000]
+          cluster.disk_pressure_nodes: [[], ["1@0"]]
+        decisions: [daemonset.priority]
+        replications: 1
+        """))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out-dir", str(out), "--workers", "1", "-q"]) == 0
+    report = (out / "report.md").read_text()
+    assert "**With no disk pressure: use priority 0.**" in report  # the tie broken by label
+    assert "**With 1 node under disk pressure from the start: use system-node-critical.**" in report
+    assert "**Whatever the condition: use system-node-critical.** It is the recommendation, or tied with it" in report

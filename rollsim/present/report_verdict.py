@@ -81,15 +81,40 @@ def _with_ties(rec: Recommendation, configs: list[dict[str, Any]], conditions: l
     results), a is named as the first by label``.
     """
     mine = next((c for c in configs if c["label"] == rec.label), None)
-    if mine is None:
-        return rec
-    peers = [c for c in tied(configs, mine) if c is not mine and c["ok"] and c.get("completed") == c.get("runs")
-             and all(display(c["params"].get(k)) == display(mine["params"].get(k)) for k in conditions)]
-    if not peers:
+    peers = [] if mine is None else _tied_peers(mine, configs, conditions)
+    if mine is None or not peers:
         return rec
     why = tie_words([c["row"] for c in (mine, *peers)])
     return Recommendation(rec.label, f"{rec.reason}; tied with {names([c['label'] for c in peers])} ({why}), "
                                      f"{rec.label} is named as the first by label", rec.condition)
+
+
+def _tied_peers(mine: Mapping[str, Any], configs: list[dict[str, Any]], conditions: list[str]
+                ) -> list[Mapping[str, Any]]:
+    """The configurations exactly as fast as ``mine`` under its condition that it could have been:
+    safe and complete in every replication (``recommend`` breaks such a tie by label).
+    """
+    return [c for c in tied(configs, mine) if c is not mine and c["ok"] and c.get("completed") == c.get("runs")
+            and all(display(c["params"].get(k)) == display(mine["params"].get(k)) for k in conditions)]
+
+
+def _everywhere(results: Results, recs: list[Recommendation]) -> str | None:
+    """The decision recommended, or tied with the recommendation, under every condition, when the
+    recommendations themselves differ (audit 20: disk-pressure recommended priority 0 without
+    pressure and system-node-critical with it, tied without it; no one knows the condition ahead).
+    """
+    configs, choices = _config_rows(results), decision_choices(results)
+    _, conditions = swept_decisions(results)
+    picks: list[set[str]] = []
+    for rec in recs:
+        mine = next((c for c in configs if c["label"] == rec.label), None)
+        if mine is None:
+            return None
+        picks.append({choices.get(str(c["label"]), str(c["label"]))
+                      for c in (mine, *_tied_peers(mine, configs, conditions))})
+    named = {choices.get(str(r.label), str(r.label)) for r in recs}
+    common = set.intersection(*picks) if picks else set()
+    return sorted(common)[0] if common and len(named) > 1 else None
 
 
 def recommendation_for(results: Results) -> Recommendation:
@@ -215,6 +240,11 @@ def recommendation_section(results: Results) -> list[tuple]:
                 use = choices.get(str(rec.label), rec.label)
                 items.append([("b", f"With {rec.condition}: use {use}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
+        everywhere = _everywhere(results, recs)
+        if everywhere is not None:
+            blocks.append(("p", [("b", f"Whatever the condition: use {everywhere}. "),
+                                 ("", "It is the recommendation, or tied with it, under every condition, so it "
+                                      "holds whichever one the rollout meets.")]))
     if slo:
         picked = [r.label for r in recs if r.label is not None] if kind != "findings" else []
         blocks.append(("p", [("b", "SLO: "), ("", "; ".join(slo_words(c, k) for c, k in slo) + "."),
