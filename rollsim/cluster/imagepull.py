@@ -50,28 +50,37 @@ class SerialImagePuller:
     without an image size ran side by side on a node (audit 19).
     """
 
-    __slots__ = ("env", "registry", "_waiting", "_ends")
+    __slots__ = ("env", "registry", "gone", "_waiting", "_ends")
 
-    def __init__(self, env: simpy.Environment, registry: Registry | None) -> None:
+    def __init__(self, env: simpy.Environment, registry: Registry | None, gone: Callable[[Pod], bool]) -> None:
         self.env = env
         self.registry = registry
+        self.gone = gone  # whether the kubelet no longer runs a pod (ImageManager's)
         # by node, while a pull by bytes runs there, or others wait behind a timed one: the pulls waiting
         self._waiting: dict[int, deque[Callable[[], float | None]]] = {}
         self._ends: dict[int, float] = {}  # by node: when its timed pull ends (until ``ended``)
 
-    def pull(self, node: int, begin: Callable[[], float | None]) -> None:
-        """``pullImage`` on ``node``: ``begin()`` now if the node pulls nothing, else once the pulls before it end."""
+    def pull(self, pod: Pod, begin: Callable[[], float | None]) -> None:
+        """``pullImage`` for ``pod`` on its node: ``begin()`` now if the node pulls nothing, else once
+        the pulls before it end, unless the pod is gone by then: upstream ``UpdatePod`` cancels the
+        pod's context and its queued ``PullImage`` returns at once, asking the registry nothing (audit 21).
+        """
+        node = pod.node
         waiting = self._waiting.get(node)
+        end = self._ends.get(node) if waiting is None else None
+        if waiting is None and (end is None or end <= self.env._now):
+            self._start(node, begin, None)  # the node is free (the pod, just asked for, is not gone)
+            return
+        gone, now = self.gone, self.env._now
+
+        def turn() -> float | None:
+            return self.env._now if gone(pod) else begin()
+
         if waiting is not None:
-            waiting.append(begin)
-            return
-        end = self._ends.get(node)
-        now = self.env._now
-        if end is not None and end > now:  # a timed pull runs: the next starts at its end
-            self._waiting[node] = deque((begin,))
-            call_later(self.env, end - now, self._next, node)
-            return
-        self._start(node, begin, None)
+            waiting.append(turn)
+        else:  # a timed pull runs: the next starts at its end
+            self._waiting[node] = deque((turn,))
+            call_later(self.env, end - now, self._next, node)  # type: ignore[operator]  # end is set here
 
     def ended(self, node: int) -> None:
         """A timed pull on ``node`` is over (its caller's next step, at or after its end): forget its
@@ -82,18 +91,13 @@ class SerialImagePuller:
         if end is not None and end <= self.env._now:
             del self._ends[node]
 
-    def pull_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
-                   queued: Queued | None = None, gone: Callable[[], bool] | None = None) -> None:
-        """Pull ``size`` bytes to ``node`` (its link ``bandwidth``) through the registry in the node's
-        turn, ``pulled(duration)`` at the end; ``queued(served_at)`` if its request waits in the
-        registry's queue over its limit. ``gone()``: the pod no longer wants it, so its turn, if it
-        comes then, ends at once (as ``ImageManager._skipped``).
+    def pull_bytes(self, pod: Pod, size: float, bandwidth: float | None, pulled: Pulled,
+                   queued: Queued | None = None) -> None:
+        """Pull ``size`` bytes to ``pod``'s node (its link ``bandwidth``) through the registry in the
+        node's turn, ``pulled(duration)`` at the end; ``queued(served_at)`` if its request waits in
+        the registry's queue over its limit.
         """
-        def begin() -> float | None:
-            if gone is not None and gone():
-                return self.env._now
-            return self._by_bytes(node, size, bandwidth, pulled, queued)
-        self.pull(node, begin)
+        self.pull(pod, lambda: self._by_bytes(pod.node, size, bandwidth, pulled, queued))
 
     def _start(self, node: int, begin: Callable[[], float | None], waiting: deque[Callable[[], float | None]] | None
                ) -> None:
@@ -150,7 +154,7 @@ class ImageManager:
         self.registry = registry
         self.gone = gone
         self.started = started
-        self.puller = SerialImagePuller(env, registry)
+        self.puller = SerialImagePuller(env, registry, gone)
 
     def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);
@@ -166,17 +170,9 @@ class ImageManager:
             return
         size = rt.image.size_bytes
         if size is None or self.registry is None:
-            self.puller.pull(pod.node, lambda: self._skipped() if self.gone(pod) else
-                             self._pull_timed(pod, rt, fault, start, failures, present))
+            self.puller.pull(pod, lambda: self._pull_timed(pod, rt, fault, start, failures, present))
         else:
             self._pull_bytes(pod, rt, fault, start, failures, 0.0 if present else size)
-
-    def _skipped(self) -> float:
-        """A pull whose pod is gone by its node's turn (deleted, or its kubelet stopped) ends at once:
-        upstream ``UpdatePod`` cancels the pod's context, and the queued ``PullImage`` returns with it
-        (audit 21), asking the registry nothing. Returns its end: now.
-        """
-        return self.env._now
 
     def _answer(self) -> tuple[float, bool]:
         """Seconds until the registry answers a request made now (its pull-rate token, then its
@@ -237,7 +233,7 @@ class ImageManager:
         def queued(served_at: float) -> None:  # over the registry's limit: in its queue until then
             rt.queued[pod.uid] = served_at
 
-        self.puller.pull_bytes(pod.node, size, self.node_bandwidth, pulled, queued, lambda: self.gone(pod))
+        self.puller.pull_bytes(pod, size, self.node_bandwidth, pulled, queued)
 
     def pull_fails(self, pod: Pod, rt: PodRuntime, failures: int = 0) -> None:
         """A pull that fails (ErrImagePull) with the registry's answer: a pull-rate token and the
@@ -252,7 +248,7 @@ class ImageManager:
         and returns that error before any layer is fetched, as a manifest check does. The request
         waits for its node's turn, as any pull (``SerialImagePuller``).
         """
-        self.puller.pull(pod.node, lambda: self._skipped() if self.gone(pod) else self._fail_pull(pod, rt, failures))
+        self.puller.pull(pod, lambda: self._fail_pull(pod, rt, failures))
 
     def _fail_pull(self, pod: Pod, rt: PodRuntime, failures: int) -> float:
         """``pull_fails`` in its node's turn: the registry's answer, then the failure; returns when it comes."""

@@ -35,7 +35,7 @@ from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration
-from rollsim.spec.budget import IntOrPercent, scaled_value
+from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report, for_strategy
@@ -60,12 +60,12 @@ def _finite(x: Any) -> Any:
 
 def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Search, result: Found, desired: int,
                    seed: int, cut: str, current: Evidence | None = None,
-                   written: IntOrPercent | None = None) -> pd.DataFrame:
+                   current_label: str | None = None) -> pd.DataFrame:
     """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
     unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``; ``result``: what the search
     found, ``answer.found``, whose tops and knees the rows' roles name; ``current``: the DaemonSet's
-    own strategy, run as a baseline with the full replications, role ``current``, named with its budget
-    as the manifest writes it, ``written``: ``written_budget``). Replications
+    own strategy, run as a baseline with the full replications, role ``current``, named
+    ``current_label``: plan.json's ``daemonset.current_setting``). Replications
     differ from setting to setting (more where a verdict was unclear), so each row also has its mean
     and median over the first ``common_replications`` seeds, the fewest any confirmed setting ran
     (any screened one, for the screened): those compare from row to row.
@@ -94,7 +94,8 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
         if "current" in role and search.window.unclear(e):  # the search would have added runs: say so
             verdict += _on_few_runs(e)
         rows.append({
-            "setting": s.label(desired, written if "current" in role else None), "kind": s.kind, "count": s.count,
+            "setting": current_label if "current" in role and current_label else s.label(desired),
+            "kind": s.kind, "count": s.count,
             "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),

@@ -20,7 +20,7 @@ import pandas as pd
 
 from rollsim.io.yamldoc import ConfigError
 from rollsim.plan.answer import decide, found
-from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, current_setting, written_budget
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, current_setting
 from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
@@ -201,8 +201,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline)
-        written = None if baseline is None else \
-            written_budget(baseline.setting, ds.strategy.max_unavailable, ds.strategy.max_surge)
-        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline, written)
+        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
+                                    document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)
         return PlanResult(document, candidates, chosen, tuple(relaxations), folder, paths, tuple(evidence))

@@ -444,14 +444,16 @@ def _whole_update_cells(group: pd.DataFrame, names: Sequence[str]) -> list[str]:
     DaemonSets.
     """
     done = update_done(group, names).astype(bool)
-    columns = [pd.to_numeric(group[f"{p}duration_s"], errors="coerce") for p in ("", *(f"{n}." for n in names))]
-    longest = pd.concat(columns, axis=1).max(axis=1)[done]
-    hours = sum(pd.to_numeric(group[f"{p}unavailable_node_seconds"], errors="coerce").fillna(0.0)
-                for p in ("", *(f"{n}." for n in names)) if f"{p}unavailable_node_seconds" in group)
+    prefixes = ("", *(f"{n}." for n in names))  # the study's columns, then each other DaemonSet's
+
+    def per_run(key: str) -> pd.DataFrame:
+        return group[[f"{p}{key}" for p in prefixes if f"{p}{key}" in group]].apply(pd.to_numeric, errors="coerce")
+
+    longest, hours = per_run("duration_s").max(axis=1)[done], per_run("unavailable_node_seconds")
     duration = ("did not complete" if not done.any() else
                 format_duration(num(longest.mean())) + ("" if done.all() else PARTIAL_MARK))
     return [f"{int(done.sum())}/{len(group)}", duration,
-            DASH if isinstance(hours, int) else f"{float(hours.mean()) / 3600:.1f}", DASH]
+            DASH if hours.empty else f"{float(hours.fillna(0.0).sum(axis=1).mean()) / 3600:.1f}", DASH]
 
 
 def _duration_cells(group: pd.DataFrame, prefix: str) -> list[str]:

@@ -98,13 +98,12 @@ def _tied_peers(mine: Mapping[str, Any], configs: list[dict[str, Any]], conditio
             and all(display(c["params"].get(k)) == display(mine["params"].get(k)) for k in conditions)]
 
 
-def _everywhere(results: Results, recs: list[Recommendation]) -> str | None:
+def _everywhere(results: Results, recs: list[Recommendation], choices: Mapping[str, str]) -> str | None:
     """The decision recommended, or tied with the recommendation, under every condition, when the
     recommendations themselves differ (audit 20: disk-pressure recommended priority 0 without
     pressure and system-node-critical with it, tied without it; no one knows the condition ahead).
     """
-    configs, choices = _config_rows(results), decision_choices(results)
-    _, conditions = swept_decisions(results)
+    configs, (_, conditions) = _config_rows(results), swept_decisions(results)
     picks: list[set[str]] = []
     for rec in recs:
         mine = next((c for c in configs if c["label"] == rec.label), None)
@@ -138,7 +137,7 @@ def recommendation_for(results: Results) -> Recommendation:
 def decision_choices(results: Results) -> dict[str, str]:
     """Each configuration's label -> what the user would set to pick it: its swept decisions
     (``maxUnavailable 10%``), without the conditions its label also names, which the user does not
-    choose ("where watch delays 2-5 s: use maxUnavailable 10%", not "use watch delays 2-5 s,
+    choose ("with watch delays 2-5 s: use maxUnavailable 10%", not "use watch delays 2-5 s,
     maxUnavailable 10%"); its label when it sets no decision of its own.
     """
     decided, _ = swept_decisions(results)
@@ -240,7 +239,7 @@ def recommendation_section(results: Results) -> list[tuple]:
                 use = choices.get(str(rec.label), rec.label)
                 items.append([("b", f"With {rec.condition}: use {use}. "), ("", rec.reason + ".")])
         blocks.append(("ul", items))
-        everywhere = _everywhere(results, recs)
+        everywhere = _everywhere(results, recs, choices)
         if everywhere is not None:
             blocks.append(("p", [("b", f"Whatever the condition: use {everywhere}. "),
                                  ("", "It is the recommendation, or tied with it, under every condition, so it "
