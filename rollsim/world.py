@@ -200,7 +200,9 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       node_bandwidth=scenario.node_bandwidth(), clocks=clocks,
                       eviction_transition_s=scenario.eviction_pressure_transition_period_s if pressure else None,
                       disk_pressure_for_s=scenario.disk_pressure_for_s,
-                      eviction_rng=streams["eviction_manager"] if realistic and pressure else None)
+                      eviction_rng=streams["eviction_manager"] if realistic and pressure else None,
+                      serialize_image_pulls=scenario.serialize_image_pulls,
+                      max_parallel_image_pulls=scenario.max_parallel_image_pulls)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)
     # the DaemonSet controller's one queue: every DaemonSet's retries share its overall bucket

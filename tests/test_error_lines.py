@@ -261,21 +261,28 @@ def test_a_missing_input_file_names_its_argument(tmp_path, capsys, argv, name) -
     assert one_error_line(capsys) == f"rollsim: error: argument {name}: no such file: {missing}"
 
 
-@pytest.mark.parametrize("value", ["0", "-5"])
-def test_a_node_monitor_grace_period_of_zero_is_refused(tmp_path, capsys, value) -> None:
+HEARTBEAT_RULE = ("must be greater than 10, the kubelet's heartbeat in seconds: with no more, healthy nodes go Unknown "
+                  "between heartbeats, which rollsim does not simulate")
+
+
+@pytest.mark.parametrize(("value", "rule"), [
+    ("0", "must be greater than 0"), ("-5", "must be greater than 0"),
+    ("8", HEARTBEAT_RULE), ("10", HEARTBEAT_RULE)])
+def test_a_node_monitor_grace_period_no_longer_than_a_heartbeat_is_refused(tmp_path, capsys, value, rule) -> None:
     """``--node-monitor-grace-period 0`` was accepted and detected a dead kubelet's node at once; the node
     lifecycle controller marks a node Unknown once ``now`` is after its last heartbeat plus the grace
-    period (``tryUpdateNodeHealth``), so at 0 it would mark every node, healthy or not, at every pass.
+    period (``tryUpdateNodeHealth``), so at 0 it would mark every node, healthy or not, at every pass,
+    and under the kubelet's 10 s heartbeat it would mark healthy nodes between their heartbeats (audit 17).
     """
     assert main(["simulate", "-q", "--nodes", "3", "--node-monitor-grace-period", value]) == 2
-    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: must be greater than 0, "
+    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: {rule}, "
                                       f"got '{value}'")
     path = _write(tmp_path / "grace.yaml", "name: g\nscenario:\n  cluster: {nodes: 3}\n"
                                            f"  controller: {{node_monitor_grace_period: {value}}}\n")
     out = tmp_path / "out"
     assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
     assert one_error_line(capsys) == (f"rollsim: error: {path}:4: scenario.controller.node_monitor_grace_period: "
-                                      f"must be greater than 0, got {value}")
+                                      f"{rule}, got {value}")
     assert not out.exists()
     from rollsim.spec.lifecycle import NodeLifecycleTiming
 
@@ -300,4 +307,36 @@ def test_a_file_of_several_yaml_documents_says_so_where_one_is_read(tmp_path, ca
     assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
     line = one_error_line(capsys)
     assert f"{path}:4: holds more than one YAML document" in line and "goes to --manifest" in line
+    assert not (tmp_path / "out").exists()
+
+
+LONG = "x" * 300  # one path component longer than any filesystem's 255 bytes
+
+
+@pytest.mark.parametrize(("argv", "name"), [
+    (["calibrate", LONG], "PODS.json"),
+    (["calibrate", "{pods}", "--events", LONG], "--events"),
+    (["simulate", "--manifest", LONG], "--manifest"),
+    (["simulate", "--nodes-file", LONG], "--nodes-file"),
+    (["simulate", "--timings", LONG], "--timings"),
+    (["run", LONG], "EXPERIMENT.yaml"),
+    (["validate", LONG], "FIELD.yaml"),
+    (["plan", "--nodes", "3", "--manifest", LONG], "--manifest"),
+])
+def test_an_input_path_no_filesystem_holds_is_refused_under_its_argument(tmp_path, capsys, argv, name) -> None:
+    """A 300-character file name exited 1 with Python's ``xxx...xxx: File name too long``, naming
+    no argument: Python 3.11's ``Path.exists`` raises for it. It is now refused as an output path
+    is, before it is looked at (the fuzz test found ``calibrate``'s).
+    """
+    pods = _write(tmp_path / "pods.json", '{"kind": "PodList", "items": []}')
+    assert main([a.format(pods=pods) for a in argv]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: argument {name}: has a component longer than 255 bytes "
+                                      f"({'x' * 20}...)")
+
+
+def test_an_experiments_input_path_no_filesystem_holds_is_refused_at_its_line(tmp_path, capsys) -> None:
+    path = _write(tmp_path / "long.yaml", f"name: long\nscenario:\n  daemonset: {{manifest: {LONG}}}\n")
+    assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:3: scenario.daemonset.manifest: has a component "
+                                      f"longer than 255 bytes ({'x' * 20}...)")
     assert not (tmp_path / "out").exists()

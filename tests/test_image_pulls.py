@@ -330,10 +330,11 @@ def test_a_pull_time_beside_an_image_size_is_said_to_be_ignored(capsys) -> None:
     assert json.loads(capsys.readouterr().out)["duration_s"] == json.loads(out)["duration_s"] == 23.0
 
 
-def test_a_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
-    """Three 60 s pulls queue on one node; the second's pod is deleted at 10 s, while it waits.
-    Upstream ``UpdatePod`` cancels the pod's context and its queued ``PullImage`` returns at once,
-    so the third image is on the node at 120 s, not 180 s, and the deleted pod's never is.
+def _puller_run(pods: str, serialize: bool = True, max_parallel: int | None = None,
+                delete_at: dict[str, float] | None = None) -> list[tuple[float, str]]:
+    """A 60 s pull for each of ``pods`` asked for at once on one node, through the puller
+    ``serialize`` and ``max_parallel`` choose (``image_puller``); pods named in ``delete_at`` are
+    deleted then. Returns (when its image landed, pod), in order.
     """
     from types import SimpleNamespace
 
@@ -360,9 +361,133 @@ def test_a_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
             pulled.append((env.now, pod.uid))
 
     images = ImageManager(env, api=None, pod_workers=None, registry=None,  # type: ignore[arg-type]
-                          gone=lambda pod: pod.uid in deleted, started=lambda *args: None)
-    for uid in "abc":
+                          gone=lambda pod: pod.uid in deleted, started=lambda *args: None,
+                          serialize=serialize, max_parallel=max_parallel)
+    for uid in pods:
         images.ensure_image_exists(SimpleNamespace(uid=uid, node=0, revision=1), Runtime(), "healthy", 0.0)
-    env.timeout(10).callbacks.append(lambda _: deleted.add("b"))
-    env.run(until=400)
-    assert pulled == [(60.0, "a"), (120.0, "c")]
+    for uid, at in (delete_at or {}).items():
+        env.timeout(at).callbacks.append(lambda _, uid=uid: deleted.add(uid))
+    env.run(until=1000)
+    return pulled
+
+
+def test_a_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
+    """Three 60 s pulls queue on one node; the second's pod is deleted at 10 s, while it waits.
+    Upstream ``UpdatePod`` cancels the pod's context and its queued ``PullImage`` returns at once,
+    so the third image is on the node at 120 s, not 180 s, and the deleted pod's never is.
+    """
+    assert _puller_run("abc", delete_at={"b": 10.0}) == [(60.0, "a"), (120.0, "c")]
+
+
+@pytest.mark.parametrize(("study", "other", "done"), [
+    (dict(pull=10), dict(pull=10), [14.0, 14.0]),  # each pull its own 10 s, side by side
+    # two 1 GB pulls share the node's 100 MB/s link: each gets 50 MB/s and ends at 2 + 20 s
+    (dict(pull=1, image_size="1GB", node_bandwidth="100MB/s"), dict(pull=1, image_size="1GB"), [24.0, 24.0]),
+    (dict(pull=10), dict(pull=1, image_size="1GB", node_bandwidth="100MB/s"), [14.0, 14.0]),  # 10 s each way
+], ids=["unsized", "sized", "mixed"])
+def test_a_node_that_does_not_serialize_pulls_pulls_side_by_side(study, other, done) -> None:
+    """``serializeImagePulls: false`` without ``maxParallelImagePulls`` (no limit, ``parallelImagePuller``):
+    the two DaemonSets' pulls on one node start together at 2 s. Pulls by bytes share the node's
+    link; pulls without a size take their own time.
+    """
+    r = simulate(build_scenario(**ONE_NODE, **study, serialize_image_pulls=False,
+                                also=[{"name": "b", **TIMES, **other}]), seed=1)
+    assert sorted((r.summary["duration_s"], r.others["b"]["duration_s"])) == [pytest.approx(t) for t in done]
+
+
+def test_max_parallel_image_pulls_of_one_is_the_serial_puller() -> None:
+    """``maxParallelImagePulls: 1`` lets one pull run at a time: the two 10 s pulls end at 12 and 22 s
+    (done at 14 and 24), as the serial puller."""
+    r = simulate(build_scenario(**ONE_NODE, pull=10, serialize_image_pulls=False, max_parallel_image_pulls=1,
+                                also=[{"name": "b", **TIMES, "pull": 10}]), seed=1)
+    assert sorted((r.summary["duration_s"], r.others["b"]["duration_s"])) == [pytest.approx(14.0), pytest.approx(24.0)]
+
+
+@pytest.mark.parametrize(("max_parallel", "ends"), [
+    (None, [60.0] * 5),  # no limit: all at once
+    (2, [60.0, 60.0, 120.0, 120.0, 180.0]),  # two tokens: waves of two, first come first served
+    (5, [60.0] * 5),
+    (1, [60.0, 120.0, 180.0, 240.0, 300.0]),
+])
+def test_max_parallel_image_pulls_hands_out_tokens_in_turn(max_parallel, ends) -> None:
+    """``parallelImagePuller``'s ``tokens``: at most ``maxParallelImagePulls`` pulls at once a node,
+    the others waiting in order for a token given back at a pull's end."""
+    pulled = _puller_run("abcde", serialize=False, max_parallel=max_parallel)
+    assert [t for t, _ in pulled] == ends
+    assert [uid for _, uid in pulled] == list("abcde")
+
+
+def test_a_parallel_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
+    """Two tokens, five 60 s pulls; c's pod is deleted while it waits: its token passes on at once,
+    so d and e run from 60 s (as c and d would have), and c's image never lands."""
+    pulled = _puller_run("abcde", serialize=False, max_parallel=2, delete_at={"c": 10.0})
+    assert pulled == [(60.0, "a"), (60.0, "b"), (120.0, "d"), (120.0, "e")]
+
+
+def test_pulls_side_by_side_on_one_node_share_its_link() -> None:
+    """``Registry``: two 1 GB transfers to one node of a 100 MB/s link and a 1 GB/s registry get
+    50 MB/s each (20 s), while a third node's own 1 GB gets its whole link (10 s)."""
+    import simpy
+    from rollsim.cluster.registry import Registry
+    from rollsim.spec.registry import RegistrySpec
+
+    env = simpy.Environment()
+    registry = Registry(env, RegistrySpec(bandwidth=1e9))
+    events = [registry.pull(1e9, 1e8, node=0), registry.pull(1e9, 1e8, node=0), registry.pull(1e9, 1e8, node=1)]
+    env.run()
+    assert [e.value for e in events] == [pytest.approx(20.0), pytest.approx(20.0), pytest.approx(10.0)]
+
+
+@pytest.mark.parametrize("flags", [
+    ["--max-parallel-image-pulls", "3"],
+    ["--serialize-image-pulls", "--max-parallel-image-pulls", "2"],
+])
+def test_max_parallel_image_pulls_above_one_needs_serialize_image_pulls_false(flags, capsys) -> None:
+    """The kubelet refuses ``maxParallelImagePulls`` above 1 with ``serializeImagePulls: true``
+    (``ValidateKubeletConfiguration``): one line naming the flags, exit 2."""
+    from rollsim.cli import main
+    from rollsim.spec.scenario import SERIAL_PULLS_RULE
+
+    assert main(["simulate", "--nodes", "3", *flags]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and SERIAL_PULLS_RULE in err and "--max-parallel-image-pulls" in err
+    assert main(["simulate", "--nodes", "3", "--max-parallel-image-pulls", "1", "-o", "json"]) == 0
+
+
+def test_an_experiment_sets_the_kubelets_image_pulls(tmp_path) -> None:
+    """``cluster.serialize_image_pulls`` and ``cluster.max_parallel_image_pulls`` reach the scenario;
+    the combination the kubelet refuses is refused, naming both keys at their section's line."""
+    import textwrap
+
+    from rollsim.io.yamldoc import ConfigError
+    from rollsim.spec.scenario import SERIAL_PULLS_RULE
+    from rollsim.sweep.experiment_file import load_experiment
+
+    path = tmp_path / "exp.yaml"
+    text = """\
+        name: pulls
+        scenario:
+          cluster:
+            nodes: 3
+            serialize_image_pulls: %s
+            max_parallel_image_pulls: 2
+        """
+    path.write_text(textwrap.dedent(text % "false"))
+    scenario = load_experiment(path).configurations[0].scenario
+    assert (scenario.serialize_image_pulls, scenario.max_parallel_image_pulls) == (False, 2)
+    path.write_text(textwrap.dedent(text % "true"))
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    assert str(info.value) == (f"{path}:3: scenario.cluster.serialize_image_pulls and "
+                               f"scenario.cluster.max_parallel_image_pulls: {SERIAL_PULLS_RULE}")
+
+
+def test_the_flags_reach_the_scenario() -> None:
+    """``--no-serialize-image-pulls`` is ``serializeImagePulls: false``; the default is true."""
+    from rollsim.cli.parser import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["simulate", "--no-serialize-image-pulls", "--max-parallel-image-pulls", "4"])
+    assert (args.serialize_image_pulls, args.max_parallel_image_pulls) == (False, "4")
+    assert parser.parse_args(["simulate"]).serialize_image_pulls is None  # not given: the scenario's default
+    assert parser.parse_args(["simulate", "--serialize-image-pulls"]).serialize_image_pulls is True

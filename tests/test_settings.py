@@ -60,7 +60,8 @@ def test_each_option_sets_its_field() -> None:
                "N/WINDOW": "100/6h",
                "KIND[:F]": "crashloop", "none|batch:K[:PAUSE]|rate:S": "batch:3", "TEXT": "x", "S[:F]": "600:0.5",
                "NAME": "x.y", "NS": "x"}
-    extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE}}
+    extra = {"max_surge": {"max_unavailable": 0}, "deleter": {"strategy": ON_DELETE},
+             "max_parallel_image_pulls": {"serialize_image_pulls": False}}
     for s in SETTINGS:
         if s.field is None or s.name in ("nodes", "not_ready_nodes", "also"):
             continue
@@ -68,8 +69,9 @@ def test_each_option_sets_its_field() -> None:
             value: Any = next(c for c in s.kind.choices if c != s.default)
         else:
             given = {"tolerations": [{"operator": "Exists"}], "host_network": True, "queue_dedup": False,
-                     "status_requeue": False, "whole_second_timestamps": False,
-                     "min_ready_seconds": "3"}  # whole seconds (an int32 in the API)
+                     "status_requeue": False, "whole_second_timestamps": False, "serialize_image_pulls": False,
+                     "min_ready_seconds": "3",  # whole seconds (an int32 in the API)
+                     "node_monitor_grace_period": "35"}  # more than the kubelet's 10 s heartbeat
             value = given[s.name] if s.name in given else samples[s.kind.metavar]
         built = build_scenario(nodes=10, **{s.name: value, **extra.get(s.name, {})})
         assert _at(built, s.field) == s.kind.rule(value) != _at(build_scenario(nodes=10), s.field), s.name
@@ -104,7 +106,8 @@ _OTHER: dict[str, Any] = {
         NodeSelectorTerm((NodeSelectorRequirement("zone", "In", ("a",)),)),),
     "daemonset.placement.tolerations": (Toleration(operator="Exists"),),
     "deleter": DeleterSpec("batch", count=2), "new_pods": NewPodFaults("crashloop"),
-    "node_changes": (NodeChange("add", 1, 5.0),), "also": (Workload(DaemonSetSpec(name="w")),),
+    "node_changes": (NodeChange("add", 1, 5.0),), "max_parallel_image_pulls": 1,
+    "also": (Workload(DaemonSetSpec(name="w")),),
     "nodes": (Node("node-0", {"zone": "a"}), Node("node-1"), Node("node-2"), Node("node-3")),
     "controller.kubernetes_version": "1.33", "not_ready_condition": "False",
     "controller.node_watch_delay": "constant(3)", "controller.unhealthy_zone_threshold": 0.6,

@@ -181,7 +181,10 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     for setting in settings:  # one flag per declared setting
         if not setting.flag:
             continue
-        if setting.kind is BOOLEAN:  # a switch: given, it is true
+        if setting.kind is BOOLEAN and setting.default is True:  # on by default: --no-NAME turns it off
+            sim.add_argument(setting.flag_name, action=argparse.BooleanOptionalAction, default=None,
+                             help=setting.help_text())
+        elif setting.kind is BOOLEAN:  # a switch: given, it is true
             sim.add_argument(setting.flag_name, action="store_const", const=True, default=None,
                              help=setting.help_text())
         elif setting.kind.choices:

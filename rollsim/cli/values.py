@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rollsim.io.outputs import output_folder, output_path
+from rollsim.io.outputs import output_folder, output_path, too_long
 
 __all__ = ["checked", "count", "daemonset", "epoch_seconds", "input_file", "output_file", "output_folder",
            "results_folder", "rule", "scheduler_address", "workers"]
@@ -82,6 +82,9 @@ def input_file(text: str) -> str:
     Is a directory``, ``calibrate nofile`` ``nofile: cannot read: No such file or directory``).
     """
     text = _given(text, "a file path")
+    why = too_long(text)
+    if why:  # before it is looked at (Python 3.11 raises for such a path)
+        raise ValueError(why)
     if text != "-" and Path(text).is_dir():
         raise ValueError(f"is a folder, not a file: {text}")
     if text != "-" and not Path(text).exists():

@@ -4,7 +4,9 @@ Mirrors pkg/kubelet/images: ``imageManager.EnsureImageExists`` (image_manager.go
 to pull (``shouldPullImage``), pulls through the image puller and, when the pull fails
 (ErrImagePull), backs off (ImagePullBackOff, ``kubelet_backoff``) until a later pod sync pulls
 again (``PodWorkers.pull_again_at``). The puller is serial by default (``serializeImagePulls:
-true``, puller.go ``serialImagePuller``): a node pulls one image at a time.
+true``, puller.go ``serialImagePuller``): a node pulls one image at a time; with
+``serializeImagePulls: false`` it pulls side by side, at most ``maxParallelImagePulls`` at once
+when that is set (``parallelImagePuller``).
 
 The kubelet hands a pod over with the container's ``start`` time already drawn; the image
 manager calls it back (``started``) ``start`` seconds after the image is on the node. A pull
@@ -29,7 +31,7 @@ from rollsim.controller.pods import Pod
 from rollsim.spec.faults import PULL_ERROR, kubelet_backoff
 from rollsim.spec.image import IF_NOT_PRESENT
 
-__all__ = ["SerialImagePuller", "ImageManager"]
+__all__ = ["SerialImagePuller", "ParallelImagePuller", "ImagePuller", "image_puller", "ImageManager"]
 
 # a pull's duration when it ends, None if the registry refused it, a FailedPull if it failed part way
 Pulled = Callable[[float | FailedPull | None], None]
@@ -135,6 +137,119 @@ class SerialImagePuller:
         return None
 
 
+class ParallelImagePuller:
+    """Every node's ``parallelImagePuller`` (puller.go; ``serializeImagePulls: false``): a node's pulls
+    run side by side, at most ``max_parallel`` at once (``maxParallelImagePulls``; None: no limit, as
+    upstream when it is unset). A pull over the limit waits for a token (the ``tokens`` channel, taken
+    here first come, first served) and, as in the serial puller, asks the registry nothing if its pod
+    is gone by its turn. Pulls by bytes on one node share its link (``Registry.pull``'s ``node``).
+
+    A pull is handed over as ``begin`` (``SerialImagePuller``). Without a limit it begins at once and
+    nothing is kept; with one, the node's pulls under way are counted, and a timed pull gives its
+    token back at its end (an event of its own: ``ended`` is not needed).
+    """
+
+    __slots__ = ("env", "registry", "gone", "max_parallel", "_running", "_waiting")
+
+    def __init__(self, env: simpy.Environment, registry: Registry | None, gone: Callable[[Pod], bool],
+                 max_parallel: int | None) -> None:
+        if max_parallel is not None and max_parallel < 1:
+            raise ValueError(f"maxParallelImagePulls must be a positive number, got {max_parallel}")
+        self.env = env
+        self.registry = registry
+        self.gone = gone
+        self.max_parallel = max_parallel
+        self._running: dict[int, int] = {}  # by node: pulls under way (with a limit)
+        self._waiting: dict[int, deque[Callable[[], None]]] = {}  # by node: the pulls waiting for a token
+
+    def pull(self, pod: Pod, begin: Callable[[], float | None]) -> None:
+        """``pullImage`` for ``pod`` on its node: ``begin()`` now if the node has a token free, else
+        at the first token given back, unless the pod is gone by then.
+        """
+        limit = self.max_parallel
+        if limit is None:
+            begin()
+            return
+        node = pod.node
+        if self._running.get(node, 0) < limit:
+            self._begin(node, begin)
+            return
+        gone = self.gone
+
+        def turn() -> None:
+            if gone(pod):
+                self._release(node)
+            else:
+                self._begin_held(node, begin)
+
+        self._waiting.setdefault(node, deque()).append(turn)
+
+    def _begin(self, node: int, begin: Callable[[], float | None]) -> None:
+        """Take a token on ``node`` and begin the pull."""
+        self._running[node] = self._running.get(node, 0) + 1
+        self._begin_held(node, begin)
+
+    def _begin_held(self, node: int, begin: Callable[[], float | None]) -> None:
+        """Begin a pull that holds a token; a timed pull gives it back at its end (one by bytes, in ``_by_bytes``)."""
+        end = begin()
+        if end is not None:
+            call_later(self.env, end - self.env._now, self._release, node)
+
+    def _release(self, node: int) -> None:
+        """A pull on ``node`` ended: its token goes to the next pull waiting, if any."""
+        waiting = self._waiting.get(node)
+        if waiting:
+            turn = waiting.popleft()
+            if not waiting:
+                del self._waiting[node]
+            turn()  # the token passes on: the count stays
+            return
+        running = self._running[node] - 1
+        if running:
+            self._running[node] = running
+        else:
+            del self._running[node]
+
+    def ended(self, node: int) -> None:
+        """Nothing to forget: a timed pull gives its token back at its end (``_begin_held``)."""
+
+    def pull_bytes(self, pod: Pod, size: float, bandwidth: float | None, pulled: Pulled,
+                   queued: Queued | None = None) -> None:
+        """``SerialImagePuller.pull_bytes``, side by side: the node's pulls share its link."""
+        node = pod.node
+        self.pull(pod, lambda: self._by_bytes(node, size, bandwidth, pulled, queued))
+
+    def _by_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
+                  queued: Queued | None) -> float | None:
+        pulling = self.registry.pull(size, bandwidth, queued, node=node)  # type: ignore[union-attr]  # sized
+        limited = self.max_parallel is not None
+
+        def done(event: simpy.Event) -> None:
+            value = event._value
+            pulled(value if value is None or isinstance(value, FailedPull) else float(value))
+            if limited:
+                self._release(node)
+
+        if pulling.callbacks is not None:
+            pulling.callbacks.append(done)
+        else:
+            done(pulling)
+        return None
+
+
+ImagePuller = SerialImagePuller | ParallelImagePuller
+
+
+def image_puller(env: simpy.Environment, registry: Registry | None, gone: Callable[[Pod], bool],
+                 serialize: bool = True, max_parallel: int | None = None) -> ImagePuller:
+    """The kubelet's puller as ``NewImageManager`` chooses it: serial with ``serializeImagePulls``
+    (the default), else parallel with at most ``maxParallelImagePulls`` at once (None: no limit).
+    """
+    if serialize:
+        return SerialImagePuller(env, registry, gone)
+    return ParallelImagePuller(env, registry, gone, max_parallel)
+
+
 class ImageManager:
     """``EnsureImageExists`` for every node's kubelet: ``ensure_image_exists`` for a pod whose image can
     be pulled, ``pull_fails`` for one whose image cannot (``--new-pods pull-error``).
@@ -142,11 +257,14 @@ class ImageManager:
     ``gone(pod)``: the kubelet no longer runs the pod (being deleted, or its node's kubelet stopped);
     ``started``: the kubelet's container start, called ``start`` seconds after the image is there;
     ``node_bandwidth``: each node's link (``Scenario.node_bandwidth``), which caps every pull on the
-    node whichever DaemonSet's image it is (the serial puller gives each pull the whole link).
+    node whichever DaemonSet's image it is (the serial puller gives each pull the whole link; the
+    parallel one shares it among the node's pulls); ``serialize`` and ``max_parallel``: the kubelet's
+    ``serializeImagePulls`` and ``maxParallelImagePulls`` (``image_puller``).
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, pod_workers: PodWorkers, registry: Registry | None,
-                 gone: Callable[[Pod], bool], started: Started, node_bandwidth: float | None = None) -> None:
+                 gone: Callable[[Pod], bool], started: Started, node_bandwidth: float | None = None,
+                 serialize: bool = True, max_parallel: int | None = None) -> None:
         self.env = env
         self.node_bandwidth = node_bandwidth  # each node's link, whichever DaemonSet's image it pulls
         self.api = api
@@ -154,7 +272,7 @@ class ImageManager:
         self.registry = registry
         self.gone = gone
         self.started = started
-        self.puller = SerialImagePuller(env, registry, gone)
+        self.puller = image_puller(env, registry, gone, serialize, max_parallel)
 
     def ensure_image_exists(self, pod: Pod, rt: PodRuntime, fault: str, start: float, failures: int = 0) -> None:
         """``EnsureImageExists``: no pull for an image present under ``IfNotPresent`` (``shouldPullImage``);

@@ -99,14 +99,16 @@ class Kubelet:
                  scheduler_throughput: float | None = None, registry: Registry | None = None,
                  node_bandwidth: float | None = None, clocks: NodeClocks | None = None,
                  eviction_transition_s: float | None = None, disk_pressure_for_s: float | None = None,
-                 eviction_rng: np.random.Generator | None = None) -> None:
+                 eviction_rng: np.random.Generator | None = None, serialize_image_pulls: bool = True,
+                 max_parallel_image_pulls: int | None = None) -> None:
         self.env = env
         self.api = api
         self.workloads = workloads  # the nodes' other pods
         self.pod_workers = pod_workers  # when a backed-off container restarts
         self.scheduler = None if scheduler_throughput is None else TokenBucket(scheduler_throughput, 1)
         self.registry = registry
-        self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started, node_bandwidth)
+        self.images = ImageManager(env, api, pod_workers, registry, self._gone, self._started, node_bandwidth,
+                                   serialize_image_pulls, max_parallel_image_pulls)
         self.runtimes: dict[str, PodRuntime] = {}
         self.admission = KubeletAdmission(api, self.runtimes, self.workloads)
         self.nominator = Nominator()  # preemptors waiting for their victims to go: their room is reserved

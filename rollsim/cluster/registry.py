@@ -52,6 +52,7 @@ class _Transfer:
     done: simpy.Event
     remaining: float
     rate: float = 0.0
+    node: int | None = None  # the node whose link it shares with the node's other transfers (parallel pulls)
 
 
 def _limiter(spec: RegistrySpec) -> TokenBucket | SlidingWindow | None:
@@ -61,6 +62,21 @@ def _limiter(spec: RegistrySpec) -> TokenBucket | SlidingWindow | None:
     return None if spec.pull_rate is None else TokenBucket(spec.pull_rate, spec.burst)
 
 
+def _link_shares(transfers: list[_Transfer]) -> list[float | None]:
+    """Each transfer's cap: its node's link shared equally among the node's transfers (``node``
+    given), else the whole link. Max-min fair shares under these caps are those under the links
+    themselves: a node's transfers are alike, so they get equal rates, each the link's share when
+    the link binds them, the registry's level when it does not.
+    """
+    per_node: dict[int, int] = {}
+    for t in transfers:
+        if t.node is not None:
+            per_node[t.node] = per_node.get(t.node, 0) + 1
+    if not per_node or max(per_node.values()) == 1:
+        return [t.cap for t in transfers]
+    return [t.cap if t.cap is None or t.node is None else t.cap / per_node[t.node] for t in transfers]
+
+
 class Registry:
     """A registry serving image pulls to kubelets, as the kubelet's image puller sees it.
 
@@ -68,7 +84,8 @@ class Registry:
     then transfers its bytes; a registry that rejects over its limit answers a pull that finds no
     token (no place) with a refusal after ``latency`` instead (``answer``); a flaky one fails a
     request it serves with probability ``error_rate``, drawn from ``errors`` (``fails_at``).
-    Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link; the
+    Active transfers share ``bandwidth`` max-min fairly, each capped by its node's link (shared
+    with the node's other transfers, when its kubelet pulls side by side: ``_link_shares``); the
     shares are recomputed whenever a transfer starts or finishes, and one timeout is kept
     pending for the earliest finish (older ones are invalidated by a version counter).
     """
@@ -100,8 +117,10 @@ class Registry:
         return self.total_pull_seconds / self.pulls if self.pulls else None
 
     def pull(self, size_bytes: float, node_bandwidth: float | None,
-             queued: Callable[[float], None] | None = None) -> simpy.Event:
-        """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s.
+             queued: Callable[[float], None] | None = None, node: int | None = None) -> simpy.Event:
+        """Pull an image of ``size_bytes`` over a node link of ``node_bandwidth`` bytes/s, which the
+        node's other transfers share when ``node`` is given (a kubelet that pulls in parallel,
+        ``serializeImagePulls: false``; a serial one has one transfer at a time).
 
         The returned event succeeds with the pull's duration (seconds from this call), with None
         when the registry refused it over its limit (``answer``), or with a ``FailedPull`` when it
@@ -114,7 +133,7 @@ class Registry:
             raise ValueError(f"size_bytes must be non-negative, got {size_bytes}")
         if node_bandwidth is not None and not node_bandwidth > 0:
             raise ValueError(f"node_bandwidth must be positive or None, got {node_bandwidth}")
-        return self.env.process(self._pulling(float(size_bytes), node_bandwidth, queued))
+        return self.env.process(self._pulling(float(size_bytes), node_bandwidth, queued, node))
 
     def answer(self, now: float) -> tuple[float, bool]:
         """Seconds until the registry answers a request made at ``now``, and whether the answer is a
@@ -167,8 +186,8 @@ class Registry:
         self.errors += 1
         return float(errors.random())
 
-    def _pulling(self, size: float, cap: float | None,
-                 queued: Callable[[float], None] | None) -> Generator[simpy.Event, object, float | FailedPull | None]:
+    def _pulling(self, size: float, cap: float | None, queued: Callable[[float], None] | None,
+                 node: int | None = None) -> Generator[simpy.Event, object, float | FailedPull | None]:
         start = self.env.now
         wait, refused = self.answer(start)
         served = self.served_at(start, wait)
@@ -181,21 +200,21 @@ class Registry:
             return None  # no bytes: the registry refused the manifest before any layer
         if failed_at is not None:  # the bandwidth it got until the error: a fraction of the bytes
             if size * failed_at > 0:
-                yield self._start_transfer(size * failed_at, cap)
+                yield self._start_transfer(size * failed_at, cap, node)
             self.bytes_served += size * failed_at
             return FailedPull(self.env.now - start)
         if size > 0:
-            yield self._start_transfer(size, cap)
+            yield self._start_transfer(size, cap, node)
         duration = self.env.now - start
         self.pulls += 1
         self.bytes_served += size
         self.total_pull_seconds += duration
         return duration
 
-    def _start_transfer(self, size: float, cap: float | None) -> simpy.Event:
+    def _start_transfer(self, size: float, cap: float | None, node: int | None = None) -> simpy.Event:
         self._advance()
         done = self.env.event()
-        self._active[self._next_id] = _Transfer(size, cap, done, size)
+        self._active[self._next_id] = _Transfer(size, cap, done, size, node=node)
         self._next_id += 1
         self.peak_concurrent = max(self.peak_concurrent, len(self._active))
         self._replan()
@@ -220,7 +239,7 @@ class Registry:
         if not self._active:
             return
         transfers = list(self._active.items())
-        caps = [t.cap for _, t in transfers]
+        caps = _link_shares([t for _, t in transfers])
         rates = max_min_rates(caps, self.spec.bandwidth)
         for (_, t), rate in zip(transfers, rates):
             t.rate = rate

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rollsim.io.clusterversion import ClusterVersion, version_notes
 from rollsim.io.fileoptions import FILE_OPTIONS
 from rollsim.io.live import NODES_DOCUMENT
+from rollsim.io.outputs import too_long
 from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.quoting import written
@@ -79,6 +80,9 @@ def _path(value: Any, base_dir: Path, key: str) -> Path:
         raise InputError(key, f"must be a file path, got {written(value)}")
     path = Path(value)
     path = path if path.is_absolute() else base_dir / path
+    why = too_long(str(path))
+    if why:  # before it is looked at (Python 3.11 raises for such a path)
+        raise InputError(key, why)
     if str(value) != STDIN and not path.exists():
         raise InputError(key, f"no such file: {path}")
     if path.is_dir():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rollsim.io.atomic import is_special
 
-__all__ = ["NAME_MAX", "folder_name", "output_folder", "output_path"]
+__all__ = ["NAME_MAX", "folder_name", "output_folder", "output_path", "too_long"]
 
 NAME_MAX = 255  # bytes in one path component (Linux, macOS and Windows filesystems)
 PATH_MAX = 4096
@@ -29,6 +29,17 @@ PATH_MAX = 4096
 def _control(text: str) -> str | None:
     bad = next((c for c in text if ord(c) < 32 or ord(c) == 0x7F), None)
     return None if bad is None else repr(bad)
+
+
+def too_long(text: str) -> str | None:
+    """Why no filesystem can hold the path ``text`` (longer than ``PATH_MAX``, or a component
+    longer than ``NAME_MAX``), or None. Asked before the path is looked at: Python 3.11's
+    ``Path.exists`` raises ``File name too long`` rather than answering False.
+    """
+    if len(text.encode("utf-8")) > PATH_MAX:
+        return f"must be at most {PATH_MAX} bytes long"
+    long = next((p for p in Path(text).parts if len(p.encode("utf-8")) > NAME_MAX), None)
+    return None if long is None else f"has a component longer than {NAME_MAX} bytes ({long[:20]}...)"
 
 
 def folder_name(name: object) -> str:
@@ -75,11 +86,9 @@ def output_path(base: str | Path, name: str | None = None, *, folder: bool = Fal
     bad = _control(text)
     if bad:
         raise ValueError(f"must not contain control characters such as {bad}, got {text!r}")
-    if len(text.encode("utf-8")) > PATH_MAX:
-        raise ValueError(f"must be at most {PATH_MAX} bytes long")
-    long = next((p for p in Path(text).parts if len(p.encode("utf-8")) > NAME_MAX), None)
-    if long is not None:
-        raise ValueError(f"has a component longer than {NAME_MAX} bytes ({long[:20]}...)")
+    why = too_long(text)
+    if why:
+        raise ValueError(why)
     path = Path(text)
     if name is not None:
         path = path / folder_name(name)

@@ -31,6 +31,7 @@ from rollsim.spec.labelsyntax import (
     is_dns_label,
     is_dns_subdomain,
 )
+from rollsim.spec.lifecycle import HEARTBEAT_INTERVAL_S
 from rollsim.spec.node import Toleration, parse_int64
 from rollsim.spec.quantity import go_reads_as_float, int64_amount, is_ascii_digits
 from rollsim.spec.quoting import describe
@@ -39,7 +40,7 @@ from rollsim.spec.scenario import MAX_HORIZON_S, MAX_PORT, check_horizon
 
 __all__ = [
     "Kind", "non_negative_integer", "COUNT", "POSITIVE_INTEGER", "POSITIVE_INT32", "SECONDS", "POSITIVE_SECONDS",
-    "HORIZON", "WHOLE_SECONDS", "PROBABILITY",
+    "HORIZON", "GRACE_PERIOD", "WHOLE_SECONDS", "PROBABILITY",
     "FRACTION", "QPS", "POSITIVE_QPS", "INT_OR_PERCENT", "INT32_MAX", "DISTRIBUTION", "TEXT", "BOOLEAN", "CPU",
     "MEMORY", "PORTS", "SIZE", "RATE", "PULL_RATE", "PULL_WINDOW", "NODE_CHANGES_ADD", "NODE_CHANGES_REMOVE",
     "OLD_PODS_UNREADY", "CLOCK_SKEW",
@@ -121,6 +122,21 @@ def _seconds(value: Any) -> float:
 
 def _positive_seconds(value: Any) -> float:
     return _number(value, 0, strict=True)
+
+
+def _grace_period(value: Any) -> float:
+    """``--node-monitor-grace-period``: longer than the kubelet's heartbeat. kube-controller-manager
+    takes any duration, but its help asks for N heartbeats (``nodeStatusUpdateFrequency``), and
+    with less a healthy node's Lease is older than the grace between two renewals: the controller
+    marks it Unknown and taints it, over and over. rollsim's healthy nodes never miss a
+    heartbeat, so it would answer for a cluster that does not behave so.
+    """
+    seconds = _number(value, 0, strict=True)
+    if seconds <= HEARTBEAT_INTERVAL_S:
+        raise ValueError(f"must be greater than {HEARTBEAT_INTERVAL_S:g}, the kubelet's heartbeat in seconds: with "
+                         f"no more, healthy nodes go Unknown between heartbeats, which rollsim does not simulate, "
+                         f"got {value!r}")
+    return seconds
 
 
 def _horizon(value: Any) -> float:
@@ -317,6 +333,7 @@ POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N
 POSITIVE_INT32 = Kind(_positive_int32, {"type": "integer", "minimum": 1, "maximum": INT32_MAX}, "N")
 SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
+GRACE_PERIOD = Kind(_grace_period, {"type": "number", "exclusiveMinimum": HEARTBEAT_INTERVAL_S}, "S")
 HORIZON = Kind(_horizon, {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_HORIZON_S}, "S")
 QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds are (not negative)
 POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 from rollsim.spec.node import NO_EXECUTE, NOT_READY_TAINTS, UNREACHABLE_TAINTS, Node, Taint, ready_node
 
 __all__ = [
+    "HEARTBEAT_INTERVAL_S",
     "NodeLifecycleTiming", "grace_period_for", "next_tick", "unknown_at", "kubelet_posts_at", "zone_key",
     "zone_state", "zone_eviction_rate", "failed_node", "NORMAL", "PARTIAL_DISRUPTION", "FULL_DISRUPTION",
 ]
@@ -63,13 +64,17 @@ def grace_period_for(minor: int) -> float:
     return 50.0 if minor >= 32 else 40.0
 
 
+# the kubelet's Lease renewal (a quarter of its 40 s lease) and its nodeStatusUpdateFrequency, both 10 s
+HEARTBEAT_INTERVAL_S = 10.0
+
+
 @dataclass(frozen=True, slots=True)
 class NodeLifecycleTiming:
     """The node lifecycle controller's and the kubelet's heartbeat settings, with their defaults."""
 
     grace_period: float = 50.0  # --node-monitor-grace-period (v1.32+)
     monitor_period: float = 5.0  # --node-monitor-period
-    heartbeat_interval: float = 10.0  # the kubelet's Lease renewal and nodeStatusUpdateFrequency
+    heartbeat_interval: float = HEARTBEAT_INTERVAL_S  # the kubelet's Lease renewal and nodeStatusUpdateFrequency
     eviction_rate: float = 0.1  # --node-eviction-rate
     secondary_eviction_rate: float = 0.01  # --secondary-node-eviction-rate
     large_cluster_size_threshold: int = 50  # --large-cluster-size-threshold

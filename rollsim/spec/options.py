@@ -30,7 +30,7 @@ from rollsim.spec.optionerrors import (
     UnknownOptionsError,
 )
 from rollsim.spec.quoting import as_written
-from rollsim.spec.scenario import DaemonSetSpec, Scenario, UpdateStrategy, Workload
+from rollsim.spec.scenario import SERIAL_PULLS_RULE, DaemonSetSpec, Scenario, UpdateStrategy, Workload
 from rollsim.spec.settings import BY_KEY, BY_NAME, SETTINGS
 from rollsim.spec.startstate import check_start
 
@@ -99,7 +99,7 @@ def build_scenario(
         except ValueError as exc:
             raise OptionError(name, as_written(str(exc), value)) from None
 
-    _check_one_registry_limit(o)
+    _check_kubelet_and_registry(o)
     base = daemonset_spec if daemonset_spec is not None else DaemonSetSpec()
     strategy = _strategy(o, base.strategy)
     if o.get("deleter") is not None and o["deleter"].kind != "none" and strategy.rolling:
@@ -240,18 +240,23 @@ def _strategy(o: Mapping[str, Any], base: UpdateStrategy) -> UpdateStrategy:
         raise OptionError(("max_unavailable", "max_surge"), str(exc)) from None
 
 
-def _check_one_registry_limit(o: Mapping[str, Any]) -> None:
-    """A registry's limit is a token bucket (``registry_pull_rate``, ``registry_pull_burst``) or a count
+def _check_kubelet_and_registry(o: Mapping[str, Any]) -> None:
+    """Options that only go together one way.
+
+    A registry's limit is a token bucket (``registry_pull_rate``, ``registry_pull_burst``) or a count
     per rolling window (``registry_pull_window``), not both (``RegistrySpec``): the window serves its
-    count at once, so it has no burst of its own to give.
+    count at once, so it has no burst of its own to give. ``maxParallelImagePulls`` above 1 needs
+    ``serializeImagePulls: false``, as the kubelet's ``ValidateKubeletConfiguration`` demands (it
+    refuses to start otherwise).
     """
-    if "registry_pull_window" not in o:
-        return
     bucket = tuple(name for name in ("registry_pull_rate", "registry_pull_burst") if name in o)
-    if bucket:
+    if bucket and "registry_pull_window" in o:
         raise OptionError((*bucket, "registry_pull_window"),
                           "give either a token bucket (a pull rate and burst) or a count per rolling window "
                           "(a pull window such as 100/6h), not both: one limit per registry")
+    if o.get("max_parallel_image_pulls", 1) > 1 and o.get("serialize_image_pulls", True):
+        names = tuple(n for n in ("serialize_image_pulls", "max_parallel_image_pulls") if n in o)
+        raise OptionError(names, SERIAL_PULLS_RULE)
 
 
 def _check_limits(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:

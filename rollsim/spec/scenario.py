@@ -33,6 +33,7 @@ __all__ = [
     "Timings",
     "ControllerSettings",
     "Scenario",
+    "SERIAL_PULLS_RULE",
     "ROLLING_UPDATE",
     "ON_DELETE",
     "IDEAL",
@@ -244,6 +245,11 @@ class Workload:
     image: ImageSpec = field(default_factory=ImageSpec)
 
 
+# the kubelet's own words (ValidateKubeletConfiguration, pkg/kubelet/apis/config/validation)
+SERIAL_PULLS_RULE = ("maxParallelImagePulls cannot be larger than 1 unless serializeImagePulls is set to false "
+                     "(the kubelet refuses this configuration)")
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """One rollout to simulate: ``nodes`` may be given as a count of identical nodes."""
@@ -275,6 +281,10 @@ class Scenario:
     # evictionPressureTransitionPeriod (its default, 5m): rollsim.cluster.eviction
     disk_pressure_for_s: float | None = None
     eviction_pressure_transition_period_s: float = 300.0
+    # the kubelet's serializeImagePulls (default true: one pull at a time a node) and maxParallelImagePulls
+    # (default unset: no limit when pulls are not serialized); KubeletConfiguration, pkg/kubelet/apis/config
+    serialize_image_pulls: bool = True
+    max_parallel_image_pulls: int | None = None
 
     def __post_init__(self) -> None:
         nodes = self.nodes
@@ -306,6 +316,10 @@ class Scenario:
         if not self.eviction_pressure_transition_period_s >= 0:
             raise ValueError("eviction_pressure_transition_period must not be negative, "
                              f"got {self.eviction_pressure_transition_period_s}")
+        if self.max_parallel_image_pulls is not None and self.max_parallel_image_pulls < 1:
+            raise ValueError(f"maxParallelImagePulls {self.max_parallel_image_pulls} must be a positive number")
+        if self.serialize_image_pulls and (self.max_parallel_image_pulls or 1) > 1:  # ValidateKubeletConfiguration
+            raise ValueError(SERIAL_PULLS_RULE)
         # a set keyed by namespace/name: kept (and run) in key order, so that two orders of the same items
         # are one scenario and run alike (which pod the scheduler or the API client takes first at one instant)
         _set(self, "also", tuple(sorted(self.also, key=lambda w: w.daemonset.key)))

@@ -161,6 +161,14 @@ _OWN: tuple[Setting, ...] = (
             "the kubelet's evictionPressureTransitionPeriod: how long it keeps a pressure condition after the "
             "pressure is gone", field="eviction_pressure_transition_period_s", unit="s",
             label="eviction pressure transition period", describe_as="eviction_pressure_transition_period_s"),
+    Setting("serialize_image_pulls", "cluster.serialize_image_pulls", k.BOOLEAN,
+            "the kubelet's serializeImagePulls: each node pulls one image at a time; false "
+            "(--no-serialize-image-pulls) pulls side by side, at most max_parallel_image_pulls at once, sharing "
+            "the node's bandwidth", field="serialize_image_pulls", shown_default="true", label="serializeImagePulls"),
+    Setting("max_parallel_image_pulls", "cluster.max_parallel_image_pulls", k.POSITIVE_INT32,
+            "the kubelet's maxParallelImagePulls: at most N pulls at once on a node; more than 1 only with "
+            "serialize_image_pulls false", field="max_parallel_image_pulls",
+            shown_default="unlimited", label="maxParallelImagePulls"),
     # the DaemonSet
     Setting("name", "daemonset.name", k.OBJECT_NAME, "the DaemonSet's name", field="daemonset.name", flag=False,
             per_daemonset=True),
@@ -259,10 +267,10 @@ _OWN: tuple[Setting, ...] = (
     Setting("node_watch_delay", "controller.node_watch_delay", k.DISTRIBUTION,
             "the node informer's watch delay distribution", field="controller.node_watch_delay",
             shown_default="the pod informer's", unit="s", label="node informer watch delay"),
-    Setting("node_monitor_grace_period", "controller.node_monitor_grace_period", k.POSITIVE_SECONDS,
+    Setting("node_monitor_grace_period", "controller.node_monitor_grace_period", k.GRACE_PERIOD,
             "how long a node whose kubelet stopped stays Ready before the node lifecycle controller sets "
-            "Ready=Unknown (realistic mode; more than 0: at 0 the real controller marks every node Unknown at each "
-            "pass)",
+            "Ready=Unknown (realistic mode; more than the kubelet's 10 s heartbeat: with less the real controller "
+            "marks healthy nodes Unknown between heartbeats)",
             field="controller.node_monitor_grace_period",
             shown_default="the version's: 50 s from v1.32, 40 s before", unit="s",
             label="node monitor grace period"),

@@ -75,7 +75,8 @@ def pod_pull(events: list[ImageEvent]) -> Pull | str:
     if not pulled:
         return "no Pulled event"
     if all(p.seconds is not None for _t, _f, p in pulled.values()):
-        # images are pulled one after the other (serializeImagePulls defaults to true)
+        # a pod's images are pulled one after the other whatever serializeImagePulls says: SyncPod starts its
+        # containers in turn, each waiting in EnsureImageExists for its own image
         return Pull(math.fsum(p.seconds for _t, _f, p in pulled.values()), EXACT)  # type: ignore[misc]
     total, kinds = 0.0, []
     for image, (t, fraction, _p) in pulled.items():
