@@ -371,6 +371,7 @@ def _puller_run(pods: str, serialize: bool = True, max_parallel: int | None = No
     return pulled
 
 
+@pytest.mark.pure  # an image manager without an API server: mypyc checks its arguments' types
 def test_a_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
     """Three 60 s pulls queue on one node; the second's pod is deleted at 10 s, while it waits.
     Upstream ``UpdatePod`` cancels the pod's context and its queued ``PullImage`` returns at once,
@@ -403,6 +404,7 @@ def test_max_parallel_image_pulls_of_one_is_the_serial_puller() -> None:
     assert sorted((r.summary["duration_s"], r.others["b"]["duration_s"])) == [pytest.approx(14.0), pytest.approx(24.0)]
 
 
+@pytest.mark.pure  # an image manager without an API server: mypyc checks its arguments' types
 @pytest.mark.parametrize(("max_parallel", "ends"), [
     (None, [60.0] * 5),  # no limit: all at once
     (2, [60.0, 60.0, 120.0, 120.0, 180.0]),  # two tokens: waves of two, first come first served
@@ -417,6 +419,7 @@ def test_max_parallel_image_pulls_hands_out_tokens_in_turn(max_parallel, ends) -
     assert [uid for _, uid in pulled] == list("abcde")
 
 
+@pytest.mark.pure  # an image manager without an API server: mypyc checks its arguments' types
 def test_a_parallel_pull_whose_pod_is_gone_by_its_turn_is_not_made() -> None:
     """Two tokens, five 60 s pulls; c's pod is deleted while it waits: its token passes on at once,
     so d and e run from 60 s (as c and d would have), and c's image never lands."""

@@ -16,6 +16,7 @@ from rollsim.present.report_setup import run_facts
 from rollsim.spec.model_version import MODEL_VERSION
 
 
+@pytest.mark.pure  # the pure build's record
 def test_a_results_folder_records_the_model_version_and_the_build(tmp_path: Path) -> None:
     from rollsim.sweep.results import load_results
 
