@@ -157,7 +157,7 @@ def sweep_value(v: Any) -> tuple[str, float | None]:
 
 def label_of(key: str, value: Any) -> str:
     """A swept key and value as the configurations' labels name them (``setting_words``:
-    ``maxUnavailable 10%``, ``node_utilization=0.5``), absent ``default``.
+    ``maxUnavailable 10%``, ``other pods requesting 50% of each node``).
     """
     return setting_words(key, value)
 
@@ -224,7 +224,7 @@ def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None,
 
 def _names(label: Any, key: str, value: Any) -> bool:
     """Whether a configuration's label names ``key``'s ``value`` as the grid's labels write it
-    (``setting_words``: ``minReadySeconds 30``, ``node_utilization=0.5``).
+    (``setting_words``: ``minReadySeconds 30``, ``other pods requesting 50% of each node``).
     """
     return setting_words(key, value) in str(label).split(", ")
 
