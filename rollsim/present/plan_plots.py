@@ -398,7 +398,8 @@ def baseline_only(candidates: pd.DataFrame) -> pd.Series:
     return candidates["role"].map(lambda r: isinstance(r, str) and r.split("+") == ["current"])
 
 
-_BASELINE = {"marker": "D", "ms": 10, "mfc": "white", "mec": "black", "mew": 1.6, "ls": "none", "zorder": 6}
+_BASELINE: dict[str, Any] = {"marker": "D", "ms": 10, "mfc": "white", "mec": "black", "mew": 1.6, "ls": "none",
+                             "zorder": 6}
 
 
 def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -> None:
