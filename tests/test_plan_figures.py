@@ -468,3 +468,30 @@ def test_time_ticks_and_legends_read_as_durations_not_fractions_of_an_hour():
     ticks = _shown_ticks(left.xaxis)
     assert any(re.fullmatch(r"1h\d\dm", t) for t in ticks), ticks
     assert not any(re.fullmatch(r"\d+\.\d+ (h|min|d)", t) for t in ticks), ticks
+
+
+def test_a_worst_availability_over_runs_that_did_not_finish_is_marked():
+    """Audit (what a reader sees) 4: the 500-node plan's baseline, maxUnavailable 1, read "99.8%" as its
+    worst availability, over 5 runs all cut at the plan's 4 windows: the worst until they were cut, not
+    the rollout's. The study report marks such figures (†); the evidence table now does, with a note."""
+    from rollsim.present.plan_report import _evidence
+
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    plan["search"].update(cut_windows=4, tops={})
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    c = c.assign(duration_p50_s=c["duration_p95_s"] * 0.7, common_replications=5,
+                 duration_mean_common_s=c["duration_mean_s"])
+    blocks = _evidence(plan, c)
+    [table] = [b for b in blocks if b[0] == "table"]
+    cells = {row[0]: row[6] for row in table[2]}
+    assert cells["maxUnavailable 1, minReadySeconds 0 (current strategy, the baseline)"] == "99.8%†"
+    assert all(not cell.endswith("†") for name, cell in cells.items() if "baseline" not in name)
+    [note] = [b[1][0][1] for b in blocks if b[0] == "p" and b[1][0][1].startswith("†")]
+    assert "still running at the plan's cut at 4 windows (1h20m00s), or stalled" in note
+    assert "a rollout let run on could go lower" in note
+    # every run finished: no mark, no note
+    plan, c = _with_baseline(1560.0)
+    plan["search"].update(cut_windows=4, tops={})
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    blocks = _evidence(plan, c.assign(duration_p50_s=1000.0))
+    assert not any("†" in str(b) for b in blocks)

@@ -242,12 +242,16 @@ def _seed_note(k: int | None) -> str:
             "both ran.")
 
 
-def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None) -> list[tuple]:
+def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None,
+                    cut: str = "the horizon") -> list[tuple]:
     """One table of settings: their means over the seeds all of them ran (with a note saying so when
     their replications differ), their p50, p95, window bound and worst availability over their own runs
     (the answer's p50 is over its own: one table row and the answer must not give two; audit 18). A
     setting every run of which was cut at the ``horizon`` took longer than it: ``> 1h20m00s``, not ∞
-    (the current strategy's maxUnavailable 1 on 500 nodes, cut at 4 windows, never stalled).
+    (the current strategy's maxUnavailable 1 on 500 nodes, cut at 4 windows, never stalled). A worst
+    availability that counts runs which did not finish is marked ``†`` and a note under the table says
+    so (``cut``: where they were cut), as a study's report marks figures of runs cut short: such a run
+    counts only until it stopped, and a rollout let run on could go lower.
     """
     varied = frame["replications"].nunique() > 1
     common = "duration_mean_common_s" in frame.columns
@@ -255,17 +259,37 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
     over = f" (first {k} seeds)" if varied and k is not None else ""
     header = ["setting", "replications", *([f"mean{over}"] if common else []), "p50", "p95", "window bound",
               "worst availability", "extra pods", "verdict"]
-    rows = []
+    rows, unfinished = [], False
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
         d = _d if not _all_cut(r) or horizon is None else (lambda _x: f">\u00a0{_d(horizon)}")  # one line in a cell
+        cut_short = _unfinished_runs(r) > 0
+        unfinished = unfinished or cut_short
         rows.append([str(r["setting"]), str(int(r["replications"])),
                      *([d(r["duration_mean_common_s"])] if common else []), d(r["duration_p50_s"]),
                      d(r["duration_p95_s"]),
-                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
+                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor) + ("†" if cut_short else ""),
+                     str(int(r["extra_pods"])),
                      _verdict(str(r["verdict"]), r.get("duration_mean_s"),
                               int(r["replications"]) if varied else None)])
     note: list[tuple] = [("p", [("", _seed_note(k) + _bound_note(frame))])] if varied else []
-    return [*note, ("table", header, rows)]
+    after: list[tuple] = [("p", [("", _cut_note(cut))])] if unfinished else []
+    return [*note, ("table", header, rows), *after]
+
+
+def _unfinished_runs(row: Mapping[str, Any] | pd.Series) -> int:
+    """How many of the setting's runs did not finish (cut or stalled); 0 in an older candidates.csv."""
+    try:
+        n = float(row["runs_unfinished"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return int(n) if math.isfinite(n) else 0
+
+
+def _cut_note(cut: str) -> str:
+    """What a ``†`` on a worst availability means (``cut``: where the plan cut its runs)."""
+    return (f"† Over runs that did not all finish (still running at {cut}, or stalled; the verdict says how "
+            "many): a run that did not finish counts only until it stopped, so this is the worst seen until then, "
+            "not the rollout's, and a rollout let run on could go lower.")
 
 
 def _all_cut(row: Mapping[str, Any] | pd.Series) -> bool:
@@ -356,10 +380,11 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     last = rows["setting"].astype(str).str.endswith("(current strategy, the baseline)")
     rows = pd.concat([rows[~last], rows[last]])  # the baseline after what was weighed
     confirmed, screened = rows[rows["replications"] >= full], rows[rows["replications"] < full]
-    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon)
+    cut = cut_phrase(plan["search"])
+    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon, cut)
     if len(screened):
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
-                   *_evidence_table(screened, floor, horizon)]
+                   *_evidence_table(screened, floor, horizon, cut)]
     left = candidates[~shown]
     if len(left):
         few = int((left["replications"] < full).sum())
