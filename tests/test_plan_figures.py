@@ -495,3 +495,37 @@ def test_a_worst_availability_over_runs_that_did_not_finish_is_marked():
     plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
     blocks = _evidence(plan, c.assign(duration_p50_s=1000.0))
     assert not any("†" in str(b) for b in blocks)
+
+
+def test_a_surges_cost_is_worded_by_one_function_for_the_answer_and_the_relaxations():
+    """Audit (what a reader sees) 5: relax.surge_cost and the report's extra_capacity composed the same
+    words twice, the report's with its overlap note between them. One function composes both, each
+    reading as it did: the answer its maxSurge's pods, their requests, then what its runs showed beyond
+    them; a relaxation the most its runs showed at once; both the host paths two pods of a node share."""
+    from rollsim.plan.relax import surge_cost
+    from rollsim.plan.search import Capacity
+    from rollsim.present.plan_report import extra_capacity, overlap_note
+    from rollsim.present.surge_budget import surge_cost_words
+
+    paths = ["/var/log (read-write)"]
+    shared = ("On up to 46 nodes at once the old and the new pod both mounted the DaemonSet's hostPath volume "
+              "/var/log (read-write): two instances shared that host path while they overlapped.")
+    answer = surge_cost_words(44, 46, 100, 200 * 2**20, paths)
+    assert answer == ("44 pods, requesting 4.4 CPU (44 × 100m) and 8.6 GiB (44 × 200Mi) more than delete-first; the "
+                      "runs showed up to 46 at once (a sync's creates can land before its deletes: README, \"Surge "
+                      "overlap in realistic mode\"). " + shared)
+    ds = {"requests_cpu_millis": 100, "requests_memory_bytes": 200 * 2**20, "host_paths": paths}
+    assert extra_capacity({"extra_pods": 44, "extra_pods_observed": 46}, ds) == answer
+    assert overlap_note({"extra_pods": 44, "extra_pods_observed": 46}) in answer
+    assert extra_capacity({"extra_pods": 0}, ds) == "0 pods"
+    relaxed = surge_cost_words(44, 46, 100, 200 * 2**20, paths, peak=True)
+    assert relaxed == ("up to 46 extra pods at once, requesting 4.6 CPU (46 × 100m) and 9 GiB (46 × 200Mi) more "
+                       "than delete-first. " + shared)
+    runs = tuple({"completed": True, "duration_s": 300.0, "stalled": False, "min_available_fraction": 1.0,
+                  "max_surge_observed": 46, "unavailable_node_seconds": 0.0} for _ in range(5))
+    capacity = Capacity(100, 200 * 2**20, None, tuple(paths))  # type: ignore[arg-type]
+    assert surge_cost(Evidence(Setting(SURGE, 44, 0.0), runs), capacity) == "its cost: " + relaxed
+    assert surge_cost(Evidence(Setting("maxUnavailable", 44, 0.0), runs), capacity) == ""
+    # no requests, no host paths: the pods alone
+    assert surge_cost_words(3, 3, 0, 0, []) == "3 pods"
+    assert surge_cost_words(3, 3, 0, 0, [], peak=True) == "up to 3 extra pods at once"

@@ -31,7 +31,7 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
-from rollsim.present.surge_budget import shared_host_paths, surge_requests
+from rollsim.present.surge_budget import overlap_words, surge_cost_words
 from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
@@ -411,26 +411,21 @@ def _current_not_run(plan: Mapping[str, Any]) -> list[tuple]:
 def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> str:
     """What the answer asks for beyond delete-first: ``0 pods``, or for a surge setting its pods,
     what they request (``50 CPU (500 × 100m) and 97.7 GiB (500 × 200Mi)``), the overlap its runs
-    showed (``overlap_note``) and the hostPath volumes the two pods of a node share meanwhile.
+    showed and the hostPath volumes the two pods of a node share meanwhile (``surge_cost_words``, which
+    words a relaxation's cost too).
     """
     pods = int(answer["extra_pods"])
     if pods == 0:
         return "0 pods"
-    requests = surge_requests(pods, daemonset["requests_cpu_millis"], daemonset["requests_memory_bytes"])
-    shared = shared_host_paths(daemonset.get("host_paths") or [], max(pods, answer.get("extra_pods_observed") or 0))
-    return (count_of(pods, "pod") + (f", {requests}" if requests else "") + overlap_note(answer)
-            + (f". {shared}" if shared else ""))
+    return surge_cost_words(pods, int(answer.get("extra_pods_observed") or 0), daemonset["requests_cpu_millis"],
+                            daemonset["requests_memory_bytes"], daemonset.get("host_paths") or [])
 
 
 def overlap_note(answer: Mapping[str, Any]) -> str:
     """``; the runs showed up to 46 at once ...`` when the answer's runs had more extra pods at once
     than its maxSurge (the surge budget is judged on maxSurge, as the controller's is), else "".
     """
-    seen = answer.get("extra_pods_observed") or 0
-    if seen <= answer["extra_pods"]:
-        return ""
-    return (f"; the runs showed up to {seen} at once (a sync's creates can land before its deletes: "
-            "README, \"Surge overlap in realistic mode\")")
+    return overlap_words(int(answer["extra_pods"]), int(answer.get("extra_pods_observed") or 0))
 
 
 def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
