@@ -206,8 +206,8 @@ def test_a_colour_means_one_line_of_the_duration_figure_in_every_figure() -> Non
     from rollsim.present.plotdata import config_colors, series_of
     from rollsim.sweep.results import Results
 
-    summary = pd.DataFrame({"config": range(6), "label": [f"{s}, node_utilization={u}" for s in ("surge", "unavail")
-                                                           for u in (0.5, 0.7, 0.75)],
+    summary = pd.DataFrame({"config": range(6), "label": [f"{s}, other pods requesting {u:.0%} of each node"
+                                                           for s in ("surge", "unavail") for u in (0.5, 0.7, 0.75)],
                             "strategy": ["surge"] * 3 + ["unavail"] * 3, "node_utilization": [0.5, 0.7, 0.75] * 2})
     experiment = {"name": "x", "swept": ["strategy", "node_utilization"], "slo": []}
     results = Results(Path("."), experiment, {}, pd.DataFrame(), summary, None, None)
@@ -226,7 +226,7 @@ def test_configurations_sharing_a_colour_have_their_own_dashes_in_the_downtime_f
     from rollsim.present.timeline_plots import plot_downtime
     from rollsim.sweep.results import Results
 
-    summary = pd.DataFrame({"config": range(4), "label": [f"{s}, m={m}" for s in ("a", "b") for m in (0, 10)],
+    summary = pd.DataFrame({"config": range(4), "label": [f"{s}, m {m}" for s in ("a", "b") for m in (0, 10)],
                             "strategy": ["a", "a", "b", "b"], "m": [0, 10, 0, 10]})
     downtime = pd.DataFrame({"config": np.repeat(range(4), 5), "replication": 0,
                              "downtime_s": np.tile([10.0, 20, 30, 40, 50], 4) * np.repeat([1, 2, 3, 4], 5)})

@@ -181,19 +181,26 @@ def test_no_legend_entry_for_a_mean_that_is_not_drawn(tmp_path) -> None:
     assert "no run completed" in _legend(ax) and "completed every replication" not in _legend(ax)
 
 
-def test_many_points_are_labelled_by_value() -> None:
-    """Past MANY points a label is its swept values alone, whether the label spells the setting as
-    Kubernetes does (``maxUnavailable 1``) or as the experiment's key (``node_utilization=0.5``)."""
-    swept = ["strategy.max_unavailable"]
-    summary = pd.DataFrame({"label": [f"maxUnavailable {v}" for v in range(1, 13)],
-                            "strategy.max_unavailable": list(range(1, 13))})
-    names, note = point_names(summary, swept, 12)
-    assert names[:3] == ["1", "2", "3"] and note == "points labelled by value: maxUnavailable"
-    assert point_names(summary, swept, 10) == (list(summary["label"]), "")
-    other = pd.DataFrame({"label": ["mu 1, node_utilization=0.5, no disk pressure"] * 11,
-                          "cluster.node_utilization": [0.5] * 11, "cluster.disk_pressure_nodes": ["[]"] * 11})
-    names, note = point_names(other, ["cluster.node_utilization", "cluster.disk_pressure_nodes"], 11)
-    assert names[0] == "mu 1, 0.5, no disk pressure" and note == "points labelled by value: node_utilization"
+def test_many_points_are_labelled_as_the_report_spells_their_settings() -> None:
+    """Audit (what a reader sees) 2: past ten points the speed-against-disruption figure labelled a
+    point by its values alone, "identical pipeline, 1" for the table's "identical pipeline,
+    maxUnavailable 1" (field-openshift-854's twelve). Every point now reads as its row of the table,
+    and no legend note is needed to decode it."""
+    from rollsim.present.tradeoff_plot import plot_tradeoff
+
+    labels = [f"{v}, maxUnavailable {m}" for v in ("identical pipeline", "stragglers", "watch delays",
+                                                   "1 GB image", "ten DaemonSets", "both") for m in (1, "10%")]
+    summary = pd.DataFrame({"config": range(12), "label": labels,
+                            "strategy.max_unavailable": [1, "10%"] * 6,
+                            "duration_s_mean": [600.0 + 60 * i for i in range(12)],
+                            "unavailable_node_seconds_mean": [3600.0 * (1 + i % 5) for i in range(12)],
+                            "completed": 3, "runs": 3})
+    assert point_names(summary) == labels
+    ax = plot_tradeoff(summary)
+    texts = {t.get_text().replace("\n", " ") for t in ax.texts}  # a long label is wrapped
+    assert "identical pipeline, maxUnavailable 1" in texts and "identical pipeline, 1" not in texts
+    legend = ax.get_legend() or ax.get_figure().legends[0]
+    assert not any("labelled by value" in t.get_text() for t in legend.get_texts())
 
 
 def test_figures_with_nothing_to_draw_are_a_line_in_the_report(make_results) -> None:

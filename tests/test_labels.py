@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from rollsim.present.plotmath import label_of
@@ -30,7 +31,7 @@ def test_a_value_reads_the_same_from_the_experiment_and_from_summary_csv() -> No
         "calico-node (maxUnavailable 3)")
     label = config_label({"strategy.max_unavailable": 1, "also": [{"name": "calico-node", "max_unavailable": 3}]},
                          None)
-    assert label == "maxUnavailable 1, also=calico-node (maxUnavailable 3)"
+    assert label == "maxUnavailable 1, calico-node (maxUnavailable 3) updated at the same time"
     assert label_of("also", text) in label.split(", ")
     assert display("[not json") == "[not json"
 
@@ -48,8 +49,10 @@ def test_grid_labels_name_other_daemonsets_in_words(tmp_path) -> None:
         replications: 1
         """))
     labels = [c.label for c in load_experiment(path).configurations]
-    assert labels == ["maxUnavailable 1, also=none", "maxUnavailable 1, also=calico-node (maxUnavailable 3)",
-                      "maxUnavailable 3, also=none", "maxUnavailable 3, also=calico-node (maxUnavailable 3)"]
+    alone = "no other DaemonSet updated at the same time"
+    calico = "calico-node (maxUnavailable 3) updated at the same time"
+    assert labels == [f"maxUnavailable 1, {alone}", f"maxUnavailable 1, {calico}",
+                      f"maxUnavailable 3, {alone}", f"maxUnavailable 3, {calico}"]
 
 
 def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
@@ -66,9 +69,8 @@ def test_an_also_item_reads_alike_whatever_the_order_of_its_keys() -> None:
 def test_swept_settings_read_as_kubernetes_and_people_spell_them() -> None:
     """Audit 18 C2: labels and recommendations said ``max_unavailable=0, max_surge=5%, priority=2000001000``
     and ``disk_pressure_nodes=3@0`` where a manifest and a change review say ``maxUnavailable 0, maxSurge
-    5%`` and ``priorityClassName: system-node-critical``; fluentd's variant names already did. A key
-    with no such spelling keeps the experiment's ``key=value``. The value as summary.csv reads it back
-    (JSON text, floats) names alike."""
+    5%`` and ``priorityClassName: system-node-critical``; fluentd's variant names already did. The value
+    as summary.csv reads it back (JSON text, floats) names alike."""
     from rollsim.sweep.labels import setting_words
 
     params = {"strategy.max_unavailable": 0, "strategy.max_surge": "5%", "daemonset.priority": 2000001000}
@@ -94,7 +96,7 @@ def test_swept_settings_read_as_kubernetes_and_people_spell_them() -> None:
         "old pods losing readiness on 50 nodes between 2m00s and 3m00s"
     assert setting_words("cluster.nodes", 5000) == "5,000 nodes"
     assert setting_words("daemonset.host_ports", "[9100]") == "hostPort 9100"
-    assert setting_words("cluster.node_utilization", 0.5) == "node_utilization=0.5"  # no natural spelling: kept
+    assert setting_words("cluster.node_utilization", 0.5) == "other pods requesting 50% of each node"
     assert label_of("strategy.max_surge", "10%") == "maxSurge 10%"  # the figures' legends find it in the label
 
 
@@ -124,3 +126,47 @@ def test_a_wrapped_label_keeps_a_setting_with_its_value() -> None:
     for text in ("maxUnavailable 5% (lowest 952 < SLO floor 953)", "kube-system/ds-1 did not complete in 2 of 3 runs"):
         lines = wrap(text, 30).splitlines()  # a run of numbers is still wrapped, and no line is a lone number
         assert len(lines) == 2 and all(len(line) <= 30 and not line.isdigit() for line in lines)
+
+
+def test_conditions_without_a_kubernetes_spelling_read_in_words() -> None:
+    """Audit (what a reader sees) 1: bad-image's heading said "With new_pods=crashloop:0.02" beside its
+    variant "2% of pods bad", clock-skew's findings "clock_skew=300:0.05 against clock_skew=0", surge-fit's
+    labels "maxSurge 10%, node_utilization=0.5": the experiment's key=value, which a change review has to
+    decode. Each now reads as the variant labels do, and the value as summary.csv holds it reads alike."""
+    from rollsim.sweep.labels import setting_words
+
+    assert setting_words("faults.new_pods", "crashloop:0.02") == "2% of new pods crash-looping"
+    assert setting_words("faults.new_pods", "crashloop") == "new pods crash-looping"
+    assert setting_words("faults.new_pods", "never-ready:0.5") == "50% of new pods never Ready"
+    assert setting_words("faults.new_pods", None) == setting_words("faults.new_pods", "healthy") == "healthy new pods"
+    assert setting_words("cluster.clock_skew", "300:0.05") == "5% of kubelet clocks 5m ahead"
+    assert setting_words("cluster.clock_skew", "3600:0.05") == "5% of kubelet clocks 1h ahead"
+    assert setting_words("cluster.clock_skew", -30) == "kubelet clocks 30s behind"
+    assert setting_words("cluster.clock_skew", 0) == setting_words("cluster.clock_skew", 0.0) == "no clock skew"
+    assert setting_words("cluster.node_utilization", "0.75") == "other pods requesting 75% of each node"
+    assert setting_words("cluster.node_utilization", 0.07) == "other pods requesting 7% of each node"
+    assert setting_words("faults.rollback_after", 300.0) == "rolled back 5m after the stall"
+    assert setting_words("timings.probe_period", 10) == "readiness probe period 10s"
+    assert setting_words("daemonset.host_network", "True") == "hostNetwork: yes"
+    assert setting_words("controller.mode", "ideal") == "ideal controller"
+    assert setting_words("cluster.nodes_file", "nodes.json") == "nodes file nodes.json"
+
+
+def test_no_setting_reads_as_key_equals_value() -> None:
+    """Every setting an experiment may sweep, at a value of its kind, is said without the experiment's
+    ``key=value`` (a distribution keeps its own notation's parameters: ``lognormal(median=2, p95=5)``)."""
+    from rollsim.io.fileoptions import FILE_OPTIONS
+    from rollsim.spec import kinds
+    from rollsim.spec.settings import SETTINGS
+    from rollsim.sweep.labels import setting_words
+
+    samples = [(kinds.DISTRIBUTION, "lognormal(median=2, p95=5)"), (kinds.BOOLEAN, True), (kinds.FRACTION, 0.5)]
+    for s in SETTINGS:
+        for value in (next((v for kind, v in samples if kind is s.kind), 3), None):
+            words = setting_words(s.key, value)
+            plain = re.sub(r"[a-z]+\([^)]*\)", "", words)  # a distribution: its own notation
+            assert "=" not in plain and ("." not in s.key or s.key not in words), (s.key, words)
+            assert "_" not in words or "_" in str(value), (s.key, words)  # no snake_case name
+            assert ", " not in plain, (s.key, words)  # a label's parts are split on ", "
+    for key in FILE_OPTIONS.values():
+        assert "=" not in setting_words(key, "x.yaml")

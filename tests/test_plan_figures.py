@@ -6,6 +6,7 @@ set beside the answer's over the same seeds.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -416,3 +417,115 @@ def test_the_evidence_table_shows_what_the_answer_was_weighed_against_and_the_ba
     assert blocks[-1][1][0][1].startswith("2 more settings the search simulated on its way are in candidates.csv")
     # a plan folder written before candidates.csv had roles: every setting, as before
     assert weighed(plan, c.drop(columns=["role"])).all()
+
+
+def _with_baseline(mean: float, unfinished: int = 0) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A plan whose maxUnavailable family was searched at 3 and 4, and whose current strategy,
+    maxUnavailable 1, ran after the search as a baseline (role ``current``)."""
+    rows = [_row("maxUnavailable", 3, 0.0, 700.0, 900.0), _row("maxUnavailable", 4, 0.0, 600.0, 800.0),
+            _row(SURGE, 10, 0.0, 400.0, 500.0),
+            _row("maxUnavailable", 1, 0.0, mean / 0.7, mean / 0.7, 0.998, unfinished=unfinished)]
+    c = pd.DataFrame(rows).assign(role=["", "top", "top", "current"])
+    return _plan(horizon=4800.0), c
+
+
+def test_the_baseline_is_its_own_point_not_the_first_of_its_familys_line():
+    """Audit (what a reader sees) 3: the search figure drew the current strategy, maxUnavailable 1 run
+    on its own after the search, as the first point of the maxUnavailable line, which the search never
+    bisected down to. It is a black diamond named in the legend, and the family's line starts at 3."""
+    plan, c = _with_baseline(1560.0)
+    ax = plot_search(plan, c)
+    [line] = [ln for ln in ax.lines if ln.get_label() == "maxUnavailable"]
+    assert list(line.get_xdata()) == [3, 4]
+    [mark] = [ln for ln in ax.lines if ln.get_label().startswith("current strategy")]
+    assert mark.get_label() == "current strategy (the baseline, 5 runs)" and mark.get_marker() == "D"
+    assert list(mark.get_xdata()) == [1.0] and list(mark.get_ydata()) == [pytest.approx(1560.0)]
+    assert figure_problems(ax.get_figure(root=True), "search") == []
+    assert any(t.get_text() == "current strategy" for t in ax.texts)
+    # a baseline cut at the plan's 4 windows: where they were cut, and the legend says so in a duration
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    ax = plot_search(plan, c)
+    [mark] = [ln for ln in ax.lines if ln.get_label().startswith("current strategy")]
+    assert list(mark.get_ydata()) == [4800.0]
+    assert mark.get_label() == ("current strategy (the baseline):\ndid not finish by 1h20m in 5 of 5 runs "
+                                "(runs cut there)")
+    assert not [ln for ln in ax.lines if ln.get_marker() == "x"]  # not drawn a second time as the family's
+
+
+def test_time_ticks_and_legends_read_as_durations_not_fractions_of_an_hour():
+    """Audit (what a reader sees) 3: a plan cut at 4 windows of 20 minutes said "1.33 h" on its ticks
+    and in its legend. A duration that is no whole number of its unit reads as the report writes one."""
+    from rollsim.present.plotmath import short_duration
+
+    assert [short_duration(s) for s in (4800, 5400, 3600, 600, 90, 30, 129600)] == [
+        "1h20m", "1h30m", "1 h", "10 min", "1m30s", "30 s", "1d12h"]
+    assert [short_duration(t) for t in plan_time_ticks(1100.0, 4800.0)[0]] == [
+        "20 min", "30 min", "40 min", "50 min", "1 h", "1h10m", "1h20m"]  # were 1.17 h and 1.33 h
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    c[["duration_p95_s", "window_bound_s"]] += 1000.0  # from 23 min to the cut at 1h20m
+    left, _right = plot_pareto(plan, c)
+    left.get_figure(root=True).draw_without_rendering()
+    ticks = _shown_ticks(left.xaxis)
+    assert any(re.fullmatch(r"1h\d\dm", t) for t in ticks), ticks
+    assert not any(re.fullmatch(r"\d+\.\d+ (h|min|d)", t) for t in ticks), ticks
+
+
+def test_a_worst_availability_over_runs_that_did_not_finish_is_marked():
+    """Audit (what a reader sees) 4: the 500-node plan's baseline, maxUnavailable 1, read "99.8%" as its
+    worst availability, over 5 runs all cut at the plan's 4 windows: the worst until they were cut, not
+    the rollout's. The study report marks such figures (†); the evidence table now does, with a note."""
+    from rollsim.present.plan_report import _evidence
+
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    plan["search"].update(cut_windows=4, tops={})
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    c = c.assign(duration_p50_s=c["duration_p95_s"] * 0.7, common_replications=5,
+                 duration_mean_common_s=c["duration_mean_s"])
+    blocks = _evidence(plan, c)
+    [table] = [b for b in blocks if b[0] == "table"]
+    cells = {row[0]: row[6] for row in table[2]}
+    assert cells["maxUnavailable 1, minReadySeconds 0 (current strategy, the baseline)"] == "99.8%†"
+    assert all(not cell.endswith("†") for name, cell in cells.items() if "baseline" not in name)
+    [note] = [b[1][0][1] for b in blocks if b[0] == "p" and b[1][0][1].startswith("†")]
+    assert "still running at the plan's cut at 4 windows (1h20m00s), or stalled" in note
+    assert "a rollout let run on could go lower" in note
+    # every run finished: no mark, no note
+    plan, c = _with_baseline(1560.0)
+    plan["search"].update(cut_windows=4, tops={})
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    blocks = _evidence(plan, c.assign(duration_p50_s=1000.0))
+    assert not any("†" in str(b) for b in blocks)
+
+
+def test_a_surges_cost_is_worded_by_one_function_for_the_answer_and_the_relaxations():
+    """Audit (what a reader sees) 5: relax.surge_cost and the report's extra_capacity composed the same
+    words twice, the report's with its overlap note between them. One function composes both, each
+    reading as it did: the answer its maxSurge's pods, their requests, then what its runs showed beyond
+    them; a relaxation the most its runs showed at once; both the host paths two pods of a node share."""
+    from rollsim.plan.relax import surge_cost
+    from rollsim.plan.search import Capacity
+    from rollsim.present.plan_report import extra_capacity, overlap_note
+    from rollsim.present.surge_budget import surge_cost_words
+
+    paths = ["/var/log (read-write)"]
+    shared = ("On up to 46 nodes at once the old and the new pod both mounted the DaemonSet's hostPath volume "
+              "/var/log (read-write): two instances shared that host path while they overlapped.")
+    answer = surge_cost_words(44, 46, 100, 200 * 2**20, paths)
+    assert answer == ("44 pods, requesting 4.4 CPU (44 × 100m) and 8.6 GiB (44 × 200Mi) more than delete-first; the "
+                      "runs showed up to 46 at once (a sync's creates can land before its deletes: README, \"Surge "
+                      "overlap in realistic mode\"). " + shared)
+    ds = {"requests_cpu_millis": 100, "requests_memory_bytes": 200 * 2**20, "host_paths": paths}
+    assert extra_capacity({"extra_pods": 44, "extra_pods_observed": 46}, ds) == answer
+    assert overlap_note({"extra_pods": 44, "extra_pods_observed": 46}) in answer
+    assert extra_capacity({"extra_pods": 0}, ds) == "0 pods"
+    relaxed = surge_cost_words(44, 46, 100, 200 * 2**20, paths, peak=True)
+    assert relaxed == ("up to 46 extra pods at once, requesting 4.6 CPU (46 × 100m) and 9 GiB (46 × 200Mi) more "
+                       "than delete-first. " + shared)
+    runs = tuple({"completed": True, "duration_s": 300.0, "stalled": False, "min_available_fraction": 1.0,
+                  "max_surge_observed": 46, "unavailable_node_seconds": 0.0} for _ in range(5))
+    capacity = Capacity(100, 200 * 2**20, None, tuple(paths))  # type: ignore[arg-type]
+    assert surge_cost(Evidence(Setting(SURGE, 44, 0.0), runs), capacity) == "its cost: " + relaxed
+    assert surge_cost(Evidence(Setting("maxUnavailable", 44, 0.0), runs), capacity) == ""
+    # no requests, no host paths: the pods alone
+    assert surge_cost_words(3, 3, 0, 0, []) == "3 pods"
+    assert surge_cost_words(3, 3, 0, 0, [], peak=True) == "up to 3 extra pods at once"

@@ -408,8 +408,9 @@ def test_log_time_ticks_are_round_times() -> None:
 
 
 def test_short_duration_picks_the_largest_unit() -> None:
+    """A whole number of its largest unit, else a duration as the report writes one (``1h30m``, not ``1.5 h``)."""
     assert [short_duration(s) for s in (0.5, 30, 300, 5400, 36000, 2 * 86400)] == [
-        "0.5 s", "30 s", "5 min", "1.5 h", "10 h", "2 d"]
+        "0.5 s", "30 s", "5 min", "1h30m", "10 h", "2 d"]
 
 
 def test_spread_labels_moves_only_what_overlaps() -> None:

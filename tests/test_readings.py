@@ -54,15 +54,15 @@ def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:
 def test_a_fault_costs_time_and_node_hours_against_its_baseline() -> None:
     s = frame([{"label": "steady", "faults.new_pods": NAN, "duration_s_mean": 464.0,
                 "unavailable_node_seconds_mean": 36000.0},
-               {"label": "2% NotReady", "faults.new_pods": "x", "duration_s_mean": 484.0,
+               {"label": "2% bad", "faults.new_pods": "crashloop:0.02", "duration_s_mean": 484.0,
                 "unavailable_node_seconds_mean": 37440.0},
-               {"label": "all bad", "faults.new_pods": "y", "completed": 0}])
+               {"label": "all bad", "faults.new_pods": "never-ready", "completed": 0}])
     lines = condition_costs(s, ["faults.new_pods"], [])
-    assert lines[0] == ("new_pods=x against new_pods=healthy (2% NotReady): 8m04s against 7m44s (+20s, +4%) and "
-                        "10.4 against 10.0 unavailable node-hours (+0.4).")
-    assert lines[1] == "new_pods=y against new_pods=healthy (all bad): completed 0/3 against 3/3."
+    assert lines[0] == ("2% of new pods crash-looping against healthy new pods (2% bad): 8m04s against 7m44s "
+                        "(+20s, +4%) and 10.4 against 10.0 unavailable node-hours (+0.4).")
+    assert lines[1] == "new pods never Ready against healthy new pods (all bad): completed 0/3 against 3/3."
     s.loc[1, "faults.new_pods"] = "[{\"name\": \"calico-node\", \"ready\": \"lognormal(median=3, p95=6)\"}]"
-    assert condition_costs(s, ["faults.new_pods"], [])[0].startswith("2% NotReady against steady: 8m04s")
+    assert condition_costs(s, ["faults.new_pods"], [])[0].startswith("2% bad against steady: 8m04s")
 
 
 def test_the_baseline_keeps_the_same_decisions() -> None:
@@ -85,16 +85,16 @@ def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> Non
         return {"label": label, "strategy.max_surge": "10%", "cluster.node_utilization": util,
                 "daemonset.host_ports": ports, "duration_s_mean": duration}
 
-    s = frame([row("maxSurge 10%, node_utilization=0.5", 0.5, None, 100.0),
-               row("maxSurge 10%, node_utilization=0.7", 0.7, None, 150.0),
-               row("maxSurge 10%, hostPort 9100, node_utilization=0.5", 0.5, "[9100]", 120.0),
-               row("maxSurge 10%, hostPort 9100, node_utilization=0.7", 0.7, "[9100]", 200.0)])
+    half, most = "other pods requesting 50% of each node", "other pods requesting 70% of each node"
+    s = frame([row(f"maxSurge 10%, {half}", 0.5, None, 100.0),
+               row(f"maxSurge 10%, {most}", 0.7, None, 150.0),
+               row(f"maxSurge 10%, hostPort 9100, {half}", 0.5, "[9100]", 120.0),
+               row(f"maxSurge 10%, hostPort 9100, {most}", 0.7, "[9100]", 200.0)])
     lines = condition_costs(s, ["cluster.node_utilization", "daemonset.host_ports"], ["strategy.max_surge"])
-    assert lines[0].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%): 2m30s against")
+    assert lines[0].startswith(f"{most} against {half} (maxSurge 10%): 2m30s against")
     assert lines[1].startswith("hostPort 9100 against no hostPort (maxSurge 10%): 2m00s against 1m40s")
     # both conditions changed: set against the same host port at the base utilization, not against the base
-    assert lines[2].startswith("node_utilization=0.7 against node_utilization=0.5 (maxSurge 10%, hostPort 9100): "
-                               "3m20s against 2m00s")
+    assert lines[2].startswith(f"{most} against {half} (maxSurge 10%, hostPort 9100): 3m20s against 2m00s")
     assert len(lines) == 3
 
 
@@ -196,14 +196,14 @@ def test_another_daemonsets_failure_qualifies_the_fastest_and_the_costs_too() ->
     """
     s = frame([{"label": "steady", "strategy.max_unavailable": 1, "faults.new_pods": NAN, "duration_s_mean": 464.0},
                {"label": "mu 2", "strategy.max_unavailable": 2, "faults.new_pods": NAN, "duration_s_mean": 300.0},
-               {"label": "2% NotReady", "strategy.max_unavailable": 1, "faults.new_pods": "x",
+               {"label": "2% bad", "strategy.max_unavailable": 1, "faults.new_pods": "crashloop:0.02",
                 "duration_s_mean": 484.0}])
     lines = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {},
                      own_only=True)
     assert lines[0] == "All 3 configurations completed in every replication (the study's own DaemonSet)."
-    assert lines[1].startswith("With new_pods=default, fastest (the study's own DaemonSet): mu 2,")
-    assert lines[2].startswith("new_pods=x against new_pods=healthy (2% NotReady; the study's own DaemonSet): "
-                               "8m04s against 7m44s")
+    assert lines[1].startswith("With healthy new pods, fastest (the study's own DaemonSet): mu 2,")
+    assert lines[2].startswith("2% of new pods crash-looping against healthy new pods (2% bad; the study's own "
+                               "DaemonSet): 8m04s against 7m44s")
     plain = readings(s, [], ["strategy.max_unavailable", "faults.new_pods"], ["strategy.max_unavailable"], {})
     assert not any("own DaemonSet" in line for line in plain)
 

@@ -124,9 +124,9 @@ def test_one_recommendation_per_condition_the_user_does_not_choose() -> None:
          "params": {"cluster.node_utilization": 0.9}},
     ]
     recs = recommend_by_condition(configs, (), ["cluster.node_utilization"])
-    assert [(r.condition, r.label) for r in recs] == [("node_utilization=0.5", "surge, u=0.5"),
-                                                      ("node_utilization=0.7", "mu, u=0.7"),
-                                                      ("node_utilization=0.9", None)]
+    assert [(r.condition, r.label) for r in recs] == [("other pods requesting 50% of each node", "surge, u=0.5"),
+                                                      ("other pods requesting 70% of each node", "mu, u=0.7"),
+                                                      ("other pods requesting 90% of each node", None)]
     assert "nothing to choose from" in recs[2].reason
 
 
@@ -159,7 +159,8 @@ def test_a_long_condition_is_named_as_its_configurations_are() -> None:
 
 def test_a_condition_that_is_a_named_variant_is_named_as_the_user_named_it() -> None:
     """field-neco-1910: three named DaemonSets, each its own nodes, terminate and ready times. The
-    condition was "nodes=108, terminate=lognormal(median=20, p95=30), ready=lognormal(...)"."""
+    condition was "nodes=108, terminate=lognormal(median=20, p95=30), ready=lognormal(...)". A shared
+    part that is a condition's own words is the setting, not a name the user gave."""
     def config(name: str, nodes: int, mu: str, duration: float) -> dict:
         return {"label": f"{name} ({nodes} nodes), max_unavailable={mu}", "ok": True, "failed": [], "runs": 3,
                 "completed": 3, "duration_s_mean": duration,
@@ -171,7 +172,9 @@ def test_a_condition_that_is_a_named_variant_is_named_as_the_user_named_it() -> 
     assert [(r.condition, r.label) for r in recs] == [
         ("promtail (108 nodes)", "promtail (108 nodes), max_unavailable=25%"),
         ("ceph-csi (61 nodes)", "ceph-csi (61 nodes), max_unavailable=25%")]
+    spelt = [dict(c, label=f"{c['params']['cluster.nodes']} nodes, maxUnavailable {i}") for i, c in enumerate(configs)]
+    assert [r.condition for r in recommend_by_condition(spelt, (), ["cluster.nodes"])] == ["108 nodes", "61 nodes"]
     # a group of one: its whole label would name its decision too, so the values name every condition
     recs = recommend_by_condition(configs[:3], (), ["cluster.nodes", "timings.ready"])
-    assert [r.condition for r in recs] == ["108 nodes, ready=lognormal(median=108, p95=80)",
-                                           "61 nodes, ready=lognormal(median=61, p95=80)"]
+    assert [r.condition for r in recs] == ["108 nodes, app ready time lognormal(median=108, p95=80)",
+                                           "61 nodes, app ready time lognormal(median=61, p95=80)"]

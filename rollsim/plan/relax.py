@@ -67,15 +67,12 @@ def surge_cost(e: Evidence, capacity: Capacity) -> str:
     least its maxSurge), their requests beyond delete-first, and the hostPath volumes the two pods of
     a node shared meanwhile; "" for a maxUnavailable setting.
     """
-    from rollsim.present.surge_budget import shared_host_paths, surge_requests
+    from rollsim.present.surge_budget import surge_cost_words
 
     if e.setting.kind != SURGE:
         return ""
-    peak = max(e.setting.count, e.max_surge_observed)
-    requests = surge_requests(peak, capacity.cpu_millis, capacity.memory_bytes)
-    shared = shared_host_paths(capacity.host_paths, peak)
-    return (f"its cost: up to {count_of(peak, 'extra pod')} at once" + (f", {requests}" if requests else "")
-            + (f". {shared}" if shared else ""))
+    return "its cost: " + surge_cost_words(e.setting.count, e.max_surge_observed, capacity.cpu_millis,
+                                           capacity.memory_bytes, capacity.host_paths, peak=True)
 
 
 def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None,

@@ -32,10 +32,11 @@ from matplotlib.transforms import blended_transform_factory
 from rollsim.present.output import png_bytes
 from rollsim.present.plotaxes import log_time_axis
 from rollsim.present.plotmath import log_time_ticks, pareto_front, short_duration
-from rollsim.present.render import format_duration
+from rollsim.present.render import count_of, format_duration
 
-__all__ = ["PLAN_FIGURES", "common_seeds", "cut_phrase", "has_role", "keeps_floor", "marker_sizes", "mean_column",
-           "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures", "unfinished_reason"]
+__all__ = ["PLAN_FIGURES", "baseline_only", "common_seeds", "cut_phrase", "has_role", "keeps_floor", "marker_sizes",
+           "mean_column", "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures",
+           "unfinished_reason"]
 
 PLAN_FIGURES = {"pareto": (12.0, 6.4), "search": (12.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
@@ -355,9 +356,11 @@ def common_seeds(candidates: pd.DataFrame, plan: Mapping[str, Any]) -> int | Non
     return int(full["common_replications"].min())
 
 
-def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]]) -> None:
+def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]],
+              ringed: pd.DataFrame | None = None) -> None:
     """Each family's curve of mean duration against count: colour by kind, marker and line by
-    minReadySeconds; hollow where only screened; a ring where the window bound is over the window.
+    minReadySeconds; hollow where only screened; a ring where the window bound is over the window,
+    on ``ringed`` (default ``c``: the baseline, on no line, is ringed too).
     """
     full, y = int(plan["search"]["replications"]), mean_column(c)
     groups = list(c.groupby(["kind", "min_ready_seconds"]))
@@ -371,7 +374,8 @@ def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mappin
         screened = group[group["replications"] < full]
         ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=size + 1,
                 zorder=3)
-    out = c[over_window(c, plan)]
+    ringed = c if ringed is None else ringed
+    out = ringed[over_window(ringed, plan)]
     if len(out):  # under the points: a ring never hides one
         ax.plot(out["count"], out[y], "o", ms=max(marker_sizes(len(groups))) + 7, mfc="none", mec=_WINDOW, mew=1.3,
                 alpha=0.6, zorder=2, label=f"p{100 * plan['constraints']['window_probability']:g} bound over the "
@@ -385,17 +389,40 @@ def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame) -> float:
     return float(row.iloc[0][mean_column(candidates)]) if len(row) else float(answer["duration_mean_s"])
 
 
+def baseline_only(candidates: pd.DataFrame) -> pd.Series:
+    """The rows that are the DaemonSet's current strategy alone (role ``current``, not also a family's top
+    or knee): run after the search by an evaluator of its own, so no point of the search's lines.
+    """
+    if "role" not in candidates.columns:
+        return pd.Series(False, index=candidates.index)
+    return candidates["role"].map(lambda r: isinstance(r, str) and r.split("+") == ["current"])
+
+
+_BASELINE: dict[str, Any] = {"marker": "D", "ms": 10, "mfc": "white", "mec": "black", "mew": 1.6, "ls": "none",
+                             "zorder": 6}
+
+
 def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -> None:
-    """``current strategy`` beside the DaemonSet's own setting, run as a baseline (candidates.csv's role
-    ``current``): at its mean, or where its runs were cut; none where they stalled (at the edge).
+    """The DaemonSet's own setting, run as a baseline (candidates.csv's role ``current``), as a point of
+    its own: a black diamond, named in the legend with its runs, never joined to its family's line (audit:
+    maxUnavailable 1 drawn as the first point of the maxUnavailable line it was never searched on); at its
+    mean, where its runs were cut (the legend says so), or on the axis' top edge where they stalled.
     """
     horizon = plan["search"].get("horizon_s")
     for _, row in candidates[has_role(candidates, "current")].iterrows():
-        y = float(row[mean_column(candidates)])
-        if not math.isfinite(y) and (horizon is None or int(row.get("runs_stalled") or 0)):
-            continue
-        ax.annotate("current strategy", (float(row["count"]), y if math.isfinite(y) else float(horizon)),
-                    xytext=(8, -6), textcoords="offset points", fontsize=8, color="0.3", va="top")
+        x, y = float(row["count"]), float(row[mean_column(candidates)])
+        n = int(row["replications"])
+        label, transform, at = f"current strategy (the baseline, {count_of(n, 'run')})", ax.transData, y
+        if not math.isfinite(y):
+            stalled, reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
+            label = f"current strategy (the baseline):\n{reason}"
+            if stalled or horizon is None:  # no duration to draw: on the top edge, off the scale
+                transform, at = blended_transform_factory(ax.transData, ax.transAxes), 1.0
+            else:
+                at = float(horizon)
+        ax.plot([x], [at], transform=transform, clip_on=False, label=label, **_BASELINE)
+        ax.annotate("current strategy", (x, at), xycoords=transform, xytext=(9, -7), textcoords="offset points",
+                    fontsize=8, color="0.3", va="top")
 
 
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -405,11 +432,12 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     if ax is None:
         ax = Figure(figsize=PLAN_FIGURES["search"], layout="constrained").add_subplot()
     finished = np.isfinite(candidates["duration_mean_s"].astype(float))
-    _families(ax, plan, candidates[finished], _styles(candidates))
+    searched = ~baseline_only(candidates)  # the baseline is its own point, on no family's line
+    _families(ax, plan, candidates[finished & searched], _styles(candidates), candidates[finished])
     answer = plan["answer"]
     if answer is not None:
         _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])
-    _unfinished(ax, plan, candidates[~finished], "count", None)
+    _unfinished(ax, plan, candidates[~finished & searched], "count", None)
     _current_mark(ax, plan, candidates)
     if (candidates["replications"] < int(plan["search"]["replications"])).any():  # a hollow point is drawn
         screened_label = f"screened ({plan['search']['screen_replications']} replications)"

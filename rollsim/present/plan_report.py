@@ -31,7 +31,7 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
-from rollsim.present.surge_budget import shared_host_paths, surge_requests
+from rollsim.present.surge_budget import overlap_words, surge_cost_words
 from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
@@ -242,12 +242,16 @@ def _seed_note(k: int | None) -> str:
             "both ran.")
 
 
-def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None) -> list[tuple]:
+def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None,
+                    cut: str = "the horizon") -> list[tuple]:
     """One table of settings: their means over the seeds all of them ran (with a note saying so when
     their replications differ), their p50, p95, window bound and worst availability over their own runs
     (the answer's p50 is over its own: one table row and the answer must not give two; audit 18). A
     setting every run of which was cut at the ``horizon`` took longer than it: ``> 1h20m00s``, not ∞
-    (the current strategy's maxUnavailable 1 on 500 nodes, cut at 4 windows, never stalled).
+    (the current strategy's maxUnavailable 1 on 500 nodes, cut at 4 windows, never stalled). A worst
+    availability that counts runs which did not finish is marked ``†`` and a note under the table says
+    so (``cut``: where they were cut), as a study's report marks figures of runs cut short: such a run
+    counts only until it stopped, and a rollout let run on could go lower.
     """
     varied = frame["replications"].nunique() > 1
     common = "duration_mean_common_s" in frame.columns
@@ -255,17 +259,37 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
     over = f" (first {k} seeds)" if varied and k is not None else ""
     header = ["setting", "replications", *([f"mean{over}"] if common else []), "p50", "p95", "window bound",
               "worst availability", "extra pods", "verdict"]
-    rows = []
+    rows, unfinished = [], False
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
         d = _d if not _all_cut(r) or horizon is None else (lambda _x: f">\u00a0{_d(horizon)}")  # one line in a cell
+        cut_short = _unfinished_runs(r) > 0
+        unfinished = unfinished or cut_short
         rows.append([str(r["setting"]), str(int(r["replications"])),
                      *([d(r["duration_mean_common_s"])] if common else []), d(r["duration_p50_s"]),
                      d(r["duration_p95_s"]),
-                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor), str(int(r["extra_pods"])),
+                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor) + ("†" if cut_short else ""),
+                     str(int(r["extra_pods"])),
                      _verdict(str(r["verdict"]), r.get("duration_mean_s"),
                               int(r["replications"]) if varied else None)])
     note: list[tuple] = [("p", [("", _seed_note(k) + _bound_note(frame))])] if varied else []
-    return [*note, ("table", header, rows)]
+    after: list[tuple] = [("p", [("", _cut_note(cut))])] if unfinished else []
+    return [*note, ("table", header, rows), *after]
+
+
+def _unfinished_runs(row: Mapping[str, Any] | pd.Series) -> int:
+    """How many of the setting's runs did not finish (cut or stalled); 0 in an older candidates.csv."""
+    try:
+        n = float(row["runs_unfinished"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return int(n) if math.isfinite(n) else 0
+
+
+def _cut_note(cut: str) -> str:
+    """What a ``†`` on a worst availability means (``cut``: where the plan cut its runs)."""
+    return (f"† Over runs that did not all finish (still running at {cut}, or stalled; the verdict says how "
+            "many): a run that did not finish counts only until it stopped, so this is the worst seen until then, "
+            "not the rollout's, and a rollout let run on could go lower.")
 
 
 def _all_cut(row: Mapping[str, Any] | pd.Series) -> bool:
@@ -356,10 +380,11 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
     last = rows["setting"].astype(str).str.endswith("(current strategy, the baseline)")
     rows = pd.concat([rows[~last], rows[last]])  # the baseline after what was weighed
     confirmed, screened = rows[rows["replications"] >= full], rows[rows["replications"] < full]
-    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon)
+    cut = cut_phrase(plan["search"])
+    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon, cut)
     if len(screened):
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
-                   *_evidence_table(screened, floor, horizon)]
+                   *_evidence_table(screened, floor, horizon, cut)]
     left = candidates[~shown]
     if len(left):
         few = int((left["replications"] < full).sum())
@@ -386,26 +411,21 @@ def _current_not_run(plan: Mapping[str, Any]) -> list[tuple]:
 def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> str:
     """What the answer asks for beyond delete-first: ``0 pods``, or for a surge setting its pods,
     what they request (``50 CPU (500 × 100m) and 97.7 GiB (500 × 200Mi)``), the overlap its runs
-    showed (``overlap_note``) and the hostPath volumes the two pods of a node share meanwhile.
+    showed and the hostPath volumes the two pods of a node share meanwhile (``surge_cost_words``, which
+    words a relaxation's cost too).
     """
     pods = int(answer["extra_pods"])
     if pods == 0:
         return "0 pods"
-    requests = surge_requests(pods, daemonset["requests_cpu_millis"], daemonset["requests_memory_bytes"])
-    shared = shared_host_paths(daemonset.get("host_paths") or [], max(pods, answer.get("extra_pods_observed") or 0))
-    return (count_of(pods, "pod") + (f", {requests}" if requests else "") + overlap_note(answer)
-            + (f". {shared}" if shared else ""))
+    return surge_cost_words(pods, int(answer.get("extra_pods_observed") or 0), daemonset["requests_cpu_millis"],
+                            daemonset["requests_memory_bytes"], daemonset.get("host_paths") or [])
 
 
 def overlap_note(answer: Mapping[str, Any]) -> str:
     """``; the runs showed up to 46 at once ...`` when the answer's runs had more extra pods at once
     than its maxSurge (the surge budget is judged on maxSurge, as the controller's is), else "".
     """
-    seen = answer.get("extra_pods_observed") or 0
-    if seen <= answer["extra_pods"]:
-        return ""
-    return (f"; the runs showed up to {seen} at once (a sync's creates can land before its deletes: "
-            "README, \"Surge overlap in realistic mode\")")
+    return overlap_words(int(answer["extra_pods"]), int(answer.get("extra_pods_observed") or 0))
 
 
 def _simulated(plan: Mapping[str, Any]) -> list[tuple]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rollsim.spec.duration import compact_duration
 from rollsim.spec.settings import BY_KEY
 from rollsim.sweep.labels import display, setting_words
 
@@ -97,10 +98,16 @@ def log_time_ticks(lo: float, hi: float, at_least: int = 4) -> tuple[list[float]
 
 
 def short_duration(seconds: float) -> str:
-    """A tick label: ``30 s``, ``5 min``, ``1.5 h``, ``2 d`` (the largest unit that is at least 1)."""
+    """A tick label: ``30 s``, ``5 min``, ``1 h``, ``2 d`` (a whole number of the largest unit that is at
+    least 1), else the duration as the report writes it, without the zero units it ends on: ``1h20m``,
+    ``1m30s``, ``1d12h`` (``1.33 h`` and ``1.5 min`` made a reader divide).
+    """
     for size, unit in ((_DAY, "d"), (_HOUR, "h"), (_MIN, "min")):
         if abs(seconds) >= size:
-            return f"{seconds / size:.3g} {unit}"
+            whole = round(seconds / size)
+            if abs(seconds - whole * size) < 0.5:  # whole to the second
+                return f"{whole:.3g} {unit}" if abs(whole) < 1000 else f"{whole:,} {unit}"
+            return compact_duration(seconds)
     return f"{seconds:.3g} s"
 
 
@@ -157,7 +164,7 @@ def sweep_value(v: Any) -> tuple[str, float | None]:
 
 def label_of(key: str, value: Any) -> str:
     """A swept key and value as the configurations' labels name them (``setting_words``:
-    ``maxUnavailable 10%``, ``node_utilization=0.5``), absent ``default``.
+    ``maxUnavailable 10%``, ``other pods requesting 50% of each node``).
     """
     return setting_words(key, value)
 
@@ -224,7 +231,7 @@ def sweep_axis(summary: pd.DataFrame, swept: Sequence[str]) -> tuple[str | None,
 
 def _names(label: Any, key: str, value: Any) -> bool:
     """Whether a configuration's label names ``key``'s ``value`` as the grid's labels write it
-    (``setting_words``: ``minReadySeconds 30``, ``node_utilization=0.5``).
+    (``setting_words``: ``minReadySeconds 30``, ``other pods requesting 50% of each node``).
     """
     return setting_words(key, value) in str(label).split(", ")
 

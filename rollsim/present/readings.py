@@ -51,8 +51,8 @@ _UNSET = {"cluster.add_nodes": "no nodes added", "cluster.remove_nodes": "no nod
 
 
 def condition_words(key: str, value: Any) -> str:
-    """A condition's value as a finding names it: ``add_nodes=100@60+120``; unset, what that
-    means (``no nodes added``) or the setting's default (``not_ready_nodes=0``), not ``default``.
+    """A condition's value as a finding names it: ``100 nodes added from 1m00s to 3m00s``; unset, what that
+    means (``no nodes added``) or the setting's default (``healthy new pods``), not ``default``.
     """
     if display(value) != "default" and value not in ((), []):
         return label_of(key, value)
@@ -149,7 +149,7 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
 
 def _within(row: Mapping[str, Any], conditions: Sequence[str], where: str) -> str:
     """A configuration's label under its condition's heading ``where``: without the parts that
-    name the condition (``nodes=100``, or the shared label ``where`` itself).
+    name the condition (``100 nodes``, or the shared label ``where`` itself).
     """
     label = str(row["label"])
     if label.startswith(where + ", "):
@@ -256,7 +256,7 @@ def _shared(row: Mapping[str, Any], base: Mapping[str, Any], conditions: Sequenc
 
 
 def _without(label: str, conditions: Sequence[str], row: Mapping[str, Any]) -> str:
-    """A configuration's label without the parts that name its conditions (``nodes=100``)."""
+    """A configuration's label without the parts that name its conditions (``100 nodes``)."""
     drop = {label_of(k, row.get(k)) for k in conditions}
     return ", ".join(p for p in label.split(", ") if p not in drop)
 

@@ -19,14 +19,15 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from rollsim.present.render import format_number, trim_zeros
+from rollsim.present.render import count_of, format_number, trim_zeros
 from rollsim.present.study import desired_counts, scenarios_by_config
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.spec.budget import parse_int_or_percent, scaled_value
 from rollsim.spec.churn import change_kinds, moves_nodes
 from rollsim.sweep.results import Results
 
-__all__ = ["SurgeBudget", "shared_host_paths", "surge_budget", "surge_budgets", "surge_costs", "surge_requests"]
+__all__ = ["SurgeBudget", "overlap_words", "shared_host_paths", "surge_budget", "surge_budgets", "surge_cost_words",
+           "surge_costs", "surge_requests"]
 
 _MAX_LINES = 8
 
@@ -162,6 +163,39 @@ def surge_requests(pods: int, cpu_millis: float, memory_bytes: float) -> str:
         cost.append(f"{trim_zeros(format_number(pods * memory_bytes / 2**30, 1))} GiB "
                     f"({pods:,} × {memory_bytes / 2**20:g}Mi)")
     return f"requesting {' and '.join(cost)} more than delete-first" if cost else ""
+
+
+def overlap_words(pods: int, observed: int) -> str:
+    """``; the runs showed up to 46 at once ...`` when a setting's runs had more extra pods at once
+    (``observed``) than its maxSurge (``pods``: what a surge budget is judged on, as the controller's
+    is), else "".
+    """
+    if observed <= pods:
+        return ""
+    return (f"; the runs showed up to {observed} at once (a sync's creates can land before its deletes: "
+            "README, \"Surge overlap in realistic mode\")")
+
+
+def surge_cost_words(pods: int, observed: int, cpu_millis: float, memory_bytes: float, host_paths: Sequence[str],
+                     peak: bool = False) -> str:
+    """What a surge of maxSurge ``pods`` costs beyond delete-first, whose runs showed up to ``observed``
+    extra pods at once, each requesting ``cpu_millis`` and ``memory_bytes``: the one composition of those
+    words, for a plan's answer and its relaxations alike.
+
+    As an answer asks for it (``peak`` false): its pods and what they request, then the overlap its runs
+    showed beyond them (``overlap_words``): ``216 pods, requesting 21.6 CPU (216 × 100m) ... more than
+    delete-first; the runs showed up to 367 at once (...)``. As a relaxation's cost (``peak``): at the most
+    its runs showed, ``up to 500 extra pods at once, requesting ...``. Either way the sentence on the
+    hostPath volumes (``host_paths``) the old and the new pod of a node share, on the most nodes that
+    overlapped, follows.
+    """
+    most = max(pods, observed)
+    counted = most if peak else pods
+    requests = surge_requests(counted, cpu_millis, memory_bytes)
+    shared = shared_host_paths(host_paths, most)
+    return ((f"up to {count_of(most, 'extra pod')} at once" if peak else count_of(pods, "pod"))
+            + (f", {requests}" if requests else "") + ("" if peak else overlap_words(pods, observed))
+            + (f". {shared}" if shared else ""))
 
 
 def shared_host_paths(paths: Sequence[str], nodes: int) -> str:

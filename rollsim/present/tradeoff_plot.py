@@ -8,7 +8,6 @@ against mean unavailable node-hours per configuration, with the study's Pareto f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,14 +31,13 @@ from rollsim.present.plotdata import (
 from rollsim.present.plotlabels import label_points, merge_coincident
 from rollsim.present.plotmath import short_number, time_unit, wants_log, when
 from rollsim.present.study import pareto_fronts, slo_specs
-from rollsim.sweep.labels import display, setting_words
 from rollsim.sweep.results import Results
 from rollsim.sweep.wholeupdate import completed_flags
 
 __all__ = ["TRADEOFF_SIZE", "plot_tradeoff"]
 
 TRADEOFF_SIZE = (9.0, 6.0)  # inches
-MANY = 10  # past this many points, a point's label is its values alone (point_names)
+MANY = 10  # past this many points, labels alternate sides (label_points)
 # black: no configuration's colour (C3, the red it was, is the fourth configuration's, on which it vanished)
 _FAILED: dict[str, Any] = {"marker": "x", "markersize": 7, "markeredgewidth": 1.8, "color": "black",
                            "linestyle": "none", "zorder": 4}
@@ -144,8 +142,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                   "rollout duration (mean over replications, log scale)")
     ax.set_title("Speed against disruption (lower left is better)")
     ax.grid(True, alpha=0.3)
-    names, key_note = point_names(s, list(results.experiment.get("swept") or []), int(shown.sum()))
-    legend_below(ax, extra=[*notes, legend_note(key_note)] if key_note else notes)
+    names = point_names(s)
+    legend_below(ax, extra=notes)
     texts = [str(v) + (f" ({reached[int(c)].completed}/{reached[int(c)].runs} completed)" if int(c) in reached else
                        f" ({others[int(c)]})" if int(c) in others else "")
              for v, c in zip(names, s["config"])]
@@ -167,36 +165,9 @@ def _slo_failures(ax: Axes, s: pd.DataFrame, shown: np.ndarray, x: np.ndarray, y
     return [Line2D([], [], **_FAILED, label="fails the SLO (the table's ✗)")]
 
 
-def point_names(summary: pd.DataFrame, swept: Sequence[str], shown: int) -> tuple[list[str], str]:
-    """The points' labels: the table's labels, or past ``MANY`` points the swept values alone (a part
-    that names a swept key's value, ``maxUnavailable 25`` or ``node_utilization=0.5`` as
-    ``setting_words`` writes it, is ``25``), with the legend's note naming the keys; other parts (a
-    variant's name, ``no disk pressure``) stay whole.
+def point_names(summary: pd.DataFrame) -> list[str]:
+    """The points' labels: the table's labels, whatever their number, so that a point reads as the rest
+    of the report spells its settings (``identical pipeline, maxUnavailable 1``; past ten points they
+    were the values alone, ``identical pipeline, 1``, with a legend note naming the key).
     """
-    texts = [str(v) for v in summary["label"]]
-    if shown <= MANY:
-        return texts, ""
-    keys: dict[str, None] = {}
-    short = []
-    for text, (_, row) in zip(texts, summary.iterrows()):
-        parts = []
-        for part in text.split(", "):
-            named = next((n for n in (_value_only(part, k, row[k]) for k in swept if k in row) if n), None)
-            if named:
-                keys[named[0]] = None
-            parts.append(named[1] if named else part)
-        short.append(", ".join(parts))
-    return short, ("points labelled by value: " + ", ".join(keys)) if keys else ""
-
-
-def _value_only(part: str, key: str, value: Any) -> tuple[str, str] | None:
-    """``("maxUnavailable", "25")`` when ``part`` is ``key``'s ``value`` as ``setting_words`` writes it
-    and ends in the value (``maxUnavailable 25``, ``node_utilization=0.5``), else None.
-    """
-    words, shown = setting_words(key, value), display(value)
-    if part != words:
-        return None
-    for sep in ("=", " "):
-        if words.endswith(sep + shown) and len(words) > len(shown) + 1:
-            return words[:-len(shown) - 1], shown
-    return None
+    return [str(v) for v in summary["label"]]

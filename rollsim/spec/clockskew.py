@@ -20,6 +20,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rollsim.spec.duration import compact_duration
+
 __all__ = ["ClockSkew", "MAX_SKEW_S", "parse_clock_skew"]
 
 MAX_SKEW_S = 10**9
@@ -47,6 +49,15 @@ class ClockSkew:
 
     def __str__(self) -> str:
         return f"{self.seconds}" + (f":{self.fraction:g}" if self.fraction != 1.0 else "")
+
+    def words(self) -> str:
+        """The skew as a person says it: ``5% of kubelet clocks 5m ahead``, ``kubelet clocks 30s behind``,
+        ``no clock skew`` (``300:0.05``, ``-30`` and ``0`` say them to rollsim).
+        """
+        if not self.any:
+            return "no clock skew"
+        which = "kubelet clocks" if self.fraction == 1.0 else f"{round(100 * self.fraction, 4):g}% of kubelet clocks"
+        return f"{which} {compact_duration(abs(self.seconds))} {'ahead' if self.seconds > 0 else 'behind'}"
 
 
 def parse_clock_skew(spec: str | int | ClockSkew) -> ClockSkew:

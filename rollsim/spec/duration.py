@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["DASH", "DURATION_UNITS", "format_duration", "go_duration_ns", "go_duration_seconds", "missing_unit_fix"]
+__all__ = ["DASH", "DURATION_UNITS", "compact_duration", "format_duration", "go_duration_ns", "go_duration_seconds",
+           "missing_unit_fix"]
 
 DASH = "—"  # a value that is not there (no duration: a run that did not complete)
 
@@ -140,3 +141,17 @@ def format_duration(seconds: float | None) -> str:
     if h:
         return f"{sign}{h}h{m:02d}m{sec:02d}s"
     return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
+
+
+def compact_duration(seconds: float | None) -> str:
+    """``format_duration`` without the zero units it ends on: ``1h20m``, ``5m``, ``1h``, ``1m30s``,
+    ``1d12h`` (``1h20m00s``, ``5m00s``, ``1d12h00m``), for a duration that is a setting or a tick
+    rather than a measurement (``5% of kubelet clocks 5m ahead``, an axis tick ``1h20m``).
+    """
+    text = format_duration(seconds)
+    if not text[:1].isdigit() and text[:1] != "-":
+        return text
+    for zeros in ("00s", "00m", "00h"):
+        if text.endswith(zeros) and len(text) > len(zeros) and text[-len(zeros) - 1].isalpha():
+            text = text[:-len(zeros)]
+    return text

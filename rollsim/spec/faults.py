@@ -49,6 +49,9 @@ REJECTED = "rejected"
 KINDS = (HEALTHY, CRASHLOOP, PULL_ERROR, NEVER_READY, REJECTED)  # in the order messages and schema name them
 _SPEC = re.compile(rf"({'|'.join(KINDS)})(?::([0-9]*\.?[0-9]+))?")
 
+# what a faulty new pod does, as ``NewPodFaults.words`` says it
+_WORDS = {CRASHLOOP: "crash-looping", PULL_ERROR: "failing to pull their image", NEVER_READY: "never Ready",
+          REJECTED: "rejected by the kubelet"}
 # pkg/kubelet: MaxContainerBackOff = 300 s, initial 10 s (kuberuntime backOffPeriod);
 # the image pull back-off (pkg/kubelet/images) uses the same 10 s to 300 s.
 BACKOFF_INITIAL_S = 10.0
@@ -80,6 +83,17 @@ class NewPodFaults:
 
     def __str__(self) -> str:
         return self.kind if self.fraction == 1.0 or self.kind == HEALTHY else f"{self.kind}:{self.fraction:g}"
+
+    def words(self) -> str:
+        """The fault as a person says it: ``new pods crash-looping``, ``2% of new pods crash-looping``,
+        ``healthy new pods`` (``crashloop`` and ``crashloop:0.02`` say them to rollsim).
+        """
+        if not self.any:
+            return "healthy new pods"
+        what = _WORDS[self.kind]
+        if self.fraction == 1.0:
+            return f"new pods {what}"
+        return f"{round(100 * self.fraction, 4):g}% of new pods {what}"
 
 
 def parse_new_pods(spec: str | NewPodFaults) -> NewPodFaults:

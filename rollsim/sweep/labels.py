@@ -6,7 +6,10 @@ for an item with a name, ``none`` for an empty list, so that a label, a conditio
 report's description of the other DaemonSets (``rollsim.spec.describe``) read alike. A swept
 setting with a Kubernetes spelling is written so (``maxSurge 10%``, ``system-node-critical``,
 ``3 nodes under disk pressure from the start``: ``setting_words``), as a manifest or a change
-review writes it; one without keeps the experiment's ``key=value``.
+review writes it; a fault, a clock skew or the other pods' share of a node in words (``2% of new pods
+crash-looping``, ``5% of kubelet clocks 5m ahead``, ``other pods requesting 50% of each node``); any
+other by the name reports give the setting and its value (``readiness probe period 10s``), never the
+experiment's ``key=value``, which a change review would have to decode.
 """
 
 from __future__ import annotations
@@ -108,6 +111,63 @@ def _nodes(shown: str) -> str | None:
     return f"{int(shown):,} nodes" if shown.isdigit() else None
 
 
+def _new_pods(shown: str) -> str | None:
+    from rollsim.spec.faults import parse_new_pods
+
+    try:
+        return parse_new_pods(shown).words()
+    except ValueError:
+        return None
+
+
+def _clock_skew(shown: str) -> str | None:
+    from rollsim.spec.clockskew import parse_clock_skew
+
+    try:
+        return parse_clock_skew(shown).words()
+    except ValueError:
+        return None
+
+
+def _share(shown: str) -> str | None:
+    """A fraction as a percentage (``0.5`` → ``50%``), None when it is no number."""
+    try:
+        value = float(shown)
+    except ValueError:
+        return None
+    return f"{round(100 * value, 4):g}%" if math.isfinite(value) else None
+
+
+def _utilization(shown: str) -> str | None:
+    share = _share(shown)
+    return None if share is None else f"other pods requesting {share} of each node"
+
+
+def _cached(shown: str) -> str | None:
+    share = _share(shown)
+    return None if share is None else f"image cached on {share} of nodes"
+
+
+def _other_priority(shown: str) -> str | None:
+    said = _priority(shown)
+    return None if said is None else f"other pods at {said}"
+
+
+def _seconds(shown: str, words: str) -> str | None:
+    """``words`` with the duration ``shown`` (whole seconds) in it, compact: ``5m``."""
+    from rollsim.spec.duration import compact_duration
+
+    try:
+        value = float(shown)
+    except ValueError:
+        return None
+    return words.format(compact_duration(value)) if math.isfinite(value) else None
+
+
+def _also(shown: str) -> str | None:
+    return "no other DaemonSet updated at the same time" if shown == "none" else f"{shown} updated at the same time"
+
+
 # a setting's name -> its value (as ``display`` shows it) as a person writes the two, or None: keep key=value
 _WORDS: dict[str, Callable[[str], str | None]] = {
     "strategy": lambda shown: shown,  # OnDelete, RollingUpdate
@@ -120,7 +180,42 @@ _WORDS: dict[str, Callable[[str], str | None]] = {
     "remove_nodes": _changes("remove", "no nodes removed"),
     "old_pods_unready": _changes("old-pods-unready", "no old pod unready"),
     "disk_pressure_nodes": _changes("disk-pressure", "no disk pressure"),
+    "new_pods": _new_pods,
+    "clock_skew": _clock_skew,
+    "node_utilization": _utilization,
+    "image_cached": _cached,
+    "other_pods_priority": _other_priority,
+    "controller": lambda shown: f"{shown} controller",  # ideal, realistic
+    "kubernetes_version": lambda shown: f"Kubernetes {shown}",
+    "also": _also,
+    "rollback_after": lambda shown: _seconds(shown, "rolled back {} after the stall"),
+    "timings": lambda shown: f"timing profile {shown}",  # an input file (rollsim calibrate)
 }
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _named(key: str, shown: str) -> str:
+    """Any other setting as reports name it, with its value: ``readiness probe period 10s``,
+    ``registry pull rate 10/s``, ``hostNetwork: yes``; a key no setting declares (an input file)
+    by its last part in words: ``nodes file nodes.json``.
+    """
+    from rollsim.spec.duration import compact_duration
+    from rollsim.spec.kinds import BOOLEAN
+    from rollsim.spec.settings import BY_KEY
+
+    setting = BY_KEY.get(key)
+    if setting is None:
+        return f"{key.rsplit('.', 1)[-1].replace('_', ' ')} {shown}"
+    name = (setting.label or setting.name.replace("_", " ")).split(" (")[0]  # "... (fraction)" goes with a unit
+    if setting.kind is BOOLEAN and shown.lower() in _TRUE + _FALSE:
+        return f"{name}: {'yes' if shown.lower() in _TRUE else 'no'}"
+    try:
+        number = float(shown)
+    except ValueError:
+        return f"{name} {shown}"
+    if setting.unit == "s" and math.isfinite(number):
+        return f"{name} {compact_duration(number)}"
+    return f"{name} {shown}" + (f" {setting.unit}" if setting.unit else "")
 
 
 def setting_words(key: str, value: Any) -> str:
@@ -128,18 +223,25 @@ def setting_words(key: str, value: Any) -> str:
     the Kubernetes spelling where there is one (``maxSurge 10%``, ``minReadySeconds 30``, ``OnDelete``,
     ``system-node-critical`` or ``priority 1,000``, ``hostPort 9100``), a node change in words
     (``3 nodes under disk pressure from the start``, ``no disk pressure``), ``500 nodes``, ``batches of
-    50`` (an OnDelete deleter); else ``key=value`` with the key's last part (``node_utilization=0.5``). The
-    value as the experiment gives it and as summary.csv reads it back name alike (``display``).
+    50`` (an OnDelete deleter), a fault, a clock skew or a share in words (``2% of new pods crash-looping``,
+    ``5% of kubelet clocks 5m ahead``, ``other pods requesting 50% of each node``); else the setting's
+    name in reports and its value (``readiness probe period 10s``: ``_named``), so that no report, table
+    or legend shows an experiment's ``key=value``. The value as the experiment gives it and as summary.csv
+    reads it back name alike (``display``).
     """
     from rollsim.spec.settings import BY_KEY, KUBERNETES_FIELDS
 
     shown = display(value)
     setting = BY_KEY.get(key)
+    if (shown == "default" and setting is not None and not setting.per_daemonset
+            and setting.name != "kubernetes_version"  # a live cluster's own version, else rollsim's
+            and isinstance(setting.default, (int, float, str)) and setting.default != ""):
+        shown = display(setting.default)  # a cluster's or a fault's default is its value (no manifest sets it)
     if setting is not None and setting.name in KUBERNETES_FIELDS and shown != "default":
         return f"{setting.label} {shown}"
     words = _WORDS.get(setting.name if setting is not None else key)
     said = words(shown) if words is not None and shown != "default" else None
-    return said if said is not None else f"{key.rsplit('.', 1)[-1]}={shown}"
+    return said if said is not None else _named(key, shown)
 
 
 def config_label(params: Mapping[str, Any], variant: str | None) -> str:

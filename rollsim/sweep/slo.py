@@ -213,7 +213,7 @@ _LONG_CONDITION = 100  # characters
 
 def _shared_label(labels: Sequence[str]) -> str:
     """The parts (``, ``-separated) every label of a group shares: ``stragglers 2% at +500 s`` for
-    ``stragglers 2% at +500 s, max_unavailable=1`` and ``..., max_unavailable=10%``.
+    ``stragglers 2% at +500 s, maxUnavailable 1`` and ``..., maxUnavailable 10%``.
     """
     parts = [label.split(", ") for label in labels]
     return ", ".join(p for p in parts[0] if all(p in q for q in parts[1:])) if parts else ""
@@ -223,7 +223,7 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
                  value: Callable[[Mapping[str, Any], str], Any]) -> dict[str, list[Mapping[str, Any]]]:
     """``rows`` (configurations, each with a ``label``) grouped by their values of the
     ``conditions`` (swept keys the user does not choose; ``value(row, key)`` reads one), in
-    the order they first appear, each group named as a reader takes it in: ``nodes=100``; the
+    the order they first appear, each group named as a reader takes it in: ``100 nodes``; the
     name of the user's variant when each group is one (``_are_variant_names``); or the label parts
     its configurations share when the values are too long to read. Whatever
     is ranked or recommended is ranked within one group: never across conditions.
@@ -232,10 +232,11 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     for row in rows:
         groups.setdefault(tuple(display(value(row, k)) for k in conditions), []).append(row)
     shared = [_shared_label([str(c["label"]) for c in group]) for group in groups.values()]
-    named = _are_variant_names(shared, [len(group) for group in groups.values()])
+    said = [[setting_words(k, v) for k, v in zip(conditions, key)] for key in groups]
+    named = _are_variant_names(shared, [len(group) for group in groups.values()], said)
     out: dict[str, list[Mapping[str, Any]]] = {}
-    for i, (key, group) in enumerate(groups.items()):
-        where = ", ".join(setting_words(k, v) for k, v in zip(conditions, key))
+    for i, group in enumerate(groups.values()):
+        where = ", ".join(said[i])
         if named:  # each condition is one of the user's named variants: named as the user named it
             where = shared[i]
         elif len(where) > _LONG_CONDITION:  # values no reader can take in: name it as its configurations do
@@ -244,14 +245,16 @@ def by_condition(rows: Sequence[Mapping[str, Any]], conditions: Sequence[str],
     return out
 
 
-def _are_variant_names(shared: Sequence[str], sizes: Sequence[int]) -> bool:
+def _are_variant_names(shared: Sequence[str], sizes: Sequence[int], said: Sequence[Sequence[str]]) -> bool:
     """Whether the label parts each group of configurations shares (``shared``, of groups of
     ``sizes``) name variants the user named (``promtail (108 nodes)`` of ``promtail (108 nodes),
-    max_unavailable=1``, where ``nodes=108, terminate=lognormal(median=20, p95=30), ready=...``
-    says less): one per group, no two alike, none a ``key=value`` of a swept setting, each shared
-    by two configurations or more (one's whole label names its decisions too).
+    maxUnavailable 1``, where ``108 nodes, shutdown time lognormal(median=20, p95=30), ...`` says
+    less): one per group, no two alike, none holding a swept condition's words (``said``, each group's:
+    ``other pods requesting 50% of each node`` is the setting, not a name), each shared by two
+    configurations or more (one's whole label names its decisions too).
     """
-    return (bool(shared) and all(size >= 2 for size in sizes) and all(n and "=" not in n for n in shared)
+    return (bool(shared) and all(size >= 2 for size in sizes)
+            and all(n and not set(n.split(", ")) & set(words) for n, words in zip(shared, said))
             and len(set(shared)) == len(shared))
 
 
