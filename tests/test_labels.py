@@ -150,6 +150,10 @@ def test_conditions_without_a_kubernetes_spelling_read_in_words() -> None:
     assert setting_words("daemonset.host_network", "True") == "hostNetwork: yes"
     assert setting_words("controller.mode", "ideal") == "ideal controller"
     assert setting_words("cluster.nodes_file", "nodes.json") == "nodes file nodes.json"
+    assert setting_words("cluster.serialize_image_pulls", False) == "image pulls side by side"
+    assert setting_words("cluster.serialize_image_pulls", "True") == "one image pull at a time"
+    assert setting_words("cluster.max_parallel_image_pulls", 3) == "at most 3 image pulls at once"
+    assert setting_words("cluster.max_parallel_image_pulls", 1) == "at most 1 image pull at once"
 
 
 def test_no_setting_reads_as_key_equals_value() -> None:

@@ -168,6 +168,23 @@ def _also(shown: str) -> str | None:
     return "no other DaemonSet updated at the same time" if shown == "none" else f"{shown} updated at the same time"
 
 
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _serial_pulls(shown: str) -> str | None:
+    """``serializeImagePulls``: what a node does with its pulls."""
+    if shown.lower() in _TRUE:
+        return "one image pull at a time"
+    return "image pulls side by side" if shown.lower() in _FALSE else None
+
+
+def _parallel_pulls(shown: str) -> str | None:
+    """``maxParallelImagePulls``: how many pulls a node runs at once (``none``: no limit)."""
+    if shown == "none":
+        return "no limit on pulls at once"
+    return f"at most {shown} image pull{'' if shown == '1' else 's'} at once" if shown.isdigit() else None
+
+
 # a setting's name -> its value (as ``display`` shows it) as a person writes the two, or None: keep key=value
 _WORDS: dict[str, Callable[[str], str | None]] = {
     "strategy": lambda shown: shown,  # OnDelete, RollingUpdate
@@ -190,8 +207,9 @@ _WORDS: dict[str, Callable[[str], str | None]] = {
     "also": _also,
     "rollback_after": lambda shown: _seconds(shown, "rolled back {} after the stall"),
     "timings": lambda shown: f"timing profile {shown}",  # an input file (rollsim calibrate)
+    "serialize_image_pulls": _serial_pulls,
+    "max_parallel_image_pulls": _parallel_pulls,
 }
-_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
 def _named(key: str, shown: str) -> str:
