@@ -201,7 +201,7 @@ def build_world(scenario: Scenario, seed: int, reference: bool) -> World:
                       eviction_transition_s=scenario.eviction_pressure_transition_period_s if pressure else None,
                       disk_pressure_for_s=scenario.disk_pressure_for_s,
                       eviction_rng=streams["eviction_manager"] if realistic and pressure else None,
-                      serialize_image_pulls=scenario.serialize_image_pulls,
+                      serialize_image_pulls=scenario.image_pulls_serialized(),
                       max_parallel_image_pulls=scenario.max_parallel_image_pulls)
     # one API client for the controller-manager: every DaemonSet's writes share its bucket
     bucket = None if settings.ideal else TokenBucket(settings.kube_api_qps, settings.kube_api_burst)

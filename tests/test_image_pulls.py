@@ -441,20 +441,34 @@ def test_pulls_side_by_side_on_one_node_share_its_link() -> None:
     assert [e.value for e in events] == [pytest.approx(20.0), pytest.approx(20.0), pytest.approx(10.0)]
 
 
-@pytest.mark.parametrize("flags", [
-    ["--max-parallel-image-pulls", "3"],
-    ["--serialize-image-pulls", "--max-parallel-image-pulls", "2"],
-])
-def test_max_parallel_image_pulls_above_one_needs_serialize_image_pulls_false(flags, capsys) -> None:
-    """The kubelet refuses ``maxParallelImagePulls`` above 1 with ``serializeImagePulls: true``
-    (``ValidateKubeletConfiguration``): one line naming the flags, exit 2."""
+def test_max_parallel_image_pulls_above_one_beside_serialize_image_pulls_true_is_refused(capsys) -> None:
+    """The kubelet refuses ``maxParallelImagePulls`` above 1 with ``serializeImagePulls: true`` given
+    (``ValidateKubeletConfiguration``): one line naming both flags, exit 2; with 1 it starts."""
     from rollsim.cli import main
     from rollsim.spec.scenario import SERIAL_PULLS_RULE
 
-    assert main(["simulate", "--nodes", "3", *flags]) == 2
+    assert main(["simulate", "--nodes", "3", "--serialize-image-pulls", "--max-parallel-image-pulls", "2"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and SERIAL_PULLS_RULE in err and "--max-parallel-image-pulls" in err
-    assert main(["simulate", "--nodes", "3", "--max-parallel-image-pulls", "1", "-o", "json"]) == 0
+    assert "--serialize-image-pulls" in err
+    assert main(["simulate", "--nodes", "3", "--serialize-image-pulls", "--max-parallel-image-pulls", "1",
+                 "-o", "json"]) == 0
+
+
+@pytest.mark.parametrize(("serialize", "max_parallel", "serialized"), [
+    (None, None, True), (None, 1, True), (None, 2, False), (None, 3, False),
+    (True, 1, True), (False, None, False), (False, 1, False),
+])
+def test_unset_serialize_image_pulls_is_as_the_kubelet_defaults_it(serialize, max_parallel, serialized) -> None:
+    """``SetDefaults_KubeletConfiguration``: serializeImagePulls left out is true, unless
+    maxParallelImagePulls is 2 or more, "to save users from having to set both configs"; given, it is
+    as given. ``--max-parallel-image-pulls 3`` alone was refused (audit 22)."""
+    scenario = build_scenario(nodes=1, serialize_image_pulls=serialize, max_parallel_image_pulls=max_parallel)
+    assert scenario.image_pulls_serialized() is serialized
+    if max_parallel == 3:  # and it runs so: two 10 s pulls side by side (both done at 14 s)
+        r = simulate(build_scenario(**ONE_NODE, pull=10, max_parallel_image_pulls=3,
+                                    also=[{"name": "b", **TIMES, "pull": 10}]), seed=1)
+        assert (r.summary["duration_s"], r.others["b"]["duration_s"]) == (pytest.approx(14.0), pytest.approx(14.0))
 
 
 def test_an_experiment_sets_the_kubelets_image_pulls(tmp_path) -> None:
@@ -478,6 +492,8 @@ def test_an_experiment_sets_the_kubelets_image_pulls(tmp_path) -> None:
     path.write_text(textwrap.dedent(text % "false"))
     scenario = load_experiment(path).configurations[0].scenario
     assert (scenario.serialize_image_pulls, scenario.max_parallel_image_pulls) == (False, 2)
+    path.write_text(textwrap.dedent(text % "false").replace("    serialize_image_pulls: false\n", ""))  # left out
+    assert not load_experiment(path).configurations[0].scenario.image_pulls_serialized()
     path.write_text(textwrap.dedent(text % "true"))
     with pytest.raises(ConfigError) as info:
         load_experiment(path)
@@ -486,7 +502,8 @@ def test_an_experiment_sets_the_kubelets_image_pulls(tmp_path) -> None:
 
 
 def test_the_flags_reach_the_scenario() -> None:
-    """``--no-serialize-image-pulls`` is ``serializeImagePulls: false``; the default is true."""
+    """``--no-serialize-image-pulls`` is ``serializeImagePulls: false``; not given, it is left to the
+    kubelet's default."""
     from rollsim.cli.parser import build_parser
 
     parser = build_parser()

@@ -154,6 +154,14 @@ def test_conditions_without_a_kubernetes_spelling_read_in_words() -> None:
     assert setting_words("cluster.serialize_image_pulls", "True") == "one image pull at a time"
     assert setting_words("cluster.max_parallel_image_pulls", 3) == "at most 3 image pulls at once"
     assert setting_words("cluster.max_parallel_image_pulls", 1) == "at most 1 image pull at once"
+    # audit 22: an unset limit, the registry's choice, a fraction of a second, thousands
+    assert setting_words("cluster.max_parallel_image_pulls", None) == "no maxParallelImagePulls"
+    assert setting_words("cluster.max_parallel_image_pulls", 1000000) == "at most 1,000,000 image pulls at once"
+    assert setting_words("registry.over_limit", "reject") == "registry refusing requests over its limit (429)"
+    assert setting_words("controller.node_monitor_grace_period", 10.5) == "node monitor grace period 10.5s"
+    assert setting_words("controller.node_monitor_grace_period", 60) == "node monitor grace period 1m"
+    assert setting_words("image.node_bandwidth", None) == "node bandwidth unlimited"
+    assert setting_words("cluster.disk_pressure_for", None) == "disk pressure lasts the rest of the run"
 
 
 def test_no_setting_reads_as_key_equals_value() -> None:

@@ -529,3 +529,53 @@ def test_a_surges_cost_is_worded_by_one_function_for_the_answer_and_the_relaxati
     # no requests, no host paths: the pods alone
     assert surge_cost_words(3, 3, 0, 0, []) == "3 pods"
     assert surge_cost_words(3, 3, 0, 0, [], peak=True) == "up to 3 extra pods at once"
+
+
+def test_the_pareto_figure_marks_the_baseline_too():
+    """Audit 22: the Pareto figure drew the current strategy as one more maxUnavailable dot (or its
+    family's x where its runs were cut), which no marker or legend entry named. A black diamond rings it
+    in both panels, at its p95, or where its runs were cut."""
+    plan, c = _with_baseline(1560.0)
+    for panel, y in zip(plot_pareto(plan, c), (99.8, 0.0)):
+        [mark] = [ln for ln in panel.lines if ln.get_label() == "current strategy (the baseline)"]
+        assert mark.get_marker() == "D" and mark.get_markerfacecolor() == "none"
+        assert list(mark.get_xdata()) == [pytest.approx(1560.0 / 0.7)] and list(mark.get_ydata()) == [
+            pytest.approx(y)]
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    left, _right = plot_pareto(plan, c)
+    [mark] = [ln for ln in left.lines if ln.get_label() == "current strategy (the baseline)"]
+    assert list(mark.get_xdata()) == [4800.0]  # where they were cut, around its family's x
+
+
+@pytest.mark.parametrize(("unfinished", "stalled", "cells"), [
+    (2, 0, ["—", "25m00s", "—", "—"]),  # 2 of 5 cut: the median is a finished run's; mean, p95, bound not known
+    (2, 1, ["∞", "25m00s", "∞", "∞"]),  # one stalled: it never finishes
+    (5, 0, [">\u00a01h20m00s"] * 4),  # all cut: each figure is over the cut
+])
+def test_a_partly_cut_baseline_shows_what_is_known_not_infinity(unfinished, stalled, cells):
+    """Audit 22: a baseline 2 of whose 5 runs were cut at the plan's 4 windows read ∞ for its mean,
+    p50 and p95, though its median is a finished run's and its runs were not infinite."""
+    from rollsim.present.plan_report import _evidence
+
+    plan, c = _with_baseline(math.inf, unfinished=unfinished)
+    c.loc[c["role"] == "current", "runs_stalled"] = stalled
+    plan["search"].update(cut_windows=4, tops={})
+    plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
+    p50 = [1500.0 if r == "current" else p95 * 0.7 for r, p95 in zip(c["role"], c["duration_p95_s"])]
+    c = c.assign(duration_p50_s=p50, common_replications=5, duration_mean_common_s=c["duration_mean_s"])
+    [table] = [b for b in _evidence(plan, c) if b[0] == "table"]
+    [row] = [r for r in table[2] if "baseline" in r[0]]
+    assert row[2:6] == cells
+
+
+def test_the_median_of_runs_some_of_which_were_cut_is_a_finished_runs():
+    """``order_quantile``: a run that did not finish sorts last; a quantile that falls among the finished
+    runs is theirs, one on or toward an unfinished run is inf (np.quantile gave NaN from inf - inf)."""
+    from rollsim.plan.evidence import order_quantile
+
+    inf = math.inf
+    assert order_quantile([900.0, 100.0, inf, 300.0, inf], 0.5) == 900.0  # the third of 5, cut ones last
+    assert order_quantile([100.0, 300.0, 900.0, inf, inf], 0.95) == inf
+    assert order_quantile([100.0, 200.0, 300.0, 400.0, 500.0], 0.95) == pytest.approx(480.0)
+    assert order_quantile([100.0, inf], 0.5) == inf
+    assert order_quantile([7.0], 0.95) == 7.0

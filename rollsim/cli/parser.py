@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from rollsim.cli.exits import UsageError
 from rollsim.cli.values import (
+    any_path,
     checked,
     count,
     daemonset,
@@ -181,7 +182,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     for setting in settings:  # one flag per declared setting
         if not setting.flag:
             continue
-        if setting.kind is BOOLEAN and setting.default is True:  # on by default: --no-NAME turns it off
+        if setting.kind is BOOLEAN and setting.default is not False:  # on, or unset: --no-NAME turns it off
             sim.add_argument(setting.flag_name, action=argparse.BooleanOptionalAction, default=None,
                              help=setting.help_text())
         elif setting.kind is BOOLEAN:  # a switch: given, it is true
@@ -286,7 +287,8 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
 def live_flags(group) -> None:
     """--context/--kubeconfig/--namespace: read ``ds/NAME`` (and the nodes) from a live cluster."""
     group.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster (with ds/NAME)")
-    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+    group.add_argument("--kubeconfig", metavar="PATH", type=checked(any_path),
+                       help="kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
     group.add_argument("-n", "--namespace", metavar="NS",
                        help="namespace of ds/NAME (default: the context's), or of a manifest file's DaemonSet "
                             "without one, as kubectl apply -n takes it")

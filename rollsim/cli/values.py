@@ -15,7 +15,7 @@ from typing import Any
 
 from rollsim.io.outputs import output_folder, output_path, too_long
 
-__all__ = ["checked", "count", "daemonset", "epoch_seconds", "input_file", "output_file", "output_folder",
+__all__ = ["any_path", "checked", "count", "daemonset", "epoch_seconds", "input_file", "output_file", "output_folder",
            "results_folder", "rule", "scheduler_address", "workers"]
 
 
@@ -92,9 +92,23 @@ def input_file(text: str) -> str:
     return text
 
 
+def any_path(text: str) -> str:
+    """A path read later, which says there that it is missing (``--kubeconfig``): here only a path
+    no filesystem holds is refused.
+    """
+    why = too_long(text)
+    if why:
+        raise ValueError(why)
+    return text
+
+
 def results_folder(text: str) -> Path:
-    """A results folder to read (``plot``, ``report``)."""
-    return Path(_given(text, "a results folder"))
+    """A results folder to read (``plot``, ``report``), not a path no filesystem holds."""
+    text = _given(text, "a results folder")
+    why = too_long(text)
+    if why:
+        raise ValueError(why)
+    return Path(text)
 
 
 def daemonset(text: str) -> str:

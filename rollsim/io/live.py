@@ -83,10 +83,15 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
 
     from kubernetes.config.kube_config import KUBE_CONFIG_DEFAULT_LOCATION
 
+    from rollsim.io.outputs import too_long
+
     if kubeconfig:
         path = str(kubeconfig)
     elif os.environ.get("KUBECONFIG", "").strip(os.pathsep):
         listed = [p for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
+        long = next((p for p in listed if too_long(os.path.expanduser(p))), None)
+        if long is not None:  # is_file would raise (Python 3.11): said as the rule it breaks
+            raise LiveError(f"KUBECONFIG: {long[:20]}... {too_long(os.path.expanduser(long))}; fix KUBECONFIG")
         found = [p for p in listed if Path(os.path.expanduser(p)).is_file()]
         if not found:
             raise LiveError(f"KUBECONFIG names no file that exists ({', '.join(listed)}); "
@@ -94,6 +99,9 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
         return os.pathsep.join(found)
     else:
         path = os.path.expanduser(KUBE_CONFIG_DEFAULT_LOCATION)
+    why = too_long(path)
+    if why:
+        raise LiveError(f"kubeconfig {path[:20]}...: {why} (give --kubeconfig PATH or set KUBECONFIG)")
     if not Path(path).is_file():
         raise LiveError(f"kubeconfig {path}: no such file (give --kubeconfig PATH or set KUBECONFIG)")
     return path

@@ -36,9 +36,9 @@ def too_long(text: str) -> str | None:
     longer than ``NAME_MAX``), or None. Asked before the path is looked at: Python 3.11's
     ``Path.exists`` raises ``File name too long`` rather than answering False.
     """
-    if len(text.encode("utf-8")) > PATH_MAX:
+    if len(os.fsencode(text)) > PATH_MAX:  # the bytes the system is given (a name need not be UTF-8)
         return f"must be at most {PATH_MAX} bytes long"
-    long = next((p for p in Path(text).parts if len(p.encode("utf-8")) > NAME_MAX), None)
+    long = next((p for p in Path(text).parts if len(os.fsencode(p)) > NAME_MAX), None)
     return None if long is None else f"has a component longer than {NAME_MAX} bytes ({long[:20]}...)"
 
 
@@ -59,8 +59,8 @@ def folder_name(name: object) -> str:
         why = "not '.', '..' or hidden: no leading '.'"
     elif _control(stripped):
         why = f"no control characters such as {_control(stripped)}"
-    elif len(stripped.encode("utf-8")) > NAME_MAX:
-        why = f"at most {NAME_MAX} bytes, got {len(stripped.encode('utf-8'))}"
+    elif len(os.fsencode(stripped)) > NAME_MAX:
+        why = f"at most {NAME_MAX} bytes, got {len(os.fsencode(stripped))}"
     if why:
         raise ValueError(f"must be a name usable as a folder ({why}), got {name!r}")
     return stripped

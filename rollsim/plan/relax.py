@@ -58,7 +58,7 @@ def spread(e: Evidence) -> str:
     """``p50 14m47s and p95 21m30s of its 59 runs``: where the bulk of a setting's runs fell, beside a
     bound that is one of them (the median as candidates.csv has it).
     """
-    return (f"p50 {format_duration(e.quantile(0.5))} and p95 {format_duration(e.quantile(0.95))} of its "
+    return (f"p50 {format_duration(e.shown_quantile(0.5))} and p95 {format_duration(e.shown_quantile(0.95))} of its "
             f"{count_of(e.replications, 'run')}")
 
 
@@ -183,8 +183,8 @@ def _no_floor_helps(search: Search, largest: Evidence) -> str:
     bound = search.window.bound(largest)
     if math.isfinite(bound):  # its kind and its runs' spread: from 5 runs a normal bound is far out (audit 18)
         why = (f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}: "
-               f"{_bound_words(search.window, largest)}, whose p50 is {format_duration(largest.quantile(0.5))} "
-               f"and p95 {format_duration(largest.quantile(0.95))}")
+               f"{_bound_words(search.window, largest)}, whose p50 is {format_duration(largest.shown_quantile(0.5))} "
+               f"and p95 {format_duration(largest.shown_quantile(0.95))}")
     else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)
         why = (f"{largest.stalled} of its {largest.replications} runs stalled" if largest.stalled else
                f"{largest.unfinished} of its {largest.replications} runs were still going when cut at the runs' "

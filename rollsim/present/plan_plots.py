@@ -290,6 +290,7 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
     if len(kept):
         _front(ax, kept["duration_p95_s"].to_numpy(float), kept[column].to_numpy(float) * scale, lower)
     _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
+    _current_ring(ax, plan, candidates, column, scale)
     # the constraints under every mark, a little transparent: a point or whisker on the floor's line shows
     line = {"lw": 1.5, "alpha": 0.6, "zorder": 1}
     if cons.get("window_s"):
@@ -423,6 +424,22 @@ def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -
         ax.plot([x], [at], transform=transform, clip_on=False, label=label, **_BASELINE)
         ax.annotate("current strategy", (x, at), xycoords=transform, xytext=(9, -7), textcoords="offset points",
                     fontsize=8, color="0.3", va="top")
+
+
+def _current_ring(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, scale: float) -> None:
+    """The baseline among the Pareto figure's points: a black diamond around its point, at its p95, or
+    where its runs were cut (its family's ``x`` there); none where they stalled (an arrow, off the scale).
+    """
+    horizon = plan["search"].get("horizon_s")
+    for _, row in candidates[has_role(candidates, "current")].iterrows():
+        x = float(row["duration_p95_s"])
+        if not math.isfinite(x):
+            stalled, _reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
+            if stalled or horizon is None:
+                continue
+            x = float(horizon)
+        ax.plot([x], [float(row[column]) * scale], label="current strategy (the baseline)",
+                **{**_BASELINE, "mfc": "none", "ms": 15, "zorder": 5})
 
 
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:

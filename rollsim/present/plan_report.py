@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +261,7 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
               "worst availability", "extra pods", "verdict"]
     rows, unfinished = [], False
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
-        d = _d if not _all_cut(r) or horizon is None else (lambda _x: f">\u00a0{_d(horizon)}")  # one line in a cell
+        d = _cell_for(r, horizon)
         cut_short = _unfinished_runs(r) > 0
         unfinished = unfinished or cut_short
         rows.append([str(r["setting"]), str(int(r["replications"])),
@@ -274,6 +274,28 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
     note: list[tuple] = [("p", [("", _seed_note(k) + _bound_note(frame))])] if varied else []
     after: list[tuple] = [("p", [("", _cut_note(cut))])] if unfinished else []
     return [*note, ("table", header, rows), *after]
+
+
+def _cell_for(row: Mapping[str, Any] | pd.Series, horizon: Any) -> Callable[[Any], str]:
+    """How a duration cell of ``row`` is written. Every run cut at the ``horizon``, still going: each
+    figure is over it, ``> 1h20m00s``. Some cut, none stalled: a figure its cut runs decide is not
+    known, ``—`` (∞ said that it was infinite; a figure that falls among the finished runs, as a
+    median can, is given). A stalled run never finishes: ∞ is its duration.
+    """
+    if _all_cut(row) and horizon is not None:
+        return lambda _x: f">\u00a0{_d(horizon)}"  # one line in a cell
+    if _unfinished_runs(row) and not _stalled_runs(row):
+        return lambda x: "—" if x is None or not math.isfinite(float(x)) else _d(x)
+    return _d
+
+
+def _stalled_runs(row: Mapping[str, Any] | pd.Series) -> int:
+    """How many of the setting's runs stalled; 0 in an older candidates.csv."""
+    try:
+        n = float(row["runs_stalled"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return int(n) if math.isfinite(n) else 0
 
 
 def _unfinished_runs(row: Mapping[str, Any] | pd.Series) -> int:
@@ -289,7 +311,8 @@ def _cut_note(cut: str) -> str:
     """What a ``†`` on a worst availability means (``cut``: where the plan cut its runs)."""
     return (f"† Over runs that did not all finish (still running at {cut}, or stalled; the verdict says how "
             "many): a run that did not finish counts only until it stopped, so this is the worst seen until then, "
-            "not the rollout's, and a rollout let run on could go lower.")
+            "not the rollout's, and a rollout let run on could go lower. A duration its runs still going decide "
+            "is not known (—); a stalled run never finishes (∞).")
 
 
 def _all_cut(row: Mapping[str, Any] | pd.Series) -> bool:

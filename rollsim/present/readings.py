@@ -437,12 +437,13 @@ def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | 
             continue
         peak = _numbers(rows, "peak_concurrent_pulls").mean()
         parts.append(f"{rows['label'].iloc[0]}: {trim_zeros(format_number(pull, 1))} s a pull, "
-                     f"at most {trim_zeros(format_number(peak, 0))} at once")
+                     f"at most {trim_zeros(format_number(peak, 0))} of its own at once in the cluster")
     if not parts:
         return []
     return ["Image pulls (means over replications): " + "; ".join(parts) + ". The image's bytes cross the node's "
-            "link and the registry's bandwidth, which the pulls at once share, so a rollout that starts more of them "
-            "makes each one slower (README, “What hurts at scale”: image pulls under contention)."]
+            "link and the registry's bandwidth, which the pulls at once share (every DaemonSet's), so a rollout that "
+            "starts more of them makes each one slower (README, “What hurts at scale”: image pulls under "
+            "contention)."]
 
 
 def preemption_costs(runs: pd.DataFrame) -> list[str]:

@@ -203,7 +203,7 @@ def _against(ax: Axes, d: Durations, other_note: Line2D, key: str, kind: str, sw
                 room=1.2)
     ax.set_xlabel(axis_label(key) + (" (% of desired nodes)" if kind == "pct" else ""))
     ax.set_ylabel(f"rollout duration ({d.unit})")
-    ax.set_title(f"Rollout duration against {key.rsplit('.', 1)[-1]}")
+    ax.set_title(f"Rollout duration against {axis_label(key).split(' (')[0]}")  # the setting's name, not its key
     ax.grid(True, alpha=0.3)
     legend_below(ax, extra=notes)
     x = np.array([sweep_value(v)[1] for v in s[key]], dtype=float)

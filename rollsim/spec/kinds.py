@@ -131,7 +131,7 @@ def _grace_period(value: Any) -> float:
     marks it Unknown and taints it, over and over. rollsim's healthy nodes never miss a
     heartbeat, so it would answer for a cluster that does not behave so.
     """
-    seconds = _number(value, 0, strict=True)
+    seconds = _number(value, -math.inf)  # a number first; then one rule for every value too small, 0 and below too
     if seconds <= HEARTBEAT_INTERVAL_S:
         raise ValueError(f"must be greater than {HEARTBEAT_INTERVAL_S:g}, the kubelet's heartbeat in seconds: with "
                          f"no more, healthy nodes go Unknown between heartbeats, which rollsim does not simulate, "

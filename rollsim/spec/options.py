@@ -245,16 +245,16 @@ def _check_kubelet_and_registry(o: Mapping[str, Any]) -> None:
 
     A registry's limit is a token bucket (``registry_pull_rate``, ``registry_pull_burst``) or a count
     per rolling window (``registry_pull_window``), not both (``RegistrySpec``): the window serves its
-    count at once, so it has no burst of its own to give. ``maxParallelImagePulls`` above 1 needs
-    ``serializeImagePulls: false``, as the kubelet's ``ValidateKubeletConfiguration`` demands (it
-    refuses to start otherwise).
+    count at once, so it has no burst of its own to give. ``maxParallelImagePulls`` above 1 beside
+    ``serializeImagePulls: true`` is refused, as the kubelet's ``ValidateKubeletConfiguration`` refuses
+    it (without ``serializeImagePulls`` the kubelet defaults it to false for such a value).
     """
     bucket = tuple(name for name in ("registry_pull_rate", "registry_pull_burst") if name in o)
     if bucket and "registry_pull_window" in o:
         raise OptionError((*bucket, "registry_pull_window"),
                           "give either a token bucket (a pull rate and burst) or a count per rolling window "
                           "(a pull window such as 100/6h), not both: one limit per registry")
-    if o.get("max_parallel_image_pulls", 1) > 1 and o.get("serialize_image_pulls", True):
+    if o.get("max_parallel_image_pulls", 1) > 1 and o.get("serialize_image_pulls") is True:
         names = tuple(n for n in ("serialize_image_pulls", "max_parallel_image_pulls") if n in o)
         raise OptionError(names, SERIAL_PULLS_RULE)
 

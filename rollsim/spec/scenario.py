@@ -245,9 +245,9 @@ class Workload:
     image: ImageSpec = field(default_factory=ImageSpec)
 
 
-# the kubelet's own words (ValidateKubeletConfiguration, pkg/kubelet/apis/config/validation)
+# the kubelet's own words (ValidateKubeletConfiguration, pkg/kubelet/apis/config/validation): it refuses to start
 SERIAL_PULLS_RULE = ("maxParallelImagePulls cannot be larger than 1 unless serializeImagePulls is set to false "
-                     "(the kubelet refuses this configuration)")
+                     "(or left out: 2 or more then turns it off)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +281,10 @@ class Scenario:
     # evictionPressureTransitionPeriod (its default, 5m): rollsim.cluster.eviction
     disk_pressure_for_s: float | None = None
     eviction_pressure_transition_period_s: float = 300.0
-    # the kubelet's serializeImagePulls (default true: one pull at a time a node) and maxParallelImagePulls
-    # (default unset: no limit when pulls are not serialized); KubeletConfiguration, pkg/kubelet/apis/config
-    serialize_image_pulls: bool = True
+    # the kubelet's serializeImagePulls (unset: as SetDefaults_KubeletConfiguration, pkg/kubelet/apis/config/v1beta1,
+    # true unless maxParallelImagePulls is 2 or more) and maxParallelImagePulls (unset: no limit when pulls are not
+    # serialized): ``image_pulls_serialized``
+    serialize_image_pulls: bool | None = None
     max_parallel_image_pulls: int | None = None
 
     def __post_init__(self) -> None:
@@ -318,8 +319,8 @@ class Scenario:
                              f"got {self.eviction_pressure_transition_period_s}")
         if self.max_parallel_image_pulls is not None and self.max_parallel_image_pulls < 1:
             raise ValueError(f"maxParallelImagePulls {self.max_parallel_image_pulls} must be a positive number")
-        if self.serialize_image_pulls and (self.max_parallel_image_pulls or 1) > 1:  # ValidateKubeletConfiguration
-            raise ValueError(SERIAL_PULLS_RULE)
+        if self.serialize_image_pulls is True and (self.max_parallel_image_pulls or 1) > 1:
+            raise ValueError(SERIAL_PULLS_RULE)  # ValidateKubeletConfiguration: only a true given is refused
         # a set keyed by namespace/name: kept (and run) in key order, so that two orders of the same items
         # are one scenario and run alike (which pod the scheduler or the API client takes first at one instant)
         _set(self, "also", tuple(sorted(self.also, key=lambda w: w.daemonset.key)))
@@ -341,6 +342,15 @@ class Scenario:
             except ValueError as exc:
                 raise ValueError(f"horizon {exc}") from None
 
+
+    def image_pulls_serialized(self) -> bool:
+        """Whether each node pulls one image at a time: ``serializeImagePulls`` as given, else as the
+        kubelet defaults it (``SetDefaults_KubeletConfiguration``): true unless ``maxParallelImagePulls``
+        is 2 or more, "to save users from having to set both configs".
+        """
+        if self.serialize_image_pulls is not None:
+            return self.serialize_image_pulls
+        return self.max_parallel_image_pulls is None or self.max_parallel_image_pulls < 2
 
     def node_bandwidth(self) -> float | None:
         """Each node's download bandwidth, shared by every DaemonSet's pulls there (``node_link``;

@@ -164,11 +164,14 @@ _OWN: tuple[Setting, ...] = (
     Setting("serialize_image_pulls", "cluster.serialize_image_pulls", k.BOOLEAN,
             "the kubelet's serializeImagePulls: each node pulls one image at a time; false "
             "(--no-serialize-image-pulls) pulls side by side, at most max_parallel_image_pulls at once, sharing "
-            "the node's bandwidth", field="serialize_image_pulls", shown_default="true", label="serializeImagePulls"),
+            "the node's bandwidth", field="serialize_image_pulls",
+            shown_default="the kubelet's: true, false when max_parallel_image_pulls is 2 or more",
+            label="serializeImagePulls"),
     Setting("max_parallel_image_pulls", "cluster.max_parallel_image_pulls", k.POSITIVE_INT32,
-            "the kubelet's maxParallelImagePulls: at most N pulls at once on a node; more than 1 only with "
-            "serialize_image_pulls false", field="max_parallel_image_pulls",
-            shown_default="unlimited", label="maxParallelImagePulls"),
+            "the kubelet's maxParallelImagePulls: at most N pulls at once on a node when pulls are not serialized "
+            "(2 or more turns serialize_image_pulls off unless it is given true, which the kubelet refuses)",
+            field="max_parallel_image_pulls", shown_default="none: one at a time when serialized, else no limit",
+            label="maxParallelImagePulls"),
     # the DaemonSet
     Setting("name", "daemonset.name", k.OBJECT_NAME, "the DaemonSet's name", field="daemonset.name", flag=False,
             per_daemonset=True),

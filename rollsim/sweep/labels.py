@@ -179,10 +179,14 @@ def _serial_pulls(shown: str) -> str | None:
 
 
 def _parallel_pulls(shown: str) -> str | None:
-    """``maxParallelImagePulls``: how many pulls a node runs at once (``none``: no limit)."""
-    if shown == "none":
-        return "no limit on pulls at once"
-    return f"at most {shown} image pull{'' if shown == '1' else 's'} at once" if shown.isdigit() else None
+    """``maxParallelImagePulls``: how many pulls a node runs at once."""
+    return f"at most {int(shown):,} image pull{'' if shown == '1' else 's'} at once" if shown.isdigit() else None
+
+
+def _over_limit(shown: str) -> str | None:
+    """What the registry does with a request over its limit."""
+    return {"queue": "registry queueing requests over its limit",
+            "reject": "registry refusing requests over its limit (429)"}.get(shown)
 
 
 # a setting's name -> its value (as ``display`` shows it) as a person writes the two, or None: keep key=value
@@ -209,6 +213,7 @@ _WORDS: dict[str, Callable[[str], str | None]] = {
     "timings": lambda shown: f"timing profile {shown}",  # an input file (rollsim calibrate)
     "serialize_image_pulls": _serial_pulls,
     "max_parallel_image_pulls": _parallel_pulls,
+    "registry_over_limit": _over_limit,
 }
 
 
@@ -231,9 +236,22 @@ def _named(key: str, shown: str) -> str:
         number = float(shown)
     except ValueError:
         return f"{name} {shown}"
-    if setting.unit == "s" and math.isfinite(number):
-        return f"{name} {compact_duration(number)}"
+    if setting.unit == "s" and math.isfinite(number):  # a fraction of a second is kept: 10.5s is not 10s
+        return f"{name} {compact_duration(number) if number == round(number) else f'{number:g}s'}"
     return f"{name} {shown}" + (f" {setting.unit}" if setting.unit else "")
+
+
+# a setting left unset, where its help's words for that do not read as a label
+_UNSET = {"max_parallel_image_pulls": "no maxParallelImagePulls",
+          "serialize_image_pulls": "serializeImagePulls as the kubelet defaults it"}
+
+
+def _unset(shown_default: str | None) -> str:
+    """What a setting left unset is, as its help says it (``unlimited``, ``never``, ``the rest of the
+    run``, ``the version's``), up to a colon; ``none`` without words, ``default`` where they have a comma.
+    """
+    said = (shown_default or "none").split(":")[0]
+    return "default" if ", " in said else said
 
 
 def setting_words(key: str, value: Any) -> str:
@@ -255,6 +273,8 @@ def setting_words(key: str, value: Any) -> str:
             and setting.name != "kubernetes_version"  # a live cluster's own version, else rollsim's
             and isinstance(setting.default, (int, float, str)) and setting.default != ""):
         shown = display(setting.default)  # a cluster's or a fault's default is its value (no manifest sets it)
+    if shown == "default" and setting is not None and setting.default is None:  # unset: what that means
+        return _UNSET.get(setting.name) or _named(key, _unset(setting.shown_default))
     if setting is not None and setting.name in KUBERNETES_FIELDS and shown != "default":
         return f"{setting.label} {shown}"
     words = _WORDS.get(setting.name if setting is not None else key)
