@@ -233,9 +233,12 @@ def test_pull_times_are_said_where_the_image_has_a_size() -> None:
     sized = {"image_size_bytes": 1e9}
     lines = pull_times(runs, {0: sized, 1: sized, 2: {"image_size_bytes": None}})
     assert len(lines) == 1 and lines[0].startswith("Image pulls (means over replications): a: 8 s a pull, at most "
-                                                   "1 of its own at once in the cluster; b: 45 s a pull, at most 25 "
-                                                   "of its own at once in the cluster. ")
+                                                   "1 at once in the cluster; b: 45 s a pull, at most 25 at once in "
+                                                   "the cluster. ")
     assert pull_times(runs, {2: {"image_size_bytes": None}}) == []
+    # beside other DaemonSets (also:), the count is the DaemonSet's own, not the node's or the registry's
+    beside = {"image_size_bytes": 1e9, "also": [{"name": "calico-node"}]}
+    assert "a: 8 s a pull, at most 1 of its own at once in the cluster" in pull_times(runs, {0: beside})[0]
 
 
 def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:

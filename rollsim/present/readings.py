@@ -430,14 +430,16 @@ def pull_times(runs: pd.DataFrame, scenarios: Mapping[Any, Mapping[str, Any]] | 
         return []
     parts = []
     for _config, rows in runs.groupby("config", sort=True):
-        if _scenario_of(rows, scenarios).get("image_size_bytes") is None:
+        scenario = _scenario_of(rows, scenarios)
+        if scenario.get("image_size_bytes") is None:
             continue
         pull = pd.to_numeric(rows["mean_pull_s"], errors="coerce").mean()
         if not math.isfinite(pull):
             continue
         peak = _numbers(rows, "peak_concurrent_pulls").mean()
         parts.append(f"{rows['label'].iloc[0]}: {trim_zeros(format_number(pull, 1))} s a pull, "
-                     f"at most {trim_zeros(format_number(peak, 0))} of its own at once in the cluster")
+                     f"at most {trim_zeros(format_number(peak, 0))}{' of its own' if scenario.get('also') else ''} "
+                     "at once in the cluster")
     if not parts:
         return []
     return ["Image pulls (means over replications): " + "; ".join(parts) + ". The image's bytes cross the node's "

@@ -165,7 +165,7 @@ _OWN: tuple[Setting, ...] = (
             "the kubelet's serializeImagePulls: each node pulls one image at a time; false "
             "(--no-serialize-image-pulls) pulls side by side, at most max_parallel_image_pulls at once, sharing "
             "the node's bandwidth", field="serialize_image_pulls",
-            shown_default="the kubelet's: true, false when max_parallel_image_pulls is 2 or more",
+            shown_default="the kubelet's: true, false when maxParallelImagePulls is 2 or more",
             label="serializeImagePulls"),
     Setting("max_parallel_image_pulls", "cluster.max_parallel_image_pulls", k.POSITIVE_INT32,
             "the kubelet's maxParallelImagePulls: at most N pulls at once on a node when pulls are not serialized "
