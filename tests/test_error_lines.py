@@ -322,8 +322,6 @@ LONG = "x" * 300  # one path component longer than any filesystem's 255 bytes
     (["validate", LONG], "FIELD.yaml"),
     (["plan", "--nodes", "3", "--manifest", LONG], "--manifest"),
     (["simulate", "--manifest", "ds/foo", "--context", "x", "--kubeconfig", LONG], "--kubeconfig"),
-    (["plot", LONG], "RESULTS_DIR"),
-    (["report", LONG], "RESULTS_DIR"),
 ])
 def test_an_input_path_no_filesystem_holds_is_refused_under_its_argument(tmp_path, capsys, argv, name) -> None:
     """A 300-character file name exited 1 with Python's ``xxx...xxx: File name too long``, naming
