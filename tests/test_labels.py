@@ -6,6 +6,7 @@ import json
 import re
 import textwrap
 
+import pytest
 from rollsim.present.plotmath import label_of
 from rollsim.sweep.experiment_file import load_experiment
 from rollsim.sweep.labels import config_label, value_text
@@ -150,19 +151,28 @@ def test_conditions_without_a_kubernetes_spelling_read_in_words() -> None:
     assert setting_words("daemonset.host_network", "True") == "hostNetwork: yes"
     assert setting_words("controller.mode", "ideal") == "ideal controller"
     assert setting_words("cluster.nodes_file", "nodes.json") == "nodes file nodes.json"
-    assert setting_words("cluster.serialize_image_pulls", False) == "image pulls side by side"
-    assert setting_words("cluster.serialize_image_pulls", "True") == "one image pull at a time"
-    assert setting_words("cluster.max_parallel_image_pulls", 3) == "at most 3 image pulls at once"
-    assert setting_words("cluster.max_parallel_image_pulls", 1) == "at most 1 image pull at once"
-    # audit 22: an unset limit, the registry's choice, a fraction of a second, thousands
-    assert setting_words("cluster.max_parallel_image_pulls", None) == "no maxParallelImagePulls"
-    assert setting_words("cluster.max_parallel_image_pulls", 1000000) == "at most 1,000,000 image pulls at once"
-    assert setting_words("registry.over_limit", "reject") == "registry refusing requests over its limit (429)"
-    assert setting_words("controller.node_monitor_grace_period", 10.5) == "node monitor grace period 10.5s"
-    assert setting_words("controller.node_monitor_grace_period", 60) == "node monitor grace period 1m"
-    assert setting_words("image.node_bandwidth", None) == "node bandwidth unlimited"
-    assert setting_words("cluster.disk_pressure_for", None) == "disk pressure lasts the rest of the run"
 
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("cluster.serialize_image_pulls", False, "image pulls side by side"),
+    ("cluster.serialize_image_pulls", "True", "one image pull at a time"),
+    ("cluster.serialize_image_pulls", None, "serializeImagePulls as the kubelet defaults it"),
+    ("cluster.max_parallel_image_pulls", 3, "at most 3 image pulls at once"),
+    ("cluster.max_parallel_image_pulls", 1, "at most 1 image pull at once"),
+    # audit 22: an unset setting, the registry's choice, a fraction of a second, thousands
+    ("cluster.max_parallel_image_pulls", None, "no maxParallelImagePulls"),
+    ("cluster.max_parallel_image_pulls", 1000000, "at most 1,000,000 image pulls at once"),
+    ("registry.over_limit", "reject", "registry refusing requests over its limit (429)"),
+    ("controller.node_monitor_grace_period", 10.5, "node monitor grace period 10.5s"),
+    ("controller.node_monitor_grace_period", 60, "node monitor grace period 1m"),
+    ("image.node_bandwidth", None, "node bandwidth unlimited"),
+    ("cluster.disk_pressure_for", None, "disk pressure lasts the rest of the run"),
+])
+def test_the_kubelets_pulls_and_unset_settings_read_in_words(key, value, words) -> None:
+    from rollsim.sweep.labels import setting_words
+
+    assert setting_words(key, value) == words
 
 def test_no_setting_reads_as_key_equals_value() -> None:
     """Every setting an experiment may sweep, at a value of its kind, is said without the experiment's

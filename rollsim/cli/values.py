@@ -81,10 +81,7 @@ def input_file(text: str) -> str:
     argument's name, as ``--manifest`` refuses them (``calibrate adir`` said ``adir: cannot read:
     Is a directory``, ``calibrate nofile`` ``nofile: cannot read: No such file or directory``).
     """
-    text = _given(text, "a file path")
-    why = too_long(text)
-    if why:  # before it is looked at (Python 3.11 raises for such a path)
-        raise ValueError(why)
+    text = any_path(_given(text, "a file path"))  # before it is looked at (Python 3.11 raises for such a path)
     if text != "-" and Path(text).is_dir():
         raise ValueError(f"is a folder, not a file: {text}")
     if text != "-" and not Path(text).exists():
@@ -93,8 +90,8 @@ def input_file(text: str) -> str:
 
 
 def any_path(text: str) -> str:
-    """A path read later, which says there that it is missing (``--kubeconfig``): here only a path
-    no filesystem holds is refused.
+    """A path, unless no filesystem holds it (``too_long``): all ``--kubeconfig`` is checked for here,
+    since its reader says that it is missing; the first check of every other path argument.
     """
     why = too_long(text)
     if why:
@@ -104,11 +101,7 @@ def any_path(text: str) -> str:
 
 def results_folder(text: str) -> Path:
     """A results folder to read (``plot``, ``report``), not a path no filesystem holds."""
-    text = _given(text, "a results folder")
-    why = too_long(text)
-    if why:
-        raise ValueError(why)
-    return Path(text)
+    return Path(any_path(_given(text, "a results folder")))
 
 
 def daemonset(text: str) -> str:

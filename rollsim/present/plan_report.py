@@ -290,18 +290,19 @@ def _cell_for(row: Mapping[str, Any] | pd.Series, horizon: Any) -> Callable[[Any
 
 
 def _stalled_runs(row: Mapping[str, Any] | pd.Series) -> int:
-    """How many of the setting's runs stalled; 0 in an older candidates.csv."""
-    try:
-        n = float(row["runs_stalled"])
-    except (KeyError, TypeError, ValueError):
-        return 0
-    return int(n) if math.isfinite(n) else 0
+    """How many of the setting's runs stalled."""
+    return _run_count(row, "runs_stalled")
 
 
 def _unfinished_runs(row: Mapping[str, Any] | pd.Series) -> int:
-    """How many of the setting's runs did not finish (cut or stalled); 0 in an older candidates.csv."""
+    """How many of the setting's runs did not finish (cut or stalled)."""
+    return _run_count(row, "runs_unfinished")
+
+
+def _run_count(row: Mapping[str, Any] | pd.Series, column: str) -> int:
+    """A count of runs from candidates.csv; 0 in an older one, which has no such column."""
     try:
-        n = float(row["runs_unfinished"])
+        n = float(row[column])
     except (KeyError, TypeError, ValueError):
         return 0
     return int(n) if math.isfinite(n) else 0
