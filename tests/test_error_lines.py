@@ -359,3 +359,22 @@ def test_an_input_file_whose_name_is_not_utf8_is_read(tmp_path, capsys) -> None:
     shutil.copy(ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml", manifest)
     assert main(["simulate", "--nodes", "2", "--manifest", str(manifest), "-q", "-o", "name"]) == 0
     assert capsys.readouterr().out.strip() == "daemonset.apps/fluentd-elasticsearch"
+
+
+def test_a_quoted_boolean_is_said_to_be_text(tmp_path, capsys) -> None:
+    """Audit 22: ``serialize_image_pulls: "false"`` read "must be true or false, got 'false'"."""
+    path = _write(tmp_path / "q.yaml", 'name: q\nscenario:\n  cluster: {nodes: 3, serialize_image_pulls: "false"}\n')
+    assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    assert one_error_line(capsys) == (f"rollsim: error: {path}:3: scenario.cluster.serialize_image_pulls: must be true "
+                                      "or false, got 'false' (text, in quotes: write false without them)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_of_no_limit_is_pointed_at_a_variant(tmp_path, capsys) -> None:
+    """Audit 22: ``grid: {cluster.max_parallel_image_pulls: [null, 2]}`` was told to "write the value
+    itself", but no value means no limit: a variant that leaves the key out does."""
+    path = _write(tmp_path / "g.yaml", "name: g\nscenario:\n  cluster: {nodes: 3, serialize_image_pulls: false}\n"
+                                       "grid:\n  cluster.max_parallel_image_pulls: [null, 2]\n")
+    assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    assert one_error_line(capsys).endswith("write the value itself, or, where no value says what leaving it out "
+                                           "does (no limit), a variant without the key")

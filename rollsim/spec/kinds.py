@@ -231,8 +231,13 @@ def daemonset_ref(value: Any) -> str:
 
 
 def _boolean(value: Any) -> bool:
+    """A YAML boolean. A quoted ``"false"`` is text, which YAML never reads as false: said so, where
+    "must be true or false, got 'false'" read as a contradiction (audit 22).
+    """
     if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, got {value!r}")
+        quoted = isinstance(value, str) and value.strip().lower() in ("true", "false")
+        raise ValueError(f"must be true or false, got {value!r}"
+                         + (f" (text, in quotes: write {value.strip().lower()} without them)" if quoted else ""))
     return value
 
 

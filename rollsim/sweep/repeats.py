@@ -53,7 +53,8 @@ def check_grid_values(doc: Document, grid: Mapping[str, Any]) -> None:
             if value is None:
                 where = f"grid.{key}[{i}]" if items is values else f"grid.{key}"
                 raise doc.error(where, "null is not a value a grid can sweep (it would run the default, labelled "
-                                       f"{key.rsplit('.', 1)[-1]}=None); write the value itself")
+                                       f"{key.rsplit('.', 1)[-1]}=None); write the value itself, or, where no "
+                                       "value says what leaving it out does (no limit), a variant without the key")
         repeat = first_repeat([str(v) for v in items])  # as labels show them
         if repeat is not None:
             first, second = repeat
