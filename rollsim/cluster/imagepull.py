@@ -123,18 +123,28 @@ class SerialImagePuller:
     def _by_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
                   queued: Queued | None) -> float | None:
         """The registry pull itself; when it ends (or is refused), the next pull waiting on the node starts."""
-        pulling = self.registry.pull(size, bandwidth, queued)  # type: ignore[union-attr]  # sized: a registry
+        _through_registry(self.registry, size, bandwidth, queued, pulled, self._next, node, None)
+        return None  # the registry's answer, not a known time, ends it
 
-        def done(event: simpy.Event) -> None:
-            value = event._value  # the pull event's value is its duration, None if refused, or a FailedPull
-            pulled(value if value is None or isinstance(value, FailedPull) else float(value))
-            self._next(node)
 
-        if pulling.callbacks is not None:
-            pulling.callbacks.append(done)
-        else:  # already processed: go on at once
-            done(pulling)
-        return None
+def _through_registry(registry: Registry | None, size: float, bandwidth: float | None, queued: Queued | None,
+                      pulled: Pulled, then: Callable[[int], None] | None, node: int, link: int | None) -> None:
+    """A pull by bytes through ``registry`` (sized: there is one), ``pulled(duration)`` when it ends
+    (None if refused, or a ``FailedPull``), then ``then(node)``: the puller's next step on the node.
+    ``link``: the node whose link the pull shares with the node's others (a parallel puller's), or None.
+    """
+    pulling = registry.pull(size, bandwidth, queued, node=link)  # type: ignore[union-attr]  # sized: a registry
+
+    def done(event: simpy.Event) -> None:
+        value = event._value  # the pull event's value is its duration, None if refused, or a FailedPull
+        pulled(value if value is None or isinstance(value, FailedPull) else float(value))
+        if then is not None:
+            then(node)
+
+    if pulling.callbacks is not None:
+        pulling.callbacks.append(done)
+    else:  # already processed: go on at once
+        done(pulling)
 
 
 class ParallelImagePuller:
@@ -221,19 +231,9 @@ class ParallelImagePuller:
 
     def _by_bytes(self, node: int, size: float, bandwidth: float | None, pulled: Pulled,
                   queued: Queued | None) -> float | None:
-        pulling = self.registry.pull(size, bandwidth, queued, node=node)  # type: ignore[union-attr]  # sized
-        limited = self.max_parallel is not None
-
-        def done(event: simpy.Event) -> None:
-            value = event._value
-            pulled(value if value is None or isinstance(value, FailedPull) else float(value))
-            if limited:
-                self._release(node)
-
-        if pulling.callbacks is not None:
-            pulling.callbacks.append(done)
-        else:
-            done(pulling)
+        """The registry pull, sharing the node's link; its end gives its token back (with a limit)."""
+        release = self._release if self.max_parallel is not None else None
+        _through_registry(self.registry, size, bandwidth, queued, pulled, release, node, node)
         return None
 
 

@@ -89,9 +89,10 @@ def _kubeconfig_path(kubeconfig: str | Path | None) -> str:
         path = str(kubeconfig)
     elif os.environ.get("KUBECONFIG", "").strip(os.pathsep):
         listed = [p for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
-        long = next((p for p in listed if too_long(os.path.expanduser(p))), None)
-        if long is not None:  # is_file would raise (Python 3.11): said as the rule it breaks
-            raise LiveError(f"KUBECONFIG: {long[:20]}... {too_long(os.path.expanduser(long))}; fix KUBECONFIG")
+        for p in listed:
+            why = too_long(os.path.expanduser(p))
+            if why:  # is_file would raise (Python 3.11): said as the rule it breaks
+                raise LiveError(f"KUBECONFIG: {p[:20]}... {why}; fix KUBECONFIG")
         found = [p for p in listed if Path(os.path.expanduser(p)).is_file()]
         if not found:
             raise LiveError(f"KUBECONFIG names no file that exists ({', '.join(listed)}); "

@@ -403,6 +403,17 @@ _BASELINE: dict[str, Any] = {"marker": "D", "ms": 10, "mfc": "white", "mec": "bl
                              "zorder": 6}
 
 
+def _baseline_at(row: pd.Series, duration: float, horizon: float | None) -> tuple[float | None, str]:
+    """Where the baseline's ``duration`` (a mean or a p95 of its runs) is drawn, and why when its runs
+    did not all finish: at the duration; at the plan's cut where they were cut there; None, off the
+    scale, where they stalled or no cut is on record (``unfinished_reason``).
+    """
+    if math.isfinite(duration):
+        return duration, ""
+    stalled, reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
+    return (None if stalled or horizon is None else float(horizon)), reason
+
+
 def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -> None:
     """The DaemonSet's own setting, run as a baseline (candidates.csv's role ``current``), as a point of
     its own: a black diamond, named in the legend with its runs, never joined to its family's line (audit:
@@ -411,16 +422,13 @@ def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -
     """
     horizon = plan["search"].get("horizon_s")
     for _, row in candidates[has_role(candidates, "current")].iterrows():
-        x, y = float(row["count"]), float(row[mean_column(candidates)])
-        n = int(row["replications"])
-        label, transform, at = f"current strategy (the baseline, {count_of(n, 'run')})", ax.transData, y
-        if not math.isfinite(y):
-            stalled, reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
-            label = f"current strategy (the baseline):\n{reason}"
-            if stalled or horizon is None:  # no duration to draw: on the top edge, off the scale
-                transform, at = blended_transform_factory(ax.transData, ax.transAxes), 1.0
-            else:
-                at = float(horizon)
+        x, n = float(row["count"]), int(row["replications"])
+        at, reason = _baseline_at(row, float(row[mean_column(candidates)]), horizon)
+        label = f"current strategy (the baseline):\n{reason}" if reason else \
+            f"current strategy (the baseline, {count_of(n, 'run')})"
+        transform = ax.transData
+        if at is None:  # no duration to draw: on the top edge, off the scale
+            transform, at = blended_transform_factory(ax.transData, ax.transAxes), 1.0
         ax.plot([x], [at], transform=transform, clip_on=False, label=label, **_BASELINE)
         ax.annotate("current strategy", (x, at), xycoords=transform, xytext=(9, -7), textcoords="offset points",
                     fontsize=8, color="0.3", va="top")
@@ -432,14 +440,10 @@ def _current_ring(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
     """
     horizon = plan["search"].get("horizon_s")
     for _, row in candidates[has_role(candidates, "current")].iterrows():
-        x = float(row["duration_p95_s"])
-        if not math.isfinite(x):
-            stalled, _reason = unfinished_reason(cast(dict[str, Any], row.to_dict()), horizon)
-            if stalled or horizon is None:
-                continue
-            x = float(horizon)
-        ax.plot([x], [float(row[column]) * scale], label="current strategy (the baseline)",
-                **{**_BASELINE, "mfc": "none", "ms": 15, "zorder": 5})
+        x, _reason = _baseline_at(row, float(row["duration_p95_s"]), horizon)
+        if x is not None:
+            ax.plot([x], [float(row[column]) * scale], label="current strategy (the baseline)",
+                    **{**_BASELINE, "mfc": "none", "ms": 15, "zorder": 5})
 
 
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:

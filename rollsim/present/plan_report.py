@@ -396,12 +396,16 @@ def current_marked(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(setting=pd.Series(named, index=frame.index, dtype=object))
 
 
-def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame) -> list[tuple]:
+def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame, shown: pd.Series | None = None) -> list[tuple]:
+    """The evidence section: the rows ``shown`` (``weighed``'s, computed here when not given), the
+    baseline last, the screened apart, and a line on the rest.
+    """
     full = int(plan["search"]["replications"])
     floor = (float(plan["constraints"]["min_available_fraction"]),)  # a share below it never shows as it
-    shown, horizon = weighed(plan, candidates), plan["search"].get("horizon_s")
+    shown = weighed(plan, candidates) if shown is None else shown
+    horizon = plan["search"].get("horizon_s")
     rows = current_marked(candidates[shown])
-    last = rows["setting"].astype(str).str.endswith("(current strategy, the baseline)")
+    last = has_role(rows, "current")
     rows = pd.concat([rows[~last], rows[last]])  # the baseline after what was weighed
     confirmed, screened = rows[rows["replications"] >= full], rows[rows["replications"] < full]
     cut = cut_phrase(plan["search"])
@@ -563,13 +567,13 @@ def _top_cell(family: str, top: Any) -> str:
 
 def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images: list[str]) -> list[tuple]:
     """The report's content; ``images`` names the figures that exist."""
-    ds = plan["daemonset"]
+    ds, shown_rows = plan["daemonset"], weighed(plan, candidates)
     blocks: list[tuple] = [("h", 1, f"rollsim plan: {ds['namespace']}/{ds['name']}"),
                            ("h", 2, "Answer"), *_answer(plan),
                            ("h", 2, "Constraints"), ("table", ["constraint", "value"], plan["constraints"]["text"]),
-                           ("h", 2, "Evidence: " + ("every setting simulated" if weighed(plan, candidates).all()
+                           ("h", 2, "Evidence: " + ("every setting simulated" if shown_rows.all()
                                                     else "the answer and what it was weighed against")),
-                           *_evidence(plan, candidates),
+                           *_evidence(plan, candidates, shown_rows),
                            ("h", 2, "Figures")]
     shown = captions(plan, candidates)
     for name in images:

@@ -80,13 +80,18 @@ def _with_ties(rec: Recommendation, configs: list[dict[str, Any]], conditions: l
     exactly as fast (``recommend`` breaks the tie by label): ``; tied with b (identical
     results), a is named as the first by label``.
     """
-    mine = next((c for c in configs if c["label"] == rec.label), None)
+    mine = _config_of(configs, rec.label)
     peers = [] if mine is None else _tied_peers(mine, configs, conditions)
     if mine is None or not peers:
         return rec
     why = tie_words([c["row"] for c in (mine, *peers)])
     return Recommendation(rec.label, f"{rec.reason}; tied with {names([c['label'] for c in peers])} ({why}), "
                                      f"{rec.label} is named as the first by label", rec.condition)
+
+
+def _config_of(configs: list[dict[str, Any]], label: str | None) -> dict[str, Any] | None:
+    """The configuration a recommendation names, by its label; None for none."""
+    return next((c for c in configs if c["label"] == label), None)
 
 
 def _tied_peers(mine: Mapping[str, Any], configs: list[dict[str, Any]], conditions: list[str]
@@ -106,7 +111,7 @@ def _everywhere(results: Results, recs: list[Recommendation], choices: Mapping[s
     configs, (_, conditions) = _config_rows(results), swept_decisions(results)
     picks: list[set[str]] = []
     for rec in recs:
-        mine = next((c for c in configs if c["label"] == rec.label), None)
+        mine = _config_of(configs, rec.label)
         if mine is None:
             return None
         picks.append({choices.get(str(c["label"]), str(c["label"]))

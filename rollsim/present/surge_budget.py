@@ -24,6 +24,7 @@ from rollsim.present.study import desired_counts, scenarios_by_config
 from rollsim.present.summary_rows import completed_every_run, num
 from rollsim.spec.budget import parse_int_or_percent, scaled_value
 from rollsim.spec.churn import change_kinds, moves_nodes
+from rollsim.spec.volumes import parse_host_path
 from rollsim.sweep.results import Results
 
 __all__ = ["SurgeBudget", "overlap_words", "shared_host_paths", "surge_budget", "surge_budgets", "surge_cost_words",
@@ -212,7 +213,8 @@ def shared_host_paths(paths: Sequence[str], nodes: int) -> str:
     volumes = "volume" if len(paths) == 1 else "volumes"
     listed = paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
     them = 'that host path' if len(paths) == 1 else 'those host paths'
-    shared = (f"two instances shared {them} while they overlapped" if any("read-write" in p for p in paths) else
+    written = any(not parse_host_path(p).read_only for p in paths)  # as the description writes each: PATH (access)
+    shared = (f"two instances shared {them} while they overlapped" if written else
               f"both only read {them} while they overlapped (every mount is read-only: neither wrote there)")
     return (f"On up to {format_number(nodes)} node{'' if nodes == 1 else 's'} at once the old and the new pod both "
             f"mounted the DaemonSet's hostPath {volumes} {listed}: {shared}.")

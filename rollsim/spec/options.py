@@ -254,9 +254,8 @@ def _check_kubelet_and_registry(o: Mapping[str, Any]) -> None:
         raise OptionError((*bucket, "registry_pull_window"),
                           "give either a token bucket (a pull rate and burst) or a count per rolling window "
                           "(a pull window such as 100/6h), not both: one limit per registry")
-    if o.get("max_parallel_image_pulls", 1) > 1 and o.get("serialize_image_pulls") is True:
-        names = tuple(n for n in ("serialize_image_pulls", "max_parallel_image_pulls") if n in o)
-        raise OptionError(names, SERIAL_PULLS_RULE)
+    if o.get("max_parallel_image_pulls", 1) > 1 and o.get("serialize_image_pulls") is True:  # both given
+        raise OptionError(("serialize_image_pulls", "max_parallel_image_pulls"), SERIAL_PULLS_RULE)
 
 
 def _check_limits(o: Mapping[str, Any], node_list: tuple[Node, ...] | None) -> None:

@@ -97,14 +97,19 @@ def _priority(shown: str) -> str | None:
     return builtin_class(int(shown)) or f"priority {int(shown):,}"
 
 
+def _words_of(parse: Callable[[str], Any], shown: str) -> str | None:
+    """``shown`` read by ``parse`` and said by the value's ``words()``; None where it does not read."""
+    try:
+        return str(parse(shown).words())
+    except ValueError:
+        return None
+
+
 def _deleter(shown: str) -> str | None:
     from rollsim.spec.deleters import parse_deleter
 
-    try:
-        spec = parse_deleter(shown)
-    except ValueError:
-        return None
-    return "no deleter" if spec.kind == "none" else spec.words()  # (beside OnDelete: "OnDelete, batches of 50")
+    said = _words_of(parse_deleter, shown)
+    return "no deleter" if said == "none" else said  # (beside OnDelete: "OnDelete, batches of 50")
 
 
 def _nodes(shown: str) -> str | None:
@@ -114,19 +119,13 @@ def _nodes(shown: str) -> str | None:
 def _new_pods(shown: str) -> str | None:
     from rollsim.spec.faults import parse_new_pods
 
-    try:
-        return parse_new_pods(shown).words()
-    except ValueError:
-        return None
+    return _words_of(parse_new_pods, shown)
 
 
 def _clock_skew(shown: str) -> str | None:
     from rollsim.spec.clockskew import parse_clock_skew
 
-    try:
-        return parse_clock_skew(shown).words()
-    except ValueError:
-        return None
+    return _words_of(parse_clock_skew, shown)
 
 
 def _share(shown: str) -> str | None:
@@ -168,14 +167,16 @@ def _also(shown: str) -> str | None:
     return "no other DaemonSet updated at the same time" if shown == "none" else f"{shown} updated at the same time"
 
 
-_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+def _truth(shown: str) -> bool | None:
+    """A boolean as a label's value shows it (``True``, ``false``, ``1``), None where it is none."""
+    said = shown.lower()
+    return True if said in ("true", "yes", "on", "1") else False if said in ("false", "no", "off", "0") else None
 
 
 def _serial_pulls(shown: str) -> str | None:
     """``serializeImagePulls``: what a node does with its pulls."""
-    if shown.lower() in _TRUE:
-        return "one image pull at a time"
-    return "image pulls side by side" if shown.lower() in _FALSE else None
+    truth = _truth(shown)
+    return None if truth is None else "one image pull at a time" if truth else "image pulls side by side"
 
 
 def _parallel_pulls(shown: str) -> str | None:
@@ -230,8 +231,8 @@ def _named(key: str, shown: str) -> str:
     if setting is None:
         return f"{key.rsplit('.', 1)[-1].replace('_', ' ')} {shown}"
     name = (setting.label or setting.name.replace("_", " ")).split(" (")[0]  # "... (fraction)" goes with a unit
-    if setting.kind is BOOLEAN and shown.lower() in _TRUE + _FALSE:
-        return f"{name}: {'yes' if shown.lower() in _TRUE else 'no'}"
+    if setting.kind is BOOLEAN and _truth(shown) is not None:
+        return f"{name}: {'yes' if _truth(shown) else 'no'}"
     try:
         number = float(shown)
     except ValueError:
