@@ -204,6 +204,19 @@ def test_surge_keeps_every_node_available(n, max_surge, k) -> None:
     assert (nf["new_created_at_s"] <= nf["old_deleted_at_s"]).all()
 
 
+@pytest.mark.parametrize(("n", "k", "min_ready", "version"),
+                         [(10, 3, 10, "1.33"), (10, 3, 10, "1.36"), (20, 4, 5, "1.37"), (9, 1, 7, "1.34")])
+def test_surge_closed_form_with_min_ready_seconds(n, k, min_ready, version) -> None:
+    """An old pod goes once its node's new one is available, which the controller learns at
+    ``updatePod``'s re-check, ``AddAfter(minReadySeconds + 1 s)`` after Ready: a second more per
+    wave on every version (audit 23; without surge the next wave waits for no such re-check from v1.34).
+    """
+    s = simulate(ideal(nodes=n, max_surge=k, max_unavailable=0, min_ready_seconds=min_ready,
+                       kubernetes_version=version)).summary
+    assert s["completed"] and s["min_available"] == n
+    assert s["duration_s"] == approx(math.ceil(n / k) * (STARTUP + min_ready + 1) + TERMINATE)
+
+
 def test_surge_given_alone_implies_no_unavailability() -> None:
     s = simulate(ideal(nodes=8, max_surge=2)).summary
     assert s["min_available"] == 8 and s["max_surge_observed"] == 2

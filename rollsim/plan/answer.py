@@ -2,7 +2,8 @@
 
 ``choose`` is the one rule, applied alike to what the search simulated and to a full grid
 (the tests check that both pick the same setting): among the settings that keep the
-floor, meet the window (``WindowRule``: its bound at the search's per-look level) and fit
+floor, meet the window (``WindowRule``: its bound at the search's per-look level, and a
+family whose stalls may be likelier than the window's misses allow is out: ``stalls_too_often``) and fit
 the capacity budget, take those shown within ``tolerance``
 of the fastest mean duration (``rollsim.plan.pace``: paired over the same seeds, with
 confidence; an unclear verdict counts as slower), and of those one of a family in which
@@ -33,13 +34,30 @@ from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
 __all__ = ["Found", "choose", "decide", "fastest", "found", "pace_text", "passed_over", "preference", "ruled_out",
-           "unsettled"]
+           "stalls_too_often", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
 
-def _fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule) -> bool:
-    return e.meets_floor(c) and window.meets(e) and not capacity.over(e.setting)
+def _fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule, risks: Risks) -> bool:
+    return (e.meets_floor(c) and window.meets(e) and not stalls_too_often(e, window, risks)
+            and not capacity.over(e.setting))
+
+
+def stalls_too_often(e: Evidence, window: WindowRule, risks: Risks) -> bool:
+    """With a window, whether ``e``'s family stalled and may stall more often, at the plan's
+    confidence, than the window lets rollouts miss it (1 − its probability): a stall misses the
+    window, so then no setting of the family can be shown to meet it, whatever its own runs did.
+
+    Its own runs alone do not show it: a stall belongs to the family (``rollsim.plan.stalls``), and
+    among many counts of a family that stalls in 3% of runs, one whose 59 runs all finished is found
+    by chance (audit 23: maxSurge 80% at minReadySeconds 10 on 50 nodes was recommended for a 1 h
+    window at p95 beside counts that stalled; it stalled in 16 of 300 new seeds, 5.3%).
+    """
+    if window.window_s is None:
+        return False
+    risk = risks.get(e.setting.family)
+    return risk is not None and risk.exceeds(1 - window.probability)
 
 
 def _stalls(e: Evidence, risks: Risks | None) -> int:
@@ -55,11 +73,13 @@ def preference(e: Evidence, capacity: Capacity, risks: Risks | None = None) -> t
             e.setting.min_ready_seconds, e.setting.kind)
 
 
-def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, window: WindowRule) -> Evidence | None:
+def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, window: WindowRule,
+            risks: Risks | None = None) -> Evidence | None:
     """The fastest setting that fits (None if none does), over the seeds every fitting setting ran
-    (``evidence.fastest_paired``).
+    (``evidence.fastest_paired``); ``risks`` are the families' stall risks (default: pooled from ``evidence``).
     """
-    fitting = [e for e in evidence if _fits(e, c, capacity, window)]
+    risks = stall_risks(evidence, c.confidence) if risks is None else risks
+    fitting = [e for e in evidence if _fits(e, c, capacity, window, risks)]
     return fastest_paired(fitting) if fitting else None
 
 
@@ -68,17 +88,18 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, win
     """The recommended setting among ``evidence`` (see the module docstring), or None; ``risks``
     are the families' stall risks (default: pooled from ``evidence``).
     """
-    fitting = [e for e in evidence if _fits(e, c, capacity, window)]
+    risks = stall_risks(evidence, c.confidence) if risks is None else risks
+    fitting = [e for e in evidence if _fits(e, c, capacity, window, risks)]
     if not fitting:
         return None
-    risks = stall_risks(evidence, c.confidence) if risks is None else risks
     best = fastest_paired(fitting)
     return min((e for e in fitting if rule.compare(e, best).as_fast), key=lambda e: preference(e, capacity, risks))
 
 
 def _fitting(search: Search) -> list[Evidence]:
     """The settings simulated with the full replications that fit every constraint."""
-    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity, search.window)]
+    risks = search.stall_risks()
+    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity, search.window, risks)]
 
 
 def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, list[Evidence]]:
@@ -98,7 +119,9 @@ def decide(search: Search) -> Evidence | None:
     verdict is unclear, until none is or more could not settle it (``Search.worth_more``). A
     choice that meets the window on the screening bound alone is run to ``confirm_runs`` first
     (``Search.confirm``) and chosen again: its window verdict is then distribution-free, and a
-    choice that misses it (or stalls in the runs added) gives way to the next.
+    choice that misses it (or stalls in the runs added) gives way to the next. No runs are added to
+    settle a family's stall verdict (``stalls_too_often``): runs added until its bound fell under
+    the window's share would make the bound pass more often than its confidence says.
     """
     tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
     while True:
@@ -133,8 +156,8 @@ def found(search: Search) -> Found:
     replications it had then; the ones added after it (``settle``, ``decide``) can rule one out (a
     run of it stalled), and the fastest it compared them with can change.
     """
-    confirmed, c, capacity = search.confirmed(), search.c, search.capacity
-    best = fastest(confirmed, c, capacity, search.window)
+    confirmed, c, capacity, risks = search.confirmed(), search.c, search.capacity, search.stall_risks()
+    best = fastest(confirmed, c, capacity, search.window, risks)
     tops: dict[Family, int | None] = {}
     knees: dict[Family, int | None] = {}
     for family in search.families:
@@ -143,7 +166,7 @@ def found(search: Search) -> Found:
                            default=None)
         knees[family] = None if best is None else min(
             (e.setting.count for e in mine
-             if _fits(e, c, capacity, search.window) and search.rule.compare(e, best).as_fast), default=None)
+             if _fits(e, c, capacity, search.window, risks) and search.rule.compare(e, best).as_fast), default=None)
     return Found(tops, knees, best)
 
 
@@ -236,6 +259,9 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         kind = f" ({window.bound_kind(e)})" if window.distribution_free(e) else ""
         reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))}{kind} > window "
                        f"{format_duration(c.window_s)}")
+    elif e.completed and risks is not None and stalls_too_often(e, window, risks):
+        reasons.append(f"its family stalled too often for the window: {risks[e.setting.family].describe()}, more "
+                       f"than the {format_share(1 - window.probability)} of rollouts the window lets miss it")
     if reasons:
         return "; ".join(reasons)
     if chosen is None:

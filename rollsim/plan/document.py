@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
-from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, unsettled
+from rollsim.plan.answer import Found, pace_text, passed_over, ruled_out, stalls_too_often, unsettled
 from rollsim.plan.candidates import (
     SURGE,
     UNAVAILABLE,
@@ -99,6 +99,8 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
             "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
+            # ruled out for its family's stalls, whatever its own runs did (answer.stalls_too_often): figures mark it
+            "family_stalls_too_often": stalls_too_often(e, search.window, risks),
             "verdict": verdict,
         })
     frame = pd.DataFrame(rows)

@@ -10,6 +10,7 @@ then ``window_uncut`` runs the fastest settings once more, not cut, and gives th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "needed_window",
-           "smallest_confirmed", "spread", "surge_cost", "window_basis", "window_uncut"]
+           "smallest_confirmed", "spread", "stalls_relaxed", "surge_cost", "window_basis", "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
 Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
@@ -145,7 +146,39 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
         elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e, surge_cost(e, cap)))
+    stalls = stalls_relaxed(search)
+    if stalls is not None:  # settings meet every constraint but the share of rollouts the window lets miss it
+        return "window probability", [stalls, *out]
     return binding, out
+
+
+def stalls_relaxed(search: Search) -> Relaxation | None:
+    """The window probability that admits the settings ruled out only for their family's stalls
+    (``rollsim.plan.answer.stalls_too_often``: they keep the floor, fit the surge budget and meet the
+    window on their own runs), and the setting the plan would then choose; None when there are none.
+    The probability is the whole percent at or below 1 − the least such family's stall bound. No run
+    is added: more runs of the family move its bound, and with it what the plan itself would choose
+    (a plan run with that probability confirms its answer); the relaxation says how many runs its
+    setting has.
+    """
+    from rollsim.plan.answer import choose, stalls_too_often
+
+    c, window, cap = search.c, search.window, search.capacity
+    risks = search.stall_risks()
+    held = [e for e in search.confirmed()
+            if e.meets_floor(c) and window.meets(e) and not cap.over(e.setting) and stalls_too_often(e, window, risks)]
+    if not held:
+        return None
+    risk = min((risks[e.setting.family] for e in held), key=lambda r: r.upper)
+    probability = math.floor(100 * (1 - risk.upper)) / 100
+    relaxed = dataclasses.replace(c, window_probability=probability) if probability > 0 else None
+    chosen = None if relaxed is None else choose(search.confirmed(), relaxed, cap, WindowRule.of(relaxed, window.looks),
+                                                search.rule, risks)
+    if chosen is None:
+        return None
+    needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}), what the stalls of "
+              f"{risk.family.label()} allow ({risk.describe()})")
+    return Relaxation("window probability", needed, chosen, surge_cost(chosen, cap))
 
 
 def _bound_words(window: WindowRule, e: Evidence) -> str:

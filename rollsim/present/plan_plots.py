@@ -266,6 +266,27 @@ def keeps_floor(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
     return frame["worst_availability"].astype(float) >= floor - 1e-12
 
 
+def stall_ruled(frame: pd.DataFrame) -> pd.Series:
+    """Which settings the plan ruled out for their family's stalls (candidates.csv
+    ``family_stalls_too_often``: ``rollsim.plan.answer.stalls_too_often``); none in an older plan folder.
+    """
+    if "family_stalls_too_often" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["family_stalls_too_often"].astype(str).str.lower().isin(("true", "1"))
+
+
+def _stall_crosses(ax: Axes, frame: pd.DataFrame, x: str, y: str, scale: float) -> None:
+    """A cross in the window's colour over each setting ruled out for its family's stalls: its own
+    runs may all have finished in time, but a stall misses the window and its family's runs say
+    stalls may be likelier than the window allows (the evidence table says how often).
+    """
+    ruled = frame[stall_ruled(frame)]
+    if ruled.empty:
+        return
+    ax.scatter(ruled[x], ruled[y].astype(float) * scale, marker="x", s=90, color=_WINDOW, linewidths=2, zorder=6,
+               label="crossed: its family stalled too often for the window")
+
+
 def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, lower: bool) -> None:
     """One panel of ``plot_pareto``: the points (hollow where they broke the floor), their window
     bounds, the front over the settings that kept the floor, the constraints, the choice.
@@ -286,7 +307,8 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
                    linewidths=1.5, zorder=3,
                    label=f"ringed: below the floor {100 * cons['min_available_fraction']:g}%, so on no front")
     _bounds(ax, plan, c, column, scale)
-    kept = c[safe]
+    _stall_crosses(ax, c, "duration_p95_s", column, scale)
+    kept = c[safe & ~stall_ruled(c)]  # a setting the window rules out for its family's stalls is on no front either
     if len(kept):
         _front(ax, kept["duration_p95_s"].to_numpy(float), kept[column].to_numpy(float) * scale, lower)
     _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
@@ -455,6 +477,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     finished = np.isfinite(candidates["duration_mean_s"].astype(float))
     searched = ~baseline_only(candidates)  # the baseline is its own point, on no family's line
     _families(ax, plan, candidates[finished & searched], _styles(candidates), candidates[finished])
+    _stall_crosses(ax, candidates[finished & searched], "count", mean_column(candidates), 1.0)
     answer = plan["answer"]
     if answer is not None:
         _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])

@@ -20,7 +20,14 @@ import pandas as pd
 from rollsim.io.atomic import write_text
 from rollsim.io.csvfile import csv_damage
 from rollsim.present.output import write_pngs
-from rollsim.present.plan_plots import common_seeds, cut_phrase, has_role, keeps_floor, render_plan_figures
+from rollsim.present.plan_plots import (
+    common_seeds,
+    cut_phrase,
+    has_role,
+    keeps_floor,
+    render_plan_figures,
+    stall_ruled,
+)
 from rollsim.present.render import (
     count_of,
     format_duration,
@@ -63,12 +70,16 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     floor = f"{100 * cons['min_available_fraction']:g}%"
     hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
               if (~keeps_floor(full, plan)).any() else "")
+    crossed = (" An orange cross marks a setting ruled out although its own runs met the window: its family "
+               "stalled, and from all its runs stalls may be likelier than the window lets rollouts miss it (a stall "
+               "misses it)" if stall_ruled(candidates).any() else "")
     own = (" Each p95 and bound is over the setting's own replications, as its window verdict is (the evidence table "
            "gives how many)." if full["replications"].nunique() > 1 else "")
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
               "availability seen (left) and the extra pods it requests at once (right)." + window + own
               + " The dashed steps are the Pareto fronts, over the settings that kept the floor; " + star
-              + "the lines are the constraints." + hollow + unfinished)
+              + "the lines are the constraints." + hollow + (crossed and crossed + "; such a setting is on no front.")
+              + unfinished)
     ring = (" The window is not judged on the mean: an orange ring marks a setting whose window bound is beyond it "
             "(see the Pareto figure)." if cons.get("window_s") else "")
     seeds, screen = common_seeds(candidates, plan), plan["search"]["screen_replications"]
@@ -80,7 +91,8 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
             "them), two points do not compare.")
     search = ("Mean duration against the budget for each family of settings: the colour is the kind, the marker and "
               "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
-              "screened" + ("; the star is the recommendation." if chosen else ".") + over + ring + " A larger budget "
+              "screened" + ("; the star is the recommendation." if chosen else ".") + over + ring
+              + (crossed and crossed + "; the evidence table says how often.") + " A larger budget "
               "is never slower: the search bisects on that instead of simulating every count." + unfinished)
     baseline = _baseline_words(candidates)
     return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)",
