@@ -897,7 +897,7 @@ if when == "exit":
         atexit.register(os.kill, os.getpid(), signal.SIGTERM)
         return 0
     rollsim.cli.commands.cmd_schema = command
-if when == "lost":  # the interrupt reaches no handler: swallowed as a C function clears its callee's errors
+if when.startswith("lost"):  # the interrupt reaches no handler: swallowed as a C function clears its callee's errors
     import rollsim.cli.commands
     def command(args):
         try:
@@ -907,7 +907,7 @@ if when == "lost":  # the interrupt reaches no handler: swallowed as a C functio
         except KeyboardInterrupt:
             pass
         print("done", flush=True)
-        return 0
+        return 3 if when == "lost, no setting fits" else 0
     rollsim.cli.commands.cmd_schema = command
 sys.argv = ["rollsim", "schema"]
 sys.exit(rollsim.__main__.main())
@@ -941,8 +941,9 @@ def test_an_interrupt_lost_on_the_way_is_said_as_the_command_ends() -> None:
     interrupted). It says so, in one line."""
     from rollsim.sweep.interrupt import FINISHED_LINE
 
-    done = _signalled("lost")
-    assert (done.returncode, done.stderr, done.stdout) == (130, FINISHED_LINE + "\n", "done\n")
+    for when in ("lost", "lost, no setting fits"):  # a plan with no answer returns 3, and says nothing either
+        done = _signalled(when)
+        assert (done.returncode, done.stderr, done.stdout) == (130, FINISHED_LINE + "\n", "done\n"), when
 
 
 class _Interrupting(types.ModuleType):

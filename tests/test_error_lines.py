@@ -7,6 +7,7 @@ value quoted is the value given.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -261,32 +262,49 @@ def test_a_missing_input_file_names_its_argument(tmp_path, capsys, argv, name) -
     assert one_error_line(capsys) == f"rollsim: error: argument {name}: no such file: {missing}"
 
 
-HEARTBEAT_RULE = ("must be greater than 10, the kubelet's heartbeat in seconds: with no more, healthy nodes go Unknown "
+HEARTBEAT_RULE = ("must be greater than 10s, the kubelet's heartbeat: with no more, healthy nodes go Unknown "
                   "between heartbeats, which rollsim does not simulate")
 
 
-@pytest.mark.parametrize(("value", "rule"), [
-    ("0", HEARTBEAT_RULE), ("-5", HEARTBEAT_RULE), ("8", HEARTBEAT_RULE), ("10", HEARTBEAT_RULE)])
-def test_a_node_monitor_grace_period_no_longer_than_a_heartbeat_is_refused(tmp_path, capsys, value, rule) -> None:
+@pytest.mark.parametrize("value", ["0", "-5", "8", "10", "0s", "10s", "9.5s", "-1m", "10000ms"])
+def test_a_node_monitor_grace_period_no_longer_than_a_heartbeat_is_refused(tmp_path, capsys, value) -> None:
     """``--node-monitor-grace-period 0`` was accepted and detected a dead kubelet's node at once; the node
     lifecycle controller marks a node Unknown once ``now`` is after its last heartbeat plus the grace
     period (``tryUpdateNodeHealth``), so at 0 it would mark every node, healthy or not, at every pass,
     and under the kubelet's 10 s heartbeat it would mark healthy nodes between their heartbeats (audit 17).
+    One rule, in one message, whether the value is written in seconds or as a Go duration.
     """
     assert main(["simulate", "-q", "--nodes", "3", "--node-monitor-grace-period", value]) == 2
-    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: {rule}, "
+    assert one_error_line(capsys) == (f"rollsim: error: argument --node-monitor-grace-period: {HEARTBEAT_RULE}, "
                                       f"got '{value}'")
     path = _write(tmp_path / "grace.yaml", "name: g\nscenario:\n  cluster: {nodes: 3}\n"
                                            f"  controller: {{node_monitor_grace_period: {value}}}\n")
     out = tmp_path / "out"
     assert main(["run", str(path), "--workers", "1", "--out-dir", str(out)]) == 2
+    as_yaml_reads_it = value if value[-1].isalpha() else int(value)  # 10s is text to YAML, 10 a number
     assert one_error_line(capsys) == (f"rollsim: error: {path}:4: scenario.controller.node_monitor_grace_period: "
-                                      f"{rule}, got {value}")
+                                      f"{HEARTBEAT_RULE}, got {as_yaml_reads_it!r}")
     assert not out.exists()
     from rollsim.spec.lifecycle import NodeLifecycleTiming
 
     with pytest.raises(ValueError, match="grace_period must be positive, got 0"):
         NodeLifecycleTiming(grace_period=0)
+
+
+@pytest.mark.parametrize(("value", "rule"), [
+    ("soon", "must be a duration such as 30m, 1h30m or 1800s, got 'soon'"),
+    ("1m30", "must be a duration such as 30m, 1h30m or 1800s, got '1m30': missing unit after its last number (as "
+             "Go's time.ParseDuration says); write 1m30s"),
+    ("5e1", "must be a duration such as 30m, 1h30m or 1800s, got '5e1'")])
+def test_a_node_monitor_grace_period_that_is_no_duration_is_refused_as_the_window_is(capsys, value, rule) -> None:
+    """The grace period is read as every duration rollsim takes (``read_duration``): what ``plan --window``
+    refuses, it refuses, with the same words."""
+    from rollsim.plan.constraints import parse_duration
+
+    assert main(["simulate", "-q", "--nodes", "3", "--node-monitor-grace-period", value]) == 2
+    assert one_error_line(capsys) == f"rollsim: error: argument --node-monitor-grace-period: {rule}"
+    with pytest.raises(ValueError, match=f"^{re.escape(rule)}$"):
+        parse_duration(value)
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])

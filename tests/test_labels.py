@@ -114,6 +114,12 @@ def test_a_request_reads_as_the_manifest_writes_it() -> None:
     assert format_setting("priority", 2000001000) == "system-node-critical" and format_setting("priority", 0) == "0"
     assert format_setting("deleter", "batch:50") == "batches of 50"
     assert format_setting("node_changes", ["disk-pressure 3@0"]) == "3 nodes under disk pressure from the start"
+    # a fault and a clock skew as the labels say them (the results table said crashloop:0.02 and 300:0.05)
+    assert format_setting("new_pods", "crashloop:0.02") == "2% of new pods crash-looping"
+    assert format_setting("new_pods", "crashloop") == "new pods crash-looping"
+    assert format_setting("new_pods", "healthy") == "healthy new pods"
+    assert format_setting("clock_skew", "300:0.05") == "5% of kubelet clocks 5m ahead"
+    assert format_setting("clock_skew", 0) == format_setting("clock_skew", "0") == "no clock skew"
 
 
 def test_a_wrapped_label_keeps_a_setting_with_its_value() -> None:

@@ -52,6 +52,26 @@ def test_the_settings_are_flags_and_experiment_keys() -> None:
     assert s.controller.node_lifecycle == NodeLifecycleTiming(grace_period=40, monitor_period=2, eviction_rate=0.5)
 
 
+@pytest.mark.parametrize(("value", "seconds"), [("50s", 50.0), ("1m30s", 90.0), ("40", 40.0), (40, 40.0),
+                                                ("10.5s", 10.5), ("2h", 7200.0), ("+45s", 45.0)])
+def test_the_grace_period_is_a_duration_as_kube_controller_manager_takes_it(tmp_path, value, seconds) -> None:
+    """``--node-monitor-grace-period 50s`` was refused ("must be a number"), though kube-controller-manager's
+    flag takes a Go duration and rollsim's ``--window`` reads one: the flag and the experiment key read it as
+    ``--window`` does, a bare number being seconds."""
+    from rollsim.cli.inputs import scenario_from
+    from rollsim.cli.parser import build_parser
+    from rollsim.sweep.experiment_file import load_experiment
+
+    assert build_scenario(nodes=3, node_monitor_grace_period=value).controller.node_lifecycle.grace_period == seconds
+    args = build_parser().parse_args(["simulate", "--nodes", "3", "--node-monitor-grace-period", str(value)])
+    assert scenario_from(args).controller.node_lifecycle.grace_period == seconds
+    path = tmp_path / "grace.yaml"
+    path.write_text("name: g\nscenario:\n  cluster: {nodes: 3}\n"
+                    f"  controller: {{node_monitor_grace_period: {value}}}\n", encoding="utf-8")
+    [config] = load_experiment(path).configurations
+    assert config.scenario.controller.node_lifecycle.grace_period == seconds
+
+
 # -- the pure timing rules -------------------------------------------------------------------------
 
 @settings(max_examples=200, derandomize=True)

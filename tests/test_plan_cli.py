@@ -12,7 +12,7 @@ from rollsim.cli import main
 from rollsim.present.plan_report import load_plan, write_plan_report
 from rollsim.present.render import format_duration
 
-from helpers import node_list_json, one_error_line
+from helpers import node_list_json, one_error_line, python
 
 MANIFEST = str(Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
 
@@ -88,6 +88,39 @@ def test_plan_output_follows_o_and_q_as_the_other_commands_do(tmp_path, capsys):
     assert "  ruled out:" in wide and len(ruled) == (candidates["verdict"] != "chosen").sum()  # every one
 
 
+def test_a_plan_with_no_setting_that_fits_exits_3_and_writes_everything_as_before(tmp_path, capsys):
+    """A plan with no answer exited 0, so `rollsim plan ... && kubectl apply ...` went on with nothing to
+    apply. It exits 3 (EXIT_NO_FIT), neither 0 nor a failure's 1 or 2, after writing its folder and its
+    output whole; the console, plan.json and the report say the same: no setting fits, and what binds.
+    A plan with an answer still exits 0.
+    """
+    from rollsim.cli.exits import EXIT_FAILED, EXIT_NO_FIT, EXIT_OK, EXIT_USAGE
+
+    assert EXIT_NO_FIT == 3 and EXIT_NO_FIT not in (EXIT_OK, EXIT_FAILED, EXIT_USAGE)
+    argv = ["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge", "--replications", "2",
+            "--workers", "1"]  # 12 nodes: one at a time keeps 91.7%, below the default 95% floor
+    out = tmp_path / "none"
+    assert main([*argv, "--out-dir", str(out), "-q", "-o", "json"]) == EXIT_NO_FIT
+    printed = json.loads(capsys.readouterr().out)  # -q -o json: the whole plan.json, as when a setting fits
+    assert printed == json.loads((out / "plan.json").read_text())
+    assert printed["answer"] is None and printed["binding"] == "availability floor" and printed["relaxations"]
+    for name in ("candidates.csv", "report.md", "report.html", "figures/pareto.png", "figures/search.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert "**No setting meets every constraint.** The binding constraint is the availability floor." in (
+        out / "report.md").read_text(encoding="utf-8")
+    assert main([*argv, "--out-dir", str(out)]) == EXIT_NO_FIT
+    text = capsys.readouterr().out
+    assert "  no setting fits; binding constraint: availability floor" in text and "apply with" not in text
+    assert main([*argv, "--out-dir", str(out), "-o", "name"]) == EXIT_NO_FIT
+    assert capsys.readouterr().out == f"{out}\n"
+    answered = tmp_path / "answered"
+    assert main([*argv, "--floor", "90%", "--out-dir", str(answered), "-q", "-o", "json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["answer"]["patch"].startswith("kubectl patch ds ")
+    # the rollsim program itself, as a shell's && sees it
+    done = python("-m", "rollsim", *argv, "--out-dir", str(out), "-q", "-o", "json")
+    assert (done.returncode, done.stderr) == (EXIT_NO_FIT, "") and json.loads(done.stdout)["answer"] is None
+
+
 def test_report_is_rebuilt_from_the_folder_alone(tmp_path):
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "30", "--controller", "ideal", "--window", "1h", "--no-surge",
@@ -123,7 +156,7 @@ def test_a_floor_nothing_can_keep_is_named_as_binding(tmp_path, capsys):
                  "--replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")])
     text = capsys.readouterr().out
     plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
-    assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
+    assert code == 3 and plan["answer"] is None and plan["binding"] == "availability floor"
     assert "binding constraint: availability floor" in text
     assert "availability floor: lower it to 97.5%" in plan["relaxations"][0]["text"]  # one node of 40 at a time
     # "How it was searched" printed Python's None as the family's top
@@ -139,7 +172,7 @@ def test_a_floor_nothing_keeps_names_the_floor_that_admits_a_setting_within_the_
     code = main(["plan", "--nodes", "100", "--controller", "ideal", "--floor", "100%", "--no-surge",
                  "--window", "45m", "--replications", "2", "--workers", "1", "--out", str(tmp_path / "plan")])
     plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
-    assert code == 0 and plan["answer"] is None and plan["binding"] == "availability floor"
+    assert code == 3 and plan["answer"] is None and plan["binding"] == "availability floor"
     relaxed = plan["relaxations"][0]["text"]
     assert relaxed.startswith("availability floor: lower it to ") and "→ maxUnavailable " in relaxed
     floor = float(relaxed.split("lower it to ")[1].split("%")[0]) / 100
@@ -199,7 +232,7 @@ def test_a_plan_and_an_experiment_never_share_a_folder(tmp_path, capsys):
     assert main([*argv, "--out", str(results)]) == 2
     assert "holds the results of experiment 'exp' (1 saved run), not a plan" in capsys.readouterr().err
     assert (results / "report.md").read_text() == report and not (results / "plan.json").exists()
-    assert main([*argv, "--out", str(plan)]) == 0
+    assert main([*argv, "--out", str(plan)]) == 3  # 12 nodes, one at a time below the 95% floor: none fits
     assert main(["run", str(experiment), "--out", str(plan), "--workers", "1", "-q"]) == 2
     assert "holds a plan (plan.json), not the results of 'exp'" in capsys.readouterr().err
     assert not (plan / "experiment.yaml").exists() and not (plan / "runs").exists()
@@ -210,7 +243,7 @@ def test_a_plan_and_an_experiment_never_share_a_folder(tmp_path, capsys):
 def test_a_damaged_plan_folder_is_bad_input_and_left_as_it_was(tmp_path, capsys, damage):
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "12", "--controller", "ideal", "--window", "1h", "--no-surge",
-                 "--replications", "2", "--workers", "1", "-q", "--out", str(out)]) == 0
+                 "--replications", "2", "--workers", "1", "-q", "--out", str(out)]) == 3  # none fits the floor
     assert main(["plot", str(out), "-o", "json"]) == 0  # the figures, as plot lists them for any folder
     assert json.loads(capsys.readouterr().out) == {"figures": [str(out / "figures" / "pareto.png"),
                                                                str(out / "figures" / "search.png")]}
@@ -410,6 +443,9 @@ def test_plan_help_explains_every_flag_and_spells_the_folder_flag_as_run_does(ca
     assert "--seed N              root seed (default 0)" in helps["plan"]
     for command in ("plan", "run"):
         assert "--out-dir DIR, --out DIR" in helps[command] and "[--out-dir DIR]" in helps[command]
+    # its exit codes, 3 the one no other command has: no setting fits
+    assert "Exit codes: 0 a setting fits (its patch is printed); 3 no setting fits: the plan's report and files " \
+           "are written as before" in " ".join(helps["plan"].split())
 
 
 def test_a_plan_on_a_node_list_takes_the_other_pods_share_and_says_what_it_assumed(tmp_path, capsys):
@@ -442,7 +478,7 @@ def test_tolerated_not_ready_nodes_are_the_binding_constraint_not_the_window(tmp
     out = tmp_path / "plan"
     assert main(["plan", "--manifest", str(manifest), "--nodes-file", str(nodes), "--window", "15m",
                  "--controller", "ideal", "--replications", "2", "--max-replications", "2", "--workers", "1",
-                 "--out", str(out)]) == 0
+                 "--out", str(out)]) == 3
     doc = json.loads((out / "plan.json").read_text())
     assert doc["answer"] is None and doc["binding"] == "NotReady nodes" and doc["cluster"]["not_ready"] == 2
     assert "binding constraint: NotReady nodes" in capsys.readouterr().out

@@ -449,7 +449,41 @@ def test_the_baseline_is_its_own_point_not_the_first_of_its_familys_line():
     assert list(mark.get_ydata()) == [4800.0]
     assert mark.get_label() == ("current strategy (the baseline):\ndid not finish by 1h20m in 5 of 5 runs "
                                 "(runs cut there)")
-    assert not [ln for ln in ax.lines if ln.get_marker() == "x"]  # not drawn a second time as the family's
+
+
+@pytest.mark.parametrize("stalled", [0, 5])
+def test_a_baseline_whose_runs_did_not_finish_is_drawn_as_such_settings_are_in_both_figures(stalled):
+    """The search figure drew a baseline cut at the plan's cut as a diamond alone, without the x every other
+    setting cut there gets (the legend's mark for runs cut at the plan's cut), and the Pareto figure drew
+    it as its family's x inside a ring whose legend entry did not say its runs were cut. Both draw it as
+    any setting whose runs were cut (its family's x at the cut) or stalled (an arrow on the far edge), the
+    baseline's black diamond ringing that mark, and name it alike, with why."""
+    from matplotlib.colors import to_hex
+
+    plan, c = _with_baseline(math.inf, unfinished=5)
+    c.loc[c["role"] == "current", "runs_stalled"] = stalled
+    why = "stalled in 5 of 5 runs" if stalled else "did not finish by 1h20m in 5 of 5 runs (runs cut there)"
+    label = f"current strategy (the baseline):\n{why}"
+    search = plot_search(plan, c)
+    left, right = plot_pareto(plan, c)
+    cut = ">" if stalled else "x"  # on the Pareto figure's duration axis, x; the search figure's is y
+    for ax, mark_of_cut in ((search, "^" if stalled else "x"), (left, cut), (right, cut)):
+        [ring] = [ln for ln in ax.lines if ln.get_label().startswith("current strategy")]
+        assert ring.get_label() == label and ring.get_marker() == "D" and ring.get_markerfacecolor() == "none"
+        [under] = [ln for ln in ax.lines if ln.get_marker() == mark_of_cut and len(ln.get_xdata())
+                   and list(ln.get_xdata()) == list(ring.get_xdata())
+                   and list(ln.get_ydata()) == list(ring.get_ydata())]  # the ring around the mark
+        assert to_hex(under.get_color()) == "#1f77b4"  # its family's colour, as every setting cut there
+        assert under.get_transform() == ring.get_transform()
+        assert ring.get_markersize() > under.get_markersize() and ring.get_zorder() > under.get_zorder()
+        assert why in _labels(ax)  # the legend's entry for such runs, as for any setting's
+    assert figure_problems(search.get_figure(root=True), "search") == []
+    if not stalled:
+        assert list(ring.get_xdata()) == [4800.0]  # where they were cut, on the Pareto figure's duration axis
+    for _title, caption in captions(plan, c).values():  # and the captions say what the ring is around
+        assert caption.endswith("is the DaemonSet's current strategy, run after the search as a baseline (the black "
+                                "diamond, ringing the x or arrow that marks runs that did not finish, as for any "
+                                "setting).")
 
 
 def test_time_ticks_and_legends_read_as_durations_not_fractions_of_an_hour():
@@ -537,13 +571,13 @@ def test_the_pareto_figure_marks_the_baseline_too():
     in both panels, at its p95, or where its runs were cut."""
     plan, c = _with_baseline(1560.0)
     for panel, y in zip(plot_pareto(plan, c), (99.8, 0.0)):
-        [mark] = [ln for ln in panel.lines if ln.get_label() == "current strategy (the baseline)"]
+        [mark] = [ln for ln in panel.lines if ln.get_label() == "current strategy (the baseline, 5 runs)"]
         assert mark.get_marker() == "D" and mark.get_markerfacecolor() == "none"
         assert list(mark.get_xdata()) == [pytest.approx(1560.0 / 0.7)] and list(mark.get_ydata()) == [
             pytest.approx(y)]
     plan, c = _with_baseline(math.inf, unfinished=5)
     left, _right = plot_pareto(plan, c)
-    [mark] = [ln for ln in left.lines if ln.get_label() == "current strategy (the baseline)"]
+    [mark] = [ln for ln in left.lines if ln.get_label().startswith("current strategy (the baseline)")]
     assert list(mark.get_xdata()) == [4800.0]  # where they were cut, around its family's x
 
 

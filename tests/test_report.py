@@ -554,6 +554,35 @@ def test_one_configuration_is_counted_in_the_singular(tmp_path) -> None:
     assert "which change during the run" in md and "differ by configuration" not in md
 
 
+def test_a_fault_and_a_clock_skew_read_in_words_in_the_results_table_as_in_the_labels(tmp_path) -> None:
+    """The bad-image study's results table said ``crashloop:0.02`` in its "new pods" column (and the
+    clock-skew study ``300:0.05``) where its row's label and every finding said "2% of new pods
+    crash-looping": a cell says a setting as the labels do (``written_value``, ``setting_words``), the
+    setup table's rows too."""
+    from rollsim.cli import main
+    from rollsim.sweep.labels import setting_words
+
+    experiment = tmp_path / "words.yaml"
+    experiment.write_text("name: words\nreplications: 1\nscenario:\n  cluster: {nodes: 4}\n"
+                          "  controller: {mode: ideal}\n  stall_after_s: 120\n"
+                          "grid:\n  faults.new_pods: [healthy, 'crashloop:0.5']\n"
+                          "  cluster.clock_skew: [0, '300:0.5']\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    table = md.split("## Results\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert table[0].startswith("| configuration | new pods | kubelet clock skew | completed |")
+    cells = [line.split(" | ")[:3] for line in table[2:]]
+    assert [c[1:] for c in cells] == [["healthy new pods", "no clock skew"],
+                                      ["healthy new pods", "50% of kubelet clocks 5m ahead"],
+                                      ["50% of new pods crash-looping", "no clock skew"],
+                                      ["50% of new pods crash-looping", "50% of kubelet clocks 5m ahead"]]
+    for label, new_pods, skew in cells:  # each cell as its row's label says it
+        assert label == f"| {new_pods}, {skew}"
+    assert setting_words("faults.new_pods", "crashloop:0.5") == "50% of new pods crash-looping"
+    assert setting_words("cluster.clock_skew", "300:0.5") == "50% of kubelet clocks 5m ahead"
+    assert "crashloop:" not in md and "300:0.5" not in md
+
+
 def test_another_daemonsets_duration_is_its_mean_over_completed_runs_marked() -> None:
     """The "DaemonSets updated together" table said "did not complete" beside "5/6"; it gives the mean
     over the runs that completed, marked ``*`` as the results table marks it."""

@@ -77,6 +77,7 @@ CANDIDATES = [
     "200Mi", "-5m", "1GB", "100MB/s", "0/s", "0MB/s", "10/s", "5@10+2", ["5@10"], "5@", "none", "batch:3",
     "batch:0", "rate:2", "rate:0", "crashloop:0.5", "crashloop:2", "crashloop:", "RollingUpdate", "ideal", "Always",
     "False", "Never", "1.36", 1.36, "1.32", 1.32, "queue", "100/6h", "100/0s", "1/0m0s", "100/0h", "5/1m30s",
+    "50s", "1m30s", "10s", "0m5s", "1ms", "40", "10", "9999999h",
     [{"key": "a", "operator": "Exists"}], [{"operator": "Bogus"}], {"a": 1}, None,
 ]
 
@@ -89,3 +90,15 @@ def test_what_the_schema_accepts_the_rule_accepts(setting) -> None:
     for value in accepted:
         setting.kind.rule(value)  # raises ValueError if the schema let a bad value through
     assert accepted, f"no candidate is valid for {setting.name}: add one its schema accepts"
+
+
+def test_the_grace_periods_schema_takes_the_durations_as_go_writes_them() -> None:
+    """``controller.node_monitor_grace_period: 50s`` is valid in an editor, as in rollsim; one no longer
+    than the kubelet's 10 s heartbeat is not, in seconds or as a duration."""
+    from rollsim.spec.kinds import GRACE_PERIOD
+
+    schema = jsonschema.Draft202012Validator(GRACE_PERIOD.schema)
+    for value in ("50s", "1m30s", "1h0m30s", "2h", "40", 40, 10.5, " 45s "):
+        assert schema.is_valid(value) and GRACE_PERIOD.rule(value) > 10, value
+    for value in ("10s", "10", 10, "5s", "0", "-1m", "0h0m5s", "1ms", "1m30"):
+        assert not schema.is_valid(value), value

@@ -8,7 +8,8 @@ argparse and the package's version are imported to build the parser, so ``--help
 ``--version`` and shell completion start fast; each command imports what it needs.
 
 Exit codes: 0 success; 1 a run failed; 2 bad usage or bad input (also a bare ``rollsim``,
-which prints the help); 130 interrupted.
+which prints the help); 3 a plan found no setting that fits (``EXIT_NO_FIT``: its output and
+files written as when one fits); 130 interrupted.
 
 This module is ``main`` and the dispatch; ``parser`` declares the commands and their flags,
 ``values`` converts flag values, ``inputs`` reads a scenario from flags and files, ``show``
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warn_if_stale_native(args)
         with terminate_as_interrupt():  # SIGTERM at any point of a command reads as Ctrl-C: exit 130, one line
             code = handlers[args.command](args)
-        finishing(code)  # the rollsim program: a signal from here on only makes the exit 130
+        finishing(code, returned=True)  # the rollsim program: a signal from here on only makes the exit 130
         return code
     except BrokenPipeError:  # `rollsim ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

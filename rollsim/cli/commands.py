@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from rollsim.cli.exits import UsageError, one_line
+from rollsim.cli.exits import EXIT_NO_FIT, EXIT_OK, UsageError, one_line
 from rollsim.cli.inputs import (
     check_live_flags_read,
     flag_names,
@@ -203,7 +203,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    """``rollsim plan``: the fastest update setting that fits the constraints."""
+    """``rollsim plan``: the fastest update setting that fits the constraints; exit code 3
+    (``EXIT_NO_FIT``) when none does, after the same output and files, so that ``rollsim plan ... &&
+    kubectl apply ...`` stops where there is nothing to apply.
+    """
     from rollsim.io.inputs import InputError
     from rollsim.io.live import LiveNameError
     from rollsim.plan.flags import FlagError, request_from_args
@@ -235,7 +238,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     folder = [str(result.out_dir)] if result.out_dir is not None else []
     show(args, format_plan(result), result.document, format_plan(result, ruled_out=None),
          "".join(f"{f}\n" for f in folder))
-    return 0
+    return EXIT_OK if result.document["answer"] is not None else EXIT_NO_FIT
 
 
 # how a make-nodes error names the options it blames, where not by make_nodes's keyword

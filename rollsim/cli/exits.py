@@ -3,17 +3,20 @@
 ``exit_for(exc)`` is pure, so that every kind of failure can be tested without running a
 command. The codes: 2 for bad input (a flag, a file, a damaged results folder, an input
 nested too deeply or beyond a limit), 1 for a run that failed (a simulation error, a file
-that could not be written, no memory, a bug), 130 for an interrupt.
+that could not be written, no memory, a bug), 130 for an interrupt. One code is no failure:
+``rollsim plan`` returns 3 (``EXIT_NO_FIT``) when no setting fits, its report and files written
+as when one does, so that ``rollsim plan ... && kubectl apply ...`` stops there.
 """
 
 from __future__ import annotations
 
 import errno
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "INTERNAL", "PROGRAM", "UsageError", "exit_for",
-           "one_line"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_NO_FIT", "EXIT_OK", "EXIT_USAGE", "INTERNAL", "PROGRAM",
+           "UsageError", "exit_for", "one_line"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_NO_FIT = 3  # plan: no setting fits; the plan's report and files are written as before
 
 
 class UsageError(Exception):

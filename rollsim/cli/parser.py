@@ -162,13 +162,19 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+# what `rollsim plan --help` says of its exit codes: a plan with no answer is no failure, and no success either
+_PLAN_EXITS = ("Exit codes: 0 a setting fits (its patch is printed); 3 no setting fits: the plan's report and files "
+              "are written as before (plan.json's answer is null), so `rollsim plan ... && kubectl apply ...` stops "
+              "there; 1 a run failed; 2 bad usage or input; 130 interrupted.")
+
+
 def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argparse.ArgumentParser:
     """The whole parser; ``scenario_flags=False`` leaves out simulate's scenario flags, whose
     declarations import NumPy (``rollsim --help`` and ``--version`` do not show them).
     """
     parser = _TopParser(prog="rollsim", description="Simulate Kubernetes DaemonSet updates in virtual time.",
-                        epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 130 interrupted. "
-                               "A file argument of - reads standard input.")
+                        epilog="Exit codes: 0 success, 1 a run failed, 2 bad usage or input, 3 a plan found no "
+                               "setting that fits, 130 interrupted. A file argument of - reads standard input.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     common: list[Any] = [_common()]  # parents only lend their arguments; stubs want the _Parser class
@@ -263,12 +269,11 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
     run.add_argument("--force", action="store_true", help="discard saved runs and run everything again")
     live_flags(run)
     plan_help = "find the fastest update setting that fits a window, a floor and a surge budget"
+    plan = sub.add_parser("plan", help=plan_help, parents=common, epilog=_PLAN_EXITS)
     if plan_flags:  # its flags import the planner (NumPy, SimPy): only when asked for
         from rollsim.plan.flags import add_plan_arguments
 
-        add_plan_arguments(sub.add_parser("plan", help=plan_help, parents=common), live_flags)
-    else:
-        sub.add_parser("plan", help=plan_help, parents=common)
+        add_plan_arguments(plan, live_flags)
     sub.add_parser("schema", help="print the JSON Schema of experiment files (experiments/experiment.schema.json)")
     for name, text in (("plot", "redraw the figures of a results folder"),
                        ("report", "write report.md and report.html of a results folder")):

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.spec.duration import go_duration_seconds, missing_unit_fix
+from rollsim.spec.duration import read_duration
 from rollsim.spec.kinds import non_negative_integer
 from rollsim.spec.quantity import int64_amount
 
@@ -27,35 +27,15 @@ __all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction",
 HORIZON_WINDOWS = 4
 
 def parse_duration(value: Any) -> float:
-    """Seconds from ``1800`` (a number: seconds, as ``1800s``), ``"1800s"``, ``"30m"``, ``"1h30m"``
-    (Go's ``time.ParseDuration``, as kubectl's ``--timeout`` takes it: every number with its unit,
-    so ``1h30`` is refused, naming ``1h30m``); positive and finite (``-5m`` is a duration, refused
-    as not positive).
+    """``--window``: seconds from ``1800`` (a number: seconds, as ``1800s``), ``"1800s"``, ``"30m"``,
+    ``"1h30m"``, read as every duration is (``rollsim.spec.duration.read_duration``: Go's
+    ``time.ParseDuration``, as kubectl's ``--timeout`` takes it, so ``1h30`` is refused, naming
+    ``1h30m``); positive and finite (``-5m`` is a duration, refused as not positive).
     """
-    if isinstance(value, bool):
-        raise ValueError(f"must be a duration such as 30m or 1800s, got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        text = str(value).strip()
-        parsed = go_duration_seconds(text, bare_unit="s")
-        if parsed is None:
-            raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}{_fix(text)}")
-        seconds = parsed
+    seconds = read_duration(value)
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"must be a positive duration, got {value!r}")
     return seconds
-
-
-def _fix(text: str) -> str:
-    """What to write instead, where it can be told: the missing unit, or no spaces (as Go)."""
-    compact = "".join(text.split())
-    fix = missing_unit_fix(compact)
-    if fix is not None:
-        return f": missing unit after its last number (as Go's time.ParseDuration says); write {fix}"
-    if compact != text and go_duration_seconds(compact, bare_unit="s") is not None:
-        return f": no spaces within a duration (as Go's time.ParseDuration reads it); write {compact}"
-    return ""
 
 
 def parse_fraction(value: Any) -> float:

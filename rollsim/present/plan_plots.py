@@ -423,6 +423,9 @@ def baseline_only(candidates: pd.DataFrame) -> pd.Series:
 
 _BASELINE: dict[str, Any] = {"marker": "D", "ms": 10, "mfc": "white", "mec": "black", "mew": 1.6, "ls": "none",
                              "zorder": 6}
+# the baseline's diamond as a ring, hollow and larger: around its point (Pareto), or around the x or arrow its
+# runs get where they were cut or stalled, drawn as any other setting's are (``_unfinished``)
+_RING: dict[str, Any] = {**_BASELINE, "mfc": "none", "ms": 15}
 
 
 def _baseline_at(row: pd.Series, duration: float, horizon: float | None) -> tuple[float | None, str]:
@@ -436,36 +439,46 @@ def _baseline_at(row: pd.Series, duration: float, horizon: float | None) -> tupl
     return (None if stalled or horizon is None else float(horizon)), reason
 
 
+def _baseline_label(row: pd.Series, reason: str) -> str:
+    """The baseline's legend entry, alike in both figures: its runs, or why they did not all finish."""
+    if reason:
+        return f"current strategy (the baseline):\n{reason}"
+    return f"current strategy (the baseline, {count_of(int(row['replications']), 'run')})"
+
+
 def _current_mark(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame) -> None:
     """The DaemonSet's own setting, run as a baseline (candidates.csv's role ``current``), as a point of
     its own: a black diamond, named in the legend with its runs, never joined to its family's line (audit:
-    maxUnavailable 1 drawn as the first point of the maxUnavailable line it was never searched on); at its
-    mean, where its runs were cut (the legend says so), or on the axis' top edge where they stalled.
+    maxUnavailable 1 drawn as the first point of the maxUnavailable line it was never searched on), at its
+    mean. Where its runs were cut (or stalled) it is drawn as any such setting is, its family's x at the
+    cut (an arrow on the axis' top edge), with the diamond as a ring around it and the legend saying why.
     """
     horizon = plan["search"].get("horizon_s")
     for _, row in candidates[has_role(candidates, "current")].iterrows():
-        x, n = float(row["count"]), int(row["replications"])
+        x = float(row["count"])
         at, reason = _baseline_at(row, float(row[mean_column(candidates)]), horizon)
-        label = f"current strategy (the baseline):\n{reason}" if reason else \
-            f"current strategy (the baseline, {count_of(n, 'run')})"
         transform = ax.transData
         if at is None:  # no duration to draw: on the top edge, off the scale
             transform, at = blended_transform_factory(ax.transData, ax.transAxes), 1.0
-        ax.plot([x], [at], transform=transform, clip_on=False, label=label, **_BASELINE)
-        ax.annotate("current strategy", (x, at), xycoords=transform, xytext=(9, -7), textcoords="offset points",
-                    fontsize=8, color="0.3", va="top")
+        ax.plot([x], [at], transform=transform, clip_on=False, label=_baseline_label(row, reason),
+                **(_RING if reason else _BASELINE))
+        ax.annotate("current strategy", (x, at), xycoords=transform, xytext=(11 if reason else 9, -9 if reason else -7),
+                    textcoords="offset points", fontsize=8, color="0.3", va="top")
 
 
 def _current_ring(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, scale: float) -> None:
     """The baseline among the Pareto figure's points: a black diamond around its point, at its p95, or
-    where its runs were cut (its family's ``x`` there); none where they stalled (an arrow, off the scale).
+    around the mark its runs get where they did not finish (``_unfinished``: its family's x at the cut, an
+    arrow on the axis' right edge where they stalled), named as the search figure names it.
     """
     horizon = plan["search"].get("horizon_s")
     for _, row in candidates[has_role(candidates, "current")].iterrows():
-        x, _reason = _baseline_at(row, float(row["duration_p95_s"]), horizon)
-        if x is not None:
-            ax.plot([x], [float(row[column]) * scale], label="current strategy (the baseline)",
-                    **{**_BASELINE, "mfc": "none", "ms": 15, "zorder": 5})
+        x, reason = _baseline_at(row, float(row["duration_p95_s"]), horizon)
+        transform = ax.transData
+        if x is None:  # stalled: on the right edge, off the scale, where its arrow is
+            transform, x = blended_transform_factory(ax.transAxes, ax.transData), 1.0
+        ax.plot([x], [float(row[column]) * scale], transform=transform, clip_on=False,
+                label=_baseline_label(row, reason), **{**_RING, "zorder": 5})
 
 
 def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -481,7 +494,7 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     answer = plan["answer"]
     if answer is not None:
         _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])
-    _unfinished(ax, plan, candidates[~finished & searched], "count", None)
+    _unfinished(ax, plan, candidates[~finished], "count", None)  # the baseline too: its diamond rings it
     _current_mark(ax, plan, candidates)
     if (candidates["replications"] < int(plan["search"]["replications"])).any():  # a hollow point is drawn
         screened_label = f"screened ({plan['search']['screen_replications']} replications)"

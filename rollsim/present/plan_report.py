@@ -101,13 +101,17 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
 
 
 def _baseline_words(candidates: pd.DataFrame) -> str:
-    """`` maxUnavailable 1, ... is the DaemonSet's current strategy, run after the search as a baseline.``
-    when the plan ran one (candidates.csv's role ``current``), else "".
+    """`` maxUnavailable 1, ... is the DaemonSet's current strategy, run after the search as a baseline
+    (the black diamond).`` when the plan ran one (candidates.csv's role ``current``), else ""; where its runs
+    did not all finish, that the diamond rings the mark any such setting gets.
     """
-    current = candidates.loc[has_role(candidates, "current"), "setting"]
-    if current.empty:
+    rows = candidates[has_role(candidates, "current")]
+    if rows.empty:
         return ""
-    return f" {current.iloc[0]} is the DaemonSet's current strategy, run after the search as a baseline."
+    cut = not np.isfinite(rows["duration_mean_s"].astype(float)).all()
+    mark = ", ringing the x or arrow that marks runs that did not finish, as for any setting" if cut else ""
+    return (f" {rows['setting'].iloc[0]} is the DaemonSet's current strategy, run after the search as a baseline "
+            f"(the black diamond{mark}).")
 
 
 def load_plan(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:

@@ -213,11 +213,18 @@ def _setting_value(name: str, unit: str, value: Any) -> str:
     return _amount(value, ())
 
 
+# description keys whose value is a value object's spec text (``batch:50``, ``crashloop:0.02``, ``300:0.05``):
+# the parser that reads it back, whose ``words()`` say it as the configurations' labels do (``setting_words``)
+_SAID: dict[str, Callable[[Any], Any]] = {"deleter": parse_deleter, "new_pods": parse_new_pods,
+                                          "clock_skew": parse_clock_skew}
+
+
 def written_value(key: str, value: Any) -> str | None:
     """A description value (of key ``key``) as a manifest or a person writes it, or None where
     the plain value is that already: a request as its quantity (``100m``, ``200Mi``), a built-in
-    priority by its class (``system-node-critical``), the OnDelete deleter and node changes in words
-    (``batches of 50``, ``3 nodes under disk pressure from the start``).
+    priority by its class (``system-node-critical``), the OnDelete deleter, a fault of the new pods, a
+    clock skew and node changes in words (``batches of 50``, ``2% of new pods crash-looping``, ``5% of
+    kubelet clocks 5m ahead``, ``3 nodes under disk pressure from the start``), as the labels say them.
     """
     from rollsim.spec.priority import builtin_class
 
@@ -226,8 +233,11 @@ def written_value(key: str, value: Any) -> str | None:
         return _setting_value(setting.name, setting.unit, value)
     if key == "priority" and isinstance(value, int):
         return builtin_class(value)
-    if key == "deleter" and isinstance(value, str):
-        return parse_deleter(value).words()
+    if key in _SAID and isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            return str(_SAID[key](value).words())
+        except ValueError:  # not spec text (a value object described field by field): as it is
+            return None
     if key == "node_changes" and isinstance(value, (list, tuple)) and value:
         return ", ".join(described_change(c).words() for c in value)
     return None

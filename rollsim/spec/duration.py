@@ -2,8 +2,9 @@
 
 And one way to write a duration for people (``format_duration``: ``1h02m03s``), in the report,
 on the console and in the sentence that says why a run stopped. One rule for every duration
-rollsim reads as text: ``rollsim plan --window`` (where a bare
-number is seconds), the pull times in the kubelet's Pulled events (``rollsim calibrate``) and
+rollsim reads as text: ``rollsim plan --window`` and ``--node-monitor-grace-period`` (with its
+experiment key, ``controller.node_monitor_grace_period``), where a bare number is seconds
+(``read_duration``), the pull times in the kubelet's Pulled events (``rollsim calibrate``) and
 the window of a rate (``--registry-pull-rate 100/6h``, ``--scheduler-throughput``: ``spec.image``).
 Every number carries its unit, as Go requires: ``1h30`` is refused ("missing unit in
 duration"), where a unit left optional after ``h`` or ``m`` read it as 1h00m30s. A duration is
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 __all__ = ["DASH", "DURATION_UNITS", "compact_duration", "format_duration", "go_duration_ns", "go_duration_seconds",
-           "missing_unit_fix"]
+           "missing_unit_fix", "read_duration"]
 
 DASH = "—"  # a value that is not there (no duration: a run that did not complete)
 
@@ -121,6 +123,37 @@ def missing_unit_fix(text: str) -> str | None:
     if match is None or _NEXT_UNIT.get(match[2]) is None:
         return None
     return f"{text}{_NEXT_UNIT[match[2]]}"
+
+
+def read_duration(value: Any) -> float:
+    """Seconds from a duration as rollsim reads every one it is given: a number is seconds (``90``,
+    from YAML or a caller), text is Go's ``time.ParseDuration`` (``"30m"``, ``"1h30m"``, as kubectl's
+    ``--timeout`` and kube-controller-manager's duration flags take it: every number with its unit,
+    so ``1h30`` is refused, naming ``1h30m``), a bare number in it being seconds (``"1800"``, read
+    as ``"1800s"``). Any sign, and a number as it is (infinity too): the caller's rule says which
+    durations it takes (``--window`` positive ones, ``--node-monitor-grace-period`` those longer
+    than the kubelet's heartbeat).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"must be a duration such as 30m or 1800s, got {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    seconds = go_duration_seconds(text, bare_unit="s")
+    if seconds is None:
+        raise ValueError(f"must be a duration such as 30m, 1h30m or 1800s, got {value!r}{_fix(text)}")
+    return seconds
+
+
+def _fix(text: str) -> str:
+    """What to write instead, where it can be told: the missing unit, or no spaces (as Go)."""
+    compact = "".join(text.split())
+    fix = missing_unit_fix(compact)
+    if fix is not None:
+        return f": missing unit after its last number (as Go's time.ParseDuration says); write {fix}"
+    if compact != text and go_duration_seconds(compact, bare_unit="s") is not None:
+        return f": no spaces within a duration (as Go's time.ParseDuration reads it); write {compact}"
+    return ""
 
 
 def format_duration(seconds: float | None) -> str:

@@ -18,6 +18,7 @@ from rollsim.spec.churn import NodeChange, parse_node_change
 from rollsim.spec.clockskew import MAX_SKEW_S, parse_clock_skew
 from rollsim.spec.deleters import parse_deleter
 from rollsim.spec.distributions import parse_distribution
+from rollsim.spec.duration import compact_duration, read_duration
 from rollsim.spec.faults import KINDS as NEW_POD_KINDS
 from rollsim.spec.faults import parse_new_pods
 from rollsim.spec.image import parse_pull_rate, parse_rate, parse_size
@@ -125,17 +126,21 @@ def _positive_seconds(value: Any) -> float:
 
 
 def _grace_period(value: Any) -> float:
-    """``--node-monitor-grace-period``: longer than the kubelet's heartbeat. kube-controller-manager
-    takes any duration, but its help asks for N heartbeats (``nodeStatusUpdateFrequency``), and
-    with less a healthy node's Lease is older than the grace between two renewals: the controller
-    marks it Unknown and taints it, over and over. rollsim's healthy nodes never miss a
-    heartbeat, so it would answer for a cluster that does not behave so.
+    """``--node-monitor-grace-period``: a duration (``50s``, ``1m30s``, or ``40``, seconds; read as
+    ``--window`` is, ``read_duration``: kube-controller-manager's flag takes a Go duration) longer
+    than the kubelet's heartbeat. kube-controller-manager takes any duration, but its help asks for
+    N heartbeats (``nodeStatusUpdateFrequency``), and with less a healthy node's Lease is older
+    than the grace between two renewals: the controller marks it Unknown and taints it, over and
+    over. rollsim's healthy nodes never miss a heartbeat, so it would answer for a cluster that
+    does not behave so.
     """
-    seconds = _number(value, -math.inf)  # a number first; then one rule for every value too small, 0 and below too
+    seconds = read_duration(value)  # a duration first; then one rule for every one too short, 0 and below too
+    if not math.isfinite(seconds):
+        raise ValueError(f"must be a finite duration, got {value!r}")
     if seconds <= HEARTBEAT_INTERVAL_S:
-        raise ValueError(f"must be greater than {HEARTBEAT_INTERVAL_S:g}, the kubelet's heartbeat in seconds: with "
-                         f"no more, healthy nodes go Unknown between heartbeats, which rollsim does not simulate, "
-                         f"got {value!r}")
+        raise ValueError(f"must be greater than {compact_duration(HEARTBEAT_INTERVAL_S)}, the kubelet's heartbeat: "
+                         "with no more, healthy nodes go Unknown between heartbeats, which rollsim does not "
+                         f"simulate, got {value!r}")
     return seconds
 
 
@@ -324,7 +329,14 @@ def _pattern(regex: str, description: str) -> dict[str, Any]:
 
 
 _NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"  # Go's time.ParseDuration's units
 _FRACTION = r"(?:0*\.[0-9]+|0+|0*1(?:\.0+)?)"
+# a Go duration over 10 s, as it is usually written (2h, 1h30m, 1m30s, 50s, or 50: seconds), within Go's range;
+# stricter than the rule (1.5h, 10.5s and 10500ms are durations it takes), as a schema may be
+_OVER_TEN = r"0*(?:1[1-9]|[2-9][0-9]|[1-9][0-9]{2,8})(?:\.[0-9]{0,9})?"  # 11 to 999,999,999 (seconds)
+_SECONDS = r"[0-9]{1,2}(?:\.[0-9]{0,9})?s"
+_LONGER_THAN_A_HEARTBEAT = (rf"^\s*\+?(?:0*[1-9][0-9]{{0,5}}h(?:[0-9]{{1,2}}m)?(?:{_SECONDS})?"
+                            rf"|0*[1-9][0-9]{{0,7}}m(?:{_SECONDS})?|{_OVER_TEN}s?)\s*$")
 _CHANGE = rf"^\s*[0-9]+@{_NUM}(?:\+{_NUM})?\s*$"
 _CHANGES = {"anyOf": [_pattern(_CHANGE, "N@T[+D]: N nodes at second T, spread over D seconds"),
                       {"type": "array", "items": _pattern(_CHANGE, "N@T[+D]")}]}
@@ -338,7 +350,11 @@ POSITIVE_INTEGER = Kind(_positive_integer, {"type": "integer", "minimum": 1}, "N
 POSITIVE_INT32 = Kind(_positive_int32, {"type": "integer", "minimum": 1, "maximum": INT32_MAX}, "N")
 SECONDS = Kind(_seconds, {"type": "number", "minimum": 0}, "S")
 POSITIVE_SECONDS = Kind(_positive_seconds, {"type": "number", "exclusiveMinimum": 0}, "S")
-GRACE_PERIOD = Kind(_grace_period, {"type": "number", "exclusiveMinimum": HEARTBEAT_INTERVAL_S}, "S")
+GRACE_PERIOD = Kind(_grace_period, {"anyOf": [
+    {"type": "number", "exclusiveMinimum": HEARTBEAT_INTERVAL_S},
+    _pattern(_LONGER_THAN_A_HEARTBEAT,
+             "a duration longer than the kubelet's 10s heartbeat, as Go writes it (50s, 1m30s) or in seconds (40)")]},
+                    "T")
 HORIZON = Kind(_horizon, {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_HORIZON_S}, "S")
 QPS = replace(SECONDS, metavar="QPS")  # a rate per second, checked as seconds are (not negative)
 POSITIVE_QPS = replace(POSITIVE_SECONDS, metavar="QPS")
@@ -385,7 +401,6 @@ SIZE = Kind(parse_size, {"anyOf": [{"type": "number", "minimum": 0},
 RATE = Kind(parse_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
     _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s")]}, "RATE")
-_UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
 _PER = rf"/(?:{_UNIT}|(?=[^/]*[1-9])(?:{_NUM}{_UNIT})+)"  # per a unit, or a Go duration not 0
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},

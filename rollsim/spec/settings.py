@@ -272,8 +272,8 @@ _OWN: tuple[Setting, ...] = (
             shown_default="the pod informer's", unit="s", label="node informer watch delay"),
     Setting("node_monitor_grace_period", "controller.node_monitor_grace_period", k.GRACE_PERIOD,
             "how long a node whose kubelet stopped stays Ready before the node lifecycle controller sets "
-            "Ready=Unknown (realistic mode; more than the kubelet's 10 s heartbeat: with less the real controller "
-            "marks healthy nodes Unknown between heartbeats)",
+            "Ready=Unknown, a duration such as 50s, 1m30s or 40 (seconds) (realistic mode; more than the kubelet's "
+            "10 s heartbeat: with less the real controller marks healthy nodes Unknown between heartbeats)",
             field="controller.node_monitor_grace_period",
             shown_default="the version's: 50 s from v1.32, 40 s before", unit="s",
             label="node monitor grace period"),

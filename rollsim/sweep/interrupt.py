@@ -148,16 +148,17 @@ def ignore_stop_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def finishing(code: int | None = None) -> None:
+def finishing(code: int | None = None, returned: bool = False) -> None:
     """The command is over, with exit status ``code`` (its result or its one line decided): a
     signal from now on ends the process at once with exit 130, and a line of its own only if
-    none was said. A command that returned normally although an interrupt was taken (its
-    ``KeyboardInterrupt`` swallowed on the way: CI saw a silent exit 130 once) gets its line here,
-    ``FINISHED_LINE``. A no-op outside the ``rollsim`` program.
+    none was said. A command that returned normally (``returned``, whatever its status: a plan
+    with no setting that fits returns 3 with no line; else status 0) although an interrupt was
+    taken (its ``KeyboardInterrupt`` swallowed on the way: CI saw a silent exit 130 once) gets its
+    line here, ``FINISHED_LINE``. A no-op outside the ``rollsim`` program.
     """
     if _STATE["installed"]:
         # an interrupt taken that reached no handler: the command returned as if none came
-        lost = bool(_STATE["interrupted"]) and not _STATE["finishing"] and code == 0
+        lost = bool(_STATE["interrupted"]) and not _STATE["finishing"] and (returned or code == 0)
         _STATE["finishing"] = True
         if code is not None:
             _STATE["code"] = code
