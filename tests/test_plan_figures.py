@@ -613,3 +613,50 @@ def test_the_median_of_runs_some_of_which_were_cut_is_a_finished_runs():
     assert order_quantile([100.0, 200.0, 300.0, 400.0, 500.0], 0.95) == pytest.approx(480.0)
     assert order_quantile([100.0, inf], 0.5) == inf
     assert order_quantile([7.0], 0.95) == 7.0
+
+
+def test_the_least_that_fits_is_a_green_square_in_both_figures_and_the_captions_say_so():
+    """plan.json ``answer.least`` (rollsim.plan.least): drawn where its setting's point is, in both figures."""
+    c = _audit_candidates()
+    answer = {**_audit_answer(), "least": {"setting": "maxSurge 25, minReadySeconds 0", "count": 25,
+                                           "duration_p95_s": 558.0, "worst_availability": 1.0, "extra_pods": 25}}
+    plan = _plan(answer)
+    search = plot_search(plan, c)
+    [square] = [line for line in search.lines if line.get_label().startswith("least that fits: ")]
+    assert list(square.get_xdata()) == [25] and list(square.get_ydata()) == [347.0]  # its mean over the 5 seeds
+    left, right = plot_pareto(plan, c)
+    for ax, y in ((left, 100.0), (right, 25.0)):
+        [square] = [line for line in ax.lines if line.get_label().startswith("least that fits: ")]
+        assert list(square.get_xdata()) == [558.0] and list(square.get_ydata()) == [y]
+    assert figure_problems(left.get_figure(root=True), "pareto") == []
+    for figure in ("pareto", "search"):
+        assert "The green square is the least that fits" in captions(plan, c)[figure][1]
+    assert not any("least that fits" in line.get_label() for line in plot_search(_plan(_audit_answer()), c).lines)
+    assert "green square" not in captions(_plan(_audit_answer()), c)["search"][1]
+
+
+def test_settings_out_for_their_familys_stalls_are_crossed_and_on_no_front():
+    """candidates.csv ``family_stalls_too_often`` (rollsim.plan.answer.stalls_too_often): the maxSurge
+    settings met the window on their own runs but their family stalled too often for it. Both figures
+    cross them out in the window's colour, the Pareto front leaves them out, the captions say why; an
+    older plan folder, without the column, draws no cross.
+    """
+    c = _audit_candidates().assign(family_stalls_too_often=lambda f: f["kind"] == SURGE)
+    plan = _plan(None)
+    left, right = plot_pareto(plan, c)
+    for ax in (left, right):
+        [crosses] = [p for p in ax.collections if p.get_label().startswith("crossed: ")]
+        assert len(crosses.get_offsets()) == 4
+        assert not any(line.get_label().startswith("Pareto front") for line in ax.lines)  # none left for one
+    # without the column the maxSurge settings make the front
+    assert any(line.get_label().startswith("Pareto front") for line in plot_pareto(plan, c.drop(columns=[
+        "family_stalls_too_often"]))[1].lines)
+    search = plot_search(plan, c)
+    assert [len(p.get_offsets()) for p in search.collections if p.get_label().startswith("crossed: ")] == [4]
+    texts = captions(plan, c)
+    assert "An orange cross marks a setting ruled out although its own runs met the window" in texts["pareto"][1]
+    assert "such a setting is on no front" in texts["pareto"][1]
+    assert "the evidence table says how often" in texts["search"][1]
+    old = c.drop(columns=["family_stalls_too_often"])
+    assert not any(p.get_label().startswith("crossed: ") for p in plot_pareto(plan, old)[0].collections)
+    assert "orange cross" not in captions(plan, old)["pareto"][1]

@@ -840,3 +840,35 @@ def test_a_count_reads_with_its_thousands_separator():
     """Audit 20: "maxUnavailable 1576" stood beside "(= 3,000)" in one line of the plan's output."""
     assert Setting(UNAVAILABLE, 1576, 0.0).label(3000) == "maxUnavailable 1,576, minReadySeconds 0"
     assert Setting(SURGE, 3000, 0.0).label(3000) == "maxSurge 100% (= 3,000), minReadySeconds 0"
+
+
+def test_the_least_that_fits_is_the_smallest_count_of_the_answers_family_within_the_window():
+    """maxSurge on 100 nodes, a rollout of 300 s + 6000 s / count (the answer near the top, as fast as
+    any): with a 30-minute window the least count that meets it is 4 (1,800 s exactly would not be
+    within the bound's slack: durations spread by r). It is run to its confirmation, and says what it
+    gives up and saves beside the answer. Without a window there is none.
+    """
+    from rollsim.plan.document import least_text
+    from rollsim.plan.least import least_that_fits
+
+    family = Family(SURGE, 0.0)
+
+    def outcome(setting, r):
+        return _summary(300.0 + 6000.0 / setting.count + r % 5, 1.0)
+
+    c = Constraints(min_available_fraction=0.95, window_s=1800)
+    search = Search(_Outcomes(outcome), c, 100, Capacity(0, 0, c), (family,), SearchSettings(replications=5))
+    search.run()
+    chosen = decide(search)
+    assert chosen is not None and chosen.setting.count > 20
+    least = least_that_fits(search, chosen)
+    assert least is not None and least.setting == family.at(5)  # 300 + 1200 + 4 < 1800; 4: 1800 + 4 > 1800
+    assert least.replications >= search.window.confirm_runs
+    assert search.window.meets(least) and not search.window.meets(search.confirm(family.at(4)))
+    text = least_text(least, chosen, search, 100)
+    assert text.startswith("maxSurge 5% (= 5), minReadySeconds 0: window bound ") and "within the 30m00s window" in text
+    assert text.endswith(f"5 extra pods at once against {chosen.setting.count}")
+    open_ = Constraints(min_available_fraction=0.95)
+    anytime = Search(_Outcomes(outcome), open_, 100, Capacity(0, 0, open_), (family,), SearchSettings(replications=5))
+    anytime.run()
+    assert least_that_fits(anytime, decide(anytime)) is None

@@ -208,8 +208,8 @@ def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_set
     from rollsim.cli import main
 
     out = tmp_path / "p"
-    main(["plan", "--nodes", "50", "--floor", "95%", "--window", "1h", "--min-ready-seconds", "10",
-          "--out-dir", str(out), "-q"])
+    assert main(["plan", "--nodes", "50", "--floor", "95%", "--window", "1h", "--min-ready-seconds", "10",
+                 "--out-dir", str(out), "-q"]) == 0
     answer = json.loads((out / "plan.json").read_text())["answer"]
     assert answer["kind"] == "maxUnavailable" and answer["count"] == 2
     c = pd.read_csv(out / "candidates.csv")
@@ -217,8 +217,8 @@ def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_set
     assert len(surge) and surge["family_stalls_too_often"].all() and not c.loc[c["kind"] != "maxSurge",
                                                                               "family_stalls_too_often"].any()
     strict = tmp_path / "strict"
-    main(["plan", "--nodes", "50", "--floor", "100%", "--window", "1h", "--min-ready-seconds", "10",
-          "--out-dir", str(strict), "-q"])
+    assert main(["plan", "--nodes", "50", "--floor", "100%", "--window", "1h", "--min-ready-seconds", "10",
+                 "--out-dir", str(strict), "-q"]) == 3  # no setting fits
     plan = json.loads((strict / "plan.json").read_text())
     assert plan["answer"] is None and plan["binding"] == "window probability"
     first = plan["relaxations"][0]

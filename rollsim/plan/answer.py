@@ -33,13 +33,16 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
-__all__ = ["Found", "choose", "decide", "fastest", "found", "pace_text", "passed_over", "preference", "ruled_out",
-           "stalls_too_often", "unsettled"]
+__all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
+           "ruled_out", "stalls_too_often", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
 
-def _fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule, risks: Risks) -> bool:
+def fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule, risks: Risks) -> bool:
+    """Whether ``e`` keeps the floor, meets the window (its own bound, and its family's stalls:
+    ``stalls_too_often``) and fits the surge capacity budget.
+    """
     return (e.meets_floor(c) and window.meets(e) and not stalls_too_often(e, window, risks)
             and not capacity.over(e.setting))
 
@@ -79,7 +82,7 @@ def fastest(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, wi
     (``evidence.fastest_paired``); ``risks`` are the families' stall risks (default: pooled from ``evidence``).
     """
     risks = stall_risks(evidence, c.confidence) if risks is None else risks
-    fitting = [e for e in evidence if _fits(e, c, capacity, window, risks)]
+    fitting = [e for e in evidence if fits(e, c, capacity, window, risks)]
     return fastest_paired(fitting) if fitting else None
 
 
@@ -89,7 +92,7 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, win
     are the families' stall risks (default: pooled from ``evidence``).
     """
     risks = stall_risks(evidence, c.confidence) if risks is None else risks
-    fitting = [e for e in evidence if _fits(e, c, capacity, window, risks)]
+    fitting = [e for e in evidence if fits(e, c, capacity, window, risks)]
     if not fitting:
         return None
     best = fastest_paired(fitting)
@@ -99,7 +102,7 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, win
 def _fitting(search: Search) -> list[Evidence]:
     """The settings simulated with the full replications that fit every constraint."""
     risks = search.stall_risks()
-    return [e for e in search.confirmed() if _fits(e, search.c, search.capacity, search.window, risks)]
+    return [e for e in search.confirmed() if fits(e, search.c, search.capacity, search.window, risks)]
 
 
 def _open(search: Search, chosen: Evidence, risks: Risks) -> tuple[Evidence, list[Evidence]]:
@@ -166,7 +169,7 @@ def found(search: Search) -> Found:
                            default=None)
         knees[family] = None if best is None else min(
             (e.setting.count for e in mine
-             if _fits(e, c, capacity, search.window, risks) and search.rule.compare(e, best).as_fast), default=None)
+             if fits(e, c, capacity, search.window, risks) and search.rule.compare(e, best).as_fast), default=None)
     return Found(tops, knees, best)
 
 

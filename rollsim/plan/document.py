@@ -34,7 +34,7 @@ from rollsim.plan.evidence import Evidence
 from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation
 from rollsim.plan.search import Search
-from rollsim.present.render import count_of, format_duration
+from rollsim.present.render import count_of, format_duration, format_share
 from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
@@ -152,6 +152,36 @@ def _pace(search: Search, chosen: Evidence, best: Evidence | None, desired: int)
                 f"within the {100 * rule.tolerance:g}% tolerance)")
     return {"fastest": best.setting.label(desired), "replications": p.replications, "slowdown": _finite(p.slowdown),
             "upper_bound": _finite(p.high), "confidence": rule.confidence, "level": rule.level, "text": text}
+
+
+def least_text(least: Evidence, chosen: Evidence, search: Search, desired: int) -> str:
+    """``maxSurge 10% (= 30): window bound 28m10s within the 30m00s window, mean 21m02s against the answer's
+    13m02s over the same 59 seeds (1.6 times as long), 30 extra pods at once against 150``: what the
+    smallest count that fits (``rollsim.plan.least``) gives up and saves.
+    """
+    n = min(least.replications, chosen.replications)
+    mine, theirs = least.mean_over(n), chosen.mean_over(n)
+    if least.setting.kind == SURGE:
+        saves = f"{count_of(least.setting.count, 'extra pod')} at once against {chosen.setting.count:,}"
+    else:
+        apart = ((least.worst_availability + chosen.worst_availability) / 2,)
+        saves = (f"worst availability {format_share(least.worst_availability, apart)} against "
+                 f"{format_share(chosen.worst_availability, apart)}")
+    return (f"{least.setting.label(desired)}: window bound {format_duration(search.window.bound(least))} within the "
+            f"{format_duration(search.c.window_s)} window, mean {format_duration(mine)} against the answer's "
+            f"{format_duration(theirs)} over the same {n} seeds ({mine / theirs:.1f} times as long), {saves}")
+
+
+def _least(search: Search, chosen: Evidence, least: Evidence | None, desired: int) -> dict[str, Any] | None:
+    """The smallest count of the answer's family that fits too (plan.json ``answer.least``), or None."""
+    if least is None:
+        return None
+    s = least.setting
+    pods, cpu, mem = search.capacity.of(s)
+    return {"setting": s.label(desired), "kind": s.kind, "count": s.count, "value": patch_value(s, desired),
+            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
+            **{k: _finite(v) for k, v in least.row(search.window, search.s.seed).items()},
+            "text": least_text(least, chosen, search, desired)}
 
 
 def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
@@ -319,11 +349,12 @@ def edge_note(setting: Setting, desired: int) -> str | None:
 def plan_document(scenario: Scenario, constraints: Constraints, search: Search, chosen: Evidence | None,
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
-                  cut: int | None = None, saved: Saved | None = None, current: Evidence | None = None
-                  ) -> dict[str, Any]:
+                  cut: int | None = None, saved: Saved | None = None, current: Evidence | None = None,
+                  least: Evidence | None = None) -> dict[str, Any]:
     """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``;
     ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names;
-    ``current``: the DaemonSet's own strategy run as a baseline, named in ``daemonset.current_setting``).
+    ``current``: the DaemonSet's own strategy run as a baseline, named in ``daemonset.current_setting``;
+    ``least``: the smallest count of the answer's family that fits too, ``rollsim.plan.least``).
     """
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
@@ -346,6 +377,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),
+            "least": _least(search, chosen, least, d),
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
             **{k: _finite(v) for k, v in chosen.row(search.window, search.s.seed).items()},

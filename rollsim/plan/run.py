@@ -26,6 +26,7 @@ from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm_refused
 from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
+from rollsim.plan.least import least_that_fits
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -178,6 +179,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             search = Search(evaluator, constraints, desired, capacity, families, settings)
             search.run()
             chosen = decide(search)  # may add replications, to settle what could change the choice
+            # with a window, the least that fits (--no-least: not looked for): may add runs
+            least = None if chosen is None or not settings.least else least_that_fits(search, chosen)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
 
             def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
@@ -200,7 +203,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         result = found(search)  # the tops, knees and fastest as the runs stand at the end
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
-                                 None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline)
+                                 None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
+                                 least)
         candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)

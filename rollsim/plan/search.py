@@ -69,6 +69,7 @@ class SearchSettings:
     seed: int = 0
     screen_replications: int = 2
     resolution: float = 0.0
+    least: bool = True  # with a window, name the least that fits (rollsim.plan.least): its own runs
 
     def __post_init__(self) -> None:
         if not 2 <= self.replications <= self.max_replications:

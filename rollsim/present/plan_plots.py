@@ -230,6 +230,12 @@ def _chosen(ax: Axes, x: float, y: float, label: str) -> None:
     ax.plot([x], [y], marker="*", ms=20, mfc="none", mec="#2ca02c", mew=2, zorder=5, label=f"chosen: {label}")
 
 
+def _least(ax: Axes, x: float, y: float, label: str) -> None:
+    """The least that fits (plan.json ``answer.least``): a hollow green square, the chosen star's colour."""
+    ax.plot([x], [y], marker="s", ms=13, mfc="none", mec="#2ca02c", mew=1.8, zorder=5,
+            label=f"least that fits: {label}")
+
+
 def over_window(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
     """Which settings the window rules out: their window bound (what the verdict is made on) is beyond it."""
     window = plan["constraints"].get("window_s")
@@ -326,6 +332,9 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
             ax.axhline(cons["surge_pods"], color="#9467bd", label=f"budget {cons['surge_pods']} pods", **line)
     if answer is not None:
         _chosen(ax, answer["duration_p95_s"], answer[column] * scale, str(answer["setting"]))
+        least = answer.get("least")
+        if least:
+            _least(ax, least["duration_p95_s"], least[column] * scale, str(least["setting"]))
 
 
 def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[Axes, Axes] | None = None
@@ -405,9 +414,11 @@ def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mappin
                                           f"window {short_duration(plan['constraints']['window_s'])}")
 
 
-def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame) -> float:
-    """The answer's mean as the search figure draws every setting's (``mean_column``)."""
-    answer = plan["answer"]
+def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame, answer: Mapping[str, Any] | None = None) -> float:
+    """The answer's mean (or ``answer``'s: the least that fits) as the search figure draws every setting's
+    (``mean_column``).
+    """
+    answer = plan["answer"] if answer is None else answer
     row = candidates[candidates["setting"] == answer["setting"]]
     return float(row.iloc[0][mean_column(candidates)]) if len(row) else float(answer["duration_mean_s"])
 
@@ -494,6 +505,9 @@ def plot_search(plan: Mapping[str, Any], candidates: pd.DataFrame, ax: Axes | No
     answer = plan["answer"]
     if answer is not None:
         _chosen(ax, answer["count"], _answer_mean(plan, candidates), answer["setting"])
+        least = answer.get("least")
+        if least:
+            _least(ax, least["count"], _answer_mean(plan, candidates, least), least["setting"])
     _unfinished(ax, plan, candidates[~finished], "count", None)  # the baseline too: its diamond rings it
     _current_mark(ax, plan, candidates)
     if (candidates["replications"] < int(plan["search"]["replications"])).any():  # a hollow point is drawn

@@ -53,6 +53,9 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     """
     cons, chosen = plan["constraints"], plan["answer"] is not None
     star = "the star is the recommendation; " if chosen else "no setting meets every constraint, so none is starred; "
+    least = (plan["answer"] or {}).get("least")
+    square = (" The green square is the least that fits, the smallest count of the answer's family that meets every "
+              f"constraint ({least['setting']})." if least else "")
     window = ""
     if cons.get("window_s"):
         q, level = f"p{100 * cons['window_probability']:g}", f"{100 * cons['confidence']:g}%"
@@ -78,8 +81,8 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
               "availability seen (left) and the extra pods it requests at once (right)." + window + own
               + " The dashed steps are the Pareto fronts, over the settings that kept the floor; " + star
-              + "the lines are the constraints." + hollow + (crossed and crossed + "; such a setting is on no front.")
-              + unfinished)
+              + "the lines are the constraints." + square + hollow
+              + (crossed and crossed + "; such a setting is on no front.") + unfinished)
     ring = (" The window is not judged on the mean: an orange ring marks a setting whose window bound is beyond it "
             "(see the Pareto figure)." if cons.get("window_s") else "")
     seeds, screen = common_seeds(candidates, plan), plan["search"]["screen_replications"]
@@ -91,7 +94,7 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
             "them), two points do not compare.")
     search = ("Mean duration against the budget for each family of settings: the colour is the kind, the marker and "
               "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
-              "screened" + ("; the star is the recommendation." if chosen else ".") + over + ring
+              "screened" + ("; the star is the recommendation." if chosen else ".") + square + over + ring
               + (crossed and crossed + "; the evidence table says how often.") + " A larger budget "
               "is never slower: the search bisects on that instead of simulating every count." + unfinished)
     baseline = _baseline_words(candidates)
@@ -192,6 +195,7 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     weighed = [["speed", a["pace"]["text"]]] if a.get("pace") else []
     weighed += _unsettled_rows(a.get("unsettled") or [])
     weighed += [["stall risk", a["stall_risk"]["text"]]] if a.get("stall_risk") else []
+    weighed += [["least that fits", a["least"]["text"]]] if a.get("least") else []  # with a window only
     rows = [
         ["setting", f"{a['setting']}"],
         ["duration p50", f"{_d(a['duration_p50_s'])} (95% CI {_d(a['duration_p50_ci_low_s'])} – "
@@ -373,11 +377,12 @@ def _bound_note(frame: pd.DataFrame) -> str:
 def weighed(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
     """Which settings the evidence table (and the console's "ruled out") shows: the answer and what it
     was weighed against (the fastest that fits, the unsettled, those passed over for their stalls,
-    each family's top and knee, and the count above the top, which broke the floor), the settings the
-    relaxations name, and the DaemonSet's current strategy (role ``current``). Left out: the search's
-    steps to them, such as the floor relaxation's maxUnavailable 263 to 499 with 3-47% of the nodes
-    available (audit 18), which candidates.csv keeps. When nothing was weighed, and in a plan folder
-    written before candidates.csv had roles, every setting shows.
+    the least that fits, each family's top and knee, and the count above the top, which broke the
+    floor), the settings the relaxations name, and the DaemonSet's current strategy (role
+    ``current``). Left out: the search's steps to them, such as the floor relaxation's
+    maxUnavailable 263 to 499 with 3-47% of the nodes available (audit 18), which candidates.csv
+    keeps. When nothing was weighed, and in a plan folder written before candidates.csv had roles,
+    every setting shows.
     """
     if "role" not in candidates.columns:
         return pd.Series(True, index=candidates.index)
@@ -386,6 +391,7 @@ def weighed(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
         names |= {a["setting"], (a.get("pace") or {}).get("fastest")}
         names |= {u["setting"] for u in a.get("unsettled") or []}
         names |= {o["setting"] for o in (a.get("stall_risk") or {}).get("passed_over") or []}
+        names |= {(a.get("least") or {}).get("setting")}
     names |= {r.get(k) for r in plan.get("relaxations") or [] for k in ("setting", "cited")}
     weighed_ = (candidates["setting"].isin(names - {None}) | has_role(candidates, "top") | has_role(candidates, "knee")
                 | _above_top(plan, candidates))
