@@ -872,3 +872,33 @@ def test_the_least_that_fits_is_the_smallest_count_of_the_answers_family_within_
     anytime = Search(_Outcomes(outcome), open_, 100, Capacity(0, 0, open_), (family,), SearchSettings(replications=5))
     anytime.run()
     assert least_that_fits(anytime, decide(anytime)) is None
+
+
+def test_stalls_among_the_leasts_runs_can_take_the_answer_out_and_it_is_decided_again():
+    """maxSurge below 20 stalls in one replication of ten (a race of small surges, say); from 20 up it
+    never does. The search answers a large count; the least's bisection then runs small counts, whose
+    stalls, pooled into the family's, put its stall bound above the window's 5%: the answer no longer
+    fits by every run, so it is decided again, and with maxUnavailable beside it, that is the answer.
+    """
+    from rollsim.plan.least import with_least
+
+    surge, unavailable = Family(SURGE, 0.0), Family(UNAVAILABLE, 0.0)
+
+    def outcome(setting, r):
+        n = setting.count
+        if setting.kind == UNAVAILABLE:
+            return _summary(300.0 + 9000.0 / n + r % 5, 1 - n / 200)  # up to 10 keep the floor: 1,200 s
+        if n < 20 and r % 10 == 3:
+            return _summary(None, 1.0, stalled=True)
+        return _summary(300.0 + 6000.0 / n + r % 5, 1.0)
+
+    c = Constraints(min_available_fraction=0.95, window_s=1800)
+    search = Search(_Outcomes(outcome), c, 100, Capacity(0, 0, c), (surge, unavailable), SearchSettings(replications=5))
+    search.run()
+    chosen = decide(search)
+    assert chosen is not None and chosen.setting.kind == SURGE and chosen.setting.count >= 20
+    assert search.stall_risks()[surge].stalled == 0
+    again, least = with_least(search, chosen)
+    assert search.stall_risks()[surge].stalled > 0
+    assert again is not None and again.setting.kind == UNAVAILABLE  # the surge family now stalls too often
+    assert least is None or least.setting.family == again.setting.family

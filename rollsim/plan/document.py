@@ -141,8 +141,11 @@ def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
 
 
 def _pace(search: Search, chosen: Evidence, best: Evidence | None, desired: int) -> dict[str, Any]:
-    """How the answer compares with ``best``, the fastest setting that fits (plan.json ``answer.pace``)."""
-    assert best is not None  # the answer fits
+    """How the answer compares with ``best``, the fastest setting that fits (plan.json ``answer.pace``).
+    The baseline's runs, made after the choice, are rollouts of a family too: their stalls can leave no
+    setting that fits by every run (``answer.found``); the answer then stands as chosen, the fastest.
+    """
+    best = chosen if best is None else best
     p, rule = search.rule.compare(chosen, best), search.rule
     if best.setting == chosen.setting:
         text = f"the fastest setting that fits (mean {format_duration(chosen.mean)}, {chosen.replications} seeds)"

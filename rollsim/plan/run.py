@@ -26,7 +26,7 @@ from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm_refused
 from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
-from rollsim.plan.least import least_that_fits
+from rollsim.plan.least import with_least
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -179,8 +179,9 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             search = Search(evaluator, constraints, desired, capacity, families, settings)
             search.run()
             chosen = decide(search)  # may add replications, to settle what could change the choice
-            # with a window, the least that fits (--no-least: not looked for): may add runs
-            least = None if chosen is None or not settings.least else least_that_fits(search, chosen)
+            least = None  # with a window, the least that fits (--no-least: not looked for): may add runs
+            if chosen is not None and settings.least:
+                chosen, least = with_least(search, chosen)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
 
             def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
