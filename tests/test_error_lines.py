@@ -140,7 +140,7 @@ def test_a_window_bound_beyond_the_replications_names_its_flag_and_value(capsys,
     (["--no-surge", "--surge-pods", "5"], "argument --surge-pods: not allowed with argument --no-surge"),
     (["--no-surge", "--surge-memory", "1Gi"], "argument --surge-memory: not allowed with argument --no-surge"),
     (["--window-probability", "0.99"], "argument --window-probability: applies only with --window"),
-    (["--no-least"], "argument --no-least: applies only with --window"),
+    (["--least"], "argument --least: applies only with --window"),
 ])
 def test_plan_refuses_flags_that_conflict_or_do_nothing(tmp_path, capsys, flags, said) -> None:
     out = tmp_path / "plan"

@@ -636,12 +636,12 @@ def test_the_least_that_fits_is_a_green_square_in_both_figures_and_the_captions_
 
 
 def test_settings_out_for_their_familys_stalls_are_crossed_and_on_no_front():
-    """candidates.csv ``family_stalls_too_often`` (rollsim.plan.answer.stalls_too_often): the maxSurge
-    settings met the window on their own runs but their family stalled too often for it. Both figures
+    """candidates.csv ``ruled_out_for_stalls`` (rollsim.plan.answer.stalls_too_often): the maxSurge
+    settings met the window on their own runs, too few for a family that stalled. Both figures
     cross them out in the window's colour, the Pareto front leaves them out, the captions say why; an
     older plan folder, without the column, draws no cross.
     """
-    c = _audit_candidates().assign(family_stalls_too_often=lambda f: f["kind"] == SURGE)
+    c = _audit_candidates().assign(ruled_out_for_stalls=lambda f: f["kind"] == SURGE)
     plan = _plan(None)
     left, right = plot_pareto(plan, c)
     for ax in (left, right):
@@ -650,13 +650,13 @@ def test_settings_out_for_their_familys_stalls_are_crossed_and_on_no_front():
         assert not any(line.get_label().startswith("Pareto front") for line in ax.lines)  # none left for one
     # without the column the maxSurge settings make the front
     assert any(line.get_label().startswith("Pareto front") for line in plot_pareto(plan, c.drop(columns=[
-        "family_stalls_too_often"]))[1].lines)
+        "ruled_out_for_stalls"]))[1].lines)
     search = plot_search(plan, c)
     assert [len(p.get_offsets()) for p in search.collections if p.get_label().startswith("crossed: ")] == [4]
     texts = captions(plan, c)
-    assert "An orange cross marks a setting ruled out although its own runs met the window" in texts["pareto"][1]
+    assert "An orange cross marks a setting ruled out for stalls although its bound met" in texts["pareto"][1]
     assert "such a setting is on no front" in texts["pareto"][1]
-    assert "the evidence table says how often" in texts["search"][1]
-    old = c.drop(columns=["family_stalls_too_often"])
+    assert "the evidence table says how many runs it had and needed" in texts["search"][1]
+    old = c.drop(columns=["ruled_out_for_stalls"])
     assert not any(p.get_label().startswith("crossed: ") for p in plot_pareto(plan, old)[0].collections)
     assert "orange cross" not in captions(plan, old)["pareto"][1]

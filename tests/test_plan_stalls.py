@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from rollsim.plan.answer import choose, decide, passed_over, ruled_out, stalls_too_often
+from rollsim.plan.answer import choose, decide, passed_over, ruled_out, stall_runs_needed, stalls_too_often
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.document import _stall_risk
@@ -14,7 +14,7 @@ from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.relax import stalls_relaxed
 from rollsim.plan.search import Capacity, Search, SearchSettings
-from rollsim.plan.stalls import SEED_CORRELATION, design_effect, stall_risks, upper_rate
+from rollsim.plan.stalls import stall_free_runs, stall_risks, upper_rate
 
 C = Constraints(min_available_fraction=0.9, window_s=3600)
 CAP = Capacity(0, 0, C)
@@ -62,11 +62,7 @@ def test_a_familys_runs_are_pooled_over_its_settings_screened_ones_too():
     risks = stall_risks(evidence, 0.95)
     risk = risks[surge]
     assert (risk.stalled, risk.runs, risk.settings, risk.causes) == (1, 12, 3, (("old-pod-kept", 1),))
-    # seeds 0 and 1 ran 3 settings, 2 to 4 ran 2: 2.5 runs a seed, size-weighted (30 / 12), a design
-    # effect of 1 + 1.5 × 0.14 = 1.21: the 12 runs count as 9.9 independent ones, the stall as 0.83
-    assert risk.cluster_size == pytest.approx(2.5) and risk.effective_runs == pytest.approx(12 / 1.21)
-    assert risk.estimate == pytest.approx(1 / 12) and risk.upper == pytest.approx(upper_rate(1 / 1.21, 12 / 1.21, 0.95))
-    assert risk.upper > upper_rate(1, 12, 0.95)  # wider than if every run were independent
+    assert risk.estimate == pytest.approx(1 / 12) and risk.upper == pytest.approx(upper_rate(1, 12, 0.95))
     assert risk.describe() == ("1 of 12 runs over 5 seeds of maxSurge, minReadySeconds 10 (3 settings) stalled "
                                f"(old-pod-kept): 8.3%, at most {100 * risk.upper:.0f}% at 95% confidence")
     assert risks[Family(UNAVAILABLE, 10.0)].stalled == 0 and risks[Family(UNAVAILABLE, 10.0)].runs == 3
@@ -76,21 +72,15 @@ def test_a_familys_runs_are_pooled_over_its_settings_screened_ones_too():
     assert risk.as_dict()["causes"] == {"old-pod-kept": 1}
 
 
-def test_the_design_effect_is_kishs():
-    assert design_effect(1.0) == 1.0 and design_effect(0.5) == 1.0  # one run a seed: independent
-    assert design_effect(5.5) == pytest.approx(1 + 4.5 * SEED_CORRELATION)
-    assert design_effect(3.0, correlation=1.0) == 3.0  # fully correlated: a seed's runs count once
-
-
-def test_a_setting_that_stalled_in_every_run_is_a_deadlock_of_its_count_not_pooled():
-    """maxUnavailable 1 and 2 deadlock on the budget NotReady nodes hold (every run stalls); 3 never
-    stalls: its family's stall risk is 3's, not a race the counts share.
+def test_a_setting_of_a_family_that_stalled_needs_its_own_stall_free_runs_for_every_setting_at_once():
+    """Clopper-Pearson with no stall, at the Bonferroni level over the family's settings: 59 runs for
+    one setting (the window's own confirmation), 99 for 8, 117 for 20; 49 for 8 at p90, 505 at p99.
     """
-    family = Family(UNAVAILABLE, 0.0)
-    evidence = [_evidence(family.at(1), [], stalls=5), _evidence(family.at(2), [], stalls=5),
-                _evidence(family.at(3), [700.0] * 5)]
-    risk = stall_risks(evidence, 0.95)[family]
-    assert (risk.stalled, risk.runs, risk.settings) == (0, 5, 1)
+    assert [stall_free_runs(m, 0.95, 0.95) for m in (1, 2, 8, 20)] == [59, 72, 99, 117]
+    assert stall_free_runs(8, 0.9, 0.95) == 49 and stall_free_runs(8, 0.99, 0.95) == 505
+    for m in (1, 8, 20):  # the smallest n whose bound, no stall seen, is within 5%
+        n = stall_free_runs(m, 0.95, 0.95)
+        assert upper_rate(0, n, 1 - 0.05 / m) <= 0.05 < upper_rate(0, n - 1, 1 - 0.05 / m)
 
 
 def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
@@ -109,41 +99,84 @@ def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
     risks = stall_risks([ms, beside, mu], 0.95)
     assert ruled_out(ms, mu, OPEN, CAP, ANY_TIME, RULE, best=ms, risks=risks) == (
         "the fastest (mean 10m00s) but its family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
-        "(2 settings) stalled (old-pod-kept): 10%, at most 42% at 95% confidence")
+        "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
     assert ruled_out(_evidence(surge.at(41), [601.0, 611.0, 591.0, 606.0, 596.0]), mu, OPEN, CAP, ANY_TIME, RULE,
                      best=ms, risks=risks).startswith("as fast (mean 10m01s, at most +0.2% at 95% confidence) but its "
                                                       "family stalled: 1 of 10 runs")
     assert choose([ms, beside, slow_mu], OPEN, CAP, ANY_TIME, RULE) is ms  # the stall-free family is not as fast
 
 
-def test_with_a_window_a_family_that_stalls_too_often_is_out_whatever_its_settings_own_runs_did():
+def test_with_a_window_a_setting_of_a_family_that_stalled_is_judged_on_enough_runs_of_its_own():
     """Audit 23: maxSurge 80% at minReadySeconds 10 was recommended for a 1 h window at p95 because its
-    59 runs all finished, beside counts of its family that stalled (3% of its runs, at most 5.5%); it
-    stalled in 16 of 300 new seeds. A stall misses the window, so a family whose stall bound is above
-    the 5% the window lets miss it cannot meet it: the slower stall-free family is chosen, and the
-    maxSurge setting says why it is out.
+    59 runs all finished, beside counts of its family that stalled; it stalled in 16 of 300 new
+    seeds. Chosen among the family's settings on these same runs, a setting must finish as many runs
+    as show its stall rate within the window's 5% for all of them at once (72 for two settings): with
+    59, the slower stall-free family is chosen, and the maxSurge setting says why it is out; with 80
+    finished runs it fits. Audit 24: the rate depends on the count, so no pool of other counts decides.
     """
     surge, unavailable = Family(SURGE, 10.0), Family(UNAVAILABLE, 10.0)
     ms = _evidence(surge.at(40), [600.0 + r for r in range(59)])
     beside = _evidence(surge.at(36), [620.0 + r for r in range(56)], stalls=3)
     slow_mu = _evidence(unavailable.at(2), [1500.0 + r for r in range(59)], availability=0.96)
     risks = stall_risks([ms, beside, slow_mu], 0.95)
-    assert risks[surge].upper > 0.05 and stalls_too_often(ms, WINDOW, risks)
-    assert not stalls_too_often(ms, ANY_TIME, risks) and not stalls_too_often(slow_mu, WINDOW, risks)
+    assert stall_runs_needed(ms, WINDOW, risks) == 72 and stalls_too_often(ms, WINDOW, risks)
+    assert stall_runs_needed(slow_mu, WINDOW, risks) == 0 and not stalls_too_often(slow_mu, WINDOW, risks)
+    assert not stalls_too_often(ms, ANY_TIME, risks)  # without a window stalls only rank the as fast
     assert choose([ms, beside, slow_mu], C, CAP, WINDOW, RULE) is slow_mu
     assert choose([ms, beside, slow_mu], OPEN, CAP, ANY_TIME, RULE) is ms  # no window: the fastest
     assert ruled_out(ms, slow_mu, C, CAP, WINDOW, RULE, risks=risks) == (
-        "its family stalled too often for the window: 3 of 118 runs over 59 seeds of maxSurge, minReadySeconds 10 "
-        f"(2 settings) stalled (old-pod-kept): 2.5%, at most {100 * risks[surge].upper:.1f}% at 95% confidence, more "
-        "than the 5% of rollouts the window lets miss it")
-    # a window that lets more rollouts miss it admits the family
+        "its family stalled (3 of 118 runs of 2 settings), so it must finish 72 runs to show it stalls in at most 5% "
+        "of rollouts, the window's misses: it ran 59")
+    # a window that lets more rollouts miss it asks fewer: 36 at p90
     lenient = Constraints(min_available_fraction=0.9, window_s=3600, window_probability=0.9)
     assert choose([ms, beside, slow_mu], lenient, CAP, WindowRule.of(lenient), RULE) is ms
-    # a family that stalled once in many runs is within the window's 5%: its fastest setting is chosen
-    many = _evidence(surge.at(36), [620.0 + r for r in range(79)], stalls=1)
     more = _evidence(surge.at(40), [600.0 + r for r in range(80)])
-    assert stall_risks([more, many], 0.95)[surge].upper < 0.05
-    assert choose([more, many, slow_mu], C, CAP, WINDOW, RULE) is more
+    assert choose([more, beside, slow_mu], C, CAP, WINDOW, RULE) is more
+    # its own stall rules it out, however many runs it has
+    stalled_once = _evidence(surge.at(40), [600.0 + r for r in range(99)], stalls=1)
+    assert stalls_too_often(stalled_once, WINDOW, stall_risks([stalled_once, slow_mu], 0.95))
+
+
+def test_decide_runs_the_setting_it_would_choose_to_the_runs_its_familys_stalls_ask():
+    """maxSurge 40's first 59 runs finished beside a count that stalled: ``decide`` runs it to 73 (72
+    for the two settings, one to spare for a baseline) and chooses it when none of them stalls; a
+    count that then stalls gives way to the stall-free family.
+    """
+    surge, unavailable = Family(SURGE, 10.0), Family(UNAVAILABLE, 10.0)
+
+    def outcome(setting, r):
+        if setting.kind == UNAVAILABLE:
+            return _run(1500.0 + r, 0.96)
+        if setting.count == 36 and r in (3, 17, 40):
+            return _run(None, 1.0, True, "old-pod-kept")
+        if setting.count == 39 and r == 70:  # stalls after its 59th run
+            return _run(None, 1.0, True, "old-pod-kept")
+        return _run(600.0 + r % 7 + (40 - setting.count), 1.0)
+
+    for count, expected in ((40, SURGE), (39, UNAVAILABLE)):
+        runs = _Growing(outcome, {surge.at(count): 59, surge.at(36): 59, unavailable.at(2): 59})
+        search = Search(runs, C, 100, CAP, (surge, unavailable), SearchSettings(max_replications=40))
+        chosen = decide(search)
+        assert chosen is not None and chosen.setting.kind == expected
+        assert runs.asked[surge.at(count)] >= 73  # (and more where an "as fast" verdict asked for them)
+
+
+class _Growing:
+    """An evaluator whose replication r of a setting is ``outcome(setting, r)``, run as asked."""
+
+    def __init__(self, outcome, asked) -> None:
+        self.outcome, self.asked = outcome, dict(asked)
+
+    def evaluate(self, settings, n):
+        for s in settings:
+            self.asked[s] = max(self.asked.get(s, 0), n)
+        return [self.evidence(s) for s in settings]
+
+    def evidence(self, setting):
+        return Evidence(setting, tuple(self.outcome(setting, r) for r in range(self.asked[setting])))
+
+    def evaluated(self):
+        return [self.evidence(s) for s in self.asked]
 
 
 class _Stored:
@@ -175,16 +208,17 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert risk["text"] == ("0 of 5 runs over 5 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, "
                             "at most 45% at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, as "
                             "fast, whose family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
-                            "(2 settings) stalled (old-pod-kept): 10%, at most 42% at 95% confidence")
-    # with a window and no stall-free family, a family that stalled 1 in 10 fits nothing; lowering the
-    # window's probability to what its stalls allow (1 − 42%, a whole percent) would admit it
+                            "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
+    # with a window and no stall-free family, 5 finished runs of a family that stalled fit nothing (72
+    # asked, and fixed evidence adds none); on those 5 runs a window probability of 47% would admit it
     alone = Search(_Stored([ms, beside]), C, 100, CAP, (surge,), SearchSettings(max_replications=5))
     assert decide(alone) is None
     relaxed = stalls_relaxed(alone)
     assert relaxed is not None and relaxed.constraint == "window probability" and relaxed.evidence is ms
-    assert relaxed.needed.startswith("lower it to 57% (--window-probability 0.57), what the stalls of maxSurge, "
-                                     "minReadySeconds 10 allow (1 of 10 runs")
-    # with many runs, one stall among them: the maxSurge answer carries its family's risk, and what a stall costs
+    assert relaxed.needed == ("lower it to 47% (--window-probability 0.47): its family stalled (1 of 10 runs of 2 "
+                              "settings), and maxSurge 40% (= 40), minReadySeconds 10's 5 runs, none stalled, show at "
+                              "most that")
+    # with 80 finished runs of its own, the maxSurge answer carries its family's risk, and what a stall costs
     many = _evidence(surge.at(39), [602.0 + r for r in range(79)], stalls=1)
     more = _evidence(surge.at(40), [600.0 + r for r in range(80)])
     pooled = Search(_Stored([more, many]), C, 100, CAP, (surge,), SearchSettings(max_replications=80))
@@ -194,15 +228,15 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert risk["stalled"] == 1 and risk["estimate"] == pytest.approx(1 / 160) and not risk["passed_over"]
     assert risk["text"].endswith("; a rollout that stalls misses the window: none of the answer's own 80 runs did "
                                  "(its window bound counts them), and its family's stalls are the risk that it would")
-    assert math.isclose(risk["upper_bound"], upper_rate(1 / design_effect(2.0), 160 / design_effect(2.0), 0.95))
+    assert math.isclose(risk["upper_bound"], upper_rate(1, 160, 0.95))
 
 
 def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_settings_it_ruled_out(tmp_path):
-    """The 50-node plan of audit 23 (a 1 h window at p95, minReadySeconds 10): maxSurge's family stalls
-    in about 4.5% of rollouts (600 seeds), too often to be shown within the window's 5%; the plan
+    """The 50-node plan of audit 23 (a 1 h window at p95, minReadySeconds 10): maxSurge's counts stall
+    in 3-9% of rollouts (600 seeds), too often to be shown within the window's 5%; the plan
     recommends maxUnavailable 2, and candidates.csv marks every maxSurge setting as ruled out for
-    it. With a 100% floor no maxUnavailable fits: the binding constraint is the window's probability,
-    and the relaxation names the probability the family's stalls allow.
+    it. With a 100% floor no maxUnavailable fits: the floor binds, and a relaxation also names the
+    window probability that the runs of a maxSurge setting, none stalled, would show.
     """
     import pandas as pd
     from rollsim.cli import main
@@ -214,12 +248,12 @@ def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_set
     assert answer["kind"] == "maxUnavailable" and answer["count"] == 2
     c = pd.read_csv(out / "candidates.csv")
     surge = c[c["kind"] == "maxSurge"]
-    assert len(surge) and surge["family_stalls_too_often"].all() and not c.loc[c["kind"] != "maxSurge",
-                                                                              "family_stalls_too_often"].any()
+    assert len(surge) and surge["ruled_out_for_stalls"].all() and not c.loc[c["kind"] != "maxSurge",
+                                                                              "ruled_out_for_stalls"].any()
     strict = tmp_path / "strict"
     assert main(["plan", "--nodes", "50", "--floor", "100%", "--window", "1h", "--min-ready-seconds", "10",
                  "--out-dir", str(strict), "-q"]) == 3  # no setting fits
     plan = json.loads((strict / "plan.json").read_text())
-    assert plan["answer"] is None and plan["binding"] == "window probability"
-    first = plan["relaxations"][0]
-    assert first["constraint"] == "window probability" and first["setting"].startswith("maxSurge")
+    assert plan["answer"] is None and plan["binding"] == "availability floor"
+    assert [r["constraint"] for r in plan["relaxations"]] == ["availability floor", "window probability"]
+    assert plan["relaxations"][1]["setting"].startswith("maxSurge")

@@ -30,11 +30,11 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
-from rollsim.plan.stalls import StallRisk, stall_risks
+from rollsim.plan.stalls import StallRisk, stall_free_runs, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
 __all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
-           "ruled_out", "stalls_too_often", "unsettled"]
+           "ruled_out", "stall_runs_needed", "stalls_too_often", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
@@ -47,20 +47,31 @@ def fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule, ri
             and not capacity.over(e.setting))
 
 
-def stalls_too_often(e: Evidence, window: WindowRule, risks: Risks) -> bool:
-    """With a window, whether ``e``'s family stalled and may stall more often, at the plan's
-    confidence, than the window lets rollouts miss it (1 − its probability): a stall misses the
-    window, so then no setting of the family can be shown to meet it, whatever its own runs did.
-
-    Its own runs alone do not show it: a stall belongs to the family (``rollsim.plan.stalls``), and
-    among many counts of a family that stalls in 3% of runs, one whose 59 runs all finished is found
-    by chance (audit 23: maxSurge 80% at minReadySeconds 10 on 50 nodes was recommended for a 1 h
-    window at p95 beside counts that stalled; it stalled in 16 of 300 new seeds, 5.3%).
+def stall_runs_needed(e: Evidence, window: WindowRule, risks: Risks, spare: int = 0) -> int:
+    """With a window, the runs without a stall ``e`` needs when its family stalled (``stall_free_runs``
+    over the family's settings, and ``spare`` more settings); 0 without a window or when no run of its
+    family stalled.
     """
-    if window.window_s is None:
-        return False
     risk = risks.get(e.setting.family)
-    return risk is not None and risk.exceeds(1 - window.probability)
+    if window.window_s is None or risk is None or not risk.stalled:
+        return 0
+    return stall_free_runs(risk.settings + spare, window.probability, window.confidence)
+
+
+def stalls_too_often(e: Evidence, window: WindowRule, risks: Risks) -> bool:
+    """With a window, whether ``e``'s family stalled and ``e``'s own runs do not show its stalls within
+    the share of rollouts the window lets miss it (1 − its probability): a stall misses the window.
+
+    A stall belongs to the pair (maxSurge, minReadySeconds), and its rate to the count (maxSurge 3
+    stalled in 8.0% of seeds on 50 nodes at minReadySeconds 10, maxSurge 42 in 2.75%: audit 24), so
+    a setting is judged on its own runs, all of them finished, as many as ``stall_free_runs`` asks:
+    among many counts that each stall in some 5% of runs, one whose 59 runs all finished is found
+    by chance (audit 23: maxSurge 80% at minReadySeconds 10 on 50 nodes was recommended for a 1 h
+    window at p95; it stalled in 16 of 300 new seeds), so the bound holds for all the family's
+    settings at once. ``decide`` runs a setting it would choose to that many.
+    """
+    needed = stall_runs_needed(e, window, risks)
+    return needed > 0 and (e.stalled > 0 or e.replications < needed)
 
 
 def _stalls(e: Evidence, risks: Risks | None) -> int:
@@ -99,6 +110,22 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, win
     return min((e for e in fitting if rule.compare(e, best).as_fast), key=lambda e: preference(e, capacity, risks))
 
 
+SHORT_TRIES = 3  # settings ``decide`` runs to the runs their family's stalls ask, at most (each ~100 runs)
+
+
+def _short_of_runs(search: Search, risks: Risks) -> Evidence | None:
+    """The setting ``choose`` would pick were the settings of families that stalled judged on the runs
+    they have (none of them stalled), when that setting has fewer than its family's stalls ask.
+    """
+    window = search.window
+    lenient = {f: r for f, r in risks.items() if not r.stalled}  # every family judged as if it never stalled
+    pick = choose([e for e in search.confirmed() if not e.stalled], search.c, search.capacity, window, search.rule,
+                  lenient)
+    if pick is None or not stalls_too_often(pick, window, risks):
+        return None
+    return pick
+
+
 def _fitting(search: Search) -> list[Evidence]:
     """The settings simulated with the full replications that fit every constraint."""
     risks = search.stall_risks()
@@ -122,14 +149,21 @@ def decide(search: Search) -> Evidence | None:
     verdict is unclear, until none is or more could not settle it (``Search.worth_more``). A
     choice that meets the window on the screening bound alone is run to ``confirm_runs`` first
     (``Search.confirm``) and chosen again: its window verdict is then distribution-free, and a
-    choice that misses it (or stalls in the runs added) gives way to the next. No runs are added to
-    settle a family's stall verdict (``stalls_too_often``): runs added until its bound fell under
-    the window's share would make the bound pass more often than its confidence says.
+    choice that misses it (or stalls in the runs added) gives way to the next. A setting that would
+    be chosen but for too few runs for its family's stalls (``stalls_too_often``) is first run to
+    as many as they ask (``stall_runs_needed``), once: if none of them stalls, it fits.
     """
     tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
+    short: set[Setting] = set()  # run to the stall-free runs their family's stalls ask: once each
     while True:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
+        rival = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
+        if rival is not None and rival.setting not in short:
+            short.add(rival.setting)
+            # one setting to spare: the baseline, run after the choice, can be one more of its family
+            search.ev.evaluate([rival.setting], stall_runs_needed(rival, search.window, risks, spare=1))
+            continue
         if chosen is None:
             return None
         if search.window.needs_confirming(chosen) and chosen.setting not in tried:
@@ -263,8 +297,11 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))}{kind} > window "
                        f"{format_duration(c.window_s)}")
     elif e.completed and risks is not None and stalls_too_often(e, window, risks):
-        reasons.append(f"its family stalled too often for the window: {risks[e.setting.family].describe()}, more "
-                       f"than the {format_share(1 - window.probability)} of rollouts the window lets miss it")
+        needed, risk = stall_runs_needed(e, window, risks), risks[e.setting.family]
+        reasons.append(f"its family stalled ({risk.stalled} of {risk.runs} runs of {count_of(risk.settings, 'setting')}"
+                       f"), so it must finish {needed} runs to show it stalls in at most "
+                       f"{format_share(1 - window.probability)} of rollouts, the window's misses: it ran "
+                       f"{e.replications}")
     if reasons:
         return "; ".join(reasons)
     if chosen is None:

@@ -32,7 +32,7 @@ from rollsim.plan.candidates import (
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
-from rollsim.plan.relax import Relaxation
+from rollsim.plan.relax import Relaxation, bound_words
 from rollsim.plan.search import Search
 from rollsim.present.render import count_of, format_duration, format_share
 from rollsim.spec.budget import scaled_value
@@ -100,7 +100,7 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
             # ruled out for its family's stalls, whatever its own runs did (answer.stalls_too_often): figures mark it
-            "family_stalls_too_often": stalls_too_often(e, search.window, risks),
+            "ruled_out_for_stalls": stalls_too_often(e, search.window, risks),
             "verdict": verdict,
         })
     frame = pd.DataFrame(rows)
@@ -158,20 +158,22 @@ def _pace(search: Search, chosen: Evidence, best: Evidence | None, desired: int)
 
 
 def least_text(least: Evidence, chosen: Evidence, search: Search, desired: int) -> str:
-    """``maxSurge 10% (= 30): window bound 28m10s within the 30m00s window, mean 21m02s against the answer's
-    13m02s over the same 59 seeds (1.6 times as long), 30 extra pods at once against 150``: what the
-    smallest count that fits (``rollsim.plan.least``) gives up and saves.
+    """``maxSurge 5% (= 5): window bound 28m16s (the normal tolerance bound over its 5 runs) within the
+    30m00s window, mean 16m09s against the answer's 9m03s over the same 5 seeds (1.8 times as long), 5
+    extra pods at once against 62``: what the least that fits (``rollsim.plan.least``) gives up and saves.
     """
     n = min(least.replications, chosen.replications)
     mine, theirs = least.mean_over(n), chosen.mean_over(n)
+    window = search.window
     if least.setting.kind == SURGE:
         saves = f"{count_of(least.setting.count, 'extra pod')} at once against {chosen.setting.count:,}"
     else:
         apart = ((least.worst_availability + chosen.worst_availability) / 2,)
         saves = (f"worst availability {format_share(least.worst_availability, apart)} against "
                  f"{format_share(chosen.worst_availability, apart)}")
-    return (f"{least.setting.label(desired)}: window bound {format_duration(search.window.bound(least))} within the "
-            f"{format_duration(search.c.window_s)} window, mean {format_duration(mine)} against the answer's "
+    return (f"{least.setting.label(desired)}: window bound {format_duration(window.bound(least))} "
+            f"({bound_words(window, least)}) within "
+            f"the {format_duration(search.c.window_s)} window, mean {format_duration(mine)} against the answer's "
             f"{format_duration(theirs)} over the same {n} seeds ({mine / theirs:.1f} times as long), {saves}")
 
 
@@ -353,11 +355,12 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
                   cut: int | None = None, saved: Saved | None = None, current: Evidence | None = None,
-                  least: Evidence | None = None) -> dict[str, Any]:
+                  least: Evidence | None = None, least_note: str | None = None) -> dict[str, Any]:
     """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``;
     ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names;
     ``current``: the DaemonSet's own strategy run as a baseline, named in ``daemonset.current_setting``;
-    ``least``: the smallest count of the answer's family that fits too, ``rollsim.plan.least``).
+    ``least``: the smallest count of the answer's family that fits too, ``rollsim.plan.least``, and
+    ``least_note``, why none is named).
     """
     ds, d = scenario.daemonset, search.desired
     report = eligibility_report(scenario.nodes, ds.placement)
@@ -381,6 +384,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),
             "least": _least(search, chosen, least, d),
+            "least_note": least_note,  # why no least is named (the answer is its own; not looked for), or None
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
             **{k: _finite(v) for k, v in chosen.row(search.window, search.s.seed).items()},

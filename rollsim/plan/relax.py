@@ -23,7 +23,7 @@ from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
-__all__ = ["Relaxation", "Uncut", "accepted_window", "diagnose", "fastest_settings", "needed_window",
+__all__ = ["Relaxation", "Uncut", "accepted_window", "bound_words", "diagnose", "fastest_settings", "needed_window",
            "smallest_confirmed", "spread", "stalls_relaxed", "surge_cost", "window_basis", "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
@@ -147,41 +147,42 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         elif e.meets_floor(c):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e, surge_cost(e, cap)))
     stalls = stalls_relaxed(search)
-    if stalls is not None:  # settings meet every constraint but the share of rollouts the window lets miss it
-        return "window probability", [stalls, *out]
+    if stalls is not None:  # a setting held out only by its family's stalls: the window's probability that admits it
+        return (binding if out else "window probability"), [*out, stalls]
     return binding, out
 
 
 def stalls_relaxed(search: Search) -> Relaxation | None:
-    """The window probability that admits the settings ruled out only for their family's stalls
-    (``rollsim.plan.answer.stalls_too_often``: they keep the floor, fit the surge budget and meet the
-    window on their own runs), and the setting the plan would then choose; None when there are none.
-    The probability is the whole percent at or below 1 − the least such family's stall bound. No run
-    is added: more runs of the family move its bound, and with it what the plan itself would choose
-    (a plan run with that probability confirms its answer); the relaxation says how many runs its
-    setting has.
+    """The window probability at which a setting held out only by its family's stalls
+    (``rollsim.plan.answer.stalls_too_often``: it keeps the floor, fits the surge budget and meets
+    the window on its own runs, none of which stalled, but has fewer than ``stall_free_runs`` asks)
+    would fit on the runs it has, and the setting the plan would then choose; None when there is
+    none. The probability is the whole percent at or below (α / m)^(1/n), n its runs, m its family's
+    settings, α 1 − the confidence. A plan asked again with it runs the same seeds.
     """
     from rollsim.plan.answer import choose, stalls_too_often
 
     c, window, cap = search.c, search.window, search.capacity
     risks = search.stall_risks()
-    held = [e for e in search.confirmed()
-            if e.meets_floor(c) and window.meets(e) and not cap.over(e.setting) and stalls_too_often(e, window, risks)]
+    held = [e for e in search.confirmed() if e.meets_floor(c) and window.meets(e) and not cap.over(e.setting)
+            and not e.stalled and stalls_too_often(e, window, risks)]
     if not held:
         return None
-    risk = min((risks[e.setting.family] for e in held), key=lambda r: r.upper)
-    probability = math.floor(100 * (1 - risk.upper)) / 100
+    e = max(held, key=lambda h: h.replications)
+    risk = risks[e.setting.family]
+    probability = math.floor(100 * ((1 - c.confidence) / risk.settings) ** (1 / e.replications)) / 100
     relaxed = dataclasses.replace(c, window_probability=probability) if probability > 0 else None
     chosen = None if relaxed is None else choose(search.confirmed(), relaxed, cap, WindowRule.of(relaxed, window.looks),
                                                 search.rule, risks)
     if chosen is None:
         return None
-    needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}), what the stalls of "
-              f"{risk.family.label()} allow ({risk.describe()})")
+    needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}): its family "
+              f"stalled ({risk.stalled} of {risk.runs} runs of {count_of(risk.settings, 'setting')}), and "
+              f"{e.setting.label(search.desired)}'s {e.replications} runs, none stalled, show at most that")
     return Relaxation("window probability", needed, chosen, surge_cost(chosen, cap))
 
 
-def _bound_words(window: WindowRule, e: Evidence) -> str:
+def bound_words(window: WindowRule, e: Evidence) -> str:
     """Which bound ``window.bound(e)`` is, in words: ``the longest of its 59 runs`` or ``the normal
     tolerance bound over its 5 runs``.
     """
@@ -205,9 +206,9 @@ def window_basis(e: Evidence, search: Search, allow: float) -> str:
     first = Evidence(e.setting, e.summaries[:window.confirm_runs])
     order = window.bound(first)
     if math.ceil(order) >= allow:
-        return (f"{q}: {_bound_words(window, first)}, one run's duration, which moves with the seed; {looked} "
+        return (f"{q}: {bound_words(window, first)}, one run's duration, which moves with the seed; {looked} "
                 "accepts it too")
-    return (f"{q}: what {looked} needs, on the normal tolerance bound; {_bound_words(window, first)} is "
+    return (f"{q}: what {looked} needs, on the normal tolerance bound; {bound_words(window, first)} is "
             f"{format_duration(order)}")
 
 
@@ -216,7 +217,7 @@ def _no_floor_helps(search: Search, largest: Evidence) -> str:
     bound = search.window.bound(largest)
     if math.isfinite(bound):  # its kind and its runs' spread: from 5 runs a normal bound is far out (audit 18)
         why = (f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}: "
-               f"{_bound_words(search.window, largest)}, whose p50 is {format_duration(largest.shown_quantile(0.5))} "
+               f"{bound_words(search.window, largest)}, whose p50 is {format_duration(largest.shown_quantile(0.5))} "
                f"and p95 {format_duration(largest.shown_quantile(0.95))}")
     else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)
         why = (f"{largest.stalled} of its {largest.replications} runs stalled" if largest.stalled else

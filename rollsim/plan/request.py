@@ -230,7 +230,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  speed                   {a['pace']['text']}",
             *_unsettled(a.get("unsettled") or []),
             f"  stall risk              {a['stall_risk']['text']}",
-            *([f"  least that fits         {a['least']['text']}"] if a.get("least") else []),
+            *([f"  least that fits         {a['least']['text'] if a.get('least') else a['least_note']}"]
+              if a.get("least") or a.get("least_note") else []),
             f"  worst availability      "
             f"{format_share(a['worst_availability'], (doc['constraints']['min_available_fraction'],))}",
             f"  extra capacity at once  {extra_capacity(a, ds)}",

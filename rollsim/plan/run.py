@@ -26,7 +26,7 @@ from rollsim.plan.document import candidate_rows, plan_document
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm_refused
 from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
-from rollsim.plan.least import with_least
+from rollsim.plan.least import least_note, with_least
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.present.plan_plots import cut_phrase
@@ -179,9 +179,10 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             search = Search(evaluator, constraints, desired, capacity, families, settings)
             search.run()
             chosen = decide(search)  # may add replications, to settle what could change the choice
-            least = None  # with a window, the least that fits (--no-least: not looked for): may add runs
+            least = None  # --least, with a window: the least that fits (its runs can change the answer)
             if chosen is not None and settings.least:
                 chosen, least = with_least(search, chosen)
+            note = None if chosen is None else least_note(search, chosen, least, settings.least)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
 
             def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
@@ -205,7 +206,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
-                                 least)
+                                 least, note)
         candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)

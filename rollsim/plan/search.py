@@ -69,7 +69,7 @@ class SearchSettings:
     seed: int = 0
     screen_replications: int = 2
     resolution: float = 0.0
-    least: bool = True  # with a window, name the least that fits (rollsim.plan.least): its own runs
+    least: bool = False  # --least: with a window, also find the least that fits (rollsim.plan.least)
 
     def __post_init__(self) -> None:
         if not 2 <= self.replications <= self.max_replications:

@@ -16,19 +16,17 @@ gave it up for no progress (``stalled``), whatever the cause; a run still moving
 plan's horizon cut it is slow, not stalled.
 
 The runs are not independent trials: the settings' replication r share the r-th seed, and
-stalls at one seed go together across counts (a correlation of 0.14 on average between two
-counts, ``SEED_CORRELATION``; audit 14 saw 0.17–0.32), so a bound that counts every run as a
-trial is optimistic: it covered the true rate in 93.7% of simulated plans like a plan's search
-and 88.9% in one of mostly screened runs (audit 14), 93.5% and 94.5% in plans drawn from 600
-seeds of 8 counts (2026-12-05), against 95% claimed. The bound is therefore taken over the
-runs' effective number, the runs over Kish's design effect 1 + (m − 1)·ρ (m the runs per seed,
-size-weighted; ρ that correlation), the stalls scaled alike: in those plans it covered the
-true rate in 96.7% and 97.9%. The text names the seeds the runs came from ("0 of 260 runs
-over 40 seeds").
+stalls at one seed go together across counts (a correlation of 0.17–0.32, audit 14), so the
+bound, which counts every run as a trial, is optimistic: it covered the true rate in 93.7% of
+simulated plans like a plan's search and 88.9% in one of mostly screened runs, against 95%
+claimed; the text names the seeds the runs came from ("0 of 260 runs over 40 seeds"). Counting
+a seed once would be the bound if stalls were the seed's alone (0 of 40 seeds: at most 7.2%).
 
-With a window, a family whose bound is above the share of rollouts the window lets miss it
-(1 − its probability) cannot meet it, whatever a setting's own runs did
-(``rollsim.plan.answer.stalls_too_often``; audit 23).
+The pooled risk describes the family, and ranks as fast settings (one of a family that never
+stalled first); it does not judge a window. The rate is not the same at every count (maxSurge 3
+stalled in 8.0% of 400 seeds at 50 nodes and minReadySeconds 10, maxSurge 42 in 2.75%: audit 24),
+so a pool's bound moves with which counts the search happened to run. A setting of a family that
+stalled is judged by its own runs instead (``stall_free_runs``, ``rollsim.plan.answer.stalls_too_often``).
 """
 
 from __future__ import annotations
@@ -42,26 +40,12 @@ from typing import Any
 from rollsim.plan.candidates import Family
 from rollsim.plan.evidence import Evidence
 
-__all__ = ["SEED_CORRELATION", "StallRisk", "design_effect", "stall_risks", "upper_rate"]
+__all__ = ["StallRisk", "stall_free_runs", "stall_risks", "upper_rate"]
 
 
-# the correlation between two counts' stalls at one seed: the mean over the pairs of 8 maxSurge counts
-# (5 to 49 of 50 nodes, minReadySeconds 10, 600 seeds each), 2026-12-05; audit 14 measured 0.17–0.32
-SEED_CORRELATION = 0.14
-
-
-def design_effect(cluster_size: float, correlation: float = SEED_CORRELATION) -> float:
-    """Kish's design effect of runs drawn in clusters (a seed's runs of several settings): 1 + (m − 1)·ρ,
-    ``cluster_size`` m the size-weighted mean runs per seed (Σm²/Σm), ρ their stalls' correlation;
-    1 for runs one per seed.
-    """
-    return 1.0 + max(0.0, cluster_size - 1.0) * correlation
-
-
-def upper_rate(events: float, trials: float, confidence: float) -> float:
+def upper_rate(events: int, trials: int, confidence: float) -> float:
     """The one-sided Clopper–Pearson upper bound on a rate seen ``events`` times in ``trials``
-    (1 with no trials or when every trial had the event); both may be effective counts (runs
-    divided by a design effect), not whole numbers.
+    (1 with no trials or when every trial had the event).
     """
     if not 0 <= events <= trials:
         raise ValueError(f"events must be between 0 and the trials ({trials}), got {events}")
@@ -72,6 +56,18 @@ def upper_rate(events: float, trials: float, confidence: float) -> float:
     from scipy import stats  # imported here: scipy.stats takes seconds to import, and ``import rollsim`` loads this
 
     return float(stats.beta.ppf(confidence, events + 1, trials - events))
+
+
+def stall_free_runs(settings: int, probability: float, confidence: float) -> int:
+    """The runs, none of them stalled, that show a setting's stall rate within ``1 − probability`` at
+    ``confidence``, whichever of its family's ``settings`` it is: the Clopper–Pearson bound with no
+    stall, ``1 − α^(1/n)``, at a Bonferroni level α = (1 − confidence) / settings. The choice is made
+    among the family's settings on the same runs (a setting whose runs stalled is ruled out, one whose
+    runs did not is kept: audit 23), so each setting's bound must hold for all of them at once. 99 at
+    p95 and 95% for 8 settings; 59 for one, the window's own confirmation.
+    """
+    level = (1 - confidence) / max(1, settings)
+    return math.ceil(math.log(level) / math.log(probability) - 1e-9)
 
 
 def _pct(x: float) -> str:
@@ -91,7 +87,6 @@ class StallRisk:
     confidence: float
     causes: tuple[tuple[str, int], ...] = ()
     seeds: int = 0  # the distinct seeds the runs used (replication r of every setting runs the r-th)
-    cluster_size: float = 1.0  # the runs per seed, size-weighted (Σm²/Σm over the seeds): ``design_effect``'s m
 
     @property
     def estimate(self) -> float:
@@ -99,27 +94,9 @@ class StallRisk:
         return self.stalled / self.runs if self.runs else math.nan
 
     @property
-    def effective_runs(self) -> float:
-        """The runs as independent trials: the runs over their ``design_effect`` (stalls at one seed
-        go together across counts, so a seed's runs count for fewer than their number).
-        """
-        return self.runs / design_effect(self.cluster_size)
-
-    @property
     def upper(self) -> float:
-        """The stall rate's upper bound at ``confidence``: Clopper–Pearson over the ``effective_runs``
-        (the stalls scaled alike), not over every run as if each were independent.
-        """
-        scale = design_effect(self.cluster_size)
-        return upper_rate(self.stalled / scale, self.runs / scale, self.confidence)
-
-    def exceeds(self, share: float) -> bool:
-        """Whether the family stalled and its stall rate may, at ``confidence``, be above ``share``
-        (``upper``): with a window, ``share`` is the part of rollouts it lets miss it (1 − its
-        probability), and such a family cannot be shown to meet it (``rollsim.plan.answer``). A family
-        in which no run stalled is judged by each setting's own runs, which a stall would rule out.
-        """
-        return self.stalled > 0 and self.upper > share
+        """The stall rate's upper bound at ``confidence`` (Clopper–Pearson)."""
+        return upper_rate(self.stalled, self.runs, self.confidence)
 
     def describe(self) -> str:
         """``1 of 35 runs of maxSurge, minReadySeconds 10 (7 settings) stalled (old-pod-kept): 2.9%, at most
@@ -137,31 +114,22 @@ class StallRisk:
         return {"family": self.family.label(), "stalled": self.stalled, "runs": self.runs, "seeds": self.seeds,
                 "settings": self.settings,
                 "estimate": self.estimate, "upper_bound": self.upper, "confidence": self.confidence,
-                "effective_runs": self.effective_runs,
                 "causes": dict(self.causes), "text": self.describe()}
 
 
 def stall_risks(evidence: Iterable[Evidence], confidence: float) -> dict[Family, StallRisk]:
-    """Each family's runs in ``evidence`` pooled into its ``StallRisk``, but for the settings every run
-    of which stalled: a count that always stalls is a deadlock of that count (the budget that
-    NotReady nodes hold, kubernetes/kubernetes#123233), which its own runs rule out, not a race
-    the family's other counts share.
-    """
+    """Each family's runs in ``evidence`` pooled into its ``StallRisk``."""
     runs: dict[Family, list[Any]] = {}
     settings: Counter[Family] = Counter()
-    per_seed: dict[Family, Counter[int]] = {}  # runs of the family at each seed (replication r: the r-th seed)
+    seeds: Counter[Family] = Counter()
     for e in evidence:
-        if e.summaries and all(s.get("stalled") for s in e.summaries):
-            continue  # a deadlock of its count, not the family's race: left out of the pool (below)
         runs.setdefault(e.setting.family, []).extend(e.summaries)
         settings[e.setting.family] += 1
-        per_seed.setdefault(e.setting.family, Counter()).update(range(e.replications))
+        seeds[e.setting.family] = max(seeds[e.setting.family], e.replications)
     out = {}
     for family, summaries in runs.items():
         stalled = [s for s in summaries if s.get("stalled")]
         causes = Counter(str(s.get("stop_cause") or "stalled") for s in stalled)
-        sizes = per_seed[family].values()
         out[family] = StallRisk(family, len(stalled), len(summaries), settings[family], confidence,
-                                tuple(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), len(sizes),
-                                sum(m * m for m in sizes) / max(1, sum(sizes)))
+                                tuple(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), seeds[family])
     return out

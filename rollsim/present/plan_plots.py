@@ -273,24 +273,24 @@ def keeps_floor(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
 
 
 def stall_ruled(frame: pd.DataFrame) -> pd.Series:
-    """Which settings the plan ruled out for their family's stalls (candidates.csv
-    ``family_stalls_too_often``: ``rollsim.plan.answer.stalls_too_often``); none in an older plan folder.
+    """Which settings the plan ruled out for stalls (candidates.csv
+    ``ruled_out_for_stalls``: ``rollsim.plan.answer.stalls_too_often``); none in an older plan folder.
     """
-    if "family_stalls_too_often" not in frame:
+    if "ruled_out_for_stalls" not in frame:
         return pd.Series(False, index=frame.index)
-    return frame["family_stalls_too_often"].astype(str).str.lower().isin(("true", "1"))
+    return frame["ruled_out_for_stalls"].astype(str).str.lower().isin(("true", "1"))
 
 
 def _stall_crosses(ax: Axes, frame: pd.DataFrame, x: str, y: str, scale: float) -> None:
-    """A cross in the window's colour over each setting ruled out for its family's stalls: its own
-    runs may all have finished in time, but a stall misses the window and its family's runs say
-    stalls may be likelier than the window allows (the evidence table says how often).
+    """A cross in the window's colour over each setting ruled out for stalls: its family stalled, and
+    its own runs (a stall misses the window) are too few to show it stalls within the window's share
+    of misses (the evidence table says how many it ran and needed).
     """
     ruled = frame[stall_ruled(frame)]
     if ruled.empty:
         return
     ax.scatter(ruled[x], ruled[y].astype(float) * scale, marker="x", s=90, color=_WINDOW, linewidths=2, zorder=6,
-               label="crossed: its family stalled too often for the window")
+               label="crossed: its family stalled, too few runs of its own to show the window")
 
 
 def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, lower: bool) -> None:

@@ -73,9 +73,9 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     floor = f"{100 * cons['min_available_fraction']:g}%"
     hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
               if (~keeps_floor(full, plan)).any() else "")
-    crossed = (" An orange cross marks a setting ruled out although its own runs met the window: its family "
-               "stalled, and from all its runs stalls may be likelier than the window lets rollouts miss it (a stall "
-               "misses it)" if stall_ruled(candidates).any() else "")
+    crossed = (" An orange cross marks a setting ruled out for stalls although its bound met the window: its "
+               "family stalled, and it did not finish as many runs of its own as show it stalls in no more rollouts "
+               "than the window lets miss it (a stall misses it)" if stall_ruled(candidates).any() else "")
     own = (" Each p95 and bound is over the setting's own replications, as its window verdict is (the evidence table "
            "gives how many)." if full["replications"].nunique() > 1 else "")
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
@@ -95,8 +95,9 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     search = ("Mean duration against the budget for each family of settings: the colour is the kind, the marker and "
               "line minReadySeconds. Filled points were simulated with the full replications, hollow ones only "
               "screened" + ("; the star is the recommendation." if chosen else ".") + square + over + ring
-              + (crossed and crossed + "; the evidence table says how often.") + " A larger budget "
-              "is never slower: the search bisects on that instead of simulating every count." + unfinished)
+              + (crossed and crossed + "; the evidence table says how many runs it had and needed.")
+              + " A larger budget is never slower: the search bisects on that instead of simulating every count."
+              + unfinished)
     baseline = _baseline_words(candidates)
     return {"pareto": ("Pareto front and the chosen setting" if chosen else "Pareto front (no setting fits)",
                        pareto + baseline),
@@ -195,7 +196,8 @@ def _answer(plan: Mapping[str, Any]) -> list[tuple]:
     weighed = [["speed", a["pace"]["text"]]] if a.get("pace") else []
     weighed += _unsettled_rows(a.get("unsettled") or [])
     weighed += [["stall risk", a["stall_risk"]["text"]]] if a.get("stall_risk") else []
-    weighed += [["least that fits", a["least"]["text"]]] if a.get("least") else []  # with a window only
+    least = (a.get("least") or {}).get("text") or a.get("least_note")  # with a window only
+    weighed += [["least that fits", least]] if least else []
     rows = [
         ["setting", f"{a['setting']}"],
         ["duration p50", f"{_d(a['duration_p50_s'])} (95% CI {_d(a['duration_p50_ci_low_s'])} – "
