@@ -2,8 +2,8 @@
 
 ``choose`` is the one rule, applied alike to what the search simulated and to a full grid
 (the tests check that both pick the same setting): among the settings that keep the
-floor, meet the window (``WindowRule``: its bound at the search's per-look level, and a
-family whose stalls may be likelier than the window's misses allow is out: ``stalls_too_often``) and fit
+floor, meet the window (``WindowRule``: its bound at the search's per-look level, and in a
+family that stalled enough finished runs of its own: ``stalls_too_often``) and fit
 the capacity budget, take those shown within ``tolerance``
 of the fastest mean duration (``rollsim.plan.pace``: paired over the same seeds, with
 confidence; an unclear verdict counts as slower), and of those one of a family in which

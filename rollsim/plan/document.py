@@ -99,7 +99,7 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
             "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
-            # ruled out for its family's stalls, whatever its own runs did (answer.stalls_too_often): figures mark it
+            # its family stalled and its own finished runs are too few (answer.stalls_too_often): figures cross it
             "ruled_out_for_stalls": stalls_too_often(e, search.window, risks),
             "verdict": verdict,
         })
@@ -158,9 +158,9 @@ def _pace(search: Search, chosen: Evidence, best: Evidence | None, desired: int)
 
 
 def least_text(least: Evidence, chosen: Evidence, search: Search, desired: int) -> str:
-    """``maxSurge 5% (= 5): window bound 28m16s (the normal tolerance bound over its 5 runs) within the
-    30m00s window, mean 16m09s against the answer's 9m03s over the same 5 seeds (1.8 times as long), 5
-    extra pods at once against 62``: what the least that fits (``rollsim.plan.least``) gives up and saves.
+    """``maxSurge 5% (= 5): window bound 28m16s (the longest of its 59 runs) within the 30m00s window,
+    mean 16m00s against the answer's 8m55s over the same 59 seeds (1.8 times as long), 5 extra pods at
+    once against 62``: what the least that fits (``rollsim.plan.least``) gives up and saves.
     """
     n = min(least.replications, chosen.replications)
     mine, theirs = least.mean_over(n), chosen.mean_over(n)
