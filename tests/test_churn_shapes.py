@@ -182,6 +182,10 @@ def test_a_report_of_a_daemonset_on_no_node_names_the_nodes_that_join_apart() ->
     assert no_node_words(selector) == "its nodeSelector disktype=ssd matches none of the 10 nodes"
     assert no_node_words({**selector, "node_changes": ["add 5@60", "add 3@70+10", "remove 2@5"]}) == (
         "its nodeSelector disktype=ssd matches none of the 10 nodes nor of the 8 that join (add_nodes)")
+    # audit 23: nothing keeps it off a node, its nodes left during the run
+    assert no_node_words({"nodes": 10, "node_changes": ["remove 10@5"]}) == (
+        "no node runs it at the end: remove 10@5 took nodes from the rollout")
+    assert no_node_words({"nodes": 10}) == "none of the 10 nodes can run it"
 
 
 def test_the_add_nodes_help_says_the_shapes_join_in_proportion() -> None:

@@ -215,6 +215,24 @@ def test_causes_are_a_list_under_their_finding_in_both_formats() -> None:
     assert re.search(r"<li>The others stopped because of:<ul><li>a\.</li><li>b\.</li></ul></li><li>c\.</li>", html)
 
 
+def test_a_configuration_whose_nodes_all_left_is_one_with_nothing_to_roll_out(make_results) -> None:
+    """Audit 23: ``--remove-nodes 10@5`` on 10 nodes "completed" in a minute with nothing updated; one old
+    pod had gone, so something was unavailable, and the configuration was not taken for one on no node:
+    it could rank fastest and be recommended. Nothing updated and no node at the end is nothing rolled out.
+    """
+    from rollsim.sweep.aggregate import ran_on_no_node
+
+    folder = make_results(slo=[])
+    _on_no_node(folder, (0,))
+    with rewritten(folder / "runs.csv") as runs:
+        runs.loc[runs["config"] == 0, "max_unavailable_observed"] = 1
+    results = load_results(folder)
+    assert ran_on_no_node(results.runs[results.runs["config"] == 0])
+    assert not ran_on_no_node(results.runs[results.runs["config"] == 1])
+    assert 0 not in set(without_idle(results).summary["config"])
+    assert not summary_frame(results.runs, [], []).set_index("config").loc[0, "recommendable"]
+
+
 def test_figures_are_not_drawn_when_only_configurations_on_no_node_completed(make_results) -> None:
     """0–2 on no node (completed at once), 3 stuck: the figures that rank rollouts were drawn,
     empty of all but the idle ones they leave out; they are a line now, as with no run completed.

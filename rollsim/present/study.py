@@ -130,7 +130,19 @@ def no_node_words(scenario: Mapping[str, Any]) -> str:
         return f"its required node affinity matches {of}"
     if scenario.get("node_name"):
         return f"its nodeName {scenario['node_name']} names {of}"
+    left = _leaving(scenario.get("node_changes") or [])
+    if left:  # nothing keeps it off a node: its nodes went during the run (audit 23)
+        return f"no node runs it at the end: {left} took nodes from the rollout"
     return f"{of} can run it"
+
+
+def _leaving(changes: Sequence[Any]) -> str:
+    """The node changes that take nodes from a rollout (``remove 10@5``, ``not-ready 20@300``), in the
+    scenario description's words, or "" when none does.
+    """
+    from rollsim.spec.churn import described_change
+
+    return ", ".join(str(c) for c in changes if described_change(c).kind in ("remove", "not-ready"))
 
 
 def _joined(changes: Sequence[Any]) -> int:
