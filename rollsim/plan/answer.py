@@ -118,9 +118,8 @@ def _short_of_runs(search: Search, risks: Risks) -> Evidence | None:
     they have (none of them stalled), when that setting has fewer than its family's stalls ask.
     """
     window = search.window
-    lenient = {f: r for f, r in risks.items() if not r.stalled}  # every family judged as if it never stalled
     pick = choose([e for e in search.confirmed() if not e.stalled], search.c, search.capacity, window, search.rule,
-                  lenient)
+                  {})  # no stall risks: every family judged as if it never stalled
     if pick is None or not stalls_too_often(pick, window, risks):
         return None
     return pick

@@ -181,12 +181,18 @@ def _least(search: Search, chosen: Evidence, least: Evidence | None, desired: in
     """The smallest count of the answer's family that fits too (plan.json ``answer.least``), or None."""
     if least is None:
         return None
-    s = least.setting
+    return {**_setting_fields(search, least, desired), "text": least_text(least, chosen, search, desired)}
+
+
+def _setting_fields(search: Search, e: Evidence, desired: int) -> dict[str, Any]:
+    """A setting as plan.json gives it: its name, kind, count and the value a patch writes, the extra
+    capacity it asks for, and its statistics (``Evidence.row``), with a window's verdict.
+    """
+    s = e.setting
     pods, cpu, mem = search.capacity.of(s)
     return {"setting": s.label(desired), "kind": s.kind, "count": s.count, "value": patch_value(s, desired),
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
-            **{k: _finite(v) for k, v in least.row(search.window, search.s.seed).items()},
-            "text": least_text(least, chosen, search, desired)}
+            **{k: _finite(v) for k, v in e.row(search.window, search.s.seed).items()}}
 
 
 def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
@@ -367,13 +373,11 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
     answer: dict[str, Any] | None = None
     if chosen is not None:
         s = chosen.setting
-        pods, cpu, mem = search.capacity.of(s)
         answer = {
-            "setting": s.label(d), "kind": s.kind, "count": s.count, "value": (value := patch_value(s, d)),
-            "max_unavailable": value if s.kind == UNAVAILABLE else 0,
-            "max_surge": value if s.kind == SURGE else 0,
+            **(fields := _setting_fields(search, chosen, d)),
+            "max_unavailable": fields["value"] if s.kind == UNAVAILABLE else 0,
+            "max_surge": fields["value"] if s.kind == SURGE else 0,
             "min_ready_seconds": s.min_ready_seconds,
-            "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig")),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d)) if n) or None,
@@ -387,7 +391,6 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "least_note": least_note,  # why no least is named (the answer is its own; not looked for), or None
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
-            **{k: _finite(v) for k, v in chosen.row(search.window, search.s.seed).items()},
         }
     return {
         "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION,

@@ -6,13 +6,12 @@ be far more than the window needs: on 298 nodes and a 30-minute window the plan 
 maxSurge 150 (up to 155 nodes running two pods at once) where maxSurge 14 also meets it
 (audit 23). A budget trades speed for what it costs (nodes without their agent at once, or
 extra pods), so asked with ``--least`` the plan also names the smallest count of its family
-that fits, found as the relaxations find theirs: a bisection on "meets the window" (a larger
-budget is never slower), then that count run to the confirmation runs, galloping up while
-its confirmed bound misses (``rollsim.plan.relax.smallest_true_window``,
-``smallest_confirmed``). A smaller budget keeps at least the availability the answer keeps
-and needs less capacity, so the window is the one constraint that can rule a smaller count
-out; the count found is checked against every constraint all the same
-(``rollsim.plan.answer.fits``).
+that fits, found as the relaxations find theirs (``rollsim.plan.relax.smallest_meeting_window``):
+a bisection on "meets the window" (a larger budget is never slower), then that count run to
+the confirmation runs, galloping up while its confirmed bound misses. A smaller budget keeps
+at least the availability the answer keeps and needs less capacity, so the window is the one
+constraint that can rule a smaller count out; the count found is checked against every
+constraint all the same (``rollsim.plan.answer.fits``).
 
 It is asked for, not done by default: it costs 60-70% more runs (452 against 284 for 100
 nodes and a 30-minute window), and the search's own runs of small counts are screens of two
@@ -27,7 +26,7 @@ from __future__ import annotations
 
 from rollsim.plan.answer import decide, fits
 from rollsim.plan.evidence import Evidence
-from rollsim.plan.relax import smallest_confirmed, smallest_true_window
+from rollsim.plan.relax import smallest_meeting_window
 from rollsim.plan.search import Search
 
 __all__ = ["least_note", "least_that_fits", "with_least"]
@@ -49,14 +48,7 @@ def least_that_fits(search: Search, chosen: Evidence) -> Evidence | None:
     if search.c.window_s is None or chosen.setting.count <= 1 or _stalled(search, chosen):
         return None
     family = chosen.setting.family
-    hi = chosen.setting.count - 1
-
-    def probe(counts):
-        search.evidence([family.at(n) for n in counts])
-
-    n = smallest_true_window(search, family, 1, hi, probe)
-    if n is not None and not search.window.meets(search.confirm(family.at(n))):  # the screen was optimistic
-        n = smallest_confirmed(search, family, n + 1, hi) if n < hi else None
+    n = smallest_meeting_window(search, family, 1, chosen.setting.count - 1)
     if n is None:
         return None
     e = search.confirm(family.at(n))

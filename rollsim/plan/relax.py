@@ -24,7 +24,8 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "bound_words", "diagnose", "fastest_settings", "needed_window",
-           "smallest_confirmed", "spread", "stalls_relaxed", "surge_cost", "window_basis", "window_uncut"]
+           "smallest_confirmed", "smallest_meeting_window", "spread", "stalls_relaxed", "surge_cost", "window_basis",
+           "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
 Uncut = Callable[[Sequence[Setting], int], list[Evidence]]
@@ -121,7 +122,6 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             out.append(relaxed)
     # the floor or the surge capacity that admits a setting that meets the window: the smallest such
     # count of each family above its top (from 1 when no count keeps the floor)
-    probe = lambda fam: lambda counts: search.evidence([fam.at(n) for n in counts])  # noqa: E731
     for family in families:
         if family.min_ready_seconds != mrs:
             continue
@@ -130,9 +130,7 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         lo = top + 1
         if lo > hi:
             continue
-        n = smallest_true_window(search, family, lo, hi, probe(family))
-        if n is not None and not search.window.meets(search.confirm(family.at(n))):  # the screen was optimistic
-            n = smallest_confirmed(search, family, n + 1, hi) if n < hi else None
+        n = smallest_meeting_window(search, family, lo, hi)
         if n is None:  # no count meets the window, the floor ignored: say so, the runs were made
             if family.kind == UNAVAILABLE:
                 largest = search.one(family.at(hi))
@@ -160,12 +158,12 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
     none. The probability is the whole percent at or below (α / m)^(1/n), n its runs, m its family's
     settings, α 1 − the confidence. A plan asked again with it runs the same seeds.
     """
-    from rollsim.plan.answer import choose, stalls_too_often
+    from rollsim.plan.answer import choose, fits, stalls_too_often
 
     c, window, cap = search.c, search.window, search.capacity
     risks = search.stall_risks()
-    held = [e for e in search.confirmed() if e.meets_floor(c) and window.meets(e) and not cap.over(e.setting)
-            and not e.stalled and stalls_too_often(e, window, risks)]
+    held = [e for e in search.confirmed()  # fits were no family's stalls weighed (no risks), stalled in no run
+            if not e.stalled and stalls_too_often(e, window, risks) and fits(e, c, cap, window, {})]
     if not held:
         return None
     e = max(held, key=lambda h: h.replications)
@@ -251,11 +249,22 @@ def _cut_at_horizon(e: Evidence) -> bool:
     return any(not s.get("completed") and not s.get("stalled") for s in e.summaries)
 
 
-def smallest_true_window(search: Search, family: Family, lo: int, hi: int, probe) -> int | None:
+def smallest_meeting_window(search: Search, family: Family, lo: int, hi: int) -> int | None:
+    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window on its confirmation runs
+    (floor ignored): a bisection on the screen (``smallest_true_window``), then, where the screen was
+    optimistic, a gallop up over confirmed counts (``smallest_confirmed``).
+    """
+    n = smallest_true_window(search, family, lo, hi)
+    if n is not None and not search.window.meets(search.confirm(family.at(n))):  # the screen was optimistic
+        n = smallest_confirmed(search, family, n + 1, hi) if n < hi else None
+    return n
+
+
+def smallest_true_window(search: Search, family: Family, lo: int, hi: int) -> int | None:
     """The smallest count in ``[lo, hi]`` of ``family`` that meets the window (floor ignored)."""
     from rollsim.plan.bisect import smallest_true
 
-    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, probe)
+    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, search.probe(family))
 
 
 def smallest_confirmed(search: Search, family: Family, lo: int, hi: int) -> int | None:

@@ -283,7 +283,8 @@ class Search:
             self.n = self.s.replications
         return search(first if first is not None else guess, gallop=True, resolution=self.s.resolution)
 
-    def _probe(self, family: Family):
+    def probe(self, family: Family) -> Callable[[Iterable[int]], list[Evidence]]:
+        """Evaluate counts of ``family`` together, as a bisection's round asks (``rollsim.plan.bisect``)."""
         return lambda counts: self.evidence([family.at(c) for c in counts])
 
     def upper(self, family: Family) -> int:
@@ -302,7 +303,7 @@ class Search:
         guess = max(1, math.floor((1 - self.c.min_available_fraction) * self.desired + 1e-9)) \
             if family.kind == UNAVAILABLE else hi
         safe = lambda n: self.one(family.at(n)).keeps_floor(self.c)  # noqa: E731  (finished or not: see run)
-        return self.screened(lambda g, **kw: largest_true(safe, 1, hi, g, self._probe(family), **kw), guess)
+        return self.screened(lambda g, **kw: largest_true(safe, 1, hi, g, self.probe(family), **kw), guess)
 
     def knee(self, family: Family, top: int, best: Setting) -> int | None:
         """The smallest count within the window and shown as fast as ``best`` (``settle``).
@@ -319,7 +320,7 @@ class Search:
         guess = math.ceil(self.desired / math.ceil(self.desired / top))
 
         def settled(counts: Iterable[int]) -> None:  # one parallel round, then the unclear pairs together
-            within = [e.setting for e in self._probe(family)(counts) if self.window.meets(e)]
+            within = [e.setting for e in self.probe(family)(counts) if self.window.meets(e)]
             self.settle(within, best)
 
         def fast_enough(n: int) -> bool:

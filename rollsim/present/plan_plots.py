@@ -314,7 +314,7 @@ def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, c
                    label=f"ringed: below the floor {100 * cons['min_available_fraction']:g}%, so on no front")
     _bounds(ax, plan, c, column, scale)
     _stall_crosses(ax, c, "duration_p95_s", column, scale)
-    kept = c[safe & ~stall_ruled(c)]  # a setting the window rules out for its family's stalls is on no front either
+    kept = c[safe & ~stall_ruled(c)]  # a setting ruled out for stalls (too few runs of its own) is on no front either
     if len(kept):
         _front(ax, kept["duration_p95_s"].to_numpy(float), kept[column].to_numpy(float) * scale, lower)
     _unfinished(ax, plan, _full(candidates, plan, finished=False), None, column, scale)
