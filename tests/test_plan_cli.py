@@ -400,18 +400,19 @@ def test_the_answer_says_when_its_runs_had_more_extra_pods_than_its_max_surge(tm
     """The surge budget is judged on maxSurge; the runs may show a few more at once (a sync's
     creates before its deletes): the answer says so instead of "44 pods" alone.
     """
-    from rollsim.present.plan_report import overlap_note
+    from rollsim.present.surge_budget import overlap_words
 
-    assert overlap_note({"extra_pods": 44, "extra_pods_observed": 46}).startswith(
+    assert overlap_words(44, 46).startswith(
         "; the runs showed up to 46 at once (a sync's creates can land before its deletes")
-    assert overlap_note({"extra_pods": 44, "extra_pods_observed": 44}) == ""
+    assert overlap_words(44, 44) == ""
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "30", "--window", "1h", "--replications", "2", "--workers", "1",
                  "--out", str(out), "-q"]) == 0
     answer = json.loads((out / "plan.json").read_text())["answer"]
     assert answer["kind"] == "maxSurge"  # else the comparison below holds of any count
     assert answer["extra_pods_observed"] >= answer["extra_pods"]
-    assert (overlap_note(answer) == "") == (answer["extra_pods_observed"] == answer["extra_pods"])
+    assert (overlap_words(answer["extra_pods"], answer["extra_pods_observed"]) == "") == (
+        answer["extra_pods_observed"] == answer["extra_pods"])
 
 
 def test_nodes_all_not_ready_are_named_without_the_way_out_simulate_has(tmp_path, capsys):

@@ -538,8 +538,8 @@ def test_a_surges_cost_is_worded_by_one_function_for_the_answer_and_the_relaxati
     them; a relaxation the most its runs showed at once; both the host paths two pods of a node share."""
     from rollsim.plan.relax import surge_cost
     from rollsim.plan.search import Capacity
-    from rollsim.present.plan_report import extra_capacity, overlap_note
-    from rollsim.present.surge_budget import surge_cost_words
+    from rollsim.present.plan_report import extra_capacity
+    from rollsim.present.surge_budget import overlap_words, surge_cost_words
 
     paths = ["/var/log (read-write)"]
     shared = ("On up to 46 nodes at once the old and the new pod both mounted the DaemonSet's hostPath volume "
@@ -550,7 +550,7 @@ def test_a_surges_cost_is_worded_by_one_function_for_the_answer_and_the_relaxati
                       "overlap in realistic mode\"). " + shared)
     ds = {"requests_cpu_millis": 100, "requests_memory_bytes": 200 * 2**20, "host_paths": paths}
     assert extra_capacity({"extra_pods": 44, "extra_pods_observed": 46}, ds) == answer
-    assert overlap_note({"extra_pods": 44, "extra_pods_observed": 46}) in answer
+    assert overlap_words(44, 46) in answer
     assert extra_capacity({"extra_pods": 0}, ds) == "0 pods"
     relaxed = surge_cost_words(44, 46, 100, 200 * 2**20, paths, peak=True)
     assert relaxed == ("up to 46 extra pods at once, requesting 4.6 CPU (46 × 100m) and 9 GiB (46 × 200Mi) more "

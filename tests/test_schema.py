@@ -98,7 +98,9 @@ def test_the_grace_periods_schema_takes_the_durations_as_go_writes_them() -> Non
     from rollsim.spec.kinds import GRACE_PERIOD
 
     schema = jsonschema.Draft202012Validator(GRACE_PERIOD.schema)
-    for value in ("50s", "1m30s", "1h0m30s", "2h", "40", 40, 10.5, " 45s "):
+    for value in ("50s", "1m30s", "1h0m30s", "2h", "40", 40, 10.5, " 45s ", "10.5s", "10.5", "1.5m", "1.5h",
+                  "1.h", "1h1.5m", "11s"):
         assert schema.is_valid(value) and GRACE_PERIOD.rule(value) > 10, value
-    for value in ("10s", "10", 10, "5s", "0", "-1m", "0h0m5s", "1ms", "1m30"):
+    for value in ("10s", "10", 10, "5s", "0", "-1m", "0h0m5s", "1ms", "1m30", "10.0s", "10.", "10.000", ".5m",
+                  "1.5", "0.5h"):
         assert not schema.is_valid(value), value

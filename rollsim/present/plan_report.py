@@ -38,12 +38,12 @@ from rollsim.present.render import (
     render_html,
     render_markdown,
 )
-from rollsim.present.surge_budget import overlap_words, surge_cost_words
+from rollsim.present.surge_budget import surge_cost_words
 from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
 
-__all__ = ["captions", "current_marked", "extra_capacity", "load_plan", "overlap_note", "plain_markdown",
+__all__ = ["captions", "current_marked", "extra_capacity", "load_plan", "plain_markdown",
            "plan_report_blocks", "weighed", "write_plan_figures", "write_plan_report"]
 
 
@@ -471,13 +471,6 @@ def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> s
         return "0 pods"
     return surge_cost_words(pods, int(answer.get("extra_pods_observed") or 0), daemonset["requests_cpu_millis"],
                             daemonset["requests_memory_bytes"], daemonset.get("host_paths") or [])
-
-
-def overlap_note(answer: Mapping[str, Any]) -> str:
-    """``; the runs showed up to 46 at once ...`` when the answer's runs had more extra pods at once
-    than its maxSurge (the surge budget is judged on maxSurge, as the controller's is), else "".
-    """
-    return overlap_words(int(answer["extra_pods"]), int(answer.get("extra_pods_observed") or 0))
 
 
 def _simulated(plan: Mapping[str, Any]) -> list[tuple]:

@@ -331,12 +331,14 @@ def _pattern(regex: str, description: str) -> dict[str, Any]:
 _NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"  # Go's time.ParseDuration's units
 _FRACTION = r"(?:0*\.[0-9]+|0+|0*1(?:\.0+)?)"
-# a Go duration over 10 s, as it is usually written (2h, 1h30m, 1m30s, 50s, or 50: seconds), within Go's range;
-# stricter than the rule (1.5h, 10.5s and 10500ms are durations it takes), as a schema may be
-_OVER_TEN = r"0*(?:1[1-9]|[2-9][0-9]|[1-9][0-9]{2,8})(?:\.[0-9]{0,9})?"  # 11 to 999,999,999 (seconds)
+# a Go duration over 10 s, as it is usually written (2h, 1.5h, 1h30m, 1m30s, 1.5m, 50s, 10.5s, or 50: seconds),
+# within Go's range; stricter than the rule (10500ms, 0.5m and 5s5.5s are durations it takes), as a schema may be
+_OVER_TEN = (r"0*(?:1[1-9]|[2-9][0-9]|[1-9][0-9]{2,8})(?:\.[0-9]{0,9})?"  # 11 to 999,999,999 (seconds)
+             r"|0*10\.(?=[0-9]*[1-9])[0-9]{1,9}")  # or just over 10: 10.5 (not 10.0)
 _SECONDS = r"[0-9]{1,2}(?:\.[0-9]{0,9})?s"
-_LONGER_THAN_A_HEARTBEAT = (rf"^\s*\+?(?:0*[1-9][0-9]{{0,5}}h(?:[0-9]{{1,2}}m)?(?:{_SECONDS})?"
-                            rf"|0*[1-9][0-9]{{0,7}}m(?:{_SECONDS})?|{_OVER_TEN}s?)\s*$")
+_WHOLE = r"(?:\.[0-9]{0,9})?"  # a fraction of an hour or a minute of at least one
+_LONGER_THAN_A_HEARTBEAT = (rf"^\s*\+?(?:0*[1-9][0-9]{{0,5}}{_WHOLE}h(?:[0-9]{{1,2}}{_WHOLE}m)?(?:{_SECONDS})?"
+                            rf"|0*[1-9][0-9]{{0,7}}{_WHOLE}m(?:{_SECONDS})?|(?:{_OVER_TEN})s?)\s*$")
 _CHANGE = rf"^\s*[0-9]+@{_NUM}(?:\+{_NUM})?\s*$"
 _CHANGES = {"anyOf": [_pattern(_CHANGE, "N@T[+D]: N nodes at second T, spread over D seconds"),
                       {"type": "array", "items": _pattern(_CHANGE, "N@T[+D]")}]}
