@@ -251,3 +251,17 @@ def test_a_rolling_update_says_it_deletes_the_old_pod_where_no_new_one_is_create
     described = {"strategy": "RollingUpdate", "not_eligible": [f"3 {NOT_READY_REASON}"]}
     assert _not_eligible(described) == [f"3 {rolling}"]
     assert _not_eligible({**described, "strategy": "OnDelete"}) == [f"3 {NOT_READY_REASON}"]
+
+
+def test_a_scenarios_description_says_what_its_strategy_does_on_nodes_that_get_no_new_pod(sample) -> None:
+    """Audit 25: plan.json's ``scenario.not_eligible`` said "a pod already there stays" under RollingUpdate,
+    where its ``cluster.not_running``, the console and the report said the rolling update deletes it."""
+    from rollsim import build_scenario
+    from rollsim.spec.describe import describe_scenario
+    from rollsim.spec.eligibility import for_strategy
+
+    rolling = describe_scenario(build_scenario(node_list=sample))["not_eligible"]
+    assert rolling == [f"3 {for_strategy(CP_REASON, True)}", f"2 {for_strategy(NOT_READY_REASON, True)}"]
+    assert "the rolling update deletes any old pod there" in rolling[1]
+    on_delete = describe_scenario(build_scenario(node_list=sample, strategy="OnDelete"))["not_eligible"]
+    assert on_delete == [f"3 {CP_REASON}", f"2 {NOT_READY_REASON}"]

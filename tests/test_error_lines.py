@@ -171,7 +171,8 @@ def test_an_unquoted_version_is_shown_as_read(tmp_path, monkeypatch, capsys) -> 
     assert main(["run", str(path)]) == 2
     line = one_error_line(capsys, f"{path}:3: scenario.controller.kubernetes_version: must be a modelled version, "
                                   '1.33 to 1.37, got the number 1.3 (as YAML reads 1.30 unquoted; quote it: "1.30"); '
-                                  "for an older cluster give 1.33 (a live cluster of 1.30 gets its rules)")
+                                  "for an older cluster give 1.33 (a live cluster of 1.30 gets 1.33's rules, and "
+                                  "a warning of what differs)")
     assert "..." not in line
 
 

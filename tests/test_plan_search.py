@@ -179,6 +179,25 @@ def test_a_max_unavailable_percent_on_its_rounding_edge_is_written_as_the_count(
     assert patch_value(Setting(kind, count, 0.0), desired) == value
 
 
+def test_a_max_surge_percent_on_its_rounding_edge_is_written_as_the_count_under_a_surge_budget():
+    """Audit 25: with --surge-pods 5 on 31 nodes the patch wrote "16%", which is 6 pods once one node
+    more (a NotReady node back) counts: over the budget. Under a budget the count is written, and the
+    answer's note says why; without one the percent stays (one more surge pod breaks nothing).
+    """
+    from rollsim.plan.candidates import patch_value
+    from rollsim.plan.document import edge_note
+
+    setting = Setting(SURGE, 5, 0.0)
+    assert patch_value(setting, 31) == "16%" and edge_note(setting, 31) is None
+    assert patch_value(setting, 31, surge_capped=True) == 5
+    assert edge_note(setting, 31, surge_capped=True).startswith(
+        "the patch writes maxSurge 5, not 16%: 16% of 32 nodes is 6, so one node more")
+    assert '"maxSurge":5' in patch_command(setting, 31, "fluentd", "logging", surge_capped=True)
+    assert patch_value(Setting(SURGE, 3, 0.0), 30, surge_capped=True) == 3  # 10% of 31 is 4
+    assert patch_value(Setting(SURGE, 2, 0.0), 31, surge_capped=True) == "6%"  # 6% of 32 is still 2
+    assert Constraints(surge_pods=5).surge_capped and not Constraints().surge_capped
+
+
 def test_tolerance_bound_is_above_the_quantile_and_tightens_with_more_runs():
     rng = np.random.default_rng(1)
     few, many = rng.normal(600, 30, 5), rng.normal(600, 30, 40)

@@ -257,3 +257,85 @@ def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_set
     assert plan["answer"] is None and plan["binding"] == "availability floor"
     assert [r["constraint"] for r in plan["relaxations"]] == ["availability floor", "window probability"]
     assert plan["relaxations"][1]["setting"].startswith("maxSurge")
+
+
+def test_when_every_fast_count_of_a_family_stalls_decide_tries_its_smallest_count_that_meets_the_window():
+    """Audit 25: maxSurge 30 and 100% stalled in about 10% of their runs; maxSurge 1, slower but within
+    the window, was never run to the stall-free runs its family asks, and the plan found nothing that
+    fits. ``decide`` now tries the family's smallest count that meets the window before giving up.
+    """
+    surge = Family(SURGE, 10.0)
+    c = Constraints(min_available_fraction=1.0, window_s=3600)
+
+    def outcome(setting, r):
+        if setting.count >= 10 and r % 12 == 3:
+            return _run(None, 1.0, True, "old-pod-kept")
+        return _run(3000.0 - 25 * setting.count + r % 7, 1.0)
+
+    runs = _Growing(outcome, {surge.at(40): 59, surge.at(20): 59})
+    search = Search(runs, c, 100, Capacity(0, 0, c), (surge,), SearchSettings(max_replications=40))
+    chosen = decide(search)
+    assert chosen is not None and chosen.setting == surge.at(1) and not chosen.stalled
+    risks = search.stall_risks()
+    assert risks[surge].stalled and not stalls_too_often(chosen, search.window, risks)
+    assert runs.asked[surge.at(1)] >= stall_free_runs(risks[surge].settings, 0.95, 0.95)
+
+
+def test_a_plans_runs_wait_a_window_for_progress_before_calling_a_rollout_stalled(tmp_path):
+    """Audit 25: a step slower than simulate's default stall_after (3,600 s) made every run of a 3 h
+    plan 'stall' where its rollouts take about 70 minutes; the plan found nothing that fits and blamed
+    the floor. The plan's runs now wait a window (at least stall_after) for progress; with a 30 min
+    window nothing fits, and the window, not the floor, is said to bind.
+    """
+    from rollsim import build_scenario
+    from rollsim.cli import main
+    from rollsim.plan.run import waiting_a_window
+
+    s = build_scenario(nodes=3)
+    assert waiting_a_window(s, Constraints(window_s=3 * 3600)).stall_after_s == 3 * 3600
+    assert waiting_a_window(s, Constraints(window_s=1800)).stall_after_s == s.stall_after_s == 3600
+    assert waiting_a_window(s, Constraints()) is s
+    timings = tmp_path / "t.yaml"
+    timings.write_text("timings:\n  ready: empirical(20, 20, 20, 20, 20, 20, 20, 20, 20, 4000)\n  probe_period: 0\n")
+    args = ["plan", "--nodes", "10", "--timings", str(timings), "--floor", "90%", "-q", "--workers", "1"]
+    assert main([*args, "--window", "3h", "--out-dir", str(tmp_path / "long")]) == 0
+    plan = json.loads((tmp_path / "long" / "plan.json").read_text())
+    assert plan["answer"] is not None and plan["scenario"]["stall_after_s"] == 3 * 3600
+    assert main([*args, "--window", "30m", "--out-dir", str(tmp_path / "short")]) == 3
+    plan = json.loads((tmp_path / "short" / "plan.json").read_text())
+    assert plan["binding"] == "window"
+    assert plan["relaxations"][0]["constraint"] == "window" and "stalled in" in plan["relaxations"][0]["needed"]
+
+
+def test_with_no_window_a_family_whose_top_stalled_is_tried_below_it():
+    """Audit 25: with --surge-pods 5 and no window, maxSurge 5 stalled in 1 of its 5 runs and no smaller
+    count was tried: 'no setting fits', while maxSurge 1 fits. ``decide`` now tries the counts below the
+    family's stalls, largest first, and chooses the first whose runs all finish.
+    """
+    surge = Family(SURGE, 10.0)
+    c = Constraints(min_available_fraction=1.0, surge_pods=5)
+
+    def outcome(setting, r):
+        if setting.count >= 4 and r == 2:  # 5 and 4 stall in their third run
+            return _run(None, 1.0, True, "old-pod-kept")
+        return _run(3000.0 / setting.count + r, 1.0)
+
+    runs = _Growing(outcome, {surge.at(5): 5})
+    search = Search(runs, c, 31, Capacity(0, 0, c), (surge,), SearchSettings())
+    chosen = decide(search)
+    assert chosen is not None and chosen.setting == surge.at(3)
+    assert runs.asked.get(surge.at(4)) == 5 and surge.at(2) not in runs.asked
+
+
+def test_an_answer_of_one_is_its_own_least_without_looking():
+    """A budget of 1 has nothing smaller: the answer says so, not that --least would look (audit 25's
+    maxSurge 1 answer read "not looked for: --least finds the smallest budget ...")."""
+    from rollsim.plan.least import least_note
+
+    surge = Family(SURGE, 10.0)
+    runs = _Growing(lambda setting, r: _run(600.0 + r), {surge.at(1): 5})
+    search = Search(runs, C, 31, CAP, (surge,), SearchSettings())
+    assert least_note(search, runs.evidence(surge.at(1)), None, False) == (
+        "the answer itself: a budget of 1, the smallest there is")
+    assert least_note(search, runs.evidence(surge.at(1)), None, True).startswith("the answer itself")
+    assert least_note(search, _evidence(surge.at(2), [600.0] * 5), None, False).startswith("not looked for")

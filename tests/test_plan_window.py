@@ -305,7 +305,6 @@ def test_the_smallest_count_confirmed_gallops_and_bisects():
     25 on. ``smallest_confirmed`` finds 25, running fewer counts to 59 than one at a time would (20).
     """
     from rollsim.plan.candidates import Family
-    from rollsim.plan.relax import smallest_confirmed
 
     base = np.random.default_rng(2).normal(0, 3, 59)
     durations = {}
@@ -317,6 +316,6 @@ def test_the_smallest_count_confirmed_gallops_and_bisects():
     search = Search(_ByCount(durations), c, 40, Capacity(0, 0, c), (), SearchSettings())
     family = Family(UNAVAILABLE, 0.0)
     assert search.window.meets(search.one(family.at(5))) and not search.window.meets(search.confirm(family.at(5)))
-    assert smallest_confirmed(search, family, 6, 40) == 25
+    assert search.smallest_confirmed(family, 6, 40) == 25
     confirmed = sorted(s.count for s, n in search.ev.asked.items() if n >= 59)
     assert 24 in confirmed and 25 in confirmed and len(confirmed) < 20

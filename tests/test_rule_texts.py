@@ -68,7 +68,7 @@ def test_daemonset_namespace_slash_name_still_picks_one(tmp_path, capsys) -> Non
 @pytest.mark.parametrize(("version", "aside"), [
     ("1.3", None),  # 1.30 or 1.33 mistyped, more likely than a cluster of 2016: no advice about it
     ("1.9", None),
-    ("1.32", "; for an older cluster give 1.33 (a live cluster of 1.32 gets its rules"),
+    ("1.32", "; for an older cluster give 1.33 (a live cluster of 1.32 gets 1.33's rules, and a warning"),
     ("1.99", "; for a newer cluster give"),
 ])
 def test_the_nearest_version_aside_is_only_for_a_plausible_minor(capsys, version, aside) -> None:

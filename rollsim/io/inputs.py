@@ -23,7 +23,7 @@ from rollsim.io.yamldoc import STDIN, ConfigError
 from rollsim.spec.node import Node, PodPlacement
 from rollsim.spec.quoting import written
 from rollsim.spec.scenario import DaemonSetSpec
-from rollsim.spec.versions import DEFAULT_VERSION, kubelet_skew, parse_version
+from rollsim.spec.versions import DEFAULT_VERSION, kubelet_skew, kubelets_version, parse_version
 
 if TYPE_CHECKING:
     from rollsim.io.live import Version
@@ -255,7 +255,9 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
         source, unread = cluster.read()
     version, notes = version_notes(source, unread, given=kubernetes_version is not None)
     given = _given_version(kubernetes_version)
-    simulated = given or version or DEFAULT_VERSION
+    # no version given or read from a cluster: the newest the node list's kubelets allow, if not the default
+    inferred = None if given or version else kubelets_version(read.kubelets)
+    simulated = given or version or (inferred[0] if inferred else DEFAULT_VERSION)
     warnings: list[str] = []
     loaded = read.loaded
     if loaded is not None:
@@ -263,11 +265,11 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
         warnings += loaded.warnings
     named = (f"the {simulated} given" if given else f"{simulated}, the named cluster's version" if version
              else f"the default {simulated}")
-    skew = kubelet_skew(simulated, read.kubelets, named)
-    if skew is not None:
-        warnings.append(skew)
+    skew = None if inferred else kubelet_skew(simulated, read.kubelets, named)
+    warnings += [w for w in (skew, inferred and inferred[1]) if w]
+    known = version or (inferred[0] if inferred else None)  # the cluster's, or the one its kubelets allow
     return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,
-                  version, unread, None if loaded is None else loaded.namespace_from, read.calibrated,
+                  known, unread, None if loaded is None else loaded.namespace_from, read.calibrated,
                   dict(read.documents or {}))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.observe.stopcause import CAUSE_TEXT
-from rollsim.plan.candidates import Family, Setting
+from rollsim.plan.candidates import SURGE, Family, Setting
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
@@ -34,7 +34,7 @@ from rollsim.plan.stalls import StallRisk, stall_free_runs, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
 
 __all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
-           "ruled_out", "stall_runs_needed", "stalls_too_often", "unsettled"]
+           "ruled_out", "stall_runs_needed", "stalled_on", "stalls_too_often", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
@@ -125,6 +125,41 @@ def _short_of_runs(search: Search, risks: Risks) -> Evidence | None:
     return pick
 
 
+def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) -> Evidence | None:
+    """When nothing fits: of each family that stalled, a count the search passed over
+    (``_passed_over_count``), and of those that keep the floor and fit the budget on their own runs,
+    none of them stalled and not yet ``tried``, the one ``choose`` would pick; None if there is none.
+    The search looks for each family's fastest settings, and a run of any count may stall at random
+    (maxSurge with minReadySeconds): where the fast counts stalled, another may not (audit 25: with a
+    30 min window maxSurge 1 finished in time in 148 of 150 new seeds, where maxSurge 30 and 100%
+    stalled in a tenth of their runs; with no window, maxSurge 5 stalled in 1 of 5 runs and no
+    smaller count was tried, though maxSurge 1 fits).
+    """
+    found = []
+    for family in search.families:
+        if family not in risks or not risks[family].stalled:
+            continue
+        n = _passed_over_count(search, family)
+        if n is not None and (e := search.one(family.at(n))).setting not in tried and not e.stalled:
+            found.append(e)
+    return choose(found, search.c, search.capacity, search.window, search.rule, {})
+
+
+def _passed_over_count(search: Search, family: Family) -> int | None:
+    """With a window, the family's smallest count that meets it (``Search.smallest_meeting_window``,
+    among the counts that keep the floor or fit the surge budget); without one, the largest count below
+    those of the family that stalled whose own runs all finished (at most ``SHORT_TRIES`` tried).
+    """
+    if search.c.window_s is not None:
+        hi = search.capacity.largest(search.desired) if family.kind == SURGE else (search.tops.get(family) or 0)
+        return search.smallest_meeting_window(family, 1, hi) if hi >= 1 else None
+    below = min(e.setting.count for e in search.ev.evaluated() if e.setting.family == family and e.stalled)
+    for n in range(below - 1, max(0, below - 1 - SHORT_TRIES), -1):
+        if search.one(family.at(n)).completed:
+            return n
+    return None
+
+
 def _fitting(search: Search) -> list[Evidence]:
     """The settings simulated with the full replications that fit every constraint."""
     risks = search.stall_risks()
@@ -150,7 +185,9 @@ def decide(search: Search) -> Evidence | None:
     (``Search.confirm``) and chosen again: its window verdict is then distribution-free, and a
     choice that misses it (or stalls in the runs added) gives way to the next. A setting that would
     be chosen but for too few runs for its family's stalls (``stalls_too_often``) is first run to
-    as many as they ask (``stall_runs_needed``), once: if none of them stalls, it fits.
+    as many as they ask (``stall_runs_needed``), once: if none of them stalls, it fits. When nothing
+    fits and a family stalled, a count the search passed over is tried so too
+    (``_stalled_family_fallback``); at most ``SHORT_TRIES`` settings are run so in all.
     """
     tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
     short: set[Setting] = set()  # run to the stall-free runs their family's stalls ask: once each
@@ -158,6 +195,8 @@ def decide(search: Search) -> Evidence | None:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
         rival = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
+        if rival is None and chosen is None and len(short) < SHORT_TRIES:
+            rival = _stalled_family_fallback(search, risks, short)
         if rival is not None and rival.setting not in short:
             short.add(rival.setting)
             # one setting to spare: the baseline, run after the choice, can be one more of its family
@@ -261,7 +300,7 @@ def _why_unclear(p: Pace, rule: PaceRule, most: int | None) -> str:
     return "unclear"
 
 
-def _stalled_on(stalled: list[Mapping[str, Any]]) -> str:
+def stalled_on(stalled: list[Mapping[str, Any]]) -> str:
     """What the stalled runs stopped on, the most frequent stop cause in a few words (``: nodes under
     DiskPressure: ...``), or nothing when it is the plain stall (no progress, no cause found).
     """
@@ -286,7 +325,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
         reasons.append("over the surge budget: " + ", ".join(over))
     if not e.completed:
         stalled = [s for s in e.summaries if s.get("stalled")]
-        why = f"stalled{_stalled_on(stalled)}" if stalled else f"still running at {cut}"
+        why = f"stalled{stalled_on(stalled)}" if stalled else f"still running at {cut}"
         reasons.append(f"did not finish in {e.unfinished} of {e.replications} replications ({why})")
     if e.worst_availability < c.min_available_fraction - 1e-12:  # unfinished too: it fell below while it ran
         reasons.append(f"worst availability {format_share(e.worst_availability, (c.min_available_fraction,))} < "

@@ -91,6 +91,11 @@ class Constraints:
                 raise ValueError(f"min_ready_seconds must be a non-empty list of seconds ≥ 0, got {values!r}")
             object.__setattr__(self, "min_ready_seconds", tuple(sorted(set(float(v) for v in values))))
 
+    @property
+    def surge_capped(self) -> bool:
+        """Whether a surge budget (pods, CPU or memory at once) caps how many surge pods may run."""
+        return any(v is not None for v in (self.surge_pods, self.surge_cpu_millis, self.surge_memory_bytes))
+
     @classmethod
     def from_text(cls, *, floor: Any = None, window: Any = None, window_probability: Any = None,
                   surge_pods: Any = None, surge_cpu: Any = None, surge_memory: Any = None,

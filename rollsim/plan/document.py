@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -190,7 +190,8 @@ def _setting_fields(search: Search, e: Evidence, desired: int) -> dict[str, Any]
     """
     s = e.setting
     pods, cpu, mem = search.capacity.of(s)
-    return {"setting": s.label(desired), "kind": s.kind, "count": s.count, "value": patch_value(s, desired),
+    return {"setting": s.label(desired), "kind": s.kind, "count": s.count,
+            "value": patch_value(s, desired, search.c.surge_capped),
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **{k: _finite(v) for k, v in e.row(search.window, search.s.seed).items()}}
 
@@ -200,9 +201,12 @@ def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any
     risks = search.stall_risks()
     risk = risks[chosen.setting.family]
     text = risk.describe()
-    if risk.stalled:
+    if risk.stalled and search.c.window_s is not None:
         text += (f"; a rollout that stalls misses the window: none of the answer's own {chosen.replications} runs "
                  "did (its window bound counts them), and its family's stalls are the risk that it would")
+    elif risk.stalled:  # no window: the stalls only ranked the settings shown as fast
+        text += (f"; none of the answer's own {chosen.replications} runs did, and its family's stalls are the "
+                 "risk that it would (with no window, stalls only rank the settings shown as fast)")
     over = [{"setting": e.setting.label(desired), "text": risks[e.setting.family].describe()}
             for e in passed_over(search, chosen)]
     for o in over:
@@ -347,12 +351,16 @@ def _read_from(names: tuple[str, ...]) -> str:
     return " and ".join(w for w, read in (("the cluster", cluster), ("standard input", piped)) if read)
 
 
-def edge_note(setting: Setting, desired: int) -> str | None:
+def edge_note(setting: Setting, desired: int, surge_capped: bool = False) -> str | None:
     """Why the patch writes a count where the setting's label gives a percent (``patch_value``), or None."""
-    shown, written = as_int_or_percent(setting.count, desired), patch_value(setting, desired)
+    shown, written = as_int_or_percent(setting.count, desired), patch_value(setting, desired, surge_capped)
     if shown == written:
         return None
     more = scaled_value(str(shown), desired + 1)
+    if setting.kind == SURGE:
+        return (f"the patch writes maxSurge {written}, not {shown}: {shown} of {desired + 1:,} nodes is {more:,}, "
+                "so one node more (a NotReady node back, a node added) would ask for more surge pods at once than "
+                "the surge budget allows")
     return (f"the patch writes maxUnavailable {written}, not {shown}: {shown} of {desired + 1:,} nodes is {more:,}, "
             "so one node more would take down one more at once than the plan measured")
 
@@ -361,7 +369,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                   binding: str | None, relaxations: list[Relaxation], no_surge: str | None,
                   run: Mapping[str, Any], source: Mapping[str, Any], result: Found,
                   cut: int | None = None, saved: Saved | None = None, current: Evidence | None = None,
-                  least: Evidence | None = None, least_note: str | None = None) -> dict[str, Any]:
+                  least: Evidence | None = None, least_note: str | None = None,
+                  warnings: Sequence[str] = ()) -> dict[str, Any]:
     """plan.json: the question, the answer and how it was found (plain data; ``result``: ``answer.found``;
     ``saved``: the inputs the plan folder keeps from a cluster, which its ``reproduce`` line names;
     ``current``: the DaemonSet's own strategy run as a baseline, named in ``daemonset.current_setting``;
@@ -378,9 +387,11 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "max_unavailable": fields["value"] if s.kind == UNAVAILABLE else 0,
             "max_surge": fields["value"] if s.kind == SURGE else 0,
             "min_ready_seconds": s.min_ready_seconds,
-            "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig")),
+            "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig"),
+                                   constraints.surge_capped),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
-                                          surge_wake_note(chosen, scenario), edge_note(s, d)) if n) or None,
+                                          surge_wake_note(chosen, scenario),
+                                          edge_note(s, d, constraints.surge_capped)) if n) or None,
             "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
             "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source, saved,
                                          scenario.controller.kubernetes_version),
@@ -408,6 +419,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                     # as the RollingUpdate the patch sets makes them true (for_strategy: their old pods go)
                     "not_running": [[for_strategy(r, True), n] for r, n in report.reasons]},
         "source": dict(source),
+        "warnings": list(warnings),  # what reading the inputs warned of (the console's "rollsim: warning:" lines)
         "constraints": {**asdict(constraints), "text": [list(r) for r in constraints.describe()]},
         "search": {**asdict(search.s), "families": [f.label() for f in search.families],
                    "no_surge": no_surge,

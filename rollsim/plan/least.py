@@ -6,7 +6,7 @@ be far more than the window needs: on 298 nodes and a 30-minute window the plan 
 maxSurge 150 (up to 155 nodes running two pods at once) where maxSurge 14 also meets it
 (audit 23). A budget trades speed for what it costs (nodes without their agent at once, or
 extra pods), so asked with ``--least`` the plan also names the smallest count of its family
-that fits, found as the relaxations find theirs (``rollsim.plan.relax.smallest_meeting_window``):
+that fits, found as the relaxations find theirs (``Search.smallest_meeting_window``):
 a bisection on "meets the window" (a larger budget is never slower), then that count run to
 the confirmation runs, galloping up while its confirmed bound misses. A smaller budget keeps
 at least the availability the answer keeps and needs less capacity, so the window is the one
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from rollsim.plan.answer import decide, fits
 from rollsim.plan.evidence import Evidence
-from rollsim.plan.relax import smallest_meeting_window
 from rollsim.plan.search import Search
 
 __all__ = ["least_note", "least_that_fits", "with_least"]
@@ -48,7 +47,7 @@ def least_that_fits(search: Search, chosen: Evidence) -> Evidence | None:
     if search.c.window_s is None or chosen.setting.count <= 1 or _stalled(search, chosen):
         return None
     family = chosen.setting.family
-    n = smallest_meeting_window(search, family, 1, chosen.setting.count - 1)
+    n = search.smallest_meeting_window(family, 1, chosen.setting.count - 1)
     if n is None:
         return None
     e = search.confirm(family.at(n))
@@ -77,6 +76,8 @@ def least_note(search: Search, chosen: Evidence, least: Evidence | None, looked:
     """
     if search.c.window_s is None or least is not None:
         return None
+    if chosen.setting.count == 1:  # nothing smaller to look for
+        return "the answer itself: a budget of 1, the smallest there is"
     if not looked:
         return ("not looked for: --least finds the smallest budget of this family that meets every constraint "
                 "(a bisection and its confirmation runs)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "bound_words", "diagnose", "fastest_settings", "needed_window",
-           "smallest_confirmed", "smallest_meeting_window", "spread", "stalls_relaxed", "surge_cost", "window_basis",
+           "spread", "stalls_relaxed", "surge_cost", "window_basis",
            "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
@@ -120,6 +120,11 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         if cut_short and c.window_s is not None:  # the window, not the floor, keeps them out (runs not cut say)
             binding, relaxed = window_uncut(search, cut, uncut)
             out.append(relaxed)
+        elif stalled := [e for e in probed if e.keeps_floor(c) and e.stalled]:
+            # the floor is kept, the rollouts stall: no floor or budget helps (audit 25: "binding: availability
+            # floor" beside "no lower floor helps", for runs that stalled waiting on a straggler)
+            binding = "window"
+            out.append(Relaxation("window", _stalls_keeping_floor(stalled[0], d), None, cited=stalled[0]))
     # the floor or the surge capacity that admits a setting that meets the window: the smallest such
     # count of each family above its top (from 1 when no count keeps the floor)
     for family in families:
@@ -130,7 +135,7 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         lo = top + 1
         if lo > hi:
             continue
-        n = smallest_meeting_window(search, family, lo, hi)
+        n = search.smallest_meeting_window(family, lo, hi)
         if n is None:  # no count meets the window, the floor ignored: say so, the runs were made
             if family.kind == UNAVAILABLE:
                 largest = search.one(family.at(hi))
@@ -210,6 +215,22 @@ def window_basis(e: Evidence, search: Search, allow: float) -> str:
             f"{format_duration(order)}")
 
 
+def _stalls_keeping_floor(e: Evidence, desired: int) -> str:
+    """Why no window is named when the settings that keep the floor stall: what their runs waited on,
+    and how long a run waited for progress (``run.waiting_a_window``: its end less its last progress).
+    """
+    from rollsim.plan.answer import stalled_on
+
+    stalled = [s for s in e.summaries if s.get("stalled")]
+    waits = [s["end_s"] - s["stalled_at_s"] for s in stalled if s.get("end_s") is not None
+             and s.get("stalled_at_s") is not None]
+    waited = f" after {format_duration(max(waits))} without progress" if waits else ""
+    return (f"no setting that keeps the floor finished every run: {e.setting.label(desired)} stalled in "
+            f"{e.stalled} of its {e.replications} runs{stalled_on(stalled)} (each called stalled{waited}: "
+            "the window, or the scenario's stall_after if longer); if what they wait on ends, a longer window "
+            "waits for it")
+
+
 def _no_floor_helps(search: Search, largest: Evidence) -> str:
     """Why lowering the floor admits no setting: even the largest maxUnavailable misses the window."""
     bound = search.window.bound(largest)
@@ -247,38 +268,6 @@ def _stalled_on_pressure(e: Evidence) -> bool:
 def _cut_at_horizon(e: Evidence) -> bool:
     """Some replication was still running when it was cut (not stalled): the plan's cut or the scenario's horizon."""
     return any(not s.get("completed") and not s.get("stalled") for s in e.summaries)
-
-
-def smallest_meeting_window(search: Search, family: Family, lo: int, hi: int) -> int | None:
-    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window on its confirmation runs
-    (floor ignored): a bisection on the screen (``smallest_true_window``), then, where the screen was
-    optimistic, a gallop up over confirmed counts (``smallest_confirmed``).
-    """
-    n = smallest_true_window(search, family, lo, hi)
-    if n is not None and not search.window.meets(search.confirm(family.at(n))):  # the screen was optimistic
-        n = smallest_confirmed(search, family, n + 1, hi) if n < hi else None
-    return n
-
-
-def smallest_true_window(search: Search, family: Family, lo: int, hi: int) -> int | None:
-    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window (floor ignored)."""
-    from rollsim.plan.bisect import smallest_true
-
-    return smallest_true(lambda n: search.window.meets(search.one(family.at(n))), lo, hi, lo, search.probe(family))
-
-
-def smallest_confirmed(search: Search, family: Family, lo: int, hi: int) -> int | None:
-    """The smallest count in ``[lo, hi]`` of ``family`` that meets the window on its confirmation
-    runs (``Search.confirm``; floor ignored): galloping up from ``lo``, then bisecting, each round's
-    counts run together (audit 15: one count at a time, a 50-node plan ran 936 runs).
-    """
-    from rollsim.plan.bisect import smallest_true
-
-    def confirm(counts: Iterable[int]) -> None:
-        search.ev.evaluate([family.at(n) for n in counts], search.window.confirm_runs)
-
-    return smallest_true(lambda n: search.window.meets(search.confirm(family.at(n))), lo, hi, lo, confirm,
-                         gallop=True)
 
 
 def _capacity(pods: int, cpu: int, mem: int) -> str:

@@ -188,7 +188,7 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     on_run = _progress(terminal) if request.progress else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
                   executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run,
-                  inputs=saved)
+                  inputs=saved, warnings=warnings)
     if on_run is not None and terminal:
         sys.stderr.write("\r\033[K")
     return result, warnings

@@ -37,7 +37,8 @@ from rollsim.sweep.executors import open_executor
 from rollsim.sweep.folder import check_plan_folder, locked
 from rollsim.sweep.schedule import inheriting
 
-__all__ = ["HORIZON_WINDOWS", "PlanResult", "cut_windows", "families_of", "plan", "plan_document", "with_horizon"]
+__all__ = ["HORIZON_WINDOWS", "PlanResult", "cut_windows", "families_of", "plan", "plan_document", "waiting_a_window",
+           "with_horizon"]
 
 _DEFAULT_CONSTRAINTS = Constraints()  # frozen: one shared default is safe
 _DEFAULT_SETTINGS = SearchSettings()
@@ -56,13 +57,26 @@ class PlanResult:
     evidence: tuple[Evidence, ...] = field(default=(), repr=False)
 
 
+def waiting_a_window(scenario: Scenario, constraints: Constraints) -> Scenario:
+    """A rollout is called stalled only once it has made no progress for a whole window (or the
+    scenario's ``stall_after``, if longer): one idle that long cannot finish within the window, and one
+    idle for less may (audit 25: with a 3 h window, a straggler Ready after 4,000 s stopped every run at
+    simulate's default 3,600 s, and the plan found nothing that fits where its rollouts take 70 min).
+    """
+    if constraints.window_s is None or scenario.stall_after_s >= constraints.window_s:
+        return scenario
+    return dataclasses.replace(scenario, stall_after_s=constraints.window_s)
+
+
 def with_horizon(scenario: Scenario, constraints: Constraints) -> Scenario:
     """Runs that outlast ``HORIZON_WINDOWS`` windows are cut there: they cannot fit, and a
     budget of one pod on thousands of nodes would otherwise simulate for days. A horizon is at
-    most ``MAX_HORIZON_S``, however long the window.
+    most ``MAX_HORIZON_S``, however long the window. A run is called stalled only after a window
+    without progress (``waiting_a_window``).
     """
     if constraints.window_s is None:
         return scenario
+    scenario = waiting_a_window(scenario, constraints)
     horizon = min(HORIZON_WINDOWS * constraints.window_s, MAX_HORIZON_S)
     if scenario.horizon_s is not None and scenario.horizon_s <= horizon:
         return scenario
@@ -145,13 +159,14 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
          on_run: Callable[[int, int], None] | None = None, report: bool = True,
-         inputs: Mapping[str, str | bytes] | None = None) -> PlanResult:
+         inputs: Mapping[str, str | bytes] | None = None, warnings: Sequence[str] = ()) -> PlanResult:
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
     writes plan.json, candidates.csv, figures and report.md/report.html there, in place of the
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both), and ``inputs``
     (read from a cluster or standard input, as files: ``rollsim.plan.request.saved_inputs``) in its ``inputs/``.
+    ``warnings`` (what reading the inputs warned of) are kept in plan.json and the report.
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
     _check_confirm_runs(constraints)
@@ -166,7 +181,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
         if desired < 1:
             raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
-        given, cut = scenario, cut_windows(scenario, constraints)
+        given, cut = waiting_a_window(scenario, constraints), cut_windows(scenario, constraints)
         scenario = with_horizon(scenario, constraints)
         where = cut_phrase({"horizon_s": scenario.horizon_s, "cut_windows": cut})
         families, no_surge = families_of(scenario, constraints, source)
@@ -206,7 +221,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
-                                 least, note)
+                                 least, note, warnings)
         candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)

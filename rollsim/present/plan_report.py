@@ -582,11 +582,21 @@ def _top_cell(family: str, top: Any) -> str:
     return "— (no count finished with the floor kept)"
 
 
+def _warnings(plan: Mapping[str, Any]) -> list[tuple]:
+    """What reading the inputs warned of (a Kubernetes version the node list rules out, a field the
+    manifest's version drops, ...), as the console said it: an answer forwarded carries its caveats.
+    """
+    warnings = plan.get("warnings") or []  # (a plan folder written before they were kept has none)
+    if not warnings:
+        return []
+    return [("h", 3, "Warnings about the inputs"), ("ul", [[("", w)] for w in warnings])]
+
+
 def plan_report_blocks(plan: Mapping[str, Any], candidates: pd.DataFrame, images: list[str]) -> list[tuple]:
     """The report's content; ``images`` names the figures that exist."""
     ds, shown_rows = plan["daemonset"], weighed(plan, candidates)
     blocks: list[tuple] = [("h", 1, f"rollsim plan: {ds['namespace']}/{ds['name']}"),
-                           ("h", 2, "Answer"), *_answer(plan),
+                           ("h", 2, "Answer"), *_answer(plan), *_warnings(plan),
                            ("h", 2, "Constraints"), ("table", ["constraint", "value"], plan["constraints"]["text"]),
                            ("h", 2, "Evidence: " + ("every setting simulated" if shown_rows.all()
                                                     else "the answer and what it was weighed against")),

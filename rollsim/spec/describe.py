@@ -24,7 +24,7 @@ from rollsim.spec.churn import NodeChange, described_change
 from rollsim.spec.clockskew import ClockSkew, parse_clock_skew
 from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution
-from rollsim.spec.eligibility import eligibility_report
+from rollsim.spec.eligibility import eligibility_report, for_strategy
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
 from rollsim.spec.node import Node, Toleration
 from rollsim.spec.registry import PullWindow, parse_pull_window
@@ -158,7 +158,9 @@ def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
             assert isinstance(obj, Scenario)
             report = eligibility_report(value, obj.daemonset.placement)
             out.update({"nodes": len(value), "desired_nodes": report.eligible,
-                        "not_eligible": [f"{count} {reason}" for reason, count in report.reasons],
+                        # as the strategy makes it true: a rolling update deletes an old pod a node keeps (audit 25)
+                        "not_eligible": [f"{count} {for_strategy(reason, obj.daemonset.strategy.rolling)}"
+                                         for reason, count in report.reasons],
                         "node_list": node_digest(value)})
             listed = Counter(n.ready_condition for n in value if not n.ready)
             if listed:  # a node list's own NotReady nodes (only then: other descriptions stay as they were)

@@ -81,15 +81,15 @@ node's deletion never enqueues (the node informer has no delete handler).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rollsim.spec.budget import IntOrPercent, is_zero
 from rollsim.spec.lifecycle import grace_period_for
 
 __all__ = ["DEFAULT_VERSION", "KUBELET_SKEW", "SUPPORTED_VERSIONS", "SURGE_SINCE", "VersionRules", "cluster_version",
-           "kubelet_skew", "newer_differences", "older_differences", "parse_version", "rules_for", "served_minor",
-           "surge_dropped"]
+           "kubelet_range", "kubelet_skew", "kubelets_version", "newer_differences", "older_differences",
+           "parse_version", "rules_for", "served_minor", "surge_dropped"]
 
 SUPPORTED_VERSIONS = ("1.33", "1.34", "1.35", "1.36", "1.37")
 DEFAULT_VERSION = "1.37"  # the newest release
@@ -128,7 +128,8 @@ def _nearest(minor: str) -> str:
         return ""
     n, oldest, newest = int(match.group(1)), SUPPORTED_VERSIONS[0], SUPPORTED_VERSIONS[-1]
     if n < int(oldest.split(".")[1]):
-        return f"; for an older cluster give {oldest} (a live cluster of {minor} gets its rules)"
+        return (f"; for an older cluster give {oldest} (a live cluster of {minor} gets {oldest}'s rules, and a "
+                "warning of what differs)")
     if n > int(newest.split(".")[1]):
         return f"; for a newer cluster give {newest}"
     return ""
@@ -252,6 +253,46 @@ def cluster_version(git_version: str | None) -> tuple[str | None, str | None]:
     return f"1.{minor}", None
 
 
+def kubelet_range(kubelets: Iterable[str]) -> tuple[int, int] | None:
+    """The minors a cluster whose nodes run ``kubelets`` can run (the version skew policy: a kubelet is
+    never newer than the API server and at most ``KUBELET_SKEW`` minors older), or None when no
+    kubelet version reads as ``v1.MINOR``: from the newest kubelet's minor to the oldest's plus the
+    skew (just the newest's, for a list that is skewed itself).
+    """
+    minors = sorted({m for m in map(served_minor, kubelets) if m is not None})
+    if not minors:
+        return None
+    return minors[-1], max(minors[-1], minors[0] + KUBELET_SKEW)
+
+
+def kubelets_version(kubelets: Sequence[str]) -> tuple[str, str] | None:
+    """The version to simulate when none is given and no cluster was asked, and why, when a node
+    list's ``kubelets`` rule out the default: the newest modelled minor the cluster can run, or the
+    oldest modelled one for a cluster older than every one (with what it does unlike it). None when
+    the default can be the cluster's version, is the nearest to it, or the kubelets say nothing
+    (audit 25: a node list of v1.33 and v1.34 kubelets was planned with 1.37's rules, a warning aside).
+    """
+    bounds = kubelet_range(kubelets)
+    if bounds is None:
+        return None
+    low, high = bounds
+    if high >= _minor(DEFAULT_VERSION):
+        return None
+    possible = [v for v in SUPPORTED_VERSIONS if low <= _minor(v) <= high]
+    version = possible[-1] if possible else SUPPORTED_VERSIONS[0]
+    listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
+    running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
+    cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
+    why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
+           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older): ")
+    if possible:
+        others = f" ({', '.join(possible[:-1])} the others it can be)" if len(possible) > 1 else ""
+        return version, (f"{why}the controller rules of {version}, the newest of those, apply{others}; "
+                         "--kubernetes-version names the cluster's own")
+    return version, (f"{why}the controller rules of {version}, the oldest modelled, apply, but on v1.{high} "
+                     f"{'; '.join(older_differences(high))}")
+
+
 def kubelet_skew(version: str, kubelets: Iterable[str], named: str) -> str | None:
     """Why ``version`` (the modelled minor a run simulates, ``named`` as the warning names it:
     ``the default 1.37``, ``the 1.34 given``) cannot be the version of a cluster
@@ -263,10 +304,11 @@ def kubelet_skew(version: str, kubelets: Iterable[str], named: str) -> str | Non
     the newest kubelet's to the oldest's plus ``KUBELET_SKEW`` (just the newest's, for a list that
     is skewed itself).
     """
-    minors = sorted({m for m in map(served_minor, kubelets) if m is not None})
-    if not minors:
+    kubelets = list(kubelets)
+    bounds = kubelet_range(kubelets)
+    if bounds is None:
         return None
-    low, high = minors[-1], max(minors[-1], minors[0] + KUBELET_SKEW)
+    low, high = bounds
     minor = _minor(version)
     if low <= minor <= high:
         return None
