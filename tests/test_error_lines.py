@@ -398,3 +398,20 @@ def test_a_grid_of_no_limit_is_pointed_at_a_variant(tmp_path, capsys) -> None:
     assert main(["run", str(path), "--out-dir", str(tmp_path / "out")]) == 2
     assert one_error_line(capsys).endswith("write the value itself, or, where no value says what leaving it out "
                                            "does (no limit), a variant without the key")
+
+
+def test_a_node_list_giving_allocatable_for_some_nodes_names_them_whole(tmp_path, monkeypatch, capsys) -> None:
+    """Audit 25: with EC2 node names the line ran over 300 characters and the cut fell in the names
+    (``node 'ip-10-0-20....internal'``), the one thing the user needs; the rule is said shorter now."""
+    monkeypatch.chdir(tmp_path)
+    nodes = Path("nodes.json")
+    assert main(["make-nodes", "6", "--control-plane", "0", "--out-file", str(nodes)]) == 0
+    capsys.readouterr()
+    doc = json.loads(nodes.read_text())
+    del doc["items"][5]["status"]["allocatable"]["cpu"]
+    nodes.write_text(json.dumps(doc))
+    assert main(["simulate", "--nodes-file", str(nodes)]) == 2
+    first, last = doc["items"][0]["metadata"]["name"], doc["items"][5]["metadata"]["name"]
+    line = one_error_line(capsys, f"node '{last}' gives no allocatable cpu, where node '{first}' "
+                                  "(items[0].status.allocatable) does: give it for every node or for none")
+    assert "..." not in line

@@ -131,9 +131,8 @@ def allocatable_everywhere(entries: Sequence[tuple[Parts, str, int | None, int |
         lacking = next((e for e in entries if e[column] is None), None)
         if giving is not None and lacking is not None:
             raise Invalid(lacking[0], f"{what} {show(lacking[1])} gives no allocatable {resource}, where "
-                                      f"{what} {show(giving[1])} ({dotted(giving[0])}) does: a scheduler sees no "
-                                      f"{resource} there and fits no pod that requests some; give it for every "
-                                      f"{what}, or for none (then requests are not fitted)")
+                                      f"{what} {show(giving[1])} ({dotted(giving[0])}) does: give it for every "
+                                      f"{what} or for none (no pod requesting {resource} fits without it)")
 
 
 def taints(data: Any, at: Parts, strict: bool = False) -> tuple[Taint, ...]:
