@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shlex
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from rollsim.cli import main
-from rollsim.io.live import LiveError, label_selector, read_live
+from rollsim.io import live as live_module
+from rollsim.io.live import LiveError, label_selector, long_running, read_live
 from rollsim.io.manifest import load_daemonset
 from rollsim.io.yamldoc import ConfigError
 
@@ -52,6 +55,38 @@ def test_calibrates_from_the_daemonsets_own_pods_and_their_events(api, kubeconfi
     events = [q for _, path, q in api.api.requests if path.endswith("/events")]
     assert pods[0]["labelSelector"] == "name=fluentd-elasticsearch" and len(pods) == 9  # 61 pods, 7 a page
     assert events[0]["fieldSelector"] == "involvedObject.kind=Pod" and len(events) > 1
+
+
+def test_the_calibration_names_the_daemonset_it_measured(api, kubeconfig):
+    """Audit 25 #6: the profile says whose pods it was measured from (the live list holds its pods alone)."""
+    live = read_live("fluentd-elasticsearch", kubeconfig=kubeconfig, calibrate=True)
+    assert live.calibration.source["daemonset"] == "kube-system/fluentd-elasticsearch"
+
+
+def test_long_running_pods_are_warned_of():
+    """Audit 25 #4: the live path lists the DaemonSet's current pods, days after its rollout: their Ready times
+    may be later transitions (a flap, a node outage, a kubelet restart) and their start-up events are gone.
+    """
+    def pod(started):
+        return {"status": {"containerStatuses": [{"state": {"running": {"startedAt": started}}}]}}
+
+    pods = {"items": [pod("2026-11-26T10:00:00Z"), pod("2026-11-29T09:30:00Z"), {"status": {}}]}
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=UTC).timestamp()
+    warning = long_running(pods, now)
+    assert warning is not None and warning.startswith(
+        "1 of the 2 running pods started more than an hour before they were listed (the oldest 3 days ago): a "
+        "pod's Ready time is its Ready condition's last transition")
+    assert long_running(pods, datetime(2026, 11, 26, 10, 30, tzinfo=UTC).timestamp()) is None
+
+
+def test_plan_calibrate_warns_of_long_running_pods(api, kubeconfig, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(live_module.time, "time", lambda: datetime(2026, 12, 3, tzinfo=UTC).timestamp())
+    main(["plan", "--manifest", "ds/fluentd-elasticsearch", "--kubeconfig", str(kubeconfig), "--calibrate",
+          "--controller", "ideal", "--window", "30m", "--replications", "3", "--max-replications", "3",
+          "--workers", "1", "--out", str(tmp_path / "plan")])
+    err = capsys.readouterr().err
+    assert re.search(r"rollsim: warning: --calibrate: \d+ of the \d+ running pods started more than an hour before "
+                     r"they were listed \(the oldest \d+ days ago\)", err), err
 
 
 def test_label_selector_is_written_as_the_api_server_reads_it():

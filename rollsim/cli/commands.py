@@ -284,15 +284,19 @@ def cmd_make_nodes(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``rollsim calibrate``: pod phase timings fitted from ``kubectl get pods -o json``."""
     from rollsim.io.calibrate import calibrate, format_table, profile_document, write_timings
+    from rollsim.io.calibrate.notes import failing_notes
     from rollsim.io.calibrate.profile import NO_PULL_MEASURED
     from rollsim.present.console import calibration_wide
 
     one_stdin(**{"PODS.json": args.pods, "--events": args.events})
     not_an_input("--out-file", args.out_file, **{"PODS.json": args.pods, "--events": args.events})
-    calibration = calibrate(args.pods, args.events)
+    calibration = calibrate(args.pods, args.events, args.daemonset)
     pull = calibration.phases.get("pull")
     if args.output and pull is not None and pull.note == NO_PULL_MEASURED:  # the table, which says it, is not shown
         say(args, f"rollsim: warning: pull: {NO_PULL_MEASURED}", sys.stderr)
+    for warning in (*calibration.warnings, *failing_notes(calibration.failing, calibration.pods)) if args.output \
+            else ():  # the table, whose notes say them, is not shown: pods left out of ready, pods never Ready
+        say(args, f"rollsim: warning: {warning}", sys.stderr)
     if args.output == "yaml":  # the profile exactly as --out-file writes it: it can be piped to --timings -
         from rollsim.io.calibrate import profile_text
 

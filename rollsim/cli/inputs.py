@@ -88,7 +88,7 @@ def check_live_flags_read(args: argparse.Namespace, experiments: Sequence[Any]) 
 
 def scenario_from(args: argparse.Namespace):
     """The scenario of ``rollsim simulate``: its files (or a live cluster), then its flags."""
-    from rollsim.io.inputs import live_status_notes, load_inputs
+    from rollsim.io.inputs import live_status_notes, load_inputs, measured_failures
     from rollsim.spec.limits import LimitError
     from rollsim.spec.options import OptionError, build_scenario, ignored_options
 
@@ -117,7 +117,8 @@ def scenario_from(args: argparse.Namespace):
         plural = "s" if len(exc.options) > 1 else ""
         raise UsageError(f"argument{plural} {flag_names(exc.options)}: {exc.message}") from None
     _warn(args, (*inputs.warnings, *_surge_on_old_cluster(args, inputs, scenario),
-                 *live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)))
+                 *live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement),
+                 *measured_failures(inputs, getattr(args, "new_pods", None) is not None)))
     for name, note in ignored_options(scenario, [n for n in args.scenario_options if getattr(args, n) is not None]):
         say(args, f"rollsim: warning: argument {flag_names((name,))}: {note}", sys.stderr)
     return scenario

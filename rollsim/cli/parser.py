@@ -246,6 +246,9 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
                      help="kubectl get pods -o json; - reads standard input")
     cal.add_argument("--events", type=checked(input_file), metavar="EVENTS.json",
                      help="kubectl get events -o json (exact pull times); - reads standard input")
+    cal.add_argument("--daemonset", type=daemonset, metavar="NAME",
+                     help="measure the pods this DaemonSet controls (ownerReferences; NAMESPACE/NAME where one name "
+                          "is in two namespaces): needed when the list holds pods of several")
     cal.add_argument("--out-file", type=checked(output_file), metavar="TIMINGS.yaml",
                      help="write the timing profile (use it with --timings or scenario.timings); "
                           "-o yaml prints the same profile")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from rollsim.io.live import Version
 
 __all__ = ["FILE_OPTIONS", "InputError", "Inputs", "ReadInputs", "is_live", "load_inputs", "read_inputs",
-           "live_status_notes", "split_file_options", "surge_on_old_cluster", "versioned"]
+           "live_status_notes", "measured_failures", "split_file_options", "surge_on_old_cluster", "versioned"]
 
 
 class InputError(ValueError):
@@ -56,6 +56,10 @@ class Inputs:
     namespace_from: str | None = None  # a manifest file's: LoadedDaemonSet.namespace_from
     calibrated: dict[str, str] | None = None  # the live pods' fit (--calibrate), before a profile's timings
     documents: Mapping[str, str] | None = None  # what a cluster gave, as files (rollsim.io.live.LiveInputs)
+    # the share of the measured pods that never got going, by --new-pods kind, and where that was said
+    # (a timing profile's new_pods, or --calibrate's pods): held against the run by measured_failures
+    new_pods: Mapping[str, float] | None = None
+    new_pods_from: str | None = None
 
     def defaults(self) -> dict[str, Any]:
         """The options the inputs set below any explicit one: the profile's timings, and the
@@ -112,6 +116,9 @@ class ReadInputs:
     calibrated: dict[str, str] | None = None  # the live pods' fit, before a timing profile is read over it
     kubelets: tuple[str, ...] = ()  # a node list file's kubelet versions (kubelet_skew), each once
     documents: Mapping[str, str] | None = None  # what a cluster gave, as files (rollsim.io.live.LiveInputs)
+    warnings: tuple[str, ...] = ()  # a calibration's, and a timing profile measured from another DaemonSet
+    new_pods: Mapping[str, float] | None = None  # as Inputs.new_pods
+    new_pods_from: str | None = None
 
 
 def surge_on_old_cluster(inputs: Inputs, max_surge: Any, rolling: bool, live_daemonset: bool,
@@ -215,7 +222,7 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     File errors are ``ConfigError``s naming their own file and line; a bad
     value of the options themselves is a ``ValueError`` starting with the option's key path.
     """
-    node_list = timings = loaded = None
+    node_list = timings = loaded = calibration = None
     source: dict[str, Any] | None = None
     documents: dict[str, str] = {}
     unread: str | None = None
@@ -224,7 +231,8 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     cluster_named = any(live.get(k) for k in ("context", "kubeconfig"))
     if is_live(files.get("manifest")) or (cluster_named and live_nodes):
         version = None if cluster is None else cluster.asked()
-        loaded, node_list, timings, source, documents = _read_cluster(files, live, live_nodes, version)
+        loaded, node_list, calibration, source, documents = _read_cluster(files, live, live_nodes, version)
+        timings = None if calibration is None else calibration.timings()
         unread = source.pop("server_version_error", None)
     if is_live(files.get("manifest")):
         files = {k: v for k, v in files.items() if k not in ("manifest", "strict")}
@@ -235,8 +243,17 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     node_list = _read_nodes(files, base_dir, node_list)
     kubelets = () if "nodes_file" not in files else tuple({n.kubelet_version: None for n in node_list
                                                            if n.kubelet_version is not None})
-    return ReadInputs(loaded, node_list, _read_timings(files, base_dir, timings), source, unread, cluster_named,
-                      timings, kubelets, documents)
+    profile = _read_profile(files, base_dir)
+    named = (None if profile is None else "the timing profile on standard input"
+             if str(files["timings_file"]) == STDIN else f"timing profile {files['timings_file']}")
+    warnings = [] if calibration is None else [f"--calibrate: {w}" for w in calibration.warnings]
+    if profile is not None and loaded is not None:
+        warnings += _profile_owner(profile.daemonset, loaded, str(named))
+    new_pods, new_pods_from = ((profile.new_pods, named) if profile and profile.new_pods
+                               else (calibration.new_pods(), "--calibrate") if calibration else (None, None))
+    used = {**(timings or {}), **(profile.timings if profile else {})} if profile or timings is not None else None
+    return ReadInputs(loaded, node_list, used, source, unread, cluster_named, timings, kubelets, documents,
+                      tuple(warnings), new_pods or None, new_pods_from if new_pods else None)
 
 
 def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion,
@@ -268,16 +285,17 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
     skew = None if inferred else kubelet_skew(simulated, read.kubelets, named)
     warnings += [w for w in (skew, inferred and inferred[1]) if w]
     known = version or (inferred[0] if inferred else None)  # the cluster's, or the one its kubelets allow
-    return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings, (*warnings, *notes), source,
-                  known, unread, None if loaded is None else loaded.namespace_from, read.calibrated,
-                  dict(read.documents or {}))
+    return Inputs(None if loaded is None else loaded.spec, read.node_list, read.timings,
+                  (*warnings, *read.warnings, *notes), source, known, unread,
+                  None if loaded is None else loaded.namespace_from, read.calibrated, dict(read.documents or {}),
+                  read.new_pods, read.new_pods_from)
 
 
 def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
                   version: Version | None = None) -> tuple[Any, Any, Any, dict[str, Any], dict[str, str]]:
     """The DaemonSet (``ds/NAME``: a ``LoadedDaemonSet``, else None), the nodes (with ``nodes``),
-    calibrated timings, the source of a live cluster (its ``version`` as a read before asked it, if one
-    did) and what it gave as files (``LiveInputs.documents``).
+    the calibration of its pods (``Calibration``, with ``--calibrate``), the source of a live cluster (its
+    ``version`` as a read before asked it, if one did) and what it gave as files (``LiveInputs.documents``).
     """
     from rollsim.io.live import read_live, read_live_nodes
 
@@ -285,7 +303,7 @@ def _read_cluster(files: dict[str, Any], live: dict[str, Any], nodes: bool,
         got = read_live(files["manifest"], live.get("namespace"), context=live.get("context"),
                         kubeconfig=live.get("kubeconfig"), strict=bool(files.get("strict", False)),
                         nodes=nodes, calibrate=bool(live.get("calibrate")), version=version)
-        return got.daemonset, got.node_list, got.timings, dict(got.source), dict(got.documents)
+        return got.daemonset, got.node_list, got.calibration, dict(got.source), dict(got.documents)
     node_list, source, doc = read_live_nodes(context=live.get("context"), kubeconfig=live.get("kubeconfig"),
                                              version=version)
     return None, node_list, None, dict(source), {NODES_DOCUMENT: doc}
@@ -333,10 +351,44 @@ def _read_nodes(files: dict[str, Any], base_dir: Path, node_list: Any) -> Any:
     return node_list
 
 
-def _read_timings(files: dict[str, Any], base_dir: Path, timings: dict[str, str] | None) -> dict[str, str] | None:
-    """A timing profile's timings over the calibrated ones (``timings``)."""
+def _read_profile(files: dict[str, Any], base_dir: Path) -> Any:
+    """The timing profile ``timings_file`` names (``rollsim.io.calibrate.TimingProfile``), or None."""
     if "timings_file" not in files:
-        return timings
-    from rollsim.io.calibrate import load_timings
+        return None
+    from rollsim.io.calibrate import read_profile
 
-    return {**(timings or {}), **load_timings(_path(files["timings_file"], base_dir, FILE_OPTIONS["timings_file"]))}
+    return read_profile(_path(files["timings_file"], base_dir, FILE_OPTIONS["timings_file"]))
+
+
+def _profile_owner(measured: str | None, loaded: Any, named: str) -> list[str]:
+    """A warning when the profile's pods were another DaemonSet's than the manifest's: its ``source.daemonset``
+    (``namespace/name``) against the manifest's name, and its namespace where the manifest gives one.
+    """
+    if measured is None:
+        return []
+    spec = loaded.spec
+    namespace, _, name = measured.rpartition("/")
+    if name == spec.name and (not namespace or loaded.namespace_from == "default" or namespace == spec.namespace):
+        return []
+    return [f"{named}: measured from the pods of DaemonSet {measured} (its source.daemonset), not "
+            f"the manifest's {spec.namespace}/{spec.name}: its timings may not be this DaemonSet's"]
+
+
+_FAILED = {"crashloop": "crash-looping (CrashLoopBackOff)", "pull-error": "failing to pull their image"}
+
+
+def measured_failures(inputs: Inputs, new_pods_given: bool, plan: bool = False) -> list[str]:
+    """A warning when the timings were measured from pods some of which never got going (a profile's ``new_pods``,
+    or ``--calibrate``'s pods) and the run gives no ``--new-pods`` (``new_pods_given``): its new pods are healthy.
+    ``plan``, which takes no ``--new-pods``, points at ``rollsim simulate`` instead.
+    """
+    if not inputs.new_pods or new_pods_given:
+        return []
+    shares = " and ".join(f"{100 * share:g}% {_FAILED.get(kind, kind)}" for kind, share in inputs.new_pods.items())
+    flags = " or ".join(f"--new-pods {kind}:{share:g}" for kind, share in inputs.new_pods.items())
+    if plan:
+        return [f"{inputs.new_pods_from}: of the pods measured, {shares}, which are not in the timings; the plan's "
+                f"new pods are all healthy, where each such pod holds its node's update for ever: rollsim simulate "
+                f"{flags} shows what they do to a setting"]
+    return [f"{inputs.new_pods_from}: of the pods measured, {shares}, which are not in the timings; the run's new "
+            f"pods are all healthy: {flags} simulates such pods"]

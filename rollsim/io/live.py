@@ -6,7 +6,9 @@ pages (``limit`` and the ``continue`` token, as ``kubectl get --chunk-size`` doe
 as raw JSON (``_preload_content=False``): the very documents ``kubectl get -o json``
 prints, handed to the same loaders as the files (``rollsim.io.manifest``,
 ``rollsim.io.nodes``, ``rollsim.io.calibrate``), so validation and eligibility are the
-same. Calibration reads the pods the DaemonSet's selector matches and their events.
+same. Calibration reads the pods the DaemonSet's selector matches and their events, and warns
+when those pods started more than an hour before they were listed (``long_running``): their Ready
+times may be later transitions that their expired events can no longer show.
 
 Every failure is one line (a ``LiveError``, a ``ConfigError``): a kubeconfig or context
 that is not there, a server that cannot be reached, an RBAC denial (403), a DaemonSet
@@ -18,9 +20,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +35,9 @@ from rollsim.spec.labelsyntax import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["DAEMONSET_DOCUMENT", "LiveError", "LiveInputs", "LiveNameError", "NODES_DOCUMENT", "PAGE_SIZE", "connect",
-           "label_selector", "list_all", "read_live", "read_live_nodes", "read_live_version"]
+__all__ = ["DAEMONSET_DOCUMENT", "EVENT_TTL_S", "LiveError", "LiveInputs", "LiveNameError", "NODES_DOCUMENT",
+           "PAGE_SIZE", "connect", "label_selector", "list_all", "long_running", "read_live", "read_live_nodes",
+           "read_live_version"]
 
 PAGE_SIZE = 500  # kubectl's default --chunk-size
 DAEMONSET_DOCUMENT, NODES_DOCUMENT = "daemonset.json", "nodes.json"  # LiveInputs.documents' names
@@ -41,6 +45,7 @@ _TIMEOUT = (5, 60)  # connect, read (seconds)
 _VERSION_TIMEOUT = (5, 10)  # /version answers at once; a run that only wants the version waits less
 _VERSION_RETRIES = 0  # and asks once: at most 5 s to connect and 10 s to read, one request
 _RBAC = "rollsim needs get/list on daemonsets, nodes, pods and events"
+EVENT_TTL_S = 3600.0  # kube-apiserver --event-ttl's default: events are gone an hour after their last write
 Version = tuple[str | None, str | None]  # the server's gitVersion, and why it could not be read
 
 
@@ -397,6 +402,9 @@ def read_live(name: str, namespace: str | None = None, *, context: str | None = 
         events["items"] = [e for e in events["items"] if (e.get("involvedObject") or {}).get("name") in names]
         calibration = calibrate_documents(pods, events, f"{conn.context}:pods/{ns}/{selector}",
                                           f"{conn.context}:events/{ns}")
+        aged = long_running(pods, time.time())
+        if aged:
+            calibration = replace(calibration, warnings=(*calibration.warnings, aged))
     source = {**_source(conn, version), "daemonset": f"{ns}/{name}",
               "daemonset_resource_version": (ds.get("metadata") or {}).get("resourceVersion"),
               "daemonset_status": _status_counts(ds), **({"nodes_from_cluster": True} if nodes else {})}
@@ -492,3 +500,33 @@ def _owned_by(pod: Mapping[str, Any], ds: Mapping[str, Any]) -> bool:
     if uid and owner.get("uid"):
         return owner["uid"] == uid
     return owner.get("kind") == "DaemonSet" and owner.get("name") == (ds.get("metadata") or {}).get("name")
+
+
+def _age(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+def long_running(pods: Mapping[str, Any], now: float) -> str | None:
+    """A warning when pods listed for ``--calibrate`` started more than ``EVENT_TTL_S`` before ``now``: a pod's
+    Ready time is the last transition of its Ready condition (``readiness``: a readiness flap, a node outage or
+    a kubelet restart moves it), and their start-up events are gone, so a later transition cannot be told from
+    a slow first readiness. The DaemonSet's current pods are what a live cluster lists, days after a rollout.
+    """
+    from rollsim.io.calibrate import parse_time
+
+    starts = []
+    for pod in pods.get("items") or []:
+        statuses = ((pod.get("status") or {}).get("containerStatuses") or []) if isinstance(pod, dict) else []
+        times = [parse_time(((cs.get("state") or {}).get("running") or {}).get("startedAt"))
+                 for cs in statuses if isinstance(cs, dict)]
+        known = [t[0] for t in times if t is not None]
+        if known:
+            starts.append(max(known))
+    old = [now - t for t in starts if now - t > EVENT_TTL_S]
+    if not old:
+        return None
+    return (f"{len(old)} of the {len(starts)} running pods started more than an hour before they were listed (the "
+            f"oldest {_age(max(old))} ago): a pod's Ready time is its Ready condition's last transition (a readiness "
+            "flap, node outage or kubelet restart moves it) and their start-up events are gone, so the calibrated "
+            "ready may hold later transitions; calibrate within an hour of a rollout")

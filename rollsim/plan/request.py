@@ -52,7 +52,7 @@ def plan_scenario(request: PlanRequest):
     (``no_surge_reason``). The source records it (``server_version``; None, with
     ``server_version_error``, when it could not be read).
     """
-    from rollsim.io.inputs import live_status_notes, load_inputs
+    from rollsim.io.inputs import live_status_notes, load_inputs, measured_failures
     from rollsim.io.yamldoc import keeping_stdin
     from rollsim.spec.options import build_scenario, ignored_options
     from rollsim.spec.settings import BY_NAME
@@ -76,7 +76,8 @@ def plan_scenario(request: PlanRequest):
                ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
                                           "node_utilization"))
                if request.options.get(name) is not None]
-    status = live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)
+    status = [*live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement),
+              *measured_failures(inputs, False, plan=True)]
     return (scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)),
             source, saved_inputs(inputs, bool(live.get("calibrate")), _piped(request.files, piped)))
 

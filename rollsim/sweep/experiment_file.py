@@ -17,6 +17,7 @@ from rollsim.io.inputs import (
     Inputs,
     is_live,
     live_status_notes,
+    measured_failures,
     split_file_options,
     surge_on_old_cluster,
 )
@@ -198,6 +199,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             ignored.update((source_of(name), note) for name, note in ignored_options(scenario, options))
             warnings.update(dict.fromkeys(_surge_on_old_cluster(doc, scenario, inputs, files, options, source_of)))
             warnings.update(dict.fromkeys(live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)))
+            warnings.update(dict.fromkeys(measured_failures(inputs, options.get("new_pods") is not None)))
             options = {**options, **files, **digest}  # run ids change with file contents
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])

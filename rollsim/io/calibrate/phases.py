@@ -4,11 +4,18 @@ What is measured, per pod (all times are the API server's)::
 
     schedule   = PodScheduled.lastTransitionTime − metadata.creationTimestamp
     pull       = the kubelet's Pulled event (see ``pulls``)
-    start      = max(containerStatuses[].state.running.startedAt) − PodScheduled − pull
-                 (sandbox, volumes and container start; needs pull to the millisecond)
-    ready      = Ready.lastTransitionTime − max(startedAt); this includes the readiness
+    start      = first start − PodScheduled − pull, where the first start is
+                 max(containerStatuses[].state.running.startedAt) (sandbox, volumes and
+                 container start; needs pull to the millisecond)
+    ready      = Ready.lastTransitionTime − first start; this includes the readiness
                  probe's period, so simulate it with ``probe_period: 0``
-    pull_start = startedAt − PodScheduled, instead of pull and start without pull events
+    pull_start = first start − PodScheduled, instead of pull and start without pull events
+
+A restarted container's ``startedAt`` is its last start; its first is read from
+``lastState`` and the ``Started`` events (``restarts``), so a pod that crashed before it was
+Ready gives a ready phase with its crash, back-off and restart in it, as a rollout waits for
+them. A Ready time that the pod's events show to be a later transition (a readiness flap, a
+node outage) is not its first readiness: the pod is left out of ``ready`` (``readiness``).
 
 A pod that cannot give a phase is skipped for that phase, and the reason is counted.
 """
@@ -17,19 +24,34 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from rollsim.io.calibrate.kubectl import expect, items, parse_time, pod_key
+from rollsim.io.calibrate.events import PodEvent, events_by_pod, events_of
+from rollsim.io.calibrate.kubectl import items
 from rollsim.io.calibrate.measurement import EXACT, GRID, OFFSET, RESOLUTION_S, kind_of
-from rollsim.io.calibrate.pulls import Pull, event_pulls, pod_pull
+from rollsim.io.calibrate.notes import (
+    FAILING,
+    backoff_notes,
+    failing_notes,
+    failing_pods,
+    later_notes,
+    restart_notes,
+    unchecked_note,
+)
+from rollsim.io.calibrate.owners import daemonset_pods
+from rollsim.io.calibrate.pulls import Pull, pod_pull
+from rollsim.io.calibrate.readiness import ProbeTiming, ReadyCheck, later_transitions, probe_timing, ready_check
+from rollsim.io.calibrate.records import PodRecord, Times, read_pod
+from rollsim.io.calibrate.restarts import failing, first_start
 from rollsim.io.yamldoc import ConfigError
-from rollsim.spec.quoting import describe
 
-__all__ = ["PHASES", "PULL_START", "PhaseSample", "PhaseSamples", "pod_phases"]
+__all__ = ["LATER_READY", "PHASES", "PULL_START", "PhaseSample", "PhaseSamples", "pod_phases"]
 
 PHASES = ("schedule", "pull", "start", "ready")
 PULL_START = "pull_start"
+LATER_READY = "Ready is a later transition, not the first readiness"
 
 
 @dataclass(frozen=True)
@@ -44,157 +66,52 @@ class PhaseSample:
 
 @dataclass(frozen=True)
 class PhaseSamples:
-    """What ``pod_phases`` read: samples per phase, skipped pods per phase and reason, notes."""
+    """What ``pod_phases`` read: samples per phase, skipped pods per phase and reason, notes; the DaemonSets
+    measured (``namespace/name``), the pods that never got going by ``--new-pods`` kind, the readiness
+    probe's period from the pods' spec, and the notes on Ready times that matter where no table is shown
+    (``warnings``: ``plan --calibrate`` prints them; the pods that never got going it warns of itself).
+    """
 
     phases: dict[str, PhaseSample]
     skipped: dict[str, dict[str, int]]
     pods: int
     resolution: float
     notes: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    failing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    probe_period: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
-def pod_phases(pods_doc: Any, events_doc: Any = None) -> PhaseSamples:
+def pod_phases(pods_doc: Any, events_doc: Any = None, daemonset: str | None = None) -> PhaseSamples:
     """Measure the phases of every usable pod of ``kubectl get pods -o json`` (parsed).
 
-    ``events_doc`` is ``kubectl get events -o json`` (parsed) or None. A pod that cannot
-    give a phase (terminating, not scheduled, restarted, timestamps missing or out of
-    order) is skipped for that phase and counted under the reason. Raises ConfigError
-    (with the key path) for a document that is not a pod or event list.
+    ``events_doc`` is ``kubectl get events -o json`` (parsed) or None; ``daemonset`` (``NAME`` or
+    ``NAMESPACE/NAME``) picks the pods of one DaemonSet (``owners``). A pod that cannot give a phase
+    (terminating, not scheduled, never started, timestamps missing or out of order) is skipped for
+    that phase and counted under the reason. Raises ConfigError (with the key path) for a document
+    that is not a pod or event list, and for a list of no DaemonSet's pods or several DaemonSets'.
     """
     skipped_events: Counter = Counter()
     try:
-        by_pod = None if events_doc is None else event_pulls(events_doc, skipped_events)
+        by_pod = None if events_doc is None else events_by_pod(events_doc, skipped_events)
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, "events") from None
     try:
-        return _measure(pods_doc, by_pod, skipped_events)
+        return _measure(pods_doc, by_pod, skipped_events, daemonset)
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, "pods") from None
 
 
-Time = tuple[float, bool]  # unix seconds, and whether the text had a fraction
+Measured = dict[str, tuple[float, str]]
 
 
-class _Times:
-    """Parses timestamps, remembering whether any was whole seconds only."""
-
-    def __init__(self) -> None:
-        self.whole = False
-
-    def __call__(self, value: Any) -> tuple[float, bool] | None:
-        t = parse_time(value)
-        if t is not None and not t[1]:
-            self.whole = True
-        return t
-
-
-@dataclass
-class _PodRecord:
-    """The times of one pod that the phases need; a str instead of a time says what is wrong."""
-
-    created: Time | None
-    scheduled: Time | str | None
-    ready: Time | str | None
-    started: list[Time]
-    terminating: bool
-    restarted: bool
-    running: bool  # every container has state.running.startedAt
-    revision: str | None
-    owner: tuple[str, str] | None = None  # (kind, name) of its controller (ownerReferences), None without one
-
-
-def _read_pod(where: str, pod: dict, times: _Times) -> _PodRecord:
-    """The fields of one Pod; ConfigError if its structure is not a Pod's."""
-    meta = expect(pod.get("metadata"), dict, f"{where}.metadata", "a mapping")
-    status = expect(pod.get("status"), dict, f"{where}.status", "a mapping")
-    expect(pod.get("spec"), dict, f"{where}.spec", "a mapping")
-    conditions: dict[str, dict] = {}
-    for i, c in enumerate(expect(status.get("conditions"), list, f"{where}.status.conditions", "a list")):
-        if not isinstance(c, dict):
-            raise ConfigError(f"must be a mapping, got {describe(c)}", f"{where}.status.conditions[{i}]")
-        if isinstance(c.get("type"), str):
-            conditions[c["type"]] = c
-
-    def condition(kind: str) -> Time | str | None:
-        c = conditions.get(kind)
-        if c is None or c.get("status") != "True":
-            return None
-        return times(c.get("lastTransitionTime")) or "bad timestamp"
-
-    started: list[Time] = []
-    restarted = False
-    statuses = expect(status.get("containerStatuses"), list, f"{where}.status.containerStatuses", "a list")
-    for i, cs in enumerate(statuses):
-        if not isinstance(cs, dict):
-            raise ConfigError(f"must be a mapping, got {describe(cs)}", f"{where}.status.containerStatuses[{i}]")
-        count, last = cs.get("restartCount", 0), cs.get("lastState")
-        restarted |= (not isinstance(count, int) or isinstance(count, bool) or count != 0
-                      or (isinstance(last, dict) and bool(last.get("terminated"))))
-        state = cs.get("state")
-        running = state.get("running") if isinstance(state, dict) else None
-        t = times(running.get("startedAt")) if isinstance(running, dict) else None
-        if t is not None:
-            started.append(t)
-    labels = meta.get("labels")
-    revision = labels.get("controller-revision-hash") if isinstance(labels, dict) else None
-    return _PodRecord(
-        created=times(meta.get("creationTimestamp")), scheduled=condition("PodScheduled"),
-        ready=condition("Ready"), started=started,
-        terminating=meta.get("deletionTimestamp") is not None or meta.get("deletionGracePeriodSeconds") is not None,
-        restarted=restarted, running=bool(statuses) and len(started) == len(statuses),
-        revision=revision if isinstance(revision, str) else None, owner=_controller_of(meta),
-    )
-
-
-def _controller_of(meta: dict) -> tuple[str, str] | None:
-    """The (kind, name) of the pod's controller, mirroring ``metav1.GetControllerOf``: the owner
-    reference with ``controller: true``; None when it has none.
+def _pod_phases(pod: PodRecord, pull: Pull | str | None, events: Sequence[PodEvent]
+                ) -> tuple[Measured, dict[str, str], bool | None]:
+    """``(phase -> (seconds, kind), phase -> why it is skipped, ready from the first start)`` for one pod;
+    the first reason wins. The last is None unless the pod restarted: then whether its first start is known
+    (else ready is from a later start, a lower bound).
     """
-    refs = meta.get("ownerReferences")
-    for ref in refs if isinstance(refs, list) else []:
-        if isinstance(ref, dict) and ref.get("controller") is True:
-            return str(ref.get("kind") or "?"), str(ref.get("name") or "?")
-    return None
-
-
-def _named(counts: Counter, limit: int = 3) -> str:
-    """``fluentd 50, node-exporter 50`` (the most first, ``and N more`` past ``limit``)."""
-    shown = [f"{name} {n}" for name, n in counts.most_common(limit)]
-    more = len(counts) - limit
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-
-
-def _daemonset_pods(records: list[_PodRecord]) -> tuple[list[int], list[str]]:
-    """The indexes of the pods a DaemonSet controls, and notes on the others: a pod list taken
-    by a label selector can hold a Deployment's pods (``-l app=fluent-bit`` matching its
-    aggregator too), or several DaemonSets' pods, whose timings are not this DaemonSet's.
-
-    A pod controlled by another kind (a ReplicaSet, a StatefulSet, a Node for a static pod), or
-    by none beside pods a DaemonSet controls, is skipped and counted; a list in which no pod
-    names a controller (a hand-made one) is used whole. Raises ConfigError when no pod is left.
-    """
-    if all(r.owner is None for r in records):
-        return list(range(len(records))), []
-    kept = [i for i, r in enumerate(records) if r.owner is not None and r.owner[0] == "DaemonSet"]
-    others = Counter("no owner" if r.owner is None else f"{r.owner[0]} {r.owner[1]}"
-                     for r in records if r.owner is None or r.owner[0] != "DaemonSet")
-    if not kept:
-        raise ConfigError(f"none of the {len(records)} pods is owned by a DaemonSet (ownerReferences: "
-                          f"{_named(others)}); expected kubectl get pods -o json of one DaemonSet's pods")
-    notes = []
-    if others:
-        n = sum(others.values())
-        notes.append(f"{n} pod{'s' if n > 1 else ''} not owned by a DaemonSet skipped (ownerReferences: "
-                     f"{_named(others)})")
-    daemonsets = Counter(o[1] for o in (records[i].owner for i in kept) if o is not None)
-    if len(daemonsets) > 1:
-        notes.append(f"the pods belong to {len(daemonsets)} DaemonSets ({_named(daemonsets)}; ownerReferences); "
-                     "all are used, so the timings mix them: list one DaemonSet's pods (its selector) for its own")
-    return kept, notes
-
-
-def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
-    """``(phase -> (seconds, kind), phase -> why it is skipped)`` for one pod; the first reason wins."""
     why: dict[str, str] = {}
 
     def skip(reason: str, *phases: str) -> None:
@@ -210,10 +127,14 @@ def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tup
         skip("not scheduled")
     if pod.created is None:
         skip("no or bad creationTimestamp", "schedule")
+    fails = failing(pod.containers, isinstance(pod.ready, tuple))
+    if fails:
+        skip(FAILING[fails], *after_start)
     if not pod.running:
         skip("container not running", *after_start)
-    if pod.restarted:
-        skip("container restarted", *after_start)  # startedAt is the last start
+    first = first_start(pod.containers, events) if pod.running else None
+    if first is not None and not first.exact:
+        skip("restarted, first start unknown", "start", PULL_START)
     if isinstance(pod.ready, str):
         skip("bad Ready time", "ready")
     elif pod.ready is None:
@@ -223,31 +144,31 @@ def _pod_phases(pod: _PodRecord, pull: Pull | str | None) -> tuple[dict[str, tup
     elif pull is not None and pull.kind != EXACT:
         skip("pull known only to the second", "start")
 
-    out: dict[str, tuple[float, str]] = {}
+    out: Measured = {}
     scheduled = pod.scheduled if isinstance(pod.scheduled, tuple) else None
-    last = max(pod.started) if pod.started else None
+    start = first.time if first else None
     if scheduled and pod.created:
         out["schedule"] = (scheduled[0] - pod.created[0], kind_of(scheduled, pod.created))
         if out["schedule"][0] < 0:
             skip("scheduled before created", "schedule")
     if isinstance(pull, Pull):
         out["pull"] = (pull.seconds, pull.kind)
-    if scheduled and last:
-        span, kind = last[0] - scheduled[0], kind_of(last, scheduled)
+    if scheduled and start:
+        span, kind = start[0] - scheduled[0], kind_of(start, scheduled)
         if span < 0:
             skip("started before scheduled", *after_start)
         out[PULL_START] = (span, kind)
         if isinstance(pull, Pull) and pull.kind == EXACT:
-            start = span - pull.seconds  # an exact pull off the grid leaves a triangular rounding error
-            if start <= -RESOLUTION_S if kind == GRID else start < 0:  # more than rounding explains
+            value = span - pull.seconds  # an exact pull off the grid leaves a triangular rounding error
+            if value <= -RESOLUTION_S if kind == GRID else value < 0:  # more than rounding explains
                 skip("started before pulled", "start")
             on_grid = kind == EXACT or pull.seconds == math.floor(pull.seconds)
-            out["start"] = (start, kind if on_grid else OFFSET)
-    if isinstance(pod.ready, tuple) and last:
-        out["ready"] = (pod.ready[0] - last[0], kind_of(pod.ready, last))
+            out["start"] = (value, kind if on_grid else OFFSET)
+    if isinstance(pod.ready, tuple) and start:
+        out["ready"] = (pod.ready[0] - start[0], kind_of(pod.ready, start))
         if out["ready"][0] < 0:
             skip("Ready before started", "ready")
-    return out, why
+    return out, why, (first.exact if first and pod.restarted else None)
 
 
 # A phase longer than this is no rollout's timing (a clock error, a Ready time years ahead, a
@@ -258,20 +179,31 @@ _TOO_LONG = "longer than 7 days (a clock error, or not part of a rollout)"
 _NOT_PODS = {"Event": " (is this the events file?)",
              "Node": " (a node list: simulate and plan read it, --nodes-file; calibrate reads kubectl get pods "
                      "-o json)"}
+_SOURCES = {
+    "schedule": "PodScheduled − creationTimestamp",
+    "start": "startedAt − PodScheduled − pull (the first start)",
+    PULL_START: "startedAt − PodScheduled (pull and start together; the first start)",
+    "ready": "Ready − startedAt (the first start; includes the readiness probe period)",
+}
 
 
-def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> PhaseSamples:
-    """The samples of every phase of the pods, given their image events by pod (None: no events)."""
-    times = _Times()
-    records = [_read_pod(where, pod, times) for where, pod in items(pods_doc, "Pod", _NOT_PODS)]
-    kept, owner_notes = _daemonset_pods(records) if records else ([], [])
-    pulls: list[Pull | str | None] = [None] * len(records)
-    if by_pod is not None:
-        for i, (_where, pod) in enumerate(items(pods_doc, "Pod", {})):
-            meta, uid = pod.get("metadata") or {}, (pod.get("metadata") or {}).get("uid")
-            events = by_pod[uid] if isinstance(uid, str) and uid in by_pod else by_pod.get(pod_key(meta), [])
-            pulls[i] = pod_pull(events)
-    records, pulls = [records[i] for i in kept], [pulls[i] for i in kept]
+def _timing(records: Sequence[PodRecord]) -> ProbeTiming | None:
+    """The probes of the pods' template (the most common among the pods that have any)."""
+    timings = Counter(t for t in (probe_timing(r.spec) for r in records) if t is not None)
+    return timings.most_common(1)[0][0] if timings else None
+
+
+def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter, daemonset: str | None) -> PhaseSamples:
+    """The samples of every phase of the pods, given their events by pod (None: no events)."""
+    times = Times()
+    listed = items(pods_doc, "Pod", _NOT_PODS)
+    all_records = [read_pod(where, pod, times) for where, pod in listed]
+    kept, owner_notes, owners = (daemonset_pods([r.owner for r in all_records], daemonset) if all_records
+                                 else ([], [], ()))
+    events: list[list[PodEvent]] = [[] if by_pod is None else events_of(by_pod, listed[i][1].get("metadata"))
+                                    for i in kept]
+    records = [all_records[i] for i in kept]
+    pulls: list[Pull | str | None] = [None if by_pod is None else pod_pull(e) for e in events]
     any_exact = any(isinstance(p, Pull) and p.kind == EXACT for p in pulls)
     if by_pod is None:
         names: tuple[str, ...] = ("schedule", PULL_START, "ready")
@@ -279,27 +211,26 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> Pha
         names = ("schedule", "pull", "start" if any_exact else PULL_START, "ready")
     skipped: dict[str, Counter] = {name: Counter() for name in names}
     values: dict[str, list[tuple[float, str]]] = {name: [] for name in names}
-    for record, pull in zip(records, pulls):
-        measured, why = _pod_phases(record, pull)
+    measured = [_pod_phases(r, p, e) for r, p, e in zip(records, pulls, events)]
+    timing = _timing(records)
+    later, checks, unchecked = _later_ready(records, measured, events, timing, by_pod is not None)
+    for i, (got, why, _first) in enumerate(measured):
+        if i in later:
+            why.setdefault("ready", LATER_READY)
         for name in names:
             if name in why:
                 skipped[name][why[name]] += 1
-            elif name not in measured:  # every missing measurement has a reason; this is a guard
+            elif name not in got:  # every missing measurement has a reason; this is a guard
                 skipped[name]["not measurable"] += 1
-            elif not math.isfinite(measured[name][0]):
+            elif not math.isfinite(got[name][0]):
                 skipped[name]["duration out of range"] += 1
-            elif measured[name][0] > MAX_PHASE_S:  # one such value would rule an empirical profile
+            elif got[name][0] > MAX_PHASE_S:  # one such value would rule an empirical profile
                 skipped[name][_TOO_LONG] += 1
             else:
-                values[name].append(measured[name])
+                values[name].append(got[name])
 
-    sources = {
-        "schedule": "PodScheduled − creationTimestamp",
-        "pull": "Pulled event message (total including waiting)" if any_exact else "Pulled − Pulling events",
-        "start": "startedAt − PodScheduled − pull",
-        PULL_START: "startedAt − PodScheduled (pull and start together)",
-        "ready": "Ready − startedAt (includes the readiness probe period)",
-    }
+    sources = {**_SOURCES, "pull": ("Pulled event message (total including waiting)" if any_exact
+                                    else "Pulled − Pulling events")}
     notes = ["terminate: not measurable from a pod list (terminated pods are gone); the default is kept"]
     if by_pod is None:
         notes.append("no events given: pull and start are measured together as pull_start "
@@ -312,8 +243,31 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter) -> Pha
     if len(revisions) > 1:
         notes.append(f"the pods belong to {len(revisions)} revisions (controller-revision-hash); all are used")
     if skipped_events:
-        notes.append(f"{sum(skipped_events.values())} image events name no pod or have no time")
+        notes.append(f"{sum(skipped_events.values())} events name no pod or have no time")
+    warnings = [*later_notes(records, later, checks), *unchecked_note(records, unchecked, checks)]
+    failing = failing_pods(records, measured)
+    notes += [*restart_notes(records, measured), *backoff_notes(records, pulls), *warnings,
+              *failing_notes(failing, len(records))]
     phases = {name: PhaseSample(name, tuple(v for v, _k in values[name]), tuple(k for _v, k in values[name]),
                                 sources[name]) for name in names}
     return PhaseSamples(phases, {n: dict(skipped[n].most_common()) for n in names}, len(records),
-                        RESOLUTION_S if times.whole else 0.0, tuple(notes))
+                        RESOLUTION_S if times.whole else 0.0, tuple(notes), owners, failing,
+                        timing.period_s if timing else None, tuple(warnings))
+
+
+def _later_ready(records: Sequence[PodRecord], measured: Sequence[tuple[Measured, dict[str, str], bool | None]],
+                 events: Sequence[Sequence[PodEvent]], timing: ProbeTiming | None, with_events: bool
+                 ) -> tuple[dict[int, str], dict[int, ReadyCheck], int | None]:
+    """The pods whose Ready is a later transition (index -> why), the checks made, and the pod whose Ready came
+    late enough to be one but whose events do not reach back to its start (``readiness.later_transitions``).
+    """
+    if not with_events:
+        return {}, {}, None
+    checks = {}
+    for i, (phases, why, _first) in enumerate(measured):
+        last, ready = records[i].last_start, records[i].ready
+        if "ready" in phases and "ready" not in why and last is not None and isinstance(ready, tuple):
+            checks[i] = ready_check(records[i].name, last[0], ready[0], events[i])
+    index = list(checks)
+    found, unchecked = later_transitions(list(checks.values()), timing)
+    return {index[k]: why for k, why in found.items()}, checks, None if unchecked is None else index[unchecked]

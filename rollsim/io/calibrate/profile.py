@@ -13,21 +13,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from rollsim.io.atomic import write_text
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
 from rollsim.io.calibrate.kubectl import read_document
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
+from rollsim.io.calibrate.readback import PROFILE_KEYS, TimingProfile, load_timings, read_profile
 from rollsim.io.goyaml import SafeDumper
-from rollsim.io.yamldoc import ConfigError, load_yaml, source_name
-from rollsim.spec.distributions import DistributionError, Empirical, parse_distribution
-from rollsim.spec.quoting import describe, expected_one_of, flow, written
+from rollsim.io.yamldoc import ConfigError, source_name
+from rollsim.spec.distributions import Empirical
 
-__all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "calibrate", "calibrate_documents", "format_table",
-           "load_timings", "profile_document", "profile_text", "write_timings"]
+__all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "TimingProfile", "calibrate", "calibrate_documents",
+           "format_table", "load_timings", "profile_document", "profile_text", "read_profile", "write_timings"]
 
-PROFILE_KEYS = (*PHASES, "terminate", "probe_period")
 NO_PULL_MEASURED = (
     "no pull was measured: every Pulled event says the image was already present on the machine (a rollout "
     "that changed no image), so these pods do not tell how long pulling a new image takes; the profile's "
@@ -37,7 +37,9 @@ NO_PULL_MEASURED = (
 
 @dataclass(frozen=True)
 class Calibration:
-    """Fitted phases of a pod list, what was skipped and why, and notes."""
+    """Fitted phases of a pod list, what was skipped and why, and notes; ``failing``: the pods that never got
+    going, by ``--new-pods`` kind; ``warnings``: the notes to show where the table is not (``plan --calibrate``).
+    """
 
     phases: dict[str, PhaseFit]
     skipped: dict[str, dict[str, int]]
@@ -45,6 +47,8 @@ class Calibration:
     pods: int
     notes: tuple[str, ...] = ()
     source: dict[str, str | None] = field(default_factory=dict)
+    failing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def timings(self) -> dict[str, str]:
         """The profile: phase -> spec for every fitted phase (``pull_start`` becomes start, pull 0).
@@ -67,30 +71,60 @@ class Calibration:
             profile["probe_period"] = "0"
         return profile
 
-
-def _lattice(values: Sequence[float]) -> int:
-    """The whole-second period every value is a multiple of (a probe period), or 0 if under 2 s."""
-    if len(values) < MIN_VALUES or any(v != int(v) for v in values):
-        return 0
-    period = math.gcd(*(int(v) for v in values))
-    return period if period >= 2 else 0
+    def new_pods(self) -> dict[str, float]:
+        """``--new-pods`` kind -> the fraction of the pods listed that did it (``crashloop: 0.025``)."""
+        return {kind: round(len(names) / self.pods, 4) for kind, names in self.failing.items() if self.pods}
 
 
-def calibrate(pods_path: str | Path, events_path: str | Path | None = None) -> Calibration:
+_ON_LATTICE = 0.9  # the share of the values a probe period must divide
+
+
+def _lattice(values: Sequence[float]) -> tuple[int, int]:
+    """The largest whole-second period (2 s or more) that divides at least 90% of the non-zero values
+    (a readiness probe's period, which Ready waits for), and how many it divides; ``(0, 0)`` if none.
+    One value off it (a restart's, a late one) no longer hides the period, as a gcd let it.
+    """
+    nonzero = [v for v in values if v != 0]
+    whole = [int(v) for v in nonzero if v == int(v)]
+    if len(nonzero) < MIN_VALUES or len(whole) < _ON_LATTICE * len(nonzero):
+        return 0, 0
+    periods = np.arange(2, min(max(whole), 600) + 1)
+    on = (np.asarray(whole)[None, :] % periods[:, None] == 0).sum(axis=1)
+    fits = np.flatnonzero(on >= _ON_LATTICE * len(nonzero))
+    return (int(periods[fits[-1]]), int(on[fits[-1]])) if len(fits) else (0, 0)
+
+
+def _probe_note(values: Sequence[float], period: float | None) -> str | None:
+    """What the Ready delays say of the readiness probe's period: the pods' spec gives it, or the values fall on it."""
+    if period:
+        return (f"ready: the pods' readinessProbe.periodSeconds is {period:g} s, and the Ready delays include "
+                "waiting for its probes: the profile sets probe_period 0 so that the simulator does not add it again")
+    lattice, on = _lattice(values)
+    if not lattice:
+        return None
+    nonzero = sum(v != 0 for v in values)
+    which = "every value is" if on == nonzero else f"{on} of {nonzero} values are"
+    likely = "the" if on == nonzero else "probably the"
+    return (f"ready: {which} a multiple of {lattice} s, {likely} readiness probe's periodSeconds; "
+            "the profile sets probe_period 0 so that the simulator does not add it again")
+
+
+def calibrate(pods_path: str | Path, events_path: str | Path | None = None, daemonset: str | None = None
+              ) -> Calibration:
     """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files;
-    ``-o yaml`` output is read too.
+    ``-o yaml`` output is read too. ``daemonset`` (``NAME`` or ``NAMESPACE/NAME``) picks one DaemonSet's pods.
     """
     pods_doc = read_document(pods_path)
     events_doc = None if events_path is None else read_document(events_path)
     return calibrate_documents(pods_doc, events_doc, source_name(pods_path),
-                               None if events_path is None else source_name(events_path))
+                               None if events_path is None else source_name(events_path), daemonset)
 
 
 def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str = "pods",
-                        events_source: str | None = None) -> Calibration:
+                        events_source: str | None = None, daemonset: str | None = None) -> Calibration:
     """As ``calibrate``, for parsed pod and event lists (an API server's answers); errors name the sources."""
     try:
-        samples = pod_phases(pods_doc, events_doc)
+        samples = pod_phases(pods_doc, events_doc, daemonset)
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, str(events_source if exc.file == "events" and events_source
                                                       else pods_source)) from None
@@ -108,13 +142,16 @@ def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str 
         phases["pull"] = replace(phases["pull"], note=NO_PULL_MEASURED)
     notes = [f"{name}: {fit.note}" for name, fit in phases.items() if fit.note]
     ready = samples.phases.get("ready")
-    lattice = _lattice(ready.values) if ready and samples.resolution else 0
-    if lattice:
-        notes.append(f"ready: every value is a multiple of {lattice} s, the readiness probe's periodSeconds; "
-                     "the profile sets probe_period 0 so that the simulator does not add it again")
+    fitted = ready is not None and phases["ready"].spec is not None  # the profile then sets probe_period 0
+    probe = _probe_note(ready.values, samples.probe_period) if ready and fitted and (
+        samples.resolution or samples.probe_period) else None
+    if probe:
+        notes.append(probe)
     notes += samples.notes
-    source = {"pods": pods_source, "events": events_source}
-    return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source)
+    source = {"pods": pods_source, "events": events_source,
+              **({"daemonset": samples.owners[0]} if samples.owners else {})}
+    return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source,
+                       samples.failing, samples.warnings)
 
 
 def _num(x: float, digits: int = 1) -> str:
@@ -167,8 +204,11 @@ _Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,20
 
 
 def profile_document(calibration: Calibration) -> dict[str, Any]:
-    """The timing profile as plain data: ``timings`` (what ``load_timings`` reads), then how
-    each phase was fitted, the counts, skips, notes and the empirical values.
+    """The timing profile as plain data: ``timings`` (what ``load_timings`` reads); ``new_pods``, the share of
+    the pods that never got going by ``--new-pods`` kind (when any did: simulate and plan warn with it, and
+    apply it only when given the flag); ``source``, with the DaemonSet the pods are of (``daemonset``:
+    ``namespace/name``, which simulate and plan hold against a manifest's); then how each phase was fitted,
+    the counts, skips, notes and the empirical values.
     """
     fits = {name: {"count": f.count, "mean_s": _clean(f.mean), "median_s": _clean(f.median), "p95_s": _clean(f.p95),
                    "p99_s": _clean(f.p99), "max_s": _clean(f.largest),
@@ -183,8 +223,10 @@ def profile_document(calibration: Calibration) -> dict[str, Any]:
     timings: dict[str, Any] = calibration.timings()
     if "probe_period" in timings:
         timings["probe_period"] = float(timings["probe_period"])
+    new_pods = calibration.new_pods()
     doc = {
         "timings": timings,
+        **({"new_pods": new_pods} if new_pods else {}),
         "source": {**calibration.source, "pods_listed": calibration.pods,
                    "resolution_s": calibration.resolution},
         "counts": {name: f.count for name, f in calibration.phases.items()},
@@ -199,7 +241,8 @@ def profile_document(calibration: Calibration) -> dict[str, Any]:
 def profile_text(calibration: Calibration) -> str:
     """The timing profile as the YAML file ``write_timings`` writes (``rollsim calibrate -o yaml``)."""
     header = ("# A timing profile written by rollsim calibrate. Use it with `scenario.timings: PATH`\n"
-              "# or `rollsim simulate --timings PATH`; only the `timings` mapping is read.\n")
+              "# or `rollsim simulate --timings PATH`: the `timings` mapping is read as the timings; `new_pods`\n"
+              "# and `source.daemonset` are held against the run (a warning each), never applied.\n")
     return header + yaml.dump(profile_document(calibration), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                               width=100)
 
@@ -207,46 +250,3 @@ def profile_text(calibration: Calibration) -> str:
 def write_timings(calibration: Calibration, path: str | Path) -> None:
     """Write the timing profile (``profile_text``) atomically: use it as ``scenario.timings: PATH``."""
     write_text(Path(path), profile_text(calibration))
-
-
-def load_timings(path: str | Path) -> dict[str, str]:
-    """The ``timings`` mapping of a profile: phase -> canonical spec, and ``probe_period`` -> seconds.
-
-    The keys are scenario option names (schedule, pull, start, ready, terminate,
-    probe_period) and the values their text, ready for ``build_scenario``. A bad file
-    is a ConfigError naming the file, the line and the key.
-    """
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict) or "timings" not in doc.data:
-        raise doc.error("timings", "not a timing profile: no 'timings' mapping")
-    timings = doc.data["timings"]
-    if timings is None:
-        return {}
-    if not isinstance(timings, dict):
-        raise doc.error("timings", f"must be a mapping of phase to distribution, got {describe(timings)}")
-    out = {}
-    for phase, spec in timings.items():
-        where = f"timings.{phase}"
-        if phase not in PROFILE_KEYS:
-            raise doc.error(where, f"unknown phase; {expected_one_of(phase, PROFILE_KEYS)}")
-        if phase == "probe_period":
-            number = spec if isinstance(spec, (int, float)) and not isinstance(spec, bool) else None
-            if isinstance(spec, str):
-                try:
-                    number = float(spec)
-                except ValueError:
-                    pass
-            if number is None:
-                raise doc.error(where, f"must be a number of seconds, got {written(spec)}")
-            shown = spec if isinstance(spec, str) else flow(spec)  # 1e400 and .inf as written, not '1e400' or inf
-            if not math.isfinite(number):
-                raise doc.error(where, f"must be a finite number of seconds, got {shown}")
-            if number < 0:
-                raise doc.error(where, f"must be a non-negative number of seconds, got {shown}")
-            out[phase] = f"{number:g}"
-            continue
-        try:
-            out[phase] = str(parse_distribution(spec))
-        except DistributionError as exc:
-            raise doc.error(where, str(exc)) from None
-    return out
