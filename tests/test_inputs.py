@@ -164,35 +164,37 @@ def test_a_node_list_whose_kubelets_the_version_cannot_serve_is_warned_of(tmp_pa
     assert "kubelet" not in capsys.readouterr().err
 
 
-def test_with_no_version_given_a_node_list_is_simulated_with_the_newest_version_its_kubelets_allow(
-        tmp_path, capsys) -> None:
-    """Audit 25: a node list of v1.33 kubelets was simulated (and planned) with the default 1.37's rules,
-    which its cluster cannot run, a warning aside. It gets 1.36's now, the newest its cluster can run,
-    and the warning says so; one older than every modelled version gets 1.33's, with what differs."""
+def test_with_no_version_given_a_node_list_is_simulated_with_its_newest_kubelets_version(tmp_path, capsys) -> None:
+    """Audit 25: a node list of v1.33 and v1.34 kubelets was simulated (and planned) with the default
+    1.37's rules, which its cluster cannot run, a warning aside. It gets 1.34's now, its newest kubelet's
+    (a control plane is upgraded first: audit 27), and the warning says so; one older than every
+    modelled version gets 1.33's, with what its own minor does otherwise."""
     from rollsim.spec.versions import kubelets_version
 
     assert kubelets_version(["v1.37.0"]) is None and kubelets_version(["v1.34.2"]) is None  # 1.37 possible
     assert kubelets_version(["devel"]) is None and kubelets_version([]) is None
     version, why = kubelets_version(["v1.33.4", "v1.34.0"])
-    assert version == "1.36" and why.endswith(
-        "the controller rules of 1.36, the newest of those, apply (1.34, 1.35 the others it can be); "
-        "--kubernetes-version names the cluster's own")
+    assert version == "1.34" and why.endswith(
+        "so its cluster runs v1.34 to v1.36 (a kubelet is never newer than the API server and at most 3 minors "
+        "older): the controller rules of 1.34, its newest kubelet's (a control plane is upgraded before its "
+        "nodes), apply; --kubernetes-version names the cluster's own")
     version, why = kubelets_version(["v1.29.4"])
-    assert version == "1.33" and "the oldest modelled, apply, but on v1.32" in why
+    assert version == "1.33" and "the oldest modelled, apply, but on v1.29" in why
+    assert "--node-monitor-grace-period defaults to 40 s" in why  # v1.29's differences, not v1.32's
     out = tmp_path / "n.json"
     assert main(["make-nodes", "4", "--control-plane", "0", "--kubernetes-version", "1.34", "--out-file",
                  str(out)]) == 0
-    out.write_text(out.read_text().replace('"v1.34.0"', '"v1.33.4"'))
+    out.write_text(out.read_text().replace('"v1.34.0"', '"v1.33.4"', 2))
     assert main(["simulate", "--nodes-file", str(out), "-o", "json"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["kubernetes_version"] == "1.36"
-    assert "the controller rules of 1.36, the newest of those, apply" in captured.err
-    assert main(["simulate", "--nodes-file", str(out), "--kubernetes-version", "1.34", "-o", "json"]) == 0
+    assert json.loads(captured.out)["kubernetes_version"] == "1.34"
+    assert "the controller rules of 1.34, its newest kubelet's" in captured.err
+    assert main(["simulate", "--nodes-file", str(out), "--kubernetes-version", "1.36", "-o", "json"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["kubernetes_version"] == "1.34" and "kubelet" not in captured.err
+    assert json.loads(captured.out)["kubernetes_version"] == "1.36" and "kubelet" not in captured.err
     plan = tmp_path / "plan"
     assert main(["plan", "--nodes-file", str(out), "--out-dir", str(plan), "-q", "--workers", "1"]) == 0
     document = json.loads((plan / "plan.json").read_text())
-    assert document["scenario"]["kubernetes_version"] == "1.36"
-    assert any("the newest of those" in w for w in document["warnings"])
+    assert document["scenario"]["kubernetes_version"] == "1.34"
+    assert any("its newest kubelet's" in w for w in document["warnings"])
     assert "Warnings about the inputs" in (plan / "report.md").read_text()

@@ -181,21 +181,27 @@ def test_a_max_unavailable_percent_on_its_rounding_edge_is_written_as_the_count(
 
 def test_a_max_surge_percent_on_its_rounding_edge_is_written_as_the_count_under_a_surge_budget():
     """Audit 25: with --surge-pods 5 on 31 nodes the patch wrote "16%", which is 6 pods once one node
-    more (a NotReady node back) counts: over the budget. Under a budget the count is written, and the
-    answer's note says why; without one the percent stays (one more surge pod breaks nothing).
+    more (a NotReady node back) counts: over the budget. The count is written when one node more would
+    ask for more than the budget allows, and the answer's note says why; within the budget, or
+    without one, the percent stays (audit 27: the note had said so with --surge-pods 10 too).
     """
     from rollsim.plan.candidates import patch_value
-    from rollsim.plan.document import edge_note
+    from rollsim.plan.document import edge_note, surge_limit
 
     setting = Setting(SURGE, 5, 0.0)
     assert patch_value(setting, 31) == "16%" and edge_note(setting, 31) is None
-    assert patch_value(setting, 31, surge_capped=True) == 5
-    assert edge_note(setting, 31, surge_capped=True).startswith(
-        "the patch writes maxSurge 5, not 16%: 16% of 32 nodes is 6, so one node more")
-    assert '"maxSurge":5' in patch_command(setting, 31, "fluentd", "logging", surge_capped=True)
-    assert patch_value(Setting(SURGE, 3, 0.0), 30, surge_capped=True) == 3  # 10% of 31 is 4
-    assert patch_value(Setting(SURGE, 2, 0.0), 31, surge_capped=True) == "6%"  # 6% of 32 is still 2
-    assert Constraints(surge_pods=5).surge_capped and not Constraints().surge_capped
+    assert patch_value(setting, 31, surge_limit=5) == 5
+    assert edge_note(setting, 31, 5) == ("the patch writes maxSurge 5, not 16%: 16% of 32 nodes is 6, so one node "
+                                         "more (a NotReady node back, a node added) would ask for more surge pods at "
+                                         "once than the surge budget allows (5)")
+    assert patch_value(setting, 31, surge_limit=10) == "16%" and edge_note(setting, 31, 10) is None
+    assert '"maxSurge":5' in patch_command(setting, 31, "fluentd", "logging", surge_limit=5)
+    assert patch_value(Setting(SURGE, 2, 0.0), 31, surge_limit=2) == "6%"  # 6% of 32 is still 2
+    budget = Constraints(surge_pods=5)
+    assert budget.surge_capped and not Constraints().surge_capped
+    assert surge_limit(budget, Capacity(0, 0, budget), 31) == 5 and surge_limit(Constraints(), None, 31) is None
+    cpu = Constraints(surge_cpu_millis=600)
+    assert surge_limit(cpu, Capacity(100, 0, cpu), 31) == 6  # 600m of 100m pods
 
 
 def test_tolerance_bound_is_above_the_quantile_and_tightens_with_more_runs():

@@ -126,38 +126,35 @@ def _short_of_runs(search: Search, risks: Risks) -> Evidence | None:
 
 
 def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) -> Evidence | None:
-    """When nothing fits: of each family that stalled, a count the search passed over
-    (``_passed_over_count``), and of those that keep the floor and fit the budget on their own runs,
-    none of them stalled and not yet ``tried``, the one ``choose`` would pick; None if there is none.
-    The search looks for each family's fastest settings, and a run of any count may stall at random
-    (maxSurge with minReadySeconds): where the fast counts stalled, another may not (audit 25: with a
-    30 min window maxSurge 1 finished in time in 148 of 150 new seeds, where maxSurge 30 and 100%
-    stalled in a tenth of their runs; with no window, maxSurge 5 stalled in 1 of 5 runs and no
-    smaller count was tried, though maxSurge 1 fits).
+    """When nothing fits: of each family that stalled, its smallest count that meets the window on
+    its screen (``Search.smallest_true_window``; without a window, 1), and of those that keep the
+    floor and fit the budget on their own runs, none stalled and not yet ``tried``, the one ``choose``
+    would pick; None if there is none. The search looks for each family's fastest settings, and a run
+    of any count may stall at random (maxSurge with minReadySeconds), at a rate of its own: where the
+    fast counts stalled, the fewest pods in flight at once may stall least (audit 25: with a 30 min
+    window maxSurge 1 finished in time in 148 of 150 new seeds, where maxSurge 30 and 100% stalled in
+    a tenth of their runs; audit 27, no window: maxSurge 1 stalled in 0.8% of 250 seeds, 2 to 5 in
+    7-13%). ``decide`` then runs it to the stall-free runs its family's stalls ask (``fallback_runs``).
     """
     found = []
     for family in search.families:
         if family not in risks or not risks[family].stalled:
             continue
-        n = _passed_over_count(search, family)
+        hi = search.capacity.largest(search.desired) if family.kind == SURGE else (search.tops.get(family) or 0)
+        n = search.smallest_true_window(family, 1, hi) if hi >= 1 else None
         if n is not None and (e := search.one(family.at(n))).setting not in tried and not e.stalled:
             found.append(e)
     return choose(found, search.c, search.capacity, search.window, search.rule, {})
 
 
-def _passed_over_count(search: Search, family: Family) -> int | None:
-    """With a window, the family's smallest count that meets it (``Search.smallest_meeting_window``,
-    among the counts that keep the floor or fit the surge budget); without one, the largest count below
-    those of the family that stalled whose own runs all finished (at most ``SHORT_TRIES`` tried).
+def fallback_runs(e: Evidence, search: Search, risks: Risks) -> int:
+    """The runs a setting tried by ``_stalled_family_fallback`` is run to: the stall-free runs its
+    family's stalls ask, with one setting to spare (``stall_runs_needed``); without a window, those a
+    window at the plan's probability would ask (its family's stalls are why it is tried at all: five
+    runs that finished say little at a rate of several percent).
     """
-    if search.c.window_s is not None:
-        hi = search.capacity.largest(search.desired) if family.kind == SURGE else (search.tops.get(family) or 0)
-        return search.smallest_meeting_window(family, 1, hi) if hi >= 1 else None
-    below = min(e.setting.count for e in search.ev.evaluated() if e.setting.family == family and e.stalled)
-    for n in range(below - 1, max(0, below - 1 - SHORT_TRIES), -1):
-        if search.one(family.at(n)).completed:
-            return n
-    return None
+    risk = risks[e.setting.family]
+    return stall_free_runs(risk.settings + 1, search.c.window_probability, search.c.confidence)
 
 
 def _fitting(search: Search) -> list[Evidence]:
@@ -195,12 +192,14 @@ def decide(search: Search) -> Evidence | None:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
         rival = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
+        runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
         if rival is None and chosen is None and len(short) < SHORT_TRIES:
             rival = _stalled_family_fallback(search, risks, short)
+            runs = 0 if rival is None else fallback_runs(rival, search, risks)
         if rival is not None and rival.setting not in short:
             short.add(rival.setting)
             # one setting to spare: the baseline, run after the choice, can be one more of its family
-            search.ev.evaluate([rival.setting], stall_runs_needed(rival, search.window, risks, spare=1))
+            search.ev.evaluate([rival.setting], runs)
             continue
         if chosen is None:
             return None

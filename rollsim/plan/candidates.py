@@ -122,29 +122,30 @@ def as_int_or_percent(count: int, desired: int) -> IntOrPercent:
     return count
 
 
-def patch_value(setting: Setting, desired: int, surge_capped: bool = False) -> IntOrPercent:
+def patch_value(setting: Setting, desired: int, surge_limit: int | None = None) -> IntOrPercent:
     """The budget value the patch writes: ``as_int_or_percent``'s, except a percent on its rounding
     edge, which one more node would round up to one more pod: a maxUnavailable one would take one more
     node down at once (``5%`` of 20 is 1, of 21 is 2: 90.5% available where the plan showed 95%), and a
-    maxSurge one, when a surge budget caps the count (``surge_capped``), would ask for one more pod than
-    the budget allows (audit 25: ``16%`` of 31 is 5, of 32 is 6, over ``--surge-pods 5``, and NotReady
-    nodes that recover rejoin the count). The plain count then, which keeps what the plan measured as
-    the cluster grows.
+    maxSurge one would ask for more surge pods than a surge budget allows (``surge_limit``: the most it
+    allows; None, no budget) when that is fewer (audit 25: ``16%`` of 31 is 5, of 32 is 6, over
+    ``--surge-pods 5``, and NotReady nodes that recover rejoin the count). The plain count then, which
+    keeps what the plan measured as the cluster grows.
     """
     value = as_int_or_percent(setting.count, desired)
-    edge = isinstance(value, str) and scaled_value(value, desired + 1) > setting.count
-    if edge and (setting.kind == UNAVAILABLE or surge_capped):
+    if not isinstance(value, str) or (more := scaled_value(value, desired + 1)) <= setting.count:
+        return value
+    if setting.kind == UNAVAILABLE or (surge_limit is not None and more > surge_limit):
         return setting.count
     return value
 
 
 def patch_command(setting: Setting, desired: int, name: str, namespace: str, context: str | None = None,
-                  kubeconfig: str | None = None, surge_capped: bool = False) -> str:
+                  kubeconfig: str | None = None, surge_limit: int | None = None) -> str:
     """The ``kubectl patch`` that applies ``setting`` (a strategic merge patch of the spec), to the
     cluster the plan read (``--kubeconfig``/``--context``, when given: without them kubectl patches
     whatever its current context is).
     """
-    value = patch_value(setting, desired, surge_capped)
+    value = patch_value(setting, desired, surge_limit)
     other = 0
     rolling = ({"maxUnavailable": value, "maxSurge": other} if setting.kind == UNAVAILABLE
                else {"maxUnavailable": other, "maxSurge": value})

@@ -33,7 +33,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation, bound_words
-from rollsim.plan.search import Search
+from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
@@ -41,7 +41,7 @@ from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report, for_strategy
 from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.priority import is_critical
-from rollsim.spec.scenario import Scenario
+from rollsim.spec.scenario import STALL_AFTER_S, Scenario
 from rollsim.sweep.experiment import replication_seed
 
 Saved = tuple[Path, tuple[str, ...]]  # the plan folder's inputs/ and the names of the files it holds
@@ -96,7 +96,9 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
         rows.append({
             "setting": current_label if "current" in role and current_label else s.label(desired),
             "kind": s.kind, "count": s.count,
-            "value": str(as_int_or_percent(s.count, desired)), "min_ready_seconds": s.min_ready_seconds,
+            # as the patch writes it (patch_value: a percent on its rounding edge is the count)
+            "value": str(patch_value(s, desired, surge_limit(search.c, search.capacity, desired))),
+            "min_ready_seconds": s.min_ready_seconds,
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **e.row(search.window, seed), **e.row_over(common[e.replications >= full]), "role": "+".join(role),
             # its family stalled and its own finished runs are too few (answer.stalls_too_often): figures cross it
@@ -191,7 +193,7 @@ def _setting_fields(search: Search, e: Evidence, desired: int) -> dict[str, Any]
     s = e.setting
     pods, cpu, mem = search.capacity.of(s)
     return {"setting": s.label(desired), "kind": s.kind, "count": s.count,
-            "value": patch_value(s, desired, search.c.surge_capped),
+            "value": patch_value(s, desired, surge_limit(search.c, search.capacity, desired)),
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
             **{k: _finite(v) for k, v in e.row(search.window, search.s.seed).items()}}
 
@@ -312,19 +314,22 @@ def _inputs_phrase(source: Mapping[str, Any]) -> str:
 
 def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
                    source: Mapping[str, Any] | None = None, saved: Saved | None = None,
-                   kubernetes_version: str | None = None) -> str:
+                   kubernetes_version: str | None = None, stall_after: float = STALL_AFTER_S) -> str:
     """How to see one of the answer's runs again: ``simulate`` with the plan's inputs, the setting and
     the run's seed (replication r runs ``replication_seed(search seed, r)``, not the search seed itself).
     For a DaemonSet that is not ``rolling`` (OnDelete), ``--strategy RollingUpdate`` too, which the
     patch sets and the plan simulated: without it ``simulate`` ignores the budgets (audit 13). The
     inputs the plan folder ``saved`` (its ``inputs/`` and their names) from a cluster stand for the
     cluster, with its ``kubernetes_version`` (a file does not carry it), and what it kept of standard
-    input stands for the pipe.
+    input stands for the pipe. A ``stall_after`` the plan set (``run.waiting_a_window``) is given too:
+    without it a run that waits longer for a straggler stalls where the plan's finished (audit 27).
     """
     flags = (f"--max-unavailable {setting.count} --max-surge 0" if setting.kind == UNAVAILABLE
              else f"--max-surge {setting.count} --max-unavailable 0")
     if not rolling:
         flags = f"--strategy RollingUpdate {flags}"
+    if stall_after != STALL_AFTER_S:
+        flags = f"{flags} --stall-after {stall_after:g}"
     runs = (f"{flags} --min-ready-seconds {setting.min_ready_seconds:g} --seed {seeds[0]} repeats its first run "
             f"(the {len(seeds)} runs' seeds: plan.json answer.seeds")
     if saved is None:
@@ -351,16 +356,21 @@ def _read_from(names: tuple[str, ...]) -> str:
     return " and ".join(w for w, read in (("the cluster", cluster), ("standard input", piped)) if read)
 
 
-def edge_note(setting: Setting, desired: int, surge_capped: bool = False) -> str | None:
+def surge_limit(c: Constraints, capacity: Capacity, desired: int) -> int | None:
+    """The most surge pods the surge budget allows with one node more (``patch_value``), None without one."""
+    return capacity.largest(desired + 1) if c.surge_capped else None
+
+
+def edge_note(setting: Setting, desired: int, limit: int | None = None) -> str | None:
     """Why the patch writes a count where the setting's label gives a percent (``patch_value``), or None."""
-    shown, written = as_int_or_percent(setting.count, desired), patch_value(setting, desired, surge_capped)
+    shown, written = as_int_or_percent(setting.count, desired), patch_value(setting, desired, limit)
     if shown == written:
         return None
     more = scaled_value(str(shown), desired + 1)
     if setting.kind == SURGE:
         return (f"the patch writes maxSurge {written}, not {shown}: {shown} of {desired + 1:,} nodes is {more:,}, "
-                "so one node more (a NotReady node back, a node added) would ask for more surge pods at once than "
-                "the surge budget allows")
+                f"so one node more (a NotReady node back, a node added) would ask for more surge pods at once than "
+                f"the surge budget allows ({limit:,})")
     return (f"the patch writes maxUnavailable {written}, not {shown}: {shown} of {desired + 1:,} nodes is {more:,}, "
             "so one node more would take down one more at once than the plan measured")
 
@@ -388,13 +398,12 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "max_surge": fields["value"] if s.kind == SURGE else 0,
             "min_ready_seconds": s.min_ready_seconds,
             "patch": patch_command(s, d, ds.name, ds.namespace, source.get("context"), source.get("kubeconfig"),
-                                   constraints.surge_capped),
+                                   (limit := surge_limit(constraints, search.capacity, d))),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
-                                          surge_wake_note(chosen, scenario),
-                                          edge_note(s, d, constraints.surge_capped)) if n) or None,
+                                          surge_wake_note(chosen, scenario), edge_note(s, d, limit)) if n) or None,
             "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
             "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source, saved,
-                                         scenario.controller.kubernetes_version),
+                                         scenario.controller.kubernetes_version, scenario.stall_after_s),
             "pace": _pace(search, chosen, result.fastest, d),
             "stall_risk": _stall_risk(search, chosen, d),
             "unsettled": _unsettled(search, chosen, d),

@@ -108,8 +108,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
         inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
                             help=setting.help_text())
     inputs.add_argument("--kubernetes-version", type=_checked(RULES["kubernetes_version"]), metavar="1.MM",
-                        help="whose controller rules apply (default: a live cluster's own version, else the newest "
-                             "modelled)")
+                        help="whose controller rules apply (default: a live cluster's own version, else a node "
+                             "list's newest kubelet's where its kubelets rule out the newest modelled, else that)")
     c = p.add_argument_group("constraints")
     c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
                    help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")

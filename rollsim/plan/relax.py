@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -92,24 +93,32 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     out: list[Relaxation] = []
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
-    # the tops (the largest counts that keep the floor) whose runs all finished
-    tops = [(f, e) for f, t in search.tops.items() if t is not None and (e := search.one(f.at(t))).completed]
-    if tops:  # settings keep the floor, none meets the window: what the fastest of them needs
-        # each top run to its confirmation (a family's top may not finish all of them: audit 15), the least needed
-        confirmed = [search.confirm(e.setting) for _, e in tops]
+    # the tops (the largest counts that keep the floor) whose runs all finished; else, with a window, the
+    # counts of 1 that did (a top that stalled hides a slower count that keeps the floor: audit 27)
+    keepers = [e for f, t in search.tops.items() if t is not None and (e := search.one(f.at(t))).completed]
+    one = surge = held = None
+    if not keepers:
+        one = search.one(Setting(UNAVAILABLE, 1, mrs))
+        surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
+        if c.window_s is not None:
+            keepers = [e for e in (one, surge) if e is not None and e.completed and e.keeps_floor(c)]
+    if keepers:  # settings keep the floor, none meets the window: what the fastest of them needs
+        # each run to its confirmation (a family's top may not finish all of them: audit 15), the least needed
+        confirmed = [search.confirm(e.setting) for e in keepers]
         allow, fastest = min(((needed_window(e, search.window, search.s.ladder), e) for e in confirmed),
                              key=lambda we: we[0])
-        if math.isfinite(allow):
+        binding = "window"
+        if math.isfinite(allow) and c.window_s is not None and allow <= c.window_s:
+            held = fastest  # it meets the window on its runs: the stall rule holds it (audit 27)
+            binding = "window probability"
+        elif math.isfinite(allow):
             needed = f"allow {format_duration(allow)} ({window_basis(fastest, search, allow)})"
             out.append(Relaxation("window", needed, fastest, surge_cost(fastest, cap)))
         else:  # the runs added to confirm them did not all finish
             tried = ", ".join(e.setting.label(d) for e in confirmed)
             out.append(Relaxation("window", f"no window alone would do: {tried} did not finish every one of "
                                             f"{confirmed[0].replications} runs", None))
-        binding = "window"
     else:  # no family has a setting that finishes and keeps the floor
-        one = search.one(Setting(UNAVAILABLE, 1, mrs))
-        surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         cut_short = [e for e in (one, surge) if e is not None and _cut_at_horizon(e)]
         binding = "availability floor"
         probed = [e for e in (one, surge) if e is not None]
@@ -123,8 +132,10 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         elif stalled := [e for e in probed if e.keeps_floor(c) and e.stalled]:
             # the floor is kept, the rollouts stall: no floor or budget helps (audit 25: "binding: availability
             # floor" beside "no lower floor helps", for runs that stalled waiting on a straggler)
-            binding = "window"
-            out.append(Relaxation("window", _stalls_keeping_floor(stalled[0], d), None, cited=stalled[0]))
+            lost = _lost_wake_ups(stalled[0])  # no window helps those: the rollouts that stall bind
+            binding = "window" if c.window_s is not None and not lost else "stalled rollouts"
+            out.append(Relaxation(binding, _stalls_keeping_floor(stalled[0], d, c.window_s is not None), None,
+                                  cited=stalled[0]))
     # the floor or the surge capacity that admits a setting that meets the window: the smallest such
     # count of each family above its top (from 1 when no count keeps the floor)
     for family in families:
@@ -152,6 +163,10 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     stalls = stalls_relaxed(search)
     if stalls is not None:  # a setting held out only by its family's stalls: the window's probability that admits it
         return (binding if out else "window probability"), [*out, stalls]
+    if held is not None:  # the same, on too few runs to name a probability
+        out.append(Relaxation("window probability", f"{held.setting.label(d)} meets the window on its own runs, "
+                              "but its family stalled and it has too few runs without a stall to name the "
+                              "probability they show", None, cited=held))
     return binding, out
 
 
@@ -172,6 +187,8 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
     if not held:
         return None
     e = max(held, key=lambda h: h.replications)
+    if e.replications < window.confirm_runs:  # a probability from a few runs (5: 32%) says little (audit 27)
+        return None
     risk = risks[e.setting.family]
     probability = math.floor(100 * ((1 - c.confidence) / risk.settings) ** (1 / e.replications)) / 100
     relaxed = dataclasses.replace(c, window_probability=probability) if probability > 0 else None
@@ -215,9 +232,11 @@ def window_basis(e: Evidence, search: Search, allow: float) -> str:
             f"{format_duration(order)}")
 
 
-def _stalls_keeping_floor(e: Evidence, desired: int) -> str:
+def _stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
     """Why no window is named when the settings that keep the floor stall: what their runs waited on,
-    and how long a run waited for progress (``run.waiting_a_window``: its end less its last progress).
+    how long a run waited for progress (``run.waiting_a_window``: its end less its last progress), and
+    what would help: for a lost minReadySeconds wake-up (``old-pod-kept``) no window, since the old pod
+    waits for the informers' resync, but minReadySeconds 0; for a straggler, a longer wait.
     """
     from rollsim.plan.answer import stalled_on
 
@@ -225,10 +244,21 @@ def _stalls_keeping_floor(e: Evidence, desired: int) -> str:
     waits = [s["end_s"] - s["stalled_at_s"] for s in stalled if s.get("end_s") is not None
              and s.get("stalled_at_s") is not None]
     waited = f" after {format_duration(max(waits))} without progress" if waits else ""
-    return (f"no setting that keeps the floor finished every run: {e.setting.label(desired)} stalled in "
+    said = (f"no setting that keeps the floor finished every run: {e.setting.label(desired)} stalled in "
             f"{e.stalled} of its {e.replications} runs{stalled_on(stalled)} (each called stalled{waited}: "
-            "the window, or the scenario's stall_after if longer); if what they wait on ends, a longer window "
-            "waits for it")
+            + ("the window, or the scenario's stall_after if longer)" if window else "the scenario's stall_after)"))
+    if _lost_wake_ups(e):
+        return (f"{said}; no window helps, as such an old pod waits for the informers' resync (12-24 h): "
+                "minReadySeconds 0 avoids the race (--min-ready-seconds 0)")
+    if window:
+        return f"{said}; if what they wait on ends, a longer window waits for it"
+    return f"{said}; a --window longer than what they wait on makes the plan wait that long"
+
+
+def _lost_wake_ups(e: Evidence) -> bool:
+    """Whether ``e``'s stalled runs stopped mostly on a lost minReadySeconds wake-up (``old-pod-kept``)."""
+    causes = Counter(str(s.get("stop_cause")) for s in e.summaries if s.get("stalled"))
+    return bool(causes) and causes.most_common(1)[0][0] == "old-pod-kept"
 
 
 def _no_floor_helps(search: Search, largest: Evidence) -> str:

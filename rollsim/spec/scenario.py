@@ -27,6 +27,7 @@ from rollsim.spec.registry import RegistrySpec
 from rollsim.spec.volumes import HostPath
 
 __all__ = [
+    "STALL_AFTER_S",
     "UpdateStrategy",
     "ReadinessProbe",
     "DaemonSetSpec",
@@ -43,6 +44,8 @@ __all__ = [
     "check_horizon",
     "is_default_ready",
 ]
+
+STALL_AFTER_S = 3600.0  # a rollout with no progress for this long is stalled (the default stall_after)
 
 ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
@@ -263,7 +266,7 @@ class Scenario:
     new_pods: NewPodFaults = "healthy"  # type: ignore[assignment]
     # an hour: past the default Ready time's straggler tail (DEFAULT_READY), which outlasted the half hour
     # before about once in 44,000 pods (1 of 400 seeds of a 1,000-node rollout) and an hour about once in 12 million
-    stall_after_s: float = 3600.0
+    stall_after_s: float = STALL_AFTER_S
     image: ImageSpec = field(default_factory=ImageSpec)
     registry: RegistrySpec = field(default_factory=RegistrySpec)
     not_ready_nodes: int = 0

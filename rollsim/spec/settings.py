@@ -257,7 +257,8 @@ _OWN: tuple[Setting, ...] = (
             "description": "a minor version: " + ", ".join(SUPPORTED_VERSIONS)}, "1.MINOR", SUPPORTED_VERSIONS),
             "the Kubernetes minor version whose controller rules apply (" + ", ".join(SUPPORTED_VERSIONS) + ")",
             field="controller.kubernetes_version", label="Kubernetes version",
-            shown_default=f"a live cluster's own version (ds/NAME, --context), else {DEFAULT_VERSION}"),
+            shown_default=f"a live cluster's own version (ds/NAME, --context), else a node list's newest kubelet's "
+                          f"where its kubelets rule out {DEFAULT_VERSION}, else {DEFAULT_VERSION}"),
     Setting("queue_dedup", "controller.queue_dedup", k.BOOLEAN,
             "the delaying queue keeps one waiting entry per key, the earliest (client-go)",
             field="controller.queue_dedup", flag=False, label="work queue keeps the earliest AddAfter"),

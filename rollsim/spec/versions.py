@@ -267,10 +267,12 @@ def kubelet_range(kubelets: Iterable[str]) -> tuple[int, int] | None:
 
 def kubelets_version(kubelets: Sequence[str]) -> tuple[str, str] | None:
     """The version to simulate when none is given and no cluster was asked, and why, when a node
-    list's ``kubelets`` rule out the default: the newest modelled minor the cluster can run, or the
-    oldest modelled one for a cluster older than every one (with what it does unlike it). None when
-    the default can be the cluster's version, is the nearest to it, or the kubelets say nothing
-    (audit 25: a node list of v1.33 and v1.34 kubelets was planned with 1.37's rules, a warning aside).
+    list's ``kubelets`` rule out the default: the minor of its newest kubelet (a control plane is
+    upgraded before its nodes, so a cluster whose newest kubelet is v1.34 most likely runs v1.34),
+    or the oldest modelled one for a cluster older than every one (with what its own minor does
+    unlike it). None when the default can be the cluster's version, is the nearest to it, or the
+    kubelets say nothing (audit 25: a node list of v1.33 and v1.34 kubelets was planned with 1.37's
+    rules, a warning aside; audit 27: not the newest the skew policy allows, the least likely).
     """
     bounds = kubelet_range(kubelets)
     if bounds is None:
@@ -278,19 +280,18 @@ def kubelets_version(kubelets: Sequence[str]) -> tuple[str, str] | None:
     low, high = bounds
     if high >= _minor(DEFAULT_VERSION):
         return None
-    possible = [v for v in SUPPORTED_VERSIONS if low <= _minor(v) <= high]
-    version = possible[-1] if possible else SUPPORTED_VERSIONS[0]
+    oldest = SUPPORTED_VERSIONS[0]
     listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
     running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
     cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
     why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
            f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older): ")
-    if possible:
-        others = f" ({', '.join(possible[:-1])} the others it can be)" if len(possible) > 1 else ""
-        return version, (f"{why}the controller rules of {version}, the newest of those, apply{others}; "
-                         "--kubernetes-version names the cluster's own")
-    return version, (f"{why}the controller rules of {version}, the oldest modelled, apply, but on v1.{high} "
-                     f"{'; '.join(older_differences(high))}")
+    if low >= _minor(oldest):
+        version = f"1.{low}"
+        return version, (f"{why}the controller rules of {version}, its newest kubelet's (a control plane is "
+                         "upgraded before its nodes), apply; --kubernetes-version names the cluster's own")
+    return oldest, (f"{why}the controller rules of {oldest}, the oldest modelled, apply, but on v1.{low} "
+                    f"{'; '.join(older_differences(low))}")
 
 
 def kubelet_skew(version: str, kubelets: Iterable[str], named: str) -> str | None:
