@@ -55,6 +55,15 @@ def test_run_writes_tables_figures_and_report(experiment, tmp_path, capsys) -> N
     assert "<b>&</b>" not in html and "&lt;b&gt;&amp;&lt;/b&gt;" in html
 
 
+def test_a_piped_run_says_at_once_what_it_starts_and_quiet_says_nothing(experiment, tmp_path, capsys) -> None:
+    """A CI log showed nothing of a sweep for its first 30 s (audit 26): one line says it started."""
+    out = tmp_path / "out"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    assert capsys.readouterr().err == "rollsim: tiny: 4 runs to simulate; a line every 30s\n"
+    assert main(["run", str(experiment), "--out", str(out), "--workers", "1", "--force", "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
 def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
@@ -92,8 +101,57 @@ def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment
     assert main(["run", str(experiment), "--out", str(out), "--workers", "1"]) == 0
     assert capsys.readouterr().err.splitlines() == [  # the same configuration: replications it no longer asks for
         f"rollsim: warning: {out / 'runs'}: 1 saved run is a replication beyond those their configurations ask for "
-        "now (kept, in case they come back: they are in no table); --force removes them, and simulates every run "
-        "again"]
+        "now (replications: 1) (kept, in case they come back: they are in no table); --force removes them, and "
+        "simulates every run again"]
+
+
+def _stale_line(capsys) -> str:
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "saved run" in line]
+    return line
+
+
+def test_stale_runs_are_said_to_be_of_the_change_that_made_them_so(experiment, tmp_path, capsys,
+                                                                  monkeypatch) -> None:
+    """After the root seed alone changed, the warning said the saved runs were "replications beyond
+    those their configurations ask for now", and after rollsim's model version changed, that a
+    setting or an input file had (audit 26). Each now names what changed; "beyond" is said only of
+    runs the experiment would make but for its replications.
+    """
+    from rollsim.spec import model_version
+
+    out = tmp_path / "out"
+    argv = ["run", str(experiment), "--out", str(out), "--workers", "1"]
+    keep = "(kept, in case they come back: they are in no table); --force removes them, and simulates every run again"
+    assert main(argv) == 0
+    experiment.write_text(TINY.replace("seed: 1", "seed: 2"))
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert _stale_line(capsys) == (f"rollsim: warning: {out / 'runs'}: 4 saved runs were simulated with another seed "
+                                   f"(the experiment's seed changed) {keep}")
+    experiment.write_text(TINY.replace("seed: 1", "seed: 2").replace("replications: 2", "replications: 1"))
+    assert main(argv) == 0  # seed 1's runs are still of another seed; seed 2's replication 1 is beyond
+    assert _stale_line(capsys) == (f"rollsim: warning: {out / 'runs'}: 4 saved runs were simulated with another seed "
+                                   "(the experiment's seed changed); 2 saved runs are replications beyond those their "
+                                   f"configurations ask for now (replications: 1) {keep}")
+    experiment.write_text(TINY)
+    assert main([*argv, "--force"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(model_version, "MODEL_VERSION", model_version.MODEL_VERSION + 1)
+    assert main(argv) == 0
+    assert _stale_line(capsys) == (f"rollsim: warning: {out / 'runs'}: 4 saved runs were simulated by rollsim's model "
+                                   f"version {model_version.MODEL_VERSION - 1} (this rollsim's is "
+                                   f"{model_version.MODEL_VERSION}) {keep}")
+    assert main(["run", str(experiment), "--out", str(out), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"] == {"total": 4, "simulated": 0, "reused": 4, "stale": 4}
+    monkeypatch.undo()
+    for record in (out / "runs").glob("*.json"):  # as rollsim wrote them before runs recorded their model version
+        data = json.loads(record.read_text())
+        if data.pop("model_version") == model_version.MODEL_VERSION + 1:
+            record.write_text(json.dumps(data))
+    assert main(argv) == 0
+    assert _stale_line(capsys) == (f"rollsim: warning: {out / 'runs'}: 4 saved runs belong to no configuration of "
+                                   "'tiny' now (a setting of theirs, what an input file says, or rollsim's model "
+                                   f"version changed) {keep}")
 
 
 PARTLY = """\

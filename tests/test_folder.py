@@ -110,7 +110,7 @@ def test_force_keeps_the_folders_identity_while_it_discards_the_runs(tmp_path: P
 
 def test_force_into_another_finished_experiment_says_what_it_would_discard(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    run_experiment(experiment(tmp_path, "first"), out, workers=1)
+    run_experiment(experiment(tmp_path, "first"), out, workers=1, progress=False)
     path = tmp_path / "second.yaml"
     path.write_text(EXPERIMENT.format(name="second"), encoding="utf-8")
     assert main(["run", str(path), "--out", str(out), "--force", "--workers", "1"]) == 2
@@ -213,13 +213,96 @@ def test_a_sweep_stopped_before_its_report_leaves_no_old_report(tmp_path: Path, 
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rollsim.present.report, "save_figures", stop)
+    capsys.readouterr()
     assert main([*argv, "--force"]) == 130
     assert (out / "manifest.json").is_file()  # the sweep itself finished
     assert not (out / "report.md").exists() and not (out / "report.html").exists()
+    # what is saved and how to finish, where it said "interrupted; nothing half-written is left" (audit 26)
+    assert one_error_line(capsys) == (f"rollsim: interrupted while drawing the figures and report: all 4 runs and the "
+                                      f"tables are saved in {out}; rollsim report {out} draws them (or run again)")
     monkeypatch.undo()
     assert main(argv) == 0  # nothing to simulate; the report is written again
     assert (out / "report.md").is_file() and (out / "report.html").is_file()
     capsys.readouterr()
+
+
+def test_a_rerun_stopped_while_drawing_leaves_the_tables_alone(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A finished folder run again draws its figures and report again: stopped after the first figure,
+    it left that new figure beside the last run's others and report; it now leaves the tables alone,
+    which ``rollsim report`` draws them from, as its line says.
+    """
+    import rollsim.present.output
+    from rollsim.sweep.folder import FIGURE_FILES, FIGURES
+
+    (tmp_path / "exp.yaml").write_text(EXPERIMENT.format(name="exp"), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(tmp_path / "exp.yaml"), "--out", str(out), "--workers", "1", "-q"]
+    assert main(argv) == 0
+    tables = {name: (out / name).read_bytes() for name in ("runs.csv", "summary.csv", "manifest.json")}
+    real, drawn = rollsim.present.output.write_atomically, []
+
+    def second_stops(path: Path, *args: object, **kwargs: object) -> None:
+        if drawn:
+            raise KeyboardInterrupt
+        real(path, *args, **kwargs)
+        drawn.append(path)
+
+    monkeypatch.setattr(rollsim.present.output, "write_atomically", second_stops)  # the figures' writes
+    assert main(argv) == 130
+    assert one_error_line(capsys, "interrupted while drawing the figures and report: all 4 runs and the tables are "
+                                  f"saved in {out}; rollsim report {out} draws them (or run again)")
+    assert not [name for name in FIGURE_FILES if (out / FIGURES / name).exists()] and drawn
+    assert not (out / "report.md").exists() and not (out / "report.html").exists()
+    assert {name: (out / name).read_bytes() for name in tables} == tables
+    monkeypatch.undo()
+    assert main(["report", str(out), "-q"]) == 0
+    assert all((out / FIGURES / name).is_file() for name in FIGURE_FILES) and (out / "report.html").is_file()
+
+
+def test_the_folder_stays_locked_until_its_report_is_written(tmp_path: Path) -> None:
+    """``run_experiment`` let go of the lock when its tables were written, and ``rollsim run`` drew
+    the figures and the report after: ``present`` now runs under the lock, whether the sweep wrote
+    the tables or found them up to date, and another command is refused meanwhile.
+    """
+    out, seen = tmp_path / "out", []
+
+    def present(folder: Path) -> str:
+        assert (folder / "manifest.json").is_file()  # the tables are written, and the folder still held
+        with pytest.raises(FolderBusy, match=rf"{out} is in use by another rollsim command {BUSY} \(pid {os.getpid()}"):
+            check_free(folder)
+        seen.append(folder)
+        return "drawn"
+
+    for wrote in (True, False):
+        report = run_experiment(experiment(tmp_path, "first"), out, workers=1, progress=False, present=present)
+        assert (report.wrote, report.presented) == (wrote, "drawn")
+    assert seen == [out, out] and not (out / LOCK).exists()
+
+
+def test_a_run_force_while_the_report_is_drawn_is_refused(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Audit 26: a ``rollsim run --force`` started while the first run drew its figures took the lock
+    the first had let go, cleared the folder, and the first then wrote its old report and figures
+    into it (interrupted, that left them beside no tables). Now it is refused, as while the runs ran.
+    """
+    import rollsim.present.report
+
+    (tmp_path / "exp.yaml").write_text(EXPERIMENT.format(name="exp"), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(tmp_path / "exp.yaml"), "--out", str(out), "--workers", "1", "-q"]
+    real, second = rollsim.present.report.write_report, []
+
+    def drawing(results):
+        second.append(main([*argv, "--force"]))  # another run, started meanwhile
+        second.append(capsys.readouterr().err)
+        return real(results)
+
+    monkeypatch.setattr(rollsim.present.report, "write_report", drawing)
+    assert main(argv) == 0
+    assert second[0] == 1 and second[1].count("\n") == 1
+    assert f"{out} is in use by another rollsim command {BUSY.replace(chr(92), '')} (pid {os.getpid()}" in second[1]
+    assert sorted(p.name for p in out.iterdir()) == ["downtime.parquet", "experiment.yaml", "figures", "manifest.json",
+                                                     "report.html", "report.md", "runs", "runs.csv", "summary.csv",
+                                                     "summary_long.csv", "timelines.parquet"]
 
 
 # -- a folder that is not rollsim's ---------------------------------------------------------------
@@ -335,6 +418,27 @@ def test_a_rebuild_forgets_the_figures_and_what_killed_writes_left(tmp_path: Pat
     forget_tables(out, keep_identity=True)
     assert not any((figures / name).exists() for name in FIGURE_FILES)
     assert all(p.exists() for p in mine) and not (out / "manifest.json").exists()
+
+
+def test_a_run_removes_what_killed_saves_of_runs_left(tmp_path: Path, capsys) -> None:
+    """SIGKILL while a run's file was saved left its hidden temporary in runs/ for good (audit 26:
+    ``runs/.k645c73e8-r045-….downtime.parquet.c3h5werv.tmp`` after 8 kills and a finished rerun); only
+    --force removed it. Any run now removes those, finished folder or not; a file of the user's stays.
+    """
+    out = tmp_path / "out"
+    run_experiment(experiment(tmp_path, "first"), out, workers=1, progress=False)
+    runs = out / "runs"
+    run = sorted(p.name for p in runs.glob("*.json"))[0][:-len(".json")]
+    debris = [runs / f".{run}.timeline.parquet.c3h5werv.tmp", runs / f".{run}.downtime.parquet.x1.tmp",
+              runs / f".{run}.json.q_9z.tmp", runs / ".k645c73e8-r045-0123456789.timeline.parquet.ab.tmp",
+              runs / ".c000-r001-39a783b810.json.zz.tmp"]
+    mine = [runs / ".notes.txt.keep.tmp", runs / f".{run}.parquet.x.tmp", runs / f"{run}.json.x.tmp",
+            runs / ".k645c73e8-r045-0123456789.csv.ab.tmp"]
+    for path in (*debris, *mine):
+        path.write_bytes(b"x")
+    report = run_experiment(experiment(tmp_path, "first"), out, workers=1, progress=False)
+    assert not report.wrote  # up to date: nothing else written
+    assert not [p for p in debris if p.exists()] and all(p.exists() for p in mine)
 
 
 def test_the_figure_files_are_the_ones_rollsim_draws() -> None:

@@ -310,3 +310,21 @@ def test_a_plan_replaces_one_a_killed_plan_left(tmp_path, plans, capsys) -> None
     out = _killed(plans[0], tmp_path / "plan", 1)
     assert plan_into(out, 20) == 0
     assert sorted(contents(out)) == ALL and nodes_of(out) == 20
+
+
+def test_a_plan_removes_what_killed_writes_left(tmp_path, plans) -> None:
+    """SIGKILL while a plan's file was written left its hidden temporary (``.report.html.XXXX.tmp``,
+    209 KB in audit 26), which no later plan or report removed. The next plan removes those of the
+    files a plan writes, at the top, in figures/ and in inputs/; a file of the user's stays.
+    """
+    out = folder(tmp_path, plans, held=True)
+    (out / "inputs").mkdir()
+    debris = [out / ".report.html.dj8p1fdh.tmp", out / ".candidates.csv.k3yq.tmp", out / ".plan.json.a1.tmp",
+              out / "figures" / ".search.png.q9.tmp", out / "inputs" / ".nodes.json.x7.tmp"]
+    mine = [out / ".notes.txt.keep.tmp", out / "figures" / ".mine.png.x.tmp", out / "inputs" / "mine.json",
+            out / ".report.html.tmp"]
+    for path in (*debris, *mine):
+        path.write_text("x", encoding="utf-8")
+    assert plan_into(out, 20) == 0
+    assert not [p for p in debris if p.exists()] and all(p.exists() for p in mine)
+    assert nodes_of(out) == 20

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from rollsim import simulate
+from rollsim.spec import model_version
 from rollsim.sweep import dispatch, runner
 from rollsim.sweep.aggregate import RUN_COLUMNS, RUN_KEYS
 from rollsim.sweep.executors import ExecutorError, choose_executor, open_executor
@@ -91,7 +92,8 @@ def test_the_folder_has_every_file(serial: Path) -> None:
 def test_run_json(serial: Path, experiment_file: Path) -> None:
     spec = load_experiment(experiment_file).runs()[7]  # configuration 3, replication 1
     data = json.loads((serial / "runs" / f"{spec.run_id}.json").read_text())
-    assert set(data) == {"run_id", "config", "label", "params", "replication", "seed", "summary"}
+    assert set(data) == {"run_id", "config", "label", "params", "replication", "seed", "model_version", "summary"}
+    assert data["model_version"] == model_version.MODEL_VERSION  # what simulated it (rollsim.sweep.stale)
     assert (data["config"], data["replication"], data["seed"]) == (spec.config, spec.replication, spec.seed)
     assert data["params"] == {"strategy.max_unavailable": "25%", "strategy.min_ready_seconds": 5}
     assert list(data["summary"]) == sorted(RUN_KEYS)
@@ -273,6 +275,25 @@ def test_an_interrupt_outside_the_sweep_says_how_many_runs_are_saved(experiment_
     assert (caught.value.finished, caught.value.total) == ((3, 8) if step == "open_executor" else (8, 8))
 
 
+def test_an_interrupt_as_a_new_folders_executor_starts_says_nothing_was_written(experiment_file: Path,
+                                                                                 tmp_path: Path, monkeypatch) -> None:
+    """It said "0 of 8 runs are saved in DIR; run again to resume" of a folder it had made and then
+    removed, holding nothing (audit 26); a folder that was there says what it holds, as before.
+    """
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "open_executor", interrupted)
+    out = tmp_path / "new" / "tiny"
+    with pytest.raises(RunInterrupted) as caught:
+        run_experiment(load_experiment(experiment_file), out, workers=1, progress=False)
+    assert str(caught.value) == "interrupted before any run was saved; nothing was written"
+    assert (caught.value.finished, caught.value.total) == (0, 8) and not (tmp_path / "new").exists()
+    out.mkdir(parents=True)
+    with pytest.raises(RunInterrupted, match=rf"^interrupted: 0 of 8 runs are saved in {out}; run again to resume$"):
+        run_experiment(load_experiment(experiment_file), out, workers=1, progress=False)
+
+
 def test_interrupting_a_process_pool(experiment_file: Path, tmp_path: Path) -> None:
     def interrupt(done: int, total: int) -> None:
         raise KeyboardInterrupt
@@ -314,6 +335,7 @@ def test_a_changed_root_seed_runs_everything_again(serial: Path, tmp_path: Path,
     reseeded = load_experiment(write(tmp_path, EXPERIMENT.replace("seed: 11", "seed: 12")))
     report = run_experiment(reseeded, out, workers=1)
     assert (counting.calls, report.runs_run, report.runs_reused, report.runs_stale) == (8, 8, 0, 8)
+    assert report.stale == runner.StaleRuns(reseeded=8)  # of another seed, not "replications beyond those asked"
     before, after = pd.read_csv(serial / "runs.csv"), pd.read_csv(out / "runs.csv")
     assert not set(before["seed"]) & set(after["seed"]) and not set(before["run_id"]) & set(after["run_id"])
 
@@ -345,7 +367,7 @@ def test_a_damaged_run_file_is_simulated_again(serial: Path, experiment_file: Pa
     counting = Counting()
     monkeypatch.setattr(dispatch, "run_one", counting)
     assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
-    err = capsys.readouterr().err
+    err = "".join(line for line in capsys.readouterr().err.splitlines(True) if "warning" in line)  # not the progress
     prefix = "rollsim: warning: 2 saved runs could not be read and were simulated again: "
     assert err.count("\n") == 1 and err.startswith(prefix) and err.endswith(" (and 1 more)\n")
     # the first in run order: which of the two that is depends on the run ids (MODEL_VERSION), as the files' order does
@@ -357,7 +379,55 @@ def test_a_damaged_run_file_is_simulated_again(serial: Path, experiment_file: Pa
     assert counting.calls == 2
     same_results(serial, out)
     assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
-    assert counting.calls == 2 and capsys.readouterr().err == ""
+    assert counting.calls == 2 and capsys.readouterr().err == ""  # nothing simulated: no progress either
+
+
+def _cut(path: Path, keep: int) -> None:
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+TABLE_DAMAGE = {  # what was done to a table, and the warning's start (after the folder) and its reason
+    "runs.csv cut short": (lambda out: _cut(out / "runs.csv", 900), "runs.csv: ", "its last row is cut short"),
+    "runs.csv cut at a row's end": (
+        lambda out: (out / "runs.csv").write_text("".join((out / "runs.csv").read_text().splitlines(True)[:-2])),
+        "runs.csv: ", "6 rows for the 8 runs manifest.json counts"),
+    "summary.csv emptied": (lambda out: _cut(out / "summary.csv", 0), "summary.csv: ", "empty"),
+    "summary_long.csv cut at a row's end": (
+        lambda out: (out / "summary_long.csv").write_text(
+            "".join((out / "summary_long.csv").read_text().splitlines(True)[:-1])),
+        "summary_long.csv: ", "rows for the"),
+    "timelines.parquet emptied": (lambda out: _cut(out / "timelines.parquet", 0), "timelines.parquet: ",
+                                  "not a readable parquet file"),
+    "downtime.parquet cut short": (lambda out: _cut(out / "downtime.parquet", 300), "downtime.parquet: ",
+                                   "not a readable parquet file"),
+    "manifest.json not JSON": (lambda out: _cut(out / "manifest.json", 20), "manifest.json: ", "not JSON"),
+}
+
+
+@pytest.mark.parametrize("damage", TABLE_DAMAGE)
+def test_a_damaged_table_is_built_again_from_the_saved_runs(serial: Path, experiment_file: Path, tmp_path: Path,
+                                                            capsys, monkeypatch, damage: str) -> None:
+    """A table cut short or emptied in a finished folder made every ``rollsim run`` of it exit 2
+    asking for ``--force``, which simulated every saved run again (audit 26). The tables are now
+    built again from the saved runs, simulating none, with one line saying which file was damaged.
+    """
+    from rollsim.cli import main
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    spoil, name, why = TABLE_DAMAGE[damage]
+    spoil(out)
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "0 runs simulated, 8 reused" in captured.out
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"rollsim: warning: {out / name}") and why in line, line
+    assert line.endswith("; the tables were built again from the saved runs")
+    for table in ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet"):
+        assert (out / table).read_bytes() == (serial / table).read_bytes(), table
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
+    assert capsys.readouterr().err == ""  # whole again: nothing to say
 
 
 def test_a_run_whose_parquet_file_is_missing_is_simulated_again(serial: Path, experiment_file: Path, tmp_path: Path,
@@ -379,9 +449,12 @@ def test_a_run_whose_parquet_file_is_missing_is_simulated_again(serial: Path, ex
     same_results(serial, out)
 
 
-def test_a_run_file_damaged_inside_is_one_line_naming_it(serial: Path, experiment_file: Path, tmp_path: Path,
-                                                         capsys) -> None:
-    """A file whose footer reads but whose data does not (overwritten in place): exit 2, naming it."""
+def test_a_run_file_damaged_inside_is_simulated_again(serial: Path, experiment_file: Path, tmp_path: Path,
+                                                       capsys) -> None:
+    """A file whose footer reads but whose data does not (a page header overwritten in place) stopped
+    every rebuild with exit 2 naming the file to delete; it is now simulated again, as a run file
+    emptied or cut short is, with the same warning.
+    """
     from rollsim.cli import main
 
     out = tmp_path / "tiny"
@@ -391,9 +464,107 @@ def test_a_run_file_damaged_inside_is_one_line_naming_it(serial: Path, experimen
     data = bytearray(damaged.read_bytes())
     data[4:24] = b"\xff" * 20  # the first page header: the footer is intact
     damaged.write_bytes(bytes(data))
-    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 2
-    line = one_error_line(capsys, f"{damaged}: damaged run file:", "delete it and run again")
-    assert "internal error" not in line
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"] == {"total": 8, "simulated": 1, "reused": 7, "stale": 0}
+    assert run_experiment(load_experiment(experiment_file), out, workers=1, progress=False).runs_run == 0
+    assert damaged.read_bytes() == (serial / "runs" / damaged.name).read_bytes()
+    same_results(serial, out)
+
+
+def _silently_damaged(path: Path) -> bytes:
+    """``path``'s bytes with one byte of its ``time_s`` data flipped such that, its page checksums
+    unchecked, the file still reads, with other times (as 1,000 bytes flipped in a run's file gave
+    126 times of about 1e183 s in timelines.parquet, without a word: audit 26).
+    """
+    import pyarrow.parquet as pq
+
+    data = path.read_bytes()
+    before = pq.read_table(path)
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(before.schema.names.index("time_s"))
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    for at in range(start + 40, start + chunk.total_compressed_size):
+        flipped = bytearray(data)
+        flipped[at] ^= 0x40
+        try:
+            after = pq.ParquetFile(io.BytesIO(bytes(flipped)), page_checksum_verification=False).read()
+        except (OSError, ValueError):
+            continue
+        if not after.equals(before):
+            return bytes(flipped)
+    raise AssertionError(f"no byte of {path}'s time_s flips silently")
+
+
+def test_a_run_file_damaged_inside_silently_fails_its_checksum_and_is_simulated_again(
+        serial: Path, experiment_file: Path, tmp_path: Path, capsys) -> None:
+    """Data damaged in place that still decodes went into timelines.parquet and the figures without a
+    word (audit 26). Run files carry page checksums now: the rebuild reads each page against its
+    checksum, and the run is simulated again with a warning naming the file; the tables are as before.
+    """
+    import pyarrow.parquet as pq
+    from rollsim.cli import main
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    (out / "manifest.json").unlink()  # a rebuild: the tables are built from the saved runs again
+    damaged = sorted((out / "runs").glob("*.timeline.parquet"))[4]
+    damaged.write_bytes(_silently_damaged(damaged))
+    with pytest.raises(OSError, match="CRC checksum verification failed"):
+        pq.ParquetFile(damaged, page_checksum_verification=True).read()
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out)]) == 0
+    [warning] = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warning.startswith(f"rollsim: warning: 1 saved run could not be read and was simulated again: {damaged}: ")
+    assert "CRC checksum verification failed" in warning
+    assert damaged.read_bytes() == (serial / "runs" / damaged.name).read_bytes()
+    for name in ("runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet"):
+        assert (out / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_a_table_damaged_inside_is_named_and_deleting_it_rebuilds_it(serial: Path, experiment_file: Path,
+                                                                     tmp_path: Path, capsys, monkeypatch) -> None:
+    """The tables carry page checksums too: a timelines.parquet damaged in place (its footer whole)
+    is named by what reads it, with the way out, where the figures drew the wrong times.
+    """
+    from rollsim.cli import main
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    (out / "timelines.parquet").write_bytes(_silently_damaged(out / "timelines.parquet"))
+    assert main(["report", str(out), "-q"]) == 2
+    one_error_line(capsys, f"{out / 'timelines.parquet'}: damaged results file: a page of its data is damaged (it "
+                           "fails its checksum); delete it and run the experiment again: rollsim run rebuilds the "
+                           "tables from the saved runs")
+    (out / "timelines.parquet").unlink()
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    assert main(["run", str(experiment_file), "--workers", "1", "--out", str(out), "-q"]) == 0
+    assert (out / "timelines.parquet").read_bytes() == (serial / "timelines.parquet").read_bytes()
+
+
+def test_the_same_sweep_writes_the_same_bytes(serial: Path, experiment_file: Path, tmp_path: Path) -> None:
+    """Page checksums are a function of the bytes they cover: the same sweep again gives every run
+    file and every table byte for byte (the figures and report too), only manifest.json's times differ.
+    """
+    out = tmp_path / "tiny"
+    run_experiment(load_experiment(experiment_file), out, workers=1, progress=False)
+    files = sorted(str(p.relative_to(serial)) for p in serial.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert [f for f in files if (out / f).read_bytes() != (serial / f).read_bytes()] == ["manifest.json"]
+
+
+def test_run_files_written_without_checksums_are_still_read(serial: Path, experiment_file: Path,
+                                                            tmp_path: Path, monkeypatch) -> None:
+    """Runs saved by a rollsim before the checksums (pages without one) are reused, not simulated again."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "tiny"
+    shutil.copytree(serial, out)
+    (out / "manifest.json").unlink()
+    for path in (out / "runs").glob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table, path, write_page_checksum=False)
+    monkeypatch.setattr(dispatch, "run_one", Counting(fail_on=1, error=AssertionError("ran again")))
+    report = run_experiment(load_experiment(experiment_file), out, workers=1, progress=False)
+    assert (report.runs_run, report.runs_reused, report.runs_damaged) == (0, 8, ())
+    same_results(serial, out)
 
 
 INSERTED = EXPERIMENT.replace("grid:\n", "variants:\n  - {name: slow, timings.ready: 20}\n  - {name: base}\ngrid:\n")
@@ -467,8 +638,18 @@ def test_a_folder_of_another_experiment_is_refused(serial: Path, tmp_path: Path)
 # -- progress --------------------------------------------------------------------------------
 
 
-def test_progress_is_quiet_off_a_terminal(experiment_file: Path, tmp_path: Path, capsys) -> None:
-    run_experiment(load_experiment(experiment_file), tmp_path / "tiny", workers=1)
+def test_progress_off_a_terminal_says_what_starts_at_once(experiment_file: Path, tmp_path: Path, capsys) -> None:
+    """Piped (a CI log), a sweep said nothing for its first 30 s: it now says at once what it starts
+    (and, shorter than that, no more); ``progress=False`` (``-q``) is silent.
+    """
+    experiment, out = load_experiment(experiment_file), tmp_path / "tiny"
+    run_experiment(experiment, out, workers=1)  # stderr is captured here: not a terminal
+    assert capsys.readouterr().err == "rollsim: tiny: 8 runs to simulate; a line every 30s\n"
+    for record in sorted((out / "runs").glob("*.json"))[:3]:
+        record.unlink()
+    run_experiment(experiment, out, workers=1)
+    assert capsys.readouterr().err == "rollsim: tiny: 3 runs to simulate, 5 reused; a line every 30s\n"
+    run_experiment(experiment, out, workers=1, force=True, progress=False)
     assert capsys.readouterr().err == ""
 
 

@@ -103,7 +103,8 @@ def test_an_empty_parquet_file_is_damaged_in_plain_words(make_results, capsys, c
     (folder / "timelines.parquet").write_bytes(b"")
     line = _said(capsys, [command, str(folder), "-q"])
     assert line.endswith("timelines.parquet: damaged results file: not a readable parquet file (empty, cut short, or "
-                         "not written by rollsim); run the experiment again (rollsim run --force)")
+                         "not written by rollsim); delete it and run the experiment again: rollsim run rebuilds the "
+                         "tables from the saved runs")
 
 
 FLUENTD = ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"

@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
         from rollsim.io.clusterversion import ClusterVersion
-        from rollsim.present.console import damaged_runs, run_document, stale_runs
+        from rollsim.present.console import damaged_runs, rebuilt_tables, run_document, stale_runs
         from rollsim.present.console import format_run as table
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
@@ -129,13 +129,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     for experiment, out in zip(experiments, outs):  # every folder before the first run: exit 2 wrote nothing
         check_run(experiment, out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                   force=args.force)
+
+    def present(folder: Path) -> tuple[Any, tuple[Path, Path]]:
+        """The figures and the report, drawn from the tables under the sweep's lock (``run_experiment``)."""
+        results = _load(folder)
+        return results, write_report(results)
+
     documents, texts, wides = [], [], []
     for experiment, out in zip(experiments, outs):
         started = time.perf_counter()
         report = run_experiment(experiment, out, workers=args.workers, executor=args.executor,
-                                scheduler=args.scheduler, force=args.force, progress=False if args.quiet else None)
-        results = _load(out)
-        paths = write_report(results)
+                                scheduler=args.scheduler, force=args.force, progress=False if args.quiet else None,
+                                present=present)
+        results, paths = report.presented
         wall = time.perf_counter() - started  # the runs, the tables, the figures and the report (audit 10)
         note = (f"{report.runs_run} run{'' if report.runs_run == 1 else 's'} simulated, {report.runs_reused} reused "
                 + (f"({format_workers(report.workers, report.executor)}, {wall:.1f} s in all)" if report.runs_run
@@ -146,10 +152,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.output is None and not args.quiet:  # text as each experiment finishes
             print(texts[-1], flush=True)
         if report.runs_stale:
-            say(args, f"rollsim: warning: {stale_runs(report.runs_stale, out, experiment.name, report.runs_beyond)}",
-                sys.stderr)
+            say(args, f"rollsim: warning: {stale_runs(report.stale, out, experiment)}", sys.stderr)
         if report.runs_damaged:
             say(args, f"rollsim: warning: {damaged_runs(report.runs_damaged)}", sys.stderr)
+        if report.tables_damaged:
+            say(args, f"rollsim: warning: {rebuilt_tables(report.tables_damaged)}", sys.stderr)
     if args.output is not None:
         show(args, None, documents if len(documents) > 1 else documents[0], "\n".join(wides),
              "".join(f"{d['path']}\n" for d in documents))

@@ -24,6 +24,9 @@ plan goes too, so the folder holds no plan; after it, the figures and report dra
 it holds ``plan.json``, ``candidates.csv`` and its ``inputs/`` alone, from which ``rollsim report DIR``
 writes them.
 
+What a write killed by SIGKILL left (its hidden temporary, ``.report.html.XXXX.tmp``) is removed
+with the earlier plan's files (``_remove_debris``).
+
 A folder that is neither empty (or new) nor a plan's is refused before any run
 (``check_plan_owned``): removing "the earlier plan's files" from it would remove a user's
 ``report.md`` or ``plan.json`` of the same names. A plan is marked by the ``plan.json`` rollsim
@@ -139,6 +142,22 @@ def _forget(out: Path, keep: int = 0) -> None:
             pass
 
 
+def _remove_debris(out: Path) -> None:
+    """Remove what a killed write left of the plan's files (SIGKILL skips the cleanup): the hidden
+    temporaries ``write_atomically`` renames into place (``.report.html.XXXX.tmp``, in ``figures/``
+    and ``inputs/`` too), which ``check_plan_owned`` tolerates but nothing removed. Only those of the
+    files a plan writes: a file of the user's stays. Under the folder's lock (``plan`` holds it).
+    """
+    names: dict[Path, set[str]] = {}
+    for path in plan_files(out):
+        names.setdefault(path.parent, set()).add(path.name)
+    for folder, written in names.items():
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if temporary_of(path.name) in written and path.is_file():
+                    path.unlink(missing_ok=True)
+
+
 def _inputs_in_order(inputs: Mapping[str, str | bytes] | None) -> list[tuple[str, str | bytes]]:
     """The inputs to keep, in ``INPUT_FILES``' order (the order ``plan_files`` removes them in reverse)."""
     return [(name, inputs[name]) for name in INPUT_FILES if inputs and name in inputs]
@@ -155,6 +174,7 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
     created = not out.exists()
     earlier = any(path.is_file() for path in plan_files(out))
     try:
+        _remove_debris(out)
         _forget(out)
         write_atomically(out / CANDIDATES, lambda f: candidates.to_csv(f, index=False))
         for name, text in _inputs_in_order(inputs):

@@ -20,7 +20,8 @@ from rollsim.spec.churn import pressure_held
 from rollsim.spec.priority import is_critical
 
 __all__ = ["FORMATS", "render_data", "simulate_document", "format_summary", "format_summary_wide",
-           "run_document", "format_run", "stale_runs", "nodes_table", "node_names", "calibration_wide", "paths_wide"]
+           "run_document", "format_run", "rebuilt_tables", "stale_runs", "nodes_table", "node_names",
+           "calibration_wide", "paths_wide"]
 
 FORMATS = ("json", "yaml", "wide", "name")
 
@@ -486,25 +487,44 @@ def run_document(results: Any, report_paths: tuple[Path, Path], report: Any) -> 
     }
 
 
-def stale_runs(count: int, out: Path, name: str, beyond: int = 0) -> str:
-    """The line for runs saved in a results folder that belong to no configuration of the
-    experiment now: why (``beyond`` of them are replications a configuration no longer asks for;
-    the others' configuration changed: a setting, or what an input file says), kept (a
-    configuration put back reuses them), and how to remove them.
+def stale_runs(stale: Any, out: Path, experiment: Any) -> str:
+    """The line for runs saved in a results folder that are no run of ``experiment`` now
+    (``rollsim.sweep.stale.StaleRuns``): why, by what their ids and records tell (the configuration
+    changed or went: a setting, or what an input file says; rollsim's model version, named where
+    their records give it; the root seed; replications no longer asked for), kept (a configuration
+    put back reuses them), and how to remove them.
     """
+    from rollsim.spec.model_version import MODEL_VERSION
+
     def runs(n: int) -> str:
         return f"{n} saved run{'s' if n != 1 else ''}"
 
     why = []
-    if count > beyond:
-        n = count - beyond
-        why.append(f"{runs(n)} belong{'s' if n == 1 else ''} to no configuration of {name!r} now (a setting of "
-                   "theirs, or what an input file says, changed)")
-    if beyond:
-        why.append(f"{runs(beyond)} {'is a replication' if beyond == 1 else 'are replications'} beyond those "
-                   "their configurations ask for now")
+    if stale.changed:
+        n = stale.changed
+        what = ("a setting of theirs, what an input file says, or rollsim's model version changed"
+                if stale.unversioned else "a setting of theirs, or what an input file says, changed")
+        why.append(f"{runs(n)} belong{'s' if n == 1 else ''} to no configuration of {experiment.name!r} now ({what})")
+    if stale.older_model:
+        n, versions = stale.older_model, stale.versions
+        by = (f"by rollsim's model version {' and '.join(map(str, versions))} (this rollsim's is {MODEL_VERSION})"
+              if versions else "by an earlier model version of rollsim")
+        why.append(f"{runs(n)} {'was' if n == 1 else 'were'} simulated {by}")
+    if stale.reseeded:
+        n = stale.reseeded
+        why.append(f"{runs(n)} {'was' if n == 1 else 'were'} simulated with another seed (the experiment's seed "
+                   "changed)")
+    if stale.beyond:
+        n, asked = stale.beyond, experiment.replications
+        why.append(f"{runs(n)} {'is a replication' if n == 1 else 'are replications'} beyond those their "
+                   f"configurations ask for now (replications: {asked})")
     return (f"{out / 'runs'}: {'; '.join(why)} (kept, in case they come back: they are in no table); --force removes "
             "them, and simulates every run again")
+
+
+def rebuilt_tables(why: str) -> str:
+    """The line for tables that could not be read (``FILE: why``), built again from the saved runs."""
+    return f"{why}; the tables were built again from the saved runs"
 
 
 def damaged_runs(reasons: Sequence[str]) -> str:

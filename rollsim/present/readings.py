@@ -362,19 +362,25 @@ def _first_times_updated(timelines: Path, share: float) -> dict[tuple[int, int],
     ``timelines.parquet`` a batch at a time (five of its columns: the report's frames hold others).
     """
     import numpy as np
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from rollsim.sweep.results import damaged_table
+
     firsts: dict[tuple[int, int], float] = {}
-    with pq.ParquetFile(timelines) as f:
-        if not {"updated", "desired"} <= set(f.schema_arrow.names):
-            return firsts
-        for batch in f.iter_batches(columns=["config", "replication", "time_s", "desired", "updated"],
-                                    batch_size=1 << 16):
-            frame = batch.to_pandas()
-            done = frame[frame["updated"].to_numpy() >= np.ceil(share * frame["desired"].to_numpy() - 1e-9)]
-            for key, t in done.groupby(["config", "replication"])["time_s"].min().items():
-                k = (int(key[0]), int(key[1]))
-                firsts[k] = min(firsts.get(k, math.inf), float(t))
+    try:  # each page checked against its checksum, as load_results reads the table's other columns
+        with pq.ParquetFile(timelines, page_checksum_verification=True) as f:
+            if not {"updated", "desired"} <= set(f.schema_arrow.names):
+                return firsts
+            for batch in f.iter_batches(columns=["config", "replication", "time_s", "desired", "updated"],
+                                        batch_size=1 << 16):
+                frame = batch.to_pandas()
+                done = frame[frame["updated"].to_numpy() >= np.ceil(share * frame["desired"].to_numpy() - 1e-9)]
+                for key, t in done.groupby(["config", "replication"])["time_s"].min().items():
+                    k = (int(key[0]), int(key[1]))
+                    firsts[k] = min(firsts.get(k, math.inf), float(t))
+    except (OSError, pa.ArrowException) as exc:
+        raise damaged_table(timelines, exc) from None
     return firsts
 
 

@@ -32,8 +32,10 @@ class Interrupted(KeyboardInterrupt):
 
 
 class RunInterrupted(Interrupted):
-    """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them."""
+    """Ctrl-C during a sweep: the finished runs are saved and a re-run resumes from them. ``line``
+    says it where the count alone would mislead (no folder left; every run saved, the report not).
+    """
 
-    def __init__(self, out_dir: Path, finished: int, total: int) -> None:
+    def __init__(self, out_dir: Path, finished: int, total: int, line: str | None = None) -> None:
         self.out_dir, self.finished, self.total = out_dir, finished, total
-        super().__init__(f"interrupted: {finished} of {total} runs are saved in {out_dir}; run again to resume")
+        super().__init__(line or f"interrupted: {finished} of {total} runs are saved in {out_dir}; run again to resume")

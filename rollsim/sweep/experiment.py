@@ -49,8 +49,8 @@ from rollsim.sweep.slo import Constraint
 if TYPE_CHECKING:
     from rollsim.sweep.kept_inputs import ClusterRead
 
-__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "expand_grid", "grid_items",
-           "replication_seed", "DEFAULT_DECISIONS", "TOP_KEYS"]
+__all__ = ["Experiment", "Configuration", "RunSpec", "Reported", "configuration_key", "expand_grid", "grid_items",
+           "replication_seed", "run_id", "DEFAULT_DECISIONS", "TOP_KEYS"]
 
 TOP_KEYS = ("name", "description", "scenario", "variants", "grid", "replications", "seed", "slo", "decisions",
              "reported")
@@ -117,6 +117,13 @@ def configuration_key(configuration: Configuration) -> str:
     return "k" + _digest(model_version.MODEL_VERSION, configuration.options)[:8]
 
 
+def run_id(configuration: Configuration, replication: int, root_seed: int) -> str:
+    """The id of ``configuration``'s run ``replication`` under the root seed ``root_seed`` (``RunSpec``)."""
+    seed = replication_seed(root_seed, replication)
+    return (f"{configuration_key(configuration)}-r{replication:03d}-"
+            + _digest(model_version.MODEL_VERSION, configuration.options, replication, seed)[:10])
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run: a configuration and a replication. ``run_id`` is
@@ -179,14 +186,8 @@ class Experiment:
 
     def runs(self) -> list[RunSpec]:
         """Every run, configuration by configuration, each with its replication seed and run id."""
-        out = []
-        for c in self.configurations:
-            key = configuration_key(c)
-            for r in range(self.replications):
-                seed = replication_seed(self.seed, r)
-                run_id = f"{key}-r{r:03d}-" + _digest(model_version.MODEL_VERSION, c.options, r, seed)[:10]
-                out.append(RunSpec(c.index, c.label, c.params, r, seed, run_id))
-        return out
+        return [RunSpec(c.index, c.label, c.params, r, replication_seed(self.seed, r), run_id(c, r, self.seed))
+                for c in self.configurations for r in range(self.replications)]
 
     @property
     def swept(self) -> list[str]:

@@ -44,8 +44,8 @@ except ImportError:  # not POSIX: sweeps run without a lock
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["RUNS", "AGGREGATES", "REPORTS", "FIGURES", "FIGURE_FILES", "LOCK", "IDENTITY", "PLAN", "locked",
-           "check_free", "check_identity", "check_plan_folder", "clear", "forget_tables", "remove_debris",
-           "saved_run_ids"]
+           "check_free", "check_identity", "check_plan_folder", "clear", "forget_drawn", "forget_tables",
+           "remove_debris", "saved_run_ids"]
 
 RUNS = "runs"
 IDENTITY = "experiment.yaml"
@@ -308,14 +308,33 @@ def forget_tables(out: Path, *, keep_identity: bool = False) -> None:
         if not (keep_identity and name == IDENTITY):
             (out / name).unlink(missing_ok=True)
     forget_kept(out)  # what the tables' runs read from a cluster (rollsim.sweep.kept_inputs)
+    forget_drawn(out)
+
+
+def forget_drawn(out: Path) -> None:
+    """Remove the figures and the report drawn from the tables (the report first: it shows the
+    figures). ``rollsim run`` stopped while drawing them leaves the tables alone, which ``rollsim
+    report`` draws them from, rather than a report beside some of its figures or the last sweep's.
+    """
+    for name in REPORTS:
+        (out / name).unlink(missing_ok=True)
     for name in FIGURE_FILES:
         (out / FIGURES / name).unlink(missing_ok=True)
 
 
+def _is_run_temporary(name: str) -> bool:
+    """Whether ``name`` in ``runs/`` is what a killed save of a run's file left (``.<run file>.XXXX.tmp``)."""
+    if not (name.startswith(".") and name.endswith(".tmp")):  # cheap first: runs/ holds three files a run
+        return False
+    of = temporary_of(name)
+    return of is not None and not of.startswith(".") and _RUN_FILE.fullmatch(of) is not None
+
+
 def remove_debris(out: Path) -> None:
-    """Remove what a killed write left of the folder's tables, reports and figures: the hidden
-    temporaries ``write_atomically`` renames into place (``.runs.csv.XXXX.tmp``), which a
-    SIGKILL leaves behind (it skips the cleanup); the saved runs' own are ``runs/``'s. Under the
+    """Remove what a killed write left of the folder's tables, reports, figures and saved runs: the
+    hidden temporaries ``write_atomically`` renames into place (``.runs.csv.XXXX.tmp``,
+    ``runs/.k…-r000-….timeline.parquet.XXXX.tmp``), which a SIGKILL leaves behind (it skips the
+    cleanup). Only the temporaries of the files rollsim writes: a file of the user's stays. Under the
     folder's lock (a run calls it first): no other process is writing them.
     """
     for folder, names in ((out, _TOP_FILES), (out / FIGURES, FIGURE_FILES)):
@@ -323,4 +342,9 @@ def remove_debris(out: Path) -> None:
             for path in folder.iterdir():
                 if temporary_of(path.name) in names and path.is_file():
                     path.unlink(missing_ok=True)
+    runs = out / RUNS
+    if runs.is_dir():
+        for path in runs.iterdir():
+            if _is_run_temporary(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
     remove_kept_debris(out)

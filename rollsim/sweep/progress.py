@@ -6,8 +6,10 @@ is measured on the slowest and overstates the time left until the small runs com
 the real time for most of a 300-run sweep of 1,000 to 3,000 nodes. The estimate here counts each
 run by its expected cost (``run_cost``: the pods its rollout updates): the time left is the time
 so far times the cost left over the cost done. Without a terminal (a pipe, ``nohup``, a CI job) a
-sweep printed nothing until it ended; it now says where it is every ``EVERY_S`` seconds, so an
-operator (or a CI watchdog) can tell progress from a hang. ``-q`` silences both.
+sweep printed nothing until it ended; it now says what it starts (``rollsim: big: 300 runs to
+simulate, 29 reused``: a CI log shows at once that it is running, where the first line came after
+``EVERY_S``) and where it is every ``EVERY_S`` seconds, so an operator (or a CI watchdog) can tell
+progress from a hang. ``-q`` silences both.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def time_left(elapsed_s: float, done_cost: float, total_cost: float) -> float | 
 
 class SweepProgress:
     """The progress of ``len(costs)`` runs (``costs``: each one's expected cost, in any order),
-    shown as ``mode`` says: ``"bar"`` (tqdm, on a terminal), ``"lines"`` (a line every
-    ``every_s``, and when the last run is done if one was printed before), or None (nothing).
+    shown as ``mode`` says: ``"bar"`` (tqdm, on a terminal), ``"lines"`` (a line as the runs start,
+    one every ``every_s``, and when the last run is done if one was printed since), or None (nothing).
     """
 
     def __init__(self, name: str, costs: Sequence[int], reused: int, mode: str | None,
@@ -68,6 +70,14 @@ class SweepProgress:
             self.bar = tqdm(total=self.total, desc=name, unit="run", file=self.stream, dynamic_ncols=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]")
             self._postfix()
+        elif mode == "lines":  # not counted in ``lines``: a sweep shorter than ``every_s`` says no more
+            print(self.start_line(), file=self.stream, flush=True)
+
+    def start_line(self) -> str:
+        """``rollsim: big: 300 runs to simulate, 29 reused; a line every 30s``."""
+        reused = f", {self.reused:,} reused" if self.reused else ""
+        return (f"rollsim: {self.name}: {self.total:,} run{'' if self.total == 1 else 's'} to simulate{reused}; "
+                f"a line every {format_duration(self.every_s)}")
 
     def run_done(self, cost: int) -> None:
         """One run saved, of expected cost ``cost``."""

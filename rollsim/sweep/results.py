@@ -32,11 +32,19 @@ from rollsim.spec.quoting import describe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ends_whole", "Results", "load_results", "ResultsError"]
+__all__ = ["ends_whole", "DamagedFile", "Results", "load_results", "ResultsError", "unreadable_table"]
 
 
 class ResultsError(ValueError):
     """A results folder that is missing or incomplete."""
+
+
+class DamagedFile(ResultsError):
+    """A file of a results folder that cannot be read as ``rollsim run`` wrote it: ``file``, and ``why``."""
+
+    def __init__(self, file: Path, why: str, fix: str) -> None:
+        self.file, self.why = file, why
+        super().__init__(f"{file}: damaged results file: {why}; {fix}")
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,24 @@ class Results:
         return results_html(self)
 
 
-def _damaged(file: Path, why: str) -> ResultsError:
-    return ResultsError(f"{file}: damaged results file: {why}; run the experiment again (rollsim run --force)")
+# the files ``rollsim run`` builds from the saved runs (``rollsim.sweep.runner``): one missing is built again
+_REBUILT = ("manifest.json", "runs.csv", "summary.csv", "summary_long.csv", "timelines.parquet", "downtime.parquet")
+
+
+def _damaged(file: Path, why: str) -> DamagedFile:
+    """A damaged file, and what to do: a table goes, and ``rollsim run`` builds the tables again from
+    the saved runs in ``runs/`` (it finds most damage itself: a table cut short, emptied; a parquet
+    table damaged inside only shows when its pages are read); ``experiment.yaml`` is the folder's identity.
+    """
+    if file.name in _REBUILT:
+        return DamagedFile(file, why, "delete it and run the experiment again: rollsim run rebuilds the tables from "
+                                      "the saved runs")
+    return DamagedFile(file, why, "run the experiment again (rollsim run --force)")
+
+
+def damaged_table(file: Path, exc: Exception) -> DamagedFile:
+    """A table of a results folder that raised ``exc`` when read (an ``OSError``, pyarrow's errors)."""
+    return _damaged(file, _unreadable(file, exc))
 
 
 def _text(file: Path) -> str:
@@ -134,6 +158,8 @@ def _unreadable(file: Path, exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"unreadable: {exc.strerror}"
     if file.suffix == ".parquet":
+        if "checksum" in str(exc).lower():  # its footer read, a page did not match its checksum
+            return "a page of its data is damaged (it fails its checksum)"
         return "not a readable parquet file (empty, cut short, or not written by rollsim)"
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 text (byte {exc.start + 1})"
@@ -149,7 +175,8 @@ def _read_parquet(file: Path, keep: Collection[str] | None) -> pd.DataFrame:
     """
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(file) as f:
+    # each page checked against its checksum where it has one (rollsim.sweep.store.parquet_bytes)
+    with pq.ParquetFile(file, page_checksum_verification=True) as f:
         columns = None if keep is None else [name for name in f.schema_arrow.names if name in keep]
         table = f.read(columns=columns)
     return table.to_pandas(self_destruct=True, split_blocks=True)
@@ -157,10 +184,11 @@ def _read_parquet(file: Path, keep: Collection[str] | None) -> pd.DataFrame:
 
 def _table(file: Path, columns: tuple[str, ...], keep: Collection[str] | None = None) -> pd.DataFrame:
     import pandas as pd
+    import pyarrow as pa
 
     try:
         frame = _read_parquet(file, keep) if file.suffix == ".parquet" else pd.read_csv(file)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError, pa.ArrowException) as exc:
         # an empty or truncated CSV (EmptyDataError, ParserError); a truncated parquet (ArrowInvalid)
         raise _damaged(file, _unreadable(file, exc)) from None
     missing = [c for c in columns if c not in frame.columns]
@@ -229,6 +257,49 @@ _COLUMNS = {
     "timelines.parquet": ("config", "replication", "time_s"),
     "downtime.parquet": ("config", "replication", "downtime_s"),
 }
+_LONG_COLUMNS = ("config", "label", "metric", "statistic", "value")  # summary_long.csv's (aggregate.summary_long)
+
+
+def _footer(file: Path, columns: tuple[str, ...]) -> None:
+    """A parquet table's footer read, and its columns checked: a table emptied or cut short fails."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(file).names
+    except (ValueError, OSError, pa.ArrowException) as exc:
+        raise damaged_table(file, exc) from None
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise _damaged(file, f"no column {', '.join(missing)}")
+
+
+def unreadable_table(path: str | Path) -> str | None:
+    """Why the tables of a finished results folder (all there) cannot be read as ``load_results``,
+    the figures and the report read them (``FILE: why``), or None: what ``rollsim run`` checks before
+    it keeps them, rebuilding them from the saved runs when one is damaged (a ``runs.csv`` cut short,
+    a ``timelines.parquet`` emptied: every ``rollsim run`` then stopped with exit 2, and ``--force``
+    simulated every run again). The CSV tables are read whole (they are small: a row per run or
+    per configuration), the parquet tables by their footers: their pages are read when drawn.
+    """
+    from rollsim.sweep.aggregate import summary_long
+
+    root = Path(path)
+    try:
+        experiment = _experiment(root / "experiment.yaml")
+        manifest = _manifest(root / "manifest.json")
+        runs, summary = _table(root / "runs.csv", _COLUMNS["runs.csv"]), _table(root / "summary.csv",
+                                                                                _COLUMNS["summary.csv"])
+        _check_counts(root, experiment, manifest, runs, summary)
+        long = _table(root / "summary_long.csv", _LONG_COLUMNS)
+        if len(long) != len(summary_long(summary)):
+            raise _damaged(root / "summary_long.csv", f"{len(long)} rows for the {len(summary_long(summary))} of "
+                                                      "summary.csv's statistics")
+        for name in ("timelines.parquet", "downtime.parquet"):
+            _footer(root / name, _COLUMNS[name])
+    except DamagedFile as exc:
+        return f"{exc.file}: {exc.why}"
+    return None
 
 
 def load_results(path: str | Path, *, columns: Mapping[str, Collection[str]] | None = None) -> Results:
