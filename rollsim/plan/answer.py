@@ -134,7 +134,7 @@ def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) 
     fast counts stalled, the fewest pods in flight at once may stall least (audit 25: with a 30 min
     window maxSurge 1 finished in time in 148 of 150 new seeds, where maxSurge 30 and 100% stalled in
     a tenth of their runs; audit 27, no window: maxSurge 1 stalled in 0.8% of 250 seeds, 2 to 5 in
-    7-13%). ``decide`` then runs it to the stall-free runs its family's stalls ask (``fallback_runs``).
+    7-13%). ``decide`` then runs it to the stall-free runs its family's stalls ask (``_fallback_runs``).
     """
     found = []
     for family in search.families:
@@ -147,7 +147,7 @@ def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) 
     return choose(found, search.c, search.capacity, search.window, search.rule, {})
 
 
-def fallback_runs(e: Evidence, search: Search, risks: Risks) -> int:
+def _fallback_runs(e: Evidence, search: Search, risks: Risks) -> int:
     """The runs a setting tried by ``_stalled_family_fallback`` is run to: the stall-free runs its
     family's stalls ask, with one setting to spare (``stall_runs_needed``); without a window, those a
     window at the plan's probability would ask (its family's stalls are why it is tried at all: five
@@ -195,7 +195,7 @@ def decide(search: Search) -> Evidence | None:
         runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
         if rival is None and chosen is None and len(short) < SHORT_TRIES:
             rival = _stalled_family_fallback(search, risks, short)
-            runs = 0 if rival is None else fallback_runs(rival, search, risks)
+            runs = 0 if rival is None else _fallback_runs(rival, search, risks)
         if rival is not None and rival.setting not in short:
             short.add(rival.setting)
             # one setting to spare: the baseline, run after the choice, can be one more of its family
