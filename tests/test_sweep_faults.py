@@ -220,7 +220,7 @@ def test_a_lost_dask_cluster_ends_the_run_in_one_line(fault: str, dask_cluster: 
     pool = ThreadPoolExecutor(1)  # a sweep that would wait forever fails here instead of hanging CI
     try:
         code = pool.submit(main, ["run", str(experiment_file), "--out", str(out), "--scheduler",
-                                  dask_cluster.address]).result(timeout=180)
+                                  dask_cluster.address, "-q"]).result(timeout=180)  # -q: no progress lines
     finally:
         pool.shutdown(wait=False)  # a hung sweep ends when the fixture takes the cluster down
     elapsed = time.monotonic() - killed[0]
