@@ -12,7 +12,7 @@ from rollsim.cli import main
 from rollsim.present.plan_report import load_plan, write_plan_report
 from rollsim.present.render import format_duration
 
-from helpers import node_list_json, one_error_line, python
+from helpers import ROOT, node_list_json, one_error_line, python
 
 MANIFEST = str(Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml")
 
@@ -557,3 +557,23 @@ def test_with_a_window_and_least_the_answer_names_the_least_that_fits(tmp_path, 
     assert plain["answer"]["least_note"].startswith("not looked for: --least finds")
     assert plain["search"]["runs"] < plan["search"]["runs"]
     assert plain["answer"]["setting"] == answer["setting"]
+
+
+def test_a_priority_class_the_plan_cannot_resolve_is_warned_of_and_kept(tmp_path, capsys):
+    """Audit 27: simulate warned that a custom priorityClassName without spec.priority is taken as 0 (its
+    pods never preempt), and pointed at --priority; plan said nothing, kept nothing in plan.json, and had
+    no --priority. It warns, keeps the warning, and takes --priority, which answers it."""
+    from rollsim.cli import main
+
+    manifest = tmp_path / "ds.yaml"
+    text = (ROOT / "experiments" / "manifests" / "fluentd-elasticsearch.yaml").read_text()
+    manifest.write_text(text.replace("      # priorityClassName: important", "      priorityClassName: important"))
+    out = tmp_path / "p"
+    assert main(["plan", "--manifest", str(manifest), "--nodes", "10", "--workers", "1", "--out-dir", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "argument --manifest: the pod template's priorityClassName important is not a built-in class" in err
+    assert any("priorityClassName important" in w for w in json.loads((out / "plan.json").read_text())["warnings"])
+    assert main(["plan", "--manifest", str(manifest), "--nodes", "10", "--workers", "1", "--priority", "1000",
+                 "--out-dir", str(out), "-q"]) == 0
+    assert "priorityClassName" not in capsys.readouterr().err
+    assert json.loads((out / "plan.json").read_text())["scenario"]["priority"] == 1000

@@ -82,7 +82,9 @@ def _at_least_two(text: str) -> int:
 
 # scenario settings plan takes as simulate does: the other pods' share of each node's allocatable and their
 # priority decide whether a surge pod fits or preempts (a node list gives allocatable, not the pods' requests)
-PASSED_THROUGH = ("node_utilization", "other_pods_priority")
+# what the nodes hold beside the DaemonSet (whether a surge pod fits), and the daemon pod's priority (a
+# PriorityClass the manifest names without its value: whether it preempts them)
+PASSED_THROUGH = ("node_utilization", "other_pods_priority", "priority")
 
 
 def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], None]) -> None:
@@ -103,7 +105,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
         setting = BY_NAME[name]
         inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
                             help=setting.help_text() + "; for the nodes listed with the DiskPressure condition")
-    for name in PASSED_THROUGH:  # what the nodes hold beside the DaemonSet: whether a surge pod fits
+    for name in PASSED_THROUGH:
         setting = BY_NAME[name]
         inputs.add_argument(setting.flag_name, type=_checked(RULES[name]), metavar=setting.kind.metavar,
                             help=setting.help_text())

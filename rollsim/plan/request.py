@@ -72,10 +72,11 @@ def plan_scenario(request: PlanRequest):
                         "the calibrated ones (--calibrate); the plan's calibrated timings are the rest")
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
               **({"calibrated_timings": calibrated} if live.get("calibrate") else {})}
-    ignored = [f"argument {BY_NAME[name].flag_name}: {note}" for name, note in
-               ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
-                                          "node_utilization"))
-               if request.options.get(name) is not None]
+    # the options' and the manifest's (a priorityClassName whose value is not known: its pods never preempt)
+    ignored = [f"argument {'--manifest' if name == 'manifest' else BY_NAME[name].flag_name}: {note}"
+               for name, note in ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
+                                                            "node_utilization"))
+               if request.options.get(name) is not None or name == "manifest"]
     status = [*live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement),
               *measured_failures(inputs, False, plan=True)]
     return (scenario, (*inputs.warnings, *warnings, *ignored, *status, *_defaulted_namespace(inputs, scenario)),
