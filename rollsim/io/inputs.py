@@ -272,7 +272,7 @@ def versioned(read: ReadInputs, kubernetes_version: Any, cluster: ClusterVersion
         source, unread = cluster.read()
     version, notes = version_notes(source, unread, given=kubernetes_version is not None)
     given = _given_version(kubernetes_version)
-    # no version given or read from a cluster: the newest the node list's kubelets allow, if not the default
+    # no version given or read from a cluster: the node list's newest kubelet's, where its kubelets rule out the default
     inferred = None if given or version else kubelets_version(read.kubelets)
     simulated = given or version or (inferred[0] if inferred else DEFAULT_VERSION)
     warnings: list[str] = []

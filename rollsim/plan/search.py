@@ -291,7 +291,8 @@ class Search:
         """The smallest count in ``[lo, hi]`` of ``family`` that meets the window on its confirmation
         runs (floor ignored): a bisection on the screen (``smallest_true_window``), then, where the
         screen was optimistic, a gallop up over confirmed counts (``smallest_confirmed``). The
-        relaxations, the least that fits and ``decide``'s fallback for a family that stalled use it.
+        relaxations and the least that fits use it (``decide``'s fallback for a family that stalled
+        takes the screen's count alone, ``smallest_true_window``, and runs it to its stall-free runs).
         """
         n = self.smallest_true_window(family, lo, hi)
         if n is not None and not self.window.meets(self.confirm(family.at(n))):  # the screen was optimistic

@@ -265,6 +265,17 @@ def kubelet_range(kubelets: Iterable[str]) -> tuple[int, int] | None:
     return minors[-1], max(minors[-1], minors[0] + KUBELET_SKEW)
 
 
+def _kubelets_said(kubelets: Iterable[str], low: int, high: int) -> str:
+    """``the node list's kubelets run v1.33.4 to v1.34.0 (...), so its cluster runs v1.34 to v1.36 (...)``:
+    what ``kubelet_range`` (``low``, ``high``) read from them, as both warnings begin.
+    """
+    listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
+    running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
+    cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
+    return (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
+            f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older)")
+
+
 def kubelets_version(kubelets: Sequence[str]) -> tuple[str, str] | None:
     """The version to simulate when none is given and no cluster was asked, and why, when a node
     list's ``kubelets`` rule out the default: the minor of its newest kubelet (a control plane is
@@ -281,11 +292,7 @@ def kubelets_version(kubelets: Sequence[str]) -> tuple[str, str] | None:
     if high >= _minor(DEFAULT_VERSION):
         return None
     oldest = SUPPORTED_VERSIONS[0]
-    listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
-    running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
-    cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
-    why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
-           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older): ")
+    why = f"{_kubelets_said(kubelets, low, high)}: "
     if low >= _minor(oldest):
         version = f"1.{low}"
         return version, (f"{why}the controller rules of {version}, its newest kubelet's (a control plane is "
@@ -317,11 +324,7 @@ def kubelet_skew(version: str, kubelets: Iterable[str], named: str) -> str | Non
     possible = [v for v in SUPPORTED_VERSIONS if low <= _minor(v) <= high]
     if not possible and version == (oldest if high < _minor(oldest) else newest):
         return None
-    listed = sorted(set(kubelets), key=lambda v: (served_minor(v) or 0, v))
-    running = listed[0] if len(listed) == 1 else f"{listed[0]} to {listed[-1]}"
-    cluster = f"v1.{low}" if low == high else f"v1.{low} to v1.{high}"
-    why = (f"the node list's kubelets run {running} (status.nodeInfo.kubeletVersion), so its cluster runs {cluster} "
-           f"(a kubelet is never newer than the API server and at most {KUBELET_SKEW} minors older), not {named}")
+    why = f"{_kubelets_said(kubelets, low, high)}, not {named}"
     if possible:
         return f"{why}: give the cluster's version (--kubernetes-version {' or '.join(possible)})"
     if high < _minor(oldest):
