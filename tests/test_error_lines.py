@@ -135,11 +135,21 @@ def test_a_window_bound_beyond_the_replications_names_its_flag_and_value(capsys,
     one_error_line(capsys, f"rollsim: error: {said}")
 
 
+def test_without_a_window_the_probability_is_the_share_that_must_finish_and_is_checked_alike(capsys, monkeypatch):
+    """Without --window, --window-probability is the share of rollouts that must finish where a family
+    can stall (audit 27): taken, and refused as the window's is when its runs exceed the limit.
+    """
+    monkeypatch.setenv("ROLLSIM_MAX_REPLICATIONS", "400")
+    assert main(["plan", "--nodes", "10", "--workers", "1", "--window-probability", "99.9%"]) == 2
+    one_error_line(capsys, "rollsim: error: argument --window-probability: 99.9% at --confidence 0.95 needs 2,995 "
+                           "runs of the answer (none stalled, to show at most 0.1% stall where its family can): "
+                           "2,995 replications exceed the limit")
+
+
 # -- item 11: flags that conflict or do nothing ---------------------------------------------------
 @pytest.mark.parametrize(("flags", "said"), [
     (["--no-surge", "--surge-pods", "5"], "argument --surge-pods: not allowed with argument --no-surge"),
     (["--no-surge", "--surge-memory", "1Gi"], "argument --surge-memory: not allowed with argument --no-surge"),
-    (["--window-probability", "0.99"], "argument --window-probability: applies only with --window"),
     (["--least"], "argument --least: applies only with --window"),
 ])
 def test_plan_refuses_flags_that_conflict_or_do_nothing(tmp_path, capsys, flags, said) -> None:

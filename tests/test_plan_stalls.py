@@ -14,7 +14,7 @@ from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.relax import stalls_relaxed
 from rollsim.plan.search import Capacity, Search, SearchSettings
-from rollsim.plan.stalls import stall_free_runs, stall_risks, upper_rate
+from rollsim.plan.stalls import can_stall, stall_free_runs, stall_risks, upper_rate
 
 C = Constraints(min_available_fraction=0.9, window_s=3600)
 CAP = Capacity(0, 0, C)
@@ -87,22 +87,33 @@ def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
     """Without a window: maxSurge keeps every node available, so it wins among the equally fast,
     unless its family stalled (here beside the setting, not in it): then the stall-free
     maxUnavailable, as fast, is chosen, and the maxSurge one says why it lost. A stall-free family
-    that is slower is not.
+    that is slower is not. Five runs of a family that stalled show nothing of its own stalls
+    (audit 27: maxSurge 5 chosen so on 31 nodes, where it stalls in 12.8% of rollouts): it needs
+    as many without a stall as a window at --window-probability would ask, 72 for two settings.
     """
     surge, unavailable = Family(SURGE, 10.0), Family(UNAVAILABLE, 10.0)
-    ms = _evidence(surge.at(40), [600.0, 610.0, 590.0, 605.0, 595.0])
+    spread = [600.0, 610.0, 590.0, 605.0, 595.0]
+    ms = _evidence(surge.at(40), spread)
     beside = _evidence(surge.at(39), [602.0, 611.0, 593.0, 606.0], stalls=1)  # does not fit: it stalled
-    mu = _evidence(unavailable.at(5), [603.0, 612.0, 592.0, 607.0, 598.0], availability=0.95)
-    slow_mu = _evidence(unavailable.at(2), [900.0, 910.0, 890.0, 905.0, 895.0], availability=0.98)
+    mu = _evidence(unavailable.at(5), [d + 3 for d in spread], availability=0.95)
     assert choose([ms, mu], OPEN, CAP, ANY_TIME, RULE) is ms  # nothing stalled: availability decides
     assert choose([ms, beside, mu], OPEN, CAP, ANY_TIME, RULE) is mu
     risks = stall_risks([ms, beside, mu], 0.95)
     assert ruled_out(ms, mu, OPEN, CAP, ANY_TIME, RULE, best=ms, risks=risks) == (
-        "the fastest (mean 10m00s) but its family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
-        "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
-    assert ruled_out(_evidence(surge.at(41), [601.0, 611.0, 591.0, 606.0, 596.0]), mu, OPEN, CAP, ANY_TIME, RULE,
+        "its family stalled (1 of 10 runs of 2 settings), so it must finish 72 runs to show it stalls in at most 5% "
+        "of rollouts (--window-probability): it ran 5")
+    # with its 80 runs none stalled it fits, and still loses to the as fast family that never stalled
+    ms, mu = _evidence(surge.at(40), spread * 16), _evidence(unavailable.at(5), [d + 3 for d in spread] * 16,
+                                                             availability=0.95)
+    slow_mu = _evidence(unavailable.at(2), [d + 300 for d in spread] * 16, availability=0.98)
+    assert choose([ms, beside, mu], OPEN, CAP, ANY_TIME, RULE) is mu
+    risks = stall_risks([ms, beside, mu], 0.95)
+    assert ruled_out(ms, mu, OPEN, CAP, ANY_TIME, RULE, best=ms, risks=risks) == (
+        "the fastest (mean 10m00s) but its family stalled: 1 of 85 runs over 80 seeds of maxSurge, minReadySeconds 10 "
+        "(2 settings) stalled (old-pod-kept): 1.2%, at most 5.5% at 95% confidence")
+    assert ruled_out(_evidence(surge.at(41), [d + 1 for d in spread] * 16), mu, OPEN, CAP, ANY_TIME, RULE,
                      best=ms, risks=risks).startswith("as fast (mean 10m01s, at most +0.2% at 95% confidence) but its "
-                                                      "family stalled: 1 of 10 runs")
+                                                      "family stalled: 1 of 85 runs")
     assert choose([ms, beside, slow_mu], OPEN, CAP, ANY_TIME, RULE) is ms  # the stall-free family is not as fast
 
 
@@ -121,9 +132,10 @@ def test_with_a_window_a_setting_of_a_family_that_stalled_is_judged_on_enough_ru
     risks = stall_risks([ms, beside, slow_mu], 0.95)
     assert stall_runs_needed(ms, WINDOW, risks) == 72 and stalls_too_often(ms, WINDOW, risks)
     assert stall_runs_needed(slow_mu, WINDOW, risks) == 0 and not stalls_too_often(slow_mu, WINDOW, risks)
-    assert not stalls_too_often(ms, ANY_TIME, risks)  # without a window stalls only rank the as fast
+    # without a window too: a stalled rollout never finishes (audit 27), judged at --window-probability
+    assert stall_runs_needed(ms, ANY_TIME, risks) == 72 and stalls_too_often(ms, ANY_TIME, risks)
     assert choose([ms, beside, slow_mu], C, CAP, WINDOW, RULE) is slow_mu
-    assert choose([ms, beside, slow_mu], OPEN, CAP, ANY_TIME, RULE) is ms  # no window: the fastest
+    assert choose([ms, beside, slow_mu], OPEN, CAP, ANY_TIME, RULE) is slow_mu
     assert ruled_out(ms, slow_mu, C, CAP, WINDOW, RULE, risks=risks) == (
         "its family stalled (3 of 118 runs of 2 settings), so it must finish 72 runs to show it stalls in at most 5% "
         "of rollouts, the window's misses: it ran 59")
@@ -159,6 +171,98 @@ def test_decide_runs_the_setting_it_would_choose_to_the_runs_its_familys_stalls_
         chosen = decide(search)
         assert chosen is not None and chosen.setting.kind == expected
         assert runs.asked[surge.at(count)] >= 73  # (and more where an "as fast" verdict asked for them)
+
+
+def test_maxsurge_with_min_ready_seconds_can_stall_in_realistic_mode_whatever_its_runs_show():
+    """The race the model shares with the real controller (README, "With maxSurge and minReadySeconds it
+    can stall a rollout"): a dropped ``AddAfter(minReadySeconds + 1 s)`` of a surge pod. Only maxSurge,
+    only with minReadySeconds, only in realistic mode with the de-duplicating delaying queue.
+    """
+    from rollsim.spec.controlplane import ControllerSettings
+
+    realistic, ideal = ControllerSettings(), ControllerSettings(mode="ideal")
+    assert can_stall(Family(SURGE, 10.0), realistic)
+    assert not can_stall(Family(SURGE, 0.0), realistic)
+    assert not can_stall(Family(UNAVAILABLE, 10.0), realistic)
+    assert not can_stall(Family(SURGE, 10.0), ideal)
+    assert not can_stall(Family(SURGE, 10.0), ControllerSettings(queue_dedup=False))
+
+
+def test_a_family_that_can_stall_is_judged_on_stall_free_runs_though_none_of_its_runs_stalled():
+    """Audit 27, no window, 31 nodes, a 100% floor, 5 surge pods: maxSurge 5 was recommended on its
+    5 screening runs whenever no run of its family happened to stall (6 of 10 seeds on the synthetic
+    cluster), though it stalls in 5.7-12.8% of rollouts. A family that can stall (``prone``) is
+    judged as one that stalled: its pick is run to the stall-free runs (80: two settings and one to
+    spare), and chosen when none stalls; a pick that then stalls gives way (here to maxSurge 1).
+    """
+    surge = Family(SURGE, 10.0)
+
+    def outcome(stalling):
+        def run(setting, r):
+            if setting.count in stalling and r == 30:
+                return _run(None, 1.0, True, "old-pod-kept")
+            return _run(300.0 * (6 - setting.count) + r % 7, 1.0)
+        return run
+
+    open_ = Constraints(min_available_fraction=1.0)
+    for stalling, expected in (((), 5), ((5,), 1)):
+        runs = _Growing(outcome(stalling), {surge.at(5): 5, surge.at(1): 5})
+        search = Search(runs, open_, 31, CAP, (surge,), SearchSettings(replications=5), prone=(surge,))
+        risk = search.stall_risks()[surge]
+        assert risk.prone and risk.judged and risk.stalled == 0
+        assert risk.why_judged() == ("its family can stall (maxSurge with minReadySeconds 10: a dropped re-check; "
+                                     "none of its 10 runs of 2 settings did)")
+        assert stalls_too_often(runs.evidence(surge.at(5)), search.window, search.stall_risks())
+        chosen = decide(search)
+        assert chosen is not None and chosen.setting.count == expected
+        assert chosen.replications >= stall_free_runs(2, 0.95, 0.95) and not chosen.stalled
+    # not prone, nothing stalled: the 5 screening runs decide, as before
+    runs = _Growing(outcome(()), {surge.at(5): 5, surge.at(1): 5})
+    chosen = decide(Search(runs, open_, 31, CAP, (surge,), SearchSettings(replications=5)))
+    assert chosen is not None and chosen.setting.count == 5 and chosen.replications == 5
+
+
+def test_without_a_window_stalls_bind_and_the_relaxation_is_the_share_that_must_finish():
+    """No window, nothing fits because the top's family stalled and its runs are too few: the binding
+    constraint is the stalled rollouts (no window to relax), and the relaxation names the
+    --window-probability its runs would show, from the window's 59 confirmation runs on.
+    """
+    from rollsim.plan.relax import diagnose
+
+    surge = Family(SURGE, 10.0)
+    open_ = Constraints(min_available_fraction=1.0)
+    said = []
+    for n in (5, 59):
+        top = _evidence(surge.at(40), [600.0 + r % 7 for r in range(n)])
+        beside = _evidence(surge.at(39), [602.0] * 4, stalls=1)
+        search = Search(_Stored([top, beside]), open_, 40, CAP, (surge,),
+                        SearchSettings(replications=5, max_replications=n))
+        search.tops = {surge: 40}
+        assert decide(search) is None
+        binding, relaxations = diagnose(search)
+        assert binding == "stalled rollouts" and [r.constraint for r in relaxations] == ["window probability"]
+        said.append(relaxations[0])
+    assert said[0].evidence is None and said[0].needed == (
+        "maxSurge 100% (= 40), minReadySeconds 10 finished every one of its runs, but its family stalled (1 of 10 runs "
+        "of 2 settings), and it has too few runs without a stall to name the probability they show")
+    assert said[1].evidence is not None and said[1].needed.startswith("lower it to 93% (--window-probability 0.93)")
+
+
+def test_audit_27s_plan_without_a_window_recommends_no_setting_that_stalls_often(tmp_path):
+    """31 nodes, a 100% floor, 5 surge pods, minReadySeconds 10, no window, seed 1: the plan recommended
+    maxSurge 5 on its 5 runs (it stalls in 5.7% of 300 seeds here); now it runs what it would pick to 80
+    runs, which maxSurge 5 and 4 do not finish, and answers maxSurge 1 (0.3% of 300 seeds), with the
+    runs that show it.
+    """
+    from rollsim.cli import main
+
+    out = tmp_path / "p"
+    assert main(["plan", "--nodes", "31", "--floor", "100%", "--surge-pods", "5", "--min-ready-seconds", "10",
+                 "--seed", "1", "--out-dir", str(out), "-q"]) == 0
+    answer = json.loads((out / "plan.json").read_text())["answer"]
+    assert (answer["kind"], answer["count"]) == ("maxSurge", 1) and answer["replications"] >= 72
+    assert answer["stall_risk"]["can_stall"]
+    assert "a rollout that stalls never finishes: none of the answer's own" in answer["stall_risk"]["text"]
 
 
 class _Growing:
@@ -197,18 +301,21 @@ class _Stored:
 
 def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     surge, unavailable = Family(SURGE, 10.0), Family(UNAVAILABLE, 10.0)
-    ms = _evidence(surge.at(40), [600.0, 610.0, 590.0, 605.0, 595.0])
+    spread = [600.0, 610.0, 590.0, 605.0, 595.0]
+    ms = _evidence(surge.at(40), spread * 16)
     beside = _evidence(surge.at(39), [602.0, 611.0, 593.0, 606.0], stalls=1)
-    mu = _evidence(unavailable.at(5), [603.0, 612.0, 592.0, 607.0, 598.0], availability=0.95)
-    search = Search(_Stored([ms, beside, mu]), OPEN, 100, CAP, (surge, unavailable), SearchSettings(max_replications=5))
+    mu = _evidence(unavailable.at(5), [d + 3 for d in spread] * 16, availability=0.95)
+    search = Search(_Stored([ms, beside, mu]), OPEN, 100, CAP, (surge, unavailable),
+                    SearchSettings(max_replications=80))
     chosen = decide(search)
     assert chosen is mu and passed_over(search, chosen) == [ms]
     risk = _stall_risk(search, chosen, 100)
-    assert (risk["stalled"], risk["runs"], risk["upper_bound"]) == (0, 5, pytest.approx(upper_rate(0, 5, 0.95)))
-    assert risk["text"] == ("0 of 5 runs over 5 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, "
-                            "at most 45% at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, as "
-                            "fast, whose family stalled: 1 of 10 runs over 5 seeds of maxSurge, minReadySeconds 10 "
-                            "(2 settings) stalled (old-pod-kept): 10%, at most 39% at 95% confidence")
+    assert (risk["stalled"], risk["runs"], risk["upper_bound"]) == (0, 80, pytest.approx(upper_rate(0, 80, 0.95)))
+    assert risk["text"] == ("0 of 80 runs over 80 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: "
+                            "0%, at most 3.7% at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, "
+                            "as fast, whose family stalled: 1 of 85 runs over 80 seeds of maxSurge, minReadySeconds 10 "
+                            "(2 settings) stalled (old-pod-kept): 1.2%, at most 5.5% at 95% confidence")
+    ms = _evidence(surge.at(40), spread)
     # with a window and no stall-free family, 5 finished runs of a family that stalled fit nothing (72
     # asked, and fixed evidence adds none); 5 runs name no window probability (audit 27: 47% from 5 runs
     # says little), its 59 runs of the window's confirmation do: 93% would admit it
@@ -232,8 +339,8 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert chosen is more
     risk = _stall_risk(pooled, chosen, 100)
     assert risk["stalled"] == 1 and risk["estimate"] == pytest.approx(1 / 160) and not risk["passed_over"]
-    assert risk["text"].endswith("; a rollout that stalls misses the window: none of the answer's own 80 runs did "
-                                 "(its window bound counts them), and its family's stalls are the risk that it would")
+    assert risk["text"].endswith("; a rollout that stalls misses the window (its window bound counts them): none of "
+                                 "the answer's own 80 runs did, enough to show it stalls in at most 5% of rollouts")
     assert math.isclose(risk["upper_bound"], upper_rate(1, 160, 0.95))
 
 

@@ -48,19 +48,23 @@ def fits(e: Evidence, c: Constraints, capacity: Capacity, window: WindowRule, ri
 
 
 def stall_runs_needed(e: Evidence, window: WindowRule, risks: Risks, spare: int = 0) -> int:
-    """With a window, the runs without a stall ``e`` needs when its family stalled (``stall_free_runs``
-    over the family's settings, and ``spare`` more settings); 0 without a window or when no run of its
-    family stalled.
+    """The runs without a stall ``e`` needs when its family stalled, or can stall whatever its runs
+    show (``StallRisk.judged``): ``stall_free_runs`` over the family's settings, and ``spare`` more
+    settings, at the window's probability; else 0. Without a window too: a stalled rollout never
+    finishes, and a setting that stalls in a tenth of its rollouts is no answer because its first
+    five finished (audit 27: maxSurge 5 on 31 nodes, chosen so though it stalled in 12.8% of new
+    seeds); ``--window-probability`` is then the share of rollouts that must finish at all.
     """
     risk = risks.get(e.setting.family)
-    if window.window_s is None or risk is None or not risk.stalled:
+    if risk is None or not risk.judged:
         return 0
     return stall_free_runs(risk.settings + spare, window.probability, window.confidence)
 
 
 def stalls_too_often(e: Evidence, window: WindowRule, risks: Risks) -> bool:
-    """With a window, whether ``e``'s family stalled and ``e``'s own runs do not show its stalls within
-    the share of rollouts the window lets miss it (1 − its probability): a stall misses the window.
+    """Whether ``e``'s family stalled and ``e``'s own runs do not show its stalls within the share of
+    rollouts the window lets miss it (1 − its probability): a stall misses any window, and without one
+    it is a rollout that never finishes (``stall_runs_needed``).
 
     A stall belongs to the pair (maxSurge, minReadySeconds), and its rate to the count (maxSurge 3
     stalled in 8.0% of seeds on 50 nodes at minReadySeconds 10, maxSurge 42 in 2.75%: audit 24), so
@@ -134,7 +138,7 @@ def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) 
     fast counts stalled, the fewest pods in flight at once may stall least (audit 25: with a 30 min
     window maxSurge 1 finished in time in 148 of 150 new seeds, where maxSurge 30 and 100% stalled in
     a tenth of their runs; audit 27, no window: maxSurge 1 stalled in 0.8% of 250 seeds, 2 to 5 in
-    7-13%). ``decide`` then runs it to the stall-free runs its family's stalls ask (``_fallback_runs``).
+    7-13%). ``decide`` then runs it to the stall-free runs its family's stalls ask (``stall_runs_needed``).
     """
     found = []
     for family in search.families:
@@ -145,16 +149,6 @@ def _stalled_family_fallback(search: Search, risks: Risks, tried: set[Setting]) 
         if n is not None and (e := search.one(family.at(n))).setting not in tried and not e.stalled:
             found.append(e)
     return choose(found, search.c, search.capacity, search.window, search.rule, {})
-
-
-def _fallback_runs(e: Evidence, search: Search, risks: Risks) -> int:
-    """The runs a setting tried by ``_stalled_family_fallback`` is run to: the stall-free runs its
-    family's stalls ask, with one setting to spare (``stall_runs_needed``); without a window, those a
-    window at the plan's probability would ask (its family's stalls are why it is tried at all: five
-    runs that finished say little at a rate of several percent).
-    """
-    risk = risks[e.setting.family]
-    return stall_free_runs(risk.settings + 1, search.c.window_probability, search.c.confidence)
 
 
 def _fitting(search: Search) -> list[Evidence]:
@@ -195,7 +189,7 @@ def decide(search: Search) -> Evidence | None:
         runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
         if rival is None and chosen is None and len(short) < SHORT_TRIES:
             rival = _stalled_family_fallback(search, risks, short)
-            runs = 0 if rival is None else _fallback_runs(rival, search, risks)
+            runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
         if rival is not None and rival.setting not in short:
             short.add(rival.setting)
             # one setting to spare: the baseline, run after the choice, can be one more of its family
@@ -335,10 +329,9 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
                        f"{format_duration(c.window_s)}")
     elif e.completed and risks is not None and stalls_too_often(e, window, risks):
         needed, risk = stall_runs_needed(e, window, risks), risks[e.setting.family]
-        reasons.append(f"its family stalled ({risk.stalled} of {risk.runs} runs of {count_of(risk.settings, 'setting')}"
-                       f"), so it must finish {needed} runs to show it stalls in at most "
-                       f"{format_share(1 - window.probability)} of rollouts, the window's misses: it ran "
-                       f"{e.replications}")
+        share = (", the window's misses" if window.window_s is not None else " (--window-probability)")
+        reasons.append(f"{risk.why_judged()}, so it must finish {needed} runs to show it stalls in at most "
+                       f"{format_share(1 - window.probability)} of rollouts{share}: it ran {e.replications}")
     if reasons:
         return "; ".join(reasons)
     if chosen is None:

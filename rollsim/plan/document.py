@@ -203,12 +203,13 @@ def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any
     risks = search.stall_risks()
     risk = risks[chosen.setting.family]
     text = risk.describe()
-    if risk.stalled and search.c.window_s is not None:
-        text += (f"; a rollout that stalls misses the window: none of the answer's own {chosen.replications} runs "
-                 "did (its window bound counts them), and its family's stalls are the risk that it would")
-    elif risk.stalled:  # no window: the stalls only ranked the settings shown as fast
-        text += (f"; none of the answer's own {chosen.replications} runs did, and its family's stalls are the "
-                 "risk that it would (with no window, stalls only rank the settings shown as fast)")
+    if risk.judged:  # it stalled, or can: the answer finished the runs that show its stalls rare enough
+        shown = (f"none of the answer's own {chosen.replications} runs did, enough to show it stalls in at most "
+                 f"{format_share(1 - search.c.window_probability)} of rollouts")
+        can = "" if risk.stalled else "maxSurge with minReadySeconds can stall (a dropped re-check, the note); "
+        misses = ("misses the window (its window bound counts them)" if search.c.window_s is not None else
+                  "never finishes")
+        text += f"; {can}a rollout that stalls {misses}: {shown}"
     over = [{"setting": e.setting.label(desired), "text": risks[e.setting.family].describe()}
             for e in passed_over(search, chosen)]
     for o in over:

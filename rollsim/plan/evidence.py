@@ -78,10 +78,13 @@ def runs_to_confirm(probability: float, confidence: float) -> int:
     return n if probability ** n <= 1 - confidence else n + 1  # (the logarithms' rounding)
 
 
-def runs_to_confirm_refused(probability: float, confidence: float) -> str | None:
+def runs_to_confirm_refused(probability: float, confidence: float, window: bool = True) -> str | None:
     """Why a plan asking for ``probability`` at ``confidence`` is refused before any run: the runs
     its answer's distribution-free bound needs (``runs_to_confirm``) are beyond the replications
     limit (``needs 2,995 runs of the answer (...): <the limit's words>``); None when they are not.
+    Without a ``window`` the probability is the share of rollouts that must finish where a family
+    can stall, and an answer of such a family needs at least as many runs without a stall
+    (``rollsim.plan.stalls.stall_free_runs`` for one setting is the same count).
     The CLI and ``plan()`` each put what asked for them in front.
     """
     from rollsim.spec.limits import LimitError, check_limit
@@ -90,8 +93,9 @@ def runs_to_confirm_refused(probability: float, confidence: float) -> str | None
     try:
         check_limit("replications", runs)
     except LimitError as exc:
-        return (f"needs {runs:,} runs of the answer (a distribution-free bound on its p{100 * probability:.10g}): "
-                f"{exc}")
+        why = (f"a distribution-free bound on its p{100 * probability:.10g}" if window else
+               f"none stalled, to show at most {100 * (1 - probability):.10g}% stall where its family can")
+        return f"needs {runs:,} runs of the answer ({why}): {exc}"
     return None
 
 

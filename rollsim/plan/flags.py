@@ -118,7 +118,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     c.add_argument("--window", type=_checked(parse_duration), metavar="T", help="maintenance window, e.g. 30m")
     c.add_argument("--window-probability", type=_checked(_probability), metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T; the answer "
-                        "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95)")
+                        "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95); without --window, the share "
+                        "of rollouts that must finish at all where its family's rollouts stalled")
     c.add_argument("--confidence", type=_checked(_probability), default=0.95, metavar="C",
                    help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
@@ -209,22 +210,20 @@ def _check_surge_flags(args: argparse.Namespace) -> None:
 
 
 def _check_window_flags(args: argparse.Namespace) -> None:
-    """Refuse ``--window-probability`` and ``--least`` without ``--window`` (the chance of finishing
-    within no window; the least budget that fits no window), as ``--daemonset`` without
-    ``--manifest`` is; and a window bound that needs more runs of the answer than the replications
-    limit allows (``runs_to_confirm``), naming the flag and its value as given, before any run.
+    """Refuse ``--least`` without ``--window`` (the least budget that fits no window), as
+    ``--daemonset`` without ``--manifest`` is; and a window probability that needs more runs than the
+    replications limit allows (``runs_to_confirm``: the answer's, with a window; without one, those
+    of a setting whose family stalled, when ``--window-probability`` is given), naming the flag and
+    its value as given, before any run.
     """
     from rollsim.plan.evidence import runs_to_confirm_refused
 
-    if args.window is None:
-        if args.window_probability is not None:
-            raise FlagError("argument --window-probability: applies only with --window (the chance of finishing "
-                            "within it)")
-        if args.least:
-            raise FlagError("argument --least: applies only with --window (without one every budget fits)")
+    if args.window is None and args.least:
+        raise FlagError("argument --least: applies only with --window (without one every budget fits)")
+    if args.window is None and args.window_probability is None:  # stall runs are asked for only if a family can stall
         return
     p = 0.95 if args.window_probability is None else float(args.window_probability)
-    refused = runs_to_confirm_refused(p, float(args.confidence))
+    refused = runs_to_confirm_refused(p, float(args.confidence), args.window is not None)
     if refused is not None:
         if args.window_probability is None:  # the default probability: the confidence asked for them
             said = f"--confidence: {_as_written(args.confidence)} at the default --window-probability 0.95"

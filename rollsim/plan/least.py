@@ -19,12 +19,13 @@ runs, too few to name one. Only with a window (without one every count fits), an
 family a run of which stalled: a count stalls at random, so "meets the window" is not monotone
 in the count and a bisection can skip the least (audit 24). The least's runs are rollouts of the
 answer's family: when one of them stalls, the answer no longer fits by every run, and it is
-decided again (``with_least``).
+decided again (``with_least``). In a family that can stall whatever its runs show
+(``rollsim.plan.stalls.can_stall``) the least is run to the stall-free runs the answer was.
 """
 
 from __future__ import annotations
 
-from rollsim.plan.answer import decide, fits
+from rollsim.plan.answer import decide, fits, stall_runs_needed
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Search
 
@@ -51,6 +52,9 @@ def least_that_fits(search: Search, chosen: Evidence) -> Evidence | None:
     if n is None:
         return None
     e = search.confirm(family.at(n))
+    needed = stall_runs_needed(e, search.window, search.stall_risks())  # a family that can stall (``prone``)
+    if needed > e.replications and not e.stalled:
+        e = search.ev.evaluate([e.setting], needed)[0]
     return e if fits(e, search.c, search.capacity, search.window, search.stall_risks()) else None
 
 

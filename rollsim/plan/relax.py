@@ -102,7 +102,14 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         if c.window_s is not None:
             keepers = [e for e in (one, surge) if e is not None and e.completed and e.keeps_floor(c)]
-    if keepers:  # settings keep the floor, none meets the window: what the fastest of them needs
+    if keepers and c.window_s is None:  # finished with the floor kept and no window: held by their stalls
+        from rollsim.plan.answer import stalls_too_often
+
+        risks = search.stall_risks()
+        held = max((e for e in keepers if stalls_too_often(e, search.window, risks)), key=lambda e: e.replications,
+                   default=None)
+        binding = "stalled rollouts"
+    elif keepers:  # settings keep the floor, none meets the window: what the fastest of them needs
         # each run to its confirmation (a family's top may not finish all of them: audit 15), the least needed
         confirmed = [search.confirm(e.setting) for e in keepers]
         allow, fastest = min(((needed_window(e, search.window, search.s.ladder), e) for e in confirmed),
@@ -159,15 +166,31 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
             lower = format_share(e.worst_availability, (c.min_available_fraction,))
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
         elif e.meets_floor(c):
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", e, surge_cost(e, cap)))
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}{_stall_caveat(search, e)}",
+                                  e, surge_cost(e, cap)))
     stalls = stalls_relaxed(search)
     if stalls is not None:  # a setting held out only by its family's stalls: the window's probability that admits it
-        return (binding if out else "window probability"), [*out, stalls]
+        return (binding if out or c.window_s is None else "window probability"), [*out, stalls]
     if held is not None:  # the same, on too few runs to name a probability
-        out.append(Relaxation("window probability", f"{held.setting.label(d)} meets the window on its own runs, "
-                              "but its family stalled and it has too few runs without a stall to name the "
-                              "probability they show", None, cited=held))
+        met = "meets the window on its own runs" if c.window_s is not None else "finished every one of its runs"
+        why = search.stall_risks()[held.setting.family].why_judged()
+        out.append(Relaxation("window probability", f"{held.setting.label(d)} {met}, but {why}, and it has too few "
+                              "runs without a stall to name the probability they show", None, cited=held))
     return binding, out
+
+
+def _stall_caveat(search: Search, e: Evidence) -> str:
+    """What a setting a relaxation names would still need when its family stalled, or can
+    (``rollsim.plan.answer.stalls_too_often``): `` (then 80 runs of it without a stall: its family
+    stalled (2 of 82 runs of 3 settings); it ran 5)``; "" when it needs none.
+    """
+    from rollsim.plan.answer import stall_runs_needed, stalls_too_often
+
+    risks = search.stall_risks()
+    if not stalls_too_often(e, search.window, risks):
+        return ""
+    return (f" (then {stall_runs_needed(e, search.window, risks)} runs of it without a stall: "
+            f"{risks[e.setting.family].why_judged()}; it ran {e.replications})")
 
 
 def stalls_relaxed(search: Search) -> Relaxation | None:
@@ -196,9 +219,8 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
                                                 search.rule, risks)
     if chosen is None:
         return None
-    needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}): its family "
-              f"stalled ({risk.stalled} of {risk.runs} runs of {count_of(risk.settings, 'setting')}), and "
-              f"{e.setting.label(search.desired)}'s {e.replications} runs, none stalled, show at most that")
+    needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}): {risk.why_judged()}, "
+              f"and {e.setting.label(search.desired)}'s {e.replications} runs, none stalled, show at most that")
     return Relaxation("window probability", needed, chosen, surge_cost(chosen, cap))
 
 

@@ -204,6 +204,13 @@ def _unsettled(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
     return [f"  unsettled               {unsettled[-1]['text']}{more}"]
 
 
+def _bound_name(constraints: Mapping[str, Any]) -> str:
+    """``window bound``, or without a window the quantile it bounds (``p95 bound``)."""
+    if constraints.get("window_s") is not None:
+        return "window bound"
+    return f"p{100 * constraints['window_probability']:g} bound"
+
+
 def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
     """The answer in a few lines: the setting, its evidence, the patch, the runner-ups (the
     ``ruled_out`` with the most replications; None: every one, as ``-o wide``), the files.
@@ -227,7 +234,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  recommended             {a['setting']}",
             f"  duration                p50 {format_duration(a['duration_p50_s'])} "
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
-            f"p95 {format_duration(a['duration_p95_s'])}; window bound {format_duration(a['window_bound_s'])} "
+            f"p95 {format_duration(a['duration_p95_s'])}; {_bound_name(doc['constraints'])} "
+            f"{format_duration(a['window_bound_s'])} "
             f"({a.get('window_bound_kind') or str(a['replications']) + ' replications'})",
             f"  speed                   {a['pace']['text']}",
             *_unsettled(a.get("unsettled") or []),

@@ -29,6 +29,7 @@ from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
 from rollsim.plan.least import least_note, with_least
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
+from rollsim.plan.stalls import can_stall
 from rollsim.present.plan_plots import cut_phrase
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import LimitError, check_limit
@@ -140,7 +141,7 @@ def _check_confirm_runs(constraints: Constraints) -> None:
     95%, 2,995 at p99.9) within the replications limit, before any run; else a ``LimitError`` naming
     the window probability and confidence that ask for them.
     """
-    if constraints.window_s is None:
+    if constraints.window_s is None:  # the stall runs a family may ask for: the CLI checks a probability given
         return
     p, c = constraints.window_probability, constraints.confidence
     refused = runs_to_confirm_refused(p, c)
@@ -191,7 +192,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         # workers forked as the executor opens start with the scenario in their memory (Evaluator)
         with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
             evaluator = Evaluator(scenario, backend, settings.seed, on_run)
-            search = Search(evaluator, constraints, desired, capacity, families, settings)
+            search = Search(evaluator, constraints, desired, capacity, families, settings,
+                            [f for f in families if can_stall(f, scenario.controller)])
             search.run()
             chosen = decide(search)  # may add replications, to settle what could change the choice
             least = None  # --least, with a window: the least that fits (its runs can change the answer)

@@ -193,9 +193,11 @@ class Search:
     """One plan's search over the families of settings (see the module docstring)."""
 
     def __init__(self, evaluator: Evaluator, constraints: Constraints, desired: int, capacity: Capacity,
-                 families: Iterable[Family], settings: SearchSettings = SearchSettings()) -> None:
+                 families: Iterable[Family], settings: SearchSettings = SearchSettings(),
+                 prone: Iterable[Family] = ()) -> None:
         self.ev, self.c, self.desired, self.capacity = evaluator, constraints, desired, capacity
         self.families, self.s = tuple(families), settings
+        self.prone = frozenset(prone)  # the families that can stall whatever their runs show (``can_stall``)
         self.tops: dict[Family, int | None] = {}
         self.knees: dict[Family, int | None] = {}
         self.best_setting: Setting | None = None  # the fastest top that meets the window (``run``)
@@ -246,7 +248,7 @@ class Search:
 
     def stall_risks(self) -> dict[Family, StallRisk]:
         """Each family's stall risk, pooled over every run simulated (the screened ones are rollouts too)."""
-        return stall_risks(self.ev.evaluated(), self.c.confidence)
+        return stall_risks(self.ev.evaluated(), self.c.confidence, self.prone)
 
     def worth_more(self, p: Pace) -> bool:
         """An unclear "as fast" verdict that more replications, up to ``max_replications``, could settle."""

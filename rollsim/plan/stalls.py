@@ -22,6 +22,11 @@ simulated plans like a plan's search and 88.9% in one of mostly screened runs, a
 claimed; the text names the seeds the runs came from ("0 of 260 runs over 40 seeds"). Counting
 a seed once would be the bound if stalls were the seed's alone (0 of 40 seeds: at most 7.2%).
 
+A family of maxSurge with minReadySeconds in realistic mode can stall whatever its runs show
+(``can_stall``: the dropped re-check is the model's own race), at a few percent of rollouts on
+tens of nodes (maxSurge 5 on 31 nodes at minReadySeconds 10: 12.8% of 250 seeds, audit 27), so
+ten runs without a stall say little: such a family is judged as one that stalled (``prone``).
+
 The pooled risk describes the family, and ranks as fast settings (one of a family that never
 stalled first); it does not judge a window. The rate is not the same at every count (maxSurge 3
 stalled in 8.0% of 400 seeds at 50 nodes and minReadySeconds 10, maxSurge 42 in 2.75%: audit 24),
@@ -33,14 +38,26 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rollsim.plan.candidates import Family
+from rollsim.plan.candidates import SURGE, Family
 from rollsim.plan.evidence import Evidence
+from rollsim.spec.controlplane import ControllerSettings
 
-__all__ = ["StallRisk", "stall_free_runs", "stall_risks", "upper_rate"]
+__all__ = ["StallRisk", "can_stall", "stall_free_runs", "stall_risks", "upper_rate"]
+
+
+def can_stall(family: Family, controller: ControllerSettings) -> bool:
+    """Whether ``family``'s rollouts can stall by the race the model shares with the real controller
+    (README, "With maxSurge and minReadySeconds it can stall a rollout"): maxSurge with
+    minReadySeconds, in realistic mode with client-go's de-duplicating delaying queue
+    (``queue_dedup``), where a new pod's ``updatePod`` ``AddAfter(minReadySeconds + 1 s)`` can be
+    dropped and its node's old pod kept beside the available new one until another event.
+    """
+    return (family.kind == SURGE and family.min_ready_seconds > 0 and not controller.ideal
+            and controller.queue_dedup)
 
 
 def upper_rate(events: int, trials: int, confidence: float) -> float:
@@ -87,6 +104,25 @@ class StallRisk:
     confidence: float
     causes: tuple[tuple[str, int], ...] = ()
     seeds: int = 0  # the distinct seeds the runs used (replication r of every setting runs the r-th)
+    prone: bool = False  # it can stall whatever its runs show (``can_stall``)
+
+    @property
+    def judged(self) -> bool:
+        """Whether a setting of the family must show its stalls on runs of its own: one of them
+        stalled, or the family can stall (``prone``).
+        """
+        return self.stalled > 0 or self.prone
+
+    def why_judged(self) -> str:
+        """Why: ``its family stalled (3 of 118 runs of 2 settings)``, or for a family none of whose
+        runs stalled, ``its family can stall (maxSurge with minReadySeconds 10: a dropped re-check;
+        none of its 10 runs of 2 settings did)``.
+        """
+        runs = f"{self.runs} runs of {self.settings} setting{'s' if self.settings != 1 else ''}"
+        if self.stalled:
+            return f"its family stalled ({self.stalled} of {runs})"
+        return (f"its family can stall (maxSurge with minReadySeconds {self.family.min_ready_seconds:g}: a dropped "
+                f"re-check; none of its {runs} did)")
 
     @property
     def estimate(self) -> float:
@@ -114,11 +150,14 @@ class StallRisk:
         return {"family": self.family.label(), "stalled": self.stalled, "runs": self.runs, "seeds": self.seeds,
                 "settings": self.settings,
                 "estimate": self.estimate, "upper_bound": self.upper, "confidence": self.confidence,
-                "causes": dict(self.causes), "text": self.describe()}
+                "causes": dict(self.causes), "can_stall": self.prone, "text": self.describe()}
 
 
-def stall_risks(evidence: Iterable[Evidence], confidence: float) -> dict[Family, StallRisk]:
-    """Each family's runs in ``evidence`` pooled into its ``StallRisk``."""
+def stall_risks(evidence: Iterable[Evidence], confidence: float,
+                prone: Collection[Family] = ()) -> dict[Family, StallRisk]:
+    """Each family's runs in ``evidence`` pooled into its ``StallRisk``; those in ``prone`` can stall
+    whatever their runs show (``can_stall``).
+    """
     runs: dict[Family, list[Any]] = {}
     settings: Counter[Family] = Counter()
     seeds: Counter[Family] = Counter()
@@ -131,5 +170,6 @@ def stall_risks(evidence: Iterable[Evidence], confidence: float) -> dict[Family,
         stalled = [s for s in summaries if s.get("stalled")]
         causes = Counter(str(s.get("stop_cause") or "stalled") for s in stalled)
         out[family] = StallRisk(family, len(stalled), len(summaries), settings[family], confidence,
-                                tuple(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), seeds[family])
+                                tuple(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), seeds[family],
+                                family in prone)
     return out

@@ -290,7 +290,7 @@ def _stall_crosses(ax: Axes, frame: pd.DataFrame, x: str, y: str, scale: float) 
     if ruled.empty:
         return
     ax.scatter(ruled[x], ruled[y].astype(float) * scale, marker="x", s=90, color=_WINDOW, linewidths=2, zorder=6,
-               label="crossed: too few stall-free runs (family stalled)")
+               label="crossed: too few stall-free runs (family can stall)")
 
 
 def _pareto_panel(ax: Axes, plan: Mapping[str, Any], candidates: pd.DataFrame, column: str, lower: bool) -> None:

@@ -74,8 +74,9 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
               if (~keeps_floor(full, plan)).any() else "")
     crossed = (" An orange cross marks a setting ruled out for stalls although its bound met the window: its "
-               "family stalled, and it did not finish as many runs of its own as show it stalls in no more rollouts "
-               "than the window lets miss it (a stall misses it)" if stall_ruled(candidates).any() else "")
+               "family stalled (or can: maxSurge with minReadySeconds), and it did not finish as many runs of its "
+               "own as show it stalls in no more rollouts than the window lets miss it (a stall misses it)"
+               if stall_ruled(candidates).any() else "")
     own = (" Each p95 and bound is over the setting's own replications, as its window verdict is (the evidence table "
            "gives how many)." if full["replications"].nunique() > 1 else "")
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
