@@ -265,6 +265,31 @@ def test_audit_27s_plan_without_a_window_recommends_no_setting_that_stalls_often
     assert "a rollout that stalls never finishes: none of the answer's own" in answer["stall_risk"]["text"]
 
 
+def test_when_a_family_that_can_stall_did_the_plan_runs_min_ready_seconds_0(tmp_path):
+    """Seed 2 of the same plan: maxSurge 1 stalls in one of its 72 runs, so nothing fits (exit 3). The
+    race needs minReadySeconds, so the relaxations name what minReadySeconds 0 gives: the largest
+    maxSurge the budget allows, run beside the search (not a candidate) and fitting; a plan that
+    searched minReadySeconds 0 itself names no such relaxation.
+    """
+    import pandas as pd
+    from rollsim.cli import main
+
+    out = tmp_path / "p"
+    assert main(["plan", "--nodes", "31", "--floor", "100%", "--surge-pods", "5", "--min-ready-seconds", "10",
+                 "--seed", "2", "--out-dir", str(out), "-q"]) == 3
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["binding"] == "stalled rollouts"
+    ready = [r for r in doc["relaxations"] if r["constraint"] == "minReadySeconds"]
+    assert len(ready) == 1 and ready[0]["setting"] == "maxSurge 16% (= 5), minReadySeconds 0"
+    assert ready[0]["needed"].startswith("set it to 0 (--min-ready-seconds 0): maxSurge, minReadySeconds 10 stalled in")
+    assert not (pd.read_csv(out / "candidates.csv")["min_ready_seconds"] == 0).any()
+    both = tmp_path / "both"
+    main(["plan", "--nodes", "31", "--floor", "100%", "--surge-pods", "5", "--min-ready-seconds", "0,10",
+          "--seed", "2", "--out-dir", str(both), "-q"])
+    doc = json.loads((both / "plan.json").read_text())
+    assert not [r for r in doc["relaxations"] if r["constraint"] == "minReadySeconds"]
+
+
 class _Growing:
     """An evaluator whose replication r of a setting is ``outcome(setting, r)``, run as asked."""
 
@@ -370,7 +395,9 @@ def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_set
     # maxSurge 1 keeps the floor and finishes every run, just past the hour: the window binds (audit 27:
     # the floor was said to, and a window probability was named from the 20 runs of a faster count)
     assert plan["answer"] is None and plan["binding"] == "window"
-    assert [r["constraint"] for r in plan["relaxations"]] == ["window", "availability floor"]
+    # and the race that made maxSurge's faster counts stall needs minReadySeconds: at 0, maxSurge 100% fits
+    assert [r["constraint"] for r in plan["relaxations"]] == ["window", "availability floor", "minReadySeconds"]
+    assert plan["relaxations"][2]["setting"] == "maxSurge 100% (= 50), minReadySeconds 0"
     assert plan["relaxations"][0]["setting"].startswith("maxSurge 2% (= 1)")
     assert plan["relaxations"][0]["needed"].startswith("allow 1h00m")
 

@@ -25,7 +25,7 @@ from rollsim.plan.search import Capacity, Search
 from rollsim.present.render import count_of, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "bound_words", "diagnose", "fastest_settings", "needed_window",
-           "spread", "stalls_relaxed", "surge_cost", "window_basis",
+           "min_ready_relaxed", "spread", "stalls_relaxed", "surge_cost", "window_basis",
            "window_uncut"]
 
 # runs the settings without the plan's cut, with at least the replications given; their evidence, in order
@@ -79,7 +79,7 @@ def surge_cost(e: Evidence, capacity: Capacity) -> str:
 
 
 def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = None,
-             not_ready: int = 0) -> tuple[str, list[Relaxation]]:
+             not_ready: int = 0, aside: Uncut | None = None) -> tuple[str, list[Relaxation]]:
     """When nothing fits: the binding constraint, and what relaxing each constraint gives.
 
     ``not_ready``: the NotReady nodes the DaemonSet tolerates (it should run there): their new pods
@@ -87,7 +87,9 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
 
     ``cut`` names where unfinished runs ended (``rollsim.present.plan_plots.cut_phrase``);
     ``uncut`` runs settings without the plan's cut, for the window a search whose every run was
-    cut would need (``window_uncut``; None: the cut is the scenario's own horizon).
+    cut would need (``window_uncut``; None: the cut is the scenario's own horizon). ``aside`` runs
+    settings the search was not asked to try, kept out of its candidates: minReadySeconds 0 where a
+    family that can stall did (``min_ready_relaxed``; None: not tried).
     """
     c, cap, d = search.c, search.capacity, search.desired
     out: list[Relaxation] = []
@@ -170,13 +172,43 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
                                   e, surge_cost(e, cap)))
     stalls = stalls_relaxed(search)
     if stalls is not None:  # a setting held out only by its family's stalls: the window's probability that admits it
-        return (binding if out or c.window_s is None else "window probability"), [*out, stalls]
-    if held is not None:  # the same, on too few runs to name a probability
+        binding = binding if out or c.window_s is None else "window probability"
+        out.append(stalls)
+    elif held is not None:  # the same, on too few runs to name a probability
         met = "meets the window on its own runs" if c.window_s is not None else "finished every one of its runs"
         why = search.stall_risks()[held.setting.family].why_judged()
         out.append(Relaxation("window probability", f"{held.setting.label(d)} {met}, but {why}, and it has too few "
                               "runs without a stall to name the probability they show", None, cited=held))
-    return binding, out
+    ready = None if aside is None else min_ready_relaxed(search, aside)
+    return binding, [*out, *([ready] if ready is not None else [])]
+
+
+def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
+    """What minReadySeconds 0 gives when a family that can stall did (``rollsim.plan.stalls.can_stall``):
+    maxSurge with minReadySeconds stalls by a dropped re-check that minReadySeconds 0 does not ask for,
+    so the plan runs the largest maxSurge the budget allows at 0 (``aside``: runs kept out of the
+    search's candidates, to the window's confirmation runs, else the search's replications) and names
+    it when it fits; None when no such family stalled, when the plan searched maxSurge at 0 itself
+    (``--min-ready-seconds 0,...``), or when the setting at 0 does not fit either.
+    """
+    from rollsim.plan.answer import fits
+
+    risks = search.stall_risks()
+    stalled = [f for f in search.families if f in search.prone and risks.get(f) is not None and risks[f].stalled]
+    if not stalled or any(f.kind == SURGE and f.min_ready_seconds == 0 for f in search.families):
+        return None
+    n = search.capacity.largest(search.desired)
+    if n < 1:
+        return None
+    runs = search.window.confirm_runs if search.c.window_s is not None else search.s.replications
+    e = aside([Family(SURGE, 0.0).at(n)], runs)[0]
+    if not fits(e, search.c, search.capacity, search.window, {}):  # no family of its own: none can stall at 0
+        return None
+    risk = risks[stalled[0]]
+    needed = (f"set it to 0 (--min-ready-seconds 0): {risk.family.label()} stalled in {risk.stalled} of its "
+              f"{risk.runs} runs by a dropped re-check, which minReadySeconds 0 does not ask for; a new pod then "
+              "counts as available once Ready, with no wait to show that it stays so")
+    return Relaxation("minReadySeconds", needed, e, surge_cost(e, search.capacity))
 
 
 def _stall_caveat(search: Search, e: Evidence) -> str:

@@ -201,16 +201,22 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
                 chosen, least = with_least(search, chosen)
             note = None if chosen is None else least_note(search, chosen, least, settings.least)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
+            aside: list[Evaluator] = []  # runs of settings the search was not asked for (minReadySeconds 0)
 
             def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
                 uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run)]
                 return uncut[0].evaluate(settings_, replications)
 
+            def run_aside(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
+                aside[:] = aside or [Evaluator(scenario, backend, settings.seed, on_run)]
+                return aside[0].evaluate(settings_, replications)
+
             binding, relaxations = (None, []) if chosen is not None else \
                 diagnose(search, where, run_uncut if cut is not None else None,
-                         eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready)
+                         eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready,
+                         run_aside)
             baseline, own = _baseline(evaluator, _current(scenario, desired, source or {}), settings.replications)
-            others = [*uncut, *([own] if own is not None else [])]
+            others = [*uncut, *aside, *([own] if own is not None else [])]
             backend_name, n_workers = backend.name, backend.workers
         evidence = evaluator.evaluated()
         run = {"runs": evaluator.total_runs + sum(u.total_runs for u in others),
