@@ -12,7 +12,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.document import _stall_risk
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.pace import PaceRule
-from rollsim.plan.relax import stalls_relaxed
+from rollsim.plan.relax_stalls import stalls_relaxed
 from rollsim.plan.search import Capacity, Search, SearchSettings
 from rollsim.plan.stalls import can_stall, stall_free_runs, stall_risks, upper_rate
 
@@ -499,7 +499,7 @@ def test_stalls_of_the_settings_that_keep_the_floor_say_what_would_help(tmp_path
     for the informers' resync. Now: no window, the stalled rollouts bind and --window is the way to wait
     longer; a lost wake-up binds whatever the window, and minReadySeconds 0 is named."""
     from rollsim.cli import main
-    from rollsim.plan.relax import _stalls_keeping_floor
+    from rollsim.plan.relax_stalls import stalls_keeping_floor
 
     timings = tmp_path / "t.yaml"
     timings.write_text("timings:\n  ready: empirical(20, 20, 20, 20, 20, 20, 20, 20, 20, 4000)\n  probe_period: 0\n")
@@ -514,7 +514,7 @@ def test_stalls_of_the_settings_that_keep_the_floor_say_what_would_help(tmp_path
     lost = Evidence(Setting(SURGE, 1, 10.0), (*(_run(600.0) for _ in range(79)),
                                                {**_run(None, 1.0, True, "old-pod-kept"), "end_s": 4200.0,
                                                 "stalled_at_s": 600.0}))
-    said = _stalls_keeping_floor(lost, 31, True)
+    said = stalls_keeping_floor(lost, 31, True)
     assert said.startswith("no setting that keeps the floor finished every run: maxSurge 3% (= 1), minReadySeconds "
                            "10 stalled in 1 of its 80 runs: old pods kept beside available new ones")
     assert said.endswith("(each called stalled after 1h00m00s without progress: the window, or the scenario's "
