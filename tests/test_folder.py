@@ -156,7 +156,7 @@ def test_a_plan_takes_the_lock_of_its_folder_too(tmp_path: Path) -> None:
             plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
         assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing written
     plan(scenario, Constraints(window_s=3600), out=out, workers=1, report=False)
-    assert sorted(p.name for p in out.iterdir()) == ["candidates.csv", "plan.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["candidates.csv", "plan.json", "runs.jsonl"]
 
 
 def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rollsim.cli import main
 from rollsim.plan.files import write_plan_folder
+from rollsim.plan.store import RUNS_FILE
 from rollsim.present.plan_report import load_plan
 from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.folder import LOCK
@@ -35,9 +36,11 @@ def plan_into(out: Path, nodes: int) -> int:
 
 
 def contents(folder: Path) -> dict[str, bytes]:
-    """The plan's files in ``folder`` (not the lock the plan holds while it runs)."""
+    """The plan's files in ``folder`` (not the lock the plan holds while it runs, nor the runs its plans
+    kept, ``runs.jsonl``, which a plan adds to and never removes: ``rollsim.plan.store``).
+    """
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != LOCK}
+            if p.is_file() and p.name not in (LOCK, RUNS_FILE)}
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +89,8 @@ def test_a_plan_stopped_before_its_report_leaves_its_plan_alone(tmp_path, plans,
 
 @pytest.mark.parametrize("held", [True, False], ids=["earlier-plan", "new-folder"])
 def test_a_plan_stopped_before_plan_json_leaves_no_plan(tmp_path, plans, monkeypatch, capsys, held) -> None:
-    """Stopped as plan.json is written (candidates.csv is): no file of either plan is left, and a
-    folder the plan made is gone again.
+    """Stopped as plan.json is written (candidates.csv is): no file of either plan is left, but the
+    runs kept (``runs.jsonl``), which the plan run again reuses.
     """
     plan_files = importlib.import_module("rollsim.plan.files")  # rollsim.plan is the function once imported
 
@@ -100,11 +103,8 @@ def test_a_plan_stopped_before_plan_json_leaves_no_plan(tmp_path, plans, monkeyp
     assert plan_into(out, 20) == 130
     earlier = " (the earlier plan there was removed first, not to leave it beside the new one)" if held else ""
     one_error_line(capsys, f"rollsim: interrupted before the plan was saved; {out} holds no plan{earlier}; "
-                           "run the plan again")
-    if held:
-        assert list(out.iterdir()) == []
-    else:
-        assert not out.exists()
+                           "run the plan again (its runs are kept in runs.jsonl, and reused)")
+    assert [p.name for p in out.iterdir()] == [RUNS_FILE]  # the runs this plan and the earlier kept
 
 
 def test_at_no_instant_does_the_folder_hold_two_plans(tmp_path, plans, monkeypatch) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from rollsim.plan.candidates import Setting
 from rollsim.plan.evidence import Evidence
+from rollsim.plan.store import RunStore, scenario_key
 from rollsim.simulation import simulate
 from rollsim.spec.scenario import ROLLING_UPDATE, Scenario, UpdateStrategy
 from rollsim.sweep.executors import Backend
@@ -61,12 +62,16 @@ def simulate_setting(base: Scenario | Packed | Inherited, setting: Setting, seed
 class Evaluator:
     """Runs settings on ``backend`` and keeps every replication it ran, by setting.
 
-    ``on_run`` is called after each finished run with (runs done, runs submitted).
+    ``on_run`` is called after each finished run with (runs done, runs submitted). With ``store``
+    (``rollsim.plan.store``), a run kept there is taken from it, not simulated (``reused`` counts
+    those), and each run simulated is kept there as it finishes.
     """
 
     def __init__(self, base: Scenario, backend: Backend, seed: int = 0,
-                 on_run: Callable[[int, int], None] | None = None) -> None:
+                 on_run: Callable[[int, int], None] | None = None, store: RunStore | None = None) -> None:
         self.base, self.backend, self.seed = base, backend, seed
+        self.store, self.reused = store, 0
+        self._key = "" if store is None else scenario_key(base)
         self.runs: dict[Setting, dict[int, dict[str, Any]]] = {}
         self.order: list[Setting] = []  # settings in the order the search first asked for them
         self.on_run = on_run
@@ -90,11 +95,19 @@ class Evaluator:
                 self.runs[s] = {}
                 self.order.append(s)
             for r in range(replications):
-                if r not in self.runs[s]:
+                if r in self.runs[s]:
+                    continue
+                kept = None if self.store is None else self.store.get(self._key, s, self.seed_of(r))
+                if kept is not None:
+                    self.runs[s][r] = kept
+                    self.reused += 1
+                else:
                     futures.append((s, r, self.backend.submit(simulate_setting, self._base, s, self.seed_of(r))))
         self.submitted += len(futures)
         for s, r, future in futures:
             self.runs[s][r] = future.result()
+            if self.store is not None:
+                self.store.put(self._key, s, self.seed_of(r), self.runs[s][r])
             self.done += 1
             if self.on_run is not None:
                 self.on_run(self.done, self.submitted)

@@ -44,6 +44,7 @@ import pandas as pd
 
 from rollsim.io.atomic import temporary_of, write_atomically, write_json, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
+from rollsim.plan.store import RUNS_FILE, stored_runs
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.folder import LOCK, PLAN, REPORTS
@@ -95,13 +96,26 @@ def _rollsims_candidates(path: Path) -> bool:
     return tuple(header[:len(_CANDIDATE_HEAD)]) == _CANDIDATE_HEAD and header[-1] == "verdict"
 
 
+def _rollsims_runs(path: Path) -> bool:
+    """Whether ``path`` is a runs.jsonl a plan kept (empty, or its first line a run's: ``stored_runs``)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = f.readline()
+    except (OSError, ValueError):
+        return False
+    return not first or any(True for _ in stored_runs(first))
+
+
 def _debris(out: Path, name: str) -> bool:
     """Whether ``name`` in ``out`` is what a plan may leave without a plan: the lock, a temporary
-    file of an atomic write (``.candidates.csv.XXXX.tmp``), an empty ``figures/`` or ``inputs/``.
+    file of an atomic write (``.candidates.csv.XXXX.tmp``), an empty ``figures/`` or ``inputs/``,
+    the runs a plan stopped during its search kept (``runs.jsonl``: its first line a run's).
     """
-    if name == LOCK or temporary_of(name) in (CANDIDATES, PLAN, *REPORTS):
+    if name == LOCK or temporary_of(name) in (CANDIDATES, PLAN, *REPORTS, RUNS_FILE):
         return True
     path = out / name
+    if name == RUNS_FILE:
+        return _rollsims_runs(path)
     return name in (FIGURES, INPUTS) and path.is_dir() and not any(path.iterdir())
 
 
@@ -109,8 +123,8 @@ def check_plan_owned(out: Path) -> None:
     """Refuse a folder that is neither empty (or new) nor a plan's folder: a plan would remove and
     write files of the same names (``report.md``, ``plan.json``) there. A plan's folder holds the
     ``plan.json`` rollsim wrote, or, a plan killed before it, the ``candidates.csv`` rollsim writes
-    first (and none of the files a plan writes after its plan.json); files of the user's of other
-    names may sit beside either, and stay.
+    first (and none of the files a plan writes after its plan.json), or only the runs its plans kept
+    (``runs.jsonl``); files of the user's of other names may sit beside either, and stay.
     """
     if not out.is_dir():
         return
@@ -149,7 +163,7 @@ def _remove_debris(out: Path) -> None:
     files a plan writes: a file of the user's stays. Under the folder's lock (``plan`` holds it).
     """
     names: dict[Path, set[str]] = {}
-    for path in plan_files(out):
+    for path in (*plan_files(out), out / RUNS_FILE):
         names.setdefault(path.parent, set()).add(path.name)
     for folder, written in names.items():
         if folder.is_dir():
@@ -187,8 +201,9 @@ def write_plan_folder(out: Path, document: dict[str, Any], candidates: pd.DataFr
         if created and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
         why = " (the earlier plan there was removed first, not to leave it beside the new one)" if earlier else ""
+        kept = f" (its runs are kept in {RUNS_FILE}, and reused)" if (out / RUNS_FILE).exists() else ""
         raise Interrupted(f"interrupted before the plan was saved; {out} holds no plan{why}; "
-                          "run the plan again") from None
+                          f"run the plan again{kept}") from None
     if not report:
         return None
     try:

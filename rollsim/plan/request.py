@@ -18,6 +18,7 @@ from typing import Any
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
+from rollsim.plan.store import RUNS_FILE
 from rollsim.present.plan_report import current_marked, extra_capacity, weighed
 from rollsim.present.render import format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
@@ -218,7 +219,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
     doc = result.document
     ds, cluster, run = doc["daemonset"], doc["cluster"], doc["search"]
     lines = [f"rollsim plan: {ds['namespace']}/{ds['name']} on {cluster['desired']:,} of {cluster['nodes']:,} nodes "
-             f"({run['settings_simulated']} settings of {run['grid_size']:,} simulated, {run['runs']} runs, "
+             f"({run['settings_simulated']} settings of {run['grid_size']:,} simulated, {run['runs']} runs"
+             f"{f' ({reused} kept from a plan before, in {RUNS_FILE})' if (reused := run.get('runs_reused')) else ''}, "
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,12 +30,16 @@ from rollsim.plan.least import least_note, with_least
 from rollsim.plan.relax import Relaxation, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.plan.stalls import can_stall
+from rollsim.plan.store import RunStore
 from rollsim.present.plan_plots import cut_phrase
+from rollsim.present.render import count_of
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import LimitError, check_limit
 from rollsim.spec.scenario import MAX_HORIZON_S, Scenario
+from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.executors import open_executor
 from rollsim.sweep.folder import check_plan_folder, locked
+from rollsim.sweep.interrupt import cut_short
 from rollsim.sweep.schedule import inheriting
 
 __all__ = ["HORIZON_WINDOWS", "PlanResult", "cut_windows", "families_of", "plan", "plan_document", "waiting_a_window",
@@ -132,8 +136,27 @@ def _baseline(evaluator: Evaluator, current: Setting | None, replications: int
         return None, None
     if len(evaluator.runs.get(current, {})) >= replications:
         return evaluator.evidence(current), None
-    own = Evaluator(evaluator.base, evaluator.backend, evaluator.seed, evaluator.on_run)
+    own = Evaluator(evaluator.base, evaluator.backend, evaluator.seed, evaluator.on_run, evaluator.store)
     return own.evaluate([current], replications)[0], own
+
+
+@contextmanager
+def _keeping(store: RunStore | None) -> Iterator[None]:
+    """The plan's runs kept in ``store`` while it runs, its file closed at the end; an interrupt
+    (``cut_short``) says how many are kept and that running the plan again reuses them.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        if store is None or not cut_short(exc):
+            raise
+        kept = len(store.runs)
+        raise Interrupted(f"interrupted during the search: {count_of(kept, 'run')} of this folder's plans "
+                          f"{'is' if kept == 1 else 'are'} kept in {store.path}; run the plan again to resume "
+                          "(the runs kept are reused)") from None
+    finally:
+        if store is not None:
+            store.close()
 
 
 def _check_confirm_runs(constraints: Constraints) -> None:
@@ -189,9 +212,10 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         ds = scenario.daemonset
         capacity = Capacity(ds.requests_cpu_millis, ds.requests_memory_bytes, constraints,
                             tuple(map(str, ds.host_paths)))
+        store = None if folder is None else RunStore(folder)  # the runs a plan here kept: reused, and kept anew
         # workers forked as the executor opens start with the scenario in their memory (Evaluator)
-        with inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
-            evaluator = Evaluator(scenario, backend, settings.seed, on_run)
+        with _keeping(store), inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
+            evaluator = Evaluator(scenario, backend, settings.seed, on_run, store)
             search = Search(evaluator, constraints, desired, capacity, families, settings,
                             [f for f in families if can_stall(f, scenario.controller)])
             search.run()
@@ -204,11 +228,11 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             aside: list[Evaluator] = []  # runs of settings the search was not asked for (minReadySeconds 0)
 
             def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
-                uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run)]
+                uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run, store)]
                 return uncut[0].evaluate(settings_, replications)
 
             def run_aside(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
-                aside[:] = aside or [Evaluator(scenario, backend, settings.seed, on_run)]
+                aside[:] = aside or [Evaluator(scenario, backend, settings.seed, on_run, store)]
                 return aside[0].evaluate(settings_, replications)
 
             binding, relaxations = (None, []) if chosen is not None else \
@@ -220,6 +244,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             backend_name, n_workers = backend.name, backend.workers
         evidence = evaluator.evaluated()
         run = {"runs": evaluator.total_runs + sum(u.total_runs for u in others),
+               "runs_reused": evaluator.reused + sum(u.reused for u in others),
                "runs_uncut": sum(u.total_runs for u in uncut), "executor": backend_name, "workers": n_workers,
                "wall_s": round(time.perf_counter() - started, 3),
                "cpu_s_this_process": round(time.process_time() - cpu0, 3),
