@@ -53,7 +53,6 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
     return Relaxation("window probability", needed, chosen, surge_cost(chosen, cap))
 
 
-
 def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     """What minReadySeconds 0 gives when a family that can stall did (``rollsim.plan.stalls.can_stall``):
     maxSurge with minReadySeconds stalls by a dropped re-check that minReadySeconds 0 does not ask for,
@@ -82,7 +81,6 @@ def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     return Relaxation("minReadySeconds", needed, e, surge_cost(e, search.capacity))
 
 
-
 def stall_caveat(search: Search, e: Evidence) -> str:
     """What a setting a relaxation names would still need when its family stalled, or can
     (``rollsim.plan.answer.stalls_too_often``): `` (then 80 runs of it without a stall: its family
@@ -95,7 +93,6 @@ def stall_caveat(search: Search, e: Evidence) -> str:
         return ""
     return (f" (then {stall_runs_needed(e, search.window, risks)} runs of it without a stall: "
             f"{risks[e.setting.family].why_judged()}; it ran {e.replications})")
-
 
 
 def stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
@@ -119,7 +116,6 @@ def stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
     if window:
         return f"{said}; if what they wait on ends, a longer window waits for it"
     return f"{said}; a --window longer than what they wait on makes the plan wait that long"
-
 
 
 def lost_wake_ups(e: Evidence) -> bool:

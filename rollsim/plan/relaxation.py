@@ -42,14 +42,12 @@ class Relaxation:
                 f"worst availability {format_share(e.worst_availability)})" + (f"; {self.cost}" if self.cost else ""))
 
 
-
 def spread(e: Evidence) -> str:
     """``p50 14m47s and p95 21m30s of its 59 runs``: where the bulk of a setting's runs fell, beside a
     bound that is one of them (the median as candidates.csv has it).
     """
     return (f"p50 {format_duration(e.shown_quantile(0.5))} and p95 {format_duration(e.shown_quantile(0.95))} of its "
             f"{count_of(e.replications, 'run')}")
-
 
 
 def surge_cost(e: Evidence, capacity: Capacity) -> str:
