@@ -135,7 +135,8 @@ class Constraints:
 
         rows = [("availability floor", f"≥ {100 * self.min_available_fraction:g}% of the DaemonSet's nodes "
                                        "with an available pod at every moment")]
-        rows.append(("window", f"none; a setting whose family stalled must show, at {100 * self.confidence:g}% "
+        rows.append(("window", f"none; a setting whose family stalled, or can (maxSurge with minReadySeconds), "
+                               f"must show, at {100 * self.confidence:g}% "
                                f"confidence, that at least {100 * self.window_probability:g}% of its rollouts "
                                "finish (a rollout that stalls never does)" if self.window_s is None else
                      f"finishes within {format_duration(self.window_s)} with probability "
