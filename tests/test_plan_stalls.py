@@ -240,7 +240,7 @@ def test_without_a_window_stalls_bind_and_the_relaxation_is_the_share_that_must_
         search.tops = {surge: 40}
         assert decide(search) is None
         binding, relaxations = diagnose(search)
-        assert binding == "stalled rollouts" and [r.constraint for r in relaxations] == ["window probability"]
+        assert binding == "stalled rollouts" and [r.constraint for r in relaxations] == ["share that must finish"]
         said.append(relaxations[0])
     assert said[0].evidence is None and said[0].needed == (
         "maxSurge 100% (= 40), minReadySeconds 10 finished every one of its runs, but its family stalled (1 of 10 runs "
@@ -309,16 +309,18 @@ class _Growing:
 
 
 class _Stored:
-    """An evaluator holding fixed evidence (no more replications to add)."""
+    """An evaluator holding fixed evidence (no more replications to add); a setting it does not hold
+    (the fallback's probes) has five runs of two hours, and is not among those it ``evaluated``.
+    """
 
     def __init__(self, evidence) -> None:
         self.by = {e.setting: e for e in evidence}
 
     def evaluate(self, settings, n):
-        return [self.by[s] for s in settings]
+        return [self.evidence(s) for s in settings]
 
     def evidence(self, setting):
-        return self.by[setting]
+        return self.by.get(setting) or _evidence(setting, [7200.0] * 5)
 
     def evaluated(self):
         return list(self.by.values())

@@ -32,6 +32,7 @@ from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_free_runs, stall_risks
 from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
+from rollsim.spec.limits import limit
 
 __all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
            "ruled_out", "stall_runs_needed", "stalled_on", "stalls_too_often", "unsettled"]
@@ -115,6 +116,7 @@ def choose(evidence: Sequence[Evidence], c: Constraints, capacity: Capacity, win
 
 
 SHORT_TRIES = 3  # settings ``decide`` runs to the runs their family's stalls ask, at most (each ~100 runs)
+FALLBACK_TRIES = 1  # and settings ``_stalled_family_fallback`` names, besides
 
 
 def _short_of_runs(search: Search, risks: Risks) -> Evidence | None:
@@ -178,23 +180,34 @@ def decide(search: Search) -> Evidence | None:
     be chosen but for too few runs for its family's stalls (``stalls_too_often``) is first run to
     as many as they ask (``stall_runs_needed``), once: if none of them stalls, it fits. When nothing
     fits and a family stalled, a count the search passed over is tried so too
-    (``_stalled_family_fallback``); at most ``SHORT_TRIES`` settings are run so in all.
+    (``_stalled_family_fallback``); at most ``SHORT_TRIES`` settings are run so, and
+    ``FALLBACK_TRIES`` fallbacks besides (audit 28: three fast picks that each stalled had used up the
+    tries, and maxSurge 1, which stalls in 1.7% of rollouts on 50 nodes, was never tried). A setting
+    whose runs would exceed the replications limit (``ROLLSIM_MAX_REPLICATIONS``) is not run so: it
+    cannot be shown to fit.
     """
     tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
     short: set[Setting] = set()  # run to the stall-free runs their family's stalls ask: once each
+    fell: set[Setting] = set()  # the fallback's, apart: the fast picks must not use up its try (audit 28)
+    most = limit("replications")  # a setting needing more stall-free runs than that cannot be shown to fit
     while True:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
         rival = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
         runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
-        if rival is None and chosen is None and len(short) < SHORT_TRIES:
-            rival = _stalled_family_fallback(search, risks, short)
-            runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
         if rival is not None and rival.setting not in short:
             short.add(rival.setting)
-            # one setting to spare: the baseline, run after the choice, can be one more of its family
-            search.ev.evaluate([rival.setting], runs)
-            continue
+            if runs <= most:  # one setting to spare: the baseline, run after the choice, can be one more of its family
+                search.ev.evaluate([rival.setting], runs)
+                continue
+        if chosen is None and len(fell) < FALLBACK_TRIES:
+            rival = _stalled_family_fallback(search, risks, short | fell)
+            runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
+            if rival is not None:
+                fell.add(rival.setting)
+                if runs <= most:
+                    search.ev.evaluate([rival.setting], runs)
+                continue
         if chosen is None:
             return None
         if search.window.needs_confirming(chosen) and chosen.setting not in tried:
@@ -330,8 +343,10 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     elif e.completed and risks is not None and stalls_too_often(e, window, risks):
         needed, risk = stall_runs_needed(e, window, risks), risks[e.setting.family]
         share = (", the window's misses" if window.window_s is not None else " (--window-probability)")
+        most = limit("replications")
+        beyond = f", and the replications limit is {most:,} (ROLLSIM_MAX_REPLICATIONS)" if needed > most else ""
         reasons.append(f"{risk.why_judged()}, so it must finish {needed} runs to show it stalls in at most "
-                       f"{format_share(1 - window.probability)} of rollouts{share}: it ran {e.replications}")
+                       f"{format_share(1 - window.probability)} of rollouts{share}: it ran {e.replications}{beyond}")
     if reasons:
         return "; ".join(reasons)
     if chosen is None:

@@ -136,9 +136,10 @@ class Constraints:
         rows = [("availability floor", f"≥ {100 * self.min_available_fraction:g}% of the DaemonSet's nodes "
                                        "with an available pod at every moment")]
         rows.append(("window", f"none; a setting whose family stalled, or can (maxSurge with minReadySeconds), "
-                               f"must show, at {100 * self.confidence:g}% "
-                               f"confidence, that at least {100 * self.window_probability:g}% of its rollouts "
-                               "finish (a rollout that stalls never does)" if self.window_s is None else
+                               "must finish enough runs, none stalled, to show at "
+                               f"{100 * self.confidence:g}% confidence that at least "
+                               f"{100 * self.window_probability:g}% of its rollouts finish (a rollout that stalls "
+                               "never does)" if self.window_s is None else
                      f"finishes within {format_duration(self.window_s)} with probability "
                      f"≥ {100 * self.window_probability:g}% (duration p{100 * self.window_probability:g} ≤ "
                      f"{format_duration(self.window_s)}), judged at {100 * self.confidence:g}% confidence; a "

@@ -211,7 +211,8 @@ def _check_surge_flags(args: argparse.Namespace) -> None:
 
 def _check_window_flags(args: argparse.Namespace) -> None:
     """Refuse ``--least`` without ``--window`` (the least budget that fits no window), as
-    ``--daemonset`` without ``--manifest`` is; and a window probability that needs more runs than the
+    ``--daemonset`` without ``--manifest`` is, and ``--window-probability`` without it where no family
+    can stall (``--no-surge``, ``--controller ideal``); and a window probability that needs more runs than the
     replications limit allows (``runs_to_confirm``: the answer's, with a window; without one, those
     of a setting whose family stalled, when ``--window-probability`` is given), naming the flag and
     its value as given, before any run.
@@ -220,6 +221,13 @@ def _check_window_flags(args: argparse.Namespace) -> None:
 
     if args.window is None and args.least:
         raise FlagError("argument --least: applies only with --window (without one every budget fits)")
+    if args.window is None and args.window_probability is not None:  # without a window it bounds stalls alone
+        stall_free = ("--no-surge" if args.no_surge else
+                      "--controller ideal" if getattr(args, "controller", None) == "ideal" else None)
+        if stall_free is not None:
+            raise FlagError(f"argument --window-probability: without --window it bounds the rollouts that stall, and "
+                            f"with {stall_free} none can (only maxSurge with minReadySeconds in realistic mode "
+                            "does); give --window, or leave it out")
     if args.window is None and args.window_probability is None:  # stall runs are asked for only if a family can stall
         return
     p = 0.95 if args.window_probability is None else float(args.window_probability)

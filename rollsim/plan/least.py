@@ -28,6 +28,7 @@ from __future__ import annotations
 from rollsim.plan.answer import decide, fits, stall_runs_needed
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Search
+from rollsim.spec.limits import limit
 
 __all__ = ["least_note", "least_that_fits", "with_least"]
 
@@ -54,6 +55,8 @@ def least_that_fits(search: Search, chosen: Evidence) -> Evidence | None:
     e = search.confirm(family.at(n))
     needed = stall_runs_needed(e, search.window, search.stall_risks())  # a family that can stall (``prone``)
     if needed > e.replications and not e.stalled:
+        if needed > limit("replications"):  # it cannot be shown to fit within the replications limit
+            return None
         e = search.ev.evaluate([e.setting], needed)[0]
     return e if fits(e, search.c, search.capacity, search.window, search.stall_risks()) else None
 

@@ -23,7 +23,8 @@ from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.relax_stalls import (
     lost_wake_ups,
     min_ready_relaxed,
-    stall_caveat,
+    probability_name,
+    shown_stall_free,
     stalls_keeping_floor,
     stalls_relaxed,
 )
@@ -52,15 +53,14 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     out: list[Relaxation] = []
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
-    # the tops (the largest counts that keep the floor) whose runs all finished; else, with a window, the
-    # counts of 1 that did (a top that stalled hides a slower count that keeps the floor: audit 27)
+    # the tops (the largest counts that keep the floor) whose runs all finished; else the counts of 1 that
+    # did (a top that stalled hides a slower count that keeps the floor: audits 27 and 28)
     keepers = [e for f, t in search.tops.items() if t is not None and (e := search.one(f.at(t))).completed]
     one = surge = held = None
     if not keepers:
         one = search.one(Setting(UNAVAILABLE, 1, mrs))
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
-        if c.window_s is not None:
-            keepers = [e for e in (one, surge) if e is not None and e.completed and e.keeps_floor(c)]
+        keepers = [e for e in (one, surge) if e is not None and e.completed and e.keeps_floor(c)]
     if keepers and c.window_s is None:  # finished with the floor kept and no window: held by their stalls
         from rollsim.plan.answer import stalls_too_often
 
@@ -124,18 +124,19 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
                 continue
             lower = format_share(e.worst_availability, (c.min_available_fraction,))
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
-        elif e.meets_floor(c):
-            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}{stall_caveat(search, e)}",
-                                  e, surge_cost(e, cap)))
+        elif (e.meets_floor(c) and (shown := shown_stall_free(search, e)) is not None and shown.meets_floor(c)
+              and search.window.meets(shown)):
+            out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", shown,
+                                  surge_cost(shown, cap)))
     stalls = stalls_relaxed(search)
     if stalls is not None:  # a setting held out only by its family's stalls: the window's probability that admits it
-        binding = binding if out or c.window_s is None else "window probability"
+        binding = binding if out or c.window_s is None else probability_name(c)
         out.append(stalls)
     elif held is not None:  # the same, on too few runs to name a probability
         met = "meets the window on its own runs" if c.window_s is not None else "finished every one of its runs"
         why = search.stall_risks()[held.setting.family].why_judged()
-        out.append(Relaxation("window probability", f"{held.setting.label(d)} {met}, but {why}, and it has too few "
-                              "runs without a stall to name the probability they show", None, cited=held))
+        out.append(Relaxation(probability_name(c), f"{held.setting.label(d)} {met}, but {why}, and it has too "
+                              "few runs without a stall to name the probability they show", None, cited=held))
     ready = None if aside is None else min_ready_relaxed(search, aside)
     return binding, [*out, *([ready] if ready is not None else [])]
 
@@ -162,11 +163,12 @@ def window_basis(e: Evidence, search: Search, allow: float) -> str:
     if e.replications < window.confirm_runs:
         return f"{q}: what {looked} needs, on the normal tolerance bound"
     first = Evidence(e.setting, e.summaries[:window.confirm_runs])
-    order = window.bound(first)
+    judged = max((first, e), key=window.bound)  # all its runs, where more than the confirmation's bind
+    order = window.bound(judged)
     if math.ceil(order) >= allow:
-        return (f"{q}: {bound_words(window, first)}, one run's duration, which moves with the seed; {looked} "
+        return (f"{q}: {bound_words(window, judged)}, one run's duration, which moves with the seed; {looked} "
                 "accepts it too")
-    return (f"{q}: what {looked} needs, on the normal tolerance bound; {bound_words(window, first)} is "
+    return (f"{q}: what {looked} needs, on the normal tolerance bound; {bound_words(window, judged)} is "
             f"{format_duration(order)}")
 
 
@@ -287,11 +289,13 @@ def needed_window(e: Evidence, window: WindowRule, ladder: Sequence[int]) -> flo
     906.1 s would miss it; audit 15), a plan would recommend ``e``'s setting for: one its screen
     accepts (``accepted_window``) and, once it has ``window.confirm_runs`` runs, whose
     distribution-free bound over those first runs is within (``WindowRule.bound``; inf if one did
-    not finish).
+    not finish), and over all it has: a plan asked again runs it as far (its family's stall-free
+    runs, an "as fast" verdict) and judges it on all of them (audit 28: "allow 32m22s (the longest of
+    its 59 runs)" named a setting whose 80 runs' bound was 34m55s).
     """
     allow, _ = accepted_window(e, window, ladder)
     if e.replications >= window.confirm_runs:
-        allow = max(allow, window.bound(Evidence(e.setting, e.summaries[:window.confirm_runs])))
+        allow = max(allow, window.bound(Evidence(e.setting, e.summaries[:window.confirm_runs])), window.bound(e))
     return float(math.ceil(allow)) if math.isfinite(allow) else allow  # whole seconds, up: as --window takes it
 
 

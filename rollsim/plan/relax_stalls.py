@@ -4,7 +4,7 @@ holds its settings out until their runs show the stalls rare enough (``rollsim.p
 ``stalls_relaxed`` names the window probability a held setting's runs would show,
 ``min_ready_relaxed`` what minReadySeconds 0 gives (the race needs minReadySeconds),
 ``stalls_keeping_floor`` why no window is named when the settings that keep the floor stall, and
-``stall_caveat`` what a setting another relaxation names would still need.
+``shown_stall_free`` a setting another relaxation names, run to the stall-free runs it needs.
 """
 
 from __future__ import annotations
@@ -14,12 +14,22 @@ import math
 from collections import Counter
 
 from rollsim.plan.candidates import SURGE, Family
+from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.relaxation import Relaxation, Uncut, surge_cost
 from rollsim.plan.search import Search
 from rollsim.present.render import format_duration, format_share
+from rollsim.spec.limits import limit
 
-__all__ = ["lost_wake_ups", "min_ready_relaxed", "stall_caveat", "stalls_keeping_floor", "stalls_relaxed"]
+__all__ = ["lost_wake_ups", "min_ready_relaxed", "probability_name", "shown_stall_free", "stalls_keeping_floor",
+           "stalls_relaxed"]
+
+
+def probability_name(c: Constraints) -> str:
+    """What ``--window-probability`` is called in a relaxation: the window's probability, or without a
+    window the share of rollouts that must finish (a stalled one never does).
+    """
+    return "window probability" if c.window_s is not None else "share that must finish"
 
 
 def stalls_relaxed(search: Search) -> Relaxation | None:
@@ -50,16 +60,20 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
         return None
     needed = (f"lower it to {format_share(probability)} (--window-probability {probability:g}): {risk.why_judged()}, "
               f"and {e.setting.label(search.desired)}'s {e.replications} runs, none stalled, show at most that")
-    return Relaxation("window probability", needed, chosen, surge_cost(chosen, cap))
+    return Relaxation(probability_name(c), needed, chosen, surge_cost(chosen, cap))
 
 
 def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     """What minReadySeconds 0 gives when a family that can stall did (``rollsim.plan.stalls.can_stall``):
     maxSurge with minReadySeconds stalls by a dropped re-check that minReadySeconds 0 does not ask for,
     so the plan runs the largest maxSurge the budget allows at 0 (``aside``: runs kept out of the
-    search's candidates, to the window's confirmation runs, else the search's replications) and names
-    it when it fits; None when no such family stalled, when the plan searched maxSurge at 0 itself
-    (``--min-ready-seconds 0,...``), or when the setting at 0 does not fit either.
+    search's candidates) to the window's confirmation runs, with or without a window (audit 28: its p50
+    from 5 runs read 1m16s where 300 new seeds give 5m20s), and names it when it fits, its most extra
+    pods at once in its runs within the budget too: at 0 a run can hold one extra pod more than
+    maxSurge at once (``max_surge_observed``; audit 28: 8 of 600 seeds at maxSurge 30 on 100 nodes,
+    none of 600 at minReadySeconds 10), so a count one less is tried when the largest went over. None
+    when no such family stalled, when the plan searched maxSurge at 0 itself (``--min-ready-seconds
+    0,...``), or when nothing at 0 fits.
     """
     from rollsim.plan.answer import fits
 
@@ -67,32 +81,44 @@ def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     stalled = [f for f in search.families if f in search.prone and risks.get(f) is not None and risks[f].stalled]
     if not stalled or any(f.kind == SURGE and f.min_ready_seconds == 0 for f in search.families):
         return None
-    n = search.capacity.largest(search.desired)
-    if n < 1:
+    cap = search.capacity
+    top = cap.largest(search.desired)
+    for n in (top, top - 1):
+        if n < 1:
+            return None
+        e = aside([Family(SURGE, 0.0).at(n)], search.window.confirm_runs)[0]
+        # no family of its own: none can stall at 0; the most pods its runs had at once within the budget
+        if not cap.over(Family(SURGE, 0.0).at(max(n, e.max_surge_observed))):
+            break
+    else:
         return None
-    runs = search.window.confirm_runs if search.c.window_s is not None else search.s.replications
-    e = aside([Family(SURGE, 0.0).at(n)], runs)[0]
-    if not fits(e, search.c, search.capacity, search.window, {}):  # no family of its own: none can stall at 0
+    if not fits(e, search.c, cap, search.window, {}):
         return None
     risk = risks[stalled[0]]
     needed = (f"set it to 0 (--min-ready-seconds 0): {risk.family.label()} stalled in {risk.stalled} of its "
               f"{risk.runs} runs by a dropped re-check, which minReadySeconds 0 does not ask for; a new pod then "
               "counts as available once Ready, with no wait to show that it stays so")
-    return Relaxation("minReadySeconds", needed, e, surge_cost(e, search.capacity))
+    return Relaxation("minReadySeconds", needed, e, surge_cost(e, cap))
 
 
-def stall_caveat(search: Search, e: Evidence) -> str:
-    """What a setting a relaxation names would still need when its family stalled, or can
-    (``rollsim.plan.answer.stalls_too_often``): `` (then 80 runs of it without a stall: its family
-    stalled (2 of 82 runs of 3 settings); it ran 5)``; "" when it needs none.
+def shown_stall_free(search: Search, e: Evidence) -> Evidence | None:
+    """``e`` run to the stall-free runs its family's stalls ask (``rollsim.plan.answer.stall_runs_needed``)
+    when it has fewer: what a relaxation may name; None when a run of it stalled, or when those runs
+    would exceed the replications limit. Audit 28: "allow 6 extra pods (then 86 runs of it without a
+    stall ...)" named maxSurge 6, which stalls in 8% of rollouts: raising the budget would not have
+    given it.
     """
-    from rollsim.plan.answer import stall_runs_needed, stalls_too_often
+    from rollsim.plan.answer import stall_runs_needed
 
-    risks = search.stall_risks()
-    if not stalls_too_often(e, search.window, risks):
-        return ""
-    return (f" (then {stall_runs_needed(e, search.window, risks)} runs of it without a stall: "
-            f"{risks[e.setting.family].why_judged()}; it ran {e.replications})")
+    needed = stall_runs_needed(e, search.window, search.stall_risks())
+    if e.stalled:
+        return None
+    if needed <= e.replications:
+        return e
+    if needed > limit("replications"):
+        return None
+    e = search.ev.evaluate([e.setting], needed)[0]
+    return None if e.stalled else e
 
 
 def stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
@@ -111,8 +137,8 @@ def stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
             f"{e.stalled} of its {e.replications} runs{stalled_on(stalled)} (each called stalled{waited}: "
             + ("the window, or the scenario's stall_after if longer)" if window else "the scenario's stall_after)"))
     if lost_wake_ups(e):
-        return (f"{said}; no window helps, as such an old pod waits for the informers' resync (12-24 h): "
-                "minReadySeconds 0 avoids the race (--min-ready-seconds 0)")
+        return (f"{said}; {'no window' if window else 'no longer wait'} helps, as such an old pod waits for the "
+                "informers' resync (12-24 h): minReadySeconds 0 avoids the race (--min-ready-seconds 0)")
     if window:
         return f"{said}; if what they wait on ends, a longer window waits for it"
     return f"{said}; a --window longer than what they wait on makes the plan wait that long"
