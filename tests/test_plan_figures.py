@@ -303,6 +303,11 @@ def test_the_evidence_table_sets_means_over_the_same_seeds_side_by_side_and_its_
     same = c.assign(replications=5)  # every setting ran the same seeds: plain headers, no note
     [table] = _evidence(plan, same)
     assert table[1][2:4] == ["mean", "p50"]
+    # the answer alone in the table, with more runs than the seeds its mean is over: said so (a table had
+    # read "mean 24m03s" beside "chosen: mean 26m24s", its first 5 seeds against its 80)
+    alone = c[c["setting"] == "maxSurge 28, minReadySeconds 0"]
+    [note, table] = _evidence(plan, alone)
+    assert table[1][2] == "mean (first 5 seeds)" and table[2][0][-1] == "chosen: mean 4m34s over its 10 seeds"
 
 
 def test_the_pareto_fronts_leave_out_settings_below_the_floor_and_the_legend_covers_no_data():
