@@ -353,7 +353,8 @@ def plot_pareto(plan: Mapping[str, Any], candidates: pd.DataFrame, axes: tuple[A
         ax.set_xlabel("duration p95 (log scale)")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
-    left.set_title("Safety against speed: the floor and the window")
+    windowed = plan["constraints"].get("window_s") is not None
+    left.set_title("Safety against speed: the floor" + (" and the window" if windowed else ""))
     right.set_title("Capacity against speed: what surge costs")
     _shared_legend(left, right)
     return left, right
