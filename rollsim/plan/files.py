@@ -44,7 +44,7 @@ import pandas as pd
 
 from rollsim.io.atomic import temporary_of, write_atomically, write_json, write_text
 from rollsim.io.live import DAEMONSET_DOCUMENT, NODES_DOCUMENT
-from rollsim.plan.store import RUNS_FILE, stored_runs
+from rollsim.plan.store import RUNS_FILE, is_run_line
 from rollsim.present.plan_plots import PLAN_FIGURES
 from rollsim.sweep.errors import Interrupted
 from rollsim.sweep.folder import LOCK, PLAN, REPORTS
@@ -97,13 +97,16 @@ def _rollsims_candidates(path: Path) -> bool:
 
 
 def _rollsims_runs(path: Path) -> bool:
-    """Whether ``path`` is a runs.jsonl a plan kept (empty, or its first line a run's: ``stored_runs``)."""
+    """Whether ``path`` is a runs.jsonl a plan kept: empty, or its first line begun as a run's
+    (``is_run_line``: one cut short too); a file that cannot be read is taken as one (the plan goes
+    on without keeping runs: ``RunStore.trouble``).
+    """
     try:
         with path.open(encoding="utf-8") as f:
             first = f.readline()
     except (OSError, ValueError):
-        return False
-    return not first or any(True for _ in stored_runs(first))
+        return True
+    return not first or is_run_line(first)
 
 
 def _debris(out: Path, name: str) -> bool:
@@ -128,6 +131,9 @@ def check_plan_owned(out: Path) -> None:
     """
     if not out.is_dir():
         return
+    if (out / RUNS_FILE).exists() and not _rollsims_runs(out / RUNS_FILE):  # a user's, whatever else is there
+        raise ResultsError(f"{out / RUNS_FILE} is not the runs a plan keeps (its first line is not one): rollsim "
+                           "plan keeps its runs in that file; give --out-dir another folder, or move the file")
     if (out / PLAN).is_file() and _rollsims_plan(out / PLAN):
         return
     theirs = sorted(p.name for p in out.iterdir() if not _debris(out, p.name))

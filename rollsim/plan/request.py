@@ -194,7 +194,7 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
                   inputs=saved, warnings=warnings)
     if on_run is not None and terminal:
         sys.stderr.write("\r\033[K")
-    return result, warnings
+    return result, tuple(result.document.get("warnings") or warnings)  # the plan's own too (runs not kept)
 
 
 def _unsettled(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -140,6 +140,15 @@ def _baseline(evaluator: Evaluator, current: Setting | None, replications: int
     return own.evaluate([current], replications)[0], own
 
 
+def _not_kept(store: RunStore | None) -> list[str]:
+    """A warning when the plan's runs could not be kept (``RunStore.trouble``): a plan run again
+    simulates them again.
+    """
+    if store is None or store.trouble is None:
+        return []
+    return [f"this plan's runs were not kept for a plan run again in its folder to reuse: {store.trouble}"]
+
+
 @contextmanager
 def _keeping(store: RunStore | None) -> Iterator[None]:
     """The plan's runs kept in ``store`` while it runs, its file closed at the end; an interrupt
@@ -150,10 +159,15 @@ def _keeping(store: RunStore | None) -> Iterator[None]:
     except BaseException as exc:
         if store is None or not cut_short(exc):
             raise
-        kept = len(store.runs)
-        raise Interrupted(f"interrupted during the search: {count_of(kept, 'run')} of this folder's plans "
-                          f"{'is' if kept == 1 else 'are'} kept in {store.path}; run the plan again to resume "
-                          "(the runs kept are reused)") from None
+        kept = store.kept()
+        if store.trouble is not None:
+            said = f"its runs are not kept ({store.trouble})"
+        elif not kept:
+            said = "no run had finished, so none is kept"
+        else:
+            said = (f"{count_of(kept, 'run')} of it {'is' if kept == 1 else 'are'} kept in {store.path}; run the "
+                    "plan again to resume (the runs kept are reused)")
+        raise Interrupted(f"interrupted during the search: {said}") from None
     finally:
         if store is not None:
             store.close()
@@ -254,7 +268,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
-                                 least, note, warnings)
+                                 least, note, (*warnings, *_not_kept(store)))
         candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)

@@ -554,8 +554,11 @@ def _window(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
 
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
-    text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs, "
-            f"{s['wall_s']:.1f} s wall on {format_workers(s['workers'], s['executor'])}, "
+    reused = s.get("runs_reused") or 0  # runs kept in the folder by a plan before (rollsim.plan.store)
+    kept = (f", {reused} of them kept from a plan before in runs.jsonl, not simulated again; their CPU is that "
+            "plan's" if reused else "")
+    text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs"
+            f"{kept}, {s['wall_s']:.1f} s wall on {format_workers(s['workers'], s['executor'])}, "
             f"{s['cpu_s_runs']:.1f} s of CPU in the runs). Every setting ran replication r with the same seed "
             f"(common random numbers). The search for "
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
