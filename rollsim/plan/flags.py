@@ -119,7 +119,8 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     c.add_argument("--window-probability", type=_checked(_probability), metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T; the answer "
                         "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95); without --window, the share "
-                        "of rollouts that must finish at all where its family's rollouts stalled")
+                        "of rollouts that must finish at all where a family stalled or can (maxSurge with "
+                        "minReadySeconds)")
     c.add_argument("--confidence", type=_checked(_probability), default=0.95, metavar="C",
                    help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
