@@ -35,7 +35,7 @@ from rollsim.present.render import count_of, format_duration, format_percent_exa
 from rollsim.spec.limits import limit
 
 __all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
-           "ruled_out", "stall_runs_needed", "stalled_on", "stalls_too_often", "unsettled"]
+           "ruled_out", "run_stall_free", "stall_runs_needed", "stalled_on", "stalls_too_often", "unsettled"]
 
 Risks = Mapping[Family, StallRisk]
 
@@ -60,6 +60,25 @@ def stall_runs_needed(e: Evidence, window: WindowRule, risks: Risks, spare: int 
     if risk is None or not risk.judged:
         return 0
     return stall_free_runs(risk.settings + spare, window.probability, window.confidence)
+
+
+def run_stall_free(search: Search, e: Evidence, spare: int = 0, risks: Risks | None = None) -> Evidence | None:
+    """``e`` run to the runs without a stall its family's stalls ask (``stall_runs_needed`` over
+    ``risks``, the search's now by default, with ``spare`` settings more) when it has fewer; None when a
+    run of it stalled, or when those runs would exceed the replications limit
+    (``ROLLSIM_MAX_REPLICATIONS``): it cannot be shown to fit. ``decide`` runs its picks so,
+    ``least_that_fits`` its least, and a relaxation the setting it names (audit 28: "allow 6 extra pods"
+    named maxSurge 6, which stalls in 8% of rollouts).
+    """
+    needed = stall_runs_needed(e, search.window, search.stall_risks() if risks is None else risks, spare)
+    if e.stalled:
+        return None
+    if needed <= e.replications:
+        return e
+    if needed > limit("replications"):
+        return None
+    e = search.ev.evaluate([e.setting], needed)[0]
+    return None if e.stalled else e
 
 
 def stalls_too_often(e: Evidence, window: WindowRule, risks: Risks) -> bool:
@@ -189,25 +208,20 @@ def decide(search: Search) -> Evidence | None:
     tried: set[Setting] = set()  # sent to confirm: once each (an evaluator of fixed evidence adds no runs)
     short: set[Setting] = set()  # run to the stall-free runs their family's stalls ask: once each
     fell: set[Setting] = set()  # the fallback's, apart: the fast picks must not use up its try (audit 28)
-    most = limit("replications")  # a setting needing more stall-free runs than that cannot be shown to fit
     while True:
         risks = search.stall_risks()
         chosen = choose(search.confirmed(), search.c, search.capacity, search.window, search.rule, risks)
-        rival = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
-        runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
-        if rival is not None and rival.setting not in short:
-            short.add(rival.setting)
-            if runs <= most:  # one setting to spare: the baseline, run after the choice, can be one more of its family
-                search.ev.evaluate([rival.setting], runs)
-                continue
-        if chosen is None and len(fell) < FALLBACK_TRIES:
-            rival = _stalled_family_fallback(search, risks, short | fell)
-            runs = 0 if rival is None else stall_runs_needed(rival, search.window, risks, spare=1)
-            if rival is not None:
-                fell.add(rival.setting)
-                if runs <= most:
-                    search.ev.evaluate([rival.setting], runs)
-                continue
+        pick = None if len(short) >= SHORT_TRIES else _short_of_runs(search, risks)
+        if pick is not None and pick.setting not in short:
+            short.add(pick.setting)
+        elif chosen is None and len(fell) < FALLBACK_TRIES and (
+                pick := _stalled_family_fallback(search, risks, short | fell)) is not None:
+            fell.add(pick.setting)
+        else:
+            pick = None
+        if pick is not None:  # one setting to spare: the baseline, run after the choice, can be one more of its family
+            run_stall_free(search, pick, spare=1, risks=risks)  # the risks the pick was made on
+            continue
         if chosen is None:
             return None
         if search.window.needs_confirming(chosen) and chosen.setting not in tried:

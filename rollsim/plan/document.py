@@ -34,6 +34,7 @@ from rollsim.plan.evidence import Evidence
 from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation, bound_words
 from rollsim.plan.search import Capacity, Search
+from rollsim.plan.stalls import can_stall
 from rollsim.present.render import count_of, format_duration, format_share
 from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
@@ -132,8 +133,8 @@ def surge_wake_note(chosen: Evidence, scenario: Scenario) -> str | None:
     by the delaying queue. Say why, and what lets such a rollout finish; how often the family's
     runs stalled is the answer's stall risk (``rollsim.plan.stalls``).
     """
-    s, controller = chosen.setting, scenario.controller
-    if s.kind != SURGE or s.min_ready_seconds <= 0 or controller.ideal or not controller.queue_dedup:
+    s = chosen.setting
+    if not can_stall(s.family, scenario.controller):
         return None
     return (f"with maxSurge and minReadySeconds {s.min_ready_seconds:g} the real controller can stall: when the "
             "re-check a node's new pod asks for is dropped, its old pod stays beside the available new one until "

@@ -25,10 +25,9 @@ decided again (``with_least``). In a family that can stall whatever its runs sho
 
 from __future__ import annotations
 
-from rollsim.plan.answer import decide, fits, stall_runs_needed
+from rollsim.plan.answer import decide, fits, run_stall_free
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.search import Search
-from rollsim.spec.limits import limit
 
 __all__ = ["least_note", "least_that_fits", "with_least"]
 
@@ -52,13 +51,8 @@ def least_that_fits(search: Search, chosen: Evidence) -> Evidence | None:
     n = search.smallest_meeting_window(family, 1, chosen.setting.count - 1)
     if n is None:
         return None
-    e = search.confirm(family.at(n))
-    needed = stall_runs_needed(e, search.window, search.stall_risks())  # a family that can stall (``prone``)
-    if needed > e.replications and not e.stalled:
-        if needed > limit("replications"):  # it cannot be shown to fit within the replications limit
-            return None
-        e = search.ev.evaluate([e.setting], needed)[0]
-    return e if fits(e, search.c, search.capacity, search.window, search.stall_risks()) else None
+    e = run_stall_free(search, search.confirm(family.at(n)))  # a family that can stall (``prone``)
+    return e if e is not None and fits(e, search.c, search.capacity, search.window, search.stall_risks()) else None
 
 
 def with_least(search: Search, chosen: Evidence) -> tuple[Evidence | None, Evidence | None]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rollsim.plan.answer import run_stall_free, stalls_too_often
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
 from rollsim.plan.constraints import HORIZON_WINDOWS
 from rollsim.plan.evidence import Evidence, WindowRule
@@ -24,7 +25,6 @@ from rollsim.plan.relax_stalls import (
     lost_wake_ups,
     min_ready_relaxed,
     probability_name,
-    shown_stall_free,
     stalls_keeping_floor,
     stalls_relaxed,
 )
@@ -62,8 +62,6 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
         surge = search.one(Family(SURGE, mrs).at(1)) if any(f.kind == SURGE for f in families) else None
         keepers = [e for e in (one, surge) if e is not None and e.completed and e.keeps_floor(c)]
     if keepers and c.window_s is None:  # finished with the floor kept and no window: held by their stalls
-        from rollsim.plan.answer import stalls_too_often
-
         risks = search.stall_risks()
         held = max((e for e in keepers if stalls_too_often(e, search.window, risks)), key=lambda e: e.replications,
                    default=None)
@@ -124,7 +122,7 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
                 continue
             lower = format_share(e.worst_availability, (c.min_available_fraction,))
             out.append(Relaxation("availability floor", f"lower it to {lower}", e))
-        elif (e.meets_floor(c) and (shown := shown_stall_free(search, e)) is not None and shown.meets_floor(c)
+        elif (e.meets_floor(c) and (shown := run_stall_free(search, e)) is not None and shown.meets_floor(c)
               and search.window.meets(shown)):
             out.append(Relaxation("surge capacity", f"allow {_capacity(*cap.of(e.setting))}", shown,
                                   surge_cost(shown, cap)))

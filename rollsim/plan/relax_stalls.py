@@ -3,8 +3,9 @@ holds its settings out until their runs show the stalls rare enough (``rollsim.p
 
 ``stalls_relaxed`` names the window probability a held setting's runs would show,
 ``min_ready_relaxed`` what minReadySeconds 0 gives (the race needs minReadySeconds),
-``stalls_keeping_floor`` why no window is named when the settings that keep the floor stall, and
-``shown_stall_free`` a setting another relaxation names, run to the stall-free runs it needs.
+``stalls_keeping_floor`` why no window is named when the settings that keep the floor stall. A
+setting another relaxation names is run first to the stall-free runs it needs
+(``rollsim.plan.answer.run_stall_free``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import dataclasses
 import math
 from collections import Counter
 
+from rollsim.plan.answer import choose, fits, stalled_on, stalls_too_often
 from rollsim.plan.candidates import SURGE, Family
 from rollsim.plan.constraints import Constraints
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.relaxation import Relaxation, Uncut, surge_cost
 from rollsim.plan.search import Search
 from rollsim.present.render import format_duration, format_share
-from rollsim.spec.limits import limit
 
-__all__ = ["lost_wake_ups", "min_ready_relaxed", "probability_name", "shown_stall_free", "stalls_keeping_floor",
+__all__ = ["lost_wake_ups", "min_ready_relaxed", "probability_name", "stalls_keeping_floor",
            "stalls_relaxed"]
 
 
@@ -40,8 +41,6 @@ def stalls_relaxed(search: Search) -> Relaxation | None:
     none. The probability is the whole percent at or below (α / m)^(1/n), n its runs, m its family's
     settings, α 1 − the confidence. A plan asked again with it runs the same seeds.
     """
-    from rollsim.plan.answer import choose, fits, stalls_too_often
-
     c, window, cap = search.c, search.window, search.capacity
     risks = search.stall_risks()
     held = [e for e in search.confirmed()  # fits were no family's stalls weighed (no risks), stalled in no run
@@ -75,8 +74,6 @@ def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     when no such family stalled, when the plan searched maxSurge at 0 itself (``--min-ready-seconds
     0,...``), or when nothing at 0 fits.
     """
-    from rollsim.plan.answer import fits
-
     risks = search.stall_risks()
     stalled = [f for f in search.families if f in search.prone and risks.get(f) is not None and risks[f].stalled]
     if not stalled or any(f.kind == SURGE and f.min_ready_seconds == 0 for f in search.families):
@@ -101,34 +98,12 @@ def min_ready_relaxed(search: Search, aside: Uncut) -> Relaxation | None:
     return Relaxation("minReadySeconds", needed, e, surge_cost(e, cap))
 
 
-def shown_stall_free(search: Search, e: Evidence) -> Evidence | None:
-    """``e`` run to the stall-free runs its family's stalls ask (``rollsim.plan.answer.stall_runs_needed``)
-    when it has fewer: what a relaxation may name; None when a run of it stalled, or when those runs
-    would exceed the replications limit. Audit 28: "allow 6 extra pods (then 86 runs of it without a
-    stall ...)" named maxSurge 6, which stalls in 8% of rollouts: raising the budget would not have
-    given it.
-    """
-    from rollsim.plan.answer import stall_runs_needed
-
-    needed = stall_runs_needed(e, search.window, search.stall_risks())
-    if e.stalled:
-        return None
-    if needed <= e.replications:
-        return e
-    if needed > limit("replications"):
-        return None
-    e = search.ev.evaluate([e.setting], needed)[0]
-    return None if e.stalled else e
-
-
 def stalls_keeping_floor(e: Evidence, desired: int, window: bool) -> str:
     """Why no window is named when the settings that keep the floor stall: what their runs waited on,
     how long a run waited for progress (``run.waiting_a_window``: its end less its last progress), and
     what would help: for a lost minReadySeconds wake-up (``old-pod-kept``) no window, since the old pod
     waits for the informers' resync, but minReadySeconds 0; for a straggler, a longer wait.
     """
-    from rollsim.plan.answer import stalled_on
-
     stalled = [s for s in e.summaries if s.get("stalled")]
     waits = [s["end_s"] - s["stalled_at_s"] for s in stalled if s.get("end_s") is not None
              and s.get("stalled_at_s") is not None]

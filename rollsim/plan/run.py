@@ -27,7 +27,7 @@ from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, runs_to_confirm_refused
 from rollsim.plan.files import INPUTS, check_plan_owned, write_plan_folder
 from rollsim.plan.least import least_note, with_least
-from rollsim.plan.relax import Relaxation, diagnose
+from rollsim.plan.relax import Relaxation, Uncut, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.plan.stalls import can_stall
 from rollsim.plan.store import RunStore
@@ -140,6 +140,17 @@ def _baseline(evaluator: Evaluator, current: Setting | None, replications: int
     return own.evaluate([current], replications)[0], own
 
 
+def _apart(made: list[Evaluator], like: Evaluator, base: Scenario) -> Uncut:
+    """Runs settings of ``base`` apart from the search (not its candidates), on ``like``'s backend,
+    seeds and store, by an evaluator made at the first call and kept in ``made``.
+    """
+    def run(settings: Sequence[Setting], replications: int) -> list[Evidence]:
+        made[:] = made or [Evaluator(base, like.backend, like.seed, like.on_run, like.store)]
+        return made[0].evaluate(settings, replications)
+
+    return run
+
+
 def _not_kept(store: RunStore | None) -> list[str]:
     """A warning when the plan's runs could not be kept (``RunStore.trouble``): a plan run again
     simulates them again.
@@ -240,19 +251,10 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             note = None if chosen is None else least_note(search, chosen, least, settings.least)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
             aside: list[Evaluator] = []  # runs of settings the search was not asked for (minReadySeconds 0)
-
-            def run_uncut(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
-                uncut[:] = uncut or [Evaluator(given, backend, settings.seed, on_run, store)]
-                return uncut[0].evaluate(settings_, replications)
-
-            def run_aside(settings_: Sequence[Setting], replications: int) -> list[Evidence]:
-                aside[:] = aside or [Evaluator(scenario, backend, settings.seed, on_run, store)]
-                return aside[0].evaluate(settings_, replications)
-
             binding, relaxations = (None, []) if chosen is not None else \
-                diagnose(search, where, run_uncut if cut is not None else None,
+                diagnose(search, where, _apart(uncut, evaluator, given) if cut is not None else None,
                          eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready,
-                         run_aside)
+                         _apart(aside, evaluator, scenario))
             baseline, own = _baseline(evaluator, _current(scenario, desired, source or {}), settings.replications)
             others = [*uncut, *aside, *([own] if own is not None else [])]
             backend_name, n_workers = backend.name, backend.workers

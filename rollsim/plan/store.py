@@ -16,9 +16,9 @@ another floor, surge budget or ``--least`` reuses every run it shares with the o
 What is read is checked: a line cut short (a crash in mid-write), one whose summary does not match
 its digest (edited, or damaged: audit 29 halved a setting's durations by hand and the plan answered
 with them) or lacks a summary's keys, one of another model version (older or newer), is not used,
-and the file is rewritten without it when the plan starts. Only this plan's scenarios' lines are
-parsed, and the file keeps the runs of the ``SCENARIOS`` scenarios used last (audit 29: every plan
-of a DaemonSet shares ``results/plan-<daemonset>`` by default, and 200,000 kept runs took 1.5 GB).
+and the file is rewritten without it when the plan starts. The file keeps the runs of the
+``SCENARIOS`` scenarios added to last (audit 29: every plan of a DaemonSet shares
+``results/plan-<daemonset>`` by default, and a plan read 200,000 kept runs in 1.5 GB).
 A file that cannot be read or written (a directory of that name, no permission, a full disk) only
 means runs are not kept: the plan goes on, and says so (``trouble``). A ``runs.jsonl`` whose first
 line is not a run's is a user's, and a plan refuses its folder (``rollsim.plan.files``) rather
@@ -42,7 +42,7 @@ from rollsim.spec.scenario import ROLLING_UPDATE, Scenario, UpdateStrategy
 __all__ = ["RUNS_FILE", "SCENARIOS", "RunStore", "is_run_line", "scenario_key"]
 
 RUNS_FILE = "runs.jsonl"
-SCENARIOS = 12  # scenarios whose runs a folder keeps: those used last
+SCENARIOS = 12  # scenarios whose runs a folder keeps: those added to last
 LINE_START = '{"key": "'  # how every line the store writes begins (a line cut short too)
 # what every run's summary holds (``simulate_summary``): a line without them is not a run's
 SUMMARY_KEYS = frozenset({"completed", "duration_s", "stalled", "stop_cause", "min_available_fraction",
@@ -101,7 +101,7 @@ def _parsed(line: str) -> tuple[str, dict[str, Any]] | None:
 
 
 class RunStore:
-    """The runs kept in ``folder``'s ``runs.jsonl``, by key, read per scenario as asked; new ones appended.
+    """The runs kept in ``folder``'s ``runs.jsonl``, by scenario and key; new ones appended.
 
     ``trouble`` says why runs are not kept (the file could not be read or written), else it is None.
     """
@@ -110,8 +110,8 @@ class RunStore:
         self.path = folder / RUNS_FILE
         self.reused = 0
         self.trouble: str | None = None
-        self._lines: dict[str, list[str]] = {}  # the file's good lines, by scenario, not parsed yet
-        self._runs: dict[str, dict[str, dict[str, Any]]] = {}  # parsed, by scenario then key
+        self._runs: dict[str, dict[str, dict[str, Any]]] = {}  # by scenario, then run key
+        self._used: set[str] = set()  # the scenarios this plan asked for
         self._file: IO[str] | None = None
         try:
             text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
@@ -119,17 +119,15 @@ class RunStore:
             self._fail(exc)
             return
         lines = text.splitlines()
-        good = [line for line in lines if is_run_line(line) and _parsed(line) is not None]
-        order: dict[str, int] = {}
-        for i, line in enumerate(good):
-            order[_scenario_of(line)] = i  # when each scenario's runs were last added
+        good = [(line, parsed) for line in lines if is_run_line(line) and (parsed := _parsed(line)) is not None]
+        order = {_scenario_of(line): i for i, (line, _) in enumerate(good)}  # when each was last added to
         keep = set(sorted(order, key=order.__getitem__)[-SCENARIOS:])
-        good = [line for line in good if _scenario_of(line) in keep]
-        for line in good:
-            self._lines.setdefault(_scenario_of(line), []).append(line)
+        good = [(line, parsed) for line, parsed in good if _scenario_of(line) in keep]
+        for line, (key, summary) in good:
+            self._runs.setdefault(_scenario_of(line), {})[key] = summary
         if len(good) < len(lines) or (text and not text.endswith("\n")):
             try:  # what is not used goes; a cut last line would join the next line appended
-                write_text(self.path, "".join(line + "\n" for line in good))
+                write_text(self.path, "".join(line + "\n" for line, _ in good))
             except OSError as exc:
                 self._fail(exc)
 
@@ -138,14 +136,8 @@ class RunStore:
         self.close()
 
     def _scenario(self, scenario: str) -> dict[str, dict[str, Any]]:
-        runs = self._runs.get(scenario)
-        if runs is None:
-            runs = self._runs[scenario] = {}
-            for line in self._lines.pop(scenario, []):
-                parsed = _parsed(line)
-                if parsed is not None:
-                    runs[parsed[0]] = parsed[1]
-        return runs
+        self._used.add(scenario)
+        return self._runs.setdefault(scenario, {})
 
     def get(self, scenario: str, setting: Setting, seed: int) -> dict[str, Any] | None:
         """The summary of the run of ``setting`` at ``seed`` in the scenario keyed ``scenario``, if kept."""
@@ -172,7 +164,7 @@ class RunStore:
 
     def kept(self) -> int:
         """How many runs of the scenarios this plan used are kept (what running it again reuses)."""
-        return 0 if self.trouble is not None else sum(len(runs) for runs in self._runs.values())
+        return 0 if self.trouble is not None else sum(len(self._runs[s]) for s in self._used)
 
     def close(self) -> None:
         """Close the file (the runs stay kept)."""
