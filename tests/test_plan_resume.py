@@ -7,16 +7,21 @@ interrupted plan kept nothing, a minute of runs on 3,000 nodes).
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor, Future
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rollsim import build_scenario
 from rollsim.plan import Constraints, plan
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting
+from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.search import SearchSettings
 from rollsim.plan.store import RUNS_FILE, SCENARIOS, RunStore, scenario_key
 from rollsim.spec import model_version
 from rollsim.sweep.errors import Interrupted
+from rollsim.sweep.executors import Backend, SerialExecutor
 
 SCENARIO = build_scenario(nodes=30, controller="ideal")
 CONSTRAINTS = Constraints(min_available_fraction=0.9, window_s=1800)
@@ -167,3 +172,82 @@ def test_a_folder_holding_only_the_runs_a_stopped_plan_kept_is_a_plans(tmp_path)
     with pytest.raises(ResultsError, match=r"runs.jsonl is not the runs a plan keeps"):
         check_plan_owned(mine)
     assert "my benchmark log" in (mine / RUNS_FILE).read_text()
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_report_names_a_plan_that_stopped_before_its_plan_json(tmp_path, capsys, command) -> None:
+    from rollsim.cli import main
+
+    kept = tmp_path / "kept"
+    store = RunStore(kept)
+    store.put("k", Setting(UNAVAILABLE, 1, 0.0), 1, {"completed": True})
+    store.close()
+    assert main([command, str(kept)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a plan that stopped before it finished (no plan.json; it left its kept runs " \
+        "(runs.jsonl)): run the plan again with this --out-dir to finish it (the runs it kept are reused)" in err
+    assert [p.name for p in kept.iterdir()] == [RUNS_FILE]  # nothing written
+    # a folder of neither a plan nor a sweep keeps the sweep's words
+    (tmp_path / "empty").mkdir()
+    assert main([command, str(tmp_path / "empty")]) == 2
+    assert "not a finished results folder" in capsys.readouterr().err
+
+
+class _SlowFirst(Future):
+    """A run that finishes after every other: taking its result before it is done is a failure (the
+    evaluator would have waited on it with finished runs unkept behind it).
+    """
+
+    def result(self, timeout=None):
+        assert self.done(), "waited on a slow run while runs that had finished were not kept"
+        return super().result(timeout)
+
+
+class _FirstIsSlow(Executor):
+    """Runs each call when it is submitted, but the first one's result comes only when ``finish`` is called."""
+
+    def __init__(self) -> None:
+        self.slow: tuple[_SlowFirst, Any] | None = None
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = _SlowFirst() if self.slow is None else Future()
+        if self.slow is None:
+            self.slow = (future, partial(fn, *args, **kwargs))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+    def finish(self) -> None:
+        future, call = self.slow
+        if not future.done():
+            future.set_result(call())
+
+
+def test_a_run_that_finished_behind_a_slow_one_is_kept_at_once(tmp_path) -> None:
+    executor = _FirstIsSlow()
+    store = RunStore(tmp_path)
+    setting = Setting(UNAVAILABLE, 1, 0.0)
+
+    def progress(done: int, _submitted: int) -> None:
+        if done == 2:  # interrupted while the first run is still going
+            raise KeyboardInterrupt
+
+    evaluator = Evaluator(SCENARIO, Backend(executor, "processes", 2), 0, progress, store)
+    with pytest.raises(KeyboardInterrupt):
+        evaluator.evaluate([setting], 4)
+    store.close()
+    kept = RunStore(tmp_path)
+    key = scenario_key(SCENARIO)
+    stored = [kept.get(key, setting, evaluator.seed_of(r)) is not None for r in range(4)]
+    assert sum(stored) == 2 and not stored[0]  # the two that finished, not the slow first
+    kept.close()
+
+    # and run through, the slow run is taken last; the evidence is in replication order all the same
+    executor = _FirstIsSlow()
+    done: list[int] = []
+    evaluator = Evaluator(SCENARIO, Backend(executor, "processes", 2), 0,
+                          lambda n, m: (done.append(n), n == m - 1 and executor.finish()), None)
+    [evidence] = evaluator.evaluate([setting], 4)
+    assert done == [1, 2, 3, 4] and evidence.replications == 4
+    [serial] = Evaluator(SCENARIO, Backend(SerialExecutor(), "serial", 1, inline=True), 0).evaluate([setting], 4)
+    assert evidence.durations.tolist() == serial.durations.tolist()

@@ -263,6 +263,11 @@ def test_audit_27s_plan_without_a_window_recommends_no_setting_that_stalls_often
     assert (answer["kind"], answer["count"]) == ("maxSurge", 1) and answer["replications"] >= 72
     assert answer["stall_risk"]["can_stall"]
     assert "a rollout that stalls never finishes: none of the answer's own" in answer["stall_risk"]["text"]
+    # the report names the bound as the console does, and says why the answer ran past the 40 replications
+    report = (out / "report.md").read_text()
+    assert "| p50 | p95 | p95 bound | worst availability |" in report and "window bound" not in report
+    assert "the answer further, to the stall-free runs its family's stall verdict needs" in report
+    assert "An orange cross marks a setting ruled out for stalls: its family stalled" in report
 
 
 def test_when_a_family_that_can_stall_did_the_plan_runs_min_ready_seconds_0(tmp_path):

@@ -369,10 +369,18 @@ def _is_plan(results_dir: Path) -> bool:
     """Whether ``results_dir`` was written by ``rollsim plan``; a path the system refuses (a name
     too long, a file where a folder should be) is bad input, as a missing folder is.
     """
+    from rollsim.plan.files import unfinished_plan
+    from rollsim.sweep.results import ResultsError
+
     try:
-        return (results_dir / "plan.json").is_file()
+        if (results_dir / "plan.json").is_file():
+            return True
+        unfinished = unfinished_plan(results_dir)
     except OSError as exc:
         raise UsageError(f"not a results folder ({exc.strerror or one_line(exc)}): {results_dir}") from None
+    if unfinished is not None:
+        raise ResultsError(f"{results_dir}: {unfinished}")
+    return False
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import as_completed
 from typing import Any
 
 import numpy as np
@@ -89,7 +90,7 @@ class Evaluator:
     def evaluate(self, settings: Iterable[Setting], replications: int) -> list[Evidence]:
         """Make sure each setting has at least ``replications`` runs; their evidence, in order."""
         wanted = list(dict.fromkeys(settings))
-        futures = []
+        todo: list[tuple[Setting, int]] = []
         for s in wanted:
             if s not in self.runs:
                 self.runs[s] = {}
@@ -102,16 +103,32 @@ class Evaluator:
                     self.runs[s][r] = kept
                     self.reused += 1
                 else:
-                    futures.append((s, r, self.backend.submit(simulate_setting, self._base, s, self.seed_of(r))))
-        self.submitted += len(futures)
-        for s, r, future in futures:
-            self.runs[s][r] = future.result()
+                    todo.append((s, r))
+        self.submitted += len(todo)
+        for s, r, summary in self._finishing(todo):
+            self.runs[s][r] = summary
             if self.store is not None:
-                self.store.put(self._key, s, self.seed_of(r), self.runs[s][r])
+                self.store.put(self._key, s, self.seed_of(r), summary)
             self.done += 1
             if self.on_run is not None:
                 self.on_run(self.done, self.submitted)
         return [self.evidence(s) for s in wanted]
+
+    def _finishing(self, todo: list[tuple[Setting, int]]) -> Iterator[tuple[Setting, int, dict[str, Any]]]:
+        """Each run of ``todo`` (setting, replication) with its summary, as it finishes: on an inline
+        backend one at a time, each taken before the next starts; else all submitted, taken in the
+        order they finish (``as_completed``), so that a run finished behind a slow one is kept at
+        once and an interrupt loses only the runs under way. The runs are stored by setting and
+        replication: the order changes no result.
+        """
+        if self.backend.inline:
+            for s, r in todo:
+                yield s, r, self.backend.submit(simulate_setting, self._base, s, self.seed_of(r)).result()
+            return
+        futures = {self.backend.submit(simulate_setting, self._base, s, self.seed_of(r)): (s, r) for s, r in todo}
+        for future in as_completed(futures):
+            s, r = futures[future]
+            yield s, r, future.result()
 
     def evidence(self, setting: Setting) -> Evidence:
         """The evidence so far for ``setting``, its runs in replication order."""

@@ -52,7 +52,7 @@ from rollsim.sweep.interrupt import cut_short
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["CANDIDATES", "FIGURES", "INPUTS", "INPUT_FILES", "STDIN_INPUTS", "TIMINGS_INPUT", "check_plan_owned",
-           "plan_files", "write_plan_folder"]
+           "plan_files", "unfinished_plan", "write_plan_folder"]
 
 CANDIDATES = "candidates.csv"
 FIGURES = "figures"
@@ -120,6 +120,25 @@ def _debris(out: Path, name: str) -> bool:
     if name == RUNS_FILE:
         return _rollsims_runs(path)
     return name in (FIGURES, INPUTS) and path.is_dir() and not any(path.iterdir())
+
+
+def unfinished_plan(out: Path) -> str | None:
+    """Why ``out`` is a plan that stopped before its ``plan.json`` (what it left, and how to finish
+    it), or None when ``out`` holds a plan.json or nothing a plan writes first: ``report`` and
+    ``plot`` name such a folder a plan's, not a sweep's.
+    """
+    if (out / PLAN).exists():
+        return None
+    left = []
+    if (out / CANDIDATES).is_file() and _rollsims_candidates(out / CANDIDATES):
+        left.append(f"its {CANDIDATES}")
+    runs = (out / RUNS_FILE).is_file() and _rollsims_runs(out / RUNS_FILE)
+    if runs:
+        left.append(f"its kept runs ({RUNS_FILE})")
+    if not left:
+        return None
+    return (f"a plan that stopped before it finished (no {PLAN}; it left {' and '.join(left)}): run the plan "
+            f"again with this --out-dir to finish it{' (the runs it kept are reused)' if runs else ''}")
 
 
 def check_plan_owned(out: Path) -> None:

@@ -19,7 +19,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.plan.store import RUNS_FILE
-from rollsim.present.plan_report import current_marked, extra_capacity, weighed
+from rollsim.present.plan_report import bound_name, current_marked, extra_capacity, weighed
 from rollsim.present.render import format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
 
@@ -205,13 +205,6 @@ def _unsettled(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
     return [f"  unsettled               {unsettled[-1]['text']}{more}"]
 
 
-def _bound_name(constraints: Mapping[str, Any]) -> str:
-    """``window bound``, or without a window the quantile it bounds (``p95 bound``)."""
-    if constraints.get("window_s") is not None:
-        return "window bound"
-    return f"p{100 * constraints['window_probability']:g} bound"
-
-
 def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
     """The answer in a few lines: the setting, its evidence, the patch, the runner-ups (the
     ``ruled_out`` with the most replications; None: every one, as ``-o wide``), the files.
@@ -236,7 +229,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"  recommended             {a['setting']}",
             f"  duration                p50 {format_duration(a['duration_p50_s'])} "
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
-            f"p95 {format_duration(a['duration_p95_s'])}; {_bound_name(doc['constraints'])} "
+            f"p95 {format_duration(a['duration_p95_s'])}; {bound_name(doc['constraints'])} "
             f"{format_duration(a['window_bound_s'])} "
             f"({a.get('window_bound_kind') or str(a['replications']) + ' replications'})",
             f"  speed                   {a['pace']['text']}",

@@ -43,7 +43,7 @@ from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
 from rollsim.sweep.results import ResultsError
 
-__all__ = ["captions", "current_marked", "extra_capacity", "load_plan", "plain_markdown",
+__all__ = ["bound_name", "captions", "current_marked", "extra_capacity", "load_plan", "plain_markdown",
            "plan_report_blocks", "weighed", "write_plan_figures", "write_plan_report"]
 
 
@@ -73,11 +73,17 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     floor = f"{100 * cons['min_available_fraction']:g}%"
     hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
               if (~keeps_floor(full, plan)).any() else "")
-    crossed = (" An orange cross marks a setting ruled out for stalls although its bound met the window: its "
-               "family stalled (or can: maxSurge with minReadySeconds), and it did not finish as many runs of its "
-               "own as show it stalls in no more rollouts than the window lets miss it (a stall misses it)"
-               if stall_ruled(candidates).any() else "")
-    own = (" Each p95 and bound is over the setting's own replications, as its window verdict is (the evidence table "
+    crossed = ""
+    if stall_ruled(candidates).any():
+        why = (" although its bound met the window: its family stalled (or can: maxSurge with minReadySeconds), and "
+               "it did not finish as many runs of its own as show it stalls in no more rollouts than the window lets "
+               "miss it (a stall misses it)" if cons.get("window_s") else
+               ": its family stalled (or can: maxSurge with minReadySeconds), and it did not finish as "
+               f"many runs of its own, none stalled, as show that {100 * cons['window_probability']:g}% of its "
+               "rollouts finish (a stall never does)")
+        crossed = " An orange cross marks a setting ruled out for stalls" + why
+    verdicts = "as its window verdict is" if cons.get("window_s") else "as its verdicts are"
+    own = (f" Each p95 and bound is over the setting's own replications, {verdicts} (the evidence table "
            "gives how many)." if full["replications"].nunique() > 1 else "")
     pareto = ("Each point is a setting simulated with the full replications: its duration p95 against the worst "
               "availability seen (left) and the extra pods it requests at once (right)." + window + own
@@ -252,23 +258,33 @@ def _verdict(text: str, mean: Any = None, seeds: int | None = None) -> str:
     return text
 
 
-def _seed_note(k: int | None) -> str:
-    """Why the table's columns are over different seeds, when its settings ran different replications."""
+def _seed_note(k: int | None, bound: str = "window bound") -> str:
+    """Why the table's columns are over different seeds, when its settings ran different replications
+    (``bound``: the bound column's name, ``bound_name``).
+    """
+    unclear = "a window, stall" if bound == "window bound" else "a stall"
     if k is None:  # a plan folder written before candidates.csv had the means over common seeds
-        return ("Settings ran different numbers of replications (more where a window or \"as fast\" verdict was "
+        return (f"Settings ran different numbers of replications (more where {unclear} or \"as fast\" verdict was "
                 "unclear): each p50 and p95 is over the setting's own, so they do not compare from row to row; the "
                 "verdicts compare means over the seeds both settings ran.")
-    return (f"Settings ran different numbers of replications (more where a window or \"as fast\" verdict was "
+    verdicts = "the window, stall and floor verdicts" if bound == "window bound" else "the stall and floor verdicts"
+    return (f"Settings ran different numbers of replications (more where {unclear} or \"as fast\" verdict was "
             f"unclear), and replication r of every setting ran the same seed. So that rows compare, the mean is "
             f"over the first {k} seeds, which every setting in the table ran (a few seeds: it can differ from the "
             "mean over a setting's own runs by minutes, which candidates.csv's duration_mean_s gives); the p50, p95, "
-            "the window bound and the worst availability are over each setting's own replications, as the answer's "
-            "and the window and floor verdicts are; a verdict's means are paired with the fastest's over the seeds "
-            "both ran.")
+            f"the {bound} and the worst availability are over each setting's own replications, as the answer's "
+            f"and {verdicts} are; a verdict's means are paired with the fastest's over the seeds both ran.")
+
+
+def bound_name(constraints: Mapping[str, Any]) -> str:
+    """``window bound``, or without a window the quantile it bounds (``p95 bound``)."""
+    if constraints.get("window_s") is not None:
+        return "window bound"
+    return f"p{100 * constraints['window_probability']:g} bound"
 
 
 def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any = None,
-                    cut: str = "the horizon") -> list[tuple]:
+                    cut: str = "the horizon", bound: str = "window bound") -> list[tuple]:
     """One table of settings: their means over the seeds all of them ran (with a note saying so when
     their replications differ), their p50, p95, window bound and worst availability over their own runs
     (the answer's p50 is over its own: one table row and the answer must not give two; audit 18). A
@@ -284,7 +300,7 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
     # the answer alone read "mean 24m03s" beside "chosen: mean 26m24s", its 5 seeds against its 80)
     varied = frame["replications"].nunique() > 1 or (k is not None and bool((frame["replications"] > k).any()))
     over = f" (first {k} seeds)" if varied and k is not None else ""
-    header = ["setting", "replications", *([f"mean{over}"] if common else []), "p50", "p95", "window bound",
+    header = ["setting", "replications", *([f"mean{over}"] if common else []), "p50", "p95", bound,
               "worst availability", "extra pods", "verdict"]
     rows, unfinished = [], False
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
@@ -298,7 +314,7 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
                      str(int(r["extra_pods"])),
                      _verdict(str(r["verdict"]), r.get("duration_mean_s"),
                               int(r["replications"]) if varied else None)])
-    note: list[tuple] = [("p", [("", _seed_note(k) + _bound_note(frame))])] if varied else []
+    note: list[tuple] = [("p", [("", _seed_note(k, bound) + _bound_note(frame, bound))])] if varied else []
     after: list[tuple] = [("p", [("", _cut_note(cut))])] if unfinished else []
     return [*note, ("table", header, rows), *after]
 
@@ -365,8 +381,8 @@ def _tail_note(ready: Any) -> str:
             "whether a window is met; give --ready or --calibrate to replace it)")
 
 
-def _bound_note(frame: pd.DataFrame) -> str:
-    """What the window bound column holds when its rows are of two kinds (a setting confirmed on the
+def _bound_note(frame: pd.DataFrame, bound: str = "window bound") -> str:
+    """What the ``bound`` column holds when its rows are of two kinds (a setting confirmed on the
     runs a distribution-free bound needs, the others screened on the normal bound), else nothing.
     """
     kinds = frame["window_bound_kind"].astype(str) if "window_bound_kind" in frame.columns else None
@@ -374,7 +390,7 @@ def _bound_note(frame: pd.DataFrame) -> str:
     if free is None or not free.any() or free.all():
         return ""
     runs = int(frame.loc[free, "replications"].min())
-    return (f" The window bound of a setting run {runs} times or more is distribution-free (an order statistic of "
+    return (f" The {bound} of a setting run {runs} times or more is distribution-free (an order statistic of "
             "its runs, which candidates.csv's window_bound_kind names), the others' the normal tolerance bound the "
             "search screens on, which is "
             "optimistic where stragglers skew the durations: so a confirmed setting's bound can read longer than "
@@ -438,10 +454,11 @@ def _evidence(plan: Mapping[str, Any], candidates: pd.DataFrame, shown: pd.Serie
     rows = pd.concat([rows[~last], rows[last]])  # the baseline after what was weighed
     confirmed, screened = rows[rows["replications"] >= full], rows[rows["replications"] < full]
     cut = cut_phrase(plan["search"])
-    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon, cut)
+    bound = bound_name(plan["constraints"])
+    blocks: list[tuple] = _evidence_table(confirmed, floor, horizon, cut, bound)
     if len(screened):
         blocks += [("h", 3, f"Screened with {plan['search']['screen_replications']} replications only"),
-                   *_evidence_table(screened, floor, horizon, cut)]
+                   *_evidence_table(screened, floor, horizon, cut, bound)]
     left = candidates[~shown]
     if len(left):
         few = int((left["replications"] < full).sum())
@@ -552,6 +569,16 @@ def _window(s: Mapping[str, Any], cons: Mapping[str, Any]) -> str:
             f"{runs} runs, the longest) is within it; a setting that misses it gives way to the next. ")
 
 
+def _stall_runs(plan: Mapping[str, Any]) -> str:
+    """``; the answer further, ...`` when the answer's family stalled or can (its stall verdict
+    runs it past the search's replications: 80 against up to 40), else "".
+    """
+    risk = (plan.get("answer") or {}).get("stall_risk") or {}
+    if not (risk.get("can_stall") or risk.get("stalled")):
+        return ""
+    return "; the answer further, to the stall-free runs its family's stall verdict needs"
+
+
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     reused = s.get("runs_reused") or 0  # runs kept in the folder by a plan before (rollsim.plan.store)
@@ -564,7 +591,8 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
             f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
             f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window or \"as fast\" "
-            "verdict was unclear). " + _window(s, plan["constraints"]) + _as_fast(s, plan["constraints"])
+            f"verdict was unclear{_stall_runs(plan)}). " + _window(s, plan["constraints"])
+            + _as_fast(s, plan["constraints"])
             + ("wins. Counts are exact." if not s["resolution"] else
                f"wins. Counts are found to within {100 * s['resolution']:g}%.")
             + " The table reads every setting simulated in full as its runs stood at the end (replications added "
