@@ -665,3 +665,14 @@ def test_settings_out_for_their_familys_stalls_are_crossed_and_on_no_front():
     old = c.drop(columns=["ruled_out_for_stalls"])
     assert not any(p.get_label().startswith("crossed: ") for p in plot_pareto(plan, old)[0].collections)
     assert "orange cross" not in captions(plan, old)["pareto"][1]
+    # a setting ruled out whose own runs stalled is drawn at the edge, not crossed: the captions name no cross
+    stalled = c.assign(duration_mean_s=lambda f: f["duration_mean_s"].where(f["kind"] != SURGE, float("inf")))
+    assert "orange cross" not in captions(plan, stalled)["pareto"][1]
+    assert "orange cross" not in captions(plan, stalled)["search"][1]
+    # without a window the cross's sentence names the share of rollouts that must finish, and no window
+    open_plan = {**plan, "constraints": {**plan["constraints"], "window_s": None}}
+    pareto = captions(open_plan, c)["pareto"][1]
+    assert ("An orange cross marks a setting ruled out for stalls: its family stalled (or can: maxSurge with "
+            "minReadySeconds), and it did not finish as many runs of its own, none stalled, as show that 95% of its "
+            "rollouts finish (a stall never does); such a setting is on no front") in pareto
+    assert "window" not in pareto

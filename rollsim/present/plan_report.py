@@ -66,7 +66,8 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
         window = (f" The window is judged on a bound, not on the p95 itself: each point's whisker runs to the "
                   f"{which}, and a setting meets the window only when that bound is within the window line (an "
                   "orange tick marks one beyond it).")
-    unfinished = "" if np.isfinite(candidates["duration_mean_s"].astype(float)).all() else (
+    finished = np.isfinite(candidates["duration_mean_s"].astype(float))
+    unfinished = "" if finished.all() else (
                   " A setting some of whose runs did not finish has no duration: it is drawn where its runs were cut "
                   f"(x: {cut_phrase(plan['search'])}), on the far edge (arrow) when they stalled.")
     full = candidates[candidates["replications"] >= int(plan["search"]["replications"])]
@@ -74,7 +75,7 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
     hollow = (f" A purple ring marks a setting that broke the availability floor ({floor}): it is on no front."
               if (~keeps_floor(full, plan)).any() else "")
     crossed = ""
-    if stall_ruled(candidates).any():
+    if (stall_ruled(candidates) & finished).any():  # crossed where drawn: a setting whose runs stalled is at the edge
         why = (" although its bound met the window: its family stalled (or can: maxSurge with minReadySeconds), and "
                "it did not finish as many runs of its own as show it stalls in no more rollouts than the window lets "
                "miss it (a stall misses it)" if cons.get("window_s") else
