@@ -17,8 +17,9 @@ from rollsim.cli import main
 from rollsim.plan.candidates import SURGE, Setting
 from rollsim.plan.document import beside_answer
 from rollsim.plan.evidence import Evidence
+from rollsim.present.plan_captions import captions
 from rollsim.present.plan_plots import plan_time_ticks, plot_pareto, plot_search, unfinished_reason
-from rollsim.present.plan_report import captions, plain_markdown
+from rollsim.present.plan_report import plain_markdown
 from rollsim.present.render import render_markdown
 
 from figcheck import figure_problems
@@ -289,11 +290,11 @@ def test_the_search_figure_compares_means_over_the_seeds_all_settings_ran():
 
 
 def test_the_evidence_table_sets_means_over_the_same_seeds_side_by_side_and_its_p50_is_the_answers():
-    from rollsim.present.plan_report import _evidence
+    from rollsim.present.plan_evidence import evidence
 
     c, plan = _audit_candidates(), _plan(_audit_answer())
     c["verdict"] = ["slower", "slower", "chosen", "the fastest", "worst availability 93.33% < floor 95%"]
-    [note, table] = _evidence(plan, c)
+    [note, table] = evidence(plan, c)
     assert "the mean is over the first 5 seeds, which every setting in the table ran" in note[1][0][1]
     assert "the p50, p95, the window bound and the worst availability are over each setting's own" in note[1][0][1]
     assert table[1][:4] == ["setting", "replications", "mean (first 5 seeds)", "p50"]
@@ -301,12 +302,12 @@ def test_the_evidence_table_sets_means_over_the_same_seeds_side_by_side_and_its_
     # the p50 over its own 10 runs, as the answer gives it (audit 18: the table gave the first 5 seeds')
     assert answer[1:4] == ["10", "5m44s", "4m01s"] and answer[-1] == "chosen: mean 4m34s over its 10 seeds"
     same = c.assign(replications=5)  # every setting ran the same seeds: plain headers, no note
-    [table] = _evidence(plan, same)
+    [table] = evidence(plan, same)
     assert table[1][2:4] == ["mean", "p50"]
     # the answer alone in the table, with more runs than the seeds its mean is over: said so (a table had
     # read "mean 24m03s" beside "chosen: mean 26m24s", its first 5 seeds against its 80)
     alone = c[c["setting"] == "maxSurge 28, minReadySeconds 0"]
-    [note, table] = _evidence(plan, alone)
+    [note, table] = evidence(plan, alone)
     assert table[1][2] == "mean (first 5 seeds)" and table[2][0][-1] == "chosen: mean 4m34s over its 10 seeds"
 
 
@@ -385,7 +386,7 @@ def test_the_evidence_table_shows_what_the_answer_was_weighed_against_and_the_ba
     there. The table shows the (relaxed) answers, what they were weighed against (each family's top,
     a setting a relaxation names), and the current strategy, last, as the baseline; one line says how
     many more candidates.csv holds. A run cut at the plan's 4 windows took longer than that: not ∞."""
-    from rollsim.present.plan_report import _evidence, weighed
+    from rollsim.present.plan_evidence import evidence, weighed
 
     rows = []
     for kind, count, p95, bound, availability, role, reps in (
@@ -413,7 +414,7 @@ def test_the_evidence_table_shows_what_the_answer_was_weighed_against_and_the_ba
                                                     "maxUnavailable 26, minReadySeconds 0",
                                                     "maxUnavailable 500, minReadySeconds 0",
                                                     "maxUnavailable 1, minReadySeconds 0"]
-    blocks = _evidence(plan, c)
+    blocks = evidence(plan, c)
     [table] = [b for b in blocks if b[0] == "table"]
     assert [r[0] for r in table[2]] == ["maxSurge 500, minReadySeconds 0", "maxUnavailable 25, minReadySeconds 0",
                                         "maxUnavailable 26, minReadySeconds 0", "maxUnavailable 500, minReadySeconds 0",
@@ -513,14 +514,14 @@ def test_a_worst_availability_over_runs_that_did_not_finish_is_marked():
     """Audit (what a reader sees) 4: the 500-node plan's baseline, maxUnavailable 1, read "99.8%" as its
     worst availability, over 5 runs all cut at the plan's 4 windows: the worst until they were cut, not
     the rollout's. The study report marks such figures (†); the evidence table now does, with a note."""
-    from rollsim.present.plan_report import _evidence
+    from rollsim.present.plan_evidence import evidence
 
     plan, c = _with_baseline(math.inf, unfinished=5)
     plan["search"].update(cut_windows=4, tops={})
     plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
     c = c.assign(duration_p50_s=c["duration_p95_s"] * 0.7, common_replications=5,
                  duration_mean_common_s=c["duration_mean_s"])
-    blocks = _evidence(plan, c)
+    blocks = evidence(plan, c)
     [table] = [b for b in blocks if b[0] == "table"]
     cells = {row[0]: row[6] for row in table[2]}
     assert cells["maxUnavailable 1, minReadySeconds 0 (current strategy, the baseline)"] == "99.8%†"
@@ -532,7 +533,7 @@ def test_a_worst_availability_over_runs_that_did_not_finish_is_marked():
     plan, c = _with_baseline(1560.0)
     plan["search"].update(cut_windows=4, tops={})
     plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
-    blocks = _evidence(plan, c.assign(duration_p50_s=1000.0))
+    blocks = evidence(plan, c.assign(duration_p50_s=1000.0))
     assert not any("†" in str(b) for b in blocks)
 
 
@@ -594,7 +595,7 @@ def test_the_pareto_figure_marks_the_baseline_too():
 def test_a_partly_cut_baseline_shows_what_is_known_not_infinity(unfinished, stalled, cells):
     """Audit 22: a baseline 2 of whose 5 runs were cut at the plan's 4 windows read ∞ for its mean,
     p50 and p95, though its median is a finished run's and its runs were not infinite."""
-    from rollsim.present.plan_report import _evidence
+    from rollsim.present.plan_evidence import evidence
 
     plan, c = _with_baseline(math.inf, unfinished=unfinished)
     c.loc[c["role"] == "current", "runs_stalled"] = stalled
@@ -602,7 +603,7 @@ def test_a_partly_cut_baseline_shows_what_is_known_not_infinity(unfinished, stal
     plan["daemonset"] = {"current_strategy": {"type": "RollingUpdate"}}
     p50 = [1500.0 if r == "current" else p95 * 0.7 for r, p95 in zip(c["role"], c["duration_p95_s"])]
     c = c.assign(duration_p50_s=p50, common_replications=5, duration_mean_common_s=c["duration_mean_s"])
-    [table] = [b for b in _evidence(plan, c) if b[0] == "table"]
+    [table] = [b for b in evidence(plan, c) if b[0] == "table"]
     [row] = [r for r in table[2] if "baseline" in r[0]]
     assert row[2:6] == cells
 

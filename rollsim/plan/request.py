@@ -19,7 +19,8 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.plan.store import RUNS_FILE
-from rollsim.present.plan_report import bound_name, current_marked, extra_capacity, weighed
+from rollsim.present.plan_evidence import bound_name, current_marked, weighed
+from rollsim.present.plan_report import extra_capacity
 from rollsim.present.render import format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
 
