@@ -296,7 +296,7 @@ def test_completion_script_and_completions(tmp_path) -> None:
 
 
 def test_wide_values_read_as_kubectl_prints_them() -> None:
-    from rollsim.present.console import wide_value
+    from rollsim.present.console_simulate import wide_value
 
     assert [wide_value(v) for v in (None, float("nan"), True, 1236, 345.204867, 0.0, 0.0123, "completed")] == [
         "<none>", "<none>", "true", "1,236", "345.2", "0.0", "0.012", "completed"]

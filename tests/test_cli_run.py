@@ -459,7 +459,7 @@ def test_machine_outputs_count_every_daemonset_of_the_update(tmp_path) -> None:
     none was safe. Both now carry the whole update's count and what the recommendation uses.
     """
     from rollsim.api import load_experiment
-    from rollsim.present.console import run_document
+    from rollsim.present.console_run import run_document
     from rollsim.sweep.results import load_results
     from rollsim.sweep.runner import run_experiment
 

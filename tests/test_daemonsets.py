@@ -284,7 +284,7 @@ def test_the_summary_says_whose_counts_it_gives() -> None:
     """Audit H9: ``events`` is the whole simulation's (every DaemonSet's) while ``syncs`` and
     ``api_writes`` are the study's DaemonSet's own; the summary says so when there are others.
     """
-    from rollsim.present.console import format_summary
+    from rollsim.present.console_simulate import format_summary
 
     alone = simulate(build_scenario(nodes=4, controller="ideal"), 0)
     both = simulate(build_scenario(nodes=4, controller="ideal", also=[{"name": "b"}]), 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from rollsim.present.console import format_run
+from rollsim.present.console_run import format_run
 from rollsim.present.plots import FIGURES, draw_figure, nothing_to_draw
 from rollsim.present.report import IDLE_NOTE, write_report
 from rollsim.present.report_tables import ON_NO_NODE, results_table

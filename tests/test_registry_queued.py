@@ -77,7 +77,7 @@ def test_the_reported_run_stops_on_the_registry() -> None:
 
 
 def test_the_console_says_why_at_the_end_of_the_run() -> None:
-    from rollsim.present.console import format_summary
+    from rollsim.present.console_simulate import format_summary
 
     result = simulate(build_scenario(**TEN, registry_pull_window="5/2h"))
     line = next(x for x in format_summary(result, 0.0).splitlines() if x.startswith("  stopped because"))

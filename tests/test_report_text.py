@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import rollsim.present.report_tables
 import yaml
-from rollsim.present.console import run_document
+from rollsim.present.console_run import run_document
 from rollsim.present.others import with_update_columns
 from rollsim.present.plots import empty_figures, without_idle
 from rollsim.present.readings import fastest, slo_breaks

@@ -62,7 +62,7 @@ def _write_timeline(args: argparse.Namespace, result: Any) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """``rollsim simulate``: one rollout of the scenario its flags and files describe, and its summary."""
-    from rollsim.present.console import format_summary, format_summary_wide, simulate_document
+    from rollsim.present.console_simulate import format_summary, format_summary_wide, simulate_document
     from rollsim.simulation import simulate
 
     if args.json:  # the old spelling of -o json
@@ -104,8 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:  # a second or two of imports and reading: an interrupt here has nothing to report
         from rollsim.io.clusterversion import ClusterVersion
-        from rollsim.present.console import damaged_runs, rebuilt_tables, run_document, stale_runs
-        from rollsim.present.console import format_run as table
+        from rollsim.present.console_run import damaged_runs, rebuilt_tables, run_document, stale_runs
+        from rollsim.present.console_run import format_run as table
         from rollsim.present.render import format_workers
         from rollsim.present.report import write_report
         from rollsim.sweep.experiment_file import load_experiment
