@@ -196,7 +196,7 @@ def _setting_fields(search: Search, e: Evidence, desired: int) -> dict[str, Any]
     return {"setting": s.label(desired), "kind": s.kind, "count": s.count,
             "value": patch_value(s, desired, surge_limit(search.c, search.capacity, desired)),
             "extra_pods": pods, "extra_cpu_millis": cpu, "extra_memory_bytes": mem,
-            **{k: _finite(v) for k, v in e.row(search.window, search.s.seed).items()}}
+            **{k: _finite(v) for k, v in e.row(search.window, search.ev.seed).items()}}
 
 
 def _stall_risk(search: Search, chosen: Evidence, desired: int) -> dict[str, Any]:
@@ -403,7 +403,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                                    (limit := surge_limit(constraints, search.capacity, d))),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d, limit)) if n) or None,
-            "seeds": (seeds := [replication_seed(search.s.seed, r) for r in range(chosen.replications)]),
+            "seeds": (seeds := [replication_seed(search.ev.seed, r) for r in range(chosen.replications)]),
             "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source, saved,
                                          scenario.controller.kubernetes_version, scenario.stall_after_s),
             "pace": _pace(search, chosen, result.fastest, d),

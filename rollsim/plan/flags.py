@@ -143,9 +143,10 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
     s.add_argument("--least", action="store_true",
                    help="with a window, also find the least that fits: the smallest budget of the answer's family "
                         "that meets every constraint (a bisection and its 59 confirming runs: 60-70%% more runs)")
-    s.add_argument("--seed", type=_checked(non_negative_integer), default=0, metavar="N",
-                   help="root seed (default 0): replication r of every setting runs with the same seed drawn from it "
-                        "(common random numbers)")
+    s.add_argument("--seed", type=_checked(non_negative_integer), metavar="N",
+                   help="root seed: replication r of every setting runs with the same seed drawn from it (common "
+                        "random numbers); default one drawn from the inputs, so the same inputs always run the same "
+                        "seeds and other inputs their own")
     s.add_argument("--workers", type=_checked(RULES["workers"]), metavar="N",
                    help="local worker processes (default all cores, at most ROLLSIM_MAX_WORKERS; 1 runs in this "
                         "process)")

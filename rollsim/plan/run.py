@@ -30,7 +30,7 @@ from rollsim.plan.least import least_note, with_least
 from rollsim.plan.relax import Relaxation, Uncut, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.plan.stalls import can_stall
-from rollsim.plan.store import RunStore
+from rollsim.plan.store import RunStore, inputs_seed
 from rollsim.present.plan_plots import cut_phrase
 from rollsim.present.render import count_of
 from rollsim.spec.eligibility import eligibility_report
@@ -230,6 +230,10 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         desired = eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible
         if desired < 1:
             raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
+        # the root seed: given, or drawn from the inputs (before the window sets the scenario's horizon)
+        drawn = settings.seed is None
+        seed = inputs_seed(scenario) if settings.seed is None else settings.seed
+        settings = dataclasses.replace(settings, seed=seed)
         given, cut = waiting_a_window(scenario, constraints), cut_windows(scenario, constraints)
         scenario = with_horizon(scenario, constraints)
         where = cut_phrase({"horizon_s": scenario.horizon_s, "cut_windows": cut})
@@ -240,7 +244,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         store = None if folder is None else RunStore(folder)  # the runs a plan here kept: reused, and kept anew
         # workers forked as the executor opens start with the scenario in their memory (Evaluator)
         with _keeping(store), inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
-            evaluator = Evaluator(scenario, backend, settings.seed, on_run, store)
+            evaluator = Evaluator(scenario, backend, seed, on_run, store)
             search = Search(evaluator, constraints, desired, capacity, families, settings,
                             [f for f in families if can_stall(f, scenario.controller)])
             search.run()
@@ -262,6 +266,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         run = {"runs": evaluator.total_runs + sum(u.total_runs for u in others),
                "runs_reused": evaluator.reused + sum(u.reused for u in others),
                "runs_uncut": sum(u.total_runs for u in uncut), "executor": backend_name, "workers": n_workers,
+               "seed_drawn_from_inputs": drawn,
                "wall_s": round(time.perf_counter() - started, 3),
                "cpu_s_this_process": round(time.process_time() - cpu0, 3),
                "cpu_s_runs": round(evaluator.cpu_s + sum(u.cpu_s for u in others), 3),
@@ -271,7 +276,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
                                  least, note, (*warnings, *_not_kept(store)))
-        candidates = candidate_rows(evidence, chosen, search, result, desired, settings.seed, where, baseline,
+        candidates = candidate_rows(evidence, chosen, search, result, desired, seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)
         return PlanResult(document, candidates, chosen, tuple(relaxations), folder, paths, tuple(evidence))

@@ -39,7 +39,7 @@ from rollsim.plan.candidates import Setting
 from rollsim.spec import model_version
 from rollsim.spec.scenario import ROLLING_UPDATE, Scenario, UpdateStrategy
 
-__all__ = ["RUNS_FILE", "SCENARIOS", "RunStore", "is_run_line", "scenario_key"]
+__all__ = ["RUNS_FILE", "SCENARIOS", "RunStore", "inputs_seed", "is_run_line", "scenario_key"]
 
 RUNS_FILE = "runs.jsonl"
 SCENARIOS = 12  # scenarios whose runs a folder keeps: those added to last
@@ -67,6 +67,14 @@ def scenario_key(scenario: Scenario) -> str:
     data = dataclasses.asdict(dataclasses.replace(scenario, daemonset=daemonset))
     text = json.dumps(data, sort_keys=True, default=_plain)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def inputs_seed(scenario: Scenario) -> int:
+    """A plan's root seed when none is given: 32 bits of ``scenario_key``, so the same inputs always
+    draw the same seeds (a plan asked again with other constraints, or after its patch was applied,
+    runs the same runs) and different inputs draw their own.
+    """
+    return int(scenario_key(scenario)[:8], 16)
 
 
 def _run_key(scenario: str, setting: Setting, seed: int) -> str:

@@ -271,6 +271,18 @@ def _stall_runs(plan: Mapping[str, Any]) -> str:
     return "; the answer further, to the stall-free runs its family's stall verdict needs"
 
 
+def _seed_source(s: Mapping[str, Any]) -> str:
+    """Where the root seed came from: the inputs (every plan of the same inputs runs the same seeds,
+    another cluster its own), or ``--seed``; "" for a plan folder written before it was recorded.
+    """
+    if "seed_drawn_from_inputs" not in s:
+        return ""
+    if s["seed_drawn_from_inputs"]:
+        return (", a digest of the inputs (so the same inputs run the same seeds and other inputs their own; a "
+                "verdict near a constraint's edge can go the other way with another --seed)")
+    return " (given with --seed)"
+
+
 def _search(plan: Mapping[str, Any]) -> list[tuple]:
     s = plan["search"]
     reused = s.get("runs_reused") or 0  # runs kept in the folder by a plan before (rollsim.plan.store)
@@ -279,7 +291,7 @@ def _search(plan: Mapping[str, Any]) -> list[tuple]:
     text = (f"{s['settings_simulated']} settings of {s['grid_size']:,} possible were simulated ({s['runs']} runs"
             f"{kept}, {s['wall_s']:.1f} s wall on {format_workers(s['workers'], s['executor'])}, "
             f"{s['cpu_s_runs']:.1f} s of CPU in the runs). Every setting ran replication r with the same seed "
-            f"(common random numbers). The search for "
+            f"(common random numbers), derived from the root seed {s['seed']}{_seed_source(s)}. The search for "
             f"each family's largest safe count screened with {s['screen_replications']} replications and confirmed "
             f"its answer and that answer's neighbour with {s['replications']}; the search for the smallest count as "
             f"fast used {s['replications']} throughout (up to {s['max_replications']} when a window or \"as fast\" "
