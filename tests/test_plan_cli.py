@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -386,12 +387,14 @@ def test_a_plan_for_an_on_delete_daemonset_says_its_patch_switches_the_strategy(
     # its reproduce line sets the strategy the patch sets, and repeats the answer's runs (audit 13:
     # without --strategy RollingUpdate, simulate ran OnDelete and ignored the budgets)
     answer = json.loads((out / "plan.json").read_text(encoding="utf-8"))["answer"]
-    flags = answer["reproduce"].split(" and ", 1)[1].split(" --seed ")[0].split()
-    assert flags[:2] == ["--strategy", "RollingUpdate"]
+    # (audit 30) the line is the command, the plan's own flags in it: run as it is, with each run's seed
+    command = shlex.split(answer["reproduce"].split(" repeats its first run")[0])
+    assert command[:2] == ["rollsim", "simulate"] and "--strategy RollingUpdate" in shlex.join(command)
+    assert command[command.index("--controller") + 1] == "ideal" and "--kubernetes-version" in command
+    flags = command[2:command.index("--seed")]
     durations = []
     for seed in answer["seeds"]:
-        assert main(["simulate", "--manifest", str(manifest), "--nodes", "20", "--controller", "ideal", *flags,
-                     "--seed", str(seed), "-o", "json"]) == 0
+        assert main(["simulate", *flags, "--seed", str(seed), "-o", "json"]) == 0
         durations.append(json.loads(capsys.readouterr().out)["duration_s"])
     assert sum(durations) / len(durations) == pytest.approx(answer["duration_mean_s"], rel=1e-12)
 
@@ -578,3 +581,27 @@ def test_a_priority_class_the_plan_cannot_resolve_is_warned_of_and_kept(tmp_path
                  "--out-dir", str(out), "-q"]) == 0
     assert "priorityClassName" not in capsys.readouterr().err
     assert json.loads((out / "plan.json").read_text())["scenario"]["priority"] == 1000
+
+
+def test_the_reproduce_line_gives_the_version_the_plan_simulated(tmp_path, capsys):
+    """Audit 30: a plan given --kubernetes-version 1.36 over a node list of v1.33 kubelets wrote a
+    reproduce line without the flag, and simulate, taking 1.33 from the node list, ran another run
+    (1319.708 s against 1319.672 s). The line gives the version the plan simulated, and the plan's own
+    input flags: run as it is, it repeats the plan's first run.
+    """
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "12", "--kubernetes-version", "1.33", "--out-file", str(nodes), "-q"]) == 0
+    out = tmp_path / "plan"
+    assert main(["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--kubernetes-version", "1.36",
+                 "--window", "2h", "--floor", "90%", "--replications", "2", "--max-replications", "2", "--workers", "1",
+                 "--no-surge", "--out", str(out), "-q"]) == 0
+    capsys.readouterr()
+    answer = json.loads((out / "plan.json").read_text(encoding="utf-8"))["answer"]
+    command = shlex.split(answer["reproduce"].split(" repeats its first run")[0])
+    assert command[:4] == ["rollsim", "simulate", "--manifest", MANIFEST]
+    assert command[command.index("--kubernetes-version") + 1] == "1.36"
+    assert main([*command[1:], "-o", "json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    kept = {row["key"].split("/", 1)[1]: row["summary"] for row in map(json.loads, (out / "runs.jsonl").open())}
+    first = f"{answer['kind']}/{answer['count']}/{float(answer['min_ready_seconds'])!r}/{answer['seeds'][0]}"
+    assert kept[first]["duration_s"] == run["duration_s"]

@@ -334,11 +334,17 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
         flags = f"{flags} --stall-after {stall_after:g}"
     runs = (f"{flags} --min-ready-seconds {setting.min_ready_seconds:g} --seed {seeds[0]} repeats its first run "
             f"(the {len(seeds)} runs' seeds: plan.json answer.seeds")
+    source = source or {}
+    version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
     if saved is None:
-        return f"rollsim simulate with {_inputs_phrase(source or {})} and {runs})"
+        if "flags" in source and _inputs_phrase(source) == "the plan's inputs":  # files and flags alone: the command
+            given = f" {source['flags']}" if source["flags"] else ""
+            where = ("; run where the plan was: its files are named as it was given them"
+                     if any(source.get(k) for k in ("manifest", "nodes_file", "timings_file")) else "")
+            return f"rollsim simulate{given}{version} {runs}{where})"
+        return f"rollsim simulate{version} with {_inputs_phrase(source)} and {runs})"
     folder, names = saved
     files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in _named(names))
-    version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
     return (f"rollsim simulate {files}{version} with the plan's other inputs and flags and {runs}; {folder} "
             f"holds what the plan read from {_read_from(names)})")
 

@@ -8,6 +8,7 @@ with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,31 @@ class PlanRequest:
     progress: bool = True  # a run counter on a terminal's standard error (-q: none)
 
 
+_FILE_FLAGS = {"manifest": "--manifest", "nodes_file": "--nodes-file", "timings_file": "--timings"}
+
+
+def scenario_flags(files: Mapping[str, Any], daemonset: str | None, options: Mapping[str, Any]) -> str:
+    """The flags of a plan that shape its scenario, as ``rollsim simulate`` takes them (the input files
+    as given, ``--daemonset``, ``--strict``, and every scenario option given), shell-quoted: what the
+    answer's reproduce line repeats (audit 30: it named "the plan's inputs", which the user had to
+    rebuild). ``--kubernetes-version`` is left to the line, which gives the version the plan simulated.
+    """
+    tokens: list[str] = []
+    for name, flag in _FILE_FLAGS.items():
+        if files.get(name) is not None:
+            tokens += [flag, str(files[name])]
+    if daemonset is not None:
+        tokens += ["--daemonset", daemonset]
+    if files.get("strict"):
+        tokens.append("--strict")
+    for name, value in options.items():
+        if value is None or name == "kubernetes_version":
+            continue
+        flag = "--" + name.replace("_", "-")
+        tokens += [flag, repr(value) if isinstance(value, float) else str(value)]
+    return shlex.join(tokens)
+
+
 def plan_scenario(request: PlanRequest):
     """The scenario to plan for, its warnings, where its inputs came from, and the inputs a cluster
     gave as files (``saved_inputs``), for the plan folder to keep.
@@ -73,7 +99,8 @@ def plan_scenario(request: PlanRequest):
         warnings.append(f"argument --timings: {', '.join(overridden)} from {request.files['timings_file']} stand over "
                         "the calibrated ones (--calibrate); the plan's calibrated timings are the rest")
     source = {**{k: str(v) for k, v in request.files.items()}, **live, **(inputs.source or {}), **server,
-              **({"calibrated_timings": calibrated} if live.get("calibrate") else {})}
+              **({"calibrated_timings": calibrated} if live.get("calibrate") else {}),
+              "flags": scenario_flags(request.files, request.daemonset, request.options)}
     # the options' and the manifest's (a priorityClassName whose value is not known: its pods never preempt)
     ignored = [f"argument {'--manifest' if name == 'manifest' else BY_NAME[name].flag_name}: {note}"
                for name, note in ignored_options(scenario, ("disk_pressure_for", "eviction_pressure_transition_period",
