@@ -62,13 +62,20 @@ def test_a_familys_runs_are_pooled_over_its_settings_screened_ones_too():
     risks = stall_risks(evidence, 0.95)
     risk = risks[surge]
     assert (risk.stalled, risk.runs, risk.settings, risk.causes) == (1, 12, 3, (("old-pod-kept", 1),))
-    assert risk.estimate == pytest.approx(1 / 12) and risk.upper == pytest.approx(upper_rate(1, 12, 0.95))
+    # the bound counts each seed once (audit 30: 139 runs over 59 seeds had been 139 trials): 1 of 5 seeds
+    assert risk.estimate == pytest.approx(1 / 12) and risk.upper == pytest.approx(upper_rate(1, 5, 0.95))
+    assert risk.stalled_seeds == 1
     assert risk.describe() == ("1 of 12 runs over 5 seeds of maxSurge, minReadySeconds 10 (3 settings) stalled "
-                               f"(old-pod-kept): 8.3%, at most {100 * risk.upper:.0f}% at 95% confidence")
+                               f"(old-pod-kept): 8.3%, at most {100 * risk.upper:.0f}% at 95% confidence, each seed "
+                               "counted once")
     assert risks[Family(UNAVAILABLE, 10.0)].stalled == 0 and risks[Family(UNAVAILABLE, 10.0)].runs == 3
-    assert risks[Family(SURGE, 0.0)].stalled == 2
+    assert risks[Family(SURGE, 0.0)].stalled == 2 and risks[Family(SURGE, 0.0)].stalled_seeds == 2
     assert risks[Family(UNAVAILABLE, 10.0)].describe().startswith(
         "0 of 3 runs over 3 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: 0%, at most 63%")
+    # two settings stalling at the same seed are one stalled seed; at two seeds, two
+    together = stall_risks([_evidence(surge.at(30), [500.0] * 4, stalls=1),
+                            _evidence(surge.at(31), [500.0] * 4, stalls=1)], 0.95)[surge]
+    assert (together.stalled, together.stalled_seeds) == (2, 1)
     assert risk.as_dict()["causes"] == {"old-pod-kept": 1}
 
 
@@ -110,7 +117,7 @@ def test_the_choice_prefers_an_as_fast_family_in_which_nothing_stalled():
     risks = stall_risks([ms, beside, mu], 0.95)
     assert ruled_out(ms, mu, OPEN, CAP, ANY_TIME, RULE, best=ms, risks=risks) == (
         "the fastest (mean 10m00s) but its family stalled: 1 of 85 runs over 80 seeds of maxSurge, minReadySeconds 10 "
-        "(2 settings) stalled (old-pod-kept): 1.2%, at most 5.5% at 95% confidence")
+        "(2 settings) stalled (old-pod-kept): 1.2%, at most 5.8% at 95% confidence, each seed counted once")
     assert ruled_out(_evidence(surge.at(41), [d + 1 for d in spread] * 16), mu, OPEN, CAP, ANY_TIME, RULE,
                      best=ms, risks=risks).startswith("as fast (mean 10m01s, at most +0.2% at 95% confidence) but its "
                                                       "family stalled: 1 of 85 runs")
@@ -344,9 +351,10 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     risk = _stall_risk(search, chosen, 100)
     assert (risk["stalled"], risk["runs"], risk["upper_bound"]) == (0, 80, pytest.approx(upper_rate(0, 80, 0.95)))
     assert risk["text"] == ("0 of 80 runs over 80 seeds of maxUnavailable, minReadySeconds 10 (1 setting) stalled: "
-                            "0%, at most 3.7% at 95% confidence; chosen over maxSurge 40% (= 40), minReadySeconds 10, "
-                            "as fast, whose family stalled: 1 of 85 runs over 80 seeds of maxSurge, minReadySeconds 10 "
-                            "(2 settings) stalled (old-pod-kept): 1.2%, at most 5.5% at 95% confidence")
+                            "0%, at most 3.7% at 95% confidence, each seed counted once; chosen over maxSurge 40% (= "
+                            "40), minReadySeconds 10, as fast, whose family stalled: 1 of 85 runs over 80 seeds of "
+                            "maxSurge, minReadySeconds 10 (2 settings) stalled (old-pod-kept): 1.2%, at most 5.8% at "
+                            "95% confidence, each seed counted once")
     ms = _evidence(surge.at(40), spread)
     # with a window and no stall-free family, 5 finished runs of a family that stalled fit nothing (72
     # asked, and fixed evidence adds none); 5 runs name no window probability (audit 27: 47% from 5 runs
@@ -373,7 +381,7 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert risk["stalled"] == 1 and risk["estimate"] == pytest.approx(1 / 160) and not risk["passed_over"]
     assert risk["text"].endswith("; a rollout that stalls misses the window (its window bound counts them): none of "
                                  "the answer's own 80 runs did, enough to show it stalls in at most 5% of rollouts")
-    assert math.isclose(risk["upper_bound"], upper_rate(1, 160, 0.95))
+    assert math.isclose(risk["upper_bound"], upper_rate(1, 80, 0.95))  # one stalled seed of 80
 
 
 def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_settings_it_ruled_out(tmp_path):

@@ -16,11 +16,13 @@ gave it up for no progress (``stalled``), whatever the cause; a run still moving
 plan's horizon cut it is slow, not stalled.
 
 The runs are not independent trials: the settings' replication r share the r-th seed, and
-stalls at one seed go together across counts (a correlation of 0.17–0.32, audit 14), so the
-bound, which counts every run as a trial, is optimistic: it covered the true rate in 93.7% of
-simulated plans like a plan's search and 88.9% in one of mostly screened runs, against 95%
-claimed; the text names the seeds the runs came from ("0 of 260 runs over 40 seeds"). Counting
-a seed once would be the bound if stalls were the seed's alone (0 of 40 seeds: at most 7.2%).
+stalls at one seed go together across counts (a correlation of 0.17–0.32, audit 14). A bound
+that counted every run as a trial was optimistic: it covered the true rate in 93.7% of simulated
+plans like a plan's search and 88.9% in one of mostly screened runs, against 95% claimed, and
+stated "at most 2.1%" from 139 runs over 59 seeds (audit 30). So the bound counts each seed once,
+as stalled when any of its runs did (``stalled_seeds`` of ``seeds``: 0 of 59 seeds, at most 5%):
+the chance that a rollout at a fresh seed stalls at one count or another of the family, which
+bounds the rate of each count. The estimate stays the share of runs that stalled.
 
 A family of maxSurge with minReadySeconds in realistic mode can stall whatever its runs show
 (``can_stall``: the dropped re-check is the model's own race), at a few percent of rollouts on
@@ -105,6 +107,7 @@ class StallRisk:
     causes: tuple[tuple[str, int], ...] = ()
     seeds: int = 0  # the distinct seeds the runs used (replication r of every setting runs the r-th)
     prone: bool = False  # it can stall whatever its runs show (``can_stall``)
+    stalled_seeds: int = 0  # the seeds at which a run of the family stalled
 
     @property
     def judged(self) -> bool:
@@ -131,7 +134,11 @@ class StallRisk:
 
     @property
     def upper(self) -> float:
-        """The stall rate's upper bound at ``confidence`` (Clopper–Pearson)."""
+        """The stall rate's upper bound at ``confidence`` (Clopper–Pearson), each seed counted once
+        (the module docstring); over the runs where the seeds are not known.
+        """
+        if self.seeds:
+            return upper_rate(self.stalled_seeds, self.seeds, self.confidence)
         return upper_rate(self.stalled, self.runs, self.confidence)
 
     def describe(self) -> str:
@@ -141,14 +148,15 @@ class StallRisk:
         named = [c if len(self.causes) == 1 else f"{c} {n}" for c, n in self.causes]
         causes = f" ({', '.join(named)})" if named else ""
         seeds = f" over {self.seeds} seed{'s' if self.seeds != 1 else ''}" if self.seeds else ""
+        once = ", each seed counted once" if self.seeds else ""  # its runs stall together (the module docstring)
         return (f"{self.stalled} of {self.runs} runs{seeds} of {self.family.label()} ({self.settings} setting"
                 f"{'s' if self.settings != 1 else ''}) stalled{causes}: {_pct(self.estimate)}, at most "
-                f"{_pct(self.upper)} at {100 * self.confidence:g}% confidence")
+                f"{_pct(self.upper)} at {100 * self.confidence:g}% confidence{once}")
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for plan.json."""
         return {"family": self.family.label(), "stalled": self.stalled, "runs": self.runs, "seeds": self.seeds,
-                "settings": self.settings,
+                "stalled_seeds": self.stalled_seeds, "settings": self.settings,
                 "estimate": self.estimate, "upper_bound": self.upper, "confidence": self.confidence,
                 "causes": dict(self.causes), "can_stall": self.prone, "text": self.describe()}
 
@@ -161,15 +169,18 @@ def stall_risks(evidence: Iterable[Evidence], confidence: float,
     runs: dict[Family, list[Any]] = {}
     settings: Counter[Family] = Counter()
     seeds: Counter[Family] = Counter()
+    stalled_at: dict[Family, set[int]] = {}  # the replications (so the seeds) at which a run stalled
     for e in evidence:
-        runs.setdefault(e.setting.family, []).extend(e.summaries)
-        settings[e.setting.family] += 1
-        seeds[e.setting.family] = max(seeds[e.setting.family], e.replications)
+        family = e.setting.family
+        runs.setdefault(family, []).extend(e.summaries)
+        settings[family] += 1
+        seeds[family] = max(seeds[family], e.replications)
+        stalled_at.setdefault(family, set()).update(r for r, s in enumerate(e.summaries) if s.get("stalled"))
     out = {}
     for family, summaries in runs.items():
         stalled = [s for s in summaries if s.get("stalled")]
         causes = Counter(str(s.get("stop_cause") or "stalled") for s in stalled)
         out[family] = StallRisk(family, len(stalled), len(summaries), settings[family], confidence,
                                 tuple(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), seeds[family],
-                                family in prone)
+                                family in prone, len(stalled_at[family]))
     return out
