@@ -173,7 +173,7 @@ def _read_world(world: World, d: WorldDaemonSet, horizon_reached: bool) -> _Read
     """
     rolled_back_at = world.log.get("rolled_back_at") if d is world.daemonsets[0] else None
     runtime, eviction, registry = d.runtime, world.kubelet.eviction, world.kubelet.registry
-    measures = dict(stalled_at=d.stalled_at, pulls=runtime.pulls[:],
+    measures = dict(stalled_at=d.stalled_at, pulls=runtime.pulls,
                     registry_bytes=None if registry is None or not runtime.image.modelled else runtime.bytes_pulled,
                     unschedulable=len(runtime.unschedulable),
                     preempted=(len(runtime.preempted_nodes), runtime.preempted_cpu_millis,
@@ -202,7 +202,9 @@ def _over_early(readings: dict[str, _Reading], world: World, d: WorldDaemonSet) 
     under disk pressure, later is as it was now; its downtime ends now).
     """
     d.recorder.close()
-    readings[d.name] = _read_world(world, d, horizon_reached=False)
+    reading = _read_world(world, d, horizon_reached=False)
+    reading.measures["pulls"] = d.runtime.pulls[:]  # its pulls so far: the kubelets go on with their own list
+    readings[d.name] = reading
 
 
 def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], end: float,
