@@ -132,7 +132,9 @@ def on_no_node(timeline: Table, desired_at_end: int) -> bool:
     """Whether the DaemonSet ran on no node: none desired at any moment of its rollout
     (``desiredNumberScheduled`` 0 throughout: a nodeSelector, affinity or taint that excludes every
     node, or every node NotReady, run with ``allow_no_nodes``; nodes that join after it ended do not
-    count). A rollout whose nodes all left during the run had some: it is not one.
+    count). A rollout whose nodes all left during the run had some: it is not one. Such a DaemonSet
+    completes at its first status write with nothing to roll out: ``summarize`` gives it no
+    ``duration_s``, as an unfinished rollout has none, so that no table averages that write's time in.
     """
     return desired_at_end == 0 and not column(timeline, "desired").any()
 
@@ -165,10 +167,7 @@ def summarize(
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
     ``duration_s`` is ``completed_at``: when ``kubectl rollout status`` would report success
-    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes.
-    A DaemonSet on no node (``on_no_node``) completes at its first status write with nothing to
-    roll out: its ``duration_s`` is None, as an unfinished rollout's is, so that no table averages
-    the time of a status write in with the durations of rollouts.
+    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes; None on no node.
 
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
     progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
