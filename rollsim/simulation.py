@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import simpy
 
@@ -29,10 +29,11 @@ from rollsim.observe.endstate import end_state
 from rollsim.observe.metrics import summarize
 from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
-from rollsim.observe.stopcause import healthy_done_s, healthy_nodes, stop_cause, stuck_nodes
+from rollsim.observe.stopcause import EndState, healthy_done_s, healthy_nodes, stop_cause, stuck_nodes
 from rollsim.spec.churn import change_kinds
 from rollsim.spec.deleters import DeleterSpec
 from rollsim.spec.faults import NewPodFaults
+from rollsim.spec.node import Node
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.streams import root_seed
 from rollsim.world import World, WorldDaemonSet, add_daemonset, build_world
@@ -150,45 +151,89 @@ def _end_of(d: WorldDaemonSet, run_end: float) -> float:
     return next((t for t in (d.completed_at(), d.given_up_at) if t is not None), run_end)
 
 
+class _Reading(NamedTuple):
+    """What one DaemonSet's summary reads from the world rather than from its tables, read where
+    its rollout ended (``_read_world``): ``summarize``'s arguments, what happened to its pods in the
+    cluster (counts), its end state (``end_state``) and, for the study's DaemonSet, the nodes then.
+    """
+
+    completed_at: float | None
+    measures: dict[str, Any]  # summarize's keyword arguments
+    counts: dict[str, int]  # its pods refused, failed, evicted, rejected, collected; nodes under pressure
+    state: EndState
+    final: tuple[Node, ...]  # the nodes that exist, in list order
+    statuses: int  # how many statuses its controller had written
+
+
+def _read_world(world: World, d: WorldDaemonSet, horizon_reached: bool) -> _Reading:
+    """What ``d``'s summary reads from the world, as it is now: where ``d``'s rollout ended, when it
+    ended while the run went on for other DaemonSets (``World.on_over``), else when the run stopped.
+    The controller's work (its syncs, API writes, queue waits) is not read here: it is counted over
+    the whole run, which is the controller's.
+    """
+    rolled_back_at = world.log.get("rolled_back_at") if d is world.daemonsets[0] else None
+    runtime, eviction, registry = d.runtime, world.kubelet.eviction, world.kubelet.registry
+    measures = dict(stalled_at=d.stalled_at, pulls=runtime.pulls,
+                    registry_bytes=None if registry is None or not runtime.image.modelled else runtime.bytes_pulled,
+                    unschedulable=len(runtime.unschedulable),
+                    preempted=(len(runtime.preempted_nodes), runtime.preempted_cpu_millis,
+                               runtime.preempted_memory_bytes),
+                    rolled_back_at=rolled_back_at)
+    counts = {"registry_refusals": runtime.refusals, "registry_errors": runtime.registry_errors,
+              "old_pods_unready": world.counters["old_pods_unready"][d.name],
+              "nodes_under_disk_pressure": 0 if eviction is None else len(eviction.ever),
+              "disk_pressure_evictions": 0 if eviction is None else eviction.evicted[d.name],
+              "disk_pressure_rejections": 0 if eviction is None else eviction.rejected[d.name],
+              "terminated_pods_collected": 0 if world.pod_gc is None else world.pod_gc.deleted[d.name]}
+    # summarize's verdicts: after a rollback, the rollout that completes is the undo, not the update
+    completed = d.completed_at() is not None and rolled_back_at is None
+    awaited = world.deleter[0].awaited() if world.deleter is not None and d is world.daemonsets[0] else ()
+    state = end_state(world.api, world.kubelet, runtime, d.recorder, d.scenario.deleter.kind,
+                      horizon_reached=horizon_reached and not d.over(), completed=completed,
+                      rolled_back=rolled_back_at is not None, awaited=awaited)
+    nodes = world.api.nodes
+    final = tuple(nodes.nodes[i] for i in nodes.present()) if d is world.daemonsets[0] else ()
+    return _Reading(d.completed_at(), measures, counts, state, final, len(d.rollout.log))
+
+
+def _over_early(readings: dict[str, _Reading], world: World, d: WorldDaemonSet) -> None:
+    """``d``'s rollout is over while the run goes on for other DaemonSets (``World.on_over``): its
+    tables and summary describe the cluster up to now, not up to the run's end (a node removed, or
+    under disk pressure, later is as it was now; its downtime ends now).
+    """
+    d.recorder.close()
+    reading = _read_world(world, d, horizon_reached=False)
+    reading.measures["pulls"] = d.runtime.pulls[:]  # its pulls so far: the kubelets go on with their own list
+    readings[d.name] = reading
+
+
 def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], end: float,
-             horizon_reached: bool) -> dict[str, Any]:
-    """One DaemonSet's summary from its tables' columns, up to ``end`` (``_end_of``): its metrics,
-    its share of the controller, and why it stopped.
+             reading: _Reading) -> dict[str, Any]:
+    """One DaemonSet's summary from its tables' columns, up to ``end`` (``_end_of``), and from what
+    was read of the world there (``reading``): its metrics, its share of the controller, and why it stopped.
     """
     timeline, node_table = tables
-    rolled_back_at = world.log.get("rolled_back_at") if d is world.daemonsets[0] else None
-    summary = summarize(timeline, node_table, d.completed_at(), end, stalled_at=d.stalled_at,
-                        pulls=d.runtime.pulls,
-                        registry_bytes=None if world.kubelet.registry is None or not d.runtime.image.modelled
-                        else d.runtime.bytes_pulled,
-                        unschedulable=len(d.runtime.unschedulable),
-                        preempted=(len(d.runtime.preempted_nodes), d.runtime.preempted_cpu_millis,
-                                   d.runtime.preempted_memory_bytes),
-                        rolled_back_at=rolled_back_at)
+    summary = summarize(timeline, node_table, reading.completed_at, end, **reading.measures)
+    counts = reading.counts
     registry = world.kubelet.registry
     if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys
-        summary["registry_refusals"] = d.runtime.refusals  # its pods' requests refused over the limit (429)
+        summary["registry_refusals"] = counts["registry_refusals"]  # its pods' requests refused over the limit (429)
     if registry is not None and registry.spec.error_rate > 0:  # likewise: only for a registry that fails some
-        summary["registry_errors"] = d.runtime.registry_errors  # its pods' pulls the registry failed part way
+        summary["registry_errors"] = counts["registry_errors"]  # its pods' pulls the registry failed part way
     if d is world.daemonsets[0] and "old-pods-unready" in change_kinds(d.scenario.node_changes):
-        summary["old_pods_unready"] = world.counters["old_pods_unready"][d.name]  # likewise: only with the fault
+        summary["old_pods_unready"] = counts["old_pods_unready"]  # likewise: only with the fault
     eviction = world.kubelet.eviction
     if eviction is not None:  # likewise: only with disk pressure (its pods evicted, and rejected at admission)
-        summary["nodes_under_disk_pressure"] = len(eviction.ever)
-        summary["disk_pressure_evictions"] = eviction.evicted[d.name]
-        summary["disk_pressure_rejections"] = eviction.rejected[d.name]
+        for key in ("nodes_under_disk_pressure", "disk_pressure_evictions", "disk_pressure_rejections"):
+            summary[key] = counts[key]
     if world.pod_gc is not None and (eviction is not None or world.pod_gc.deleted):  # likewise: where pods fail
-        summary["terminated_pods_collected"] = world.pod_gc.deleted[d.name]  # PodGC's, over its threshold
+        summary["terminated_pods_collected"] = counts["terminated_pods_collected"]  # PodGC's, over its threshold
     consistency = d.controller.consistency
     summary.update(syncs=world.counters["syncs"][d.name], sync_errors=world.counters["sync_errors"][d.name],
                    stale_sync_skips=0 if consistency is None else consistency.skips,
                    api_writes=d.pod_control.writes, queue_wait_s=world.queue.waited.get(d.name, 0.0))
-    awaited = world.deleter[0].awaited() if world.deleter is not None and d is world.daemonsets[0] else ()
-    state = end_state(world.api, world.kubelet, d.runtime, d.recorder, d.scenario.deleter.kind,
-                      horizon_reached=horizon_reached and not d.over(), completed=bool(summary["completed"]),
-                      rolled_back=bool(summary.get("rolled_back")), awaited=awaited)
-    cause = stop_cause(state)
-    stuck = stuck_nodes(state)
+    cause = stop_cause(reading.state)
+    stuck = stuck_nodes(reading.state)
     summary.update(stop_cause=cause.cause, stop_detail=cause.sentence, healthy_done_s=healthy_done_s(node_table, stuck),
                    healthy_nodes=healthy_nodes(node_table, stuck))
     return summary
@@ -219,6 +264,8 @@ def _run(scenario: Scenario, seed: int, reference: bool) -> RunResult:
         # its draws keyed by namespace/name, whatever else the run updates: the same DaemonSet
         # draws the same numbers in every configuration (common random numbers)
         add_daemonset(world, own, world.streams.child(other.daemonset.key), key)
+    readings: dict[str, _Reading] = {}
+    world.on_over = partial(_over_early, readings, world)
     stop = _start(world)
     # the work queue's skipped syncs (ideal) and the informers' kept deliveries (realistic) read the cursor
     tracked = scenario.controller.ideal or DEFER_DELIVERIES
@@ -227,16 +274,19 @@ def _run(scenario: Scenario, seed: int, reference: bool) -> RunResult:
     for d in world.daemonsets:  # the run is over: the frames may reuse the controllers' memory
         d.controller.shut_down()
     run_end, horizon = world.env.now, how == "horizon"
+    for d in world.daemonsets:  # those still going when the run stopped, or over with it: read now
+        if d.name not in readings:
+            readings[d.name] = _read_world(world, d, horizon)
     end = _end_of(main, run_end)
     timeline, node_table = main.recorder.to_columns(end)  # built once: they are the result's too
-    summary = _summary(world, main, (timeline, node_table), end, horizon)
+    summary = _summary(world, main, (timeline, node_table), end, readings[main.name])
     # a skipped sync or a kept delivery took its event's id: those the run did not reach are still "queued"
     unreached = world.queue.unreached() + sum(d.informer.unreached() for d in world.daemonsets)
     summary.update(end_s=end, events=world.env.processed - unreached)
     others: dict[str, dict[str, Any]] = {}
     for d in world.daemonsets[1:]:
         d_end = _end_of(d, run_end)
-        others[d.name] = _summary(world, d, d.recorder.to_columns(d_end), d_end, horizon)
-    nodes = world.api.nodes
-    final = tuple(nodes.nodes[i] for i in nodes.present())
-    return RunResult(timeline, node_table, summary, main.rollout.log, scenario, seed, others, final)
+        others[d.name] = _summary(world, d, d.recorder.to_columns(d_end), d_end, readings[d.name])
+    reading, log = readings[main.name], main.rollout.log
+    statuses = log if len(log) == reading.statuses else log[:reading.statuses]  # those written by its end
+    return RunResult(timeline, node_table, summary, statuses, scenario, seed, others, reading.final)

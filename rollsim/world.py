@@ -112,15 +112,25 @@ class World:
     deleter: tuple[KubectlView, np.random.Generator] | None = None
     cursor: Cursor = field(default_factory=Cursor)  # the event being processed (timers.run_until)
     pod_gc: TerminatedPodGC | None = None  # PodGC's gcTerminated (None: --terminated-pod-gc-threshold 0)
+    # told once of each DaemonSet whose rollout is over while the run goes on for others: its
+    # summary describes the cluster up to then (``rollsim.simulation``)
+    on_over: Callable[[WorldDaemonSet], None] | None = None
+    told: set[str] = field(default_factory=set)  # the DaemonSets on_over was told of
 
     def rollout_done(self) -> None:
         """A DaemonSet's rollout completed or was given up as stalled: the run stops once every
-        one's has, "completed" if they all completed.
+        one's has, "completed" if they all completed; until then ``on_over`` is told of each one over.
         """
-        if self.stop is None or not all(d.over() for d in self.daemonsets):
+        if self.stop is None or self.stop.triggered:
             return
-        completed = all(d.completed_at() is not None for d in self.daemonsets)
-        self.stop.succeed_now(("completed" if completed else "stalled", self.env.now))
+        if all(d.over() for d in self.daemonsets):
+            completed = all(d.completed_at() is not None for d in self.daemonsets)
+            self.stop.succeed_now(("completed" if completed else "stalled", self.env.now))
+            return
+        for d in self.daemonsets:
+            if d.over() and d.name not in self.told and self.on_over is not None:
+                self.told.add(d.name)
+                self.on_over(d)
 
     def give_up(self, daemonset: WorldDaemonSet, last_progress: float) -> None:
         """The operator gives ``daemonset``'s rollout up as stalled since ``last_progress``."""

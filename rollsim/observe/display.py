@@ -77,7 +77,8 @@ def summary_rows(summary: Mapping[str, Any], limit: str = "its limit") -> list[t
     (``RegistrySpec.limit_words``), for the requests it refused over it.
     """
     n = summary.get("nodes", 0)
-    done = (f"yes, in {duration_text(summary.get('duration_s'))}" if summary.get("completed")
+    took = summary.get("duration_s")  # None for a DaemonSet on no node: nothing to roll out
+    done = ((f"yes, in {duration_text(took)}" if took is not None else "yes, on no node") if summary.get("completed")
             else f"no (stopped at {duration_text(summary.get('end_s'))})")
     fraction = summary.get("min_available_fraction")
     rows = [("completed", done), ("updated", f"{summary.get('updated', 0)} / {n} nodes"),

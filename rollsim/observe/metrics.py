@@ -22,7 +22,8 @@ from rollsim.observe.columns import column, rows
 if TYPE_CHECKING:
     from rollsim.observe.columns import Table
 
-__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "lowest_available", "SUMMARY_KEYS"]
+__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "lowest_available", "on_no_node",
+           "SUMMARY_KEYS"]
 
 SUMMARY_KEYS = (
     "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
@@ -127,6 +128,17 @@ def _fewest_available(timeline: Table, desired_at_end: int) -> int:
     return int(column(timeline, "available")[some].min()) if some.any() else desired_at_end
 
 
+def on_no_node(timeline: Table, desired_at_end: int) -> bool:
+    """Whether the DaemonSet ran on no node: none desired at any moment of its rollout
+    (``desiredNumberScheduled`` 0 throughout: a nodeSelector, affinity or taint that excludes every
+    node, or every node NotReady, run with ``allow_no_nodes``; nodes that join after it ended do not
+    count). A rollout whose nodes all left during the run had some: it is not one. Such a DaemonSet
+    completes at its first status write with nothing to roll out: ``summarize`` gives it no
+    ``duration_s``, as an unfinished rollout has none, so that no table averages that write's time in.
+    """
+    return desired_at_end == 0 and not column(timeline, "desired").any()
+
+
 def _mean_duration(intervals: Intervals) -> float | None:
     """The mean of ``end - start`` (numpy's pairwise sum), None without intervals."""
     if not len(intervals):
@@ -155,7 +167,7 @@ def summarize(
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
     ``duration_s`` is ``completed_at``: when ``kubectl rollout status`` would report success
-    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes.
+    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes; None on no node.
 
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
     progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
@@ -177,7 +189,7 @@ def summarize(
     return {
         "nodes": desired,
         "completed": completed_at is not None,
-        "duration_s": None if completed_at is None else float(completed_at),
+        "duration_s": None if completed_at is None or on_no_node(timeline, desired) else float(completed_at),
         "updated": 0 if empty else int(column(timeline, "updated")[-1]),
         "min_available": min_available,
         "min_available_fraction": _min_fraction(timeline, desired),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import simpy
@@ -96,6 +96,7 @@ class Recorder:
         # nodes available on the current revision since: a node the update had reached is progress again
         self._rerolled: set[int] | None = None
         self._templates = 0  # template changes seen
+        self._closed: _Record | None = None  # what ``to_columns`` reads, kept when the rollout ended (``close``)
 
     def _desired(self, nodes: NodeStore, node: int) -> bool:
         """Whether the DaemonSet should run on ``node`` (``NodeShouldRunDaemonPod``'s shouldRun)."""
@@ -257,6 +258,31 @@ class Recorder:
 
     # -- frames --------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """The DaemonSet's rollout is over (``kubectl rollout status`` reported it done, or its operator
+        gave it up as stalled) while the run goes on for the others: its tables are the cluster's as
+        it is now. A copy is kept of what ``to_columns`` reads (the log's length, each node's columns,
+        ``desired`` and the ids listed so far); the recorder itself goes on, as the OnDelete deleter
+        reads its ``desired``. Closing again keeps the first copy.
+        """
+        if self._closed is None:
+            self._closed = self._record(copy=True)
+
+    def _record(self, copy: bool) -> _Record:
+        """What ``to_columns`` reads: the recorder's own arrays, or (``copy``) copies of them."""
+        def own(column: array[float]) -> array[float]:
+            return column[:] if copy else column
+
+        return _Record(
+            log=len(self._times), listing=self.api.nodes.listing[:] if copy else self.api.nodes.listing,
+            names=list(self.names) if copy else self.names, desired=list(self.desired) if copy else self.desired,
+            state=list(self._state) if copy else self._state,
+            downtime=own(self.downtime), lost_at=own(self._lost_at),
+            old_deleted_at=own(self.old_deleted_at), new_created_at=own(self.new_created_at),
+            lifecycle={event: own(times) for event, times in self.new_lifecycle.items()},
+            new_ready_at=own(self.new_ready_at), new_available_at=own(self.new_available_at),
+        )
+
     def to_frames(self, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(timeline, nodes) DataFrames of ``to_columns(end)``, which they share."""
         import pandas as pd
@@ -269,17 +295,20 @@ class Recorder:
 
         The recording ends here, and a recorder makes its tables once: the node columns are the
         recorder's own arrays (at a million nodes a copy is 80 MiB), put in the order the scenario
-        lists the nodes (``NodeStore.listing``) in place, whatever the nodes' ids.
+        lists the nodes (``NodeStore.listing``) in place, whatever the nodes' ids. A recorder
+        closed (``close``) makes them from what it kept then: ``end`` is that moment.
         """
         if self.framed:
             raise RuntimeError("a recorder makes its frames once")
         self.framed = True
-        pick = np.frombuffer(self.api.nodes.listing, dtype=np.int64)
-        down = np.array(self._down, dtype=bool)[np.array(self._state, dtype=np.intp)]
-        downtime = _view(self.downtime)
-        downtime[down] += end - _view(self._lost_at)[down]
-        before, after = (np.frombuffer(codes, dtype=np.intc) for codes in (self._before, self._after))
-        times, columns = level_rows(_view(self._times), before, after, np.array(self._summaries, dtype=np.int64))
+        kept = self._closed if self._closed is not None else self._record(copy=False)
+        pick = np.frombuffer(kept.listing, dtype=np.int64)
+        down = np.array(self._down, dtype=bool)[np.array(kept.state, dtype=np.intp)]
+        downtime = _view(kept.downtime)
+        downtime[down] += end - _view(kept.lost_at)[down]
+        n = kept.log
+        before, after = (np.frombuffer(codes, dtype=np.intc)[:n] for codes in (self._before, self._after))
+        times, columns = level_rows(_view(self._times)[:n], before, after, np.array(self._summaries, dtype=np.int64))
         levels = dict(zip(LEVELS, columns))
         timeline = {
             "time_s": times,
@@ -291,18 +320,37 @@ class Recorder:
             "terminating": levels["terminating"],
             "pending": levels["pending"],
         }
-        names = self.names
+        names = kept.names
         nodes = {
             "node": [names[i] for i in pick.tolist()],
-            "desired": np.array(self.desired, dtype=bool)[pick],  # a copy: end_state reads ``desired`` by id
-            "old_deleted_at_s": _in_order(self.old_deleted_at, pick),
-            "new_created_at_s": _in_order(self.new_created_at, pick),
-            **{f"new_{event}_at_s": _in_order(self.new_lifecycle[event], pick) for event in LIFECYCLE},
-            "new_ready_at_s": _in_order(self.new_ready_at, pick),
-            "new_available_at_s": _in_order(self.new_available_at, pick),
-            "downtime_s": _in_order(self.downtime, pick),
+            "desired": np.array(kept.desired, dtype=bool)[pick],  # a copy: end_state reads ``desired`` by id
+            "old_deleted_at_s": _in_order(kept.old_deleted_at, pick),
+            "new_created_at_s": _in_order(kept.new_created_at, pick),
+            **{f"new_{event}_at_s": _in_order(kept.lifecycle[event], pick) for event in LIFECYCLE},
+            "new_ready_at_s": _in_order(kept.new_ready_at, pick),
+            "new_available_at_s": _in_order(kept.new_available_at, pick),
+            "downtime_s": _in_order(kept.downtime, pick),
         }
         return timeline, nodes
+
+
+class _Record(NamedTuple):
+    """What ``Recorder.to_columns`` reads: the log's length, the ids listed, and per node id its
+    name, whether it is desired, its summary's code and its columns.
+    """
+
+    log: int
+    listing: array[int]
+    names: list[str]
+    desired: list[bool]
+    state: list[int]
+    downtime: array[float]
+    lost_at: array[float]
+    old_deleted_at: array[float]
+    new_created_at: array[float]
+    lifecycle: dict[str, array[float]]
+    new_ready_at: array[float]
+    new_available_at: array[float]
 
 
 def _view(column: array[float]) -> np.ndarray:

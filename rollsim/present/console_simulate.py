@@ -212,7 +212,7 @@ def _joining_after(sc: Any, s: Mapping[str, Any]) -> str:
     """What the nodes that join after the rollout completed (``--add-nodes``) get: the new
     revision, once there, outside the rollout (the run ends when it completes).
     """
-    later = [c for c in sc.node_changes if c.kind == "add" and c.at >= s["duration_s"]]
+    later = [c for c in sc.node_changes if c.kind == "add" and c.at >= s["end_s"]]
     if not later:
         return ""
     count, first = sum(c.count for c in later), min(c.at for c in later)
@@ -237,7 +237,8 @@ def format_summary(result: Any, wall: float) -> str:
     else:
         how = f"OnDelete, deleter {sc.deleter}"
     downtime = _downtime(s, _nodes_gone(result))
-    done = (f"yes, in {format_duration(s['duration_s'])} ({s['duration_s']:,.1f} s)" if s["completed"]
+    took = s["duration_s"]  # None for a DaemonSet on no node, which completes with nothing to roll out
+    done = ((f"yes, in {format_duration(took)} ({took:,.1f} s)" if took is not None else "yes") if s["completed"]
             else f"no (stopped at {format_duration(s['end_s'])}, {s['end_s']:,.1f} s)")
     if s["completed"] and not _any_updated(result.timeline_columns):
         from rollsim.spec.churn import change_kinds
