@@ -1,7 +1,7 @@
 """Nodes under disk pressure (``--disk-pressure-nodes N@T[+D]``, kubernetes/kubernetes#95457, #124388):
 the kubelet's eviction manager evicts the DaemonSet's pod there and rejects every new pod that is not
 critical (phase Failed, reason Evicted) until the DiskPressure condition clears; the controller deletes
-each failed pod after its per-node back-off and creates another."""
+each failed pod after its per-node back-off and creates another (with maxSurge, creates another at once)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,24 @@ def test_with_surge_the_controller_creates_a_pod_each_time_one_fails() -> None:
     s = _summary(max_surge=1, max_unavailable=0, disk_pressure_nodes="1@0", horizon=600)
     assert s["disk_pressure_rejections"] == 600 and s["stop_cause"] == "disk-pressure"
     assert s["max_surge_observed"] == 1  # a failed pod beside the pending one is no second agent
+
+
+@pytest.mark.parametrize("fault", [dict(disk_pressure_nodes="1@0"), dict(new_pods="rejected")])
+def test_the_stop_text_says_how_the_controller_replaces_a_failed_pod(fault: dict) -> None:
+    """Without surge, manage deletes a failed pod after the per-node back-off and creates another
+    once the node has none; with surge, podsShouldBeOnNode's surge branch counts no failed pod as
+    running and creates another in the same sync (daemon_controller.go: "We are surging so we need
+    to have at least one non-deleted pod on the node"), one each rejection: the stop text says which.
+    """
+    surge = _summary(max_surge=1, max_unavailable=0, horizon=300, **fault)
+    assert surge["stop_cause"] in ("disk-pressure", "rejected")
+    assert ("with maxSurge the controller creates another in the same sync whenever none runs on the node "
+            "(podsShouldBeOnNode's surge branch counts no failed pod as running" in surge["stop_detail"])
+    assert "deletes each and creates another after its per-node back-off" not in surge["stop_detail"]
+    plain = _summary(max_unavailable=1, horizon=300, **fault)
+    assert plain["stop_cause"] == surge["stop_cause"]
+    assert ("the controller deletes each and creates another after its per-node back-off, 1 s doubling to 15 min"
+            in plain["stop_detail"] and "maxSurge" not in plain["stop_detail"])
 
 
 def test_with_surge_the_failed_pods_left_keep_the_rollout_from_completing() -> None:

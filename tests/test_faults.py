@@ -196,7 +196,8 @@ def test_a_bad_image_stalls_with_exactly_max_unavailable_nodes_lost(kind, contro
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_pods_the_kubelet_rejects_are_named_as_the_stop_cause(strategy, held, stall_after, seed) -> None:
     """--new-pods rejected with the default timings: the kubelet fails each new pod at admission
-    (phase Failed), the controller deletes it after its per-node back-off and creates another.
+    (phase Failed), the controller deletes it after its per-node back-off and creates another;
+    with maxSurge it creates another at once (podsShouldBeOnNode's surge branch: no pod running).
     The run said "no progress, 2 new pods still on the way to Ready (a slow straggler: a longer
     stall_after would wait for it)", which no stall_after makes true (the default, an hour,
     stopped the same way).
@@ -204,9 +205,13 @@ def test_pods_the_kubelet_rejects_are_named_as_the_stop_cause(strategy, held, st
     stall = {} if stall_after is None else {"stall_after": stall_after}
     s = simulate(build_scenario(nodes=20, new_pods="rejected", **strategy, **stall), seed=seed).summary
     assert s["completed"] is False and s["stop_cause"] == "rejected"
+    replaced = ("with maxSurge the controller creates another in the same sync whenever none runs on the node "
+                "(podsShouldBeOnNode's surge branch counts no failed pod as running, kubernetes/kubernetes#124388), as "
+                "fast as the kubelet rejects them, and deletes the failed ones after its per-node back-off, 1 s "
+                "doubling to 15 min" if "max_surge" in strategy else
+                "the controller deletes each and creates another after its per-node back-off, 1 s doubling to 15 min")
     assert s["stop_detail"].startswith(f"new pods rejected by the kubelet at admission (phase Failed, as for OutOfcpu "
-                                       f"or NodeAffinity; the controller deletes each and creates another after its "
-                                       f"per-node back-off, 1 s doubling to 15 min) on {held} nodes hold the budget")
+                                       f"or NodeAffinity; {replaced}) on {held} nodes hold the budget")
     assert s["end_s"] == pytest.approx(stall_after or 3600.0) and s["healthy_done_s"] is None
 
 

@@ -402,19 +402,19 @@ class TestRecorder:
     def test_kubectl_view_waits_for_the_new_pod(self) -> None:
         d = Driver()
         view = KubectlView(d.env, d.api, "agent", d.rec.desired, 0.0)  # the recorder's: the pool selector
-        event = view.node_done(0)
-        assert not event.triggered
         assert view.old_pod_nodes() == [0, 1]
         d.at(1)
         view.delete_old_pod(0)
+        event = view.node_settled(0)
+        assert not event.triggered
         assert view.old_pod_nodes() == [1]
         d.remove_terminating(0)
         new = d.create(0)
         assert not event.triggered
         d.at(6)
         d.ready(new)
-        assert event.triggered
-        assert view.node_done(0).triggered  # already available: at once
+        assert event.triggered and event.value is True
+        assert view.node_settled(0).triggered  # already available: at once
 
     def test_completion_needs_the_observed_generation(self) -> None:
         d = Driver()

@@ -5,7 +5,8 @@ The operator deletes old pods only on nodes that should run the DaemonSet
 (``NodeShouldRunDaemonPod``'s shouldRun, read off the nodes when it looks), and a batch waits
 until each of its nodes holds an available new pod or no longer should run the DaemonSet or no
 longer exists: what ``kubectl rollout status`` counts. A NotReady node (its NoSchedule taint)
-keeps its old pod, untouched.
+keeps its old pod, untouched. It deletes nothing before the controller has observed the
+DaemonSet's generation, and deletes again an old pod recreated on a node of its batch.
 
 Closed forms use the ideal controller with constant timings and ``probe_period=0``: every
 batch takes one cycle, ``terminate + schedule + pull + start + ready``.
@@ -84,6 +85,55 @@ def test_removed_nodes_no_longer_hang_the_batch_deleter() -> None:
     assert (s["nodes"], s["updated"]) == (170, 170)
     # at most ten batches (nine of the 170 left, one begun before the removal), with nine 30 s pauses
     assert 9 * 30 < s["duration_s"] < 3600
+
+
+@pytest.mark.parametrize("version", ["1.33", "1.37"])
+def test_a_batch_with_no_grace_period_completes_whatever_the_seed(version: str) -> None:
+    """Audit 31: with terminationGracePeriodSeconds 0 the old pods of a batch deleted at time 0
+    vanished before the controller's informer delivered the new template, so ``manage`` recreated
+    them with the old hash and the deleter waited beside them for ever (10 seeds of 20 on 1.33).
+    Now it waits for the observed generation first, and no batch has more than K nodes down.
+    """
+    for seed in range(20):
+        result = simulate(build_scenario(nodes=20, strategy="OnDelete", deleter="batch:5",
+                                         termination_grace_period_seconds=0, kubernetes_version=version), seed)
+        s = result.summary
+        assert s["completed"] and s["stop_cause"] == "completed" and s["updated"] == 20, (seed, s["stop_detail"])
+        assert s["max_unavailable_observed"] <= 5 and result.timeline["unavailable"].max() <= 5
+
+
+@pytest.mark.parametrize("deleter", ["batch:5", "rate:2"])
+def test_the_first_deletion_waits_for_the_controller_to_observe_the_generation(deleter: str) -> None:
+    """``kubectl rollout status`` reads no count before ``observedGeneration >= generation``: the
+    first old pod is deleted when the controller's first status write of the new generation
+    lands, not at time 0 (realistic mode: the informer's delay, the sync and the write).
+    """
+    result = simulate(build_scenario(nodes=20, strategy="OnDelete", deleter=deleter), 3)
+    status = result.status
+    observed = status.loc[status["observed_generation"] >= 2, "time_s"].min()
+    assert 0 < observed < 1
+    assert result.nodes["old_deleted_at_s"].min() == observed
+
+
+def test_an_old_pod_recreated_on_a_node_of_the_batch_is_deleted_again(monkeypatch) -> None:
+    """A deleter that did not wait for the observed generation (as before audit 31) deletes old
+    pods the controller then recreates from the template it still holds, with the old hash: the
+    deleter sees an old pod on a node of its batch and deletes it again, rather than waiting
+    beside it. Seed 1 stalled so: its batch waited for a node whose old pod had come back.
+    """
+    deleted: list[int] = []
+    delete = KubectlView.delete_old_pod
+
+    def counted(view: KubectlView, node: int) -> None:
+        deleted.append(node)
+        delete(view, node)
+
+    monkeypatch.setattr(KubectlView, "generation_observed", lambda view: True)
+    monkeypatch.setattr(KubectlView, "delete_old_pod", counted)
+    s = simulate(build_scenario(nodes=20, strategy="OnDelete", deleter="batch:5", termination_grace_period_seconds=0,
+                                kubernetes_version="1.33"), 1).summary
+    assert s["completed"] and s["updated"] == 20 and s["max_unavailable_observed"] <= 5
+    assert len(deleted) > len(set(deleted)) == 20  # some node's pod deleted twice
 
 
 # -- closed forms -------------------------------------------------------------------------------
@@ -168,6 +218,12 @@ class Cluster:
         recorder = Recorder(self.env, self.api, ds, PodPlacement(), 0.0)  # keeps desired current, as in a run
         recorder.watch()
         self.view = KubectlView(self.env, self.api, "agent", recorder.desired, 0.0)
+        self.observe()
+
+    def observe(self) -> None:
+        """The controller writes a status that has observed the DaemonSet's current generation."""
+        ds = self.api.daemonsets["agent"]
+        self.api.write_status("agent", {"observed_generation": ds.generation, "generation": ds.generation})
 
     def available_new_pod(self, node: int) -> None:
         for pod in [p for p in self.api.pods_by_node[node] if p.deleting]:
@@ -190,7 +246,7 @@ def test_the_view_offers_only_nodes_that_should_run_the_daemonset() -> None:
 def test_a_wait_ends_when_the_node_is_done(how: str) -> None:
     c = Cluster()
     c.view.delete_old_pod(0)
-    event = c.view.node_done(0)
+    event = c.view.node_settled(0)
     assert not event.triggered and c.view.awaited() == [0]
     c.env.run(until=1)
     if how == "deleted":
@@ -199,8 +255,8 @@ def test_a_wait_ends_when_the_node_is_done(how: str) -> None:
         c.api.nodes.update(0, not_ready_node(c.api.nodes.nodes[0]))
     else:
         c.available_new_pod(0)
-    assert event.triggered and c.view.awaited() == []
-    assert c.view.node_done(0).triggered  # done already: at once
+    assert event.triggered and event.value is True and c.view.awaited() == []
+    assert c.view.node_settled(0).triggered  # done already: at once
 
 
 def test_the_deleter_ends_when_only_nodes_that_should_not_run_it_hold_old_pods() -> None:
@@ -214,6 +270,40 @@ def test_the_deleter_ends_when_only_nodes_that_should_not_run_it_hold_old_pods()
     c.env.run(until=2)
     assert process.triggered and not process.is_alive
     assert not any(p.deleting for p in c.api.pods_by_node[2])
+
+
+def test_the_deleter_deletes_nothing_before_the_generation_is_observed() -> None:
+    c = Cluster()
+    c.api.set_revision("agent", 1)  # a new generation the controller has not synced yet
+    process = c.env.process(run_deleter(c.env, parse_deleter("batch:1"), c.view, np.random.default_rng(0)))
+    c.env.run(until=1)
+    assert process.is_alive and not any(p.deleting for node in range(3) for p in c.api.pods_by_node[node])
+    c.observe()
+    c.env.run(until=2)
+    assert len(c.view.awaited()) == 1 and [p.deleting for p in c.api.pods_by_node[c.view.awaited()[0]]] == [True]
+
+
+def test_a_node_of_the_batch_holding_an_old_pod_again_is_deleted_again() -> None:
+    """The batch's node loses its old pod, and an old-revision pod comes back there (created from
+    a stale template): the deleter deletes it again, once the controller has observed the
+    generation, and keeps waiting for the node; a new available pod then ends the batch.
+    """
+    c = Cluster()
+    process = c.env.process(run_deleter(c.env, parse_deleter("batch:1"), c.view, np.random.default_rng(0)))
+    c.env.run(until=1)
+    [node] = c.view.awaited()
+    for pod in [p for p in c.api.pods_by_node[node] if p.deleting]:
+        c.api.remove_pod(pod)
+    c.api.set_revision("agent", 1)  # not yet observed: the recreated pod is left for now
+    again = c.api.create_pod("agent", node, 0)
+    c.env.run(until=2)
+    assert not again.deleting and c.view.awaited() == []
+    c.observe()
+    c.env.run(until=3)
+    assert again.deleting and c.view.awaited() == [node]
+    c.available_new_pod(node)
+    c.env.run(until=4)
+    assert process.is_alive and len(c.view.awaited()) == 1 and c.view.awaited() != [node]  # the next batch
 
 
 # -- why a deleter at work stopped ---------------------------------------------------------------

@@ -53,12 +53,14 @@ DaemonSetWatcher = Callable[[str, "DaemonSetObject"], None]
 
 @dataclass
 class DaemonSetObject:
-    """A DaemonSet as the API server holds it: the template's revision and the last status
-    the controller wrote (``updateDaemonSetStatus``).
+    """A DaemonSet as the API server holds it: the template's revision, its ``metadata.generation``
+    (which every change of the template bumps) and the last status the controller wrote
+    (``updateDaemonSetStatus``, whose ``observed_generation`` says which generation it acted on).
     """
 
     name: str
     revision: int = 0
+    generation: int = 1
     status: dict[str, int] = field(default_factory=dict)
     watchers: list[DaemonSetWatcher] = field(default_factory=list)  # of its template (TEMPLATE)
     status_watchers: list[DaemonSetWatcher] = field(default_factory=list)  # of its status (STATUS)
@@ -160,6 +162,7 @@ class ApiServer:
         """The DaemonSet's pod template changes (an update, or ``kubectl rollout undo``)."""
         ds = self.daemonsets[name]
         ds.revision = revision
+        ds.generation += 1
         ds.resource_version = self._next_version()
         for watcher in ds.watchers:
             watcher(TEMPLATE, ds)

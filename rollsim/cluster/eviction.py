@@ -15,7 +15,9 @@ The DaemonSet controller deletes a Failed pod after its per-node back-off (``fai
 1 s doubling to 15 min) and creates another, which the kubelet rejects again while the
 condition holds (kubernetes/kubernetes#95457, #124388): the node has no available pod, so it
 holds a maxUnavailable slot (or, with surge, the new pod holds a maxSurge slot) until the
-pressure is gone and the back-off has passed.
+pressure is gone and the back-off has passed. With surge it does not wait for the back-off to
+create: ``podsShouldBeOnNode``'s surge branch counts no failed pod as running and creates a pod
+in the same sync whenever none runs, so each rejection is followed by a create.
 
 Two models, by the controller mode:
 

@@ -8,6 +8,14 @@ batch waits until each of its nodes holds an available new pod, or no longer sho
 DaemonSet, or no longer exists: the nodes ``kubectl rollout status`` counts
 (``updatedNumberScheduled`` and ``numberAvailable`` against ``desiredNumberScheduled``).
 
+Before it deletes anything it waits for the controller to have observed the DaemonSet's
+current generation (``status.observedGeneration >= metadata.generation``), as ``kubectl
+rollout status`` does before it reads a count (kubectl's ``DaemonSetStatusViewer``): until
+then the controller's informer may still hold the old template, and ``manage`` would recreate a
+deleted pod from it, with the old revision's hash. A node of its batch that holds an
+old-revision pod again and no new one (such a pod, recreated) is deleted again, not waited
+beside.
+
 An old pod on a node that should no longer run the DaemonSet (a NotReady node's
 ``node.kubernetes.io/not-ready:NoSchedule`` or ``unreachable:NoSchedule`` taint, which daemon
 pods do not tolerate by default) is left alone: the controller keeps it
@@ -23,7 +31,7 @@ from typing import Protocol
 import numpy as np
 import simpy
 
-from rollsim.cluster.apiserver import ApiServer
+from rollsim.cluster.apiserver import STATUS, TEMPLATE, ApiServer, DaemonSetObject
 from rollsim.controller.pods import Pod, is_pod_available
 from rollsim.spec.deleters import DeleterSpec
 
@@ -41,9 +49,18 @@ class OnDeleteCluster(Protocol):
     def delete_old_pod(self, node: int) -> None:
         """``kubectl delete pod``: the old pod on ``node`` starts terminating."""
 
-    def node_done(self, node: int) -> simpy.Event:
-        """An event that fires once ``node`` holds an available pod of the current revision, or
-        should no longer run the DaemonSet, or no longer exists.
+    def generation_observed(self) -> bool:
+        """Whether the controller has observed the DaemonSet's current generation
+        (``status.observedGeneration >= metadata.generation``).
+        """
+
+    def until_generation_observed(self) -> simpy.Event:
+        """An event that fires once ``generation_observed``."""
+
+    def node_settled(self, node: int) -> simpy.Event:
+        """An event that fires with True once ``node`` is done: it holds an available pod of the
+        current revision, or should no longer run the DaemonSet, or no longer exists; or with
+        False once it holds a pod of an old revision again and none of the current one.
         """
 
 
@@ -51,11 +68,16 @@ def run_deleter(
     env: simpy.Environment, spec: DeleterSpec, cluster: OnDeleteCluster, rng: np.random.Generator
 ) -> Generator[simpy.Event, object, None]:
     """The deleter as a SimPy process; ends when no node that should run the DaemonSet holds an
-    old pod. ``batch:K`` waits for each batch's nodes to be done (``OnDeleteCluster.node_done``).
+    old pod. Each deletion waits for the controller to have observed the current generation
+    (``OnDeleteCluster.generation_observed``), as ``kubectl rollout status`` waits for
+    ``observedGeneration`` before it reads counts. ``batch:K`` waits for each batch's nodes to be
+    done (``_wait_for_batch``); ``rate:S`` takes a node that holds an old pod again in its turn.
     """
     if spec.kind == "none":
         return
     while True:
+        if not cluster.generation_observed():
+            yield cluster.until_generation_observed()
         nodes = cluster.old_pod_nodes()
         if not nodes:
             return
@@ -64,18 +86,46 @@ def run_deleter(
         for node in chosen:
             cluster.delete_old_pod(node)
         if spec.kind == "batch":
-            yield env.all_of([cluster.node_done(n) for n in chosen])
+            yield from _wait_for_batch(env, cluster, chosen)
             if spec.pause:
                 yield env.timeout(spec.pause)
         else:
             yield env.timeout(spec.interval)
 
 
+def _wait_for_batch(
+    env: simpy.Environment, cluster: OnDeleteCluster, batch: list[int]
+) -> Generator[simpy.Event, object, None]:
+    """Wait until every node of ``batch`` is done (``OnDeleteCluster.node_settled``). A node
+    that holds an old-revision pod again and no new one (one recreated from a template the
+    controller held before it saw the update) is deleted again, once the controller has observed
+    the current generation, and waited for anew: a person running ``kubectl get pods`` sees an
+    old pod on a node of the batch and deletes it.
+    """
+    waits = {node: cluster.node_settled(node) for node in batch}
+    while waits:
+        yield env.any_of(list(waits.values()))
+        for node, wait in list(waits.items()):
+            if not wait.triggered:
+                continue
+            if wait.value:
+                del waits[node]
+                continue
+            if not cluster.generation_observed():
+                yield cluster.until_generation_observed()
+                waits[node] = cluster.node_settled(node)  # looked at again: it may be done, or gone
+                continue
+            cluster.delete_old_pod(node)
+            waits[node] = cluster.node_settled(node)
+
+
 class KubectlView:
     """``OnDeleteCluster`` over the API server, for one DaemonSet's pods: what an operator with
-    ``kubectl`` sees and does (``kubectl get nodes``, ``kubectl get pods``, ``kubectl delete
-    pod``). It watches the DaemonSet's pods and the nodes to know when a node it waits for is
-    done: its new pod available (Ready for minReadySeconds), or the node no longer desired or gone.
+    ``kubectl`` sees and does (``kubectl get nodes``, ``kubectl get pods``, ``kubectl get ds``,
+    ``kubectl delete pod``). It watches the DaemonSet's pods and the nodes to know when a node it
+    waits for is done: its new pod available (Ready for minReadySeconds), or the node no longer
+    desired or gone; or holds an old pod again. It watches the DaemonSet to know when the
+    controller has observed its generation.
     """
 
     def __init__(self, env: simpy.Environment, api: ApiServer, name: str, desired: Sequence[bool],
@@ -87,11 +137,14 @@ class KubectlView:
         self.desired = desired
         self.min_ready = min_ready_seconds
         self._waiters: dict[int, list[simpy.Event]] = {}
+        self._observers: list[simpy.Event] = []  # waiting for the controller to observe the generation
+        self._daemonset = api.daemonsets[name]
         api.watch_pods(self._changed, name)
         api.nodes.watch(self._node_changed)
+        api.watch_daemonset(name, self._daemonset_changed)
 
     def _revision(self) -> int:
-        return self.api.daemonsets[self.name].revision
+        return self._daemonset.revision
 
     def _old_pods(self, node: int) -> list[Pod]:
         rev, name = self._revision(), self.name
@@ -114,6 +167,33 @@ class KubectlView:
         for pod in self._old_pods(node):
             self.api.delete_pod(pod.uid)
 
+    def generation_observed(self) -> bool:
+        """``status.observedGeneration >= metadata.generation`` (``kubectl get ds``): the
+        controller has synced the DaemonSet as it is now, its template included.
+        """
+        ds = self._daemonset
+        return ds.status.get("observed_generation", 0) >= ds.generation
+
+    def until_generation_observed(self) -> simpy.Event:
+        """An event that fires once the controller has observed the current generation (at once
+        if it has).
+        """
+        event = self.env.event()
+        if self.generation_observed():
+            event.succeed()
+        else:
+            self._observers.append(event)
+        return event
+
+    def _daemonset_changed(self, kind: str, ds: DaemonSetObject) -> None:
+        if kind == STATUS and self._observers and self.generation_observed():
+            observers, self._observers = self._observers, []
+            for event in observers:
+                event.succeed()
+        elif kind == TEMPLATE:  # which pods are old has changed with it
+            for node in list(self._waiters):
+                self._wake(node)
+
     def _has_available_new_pod(self, node: int) -> bool:
         rev, name, now, min_ready = self._revision(), self.name, self.env.now, self.min_ready
         return any(p.owner == name and p.revision == rev and not p.deleting
@@ -123,13 +203,24 @@ class KubectlView:
     def _done(self, node: int) -> bool:
         return self._has_available_new_pod(node) or not self.should_run(node)
 
-    def node_done(self, node: int) -> simpy.Event:
-        """An event that fires once ``node`` holds a new pod Ready for minReadySeconds, or should
-        no longer run the DaemonSet (a NotReady node's NoSchedule taint, say), or is deleted.
+    def _old_again(self, node: int) -> bool:
+        """Whether ``node`` (not done) holds a non-terminating old-revision pod and no
+        non-terminating pod of the current revision.
+        """
+        rev, name = self._revision(), self.name
+        pods = [p for p in self.api.pods_on(node) if p.owner == name and not p.deleting]
+        return any(p.revision != rev for p in pods) and not any(p.revision == rev for p in pods)
+
+    def node_settled(self, node: int) -> simpy.Event:
+        """An event that fires with True once ``node`` holds a new pod Ready for minReadySeconds,
+        or should no longer run the DaemonSet (a NotReady node's NoSchedule taint, say), or is
+        deleted; with False once it holds an old-revision pod again and no new one.
         """
         event = self.env.event()
         if self._done(node):
-            event.succeed()
+            event.succeed(True)
+        elif self._old_again(node):
+            event.succeed(False)
         else:
             self._waiters.setdefault(node, []).append(event)
         return event
@@ -139,9 +230,12 @@ class KubectlView:
         return sorted(self._waiters)
 
     def _wake(self, node: int) -> None:
-        if node in self._waiters and self._done(node):
+        if node not in self._waiters:
+            return
+        done = self._done(node)
+        if done or self._old_again(node):
             for event in self._waiters.pop(node):
-                event.succeed()
+                event.succeed(done)
 
     def _changed(self, kind: str, pod: Pod) -> None:
         self._wake(pod.node)

@@ -6,8 +6,9 @@ still holds an old pod and in what state its new pod is) and names what a person
 
 * the new revision does not work (pods crash-looping, failing to pull, never Ready, or
   rejected by the kubelet's admission, phase Failed, which the controller deletes and creates
-  again with its failed-pod back-off): the budget (``maxUnavailable``) or the surge slots are
-  held by pods that are not available;
+  again with its failed-pod back-off, or with maxSurge creates again at once, podsShouldBeOnNode's
+  surge branch counting no failed pod as running): the budget (``maxUnavailable``) or the surge
+  slots are held by pods that are not available;
 * new pods Pending because the scheduler's filter rejects them (``NodeResourcesFit``:
   the old pod's requests still count; ``NodePorts``: the old pod holds the host port);
 * nodes NotReady or unreachable: their pods, deleted, stay terminating on a kubelet that
@@ -215,6 +216,7 @@ class EndState:
     failed_pods_left: int = 0  # the failed pods beside available new ones (FAILED_PODS_LEFT), in all
     clock_skew: bool = False  # some node's clock is off the controller's (--clock-skew): a cause to name
     budget: str = "maxUnavailable, or maxSurge's slots"  # what unavailable new pods hold (RollingUpdate)
+    surge: bool = False  # manage's surge branch (AllowsSurge: maxSurge above 0): a failed pod is replaced at once
     no_preemption: str = ""  # why a new pod short of room preempts none of the other workloads, if it cannot
     short: tuple[str, ...] = ()  # the resources the Pending new pods lack ("cpu", "memory"); () if not known
 
@@ -291,19 +293,34 @@ def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool, only:
 
 _STUCK_NEW = frozenset((*_FAILING, *_PENDING, FAILED_PODS_LEFT))
 
-# what the new pods of each failing state do, as stop_cause's sentence says it
+# how the controller replaces a failed pod: without surge, manage deletes it after the per-node
+# failedPodsBackoff and creates another once the node has no pod; with surge, podsShouldBeOnNode's surge branch
+# counts no failed pod as running and, none running, creates another in the same sync ("We are surging so we need
+# to have at least one non-deleted pod on the node", daemon_controller.go; kubernetes/kubernetes#124388)
+_REPLACED = "the controller deletes each and creates another after its per-node back-off, 1 s doubling to 15 min"
+_REPLACED_SURGE = ("with maxSurge the controller creates another in the same sync whenever none runs on the node "
+                   "(podsShouldBeOnNode's surge branch counts no failed pod as running, kubernetes/kubernetes#124388), "
+                   "as fast as the kubelet rejects them, and deletes the failed ones after its per-node back-off, "
+                   "1 s doubling to 15 min")
+
+# what the new pods of each failing state do, as stop_cause's sentence says it ({replaced}: _REPLACED or
+# _REPLACED_SURGE)
 _FAILING_WHAT = {
     CRASH_LOOPING: "crash-looping (CrashLoopBackOff)",
     IMAGE_PULL_ERROR: "failing to pull their image (ImagePullBackOff)",
     NEVER_READY: "running but never Ready",
-    # a replacement is created after the per-node failedPodsBackoff (manage), and may be rejected again
-    REJECTED: "rejected by the kubelet at admission (phase Failed, as for OutOfcpu or NodeAffinity; the controller "
-              "deletes each and creates another after its per-node back-off, 1 s doubling to 15 min)",
+    REJECTED: "rejected by the kubelet at admission (phase Failed, as for OutOfcpu or NodeAffinity; {replaced})",
     DISK_PRESSURE: "evicted or rejected by the kubelet's eviction manager, their nodes under DiskPressure (phase "
-                   "Failed, reason Evicted; the controller deletes each and creates another after its per-node "
-                   "back-off, 1 s doubling to 15 min, rejected again until the condition clears: critical pods, "
+                   "Failed, reason Evicted; {replaced}, rejected again until the condition clears: critical pods, "
                    "priority at least 2000000000, are neither evicted nor rejected)",
 }
+
+
+def _failing_what(kind: str, surge: bool) -> str:
+    """What the new pods of failing state ``kind`` do; for failed ones, how the controller replaces
+    them, with maxSurge (``surge``: ``AllowsSurge``) or without.
+    """
+    return _FAILING_WHAT[kind].format(replaced=_REPLACED_SURGE if surge else _REPLACED)
 
 
 def _failed_pods_left(nodes: int, pods: int, waiting: bool) -> str:
@@ -395,7 +412,7 @@ def stop_cause(state: EndState) -> StopCause:
     failing = [k for k in _FAILING if new[k]]
     if failing:
         kind = max(failing, key=lambda k: (new[k], -_FAILING.index(k)))
-        what = _FAILING_WHAT[kind]
+        what = _failing_what(kind, state.surge)
         if done + sum(new[k] for k in failing) + not_ready >= total:  # nothing else was left to update
             fate = ("every pod created there so far was rejected" if kind in (REJECTED, DISK_PRESSURE)
                     else "they never become available")

@@ -13,7 +13,10 @@ deletes the old pods: an operator, a script, a node-rotation tool. rollsim model
 Either deletes old pods only on nodes that should run the DaemonSet (``NodeShouldRunDaemonPod``'s
 shouldRun when it looks: not a NotReady node's, whose NoSchedule taint daemon pods do not
 tolerate), and ends when no such node holds an old pod. The deleter picks old pods in a random
-order from its own named stream.
+order from its own named stream. Either deletes nothing before the controller has observed the
+DaemonSet's generation (``status.observedGeneration >= metadata.generation``, as ``kubectl rollout
+status`` waits for it), and ``batch:K`` deletes again an old pod that comes back on a node of its
+batch (recreated from the template the controller held before) rather than wait beside it.
 """
 
 from __future__ import annotations

@@ -64,4 +64,11 @@ __all__ = ["MODEL_VERSION"]
 # refused syncs counted (stale_sync_skips, syncs) from v1.36, durations unchanged where one DaemonSet runs;
 # every DaemonSet after the first draws its map order in list order, not in node-id order (ids follow the first's
 # map order, so a node's rank in the others' orders hung on it: invisible until their pulls shared a node)
-MODEL_VERSION = 21
+# 22: the OnDelete deleter (batch:K, rate:S) deletes nothing until the controller has observed the DaemonSet's
+# generation (status.observedGeneration >= metadata.generation, as kubectl rollout status waits for it): its
+# first deletion comes when the controller's first status write after the template change lands (about 0.1 s in
+# realistic mode), not at time 0; a node of its batch holding an old-revision pod again (recreated from the
+# template the controller held before) is deleted again (audit 31: a batch waited for ever beside such a pod);
+# with maxSurge, stop_detail of rejected or evicted new pods says the controller creates another in the same sync
+# (podsShouldBeOnNode's surge branch), not after its back-off (one session's changes: one number)
+MODEL_VERSION = 22
