@@ -605,3 +605,35 @@ def test_the_reproduce_line_gives_the_version_the_plan_simulated(tmp_path, capsy
     kept = {row["key"].split("/", 1)[1]: row["summary"] for row in map(json.loads, (out / "runs.jsonl").open())}
     first = f"{answer['kind']}/{answer['count']}/{float(answer['min_ready_seconds'])!r}/{answer['seeds'][0]}"
     assert kept[first]["duration_s"] == run["duration_s"]
+
+
+@pytest.mark.parametrize(("flag", "value", "said"), [
+    ("--window", "30", "argument --window: needs a unit, as kubectl's --timeout does: 30s, 30m or 30h (got '30')"),
+    ("--window", "1.5", "argument --window: needs a unit"),
+    ("--floor", "0.95%", "argument --floor: a floor of 0.95% keeps almost no node available: write the share as a "
+                         "percent (95%) or a fraction (0.95), not both"),
+])
+def test_a_window_without_its_unit_and_a_fraction_written_as_a_percent_are_refused(tmp_path, capsys, flag, value,
+                                                                                  said):
+    """Audit 30: ``--window 30`` planned for 30 seconds, ``--floor 0.95%`` for a floor of 0.95%."""
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes", "10", flag, value, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and not out.exists()
+
+
+def test_a_window_probability_that_bounds_nothing_is_said_to(tmp_path, capsys):
+    """Without --window, --window-probability bounds stalls, which only maxSurge with minReadySeconds
+    has: a host port leaves maxSurge out, and the plan says the flag changes nothing (audit 30).
+    """
+    manifest = tmp_path / "ds.yaml"
+    manifest.write_text(Path(MANIFEST).read_text(encoding="utf-8").replace(
+        "        image:", "        ports:\n        - containerPort: 9100\n          hostPort: 9100\n        image:", 1),
+        encoding="utf-8")
+    out = tmp_path / "plan"
+    main(["plan", "--manifest", str(manifest), "--nodes", "10", "--window-probability", "90%", "--replications",
+          "2", "--max-replications", "2", "--workers", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert "argument --window-probability: without --window it bounds the rollouts that stall, and maxSurge is not " \
+           "considered (" in err and "it changes nothing here" in err
+    assert any("changes nothing here" in w for w in json.loads((out / "plan.json").read_text())["warnings"])

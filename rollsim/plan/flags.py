@@ -66,6 +66,28 @@ def _seconds_list(text: str) -> tuple[float, ...]:
     return tuple(RULES["min_ready_seconds"](v) for v in text.split(","))
 
 
+def _window(text: str) -> float:
+    """``--window``: a duration with its unit, as kubectl's ``--timeout`` takes one (Go's
+    ``time.ParseDuration``: "missing unit in duration"). A bare number was read as seconds, and
+    ``--window 30`` planned for 30 seconds where every example writes ``30m`` (audit 30).
+    """
+    if text.strip().replace(".", "", 1).isdigit():
+        raise ValueError(f"needs a unit, as kubectl's --timeout does: {text.strip()}s, {text.strip()}m or "
+                         f"{text.strip()}h (got {text!r})")
+    return parse_duration(text)
+
+
+def _floor(text: str) -> float:
+    """``--floor``: a share, from ``95%`` or ``0.95``; a percent under 1 (``0.95%``) is refused as the
+    fraction written with a percent sign it most likely is (audit 30: it planned for a floor of 0.95%).
+    """
+    value = parse_fraction(text)
+    if text.strip().endswith("%") and 0 < value < 0.01:
+        raise ValueError(f"a floor of {text.strip()} keeps almost no node available: write the share as a percent "
+                         f"({100 * value * 100:g}%) or a fraction ({100 * value:g}), not both (got {text!r})")
+    return value
+
+
 def _tolerance(text: str) -> float:
     value = parse_fraction(text)
     if value >= 1:
@@ -113,9 +135,10 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
                         help="whose controller rules apply (default: a live cluster's own version, else a node "
                              "list's newest kubelet's where its kubelets rule out the newest modelled, else that)")
     c = p.add_argument_group("constraints")
-    c.add_argument("--floor", type=_checked(parse_fraction), default=0.95, metavar="F",
+    c.add_argument("--floor", type=_checked(_floor), default=0.95, metavar="F",
                    help="min share of nodes with an available pod at every moment, e.g. 95%% (default 95%%)")
-    c.add_argument("--window", type=_checked(parse_duration), metavar="T", help="maintenance window, e.g. 30m")
+    c.add_argument("--window", type=_checked(_window), metavar="T",
+                   help="maintenance window, a duration with its unit, e.g. 30m or 1h30m")
     c.add_argument("--window-probability", type=_checked(_probability), metavar="P",
                    help="finish within the window with this probability (default 0.95: duration p95 ≤ T; the answer "
                         "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95); without --window, the share "

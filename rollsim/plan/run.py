@@ -151,6 +151,19 @@ def _apart(made: list[Evaluator], like: Evaluator, base: Scenario) -> Uncut:
     return run
 
 
+def _nothing_to_bound(constraints: Constraints, prone: Sequence[Family], no_surge: str | None) -> list[str]:
+    """A warning when ``--window-probability`` was given without a window and no family the plan
+    searches can stall (``can_stall``): it bounds nothing then (audit 30: maxSurge left out for a host
+    port, where the flag refuses ``--no-surge`` and ``--controller ideal`` outright).
+    """
+    given = constraints.window_probability != _DEFAULT_CONSTRAINTS.window_probability
+    if constraints.window_s is not None or prone or not given:
+        return []
+    why = f"maxSurge is not considered ({no_surge})" if no_surge else "no family it searches can stall"
+    return [f"argument --window-probability: without --window it bounds the rollouts that stall, and {why}: it "
+            "changes nothing here"]
+
+
 def _not_kept(store: RunStore | None) -> list[str]:
     """A warning when the plan's runs could not be kept (``RunStore.trouble``): a plan run again
     simulates them again.
@@ -245,8 +258,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         # workers forked as the executor opens start with the scenario in their memory (Evaluator)
         with _keeping(store), inheriting({0: scenario}), open_executor(workers, executor, scheduler) as backend:
             evaluator = Evaluator(scenario, backend, seed, on_run, store)
-            search = Search(evaluator, constraints, desired, capacity, families, settings,
-                            [f for f in families if can_stall(f, scenario.controller)])
+            prone = [f for f in families if can_stall(f, scenario.controller)]
+            search = Search(evaluator, constraints, desired, capacity, families, settings, prone)
             search.run()
             chosen = decide(search)  # may add replications, to settle what could change the choice
             least = None  # --least, with a window: the least that fits (its runs can change the answer)
@@ -275,7 +288,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
         document = plan_document(scenario, constraints, search, chosen, binding, relaxations, no_surge, run,
                                  source or {}, result, cut,
                                  None if folder is None or not inputs else (folder / INPUTS, tuple(inputs)), baseline,
-                                 least, note, (*warnings, *_not_kept(store)))
+                                 least, note, (*warnings, *_nothing_to_bound(constraints, prone, no_surge),
+                                               *_not_kept(store)))
         candidates = candidate_rows(evidence, chosen, search, result, desired, seed, where, baseline,
                                     document["daemonset"]["current_setting"])
         paths = None if folder is None else write_plan_folder(folder, document, candidates, report, inputs)
