@@ -407,15 +407,16 @@ def test_the_answer_says_when_its_runs_had_more_extra_pods_than_its_max_surge(tm
 
     assert overlap_words(44, 46).startswith(
         "; the runs showed up to 46 at once (a sync's creates can land before its deletes")
-    assert overlap_words(44, 44) == ""
+    # where they showed none more, that a run can hold more for a moment (audit 30: 21 under maxSurge 20)
+    assert overlap_words(44, 44).startswith("; a run can hold a pod or so more for a moment (a sync's creates")
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "30", "--window", "1h", "--replications", "2", "--workers", "1",
                  "--out", str(out), "-q"]) == 0
     answer = json.loads((out / "plan.json").read_text())["answer"]
     assert answer["kind"] == "maxSurge"  # else the comparison below holds of any count
     assert answer["extra_pods_observed"] >= answer["extra_pods"]
-    assert (overlap_words(answer["extra_pods"], answer["extra_pods_observed"]) == "") == (
-        answer["extra_pods_observed"] == answer["extra_pods"])
+    assert overlap_words(answer["extra_pods"], answer["extra_pods_observed"]).startswith(
+        "; a run can hold" if answer["extra_pods_observed"] == answer["extra_pods"] else "; the runs showed up to")
 
 
 def test_nodes_all_not_ready_are_named_without_the_way_out_simulate_has(tmp_path, capsys):
