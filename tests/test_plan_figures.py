@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 from rollsim.cli import main
-from rollsim.plan.candidates import SURGE, Setting
+from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting
 from rollsim.plan.document import beside_answer
 from rollsim.plan.evidence import Evidence
 from rollsim.present.plan_captions import captions
@@ -677,3 +677,17 @@ def test_settings_out_for_their_familys_stalls_are_crossed_and_on_no_front():
             "minReadySeconds), and it did not finish as many runs of its own, none stalled, as show that 95% of its "
             "rollouts finish (a stall never does); such a setting is on no front") in pareto
     assert "window" not in pareto
+
+
+def test_the_surge_panel_counts_whole_pods():
+    """Extra pods are whole: integer ticks, and a plan of no surge (every point at 0) spans 0 to 1, not
+    the fractional −0.045 to 0.045 matplotlib gives a flat axis (audit 30).
+    """
+    rows = [_row(UNAVAILABLE, n, 0.0, 900.0 - 10 * n, 1000.0, availability=1 - n / 100) for n in (1, 2, 3)]
+    _left, right = plot_pareto(_plan(None), pd.DataFrame(rows))
+    low, high = right.get_ylim()
+    assert low < 0 < 1 < high
+    assert all(float(t).is_integer() for t in right.get_yticks() if low <= t <= high)
+    surge = [_row(SURGE, n, 0.0, 900.0 - 10 * n, 1000.0) for n in (1, 2, 3)]
+    _left, right = plot_pareto(_plan(None), pd.DataFrame(surge))
+    assert all(float(t).is_integer() for t in right.get_yticks())
