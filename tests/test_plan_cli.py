@@ -195,8 +195,10 @@ def test_the_issue_13_question_on_3000_nodes(tmp_path, capsys):
     timings = tmp_path / "timings.yaml"
     timings.write_text('timings:\n  ready: "lognormal(median=20, p95=45)"\n')
     out = tmp_path / "plan"
+    # the runs measured below were at root seed 0 (a plan's default before audit 30; now drawn from the
+    # inputs, with which this plan ran 348): the search's cost moves with the seeds' luck near the knee
     assert main(["plan", "--manifest", MANIFEST, "--nodes-file", str(nodes), "--window", "30m", "--floor", "95%",
-                 "--timings", str(timings), "--workers", "2", "--out", str(out)]) == 0
+                 "--timings", str(timings), "--workers", "2", "--seed", "0", "--out", str(out)]) == 0
     plan, candidates = load_plan(out)
     assert plan["search"]["tops"]["maxUnavailable, minReadySeconds 0"] == 150  # 5%: the most the floor allows
     # 269 runs measured: near the knee the slowdown sits within tenths of a percent of the 2%
