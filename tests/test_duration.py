@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rollsim.spec.duration import go_duration_ns, go_duration_seconds
+from rollsim.spec.duration import format_bound, format_duration, go_duration_ns, go_duration_seconds
 
 H = 3600 * 10**9
 
@@ -35,3 +35,13 @@ def test_seconds_are_whole_nanoseconds_and_a_bare_number_takes_the_unit_given() 
     assert [go_duration_seconds(t, bare_unit="s") for t in (".5", "5.", "0.5", "-5", "+5", "-0")] == \
         [0.5, 5.0, 0.5, -5.0, 5.0, 0.0]
     assert go_duration_seconds("1e3", bare_unit="s") is None and go_duration_seconds("9" * 30, bare_unit="s") is None
+
+
+def test_a_bound_is_written_rounded_up():
+    """A bound over a window never reads as the window, and reads as the window a relaxation allows
+    (audit 30: "p95 bound 47m03s" beside "allow 47m04s" for a bound of 2823.4 s).
+    """
+    assert format_duration(1800.2) == "30m00s" and format_bound(1800.2) == "30m01s"
+    assert format_bound(2823.4) == "47m04s" and format_bound(2823.0) == "47m03s"
+    assert format_bound(4.21) == "4.3s" and format_bound(4.2) == "4.2s" and format_bound(9.99) == "10s"
+    assert format_bound(float("inf")) == "∞" and format_bound(None) == format_duration(None)

@@ -31,7 +31,7 @@ from rollsim.plan.evidence import Evidence, WindowRule, fastest_paired
 from rollsim.plan.pace import SLOWER, Pace, PaceRule
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import StallRisk, stall_free_runs, stall_risks
-from rollsim.present.render import count_of, format_duration, format_percent_exact, format_share
+from rollsim.present.render import count_of, format_bound, format_duration, format_percent_exact, format_share
 from rollsim.spec.limits import limit
 
 __all__ = ["Found", "choose", "decide", "fastest", "fits", "found", "pace_text", "passed_over", "preference",
@@ -352,7 +352,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
                        f"floor {format_share(c.min_available_fraction)}")
     if e.completed and not window.meets(e):
         kind = f" ({window.bound_kind(e)})" if window.distribution_free(e) else ""
-        reasons.append(f"p{100 * c.window_probability:g} bound {format_duration(window.bound(e))}{kind} > window "
+        reasons.append(f"p{100 * c.window_probability:g} bound {format_bound(window.bound(e))}{kind} > window "
                        f"{format_duration(c.window_s)}")
     elif e.completed and risks is not None and stalls_too_often(e, window, risks):
         needed, risk = stall_runs_needed(e, window, risks), risks[e.setting.family]

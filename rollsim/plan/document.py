@@ -35,7 +35,7 @@ from rollsim.plan.files import STDIN_INPUTS, TIMINGS_INPUT
 from rollsim.plan.relax import Relaxation, bound_words
 from rollsim.plan.search import Capacity, Search
 from rollsim.plan.stalls import can_stall
-from rollsim.present.render import count_of, format_duration, format_share
+from rollsim.present.render import count_of, format_bound, format_duration, format_share
 from rollsim.spec.budget import scaled_value
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
@@ -174,7 +174,7 @@ def least_text(least: Evidence, chosen: Evidence, search: Search, desired: int) 
         apart = ((least.worst_availability + chosen.worst_availability) / 2,)
         saves = (f"worst availability {format_share(least.worst_availability, apart)} against "
                  f"{format_share(chosen.worst_availability, apart)}")
-    return (f"{least.setting.label(desired)}: window bound {format_duration(window.bound(least))} "
+    return (f"{least.setting.label(desired)}: window bound {format_bound(window.bound(least))} "
             f"({bound_words(window, least)}) within "
             f"the {format_duration(search.c.window_s)} window, mean {format_duration(mine)} against the answer's "
             f"{format_duration(theirs)} over the same {n} seeds ({mine / theirs:.1f} times as long), {saves}")

@@ -30,7 +30,7 @@ from rollsim.plan.relax_stalls import (
 )
 from rollsim.plan.relaxation import Relaxation, Uncut, spread, surge_cost
 from rollsim.plan.search import Search
-from rollsim.present.render import count_of, format_duration, format_share
+from rollsim.present.render import count_of, format_bound, format_duration, format_share
 
 __all__ = ["Relaxation", "Uncut", "accepted_window", "bound_words", "diagnose", "fastest_settings", "needed_window",
            "spread", "surge_cost", "window_basis", "window_uncut"]
@@ -174,7 +174,7 @@ def _no_floor_helps(search: Search, largest: Evidence) -> str:
     """Why lowering the floor admits no setting: even the largest maxUnavailable misses the window."""
     bound = search.window.bound(largest)
     if math.isfinite(bound):  # its kind and its runs' spread: from 5 runs a normal bound is far out (audit 18)
-        why = (f"p{100 * search.c.window_probability:g} bound {format_duration(bound)}: "
+        why = (f"p{100 * search.c.window_probability:g} bound {format_bound(bound)}: "
                f"{bound_words(search.window, largest)}, whose p50 is {format_duration(largest.shown_quantile(0.5))} "
                f"and p95 {format_duration(largest.shown_quantile(0.95))}")
     else:  # stalled, or cut by the plan's horizon still going (audit 18: "did not finish" read as a stall)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from rollsim.present.plan_plots import cut_phrase, has_role
-from rollsim.present.render import count_of, format_duration, format_share
+from rollsim.present.render import count_of, format_bound, format_duration, format_share
 
 __all__ = ["bound_name", "current_marked", "duration_text", "evidence", "weighed"]
 
@@ -79,13 +79,13 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
               "worst availability", "extra pods", "verdict"]
     rows, unfinished = [], False
     for _, r in frame.iterrows():  # the p50 over the setting's own runs, as the answer and candidates.csv give it
-        d = _cell_for(r, horizon)
+        d, up = _cell_for(r, horizon), _cell_for(r, horizon, format_bound)  # a bound: rounded up
         cut_short = _unfinished_runs(r) > 0
         unfinished = unfinished or cut_short
         rows.append([str(r["setting"]), str(int(r["replications"])),
                      *([d(r["duration_mean_common_s"])] if common else []), d(r["duration_p50_s"]),
-                     d(r["duration_p95_s"]),
-                     d(r["window_bound_s"]), format_share(r["worst_availability"], floor) + ("†" if cut_short else ""),
+                     d(r["duration_p95_s"]), up(r["window_bound_s"]),
+                     format_share(r["worst_availability"], floor) + ("†" if cut_short else ""),
                      str(int(r["extra_pods"])),
                      _verdict(str(r["verdict"]), r.get("duration_mean_s"),
                               int(r["replications"]) if varied else None)])
@@ -94,17 +94,20 @@ def _evidence_table(frame: pd.DataFrame, floor: tuple[float, ...], horizon: Any 
     return [*note, ("table", header, rows), *after]
 
 
-def _cell_for(row: Mapping[str, Any] | pd.Series, horizon: Any) -> Callable[[Any], str]:
-    """How a duration cell of ``row`` is written. Every run cut at the ``horizon``, still going: each
-    figure is over it, ``> 1h20m00s``. Some cut, none stalled: a figure its cut runs decide is not
-    known, ``—`` (∞ said that it was infinite; a figure that falls among the finished runs, as a
-    median can, is given). A stalled run never finishes: ∞ is its duration.
+def _cell_for(row: Mapping[str, Any] | pd.Series, horizon: Any,
+              text: Callable[[Any], str] | None = None) -> Callable[[Any], str]:
+    """How a duration cell of ``row`` is written (by ``text``: ``duration_text``, or for a bound
+    ``format_bound``, rounded up). Every run cut at the ``horizon``, still going: each figure is over
+    it, ``> 1h20m00s``. Some cut, none stalled: a figure its cut runs decide is not known, ``—`` (∞
+    said that it was infinite; a figure that falls among the finished runs, as a median can, is
+    given). A stalled run never finishes: ∞ is its duration.
     """
+    write = text or duration_text
     if _all_cut(row) and horizon is not None:
         return lambda _x: f">\u00a0{duration_text(horizon)}"  # one line in a cell
     if _unfinished_runs(row) and not _stalled_runs(row):
-        return lambda x: "—" if x is None or not math.isfinite(float(x)) else duration_text(x)
-    return duration_text
+        return lambda x: "—" if x is None or not math.isfinite(float(x)) else write(x)
+    return write
 
 
 def _stalled_runs(row: Mapping[str, Any] | pd.Series) -> int:

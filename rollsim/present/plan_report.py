@@ -26,6 +26,7 @@ from rollsim.present.plan_plots import (
 )
 from rollsim.present.render import (
     count_of,
+    format_bound,
     format_setting,
     format_share,
     format_value,
@@ -141,7 +142,7 @@ def _answer_bound(a: Mapping[str, Any], cons: Mapping[str, Any], plan: Mapping[s
     """The answer's window bound and what it is: distribution-free (a plan folder of today) or
     the normal tolerance bound alone (one written before the answer's verdict was confirmed).
     """
-    bound, confidence = _d(a["window_bound_s"]), f"{100 * cons['confidence']:g}%"
+    bound, confidence = format_bound(a["window_bound_s"]), f"{100 * cons['confidence']:g}%"
     kind = str(a.get("window_bound_kind") or "")
     if kind.startswith("distribution-free"):
         return (f"{bound} ({kind} at {confidence} confidence: whatever the durations' shape; the search screened "

@@ -27,11 +27,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollsim.present.tablefit import column_widths, keep_whole, split_columns, word_pieces
-from rollsim.spec.duration import DASH, format_duration
+from rollsim.spec.duration import DASH, format_bound, format_duration
 
 __all__ = [
     "DASH",
     "count_of",
+    "format_bound",
     "format_duration",
     "format_duration_exact",
     "format_number",

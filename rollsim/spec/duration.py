@@ -18,8 +18,8 @@ import math
 import re
 from typing import Any
 
-__all__ = ["DASH", "DURATION_UNITS", "compact_duration", "format_duration", "go_duration_ns", "go_duration_seconds",
-           "missing_unit_fix", "read_duration"]
+__all__ = ["DASH", "DURATION_UNITS", "compact_duration", "format_bound", "format_duration", "go_duration_ns",
+           "go_duration_seconds", "missing_unit_fix", "read_duration"]
 
 DASH = "—"  # a value that is not there (no duration: a run that did not complete)
 
@@ -174,6 +174,18 @@ def format_duration(seconds: float | None) -> str:
     if h:
         return f"{sign}{h}h{m:02d}m{sec:02d}s"
     return f"{sign}{m}m{sec:02d}s" if m else f"{sign}{sec}s"
+
+
+def format_bound(seconds: float | None) -> str:
+    """An upper bound as ``format_duration`` writes a duration, rounded up, not to the nearest (to the
+    tenth under 10 s): ``1800.2`` is ``30m01s``, so that a bound over a window never reads as the
+    window (``30m00s > window 30m00s``), and reads as the window a relaxation allows (audit 30: a bound
+    of 47m03s beside "allow 47m04s").
+    """
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return format_duration(seconds)
+    up = math.ceil(seconds) if seconds >= 10 else math.ceil(round(seconds * 10, 9)) / 10
+    return format_duration(float(up))
 
 
 def compact_duration(seconds: float | None) -> str:
