@@ -300,3 +300,20 @@ def test_every_daemonsets_pods_are_evicted_but_the_critical_ones() -> None:
     assert r.others["calico-node"]["disk_pressure_evictions"] == 3
     assert r.others["kube-proxy"]["disk_pressure_evictions"] == 0
     assert r.others["kube-proxy"]["disk_pressure_rejections"] == 0
+
+
+def test_the_reports_cost_line_words_surges_creates_without_the_back_off():
+    """A configuration whose rejections outnumber its evictions many times over (maxSurge creates a pod
+    each time none runs) is not said to have waited for the per-node back-off (audit 31, 4b); one
+    without surge is.
+    """
+    import pandas as pd
+    from rollsim.present.readings import disk_pressure_costs
+
+    runs = pd.DataFrame({"config": [0, 1], "label": ["maxUnavailable 1", "maxSurge 5%"],
+                         "disk_pressure_evictions": [3, 3], "disk_pressure_rejections": [33, 12078],
+                         "max_unavailable_observed": [4, 3]})
+    rolling, surge = disk_pressure_costs(runs)
+    assert "the controller's per-node back-off (1 s doubling to 15 min) let it create one" in rolling
+    assert "back-off (1 s doubling" not in surge and "without waiting for its back-off" in surge
+    assert "until the condition cleared and a pod the controller created was admitted" in surge

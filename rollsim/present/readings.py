@@ -525,15 +525,19 @@ def disk_pressure_costs(runs: pd.DataFrame) -> list[str]:
         evicted, rejected = _numbers(rows, "disk_pressure_evictions"), _numbers(rows, "disk_pressure_rejections")
         if not (evicted.any() or rejected.any()):
             continue
+        surged = rejected.mean() > 100 * max(evicted.mean(), 1.0)  # surge's create at once (below), not a back-off
+        admitted = ("the condition cleared and a pod the controller created was admitted" if surged else
+                    "the condition cleared and the controller's per-node back-off (1 s doubling to 15 min) let it "
+                    "create one that was admitted")
         line = (f"{rows['label'].iloc[0]}: the kubelets under DiskPressure evicted "
                 f"{trim_zeros(format_number(evicted.mean(), 1))} of its pods and rejected "
                 f"{trim_zeros(format_number(rejected.mean(), 0))} new ones per run on average (Evicted); each such "
-                "node had no available pod until the condition cleared and the controller's per-node back-off "
-                "(1 s doubling to 15 min) let it create one that was admitted, up to "
+                f"node had no available pod until {admitted}, up to "
                 f"{int(_numbers(rows, 'max_unavailable_observed').max()):,} nodes unavailable at once")
-        if rejected.mean() > 100 * max(evicted.mean(), 1.0):
+        if surged:
             line += ("; with maxSurge the controller creates a pod each time none runs on the node, whatever "
-                     "failed pods it holds (kubernetes/kubernetes#124388), so the Evicted pods pile up")
+                     "failed pods it holds, without waiting for its back-off (podsShouldBeOnNode's surge branch, "
+                     "kubernetes/kubernetes#124388), so the Evicted pods pile up")
             if "terminated_pods_collected" in rows and (collected := _numbers(rows, "terminated_pods_collected")).any():
                 line += (f", until PodGC deleted those beyond its --terminated-pod-gc-threshold "
                          f"({trim_zeros(format_number(collected.mean(), 0))} per run on average)")
