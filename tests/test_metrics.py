@@ -417,13 +417,18 @@ class TestRecorder:
         assert view.node_settled(0).triggered  # already available: at once
 
     def test_completion_needs_the_observed_generation(self) -> None:
+        """``daemon.Generation <= daemon.Status.ObservedGeneration``: the API server's generation
+        (3), not the one a controller that has not seen the update yet writes beside its counts (2).
+        """
         d = Driver()
+        d.api.daemonsets["agent"].generation = 3
         done: list[float] = []
         rollout = RolloutStatus(d.env, d.api, "agent", on_done=lambda: done.append(d.env.now))
         status = dict(desired=2, current=2, ready=2, available=2, updated=2, misscheduled=0,
-                      unavailable=0, observed_generation=2, generation=3)
-        for t, written in ((1.0, status), (2.0, {**status, "available": 1}),
-                           (3.0, {**status, "observed_generation": 3}), (4.0, {**status, "observed_generation": 3})):
+                      unavailable=0, observed_generation=2, generation=2)
+        for t, written in ((1.0, status), (2.0, {**status, "available": 1, "generation": 3}),
+                           (3.0, {**status, "observed_generation": 3, "generation": 3}),
+                           (4.0, {**status, "observed_generation": 3, "generation": 3})):
             d.at(t)
             d.api.write_status("agent", written)
             if t < 3.0:

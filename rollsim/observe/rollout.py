@@ -54,7 +54,10 @@ class UrgentEvent(simpy.Event):
 
 class RolloutStatus:
     """Mirrors ``daemonSetStatusViewer.Status``: done when the observed generation is current
-    and updatedNumberScheduled and numberAvailable both reach desiredNumberScheduled.
+    (``daemon.Generation <= daemon.Status.ObservedGeneration``: the API server's
+    ``metadata.generation``, not the controller's own idea of it, which lags the update until its
+    informer delivers it) and updatedNumberScheduled and numberAvailable both reach
+    desiredNumberScheduled.
 
     The same test decides an OnDelete DaemonSet's completion, though ``kubectl rollout status``
     refuses one ("rollout status is only available for RollingUpdate strategy type",
@@ -78,7 +81,7 @@ class RolloutStatus:
         self.log.append((now, status))
         if (
             self.completed_at is None
-            and status["observed_generation"] >= status["generation"]
+            and status["observed_generation"] >= ds.generation  # metadata.generation, as kubectl reads it
             and status["updated"] >= status["desired"]
             and status["available"] >= status["desired"]
         ):
