@@ -43,3 +43,15 @@ def test_a_plan_without_a_seed_runs_the_one_drawn_from_its_inputs_and_says_so() 
     zero = plan(SCENARIO, CONSTRAINTS, settings=dataclasses.replace(settings, seed=0), workers=1,
                 report=False).document
     assert zero["search"]["seed"] == 0 and zero["answer"]["seeds"][0] == replication_seed(0, 0)
+
+
+def test_the_answer_says_how_far_its_bound_is_from_the_window() -> None:
+    """Audit 30's answer had its bound 29 s inside a 30-minute window, and 9 of 10 other seeds found
+    nothing: a margin under a twentieth of the window is called narrow.
+    """
+    from rollsim.present.plan_evidence import margin_words
+
+    assert margin_words(1770.9, 1800.0) == ("; 29s within the window (a narrow margin: the bound moves with the "
+                                            "seeds, and another --seed can answer otherwise)")
+    assert margin_words(1500.0, 1800.0) == "; 5m00s within the window"
+    assert margin_words(1500.0, None) == "" and margin_words(float("inf"), 1800.0) == ""

@@ -20,7 +20,7 @@ from rollsim.plan.constraints import Constraints
 from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.plan.store import RUNS_FILE
-from rollsim.present.plan_evidence import bound_name, current_marked, weighed
+from rollsim.present.plan_evidence import bound_name, current_marked, margin_words, weighed
 from rollsim.present.plan_report import extra_capacity
 from rollsim.present.render import format_bound, format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
@@ -259,7 +259,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
             f"(95% CI {format_duration(a['duration_p50_ci_low_s'])}–{format_duration(a['duration_p50_ci_high_s'])}), "
             f"p95 {format_duration(a['duration_p95_s'])}; {bound_name(doc['constraints'])} "
             f"{format_bound(a['window_bound_s'])} "
-            f"({a.get('window_bound_kind') or str(a['replications']) + ' replications'})",
+            f"({a.get('window_bound_kind') or str(a['replications']) + ' replications'})"
+            f"{margin_words(a['window_bound_s'], doc['constraints'].get('window_s'))}",
             f"  speed                   {a['pace']['text']}",
             *_unsettled(a.get("unsettled") or []),
             f"  stall risk              {a['stall_risk']['text']}",

@@ -20,7 +20,7 @@ from rollsim.io.csvfile import csv_damage
 from rollsim.present.output import write_pngs
 from rollsim.present.plan_captions import captions
 from rollsim.present.plan_evidence import duration_text as _d
-from rollsim.present.plan_evidence import evidence, weighed
+from rollsim.present.plan_evidence import evidence, margin_words, weighed
 from rollsim.present.plan_plots import (
     render_plan_figures,
 )
@@ -144,11 +144,12 @@ def _answer_bound(a: Mapping[str, Any], cons: Mapping[str, Any], plan: Mapping[s
     """
     bound, confidence = format_bound(a["window_bound_s"]), f"{100 * cons['confidence']:g}%"
     kind = str(a.get("window_bound_kind") or "")
+    margin = margin_words(a["window_bound_s"], cons.get("window_s"))
     if kind.startswith("distribution-free"):
         return (f"{bound} ({kind} at {confidence} confidence: whatever the durations' shape; the search screened "
-                f"on a normal tolerance bound{_window_looks(plan)})")
+                f"on a normal tolerance bound{_window_looks(plan)}){margin}")
     return (f"{bound} (tolerance bound at {confidence} confidence{_window_looks(plan)}, {a['replications']} "
-            "replications; normal theory, optimistic for durations skewed by stragglers)")
+            f"replications; normal theory, optimistic for durations skewed by stragglers){margin}")
 
 
 def _window_looks(plan: Mapping[str, Any]) -> str:
