@@ -613,12 +613,16 @@ def test_the_reproduce_line_gives_the_version_the_plan_simulated(tmp_path, capsy
 @pytest.mark.parametrize(("flag", "value", "said"), [
     ("--window", "30", "argument --window: needs a unit, as kubectl's --timeout does: 30s, 30m or 30h (got '30')"),
     ("--window", "1.5", "argument --window: needs a unit"),
-    ("--floor", "0.95%", "argument --floor: a floor of 0.95% keeps almost no node available: write the share as a "
-                         "percent (95%) or a fraction (0.95), not both"),
+    ("--floor", "0.95%", "argument --floor: a floor of 0.95% is almost none: write the share as a percent (95%) or "
+                         "a fraction (0.95), not both"),
+    ("--window-probability", "0.95%", "argument --window-probability: a probability of 0.95% is almost none"),
+    ("--confidence", "0.95%", "argument --confidence: a probability of 0.95% is almost none"),
 ])
 def test_a_window_without_its_unit_and_a_fraction_written_as_a_percent_are_refused(tmp_path, capsys, flag, value,
                                                                                   said):
-    """Audit 30: ``--window 30`` planned for 30 seconds, ``--floor 0.95%`` for a floor of 0.95%."""
+    """Audit 30: ``--window 30`` planned for 30 seconds, ``--floor 0.95%`` for a floor of 0.95%; audit 32:
+    a window probability and a confidence of 0.95% ran 5 seeds where 59 confirm a p95.
+    """
     out = tmp_path / "plan"
     assert main(["plan", "--nodes", "10", flag, value, "--out", str(out)]) == 2
     err = capsys.readouterr().err

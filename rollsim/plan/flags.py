@@ -51,8 +51,19 @@ class _AsWritten(float):
     written: str
 
 
+def _percent_slip(text: str, value: float, what: str) -> None:
+    """Refuse a percent under 1 (``0.95%``): the fraction written with a percent sign it most likely
+    is (audit 30: ``--floor 0.95%`` planned for a floor of 0.95%; audit 32: a window probability
+    and a confidence of 0.95% ran 5 seeds where 59 confirm a p95).
+    """
+    if text.strip().endswith("%") and 0 < value < 0.01:
+        raise ValueError(f"{what} of {text.strip()} is almost none: write the share as a percent "
+                         f"({100 * value * 100:g}%) or a fraction ({100 * value:g}), not both (got {text!r})")
+
+
 def _probability(text: str) -> float:
     value = _AsWritten(parse_probability(text))
+    _percent_slip(text, value, "a probability")
     value.written = text
     return value
 
@@ -82,9 +93,7 @@ def _floor(text: str) -> float:
     fraction written with a percent sign it most likely is (audit 30: it planned for a floor of 0.95%).
     """
     value = parse_fraction(text)
-    if text.strip().endswith("%") and 0 < value < 0.01:
-        raise ValueError(f"a floor of {text.strip()} keeps almost no node available: write the share as a percent "
-                         f"({100 * value * 100:g}%) or a fraction ({100 * value:g}), not both (got {text!r})")
+    _percent_slip(text, value, "a floor")
     return value
 
 
