@@ -40,6 +40,10 @@ def test_on_no_node_means_none_desired_at_any_moment() -> None:
     assert not on_no_node(_tables([0])[0], 1)
     assert summarize(*_tables([0]), completed_at=0.2, end=0.2)["duration_s"] is None
     assert summarize(*_tables([3, 0]), completed_at=1.0, end=1.0)["duration_s"] == 1.0
+    # every node left at the instant the update began, after the rollout deleted an old pod: it had a
+    # node to roll, and keeps its duration (audit 32)
+    s = simulate(build_scenario(nodes=6, remove_nodes="6@0"), seed=1).summary
+    assert s["completed"] and s["duration_s"] is not None and s["duration_s"] > 0
 
 
 def test_summary_csv_averages_no_duration_for_it() -> None:

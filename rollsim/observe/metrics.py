@@ -128,15 +128,21 @@ def _fewest_available(timeline: Table, desired_at_end: int) -> int:
     return int(column(timeline, "available")[some].min()) if some.any() else desired_at_end
 
 
-def on_no_node(timeline: Table, desired_at_end: int) -> bool:
+def on_no_node(timeline: Table, desired_at_end: int, nodes: Table | None = None) -> bool:
     """Whether the DaemonSet ran on no node: none desired at any moment of its rollout
     (``desiredNumberScheduled`` 0 throughout: a nodeSelector, affinity or taint that excludes every
     node, or every node NotReady, run with ``allow_no_nodes``; nodes that join after it ended do not
     count). A rollout whose nodes all left during the run had some: it is not one. Such a DaemonSet
     completes at its first status write with nothing to roll out: ``summarize`` gives it no
     ``duration_s``, as an unfinished rollout has none, so that no table averages that write's time in.
+    One that deleted an old pod (``nodes``' ``old_deleted_at_s``) had a node to roll, though every node
+    left at the instant it started (audit 32: ``remove_nodes 6@0``).
     """
-    return desired_at_end == 0 and not column(timeline, "desired").any()
+    if desired_at_end != 0 or column(timeline, "desired").any():
+        return False
+    if nodes is not None and "old_deleted_at_s" in nodes:
+        return not np.isfinite(column(nodes, "old_deleted_at_s", float)).any()
+    return True
 
 
 def _mean_duration(intervals: Intervals) -> float | None:
@@ -189,7 +195,7 @@ def summarize(
     return {
         "nodes": desired,
         "completed": completed_at is not None,
-        "duration_s": None if completed_at is None or on_no_node(timeline, desired) else float(completed_at),
+        "duration_s": None if completed_at is None or on_no_node(timeline, desired, nodes) else float(completed_at),
         "updated": 0 if empty else int(column(timeline, "updated")[-1]),
         "min_available": min_available,
         "min_available_fraction": _min_fraction(timeline, desired),
