@@ -359,3 +359,17 @@ def test_a_run_cut_while_a_desired_node_has_no_pod_says_why_it_stopped(changes) 
     result = simulate(build_scenario(nodes=nodes, horizon=horizon, **changes), seed=1)
     assert not result.summary["completed"]
     assert result.summary["stop_cause"] == "horizon"
+
+
+def test_an_on_delete_rollout_held_by_a_not_ready_node_the_status_still_counts_says_so():
+    """Every desired node done, and a NotReady node no longer desired (its NoSchedule taint) holding a
+    new pod that never became available: the controller's last status still counts it, and the rollout
+    never reads as done. It was called a slow straggler a longer stall_after would wait for (audit 32).
+    """
+    nodes = (*(done(f"n{i}") for i in range(3)), NodeEnd("gone", desired=False, ready=False, old="none",
+                                                             new="starting"))
+    cause = stop_cause(EndState(nodes, strategy="OnDelete", deleter="rate"))
+    assert cause.cause == "not-ready-nodes"
+    assert cause.sentence.startswith("1 NotReady node no longer desired (NoSchedule taint) holds a new pod that never "
+                                     "became available, and the controller's last status still counts it")
+    assert cause.sentence.endswith("; 3 nodes of 3 updated (new pod available)")

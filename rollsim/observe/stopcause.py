@@ -362,6 +362,8 @@ class _Tally:
     kept: int = 0  # the old pod running beside an available new one (surge)
     new: Counter[str] = field(default_factory=Counter)  # new pods by state
     beside: Counter[str] = field(default_factory=Counter)  # new pods by state on nodes that still hold their old pod
+    # OnDelete: NotReady nodes no longer desired whose new pod is not available (audit 32: the status counts them)
+    undesired_not_ready: int = 0
 
 
 def _tally(state: EndState) -> _Tally:
@@ -380,6 +382,8 @@ def _tally(state: EndState) -> _Tally:
         if _holds_not_ready(n) and (rolling or n.desired):  # OnDelete has no budget: only desired nodes count
             t.not_ready += weight
             t.terminating += weight if n.old == "terminating" else 0
+        elif _holds_not_ready(n) and n.new not in (AVAILABLE, NONE):
+            t.undesired_not_ready += weight
     return t
 
 
@@ -440,8 +444,24 @@ def stop_cause(state: EndState) -> StopCause:
         sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling,
                                        rolling and done + not_ready >= total)
         return result("not-ready-nodes", f"{sentence}; {left}")
+    if t.undesired_not_ready and done >= total:  # every desired node done: the status counts one no longer desired
+        return result("not-ready-nodes", _counted_still(t.undesired_not_ready) + f"; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))
+
+
+def _counted_still(nodes: int) -> str:
+    """An OnDelete rollout whose every desired node is done, stopped by NotReady nodes that no longer
+    should run the DaemonSet (their NoSchedule taint) but whose new pod never became available: the
+    controller's last status still counts them in desiredNumberScheduled, no sync having come since
+    they went NotReady (a node update enqueues the DaemonSet only as ``shouldIgnoreNodeUpdate`` and the
+    version's rules let it: ``node_update_enqueues``, kubernetes/kubernetes#130514), so the rollout
+    never reads as done (audit 32: it was called a slow straggler that a longer stall_after would wait for).
+    """
+    return (f"{_plural(nodes, 'NotReady node')} no longer desired (NoSchedule taint) "
+            f"{'holds' if nodes == 1 else 'hold'} a new pod that never became available, and the controller's "
+            "last status still counts it, no sync having come since the node went NotReady: the rollout never "
+            "reads as done (bring the node back, or drain and delete it)")
 
 
 def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:
