@@ -440,12 +440,10 @@ def stop_cause(state: EndState) -> StopCause:
         left_beside = new[FAILED_PODS_LEFT]
         sentence = _failed_pods_left(left_beside, state.failed_pods_left, done + left_beside < total)
         return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
-    if not_ready:
-        sentence = _not_ready_sentence(terminating, not_ready - terminating, rolling,
-                                       rolling and done + not_ready >= total)
+    if not_ready or (t.undesired_not_ready and done >= total):  # the latter: the status counts one not desired
+        sentence = (_not_ready_sentence(terminating, not_ready - terminating, rolling, rolling and done + not_ready
+                                        >= total) if not_ready else _counted_still(t.undesired_not_ready))
         return result("not-ready-nodes", f"{sentence}; {left}")
-    if t.undesired_not_ready and done >= total:  # every desired node done: the status counts one no longer desired
-        return result("not-ready-nodes", _counted_still(t.undesired_not_ready) + f"; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))
 
