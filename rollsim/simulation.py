@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
+from itertools import islice
 from typing import Any, NamedTuple, cast
 
 import simpy
@@ -213,7 +214,9 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     was read of the world there (``reading``): its metrics, its share of the controller, and why it stopped.
     """
     timeline, node_table = tables
-    summary = summarize(timeline, node_table, reading.completed_at, end, **reading.measures)
+    statuses = islice(d.rollout.log, reading.statuses)  # those its controller wrote by its end (no copy)
+    summary = summarize(timeline, node_table, reading.completed_at, end, **reading.measures,
+                        status_desired=any(status["desired"] > 0 for _, status in statuses))
     counts = reading.counts
     registry = world.kubelet.registry
     if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys

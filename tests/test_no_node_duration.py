@@ -44,6 +44,10 @@ def test_on_no_node_means_none_desired_at_any_moment() -> None:
     # node to roll, and keeps its duration (audit 32)
     s = simulate(build_scenario(nodes=6, remove_nodes="6@0"), seed=1).summary
     assert s["completed"] and s["duration_s"] is not None and s["duration_s"] > 0
+    # every node NotReady (not desired) from the start: no status counted one, though the controller
+    # deleted their old pods: on no node (audit 33)
+    s = simulate(build_scenario(nodes=4, not_ready_nodes="4", allow_no_nodes=True), seed=1).summary
+    assert s["completed"] and s["duration_s"] is None
 
 
 def test_summary_csv_averages_no_duration_for_it() -> None:

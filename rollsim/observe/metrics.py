@@ -128,21 +128,17 @@ def _fewest_available(timeline: Table, desired_at_end: int) -> int:
     return int(column(timeline, "available")[some].min()) if some.any() else desired_at_end
 
 
-def on_no_node(timeline: Table, desired_at_end: int, nodes: Table | None = None) -> bool:
+def on_no_node(timeline: Table, desired_at_end: int, status_desired: bool = False) -> bool:
     """Whether the DaemonSet ran on no node: none desired at any moment of its rollout
     (``desiredNumberScheduled`` 0 throughout: a nodeSelector, affinity or taint that excludes every
     node, or every node NotReady, run with ``allow_no_nodes``; nodes that join after it ended do not
-    count). A rollout whose nodes all left during the run had some: it is not one. Such a DaemonSet
-    completes at its first status write with nothing to roll out: ``summarize`` gives it no
+    count). A rollout whose nodes all left during the run had some: it is not one, nor one whose
+    nodes left at the instant it began, which the controller's status counted (``status_desired``:
+    a status it wrote had desiredNumberScheduled above 0; audit 32: ``remove_nodes 6@0``). Such a
+    DaemonSet completes at its first status write with nothing to roll out: ``summarize`` gives it no
     ``duration_s``, as an unfinished rollout has none, so that no table averages that write's time in.
-    One that deleted an old pod (``nodes``' ``old_deleted_at_s``) had a node to roll, though every node
-    left at the instant it started (audit 32: ``remove_nodes 6@0``).
     """
-    if desired_at_end != 0 or column(timeline, "desired").any():
-        return False
-    if nodes is not None and "old_deleted_at_s" in nodes:
-        return not np.isfinite(column(nodes, "old_deleted_at_s", float)).any()
-    return True
+    return desired_at_end == 0 and not column(timeline, "desired").any() and not status_desired
 
 
 def _mean_duration(intervals: Intervals) -> float | None:
@@ -169,11 +165,13 @@ def summarize(
     unschedulable: int = 0,
     preempted: tuple[int, float, float] = (0, 0.0, 0.0),
     rolled_back_at: float | None = None,
+    status_desired: bool = False,
 ) -> dict[str, object]:
     """The summary dict of a run (keys ``SUMMARY_KEYS``); ``end`` is where the run stopped.
 
     ``duration_s`` is ``completed_at``: when ``kubectl rollout status`` would report success
-    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes; None on no node.
+    (``RolloutStatus``); for OnDelete, which it refuses, when the same test on the status passes; None on no
+    node (``on_no_node``; ``status_desired``: a status the controller wrote counted a node).
 
     ``stalled_at`` is when a rollout that stopped for lack of progress made its last
     progress; ``pulls`` are the (start, end) times of the new image's pulls (pairs, or flat).
@@ -182,20 +180,18 @@ def summarize(
     divisible block, real victims whole pods).
     """
     pulls = pulls if pulls is not None else ()
-    # After a rollback, the rollout that completes is the undo: the update itself did not.
-    rollback_done = completed_at if rolled_back_at is not None else None
-    if rolled_back_at is not None:
-        completed_at = None
+    # after a rollback, the rollout that completes is the undo: the update itself did not
+    rollback_done, completed_at = (completed_at, None) if rolled_back_at is not None else (None, completed_at)
     desired_nodes = column(nodes, "desired", bool)
     desired = int(desired_nodes.sum())
-    empty = not rows(timeline)
+    empty, no_node = not rows(timeline), on_no_node(timeline, desired, status_desired)
     unavailable = column(timeline, "unavailable")
     min_available = _fewest_available(timeline, desired)
     downtime = column(nodes, "downtime_s", float)[desired_nodes]
     return {
         "nodes": desired,
         "completed": completed_at is not None,
-        "duration_s": None if completed_at is None or on_no_node(timeline, desired, nodes) else float(completed_at),
+        "duration_s": None if completed_at is None or no_node else float(completed_at),
         "updated": 0 if empty else int(column(timeline, "updated")[-1]),
         "min_available": min_available,
         "min_available_fraction": _min_fraction(timeline, desired),
