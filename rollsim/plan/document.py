@@ -344,9 +344,26 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
             return f"rollsim simulate{given}{version} {runs}{where})"
         return f"rollsim simulate{version} with {_inputs_phrase(source)} and {runs})"
     folder, names = saved
-    files = " ".join(f"{_SAVED_FLAG[name]} {shlex.quote(str(folder / name))}" for name in _named(names))
-    return (f"rollsim simulate {files}{version} with the plan's other inputs and flags and {runs}; {folder} "
-            f"holds what the plan read from {_read_from(names)})")
+    kept = {name: _SAVED_FLAG[name] for name in _named(names)}
+    files = " ".join(f"{flag} {shlex.quote(str(folder / name))}" for name, flag in kept.items())
+    held = f"; {folder} holds what the plan read from {_read_from(names)})"
+    if "flags" not in source:  # a plan folder written before its flags were kept
+        return f"rollsim simulate {files}{version} with the plan's other inputs and flags and {runs}{held}"
+    rest = _dropped(source["flags"], set(kept.values()))  # the files kept stand for those the flags named
+    return f"rollsim simulate {files}{' ' + rest if rest else ''}{version} {runs}{held}"
+
+
+def _dropped(flags: str, dropped: set[str]) -> str:
+    """``flags`` (shell-quoted) without each flag of ``dropped`` and its value."""
+    tokens, out = shlex.split(flags), []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] in dropped:
+            i += 2
+            continue
+        out.append(tokens[i])
+        i += 1
+    return shlex.join(out)
 
 
 def _named(names: tuple[str, ...]) -> list[str]:

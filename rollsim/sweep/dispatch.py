@@ -129,15 +129,32 @@ def _died(spec: RunSpec) -> str:
             f"fewer --workers use less memory) with run {spec.run_id} ({spec.label}) in flight")
 
 
-def _outputs(future: Future, task: list[RunSpec], backend: Backend,
-             lost: Callable[[str], ExecutorLost]) -> tuple[list[RunOutput], Exception | None]:
+# how long a Dask task's error waits for the scheduler to say its worker was lost, before the run is blamed
+TROUBLE_GRACE_S = 5.0
+
+
+def _trouble_soon(backend: Backend, within_s: float) -> str | None:
+    """The backend's trouble now, or once it shows within ``within_s`` (a Dask task that raised as its
+    worker was killed: the scheduler may learn of the loss after the task's error reached here, and
+    the run was not to blame; CI saw "not enough values to unpack" from such a task). None at once
+    for a backend that cannot be in trouble (``trouble`` is the no-op of a local executor).
+    """
+    deadline = time.monotonic() + within_s
+    while (trouble := backend.trouble()) is None and backend.name.startswith("dask") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return trouble
+
+
+def _outputs(future: Future, task: list[RunSpec], backend: Backend, lost: Callable[[str], ExecutorLost],
+             grace_s: float = 0.0) -> tuple[list[RunOutput], Exception | None]:
     """What a completed task returned (``run_batch``); a task that raised is the backend's
-    trouble (``lost``), a dead worker (``lost`` too), or else the failure of its first run.
+    trouble (``lost``: now, or within ``grace_s``), a dead worker (``lost`` too), or else the
+    failure of its first run.
     """
     try:
         return future.result()
     except (Exception, asyncio.CancelledError) as exc:
-        if (trouble := backend.trouble()) is not None:
+        if (trouble := _trouble_soon(backend, grace_s)) is not None:
             raise lost(trouble) from None
         if isinstance(exc, BrokenExecutor):  # a worker killed (SIGKILL: the OOM killer), not a run's error
             raise lost(_died(task[0])) from None
@@ -182,7 +199,7 @@ def sweep(experiment: Experiment, scenarios: dict[int, Scenario], out: Path, tod
             trouble_since = None
             for future in sorted(completed, key=lambda f: in_flight[f][0].run_id):
                 task = in_flight.pop(future)
-                outputs, failure = _outputs(future, task, backend, lost)
+                outputs, failure = _outputs(future, task, backend, lost, min(lost_after_s, TROUBLE_GRACE_S))
                 for spec, output in zip(task, outputs):  # each run saved, and counted, on its own
                     _save_run(out, spec, output)
                     done += 1
