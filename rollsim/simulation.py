@@ -16,7 +16,6 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from itertools import islice
 from typing import Any, NamedTuple, cast
 
 import simpy
@@ -164,6 +163,7 @@ class _Reading(NamedTuple):
     state: EndState
     final: tuple[Node, ...]  # the nodes that exist, in list order
     statuses: int  # how many statuses its controller had written
+    status_desired: bool  # one of them counted a node (``metrics.on_no_node``)
 
 
 def _read_world(world: World, d: WorldDaemonSet, horizon_reached: bool) -> _Reading:
@@ -194,14 +194,19 @@ def _read_world(world: World, d: WorldDaemonSet, horizon_reached: bool) -> _Read
                       rolled_back=rolled_back_at is not None, awaited=awaited)
     nodes = world.api.nodes
     final = tuple(nodes.nodes[i] for i in nodes.present()) if d is world.daemonsets[0] else ()
-    return _Reading(d.completed_at(), measures, counts, state, final, len(d.rollout.log))
+    log = d.rollout.log
+    return _Reading(d.completed_at(), measures, counts, state, final, len(log),
+                    any(status["desired"] > 0 for _, status in log))
 
 
 def _over_early(readings: dict[str, _Reading], world: World, d: WorldDaemonSet) -> None:
     """``d``'s rollout is over while the run goes on for other DaemonSets (``World.on_over``): its
     tables and summary describe the cluster up to now, not up to the run's end (a node removed, or
-    under disk pressure, later is as it was now; its downtime ends now).
+    under disk pressure, later is as it was now; its downtime ends now). Told again (another
+    DaemonSet's rollout ended), it keeps what it read the first time.
     """
+    if d.name in readings:
+        return
     d.recorder.close()
     reading = _read_world(world, d, horizon_reached=False)
     reading.measures["pulls"] = d.runtime.pulls[:]  # its pulls so far: the kubelets go on with their own list
@@ -214,9 +219,8 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     was read of the world there (``reading``): its metrics, its share of the controller, and why it stopped.
     """
     timeline, node_table = tables
-    statuses = islice(d.rollout.log, reading.statuses)  # those its controller wrote by its end (no copy)
     summary = summarize(timeline, node_table, reading.completed_at, end, **reading.measures,
-                        status_desired=any(status["desired"] > 0 for _, status in statuses))
+                        status_desired=reading.status_desired)
     counts = reading.counts
     registry = world.kubelet.registry
     if registry is not None and registry.spec.rejects:  # only then: other runs' summaries keep their keys

@@ -115,7 +115,6 @@ class World:
     # told once of each DaemonSet whose rollout is over while the run goes on for others: its
     # summary describes the cluster up to then (``rollsim.simulation``)
     on_over: Callable[[WorldDaemonSet], None] | None = None
-    told: set[str] = field(default_factory=set)  # the DaemonSets on_over was told of
 
     def rollout_done(self) -> None:
         """A DaemonSet's rollout completed or was given up as stalled: the run stops once every
@@ -128,8 +127,7 @@ class World:
             self.stop.succeed_now(("completed" if completed else "stalled", self.env.now))
             return
         for d in self.daemonsets:
-            if d.over() and d.name not in self.told and self.on_over is not None:
-                self.told.add(d.name)
+            if d.over() and self.on_over is not None:  # told again of one told before: it keeps the first
                 self.on_over(d)
 
     def give_up(self, daemonset: WorldDaemonSet, last_progress: float) -> None:

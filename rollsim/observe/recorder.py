@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -269,14 +269,13 @@ class Recorder:
             self._closed = self._record(copy=True)
 
     def _record(self, copy: bool) -> _Record:
-        """What ``to_columns`` reads: the recorder's own arrays, or (``copy``) copies of them."""
-        def own(column: array[float]) -> array[float]:
-            return column[:] if copy else column
+        """What ``to_columns`` reads: the recorder's own arrays and lists, or (``copy``) copies of them."""
+        def own(column: Any) -> Any:
+            return column[:] if copy else column  # a slice copies an array as it does a list
 
         return _Record(
-            log=len(self._times), listing=self.api.nodes.listing[:] if copy else self.api.nodes.listing,
-            names=list(self.names) if copy else self.names, desired=list(self.desired) if copy else self.desired,
-            state=list(self._state) if copy else self._state,
+            log=len(self._times), listing=own(self.api.nodes.listing), names=own(self.names),
+            desired=own(self.desired), state=own(self._state),
             downtime=own(self.downtime), lost_at=own(self._lost_at),
             old_deleted_at=own(self.old_deleted_at), new_created_at=own(self.new_created_at),
             lifecycle={event: own(times) for event, times in self.new_lifecycle.items()},

@@ -338,7 +338,7 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
     version = f" --kubernetes-version {kubernetes_version}" if kubernetes_version else ""
     if saved is None:
         if "flags" in source and _inputs_phrase(source) == "the plan's inputs":  # files and flags alone: the command
-            given = f" {source['flags']}" if source["flags"] else ""
+            given = f" {shlex.join(source['flags'])}" if source["flags"] else ""
             where = ("; run where the plan was: its files are named as it was given them"
                      if any(source.get(k) for k in ("manifest", "nodes_file", "timings_file")) else "")
             return f"rollsim simulate{given}{version} {runs}{where})"
@@ -350,20 +350,18 @@ def reproduce_text(setting: Setting, seeds: list[int], rolling: bool = True,
     if "flags" not in source:  # a plan folder written before its flags were kept
         return f"rollsim simulate {files}{version} with the plan's other inputs and flags and {runs}{held}"
     rest = _dropped(source["flags"], set(kept.values()))  # the files kept stand for those the flags named
-    return f"rollsim simulate {files}{' ' + rest if rest else ''}{version} {runs}{held}"
+    return f"rollsim simulate {files}{' ' + shlex.join(rest) if rest else ''}{version} {runs}{held}"
 
 
-def _dropped(flags: str, dropped: set[str]) -> str:
-    """``flags`` (shell-quoted) without each flag of ``dropped`` and its value."""
-    tokens, out = shlex.split(flags), []
-    i = 0
-    while i < len(tokens):
-        if tokens[i] in dropped:
-            i += 2
-            continue
-        out.append(tokens[i])
-        i += 1
-    return shlex.join(out)
+def _dropped(flags: list[str], dropped: set[str]) -> list[str]:
+    """``flags`` without each flag of ``dropped`` and its value."""
+    tokens, out = iter(flags), []
+    for token in tokens:
+        if token in dropped:
+            next(tokens, None)  # its value
+        else:
+            out.append(token)
+    return out
 
 
 def _named(names: tuple[str, ...]) -> list[str]:

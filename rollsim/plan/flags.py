@@ -16,6 +16,7 @@ from rollsim.io.outputs import output_folder
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
+from rollsim.spec.duration import is_bare_number
 from rollsim.spec.kinds import daemonset_ref
 from rollsim.spec.limits import LIMITS, LimitError, check_limit, limit
 from rollsim.spec.options import RULES, non_negative_integer
@@ -82,7 +83,7 @@ def _window(text: str) -> float:
     ``time.ParseDuration``: "missing unit in duration"). A bare number was read as seconds, and
     ``--window 30`` planned for 30 seconds where every example writes ``30m`` (audit 30).
     """
-    if text.strip().replace(".", "", 1).isdigit():
+    if is_bare_number(text.strip()):  # Go's number forms (.5, +30), not digits alone
         raise ValueError(f"needs a unit, as kubectl's --timeout does: {text.strip()}s, {text.strip()}m or "
                          f"{text.strip()}h (got {text!r})")
     return parse_duration(text)

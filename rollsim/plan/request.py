@@ -8,7 +8,6 @@ with ``build_scenario``, and calls ``plan``; ``format_plan`` is what the command
 
 from __future__ import annotations
 
-import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -48,9 +47,9 @@ class PlanRequest:
 _FILE_FLAGS = {"manifest": "--manifest", "nodes_file": "--nodes-file", "timings_file": "--timings"}
 
 
-def scenario_flags(files: Mapping[str, Any], daemonset: str | None, options: Mapping[str, Any]) -> str:
+def scenario_flags(files: Mapping[str, Any], daemonset: str | None, options: Mapping[str, Any]) -> list[str]:
     """The flags of a plan that shape its scenario, as ``rollsim simulate`` takes them (the input files
-    as given, ``--daemonset``, ``--strict``, and every scenario option given), shell-quoted: what the
+    as given, ``--daemonset``, ``--strict``, and every scenario option given), as arguments: what the
     answer's reproduce line repeats (audit 30: it named "the plan's inputs", which the user had to
     rebuild). ``--kubernetes-version`` is left to the line, which gives the version the plan simulated.
     """
@@ -67,7 +66,7 @@ def scenario_flags(files: Mapping[str, Any], daemonset: str | None, options: Map
             continue
         flag = "--" + name.replace("_", "-")
         tokens += [flag, repr(value) if isinstance(value, float) else str(value)]
-    return shlex.join(tokens)
+    return tokens
 
 
 def plan_scenario(request: PlanRequest):

@@ -245,7 +245,7 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             raise ConfigError("no node should run the DaemonSet: there is nothing to roll out")
         # the root seed: given, or drawn from the inputs (before the window sets the scenario's horizon)
         drawn = settings.seed is None
-        seed = inputs_seed(scenario) if settings.seed is None else settings.seed
+        seed = inputs_seed(scenario) if settings.seed is None else settings.seed  # (narrows the type)
         settings = dataclasses.replace(settings, seed=seed)
         given, cut = waiting_a_window(scenario, constraints), cut_windows(scenario, constraints)
         scenario = with_horizon(scenario, constraints)

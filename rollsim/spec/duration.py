@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 __all__ = ["DASH", "DURATION_UNITS", "compact_duration", "format_bound", "format_duration", "go_duration_ns",
-           "go_duration_seconds", "missing_unit_fix", "read_duration"]
+           "go_duration_seconds", "is_bare_number", "missing_unit_fix", "read_duration"]
 
 DASH = "—"  # a value that is not there (no duration: a run that did not complete)
 
@@ -102,6 +102,13 @@ def go_duration_ns(text: str) -> int | None:
     return total if total < _BIG else None
 
 
+def is_bare_number(text: str) -> bool:
+    """Whether ``text`` is a number without a unit (``1800``, ``.5``, ``-5``), which Go's
+    ``time.ParseDuration`` refuses and ``go_duration_seconds`` reads with its ``bare_unit``.
+    """
+    return _BARE_NUMBER.fullmatch(text) is not None
+
+
 def go_duration_seconds(text: str, bare_unit: str | None = None) -> float | None:
     """Seconds in a Go duration string (``go_duration_ns``), or None where Go refuses it.
 
@@ -109,7 +116,7 @@ def go_duration_seconds(text: str, bare_unit: str | None = None) -> float | None
     seconds), read as Go reads that number with the unit after it (``.5`` as ``.5s``, ``-5`` as
     ``-5s``); without it a bare number other than 0 is refused, as Go refuses it.
     """
-    if bare_unit is not None and _BARE_NUMBER.fullmatch(text):
+    if bare_unit is not None and is_bare_number(text):
         text += bare_unit
     ns = go_duration_ns(text)
     return None if ns is None else ns / 10**9

@@ -137,10 +137,10 @@ def _trouble_soon(backend: Backend, within_s: float) -> str | None:
     """The backend's trouble now, or once it shows within ``within_s`` (a Dask task that raised as its
     worker was killed: the scheduler may learn of the loss after the task's error reached here, and
     the run was not to blame; CI saw "not enough values to unpack" from such a task). None at once
-    for a backend that cannot be in trouble (``trouble`` is the no-op of a local executor).
+    for a backend that cannot be in trouble (``Backend.watched``: a local executor's).
     """
     deadline = time.monotonic() + within_s
-    while (trouble := backend.trouble()) is None and backend.name.startswith("dask") and time.monotonic() < deadline:
+    while (trouble := backend.trouble()) is None and backend.watched and time.monotonic() < deadline:
         time.sleep(0.1)
     return trouble
 

@@ -137,6 +137,11 @@ class Backend:
     trouble: Callable[[], str | None] = _healthy
     forked: bool = False
 
+    @property
+    def watched(self) -> bool:
+        """Whether ``trouble`` can report anything (a Dask cluster's): a local executor's cannot."""
+        return self.trouble is not _healthy
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         """Submit ``fn(*args, **kwargs)`` to the executor."""
         return self.executor.submit(fn, *args, **kwargs)
