@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from matplotlib.text import Text
 from rollsim.present.plotmath import (
+    crosses,
+    line_boxes,
     log_start,
     log_time_ticks,
     short_duration,
@@ -425,6 +427,11 @@ def test_spread_labels_moves_only_what_overlaps() -> None:
     # a marker to keep clear, and bounds that forbid moving up: the label goes down
     (shift,) = spread_labels([(0, 10, 10, 14)], keep_clear=[(4, 9, 6, 11)], bounds=(0, 0, 100, 14), gap=0)
     assert shift <= -3
+    # a line to avoid: cleared by a small step, but not by sending the label far (it stays on it)
+    (shift,) = spread_labels([(0, 10, 10, 14)], avoid=[(4, 13, 6, 15)], gap=0)
+    assert shift == -1  # up one step still meets it; down one clears it
+    (shift,) = spread_labels([(0, 10, 10, 14)], avoid=[(4, 0, 6, 100)], gap=0)
+    assert shift == 0
 
 
 def test_availability_uses_a_log_time_axis_when_one_configuration_is_much_slower(make_results) -> None:
@@ -498,6 +505,35 @@ def test_a_leader_line_starts_at_the_labels_end_nearest_its_point() -> None:
     assert leaders, "labels this close are pushed apart, with leader lines"
     for a in leaders:  # near the right edge: every label sits left of its point, right-aligned
         assert a.get_horizontalalignment() == "right" and a.arrowprops["relpos"] == (1.0, 0.5)
+
+
+def test_labels_keep_a_drawn_line_clear() -> None:
+    """A Pareto front's ends were hidden under its end points' labels (the fluentd-1000 figure): a
+    label over a drawn line goes to its point's other side where that is clear, else off the line.
+    """
+    from matplotlib.figure import Figure
+    from rollsim.present.plotlabels import label_points
+
+    ax = Figure(figsize=(9, 6)).add_subplot()
+    xs, ys = np.array([0.0, 13.8]), np.array([24.0, 21.0])  # a near-level front from the left edge to the right
+    ax.plot(xs, ys)
+    ax.set_xlim(-0.7, 18.0)  # room for the right label on its point's right
+    ax.set_ylim(0, 40)
+    label_points(ax, xs, ys, ["maxSurge 10%", "maxUnavailable 25%"], lines=[(xs, ys)])
+    ax.figure.draw_without_rendering()
+    line = line_boxes([tuple(p) for p in ax.transData.transform(np.column_stack([xs, ys]))], 2.0)
+    boxes = [tuple(t.get_window_extent().extents) for t in ax.texts]
+    assert not any(crosses(box, line) for box in boxes)
+    right = ax.texts[1]  # in the right 40%: left of its point by default, over the line; flipped
+    assert right.get_horizontalalignment() == "left"
+    assert all(ax.bbox.x0 <= b[0] and b[2] <= ax.bbox.x1 for b in boxes)
+
+
+def test_line_boxes_follow_a_polyline() -> None:
+    boxes = line_boxes([(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)], step=5.0, half=1.0)
+    centres = {((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in boxes}
+    assert {(0.0, 0.0), (5.0, 0.0), (10.0, 0.0), (10.0, 5.0), (10.0, 10.0)} == centres
+    assert crosses((4.0, -0.5, 6.0, 0.5), boxes) and not crosses((4.0, 3.0, 6.0, 4.0), boxes)
 
 
 def half_filled(ax) -> list:

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from rollsim.present.plotaxes import wrap
-from rollsim.present.plotmath import spread_labels
+from rollsim.present.plotmath import Box, crosses, line_boxes, spread_labels
 
 __all__ = ["keep_inside", "label_points", "label_side", "merge_coincident"]
 
@@ -69,11 +69,15 @@ def merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[s
     return xs[[g[0] for g in groups]], ys[[g[0] for g in groups]], names
 
 
-def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str], alternate: bool = False) -> None:
+def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str], alternate: bool = False,
+                 lines: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> None:
     """Label each point beside it (leaning away from the right edge), nudged up or down where
     labels would overlap each other or a point; a label moved far gets a leader line. With
     ``alternate`` (many points), every other point from the bottom up is labelled on the other
     side, so that a column of points has half as many labels on each side to keep apart.
+    ``lines`` (x and y data of lines drawn, a Pareto front's) are kept clear as the points are:
+    a label that would hide one goes to its point's other side where that side is clear and in
+    the axes, else a little up or down off it where it can (a label's white box hid a front's end).
 
     The overlaps are measured in display coordinates after a layout pass, so the figure must
     have its final size and limits before this is called.
@@ -96,10 +100,18 @@ def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str],
     root = ax.figure.figure  # the Figure itself, also for an Axes of a SubFigure
     root.draw_without_rendering()  # lay the figure out, so that extents are final
     scale = root.dpi / 72  # display pixels per point
-    boxes = [cast(tuple[float, float, float, float], tuple(a.get_window_extent().extents)) for a in first]
-    dots = [(px - 5 * scale, py - 5 * scale, px + 5 * scale, py + 5 * scale)
-            for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
-    shifts = spread_labels(boxes, dots, cast(tuple[float, float, float, float], tuple(ax.bbox.extents)), gap=2 * scale)
+    boxes = [cast(Box, tuple(a.get_window_extent().extents)) for a in first]
+    at = ax.transData.transform(np.column_stack([xs, ys]))
+    dots = [(px - 5 * scale, py - 5 * scale, px + 5 * scale, py + 5 * scale) for px, py in at]
+    drawn = [box for lx, ly in lines for box in line_boxes(
+        [(float(px), float(py)) for px, py in ax.transData.transform(np.column_stack([lx, ly]))], 3 * scale)]
+    bounds = cast(Box, tuple(ax.bbox.extents))
+    for i, (box, (px, _)) in enumerate(zip(boxes, at)):
+        if drawn and crosses(box, drawn):
+            flipped = _flip(box, px)
+            if bounds[0] <= flipped[0] and flipped[2] <= bounds[2] and not crosses(flipped, drawn):
+                boxes[i], sides[i] = flipped, -sides[i]
+    shifts = spread_labels(boxes, dots, bounds, gap=2 * scale, avoid=drawn)
     for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
         a.remove()
         far = abs(dy) > 4 * scale
@@ -109,3 +121,9 @@ def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str],
                     arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 5,
                                 "relpos": (1.0, 0.5) if side < 0 else (0.0, 0.5)}
                     if far else None, **style)
+
+
+def _flip(box: Box, px: float) -> Box:
+    """A label's box mirrored about its point (at ``px``, display units) to the point's other side."""
+    x0, y0, x1, y1 = box
+    return (2 * px - x1, y0, 2 * px - x0, y1)

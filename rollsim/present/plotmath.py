@@ -24,9 +24,11 @@ __all__ = [
     "axis_keys",
     "axis_label",
     "bin_minimum",
+    "crosses",
     "display",
     "group_labels",
     "label_of",
+    "line_boxes",
     "line_groups",
     "log_start",
     "log_time_ticks",
@@ -257,14 +259,35 @@ def _overlap(a: Box, b: Box, gap: float) -> bool:
     return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
 
 
+def line_boxes(points: Sequence[tuple[float, float]], step: float, half: float = 1.0) -> list[Box]:
+    """Small boxes (``2 * half`` wide) every ``step`` along a polyline given in display units, so
+    that a drawn line can be kept clear of labels as markers are (``spread_labels``' ``keep_clear``):
+    a line's own bounding box would cover every label beside a long diagonal.
+    """
+    boxes: list[Box] = []
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
+        for k in range(n + 1):
+            x, y = x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n
+            boxes.append((x - half, y - half, x + half, y + half))
+    return boxes
+
+
+def crosses(box: Box, others: Sequence[Box], gap: float = 0.0) -> bool:
+    """Whether ``box`` overlaps any of ``others`` (within ``gap``)."""
+    return any(_overlap(box, other, gap) for other in others)
+
+
 def spread_labels(boxes: Sequence[Box], keep_clear: Sequence[Box] = (), bounds: Box | None = None,
-                  gap: float = 2.0, tries: int = 40) -> list[float]:
+                  gap: float = 2.0, tries: int = 40, avoid: Sequence[Box] = (), avoid_tries: int = 6) -> list[float]:
     """Vertical shifts that keep label boxes apart (greedy; display units, y up).
 
     Labels are placed bottom to top; each moves up or down (whichever is nearer, in steps
     of a quarter of its height) to the first spot that overlaps neither a label placed
     before it nor a ``keep_clear`` box (the markers), staying inside ``bounds`` if given.
     A label that finds no free spot within ``tries`` steps each way keeps its place.
+    ``avoid`` boxes (a drawn line's: ``line_boxes``) are kept clear too where a spot within
+    ``avoid_tries`` steps allows: a label is not sent far from its point to clear a line.
     """
     placed: list[Box] = []
     shifts = [0.0] * len(boxes)
@@ -272,11 +295,12 @@ def spread_labels(boxes: Sequence[Box], keep_clear: Sequence[Box] = (), bounds: 
         x0, y0, x1, y1 = boxes[i]
         step = max((y1 - y0) / 4, 1e-9)
         candidates = [0.0] + [s * k * step for k in range(1, tries + 1) for s in (1, -1)]
-        for dy in candidates:
+        near = [(dy, True) for dy in candidates[:2 * avoid_tries + 1]] if avoid else []
+        for dy, clear_lines in near + [(dy, False) for dy in candidates]:
             box = (x0, y0 + dy, x1, y1 + dy)
             if bounds is not None and (box[1] < bounds[1] or box[3] > bounds[3]):
                 continue
-            if not any(_overlap(box, other, gap) for other in [*placed, *keep_clear]):
+            if not crosses(box, [*placed, *keep_clear], gap) and not (clear_lines and crosses(box, avoid)):
                 shifts[i] = dy
                 break
         placed.append((x0, y0 + shifts[i], x1, y1 + shifts[i]))

@@ -148,7 +148,8 @@ def plot_tradeoff(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
                        f" ({others[int(c)]})" if int(c) in others else "")
              for v, c in zip(names, s["config"])]
     xs, ys, merged = merge_coincident(ax, loss[shown] / ndiv, dur[shown] / tdiv, [t for t, k in zip(texts, shown) if k])
-    label_points(ax, xs, ys, merged, alternate=len(xs) > MANY)
+    label_points(ax, xs, ys, merged, alternate=len(xs) > MANY,
+                 lines=[(loss[front] / ndiv, dur[front] / tdiv) for front in fronts.values() if len(front) > 1])
     return ax
 
 
