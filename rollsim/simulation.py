@@ -26,7 +26,7 @@ from rollsim.cluster.timers import run_until
 from rollsim.cluster.workers import Worker
 from rollsim.observe.columns import Columns
 from rollsim.observe.endstate import end_state
-from rollsim.observe.metrics import summarize
+from rollsim.observe.metrics import DONE_SHARE, done_by_s, summarize
 from rollsim.observe.result import RunResult
 from rollsim.observe.rollout import LateTimeout, RolloutStatus, UrgentEvent, watch_for_stall
 from rollsim.observe.stopcause import EndState, healthy_done_s, healthy_nodes, stop_cause, stuck_nodes
@@ -242,7 +242,7 @@ def _summary(world: World, d: WorldDaemonSet, tables: tuple[Columns, Columns], e
     cause = stop_cause(reading.state)
     stuck = stuck_nodes(reading.state)
     summary.update(stop_cause=cause.cause, stop_detail=cause.sentence, healthy_done_s=healthy_done_s(node_table, stuck),
-                   healthy_nodes=healthy_nodes(node_table, stuck))
+                   healthy_nodes=healthy_nodes(node_table, stuck), done_99_s=done_by_s(node_table, DONE_SHARE))
     return summary
 
 

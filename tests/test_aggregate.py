@@ -65,7 +65,7 @@ class TestRunsFrame:
         assert list(RUN_KEYS[:len(SUMMARY_KEYS)]) == list(SUMMARY_KEYS)
         assert RUN_KEYS[len(SUMMARY_KEYS):] == ("end_s", "events", "syncs", "sync_errors", "api_writes",
                                                  "queue_wait_s", "stale_sync_skips", "stop_cause", "stop_detail",
-                                                 "healthy_done_s", "healthy_nodes")
+                                                 "healthy_done_s", "healthy_nodes", "done_99_s")
 
     def test_other_daemonsets_columns_follow_sorted(self) -> None:
         records = [{**RECORDS[0], "summary": {**RECORDS[0]["summary"], "zeta.duration_s": 5.0,

@@ -346,6 +346,16 @@ def test_fit_below_the_resolution_is_a_constant_at_the_mean():
     assert fit.chosen.mean == pytest.approx(fit.mean, rel=1e-3)
 
 
+def test_a_tail_past_a_median_below_the_resolution_is_kept():
+    """Audit 34: six pods of 296 scheduled after 601 s made every pod's schedule constant(12.59): its p99
+    and max lighter than measured, where the README promises a tail is never dropped. The values are kept."""
+    values = [0.0] * 150 + [1.0] * 140 + [601.0] * 6
+    fit = fit_phase(values, 1.0, name="schedule")
+    assert not isinstance(fit.chosen, Constant) and fit.chosen.quantile(0.999) == 601.0
+    assert "the slowest values (up to 601 s) are a tail a constant would drop" in fit.note
+    assert isinstance(fit_phase([0.0] * 150 + [1.0] * 140 + [3.0] * 6, 1.0).chosen, Constant)  # no tail: as before
+
+
 def test_fit_edge_cases():
     assert fit_phase([]).note == "no values"
     assert fit_phase([3, 4, 5]).chosen is None
@@ -406,6 +416,20 @@ def _error(tmp_path, pods, events=None) -> str:
     text = str(err.value)
     assert "\n" not in text
     return text
+
+
+def test_a_pod_listed_twice_and_impossible_restart_counts_are_refused(tmp_path):
+    """Audit 34: a pod listed twice was measured twice, and a restartCount of NaN or -3 changed what
+    was measured: kubectl lists each pod once, and the API's restartCount is an integer >= 0."""
+    pods = json.loads((DATA / "excerpt-pods.json").read_text())
+    uid = pods["items"][0]["metadata"]["uid"]
+    twice = {**pods, "items": [pods["items"][0], *pods["items"]]}
+    assert f"items[1].metadata.uid: the same pod as items[0] (uid '{uid}'): each pod once" in _error(tmp_path, twice)
+    for count, shown in ((-3, "the number -3"), ("2", "the string '2'")):
+        bad = json.loads(json.dumps(pods))
+        bad["items"][0]["status"]["containerStatuses"][0]["restartCount"] = count
+        assert f"items[0].status.containerStatuses[0].restartCount: must be a non-negative integer, got {shown}" \
+            in _error(tmp_path, bad)
 
 
 def test_malformed_files(tmp_path):

@@ -67,8 +67,12 @@ def test_a_daemonset_that_owns_no_pod_is_refused_naming_those_that_do(tmp_path, 
 def test_one_name_in_two_namespaces_needs_the_namespace(tmp_path):
     pods, events = rollout(n=12)
     again, again_events = rollout(n=4, seed=3)
-    for p in again:
-        p["metadata"].update(namespace="kube-system", name=p["metadata"]["name"] + "-ks")
+    for p in again:  # other pods: their own names and uids (a list naming one uid twice is refused)
+        p["metadata"].update(namespace="kube-system", name=p["metadata"]["name"] + "-ks",
+                             uid=p["metadata"]["uid"] + "-ks")
+    for e in again_events:
+        e["involvedObject"].update(namespace="kube-system", name=e["involvedObject"]["name"] + "-ks",
+                                   uid=e["involvedObject"]["uid"] + "-ks")
     s = pod_phases(listed(pods + again), listed(events + again_events), daemonset="kube-system/fluentd")
     assert s.pods == 4 and s.owners == ("kube-system/fluentd",)
     with pytest.raises(ConfigError, match=r"pods of two namespaces are owned by DaemonSet fluentd \(the pods' "

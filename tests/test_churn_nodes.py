@@ -321,6 +321,15 @@ def test_a_note_says_when_nodes_explain_unavailability_beside_the_budget(capsys)
     # with maxSurge their unavailable old pods are replaced at once, outside both budgets: no such note
     out = _printed(capsys, "--nodes", "10", "--max-surge", "1", "--not-ready-nodes", "2")
     assert "completed          yes" in out and "budget note" not in out
+    # audit 35: of 2 nodes gone NotReady at 20 s, one was updated already (its new pod marked not Ready), one
+    # had its old pod deleted then, stuck terminating; the note called both the latter
+    assert main(["simulate", "--nodes", "10", "--controller", "ideal", "--schedule", "1", "--pull", "2", "--start", "3",
+                 "--ready", "4", "--terminate", "5", "--probe-period", "0", "--max-unavailable", "2",
+                 "--not-ready-nodes", "2@20", "--stall-after", "300"]) == 0  # a stall is a result
+    out = capsys.readouterr().out
+    assert "1 with pods stuck terminating on a dead kubelet, 1 whose new pods are not available" in out
+    assert "the old pods of 1 NotReady node (Ready=Unknown), not Ready, are deleted at once but stay terminating" in out
+    assert "the new pods of 1 node updated before going NotReady (Ready=Unknown) are marked not Ready" in out
 
 
 def test_wording_names_what_the_run_had(capsys) -> None:

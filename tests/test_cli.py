@@ -120,6 +120,9 @@ def test_timeline_parquet_and_json_hold_the_csvs_rows(tmp_path) -> None:
         (["--timeline-start", "inf"], "--timeline-start", "(Unix seconds -62135596800 to 253402300799)"),
         (["--timeline-start", "1e17"], "--timeline-start", "fit a sample's int64 timestamp; got '1e17'"),
         (["--timeline-start", "0001-01-01T00:00:00+01:00"], "--timeline-start", "must be a time from"),
+        # audit 34: a CSV timeline is in seconds from the update; the flag was ignored without a word
+        (["--timeline-start", "2024-01-01T00:00:00Z"], "--timeline-start",
+         "applies only with --timeline PATH.prom or PATH.om"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(args, flag, rule, capsys, tmp_path) -> None:

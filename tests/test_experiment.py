@@ -463,3 +463,27 @@ def test_an_experiment_picks_one_of_two_daemonsets_named_alike_by_its_namespace_
         assert str(daemonset.strategy.max_unavailable) == budget
     path.write_text(head + "  daemonset: {manifest: " + str(shipped) + ", namespace: other}\n")
     assert load_experiment(path).configurations[0].scenario.daemonset.key == "other/fluentd-elasticsearch"
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("variants: 0", "variants: must be a list of mappings of dotted keys, got the number 0"),
+    ("variants: false", "variants: must be a list of mappings of dotted keys, got the boolean false"),
+    ("variants: {}", "variants: must be a list of mappings of dotted keys, got a mapping"),
+    ("grid: 0", "grid: must be a mapping of dotted keys to lists of values, got the number 0"),
+    ('grid: ""', "grid: must be a mapping of dotted keys to lists of values, got the string ''"),
+    ('variants: [{name: "a\\nb", strategy.max_unavailable: 2}]',
+     "variants[0].name: must be printable text on one line, got 'a\\nb'"),
+    ("variants: [{name: " + "x" * 201 + ", strategy.max_unavailable: 2}]",
+     "variants[0].name: must be at most 200 characters (a label in tables and figures), got 201"),
+])
+def test_falsy_variants_and_grids_and_names_on_two_lines_are_refused(tmp_path, line, message) -> None:
+    """Audit 34: ``variants: 0`` (or false, "" or {}) passed as "no variants" and ran the base scenario alone,
+    where other wrong types were refused; a variant named across two lines split the report's lines."""
+    path = tmp_path / "e.yaml"
+    path.write_text(f"name: e\nreplications: 1\nscenario: {{cluster: {{nodes: 5}}}}\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    assert str(info.value) == f"{path}:4: {message}"
+    for none in ("variants: null", "variants: []", "grid: null", "grid: {}"):  # none, as before
+        path.write_text(f"name: e\nreplications: 1\nscenario: {{cluster: {{nodes: 5}}}}\n{none}\n", encoding="utf-8")
+        assert len(load_experiment(path).configurations) == 1

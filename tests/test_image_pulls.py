@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from rollsim import build_scenario, simulate
-from rollsim.spec.image import ImageSpec, parse_pull_rate, parse_rate, parse_size
+from rollsim.spec.image import ImageSpec, UnitError, parse_pull_rate, parse_rate, parse_size
 
 BASE = dict(controller="ideal", schedule=1, start=3, ready=4, terminate=5, probe_period=0)
 
@@ -92,6 +93,21 @@ def test_the_schedulers_throughput_spaces_the_binds() -> None:
     r = simulate(build_scenario(nodes=10, max_unavailable=10, scheduler_throughput="2/s", pull=2, **BASE))
     bound = sorted(r.nodes["new_scheduled_at_s"])
     assert bound[0] == pytest.approx(5 + 1) and bound[-1] - bound[0] == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1Gb/s", "Gb/s is bits and rollsim reads bytes: write 125MB/s for '1Gb/s'"),
+    ("100Mb/s", "write 12.5MB/s for '100Mb/s'"),
+    ("1gb/s", "units are case-sensitive: write GB/s (B a byte, b a bit)"),
+    ("500m", "m is milli in Kubernetes quantities: write M or MB"),
+    ("2gib", "units are case-sensitive: write GiB"),
+])
+def test_a_unit_that_reads_as_bits_or_milli_is_refused_with_what_to_write(text, message) -> None:
+    """Audit 34: units were read without their case, so a link's 1Gb/s (gigabits) pulled as 1GB/s, 8× too
+    fast, without a word, and 500m (milli in a Kubernetes quantity) was 500 MB."""
+    with pytest.raises(UnitError, match=re.escape(message)):
+        parse_rate(text) if "/" in text else parse_size(text)
+    assert parse_rate("125MB/s") == parse_rate("125 MB/s") == 125e6 and parse_size("1 kB") == parse_size("1K") == 1e3
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, "1e400", "1e400MB", float("-inf")])

@@ -121,6 +121,32 @@ def test_a_list_picks_by_name_and_lists_the_names_otherwise() -> None:
             "(--daemonset NAME") in str(info.value)
 
 
+@pytest.mark.parametrize(("weight", "ok"), [(500, False), (0, False), (1, True), (100, True)])
+def test_a_preferred_node_affinitys_weight_is_checked(tmp_path: Path, weight: int, ok: bool) -> None:
+    """Audit 34: ``validatePreferredSchedulingTerms`` refuses a weight outside 1-100; it was accepted."""
+    term = f"[{{weight: {weight}, preference: {{}}}}]"
+    path = write(tmp_path, edit(("    spec:\n      containers:", "    spec:\n      affinity: {nodeAffinity: "
+                                 f"{{preferredDuringSchedulingIgnoredDuringExecution: {term}}}}}\n      containers:")))
+    if ok:
+        assert load_daemonset(path).spec.name == "agent"
+        return
+    with pytest.raises(ManifestError, match=r"preferredDuringSchedulingIgnoredDuringExecution\[0\]\.weight: must be "
+                                            rf"in the range 1-100, got the number {weight}"):
+        load_daemonset(path)
+
+
+def test_one_daemonset_defined_twice_is_named_not_a_choice(tmp_path: Path) -> None:
+    """Audit 34: two objects of one key asked for --daemonset NAMESPACE/NAME, which cannot tell them apart."""
+    one = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds}\nspec:\n  selector: {matchLabels: {app: x}}\n" \
+          "  template: {metadata: {labels: {app: x}}, spec: {containers: [{name: c, image: i}]}}\n"
+    path = tmp_path / "twice.yaml"
+    path.write_text(one + "---\n" + one, encoding="utf-8")
+    for name in (None, "ds", "default/ds"):
+        with pytest.raises(ManifestError) as info:
+            load_daemonset(path, name=name)
+        assert str(info.value) == f"{path}:8: default/ds is defined twice in this file (also at line 1): keep one"
+
+
 def test_a_typed_daemonset_list_needs_no_kind_on_its_items(tmp_path: Path) -> None:
     item = yaml.safe_load(BASE)
     del item["kind"], item["apiVersion"]

@@ -30,6 +30,7 @@ def timeline(rows: list[tuple]) -> pd.DataFrame:
     frame["unavailable"] = 4 - frame["available"]
     frame["terminating"] = 0
     frame["pending"] = 0
+    frame["extra_pods"] = frame["surge"]
     return frame[list(TIMELINE_COLUMNS)]
 
 
@@ -99,7 +100,7 @@ class TestSummarize:
             "min_available_fraction": 0.5,
             "max_unavailable_observed": 2,
             "unavailable_node_seconds": 35.0,
-            "max_surge_observed": 2,
+            "max_surge_observed": 2, "max_extra_pods": 2,
             "node_downtime_p50_s": 25.0,
             "node_downtime_p95_s": pytest.approx(38.5),  # linear interpolation, not-desired excluded
             "node_downtime_max_s": 40.0,

@@ -287,6 +287,18 @@ def test_duplicate_taints(tmp_path: Path) -> None:
         load_nodes(write(tmp_path, node_doc("a", spec={"taints": taints})))
 
 
+@pytest.mark.parametrize(("taint", "message"), [
+    ({"key": "bad key!/x/y", "effect": NO_SCHEDULE}, r"spec.taints\[0\].key: invalid label key 'bad key!/x/y'"),
+    ({"key": "ok/key", "value": "two words", "effect": NO_SCHEDULE},
+     r"spec.taints\[0\].value: invalid label value 'two words'"),
+])
+def test_a_taint_is_checked_as_the_api_server_checks_it(tmp_path: Path, taint: dict, message: str) -> None:
+    """Audit 34: ``validateNodeTaints`` refuses a key that is no qualified name and a value that is no label
+    value; such a node list was taken, its node excluded by an "untolerated taint bad key!/x/y"."""
+    with pytest.raises(ConfigError, match=message):
+        load_nodes(write(tmp_path, node_doc("a", spec={"taints": [taint]})))
+
+
 @pytest.mark.parametrize(("text", "line", "message"), [
     ('{"kind": "List",\n "items": [\n  {"metadata": {"name": "a"},}\n ]}', 3,
      "JSON syntax error: Expecting property name enclosed in double quotes (column 30)"),

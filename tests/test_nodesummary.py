@@ -45,3 +45,19 @@ def test_first_daemon_pod_is_bound_then_oldest() -> None:
     bound_tie = Pod(3, 0, 2, 5.0, scheduled=True)
     assert first_daemon_pod([unbound_old, bound_tie, bound_new]) is bound_new
     assert first_daemon_pod([unbound_old]) is unbound_old
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_POD, min_size=1, max_size=5), st.integers(0, 2), st.booleans())
+def test_extra_counts_every_bound_pod_beyond_the_first(specs: list[tuple[int, int, bool, str, bool, bool]],
+                                                      revision: int, desired: bool) -> None:
+    """Audit 35: the pods a desired node holds beyond one, terminating ones included (the scheduler
+    counts their requests until they are gone), not only two live pods (surge): finished pods and
+    unbound ones hold nothing; a node that is not desired counts none, as for surge."""
+    pods = _pods(specs)
+    held = sum(p.scheduled and p.phase not in (FAILED,) for p in pods)
+    fields = unpack(summary_key(pods, revision, 0.0, desired, 0.0)[0])
+    assert fields[5] == (max(held - 1, 0) if desired else 0)
+    assert fields[3] <= fields[5]  # two live pods bound: at least one extra
+    assert fields[4] == sum(p.deleting for p in pods) and fields[6] == sum(
+        p.revision == revision and p.phase == PENDING and not p.deleting for p in pods)

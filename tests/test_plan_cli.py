@@ -612,6 +612,10 @@ def test_the_reproduce_line_gives_the_version_the_plan_simulated(tmp_path, capsy
                          "a fraction (0.95), not both"),
     ("--window-probability", "0.95%", "argument --window-probability: a probability of 0.95% is almost none"),
     ("--confidence", "0.95%", "argument --confidence: a probability of 0.95% is almost none"),
+    # audit 34: taken without a word
+    ("--confidence", "0.3", "argument --confidence: must be at least 0.5 (50%): a verdict at a lower confidence is "
+                            "more likely wrong than right, got '0.3'"),
+    ("--min-ready-seconds", "0,10,0", "argument --min-ready-seconds: 0 is given twice; give each value once"),
 ])
 def test_a_window_without_its_unit_and_a_fraction_written_as_a_percent_are_refused(tmp_path, capsys, flag, value,
                                                                                   said):

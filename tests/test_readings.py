@@ -259,21 +259,36 @@ def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:
     assert budget_rounding(summary, slo, {c: (1000, 1000) for c in range(4)}) == []  # 5% of 1,000 is 50: no rounding
 
 
-def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named(tmp_path) -> None:
+def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named() -> None:
     """fluentd-1000's durations were mostly its last 1% of nodes (the straggler tail), and no report
-    said so (audit 18): 99% updated by 2m42s of a 19m26s rollout. Named when some configuration's
-    99% time is at most 60% of its duration; read from timelines.parquet a batch at a time."""
+    said so (audit 18). Named when some configuration's 99% time (runs.csv ``done_99_s``: an
+    available new pod, audit 35: not the timeline's updated count, which counts a pod once it
+    exists) is at most 60% of its duration, with why: slow nodes where the slowest node's downtime
+    is far above the median's, else the budget's last batch."""
     from rollsim.present.readings import last_nodes_share
 
-    times = [0.0, 100.0, 160.0, 1000.0]
-    timelines = pd.DataFrame({"config": [0] * 4 + [1] * 4, "replication": [0] * 8, "time_s": times * 2,
-                              "desired": [200] * 8, "updated": [0, 150, 198, 200, 0, 100, 150, 200]})
-    path = tmp_path / "timelines.parquet"
-    timelines.to_parquet(path)
-    runs = pd.DataFrame({"config": [0, 1], "replication": [0, 0], "completed": [True, True], "nodes": [200, 200],
-                         "duration_s": [1000.0, 1000.0]})
-    summary = pd.DataFrame({"config": [0, 1], "label": ["tail", "even"]})
-    [line] = last_nodes_share(path, runs, summary)
-    assert "99% of the nodes were updated by" in line and "tail: 2m40s of 16m40s; even: 16m40s of 16m40s" in line
-    assert last_nodes_share(path, runs.assign(config=[1, 1], replication=[0, 1]), summary) == []  # 99% at the end
-    assert last_nodes_share(None, runs, summary) == []
+    runs = pd.DataFrame({"config": [0, 1, 2, 3], "replication": [0] * 4, "completed": [True] * 4, "nodes": [200] * 4,
+                         "duration_s": [1000.0, 1000.0, 30.0, 100.0], "done_99_s": [160.0, 1000.0, 15.0, 50.0],
+                         "node_downtime_p50_s": [60.0, 60.0, 15.0, 0.0],
+                         "node_downtime_max_s": [900.0, 70.0, 15.0, 0.0]})
+    summary = pd.DataFrame({"config": [0, 1, 2, 3], "label": ["tail", "even", "99 at once", "surge"]})
+    [line] = last_nodes_share(runs, summary)
+    assert "99% of the nodes had an available new pod by" in line
+    assert ("tail: 2m40s of 16m40s (slow nodes); even: 16m40s of 16m40s; 99 at once: 15s of 30s "
+            "(the budget's last batch); surge: 50s of 1m40s.") in line  # no downtime: which is not told
+    assert last_nodes_share(runs[runs["config"] == 1], summary) == []  # 99% at the end
+    assert last_nodes_share(runs.drop(columns="done_99_s"), summary) == []  # a folder from before done_99_s
+
+
+def test_identical_nodes_in_one_batch_name_no_last_nodes() -> None:
+    """Audit 35: 100 identical nodes updated at once (constant timings) were said to have their
+    last 1% take two thirds of the rollout (the new pods existed at 5 s of 15 s)."""
+    import rollsim
+    from rollsim.present.readings import last_nodes_share
+
+    scenario = rollsim.build_scenario(nodes=100, max_unavailable="100%", controller="ideal", schedule=1, pull=2,
+                                      start=3, ready=4, terminate=5, probe_period=0)
+    s = rollsim.simulate(scenario, seed=1).summary
+    assert s["done_99_s"] == s["duration_s"] == 15.0
+    runs = pd.DataFrame([{**s, "config": 0, "replication": 0}])
+    assert last_nodes_share(runs, pd.DataFrame({"config": [0], "label": ["all at once"]})) == []

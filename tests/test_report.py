@@ -554,6 +554,23 @@ def test_one_configuration_is_counted_in_the_singular(tmp_path) -> None:
     assert "which change during the run" in md and "differ by configuration" not in md
 
 
+def test_one_desired_count_in_every_run_is_not_said_to_differ_by_configuration(tmp_path) -> None:
+    """Audit 35: 2 NotReady nodes of 100 left 98 desired in every run of both configurations, and the
+    report said the count "differs by configuration" (the scenarios' 100 is not the runs' 98)."""
+    from rollsim.cli import main
+
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text("name: e\nreplications: 1\nseed: 1\nscenario:\n  cluster: {nodes: 100, not_ready_nodes: 2}\n"
+                          "  controller: {mode: ideal}\nvariants:\n  - {name: mu3, strategy.max_unavailable: 3}\n"
+                          "  - {name: mu4, strategy.max_unavailable: 4}\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "DaemonSet differs by configuration" not in md and "which differ by configuration" not in md
+    assert "DaemonSet update on 100 nodes (98 run the DaemonSet:" in md
+    assert "| nodes that run the DaemonSet | 98 (see the results table) |" in md
+    assert "which are 98 in every run" in md
+
+
 def test_a_fault_and_a_clock_skew_read_in_words_in_the_results_table_as_in_the_labels(tmp_path) -> None:
     """The bad-image study's results table said ``crashloop:0.02`` in its "new pods" column (and the
     clock-skew study ``300:0.05``) where its row's label and every finding said "2% of new pods

@@ -86,6 +86,31 @@ def test_a_surge_over_its_moments_budget_says_by_how_much(joining) -> None:
     assert why.startswith("Max surge can exceed the budget by a few pods")
 
 
+def test_the_surge_cost_counts_the_old_pods_terminating_beside_their_new_ones() -> None:
+    """Audit 35: with maxSurge 10 each wave's old pods terminate beside their new ones while the next
+    wave's new pods start: 20 pods beyond one a node (runs.csv ``max_extra_pods``), whose requests the
+    scheduler counts, where the finding said 10.
+    """
+    import rollsim
+
+    scenario = rollsim.build_scenario(nodes=100, max_surge="10", max_unavailable="0", controller="ideal", schedule=1,
+                                      pull=2, start=3, ready=4, terminate=5, probe_period=0)
+    s = rollsim.simulate(scenario, seed=1).summary
+    assert (s["max_surge_observed"], s["max_extra_pods"]) == (10, 20)
+    summary = pd.DataFrame([{"config": 0, "label": "surge10", "runs": 1, "completed": 1, "duration_s_mean": 105.0,
+                             "max_surge_observed_max": 10, "max_extra_pods_max": 20}])
+    sc = {"max_surge": 10, "max_unavailable": 0, "desired_nodes": 100, "requests_cpu_millis": 100,
+          "requests_memory_bytes": 200 * 2**20}
+    line = surge_costs(summary, {0: sc}, {0: SurgeBudget(10, 10, 0)})[0]
+    assert line == ("surge10: up to 10 nodes ran two agents at once (maxSurge 10 = 10 pods), requesting 1 CPU "
+                    "(10 × 100m) and 2 GiB (10 × 200Mi) more than delete-first; with the old pods still terminating "
+                    "beside their new ones (the scheduler counts a terminating pod's requests until it is gone), the "
+                    "runs held up to 20 pods beyond one a node at once, requesting 2 CPU (20 × 100m) and 3.9 GiB "
+                    "(20 × 200Mi).")
+    older = surge_costs(summary.drop(columns="max_extra_pods_max"), {0: sc}, {0: SurgeBudget(10, 10, 0)})[0]
+    assert "beyond one a node" not in older and older.endswith("(10 × 200Mi) more than delete-first.")  # from before
+
+
 def test_the_surge_cost_names_the_host_paths_the_two_pods_share() -> None:
     """Audit 18 B5: fluentd's surge cost was CPU and memory alone, but its pods mount /var/log read-write:
     on a surging node the old and the new agent both read and write it. The finding names the hostPath
@@ -107,3 +132,15 @@ def test_the_surge_cost_names_the_host_paths_the_two_pods_share() -> None:
                                {0: SurgeBudget(101, 101, 2)})
     assert read_only.endswith("hostPath volume /var/log (read-only): both only read that host path while they "
                               "overlapped (every mount is read-only: neither wrote there).")
+
+
+def test_a_plans_surge_cost_says_what_its_runs_held_with_the_terminating_pods() -> None:
+    """The plan's answer and relaxations word their cost with ``surge_cost_words``: past the surge, what
+    the runs held with old pods terminating beside their new ones (plan.json ``extra_pods_held``)."""
+    from rollsim.present.surge_budget import surge_cost_words
+
+    words = surge_cost_words(100, 100, 100.0, 0.0, [], held=139)
+    assert words.startswith("100 pods, requesting 10 CPU (100 × 100m) more than delete-first; a run can hold")
+    assert words.endswith("the runs held up to 139 pods beyond one a node at once, requesting 13.9 CPU (139 × 100m)")
+    assert "beyond one a node" not in surge_cost_words(100, 100, 100.0, 0.0, [], held=100)
+    assert "beyond one a node" not in surge_cost_words(100, 100, 100.0, 0.0, [])  # a plan from before

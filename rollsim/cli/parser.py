@@ -223,7 +223,7 @@ def build_parser(scenario_flags: bool = True, plan_flags: bool = True) -> argpar
                      help="write the timeline: PATH.prom in the Prometheus text format (timestamps in ms), "
                           "PATH.om in OpenMetrics (for promtool backfilling), PATH.parquet, PATH.json (an array of "
                           "rows), anything else as CSV")
-    sim.add_argument("--timeline-start", type=checked(epoch_seconds), default=0.0, metavar="TIME",
+    sim.add_argument("--timeline-start", type=checked(epoch_seconds), metavar="TIME",
                      help="the wall-clock time of the update's start in --timeline's .prom/.om samples: "
                           "ISO 8601 (2024-06-01T12:00:00Z) or Unix seconds (default 0)")
     sim.add_argument("--json", action="store_true", help="the same as -o json (deprecated)")

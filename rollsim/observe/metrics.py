@@ -22,17 +22,18 @@ from rollsim.observe.columns import column, rows
 if TYPE_CHECKING:
     from rollsim.observe.columns import Table
 
-__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "lowest_available", "on_no_node",
-           "SUMMARY_KEYS"]
+__all__ = ["unavailable_node_seconds", "peak_overlap", "summarize", "lowest_available", "on_no_node", "done_by_s",
+           "DONE_SHARE", "SUMMARY_KEYS"]
 
 SUMMARY_KEYS = (
     "nodes", "completed", "duration_s", "updated", "min_available", "min_available_fraction",
-    "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed",
+    "max_unavailable_observed", "unavailable_node_seconds", "max_surge_observed", "max_extra_pods",
     "node_downtime_p50_s", "node_downtime_p95_s", "node_downtime_max_s",
     "stalled", "stalled_at_s", "unavailable_at_end", "peak_concurrent_pulls", "mean_pull_s",
     "registry_bytes_served", "unschedulable_pods", "preemptions", "preempted_cpu_millis", "preempted_memory_bytes",
     "rolled_back", "rollback_done_s",
 )
+DONE_SHARE = 0.99  # a run's ``done_99_s``: when this share of its desired nodes had an available new pod
 _SLICE = 1 << 16
 # (start, end) pairs, or the same numbers flat: start0, end0, start1, end1, ...
 Intervals = Sequence[tuple[float, float]] | Sequence[float] | np.ndarray
@@ -141,6 +142,27 @@ def on_no_node(timeline: Table, desired_at_end: int, status_desired: bool = Fals
     return desired_at_end == 0 and not column(timeline, "desired").any() and not status_desired
 
 
+def done_by_s(nodes: Table, share: float) -> float | None:
+    """When ``share`` of the desired nodes had an available new pod: the ⌈share × desired⌉-th
+    earliest ``new_available_at_s`` among them (``None`` when fewer got one, 0 with no desired node).
+    What the report's reading of a rollout's last nodes compares with its duration
+    (``rollsim.present.readings.last_nodes_share``).
+    """
+    if not rows(nodes):
+        return 0.0
+    times = column(nodes, "new_available_at_s", float)[column(nodes, "desired", bool)]
+    if len(times) == 0:
+        return 0.0
+    k = math.ceil(share * len(times) - 1e-9)
+    done = np.sort(times[~np.isnan(times)])
+    return float(done[k - 1]) if 0 < k <= len(done) else (0.0 if k <= 0 else None)
+
+
+def _peak(timeline: Table, level: str) -> int:
+    """The most of a timeline's ``level`` at any moment (0 without rows, or for a table from before the level)."""
+    return int(column(timeline, level).max()) if rows(timeline) and level in timeline else 0
+
+
 def _mean_duration(intervals: Intervals) -> float | None:
     """The mean of ``end - start`` (numpy's pairwise sum), None without intervals."""
     if not len(intervals):
@@ -197,12 +219,12 @@ def summarize(
         "min_available_fraction": _min_fraction(timeline, desired),
         "max_unavailable_observed": 0 if empty else int(unavailable.max()),
         "unavailable_node_seconds": unavailable_node_seconds(timeline, end),
-        "max_surge_observed": 0 if empty else int(column(timeline, "surge").max()),
+        "max_surge_observed": _peak(timeline, "surge"),
+        "max_extra_pods": _peak(timeline, "extra_pods"),  # terminating ones too: what a surge holds in the scheduler
         "node_downtime_p50_s": _percentile(downtime, 50),
         "node_downtime_p95_s": _percentile(downtime, 95),
         "node_downtime_max_s": float(downtime.max()) if len(downtime) else None,
-        "stalled": stalled_at is not None,
-        "stalled_at_s": None if stalled_at is None else float(stalled_at),
+        "stalled": stalled_at is not None, "stalled_at_s": None if stalled_at is None else float(stalled_at),
         "unavailable_at_end": 0 if empty else int(unavailable[-1]),
         "peak_concurrent_pulls": peak_overlap(pulls),
         "mean_pull_s": _mean_duration(pulls),

@@ -3,7 +3,8 @@ desired, has it an available pod, is it updated, has it two pods; how many pods 
 how many pending), packed in one int, its key.
 
 Bits 0-3 of a key say desired, available, updated, surge (all 0 if the node is not desired),
-bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pending pods.
+bits 4-35 count terminating pods (fewer than 2**32 on a node), bits 36-43 the extra pods (fewer
+than 256 on a node), the bits above pending pods.
 * updated: the node's first pod of the DaemonSet, terminating ones too, in
   ``podByCreationTimestampAndPhase`` order (bound ones first, then the oldest:
   ``rollsim.controller.pods.first_daemon_pod``, the rule the controller's status uses) is of the
@@ -14,6 +15,10 @@ bits 4-35 count terminating pods (fewer than 2**32 on a node), the bits above pe
 * surge: two pods bound to the node (``spec.nodeName`` set: the scheduler has counted their requests
   there), neither Failed nor terminating: two agents at once, or one about to start beside the other.
   A surge pod the scheduler could not place is not on the node.
+* extra: the pods bound to a desired node beyond its first, terminating ones included (all of
+  them hold their requests in the scheduler's count until they are gone): a surge's second pod,
+  and an old pod terminating beside its available new one (audit 35: maxSurge 10 held 20 pods
+  beyond one a node while each wave's old pods terminated beside the next wave's new ones).
 * pending: pods of the current revision, not terminating, in phase Pending (created, not yet
   Running: unbound ones too), as ``kube_pod_status_phase{phase="Pending"}`` counts them.
 A finished pod (phase Failed or Succeeded: rejected or evicted by its kubelet) that is not being
@@ -28,9 +33,12 @@ from collections.abc import Sequence
 
 from rollsim.controller.pods import FAILED, PENDING, SUCCEEDED, Pod, first_daemon_pod
 
-__all__ = ["LEVELS", "summary_key", "unpack"]
+__all__ = ["LEVELS", "PENDING_BIT", "summary_key", "unpack"]
 
-LEVELS = ("desired", "available", "updated", "surge", "terminating", "pending")  # a summary's fields
+LEVELS = ("desired", "available", "updated", "surge", "terminating", "extra", "pending")  # a summary's fields
+
+
+PENDING_BIT = 44  # where a key's count of pending pods begins
 
 
 def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: bool,
@@ -42,13 +50,14 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
     only through whether it is the node's first pod (updated), as one among ``pods`` would.
     """
     new_ready = new_available = False
-    terminating = pending = bound = current = 0
+    terminating = pending = bound = current = held = 0
     available = False
     for p in pods:
         is_new = p.revision == revision
         current += is_new
         if p.deleting:
             terminating += 1
+            held += p.scheduled
             continue
         phase = p.phase
         if phase == FAILED or phase == SUCCEEDED:
@@ -68,8 +77,9 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
                 available = True
                 if is_new:
                     new_available = True
-    key = terminating << 4 | pending << 36
+    key = terminating << 4 | pending << PENDING_BIT
     if desired:
+        key |= min(max(bound + held - 1, 0), 255) << 36
         key |= 1
         if available:
             key |= 2
@@ -87,6 +97,7 @@ def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: b
     return key, new_ready, new_available
 
 
-def unpack(key: int) -> tuple[int, int, int, int, int, int]:
+def unpack(key: int) -> tuple[int, int, int, int, int, int, int]:
     """The summary a key stands for, its fields in the order of ``LEVELS``."""
-    return key & 1, key >> 1 & 1, key >> 2 & 1, key >> 3 & 1, key >> 4 & 0xFFFFFFFF, key >> 36
+    return (key & 1, key >> 1 & 1, key >> 2 & 1, key >> 3 & 1, key >> 4 & 0xFFFFFFFF, key >> 36 & 0xFF,
+            key >> PENDING_BIT)

@@ -25,7 +25,7 @@ from rollsim.controller.pods import FAILED, PENDING, Pod
 from rollsim.observe.columns import Columns
 from rollsim.observe.firstfailed import FirstFailed
 from rollsim.observe.levels import level_rows
-from rollsim.observe.nodesummary import LEVELS, summary_key, unpack
+from rollsim.observe.nodesummary import LEVELS, PENDING_BIT, summary_key, unpack
 from rollsim.spec.eligibility import node_should_run_daemon_pod
 from rollsim.spec.node import PodPlacement
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Recorder", "TIMELINE_COLUMNS", "NODE_COLUMNS"]
 
 TIMELINE_COLUMNS = (
-    "time_s", "desired", "available", "unavailable", "updated", "surge", "terminating", "pending",
+    "time_s", "desired", "available", "unavailable", "updated", "surge", "terminating", "pending", "extra_pods",
 )
 NODE_COLUMNS = (
     "node", "desired", "old_deleted_at_s", "new_created_at_s", "new_scheduled_at_s", "new_pulled_at_s",
@@ -190,7 +190,7 @@ class Recorder:
                     key |= 2
                     new_available = new_ready
             elif p.revision == rev:  # updated; pending until it runs (Failed: neither pending nor an agent)
-                key = 1 << 36 | 4 if p.phase == PENDING else 4
+                key = 1 << PENDING_BIT | 4 if p.phase == PENDING else 4
             else:
                 key = 0  # an old pod not Ready: running (a crash loop, a dead node, lost readiness) or Failed
             if self.desired[node]:
@@ -318,6 +318,7 @@ class Recorder:
             "surge": levels["surge"],
             "terminating": levels["terminating"],
             "pending": levels["pending"],
+            "extra_pods": levels["extra"],
         }
         names = kept.names
         nodes = {

@@ -20,7 +20,7 @@ from rollsim.spec.duration import read_duration
 from rollsim.spec.kinds import non_negative_integer
 from rollsim.spec.quantity import int64_amount
 
-__all__ = ["Constraints", "HORIZON_WINDOWS", "parse_duration", "parse_fraction", "parse_probability"]
+__all__ = ["Constraints", "HORIZON_WINDOWS", "MIN_CONFIDENCE", "parse_duration", "parse_fraction", "parse_probability"]
 
 # A plan's runs are cut at this many windows (``rollsim.plan.run.with_horizon``): a run that
 # long cannot fit the window, and one pod at a time on thousands of nodes would run for days.
@@ -58,6 +58,9 @@ def parse_probability(value: Any) -> float:
     return x
 
 
+MIN_CONFIDENCE = 0.5  # below it a bound is more likely wrong than right
+
+
 @dataclass(frozen=True, slots=True)
 class Constraints:
     """The limits a recommended setting must respect (see the module docstring)."""
@@ -80,6 +83,9 @@ class Constraints:
         for name in ("window_probability", "confidence"):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name} must be strictly between 0 and 1, got {getattr(self, name)!r}")
+        if self.confidence < MIN_CONFIDENCE:
+            raise ValueError(f"confidence must be at least {MIN_CONFIDENCE:g}: a verdict at a lower confidence is more "
+                             f"likely wrong than right, got {self.confidence!r}")
         for name in ("surge_pods", "surge_cpu_millis", "surge_memory_bytes"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):

@@ -434,6 +434,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "least_note": least_note,  # why no least is named (the answer is its own; not looked for), or None
             # what the runs showed at once: a sync's creates can land before its deletes (README, "Surge overlap")
             "extra_pods_observed": chosen.max_surge_observed,
+            # and with the old pods still terminating beside their new ones (their requests counted till gone)
+            "extra_pods_held": chosen.max_extra_pods,
         }
     return {
         "rollsim": importlib.metadata.version("rollsim"), "model_version": MODEL_VERSION,

@@ -251,6 +251,14 @@ class Evidence:
         """The most surge pods any replication had at once."""
         return max(int(s.get("max_surge_observed") or 0) for s in self.summaries)
 
+    @property
+    def max_extra_pods(self) -> int | None:
+        """The most pods beyond one a node any replication had at once, old pods terminating beside
+        their new ones included (``max_extra_pods``); None for runs kept before that metric.
+        """
+        held = [s.get("max_extra_pods") for s in self.summaries]
+        return max(int(h) for h in held if h is not None) if all(h is not None for h in held) else None
+
     def keeps_floor(self, c: Constraints) -> bool:
         """No replication fell below the floor while it ran, finished or not (a tiny slack for
         float division): what a larger budget can only worsen, so what the top's search bisects on.

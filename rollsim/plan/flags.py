@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rollsim.io.outputs import output_folder
-from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction, parse_probability
+from rollsim.plan.constraints import MIN_CONFIDENCE, Constraints, parse_duration, parse_fraction, parse_probability
 from rollsim.plan.request import PlanRequest
 from rollsim.plan.search import SearchSettings
 from rollsim.spec.duration import is_bare_number
@@ -73,9 +73,26 @@ def _as_written(value: float) -> str:
     return getattr(value, "written", f"{value:.12g}")
 
 
+def _confidence(text: str) -> float:
+    """``--confidence``: a probability of at least one half (audit 34: 0.3 was taken, a bound more
+    likely wrong than right).
+    """
+    value = _probability(text)
+    if value < MIN_CONFIDENCE:
+        raise ValueError(f"must be at least {MIN_CONFIDENCE:g} (50%): a verdict at a lower confidence is more likely "
+                         f"wrong than right, got {text!r}")
+    return value
+
+
 def _seconds_list(text: str) -> tuple[float, ...]:
-    """The minReadySeconds values, each whole seconds as the API's int32 field takes them (``RULES``)."""
-    return tuple(RULES["min_ready_seconds"](v) for v in text.split(","))
+    """The minReadySeconds values, each whole seconds as the API's int32 field takes them (``RULES``),
+    each once (audit 34: ``0,0`` was taken as ``0`` without a word).
+    """
+    values = tuple(RULES["min_ready_seconds"](v) for v in text.split(","))
+    twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if twice is not None:
+        raise ValueError(f"{twice:g} is given twice; give each value once, got {text!r}")
+    return values
 
 
 def _window(text: str) -> float:
@@ -154,7 +171,7 @@ def add_plan_arguments(p: argparse.ArgumentParser, live_flags: Callable[[Any], N
                         "is run 59 times for 0.95, 299 for 0.99, at --confidence 0.95); without --window, the share "
                         "of rollouts that must finish at all where a family stalled or can (maxSurge with "
                         "minReadySeconds)")
-    c.add_argument("--confidence", type=_checked(_probability), default=0.95, metavar="C",
+    c.add_argument("--confidence", type=_checked(_confidence), default=0.95, metavar="C",
                    help="confidence of the window and \"as fast\" verdicts and of the stall-risk bound (default 0.95)")
     c.add_argument("--surge-pods", type=_checked(non_negative_integer), metavar="N", help="extra pods at once")
     c.add_argument("--surge-cpu", type=_checked(RULES["requests_cpu"]), metavar="CPU", help="extra CPU at once, e.g. 4")

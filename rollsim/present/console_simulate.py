@@ -4,6 +4,7 @@ data (``simulate_document``). Pure functions, as in ``rollsim.present.console``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -190,11 +191,21 @@ def _budget_note(result: Any, budget: int) -> list[str]:
     # with maxSurge the controller replaces their unavailable old pods outside both budgets: no note
     surging = not is_zero(sc.daemonset.strategy.max_surge)
     held = [] if surging else [node for node in final if not node.ready and runs_at_start(node, sc.daemonset)]
-    gone = sum(not kubelet_alive(node) for node in held)  # Ready=Unknown: a deletion there is never confirmed
-    if gone:
-        notes.append(f"the old pods of {count_of(gone, 'NotReady node')} (Ready=Unknown), not Ready, are deleted at "
-                     "once but stay terminating on a kubelet that is gone, and count against maxUnavailable for as "
-                     "long (rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
+    dead = [node for node in held if not kubelet_alive(node)]  # Ready=Unknown: a deletion there is never confirmed
+    gone = len(dead)
+    # a node updated before its kubelet went (its new pod created: non-surge, only once the old one was gone)
+    # holds a new pod marked not Ready, not an old pod stuck terminating (audit 35: both were called the latter)
+    created = dict(zip(result.node_columns["node"], result.node_columns["new_created_at_s"]))
+    updated = sum(not math.isnan(created.get(node.name, math.nan)) for node in dead)
+    if gone > updated:
+        notes.append(f"the old pods of {count_of(gone - updated, 'NotReady node')} (Ready=Unknown), not Ready, are "
+                     "deleted at once but stay terminating on a kubelet that is gone, and count against "
+                     "maxUnavailable for as long (rollingUpdate counts every node's pods), not in max unavailable "
+                     "(desired nodes only)")
+    if updated:
+        notes.append(f"the new pods of {count_of(updated, 'node')} updated before going NotReady (Ready=Unknown) "
+                     "are marked not Ready and count against maxUnavailable while the node is NotReady "
+                     "(rollingUpdate counts every node's pods), not in max unavailable (desired nodes only)")
     # Ready=False: the kubelet confirms the deletion within the grace period. Only nodes NotReady from the start
     # have pods not Ready (taken as found): a node that reports Ready=False later keeps its pods Ready (the node
     # lifecycle controller does not call MarkPodsNotReady), so they are replaced within the budget

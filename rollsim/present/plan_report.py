@@ -186,7 +186,8 @@ def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> s
     if pods == 0:
         return "0 pods"
     return surge_cost_words(pods, int(answer.get("extra_pods_observed") or 0), daemonset["requests_cpu_millis"],
-                            daemonset["requests_memory_bytes"], daemonset.get("host_paths") or [])
+                            daemonset["requests_memory_bytes"], daemonset.get("host_paths") or [],
+                            held=int(answer.get("extra_pods_held") or 0))
 
 
 def _simulated(plan: Mapping[str, Any]) -> list[tuple]:

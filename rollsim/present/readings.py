@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
@@ -354,63 +353,56 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
     return out
 
 
-LAST_NODES = 0.01  # the slowest share of the nodes whose wait ``last_nodes_share`` names
+LAST_NODES = 0.01  # the slowest share of the nodes whose wait ``last_nodes_share`` names (runs.csv ``done_99_s``)
+TAIL = 1.5  # a node's update taking this many times the median one's: slow nodes, not the budget's last batch
 
 
-def _first_times_updated(timelines: Path, share: float) -> dict[tuple[int, int], float]:
-    """Each run's first instant with at least ``share`` of its desired nodes updated, read from
-    ``timelines.parquet`` a batch at a time (five of its columns: the report's frames hold others).
+def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """How much of each rollout its last 1% of nodes took: per configuration, the median over its
+    completed runs of when 99% of the desired nodes had an available new pod (``done_99_s``) against
+    the median duration, named when that is at most 60% of the duration for some configuration
+    (audit 18: the default straggler tail set most of fluentd-1000's durations, and no report said
+    so). Where it is, the reading says why: slow nodes where the slowest node's downtime is
+    ``TAIL`` times the median node's or more, else the budget's last batch (audit 35: 99 nodes of
+    100 at once, the hundredth after them, with constant timings); neither where no node had any
+    downtime (a surge). Before ``done_99_s`` (a results
+    folder written before it) nothing is read: the timeline's updated count, read then, counts a
+    node once its new pod exists, not once it is available, and named a gap every rollout has.
     """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from rollsim.sweep.results import damaged_table
-
-    firsts: dict[tuple[int, int], float] = {}
-    try:  # each page checked against its checksum, as load_results reads the table's other columns
-        with pq.ParquetFile(timelines, page_checksum_verification=True) as f:
-            if not {"updated", "desired"} <= set(f.schema_arrow.names):
-                return firsts
-            for batch in f.iter_batches(columns=["config", "replication", "time_s", "desired", "updated"],
-                                        batch_size=1 << 16):
-                frame = batch.to_pandas()
-                done = frame[frame["updated"].to_numpy() >= np.ceil(share * frame["desired"].to_numpy() - 1e-9)]
-                for key, t in done.groupby(["config", "replication"])["time_s"].min().items():
-                    k = (int(key[0]), int(key[1]))
-                    firsts[k] = min(firsts.get(k, math.inf), float(t))
-    except (OSError, pa.ArrowException) as exc:
-        raise damaged_table(timelines, exc) from None
-    return firsts
-
-
-def last_nodes_share(timelines: Path | None, runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
-    """How much of each rollout its slowest 1% of nodes took: per configuration, the median over
-    its completed runs of when 99% of the nodes were updated against the median duration, named
-    when that share is at most 60% of the duration for some configuration (audit 18: the default
-    straggler tail set most of fluentd-1000's durations, and no report said so).
-    """
-    if timelines is None or not timelines.is_file() or runs.empty or "duration_s" not in runs:
+    need = {"config", "completed", "nodes", "duration_s", "done_99_s"}
+    if runs.empty or not need <= set(runs.columns):
         return []
-    firsts = _first_times_updated(timelines, 1 - LAST_NODES)
     labels = dict(zip(summary["config"], summary["label"].astype(str)))
     pairs = []
     for key, rows in runs[runs["completed"].astype(str).str.lower() == "true"].groupby("config", sort=True):
         config = int(cast(Any, key))
-        if config not in labels or rows["nodes"].min() < 1 / LAST_NODES:
+        at = _numbers_or_nan(rows, "done_99_s").median()
+        if config not in labels or rows["nodes"].min() < 1 / LAST_NODES or not math.isfinite(at):
             continue
-        times = [firsts[(config, int(r))] for r in rows["replication"] if (config, int(r)) in firsts]
-        if not times:
-            continue
-        at, took = float(pd.Series(times).median()), float(rows["duration_s"].median())
-        pairs.append((labels[config], at, took))
-    if not any(took > 0 and at <= 0.6 * took for _, at, took in pairs):
+        took = float(rows["duration_s"].median())
+        slowest, median = (_numbers_or_nan(rows, c).median() for c in ("node_downtime_max_s", "node_downtime_p50_s"))
+        # no downtime to compare (a surge: no node goes without its agent): which of the two is not told
+        slow = None if not median > 0 else bool(slowest >= TAIL * median)
+        pairs.append((labels[config], float(at), took, slow))
+    if not any(took > 0 and at <= 0.6 * took for _, at, took, _ in pairs):
         return []
-    shown = "; ".join(f"{label}: {format_duration(at)} of {format_duration(took)}" for label, at, took in pairs)
-    return [f"How much of each rollout its slowest {100 * LAST_NODES:g}% of nodes took: "
-            f"{100 * (1 - LAST_NODES):g}% of the nodes were updated by (median over completed runs, of the median "
-            f"duration): {shown}. Where the first is far below the second, a few slow nodes set the duration (with "
-            "the default timings, the ready time's straggler tail: see the assumptions), not the budget."]
+    shown = "; ".join(f"{label}: {format_duration(at)} of {format_duration(took)}"
+                      + ("" if not took > 0 or at > 0.6 * took or slow is None else
+                         " (slow nodes)" if slow else " (the budget's last batch)")
+                      for label, at, took, slow in pairs)
+    return [f"How much of each rollout its last {100 * LAST_NODES:g}% of nodes took: "
+            f"{100 * (1 - LAST_NODES):g}% of the nodes had an available new pod by (median over completed runs, "
+            f"of the median duration): {shown}. Where the first is far below the second, the last nodes set the "
+            "duration, not the pace of the rest: slow nodes, whose update took far longer than the median node's "
+            "(with the default timings, the ready time's straggler tail: see the assumptions), or the budget's last "
+            "batch, begun only as the one before it finished."]
+
+
+def _numbers_or_nan(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``runs.csv``'s ``column`` as numbers, NaN where a run has none (or the column is missing)."""
+    if column not in rows:
+        return pd.Series(math.nan, index=rows.index)
+    return pd.to_numeric(rows[column], errors="coerce")
 
 
 def _numbers(rows: pd.DataFrame, column: str) -> pd.Series:

@@ -12,7 +12,7 @@ from typing import Any
 
 from rollsim.present.render import DASH, count_of, format_duration, format_number, format_setting, format_value
 from rollsim.present.report_tables import DESIRED_COLUMN
-from rollsim.present.study import desired_differs, same_and_varying
+from rollsim.present.study import desired_counts, desired_differs, desired_spread, same_and_varying
 from rollsim.present.summary_rows import num
 from rollsim.spec.describe import DESCRIPTION_LABELS
 from rollsim.spec.distributions import parse_distribution
@@ -35,12 +35,15 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
     same, varying = same_and_varying(scenarios)
     first = scenarios[0] if scenarios else {}
     differs = desired_differs(results)  # NotReady nodes, churn: the scenarios' count is not the runs'
+    counts = desired_counts(results)  # one count that every run ended with (NotReady nodes, the same everywhere)
+    one = format_number(next(iter(counts.values()))[0]) if differs and not desired_spread(results, counts) else ""
     # one cluster whose nodes run the DaemonSet in some configurations and not others (tolerations, a
     # nodeSelector: one on no node) is not clusters of different sizes: the results table's column says how many
     column = SETTINGS.get("desired_nodes", "desired_nodes") if "desired_nodes" in varying else DESIRED_COLUMN
     cluster = ("clusters of different sizes" if "nodes" in varying else
                f"{format_number(num(first.get('nodes')))} nodes "
-               + (f"(how many run the DaemonSet differs by configuration: “{column}” in the results table)"
+               + (f"({one} run the DaemonSet: “{column}” in the results table)" if one else
+                  f"(how many run the DaemonSet differs by configuration: “{column}” in the results table)"
                   if differs or "desired_nodes" in varying else
                   f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
     replications = e.get("replications")
@@ -51,7 +54,9 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                                        (" Settings common to all configurations:" if same else ""))])]
     if same:
         blocks.append(("table", ["setting", "value"],
-                       [[SETTINGS.get(k, k), ("by configuration (see the results table)" if len(s) > 1 else
+                       [[SETTINGS.get(k, k), (f"{one} (see the results table)" if one and k == "desired_nodes" else
+                                              "see the results table" if one else
+                                              "by configuration (see the results table)" if len(s) > 1 else
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else

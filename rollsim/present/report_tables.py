@@ -31,6 +31,7 @@ from rollsim.present.render import (
 from rollsim.present.study import (
     desired_counts,
     desired_differs,
+    desired_spread,
     fraction_limits,
     on_no_node,
     scenarios_by_config,
@@ -247,7 +248,11 @@ def desired_note(results: Results) -> list[tuple]:
     if not desired_differs(results):
         return []
     scenarios = scenarios_by_config(results).values()
-    differ = "differ by configuration" if len(scenarios) > 1 else "change during the run"
+    counts = desired_counts(results)
+    spread = desired_spread(results, counts)
+    moving = any(moves_nodes(s.get("node_changes") or ()) for s in scenarios)
+    differ = ("differ by configuration" if spread == "configuration" else "change during the run" if spread else
+              f"are {format_number(next(iter(counts.values()))[0])} in every run")
     text = ("Shares of available nodes, unavailable node-hours and node downtimes count the nodes that run the "
             f"DaemonSet (desired, as the DaemonSet's desiredNumberScheduled), which {differ}: see "
             f"“{DESIRED_COLUMN}”.")
@@ -260,7 +265,7 @@ def desired_note(results: Results) -> list[tuple]:
                  "which DaemonSet pods do not tolerate: it is not desired and not counted. A rollout that never "
                  "started therefore shows every desired node available and no unavailable node-hours, though "
                  "its NotReady nodes never got the new pod.")
-    if any(moves_nodes(s.get("node_changes") or ()) for s in scenarios):
+    if moving:
         text += (" Where nodes join or leave during the rollout, each moment's share is of the nodes desired at "
                  "that moment; the column gives the count at the end of the run.")
     return [("p", [("", text)])]

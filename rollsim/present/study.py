@@ -16,6 +16,7 @@ import pandas as pd
 from rollsim.present.others import others_shortfalls
 from rollsim.present.plotmath import pareto_front
 from rollsim.present.summary_rows import completed_every_run, num
+from rollsim.spec.churn import moves_nodes
 from rollsim.sweep.aggregate import ran_on_no_node
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint, by_condition
@@ -25,6 +26,7 @@ __all__ = [
     "decision_names",
     "desired_counts",
     "desired_differs",
+    "desired_spread",
     "fraction_limits",
     "hours_tied",
     "key_words",
@@ -79,6 +81,21 @@ def desired_differs(results: Results, counts: Mapping[Any, tuple[int, int]] | No
     scen = scenarios_by_config(results)
     return any(lo != hi or num(scen.get(c, {}).get("desired_nodes", lo)) != lo
                for c, (lo, hi) in (desired_counts(results) if counts is None else counts).items())
+
+
+def desired_spread(results: Results, counts: Mapping[Any, tuple[int, int]] | None = None) -> str:
+    """How the runs' desired nodes (``desired_counts``) vary: ``"configuration"`` where configurations
+    differ, ``"run"`` where only the runs of a configuration do or nodes join or leave during a run,
+    ``""`` where every run ended with one count (audit 35: 2 NotReady nodes of 100 made every
+    configuration 98, and the report said the count "differs by configuration").
+    """
+    spans = set((desired_counts(results) if counts is None else counts).values())
+    if len(spans) > 1:
+        return "configuration"
+    if any(lo != hi for lo, hi in spans) or any(moves_nodes(s.get("node_changes") or ())
+                                                for s in scenarios_by_config(results).values()):
+        return "run"
+    return ""
 
 
 def on_no_node(results: Results) -> set[Any]:

@@ -27,8 +27,8 @@ from rollsim.spec.churn import change_kinds, moves_nodes
 from rollsim.spec.volumes import parse_host_path
 from rollsim.sweep.results import Results
 
-__all__ = ["SurgeBudget", "overlap_words", "shared_host_paths", "surge_budget", "surge_budgets", "surge_cost_words",
-           "surge_costs", "surge_requests"]
+__all__ = ["SurgeBudget", "held_words", "overlap_words", "shared_host_paths", "surge_budget", "surge_budgets",
+           "surge_cost_words", "surge_costs", "surge_requests"]
 
 _MAX_LINES = 8
 
@@ -133,17 +133,30 @@ def _surges(scenario: Mapping[str, Any]) -> bool:
     return surge_budget(scenario.get("max_surge", 0), 100) not in (0, None)
 
 
-def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBudget | None) -> tuple[str, bool]:
-    """One configuration's surge finding, and whether its surge went past its moment's budget."""
-    cost = surge_requests(int(surge), num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes")))
+def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBudget | None,
+                held: float = math.nan) -> tuple[str, bool]:
+    """One configuration's surge finding, and whether its surge went past its moment's budget.
+
+    An old pod deleted beside its available new pod runs its graceful shutdown there, its requests
+    still counted by the scheduler (``rollsim.cluster.scheduling``) until it is gone: the cost is of
+    the most pods beyond one a node at once, terminating ones included (``held``: runs.csv
+    ``max_extra_pods``, their most over the runs), where that is more than the surge (audit 35:
+    maxSurge 10 held 20 pods beyond one a node while each wave's old pods terminated beside the next
+    wave's new ones; the finding said 10).
+    """
+    cpu, memory = num(sc.get("requests_cpu_millis")), num(sc.get("requests_memory_bytes"))
+    cost = surge_requests(int(surge), cpu, memory)
     over = budget is not None and budget.over is not None and budget.over > 0
     extra = ""
     if budget is not None and over:  # a moving budget: over the one at that moment's desired count
         extra = f"; {budget.over} over the budget" + (" of its moment" if budget.low != budget.high else "")
     line = (f"{label}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
-            f"(maxSurge {sc.get('max_surge')}" + (f" = {budget.words()}" if budget is not None else "") + extra + ")")
+            f"(maxSurge {sc.get('max_surge')}" + (f" = {budget.words()}" if budget is not None else "")
+            + extra + ")")
     if cost:
         line += f", {cost}"
+    if math.isfinite(held) and held > surge:
+        line += held_words(int(held), cpu, memory)
     ports = sc.get("host_ports") or []
     if ports:
         line += (f"; host port {', '.join(map(str, ports))} is held by the old pod, so a surge pod cannot be "
@@ -152,10 +165,10 @@ def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBu
     return line + "." + (f" {shared}" if shared else ""), over
 
 
-def surge_requests(pods: int, cpu_millis: float, memory_bytes: float) -> str:
+def surge_requests(pods: int, cpu_millis: float, memory_bytes: float, than: str = " more than delete-first") -> str:
     """``requesting 10.3 CPU (103 × 100m) and 20.1 GiB (103 × 200Mi) more than delete-first``: what
     ``pods`` surge pods request, each ``cpu_millis`` and ``memory_bytes`` (a request of 0 left out; ""
-    when both are).
+    when both are), ``than`` what ("" where the pods are not counted against delete-first).
     """
     cost = []
     if cpu_millis > 0:
@@ -163,7 +176,7 @@ def surge_requests(pods: int, cpu_millis: float, memory_bytes: float) -> str:
     if memory_bytes > 0:
         cost.append(f"{trim_zeros(format_number(pods * memory_bytes / 2**30, 1))} GiB "
                     f"({pods:,} × {memory_bytes / 2**20:g}Mi)")
-    return f"requesting {' and '.join(cost)} more than delete-first" if cost else ""
+    return f"requesting {' and '.join(cost)}{than}" if cost else ""
 
 
 def overlap_words(pods: int, observed: int) -> str:
@@ -179,7 +192,7 @@ def overlap_words(pods: int, observed: int) -> str:
 
 
 def surge_cost_words(pods: int, observed: int, cpu_millis: float, memory_bytes: float, host_paths: Sequence[str],
-                     peak: bool = False) -> str:
+                     peak: bool = False, held: int = 0) -> str:
     """What a surge of maxSurge ``pods`` costs beyond delete-first, whose runs showed up to ``observed``
     extra pods at once, each requesting ``cpu_millis`` and ``memory_bytes``: the one composition of those
     words, for a plan's answer and its relaxations alike.
@@ -197,7 +210,20 @@ def surge_cost_words(pods: int, observed: int, cpu_millis: float, memory_bytes: 
     shared = shared_host_paths(host_paths, most)
     return ((f"up to {count_of(most, 'extra pod')} at once" if peak else count_of(pods, "pod"))
             + (f", {requests}" if requests else "") + ("" if peak else overlap_words(pods, observed))
+            + (held_words(held, cpu_millis, memory_bytes) if held > most else "")
             + (f". {shared}" if shared else ""))
+
+
+def held_words(held: int, cpu_millis: float, memory_bytes: float) -> str:
+    """``; with the old pods still terminating beside their new ones, up to 139 pods beyond one a node
+    at once, requesting ...``: what the runs held (runs.csv ``max_extra_pods``) past the surge, each
+    old pod deleted beside its available new pod running its graceful shutdown there, its requests
+    counted by the scheduler until it is gone (audit 35).
+    """
+    requests = surge_requests(held, cpu_millis, memory_bytes, than="")
+    return (f"; with the old pods still terminating beside their new ones (the scheduler counts a terminating "
+            f"pod's requests until it is gone), the runs held up to {held:,} pods beyond one a node at once"
+            + (f", {requests}" if requests else ""))
 
 
 def shared_host_paths(paths: Sequence[str], nodes: int) -> str:
@@ -241,7 +267,7 @@ def surge_costs(summary: pd.DataFrame, scenarios: Mapping[int, Mapping[str, Any]
             continue  # a surge that never completed costs what the completion finding says
         budget = (budgets.get(int(r["config"])) if budgets is not None else
                   _from_counts(sc.get("max_surge"), num(sc.get("desired_nodes")), None, surge))
-        line, past = _surge_line(str(r["label"]), sc, surge, budget)
+        line, past = _surge_line(str(r["label"]), sc, surge, budget, num(r.get("max_extra_pods_max")))
         lost = past and _loses_readiness(sc)  # new pods outside the budget: what the fault does, not an overlap
         over, unready = over or (past and not lost), unready or lost
         free = free or not (num(sc.get("requests_cpu_millis")) > 0

@@ -27,27 +27,68 @@ from rollsim.spec.duration import DURATION_UNITS as _DURATION_UNITS
 from rollsim.spec.duration import go_duration_seconds
 from rollsim.spec.quantity import go_reads_as_float
 
-__all__ = ["ImageSpec", "LinkConflict", "node_link", "parse_size", "parse_rate", "parse_pull_rate", "IF_NOT_PRESENT",
-           "ALWAYS"]
+__all__ = ["ImageSpec", "LinkConflict", "UnitError", "node_link", "parse_size", "parse_rate", "parse_pull_rate",
+           "format_bytes", "IF_NOT_PRESENT", "ALWAYS"]
 
 IF_NOT_PRESENT = "IfNotPresent"
 ALWAYS = "Always"
+# case matters, as in Kubernetes quantities and network rates: B is a byte, b a bit (1Gb/s, a link's
+# speed, is 125MB/s), m is milli (audit 34: 1Gb/s, read as 1GB/s, pulled 8× too fast, without a word)
 _UNITS = {
-    "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
-    "ki": 2**10, "kib": 2**10, "mi": 2**20, "mib": 2**20, "gi": 2**30, "gib": 2**30, "ti": 2**40, "tib": 2**40,
+    "": 1, "B": 1, "k": 1e3, "K": 1e3, "kB": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9,
+    "T": 1e12, "TB": 1e12, "Ki": 2**10, "KiB": 2**10, "Mi": 2**20, "MiB": 2**20, "Gi": 2**30, "GiB": 2**30,
+    "Ti": 2**40, "TiB": 2**40,
 }
+_BITS = {"b": 1, "kb": 1e3, "Kb": 1e3, "Mb": 1e6, "Gb": 1e9, "Tb": 1e12}
+
+
+class UnitError(ValueError):
+    """A size's unit that reads as something else than bytes (bits, milli) or in the wrong case: its
+    message says what to write, and a rate's reader passes it on as it is.
+    """
+
+
+def _unit_error(text: object, value: float, unit: str, per: str) -> UnitError:
+    """Why ``unit`` is refused, with what to write instead (``per``: ``/s`` for a rate)."""
+    if unit in _BITS:
+        return UnitError(f"{unit}{per} is bits and rollsim reads bytes: write "
+                         f"{format_bytes(value * _BITS[unit] / 8)}{per} for {text!r} (8 bits a byte)")
+    if unit == "m":
+        return UnitError(f"m is milli in Kubernetes quantities: write M or MB for megabytes, got {text!r}")
+    right = next((u for u in _UNITS if u.lower() == unit.lower() and u != u.upper()), None) \
+        or next((u for u in _UNITS if u.lower() == unit.lower()), None)
+    if right is None:
+        return UnitError(f"must be a {'rate such as 100MB/s or 1GB/s' if per else 'size such as 300MB, 1.2GB or 500Mi'}"
+                         f", got {text!r}")
+    return UnitError(f"units are case-sensitive: write {right}{per}"
+                     + (" (B a byte, b a bit)" if right.endswith("B") else "") + f", got {text!r}")
+
+
+def format_bytes(size: float) -> str:
+    """A size in the largest decimal unit it reaches: ``125MB``, ``1.5GB``, ``512B``."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:g}{unit}"
+    return f"{size:g}B"
 _SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*")
 
 
 def parse_size(text: str | float) -> float:
     """Bytes from ``300MB``, ``1.2GB``, ``500Mi``, ``2GiB`` or a plain number (decimal and binary units)."""
+    return _size(text, text, "")
+
+
+def _size(text: str | float, shown: object, per: str) -> float:
+    """``parse_size`` of ``text``, its errors naming ``shown`` (what the user wrote) and, for a rate, ``per``."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value, unit = float(text), ""
     else:
         m = _SIZE.fullmatch(str(text))
-        if not m or m.group(2).lower() not in _UNITS:
+        if not m:
             raise ValueError(f"must be a size such as 300MB, 1.2GB or 500Mi, got {text!r}")
-        value, unit = float(m.group(1)), m.group(2).lower()
+        value, unit = float(m.group(1)), m.group(2)
+        if unit not in _UNITS:
+            raise _unit_error(shown, value, unit, per)
     if value < 0:
         raise ValueError(f"must not be negative, got {text!r}")
     size = value * _UNITS[unit]
@@ -62,7 +103,9 @@ def parse_rate(text: str | float) -> float:
     if body.endswith("/s"):
         body = body[:-2]
     try:
-        rate = parse_size(body if isinstance(text, str) else text)
+        rate = _size(body if isinstance(text, str) else text, text, "/s")
+    except UnitError:
+        raise
     except ValueError:
         raise ValueError(f"must be a rate such as 100MB/s or 1GB/s, got {text!r}") from None
     if rate <= 0:

@@ -343,7 +343,7 @@ _CHANGE = rf"^\s*[0-9]+@{_NUM}(?:\+{_NUM})?\s*$"
 _CHANGES = {"anyOf": [_pattern(_CHANGE, "N@T[+D]: N nodes at second T, spread over D seconds"),
                       {"type": "array", "items": _pattern(_CHANGE, "N@T[+D]")}]}
 _POSITIVE = r"(?=[0-9.]*[1-9])"  # a number with a non-zero digit before any exponent
-_SIZE = rf"{_NUM}(?:[eE][+-]?[0-9]+)?\s*(?:[bB]|[kKmMgGtT][iI]?[bB]?)?"
+_SIZE = rf"{_NUM}(?:[eE][+-]?[0-9]+)?\s*(?:B|[kK]B?|[MGT]B?|[KMGT]iB?)?"  # case-sensitive: b is a bit, m milli
 _QUANTITY = r"^\s*[+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?\s*$"
 
 COUNT = Kind(non_negative_integer, {"type": "integer", "minimum": 0}, "N")

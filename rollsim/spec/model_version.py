@@ -71,4 +71,7 @@ __all__ = ["MODEL_VERSION"]
 # template the controller held before) is deleted again (audit 31: a batch waited for ever beside such a pod);
 # with maxSurge, stop_detail of rejected or evicted new pods says the controller creates another in the same sync
 # (podsShouldBeOnNode's surge branch), not after its back-off (one session's changes: one number)
-MODEL_VERSION = 22
+# 23: two summary keys (max_extra_pods: the pods beyond one a node, terminating ones included; done_99_s: when 99%
+# of the desired nodes had an available new pod) and a timeline column (extra_pods); no simulated event changed
+# (audit 35: a surge's cost counted its live pods only; the last-nodes finding read when new pods existed)
+MODEL_VERSION = 23

@@ -37,10 +37,10 @@ __all__ = [
 RUN_COLUMNS = ("run_id", "config", "label", "replication", "seed")
 # events: the whole simulation's (every DaemonSet's); syncs, api_writes and the rest: the study's DaemonSet's
 RUN_KEYS = (*SUMMARY_KEYS, "end_s", "events", "syncs", "sync_errors", "api_writes", "queue_wait_s",
-            "stale_sync_skips", "stop_cause", "stop_detail", "healthy_done_s", "healthy_nodes")
+            "stale_sync_skips", "stop_cause", "stop_detail", "healthy_done_s", "healthy_nodes", "done_99_s")
 METRICS = (
     "duration_s", "unavailable_node_seconds", "min_available", "min_available_fraction",
-    "max_unavailable_observed", "max_surge_observed", "node_downtime_p50_s", "node_downtime_p95_s",
+    "max_unavailable_observed", "max_surge_observed", "max_extra_pods", "node_downtime_p50_s", "node_downtime_p95_s",
     "node_downtime_max_s", "updated", "healthy_done_s",
 )
 # the per-run metrics the report's table gives over the runs that completed, as the durations are: summarized

@@ -90,6 +90,9 @@ def _source(name: str, point: Mapping[str, Any], grid: Mapping[str, Any],
     return f"scenario.{path}"
 
 
+MAX_VARIANT_NAME = 200  # characters of a variant's name: its label in every table, finding and figure
+
+
 def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
                     kubernetes_version: str | None = None, cluster: ClusterVersion | None = None) -> Experiment:
     """Read and check an experiment file; every configuration's scenario is built (and checked) here.
@@ -139,12 +142,15 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         raise doc.error(f"slo.{key}" if key else "slo", message) from None
 
     base = scenario_options(doc, data.get("scenario"))
-    variants = data.get("variants") or [{}]
-    if not isinstance(variants, list):
-        raise doc.error("variants", "must be a list of mappings of dotted keys")
-    grid = data.get("grid") or {}
-    if not isinstance(grid, dict):
-        raise doc.error("grid", "must be a mapping of dotted keys to lists of values")
+    # only null (or no key) is none: 0, false or "" are no list (audit 34: they ran the base scenario alone)
+    variants = data.get("variants")
+    if variants is not None and not isinstance(variants, list):
+        raise doc.error("variants", f"must be a list of mappings of dotted keys, got {describe(variants)}")
+    variants = variants or [{}]
+    grid = data.get("grid")
+    if grid is not None and not isinstance(grid, dict):
+        raise doc.error("grid", f"must be a mapping of dotted keys to lists of values, got {describe(grid)}")
+    grid = grid or {}
     _dotted(doc, "grid", grid)
     _check_size(doc, len(variants), grid, replications)
     check_grid_values(doc, grid)  # first: a null alone is refused as null, not as a value that is no list
@@ -169,6 +175,11 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         v_name = variant.pop("name", None)
         if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
             raise doc.error(f"{where}.name", f"must be text, got {describe(v_name)}")
+        if isinstance(v_name, str) and not v_name.isprintable():  # a line break split the report's lines (audit 34)
+            raise doc.error(f"{where}.name", f"must be printable text on one line, got {v_name!r}")
+        if isinstance(v_name, str) and len(v_name) > MAX_VARIANT_NAME:  # a label no figure can place (audit 34)
+            raise doc.error(f"{where}.name", f"must be at most {MAX_VARIANT_NAME} characters (a label in tables and "
+                                             f"figures), got {len(v_name):,}")
         v_name = None if v_name is None else str(v_name)
         v_options = _dotted(doc, where, variant)
         check_not_overridden(doc, where, variant, grid, _option_name)

@@ -140,6 +140,9 @@ def _fits(x: np.ndarray, kinds: Sequence[str], r: float, var: float) -> list[tup
     return [("lognormal", lognormal), ("gamma", gamma), ("exponential", lambda: Exponential(significant(mean)))]
 
 
+TAIL_OVER_CONSTANT = 10  # a value this many times the mean (or the resolution) past a sub-resolution median: a tail
+
+
 def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name: str = "phase",
               kinds: Sequence[str] | None = None) -> PhaseFit:
     """Fit ``values`` (seconds) measured at ``resolution`` (0: exact; see ``measurement``).
@@ -149,7 +152,8 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
     mean; of the families the KS test does not reject at ``ALPHA`` and whose tail allows
     the slowest values (``tails.tail_check``), the smallest KS statistic is chosen, or the
     empirical distribution (every value kept) if there is none. Fewer than ``MIN_VALUES`` values
-    give no fit; a median below the resolution gives a constant at the mean.
+    give no fit; a median below the resolution gives a constant at the mean, unless the slowest
+    value is ``TAIL_OVER_CONSTANT`` times the mean (or the resolution) or more: then the values themselves.
     """
     x = np.asarray(values, dtype=float).reshape(-1)
     n = len(x)
@@ -174,6 +178,13 @@ def fit_phase(values: Sequence[float], resolution: float = RESOLUTION_S, *, name
     if n < MIN_VALUES:
         how_many = "1 value" if n == 1 else f"{n} values"
         return result(None, math.nan, math.nan, note=f"only {how_many}: not fitted, the default is kept")
+    if r > 0 and median < r and float(np.max(x)) > TAIL_OVER_CONSTANT * max(r, mean):
+        # a few slow pods past the resolution are a tail a constant would spread over every pod (audit 34:
+        # six pods scheduled after 601 s made every pod's schedule constant(12.59)): every value kept
+        return result(empirical, math.nan, math.nan,
+                      note=f"median below the {r:g} s timestamp resolution, but the slowest values (up to "
+                           f"{significant(float(np.max(x))):g} s) are a tail a constant would drop: the values "
+                           "themselves (empirical)")
     if r > 0 and median < r:
         return result(Constant(significant(max(mean, 0.0))), math.nan, math.nan,
                       note=f"median below the {r:g} s timestamp resolution: no shape can be seen, so "

@@ -193,10 +193,32 @@ def _timing(records: Sequence[PodRecord]) -> ProbeTiming | None:
     return timings.most_common(1)[0][0] if timings else None
 
 
+def _listed_once(listed: Sequence[tuple[str, Any]]) -> None:
+    """Refuse a pod listed twice (its uid, else its namespace and name, seen before): ``kubectl get pods``
+    lists each pod once, so the file was put together by hand, and the pod would be measured twice
+    (audit 34).
+    """
+    seen: dict[tuple[str, ...], str] = {}
+    for where, pod in listed:
+        meta = pod.get("metadata") if isinstance(pod, dict) else None
+        if not isinstance(meta, dict):
+            continue  # read_pod says what is wrong with it
+        uid, name = meta.get("uid"), meta.get("name")
+        key = ("uid", uid) if isinstance(uid, str) and uid else ("name", str(meta.get("namespace") or ""), name) \
+            if isinstance(name, str) and name else None
+        if key is None:
+            continue
+        if key in seen:
+            raise ConfigError(f"the same pod as {seen[key]} ({key[0]} {key[-1]!r}): each pod once, as kubectl get "
+                              "pods lists it", f"{where}.metadata.{key[0]}")
+        seen[key] = where
+
+
 def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter, daemonset: str | None) -> PhaseSamples:
     """The samples of every phase of the pods, given their events by pod (None: no events)."""
     times = Times()
     listed = items(pods_doc, "Pod", _NOT_PODS)
+    _listed_once(listed)
     all_records = [read_pod(where, pod, times) for where, pod in listed]
     kept, owner_notes, owners = (daemonset_pods([r.owner for r in all_records], daemonset) if all_records
                                  else ([], [], ()))

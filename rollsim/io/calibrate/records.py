@@ -71,6 +71,8 @@ def _container(where: str, cs: Any, times: Times) -> Container:
         raise ConfigError(f"must be a mapping, got {describe(cs)}", where)
     count, last, state = cs.get("restartCount", 0), cs.get("lastState"), cs.get("state")
     valid = isinstance(count, int) and not isinstance(count, bool) and count >= 0
+    if not valid and count is not None:  # the API's is an int32 >= 0 (audit 34: NaN and -3 changed what was measured)
+        raise ConfigError(f"must be a non-negative integer, got {describe(count)}", f"{where}.restartCount")
     terminated = last.get("terminated") if isinstance(last, dict) else None
     # a restart count that is not one, or a previous run with none counted, is a restart of unknown number
     restarts = count if valid and (count or not terminated) else max(1, count if valid else 1)

@@ -103,6 +103,11 @@ def select(found: list[ManifestObject], name: str | None, file: str,
         pool = [o for o in pool if _namespace_of(o, namespace) == prefer] or pool
     if len(pool) > 1:
         shown = ", ".join(_key(o, namespace) for o in pool)
+        first = {_key(o, namespace): o for o in reversed(pool)}  # each key's first object
+        twice = next((o for o in pool if first[_key(o, namespace)] is not o), None)
+        if twice is not None:  # no flag tells apart two objects of one key (audit 34): kubectl would apply both
+            raise twice.where.error("", f"{_key(twice, namespace)} is defined twice in this file (also at line "
+                                        f"{first[_key(twice, namespace)].where.line('')}): keep one")
         raise pool[1].where.error("", f"{len(pool)} DaemonSets in this file ({shown}); {_how_to_choose(pool)}")
     chosen = pool[0]
     own = own_namespace(chosen)

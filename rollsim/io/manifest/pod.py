@@ -96,8 +96,22 @@ def placement(where: Where, pod: dict[str, Any]) -> PodPlacement:
         if not raw_terms:
             raise where.error(path, "must have at least one node selector term")
         terms = tuple(_node_selector_term(where, as_map(t), f"{path}[{j}]") for j, t in enumerate(raw_terms))
+    _preferred(where, affinity.get("preferredDuringSchedulingIgnoredDuringExecution"),
+               f"{base}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution")
     return PodPlacement(node_selector=node_selector, required_node_affinity=terms, tolerations=tolerations,
                         host_network=bool(pod.get("hostNetwork")), node_name=as_text(pod.get("nodeName")))
+
+
+def _preferred(where: Where, preferred: Any, path: str) -> None:
+    """``validatePreferredSchedulingTerms``: each term's weight in 1-100, its preference a valid node
+    selector term (audit 34: a weight of 500 was accepted). Checked only: a DaemonSet pod's node is
+    chosen for it, so a preference changes nothing the model does.
+    """
+    for j, term in enumerate(as_list(preferred)):
+        term = as_map(term)
+        if not 1 <= as_int(term.get("weight"), 0) <= 100:
+            raise where.error(f"{path}[{j}].weight", f"must be in the range 1-100, got {show(term.get('weight'))}")
+        _node_selector_term(where, as_map(term.get("preference")), f"{path}[{j}].preference")
 
 
 def _toleration(where: Where, t: dict[str, Any], path: str) -> Toleration:

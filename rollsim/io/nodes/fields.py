@@ -155,6 +155,10 @@ def taints(data: Any, at: Parts, strict: bool = False) -> tuple[Taint, ...]:
             raise Invalid(at + (i, "key"), f"must be a non-empty string, got {show(key)}")
         if value is not None and not isinstance(value, str):
             raise Invalid(at + (i, "value"), _not_a_string(value))
+        # validateNodeTaints: a qualified name, and a label value (audit 34: "bad key!/x/y" was taken)
+        problem = label_key_problem(key) or (label_value_problem(value) if value else None)
+        if problem:
+            raise Invalid(at + (i, "key" if label_key_problem(key) else "value"), problem)
         if effect not in _EFFECTS:
             got = "is missing" if effect is None else f"got {show(effect)}"
             raise Invalid(at + (i, "effect"), f"{_EFFECT_RULE}, {got}")
