@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from rollsim.observe.metrics import DONE_SHARE
 from rollsim.observe.stopcause import CAUSE_TEXT
 from rollsim.present.plotmath import display, label_of, sweep_axis, sweep_value
 from rollsim.present.render import format_duration, format_number, trim_zeros
@@ -353,7 +354,7 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
     return out
 
 
-LAST_NODES = 0.01  # the slowest share of the nodes whose wait ``last_nodes_share`` names (runs.csv ``done_99_s``)
+LAST_NODES = round(1 - DONE_SHARE, 12)  # the last share of the nodes whose wait ``last_nodes_share`` names
 TAIL = 1.5  # a node's update taking this many times the median one's: slow nodes, not the budget's last batch
 
 
