@@ -472,7 +472,7 @@ def test_an_experiment_picks_one_of_two_daemonsets_named_alike_by_its_namespace_
     ("grid: 0", "grid: must be a mapping of dotted keys to lists of values, got the number 0"),
     ('grid: ""', "grid: must be a mapping of dotted keys to lists of values, got the string ''"),
     ('variants: [{name: "a\\nb", strategy.max_unavailable: 2}]',
-     "variants[0].name: must be printable text on one line, got 'a\\nb'"),
+     "variants[0].name: must be one line without control characters, got 'a\\nb'"),
     ("variants: [{name: " + "x" * 201 + ", strategy.max_unavailable: 2}]",
      "variants[0].name: must be at most 200 characters (a label in tables and figures), got 201"),
 ])
@@ -484,6 +484,9 @@ def test_falsy_variants_and_grids_and_names_on_two_lines_are_refused(tmp_path, l
     with pytest.raises(ConfigError) as info:
         load_experiment(path)
     assert str(info.value) == f"{path}:4: {message}"
+    spaced = 'variants: [{name: "1\u202f000 nodes,\u00a0maxSurge", strategy.max_unavailable: 2}]'  # audit 36: text
+    path.write_text(f"name: e\nreplications: 1\nscenario: {{cluster: {{nodes: 5}}}}\n{spaced}\n", encoding="utf-8")
+    assert [c.label for c in load_experiment(path).configurations] == ["1\u202f000 nodes,\u00a0maxSurge"]
     for none in ("variants: null", "variants: []", "grid: null", "grid: {}"):  # none, as before
         path.write_text(f"name: e\nreplications: 1\nscenario: {{cluster: {{nodes: 5}}}}\n{none}\n", encoding="utf-8")
         assert len(load_experiment(path).configurations) == 1

@@ -162,6 +162,18 @@ TIMELINE = pd.DataFrame({"time_s": [0.0, 5.0, 5.0, 12.3456], "desired": [3, 3, 3
                          "unavailable": [0, 1, 2, 0], "updated": [0, 0, 1, 3]})
 
 
+def test_a_surge_timeline_exports_its_extra_pods() -> None:
+    """Audit 36: the timeline's extra_pods column (pods bound beyond one a node, terminating ones too)
+    was in its CSV and not in its .prom/.om export."""
+    from rollsim import build_scenario, simulate
+
+    result = simulate(build_scenario(nodes=20, max_surge=5, controller="ideal", schedule=1, pull=2, start=3, ready=4,
+                                     terminate=5, probe_period=0), seed=0)
+    families = {f.name: f for f in parse_prometheus(timeline_exposition(result.timeline))}
+    extra = families["rollsim_daemonset_extra_pods"]
+    assert max(s.value for s in extra.samples) == result.summary["max_extra_pods"] == 10
+
+
 def test_prometheus_text_parses_with_millisecond_timestamps() -> None:
     text = timeline_exposition(TIMELINE, start_s=1_700_000_000, labels={"daemonset": 'fluent"bit', "seed": "0"})
     families = {f.name: f for f in parse_prometheus(text)}

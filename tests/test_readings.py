@@ -276,6 +276,8 @@ def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named() -> None:
     assert "99% of the nodes had an available new pod by" in line
     assert ("tail: 2m40s of 16m40s (slow nodes); even: 16m40s of 16m40s; 99 at once: 15s of 30s "
             "(the budget's last batch); surge: 50s of 1m40s.") in line  # no downtime: which is not told
+    deleter = last_nodes_share(runs, summary, {2: {"strategy": "OnDelete"}})[0]  # audit 36: OnDelete has no budget
+    assert "99 at once: 15s of 30s (the deleter's last batch)" in deleter
     assert last_nodes_share(runs[runs["config"] == 1], summary) == []  # 99% at the end
     assert last_nodes_share(runs.drop(columns="done_99_s"), summary) == []  # a folder from before done_99_s
 

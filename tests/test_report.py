@@ -571,6 +571,23 @@ def test_one_desired_count_in_every_run_is_not_said_to_differ_by_configuration(t
     assert "which are 98 in every run" in md
 
 
+def test_nodes_joining_are_said_to_change_the_count_during_the_run_not_by_configuration(tmp_path) -> None:
+    """Audit 36: with 5 nodes joining, every run of both configurations ended with 105, and the
+    "What was simulated" section said the count "differs by configuration" where the note under
+    the results table said it changes during the run."""
+    from rollsim.cli import main
+
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text("name: e\nreplications: 1\nseed: 3\nscenario:\n  cluster: {nodes: 100, add_nodes: 5@10}\n"
+                          "  controller: {mode: ideal}\nvariants:\n  - {name: mu10, strategy.max_unavailable: 10}\n"
+                          "  - {name: mu20, strategy.max_unavailable: 20}\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "differs by configuration" not in md and "| by configuration" not in md
+    assert "(how many run the DaemonSet changes during the run:" in md and "which change during the run" in md
+    assert "| nodes that run the DaemonSet | see the results table (it changes during the run) |" in md
+
+
 def test_a_fault_and_a_clock_skew_read_in_words_in_the_results_table_as_in_the_labels(tmp_path) -> None:
     """The bad-image study's results table said ``crashloop:0.02`` in its "new pods" column (and the
     clock-skew study ``300:0.05``) where its row's label and every finding said "2% of new pods

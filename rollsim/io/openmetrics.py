@@ -13,6 +13,7 @@ rollsim_daemonset_updated_nodes         kube_daemonset_status_updated_number_sch
 rollsim_daemonset_surge_nodes           (nodes with two pods bound at once)
 rollsim_daemonset_terminating_pods      (pods shutting down)
 rollsim_daemonset_pending_pods          (new pods created but not yet running)
+rollsim_daemonset_extra_pods            (pods bound beyond one a node, terminating ones too)
 =====================================  ====================================================
 
 Two flavours of one format: the Prometheus text exposition format 0.0.4 (timestamps in
@@ -48,6 +49,8 @@ SERIES = {
     "surge": ("rollsim_daemonset_surge_nodes", "Nodes with two pods bound at once (an old and a new one)."),
     "terminating": ("rollsim_daemonset_terminating_pods", "Pods shutting down (being deleted), old or new."),
     "pending": ("rollsim_daemonset_pending_pods", "New pods created but not yet running."),
+    "extra_pods": ("rollsim_daemonset_extra_pods",
+                   "Pods bound to desired nodes beyond one a node, terminating ones included (their requests held)."),
 }
 _INT64_MS_END = 2.0**63  # the first float a sample's int64 millisecond timestamp cannot hold
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")

@@ -109,8 +109,9 @@ def label_points(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str],
     for i, (box, (px, _)) in enumerate(zip(boxes, at)):
         if drawn and crosses(box, drawn):
             flipped = _flip(box, px)
-            if bounds[0] <= flipped[0] and flipped[2] <= bounds[2] and not crosses(flipped, drawn):
-                boxes[i], sides[i] = flipped, -sides[i]
+            others = [b for j, b in enumerate(boxes) if j != i]  # a flip into a point or a label costs more than it
+            if bounds[0] <= flipped[0] and flipped[2] <= bounds[2] and not crosses(flipped, [*drawn, *dots, *others]):
+                boxes[i], sides[i] = flipped, -sides[i]  # saves (audit 36: a flipped label stood in a leader's way)
     shifts = spread_labels(boxes, dots, bounds, gap=2 * scale, avoid=drawn)
     for a, x, y, t, side, dy in zip(first, xs, ys, texts, sides, shifts):
         a.remove()

@@ -358,7 +358,8 @@ LAST_NODES = round(1 - DONE_SHARE, 12)  # the last share of the nodes whose wait
 TAIL = 1.5  # a node's update taking this many times the median one's: slow nodes, not the budget's last batch
 
 
-def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame,
+                     scenarios: Mapping[int, Mapping[str, Any]] | None = None) -> list[str]:
     """How much of each rollout its last 1% of nodes took: per configuration, the median over its
     completed runs of when 99% of the desired nodes had an available new pod (``done_99_s``) against
     the median duration, named when that is at most 60% of the duration for some configuration
@@ -366,7 +367,8 @@ def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
     so). Where it is, the reading says why: slow nodes where the slowest node's downtime is
     ``TAIL`` times the median node's or more, else the budget's last batch (audit 35: 99 nodes of
     100 at once, the hundredth after them, with constant timings); neither where no node had any
-    downtime (a surge). Before ``done_99_s`` (a results
+    downtime (a surge). Under OnDelete (``scenarios`` say which) the last batch is its deleter's,
+    not a budget's (audit 36). Before ``done_99_s`` (a results
     folder written before it) nothing is read: the timeline's updated count, read then, counts a
     node once its new pod exists, not once it is available, and named a gap every rollout has.
     """
@@ -384,19 +386,20 @@ def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
         slowest, median = (_numbers_or_nan(rows, c).median() for c in ("node_downtime_max_s", "node_downtime_p50_s"))
         # no downtime to compare (a surge: no node goes without its agent): which of the two is not told
         slow = None if not median > 0 else bool(slowest >= TAIL * median)
-        pairs.append((labels[config], float(at), took, slow))
+        deleter = (scenarios or {}).get(config, {}).get("strategy") == "OnDelete"
+        pairs.append((labels[config], float(at), took, "slow nodes" if slow else None if slow is None else
+                      "the deleter's last batch" if deleter else "the budget's last batch"))
     if not any(took > 0 and at <= 0.6 * took for _, at, took, _ in pairs):
         return []
     shown = "; ".join(f"{label}: {format_duration(at)} of {format_duration(took)}"
-                      + ("" if not took > 0 or at > 0.6 * took or slow is None else
-                         " (slow nodes)" if slow else " (the budget's last batch)")
-                      for label, at, took, slow in pairs)
+                      + ("" if not took > 0 or at > 0.6 * took or why is None else f" ({why})")
+                      for label, at, took, why in pairs)
     return [f"How much of each rollout its last {100 * LAST_NODES:g}% of nodes took: "
             f"{100 * (1 - LAST_NODES):g}% of the nodes had an available new pod by (median over completed runs, "
             f"of the median duration): {shown}. Where the first is far below the second, the last nodes set the "
             "duration, not the pace of the rest: slow nodes, whose update took far longer than the median node's "
-            "(with the default timings, the ready time's straggler tail: see the assumptions), or the budget's last "
-            "batch, begun only as the one before it finished."]
+            "(with the default timings, the ready time's straggler tail: see the assumptions), or the last batch of "
+            "the budget (or of an OnDelete deleter), begun only once the one before it finished."]
 
 
 def _numbers_or_nan(rows: pd.DataFrame, column: str) -> pd.Series:

@@ -35,14 +35,19 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
     same, varying = same_and_varying(scenarios)
     first = scenarios[0] if scenarios else {}
     differs = desired_differs(results)  # NotReady nodes, churn: the scenarios' count is not the runs'
-    counts = desired_counts(results)  # one count that every run ended with (NotReady nodes, the same everywhere)
-    one = format_number(next(iter(counts.values()))[0]) if differs and not desired_spread(results, counts) else ""
+    counts = desired_counts(results)
+    spread = desired_spread(results, counts) if differs else ""
+    # one count that every run ended with (NotReady nodes, the same everywhere), or a count that moved in the runs
+    one = format_number(next(iter(counts.values()))[0]) if differs and not spread else ""
+    moving = spread == "run"  # nodes joined or left, or one configuration's runs ended apart (audit 36)
     # one cluster whose nodes run the DaemonSet in some configurations and not others (tolerations, a
     # nodeSelector: one on no node) is not clusters of different sizes: the results table's column says how many
     column = SETTINGS.get("desired_nodes", "desired_nodes") if "desired_nodes" in varying else DESIRED_COLUMN
     cluster = ("clusters of different sizes" if "nodes" in varying else
                f"{format_number(num(first.get('nodes')))} nodes "
                + (f"({one} run the DaemonSet: “{column}” in the results table)" if one else
+                  f"(how many run the DaemonSet changes during the run: “{column}” in the results table gives the "
+                  "count at the end)" if moving else
                   f"(how many run the DaemonSet differs by configuration: “{column}” in the results table)"
                   if differs or "desired_nodes" in varying else
                   f"({format_number(num(first.get('desired_nodes')))} run the DaemonSet)"))
@@ -56,7 +61,8 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
         blocks.append(("table", ["setting", "value"],
                        [[SETTINGS.get(k, k), (f"{one} (see the results table)" if one and k == "desired_nodes" else
                                               "see the results table" if one else
-                                              "by configuration (see the results table)" if len(s) > 1 else
+                                              "by configuration (see the results table)" if len(s) > 1
+                                              and not moving else
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else

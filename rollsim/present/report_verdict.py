@@ -386,7 +386,7 @@ def findings_section(results: Results) -> list[tuple]:
                       decision_names(results), scenarios, own_only=bool(other_names(results.runs)),
                       budgets=surge_budgets(results), idle=on_no_node(results))
     lines += budget_rounding(active.summary, slo, desired_counts(results))
-    lines += last_nodes_share(ran, active.summary)
+    lines += last_nodes_share(ran, active.summary, scenarios)
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)

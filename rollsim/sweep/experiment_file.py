@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -175,8 +176,9 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
         v_name = variant.pop("name", None)
         if v_name is not None and (not isinstance(v_name, (str, int, float)) or isinstance(v_name, bool)):
             raise doc.error(f"{where}.name", f"must be text, got {describe(v_name)}")
-        if isinstance(v_name, str) and not v_name.isprintable():  # a line break split the report's lines (audit 34)
-            raise doc.error(f"{where}.name", f"must be printable text on one line, got {v_name!r}")
+        if isinstance(v_name, str) and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in v_name):
+            # a line break split the report's lines (audit 34); a no-break space is text (audit 36)
+            raise doc.error(f"{where}.name", f"must be one line without control characters, got {v_name!r}")
         if isinstance(v_name, str) and len(v_name) > MAX_VARIANT_NAME:  # a label no figure can place (audit 34)
             raise doc.error(f"{where}.name", f"must be at most {MAX_VARIANT_NAME} characters (a label in tables and "
                                              f"figures), got {len(v_name):,}")
