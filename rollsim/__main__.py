@@ -15,9 +15,9 @@ STARTING_LINE = "rollsim: interrupted as it started; nothing was written"
 
 def main() -> int:
     """The ``rollsim`` program: the signals taken over, then ``rollsim.cli.main``; its exit status."""
-    take_over()
     code, line = 1, None  # what an exception that escapes (ROLLSIM_TRACEBACK=1) leaves
     try:
+        take_over()  # inside: a signal taken the instant its handler is in is this command's (CI: a traceback)
         from rollsim.cli import main as command
 
         code = command()  # says an interrupt of the command itself, in one line

@@ -111,15 +111,15 @@ def take_over() -> None:
     """
     if threading.current_thread() is not threading.main_thread() or _STATE["installed"]:
         return
+    import atexit
+
+    atexit.register(_exit_last)  # all but the handlers first: a signal taken once they are in finds the rest done
+    _PREVIOUS_HOOK[0] = sys.unraisablehook
+    sys.unraisablehook = _unraisable
+    _STATE["installed"] = True
     for sig, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
         if signal.getsignal(sig) in (default, signal.SIG_DFL):
             signal.signal(sig, _program)
-    _STATE["installed"] = True
-    _PREVIOUS_HOOK[0] = sys.unraisablehook
-    sys.unraisablehook = _unraisable
-    import atexit
-
-    atexit.register(_exit_last)
 
 
 def cut_short(exc: BaseException) -> bool:
