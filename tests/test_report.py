@@ -554,17 +554,22 @@ def test_one_configuration_is_counted_in_the_singular(tmp_path) -> None:
     assert "which change during the run" in md and "differ by configuration" not in md
 
 
-def test_one_desired_count_in_every_run_is_not_said_to_differ_by_configuration(tmp_path) -> None:
-    """Audit 35: 2 NotReady nodes of 100 left 98 desired in every run of both configurations, and the
-    report said the count "differs by configuration" (the scenarios' 100 is not the runs' 98)."""
+def _two_budgets_report(tmp_path, cluster: str, seed: int, budgets: tuple[int, int]) -> str:
+    """report.md of a two-variant ideal-mode study of ``cluster`` (YAML flow mapping), maxUnavailable ``budgets``."""
     from rollsim.cli import main
 
     experiment = tmp_path / "e.yaml"
-    experiment.write_text("name: e\nreplications: 1\nseed: 1\nscenario:\n  cluster: {nodes: 100, not_ready_nodes: 2}\n"
-                          "  controller: {mode: ideal}\nvariants:\n  - {name: mu3, strategy.max_unavailable: 3}\n"
-                          "  - {name: mu4, strategy.max_unavailable: 4}\n", encoding="utf-8")
+    variants = "".join(f"  - {{name: mu{b}, strategy.max_unavailable: {b}}}\n" for b in budgets)
+    experiment.write_text(f"name: e\nreplications: 1\nseed: {seed}\nscenario:\n  cluster: {cluster}\n"
+                          f"  controller: {{mode: ideal}}\nvariants:\n{variants}", encoding="utf-8")
     assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
-    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    return (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_one_desired_count_in_every_run_is_not_said_to_differ_by_configuration(tmp_path) -> None:
+    """Audit 35: 2 NotReady nodes of 100 left 98 desired in every run of both configurations, and the
+    report said the count "differs by configuration" (the scenarios' 100 is not the runs' 98)."""
+    md = _two_budgets_report(tmp_path, "{nodes: 100, not_ready_nodes: 2}", 1, (3, 4))
     assert "DaemonSet differs by configuration" not in md and "which differ by configuration" not in md
     assert "DaemonSet update on 100 nodes (98 run the DaemonSet:" in md
     assert "| nodes that run the DaemonSet | 98 (see the results table) |" in md
@@ -575,14 +580,7 @@ def test_nodes_joining_are_said_to_change_the_count_during_the_run_not_by_config
     """Audit 36: with 5 nodes joining, every run of both configurations ended with 105, and the
     "What was simulated" section said the count "differs by configuration" where the note under
     the results table said it changes during the run."""
-    from rollsim.cli import main
-
-    experiment = tmp_path / "e.yaml"
-    experiment.write_text("name: e\nreplications: 1\nseed: 3\nscenario:\n  cluster: {nodes: 100, add_nodes: 5@10}\n"
-                          "  controller: {mode: ideal}\nvariants:\n  - {name: mu10, strategy.max_unavailable: 10}\n"
-                          "  - {name: mu20, strategy.max_unavailable: 20}\n", encoding="utf-8")
-    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
-    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    md = _two_budgets_report(tmp_path, "{nodes: 100, add_nodes: 5@10}", 3, (10, 20))
     assert "differs by configuration" not in md and "| by configuration" not in md
     assert "(how many run the DaemonSet changes during the run:" in md and "which change during the run" in md
     assert "| nodes that run the DaemonSet | see the results table (it changes during the run) |" in md
