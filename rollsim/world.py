@@ -112,8 +112,8 @@ class World:
     deleter: tuple[KubectlView, np.random.Generator] | None = None
     cursor: Cursor = field(default_factory=Cursor)  # the event being processed (timers.run_until)
     pod_gc: TerminatedPodGC | None = None  # PodGC's gcTerminated (None: --terminated-pod-gc-threshold 0)
-    # told once of each DaemonSet whose rollout is over while the run goes on for others: its
-    # summary describes the cluster up to then (``rollsim.simulation``)
+    # told of each DaemonSet whose rollout is over while the run goes on for others, at every such end
+    # (it keeps what it read the first time): its summary describes the cluster up to then (``rollsim.simulation``)
     on_over: Callable[[WorldDaemonSet], None] | None = None
 
     def rollout_done(self) -> None:

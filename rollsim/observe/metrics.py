@@ -153,9 +153,9 @@ def done_by_s(nodes: Table, share: float) -> float | None:
     times = column(nodes, "new_available_at_s", float)[column(nodes, "desired", bool)]
     if len(times) == 0:
         return 0.0
-    k = math.ceil(share * len(times) - 1e-9)
+    k = max(1, math.ceil(share * len(times) - 1e-9))
     done = np.sort(times[~np.isnan(times)])
-    return float(done[k - 1]) if 0 < k <= len(done) else (0.0 if k <= 0 else None)
+    return float(done[k - 1]) if k <= len(done) else None
 
 
 def _peak(timeline: Table, level: str) -> int:

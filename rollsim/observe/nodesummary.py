@@ -30,6 +30,7 @@ with ``summary_key`` for any other; it keeps one small code per distinct key.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from rollsim.controller.pods import FAILED, PENDING, SUCCEEDED, Pod, first_daemon_pod
 
@@ -38,7 +39,7 @@ __all__ = ["LEVELS", "PENDING_BIT", "summary_key", "unpack"]
 LEVELS = ("desired", "available", "updated", "surge", "terminating", "extra", "pending")  # a summary's fields
 
 
-PENDING_BIT = 44  # where a key's count of pending pods begins
+PENDING_BIT: Final = 44  # where a key's count of pending pods begins
 
 
 def summary_key(pods: Sequence[Pod], revision: int, min_ready: float, desired: bool,

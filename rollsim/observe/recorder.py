@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import numpy as np
 import simpy
@@ -44,6 +44,7 @@ NODE_COLUMNS = (
 LIFECYCLE = ("scheduled", "pulled", "started")
 _NAN = math.nan
 _ZERO_STATE = (0,) * len(LEVELS)
+_PENDING_NEW: Final = 1 << PENDING_BIT | 4  # the key of a node's one pod, new and Pending (``summary_key``'s)
 _isnan = math.isnan
 
 
@@ -190,7 +191,7 @@ class Recorder:
                     key |= 2
                     new_available = new_ready
             elif p.revision == rev:  # updated; pending until it runs (Failed: neither pending nor an agent)
-                key = 1 << PENDING_BIT | 4 if p.phase == PENDING else 4
+                key = _PENDING_NEW if p.phase == PENDING else 4
             else:
                 key = 0  # an old pod not Ready: running (a crash loop, a dead node, lost readiness) or Failed
             if self.desired[node]:

@@ -411,7 +411,7 @@ def _numbers_or_nan(rows: pd.DataFrame, column: str) -> pd.Series:
 
 def _numbers(rows: pd.DataFrame, column: str) -> pd.Series:
     """``runs.csv``'s ``column`` as numbers, 0 where a run has none."""
-    return pd.to_numeric(rows[column], errors="coerce").fillna(0)
+    return _numbers_or_nan(rows, column).fillna(0)
 
 
 def _counted(runs: pd.DataFrame, column: str) -> Iterator[tuple[str, pd.DataFrame, pd.Series]]:

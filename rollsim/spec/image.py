@@ -55,8 +55,7 @@ def _unit_error(text: object, value: float, unit: str, per: str) -> UnitError:
                          f"{format_bytes(value * _BITS[unit] / 8)}{per} for {text!r} (8 bits a byte)")
     if unit == "m":
         return UnitError(f"m is milli in Kubernetes quantities: write M or MB for megabytes, got {text!r}")
-    right = next((u for u in _UNITS if u.lower() == unit.lower() and u != u.upper()), None) \
-        or next((u for u in _UNITS if u.lower() == unit.lower()), None)
+    right = next((u for u in _UNITS if u.lower() == unit.lower()), None)
     if right is None:
         return UnitError(f"must be a {'rate such as 100MB/s or 1GB/s' if per else 'size such as 300MB, 1.2GB or 500Mi'}"
                          f", got {text!r}")

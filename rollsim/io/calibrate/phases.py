@@ -204,9 +204,11 @@ def _listed_once(listed: Sequence[tuple[str, Any]]) -> None:
         if not isinstance(meta, dict):
             continue  # read_pod says what is wrong with it
         uid, name = meta.get("uid"), meta.get("name")
-        key = ("uid", uid) if isinstance(uid, str) and uid else ("name", str(meta.get("namespace") or ""), name) \
-            if isinstance(name, str) and name else None
-        if key is None:
+        if isinstance(uid, str) and uid:
+            key: tuple[str, ...] = ("uid", uid)
+        elif isinstance(name, str) and name:
+            key = ("name", str(meta.get("namespace") or ""), name)
+        else:
             continue
         if key in seen:
             raise ConfigError(f"the same pod as {seen[key]} ({key[0]} {key[-1]!r}): each pod once, as kubectl get "
