@@ -449,20 +449,37 @@ def test_malformed_files(tmp_path):
     # a node list is not taken for the events file (audit item 12), nor is another kind given a hint
     node_list = {"kind": "List", "items": [{"kind": "Node", "metadata": {"name": "n"}}]}
     assert _error(tmp_path, node_list).endswith(
-        "pods.json: items[0].kind: expected kind Pod, got 'Node' (a node list: simulate and plan read it, "
+        "pods.json:1: items[0].kind: expected kind Pod, got 'Node' (a node list: simulate and plan read it, "
         "--nodes-file; calibrate reads kubectl get pods -o json)")
     assert _error(tmp_path, {"kind": "List", "items": [{"kind": "Secret"}]}).endswith("got 'Secret'")
-    assert "pods.json: items[0].kind: expected kind Pod, got 'Event' (is this the events file?)" in _error(
+    assert "pods.json:1: items[0].kind: expected kind Pod, got 'Event' (is this the events file?)" in _error(
         tmp_path, events)
-    assert "events.json: items[0].kind: expected kind Event, got 'Pod' (is this the pods file?)" in _error(
+    assert "events.json:1: items[0].kind: expected kind Event, got 'Pod' (is this the pods file?)" in _error(
         tmp_path, pods, pods)
-    assert "pods.json: items[1]: must be a Pod object, got the string 'x'" in _error(tmp_path, {"items": [{}, "x"]})
+    assert "pods.json:1: items[1]: must be a Pod object, got the string 'x'" in _error(tmp_path, {"items": [{}, "x"]})
     broken = copy.deepcopy(pods)
     broken["items"][2]["status"]["conditions"] = "Ready"
-    assert "pods.json: items[2].status.conditions: must be a list, got the string 'Ready'" in _error(tmp_path, broken)
+    assert "pods.json:1: items[2].status.conditions: must be a list, got the string 'Ready'" in _error(tmp_path, broken)
     broken = copy.deepcopy(events)
     broken["items"][3]["involvedObject"] = ["Pod"]
-    assert "events.json: items[3].involvedObject: must be a mapping, got a list" in _error(tmp_path, pods, broken)
+    assert "events.json:1: items[3].involvedObject: must be a mapping, got a list" in _error(tmp_path, pods, broken)
+
+
+def test_an_error_in_the_data_names_its_line(tmp_path):
+    """Audit 34: calibrate said ``FILE: path: rule`` where every other reader says ``FILE:LINE: path: rule``;
+    the line named holds the key, in JSON and in ``-o yaml`` output alike.
+    """
+    pods = json.loads((DATA / "excerpt-pods.json").read_text())
+    pods["items"][2]["status"]["conditions"] = "Ready"
+    written = json.dumps(pods, indent=1)
+    found = re.search(r"pods\.json:(\d+): items\[2\]\.status\.conditions: must be a list", _error(tmp_path, written))
+    assert found and written.splitlines()[int(found[1]) - 1].strip() == '"conditions": "Ready",'
+    events = json.loads((DATA / "excerpt-events.json").read_text())
+    events["items"][3]["involvedObject"] = ["Pod"]
+    written = yaml.safe_dump(events)
+    found = re.search(r"events\.json:(\d+): items\[3\]\.involvedObject: must be a mapping",
+                     _error(tmp_path, pods, written))
+    assert found and written.splitlines()[int(found[1]) - 1].lstrip("- ").startswith("involvedObject:")
 
 
 # -- fuzz: anything JSON gives a result or a ConfigError -----------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rollsim.spec.duration import format_bound, format_duration, go_duration_ns, go_duration_seconds
+from rollsim.spec.duration import format_bound, format_duration, go_duration_ns, go_duration_seconds, read_duration
 
 H = 3600 * 10**9
 
@@ -45,3 +45,18 @@ def test_a_bound_is_written_rounded_up():
     assert format_bound(2823.4) == "47m04s" and format_bound(2823.0) == "47m03s"
     assert format_bound(4.21) == "4.3s" and format_bound(4.2) == "4.2s" and format_bound(9.99) == "10s"
     assert format_bound(float("inf")) == "∞" and format_bound(None) == format_duration(None)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("99999999h", "past the longest duration Go's time.ParseDuration reads, 2562047h47m16s"),
+    ("2562048h", "past the longest duration"), ("9" * 30, "past the longest duration"),
+    ("1h30", "write 1h30m"), ("1h 30m", "write 1h30m"),
+])
+def test_a_refused_duration_says_what_is_wrong(text: str, why: str) -> None:
+    """Audit 34: --window 99999999h was refused as "must be a duration such as 30m", which it is."""
+    with pytest.raises(ValueError, match="must be a duration") as refused:
+        read_duration(text)
+    assert why in str(refused.value)
+    with pytest.raises(ValueError) as bad:
+        read_duration("5sec")
+    assert "past the longest" not in str(bad.value)

@@ -449,6 +449,23 @@ def test_a_failing_value_never_shows_as_its_limit(make_results, slo, value, cell
     assert rows[0][header.index("SLO")] == "✗ " + cell
 
 
+def test_an_slo_met_by_runs_that_stopped_early_is_not_a_plain_tick(make_results) -> None:
+    """Audit 35: a rollout that never started (NotReady nodes holding the budget) keeps every
+    desired node available, so a floor-only SLO holds; its cell said "✓" beside "0/3" completed.
+    """
+    slo = {"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9,
+           "statistic": "worst"}
+    results = load_results(make_results(slo=[slo]))
+    summary = results.summary.copy()
+    summary["slo_ok"], summary["slo_failed"] = True, ""
+    summary.loc[0, ["completed", "runs"]] = [0, 3]
+    summary.loc[1, ["completed", "runs"]] = [3, 3]
+    header, rows = rollsim.present.report_tables.results_table(dataclasses.replace(results, summary=summary), [])
+    column = header.index("SLO")
+    assert rows[0][column] == "✓ until cut short"
+    assert rows[1][column] == "✓"
+
+
 def test_a_duration_interval_never_reaches_below_zero_and_one_run_has_none(make_results) -> None:
     """A t interval of two replications reached "(-35m39s–57m38s)"; one run alone printed "(—–—)"."""
     results = load_results(make_results())

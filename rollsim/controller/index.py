@@ -15,7 +15,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter, ne
+from operator import is_not, itemgetter
 from typing import Any, cast
 
 from rollsim.controller.classify import EMPTY, NodeClass
@@ -199,8 +199,11 @@ class NodeIndex:
             old_fields: tuple[Any, ...] = old
             totals, sets = self.aggregate.totals, self.aggregate.sets
             # Only the fields that differ, found in C (next_change, past the last item, is not
-            # compared). A set field that changes from one pod to another keeps the node in its set.
-            for i, name, total in compress(_FIELD_ITEMS, map(ne, new_fields, old_fields)):
+            # compared), by identity: a count is a small int or a bool, cached by CPython, and a set
+            # field a pod, a tuple of pods, None or a bool, so equal fields are the same object but
+            # for two equal tuples of pods, which make no change below (both are in the set). A set
+            # field that changes from one pod to another keeps the node in its set.
+            for i, name, total in compress(_FIELD_ITEMS, map(is_not, new_fields, old_fields)):
                 if total:
                     totals[name] += new_fields[i] - old_fields[i]
                 elif not old_fields[i]:

@@ -8,8 +8,9 @@ does, ``rollsim.io.goyaml``): no tags, no code.
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from rollsim.io.goyaml import INT_TAG, GoYamlNumbers, construct_go_int
 from rollsim.spec.limits import LimitError, check_limit, limit
 
 __all__ = ["Budget", "ConfigError", "Document", "DuplicateKeyError", "FastSafeLoader", "STDIN", "SafeLoader",
-           "first_duplicate_key", "keeping_stdin", "load_yaml", "read_text", "source_name"]
+           "first_duplicate_key", "keeping_stdin", "line_of", "load_yaml", "path_parts", "read_text", "source_name"]
 
 STDIN = "-"  # as a path: read standard input (``kubectl get nodes -o json | rollsim ... --nodes-file -``)
 
@@ -303,6 +304,38 @@ def _walk_node(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.S
             items.append(_walk(item, child, lines, loader, budget))
         return items
     return loader.construct_object(node, deep=True)
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")  # a key, or an [index], of a key path
+
+
+def path_parts(path: str) -> tuple[str | int, ...]:
+    """``items[3].spec.taints[0]`` -> ``("items", 3, "spec", "taints", 0)``: a key path as errors write it."""
+    return tuple(int(index) if index else key for key, index in _PART.findall(path))
+
+
+def line_of(text: str, parts: Sequence[str | int]) -> int | None:
+    """The line of the deepest part of the key path ``parts`` present in ``text`` (YAML, or JSON
+    read as YAML), for an error found in the data after parsing; None if the text cannot be composed.
+    """
+    try:
+        node = yaml.compose(text, Loader=FastSafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    line = None if node is None else node.start_mark.line + 1
+    for part in parts:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    line, child = key.start_mark.line + 1, value
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
 
 
 def source_name(path: str | Path) -> str:

@@ -271,10 +271,15 @@ def desired_note(results: Results) -> list[tuple]:
     return [("p", [("", text)])]
 
 
+# an SLO met by runs some of which stopped early holds only up to where they stopped (the console says
+# "ok until cut short", readings.slo_breaks "only over the part of the rollout that ran")
+SO_FAR = "✓ until cut short"
+
+
 def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> str:
     failed = slo_failed(row)
     if not failed and slo_ok(row):
-        return "✓"
+        return "✓" if completed_every_run(row) else SO_FAR
     parts = []
     for key in failed:
         spec = next((c for c, _ in slo if c.get("key") == key), None)

@@ -34,6 +34,8 @@ _BARE_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", re.ASCII)
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _UNIT = r"(?:ns|us|µs|μs|ms|s|m|h)"
 _UNIT_MISSING = re.compile(rf"((?:{_NUMBER}{_UNIT})*{_NUMBER})({_UNIT})({_NUMBER})\Z", re.ASCII)
+# a duration Go's syntax takes (numbers each with a unit, a sign before them): refused only past its range
+_WELL_FORMED = re.compile(rf"[-+]?(?:{_NUMBER}{_UNIT})+\Z", re.ASCII)
 _NEXT_UNIT = {"h": "m", "m": "s", "s": "ms", "ms": "us", "us": "ns", "µs": "ns", "μs": "ns"}
 
 
@@ -153,7 +155,11 @@ def read_duration(value: Any) -> float:
 
 
 def _fix(text: str) -> str:
-    """What to write instead, where it can be told: the missing unit, or no spaces (as Go)."""
+    """What to write instead, where it can be told: the missing unit, or no spaces (as Go); or,
+    for a duration written well but past a signed 64-bit count of nanoseconds, Go's range.
+    """
+    if _WELL_FORMED.match(text) or (is_bare_number(text) and _WELL_FORMED.match(text + "s")):
+        return ": past the longest duration Go's time.ParseDuration reads, 2562047h47m16s (292 years)"
     compact = "".join(text.split())
     fix = missing_unit_fix(compact)
     if fix is not None:

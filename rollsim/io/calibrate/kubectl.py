@@ -23,6 +23,7 @@ __all__ = [
     "items",
     "parse_go_duration",
     "parse_pulled_message",
+    "parse_document",
     "parse_time",
     "pod_key",
     "pulling_image",
@@ -32,13 +33,19 @@ __all__ = [
 
 # -- files and lists ----------------------------------------------------------------------
 
-def read_document(path: str | Path) -> Any:
-    """The parsed ``kubectl get -o json`` or ``-o yaml`` output of a file, as the node lists are
-    read (``rollsim.io.nodes``): JSON when it starts with ``{`` or ``[``, else safe YAML;
-    ConfigError naming the file (and the line) if it is neither.
+def read_document(path: str | Path) -> tuple[Any, str]:
+    """The parsed ``kubectl get -o json`` or ``-o yaml`` output of a file, and its text (where an
+    error found in the data is, ``yamldoc.line_of``), as the node lists are read
+    (``rollsim.io.nodes``): JSON when it starts with ``{`` or ``[``, else safe YAML; ConfigError
+    naming the file (and the line) if it is neither.
     """
     file = source_name(path)
     text = read_text(path)
+    return parse_document(text, file), text
+
+
+def parse_document(text: str, file: str) -> Any:
+    """``read_document``'s parse of the text of ``file``."""
     start = text.lstrip()[:1]
     if not start:
         raise ConfigError("empty file; expected kubectl get -o json (or -o yaml) output", file=file)

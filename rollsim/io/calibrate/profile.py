@@ -22,7 +22,7 @@ from rollsim.io.calibrate.kubectl import read_document
 from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
 from rollsim.io.calibrate.readback import PROFILE_KEYS, TimingProfile, load_timings, read_profile
 from rollsim.io.goyaml import SafeDumper
-from rollsim.io.yamldoc import ConfigError, source_name
+from rollsim.io.yamldoc import ConfigError, line_of, path_parts, source_name
 from rollsim.spec.distributions import Empirical
 
 __all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "TimingProfile", "calibrate", "calibrate_documents",
@@ -114,10 +114,16 @@ def calibrate(pods_path: str | Path, events_path: str | Path | None = None, daem
     """Measure and fit the phases of ``kubectl get pods -o json`` (and ``get events -o json``) files;
     ``-o yaml`` output is read too. ``daemonset`` (``NAME`` or ``NAMESPACE/NAME``) picks one DaemonSet's pods.
     """
-    pods_doc = read_document(pods_path)
-    events_doc = None if events_path is None else read_document(events_path)
-    return calibrate_documents(pods_doc, events_doc, source_name(pods_path),
-                               None if events_path is None else source_name(events_path), daemonset)
+    pods_doc, pods_text = read_document(pods_path)
+    events_doc, events_text = (None, "") if events_path is None else read_document(events_path)
+    pods_source, events_source = source_name(pods_path), None if events_path is None else source_name(events_path)
+    try:
+        return calibrate_documents(pods_doc, events_doc, pods_source, events_source, daemonset)
+    except ConfigError as exc:  # at a key path of one of the files: its line, as every other reader gives
+        if not exc.path or exc.line is not None:
+            raise
+        text = events_text if events_source is not None and exc.file == events_source else pods_text
+        raise ConfigError(exc.message, exc.path, exc.file, line_of(text, path_parts(exc.path))) from None
 
 
 def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str = "pods",

@@ -34,6 +34,7 @@ from rollsim.io.yamldoc import (
     DuplicateKeyError,
     FastSafeLoader,
     first_duplicate_key,
+    line_of,
     read_text,
     source_name,
 )
@@ -63,7 +64,7 @@ def load_nodes(path: str | Path) -> tuple[Node, ...]:
     try:
         return _nodes_of(data)
     except Invalid as exc:
-        raise ConfigError(exc.message, dotted(exc.parts), file, _line_of(text, exc.parts)) from None
+        raise ConfigError(exc.message, dotted(exc.parts), file, line_of(text, exc.parts)) from None
 
 
 def nodes_from_document(data: Any, source: str) -> tuple[Node, ...]:
@@ -131,28 +132,6 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) != len(pairs):
         raise _DuplicateKey
     return out
-
-
-def _line_of(text: str, parts: Parts) -> int | None:
-    """The line of the deepest part of ``parts`` present in ``text`` (JSON is read as YAML here)."""
-    try:
-        node = yaml.compose(text, Loader=_YAML_LOADER)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return None
-    line = None if node is None else node.start_mark.line + 1
-    for part in parts:
-        child = None
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == part:
-                    line, child = key.start_mark.line + 1, value
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
 
 
 def _nodes_of(data: Any) -> tuple[Node, ...]:
