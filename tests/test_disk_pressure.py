@@ -308,7 +308,7 @@ def test_the_reports_cost_line_words_surges_creates_without_the_back_off():
     without surge is.
     """
     import pandas as pd
-    from rollsim.present.readings import disk_pressure_costs
+    from rollsim.present.run_costs import disk_pressure_costs
 
     runs = pd.DataFrame({"config": [0, 1], "label": ["maxUnavailable 1", "maxSurge 5%"],
                          "disk_pressure_evictions": [3, 3], "disk_pressure_rejections": [33, 12078],

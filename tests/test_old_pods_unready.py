@@ -132,7 +132,7 @@ def test_under_on_delete_nothing_replaces_them_and_the_words_say_so(capsys) -> N
     """OnDelete replaces only the pods something deletes: the old pods that lost readiness stay, not
     Ready, until the batch deleter reaches them; the console line and the finding said "replaced at once"."""
     import pandas as pd
-    from rollsim.present.readings import unready_costs
+    from rollsim.present.run_costs import unready_costs
 
     on_delete = ["simulate", "--nodes", "20", "--strategy", "OnDelete", "--deleter", "batch:5", "--old-pods-unready",
                  "5@30"]
@@ -152,7 +152,7 @@ def test_with_surge_the_finding_names_the_maxsurge_budget() -> None:
     "outside the maxUnavailable budget"; with surge the controller creates each one's new pod at once,
     outside maxSurge's. A scenario not known says "the budget"."""
     import pandas as pd
-    from rollsim.present.readings import unready_costs
+    from rollsim.present.run_costs import unready_costs
 
     runs = pd.DataFrame([{"config": 0, "label": "maxSurge 10%", "old_pods_unready": 50,
                           "max_unavailable_observed": 50},

@@ -18,8 +18,9 @@ from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting
 from rollsim.plan.document import beside_answer
 from rollsim.plan.evidence import Evidence
 from rollsim.present.plan_captions import captions
-from rollsim.present.plan_plots import plan_time_ticks, plot_pareto, plot_search, unfinished_reason
+from rollsim.present.plan_plots import plan_time_ticks, plot_pareto, plot_search
 from rollsim.present.plan_report import plain_markdown
+from rollsim.present.plan_rows import unfinished_reason
 from rollsim.present.render import render_markdown
 
 from figcheck import figure_problems

@@ -98,6 +98,24 @@ def test_a_condition_is_set_against_a_baseline_that_differs_in_it_alone() -> Non
     assert len(lines) == 3
 
 
+def test_node_hours_over_other_desired_nodes_say_so() -> None:
+    """Audit 37: NotReady nodes are not desired, so their lost agents are not in the node-hours:
+    "10 nodes NotReady against no node NotReady: … 3.6 against 3.7 unavailable node-hours" read as
+    NotReady nodes sparing some. The line says of how many nodes each figure is.
+    """
+    s = frame([{"config": 0, "label": "nr 0", "cluster.not_ready_nodes": 0, "duration_s_mean": 1229.0,
+                "unavailable_node_seconds_mean": 13320.0, "completed": 3, "runs": 3},
+               {"config": 1, "label": "nr 10", "cluster.not_ready_nodes": 10, "duration_s_mean": 3372.0,
+                "unavailable_node_seconds_mean": 12960.0, "completed": 3, "runs": 3}])
+    lines = condition_costs(s, ["cluster.not_ready_nodes"], [], desired={0: (288, 288), 1: (278, 278)})
+    assert lines[0].endswith("3.6 against 3.7 unavailable node-hours (−0.1), of 278 nodes against 288 (only the "
+                             "nodes that run the DaemonSet count).")
+    same = condition_costs(s, ["cluster.not_ready_nodes"], [], desired={0: (288, 288), 1: (288, 288)})
+    assert same[0].endswith("unavailable node-hours (−0.1).")
+    assert condition_costs(s, ["cluster.not_ready_nodes"], [], desired={0: (288, 288), 1: (270, 278)})[0] \
+        .endswith("of 270–278 nodes against 288 (only the nodes that run the DaemonSet count).")
+
+
 def test_where_the_slo_breaks_along_a_numeric_key() -> None:
     slo = [{"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.9}]
     s = frame([{"label": f"mu {v}", "strategy.max_unavailable": v, "slo_ok": v <= 10,
@@ -209,7 +227,7 @@ def test_another_daemonsets_failure_qualifies_the_fastest_and_the_costs_too() ->
 
 
 def test_preemption_costs_name_the_configurations_whose_pods_preempted() -> None:
-    from rollsim.present.readings import preemption_costs
+    from rollsim.present.run_costs import preemption_costs
 
     runs = pd.DataFrame({
         "config": [0, 0, 1, 1], "label": ["critical", "critical", "plain", "plain"],
@@ -226,7 +244,7 @@ def test_preemption_costs_name_the_configurations_whose_pods_preempted() -> None
 def test_pull_times_are_said_where_the_image_has_a_size() -> None:
     """The image-pulls report showed no pull time; where the image has a size the findings give each
     configuration's mean pull and most pulls at once, and nothing where pulls take the pull time."""
-    from rollsim.present.readings import pull_times
+    from rollsim.present.run_costs import pull_times
 
     runs = pd.DataFrame({"config": [0, 0, 1, 1, 2], "label": ["a", "a", "b", "b", "c"],
                          "mean_pull_s": [8.0, 8.0, 40.0, 50.0, 2.0], "peak_concurrent_pulls": [1, 1, 20, 30, 9]})
@@ -265,7 +283,7 @@ def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named() -> None:
     available new pod, audit 35: not the timeline's updated count, which counts a pod once it
     exists) is at most 60% of its duration, with why: slow nodes where the slowest node's downtime
     is far above the median's, else the budget's last batch."""
-    from rollsim.present.readings import last_nodes_share
+    from rollsim.present.run_costs import last_nodes_share
 
     runs = pd.DataFrame({"config": [0, 1, 2, 3], "replication": [0] * 4, "completed": [True] * 4, "nodes": [200] * 4,
                          "duration_s": [1000.0, 1000.0, 30.0, 100.0], "done_99_s": [160.0, 1000.0, 15.0, 50.0],
@@ -286,7 +304,7 @@ def test_identical_nodes_in_one_batch_name_no_last_nodes() -> None:
     """Audit 35: 100 identical nodes updated at once (constant timings) were said to have their
     last 1% take two thirds of the rollout (the new pods existed at 5 s of 15 s)."""
     import rollsim
-    from rollsim.present.readings import last_nodes_share
+    from rollsim.present.run_costs import last_nodes_share
 
     scenario = rollsim.build_scenario(nodes=100, max_unavailable="100%", controller="ideal", schedule=1, pull=2,
                                       start=3, ready=4, terminate=5, probe_period=0)

@@ -211,7 +211,7 @@ def test_the_registry_spec_checks_its_error_rate(rate) -> None:
 def test_the_console_and_the_report_name_the_errors() -> None:
     from rollsim.observe.display import summary_rows
     from rollsim.present.console_simulate import format_summary
-    from rollsim.present.readings import registry_error_costs
+    from rollsim.present.run_costs import registry_error_costs
 
     result = simulate(build_scenario(nodes=50, max_unavailable="20%", registry_error_rate=0.3), 1)
     errors = result.summary["registry_errors"]

@@ -208,7 +208,7 @@ def test_a_bad_over_limit_is_one_line_and_exit_2(capsys, tmp_path) -> None:
 
 def test_the_console_and_the_report_name_the_refusals() -> None:
     from rollsim.present.console_simulate import format_summary
-    from rollsim.present.readings import refusal_costs
+    from rollsim.present.run_costs import refusal_costs
 
     result = simulate(build_scenario(**THREE, registry_over_limit="reject"))
     line = next(x for x in format_summary(result, 0.0).splitlines() if "registry refused" in x)
@@ -229,7 +229,7 @@ def test_the_refusals_name_a_pull_window_not_a_pull_rate() -> None:
     the report's finding name the window, not a pull rate the registry does not have."""
     from rollsim.observe.display import run_repr_html
     from rollsim.present.console_simulate import format_summary
-    from rollsim.present.readings import refusal_costs
+    from rollsim.present.run_costs import refusal_costs
 
     window = {**THREE, "nodes": 6, "registry_pull_rate": None, "registry_pull_window": "2/1m"}
     result = simulate(build_scenario(**window, registry_over_limit="reject", stall_after=12))

@@ -60,6 +60,27 @@ def test_not_ready_nodes_holding_the_budget() -> None:
     assert "0 nodes of 274 updated" in cause.sentence
 
 
+def test_not_ready_nodes_holding_the_whole_budget_say_it_and_the_ways_out() -> None:
+    """Audit 37: NVSentinel #1764 (288 nodes, 5%, 20 NotReady): the budget is 14 of the 268 desired
+    nodes, which the reporter worked out by hand; the line gives it and what frees it. Fewer
+    NotReady nodes than the budget leave slots: no "no pod moves", and OnDelete has no budget.
+    """
+    nodes = [NodeEnd(f"bad{i}", desired=False, ready=False, old="terminating") for i in range(20)]
+    nodes += [old(f"n{i}") for i in range(268)]
+    sentence = stop_cause(EndState(tuple(nodes), max_unavailable=(14, 268))).sentence
+    assert sentence.startswith("20 NotReady or unreachable nodes hold the budget, maxUnavailable 14 of 268 desired "
+                               "nodes (their pods stay terminating on a dead kubelet): while they stay NotReady no "
+                               "pod moves, unless maxUnavailable is raised to at least 21 or their pods go (the Node "
+                               "objects deleted, or tainted out-of-service: --out-of-service-after); 0 nodes of 268")
+    one = stop_cause(EndState((NodeEnd("bad", desired=False, ready=False, old="terminating"), old("n0"), old("n1")),
+                              max_unavailable=(1, 2))).sentence
+    assert one.startswith("1 NotReady or unreachable node holds the budget, maxUnavailable 1 of 2 desired nodes") \
+        and "raised to at least 2 or its pods go (the Node object deleted" in one
+    assert "no pod moves" not in stop_cause(EndState(tuple(nodes), max_unavailable=(21, 268))).sentence
+    assert "maxUnavailable" not in stop_cause(EndState(tuple(nodes), strategy="OnDelete",
+                                                       max_unavailable=(14, 268))).sentence
+
+
 def test_all_healthy_nodes_done_and_not_ready_ones_hold_the_rest() -> None:
     nodes = [done(f"n{i}") for i in range(295)] + [NodeEnd(f"bad{i}", ready=False, old="terminating")
                                                     for i in range(5)]

@@ -24,7 +24,7 @@ from rollsim.cluster.scheduling import NODE_PORTS_REASON
 from rollsim.controller.pods import FAILED, RUNNING, Pod, is_pod_available
 from rollsim.observe import stopcause as sc
 from rollsim.observe.recorder import Recorder
-from rollsim.spec.budget import allows_surge, is_zero
+from rollsim.spec.budget import allows_surge, is_zero, updated_desired_node_counts
 from rollsim.spec.priority import PREEMPT_NEVER, may_preempt
 from rollsim.spec.scenario import DaemonSetSpec, UpdateStrategy
 
@@ -113,6 +113,7 @@ def end_state(api: ApiServer, kubelet: Kubelet, runtime: PodRuntime, recorder: R
                        would_preempt=(sum(would_preempt.values()),
                                       tuple(sorted({owner for owners in would_preempt for owner in owners}))),
                        clock_skew=kubelet.clocks is not None, budget=_budget(runtime.ds.strategy),
+                       max_unavailable=_max_unavailable(runtime.ds.strategy, sum(map(bool, desired_nodes))),
                        surge=allows_surge(runtime.ds.strategy.max_surge, runtime.ds.strategy.rolling),
                        short=tuple(r for r in ("cpu", "memory") if r in short),
                        no_preemption=_no_preemption(runtime.ds, kubelet.workloads))
@@ -176,6 +177,15 @@ def _budget(strategy: UpdateStrategy) -> str:
     if is_zero(strategy.max_unavailable):
         return "maxSurge's slots"
     return "maxUnavailable, or maxSurge's slots"
+
+
+def _max_unavailable(strategy: UpdateStrategy, desired: int) -> tuple[int, int] | None:
+    """The maxUnavailable ``updatedDesiredNodeCounts`` resolves for the ``desired`` nodes, with
+    that count, when it is the whole budget (RollingUpdate, maxSurge 0); else None.
+    """
+    if not strategy.rolling or not is_zero(strategy.max_surge):
+        return None
+    return updated_desired_node_counts(desired, strategy.max_unavailable, strategy.max_surge).max_unavailable, desired
 
 
 def _pending_resources(pod: Pod, kubelet: Kubelet, runtime: PodRuntime, short: set[str],

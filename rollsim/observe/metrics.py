@@ -146,7 +146,7 @@ def done_by_s(nodes: Table, share: float) -> float | None:
     """When ``share`` of the desired nodes had an available new pod: the ⌈share × desired⌉-th
     earliest ``new_available_at_s`` among them (``None`` when fewer got one, 0 with no desired node).
     What the report's reading of a rollout's last nodes compares with its duration
-    (``rollsim.present.readings.last_nodes_share``).
+    (``rollsim.present.run_costs.last_nodes_share``).
     """
     if not rows(nodes):
         return 0.0

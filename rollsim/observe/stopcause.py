@@ -216,6 +216,9 @@ class EndState:
     failed_pods_left: int = 0  # the failed pods beside available new ones (FAILED_PODS_LEFT), in all
     clock_skew: bool = False  # some node's clock is off the controller's (--clock-skew): a cause to name
     budget: str = "maxUnavailable, or maxSurge's slots"  # what unavailable new pods hold (RollingUpdate)
+    # maxUnavailable resolved at the end (``updatedDesiredNodeCounts``) and the desired nodes it is of, when it
+    # is all the budget there is (maxSurge 0): what NotReady nodes holding it are told against
+    max_unavailable: tuple[int, int] | None = None
     surge: bool = False  # manage's surge branch (AllowsSurge: maxSurge above 0): a failed pod is replaced at once
     no_preemption: str = ""  # why a new pod short of room preempts none of the other workloads, if it cannot
     short: tuple[str, ...] = ()  # the resources the Pending new pods lack ("cpu", "memory"); () if not known
@@ -266,13 +269,17 @@ def _holds_not_ready(node: NodeEnd) -> bool:
                                or (node.desired and node.new != AVAILABLE))
 
 
-def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool, only: bool = False) -> str:
+def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool, only: bool = False,
+                        max_unavailable: tuple[int, int] | None = None) -> str:
     """Why NotReady nodes stop the rollout, under RollingUpdate holding its budget (maxUnavailable
     counts them) and under OnDelete keeping the deleter waiting: old pods stuck terminating on a
     dead kubelet, and new pods a NotReady node does not make available (``MarkPodsNotReady``
     on an unreachable node; a kubelet that reports Ready=False itself starts nothing). ``only``:
     they are the only nodes not updated, so what they hold is not the point: the rollout cannot
     complete (``numberAvailable`` never reaches the desired count) while they are NotReady.
+    ``max_unavailable``: (the budget, the desired nodes it was resolved for) where it is the whole
+    budget (maxSurge 0): the sentence names it and the ways out (audit 37: NVSentinel #1764's
+    reporter worked out the 14 by hand; test-infra #31706 raised maxUnavailable).
     """
     one = terminating + unavailable == 1
     if only:
@@ -288,7 +295,14 @@ def _not_ready_sentence(terminating: int, unavailable: int, rolling: bool, only:
         why = "their pods stay terminating on a dead kubelet"
     else:
         why = "their new pods are not available: a NotReady node's pods are not Ready"
-    return f"{_plural(terminating + unavailable, 'NotReady or unreachable node')} {held} ({why})"
+    nodes = terminating + unavailable
+    if only or not rolling or max_unavailable is None or nodes < max_unavailable[0]:
+        return f"{_plural(nodes, 'NotReady or unreachable node')} {held} ({why})"
+    budget, desired = max_unavailable  # they hold all of it: what it is, and the ways out
+    return (f"{_plural(nodes, 'NotReady or unreachable node')} {held}, maxUnavailable {budget:,} of {desired:,} "
+            f"desired nodes ({why}): while {'it stays' if one else 'they stay'} NotReady no pod moves, unless "
+            f"maxUnavailable is raised to at least {nodes + 1:,} or {'its pods go' if one else 'their pods go'} "
+            f"(the Node object{'' if one else 's'} deleted, or tainted out-of-service: --out-of-service-after)")
 
 
 _STUCK_NEW = frozenset((*_FAILING, *_PENDING, FAILED_PODS_LEFT))
@@ -442,7 +456,8 @@ def stop_cause(state: EndState) -> StopCause:
         return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
     if not_ready or (t.undesired_not_ready and done >= total):  # the latter: the status counts one not desired
         sentence = (_not_ready_sentence(terminating, not_ready - terminating, rolling, rolling and done + not_ready
-                                        >= total) if not_ready else _counted_still(t.undesired_not_ready))
+                                        >= total, state.max_unavailable)
+                    if not_ready else _counted_still(t.undesired_not_ready))
         return result("not-ready-nodes", f"{sentence}; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))

@@ -335,7 +335,7 @@ def ruled_out(e: Evidence, chosen: Evidence | None, c: Constraints, capacity: Ca
     """Why ``e`` is not the recommendation (``chosen`` if it is); ``best`` is the fastest fitting
     setting (``fastest``; ``chosen`` when not given), ``risks`` the families' stall risks,
     ``most`` the replications a setting can have and ``cut`` where runs ended unfinished
-    (``rollsim.present.plan_plots.cut_phrase``). Durations are compared over the seeds both ran.
+    (``rollsim.present.plan_rows.cut_phrase``). Durations are compared over the seeds both ran.
     """
     if chosen is not None and e.setting == chosen.setting:
         return "chosen"

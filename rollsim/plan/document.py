@@ -63,7 +63,7 @@ def candidate_rows(evidence: list[Evidence], chosen: Evidence | None, search: Se
                    seed: int, cut: str, current: Evidence | None = None,
                    current_label: str | None = None) -> pd.DataFrame:
     """candidates.csv: every setting simulated, its statistics and why it lost (``cut``: where
-    unfinished runs ended, ``rollsim.present.plan_plots.cut_phrase``; ``result``: what the search
+    unfinished runs ended, ``rollsim.present.plan_rows.cut_phrase``; ``result``: what the search
     found, ``answer.found``, whose tops and knees the rows' roles name; ``current``: the DaemonSet's
     own strategy, run as a baseline with the full replications, role ``current``, named
     ``current_label``: plan.json's ``daemonset.current_setting``). Replications

@@ -43,7 +43,7 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     ``not_ready``: the NotReady nodes the DaemonSet tolerates (it should run there): their new pods
     never become available, so when no setting finished they, not a constraint, are what binds.
 
-    ``cut`` names where unfinished runs ended (``rollsim.present.plan_plots.cut_phrase``);
+    ``cut`` names where unfinished runs ended (``rollsim.present.plan_rows.cut_phrase``);
     ``uncut`` runs settings without the plan's cut, for the window a search whose every run was
     cut would need (``window_uncut``; None: the cut is the scenario's own horizon). ``aside`` runs
     settings the search was not asked to try, kept out of its candidates: minReadySeconds 0 where a

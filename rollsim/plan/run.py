@@ -31,7 +31,7 @@ from rollsim.plan.relax import Relaxation, Uncut, diagnose
 from rollsim.plan.search import Capacity, Search, SearchSettings, no_surge_reason
 from rollsim.plan.stalls import can_stall
 from rollsim.plan.store import RunStore, inputs_seed
-from rollsim.present.plan_plots import cut_phrase
+from rollsim.present.plan_rows import cut_phrase
 from rollsim.present.render import count_of
 from rollsim.spec.eligibility import eligibility_report
 from rollsim.spec.limits import LimitError, check_limit

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollsim.present.plan_plots import common_seeds, cut_phrase, has_role, keeps_floor, stall_ruled
+from rollsim.present.plan_rows import common_seeds, cut_phrase, has_role, keeps_floor, stall_ruled
 
 __all__ = ["captions"]
 

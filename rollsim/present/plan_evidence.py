@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from rollsim.present.plan_plots import cut_phrase, has_role
+from rollsim.present.plan_rows import cut_phrase, has_role
 from rollsim.present.render import count_of, format_bound, format_duration, format_share
 
 __all__ = ["bound_name", "current_marked", "duration_text", "evidence", "margin_words", "weighed"]

@@ -18,7 +18,6 @@ and return the Axes.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -30,13 +29,21 @@ from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, N
 from matplotlib.transforms import blended_transform_factory
 
 from rollsim.present.output import png_bytes
+from rollsim.present.plan_rows import (
+    baseline_only,
+    common_seeds,
+    has_role,
+    keeps_floor,
+    mean_column,
+    over_window,
+    stall_ruled,
+    unfinished_reason,
+)
 from rollsim.present.plotaxes import log_time_axis
 from rollsim.present.plotmath import log_time_ticks, pareto_front, short_duration
-from rollsim.present.render import count_of, format_duration
+from rollsim.present.render import count_of
 
-__all__ = ["PLAN_FIGURES", "baseline_only", "common_seeds", "cut_phrase", "has_role", "keeps_floor", "marker_sizes",
-           "mean_column", "over_window", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures",
-           "unfinished_reason"]
+__all__ = ["PLAN_FIGURES", "marker_sizes", "plan_time_ticks", "plot_pareto", "plot_search", "render_plan_figures"]
 
 PLAN_FIGURES = {"pareto": (12.0, 6.4), "search": (12.0, 5.2)}
 _COLORS = {"maxUnavailable": "#1f77b4", "maxSurge": "#d62728"}
@@ -46,10 +53,6 @@ _MARKERS = ("o", "s", "^", "D", "v", "P")  # one per minReadySeconds, in increas
 _LINES = ("-", "--", ":", "-.")
 # steps of evenly spaced time ticks (s), for an axis too short for 1 min · 10 min · 30 min · 1 h
 _TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
-# the reason ``rollsim.plan.answer.ruled_out`` gives, read back from a plan folder without runs_stalled
-_UNFINISHED = re.compile(r"did not finish in (\d+) of \d+ replications \((stalled|[^)]*)\)")
-
-
 def plan_time_ticks(lo: float, hi: float, most: int = 7, gap: float = 1.0) -> tuple[list[float], list[float]]:
     """Major and minor ticks (seconds) of a logarithmic time axis from ``lo`` to ``hi``: those of
     ``log_time_ticks`` when it puts four in range (three over more than a factor 4), else evenly
@@ -119,14 +122,6 @@ def _full(candidates: pd.DataFrame, plan: Mapping[str, Any], finished: bool = Tr
     return c[known if finished else ~known]
 
 
-def has_role(candidates: pd.DataFrame, role: str) -> pd.Series:
-    """Which rows of candidates.csv have ``role`` among theirs (``top+knee``, ``current``); none in a
-    plan folder written before it had roles.
-    """
-    if "role" not in candidates.columns:
-        return pd.Series(False, index=candidates.index)
-    return candidates["role"].map(lambda r: isinstance(r, str) and role in r.split("+"))
-
 
 def marker_sizes(families: int, smallest: float = 5.0, step: float = 4.0) -> list[float]:
     """Marker sizes (points) of the families in drawing order, the first drawn the largest, so that
@@ -147,42 +142,6 @@ def _family(kind: Any, mrs: Any, styles: Mapping[float, Any]) -> str:
     return str(kind) if len(styles) < 2 else f"{kind} (minReadySeconds {float(mrs):g})"
 
 
-def cut_phrase(search: Mapping[str, Any]) -> str:
-    """Where a plan's unfinished runs ended, from plan.json's ``search``: ``the plan's cut at 4
-    windows (2m00s)`` when the plan cut them (``cut_windows``: a run that long cannot fit, and the
-    user set no horizon), ``the scenario's horizon (1h00m00s)`` when the scenario's own came first,
-    ``the horizon`` in a plan folder written before plans said which.
-    """
-    horizon = search.get("horizon_s")
-    if horizon is None:
-        return "the horizon"
-    if "cut_windows" not in search:
-        return f"the horizon ({format_duration(horizon)})"
-    if search["cut_windows"]:
-        return f"the plan's cut at {search['cut_windows']} windows ({format_duration(horizon)})"
-    return f"the scenario's horizon ({format_duration(horizon)})"
-
-
-def unfinished_reason(row: Mapping[str, Any], horizon: float | None) -> tuple[bool, str]:
-    """Whether a setting without a duration stalled, and how its legend says why: ``stalled in
-    1 of 5 runs`` (a stall ends a run; nothing was cut) or ``did not finish by 3 h in 1 of 5
-    runs (runs cut there)``. A plan folder written before candidates.csv counted them is read from
-    the verdict.
-    """
-    n = int(row["replications"])
-    if "runs_stalled" in row and pd.notna(row["runs_stalled"]):
-        stalled, unfinished = int(row["runs_stalled"]), int(row["runs_unfinished"])
-    else:
-        m = _UNFINISHED.search(str(row.get("verdict", "")))
-        unfinished = int(m.group(1)) if m else n
-        stalled = unfinished if m and m.group(2).startswith("stalled") else 0
-    cut = unfinished - stalled
-    by = f" by {short_duration(horizon)}" if horizon is not None else ""
-    if stalled and cut:
-        return True, f"stalled in {stalled} and did not finish{by} in {cut} of {n} runs"
-    if stalled:
-        return True, f"stalled in {stalled} of {n} runs"
-    return False, f"did not finish{by} in {cut} of {n} runs" + (" (runs cut there)" if by else "")
 
 
 def _unfinished(ax: Axes, plan: Mapping[str, Any], frame: pd.DataFrame, x: str | None, y: str | None,
@@ -236,12 +195,6 @@ def _least(ax: Axes, x: float, y: float, label: str) -> None:
             label=f"least that fits: {label}")
 
 
-def over_window(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
-    """Which settings the window rules out: their window bound (what the verdict is made on) is beyond it."""
-    window = plan["constraints"].get("window_s")
-    bound = frame["window_bound_s"].astype(float)
-    return pd.Series(np.isfinite(bound) & (bound > float(window)) if window else False, index=frame.index)
-
 
 def _bounds(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, column: str, scale: float) -> None:
     """Each point's whisker from its p95 out to the window bound; the bound's tick in the
@@ -264,21 +217,6 @@ def _bounds(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, column: str, sca
         ax.plot([], [], "|", color=_WINDOW, ms=10, mew=2, label="bound beyond the window: ruled out")
 
 
-def keeps_floor(frame: pd.DataFrame, plan: Mapping[str, Any]) -> pd.Series:
-    """Which settings kept the availability floor in every replication (a tiny slack for float
-    division, as ``Evidence.meets_floor``): the only ones a Pareto front is drawn over.
-    """
-    floor = float(plan["constraints"]["min_available_fraction"])
-    return frame["worst_availability"].astype(float) >= floor - 1e-12
-
-
-def stall_ruled(frame: pd.DataFrame) -> pd.Series:
-    """Which settings the plan ruled out for stalls (candidates.csv
-    ``ruled_out_for_stalls``: ``rollsim.plan.answer.stalls_too_often``); none in an older plan folder.
-    """
-    if "ruled_out_for_stalls" not in frame:
-        return pd.Series(False, index=frame.index)
-    return frame["ruled_out_for_stalls"].astype(str).str.lower().isin(("true", "1"))
 
 
 def _stall_crosses(ax: Axes, frame: pd.DataFrame, x: str, y: str, scale: float) -> None:
@@ -385,21 +323,6 @@ def _shared_legend(*axes: Axes) -> None:
                    frameon=False)
 
 
-def mean_column(candidates: pd.DataFrame) -> str:
-    """The mean duration the search figure draws: over the seeds every confirmed setting ran
-    (``duration_mean_common_s``: replication r of each setting has the r-th common seed, so
-    these compare), or, in a plan folder written before candidates.csv had it, each setting's
-    mean over its own replications.
-    """
-    return "duration_mean_common_s" if "duration_mean_common_s" in candidates.columns else "duration_mean_s"
-
-
-def common_seeds(candidates: pd.DataFrame, plan: Mapping[str, Any]) -> int | None:
-    """How many seeds the confirmed settings' comparable means are over (None in an older folder)."""
-    full = candidates[candidates["replications"] >= int(plan["search"]["replications"])]
-    if "common_replications" not in candidates.columns or full.empty:
-        return None
-    return int(full["common_replications"].min())
 
 
 def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]],
@@ -436,14 +359,6 @@ def _answer_mean(plan: Mapping[str, Any], candidates: pd.DataFrame, answer: Mapp
     row = candidates[candidates["setting"] == answer["setting"]]
     return float(row.iloc[0][mean_column(candidates)]) if len(row) else float(answer["duration_mean_s"])
 
-
-def baseline_only(candidates: pd.DataFrame) -> pd.Series:
-    """The rows that are the DaemonSet's current strategy alone (role ``current``, not also a family's top
-    or knee): run after the search by an evaluator of its own, so no point of the search's lines.
-    """
-    if "role" not in candidates.columns:
-        return pd.Series(False, index=candidates.index)
-    return candidates["role"].map(lambda r: isinstance(r, str) and r.split("+") == ["current"])
 
 
 _BASELINE: dict[str, Any] = {"marker": "D", "ms": 10, "mfc": "white", "mec": "black", "mew": 1.6, "ls": "none",

@@ -354,13 +354,12 @@ def findings_section(results: Results) -> list[tuple]:
     another DaemonSet of the update (``also``) did not complete every replication, the first
     line says so: the other findings are about the study's own DaemonSet.
     """
-    from rollsim.present.readings import (
-        budget_rounding,
+    from rollsim.present.readings import budget_rounding, readings
+    from rollsim.present.run_costs import (
         disk_pressure_costs,
         last_nodes_share,
         preemption_costs,
         pull_times,
-        readings,
         refusal_costs,
         registry_error_costs,
         unready_costs,
@@ -384,7 +383,7 @@ def findings_section(results: Results) -> list[tuple]:
                      + ".")
     lines += readings(resolved(results)[0], slo, list(results.experiment.get("swept") or []),
                       decision_names(results), scenarios, own_only=bool(other_names(results.runs)),
-                      budgets=surge_budgets(results), idle=on_no_node(results))
+                      budgets=surge_budgets(results), idle=on_no_node(results), desired=desired_counts(results))
     lines += budget_rounding(active.summary, slo, desired_counts(results))
     lines += last_nodes_share(ran, active.summary, scenarios)
     lines += pull_times(ran, scenarios)
