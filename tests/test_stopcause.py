@@ -394,3 +394,11 @@ def test_an_on_delete_rollout_held_by_a_not_ready_node_the_status_still_counts_s
     assert cause.sentence.startswith("1 NotReady node no longer desired (NoSchedule taint) holds a new pod that never "
                                      "became available, and the controller's last status still counts it")
     assert cause.sentence.endswith("; 3 nodes of 3 updated (new pod available)")
+
+
+def test_the_experiment_format_lists_every_stop_cause() -> None:
+    """Audit 38: experiments/README.md's list of ``stop_cause`` values left out five the code gives."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "experiments" / "README.md").read_text(encoding="utf-8")
+    assert [cause for cause in CAUSES if f"`{cause}`" not in text] == []
