@@ -692,3 +692,35 @@ def test_the_pull_row_names_the_size_and_bandwidths_not_the_unused_pull_time() -
     assert mixed.startswith("constant(2) where the image has no size; where it has one, each pull takes")
     assert _sized_pull("pull", [plain]) is None
     assert _sized_pull("start", [sized]) is None
+
+
+def _surge_report(tmp_path, cluster: str) -> str:
+    """report.md of an ideal-mode study of ``cluster`` (YAML flow mapping) whose DaemonSet requests 100m:
+    maxSurge 10% against maxUnavailable 1, under a 95% floor (surge is recommended)."""
+    from rollsim.cli import main
+
+    tmp_path.mkdir()
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text(
+        "name: e\nreplications: 1\nseed: 1\nscenario:\n  cluster: " + cluster + "\n  controller: {mode: ideal}\n"
+        "  daemonset: {requests_cpu: 100m}\nvariants:\n"
+        "  - {name: surge, strategy.max_surge: 10%, strategy.max_unavailable: 0}\n"
+        "  - {name: mu1, strategy.max_unavailable: 1}\n"
+        "slo: {min_available_fraction: 0.95}\n", encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
+    return (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_recommendation_gives_the_whole_strategy_and_says_when_surge_room_was_not_simulated(tmp_path) -> None:
+    """Audit 39: "Use maxSurge 10%" pasted alone leaves maxUnavailable at its default, 1; and on nodes of
+    a count (no allocatable) a surge pod always fits, which the report listed as if the requests were weighed.
+    """
+    md = _surge_report(tmp_path / "count", "{nodes: 40}")
+    assert "**Use surge.**" in md
+    assert ("**Apply it as** `updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, "
+            "maxSurge: 10%}}`. Whether each node has room for the surge pod beside the old one was not simulated") in md
+    assert "| requests fitted to each node's room | no: the nodes have no allocatable cpu or memory" in md
+    assert "| node utilization by other pods | 0 (not modelled: the nodes have no allocatable) |" in md
+    pools = _surge_report(tmp_path / "pools", "{pools: [{name: w, count: 40, allocatable: {cpu: '2', memory: 4Gi}}]}")
+    assert "**Apply it as** `updateStrategy:" in pools and "was not simulated" not in pools
+    assert "requests fitted" not in pools and "not modelled" not in pools

@@ -66,7 +66,7 @@ def simulated_section(results: Results, scenarios: list[dict[str, Any]]) -> list
                                               "see the results table (it changes during the run)")
                          if differs and k in ("desired_nodes", "not_eligible") else
                          _daemonset(first) if k == "daemonset" else
-                         _not_ready(k, first) or _sized_pull(k, scenarios)
+                         _not_ready(k, first) or _sized_pull(k, scenarios) or _unfitted(k, first)
                          or _setting(k, _not_eligible(first) if k == "not_eligible" else first.get(k))]
                         for k in same if k != "listed_not_ready"
                         # a swept priority is named by its class (system-node-critical): "no class" would contradict it
@@ -93,6 +93,25 @@ def _daemonset(scenario: dict[str, Any]) -> str:
 
 
 _BYTES = ("image_size_bytes", "node_bandwidth", "registry_bandwidth")  # what a sized image's pull takes
+
+
+# the nodes have no allocatable (``describe._requests_unfitted``): what the requests and the other pods' share do
+NOT_FITTED = ("no: the nodes have no allocatable cpu or memory (nodes of a count, or a node list without it), so "
+              "every pod fits, a surge's second pod too; give pools or a node list with allocatable to fit them")
+
+
+def _unfitted(key: str, scenario: dict[str, Any]) -> str | None:
+    """The rows that say the DaemonSet's requests were not fitted to the nodes (audit 39: a report
+    listed the requests and "node utilization 0" as if the scheduler had weighed them): the flag's
+    own row, and the other pods' share, which then fills nothing. None otherwise.
+    """
+    if scenario.get("requests_fitted") is not False:
+        return None
+    if key == "requests_fitted":
+        return NOT_FITTED
+    if key == "node_utilization":
+        return f"{_setting(key, scenario.get(key))} (not modelled: the nodes have no allocatable)"
+    return None
 
 
 def _sized_pull(key: str, scenarios: list[dict[str, Any]]) -> str | None:

@@ -230,7 +230,7 @@ def recommendation_section(results: Results) -> list[tuple]:
             spans = ([("b", f"Use {rec.label}. "), ("", rec.reason + ".")] if slo else
                      [("b", f"Fastest that completed every run (no SLO given): {rec.label}.")]
                      + ([("", f" Tied with {tie}.")] if tie else []))
-            blocks += [("p", spans), _best_facts(results, rec.label)]
+            blocks += [("p", spans), _best_facts(results, rec.label), *_apply(results, rec.label)]
     else:
         blocks.append(("p", [("", "This study varies " + key_words(conditions) + ", which the user does not "
                                   "choose, and " + ", ".join(decided) + ", which the user does: one recommendation "
@@ -330,6 +330,35 @@ def _best_facts(results: Results, label: str) -> tuple:
                         f"{format_number(num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
                         f"unavailable node-hours on average, "
                         f"completed {completed_text(cast(Mapping[str, Any], best))}." + worst))])
+
+
+def _apply(results: Results, label: str) -> list[tuple]:
+    """The recommended configuration's ``spec.updateStrategy`` as the manifest writes it, every field
+    given (audit 39: "Use maxSurge 10%" pasted alone leaves maxUnavailable at its default, 1, another
+    strategy), and, where it surges on nodes whose room was not modelled, that it was not.
+    """
+    s = results.summary
+    config = s[s["label"].astype(str) == label].iloc[0]["config"]
+    scenario = scenarios_by_config(results).get(config) or {}
+    strategy = scenario.get("strategy")
+    if strategy == "OnDelete":
+        spans: list[tuple] = [("b", "Apply it as "), ("code", "updateStrategy: {type: OnDelete}"),
+                              ("", ", the old pods deleted as its deleter did")]
+    elif strategy == "RollingUpdate":
+        spans = [("b", "Apply it as "), ("code", f"updateStrategy: {{type: RollingUpdate, rollingUpdate: "
+                 f"{{maxUnavailable: {scenario.get('max_unavailable')}, maxSurge: {scenario.get('max_surge')}}}}}")]
+    else:
+        return []
+    if str(scenario.get("min_ready_seconds", 0)) not in ("0", "0.0"):
+        spans += [("", " and "), ("code", f"minReadySeconds: {format_number(num(scenario.get('min_ready_seconds')))}")]
+    spans.append(("", "."))
+    if strategy == "RollingUpdate" and str(scenario.get("max_surge")) not in ("0", "0%") \
+            and scenario.get("requests_fitted") is False:
+        spans.append(("", " Whether each node has room for the surge pod beside the old one was not simulated: the "
+                          "nodes were given no allocatable cpu or memory, so every pod fit. Where a node lacks it, "
+                          "the surge pod stays Pending and the rollout waits on that node (the surge-fit study; "
+                          "give pools or a node list with allocatable to simulate it)."))
+    return [("p", spans)]
 
 
 def idle_lines(results: Results) -> list[str]:

@@ -49,7 +49,8 @@ FIELDS: dict[str, tuple[str, str]] = {
 # description keys computed from several fields, and how reports name them
 _DERIVED = {"nodes": "nodes in the cluster", "desired_nodes": "nodes that run the DaemonSet",
             "not_eligible": "nodes that do not run it, and why", "node_list": "node list (digest)",
-            "daemonset": "DaemonSet", "listed_not_ready": "nodes listed NotReady, by Ready condition"}
+            "daemonset": "DaemonSet", "listed_not_ready": "nodes listed NotReady, by Ready condition",
+            "requests_fitted": "requests fitted to each node's room"}
 # settings a report writes as the manifest does (``100m``, ``200Mi``: ``written_value``), so named without a unit
 _QUANTITIES = ("requests_cpu", "requests_memory")
 DESCRIPTION_LABELS: dict[str, str] = {
@@ -151,6 +152,15 @@ def node_digest(nodes: tuple[Node, ...]) -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
+def _requests_unfitted(scenario: Scenario) -> bool:
+    """Whether the DaemonSet requests cpu or memory but no node has allocatable, so its pods are never
+    fitted to a node's room (``options.NOT_FITTED_NOTE``): a surge's second pod always fits (audit 39).
+    """
+    ds = scenario.daemonset
+    return bool(ds.requests_cpu_millis or ds.requests_memory_bytes) and not any(
+        n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes)
+
+
 def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, value in leaf_fields(obj):
@@ -162,6 +172,8 @@ def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:
                         "not_eligible": [f"{count} {for_strategy(reason, obj.daemonset.strategy.rolling)}"
                                          for reason, count in report.reasons],
                         "node_list": node_digest(value)})
+            if _requests_unfitted(obj):  # only then: other descriptions stay as they were
+                out["requests_fitted"] = False
             listed = Counter(n.ready_condition for n in value if not n.ready)
             if listed:  # a node list's own NotReady nodes (only then: other descriptions stay as they were)
                 out["listed_not_ready"] = {condition: listed[condition] for condition in sorted(listed)}
