@@ -312,3 +312,21 @@ def test_identical_nodes_in_one_batch_name_no_last_nodes() -> None:
     assert s["done_99_s"] == s["duration_s"] == 15.0
     runs = pd.DataFrame([{**s, "config": 0, "replication": 0}])
     assert last_nodes_share(runs, pd.DataFrame({"config": [0], "label": ["all at once"]})) == []
+
+
+def test_the_longest_node_downtime_is_named_where_the_p95_hides_it() -> None:
+    """Audit 39: fluentd-1000's table gave a node downtime p95 of 1m09s in every delete-first
+    configuration, while each run's longest was about 18 min (the straggler tail)."""
+    from rollsim.present.run_costs import downtime_tail
+
+    runs = pd.DataFrame([
+        {"config": 0, "label": "mu 1", "completed": True, "node_downtime_p95_s": 69.0, "node_downtime_max_s": m}
+        for m in (1000.0, 1200.0)
+    ] + [{"config": 1, "label": "surge", "completed": True, "node_downtime_p95_s": 0.0, "node_downtime_max_s": 0.0},
+         {"config": 2, "label": "bad", "completed": False, "node_downtime_p95_s": 0.0, "node_downtime_max_s": 900.0}])
+    (line,) = downtime_tail(runs)
+    assert line.startswith("The longest a node went without an available agent, the mean over runs of each run's "
+                           "longest: mu 1: 18m20s (at most 20m00s; p95 1m09s); no node went without one in surge.")
+    assert "bad" not in line  # a run cut short: its stuck node's wait is no tail
+    flat = runs.assign(node_downtime_max_s=[90.0, 100.0, 0.0, 900.0])  # under 3x the p95: nothing hidden
+    assert downtime_tail(flat) == []

@@ -724,3 +724,20 @@ def test_the_recommendation_gives_the_whole_strategy_and_says_when_surge_room_wa
     pools = _surge_report(tmp_path / "pools", "{pools: [{name: w, count: 40, allocatable: {cpu: '2', memory: 4Gi}}]}")
     assert "**Apply it as** `updateStrategy:" in pools and "was not simulated" not in pools
     assert "requests fitted" not in pools and "not modelled" not in pools
+
+
+def test_an_slo_floor_met_with_no_node_to_spare_says_so() -> None:
+    """Audit 39: OnDelete batches of 50 kept 953 of 1,003 nodes under a 95% floor, exactly the 953 it
+    asks, and read "✓" as maxUnavailable 1's 1,002 did: one more node down breaks it."""
+    from rollsim.present.report_tables import _slo_cell
+
+    floor = [({"key": "min_available_fraction", "metric": "min_available_fraction", "bound": "min", "limit": 0.95},
+              None)]
+    row = {"slo_ok": True, "slo_failed": "", "completed": 5, "runs": 5, "min_available_min": 953,
+           "min_available_fraction_min": 953 / 1003}
+    assert _slo_cell(row, floor) == "✓ (no node to spare)"
+    assert _slo_cell({**row, "min_available_min": 1002, "min_available_fraction_min": 1002 / 1003}, floor) == "✓"
+    count = [({"key": "min_min_available", "metric": "min_available", "bound": "min", "limit": 953.0}, None)]
+    assert _slo_cell(row, count) == "✓ (no node to spare)"
+    assert _slo_cell({**row, "min_available_min": 954}, count) == "✓"
+    assert _slo_cell({**row, "completed": 0}, floor) == "✓ until cut short"

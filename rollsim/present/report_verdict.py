@@ -386,6 +386,7 @@ def findings_section(results: Results) -> list[tuple]:
     from rollsim.present.readings import budget_rounding, readings
     from rollsim.present.run_costs import (
         disk_pressure_costs,
+        downtime_tail,
         last_nodes_share,
         preemption_costs,
         pull_times,
@@ -415,6 +416,7 @@ def findings_section(results: Results) -> list[tuple]:
                       budgets=surge_budgets(results), idle=on_no_node(results), desired=desired_counts(results))
     lines += budget_rounding(active.summary, slo, desired_counts(results))
     lines += last_nodes_share(ran, active.summary, scenarios)
+    lines += downtime_tail(ran)
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)
     lines += refusal_costs(ran, scenarios)
