@@ -53,10 +53,15 @@ def test_a_surge_within_the_budget_of_its_moment_is_not_over_it(joining) -> None
     assert tl["desired"].min() == 100 and tl["desired"].max() == 150
     assert joining.summary.loc[0, "max_surge_observed_max"] > 10  # over the start's budget
     assert (tl["surge"] - (tl["desired"] / 10).map(math.ceil)).max() <= 0  # never over its moment's
-    assert surge_budgets(joining) == {0: SurgeBudget(10, 15, 0, joined=True)}
+    (budget,) = surge_budgets(joining).values()
+    assert dataclasses.replace(budget, node_hours=None) == SurgeBudget(10, 15, 0, joined=True)
+    # audit 39: the node-hours of two agents on a node, each run's timeline level held until its next row
+    runs = [rows.sort_values("time_s") for _, rows in tl[tl["config"] == 0].groupby("replication")]
+    hours = [sum(s * (b - a) for s, a, b in zip(r["surge"], r["time_s"], r["time_s"].iloc[1:])) / 3600 for r in runs]
+    assert budget.node_hours == pytest.approx(sum(hours) / len(hours)) and budget.node_hours > 0
     lines = [item[0][1] for item in findings_section(joining)[0][1]]
     line = next(x for x in lines if "ran two agents at once" in x)
-    assert "(maxSurge 10% = 10–15 pods as nodes joined)" in line
+    assert "(maxSurge 10% = 10–15 pods as nodes joined), " in line and "node-hours of two agents a rollout" in line
     assert not any("over the budget" in x or "exceed the budget" in x for x in lines)
 
 

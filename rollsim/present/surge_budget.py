@@ -37,8 +37,9 @@ _MAX_LINES = 8
 class SurgeBudget:
     """The maxSurge budget over a configuration's runs: from ``low`` to ``high`` pods as the
     desired nodes changed, ``over`` the most the surge went past the budget of its moment
-    (0 or less: never; None: unknown, no timeline to tell), and how desired changed
-    (``joined``, ``left``: nodes came or went after the rollout began).
+    (0 or less: never; None: unknown, no timeline to tell), how desired changed
+    (``joined``, ``left``: nodes came or went after the rollout began), and ``node_hours``: the
+    nodes that ran two agents, summed over the rollout, the mean over its runs (None: no timeline).
     """
 
     low: int
@@ -46,6 +47,7 @@ class SurgeBudget:
     over: int | None
     joined: bool = False
     left: bool = False
+    node_hours: float | None = None
 
     def __post_init__(self) -> None:
         if self.low > self.high:
@@ -80,7 +82,16 @@ def _from_timelines(max_surge: Any, tl: pd.DataFrame) -> SurgeBudget | None:
     budget = np.array([values[int(d)] for d in desired], dtype=np.int64)
     first = tl.groupby("replication")["desired"].transform("first").to_numpy(dtype=np.int64)
     return SurgeBudget(int(budget.min()), int(budget.max()), int((tl["surge"].to_numpy() - budget).max()),
-                       bool((desired > first).any()), bool((desired < first).any()))
+                       bool((desired > first).any()), bool((desired < first).any()), _overlap_hours(tl))
+
+
+def _overlap_hours(tl: pd.DataFrame) -> float:
+    """The node-hours of two agents on a node (the timeline's ``surge``, a level held until its next
+    row), per run, the mean over ``tl``'s runs (sorted by replication and time).
+    """
+    hours = [float((rows["surge"].to_numpy()[:-1] * np.diff(rows["time_s"].to_numpy())).sum()) / 3600
+             for _, rows in tl.groupby("replication", sort=False)]
+    return float(np.mean(hours)) if hours else 0.0
 
 
 def _from_counts(max_surge: Any, start: float, ends: tuple[int, int] | None, surge: float,
@@ -150,9 +161,11 @@ def _surge_line(label: str, sc: Mapping[str, Any], surge: float, budget: SurgeBu
     extra = ""
     if budget is not None and over:  # a moving budget: over the one at that moment's desired count
         extra = f"; {budget.over} over the budget" + (" of its moment" if budget.low != budget.high else "")
+    hours = "" if budget is None or budget.node_hours is None else \
+        f", {trim_zeros(format_number(budget.node_hours, 1))} node-hours of two agents a rollout on average"
     line = (f"{label}: up to {int(surge)} node{'' if surge == 1 else 's'} ran two agents at once "
             f"(maxSurge {sc.get('max_surge')}" + (f" = {budget.words()}" if budget is not None else "")
-            + extra + ")")
+            + extra + ")" + hours)
     if cost:
         line += f", {cost}"
     if math.isfinite(held) and held > surge:
