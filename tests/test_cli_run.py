@@ -76,6 +76,7 @@ def test_a_second_run_does_no_work(experiment, tmp_path, capsys) -> None:
     assert (out / "summary.csv").stat().st_mtime_ns == before
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_runs_of_a_configuration_no_longer_there_are_counted_and_kept(experiment, tmp_path, capsys) -> None:
     """After a configuration went, its saved runs stayed in runs/ without a word; now the run says
     how many there are and what removes them (and keeps them: the configuration may come back)."""
@@ -110,6 +111,7 @@ def _stale_line(capsys) -> str:
     return line
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_stale_runs_are_said_to_be_of_the_change_that_made_them_so(experiment, tmp_path, capsys,
                                                                   monkeypatch) -> None:
     """After the root seed alone changed, the warning said the saved runs were "replications beyond

@@ -32,6 +32,7 @@ def _plan(tmp_path, name: str, *flags: str) -> tuple[int, dict, pd.DataFrame]:
     return code, json.loads((out / "plan.json").read_text()), pd.read_csv(out / "candidates.csv")
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_without_a_window_the_binding_is_the_stalls_and_maxsurge_1_gets_its_own_try(tmp_path) -> None:
     """50 nodes, a 100% floor, no window, seed 1: the top counts stalled, so nothing fits. The plan had
     said "binding constraint: availability floor" (every maxSurge setting kept it), having looked at
@@ -50,6 +51,7 @@ def test_without_a_window_the_binding_is_the_stalls_and_maxsurge_1_gets_its_own_
     assert "judged against the window" not in report  # no window: nothing judges a bound against one
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_a_surge_budget_relaxation_names_only_a_setting_shown_stall_free(tmp_path) -> None:
     """31 nodes, a 100% floor, 5 surge pods, seed 5: "relax surge capacity: allow 6 extra pods (then 86
     runs of it without a stall ...)" named maxSurge 6, which stalls in 8% of rollouts. A budget

@@ -89,6 +89,7 @@ def test_plan_output_follows_o_and_q_as_the_other_commands_do(tmp_path, capsys):
     assert "  ruled out:" in wide and len(ruled) == (candidates["verdict"] != "chosen").sum()  # every one
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_a_plan_with_no_setting_that_fits_exits_3_and_writes_everything_as_before(tmp_path, capsys):
     """A plan with no answer exited 0, so `rollsim plan ... && kubectl apply ...` went on with nothing to
     apply. It exits 3 (EXIT_NO_FIT), neither 0 nor a failure's 1 or 2, after writing its folder and its

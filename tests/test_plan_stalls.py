@@ -384,6 +384,7 @@ def test_the_answer_states_its_familys_stall_risk_and_what_it_was_chosen_over():
     assert math.isclose(risk["upper_bound"], upper_rate(1, 80, 0.95))  # one stalled seed of 80
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_audit_23s_plan_recommends_the_stall_free_family_and_marks_the_surge_settings_it_ruled_out(tmp_path):
     """The 50-node plan of audit 23 (a 1 h window at p95, minReadySeconds 10): maxSurge's counts stall
     in 3-9% of rollouts (600 seeds), too often to be shown within the window's 5%; the plan

@@ -362,6 +362,7 @@ def test_a_sweep_starts_its_largest_runs_first(tmp_path: Path, monkeypatch) -> N
     assert list(load_results(tmp_path / "out").runs["cluster.nodes"]) == [3, 3, 12, 12, 6, 6]  # tables: file order
 
 
+@pytest.mark.slow  # moved to CI's second lane, which has room (5-11 s each)
 def test_stop_pool_kills_the_workers_and_ends_the_manager_thread() -> None:
     """stop_pool took the workers after ``shutdown(wait=False)``, which (before Python 3.14) drops
     the pool's list of them: nothing was killed, and a worker killed later mid-result left the
