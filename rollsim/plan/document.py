@@ -41,6 +41,7 @@ from rollsim.spec.churn import pressure_held
 from rollsim.spec.describe import describe_scenario
 from rollsim.spec.eligibility import eligibility_report, for_strategy
 from rollsim.spec.model_version import MODEL_VERSION
+from rollsim.spec.node import gives_allocatable
 from rollsim.spec.priority import is_critical
 from rollsim.spec.scenario import STALL_AFTER_S, Scenario
 from rollsim.sweep.experiment import replication_seed
@@ -287,7 +288,7 @@ def disk_pressure_text(scenario: Scenario) -> str | None:
 
 def other_pods_text(scenario: Scenario) -> str:
     """What the plan assumed the nodes hold beside the DaemonSet, which decides whether a surge pod fits."""
-    if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
+    if not gives_allocatable(scenario.nodes):
         return "not checked: nodes of a count have no allocatable CPU or memory, so every surge pod fits"
     u = scenario.node_utilization
     if u == 0:

@@ -51,6 +51,7 @@ from rollsim.present.summary_rows import (
     tied,
 )
 from rollsim.present.surge_budget import surge_budgets
+from rollsim.spec.budget import is_zero
 from rollsim.sweep.labels import config_label, display
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint, Recommendation, recommend, recommend_by_condition
@@ -349,10 +350,10 @@ def _apply(results: Results, label: str) -> list[tuple]:
                  f"{{maxUnavailable: {scenario.get('max_unavailable')}, maxSurge: {scenario.get('max_surge')}}}}}")]
     else:
         return []
-    if str(scenario.get("min_ready_seconds", 0)) not in ("0", "0.0"):
+    if num(scenario.get("min_ready_seconds")) > 0:
         spans += [("", " and "), ("code", f"minReadySeconds: {format_number(num(scenario.get('min_ready_seconds')))}")]
     spans.append(("", "."))
-    if strategy == "RollingUpdate" and str(scenario.get("max_surge")) not in ("0", "0%") \
+    if strategy == "RollingUpdate" and not is_zero(scenario.get("max_surge", 0)) \
             and scenario.get("requests_fitted") is False:
         spans.append(("", " Whether each node has room for the surge pod beside the old one was not simulated: the "
                           "nodes were given no allocatable cpu or memory, so every pod fit. Where a node lacks it, "

@@ -20,6 +20,7 @@ from rollsim.observe.metrics import DONE_SHARE
 from rollsim.present.render import format_duration, format_number, trim_zeros
 from rollsim.spec.budget import is_zero
 from rollsim.spec.registry import limit_words
+from rollsim.sweep.wholeupdate import completed_flags
 
 __all__ = ["LAST_NODES", "disk_pressure_costs", "downtime_tail", "last_nodes_share", "preemption_costs", "pull_times",
            "refusal_costs", "registry_error_costs", "unready_costs"]
@@ -48,7 +49,7 @@ def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame,
         return []
     labels = dict(zip(summary["config"], summary["label"].astype(str)))
     pairs = []
-    for key, rows in runs[runs["completed"].astype(str).str.lower() == "true"].groupby("config", sort=True):
+    for key, rows in runs[completed_flags(runs)].groupby("config", sort=True):
         config = int(cast(Any, key))
         at = _numbers_or_nan(rows, "done_99_s").median()
         if config not in labels or rows["nodes"].min() < 1 / LAST_NODES or not math.isfinite(at):
@@ -88,8 +89,7 @@ def downtime_tail(runs: pd.DataFrame) -> list[str]:
         return []
     parts, none, tail = [], [], False
     # over completed runs, as the table's figures are: a run cut short holds a stuck node's wait, not a tail
-    done = runs[runs["completed"].astype(str).str.lower() == "true"]
-    for _config, rows in done.groupby("config", sort=True):
+    for _config, rows in runs[completed_flags(runs)].groupby("config", sort=True):
         longest, p95 = _numbers(rows, "node_downtime_max_s"), _numbers(rows, "node_downtime_p95_s").mean()
         tail = tail or (longest.mean() >= max(TAIL_OVER_P95 * p95, 120.0))
         if not longest.any():

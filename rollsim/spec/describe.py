@@ -26,7 +26,7 @@ from rollsim.spec.deleters import DeleterSpec, parse_deleter
 from rollsim.spec.distributions import Distribution
 from rollsim.spec.eligibility import eligibility_report, for_strategy
 from rollsim.spec.faults import NewPodFaults, parse_new_pods
-from rollsim.spec.node import Node, Toleration
+from rollsim.spec.node import Node, Toleration, gives_allocatable
 from rollsim.spec.registry import PullWindow, parse_pull_window
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 from rollsim.spec.settings import BY_FIELD, SETTINGS, spelled
@@ -157,8 +157,7 @@ def _requests_unfitted(scenario: Scenario) -> bool:
     fitted to a node's room (``options.NOT_FITTED_NOTE``): a surge's second pod always fits (audit 39).
     """
     ds = scenario.daemonset
-    return bool(ds.requests_cpu_millis or ds.requests_memory_bytes) and not any(
-        n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes)
+    return bool(ds.requests_cpu_millis or ds.requests_memory_bytes) and not gives_allocatable(scenario.nodes)
 
 
 def _describe_fields(obj: Scenario | Workload) -> dict[str, Any]:

@@ -21,7 +21,7 @@ __all__ = [
     "PREFER_NO_SCHEDULE", "Node", "NodeSelectorRequirement",
     "NodeSelectorTerm", "PodPlacement", "Taint", "Toleration", "control_plane_node", "kubelet_labels",
     "parse_int64", "uniform_nodes", "not_ready_node", "ready_node", "NOT_READY_TAINTS", "unreachable_node",
-    "UNREACHABLE_TAINTS", "kubelet_alive", "condition_taint_key",
+    "UNREACHABLE_TAINTS", "kubelet_alive", "condition_taint_key", "gives_allocatable",
 ]
 
 NO_SCHEDULE = "NoSchedule"
@@ -287,6 +287,13 @@ def kubelet_alive(node: Node) -> bool:
     unreachable node (Ready=Unknown) nothing confirms a pod's deletion, so it stays terminating.
     """
     return node.ready or not any(t.key == UNREACHABLE_TAINTS[0].key for t in node.taints)
+
+
+def gives_allocatable(nodes: Iterable[Node]) -> bool:
+    """Whether some node gives allocatable cpu or memory: only then are pods fitted to nodes (nodes of
+    a count, and node lists without ``status.allocatable``, give none: every pod fits).
+    """
+    return any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in nodes)
 
 
 def uniform_nodes(count: int, prefix: str = "node-") -> tuple[Node, ...]:

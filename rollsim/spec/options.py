@@ -21,7 +21,7 @@ from rollsim.spec.budget import is_zero
 from rollsim.spec.image import LinkConflict
 from rollsim.spec.kinds import ItemError, non_negative_integer
 from rollsim.spec.limits import LimitError, check_limit
-from rollsim.spec.node import Node, control_plane_node, uniform_nodes
+from rollsim.spec.node import Node, control_plane_node, gives_allocatable, uniform_nodes
 from rollsim.spec.optionerrors import (
     AllNotReadyError,
     EmptyClusterError,
@@ -345,7 +345,7 @@ def ignored_options(scenario: Scenario, given: Iterable[str]) -> tuple[tuple[str
     out: list[tuple[str, str]] = []
     if not scenario.daemonset.strategy.rolling:
         out += [(name, IGNORED_NOTE) for name in ("max_unavailable", "max_surge") if name in given]
-    if not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None for n in scenario.nodes):
+    if not gives_allocatable(scenario.nodes):
         out += [(name, NOT_FITTED_NOTE) for name in ("requests_cpu", "requests_memory", "node_utilization")
                 if name in given]
     if scenario.image.size_bytes is not None and "pull" in given:  # its pulls move bytes (ImagePuller._pull_bytes)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report, node_should_run_daemon_pod, why_not_eligible
-from rollsim.spec.node import Node, ready_node
+from rollsim.spec.node import Node, gives_allocatable, ready_node
 from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 
@@ -71,8 +71,7 @@ def first_misfit(nodes: Sequence[Node], utilization: float, specs: Sequence[Daem
     A resource whose allocatable a node does not give is not checked there (nodes of a count).
     """
     requesting = [k for k, s in enumerate(specs) if s.requests_cpu_millis or s.requests_memory_bytes]
-    if not requesting or not any(n.allocatable_cpu_millis is not None or n.allocatable_memory_bytes is not None
-                                 for n in nodes):
+    if not requesting or not gives_allocatable(nodes):
         return None
     runs = {k: [runs_at_start(n, specs[k]) for n in nodes] for k in requesting}
     for k in requesting:
