@@ -50,9 +50,9 @@ def test_a_configuration_that_completed_some_runs_says_how_many(make_results) ->
     with rewritten(folder / "runs.csv") as runs:  # the stuck configuration 3 completes its first run
         runs.loc[(runs["config"] == 3) & (runs["replication"] == 0), "completed"] = True
     legend = labels(plot_availability(load_results(folder)))
-    assert "maxUnavailable 25%, minReadySeconds 30 (completed 1/3)" in legend
+    assert "maxUnavailable 25%, minReadySeconds 30 (completed 1/3; lowest 150)" in legend
     assert not any("did not complete" in t for t in legend)
-    assert "maxUnavailable 25%, minReadySeconds 30 (did not complete)" in labels(
+    assert "maxUnavailable 25%, minReadySeconds 30 (did not complete; lowest 150)" in labels(
         plot_availability(load_results(make_results(slo=[]))))  # none of its runs completed
 
 
@@ -72,14 +72,14 @@ def test_a_configuration_one_node_under_the_floor_is_marked_and_says_its_lowest_
     assert floor[0].get_label().startswith("SLO floor: 151 nodes") and floor[0].get_ydata()[0] == 151
     legend = labels(ax)
     assert "maxUnavailable 25%, minReadySeconds 0 (lowest 150 < SLO floor 151)" in legend
-    assert "maxUnavailable 10%, minReadySeconds 0" in legend  # 180 at worst: above it, nothing said
+    assert "maxUnavailable 10%, minReadySeconds 0 (lowest 180)" in legend  # 180 at worst: above it, only its level
     marks = [line for line in ax.lines if line.get_marker() == "v"]
     assert marks and all(set(m.get_ydata()) == {150} for m in marks)  # at the level, one node under the floor
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "lowest replication just under the SLO floor" in texts  # its marker is ▼: not "▼ ▼ ..." (audit 18 C7)
     assert not any(t.startswith("▼") for t in texts)
     caption = next(b[3] for b in report_blocks(results, ["availability"]) if b[:2] == ("img", "availability"))
-    assert "has the same levels" not in caption and "gives that level in its legend entry" in caption
+    assert "has the same levels" not in caption and "says so in its legend entry" in caption
 
 
 def test_a_level_far_under_the_floor_is_named_but_not_marked(make_results) -> None:

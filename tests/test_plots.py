@@ -595,16 +595,20 @@ def test_tradeoff_draws_a_configuration_whose_other_daemonset_failed_half_filled
 
 
 def test_line_figures_name_a_configuration_whose_other_daemonset_failed(make_results) -> None:
-    # no SLO floor: the availability legend would also give the lowest level under it
+    # no SLO floor: the availability legend gives each configuration's lowest level last, after what failed
     results = load_results(with_another_daemonset(one_run_completed(make_results(slo=[])), {2: 2, 0: 3, 3: 1}))
-    for plot in (plot_availability, plot_downtime):
-        labels = [line.get_label().replace("\n", " ") for line in plot(results).lines]
-        assert OTHER_FAILED in labels
-        assert "maxUnavailable 10%, minReadySeconds 0 (node-exporter did not complete in 3 of 3)" in labels
-        assert "maxUnavailable 10%, minReadySeconds 30" in labels  # completed: as before
+    downtime = [line.get_label().replace("\n", " ") for line in plot_downtime(results).lines]
+    availability = [line.get_label().replace("\n", " ") for line in plot_availability(results).lines]
+    assert OTHER_FAILED in downtime
+    assert OTHER_FAILED.removesuffix(")") + "; lowest 150)" in availability
+    assert "maxUnavailable 10%, minReadySeconds 0 (node-exporter did not complete in 3 of 3)" in downtime
+    assert ("maxUnavailable 10%, minReadySeconds 0 (node-exporter did not complete in 3 of 3; lowest 180)"
+            in availability)
+    assert "maxUnavailable 10%, minReadySeconds 30" in downtime  # completed: as before
+    assert "maxUnavailable 10%, minReadySeconds 30 (lowest 180)" in availability
     # its own DaemonSet did not complete every time either (1 of its 3 runs did): both are said
-    assert ("maxUnavailable 25%, minReadySeconds 30 (completed 1/3; node-exporter did not complete in 1 of 3)"
-            in [line.get_label().replace("\n", " ") for line in plot_availability(results).lines])
+    assert ("maxUnavailable 25%, minReadySeconds 30 (completed 1/3; node-exporter did not complete in 1 of 3; "
+            "lowest 150)" in availability)
 
 
 def test_a_configuration_whose_own_daemonset_did_not_complete_stays_hollow(make_results) -> None:

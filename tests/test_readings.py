@@ -272,7 +272,11 @@ def test_a_floor_broken_only_by_a_percentage_rounding_up_is_explained() -> None:
     [line] = budget_rounding(summary, slo, desired)
     assert line.startswith("5%: maxUnavailable 5% of 1,003 nodes is 51 (the controller rounds a percentage up), "
                            "more than the 50 the 95% floor lets be down at once (953 of 1,003 must stay available)")
-    assert "maxUnavailable 50, a whole number, is the largest that keeps it" in line
+    assert line.endswith("maxUnavailable 50, a whole number, is the largest that keeps it (not simulated here).")
+    ran = pd.concat([summary, pd.DataFrame({"config": [4], "label": ["fifty"], "strategy.max_unavailable": [50],
+                                            "slo_failed": [None]})], ignore_index=True)
+    assert budget_rounding(ran, slo, {**desired, 4: (1003, 1003)})[0].endswith(
+        "is the largest that keeps it (simulated: “fifty”).")
     assert budget_rounding(summary, [], desired) == []  # no floor, nothing to explain
     assert budget_rounding(summary, slo, {c: (1000, 1000) for c in range(4)}) == []  # 5% of 1,000 is 50: no rounding
 
@@ -291,12 +295,19 @@ def test_the_share_of_a_rollout_its_slowest_nodes_took_is_named() -> None:
                          "node_downtime_max_s": [900.0, 70.0, 15.0, 0.0]})
     summary = pd.DataFrame({"config": [0, 1, 2, 3], "label": ["tail", "even", "99 at once", "surge"]})
     [line] = last_nodes_share(runs, summary)
-    assert "99% of the nodes had an available new pod by" in line
+    assert "as when 99% of the nodes had an available new pod, of the whole rollout (medians over" in line
     assert ("tail: 2m40s of 16m40s (slow nodes); even: 16m40s of 16m40s; 99 at once: 15s of 30s "
             "(the budget's last batch); surge: 50s of 1m40s.") in line  # no downtime: which is not told
     deleter = last_nodes_share(runs, summary, {2: {"strategy": "OnDelete"}})[0]  # audit 36: OnDelete has no budget
     assert "99 at once: 15s of 30s (the deleter's last batch)" in deleter
     assert last_nodes_share(runs[runs["config"] == 1], summary) == []  # 99% at the end
+    # a surge: the timeline tells whether the budget (10% of 200: 20 nodes with two pods) was full just before
+    tl = pd.DataFrame({"config": [3] * 3, "replication": [0] * 3, "time_s": [0.0, 20.0, 50.0],
+                       "desired": [200] * 3, "surge": [20, 3, 0]})
+    surge = {3: {"strategy": "RollingUpdate", "max_surge": "10%"}}
+    assert "surge: 50s of 1m40s (slow nodes)" in last_nodes_share(runs, summary, surge, tl)[0]
+    full = tl.assign(surge=[0, 20, 0])
+    assert "surge: 50s of 1m40s (the budget's last batch)" in last_nodes_share(runs, summary, surge, full)[0]
     assert last_nodes_share(runs.drop(columns="done_99_s"), summary) == []  # a folder from before done_99_s
 
 

@@ -694,7 +694,7 @@ def test_the_pull_row_names_the_size_and_bandwidths_not_the_unused_pull_time() -
     assert _sized_pull("start", [sized]) is None
 
 
-def _surge_report(tmp_path, cluster: str) -> str:
+def _surge_report(tmp_path, cluster: str, variants: str = "") -> str:
     """report.md of an ideal-mode study of ``cluster`` (YAML flow mapping) whose DaemonSet requests 100m:
     maxSurge 10% against maxUnavailable 1, under a 95% floor (surge is recommended)."""
     from rollsim.cli import main
@@ -705,7 +705,7 @@ def _surge_report(tmp_path, cluster: str) -> str:
         "name: e\nreplications: 1\nseed: 1\nscenario:\n  cluster: " + cluster + "\n  controller: {mode: ideal}\n"
         "  daemonset: {requests_cpu: 100m}\nvariants:\n"
         "  - {name: surge, strategy.max_surge: 10%, strategy.max_unavailable: 0}\n"
-        "  - {name: mu1, strategy.max_unavailable: 1}\n"
+        "  - {name: mu1, strategy.max_unavailable: 1}\n" + variants +
         "slo: {min_available_fraction: 0.95}\n", encoding="utf-8")
     assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out"), "--workers", "1", "-q"]) == 0
     return (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
@@ -724,6 +724,53 @@ def test_the_recommendation_gives_the_whole_strategy_and_says_when_surge_room_wa
     pools = _surge_report(tmp_path / "pools", "{pools: [{name: w, count: 40, allocatable: {cpu: '2', memory: 4Gi}}]}")
     assert "**Apply it as** `updateStrategy:" in pools and "was not simulated" not in pools
     assert "requests fitted" not in pools and "not modelled" not in pools
+
+
+def test_a_surge_recommendation_says_what_a_bad_image_does_and_names_the_fallback_without_surge(tmp_path) -> None:
+    """Audit 39: the report recommended maxSurge 10% and offered no delete-first setting that met the
+    SLO, for where two agents cannot share a node (fluentd's /var/log), nor said that with
+    maxUnavailable 0 a crash-looping image stalls with every old agent kept (update.go's rollingUpdate
+    deletes an old pod only once its new one is available)."""
+    md = _surge_report(tmp_path / "count", "{nodes: 40}")
+    assert ("With maxUnavailable 0 the controller deletes a node's old pod only once its new one is available, so "
+            "a new image whose pods never become available (a crash loop) stalls the rollout with every old agent "
+            "still running, up to 4 nodes holding a failing new pod beside it") in md  # 10% of 40
+    assert ("**Without surge:** where a second agent cannot run on a node beside the first, or nodes lack room for "
+            "it, use mu1, the fastest configuration without one that completed every replication and met the SLO. "
+            "mu1: mean duration") in md
+    assert "`updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1, maxSurge: 0}}`." in md
+    assert "no node to spare above" not in md  # mu1 kept 39 of 40, one above the floor's 38
+    # maxUnavailable 2 keeps exactly the 38 of 40 a 95% floor asks: the fallback, with no node to spare
+    md = _surge_report(tmp_path / "two", "{nodes: 40}", "  - {name: mu2, strategy.max_unavailable: 2}\n")
+    assert "use mu2, the fastest configuration without one" in md
+    assert ("It kept no node to spare above the SLO's floor: one more node without an available pod at that "
+            "moment, beyond what the strategy takes down (a node going NotReady, an old agent crashing during the "
+            "rollout), would have broken it.") in md
+
+
+def test_the_fallback_without_surge_names_shared_paths_and_says_when_none_is_safe() -> None:
+    from rollsim.present.surge_advice import stall_words, surges, without_surge
+    from rollsim.sweep.slo import Constraint
+
+    surge = {"strategy": "RollingUpdate", "max_unavailable": 0, "max_surge": "10%",
+             "host_paths": ["/var/log (read-write)", "/var/lib/docker/containers (read-only)"]}
+    plain = {"strategy": "RollingUpdate", "max_unavailable": "10%", "max_surge": 0}
+    configs = [{"label": "s", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 10.0},
+               {"label": "u", "ok": False, "failed": ["min_available_fraction"], "runs": 2, "completed": 2,
+                "duration_s_mean": 20.0},
+               {"label": "d", "ok": True, "failed": [], "runs": 2, "completed": 2, "duration_s_mean": 90.0}]
+    scenarios = {"s": surge, "u": plain, "d": {"strategy": "OnDelete"}}
+    floor = [Constraint("min_available_fraction", "min", 0.95)]
+    rec, why = without_surge(configs, scenarios, floor, surge)
+    assert rec.label == "d"  # u is faster, and unsafe; OnDelete never surges
+    assert "(the two share the read-write hostPath volume /var/log while they overlap)" in why
+    rec, _ = without_surge(configs[:2], scenarios, floor, surge)
+    assert rec.label is None and "min_available_fraction" in rec.reason
+    assert without_surge(configs, scenarios, floor, plain) is None  # the recommendation does not surge
+    assert without_surge(configs[:1], scenarios, floor, surge) is None  # no configuration without surge was run
+    assert surges(surge) and not surges(plain) and not surges({"strategy": "OnDelete", "max_surge": "10%"})
+    assert stall_words({**surge, "max_unavailable": 1}, 4) == ""  # old pods may go first: not a clean stall
+    assert stall_words({**surge, "new_pods": "crashloop"}, 4) == ""  # the runs simulated it
 
 
 def test_an_slo_floor_met_with_no_node_to_spare_says_so() -> None:

@@ -342,7 +342,7 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
     """Configurations that break an availability floor only because a percentage maxUnavailable
     rounds up (``scaled_value``, as ``UnavailableCount`` does): 5% of 1,003 nodes is 51 where the
     95% floor lets 50 be down (audit 18: the report said the 5% broke the SLO, not why). Each line
-    names the largest whole maxUnavailable the floor allows, which the study did not run.
+    names the largest whole maxUnavailable the floor allows, and whether the study ran it.
     """
     from rollsim.spec.budget import scaled_value
 
@@ -351,7 +351,8 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
     if not limits or "strategy.max_unavailable" not in summary or "slo_failed" not in summary:
         return []
     limit, out = max(limits), []
-    for row in summary.to_dict("records"):
+    rows = summary.to_dict("records")
+    for row in rows:
         value, failed = row.get("strategy.max_unavailable"), str(row.get("slo_failed") or "")
         n = desired.get(row.get("config"), (0, -1))
         if "min_available_fraction" not in failed or not (isinstance(value, str) and value.endswith("%")) \
@@ -364,9 +365,17 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
             out.append(f"{row['label']}: maxUnavailable {value} of {total:,} nodes is {budget} (the controller "
                        f"rounds a percentage up), more than the {allowed} the {100 * limit:g}% floor lets be down at "
                        f"once ({total - allowed:,} of {total:,} must stay available): the budget alone breaks the "
-                       f"floor; maxUnavailable {allowed}, a whole number, is the largest that keeps it (not "
-                       "simulated here).")
+                       f"floor; maxUnavailable {allowed}, a whole number, is the largest that keeps it "
+                       f"({_whole_budget_run(rows, allowed)}).")
     return out
+
+
+def _whole_budget_run(rows: Sequence[Mapping[Any, Any]], allowed: int) -> str:
+    """Where the study ran maxUnavailable ``allowed`` as a whole number: ``simulated: “maxUnavailable
+    50”`` (the configurations' labels), else ``not simulated here``.
+    """
+    labels = [str(r["label"]) for r in rows if str(r.get("strategy.max_unavailable")) == str(allowed)]
+    return f"simulated: {', '.join(f'“{label}”' for label in labels)}" if labels else "not simulated here"
 
 
 def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], swept: Sequence[str],

@@ -62,8 +62,8 @@ CAPTIONS = {
     "availability": ("Available nodes over time",
                      ("Nodes with an available daemon pod, lowest level in each time bin: the line is the median "
                       "over replications, the band p5–p95. Each configuration has its own dash pattern and the "
-                      "lines drawn first are wider, so that lines with the same levels show through one another. "
-                      + LOG_NOTE)),
+                      "lines drawn first are wider, so that lines with the same levels show through one another; "
+                      "each legend entry gives the configuration's lowest level in any replication. " + LOG_NOTE)),
     "duration": ("Rollout duration", ("Mean duration with its 95% confidence interval, by configuration or against "
                                       "the swept parameter (one the grid sets, or the only one the "
                                       "configurations differ in). " + LOG_NOTE)),
@@ -79,7 +79,7 @@ CAPTIONS = {
 
 
 FLOOR_NOTE = (" The dashed line is the SLO's availability floor. A configuration whose lowest level in some "
-              "replication is under it gives that level in its legend entry, and ▼ marks where it is under the "
+              "replication is under it says so in its legend entry, and ▼ marks where it is under the "
               "floor by too little to be told from the floor's line; whether it fails the SLO depends on the "
               "SLO's statistic over the replications (the Results table).")
 PERCENT_FLOOR_NOTE = (" The SLO's floor in nodes (min_available) is not drawn: the axis is a share of the nodes "

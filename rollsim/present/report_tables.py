@@ -59,8 +59,8 @@ from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint
 from rollsim.sweep.wholeupdate import completed_flags, update_done
 
-__all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "partial_note",
-           "results_table", "slo_value", "slo_words", "stops_section", "study_daemonset"]
+__all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "floor_spare",
+           "partial_note", "results_table", "slo_value", "slo_words", "stops_section", "study_daemonset"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 # a configuration whose DaemonSet ran on no node (study.on_no_node), in its row's duration cell, "—" after it
@@ -281,7 +281,7 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
     if not failed and slo_ok(row):
         if not completed_every_run(row):
             return SO_FAR
-        return "✓ (no node to spare)" if _floor_spare(row, slo) == 0 else "✓"
+        return "✓ (no node to spare)" if floor_spare(row, slo) == 0 else "✓"
     parts = []
     for key in failed:
         spec = next((c for c, _ in slo if c.get("key") == key), None)
@@ -295,7 +295,7 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
     return "✗ " + "; ".join(parts)
 
 
-def _floor_spare(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> int | None:
+def floor_spare(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constraint | None]]) -> int | None:
     """How many nodes the worst run kept above the SLO's availability floors, the fewest over them
     (audit 39: OnDelete batches of 50 kept 953 of 1,003 under a 95% floor, exactly the 953 it asks,
     and read "✓" as maxUnavailable 1's 49 to spare did); None without a floor or the counts.

@@ -24,7 +24,7 @@ from rollsim.present.others import (
     whole_update_completed,
 )
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import slo_value, slo_words, study_daemonset
+from rollsim.present.report_tables import floor_spare, slo_value, slo_words, study_daemonset
 from rollsim.present.study import (
     decision_names,
     desired_counts,
@@ -50,8 +50,8 @@ from rollsim.present.summary_rows import (
     tie_words,
     tied,
 )
-from rollsim.present.surge_budget import surge_budgets
-from rollsim.spec.budget import is_zero
+from rollsim.present.surge_advice import apply_spans, stall_words, unfitted_words, without_surge
+from rollsim.present.surge_budget import surge_budget, surge_budgets
 from rollsim.sweep.labels import config_label, display
 from rollsim.sweep.results import Results
 from rollsim.sweep.slo import Constraint, Recommendation, recommend, recommend_by_condition
@@ -243,7 +243,8 @@ def recommendation_section(results: Results) -> list[tuple]:
                                                                    + rec.reason[1:] + ".")])
             else:
                 use = choices.get(str(rec.label), rec.label)
-                items.append([("b", f"With {rec.condition}: use {use}. "), ("", rec.reason + ".")])
+                items.append([("b", f"With {rec.condition}: use {use}. "), ("", rec.reason + ". "),
+                              *_apply_spans_of(results, str(rec.label))])
         blocks.append(("ul", items))
         everywhere = _everywhere(results, recs, choices)
         if everywhere is not None:
@@ -326,6 +327,10 @@ def _best_facts(results: Results, label: str) -> tuple:
     worst = (f" At worst {format_percent_exact(mine['min_available_fraction'].min(), limits)} of nodes kept an "
              "available pod (the lowest moment over all replications)." if "min_available_fraction" in mine
              and len(mine) else "")
+    if floor_spare(cast(Mapping[str, Any], best), slo_constraints(results)) == 0:
+        worst += (" It kept no node to spare above the SLO's floor: one more node without an available pod at "
+                  "that moment, beyond what the strategy takes down (a node going NotReady, an old agent crashing "
+                  "during the rollout), would have broken it.")
     return ("p", [("", (f"{label}: mean duration {format_duration(num(best.get('duration_s_mean')))} "
                         f"(p95 {format_duration(num(best.get('duration_s_p95')))}), "
                         f"{format_number(num(best.get('unavailable_node_seconds_mean')) / 3600, 1)} "
@@ -333,33 +338,52 @@ def _best_facts(results: Results, label: str) -> tuple:
                         f"completed {completed_text(cast(Mapping[str, Any], best))}." + worst))])
 
 
-def _apply(results: Results, label: str) -> list[tuple]:
-    """The recommended configuration's ``spec.updateStrategy`` as the manifest writes it, every field
-    given (audit 39: "Use maxSurge 10%" pasted alone leaves maxUnavailable at its default, 1, another
-    strategy), and, where it surges on nodes whose room was not modelled, that it was not.
-    """
+def _config_and_scenario(results: Results, label: str) -> tuple[Any, Mapping[str, Any]]:
+    """The configuration index of ``label`` and its scenario's description."""
     s = results.summary
     config = s[s["label"].astype(str) == label].iloc[0]["config"]
-    scenario = scenarios_by_config(results).get(config) or {}
-    strategy = scenario.get("strategy")
-    if strategy == "OnDelete":
-        spans: list[tuple] = [("b", "Apply it as "), ("code", "updateStrategy: {type: OnDelete}"),
-                              ("", ", the old pods deleted as its deleter did")]
-    elif strategy == "RollingUpdate":
-        spans = [("b", "Apply it as "), ("code", f"updateStrategy: {{type: RollingUpdate, rollingUpdate: "
-                 f"{{maxUnavailable: {scenario.get('max_unavailable')}, maxSurge: {scenario.get('max_surge')}}}}}")]
-    else:
+    return config, scenarios_by_config(results).get(config) or {}
+
+
+def _apply_spans_of(results: Results, label: str) -> list[tuple]:
+    """The configuration ``label``'s ``Apply it as ...`` (``surge_advice.apply_spans``)."""
+    return apply_spans(_config_and_scenario(results, label)[1])
+
+
+def _apply(results: Results, label: str) -> list[tuple]:
+    """The recommended configuration's ``spec.updateStrategy`` as the manifest writes it
+    (``surge_advice.apply_spans``) and, where it surges, what the runs did not check and what it does
+    with new pods that never become available; then, for a surge, the configuration to fall back on
+    without one (``surge_advice.without_surge``).
+    """
+    config, scenario = _config_and_scenario(results, label)
+    spans = apply_spans(scenario)
+    if not spans:
         return []
-    if num(scenario.get("min_ready_seconds")) > 0:
-        spans += [("", " and "), ("code", f"minReadySeconds: {format_number(num(scenario.get('min_ready_seconds')))}")]
-    spans.append(("", "."))
-    if strategy == "RollingUpdate" and not is_zero(scenario.get("max_surge", 0)) \
-            and scenario.get("requests_fitted") is False:
-        spans.append(("", " Whether each node has room for the surge pod beside the old one was not simulated: the "
-                          "nodes were given no allocatable cpu or memory, so every pod fit. Where a node lacks it, "
-                          "the surge pod stays Pending and the rollout waits on that node (the surge-fit study; "
-                          "give pools or a node list with allocatable to simulate it)."))
-    return [("p", spans)]
+    budget = surge_budget(scenario.get("max_surge"), desired_counts(results).get(config, (0, 0))[0])
+    spans.append(("", unfitted_words(scenario) + stall_words(scenario, budget)))
+    return [("p", spans), *_fallback(results, scenario)]
+
+
+def _fallback(results: Results, scenario: Mapping[str, Any]) -> list[tuple]:
+    """``Without surge: ...``: the fastest configuration that does not surge and is safe, its facts
+    and its strategy, or why there is none, after a recommendation that surges (audit 39: where two
+    fluentd agents cannot share /var/log, the report offered no delete-first setting that met the SLO).
+    """
+    by_label = {str(label): scenarios_by_config(results).get(config) or {}
+                for config, label in zip(results.summary["config"], results.summary["label"])}
+    constraints = [c for _, c in slo_constraints(results) if c is not None]
+    found = without_surge(_config_rows(results), by_label, constraints, scenario)
+    if found is None:
+        return []
+    rec, why = found
+    if rec.label is None:
+        reason = rec.reason.removeprefix("no configuration is safe to recommend: ")
+        return [("p", [("b", "Without surge: "), ("", f"{why}, no configuration of this study would do: {reason}.")])]
+    facts, safe = _best_facts(results, rec.label)[1], " and met the SLO" if constraints else ""
+    return [("p", [("b", "Without surge: "), ("", f"{why}, use {rec.label}, the fastest configuration without one "
+                                                  f"that completed every replication{safe}. "),
+                   *facts, ("", " "), *apply_spans(by_label[rec.label])])]
 
 
 def idle_lines(results: Results) -> list[str]:
@@ -416,7 +440,7 @@ def findings_section(results: Results) -> list[tuple]:
                       decision_names(results), scenarios, own_only=bool(other_names(results.runs)),
                       budgets=surge_budgets(results), idle=on_no_node(results), desired=desired_counts(results))
     lines += budget_rounding(active.summary, slo, desired_counts(results))
-    lines += last_nodes_share(ran, active.summary, scenarios)
+    lines += last_nodes_share(ran, active.summary, scenarios, active.timelines)
     lines += downtime_tail(ran)
     lines += pull_times(ran, scenarios)
     lines += preemption_costs(ran)

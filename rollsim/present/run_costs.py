@@ -18,6 +18,7 @@ import pandas as pd
 
 from rollsim.observe.metrics import DONE_SHARE
 from rollsim.present.render import format_duration, format_number, trim_zeros
+from rollsim.present.surge_budget import surge_budget
 from rollsim.spec.budget import is_zero
 from rollsim.spec.registry import limit_words
 from rollsim.sweep.wholeupdate import completed_flags
@@ -31,18 +32,21 @@ TAIL = 1.5  # a node's update taking this many times the median one's: slow node
 
 
 def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame,
-                     scenarios: Mapping[int, Mapping[str, Any]] | None = None) -> list[str]:
+                     scenarios: Mapping[int, Mapping[str, Any]] | None = None,
+                     timelines: pd.DataFrame | None = None) -> list[str]:
     """How much of each rollout its last 1% of nodes took: per configuration, the median over its
     completed runs of when 99% of the desired nodes had an available new pod (``done_99_s``) against
     the median duration, named when that is at most 60% of the duration for some configuration
     (audit 18: the default straggler tail set most of fluentd-1000's durations, and no report said
     so). Where it is, the reading says why: slow nodes where the slowest node's downtime is
     ``TAIL`` times the median node's or more, else the budget's last batch (audit 35: 99 nodes of
-    100 at once, the hundredth after them, with constant timings); neither where no node had any
-    downtime (a surge). Under OnDelete (``scenarios`` say which) the last batch is its deleter's,
-    not a budget's (audit 36). Before ``done_99_s`` (a results
-    folder written before it) nothing is read: the timeline's updated count, read then, counts a
-    node once its new pod exists, not once it is available, and named a gap every rollout has.
+    100 at once, the hundredth after them, with constant timings). Where no node had any downtime
+    (a surge) the ``timelines`` tell (``_slots_free``): slow nodes where the surge budget was not full
+    just before then in most runs, else the budget's last batch; neither without them. Under
+    OnDelete (``scenarios`` say which) the last batch is its deleter's, not a budget's (audit 36).
+    Before ``done_99_s`` (a results folder written before it) nothing is read: the timeline's
+    updated count, read then, counts a node once its new pod exists, not once it is available, and
+    named a gap every rollout has.
     """
     need = {"config", "completed", "nodes", "duration_s", "done_99_s"}
     if runs.empty or not need <= set(runs.columns):
@@ -56,9 +60,11 @@ def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame,
             continue
         took = float(rows["duration_s"].median())
         slowest, median = (_numbers_or_nan(rows, c).median() for c in ("node_downtime_max_s", "node_downtime_p50_s"))
-        # no downtime to compare (a surge: no node goes without its agent): which of the two is not told
-        slow = None if not median > 0 else bool(slowest >= TAIL * median)
-        deleter = (scenarios or {}).get(config, {}).get("strategy") == "OnDelete"
+        # no downtime to compare (a surge: no node goes without its agent): the timelines tell, if any
+        scenario = (scenarios or {}).get(config, {})
+        slow = (_slots_free(timelines, config, rows, scenario.get("max_surge")) if not median > 0 else
+                bool(slowest >= TAIL * median))
+        deleter = scenario.get("strategy") == "OnDelete"
         pairs.append((labels[config], float(at), took, "slow nodes" if slow else None if slow is None else
                       "the deleter's last batch" if deleter else "the budget's last batch"))
     if not any(took > 0 and at <= 0.6 * took for _, at, took, _ in pairs):
@@ -66,12 +72,33 @@ def last_nodes_share(runs: pd.DataFrame, summary: pd.DataFrame,
     shown = "; ".join(f"{label}: {format_duration(at)} of {format_duration(took)}"
                       + ("" if not took > 0 or at > 0.6 * took or why is None else f" ({why})")
                       for label, at, took, why in pairs)
-    return [f"How much of each rollout its last {100 * LAST_NODES:g}% of nodes took: "
-            f"{100 * (1 - LAST_NODES):g}% of the nodes had an available new pod by (median over completed runs, "
-            f"of the median duration): {shown}. Where the first is far below the second, the last nodes set the "
+    return [f"How much of each rollout its last {100 * LAST_NODES:g}% of nodes took, as when "
+            f"{100 * (1 - LAST_NODES):g}% of the nodes had an available new pod, of the whole rollout (medians over "
+            f"completed runs): {shown}. Where the first is far below the second, the last nodes set the "
             "duration, not the pace of the rest: slow nodes, whose update took far longer than the median node's "
             "(with the default timings, the ready time's straggler tail: see the assumptions), or the last batch of "
             "the budget (or of an OnDelete deleter), begun only once the one before it finished."]
+
+
+def _slots_free(timelines: pd.DataFrame | None, config: int, rows: pd.DataFrame, max_surge: Any) -> bool | None:
+    """Whether, in most of a surge configuration's completed runs (``rows``), fewer nodes held two pods
+    than its surge budget (``max_surge`` of the desired nodes, ``SurgeCount``) just before 99% of the
+    nodes had an available new pod (``done_99_s``): the last nodes were not waiting for a slot, their
+    new pods were slow to become available (slow nodes); with the budget full, the budget's last
+    batch. From the timeline's ``surge`` and ``desired`` at its last row before then; None without
+    timelines.
+    """
+    need = {"config", "replication", "time_s", "desired", "surge"}
+    if timelines is None or timelines.empty or not need <= set(timelines.columns) or "replication" not in rows:
+        return None
+    mine = timelines[timelines["config"] == config]
+    votes = []
+    for replication, at in zip(rows["replication"], _numbers_or_nan(rows, "done_99_s")):
+        run = mine[(mine["replication"] == replication) & (mine["time_s"] < at)]
+        budget = surge_budget(max_surge, int(run["desired"].iloc[-1])) if len(run) else None
+        if budget:
+            votes.append(bool(run["surge"].iloc[-1] < budget))
+    return None if not votes else 2 * sum(votes) > len(votes)
 
 
 TAIL_OVER_P95 = 3.0  # a run's longest node downtime this many times its p95: a tail the table's p95 hides

@@ -183,6 +183,16 @@ def _under_floor(lowest: float, floors: Sequence[tuple[float, str]], percent: bo
     return floor, f"lowest {_shown(lowest, floor, percent)} < SLO floor {what}"
 
 
+def _lowest_words(lowest: float, floors: Sequence[tuple[float, str]], percent: bool) -> str:
+    """``lowest 1,002``: the legend's words for a configuration's lowest level, where no floor is above
+    it (audit 39: maxSurge 10%'s 1,003 and maxUnavailable 1's 1,002 drew one line at the top edge);
+    "" for none (a share of 0 desired nodes).
+    """
+    if math.isnan(lowest):
+        return ""
+    return f"lowest {_shown(lowest, max((f for f, _ in floors), default=lowest), percent)}"
+
+
 def _mark_under(ax: Axes, marks: Sequence[tuple[np.ndarray, np.ndarray, float, Any]]) -> None:
     """▼ in a configuration's colour at the time bins where its lowest replication is under a
     floor by less than ``NEAR`` of the y axis (at most ``MAX_MARKS``, evenly over them), for a
@@ -238,8 +248,9 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     are nodes, or a percentage of the nodes desired at each moment when desired is not one count
     (``in_percent``; a floor in nodes, ``min_available``, is then not drawn). Each configuration
     has its own dash pattern and the lines drawn first are wider
-    (``rollsim.present.linestyles``), so that lines with the same levels all show. A configuration whose lowest
-    level in some replication is under a floor has that level in its legend entry, and ▼ marks
+    (``rollsim.present.linestyles``), so that lines with the same levels all show. Each legend entry
+    gives the configuration's lowest level in any replication (``lowest 1,002``: lines at the top
+    edge are told apart there); one under a floor says so, and ▼ marks
     where it is under by too little to be told from the floor's line (``NEAR``). The
     legend says which configuration did not complete every run (``completion_note``), and in
     which another DaemonSet updated with it (``also``) did not.
@@ -270,8 +281,10 @@ def plot_availability(results: Results | pd.DataFrame | Any, ax: Axes | None = N
     floors, completion, others = _floors(results, percent, desired), _completion(ends), others_failed(results)
     medians, marks = _bands(ax, runs, (log, start, view), div, colors), []
     for i, ((config, x, p50, lowest), width) in enumerate(zip(medians, line_widths(len(medians)))):
-        under = _under_floor(_lowest(runs[config]), floors, percent)
-        why = [t for t in (completion.get(config, ""), others.get(config, ""), under[1] if under else "") if t]
+        lowest_level = _lowest(runs[config])
+        under = _under_floor(lowest_level, floors, percent)
+        why = [t for t in (completion.get(config, ""), others.get(config, ""),
+                           under[1] if under else _lowest_words(lowest_level, floors, percent)) if t]
         ax.plot(x, p50, color=colors.get(config), label=labels.get(config, str(config)) + (
             f" ({'; '.join(why)})" if why else ""), drawstyle="steps-post", linewidth=width,
             linestyle=line_style(i, width), zorder=3)
