@@ -568,4 +568,8 @@ def test_a_choice_best_or_tied_under_every_condition_is_named(tmp_path) -> None:
     report = (out / "report.md").read_text()
     assert "**With no disk pressure: use priority 0.**" in report  # the tie broken by label
     assert "**With 1 node under disk pressure from the start: use system-node-critical.**" in report
+    # each condition's recommendation gives its whole strategy, and what its surge does with a bad image
+    assert report.count("**Apply it as** `updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, "
+                        "maxSurge: 1}}`. With maxUnavailable 0 the controller deletes a node's old pod only once its "
+                        "new one is available") == 2
     assert "**Whatever the condition: use system-node-critical.** It is the recommendation, or tied with it" in report

@@ -346,23 +346,24 @@ def _config_and_scenario(results: Results, label: str) -> tuple[Any, Mapping[str
 
 
 def _apply_spans_of(results: Results, label: str) -> list[tuple]:
-    """The configuration ``label``'s ``Apply it as ...`` (``surge_advice.apply_spans``)."""
-    return apply_spans(_config_and_scenario(results, label)[1])
-
-
-def _apply(results: Results, label: str) -> list[tuple]:
-    """The recommended configuration's ``spec.updateStrategy`` as the manifest writes it
-    (``surge_advice.apply_spans``) and, where it surges, what the runs did not check and what it does
-    with new pods that never become available; then, for a surge, the configuration to fall back on
-    without one (``surge_advice.without_surge``).
+    """The configuration ``label``'s ``Apply it as ...`` (``surge_advice.apply_spans``) and, where it
+    surges, what the runs did not check (``unfitted_words``) and what it does with new pods that
+    never become available (``stall_words``); [] for a strategy it cannot write.
     """
     config, scenario = _config_and_scenario(results, label)
     spans = apply_spans(scenario)
-    if not spans:
-        return []
-    budget = surge_budget(scenario.get("max_surge"), desired_counts(results).get(config, (0, 0))[0])
-    spans.append(("", unfitted_words(scenario) + stall_words(scenario, budget)))
-    return [("p", spans), *_fallback(results, scenario)]
+    if spans:
+        budget = surge_budget(scenario.get("max_surge"), desired_counts(results).get(config, (0, 0))[0])
+        spans.append(("", unfitted_words(scenario) + stall_words(scenario, budget)))
+    return spans
+
+
+def _apply(results: Results, label: str) -> list[tuple]:
+    """The recommended configuration's ``Apply it as ...`` with its caveats (``_apply_spans_of``);
+    then, for a surge, the configuration to fall back on without one (``surge_advice.without_surge``).
+    """
+    spans = _apply_spans_of(results, label)
+    return [("p", spans), *_fallback(results, _config_and_scenario(results, label)[1])] if spans else []
 
 
 def _fallback(results: Results, scenario: Mapping[str, Any]) -> list[tuple]:
