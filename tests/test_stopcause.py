@@ -206,6 +206,22 @@ def test_an_old_pod_kept_beside_an_available_new_one_is_a_lost_wake_up() -> None
     assert stop_cause(EndState(nodes, horizon_reached=True)).cause == "horizon"  # cut short, not lost
 
 
+def test_an_old_pod_kept_beside_unreachable_nodes_is_the_lost_wake_up_not_the_nodes() -> None:
+    """Audit 40: a surge with minReadySeconds on 1,112 desired nodes stopped with 1,111 done, one old
+    pod kept beside its available new one, and 7 unreachable nodes (not desired: their taint) whose
+    old pods stay terminating; it was called not-ready-nodes, which the surge does not wait for."""
+    nodes = (tuple(done(f"n{i}") for i in range(49)) + (NodeEnd("s0", old="running", new=AVAILABLE),)
+             + tuple(NodeEnd(f"dead{i}", ready=False, desired=False, old="terminating") for i in range(3)))
+    cause = stop_cause(EndState(nodes))
+    assert cause.cause == "old-pod-kept"
+    assert cause.sentence.startswith("1 node keeps its old pod beside an available new one")
+    assert cause.sentence.endswith("; also 3 NotReady or unreachable nodes, their pods stuck on a dead "
+                                   "kubelet")  # still said, after the cause
+    # a desired NotReady node not done is what the rollout waits for: its cause as before
+    waits = nodes[:-1] + (NodeEnd("dead2", ready=False, old="terminating"),)
+    assert stop_cause(EndState(waits)).cause == "not-ready-nodes"
+
+
 def test_an_old_pod_kept_names_a_clock_ahead_only_when_some_clock_is_off() -> None:
     """A node clock ahead of the controller's is offered as a cause only in a run with clock skew."""
     nodes = tuple(done(f"n{i}") for i in range(49)) + (NodeEnd("s0", old="running", new=AVAILABLE),)

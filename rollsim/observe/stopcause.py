@@ -454,6 +454,15 @@ def stop_cause(state: EndState) -> StopCause:
         left_beside = new[FAILED_PODS_LEFT]
         sentence = _failed_pods_left(left_beside, state.failed_pods_left, done + left_beside < total)
         return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
+    if kept and done + kept >= total and not state.horizon_reached:
+        # every desired node is done but for old pods kept beside available new ones (a surge's lost
+        # wake-up): NotReady nodes left (not desired: their pods stay terminating) hold nothing a surge
+        # waits for, and are said after it (audit 40: 1,111 of 1,112 done, 7 unreachable nodes, was
+        # called not-ready-nodes, and a plan sent its reader to the wrong fix)
+        cause, sentence = _without_failure(state, waiting, kept, (0, 0, 0, 0, 0), left)
+        dead = (f"; also {_plural(not_ready, 'NotReady or unreachable node')}, "
+                f"{'its pod' if not_ready == 1 else 'their pods'} stuck on a dead kubelet" if not_ready else "")
+        return result(cause, sentence + dead)
     if not_ready or (t.undesired_not_ready and done >= total):  # the latter: the status counts one not desired
         sentence = (_not_ready_sentence(terminating, not_ready - terminating, rolling, rolling and done + not_ready
                                         >= total, state.max_unavailable)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollsim.spec.eligibility import KEPT_ONLY, eligibility_report, node_should_run_daemon_pod, why_not_eligible
-from rollsim.spec.node import Node, gives_allocatable, ready_node
+from rollsim.spec.node import Node, gives_allocatable, kubelet_alive, ready_node
 from rollsim.spec.optionerrors import AllNotReadyError, EmptyClusterError, NoNodeError, OptionError
 from rollsim.spec.scenario import DaemonSetSpec, Scenario, Workload
 
-__all__ = ["Misfit", "first_misfit", "runs_at_start", "check_start"]
+__all__ = ["Misfit", "first_misfit", "held_for_good", "runs_at_start", "check_start"]
 
 _RESOURCES = (("cpu", "allocatable_cpu_millis", "requests_cpu_millis"),
               ("memory", "allocatable_memory_bytes", "requests_memory_bytes"))
@@ -62,6 +62,18 @@ def runs_at_start(node: Node, spec: DaemonSetSpec) -> bool:
     if it were Ready (its pod was placed before it failed), as ``rollsim.world`` places them.
     """
     return node_should_run_daemon_pod(node if node.ready else ready_node(node), spec.placement)[0]
+
+
+def held_for_good(scenario: Scenario) -> int:
+    """The listed nodes whose old pod stays terminating through the whole rollout, counted against
+    maxUnavailable (``rollingUpdate`` counts every node's pods, until #123233 changes which) but not
+    in the availability floor: unreachable nodes (Ready=Unknown: ``kubelet_alive`` false, so nothing
+    confirms the deletion) that ran the pod and no longer should (their ``unreachable`` taint).
+    A budget above what the floor allows keeps it only while these pods stay (audit 40).
+    """
+    spec = scenario.daemonset
+    return sum(1 for n in scenario.nodes if not kubelet_alive(n) and runs_at_start(n, spec)
+               and not node_should_run_daemon_pod(n, spec.placement)[0])
 
 
 def first_misfit(nodes: Sequence[Node], utilization: float, specs: Sequence[DaemonSetSpec]) -> Misfit | None:
