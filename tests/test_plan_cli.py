@@ -30,6 +30,8 @@ def test_plan_prints_the_answer_and_writes_the_folder(tmp_path, capsys):
     assert answer["kind"] in ("maxUnavailable", "maxSurge") and answer["worst_availability"] >= 0.9
     assert answer["extra_pods"] <= 3 and f"recommended             {answer['setting']}" in text
     assert answer["patch"] in text
+    # what every duration rests on, on the console too (audit 40: only the report said the tail is assumed)
+    assert "\n  timings                 the ready time is the default: its straggler tail" in text
     # how it was weighed: shown as fast at 95% confidence, and its family's stall risk, with the numbers
     assert f"  speed                   {answer['pace']['text']}" in text
     assert f"  stall risk              {answer['stall_risk']['text']}" in text

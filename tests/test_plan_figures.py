@@ -339,12 +339,14 @@ def test_the_pareto_fronts_leave_out_settings_below_the_floor_and_the_legend_cov
 
 def test_the_simulated_section_says_when_the_default_straggler_tail_is_in_the_plan():
     """A plan on the default ready time can find no setting for a window because of its fitted
-    straggler tail; its report says the tail is a fit that can decide the window (audit 18)."""
-    from rollsim.present.plan_report import _tail_note
+    straggler tail; its report says the tail is a fit that can decide the window (audit 18), and names
+    the flags plan has to replace it (audit 40: it named --ready, which plan does not take)."""
+    from rollsim.present.plan_report import default_tail_words
     from rollsim.spec.scenario import DEFAULT_READY
 
-    assert "straggler tail" in _tail_note(DEFAULT_READY) and "give --ready or --calibrate" in _tail_note(DEFAULT_READY)
-    assert _tail_note("lognormal(median=20, p95=45)") == "" and _tail_note(None) == ""
+    words = default_tail_words(DEFAULT_READY)
+    assert "straggler tail" in words and "give --timings (a profile rollsim calibrate writes) or --calibrate" in words
+    assert default_tail_words("lognormal(median=20, p95=45)") == "" and default_tail_words(None) == ""
 
 
 def _shows(ax, x: float, y: float, rgb: tuple[int, int, int], radius: int = 4, tolerance: int = 60) -> bool:

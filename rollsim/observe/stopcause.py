@@ -483,7 +483,7 @@ def _counted_still(nodes: int) -> str:
     return (f"{_plural(nodes, 'NotReady node')} no longer desired (NoSchedule taint) "
             f"{'holds' if nodes == 1 else 'hold'} a new pod that never became available, and the controller's "
             "last status still counts it, no sync having come since the node went NotReady: the rollout never "
-            "reads as done (bring the node back, or drain and delete it)")
+            "reads as done (bring the node back, or delete its Node object: DaemonSet pods ignore a drain)")
 
 
 def _would_preempt(would: tuple[int, tuple[str, ...]], pending: int) -> str:

@@ -195,7 +195,8 @@ def _not_ready_way_out(count: int) -> str:
     """Why no setting finishes on a cluster with NotReady nodes the DaemonSet should run on, and what helps."""
     return (f"{count_of(count, 'NotReady node')} the DaemonSet tolerates: their new pods never become available, "
             "so no setting's rollout completes (kubectl rollout status waits for every desired node) and relaxing "
-            "no constraint helps: bring them back, or drain and delete them, and plan again")
+            "no constraint helps: bring them back, or delete their Node objects (a drain leaves DaemonSet pods), "
+            "and plan again")
 
 
 def _stalled_on_pressure(e: Evidence) -> bool:

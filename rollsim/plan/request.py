@@ -20,7 +20,7 @@ from rollsim.plan.run import PlanResult, plan
 from rollsim.plan.search import SearchSettings
 from rollsim.plan.store import RUNS_FILE
 from rollsim.present.plan_evidence import bound_name, current_marked, margin_words, weighed
-from rollsim.present.plan_report import extra_capacity
+from rollsim.present.plan_report import default_tail_words, extra_capacity
 from rollsim.present.render import format_bound, format_duration, format_share, format_workers
 from rollsim.sweep.progress import EVERY_S
 
@@ -244,6 +244,8 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
+    if tail := default_tail_words(doc["scenario"].get("ready")):  # what every duration below rests on
+        lines.append(f"  {'timings':<24}{tail}")
     if cluster.get("other_pods") and not cluster["other_pods"].startswith("not checked"):  # whether surge pods fit
         lines.append(f"  {'other pods on the nodes':<24}{cluster['other_pods']}")
     if cluster.get("disk_pressure"):  # nodes whose kubelets reject the new pods: every setting waits for them

@@ -162,18 +162,19 @@ def _window_looks(plan: Mapping[str, Any]) -> str:
     return f": {100 * s['window_level']:g}% at each of its up to {s['looks']} looks"
 
 
-def _tail_note(ready: Any) -> str:
-    """After the timings, when the ready time is the default: its straggler tail is a fit, and it can
-    decide the window verdict (audit 18: a 500-node plan found no setting for 20 minutes, even at a
-    100% budget, because of it, and its report did not say so).
+def default_tail_words(ready: Any) -> str:
+    """When the ready time is the default: its straggler tail is a fit, and it can decide the window
+    verdict (audit 18: a 500-node plan found no setting for 20 minutes, even at a 100% budget, because
+    of it, and its report did not say so; audit 40: the console did not say it either); "" otherwise.
     """
     from rollsim.spec.scenario import is_default_ready
 
     if ready is None or not is_default_ready(ready):
         return ""
-    return (" (the ready time is the default: its straggler tail, 2% of nodes Ready after a median of about 400 s, "
+    return ("the ready time is the default: its straggler tail, 2% of nodes Ready after a median of about 400 s, "
             "is a fit to two field reports, not a measurement of your agent, and its slowest nodes can decide "
-            "whether a window is met; give --ready or --calibrate to replace it)")
+            "whether a window is met; give --timings (a profile rollsim calibrate writes) or --calibrate to "
+            "replace it")
 
 
 def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> str:
@@ -204,7 +205,7 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
                       + (f", {count_of(cl['not_ready'], 'NotReady node')} among them (the DaemonSet tolerates their "
                          "taints; their new pods never become available, so no rollout completes while they are "
-                         "NotReady: fix them, or drain and delete them)" if cl.get("not_ready") else "")
+                         "NotReady: fix them, or delete their Node objects)" if cl.get("not_ready") else "")
                       + "".join(f"; {counted(n, reason)}" for reason, n in cl["not_running"])],
             *([["other pods on the nodes", cl["other_pods"]]] if cl.get("other_pods") else []),
             *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
@@ -212,7 +213,8 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
              "built-in defaults"]]
     phases = [k for k in ("schedule", "pull", "start", "ready", "terminate", "probe_period") if k in sc]
     if phases:
-        rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases) + _tail_note(sc.get("ready"))])
+        tail = default_tail_words(sc.get("ready"))
+        rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases) + (f" ({tail})" if tail else "")])
     if "calibrated_timings" in plan["source"]:
         phases = sorted(plan["source"]["calibrated_timings"])  # those a timing profile did not replace
         rows.append(["calibrated from the cluster", "yes: " + ", ".join(phases) if phases else
