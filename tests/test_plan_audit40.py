@@ -47,3 +47,62 @@ def test_a_budget_above_the_floor_that_leans_on_dead_nodes_says_so() -> None:
     assert held_budget_note(Setting(UNAVAILABLE, 55, 0.0), scenario, 0.95, 1112) is None  # within the floor
     assert held_budget_note(Setting(SURGE, 60, 0.0), scenario, 0.95, 1112) is None  # a surge holds no such pods
     assert held_budget_note(Setting(UNAVAILABLE, 60, 0.0), _cluster(1112, 0), 0.95, 1112) is None
+
+
+def test_a_run_stopped_only_by_tolerated_not_ready_nodes_is_done_when_the_others_are() -> None:
+    """Audit 40: node-exporter and a CNI tolerate every taint, so NotReady nodes stay desired and their new
+    pods never become available: no run completed, and the plan had no answer on any cluster with one
+    NotReady node. A plan judges such a run done when every other node is (``healthy_done_s``)."""
+    from rollsim.plan.evidence import healthy_view
+
+    stopped = {"completed": False, "stalled": True, "duration_s": None, "stop_cause": "not-ready-nodes",
+               "healthy_done_s": 412.0}
+    assert healthy_view(stopped) == {**stopped, "completed": True, "stalled": False, "duration_s": 412.0,
+                                     "healthy_only": True}
+    deadlocked = {**stopped, "healthy_done_s": None}  # they hold the whole budget: the others never finish
+    assert healthy_view(deadlocked) is deadlocked
+    other = {**stopped, "stop_cause": "old-pod-kept"}
+    assert healthy_view(other) is other
+    done = {"completed": True, "duration_s": 100.0, "stop_cause": "completed", "healthy_done_s": 100.0}
+    assert healthy_view(done) is done
+
+
+def _tolerating(tmp_path, not_ready: int):
+    """A node list of 60 nodes with ``not_ready`` NotReady ones, and fluentd tolerating every taint."""
+    from pathlib import Path
+
+    from rollsim.cli import main
+
+    tmp_path.mkdir(exist_ok=True)
+    nodes, manifest = tmp_path / "nodes.json", tmp_path / "ds.yaml"
+    assert main(["make-nodes", "60", "--not-ready", str(not_ready), "--out-file", str(nodes), "-q"]) == 0
+    source = Path(__file__).parent.parent / "experiments" / "manifests" / "fluentd-elasticsearch.yaml"
+    manifest.write_text(source.read_text().replace(
+        "      - key: node-role.kubernetes.io/control-plane\n", "      - operator: Exists\n      - key: node-role."
+        "kubernetes.io/control-plane\n"))
+    return ["--manifest", str(manifest), "--nodes-file", str(nodes)]
+
+
+def test_a_plan_answers_beside_tolerated_not_ready_nodes_and_says_what_its_durations_count(tmp_path, capsys) -> None:
+    import json
+
+    from rollsim.cli import main
+
+    out = tmp_path / "plan"
+    code = main(["plan", *_tolerating(tmp_path, 2), "--floor", "90%", "--window", "1h", "--no-surge",
+                 "--controller", "ideal", "--workers", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    answer = json.loads((out / "plan.json").read_text())["answer"]
+    # 54 of 60 must stay available: the 2 NotReady nodes are unavailable throughout and hold 2 of the budget
+    assert answer["kind"] == "maxUnavailable" and answer["count"] == 6 and answer["worst_availability"] == 0.9
+    assert ("the 2 NotReady nodes the DaemonSet should run on never get an available new pod, in any setting: the "
+            "durations are until every other node is updated, and kubectl rollout status does not return") in text
+    # where they alone break the floor, they bind, with what helps
+    code = main(["plan", *_tolerating(tmp_path / "b", 4), "--floor", "95%", "--window", "1h", "--no-surge",
+                 "--controller", "ideal", "--replications", "2", "--max-replications", "2", "--workers", "1",
+                 "--out", str(tmp_path / "floor")])
+    assert code == 3
+    printed = capsys.readouterr().out
+    assert ("binding constraint: NotReady nodes\n    relax NotReady nodes: 4 NotReady nodes the DaemonSet should run "
+            "on are unavailable from the start: 56 of 60 nodes (93.33%) is below the 95% floor") in printed

@@ -400,6 +400,20 @@ def edge_note(setting: Setting, desired: int, limit: int | None = None) -> str |
             "so one node more would take down one more at once than the plan measured")
 
 
+def not_ready_note(chosen: Evidence, not_ready: int) -> str | None:
+    """Where the answer's runs were judged done before NotReady nodes the DaemonSet should run on
+    (``evidence.healthy_view``): what its durations count, and what ``kubectl rollout status`` does.
+    """
+    if not any(s.get("healthy_only") for s in chosen.summaries):
+        return None
+    nodes = count_of(not_ready, "NotReady node") if not_ready else "NotReady nodes"
+    return (f"the {nodes} the DaemonSet should run on never get an available new pod, in any setting: the "
+            "durations are until every other node is updated, and kubectl rollout status does not return (nor "
+            "does the status count the update done) until they come back or their Node objects are deleted; "
+            "while NotReady they count unavailable in the floor"
+            + (", and against maxUnavailable" if chosen.setting.kind == UNAVAILABLE else ""))
+
+
 def held_budget_note(setting: Setting, scenario: Scenario, floor: float, desired: int) -> str | None:
     """Where a maxUnavailable answer keeps the floor only thanks to old pods stuck terminating on
     unreachable nodes that are no longer desired (``held_for_good``): they hold part of the budget
@@ -446,7 +460,8 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
                                    (limit := surge_limit(constraints, search.capacity, d))),
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d, limit),
-                                          held_budget_note(s, scenario, constraints.min_available_fraction, d))
+                                          held_budget_note(s, scenario, constraints.min_available_fraction, d),
+                                          not_ready_note(chosen, report.eligible_not_ready))
                               if n) or None,
             "seeds": (seeds := [replication_seed(search.ev.seed, r) for r in range(chosen.replications)]),
             "reproduce": reproduce_text(s, seeds, ds.strategy.rolling, source, saved,

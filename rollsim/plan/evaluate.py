@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rollsim.plan.candidates import Setting
-from rollsim.plan.evidence import Evidence
+from rollsim.plan.evidence import Evidence, healthy_view
 from rollsim.plan.store import RunStore, scenario_key
 from rollsim.simulation import simulate
 from rollsim.spec.scenario import ROLLING_UPDATE, Scenario, UpdateStrategy
@@ -131,9 +131,11 @@ class Evaluator:
             yield s, r, future.result()
 
     def evidence(self, setting: Setting) -> Evidence:
-        """The evidence so far for ``setting``, its runs in replication order."""
+        """The evidence so far for ``setting``, its runs in replication order, each as a plan judges it
+        (``healthy_view``: one stopped only by NotReady nodes it should run on is done once the others are).
+        """
         runs = self.runs[setting]
-        return Evidence(setting, tuple(runs[r] for r in sorted(runs)))
+        return Evidence(setting, tuple(healthy_view(runs[r]) for r in sorted(runs)))
 
     def evaluated(self) -> list[Evidence]:
         """The evidence of every setting run so far, in the order first asked for."""

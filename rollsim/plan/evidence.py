@@ -25,9 +25,8 @@ import numpy as np
 from rollsim.plan.candidates import Setting
 from rollsim.plan.constraints import Constraints
 
-__all__ = ["Evidence", "WindowRule", "fastest_paired", "look_level", "order_bound", "order_quantile", "order_rank",
-           "quantile_interval",
-           "runs_to_confirm", "runs_to_confirm_refused", "tolerance_bound"]
+__all__ = ["Evidence", "WindowRule", "fastest_paired", "healthy_view", "look_level", "order_bound", "order_quantile",
+           "order_rank", "quantile_interval", "runs_to_confirm", "runs_to_confirm_refused", "tolerance_bound"]
 
 
 def tolerance_bound(values: Sequence[float] | np.ndarray, probability: float, confidence: float) -> float:
@@ -156,6 +155,21 @@ def quantile_interval(values: Sequence[float] | np.ndarray, q: float, level: flo
     draws = np.quantile(rng.choice(x, size=(resamples, len(x)), replace=True), q, axis=1)
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
+
+
+def healthy_view(summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A run as a plan judges it: one stopped only by NotReady nodes the DaemonSet should run on
+    (``not-ready-nodes``) once every other desired node had its new pod available (``healthy_done_s``)
+    is done then, not stalled, and marked ``healthy_only``. Their new pods never become available, so
+    ``kubectl rollout status`` waits until they come back or their Node objects go, in every setting
+    alike; a plan that waited for them had no answer for node-exporter or a CNI on any cluster with
+    one NotReady node (audit 40). A run whose healthy nodes did not all finish (the NotReady nodes
+    holding the whole budget) stays as it was.
+    """
+    done = summary.get("healthy_done_s")
+    if summary.get("completed") or summary.get("stop_cause") != "not-ready-nodes" or done is None:
+        return summary
+    return {**summary, "completed": True, "stalled": False, "duration_s": float(done), "healthy_only": True}
 
 
 def _duration(summary: Mapping[str, Any]) -> float:

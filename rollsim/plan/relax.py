@@ -19,7 +19,7 @@ import numpy as np
 
 from rollsim.plan.answer import run_stall_free, stalls_too_often
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting
-from rollsim.plan.constraints import HORIZON_WINDOWS
+from rollsim.plan.constraints import HORIZON_WINDOWS, Constraints
 from rollsim.plan.evidence import Evidence, WindowRule
 from rollsim.plan.relax_stalls import (
     lost_wake_ups,
@@ -41,7 +41,9 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     """When nothing fits: the binding constraint, and what relaxing each constraint gives.
 
     ``not_ready``: the NotReady nodes the DaemonSet tolerates (it should run there): their new pods
-    never become available, so when no setting finished they, not a constraint, are what binds.
+    never become available, so a run is judged done once the others are (``evidence.healthy_view``);
+    when they alone break the floor (unavailable from the start), or no setting's other nodes
+    finished (they hold the whole budget), they, not a constraint, are what binds.
 
     ``cut`` names where unfinished runs ended (``rollsim.present.plan_rows.cut_phrase``);
     ``uncut`` runs settings without the plan's cut, for the window a search whose every run was
@@ -50,6 +52,8 @@ def diagnose(search: Search, cut: str = "the horizon", uncut: Uncut | None = Non
     family that can stall did (``min_ready_relaxed``; None: not tried).
     """
     c, cap, d = search.c, search.capacity, search.desired
+    if not_ready and d and (d - not_ready) / d < c.min_available_fraction:  # below the floor before any pod moves
+        return "NotReady nodes", [Relaxation("NotReady nodes", _not_ready_floor(not_ready, d, c), None)]
     out: list[Relaxation] = []
     families = search.families
     mrs = min(f.min_ready_seconds for f in families)
@@ -189,6 +193,18 @@ _PRESSURE_WAY_OUT = ("every setting's runs stalled on them (their kubelets rejec
                      "so relaxing no constraint helps: clear the pressure first, give --disk-pressure-for S if it "
                      "will clear after S seconds, or run the DaemonSet at a critical priority (system-node-critical), "
                      "which the kubelet neither evicts nor rejects")
+
+
+def _not_ready_floor(count: int, desired: int, c: Constraints) -> str:
+    """Why no setting keeps the floor where the NotReady nodes the DaemonSet should run on break it
+    before any pod is touched (their pods are not available, and they count in the floor).
+    """
+    share, one = (desired - count) / desired, count == 1
+    return (f"{count_of(count, 'NotReady node')} the DaemonSet should run on {'is' if one else 'are'} "
+            f"unavailable from the start: {desired - count:,} of {desired:,} nodes ({format_share(share)}) is below "
+            f"the {format_share(c.min_available_fraction)} floor before any pod is touched, in every setting: bring "
+            f"{'it' if one else 'them'} back, or delete {'its Node object' if one else 'their Node objects'} "
+            f"(a drain leaves DaemonSet pods), or plan with a floor of at most {format_share(share)}")
 
 
 def _not_ready_way_out(count: int) -> str:
