@@ -106,3 +106,18 @@ def test_a_plan_answers_beside_tolerated_not_ready_nodes_and_says_what_its_durat
     printed = capsys.readouterr().out
     assert ("binding constraint: NotReady nodes\n    relax NotReady nodes: 4 NotReady nodes the DaemonSet should run "
             "on are unavailable from the start: 56 of 60 nodes (93.33%) is below the 95% floor") in printed
+
+
+def test_an_answer_that_lowers_the_daemonsets_min_ready_seconds_says_what_that_guard_was_for() -> None:
+    """Audit 40: --min-ready-seconds 0,10,30 on a DaemonSet of 10 s answered 0, with no note."""
+    from rollsim.plan.document import min_ready_note
+
+    own = build_scenario(nodes=10, min_ready_seconds=10)
+    note = min_ready_note(Setting(UNAVAILABLE, 3, 0.0), own)
+    assert note is not None and note.startswith("minReadySeconds 0 lowers the DaemonSet's own 10: a pod then counts "
+                                                "available as soon as it is Ready")
+    assert note.endswith("so they weigh only the time it saves, not that guard")
+    assert min_ready_note(Setting(UNAVAILABLE, 3, 10.0), own) is None
+    assert min_ready_note(Setting(UNAVAILABLE, 3, 30.0), own) is None  # raised: nothing lost
+    crashing = build_scenario(nodes=10, min_ready_seconds=10, new_pods="crashloop:0.1")
+    assert "healthy" not in min_ready_note(Setting(UNAVAILABLE, 3, 0.0), crashing)  # the runs weighed it

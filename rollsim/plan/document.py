@@ -400,6 +400,21 @@ def edge_note(setting: Setting, desired: int, limit: int | None = None) -> str |
             "so one node more would take down one more at once than the plan measured")
 
 
+def min_ready_note(setting: Setting, scenario: Scenario) -> str | None:
+    """Where the answer lowers the DaemonSet's own minReadySeconds (``--min-ready-seconds`` let it):
+    what that guard is for, which the runs cannot weigh (audit 40: 10 s went to 0 unsaid).
+    """
+    own = scenario.daemonset.min_ready_seconds
+    if setting.min_ready_seconds >= own:
+        return None
+    faults = scenario.new_pods.any
+    return (f"minReadySeconds {setting.min_ready_seconds:g} lowers the DaemonSet's own {own:g}: a pod then counts "
+            "available as soon as it is Ready, so a new pod that crashes just after Ready is replaced on the next "
+            "node before anything notices"
+            + ("" if faults else "; the runs' new pods are healthy, so they weigh only the time it saves, not "
+                                 "that guard"))
+
+
 def not_ready_note(chosen: Evidence, not_ready: int) -> str | None:
     """Where the answer's runs were judged done before NotReady nodes the DaemonSet should run on
     (``evidence.healthy_view``): what its durations count, and what ``kubectl rollout status`` does.
@@ -461,6 +476,7 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "note": "; ".join(n for n in (ON_DELETE_NOTE if not ds.strategy.rolling else None,
                                           surge_wake_note(chosen, scenario), edge_note(s, d, limit),
                                           held_budget_note(s, scenario, constraints.min_available_fraction, d),
+                                          min_ready_note(s, scenario),
                                           not_ready_note(chosen, report.eligible_not_ready))
                               if n) or None,
             "seeds": (seeds := [replication_seed(search.ev.seed, r) for r in range(chosen.replications)]),
