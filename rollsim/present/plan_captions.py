@@ -59,8 +59,10 @@ def captions(plan: Mapping[str, Any], candidates: pd.DataFrame) -> dict[str, tup
               + " The dashed steps are the Pareto fronts, over the settings that kept the floor; " + star
               + "the lines are the constraints." + square + hollow
               + (crossed and crossed + "; such a setting is on no front.") + unfinished)
-    ring = (" The window is not judged on the mean: an orange ring marks a setting whose window bound is beyond it "
-            "(see the Pareto figure)." if cons.get("window_s") else "")
+    ring = (" The window is not judged on the mean: an orange ring marks a setting that kept the floor and whose "
+            "window bound is beyond it (see the Pareto figure)." if cons.get("window_s") else "")
+    if (~keeps_floor(candidates[finished], plan)).any():
+        ring += f" A purple ring marks a setting that broke the availability floor ({floor}), ruled out for it."
     seeds, screen = common_seeds(candidates, plan), plan["search"]["screen_replications"]
     over = (f" Each filled point's mean is over the first {seeds} seeds, which every one of them ran (replication r of "
             "every setting has the same seed), so the points compare; more replications of some settings are left "

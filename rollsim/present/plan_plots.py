@@ -328,8 +328,10 @@ def _shared_legend(*axes: Axes) -> None:
 def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mapping[float, tuple[str, str]],
               ringed: pd.DataFrame | None = None) -> None:
     """Each family's curve of mean duration against count: colour by kind, marker and line by
-    minReadySeconds; hollow where only screened; a ring where the window bound is over the window,
-    on ``ringed`` (default ``c``: the baseline, on no line, is ringed too).
+    minReadySeconds; hollow where only screened; on ``ringed`` (default ``c``: the baseline, on no
+    line, is ringed too) a ring in the floor's colour where a setting broke the floor, else in the
+    window's where its window bound is over the window (audit 40: settings ruled out by the floor,
+    their bounds from 2 runs, were ringed as window misses, and nothing said they broke the floor).
     """
     full, y = int(plan["search"]["replications"]), mean_column(c)
     groups = list(c.groupby(["kind", "min_ready_seconds"]))
@@ -344,9 +346,14 @@ def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mappin
         ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=size + 1,
                 zorder=3)
     ringed = c if ringed is None else ringed
-    out = ringed[over_window(ringed, plan)]
-    if len(out):  # under the points: a ring never hides one
-        ax.plot(out["count"], out[y], "o", ms=max(marker_sizes(len(groups))) + 7, mfc="none", mec=_WINDOW, mew=1.3,
+    safe, ring = keeps_floor(ringed, plan), max(marker_sizes(len(groups))) + 7
+    below = ringed[~safe]
+    if len(below):  # under the points: a ring never hides one
+        ax.plot(below["count"], below[y], "o", ms=ring, mfc="none", mec=_FLOOR, mew=1.3, alpha=0.7, zorder=2,
+                label=f"below the floor {100 * plan['constraints']['min_available_fraction']:g}%: ruled out")
+    out = ringed[safe & over_window(ringed, plan)]
+    if len(out):
+        ax.plot(out["count"], out[y], "o", ms=ring, mfc="none", mec=_WINDOW, mew=1.3,
                 alpha=0.6, zorder=2, label=f"p{100 * plan['constraints']['window_probability']:g} bound over the "
                                           f"window {short_duration(plan['constraints']['window_s'])}")
 
