@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from rollsim import build_scenario
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting
-from rollsim.plan.document import held_budget_note
+from rollsim.plan.notes import held_budget_note
 from rollsim.spec.node import Node, Toleration, not_ready_node, unreachable_node
 from rollsim.spec.startstate import held_for_good
 
@@ -110,7 +110,7 @@ def test_a_plan_answers_beside_tolerated_not_ready_nodes_and_says_what_its_durat
 
 def test_an_answer_that_lowers_the_daemonsets_min_ready_seconds_says_what_that_guard_was_for() -> None:
     """Audit 40: --min-ready-seconds 0,10,30 on a DaemonSet of 10 s answered 0, with no note."""
-    from rollsim.plan.document import min_ready_note
+    from rollsim.plan.notes import min_ready_note
 
     own = build_scenario(nodes=10, min_ready_seconds=10)
     note = min_ready_note(Setting(UNAVAILABLE, 3, 0.0), own)

@@ -14,9 +14,9 @@ from rollsim.plan.answer import choose, decide, found, ruled_out
 from rollsim.plan.bisect import largest_true, smallest_true
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Family, Setting, as_int_or_percent, patch_command
 from rollsim.plan.constraints import Constraints, parse_duration, parse_fraction
-from rollsim.plan.document import surge_wake_note
 from rollsim.plan.evaluate import Evaluator
 from rollsim.plan.evidence import Evidence, WindowRule, tolerance_bound
+from rollsim.plan.notes import surge_wake_note
 from rollsim.plan.pace import PaceRule
 from rollsim.plan.relax import Relaxation, accepted_window, diagnose, needed_window
 from rollsim.plan.run import families_of, plan, with_horizon
@@ -194,7 +194,8 @@ def test_a_max_surge_percent_on_its_rounding_edge_is_written_as_the_count_under_
     without one, the percent stays (audit 27: the note had said so with --surge-pods 10 too).
     """
     from rollsim.plan.candidates import patch_value
-    from rollsim.plan.document import edge_note, surge_limit
+    from rollsim.plan.document import surge_limit
+    from rollsim.plan.notes import edge_note
 
     setting = Setting(SURGE, 5, 0.0)
     assert patch_value(setting, 31) == "16%" and edge_note(setting, 31) is None

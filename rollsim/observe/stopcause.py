@@ -401,17 +401,19 @@ def _tally(state: EndState) -> _Tally:
     return t
 
 
+def _counts(t: _Tally) -> list[tuple[str, int]]:
+    """The stop cause's counts: desired and updated nodes, new pods by state, NotReady nodes and old-only nodes."""
+    counts = [("desired", t.total), ("updated", t.done)]
+    counts += [(k, t.new[k]) for k in (*_FAILING, *_PENDING) if t.new[k]]
+    return counts + [(k, n) for k, n in (("not_ready", t.not_ready), ("old_only", t.waiting)) if n]
+
+
 def stop_cause(state: EndState) -> StopCause:
     """Why the rollout of ``state`` stopped (``completed`` if it did not stop short)."""
     t = _tally(state)
     total, done, not_ready, terminating, waiting, kept, new, beside = (
         t.total, t.done, t.not_ready, t.terminating, t.waiting, t.kept, t.new, t.beside)
-    counts = [("desired", total), ("updated", done)]
-    counts += [(k, new[k]) for k in (*_FAILING, *_PENDING) if new[k]]
-    if not_ready:
-        counts.append(("not_ready", not_ready))
-    if waiting:
-        counts.append(("old_only", waiting))
+    counts = _counts(t)
     # "updated" as the rollout counts it done: the new pod available, no old one running (not kubectl's
     # UP-TO-DATE, which counts a new pod whatever its state: the summary's "updated")
     left = f"{_plural(done, 'node')} of {total:,} updated (new pod available)"
@@ -455,14 +457,7 @@ def stop_cause(state: EndState) -> StopCause:
         sentence = _failed_pods_left(left_beside, state.failed_pods_left, done + left_beside < total)
         return result(FAILED_PODS_LEFT, f"{sentence}; {left}{more}")
     if kept and done + kept >= total and not state.horizon_reached:
-        # every desired node is done but for old pods kept beside available new ones (a surge's lost
-        # wake-up): NotReady nodes left (not desired: their pods stay terminating) hold nothing a surge
-        # waits for, and are said after it (audit 40: 1,111 of 1,112 done, 7 unreachable nodes, was
-        # called not-ready-nodes, and a plan sent its reader to the wrong fix)
-        cause, sentence = _without_failure(state, waiting, kept, (0, 0, 0, 0, 0), left)
-        dead = (f"; also {_plural(not_ready, 'NotReady or unreachable node')}, "
-                f"{'its pod' if not_ready == 1 else 'their pods'} stuck on a dead kubelet" if not_ready else "")
-        return result(cause, sentence + dead)
+        return result(*_kept_beside_not_ready(state, t, left))
     if not_ready or (t.undesired_not_ready and done >= total):  # the latter: the status counts one not desired
         sentence = (_not_ready_sentence(terminating, not_ready - terminating, rolling, rolling and done + not_ready
                                         >= total, state.max_unavailable)
@@ -470,6 +465,19 @@ def stop_cause(state: EndState) -> StopCause:
         return result("not-ready-nodes", f"{sentence}; {left}")
     on_the_way = (new[STARTING], new[PULL_RATE_LIMITED], new[PULL_ERRORED], new[PULL_QUEUED], new[READY_NOT_AVAILABLE])
     return result(*_without_failure(state, waiting, kept, on_the_way, left))
+
+
+def _kept_beside_not_ready(state: EndState, t: _Tally, left: str) -> tuple[str, str]:
+    """Every desired node is done but for old pods kept beside available new ones (a surge's lost
+    wake-up, ``_without_failure``): NotReady nodes left (not desired: their pods stay terminating)
+    hold nothing a surge waits for, and are said after it (audit 40: 1,111 of 1,112 done beside 7
+    unreachable nodes was called not-ready-nodes, and a plan sent its reader to the wrong fix).
+    """
+    cause, sentence = _without_failure(state, t.waiting, t.kept, (0, 0, 0, 0, 0), left)
+    n = t.not_ready
+    dead = f"; also {_plural(n, 'NotReady or unreachable node')}, {'its pod' if n == 1 else 'their pods'} stuck " \
+           "on a dead kubelet" if n else ""
+    return cause, sentence + dead
 
 
 def _counted_still(nodes: int) -> str:

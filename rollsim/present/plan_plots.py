@@ -346,7 +346,7 @@ def _families(ax: Axes, plan: Mapping[str, Any], c: pd.DataFrame, styles: Mappin
         ax.plot(screened["count"], screened[y], marker=marker, ls="none", mfc="none", color=color, ms=size + 1,
                 zorder=3)
     ringed = c if ringed is None else ringed
-    safe, ring = keeps_floor(ringed, plan), max(marker_sizes(len(groups))) + 7
+    safe, ring = keeps_floor(ringed, plan), max(marker_sizes(len(groups)), default=5.0) + 7  # (none: the baseline)
     below = ringed[~safe]
     if len(below):  # under the points: a ring never hides one
         ax.plot(below["count"], below[y], "o", ms=ring, mfc="none", mec=_FLOOR, mew=1.3, alpha=0.7, zorder=2,
