@@ -121,3 +121,32 @@ def test_an_answer_that_lowers_the_daemonsets_min_ready_seconds_says_what_that_g
     assert min_ready_note(Setting(UNAVAILABLE, 3, 30.0), own) is None  # raised: nothing lost
     crashing = build_scenario(nodes=10, min_ready_seconds=10, new_pods="crashloop:0.1")
     assert "healthy" not in min_ready_note(Setting(UNAVAILABLE, 3, 0.0), crashing)  # the runs weighed it
+
+
+def test_plan_json_counts_every_not_ready_node_and_those_holding_the_budget(tmp_path) -> None:
+    """Audit 40: plan.json's cluster.not_ready read 0 beside 9 NotReady nodes (it counts those the
+    DaemonSet should run on); it now also gives every NotReady node listed and the unreachable ones
+    whose old pods stay terminating and hold maxUnavailable."""
+    import json
+
+    from rollsim.cli import main
+
+    nodes = tmp_path / "nodes.json"
+    assert main(["make-nodes", "40", "--not-ready", "3", "--out-file", str(nodes), "-q"]) == 0
+    doc = json.loads(nodes.read_text())
+    failed = [n for n in doc["items"]
+              if any(t["key"] == "node.kubernetes.io/not-ready" for t in n["spec"].get("taints", []))]
+    for node in failed[:2]:  # two of the three unreachable (Ready=Unknown), as the lifecycle controller marks them
+        node["spec"]["taints"] = [{**t, "key": "node.kubernetes.io/unreachable"} for t in node["spec"]["taints"]]
+        for c in node["status"]["conditions"]:
+            if c["type"] == "Ready":
+                c.update(status="Unknown", reason="NodeStatusUnknown", message="Kubelet stopped posting node status.")
+    nodes.write_text(json.dumps(doc))
+    out = tmp_path / "plan"
+    assert main(["plan", "--nodes-file", str(nodes), "--floor", "80%", "--no-surge", "--controller", "ideal",
+                 "--replications", "2", "--max-replications", "2", "--workers", "1", "--out", str(out), "-q"]) in (0, 3)
+    cluster = json.loads((out / "plan.json").read_text())["cluster"]
+    assert cluster["not_ready"] == 0 and cluster["not_ready_listed"] == 3  # fluentd tolerates no NotReady taint
+    assert cluster["held_for_good"] == 2  # the Ready=False one's kubelet confirms its deletion
+    assert "; 2 unreachable nodes no longer desired, whose old pods stay terminating and count against " \
+           "maxUnavailable" in (out / "report.md").read_text()

@@ -42,6 +42,7 @@ from rollsim.spec.model_version import MODEL_VERSION
 from rollsim.spec.node import gives_allocatable
 from rollsim.spec.priority import is_critical
 from rollsim.spec.scenario import STALL_AFTER_S, Scenario
+from rollsim.spec.startstate import held_for_good
 from rollsim.sweep.experiment import replication_seed
 
 Saved = tuple[Path, tuple[str, ...]]  # the plan folder's inputs/ and the names of the files it holds
@@ -411,6 +412,10 @@ def plan_document(scenario: Scenario, constraints: Constraints, search: Search, 
             "current_setting": None if current is None else current.setting.label(d, written_budget(
                 current.setting, ds.strategy.max_unavailable, ds.strategy.max_surge))},
         "cluster": {"nodes": report.total, "desired": d, "not_ready": report.eligible_not_ready,
+                    # every NotReady node listed, and the unreachable ones no longer desired whose old pods stay
+                    # terminating and hold maxUnavailable (audit 40: not_ready read 0 beside 9 NotReady nodes)
+                    "not_ready_listed": sum(1 for n in scenario.nodes if not n.ready),
+                    "held_for_good": held_for_good(scenario),
                     "other_pods": other_pods_text(scenario),
                     "disk_pressure": disk_pressure_text(scenario),
                     # as the RollingUpdate the patch sets makes them true (for_strategy: their old pods go)

@@ -204,8 +204,11 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
             *([["hostPath volumes", format_value(ds["host_paths"])]] if ds.get("host_paths") else []),
             ["nodes", f"{cl['desired']:,} of {cl['nodes']:,} should run the pod"
                       + (f", {count_of(cl['not_ready'], 'NotReady node')} among them (the DaemonSet tolerates their "
-                         "taints; their new pods never become available, so no rollout completes while they are "
-                         "NotReady: fix them, or delete their Node objects)" if cl.get("not_ready") else "")
+                         "taints; their new pods never become available, so kubectl rollout status does not return "
+                         "while they are NotReady, and the plan judges a run done once every other node is: fix "
+                         "them, or delete their Node objects)" if cl.get("not_ready") else "")
+                      + (f"; {count_of(cl['held_for_good'], 'unreachable node')} no longer desired, whose old pods "
+                         "stay terminating and count against maxUnavailable" if cl.get("held_for_good") else "")
                       + "".join(f"; {counted(n, reason)}" for reason, n in cl["not_running"])],
             *([["other pods on the nodes", cl["other_pods"]]] if cl.get("other_pods") else []),
             *([["disk pressure", cl["disk_pressure"]]] if cl.get("disk_pressure") else []),
