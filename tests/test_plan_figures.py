@@ -429,6 +429,13 @@ def test_the_evidence_table_shows_what_the_answer_was_weighed_against_and_the_ba
     assert blocks[-1][1][0][1].startswith("2 more settings the search simulated on its way are in candidates.csv")
     # a plan folder written before candidates.csv had roles: every setting, as before
     assert weighed(plan, c.drop(columns=["role"])).all()
+    # audit 40: settings of the answer's family whose runs stalled are its stall risk's evidence, shown beside it
+    plan["answer"] = {"setting": "maxSurge 500, minReadySeconds 0", "kind": SURGE, "min_ready_seconds": 0.0}
+    stalled = pd.DataFrame([{**_row(SURGE, n, 0.0, 1290.0, 1595.0, stalled=s), "role": ""}
+                            for n, s in ((498, 1), (499, 0))])
+    c = pd.concat([c, stalled], ignore_index=True)
+    shown = list(c["setting"][weighed(plan, c)])
+    assert "maxSurge 498, minReadySeconds 0" in shown and "maxSurge 499, minReadySeconds 0" not in shown
 
 
 def _with_baseline(mean: float, unfinished: int = 0) -> tuple[dict[str, Any], pd.DataFrame]:

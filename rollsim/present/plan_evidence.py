@@ -178,7 +178,9 @@ def weighed(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
     """Which settings the evidence table (and the console's "ruled out") shows: the answer and what it
     was weighed against (the fastest that fits, the unsettled, those passed over for their stalls,
     the least that fits, each family's top and knee, and the count above the top, which broke the
-    floor), the settings the relaxations name, and the DaemonSet's current strategy (role
+    floor, and the settings of its family whose runs stalled, its stall risk's evidence: audit 40,
+    maxSurge 416 and 417 stalled beside the answer 418, and only the console's "ruled out" showed
+    them), the settings the relaxations name, and the DaemonSet's current strategy (role
     ``current``). Left out: the search's steps to them, such as the floor relaxation's
     maxUnavailable 263 to 499 with 3-47% of the nodes available (audit 18), which candidates.csv
     keeps. When nothing was weighed, and in a plan folder written before candidates.csv had roles,
@@ -194,10 +196,19 @@ def weighed(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
         names |= {(a.get("least") or {}).get("setting")}
     names |= {r.get(k) for r in plan.get("relaxations") or [] for k in ("setting", "cited")}
     weighed_ = (candidates["setting"].isin(names - {None}) | has_role(candidates, "top") | has_role(candidates, "knee")
-                | _above_top(plan, candidates))
+                | _above_top(plan, candidates) | _stalled_beside(a, candidates))
     if not weighed_.any():  # nothing was weighed (every setting stalled, say): the table shows them all
         return pd.Series(True, index=candidates.index)
     return weighed_ | has_role(candidates, "current")
+
+
+def _stalled_beside(answer: Mapping[str, Any] | None, candidates: pd.DataFrame) -> pd.Series:
+    """The settings of the answer's family (its kind and minReadySeconds) some of whose runs stalled."""
+    if answer is None or "runs_stalled" not in candidates.columns:
+        return pd.Series(False, index=candidates.index)
+    return ((candidates["kind"] == answer["kind"])
+            & (candidates["min_ready_seconds"].astype(float) == float(answer["min_ready_seconds"]))
+            & (pd.to_numeric(candidates["runs_stalled"], errors="coerce").fillna(0) > 0))
 
 
 def _above_top(plan: Mapping[str, Any], candidates: pd.DataFrame) -> pd.Series:
