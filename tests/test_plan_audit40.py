@@ -47,6 +47,9 @@ def test_a_budget_above_the_floor_that_leans_on_dead_nodes_says_so() -> None:
     assert held_budget_note(Setting(UNAVAILABLE, 55, 0.0), scenario, 0.95, 1112) is None  # within the floor
     assert held_budget_note(Setting(SURGE, 60, 0.0), scenario, 0.95, 1112) is None  # a surge holds no such pods
     assert held_budget_note(Setting(UNAVAILABLE, 60, 0.0), _cluster(1112, 0), 0.95, 1112) is None
+    # a floor that lets no node be down: no maxUnavailable keeps it without the stuck pods (0 is no setting)
+    assert held_budget_note(Setting(UNAVAILABLE, 3, 0.0), _cluster(20, 3), 1.0, 20).endswith(
+        "only a surge (maxUnavailable 0) keeps it either way")
 
 
 def test_a_run_stopped_only_by_tolerated_not_ready_nodes_is_done_when_the_others_are() -> None:

@@ -102,8 +102,9 @@ def held_budget_note(setting: Setting, scenario: Scenario, floor: float, desired
             f"{count_of(held, 'unreachable node')} (Ready=Unknown, no longer desired) stay terminating: they hold "
             f"{held:,} of its {setting.count:,}; should they go during the rollout (the Node objects deleted, or the "
             f"nodes back), up to {setting.count:,} of the {desired:,} desired nodes can be down at once, "
-            f"{format_share(worst, [floor])} available against the floor's {format_share(floor)}; maxUnavailable "
-            f"{allowed:,} keeps it either way")
+            f"{format_share(worst, [floor])} available against the floor's {format_share(floor)}; "
+            + (f"maxUnavailable {allowed:,} keeps it either way" if allowed >= 1 else
+               "only a surge (maxUnavailable 0) keeps it either way"))
 
 
 def answer_note(chosen: Evidence, scenario: Scenario, floor: float, desired: int, limit: int | None,
