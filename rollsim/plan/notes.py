@@ -8,8 +8,6 @@ nodes the DaemonSet should run on. Each returns its sentence, or None where it h
 
 from __future__ import annotations
 
-import math
-
 from rollsim.plan.candidates import SURGE, UNAVAILABLE, Setting, as_int_or_percent, patch_value
 from rollsim.plan.evidence import Evidence
 from rollsim.plan.stalls import can_stall
@@ -17,6 +15,7 @@ from rollsim.present.render import count_of, format_share
 from rollsim.spec.budget import scaled_value
 from rollsim.spec.scenario import Scenario
 from rollsim.spec.startstate import held_for_good
+from rollsim.sweep.slo import floor_nodes
 
 __all__ = ["ON_DELETE_NOTE", "answer_note", "edge_note", "held_budget_note", "min_ready_note", "not_ready_note",
            "surge_wake_note"]
@@ -94,7 +93,7 @@ def held_budget_note(setting: Setting, scenario: Scenario, floor: float, desired
     kept 95% with 7 such pods, 94.6% without them). None where the budget keeps the floor either way.
     """
     held = held_for_good(scenario) if setting.kind == UNAVAILABLE else 0
-    allowed = desired - math.ceil(floor * desired - 1e-9)  # nodes the floor lets be down at once
+    allowed = desired - floor_nodes(floor, desired)  # nodes the floor lets be down at once
     if not held or setting.count <= allowed:
         return None
     worst = (desired - setting.count) / desired

@@ -33,7 +33,7 @@ from rollsim.present.summary_rows import (
 )
 from rollsim.present.surge_budget import SurgeBudget, surge_costs
 from rollsim.spec.settings import BY_KEY
-from rollsim.sweep.slo import by_condition
+from rollsim.sweep.slo import by_condition, floor_nodes
 
 __all__ = ["NESTED", "budget_rounding", "completion", "condition_costs", "condition_words", "fastest",
            "hours_against", "label_of", "readings", "slo_breaks", "surge_costs"]
@@ -359,7 +359,7 @@ def budget_rounding(summary: pd.DataFrame, constraints: Sequence[Mapping[str, An
                 or n[0] != n[1] or n[0] < 1:
             continue
         total, pct = n[0], float(value[:-1])
-        allowed = total - math.ceil(limit * total - 1e-9)  # nodes the floor lets be down at once
+        allowed = total - floor_nodes(limit, total)  # nodes the floor lets be down at once
         budget = scaled_value(value, total)
         if allowed >= 1 and budget > allowed >= math.floor(pct * total / 100):
             out.append(f"{row['label']}: maxUnavailable {value} of {total:,} nodes is {budget} (the controller "

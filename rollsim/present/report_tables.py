@@ -56,7 +56,7 @@ from rollsim.spec.describe import DESCRIPTION_LABELS  # scenario key -> how the 
 from rollsim.spec.node import condition_taint_key
 from rollsim.sweep.aggregate import preempted
 from rollsim.sweep.results import Results
-from rollsim.sweep.slo import Constraint
+from rollsim.sweep.slo import Constraint, floor_nodes
 from rollsim.sweep.wholeupdate import completed_flags, update_done
 
 __all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "floor_spare",
@@ -306,10 +306,10 @@ def floor_spare(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Cons
         if spec.get("bound") != "min" or not math.isfinite(fewest):
             continue
         if spec.get("metric") == "min_available":
-            spare.append(int(fewest - math.ceil(float(spec["limit"]) - 1e-9)))
+            spare.append(int(fewest) - floor_nodes(float(spec["limit"])))
         elif spec.get("metric") == "min_available_fraction" and share > 0:
             desired = round(fewest / share)  # the worst run's desired nodes
-            spare.append(int(fewest - math.ceil(float(spec["limit"]) * desired - 1e-9)))
+            spare.append(int(fewest) - floor_nodes(float(spec["limit"]), desired))
     return min(spare) if spare else None
 
 

@@ -91,13 +91,16 @@ def _slots_free(timelines: pd.DataFrame | None, config: int, rows: pd.DataFrame,
     need = {"config", "replication", "time_s", "desired", "surge"}
     if timelines is None or timelines.empty or not need <= set(timelines.columns) or "replication" not in rows:
         return None
-    mine = timelines[timelines["config"] == config]
+    by_run = dict(list(timelines[timelines["config"] == config].groupby("replication", sort=False)))
     votes = []
     for replication, at in zip(rows["replication"], _numbers_or_nan(rows, "done_99_s")):
-        run = mine[(mine["replication"] == replication) & (mine["time_s"] < at)]
-        budget = surge_budget(max_surge, int(run["desired"].iloc[-1])) if len(run) else None
+        run = by_run.get(replication)
+        if run is None:
+            continue
+        before = run[run["time_s"] < at]
+        budget = surge_budget(max_surge, int(before["desired"].iloc[-1])) if len(before) else None
         if budget:
-            votes.append(bool(run["surge"].iloc[-1] < budget))
+            votes.append(bool(before["surge"].iloc[-1] < budget))
     return None if not votes else 2 * sum(votes) > len(votes)
 
 

@@ -30,6 +30,7 @@ from rollsim.present.plotmath import bin_minimum, log_start, time_unit, wants_lo
 from rollsim.present.render import format_percent_exact
 from rollsim.present.study import slo_specs
 from rollsim.sweep.results import Results
+from rollsim.sweep.slo import floor_nodes
 
 __all__ = ["AVAILABILITY_SIZE", "DOWNTIME_SIZE", "availability_not_drawn", "completion_note", "in_percent",
            "plot_availability", "plot_downtime"]
@@ -132,9 +133,9 @@ def _floors(results: Results, percent: bool, desired: float) -> list[tuple[float
     out = []
     for c in slo_specs(results):
         if c["metric"] == "min_available_fraction":
-            floor = c["limit"] * 100 if percent else float(math.ceil(c["limit"] * desired - 1e-9))
+            floor = c["limit"] * 100 if percent else float(floor_nodes(c["limit"], int(desired)))
         elif c["metric"] == "min_available" and not percent:
-            floor = float(math.ceil(c["limit"] - 1e-9))
+            floor = float(floor_nodes(c["limit"]))
         else:
             continue
         what = f"{floor:g}%" if percent else f"{floor:,.0f} nodes"

@@ -26,7 +26,7 @@ from rollsim.observe.metrics import SUMMARY_KEYS
 from rollsim.spec.quoting import describe, expected_one_of, nearest, written
 from rollsim.sweep.labels import display, setting_words
 
-__all__ = ["Constraint", "STATISTICS", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
+__all__ = ["Constraint", "STATISTICS", "floor_nodes", "parse_slo", "statistic", "judge", "Recommendation", "recommend",
            "recommend_by_condition", "by_condition"]
 
 STATISTICS = ("mean", "p50", "p95", "max", "min", "worst")
@@ -73,6 +73,14 @@ class Constraint:
     def holds(self, value: float) -> bool:
         """Whether ``value`` meets the constraint."""
         return value <= self.limit if self.bound == "max" else value >= self.limit
+
+
+def floor_nodes(limit: float, desired: int = 1) -> int:
+    """The whole number of nodes an availability floor asks to keep: ``⌈limit × desired⌉`` for a
+    share of ``desired`` nodes (95% of 1,003 is 953, not 952.85), ``⌈limit⌉`` for a count of nodes
+    (``desired`` 1); float noise below a whole number is not rounded up.
+    """
+    return math.ceil(limit * desired - 1e-9)
 
 
 def parse_slo(data: Any) -> tuple[Constraint, ...]:
