@@ -60,12 +60,12 @@ def test_a_short_sweep_prints_its_first_line_alone_and_quiet_none() -> None:
 
 def test_a_plans_counter_says_runs_and_without_a_terminal_a_line_every_half_minute(capsys) -> None:
     """It said "1 runs simulated", and only on a terminal: a plan under ``nohup`` or CI was silent."""
-    from rollsim.plan.request import _counted, _progress
+    from rollsim.plan.request import _counted, _Progress
 
     assert _counted(1, 0) == "rollsim plan: 1 run simulated"
     assert _counted(1200, 4) == "rollsim plan: 1,200 runs simulated, 4 running"
     clock = _Clock()
-    on_run = _progress(terminal=False, clock=clock)
+    on_run = _Progress(terminal=False, clock=clock)
     clock.now = 10.0
     on_run(1, 3)
     assert capsys.readouterr().err == ""
@@ -74,9 +74,44 @@ def test_a_plans_counter_says_runs_and_without_a_terminal_a_line_every_half_minu
     assert capsys.readouterr().err == "rollsim plan: 2 runs simulated, 2 running\n"
     on_run(3, 4)
     assert capsys.readouterr().err == ""
-    on_tty = _progress(terminal=True, clock=clock)
+    on_tty = _Progress(terminal=True, clock=clock)
     on_tty(5, 5)
     assert capsys.readouterr().err == "\r\x1b[Krollsim plan: 5 runs simulated"
+    on_tty.phase("no setting fits")  # on a line of its own, the counter redrawn below it
+    assert capsys.readouterr().err == "\r\x1b[Krollsim plan: no setting fits\n"
+    on_run.phase("no setting fits")
+    assert capsys.readouterr().err == "rollsim plan: no setting fits\n"
+
+
+def test_a_plan_that_finds_nothing_says_so_before_it_runs_the_relaxations() -> None:
+    """Audit 40: a plan with no fit ran 597 s, ten times its search, with nothing said of why."""
+    from rollsim import build_scenario
+    from rollsim.plan.constraints import Constraints
+    from rollsim.plan.run import plan
+    from rollsim.plan.search import SearchSettings
+
+    said: list[tuple[str, int]] = []
+    runs = [0]
+
+    def on_run(done: int, submitted: int) -> None:
+        runs[0] = done
+
+    def on_phase(text: str) -> None:
+        said.append((text, runs[0]))
+
+    scenario = build_scenario(nodes=10, schedule=1, pull=2, start=3, ready=4, terminate=5)
+    settings = SearchSettings(replications=2, max_replications=2, seed=1)
+    # 100% available and no surge: nothing fits
+    none = plan(scenario, Constraints(min_available_fraction=1.0, allow_surge=False), settings=settings, workers=1,
+                executor="serial", on_run=on_run, on_phase=on_phase, report=False)
+    assert none.chosen is None and len(said) == 1
+    text, done = said[0]
+    assert text == (f"no setting fits after {done:,} runs: simulating what relaxing each constraint would give, "
+                    "which can take longer than the search") and done > 0
+    said.clear()
+    fits = plan(scenario, Constraints(min_available_fraction=0.5), settings=settings, workers=1, executor="serial",
+                on_phase=on_phase, report=False)
+    assert fits.chosen is not None and said == []
 
 
 @pytest.mark.parametrize(("rows", "bar"), [(0, False), (40, True)])

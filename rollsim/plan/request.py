@@ -178,21 +178,27 @@ def _counted(done: int, running: int) -> str:
                                                                               if running else "")
 
 
-def _progress(terminal: bool, clock: Callable[[], float] = time.monotonic) -> Callable[[int, int], None]:
+class _Progress:
     """The plan's run counter on standard error: redrawn in place on a terminal, else a line every
-    ``EVERY_S`` seconds (a pipe, ``nohup``, a CI job had nothing until the answer).
+    ``EVERY_S`` seconds (a pipe, ``nohup``, a CI job had nothing until the answer); and a line when
+    the plan moves to a phase of its own (``phase``).
     """
-    last = [clock()]
 
-    def on_run(done: int, submitted: int) -> None:
-        if terminal:
+    def __init__(self, terminal: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self.terminal, self.clock, self.last = terminal, clock, clock()
+
+    def __call__(self, done: int, submitted: int) -> None:
+        if self.terminal:
             sys.stderr.write(f"\r\033[K{_counted(done, submitted - done)}")
-        elif clock() - last[0] >= EVERY_S:
-            last[0] = clock()
+        elif self.clock() - self.last >= EVERY_S:
+            self.last = self.clock()
             sys.stderr.write(_counted(done, submitted - done) + "\n")
         sys.stderr.flush()
 
-    return on_run
+    def phase(self, text: str) -> None:
+        """``text`` on a line of its own, the counter (on a terminal) going on below it."""
+        sys.stderr.write(("\r\033[K" if self.terminal else "") + f"rollsim plan: {text}\n")
+        sys.stderr.flush()
 
 
 def default_folder(daemonset: str) -> Path:
@@ -215,10 +221,10 @@ def run_request(request: PlanRequest) -> tuple[PlanResult, tuple[str, ...]]:
     scenario, warnings, source, saved = plan_scenario(request)
     out = request.out if request.out is not None else default_folder(scenario.daemonset.name)
     terminal = sys.stderr.isatty()
-    on_run = _progress(terminal) if request.progress else None
+    on_run = _Progress(terminal) if request.progress else None
     result = plan(scenario, request.constraints, settings=request.settings, out=out, workers=request.workers,
                   executor=request.executor, scheduler=request.scheduler, source=source, on_run=on_run,
-                  inputs=saved, warnings=warnings)
+                  on_phase=None if on_run is None else on_run.phase, inputs=saved, warnings=warnings)
     if on_run is not None and terminal:
         sys.stderr.write("\r\033[K")
     return result, tuple(result.document.get("warnings") or warnings)  # the plan's own too (runs not kept)

@@ -164,6 +164,12 @@ def _nothing_to_bound(constraints: Constraints, prone: Sequence[Family], no_surg
             "changes nothing here"]
 
 
+def _relaxing(runs: int) -> str:
+    """What the plan says when its search found nothing that fits, before it runs the relaxations."""
+    return (f"no setting fits after {runs:,} run{'s' if runs != 1 else ''}: simulating what relaxing each constraint "
+            "would give, which can take longer than the search")
+
+
 def _not_kept(store: RunStore | None) -> list[str]:
     """A warning when the plan's runs could not be kept (``RunStore.trouble``): a plan run again
     simulates them again.
@@ -220,8 +226,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          settings: SearchSettings = _DEFAULT_SETTINGS,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
-         on_run: Callable[[int, int], None] | None = None, report: bool = True,
-         inputs: Mapping[str, str | bytes] | None = None, warnings: Sequence[str] = ()) -> PlanResult:
+         on_run: Callable[[int, int], None] | None = None, on_phase: Callable[[str], None] | None = None,
+         report: bool = True, inputs: Mapping[str, str | bytes] | None = None, warnings: Sequence[str] = ()) -> PlanResult:
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,
@@ -229,6 +235,9 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
     plan there (``rollsim.plan.files``: an interrupt never leaves files of both), and ``inputs``
     (read from a cluster or standard input, as files: ``rollsim.plan.request.saved_inputs``) in its ``inputs/``.
     ``warnings`` (what reading the inputs warned of) are kept in plan.json and the report.
+    ``on_run`` is called after each run (runs done, runs submitted), ``on_phase`` with a line to
+    say when the plan goes on after its search: nothing fits, and what relaxing each constraint
+    gives takes runs of its own (audit 40: 597 s, ten times the search, said nothing of why).
     """
     check_limit("replications", settings.max_replications)  # before any run (the flags are checked when read)
     _check_confirm_runs(constraints)
@@ -268,6 +277,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
             note = None if chosen is None else least_note(search, chosen, least, settings.least)
             uncut: list[Evaluator] = []  # runs without the plan's cut, made only when no run finished within it
             aside: list[Evaluator] = []  # runs of settings the search was not asked for (minReadySeconds 0)
+            if chosen is None and on_phase is not None:
+                on_phase(_relaxing(evaluator.total_runs))
             binding, relaxations = (None, []) if chosen is not None else \
                 diagnose(search, where, _apart(uncut, evaluator, given) if cut is not None else None,
                          eligibility_report(scenario.nodes, scenario.daemonset.placement).eligible_not_ready,
