@@ -590,7 +590,8 @@ def test_tradeoff_draws_a_configuration_whose_other_daemonset_failed_half_filled
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) not in [tuple(p) for p in filled]
     assert marker.get_xdata()[0] == pytest.approx(s.loc[2, "unavailable_node_seconds_mean"] / 3600)
     assert all(marker.get_xdata()[0] not in [x for x, _ in f] for f in _fronts(ax))  # never ringed
-    assert OTHER_FAILED in texts(ax).replace("\n", " ")  # its label beside it
+    label = OTHER_FAILED.replace(" (", "\u00a0·\u00a050\u00a0at\u00a0once (")  # with its most nodes down at once
+    assert label in texts(ax).replace("\n", " ")  # its label beside it
     assert OTHER_FAILED in legend(ax).replace("\n", " ")
 
 
@@ -629,3 +630,26 @@ def test_another_daemonset_that_always_completed_changes_no_figure(make_results)
     plain = render_figures(load_results(make_results()))
     together = render_figures(load_results(with_another_daemonset(make_results(), {})))
     assert list(together) == list(plain) and all(together[n] == plain[n] for n in plain)
+
+
+def test_tradeoff_labels_say_the_most_nodes_down_at_once(fake_results) -> None:
+    """Audit 39: the x axis's node-hours put maxUnavailable 1 and 25% of 1,003 nodes side by side (13.3
+    and 13.8), one node down at a time against 251; each label now says how many went at once.
+    """
+    import pandas as pd
+
+    from rollsim.present.report import AT_ONCE_NOTE, figure_notes
+    from rollsim.present.tradeoff_plot import AT_ONCE_MOST, at_once
+
+    results = load_results(fake_results)
+    s = results.summary
+    most = s["max_unavailable_observed_max"].astype(int)
+    assert most.nunique() > 1  # the fixture's budgets differ
+    said = texts(plot_tradeoff(results)).replace("\n", " ")
+    drawn = s["completed"] > 0  # the fixture's stuck configuration completed no run: not drawn
+    for label, n in zip(s["label"][drawn], most[drawn]):
+        assert f"{label}\u00a0·\u00a0{n:,}\u00a0at\u00a0once" in said
+    assert AT_ONCE_NOTE in figure_notes(results)["tradeoff"]
+    crowded = pd.concat([s] * 3, ignore_index=True)  # past AT_ONCE_MOST configurations the labels would crowd
+    assert len(crowded) > AT_ONCE_MOST and at_once(crowded) is None
+    assert at_once(s.drop(columns="max_unavailable_observed_max")) is None

@@ -38,6 +38,7 @@ from rollsim.present.report_verdict import (
 )
 from rollsim.present.study import config_scenarios, pareto_fronts, same_and_varying, slo_specs, without_idle
 from rollsim.present.timeline_plots import in_percent
+from rollsim.present.tradeoff_plot import at_once
 from rollsim.sweep.results import Results
 
 # format_*, md_* and render_* (rollsim.present.render) and recommendation_for(s)
@@ -107,6 +108,11 @@ PARTIAL_NOTES = {
 # the duration figure's crosses, when the SLO judges another statistic than the mean
 JUDGED_NOTE = (" The SLO judges the {stat}duration, not the mean: crosses mark it, and a mean under the SLO's line "
                "may still fail.")
+# the tradeoff figure's labels, when they give each configuration's most nodes unavailable at once (tradeoff_plot.at_once)
+AT_ONCE_NOTE = (" Each label gives the most nodes without an available pod at once in the configuration's worst "
+                "run (“maxUnavailable 25% · 251 at once”): the node-hours do not show it, since a rollout that "
+                "deletes before it creates loses about the same node-hours one node at a time as a quarter of "
+                "them at once.")
 SLO_FAILED_NOTE = " A black cross marks a configuration that fails the SLO (the table's ✗), on the front or not."
 # the configurations whose DaemonSet ran on no node are left out of every figure (study.without_idle);
 # the findings' first line names them (report_verdict.idle_lines)
@@ -196,6 +202,8 @@ def figure_notes(results: Results) -> dict[str, list[str]]:
     limit, statistic, _ = slo_statistic(results)
     if limit is not None and statistic != "mean":
         out["duration"].append(JUDGED_NOTE.format(stat=statistic_name(statistic)))
+    if at_once(results.summary) is not None:
+        out["tradeoff"].append(AT_ONCE_NOTE)
     ok = results.summary.get("slo_ok")
     if slo_specs(results) and ok is not None and not ok.astype(str).str.lower().isin(("true", "1")).all():
         out["tradeoff"].append(SLO_FAILED_NOTE)
