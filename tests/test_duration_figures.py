@@ -71,7 +71,7 @@ def test_the_tradeoff_places_a_partly_completed_configuration_at_the_tables_dura
     ax = plot_tradeoff(load_results(_partly_completed(fake_results)))
     (hollow,) = [c for c in ax.collections if len(c.get_facecolors()) and (c.get_facecolors()[0] == 1).all()]
     assert hollow.get_offsets()[0][1] == pytest.approx(15.0)  # 15m00s*, not the 1 h its other runs stopped at
-    assert "\u00a0·\u00a050\u00a0at\u00a0once (1/3 completed)" in _texts(ax).replace("\n", " ")  # its worst run: 50 down at once
+    assert "\u00a0·\u00a050\u00a0at\u00a0once (1/3 completed)" in _texts(ax).replace("\n", " ")  # 50 down at most
 
 
 def test_named_variants_of_plain_numbers_are_one_row_each(make_results) -> None:

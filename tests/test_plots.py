@@ -637,7 +637,6 @@ def test_tradeoff_labels_say_the_most_nodes_down_at_once(fake_results) -> None:
     and 13.8), one node down at a time against 251; each label now says how many went at once.
     """
     import pandas as pd
-
     from rollsim.present.report import AT_ONCE_NOTE, figure_notes
     from rollsim.present.tradeoff_plot import AT_ONCE_MOST, at_once
 

@@ -788,3 +788,19 @@ def test_an_slo_floor_met_with_no_node_to_spare_says_so() -> None:
     assert _slo_cell(row, count) == "✓ (no node to spare)"
     assert _slo_cell({**row, "min_available_min": 954}, count) == "✓"
     assert _slo_cell({**row, "completed": 0}, floor) == "✓ until cut short"
+
+
+def test_another_daemonsets_breach_of_a_floor_reads_as_a_breach() -> None:
+    """Audit 41: node-exporter kept 1,352 of 1,503 nodes (89.95%) under a 90% floor; the SLO line said
+    "was 90% …, against ≥ 90%" and the DaemonSets table "90.0%", which read as a pass.
+    """
+    import pandas as pd
+
+    from rollsim.present.report_tables import _disruption_cells, slo_values
+
+    share = 1352 / 1503
+    assert slo_values("min_available_fraction", share, 0.9) == ("89.95%", "90%")
+    assert slo_values("duration_s", 1800.4, 1800.0)[0] != slo_values("duration_s", 1800.4, 1800.0)[1]
+    group = pd.DataFrame({"ne.unavailable_node_seconds": [73440.0], "ne.min_available_fraction": [share]})
+    assert _disruption_cells(group, "ne.", [0.9]) == ["20.4", "89.95%"]
+    assert _disruption_cells(group, "ne.") == ["20.4", "90.0%"]  # no floor to be on a side of

@@ -418,3 +418,26 @@ def test_the_experiment_format_lists_every_stop_cause() -> None:
 
     text = (Path(__file__).resolve().parent.parent / "experiments" / "README.md").read_text(encoding="utf-8")
     assert [cause for cause in CAUSES if f"`{cause}`" not in text] == []
+
+
+@pytest.mark.parametrize("fault, cause", [("crashloop", CRASH_LOOPING), ("pull-error", IMAGE_PULL_ERROR),
+                                          ("never-ready", NEVER_READY)])
+def test_a_healthy_straggler_is_not_called_faulty_because_some_new_pods_may_be(fault: str, cause: str) -> None:
+    """Audit 41: with --new-pods crashloop:0.003 a rollout stopped by a healthy pod slow to become Ready
+    (the same stop, at the same second, as without the fault) was called crash-looping: the end state
+    asked whether any new pod may be faulty, not whether this one was drawn so. A pull still under way
+    read as a pull error the same way.
+    """
+    from rollsim import build_scenario, simulate
+
+    # the healthy pod still pulling (pull-error), or running and not yet Ready, when the 100 s stall comes
+    slow = {"pull": 400, "ready": 1} if fault == "pull-error" else {"pull": 2, "ready": 400}
+    timings = {"schedule": 1, "start": 1, "terminate": 1, **slow}
+    for fraction in ("0.000001", "1"):  # (seed 0 draws no pod faulty at the first)
+        s = simulate(build_scenario(nodes=3, max_unavailable=1, controller="ideal", new_pods=f"{fault}:{fraction}",
+                                    stall_after=100, **timings), seed=0).summary
+        assert s["stalled"]
+        if fraction == "1":
+            assert s["stop_cause"] == cause
+        else:
+            assert s["stop_cause"] == "stalled" and "still on the way to Ready" in s["stop_detail"], s["stop_detail"]

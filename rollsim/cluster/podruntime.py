@@ -64,6 +64,9 @@ class PodRuntime:
     # queue``), by the time it is served; dropped when the pull ends
     queued: dict[int, float] = field(default_factory=dict)
     # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
+    # the new pods drawn faulty (``fault``): what the end of the run says a pod is doing reads it, not
+    # whether some pod may be (audit 41: a healthy straggler was called crash-looping)
+    faulty_pods: set[int] = field(default_factory=set)
     preempted_nodes: set[int] = field(default_factory=set)
     preempted_cpu_millis: float = 0.0
     preempted_memory_bytes: float = 0.0
@@ -110,9 +113,12 @@ class PodRuntime:
         (self.old_image if pod.revision == 0 else self.cached)[pod.node] = 1
 
     def fault(self, pod: Pod) -> str:
-        """Whether this pod of a new revision is faulty (pods of revision 0 never are)."""
+        """Whether this pod of a new revision is faulty (pods of revision 0 never are), drawn once
+        per pod as the kubelet admits it; the faulty ones are kept in ``faulty_pods``.
+        """
         if pod.revision == 0 or not self.faulty:
             return HEALTHY
         if self.faults.fraction < 1.0 and self._fault_rng.random() >= self.faults.fraction:
             return HEALTHY
+        self.faulty_pods.add(pod.uid)
         return self.faults.kind

@@ -34,8 +34,10 @@ _FAILING = {"crashloop": sc.CRASH_LOOPING, "never-ready": sc.NEVER_READY, "pull-
 
 
 def _new_state(pod: Pod, api: ApiServer, kubelet: Kubelet, runtime: PodRuntime) -> str:
-    """What the new-revision pod on a node is doing at the end of the run."""
-    fault = runtime.faults.kind if runtime.faults.any else None
+    """What the new-revision pod on a node is doing at the end of the run: a fault only where this
+    pod was drawn faulty (``PodRuntime.faulty_pods``), not wherever some pod may be.
+    """
+    fault = runtime.faults.kind if pod.uid in runtime.faulty_pods else None
     if pod.phase == FAILED:  # rejected at admission (or evicted); the controller deletes it after its back-off
         evictions = kubelet.eviction
         return sc.DISK_PRESSURE if evictions is not None and pod.uid in evictions.failed else sc.REJECTED

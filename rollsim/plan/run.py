@@ -227,7 +227,8 @@ def plan(scenario: Scenario, constraints: Constraints = _DEFAULT_CONSTRAINTS, *,
          out: str | Path | None = None, workers: int | None = None, executor: str | None = None,
          scheduler: str | None = None, source: Mapping[str, Any] | None = None,
          on_run: Callable[[int, int], None] | None = None, on_phase: Callable[[str], None] | None = None,
-         report: bool = True, inputs: Mapping[str, str | bytes] | None = None, warnings: Sequence[str] = ()) -> PlanResult:
+         report: bool = True, inputs: Mapping[str, str | bytes] | None = None,
+         warnings: Sequence[str] = ()) -> PlanResult:
     """Search the update settings of ``scenario``'s DaemonSet for the fastest that meets ``constraints``.
 
     Runs on the executor the options choose (``rollsim.sweep.executors``); with ``out``,

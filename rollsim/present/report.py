@@ -108,7 +108,7 @@ PARTIAL_NOTES = {
 # the duration figure's crosses, when the SLO judges another statistic than the mean
 JUDGED_NOTE = (" The SLO judges the {stat}duration, not the mean: crosses mark it, and a mean under the SLO's line "
                "may still fail.")
-# the tradeoff figure's labels, when they give each configuration's most nodes unavailable at once (tradeoff_plot.at_once)
+# the tradeoff figure's labels, when they give each configuration's most nodes down at once (tradeoff_plot.at_once)
 AT_ONCE_NOTE = (" Each label gives the most nodes without an available pod at once in the configuration's worst "
                 "run (“maxUnavailable 25% · 251 at once”): the node-hours do not show it, since a rollout that "
                 "deletes before it creates loses about the same node-hours one node at a time as a quarter of "

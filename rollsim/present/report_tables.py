@@ -23,7 +23,6 @@ from rollsim.present.render import (
     format_duration,
     format_duration_exact,
     format_number,
-    format_percent,
     format_percent_exact,
     format_setting,
     trim_zeros,
@@ -60,7 +59,7 @@ from rollsim.sweep.slo import Constraint, floor_nodes
 from rollsim.sweep.wholeupdate import completed_flags, update_done
 
 __all__ = ["DESIRED_COLUMN", "ON_NO_NODE", "PREEMPTED_COLUMN", "daemonsets_section", "desired_note", "floor_spare",
-           "partial_note", "results_table", "slo_value", "slo_words", "stops_section", "study_daemonset"]
+           "partial_note", "results_table", "slo_values", "slo_words", "stops_section", "study_daemonset"]
 
 DESIRED_COLUMN = "nodes that run the DaemonSet (desired)"
 # a configuration whose DaemonSet ran on no node (study.on_no_node), in its row's duration cell, "—" after it
@@ -324,9 +323,12 @@ def slo_words(spec: Mapping[str, Any], constraint: Constraint | None) -> str:
     return f"{constraint.metric} {sign} {limit} ({constraint.statistic} over replications)"
 
 
-def slo_value(metric: str, value: float) -> str:
-    """A value of an SLO metric as the SLO line writes its limits (``1m00s``, ``95.0%``)."""
-    return _judged(metric, value)
+def slo_values(metric: str, value: float, limit: float) -> tuple[str, str]:
+    """A value of an SLO metric that breaks ``limit``, and the limit, as the SLO line writes them
+    (``1m00s``, ``95.0%``), with the decimals that tell them apart (``_apart``): 1,352 of 1,503
+    nodes against a 90% floor is ``89.95%`` against ``90.0%``, never ``90%`` against ``≥ 90%`` (audit 41).
+    """
+    return _apart(metric, value, limit)
 
 
 def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:
@@ -417,12 +419,12 @@ def daemonsets_section(results: Results) -> list[tuple]:
     if not names:
         return []
     main = study_daemonset(results)
-    rows, full, idle = [], full_names(results), on_no_node(results)
+    rows, full, idle, limits = [], full_names(results), on_no_node(results), fraction_limits(results)
     for label, group in runs.groupby("label", sort=False):
         own = _duration_cells(group, "")
         if "config" in group and group["config"].iloc[0] in idle:
             own[1] = ON_NO_NODE  # its duration is of nothing to roll out
-        rows.append([str(label), f"{main} (the study's)", *own, *_disruption_cells(group, ""),  # each named
+        rows.append([str(label), f"{main} (the study's)", *own, *_disruption_cells(group, "", limits),  # each named
                      format_duration(num(group["queue_wait_s"].mean())) if "queue_wait_s" in group else DASH])
         present = []
         for name in names:
@@ -432,7 +434,7 @@ def daemonsets_section(results: Results) -> list[tuple]:
                 cells = _duration_cells(ran, f"{name}.")
                 if ran_on_no_node_other(ran, name):
                     cells[1] = ON_NO_NODE
-                rows.append(["", full.get(name, name), *cells, *_disruption_cells(ran, f"{name}."),
+                rows.append(["", full.get(name, name), *cells, *_disruption_cells(ran, f"{name}.", limits),
                              format_duration(num(ran[f"{name}.queue_wait_s"].mean()))])
         if present:
             rows.append(["", "the whole update", *_whole_update_cells(group, present), DASH])
@@ -457,15 +459,18 @@ def study_daemonset(results: Results) -> str:
     return str((config.get("scenario") or {}).get("daemonset", "this study's DaemonSet")).partition(" (")[0]
 
 
-def _disruption_cells(group: pd.DataFrame, prefix: str) -> list[str]:
-    """One DaemonSet's mean unavailable node-hours and lowest share available in any of its runs."""
+def _disruption_cells(group: pd.DataFrame, prefix: str, limits: Sequence[float] = ()) -> list[str]:
+    """One DaemonSet's mean unavailable node-hours and lowest share available in any of its runs, with
+    the decimals that put it on its side of each availability floor (``limits``: 89.95%, not 90.0%, under
+    a 90% floor, audit 41).
+    """
     def column(key: str) -> pd.Series:
         return pd.to_numeric(group[f"{prefix}{key}"], errors="coerce") if f"{prefix}{key}" in group else \
             pd.Series(dtype=float)
 
     hours, low = column("unavailable_node_seconds"), column("min_available_fraction")
     return [DASH if hours.isna().all() else f"{hours.mean() / 3600:.1f}",
-            DASH if low.isna().all() else format_percent(float(low.min()))]
+            DASH if low.isna().all() else format_percent_exact(float(low.min()), limits)]
 
 
 def _whole_update_cells(group: pd.DataFrame, names: Sequence[str]) -> list[str]:

@@ -24,7 +24,7 @@ from rollsim.present.others import (
     whole_update_completed,
 )
 from rollsim.present.render import format_duration, format_number, format_percent_exact
-from rollsim.present.report_tables import floor_spare, slo_value, slo_words, study_daemonset
+from rollsim.present.report_tables import floor_spare, slo_values, slo_words, study_daemonset
 from rollsim.present.study import (
     decision_names,
     desired_counts,
@@ -271,9 +271,9 @@ def _slo_scope(results: Results, constraints: list[Constraint], picked: list[str
     full, by_label = full_names(results), dict(zip(results.summary["label"].astype(str), results.summary["config"]))
     for label in picked:
         beyond = others_beyond(results, by_label[str(label)], constraints) if str(label) in by_label else []
-        words = [f"{full.get(name, name)}'s {c.metric} was {slo_value(c.metric, value)} ({c.statistic} over "
-                 f"its replications), against {'≤' if c.bound == 'max' else '≥'} {slo_value(c.metric, c.limit)}"
-                 for name, c, value in beyond]
+        words = [f"{full.get(name, name)}'s {c.metric} was {shown} ({c.statistic} over its replications), against "
+                 f"{'≤' if c.bound == 'max' else '≥'} {limit}"
+                 for name, c, value in beyond for shown, limit in [slo_values(c.metric, value, c.limit)]]
         if words:
             spans += [("", " "), ("b", f"In {label}, " + "; ".join(words) + ".")]
     return spans

@@ -74,4 +74,7 @@ __all__ = ["MODEL_VERSION"]
 # 23: two summary keys (max_extra_pods: the pods beyond one a node, terminating ones included; done_99_s: when 99%
 # of the desired nodes had an available new pod) and a timeline column (extra_pods); no simulated event changed
 # (audit 35: a surge's cost counted its live pods only; the last-nodes finding read when new pods existed)
-MODEL_VERSION = 23
+# 24: a new pod's end state names a fault (crash-looping, failing to pull, never Ready) only where that pod was
+# drawn faulty (PodRuntime.faulty_pods), not wherever some new pod may be: a rollout stopped by a healthy
+# straggler, with --new-pods crashloop:0.003, was stop_cause crash-looping (audit 41); no simulated event changed
+MODEL_VERSION = 24
