@@ -652,3 +652,57 @@ def test_tradeoff_labels_say_the_most_nodes_down_at_once(fake_results) -> None:
     crowded = pd.concat([s] * 3, ignore_index=True)  # past AT_ONCE_MOST configurations the labels would crowd
     assert len(crowded) > AT_ONCE_MOST and at_once(crowded) is None
     assert at_once(s.drop(columns="max_unavailable_observed_max")) is None
+
+
+TWELVE = """\
+name: twelve
+scenario:
+  cluster: {nodes: 20}
+  stall_after_s: 300
+  image: {size: 200MB, cached: 0, node_bandwidth: 100MB/s}
+variants:
+  - {name: mu1, strategy.max_unavailable: 1}
+  - {name: mu5pct, strategy.max_unavailable: 5%}
+  - {name: mu25pct, strategy.max_unavailable: 25%}
+grid:
+  faults.new_pods: ["healthy", "crashloop:0.05"]
+  registry.bandwidth: ["10GB/s", "100MB/s"]
+replications: 2
+seed: 11
+"""
+
+
+def test_duration_rows_with_long_labels_keep_their_axes_and_every_label_inside(tmp_path) -> None:
+    """Audit 41: twelve configurations named "mu5pct, 0.3% of new pods crash-looping, registry bandwidth
+    100MB/s" squeezed the duration axes to a strip (matplotlib: "constrained_layout not applied", on the
+    user's terminal), the red labels of partly completed ones ran over the row labels, and the rows
+    over each other. The audit's study, on 20 nodes: most configurations complete some runs only.
+    """
+    import warnings
+
+    from rollsim.present.plots import draw_figure
+    from rollsim.present.summary_plots import DURATION_SIZE, duration_size
+    from rollsim.sweep.experiment_file import load_experiment
+    from rollsim.sweep.runner import run_experiment
+
+    (tmp_path / "twelve.yaml").write_text(TWELVE)
+    out = tmp_path / "out"
+    run_experiment(load_experiment(tmp_path / "twelve.yaml"), out, executor="serial", progress=False,
+                   present=lambda _: None)
+    results = load_results(out)
+    assert len(results.summary) == 12 and (results.summary["completed"] < 2).sum() >= 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing reaches the user's terminal
+        fig = draw_figure(results, "duration")
+        fig.draw_without_rendering()
+    ax = fig.axes[0]
+    assert ax.bbox.height > 0.4 * fig.bbox.height and ax.bbox.width > 0.4 * fig.bbox.width
+    box = ax.bbox
+    for t in ax.texts:  # each mark's label, the partly completed ones' long red ones too
+        e = t.get_window_extent()
+        assert box.x0 - 0.5 <= e.x0 and e.x1 <= box.x1 + 0.5, t.get_text()
+    ticks = sorted((t.get_window_extent() for t in ax.get_yticklabels()), key=lambda e: e.y0)
+    assert all(low.y1 <= high.y0 + 0.5 for low, high in zip(ticks, ticks[1:]))  # the rows' labels apart
+    # the figure grows with the rows' labels, never below its own size
+    assert duration_size(results)[1] > DURATION_SIZE[1] and duration_size(results)[0] == DURATION_SIZE[0]
+    assert duration_size(results.summary.head(4).assign(label="mu1")) == DURATION_SIZE

@@ -795,7 +795,6 @@ def test_another_daemonsets_breach_of_a_floor_reads_as_a_breach() -> None:
     "was 90% …, against ≥ 90%" and the DaemonSets table "90.0%", which read as a pass.
     """
     import pandas as pd
-
     from rollsim.present.report_tables import _disruption_cells, slo_values
 
     share = 1352 / 1503

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -159,7 +160,9 @@ def room_for_legend(ax: Axes, size: tuple[float, float]) -> None:
     if legend is None:
         return
     fig = ax.figure.figure
-    fig.draw_without_rendering()
+    with warnings.catch_warnings():  # a long legend can leave the axes no room at the first size: the figure
+        warnings.filterwarnings("ignore", "constrained_layout not applied")  # grows for it, and is drawn again
+        fig.draw_without_rendering()
     height = legend.get_window_extent().height / fig.dpi
     fig.set_size_inches(size[0], size[1] + min(height, size[1]))
 

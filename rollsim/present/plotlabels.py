@@ -28,25 +28,32 @@ def label_side(ax: Axes, x: float, y: float) -> tuple[str, int]:
 
 
 def keep_inside(ax: Axes, labels: Sequence[Any]) -> None:
-    """Flip a point's label to the other side of its point where it would cross the axes' edge
-    (measured after a layout pass, so the figure must have its final size and limits).
+    """Keep each point's label (an annotation at a data point, offset in points) inside the axes:
+    on the other side of its point where it would cross the axes' edge, and where neither side
+    has room, moved along until it fits (audit 41: a 60-character label half way across a narrow
+    axes ran over the row labels whichever side it took). Measured after a layout pass, so the
+    figure must have its final size and limits.
     """
     if not labels:
         return
     root = ax.figure.figure
     root.draw_without_rendering()
-    box = ax.bbox
+    box, per_point = ax.bbox, root.dpi / 72
     for a in labels:
         extent = a.get_window_extent()
+        if box.x0 <= extent.x0 and extent.x1 <= box.x1:
+            continue
         x, y = a.xyann
-        if extent.x1 > box.x1 and a.get_ha() == "left":
-            a.set_ha("right")
-            a.xyann = (-abs(x), y)
-        elif extent.x0 < box.x0 and a.get_ha() == "right":
-            a.set_ha("left")
-            a.xyann = (abs(x), y)
-        elif a.get_ha() == "center" and (extent.x1 > box.x1 or extent.x0 < box.x0):
-            a.set_ha("right" if extent.x1 > box.x1 else "left")
+        at = ax.transData.transform(a.xy)[0]
+        width, gap = extent.width, abs(x) * per_point
+        flipped = {"left": at - gap - width, "right": at + gap, "center": extent.x0}[a.get_ha()]
+        if box.x0 <= flipped and flipped + width <= box.x1 and a.get_ha() != "center":
+            a.set_ha("right" if a.get_ha() == "left" else "left")
+            a.xyann = (-x, y)
+            continue
+        left = min(max(extent.x0, box.x0), box.x1 - width)  # neither side has room: as near as fits
+        a.set_ha("left")
+        a.xyann = ((left - at) / per_point, y)
 
 
 def merge_coincident(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str]

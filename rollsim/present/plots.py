@@ -22,7 +22,7 @@ from rollsim.present.plotaxes import room_for_legend
 from rollsim.present.plotdata import never_completed
 from rollsim.present.plotmath import bin_minimum, pareto_front, sweep_axis, time_unit
 from rollsim.present.study import on_no_node, without_idle
-from rollsim.present.summary_plots import DURATION_SIZE, plot_duration
+from rollsim.present.summary_plots import DURATION_SIZE, duration_size, plot_duration
 from rollsim.present.timeline_plots import (
     AVAILABILITY_SIZE,
     DOWNTIME_SIZE,
@@ -60,6 +60,8 @@ FIGURES = {
     "tradeoff": (TRADEOFF_SIZE, None),
     "downtime": (DOWNTIME_SIZE, "downtime"),
 }
+# the figures whose size follows what they draw (one row per configuration), else FIGURES' size
+SIZED = {"duration": duration_size}
 PLOTS = {"availability": plot_availability, "duration": plot_duration, "tradeoff": plot_tradeoff,
          "downtime": plot_downtime}
 # name -> why the figure has nothing to draw ("" when it has), for the figures that can be left empty
@@ -80,8 +82,9 @@ def draw_figure(results: Results, name: str) -> Figure:
     rollout with nothing to do would rank fastest, and its availability is a level of no node;
     the report's findings name them once, the captions say they are left out).
     """
-    size = FIGURES[name][0]
-    ax = PLOTS[name](without_idle(results), Figure(figsize=size, layout="constrained").add_subplot())
+    shown = without_idle(results)
+    size = SIZED[name](shown) if name in SIZED else FIGURES[name][0]
+    ax = PLOTS[name](shown, Figure(figsize=size, layout="constrained").add_subplot())
     room_for_legend(ax, size)
     return ax.figure.figure
 

@@ -31,9 +31,13 @@ from rollsim.present.plotmath import (
 )
 from rollsim.sweep.results import Results
 
-__all__ = ["DURATION_SIZE", "plot_duration"]
+__all__ = ["DURATION_SIZE", "duration_size", "plot_duration"]
 
 DURATION_SIZE = (9.0, 5.5)  # inches
+LABEL_WIDTH = 40  # a row's label is wrapped at this many characters
+# one row per configuration: the title, x axis and its label take FRAME_IN inches, each row's label
+# ROW_LINE_IN a line and ROW_GAP_IN more (duration_size)
+FRAME_IN, ROW_LINE_IN, ROW_GAP_IN = 1.4, 0.18, 0.14
 _TOP = 0.95  # where a configuration with no duration is drawn on a line plot, as a share of the axes' height
 
 
@@ -93,7 +97,7 @@ def _by_configuration(ax: Axes, d: Durations, other_note: Line2D) -> None:
         notes.append(other_note)
     _partly(ax, d, np.flatnonzero(d.partial), y, vertical=True)
     ax.plot(d.judged / div, y, **_JUDGED)
-    ax.set_yticks(y, [wrap(v, 40) for v in s["label"].astype(str)])
+    ax.set_yticks(y, [wrap(v, LABEL_WIDTH) for v in s["label"].astype(str)])
     notes += _notes(d)
     if d.limit is not None:
         notes += slo_line(ax, d.limit / div, d.top / div, d.slo_label(), vertical=True)
@@ -111,10 +115,12 @@ def _by_configuration(ax: Axes, d: Durations, other_note: Line2D) -> None:
         marks.append(ax.annotate(d.label(int(i)), (d.mean[i] / div, y[i]), xytext=(dx if aside else 0, 7),
                                  textcoords="offset points", ha=ha if aside else "center", va="bottom",
                                  fontsize="small", color="C3" if aside else "black", bbox=_LABEL_BOX, zorder=5))
-    for i in np.flatnonzero(d.never):  # no duration: said in its row, at no time
-        ax.annotate(never_text(d.stops.get(int(s["config"][i])), s["stop_cause"][i] if "stop_cause" in s else None),
-                    (0.01, y[i]), xycoords=("axes fraction", "data"), ha="left", va="center", fontsize="small",
-                    color="C3")
+    rows = [ax.annotate(never_text(d.stops.get(int(s["config"][i])), s["stop_cause"][i] if "stop_cause" in s else None),
+                        (0.01, y[i]), xycoords=("axes fraction", "data"), ha="left", va="center", fontsize="small",
+                        color="C3")
+            for i in np.flatnonzero(d.never)]  # no duration: said in its row, at no time
+    for mark in (*marks, *rows):  # kept inside the axes (keep_inside), not making room beside them: long
+        mark.set_in_layout(False)  # labels beside twelve rows had squeezed the axes to nothing (audit 41)
     keep_inside(ax, marks)
 
 
@@ -221,6 +227,27 @@ def _against(ax: Axes, d: Durations, other_note: Line2D, key: str, kind: str, sw
         marks.append(ax.annotate(wrap(text, 28), (at, y), xytext=(dx, 0), textcoords="offset points", ha=ha,
                                  va="center", fontsize="small", color="C3", bbox=_LABEL_BOX, zorder=5))
     keep_inside(ax, marks)
+
+
+def _by_rows(results: Results) -> bool:
+    """Whether ``plot_duration`` draws one row per configuration (not lines against a swept key)."""
+    s = results.summary
+    swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
+    key, kind = sweep_axis(s, axis_keys(s, swept))
+    return key is None or kind == "cat"
+
+
+def duration_size(results: Results | pd.DataFrame | Any) -> tuple[float, float]:
+    """The duration figure's size: ``DURATION_SIZE``, taller where its rows need it, each row's
+    label ``ROW_LINE_IN`` a line and ``ROW_GAP_IN`` between rows (audit 41: twelve two-line labels
+    in 5.5 inches ran into each other).
+    """
+    results = as_results(results, "summary")
+    if "label" not in results.summary or not _by_rows(results):
+        return DURATION_SIZE
+    lines = sum(wrap(str(v), LABEL_WIDTH).count("\n") + 1 for v in results.summary["label"])
+    rows = len(results.summary)
+    return DURATION_SIZE[0], max(DURATION_SIZE[1], FRAME_IN + ROW_LINE_IN * lines + ROW_GAP_IN * rows)
 
 
 def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None) -> Axes:
