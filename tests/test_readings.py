@@ -44,7 +44,9 @@ def test_completion_counts_and_groups_the_causes() -> None:
 def test_fastest_ignores_configurations_that_did_not_always_complete() -> None:
     s = frame([{"label": "lucky", "completed": 2, "duration_s_mean": 10.0},
                {"label": "slow", "duration_s_mean": 600.0}, {"label": "fast", "duration_s_mean": 300.0}])
-    assert fastest(s) == ["Fastest: fast, 5m00s on average; slowest: slow, 10m00s (2.0× as long)."]
+    # named after the ranking, which leaves it out (audit 41: "slowest" said nothing of a slower one)
+    assert fastest(s) == ["Fastest: fast, 5m00s on average; slowest: slow, 10m00s (2.0× as long). Only the "
+                          "configurations that completed every replication are ranked, not lucky."]
     # a study that varies no decision names no "fastest": the cluster size is not a choice
     assert fastest(s, decided=False) == ["Mean durations range from 5m00s (fast) to 10m00s (slow)."]
     assert fastest(s.iloc[:1]) == ["No configuration completed in every replication, so none has a duration to "
@@ -341,3 +343,13 @@ def test_the_longest_node_downtime_is_named_where_the_p95_hides_it() -> None:
     assert "bad" not in line  # a run cut short: its stuck node's wait is no tail
     flat = runs.assign(node_downtime_max_s=[90.0, 100.0, 0.0, 900.0])  # under 3x the p95: nothing hidden
     assert downtime_tail(flat) == []
+
+
+def test_within_a_condition_the_unranked_are_those_of_that_condition() -> None:
+    rows = [{"label": f"{mu}, {nodes} nodes", "max_unavailable": mu, "nodes": nodes, "duration_s_mean": d, **more}
+            for mu, nodes, d, more in [("1", 50, 900.0, {"completed": 1}), ("5%", 50, 300.0, {}),
+                                       ("25%", 50, 120.0, {}), ("1", 90, 1500.0, {}), ("5%", 90, 400.0, {})]]
+    lines = fastest(frame(rows), conditions=["nodes"])
+    assert lines[0].endswith("(2.5× as long). Only the configurations that completed every replication are ranked, "
+                             "not 1.") and "50 nodes" in lines[0]
+    assert "ranked" not in lines[1]  # every configuration under 90 nodes completed

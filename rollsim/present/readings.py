@@ -117,8 +117,9 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
     ``idle``: the configurations whose DaemonSet ran on no node (``on_no_node``), left out: their
     rollouts had nothing to do, so they would be the fastest.
     """
-    rows = [r for r in cast(list[dict[str, Any]], summary.to_dict("records"))
-            if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean"))) and r.get("config") not in idle]
+    every = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if r.get("config") not in idle]
+    rows = [r for r in every if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))]
+    unranked = [r for r in every if r not in rows]  # named beside the ranking, which leaves them out (audit 41)
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
@@ -131,14 +132,15 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
                 f"({best['label']}) to {format_duration(num(worst['duration_s_mean']))} ({worst['label']})."]
     conditions = [k for k in conditions if k in summary.columns]
     if not conditions:
-        return [_fastest_line(rows, f"Fastest{whose}", lambda r: str(r["label"]))]
+        return [_fastest_line(rows, f"Fastest{whose}", lambda r: str(r["label"]), unranked)]
     out = []
     in_order = sorted(rows, key=lambda r: num(r.get("config")))  # the conditions in the study's order
     for where, group in by_condition(in_order, conditions, lambda r, k: r.get(k)).items():
         if len(group) > 1:  # one that alone completed has nothing to be ranked against
             group.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
+            under = [r for r in unranked if _condition(r, conditions) == _condition(group[0], conditions)]
             out.append(_fastest_line(group, f"With {where}, fastest{whose}", partial(_within, conditions=conditions,
-                                                                                      where=where)))
+                                                                                      where=where), under))
     if len(out) > _MAX_LINES:
         out = out[:_MAX_LINES] + [f"… and {len(out) - _MAX_LINES} more conditions (see the results table)."]
     return out
@@ -154,21 +156,31 @@ def _within(row: Mapping[str, Any], conditions: Sequence[str], where: str) -> st
     return _without(label, conditions, row) or label
 
 
-def _fastest_line(rows: Sequence[Mapping[str, Any]], lead: str, name: Callable[[Mapping[str, Any]], str]) -> str:
+def _condition(row: Mapping[str, Any], conditions: Sequence[str]) -> tuple[str, ...]:
+    return tuple(display(row.get(k)) for k in conditions)
+
+
+def _fastest_line(rows: Sequence[Mapping[str, Any]], lead: str, name: Callable[[Mapping[str, Any]], str],
+                  unranked: Sequence[Mapping[str, Any]] = ()) -> str:
     """``Fastest: a, 5m00s on average; slowest: b, 10m00s (2.0× as long).`` of ``rows``, fastest
-    first; ``a and c (tied: identical results)`` where several share the fastest (or slowest) mean.
+    first; ``a and c (tied: identical results)`` where several share the fastest (or slowest) mean;
+    ``unranked``, the configurations beside them that did not complete every replication, named
+    after it: "slowest" is of those that did (audit 41: mu1, 5h45m in the runs that completed,
+    was left out of "slowest: mu5pct, 24m48s" without a word).
     """
     best, worst = rows[0], rows[-1]
     top = tied(rows, best)
+    aside = (f" Only the configurations that completed every replication are ranked, not "
+             f"{names([name(r) for r in unranked])}.") if unranked else ""
     if len(top) == len(rows) > 1:
         return (f"{lead}: {names([name(r) for r in top])}, tied ({tie_words(top)}), "
-                f"{format_duration(num(best['duration_s_mean']))} on average.")
+                f"{format_duration(num(best['duration_s_mean']))} on average.{aside}")
     line = f"{lead}: {_tied_names(top, name)}, {format_duration(num(best['duration_s_mean']))} on average"
     if len(rows) > 1:
         ratio = num(worst["duration_s_mean"]) / max(num(best["duration_s_mean"]), 1e-9)
         line += (f"; slowest: {_tied_names(tied(rows, worst), name)}, "
                  f"{format_duration(num(worst['duration_s_mean']))} ({ratio:.1f}× as long)")
-    return line + "."
+    return line + "." + aside
 
 
 def _tied_names(rows: Sequence[Mapping[str, Any]], name: Callable[[Mapping[str, Any]], str]) -> str:
