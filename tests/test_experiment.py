@@ -403,16 +403,21 @@ def test_a_results_folders_record_is_not_taken_for_an_experiment_file(capsys) ->
                    "(experiments/scaling.yaml)")
 
 
-def test_an_also_item_with_a_manifest_says_also_takes_settings(tmp_path, capsys) -> None:
+def test_an_also_item_reads_its_manifest_and_one_that_is_missing_is_named_there(tmp_path, capsys) -> None:
+    """An item took settings only, and said so of a manifest; it reads one now (tests/test_also_manifests.py)."""
     from rollsim.cli import main
 
     experiment = tmp_path / "a.yaml"
     experiment.write_text("name: a\nscenario:\n  cluster: {nodes: 5}\n  also: [{name: b, manifest: ds.yaml}]\n",
                           encoding="utf-8")
     assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out")]) == 2
-    one_error_line(capsys, "scenario.also[0].manifest: unknown key manifest; an also: item takes the DaemonSet's "
-                   "settings as keys")
+    one_error_line(capsys, f"a.yaml:4: scenario.also[0].manifest: no such file: {tmp_path / 'ds.yaml'}")
     assert not (tmp_path / "out").exists()
+    experiment.write_text("name: a\nscenario:\n  cluster: {nodes: 5}\n  also: [{name: b, daemonset: ds.yaml}]\n",
+                          encoding="utf-8")
+    assert main(["run", str(experiment), "--out-dir", str(tmp_path / "out")]) == 2
+    one_error_line(capsys, "scenario.also[0].daemonset: unknown key daemonset; an also: item takes the DaemonSet's "
+                   "settings as keys (max_unavailable, ...), and its manifest as manifest")
 
 
 def test_rollsim_run_n_gives_a_manifest_without_a_namespace_its_namespace_and_key(tmp_path: Path) -> None:

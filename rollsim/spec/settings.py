@@ -376,7 +376,7 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
         if not isinstance(item, Mapping):
             rule = f"must be a mapping such as {_EXAMPLE}, got {describe(item)}"
             raise k.ItemError(f"item {i} {rule}", f"[{i}]", rule)
-        unknown = sorted(set(item) - set(WORKLOAD_OPTIONS), key=str)
+        unknown = sorted(set(item) - {*WORKLOAD_OPTIONS, "daemonset_spec", "manifest"}, key=str)
         if unknown:  # before the missing name: a misspelt name is named as such
             hint = split_spec_hint(unknown[0], item)
             rule = k.unknown_keys(unknown) + (f"; {hint}" if hint else _guess(unknown[0]))
@@ -387,6 +387,10 @@ def _workload_items(value: Any) -> tuple[Any, ...]:
         if item["name"] is None:  # null would mean "the default" to build_scenario: a name no one wrote
             rule = "must be a non-empty string, got null"
             raise k.ItemError(f"item {i}: name: {rule}", f"[{i}].name", rule)
+        if "manifest" in item:  # an experiment file's item: its loader reads the file into daemonset_spec
+            rule = ("a manifest is read where an experiment file is loaded; from Python, read it with "
+                    "rollsim.load_daemonset and give it as daemonset_spec")
+            raise k.ItemError(f"item {i}: manifest: {rule}", f"[{i}].manifest", rule)
     return tuple(value)
 
 
@@ -394,17 +398,23 @@ def _guess(key: object) -> str:
     """``; did you mean max_unavailable?`` for a misspelt key of a DaemonSet in ``also``, else where
     the keys are listed.
     """
-    if key in ("manifest", "daemonset"):  # the first thing a user with a manifest of several DaemonSets tries
-        return ("; an also: item takes the DaemonSet's settings as keys (max_unavailable, ...), not a manifest: "
-                "only scenario.daemonset.manifest reads one")
+    if key == "daemonset":  # the first thing a user with a manifest of several DaemonSets tries
+        return ("; an also: item takes the DaemonSet's settings as keys (max_unavailable, ...), and its manifest "
+                "as manifest")
     close = difflib.get_close_matches(str(key), WORKLOAD_OPTIONS, n=1)
     return f"; did you mean {close[0]}?" if close else " (the keys: rollsim schema, under $defs.also)"
 
 
 WORKLOAD_OPTIONS = tuple(s.name for s in _OWN if s.per_daemonset)
+# an experiment file's also: item may name its manifest, read when the file is loaded (rollsim.sweep.also_manifests)
+_ALSO_MANIFEST = {"type": "string", "minLength": 1,
+                  "description": "the DaemonSet's manifest (a path relative to the experiment file): its placement "
+                                 "(nodeSelector, affinity, tolerations), requests, host ports, priority and strategy, "
+                                 "which the item's other keys override; name picks the DaemonSet"}
 _ALSO = Kind(_workload_items, {"type": "array", "items": {
     "type": "object", "required": ["name"], "additionalProperties": False,
-    "properties": {s.name: {**s.kind.schema, "description": s.help} for s in _OWN if s.per_daemonset}}})
+    "properties": {**{s.name: {**s.kind.schema, "description": s.help} for s in _OWN if s.per_daemonset},
+                   "manifest": _ALSO_MANIFEST}}})
 SETTINGS: tuple[Setting, ...] = (*_OWN, Setting(
     "also", "also", _ALSO, "other DaemonSets updated at the same time, each a mapping of "
     + ", ".join(WORKLOAD_OPTIONS), field="also", flag=False, label="DaemonSets updated at the same time"))

@@ -37,6 +37,7 @@ from rollsim.spec.options import (
 )
 from rollsim.spec.quoting import describe, expected_one_of, written
 from rollsim.spec.scenario import Scenario
+from rollsim.sweep.also_manifests import with_also_manifests
 from rollsim.sweep.config import scenario_options
 from rollsim.sweep.experiment import (
     DEFAULT_DECISIONS,
@@ -197,6 +198,8 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             inputs, digest = configuration_inputs(doc, files, options.get("name"), cache, source_of, counted,
                                                   options.get("kubernetes_version"), options.get("namespace"))
             warnings.update(dict.fromkeys(inputs.warnings))
+            options, keyed, read = with_also_manifests(doc, options, cache, source_of)
+            warnings.update(dict.fromkeys(read))
             try:
                 scenario = build_scenario(daemonset_spec=inputs.daemonset_spec, node_list=inputs.node_list,
                                           **{**inputs.defaults(), **options})
@@ -213,7 +216,7 @@ def load_experiment(path: str | Path, live: Mapping[str, Any] | None = None,
             warnings.update(dict.fromkeys(_surge_on_old_cluster(doc, scenario, inputs, files, options, source_of)))
             warnings.update(dict.fromkeys(live_status_notes(inputs, scenario.nodes, scenario.daemonset.placement)))
             warnings.update(dict.fromkeys(measured_failures(inputs, options.get("new_pods") is not None)))
-            options = {**options, **files, **digest}  # run ids change with file contents
+            options = {**keyed, **files, **digest}  # run ids change with file contents (also: items' manifests too)
             if options.get("also"):  # a set keyed by namespace/name, as the scenario keeps it
                 options["also"] = also_in_key_order(options["also"])
             configurations.append(Configuration(len(configurations), label, params, options, scenario))
