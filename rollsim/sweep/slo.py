@@ -266,9 +266,11 @@ def _are_variant_names(shared: Sequence[str], sizes: Sequence[int], said: Sequen
             and len(set(shared)) == len(shared))
 
 
-def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str:
+def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint], conditions: Sequence[str] = ()) -> str:
     """Why the one configuration run under a condition is not recommended: it did not complete,
-    it failed the SLO, or there was simply nothing to choose from.
+    it failed the SLO, or there was simply nothing to choose from, and why: configurations are
+    compared under one value of each condition (audit 41: a variant that set daemonset.host_ports
+    beside its strategy made a condition of its own, and the report did not say how to compare it).
     """
     lead = f"the only configuration run under this condition, {only['label']},"
     if not _complete(only):
@@ -279,7 +281,10 @@ def _only_one(only: Mapping[str, Any], constraints: Sequence[Constraint]) -> str
     if not only.get("ok", True):
         return f"{lead} does not meet the SLO ({', '.join(map(str, only.get('failed') or [])) or 'failed'})"
     met = " and met the SLO" if constraints else ""
-    return f"{lead} completed in every replication{met}, but there is nothing to choose from"
+    why = (f": configurations are compared only under one value of each condition ({', '.join(conditions)}: the "
+           "keys the study varies that decisions: does not list; one listed there is compared across its values)"
+           if conditions else "")
+    return f"{lead} completed in every replication{met}, but there is nothing to choose from{why}"
 
 
 def recommend_by_condition(
@@ -295,7 +300,7 @@ def recommend_by_condition(
     out = []
     for where, group in by_condition(configs, conditions, lambda c, k: (c.get("params") or {}).get(k)).items():
         if len(group) == 1:
-            out.append(Recommendation(None, _only_one(group[0], constraints), where))
+            out.append(Recommendation(None, _only_one(group[0], constraints, conditions), where))
             continue
         rec = recommend(group, constraints, speed_metric)
         out.append(Recommendation(rec.label, rec.reason, where))
