@@ -94,6 +94,10 @@ def test_pools_build_the_cluster(study) -> None:
         ("  cluster: {nodes_file: nodes.json, nodes: 5}\n", "scenario.cluster.nodes"),
         ("  cluster:\n    pools:\n      - {name: a, count: -1}\n", ":5: scenario.cluster.pools[0].count"),
         ("  daemonset: {strict: true}\n", "scenario.daemonset.strict"),
+        # audit 41: "give either a node list or a node count" did not read as this key; it says what to do
+        ("  cluster:\n    control_plane_nodes: 3\n    pools:\n      - {name: a, count: 4}\n",
+         ":4: scenario.cluster.control_plane_nodes: counts control-plane nodes beside a node count; with a node list, "
+         "add them to it (a pool labelled and tainted node-role.kubernetes.io/control-plane, NoSchedule)"),
     ],
 )
 def test_input_errors_point_at_the_file_or_key(study, scenario, where) -> None:

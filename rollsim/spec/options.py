@@ -107,6 +107,10 @@ def build_scenario(
 
     if node_list is not None:
         clash = [k for k in ("nodes", "control_plane_nodes") if k in o]
+        if clash == ["control_plane_nodes"]:  # audit 41: "a node count" did not read as this key
+            raise OptionError(tuple(clash), "counts control-plane nodes beside a node count; with a node list, add "
+                                            "them to it (a pool labelled and tainted "
+                                            "node-role.kubernetes.io/control-plane, NoSchedule)")
         if clash:
             raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
         nodes = node_list
