@@ -88,6 +88,20 @@ def test_rates_and_errors() -> None:
         ImageSpec(cached=1.5)
 
 
+def test_a_bandwidth_may_be_written_unlimited_its_default(tmp_path) -> None:
+    """Audit 41: a grid over registry.bandwidth could not list the default beside rates ("unlimited" was refused)."""
+    from rollsim import build_scenario
+    from rollsim.sweep.experiment_file import load_experiment
+
+    assert parse_rate("unlimited") is None and parse_rate(" Unlimited ") is None
+    assert build_scenario(nodes=2, registry_bandwidth="unlimited") == build_scenario(nodes=2)
+    (tmp_path / "e.yaml").write_text("name: e\nscenario:\n  image: {size: 200MB, node_bandwidth: 100MB/s}\n"
+                                     "grid:\n  registry.bandwidth: [unlimited, 100MB/s]\n")
+    unlimited, limited = load_experiment(tmp_path / "e.yaml").configurations
+    assert unlimited.label == "registry bandwidth unlimited" and unlimited.scenario.registry.bandwidth is None
+    assert limited.scenario.registry.bandwidth == 100e6
+
+
 def test_the_schedulers_throughput_spaces_the_binds() -> None:
     """A wave of 10 pods at 2 binds/s: the last is bound 4.5 s after the first (FIFO, burst 1)."""
     r = simulate(build_scenario(nodes=10, max_unavailable=10, scheduler_throughput="2/s", pull=2, **BASE))

@@ -96,8 +96,15 @@ def _size(text: str | float, shown: object, per: str) -> float:
     return size
 
 
-def parse_rate(text: str | float) -> float:
-    """Bytes per second from ``100MB/s``, ``1GB/s`` or a plain number of bytes per second."""
+UNLIMITED = "unlimited"  # a bandwidth's default, which a grid may list beside rates (audit 41)
+
+
+def parse_rate(text: str | float) -> float | None:
+    """Bytes per second from ``100MB/s``, ``1GB/s`` or a plain number of bytes per second; None
+    (no limit, the default) from ``unlimited``.
+    """
+    if isinstance(text, str) and text.strip().lower() == UNLIMITED:
+        return None
     body = str(text).strip()
     if body.endswith("/s"):
         body = body[:-2]

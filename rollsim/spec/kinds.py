@@ -402,7 +402,8 @@ SIZE = Kind(parse_size, {"anyOf": [{"type": "number", "minimum": 0},
                                    _pattern(rf"^\s*{_SIZE}\s*$", "a size such as 300MB, 1.2GB or 500Mi")]}, "SIZE")
 RATE = Kind(parse_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
-    _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s")]}, "RATE")
+    _pattern(rf"^\s*{_POSITIVE}{_SIZE}(?:/s)?\s*$", "a rate such as 100MB/s or 1GB/s"),
+    {"const": "unlimited", "description": "no limit (the default)"}]}, "RATE")
 _PER = rf"/(?:{_UNIT}|(?=[^/]*[1-9])(?:{_NUM}{_UNIT})+)"  # per a unit, or a Go duration not 0
 PULL_RATE = Kind(parse_pull_rate, {"anyOf": [
     {"type": "number", "exclusiveMinimum": 0},
