@@ -74,22 +74,27 @@ def hours_against(seconds: float, base: float) -> str:
             f"({sign}{format_number(abs(diff), decimals)})")
 
 
-def completion(summary: pd.DataFrame, whose: str = "") -> list[str]:
+def completion(summary: pd.DataFrame, whose: str = "", idle_left_out: bool = False) -> list[str]:
     """Which configurations completed in every replication, and why the others stopped, grouped
     by cause (the report's "Why runs stopped" table has each configuration's own counts; with
     several causes, one line each, starting ``NESTED``: a list under the first line);
-    ``whose`` follows "in every replication" when the count is not of every DaemonSet updated.
+    ``whose`` follows "in every replication" when the count is not of every DaemonSet updated;
+    ``idle_left_out``: ``summary`` leaves out configurations whose DaemonSet ran on no node, so
+    the count says it is of those that ran somewhere (audit 41: "All 4 configurations" of 8).
     """
     rows = cast(list[dict[str, Any]], summary.to_dict("records"))
     if not rows:
         return []
     partial = [r for r in rows if not completed_every_run(r)]
     every = {1: "The configuration", 2: "Both configurations"}.get(len(rows), f"All {len(rows)} configurations")
+    if idle_left_out:
+        every += " that ran on some node"
     if not partial:
         return [f"{every} completed in every replication{whose}."]
     none = {1: "The configuration did not complete", 2: "Neither configuration completed"}.get(
         len(rows), f"None of the {len(rows)} configurations completed")
-    head = (f"{len(rows) - len(partial)} of {len(rows)} configurations completed in every replication"
+    head = (f"{len(rows) - len(partial)} of {len(rows)} configurations"
+            f"{' that ran on some node' if idle_left_out else ''} completed in every replication"
             if len(partial) < len(rows) else f"{none} in every replication") + whose
     by_cause: dict[str, list[str]] = {}
     for r in partial:
@@ -402,12 +407,14 @@ def readings(summary: pd.DataFrame, constraints: Sequence[Mapping[str, Any]], sw
     unless every configuration is such; ``desired``: each configuration's desired nodes
     (``study.desired_counts``), which a condition's node-hours name where they differ.
     """
+    left_out = False
     if idle and "config" in summary and not summary["config"].isin(list(idle)).all():
+        left_out = bool(summary["config"].isin(list(idle)).any())
         summary = summary[~summary["config"].isin(list(idle))]
     conditions = [k for k in swept if k not in decisions]
     decided = len(conditions) < len(swept) or not swept
     whose = " (the study's own DaemonSet)" if own_only else ""
-    return [*completion(summary, whose), *fastest(summary, decided, conditions, whose, idle),
+    return [*completion(summary, whose, left_out), *fastest(summary, decided, conditions, whose, idle),
             *condition_costs(summary, conditions, decisions, whose, desired),
             *slo_breaks(summary, constraints, swept, whose),
             *surge_costs(summary, scenarios, budgets)]
