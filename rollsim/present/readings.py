@@ -224,9 +224,9 @@ def condition_costs(summary: pd.DataFrame, conditions: Sequence[str], decisions:
         what = ", ".join(condition_words(k, r.get(k)) for k in conditions if display(r.get(k)) != display(base.get(k)))
         against = ", ".join(condition_words(k, base.get(k)) for k in conditions
                             if display(r.get(k)) != display(base.get(k)))
-        # the conditions the line names or that are at the first configuration's value go unsaid in its context
-        unsaid = [k for k in conditions if display(r.get(k)) != display(base.get(k))
-                  or display(r.get(k)) == display(rows[0].get(k))]
+        # the conditions the line names go unsaid in its parenthesis; the others are said, the first
+        # configuration's values too (audit 41: "(mu5pct)" beside "(mu5pct, registry bandwidth 100MB/s)")
+        unsaid = [k for k in conditions if display(r.get(k)) != display(base.get(k))]
         same = _shared(r, base, unsaid)
         if len(what) > 40 or len(against) > 40:  # a list or a long spec: the configurations' names say it
             what, against, same = str(r["label"]), str(base["label"]), ""
