@@ -106,13 +106,7 @@ def build_scenario(
         raise OptionError("deleter", "applies only with strategy OnDelete")
 
     if node_list is not None:
-        clash = [k for k in ("nodes", "control_plane_nodes") if k in o]
-        if clash == ["control_plane_nodes"]:  # audit 41: "a node count" did not read as this key
-            raise OptionError(tuple(clash), "counts control-plane nodes beside a node count; with a node list, add "
-                                            "them to it (a pool labelled and tainted "
-                                            "node-role.kubernetes.io/control-plane, NoSchedule)")
-        if clash:
-            raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
+        _no_count_beside(o)
         nodes = node_list
     _check_limits(o, node_list)
     if node_list is None:
@@ -143,6 +137,17 @@ def build_scenario(
 def _given(o: Mapping[str, Any], name: str) -> Any:
     """Option ``name`` as given, or its setting's default."""
     return o[name] if name in o else BY_NAME[name].default
+
+
+def _no_count_beside(o: Mapping[str, Any]) -> None:
+    """Refuse a node count given beside a node list (nodes file or pools)."""
+    clash = [k for k in ("nodes", "control_plane_nodes") if k in o]
+    if clash == ["control_plane_nodes"]:  # audit 41: "a node count" did not read as this key
+        raise OptionError(tuple(clash), "counts control-plane nodes beside a node count; with a node list, add "
+                                        "them to it (a pool labelled and tainted "
+                                        "node-role.kubernetes.io/control-plane, NoSchedule)")
+    if clash:
+        raise OptionError(tuple(clash), "give either a node list (nodes file or pools) or a node count, not both")
 
 
 def _with_fields(obj: Any, fields: Mapping[str, Any]) -> Any:
