@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rollsim.io.calibrate.pulls import Pull
-from rollsim.io.calibrate.readiness import ReadyCheck
 from rollsim.io.calibrate.records import PodRecord
 
 __all__ = ["FAILING", "backoff_notes", "failing_notes", "failing_pods", "later_notes", "restart_notes",
@@ -27,26 +26,27 @@ def _names(names: Sequence[str], limit: int = 3) -> str:
     return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
-def later_notes(records: Sequence[PodRecord], later: dict[int, str], checks: dict[int, ReadyCheck]) -> list[str]:
+def later_notes(records: Sequence[PodRecord], later: dict[int, str], delays: dict[int, float]) -> list[str]:
     """One note per pod whose Ready is a later transition (at most 3, then a count)."""
-    notes = [f"ready: {records[i].name} left out: its Ready came {checks[i].delay:,.0f} s after its containers "
+    notes = [f"ready: {records[i].name} left out: its Ready came {delays[i]:,.0f} s after its containers "
              "started, a later transition of the condition (Ready.lastTransitionTime is its last change: a readiness "
              f"flap, a node outage or a kubelet restart moves it), not its first readiness: {why}"
              for i, why in sorted(later.items())[:3]]
     if len(later) > 3:
-        notes.append(f"ready: {len(later) - 3} more pods left out for the same reasons: "
+        notes.append(f"ready: {len(later) - 3} more pod{'s' if len(later) != 4 else ''} left out for the same reasons: "
                      f"{_names([records[i].name for i in sorted(later)][3:])}")
     return notes
 
 
-def unchecked_note(records: Sequence[PodRecord], unchecked: int | None, checks: dict[int, ReadyCheck]) -> list[str]:
+def unchecked_note(records: Sequence[PodRecord], unchecked: int | None, measured: Sequence[PodMeasure]) -> list[str]:
     """The pod whose Ready came late enough to be a later transition but whose start no event shows."""
     if unchecked is None:
         return []
-    return [f"ready: {records[unchecked].name}'s Ready came {checks[unchecked].delay:,.0f} s after its containers "
-            "started, more than twice as late as any other pod's, but no event of its start is listed (events expire "
-            "an hour after their last write by default), so whether that was a slow first readiness or a later "
-            "transition (a readiness flap, a node outage, a kubelet restart) cannot be told: kept as listed"]
+    delay = measured[unchecked][0]["ready"][0]
+    return [f"ready: {records[unchecked].name}'s Ready came {delay:,.0f} s after its containers started, more "
+            "than twice as late as any other pod's, but no event of its start is listed (events expire an hour "
+            "after their last write by default), so whether that was a slow first readiness or a later transition "
+            "(a readiness flap, a node outage, a kubelet restart) cannot be told: kept as listed"]
 
 
 def failing_pods(records: Sequence[PodRecord], measured: Sequence[PodMeasure]

@@ -43,8 +43,12 @@ from typing import Any
 
 from rollsim.io.calibrate.events import PodEvent
 
-__all__ = ["MIN_OTHERS", "SLACK_S", "ProbeTiming", "ReadyCheck", "ready_check", "later_transitions", "probe_timing"]
+__all__ = ["LATE_READY_S", "MIN_OTHERS", "SLACK_S", "ProbeTiming", "ReadyCheck", "late_ready_why", "later_transitions",
+           "probe_timing", "ready_check"]
 
+# a Ready this long after the start is a later transition unless the pod's events show a slow first readiness
+# (its probe failing from its first probes on): rollouts give such a pod up long before (stall_after, an hour)
+LATE_READY_S = 3600.0
 SLACK_S = 10.0  # the status manager's sync, the probe's timeout and whole-second timestamps, with room
 MIN_OTHERS = 10  # a Ready time is judged against at least this many other pods
 _PROBE_FAILED = ("Readiness probe failed", "Readiness probe errored", "Startup probe failed", "Startup probe errored")
@@ -146,3 +150,17 @@ def later_transitions(checks: Sequence[ReadyCheck], timing: ProbeTiming | None) 
         out[i] = (f"no readiness probe failed since its start, and the {len(rest)} other pods were Ready within "
                   f"{slowest:,.0f} s of theirs, as a pod whose probes pass is at its first probes")
     return out, None
+
+
+def late_ready_why(with_events: bool, check: ReadyCheck | None) -> str:
+    """Why a Ready over ``LATE_READY_S`` after the start is taken for a later transition: nothing shows it was
+    a slow first readiness, which fails its readiness probe from the first probes on.
+    """
+    hour = f"over {LATE_READY_S / 3600:g} hour"
+    if not with_events:
+        return (f"{hour}, and without events (--events) nothing shows a slow first readiness (a readiness probe "
+                "failing from the first probes on) rather than a node reboot's or a readiness flap's")
+    if check is None or not check.from_start:
+        return (f"{hour}, and its events do not reach back to its start (they expire an hour after their last "
+                "write by default) to show a slow first readiness rather than a later transition")
+    return f"{hour}, and no readiness probe of it failed, as one not yet Ready fails its first probes"

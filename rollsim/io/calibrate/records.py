@@ -16,7 +16,7 @@ from rollsim.io.calibrate.restarts import Container
 from rollsim.io.yamldoc import ConfigError
 from rollsim.spec.quoting import describe
 
-__all__ = ["PodRecord", "Time", "Times", "read_pod"]
+__all__ = ["NO_SCHEDULED", "PodRecord", "Time", "Times", "read_pod"]
 
 Time = tuple[float, bool]  # unix seconds, and whether the text had a fraction
 
@@ -86,11 +86,18 @@ def _container(where: str, cs: Any, times: Times) -> Container:
                      isinstance(state, dict) and isinstance(state.get("terminated"), dict))
 
 
+# a running pod listed without its PodScheduled condition (a hand-made or trimmed list): what its skip says
+NO_SCHEDULED = "no PodScheduled condition (status.conditions)"
+
+
 def read_pod(where: str, pod: dict, times: Times) -> PodRecord:
     """The fields of one Pod; ConfigError if its structure is not a Pod's."""
     meta = expect(pod.get("metadata"), dict, f"{where}.metadata", "a mapping")
     status = expect(pod.get("status"), dict, f"{where}.status", "a mapping")
     spec = expect(pod.get("spec"), dict, f"{where}.spec", "a mapping")
+    statuses = expect(status.get("containerStatuses"), list, f"{where}.status.containerStatuses", "a list")
+    containers = tuple(_container(f"{where}.status.containerStatuses[{i}]", cs, times)
+                       for i, cs in enumerate(statuses))
     conditions: dict[str, dict] = {}
     for i, c in enumerate(expect(status.get("conditions"), list, f"{where}.status.conditions", "a list")):
         if not isinstance(c, dict):
@@ -100,13 +107,12 @@ def read_pod(where: str, pod: dict, times: Times) -> PodRecord:
 
     def condition(kind: str) -> Time | str | None:
         c = conditions.get(kind)
+        if c is None and kind == "PodScheduled" and any(cs.started is not None for cs in containers):
+            return NO_SCHEDULED  # running, so scheduled: the condition is what is missing (audit 42)
         if c is None or c.get("status") != "True":
             return None
         return times(c.get("lastTransitionTime")) or "bad timestamp"
 
-    statuses = expect(status.get("containerStatuses"), list, f"{where}.status.containerStatuses", "a list")
-    containers = tuple(_container(f"{where}.status.containerStatuses[{i}]", cs, times)
-                       for i, cs in enumerate(statuses))
     labels = meta.get("labels")
     revision = labels.get("controller-revision-hash") if isinstance(labels, dict) else None
     name = meta.get("name")
