@@ -42,12 +42,14 @@ def test_ready_times_days_late_are_left_out_with_or_without_events_however_many(
     """
     pods, events = rollout(40)
     late = _moved(pods, (2, 3, 4, 5))
-    for given in (None, events):
+    gone = {p["metadata"]["name"] for p in late[:4]}  # their start-up events expired days ago (an hour's TTL)
+    for given in (None, [e for e in events if e["involvedObject"]["name"] not in gone]):
         s = pod_phases(listed(late), None if given is None else listed(given))
         assert s.skipped["ready"] == {LATER_READY: 4} and max(s.phases["ready"].values) < LATE_READY_S
         assert len(s.phases["ready"].values) == 36
         said = " ".join(s.warnings)
         assert "over 1 hour" in said and "172,800 s" in said and "1 more pod left out" in said
+        assert ("without events (--events)" if given is None else "its events do not reach back") in said
     # a Ready an hour and a half in whose probe failed from the first probes on is a slow first readiness: kept
     slow = _moved(pods, (1.5 / 24,))
     name = slow[0]["metadata"]["name"]
@@ -96,3 +98,30 @@ def test_a_pod_started_before_it_was_scheduled_gives_no_phase_and_one_running_wi
     for p in bare[:3]:
         p["status"]["conditions"] = [c for c in p["status"]["conditions"] if c["type"] != "PodScheduled"]
     assert pod_phases(listed(bare)).skipped["schedule"] == {NO_SCHEDULED: 3}
+
+
+def test_a_profile_that_fits_nothing_says_so_on_stderr_and_its_notes_say_what_is_kept(tmp_path, capsys) -> None:
+    """Five pods: the profile held ``timings: {}``, written with exit 0 and no word, and a note said it set
+    pull 0 and start to pull_start; terminate's note gave no value for the default it kept.
+    """
+    import yaml
+    from rollsim.cli import main
+    from rollsim.spec.scenario import DEFAULT_TERMINATE
+
+    from podlists import write
+
+    pods, _ = rollout(5)
+    out = tmp_path / "t.yaml"
+    assert main(["calibrate", str(write(tmp_path, pods)[0]), "--out-file", str(out), "-o", "json"]) == 0
+    err = capsys.readouterr().err
+    assert ("rollsim: warning: no phase has the 10 values a fit needs (at most 5 here): the profile holds no "
+            "measured timing, every phase keeps its default") in err
+    doc = yaml.safe_load(out.read_text())
+    assert doc["timings"] == {}
+    notes = " ".join(doc["notes"])
+    assert "pull_start (too few values for a fit: pull and start keep their defaults)" in notes
+    assert "sets pull 0" not in notes
+    assert f"the default is kept, {DEFAULT_TERMINATE}: give --terminate" in notes
+    many, _ = rollout(40)
+    assert main(["calibrate", str(write(tmp_path, many)[0]), "-o", "json"]) == 0
+    assert "no phase has" not in capsys.readouterr().err

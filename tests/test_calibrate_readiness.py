@@ -18,6 +18,7 @@ from rollsim.io.calibrate.readiness import ProbeTiming, ReadyCheck, later_transi
 from podlists import T0, event, listed, rollout, write
 
 FLAP = {"ready_at": 3 * 3600.0}  # Ready three hours after creation: a later transition
+SLOW = {"ready_at": 40 * 60.0}  # Ready 40 minutes after creation: under the hour past which nothing is kept unproven
 PROBE = {"initialDelaySeconds": 5, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1}
 
 
@@ -50,21 +51,34 @@ def test_the_profile_no_longer_holds_the_flap(tmp_path):
     assert "ready: every value is a multiple of 10 s" in "\n".join(c.notes)
 
 
-def test_without_events_nothing_can_be_told_and_the_value_stays():
-    """No events: no evidence either way, so the late Ready stays (never a lighter profile on a guess)."""
+def test_without_events_a_late_ready_under_an_hour_stays_and_one_over_it_is_left_out_with_a_warning():
+    """No events: no evidence either way. Under an hour the value stays (never a lighter profile on a guess);
+    over it, no rollout waits that long for a first readiness, and the profile kept a node reboot's Ready days
+    late as a straggler that stalled every plan (audit 42): left out, named in a warning.
+    """
+    pods, _events = rollout(special={8: SLOW})
+    s = _ready(pods)
+    assert max(s.phases["ready"].values) > 2000 and LATER_READY not in s.skipped["ready"]
     pods, _events = rollout(special={8: FLAP})
     s = _ready(pods)
-    assert max(s.phases["ready"].values) > 10000 and LATER_READY not in s.skipped["ready"]
+    assert s.skipped["ready"] == {LATER_READY: 1} and max(s.phases["ready"].values) <= 60
+    note = next(n for n in s.warnings if n.startswith("ready: fluentd-008 left out"))
+    assert "over 1 hour, and without events (--events) nothing shows a slow first readiness" in note
 
 
-def test_a_late_ready_whose_start_events_are_gone_is_kept_with_a_note():
+def test_a_late_ready_whose_start_events_are_gone_is_kept_with_a_note_under_an_hour():
     """A pod that has run longer than events are kept (plan --calibrate on a DaemonSet rolled out days ago)."""
-    pods, events = rollout(special={8: FLAP})
+    pods, events = rollout(special={8: SLOW})
     events = [e for e in events if e["involvedObject"]["name"] != "fluentd-008"]
     s = _ready(pods, events)
-    assert max(s.phases["ready"].values) > 10000
+    assert max(s.phases["ready"].values) > 2000
     note = next(n for n in s.notes if n.startswith("ready: fluentd-008's Ready came"))
     assert "no event of its start is listed" in note and "kept as listed" in note and note in s.warnings
+    pods, events = rollout(special={8: FLAP})  # over the hour: left out, its events not reaching back said
+    events = [e for e in events if e["involvedObject"]["name"] != "fluentd-008"]
+    s = _ready(pods, events)
+    assert s.skipped["ready"] == {LATER_READY: 1}
+    assert "its events do not reach back to its start" in next(n for n in s.warnings if "fluentd-008" in n)
 
 
 # -- the evidence, rule by rule ------------------------------------------------------------------
@@ -100,7 +114,7 @@ def test_a_genuinely_slow_first_readiness_fails_its_probes_from_the_start_and_is
 
 def test_stragglers_are_kept_even_without_probe_failures():
     """Several slow pods are no isolated later transition: each is within twice the others'."""
-    slow = {i: {"ready": 3000.0 + 37 * i} for i in (3, 11, 19, 27)}
+    slow = {i: {"ready": 3000.0 + 37 * i} for i in (3, 11, 19, 27)}  # (past the hour too: their events place them)
     pods, events = rollout(special=slow)
     s = _ready(pods, events)
     assert LATER_READY not in s.skipped["ready"]
@@ -113,7 +127,7 @@ def test_two_flaps_each_far_beyond_the_next_are_both_left_out():
 
 
 def test_few_pods_are_not_judged_against_each_other():
-    pods, events = rollout(n=8, special={3: FLAP})
+    pods, events = rollout(n=8, special={3: SLOW})  # (over the hour, LATE_READY_S judges a pod by itself)
     assert LATER_READY not in _ready(pods, events).skipped["ready"]
 
 

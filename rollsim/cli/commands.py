@@ -295,12 +295,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """``rollsim calibrate``: pod phase timings fitted from ``kubectl get pods -o json``."""
     from rollsim.io.calibrate import calibrate, format_table, profile_document, write_timings
     from rollsim.io.calibrate.notes import failing_notes
-    from rollsim.io.calibrate.profile import NO_PULL_MEASURED
+    from rollsim.io.calibrate.profile import NO_PULL_MEASURED, nothing_fitted
     from rollsim.present.console import calibration_wide
 
     one_stdin(**{"PODS.json": args.pods, "--events": args.events})
     not_an_input("--out-file", args.out_file, **{"PODS.json": args.pods, "--events": args.events})
     calibration = calibrate(args.pods, args.events, args.daemonset)
+    nothing = nothing_fitted(calibration.phases)
+    if nothing:  # whatever -o shows: simulate and plan would run on the defaults alone (audit 42)
+        say(args, f"rollsim: warning: {nothing}", sys.stderr)
     pull = calibration.phases.get("pull")
     if args.output and pull is not None and pull.note == NO_PULL_MEASURED:  # the table, which says it, is not shown
         say(args, f"rollsim: warning: pull: {NO_PULL_MEASURED}", sys.stderr)

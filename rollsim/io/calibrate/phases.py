@@ -54,10 +54,17 @@ from rollsim.io.calibrate.records import NO_SCHEDULED, PodRecord, Times, read_po
 from rollsim.io.calibrate.restarts import failing, first_start
 from rollsim.io.calibrate.revisions import OLDER_REVISION, older_revision_pods
 from rollsim.io.yamldoc import ConfigError
+from rollsim.spec.scenario import DEFAULT_TERMINATE
 
-__all__ = ["LATER_READY", "PHASES", "PULL_START", "PhaseSample", "PhaseSamples", "pod_phases"]
+__all__ = ["LATER_READY", "PHASES", "PULL_START", "PULL_START_SETS", "TERMINATE_NOTE", "PhaseSample", "PhaseSamples",
+           "pod_phases"]
 
 PHASES = ("schedule", "pull", "start", "ready")
+# what the notes say of the phases a pod list cannot give (audit 42: "the default is kept" gave no value)
+TERMINATE_NOTE = (f"terminate: not measurable from a pod list (terminated pods are gone); the default is kept, "
+                  f"{DEFAULT_TERMINATE}: give --terminate (timings.terminate) for your agent's, which its "
+                  "terminationGracePeriodSeconds bounds")
+PULL_START_SETS = "(the profile sets pull 0 and start to pull_start)"  # ``calibrate`` says so only where it is fitted
 PULL_START = "pull_start"
 LATER_READY = "Ready is a later transition, not the first readiness"
 
@@ -164,7 +171,8 @@ def _pod_phases(pod: PodRecord, pull: Pull | str | None, events: Sequence[PodEve
     if scheduled and start:
         span, kind = start[0] - scheduled[0], kind_of(start, scheduled)
         if span < 0:  # its PodScheduled time contradicts its start: no phase it bounds is kept, schedule neither
-            skip("started before scheduled")  # (audit 42: 5 such pods of 40 took schedule's mean from 1.4 to 3.4 s)
+            skip("started before scheduled", "schedule", *after_start)  # (audit 42: 5 such pods of 40 took
+            # schedule's mean from 1.4 to 3.4 s); the Pulled event's own duration stays
         out[PULL_START] = (span, kind)
         if isinstance(pull, Pull) and pull.kind == EXACT:
             value = span - pull.seconds  # an exact pull off the grid leaves a triangular rounding error
@@ -267,13 +275,12 @@ def _measure(pods_doc: Any, by_pod: dict | None, skipped_events: Counter, daemon
 
     sources = {**_SOURCES, "pull": ("Pulled event message (total including waiting)" if any_exact
                                     else "Pulled − Pulling events")}
-    notes = ["terminate: not measurable from a pod list (terminated pods are gone); the default is kept"]
+    notes = [TERMINATE_NOTE]
     if by_pod is None:
-        notes.append("no events given: pull and start are measured together as pull_start "
-                     "(the profile sets pull 0 and start to pull_start)")
+        notes.append("no events given: pull and start are measured together as pull_start " + PULL_START_SETS)
     elif not any_exact:
         notes.append("no Pulled message gives a duration (a very old kubelet?): start needs pull to "
-                     "the millisecond, so pull_start is used (the profile sets pull 0 and start to pull_start)")
+                     "the millisecond, so pull_start is used " + PULL_START_SETS)
     notes += owner_notes
     notes += revision_notes
     if skipped_events:
@@ -294,10 +301,10 @@ def _later_ready(records: Sequence[PodRecord], measured: Sequence[tuple[Measured
                  ) -> tuple[dict[int, str], dict[int, float], int | None]:
     """The pods whose Ready is a later transition (index -> why), their Ready delays, and the pod whose Ready
     came late enough to be one but whose events do not reach back to its start (``readiness.later_transitions``).
-    A Ready more than ``LATE_READY_S`` after the start is one unless the pod's events show a slow first
-    readiness (its probe failing from its first probes on): without events, or with them expired, too
-    (audit 42: four Ready times 2-5 days after the start, a node reboot's, hid one another from the rule
-    that compares a pod with the next slowest, and were kept without a word).
+    Where no event can tell (none given, or the pod's expired before its start), a Ready more than
+    ``LATE_READY_S`` after the start is one: no rollout waits that long for a first readiness (audit 42:
+    four Ready times 2-5 days after the start, node reboots', were kept without a word, and the profile
+    predicted a stall); one under it is kept.
     """
     checks = {}
     for i, (phases, why, _first) in enumerate(measured):
@@ -308,11 +315,13 @@ def _later_ready(records: Sequence[PodRecord], measured: Sequence[tuple[Measured
     found, unchecked = later_transitions(list(checks.values()), timing)
     later = {index[k]: why for k, why in found.items()}
     for i, (phases, why, _first) in enumerate(measured):
-        if i in later or "ready" not in phases or "ready" in why or phases["ready"][0] <= LATE_READY_S:
+        if i in later or "ready" not in phases or "ready" in why:
             continue
+        if not LATE_READY_S < phases["ready"][0] <= MAX_PHASE_S:
+            continue  # (past MAX_PHASE_S: a clock error's, counted as such)
         c = checks.get(i)
-        if c is not None and c.from_start and c.first_failure is not None:
-            continue  # its probe failed from its first probes on: a slow first readiness, kept however late
+        if c is not None and c.from_start:
+            continue  # its events tell (the rules above): a probe failing from the start, a slow first readiness
         later[i] = late_ready_why(with_events, c)
     delays = {i: measured[i][0]["ready"][0] for i in later}
     unchecked_at = None if unchecked is None or index[unchecked] in later else index[unchecked]

@@ -8,7 +8,7 @@ profile that ``scenario.timings: PATH`` reads back with ``load_timings``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,15 @@ import yaml
 from rollsim.io.atomic import write_text
 from rollsim.io.calibrate.fitting import MIN_VALUES, PhaseFit, fit_phase, significant
 from rollsim.io.calibrate.kubectl import read_document
-from rollsim.io.calibrate.phases import PHASES, PULL_START, pod_phases
+from rollsim.io.calibrate.phases import PHASES, PULL_START, PULL_START_SETS, pod_phases
 from rollsim.io.calibrate.readback import PROFILE_KEYS, TimingProfile, load_timings, read_profile
 from rollsim.io.goyaml import SafeDumper
 from rollsim.io.yamldoc import ConfigError, line_of, path_parts, source_name
 from rollsim.spec.distributions import Empirical
 
 __all__ = ["NO_PULL_MEASURED", "PROFILE_KEYS", "Calibration", "TimingProfile", "calibrate", "calibrate_documents",
-           "format_table", "load_timings", "profile_document", "profile_text", "read_profile", "write_timings"]
+           "format_table", "load_timings", "nothing_fitted", "profile_document", "profile_text", "read_profile",
+           "write_timings"]
 
 NO_PULL_MEASURED = (
     "no pull was measured: every Pulled event says the image was already present on the machine (a rollout "
@@ -153,11 +154,28 @@ def calibrate_documents(pods_doc: Any, events_doc: Any = None, pods_source: str 
         samples.resolution or samples.probe_period) else None
     if probe:
         notes.append(probe)
-    notes += samples.notes
+    unfitted = PULL_START in phases and phases[PULL_START].spec is None
+    notes += [n.replace(PULL_START_SETS, "(too few values for a fit: pull and start keep their defaults)")
+              if unfitted else n for n in samples.notes]
+    nothing = nothing_fitted(phases)
+    if nothing:
+        notes.insert(0, nothing)
     source = {"pods": pods_source, "events": events_source,
               **({"daemonset": samples.owners[0]} if samples.owners else {})}
     return Calibration(phases, samples.skipped, samples.resolution, samples.pods, tuple(notes), source,
                        samples.failing, samples.warnings)
+
+
+def nothing_fitted(phases: Mapping[str, PhaseFit]) -> str:
+    """What to say of a profile that fits no phase (each had fewer than ``MIN_VALUES`` values): it holds
+    the defaults alone, which ``simulate --timings`` then runs on (audit 42: written, exit 0, without a word).
+    """
+    if any(fit.spec is not None for fit in phases.values()):
+        return ""
+    most = max((fit.count for fit in phases.values()), default=0)
+    return (f"no phase has the {MIN_VALUES} values a fit needs (at most {most} here): the profile holds no measured "
+            "timing, every phase keeps its default; list the pods of a rollout of more nodes, or give the timings "
+            "as flags (--pull, --ready ...)")
 
 
 def _num(x: float, digits: int = 1) -> str:

@@ -46,8 +46,8 @@ from rollsim.io.calibrate.events import PodEvent
 __all__ = ["LATE_READY_S", "MIN_OTHERS", "SLACK_S", "ProbeTiming", "ReadyCheck", "late_ready_why", "later_transitions",
            "probe_timing", "ready_check"]
 
-# a Ready this long after the start is a later transition unless the pod's events show a slow first readiness
-# (its probe failing from its first probes on): rollouts give such a pod up long before (stall_after, an hour)
+# a Ready this long after the start that no event can place is a later transition: no rollout waits that long
+# for a first readiness (stall_after, an hour)
 LATE_READY_S = 3600.0
 SLACK_S = 10.0  # the status manager's sync, the probe's timeout and whole-second timestamps, with room
 MIN_OTHERS = 10  # a Ready time is judged against at least this many other pods
@@ -153,14 +153,12 @@ def later_transitions(checks: Sequence[ReadyCheck], timing: ProbeTiming | None) 
 
 
 def late_ready_why(with_events: bool, check: ReadyCheck | None) -> str:
-    """Why a Ready over ``LATE_READY_S`` after the start is taken for a later transition: nothing shows it was
-    a slow first readiness, which fails its readiness probe from the first probes on.
+    """Why a Ready over ``LATE_READY_S`` after the start, which no event can place, is taken for a later
+    transition: nothing shows it was a slow first readiness (a probe failing from the first probes on).
     """
     hour = f"over {LATE_READY_S / 3600:g} hour"
     if not with_events:
         return (f"{hour}, and without events (--events) nothing shows a slow first readiness (a readiness probe "
                 "failing from the first probes on) rather than a node reboot's or a readiness flap's")
-    if check is None or not check.from_start:
-        return (f"{hour}, and its events do not reach back to its start (they expire an hour after their last "
-                "write by default) to show a slow first readiness rather than a later transition")
-    return f"{hour}, and no readiness probe of it failed, as one not yet Ready fails its first probes"
+    return (f"{hour}, and its events do not reach back to its start (they expire an hour after their last "
+            "write by default) to show a slow first readiness rather than a later transition")
