@@ -137,6 +137,17 @@ def test_simulate_warns_when_the_profile_is_another_daemonsets(tmp_path, windows
     assert line in err and err.count("timing profile") == 1
 
 
+def test_without_a_manifest_a_profile_of_a_named_daemonset_says_the_example_is_simulated(windows_profile, capsys):
+    """Audit 42: plan --timings without --manifest planned the built-in example, 0 requests, and printed a
+    kubectl patch for kube-system/fluentd-elasticsearch, with no warning in plan.json."""
+    assert main(["simulate", "--nodes", "3", "--timings", str(windows_profile), "-o", "json"]) == 0
+    err = capsys.readouterr().err
+    assert (f"rollsim: warning: timing profile {windows_profile}: measured from the pods of DaemonSet "
+            "logging/fluentd-windows, but no manifest is given: the DaemonSet simulated is rollsim's example, "
+            "kube-system/fluentd-elasticsearch (its requests, probes and name), not logging/fluentd-windows: give "
+            "its manifest (--manifest, daemonset.manifest)\n") in err
+
+
 @pytest.mark.parametrize("name, namespace", [("fluentd-windows", "logging"), ("fluentd-windows", None)])
 def test_no_warning_when_the_profile_is_the_manifests_daemonsets(tmp_path, windows_profile, capsys, name, namespace):
     """A manifest with no namespace (helm template's) is taken to be in the profile's: not a mismatch."""

@@ -249,6 +249,8 @@ def read_inputs(files: dict[str, Any], name: str | None = None, base_dir: Path =
     warnings = [] if calibration is None else [f"--calibrate: {w}" for w in calibration.warnings]
     if profile is not None and loaded is not None:
         warnings += _profile_owner(profile.daemonset, loaded, str(named))
+    elif profile is not None and profile.daemonset:
+        warnings += _no_manifest(profile.daemonset, str(named))
     new_pods, new_pods_from = ((profile.new_pods, named) if profile and profile.new_pods
                                else (calibration.new_pods(), "--calibrate") if calibration else (None, None))
     used = {**(timings or {}), **(profile.timings if profile else {})} if profile or timings is not None else None
@@ -372,6 +374,17 @@ def _profile_owner(measured: str | None, loaded: Any, named: str) -> list[str]:
         return []
     return [f"{named}: measured from the pods of DaemonSet {measured} (its source.daemonset), not "
             f"the manifest's {spec.namespace}/{spec.name}: its timings may not be this DaemonSet's"]
+
+
+def _no_manifest(measured: str, named: str) -> list[str]:
+    """A warning when a profile measured a DaemonSet and no manifest is given: the DaemonSet simulated is the
+    built-in example, whose requests, probes and name (a plan's patch) are not the profile's (audit 42).
+    """
+    from rollsim.spec.scenario import DaemonSetSpec
+
+    return [f"{named}: measured from the pods of DaemonSet {measured}, but no manifest is given: the DaemonSet "
+            f"simulated is rollsim's example, {DaemonSetSpec().key} (its requests, probes and name), not "
+            f"{measured}: give its manifest (--manifest, daemonset.manifest)"]
 
 
 _FAILED = {"crashloop": "crash-looping (CrashLoopBackOff)", "pull-error": "failing to pull their image"}
