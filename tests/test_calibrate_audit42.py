@@ -125,3 +125,20 @@ def test_a_profile_that_fits_nothing_says_so_on_stderr_and_its_notes_say_what_is
     many, _ = rollout(40)
     assert main(["calibrate", str(write(tmp_path, many)[0]), "-o", "json"]) == 0
     assert "no phase has" not in capsys.readouterr().err
+
+
+def test_a_plan_marks_the_default_timings_and_does_not_ask_for_the_profile_it_was_given() -> None:
+    """The plan's timings row listed the default terminate beside the fitted phases as if measured, and with a
+    profile that fitted no ready time its console said "give --timings", which had been given.
+    """
+    from rollsim.present.plan_report import default_tail_words
+    from rollsim.spec.scenario import DEFAULT_READY, DEFAULT_TERMINATE, is_default_timing
+
+    assert is_default_timing("terminate", DEFAULT_TERMINATE) and is_default_timing("ready", DEFAULT_READY)
+    assert not is_default_timing("terminate", "lognormal(median=5, p95=20)") and not is_default_timing("x", "1")
+    assert default_tail_words(DEFAULT_READY).endswith("give --timings (a profile rollsim calibrate writes) or "
+                                                      "--calibrate to replace it")
+    given = default_tail_words(DEFAULT_READY, profile=True)
+    assert "the timing profile given (--timings) has no ready time of its own" in given
+    assert "give --timings" not in given
+    assert default_tail_words("constant(3)", profile=True) == ""

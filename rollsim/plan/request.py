@@ -250,7 +250,7 @@ def format_plan(result: PlanResult, ruled_out: int | None = 6) -> str:
              f"{run['wall_s']:.1f} s on {format_workers(run['workers'], run['executor'])})"]
     for name, text in doc["constraints"]["text"]:
         lines.append(f"  {name:<24}{text}")
-    if tail := default_tail_words(doc["scenario"].get("ready")):  # what every duration below rests on
+    if tail := default_tail_words(doc["scenario"].get("ready"), bool(doc["source"].get("timings_file"))):
         lines.append(f"  {'timings':<24}{tail}")
     if cluster.get("other_pods") and not cluster["other_pods"].startswith("not checked"):  # whether surge pods fit
         lines.append(f"  {'other pods on the nodes':<24}{cluster['other_pods']}")

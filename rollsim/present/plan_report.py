@@ -37,6 +37,7 @@ from rollsim.present.render import (
 from rollsim.present.surge_budget import surge_cost_words
 from rollsim.spec.eligibility import counted
 from rollsim.spec.quoting import describe
+from rollsim.spec.scenario import is_default_timing
 from rollsim.sweep.results import ResultsError
 
 __all__ = ["extra_capacity", "load_plan", "plain_markdown", "plan_report_blocks", "write_plan_figures",
@@ -162,19 +163,22 @@ def _window_looks(plan: Mapping[str, Any]) -> str:
     return f": {100 * s['window_level']:g}% at each of its up to {s['looks']} looks"
 
 
-def default_tail_words(ready: Any) -> str:
+def default_tail_words(ready: Any, profile: bool = False) -> str:
     """When the ready time is the default: its straggler tail is a fit, and it can decide the window
     verdict (audit 18: a 500-node plan found no setting for 20 minutes, even at a 100% budget, because
     of it, and its report did not say so; audit 40: the console did not say it either); "" otherwise.
+    ``profile``: a timing profile was given (``--timings``), which then had no ready time of its own.
     """
     from rollsim.spec.scenario import is_default_ready
 
     if ready is None or not is_default_ready(ready):
         return ""
+    fix = ("the timing profile given (--timings) has no ready time of its own (too few pods measured: rollsim "
+           "calibrate said so); calibrate a rollout of more nodes, or give --ready" if profile else
+           "give --timings (a profile rollsim calibrate writes) or --calibrate to replace it")
     return ("the ready time is the default: its straggler tail, 2% of nodes Ready after a median of about 400 s, "
             "is a fit to two field reports, not a measurement of your agent, and its slowest nodes can decide "
-            "whether a window is met; give --timings (a profile rollsim calibrate writes) or --calibrate to "
-            "replace it")
+            f"whether a window is met; {fix}")
 
 
 def extra_capacity(answer: Mapping[str, Any], daemonset: Mapping[str, Any]) -> str:
@@ -216,8 +220,9 @@ def _simulated(plan: Mapping[str, Any]) -> list[tuple]:
              "built-in defaults"]]
     phases = [k for k in ("schedule", "pull", "start", "ready", "terminate", "probe_period") if k in sc]
     if phases:
-        tail = default_tail_words(sc.get("ready"))
-        rows.append(["timings", "; ".join(f"{k} {sc[k]}" for k in phases) + (f" ({tail})" if tail else "")])
+        tail = default_tail_words(sc.get("ready"), bool(plan["source"].get("timings_file")))
+        rows.append(["timings", "; ".join(f"{k} {sc[k]}" + (" (default)" if is_default_timing(k, sc[k]) else "")
+                                          for k in phases) + (f" ({tail})" if tail else "")])
     if "calibrated_timings" in plan["source"]:
         phases = sorted(plan["source"]["calibrated_timings"])  # those a timing profile did not replace
         rows.append(["calibrated from the cluster", "yes: " + ", ".join(phases) if phases else

@@ -28,6 +28,7 @@ from rollsim.spec.volumes import HostPath
 
 __all__ = [
     "STALL_AFTER_S",
+    "is_default_timing",
     "UpdateStrategy",
     "ReadinessProbe",
     "DaemonSetSpec",
@@ -216,9 +217,20 @@ def is_default_ready(ready: object) -> bool:
     whose straggler tail is a fit, not a measurement (the reports say so where it applies).
     """
     return str(ready) == str(parse_distribution(DEFAULT_READY))
+
+
+def is_default_timing(phase: str, value: object) -> bool:
+    """Whether ``value`` (a distribution, or its spec as a record gives it) is phase ``phase``'s default
+    (schedule, pull, start, ready, terminate): a plan's report marks it, where a profile gave the others
+    (audit 42: the default terminate read as measured beside the fitted phases).
+    """
+    default = _DEFAULT_TIMINGS.get(phase)
+    return default is not None and str(value) == str(parse_distribution(default))
 # Shutdown: the agent flushes its buffers on SIGTERM; capped at terminationGracePeriodSeconds
 # (Kubernetes default 30 s).
 DEFAULT_TERMINATE = "lognormal(median=5, p95=25)"
+_DEFAULT_TIMINGS = {"schedule": DEFAULT_SCHEDULE, "pull": DEFAULT_PULL, "start": DEFAULT_START, "ready": DEFAULT_READY,
+                    "terminate": DEFAULT_TERMINATE}
 # The other workloads' pods a preempting pod evicts: gone after their terminationGracePeriodSeconds,
 # whose Kubernetes default is 30 s (pods that exit on SIGTERM go sooner: give a distribution).
 DEFAULT_VICTIM_TERMINATION = "30"
