@@ -63,10 +63,10 @@ class PodRuntime:
     # pods whose image request waits in the registry's queue over its limit (``--registry-over-limit
     # queue``), by the time it is served; dropped when the pull ends
     queued: dict[int, float] = field(default_factory=dict)
-    # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     # the new pods drawn faulty (``fault``): what the end of the run says a pod is doing reads it, not
     # whether some pod may be (audit 41: a healthy straggler was called crash-looping)
     faulty_pods: set[int] = field(default_factory=set)
+    # nodes where this DaemonSet's pods preempted other workloads, and the CPU and memory evicted
     preempted_nodes: set[int] = field(default_factory=set)
     preempted_cpu_millis: float = 0.0
     preempted_memory_bytes: float = 0.0
