@@ -168,3 +168,20 @@ def test_plan_warns_too(tmp_path, windows_profile, capsys):
     main(["plan", "--manifest", str(manifest), "--nodes", "4", "--timings", str(windows_profile), "--window", "2h",
           "--workers", "1", "--replications", "3", "--max-replications", "3", "--out-dir", str(tmp_path / "plan")])
     assert "(its source.daemonset), not the manifest's logging/fluentd" in capsys.readouterr().err
+
+
+def test_simulate_says_which_phases_the_profile_set_and_which_kept_their_default(tmp_path, windows_profile, capsys):
+    """Audit 42: simulate never said its timings came from a profile, nor that terminate was the default."""
+    from rollsim.io.calibrate import write_timings
+
+    write_timings(calibrate(*write(tmp_path, *_mixed()), "fluentd"), tmp_path / "profile.yaml")  # 12 pods
+    profile = tmp_path / "profile.yaml"
+    assert main(["simulate", "--manifest", str(_manifest(tmp_path)), "--nodes", "3", "--timings", str(profile)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(f"  timings            schedule, pull, start, ready from {profile}; terminate the default\n")
+    manifest = _manifest(tmp_path, "fluentd-windows")  # 4 pods: a profile that fits nothing says so here too
+    assert main(["simulate", "--manifest", str(manifest), "--nodes", "3", "--timings", str(windows_profile)]) == 0
+    assert capsys.readouterr().out.endswith(f"no phase from {windows_profile}; schedule, pull, start, ready, "
+                                            "terminate the default\n")
+    assert main(["simulate", "--nodes", "3"]) == 0
+    assert "timings" not in capsys.readouterr().out

@@ -62,7 +62,7 @@ def _write_timeline(args: argparse.Namespace, result: Any) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """``rollsim simulate``: one rollout of the scenario its flags and files describe, and its summary."""
-    from rollsim.present.console_simulate import format_summary, format_summary_wide, simulate_document
+    from rollsim.present.console_simulate import format_summary, format_summary_wide, profile_line, simulate_document
     from rollsim.simulation import simulate
 
     if args.json:  # the old spelling of -o json
@@ -81,7 +81,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.timeline is not None:
         _write_timeline(args, result)
     ds = scenario.daemonset
-    show(args, format_summary(result, wall), simulate_document(result), format_summary_wide(result, wall),
+    # which phases a timing profile set, and which kept their default
+    profile = "" if args.timings is None else profile_line(str(args.timings), scenario.timings)
+    show(args, format_summary(result, wall) + profile, simulate_document(result), format_summary_wide(result, wall),
          f"daemonset.apps/{ds.name}\n")
     return 0
 

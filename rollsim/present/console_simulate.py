@@ -13,7 +13,7 @@ from rollsim.present.render import count_of, format_duration, format_percent_exa
 from rollsim.spec.churn import pressure_held
 from rollsim.spec.priority import is_critical
 
-__all__ = ["simulate_document", "format_summary", "format_summary_wide", "wide_value"]
+__all__ = ["simulate_document", "format_summary", "format_summary_wide", "profile_line", "wide_value"]
 
 
 def simulate_document(result: Any) -> dict[str, Any]:
@@ -229,6 +229,20 @@ def _joining_after(sc: Any, s: Mapping[str, Any]) -> str:
     count, first = sum(c.count for c in later), min(c.at for c in later)
     return (f" (the {count_of(count, 'node')} that join from {format_duration(first)} get its new revision "
             "when they join, after the rollout completed; the run ends with the rollout)")
+
+
+def profile_line(profile: str, timings: Any) -> str:
+    """The summary's line on a timing profile (``--timings``): which phases it set and which kept their
+    default (audit 42: simulate never said its timings came from one, nor that terminate was the default).
+    """
+    from rollsim.spec.scenario import is_default_timing
+
+    phases = ("schedule", "pull", "start", "ready", "terminate")
+    kept = [p for p in phases if is_default_timing(p, getattr(timings, p))]
+    given = [p for p in phases if p not in kept]
+    shown = "the profile on standard input" if profile == "-" else profile
+    return (f"\n  {'timings':<19}{', '.join(given) or 'no phase'} from {shown}"
+            + (f"; {', '.join(kept)} the default" if kept else ""))
 
 
 def format_summary(result: Any, wall: float) -> str:
