@@ -122,9 +122,12 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
     ``idle``: the configurations whose DaemonSet ran on no node (``on_no_node``), left out: their
     rollouts had nothing to do, so they would be the fastest.
     """
-    every = [r for r in cast(list[dict[str, Any]], summary.to_dict("records")) if r.get("config") not in idle]
-    rows = [r for r in every if completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))]
-    unranked = [r for r in every if r not in rows]  # named beside the ranking, which leaves them out (audit 41)
+    rows: list[dict[str, Any]] = []
+    unranked: list[dict[str, Any]] = []  # named beside the ranking, which leaves them out (audit 41)
+    for r in cast(list[dict[str, Any]], summary.to_dict("records")):
+        if r.get("config") not in idle:
+            timed = completed_every_run(r) and math.isfinite(num(r.get("duration_s_mean")))
+            (rows if timed else unranked).append(r)
     if not rows:
         return ["No configuration completed in every replication, so none has a duration to compare."]
     rows.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
@@ -143,7 +146,7 @@ def fastest(summary: pd.DataFrame, decided: bool = True, conditions: Sequence[st
     for where, group in by_condition(in_order, conditions, lambda r, k: r.get(k)).items():
         if len(group) > 1:  # one that alone completed has nothing to be ranked against
             group.sort(key=lambda r: (num(r["duration_s_mean"]), str(r["label"])))
-            under = [r for r in unranked if _condition(r, conditions) == _condition(group[0], conditions)]
+            under = [r for r in unranked if _key(r, conditions) == _key(group[0], conditions)]
             out.append(_fastest_line(group, f"With {where}, fastest{whose}", partial(_within, conditions=conditions,
                                                                                       where=where), under))
     if len(out) > _MAX_LINES:
@@ -159,10 +162,6 @@ def _within(row: Mapping[str, Any], conditions: Sequence[str], where: str) -> st
     if label.startswith(where + ", "):
         return label[len(where) + 2:]
     return _without(label, conditions, row) or label
-
-
-def _condition(row: Mapping[str, Any], conditions: Sequence[str]) -> tuple[str, ...]:
-    return tuple(display(row.get(k)) for k in conditions)
 
 
 def _fastest_line(rows: Sequence[Mapping[str, Any]], lead: str, name: Callable[[Mapping[str, Any]], str],

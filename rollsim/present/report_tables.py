@@ -289,7 +289,7 @@ def _slo_cell(row: Mapping[str, Any], slo: Sequence[tuple[dict[str, Any], Constr
             parts.append(key)
         else:
             sign = "≤" if spec["bound"] == "max" else "≥"
-            shown, limit = _apart(spec["metric"], value, float(spec["limit"]))
+            shown, limit = slo_values(spec["metric"], value, float(spec["limit"]))
             parts.append(f"{key}: {shown} (limit {sign} {limit})")
     return "✗ " + "; ".join(parts)
 
@@ -324,17 +324,10 @@ def slo_words(spec: Mapping[str, Any], constraint: Constraint | None) -> str:
 
 
 def slo_values(metric: str, value: float, limit: float) -> tuple[str, str]:
-    """A value of an SLO metric that breaks ``limit``, and the limit, as the SLO line writes them
-    (``1m00s``, ``95.0%``), with the decimals that tell them apart (``_apart``): 1,352 of 1,503
-    nodes against a 90% floor is ``89.95%`` against ``90.0%``, never ``90%`` against ``≥ 90%`` (audit 41).
-    """
-    return _apart(metric, value, limit)
-
-
-def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:
-    """A failing value and its limit as the SLO cell shows them: as ``_judged`` writes them,
-    with more decimals for both while they read the same (it failed, so they differ):
-    ``20m32.46s`` against ``20m32.2s``, never ``20m32s`` against ``20m32s``.
+    """A failing value and its limit as the SLO cell and the SLO line show them: as ``_judged`` writes
+    them, with more decimals for both while they read the same (it failed, so they differ):
+    ``20m32.46s`` against ``20m32.2s``, never ``20m32s`` against ``20m32s``; 1,352 of 1,503 nodes
+    against a 90% floor is ``89.95%``, never ``90%`` against ``≥ 90%`` (audit 41).
     """
     shown, limit_text = _judged(metric, value, limits=[limit]), _judged(metric, limit)
     for decimals in range(2, 13):
@@ -345,7 +338,7 @@ def _apart(metric: str, value: float, limit: float) -> tuple[str, str]:
 
 
 def _judged(metric: str, value: float, decimals: int = 1, limits: Sequence[float] = ()) -> str:
-    """A metric's value as the SLO cell shows it; past one decimal (``_apart``), a duration's
+    """A metric's value as the SLO cell shows it; past one decimal (``slo_values``), a duration's
     seconds and a count get ``decimals`` too (trailing zeros dropped).
     """
     if metric == "duration_s" and math.isinf(value):

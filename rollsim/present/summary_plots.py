@@ -229,12 +229,14 @@ def _against(ax: Axes, d: Durations, other_note: Line2D, key: str, kind: str, sw
     keep_inside(ax, marks)
 
 
-def _by_rows(results: Results) -> bool:
-    """Whether ``plot_duration`` draws one row per configuration (not lines against a swept key)."""
+def _axis(results: Results) -> tuple[str | None, str, list[str]]:
+    """What ``plot_duration`` draws against: the swept key and its kind (``sweep_axis``; no key or a
+    categorical one: one row per configuration), and the swept keys of the summary.
+    """
     s = results.summary
     swept = [k for k in results.experiment.get("swept") or [] if k in s.columns]
     key, kind = sweep_axis(s, axis_keys(s, swept))
-    return key is None or kind == "cat"
+    return key, kind, swept
 
 
 def duration_size(results: Results | pd.DataFrame | Any) -> tuple[float, float]:
@@ -243,7 +245,8 @@ def duration_size(results: Results | pd.DataFrame | Any) -> tuple[float, float]:
     in 5.5 inches ran into each other).
     """
     results = as_results(results, "summary")
-    if "label" not in results.summary or not _by_rows(results):
+    key, kind, _ = _axis(results)
+    if "label" not in results.summary or (key is not None and kind != "cat"):  # lines: no row per configuration
         return DURATION_SIZE
     lines = sum(wrap(str(v), LABEL_WIDTH).count("\n") + 1 for v in results.summary["label"])
     rows = len(results.summary)
@@ -267,8 +270,7 @@ def plot_duration(results: Results | pd.DataFrame | Any, ax: Axes | None = None)
     ax = new_axes(ax, DURATION_SIZE)
     d = durations(results)
     other_note = half_filled_note(results, d.others)
-    swept = [k for k in results.experiment.get("swept") or [] if k in d.summary.columns]
-    key, kind = sweep_axis(d.summary, axis_keys(d.summary, swept))
+    key, kind, swept = _axis(results)  # (d.summary is the summary, renumbered)
     if key is None or kind == "cat":
         _by_configuration(ax, d, other_note)
     else:

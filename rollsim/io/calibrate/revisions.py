@@ -26,8 +26,8 @@ def older_revision_pods(records: Sequence[PodRecord]) -> tuple[set[int], list[st
     revisions = {r.revision for r in records if r.revision and not r.terminating}
     if len(revisions) < 2:
         return set(), []
-    dated = [r for r in records if r.revision in revisions and r.created is not None]
-    newest = max(dated, key=lambda r: r.created[0]).revision if dated else None  # type: ignore[index]
+    dated = [(r.created[0], r.revision) for r in records if r.revision in revisions and r.created is not None]
+    newest = max(dated)[1] if dated else None
     mine = sum(1 for r in records if r.revision == newest and not r.terminating)
     older = {i for i, r in enumerate(records) if r.revision in revisions and r.revision != newest}
     if mine < MIN_VALUES:
